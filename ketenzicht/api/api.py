@@ -1,0 +1,36 @@
+"""The JSON API, version 1. Each app keeps its own router; this module mounts them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from ketenzicht.intake.api import add_routes as add_intake_routes
+from ketenzicht.organisations.selectors import user_for_api_token
+from ketenzicht.registrations.api import router as registrations_router
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer kz_...` with a token made by `manage.py create_api_token`."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_api_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Ketenzicht API",
+    version="1",
+    description="Registrations in and out in exchange format v1. Every route needs a session or a token.",
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), django_auth],
+    docs_decorator=login_required,
+)
+add_intake_routes(registrations_router)
+api.add_router("/", registrations_router)

@@ -1,0 +1,50 @@
+"""The append-only access log: who did what with which object, why, when, and with what result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    VIEW = "view", _("view")
+    SEARCH = "search", _("search")
+    CREATE = "create", _("create")
+    EXPORT = "export", _("export")
+    LIST = "list", _("list")
+    LOGIN = "login", _("login")
+
+
+class Result(models.TextChoices):
+    SHOWN = "shown", _("shown")
+    REFUSED = "refused", _("refused")
+    STORED = "stored", _("stored")
+
+
+class AccessLogEntry(models.Model):
+    """One entry per action. Rows are never changed: the database refuses UPDATE and DELETE."""
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
+    # Copied at the time of the action: the log must still read right after a user moves or leaves.
+    actor_username = models.CharField(max_length=150)
+    organisation_code = models.CharField(max_length=64, blank=True)
+    roles = models.CharField(max_length=300, blank=True)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    purpose = models.TextField(blank=True)
+    result = models.CharField(max_length=16, choices=Result.choices)
+    origin = models.CharField(max_length=200, blank=True)  # channel and remote address
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name_plural = "access log entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type} {self.object_id}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    name = "ketenzicht.demo"
+    verbose_name = "Demo data"

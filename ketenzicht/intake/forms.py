@@ -1,0 +1,144 @@
+"""The registrar's web form. It only shapes input; the intake pipeline validates and stores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Municipality, Organisation
+from ketenzicht.registrations.models import Kind, MentionRole, Offence, RelationKind, Sex
+from ketenzicht.web.forms import NldsFormMixin
+
+MAX_PERSONS = 20
+
+ADDRESS_FIELDS = ("street", "house_number", "house_number_suffix", "postcode", "city")
+PERSON_FIELDS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", *ADDRESS_FIELDS, "phone")
+
+
+class RegistrationForm(NldsFormMixin, forms.Form):
+    # A reference fixed when the empty form is shown, so a double submit stores one registration.
+    reference = forms.CharField(label=_("Reference"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    occurred_at = forms.DateTimeField(
+        label=_("Occurred at"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.none(), required=False, to_field_name="code"
+    )
+    offences = forms.ModelMultipleChoiceField(
+        label=_("Offences"),
+        queryset=Offence.objects.all(),
+        required=False,
+        to_field_name="article",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args: Any, unit: Organisation | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        municipalities = Municipality.objects.all()
+        if unit is not None:
+            # The unit's own municipalities first: that is where its registrar nearly always works.
+            own = list(municipalities.filter(police_unit=unit))
+            others = list(municipalities.exclude(police_unit=unit))
+            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+            self.fields["municipality"].choices = [("", "---------")] + [  # type: ignore[attr-defined]
+                (m.code, m.name) for m in own + others
+            ]
+        else:
+            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+
+
+class PersonForm(NldsFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=MentionRole.choices)
+    given_names = forms.CharField(label=_("Given names or initials"), required=False, max_length=200)
+    surname_prefix = forms.CharField(label=_("Prefix"), required=False, max_length=40)
+    surname = forms.CharField(label=_("Surname"), required=False, max_length=200)
+    birth_date = forms.CharField(
+        label=_("Date of birth"),
+        required=False,
+        max_length=10,
+        help_text=_("YYYY-MM-DD; 00 for an unknown day or month"),
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    bsn = forms.CharField(label=_("BSN"), required=False, max_length=20)
+    street = forms.CharField(label=_("Street"), required=False, max_length=200)
+    house_number = forms.CharField(label=_("House number"), required=False, max_length=20)
+    house_number_suffix = forms.CharField(label=_("Suffix"), required=False, max_length=20)
+    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10)
+    city = forms.CharField(label=_("City"), required=False, max_length=200)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(name) for name in PERSON_FIELDS)
+
+
+class RelationForm(NldsFormMixin, forms.Form):
+    from_ref = forms.CharField(label=_("From person"), required=False)
+    kind = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *RelationKind.choices], required=False)
+    to_ref = forms.CharField(label=_("To person"), required=False)
+
+    def __init__(self, *args: Any, person_count: int = 2, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")] + [(f"p{i}", _("Person %(n)s") % {"n": i}) for i in range(1, person_count + 1)]
+        for name in ("from_ref", "to_ref"):
+            self.fields[name].widget = forms.Select(choices=choices, attrs={"class": "utrecht-select"})
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not any(data.get(name) for name in ("from_ref", "kind", "to_ref"))
+
+
+PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, max_num=MAX_PERSONS, validate_max=True)
+RelationFormSet = forms.formset_factory(RelationForm, extra=0, max_num=MAX_PERSONS * 2, validate_max=True)
+
+
+def to_exchange(
+    form: RegistrationForm, persons: Any, relations: Any, *, unit: Organisation | None, registered_at: str
+) -> tuple[dict[str, Any], dict[int, int], dict[int, int]]:
+    """The form as one exchange-format registration, and maps from list position back to form index."""
+    data = form.cleaned_data
+    registration: dict[str, Any] = {
+        "source": "politie",
+        "reference": data["reference"],
+        "kind": data["kind"],
+        "registered_at": registered_at,
+        "unit": unit.code if unit is not None else "",
+        "offences": [o.article for o in data["offences"]],
+        "summary": data["summary"],
+        "persons": [],
+        "relations": [],
+    }
+    if data.get("occurred_at"):
+        registration["occurred_at"] = data["occurred_at"].isoformat()
+    if data.get("municipality"):
+        registration["municipality"] = data["municipality"].code
+    person_index: dict[int, int] = {}
+    for index, person_form in enumerate(persons.forms):
+        if person_form.is_blank():
+            continue
+        p = person_form.cleaned_data
+        person: dict[str, Any] = {"ref": f"p{index + 1}", "role": p["role"]}
+        for name in ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", "phone"):
+            if p.get(name):
+                person[name] = p[name]
+        if "surname" not in person:
+            person["surname"] = ""
+        address = {name: p[name] for name in ADDRESS_FIELDS if p.get(name)}
+        if address:
+            person["address"] = address
+        person_index[len(registration["persons"])] = index
+        registration["persons"].append(person)
+    relation_index: dict[int, int] = {}
+    for index, relation_form in enumerate(relations.forms):
+        if relation_form.is_blank():
+            continue
+        r = relation_form.cleaned_data
+        relation_index[len(registration["relations"])] = index
+        registration["relations"].append({"from": r["from_ref"], "to": r["to_ref"], "kind": r["kind"]})
+    return registration, person_index, relation_index

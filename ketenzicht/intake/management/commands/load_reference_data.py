@@ -1,0 +1,27 @@
+"""manage.py load_reference_data: organisations, municipalities and offences from their data files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ketenzicht.organisations.refdata import ReferenceDataError
+from ketenzicht.organisations.services import reference_data_load_organisations
+from ketenzicht.registrations.services import reference_data_load_offences
+
+
+class Command(BaseCommand):
+    help = "Load (or update) the reference data: organisations, municipalities, offences. Safe to repeat."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            orgs = reference_data_load_organisations()
+        except ReferenceDataError as exc:
+            raise CommandError(f"organisations reference data rejected, nothing stored:\n{exc}") from exc
+        version, count, changed = reference_data_load_offences()
+        self.stdout.write(
+            f"organisations {orgs.version}: {orgs.counts['organisations']} organisations, "
+            f"{orgs.counts['municipalities']} municipalities{'' if orgs.changed else ' (unchanged)'}"
+        )
+        self.stdout.write(f"offences {version}: {count} articles{'' if changed else ' (unchanged)'}")

@@ -1,0 +1,143 @@
+"""The registrar's form: persons and relations added on the page (htmx), stored through the pipeline."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ketenzicht.audit.services import request_origin
+from ketenzicht.registrations.exchange import FieldError
+from ketenzicht.registrations.services import RegistrationInvalid
+from ketenzicht.registrations.sharing import may_register
+
+from .forms import MAX_PERSONS, PersonFormSet, RegistrationForm, RelationForm, RelationFormSet, to_exchange
+from .pipeline import IntakeForbidden, intake_registration
+
+
+def _require_registrar(request: HttpRequest) -> None:
+    if not may_register(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+
+
+def _new_reference(unit_code: str) -> str:
+    return f"KZ-{unit_code.upper()[:6]}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
+
+
+def _person_count(request: HttpRequest) -> int:
+    try:
+        return max(1, min(MAX_PERSONS, int(request.POST.get("persons-TOTAL_FORMS", 2))))
+    except ValueError:
+        return 2
+
+
+@require_http_methods(["GET", "POST"])
+def registration_new(request: HttpRequest) -> HttpResponse:
+    _require_registrar(request)
+    unit = request.user.organisation  # type: ignore[union-attr]
+    if request.method == "GET":
+        form = RegistrationForm(unit=unit, initial={"reference": _new_reference(unit.code if unit else "")})
+        persons = PersonFormSet(prefix="persons", initial=[{"role": "suspect"}, {"role": "victim"}])
+        relations = RelationFormSet(
+            prefix="relations", initial=[{"from_ref": "p1", "to_ref": "p2"}], form_kwargs={"person_count": 2}
+        )
+        return _render(request, form, persons, relations)
+
+    form = RegistrationForm(request.POST, unit=unit)
+    persons = PersonFormSet(request.POST, prefix="persons")
+    relations = RelationFormSet(
+        request.POST, prefix="relations", form_kwargs={"person_count": _person_count(request)}
+    )
+    if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
+        return _render(request, form, persons, relations, status=422)
+    data, person_index, relation_index = to_exchange(
+        form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
+    )
+    try:
+        result = intake_registration(
+            actor=request.user, data=data, channel="form", origin=request_origin(request, "form")
+        )
+    except (RegistrationInvalid, IntakeForbidden) as exc:
+        _attach_errors(exc.errors, form, persons, relations, person_index, relation_index)
+        return _render(request, form, persons, relations, status=422)
+    if result.created:
+        messages.success(request, _("Registration %(ref)s stored.") % {"ref": result.registration.reference})
+    else:
+        messages.info(request, _("Registration %(ref)s was already stored.") % {"ref": result.registration.reference})
+    return redirect("registrations:detail", pk=result.registration.pk)
+
+
+def _attach_errors(
+    errors: list[FieldError],
+    form: RegistrationForm,
+    persons: Any,
+    relations: Any,
+    person_index: dict[int, int],
+    relation_index: dict[int, int],
+) -> None:
+    """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
+    for error in errors:
+        target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
+        if target is not None and field in target.fields:
+            target.add_error(field, error.reason)
+        else:
+            form.add_error(None, f"{error.field}: {error.reason}")
+
+
+def _locate(
+    path: str, form: Any, persons: Any, relations: Any, person_index: dict[int, int], relation_index: dict[int, int]
+) -> tuple[Any, str]:
+    head, _, rest = path.partition(".")
+    if head.startswith("persons[") and rest:
+        index = person_index.get(int(head[8:-1]))
+        field = rest.removeprefix("address.")
+        return (persons.forms[index] if index is not None else None), field
+    if head.startswith("relations[") and rest:
+        index = relation_index.get(int(head[10:-1]))
+        field = {"from": "from_ref", "to": "to_ref"}.get(rest, rest)
+        return (relations.forms[index] if index is not None else None), field
+    if head.startswith("offences["):
+        return form, "offences"
+    return form, head
+
+
+def _render(
+    request: HttpRequest, form: RegistrationForm, persons: Any, relations: Any, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "persons": persons, "relations": relations, "max_persons": MAX_PERSONS}
+    return render(request, "intake/registration_form.html", context, status=status)
+
+
+def _index(request: HttpRequest, name: str, limit: int) -> int:
+    try:
+        value = int(request.GET.get(name, "0"))
+    except ValueError:
+        value = 0
+    return max(0, min(limit, value))
+
+
+@require_GET
+def person_row(request: HttpRequest) -> HttpResponse:
+    """htmx: one more empty person fieldset, and the formset's new total (swapped out of band)."""
+    _require_registrar(request)
+    index = _index(request, "index", MAX_PERSONS - 1)
+    form = PersonFormSet(prefix="persons").empty_form
+    form.prefix = f"persons-{index}"
+    return render(request, "intake/_person_row.html", {"person": form, "index": index, "total": index + 1})
+
+
+@require_GET
+def relation_row(request: HttpRequest) -> HttpResponse:
+    """htmx: one more empty relation row, offering the persons now on the page."""
+    _require_registrar(request)
+    index = _index(request, "index", MAX_PERSONS * 2 - 1)
+    count = _index(request, "persons-TOTAL_FORMS", MAX_PERSONS) or 2
+    form = RelationForm(prefix=f"relations-{index}", person_count=count)
+    return render(request, "intake/_relation_row.html", {"relation": form, "index": index, "total": index + 1})

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OrganisationsConfig(AppConfig):
+    name = "ketenzicht.organisations"
+    verbose_name = "Organisations"

@@ -1,0 +1,114 @@
+"""Organisations of the chain, the regions they cover, and the people who use Ketenzicht."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .roles import OrganisationKind, Role
+
+
+class Organisation(models.Model):
+    """A police unit, a Veilig Thuis region, a prosecution district office, or a national organisation."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    kind = models.CharField(max_length=32, choices=OrganisationKind.choices, db_index=True)
+    name = models.CharField(max_length=200)
+    # The CBS code of the safety region a Veilig Thuis organisation covers (VR01..VR25), else empty.
+    region_code = models.CharField(max_length=8, blank=True)
+    # A district office matches one police unit; empty for other kinds.
+    police_unit = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="district_offices"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Municipality(models.Model):
+    """A municipality by its CBS code, with the organisations that serve it."""
+
+    code = models.CharField(max_length=6, unique=True)  # GMxxxx
+    name = models.CharField(max_length=200)
+    police_unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="municipalities_policed"
+    )
+    vt_region = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="municipalities_vt")
+    district_office = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="municipalities_prosecuted"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "municipalities"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ReferenceDataVersion(models.Model):
+    """Which version of a reference data set is loaded, with the content hash of its files."""
+
+    dataset = models.CharField(max_length=64, unique=True)
+    version = models.CharField(max_length=32)
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.version}"
+
+
+class User(AbstractUser):
+    """A person who uses Ketenzicht: belongs to one organisation, holds one or more roles."""
+
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        cached = getattr(self, "_role_codes", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            self._role_codes = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_codes.intersection(roles))
+
+    def role_labels(self) -> list[str]:
+        return [str(Role(code).label) for code in sorted(self.role_codes)]
+
+
+class UserRole(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=32, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="unique_user_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.role}"
+
+
+class ApiToken(models.Model):
+    """A token for machine access to the API. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,28 @@
+"""The roles a user of Ketenzicht can hold. A user has one or more of these within one organisation."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    POLICE_REGISTRAR = "police_registrar", _("Police registrar")
+    CASE_SCREENER = "case_screener", _("Police case screener")
+    CASE_OWNER = "case_owner", _("Case owner (casusregisseur)")
+    VT_ASSESSOR = "vt_assessor", _("Veilig Thuis assessor")
+    PROSECUTOR = "prosecutor", _("Prosecutor")
+    VICTIM_SUPPORT = "victim_support", _("Victim-support worker")
+    PROBATION = "probation", _("Probation worker")
+    NATIONAL_ANALYST = "national_analyst", _("National analyst")
+    FUNCTIONAL_ADMIN = "functional_admin", _("Functional administrator")
+    PRIVACY_OFFICER = "privacy_officer", _("Privacy officer")
+
+
+class OrganisationKind(models.TextChoices):
+    """Kinds of organisation. The first five are also the `source` values of exchange format v1."""
+
+    POLITIE = "politie", _("Police")
+    VEILIG_THUIS = "veilig_thuis", _("Veilig Thuis")
+    OM = "om", _("Public Prosecution Service")
+    SLACHTOFFERHULP = "slachtofferhulp", _("Victim Support Netherlands")
+    RECLASSERING = "reclassering", _("Probation Service")
+    BEHEER = "beheer", _("Ketenzicht administration")

@@ -1,0 +1,169 @@
+"""Writes for organisations, municipalities and users."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from .models import ApiToken, Municipality, Organisation, User, UserRole
+from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
+from .roles import OrganisationKind, Role
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# CBS's own headers ("Gebieden in Nederland") next to ours, so the full CBS list can be dropped in.
+MUNICIPALITY_ALIASES = {
+    "gemeentecode": "code",
+    "gemeentecodegm": "code",
+    "gemeentenaam": "name",
+    "veiligheidsregiocode": "vt_region",
+    "politie_eenheid": "police_unit",
+    "arrondissementsparket": "district_office",
+}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    dataset: str
+    version: str
+    counts: dict[str, int]
+    changed: bool
+
+
+def _cbs_municipality_code(raw: str) -> str | None:
+    value = raw.strip().upper()
+    if re.fullmatch(r"\d{1,4}", value):
+        value = "GM" + value.zfill(4)
+    return value if re.fullmatch(r"GM\d{4}", value) else None
+
+
+@transaction.atomic
+def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResult:
+    """Load organisations and municipalities from their data files; all or nothing."""
+    manifest = yaml.safe_load((data_dir / "manifest.yaml").read_text(encoding="utf-8"))
+    org_path = data_dir / manifest["files"]["organisations"]
+    mun_path = data_dir / manifest["files"]["municipalities"]
+    errors: list[RowError] = []
+    kinds = set(OrganisationKind.values)
+
+    org_rows: list[tuple[int, dict[str, str]]] = list(read_csv(org_path))
+    org_codes = {row["code"] for _, row in org_rows}
+    for line, row in org_rows:
+        if not re.fullmatch(r"[a-z0-9-]+", row.get("code", "")):
+            errors.append(RowError(org_path.name, line, "code", "must be lower-case letters, digits and '-'"))
+        if row.get("kind") not in kinds:
+            errors.append(RowError(org_path.name, line, "kind", f"unknown kind {row.get('kind')!r}"))
+        if row.get("police_unit") and row["police_unit"] not in org_codes:
+            errors.append(RowError(org_path.name, line, "police_unit", f"unknown unit {row['police_unit']!r}"))
+    if errors:
+        raise ReferenceDataError(errors)
+
+    orgs: dict[str, Organisation] = {}
+    for _, row in org_rows:
+        orgs[row["code"]], _created = Organisation.objects.update_or_create(
+            code=row["code"],
+            defaults={"kind": row["kind"], "name": row["name"], "region_code": row.get("region_code", "")},
+        )
+    for _, row in org_rows:
+        if row.get("police_unit"):
+            org = orgs[row["code"]]
+            org.police_unit = orgs[row["police_unit"]]
+            org.save(update_fields=["police_unit"])
+
+    by_region_code = {o.region_code: o for o in orgs.values() if o.kind == OrganisationKind.VEILIG_THUIS}
+    municipalities: list[tuple[str, str, Organisation, Organisation, Organisation]] = []
+    seen: set[str] = set()
+    for line, row in read_csv(mun_path, MUNICIPALITY_ALIASES):
+        code = _cbs_municipality_code(row.get("code", ""))
+        if code is None:
+            errors.append(RowError(mun_path.name, line, "code", "must be a CBS code GMxxxx"))
+            continue
+        if code in seen:
+            errors.append(RowError(mun_path.name, line, "code", f"{code} appears twice"))
+        seen.add(code)
+        if not row.get("name"):
+            errors.append(RowError(mun_path.name, line, "name", "is empty"))
+        refs: dict[str, Organisation] = {}
+        for field, kind in (
+            ("police_unit", OrganisationKind.POLITIE),
+            ("vt_region", OrganisationKind.VEILIG_THUIS),
+            ("district_office", OrganisationKind.OM),
+        ):
+            value = row.get(field, "")
+            org_or_none = orgs.get(value) or (by_region_code.get(value.upper()) if field == "vt_region" else None)
+            if org_or_none is None or org_or_none.kind != kind:
+                errors.append(RowError(mun_path.name, line, field, f"unknown {kind.label.lower()} {value!r}"))
+            else:
+                refs[field] = org_or_none
+        if len(refs) == 3:
+            municipalities.append(
+                (code, row["name"], refs["police_unit"], refs["vt_region"], refs["district_office"])
+            )
+    if errors:
+        raise ReferenceDataError(errors)
+    for code, name, police_unit, vt_region, district_office in municipalities:
+        Municipality.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "police_unit": police_unit,
+                "vt_region": vt_region,
+                "district_office": district_office,
+            },
+        )
+    changed = record_version(
+        "organisations", str(manifest["version"]), content_hash(data_dir / "manifest.yaml", org_path, mun_path)
+    )
+    return LoadResult(
+        "organisations",
+        str(manifest["version"]),
+        {"organisations": len(orgs), "municipalities": len(municipalities)},
+        changed,
+    )
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, password: str | None, organisation: Organisation, roles: list[str], **fields: str
+) -> User:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValueError(f"roles: unknown role(s) {', '.join(sorted(unknown))}")
+    if not roles:
+        raise ValueError("roles: a user needs at least one role")
+    user = User(username=username, organisation=organisation, **fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    UserRole.objects.bulk_create([UserRole(user=user, role=role) for role in roles])
+    return user
+
+
+@transaction.atomic
+def user_set_roles(*, user: User, roles: list[str]) -> None:
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise ValueError(f"roles: unknown role(s) {', '.join(sorted(unknown))}")
+    user.roles.exclude(role__in=roles).delete()
+    existing = set(user.roles.values_list("role", flat=True))
+    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles if r not in existing])
+    user._role_codes = None  # type: ignore[attr-defined]
+
+
+def api_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def api_token_create(*, user: User, name: str) -> str:
+    """Create a token and return it; it cannot be shown again."""
+    token = "kz_" + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name, token_hash=api_token_hash(token), prefix=token[:8])
+    return token

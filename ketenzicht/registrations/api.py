@@ -1,0 +1,53 @@
+"""Read routes of the register: the registrations the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from ketenzicht.audit.services import request_origin
+
+from .export import registration_to_exchange
+from .models import Registration
+from .selectors import registration_list_for_user
+from .services import registration_list_logged, registration_open
+
+router = Router(tags=["registrations"])
+
+
+class Page(Schema):
+    limit: int = 50
+    offset: int = 0
+
+
+class RegistrationPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[dict[str, Any]]
+
+
+@router.get("/registrations", response=RegistrationPage, summary="Registrations the caller may see")
+def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    if not 1 <= page.limit <= 500 or page.offset < 0:
+        raise HttpError(422, "limit must be 1-500 and offset 0 or more")
+    qs = registration_list_for_user(user=request.auth).prefetch_related(
+        "relations__from_mention", "relations__to_mention"
+    )
+    items = [registration_to_exchange(r) for r in qs[page.offset : page.offset + page.limit]]
+    registration_list_logged(
+        user=request.auth, origin=request_origin(request, "api"), detail={"count": len(items), "offset": page.offset}
+    )
+    return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "items": items}
+
+
+@router.get("/registrations/{registration_id}", response=dict[str, Any], summary="One registration")
+def registration_detail(request: HttpRequest, registration_id: int) -> dict[str, Any]:
+    try:
+        registration = registration_open(user=request.auth, pk=registration_id, origin=request_origin(request, "api"))
+    except Registration.DoesNotExist:
+        raise HttpError(404, "Not found") from None
+    return registration_to_exchange(registration)

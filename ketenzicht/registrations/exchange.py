@@ -1,0 +1,303 @@
+"""Exchange format v1: the schema of one registration line, and its checks that need no database.
+
+Pure: no Django. `parse_registration` turns a decoded JSON object into a `RegistrationIn` or a list of
+`FieldError`s that name the field (`persons[1].birth_date`) and say what is wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.nl import bsn as stdnum_bsn
+from stdnum.nl import postcode as stdnum_postcode
+
+SOURCES = ("politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering")
+KINDS = ("aangifte", "melding", "incident", "klacht", "overtreding_maatregel")
+ROLES = ("suspect", "victim", "reporter", "witness", "involved")
+RELATION_KINDS = (
+    "partner", "ex_partner", "family", "child", "acquaintance", "colleague", "neighbour", "stranger", "unknown",
+)  # fmt: skip
+SEXES = ("M", "F", "X", "U")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    raw: str
+    year: int
+    month: int | None
+    day: int | None
+
+
+def parse_birth_date(value: str) -> BirthDate:
+    """`YYYY-MM-DD`, where `00` stands for an unknown month or day."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
+    if not match:
+        raise ValueError("must be YYYY-MM-DD (use 00 for an unknown day or month)")
+    year, month, day = (int(g) for g in match.groups())
+    if year < 1900:
+        raise ValueError("year before 1900")
+    if month == 0 and day != 0:
+        raise ValueError("a day is given but the month is 00")
+    if month > 12:
+        raise ValueError("month must be 01-12 or 00")
+    if month and day:
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{value} is not a date") from None
+    return BirthDate(value.strip(), year, month or None, day or None)
+
+
+def normalise_article(value: str) -> str:
+    """`285B`, `art. 285b` and ` 285b ` are all article `285b`."""
+    return value.strip().lower().removeprefix("art.").strip()
+
+
+def parse_timestamp(value: str, *, date_allowed: bool) -> tuple[dt.datetime | dt.date, bool]:
+    """An ISO 8601 time with offset, or (where allowed) a date. Returns the value and whether it is a date."""
+    text = value.strip()
+    if date_allowed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        try:
+            return dt.date.fromisoformat(text), True
+        except ValueError:
+            raise ValueError(f"{text} is not a date") from None
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        allowed = "a date or " if date_allowed else ""
+        raise ValueError(f"must be {allowed}an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00") from None
+    if parsed.tzinfo is None:
+        raise ValueError("the time has no offset (add e.g. +01:00)")
+    return parsed, False
+
+
+def compact_bsn(value: str) -> tuple[str, bool]:
+    """The BSN as written (spaces and dots removed) and whether it passes the 11-check."""
+    compact = stdnum_bsn.compact(value)
+    if not compact.isdigit() or len(compact) != 9:
+        raise ValueError("must be 9 digits")
+    return compact, stdnum_bsn.is_valid(compact)
+
+
+class _Lenient(BaseModel):
+    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, str_strip_whitespace=True)
+
+
+class AddressIn(_Lenient):
+    street: Text = ""
+    house_number: ShortText = ""
+    house_number_suffix: ShortText = ""
+    postcode: ShortText = ""
+    city: Text = ""
+    municipality: ShortText = ""
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode(cls, value: str) -> str:
+        if not value:
+            return ""
+        try:
+            return str(stdnum_postcode.validate(value))
+        except StdnumError:
+            raise ValueError(f"{value!r} is not a Dutch postcode (1234 AB)") from None
+
+    @field_validator("municipality")
+    @classmethod
+    def _municipality(cls, value: str) -> str:
+        if value and not re.fullmatch(r"GM\d{4}", value):
+            raise ValueError("must be a CBS code GMxxxx")
+        return value
+
+
+class PersonIn(_Lenient):
+    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
+    role: Literal["suspect", "victim", "reporter", "witness", "involved"]
+    given_names: Text = ""
+    surname_prefix: ShortText = ""
+    surname: Required
+    birth_date: str = ""
+    sex: Literal["M", "F", "X", "U", ""] = ""
+    bsn: ShortText = ""
+    address: AddressIn | None = None
+    phone: ShortText = ""
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date(cls, value: str) -> str:
+        if value:
+            parse_birth_date(value)
+        return value.strip()
+
+    @field_validator("bsn")
+    @classmethod
+    def _bsn(cls, value: str) -> str:
+        return compact_bsn(value)[0] if value else ""
+
+    def birth(self) -> BirthDate | None:
+        return parse_birth_date(self.birth_date) if self.birth_date else None
+
+    def bsn_passes_check(self) -> bool | None:
+        return compact_bsn(self.bsn)[1] if self.bsn else None
+
+
+class RelationIn(_Lenient):
+    from_: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(alias="from")
+    to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    kind: Literal[
+        "partner", "ex_partner", "family", "child", "acquaintance", "colleague", "neighbour", "stranger", "unknown"
+    ]
+
+
+class RegistrationIn(_Lenient):
+    source: Literal["politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering"]
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    kind: Literal["aangifte", "melding", "incident", "klacht", "overtreding_maatregel"]
+    occurred_at: str = ""
+    registered_at: Required
+    unit: ShortText = ""
+    municipality: ShortText = ""
+    offences: list[ShortText] = Field(default_factory=list)
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)] = ""
+    persons: list[PersonIn] = Field(min_length=1)
+    relations: list[RelationIn] = Field(default_factory=list)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _occurred_at(cls, value: str) -> str:
+        if value:
+            parse_timestamp(value, date_allowed=True)
+        return value
+
+    @field_validator("registered_at")
+    @classmethod
+    def _registered_at(cls, value: str) -> str:
+        parse_timestamp(value, date_allowed=False)
+        return value
+
+    @field_validator("municipality")
+    @classmethod
+    def _municipality(cls, value: str) -> str:
+        if value and not re.fullmatch(r"GM\d{4}", value):
+            raise ValueError("must be a CBS code GMxxxx")
+        return value
+
+    @field_validator("offences")
+    @classmethod
+    def _offences(cls, value: list[str]) -> list[str]:
+        normalised = [normalise_article(v) for v in value]
+        return list(dict.fromkeys(v for v in normalised if v))
+
+    def occurred(self) -> tuple[dt.datetime | dt.date | None, bool]:
+        return parse_timestamp(self.occurred_at, date_allowed=True) if self.occurred_at else (None, False)
+
+    def registered(self) -> dt.datetime:
+        value, _ = parse_timestamp(self.registered_at, date_allowed=False)
+        assert isinstance(value, dt.datetime)
+        return value
+
+
+@dataclass(frozen=True)
+class KnownCodes:
+    """The codes an installation knows, from its reference data."""
+
+    units: frozenset[str]
+    municipalities: frozenset[str]
+    offences: frozenset[str]
+
+
+def field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            name = "from" if part == "from_" else part
+            path += f".{name}" if path else name
+    return path or "(registration)"
+
+
+def _reason(error: Any) -> str:
+    message = str(error["msg"])
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "literal_error":
+        return message.replace("Input should be", "must be one of")
+    return message.removeprefix("Value error, ")
+
+
+def _text(value: Any) -> str:
+    return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
+    """Rules across fields and against the reference data. Works on the raw object, so that these
+    errors are reported together with the schema's own."""
+    errors: list[FieldError] = []
+    persons = data.get("persons") if isinstance(data.get("persons"), list) else []
+    relations = data.get("relations") if isinstance(data.get("relations"), list) else []
+    refs: set[str] = set()
+    for i, person in enumerate(persons):
+        if not isinstance(person, dict):
+            continue
+        ref = _text(person.get("ref"))
+        if ref and ref in refs:
+            errors.append(FieldError(f"persons[{i}].ref", f"{ref!r} is used twice in this registration"))
+        refs.add(ref)
+        address = person.get("address")
+        municipality = _text(address.get("municipality")) if isinstance(address, dict) else ""
+        if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
+            errors.append(FieldError(f"persons[{i}].address.municipality", f"unknown municipality {municipality}"))
+    for i, relation in enumerate(relations):
+        if not isinstance(relation, dict):
+            continue
+        ends = {name: _text(relation.get(name)) for name in ("from", "to")}
+        for name, ref in ends.items():
+            if ref and ref not in refs:
+                errors.append(FieldError(f"relations[{i}].{name}", f"no person with ref {ref!r}"))
+        if ends["from"] and ends["from"] == ends["to"]:
+            errors.append(FieldError(f"relations[{i}].to", "a person cannot be related to themselves"))
+    unit = _text(data.get("unit"))
+    if data.get("source") == "politie" and not unit:
+        errors.append(FieldError("unit", "is required for source politie"))
+    if unit and unit not in codes.units:
+        errors.append(FieldError("unit", f"unknown police unit {unit!r}"))
+    municipality = _text(data.get("municipality"))
+    if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
+        errors.append(FieldError("municipality", f"unknown municipality {municipality}"))
+    offences = data.get("offences") if isinstance(data.get("offences"), list) else []
+    for i, article in enumerate(offences):
+        code = normalise_article(_text(article))
+        if code and code not in codes.offences:
+            errors.append(FieldError(f"offences[{i}]", f"unknown offence (article) {code!r}"))
+    return errors
+
+
+def parse_registration(data: Any, codes: KnownCodes) -> tuple[RegistrationIn | None, list[FieldError]]:
+    if not isinstance(data, dict):
+        return None, [FieldError("(registration)", "must be a JSON object")]
+    errors: list[FieldError] = []
+    reg: RegistrationIn | None = None
+    try:
+        reg = RegistrationIn.model_validate(data)
+    except ValidationError as exc:
+        errors = [FieldError(field_path(tuple(e["loc"])), _reason(e)) for e in exc.errors()]
+    errors += [e for e in check_rules(data, codes) if e not in errors]
+    return (None, errors) if errors else (reg, [])

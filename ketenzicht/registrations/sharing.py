@@ -1,0 +1,97 @@
+"""Sharing rules as data: which organisation and role sees, or may register, which registrations."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from django.db.models import Q
+from pydantic import BaseModel, ConfigDict, Field
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+
+from .models import Source
+
+RULES_PATH = Path(__file__).resolve().parent / "data" / "sharing_rules.yaml"
+
+Scope = Literal["own_unit", "own_vt_region", "own_district_office", "national"]
+
+
+class SharingRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    organisation_kind: OrganisationKind
+    roles: list[Role] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    scope: Scope
+
+    def applies_to(self, user: User) -> bool:
+        org = user.organisation
+        return (
+            user.is_active
+            and org is not None
+            and org.kind == self.organisation_kind
+            and user.has_role(*self.roles)
+        )
+
+    def q(self, user: User) -> Q:
+        org = user.organisation
+        assert org is not None
+        sources = Q(source__in=[s.value for s in self.sources])
+        if self.scope == "own_unit":
+            return sources & Q(unit=org)
+        if self.scope == "own_vt_region":
+            return sources & Q(municipality__vt_region=org)
+        if self.scope == "own_district_office":
+            return sources & Q(municipality__district_office=org)
+        return sources
+
+    def permits(self, user: User, source: str, unit_code: str) -> bool:
+        """For registering: may this user register for this source and unit? (unit scope only)"""
+        org = user.organisation
+        if org is None or source not in self.sources:
+            return False
+        if self.scope == "own_unit":
+            return unit_code == org.code
+        return self.scope == "national"
+
+
+class SharingRules(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["sharing_rules"]
+    version: str
+    see: list[SharingRule]
+    create: list[SharingRule]
+    content_hash: str = ""
+
+
+@functools.cache
+def sharing_rules(path: Path = RULES_PATH) -> SharingRules:
+    raw = path.read_bytes()
+    rules = SharingRules.model_validate(yaml.safe_load(raw))
+    return rules.model_copy(update={"content_hash": hashlib.sha256(raw).hexdigest()})
+
+
+def visibility_filter(user: User) -> Q | None:
+    """The registrations `user` may see, as one filter; None when the user may see none."""
+    grants = [rule.q(user) for rule in sharing_rules().see if rule.applies_to(user)]
+    if not grants:
+        return None
+    combined = grants[0]
+    for grant in grants[1:]:
+        combined |= grant
+    return combined
+
+
+def may_register(user: User, *, source: str | None = None, unit_code: str | None = None) -> bool:
+    """With no source given: may this user register anything at all."""
+    rules = [rule for rule in sharing_rules().create if rule.applies_to(user)]
+    if source is None:
+        return bool(rules)
+    return any(rule.permits(user, source, unit_code or "") for rule in rules)

@@ -1,0 +1,37 @@
+"""Pages of the register: the list and one registration, scoped to the user."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ketenzicht.audit.services import request_origin
+
+from .models import Registration
+from .selectors import registration_list_for_user
+from .services import registration_list_logged, registration_open
+
+PAGE_SIZE = 50
+
+
+@require_GET
+def registration_list(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(registration_list_for_user(user=request.user), PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginator.get_page(request.GET.get("page"))
+    registration_list_logged(
+        user=request.user,
+        origin=request_origin(request, "web"),
+        detail={"page": page.number, "count": len(page.object_list)},
+    )
+    return render(request, "registrations/list.html", {"page": page})
+
+
+@require_GET
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        registration = registration_open(user=request.user, pk=pk, origin=request_origin(request, "web"))
+    except Registration.DoesNotExist:
+        raise Http404 from None
+    return render(request, "registrations/detail.html", {"registration": registration})

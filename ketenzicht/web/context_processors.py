@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from ketenzicht.registrations.sharing import may_register, visibility_filter
+
+
+def current_user(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "kz_organisation": user.organisation,
+        "kz_roles": user.role_labels(),
+        "kz_may_register": may_register(user),
+        "kz_may_see_registrations": visibility_filter(user) is not None,
+    }

@@ -1,0 +1,95 @@
+"""Fixtures shared by the whole suite: reference data in every database test, users per role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+@pytest.fixture
+def reference_data(django_db_blocker: Any) -> None:
+    """Organisations, municipalities and offences, loaded from the shipped data files when missing
+    (a transactional test empties the tables it leaves)."""
+    from ketenzicht.organisations.models import Municipality
+    from ketenzicht.organisations.services import reference_data_load_organisations
+    from ketenzicht.registrations.models import Offence
+    from ketenzicht.registrations.services import reference_data_load_offences
+
+    with django_db_blocker.unblock():
+        if not Municipality.objects.exists():
+            reference_data_load_organisations()
+        if not Offence.objects.exists():
+            reference_data_load_offences()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_db_tests(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("reference_data")
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    """make_user("police_registrar", organisation="oost-brabant") -> a user with that role."""
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.organisations.services import user_create
+
+    counter = iter(range(1, 10_000))
+
+    def make(*roles: str, organisation: str = "oost-brabant", username: str | None = None, password: str = "") -> Any:
+        return user_create(
+            username=username or f"{'-'.join(roles) or 'user'}-{organisation}-{next(counter)}",
+            password=password or None,
+            organisation=Organisation.objects.get(code=organisation),
+            roles=list(roles),
+        )
+
+    return make
+
+
+@pytest.fixture
+def registrar(make_user: Callable[..., Any]) -> Any:
+    return make_user("police_registrar", organisation="oost-brabant")
+
+
+def exchange_registration(**overrides: Any) -> dict[str, Any]:
+    """A valid exchange-format v1 registration (the example of the format's documentation)."""
+    base: dict[str, Any] = {
+        "source": "politie",
+        "reference": "PL0600-2024-000123",
+        "kind": "aangifte",
+        "occurred_at": "2024-03-05T21:40:00+01:00",
+        "registered_at": "2024-03-06T09:12:00+01:00",
+        "unit": "oost-brabant",
+        "municipality": "GM0796",
+        "offences": ["285", "350"],
+        "summary": "Ex-partner stond weer voor de deur en dreigde; ruit ingegooid.",
+        "persons": [
+            {
+                "ref": "p1",
+                "role": "suspect",
+                "given_names": "Johannes Petrus",
+                "surname_prefix": "van der",
+                "surname": "Berg",
+                "birth_date": "1985-04-12",
+                "sex": "M",
+                "bsn": "123456782",
+                "address": {
+                    "street": "Stratumsedijk",
+                    "house_number": "12",
+                    "house_number_suffix": "a",
+                    "postcode": "5611 NB",
+                    "city": "Eindhoven",
+                },
+                "phone": "+31612345678",
+            },
+            {"ref": "p2", "role": "victim", "given_names": "Anna", "surname": "Jansen", "birth_date": "1987-11-02"},
+        ],
+        "relations": [{"from": "p1", "to": "p2", "kind": "ex_partner"}],
+    }
+    base.update(overrides)
+    return base
