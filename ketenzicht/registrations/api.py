@@ -14,6 +14,7 @@ from .export import registration_to_exchange
 from .models import Registration
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
+from .sharing import may_see_registrations
 
 router = Router(tags=["registrations"])
 
@@ -34,6 +35,9 @@ class RegistrationPage(Schema):
 def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     if not 1 <= page.limit <= 500 or page.offset < 0:
         raise HttpError(422, "limit must be 1-500 and offset 0 or more")
+    if not may_see_registrations(request.auth):
+        registration_list_logged(user=request.auth, origin=request_origin(request, "api"), detail={}, refused=True)
+        raise HttpError(403, "your role sees no registrations under the sharing rules")
     qs = registration_list_for_user(user=request.auth).prefetch_related(
         "relations__from_mention", "relations__to_mention"
     )

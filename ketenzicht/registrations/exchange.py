@@ -74,6 +74,8 @@ def normalise_article(value: str) -> str:
 def parse_timestamp(value: str, *, date_allowed: bool) -> tuple[dt.datetime | dt.date, bool]:
     """An ISO 8601 time with offset, or (where allowed) a date. Returns the value and whether it is a date."""
     text = value.strip()
+    if not date_allowed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError("must be an ISO 8601 time with offset, not only a date")
     if date_allowed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
             return dt.date.fromisoformat(text), True
@@ -91,7 +93,9 @@ def parse_timestamp(value: str, *, date_allowed: bool) -> tuple[dt.datetime | dt
 
 def compact_bsn(value: str) -> tuple[str, bool]:
     """The BSN as written (spaces and dots removed) and whether it passes the 11-check."""
-    compact = stdnum_bsn.compact(value)
+    compact = re.sub(r"[\s.-]", "", value)
+    if len(compact) == 8 and compact.isdigit():
+        compact = "0" + compact  # a leading zero is often dropped when written down
     if not compact.isdigit() or len(compact) != 9:
         raise ValueError("must be 9 digits")
     return compact, stdnum_bsn.is_valid(compact)

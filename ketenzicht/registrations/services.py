@@ -244,10 +244,10 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
     return registration
 
 
-def registration_list_logged(*, user: Any, origin: str, detail: dict[str, Any]) -> None:
-    """Record that `user` was shown a list of registrations."""
+def registration_list_logged(*, user: Any, origin: str, detail: dict[str, Any], refused: bool = False) -> None:
+    """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any)."""
     with transaction.atomic():
         access_log_record(
-            actor=user, action=Action.LIST, object_type="registration", result=Result.SHOWN,
-            origin=origin, detail=detail,
+            actor=user, action=Action.LIST, object_type="registration",
+            result=Result.REFUSED if refused else Result.SHOWN, origin=origin, detail=detail,
         )  # fmt: skip

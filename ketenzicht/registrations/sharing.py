@@ -89,6 +89,10 @@ def visibility_filter(user: User) -> Q | None:
     return combined
 
 
+def may_see_registrations(user: User) -> bool:
+    return visibility_filter(user) is not None
+
+
 def may_register(user: User, *, source: str | None = None, unit_code: str | None = None) -> bool:
     """With no source given: may this user register anything at all."""
     rules = [rule for rule in sharing_rules().create if rule.applies_to(user)]

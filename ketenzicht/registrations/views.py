@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,12 +13,16 @@ from ketenzicht.audit.services import request_origin
 from .models import Registration
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
+from .sharing import may_see_registrations
 
 PAGE_SIZE = 50
 
 
 @require_GET
 def registration_list(request: HttpRequest) -> HttpResponse:
+    if not may_see_registrations(request.user):  # type: ignore[arg-type]
+        registration_list_logged(user=request.user, origin=request_origin(request, "web"), detail={}, refused=True)
+        raise PermissionDenied
     paginator = Paginator(registration_list_for_user(user=request.user), PAGE_SIZE)  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page"))
     registration_list_logged(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ketenzicht.registrations.sharing import may_register, visibility_filter
+from ketenzicht.registrations.sharing import may_register, may_see_registrations
 
 
 def current_user(request: HttpRequest) -> dict[str, Any]:
@@ -15,5 +15,5 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_organisation": user.organisation,
         "kz_roles": user.role_labels(),
         "kz_may_register": may_register(user),
-        "kz_may_see_registrations": visibility_filter(user) is not None,
+        "kz_may_see_registrations": may_see_registrations(user),
     }

@@ -1,0 +1,132 @@
+"""Exchange format v1 validation: every rule names the field; good input passes. No database needed."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from ketenzicht.registrations.exchange import KnownCodes, parse_birth_date, parse_registration
+from tests.conftest import exchange_registration
+
+CODES = KnownCodes(
+    units=frozenset({"oost-brabant", "amsterdam"}),
+    municipalities=frozenset({"GM0796", "GM0363"}),
+    offences=frozenset({"285", "285b", "300", "350", "184a"}),
+)
+
+
+def errors_of(data: Any) -> dict[str, str]:
+    reg, errors = parse_registration(data, CODES)
+    assert (reg is None) == bool(errors)
+    return {e.field: e.reason for e in errors}
+
+
+def with_person(index: int, **changes: Any) -> dict[str, Any]:
+    data = exchange_registration()
+    data["persons"][index].update(changes)
+    return data
+
+
+def test_the_documented_example_is_valid() -> None:
+    reg, errors = parse_registration(exchange_registration(), CODES)
+    assert errors == []
+    assert reg is not None
+    assert reg.persons[0].bsn_passes_check() is True
+    assert reg.persons[0].address is not None and reg.persons[0].address.postcode == "5611 NB"
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "reason_part"),
+    [
+        ({k: v for k, v in exchange_registration().items() if k != "source"}, "source", "required"),
+        (exchange_registration(source="gemeente"), "source", "must be one of"),
+        (exchange_registration(kind="proces-verbaal"), "kind", "must be one of"),
+        (exchange_registration(reference=""), "reference", "at least 1"),
+        (exchange_registration(registered_at="2024-03-06T09:12:00"), "registered_at", "no offset"),
+        (exchange_registration(registered_at="2024-03-06"), "registered_at", "ISO 8601"),
+        (exchange_registration(occurred_at="gisteren"), "occurred_at", "ISO 8601"),
+        (exchange_registration(unit="utrecht"), "unit", "unknown police unit"),
+        (exchange_registration(unit=""), "unit", "required for source politie"),
+        (exchange_registration(municipality="GM9999"), "municipality", "unknown municipality"),
+        (exchange_registration(municipality="0796"), "municipality", "GMxxxx"),
+        (exchange_registration(offences=["285", "999"]), "offences[1]", "unknown offence"),
+        (exchange_registration(persons=[]), "persons", "at least 1"),
+        (with_person(0, role="dader"), "persons[0].role", "must be one of"),
+        (with_person(1, surname="  "), "persons[1].surname", "at least 1"),
+        (with_person(0, birth_date="1985-13-01"), "persons[0].birth_date", "month"),
+        (with_person(0, birth_date="1985-00-12"), "persons[0].birth_date", "month is 00"),
+        (with_person(0, birth_date="1985-02-30"), "persons[0].birth_date", "not a date"),
+        (with_person(0, birth_date="12-04-1985"), "persons[0].birth_date", "YYYY-MM-DD"),
+        (with_person(0, bsn="12345"), "persons[0].bsn", "9 digits"),
+        (with_person(0, bsn="12345678A"), "persons[0].bsn", "9 digits"),
+        (with_person(0, sex="V"), "persons[0].sex", "must be one of"),
+        (with_person(0, address={"postcode": "56111 NB"}), "persons[0].address.postcode", "postcode"),
+        (with_person(0, address={"municipality": "GM0001"}), "persons[0].address.municipality", "unknown"),
+        (with_person(1, ref="p1"), "persons[1].ref", "used twice"),
+        (exchange_registration(relations=[{"from": "p1", "to": "p7", "kind": "partner"}]), "relations[0].to", "p7"),
+        (exchange_registration(relations=[{"from": "p1", "to": "p2", "kind": "ex"}]), "relations[0].kind", "one of"),
+        (exchange_registration(relations=[{"from": "p1", "to": "p1", "kind": "partner"}]), "relations[0].to", "themselves"),
+        ([], "(registration)", "JSON object"),
+    ],
+)
+def test_each_rule_names_its_field(data: Any, field: str, reason_part: str) -> None:
+    errors = errors_of(data)
+    assert field in errors, errors
+    assert reason_part in errors[field]
+
+
+def test_all_errors_of_a_line_are_reported_together() -> None:
+    data = exchange_registration(unit="nowhere", offences=["999"])
+    data["persons"][0]["birth_date"] = "1985-13-01"
+    data["relations"] = [{"from": "p1", "to": "p9", "kind": "ex_partner"}]
+    assert set(errors_of(data)) == {"unit", "offences[0]", "persons[0].birth_date", "relations[0].to"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "year", "month", "day"),
+    [("1985-04-12", 1985, 4, 12), ("1985-04-00", 1985, 4, None), ("1985-00-00", 1985, None, None)],
+)
+def test_unknown_day_or_month_is_kept_as_unknown(raw: str, year: int, month: int | None, day: int | None) -> None:
+    birth = parse_birth_date(raw)
+    assert (birth.raw, birth.year, birth.month, birth.day) == (raw, year, month, day)
+
+
+def test_a_bsn_failing_the_11_check_is_accepted_and_flagged() -> None:
+    reg, errors = parse_registration(with_person(0, bsn="123456789"), CODES)
+    assert errors == [] and reg is not None
+    assert reg.persons[0].bsn == "123456789"
+    assert reg.persons[0].bsn_passes_check() is False
+
+
+def test_written_forms_are_normalised() -> None:
+    data = with_person(0, bsn="1234.56.782", address={"postcode": "5611nb", "house_number": 12})
+    data["offences"] = ["285B", "art. 300", "285b"]
+    reg, errors = parse_registration(data, CODES)
+    assert errors == [] and reg is not None
+    assert reg.offences == ["285b", "300"]
+    assert reg.persons[0].bsn == "123456782"
+    assert reg.persons[0].address is not None
+    assert (reg.persons[0].address.postcode, reg.persons[0].address.house_number) == ("5611 NB", "12")
+
+
+def test_unknown_keys_are_kept() -> None:
+    data = copy.deepcopy(exchange_registration(zaaknummer="Z-1"))
+    data["persons"][1]["nationality"] = "NL"
+    reg, errors = parse_registration(data, CODES)
+    assert errors == [] and reg is not None
+    assert reg.model_extra == {"zaaknummer": "Z-1"}
+    assert reg.persons[1].model_extra == {"nationality": "NL"}
+
+
+def test_a_notification_of_another_source_needs_no_unit_or_offence() -> None:
+    data = exchange_registration(source="veilig_thuis", kind="melding", unit="", offences=[])
+    assert errors_of(data) == {}
+
+
+def test_occurred_at_may_be_a_date() -> None:
+    reg, errors = parse_registration(exchange_registration(occurred_at="2024-03-05"), CODES)
+    assert errors == [] and reg is not None
+    value, date_only = reg.occurred()
+    assert date_only and str(value) == "2024-03-05"

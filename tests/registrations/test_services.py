@@ -1,0 +1,75 @@
+"""registration_create: stores all or nothing, idempotent on source + reference, logs the create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
+from ketenzicht.registrations.services import RegistrationInvalid, registration_create
+from tests.conftest import exchange_registration
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_registration_is_stored_with_persons_relations_and_offences(registrar: Any) -> None:
+    data = exchange_registration(kenmerk_extern="X-1")
+    data["persons"][1]["bsn"] = "123456789"  # fails the 11-check
+    data["persons"][1]["birth_date"] = "1987-11-00"
+    result = registration_create(actor=registrar, data=data, channel="api")
+    assert result.created
+    reg = Registration.objects.get(pk=result.registration.pk)
+    assert (reg.source, reg.reference, reg.kind, reg.unit.code, reg.municipality.code) == (
+        "politie", "PL0600-2024-000123", "aangifte", "oost-brabant", "GM0796",
+    )  # fmt: skip
+    assert sorted(reg.offences.values_list("article", flat=True)) == ["285", "350"]
+    assert reg.extra == {"kenmerk_extern": "X-1"}
+    suspect, victim = reg.mentions.order_by("ref")
+    assert (suspect.surname_prefix, suspect.surname, suspect.bsn_valid, suspect.postcode) == (
+        "van der", "Berg", True, "5611 NB",
+    )  # fmt: skip
+    assert (victim.bsn, victim.bsn_valid, victim.birth_year, victim.birth_month, victim.birth_day) == (
+        "123456789", False, 1987, 11, None,
+    )  # fmt: skip
+    relation = MentionRelation.objects.get(registration=reg)
+    assert (relation.from_mention, relation.to_mention, relation.kind) == (suspect, victim, "ex_partner")
+    entry = AccessLogEntry.objects.get(action="create", object_id=str(reg.pk))
+    assert (entry.actor_username, entry.organisation_code, entry.result) == (registrar.username, "oost-brabant", "stored")
+
+
+def test_the_same_source_and_reference_twice_stores_once(registrar: Any) -> None:
+    first = registration_create(actor=registrar, data=exchange_registration(), channel="api")
+    again = registration_create(actor=registrar, data=exchange_registration(), channel="import")
+    assert first.created and not again.created and not again.conflict
+    assert again.registration.pk == first.registration.pk
+    assert Registration.objects.count() == 1 and PersonMention.objects.count() == 2
+    assert AccessLogEntry.objects.filter(action="create").count() == 1
+
+
+def test_a_changed_line_under_a_known_reference_is_a_conflict_and_changes_nothing(registrar: Any) -> None:
+    registration_create(actor=registrar, data=exchange_registration(), channel="api")
+    changed = registration_create(actor=registrar, data=exchange_registration(summary="anders"), channel="api")
+    assert not changed.created and changed.conflict
+    assert Registration.objects.get().summary.startswith("Ex-partner")
+
+
+def test_invalid_input_stores_nothing_at_all(registrar: Any) -> None:
+    data = exchange_registration()
+    data["persons"][1]["birth_date"] = "1987-02-30"
+    with pytest.raises(RegistrationInvalid) as caught:
+        registration_create(actor=registrar, data=data, channel="api")
+    assert [(e.field, "not a date" in e.reason) for e in caught.value.errors] == [("persons[1].birth_date", True)]
+    assert Registration.objects.count() == PersonMention.objects.count() == 0
+    assert not AccessLogEntry.objects.filter(action="create").exists()
+
+
+def test_a_failure_half_way_rolls_back_the_whole_registration(registrar: Any, monkeypatch: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(MentionRelation.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        registration_create(actor=registrar, data=exchange_registration(), channel="api")
+    assert Registration.objects.count() == PersonMention.objects.count() == 0
