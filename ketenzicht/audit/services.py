@@ -45,4 +45,3 @@ def access_log_record(
         origin=origin,
         detail=detail or {},
     )
-

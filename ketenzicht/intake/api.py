@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.selectors import api_caller
 from ketenzicht.registrations.exchange import RegistrationIn
 from ketenzicht.registrations.services import RegistrationInvalid
 
@@ -66,12 +67,16 @@ def registration_post(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"errors": [{"field": "(body)", "reason": f"not valid JSON: {exc}"}]}, status=422)
     try:
         result = intake_registration(
-            actor=request.auth, data=data, channel="api", origin=request_origin(request, "api")
+            actor=api_caller(request), data=data, channel="api", origin=request_origin(request, "api")
         )
     except IntakeForbidden as exc:
-        return JsonResponse({"errors": [{"field": e.field, "reason": e.reason} for e in exc.errors]}, status=403)
+        return JsonResponse(
+            {"errors": [{"field": e.field, "reason": e.reason} for e in exc.errors]}, status=403
+        )
     except RegistrationInvalid as exc:
-        return JsonResponse({"errors": [{"field": e.field, "reason": e.reason} for e in exc.errors]}, status=422)
+        return JsonResponse(
+            {"errors": [{"field": e.field, "reason": e.reason} for e in exc.errors]}, status=422
+        )
     registration = result.registration
     body = {
         "id": registration.pk,

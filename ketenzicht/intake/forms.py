@@ -14,7 +14,16 @@ from ketenzicht.web.forms import NldsFormMixin
 MAX_PERSONS = 20
 
 ADDRESS_FIELDS = ("street", "house_number", "house_number_suffix", "postcode", "city")
-PERSON_FIELDS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", *ADDRESS_FIELDS, "phone")
+PERSON_FIELDS = (
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date",
+    "sex",
+    "bsn",
+    *ADDRESS_FIELDS,
+    "phone",
+)
 
 
 class RegistrationForm(NldsFormMixin, forms.Form):
@@ -45,12 +54,12 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             # The unit's own municipalities first: that is where its registrar nearly always works.
             own = list(municipalities.filter(police_unit=unit))
             others = list(municipalities.exclude(police_unit=unit))
-            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
-            self.fields["municipality"].choices = [("", "---------")] + [  # type: ignore[attr-defined]
+            self.fields["municipality"].queryset = municipalities
+            self.fields["municipality"].choices = [("", "---------")] + [
                 (m.code, m.name) for m in own + others
             ]
         else:
-            self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+            self.fields["municipality"].queryset = municipalities
 
 
 class PersonForm(NldsFormMixin, forms.Form):

@@ -63,13 +63,20 @@ Step = Callable[[IntakeContext], None]
 def authorise(ctx: IntakeContext) -> None:
     if ctx.actor is None:
         return
+    if not may_register(ctx.actor):
+        raise IntakeForbidden(FieldError("(registration)", "your role may not register"))
     data = ctx.data if isinstance(ctx.data, dict) else {}
     source, unit = data.get("source"), data.get("unit")
-    if not isinstance(source, str) or not may_register(ctx.actor, source=source, unit_code=str(unit or "")):
+    if not isinstance(source, str):
+        return  # no registration to authorise: validation names what is missing
+    if not may_register(ctx.actor, source=source, unit_code=str(unit or "")):
         org = ctx.actor.organisation
         where = f"{org.code}" if org is not None else "no organisation"
         raise IntakeForbidden(
-            FieldError("unit" if source == "politie" else "source", f"you may only register for your own unit ({where})")
+            FieldError(
+                "unit" if source == "politie" else "source",
+                f"you may only register for your own unit ({where})",
+            )
         )
 
 

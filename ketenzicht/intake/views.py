@@ -70,7 +70,9 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     if result.created:
         messages.success(request, _("Registration %(ref)s stored.") % {"ref": result.registration.reference})
     else:
-        messages.info(request, _("Registration %(ref)s was already stored.") % {"ref": result.registration.reference})
+        messages.info(
+            request, _("Registration %(ref)s was already stored.") % {"ref": result.registration.reference}
+        )
     return redirect("registrations:detail", pk=result.registration.pk)
 
 
@@ -92,7 +94,12 @@ def _attach_errors(
 
 
 def _locate(
-    path: str, form: Any, persons: Any, relations: Any, person_index: dict[int, int], relation_index: dict[int, int]
+    path: str,
+    form: Any,
+    persons: Any,
+    relations: Any,
+    person_index: dict[int, int],
+    relation_index: dict[int, int],
 ) -> tuple[Any, str]:
     head, _, rest = path.partition(".")
     if head.startswith("persons[") and rest:
@@ -140,4 +147,6 @@ def relation_row(request: HttpRequest) -> HttpResponse:
     index = _index(request, "index", MAX_PERSONS * 2 - 1)
     count = _index(request, "persons-TOTAL_FORMS", MAX_PERSONS) or 2
     form = RelationForm(prefix=f"relations-{index}", person_count=count)
-    return render(request, "intake/_relation_row.html", {"relation": form, "index": index, "total": index + 1})
+    return render(
+        request, "intake/_relation_row.html", {"relation": form, "index": index, "total": index + 1}
+    )

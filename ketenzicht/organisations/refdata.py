@@ -47,7 +47,10 @@ def read_csv(path: Path, aliases: dict[str, str] | None = None) -> Iterator[tupl
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
-            yield reader.line_num, {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
+            yield (
+                reader.line_num,
+                {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)},
+            )
 
 
 def _sniff_delimiter(path: Path) -> str:

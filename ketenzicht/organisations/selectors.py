@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import ApiToken, Municipality, Organisation, User
@@ -27,3 +28,10 @@ def user_for_api_token(token: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
+
+
+def api_caller(request: HttpRequest) -> User:
+    """The user an API request was authenticated as (django-ninja puts it on `request.auth`)."""
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user

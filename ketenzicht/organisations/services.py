@@ -60,7 +60,9 @@ def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResul
         if row.get("kind") not in kinds:
             errors.append(RowError(org_path.name, line, "kind", f"unknown kind {row.get('kind')!r}"))
         if row.get("police_unit") and row["police_unit"] not in org_codes:
-            errors.append(RowError(org_path.name, line, "police_unit", f"unknown unit {row['police_unit']!r}"))
+            errors.append(
+                RowError(org_path.name, line, "police_unit", f"unknown unit {row['police_unit']!r}")
+            )
     if errors:
         raise ReferenceDataError(errors)
 
@@ -96,7 +98,9 @@ def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResul
             ("district_office", OrganisationKind.OM),
         ):
             value = row.get(field, "")
-            org_or_none = orgs.get(value) or (by_region_code.get(value.upper()) if field == "vt_region" else None)
+            org_or_none = orgs.get(value) or (
+                by_region_code.get(value.upper()) if field == "vt_region" else None
+            )
             if org_or_none is None or org_or_none.kind != kind:
                 errors.append(RowError(mun_path.name, line, field, f"unknown {kind.label.lower()} {value!r}"))
             else:
@@ -118,7 +122,9 @@ def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResul
             },
         )
     changed = record_version(
-        "organisations", str(manifest["version"]), content_hash(data_dir / "manifest.yaml", org_path, mun_path)
+        "organisations",
+        str(manifest["version"]),
+        content_hash(data_dir / "manifest.yaml", org_path, mun_path),
     )
     return LoadResult(
         "organisations",
@@ -155,7 +161,7 @@ def user_set_roles(*, user: User, roles: list[str]) -> None:
     user.roles.exclude(role__in=roles).delete()
     existing = set(user.roles.values_list("role", flat=True))
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in roles if r not in existing])
-    user._role_codes = None  # type: ignore[attr-defined]
+    user.__dict__.pop("_role_codes", None)
 
 
 def api_token_hash(token: str) -> str:

@@ -9,6 +9,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.selectors import api_caller
 
 from .export import registration_to_exchange
 from .models import Registration
@@ -35,23 +36,24 @@ class RegistrationPage(Schema):
 def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     if not 1 <= page.limit <= 500 or page.offset < 0:
         raise HttpError(422, "limit must be 1-500 and offset 0 or more")
-    if not may_see_registrations(request.auth):
-        registration_list_logged(user=request.auth, origin=request_origin(request, "api"), detail={}, refused=True)
+    user, origin = api_caller(request), request_origin(request, "api")
+    if not may_see_registrations(user):
+        registration_list_logged(user=user, origin=origin, detail={}, refused=True)
         raise HttpError(403, "your role sees no registrations under the sharing rules")
-    qs = registration_list_for_user(user=request.auth).prefetch_related(
+    qs = registration_list_for_user(user=user).prefetch_related(
         "relations__from_mention", "relations__to_mention"
     )
     items = [registration_to_exchange(r) for r in qs[page.offset : page.offset + page.limit]]
-    registration_list_logged(
-        user=request.auth, origin=request_origin(request, "api"), detail={"count": len(items), "offset": page.offset}
-    )
+    registration_list_logged(user=user, origin=origin, detail={"count": len(items), "offset": page.offset})
     return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
 
 @router.get("/registrations/{registration_id}", response=dict[str, Any], summary="One registration")
 def registration_detail(request: HttpRequest, registration_id: int) -> dict[str, Any]:
     try:
-        registration = registration_open(user=request.auth, pk=registration_id, origin=request_origin(request, "api"))
+        registration = registration_open(
+            user=api_caller(request), pk=registration_id, origin=request_origin(request, "api")
+        )
     except Registration.DoesNotExist:
         raise HttpError(404, "Not found") from None
     return registration_to_exchange(registration)

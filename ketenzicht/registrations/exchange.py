@@ -20,8 +20,16 @@ SOURCES = ("politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering")
 KINDS = ("aangifte", "melding", "incident", "klacht", "overtreding_maatregel")
 ROLES = ("suspect", "victim", "reporter", "witness", "involved")
 RELATION_KINDS = (
-    "partner", "ex_partner", "family", "child", "acquaintance", "colleague", "neighbour", "stranger", "unknown",
-)  # fmt: skip
+    "partner",
+    "ex_partner",
+    "family",
+    "child",
+    "acquaintance",
+    "colleague",
+    "neighbour",
+    "stranger",
+    "unknown",
+)
 SEXES = ("M", "F", "X", "U")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -85,7 +93,9 @@ def parse_timestamp(value: str, *, date_allowed: bool) -> tuple[dt.datetime | dt
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
         allowed = "a date or " if date_allowed else ""
-        raise ValueError(f"must be {allowed}an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00") from None
+        raise ValueError(
+            f"must be {allowed}an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00"
+        ) from None
     if parsed.tzinfo is None:
         raise ValueError("the time has no offset (add e.g. +01:00)")
     return parsed, False
@@ -166,7 +176,15 @@ class RelationIn(_Lenient):
     from_: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(alias="from")
     to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     kind: Literal[
-        "partner", "ex_partner", "family", "child", "acquaintance", "colleague", "neighbour", "stranger", "unknown"
+        "partner",
+        "ex_partner",
+        "family",
+        "child",
+        "acquaintance",
+        "colleague",
+        "neighbour",
+        "stranger",
+        "unknown",
     ]
 
 
@@ -247,6 +265,10 @@ def _reason(error: Any) -> str:
     return message.removeprefix("Value error, ")
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
@@ -255,8 +277,7 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
     """Rules across fields and against the reference data. Works on the raw object, so that these
     errors are reported together with the schema's own."""
     errors: list[FieldError] = []
-    persons = data.get("persons") if isinstance(data.get("persons"), list) else []
-    relations = data.get("relations") if isinstance(data.get("relations"), list) else []
+    persons, relations = _list(data.get("persons")), _list(data.get("relations"))
     refs: set[str] = set()
     for i, person in enumerate(persons):
         if not isinstance(person, dict):
@@ -268,7 +289,9 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
         address = person.get("address")
         municipality = _text(address.get("municipality")) if isinstance(address, dict) else ""
         if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
-            errors.append(FieldError(f"persons[{i}].address.municipality", f"unknown municipality {municipality}"))
+            errors.append(
+                FieldError(f"persons[{i}].address.municipality", f"unknown municipality {municipality}")
+            )
     for i, relation in enumerate(relations):
         if not isinstance(relation, dict):
             continue
@@ -286,8 +309,7 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
     municipality = _text(data.get("municipality"))
     if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
         errors.append(FieldError("municipality", f"unknown municipality {municipality}"))
-    offences = data.get("offences") if isinstance(data.get("offences"), list) else []
-    for i, article in enumerate(offences):
+    for i, article in enumerate(_list(data.get("offences"))):
         code = normalise_article(_text(article))
         if code and code not in codes.offences:
             errors.append(FieldError(f"offences[{i}]", f"unknown offence (article) {code!r}"))

@@ -23,9 +23,13 @@ def registration_list_for_user(*, user: User) -> QuerySet[Registration]:
 
 def registration_get_for_user(*, user: User, pk: int) -> Registration:
     """Raises Registration.DoesNotExist both when it does not exist and when the user may not see it."""
-    return registration_list_for_user(user=user).prefetch_related(
-        Prefetch(
-            "relations",
-            queryset=MentionRelation.objects.select_related("from_mention", "to_mention"),
+    return (
+        registration_list_for_user(user=user)
+        .prefetch_related(
+            Prefetch(
+                "relations",
+                queryset=MentionRelation.objects.select_related("from_mention", "to_mention"),
+            )
         )
-    ).get(pk=pk)
+        .get(pk=pk)
+    )

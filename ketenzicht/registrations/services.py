@@ -232,22 +232,36 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
     except Registration.DoesNotExist:
         with transaction.atomic():
             access_log_record(
-                actor=user, action=Action.VIEW, object_type="registration", object_id=pk,
-                result=Result.REFUSED, origin=origin,
-            )  # fmt: skip
+                actor=user,
+                action=Action.VIEW,
+                object_type="registration",
+                object_id=pk,
+                result=Result.REFUSED,
+                origin=origin,
+            )
         raise
     with transaction.atomic():
         access_log_record(
-            actor=user, action=Action.VIEW, object_type="registration", object_id=pk,
-            result=Result.SHOWN, origin=origin,
-        )  # fmt: skip
+            actor=user,
+            action=Action.VIEW,
+            object_type="registration",
+            object_id=pk,
+            result=Result.SHOWN,
+            origin=origin,
+        )
     return registration
 
 
-def registration_list_logged(*, user: Any, origin: str, detail: dict[str, Any], refused: bool = False) -> None:
+def registration_list_logged(
+    *, user: Any, origin: str, detail: dict[str, Any], refused: bool = False
+) -> None:
     """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any)."""
     with transaction.atomic():
         access_log_record(
-            actor=user, action=Action.LIST, object_type="registration",
-            result=Result.REFUSED if refused else Result.SHOWN, origin=origin, detail=detail,
-        )  # fmt: skip
+            actor=user,
+            action=Action.LIST,
+            object_type="registration",
+            result=Result.REFUSED if refused else Result.SHOWN,
+            origin=origin,
+            detail=detail,
+        )

@@ -21,7 +21,9 @@ PAGE_SIZE = 50
 @require_GET
 def registration_list(request: HttpRequest) -> HttpResponse:
     if not may_see_registrations(request.user):  # type: ignore[arg-type]
-        registration_list_logged(user=request.user, origin=request_origin(request, "web"), detail={}, refused=True)
+        registration_list_logged(
+            user=request.user, origin=request_origin(request, "web"), detail={}, refused=True
+        )
         raise PermissionDenied
     paginator = Paginator(registration_list_for_user(user=request.user), PAGE_SIZE)  # type: ignore[arg-type]
     page = paginator.get_page(request.GET.get("page"))

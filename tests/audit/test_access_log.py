@@ -22,11 +22,17 @@ def _entry(actor: Any) -> AccessLogEntry:
 def test_an_entry_records_who_what_why_and_result(registrar: Any) -> None:
     entry = AccessLogEntry.objects.get(pk=_entry(registrar).pk)
     assert (entry.actor_username, entry.organisation_code, entry.roles) == (
-        registrar.username, "oost-brabant", "police_registrar",
-    )  # fmt: skip
+        registrar.username,
+        "oost-brabant",
+        "police_registrar",
+    )
     assert (entry.action, entry.object_type, entry.object_id, entry.purpose, entry.result) == (
-        "view", "registration", "1", "test", "shown",
-    )  # fmt: skip
+        "view",
+        "registration",
+        "1",
+        "test",
+        "shown",
+    )
 
 
 def test_the_database_refuses_update(registrar: Any) -> None:

@@ -15,15 +15,33 @@ from ketenzicht.registrations.models import Offence
 pytestmark = pytest.mark.django_db
 
 EXCHANGE_FORMAT_MUNICIPALITIES = {
-    "GM0363": "amsterdam", "GM0599": "rotterdam", "GM0518": "den-haag", "GM0344": "midden-nederland",
-    "GM0772": "oost-brabant", "GM0014": "noord-nederland", "GM0855": "zeeland-west-brabant",
-    "GM0034": "midden-nederland", "GM0758": "zeeland-west-brabant", "GM0268": "oost-nederland",
-    "GM0200": "oost-nederland", "GM0394": "noord-holland", "GM0503": "den-haag", "GM0392": "noord-holland",
-    "GM0202": "oost-nederland", "GM0153": "oost-nederland", "GM0307": "midden-nederland",
-    "GM0479": "noord-holland", "GM0796": "oost-brabant", "GM0193": "oost-nederland", "GM0546": "den-haag",
-    "GM0935": "limburg", "GM0505": "rotterdam", "GM0867": "zeeland-west-brabant",
-    "GM1674": "zeeland-west-brabant", "GM0513": "den-haag",
-}  # fmt: skip
+    "GM0363": "amsterdam",
+    "GM0599": "rotterdam",
+    "GM0518": "den-haag",
+    "GM0344": "midden-nederland",
+    "GM0772": "oost-brabant",
+    "GM0014": "noord-nederland",
+    "GM0855": "zeeland-west-brabant",
+    "GM0034": "midden-nederland",
+    "GM0758": "zeeland-west-brabant",
+    "GM0268": "oost-nederland",
+    "GM0200": "oost-nederland",
+    "GM0394": "noord-holland",
+    "GM0503": "den-haag",
+    "GM0392": "noord-holland",
+    "GM0202": "oost-nederland",
+    "GM0153": "oost-nederland",
+    "GM0307": "midden-nederland",
+    "GM0479": "noord-holland",
+    "GM0796": "oost-brabant",
+    "GM0193": "oost-nederland",
+    "GM0546": "den-haag",
+    "GM0935": "limburg",
+    "GM0505": "rotterdam",
+    "GM0867": "zeeland-west-brabant",
+    "GM1674": "zeeland-west-brabant",
+    "GM0513": "den-haag",
+}
 
 
 def test_the_chain_is_complete() -> None:

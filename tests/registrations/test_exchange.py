@@ -65,9 +65,21 @@ def test_the_documented_example_is_valid() -> None:
         (with_person(0, address={"postcode": "56111 NB"}), "persons[0].address.postcode", "postcode"),
         (with_person(0, address={"municipality": "GM0001"}), "persons[0].address.municipality", "unknown"),
         (with_person(1, ref="p1"), "persons[1].ref", "used twice"),
-        (exchange_registration(relations=[{"from": "p1", "to": "p7", "kind": "partner"}]), "relations[0].to", "p7"),
-        (exchange_registration(relations=[{"from": "p1", "to": "p2", "kind": "ex"}]), "relations[0].kind", "one of"),
-        (exchange_registration(relations=[{"from": "p1", "to": "p1", "kind": "partner"}]), "relations[0].to", "themselves"),
+        (
+            exchange_registration(relations=[{"from": "p1", "to": "p7", "kind": "partner"}]),
+            "relations[0].to",
+            "p7",
+        ),
+        (
+            exchange_registration(relations=[{"from": "p1", "to": "p2", "kind": "ex"}]),
+            "relations[0].kind",
+            "one of",
+        ),
+        (
+            exchange_registration(relations=[{"from": "p1", "to": "p1", "kind": "partner"}]),
+            "relations[0].to",
+            "themselves",
+        ),
         ([], "(registration)", "JSON object"),
     ],
 )
@@ -88,7 +100,9 @@ def test_all_errors_of_a_line_are_reported_together() -> None:
     ("raw", "year", "month", "day"),
     [("1985-04-12", 1985, 4, 12), ("1985-04-00", 1985, 4, None), ("1985-00-00", 1985, None, None)],
 )
-def test_unknown_day_or_month_is_kept_as_unknown(raw: str, year: int, month: int | None, day: int | None) -> None:
+def test_unknown_day_or_month_is_kept_as_unknown(
+    raw: str, year: int, month: int | None, day: int | None
+) -> None:
     birth = parse_birth_date(raw)
     assert (birth.raw, birth.year, birth.month, birth.day) == (raw, year, month, day)
 

@@ -21,22 +21,38 @@ def test_a_registration_is_stored_with_persons_relations_and_offences(registrar:
     result = registration_create(actor=registrar, data=data, channel="api")
     assert result.created
     reg = Registration.objects.get(pk=result.registration.pk)
+    assert reg.unit is not None and reg.municipality is not None
     assert (reg.source, reg.reference, reg.kind, reg.unit.code, reg.municipality.code) == (
-        "politie", "PL0600-2024-000123", "aangifte", "oost-brabant", "GM0796",
-    )  # fmt: skip
+        "politie",
+        "PL0600-2024-000123",
+        "aangifte",
+        "oost-brabant",
+        "GM0796",
+    )
     assert sorted(reg.offences.values_list("article", flat=True)) == ["285", "350"]
     assert reg.extra == {"kenmerk_extern": "X-1"}
     suspect, victim = reg.mentions.order_by("ref")
     assert (suspect.surname_prefix, suspect.surname, suspect.bsn_valid, suspect.postcode) == (
-        "van der", "Berg", True, "5611 NB",
-    )  # fmt: skip
+        "van der",
+        "Berg",
+        True,
+        "5611 NB",
+    )
     assert (victim.bsn, victim.bsn_valid, victim.birth_year, victim.birth_month, victim.birth_day) == (
-        "123456789", False, 1987, 11, None,
-    )  # fmt: skip
+        "123456789",
+        False,
+        1987,
+        11,
+        None,
+    )
     relation = MentionRelation.objects.get(registration=reg)
     assert (relation.from_mention, relation.to_mention, relation.kind) == (suspect, victim, "ex_partner")
     entry = AccessLogEntry.objects.get(action="create", object_id=str(reg.pk))
-    assert (entry.actor_username, entry.organisation_code, entry.result) == (registrar.username, "oost-brabant", "stored")
+    assert (entry.actor_username, entry.organisation_code, entry.result) == (
+        registrar.username,
+        "oost-brabant",
+        "stored",
+    )
 
 
 def test_the_same_source_and_reference_twice_stores_once(registrar: Any) -> None:
@@ -50,7 +66,9 @@ def test_the_same_source_and_reference_twice_stores_once(registrar: Any) -> None
 
 def test_a_changed_line_under_a_known_reference_is_a_conflict_and_changes_nothing(registrar: Any) -> None:
     registration_create(actor=registrar, data=exchange_registration(), channel="api")
-    changed = registration_create(actor=registrar, data=exchange_registration(summary="anders"), channel="api")
+    changed = registration_create(
+        actor=registrar, data=exchange_registration(summary="anders"), channel="api"
+    )
     assert not changed.created and changed.conflict
     assert Registration.objects.get().summary.startswith("Ex-partner")
 
@@ -60,7 +78,9 @@ def test_invalid_input_stores_nothing_at_all(registrar: Any) -> None:
     data["persons"][1]["birth_date"] = "1987-02-30"
     with pytest.raises(RegistrationInvalid) as caught:
         registration_create(actor=registrar, data=data, channel="api")
-    assert [(e.field, "not a date" in e.reason) for e in caught.value.errors] == [("persons[1].birth_date", True)]
+    assert [(e.field, "not a date" in e.reason) for e in caught.value.errors] == [
+        ("persons[1].birth_date", True)
+    ]
     assert Registration.objects.count() == PersonMention.objects.count() == 0
     assert not AccessLogEntry.objects.filter(action="create").exists()
 

@@ -46,7 +46,11 @@ def registrations() -> dict[str, Registration]:
     ],
 )
 def test_each_role_sees_what_the_rules_grant(
-    make_user: Callable[..., Any], registrations: dict[str, Registration], role: str, organisation: str, visible: set[str]
+    make_user: Callable[..., Any],
+    registrations: dict[str, Registration],
+    role: str,
+    organisation: str,
+    visible: set[str],
 ) -> None:
     user = make_user(role, organisation=organisation)
     assert {r.reference for r in registration_list_for_user(user=user)} == visible
@@ -58,7 +62,9 @@ def test_each_role_sees_what_the_rules_grant(
                 registration_get_for_user(user=user, pk=registration.pk)
 
 
-def test_an_inactive_user_sees_nothing(make_user: Callable[..., Any], registrations: dict[str, Registration]) -> None:
+def test_an_inactive_user_sees_nothing(
+    make_user: Callable[..., Any], registrations: dict[str, Registration]
+) -> None:
     user = make_user("police_registrar")
     user.is_active = False
     assert not registration_list_for_user(user=user).exists()
@@ -76,4 +82,9 @@ def test_only_a_registrar_registers_and_only_for_the_own_unit(make_user: Callabl
 def test_the_rules_are_versioned_data_with_a_content_hash() -> None:
     rules = sharing_rules()
     assert rules.version and len(rules.content_hash) == 64
-    assert {rule.scope for rule in rules.see} <= {"own_unit", "own_vt_region", "own_district_office", "national"}
+    assert {rule.scope for rule in rules.see} <= {
+        "own_unit",
+        "own_vt_region",
+        "own_district_office",
+        "national",
+    }

@@ -20,6 +20,6 @@ class Command(BaseCommand):
         if not settings.DEBUG and not options["force"]:
             raise CommandError("demo users with known passwords belong on a demo machine: use --force")
         users = demo_users_ensure()
-        self.stdout.write("Demo users (password for all: %s):" % users[0].password)
+        self.stdout.write(f"Demo users (password for all: {users[0].password}):")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.organisation:<26} {', '.join(user.roles)}")

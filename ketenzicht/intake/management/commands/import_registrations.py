@@ -22,7 +22,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--user", help="register as this user (with their rights); default: the system")
-        parser.add_argument("--errors-out", type=Path, help="write the rejected lines' errors here as JSON Lines")
+        parser.add_argument(
+            "--errors-out", type=Path, help="write the rejected lines' errors here as JSON Lines"
+        )
         parser.add_argument("--batch-size", type=int, default=settings.KETENZICHT_IMPORT_BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true")
 
@@ -41,7 +43,9 @@ class Command(BaseCommand):
         def on_error(error: LineError) -> None:
             console.print(f"[red]rejected[/red] {error}", highlight=False, markup=True, soft_wrap=True)
             if errors_out:
-                errors_out.write(json.dumps({"line": error.line, "field": error.field, "reason": error.reason}) + "\n")
+                errors_out.write(
+                    json.dumps({"line": error.line, "field": error.field, "reason": error.reason}) + "\n"
+                )
 
         progress = Progress(
             "[progress.description]{task.description}",

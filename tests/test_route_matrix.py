@@ -1,0 +1,137 @@
+"""The role x route matrix: every URL pattern and API route, for every role and for an anonymous visitor.
+
+A route that is not in MATRIX fails `test_every_route_is_in_the_matrix`: decide who may use it first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ketenzicht.organisations.roles import Role
+from ketenzicht.registrations.services import registration_create
+from tests.conftest import exchange_registration
+
+ANONYMOUS = "anonymous"
+ROLE_ORGANISATION = {
+    Role.POLICE_REGISTRAR: "oost-brabant",
+    Role.CASE_SCREENER: "oost-brabant",
+    Role.CASE_OWNER: "oost-brabant",
+    Role.VT_ASSESSOR: "vt-brabant-noordoost",
+    Role.PROSECUTOR: "om-oost-brabant",
+    Role.VICTIM_SUPPORT: "slachtofferhulp-nederland",
+    Role.PROBATION: "reclassering-nederland",
+    Role.NATIONAL_ANALYST: "landelijke-eenheid",
+    Role.FUNCTIONAL_ADMIN: "ketenzicht-beheer",
+    Role.PRIVACY_OFFICER: "ketenzicht-beheer",
+}
+ACTORS = [ANONYMOUS, *ROLE_ORGANISATION]
+POLICE_OWN_UNIT = (Role.POLICE_REGISTRAR, Role.CASE_SCREENER, Role.CASE_OWNER)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # {own} is a registration of the oost-brabant unit
+    anonymous: int
+    others: int  # every role not named in `roles`
+    roles: tuple[tuple[Role, int], ...] = ()
+    body: dict[str, Any] | None = None
+    json: bool = False
+
+    def expected(self, actor: str) -> int:
+        if actor == ANONYMOUS:
+            return self.anonymous
+        return dict(self.roles).get(Role(actor), self.others)
+
+
+def police(status: int) -> tuple[tuple[Role, int], ...]:
+    return tuple((role, status) for role in POLICE_OWN_UNIT)
+
+
+REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
+
+MATRIX: dict[str, list[Call]] = {
+    "home": [Call("GET", "/", 302, 200)],
+    "health": [Call("GET", "/health/", 200, 200)],
+    "login": [Call("GET", "/accounts/login/", 200, 302)],
+    "logout": [Call("POST", "/accounts/logout/", 302, 302), Call("GET", "/accounts/logout/", 302, 405)],
+    "set_language": [Call("POST", "/i18n/setlang/", 302, 302, body={"language": "en", "next": "/"})],
+    "intake:new": [
+        Call("GET", "/registraties/nieuw/", 302, 403, REGISTRAR_ONLY),
+        Call(
+            "POST", "/registraties/nieuw/", 302, 403, ((Role.POLICE_REGISTRAR, 422),), body={"reference": ""}
+        ),
+    ],
+    "intake:person-row": [Call("GET", "/registraties/nieuw/persoon/?index=2", 302, 403, REGISTRAR_ONLY)],
+    "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRAR_ONLY)],
+    "registrations:list": [Call("GET", "/registraties/", 302, 403, police(200))],
+    "registrations:detail": [Call("GET", "/registraties/{own}/", 302, 404, police(200))],
+    "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
+    "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
+    "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],
+    "api-v1:registration_list": [Call("GET", "/api/v1/registrations", 401, 403, police(200))],
+    "api-v1:registration_post": [
+        Call(
+            "POST",
+            "/api/v1/registrations",
+            401,
+            403,
+            ((Role.POLICE_REGISTRAR, 201),),
+            body=exchange_registration(reference="MATRIX-1"),
+            json=True,
+        )
+    ],
+    "api-v1:registration_detail": [Call("GET", "/api/v1/registrations/{own}", 401, 404, police(200))],
+}
+
+
+def _route_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _route_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name or pattern.pattern}"
+
+
+def test_every_route_is_in_the_matrix() -> None:
+    routes = set(_route_names(get_resolver().url_patterns))
+    assert routes - set(MATRIX) == set(), "routes without an entry in the role x route matrix"
+    assert set(MATRIX) - routes == set(), "matrix entries for routes that no longer exist"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_each_actor_gets_the_expected_status_on_every_route(
+    actor: str, make_user: Callable[..., Any]
+) -> None:
+    own = registration_create(
+        actor=None, data=exchange_registration(reference="MATRIX-OWN"), channel="import"
+    ).registration
+    failures = []
+    for name, calls in MATRIX.items():
+        for call in calls:
+            client = Client()
+            if actor != ANONYMOUS:
+                client.force_login(make_user(actor, organisation=ROLE_ORGANISATION[Role(actor)]))
+            path = call.path.format(own=own.pk)
+            if call.json:
+                response = client.generic(
+                    call.method, path, json.dumps(call.body), content_type="application/json"
+                )
+            elif call.method == "POST":
+                response = client.post(path, call.body or {})
+            else:
+                response = client.generic(call.method, path)
+            if response.status_code != call.expected(actor):
+                failures.append(
+                    f"{call.method} {path} ({name}): {response.status_code}, expected {call.expected(actor)}"
+                )
+    assert failures == []
