@@ -7,7 +7,13 @@ from typing import Any
 
 import pytest
 
-DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "live_server",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
 
 
 @pytest.fixture
@@ -40,7 +46,9 @@ def make_user(db: Any) -> Callable[..., Any]:
 
     counter = iter(range(1, 10_000))
 
-    def make(*roles: str, organisation: str = "oost-brabant", username: str | None = None, password: str = "") -> Any:
+    def make(
+        *roles: str, organisation: str = "oost-brabant", username: str | None = None, password: str = ""
+    ) -> Any:
         return user_create(
             username=username or f"{'-'.join(roles) or 'user'}-{organisation}-{next(counter)}",
             password=password or None,
@@ -87,7 +95,13 @@ def exchange_registration(**overrides: Any) -> dict[str, Any]:
                 },
                 "phone": "+31612345678",
             },
-            {"ref": "p2", "role": "victim", "given_names": "Anna", "surname": "Jansen", "birth_date": "1987-11-02"},
+            {
+                "ref": "p2",
+                "role": "victim",
+                "given_names": "Anna",
+                "surname": "Jansen",
+                "birth_date": "1987-11-02",
+            },
         ],
         "relations": [{"from": "p1", "to": "p2", "kind": "ex_partner"}],
     }

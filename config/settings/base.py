@@ -76,7 +76,9 @@ TEMPLATES = [
 
 # SQLite file by default; PostgreSQL (or any backend dj-database-url knows) when DATABASE_URL is set.
 _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'ketenzicht.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while one writer imports; IMMEDIATE avoids lock upgrades mid-transaction.
