@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("registraties/nieuw/", include("ketenzicht.intake.urls")),
     path("registraties/", include("ketenzicht.registrations.urls")),
+    path("toegangslog/", include("ketenzicht.audit.urls")),
     path("api/v1/", api.urls),
 ]

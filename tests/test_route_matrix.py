@@ -56,6 +56,7 @@ def police(status: int) -> tuple[tuple[Role, int], ...]:
 
 
 REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
+AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -73,6 +74,9 @@ MATRIX: dict[str, list[Call]] = {
     "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRAR_ONLY)],
     "registrations:list": [Call("GET", "/registraties/", 302, 403, police(200))],
     "registrations:detail": [Call("GET", "/registraties/{own}/", 302, 404, police(200))],
+    "audit:access-log": [
+        Call("GET", "/toegangslog/?object_type=registration", 302, 403, AUDIT_READERS),
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],
