@@ -26,6 +26,11 @@ PERSON_FIELDS = (
 )
 
 
+class OffenceChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Offence) -> str:  # type: ignore[override]
+        return f"art. {obj.article} Sr – {obj.label}"
+
+
 class RegistrationForm(NldsFormMixin, forms.Form):
     # A reference fixed when the empty form is shown, so a double submit stores one registration.
     reference = forms.CharField(label=_("Reference"), max_length=100)
@@ -38,7 +43,7 @@ class RegistrationForm(NldsFormMixin, forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none(), required=False, to_field_name="code"
     )
-    offences = forms.ModelMultipleChoiceField(
+    offences = OffenceChoiceField(
         label=_("Offences"),
         queryset=Offence.objects.all(),
         required=False,
@@ -96,7 +101,9 @@ class RelationForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(f"p{i}", _("Person %(n)s") % {"n": i}) for i in range(1, person_count + 1)]
         for name in ("from_ref", "to_ref"):
-            self.fields[name].widget = forms.Select(choices=choices, attrs={"class": "utrecht-select"})
+            self.fields[name].widget = forms.Select(
+                choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}
+            )
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}

@@ -23,7 +23,7 @@ def nlds_widget_class(widget: forms.Widget) -> str:
 
 
 class NldsFormMixin:
-    """Adds the NL Design System classes (and aria-invalid on errors) to every widget."""
+    """Adds the NL Design System classes to every widget (templates add aria-invalid and -describedby)."""
 
     fields: dict[str, Any]
 

@@ -1,0 +1,24 @@
+"""Render a form field's widget tied to its description and error message (aria-describedby, aria-invalid)."""
+
+from __future__ import annotations
+
+from django import template
+from django.forms import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag
+def kz_widget(field: BoundField) -> SafeString:
+    described_by = []
+    if field.help_text:
+        described_by.append(f"{field.auto_id}_helptext")
+    if field.errors:
+        described_by.append(f"{field.auto_id}_error")
+    attrs: dict[str, str] = {}
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if field.errors:
+        attrs["aria-invalid"] = "true"
+    return field.as_widget(attrs=attrs)
