@@ -1,5 +1,7 @@
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from ketenzicht.api.api import api
 from ketenzicht.web import views as web_views
@@ -15,7 +17,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch works before login too (it is on the login page).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("registraties/nieuw/", include("ketenzicht.intake.urls")),
     path("registraties/", include("ketenzicht.registrations.urls")),
     path("toegangslog/", include("ketenzicht.audit.urls")),

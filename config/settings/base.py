@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "ketenzicht.web.locale.DutchUnlessChosenMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,9 +138,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KETENZICHT_LOG_LEVEL", "WARNING")},
 }
-
-# Paths every visitor may open without logging in (login itself, health, static files).
-KETENZICHT_PUBLIC_PATH_PREFIXES = ["/accounts/login/", "/health/", "/static/", "/i18n/"]
 
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint).
 KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "200"))

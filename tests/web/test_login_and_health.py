@@ -50,3 +50,12 @@ def test_passwords_are_hashed_with_argon2_outside_tests() -> None:
     from config.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_the_interface_is_dutch_even_for_an_english_browser_until_the_user_chooses() -> None:
+    client = Client()
+    page = client.get("/accounts/login/", headers={"Accept-Language": "en-GB,en;q=0.9"}).content.decode()
+    assert "Inloggen" in page and 'lang="nl"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/").content.decode()
+    assert "Log in" in page and 'lang="en"' in page
