@@ -1,0 +1,207 @@
+"""Browser tests: Playwright (sync API) drives the system's Chromium against pytest-django's live server.
+
+No browser is ever downloaded. Chromium is /usr/bin/chromium, or the executable named in
+KETENZICHT_CHROMIUM. Without it the browser tests are skipped, except in CI (env CI set), where
+browser tests must run and a missing browser fails them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API keeps an event loop running in the main thread while the browser lives, and
+# Django refuses ORM calls when it sees a running loop. The test code and the live server are plain
+# synchronous code, so the check only gets in the way here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+E2E_DIR = Path(__file__).resolve().parent
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# How long Playwright waits for an element or a navigation, in milliseconds.
+TIMEOUT_MS = 15_000
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an `e2e` test (so `-m "not e2e"` leaves the browser alone)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Keep each phase's report on the item, so the page fixture knows whether the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+# The access log is append-only: database triggers refuse DELETE and TRUNCATE on it. A live-server test
+# runs in a transactional database, which Django empties after the test by flushing every table; the
+# triggers refuse that flush. So around the teardown of such a test the database's own triggers are
+# lifted (PostgreSQL: disabled; SQLite, which cannot disable one: dropped) and then put back exactly as
+# they were, so every other test keeps an append-only log.
+TRANSACTIONAL_FIXTURES = {"live_server", "transactional_db"}
+
+
+class _LiftedTriggers:
+    def __init__(self, database: str, vendor: str, triggers: list[tuple[str, str]]) -> None:
+        self.database = database
+        self.vendor = vendor
+        self.triggers = triggers  # sqlite: (name, CREATE statement); postgresql: (table, trigger name)
+
+
+def _lift_triggers() -> _LiftedTriggers | None:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = [(name, sql) for name, sql in cursor.fetchall()]
+            for name, _sql in triggers:
+                cursor.execute(f"DROP TRIGGER {quote(name)}")
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t"
+                " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE NOT t.tgisinternal AND t.tgenabled <> 'D' AND n.nspname = current_schema()"
+            )
+            triggers = [(table, name) for table, name in cursor.fetchall()]
+            for table, name in triggers:
+                cursor.execute(f"ALTER TABLE {quote(table)} DISABLE TRIGGER {quote(name)}")
+        else:
+            return None
+    return _LiftedTriggers(str(connection.settings_dict["NAME"]), connection.vendor, triggers)
+
+
+def _restore_triggers(lifted: _LiftedTriggers) -> None:
+    from django.db import connection
+
+    # After the session's last test the test database is gone and the connection points at the real
+    # database again: that one was never touched and must stay so.
+    if str(connection.settings_dict["NAME"]) != lifted.database or connection.vendor != lifted.vendor:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for first, second in lifted.triggers:
+            if lifted.vendor == "sqlite":
+                cursor.execute(second)
+            else:
+                cursor.execute(f"ALTER TABLE {quote(first)} ENABLE TRIGGER {quote(second)}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    from pytest_django.plugin import blocking_manager_key
+
+    blocker = item.config.stash[blocking_manager_key]
+    lifted = None
+    if TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        with blocker.unblock():
+            lifted = _lift_triggers()
+    try:
+        return (yield)
+    finally:
+        if lifted is not None:
+            with blocker.unblock():
+                _restore_triggers(lifted)
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def chromium_executable() -> str | None:
+    path = os.environ.get("KETENZICHT_CHROMIUM") or DEFAULT_CHROMIUM
+    return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    executable = chromium_executable()
+    if executable is None:
+        wanted = os.environ.get("KETENZICHT_CHROMIUM") or DEFAULT_CHROMIUM
+        reason = f"no Chromium executable at {wanted} (install chromium or set KETENZICHT_CHROMIUM)"
+        if _in_ci():
+            pytest.fail(f"CI: browser tests must run, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+    """A factory of pages, each in a fresh browser context (own cookies, so own session).
+
+    Dutch browser (the UI's language follows Accept-Language), Dutch time zone. On failure every page
+    the test opened is saved as a screenshot in test-results/.
+    """
+    contexts: list[Any] = []
+    pages: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        pages.append(page)
+        return page
+
+    yield make
+
+    reports = (getattr(request.node, f"rep_{when}", None) for when in ("setup", "call"))
+    failed = any(report is not None and report.failed for report in reports)
+    if failed:
+        out = Path(request.config.rootpath) / "test-results"
+        out.mkdir(exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        for number, page in enumerate(pages, start=1):
+            with contextlib.suppress(Exception):  # a crashed page must not hide the test's own failure
+                page.screenshot(path=str(out / f"{stem}-{number}.png"), full_page=True)
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Any]) -> Any:
+    """One page in a fresh browser context."""
+    return new_page()
+
+
+@pytest.fixture
+def login(live_server: Any) -> Callable[[Any, str, str], None]:
+    """login(page, username, password): log in through the real login form and land on a logged-in page."""
+    from playwright.sync_api import expect
+
+    def do_login(page: Any, username: str, password: str) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
+        expect(page.get_by_test_id("current-user")).to_be_visible()
+        assert "/accounts/login/" not in page.url, f"still on the login page after logging in as {username}"
+
+    return do_login
