@@ -1,0 +1,84 @@
+"""Summary texts: short Dutch texts in the register style, from templates in `data/summaries.yaml`."""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .params import DATA_DIR
+
+SLOT = re.compile(r"\{(\w+)\}")
+SENTENCE_START = re.compile(r"([.!?] )([a-z])")
+
+
+@dataclass(frozen=True)
+class Template:
+    text: str
+    slots: tuple[str, ...]
+
+
+class Summaries:
+    def __init__(self, path: Path = DATA_DIR / "summaries.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.slots: dict[str, list[str]] = {k: [str(v) for v in vs] for k, vs in data["slots"].items()}
+        self.categories: dict[str, list[Template]] = {
+            name: [Template(t, tuple(dict.fromkeys(SLOT.findall(t)))) for t in templates]
+            for name, templates in data["categories"].items()
+        }
+        for name, templates in self.categories.items():
+            for template in templates:
+                unknown = set(template.slots) - set(self.slots) - {"a", "ex"}
+                if unknown:
+                    raise ValueError(f"summary template of {name} uses unknown slots {sorted(unknown)}")
+
+    def render(
+        self,
+        category: str,
+        rng: random.Random,
+        *,
+        victim_sex: str = "F",
+        suspect_sex: str = "M",
+        escalation: bool = False,
+        ex_word: str | None = None,
+    ) -> str:
+        templates = self.categories[category]
+        text = self._fill(
+            templates[int(rng.random() * len(templates))], rng, victim_sex, suspect_sex, ex_word
+        )
+        if escalation:
+            extra = self.categories["escalation"]
+            text += " " + self._fill(
+                extra[int(rng.random() * len(extra))], rng, victim_sex, suspect_sex, ex_word
+            )
+        return text
+
+    def _fill(
+        self, template: Template, rng: random.Random, victim_sex: str, suspect_sex: str, ex_word: str | None
+    ) -> str:
+        if not template.slots:
+            return template.text
+        values: dict[str, str] = {}
+        for slot in template.slots:
+            if slot == "a":
+                values[slot] = "aangeefster" if victim_sex == "F" else "aangever"
+            elif slot == "ex" and ex_word:
+                values[slot] = ex_word
+            elif slot == "ex":
+                values[slot] = rng.choice(
+                    ("ex-partner", "ex-vriend", "ex-man")
+                    if suspect_sex == "M"
+                    else ("ex-partner", "ex-vriendin", "ex-vrouw")
+                )
+            else:
+                options = self.slots[slot]
+                values[slot] = options[int(rng.random() * len(options))]
+        text = SENTENCE_START.sub(_upper, template.text.format_map(values))
+        return text[0].upper() + text[1:]
+
+
+def _upper(match: re.Match[str]) -> str:
+    return match.group(1) + match.group(2).upper()
