@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -36,6 +36,34 @@ def reference_data(django_db_blocker: Any) -> None:
 def _reference_data_for_db_tests(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("reference_data")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """After a transactional test Django empties every table; the append-only access log refuses that.
+    Around that teardown only, the log's triggers are lifted, then put back on the same test database."""
+    marker = item.get_closest_marker("django_db")
+    transactional = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())) or (
+        marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if not transactional:
+        return (yield)
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    from ketenzicht.audit.triggers import append_only_off, append_only_on
+
+    blocker = item.config.stash[blocking_manager_key]
+    with blocker.unblock():
+        database = connection.settings_dict["NAME"]
+        append_only_off(connection)
+    try:
+        return (yield)
+    finally:
+        with blocker.unblock():
+            # After the last test the test database is gone; the real one was never touched.
+            if connection.settings_dict["NAME"] == database:
+                append_only_on(connection)
 
 
 @pytest.fixture

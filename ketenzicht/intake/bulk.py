@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
+from ketenzicht.registrations.exchange import parse_registration
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid, canonical_hash
 
@@ -41,13 +42,23 @@ class ImportSummary:
     errors: list[LineError] = field(default_factory=list)
 
 
+class NotUtf8(ValueError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"line {line}: the file is not UTF-8 ({reason})")
+
+
 def _lines(path: Path) -> Iterator[tuple[int, int, str]]:
-    """(line number, bytes read so far, text) for each non-empty line."""
+    """(line number, bytes read so far, text) for each non-empty line. Raises NotUtf8 naming the line."""
     read = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             read += len(raw)
-            text = raw.decode("utf-8", errors="strict").strip() if raw.strip() else ""
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark is no part of the line
+            try:
+                text = raw.decode("utf-8", errors="strict").strip()
+            except UnicodeDecodeError as exc:
+                raise NotUtf8(number, exc.reason) from exc
             if text:
                 yield number, read, text
 
@@ -69,6 +80,7 @@ def import_file(
 ) -> ImportSummary:
     summary = ImportSummary()
     codes = ReferenceCodes.load()
+    known_codes = codes.known()
     batch: list[tuple[int, Any]] = []
 
     def reject(errors: list[LineError]) -> None:
@@ -84,8 +96,13 @@ def import_file(
         known = _known_hashes(batch)
         with transaction.atomic():
             for number, data in batch:
-                key = (data.get("source"), data.get("reference")) if isinstance(data, dict) else None
-                if key in known:
+                key = _key(data)
+                if key is not None and key in known:
+                    # Known source + reference: nothing to store, but a bad line is still a bad line.
+                    _, errors = parse_registration(data, known_codes)
+                    if errors:
+                        reject([LineError(number, e.field, e.reason) for e in errors])
+                        continue
                     summary.already_present += 1
                     summary.conflicts += known[key] != canonical_hash(data)
                     continue
@@ -96,9 +113,14 @@ def import_file(
                 except (RegistrationInvalid, IntakeForbidden) as exc:
                     reject([LineError(number, e.field, e.reason) for e in exc.errors])
                     continue
+                except (DatabaseError, OverflowError) as exc:
+                    # Rolled back to this line's savepoint: report it and go on with the next line.
+                    reject([LineError(number, "(line)", f"could not be stored: {str(exc).strip()[:200]}")])
+                    continue
                 if result.created:
                     summary.stored += 1
-                    known[key] = canonical_hash(data)
+                    if key is not None:
+                        known[key] = canonical_hash(data)
                 else:
                     summary.already_present += 1
                     summary.conflicts += result.conflict
@@ -117,19 +139,25 @@ def import_file(
             batch.append((number, data))
             if len(batch) >= batch_size:
                 flush(read_bytes)
-    except UnicodeDecodeError as exc:
-        flush(read_bytes)
-        raise ValueError(f"line {summary.read + 1}: the file is not UTF-8 ({exc.reason})") from exc
+    except NotUtf8:
+        flush(read_bytes)  # what was read before the stop is stored; a re-run skips it
+        raise
     flush(read_bytes)
     return summary
 
 
-def _known_hashes(batch: list[tuple[int, Any]]) -> dict[Any, str]:
-    keys = {
-        (d["source"], d["reference"])
-        for _, d in batch
-        if isinstance(d, dict) and isinstance(d.get("source"), str) and isinstance(d.get("reference"), str)
-    }
+def _key(data: Any) -> tuple[str, str] | None:
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("source"), str)
+        and isinstance(data.get("reference"), str)
+    ):
+        return data["source"], data["reference"]
+    return None
+
+
+def _known_hashes(batch: list[tuple[int, Any]]) -> dict[tuple[str, str], str]:
+    keys = {key for _, d in batch if (key := _key(d)) is not None}
     if not keys:
         return {}
     rows = Registration.objects.filter(

@@ -27,7 +27,7 @@ PERSON_FIELDS = (
 
 
 class OffenceChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Offence) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Offence) -> str:
         return f"art. {obj.article} Sr – {obj.label}"
 
 
@@ -106,9 +106,14 @@ class RelationForm(NldsFormMixin, forms.Form):
             )
 
     def is_blank(self) -> bool:
+        """Empty, or the prefilled row (person 1 to person 2) left as it was: no relation given."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return not any(data.get(name) for name in ("from_ref", "kind", "to_ref"))
+        return not self.has_changed() or not any(data.get(name) for name in ("from_ref", "kind", "to_ref"))
 
+
+# The form opens with a suspect, a victim and a relation row between them, the common case.
+PERSONS_INITIAL = [{"role": "suspect"}, {"role": "victim"}]
+RELATIONS_INITIAL = [{"from_ref": "p1", "to_ref": "p2"}]
 
 PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, max_num=MAX_PERSONS, validate_max=True)
 RelationFormSet = forms.formset_factory(RelationForm, extra=0, max_num=MAX_PERSONS * 2, validate_max=True)

@@ -18,7 +18,16 @@ from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.services import RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
 
-from .forms import MAX_PERSONS, PersonFormSet, RegistrationForm, RelationForm, RelationFormSet, to_exchange
+from .forms import (
+    MAX_PERSONS,
+    PERSONS_INITIAL,
+    RELATIONS_INITIAL,
+    PersonFormSet,
+    RegistrationForm,
+    RelationForm,
+    RelationFormSet,
+    to_exchange,
+)
 from .pipeline import IntakeForbidden, intake_registration
 
 
@@ -44,16 +53,19 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     unit = request.user.organisation  # type: ignore[union-attr]
     if request.method == "GET":
         form = RegistrationForm(unit=unit, initial={"reference": _new_reference(unit.code if unit else "")})
-        persons = PersonFormSet(prefix="persons", initial=[{"role": "suspect"}, {"role": "victim"}])
+        persons = PersonFormSet(prefix="persons", initial=PERSONS_INITIAL)
         relations = RelationFormSet(
-            prefix="relations", initial=[{"from_ref": "p1", "to_ref": "p2"}], form_kwargs={"person_count": 2}
+            prefix="relations", initial=RELATIONS_INITIAL, form_kwargs={"person_count": 2}
         )
         return _render(request, form, persons, relations)
 
     form = RegistrationForm(request.POST, unit=unit)
     persons = PersonFormSet(request.POST, prefix="persons")
     relations = RelationFormSet(
-        request.POST, prefix="relations", form_kwargs={"person_count": _person_count(request)}
+        request.POST,
+        prefix="relations",
+        initial=RELATIONS_INITIAL,
+        form_kwargs={"person_count": _person_count(request)},
     )
     if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
         return _render(request, form, persons, relations, status=422)
@@ -87,10 +99,11 @@ def _attach_errors(
     """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
+        reason = error.translated(_)
         if target is not None and field in target.fields:
-            target.add_error(field, error.reason)
+            target.add_error(field, reason)
         else:
-            form.add_error(None, f"{error.field}: {error.reason}")
+            form.add_error(None, f"{error.field}: {reason}")
 
 
 def _locate(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -34,13 +35,39 @@ SEXES = ("M", "F", "X", "U")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+TinyText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
 Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for translation (the catalogue picks these up); the engine itself speaks English."""
+    return message
+
+
+class Problem(ValueError):
+    """A broken rule: an English message template (%-style) and its parameters, so that a page can show it
+    in the user's language and an API in English."""
+
+    def __init__(self, template: str, **params: Any):
+        self.template = template
+        self.params = params
+        super().__init__(template % params)
 
 
 @dataclass(frozen=True)
 class FieldError:
     field: str
-    reason: str
+    reason: str  # English
+    template: str = ""
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, field: str, template: str, **params: Any) -> FieldError:
+        return cls(field, template % params, template, tuple(params.items()))
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The reason in the language `gettext` translates into."""
+        return gettext(self.template) % dict(self.params) if self.template else self.reason
 
     def __str__(self) -> str:
         return f"{self.field}: {self.reason}"
@@ -58,19 +85,19 @@ def parse_birth_date(value: str) -> BirthDate:
     """`YYYY-MM-DD`, where `00` stands for an unknown month or day."""
     match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value.strip())
     if not match:
-        raise ValueError("must be YYYY-MM-DD (use 00 for an unknown day or month)")
+        raise Problem(gettext_noop("must be YYYY-MM-DD (use 00 for an unknown day or month)"))
     year, month, day = (int(g) for g in match.groups())
     if year < 1900:
-        raise ValueError("year before 1900")
+        raise Problem(gettext_noop("year before 1900"))
     if month == 0 and day != 0:
-        raise ValueError("a day is given but the month is 00")
+        raise Problem(gettext_noop("a day is given but the month is 00"))
     if month > 12:
-        raise ValueError("month must be 01-12 or 00")
+        raise Problem(gettext_noop("month must be 01-12 or 00"))
     if month and day:
         try:
             dt.date(year, month, day)
         except ValueError:
-            raise ValueError(f"{value} is not a date") from None
+            raise Problem(gettext_noop("%(value)s is not a date"), value=value) from None
     return BirthDate(value.strip(), year, month or None, day or None)
 
 
@@ -83,22 +110,32 @@ def parse_timestamp(value: str, *, date_allowed: bool) -> tuple[dt.datetime | dt
     """An ISO 8601 time with offset, or (where allowed) a date. Returns the value and whether it is a date."""
     text = value.strip()
     if not date_allowed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError("must be an ISO 8601 time with offset, not only a date")
+        raise Problem(gettext_noop("must be an ISO 8601 time with offset, not only a date"))
     if date_allowed and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
         try:
-            return dt.date.fromisoformat(text), True
+            day = dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{text} is not a date") from None
+            raise Problem(gettext_noop("%(value)s is not a date"), value=text) from None
+        _check_year(day.year)
+        return day, True
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError:
-        allowed = "a date or " if date_allowed else ""
-        raise ValueError(
-            f"must be {allowed}an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00"
-        ) from None
+        template = (
+            gettext_noop("must be a date or an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00")
+            if date_allowed
+            else gettext_noop("must be an ISO 8601 time with offset, e.g. 2024-03-06T09:12:00+01:00")
+        )
+        raise Problem(template) from None
     if parsed.tzinfo is None:
-        raise ValueError("the time has no offset (add e.g. +01:00)")
+        raise Problem(gettext_noop("the time has no offset (add e.g. +01:00)"))
+    _check_year(parsed.year)
     return parsed, False
+
+
+def _check_year(year: int) -> None:
+    if not 1900 <= year <= 2100:
+        raise Problem(gettext_noop("year %(year)s is outside 1900-2100"), year=year)
 
 
 def compact_bsn(value: str) -> tuple[str, bool]:
@@ -107,7 +144,7 @@ def compact_bsn(value: str) -> tuple[str, bool]:
     if len(compact) == 8 and compact.isdigit():
         compact = "0" + compact  # a leading zero is often dropped when written down
     if not compact.isdigit() or len(compact) != 9:
-        raise ValueError("must be 9 digits")
+        raise Problem(gettext_noop("must be 9 digits"))
     return compact, stdnum_bsn.is_valid(compact)
 
 
@@ -117,8 +154,8 @@ class _Lenient(BaseModel):
 
 class AddressIn(_Lenient):
     street: Text = ""
-    house_number: ShortText = ""
-    house_number_suffix: ShortText = ""
+    house_number: TinyText = ""
+    house_number_suffix: TinyText = ""
     postcode: ShortText = ""
     city: Text = ""
     municipality: ShortText = ""
@@ -131,13 +168,15 @@ class AddressIn(_Lenient):
         try:
             return str(stdnum_postcode.validate(value))
         except StdnumError:
-            raise ValueError(f"{value!r} is not a Dutch postcode (1234 AB)") from None
+            raise Problem(
+                gettext_noop("'%(value)s' is not a Dutch postcode (1234 AB)"), value=value
+            ) from None
 
     @field_validator("municipality")
     @classmethod
     def _municipality(cls, value: str) -> str:
         if value and not re.fullmatch(r"GM\d{4}", value):
-            raise ValueError("must be a CBS code GMxxxx")
+            raise Problem(gettext_noop("must be a CBS code GMxxxx"))
         return value
 
 
@@ -218,7 +257,7 @@ class RegistrationIn(_Lenient):
     @classmethod
     def _municipality(cls, value: str) -> str:
         if value and not re.fullmatch(r"GM\d{4}", value):
-            raise ValueError("must be a CBS code GMxxxx")
+            raise Problem(gettext_noop("must be a CBS code GMxxxx"))
         return value
 
     @field_validator("offences")
@@ -256,13 +295,35 @@ def field_path(loc: tuple[int | str, ...]) -> str:
     return path or "(registration)"
 
 
-def _reason(error: Any) -> str:
-    message = str(error["msg"])
-    if error["type"] == "missing":
-        return "is required"
-    if error["type"] == "literal_error":
-        return message.replace("Input should be", "must be one of")
-    return message.removeprefix("Value error, ")
+def _field_error(error: Any) -> FieldError:
+    """A pydantic error as a FieldError with a translatable message."""
+    field, kind, ctx = field_path(tuple(error["loc"])), error["type"], error.get("ctx") or {}
+    original = ctx.get("error")
+    if isinstance(original, Problem):
+        return FieldError.of(field, original.template, **original.params)
+    if kind == "missing":
+        return FieldError.of(field, gettext_noop("is required"))
+    if kind == "literal_error":
+        return FieldError.of(
+            field, gettext_noop("must be one of %(expected)s"), expected=ctx.get("expected", "")
+        )
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return FieldError.of(field, gettext_noop("must not be empty"))
+    if kind == "string_too_long":
+        return FieldError.of(
+            field, gettext_noop("must be at most %(max)s characters"), max=ctx.get("max_length", "")
+        )
+    if kind == "too_short" and ctx.get("min_length") == 1:
+        return FieldError.of(field, gettext_noop("needs at least one entry"))
+    simple = {
+        "string_type": gettext_noop("must be text"),
+        "list_type": gettext_noop("must be a list"),
+        "model_type": gettext_noop("must be an object"),
+        "dict_type": gettext_noop("must be an object"),
+    }
+    if kind in simple:
+        return FieldError.of(field, simple[kind])
+    return FieldError(field, str(error["msg"]).removeprefix("Value error, "))
 
 
 def _list(value: Any) -> list[Any]:
@@ -273,10 +334,22 @@ def _text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+def _nul_characters(value: Any, path: str) -> Iterator[FieldError]:
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield FieldError.of(path or "(registration)", gettext_noop("contains a NUL character"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_characters(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_characters(item, f"{path}[{i}]")
+
+
 def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
     """Rules across fields and against the reference data. Works on the raw object, so that these
     errors are reported together with the schema's own."""
-    errors: list[FieldError] = []
+    errors: list[FieldError] = list(_nul_characters(data, ""))
     persons, relations = _list(data.get("persons")), _list(data.get("relations"))
     refs: set[str] = set()
     for i, person in enumerate(persons):
@@ -284,13 +357,21 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
             continue
         ref = _text(person.get("ref"))
         if ref and ref in refs:
-            errors.append(FieldError(f"persons[{i}].ref", f"{ref!r} is used twice in this registration"))
+            errors.append(
+                FieldError.of(
+                    f"persons[{i}].ref", gettext_noop("'%(ref)s' is used twice in this registration"), ref=ref
+                )
+            )
         refs.add(ref)
         address = person.get("address")
         municipality = _text(address.get("municipality")) if isinstance(address, dict) else ""
         if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
             errors.append(
-                FieldError(f"persons[{i}].address.municipality", f"unknown municipality {municipality}")
+                FieldError.of(
+                    f"persons[{i}].address.municipality",
+                    gettext_noop("unknown municipality %(code)s"),
+                    code=municipality,
+                )
             )
     for i, relation in enumerate(relations):
         if not isinstance(relation, dict):
@@ -298,32 +379,44 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
         ends = {name: _text(relation.get(name)) for name in ("from", "to")}
         for name, ref in ends.items():
             if ref and ref not in refs:
-                errors.append(FieldError(f"relations[{i}].{name}", f"no person with ref {ref!r}"))
+                errors.append(
+                    FieldError.of(
+                        f"relations[{i}].{name}", gettext_noop("no person with ref '%(ref)s'"), ref=ref
+                    )
+                )
         if ends["from"] and ends["from"] == ends["to"]:
-            errors.append(FieldError(f"relations[{i}].to", "a person cannot be related to themselves"))
+            errors.append(
+                FieldError.of(f"relations[{i}].to", gettext_noop("a person cannot be related to themselves"))
+            )
     unit = _text(data.get("unit"))
     if data.get("source") == "politie" and not unit:
-        errors.append(FieldError("unit", "is required for source politie"))
+        errors.append(FieldError.of("unit", gettext_noop("is required for source politie")))
     if unit and unit not in codes.units:
-        errors.append(FieldError("unit", f"unknown police unit {unit!r}"))
+        errors.append(FieldError.of("unit", gettext_noop("unknown police unit '%(code)s'"), code=unit))
     municipality = _text(data.get("municipality"))
     if re.fullmatch(r"GM\d{4}", municipality) and municipality not in codes.municipalities:
-        errors.append(FieldError("municipality", f"unknown municipality {municipality}"))
+        errors.append(
+            FieldError.of("municipality", gettext_noop("unknown municipality %(code)s"), code=municipality)
+        )
     for i, article in enumerate(_list(data.get("offences"))):
         code = normalise_article(_text(article))
         if code and code not in codes.offences:
-            errors.append(FieldError(f"offences[{i}]", f"unknown offence (article) {code!r}"))
+            errors.append(
+                FieldError.of(
+                    f"offences[{i}]", gettext_noop("unknown offence (article) '%(code)s'"), code=code
+                )
+            )
     return errors
 
 
 def parse_registration(data: Any, codes: KnownCodes) -> tuple[RegistrationIn | None, list[FieldError]]:
     if not isinstance(data, dict):
-        return None, [FieldError("(registration)", "must be a JSON object")]
+        return None, [FieldError.of("(registration)", gettext_noop("must be a JSON object"))]
     errors: list[FieldError] = []
     reg: RegistrationIn | None = None
     try:
         reg = RegistrationIn.model_validate(data)
     except ValidationError as exc:
-        errors = [FieldError(field_path(tuple(e["loc"])), _reason(e)) for e in exc.errors()]
+        errors = [_field_error(e) for e in exc.errors()]
     errors += [e for e in check_rules(data, codes) if e not in errors]
     return (None, errors) if errors else (reg, [])

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from ketenzicht.intake.bulk import LineError, import_file
@@ -41,7 +42,7 @@ class Command(BaseCommand):
         errors_out = options["errors_out"].open("w", encoding="utf-8") if options["errors_out"] else None
 
         def on_error(error: LineError) -> None:
-            console.print(f"[red]rejected[/red] {error}", highlight=False, markup=True, soft_wrap=True)
+            console.print(f"[red]rejected[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
             if errors_out:
                 errors_out.write(
                     json.dumps({"line": error.line, "field": error.field, "reason": error.reason}) + "\n"

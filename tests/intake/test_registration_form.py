@@ -1,0 +1,96 @@
+"""The registrar's form: stores through the pipeline, puts each error at its field in Dutch, stores once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ketenzicht.registrations.models import MentionRelation, Registration
+
+pytestmark = pytest.mark.django_db
+URL = "/registraties/nieuw/"
+
+
+def form_data(**overrides: str) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "reference": "KZ-FORM-1",
+        "kind": "incident",
+        "occurred_at": "2026-11-20T21:40",
+        "municipality": "GM0796",
+        "offences": ["285", "350"],
+        "summary": "Ex-partner stond weer voor de deur.",
+        "persons-TOTAL_FORMS": "2",
+        "persons-INITIAL_FORMS": "0",
+        "persons-0-role": "suspect",
+        "persons-0-given_names": "Johannes",
+        "persons-0-surname_prefix": "van der",
+        "persons-0-surname": "Berg",
+        "persons-0-birth_date": "1985-04-12",
+        "persons-1-role": "victim",
+        "persons-1-given_names": "Anna",
+        "persons-1-surname": "Jansen",
+        "persons-1-birth_date": "1990-05-00",
+        "relations-TOTAL_FORMS": "1",
+        "relations-INITIAL_FORMS": "0",
+        "relations-0-from_ref": "p1",
+        "relations-0-kind": "ex_partner",
+        "relations-0-to_ref": "p2",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def client(registrar: Any) -> Client:
+    c = Client()
+    c.force_login(registrar)
+    return c
+
+
+def test_a_complete_form_is_stored_once_even_when_sent_twice(client: Client) -> None:
+    first = client.post(URL, form_data())
+    assert first.status_code == 302
+    again = client.post(URL, form_data())
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    registration = Registration.objects.get()
+    assert registration.unit is not None
+    assert (registration.reference, registration.unit.code, registration.channel) == (
+        "KZ-FORM-1",
+        "oost-brabant",
+        "form",
+    )
+    assert registration.mentions.get(ref="p2").birth_month == 5
+    assert MentionRelation.objects.get().kind == "ex_partner"
+
+
+def test_errors_land_at_their_fields_in_dutch_and_nothing_is_stored(client: Client) -> None:
+    response = client.post(
+        URL, form_data(**{"persons-0-birth_date": "1985-13-01", "persons-1-postcode": "56111"})
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="error-persons-0-birth_date"' in page and "de maand moet 01-12 of 00 zijn" in page
+    assert 'data-testid="error-persons-1-postcode"' in page and "geen Nederlandse postcode" in page
+    assert 'aria-invalid="true"' in page
+    assert Registration.objects.count() == 0
+
+
+def test_the_prefilled_relation_row_left_untouched_is_no_relation(client: Client) -> None:
+    response = client.post(URL, form_data(**{"relations-0-kind": ""}))
+    assert response.status_code == 302
+    assert not MentionRelation.objects.exists()
+
+
+def test_a_relation_to_a_person_not_on_the_form_is_an_error_at_that_field(client: Client) -> None:
+    response = client.post(URL, form_data(**{"relations-0-to_ref": "p3", "relations-0-kind": "partner"}))
+    assert response.status_code == 422
+    assert 'data-testid="error-relations-0-to_ref"' in response.content.decode()
+
+
+def test_the_add_person_button_returns_the_next_fieldset_and_the_new_total(client: Client) -> None:
+    response = client.get("/registraties/nieuw/persoon/?index=2")
+    page = response.content.decode()
+    assert 'name="persons-2-surname"' in page
+    assert 'name="persons-TOTAL_FORMS" value="3"' in page and 'hx-swap-oob="true"' in page
