@@ -22,7 +22,7 @@ import yaml
 from .names import NameTable, cohort_of, feminine, name_tables
 from .params import DATA_DIR, GeneratorParams
 from .reference import Municipality, Reference
-from .rng import HOUSEHOLD, STREETS, Weighted, stream
+from .rng import HOUSEHOLD, PREVIOUS, STREETS, Weighted, stream
 
 SLOTS = 8  # person id = household id * SLOTS + slot
 PLANT_HID_BASE = 6_000_000
@@ -46,9 +46,10 @@ class Address(NamedTuple):
 
 class Person:
     __slots__ = (
+        "_population",
+        "_previous",
         "address",
         "birth",
-        "bsn",
         "given",
         "hid",
         "mobile",
@@ -56,10 +57,8 @@ class Person:
         "partner_name",
         "pid",
         "prefix",
-        "previous_address",
         "sex",
         "surname",
-        "tid",
     )
 
     def __init__(
@@ -72,10 +71,10 @@ class Person:
         birth: tuple[int, int, int],
         origin: str,
         address: Address,
-        previous_address: Address,
+        population: Population | None,
+        previous_address: Address | None = None,
     ):
         self.pid = pid
-        self.tid = f"T{pid:09d}"
         self.hid = pid // SLOTS
         self.sex = sex
         self.given = given
@@ -84,10 +83,28 @@ class Person:
         self.birth = birth
         self.origin = origin
         self.address = address
-        self.previous_address = previous_address
-        self.bsn = bsn_for(pid)
+        self._population = population
+        self._previous = previous_address
         self.mobile = ""
         self.partner_name: tuple[str, str] | None = None
+
+    @property
+    def tid(self) -> str:
+        """The true person's id in truth.jsonl."""
+        return f"T{self.pid:09d}"
+
+    @property
+    def bsn(self) -> str:
+        return bsn_for(self.pid)
+
+    @property
+    def previous_address(self) -> Address:
+        """Where the person lived before (shown on a mention with a "moved" address): derived from the
+        household id when first asked, so that it costs nothing for people never written that way."""
+        if self._previous is None:
+            assert self._population is not None
+            self._previous = self._population.previous_address_for(self.hid, self.address.municipality)
+        return self._previous
 
     def age(self, year: int) -> int:
         return year - self.birth[0]
@@ -106,6 +123,7 @@ class Person:
             self.birth,
             self.origin,
             address,
+            self._population,
             self.address,
         )
         clone.mobile = self.mobile
@@ -316,7 +334,6 @@ class Population:
         origin = origin or self.origins.draw(rng)
         kind = kind or self.kinds.draw(rng)
         address = random_address(rng, municipality, pop.house_number_suffix)
-        previous = self._previous_address(rng, municipality)
         members: list[Person] = []
         ref = self.ref_year
 
@@ -333,7 +350,7 @@ class Population:
                 (year, month, day),
                 origin_,
                 address,
-                previous,
+                self,
             )
             if age >= 12 and rng.random() < pop.has_mobile:
                 person.mobile = mobile_for(person.pid)
@@ -400,7 +417,9 @@ class Population:
                 names.append(extra)
         return tuple(names)
 
-    def _previous_address(self, rng: random.Random, municipality: Municipality) -> Address:
+    def previous_address_for(self, hid: int, code: str) -> Address:
+        rng = stream(self.seed, PREVIOUS, hid)
+        municipality = self.by_code[code]
         where = municipality if rng.random() < 0.75 else self.elsewhere_of(rng, municipality)
         return random_address(rng, where, self.params.population.house_number_suffix)
 

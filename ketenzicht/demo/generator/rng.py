@@ -25,6 +25,7 @@ PLAN = 5
 STREETS = 6
 NAMES = 7
 STORY = 8
+PREVIOUS = 9
 
 
 def splitmix(x: int) -> int:
