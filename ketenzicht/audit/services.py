@@ -16,6 +16,25 @@ def request_origin(request: HttpRequest | None, channel: str) -> str:
     return f"{channel} {request.META.get('REMOTE_ADDR', '')}".strip()
 
 
+def _entry(
+    *, actor: Any, action: str, object_type: str, result: str, purpose: str, origin: str
+) -> dict[str, Any]:
+    organisation = getattr(actor, "organisation", None)
+    has_pk = actor is not None and getattr(actor, "pk", None) is not None
+    return {
+        "at": timezone.now(),
+        "actor": actor if has_pk else None,
+        "actor_username": getattr(actor, "username", "") or "system",
+        "organisation_code": organisation.code if organisation is not None else "",
+        "roles": ",".join(sorted(getattr(actor, "role_codes", ()))) if has_pk else "",
+        "action": action,
+        "object_type": object_type,
+        "purpose": purpose,
+        "result": result,
+        "origin": origin,
+    }
+
+
 def access_log_record(
     *,
     actor: Any,
@@ -28,20 +47,31 @@ def access_log_record(
     detail: dict[str, Any] | None = None,
 ) -> AccessLogEntry:
     """Append one entry. `actor` is a user (or None for the system)."""
-    username = getattr(actor, "username", "") or "system"
-    organisation = getattr(actor, "organisation", None)
-    roles = ",".join(sorted(getattr(actor, "role_codes", ()))) if actor is not None and actor.pk else ""
-    return AccessLogEntry.objects.create(
-        at=timezone.now(),
-        actor=actor if actor is not None and getattr(actor, "pk", None) else None,
-        actor_username=username,
-        organisation_code=organisation.code if organisation is not None else "",
-        roles=roles,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        purpose=purpose,
-        result=result,
-        origin=origin,
-        detail=detail or {},
+    template = _entry(
+        actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
+    )
+    return AccessLogEntry.objects.create(**template, object_id=str(object_id), detail=detail or {})
+
+
+def access_log_record_many(
+    *,
+    actor: Any,
+    action: str,
+    object_type: str,
+    result: str,
+    objects: list[tuple[Any, dict[str, Any]]],
+    purpose: str = "",
+    origin: str = "",
+) -> None:
+    """One entry per (object id, detail), written with one insert: for bulk actions such as an import."""
+    if not objects:
+        return
+    template = _entry(
+        actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
+    )
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(**{**template, "object_id": str(object_id), "detail": detail})
+            for object_id, detail in objects
+        ]
     )

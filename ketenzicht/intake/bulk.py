@@ -13,13 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from ketenzicht.registrations.services import ReferenceCodes
 
-from ketenzicht.registrations.exchange import parse_registration
-from ketenzicht.registrations.models import Registration
-from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid, canonical_hash
-
-from .pipeline import IntakeForbidden, intake_registration
+from .pipeline import IntakeResult, intake_registrations
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,6 @@ def import_file(
 ) -> ImportSummary:
     summary = ImportSummary()
     codes = ReferenceCodes.load()
-    known_codes = codes.known()
     batch: list[tuple[int, Any]] = []
 
     def reject(errors: list[LineError]) -> None:
@@ -93,37 +88,20 @@ def import_file(
     def flush(read_bytes: int) -> None:
         if not batch:
             return
-        known = _known_hashes(batch)
-        with transaction.atomic():
-            for number, data in batch:
-                key = _key(data)
-                if key is not None and key in known:
-                    # Known source + reference: nothing to store, but a bad line is still a bad line.
-                    _, errors = parse_registration(data, known_codes)
-                    if errors:
-                        reject([LineError(number, e.field, e.reason) for e in errors])
-                        continue
-                    summary.already_present += 1
-                    summary.conflicts += known[key] != canonical_hash(data)
-                    continue
-                try:
-                    result = intake_registration(
-                        actor=actor, data=data, channel="import", origin=f"import {path.name}", codes=codes
-                    )
-                except (RegistrationInvalid, IntakeForbidden) as exc:
-                    reject([LineError(number, e.field, e.reason) for e in exc.errors])
-                    continue
-                except (DatabaseError, OverflowError) as exc:
-                    # Rolled back to this line's savepoint: report it and go on with the next line.
-                    reject([LineError(number, "(line)", f"could not be stored: {str(exc).strip()[:200]}")])
-                    continue
-                if result.created:
-                    summary.stored += 1
-                    if key is not None:
-                        known[key] = canonical_hash(data)
-                else:
-                    summary.already_present += 1
-                    summary.conflicts += result.conflict
+        outcomes = intake_registrations(
+            actor=actor,
+            items=[data for _, data in batch],
+            channel="import",
+            origin=f"import {path.name}",
+            codes=codes,
+        )
+        for (number, _), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, IntakeResult):
+                summary.stored += outcome.created
+                summary.already_present += not outcome.created
+                summary.conflicts += outcome.conflict
+            else:
+                reject([LineError(number, e.field, e.reason) for e in outcome.errors])
         batch.clear()
         if on_progress:
             on_progress(read_bytes)
@@ -145,22 +123,3 @@ def import_file(
     flush(read_bytes)
     return summary
 
-
-def _key(data: Any) -> tuple[str, str] | None:
-    if (
-        isinstance(data, dict)
-        and isinstance(data.get("source"), str)
-        and isinstance(data.get("reference"), str)
-    ):
-        return data["source"], data["reference"]
-    return None
-
-
-def _known_hashes(batch: list[tuple[int, Any]]) -> dict[tuple[str, str], str]:
-    keys = {key for _, d in batch if (key := _key(d)) is not None}
-    if not keys:
-        return {}
-    rows = Registration.objects.filter(
-        source__in={s for s, _ in keys}, reference__in={r for _, r in keys}
-    ).values_list("source", "reference", "content_hash")
-    return {(s, r): h for s, r, h in rows if (s, r) in keys}

@@ -1,19 +1,21 @@
 """The intake pipeline: the one way a registration enters Ketenzicht.
 
-Every channel (web form, API, bulk import, partner feeds) calls `intake_registration`. The pipeline is an
-explicit sequence of steps run in one transaction; a step that fails rolls back everything before it.
+Every channel (web form, API, bulk import, partner feeds) calls `intake_registration` for one registration
+or `intake_registrations` for a batch. The pipeline is an explicit sequence of steps run in one transaction:
 
-    1. authorise   may this actor register for this source and unit?
-    2. register    validate and store (registrations.services.registration_create); idempotent
-    -- the steps below run only for a newly stored registration --
+    1. authorise   (per registration) may this actor register for this source and unit?
+    2. store       (per batch) validate and store: registrations.services.registrations_create, idempotent
+                   on source + reference; a bad registration is rejected alone, the others go on
+    -- the steps below run for the newly stored registrations of the batch only --
     (later) link person mentions, update patterns, open or update the screening case, chain follow-up
 
-To add a step, write a function `step(ctx: IntakeContext) -> None` and put it in `STEPS_AFTER_STORE`.
+To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
+registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +23,12 @@ from django.db import transaction
 
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
-from ketenzicht.registrations.services import CreateResult, ReferenceCodes, registration_create
+from ketenzicht.registrations.services import (
+    CreateResult,
+    ReferenceCodes,
+    RegistrationInvalid,
+    registrations_create,
+)
 from ketenzicht.registrations.sharing import may_register
 
 
@@ -39,7 +46,6 @@ class IntakeContext:
     data: Any
     channel: str
     origin: str = ""
-    codes: ReferenceCodes | None = None
     result: CreateResult | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -57,7 +63,9 @@ class IntakeResult:
     notes: tuple[str, ...] = ()
 
 
-Step = Callable[[IntakeContext], None]
+IntakeOutcome = IntakeResult | IntakeForbidden | RegistrationInvalid
+Check = Callable[[IntakeContext], None]
+BatchStep = Callable[[list[IntakeContext]], None]
 
 
 def authorise(ctx: IntakeContext) -> None:
@@ -80,28 +88,58 @@ def authorise(ctx: IntakeContext) -> None:
         )
 
 
-def register(ctx: IntakeContext) -> None:
-    ctx.result = registration_create(
-        actor=ctx.actor, data=ctx.data, channel=ctx.channel, origin=ctx.origin, codes=ctx.codes
-    )
+STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = ()
 
 
-STEPS_BEFORE_STORE: tuple[Step, ...] = (authorise,)
-STORE: Step = register
-STEPS_AFTER_STORE: tuple[Step, ...] = ()
+def intake_registrations(
+    *, actor: Any, items: Sequence[Any], channel: str, origin: str = "", codes: ReferenceCodes | None = None
+) -> list[IntakeOutcome]:
+    """Run a batch through the pipeline in one transaction; one outcome per item, in order. A rejected
+    item (IntakeForbidden or RegistrationInvalid as its outcome) stores nothing; the others are stored."""
+    contexts = [IntakeContext(actor=actor, data=data, channel=channel, origin=origin) for data in items]
+    outcomes: list[IntakeOutcome | None] = [None] * len(contexts)
+    with transaction.atomic():
+        allowed: list[int] = []
+        for index, ctx in enumerate(contexts):
+            try:
+                for check in STEPS_BEFORE_STORE:
+                    check(ctx)
+            except IntakeForbidden as exc:
+                outcomes[index] = exc
+                continue
+            allowed.append(index)
+        stored = registrations_create(
+            actor=actor,
+            items=[contexts[i].data for i in allowed],
+            channel=channel,
+            origin=origin,
+            codes=codes,
+        )
+        new: list[IntakeContext] = []
+        for index, result in zip(allowed, stored, strict=True):
+            if isinstance(result, RegistrationInvalid):
+                outcomes[index] = result
+                continue
+            contexts[index].result = result
+            if result.created:
+                new.append(contexts[index])
+        for step in STEPS_AFTER_STORE:
+            if new:
+                step(new)
+        for index, ctx in enumerate(contexts):
+            if ctx.result is not None:
+                outcomes[index] = IntakeResult(
+                    ctx.registration, ctx.result.created, ctx.result.conflict, tuple(ctx.notes)
+                )
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def intake_registration(
     *, actor: Any, data: Any, channel: str, origin: str = "", codes: ReferenceCodes | None = None
 ) -> IntakeResult:
     """Run one registration through the pipeline. Raises RegistrationInvalid or IntakeForbidden."""
-    ctx = IntakeContext(actor=actor, data=data, channel=channel, origin=origin, codes=codes)
-    with transaction.atomic():
-        for step in STEPS_BEFORE_STORE:
-            step(ctx)
-        STORE(ctx)
-        assert ctx.result is not None
-        if ctx.result.created:
-            for step in STEPS_AFTER_STORE:
-                step(ctx)
-    return IntakeResult(ctx.registration, ctx.result.created, ctx.result.conflict, tuple(ctx.notes))
+    outcome = intake_registrations(actor=actor, items=[data], channel=channel, origin=origin, codes=codes)[0]
+    if isinstance(outcome, IntakeResult):
+        return outcome
+    raise outcome

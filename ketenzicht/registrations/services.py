@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,16 +13,16 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from pydantic import BaseModel, Field
 
 from ketenzicht.audit.models import Action, Result
-from ketenzicht.audit.services import access_log_record
+from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.organisations.refdata import content_hash, record_version
 from ketenzicht.organisations.roles import OrganisationKind
 
-from .exchange import FieldError, KnownCodes, RegistrationIn, parse_registration
+from .exchange import FieldError, KnownCodes, PersonIn, RegistrationIn, gettext_noop, parse_registration
 from .models import MentionRelation, Offence, PersonMention, Registration
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -95,104 +96,207 @@ def registration_create(
     Raises `RegistrationInvalid` naming every bad field. The create is written to the access log in the
     same transaction.
     """
+    outcome = registrations_create(actor=actor, items=[data], channel=channel, origin=origin, codes=codes)[0]
+    if isinstance(outcome, RegistrationInvalid):
+        raise outcome
+    return outcome
+
+
+def registrations_create(
+    *,
+    actor: Any,
+    items: Sequence[Any],
+    channel: str,
+    origin: str = "",
+    codes: ReferenceCodes | None = None,
+) -> list[CreateResult | RegistrationInvalid]:
+    """`registration_create` for many registrations at once: one outcome per item, in order.
+
+    Valid new registrations are written with a few bulk inserts in one transaction. Should the database
+    refuse the batch (a value it cannot hold, or a concurrent import of the same reference), each item is
+    stored on its own, so that one bad item costs only itself.
+    """
     codes = codes or ReferenceCodes.load()
-    reg = registration_validate(data, codes)
-    digest = canonical_hash(data)
-    existing = Registration.objects.filter(source=reg.source, reference=reg.reference).first()
-    if existing is not None:
-        return CreateResult(existing, created=False, conflict=existing.content_hash != digest)
+    known = codes.known()
+    outcomes: list[CreateResult | RegistrationInvalid | None] = [None] * len(items)
+    fresh: dict[tuple[str, str], _Pending] = {}
+    repeats: list[tuple[int, tuple[str, str], str]] = []
+    for index, data in enumerate(items):
+        reg, errors = parse_registration(data, known)
+        if errors or reg is None:
+            outcomes[index] = RegistrationInvalid(errors)
+            continue
+        key: tuple[str, str] = (reg.source, reg.reference)
+        digest = canonical_hash(data)
+        if key in fresh:
+            repeats.append((index, key, digest))
+        else:
+            fresh[key] = _Pending(index, reg, digest)
+    stored = _existing(list(fresh))
+    for key in list(fresh):
+        if key in stored:
+            pending = fresh.pop(key)
+            outcomes[pending.index] = CreateResult(
+                stored[key], False, stored[key].content_hash != pending.digest
+            )
+    if fresh:
+        try:
+            with transaction.atomic():
+                created = _store_many(
+                    list(fresh.values()), actor=actor, channel=channel, origin=origin, codes=codes
+                )
+        except DatabaseError:
+            created = {}
+            for pending in fresh.values():
+                outcomes[pending.index] = _create_one(
+                    pending, actor=actor, channel=channel, origin=origin, codes=codes
+                )
+        for pending in fresh.values():
+            if pending.key in created:
+                outcomes[pending.index] = CreateResult(created[pending.key], created=True)
+    for index, key, digest in repeats:
+        first = outcomes[fresh[key].index] if key in fresh else None
+        registration = first.registration if isinstance(first, CreateResult) else stored.get(key)
+        if registration is None:  # the first one could not be stored; this one fares the same
+            outcomes[index] = first
+        else:
+            outcomes[index] = CreateResult(registration, False, registration.content_hash != digest)
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+@dataclass
+class _Pending:
+    index: int
+    reg: RegistrationIn
+    digest: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (str(self.reg.source), self.reg.reference)
+
+
+def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Registration]:
+    if not keys:
+        return {}
+    wanted = set(keys)
+    rows = Registration.objects.filter(
+        source__in={source for source, _ in keys}, reference__in={reference for _, reference in keys}
+    )
+    return {(r.source, r.reference): r for r in rows if (r.source, r.reference) in wanted}
+
+
+def _create_one(
+    pending: _Pending, *, actor: Any, channel: str, origin: str, codes: ReferenceCodes
+) -> CreateResult | RegistrationInvalid:
+    """Store one registration in its own savepoint; a refusal of the database is this item's error."""
     try:
         with transaction.atomic():
-            registration = _store(reg, digest=digest, actor=actor, channel=channel, codes=codes)
-            access_log_record(
-                actor=actor,
-                action=Action.CREATE,
-                object_type="registration",
-                object_id=registration.pk,
-                result=Result.STORED,
-                origin=origin or channel,
-                detail={"source": reg.source, "reference": reg.reference},
+            return CreateResult(
+                _store_many([pending], actor=actor, channel=channel, origin=origin, codes=codes)[pending.key],
+                created=True,
             )
     except IntegrityError:
-        # Another process stored the same source + reference a moment ago.
-        existing = Registration.objects.filter(source=reg.source, reference=reg.reference).first()
+        existing = _existing([pending.key]).get(pending.key)
         if existing is None:
-            raise
-        return CreateResult(existing, created=False, conflict=existing.content_hash != digest)
-    return CreateResult(registration, created=True)
+            return _refused(pending)
+        return CreateResult(existing, created=False, conflict=existing.content_hash != pending.digest)
+    except (DatabaseError, OverflowError):
+        return _refused(pending)
 
 
-def _store(
-    reg: RegistrationIn, *, digest: str, actor: Any, channel: str, codes: ReferenceCodes
-) -> Registration:
-    occurred, date_only = reg.occurred()
-    registration = Registration.objects.create(
-        source=reg.source,
-        reference=reg.reference,
-        kind=reg.kind,
-        occurred_at=_aware(occurred) if occurred is not None else None,
-        occurred_date_only=date_only,
-        registered_at=reg.registered(),
-        unit=codes.units.get(reg.unit) if reg.unit else None,
-        municipality=codes.municipalities.get(reg.municipality) if reg.municipality else None,
-        summary=reg.summary,
-        extra=dict(reg.model_extra or {}),
-        content_hash=digest,
-        channel=channel,
-        created_by=actor if getattr(actor, "pk", None) else None,
+def _refused(pending: _Pending) -> RegistrationInvalid:
+    return RegistrationInvalid(
+        [FieldError.of("(registration)", gettext_noop("the database could not store this registration"))]
     )
-    if reg.offences:
-        through = Registration.offences.through
-        through.objects.bulk_create(
-            [through(registration_id=registration.pk, offence_id=codes.offences[a].pk) for a in reg.offences]
-        )
-    mentions = []
-    for person in reg.persons:
-        birth = person.birth()
-        address = person.address
-        mentions.append(
-            PersonMention(
-                registration=registration,
-                ref=person.ref,
-                role=person.role,
-                given_names=person.given_names,
-                surname_prefix=person.surname_prefix,
-                surname=person.surname,
-                birth_date_raw=person.birth_date,
-                birth_year=birth.year if birth else None,
-                birth_month=birth.month if birth else None,
-                birth_day=birth.day if birth else None,
-                sex=person.sex,
-                bsn=person.bsn,
-                bsn_valid=person.bsn_passes_check(),
-                street=address.street if address else "",
-                house_number=address.house_number if address else "",
-                house_number_suffix=address.house_number_suffix if address else "",
-                postcode=address.postcode if address else "",
-                city=address.city if address else "",
-                address_municipality=address.municipality if address else "",
-                phone=person.phone,
-                extra={
-                    **(person.model_extra or {}),
-                    **({"address": address.model_extra} if address and address.model_extra else {}),
-                },
+
+
+def _store_many(
+    pending: list[_Pending], *, actor: Any, channel: str, origin: str, codes: ReferenceCodes
+) -> dict[tuple[str, str], Registration]:
+    """Insert registrations with their offences, mentions, relations and access-log entries, in bulk."""
+    created_by = actor if getattr(actor, "pk", None) else None
+    registrations = []
+    for item in pending:
+        reg = item.reg
+        occurred, date_only = reg.occurred()
+        registrations.append(
+            Registration(
+                source=reg.source,
+                reference=reg.reference,
+                kind=reg.kind,
+                occurred_at=_aware(occurred) if occurred is not None else None,
+                occurred_date_only=date_only,
+                registered_at=reg.registered(),
+                unit=codes.units.get(reg.unit) if reg.unit else None,
+                municipality=codes.municipalities.get(reg.municipality) if reg.municipality else None,
+                summary=reg.summary,
+                extra=dict(reg.model_extra or {}),
+                content_hash=item.digest,
+                channel=channel,
+                created_by=created_by,
             )
         )
+    Registration.objects.bulk_create(registrations)
+    through = Registration.offences.through
+    offence_rows: list[Any] = []
+    mentions: list[PersonMention] = []
+    relations: list[tuple[Registration, PersonMention, PersonMention, str]] = []
+    for item, registration in zip(pending, registrations, strict=True):
+        offence_rows += [
+            through(registration_id=registration.pk, offence_id=codes.offences[a].pk)
+            for a in item.reg.offences
+        ]
+        by_ref = {person.ref: _mention(registration, person) for person in item.reg.persons}
+        mentions += by_ref.values()
+        relations += [(registration, by_ref[r.from_], by_ref[r.to], r.kind) for r in item.reg.relations]
+    through.objects.bulk_create(offence_rows)
     PersonMention.objects.bulk_create(mentions)
-    by_ref = {m.ref: m for m in mentions}
-    if reg.relations:
-        MentionRelation.objects.bulk_create(
-            [
-                MentionRelation(
-                    registration=registration,
-                    from_mention=by_ref[r.from_],
-                    to_mention=by_ref[r.to],
-                    kind=r.kind,
-                )
-                for r in reg.relations
-            ]
-        )
-    return registration
+    MentionRelation.objects.bulk_create(
+        [
+            MentionRelation(registration=reg, from_mention=source, to_mention=target, kind=kind)
+            for reg, source, target, kind in relations
+        ]
+    )
+    access_log_record_many(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="registration",
+        result=Result.STORED,
+        origin=origin or channel,
+        objects=[(r.pk, {"source": r.source, "reference": r.reference}) for r in registrations],
+    )
+    return {(r.source, r.reference): r for r in registrations}
+
+
+def _mention(registration: Registration, person: PersonIn) -> PersonMention:
+    birth = person.birth()
+    address = person.address
+    return PersonMention(
+        registration=registration,
+        ref=person.ref,
+        role=person.role,
+        given_names=person.given_names,
+        surname_prefix=person.surname_prefix,
+        surname=person.surname,
+        birth_date_raw=person.birth_date,
+        birth_year=birth.year if birth else None,
+        birth_month=birth.month if birth else None,
+        birth_day=birth.day if birth else None,
+        sex=person.sex,
+        bsn=person.bsn,
+        bsn_valid=person.bsn_passes_check(),
+        street=address.street if address else "",
+        house_number=address.house_number if address else "",
+        house_number_suffix=address.house_number_suffix if address else "",
+        postcode=address.postcode if address else "",
+        city=address.city if address else "",
+        address_municipality=address.municipality if address else "",
+        phone=person.phone,
+        extra={
+            **(person.model_extra or {}),
+            **({"address": address.model_extra} if address and address.model_extra else {}),
+        },
+    )
 
 
 class _OffenceRow(BaseModel):
