@@ -8,7 +8,7 @@ import pytest
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
-from ketenzicht.registrations.services import RegistrationInvalid, registration_create
+from ketenzicht.registrations.services import CreateResult, RegistrationInvalid, registration_create
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +93,37 @@ def test_a_failure_half_way_rolls_back_the_whole_registration(registrar: Any, mo
     with pytest.raises(RuntimeError):
         registration_create(actor=registrar, data=exchange_registration(), channel="api")
     assert Registration.objects.count() == PersonMention.objects.count() == 0
+
+
+def test_a_batch_stores_each_good_item_and_refuses_only_what_the_database_refuses(
+    registrar: Any, monkeypatch: Any
+) -> None:
+    from django.db import DataError
+
+    from ketenzicht.registrations.services import registrations_create
+
+    original = PersonMention.objects.bulk_create
+
+    def refuse_one(objs: list[PersonMention], *args: Any, **kwargs: Any) -> Any:
+        if any(m.surname == "Onopslaanbaar" for m in objs):
+            raise DataError("value too long")
+        return original(objs, *args, **kwargs)
+
+    monkeypatch.setattr(PersonMention.objects, "bulk_create", refuse_one)
+    bad = exchange_registration(reference="R-2")
+    bad["persons"][1]["surname"] = "Onopslaanbaar"
+    items = [exchange_registration(reference="R-1"), bad, exchange_registration(reference="R-1"), {"x": 1}]
+    outcomes = registrations_create(actor=registrar, items=items, channel="import")
+    first, refused, repeat, invalid = outcomes
+    assert isinstance(first, CreateResult) and first.created
+    assert isinstance(refused, RegistrationInvalid) and refused.errors[0].field == "(registration)"
+    assert (
+        isinstance(repeat, CreateResult) and not repeat.created and repeat.registration == first.registration
+    )
+    assert isinstance(invalid, RegistrationInvalid) and {e.field for e in invalid.errors} >= {
+        "source",
+        "persons",
+    }
+    assert list(Registration.objects.values_list("reference", flat=True)) == ["R-1"]
+    assert PersonMention.objects.count() == 2
+    assert AccessLogEntry.objects.filter(action="create").count() == 1
