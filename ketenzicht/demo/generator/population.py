@@ -27,7 +27,7 @@ from .rng import HOUSEHOLD, PREVIOUS, STREETS, Weighted, stream
 SLOTS = 8  # person id = household id * SLOTS + slot
 PLANT_HID_BASE = 6_000_000
 MAX_HID = 10_000_000
-CACHE_SIZE = 60_000
+CACHE_SIZE = 20_000
 
 BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2)
 POSTCODE_LETTERS = "ABCDEGHJKLMNPRSTVWXZ"

@@ -1,0 +1,182 @@
+"""The generator's promises: determinism, valid exchange-format lines, truth for every mention, planted
+patterns that carry the right persons, valid BSNs. No database needed."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+from stdnum.nl import bsn as stdnum_bsn
+
+from ketenzicht.demo.generator import REGISTRATIONS_FILE, TRUTH_FILE, generate, load_params
+from ketenzicht.demo.generator.population import SLOTS, bsn_for
+from ketenzicht.registrations.exchange import KnownCodes, parse_registration, parse_timestamp
+
+from .conftest import DataSet
+
+ROOT = Path(__file__).resolve().parents[2] / "ketenzicht"
+
+
+def shipped_codes() -> KnownCodes:
+    """The codes an installation knows from the shipped reference data, read here independently."""
+    with (ROOT / "organisations/data/municipalities.csv").open(encoding="utf-8") as handle:
+        municipalities = frozenset(row["code"] for row in csv.DictReader(handle))
+    with (ROOT / "organisations/data/organisations.csv").open(encoding="utf-8") as handle:
+        units = frozenset(row["code"] for row in csv.DictReader(handle) if row["kind"] == "politie")
+    offences = yaml.safe_load((ROOT / "registrations/data/offences.yaml").read_text(encoding="utf-8"))
+    return KnownCodes(units, municipalities, frozenset(str(o["article"]) for o in offences["offences"]))
+
+
+def digest(folder: Path) -> tuple[str, str]:
+    return tuple(
+        hashlib.sha256((folder / f).read_bytes()).hexdigest() for f in (REGISTRATIONS_FILE, TRUTH_FILE)
+    )  # type: ignore[return-value]
+
+
+def test_same_seed_same_bytes_and_another_seed_differs(tmp_path: Path) -> None:
+    first, second, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(4_000, 5, first, storylines=True)
+    generate(4_000, 5, second, storylines=True)
+    generate(4_000, 6, other, storylines=True)
+    assert digest(first) == digest(second)
+    assert digest(first)[0] != digest(other)[0]
+    assert digest(first)[1] != digest(other)[1]
+
+
+def test_writes_exactly_n_registrations(tmp_path: Path) -> None:
+    result = generate(7_321, 3, tmp_path)
+    lines = (tmp_path / REGISTRATIONS_FILE).read_text(encoding="utf-8").count("\n")
+    assert result.registrations == lines == 7_321
+
+
+def test_every_line_passes_the_validator(demo_set: DataSet) -> None:
+    codes = shipped_codes()
+    failures = []
+    for number, data in enumerate(demo_set.registrations, start=1):
+        _, errors = parse_registration(data, codes)
+        if errors:
+            failures.append((number, [str(e) for e in errors]))
+    assert failures == []
+
+
+def test_registrations_come_in_time_order_with_unique_references(demo_set: DataSet) -> None:
+    times = [parse_timestamp(r["registered_at"], date_allowed=False)[0] for r in demo_set.registrations]
+    assert times == sorted(times)
+    keys = Counter((r["source"], r["reference"]) for r in demo_set.registrations)
+    assert max(keys.values()) == 1
+    assert {r["source"] for r in demo_set.registrations} == {
+        "politie", "veilig_thuis", "om", "reclassering", "slachtofferhulp"
+    }  # fmt: skip
+    assert all(r["registered_at"][-6:] in ("+01:00", "+02:00") for r in demo_set.registrations)
+
+
+def test_truth_covers_every_mention_exactly_once(demo_set: DataSet) -> None:
+    mentions = [(r["source"], r["reference"], p["ref"]) for r in demo_set.registrations for p in r["persons"]]
+    truth = [tuple(t["mention"]) for t in demo_set.truth if "mention" in t]
+    assert len(truth) == len(set(truth)), "a mention has two truth lines"
+    assert Counter(truth) == Counter(mentions)
+    assert all(t["person"].startswith("T") for t in demo_set.truth if "mention" in t)
+
+
+def test_bsns_written_as_valid_pass_the_11_check_and_mistyped_ones_do_not(demo_set: DataSet) -> None:
+    person_of = demo_set.person_of()
+    valid = mistyped = 0
+    for r in demo_set.registrations:
+        for p in r["persons"]:
+            if "bsn" not in p:
+                continue
+            assert len(p["bsn"]) == 9 and p["bsn"].isdigit()
+            true_bsn = bsn_for(int(person_of[(r["source"], r["reference"], p["ref"])][1:]))
+            assert stdnum_bsn.is_valid(true_bsn)
+            if p["bsn"] == true_bsn:
+                valid += 1
+            else:
+                assert not stdnum_bsn.is_valid(p["bsn"]), (
+                    f"{p['bsn']} passes the 11-check but is not the person's"
+                )
+                mistyped += 1
+    assert valid > 10_000 and 0 < mistyped < valid * 0.05
+
+
+def test_bsns_are_distinct_per_person() -> None:
+    ids = list(range(0, 2_000_000 * SLOTS, 97)) + list(range(6_000_000 * SLOTS, 6_001_000 * SLOTS))
+    numbers = [bsn_for(i) for i in ids]
+    assert len(set(numbers)) == len(numbers)
+    assert all(stdnum_bsn.is_valid(n) for n in numbers[::50])
+
+
+def test_every_planted_pattern_has_its_registrations_and_persons(demo_set: DataSet) -> None:
+    by_key = {(r["source"], r["reference"]): r for r in demo_set.registrations}
+    person_of = demo_set.person_of()
+    patterns = demo_set.facts("pattern")
+    assert len([p for p in patterns if "storyline" not in p]) >= 10
+    subkinds = Counter(p["subkind"] for p in patterns)
+    assert subkinds["ex_partner"] >= 5
+    for pattern in patterns:
+        assert pattern["kind"] == "stalking"
+        keys = [tuple(k) for k in pattern["registrations"]]
+        if "storyline" not in pattern:
+            assert 3 <= len(keys) <= 25
+        dates, with_victim, with_suspect = [], 0, 0
+        for key in keys:
+            registration = by_key[key]  # exists
+            people = {person_of[(*key, p["ref"])] for p in registration["persons"]}
+            assert people & {pattern["victim"], pattern["suspect"]}
+            with_victim += pattern["victim"] in people
+            with_suspect += pattern["suspect"] in people
+            dates.append(registration["registered_at"][:10])
+        if "storyline" in pattern:  # hand-written: an arrest may name only him
+            assert with_victim >= len(keys) - 1 and with_suspect >= len(keys) - 1
+        else:
+            assert with_victim == with_suspect == len(keys)
+        assert pattern["first"] == min(dates) and pattern["last"] == max(dates)
+    assert any(p["has_285b"] for p in patterns) and not all(p["has_285b"] for p in patterns)
+    assert any(len(p["units"]) == 2 for p in patterns if p["victim_moved"])
+
+
+def test_confounders_and_serials_point_at_real_registrations(demo_set: DataSet) -> None:
+    by_key = {(r["source"], r["reference"]): r for r in demo_set.registrations}
+    person_of = demo_set.person_of()
+    confounders = demo_set.facts("confounder")
+    kinds = Counter(c["kind"] for c in confounders)
+    assert set(kinds) == {"neighbour_quarrel", "one_off_dv", "same_name", "family_same_address"}
+    for confounder in confounders:
+        for key in confounder["registrations"]:
+            registration = by_key[tuple(key)]
+            people = {person_of[(*key, p["ref"])] for p in registration["persons"]}
+            assert people & set(confounder["persons"])
+    patterns = {p["plant"]: p for p in demo_set.facts("pattern")}
+    for serial in demo_set.facts("serial"):
+        assert len(serial["patterns"]) >= 2
+        assert all(patterns[p]["suspect"] == serial["suspect"] for p in serial["patterns"])
+
+
+def test_storylines_are_planted_in_oost_brabant(demo_set: DataSet) -> None:
+    stories = [f for f in demo_set.facts("pattern") + demo_set.facts("confounder") if "storyline" in f]
+    assert {s["storyline"] for s in stories} >= {"ex-partner-den-bosch", "moved-tilburg-eindhoven"}
+    by_key = {(r["source"], r["reference"]): r for r in demo_set.registrations}
+    ex = next(s for s in stories if s["storyline"] == "ex-partner-den-bosch")
+    spellings = {
+        (p.get("given_names", ""), p.get("surname_prefix", ""), p["surname"])
+        for key in ex["registrations"]
+        for p in by_key[tuple(key)]["persons"]
+        if p["role"] == "suspect"
+    }
+    assert len(spellings) >= 3
+    units = Counter(by_key[tuple(k)].get("unit") for s in stories for k in s["registrations"])
+    assert units["oost-brabant"] > sum(units.values()) / 2
+    moved = next(s for s in stories if s["storyline"] == "moved-tilburg-eindhoven")
+    assert set(moved["units"]) == {"zeeland-west-brabant", "oost-brabant"}
+
+
+def test_parameters_are_validated() -> None:
+    with pytest.raises(ValidationError):
+        load_params(noise={"swaped": 0.1})
+    with pytest.raises(ValidationError):
+        load_params(noise={"typo_surname": 1.5})
+    assert load_params().noise.typo_surname == pytest.approx(0.03)
