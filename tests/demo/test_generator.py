@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -180,3 +182,19 @@ def test_parameters_are_validated() -> None:
     with pytest.raises(ValidationError):
         load_params(noise={"typo_surname": 1.5})
     assert load_params().noise.typo_surname == pytest.approx(0.03)
+
+
+def test_serial_perpetrators_stalk_victims_one_after_another(tmp_path: Path) -> None:
+    params = load_params()
+    serial = params.plants.serial.model_copy(update={"per_1000": 3.0})
+    params = params.model_copy(update={"plants": params.plants.model_copy(update={"serial": serial})})
+    generate(5_000, 8, tmp_path, params)
+    truth = [json.loads(line) for line in (tmp_path / TRUTH_FILE).read_text(encoding="utf-8").splitlines()]
+    patterns = {t["pattern"]["plant"]: t["pattern"] for t in truth if "pattern" in t}
+    serials = [t["serial"] for t in truth if "serial" in t]
+    assert len(serials) >= 3
+    for s in serials:
+        campaigns = [patterns[p] for p in s["patterns"]]
+        assert len(campaigns) >= 2 and len(set(s["victims"])) == len(campaigns)
+        assert all(c["suspect"] == s["suspect"] and c["serial"] == s["id"] for c in campaigns)
+        assert all(a["last"] < b["first"] for a, b in itertools.pairwise(campaigns))

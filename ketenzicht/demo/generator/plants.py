@@ -171,8 +171,9 @@ class Planter:
             where, ages = self.pop.elsewhere_of(rng, municipality), (max(19 + dy, age - 4), age + 7)
         else:
             where, ages = self.pop.elsewhere_of(rng, municipality), (18 + dy, 62 + dy)
+        origin = victim.origin if rng.random() < 0.85 else None
         suspect = self._household(
-            ident, 1, where, kind="single", first_sex=suspect_sex, first_age=ages
+            ident, 1, where, kind="single", origin=origin, first_sex=suspect_sex, first_age=ages
         ).members[0]
         return suspect, victim
 

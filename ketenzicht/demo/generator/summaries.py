@@ -12,6 +12,12 @@ import yaml
 from .params import DATA_DIR
 
 SLOT = re.compile(r"\{(\w+)\}")
+PRONOUNS = {
+    "zij": {"F": "zij", "M": "hij"},
+    "haar_o": {"F": "haar", "M": "hem"},
+    "haar_p": {"F": "haar", "M": "zijn"},
+    "hij": {"F": "zij", "M": "hij"},
+}
 SENTENCE_START = re.compile(r"([.!?] )([a-z])")
 
 
@@ -31,7 +37,7 @@ class Summaries:
         }
         for name, templates in self.categories.items():
             for template in templates:
-                unknown = set(template.slots) - set(self.slots) - {"a", "ex"}
+                unknown = set(template.slots) - set(self.slots) - {"a", "ex", *PRONOUNS}
                 if unknown:
                     raise ValueError(f"summary template of {name} uses unknown slots {sorted(unknown)}")
 
@@ -65,6 +71,9 @@ class Summaries:
         for slot in template.slots:
             if slot == "a":
                 values[slot] = "aangeefster" if victim_sex == "F" else "aangever"
+            elif slot in PRONOUNS:
+                sex = suspect_sex if slot == "hij" else victim_sex
+                values[slot] = PRONOUNS[slot].get(sex, PRONOUNS[slot]["F"])
             elif slot == "ex" and ex_word:
                 values[slot] = ex_word
             elif slot == "ex":
