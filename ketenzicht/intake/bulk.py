@@ -122,4 +122,3 @@ def import_file(
         raise
     flush(read_bytes)
     return summary
-
