@@ -1,17 +1,24 @@
-"""Demo users: one per role, so a newcomer can look at Ketenzicht from every desk."""
+"""The demo: one user per role, and a synthetic register with named storylines, so a newcomer can look at
+Ketenzicht from every desk."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from django.db import transaction
 
+from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import user_create, user_set_roles
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
+# The demo register: a fixed seed, so every `make run` shows the same people and stories.
+DEMO_SEED = 2026
+DEMO_REGISTRATIONS = 3_000
 
 
 @dataclass(frozen=True)
@@ -49,3 +56,12 @@ def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
             user_set_roles(user=user, roles=entry["roles"])
         created.append(DemoUser(entry["username"], password, organisation.code, tuple(entry["roles"])))
     return created
+
+
+def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_SEED) -> ImportSummary:
+    """Generate the demo register (with the named storylines) and take it in through the intake pipeline,
+    as the system. Safe to repeat: what is there already is left as it is."""
+    with tempfile.TemporaryDirectory(prefix="ketenzicht-demo-") as folder:
+        out = Path(folder)
+        generate(registrations, seed, out, storylines=True)
+        return import_file(out / REGISTRATIONS_FILE)

@@ -1,4 +1,4 @@
-"""manage.py load_demo: the demo users (one per role), printed with their credentials."""
+"""manage.py load_demo: the demo users (one per role, with their credentials) and the demo register."""
 
 from __future__ import annotations
 
@@ -7,14 +7,21 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ketenzicht.demo.services import demo_users_ensure
+from ketenzicht.demo.services import DEMO_REGISTRATIONS, demo_data_load, demo_users_ensure
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (one per role). Refuses when DEBUG is off, unless --force."
+    help = (
+        "Create the demo users (one per role) and load the demo register (synthetic registrations with named "
+        "storylines, see docs/demo.md). Safe to repeat. Refuses when DEBUG is off, unless --force."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+        parser.add_argument(
+            "--registrations", type=int, default=DEMO_REGISTRATIONS, help="size of the register"
+        )
+        parser.add_argument("--users-only", action="store_true", help="only the demo users, no registrations")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -23,3 +30,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users (password for all: {users[0].password}):")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.organisation:<26} {', '.join(user.roles)}")
+        if options["users_only"]:
+            return
+        summary = demo_data_load(registrations=options["registrations"])
+        self.stdout.write(
+            f"Demo register: {summary.stored} registrations stored, {summary.already_present} already present"
+            + (f", {summary.rejected} rejected" if summary.rejected else "")
+            + ". Storylines: see docs/demo.md."
+        )

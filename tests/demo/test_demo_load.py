@@ -1,0 +1,41 @@
+"""`load_demo` gives a newcomer the storylines, each visible to the demo users of its unit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.registrations.selectors import registration_list_for_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_register_holds_the_storylines_for_the_right_users(
+    make_user: Callable[..., Any], capsys: Any
+) -> None:
+    call_command("load_demo", "--force", "--registrations", "400")
+    out = capsys.readouterr().out
+    assert (
+        "registrar" in out and "ketenzicht-demo" in out and "Demo register: 400 registrations stored" in out
+    )
+
+    registrar = make_user("police_registrar", organisation="oost-brabant")
+    seen = registration_list_for_user(user=registrar)
+    linden = PersonMention.objects.filter(registration__in=seen, role="suspect", surname__icontains="linden")
+    spellings = {(m.given_names, m.surname_prefix, m.surname) for m in linden}
+    assert len(spellings) >= 3, spellings  # one ex-partner, written down three ways and more
+    assert {"285", "350", "184a"} <= set(
+        linden.values_list("registration__offences__article", flat=True).exclude(registration__offences=None)
+    )
+
+    other_unit = make_user("police_registrar", organisation="zeeland-west-brabant")
+    tilburg = registration_list_for_user(user=other_unit).filter(mentions__surname="Wijngaarde")
+    assert tilburg.exists() and not tilburg.filter(unit__code="oost-brabant").exists()
+
+    call_command("load_demo", "--force", "--registrations", "400")
+    assert "0 registrations stored, 400 already present" in capsys.readouterr().out
+    assert Registration.objects.count() == 400
