@@ -31,5 +31,13 @@ def access_log(request: HttpRequest) -> HttpResponse:
         if value:
             entries = entries.filter(**{field: value})
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "filters": filters, "actions": Action.choices, "results": Result.choices}
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "actions": Action.choices,
+        "results": Result.choices,
+        "query": query.urlencode(),
+    }
     return render(request, "audit/access_log.html", context)

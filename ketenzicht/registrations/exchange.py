@@ -17,10 +17,10 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
 from stdnum.nl import postcode as stdnum_postcode
 
-SOURCES = ("politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering")
-KINDS = ("aangifte", "melding", "incident", "klacht", "overtreding_maatregel")
-ROLES = ("suspect", "victim", "reporter", "witness", "involved")
-RELATION_KINDS = (
+SourceCode = Literal["politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering"]
+KindCode = Literal["aangifte", "melding", "incident", "klacht", "overtreding_maatregel"]
+RoleCode = Literal["suspect", "victim", "reporter", "witness", "involved"]
+RelationCode = Literal[
     "partner",
     "ex_partner",
     "family",
@@ -30,8 +30,8 @@ RELATION_KINDS = (
     "neighbour",
     "stranger",
     "unknown",
-)
-SEXES = ("M", "F", "X", "U")
+]
+SexCode = Literal["M", "F", "X", "U", ""]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
@@ -182,12 +182,12 @@ class AddressIn(_Lenient):
 
 class PersonIn(_Lenient):
     ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-    role: Literal["suspect", "victim", "reporter", "witness", "involved"]
+    role: RoleCode
     given_names: Text = ""
     surname_prefix: ShortText = ""
     surname: Required
     birth_date: str = ""
-    sex: Literal["M", "F", "X", "U", ""] = ""
+    sex: SexCode = ""
     bsn: ShortText = ""
     address: AddressIn | None = None
     phone: ShortText = ""
@@ -214,23 +214,13 @@ class PersonIn(_Lenient):
 class RelationIn(_Lenient):
     from_: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)] = Field(alias="from")
     to: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-    kind: Literal[
-        "partner",
-        "ex_partner",
-        "family",
-        "child",
-        "acquaintance",
-        "colleague",
-        "neighbour",
-        "stranger",
-        "unknown",
-    ]
+    kind: RelationCode
 
 
 class RegistrationIn(_Lenient):
-    source: Literal["politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering"]
+    source: SourceCode
     reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    kind: Literal["aangifte", "melding", "incident", "klacht", "overtreding_maatregel"]
+    kind: KindCode
     occurred_at: str = ""
     registered_at: Required
     unit: ShortText = ""

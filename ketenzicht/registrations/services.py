@@ -332,27 +332,21 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
     from .selectors import registration_get_for_user
 
     try:
-        registration = registration_get_for_user(user=user, pk=pk)
+        registration: Registration | None = registration_get_for_user(user=user, pk=pk)
     except Registration.DoesNotExist:
-        with transaction.atomic():
-            access_log_record(
-                actor=user,
-                action=Action.VIEW,
-                object_type="registration",
-                object_id=pk,
-                result=Result.REFUSED,
-                origin=origin,
-            )
-        raise
+        registration = None
+    result = Result.SHOWN if registration is not None else Result.REFUSED
     with transaction.atomic():
         access_log_record(
             actor=user,
             action=Action.VIEW,
             object_type="registration",
             object_id=pk,
-            result=Result.SHOWN,
+            result=result,
             origin=origin,
         )
+    if registration is None:
+        raise Registration.DoesNotExist
     return registration
 
 
