@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality, Organisation
+from ketenzicht.registrations.forms import OffenceMultipleChoiceField
 from ketenzicht.registrations.models import Kind, MentionRole, Offence, RelationKind, Sex
 from ketenzicht.web.forms import NldsFormMixin
 
@@ -26,11 +27,6 @@ PERSON_FIELDS = (
 )
 
 
-class OffenceChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Offence) -> str:
-        return f"art. {obj.article} Sr – {obj.label}"
-
-
 class RegistrationForm(NldsFormMixin, forms.Form):
     # A reference fixed when the empty form is shown, so a double submit stores one registration.
     reference = forms.CharField(label=_("Reference"), max_length=100)
@@ -43,7 +39,7 @@ class RegistrationForm(NldsFormMixin, forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.none(), required=False, to_field_name="code"
     )
-    offences = OffenceChoiceField(
+    offences = OffenceMultipleChoiceField(
         label=_("Offences"),
         queryset=Offence.objects.all(),
         required=False,

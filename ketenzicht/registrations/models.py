@@ -69,6 +69,10 @@ class Offence(models.Model):
         return f"art. {self.article} Sr"
 
     @property
+    def long_label(self) -> str:
+        return f"art. {self.article} Sr – {self.label}"
+
+    @property
     def label(self) -> str:
         from django.utils.translation import get_language
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from ketenzicht.audit.services import request_origin
 
+from .forms import RegistrationFilterForm
 from .models import Registration
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
@@ -25,14 +26,19 @@ def registration_list(request: HttpRequest) -> HttpResponse:
             user=request.user, origin=request_origin(request, "web"), detail={}, refused=True
         )
         raise PermissionDenied
-    paginator = Paginator(registration_list_for_user(user=request.user), PAGE_SIZE)  # type: ignore[arg-type]
-    page = paginator.get_page(request.GET.get("page"))
+    filters = RegistrationFilterForm(request.GET or None)
+    registrations = filters.apply(registration_list_for_user(user=request.user))  # type: ignore[arg-type]
+    page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
     registration_list_logged(
         user=request.user,
         origin=request_origin(request, "web"),
-        detail={"page": page.number, "count": len(page.object_list)},
+        detail={"page": page.number, "count": len(page.object_list), "filters": filters.used()},
     )
-    return render(request, "registrations/list.html", {"page": page})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "registrations/list.html", {"page": page, "filters": filters, "query": query.urlencode()}
+    )
 
 
 @require_GET

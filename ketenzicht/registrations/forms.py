@@ -1,0 +1,63 @@
+"""Filters on the registration list (offence, municipality, kind, period). Not a person search: that needs
+a purpose and arrives with the dossier."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Municipality
+from ketenzicht.web.forms import NldsFormMixin
+
+from .models import Kind, Offence, Registration
+
+
+class OffenceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Offence) -> str:
+        return obj.long_label
+
+
+class OffenceMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Offence) -> str:
+        return obj.long_label
+
+
+class RegistrationFilterForm(NldsFormMixin, forms.Form):
+    offence = OffenceChoiceField(
+        label=_("Offence"), queryset=Offence.objects.all(), required=False, to_field_name="article"
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.all(), required=False, to_field_name="code"
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Kind.choices], required=False)
+    registered_from = forms.DateField(
+        label=_("Registered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    registered_to = forms.DateField(
+        label=_("Registered up to and including"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def apply(self, registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+        if not self.is_valid():
+            return registrations
+        data = self.cleaned_data
+        if data.get("offence"):
+            registrations = registrations.filter(offences=data["offence"])
+        if data.get("municipality"):
+            registrations = registrations.filter(municipality=data["municipality"])
+        if data.get("kind"):
+            registrations = registrations.filter(kind=data["kind"])
+        if data.get("registered_from"):
+            registrations = registrations.filter(registered_at__date__gte=data["registered_from"])
+        if data.get("registered_to"):
+            registrations = registrations.filter(registered_at__date__lte=data["registered_to"])
+        return registrations
+
+    def used(self) -> dict[str, str]:
+        """The filters in use, as text, for the access log."""
+        if not self.is_valid():
+            return {}
+        return {name: str(getattr(value, "pk", value)) for name, value in self.cleaned_data.items() if value}

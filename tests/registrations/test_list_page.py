@@ -1,0 +1,70 @@
+"""The registration list: filters narrow what the user may see, never widen it; the list is logged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.registrations.models import Offence
+from ketenzicht.registrations.services import registration_create
+from tests.conftest import exchange_registration
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def screener_client(make_user: Callable[..., Any]) -> Client:
+    for reference, offences, municipality, unit, registered in [
+        ("OB-THREAT", ["285"], "GM0796", "oost-brabant", "2026-06-01T10:00:00+02:00"),
+        ("OB-BREACH", ["184a"], "GM0772", "oost-brabant", "2026-07-01T10:00:00+02:00"),
+        ("ZWB-THREAT", ["285"], "GM0855", "zeeland-west-brabant", "2026-06-02T10:00:00+02:00"),
+    ]:
+        data = exchange_registration(
+            reference=reference,
+            offences=offences,
+            municipality=municipality,
+            unit=unit,
+            registered_at=registered,
+        )
+        registration_create(actor=None, data=data, channel="import")
+    client = Client()
+    client.force_login(make_user("case_screener", organisation="oost-brabant", username="ingrid"))
+    return client
+
+
+def references(response: Any) -> set[str]:
+    table = response.content.decode().split('data-testid="registration-table"')
+    return {ref for ref in ("OB-THREAT", "OB-BREACH", "ZWB-THREAT") if len(table) > 1 and ref in table[1]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", {"OB-THREAT", "OB-BREACH"}),
+        ("?offence=285", {"OB-THREAT"}),
+        ("?offence=184a", {"OB-BREACH"}),
+        ("?municipality=GM0772", {"OB-BREACH"}),
+        ("?municipality=GM0855", set()),  # another unit's municipality: still nothing of theirs
+        ("?registered_from=2026-06-15", {"OB-BREACH"}),
+        ("?registered_to=2026-06-01", {"OB-THREAT"}),
+        ("?kind=melding", set()),
+    ],
+)
+def test_filters_narrow_the_users_own_registrations(
+    screener_client: Client, query: str, expected: set[str]
+) -> None:
+    response = screener_client.get(f"/registraties/{query}")
+    assert response.status_code == 200
+    assert references(response) == expected
+
+
+def test_the_list_and_its_filters_are_in_the_access_log(screener_client: Client) -> None:
+    screener_client.get("/registraties/?offence=285&page=1")
+    entry = AccessLogEntry.objects.filter(action="list", actor_username="ingrid").latest("id")
+    assert entry.result == "shown"
+    assert entry.detail["filters"] == {"offence": str(Offence.objects.get(article="285").pk)}
+    assert entry.detail["count"] == 1
