@@ -64,6 +64,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             # After the last test the test database is gone; the real one was never touched.
             if connection.settings_dict["NAME"] == database:
                 append_only_on(connection)
+                connection.close()  # none may linger when the test database is dropped
 
 
 @pytest.fixture
