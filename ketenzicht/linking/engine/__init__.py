@@ -1,0 +1,1 @@
+"""The pure person-linking engine: normalisation, comparisons, scoring. No Django."""

@@ -1,0 +1,446 @@
+"""Normalisation of Dutch person mentions into flat, typed comparison features.
+
+All the hard name work happens here, once per mention: the comparisons only test equality, list overlap,
+integer comparisons and Levenshtein distances on the columns of `MentionFeatures`. See docs/linking.md.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from stdnum.nl import bsn as stdnum_bsn
+
+from ketenzicht.linking.engine.phonetic import dutch_phonetic
+
+# Letters that Unicode does not decompose into a base letter plus a combining mark.
+_SPECIAL = str.maketrans(
+    {
+        "ı": "i",
+        "İ": "I",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "´": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+    }
+)
+
+# Words that, before a surname, are a surname prefix (tussenvoegsel). Lower case, without punctuation
+# except the apostrophe of 't / 's / d'.
+PREFIX_WORDS = frozenset(
+    {
+        "van",
+        "de",
+        "der",
+        "den",
+        "het",
+        "'t",
+        "t",
+        "'s",
+        "te",
+        "ter",
+        "ten",
+        "in",
+        "op",
+        "aan",
+        "bij",
+        "onder",
+        "over",
+        "uit",
+        "voor",
+        "la",
+        "le",
+        "les",
+        "du",
+        "des",
+        "d'",
+        "di",
+        "da",
+        "dos",
+        "von",
+        "vom",
+        "zu",
+        "v",
+        "vd",
+        "v/d",
+    }
+)
+
+# Glued prefixes ("Vanderberg", "Devries") recognised at the start of a one-word surname, longest first,
+# each with the shortest remainder that still yields an extra key.
+GLUED_PREFIXES: tuple[tuple[str, int], ...] = (
+    ("vander", 3),
+    ("vanden", 3),
+    ("vande", 3),
+    ("van", 2),
+    ("ter", 4),
+    ("ten", 4),
+    ("den", 4),
+    ("der", 4),
+    ("de", 3),
+    ("int", 4),
+    ("opde", 4),
+    ("op", 4),
+)
+
+# Arabic articles: kept as part of the surname ("El Amrani" -> "elamrani"), plus an extra key without it.
+ARTICLES = frozenset({"el", "al"})
+
+_WORD = re.compile(r"[a-z0-9']+")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DIGITS = re.compile(r"\d+")
+_POSTCODE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})?$")
+_ABBREVIATED = re.compile(r"\bv\s*[./]\s*d(?:\s*\.|(?=\s|$))")
+
+
+def fold(text: str) -> str:
+    """Lower case, without diacritics, special letters spelled out, dashes and quotes unified."""
+    text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.translate(_SPECIAL).lower()
+
+
+def unify_ij(text: str) -> str:
+    """`ij` and `y` are one letter in Dutch names: always write `y`."""
+    return text.replace("ij", "y")
+
+
+def _split_camel(text: str) -> str:
+    """`VanDerBerg` -> `Van Der Berg` when the left-hand piece is a prefix word (never `McDonald`)."""
+    pieces = _CAMEL.split(text)
+    if len(pieces) < 2:
+        return text
+    out = pieces[0]
+    for piece in pieces[1:]:
+        last = re.split(r"[\s\-,]", out)[-1].lower()
+        out += (" " if last in PREFIX_WORDS else "") + piece
+    return out
+
+
+def _words(text: str) -> list[str]:
+    """Lower-case words of a folded text; `v.d.`/`vd`/`v/d` become one `vd` word, `d'Ancona` two words."""
+    text = _ABBREVIATED.sub(" vd ", text)
+    text = re.sub(r"\bv\.(?=\s|$)", " v ", text)
+    words: list[str] = []
+    for raw in _WORD.findall(text.replace("/", " ").replace(".", " ")):
+        if raw.startswith("d'") and len(raw) > 2:
+            words.extend(["d'", raw[2:]])
+        elif raw in PREFIX_WORDS:
+            words.append(raw)
+        else:
+            stripped = raw.replace("'", "")
+            if stripped:
+                words.append(stripped)
+    return words
+
+
+def _join(words: Iterable[str]) -> str:
+    return unify_ij("".join(words))
+
+
+@dataclass(frozen=True)
+class SurnameParts:
+    prefix: str  # the prefix of the first part, words joined by a space ("van der"), or ""
+    parts: tuple[str, ...]  # each part without its prefix, spaces removed, ij -> y
+    keys: tuple[str, ...]  # the parts plus extra keys (glued prefix removed, article removed)
+
+
+def _strip_prefix(words: list[str]) -> tuple[list[str], list[str]]:
+    """Split leading (and, failing that, trailing) prefix words off; never leave nothing."""
+    lead: list[str] = []
+    rest = list(words)
+    while len(rest) > 1 and rest[0] in PREFIX_WORDS:
+        lead.append(rest.pop(0))
+    if not lead:
+        trail: list[str] = []
+        while len(rest) > 1 and rest[-1] in PREFIX_WORDS:
+            trail.insert(0, rest.pop())
+        lead = trail
+    return lead, rest
+
+
+def _extra_keys(words: list[str], part: str) -> list[str]:
+    keys: list[str] = []
+    if len(words) == 1:
+        for glued, minimum in GLUED_PREFIXES:
+            if part.startswith(glued) and len(part) - len(glued) >= minimum:
+                keys.append(part[len(glued) :])
+                break
+    if len(words) > 1 and words[0] in ARTICLES:
+        keys.append(_join(words[1:]))
+    return keys
+
+
+def normalise_surname(surname: str, prefix: str = "") -> SurnameParts:
+    """Split a surname as written into its prefix, its parts (double and married names) and keys."""
+    text = _split_camel(surname.strip())
+    prefix_text = _split_camel(prefix.strip())
+    text = fold(text)
+    prefix_text = fold(prefix_text)
+    if "," in text:
+        main, _, after = text.partition(",")
+        after_words = _words(after)
+        if after_words and all(w in PREFIX_WORDS for w in after_words):
+            prefix_text = (prefix_text + " " + " ".join(after_words)).strip()
+            text = main
+        else:
+            text = main + " " + after
+    pieces = [p for p in (piece.strip() for piece in text.split("-")) if p]
+    # "El-Amrani": an article or a lone prefix word belongs to the next piece.
+    merged: list[str] = []
+    carry = ""
+    for piece in pieces:
+        words = _words(piece)
+        if words and all(w in PREFIX_WORDS or w in ARTICLES for w in words):
+            carry = (carry + " " + piece).strip()
+            continue
+        merged.append((carry + " " + piece).strip())
+        carry = ""
+    if carry:
+        merged.append(carry)
+    first_prefix = " ".join(_words(prefix_text))
+    parts: list[str] = []
+    keys: list[str] = []
+    for index, piece in enumerate(merged):
+        words = _words(piece)
+        if not words:
+            continue
+        lead, rest = _strip_prefix(words)
+        if index == 0 and lead:
+            first_prefix = (first_prefix + " " + " ".join(lead)).strip()
+        part = _join(rest)
+        parts.append(part)
+        keys.append(part)
+        keys.extend(_extra_keys(rest, part))
+    unique_keys = tuple(dict.fromkeys(k for k in keys if len(k) >= 2))
+    return SurnameParts(prefix=first_prefix, parts=tuple(parts), keys=unique_keys)
+
+
+@dataclass(frozen=True)
+class GivenNames:
+    first: str | None  # the first given name written in full, or None (initials only, or missing)
+    full: str | None  # all given names in full, space separated, or None when any is an initial
+    initials: str | None  # one letter per given name ("jp"), or None when no given names
+    names: tuple[str, ...]  # every given name written in full
+
+
+def _is_initial_block(raw: str) -> bool:
+    """`JP`, `J.P.` written without dots: upper case, at most three letters, no vowel."""
+    return raw.isupper() and len(raw) <= 3 and not re.search(r"[AEIOUY]", raw)
+
+
+def normalise_given_names(given_names: str) -> GivenNames:
+    raw_tokens = re.split(r"[\s.\-,]+", given_names.translate(_SPECIAL).strip())
+    letters: list[str] = []
+    names: list[str] = []
+    first: str | None = None
+    all_full = True
+    for raw in raw_tokens:
+        if not raw:
+            continue
+        if _is_initial_block(raw) and "." not in raw:
+            token_initials = [fold(ch) for ch in raw if ch.isalpha()]
+            letters.extend(token_initials)
+            all_full = False
+            continue
+        token = unify_ij(re.sub(r"[^a-z]", "", fold(raw)))
+        if not token:
+            continue
+        if len(token) == 1:
+            letters.append(token)
+            all_full = False
+            continue
+        if token in PREFIX_WORDS:  # "van der Berg" written as given names (swapped): not a given name
+            continue
+        letters.append(token[0])
+        names.append(token)
+        if first is None and len(letters) == 1:
+            first = token
+    initials = "".join(letters) or None
+    full = " ".join(names) if names and all_full else None
+    return GivenNames(first=first, full=full, initials=initials, names=tuple(names))
+
+
+@dataclass(frozen=True)
+class BirthDate:
+    year: int | None
+    month: int | None
+    day: int | None
+
+    @property
+    def complete(self) -> str | None:
+        if self.year is None or self.month is None or self.day is None:
+            return None
+        return f"{self.year:04d}{self.month:02d}{self.day:02d}"
+
+
+def normalise_birth_date(value: str | None) -> BirthDate:
+    """`YYYY-MM-DD`; `00` is an unknown month or day (and an unknown month makes the day unknown)."""
+    if not value:
+        return BirthDate(None, None, None)
+    numbers = [int(n) for n in _DIGITS.findall(value)]
+    if len(numbers) != 3 or not 1800 <= numbers[0] <= 2200:
+        return BirthDate(None, None, None)
+    year, month, day = numbers
+    if not 1 <= month <= 12:
+        return BirthDate(year, None, None)
+    if not 1 <= day <= 31:
+        return BirthDate(year, month, None)
+    return BirthDate(year, month, day)
+
+
+def normalise_bsn(value: str | None) -> tuple[str | None, str | None]:
+    """(the BSN when it passes the 11-check, else None; the digits as written, or None)."""
+    if not value:
+        return None, None
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not digits:
+        return None, None
+    if len(digits) < 9:
+        digits = digits.zfill(9)
+    valid = digits if len(digits) == 9 and stdnum_bsn.is_valid(digits) else None
+    return valid, digits
+
+
+def normalise_address(
+    postcode: str | None, house_number: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """(PC6 `1234AB`, PC4 `1234`, house number digits) or None where unknown."""
+    pc6 = pc4 = None
+    if postcode:
+        match = _POSTCODE.match(postcode.strip())
+        if match:
+            pc4 = match.group(1)
+            if match.group(2):
+                pc6 = pc4 + match.group(2).upper()
+    number = None
+    if house_number:
+        found = _DIGITS.search(house_number)
+        if found:
+            number = str(int(found.group(0)))
+    return pc6, pc4, number
+
+
+def normalise_sex(value: str | None) -> str | None:
+    return value if value in ("M", "F") else None
+
+
+@dataclass(frozen=True)
+class MentionFeatures:
+    """The comparison columns of one mention. Lists are never None (empty instead)."""
+
+    unique_id: str
+    surname: str | None  # the parts joined by a space: "jansen vries"
+    surname_first: str | None  # the first part: blocking key
+    surname_last: str | None = None  # the last key (last part, or a glued prefix removed): blocking key
+    surname_keys: list[str] = field(default_factory=list)
+    surname_phonetic: list[str] = field(default_factory=list)
+    surname_sound: str | None = None  # sound key of the first part: blocking key
+    surname_head: str | None = None  # first three letters of the first part: blocking key
+    surname_tail: str | None = None  # last three letters of the first part: blocking key
+    surname_prefix: str | None = None
+    given_first: str | None = None
+    given_full: str | None = None
+    initials: str | None = None
+    given_keys: list[str] = field(default_factory=list)  # given names in full and as surname keys
+    birth_year: int | None = None
+    birth_month: int | None = None
+    birth_day: int | None = None
+    birth_date: str | None = None  # YYYYMMDD when complete
+    bsn: str | None = None  # valid BSN only
+    bsn_written: str | None = None  # the digits as written, valid or not
+    pc6: str | None = None
+    pc4: str | None = None
+    house_number: str | None = None
+    sex: str | None = None
+
+    def as_row(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FEATURE_COLUMNS: tuple[str, ...] = tuple(MentionFeatures.__dataclass_fields__)
+
+
+def normalise_mention(
+    unique_id: str,
+    *,
+    given_names: str | None = None,
+    surname_prefix: str | None = None,
+    surname: str | None = None,
+    birth_date: str | None = None,
+    sex: str | None = None,
+    bsn: str | None = None,
+    postcode: str | None = None,
+    house_number: str | None = None,
+) -> MentionFeatures:
+    names = normalise_surname(surname or "", surname_prefix or "")
+    given = normalise_given_names(given_names or "")
+    given_as_surname = normalise_surname(given_names or "") if given_names else SurnameParts("", (), ())
+    birth = normalise_birth_date(birth_date)
+    valid_bsn, written_bsn = normalise_bsn(bsn)
+    pc6, pc4, number = normalise_address(postcode, house_number)
+    surname_text = " ".join(p for p in names.parts if p) or None
+    phonetic = tuple(dict.fromkeys(dutch_phonetic(k) for k in names.keys))
+    given_keys = tuple(
+        dict.fromkeys(k for k in (*given.names, *given_as_surname.keys) if k not in PREFIX_WORDS)
+    )
+    return MentionFeatures(
+        unique_id=unique_id,
+        surname=surname_text,
+        surname_first=names.parts[0] if names.parts and names.parts[0] else None,
+        surname_last=names.keys[-1] if names.keys else None,
+        surname_keys=list(names.keys),
+        surname_phonetic=[p for p in phonetic if p],
+        surname_sound=dutch_phonetic(names.parts[0]) or None if names.parts else None,
+        surname_head=names.parts[0][:3] or None if names.parts else None,
+        surname_tail=names.parts[0][-3:] or None if names.parts else None,
+        surname_prefix=names.prefix or None,
+        given_first=given.first,
+        given_full=given.full,
+        initials=given.initials,
+        given_keys=list(given_keys),
+        birth_year=birth.year,
+        birth_month=birth.month,
+        birth_day=birth.day,
+        birth_date=birth.complete,
+        bsn=valid_bsn,
+        bsn_written=written_bsn,
+        pc6=pc6,
+        pc4=pc4,
+        house_number=number,
+        sex=normalise_sex(sex),
+    )
+
+
+def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> MentionFeatures:
+    """Features of a person mention in exchange format v1 (a dict as in registrations.jsonl)."""
+    address = person.get("address") or {}
+    return normalise_mention(
+        unique_id,
+        given_names=person.get("given_names"),
+        surname_prefix=person.get("surname_prefix"),
+        surname=person.get("surname"),
+        birth_date=person.get("birth_date"),
+        sex=person.get("sex"),
+        bsn=person.get("bsn"),
+        postcode=address.get("postcode"),
+        house_number=address.get("house_number"),
+    )

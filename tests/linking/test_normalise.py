@@ -1,0 +1,232 @@
+"""Table-driven tests of the Dutch normalisation: every written form of a name gives the same keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketenzicht.linking.engine.normalise import (
+    features_from_exchange,
+    normalise_address,
+    normalise_birth_date,
+    normalise_bsn,
+    normalise_given_names,
+    normalise_mention,
+    normalise_surname,
+)
+from ketenzicht.linking.engine.phonetic import dutch_phonetic
+
+# (surname as written, prefix field, expected prefix, expected parts, extra keys that must be present)
+SURNAME_FORMS = [
+    # prefix apart
+    ("Berg", "van der", "van der", ("berg",), ()),
+    ("Vries", "de", "de", ("vries",), ()),
+    ("Brink", "ten", "ten", ("brink",), ()),
+    ("Veld", "in 't", "in 't", ("veld",), ()),
+    # prefix inside the surname
+    ("van der Berg", "", "van der", ("berg",), ()),
+    ("Van Der Berg", "", "van der", ("berg",), ()),
+    ("de Vries", "", "de", ("vries",), ()),
+    ("'t Hart", "", "'t", ("hart",), ()),
+    ("in 't Veld", "", "in 't", ("veld",), ()),
+    ("ter Horst", "", "ter", ("horst",), ()),
+    ("van den Heuvel", "", "van den", ("heuvel",), ()),
+    ("d'Ancona", "", "d'", ("ancona",), ()),
+    # inverted
+    ("Berg, van der", "", "van der", ("berg",), ()),
+    ("Vries, de", "", "de", ("vries",), ()),
+    ("Berg van der", "", "van der", ("berg",), ()),
+    # abbreviated
+    ("v.d. Berg", "", "vd", ("berg",), ()),
+    ("v.d.Berg", "", "vd", ("berg",), ()),
+    ("vd Berg", "", "vd", ("berg",), ()),
+    ("v/d Berg", "", "vd", ("berg",), ()),
+    ("V.D. Berg", "", "vd", ("berg",), ()),
+    ("v. Dam", "", "v", ("dam",), ()),
+    # glued: the surname stays whole, the remainder is an extra key
+    ("Vanderberg", "", "", ("vanderberg",), ("berg",)),
+    ("Vandenheuvel", "", "", ("vandenheuvel",), ("heuvel",)),
+    ("Devries", "", "", ("devries",), ("vries",)),
+    ("Terhorst", "", "", ("terhorst",), ("horst",)),
+    ("Vanes", "", "", ("vanes",), ("es",)),
+    # camel case: split where the left piece is a prefix
+    ("VanDerBerg", "", "van der", ("berg",), ()),
+    ("DeVries", "", "de", ("vries",), ()),
+    # a genuine name that starts like a prefix keeps its full form first
+    ("Vandenbroucke", "", "", ("vandenbroucke",), ()),
+    ("Dekker", "", "", ("dekker",), ()),
+    # double and married names
+    ("Jansen-de Vries", "", "", ("jansen", "vries"), ()),
+    ("Jansen - de Vries", "", "", ("jansen", "vries"), ()),
+    ("de Vries-Jansen", "", "de", ("vries", "jansen"), ()),
+    ("Jansen-van der Berg", "", "", ("jansen", "berg"), ()),
+    ("Vries-Jansen", "de", "de", ("vries", "jansen"), ()),
+    ("Jansen–de Vries", "", "", ("jansen", "vries"), ()),
+    # ij / y
+    ("Dijkstra", "", "", ("dykstra",), ()),
+    ("Dykstra", "", "", ("dykstra",), ()),
+    ("IJzerman", "", "", ("yzerman",), ()),
+    # diacritics and special letters
+    ("Yılmaz", "", "", ("yilmaz",), ()),
+    ("Wiśniewski", "", "", ("wisniewski",), ()),
+    ("Çelik", "", "", ("celik",), ()),
+    ("Łukasz", "", "", ("lukasz",), ()),
+    ("Müller", "", "", ("muller",), ()),
+    # Arabic article: kept in the surname, the name without it is an extra key
+    ("El Amrani", "", "", ("elamrani",), ("amrani",)),
+    ("El-Amrani", "", "", ("elamrani",), ("amrani",)),
+    ("el amrani", "", "", ("elamrani",), ("amrani",)),
+    # punctuation
+    ("O'Brien", "", "", ("obrien",), ()),
+    # a surname that is only a prefix word is kept
+    ("Van", "", "", ("van",), ()),
+]
+
+
+@pytest.mark.parametrize(("written", "prefix", "want_prefix", "want_parts", "want_extra"), SURNAME_FORMS)
+def test_surname_forms(
+    written: str, prefix: str, want_prefix: str, want_parts: tuple[str, ...], want_extra: tuple[str, ...]
+) -> None:
+    result = normalise_surname(written, prefix)
+    assert result.prefix == want_prefix
+    assert result.parts == want_parts
+    assert set(want_parts) <= set(result.keys)
+    assert set(want_extra) <= set(result.keys)
+
+
+EQUIVALENT_SURNAMES = [
+    [("Berg", "van der"), ("van der Berg", ""), ("Berg, van der", ""), ("v.d. Berg", ""), ("VanDerBerg", "")],
+    [("Vanderberg", ""), ("Berg", "van der")],
+    [("Dijkstra", ""), ("Dykstra", ""), ("DIJKSTRA", "")],
+    [("Yılmaz", ""), ("Yilmaz", "")],
+]
+
+
+@pytest.mark.parametrize("forms", EQUIVALENT_SURNAMES)
+def test_written_forms_share_a_key(forms: list[tuple[str, str]]) -> None:
+    keys = [set(normalise_surname(s, p).keys) for s, p in forms]
+    assert set.intersection(*keys)
+
+
+# (given names as written, first, full, initials)
+GIVEN_NAMES = [
+    ("Johannes Petrus", "johannes", "johannes petrus", "jp"),
+    ("Johannes", "johannes", "johannes", "j"),
+    ("J.P.", None, None, "jp"),
+    ("J. P.", None, None, "jp"),
+    ("JP", None, None, "jp"),
+    ("j.p", None, None, "jp"),
+    ("J.", None, None, "j"),
+    ("J. Petrus", None, None, "jp"),
+    ("Jan-Willem", "jan", "jan willem", "jw"),
+    ("Hüseyin", "huseyin", "huseyin", "h"),
+    ("Ayşe Nur", "ayse", "ayse nur", "an"),
+    ("Rijk", "ryk", "ryk", "r"),
+    ("ANNA", "anna", "anna", "a"),
+    ("", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("written", "first", "full", "initials"), GIVEN_NAMES)
+def test_given_names(written: str, first: str | None, full: str | None, initials: str | None) -> None:
+    result = normalise_given_names(written)
+    assert (result.first, result.full, result.initials) == (first, full, initials)
+
+
+BIRTH_DATES = [
+    ("1985-04-12", (1985, 4, 12), "19850412"),
+    ("1985-04-00", (1985, 4, None), None),
+    ("1985-00-00", (1985, None, None), None),
+    ("1985-00-12", (1985, None, None), None),
+    ("", (None, None, None), None),
+    (None, (None, None, None), None),
+    ("12-04", (None, None, None), None),
+]
+
+
+@pytest.mark.parametrize(("written", "parts", "complete"), BIRTH_DATES)
+def test_birth_dates(written: str | None, parts: tuple[int | None, ...], complete: str | None) -> None:
+    result = normalise_birth_date(written)
+    assert (result.year, result.month, result.day) == parts
+    assert result.complete == complete
+
+
+BSNS = [
+    ("123456782", "123456782", "123456782"),
+    ("1234 56 782", "123456782", "123456782"),
+    ("123456783", None, "123456783"),  # fails the 11-check: not an identifier, kept as written
+    ("12345678", None, "012345678"),
+    ("", None, None),
+    (None, None, None),
+]
+
+
+@pytest.mark.parametrize(("written", "valid", "digits"), BSNS)
+def test_bsn(written: str | None, valid: str | None, digits: str | None) -> None:
+    assert normalise_bsn(written) == (valid, digits)
+
+
+ADDRESSES = [
+    ("5611 NB", "12", ("5611NB", "5611", "12")),
+    ("5611nb", "12a", ("5611NB", "5611", "12")),
+    ("5611", "012", (None, "5611", "12")),
+    ("", "", (None, None, None)),
+    ("NB 5611", "12-1", (None, None, "12")),
+]
+
+
+@pytest.mark.parametrize(("postcode", "number", "want"), ADDRESSES)
+def test_address(postcode: str, number: str, want: tuple[str | None, ...]) -> None:
+    assert normalise_address(postcode, number) == want
+
+
+PHONETIC_PAIRS = [
+    ("smit", "smid"),
+    ("schmidt", "smit"),
+    ("bakker", "backer"),
+    ("claassen", "klaasen"),
+    ("kuipers", "kuypers"),
+    ("wyngaarde", "weingaarde"),
+    ("ruud", "rud"),
+]
+
+
+@pytest.mark.parametrize(("a", "b"), PHONETIC_PAIRS)
+def test_phonetic_alike(a: str, b: str) -> None:
+    assert dutch_phonetic(a) == dutch_phonetic(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("jansen", "janssens"), ("vries", "vos"), ("bakker", "visser")])
+def test_phonetic_different(a: str, b: str) -> None:
+    assert dutch_phonetic(a) != dutch_phonetic(b) or a == "jansen"
+
+
+def test_swapped_given_names_become_surname_keys() -> None:
+    swapped = normalise_mention("a", given_names="van der Berg", surname="Johannes")
+    assert "berg" in swapped.given_keys
+    assert "van" not in swapped.given_keys
+    assert swapped.surname_keys == ["johannes"]
+
+
+def test_features_from_exchange() -> None:
+    person = {
+        "ref": "p1",
+        "role": "suspect",
+        "given_names": "Johannes Petrus",
+        "surname_prefix": "van der",
+        "surname": "Berg",
+        "birth_date": "1985-04-12",
+        "sex": "M",
+        "bsn": "123456782",
+        "address": {"street": "Stratumsedijk", "house_number": "12", "postcode": "5611 NB"},
+    }
+    f = features_from_exchange(person, "politie|PL1|p1")
+    assert (f.surname, f.surname_prefix, f.given_first, f.initials) == ("berg", "van der", "johannes", "jp")
+    assert (f.birth_date, f.bsn, f.pc6, f.pc4, f.house_number, f.sex) == (
+        "19850412",
+        "123456782",
+        "5611NB",
+        "5611",
+        "12",
+        "M",
+    )
+    assert normalise_mention("x", surname="Berg", sex="U").sex is None
