@@ -1,0 +1,398 @@
+"""The comparisons, defined once as data: each level has one condition that renders as SQL for Splink and
+evaluates in Python for the online scorer, with the same three-valued (SQL NULL) logic.
+
+A condition evaluates to True, False or None (SQL NULL). A level applies when its condition is True; the
+first level that applies wins, as in Splink's `CASE WHEN`. The first level of every comparison is a null
+level (weight 0) and the last is `ELSE`.
+
+Only operations with identical results in Python and in DuckDB are used: equality, null tests, list
+overlap of precomputed keys (`list_has_any`), prefix tests (`starts_with`), the first character
+(`substr(x, 1, 1)`) and the integer Levenshtein distance (unit costs; rapidfuzz in Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from rapidfuzz.distance import Levenshtein as _Levenshtein
+
+from ketenzicht.linking.engine.normalise import MentionFeatures
+
+Side = Literal["l", "r"]
+Value = str | int | list[str] | None
+
+
+@dataclass(frozen=True)
+class Col:
+    """A feature column on one side of the pair."""
+
+    name: str
+    side: Side
+
+    def sql(self) -> str:
+        return f"{self.name}_{self.side}"
+
+    def value(self, left: MentionFeatures, right: MentionFeatures) -> Value:
+        row = left if self.side == "l" else right
+        result: Value = getattr(row, self.name)
+        return result
+
+
+def L(name: str) -> Col:
+    return Col(name, "l")
+
+
+def R(name: str) -> Col:
+    return Col(name, "r")
+
+
+class Condition(Protocol):
+    def sql(self) -> str: ...
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None: ...
+
+
+@dataclass(frozen=True)
+class IsNull:
+    col: Col
+
+    def sql(self) -> str:
+        return f"{self.col.sql()} IS NULL"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        return self.col.value(left, right) is None
+
+
+@dataclass(frozen=True)
+class Equal:
+    a: Col
+    b: Col
+
+    def sql(self) -> str:
+        return f"{self.a.sql()} = {self.b.sql()}"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.a.value(left, right), self.b.value(left, right)
+        if x is None or y is None:
+            return None
+        return x == y
+
+
+@dataclass(frozen=True)
+class NotEqual:
+    a: Col
+    b: Col
+
+    def sql(self) -> str:
+        return f"{self.a.sql()} <> {self.b.sql()}"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.a.value(left, right), self.b.value(left, right)
+        if x is None or y is None:
+            return None
+        return x != y
+
+
+@dataclass(frozen=True)
+class LevenshteinAtMost:
+    a: Col
+    b: Col
+    distance: int
+
+    def sql(self) -> str:
+        return f"levenshtein({self.a.sql()}, {self.b.sql()}) <= {self.distance}"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.a.value(left, right), self.b.value(left, right)
+        if not isinstance(x, str) or not isinstance(y, str):
+            return None
+        return _Levenshtein.distance(x, y, score_cutoff=self.distance + 1) <= self.distance
+
+
+@dataclass(frozen=True)
+class HasAny:
+    """The two key lists share an element (lists are never NULL, an empty list shares nothing)."""
+
+    a: Col
+    b: Col
+
+    def sql(self) -> str:
+        return f"list_has_any({self.a.sql()}, {self.b.sql()})"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.a.value(left, right), self.b.value(left, right)
+        if not isinstance(x, list) or not isinstance(y, list):
+            return None
+        return not set(x).isdisjoint(y)
+
+
+@dataclass(frozen=True)
+class StartsWith:
+    text: Col
+    prefix: Col
+
+    def sql(self) -> str:
+        return f"starts_with({self.text.sql()}, {self.prefix.sql()})"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.text.value(left, right), self.prefix.value(left, right)
+        if not isinstance(x, str) or not isinstance(y, str):
+            return None
+        return x.startswith(y)
+
+
+@dataclass(frozen=True)
+class FirstLetterEqual:
+    a: Col
+    b: Col
+
+    def sql(self) -> str:
+        return f"substr({self.a.sql()}, 1, 1) = substr({self.b.sql()}, 1, 1)"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x, y = self.a.value(left, right), self.b.value(left, right)
+        if not isinstance(x, str) or not isinstance(y, str):
+            return None
+        return x[:1] == y[:1]
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple[Condition, ...]
+
+    def sql(self) -> str:
+        return "(" + " AND ".join(f"({p.sql()})" for p in self.parts) + ")"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        values = [p.evaluate(left, right) for p in self.parts]
+        if any(v is False for v in values):
+            return False
+        if any(v is None for v in values):
+            return None
+        return True
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple[Condition, ...]
+
+    def sql(self) -> str:
+        return "(" + " OR ".join(f"({p.sql()})" for p in self.parts) + ")"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        values = [p.evaluate(left, right) for p in self.parts]
+        if any(v is True for v in values):
+            return True
+        if any(v is None for v in values):
+            return None
+        return False
+
+
+@dataclass(frozen=True)
+class Else:
+    def sql(self) -> str:
+        return "ELSE"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        return True
+
+
+def both(name: str) -> tuple[Col, Col]:
+    return L(name), R(name)
+
+
+def eq(name: str) -> Equal:
+    return Equal(*both(name))
+
+
+def either_null(name: str) -> Or:
+    return Or((IsNull(L(name)), IsNull(R(name))))
+
+
+def lev(name: str, distance: int) -> LevenshteinAtMost:
+    return LevenshteinAtMost(L(name), R(name), distance)
+
+
+def overlap(name: str) -> HasAny:
+    return HasAny(*both(name))
+
+
+def all_of(*parts: Condition) -> And:
+    return And(tuple(parts))
+
+
+def any_of(*parts: Condition) -> Or:
+    return Or(tuple(parts))
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    condition: Condition
+    is_null: bool = False
+    fixed_m: float | None = None  # m probability fixed by design (not estimated)
+    fixed_u: float | None = None  # u probability fixed by design (not estimated)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str  # Splink's output_column_name; gamma_<name>, mw_<name>
+    description: str
+    levels: tuple[Level, ...]
+    # When set: u is estimated among pairs that satisfy this SQL condition and are certainly different
+    # people (different valid BSNs), not among random pairs. For evidence that is not independent of the
+    # names given a non-match: people with the same surname often share an address (a family).
+    u_conditional_on: str | None = None
+
+    def level_index(self, left: MentionFeatures, right: MentionFeatures) -> int:
+        """The index into `levels` of the first level whose condition is True."""
+        for index, level in enumerate(self.levels):
+            if level.condition.evaluate(left, right) is True:
+                return index
+        raise AssertionError(f"no level of {self.name} applies; the last must be ELSE")
+
+    def gamma(self, index: int) -> int:
+        """Splink's comparison vector value of a level: -1 for the null level, then counting down to 0."""
+        if self.levels[index].is_null:
+            return -1
+        non_null = [i for i, level in enumerate(self.levels) if not level.is_null]
+        return len(non_null) - 1 - non_null.index(index)
+
+
+SWAPPED = all_of(
+    HasAny(L("surname_keys"), R("given_keys")),
+    HasAny(L("given_keys"), R("surname_keys")),
+)
+INITIALS_COMPATIBLE = any_of(
+    StartsWith(L("initials"), R("initials")), StartsWith(R("initials"), L("initials"))
+)
+ONE_SIDE_INITIALS_ONLY = any_of(IsNull(L("given_first")), IsNull(R("given_first")))
+
+# Fixed m for "two different valid BSNs": an 11-check-valid BSN is almost never a mistyped one (the check
+# catches every single-digit change and every swap of neighbours), so this must be decisive, and
+# estimating it from data with (nearly) no such matching pairs is unstable. Log2(1e-5 / ~1) is about -16.6.
+DIFFERENT_VALID_BSN_M = 1e-5
+# Other disagreement levels whose m the generator's data cannot teach (its noise never produces them, so
+# EM drives m to 0 and the weight to -400), fixed at plausible real-world error rates instead.
+BSN_FAR_APART_M = 1e-3  # two written BSNs more than 2 edits apart, at least one invalid
+BIRTH_DATE_DIFFERENT_M = 1e-3  # complete dates differ in more than one digit, not a day/month swap
+BIRTH_DATE_SAME_YEAR_M = 3e-3  # same year, month or day differs beyond the levels above
+SEX_DIFFERENT_M = 5e-3  # M against F: a recording error
+INITIALS_CONFLICT_M = 2e-3  # first initial equal, further initials conflict
+
+BSN = Comparison(
+    "bsn",
+    "BSN: a valid BSN is an identifier; a mistyped one is evidence",
+    (
+        Level("null", either_null("bsn_written"), is_null=True),
+        Level("same valid BSN", eq("bsn")),
+        Level("different valid BSNs", NotEqual(*both("bsn")), fixed_m=DIFFERENT_VALID_BSN_M),
+        Level("written BSNs within 2 edits", lev("bsn_written", 2)),
+        Level("else", Else(), fixed_m=BSN_FAR_APART_M),
+    ),
+)
+
+SURNAME = Comparison(
+    "surname",
+    "Surname parts without prefixes",
+    (
+        Level("null", either_null("surname"), is_null=True),
+        Level("exact", eq("surname")),
+        Level("a part in common", overlap("surname_keys")),
+        Level("first part within 1 edit", lev("surname_first", 1)),
+        Level("first part within 2 edits", lev("surname_first", 2)),
+        Level("sounds alike", overlap("surname_phonetic")),
+        Level("swapped with given names", SWAPPED),
+        Level("else", Else()),
+    ),
+)
+
+GIVEN_NAMES = Comparison(
+    "given_names",
+    "Given names, initials",
+    (
+        Level("null", either_null("initials"), is_null=True),
+        Level("all given names equal", eq("given_full")),
+        Level("first equal, initials agree", all_of(eq("given_first"), INITIALS_COMPATIBLE)),
+        Level("first equal, other initials differ", eq("given_first")),
+        Level("first within 1 edit", lev("given_first", 1)),
+        Level("first within 2 edits", lev("given_first", 2)),
+        Level("initials agree (one side initials only)", all_of(ONE_SIDE_INITIALS_ONLY, INITIALS_COMPATIBLE)),
+        Level(
+            "first initial equal (one side initials only)",
+            all_of(ONE_SIDE_INITIALS_ONLY, FirstLetterEqual(*both("initials"))),
+            fixed_m=INITIALS_CONFLICT_M,
+        ),
+        # The surname comparison's "swapped" level already weighs the joint evidence of a swap (its u is
+        # the chance that both cross-matches hold by accident); counting it twice would rate a swapped
+        # pair above an exact one. So this level has weight 0 (m = u, both fixed).
+        Level("swapped with surname (weighed by surname)", SWAPPED, fixed_m=0.01, fixed_u=0.01),
+        Level("else", Else()),
+    ),
+)
+
+MONTH_OR_DAY_UNKNOWN = any_of(
+    IsNull(L("birth_month")),
+    IsNull(R("birth_month")),
+    all_of(eq("birth_month"), any_of(IsNull(L("birth_day")), IsNull(R("birth_day")))),
+)
+
+BIRTH_DATE = Comparison(
+    "birth_date",
+    "Date of birth; unknown day or month",
+    (
+        Level("null", either_null("birth_year"), is_null=True),
+        Level("exact", eq("birth_date")),
+        Level("known parts agree", all_of(eq("birth_year"), MONTH_OR_DAY_UNKNOWN)),
+        Level(
+            "day and month swapped",
+            all_of(
+                eq("birth_year"),
+                Equal(L("birth_month"), R("birth_day")),
+                Equal(L("birth_day"), R("birth_month")),
+            ),
+        ),
+        Level("one digit differs", lev("birth_date", 1)),
+        Level("same year", eq("birth_year"), fixed_m=BIRTH_DATE_SAME_YEAR_M),
+        Level("else", Else(), fixed_m=BIRTH_DATE_DIFFERENT_M),
+    ),
+)
+
+ADDRESS = Comparison(
+    "address",
+    "Dutch postcode and house number",
+    (
+        Level("null", either_null("pc4"), is_null=True),
+        Level("same PC6 and house number", all_of(eq("pc6"), eq("house_number"))),
+        Level("same PC6", eq("pc6")),
+        Level("same PC4", eq("pc4")),
+        Level("else", Else()),
+    ),
+    u_conditional_on="l.surname_first = r.surname_first",
+)
+
+SEX = Comparison(
+    "sex",
+    "Sex (M/F; X and U count as unknown)",
+    (
+        Level("null", either_null("sex"), is_null=True),
+        Level("same", eq("sex")),
+        Level("else", Else(), fixed_m=SEX_DIFFERENT_M),
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (BSN, SURNAME, GIVEN_NAMES, BIRTH_DATE, ADDRESS, SEX)
+
+
+def comparison_by_name(name: str, comparisons: Sequence[Comparison] = COMPARISONS) -> Comparison:
+    for comparison in comparisons:
+        if comparison.name == name:
+            return comparison
+    raise KeyError(name)
+
+
+def different_valid_bsns(left: MentionFeatures, right: MentionFeatures) -> bool:
+    """The hard rule: two mentions with different valid BSNs are never joined automatically."""
+    return left.bsn is not None and right.bsn is not None and left.bsn != right.bsn

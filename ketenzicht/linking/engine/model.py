@@ -1,0 +1,161 @@
+"""Fellegi-Sunter scoring of one pair with the parameters of a trained Splink model (its saved JSON).
+
+Mirrors Splink 5 exactly (splink/internals/comparison_level.py and predict.py):
+
+- a null level has weight 0;
+- m and u of the other levels: the trained value, 1e-6 when Splink recorded the level as "not observed",
+  otherwise Splink's default for a level of a comparison with that many levels;
+- match weight of a level = log2(max(m, 1e-300) / max(u, 1e-300));
+- total = log2(p / (1 - p)) with p the prior (probability_two_random_records_match), plus the level weights;
+- probability = 1 / (1 + 2^-w) for w >= 0, 2^w / (1 + 2^w) otherwise.
+
+Term-frequency adjustments are not used (the settings never ask for them); a model that has them is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison, different_valid_bsns
+from ketenzicht.linking.engine.normalise import MentionFeatures
+
+M_U_CLAMP_MIN = 1e-300
+LEVEL_NOT_OBSERVED_TEXT = "level not observed in training dataset"
+NOT_OBSERVED_PROBABILITY = 1e-6
+
+
+def _default_m_values(num_levels: int) -> list[float]:
+    exact = 0.95
+    split = (1 - exact) / (num_levels - 1)
+    return [split] * (num_levels - 1) + [exact]
+
+
+def _default_u_values(num_levels: int) -> list[float]:
+    m_values = _default_m_values(num_levels)
+    if num_levels == 2:
+        weights: list[float] = [-5]
+    else:
+        steps = num_levels - 2
+        weights = [-5 + i * (8 / steps) for i in range(num_levels - 1)]
+    weights = [*weights, 10]
+    return [m / (2**w) for m, w in zip(m_values, weights, strict=True)]
+
+
+def _probability(value: Any, default: float) -> float:
+    if value == LEVEL_NOT_OBSERVED_TEXT:
+        return NOT_OBSERVED_PROBABILITY
+    if value is None:
+        return default
+    return float(value)
+
+
+def prob_to_match_weight(probability: float) -> float:
+    if probability == 1:
+        return math.inf
+    return math.log2(probability / (1 - probability))
+
+
+def match_weight_to_probability(weight: float) -> float:
+    if weight >= 0:
+        return 1.0 / (1.0 + math.pow(2.0, -weight))
+    return math.pow(2.0, weight) / (1.0 + math.pow(2.0, weight))
+
+
+@dataclass(frozen=True)
+class LevelParameters:
+    label: str
+    sql_condition: str
+    is_null: bool
+    m: float | None
+    u: float | None
+    weight: float
+
+
+@dataclass(frozen=True)
+class ComparisonScore:
+    name: str
+    level: str
+    gamma: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Score:
+    prior_weight: float
+    comparisons: tuple[ComparisonScore, ...]
+    match_weight: float
+    match_probability: float
+    different_valid_bsns: bool  # the hard rule: never join these automatically, whatever the weight
+
+    def weight_of(self, name: str) -> float:
+        for comparison in self.comparisons:
+            if comparison.name == name:
+                return comparison.weight
+        raise KeyError(name)
+
+
+class LinkModel:
+    """The trained parameters of one model, bound to the comparison spec it was trained with."""
+
+    def __init__(self, model_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS):
+        self.model_json = model_json
+        self.comparisons = tuple(comparisons)
+        self.prior = float(model_json["probability_two_random_records_match"])
+        self.prior_weight = prob_to_match_weight(self.prior)
+        by_name = {c["output_column_name"]: c for c in model_json["comparisons"]}
+        if set(by_name) != {c.name for c in self.comparisons}:
+            raise ValueError(f"the model's comparisons {sorted(by_name)} differ from the spec")
+        self.levels: dict[str, tuple[LevelParameters, ...]] = {}
+        for comparison in self.comparisons:
+            saved = by_name[comparison.name]["comparison_levels"]
+            if len(saved) != len(comparison.levels):
+                raise ValueError(f"{comparison.name}: {len(saved)} levels in the model, spec has other")
+            num_levels = sum(1 for level in comparison.levels if not level.is_null)
+            default_m = _default_m_values(num_levels)
+            default_u = _default_u_values(num_levels)
+            params: list[LevelParameters] = []
+            for index, (level, entry) in enumerate(zip(comparison.levels, saved, strict=True)):
+                if entry["sql_condition"].strip() != level.condition.sql().strip():
+                    raise ValueError(f"{comparison.name} level {index}: SQL differs from the spec")
+                if entry.get("tf_adjustment_column"):
+                    raise ValueError("term-frequency adjustments are not supported by the online scorer")
+                if bool(entry.get("is_null_level", False)) != level.is_null:
+                    raise ValueError(f"{comparison.name} level {index}: null level differs from the spec")
+                if level.is_null:
+                    params.append(LevelParameters(level.label, entry["sql_condition"], True, None, None, 0.0))
+                    continue
+                gamma = comparison.gamma(index)
+                m = _probability(entry.get("m_probability"), default_m[gamma])
+                u = _probability(entry.get("u_probability"), default_u[gamma])
+                weight = math.log2(max(m, M_U_CLAMP_MIN) / max(u, M_U_CLAMP_MIN))
+                params.append(LevelParameters(level.label, entry["sql_condition"], False, m, u, weight))
+            self.levels[comparison.name] = tuple(params)
+
+    @classmethod
+    def from_file(cls, path: str | Path, comparisons: Sequence[Comparison] = COMPARISONS) -> LinkModel:
+        with open(path, encoding="utf-8") as handle:
+            data: dict[str, Any] = json.load(handle)
+        return cls(data, comparisons)
+
+    def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
+        parts: list[ComparisonScore] = []
+        total = self.prior_weight
+        for comparison in self.comparisons:
+            index = comparison.level_index(left, right)
+            level = self.levels[comparison.name][index]
+            parts.append(ComparisonScore(comparison.name, level.label, comparison.gamma(index), level.weight))
+        # Summed in the same order as Splink's SQL: prior + mw_1 + mw_2 + ...
+        for part in parts:
+            total = total + part.weight
+        return Score(
+            prior_weight=self.prior_weight,
+            comparisons=tuple(parts),
+            match_weight=total,
+            match_probability=match_weight_to_probability(total),
+            different_valid_bsns=different_valid_bsns(left, right),
+        )
