@@ -1,0 +1,209 @@
+"""Batch person linking with Splink 5 (DuckDB backend): training without labels, prediction, clustering.
+
+The input is a pandas DataFrame of `MentionFeatures` rows (`features_frame`). The comparison spec, the
+blocking rules and the settings come from `ketenzicht.linking.engine`; the trained model is Splink's own
+JSON, which `ketenzicht.linking.engine.model.LinkModel` reads for online scoring.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
+from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, MentionFeatures
+from ketenzicht.linking.engine.splink_settings import (
+    BLOCKING_RULES,
+    DETERMINISTIC_RECALL,
+    DETERMINISTIC_RULES,
+    EM_BLOCKING_RULES,
+    settings_dict,
+)
+
+MODEL_VERSION = "1"
+DATA_DIR = Path(__file__).parent / "data"
+DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
+
+_LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys"}
+_INT_COLUMNS = {"birth_year", "birth_month", "birth_day"}
+
+
+def features_frame(features: Iterable[MentionFeatures]) -> pd.DataFrame:
+    return pd.DataFrame([f.as_row() for f in features], columns=list(FEATURE_COLUMNS))
+
+
+def _sql_type(column: str) -> str:
+    if column in _LIST_COLUMNS:
+        return "VARCHAR[]"
+    if column in _INT_COLUMNS:
+        return "INTEGER"
+    return "VARCHAR"
+
+
+def _connection(features_df: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the features as table `mentions`, with explicit column types."""
+    con = duckdb.connect(":memory:")
+    frame = features_df[list(FEATURE_COLUMNS)].copy()
+    for column in _INT_COLUMNS:
+        frame[column] = frame[column].astype("Int64")
+    con.register("mentions_frame", frame)
+    casts = ", ".join(f"CAST({c} AS {_sql_type(c)}) AS {c}" for c in FEATURE_COLUMNS)
+    con.execute(f"CREATE TABLE mentions AS SELECT {casts} FROM mentions_frame")
+    con.unregister("mentions_frame")
+    return con
+
+
+def _linker(
+    features_df: pd.DataFrame, settings: Mapping[str, Any], con: duckdb.DuckDBPyConnection | None = None
+) -> Any:
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=con if con is not None else _connection(features_df))
+    sdf = db_api.register("mentions", dataset_display_name="mentions")
+    return Linker(sdf, dict(settings), log_level=logging.WARNING)
+
+
+MIN_CONDITIONAL_PAIRS = 1000
+
+
+def conditional_u(
+    con: duckdb.DuckDBPyConnection, comparison: Comparison, max_pairs: int = 2_000_000
+) -> list[float | None] | None:
+    """u per level (None for the null level) among pairs that satisfy the comparison's
+    `u_conditional_on` and have different valid BSNs (certainly two people), or None when there are too
+    few such pairs (data without BSNs)."""
+    if comparison.u_conditional_on is None:
+        return None
+    cases = " ".join(
+        f"WHEN {level.condition.sql()} THEN {index}"
+        for index, level in enumerate(comparison.levels)
+        if level.condition.sql() != "ELSE"
+    )
+    else_index = len(comparison.levels) - 1
+    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    rows = con.execute(
+        f"SELECT level, count(*) FROM ("
+        f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
+        f"    SELECT {columns} FROM mentions l JOIN mentions r"
+        f"    ON l.unique_id < r.unique_id AND ({comparison.u_conditional_on}) AND l.bsn <> r.bsn"
+        f"    ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
+        f"  )"
+        f") GROUP BY level"
+    ).fetchall()
+    counts = {int(level): int(n) for level, n in rows}
+    null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
+    total = sum(n for level, n in counts.items() if level not in null_indexes)
+    if total < MIN_CONDITIONAL_PAIRS:
+        return None
+    return [
+        None if index in null_indexes else max(counts.get(index, 0), 1) / total
+        for index in range(len(comparison.levels))
+    ]
+
+
+def train(
+    features_df: pd.DataFrame,
+    seed: int,
+    *,
+    u_max_pairs: float = 5e6,
+    em_max_pairs: float | None = 2e6,
+    blocking_rules: Sequence[str] = BLOCKING_RULES,
+) -> dict[str, Any]:
+    """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels.
+
+    Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
+    the data allows; the others keep u from random sampling. Returns Splink's model JSON (a dict)."""
+    con = _connection(features_df)
+    linker = _linker(features_df, settings_dict(blocking_rules=blocking_rules), con)
+    linker.training.estimate_probability_two_random_records_match(
+        list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    model_u: dict[str, Any] = linker.misc.save_model_to_json()
+    by_name = {c.name: c for c in COMPARISONS}
+    for saved in model_u["comparisons"]:
+        comparison = by_name[saved["output_column_name"]]
+        u_values = conditional_u(con, comparison)
+        if u_values is None:
+            continue
+        for entry, u in zip(saved["comparison_levels"], u_values, strict=True):
+            if u is not None:
+                entry["u_probability"] = max(u, float(entry.get("u_probability", 0.0)))
+                entry["fix_u_probability"] = True
+    linker = _linker(features_df, model_u, con)
+    for rule in EM_BLOCKING_RULES:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    return model
+
+
+def save_model(model_json: Mapping[str, Any], path: str | Path) -> None:
+    Path(path).write_text(json.dumps(model_json, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def load_model(path: str | Path = DEFAULT_MODEL_PATH) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data
+
+
+def predict(
+    features_df: pd.DataFrame,
+    model_json: Mapping[str, Any],
+    threshold_match_weight: float | None = None,
+) -> pd.DataFrame:
+    """Score every pair the model's blocking rules reach (at or above the threshold, if given).
+
+    Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
+    comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
+    linker = _linker(features_df, model_json)
+    result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
+    pairs: pd.DataFrame = result.as_pandas_dataframe()
+    pairs["different_valid_bsns"] = (
+        pairs["bsn_l"].notna() & pairs["bsn_r"].notna() & (pairs["bsn_l"] != pairs["bsn_r"])
+    )
+    return pairs
+
+
+def cluster(
+    unique_ids: Iterable[str],
+    pairs: pd.DataFrame,
+    threshold_match_weight: float,
+    bsn_by_id: Mapping[str, str | None] | None = None,
+) -> dict[str, str]:
+    """Join mentions into persons: pairs at or above the threshold, strongest first, never joining two
+    clusters that hold different valid BSNs (so no chain A-B-C can join two BSNs either).
+
+    Returns unique_id -> cluster id (the smallest unique_id of the cluster)."""
+    parent: dict[str, str] = {uid: uid for uid in unique_ids}
+    bsns: dict[str, set[str]] = {uid: set() for uid in parent}
+    if bsn_by_id:
+        for uid, bsn in bsn_by_id.items():
+            if bsn and uid in bsns:
+                bsns[uid].add(bsn)
+
+    def find(uid: str) -> str:
+        root = uid
+        while parent[root] != root:
+            root = parent[root]
+        while parent[uid] != root:
+            parent[uid], uid = root, parent[uid]
+        return root
+
+    strong = pairs[pairs["match_weight"] >= threshold_match_weight]
+    strong = strong.sort_values(["match_weight", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
+    for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
+        a, b = find(str(left)), find(str(right))
+        if a == b:
+            continue
+        if bsns[a] and bsns[b] and bsns[a] != bsns[b]:
+            continue
+        root, child = (a, b) if a < b else (b, a)
+        parent[child] = root
+        bsns[root] |= bsns.pop(child)
+    return {uid: find(uid) for uid in parent}
