@@ -34,14 +34,16 @@ CASES = [
 
 
 @pytest.mark.parametrize(("predicted", "true", "expected"), CASES)
-def test_pairwise_counts_match_listed_pairs(predicted: list[str], true: list[str], expected: tuple[int, ...]):
+def test_pairwise_counts_match_listed_pairs(
+    predicted: list[str], true: list[str], expected: tuple[int, ...]
+) -> None:
     result = metrics.pairwise(predicted, true)
     pred, truth = listed_pairs(predicted), listed_pairs(true)
     assert (result.correct, result.predicted, result.true) == expected
     assert (len(pred & truth), len(pred), len(truth)) == expected
 
 
-def test_precision_recall_f1():
+def test_precision_recall_f1() -> None:
     result = metrics.pairwise(["a", "a", "b", "b", "b"], ["x", "x", "x", "y", "y"])
     assert result.precision == pytest.approx(0.5)
     assert result.recall == pytest.approx(0.5)
@@ -50,7 +52,7 @@ def test_precision_recall_f1():
     assert (empty.precision, empty.recall) == (1.0, 1.0)
 
 
-def test_pairwise_across_two_sides_counts_only_links():
+def test_pairwise_across_two_sides_counts_only_links() -> None:
     predicted = ["a", "a", "a", "b", "b"]
     true = ["x", "x", "y", "y", "z"]
     side = ["A", "B", "A", "B", "A"]
@@ -60,7 +62,7 @@ def test_pairwise_across_two_sides_counts_only_links():
     assert (result.correct, result.predicted, result.true) == (1, 3, 2)
 
 
-def test_pairwise_from_pairs_ignores_duplicates_and_self_pairs():
+def test_pairwise_from_pairs_ignores_duplicates_and_self_pairs() -> None:
     true_of = pd.Series(["x", "x", "x", "y"], index=[1, 2, 3, 4])
     result = metrics.pairwise_from_pairs([1, 2, 3, 1], [2, 1, 4, 1], true_of)
     assert (result.correct, result.predicted, result.true) == (1, 2, 3)
@@ -74,19 +76,19 @@ def test_pairwise_from_pairs_ignores_duplicates_and_self_pairs():
         (["a", "b", "c", "d"], ["x", "x", "y", "y"], (0, 4, 2)),  # every true cluster split
     ],
 )
-def test_cluster_exact_match(predicted: list[str], true: list[str], expected: tuple[int, ...]):
+def test_cluster_exact_match(predicted: list[str], true: list[str], expected: tuple[int, ...]) -> None:
     result = metrics.clusters(predicted, true)
     assert (result.correct, result.predicted, result.true) == expected
 
 
-def test_cluster_f1():
+def test_cluster_f1() -> None:
     result = metrics.clusters(["a", "a", "a", "c"], ["x", "x", "y", "z"])
     assert result.precision == pytest.approx(1 / 2)
     assert result.recall == pytest.approx(1 / 3)
     assert result.f1 == pytest.approx(0.4)
 
 
-def test_reachability_by_inclusion_exclusion_matches_listing():
+def test_reachability_by_inclusion_exclusion_matches_listing() -> None:
     true = ["p", "p", "p", "q", "q", "r"]
     keys = pd.DataFrame(
         {
@@ -107,13 +109,13 @@ def test_reachability_by_inclusion_exclusion_matches_listing():
     assert result.share == pytest.approx(0.5)
 
 
-def test_reachability_across_sides():
+def test_reachability_across_sides() -> None:
     true = ["p", "p", "q", "q"]
     keys = pd.DataFrame({"k": ["1", "1", "2", "3"]})
     result = metrics.reachable_true_pairs(true, keys, side=["A", "B", "A", "B"])
     assert (result.reachable, result.true_pairs) == (1, 2)
 
 
-def test_mismatched_lengths_are_refused():
+def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError):
         metrics.pairwise(["a"], ["x", "y"])
