@@ -1,0 +1,72 @@
+"""Shared parts of the linking benchmarks: run a method in its own process, format figures, update README."""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "bench" / "out" / "linking"
+README = ROOT / "bench" / "README.md"
+RUN = Path(__file__).resolve().parent / "run.py"
+NOT_AVAILABLE = 3
+MACHINE = "2-core x86_64 (shared)"
+
+
+def run_method(method: str, dataset: str, prefix: Path, *extra: str) -> dict[str, Any] | None:
+    """Run `run.py` in a fresh process; its report, or None when "ours" is not available yet."""
+    command = [sys.executable, str(RUN), method, dataset, "--out", str(prefix), *extra]
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode == NOT_AVAILABLE:
+        return None
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"{method} on {dataset} failed (exit status {done.returncode})")
+    report: dict[str, Any] = json.loads(Path(f"{prefix}.json").read_text(encoding="utf-8"))
+    report["process_seconds"] = time.perf_counter() - began
+    return report
+
+
+def machine() -> str:
+    return f"{MACHINE}, {platform.python_implementation()} {platform.python_version()}"
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def f4(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+def replace_block(name: str, text: str, readme: Path = README) -> None:
+    """Put `text` between `<!-- linking:NAME -->` and `<!-- /linking:NAME -->` in bench/README.md.
+
+    The markers must already be in the README (inside "Person linking: baselines"); nothing else changes.
+    """
+    content = readme.read_text(encoding="utf-8")
+    start, end = f"<!-- linking:{name} -->", f"<!-- /linking:{name} -->"
+    pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(content):
+        raise SystemExit(f"bench/README.md has no {start} ... {end} block")
+    readme.write_text(pattern.sub(lambda _: f"{start}\n{text.strip()}\n{end}", content), encoding="utf-8")
