@@ -1,0 +1,159 @@
+"""Person linking on the chain-data generator's mentions: the plain Splink 5 baseline and ours, same run.
+
+    python bench/linking/generator.py [N] [--seed S] [--thresholds 0.99,0.5] [--no-readme]
+
+N mentions (default 1,000,000). About N / 2 registrations are generated (seed S, kept in
+bench/out/linking/gen-R-sS/ for the next run), and the first N mentions are linked. Each method runs in
+its own process (`run.py`): linking wall time and peak memory. Against truth.jsonl: pairwise and cluster
+precision / recall / F1 and the share of true pairs reachable after blocking. Results go to the
+`generator` block of bench/README.md (one row per method and N; rows of other N are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for _path in (str(ROOT), str(HERE)):  # the project (ours) and this folder (the benchmark's modules)
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+import datasets  # noqa: E402
+import harness  # noqa: E402
+import metrics  # noqa: E402
+import pandas as pd  # noqa: E402
+import splink_baseline  # noqa: E402
+
+HEADER = [
+    "date",
+    "mentions",
+    "method",
+    "pairwise P",
+    "pairwise R",
+    "pairwise F1",
+    "cluster P",
+    "cluster R",
+    "cluster F1",
+    "reachable",
+    "link wall",
+    "peak memory",
+]
+
+
+def ensure_data(mentions: int, seed: int) -> Path:
+    registrations = math.ceil(mentions / 2)
+    directory = harness.OUT / f"gen-{registrations}-s{seed}"
+    if not (directory / "truth.jsonl").exists():
+        print(f"generating {registrations:,} registrations (seed {seed}) into {directory}")
+        command = [
+            sys.executable,
+            "manage.py",
+            "generate_chain_data",
+            "--registrations",
+            str(registrations),
+            "--seed",
+            str(seed),
+            "--out",
+            str(directory),
+            "--no-progress",
+        ]
+        subprocess.run(command, cwd=ROOT, check=True)
+    return directory
+
+
+def ours_reachability(frame: pd.DataFrame) -> str:
+    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys` exists, else "n/a"."""
+    from run import find_ours
+
+    if find_ours() is None:
+        return "n/a"
+    import ketenzicht.linking.batch as batch
+
+    candidate_keys = getattr(batch, "candidate_keys", None)
+    if candidate_keys is None:
+        return "n/a"
+    keys = candidate_keys(frame[datasets.MENTION_COLUMNS])
+    return f"{metrics.reachable_true_pairs(frame['true_person'], keys).share:.2%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mentions", nargs="?", default="1000000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--thresholds", default="0.99,0.5", help="baseline thresholds; the first is operating"
+    )
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    n = int(args.mentions.replace("_", "").replace(",", ""))
+    directory = ensure_data(n, args.seed)
+
+    truth = datasets.load_generator(directory, with_truth=True, limit=n)
+    print(f"{len(truth):,} mentions of {truth['true_person'].nunique():,} people from {directory}")
+    truth_of = truth.set_index("mention_id")["true_person"]
+    prepared = splink_baseline.prepare_generator(truth)
+    reach = metrics.reachable_true_pairs(
+        truth["true_person"], splink_baseline.blocking_keys(prepared, splink_baseline.GENERATOR_SPEC.blocking)
+    )
+    del prepared
+
+    rows: list[list[str]] = []
+    common = ["--dir", str(directory), "--mentions", str(n), "--seed", str(args.seed)]
+    for method in ("splink", "ours"):
+        prefix = harness.OUT / f"generator-{n}-{method}"
+        print(f"running {method} ...", flush=True)
+        report = harness.run_method(method, "generator", prefix, *common, "--thresholds", args.thresholds)
+        if report is None:
+            print("ours: not available yet")
+            continue
+        print(f"{method}: {report}")
+        clusters = pd.read_parquet(f"{prefix}.clusters.parquet").set_index("id")
+        true_ids = truth_of.loc[clusters.index]
+        for number, column in enumerate(clusters.columns):
+            pair = metrics.pairwise(clusters[column], true_ids)
+            exact = metrics.clusters(clusters[column], true_ids)
+            timed = number == 0
+            rows.append(
+                [
+                    harness.today(),
+                    f"{len(truth):,}",
+                    "ours" if method == "ours" else f"Splink 5 baseline, p >= {column}",
+                    harness.f4(pair.precision),
+                    harness.f4(pair.recall),
+                    harness.f4(pair.f1),
+                    harness.f4(exact.precision),
+                    harness.f4(exact.recall),
+                    harness.f4(exact.f1),
+                    f"{reach.share:.2%}" if method == "splink" else ours_reachability(truth),
+                    f"{report['link_seconds']:.1f} s" if timed else "(same run)",
+                    f"{report['peak_mib']:,.0f} MiB" if timed else "",
+                ]
+            )
+    harness.print_table(HEADER, rows)
+    if not args.no_readme:
+        _record(rows, f"{len(truth):,}")
+
+
+def _record(rows: list[list[str]], mentions: str) -> None:
+    """Replace this N's rows in the README's generator table, keep the other N's."""
+    content = harness.README.read_text(encoding="utf-8")
+    start, end = "<!-- linking:generator -->", "<!-- /linking:generator -->"
+    old = content[content.index(start) + len(start) : content.index(end)]
+    kept = [
+        line.strip("| ").split(" | ")
+        for line in old.splitlines()
+        if line.startswith("| 2") and line.split(" | ")[1] != mentions
+    ]
+    table = harness.markdown_table(HEADER, sorted([*kept, *rows], key=lambda r: int(r[1].replace(",", ""))))
+    harness.replace_block("generator", f"Machine: {harness.machine()}.\n\n{table}")
+
+
+if __name__ == "__main__":
+    main()
