@@ -1,0 +1,204 @@
+"""From scored pairs to persons: constrained clustering, and person ids that stay stable across rebuilds.
+
+Pure: no Django. Three guards keep a false merge from happening silently:
+
+- different valid BSNs never end up in one person, unless a reviewer said they are the same person;
+- a reviewer's "different persons" is never overruled, however strong the evidence;
+- one weak link never chains two large clusters: between two clusters that are both at least
+  `large` mentions, a link below `strong` needs the support of at least `bridge_support` links.
+
+`carry_ids` maps new clusters onto the person ids of the previous run, so that a person keeps its id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ScoredPair:
+    left: str
+    right: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Guards:
+    threshold: float = 0.99  # link at or above this probability
+    strong: float = 0.999  # a link this strong may join two large clusters on its own
+    large: int = 3  # a cluster of this many mentions or more counts as large
+    bridge_support: int = 2  # links needed to join two large clusters below `strong`
+
+
+@dataclass
+class Clustering:
+    cluster_of: dict[str, str]  # mention -> cluster representative (the smallest mention id in it)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)  # (left, right, reason) above threshold
+
+    def members(self) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for mention, cluster in self.cluster_of.items():
+            groups[cluster].append(mention)
+        return {cluster: sorted(mentions) for cluster, mentions in groups.items()}
+
+
+class _Clusters:
+    """Union-find that keeps per cluster its members, valid BSNs and the mentions it may never join."""
+
+    def __init__(self, nodes: Iterable[str], bsn_of: Mapping[str, str]):
+        self.parent: dict[str, str] = {}
+        self.members: dict[str, set[str]] = {}
+        self.bsns: dict[str, set[str]] = {}
+        self.never: dict[str, set[str]] = {}
+        for node in nodes:
+            self.parent[node] = node
+            self.members[node] = {node}
+            self.bsns[node] = {bsn_of[node]} if node in bsn_of else set()
+            self.never[node] = set()
+
+    def find(self, node: str) -> str:
+        root = node
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[node] != root:
+            self.parent[node], node = root, self.parent[node]
+        return root
+
+    def forbid(self, a: str, b: str) -> None:
+        self.never[self.find(a)].add(b)
+        self.never[self.find(b)].add(a)
+
+    def why_not(self, a: str, b: str) -> str | None:
+        ra, rb = self.find(a), self.find(b)
+        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        if self.never[large] & self.members[small] or self.never[small] & self.members[large]:
+            return "reviewer: different persons"
+        bsn_a, bsn_b = self.bsns[ra], self.bsns[rb]
+        if bsn_a and bsn_b and not (bsn_a <= bsn_b or bsn_b <= bsn_a):
+            return "different valid BSNs"
+        return None
+
+    def union(self, a: str, b: str) -> str:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+        self.bsns[ra] |= self.bsns.pop(rb)
+        self.never[ra] |= self.never.pop(rb)
+        return ra
+
+    def size(self, node: str) -> int:
+        return len(self.members[self.find(node)])
+
+
+def cluster(
+    nodes: Iterable[str],
+    pairs: Iterable[ScoredPair],
+    *,
+    bsn_of: Mapping[str, str] | None = None,
+    same: Iterable[tuple[str, str]] = (),
+    different: Iterable[tuple[str, str]] = (),
+    guards: Guards | None = None,
+) -> Clustering:
+    """Cluster mentions from scored pairs under the guards.
+
+    `bsn_of` holds the valid BSN of mentions that have one; `same` and `different` are reviewers'
+    decisions: `same` joins (and may join different BSNs: a reviewer saw it), `different` keeps apart.
+    """
+    guards = guards or Guards()
+    all_nodes = sorted(set(nodes))
+    clusters = _Clusters(all_nodes, bsn_of or {})
+    refused: list[tuple[str, str, str]] = []
+    for a, b in different:
+        if a in clusters.parent and b in clusters.parent:
+            clusters.forbid(a, b)
+    for a, b in same:
+        if (
+            a in clusters.parent
+            and b in clusters.parent
+            and clusters.why_not(a, b) != "reviewer: different persons"
+        ):
+            clusters.union(a, b)
+
+    strong_first = sorted(
+        (p for p in pairs if p.probability >= guards.threshold and p.left != p.right),
+        key=lambda p: (-p.probability, p.left, p.right),
+    )
+    deferred_pairs: list[ScoredPair] = []
+    for pair in strong_first:
+        if clusters.find(pair.left) == clusters.find(pair.right):
+            continue
+        reason = clusters.why_not(pair.left, pair.right)
+        if reason:
+            refused.append((pair.left, pair.right, reason))
+            continue
+        both_large = min(clusters.size(pair.left), clusters.size(pair.right)) >= guards.large
+        if both_large and pair.probability < guards.strong:
+            deferred_pairs.append(pair)
+            continue
+        clusters.union(pair.left, pair.right)
+
+    # Weak bridges between large clusters: join only with enough independent support.
+    support: Counter[tuple[str, str]] = Counter()
+    for pair in deferred_pairs:
+        support[_key(clusters, pair)] += 1
+    for pair in deferred_pairs:
+        key = _key(clusters, pair)
+        if key[0] == key[1]:
+            continue
+        reason = clusters.why_not(pair.left, pair.right)
+        if reason is None and support[key] >= guards.bridge_support:
+            clusters.union(pair.left, pair.right)
+        elif reason is None:
+            refused.append((pair.left, pair.right, "weak link between two large clusters"))
+        else:
+            refused.append((pair.left, pair.right, reason))
+
+    roots = {node: clusters.find(node) for node in all_nodes}
+    representative = {root: min(clusters.members[root]) for root in set(roots.values())}
+    return Clustering({node: representative[root] for node, root in roots.items()}, refused)
+
+
+def _key(clusters: _Clusters, pair: ScoredPair) -> tuple[str, str]:
+    a, b = clusters.find(pair.left), clusters.find(pair.right)
+    return (a, b) if a <= b else (b, a)
+
+
+@dataclass(frozen=True)
+class Carried:
+    person_of_cluster: dict[str, str | None]  # new cluster -> old person id, or None for a new person
+    merged: dict[str, str]  # old person id that lost its cluster -> the old person id that took its mentions
+
+
+def carry_ids(old_person_of: Mapping[str, str], clustering: Clustering) -> Carried:
+    """Give each new cluster the old person id it shares most mentions with; each old id goes to one
+    cluster at most (the one that holds most of its mentions). Ties break on ids, so the result is stable.
+    An old id whose mentions all went to clusters that took other ids is recorded as merged into the id
+    that received most of them."""
+    overlap: Counter[tuple[str, str]] = Counter()
+    for mention, cluster_id in clustering.cluster_of.items():
+        person = old_person_of.get(mention)
+        if person is not None:
+            overlap[(cluster_id, person)] += 1
+    person_of_cluster: dict[str, str | None] = {c: None for c in set(clustering.cluster_of.values())}
+    taken: set[str] = set()
+    for (cluster_id, person), _count in sorted(overlap.items(), key=lambda item: (-item[1], item[0])):
+        if person_of_cluster[cluster_id] is None and person not in taken:
+            person_of_cluster[cluster_id] = person
+            taken.add(person)
+    merged: dict[str, str] = {}
+    for person in sorted(set(old_person_of.values()) - taken):
+        receivers = Counter(
+            {c: n for (c, p), n in overlap.items() if p == person and person_of_cluster[c] is not None}
+        )
+        if receivers:
+            best = min(receivers, key=lambda c: (-receivers[c], c))
+            target = person_of_cluster[best]
+            assert target is not None
+            merged[person] = target
+    return Carried(person_of_cluster, merged)
