@@ -17,7 +17,8 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, MentionFeatures
+from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
+from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, RARE_SHARE, MentionFeatures, NameFrequencies
 from ketenzicht.linking.engine.splink_settings import (
     BLOCKING_RULES,
     DETERMINISTIC_RECALL,
@@ -31,11 +32,23 @@ DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 
 _LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys"}
-_INT_COLUMNS = {"birth_year", "birth_month", "birth_day"}
+_INT_COLUMNS = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
 
 
 def features_frame(features: Iterable[MentionFeatures]) -> pd.DataFrame:
     return pd.DataFrame([f.as_row() for f in features], columns=list(FEATURE_COLUMNS))
+
+
+def with_frequencies(features_df: pd.DataFrame, frequencies: NameFrequencies) -> pd.DataFrame:
+    """The frequency buckets of `NameFrequencies.apply`, as columns (same rule, vectorised by map)."""
+    frame = features_df.copy()
+    frame["surname_freq"] = [frequencies.bucket(frequencies.surname, v) for v in frame["surname_first"]]
+    frame["given_freq"] = [frequencies.bucket(frequencies.given, v) for v in frame["given_first"]]
+    return frame
+
+
+def _none(value: Any) -> Any:
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _sql_type(column: str) -> str:
@@ -118,7 +131,12 @@ def train(
     """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels.
 
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
-    the data allows; the others keep u from random sampling. Returns Splink's model JSON (a dict)."""
+    the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
+    JSON under "splink" and the name-frequency table under "name_frequencies"."""
+    frequencies = NameFrequencies.count(
+        (_none(v) for v in features_df["surname_first"]), (_none(v) for v in features_df["given_first"])
+    )
+    features_df = with_frequencies(features_df, frequencies)
     con = _connection(features_df)
     linker = _linker(features_df, settings_dict(blocking_rules=blocking_rules), con)
     linker.training.estimate_probability_two_random_records_match(
@@ -139,8 +157,14 @@ def train(
     linker = _linker(features_df, model_u, con)
     for rule in EM_BLOCKING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
-    model: dict[str, Any] = linker.misc.save_model_to_json()
-    return model
+    splink_json: dict[str, Any] = linker.misc.save_model_to_json()
+    return {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "rare_share": RARE_SHARE,
+        "name_frequencies": frequencies.as_dict(),
+        "splink": splink_json,
+    }
 
 
 def save_model(model_json: Mapping[str, Any], path: str | Path) -> None:
@@ -161,7 +185,8 @@ def predict(
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
-    linker = _linker(features_df, model_json)
+    frequencies = NameFrequencies.from_dict(model_json["name_frequencies"])
+    linker = _linker(with_frequencies(features_df, frequencies), splink_part(model_json))
     result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
     pairs: pd.DataFrame = result.as_pandas_dataframe()
     pairs["different_valid_bsns"] = (
@@ -207,3 +232,61 @@ def cluster(
         parent[child] = root
         bsns[root] |= bsns.pop(child)
     return {uid: find(uid) for uid in parent}
+
+
+DEFAULT_THRESHOLD_MATCH_WEIGHT = 8.0
+MENTION_FIELDS = (
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date",
+    "sex",
+    "bsn",
+    "postcode",
+    "house_number",
+)
+
+
+def _text(value: Any) -> str | None:
+    value = _none(value)
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return str(value.date())
+    return str(value)
+
+
+def mentions_to_features(df: pd.DataFrame, id_column: str = "mention_id") -> pd.DataFrame:
+    """Features of a DataFrame of mention columns (given_names, surname_prefix, surname, birth_date
+    `YYYY-MM-DD`, sex, bsn, house_number, postcode; missing columns count as empty)."""
+    from ketenzicht.linking.engine.normalise import normalise_mention
+
+    def column(name: str) -> list[str | None]:
+        if name not in df.columns:
+            return [None] * len(df)
+        return [_text(v) for v in df[name]]
+
+    ids = [str(v) for v in df[id_column]] if id_column in df.columns else [str(i) for i in df.index]
+    fields = MENTION_FIELDS
+    values = {name: column(name) for name in fields}
+    return features_frame(
+        normalise_mention(uid, **{name: values[name][i] for name in fields}) for i, uid in enumerate(ids)
+    )
+
+
+def link_dataframe(
+    df: pd.DataFrame, *, seed: int, threshold_match_weight: float = DEFAULT_THRESHOLD_MATCH_WEIGHT
+) -> pd.Series:
+    """Train on `df` itself, predict, cluster: one cluster id per row (index aligned)."""
+    features = mentions_to_features(df)
+    if features["unique_id"].duplicated().any():
+        features["unique_id"] = [str(i) for i in range(len(features))]
+    model = train(features, seed)
+    pairs = predict(features, model, threshold_match_weight=threshold_match_weight)
+    clusters = cluster(
+        features["unique_id"],
+        pairs,
+        threshold_match_weight,
+        dict(zip(features["unique_id"], (_none(v) for v in features["bsn"]), strict=True)),
+    )
+    return pd.Series([clusters[uid] for uid in features["unique_id"]], index=df.index, dtype=object)

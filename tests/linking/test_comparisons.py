@@ -20,7 +20,12 @@ from ketenzicht.linking.engine.comparisons import (
     Comparison,
 )
 from ketenzicht.linking.engine.model import LinkModel, match_weight_to_probability
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, MentionFeatures, normalise_mention
+from ketenzicht.linking.engine.normalise import (
+    FEATURE_COLUMNS,
+    MentionFeatures,
+    NameFrequencies,
+    normalise_mention,
+)
 from ketenzicht.linking.engine.splink_settings import settings_dict
 
 
@@ -40,9 +45,11 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
     ),
     (SURNAME, {"surname": "Jansen-de Vries"}, {"surname": "de Vries"}, "a part in common"),
     (SURNAME, {"surname": "de Vries-Jansen"}, {"surname": "Jansen"}, "a part in common"),
-    (SURNAME, {"surname": "Dijkstra"}, {"surname": "Dykstra"}, "exact"),
-    (SURNAME, {"surname": "Yılmaz"}, {"surname": "Yilmaz"}, "exact"),
+    (SURNAME, {"surname": "Dijkstra"}, {"surname": "Dykstra"}, "exact, rare name"),
+    (SURNAME, {"surname": "Yılmaz"}, {"surname": "Yilmaz"}, "exact, rare name"),
     (SURNAME, {"surname": "El Amrani"}, {"surname": "Amrani"}, "a part in common"),
+    (SURNAME, {"surname": "Jansen"}, {"surname": "Jansen"}, "exact, common name"),
+    (SURNAME, {"surname": "van den Berg"}, {"surname": "Berg", "surname_prefix": "v.d."}, "exact"),
     (SURNAME, {"surname": "Jansen"}, {"surname": "Jansne"}, "first part within 2 edits"),
     (SURNAME, {"surname": "Jansen"}, {"surname": "Janssen"}, "first part within 1 edit"),
     (SURNAME, {"surname": "Schmidt"}, {"surname": "Smid"}, "sounds alike"),
@@ -59,8 +66,9 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         GIVEN_NAMES,
         {"given_names": "Johannes Petrus"},
         {"given_names": "Johannes Petrus"},
-        "all given names equal",
+        "all of two or more given names equal",
     ),
+    (GIVEN_NAMES, {"given_names": "Johannes"}, {"given_names": "Johannes"}, "the one given name equal"),
     (
         GIVEN_NAMES,
         {"given_names": "Johannes Petrus"},
@@ -145,10 +153,14 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
 ]
 
 
+# A frequency table in which Jansen is common and Berg of middle frequency: everything else is rare.
+FREQUENCIES = NameFrequencies(total=10_000, surname={"jansen": 50, "berg": 5}, given={"johannes": 40})
+
+
 def _features(fields: dict[str, Any]) -> MentionFeatures:
     fields = dict(fields)
     fields.setdefault("surname", "Jansen")
-    return m(**fields)
+    return FREQUENCIES.apply(m(**fields))
 
 
 @pytest.mark.parametrize(("comparison", "left", "right", "label"), LEVELS)
@@ -164,7 +176,7 @@ def _duckdb_levels(pairs: list[tuple[MentionFeatures, MentionFeatures]]) -> list
     con = duckdb.connect()
     columns = list(FEATURE_COLUMNS)
     types = {"surname_keys": "VARCHAR[]", "surname_phonetic": "VARCHAR[]", "given_keys": "VARCHAR[]"}
-    ints = {"birth_year", "birth_month", "birth_day"}
+    ints = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
     definitions = []
     for side in ("l", "r"):
         for c in columns:

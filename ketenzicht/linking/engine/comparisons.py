@@ -18,7 +18,7 @@ from typing import Literal, Protocol
 
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
-from ketenzicht.linking.engine.normalise import MentionFeatures
+from ketenzicht.linking.engine.normalise import COMMON, RARE, MentionFeatures
 
 Side = Literal["l", "r"]
 Value = str | int | list[str] | None
@@ -156,6 +156,23 @@ class FirstLetterEqual:
         if not isinstance(x, str) or not isinstance(y, str):
             return None
         return x[:1] == y[:1]
+
+
+@dataclass(frozen=True)
+class ValueIs:
+    """A column equals a constant integer."""
+
+    col: Col
+    value: int
+
+    def sql(self) -> str:
+        return f"{self.col.sql()} = {self.value}"
+
+    def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
+        x = self.col.value(left, right)
+        if x is None:
+            return None
+        return x == self.value
 
 
 @dataclass(frozen=True)
@@ -299,6 +316,8 @@ SURNAME = Comparison(
     "Surname parts without prefixes",
     (
         Level("null", either_null("surname"), is_null=True),
+        Level("exact, rare name", all_of(eq("surname"), ValueIs(L("surname_freq"), RARE))),
+        Level("exact, common name", all_of(eq("surname"), ValueIs(L("surname_freq"), COMMON))),
         Level("exact", eq("surname")),
         Level("a part in common", overlap("surname_keys")),
         Level("first part within 1 edit", lev("surname_first", 1)),
@@ -314,7 +333,8 @@ GIVEN_NAMES = Comparison(
     "Given names, initials",
     (
         Level("null", either_null("initials"), is_null=True),
-        Level("all given names equal", eq("given_full")),
+        Level("all of two or more given names equal", all_of(eq("given_full"), ValueIs(L("given_count"), 2))),
+        Level("the one given name equal", eq("given_full")),
         Level("first equal, initials agree", all_of(eq("given_first"), INITIALS_COMPATIBLE)),
         Level("first equal, other initials differ", eq("given_first")),
         Level("first within 1 edit", lev("given_first", 1)),

@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison, different_valid_bsns
-from ketenzicht.linking.engine.normalise import MentionFeatures
+from ketenzicht.linking.engine.normalise import MentionFeatures, NameFrequencies
 
+MODEL_FORMAT = "ketenzicht-person-model"
+MODEL_FORMAT_VERSION = 1
 M_U_CLAMP_MIN = 1e-300
 LEVEL_NOT_OBSERVED_TEXT = "level not observed in training dataset"
 NOT_OBSERVED_PROBABILITY = 1e-6
@@ -99,10 +101,27 @@ class Score:
         raise KeyError(name)
 
 
-class LinkModel:
-    """The trained parameters of one model, bound to the comparison spec it was trained with."""
+def splink_part(model: Mapping[str, Any]) -> dict[str, Any]:
+    """Splink's model JSON inside a model artefact (or the argument itself when it is Splink's JSON)."""
+    if "splink" in model:
+        if model.get("format") != MODEL_FORMAT or model.get("format_version") != MODEL_FORMAT_VERSION:
+            raise ValueError("not a person model of this format version")
+        inner: dict[str, Any] = dict(model["splink"])
+        return inner
+    return dict(model)
 
-    def __init__(self, model_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS):
+
+class LinkModel:
+    """The trained parameters of one model, bound to the comparison spec it was trained with.
+
+    `model` is the artefact of `ketenzicht.linking.batch.train` (Splink's JSON under "splink", the name
+    frequencies under "name_frequencies"); bare Splink JSON is accepted too (then every name is rare)."""
+
+    def __init__(self, model: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS):
+        self.frequencies = NameFrequencies.from_dict(
+            model.get("name_frequencies") or {"total": 0, "surname": {}, "given": {}}
+        )
+        model_json = splink_part(model)
         self.model_json = model_json
         self.comparisons = tuple(comparisons)
         self.prior = float(model_json["probability_two_random_records_match"])
@@ -143,6 +162,8 @@ class LinkModel:
         return cls(data, comparisons)
 
     def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
+        """Score a pair of mentions (frequency buckets come from this model's table)."""
+        left, right = self.frequencies.apply(left), self.frequencies.apply(right)
         parts: list[ComparisonScore] = []
         total = self.prior_weight
         for comparison in self.comparisons:

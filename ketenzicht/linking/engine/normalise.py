@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from stdnum.nl import bsn as stdnum_bsn
@@ -360,6 +360,7 @@ class MentionFeatures:
     given_first: str | None = None
     given_full: str | None = None
     initials: str | None = None
+    given_count: int | None = None  # given names written in full: 1, or 2 for two or more; None if none
     given_keys: list[str] = field(default_factory=list)  # given names in full and as surname keys
     birth_year: int | None = None
     birth_month: int | None = None
@@ -371,12 +372,74 @@ class MentionFeatures:
     pc4: str | None = None
     house_number: str | None = None
     sex: str | None = None
+    # How common the first surname part and the first given name are (RARE, MIDDLE, COMMON), from the
+    # model's name-frequency table (`NameFrequencies.apply`); None until applied or when there is no name.
+    surname_freq: int | None = None
+    given_freq: int | None = None
 
     def as_row(self) -> dict[str, Any]:
         return asdict(self)
 
 
 FEATURE_COLUMNS: tuple[str, ...] = tuple(MentionFeatures.__dataclass_fields__)
+
+RARE, MIDDLE, COMMON = 0, 1, 2
+RARE_SHARE = 1e-4  # below this share of all mentions a name is rare (also every name not in the table)
+COMMON_SHARE = 1e-3  # from this share on a name is common
+
+
+@dataclass(frozen=True)
+class NameFrequencies:
+    """Counts of first surname parts and first given names in the training data, for the frequency
+    buckets of the exact-name levels (a simple, reproducible stand-in for term-frequency adjustments).
+    Only names at or above the rare share are kept: a name missing from the table is rare."""
+
+    total: int
+    surname: Mapping[str, int]
+    given: Mapping[str, int]
+
+    @classmethod
+    def count(cls, surnames: Iterable[str | None], given_names: Iterable[str | None]) -> NameFrequencies:
+        surname_counts: dict[str, int] = {}
+        given_counts: dict[str, int] = {}
+        total = 0
+        for name in surnames:
+            total += 1
+            if name:
+                surname_counts[name] = surname_counts.get(name, 0) + 1
+        for name in given_names:
+            if name:
+                given_counts[name] = given_counts.get(name, 0) + 1
+        floor = RARE_SHARE * total
+        return cls(
+            total=total,
+            surname={k: v for k, v in sorted(surname_counts.items()) if v >= floor},
+            given={k: v for k, v in sorted(given_counts.items()) if v >= floor},
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NameFrequencies:
+        return cls(total=int(data["total"]), surname=dict(data["surname"]), given=dict(data["given"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "surname": dict(self.surname), "given": dict(self.given)}
+
+    def bucket(self, counts: Mapping[str, int], name: str | None) -> int | None:
+        if name is None:
+            return None
+        share = counts.get(name, 0) / self.total if self.total else 0.0
+        if share >= COMMON_SHARE:
+            return COMMON
+        if share >= RARE_SHARE:
+            return MIDDLE
+        return RARE
+
+    def apply(self, features: MentionFeatures) -> MentionFeatures:
+        return replace(
+            features,
+            surname_freq=self.bucket(self.surname, features.surname_first),
+            given_freq=self.bucket(self.given, features.given_first),
+        )
 
 
 def normalise_mention(
@@ -416,6 +479,7 @@ def normalise_mention(
         given_first=given.first,
         given_full=given.full,
         initials=given.initials,
+        given_count=min(len(given.names), 2) or None,
         given_keys=list(given_keys),
         birth_year=birth.year,
         birth_month=birth.month,
