@@ -14,6 +14,10 @@ class Action(models.TextChoices):
     EXPORT = "export", _("export")
     LIST = "list", _("list")
     LOGIN = "login", _("login")
+    LINK = "link", _("link decision")
+    MERGE = "merge", _("merge")
+    SPLIT = "split", _("split")
+    REBUILD = "rebuild", _("rebuild")
 
 
 class Result(models.TextChoices):

@@ -7,7 +7,8 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
     2. store       (per batch) validate and store: registrations.services.registrations_create, idempotent
                    on source + reference; a bad registration is rejected alone, the others go on
     -- the steps below run for the newly stored registrations of the batch only --
-    (later) link person mentions, update patterns, open or update the screening case, chain follow-up
+    3. link        (per batch) link each person mention to a person, a new person, or a review item
+    (later) update patterns, open or update the screening case, chain follow-up
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -21,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ketenzicht.linking.services import mentions_link
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import (
@@ -88,8 +90,17 @@ def authorise(ctx: IntakeContext) -> None:
         )
 
 
+def link(batch: list[IntakeContext]) -> None:
+    outcomes = mentions_link(registrations=[ctx.registration for ctx in batch], actor=batch[0].actor)
+    reviews = {o.mention_id for o in outcomes if o.reviews}
+    for ctx in batch:
+        doubtful = sum(1 for m in ctx.registration.mentions.all() if m.pk in reviews)
+        if doubtful:
+            ctx.notes.append(f"{doubtful} person mention(s) wait for a reviewer")
+
+
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = ()
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link,)
 
 
 def intake_registrations(

@@ -3,6 +3,8 @@ a purpose and arrives with the dossier."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -12,13 +14,20 @@ from ketenzicht.web.forms import NldsFormMixin
 
 from .models import Kind, Offence, Registration
 
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Offence]
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Offence]
+else:  # Django's form fields are not subscriptable at run time
+    _ModelChoiceField = forms.ModelChoiceField
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
 
-class OffenceChoiceField(forms.ModelChoiceField):
+
+class OffenceChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Offence) -> str:
         return obj.long_label
 
 
-class OffenceMultipleChoiceField(forms.ModelMultipleChoiceField):
+class OffenceMultipleChoiceField(_ModelMultipleChoiceField):
     def label_from_instance(self, obj: Offence) -> str:
         return obj.long_label
 

@@ -175,7 +175,7 @@ def _person(rng: random.Random, ref: str, role: str, tally: dict[str, int]) -> d
 
 def good_registration(
     rng: random.Random, index: int, *, persons: int | None = None
-) -> tuple[dict[str, Any], dict]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """A valid registration and what it must store: persons, relations, offences, BSN flags, extra keys."""
     source = SOURCES[index % len(SOURCES)]
     data: dict[str, Any] = {

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LinkingConfig(AppConfig):
+    name = "ketenzicht.linking"
+    verbose_name = "Person linking"

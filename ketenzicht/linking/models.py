@@ -1,0 +1,133 @@
+"""Which person each mention belongs to, how it was decided, and what waits for a reviewer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import PersonMention
+
+
+class MentionFeatures(models.Model):
+    """The normalised comparison columns of a mention (engine.normalise), kept so that candidates need
+    not be normalised again for every new registration."""
+
+    mention = models.OneToOneField(
+        PersonMention, primary_key=True, on_delete=models.CASCADE, related_name="features"
+    )
+    data = models.JSONField()
+    bsn = models.CharField(max_length=9, null=True, blank=True, db_index=True)  # noqa: DJ001 - None: no valid BSN
+
+    def __str__(self) -> str:
+        return f"features of mention {self.mention_id}"
+
+
+class MentionKey(models.Model):
+    """The blocking keys of a mention (engine.keys): online candidate retrieval is an index look-up."""
+
+    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="blocking_keys")
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"])]
+        constraints = [models.UniqueConstraint(fields=["mention", "key"], name="unique_mention_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LinkMethod(models.TextChoices):
+    ONLINE = "online", _("linked on intake")
+    NEW = "new", _("new person on intake")
+    REBUILD = "rebuild", _("re-linked in a rebuild")
+    REVIEW = "review", _("reviewer's decision")
+    SPLIT = "split", _("split off by a reviewer")
+
+
+class MentionLink(models.Model):
+    mention = models.OneToOneField(
+        PersonMention, primary_key=True, on_delete=models.CASCADE, related_name="link"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="mention_links")
+    method = models.CharField(max_length=16, choices=LinkMethod.choices)
+    # The best match probability against the person's other mentions when linked (None: a new person).
+    probability = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=32, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"mention {self.mention_id} -> person {self.person_id}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    ACCEPTED = "accepted", _("same person")
+    REJECTED = "rejected", _("different persons")
+    SUPERSEDED = "superseded", _("superseded")
+
+
+class ReviewItem(models.Model):
+    """A doubtful pair: the new mention and the best mention of a candidate person, with the scores."""
+
+    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="review_items")
+    candidate = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    match_weight = models.FloatField()
+    comparisons = models.JSONField()  # [{"name", "level", "weight"}], the waterfall
+    prior_weight = models.FloatField()
+    reason = models.CharField(max_length=100)  # why a reviewer must look: "between thresholds", ...
+    priority = models.IntegerField(default=0, db_index=True)
+    status = models.CharField(max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "-probability", "id"]
+        indexes = [models.Index(fields=["status", "priority"])]
+
+    def __str__(self) -> str:
+        return f"review {self.pk}: mention {self.mention_id} ~ {self.candidate_id}"
+
+
+class PairDecision(models.Model):
+    """A reviewer's word on two mentions; it binds every later rebuild. `left` has the smaller id."""
+
+    class Decision(models.TextChoices):
+        SAME = "same", _("same person")
+        DIFFERENT = "different", _("different persons")
+
+    left = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["left", "right"], name="unique_pair_decision")]
+
+    def __str__(self) -> str:
+        return f"{self.left_id} {self.decision} {self.right_id}"
+
+
+class PersonMerge(models.Model):
+    """A merge of one person into another, with the mentions it moved, so that it can be undone."""
+
+    source = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    mention_ids = models.JSONField()
+    reason = models.CharField(max_length=100)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"person {self.source_id} into {self.target_id}"

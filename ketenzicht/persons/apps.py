@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PersonsConfig(AppConfig):
+    name = "ketenzicht.persons"
+    verbose_name = "Persons"

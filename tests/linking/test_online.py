@@ -1,0 +1,117 @@
+"""Online linking on intake: link, new person or review; the BSN rule; reviewers' decisions take effect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import intake_registration
+from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem
+from ketenzicht.linking.services import mention_split, merge_undo, review_decide
+from ketenzicht.persons.models import Person
+from tests.conftest import exchange_registration
+
+pytestmark = pytest.mark.django_db
+
+
+def register(reference: str, suspect: dict[str, Any], victim: dict[str, Any] | None = None) -> Any:
+    persons = [{"ref": "p1", "role": "suspect", **suspect}]
+    relations = []
+    if victim is not None:
+        persons.append({"ref": "p2", "role": "victim", **victim})
+        relations = [{"from": "p1", "to": "p2", "kind": "ex_partner"}]
+    data = exchange_registration(reference=reference, persons=persons, relations=relations)
+    return intake_registration(actor=None, data=data, channel="import").registration
+
+
+def person_of(registration: Any, ref: str = "p1") -> Person:
+    return MentionLink.objects.get(mention__registration=registration, mention__ref=ref).person
+
+
+DENNIS = {
+    "given_names": "Dennis Johannes",
+    "surname_prefix": "van der",
+    "surname": "Linden",
+    "birth_date": "1986-03-14",
+    "sex": "M",
+    "address": {"postcode": "5616 KD", "house_number": "41"},
+}
+SANDRA = {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1988-09-02", "sex": "F"}
+
+
+def test_three_spellings_of_one_man_become_one_person_and_his_victim_another() -> None:
+    first = register("R1", DENNIS, SANDRA)
+    second = register(
+        "R2", {**DENNIS, "given_names": "D.J.", "surname_prefix": "", "surname": "v.d. Linden"}, SANDRA
+    )
+    third = register(
+        "R3", {**DENNIS, "given_names": "Dennis", "surname_prefix": "", "surname": "Linden, van der"}
+    )
+    assert person_of(first) == person_of(second) == person_of(third)
+    assert person_of(first, "p2") == person_of(second, "p2") != person_of(first)
+    assert MentionLink.objects.get(mention__registration=second, mention__ref="p1").method == "online"
+
+
+def test_two_mentions_of_one_registration_are_never_one_person() -> None:
+    registration = register("R1", DENNIS, dict(DENNIS))
+    assert person_of(registration, "p1") != person_of(registration, "p2")
+
+
+def test_a_different_stranger_becomes_a_new_person() -> None:
+    first = register("R1", DENNIS)
+    other = register("R2", {"given_names": "Mohamed", "surname": "El Amrani", "birth_date": "1990-02-11"})
+    assert person_of(first) != person_of(other)
+    assert MentionLink.objects.get(mention__registration=other).method == "new"
+
+
+def test_different_valid_bsns_are_never_joined_and_go_to_a_reviewer() -> None:
+    first = register("R1", {**DENNIS, "bsn": "111222333"})
+    second = register("R2", {**DENNIS, "bsn": "123456782"})
+    assert person_of(first) != person_of(second)
+    item = ReviewItem.objects.get(mention__registration=second)
+    assert item.reason == "different valid BSNs" and item.status == "open"
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_a_doubtful_pair_waits_for_a_reviewer_whose_decision_takes_effect_at_once(registrar: Any) -> None:
+    first = register("R1", DENNIS)
+    second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    assert person_of(first) != person_of(second)
+    item = ReviewItem.objects.get(mention__registration=second)
+    assert item.status == "open" and 0.5 <= item.probability < 0.999999999
+    assert {c["name"] for c in item.comparisons} and item.match_weight == pytest.approx(
+        item.prior_weight + sum(c["weight"] for c in item.comparisons)
+    )
+    review_decide(item=item, same=True, actor=registrar)
+    assert person_of(first) == person_of(second)
+    merge = PersonMerge.objects.get()
+    assert Person.objects.get(pk=merge.source_id).merged_into_id == merge.target_id
+    assert PairDecision.objects.get().decision == "same"
+    assert AccessLogEntry.objects.filter(action="merge", object_type="person").exists()
+
+    merge_undo(merge=merge, actor=registrar)
+    assert person_of(first) != person_of(second)
+    assert Person.objects.get(pk=merge.source_id).merged_into_id is None
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_rejecting_keeps_them_apart_also_for_later_registrations(registrar: Any) -> None:
+    register("R1", DENNIS)
+    second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    review_decide(item=ReviewItem.objects.get(mention__registration=second), same=False, actor=registrar)
+    assert PairDecision.objects.get().decision == "different"
+    assert ReviewItem.objects.get().status == "rejected"
+
+
+def test_a_split_moves_one_mention_to_a_new_person_and_keeps_it_apart(registrar: Any) -> None:
+    first = register("R1", DENNIS)
+    second = register("R2", DENNIS)
+    assert person_of(first) == person_of(second)
+    mention = second.mentions.get(ref="p1")
+    new = mention_split(mention=mention, actor=registrar)
+    assert person_of(second) == new != person_of(first)
+    assert PairDecision.objects.filter(decision="different").count() == 1
+    assert AccessLogEntry.objects.filter(action="split").exists()
