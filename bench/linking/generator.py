@@ -146,11 +146,8 @@ def _record(rows: list[list[str]], mentions: str) -> None:
     content = harness.README.read_text(encoding="utf-8")
     start, end = "<!-- linking:generator -->", "<!-- /linking:generator -->"
     old = content[content.index(start) + len(start) : content.index(end)]
-    kept = [
-        line.strip("| ").split(" | ")
-        for line in old.splitlines()
-        if line.startswith("| 2") and line.split(" | ")[1] != mentions
-    ]
+    rows_before = [[cell.strip() for cell in line.split("|")[1:-1]] for line in old.splitlines()]
+    kept = [row for row in rows_before if row and row[0][:1] == "2" and row[1] != mentions]
     table = harness.markdown_table(HEADER, sorted([*kept, *rows], key=lambda r: int(r[1].replace(",", ""))))
     harness.replace_block("generator", f"Machine: {harness.machine()}.\n\n{table}")
 
