@@ -67,7 +67,11 @@ def ensure_data(mentions: int, seed: int) -> Path:
 
 
 def ours_reachability(frame: pd.DataFrame) -> str:
-    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys` exists, else "n/a"."""
+    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
+
+    It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
+    list of keys per row (two rows are candidates when they share a key).
+    """
     from run import find_ours
 
     if find_ours() is None:
@@ -78,7 +82,9 @@ def ours_reachability(frame: pd.DataFrame) -> str:
     if candidate_keys is None:
         return "n/a"
     keys = candidate_keys(frame[datasets.MENTION_COLUMNS])
-    return f"{metrics.reachable_true_pairs(frame['true_person'], keys).share:.2%}"
+    if isinstance(keys, pd.DataFrame):  # one key column per rule
+        return f"{metrics.reachable_true_pairs(frame['true_person'], keys).share:.2%}"
+    return f"{metrics.reachable_true_pairs_from_key_lists(frame['true_person'], keys).share:.2%}"
 
 
 def main() -> None:

@@ -189,3 +189,25 @@ def reachable_true_pairs(
         for subset in combinations(rules, size):
             reachable += sign * count(["__true", *subset])
     return Reachability(reachable=reachable, true_pairs=total)
+
+
+def reachable_true_pairs_from_key_lists(
+    true: Sequence[object] | pd.Series, keys: Sequence[Sequence[str]] | pd.Series
+) -> Reachability:
+    """Like `reachable_true_pairs` for blocking keys given as a list per record (any number of keys).
+
+    A true pair is reachable when its two records share a key. This walks the pairs inside true clusters
+    only (people have few mentions), never the candidate pairs.
+    """
+    truth = pd.Series(pd.factorize(pd.Series(true).reset_index(drop=True))[0])
+    key_lists = list(keys)
+    if len(key_lists) != len(truth):
+        raise ValueError("keys must have one list per record")
+    sizes = truth.map(truth.value_counts())
+    reachable = 0
+    for _, members in truth[sizes.to_numpy() > 1].groupby(truth[sizes.to_numpy() > 1]):
+        key_sets = [set(key_lists[i] or ()) for i in members.index]
+        for left, right in combinations(key_sets, 2):
+            if left & right:
+                reachable += 1
+    return Reachability(reachable=reachable, true_pairs=_pairs(truth.value_counts()))

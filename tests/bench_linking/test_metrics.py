@@ -119,3 +119,10 @@ def test_reachability_across_sides() -> None:
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError):
         metrics.pairwise(["a"], ["x", "y"])
+
+
+def test_reachability_from_key_lists() -> None:
+    true = ["p", "p", "p", "q", "q", "r"]
+    keys = [["a", "b"], ["b"], ["c"], ["d"], [], ["a"]]
+    result = metrics.reachable_true_pairs_from_key_lists(true, keys)
+    assert (result.reachable, result.true_pairs) == (1, 4)
