@@ -205,7 +205,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
                 reason = "also matches another person"
             else:
                 reason = "between thresholds"
-            reviews.append(_review_item(mention, candidate.mention_id, score, reason))
+            reviews.append(review_item_for(mention, candidate.mention_id, score, reason))
         if features.bsn:
             batch_bsns[id(person)].add(features.bsn)
         me = Candidate(mention.pk, mention.registration_id, person.pk, person, features)
@@ -241,7 +241,7 @@ def _decided_apart(candidate_ids: set[int]) -> set[tuple[int, int]]:
     return apart
 
 
-def _review_item(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:
+def review_item_for(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:
     return ReviewItem(
         mention=mention,
         candidate_id=candidate_id,

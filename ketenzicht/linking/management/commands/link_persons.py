@@ -1,0 +1,53 @@
+"""manage.py link_persons --rebuild: re-link the whole register (optionally re-training the model first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ketenzicht.linking.rebuild import persons_rebuild
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-link every person mention of the register with the trained model: persons keep their ids, "
+        "reviewers' decisions bind, doubtful pairs go to the review queue."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--rebuild", action="store_true", help="re-link the whole register")
+        parser.add_argument(
+            "--retrain", action="store_true", help="estimate a new model on the register first"
+        )
+        parser.add_argument("--seed", type=int, default=1, help="seed for training (default 1)")
+        parser.add_argument("--backend", choices=["duckdb"], default="duckdb", help="where Splink runs")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["rebuild"]:
+            raise CommandError("say --rebuild: new registrations are linked on intake already")
+        console = Console(stderr=True)
+        with Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=options["no_progress"] or not console.is_terminal,
+        ) as progress:
+            tasks: dict[str, Any] = {}
+
+            def step(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=max(total, 1))
+                progress.update(tasks[stage], completed=done, total=max(total, 1))
+
+            summary = persons_rebuild(retrain=options["retrain"], seed=options["seed"], progress=step)
+        self.stdout.write(
+            f"{summary.mentions} mentions, {summary.pairs_scored} pairs scored -> {summary.persons} persons "
+            f"({summary.persons_new} new ids, {summary.persons_merged} merged), {summary.refused} links "
+            f"refused by the guards, {summary.reviews_opened} review items opened; model {summary.model}"
+        )

@@ -1,0 +1,179 @@
+"""Re-link the whole register: batch prediction with the trained model, clustering under the guards,
+person ids carried over, reviewers' decisions binding, doubtful pairs to the review queue."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from ketenzicht.audit.models import Action, Result
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import PersonMention
+
+from .batch import features_frame, predict, save_model, train
+from .engine.model import LinkModel, prob_to_match_weight
+from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
+from .models import LinkMethod, MentionLink, PairDecision, ReviewItem, ReviewStatus
+from .services import features_of, features_store, model_version, review_item_for
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    mentions: int
+    pairs_scored: int
+    persons: int
+    persons_new: int
+    persons_merged: int
+    refused: int
+    reviews_opened: int
+    model: str
+
+
+def persons_rebuild(
+    *, actor: Any = None, retrain: bool = False, seed: int = 1, progress: Progress | None = None
+) -> RebuildSummary:
+    """Rebuild all links. With `retrain`, estimate a new model on the register first and use that."""
+    step = progress or (lambda stage, done, total: None)
+    upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
+    mentions = list(PersonMention.objects.only(
+        "id", "registration_id", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex", "bsn",
+        "postcode", "house_number",
+    ).order_by("id"))  # fmt: skip
+    step("normalise", 0, len(mentions))
+    pairs_with_features = []
+    for index, mention in enumerate(mentions, start=1):
+        pairs_with_features.append((mention, features_of(mention)))
+        if index % 10_000 == 0:
+            step("normalise", index, len(mentions))
+    step("normalise", len(mentions), len(mentions))
+    features = [f for _, f in pairs_with_features]
+    frame = features_frame(features)
+
+    model_path = Path(settings.KETENZICHT_LINK_MODEL)
+    if retrain:
+        step("train", 0, 1)
+        artefact = train(frame, seed=seed)
+        save_model(artefact, model_path)
+        step("train", 1, 1)
+    else:
+        artefact = json.loads(model_path.read_text(encoding="utf-8"))
+    LinkModel(artefact)  # refuses a model that does not fit the comparison spec
+
+    step("predict", 0, 1)
+    scored = predict(frame, artefact, threshold_match_weight=prob_to_match_weight(lower))
+    step("predict", 1, 1)
+    registration_of = {str(m.pk): m.registration_id for m in mentions}
+    pairs: list[ScoredPair] = []
+    doubtful: list[tuple[int, int, float]] = []
+    for row in scored.itertuples(index=False):
+        left, right, probability = str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability)
+        if registration_of[left] == registration_of[right]:
+            continue  # two mentions of one registration are two people
+        pairs.append(ScoredPair(left, right, probability))
+        if probability < upper:
+            doubtful.append((int(left), int(right), probability))
+
+    decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
+    same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
+    different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
+    bsn_of = {f.unique_id: f.bsn for f in features if f.bsn}
+    step("cluster", 0, 1)
+    clustering = cluster(
+        registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=Guards(threshold=upper)
+    )
+    step("cluster", 1, 1)
+    old = {str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")}
+    carried = carry_ids(old, clustering)
+
+    with transaction.atomic():
+        step("store", 0, 1)
+        features_store(pairs_with_features)
+        new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
+        Person.objects.bulk_create(list(new_persons.values()))
+        person_of_cluster = {
+            c: int(p) if p is not None else new_persons[c].pk for c, p in carried.person_of_cluster.items()
+        }
+        for source, target in carried.merged.items():
+            Person.objects.filter(pk=int(source)).update(merged_into_id=int(target))
+        best = _best_probability(pairs, clustering.cluster_of)
+        version = model_version()
+        links = [
+            MentionLink(
+                mention_id=int(mention),
+                person_id=person_of_cluster[cluster_id],
+                method=LinkMethod.REBUILD,
+                probability=best.get(mention),
+                model_version=version,
+            )
+            for mention, cluster_id in clustering.cluster_of.items()
+        ]
+        MentionLink.objects.all().delete()
+        MentionLink.objects.bulk_create(links, batch_size=5000)
+        reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, artefact, features)
+        step("store", 1, 1)
+        summary = RebuildSummary(
+            mentions=len(mentions),
+            pairs_scored=len(scored),
+            persons=len(person_of_cluster),
+            persons_new=len(new_persons),
+            persons_merged=len(carried.merged),
+            refused=len(clustering.refused),
+            reviews_opened=reviews,
+            model=version,
+        )
+        access_log_record(
+            actor=actor, action=Action.REBUILD, object_type="person", result=Result.STORED, origin="linking",
+            detail=summary.__dict__ | {"merged": carried.merged},
+        )  # fmt: skip
+    return summary
+
+
+def _best_probability(pairs: list[ScoredPair], cluster_of: dict[str, str]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for pair in pairs:
+        if cluster_of[pair.left] == cluster_of[pair.right]:
+            for mention in (pair.left, pair.right):
+                best[mention] = max(best.get(mention, -math.inf), pair.probability)
+    return best
+
+
+def _open_reviews(
+    doubtful: list[tuple[int, int, float]],
+    cluster_of: dict[str, str],
+    decisions: list[tuple[int, int, str]],
+    artefact: dict[str, Any],
+    features: list[Any],
+) -> int:
+    """A review item for each doubtful pair across two persons, unless decided or already open."""
+    decided = {(a, b) for a, b, _ in decisions} | {(b, a) for a, b, _ in decisions}
+    open_pairs = set(
+        ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
+    )
+    by_id = {f.unique_id: f for f in features}
+    model = LinkModel(artefact)
+    mentions = {
+        m.pk: m
+        for m in PersonMention.objects.filter(pk__in={i for pair in doubtful for i in pair[:2]})
+        .select_related("registration")
+        .prefetch_related("registration__offences", "registration__relations")
+    }
+    items = []
+    for left, right, _probability in doubtful:
+        if cluster_of[str(left)] == cluster_of[str(right)] or (left, right) in decided:
+            continue
+        if (right, left) in open_pairs or (left, right) in open_pairs:
+            continue
+        score = model.score(by_id[str(right)], by_id[str(left)])
+        items.append(review_item_for(mentions[right], left, score, "between thresholds"))
+    ReviewItem.objects.bulk_create(items, batch_size=2000)
+    return len(items)
