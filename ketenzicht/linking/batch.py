@@ -244,6 +244,8 @@ MENTION_FIELDS = (
     "bsn",
     "postcode",
     "house_number",
+    "street",
+    "city",
 )
 
 

@@ -137,7 +137,7 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         ADDRESS,
         {"postcode": "5611 NB", "house_number": "12"},
         {"postcode": "5611 AA", "house_number": "12"},
-        "same PC4",
+        "same PC4 or place",
     ),
     (
         ADDRESS,
@@ -146,6 +146,30 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         "else",
     ),
     (ADDRESS, {"postcode": "5611 NB"}, {}, "null"),
+    (
+        ADDRESS,
+        {"street": "Van Goghstraat", "house_number": "3", "city": "'s-Hertogenbosch"},
+        {"street": "van Gogh-straat", "house_number": "3", "city": "s Hertogenbosch"},
+        "same street, house number and place",
+    ),
+    (
+        ADDRESS,
+        {"street": "Van Goghstraat", "house_number": "3", "city": "Eindhoven", "postcode": "5611 AA"},
+        {"street": "Van Gohgstraat", "house_number": "3", "city": "Eindhoven"},
+        "street within 2 edits, same house number and place",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "city": "Eindhoven"},
+        {"city": "Eindhoven", "street": "Dorpsstraat"},
+        "same PC4 or place",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "house_number": "1"},
+        {"street": "Kerkstraat", "house_number": "1"},
+        "else",
+    ),
     # sex
     (SEX, {"sex": "M"}, {"sex": "M"}, "same"),
     (SEX, {"sex": "M"}, {"sex": "F"}, "else"),

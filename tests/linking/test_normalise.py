@@ -11,6 +11,7 @@ from ketenzicht.linking.engine.normalise import (
     normalise_bsn,
     normalise_given_names,
     normalise_mention,
+    normalise_place_name,
     normalise_surname,
 )
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
@@ -230,3 +231,18 @@ def test_features_from_exchange() -> None:
         "M",
     )
     assert normalise_mention("x", surname="Berg", sex="U").sex is None
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("'s-Hertogenbosch", "shertogenbosch"),
+        ("s Hertogenbosch", "shertogenbosch"),
+        ("Van Goghstraat", "vangoghstraat"),
+        ("Wijnstraat", "wynstraat"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_place_names(written: str | None, key: str | None) -> None:
+    assert normalise_place_name(written) == key

@@ -380,18 +380,28 @@ BIRTH_DATE = Comparison(
     ),
 )
 
+SAME_PLACE = any_of(eq("pc4"), eq("city"))
+NO_ADDRESS_L = all_of(IsNull(L("pc4")), IsNull(L("street")))
+NO_ADDRESS_R = all_of(IsNull(R("pc4")), IsNull(R("street")))
+
 ADDRESS = Comparison(
     "address",
-    "Dutch postcode and house number",
+    "Dutch postcode and house number; street, house number and place when the postcode differs or lacks",
     (
-        Level("null", either_null("pc4"), is_null=True),
+        Level("null", any_of(NO_ADDRESS_L, NO_ADDRESS_R), is_null=True),
         Level("same PC6 and house number", all_of(eq("pc6"), eq("house_number"))),
+        Level("same street, house number and place", all_of(eq("street"), eq("house_number"), SAME_PLACE)),
         Level("same PC6", eq("pc6")),
-        Level("same PC4", eq("pc4")),
+        Level(
+            "street within 2 edits, same house number and place",
+            all_of(lev("street", 2), eq("house_number"), SAME_PLACE),
+        ),
+        Level("same PC4 or place", SAME_PLACE),
         Level("else", Else()),
     ),
     u_conditional_on="l.surname_first = r.surname_first",
 )
+
 
 SEX = Comparison(
     "sex",

@@ -339,6 +339,15 @@ def normalise_address(
     return pc6, pc4, number
 
 
+def normalise_place_name(value: str | None) -> str | None:
+    """A street or city name as one key: folded, ij -> y, letters and digits only ("'s-Hertogenbosch" ->
+    "shertogenbosch", "Van Goghstraat" -> "vangoghstraat")."""
+    if not value:
+        return None
+    key = unify_ij(re.sub(r"[^a-z0-9]", "", fold(value)))
+    return key or None
+
+
 def normalise_sex(value: str | None) -> str | None:
     return value if value in ("M", "F") else None
 
@@ -371,6 +380,8 @@ class MentionFeatures:
     pc6: str | None = None
     pc4: str | None = None
     house_number: str | None = None
+    street: str | None = None
+    city: str | None = None
     sex: str | None = None
     # How common the first surname part and the first given name are (RARE, MIDDLE, COMMON), from the
     # model's name-frequency table (`NameFrequencies.apply`); None until applied or when there is no name.
@@ -453,6 +464,8 @@ def normalise_mention(
     bsn: str | None = None,
     postcode: str | None = None,
     house_number: str | None = None,
+    street: str | None = None,
+    city: str | None = None,
 ) -> MentionFeatures:
     names = normalise_surname(surname or "", surname_prefix or "")
     given = normalise_given_names(given_names or "")
@@ -490,6 +503,8 @@ def normalise_mention(
         pc6=pc6,
         pc4=pc4,
         house_number=number,
+        street=normalise_place_name(street),
+        city=normalise_place_name(city),
         sex=normalise_sex(sex),
     )
 
@@ -507,4 +522,6 @@ def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> Mention
         bsn=person.get("bsn"),
         postcode=address.get("postcode"),
         house_number=address.get("house_number"),
+        street=address.get("street"),
+        city=address.get("city"),
     )
