@@ -22,5 +22,6 @@ urlpatterns = [
     path("registraties/nieuw/", include("ketenzicht.intake.urls")),
     path("registraties/", include("ketenzicht.registrations.urls")),
     path("toegangslog/", include("ketenzicht.audit.urls")),
+    path("koppelingen/beoordelen/", include("ketenzicht.linking.urls")),
     path("api/v1/", api.urls),
 ]

@@ -57,6 +57,8 @@ def police(status: int) -> tuple[tuple[Role, int], ...]:
 
 REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
 AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
+REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
+REVIEWERS_404 = ((Role.FUNCTIONAL_ADMIN, 404), (Role.CASE_SCREENER, 404))
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -77,6 +79,8 @@ MATRIX: dict[str, list[Call]] = {
     "audit:access-log": [
         Call("GET", "/toegangslog/?object_type=registration", 302, 403, AUDIT_READERS),
     ],
+    "linking:review-list": [Call("GET", "/koppelingen/beoordelen/", 302, 403, REVIEWERS)],
+    "linking:review-detail": [Call("GET", "/koppelingen/beoordelen/999999/", 302, 403, REVIEWERS_404)],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
@@ -174,6 +175,6 @@ def _open_reviews(
         if (right, left) in open_pairs or (left, right) in open_pairs:
             continue
         score = model.score(by_id[str(right)], by_id[str(left)])
-        items.append(review_item_for(mentions[right], left, score, "between thresholds"))
+        items.append(review_item_for(mentions[right], left, score, gettext_noop("between thresholds")))
     ReviewItem.objects.bulk_create(items, batch_size=2000)
     return len(items)

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
@@ -200,11 +201,11 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
             if candidate.person_ref is person or score.match_probability < lower:
                 continue
             if bsn_conflict(candidate) and score.match_probability >= upper:
-                reason = "different valid BSNs"
+                reason = gettext_noop("different valid BSNs")
             elif score.match_probability >= upper:
-                reason = "also matches another person"
+                reason = gettext_noop("also matches another person")
             else:
-                reason = "between thresholds"
+                reason = gettext_noop("between thresholds")
             reviews.append(review_item_for(mention, candidate.mention_id, score, reason))
         if features.bsn:
             batch_bsns[id(person)].add(features.bsn)

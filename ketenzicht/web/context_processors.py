@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
+from ketenzicht.linking.selectors import may_review
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 
 
@@ -18,4 +19,5 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_register": may_register(user),
         "kz_may_see_registrations": may_see_registrations(user),
         "kz_may_read_access_log": user.has_role(*AUDIT_READER_ROLES),
+        "kz_may_review_links": may_review(user),
     }

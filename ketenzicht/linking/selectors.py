@@ -1,0 +1,40 @@
+"""Reads for the review queue, scoped to the user. Missing and forbidden look the same."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.sharing import visibility_filter
+
+from .models import ReviewItem, ReviewStatus
+
+REVIEWER_ROLES = (Role.FUNCTIONAL_ADMIN, Role.CASE_SCREENER)
+
+
+def may_review(user: User) -> bool:
+    return user.is_active and user.has_role(*REVIEWER_ROLES)
+
+
+def review_items_for_user(*, user: User, status: str = ReviewStatus.OPEN) -> QuerySet[ReviewItem]:
+    """Functional administrators see every item; case screeners the items whose two registrations they
+    may both see."""
+    if not may_review(user):
+        return ReviewItem.objects.none()
+    items = ReviewItem.objects.filter(status=status).select_related(
+        "mention__registration__municipality", "candidate__registration__municipality"
+    )
+    if user.has_role(Role.FUNCTIONAL_ADMIN):
+        return items
+    visible = visibility_filter(user)
+    if visible is None:
+        return ReviewItem.objects.none()
+    seen = Registration.objects.filter(visible).values("pk")
+    return items.filter(mention__registration__in=seen, candidate__registration__in=seen)
+
+
+def review_item_get_for_user(*, user: User, pk: int) -> ReviewItem:
+    """Raises ReviewItem.DoesNotExist for missing, decided and forbidden alike."""
+    return review_items_for_user(user=user).get(pk=pk)

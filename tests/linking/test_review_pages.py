@@ -1,0 +1,74 @@
+"""The review queue page: who sees which doubtful pairs, the waterfall, and decisions taking effect."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking.models import ReviewItem
+from tests.linking.test_online import DENNIS, person_of, register
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("doubtful_pair"),
+]
+
+
+@pytest.fixture
+def doubtful_pair() -> tuple[Any, Any]:
+    with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
+        first = register("R1", DENNIS)
+        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    return first, second
+
+
+def client_for(make_user: Callable[..., Any], role: str, organisation: str) -> Client:
+    client = Client()
+    client.force_login(make_user(role, organisation=organisation, username=f"{role}-{organisation}"))
+    return client
+
+
+def test_the_functional_administrator_sees_the_pair_with_its_waterfall(make_user: Callable[..., Any]) -> None:
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    listing = admin.get("/koppelingen/beoordelen/")
+    assert listing.status_code == 200 and "R2" in listing.content.decode()
+    item = ReviewItem.objects.get()
+    page = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    assert 'data-testid="waterfall"' in page and "<svg" in page and "kz-waterfall__bar--up" in page
+    assert "Linden" in page and "1986-00-00" in page
+    entry = AccessLogEntry.objects.filter(object_type="review_item", action="view").get()
+    assert entry.purpose == "review of person links" and entry.result == "shown"
+
+
+def test_a_screener_sees_pairs_of_the_own_unit_only(make_user: Callable[..., Any]) -> None:
+    own = client_for(make_user, "case_screener", "oost-brabant")
+    other = client_for(make_user, "case_screener", "limburg")
+    item = ReviewItem.objects.get()
+    assert own.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 200
+    assert "R2" not in other.get("/koppelingen/beoordelen/").content.decode()
+    assert other.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 404
+
+
+def test_accepting_merges_at_once_and_the_item_leaves_the_queue(
+    make_user: Callable[..., Any], doubtful_pair: tuple[Any, Any]
+) -> None:
+    first, second = doubtful_pair
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    item = ReviewItem.objects.get()
+    response = admin.post(f"/koppelingen/beoordelen/{item.pk}/", {"decision": "same"})
+    assert response.status_code == 302
+    assert person_of(first) == person_of(second)
+    assert admin.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 404
+
+
+def test_rejecting_keeps_them_apart(make_user: Callable[..., Any], doubtful_pair: tuple[Any, Any]) -> None:
+    first, second = doubtful_pair
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    item = ReviewItem.objects.get()
+    admin.post(f"/koppelingen/beoordelen/{item.pk}/", {"decision": "different"})
+    assert person_of(first) != person_of(second)
+    assert ReviewItem.objects.get().status == "rejected"
