@@ -15,10 +15,12 @@ class Step:
     weight: float
 
 
-def waterfall_svg(prior: float, steps: Sequence[Step], *, title: str) -> SafeString:
+def waterfall_svg(
+    prior: float, steps: Sequence[Step], *, title: str, prior_label: str = "prior", total_label: str = "total"
+) -> SafeString:
     """Bars from the prior weight through each comparison's weight to the total; green pushes towards
     'same person', red away. Every value is in the bar's title and in the table next to the chart."""
-    bars = [Step("prior", prior), *steps]
+    bars = [Step(prior_label, prior), *steps]
     running, starts = 0.0, []
     for bar in bars:
         starts.append(running)
@@ -52,10 +54,11 @@ def waterfall_svg(prior: float, steps: Sequence[Step], *, title: str) -> SafeStr
         )
     y = len(bars) * row + 5
     left, right = sorted((x(0), x(total)))
+    total_text = escape(total_label)
     parts.append(
-        f'<text x="0" y="{y + 15}" class="kz-waterfall__label kz-waterfall__label--total">total</text>'
+        f'<text x="0" y="{y + 15}" class="kz-waterfall__label kz-waterfall__label--total">{total_text}</text>'
         f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{row - 6}" '
-        f'class="kz-waterfall__bar kz-waterfall__bar--total"><title>total: {total:+.2f}</title></rect>'
+        f'class="kz-waterfall__bar kz-waterfall__bar--total"><title>{total_text}: {total:+.2f}</title></rect>'
         f'<text x="{right + 4:.1f}" y="{y + 15}" class="kz-waterfall__value">{total:+.1f}</text></svg>'
     )
     return mark_safe("".join(parts))  # every text in it is escaped above

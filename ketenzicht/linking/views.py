@@ -83,9 +83,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         item.prior_weight,
         steps,
         title=_("Match weight per field: %(total).1f in total") % {"total": item.match_weight},
+        prior_label=_("Prior"),
+        total_label=_("Total"),
     )
     rows = [
         {"field": FIELD_LABELS.get(c["name"], c["name"]), "level": c["level"], "weight": c["weight"]}
         for c in item.comparisons
     ]
-    return render(request, "linking/review_detail.html", {"item": item, "chart": chart, "rows": rows})
+    context = {"item": item, "chart": chart, "rows": rows, "reason": _(item.reason)}
+    return render(request, "linking/review_detail.html", context)
