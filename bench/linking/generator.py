@@ -1,6 +1,7 @@
 """Person linking on the chain-data generator's mentions: the plain Splink 5 baseline and ours, same run.
 
-    python bench/linking/generator.py [N] [--seed S] [--thresholds 0.99,0.5] [--no-readme]
+    python bench/linking/generator.py [N] [--seed S] [--thresholds 0.99,0.5] [--methods splink,ours]
+        [--no-readme]
 
 N mentions (default 1,000,000). About N / 2 registrations are generated (seed S, kept in
 bench/out/linking/gen-R-sS/ for the next run), and the first N mentions are linked. Each method runs in
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument(
         "--thresholds", default="0.99,0.5", help="baseline thresholds; the first is operating"
     )
+    parser.add_argument("--methods", default="splink,ours", help="which to run (default both)")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
@@ -112,7 +114,7 @@ def main() -> None:
 
     rows: list[list[str]] = []
     common = ["--dir", str(directory), "--mentions", str(n), "--seed", str(args.seed)]
-    for method in ("splink", "ours"):
+    for method in args.methods.split(","):
         prefix = harness.OUT / f"generator-{n}-{method}"
         print(f"running {method} ...", flush=True)
         report = harness.run_method(method, "generator", prefix, *common, "--thresholds", args.thresholds)
