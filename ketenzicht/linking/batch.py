@@ -158,6 +158,7 @@ def train(
     for rule in EM_BLOCKING_RULES:
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
     splink_json: dict[str, Any] = linker.misc.save_model_to_json()
+    _apply_m_floors(splink_json)
     return {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
@@ -165,6 +166,17 @@ def train(
         "name_frequencies": frequencies.as_dict(),
         "splink": splink_json,
     }
+
+
+def _apply_m_floors(splink_json: dict[str, Any], comparisons: Sequence[Comparison] = COMPARISONS) -> None:
+    """Raise a trained m to the level's `min_m` (in place)."""
+    by_name = {c.name: c for c in comparisons}
+    for saved in splink_json["comparisons"]:
+        comparison = by_name[saved["output_column_name"]]
+        for level, entry in zip(comparison.levels, saved["comparison_levels"], strict=True):
+            m = entry.get("m_probability")
+            if level.min_m is not None and isinstance(m, float | int) and m < level.min_m:
+                entry["m_probability"] = level.min_m
 
 
 def save_model(model_json: Mapping[str, Any], path: str | Path) -> None:

@@ -168,6 +168,12 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         ADDRESS,
         {"street": "Kerkstraat", "house_number": "1"},
         {"street": "Kerkstraat", "house_number": "1"},
+        "same street and house number, other place",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "house_number": "1", "city": "Eindhoven"},
+        {"street": "Dorpsstraat", "house_number": "1", "city": "Utrecht"},
         "else",
     ),
     # sex

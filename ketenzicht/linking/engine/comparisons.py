@@ -251,6 +251,7 @@ class Level:
     is_null: bool = False
     fixed_m: float | None = None  # m probability fixed by design (not estimated)
     fixed_u: float | None = None  # u probability fixed by design (not estimated)
+    min_m: float | None = None  # after training, m is raised to at least this (never lowered)
 
 
 @dataclass(frozen=True)
@@ -291,8 +292,8 @@ ONE_SIDE_INITIALS_ONLY = any_of(IsNull(L("given_first")), IsNull(R("given_first"
 # catches every single-digit change and every swap of neighbours), so this must be decisive, and
 # estimating it from data with (nearly) no such matching pairs is unstable. Log2(1e-5 / ~1) is about -16.6.
 DIFFERENT_VALID_BSN_M = 1e-5
-# Other disagreement levels whose m the generator's data cannot teach (its noise never produces them, so
-# EM drives m to 0 and the weight to -400), fixed at plausible real-world error rates instead.
+# Floors for the m of disagreement levels that training data may not teach (the generator's noise never
+# produces them, so EM drives m to 0 and the weight to -400): at least a plausible real-world error rate.
 BSN_FAR_APART_M = 1e-3  # two written BSNs more than 2 edits apart, at least one invalid
 BIRTH_DATE_DIFFERENT_M = 1e-3  # complete dates differ in more than one digit, not a day/month swap
 BIRTH_DATE_SAME_YEAR_M = 3e-3  # same year, month or day differs beyond the levels above
@@ -307,7 +308,7 @@ BSN = Comparison(
         Level("same valid BSN", eq("bsn")),
         Level("different valid BSNs", NotEqual(*both("bsn")), fixed_m=DIFFERENT_VALID_BSN_M),
         Level("written BSNs within 2 edits", lev("bsn_written", 2)),
-        Level("else", Else(), fixed_m=BSN_FAR_APART_M),
+        Level("else", Else(), min_m=BSN_FAR_APART_M),
     ),
 )
 
@@ -343,7 +344,7 @@ GIVEN_NAMES = Comparison(
         Level(
             "first initial equal (one side initials only)",
             all_of(ONE_SIDE_INITIALS_ONLY, FirstLetterEqual(*both("initials"))),
-            fixed_m=INITIALS_CONFLICT_M,
+            min_m=INITIALS_CONFLICT_M,
         ),
         # The surname comparison's "swapped" level already weighs the joint evidence of a swap (its u is
         # the chance that both cross-matches hold by accident); counting it twice would rate a swapped
@@ -375,12 +376,12 @@ BIRTH_DATE = Comparison(
             ),
         ),
         Level("one digit differs", lev("birth_date", 1)),
-        Level("same year", eq("birth_year"), fixed_m=BIRTH_DATE_SAME_YEAR_M),
-        Level("else", Else(), fixed_m=BIRTH_DATE_DIFFERENT_M),
+        Level("same year", eq("birth_year"), min_m=BIRTH_DATE_SAME_YEAR_M),
+        Level("else", Else(), min_m=BIRTH_DATE_DIFFERENT_M),
     ),
 )
 
-SAME_PLACE = any_of(eq("pc4"), eq("city"))
+SAME_PLACE = any_of(eq("pc4"), lev("city", 1))
 NO_ADDRESS_L = all_of(IsNull(L("pc4")), IsNull(L("street")))
 NO_ADDRESS_R = all_of(IsNull(R("pc4")), IsNull(R("street")))
 
@@ -396,6 +397,7 @@ ADDRESS = Comparison(
             "street within 2 edits, same house number and place",
             all_of(lev("street", 2), eq("house_number"), SAME_PLACE),
         ),
+        Level("same street and house number, other place", all_of(eq("street"), eq("house_number"))),
         Level("same PC4 or place", SAME_PLACE),
         Level("else", Else()),
     ),
@@ -409,7 +411,7 @@ SEX = Comparison(
     (
         Level("null", either_null("sex"), is_null=True),
         Level("same", eq("sex")),
-        Level("else", Else(), fixed_m=SEX_DIFFERENT_M),
+        Level("else", Else(), min_m=SEX_DIFFERENT_M),
     ),
 )
 
