@@ -59,6 +59,12 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         {"surname": "Berg", "surname_prefix": "van der", "given_names": "Johannes Petrus"},
         "swapped with given names",
     ),
+    (
+        SURNAME,
+        {"surname": "Oliver", "given_names": "Went"},
+        {"surname": "Sherriff", "given_names": "Oliver"},
+        "one surname is the other's given name",
+    ),
     (SURNAME, {"surname": "Jansen"}, {"surname": "Bakker"}, "else"),
     (SURNAME, {"surname": ""}, {"surname": "Bakker"}, "null"),
     # given names: full, first only, initials

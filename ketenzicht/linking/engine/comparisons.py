@@ -283,6 +283,10 @@ SWAPPED = all_of(
     HasAny(L("surname_keys"), R("given_keys")),
     HasAny(L("given_keys"), R("surname_keys")),
 )
+HALF_SWAPPED = any_of(
+    HasAny(L("surname_keys"), R("given_keys")),
+    HasAny(L("given_keys"), R("surname_keys")),
+)
 INITIALS_COMPATIBLE = any_of(
     StartsWith(L("initials"), R("initials")), StartsWith(R("initials"), L("initials"))
 )
@@ -325,6 +329,7 @@ SURNAME = Comparison(
         Level("first part within 2 edits", lev("surname_first", 2)),
         Level("sounds alike", overlap("surname_phonetic")),
         Level("swapped with given names", SWAPPED),
+        Level("one surname is the other's given name", HALF_SWAPPED),
         Level("else", Else()),
     ),
 )
@@ -346,10 +351,10 @@ GIVEN_NAMES = Comparison(
             all_of(ONE_SIDE_INITIALS_ONLY, FirstLetterEqual(*both("initials"))),
             min_m=INITIALS_CONFLICT_M,
         ),
-        # The surname comparison's "swapped" level already weighs the joint evidence of a swap (its u is
-        # the chance that both cross-matches hold by accident); counting it twice would rate a swapped
-        # pair above an exact one. So this level has weight 0 (m = u, both fixed).
-        Level("swapped with surname (weighed by surname)", SWAPPED, fixed_m=0.01, fixed_u=0.01),
+        # The surname comparison's "swapped" levels already weigh the evidence of a swap (their u is the
+        # chance that the cross-matches hold by accident); counting it twice would rate a swapped pair
+        # above an exact one. So this level has weight 0 (m = u, both fixed).
+        Level("swapped with surname (weighed by surname)", HALF_SWAPPED, fixed_m=0.01, fixed_u=0.01),
         Level("else", Else()),
     ),
 )
