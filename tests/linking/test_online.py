@@ -115,3 +115,14 @@ def test_a_split_moves_one_mention_to_a_new_person_and_keeps_it_apart(registrar:
     assert person_of(second) == new != person_of(first)
     assert PairDecision.objects.filter(decision="different").count() == 1
     assert AccessLogEntry.objects.filter(action="split").exists()
+
+
+def test_a_model_that_does_not_fit_the_spec_fails_the_system_check(tmp_path: Any) -> None:
+    from ketenzicht.linking.checks import link_model_fits
+
+    assert link_model_fits() == []
+    broken = tmp_path / "model.json"
+    broken.write_text('{"probability_two_random_records_match": 0.001, "comparisons": []}', encoding="utf-8")
+    with override_settings(KETENZICHT_LINK_MODEL=str(broken)):
+        errors = link_model_fits()
+    assert [e.id for e in errors] == ["linking.E001"]
