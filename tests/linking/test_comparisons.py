@@ -316,3 +316,12 @@ def test_cluster_never_joins_two_valid_bsns() -> None:
     assert clusters["d"] == "d"
     # without the BSN conflict everything joins
     assert len(set(cluster(["a", "b", "c"], pairs, 10.0).values())) == 1
+
+
+def test_prepared_features_score_the_same() -> None:
+    model = LinkModel(_toy_model())
+    a = m(surname="Jansen", given_names="Piet", birth_date="1980-01-02")
+    b = m(surname="Jansen", given_names="P.", birth_date="1980-01-00")
+    prepared = model.prepare(a)
+    assert model.prepare(prepared) is prepared
+    assert model.score(prepared, model.prepare(b)) == model.score(a, b)

@@ -183,12 +183,14 @@ class And:
         return "(" + " AND ".join(f"({p.sql()})" for p in self.parts) + ")"
 
     def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
-        values = [p.evaluate(left, right) for p in self.parts]
-        if any(v is False for v in values):
-            return False
-        if any(v is None for v in values):
-            return None
-        return True
+        unknown = False
+        for part in self.parts:
+            value = part.evaluate(left, right)
+            if value is False:
+                return False
+            if value is None:
+                unknown = True
+        return None if unknown else True
 
 
 @dataclass(frozen=True)
@@ -199,12 +201,14 @@ class Or:
         return "(" + " OR ".join(f"({p.sql()})" for p in self.parts) + ")"
 
     def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
-        values = [p.evaluate(left, right) for p in self.parts]
-        if any(v is True for v in values):
-            return True
-        if any(v is None for v in values):
-            return None
-        return False
+        unknown = False
+        for part in self.parts:
+            value = part.evaluate(left, right)
+            if value is True:
+                return True
+            if value is None:
+                unknown = True
+        return None if unknown else False
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,11 @@ class LinkModel:
             data: dict[str, Any] = json.load(handle)
         return cls(data, comparisons)
 
+    def prepare(self, features: MentionFeatures) -> MentionFeatures:
+        """The features with this model's name-frequency buckets. `score` does this itself, but features
+        prepared once (e.g. those of stored candidates) make every later `score` cheaper."""
+        return self.frequencies.apply(features)
+
     def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
         """Score a pair of mentions (frequency buckets come from this model's table)."""
         left, right = self.frequencies.apply(left), self.frequencies.apply(right)

@@ -446,11 +446,12 @@ class NameFrequencies:
         return RARE
 
     def apply(self, features: MentionFeatures) -> MentionFeatures:
-        return replace(
-            features,
-            surname_freq=self.bucket(self.surname, features.surname_first),
-            given_freq=self.bucket(self.given, features.given_first),
-        )
+        """The features with this table's buckets (the same object when they carry them already)."""
+        surname_freq = self.bucket(self.surname, features.surname_first)
+        given_freq = self.bucket(self.given, features.given_first)
+        if features.surname_freq == surname_freq and features.given_freq == given_freq:
+            return features
+        return replace(features, surname_freq=surname_freq, given_freq=given_freq)
 
 
 def normalise_mention(
