@@ -304,3 +304,24 @@ def link_dataframe(
         dict(zip(features["unique_id"], (_none(v) for v in features["bsn"]), strict=True)),
     )
     return pd.Series([clusters[uid] for uid in features["unique_id"]], index=df.index, dtype=object)
+
+
+def candidate_keys(df: pd.DataFrame) -> pd.Series:
+    """The blocking keys of every row of a mention DataFrame (`engine.keys.blocking_keys`: two rows are
+    candidates when they share a key), for reachability figures."""
+    from ketenzicht.linking.engine.keys import blocking_keys
+    from ketenzicht.linking.engine.normalise import MentionFeatures
+
+    features = mentions_to_features(df)
+    rows = features.to_dict("records")
+    keys = [blocking_keys(MentionFeatures(**{k: _none_row(v) for k, v in row.items()})) for row in rows]
+    return pd.Series(keys, index=df.index, dtype=object)
+
+
+def _none_row(value: Any) -> Any:
+    if isinstance(value, list):
+        return value
+    value = _none(value)
+    if isinstance(value, float) and value.is_integer():  # pandas turns int columns with None into float
+        return int(value)
+    return value
