@@ -106,7 +106,7 @@ def main() -> None:
     missed = con.execute(
         "SELECT l.unique_id, r.unique_id FROM truth l JOIN truth r ON l.person = r.person "
         "AND l.unique_id < r.unique_id ANTI JOIN candidates c ON c.a = l.unique_id AND c.b = r.unique_id "
-        "LIMIT 60"
+        "LIMIT 12"
     ).fetchall()
     by_id = {f.unique_id: f for f in features}
     for a, b in missed:

@@ -35,7 +35,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     generate(2500, 7, out)
     features = _mentions(out)
     frame = features_frame(features)
-    model = train(frame, seed=7, u_max_pairs=1e6, em_max_pairs=5e5)
+    model = train(frame, seed=7, u_max_pairs=2e6, em_max_pairs=5e5)
     pairs = predict(frame, model)
     return features, model, pairs
 
