@@ -66,6 +66,11 @@ def evaluate(dataset: str, thresholds: str, with_ssn: bool, methods: list[str]) 
             print(f"{dataset}: ours: not available yet")
             continue
         clusters = pd.read_parquet(f"{prefix}.clusters.parquet").set_index("id")
+        ours_reach = ""
+        if method == "ours":
+            ours_reach = harness.ours_reachability(
+                datasets.febrl_as_mentions(truth.reset_index()), truth["true_entity"].reset_index(drop=True)
+            )
         for number, column in enumerate(clusters.columns):
             ids = clusters.index
             pair = metrics.pairwise(
@@ -84,7 +89,7 @@ def evaluate(dataset: str, thresholds: str, with_ssn: bool, methods: list[str]) 
                     harness.f4(exact.precision) if dataset == "febrl3" else "-",
                     harness.f4(exact.recall) if dataset == "febrl3" else "-",
                     harness.f4(exact.f1) if dataset == "febrl3" else "-",
-                    f"{reach.share:.2%}" if method == "splink" else "n/a",
+                    f"{reach.share:.2%}" if method == "splink" else ours_reach,
                     f"{report['link_seconds']:.1f} s" if timed else "(same run)",
                     f"{report['peak_mib']:.0f} MiB" if timed else "",
                 ]

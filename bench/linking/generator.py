@@ -67,27 +67,6 @@ def ensure_data(mentions: int, seed: int) -> Path:
     return directory
 
 
-def ours_reachability(frame: pd.DataFrame) -> str:
-    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
-
-    It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
-    list of keys per row (two rows are candidates when they share a key).
-    """
-    from run import find_ours
-
-    if find_ours() is None:
-        return "n/a"
-    import ketenzicht.linking.batch as batch
-
-    candidate_keys = getattr(batch, "candidate_keys", None)
-    if candidate_keys is None:
-        return "n/a"
-    keys = candidate_keys(frame[datasets.MENTION_COLUMNS])
-    if isinstance(keys, pd.DataFrame):  # one key column per rule
-        return f"{metrics.reachable_true_pairs(frame['true_person'], keys).share:.2%}"
-    return f"{metrics.reachable_true_pairs_from_key_lists(frame['true_person'], keys).share:.2%}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -139,7 +118,9 @@ def main() -> None:
                     harness.f4(exact.precision),
                     harness.f4(exact.recall),
                     harness.f4(exact.f1),
-                    f"{reach.share:.2%}" if method == "splink" else ours_reachability(truth),
+                    f"{reach.share:.2%}"
+                    if method == "splink"
+                    else harness.ours_reachability(truth[datasets.MENTION_COLUMNS], truth["true_person"]),
                     f"{report['link_seconds']:.1f} s" if timed else "(same run)",
                     f"{report['peak_mib']:,.0f} MiB" if timed else "",
                 ]

@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import metrics
+import pandas as pd
+
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out" / "linking"
 README = ROOT / "bench" / "README.md"
@@ -70,3 +73,24 @@ def replace_block(name: str, text: str, readme: Path = README) -> None:
     if not pattern.search(content):
         raise SystemExit(f"bench/README.md has no {start} ... {end} block")
     readme.write_text(pattern.sub(lambda _: f"{start}\n{text.strip()}\n{end}", content), encoding="utf-8")
+
+
+def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
+    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
+
+    It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
+    list of keys per row (two rows are candidates when they share a key).
+    """
+    from run import find_ours
+
+    if find_ours() is None:
+        return "n/a"
+    import ketenzicht.linking.batch as batch
+
+    candidate_keys = getattr(batch, "candidate_keys", None)
+    if candidate_keys is None:
+        return "n/a"
+    keys = candidate_keys(mentions)
+    if isinstance(keys, pd.DataFrame):  # one key column per rule
+        return f"{metrics.reachable_true_pairs(true, keys).share:.2%}"
+    return f"{metrics.reachable_true_pairs_from_key_lists(true, keys).share:.2%}"
