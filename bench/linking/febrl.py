@@ -117,7 +117,9 @@ def main() -> None:
     harness.print_table(HEADER, rows)
     if not args.no_readme:
         title = f"{harness.today()}, {harness.machine()}"
-        block = f"Measured {title}.\n\n" + harness.markdown_table(HEADER, rows)
+        block = f"Measured {title}; ours: {harness.ours_version()}.\n\n" + harness.markdown_table(
+            HEADER, rows
+        )
         harness.replace_block("febrl-ssn" if args.with_ssn else "febrl", block)
 
 

@@ -138,7 +138,8 @@ def _record(rows: list[list[str]], mentions: str) -> None:
     rows_before = [[cell.strip() for cell in line.split("|")[1:-1]] for line in old.splitlines()]
     kept = [row for row in rows_before if row and row[0][:1] == "2" and row[1] != mentions]
     table = harness.markdown_table(HEADER, sorted([*kept, *rows], key=lambda r: int(r[1].replace(",", ""))))
-    harness.replace_block("generator", f"Machine: {harness.machine()}.\n\n{table}")
+    version = f"ours at {mentions}: {harness.ours_version()}" if any(r[2] == "ours" for r in rows) else ""
+    harness.replace_block("generator", f"Machine: {harness.machine()}. {version}\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,18 @@ def machine() -> str:
     return f"{MACHINE}, {platform.python_implementation()} {platform.python_version()}"
 
 
+def ours_version() -> str:
+    """The last commit of ketenzicht/linking/, and whether the working tree differs from it."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    commit = git("log", "-1", "--format=%h", "--", "ketenzicht/linking") or "unknown"
+    changed = git("status", "--porcelain", "--", "ketenzicht/linking")
+    return f"ketenzicht/linking at {commit}" + (" with uncommitted changes" if changed else "")
+
+
 def today() -> str:
     return datetime.now(UTC).date().isoformat()
 
