@@ -1,19 +1,22 @@
 """Person linking on the chain-data generator's mentions: the plain Splink 5 baseline and ours, same run.
 
     python bench/linking/generator.py [N] [--seed S] [--thresholds 0.99,0.5] [--methods splink,ours]
-        [--no-readme]
+        [--repeat R] [--no-readme]
 
 N mentions (default 1,000,000). About N / 2 registrations are generated (seed S, kept in
 bench/out/linking/gen-R-sS/ for the next run), and the first N mentions are linked. Each method runs in
-its own process (`run.py`): linking wall time and peak memory. Against truth.jsonl: pairwise and cluster
-precision / recall / F1 and the share of true pairs reachable after blocking. Results go to the
-`generator` block of bench/README.md (one row per method and N; rows of other N are kept).
+its own process (`run.py`), R times (default 1): median linking wall time (every run's in brackets) and
+median peak memory; quality figures from the last run (same data and seed, same links). Against
+truth.jsonl: pairwise and cluster precision / recall / F1 and the share of true pairs reachable after
+blocking. Results go to the `generator` block of bench/README.md (one row per method and N; rows of other
+N are kept).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +80,7 @@ def main() -> None:
         "--thresholds", default="0.99,0.5", help="baseline thresholds; the first is operating"
     )
     parser.add_argument("--methods", default="splink,ours", help="which to run (default both)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per method; wall and memory: medians")
     parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
@@ -96,11 +100,21 @@ def main() -> None:
     for method in args.methods.split(","):
         prefix = harness.OUT / f"generator-{n}-{method}"
         print(f"running {method} ...", flush=True)
-        report = harness.run_method(method, "generator", prefix, *common, "--thresholds", args.thresholds)
-        if report is None:
+        reports = []
+        for _ in range(args.repeat):
+            report = harness.run_method(method, "generator", prefix, *common, "--thresholds", args.thresholds)
+            if report is None:
+                break
+            print(f"{method}: {report}", flush=True)
+            reports.append(report)
+        if not reports:
             print("ours: not available yet")
             continue
-        print(f"{method}: {report}")
+        walls = [r["link_seconds"] for r in reports]
+        wall = f"{statistics.median(walls):.1f} s"
+        if len(walls) > 1:
+            wall += " (" + ", ".join(f"{w:.1f}" for w in walls) + ")"
+        peak = statistics.median(r["peak_mib"] for r in reports)
         clusters = pd.read_parquet(f"{prefix}.clusters.parquet").set_index("id")
         true_ids = truth_of.loc[clusters.index]
         for number, column in enumerate(clusters.columns):
@@ -121,8 +135,8 @@ def main() -> None:
                     f"{reach.share:.2%}"
                     if method == "splink"
                     else harness.ours_reachability(truth[datasets.MENTION_COLUMNS], truth["true_person"]),
-                    f"{report['link_seconds']:.1f} s" if timed else "(same run)",
-                    f"{report['peak_mib']:,.0f} MiB" if timed else "",
+                    wall if timed else "(same run)",
+                    f"{peak:,.0f} MiB" if timed else "",
                 ]
             )
     harness.print_table(HEADER, rows)
