@@ -80,6 +80,16 @@ SURNAME_FORMS = [
     ("O'Brien", "", "", ("obrien",), ()),
     # a surname that is only a prefix word is kept
     ("Van", "", "", ("van",), ()),
+    # given names or initials written into the surname field after a comma are not surname
+    ("Berg, J.P. van der", "", "van der", ("berg",), ()),
+    ("Berg, Jan", "", "", ("berg",), ()),
+    # generation suffixes
+    ("Jansen jr.", "", "", ("jansen",), ()),
+    ("Jansen Sr", "", "", ("jansen",), ()),
+    ("Junior", "", "", ("junior",), ()),
+    # a birth name in parentheses is an extra key
+    ("de Vries (geb. Bakker)", "", "de", ("vries",), ("bakker",)),
+    ("de Vries (geb. van den Berg)", "", "de", ("vries",), ("berg",)),
 ]
 
 
@@ -123,6 +133,7 @@ GIVEN_NAMES = [
     ("Ayşe Nur", "ayse", "ayse nur", "an"),
     ("Rijk", "ryk", "ryk", "r"),
     ("ANNA", "anna", "anna", "a"),
+    ("Johannes (Jan)", "johannes", "johannes", "j"),
     ("", None, None, None),
 ]
 

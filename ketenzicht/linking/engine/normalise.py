@@ -107,6 +107,9 @@ ARTICLES = frozenset({"el", "al"})
 _WORD = re.compile(r"[a-z0-9']+")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _DIGITS = re.compile(r"\d+")
+_PARENTHESES = re.compile(r"\(([^)]*)\)?")
+_BIRTH_NAME_MARKERS = frozenset({"geb", "geboren", "ev", "echtg", "wed"})
+_GENERATION = re.compile(r"\b(?:jr|sr|junior|senior)\b\.?")
 _POSTCODE = re.compile(r"^(\d{4})\s*([A-Za-z]{2})?$")
 _ABBREVIATED = re.compile(r"\bv\s*[./]\s*d(?:\s*\.|(?=\s|$))")
 
@@ -195,14 +198,25 @@ def normalise_surname(surname: str, prefix: str = "") -> SurnameParts:
     prefix_text = _split_camel(prefix.strip())
     text = fold(text)
     prefix_text = fold(prefix_text)
+    # "de Vries (geb. Bakker)": the name in parentheses (a birth name) becomes an extra key.
+    bracketed = [
+        _join(_strip_prefix(words)[1])
+        for words in (
+            [w for w in _words(inner) if w not in _BIRTH_NAME_MARKERS] for inner in _PARENTHESES.findall(text)
+        )
+        if words
+    ]
+    text = _PARENTHESES.sub(" ", text)
     if "," in text:
+        # "Berg, van der", "Berg, J.P. van der": the prefix words after the comma are the prefix; other
+        # words there are given names or initials written into the surname field, not surname.
         main, _, after = text.partition(",")
-        after_words = _words(after)
-        if after_words and all(w in PREFIX_WORDS for w in after_words):
-            prefix_text = (prefix_text + " " + " ".join(after_words)).strip()
-            text = main
-        else:
-            text = main + " " + after
+        after_words = [w for w in _words(after) if w in PREFIX_WORDS and w not in ("v",)]
+        prefix_text = (prefix_text + " " + " ".join(after_words)).strip()
+        text = main
+    without_generation = _GENERATION.sub(" ", text)
+    if _words(without_generation):  # "Jansen jr." -> "Jansen", but a surname "Junior" stays
+        text = without_generation
     pieces = [p for p in (piece.strip() for piece in text.split("-")) if p]
     # "El-Amrani": an article or a lone prefix word belongs to the next piece.
     merged: list[str] = []
@@ -230,6 +244,7 @@ def normalise_surname(surname: str, prefix: str = "") -> SurnameParts:
         parts.append(part)
         keys.append(part)
         keys.extend(_extra_keys(rest, part))
+    keys.extend(bracketed)
     unique_keys = tuple(dict.fromkeys(k for k in keys if len(k) >= 2))
     return SurnameParts(prefix=first_prefix, parts=tuple(parts), keys=unique_keys)
 
@@ -248,7 +263,8 @@ def _is_initial_block(raw: str) -> bool:
 
 
 def normalise_given_names(given_names: str) -> GivenNames:
-    raw_tokens = re.split(r"[\s.\-,]+", given_names.translate(_SPECIAL).strip())
+    """A name in parentheses (the roepnaam: "Johannes (Jan)") is left out: the official names count."""
+    raw_tokens = re.split(r"[\s.\-,]+", _PARENTHESES.sub(" ", given_names.translate(_SPECIAL)).strip())
     letters: list[str] = []
     names: list[str] = []
     first: str | None = None
