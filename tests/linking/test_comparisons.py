@@ -65,6 +65,8 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         {"surname": "Sherriff", "given_names": "Oliver"},
         "one surname is the other's given name",
     ),
+    (SURNAME, {"surname": "Jansen", "sex": "F"}, {"surname": "Bakker", "sex": "F"}, "different, both women"),
+    (SURNAME, {"surname": "Jansen", "sex": "F"}, {"surname": "Bakker"}, "else"),
     (SURNAME, {"surname": "Jansen"}, {"surname": "Bakker"}, "else"),
     (SURNAME, {"surname": ""}, {"surname": "Bakker"}, "null"),
     # given names: full, first only, initials

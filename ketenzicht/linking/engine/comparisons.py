@@ -160,12 +160,16 @@ class FirstLetterEqual:
 
 @dataclass(frozen=True)
 class ValueIs:
-    """A column equals a constant integer."""
+    """A column equals a constant (an integer, or a string of letters)."""
 
     col: Col
-    value: int
+    value: int | str
 
     def sql(self) -> str:
+        if isinstance(self.value, str):
+            if not self.value.isalpha():
+                raise ValueError("only letters in a string constant")
+            return f"{self.col.sql()} = '{self.value}'"
         return f"{self.col.sql()} = {self.value}"
 
     def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
@@ -334,6 +338,8 @@ SURNAME = Comparison(
         Level("sounds alike", overlap("surname_phonetic")),
         Level("swapped with given names", SWAPPED),
         Level("one surname is the other's given name", HALF_SWAPPED),
+        # Women often use a partner's name: a different surname is weaker evidence between two women.
+        Level("different, both women", all_of(ValueIs(L("sex"), "F"), ValueIs(R("sex"), "F"))),
         Level("else", Else()),
     ),
 )
