@@ -1,62 +1,76 @@
 """Blocking keys for online candidate retrieval: the batch blocking rules as indexable strings.
 
-Two mentions share at least one key whenever a rule of `splink_settings.BLOCKING_RULES` holds for them
-(tests/linking/test_keys.py checks this against the SQL rules), so the online matcher finds every
-candidate the batch would score, and a few more (rules across two columns give unordered keys).
+The keys are derived from `splink_settings.BLOCKING_RULES` themselves, so the two cannot drift apart: each
+rule is a conjunction of `l.<a> = r.<b>` (or `substr(l.<a>, 1, 1) = substr(r.<b>, 1, 1)`); a mention emits
+one key from the left-hand columns of a rule and one from the right-hand columns. When a rule holds for a
+pair, the left key of one equals the right key of the other, so they share a key; a rule the parser does
+not understand fails at import. Rules across two columns also give a few extra candidates (the same
+columns equal on both sides), which scoring then sorts out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from dataclasses import dataclass
 
 from ketenzicht.linking.engine.normalise import MentionFeatures
+from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 
-Part = Callable[[MentionFeatures], object]
-
-
-def _initial(f: MentionFeatures) -> str | None:
-    return f.initials[:1] if f.initials else None
+_PLAIN = re.compile(r"^l\.(\w+) = r\.(\w+)$")
+_FIRST = re.compile(r"^substr\(l\.(\w+), 1, 1\) = substr\(r\.(\w+), 1, 1\)$")
 
 
-# One entry per rule of BLOCKING_RULES whose columns are compared with themselves: (tag, columns).
-_SAME_COLUMN_RULES: tuple[tuple[str, tuple[Part, ...]], ...] = (
-    ("bsn", (lambda f: f.bsn_written,)),
-    ("sf-y", (lambda f: f.surname_first, lambda f: f.birth_year)),
-    ("sl-y", (lambda f: f.surname_last, lambda f: f.birth_year)),
-    ("gf-dob", (lambda f: f.given_first, lambda f: f.birth_date)),
-    ("snd-md", (lambda f: f.surname_sound, lambda f: f.birth_month, lambda f: f.birth_day)),
-    ("pc-hn", (lambda f: f.pc6, lambda f: f.house_number)),
-    ("sf-gf", (lambda f: f.surname_first, lambda f: f.given_first)),
-    ("sf-in", (lambda f: f.surname_first, lambda f: f.initials)),
-    ("sl-gf", (lambda f: f.surname_last, lambda f: f.given_first)),
-    ("dob-i", (lambda f: f.birth_date, _initial)),
-    ("sl-in", (lambda f: f.surname_last, lambda f: f.initials)),
-    ("gfull-y-s", (lambda f: f.given_full, lambda f: f.birth_year, lambda f: f.sex)),
-    ("gf-head", (lambda f: f.given_first, lambda f: f.surname_head)),
-    ("gf-tail", (lambda f: f.given_first, lambda f: f.surname_tail)),
-)
+@dataclass(frozen=True)
+class _Term:
+    left: str
+    right: str
+    first_letter: bool
 
 
-def _key(tag: str, values: tuple[object, ...]) -> str | None:
-    if any(value is None or value == "" for value in values):
+def _parse(rule: str) -> tuple[_Term, ...]:
+    terms = []
+    for conjunct in rule.split(" AND "):
+        text = conjunct.strip()
+        if match := _PLAIN.match(text):
+            terms.append(_Term(match[1], match[2], False))
+        elif match := _FIRST.match(text):
+            terms.append(_Term(match[1], match[2], True))
+        else:
+            raise ValueError(f"blocking rule not understood for online keys: {rule!r}")
+    for term in terms:
+        for column in (term.left, term.right):
+            if column not in MentionFeatures.__dataclass_fields__:
+                raise ValueError(f"blocking rule {rule!r} names an unknown column {column!r}")
+    return tuple(terms)
+
+
+_RULES: tuple[tuple[_Term, ...], ...] = tuple(_parse(rule) for rule in BLOCKING_RULES)
+
+
+def _value(features: MentionFeatures, column: str, first_letter: bool) -> str | None:
+    value = getattr(features, column)
+    if value is None or value == "":
         return None  # SQL: a comparison with NULL is never true
-    return tag + ":" + "|".join(str(value) for value in values)
+    text = str(value)
+    return text[:1] if first_letter else text
 
 
-def blocking_keys(f: MentionFeatures) -> list[str]:
+def _key(index: int, features: MentionFeatures, terms: tuple[_Term, ...], side: str) -> str | None:
+    values = []
+    for term in terms:
+        value = _value(features, term.left if side == "l" else term.right, term.first_letter)
+        if value is None:
+            return None
+        values.append(value)
+    return f"{index}:" + "|".join(values)
+
+
+def blocking_keys(features: MentionFeatures) -> list[str]:
     """The keys of one mention, sorted and without duplicates."""
     keys: set[str] = set()
-    for tag, parts in _SAME_COLUMN_RULES:
-        key = _key(tag, tuple(part(f) for part in parts))
-        if key:
-            keys.add(key)
-    # Swapped first and last name: {surname_first, given_first} as an unordered pair.
-    if f.surname_first and f.given_first:
-        low, high = sorted((f.surname_first, f.given_first))
-        keys.add(f"swap:{low}|{high}")
-    # A name in either field with the same complete date of birth.
-    if f.birth_date:
-        for name in (f.given_first, f.surname_first):
-            if name:
-                keys.add(f"name-dob:{name}|{f.birth_date}")
+    for index, terms in enumerate(_RULES):
+        for side in ("l", "r"):
+            key = _key(index, features, terms, side)
+            if key is not None:
+                keys.add(key)
     return sorted(keys)
