@@ -153,7 +153,7 @@ def _record(rows: list[list[str]], mentions: str) -> None:
     kept = [row for row in rows_before if row and row[0][:1] == "2" and row[1] != mentions]
     table = harness.markdown_table(HEADER, sorted([*kept, *rows], key=lambda r: int(r[1].replace(",", ""))))
     version = f"ours at {mentions}: {harness.ours_version()}" if any(r[2] == "ours" for r in rows) else ""
-    harness.replace_block("generator", f"Machine: {harness.machine()}. {version}\n\n{table}")
+    harness.replace_block("generator", f"Machine: {harness.machine()}. {version}".strip() + f"\n\n{table}")
 
 
 if __name__ == "__main__":
