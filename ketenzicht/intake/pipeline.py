@@ -92,11 +92,13 @@ def authorise(ctx: IntakeContext) -> None:
 
 def link(batch: list[IntakeContext]) -> None:
     outcomes = mentions_link(registrations=[ctx.registration for ctx in batch], actor=batch[0].actor)
-    reviews = {o.mention_id for o in outcomes if o.reviews}
+    doubtful: dict[int, int] = {}
+    for outcome in outcomes:
+        if outcome.reviews:
+            doubtful[outcome.registration_id] = doubtful.get(outcome.registration_id, 0) + 1
     for ctx in batch:
-        doubtful = sum(1 for m in ctx.registration.mentions.all() if m.pk in reviews)
-        if doubtful:
-            ctx.notes.append(f"{doubtful} person mention(s) wait for a reviewer")
+        if ctx.registration.pk in doubtful:
+            ctx.notes.append(f"{doubtful[ctx.registration.pk]} person mention(s) wait for a reviewer")
 
 
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)

@@ -22,7 +22,15 @@ from ketenzicht.registrations.models import PersonMention
 from .batch import features_frame, predict, save_model, train
 from .engine.model import LinkModel, prob_to_match_weight
 from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
-from .models import LinkMethod, MentionLink, PairDecision, ReviewItem, ReviewStatus
+from .models import (
+    LinkMethod,
+    MentionFeatures,
+    MentionKey,
+    MentionLink,
+    PairDecision,
+    ReviewItem,
+    ReviewStatus,
+)
 from .services import features_of, features_store, model_version, review_item_for
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -98,6 +106,8 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
+        MentionFeatures.objects.all().delete()
+        MentionKey.objects.all().delete()
         features_store(pairs_with_features)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -74,17 +74,23 @@ def features_of(mention: PersonMention) -> Features:
     )
 
 
-def features_store(pairs: Sequence[tuple[PersonMention, Features]]) -> None:
-    """Keep the features and blocking keys of these mentions (replacing what was kept)."""
-    ids = [m.pk for m, _ in pairs]
-    MentionFeatures.objects.filter(mention_id__in=ids).delete()
-    MentionKey.objects.filter(mention_id__in=ids).delete()
+def features_store(pairs: Sequence[tuple[PersonMention, Features]], *, replace: bool = False) -> None:
+    """Keep the features and blocking keys of these mentions (`replace`: of mentions that had them)."""
+    if replace:
+        ids = [m.pk for m, _ in pairs]
+        MentionFeatures.objects.filter(mention_id__in=ids).delete()
+        MentionKey.objects.filter(mention_id__in=ids).delete()
     MentionFeatures.objects.bulk_create(
         [MentionFeatures(mention_id=m.pk, data=f.as_row(), bsn=f.bsn) for m, f in pairs], batch_size=2000
     )
-    MentionKey.objects.bulk_create(
-        [MentionKey(mention_id=m.pk, key=key) for m, f in pairs for key in blocking_keys(f)], batch_size=5000
-    )
+    # Tens of keys per mention: written without building a model instance for each.
+    rows = [(m.pk, key) for m, f in pairs for key in blocking_keys(f)]
+    table = connection.ops.quote_name(MentionKey._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10_000):
+            cursor.executemany(
+                f"INSERT INTO {table} (mention_id, key) VALUES (%s, %s)", rows[start : start + 10_000]
+            )
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class Candidate:
 @dataclass(frozen=True)
 class LinkOutcome:
     mention_id: int
+    registration_id: int
     person: Person
     method: str
     probability: float | None
@@ -227,7 +234,11 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
     for item in reviews:
         review_count[item.mention_id] += 1
     for mention, person, method, probability in links:
-        outcomes.append(LinkOutcome(mention.pk, person, method, probability, review_count[mention.pk]))
+        outcomes.append(
+            LinkOutcome(
+                mention.pk, mention.registration_id, person, method, probability, review_count[mention.pk]
+            )
+        )
     return outcomes
 
 
