@@ -151,3 +151,5 @@ KETENZICHT_LINK_MODEL = os.environ.get(
 )
 KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))
+# Online retrieval skips a blocking key shared by more mentions than this (too unspecific to help).
+KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY = int(os.environ.get("KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY", "100"))

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -139,13 +140,18 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
         .prefetch_related("registration__offences", "registration__relations")
         .order_by("registration__registered_at", "registration_id", "id")
     )
-    pairs = [(m, features_of(m)) for m in mentions]
+    pairs = [(m, model.prepare(features_of(m))) for m in mentions]
     keys_of = {m.pk: blocking_keys(f) for m, f in pairs}
     all_keys = {key for keys in keys_of.values() for key in keys}
 
     # Candidates already in the register: one indexed look-up for the whole batch.
+    # A key shared by very many mentions ("jansen" with initial "j") says little and would make scoring
+    # slow: online retrieval skips such keys (the batch rebuild still compares those pairs).
+    cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
+    counts = MentionKey.objects.filter(key__in=all_keys).values("key").annotate(n=Count("id"))
+    selective = [row["key"] for row in counts if row["n"] <= cap]
     stored: dict[str, list[int]] = defaultdict(list)
-    for mention_id, key in MentionKey.objects.filter(key__in=all_keys).values_list("mention_id", "key"):
+    for mention_id, key in MentionKey.objects.filter(key__in=selective).values_list("mention_id", "key"):
         stored[key].append(mention_id)
     candidate_ids = {i for ids in stored.values() for i in ids}
     known: dict[int, Candidate] = {}
@@ -158,7 +164,11 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
     for mention_id, data, registration_id, person_id in rows:
         if person_id is not None:
             known[mention_id] = Candidate(
-                mention_id, registration_id, person_id, persons_by_id[person_id], Features(**data)
+                mention_id,
+                registration_id,
+                person_id,
+                persons_by_id[person_id],
+                model.prepare(Features(**data)),
             )
     bsns = _bsns_of_persons(c.person_id for c in known.values() if c.person_id is not None)
     decided_apart = _decided_apart(candidate_ids)
@@ -173,8 +183,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
         found = {i for key in keys_of[mention.pk] for i in stored.get(key, []) if i in known}
         candidates = {i: known[i] for i in found}
         for key in keys_of[mention.pk]:
-            for candidate in batch_index.get(key, []):
-                candidates[candidate.mention_id] = candidate
+            if len(batch_index.get(key, ())) + len(stored.get(key, ())) <= cap:
+                for candidate in batch_index.get(key, []):
+                    candidates[candidate.mention_id] = candidate
         best: dict[int, tuple[Score, Candidate]] = {}  # id(person) -> best score and mention
         for candidate in candidates.values():
             if candidate.registration_id == mention.registration_id:

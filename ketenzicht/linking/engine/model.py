@@ -167,8 +167,12 @@ class LinkModel:
         return self.frequencies.apply(features)
 
     def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
-        """Score a pair of mentions (frequency buckets come from this model's table)."""
-        left, right = self.frequencies.apply(left), self.frequencies.apply(right)
+        """Score a pair of mentions (frequency buckets come from this model's table; features that went
+        through `prepare` already carry them and are not bucketed again)."""
+        if left.surname_freq is None and left.given_freq is None:
+            left = self.frequencies.apply(left)
+        if right.surname_freq is None and right.given_freq is None:
+            right = self.frequencies.apply(right)
         parts: list[ComparisonScore] = []
         total = self.prior_weight
         for comparison in self.comparisons:
