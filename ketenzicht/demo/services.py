@@ -12,8 +12,10 @@ from django.db import transaction
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
 from ketenzicht.intake.bulk import ImportSummary, import_file
+from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import user_create, user_set_roles
+from ketenzicht.registrations.models import PersonMention
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
@@ -64,4 +66,7 @@ def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_
     with tempfile.TemporaryDirectory(prefix="ketenzicht-demo-") as folder:
         out = Path(folder)
         generate(registrations, seed, out, storylines=True)
-        return import_file(out / REGISTRATIONS_FILE)
+        summary = import_file(out / REGISTRATIONS_FILE)
+    if PersonMention.objects.filter(link__isnull=True).exists():
+        persons_rebuild()  # registrations stored before linking existed get their persons too
+    return summary

@@ -39,3 +39,18 @@ def test_the_demo_register_holds_the_storylines_for_the_right_users(
     call_command("load_demo", "--force", "--registrations", "400")
     assert "0 registrations stored, 400 already present" in capsys.readouterr().out
     assert Registration.objects.count() == 400
+
+
+def test_the_demo_ex_partner_is_linked_across_spellings_and_the_doubtful_one_waits_for_review(
+    capsys: Any,
+) -> None:
+    from ketenzicht.linking.models import MentionLink, ReviewItem
+
+    call_command("load_demo", "--force", "--registrations", "400")
+    dennis = MentionLink.objects.filter(mention__role="suspect", mention__birth_date_raw="1986-03-14")
+    spellings = set(dennis.values_list("mention__given_names", "mention__surname_prefix", "mention__surname"))
+    assert len(spellings) >= 3 and len(set(dennis.values_list("person_id", flat=True))) == 1
+    doubtful = ReviewItem.objects.filter(mention__given_names="D.J.") | ReviewItem.objects.filter(
+        candidate__given_names="D.J."
+    )
+    assert doubtful.filter(status="open").exists()
