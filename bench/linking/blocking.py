@@ -17,8 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ketenzicht.linking.batch import _connection, features_frame  # noqa: E402
-from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange  # noqa: E402
+from ketenzicht.linking.batch import _connection, features_frame, features_from_file  # noqa: E402
+from ketenzicht.linking.engine.normalise import MentionFeatures  # noqa: E402
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES  # noqa: E402
 
 
@@ -32,13 +32,7 @@ def generated(n: int, seed: int) -> Path:
 
 
 def load(directory: Path) -> tuple[list[MentionFeatures], dict[str, str]]:
-    features: list[MentionFeatures] = []
-    with open(directory / "registrations.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            registration = json.loads(line)
-            for person in registration["persons"]:
-                uid = f"{registration['source']}|{registration['reference']}|{person['ref']}"
-                features.append(features_from_exchange(person, uid))
+    features = features_from_file(directory / "registrations.jsonl")
     truth: dict[str, str] = {}
     with open(directory / "truth.jsonl", encoding="utf-8") as handle:
         for line in handle:

@@ -18,7 +18,13 @@ import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, RARE_SHARE, MentionFeatures, NameFrequencies
+from ketenzicht.linking.engine.normalise import (
+    FEATURE_COLUMNS,
+    RARE_SHARE,
+    MentionFeatures,
+    NameFrequencies,
+    features_from_exchange,
+)
 from ketenzicht.linking.engine.splink_settings import (
     BLOCKING_RULES,
     DETERMINISTIC_RECALL,
@@ -33,6 +39,18 @@ DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 
 _LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys"}
 _INT_COLUMNS = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
+
+
+def features_from_file(path: str | Path) -> list[MentionFeatures]:
+    """The features of every person mention in an exchange-format file; unique id `source|reference|ref`."""
+    features: list[MentionFeatures] = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            registration = json.loads(line)
+            for person in registration["persons"]:
+                uid = f"{registration['source']}|{registration['reference']}|{person['ref']}"
+                features.append(features_from_exchange(person, uid))
+    return features
 
 
 def features_frame(features: Iterable[MentionFeatures]) -> pd.DataFrame:

@@ -2,38 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import DEFAULT_MODEL_PATH, features_frame, load_model, predict, train
+from ketenzicht.linking.batch import (
+    DEFAULT_MODEL_PATH,
+    features_frame,
+    features_from_file,
+    load_model,
+    predict,
+    train,
+)
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange
+from ketenzicht.linking.engine.normalise import MentionFeatures
 
 Trained = tuple[list[MentionFeatures], dict[str, Any], pd.DataFrame]
-
-
-def _mentions(directory: Path) -> list[MentionFeatures]:
-    features = []
-    with open(directory / "registrations.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            registration = json.loads(line)
-            for person in registration["persons"]:
-                uid = f"{registration['source']}|{registration['reference']}|{person['ref']}"
-                features.append(features_from_exchange(person, uid))
-    return features
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     out = tmp_path_factory.mktemp("gen")
     generate(2500, 7, out)
-    features = _mentions(out)
+    features = features_from_file(out / "registrations.jsonl")
     frame = features_frame(features)
     model = train(frame, seed=7, u_max_pairs=2e6, em_max_pairs=5e5)
     pairs = predict(frame, model)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import _connection, features_frame
+from ketenzicht.linking.batch import _connection, features_frame, features_from_file
 from ketenzicht.linking.engine.keys import blocking_keys
-from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange, normalise_mention
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
-
-
-def _features(directory: Path) -> list[MentionFeatures]:
-    features = []
-    with open(directory / "registrations.jsonl", encoding="utf-8") as handle:
-        for line in handle:
-            registration = json.loads(line)
-            for person in registration["persons"]:
-                uid = f"{registration['source']}|{registration['reference']}|{person['ref']}"
-                features.append(features_from_exchange(person, uid))
-    return features
 
 
 def test_every_pair_a_blocking_rule_joins_shares_a_key(tmp_path: Path) -> None:
     generate(1500, 11, tmp_path)
-    features = _features(tmp_path)
+    features = features_from_file(tmp_path / "registrations.jsonl")
     connection: duckdb.DuckDBPyConnection = _connection(features_frame(features))
     rules = " OR ".join(f"({rule})" for rule in BLOCKING_RULES)
     join = f"FROM mentions l JOIN mentions r ON l.unique_id < r.unique_id AND ({rules})"
