@@ -76,7 +76,8 @@ def import_file(
 ) -> ImportSummary:
     summary = ImportSummary()
     codes = ReferenceCodes.load()
-    batch: list[tuple[int, Any]] = []
+    # (line number, decoded object, errors of a line that is no JSON): reported in line order at flush.
+    batch: list[tuple[int, Any, list[LineError]]] = []
 
     def reject(errors: list[LineError]) -> None:
         summary.rejected += 1
@@ -88,14 +89,21 @@ def import_file(
     def flush(read_bytes: int) -> None:
         if not batch:
             return
-        outcomes = intake_registrations(
-            actor=actor,
-            items=[data for _, data in batch],
-            channel="import",
-            origin=f"import {path.name}",
-            codes=codes,
+        decoded = [(number, data) for number, data, errors in batch if not errors]
+        outcomes = iter(
+            intake_registrations(
+                actor=actor,
+                items=[data for _, data in decoded],
+                channel="import",
+                origin=f"import {path.name}",
+                codes=codes,
+            )
         )
-        for (number, _), outcome in zip(batch, outcomes, strict=True):
+        for number, _, errors in batch:
+            if errors:
+                reject(errors)
+                continue
+            outcome = next(outcomes)
             if isinstance(outcome, IntakeResult):
                 summary.stored += outcome.created
                 summary.already_present += not outcome.created
@@ -111,10 +119,7 @@ def import_file(
         for number, read_bytes, text in _lines(path):
             summary.read += 1
             data, errors = _decode(number, text)
-            if errors:
-                reject(errors)
-                continue
-            batch.append((number, data))
+            batch.append((number, data, errors))
             if len(batch) >= batch_size:
                 flush(read_bytes)
     except NotUtf8:
