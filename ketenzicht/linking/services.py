@@ -13,7 +13,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -41,6 +41,7 @@ from .models import (
     ReviewStatus,
 )
 
+T = TypeVar("T")
 DV_OFFENCES = {"138", "184a", "266", "285", "285b", "300", "302", "350"}
 CLOSE_RELATIONS = {"partner", "ex_partner", "family", "child"}
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
@@ -123,10 +124,11 @@ def _priority(mention: PersonMention, probability: float) -> int:
 
 def _bsns_of_persons(person_ids: Iterable[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = defaultdict(set)
-    rows = MentionFeatures.objects.filter(mention__link__person_id__in=set(person_ids), bsn__isnull=False)
-    for person_id, bsn in rows.values_list("mention__link__person_id", "bsn"):
-        if bsn:
-            found[person_id].add(bsn)
+    for chunk in _chunks(sorted(set(person_ids))):
+        rows = MentionFeatures.objects.filter(mention__link__person_id__in=chunk, bsn__isnull=False)
+        for person_id, bsn in rows.values_list("mention__link__person_id", "bsn"):
+            if bsn:
+                found[person_id].add(bsn)
     return found
 
 
@@ -148,19 +150,25 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
     # A key shared by very many mentions ("jansen" with initial "j") says little and would make scoring
     # slow: online retrieval skips such keys (the batch rebuild still compares those pairs).
     cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-    counts = MentionKey.objects.filter(key__in=all_keys).values("key").annotate(n=Count("id"))
-    selective = [row["key"] for row in counts if row["n"] <= cap]
+    selective: list[str] = []
+    for chunk in _chunks(sorted(all_keys)):
+        counts = MentionKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id"))
+        selective += [row["key"] for row in counts if row["n"] <= cap]
     stored: dict[str, list[int]] = defaultdict(list)
-    for mention_id, key in MentionKey.objects.filter(key__in=selective).values_list("mention_id", "key"):
-        stored[key].append(mention_id)
+    for chunk in _chunks(selective):
+        for mention_id, key in MentionKey.objects.filter(key__in=chunk).values_list("mention_id", "key"):
+            stored[key].append(mention_id)
     candidate_ids = {i for ids in stored.values() for i in ids}
     known: dict[int, Candidate] = {}
-    rows = MentionFeatures.objects.filter(mention_id__in=candidate_ids).values_list(
-        "mention_id", "data", "mention__registration_id", "mention__link__person_id"
-    )
-    persons_by_id = {
-        p.pk: p for p in Person.objects.filter(mention_links__mention_id__in=candidate_ids).distinct()
-    }
+    rows = [
+        row
+        for chunk in _chunks(sorted(candidate_ids))
+        for row in MentionFeatures.objects.filter(mention_id__in=chunk).values_list(
+            "mention_id", "data", "mention__registration_id", "mention__link__person_id"
+        )
+    ]
+    person_ids = sorted({row[3] for row in rows if row[3] is not None})
+    persons_by_id = {p.pk: p for chunk in _chunks(person_ids) for p in Person.objects.filter(pk__in=chunk)}
     for mention_id, data, registration_id, person_id in rows:
         if person_id is not None:
             known[mention_id] = Candidate(
@@ -171,7 +179,6 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
                 model.prepare(Features(**data)),
             )
     bsns = _bsns_of_persons(c.person_id for c in known.values() if c.person_id is not None)
-    decided_apart = _decided_apart(candidate_ids)
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
     batch_bsns: dict[int, set[str]] = defaultdict(set)  # id() of a new Person -> its BSNs
@@ -190,8 +197,6 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
         for candidate in candidates.values():
             if candidate.registration_id == mention.registration_id:
                 continue  # two mentions of one registration are two people
-            if (mention.pk, candidate.mention_id) in decided_apart:
-                continue
             score = model.score(features, candidate.features)
             slot = id(candidate.person_ref)
             if slot not in best or score.match_weight > best[slot][0].match_weight:
@@ -253,15 +258,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
     return outcomes
 
 
-def _decided_apart(candidate_ids: set[int]) -> set[tuple[int, int]]:
-    rows = PairDecision.objects.filter(decision=PairDecision.Decision.DIFFERENT).filter(
-        left_id__in=candidate_ids
-    ) | PairDecision.objects.filter(decision=PairDecision.Decision.DIFFERENT, right_id__in=candidate_ids)
-    apart: set[tuple[int, int]] = set()
-    for left, right in rows.values_list("left_id", "right_id"):
-        apart.add((left, right))
-        apart.add((right, left))
-    return apart
+def _chunks(values: list[T], size: int = 5_000) -> Iterable[list[T]]:
+    """Slices of at most `size`: SQLite takes at most 32,766 parameters in one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def review_item_for(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:
