@@ -31,7 +31,7 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .services import features_of, features_store, model_version, review_item_for
+from .services import _chunks, features_of, features_store, model_version, review_item_for
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -76,7 +76,7 @@ def persons_rebuild(
         step("train", 1, 1)
     else:
         artefact = json.loads(model_path.read_text(encoding="utf-8"))
-    LinkModel(artefact)  # refuses a model that does not fit the comparison spec
+    model = LinkModel(artefact)  # refuses a model that does not fit the comparison spec
 
     step("predict", 0, 1)
     scored = predict(frame, artefact, threshold_match_weight=prob_to_match_weight(lower))
@@ -130,7 +130,7 @@ def persons_rebuild(
         ]
         MentionLink.objects.all().delete()
         MentionLink.objects.bulk_create(links, batch_size=5000)
-        reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, artefact, features)
+        reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features)
         step("store", 1, 1)
         summary = RebuildSummary(
             mentions=len(mentions),
@@ -162,7 +162,7 @@ def _open_reviews(
     doubtful: list[tuple[int, int, float]],
     cluster_of: dict[str, str],
     decisions: list[tuple[int, int, str]],
-    artefact: dict[str, Any],
+    model: LinkModel,
     features: list[Any],
 ) -> int:
     """A review item for each doubtful pair across two persons, unless decided or already open."""
@@ -171,10 +171,11 @@ def _open_reviews(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
     )
     by_id = {f.unique_id: f for f in features}
-    model = LinkModel(artefact)
+    wanted = sorted({i for pair in doubtful for i in pair[:2]})
     mentions = {
         m.pk: m
-        for m in PersonMention.objects.filter(pk__in={i for pair in doubtful for i in pair[:2]})
+        for chunk in _chunks(wanted)
+        for m in PersonMention.objects.filter(pk__in=chunk)
         .select_related("registration")
         .prefetch_related("registration__offences", "registration__relations")
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -76,7 +76,12 @@ def features_of(mention: PersonMention) -> Features:
     )
 
 
-def features_store(pairs: Sequence[tuple[PersonMention, Features]], *, replace: bool = False) -> None:
+def features_store(
+    pairs: Sequence[tuple[PersonMention, Features]],
+    *,
+    replace: bool = False,
+    keys_of: Mapping[int, Sequence[str]] | None = None,
+) -> None:
     """Keep the features and blocking keys of these mentions (`replace`: of mentions that had them)."""
     if replace:
         ids = [m.pk for m, _ in pairs]
@@ -86,7 +91,7 @@ def features_store(pairs: Sequence[tuple[PersonMention, Features]], *, replace: 
         [MentionFeatures(mention_id=m.pk, data=f.as_row(), bsn=f.bsn) for m, f in pairs], batch_size=2000
     )
     # Tens of keys per mention: written without building a model instance for each.
-    rows = [(m.pk, key) for m, f in pairs for key in blocking_keys(f)]
+    rows = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
     table = connection.ops.quote_name(MentionKey._meta.db_table)
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 10_000):
@@ -237,7 +242,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
             batch_index[key].append(me)
 
     Person.objects.bulk_create(new_persons)
-    features_store(pairs)
+    features_store(pairs, keys_of=keys_of)
     version = model_version()
     MentionLink.objects.bulk_create(
         [
