@@ -11,6 +11,7 @@ import yaml
 from django.db import transaction
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
@@ -69,4 +70,6 @@ def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_
         summary = import_file(out / REGISTRATIONS_FILE)
     if PersonMention.objects.filter(link__isnull=True).exists():
         persons_rebuild()  # registrations stored before linking existed get their persons too
+    if PersonMention.objects.filter(link__isnull=False, search_entries__isnull=True).exists():
+        search_index_rebuild()  # and their persons can be found
     return summary

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 
+from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.linking.services import mentions_link
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
@@ -92,6 +93,7 @@ def authorise(ctx: IntakeContext) -> None:
 
 def link(batch: list[IntakeContext]) -> None:
     outcomes = mentions_link(registrations=[ctx.registration for ctx in batch], actor=batch[0].actor)
+    search_index_add(mention_ids=[outcome.mention_id for outcome in outcomes])
     doubtful: dict[int, int] = {}
     for outcome in outcomes:
         if outcome.reviews:

@@ -1,0 +1,115 @@
+"""The purpose of a look-up: a registration the user works on, or a reason from the list plus free text.
+
+No search and no dossier without one; it goes into the access log with every search and every view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.audit.selectors import AUDIT_READER_ROLES
+from ketenzicht.organisations.models import User
+from ketenzicht.registrations.models import Registration, Source
+from ketenzicht.registrations.sharing import visibility_filter
+
+MIN_TEXT = 10  # characters of free text a reason from the list needs
+MAX_TEXT = 500
+
+
+class PurposeReason(models.TextChoices):
+    REGISTRATION = "registration", _("A registration I work on")
+    SCREENING = "screening", _("Screening a report")
+    CASE_MANAGEMENT = "case_management", _("Case management")
+    RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
+    CHAIN_CONSULTATION = "chain_consultation", _("Chain consultation (ZSM, Zorg- en Veiligheidshuis)")
+    PRIVACY_AUDIT = "privacy_audit", _("Privacy supervision of look-ups")
+
+
+class PurposeInvalid(ValueError):
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Purpose:
+    reason: str
+    text: str = ""
+    registration_id: int | None = None
+    registration_label: str = ""  # "politie:PL0600-2024-000123"
+
+    def for_log(self) -> str:
+        if self.reason == PurposeReason.REGISTRATION:
+            return f"registration {self.registration_label}" + (f": {self.text}" if self.text else "")
+        return f"{self.reason}: {self.text}"
+
+    def detail(self) -> dict[str, Any]:
+        return {"reason": self.reason, "registration_id": self.registration_id}
+
+    @property
+    def label(self) -> str:
+        return str(PurposeReason(self.reason).label)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "text": self.text,
+            "registration_id": self.registration_id,
+            "registration_label": self.registration_label,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Purpose | None:
+        if not isinstance(data, dict) or data.get("reason") not in PurposeReason.values:
+            return None
+        return cls(
+            reason=data["reason"],
+            text=str(data.get("text") or ""),
+            registration_id=data.get("registration_id"),
+            registration_label=str(data.get("registration_label") or ""),
+        )
+
+
+def purpose_make(*, user: User, reason: str | None, text: str | None, registration: str | None) -> Purpose:
+    """Check a stated purpose. Raises PurposeInvalid naming the field at fault."""
+    text = " ".join((text or "").split())
+    reference = (registration or "").strip()
+    if len(text) > MAX_TEXT:
+        raise PurposeInvalid("purpose_text", "at most 500 characters")  # MAX_TEXT
+    if not reason and reference:
+        reason = PurposeReason.REGISTRATION
+    if not reason:
+        raise PurposeInvalid("purpose_reason", "state the purpose of this look-up")
+    if reason not in PurposeReason.values:
+        raise PurposeInvalid("purpose_reason", "not a purpose from the list")
+    if reason == PurposeReason.REGISTRATION:
+        if not reference:
+            raise PurposeInvalid("purpose_registration", "give the reference of the registration you work on")
+        found = _registration_for(user, reference)
+        if found is None:
+            raise PurposeInvalid(
+                "purpose_registration", "no registration with this reference that you may see"
+            )
+        return Purpose(reason, text, found.pk, f"{found.source}:{found.reference}")
+    if reason == PurposeReason.PRIVACY_AUDIT and not user.has_role(*AUDIT_READER_ROLES):
+        raise PurposeInvalid("purpose_reason", "only a privacy officer or functional administrator audits")
+    if len(text) < MIN_TEXT:
+        raise PurposeInvalid("purpose_text", "explain the purpose in at least 10 characters")  # MIN_TEXT
+    return Purpose(reason, text)
+
+
+def _registration_for(user: User, reference: str) -> Registration | None:
+    condition = visibility_filter(user)
+    if condition is None:
+        return None
+    visible = Registration.objects.filter(condition).only("pk", "source", "reference")
+    source, sep, rest = reference.partition(":")
+    if sep and source in Source.values:
+        return visible.filter(source=source, reference=rest).first()
+    matches = list(visible.filter(reference=reference)[:2])
+    return matches[0] if len(matches) == 1 else None

@@ -1,0 +1,419 @@
+"""Reads of persons: search and dossier, always scoped to what the user may see under the sharing rules.
+
+Only registrations the user may see count, show, or lead to a person: a person found only through a name
+in a registration the user may not see is not found. Missing and forbidden look the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_object
+from ketenzicht.linking.models import ReviewItem, ReviewStatus
+from ketenzicht.organisations.models import Municipality, User
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import (
+    MentionRelation,
+    MentionRole,
+    Offence,
+    PersonMention,
+    Registration,
+    RelationKind,
+)
+from ketenzicht.registrations.sharing import may_see_registrations, visibility_filter
+
+from .engine.query import Entry, SearchQuery, score_entry
+from .models import SearchEntry
+
+SEARCH_LIMIT = 20
+MIN_SCORE = 55.0  # below this a candidate is noise, not a result
+CANDIDATE_CAP = 2_000  # index rows read per retrieval step: bounds the work for very common names
+MAX_MERGE_HOPS = 20
+PERSON_OBJECT = "person"
+
+
+def may_search_persons(user: User) -> bool:
+    """Searching needs a role that sees registrations under the sharing rules (the national analyst,
+    the privacy officer and the functional administrator see none)."""
+    return bool(user.is_authenticated and may_see_registrations(user))
+
+
+def may_open_dossier(user: User) -> bool:
+    """Searchers open dossiers; audit readers open them for the access list alone."""
+    return may_search_persons(user) or bool(user.is_authenticated and user.has_role(*AUDIT_READER_ROLES))
+
+
+def _visible(user: User) -> QuerySet[Registration]:
+    condition = visibility_filter(user)
+    if condition is None:
+        return Registration.objects.none()
+    return Registration.objects.filter(condition)
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+_ROW = (
+    "id",
+    "surname_key",
+    "phonetic",
+    "given_first",
+    "initials",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "pc6",
+    "mention__features__bsn",
+    "mention__link__person_id",
+)
+
+
+@dataclass
+class PersonHit:
+    person_id: int
+    score: float
+    names: list[str] = field(default_factory=list)  # name variants seen, most frequent first
+    birth_dates: list[str] = field(default_factory=list)
+    municipality: str = ""  # last known
+    registrations: int = 0  # that the searcher may see
+
+
+def _narrowing(query: SearchQuery) -> Q | None:
+    """Rows that agree on something besides the surname: a first initial or a birth year (one off)."""
+    parts: list[Q] = [Q(initials__startswith=i) for i in query.initials]
+    if query.birth_year is not None:
+        parts.append(Q(birth_year__in=[query.birth_year - 1, query.birth_year, query.birth_year + 1]))
+    if not parts:
+        return None
+    combined = parts[0]
+    for part in parts[1:]:
+        combined |= part
+    return combined
+
+
+def _candidate_rows(query: SearchQuery, visible: QuerySet[Registration]) -> dict[int, tuple[Any, ...]]:
+    base = SearchEntry.objects.filter(
+        mention__registration__in=visible.values("pk"), mention__link__isnull=False
+    )
+    steps: list[QuerySet[SearchEntry]] = []
+    narrow = _narrowing(query)
+    keys, phonetic = query.surname_keys, query.phonetic_keys
+    if keys:
+        exact = base.filter(Q(surname_key__in=keys) | Q(phonetic__in=phonetic))
+        if narrow is not None:
+            steps.append(exact.filter(narrow))
+        steps.append(exact)
+        if connection.vendor == "postgresql":
+            # Trigram similarity on the GIN index of migration 0002: typos anywhere in the surname.
+            where = " OR ".join(["dossiers_searchentry.surname_key %% %s"] * len(keys))
+            fuzzy = base.extra(where=[f"({where})"], params=list(keys))
+        else:
+            fuzzy = base.filter(Q(head__in=[k[:3] for k in keys]) | Q(tail__in=[k[-3:] for k in keys]))
+        if narrow is not None:
+            steps.append(fuzzy.filter(narrow))
+        steps.append(fuzzy)
+    if query.bsn:
+        steps.append(base.filter(mention__features__bsn=query.bsn))
+    rows: dict[int, tuple[Any, ...]] = {}
+    for step in steps:
+        for row in step.values_list(*_ROW)[:CANDIDATE_CAP]:
+            rows[row[0]] = row
+    return rows
+
+
+def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
+    """Persons best first, each with what the user may see of them. Empty for users who may not search."""
+    if not may_search_persons(user):
+        return []
+    visible = _visible(user)
+    best: dict[int, float] = {}
+    for row in _candidate_rows(query, visible).values():
+        entry = Entry(
+            surname_key=row[1],
+            phonetic=row[2],
+            given_first=row[3],
+            initials=row[4],
+            birth_year=row[5],
+            birth_month=row[6],
+            birth_day=row[7],
+            pc6=row[8],
+            bsn=row[9] or "",
+        )
+        score = score_entry(query, entry)
+        person_id = row[10]
+        if score >= MIN_SCORE and score > best.get(person_id, -1.0):
+            best[person_id] = score
+    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    hits = {person_id: PersonHit(person_id, score) for person_id, score in ranked}
+    _describe(hits, visible)
+    return [hits[person_id] for person_id, _score in ranked if hits[person_id].registrations]
+
+
+def _describe(hits: dict[int, PersonHit], visible: QuerySet[Registration]) -> None:
+    """Fill in names, dates of birth, last municipality and registration count from visible mentions."""
+    if not hits:
+        return
+    rows = (
+        PersonMention.objects.filter(link__person_id__in=list(hits), registration__in=visible.values("pk"))
+        .order_by("registration__registered_at", "id")
+        .values_list(
+            "link__person_id",
+            "given_names",
+            "surname_prefix",
+            "surname",
+            "birth_date_raw",
+            "address_municipality",
+            "registration_id",
+            "registration__municipality__code",
+        )
+    )
+    names: dict[int, Counter[str]] = defaultdict(Counter)
+    births: dict[int, Counter[str]] = defaultdict(Counter)
+    registrations: dict[int, set[int]] = defaultdict(set)
+    last_code: dict[int, str] = {}
+    for person_id, given, prefix, surname, birth, address_code, registration_id, place_code in rows:
+        names[person_id][" ".join(p for p in (given, prefix, surname) if p)] += 1
+        if birth:
+            births[person_id][birth] += 1
+        registrations[person_id].add(registration_id)
+        code = address_code or place_code
+        if code:
+            last_code[person_id] = code
+    municipalities = dict(
+        Municipality.objects.filter(code__in=set(last_code.values())).values_list("code", "name")
+    )
+    for person_id, hit in hits.items():
+        hit.names = [name for name, _n in names[person_id].most_common()]
+        hit.birth_dates = [birth for birth, _n in births[person_id].most_common()]
+        hit.municipality = municipalities.get(last_code.get(person_id, ""), "")
+        hit.registrations = len(registrations[person_id])
+
+
+# --------------------------------------------------------------------------------------------- dossier
+
+
+@dataclass
+class Companion:
+    person_id: int | None
+    name: str
+    together: int  # registrations shared with the dossier's person
+    relations: list[str]  # relation labels, most frequent first
+    roles: list[str]
+
+
+@dataclass
+class DossierLine:
+    """One registration in the dossier, from the person's side."""
+
+    registration: Registration
+    role: str
+    role_label: str
+    when: dt.datetime
+    offences: list[Offence]
+    probability: float | None
+    method: str
+    review_item_id: int | None  # an open review of this link: the link is doubtful
+    stalking: bool
+    breach: bool
+    violence: bool
+    others: list[str]
+
+    @property
+    def doubtful(self) -> bool:
+        return self.review_item_id is not None
+
+
+@dataclass
+class CountRow:
+    label: str
+    suspect: int = 0
+    victim: int = 0
+    other: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.suspect + self.victim + self.other
+
+
+@dataclass
+class Dossier:
+    person: Person
+    lines: list[DossierLine]
+    names: list[str]
+    birth_dates: list[str]
+    totals: CountRow
+    last_12_months: CountRow
+    by_offence: list[CountRow]
+    by_year: list[CountRow]
+    by_source: list[CountRow]
+    companions: list[Companion]
+    access: list[AccessLogEntry]
+    may_read_access: bool
+
+
+def person_resolve(person_id: int) -> Person:
+    """The person under this id, following merges. Raises Person.DoesNotExist."""
+    person = Person.objects.get(pk=person_id)
+    hops = 0
+    while person.merged_into_id is not None and hops < MAX_MERGE_HOPS:
+        person = Person.objects.get(pk=person.merged_into_id)
+        hops += 1
+    return person
+
+
+def _count(row: CountRow, role: str) -> None:
+    if role == MentionRole.SUSPECT:
+        row.suspect += 1
+    elif role == MentionRole.VICTIM:
+        row.victim += 1
+    else:
+        row.other += 1
+
+
+def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = None) -> Dossier:
+    """Everything `user` may see of `person`, in a fixed number of queries however long the history.
+    Raises Person.DoesNotExist when the user may see nothing of them (and reads no access log)."""
+    may_read_access = user.has_role(*AUDIT_READER_ROLES)
+    if not may_open_dossier(user):
+        raise Person.DoesNotExist
+    now = now or timezone.now()
+    visible_ids = _visible(user).filter(mentions__link__person=person).values("pk")
+    mentions = list(
+        PersonMention.objects.filter(link__person=person, registration__in=visible_ids)
+        .select_related("registration__unit", "registration__municipality", "link")
+        .order_by("registration__occurred_at", "registration__registered_at", "id")
+    )
+    if not mentions and not may_read_access:
+        raise Person.DoesNotExist
+    mine = {m.pk for m in mentions}
+    offences: dict[int, list[Offence]] = defaultdict(list)
+    through = Registration.offences.through.objects.filter(registration_id__in=visible_ids)
+    for row in through.select_related("offence"):
+        offences[row.registration_id].append(row.offence)
+    reviews = dict(
+        ReviewItem.objects.filter(status=ReviewStatus.OPEN, mention__link__person=person)
+        .filter(mention__registration__in=visible_ids)
+        .order_by("-priority")
+        .values_list("mention_id", "pk")
+    )
+    others = list(
+        PersonMention.objects.filter(registration__in=visible_ids)
+        .exclude(link__person=person)
+        .values_list(
+            "pk", "registration_id", "role", "given_names", "surname_prefix", "surname", "link__person_id"
+        )
+    )
+    relations = list(
+        MentionRelation.objects.filter(registration__in=visible_ids).values_list(
+            "from_mention_id", "to_mention_id", "kind"
+        )
+    )
+    relation_of: dict[int, list[str]] = defaultdict(list)  # other mention -> relation kinds to the person
+    for left, right, kind in relations:
+        if left in mine:
+            relation_of[right].append(kind)
+        elif right in mine:
+            relation_of[left].append(kind)
+
+    others_by_registration: dict[int, list[str]] = defaultdict(list)
+    companions: dict[Any, dict[str, Any]] = {}
+    for mention_id, registration_id, role, given, prefix, surname, other_person in others:
+        name = " ".join(p for p in (given, prefix, surname) if p)
+        others_by_registration[registration_id].append(name)
+        slot = companions.setdefault(
+            other_person or f"m{mention_id}",
+            {"name": name, "registrations": set(), "relations": Counter(), "roles": Counter()},
+        )
+        slot["name"] = name  # the latest spelling
+        slot["registrations"].add(registration_id)
+        slot["roles"][role] += 1
+        for kind in relation_of.get(mention_id, []):
+            slot["relations"][kind] += 1
+
+    role_labels = dict(MentionRole.choices)
+    relation_labels = dict(RelationKind.choices)
+    lines: list[DossierLine] = []
+    names: Counter[str] = Counter()
+    births: Counter[str] = Counter()
+    totals, recent = CountRow("total"), CountRow("last 12 months")
+    by_offence: dict[str, CountRow] = {}
+    by_year: dict[int, CountRow] = {}
+    by_source: dict[str, CountRow] = {}
+    source_labels = dict(Registration._meta.get_field("source").choices or [])
+    since = now - dt.timedelta(days=365)
+    for mention in mentions:
+        registration = mention.registration
+        when = registration.occurred_at or registration.registered_at
+        listed = sorted(offences.get(registration.pk, []), key=lambda o: o.article)
+        link = mention.link
+        lines.append(
+            DossierLine(
+                registration=registration,
+                role=mention.role,
+                role_label=str(role_labels.get(mention.role, mention.role)),
+                when=when,
+                offences=listed,
+                probability=link.probability,
+                method=link.method,
+                review_item_id=reviews.get(mention.pk),
+                stalking=any(o.article == "285b" for o in listed),
+                breach=registration.kind == "overtreding_maatregel" or any(o.measure_breach for o in listed),
+                violence=any(o.violence for o in listed),
+                others=others_by_registration.get(registration.pk, []),
+            )
+        )
+        names[mention.display_name] += 1
+        if mention.birth_date_raw:
+            births[mention.birth_date_raw] += 1
+        _count(totals, mention.role)
+        if when >= since:
+            _count(recent, mention.role)
+        for offence in listed:
+            _count(by_offence.setdefault(offence.article, CountRow(offence.long_label)), mention.role)
+        _count(by_year.setdefault(when.year, CountRow(str(when.year))), mention.role)
+        _count(
+            by_source.setdefault(registration.source, CountRow(str(source_labels.get(registration.source)))),
+            mention.role,
+        )
+    companion_list = [
+        Companion(
+            person_id=key if isinstance(key, int) else None,
+            name=slot["name"],
+            together=len(slot["registrations"]),
+            relations=[str(relation_labels.get(k, k)) for k, _n in slot["relations"].most_common()],
+            roles=[str(role_labels.get(r, r)) for r, _n in slot["roles"].most_common()],
+        )
+        for key, slot in companions.items()
+    ]
+    companion_list.sort(key=lambda c: (-c.together, c.name))
+    access = (
+        list(access_log_for_object(user=user, object_type=PERSON_OBJECT, object_id=str(person.pk))[:200])
+        if may_read_access
+        else []
+    )
+    return Dossier(
+        person=person,
+        lines=lines,
+        names=[n for n, _c in names.most_common()],
+        birth_dates=[b for b, _c in births.most_common()],
+        totals=totals,
+        last_12_months=recent,
+        by_offence=[by_offence[k] for k in sorted(by_offence, key=_article_order)],
+        by_year=[by_year[k] for k in sorted(by_year)],
+        by_source=sorted(by_source.values(), key=lambda r: -r.total),
+        companions=companion_list,
+        access=access,
+        may_read_access=may_read_access,
+    )
+
+
+def _article_order(article: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in article if ch.isdigit())
+    return (int(digits) if digits else 0, article)

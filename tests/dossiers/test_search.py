@@ -1,0 +1,107 @@
+"""Person search: persons best first, only through registrations the searcher may see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from ketenzicht.dossiers.engine.query import parse_query
+from ketenzicht.dossiers.models import SearchEntry
+from ketenzicht.dossiers.selectors import person_search_for_user
+from ketenzicht.linking.services import person_merge
+
+from .helpers import DENNIS, SANDRA, person_of, register
+
+pytestmark = pytest.mark.django_db
+
+
+def search(user: Any, text: str) -> list[Any]:
+    return person_search_for_user(user=user, query=parse_query(text))
+
+
+@pytest.fixture
+def screener(make_user: Callable[..., Any]) -> Any:
+    return make_user("case_screener", organisation="oost-brabant")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Linden, van der",
+        "D. vd Linden",
+        "dennis vanderlinden",
+        "Dennis van der Lindne",  # a typo
+        "D.J. van der Linden",
+        "Linden 1986",
+        "v.d. Linden 14-03-1986",
+        "Linden 5616 KD",
+    ],
+)
+def test_name_forms_find_the_person_first(screener: Any, text: str) -> None:
+    first = register("R1", DENNIS, SANDRA)
+    register("R2", {**DENNIS, "given_names": "D.J.", "surname_prefix": "", "surname": "v.d. Linden"})
+    register("R3", {"given_names": "Pieter", "surname": "Lindeman", "birth_date": "1970-01-01"})
+    hits = search(screener, text)
+    assert hits, text
+    assert hits[0].person_id == person_of(first).pk
+    assert hits[0].registrations == 2
+    assert "Dennis Johannes van der Linden" in hits[0].names
+    assert hits[0].birth_dates == ["1986-03-14"]
+    assert hits[0].municipality == "'s-Hertogenbosch"
+
+
+def test_bsn_finds_the_person(screener: Any) -> None:
+    registration = register("R1", {**DENNIS, "bsn": "123456782"}, SANDRA)
+    hits = search(screener, "123456782")
+    assert [h.person_id for h in hits] == [person_of(registration).pk]
+
+
+def test_only_visible_registrations_lead_to_persons_and_count(
+    screener: Any, make_user: Callable[..., Any]
+) -> None:
+    own = register("R1", DENNIS, SANDRA)
+    register("Z1", DENNIS, unit="zeeland-west-brabant", municipality="GM0855")
+    register(
+        "Z2",
+        {"given_names": "Karel", "surname": "Zeeuw", "birth_date": "1960-01-01"},
+        unit="zeeland-west-brabant",
+        municipality="GM0855",
+    )
+    hits = search(screener, "Dennis van der Linden")
+    assert [h.person_id for h in hits] == [person_of(own).pk]
+    assert hits[0].registrations == 1  # the Zeeland registration is not counted
+    assert hits[0].municipality == "'s-Hertogenbosch"
+    assert search(screener, "Karel Zeeuw") == []  # known only to another unit: not found
+    other_unit = make_user("case_screener", organisation="zeeland-west-brabant")
+    assert search(other_unit, "Dennis van der Linden")[0].registrations == 1
+
+
+@pytest.mark.parametrize("role", ["national_analyst", "privacy_officer", "functional_admin"])
+def test_roles_without_registrations_find_no_one(make_user: Callable[..., Any], role: str) -> None:
+    register("R1", DENNIS, SANDRA)
+    organisation = {"national_analyst": "landelijke-eenheid"}.get(role, "ketenzicht-beheer")
+    assert search(make_user(role, organisation=organisation), "Linden") == []
+
+
+def test_intake_fills_the_index_and_the_command_rebuilds_it(screener: Any) -> None:
+    registration = register("R1", DENNIS, SANDRA)
+    keys = set(SearchEntry.objects.values_list("surname_key", flat=True))
+    assert keys == {"linden", "verbeek"}
+    SearchEntry.objects.all().delete()
+    assert search(screener, "Linden") == []
+    call_command("search_index_rebuild", "--no-progress")
+    assert search(screener, "Linden")[0].person_id == person_of(registration).pk
+
+
+def test_a_merge_is_followed_without_reindexing(screener: Any) -> None:
+    first = register("R1", DENNIS, SANDRA)
+    second = register("R2", {"given_names": "Dennis", "surname": "Lindenaar", "birth_date": "1986-03-14"})
+    source, target = person_of(second), person_of(first)
+    assert source != target
+    person_merge(source=source, target=target, actor=None, reason="test")
+    hits = search(screener, "Dennis Lindenaar")
+    assert hits[0].person_id == target.pk
+    assert hits[0].registrations == 2
