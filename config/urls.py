@@ -23,5 +23,6 @@ urlpatterns = [
     path("registraties/", include("ketenzicht.registrations.urls")),
     path("toegangslog/", include("ketenzicht.audit.urls")),
     path("koppelingen/beoordelen/", include("ketenzicht.linking.urls")),
+    path("personen/", include("ketenzicht.dossiers.urls")),
     path("api/v1/", api.urls),
 ]

@@ -57,6 +57,7 @@ def police(status: int) -> tuple[tuple[Role, int], ...]:
 
 REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
 AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
+AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 REVIEWERS_404 = ((Role.FUNCTIONAL_ADMIN, 404), (Role.CASE_SCREENER, 404))
 
@@ -81,6 +82,15 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "linking:review-list": [Call("GET", "/koppelingen/beoordelen/", 302, 403, REVIEWERS)],
     "linking:review-detail": [Call("GET", "/koppelingen/beoordelen/999999/", 302, 403, REVIEWERS_404)],
+    "dossiers:search": [
+        Call("GET", "/personen/", 302, 403, police(200)),
+        Call("POST", "/personen/", 302, 403, police(422), body={"q": ""}),
+    ],
+    "dossiers:dossier": [
+        # Without a purpose in the session: the purpose form (searchers and audit readers), else refused.
+        Call("GET", "/personen/999999/", 302, 403, police(200) + AUDIT_READERS),
+        Call("POST", "/personen/999999/", 302, 403, police(422) + AUDIT_422, body={}),
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],
@@ -93,6 +103,28 @@ MATRIX: dict[str, list[Call]] = {
             403,
             ((Role.POLICE_REGISTRAR, 201),),
             body=exchange_registration(reference="MATRIX-1"),
+            json=True,
+        )
+    ],
+    "api-v1:persons_search": [
+        Call(
+            "POST",
+            "/api/v1/persons/search",
+            401,
+            403,
+            police(200),
+            body={"q": "Berg", "purpose": {"reason": "screening", "text": "matrix: screening a report"}},
+            json=True,
+        )
+    ],
+    "api-v1:person_dossier": [
+        Call(
+            "POST",
+            "/api/v1/persons/999999/dossier",
+            401,
+            403,
+            (*police(404), (Role.PRIVACY_OFFICER, 404), (Role.FUNCTIONAL_ADMIN, 404)),
+            body={"purpose": {"reason": "screening", "text": "matrix: screening a report"}},
             json=True,
         )
     ],

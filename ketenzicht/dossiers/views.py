@@ -1,0 +1,158 @@
+"""Pages: the person search and a person's dossier. The purpose is stated once and kept in the session;
+it goes into the access log with every search and every dossier view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_http_methods
+
+from ketenzicht.audit.services import request_origin
+from ketenzicht.linking.selectors import may_review
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import MentionRole
+
+from .charts import TimelinePoint, timeline_svg
+from .forms import PurposeForm, SearchForm
+from .purpose import Purpose
+from .selectors import may_open_dossier, may_search_persons
+from .services import LookupRefused, dossier_open
+from .services import person_search as search_persons
+
+SESSION_KEY = "kz_person_purpose"
+
+# The dossier's places for what later desks add: (id, title). A desk fills its slot by putting a template
+# under dossiers/slots/<id>.html; until then the slot says that nothing is known there yet.
+DOSSIER_SLOTS = (
+    ("signals", gettext_noop("Pattern signals")),
+    ("screening", gettext_noop("Screening cases")),
+    ("measures", gettext_noop("Protective measures")),
+)
+
+
+def session_purpose(request: HttpRequest) -> Purpose | None:
+    return Purpose.from_dict(request.session.get(SESSION_KEY))
+
+
+def _keep_purpose(request: HttpRequest, purpose: Purpose | None) -> None:
+    if purpose is not None:
+        request.session[SESSION_KEY] = purpose.as_dict()
+
+
+def _initial(purpose: Purpose | None) -> dict[str, Any]:
+    if purpose is None:
+        return {}
+    reference = purpose.registration_label
+    return {"purpose_reason": purpose.reason, "purpose_text": purpose.text, "purpose_registration": reference}
+
+
+@require_http_methods(["GET", "POST"])
+def person_search(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    origin = request_origin(request, "web")
+    current = session_purpose(request)
+    if request.method == "GET":
+        try:
+            if not user.is_authenticated or not may_search_persons(user):
+                search_persons(user=user, text="", purpose=None, origin=origin)
+        except LookupRefused:
+            raise PermissionDenied from None
+        form = SearchForm(user=user, initial=_initial(current))
+        return render(request, "dossiers/search.html", {"form": form, "purpose": current})
+    form = SearchForm(request.POST, user=user)
+    valid = form.is_valid()
+    try:
+        if not valid:
+            if form.purpose is None:  # no valid purpose: a refusal, logged
+                search_persons(user=user, text=request.POST.get("q", ""), purpose=None, origin=origin)
+            return render(request, "dossiers/search.html", {"form": form, "purpose": current}, status=422)
+        hits = search_persons(user=user, text=form.cleaned_data["q"], purpose=form.purpose, origin=origin)
+    except LookupRefused as refusal:
+        if refusal.field == "role":
+            raise PermissionDenied from None
+        return render(request, "dossiers/search.html", {"form": form, "purpose": current}, status=422)
+    _keep_purpose(request, form.purpose)
+    return render(request, "dossiers/search.html", {"form": form, "purpose": form.purpose, "hits": hits})
+
+
+@require_http_methods(["GET", "POST"])
+def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
+    user: Any = request.user
+    if request.method == "POST":
+        if not may_open_dossier(user):
+            raise PermissionDenied
+        form = PurposeForm(request.POST, user=user)
+        if form.is_valid():
+            _keep_purpose(request, form.purpose)
+            return redirect("dossiers:dossier", person_id=person_id)
+        return render(request, "dossiers/purpose.html", {"form": form, "person_id": person_id}, status=422)
+    purpose = session_purpose(request)
+    try:
+        dossier = dossier_open(
+            user=user, person_id=person_id, purpose=purpose, origin=request_origin(request, "web")
+        )
+    except LookupRefused as refusal:
+        if refusal.field == "role":
+            raise PermissionDenied from None
+        form = PurposeForm(user=user)
+        return render(
+            request, "dossiers/purpose.html", {"form": form, "person_id": person_id, "refused": True}
+        )
+    except Person.DoesNotExist:
+        raise Http404 from None
+    if dossier.person.pk != person_id:
+        return redirect("dossiers:dossier", person_id=dossier.person.pk)  # merged into another person
+    role_labels = dict(MentionRole.choices)
+    points = [
+        TimelinePoint(
+            when=line.when.date(),
+            role=line.role,
+            label=f"{line.when:%d-%m-%Y} {line.registration.reference}: {line.role_label}, "
+            + (", ".join(f"art. {o.article}" for o in line.offences) or "—"),
+            stalking=line.stalking,
+            breach=line.breach,
+            violence=line.violence,
+        )
+        for line in dossier.lines
+    ]
+    chart = (
+        timeline_svg(
+            points,
+            title=_("Timeline of the registrations of %(person)s") % {"person": dossier.person},
+            description=_(
+                "%(n)s registrations from %(first)s to %(last)s, one row per role. A ring marks art. 285b "
+                "(stalking), a square a breach of a measure, a triangle violence. The table of "
+                "registrations below holds the same data."
+            )
+            % {"n": len(points), "first": points[0].when, "last": points[-1].when},
+            role_labels={
+                MentionRole.SUSPECT.value: str(role_labels[MentionRole.SUSPECT]),
+                MentionRole.VICTIM.value: str(role_labels[MentionRole.VICTIM]),
+                "other": _("Other role"),
+            },
+            legend={
+                "stalking": _("art. 285b"),
+                "breach": _("breach of a measure"),
+                "violence": _("violence"),
+            },
+        )
+        if points
+        else None
+    )
+    slots = [(slot, _(title)) for slot, title in DOSSIER_SLOTS]
+    return render(
+        request,
+        "dossiers/dossier.html",
+        {
+            "dossier": dossier,
+            "chart": chart,
+            "purpose": purpose,
+            "slots": slots,
+            "may_review": may_review(user),
+        },
+    )

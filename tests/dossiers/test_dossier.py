@@ -1,0 +1,95 @@
+"""The dossier's contents: counts per role, offence, year and source; companions; doubtful links."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ketenzicht.dossiers.charts import TimelinePoint, timeline_svg
+from ketenzicht.dossiers.selectors import dossier_for_user
+from ketenzicht.linking.models import ReviewItem
+
+from .helpers import DENNIS, SANDRA, person_of, register
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2024, 7, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def screener(make_user: Callable[..., Any]) -> Any:
+    return make_user("case_screener", organisation="oost-brabant")
+
+
+def test_counts_only_what_the_user_may_see(screener: Any) -> None:
+    first = register(
+        "R1", DENNIS, SANDRA, offences=["285b", "300"], registered_at="2022-02-01T10:00:00+01:00"
+    )
+    register("R2", DENNIS, SANDRA, offences=["285"], registered_at="2024-05-01T10:00:00+01:00")
+    register("R3", SANDRA, DENNIS, offences=["266", "184a"], registered_at="2024-06-01T10:00:00+01:00")
+    register("Z1", DENNIS, SANDRA, offences=["350"], unit="zeeland-west-brabant", municipality="GM0855")
+    dossier = dossier_for_user(user=screener, person=person_of(first), now=NOW)
+    assert (dossier.totals.suspect, dossier.totals.victim, dossier.totals.total) == (2, 1, 3)
+    assert (dossier.last_12_months.suspect, dossier.last_12_months.victim) == (1, 1)
+    offences = {row.label.split(" –")[0]: (row.suspect, row.victim) for row in dossier.by_offence}
+    assert offences == {
+        "art. 184a Sr": (0, 1),
+        "art. 266 Sr": (0, 1),
+        "art. 285 Sr": (1, 0),
+        "art. 285b Sr": (1, 0),
+        "art. 300 Sr": (1, 0),
+    }
+    assert "art. 350 Sr" not in str(offences)  # the Zeeland registration is not the user's to see
+    assert [(r.label, r.total) for r in dossier.by_year] == [("2022", 1), ("2024", 2)]
+    assert [r.total for r in dossier.by_source] == [3]
+    markers = [(line.stalking, line.breach, line.violence) for line in dossier.lines]
+    assert markers == [(True, False, True), (False, False, False), (False, True, False)]
+    [sandra] = dossier.companions
+    assert sandra.name == "Sandra Verbeek"
+    assert sandra.together == 3
+    assert sandra.person_id == person_of(first, "p2").pk
+    assert "Ex-partner" in sandra.relations
+
+
+def test_a_doubtful_link_is_marked(screener: Any) -> None:
+    first = register("R1", DENNIS, SANDRA)
+    second = register("R2", {**DENNIS, "given_names": "Dennis", "birth_date": "1986-03-15"})
+    item = ReviewItem.objects.create(
+        mention=second.mentions.get(ref="p1"),
+        candidate=first.mentions.get(ref="p1"),
+        probability=0.6,
+        match_weight=1.0,
+        comparisons=[],
+        prior_weight=0.0,
+        reason="between thresholds",
+    )
+    dossier = dossier_for_user(user=screener, person=person_of(second), now=NOW)
+    doubtful = [line for line in dossier.lines if line.doubtful]
+    assert [line.review_item_id for line in doubtful] == [item.pk]
+
+
+def test_timeline_is_accessible_and_marks_offences() -> None:
+    points = [
+        TimelinePoint(dt.date(2023, 1, 5), "suspect", "R1 <art. 285b>", stalking=True),
+        TimelinePoint(dt.date(2024, 3, 1), "victim", "R2", breach=True, violence=True),
+        TimelinePoint(dt.date(2024, 4, 1), "witness", "R3"),
+    ]
+    svg = str(
+        timeline_svg(
+            points,
+            title="Timeline",
+            description="Three registrations",
+            role_labels={"suspect": "Suspect", "victim": "Victim", "other": "Other"},
+            legend={"stalking": "285b", "breach": "breach", "violence": "violence"},
+        )
+    )
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert '<title id="tl-title">Timeline</title><desc id="tl-desc">Three registrations</desc>' in svg
+    assert svg.count('class="kz-timeline__point"') == 3
+    assert svg.count('data-marker="stalking"') == 1
+    assert svg.count('data-marker="breach"') == 1
+    assert svg.count('data-marker="violence"') == 1
+    assert "R1 &lt;art. 285b&gt;" in svg  # texts are escaped
