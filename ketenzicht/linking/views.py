@@ -16,6 +16,7 @@ from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, request_origin
 
 from .charts import Step, waterfall_svg
+from .labels import level_label
 from .models import ReviewItem
 from .selectors import may_review, review_item_get_for_user, review_items_for_user
 from .services import review_decide
@@ -87,7 +88,11 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         total_label=_("Total"),
     )
     rows = [
-        {"field": FIELD_LABELS.get(c["name"], c["name"]), "level": c["level"], "weight": c["weight"]}
+        {
+            "field": FIELD_LABELS.get(c["name"], c["name"]),
+            "level": level_label(c["level"]),
+            "weight": c["weight"],
+        }
         for c in item.comparisons
     ]
     context = {"item": item, "chart": chart, "rows": rows, "reason": _(item.reason)}

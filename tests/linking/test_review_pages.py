@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from django.test import Client, override_settings
+from django.utils import translation
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking.engine.comparisons import COMPARISONS
+from ketenzicht.linking.labels import level_label
 from ketenzicht.linking.models import ReviewItem
 from tests.linking.test_online import DENNIS, person_of, register
 
@@ -72,3 +75,22 @@ def test_rejecting_keeps_them_apart(make_user: Callable[..., Any], doubtful_pair
     admin.post(f"/koppelingen/beoordelen/{item.pk}/", {"decision": "different"})
     assert person_of(first) != person_of(second)
     assert ReviewItem.objects.get().status == "rejected"
+
+
+def test_the_comparison_levels_are_shown_in_dutch(make_user: Callable[..., Any]) -> None:
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    item = ReviewItem.objects.get()
+    assert "known parts agree" in [c["level"] for c in item.comparisons]  # stored as the engine says it
+    page = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    assert "bekende delen gelijk" in page and "known parts agree" not in page
+    admin.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "known parts agree" in admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+
+
+def test_every_level_of_the_engine_has_a_dutch_label() -> None:
+    labels = {level.label for comparison in COMPARISONS for level in comparison.levels}
+    with translation.override("nl"):
+        untranslated = sorted(label for label in labels if level_label(label) == label)
+    assert not untranslated, (
+        f"mark {untranslated} in ketenzicht/linking/labels.py and translate them in django.po"
+    )
