@@ -12,34 +12,14 @@ at each threshold (the first is the operating one). Results go to the `febrl` bl
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-for _path in (str(ROOT), str(HERE)):  # the project (ours) and this folder (the benchmark's modules)
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+import datasets
+import harness  # also puts the project on sys.path, for ours
+import metrics
+import pandas as pd
+import splink_baseline
 
-import datasets  # noqa: E402
-import harness  # noqa: E402
-import metrics  # noqa: E402
-import pandas as pd  # noqa: E402
-import splink_baseline  # noqa: E402
-
-HEADER = [
-    "data",
-    "method",
-    "pairwise P",
-    "pairwise R",
-    "pairwise F1",
-    "cluster P",
-    "cluster R",
-    "cluster F1",
-    "reachable",
-    "link wall",
-    "peak memory",
-]
+HEADER = ["data", *harness.FIGURES]
 
 
 def _truth(dataset: str, with_ssn: bool) -> tuple[pd.DataFrame, splink_baseline.Spec]:

@@ -21,32 +21,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-for _path in (str(ROOT), str(HERE)):  # the project (ours) and this folder (the benchmark's modules)
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+import datasets
+import harness  # also puts the project on sys.path, for ours
+import metrics
+import pandas as pd
+import splink_baseline
 
-import datasets  # noqa: E402
-import harness  # noqa: E402
-import metrics  # noqa: E402
-import pandas as pd  # noqa: E402
-import splink_baseline  # noqa: E402
-
-HEADER = [
-    "date",
-    "mentions",
-    "method",
-    "pairwise P",
-    "pairwise R",
-    "pairwise F1",
-    "cluster P",
-    "cluster R",
-    "cluster F1",
-    "reachable",
-    "link wall",
-    "peak memory",
-]
+HEADER = ["date", "mentions", *harness.FIGURES]
 
 
 def ensure_data(mentions: int, seed: int) -> Path:
@@ -66,7 +47,7 @@ def ensure_data(mentions: int, seed: int) -> Path:
             str(directory),
             "--no-progress",
         ]
-        subprocess.run(command, cwd=ROOT, check=True)
+        subprocess.run(command, cwd=harness.ROOT, check=True)
     return directory
 
 

@@ -1,4 +1,8 @@
-"""Shared parts of the linking benchmarks: run a method in its own process, format figures, update README."""
+"""Shared parts of the linking benchmarks: run a method in its own process, format figures, update README.
+
+Importing it puts the project (for "ours") and this folder (the benchmark's modules) on `sys.path`, so a
+benchmark script run as `python bench/linking/NAME.py` can import both.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,30 @@ from typing import Any
 import metrics
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for _path in (str(ROOT), str(HERE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
 OUT = ROOT / "bench" / "out" / "linking"
 README = ROOT / "bench" / "README.md"
-RUN = Path(__file__).resolve().parent / "run.py"
+RUN = HERE / "run.py"
 NOT_AVAILABLE = 3
 MACHINE = "2-core x86_64 (shared)"
+# The figures of one method on one data set: the columns after those that name the run.
+FIGURES = [
+    "method",
+    "pairwise P",
+    "pairwise R",
+    "pairwise F1",
+    "cluster P",
+    "cluster R",
+    "cluster F1",
+    "reachable",
+    "link wall",
+    "peak memory",
+]
 
 
 def run_method(method: str, dataset: str, prefix: Path, *extra: str) -> dict[str, Any] | None:
