@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from stdnum.nl import bsn as stdnum_bsn
@@ -192,6 +193,12 @@ def _extra_keys(words: list[str], part: str) -> list[str]:
     return keys
 
 
+# Names repeat a great deal in a register: the pure name functions are memoised (their results are
+# immutable), which makes normalising a million mentions several times faster.
+_NAME_CACHE = 1 << 17
+
+
+@lru_cache(maxsize=_NAME_CACHE)
 def normalise_surname(surname: str, prefix: str = "") -> SurnameParts:
     """Split a surname as written into its prefix, its parts (double and married names) and keys."""
     text = _split_camel(surname.strip())
@@ -262,6 +269,7 @@ def _is_initial_block(raw: str) -> bool:
     return raw.isupper() and len(raw) <= 3 and not re.search(r"[AEIOUY]", raw)
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def normalise_given_names(given_names: str) -> GivenNames:
     """A name in parentheses (the roepnaam: "Johannes (Jan)") is left out: the official names count."""
     raw_tokens = re.split(r"[\s.\-,]+", _PARENTHESES.sub(" ", given_names.translate(_SPECIAL)).strip())
@@ -355,6 +363,7 @@ def normalise_address(
     return pc6, pc4, number
 
 
+@lru_cache(maxsize=_NAME_CACHE)
 def normalise_place_name(value: str | None) -> str | None:
     """A street or city name as one key: folded, ij -> y, letters and digits only ("'s-Hertogenbosch" ->
     "shertogenbosch", "Van Goghstraat" -> "vangoghstraat")."""
@@ -405,7 +414,12 @@ class MentionFeatures:
     given_freq: int | None = None
 
     def as_row(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields as a dict (lists copied, so the row never shares a list with the features)."""
+        return {
+            name: list(value) if isinstance(value, list) else value
+            for name in FEATURE_COLUMNS
+            for value in (getattr(self, name),)
+        }
 
 
 FEATURE_COLUMNS: tuple[str, ...] = tuple(MentionFeatures.__dataclass_fields__)

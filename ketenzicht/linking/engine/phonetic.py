@@ -8,6 +8,7 @@ a consonant. It is a blocking and comparison key, not a pronunciation.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _RULES: tuple[tuple[str, str], ...] = (
     (r"[^a-z]", ""),
@@ -38,6 +39,7 @@ _RULES: tuple[tuple[str, str], ...] = (
 _COMPILED = tuple((re.compile(pattern), replacement) for pattern, replacement in _RULES)
 
 
+@lru_cache(maxsize=1 << 17)
 def dutch_phonetic(name: str) -> str:
     """The sound key of a normalised (lower-case, ASCII) name; "" for an empty name."""
     key = name.lower()
