@@ -38,3 +38,18 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.surname_key} (mention {self.mention_id})"
+
+
+class SearchKey(models.Model):
+    """The surname key of an entry and every form of it with one letter left out (a deletion
+    neighbourhood): a query and an entry one typo apart (a letter wrong, missing, extra or two swapped)
+    share at least one of these keys, so typo-tolerant retrieval is an index look-up on any database."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="keys")
+    key = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="dossiers_sk_key")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -30,13 +30,14 @@ from ketenzicht.registrations.models import (
 )
 from ketenzicht.registrations.sharing import may_see_registrations, visibility_filter
 
-from .engine.query import Entry, SearchQuery, score_entry
-from .models import SearchEntry
+from .engine.query import Entry, SearchQuery, deletion_keys, score_entry
+from .models import SearchEntry, SearchKey
 
 SEARCH_LIMIT = 20
 MIN_SCORE = 55.0  # below this a candidate is noise, not a result
 CANDIDATE_CAP = 2_000  # index rows read per retrieval step: bounds the work for very common names
 MAX_MERGE_HOPS = 20
+TRIGRAM_MIN_LENGTH = 7  # shorter surnames share too few trigrams after a typo to help
 PERSON_OBJECT = "person"
 
 
@@ -106,19 +107,19 @@ def _candidate_rows(query: SearchQuery, visible: QuerySet[Registration]) -> dict
     narrow = _narrowing(query)
     keys, phonetic = query.surname_keys, query.phonetic_keys
     if keys:
-        exact = base.filter(Q(surname_key__in=keys) | Q(phonetic__in=phonetic))
+        # The surname keys one typo apart (SearchKey), or sounding the same.
+        variants = sorted({variant for key in keys for variant in deletion_keys(key)})
+        near = SearchKey.objects.filter(key__in=variants).values("entry_id")
+        close = base.filter(Q(pk__in=near) | Q(phonetic__in=phonetic))
         if narrow is not None:
-            steps.append(exact.filter(narrow))
-        steps.append(exact)
-        if connection.vendor == "postgresql":
-            # Trigram similarity on the GIN index of migration 0002: typos anywhere in the surname.
-            where = " OR ".join(["dossiers_searchentry.surname_key %% %s"] * len(keys))
-            fuzzy = base.extra(where=[f"({where})"], params=list(keys))
-        else:
-            fuzzy = base.filter(Q(head__in=[k[:3] for k in keys]) | Q(tail__in=[k[-3:] for k in keys]))
-        if narrow is not None:
-            steps.append(fuzzy.filter(narrow))
-        steps.append(fuzzy)
+            steps.append(close.filter(narrow))
+        steps.append(close)
+        long_keys = [k for k in keys if len(k) >= TRIGRAM_MIN_LENGTH]
+        if connection.vendor == "postgresql" and long_keys:
+            # Two typos or more in a long surname: trigram similarity on the GIN index of migration 0002.
+            where = " OR ".join(["dossiers_searchentry.surname_key %% %s"] * len(long_keys))
+            fuzzy = base.extra(where=[f"({where})"], params=long_keys)
+            steps.append(fuzzy.filter(narrow) if narrow is not None else fuzzy)
     if query.bsn:
         steps.append(base.filter(mention__features__bsn=query.bsn))
     rows: dict[int, tuple[Any, ...]] = {}

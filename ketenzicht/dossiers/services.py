@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
@@ -20,8 +20,8 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 
-from .engine.query import QueryError, mask_bsn, parse_query
-from .models import SearchEntry
+from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query
+from .models import SearchEntry, SearchKey
 from .purpose import Purpose
 from .selectors import (
     PERSON_OBJECT,
@@ -80,10 +80,19 @@ def search_index_add(*, mention_ids: Iterable[int], replace: bool = False) -> in
     if not ids:
         return 0
     if replace:
+        SearchKey.objects.filter(entry__mention_id__in=ids).delete()
         SearchEntry.objects.filter(mention_id__in=ids).delete()
     rows = [e for m in PersonMention.objects.filter(pk__in=ids).only(*_MENTION_FIELDS) for e in entries_of(m)]
-    SearchEntry.objects.bulk_create(rows, batch_size=2_000)
+    _store(rows, batch_size=2_000)
     return len(rows)
+
+
+def _store(entries: list[SearchEntry], *, batch_size: int) -> None:
+    SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
+    SearchKey.objects.bulk_create(
+        [SearchKey(entry_id=e.pk, key=key) for e in entries for key in deletion_keys(e.surname_key)],
+        batch_size=batch_size * 4,
+    )
 
 
 def search_index_rebuild(
@@ -94,14 +103,16 @@ def search_index_rebuild(
     total = mentions.count()
     done = rows = 0
     with transaction.atomic():
-        SearchEntry.objects.all().delete()
+        with connection.cursor() as cursor:  # the whole table: no need to collect rows first
+            for model in (SearchKey, SearchEntry):
+                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
         last = 0
         while True:
             batch = list(mentions.filter(pk__gt=last).only(*_MENTION_FIELDS)[:chunk])
             if not batch:
                 break
             entries = [e for m in batch for e in entries_of(m)]
-            SearchEntry.objects.bulk_create(entries, batch_size=chunk)
+            _store(entries, batch_size=chunk)
             last = batch[-1].pk
             done += len(batch)
             rows += len(entries)

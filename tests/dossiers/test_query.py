@@ -100,3 +100,23 @@ def test_score_prefers_agreement_and_tolerates_typos() -> None:
     assert exact > typo > other_name
     assert exact > other_year
     assert score_entry(parse_query("Bakker 123456782"), _entry(bsn="123456782")) == 100.0
+
+
+def test_given_names_before_a_comma_are_not_surname() -> None:
+    reading = parse_query("Johannes Pieter Bruijn, de").readings[0]
+    assert reading.surname_keys == ("bruyn",)
+    assert reading.given_first == "johannes"
+
+
+def test_one_typo_apart_shares_a_deletion_key() -> None:
+    from ketenzicht.dossiers.engine.query import deletion_keys
+
+    for typed, stored in [
+        ("smot", "smit"),
+        ("smti", "smit"),
+        ("jnog", "jong"),
+        ("beg", "berg"),
+        ("jonng", "jong"),
+    ]:
+        assert set(deletion_keys(typed)) & set(deletion_keys(stored)), (typed, stored)
+    assert not set(deletion_keys("bakker")) & set(deletion_keys("jansen"))

@@ -74,6 +74,13 @@ class SearchQuery:
         return tuple(dict.fromkeys(r.initials[0] for r in self.readings if r.initials))
 
 
+def deletion_keys(key: str) -> tuple[str, ...]:
+    """`key` and every form of it with one letter left out (keys of three letters or more)."""
+    if len(key) < 3:
+        return (key,)
+    return tuple(dict.fromkeys((key, *(key[:i] + key[i + 1 :] for i in range(len(key))))))
+
+
 def mask_bsn(text: str) -> str:
     """The search box as it may be logged: every run of eight or more digits hidden."""
     return re.sub(r"\d{8,}", lambda m: "*" * len(m.group(0)), text)
@@ -101,6 +108,11 @@ def _readings(name: str) -> tuple[NameReading, ...]:
         words = after.split()
         prefix = " ".join(w for w in words if _is_prefix(w))
         given = " ".join(w for w in words if not _is_prefix(w))
+        before = surname.split()
+        if len(before) > 1 and not any(_is_prefix(w) for w in before):
+            # "Johannes Pieter Bruijn, de": given names, then the surname with its prefix after the comma.
+            given = " ".join([*before[:-1], given]).strip()
+            surname = before[-1]
         found = _reading(f"{surname}, {prefix}" if prefix else surname, given)
         return (found,) if found else ()
     words = name.split()
