@@ -43,7 +43,8 @@ class SearchEntry(models.Model):
 class SearchKey(models.Model):
     """The surname key of an entry and every form of it with one letter left out (a deletion
     neighbourhood): a query and an entry one typo apart (a letter wrong, missing, extra or two swapped)
-    share at least one of these keys, so typo-tolerant retrieval is an index look-up on any database."""
+    share at least one of these keys, so typo-tolerant retrieval is an index look-up on any database.
+    The Dutch sound key of the surname is one more row, written "~" + key."""
 
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=100)

@@ -30,7 +30,7 @@ from ketenzicht.registrations.models import (
 )
 from ketenzicht.registrations.sharing import may_see_registrations, visibility_filter
 
-from .engine.query import Entry, SearchQuery, deletion_keys, score_entry
+from .engine.query import Entry, SearchQuery, deletion_keys, score_entry, sound_key
 from .models import SearchEntry, SearchKey
 
 SEARCH_LIMIT = 20
@@ -99,18 +99,30 @@ def _narrowing(query: SearchQuery) -> Q | None:
     return combined
 
 
-def _candidate_rows(query: SearchQuery, visible: QuerySet[Registration]) -> dict[int, tuple[Any, ...]]:
+def _prefixed(condition: Q, prefix: str) -> Q:
+    """The same condition on a related model's fields (`unit` -> `mention__registration__unit`)."""
+    copy = Q()
+    copy.connector, copy.negated = condition.connector, condition.negated
+    copy.children = [
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])  # type: ignore[index]
+        for child in condition.children
+    ]
+    return copy
+
+
+def _candidate_rows(query: SearchQuery, condition: Q) -> dict[int, tuple[Any, ...]]:
+    # The sharing rules as a filter on each entry's own registration (not a subquery of all visible
+    # registrations): the planner starts from the few index rows that match the name.
     base = SearchEntry.objects.filter(
-        mention__registration__in=visible.values("pk"), mention__link__isnull=False
+        _prefixed(condition, "mention__registration__"), mention__link__isnull=False
     )
     steps: list[QuerySet[SearchEntry]] = []
     narrow = _narrowing(query)
-    keys, phonetic = query.surname_keys, query.phonetic_keys
+    keys = query.surname_keys
     if keys:
-        # The surname keys one typo apart (SearchKey), or sounding the same.
-        variants = sorted({variant for key in keys for variant in deletion_keys(key)})
-        near = SearchKey.objects.filter(key__in=variants).values("entry_id")
-        close = base.filter(Q(pk__in=near) | Q(phonetic__in=phonetic))
+        # The surname keys one typo apart, or sounding the same: one look-up in the SearchKey index.
+        variants = sorted({v for key in keys for v in (*deletion_keys(key), sound_key(key))})
+        close = base.filter(pk__in=SearchKey.objects.filter(key__in=variants).values("entry_id"))
         if narrow is not None:
             steps.append(close.filter(narrow))
         steps.append(close)
@@ -131,11 +143,12 @@ def _candidate_rows(query: SearchQuery, visible: QuerySet[Registration]) -> dict
 
 def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
     """Persons best first, each with what the user may see of them. Empty for users who may not search."""
-    if not may_search_persons(user):
+    condition = visibility_filter(user)
+    if condition is None or not may_search_persons(user):
         return []
-    visible = _visible(user)
+    visible = Registration.objects.filter(condition)
     best: dict[int, float] = {}
-    for row in _candidate_rows(query, visible).values():
+    for row in _candidate_rows(query, condition).values():
         entry = Entry(
             surname_key=row[1],
             phonetic=row[2],

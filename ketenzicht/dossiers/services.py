@@ -20,7 +20,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 
-from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query
+from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query, sound_key
 from .models import SearchEntry, SearchKey
 from .purpose import Purpose
 from .selectors import (
@@ -90,7 +90,11 @@ def search_index_add(*, mention_ids: Iterable[int], replace: bool = False) -> in
 def _store(entries: list[SearchEntry], *, batch_size: int) -> None:
     SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
     SearchKey.objects.bulk_create(
-        [SearchKey(entry_id=e.pk, key=key) for e in entries for key in deletion_keys(e.surname_key)],
+        [
+            SearchKey(entry_id=e.pk, key=key)
+            for e in entries
+            for key in (*deletion_keys(e.surname_key), sound_key(e.surname_key))
+        ],
         batch_size=batch_size * 4,
     )
 

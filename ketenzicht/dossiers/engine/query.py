@@ -81,6 +81,11 @@ def deletion_keys(key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((key, *(key[:i] + key[i + 1 :] for i in range(len(key))))))
 
 
+def sound_key(key: str) -> str:
+    """The index key that finds surnames sounding like `key` ("~" keeps it apart from spelled keys)."""
+    return "~" + (dutch_phonetic(key) or key)
+
+
 def mask_bsn(text: str) -> str:
     """The search box as it may be logged: every run of eight or more digits hidden."""
     return re.sub(r"\d{8,}", lambda m: "*" * len(m.group(0)), text)
