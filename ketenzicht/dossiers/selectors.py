@@ -35,7 +35,10 @@ from .models import SearchEntry, SearchKey
 
 SEARCH_LIMIT = 20
 MIN_SCORE = 55.0  # below this a candidate is noise, not a result
-CANDIDATE_CAP = 2_000  # index rows read per retrieval step: bounds the work for very common names
+CANDIDATE_CAP = 1_000  # index rows read per retrieval step: bounds the work for very common names
+# Rows read without the narrowing when the query has an initial or a birth year: those rows disagree on
+# both, so they rarely win; a few keep a person whose initial and year were both written wrong findable.
+FALLBACK_CAP = 300
 MAX_MERGE_HOPS = 20
 TRIGRAM_MIN_LENGTH = 7  # shorter surnames share too few trigrams after a typo to help
 PERSON_OBJECT = "person"
@@ -116,7 +119,7 @@ def _candidate_rows(query: SearchQuery, condition: Q) -> dict[int, tuple[Any, ..
     base = SearchEntry.objects.filter(
         _prefixed(condition, "mention__registration__"), mention__link__isnull=False
     )
-    steps: list[QuerySet[SearchEntry]] = []
+    steps: list[tuple[QuerySet[SearchEntry], int]] = []
     narrow = _narrowing(query)
     keys = query.surname_keys
     if keys:
@@ -124,19 +127,19 @@ def _candidate_rows(query: SearchQuery, condition: Q) -> dict[int, tuple[Any, ..
         variants = sorted({v for key in keys for v in (*deletion_keys(key), sound_key(key))})
         close = base.filter(pk__in=SearchKey.objects.filter(key__in=variants).values("entry_id"))
         if narrow is not None:
-            steps.append(close.filter(narrow))
-        steps.append(close)
+            steps.append((close.filter(narrow), CANDIDATE_CAP))
+        steps.append((close, CANDIDATE_CAP if narrow is None else FALLBACK_CAP))
         long_keys = [k for k in keys if len(k) >= TRIGRAM_MIN_LENGTH]
         if connection.vendor == "postgresql" and long_keys:
             # Two typos or more in a long surname: trigram similarity on the GIN index of migration 0002.
             where = " OR ".join(["dossiers_searchentry.surname_key %% %s"] * len(long_keys))
             fuzzy = base.extra(where=[f"({where})"], params=long_keys)
-            steps.append(fuzzy.filter(narrow) if narrow is not None else fuzzy)
+            steps.append((fuzzy.filter(narrow) if narrow is not None else fuzzy, FALLBACK_CAP))
     if query.bsn:
-        steps.append(base.filter(mention__features__bsn=query.bsn))
+        steps.append((base.filter(mention__features__bsn=query.bsn), CANDIDATE_CAP))
     rows: dict[int, tuple[Any, ...]] = {}
-    for step in steps:
-        for row in step.values_list(*_ROW)[:CANDIDATE_CAP]:
+    for step, cap in steps:
+        for row in step.values_list(*_ROW)[:cap]:
             rows[row[0]] = row
     return rows
 
@@ -148,7 +151,14 @@ def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARC
         return []
     visible = Registration.objects.filter(condition)
     best: dict[int, float] = {}
+    scored: dict[tuple[Any, ...], float] = {}  # many rows repeat one name variant: score it once
     for row in _candidate_rows(query, condition).values():
+        person_id, same = row[10], row[1:10]
+        if same in scored:
+            score = scored[same]
+            if score >= MIN_SCORE and score > best.get(person_id, -1.0):
+                best[person_id] = score
+            continue
         entry = Entry(
             surname_key=row[1],
             phonetic=row[2],
@@ -160,8 +170,7 @@ def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARC
             pc6=row[8],
             bsn=row[9] or "",
         )
-        score = score_entry(query, entry)
-        person_id = row[10]
+        score = scored[same] = score_entry(query, entry)
         if score >= MIN_SCORE and score > best.get(person_id, -1.0):
             best[person_id] = score
     ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
