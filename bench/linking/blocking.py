@@ -5,21 +5,49 @@
 Generates N registrations (default 20,000) with the chain-data generator into bench/out/linking-N-SEED
 (reused when present), normalises every mention, runs each prediction blocking rule as a DuckDB self-join
 and compares the union with the true pairs from truth.jsonl (evaluation code may read it).
+
+Then the keys that online retrieval and `batch.predict` block on: the blocking keys of engine/keys.py
+against one key per rule side (the scheme before keys were named by value kind): keys per mention, and
+the candidate pairs and true pairs that share a key held by at most KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
+(100) of these mentions.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ketenzicht.linking.batch import _connection, features_frame, features_from_file  # noqa: E402
+from ketenzicht.linking.engine.keys import _parse, blocking_keys  # noqa: E402
 from ketenzicht.linking.engine.normalise import MentionFeatures  # noqa: E402
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES  # noqa: E402
+
+CAP = 100  # settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
+
+
+def rule_side_keys(features: MentionFeatures) -> set[str]:
+    """One key per rule and side (the earlier scheme), for the comparison."""
+    keys = set()
+    for index, rule in enumerate(BLOCKING_RULES):
+        for side in ("l", "r"):
+            values = []
+            for term in _parse(rule):
+                value = getattr(features, term.left if side == "l" else term.right)
+                if value is None or value == "":
+                    break
+                values.append(str(value)[:1] if term.first_letter else str(value))
+            else:
+                keys.add(f"{index}:" + "|".join(values))
+    return keys
 
 
 def generated(n: int, seed: int) -> Path:
@@ -97,6 +125,17 @@ def main() -> None:
             "JOIN truth r ON r.unique_id = p.b WHERE l.person = r.person"
         ).fetchone()[0]  # type: ignore[index]
         print(f"  {only:>9,} true pairs  {rule}")
+    exclusive = con.execute(
+        "SELECT c.rule, count(*) FROM (SELECT a, b, min(rule) AS rule FROM ("
+        + " UNION ALL ".join(f"SELECT a, b, {i} AS rule FROM ({q})" for i, q in enumerate(selects))
+        + ") GROUP BY a, b HAVING count(DISTINCT rule) = 1) c JOIN truth l ON l.unique_id = c.a "
+        "JOIN truth r ON r.unique_id = c.b WHERE l.person = r.person GROUP BY c.rule"
+    ).fetchall()
+    only = dict(exclusive)
+    print("true pairs reached by one rule only:")
+    for index, rule in enumerate(BLOCKING_RULES):
+        print(f"  {only.get(index, 0):>9,}  {rule}")
+    online_keys(con, features)
     missed = con.execute(
         "SELECT l.unique_id, r.unique_id FROM truth l JOIN truth r ON l.person = r.person "
         "AND l.unique_id < r.unique_id ANTI JOIN candidates c ON c.a = l.unique_id AND c.b = r.unique_id "
@@ -105,6 +144,51 @@ def main() -> None:
     by_id = {f.unique_id: f for f in features}
     for a, b in missed:
         print("missed:", by_id[a], "\n       ", by_id[b])
+
+
+def online_keys(con: Any, features: list[MentionFeatures]) -> None:
+    """Keys per mention, candidate pairs and true pairs sharing a key: all keys and keys of at most CAP
+    mentions (as online retrieval and `batch.predict` use them), for the keys of engine/keys.py and for
+    one key per rule side (the scheme before)."""
+    app = features
+    true_pairs = con.execute(
+        "SELECT count(*) FROM truth l JOIN truth r ON l.person = r.person AND l.unique_id < r.unique_id"
+    ).fetchall()[0][0]
+    for scheme, keys_of in (("engine/keys.py", blocking_keys), ("one key per rule side", rule_side_keys)):
+        keys = [sorted(keys_of(f)) for f in app]
+        print(
+            f"{scheme}: keys per mention {statistics.mean(len(k) for k in keys):.2f} "
+            f"(max {max(map(len, keys))})"
+        )
+        frame = pd.DataFrame(
+            [(f.unique_id, key) for f, ks in zip(app, keys, strict=True) for key in ks],
+            columns=["uid", "key"],
+        )
+        con.register("keys_frame", frame)
+        con.execute(
+            "CREATE OR REPLACE TABLE keys AS SELECT k.uid, k.key, count(*) OVER (PARTITION BY k.key) AS n "
+            "FROM keys_frame k"
+        )
+        con.unregister("keys_frame")
+        bound = con.execute("SELECT sum(n - 1) / 2 FROM keys").fetchall()[0][0]
+        common = con.execute(f"SELECT count(DISTINCT key) FROM keys WHERE n > {CAP}").fetchall()[0][0]
+        print(
+            f"  pairs sharing a key, counted once per key: {int(bound):,}; "
+            f"keys of more than {CAP}: {common:,}"
+        )
+        con.execute(
+            f"CREATE OR REPLACE TABLE kp AS SELECT DISTINCT a.uid AS a, b.uid AS b FROM "
+            f"(SELECT * FROM keys WHERE n <= {CAP}) a JOIN (SELECT * FROM keys WHERE n <= {CAP}) b "
+            f"ON a.key = b.key AND a.uid < b.uid"
+        )
+        pairs, reached = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE l.person = r.person) FROM kp "
+            "JOIN truth l ON l.unique_id = kp.a JOIN truth r ON r.unique_id = kp.b"
+        ).fetchall()[0]
+        print(
+            f"  keys of at most {CAP} mentions: candidate pairs {pairs:,}, true pairs sharing one "
+            f"{reached:,} ({reached / true_pairs:.4%})"
+        )
 
 
 if __name__ == "__main__":

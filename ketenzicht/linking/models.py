@@ -25,17 +25,29 @@ class MentionFeatures(models.Model):
 
 
 class MentionKey(models.Model):
-    """The blocking keys of a mention (engine.keys): online candidate retrieval is an index look-up."""
+    """The blocking keys of a mention (engine.keys): online candidate retrieval is an index look-up.
 
-    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="blocking_keys")
+    The primary key (key, mention) is that index: the mentions of a key are read from it alone."""
+
+    pk = models.CompositePrimaryKey("key", "mention")
     key = models.CharField(max_length=200)
-
-    class Meta:
-        indexes = [models.Index(fields=["key"])]
-        constraints = [models.UniqueConstraint(fields=["mention", "key"], name="unique_mention_key")]
+    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="blocking_keys")
 
     def __str__(self) -> str:
         return self.key
+
+
+class KeyCount(models.Model):
+    """How many mentions have a blocking key (the MentionKey rows of that key), kept as keys are stored
+    (`services.features_store`) and recounted when they are all stored anew (a rebuild), so that online
+    retrieval reads the count of a key by primary key and skips a key too common to help. Keys never
+    change on merges and splits (they belong to a mention, not to a person)."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    n = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"
 
 
 class LinkMethod(models.TextChoices):

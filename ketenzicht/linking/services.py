@@ -9,15 +9,18 @@ or becomes a new person with a review item (in between, or when the hard BSN rul
 from __future__ import annotations
 
 import functools
+import json
 import os
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count
+from django.db import connection, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -27,10 +30,11 @@ from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention, Registration
 
 from .engine.keys import blocking_keys
-from .engine.model import LinkModel, Score
+from .engine.model import LinkModel, Score, match_weight_to_probability
 from .engine.normalise import MentionFeatures as Features
 from .engine.normalise import normalise_mention
 from .models import (
+    KeyCount,
     LinkMethod,
     MentionFeatures,
     MentionKey,
@@ -45,6 +49,11 @@ T = TypeVar("T")
 DV_OFFENCES = {"138", "184a", "266", "285", "285b", "300", "302", "350"}
 CLOSE_RELATIONS = {"partner", "ex_partner", "family", "child"}
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
+# The columns of a mention that linking reads (features_of, the review priority, the order).
+MENTION_FIELDS = (
+    "id", "registration_id", "role", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex",
+    "bsn", "postcode", "house_number", "street", "city",
+)  # fmt: skip
 
 
 @functools.cache
@@ -73,7 +82,107 @@ def features_of(mention: PersonMention) -> Features:
         bsn=mention.bsn,
         postcode=mention.postcode,
         house_number=mention.house_number,
+        street=mention.street,
+        city=mention.city,
     )
+
+
+# --- stored features, blocking keys and key counts ---------------------------------------------------
+
+
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+Statement = tuple[str, list[Any]]
+
+
+def _insert_statements(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = "", db: Any = None
+) -> list[Statement]:
+    """Multi-row INSERTs of plain rows, at most 999 parameters each (any SQLite takes that many)."""
+    db = db or connection
+    names = ", ".join(db.ops.quote_name(c) for c in columns)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    return [
+        (
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(part))}{suffix}",
+            [v for values in part for v in values],
+        )
+        for part in _chunks(list(rows), max(1, 999 // len(columns)))
+    ]
+
+
+def _execute_all(statements: Sequence[Statement]) -> None:
+    """Run the statements in order; on PostgreSQL with client-side binding (Django's default) as one
+    string, so in one round trip to the server."""
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg import ClientCursor
+
+            if isinstance(cursor.cursor, ClientCursor):
+                cursor.execute(
+                    "; ".join(sql for sql, _ in statements), [v for _, ps in statements for v in ps]
+                )
+                return
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _rows_insert(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    db: BaseDatabaseWrapper | None = None,
+) -> None:
+    """Insert plain rows (no model instances): multi-row INSERTs, or COPY for many rows on PostgreSQL.
+    The rows are taken a slice at a time before each statement, so `rows` may read the database itself."""
+    db = db or connection
+    names = ", ".join(db.ops.quote_name(c) for c in columns)
+    iterator = iter(rows)
+    with db.cursor() as cursor:
+        while chunk := list(islice(iterator, 50_000)):
+            if db.vendor == "postgresql" and len(chunk) >= 1000:
+                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
+                    for row in chunk:
+                        stream.write_row(row)
+                continue
+            for sql, params in _insert_statements(table, columns, chunk, db=db):
+                cursor.execute(sql, params)
+
+
+def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
+    """Add to the count of each key: upserts in key order (two transactions that count the same keys
+    lock their rows in the same order, so they wait for each other instead of deadlocking)."""
+    table = _table(KeyCount)
+    items = sorted((key, n) for key, n in counts.items() if n)
+    return _insert_statements(
+        table,
+        ("key", "n"),
+        items,
+        suffix=f' ON CONFLICT ("key") DO UPDATE SET n = {table}.n + excluded.n',
+    )
+
+
+def _key_counts_subtract(counts: Mapping[str, int]) -> None:
+    table = _table(KeyCount)
+    items = sorted((key, n) for key, n in counts.items() if n)
+    with connection.cursor() as cursor:
+        cursor.executemany(f'UPDATE {table} SET n = n - %s WHERE "key" = %s', [(n, key) for key, n in items])
+    for chunk in _chunks([key for key, _ in items]):
+        KeyCount.objects.filter(key__in=chunk, n__lte=0).delete()
+
+
+def key_counts_recount(*, db: BaseDatabaseWrapper | None = None) -> None:
+    """Count the stored keys anew (after storing all keys at once, or to repair the counts)."""
+    db = db or connection
+    counts, keys = (db.ops.quote_name(m._meta.db_table) for m in (KeyCount, MentionKey))
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {counts}")
+        cursor.execute(f'INSERT INTO {counts} ("key", n) SELECT "key", COUNT(*) FROM {keys} GROUP BY "key"')
 
 
 def features_store(
@@ -82,38 +191,103 @@ def features_store(
     replace: bool = False,
     keys_of: Mapping[int, Sequence[str]] | None = None,
 ) -> None:
-    """Keep the features and blocking keys of these mentions (`replace`: of mentions that had them)."""
+    """Keep the features and blocking keys of these mentions, and count their keys (`replace`: of
+    mentions that had them; their old keys are counted out)."""
     if replace:
         ids = [m.pk for m, _ in pairs]
-        MentionFeatures.objects.filter(mention_id__in=ids).delete()
-        MentionKey.objects.filter(mention_id__in=ids).delete()
-    MentionFeatures.objects.bulk_create(
-        [MentionFeatures(mention_id=m.pk, data=f.as_row(), bsn=f.bsn) for m, f in pairs], batch_size=2000
-    )
-    # Tens of keys per mention: written without building a model instance for each.
-    rows = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
+        old: Counter[str] = Counter()
+        for chunk in _chunks(ids):
+            old.update(MentionKey.objects.filter(mention_id__in=chunk).values_list("key", flat=True))
+            MentionFeatures.objects.filter(mention_id__in=chunk).delete()
+            MentionKey.objects.filter(mention_id__in=chunk).delete()
+        _key_counts_subtract(old)
+    _execute_all(_features_statements(pairs, keys_of))
+
+
+def _features_statements(
+    pairs: Sequence[tuple[PersonMention, Features]], keys_of: Mapping[int, Sequence[str]] | None
+) -> list[Statement]:
+    """The features, blocking keys and key counts of new mentions, as statements (plain rows: no model
+    instance for each of the tens of keys per mention)."""
+    keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
+    return [
+        *_insert_statements(
+            _table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
+        ),
+        *_insert_statements(_table(MentionKey), ("mention_id", "key"), keys),
+        *_key_counts_statements(Counter(key for _, key in keys)),
+    ]
+
+
+def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[tuple[Any, ...]]:
+    """Rows of MentionFeatures (mention_id, data, bsn); `data` as JSON for the database at hand."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return ((m.pk, Jsonb(f.as_row()), f.bsn) for m, f in pairs)
+    return ((m.pk, json.dumps(f.as_row()), f.bsn) for m, f in pairs)
+
+
+def features_store_all(pairs: Iterable[tuple[PersonMention, Features]], *, chunk: int = 20_000) -> None:
+    """Replace the features, blocking keys and key counts of every mention (a rebuild): the old ones
+    deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once."""
+    MentionFeatures.objects.all().delete()
+    MentionKey.objects.all().delete()
+    KeyCount.objects.all().delete()
+    iterator = iter(pairs)
+    while part := list(islice(iterator, chunk)):
+        _rows_insert(_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
+        _rows_insert(
+            _table(MentionKey),
+            ("mention_id", "key"),
+            ((m.pk, key) for m, f in part for key in blocking_keys(f)),
+        )
+    key_counts_recount()
+
+
+def keys_restore(features_model: type[models.Model], *, connection: BaseDatabaseWrapper) -> None:
+    """Write every mention's blocking keys anew from its stored features, and count them (a migration
+    to a new key scheme)."""
     table = connection.ops.quote_name(MentionKey._meta.db_table)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 10_000):
-            cursor.executemany(
-                f"INSERT INTO {table} (mention_id, key) VALUES (%s, %s)", rows[start : start + 10_000]
-            )
+        cursor.execute(f"DELETE FROM {table}")
+    rows = (
+        features_model._default_manager.using(connection.alias)
+        .order_by("pk")
+        .values_list("mention_id", "data")
+    )
+
+    def keys() -> Iterator[tuple[int, str]]:
+        for mention_id, data in rows.iterator(chunk_size=5000):
+            for key in blocking_keys(Features(**data)):
+                yield mention_id, key
+
+    _rows_insert(table, ("mention_id", "key"), keys(), db=connection)
+    key_counts_recount(db=connection)
+
+
+# --- online linking ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Candidate:
     mention_id: int
-    registration_id: int
+    registration_id: int | None  # None: a stored mention (always of another registration)
     person_id: int | None  # None: a mention of this batch whose new person has no id yet
-    person_ref: object  # the Person (saved or not) the candidate belongs to
+    person_ref: object  # the person's id, or the new (unsaved) Person of this batch
     features: Features
+
+    @property
+    def slot(self) -> object:
+        """One value per person: the id of a stored person, the object of a new one."""
+        return self.person_id if self.person_id is not None else id(self.person_ref)
 
 
 @dataclass(frozen=True)
 class LinkOutcome:
     mention_id: int
     registration_id: int
-    person: Person
+    person_id: int
     method: str
     probability: float | None
     reviews: int
@@ -127,140 +301,182 @@ def _priority(mention: PersonMention, probability: float) -> int:
     return ROLE_PRIORITY.get(mention.role, 10) + (30 if close else 0) + int(10 * probability)
 
 
-def _bsns_of_persons(person_ids: Iterable[int]) -> dict[int, set[str]]:
-    found: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(sorted(set(person_ids))):
-        rows = MentionFeatures.objects.filter(mention__link__person_id__in=chunk, bsn__isnull=False)
-        for person_id, bsn in rows.values_list("mention__link__person_id", "bsn"):
-            if bsn:
-                found[person_id].add(bsn)
+@dataclass
+class _Stored:
+    """What the register holds for the keys of a batch (`_stored_lookup`)."""
+
+    counts: dict[str, int]  # the count of every key that has one
+    mentions: dict[str, list[int]]  # the stored mentions of each key counted at most `cap` times
+    candidates: dict[int, Candidate]  # those mentions (linked to a person), their features and person
+    bsns: dict[int, set[str]]  # the valid BSNs of the candidates' persons (when asked for)
+
+
+def _stored_lookup(keys: Sequence[str], cap: int, model: LinkModel, *, bsns: bool) -> _Stored:
+    """One statement per slice of keys, all by primary key or index: the count of each key (KeyCount),
+    the mentions of the keys under the cap (MentionKey), their features and person (MentionFeatures,
+    MentionLink), and with `bsns` the valid BSNs of those persons."""
+    found = _Stored({}, defaultdict(list), {}, defaultdict(set))
+    counts, mention_keys = _table(KeyCount), _table(MentionKey)
+    features, links = _table(MentionFeatures), _table(MentionLink)
+    bigint = "CAST(NULL AS bigint)"
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(keys), 2000):
+            marks = ", ".join(["%s"] * len(chunk))
+            parts = [
+                f'SELECT 0, c."key", c.n, {bigint} FROM c',
+                f'SELECT 1, m."key", {bigint}, m.mention_id FROM m',
+                f"SELECT 2, CAST(f.data AS text), l.person_id, f.mention_id FROM {features} f "
+                f"JOIN {links} l ON l.mention_id = f.mention_id "
+                f"WHERE f.mention_id IN (SELECT mention_id FROM m)",
+            ]
+            if bsns:
+                parts.append(
+                    f"SELECT 3, f.bsn, l.person_id, {bigint} FROM {links} l "
+                    f"JOIN {features} f ON f.mention_id = l.mention_id "
+                    f"WHERE f.bsn IS NOT NULL AND l.person_id IN (SELECT p.person_id FROM {links} p "
+                    f"WHERE p.mention_id IN (SELECT mention_id FROM m))"
+                )
+            cursor.execute(
+                f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
+                f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+                f"WHERE c.n <= %s) " + " UNION ALL ".join(parts),
+                [*chunk, cap],
+            )
+            for kind, value, number, mention_id in cursor.fetchall():
+                if kind == 0:
+                    found.counts[value] = number
+                elif kind == 1:
+                    found.mentions[value].append(mention_id)
+                elif kind == 2:
+                    row = json.loads(value) if isinstance(value, str) else value
+                    prepared = model.prepare_right(Features(**row))
+                    found.candidates[mention_id] = Candidate(mention_id, None, number, number, prepared)
+                elif value:
+                    found.bsns[number].add(value)
     return found
+
+
+def _stored_mentions_of_keys(keys: Sequence[str], cap: int) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The count of each key, and the stored mentions of each key counted at most `cap` times."""
+    found = _stored_lookup(keys, cap, link_model(), bsns=False)
+    return found.counts, found.mentions
 
 
 def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -> list[LinkOutcome]:
     """Link the mentions of newly stored registrations (call inside their transaction)."""
     model = link_model()
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
-    mentions = list(
-        PersonMention.objects.filter(registration__in=registrations)
-        .select_related("registration")
-        .prefetch_related("registration__offences", "registration__relations")
-        .order_by("registration__registered_at", "registration_id", "id")
-    )
+    by_id = {r.pk: r for r in registrations}
+    mentions = list(PersonMention.objects.filter(registration_id__in=list(by_id)).only(*MENTION_FIELDS))
+    for mention in mentions:
+        mention.registration = by_id[mention.registration_id]
+    mentions.sort(key=lambda m: (m.registration.registered_at, m.registration_id, m.pk))
     pairs = [(m, model.prepare(features_of(m))) for m in mentions]
     keys_of = {m.pk: blocking_keys(f) for m, f in pairs}
-    all_keys = {key for keys in keys_of.values() for key in keys}
+    all_keys = sorted({key for keys in keys_of.values() for key in keys})
 
-    # Candidates already in the register: one indexed look-up for the whole batch.
-    # A key shared by very many mentions ("jansen" with initial "j") says little and would make scoring
-    # slow: online retrieval skips such keys (the batch rebuild still compares those pairs).
+    # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
+    # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
+    # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-    selective: list[str] = []
-    for chunk in _chunks(sorted(all_keys)):
-        counts = MentionKey.objects.filter(key__in=chunk).values("key").annotate(n=Count("id"))
-        selective += [row["key"] for row in counts if row["n"] <= cap]
-    stored: dict[str, list[int]] = defaultdict(list)
-    for chunk in _chunks(selective):
-        for mention_id, key in MentionKey.objects.filter(key__in=chunk).values_list("mention_id", "key"):
-            stored[key].append(mention_id)
-    candidate_ids = {i for ids in stored.values() for i in ids}
-    known: dict[int, Candidate] = {}
-    rows = [
-        row
-        for chunk in _chunks(sorted(candidate_ids))
-        for row in MentionFeatures.objects.filter(mention_id__in=chunk).values_list(
-            "mention_id", "data", "mention__registration_id", "mention__link__person_id"
-        )
-    ]
-    person_ids = sorted({row[3] for row in rows if row[3] is not None})
-    persons_by_id = {p.pk: p for chunk in _chunks(person_ids) for p in Person.objects.filter(pk__in=chunk)}
-    for mention_id, data, registration_id, person_id in rows:
-        if person_id is not None:
-            known[mention_id] = Candidate(
-                mention_id,
-                registration_id,
-                person_id,
-                persons_by_id[person_id],
-                model.prepare(Features(**data)),
-            )
-    bsns = _bsns_of_persons(c.person_id for c in known.values() if c.person_id is not None)
+    lookup = _stored_lookup(all_keys, cap, model, bsns=any(f.bsn for _, f in pairs))
+    counts, stored, known, bsns = lookup.counts, lookup.mentions, lookup.candidates, lookup.bsns
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
-    batch_bsns: dict[int, set[str]] = defaultdict(set)  # id() of a new Person -> its BSNs
+    batch_bsns: dict[object, set[str]] = defaultdict(set)  # slot of a person -> BSNs of this batch
     new_persons: list[Person] = []
-    links: list[tuple[PersonMention, Person, str, float | None]] = []
-    reviews: list[ReviewItem] = []
-    outcomes: list[LinkOutcome] = []
+    links: list[tuple[PersonMention, object, str, float | None]] = []
+    doubtful: list[tuple[PersonMention, int, Score, str]] = []
     for mention, features in pairs:
-        found = {i for key in keys_of[mention.pk] for i in stored.get(key, []) if i in known}
-        candidates = {i: known[i] for i in found}
+        candidates = {i: known[i] for key in keys_of[mention.pk] for i in stored.get(key, ()) if i in known}
         for key in keys_of[mention.pk]:
-            if len(batch_index.get(key, ())) + len(stored.get(key, ())) <= cap:
-                for candidate in batch_index.get(key, []):
+            if counts.get(key, 0) + len(batch_index.get(key, ())) <= cap:
+                for candidate in batch_index.get(key, ()):
                     candidates[candidate.mention_id] = candidate
-        best: dict[int, tuple[Score, Candidate]] = {}  # id(person) -> best score and mention
+        # Every candidate ranked by its match weight; the explanation (Score) only for review items.
+        best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention
         for candidate in candidates.values():
             if candidate.registration_id == mention.registration_id:
                 continue  # two mentions of one registration are two people
-            score = model.score(features, candidate.features)
-            slot = id(candidate.person_ref)
-            if slot not in best or score.match_weight > best[slot][0].match_weight:
-                best[slot] = (score, candidate)
+            weight = model.match_weight(features, candidate.features)
+            slot = candidate.slot
+            if slot not in best or weight > best[slot][0]:
+                best[slot] = (weight, candidate)
 
         def bsn_conflict(candidate: Candidate, features: Features = features) -> bool:
+            if not features.bsn:
+                return False
             theirs = bsns.get(candidate.person_id, set()) if candidate.person_id else set()
-            theirs = theirs | batch_bsns.get(id(candidate.person_ref), set())
-            return bool(features.bsn and theirs and features.bsn not in theirs)
+            theirs = theirs | batch_bsns.get(candidate.slot, set())
+            return bool(theirs and features.bsn not in theirs)
 
-        ranked = sorted(best.values(), key=lambda item: -item[0].match_weight)
-        chosen = next(
-            ((s, c) for s, c in ranked if s.match_probability >= upper and not bsn_conflict(c)), None
-        )
+        ranked = [
+            (match_weight_to_probability(weight), candidate)
+            for weight, candidate in sorted(best.values(), key=lambda item: -item[0])
+        ]
+        chosen = next(((p, c) for p, c in ranked if p >= upper and not bsn_conflict(c)), None)
         if chosen is not None:
-            score, candidate = chosen
-            person = candidate.person_ref
-            assert isinstance(person, Person)
-            links.append((mention, person, LinkMethod.ONLINE, score.match_probability))
+            probability, candidate = chosen
+            person_ref: object = candidate.person_ref
+            links.append((mention, person_ref, LinkMethod.ONLINE, probability))
         else:
-            person = Person()
-            new_persons.append(person)
-            links.append((mention, person, LinkMethod.NEW, None))
-        for score, candidate in ranked:
-            if candidate.person_ref is person or score.match_probability < lower:
+            person_ref = Person()
+            new_persons.append(person_ref)
+            links.append((mention, person_ref, LinkMethod.NEW, None))
+        mine = person_ref if isinstance(person_ref, int) else id(person_ref)
+        for probability, candidate in ranked:
+            if candidate.slot == mine or probability < lower:
                 continue
-            if bsn_conflict(candidate) and score.match_probability >= upper:
+            if bsn_conflict(candidate) and probability >= upper:
                 reason = gettext_noop("different valid BSNs")
-            elif score.match_probability >= upper:
+            elif probability >= upper:
                 reason = gettext_noop("also matches another person")
             else:
                 reason = gettext_noop("between thresholds")
-            reviews.append(review_item_for(mention, candidate.mention_id, score, reason))
+            doubtful.append(
+                (mention, candidate.mention_id, model.score(features, candidate.features), reason)
+            )
+        person_id = person_ref if isinstance(person_ref, int) else None
+        me = Candidate(mention.pk, mention.registration_id, person_id, person_ref, features)
         if features.bsn:
-            batch_bsns[id(person)].add(features.bsn)
-        me = Candidate(mention.pk, mention.registration_id, person.pk, person, features)
+            batch_bsns[me.slot].add(features.bsn)
         for key in keys_of[mention.pk]:
             batch_index[key].append(me)
 
     Person.objects.bulk_create(new_persons)
-    features_store(pairs, keys_of=keys_of)
-    version = model_version()
-    MentionLink.objects.bulk_create(
+    version, now = model_version(), connection.ops.adapt_datetimefield_value(timezone.now())
+    linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in links]
+    link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
+    link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
+    # Features, keys, key counts and links: one round trip on PostgreSQL.
+    _execute_all(
         [
-            MentionLink(mention=m, person=p, method=method, probability=prob, model_version=version)
-            for m, p, method, prob in links
+            *_features_statements(pairs, keys_of),
+            *_insert_statements(_table(MentionLink), link_columns, link_rows),
         ]
     )
+    if doubtful:
+        prefetch_related_objects(
+            list({m.registration_id: m.registration for m, _, _, _ in doubtful}.values()),
+            "offences",
+            "relations",
+        )
+    reviews = [review_item_for(m, candidate_id, score, reason) for m, candidate_id, score, reason in doubtful]
     ReviewItem.objects.bulk_create(reviews)
     review_count: dict[int, int] = defaultdict(int)
     for item in reviews:
         review_count[item.mention_id] += 1
-    for mention, person, method, probability in links:
-        outcomes.append(
-            LinkOutcome(
-                mention.pk, mention.registration_id, person, method, probability, review_count[mention.pk]
-            )
+    return [
+        LinkOutcome(
+            mention.pk, mention.registration_id, person_id, method, probability, review_count[mention.pk]
         )
-    return outcomes
+        for mention, person_id, method, probability in linked
+    ]
+
+
+def _pk(person: object) -> int:
+    assert isinstance(person, Person) and person.pk is not None
+    return int(person.pk)
 
 
 def _chunks(values: list[T], size: int = 5_000) -> Iterable[list[T]]:

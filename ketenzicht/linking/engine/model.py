@@ -16,12 +16,31 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison, different_valid_bsns
+from rapidfuzz.distance import Levenshtein as _Levenshtein
+
+from ketenzicht.linking.engine.comparisons import (
+    COMPARISONS,
+    And,
+    Col,
+    Comparison,
+    Condition,
+    Else,
+    Equal,
+    FirstLetterEqual,
+    HasAny,
+    IsNull,
+    LevenshteinAtMost,
+    NotEqual,
+    Or,
+    StartsWith,
+    ValueIs,
+    different_valid_bsns,
+)
 from ketenzicht.linking.engine.normalise import MentionFeatures, NameFrequencies
 
 MODEL_FORMAT = "ketenzicht-person-model"
@@ -111,6 +130,106 @@ def splink_part(model: Mapping[str, Any]) -> dict[str, Any]:
     return dict(model)
 
 
+# --- the comparisons compiled to Python, for scoring many pairs fast ------------------------------------
+#
+# A level applies when its condition is True (not False, not NULL). No condition negates another, so
+# "is True" of an And is "all parts are True", of an Or "some part is True", and each leaf's "is True" is a
+# plain Python test: the whole level choice becomes one function of plain `if`s with short-circuiting
+# `and` / `or`. A condition type the compiler does not know is evaluated as written (`evaluate`).
+# tests/linking/test_agreement.py checks the compiled levels against the conditions and against Splink.
+
+
+def _lev_true(x: Any, y: Any, distance: int) -> bool:
+    if not isinstance(x, str) or not isinstance(y, str):
+        return False
+    return bool(_Levenshtein.distance(x, y, score_cutoff=distance + 1) <= distance)
+
+
+def _has_any_true(x: Any, y: Any) -> bool:
+    return isinstance(x, list) and isinstance(y, list) and not set(x).isdisjoint(y)
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {"_lev": _lev_true, "_has_any": _has_any_true}
+
+    def col(self, col: Col) -> str:
+        if not col.name.isidentifier():
+            raise ValueError(f"not a column name: {col.name!r}")
+        return f"{col.side}.{col.name}"
+
+    def constant(self, value: Any) -> str:
+        name = f"_c{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def true(self, condition: Condition) -> str:
+        """A Python expression that is True exactly when the condition is True."""
+        if isinstance(condition, Else):
+            return "True"
+        if isinstance(condition, IsNull):
+            return f"({self.col(condition.col)} is None)"
+        if isinstance(condition, Equal):
+            a, b = self.col(condition.a), self.col(condition.b)
+            return f"({a} is not None and {b} is not None and {a} == {b})"
+        if isinstance(condition, NotEqual):
+            a, b = self.col(condition.a), self.col(condition.b)
+            return f"({a} is not None and {b} is not None and {a} != {b})"
+        if isinstance(condition, LevenshteinAtMost):
+            return f"_lev({self.col(condition.a)}, {self.col(condition.b)}, {int(condition.distance)})"
+        if isinstance(condition, HasAny):
+            return f"_has_any({self.col(condition.a)}, {self.col(condition.b)})"
+        if isinstance(condition, StartsWith):
+            a, b = self.col(condition.text), self.col(condition.prefix)
+            return f"(isinstance({a}, str) and isinstance({b}, str) and {a}.startswith({b}))"
+        if isinstance(condition, FirstLetterEqual):
+            a, b = self.col(condition.a), self.col(condition.b)
+            return f"(isinstance({a}, str) and isinstance({b}, str) and {a}[:1] == {b}[:1])"
+        if isinstance(condition, ValueIs):
+            a = self.col(condition.col)
+            return f"({a} is not None and {a} == {self.constant(condition.value)})"
+        if isinstance(condition, And):
+            return "(" + " and ".join(self.true(p) for p in condition.parts) + ")"
+        if isinstance(condition, Or):
+            return "(" + " or ".join(self.true(p) for p in condition.parts) + ")"
+        return f"({self.constant(condition)}.evaluate(l, r) is True)"
+
+    def levels(self, comparison: Comparison) -> str:
+        lines = []
+        for index, level in enumerate(comparison.levels):
+            lines.append(f"    if {self.true(level.condition)}:\n        return {index}")
+        lines.append(f"    raise AssertionError('no level of {comparison.name} applies')")
+        return "\n".join(lines)
+
+
+LevelFunction = Callable[[MentionFeatures, MentionFeatures], int]
+
+
+def _columns(condition: Any) -> list[Col]:
+    """The columns a condition reads (its dataclass fields, nested conditions included)."""
+    if isinstance(condition, Col):
+        return [condition]
+    found: list[Col] = []
+    for value in getattr(condition, "__dict__", {}).values():
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, Col) or hasattr(item, "__dataclass_fields__"):
+                found += _columns(item)
+    return found
+
+
+def compile_levels(comparisons: Sequence[Comparison]) -> tuple[LevelFunction, ...]:
+    """For each comparison a function (left, right) -> the index of its level, as `level_index`."""
+    compiler = _Compiler()
+    source = []
+    for number, comparison in enumerate(comparisons):
+        source.append(f"def level_{number}(l, r):\n{compiler.levels(comparison)}\n")
+    namespace = dict(compiler.namespace)
+    exec(
+        compile("\n".join(source), "<compiled comparisons>", "exec"), namespace
+    )  # source built above from our own spec
+    return tuple(namespace[f"level_{number}"] for number in range(len(comparisons)))
+
+
 class LinkModel:
     """The trained parameters of one model, bound to the comparison spec it was trained with.
 
@@ -154,6 +273,20 @@ class LinkModel:
                 weight = math.log2(max(m, M_U_CLAMP_MIN) / max(u, M_U_CLAMP_MIN))
                 params.append(LevelParameters(level.label, entry["sql_condition"], False, m, u, weight))
             self.levels[comparison.name] = tuple(params)
+        self._level_functions = compile_levels(self.comparisons)
+        self._weights = tuple(tuple(p.weight for p in self.levels[c.name]) for c in self.comparisons)
+        self._gammas = tuple(tuple(c.gamma(i) for i in range(len(c.levels))) for c in self.comparisons)
+        # Which side's frequency buckets any level reads (today only the left's): the other side's
+        # features need no buckets, which saves preparing every stored candidate.
+        read = {
+            (col.side, col.name)
+            for c in self.comparisons
+            for level in c.levels
+            for col in _columns(level.condition)
+        }
+        self._buckets_read = {
+            side: bool({(side, "surname_freq"), (side, "given_freq")} & read) for side in "lr"
+        }
 
     @classmethod
     def from_file(cls, path: str | Path, comparisons: Sequence[Comparison] = COMPARISONS) -> LinkModel:
@@ -166,6 +299,23 @@ class LinkModel:
         prepared once (e.g. those of stored candidates) make every later `score` cheaper."""
         return self.frequencies.apply(features)
 
+    def prepare_right(self, features: MentionFeatures) -> MentionFeatures:
+        """`prepare` for features that will only be scored as the right side of a pair (stored
+        candidates): the same features when no level reads the right side's buckets."""
+        return self.frequencies.apply(features) if self._buckets_read["r"] else features
+
+    def match_weight(self, left: MentionFeatures, right: MentionFeatures) -> float:
+        """The total match weight of a pair, exactly `score(left, right).match_weight`, without building
+        the explanation (for ranking many candidates; `score` the few that matter)."""
+        if left.surname_freq is None and left.given_freq is None and self._buckets_read["l"]:
+            left = self.frequencies.apply(left)
+        if right.surname_freq is None and right.given_freq is None and self._buckets_read["r"]:
+            right = self.frequencies.apply(right)
+        total = self.prior_weight
+        for level_of, weights in zip(self._level_functions, self._weights, strict=True):
+            total = total + weights[level_of(left, right)]
+        return total
+
     def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
         """Score a pair of mentions (frequency buckets come from this model's table; features that went
         through `prepare` already carry them and are not bucketed again)."""
@@ -175,10 +325,12 @@ class LinkModel:
             right = self.frequencies.apply(right)
         parts: list[ComparisonScore] = []
         total = self.prior_weight
-        for comparison in self.comparisons:
-            index = comparison.level_index(left, right)
+        for comparison, level_of, gammas in zip(
+            self.comparisons, self._level_functions, self._gammas, strict=True
+        ):
+            index = level_of(left, right)
             level = self.levels[comparison.name][index]
-            parts.append(ComparisonScore(comparison.name, level.label, comparison.gamma(index), level.weight))
+            parts.append(ComparisonScore(comparison.name, level.label, gammas[index], level.weight))
         # Summed in the same order as Splink's SQL: prior + mw_1 + mw_2 + ...
         for part in parts:
             total = total + part.weight

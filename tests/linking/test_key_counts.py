@@ -1,0 +1,132 @@
+"""The count per blocking key stays equal to a recount through intake, rebuild, merge and split, and a key
+counted more often than the cap is not looked up online."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import override_settings
+
+from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
+from ketenzicht.linking.services import (
+    _stored_mentions_of_keys,
+    features_of,
+    features_store,
+    key_counts_recount,
+    keys_restore,
+    mention_split,
+    merge_undo,
+    review_decide,
+)
+from ketenzicht.registrations.models import PersonMention
+from tests.linking.test_online import DENNIS, SANDRA, person_of, register
+
+pytestmark = pytest.mark.django_db
+
+ANNA = {"given_names": "Anna Maria", "surname": "Jansen-de Vries", "birth_date": "1987-11-02", "sex": "F"}
+
+
+def counted() -> dict[str, int]:
+    return dict(KeyCount.objects.values_list("key", "n"))
+
+
+def recounted() -> dict[str, int]:
+    return dict(Counter(MentionKey.objects.values_list("key", flat=True)))
+
+
+def a_register() -> list[Any]:
+    return [
+        register("R1", DENNIS, SANDRA),
+        register("R2", {**DENNIS, "given_names": "D.J.", "surname_prefix": "", "surname": "v.d. Linden"}),
+        register("R3", ANNA, SANDRA),
+        register("R4", {**ANNA, "surname": "Jansen"}, {**DENNIS, "birth_date": "1986-00-00"}),
+    ]
+
+
+def test_intake_counts_every_key_of_every_mention() -> None:
+    a_register()
+    assert MentionKey.objects.count() > 30
+    assert counted() == recounted()
+    assert max(counted().values()) >= 3  # keys shared by several mentions are counted once each
+
+
+def test_a_rebuild_leaves_counts_equal_to_a_recount(capsys: Any) -> None:
+    a_register()
+    KeyCount.objects.update(n=99)  # whatever was there, the rebuild counts anew
+    call_command("link_persons", "--rebuild", "--no-progress")
+    assert counted() == recounted()
+    assert MentionKey.objects.count() > 30
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_merge_split_and_undo_change_no_key_and_no_count(registrar: Any) -> None:
+    a_register()
+    second = register("R5", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    before = counted()
+    assert before == recounted()
+    review_decide(item=ReviewItem.objects.filter(mention__registration=second)[0], same=True, actor=registrar)
+    assert counted() == before == recounted()
+    mention_split(mention=second.mentions.get(), actor=registrar)
+    assert counted() == before == recounted()
+    from ketenzicht.linking.models import PersonMerge
+
+    merge_undo(merge=PersonMerge.objects.get(), actor=registrar)
+    assert counted() == before == recounted()
+
+
+def test_storing_features_again_counts_the_old_keys_out() -> None:
+    first = a_register()[0]
+    mention = PersonMention.objects.get(registration=first, ref="p1")
+    changed = PersonMention(
+        **{f.attname: getattr(mention, f.attname) for f in PersonMention._meta.concrete_fields}
+    )
+    changed.surname, changed.birth_date_raw = "Verhoeven", "1990-01-01"
+    old_keys = set(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
+    features_store([(changed, features_of(changed))], replace=True)
+    new_keys = set(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
+    assert new_keys != old_keys
+    assert counted() == recounted()
+    assert MentionFeatures.objects.get(mention=mention).data["surname"] == "verhoeven"
+
+
+def test_restoring_keys_from_stored_features_gives_the_same_keys_and_counts() -> None:
+    a_register()
+    keys, counts = sorted(MentionKey.objects.values_list("mention_id", "key")), counted()
+    MentionKey.objects.all().delete()
+    KeyCount.objects.all().delete()
+    keys_restore(MentionFeatures, connection=connection)
+    assert sorted(MentionKey.objects.values_list("mention_id", "key")) == keys
+    assert counted() == counts
+    KeyCount.objects.all().delete()
+    key_counts_recount()
+    assert counted() == counts
+
+
+def test_a_key_counted_above_the_cap_is_not_looked_up() -> None:
+    first = register("R1", DENNIS)
+    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1):
+        # Every key of Dennis is now held by more mentions than the cap allows: none is looked up.
+        KeyCount.objects.update(n=2)
+        second = register("R2", DENNIS)
+        assert person_of(second) != person_of(first)
+        assert MentionLink.objects.get(mention__registration=second).method == "new"
+        # One key under the cap is enough to find him.
+        keys = sorted(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
+        KeyCount.objects.filter(key=keys[0]).update(n=1)
+        third = register("R3", DENNIS)
+        assert person_of(third) == person_of(first)
+
+
+def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:
+    for i, given in enumerate(("Anton", "Bert", "Cees", "Dirk"), start=1):
+        register(f"R{i}", {"given_names": given, "surname": "Linden", "birth_date": f"1986-0{i}-1{i}"})
+    common, rare = "n.y:linden|1986", "D.n:19860111|anton"
+    counts, stored = _stored_mentions_of_keys([common, rare, "n.y:nobody|1900"], 3)
+    assert counts == {common: 4, rare: 1}
+    assert set(stored) == {rare}
+    counts, stored = _stored_mentions_of_keys([common, rare], 4)
+    assert len(stored[common]) == 4 and len(stored[rare]) == 1
