@@ -154,3 +154,13 @@ KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))
 # Online retrieval skips a blocking key shared by more mentions than this (too unspecific to help).
 KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY = int(os.environ.get("KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY", "100"))
+
+# Batch linking on Spark (`link_persons --rebuild --backend spark`, see docs/linking.md): the master
+# (local[*]: Spark inside this machine; spark://host:7077 or yarn: a cluster), the driver's memory, shuffle
+# partitions, how Splink keeps intermediate tables (persist or parquet; empty: persist on a local master,
+# parquet on a cluster), and the folder for each run's checkpoints (removed when the run ends).
+KETENZICHT_SPARK_MASTER = os.environ.get("KETENZICHT_SPARK_MASTER", "local[*]")
+KETENZICHT_SPARK_DRIVER_MEMORY = os.environ.get("KETENZICHT_SPARK_DRIVER_MEMORY", "4g")
+KETENZICHT_SPARK_SHUFFLE_PARTITIONS = int(os.environ.get("KETENZICHT_SPARK_SHUFFLE_PARTITIONS", "8"))
+KETENZICHT_SPARK_BREAK_LINEAGE = os.environ.get("KETENZICHT_SPARK_BREAK_LINEAGE", "")
+KETENZICHT_SPARK_DIR = os.environ.get("KETENZICHT_SPARK_DIR", str(BASE_DIR / "var" / "spark"))

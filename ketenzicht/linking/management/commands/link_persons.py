@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ketenzicht.linking.batch import BACKENDS
 from ketenzicht.linking.rebuild import persons_rebuild
 
 
@@ -23,7 +24,13 @@ class Command(BaseCommand):
             "--retrain", action="store_true", help="estimate a new model on the register first"
         )
         parser.add_argument("--seed", type=int, default=1, help="seed for training (default 1)")
-        parser.add_argument("--backend", choices=["duckdb"], default="duckdb", help="where Splink runs")
+        parser.add_argument(
+            "--backend",
+            choices=list(BACKENDS),
+            default="duckdb",
+            help="where Splink trains and predicts: duckdb (in this process, default) or spark (pyspark and "
+            "Java; a local session unless KETENZICHT_SPARK_MASTER names a cluster)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -45,7 +52,9 @@ class Command(BaseCommand):
                     tasks[stage] = progress.add_task(stage, total=max(total, 1))
                 progress.update(tasks[stage], completed=done, total=max(total, 1))
 
-            summary = persons_rebuild(retrain=options["retrain"], seed=options["seed"], progress=step)
+            summary = persons_rebuild(
+                retrain=options["retrain"], seed=options["seed"], progress=step, backend=options["backend"]
+            )
         self.stdout.write(
             f"{summary.mentions} mentions, {summary.pairs_scored} pairs scored -> {summary.persons} persons "
             f"({summary.persons_new} new ids, {summary.persons_merged} merged), {summary.refused} links "

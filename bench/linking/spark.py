@@ -1,0 +1,153 @@
+"""Rebuild on DuckDB and on Spark: python bench/linking/spark.py [N] [--backends duckdb,spark] [--no-retrain]
+
+Generates N registrations of the demo generator (default 10,000: about 20,000 person mentions; seed 1),
+imports them into a fresh SQLite database (migrated, reference data loaded, linked on intake; not timed),
+then per backend times `manage.py link_persons --rebuild --backend B` as a separate process, from start to
+exit (Django and, for Spark, the JVM start-up included): first with the shipped model (prediction only),
+then with `--retrain` (training on the register first; the model goes to a temporary file, not over the
+shipped one). One run each. Peak memory is the largest sum of the resident memory of the command and all
+its child processes (Spark's JVM is one), sampled every 0.1 s. Spark runs as configured by
+KETENZICHT_SPARK_* (default local[*], driver memory 4g).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "bench" / "out" / "spark"
+PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))
+
+from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate  # noqa: E402
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
+    return done
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry.name))
+    return tree
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in (Path("/proc") / str(pid) / "status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of `root` and all its descendants."""
+    tree = _children()
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += _rss_kib(pid)
+        todo.extend(tree.get(pid, []))
+    return total / 1024
+
+
+def timed_rebuild(backend: str, retrain: bool, env: dict[str, str]) -> tuple[float, float, str]:
+    """(wall seconds, peak MiB of the process tree, the command's summary line)."""
+    args = ["link_persons", "--rebuild", "--backend", backend, "--no-progress"]
+    if retrain:
+        args.append("--retrain")
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        [PYTHON, str(ROOT / "manage.py"), *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mib(process.pid))
+        time.sleep(0.1)
+    stdout, stderr = process.communicate()
+    wall = time.perf_counter() - began
+    if process.returncode:
+        raise SystemExit(f"{backend}: rebuild failed:\n{stdout}\n{stderr[-3000:]}")
+    return wall, peak, stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "n", nargs="?", type=int, default=10_000, help="registrations (about 2 mentions each)"
+    )
+    parser.add_argument("--backends", default="duckdb,spark")
+    parser.add_argument("--no-retrain", action="store_true", help="only the rebuild with the shipped model")
+    options = parser.parse_args()
+
+    data = OUT / f"gen-{options.n}-1"
+    if not (data / REGISTRATIONS_FILE).exists():
+        generate(options.n, 1, data)
+    work = Path(tempfile.mkdtemp(prefix="bench-", dir=OUT))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "KETENZICHT_LINK_MODEL": str(work / "person-model-bench.json"),
+    }
+    shipped = ROOT / "ketenzicht" / "linking" / "data" / "person-model-v1.json"
+    (work / "person-model-bench.json").write_bytes(shipped.read_bytes())
+    print(f"register: {options.n} registrations, importing into {work} (not timed) ...", flush=True)
+    manage("migrate", "-v0", env=env)
+    manage("load_reference_data", env=env)
+    manage("import_registrations", str(data / REGISTRATIONS_FILE), "--no-progress", env=env)
+
+    rows = []
+    modes = [False] if options.no_retrain else [False, True]
+    for retrain in modes:
+        for backend in options.backends.split(","):
+            wall, peak, summary = timed_rebuild(backend, retrain, env)
+            mode = "--retrain" if retrain else "shipped model"
+            rows.append((backend, mode, wall, peak, summary))
+            print(
+                f"{backend:<7} {mode:<14} {wall:7.1f} s  peak {peak:6.0f} MiB (tree)  {summary}", flush=True
+            )
+
+    print()
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, CPython {platform.python_version()}")
+    print("| backend | model | wall | peak memory (process tree) | result |")
+    print("|---|---|---|---|---|")
+    for backend, mode, wall, peak, summary in rows:
+        print(f"| {backend} | {mode} | {wall:.1f} s | {peak:,.0f} MiB | {summary} |")
+
+
+if __name__ == "__main__":
+    main()
