@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +38,13 @@ from ketenzicht.linking.engine.splink_settings import (
     settings_dict,
 )
 
+logger = logging.getLogger(__name__)
+
 MODEL_VERSION = "1"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 
-_LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys"}
+_LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys", "block_keys"}
 _INT_COLUMNS = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
 
 
@@ -53,13 +60,65 @@ def features_from_file(path: str | Path) -> list[MentionFeatures]:
     return features
 
 
-def features_frame(features: Iterable[MentionFeatures]) -> pd.DataFrame:
-    return pd.DataFrame([f.as_row() for f in features], columns=list(FEATURE_COLUMNS))
+def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = False) -> pd.DataFrame:
+    """The features as a frame (`FEATURE_COLUMNS`); `with_keys`: also each mention's blocking keys
+    (engine.keys, the online matcher's keys) in column `block_keys`, for `predict`."""
+    from ketenzicht.linking.engine.keys import blocking_keys
+
+    rows = []
+    for f in features:
+        row = f.as_row()
+        if with_keys:
+            row[BLOCK_KEYS] = blocking_keys(f)
+        rows.append(row)
+    columns = [*FEATURE_COLUMNS, BLOCK_KEYS] if with_keys else list(FEATURE_COLUMNS)
+    return pd.DataFrame(rows, columns=columns)
+
+
+# Prediction blocks on the online matcher's keys, so that a rebuild scores the same candidate pairs as
+# intake does: two mentions are a candidate pair when they share a blocking key (engine.keys, derived from
+# BLOCKING_RULES) that at most MAX_KEY_MENTIONS mentions have. A key more common than that ("jansen" born
+# in 1985 at national scale) would bring thousands of pairs that the other keys decide anyway.
+BLOCK_KEYS = "block_keys"
+PREDICT_CHUNK = 250_000  # mentions on the left of one prediction chunk (bounds DuckDB's pair tables)
+MAX_KEY_MENTIONS = 100
+KEY_BLOCKING_RULE: dict[str, Any] = {
+    "blocking_rule": f"l.{BLOCK_KEYS} = r.{BLOCK_KEYS}",
+    "arrays_to_explode": [BLOCK_KEYS],
+}
+
+
+def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_MENTIONS) -> pd.DataFrame:
+    """The features with column `block_keys`: each mention's keys that at least one other mention and
+    at most `max_key_mentions` mentions share (computed here when the frame lacks them)."""
+    if BLOCK_KEYS in features_df.columns:
+        keys: list[list[str]] = list(features_df[BLOCK_KEYS])
+    else:
+        from ketenzicht.linking.engine.keys import blocking_keys
+
+        keys = [
+            blocking_keys(_features_of_row(row))
+            for row in features_df[list(FEATURE_COLUMNS)].to_dict("records")
+        ]
+    counts = Counter(key for mention_keys in keys for key in mention_keys)
+    frame = features_df.copy(deep=False)
+    frame[BLOCK_KEYS] = [
+        [k for k in mention_keys if 2 <= counts[k] <= max_key_mentions] for mention_keys in keys
+    ]
+    return frame
+
+
+def prediction_settings(splink_json: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's settings with key blocking for prediction (see KEY_BLOCKING_RULE)."""
+    settings = dict(splink_json)
+    settings["blocking_rules_to_generate_predictions"] = [dict(KEY_BLOCKING_RULE)]
+    settings["retain_intermediate_calculation_columns"] = True
+    return settings
 
 
 def with_frequencies(features_df: pd.DataFrame, frequencies: NameFrequencies) -> pd.DataFrame:
     """The frequency buckets of `NameFrequencies.apply`, as columns (same rule, vectorised by map)."""
-    frame = features_df.copy()
+    frame = features_df.copy(deep=False)  # the two columns are replaced, not written into
     frame["surname_freq"] = [frequencies.bucket(frequencies.surname, v) for v in frame["surname_first"]]
     frame["given_freq"] = [frequencies.bucket(frequencies.given, v) for v in frame["given_first"]]
     return frame
@@ -67,6 +126,11 @@ def with_frequencies(features_df: pd.DataFrame, frequencies: NameFrequencies) ->
 
 def _none(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+def table_columns(features_df: pd.DataFrame) -> list[str]:
+    """The columns Splink's table gets: the features, and the blocking keys when the frame has them."""
+    return [*FEATURE_COLUMNS, BLOCK_KEYS] if BLOCK_KEYS in features_df.columns else list(FEATURE_COLUMNS)
 
 
 def _sql_type(column: str) -> str:
@@ -77,16 +141,38 @@ def _sql_type(column: str) -> str:
     return "VARCHAR"
 
 
-def _connection(features_df: pd.DataFrame) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the features as table `mentions`, with explicit column types."""
-    con = duckdb.connect(":memory:")
-    frame = features_df[list(FEATURE_COLUMNS)].copy()
-    for column in _INT_COLUMNS:
-        frame[column] = frame[column].astype("Int64")
+def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's limits for batch linking. By default DuckDB takes up to 80% of the machine's memory before
+    it spills to disk; a rebuild shares its machine with the application, so it gets a fixed budget
+    (`KETENZICHT_DUCKDB_MEMORY`, default 2GB) and spills the rest to `KETENZICHT_DUCKDB_TEMP` (default
+    the system's temporary directory)."""
+    return {
+        "memory_limit": os.environ.get("KETENZICHT_DUCKDB_MEMORY", "2GB"),
+        "temp_directory": os.environ.get(
+            "KETENZICHT_DUCKDB_TEMP", str(Path(tempfile.gettempdir()) / "ketenzicht-duckdb")
+        ),
+    }
+
+
+def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the features as table `mentions`, with explicit column types.
+    `ordered=False` lets DuckDB drop insertion order (less memory for large joins; for prediction, whose
+    result is a set of pairs; training keeps it, so that seeded samples repeat)."""
+    config = duckdb_config()
+    if not ordered:
+        config["preserve_insertion_order"] = False
+    con = duckdb.connect(":memory:", config=config)
+    columns = table_columns(features_df)
+    # A frame of the same column objects (no deep copy of a million rows), the integers as nullable ints.
+    frame = pd.DataFrame(
+        {c: features_df[c].astype("Int64") if c in _INT_COLUMNS else features_df[c] for c in columns},
+        copy=False,
+    )
     con.register("mentions_frame", frame)
-    casts = ", ".join(f"CAST({c} AS {_sql_type(c)}) AS {c}" for c in FEATURE_COLUMNS)
+    casts = ", ".join(f"CAST({c} AS {_sql_type(c)}) AS {c}" for c in columns)
     con.execute(f"CREATE TABLE mentions AS SELECT {casts} FROM mentions_frame")
     con.unregister("mentions_frame")
+    del frame
     return con
 
 
@@ -100,7 +186,43 @@ def _linker(
     return Linker(sdf, dict(settings), log_level=logging.WARNING)
 
 
+BACKENDS = ("duckdb", "spark")
+
+
+class _DuckDBBackend:
+    """Splink on an in-memory DuckDB holding the features as table `mentions`."""
+
+    def __init__(self, features_df: pd.DataFrame):
+        self.features_df = features_df
+        self.con = _connection(features_df)
+
+    def linker(self, settings: Mapping[str, Any]) -> Any:
+        return _linker(self.features_df, settings, self.con)
+
+    def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
+        return conditional_u(self.con, comparison)
+
+    def splink_json(self, linker: Any) -> dict[str, Any]:
+        saved: dict[str, Any] = linker.misc.save_model_to_json()
+        return saved
+
+
+@contextmanager
+def _backend(name: str, features_df: pd.DataFrame) -> Iterator[Any]:
+    """Where Splink runs: DuckDB here, or Spark (a session for the block, see spark.py)."""
+    if name == "duckdb":
+        yield _DuckDBBackend(features_df)
+    elif name == "spark":
+        from .spark import SparkBackend, spark_session
+
+        with spark_session() as spark:
+            yield SparkBackend(spark, features_df)
+    else:
+        raise ValueError(f"backend {name!r}: one of {', '.join(BACKENDS)}")
+
+
 MIN_CONDITIONAL_PAIRS = 1000
+TRAIN_SAMPLE = 300_000
 
 
 def conditional_u(
@@ -109,6 +231,14 @@ def conditional_u(
     """u per level (None for the null level) among pairs that satisfy the comparison's
     `u_conditional_on` and have different valid BSNs (certainly two people), or None when there are too
     few such pairs (data without BSNs)."""
+    sql = conditional_u_sql(comparison, max_pairs)
+    if sql is None:
+        return None
+    return conditional_u_from_counts(comparison, con.execute(sql).fetchall())
+
+
+def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
+    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (level index, pairs)."""
     if comparison.u_conditional_on is None:
         return None
     cases = " ".join(
@@ -118,7 +248,7 @@ def conditional_u(
     )
     else_index = len(comparison.levels) - 1
     columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
-    rows = con.execute(
+    return (
         f"SELECT level, count(*) FROM ("
         f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
         f"    SELECT {columns} FROM mentions l JOIN mentions r"
@@ -126,7 +256,13 @@ def conditional_u(
         f"    ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
         f"  )"
         f") GROUP BY level"
-    ).fetchall()
+    )
+
+
+def conditional_u_from_counts(
+    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
+) -> list[float | None] | None:
+    """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
     counts = {int(level): int(n) for level, n in rows}
     null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
     total = sum(n for level, n in counts.items() if level not in null_indexes)
@@ -145,8 +281,16 @@ def train(
     u_max_pairs: float = 5e6,
     em_max_pairs: float | None = 2e6,
     blocking_rules: Sequence[str] = BLOCKING_RULES,
+    backend: str = "duckdb",
+    sample: int | None = TRAIN_SAMPLE,
 ) -> dict[str, Any]:
-    """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels.
+    """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels. `backend`:
+    where Splink runs, "duckdb" (in this process) or "spark" (ketenzicht/linking/spark.py).
+
+    The name frequencies are counted on all mentions; the Splink estimates on a random sample of at most
+    `sample` mentions (seeded; None: all). Every estimate is a ratio that a uniform sample keeps (the
+    prior: matching pairs per pair; u and m: level shares), and EM and u sampling are capped in pairs
+    anyway, so a larger register only costs time.
 
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
     the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
@@ -155,27 +299,40 @@ def train(
         (_none(v) for v in features_df["surname_first"]), (_none(v) for v in features_df["given_first"])
     )
     features_df = with_frequencies(features_df, frequencies)
-    con = _connection(features_df)
-    linker = _linker(features_df, settings_dict(blocking_rules=blocking_rules), con)
-    linker.training.estimate_probability_two_random_records_match(
-        list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    model_u: dict[str, Any] = linker.misc.save_model_to_json()
-    by_name = {c.name: c for c in COMPARISONS}
-    for saved in model_u["comparisons"]:
-        comparison = by_name[saved["output_column_name"]]
-        u_values = conditional_u(con, comparison)
-        if u_values is None:
-            continue
-        for entry, u in zip(saved["comparison_levels"], u_values, strict=True):
-            if u is not None:
-                entry["u_probability"] = max(u, float(entry.get("u_probability", 0.0)))
-                entry["fix_u_probability"] = True
-    linker = _linker(features_df, model_u, con)
-    for rule in EM_BLOCKING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_max_pairs)
-    splink_json: dict[str, Any] = linker.misc.save_model_to_json()
+    if sample is not None and len(features_df) > sample:
+        features_df = features_df.sample(n=sample, random_state=seed).sort_index()
+    with _backend(backend, features_df) as db:
+        linker = db.linker(settings_dict(blocking_rules=blocking_rules))
+        linker.training.estimate_probability_two_random_records_match(
+            list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        model_u = db.splink_json(linker)
+        by_name = {c.name: c for c in COMPARISONS}
+        for saved in model_u["comparisons"]:
+            comparison = by_name[saved["output_column_name"]]
+            u_values = db.conditional_u(comparison)
+            if u_values is None:
+                continue
+            for entry, u in zip(saved["comparison_levels"], u_values, strict=True):
+                if u is not None:
+                    entry["u_probability"] = max(u, float(entry.get("u_probability", 0.0)))
+                    entry["fix_u_probability"] = True
+        linker = db.linker(model_u)
+        for rule in EM_BLOCKING_RULES:
+            before = db.splink_json(linker)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=em_max_pairs
+                )
+            except ValueError as error:
+                # Splink refuses an m that EM drives below 1e-300 (a level seen almost only among
+                # non-matches in this block); the other EM rule still estimates those comparisons.
+                if "below the minimum allowed" not in str(error):
+                    raise
+                logger.warning("EM on %r skipped: %s", rule, error)
+                linker = db.linker(before)
+        splink_json = db.splink_json(linker)
     _apply_m_floors(splink_json)
     return {
         "format": MODEL_FORMAT,
@@ -210,15 +367,39 @@ def predict(
     features_df: pd.DataFrame,
     model_json: Mapping[str, Any],
     threshold_match_weight: float | None = None,
+    backend: str = "duckdb",
+    max_key_mentions: int = MAX_KEY_MENTIONS,
 ) -> pd.DataFrame:
-    """Score every pair the model's blocking rules reach (at or above the threshold, if given).
+    """Score every pair that shares a blocking key of at most `max_key_mentions` mentions (the online
+    matcher's candidates, see `with_block_keys`), at or above the threshold if given, with Splink on
+    `backend` ("duckdb" or "spark").
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
     frequencies = NameFrequencies.from_dict(model_json["name_frequencies"])
-    linker = _linker(with_frequencies(features_df, frequencies), splink_part(model_json))
-    result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
+    frame = with_block_keys(with_frequencies(features_df, frequencies), max_key_mentions)
+    settings = prediction_settings(splink_part(model_json))
+    if backend == "spark":
+        from .spark import predict_pairs
+
+        spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
+        return _flag_different_valid_bsns(spark_pairs)
+    if backend != "duckdb":
+        raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
+    linker = _linker(frame, settings, _connection(frame, ordered=False))
+    chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
+    del frame
+    result = linker.inference.predict(
+        threshold_match_weight=threshold_match_weight, num_chunks_left=chunks, num_chunks_right=1
+    )
     pairs: pd.DataFrame = result.as_pandas_dataframe()
+    pairs["different_valid_bsns"] = (
+        pairs["bsn_l"].notna() & pairs["bsn_r"].notna() & (pairs["bsn_l"] != pairs["bsn_r"])
+    )
+    return pairs
+
+
+def _flag_different_valid_bsns(pairs: pd.DataFrame) -> pd.DataFrame:
     pairs["different_valid_bsns"] = (
         pairs["bsn_l"].notna() & pairs["bsn_r"].notna() & (pairs["bsn_l"] != pairs["bsn_r"])
     )
@@ -288,9 +469,12 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def mentions_to_features(df: pd.DataFrame, id_column: str = "mention_id") -> pd.DataFrame:
+def mentions_to_features(
+    df: pd.DataFrame, id_column: str = "mention_id", *, with_keys: bool = True
+) -> pd.DataFrame:
     """Features of a DataFrame of mention columns (given_names, surname_prefix, surname, birth_date
-    `YYYY-MM-DD`, sex, bsn, house_number, postcode; missing columns count as empty)."""
+    `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city; missing columns count as empty), with
+    each mention's blocking keys (`features_frame`) unless `with_keys` is false."""
     from ketenzicht.linking.engine.normalise import normalise_mention
 
     def column(name: str) -> list[str | None]:
@@ -302,7 +486,8 @@ def mentions_to_features(df: pd.DataFrame, id_column: str = "mention_id") -> pd.
     fields = MENTION_FIELDS
     values = {name: column(name) for name in fields}
     return features_frame(
-        normalise_mention(uid, **{name: values[name][i] for name in fields}) for i, uid in enumerate(ids)
+        (normalise_mention(uid, **{name: values[name][i] for name in fields}) for i, uid in enumerate(ids)),
+        with_keys=with_keys,
     )
 
 
@@ -325,15 +510,16 @@ def link_dataframe(
 
 
 def candidate_keys(df: pd.DataFrame) -> pd.Series:
-    """The blocking keys of every row of a mention DataFrame (`engine.keys.blocking_keys`: two rows are
-    candidates when they share a key), for reachability figures."""
-    from ketenzicht.linking.engine.keys import blocking_keys
-    from ketenzicht.linking.engine.normalise import MentionFeatures
+    """The blocking keys of every row of a mention DataFrame that `predict` blocks on (two rows are
+    candidates when they share one; keys of more than MAX_KEY_MENTIONS rows left out), for reachability
+    figures."""
+    features = with_block_keys(mentions_to_features(df))
+    return pd.Series(list(features[BLOCK_KEYS]), index=df.index, dtype=object)
 
-    features = mentions_to_features(df)
-    rows = features.to_dict("records")
-    keys = [blocking_keys(MentionFeatures(**{k: _none_row(v) for k, v in row.items()})) for row in rows]
-    return pd.Series(keys, index=df.index, dtype=object)
+
+def _features_of_row(row: Mapping[str, Any]) -> MentionFeatures:
+    """A frame row (`FEATURE_COLUMNS`) as features again."""
+    return MentionFeatures(**{k: _none_row(row[k]) for k in FEATURE_COLUMNS})
 
 
 def _none_row(value: Any) -> Any:

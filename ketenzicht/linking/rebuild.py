@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,14 +25,12 @@ from .engine.model import LinkModel, prob_to_match_weight
 from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
 from .models import (
     LinkMethod,
-    MentionFeatures,
-    MentionKey,
     MentionLink,
     PairDecision,
     ReviewItem,
     ReviewStatus,
 )
-from .services import _chunks, features_of, features_store, model_version, review_item_for
+from .services import _chunks, features_of, features_store_all, model_version, review_item_for
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -48,15 +47,29 @@ class RebuildSummary:
     model: str
 
 
+def _backend_session(backend: str) -> AbstractContextManager[Any]:
+    if backend == "spark":
+        from .spark import spark_session
+
+        return spark_session()
+    return nullcontext()
+
+
 def persons_rebuild(
-    *, actor: Any = None, retrain: bool = False, seed: int = 1, progress: Progress | None = None
+    *,
+    actor: Any = None,
+    retrain: bool = False,
+    seed: int = 1,
+    progress: Progress | None = None,
+    backend: str = "duckdb",
 ) -> RebuildSummary:
-    """Rebuild all links. With `retrain`, estimate a new model on the register first and use that."""
+    """Rebuild all links. With `retrain`, estimate a new model on the register first and use that.
+    `backend`: where Splink trains and predicts, "duckdb" (in this process) or "spark" (see spark.py)."""
     step = progress or (lambda stage, done, total: None)
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
     mentions = list(PersonMention.objects.only(
         "id", "registration_id", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex", "bsn",
-        "postcode", "house_number",
+        "postcode", "house_number", "street", "city",
     ).order_by("id"))  # fmt: skip
     step("normalise", 0, len(mentions))
     pairs_with_features = []
@@ -66,21 +79,28 @@ def persons_rebuild(
             step("normalise", index, len(mentions))
     step("normalise", len(mentions), len(mentions))
     features = [f for _, f in pairs_with_features]
-    frame = features_frame(features)
+    frame = features_frame(features, with_keys=True)  # the online matcher's keys: the same candidates
 
     model_path = Path(settings.KETENZICHT_LINK_MODEL)
-    if retrain:
-        step("train", 0, 1)
-        artefact = train(frame, seed=seed)
-        save_model(artefact, model_path)
-        step("train", 1, 1)
-    else:
-        artefact = json.loads(model_path.read_text(encoding="utf-8"))
-    model = LinkModel(artefact)  # refuses a model that does not fit the comparison spec
+    with _backend_session(backend):  # one Spark session for training and prediction
+        if retrain:
+            step("train", 0, 1)
+            artefact = train(frame, seed=seed, backend=backend)
+            save_model(artefact, model_path)
+            step("train", 1, 1)
+        else:
+            artefact = json.loads(model_path.read_text(encoding="utf-8"))
+        model = LinkModel(artefact)  # refuses a model that does not fit the comparison spec
 
-    step("predict", 0, 1)
-    scored = predict(frame, artefact, threshold_match_weight=prob_to_match_weight(lower))
-    step("predict", 1, 1)
+        step("predict", 0, 1)
+        scored = predict(
+            frame,
+            artefact,
+            threshold_match_weight=prob_to_match_weight(lower),
+            backend=backend,
+            max_key_mentions=settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
+        )
+        step("predict", 1, 1)
     registration_of = {str(m.pk): m.registration_id for m in mentions}
     pairs: list[ScoredPair] = []
     doubtful: list[tuple[int, int, float]] = []
@@ -106,9 +126,7 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
-        MentionFeatures.objects.all().delete()
-        MentionKey.objects.all().delete()
-        features_store(pairs_with_features)
+        features_store_all(pairs_with_features)  # features, blocking keys and key counts anew
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {
