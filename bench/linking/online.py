@@ -219,7 +219,7 @@ def store(directory: Path, register: int) -> None:
     from ketenzicht.linking.services import _rows_insert, _table
     from ketenzicht.registrations.exchange import parse_registration
     from ketenzicht.registrations.models import PersonMention, Registration
-    from ketenzicht.registrations.services import ReferenceCodes, _aware, _mention, canonical_hash
+    from ketenzicht.registrations.services import ReferenceCodes, _mention, canonical_hash, registration_of
 
     codes = ReferenceCodes.load()
     known = codes.known()
@@ -249,23 +249,9 @@ def store(directory: Path, register: int) -> None:
             reg, errors = parse_registration(data, known)
             if reg is None or errors:
                 raise SystemExit(f"registration {index} refused: {errors[:3]}")
-            occurred, date_only = reg.occurred()
-            registration = Registration(
-                id=index + 1,
-                source=reg.source,
-                reference=reg.reference,
-                kind=reg.kind,
-                occurred_at=_aware(occurred) if occurred is not None else None,
-                occurred_date_only=date_only,
-                registered_at=reg.registered(),
-                unit=codes.units.get(reg.unit) if reg.unit else None,
-                municipality=codes.municipalities.get(reg.municipality) if reg.municipality else None,
-                summary=reg.summary,
-                extra=dict(reg.model_extra or {}),
-                content_hash=canonical_hash(data),
-                channel="import",
-                created_at=now,
-            )
+            registration = registration_of(reg, codes, content_hash=canonical_hash(data), channel="import")
+            registration.id = index + 1
+            registration.created_at = now
             registration_rows.append(values(registration, reg_fields))
             for person in reg.persons:
                 mention_id += 1

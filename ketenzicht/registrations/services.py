@@ -210,6 +210,28 @@ def _refused(pending: _Pending) -> RegistrationInvalid:
     )
 
 
+def registration_of(
+    reg: RegistrationIn, codes: ReferenceCodes, *, content_hash: str, channel: str, created_by: Any = None
+) -> Registration:
+    """The (unsaved) Registration of a validated exchange registration."""
+    occurred, date_only = reg.occurred()
+    return Registration(
+        source=reg.source,
+        reference=reg.reference,
+        kind=reg.kind,
+        occurred_at=_aware(occurred) if occurred is not None else None,
+        occurred_date_only=date_only,
+        registered_at=reg.registered(),
+        unit=codes.units.get(reg.unit) if reg.unit else None,
+        municipality=codes.municipalities.get(reg.municipality) if reg.municipality else None,
+        summary=reg.summary,
+        extra=dict(reg.model_extra or {}),
+        content_hash=content_hash,
+        channel=channel,
+        created_by=created_by,
+    )
+
+
 def _store_many(
     pending: list[_Pending], *, actor: Any, channel: str, origin: str, codes: ReferenceCodes
 ) -> dict[tuple[str, str], Registration]:
@@ -217,24 +239,8 @@ def _store_many(
     created_by = actor if getattr(actor, "pk", None) else None
     registrations = []
     for item in pending:
-        reg = item.reg
-        occurred, date_only = reg.occurred()
         registrations.append(
-            Registration(
-                source=reg.source,
-                reference=reg.reference,
-                kind=reg.kind,
-                occurred_at=_aware(occurred) if occurred is not None else None,
-                occurred_date_only=date_only,
-                registered_at=reg.registered(),
-                unit=codes.units.get(reg.unit) if reg.unit else None,
-                municipality=codes.municipalities.get(reg.municipality) if reg.municipality else None,
-                summary=reg.summary,
-                extra=dict(reg.model_extra or {}),
-                content_hash=item.digest,
-                channel=channel,
-                created_by=created_by,
-            )
+            registration_of(item.reg, codes, content_hash=item.digest, channel=channel, created_by=created_by)
         )
     Registration.objects.bulk_create(registrations)
     through = Registration.offences.through
