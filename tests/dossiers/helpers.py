@@ -6,19 +6,8 @@ from typing import Any
 
 from ketenzicht.dossiers.purpose import Purpose, PurposeReason
 from ketenzicht.intake.pipeline import intake_registration
-from ketenzicht.linking.models import MentionLink
-from ketenzicht.persons.models import Person
 from tests.conftest import exchange_registration
 
-DENNIS = {
-    "given_names": "Dennis Johannes",
-    "surname_prefix": "van der",
-    "surname": "Linden",
-    "birth_date": "1986-03-14",
-    "sex": "M",
-    "address": {"postcode": "5616 KD", "house_number": "41"},
-}
-SANDRA = {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1988-09-02", "sex": "F"}
 PURPOSE = Purpose(PurposeReason.SCREENING, "screening of a new report")
 
 
@@ -50,7 +39,3 @@ def register(
         occurred_at=occurred_at or registered_at,
     )
     return intake_registration(actor=None, data=data, channel="import").registration
-
-
-def person_of(registration: Any, ref: str = "p1") -> Person:
-    return MentionLink.objects.get(mention__registration=registration, mention__ref=ref).person

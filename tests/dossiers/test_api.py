@@ -11,8 +11,9 @@ from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.services import api_token_create
+from tests.people import DENNIS, SANDRA, person_of
 
-from .helpers import DENNIS, SANDRA, person_of, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,9 @@ import pytest
 from ketenzicht.dossiers.charts import TimelinePoint, timeline_svg
 from ketenzicht.dossiers.selectors import dossier_for_user
 from ketenzicht.linking.models import ReviewItem
+from tests.people import DENNIS, SANDRA, person_of
 
-from .helpers import DENNIS, SANDRA, person_of, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.registrations.services import registration_create
 from tests.conftest import exchange_registration
+from tests.people import DENNIS, SANDRA, person_of
 
-from .helpers import DENNIS, SANDRA, person_of, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,9 @@ from ketenzicht.dossiers.engine.query import parse_query
 from ketenzicht.dossiers.models import SearchEntry
 from ketenzicht.dossiers.selectors import person_search_for_user
 from ketenzicht.linking.services import person_merge
+from tests.people import DENNIS, SANDRA, person_of
 
-from .helpers import DENNIS, SANDRA, person_of, register
+from .helpers import register
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from ketenzicht.dossiers.purpose import PurposeReason
-from tests.dossiers.helpers import DENNIS, SANDRA, person_of, register
+from tests.dossiers.helpers import register
+from tests.people import DENNIS, SANDRA, person_of
 
 PASSWORD = "geheim-wachtwoord-e2e"
 

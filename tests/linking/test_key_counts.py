@@ -23,7 +23,7 @@ from ketenzicht.linking.services import (
     review_decide,
 )
 from ketenzicht.registrations.models import PersonMention
-from tests.linking.test_online import DENNIS, SANDRA, person_of, register
+from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
 

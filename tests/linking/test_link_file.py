@@ -226,7 +226,7 @@ def test_a_given_model_is_used_instead_of_training(tmp_path: Path) -> None:
 def test_the_registers_persons_are_not_touched(tmp_path: Path) -> None:
     from ketenzicht.linking.models import MentionFeatures, MentionLink, ReviewItem
     from ketenzicht.persons.models import Person
-    from tests.linking.test_online import DENNIS, register
+    from tests.people import DENNIS, register
 
     register("R1", DENNIS)
     before = [m.objects.count() for m in (Person, MentionLink, MentionFeatures, ReviewItem)]

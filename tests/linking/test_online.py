@@ -8,38 +8,12 @@ import pytest
 from django.test import override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem
 from ketenzicht.linking.services import mention_split, merge_undo, review_decide
 from ketenzicht.persons.models import Person
-from tests.conftest import exchange_registration
+from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
-
-
-def register(reference: str, suspect: dict[str, Any], victim: dict[str, Any] | None = None) -> Any:
-    persons = [{"ref": "p1", "role": "suspect", **suspect}]
-    relations = []
-    if victim is not None:
-        persons.append({"ref": "p2", "role": "victim", **victim})
-        relations = [{"from": "p1", "to": "p2", "kind": "ex_partner"}]
-    data = exchange_registration(reference=reference, persons=persons, relations=relations)
-    return intake_registration(actor=None, data=data, channel="import").registration
-
-
-def person_of(registration: Any, ref: str = "p1") -> Person:
-    return MentionLink.objects.get(mention__registration=registration, mention__ref=ref).person
-
-
-DENNIS = {
-    "given_names": "Dennis Johannes",
-    "surname_prefix": "van der",
-    "surname": "Linden",
-    "birth_date": "1986-03-14",
-    "sex": "M",
-    "address": {"postcode": "5616 KD", "house_number": "41"},
-}
-SANDRA = {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1988-09-02", "sex": "F"}
 
 
 def test_three_spellings_of_one_man_become_one_person_and_his_victim_another() -> None:

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking.models import MentionLink, PairDecision
 from ketenzicht.linking.services import pair_decide
-from tests.linking.test_online import DENNIS, SANDRA, person_of, register
+from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
 

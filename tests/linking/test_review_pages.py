@@ -13,7 +13,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.labels import level_label
 from ketenzicht.linking.models import ReviewItem
-from tests.linking.test_online import DENNIS, person_of, register
+from tests.people import DENNIS, person_of, register
 
 pytestmark = [
     pytest.mark.django_db,
