@@ -1,6 +1,6 @@
 """Person search on PostgreSQL: latency (p50/p95/p99) and recall@1 / recall@10 for noised queries.
 
-    python bench/search.py [--registrations N] [--queries Q] [--seed S]
+    python bench/search.py [--registrations N] [--queries Q] [--seed S] [--database NAME] [--skip-rebuild]
 
 Generates N registrations with the chain-data generator (seed S), stores them in a new PostgreSQL database
 with the batch insert (no online linking: the persons are the generator's true persons, so the figures are
@@ -12,7 +12,10 @@ of that mention's unit, so need-to-know filtering is part of every query. The cl
 `parse_query` + `person_search_for_user` (what a search costs without the page and the access log).
 
 Figures go to stdout and bench/out/search-<N>.json. Server: BENCH_POSTGRES (default
-postgres://postgres@127.0.0.1:5432); the database is dropped at the end.
+postgres://postgres@127.0.0.1:5432); the database is dropped at the end, unless `--database NAME` names it:
+then it is kept, and a later run with the same name (and the same N and seed) skips generating, storing
+and linking (migrations still run; `--skip-rebuild` also keeps the search index as it is). The generated
+file is streamed, and the true links are written in SQL, so memory does not grow with N.
 """
 
 from __future__ import annotations
@@ -38,6 +41,20 @@ sys.path.insert(0, str(ROOT))
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate  # noqa: E402
 from ketenzicht.demo.generator.noise import glue, strip_diacritics, typo  # noqa: E402
+
+# The true persons (numbered in the order of their generator ids) and a link from each mention to its own.
+TRUTH_SQL = (
+    "CREATE TEMP TABLE bench_person AS SELECT person, row_number() OVER (ORDER BY person) AS id"
+    " FROM (SELECT DISTINCT person FROM bench_truth) AS t",
+    "INSERT INTO persons_person (id, created_at) SELECT id, now() FROM bench_person",
+    "SELECT setval(pg_get_serial_sequence('persons_person', 'id'), (SELECT max(id) FROM bench_person))",
+    "INSERT INTO linking_mentionlink (mention_id, person_id, method, model_version, updated_at)"
+    " SELECT m.id, p.id, 'rebuild', '', now() FROM registrations_personmention m"
+    " JOIN registrations_registration r ON r.id = m.registration_id"
+    " JOIN bench_truth t ON t.source = r.source AND t.reference = r.reference AND t.ref = m.ref"
+    " JOIN bench_person p ON p.person = t.person",
+    "DROP TABLE bench_truth, bench_person",
+)
 
 
 def psql(server: str, sql: str) -> None:
@@ -96,112 +113,167 @@ def main() -> None:
     parser.add_argument("--registrations", type=int, default=60_000)
     parser.add_argument("--queries", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the database (for a second look)")
+    parser.add_argument("--database", help="keep the database under this name, and reuse it when it exists")
+    parser.add_argument("--skip-rebuild", action="store_true", help="reuse the kept database's search index")
+    parser.add_argument("--load-only", action="store_true", help="with --database: store and link, no index")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    name = f"ketenzicht_bench_search_{os.getpid()}"
+    name = args.database or f"ketenzicht_bench_search_{os.getpid()}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": f"{server}/{name}",
     }
-    with tempfile.TemporaryDirectory(prefix="kz-bench-search-") as folder:
-        began = time.perf_counter()
-        generate(args.registrations, args.seed, folder)
-        lines = [json.loads(line) for line in (Path(folder) / REGISTRATIONS_FILE).open(encoding="utf-8")]
-        truth = [json.loads(line) for line in (Path(folder) / "truth.jsonl").open(encoding="utf-8")]
-        print(f"generated {len(lines):,} registrations in {time.perf_counter() - began:.1f} s", flush=True)
-    psql(server, f"CREATE DATABASE {name}")
+    exists = subprocess.run(
+        ["psql", f"{server}/postgres", "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if not exists:
+        psql(server, f"CREATE DATABASE {name}")
     try:
         manage("migrate", "-v0", env=env)
-        manage("load_reference_data", env=env)
+        if not exists:
+            manage("load_reference_data", env=env)
         os.environ.update(env)
-        figures = run(args, lines, truth)
+        figures = run(args, fresh=not exists)
     finally:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not args.database:
             try:
                 psql(server, f"DROP DATABASE IF EXISTS {name}")
             except subprocess.CalledProcessError:
                 print(f"could not drop {name}: drop it by hand", file=sys.stderr)
+    if args.load_only:
+        print(json.dumps(figures))
+        return
     out = OUT / f"search-{args.registrations}.json"
     out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(json.dumps(figures, indent=2))
     print(f"written to {out}")
 
 
-def run(args: argparse.Namespace, lines: list[dict[str, Any]], truth: list[dict[str, Any]]) -> dict[str, Any]:
+def load(args: argparse.Namespace) -> dict[str, float]:
+    """Generate, store and link to the true persons; streamed, so memory does not grow with N."""
+    from django.db import connection, transaction
+
+    from ketenzicht.registrations.services import ReferenceCodes, registrations_create
+
+    times: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="kz-bench-search-", dir=OUT) as folder:
+        began = time.perf_counter()
+        generate(args.registrations, args.seed, folder)
+        times["generate_s"] = round(time.perf_counter() - began, 1)
+        print(f"generated {args.registrations:,} registrations in {times['generate_s']} s", flush=True)
+        began = time.perf_counter()
+        codes = ReferenceCodes.load()
+        batch: list[dict[str, Any]] = []
+        done = 0
+        with (Path(folder) / REGISTRATIONS_FILE).open(encoding="utf-8") as lines:
+            for line in lines:
+                batch.append(json.loads(line))
+                if len(batch) == 1_000:
+                    registrations_create(actor=None, items=batch, channel="import", codes=codes)
+                    done += len(batch)
+                    batch = []
+                    if done % 50_000 == 0:
+                        print(f"stored {done:,} in {time.perf_counter() - began:.0f} s", flush=True)
+        if batch:
+            registrations_create(actor=None, items=batch, channel="import", codes=codes)
+        times["store_s"] = round(time.perf_counter() - began, 1)
+        print(f"stored in {times['store_s']} s", flush=True)
+
+        # The true persons, linked to their mentions: the truth file copied into a table, then SQL.
+        began = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMP TABLE bench_truth (source text, reference text, ref text, person text)"
+            )
+            with (
+                cursor.cursor.copy("COPY bench_truth FROM STDIN") as copy,
+                (Path(folder) / "truth.jsonl").open(encoding="utf-8") as truth,
+            ):
+                for line in truth:
+                    row = json.loads(line)
+                    if "person" in row:
+                        copy.write_row((*row["mention"], row["person"]))
+            for sql in TRUTH_SQL:
+                cursor.execute(sql)
+        times["link_truth_s"] = round(time.perf_counter() - began, 1)
+        print(f"linked in {times['link_truth_s']} s", flush=True)
+    return times
+
+
+def run(args: argparse.Namespace, *, fresh: bool) -> dict[str, Any]:
     import django
 
     django.setup()
-    from django.db import connection, transaction
+    from django.db import connection
 
     from ketenzicht.dossiers.engine.query import parse_query
+    from ketenzicht.dossiers.models import SearchEntry
     from ketenzicht.dossiers.selectors import person_search_for_user
     from ketenzicht.dossiers.services import search_index_rebuild
-    from ketenzicht.linking.models import LinkMethod, MentionLink
-    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.organisations.models import Organisation, User
     from ketenzicht.organisations.services import user_create
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention
-    from ketenzicht.registrations.services import ReferenceCodes, registrations_create
 
-    began = time.perf_counter()
-    codes = ReferenceCodes.load()
-    for start in range(0, len(lines), 1_000):
-        registrations_create(actor=None, items=lines[start : start + 1_000], channel="import", codes=codes)
-    stored = time.perf_counter() - began
-
-    # The true persons, linked to their mentions.
-    person_of_mention = {tuple(t["mention"]): t["person"] for t in truth if "person" in t}
-    true_ids = sorted(set(person_of_mention.values()))
-    began = time.perf_counter()
-    with transaction.atomic():
-        persons = Person.objects.bulk_create([Person() for _ in true_ids], batch_size=5_000)
-        pk_of = {true: p.pk for true, p in zip(true_ids, persons, strict=True)}
-        mentions = PersonMention.objects.values_list(
-            "pk", "registration__source", "registration__reference", "ref"
-        )
-        links = [
-            MentionLink(
-                mention_id=pk, person_id=pk_of[person_of_mention[(s, r, ref)]], method=LinkMethod.REBUILD
-            )
-            for pk, s, r, ref in mentions.iterator(chunk_size=10_000)
-        ]
-        MentionLink.objects.bulk_create(links, batch_size=5_000)
-    linked = time.perf_counter() - began
-    began = time.perf_counter()
-    indexed_mentions, rows = search_index_rebuild()
-    indexed = time.perf_counter() - began
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    times = load(args) if fresh else {}
+    if args.load_only:
+        return times
+    if fresh or not args.skip_rebuild:
+        began = time.perf_counter()
+        indexed_mentions, rows = search_index_rebuild()
+        times["index_rebuild_s"] = round(time.perf_counter() - began, 1)
+        print(f"index rebuilt in {times['index_rebuild_s']} s", flush=True)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    else:
+        indexed_mentions = PersonMention.objects.filter(link__isnull=False).count()
+        rows = SearchEntry.objects.count()
 
     # Queries: from police mentions of true persons, by a screener of that unit.
     rng = random.Random(args.seed)
-    police = [
-        (line, person)
-        for line in lines
-        if line["source"] == "politie" and line.get("unit")
-        for person in line["persons"]
-    ]
-    screeners = {
-        org.code: user_create(
-            username=f"bench-{org.code}", password=None, organisation=org, roles=["case_screener"]
+    police = list(
+        PersonMention.objects.filter(registration__source="politie", registration__unit__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chosen = rng.sample(police, min(args.queries + 20, len(police)))
+    del police
+    found_rows = {
+        row["pk"]: row
+        for row in PersonMention.objects.filter(pk__in=chosen).values(
+            "pk",
+            "given_names",
+            "surname_prefix",
+            "surname",
+            "birth_date_raw",
+            "registration__unit__code",
+            "link__person_id",
         )
-        for org in Organisation.objects.filter(kind="politie")
     }
-    samples = rng.sample(police, min(args.queries + 20, len(police)))
+    samples = [found_rows[pk] for pk in chosen]
+    screeners: dict[str, User] = {}
+    for org in Organisation.objects.filter(kind="politie"):
+        username = f"bench-{org.code}"
+        screeners[org.code] = User.objects.filter(username=username).first() or user_create(
+            username=username, password=None, organisation=org, roles=["case_screener"]
+        )
     latencies: list[float] = []
     ranks: list[int | None] = []
     by_form: dict[str, list[int | None]] = defaultdict(list)
-    for index, (line, mention) in enumerate(samples):
+    for index, sample in enumerate(samples):
+        mention = {**sample, "birth_date": sample["birth_date_raw"]}
         text = query_text(mention, rng)
-        want = pk_of[person_of_mention[(line["source"], line["reference"], mention["ref"])]]
-        user = screeners[line["unit"]]
+        want = sample["link__person_id"]
+        user = screeners[sample["registration__unit__code"]]
         began = time.perf_counter()
         try:
             hits = person_search_for_user(user=user, query=parse_query(text))
@@ -226,14 +298,12 @@ def run(args: argparse.Namespace, lines: list[dict[str, Any]], truth: list[dict[
         return round(sum(1 for r in found if r is not None and r <= k) / len(found), 4) if found else 0.0
 
     return {
-        "registrations": len(lines),
+        "registrations": args.registrations,
         "mentions": indexed_mentions,
-        "persons": len(true_ids),
+        "persons": Person.objects.count(),
         "index_rows": rows,
         "queries": len(ranks),
-        "store_s": round(stored, 1),
-        "link_truth_s": round(linked, 1),
-        "index_rebuild_s": round(indexed, 1),
+        **times,
         "latency_ms": {
             "p50": pct(0.5),
             "p95": pct(0.95),

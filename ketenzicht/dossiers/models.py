@@ -2,36 +2,45 @@
 
 Rows belong to a mention, not to a person: the person is found through the mention's link at query time,
 so merges, splits, review decisions and rebuilds never leave the index pointing at the wrong person.
-Only new mentions need new rows (`search_index_add`, called by the intake pipeline), and
-`manage.py search_index_rebuild` rewrites the whole index.
+Each row carries the fields of its registration that the sharing rules filter on (source, unit,
+municipality), so need-to-know filtering needs no join. Only new mentions need new rows
+(`search_index_add`, called by the intake pipeline), and `manage.py search_index_rebuild` rewrites the
+whole index.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
+from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.registrations.models import PersonMention
 
 
 class SearchEntry(models.Model):
     mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="search_entries")
+    # The registration's fields the sharing rules read (see registrations/sharing.py), copied.
+    source = models.CharField(max_length=32)
+    unit = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     surname_key = models.CharField(max_length=100)  # engine.normalise surname key: "berg", "vanderberg"
     phonetic = models.CharField(max_length=100)  # Dutch sound key of surname_key
-    head = models.CharField(max_length=3)  # first three letters: typo-tolerant retrieval without trigrams
-    tail = models.CharField(max_length=3)  # last three letters
     given_first = models.CharField(max_length=100, blank=True)
     initials = models.CharField(max_length=20, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_month = models.PositiveSmallIntegerField(null=True, blank=True)
     birth_day = models.PositiveSmallIntegerField(null=True, blank=True)
     pc6 = models.CharField(max_length=6, blank=True)
+    bsn = models.CharField(max_length=9, blank=True)  # a BSN that passes the 11-check, else empty
 
     class Meta:
         indexes = [
-            models.Index(fields=["surname_key", "birth_year"], name="dossiers_se_surname"),
-            models.Index(fields=["phonetic"], name="dossiers_se_phonetic"),
-            models.Index(fields=["head"], name="dossiers_se_head"),
-            models.Index(fields=["tail"], name="dossiers_se_tail"),
+            models.Index(fields=["surname_key", "source", "unit"], name="dossiers_se_name_source"),
+            models.Index(fields=["bsn"], name="dossiers_se_bsn", condition=~Q(bsn="")),
         ]
         constraints = [models.UniqueConstraint(fields=["mention", "surname_key"], name="unique_entry_key")]
         verbose_name_plural = "search entries"
@@ -41,16 +50,17 @@ class SearchEntry(models.Model):
 
 
 class SearchKey(models.Model):
-    """The surname key of an entry and every form of it with one letter left out (a deletion
-    neighbourhood): a query and an entry one typo apart (a letter wrong, missing, extra or two swapped)
-    share at least one of these keys, so typo-tolerant retrieval is an index look-up on any database.
-    The Dutch sound key of the surname is one more row, written "~" + key."""
+    """A surname key in the index under each of its look-up keys: itself, every form of it with one letter
+    left out (a deletion neighbourhood) and its Dutch sound key, written "~" + sound. A query and a surname
+    one typo apart (a letter wrong, missing, extra or two swapped) share at least one of these keys, so
+    typo-tolerant retrieval is an index look-up on any database. One set of rows per distinct surname key,
+    not per entry: a common surname costs its keys once."""
 
-    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=100)
+    surname_key = models.CharField(max_length=100)
 
     class Meta:
-        indexes = [models.Index(fields=["key"], name="dossiers_sk_key")]
+        constraints = [models.UniqueConstraint(fields=["key", "surname_key"], name="unique_search_key")]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.key} -> {self.surname_key}"

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
+from rapidfuzz.distance import JaroWinkler
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_object
-from ketenzicht.linking.models import ReviewItem, ReviewStatus
+from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewStatus
 from ketenzicht.organisations.models import Municipality, User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import (
@@ -30,17 +31,18 @@ from ketenzicht.registrations.models import (
 )
 from ketenzicht.registrations.sharing import may_see_registrations, visibility_filter
 
-from .engine.query import Entry, SearchQuery, deletion_keys, score_entry, sound_key
+from .engine.query import Entry, Scorer, SearchQuery, deletion_keys, sound_key
 from .models import SearchEntry, SearchKey
 
 SEARCH_LIMIT = 20
 MIN_SCORE = 55.0  # below this a candidate is noise, not a result
-CANDIDATE_CAP = 1_000  # index rows read per retrieval step: bounds the work for very common names
-# Rows read without the narrowing when the query has an initial or a birth year: those rows disagree on
-# both, so they rarely win; a few keep a person whose initial and year were both written wrong findable.
-FALLBACK_CAP = 300
+# Index rows read per search, best first by a coarse order in SQL (same surname, initial, birth year):
+# bounds the work for very common names.
+CANDIDATE_CAP = 1_500
 MAX_MERGE_HOPS = 20
 TRIGRAM_MIN_LENGTH = 7  # shorter surnames share too few trigrams after a typo to help
+TRIGRAM_MIN_SIMILARITY = 0.85  # Jaro-Winkler to a typed surname for a surname found by trigrams alone
+TRIGRAM_MAX_NAMES = 20
 PERSON_OBJECT = "person"
 
 
@@ -65,7 +67,6 @@ def _visible(user: User) -> QuerySet[Registration]:
 # ---------------------------------------------------------------------------------------------- search
 
 _ROW = (
-    "id",
     "surname_key",
     "phonetic",
     "given_first",
@@ -74,8 +75,8 @@ _ROW = (
     "birth_month",
     "birth_day",
     "pc6",
-    "mention__features__bsn",
-    "mention__link__person_id",
+    "bsn",
+    "person_id",
 )
 
 
@@ -89,21 +90,8 @@ class PersonHit:
     registrations: int = 0  # that the searcher may see
 
 
-def _narrowing(query: SearchQuery) -> Q | None:
-    """Rows that agree on something besides the surname: a first initial or a birth year (one off)."""
-    parts: list[Q] = [Q(initials__startswith=i) for i in query.initials]
-    if query.birth_year is not None:
-        parts.append(Q(birth_year__in=[query.birth_year - 1, query.birth_year, query.birth_year + 1]))
-    if not parts:
-        return None
-    combined = parts[0]
-    for part in parts[1:]:
-        combined |= part
-    return combined
-
-
 def _prefixed(condition: Q, prefix: str) -> Q:
-    """The same condition on a related model's fields (`unit` -> `mention__registration__unit`)."""
+    """The same condition on a related model's fields (`unit` -> `registration__unit`)."""
     copy = Q()
     copy.connector, copy.negated = condition.connector, condition.negated
     copy.children = [
@@ -113,78 +101,110 @@ def _prefixed(condition: Q, prefix: str) -> Q:
     return copy
 
 
-def _candidate_rows(query: SearchQuery, condition: Q) -> dict[int, tuple[Any, ...]]:
-    # The sharing rules as a filter on each entry's own registration (not a subquery of all visible
-    # registrations): the planner starts from the few index rows that match the name.
-    base = SearchEntry.objects.filter(
-        _prefixed(condition, "mention__registration__"), mention__link__isnull=False
-    )
-    steps: list[tuple[QuerySet[SearchEntry], int]] = []
-    narrow = _narrowing(query)
+def _surname_keys(query: SearchQuery) -> list[str]:
+    """The indexed surname keys worth reading for this query: one typo apart or sounding the same (one
+    look-up in the SearchKey index, any database), and on PostgreSQL long surnames more typos apart
+    (trigram similarity on the look-up keys, kept when close enough by Jaro-Winkler)."""
     keys = query.surname_keys
-    if keys:
-        # The surname keys one typo apart, or sounding the same: one look-up in the SearchKey index.
-        variants = sorted({v for key in keys for v in (*deletion_keys(key), sound_key(key))})
-        close = base.filter(pk__in=SearchKey.objects.filter(key__in=variants).values("entry_id"))
-        if narrow is not None:
-            steps.append((close.filter(narrow), CANDIDATE_CAP))
-        steps.append((close, CANDIDATE_CAP if narrow is None else FALLBACK_CAP))
-        long_keys = [k for k in keys if len(k) >= TRIGRAM_MIN_LENGTH]
-        if connection.vendor == "postgresql" and long_keys:
-            # Two typos or more in a long surname: trigram similarity on the GIN index of migration 0002.
-            where = " OR ".join(["dossiers_searchentry.surname_key %% %s"] * len(long_keys))
-            fuzzy = base.extra(where=[f"({where})"], params=long_keys)
-            steps.append((fuzzy.filter(narrow) if narrow is not None else fuzzy, FALLBACK_CAP))
+    if not keys:
+        return []
+    variants = sorted({v for key in keys for v in (*deletion_keys(key), sound_key(key))})
+    names = set(SearchKey.objects.filter(key__in=variants).values_list("surname_key", flat=True))
+    long_keys = [k for k in keys if len(k) >= TRIGRAM_MIN_LENGTH]
+    if connection.vendor == "postgresql" and long_keys:
+        # The trigram index of migration 0004 holds each surname's own row (key = surname_key).
+        where = " OR ".join(["dossiers_searchkey.surname_key %% %s"] * len(long_keys))
+        trigram = SearchKey.objects.filter(key=F("surname_key")).extra(where=[f"({where})"], params=long_keys)
+        similar = set(trigram.values_list("surname_key", flat=True))
+        closeness = {
+            name: max(JaroWinkler.similarity(key, name) for key in long_keys) for name in similar - names
+        }
+        close = [n for n, similarity in closeness.items() if similarity >= TRIGRAM_MIN_SIMILARITY]
+        close.sort(key=lambda n: -closeness[n])
+        names.update(close[:TRIGRAM_MAX_NAMES])
+    return sorted(names)
+
+
+def _priority(query: SearchQuery) -> Any:
+    """A coarse order of index rows in SQL, so that the rows read first are the likely best: one point
+    each for the very surname typed, its first initial and its birth year (one off)."""
+    points: list[Q] = []
+    if query.surname_keys:
+        points.append(Q(surname_key__in=query.surname_keys))
+    initials = query.initials
+    if initials:
+        agree = Q(initials__startswith=initials[0])
+        for initial in initials[1:]:
+            agree |= Q(initials__startswith=initial)
+        points.append(agree)
+    if query.birth_year is not None:
+        points.append(Q(birth_year__in=[query.birth_year - 1, query.birth_year, query.birth_year + 1]))
+    if not points:
+        return Value(0)
+    total: Any = None
+    for point in points:
+        term = Case(When(point, then=Value(1)), default=Value(0))
+        total = term if total is None else total + term
+    return total
+
+
+def _candidate_rows(query: SearchQuery, condition: Q) -> list[tuple[Any, ...]]:
+    """Index rows that may match, read with the sharing rules as a filter on each row's own copy of its
+    registration's source, unit and municipality (no joins), in one statement."""
+    wanted = Q()
+    names = _surname_keys(query)
+    if names:
+        wanted |= Q(surname_key__in=names)
     if query.bsn:
-        steps.append((base.filter(mention__features__bsn=query.bsn), CANDIDATE_CAP))
-    rows: dict[int, tuple[Any, ...]] = {}
-    for step, cap in steps:
-        for row in step.values_list(*_ROW)[:cap]:
-            rows[row[0]] = row
-    return rows
+        wanted |= Q(bsn=query.bsn)
+    if not wanted:
+        return []
+    person = MentionLink.objects.filter(mention_id=OuterRef("mention_id")).values("person_id")[:1]
+    rows = (
+        SearchEntry.objects.filter(condition)
+        .filter(wanted)
+        .annotate(priority=_priority(query), person_id=Subquery(person))
+        .order_by("-priority")
+        .values_list(*_ROW)
+    )
+    return list(rows[:CANDIDATE_CAP])
 
 
 def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
-    """Persons best first, each with what the user may see of them. Empty for users who may not search."""
-    condition = visibility_filter(user)
-    if condition is None or not may_search_persons(user):
+    """Persons best first, each with what the user may see of them. Empty for users who may not search.
+    A person scores as their best index row; among equal scores, the person with more matching rows
+    (more registrations the user may see under that name) comes first."""
+    condition = visibility_filter(user) if user.is_authenticated else None
+    if condition is None:
         return []
-    visible = Registration.objects.filter(condition)
+    scorer = Scorer(query)
     best: dict[int, float] = {}
+    support: Counter[int] = Counter()
     scored: dict[tuple[Any, ...], float] = {}  # many rows repeat one name variant: score it once
-    for row in _candidate_rows(query, condition).values():
-        person_id, same = row[10], row[1:10]
-        if same in scored:
-            score = scored[same]
-            if score >= MIN_SCORE and score > best.get(person_id, -1.0):
-                best[person_id] = score
+    for row in _candidate_rows(query, condition):
+        person_id, same = row[9], row[:9]
+        if person_id is None:  # a mention whose link is gone (the index is rebuilt on the next run)
             continue
-        entry = Entry(
-            surname_key=row[1],
-            phonetic=row[2],
-            given_first=row[3],
-            initials=row[4],
-            birth_year=row[5],
-            birth_month=row[6],
-            birth_day=row[7],
-            pc6=row[8],
-            bsn=row[9] or "",
-        )
-        score = scored[same] = score_entry(query, entry)
-        if score >= MIN_SCORE and score > best.get(person_id, -1.0):
-            best[person_id] = score
-    ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        score = scored.get(same)
+        if score is None:
+            score = scored[same] = scorer.score(Entry(*same))
+        if score >= MIN_SCORE:
+            support[person_id] += 1
+            if score > best.get(person_id, -1.0):
+                best[person_id] = score
+    ranked = sorted(best.items(), key=lambda item: (-item[1], -support[item[0]], item[0]))[:limit]
     hits = {person_id: PersonHit(person_id, score) for person_id, score in ranked}
-    _describe(hits, visible)
+    _describe(hits, condition)
     return [hits[person_id] for person_id, _score in ranked if hits[person_id].registrations]
 
 
-def _describe(hits: dict[int, PersonHit], visible: QuerySet[Registration]) -> None:
+def _describe(hits: dict[int, PersonHit], condition: Q) -> None:
     """Fill in names, dates of birth, last municipality and registration count from visible mentions."""
     if not hits:
         return
     rows = (
-        PersonMention.objects.filter(link__person_id__in=list(hits), registration__in=visible.values("pk"))
+        PersonMention.objects.filter(link__person_id__in=list(hits))
+        .filter(_prefixed(condition, "registration__"))
         .order_by("registration__registered_at", "id")
         .values_list(
             "link__person_id",

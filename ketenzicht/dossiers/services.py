@@ -6,12 +6,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.linking.engine.normalise import (
     normalise_address,
     normalise_birth_date,
+    normalise_bsn,
     normalise_given_names,
     normalise_surname,
 )
@@ -35,7 +37,34 @@ from .selectors import (
 )
 
 SEARCH_OBJECT = "person_search"
-_MENTION_FIELDS = ("pk", "given_names", "surname_prefix", "surname", "birth_date_raw", "postcode")
+_MENTION_FIELDS = (
+    "pk",
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date_raw",
+    "postcode",
+    "bsn",
+    "registration__source",
+    "registration__unit_id",
+    "registration__municipality_id",
+)
+# The columns of an index row, in the order `entry_rows` gives them.
+ENTRY_COLUMNS = (
+    "mention_id",
+    "source",
+    "unit_id",
+    "municipality_id",
+    "surname_key",
+    "phonetic",
+    "given_first",
+    "initials",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "pc6",
+    "bsn",
+)
 
 
 class LookupRefused(Exception):
@@ -50,28 +79,56 @@ class LookupRefused(Exception):
 # ------------------------------------------------------------------------------------------------ index
 
 
-def entries_of(mention: Any) -> list[SearchEntry]:
-    """The index rows of one mention (anything with the PersonMention name, birth and postcode fields)."""
-    surname = normalise_surname(mention.surname or "", mention.surname_prefix or "")
-    given = normalise_given_names(mention.given_names or "")
-    birth = normalise_birth_date(mention.birth_date_raw)
-    pc6, _pc4, _number = normalise_address(mention.postcode, None)
+def entry_rows(mention: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The index rows of one mention, as tuples in ENTRY_COLUMNS order; `mention` holds the values of
+    _MENTION_FIELDS (the mention's name, birth date, postcode and BSN, and its registration's fields that
+    the sharing rules read)."""
+    pk, given_names, prefix, surname, birth_raw, postcode, bsn, source, unit_id, municipality_id = mention
+    keys = normalise_surname(surname or "", prefix or "").keys
+    if not keys:
+        return []
+    given = normalise_given_names(given_names or "")
+    birth = normalise_birth_date(birth_raw)
+    pc6, _pc4, _number = normalise_address(postcode, None)
+    valid_bsn, _digits = normalise_bsn(bsn)
+    first, initials = (given.first or "")[:100], (given.initials or "")[:20]
     return [
-        SearchEntry(
-            mention_id=mention.pk,
-            surname_key=key[:100],
-            phonetic=(dutch_phonetic(key) or key)[:100],
-            head=key[:3],
-            tail=key[-3:],
-            given_first=(given.first or "")[:100],
-            initials=(given.initials or "")[:20],
-            birth_year=birth.year,
-            birth_month=birth.month,
-            birth_day=birth.day,
-            pc6=pc6 or "",
+        (
+            pk,
+            source,
+            unit_id,
+            municipality_id,
+            key[:100],
+            (dutch_phonetic(key) or key)[:100],
+            first,
+            initials,
+            birth.year,
+            birth.month,
+            birth.day,
+            pc6 or "",
+            valid_bsn or "",
         )
-        for key in surname.keys
+        for key in keys
     ]
+
+
+def _entry(row: tuple[Any, ...]) -> SearchEntry:
+    return SearchEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True)))
+
+
+def _keys_store(names: Iterable[str], *, only_new: bool) -> int:
+    """Look-up keys for these surname keys (those not yet in the index when `only_new`)."""
+    names = set(names)
+    if only_new and names:
+        present = SearchKey.objects.filter(key__in=names, key=F("surname_key"))
+        names -= set(present.values_list("surname_key", flat=True))
+    rows = [
+        SearchKey(key=key, surname_key=name)
+        for name in sorted(names)
+        for key in dict.fromkeys((*deletion_keys(name), sound_key(name)))
+    ]
+    SearchKey.objects.bulk_create(rows, batch_size=5_000, ignore_conflicts=True)
+    return len(rows)
 
 
 def search_index_add(*, mention_ids: Iterable[int], replace: bool = False) -> int:
@@ -80,48 +137,62 @@ def search_index_add(*, mention_ids: Iterable[int], replace: bool = False) -> in
     if not ids:
         return 0
     if replace:
-        SearchKey.objects.filter(entry__mention_id__in=ids).delete()
         SearchEntry.objects.filter(mention_id__in=ids).delete()
-    rows = [e for m in PersonMention.objects.filter(pk__in=ids).only(*_MENTION_FIELDS) for e in entries_of(m)]
-    _store(rows, batch_size=2_000)
+    mentions = PersonMention.objects.filter(pk__in=ids).values_list(*_MENTION_FIELDS)
+    rows = [_entry(row) for mention in mentions for row in entry_rows(mention)]
+    SearchEntry.objects.bulk_create(rows, batch_size=2_000)
+    _keys_store({row.surname_key for row in rows}, only_new=True)
     return len(rows)
-
-
-def _store(entries: list[SearchEntry], *, batch_size: int) -> None:
-    SearchEntry.objects.bulk_create(entries, batch_size=batch_size)
-    SearchKey.objects.bulk_create(
-        [
-            SearchKey(entry_id=e.pk, key=key)
-            for e in entries
-            for key in (*deletion_keys(e.surname_key), sound_key(e.surname_key))
-        ],
-        batch_size=batch_size * 4,
-    )
 
 
 def search_index_rebuild(
     *, chunk: int = 5_000, progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, int]:
-    """Rewrite the whole index from the linked mentions. Returns (mentions, rows)."""
+    """Rewrite the whole index from the linked mentions, in one transaction (searches see the old index
+    until it commits). On PostgreSQL the rows are copied in bulk and stored in surname order, so the rows
+    of one surname share a few pages. Returns (mentions, rows)."""
     mentions = PersonMention.objects.filter(link__isnull=False).order_by("pk")
     total = mentions.count()
     done = rows = 0
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # the whole table: no need to collect rows first
-            for model in (SearchKey, SearchEntry):
-                cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+    names: set[str] = set()
+    postgresql = connection.vendor == "postgresql"
+    table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    columns = ", ".join(ENTRY_COLUMNS)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The whole table: no need to collect rows first; DELETE, not TRUNCATE, so searches go on.
+        for model in (SearchKey, SearchEntry):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+        if postgresql:
+            cursor.execute(
+                "CREATE TEMP TABLE dossiers_rebuild ON COMMIT DROP"
+                f" AS SELECT {columns} FROM {table} WITH NO DATA"
+            )
         last = 0
         while True:
-            batch = list(mentions.filter(pk__gt=last).only(*_MENTION_FIELDS)[:chunk])
+            batch = list(mentions.filter(pk__gt=last).values_list(*_MENTION_FIELDS)[:chunk])
             if not batch:
                 break
-            entries = [e for m in batch for e in entries_of(m)]
-            _store(entries, batch_size=chunk)
-            last = batch[-1].pk
+            entries = [row for mention in batch for row in entry_rows(mention)]
+            names.update(row[4] for row in entries)
+            if postgresql:
+                with cursor.cursor.copy(f"COPY dossiers_rebuild ({columns}) FROM STDIN") as copy:
+                    for row in entries:
+                        copy.write_row(row)
+            else:
+                SearchEntry.objects.bulk_create([_entry(row) for row in entries], batch_size=chunk)
+            last = batch[-1][0]
             done += len(batch)
             rows += len(entries)
             if progress is not None:
                 progress(done, total)
+        if postgresql:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM dossiers_rebuild"
+                " ORDER BY surname_key, source, unit_id, mention_id"
+            )
+        _keys_store(names, only_new=False)
+        if postgresql:
+            cursor.execute(f"ANALYZE {table}, {connection.ops.quote_name(SearchKey._meta.db_table)}")
     return done, rows
 
 
@@ -253,7 +324,7 @@ __all__: Sequence[str] = (
     "LookupRefused",
     "QueryError",
     "dossier_open",
-    "entries_of",
+    "entry_rows",
     "person_search",
     "search_index_add",
     "search_index_rebuild",

@@ -106,3 +106,50 @@ def test_a_merge_is_followed_without_reindexing(screener: Any) -> None:
     hits = search(screener, "Dennis Lindenaar")
     assert hits[0].person_id == target.pk
     assert hits[0].registrations == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "organisation", "scope"),
+    [
+        ("politie", "oost-brabant", "own_unit"),
+        ("veilig_thuis", "vt-brabant-noordoost", "own_vt_region"),
+        ("om", "om-oost-brabant", "own_district_office"),
+        ("politie", "oost-brabant", "national"),
+    ],
+)
+def test_index_rows_filter_like_their_registrations_under_every_scope(
+    make_user: Callable[..., Any], kind: str, organisation: str, scope: str
+) -> None:
+    """The sharing rules filter index rows on their own copy of the registration's source, unit and
+    municipality: for every scope, the rows that pass belong to exactly the registrations that pass."""
+    from ketenzicht.intake.pipeline import intake_registration
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.registrations.models import Registration
+    from ketenzicht.registrations.sharing import SharingRule
+    from tests.conftest import exchange_registration
+
+    places = [("oost-brabant", "GM0796"), ("zeeland-west-brabant", "GM0855")]
+    for index, (source, (unit, municipality)) in enumerate(
+        (s, p) for s in ("politie", "veilig_thuis") for p in places
+    ):
+        data = exchange_registration(
+            source=source,
+            reference=f"REF-{index}",
+            unit=unit if source == "politie" else None,
+            municipality=municipality,
+            persons=[{"ref": "p1", "role": "suspect", **DENNIS}],
+            relations=[],
+        )
+        if data["unit"] is None:
+            del data["unit"]
+        intake_registration(actor=None, data=data, channel="import")
+    assert Organisation.objects.get(code=organisation).kind == kind
+    user = make_user("case_screener", organisation=organisation)
+    sources = ["politie", "veilig_thuis"]
+    roles = ["case_screener"]
+    rule = SharingRule(name="t", organisation_kind=kind, roles=roles, sources=sources, scope=scope)
+    condition = rule.q(user)
+    via_rows = set(SearchEntry.objects.filter(condition).values_list("mention__registration_id", flat=True))
+    via_registrations = set(Registration.objects.filter(condition).values_list("pk", flat=True))
+    assert via_rows == via_registrations
+    assert 0 < len(via_rows) < Registration.objects.count() or scope == "national"

@@ -210,11 +210,11 @@ class Entry:
 WEIGHTS = {"surname": 50.0, "given": 20.0, "birth": 20.0, "postcode": 10.0}
 
 
-def _surname_similarity(query: SearchQuery, reading: NameReading, entry: Entry) -> float:
+def _surname_similarity(keys: tuple[tuple[str, str], ...], entry: Entry) -> float:
     best = 0.0
-    for key in reading.surname_keys:
+    for key, sound in keys:
         similarity = JaroWinkler.similarity(key, entry.surname_key)
-        if dutch_phonetic(key) == entry.phonetic:
+        if sound == entry.phonetic:
             similarity = max(similarity, 0.92)
         best = max(best, similarity)
     return best
@@ -246,29 +246,65 @@ def _birth_similarity(query: SearchQuery, entry: Entry) -> float | None:
     return 1.0
 
 
+class Scorer:
+    """`score_entry` for many entries of one query: each part's similarity is computed once per distinct
+    value (a common surname, a birth date, a first name), which is most of the work for thousands of rows.
+    """
+
+    def __init__(self, query: SearchQuery):
+        self.query = query
+        self.readings = query.readings or (NameReading((), None, None),)
+        self._keys = tuple(
+            tuple((key, dutch_phonetic(key) or key) for key in reading.surname_keys)
+            for reading in self.readings
+        )
+        self._surname: dict[tuple[int, str, str], float] = {}
+        self._given: dict[tuple[int, str, str], float | None] = {}
+        self._birth: dict[tuple[int | None, int | None, int | None], float | None] = {}
+
+    def surname(self, index: int, entry: Entry) -> float:
+        """The surname similarity of reading `index` (0-1), cached per surname key."""
+        cache_key = (index, entry.surname_key, entry.phonetic)
+        found = self._surname.get(cache_key)
+        if found is None:
+            found = self._surname[cache_key] = _surname_similarity(self._keys[index], entry)
+        return found
+
+    def score(self, entry: Entry) -> float:
+        """0-100: the weighted similarity over the parts the query names, best over the name readings."""
+        query = self.query
+        if query.bsn and entry.bsn == query.bsn:
+            return 100.0
+        birth_key = (entry.birth_year, entry.birth_month, entry.birth_day)
+        if birth_key in self._birth:
+            birth = self._birth[birth_key]
+        else:
+            birth = self._birth[birth_key] = _birth_similarity(query, entry)
+        postcode: float | None = None
+        if query.pc4:
+            postcode = 1.0 if entry.pc6 == query.pc6 else 0.5 if entry.pc6[:4] == query.pc4 else 0.0
+        best = 0.0
+        for index, reading in enumerate(self.readings):
+            total = weight = 0.0
+            if reading.surname_keys:
+                total += WEIGHTS["surname"] * self.surname(index, entry)
+                weight += WEIGHTS["surname"]
+            given_key = (index, entry.given_first, entry.initials)
+            if given_key in self._given:
+                given = self._given[given_key]
+            else:
+                given = self._given[given_key] = _given_similarity(reading, entry)
+            for part, similarity in (("given", given), ("birth", birth), ("postcode", postcode)):
+                if similarity is not None:
+                    total += WEIGHTS[part] * similarity
+                    weight += WEIGHTS[part]
+            if weight:
+                best = max(best, 100.0 * total / weight)
+        if query.bsn and entry.bsn and entry.bsn != query.bsn:
+            best *= 0.5  # a different valid BSN: most likely someone else
+        return round(best, 2)
+
+
 def score_entry(query: SearchQuery, entry: Entry) -> float:
     """0-100: the weighted similarity over the parts the query names, best over the name readings."""
-    if query.bsn and entry.bsn == query.bsn:
-        return 100.0
-    best = 0.0
-    for reading in query.readings or (NameReading((), None, None),):
-        total = weight = 0.0
-        if reading.surname_keys:
-            total += WEIGHTS["surname"] * _surname_similarity(query, reading, entry)
-            weight += WEIGHTS["surname"]
-        for part, similarity in (
-            ("given", _given_similarity(reading, entry)),
-            ("birth", _birth_similarity(query, entry)),
-        ):
-            if similarity is not None:
-                total += WEIGHTS[part] * similarity
-                weight += WEIGHTS[part]
-        if query.pc4:
-            similarity = 1.0 if entry.pc6 == query.pc6 else 0.5 if entry.pc6[:4] == query.pc4 else 0.0
-            total += WEIGHTS["postcode"] * similarity
-            weight += WEIGHTS["postcode"]
-        if weight:
-            best = max(best, 100.0 * total / weight)
-    if query.bsn and entry.bsn and entry.bsn != query.bsn:
-        best *= 0.5  # a different valid BSN: most likely someone else
-    return round(best, 2)
+    return Scorer(query).score(entry)
