@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ketenzicht.registrations",
     "ketenzicht.persons",
     "ketenzicht.linking",
+    "ketenzicht.patterns",
     "ketenzicht.dossiers",
     "ketenzicht.intake",
     "ketenzicht.demo",

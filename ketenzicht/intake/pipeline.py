@@ -8,7 +8,8 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
                    on source + reference; a bad registration is rejected alone, the others go on
     -- the steps below run for the newly stored registrations of the batch only --
     3. link        (per batch) link each person mention to a person, a new person, or a review item
-    (later) update patterns, open or update the screening case, chain follow-up
+    4. patterns    (per batch) recompute the signals of every person linked into the batch
+    (later) open or update the screening case, chain follow-up
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -24,6 +25,7 @@ from django.db import transaction
 
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.linking.services import mentions_link
+from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import (
@@ -51,6 +53,7 @@ class IntakeContext:
     origin: str = ""
     result: CreateResult | None = None
     notes: list[str] = field(default_factory=list)
+    persons: set[int] = field(default_factory=set)  # the persons its mentions were linked to
 
     @property
     def registration(self) -> Registration:
@@ -95,7 +98,9 @@ def link(batch: list[IntakeContext]) -> None:
     outcomes = mentions_link(registrations=[ctx.registration for ctx in batch], actor=batch[0].actor)
     search_index_add(mention_ids=[outcome.mention_id for outcome in outcomes])
     doubtful: dict[int, int] = {}
+    by_registration = {ctx.registration.pk: ctx for ctx in batch}
     for outcome in outcomes:
+        by_registration[outcome.registration_id].persons.add(outcome.person_id)
         if outcome.reviews:
             doubtful[outcome.registration_id] = doubtful.get(outcome.registration_id, 0) + 1
     for ctx in batch:
@@ -103,8 +108,12 @@ def link(batch: list[IntakeContext]) -> None:
             ctx.notes.append(f"{doubtful[ctx.registration.pk]} person mention(s) wait for a reviewer")
 
 
+def patterns(batch: list[IntakeContext]) -> None:
+    signals_update(persons={person for ctx in batch for person in ctx.persons})
+
+
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link,)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns)
 
 
 def intake_registrations(

@@ -31,6 +31,7 @@ from .models import (
     ReviewStatus,
 )
 from .services import _chunks, features_of, features_store_all, model_version, review_item_for
+from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -149,6 +150,7 @@ def persons_rebuild(
         MentionLink.objects.all().delete()
         MentionLink.objects.bulk_create(links, batch_size=5000)
         reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features)
+        persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)
         summary = RebuildSummary(
             mentions=len(mentions),

@@ -44,6 +44,7 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
+from .signals import persons_relinked
 
 T = TypeVar("T")
 DV_OFFENCES = {"138", "184a", "266", "285", "285b", "300", "302", "350"}
@@ -522,6 +523,7 @@ def person_merge(*, source: Person, target: Person, actor: Any, reason: str) -> 
     merge = PersonMerge.objects.create(
         source=source, target=target, mention_ids=moved, reason=reason, by=actor
     )
+    persons_relinked.send(sender=PersonMerge, persons={source.pk, target.pk})
     access_log_record(
         actor=actor, action=Action.MERGE, object_type="person", object_id=target.pk, result=Result.STORED,
         origin="linking", detail={"merged": source.pk, "mentions": moved, "reason": reason},
@@ -539,6 +541,7 @@ def merge_undo(*, merge: PersonMerge, actor: Any) -> None:
     Person.objects.filter(pk=merge.source_id).update(merged_into=None)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
+    persons_relinked.send(sender=PersonMerge, persons={merge.source_id, merge.target_id})
     access_log_record(
         actor=actor, action=Action.SPLIT, object_type="person", object_id=merge.target_id,
         result=Result.STORED, origin="linking",
@@ -559,6 +562,7 @@ def mention_split(*, mention: PersonMention, actor: Any) -> Person:
     link.save(update_fields=["person", "method", "updated_at"])
     for other in others:
         pair_decide(left_id=mention.pk, right_id=other, decision=PairDecision.Decision.DIFFERENT, actor=actor)
+    persons_relinked.send(sender=MentionLink, persons={old.pk, person.pk})
     access_log_record(
         actor=actor, action=Action.SPLIT, object_type="person", object_id=old.pk, result=Result.STORED,
         origin="linking", detail={"mention": mention.pk, "new_person": person.pk},

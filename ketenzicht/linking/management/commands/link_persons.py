@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ketenzicht.console import progress_steps
 from ketenzicht.linking.batch import BACKENDS
 from ketenzicht.linking.rebuild import persons_rebuild
 
@@ -36,22 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["rebuild"]:
             raise CommandError("say --rebuild: new registrations are linked on intake already")
-        console = Console(stderr=True)
-        with Progress(
-            TextColumn("{task.description:<10}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=options["no_progress"] or not console.is_terminal,
-        ) as progress:
-            tasks: dict[str, Any] = {}
-
-            def step(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = progress.add_task(stage, total=max(total, 1))
-                progress.update(tasks[stage], completed=done, total=max(total, 1))
-
+        with progress_steps(disable=options["no_progress"]) as step:
             summary = persons_rebuild(
                 retrain=options["retrain"], seed=options["seed"], progress=step, backend=options["backend"]
             )

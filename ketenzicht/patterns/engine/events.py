@@ -1,0 +1,94 @@
+"""What the engine knows of one registration: an `Event`. The caller (the Django app, a benchmark, a test)
+builds events from whatever store it has; person ids are the linked persons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Roles that act (do something to someone) and roles that are acted upon.
+SUSPECT = "suspect"
+VICTIM = "victim"
+INVOLVED = "involved"
+REPORTER = "reporter"
+
+BREACH_KIND = "overtreding_maatregel"
+
+
+@dataclass(frozen=True, slots=True)
+class Offence:
+    article: str
+    severity: int  # the offences reference data's severity_rank, 1 (least) .. 10
+    violence: bool = False
+    breach: bool = False  # breach of a protective measure (art. 184a Sr and the like)
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    person: int
+    role: str
+    ref: str  # the mention's ref within its registration ("p1")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    source: str
+    reference: str
+    kind: str
+    at: datetime  # registered_at: the order in which the register learnt of it
+    unit: str = ""  # the police unit (organisation code), "" when none
+    offences: tuple[Offence, ...] = ()
+    parties: tuple[Party, ...] = ()
+    # (from person, to person, relation kind) as written down in this registration
+    relations: tuple[tuple[int, int, str], ...] = ()
+    summary: str = ""
+    words: frozenset[str] = field(default=frozenset())  # word categories found in the summary
+
+    @property
+    def breach(self) -> bool:
+        return self.kind == BREACH_KIND or any(o.breach for o in self.offences)
+
+    @property
+    def violence(self) -> bool:
+        return any(o.violence for o in self.offences)
+
+    @property
+    def severity(self) -> int:
+        return max((o.severity for o in self.offences), default=0)
+
+    @property
+    def articles(self) -> frozenset[str]:
+        return frozenset(o.article for o in self.offences)
+
+    def pairs(self) -> list[tuple[int, int]]:
+        return directed_pairs(self.parties)
+
+    def refs_of(self, person: int) -> tuple[str, ...]:
+        return tuple(p.ref for p in self.parties if p.person == person)
+
+    def relation_between(self, a: int, b: int) -> str:
+        """The relation written down between two persons here (either direction), "" if none."""
+        for left, right, kind in self.relations:
+            if (left, right) in ((a, b), (b, a)) and kind != "unknown":
+                return kind
+        return ""
+
+
+def directed_pairs(parties: tuple[Party, ...]) -> list[tuple[int, int]]:
+    """The directed (actor, target) person pairs of a registration's parties.
+
+    Actors are the suspects; a registration without a suspect (a notification, an incident without an
+    offence) has its `involved` persons act. Targets are the victims; without a victim, the reporter."""
+    actors = [p.person for p in parties if p.role == SUSPECT]
+    if not actors:
+        actors = [p.person for p in parties if p.role == INVOLVED]
+    targets = [p.person for p in parties if p.role == VICTIM]
+    if not targets:
+        targets = [p.person for p in parties if p.role == REPORTER]
+    found: list[tuple[int, int]] = []
+    for actor in dict.fromkeys(actors):
+        for target in dict.fromkeys(targets):
+            if actor != target:
+                found.append((actor, target))
+    return found

@@ -1,0 +1,101 @@
+"""Histories: the events of each directed suspect-victim pair, grouped into episodes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .events import Event
+from .rules import Episodes
+
+Pair = tuple[int, int]  # (suspect person, victim person)
+
+
+@dataclass(slots=True)
+class Episode:
+    """One happening of a pair: the registration that told of it first, and partners' follow-ups."""
+
+    events: list[Event] = field(default_factory=list)
+    words: set[str] = field(default_factory=set)
+
+    @property
+    def start(self) -> datetime:
+        return self.events[0].at
+
+    @property
+    def breach(self) -> bool:
+        return any(e.breach for e in self.events)
+
+    @property
+    def violence(self) -> bool:
+        return any(e.violence for e in self.events)
+
+    @property
+    def severity(self) -> int:
+        return max(e.severity for e in self.events)
+
+    @property
+    def articles(self) -> frozenset[str]:
+        return frozenset().union(*(e.articles for e in self.events))
+
+
+def sort_key(event: Event) -> tuple[datetime, int]:
+    return (event.at, event.id)
+
+
+def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
+    """Episodes of one pair's events (in time order). A follow-up source's registration within
+    `follow_up_days` after the start of the latest episode joins it; a breach always starts a new one."""
+    follow = timedelta(days=config.follow_up_days)
+    sources = set(config.follow_up_sources)
+    found: list[Episode] = []
+    for event in events:
+        last = found[-1] if found else None
+        if (
+            last is not None
+            and event.source in sources
+            and not event.breach
+            and event.at - last.start <= follow
+        ):
+            last.events.append(event)
+        else:
+            last = Episode([event])
+            found.append(last)
+        last.words |= event.words
+    return found
+
+
+class History:
+    """Every event by directed pair, with the persons each suspect and victim meets."""
+
+    def __init__(self, events: Iterable[Event]):
+        by_pair: dict[Pair, list[Event]] = defaultdict(list)
+        for event in events:
+            for pair in event.pairs():
+                by_pair[pair].append(event)
+        for pair_events in by_pair.values():
+            pair_events.sort(key=sort_key)
+        self.by_pair: dict[Pair, list[Event]] = dict(by_pair)
+        self.victims_of: dict[int, list[int]] = defaultdict(list)
+        self.suspects_of: dict[int, list[int]] = defaultdict(list)
+        for suspect, victim in self.by_pair:
+            self.victims_of[suspect].append(victim)
+            self.suspects_of[victim].append(suspect)
+
+    def events(self, pair: Pair) -> list[Event]:
+        return self.by_pair.get(pair, [])
+
+    def relation(self, pair: Pair, until: datetime | None = None) -> str:
+        """The latest relation written down between the two persons (either direction), "" if never."""
+        a, b = pair
+        found = ""
+        timeline = sorted([*self.events((a, b)), *self.events((b, a))], key=sort_key)
+        for event in timeline:
+            if until is not None and event.at > until:
+                break
+            kind = event.relation_between(a, b)
+            if kind:
+                found = kind
+        return found

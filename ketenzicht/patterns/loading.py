@@ -1,0 +1,182 @@
+"""Reading linked registrations from the database as the engine's events.
+
+Two ways in: `events_involving(persons)` for the online update (every registration one of those persons is
+linked into) and `all_events()` for detection over the whole register, which first reads who is mentioned
+where (mentions and links only), keeps the registrations that can take part in a pattern (a pair seen more
+than once either way, a victim with more than one registration), and reads the rest of those alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils.dateparse import parse_datetime
+
+from ketenzicht.linking.models import MentionLink
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.registrations.models import MentionRelation, Offence, PersonMention, Registration
+
+from .engine.detect import Detector
+from .engine.events import Event, Party, directed_pairs
+from .engine.events import Offence as OffenceFact
+
+Progress = Callable[[str, int, int], None]
+CHUNK = 5_000
+
+
+def _t(model: Any) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _offences_through() -> str:
+    return connection.ops.quote_name(Registration.offences.through._meta.db_table)
+
+
+def _chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _in(values: Sequence[int]) -> str:
+    return ", ".join(str(int(v)) for v in values)
+
+
+def _rows(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+    """Stream the rows of a query (a server-side cursor on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with connection.connection.cursor(name="kz_patterns") as cursor:
+            cursor.itersize = 20_000
+            cursor.execute(sql, params)
+            yield from cursor
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(20_000):
+                yield from batch
+
+
+def _parties_sql(where: str) -> str:
+    return (
+        f"SELECT m.registration_id, l.person_id, m.role, m.ref FROM {_t(PersonMention)} m "
+        f"JOIN {_t(MentionLink)} l ON l.mention_id = m.id WHERE {where}"
+    )
+
+
+def _registration_ids_of_persons(persons: Iterable[int]) -> list[int]:
+    ids: set[int] = set()
+    people = sorted(set(persons))
+    for chunk in _chunks(people):
+        for (registration_id,) in _rows(
+            f"SELECT m.registration_id FROM {_t(MentionLink)} l JOIN {_t(PersonMention)} m "
+            f"ON m.id = l.mention_id WHERE l.person_id IN ({_in(chunk)})"
+        ):
+            ids.add(registration_id)
+    return sorted(ids)
+
+
+def _events(
+    registration_ids: Sequence[int],
+    parties: dict[int, list[Party]],
+    detector: Detector,
+    progress: Progress | None = None,
+) -> list[Event]:
+    """Events for the registrations, given their parties: reads registrations, offences and relations."""
+    offences = {
+        pk: OffenceFact(article, severity, violence, breach)
+        for pk, article, severity, violence, breach in Offence.objects.values_list(
+            "pk", "article", "severity_rank", "violence", "measure_breach"
+        )
+    }
+    units = dict(Organisation.objects.values_list("pk", "code"))
+    through = _offences_through()
+    events: list[Event] = []
+    done = 0
+    for chunk in _chunks(registration_ids):
+        where = f"IN ({_in(chunk)})"
+        offences_of: dict[int, list[OffenceFact]] = defaultdict(list)
+        for registration_id, offence_id in _rows(
+            f"SELECT registration_id, offence_id FROM {through} WHERE registration_id {where}"
+        ):
+            offences_of[registration_id].append(offences[offence_id])
+        relations_of: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+        for registration_id, left, right, kind in _rows(
+            f"SELECT r.registration_id, lf.person_id, lt.person_id, r.kind FROM {_t(MentionRelation)} r "
+            f"JOIN {_t(MentionLink)} lf ON lf.mention_id = r.from_mention_id "
+            f"JOIN {_t(MentionLink)} lt ON lt.mention_id = r.to_mention_id WHERE r.registration_id {where}"
+        ):
+            relations_of[registration_id].append((left, right, kind))
+        for pk, source, reference, kind, registered_at, unit_id, summary in _rows(
+            f"SELECT id, source, reference, kind, registered_at, unit_id, summary FROM {_t(Registration)} "
+            f"WHERE id {where}"
+        ):
+            events.append(
+                Event(
+                    id=pk,
+                    source=source,
+                    reference=reference,
+                    kind=kind,
+                    at=_aware(registered_at),
+                    unit=units.get(unit_id, "") if unit_id else "",
+                    offences=tuple(offences_of.get(pk, ())),
+                    parties=tuple(parties.get(pk, ())),
+                    relations=tuple(relations_of.get(pk, ())),
+                    summary=summary,
+                    words=detector.words(summary),
+                )
+            )
+        done += len(chunk)
+        if progress is not None:
+            progress("read", done, len(registration_ids))
+    return events
+
+
+def _aware(value: Any) -> dt.datetime:
+    """SQLite hands back naive UTC datetimes (or text) for raw queries; make them aware, as the ORM does."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"registered_at: {value!r} is not a date and time")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+def events_involving(persons: Iterable[int], detector: Detector) -> list[Event]:
+    """Every registration into which one of `persons` is linked, as events with all their parties."""
+    ids = _registration_ids_of_persons(persons)
+    parties: dict[int, list[Party]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for registration_id, person, role, ref in _rows(_parties_sql(f"m.registration_id IN ({_in(chunk)})")):
+            parties[registration_id].append(Party(person, role, ref))
+    return _events(ids, parties, detector)
+
+
+def all_events(detector: Detector, progress: Progress | None = None) -> tuple[list[Event], int]:
+    """The events that can take part in a pattern, and how many registrations were looked at."""
+    parties: dict[int, list[Party]] = defaultdict(list)
+    for rows, (registration_id, person, role, ref) in enumerate(_rows(_parties_sql("1 = 1")), 1):
+        parties[registration_id].append(Party(person, role, ref))
+        if progress is not None and rows % 200_000 == 0:
+            progress("mentions", rows, 0)
+    pair_count: Counter[tuple[int, int]] = Counter()
+    victim_count: Counter[int] = Counter()
+    pairs_of: dict[int, list[tuple[int, int]]] = {}
+    for registration_id, found in parties.items():
+        pairs = directed_pairs(tuple(found))
+        if pairs:
+            pairs_of[registration_id] = pairs
+            for suspect, victim in pairs:
+                pair_count[(min(suspect, victim), max(suspect, victim))] += 1
+            for victim in {v for _, v in pairs}:
+                victim_count[victim] += 1
+    keep = sorted(
+        registration_id
+        for registration_id, pairs in pairs_of.items()
+        if any(pair_count[(min(s, v), max(s, v))] > 1 or victim_count[v] > 1 for s, v in pairs)
+    )
+    looked_at = len(parties)
+    kept = {pk: parties[pk] for pk in keep}
+    parties.clear()
+    return _events(keep, kept, detector, progress), looked_at

@@ -1,0 +1,93 @@
+"""Signals: a pattern rule that fired for a suspect-victim pair, a suspect or a victim, with its evidence.
+
+A signal is identified by its rule and subject (suspect, victim; one of them empty for a rule about one
+person) and updated, never duplicated, as registrations arrive or links change (`services`)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import Registration
+
+
+class Severity(models.IntegerChoices):
+    LOW = 1, _("low")
+    MEDIUM = 2, _("medium")
+    HIGH = 3, _("high")
+
+
+SEVERITY_OF_NAME = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH}
+
+
+def subject_key(rule: str, suspect: int | None, victim: int | None) -> str:
+    """The identity of a signal: rule and subject, e.g. "possible_stalking:12:34" or "marac_repeat:-:34"."""
+    return f"{rule}:{suspect or '-'}:{victim or '-'}"
+
+
+class Signal(models.Model):
+    subject = models.CharField(max_length=120, unique=True)  # subject_key(rule, suspect, victim)
+    rule = models.CharField(max_length=64)
+    rules_version = models.CharField(max_length=64)  # version + content hash of the rule file that raised it
+    suspect = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    victim = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    active = models.BooleanField(default=True)  # still holds after the latest registration
+    first_fired_at = models.DateTimeField()  # registered_at of the registration that made it fire
+    first_fired_registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    last_registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    last_registered_at = models.DateTimeField()
+    # The police unit of the latest registration that has one: whose screeners see it in their list.
+    unit = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reasons = models.JSONField(default=list)  # [{"code", "value", "threshold", "met"}] after the latest
+    registrations = models.ManyToManyField(Registration, through="SignalRegistration", related_name="signals")
+    raised_at = models.DateTimeField(auto_now_add=True)  # when Ketenzicht first raised it
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-active", "-severity", "-last_registered_at", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "-severity", "-last_registered_at"], name="patterns_signal_unit"),
+            models.Index(fields=["suspect"], name="patterns_signal_suspect"),
+            models.Index(fields=["victim"], name="patterns_signal_victim"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.suspect_id}->{self.victim_id}"
+
+
+class SignalRegistration(models.Model):
+    """A registration in a signal's evidence, with the mentions of the suspect side and the victim side."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="evidence")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    suspect_refs = models.JSONField(default=list)
+    victim_refs = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["registration__registered_at", "registration_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["signal", "registration"], name="unique_signal_registration")
+        ]
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id}: registration {self.registration_id}"
+
+
+class SignalSeen(models.Model):
+    """Who has opened a signal, and when last."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="seen")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["first_seen_at"]
+        constraints = [models.UniqueConstraint(fields=["signal", "user"], name="unique_signal_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw signal {self.signal_id}"

@@ -1,0 +1,142 @@
+"""Reads of signals, scoped to the user: the signals list of a police unit, one signal with its evidence,
+the signals on a person's dossier, and the export for checking against a truth file (the operator's)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.registrations.sharing import visibility_filter
+
+from .models import Severity, Signal, SignalRegistration, SignalSeen
+
+# Who works a unit's signals list: the police case screeners and case owners of that unit.
+SIGNAL_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER)
+
+
+def may_see_signals(user: User) -> bool:
+    org = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated and org is not None and org.kind == "politie" and user.has_role(*SIGNAL_ROLES)
+    )
+
+
+def signal_list_for_user(*, user: User, active_only: bool = False) -> QuerySet[Signal]:
+    """The signals of the user's police unit, most severe and most recent first, with who has seen them."""
+    if not may_see_signals(user):
+        return Signal.objects.none()
+    signals = Signal.objects.filter(unit=user.organisation)
+    if active_only:
+        signals = signals.filter(active=True)
+    return signals.select_related("first_fired_registration", "last_registration").prefetch_related(
+        Prefetch("seen", queryset=SignalSeen.objects.select_related("user"))
+    )
+
+
+def signal_get_for_user(*, user: User, pk: int) -> Signal:
+    """One signal of the user's unit; missing and forbidden look the same (404)."""
+    try:
+        return signal_list_for_user(user=user).get(pk=pk)
+    except Signal.DoesNotExist:
+        raise Http404("no such signal") from None
+
+
+@dataclass
+class EvidenceRow:
+    registration: Registration | None  # None: a registration the user may not see
+    suspect_names: list[str]
+    victim_names: list[str]
+    first: bool
+
+
+@dataclass
+class SignalEvidence:
+    rows: list[EvidenceRow]
+    hidden: int  # registrations in the signal the user may not see
+
+
+def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
+    """The registrations of a signal, in order: those the user may see in full, the others counted."""
+    condition = visibility_filter(user)
+    evidence = list(
+        signal.evidence.select_related("registration").order_by("registration__registered_at", "id")
+    )
+    ids = [e.registration_id for e in evidence]
+    visible: set[int] = set()
+    if condition is not None:
+        visible = set(Registration.objects.filter(condition, pk__in=ids).values_list("pk", flat=True))
+    names: dict[tuple[int, str], str] = {
+        (m.registration_id, m.ref): m.display_name
+        for m in PersonMention.objects.filter(registration_id__in=visible)
+    }
+    rows: list[EvidenceRow] = []
+    hidden = 0
+    for item in evidence:
+        if item.registration_id not in visible:
+            hidden += 1
+            continue
+        rows.append(
+            EvidenceRow(
+                registration=item.registration,
+                suspect_names=[names.get((item.registration_id, r), r) for r in item.suspect_refs],
+                victim_names=[names.get((item.registration_id, r), r) for r in item.victim_refs],
+                first=item.registration_id == signal.first_fired_registration_id,
+            )
+        )
+    return SignalEvidence(rows=rows, hidden=hidden)
+
+
+def signals_for_person_for_user(*, user: User, person_id: int) -> list[Signal]:
+    """The signals about a person (as suspect or victim) that rest on at least one registration the user
+    may see; the dossier shows them."""
+    condition = visibility_filter(user)
+    if condition is None:
+        return []
+    visible = Registration.objects.filter(condition)
+    return list(
+        Signal.objects.filter(Q(suspect_id=person_id) | Q(victim_id=person_id))
+        .filter(evidence__registration__in=visible)
+        .distinct()
+        .order_by("-active", "-severity", "-last_registered_at")
+    )
+
+
+def _local(value: Any) -> str:
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+def signal_export_lines() -> Iterator[dict[str, Any]]:
+    """Every signal as the export's JSON object (for the operator's `export_signals`)."""
+    evidence: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for signal_id, source, reference, suspects, victims in (
+        SignalRegistration.objects.order_by("signal_id", "registration__registered_at", "registration_id")
+        .values_list("signal_id", "registration__source", "registration__reference", "suspect_refs",
+                     "victim_refs")
+        .iterator(chunk_size=10_000)
+    ):  # fmt: skip
+        evidence[signal_id].append(
+            {"source": source, "reference": reference, "suspect_refs": suspects, "victim_refs": victims}
+        )
+    signals = Signal.objects.select_related("first_fired_registration").order_by("id")
+    for signal in signals.iterator(chunk_size=2_000):
+        first = signal.first_fired_registration
+        yield {
+            "rule": signal.rule,
+            "severity": Severity(signal.severity).name.lower(),
+            "active": signal.active,
+            "first_fired_at": _local(signal.first_fired_at),
+            "first_fired_registration": {"source": first.source, "reference": first.reference},
+            "suspect": signal.suspect_id,
+            "victim": signal.victim_id,
+            "rules_version": signal.rules_version,
+            "registrations": evidence.get(signal.pk, []),
+        }

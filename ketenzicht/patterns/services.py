@@ -1,0 +1,201 @@
+"""Writes of signals: raise, update and withdraw them from the engine's findings; note who has seen one.
+
+`signals_update(persons=...)` is the online step (the intake pipeline after linking, and every change of
+links: merges, splits, review decisions); `signals_detect_all()` re-detects over the whole register
+(`manage.py detect_patterns`, and after a linking rebuild). Both end in `_store`, which makes the stored
+signals of the recomputed subjects exactly the findings: new ones are created, existing ones updated in
+place (keeping when Ketenzicht first raised them and who has seen them), and those that no longer hold at all
+(a split took away the registrations that made them) are deleted."""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation
+
+from .engine.detect import Detector, Finding
+from .engine.rules import load_rules
+from .loading import Progress, all_events, events_involving
+from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
+
+T = TypeVar("T")
+RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
+
+
+def rules_path() -> Path:
+    return Path(getattr(settings, "KETENZICHT_PATTERN_RULES", "") or RULES_PATH)
+
+
+@functools.cache
+def _detector(path: str, modified: float) -> Detector:
+    return Detector(load_rules(Path(path)))
+
+
+def detector() -> Detector:
+    """The detector for the current rule file (read again when the file changes)."""
+    path = rules_path()
+    return _detector(str(path), path.stat().st_mtime)
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    created: int
+    updated: int
+    withdrawn: int
+
+
+@dataclass(frozen=True)
+class DetectSummary:
+    registrations: int  # looked at
+    events: int  # that could take part in a pattern, read in full
+    signals: dict[str, int]  # per rule
+    created: int
+    updated: int
+    withdrawn: int
+    seconds: float
+
+
+def _chunked(values: list[T], size: int = 500) -> Iterable[list[T]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _fields(finding: Finding, version: str, unit_of: dict[str, int]) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "rules_version": version,
+        "suspect_id": finding.suspect,
+        "victim_id": finding.victim,
+        "severity": SEVERITY_OF_NAME[finding.severity],
+        "active": finding.active,
+        "first_fired_at": finding.first_event.at,
+        "first_fired_registration_id": finding.first_event.id,
+        "last_registration_id": finding.last_event.id,
+        "last_registered_at": finding.last_event.at,
+        "unit_id": unit_of.get(finding.unit),
+        "reasons": [
+            {"code": r.code, "value": r.value, "threshold": r.threshold, "met": r.met}
+            for r in finding.reasons
+        ],
+    }
+
+
+def _store(findings: list[Finding], scope: Q, version: str) -> StoreSummary:
+    """Make the stored signals within `scope` exactly `findings` (which must all fall within it)."""
+    unit_of = dict(Organisation.objects.filter(kind="politie").values_list("code", "pk"))
+    existing = {s.subject: s for s in Signal.objects.filter(scope)}
+    stored_evidence: dict[int, set[int]] = {}
+    for signal_id, registration_id in SignalRegistration.objects.filter(
+        signal__in=Signal.objects.filter(scope)
+    ).values_list("signal_id", "registration_id"):
+        stored_evidence.setdefault(signal_id, set()).add(registration_id)
+    wanted: dict[str, Finding] = {}
+    for finding in findings:
+        wanted[subject_key(finding.rule, finding.suspect, finding.victim)] = finding
+    create: list[Signal] = []
+    update: list[Signal] = []
+    evidence_of: dict[str, list[tuple[int, list[str], list[str]]]] = {}
+    for key, finding in wanted.items():
+        fields = _fields(finding, version, unit_of)
+        evidence = [(e.id, list(finding.refs[e.id][0]), list(finding.refs[e.id][1])) for e in finding.events]
+        signal = existing.get(key)
+        if signal is None:
+            create.append(Signal(subject=key, **fields))
+            evidence_of[key] = evidence
+            continue
+        changed = any(getattr(signal, name) != value for name, value in fields.items())
+        if changed:
+            for name, value in fields.items():
+                setattr(signal, name, value)
+            update.append(signal)
+        if changed or {e[0] for e in evidence} != stored_evidence.get(signal.pk, set()):
+            evidence_of[key] = evidence
+    gone = [s.pk for key, s in existing.items() if key not in wanted]
+    for chunk in _chunked(gone):
+        Signal.objects.filter(pk__in=chunk).delete()
+    Signal.objects.bulk_create(create, batch_size=2_000)
+    if update:
+        names = [*_fields(findings[0], version, unit_of), "updated_at"]
+        now = timezone.now()
+        for signal in update:
+            signal.updated_at = now
+        Signal.objects.bulk_update(update, names, batch_size=1_000)
+    if evidence_of:
+        pk_of: dict[str, int] = {}
+        for keys in _chunked(list(evidence_of)):
+            pk_of.update(Signal.objects.filter(subject__in=keys).values_list("subject", "pk"))
+        for pks in _chunked(list(pk_of.values())):
+            SignalRegistration.objects.filter(signal_id__in=pks).delete()
+        SignalRegistration.objects.bulk_create(
+            [
+                SignalRegistration(
+                    signal_id=pk_of[key], registration_id=registration, suspect_refs=sus, victim_refs=vic
+                )
+                for key, rows in evidence_of.items()
+                for registration, sus, vic in rows
+            ],
+            batch_size=5_000,
+        )
+    return StoreSummary(created=len(create), updated=len(update), withdrawn=len(gone))
+
+
+def _touching(persons: Collection[int]) -> Q:
+    return Q(suspect_id__in=list(persons)) | Q(victim_id__in=list(persons))
+
+
+def signals_update(*, persons: Iterable[int]) -> StoreSummary:
+    """Recompute every signal about `persons` (their pairs, and they as suspect or victim) from all their
+    registrations: the online step after linking, and after a merge, split or review decision."""
+    people = sorted(set(persons))
+    if not people:
+        return StoreSummary(0, 0, 0)
+    found = detector()
+    with transaction.atomic():
+        events = events_involving(people, found)
+        findings = found.detect(events, persons=people)
+        return _store(findings, _touching(people), found.rules.stamp)
+
+
+def signals_detect_all(*, progress: Progress | None = None) -> DetectSummary:
+    """Detect every pattern over the whole register and store the signals (one transaction)."""
+    began = time.perf_counter()
+    found = detector()
+    with transaction.atomic():
+        events, looked_at = all_events(found, progress)
+        if progress is not None:
+            progress("detect", 0, 1)
+        findings = found.detect(events)
+        if progress is not None:
+            progress("detect", 1, 1)
+            progress("store", 0, 1)
+        stored = _store(findings, Q(), found.rules.stamp)
+        if progress is not None:
+            progress("store", 1, 1)
+    per_rule: dict[str, int] = {}
+    for finding in findings:
+        per_rule[finding.rule] = per_rule.get(finding.rule, 0) + 1
+    return DetectSummary(
+        registrations=looked_at,
+        events=len(events),
+        signals=per_rule,
+        created=stored.created,
+        updated=stored.updated,
+        withdrawn=stored.withdrawn,
+        seconds=time.perf_counter() - began,
+    )
+
+
+def signal_mark_seen(*, signal: Signal, user: Any) -> None:
+    seen, created = SignalSeen.objects.get_or_create(signal=signal, user=user)
+    if not created:
+        seen.save(update_fields=["last_seen_at"])

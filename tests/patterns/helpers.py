@@ -1,0 +1,59 @@
+"""Registrations for the pattern tests, taken in through the intake pipeline (linking included)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ketenzicht.intake.pipeline import intake_registration
+from tests.conftest import exchange_registration
+
+# Two synthetic people: a man who keeps coming back to his ex-partner.
+MARCO = {
+    "given_names": "Marco",
+    "surname": "Hendriks",
+    "birth_date": "1984-05-19",
+    "sex": "M",
+    "address": {"postcode": "5612 AB", "house_number": "7"},
+}
+LOTTE = {
+    "given_names": "Lotte",
+    "surname_prefix": "de",
+    "surname": "Wit",
+    "birth_date": "1989-01-30",
+    "sex": "F",
+    "address": {"postcode": "5615 CD", "house_number": "21"},
+}
+
+
+def take_in(
+    reference: str,
+    suspect: dict[str, Any],
+    victim: dict[str, Any],
+    *,
+    registered_at: str,
+    offences: list[str] | None = None,
+    summary: str = "",
+    relation: str | None = "ex_partner",
+    unit: str = "oost-brabant",
+    municipality: str = "GM0796",
+    kind: str = "aangifte",
+    source: str = "politie",
+    actor: Any = None,
+) -> Any:
+    """One registration of `suspect` (p1) towards `victim` (p2) through the whole intake pipeline."""
+    data = exchange_registration(
+        source=source,
+        reference=reference,
+        kind=kind,
+        persons=[{"ref": "p1", "role": "suspect", **suspect}, {"ref": "p2", "role": "victim", **victim}],
+        relations=[{"from": "p1", "to": "p2", "kind": relation}] if relation else [],
+        offences=["285"] if offences is None else offences,
+        summary=summary,
+        unit=unit if source == "politie" else None,
+        municipality=municipality,
+        registered_at=registered_at,
+        occurred_at=registered_at,
+    )
+    if data["unit"] is None:
+        del data["unit"]
+    return intake_registration(actor=actor, data=data, channel="import").registration
