@@ -251,11 +251,27 @@ class Companion:
     roles: list[str]
 
 
+@dataclass(frozen=True)
+class RegistrationRef:
+    """What a dossier line shows of its registration (read as values, not as a model instance)."""
+
+    pk: int
+    source: str
+    reference: str
+    kind: str
+
+    def get_source_display(self) -> str:
+        return str(_SOURCE_LABELS.get(self.source, self.source))
+
+
+_SOURCE_LABELS = dict(Registration._meta.get_field("source").choices or [])
+
+
 @dataclass
 class DossierLine:
     """One registration in the dossier, from the person's side."""
 
-    registration: Registration
+    registration: RegistrationRef
     role: str
     role_label: str
     when: dt.datetime
@@ -301,6 +317,24 @@ class Dossier:
     may_read_access: bool
 
 
+_LINE_FIELDS = (
+    "id",
+    "role",
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date_raw",
+    "registration_id",
+    "registration__source",
+    "registration__reference",
+    "registration__kind",
+    "registration__occurred_at",
+    "registration__registered_at",
+    "link__probability",
+    "link__method",
+)
+
+
 def person_resolve(person_id: int) -> Person:
     """The person under this id, following merges. Raises Person.DoesNotExist."""
     person = Person.objects.get(pk=person_id)
@@ -328,18 +362,21 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
         raise Person.DoesNotExist
     now = now or timezone.now()
     visible_ids = _visible(user).filter(mentions__link__person=person).values("pk")
+    # Values, not model instances: a long history is hundreds of rows, and instances cost most of the time.
     mentions = list(
         PersonMention.objects.filter(link__person=person, registration__in=visible_ids)
-        .select_related("registration__unit", "registration__municipality", "link")
         .order_by("registration__occurred_at", "registration__registered_at", "id")
+        .values_list(*_LINE_FIELDS)
     )
     if not mentions and not may_read_access:
         raise Person.DoesNotExist
-    mine = {m.pk for m in mentions}
+    mine = {m[0] for m in mentions}
     offences: dict[int, list[Offence]] = defaultdict(list)
     through = Registration.offences.through.objects.filter(registration_id__in=visible_ids)
-    for row in through.select_related("offence"):
-        offences[row.registration_id].append(row.offence)
+    pairs = list(through.values_list("registration_id", "offence_id"))
+    offence_of = Offence.objects.in_bulk({offence_id for _r, offence_id in pairs})
+    for registration_id, offence_id in pairs:
+        offences[registration_id].append(offence_of[offence_id])
     reviews = dict(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN, mention__link__person=person)
         .filter(mention__registration__in=visible_ids)
@@ -391,40 +428,37 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
     by_source: dict[str, CountRow] = {}
     source_labels = dict(Registration._meta.get_field("source").choices or [])
     since = now - dt.timedelta(days=365)
-    for mention in mentions:
-        registration = mention.registration
-        when = registration.occurred_at or registration.registered_at
-        listed = sorted(offences.get(registration.pk, []), key=lambda o: o.article)
-        link = mention.link
+    for row in mentions:
+        (mention_id, role, given, prefix, surname, birth_raw) = row[:6]
+        registration_id, source, reference, kind, occurred_at, registered_at, probability, method = row[6:]
+        when = occurred_at or registered_at
+        listed = sorted(offences.get(registration_id, []), key=lambda o: o.article)
         lines.append(
             DossierLine(
-                registration=registration,
-                role=mention.role,
-                role_label=str(role_labels.get(mention.role, mention.role)),
+                registration=RegistrationRef(registration_id, source, reference, kind),
+                role=role,
+                role_label=str(role_labels.get(role, role)),
                 when=when,
                 offences=listed,
-                probability=link.probability,
-                method=link.method,
-                review_item_id=reviews.get(mention.pk),
+                probability=probability,
+                method=method,
+                review_item_id=reviews.get(mention_id),
                 stalking=any(o.article == "285b" for o in listed),
-                breach=registration.kind == "overtreding_maatregel" or any(o.measure_breach for o in listed),
+                breach=kind == "overtreding_maatregel" or any(o.measure_breach for o in listed),
                 violence=any(o.violence for o in listed),
-                others=others_by_registration.get(registration.pk, []),
+                others=others_by_registration.get(registration_id, []),
             )
         )
-        names[mention.display_name] += 1
-        if mention.birth_date_raw:
-            births[mention.birth_date_raw] += 1
-        _count(totals, mention.role)
+        names[" ".join(p for p in (given, prefix, surname) if p)] += 1
+        if birth_raw:
+            births[birth_raw] += 1
+        _count(totals, role)
         if when >= since:
-            _count(recent, mention.role)
+            _count(recent, role)
         for offence in listed:
-            _count(by_offence.setdefault(offence.article, CountRow(offence.long_label)), mention.role)
-        _count(by_year.setdefault(when.year, CountRow(str(when.year))), mention.role)
-        _count(
-            by_source.setdefault(registration.source, CountRow(str(source_labels.get(registration.source)))),
-            mention.role,
-        )
+            _count(by_offence.setdefault(offence.article, CountRow(offence.long_label)), role)
+        _count(by_year.setdefault(when.year, CountRow(str(when.year))), role)
+        _count(by_source.setdefault(source, CountRow(str(source_labels.get(source)))), role)
     companion_list = [
         Companion(
             person_id=key if isinstance(key, int) else None,

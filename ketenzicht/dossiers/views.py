@@ -23,6 +23,7 @@ from .purpose import Purpose
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open
 from .services import person_search as search_persons
+from .tables import registration_rows
 
 SESSION_KEY = "kz_person_purpose"
 
@@ -153,6 +154,6 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             "chart": chart,
             "purpose": purpose,
             "slots": slots,
-            "may_review": may_review(user),
+            "registration_rows": registration_rows(dossier.lines, may_review=may_review(user)),
         },
     )
