@@ -24,5 +24,6 @@ urlpatterns = [
     path("toegangslog/", include("ketenzicht.audit.urls")),
     path("koppelingen/beoordelen/", include("ketenzicht.linking.urls")),
     path("personen/", include("ketenzicht.dossiers.urls")),
+    path("signalen/", include("ketenzicht.patterns.urls")),
     path("api/v1/", api.urls),
 ]

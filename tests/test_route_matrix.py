@@ -60,6 +60,8 @@ AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
 AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 REVIEWERS_404 = ((Role.FUNCTIONAL_ADMIN, 404), (Role.CASE_SCREENER, 404))
+SIGNAL_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
+SIGNAL_DESK_404 = ((Role.CASE_SCREENER, 404), (Role.CASE_OWNER, 404))
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -91,6 +93,8 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/personen/999999/", 302, 403, police(200) + AUDIT_READERS),
         Call("POST", "/personen/999999/", 302, 403, police(422) + AUDIT_422, body={}),
     ],
+    "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],
+    "patterns:signal-detail": [Call("GET", "/signalen/999999/", 302, 403, SIGNAL_DESK_404)],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

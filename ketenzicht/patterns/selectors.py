@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -37,8 +37,11 @@ def signal_list_for_user(*, user: User, active_only: bool = False) -> QuerySet[S
     signals = Signal.objects.filter(unit=user.organisation)
     if active_only:
         signals = signals.filter(active=True)
-    return signals.select_related("first_fired_registration", "last_registration").prefetch_related(
-        Prefetch("seen", queryset=SignalSeen.objects.select_related("user"))
+    return (
+        signals.select_related("first_fired_registration", "last_registration")
+        .prefetch_related(Prefetch("seen", queryset=SignalSeen.objects.select_related("user")))
+        .annotate(evidence_total=Count("evidence"))
+        .order_by("-active", "-severity", "-last_registered_at", "-id")  # Meta.ordering: not with GROUP BY
     )
 
 
@@ -93,6 +96,35 @@ def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
             )
         )
     return SignalEvidence(rows=rows, hidden=hidden)
+
+
+def signal_names_for_user(*, user: User, signals: list[Signal]) -> dict[int, tuple[list[str], list[str]]]:
+    """Per signal, the names of its suspect side and victim side as written in the latest registration of
+    its evidence that the user may see (two queries for a whole page)."""
+    condition = visibility_filter(user)
+    if condition is None or not signals:
+        return {}
+    rows = (
+        SignalRegistration.objects.filter(
+            signal__in=signals, registration__in=Registration.objects.filter(condition)
+        )
+        .order_by("signal_id", "-registration__registered_at", "-registration_id")
+        .values_list("signal_id", "registration_id", "suspect_refs", "victim_refs")
+    )
+    latest: dict[int, tuple[int, list[str], list[str]]] = {}
+    for signal_id, registration_id, suspects, victims in rows:
+        latest.setdefault(signal_id, (registration_id, suspects, victims))
+    names = {
+        (m.registration_id, m.ref): m.display_name
+        for m in PersonMention.objects.filter(registration_id__in=[r for r, _, _ in latest.values()])
+    }
+    return {
+        signal_id: (
+            [names.get((registration_id, ref), ref) for ref in suspects],
+            [names.get((registration_id, ref), ref) for ref in victims],
+        )
+        for signal_id, (registration_id, suspects, victims) in latest.items()
+    }
 
 
 def signals_for_person_for_user(*, user: User, person_id: int) -> list[Signal]:

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
+from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 
 
@@ -22,4 +23,5 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_read_access_log": user.has_role(*AUDIT_READER_ROLES),
         "kz_may_review_links": may_review(user),
         "kz_may_search_persons": may_search_persons(user),
+        "kz_may_see_signals": may_see_signals(user),
     }

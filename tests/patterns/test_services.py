@@ -32,13 +32,22 @@ def campaign() -> list[Any]:
     return [
         take_in("PL-P-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["285"]),
         take_in(
-            "PL-P-2", marco_misspelt(), LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"],
+            "PL-P-2",
+            marco_misspelt(),
+            LOTTE,
+            registered_at="2024-03-20T10:00:00+01:00",
+            offences=["350"],
             summary="Ruit ingegooid bij woning A. A vermoedt haar ex.",
-        ),  # fmt: skip
+        ),
         take_in(
-            "PL-P-3", MARCO, LOTTE, registered_at="2024-04-02T08:30:00+02:00", offences=["184a"],
-            kind="overtreding_maatregel", summary="V stond weer bij de woning, ondanks contactverbod.",
-        ),  # fmt: skip
+            "PL-P-3",
+            MARCO,
+            LOTTE,
+            registered_at="2024-04-02T08:30:00+02:00",
+            offences=["184a"],
+            kind="overtreding_maatregel",
+            summary="V stond weer bij de woning, ondanks contactverbod.",
+        ),
     ]
 
 

@@ -1,0 +1,102 @@
+"""Words for signals: rule names and descriptions from the rule file, reasons and word categories in the
+user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from .services import detector
+
+REASON_LABELS = {
+    "episodes": _("Episodes in the window"),
+    "score": _("Weighted score of the episodes"),
+    "relation": _("Relation"),
+    "reverse_share": _("Share of the contact the other way round"),
+    "offence_kinds": _("Different offences"),
+    "stalking_words": _("Stalking behaviour in the summaries"),
+    "danger_words": _("Danger signs in the summaries"),
+    "units": _("Police units involved"),
+    "breach": _("Breaches of a protective measure"),
+    "first_violence": _("Violence for the first time (severity rank)"),
+    "severity_rise": _("Rise in severity rank"),
+    "frequency": _("Latest gaps as a share of the earlier gaps"),
+    "dv_incidents": _("Domestic-violence incidents in the window"),
+    "suspects": _("Suspects"),
+    "victims": _("Victims in a pattern"),
+    "each_way": _("Episodes one way / the other way"),
+}
+
+WORD_LABELS = {
+    "threat_to_kill": pgettext_lazy("word category", "threat to kill"),
+    "weapon": pgettext_lazy("word category", "weapon"),
+    "suicide_threat": pgettext_lazy("word category", "suicide threat"),
+    "strangulation": pgettext_lazy("word category", "strangulation"),
+    "fear_for_life": pgettext_lazy("word category", "fear for life"),
+    "following": pgettext_lazy("word category", "following"),
+    "waiting": pgettext_lazy("word category", "waiting at the door"),
+    "unwanted_contact": pgettext_lazy("word category", "unwanted contact"),
+    "both_ways": pgettext_lazy("word category", "both sides took part"),
+}
+
+RELATION_LABELS = {
+    "partner": pgettext_lazy("relation", "partner"),
+    "ex_partner": pgettext_lazy("relation", "ex-partner"),
+    "family": pgettext_lazy("relation", "family"),
+    "child": pgettext_lazy("relation", "child"),
+    "acquaintance": pgettext_lazy("relation", "acquaintance"),
+    "colleague": pgettext_lazy("relation", "colleague"),
+    "neighbour": pgettext_lazy("relation", "neighbour"),
+    "stranger": pgettext_lazy("relation", "stranger"),
+    "unknown": pgettext_lazy("relation", "not recorded"),
+}
+
+
+def _english() -> bool:
+    return (get_language() or "nl").startswith("en")
+
+
+def rule_label(name: str) -> str:
+    try:
+        rule = detector().rules.rule(name)
+    except KeyError:
+        return name
+    return rule.label.en if _english() else rule.label.nl
+
+
+def rule_description(name: str) -> str:
+    try:
+        rule = detector().rules.rule(name)
+    except KeyError:
+        return ""
+    return rule.description.en if _english() else rule.description.nl
+
+
+def _value(code: str, value: Any) -> str:
+    if code in ("stalking_words", "danger_words") and isinstance(value, str):
+        return ", ".join(str(WORD_LABELS.get(w.strip(), w.strip())) for w in value.split(","))
+    if code == "relation":
+        return str(RELATION_LABELS.get(str(value), value))
+    if code == "reverse_share" and isinstance(value, int | float):
+        return f"{value:.0%}"
+    return str(value)
+
+
+def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored reasons of a signal as rows to show: what, the value, the threshold, whether it holds."""
+    rows = []
+    for reason in reasons:
+        code = reason.get("code", "")
+        threshold = reason.get("threshold")
+        rows.append(
+            {
+                "code": code,
+                "label": REASON_LABELS.get(code, code),
+                "value": _value(code, reason.get("value")),
+                "threshold": "" if threshold is None else _value(code, threshold),
+                "met": bool(reason.get("met", True)),
+            }
+        )
+    return rows

@@ -1,0 +1,119 @@
+"""The signals list of a unit and a signal's page: who sees what, the order, the evidence, who has seen it,
+and the access log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.patterns.models import Signal, SignalSeen
+
+from .helpers import LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+SOFIE = {"given_names": "Sofie", "surname": "Mulder", "birth_date": "1991-07-07", "sex": "F"}
+RUUD = {"given_names": "Ruud", "surname": "Kramer", "birth_date": "1979-12-12", "sex": "M"}
+
+
+def stalking_pair(
+    prefix: str, suspect: dict[str, Any], victim: dict[str, Any], *, danger: bool = False
+) -> None:
+    take_in(f"{prefix}-1", suspect, victim, registered_at="2024-03-06T09:12:00+01:00")
+    take_in(
+        f"{prefix}-2",
+        suspect,
+        victim,
+        registered_at="2024-03-20T10:00:00+01:00",
+        offences=["350"],
+        summary="V dreigde A te vermoorden." if danger else "Ruit ingegooid.",
+    )
+
+
+def client_for(make_user: Callable[..., Any], role: str, organisation: str = "oost-brabant") -> Client:
+    client = Client()
+    client.force_login(make_user(role, organisation=organisation))
+    return client
+
+
+def test_the_unit_list_shows_its_signals_most_severe_first(make_user: Callable[..., Any]) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL-B", RUUD, SOFIE, danger=True)
+    response = client_for(make_user, "case_screener").get("/signalen/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("Ruud Kramer") < html.index("Marco Hendriks")  # high before medium
+    assert "Lotte de Wit" in html and "Sofie Mulder" in html
+
+
+def test_another_unit_does_not_see_them(make_user: Callable[..., Any]) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE)
+    signal = Signal.objects.get(rule="possible_stalking")
+    other = client_for(make_user, "case_screener", organisation="zeeland-west-brabant")
+    assert "Marco" not in other.get("/signalen/").content.decode()
+    assert other.get(f"/signalen/{signal.pk}/").status_code == 404
+    refused = AccessLogEntry.objects.filter(object_type="signal", object_id=str(signal.pk), result="refused")
+    assert refused.count() == 1
+
+
+def test_the_signal_page_shows_why_and_the_evidence_and_marks_it_seen(make_user: Callable[..., Any]) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE)
+    signal = Signal.objects.get(rule="possible_stalking")
+    screener = make_user("case_screener", organisation="oost-brabant", username="screener-a")
+    client = Client()
+    client.force_login(screener)
+    assert 'data-testid="new-for-you"' in client.get("/signalen/").content.decode()
+    response = client.get(f"/signalen/{signal.pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-testid="evidence-PL-A-1"' in html and 'data-testid="evidence-PL-A-2"' in html
+    assert html.count('data-testid="fired-here"') == 1
+    assert "Marco Hendriks" in html and "Lotte de Wit" in html
+    assert SignalSeen.objects.filter(signal=signal, user=screener).exists()
+    entry = AccessLogEntry.objects.get(object_type="signal", object_id=str(signal.pk), result="shown")
+    assert entry.purpose and entry.actor_username == "screener-a"
+    listing = client.get("/signalen/").content.decode()
+    assert 'data-testid="new-for-you"' not in listing
+    seen_cell = listing.split(f'data-testid="seen-by-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert seen_cell.strip() == "screener-a"
+
+
+def test_registrations_the_user_may_not_see_are_counted_not_shown(make_user: Callable[..., Any]) -> None:
+    take_in("PL-X-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit="zeeland-west-brabant")
+    take_in("PL-X-2", MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
+    signal = Signal.objects.get(rule="possible_stalking")
+    assert signal.unit is not None and signal.unit.code == "oost-brabant"  # the latest registration's unit
+    html = client_for(make_user, "case_screener").get(f"/signalen/{signal.pk}/").content.decode()
+    assert "PL-X-2" in html and "PL-X-1" not in html
+    assert 'data-testid="hidden-evidence"' in html
+
+
+def test_the_list_costs_the_same_queries_for_more_signals(make_user: Callable[..., Any]) -> None:
+    client = client_for(make_user, "case_owner")
+    stalking_pair("PL-A", MARCO, LOTTE)
+    client.get("/signalen/")
+    with CaptureQueriesContext(connection) as one:
+        client.get("/signalen/")
+    stalking_pair("PL-B", RUUD, SOFIE, danger=True)
+    stalking_pair("PL-C", {**RUUD, "given_names": "Gerrit", "surname": "Vos"}, {**SOFIE, "surname": "Bos"})
+    with CaptureQueriesContext(connection) as three:
+        client.get("/signalen/")
+    assert Signal.objects.count() > 2
+    assert len(three) == len(one)
+
+
+@pytest.mark.parametrize("role", ["police_registrar", "national_analyst", "vt_assessor", "privacy_officer"])
+def test_roles_outside_the_signal_desk_are_refused(make_user: Callable[..., Any], role: str) -> None:
+    organisation = {
+        "police_registrar": "oost-brabant",
+        "national_analyst": "landelijke-eenheid",
+        "vt_assessor": "vt-brabant-noordoost",
+        "privacy_officer": "ketenzicht-beheer",
+    }[role]
+    assert client_for(make_user, role, organisation).get("/signalen/").status_code == 403
