@@ -8,6 +8,7 @@ than once either way, a victim with more than one registration), and reads the r
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -66,42 +67,26 @@ def _parties_sql(where: str) -> str:
     )
 
 
-def _registration_ids_of_persons(persons: Iterable[int]) -> list[int]:
-    ids: set[int] = set()
-    people = sorted(set(persons))
-    for chunk in _chunks(people):
-        for (registration_id,) in _rows(
-            f"SELECT m.registration_id FROM {_t(MentionLink)} l JOIN {_t(PersonMention)} m "
-            f"ON m.id = l.mention_id WHERE l.person_id IN ({_in(chunk)})"
-        ):
-            ids.add(registration_id)
-    return sorted(ids)
-
-
 def _events(
     registration_ids: Sequence[int],
     parties: dict[int, list[Party]],
     detector: Detector,
     progress: Progress | None = None,
+    unit_pks: dict[str, int] | None = None,
 ) -> list[Event]:
-    """Events for the registrations, given their parties: reads registrations, offences and relations."""
-    offences = {
-        pk: OffenceFact(article, severity, violence, breach)
-        for pk, article, severity, violence, breach in Offence.objects.values_list(
-            "pk", "article", "severity_rank", "violence", "measure_breach"
-        )
-    }
-    units = dict(Organisation.objects.values_list("pk", "code"))
+    """Events for the registrations, given their parties: reads registrations, offences and relations.
+    `unit_pks` gets the id of every police unit code met."""
     through = _offences_through()
     events: list[Event] = []
     done = 0
     for chunk in _chunks(registration_ids):
         where = f"IN ({_in(chunk)})"
         offences_of: dict[int, list[OffenceFact]] = defaultdict(list)
-        for registration_id, offence_id in _rows(
-            f"SELECT registration_id, offence_id FROM {through} WHERE registration_id {where}"
+        for registration_id, article, severity, violence, breach in _rows(
+            f"SELECT t.registration_id, o.article, o.severity_rank, o.violence, o.measure_breach "
+            f"FROM {through} t JOIN {_t(Offence)} o ON o.id = t.offence_id WHERE t.registration_id {where}"
         ):
-            offences_of[registration_id].append(offences[offence_id])
+            offences_of[registration_id].append(_offence(article, severity, violence, breach))
         relations_of: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
         for registration_id, left, right, kind in _rows(
             f"SELECT r.registration_id, lf.person_id, lt.person_id, r.kind FROM {_t(MentionRelation)} r "
@@ -109,10 +94,12 @@ def _events(
             f"JOIN {_t(MentionLink)} lt ON lt.mention_id = r.to_mention_id WHERE r.registration_id {where}"
         ):
             relations_of[registration_id].append((left, right, kind))
-        for pk, source, reference, kind, registered_at, unit_id, summary in _rows(
-            f"SELECT id, source, reference, kind, registered_at, unit_id, summary FROM {_t(Registration)} "
-            f"WHERE id {where}"
+        for pk, source, reference, kind, registered_at, unit_id, unit, summary in _rows(
+            f"SELECT r.id, r.source, r.reference, r.kind, r.registered_at, r.unit_id, u.code, r.summary "
+            f"FROM {_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id WHERE r.id {where}"
         ):
+            if unit and unit_pks is not None:
+                unit_pks[unit] = unit_id
             events.append(
                 Event(
                     id=pk,
@@ -120,7 +107,7 @@ def _events(
                     reference=reference,
                     kind=kind,
                     at=_aware(registered_at),
-                    unit=units.get(unit_id, "") if unit_id else "",
+                    unit=unit or "",
                     offences=tuple(offences_of.get(pk, ())),
                     parties=tuple(parties.get(pk, ())),
                     relations=tuple(relations_of.get(pk, ())),
@@ -134,6 +121,11 @@ def _events(
     return events
 
 
+@functools.lru_cache(maxsize=256)
+def _offence(article: str, severity: int, violence: Any, breach: Any) -> OffenceFact:
+    return OffenceFact(article, severity, bool(violence), bool(breach))
+
+
 def _aware(value: Any) -> dt.datetime:
     """SQLite hands back naive UTC datetimes (or text) for raw queries; make them aware, as the ORM does."""
     if isinstance(value, str):
@@ -143,17 +135,25 @@ def _aware(value: Any) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
-def events_involving(persons: Iterable[int], detector: Detector) -> list[Event]:
+def events_involving(
+    persons: Iterable[int], detector: Detector, unit_pks: dict[str, int] | None = None
+) -> list[Event]:
     """Every registration into which one of `persons` is linked, as events with all their parties."""
-    ids = _registration_ids_of_persons(persons)
+    people = sorted(set(persons))
     parties: dict[int, list[Party]] = defaultdict(list)
-    for chunk in _chunks(ids):
-        for registration_id, person, role, ref in _rows(_parties_sql(f"m.registration_id IN ({_in(chunk)})")):
+    for chunk in _chunks(people):
+        involving = (
+            f"SELECT m2.registration_id FROM {_t(MentionLink)} l2 JOIN {_t(PersonMention)} m2 "
+            f"ON m2.id = l2.mention_id WHERE l2.person_id IN ({_in(chunk)})"
+        )
+        for registration_id, person, role, ref in _rows(_parties_sql(f"m.registration_id IN ({involving})")):
             parties[registration_id].append(Party(person, role, ref))
-    return _events(ids, parties, detector)
+    return _events(sorted(parties), parties, detector, unit_pks=unit_pks)
 
 
-def all_events(detector: Detector, progress: Progress | None = None) -> tuple[list[Event], int]:
+def all_events(
+    detector: Detector, progress: Progress | None = None, unit_pks: dict[str, int] | None = None
+) -> tuple[list[Event], int]:
     """The events that can take part in a pattern, and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
     for rows, (registration_id, person, role, ref) in enumerate(_rows(_parties_sql("1 = 1")), 1):
@@ -179,4 +179,4 @@ def all_events(detector: Detector, progress: Progress | None = None) -> tuple[li
     looked_at = len(parties)
     kept = {pk: parties[pk] for pk in keep}
     parties.clear()
-    return _events(keep, kept, detector, progress), looked_at
+    return _events(keep, kept, detector, progress, unit_pks), looked_at

@@ -43,6 +43,8 @@ class Signal(models.Model):
     # The police unit of the latest registration that has one: whose screeners see it in their list.
     unit = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reasons = models.JSONField(default=list)  # [{"code", "value", "threshold", "met"}] after the latest
+    # A hash of everything above and of the evidence: an update that changes nothing writes nothing.
+    fingerprint = models.CharField(max_length=40)
     registrations = models.ManyToManyField(Registration, through="SignalRegistration", related_name="signals")
     raised_at = models.DateTimeField(auto_now_add=True)  # when Ketenzicht first raised it
     updated_at = models.DateTimeField(auto_now=True)

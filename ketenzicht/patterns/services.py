@@ -10,18 +10,17 @@ place (keeping when Ketenzicht first raised them and who has seen them), and tho
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
-
-from ketenzicht.organisations.models import Organisation
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
@@ -70,7 +69,7 @@ def _chunked(values: list[T], size: int = 500) -> Iterable[list[T]]:
         yield values[start : start + size]
 
 
-def _fields(finding: Finding, version: str, unit_of: dict[str, int]) -> dict[str, Any]:
+def _fields(finding: Finding, version: str, unit_pks: dict[str, int]) -> dict[str, Any]:
     return {
         "rule": finding.rule,
         "rules_version": version,
@@ -82,7 +81,7 @@ def _fields(finding: Finding, version: str, unit_of: dict[str, int]) -> dict[str
         "first_fired_registration_id": finding.first_event.id,
         "last_registration_id": finding.last_event.id,
         "last_registered_at": finding.last_event.at,
-        "unit_id": unit_of.get(finding.unit),
+        "unit_id": unit_pks.get(finding.unit),
         "reasons": [
             {"code": r.code, "value": r.value, "threshold": r.threshold, "met": r.met}
             for r in finding.reasons
@@ -90,52 +89,69 @@ def _fields(finding: Finding, version: str, unit_of: dict[str, int]) -> dict[str
     }
 
 
-def _store(findings: list[Finding], scope: Q, version: str) -> StoreSummary:
-    """Make the stored signals within `scope` exactly `findings` (which must all fall within it)."""
-    unit_of = dict(Organisation.objects.filter(kind="politie").values_list("code", "pk"))
-    existing = {s.subject: s for s in Signal.objects.filter(scope)}
-    stored_evidence: dict[int, set[int]] = {}
-    for signal_id, registration_id in SignalRegistration.objects.filter(
-        signal__in=Signal.objects.filter(scope)
-    ).values_list("signal_id", "registration_id"):
-        stored_evidence.setdefault(signal_id, set()).add(registration_id)
-    wanted: dict[str, Finding] = {}
-    for finding in findings:
-        wanted[subject_key(finding.rule, finding.suspect, finding.victim)] = finding
+def _fingerprint(fields: dict[str, Any], evidence: list[tuple[int, list[str], list[str]]]) -> str:
+    text = json.dumps([fields, evidence], sort_keys=True, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
+    """subject -> (id, fingerprint) of the stored signals about `persons` (all with None)."""
+    table = connection.ops.quote_name(Signal._meta.db_table)
+    sql = f"SELECT subject, id, fingerprint FROM {table}"
+    found: dict[str, tuple[int, str]] = {}
+    chunks = [None] if persons is None else list(_chunked(list(persons)))
+    with connection.cursor() as cursor:
+        for chunk in chunks:
+            where = ""
+            if chunk is not None:
+                listed = ", ".join(str(int(p)) for p in chunk)
+                where = f" WHERE suspect_id IN ({listed}) OR victim_id IN ({listed})"
+            cursor.execute(sql + where)
+            for subject, pk, fingerprint in cursor.fetchall():
+                found[subject] = (pk, fingerprint)
+    return found
+
+
+def _store(
+    findings: list[Finding], persons: Sequence[int] | None, version: str, unit_pks: dict[str, int]
+) -> StoreSummary:
+    """Make the stored signals about `persons` (all signals with None) exactly `findings`."""
+    existing = _stored(persons)
     create: list[Signal] = []
     update: list[Signal] = []
     evidence_of: dict[str, list[tuple[int, list[str], list[str]]]] = {}
-    for key, finding in wanted.items():
-        fields = _fields(finding, version, unit_of)
+    seen: set[str] = set()
+    now = timezone.now()
+    for finding in findings:
+        key = subject_key(finding.rule, finding.suspect, finding.victim)
+        seen.add(key)
+        fields = _fields(finding, version, unit_pks)
         evidence = [(e.id, list(finding.refs[e.id][0]), list(finding.refs[e.id][1])) for e in finding.events]
-        signal = existing.get(key)
-        if signal is None:
-            create.append(Signal(subject=key, **fields))
-            evidence_of[key] = evidence
+        fingerprint = _fingerprint(fields, evidence)
+        stored = existing.get(key)
+        if stored is None:
+            create.append(Signal(subject=key, fingerprint=fingerprint, **fields))
+        elif stored[1] != fingerprint:
+            update.append(
+                Signal(pk=stored[0], subject=key, fingerprint=fingerprint, updated_at=now, **fields)
+            )
+        else:
             continue
-        changed = any(getattr(signal, name) != value for name, value in fields.items())
-        if changed:
-            for name, value in fields.items():
-                setattr(signal, name, value)
-            update.append(signal)
-        if changed or {e[0] for e in evidence} != stored_evidence.get(signal.pk, set()):
-            evidence_of[key] = evidence
-    gone = [s.pk for key, s in existing.items() if key not in wanted]
+        evidence_of[key] = evidence
+    gone = [pk for key, (pk, _) in existing.items() if key not in seen]
     for chunk in _chunked(gone):
         Signal.objects.filter(pk__in=chunk).delete()
     Signal.objects.bulk_create(create, batch_size=2_000)
     if update:
-        names = [*_fields(findings[0], version, unit_of), "updated_at"]
-        now = timezone.now()
-        for signal in update:
-            signal.updated_at = now
+        names = ["fingerprint", "updated_at", *_fields(findings[0], version, unit_pks)]
         Signal.objects.bulk_update(update, names, batch_size=1_000)
     if evidence_of:
-        pk_of: dict[str, int] = {}
-        for keys in _chunked(list(evidence_of)):
-            pk_of.update(Signal.objects.filter(subject__in=keys).values_list("subject", "pk"))
+        pk_of = {s.subject: s.pk for s in update}
         for pks in _chunked(list(pk_of.values())):
             SignalRegistration.objects.filter(signal_id__in=pks).delete()
+        pk_of.update({s.subject: s.pk for s in create if s.pk is not None})
+        for keys in _chunked([s.subject for s in create if s.pk is None]):  # no RETURNING on this database
+            pk_of.update(Signal.objects.filter(subject__in=keys).values_list("subject", "pk"))
         SignalRegistration.objects.bulk_create(
             [
                 SignalRegistration(
@@ -149,10 +165,6 @@ def _store(findings: list[Finding], scope: Q, version: str) -> StoreSummary:
     return StoreSummary(created=len(create), updated=len(update), withdrawn=len(gone))
 
 
-def _touching(persons: Collection[int]) -> Q:
-    return Q(suspect_id__in=list(persons)) | Q(victim_id__in=list(persons))
-
-
 def signals_update(*, persons: Iterable[int]) -> StoreSummary:
     """Recompute every signal about `persons` (their pairs, and they as suspect or victim) from all their
     registrations: the online step after linking, and after a merge, split or review decision."""
@@ -160,25 +172,27 @@ def signals_update(*, persons: Iterable[int]) -> StoreSummary:
     if not people:
         return StoreSummary(0, 0, 0)
     found = detector()
+    units: dict[str, int] = {}
     with transaction.atomic():
-        events = events_involving(people, found)
+        events = events_involving(people, found, units)
         findings = found.detect(events, persons=people)
-        return _store(findings, _touching(people), found.rules.stamp)
+        return _store(findings, people, found.rules.stamp, units)
 
 
 def signals_detect_all(*, progress: Progress | None = None) -> DetectSummary:
     """Detect every pattern over the whole register and store the signals (one transaction)."""
     began = time.perf_counter()
     found = detector()
+    units: dict[str, int] = {}
     with transaction.atomic():
-        events, looked_at = all_events(found, progress)
+        events, looked_at = all_events(found, progress, units)
         if progress is not None:
             progress("detect", 0, 1)
         findings = found.detect(events)
         if progress is not None:
             progress("detect", 1, 1)
             progress("store", 0, 1)
-        stored = _store(findings, Q(), found.rules.stamp)
+        stored = _store(findings, None, found.rules.stamp, units)
         if progress is not None:
             progress("store", 1, 1)
     per_rule: dict[str, int] = {}

@@ -385,6 +385,9 @@ class Detector:
         return [p for p in pairs if history.relation(p) in relations]
 
     def _repeat(self, history: History, victim: int, rule: RepeatVictimisation) -> Finding | None:
+        suspects = history.suspects_of[victim]
+        if sum(len(history.events((s, victim))) for s in suspects) < rule.min_incidents:
+            return None  # too few registrations to make the count, whatever the relations
         pairs = self._domestic_pairs(
             history, [(s, victim) for s in history.suspects_of[victim]], rule.domestic_relations
         )
@@ -441,8 +444,12 @@ class Detector:
                 finding = fired.get(name, {}).get(pair)
                 if finding is not None:
                     since.append(sort_key(finding.first_event))
-            if history.relation(pair) in rule.domestic_relations:
-                episodes = episodes_of(history.events(pair), self.rules.episodes)
+            events = history.events(pair)
+            if (
+                len(events) >= rule.min_domestic_episodes
+                and history.relation(pair) in rule.domestic_relations
+            ):
+                episodes = episodes_of(events, self.rules.episodes)
                 if len(episodes) >= rule.min_domestic_episodes:
                     since.append(sort_key(episodes[rule.min_domestic_episodes - 1].events[0]))
             if since:

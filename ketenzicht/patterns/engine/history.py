@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ class History:
         for pair_events in by_pair.values():
             pair_events.sort(key=sort_key)
         self.by_pair: dict[Pair, list[Event]] = dict(by_pair)
+        self._relations: dict[Pair, list[tuple[datetime, str]]] = {}
         self.victims_of: dict[int, list[int]] = defaultdict(list)
         self.suspects_of: dict[int, list[int]] = defaultdict(list)
         for suspect, victim in self.by_pair:
@@ -88,14 +90,19 @@ class History:
         return self.by_pair.get(pair, [])
 
     def relation(self, pair: Pair, until: datetime | None = None) -> str:
-        """The latest relation written down between the two persons (either direction), "" if never."""
+        """The latest relation written down between the two persons (either direction) up to `until`,
+        "" if none."""
         a, b = pair
-        found = ""
-        timeline = sorted([*self.events((a, b)), *self.events((b, a))], key=sort_key)
-        for event in timeline:
-            if until is not None and event.at > until:
-                break
-            kind = event.relation_between(a, b)
-            if kind:
-                found = kind
-        return found
+        key = (a, b) if a < b else (b, a)
+        written = self._relations.get(key)
+        if written is None:
+            timeline = sorted({e.id: e for e in [*self.events((a, b)), *self.events((b, a))]}.values(),
+                              key=sort_key)  # fmt: skip
+            written = [(e.at, kind) for e in timeline if (kind := e.relation_between(a, b))]
+            self._relations[key] = written
+        if not written:
+            return ""
+        if until is None:
+            return written[-1][1]
+        index = bisect.bisect_right(written, until, key=lambda item: item[0])
+        return written[index - 1][1] if index else ""

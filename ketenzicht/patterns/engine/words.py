@@ -6,6 +6,7 @@ are compared lower-case without diacritics, so "suïcide" and "suicide" are the 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -55,6 +56,10 @@ class WordMatcher:
     def categories_in(self, text: str) -> frozenset[str]:
         if not text:
             return frozenset()
+        return self._categories_in(text)
+
+    @functools.lru_cache(maxsize=65_536)  # noqa: B019 - one matcher per rule file, kept for the process
+    def _categories_in(self, text: str) -> frozenset[str]:
         found: set[str] = set()
         for match in self._regex.finditer(plain(text)):
             group = match.lastgroup
