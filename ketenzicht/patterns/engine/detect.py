@@ -418,7 +418,7 @@ class Detector:
         scanned = self._scan(events, evaluate)
         if scanned is None:
             return None
-        suspects = {s for s, _ in pairs}
+        involved = {s for s, _ in pairs}
         return self._finding(
             rule.name,
             None,
@@ -426,7 +426,7 @@ class Detector:
             scanned,
             events,
             evaluate,
-            lambda e: (tuple(r for s in suspects for r in e.refs_of(s)), e.refs_of(victim)),
+            lambda e: (tuple(r for s in involved for r in e.refs_of(s)), e.refs_of(victim)),
         )
 
     def _serial(
