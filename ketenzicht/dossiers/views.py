@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.linking.selectors import may_review
+from ketenzicht.patterns.selectors import person_signal_rows_for_user
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRole
 
@@ -29,11 +30,17 @@ SESSION_KEY = "kz_person_purpose"
 
 # The dossier's places for what later desks add: (id, title). A desk fills its slot by putting a template
 # under dossiers/slots/<id>.html; until then the slot says that nothing is known there yet.
+# The dossier's sections for what the desks add: (slot, title, template or None while the desk is to come).
 DOSSIER_SLOTS = (
-    ("signals", gettext_noop("Pattern signals")),
-    ("screening", gettext_noop("Screening cases")),
-    ("measures", gettext_noop("Protective measures")),
+    ("signals", gettext_noop("Pattern signals"), "patterns/_person_signals.html"),
+    ("screening", gettext_noop("Screening cases"), None),
+    ("measures", gettext_noop("Protective measures"), None),
 )
+SIDE_LABELS = {
+    "suspect": gettext_noop("suspect"),
+    "victim": gettext_noop("victim"),
+    "both": gettext_noop("both sides"),
+}
 
 
 def session_purpose(request: HttpRequest) -> Purpose | None:
@@ -145,7 +152,10 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         if points
         else None
     )
-    slots = [(slot, _(title)) for slot, title in DOSSIER_SLOTS]
+    slots = [(slot, _(title), template) for slot, title, template in DOSSIER_SLOTS]
+    person_signals = person_signal_rows_for_user(user=user, person_id=dossier.person.pk)
+    for row in person_signals:
+        row.side = _(SIDE_LABELS[row.side])
     return render(
         request,
         "dossiers/dossier.html",
@@ -154,6 +164,7 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             "chart": chart,
             "purpose": purpose,
             "slots": slots,
+            "person_signals": person_signals,
             "registration_rows": registration_rows(dossier.lines, may_review=may_review(user)),
         },
     )

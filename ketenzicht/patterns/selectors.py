@@ -142,6 +142,38 @@ def signals_for_person_for_user(*, user: User, person_id: int) -> list[Signal]:
     )
 
 
+@dataclass
+class PersonSignal:
+    signal: Signal
+    label: str
+    side: str  # "suspect", "victim" or "both" (a mutual conflict)
+    other: int | None  # the other person of a pair
+    may_open: bool  # the signal is in the user's unit list
+
+
+def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSignal]:
+    """The dossier's signals section: each signal with this person's side and the other person."""
+    from .labels import rule_label
+
+    org_id = getattr(user, "organisation_id", None)
+    rows = []
+    for signal in signals_for_person_for_user(user=user, person_id=person_id):
+        side = "suspect" if signal.suspect_id == person_id else "victim"
+        if signal.rule == "mutual_conflict":
+            side = "both"
+        other = signal.victim_id if signal.suspect_id == person_id else signal.suspect_id
+        rows.append(
+            PersonSignal(
+                signal=signal,
+                label=rule_label(signal.rule),
+                side=side,
+                other=other,
+                may_open=may_see_signals(user) and signal.unit_id == org_id,
+            )
+        )
+    return rows
+
+
 def _local(value: Any) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds")
 

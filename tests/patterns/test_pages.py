@@ -117,3 +117,24 @@ def test_roles_outside_the_signal_desk_are_refused(make_user: Callable[..., Any]
         "privacy_officer": "ketenzicht-beheer",
     }[role]
     assert client_for(make_user, role, organisation).get("/signalen/").status_code == 403
+
+
+def test_the_dossier_shows_the_persons_signals_in_its_signals_section(make_user: Callable[..., Any]) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE, danger=True)
+    signal = Signal.objects.get(rule="possible_stalking")
+    client = client_for(make_user, "case_screener")
+    client.post(
+        f"/personen/{signal.suspect_id}/",
+        {"purpose_reason": "screening", "purpose_text": "screening of a new report"},
+    )
+    page = client.get(f"/personen/{signal.suspect_id}/").content.decode()
+    section = page.split('data-testid="slot-signals"', 1)[1].split("</section>", 1)[0]
+    assert 'data-testid="person-signals"' in section
+    assert f'href="/signalen/{signal.pk}/"' in section  # a signal of the screener's own unit opens
+    assert f'href="/personen/{signal.victim_id}/"' in section
+    other = client_for(make_user, "case_screener", organisation="zeeland-west-brabant")
+    other.post(
+        f"/personen/{signal.suspect_id}/",
+        {"purpose_reason": "screening", "purpose_text": "screening of a new report"},
+    )
+    assert 'data-testid="person-signals"' not in other.get(f"/personen/{signal.suspect_id}/").content.decode()
