@@ -173,15 +173,16 @@ class Detector:
         first, last, now = scanned
         if now.fires:
             severity, reasons = now.severity, now.reasons
-        else:  # it fired once and holds no more: keep the highest severity it reached, say why not now
-            severity = ""
+        else:  # it fired once and holds no more: the highest severity it reached, the reasons it last had
+            severity, reasons = "", now.reasons
             for event in events:
                 if sort_key(event) < sort_key(first):
                     continue
                 then = evaluate(event.at, event.id)
-                if then.fires and SEVERITY_ORDER[then.severity] > SEVERITY_ORDER.get(severity, 0):
-                    severity = then.severity
-            reasons = now.reasons
+                if then.fires:
+                    reasons = then.reasons
+                    if SEVERITY_ORDER[then.severity] > SEVERITY_ORDER.get(severity, 0):
+                        severity = then.severity
         return Finding(
             rule=rule,
             suspect=suspect,
