@@ -131,3 +131,9 @@ def test_the_stamp_changes_with_the_file(tmp_path: Path) -> None:
     before = load_rules(path).stamp
     path.write_text(RULES_PATH.read_text(encoding="utf-8").replace("min_score: 2.5", "min_score: 3.0"))
     assert load_rules(path).stamp != before
+
+
+def test_a_series_of_notifications_by_one_partner_is_a_series_of_episodes(detector: Detector) -> None:
+    config = detector.rules.episodes
+    events = [event(i, 14 * i, 1, 2, source="veilig_thuis", kind="melding") for i in range(1, 5)]
+    assert len(episodes_of(events, config)) == 4

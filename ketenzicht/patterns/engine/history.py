@@ -47,8 +47,10 @@ def sort_key(event: Event) -> tuple[datetime, int]:
 
 
 def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
-    """Episodes of one pair's events (in time order). A follow-up source's registration within
-    `follow_up_days` after the start of the latest episode joins it; a breach always starts a new one."""
+    """Episodes of one pair's events (in time order). A registration of a follow-up source within
+    `follow_up_days` after the start of the latest episode joins it when that episode has none of its source
+    yet (Veilig Thuis following up the police's incident); a breach always starts a new one, and so does a
+    partner's second registration (a series of Veilig Thuis notifications is a series of episodes)."""
     follow = timedelta(days=config.follow_up_days)
     sources = set(config.follow_up_sources)
     found: list[Episode] = []
@@ -59,6 +61,7 @@ def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
             and event.source in sources
             and not event.breach
             and event.at - last.start <= follow
+            and all(e.source != event.source for e in last.events)
         ):
             last.events.append(event)
         else:
