@@ -132,6 +132,8 @@ MATRIX: dict[str, list[Call]] = {
             json=True,
         )
     ],
+    "api-v1:signal_list": [Call("GET", "/api/v1/signals", 401, 403, SIGNAL_DESK)],
+    "api-v1:signal_detail": [Call("GET", "/api/v1/signals/999999", 401, 403, SIGNAL_DESK_404)],
     "api-v1:registration_detail": [Call("GET", "/api/v1/registrations/{own}", 401, 404, police(200))],
 }
 

@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, django_auth
 from ketenzicht.dossiers.api import router as dossiers_router
 from ketenzicht.intake.api import add_routes as add_intake_routes
 from ketenzicht.organisations.selectors import user_for_api_token
+from ketenzicht.patterns.api import router as patterns_router
 from ketenzicht.registrations.api import router as registrations_router
 
 
@@ -36,3 +37,4 @@ api = NinjaAPI(
 add_intake_routes(registrations_router)
 api.add_router("/", registrations_router)
 api.add_router("/", dossiers_router)
+api.add_router("/", patterns_router)

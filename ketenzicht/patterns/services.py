@@ -20,7 +20,11 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
+
+from ketenzicht.audit.models import Action, Result
+from ketenzicht.audit.services import access_log_record
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
@@ -213,3 +217,40 @@ def signal_mark_seen(*, signal: Signal, user: Any) -> None:
     seen, created = SignalSeen.objects.get_or_create(signal=signal, user=user)
     if not created:
         seen.save(update_fields=["last_seen_at"])
+
+
+SIGNAL_PURPOSE = "screening of pattern signals of the own unit"
+
+
+def signal_list_logged(*, user: Any, origin: str, count: int, refused: bool = False) -> None:
+    """Log that the user's unit list was shown (or refused)."""
+    with transaction.atomic():
+        access_log_record(
+            actor=user, action=Action.LIST, object_type="signal",
+            result=Result.REFUSED if refused else Result.SHOWN, purpose=SIGNAL_PURPOSE, origin=origin,
+            detail={"count": count},
+        )  # fmt: skip
+
+
+def signal_open(*, user: Any, pk: int, origin: str) -> Signal:
+    """One signal of the user's unit, for reading: logged with its purpose and marked seen by the user. A
+    signal outside the user's unit is refused (logged) with Http404, the same as a missing one."""
+    from .selectors import signal_get_for_user
+
+    try:
+        signal = signal_get_for_user(user=user, pk=pk)
+    except Http404:
+        with transaction.atomic():
+            access_log_record(
+                actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.REFUSED,
+                purpose=SIGNAL_PURPOSE, origin=origin,
+            )  # fmt: skip
+        raise
+    with transaction.atomic():
+        signal_mark_seen(signal=signal, user=user)
+        access_log_record(
+            actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.SHOWN,
+            purpose=SIGNAL_PURPOSE, origin=origin,
+            detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
+        )  # fmt: skip
+    return signal

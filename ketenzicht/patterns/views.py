@@ -4,25 +4,21 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ketenzicht.audit.models import Action, Result
-from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.audit.services import request_origin
 
 from .labels import reason_rows, rule_description, rule_label
 from .selectors import (
     may_see_signals,
     signal_evidence_for_user,
-    signal_get_for_user,
     signal_list_for_user,
     signal_names_for_user,
 )
-from .services import signal_mark_seen
+from .services import signal_list_logged, signal_open
 
-PURPOSE = "screening of pattern signals of the own unit"
 PAGE_SIZE = 50
 
 
@@ -47,11 +43,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         }
         for signal in page.object_list
     ]
-    with transaction.atomic():
-        access_log_record(
-            actor=request.user, action=Action.LIST, object_type="signal", result=Result.SHOWN,
-            purpose=PURPOSE, origin=request_origin(request, "web"), detail={"count": len(rows)},
-        )  # fmt: skip
+    signal_list_logged(user=request.user, origin=request_origin(request, "web"), count=len(rows))
     return render(
         request, "patterns/signal_list.html", {"page": page, "rows": rows, "active_only": active_only}
     )
@@ -60,24 +52,8 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
-    origin = request_origin(request, "web")
-    try:
-        signal = signal_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
-    except Http404:
-        with transaction.atomic():
-            access_log_record(
-                actor=request.user, action=Action.VIEW, object_type="signal", object_id=pk,
-                result=Result.REFUSED, purpose=PURPOSE, origin=origin,
-            )  # fmt: skip
-        raise
+    signal = signal_open(user=request.user, pk=pk, origin=request_origin(request, "web"))
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
-    with transaction.atomic():
-        signal_mark_seen(signal=signal, user=request.user)
-        access_log_record(
-            actor=request.user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.SHOWN,
-            purpose=PURPOSE, origin=origin,
-            detail={"registrations": [row.registration.pk for row in evidence.rows if row.registration]},
-        )  # fmt: skip
     return render(
         request,
         "patterns/signal_detail.html",

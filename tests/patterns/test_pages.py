@@ -138,3 +138,23 @@ def test_the_dossier_shows_the_persons_signals_in_its_signals_section(make_user:
         {"purpose_reason": "screening", "purpose_text": "screening of a new report"},
     )
     assert 'data-testid="person-signals"' not in other.get(f"/personen/{signal.suspect_id}/").content.decode()
+
+
+def test_the_api_gives_the_unit_its_signals_and_one_signal_with_its_evidence(
+    make_user: Callable[..., Any],
+) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE, danger=True)
+    signal = Signal.objects.get(rule="possible_stalking")
+    client = client_for(make_user, "case_owner")
+    listing = client.get("/api/v1/signals").json()
+    assert {item["rule"] for item in listing["items"]} == {"possible_stalking", "escalation"}
+    assert listing["items"][0]["severity"] == "high"
+    one = client.get(f"/api/v1/signals/{signal.pk}").json()
+    assert [r["reference"] for r in one["registrations"]] == ["PL-A-1", "PL-A-2"]
+    assert [r["first_fired_here"] for r in one["registrations"]] == [False, True]
+    assert one["registrations"][1]["suspect_names"] == ["Marco Hendriks"]
+    assert any(reason["code"] == "danger_words" for reason in one["reasons"])
+    assert AccessLogEntry.objects.filter(object_type="signal", origin__startswith="api").count() == 2
+    other = client_for(make_user, "case_owner", organisation="zeeland-west-brabant")
+    assert other.get(f"/api/v1/signals/{signal.pk}").status_code == 404
+    assert other.get("/api/v1/signals").json()["count"] == 0
