@@ -4,6 +4,7 @@ case says, with the severity it says."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def test_every_rule_has_golden_cases(detector: Detector) -> None:
 
 
 @pytest.mark.parametrize(("rule", "name", "case"), cases(), ids=[f"{r}: {n}" for r, n, _ in cases()])
-def test_golden_case(detector: Detector, rule: str, name: str, case: dict) -> None:
+def test_golden_case(detector: Detector, rule: str, name: str, case: dict[str, Any]) -> None:
     events, ids = events_of(case, detector)
     letters = {person: letter for letter, person in ids.items()}
     findings = [f for f in detector.detect(events) if f.rule == rule]
