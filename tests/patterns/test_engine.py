@@ -137,3 +137,17 @@ def test_a_series_of_notifications_by_one_partner_is_a_series_of_episodes(detect
     config = detector.rules.episodes
     events = [event(i, 14 * i, 1, 2, source="veilig_thuis", kind="melding") for i in range(1, 5)]
     assert len(episodes_of(events, config)) == 4
+
+
+def test_a_victim_who_moves_keeps_the_pattern_and_the_move_is_named(detector: Detector) -> None:
+    case = {
+        "registrations": [
+            {"day": 0, "offences": ["285"], "suspect": "S", "victim": "V", "relation": "ex_partner",
+             "unit": "zeeland-west-brabant"},
+            {"day": 40, "offences": ["350"], "suspect": "S", "victim": "V", "unit": "oost-brabant"},
+        ]
+    }  # fmt: skip
+    events, _ = events_of(case, detector)
+    finding = next(f for f in detector.detect(events) if f.rule == "possible_stalking")
+    assert finding.unit == "oost-brabant"  # the unit of the latest registration
+    assert next(r for r in finding.reasons if r.code == "units").value == 2
