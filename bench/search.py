@@ -108,6 +108,19 @@ def query_text(mention: dict[str, Any], rng: random.Random) -> str:
     return " ".join(name.split())
 
 
+def form_of(text: str) -> str:
+    """The kind of query: surname only or with a given name or initials; no date, a year, a whole date."""
+    from ketenzicht.dossiers.engine.query import QueryError, parse_query
+
+    try:
+        query = parse_query(text)
+    except QueryError:
+        return "unreadable"
+    given = any(r.given_first or r.initials for r in query.readings)
+    date = "whole date" if query.birth_day else "birth year" if query.birth_year else "no date"
+    return f"{'given name or initials' if given else 'surname only'}, {date}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--registrations", type=int, default=60_000)
@@ -286,9 +299,11 @@ def run(args: argparse.Namespace, *, fresh: bool) -> dict[str, Any]:
         found = [h.person_id for h in hits]
         rank = found.index(want) + 1 if want in found else None
         ranks.append(rank)
-        if rank is None and os.environ.get("BENCH_SHOW_MISSES"):
-            print(f"miss: {text!r} <- {mention}", file=sys.stderr)
-        by_form["with birth date" if any(ch.isdigit() for ch in text) else "name only"].append(rank)
+        if rank != 1 and os.environ.get("BENCH_SHOW_MISSES"):
+            top = f"{hits[0].names[:2]} {hits[0].birth_dates[:1]} {hits[0].score}" if hits else "-"
+            true = next((f"{h.score} ({h.registrations})" for h in hits if h.person_id == want), "-")
+            print(f"rank {rank}: {text!r} <- {mention} | first {top} | true {true}", file=sys.stderr)
+        by_form[form_of(text)].append(rank)
     latencies.sort()
 
     def pct(p: float) -> float:

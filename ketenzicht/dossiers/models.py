@@ -21,11 +21,25 @@ class SearchEntry(models.Model):
     mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="search_entries")
     # The registration's fields the sharing rules read (see registrations/sharing.py), copied.
     source = models.CharField(max_length=32)
+    # Copies of fields of a registration, which is never changed once stored: no database constraint, which
+    # would cost two look-ups per row when a rebuild commits.
     unit = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     municipality = models.ForeignKey(
-        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+        Municipality,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     surname_key = models.CharField(max_length=100)  # engine.normalise surname key: "berg", "vanderberg"
     phonetic = models.CharField(max_length=100)  # Dutch sound key of surname_key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -167,11 +168,10 @@ def search_index_rebuild(
                 "CREATE TEMP TABLE dossiers_rebuild ON COMMIT DROP"
                 f" AS SELECT {columns} FROM {table} WITH NO DATA"
             )
-        last = 0
-        while True:
-            batch = list(mentions.filter(pk__gt=last).values_list(*_MENTION_FIELDS)[:chunk])
-            if not batch:
-                break
+        # One streamed read (a server-side cursor on PostgreSQL): slicing by primary key made the database
+        # join the links from the start again for every slice.
+        stream = mentions.values_list(*_MENTION_FIELDS).iterator(chunk_size=chunk)
+        while batch := list(islice(stream, chunk)):
             entries = [row for mention in batch for row in entry_rows(mention)]
             names.update(row[4] for row in entries)
             if postgresql:
@@ -180,7 +180,6 @@ def search_index_rebuild(
                         copy.write_row(row)
             else:
                 SearchEntry.objects.bulk_create([_entry(row) for row in entries], batch_size=chunk)
-            last = batch[-1][0]
             done += len(batch)
             rows += len(entries)
             if progress is not None:

@@ -102,6 +102,17 @@ def test_score_prefers_agreement_and_tolerates_typos() -> None:
     assert score_entry(parse_query("Bakker 123456782"), _entry(bsn="123456782")) == 100.0
 
 
+def test_a_first_name_written_out_beats_only_its_initial() -> None:
+    query = parse_query("Johannes van der Berg")
+    written_out = score_entry(query, _entry())
+    initials_only = score_entry(query, _entry(given_first="", initials="j"))
+    other_name = score_entry(query, _entry(given_first="pieter", initials="p"))
+    assert written_out == 100.0
+    assert written_out > initials_only > other_name
+    # Typed as an initial, a written-out name agrees fully.
+    assert score_entry(parse_query("J. van der Berg"), _entry()) == 100.0
+
+
 def test_given_names_before_a_comma_are_not_surname() -> None:
     reading = parse_query("Johannes Pieter Bruijn, de").readings[0]
     assert reading.surname_keys == ("bruyn",)

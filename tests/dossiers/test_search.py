@@ -153,3 +153,16 @@ def test_index_rows_filter_like_their_registrations_under_every_scope(
     via_registrations = set(Registration.objects.filter(condition).values_list("pk", flat=True))
     assert via_rows == via_registrations
     assert 0 < len(via_rows) < Registration.objects.count() or scope == "national"
+
+
+def test_among_equal_scores_the_person_with_more_visible_registrations_comes_first(screener: Any) -> None:
+    once = register("R1", {"given_names": "Pieter", "surname": "Lindhout", "birth_date": "1970-01-01"})
+    often = [
+        register(f"R{i}", {"given_names": "Karel", "surname": "Lindhout", "birth_date": "1990-06-06"})
+        for i in (2, 3)
+    ]
+    assert person_of(often[0]) == person_of(often[1]) != person_of(once)
+    assert person_of(once).pk < person_of(often[0]).pk  # so the order is not the ids' order
+    hits = search(screener, "Lindhout")
+    assert [h.score for h in hits] == [100.0, 100.0]
+    assert [h.person_id for h in hits] == [person_of(often[0]).pk, person_of(once).pk]

@@ -226,9 +226,12 @@ def _given_similarity(reading: NameReading, entry: Entry) -> float | None:
     if reading.initials:
         if not entry.initials:
             return 0.5
+        # A whole first name typed against only initials known agrees less than the same name written
+        # out: "Marloes Zijlmans" is more likely Marloes Zijlmans than any M. Zijlmans.
+        written_out = 1.0 if not reading.given_first else 0.85
         if entry.initials.startswith(reading.initials):
-            return 1.0
-        return 0.8 if entry.initials[0] == reading.initials[0] else 0.0
+            return written_out
+        return 0.8 * written_out if entry.initials[0] == reading.initials[0] else 0.0
     return None
 
 
