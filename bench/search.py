@@ -313,6 +313,7 @@ def run(args: argparse.Namespace, *, fresh: bool) -> dict[str, Any]:
         user = screeners[sample["registration__unit__code"]]
         began = time.perf_counter()
         text_query = None
+        true_score = 0.0
         try:
             text_query = parse_query(text)
             hits = person_search_for_user(user=user, query=text_query)
@@ -334,6 +335,7 @@ def run(args: argparse.Namespace, *, fresh: bool) -> dict[str, Any]:
         if rank != 1 and os.environ.get("BENCH_SHOW_MISSES"):
             top = f"{hits[0].names[:2]} {hits[0].birth_dates[:1]} {hits[0].score}" if hits else "-"
             true = next((f"{h.score} ({h.registrations})" for h in hits if h.person_id == want), "-")
+            true += f" scored {true_score if text_query is not None else '-'}, {above.get(index, 0)} above"
             print(f"rank {rank}: {text!r} <- {mention} | first {top} | true {true}", file=sys.stderr)
         by_form[form_of(text)].append(rank)
     latencies.sort()

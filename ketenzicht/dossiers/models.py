@@ -18,7 +18,10 @@ from ketenzicht.registrations.models import PersonMention
 
 
 class SearchEntry(models.Model):
-    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="search_entries")
+    # No index of its own: the unique (mention, surname_key) constraint's index serves look-ups by mention.
+    mention = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, related_name="search_entries", db_index=False
+    )
     # The registration's fields the sharing rules read (see registrations/sharing.py), copied.
     source = models.CharField(max_length=32)
     # Copies of fields of a registration, which is never changed once stored: no database constraint, which
