@@ -2,6 +2,7 @@
 time of `manage.py detect_patterns`.
 
     python bench/patterns/evaluate.py [N] [--seed S] [--links truth|rebuild] [--backend postgres|sqlite]
+                                      [--variant full|no-summaries|no-relations|bare]
                                       [--repeat R] [--keep] [--rebuild-register] [--show K]
     python bench/patterns/evaluate.py [N] [--seed S] --signals OUT.jsonl   # score an export, no database
 
@@ -10,7 +11,8 @@ Loads N generated registrations into a database with truth or rebuilt links (`st
 Django start-up included, and that process's peak memory), then `manage.py export_signals`, and scores the
 export against the generator's truth (`metrics.py` explains the matching rule, the lead time and the causes
 of false positives). Prints the figures, the campaigns possible_stalking missed and the false positives of
-each rule (K of each; all of them go into the JSON), and writes bench/out/patterns-N-LINKS.json.
+each rule (K of each; all of them go into the JSON), and writes bench/out/patterns-N[-seedS]-LINKS.json
+(LINKS `given` for --signals).
 The database is dropped at the end unless --keep (a kept one is reused by the next run with the same
 N, seed and links).
 """
@@ -88,6 +90,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--links", choices=store.LINKS, default="truth")
     parser.add_argument("--backend", choices=store.BACKENDS, default="postgres")
+    parser.add_argument(
+        "--variant", choices=store.VARIANTS, default="full", help="leave summaries or relations out"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="runs of detect_patterns (median reported)")
     parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
     parser.add_argument("--rebuild-register", action="store_true", help="build the register anew")
@@ -101,6 +106,7 @@ def main() -> None:
         "seed": args.seed,
         "links": args.links,
         "backend": args.backend,
+        "variant": args.variant,
     }
     register = None
     if args.signals:
@@ -114,12 +120,16 @@ def main() -> None:
             args.links,
             args.backend,
             rebuild_register=args.rebuild_register,
+            variant=args.variant,
         )
         data = register.data
         figures["register"] = {"built": register.built, **register.timings}
         try:
             figures["detect"] = detect(register.env, args.repeat)
-            signals_path = OUT / "patterns" / f"signals-{args.registrations}-{args.seed}-{args.links}.jsonl"
+            tail = "" if args.variant == "full" else f"-{args.variant}"
+            signals_path = (
+                OUT / "patterns" / f"signals-{args.registrations}-{args.seed}-{args.links}{tail}.jsonl"
+            )
             wall, _, _ = run_measured(["export_signals", str(signals_path)], register.env)
             figures["export_s"] = round(wall, 1)
             report(args, figures, data, signals_path, register)
@@ -195,11 +205,9 @@ def report(
         ),
         "median_lead_time": _target(figures["lead_time"]["median"], TARGETS["median_lead"]),
     }
-    name = (
-        f"patterns-{args.registrations}-{args.links}.json"
-        if not args.signals
-        else f"patterns-{args.registrations}-given.json"
-    )
+    seed = f"-seed{args.seed}" if args.seed != 1 else ""
+    variant = "" if args.variant == "full" or args.signals else f"-{args.variant}"
+    name = f"patterns-{args.registrations}{seed}-{'given' if args.signals else args.links}{variant}.json"
     out = OUT / name
     out.write_text(json.dumps(figures, indent=2, default=str), encoding="utf-8")
     print_summary(figures, args.show)
@@ -268,7 +276,7 @@ def print_summary(f: dict[str, Any], show: int) -> None:
     print()
     print(
         f"== patterns: {f['registrations']:,} registrations, seed {f['seed']}, "
-        f"{f['links']} links, {f['backend']}"
+        f"{f['links']} links, {f['backend']}, {f['variant']}"
     )
     if "detect" in f:
         d = f["detect"]
@@ -283,7 +291,8 @@ def print_summary(f: dict[str, Any], show: int) -> None:
         print(
             f"{rule}: precision {r['precision']} ({r['correct']}/{r['signals']}, "
             f"{r['on_other_campaigns']} on other campaigns), recall {r['recall']} "
-            f"({r['found']}/{r['campaigns']}), several signals for {r['campaigns_with_several_signals']}; "
+            f"({r['found']}/{r['campaigns']}), several signals for {r['campaigns_with_several_signals']}, "
+            f"fully covered {r['found_fully_covered']}, mean coverage {r['mean_coverage']}; "
             f"FP causes {r['false_positive_causes']}"
         )
     for name in ("relation", "shape", "length", "victim_moved", "serial"):
@@ -295,7 +304,8 @@ def print_summary(f: dict[str, Any], show: int) -> None:
     print(
         f"lead time (285b campaigns {lt['campaigns_with_285b']}, fired {lt['fired']}): "
         f"median {lt['median']}, mean {lt['mean']}, distribution {lt['distribution']}, "
-        f">=2 of all {lt['share_at_least_2_of_all_285b']}; "
+        f">=2 of all {lt['share_at_least_2_of_all_285b']}; fired at registration (1-based, all found) "
+        f"{lt['fired_at_registration']}; "
         f"without 285b fired {lt['without_285b_fired']}/{lt['campaigns_without_285b']}"
     )
     print(f"found by any rule: {f['campaigns_found_by_any_rule']}")

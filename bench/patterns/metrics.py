@@ -15,7 +15,8 @@ at least `min(2, campaign length)` registrations with the campaign, at least hal
 registrations are the campaign's, and (when the signal names a suspect and a victim) its suspect and victim
 are the campaign's, in that direction. Of several campaigns the one sharing the most registrations counts.
 Several signals may match one campaign (e.g. linking split the victim after a move): all count as correct
-signals, and the campaign counts once for recall; `campaigns_with_several_signals` shows how often.
+signals, and the campaign counts once for recall; `campaigns_with_several_signals` shows how often, and
+`mean_coverage` / `found_fully_covered` how much of a found campaign its matching signals hold.
 
 **Serial perpetrators**: a serial_perpetrator signal matches a serial when its suspect is the serial's
 suspect and at least one of its registrations belongs to one of the serial's campaigns.
@@ -433,8 +434,15 @@ def lead_times(
     leads: dict[str, int] = {}
     missed_285b: list[str] = []
     without = fired_without = 0
+    fired_number: Counter[int] = Counter()  # 1-based: at the campaign's how-manieth registration it fired
     for c in campaigns:
         found = c.plant in fired_at
+        if found:
+            ordered = order_of(c, facts)
+            firsts = [fired_position(ordered, f, facts) for f in fired_at[c.plant]]
+            known = [p for p in firsts if p is not None]
+            if known:
+                fired_number[min(known) + 1] += 1
         if not c.has_285b:
             without += 1
             fired_without += found
@@ -462,6 +470,7 @@ def lead_times(
         "share_before_285b": ratio(sum(1 for v in values if v > 0), len(values)),
         "missed": missed_285b,
         "per_campaign": leads,
+        "fired_at_registration": dict(sorted(fired_number.items())),
         "campaigns_without_285b": without,
         "without_285b_fired": fired_without,
         "without_285b_share_fired": ratio(fired_without, without),
@@ -485,6 +494,11 @@ def pair_rule_figures(
     correct = sum(1 for m in matches if m.plant and wanted(by_plant[m.plant]))
     other_campaign = sum(1 for m in matches if m.plant and not wanted(by_plant[m.plant]))
     found = [c for c in target if signals_of.get(c.plant)]
+    covered: dict[str, set[Key]] = defaultdict(set)
+    for signal, m in zip(signals, matches, strict=True):
+        if m.plant:
+            covered[m.plant].update(signal.keys)
+    coverage = [len(covered[c.plant] & set(c.registrations)) / len(set(c.registrations)) for c in found]
 
     def recall_by(attribute: Any) -> dict[str, dict[str, Any]]:
         groups: dict[str, list[Campaign]] = defaultdict(list)
@@ -510,6 +524,9 @@ def pair_rule_figures(
         "found": len(found),
         "recall": ratio(len(found), len(target)),
         "campaigns_with_several_signals": sum(1 for c in target if signals_of.get(c.plant, 0) > 1),
+        # of the found campaigns: how much of each its matching signals hold (linking may split a person)
+        "found_fully_covered": sum(1 for share in coverage if share == 1.0),
+        "mean_coverage": round(statistics.mean(coverage), 4) if coverage else None,
         "false_positive_causes": dict(Counter(m.cause for m in matches if not m.plant).most_common()),
         "recall_by_relation": recall_by(lambda c: c.subkind),
         "recall_by_shape": recall_by(lambda c: c.shape),

@@ -1,14 +1,17 @@
 """A register for the pattern benchmarks: generated chain data, stored in a database, persons linked.
 
     python bench/patterns/store.py N [--seed S] [--links truth|rebuild] [--backend postgres|sqlite]
-                                     [--rebuild-register]
+                                     [--variant full|no-summaries|no-relations|bare] [--rebuild-register]
 
 The data: `ketenzicht.demo.generator.generate(N, seed)`, cached in bench/out/patterns/gen-N-SEED (a `done`
 file marks a complete run). The database: PostgreSQL database ketenzicht_bench_patterns_N_SEED_LINKS on
 $BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432), or the SQLite file
 bench/out/patterns/register-N-SEED-LINKS.sqlite3. It is migrated, the reference data loaded, and the
 registrations stored with the batch insert (`registrations_create`, 1,000 at a time, as an import would
-store them, without the intake pipeline: no online linking, no signals). Then the persons:
+store them, without the intake pipeline: no online linking, no signals); `--variant` leaves out the
+summaries (`no-summaries`: no words for the rules), the recorded relations (`no-relations`) or both
+(`bare`), to see how much the rules lean on them (database and file names get the variant). Then the
+persons:
 
 - `truth`: one Person per true person of the generator, each mention linked to its true person (what a
   perfect linker would leave). For timing at scale and for scoring the rules apart from linking errors.
@@ -44,6 +47,9 @@ POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432"
 BUILDER_VERSION = "1"  # raise when the builder stores something else
 STAMP_TABLE = "bench_patterns_stamp"
 LINKS = ("truth", "rebuild")
+# What the register leaves out of the generated registrations, to see what the rules lean on: the free
+# text (`summary`, so no words), the recorded relations between persons, or both.
+VARIANTS = ("full", "no-summaries", "no-relations", "bare")
 BACKENDS = ("postgres", "sqlite")
 BATCH = 1_000
 
@@ -100,6 +106,7 @@ class Register:
     seed: int
     links: str
     data: Path
+    variant: str = "full"
     built: bool = False
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -124,15 +131,16 @@ def psql(sql: str, database: str = "postgres") -> str:
     return done.stdout.strip()
 
 
-def database_url(backend: str, registrations: int, seed: int, links: str) -> str:
+def database_url(backend: str, registrations: int, seed: int, links: str, variant: str = "full") -> str:
+    tail = "" if variant == "full" else "_" + variant.replace("-", "_")
     if backend == "sqlite":
-        return f"sqlite:///{OUT / f'register-{registrations}-{seed}-{links}.sqlite3'}"
-    return f"{POSTGRES}/ketenzicht_bench_patterns_{registrations}_{seed}_{links}"
+        return f"sqlite:///{OUT / f'register-{registrations}-{seed}-{links}{tail}.sqlite3'}"
+    return f"{POSTGRES}/ketenzicht_bench_patterns_{registrations}_{seed}_{links}{tail}"
 
 
-def stamp(registrations: int, seed: int, links: str, data: Path) -> str:
+def stamp(registrations: int, seed: int, links: str, data: Path, variant: str = "full") -> str:
     size = (data / "registrations.jsonl").stat().st_size
-    text = f"{BUILDER_VERSION}|{registrations}|{seed}|{links}|{size}"
+    text = f"{BUILDER_VERSION}|{registrations}|{seed}|{links}|{size}|{variant}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -211,18 +219,26 @@ def manage(*args: str, env: dict[str, str]) -> float:
 
 
 def prepare(
-    registrations: int, seed: int, links: str, backend: str, *, rebuild_register: bool = False
+    registrations: int,
+    seed: int,
+    links: str,
+    backend: str,
+    *,
+    rebuild_register: bool = False,
+    variant: str = "full",
 ) -> Register:
-    """The register for (N, seed, links) on `backend`: reused when its stamp matches, else built."""
+    """The register for (N, seed, links, variant) on `backend`: reused when its stamp matches, else built."""
+    if variant not in VARIANTS:
+        raise SystemExit(f"--variant: one of {', '.join(VARIANTS)}, not {variant!r}")
     if links not in LINKS:
         raise SystemExit(f"--links: one of {', '.join(LINKS)}, not {links!r}")
     if backend not in BACKENDS:
         raise SystemExit(f"--backend: one of {', '.join(BACKENDS)}, not {backend!r}")
     OUT.mkdir(parents=True, exist_ok=True)
     data = generated(registrations, seed)
-    url = database_url(backend, registrations, seed, links)
-    register = Register(backend, url, registrations, seed, links, data)
-    mark = stamp(registrations, seed, links, data)
+    url = database_url(backend, registrations, seed, links, variant)
+    register = Register(backend, url, registrations, seed, links, data, variant)
+    mark = stamp(registrations, seed, links, data, variant)
     if not rebuild_register and stored_stamp(backend, url) == mark:
         log(f"reusing the stored register ({backend}, {links} links)")
         if (ROOT / "ketenzicht" / "patterns" / "migrations" / "0001_initial.py").exists():
@@ -231,15 +247,16 @@ def prepare(
             manage("migrate", "patterns", "zero", "-v0", env=register.env)
         register.timings["migrate_s"] = manage("migrate", "-v0", env=register.env)
         return register
-    log(f"building the register ({backend}, {registrations:,} registrations, {links} links)")
+    log(f"building the register ({backend}, {registrations:,} registrations, {links} links, {variant})")
     create_empty(backend, url)
     env = register.env
     register.timings["migrate_s"] = manage("migrate", "-v0", env=env)
     manage("load_reference_data", env=env)
     result = OUT / f"store-{os.getpid()}.json"
     began = time.perf_counter()
+    command = [PYTHON, __file__, "--worker", "--data", str(data), "--links", links, "--variant", variant]
     done = subprocess.run(
-        [PYTHON, __file__, "--worker", "--data", str(data), "--links", links, "--result", str(result)],
+        [*command, "--result", str(result)],
         env=env,
         cwd=ROOT,
         check=False,
@@ -272,7 +289,7 @@ def worker(args: argparse.Namespace) -> None:
     directory = Path(args.data)
     timings: dict[str, Any] = {}
     began = time.perf_counter()
-    count = store_registrations(directory)
+    count = store_registrations(directory, args.variant)
     timings["registrations"] = count
     timings["store_s"] = round(time.perf_counter() - began, 1)
     log(f"stored {count:,} registrations in {timings['store_s']} s")
@@ -286,7 +303,16 @@ def worker(args: argparse.Namespace) -> None:
     Path(args.result).write_text(json.dumps(timings), encoding="utf-8")
 
 
-def store_registrations(directory: Path) -> int:
+def strip(data: dict[str, Any], variant: str) -> dict[str, Any]:
+    """A registration without what the variant leaves out."""
+    if variant in ("no-summaries", "bare"):
+        data["summary"] = ""
+    if variant in ("no-relations", "bare"):
+        data.pop("relations", None)
+    return data
+
+
+def store_registrations(directory: Path, variant: str = "full") -> int:
     from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid, registrations_create
 
     codes = ReferenceCodes.load()
@@ -309,7 +335,7 @@ def store_registrations(directory: Path) -> int:
         batch.clear()
 
     for data in read_registrations(directory):
-        batch.append(data)
+        batch.append(strip(data, variant))
         if len(batch) == BATCH:
             flush()
     if batch:
@@ -358,6 +384,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--links", choices=LINKS, default="truth")
     parser.add_argument("--backend", choices=BACKENDS, default="postgres")
+    parser.add_argument("--variant", choices=VARIANTS, default="full", help="what to leave out")
     parser.add_argument(
         "--rebuild-register", action="store_true", help="build anew even if the stamp matches"
     )
@@ -369,7 +396,12 @@ def main() -> None:
         worker(args)
         return
     register = prepare(
-        args.registrations, args.seed, args.links, args.backend, rebuild_register=args.rebuild_register
+        args.registrations,
+        args.seed,
+        args.links,
+        args.backend,
+        rebuild_register=args.rebuild_register,
+        variant=args.variant,
     )
     print(json.dumps({"url": register.url, "built": register.built, **register.timings}, indent=2))
 

@@ -265,6 +265,7 @@ def test_precision_and_recall_of_a_pair_rule() -> None:
     )
     assert (figures["found"], figures["campaigns"], figures["recall"]) == (1, 2, 0.5)
     assert figures["campaigns_with_several_signals"] == 1
+    assert (figures["found_fully_covered"], figures["mean_coverage"]) == (1, 1.0)
     assert figures["false_positive_causes"] == {"ordinary_repeat_pair": 1}
     assert figures["recall_by_relation"]["stranger"] == {"campaigns": 1, "found": 0, "recall": 0.0}
     escalation = metrics.pair_rule_figures(
@@ -302,6 +303,7 @@ def test_lead_time_counts_registrations_before_the_first_285b() -> None:
     assert leads["median"] == pytest.approx(0.5)
     assert leads["share_at_least_2_of_all_285b"] == pytest.approx(1 / 3, abs=1e-4)
     assert (leads["campaigns_without_285b"], leads["without_285b_fired"]) == (2, 1)
+    assert leads["fired_at_registration"] == {2: 1, 3: 1, 4: 1}
     assert silent.plant not in leads["per_campaign"]
 
 
@@ -397,3 +399,13 @@ def test_score_puts_it_together() -> None:
     assert figures["lead_time"]["per_campaign"] == {"P1": 2}
     assert figures["mutual_conflict"]["signals_by_context"] == {"campaign": 1}
     assert figures["campaigns_found_by_any_rule"]["found"] == 1
+
+
+def test_coverage_counts_the_campaign_registrations_its_signals_hold() -> None:
+    w = World()
+    c = w.campaign("P1", "S", "V", [0, 10, 20, 30])
+    part = [signal(list(c.registrations[:3]))]
+    figures = metrics.pair_rule_figures(
+        "possible_stalking", part, metrics.match_pair_signals(part, w.truth), w.truth.campaigns
+    )
+    assert (figures["found_fully_covered"], figures["mean_coverage"]) == (0, 0.75)
