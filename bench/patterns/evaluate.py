@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ import metrics  # noqa: E402
 import store  # noqa: E402
 
 OUT = store.ROOT / "bench" / "out"
+GENERIC = ("episodes", "score", "reverse_share", "offence_kinds", "units", "suspects")  # not a trigger
 TARGETS = {"recall": 0.95, "precision": 0.90, "median_lead": 2}
 
 
@@ -183,6 +185,15 @@ def report(
             for s, m in zip(by_rule.get(rule, []), matches[rule], strict=True)
             if not m.plant
         ]
+    if register is not None:
+        reasons = signal_reasons(register.url)
+        figures["false_positive_reasons"] = {}
+        for rule, fps in false_positives.items():
+            met: Counter[str] = Counter()
+            for fp in fps:
+                fp["reasons"] = reasons.get((rule, frozenset(map(tuple, fp["keys"]))), [])
+                met[" + ".join(r for r in fp["reasons"] if not r.startswith(GENERIC)) or "-"] += 1
+            figures["false_positive_reasons"][rule] = dict(met.most_common())
     shown = {
         tuple(item["registration"])
         for fps in false_positives.values()
@@ -249,6 +260,33 @@ def link_split(
         elif true == c.victim:
             persons[plant]["victim"].add(person)
     return {plant: {side: len(ids) for side, ids in sides.items()} for plant, sides in persons.items()}
+
+
+def signal_reasons(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], list[str]]:
+    """The reasons each stored signal gives that are met ("code" or "code=value" for words), keyed by rule
+    and its set of registrations (what the export shows of a signal)."""
+    os.environ.update(store.django_env(url))
+    import django
+
+    django.setup()
+    from ketenzicht.patterns.models import Signal, SignalRegistration
+
+    keys: dict[int, set[tuple[str, str]]] = {}
+    rows = SignalRegistration.objects.values_list(
+        "signal_id", "registration__source", "registration__reference"
+    )
+    for signal_id, source, reference in rows.iterator(chunk_size=10_000):
+        keys.setdefault(signal_id, set()).add((source, reference))
+    out: dict[tuple[str, frozenset[tuple[str, str]]], list[str]] = {}
+    for signal_id, rule, reasons in Signal.objects.values_list("id", "rule", "reasons").iterator():
+        met = []
+        for reason in reasons or []:
+            if not reason.get("met"):
+                continue
+            value = reason.get("value")
+            met.append(f"{reason['code']}={value}" if isinstance(value, str) else str(reason["code"]))
+        out[(rule, frozenset(keys.get(signal_id, set())))] = met
+    return out
 
 
 def flagged_confounders(signals: list[metrics.Signal], truth: metrics.Truth) -> list[dict[str, Any]]:
@@ -331,6 +369,8 @@ def print_summary(f: dict[str, Any], show: int) -> None:
     for rule, fps in f["false_positives"].items():
         if fps:
             print(f"-- {rule}: {len(fps)} false positives (first {show}):")
+            if rule in f.get("false_positive_reasons", {}):
+                print(f"   reasons met (all of them): {f['false_positive_reasons'][rule]}")
             for fp in fps[:show]:
                 items = "; ".join(
                     f"{i['registration'][1]} {i['registered_at'][:10] if i['registered_at'] else '?'} "
@@ -340,7 +380,8 @@ def print_summary(f: dict[str, Any], show: int) -> None:
                 print(
                     f"  {fp['cause']} {fp['context']} sev={fp['severity']} n={fp['registrations']} "
                     f"pair-regs={fp['registrations_naming_the_pair']} "
-                    f"suspects={fp['distinct_true_suspects']} victims={fp['distinct_true_victims']}: {items}"
+                    f"suspects={fp['distinct_true_suspects']} victims={fp['distinct_true_victims']} "
+                    f"reasons={fp.get('reasons', '?')}: {items}"
                 )
     if f["confounders_flagged_list"]:
         print(f"-- confounders flagged: {len(f['confounders_flagged_list'])} (first {show}):")

@@ -766,6 +766,7 @@ def false_positive_report(
         "distinct_true_victims": people.victims,
         "registrations_naming_the_pair": people.pair_registrations,
         "first_fired": list(signal.first_fired) if signal.first_fired else None,
+        "keys": [list(k) for k in signal.keys],
         "items": [
             {
                 "registration": list(r.key),
