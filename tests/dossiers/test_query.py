@@ -113,6 +113,16 @@ def test_a_first_name_written_out_beats_only_its_initial() -> None:
     assert score_entry(parse_query("J. van der Berg"), _entry()) == 100.0
 
 
+def test_a_box_starting_with_a_prefix_is_also_read_without_given_names() -> None:
+    # The typo hit the prefix: "ser" is more likely a mistyped "der" than a given name.
+    query = parse_query("van ser Meer")
+    readings = [(r.surname_keys, r.given_first) for r in query.readings]
+    assert readings == [(("meer",), "ser"), (("meer",), None)]
+    maria = _entry(surname_key="meer", phonetic="mer", given_first="maria", initials="m")
+    assert score_entry(query, maria) == 100.0
+    assert len(parse_query("Jan van der Meer").readings) == 1
+
+
 def test_given_names_before_a_comma_are_not_surname() -> None:
     reading = parse_query("Johannes Pieter Bruijn, de").readings[0]
     assert reading.surname_keys == ("bruyn",)

@@ -143,6 +143,10 @@ def _readings(name: str) -> tuple[NameReading, ...]:
         swapped = _reading(words[0], " ".join(words[1:]))
         if swapped and swapped != main:
             readings.append(swapped)
+    if main and start > 0 and _is_prefix(words[0]) and (main.given_first or main.initials):
+        # "van ser Meer": a box that starts with a prefix starts with the surname; the words taken for given
+        # names are more likely a mistyped part of it. Also read it without given names.
+        readings.append(NameReading(main.surname_keys, None, None))
     return tuple(readings)
 
 
