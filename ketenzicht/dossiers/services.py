@@ -151,13 +151,15 @@ def search_index_rebuild(
 ) -> tuple[int, int]:
     """Rewrite the whole index from the linked mentions, in one transaction (searches see the old index
     until it commits). On PostgreSQL the rows are copied in bulk and stored in surname order, so the rows
-    of one surname share a few pages. Returns (mentions, rows)."""
+    of one surname share a few pages, and the old rows are vacuumed away afterwards (unless called inside
+    a transaction). Returns (mentions, rows)."""
     mentions = PersonMention.objects.filter(link__isnull=False).order_by("pk")
     total = mentions.count()
     done = rows = 0
     names: set[str] = set()
     postgresql = connection.vendor == "postgresql"
     table = connection.ops.quote_name(SearchEntry._meta.db_table)
+    keys_table = connection.ops.quote_name(SearchKey._meta.db_table)
     columns = ", ".join(ENTRY_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         # The whole table: no need to collect rows first; DELETE, not TRUNCATE, so searches go on.
@@ -191,7 +193,12 @@ def search_index_rebuild(
             )
         _keys_store(names, only_new=False)
         if postgresql:
-            cursor.execute(f"ANALYZE {table}, {connection.ops.quote_name(SearchKey._meta.db_table)}")
+            cursor.execute(f"ANALYZE {table}, {keys_table}")
+    if postgresql and not connection.in_atomic_block:
+        # The old rows are dead now: without a vacuum every rebuild would double the table and its indexes
+        # until autovacuum comes by, and searches would step over the dead index entries.
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {table}, {keys_table}")
     return done, rows
 
 
