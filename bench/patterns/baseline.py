@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import metrics
+import scoring
 import store
 
 WINDOW = dt.timedelta(days=365)
@@ -69,10 +69,10 @@ def main() -> None:
     pairs: dict[tuple[str, str], list[tuple[dt.datetime, dict[str, Any]]]] = defaultdict(list)
     dv: dict[str, list[tuple[dt.datetime, dict[str, Any]]]] = defaultdict(list)
     for data in store.read_registrations(data_dir):
-        key, facts = metrics.parse_registration_facts(data)
+        key, facts = scoring.parse_registration_facts(data)
         suspects, victims = pair_roles(data)
 
-        def who(ref: str, key: metrics.Key = key) -> str:
+        def who(ref: str, key: scoring.Key = key) -> str:
             return person[f"{key[0]}\t{key[1]}\t{ref}"]
 
         for s in suspects:

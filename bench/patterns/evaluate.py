@@ -9,7 +9,7 @@ time of `manage.py detect_patterns`.
 Loads N generated registrations into a database with truth or rebuilt links (`store.py`), runs
 `manage.py detect_patterns --no-progress` R times as a separate process (wall time from start to exit,
 Django start-up included, and that process's peak memory), then `manage.py export_signals`, and scores the
-export against the generator's truth (`metrics.py` explains the matching rule, the lead time and the causes
+export against the generator's truth (`scoring.py` explains the matching rule, the lead time and the causes
 of false positives). Prints the figures, the campaigns possible_stalking missed and the false positives of
 each rule (K of each; all of them go into the JSON), and writes bench/out/patterns-N[-seedS]-LINKS.json
 (LINKS `given` for --signals).
@@ -34,7 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import metrics  # noqa: E402
+import scoring  # noqa: E402
 import store  # noqa: E402
 
 OUT = store.ROOT / "bench" / "out"
@@ -67,15 +67,15 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, float, st
         return wall, usage.ru_maxrss / 1024, out.read()
 
 
-def load_facts(data: Path) -> dict[metrics.Key, metrics.RegFacts]:
+def load_facts(data: Path) -> dict[scoring.Key, scoring.RegFacts]:
     facts = {}
     for reg in store.read_registrations(data):
-        key, fact = metrics.parse_registration_facts(reg)
+        key, fact = scoring.parse_registration_facts(reg)
         facts[key] = fact
     return facts
 
 
-def summaries_of(data: Path, keys: set[metrics.Key]) -> dict[metrics.Key, str]:
+def summaries_of(data: Path, keys: set[scoring.Key]) -> dict[scoring.Key, str]:
     found = {}
     for reg in store.read_registrations(data):
         key = (reg["source"], reg["reference"])
@@ -162,18 +162,18 @@ def report(
     signals_path: Path,
     register: store.Register | None,
 ) -> None:
-    truth = metrics.parse_truth(metrics.read_lines(data / "truth.jsonl"))
+    truth = scoring.parse_truth(scoring.read_lines(data / "truth.jsonl"))
     facts = load_facts(data)
-    signals = metrics.parse_signals(metrics.read_lines(signals_path))
-    scored = metrics.score(signals, truth, facts)
+    signals = scoring.parse_signals(scoring.read_lines(signals_path))
+    scored = scoring.score(signals, truth, facts)
     matches = scored.pop("_matches")
     figures.update(scored)
-    by_rule: dict[str, list[metrics.Signal]] = {}
+    by_rule: dict[str, list[scoring.Signal]] = {}
     for s in signals:
         by_rule.setdefault(s.rule, []).append(s)
 
     found = {m.plant for m in matches["possible_stalking"] if m.plant}
-    misses = [metrics.miss_report(c, signals, facts) for c in truth.campaigns if c.plant not in found]
+    misses = [scoring.miss_report(c, signals, facts) for c in truth.campaigns if c.plant not in found]
     if register is not None and register.links == "rebuild" and misses:
         split = link_split(register.url, [c for c in truth.campaigns if c.plant not in found], truth)
         for miss in misses:
@@ -181,7 +181,7 @@ def report(
     false_positives: dict[str, list[dict[str, Any]]] = {}
     for rule in ("possible_stalking", "escalation", "serial_perpetrator"):
         false_positives[rule] = [
-            metrics.false_positive_report(s, m, truth, facts)
+            scoring.false_positive_report(s, m, truth, facts)
             for s, m in zip(by_rule.get(rule, []), matches[rule], strict=True)
             if not m.plant
         ]
@@ -232,7 +232,7 @@ def _target(value: float | None, goal: float) -> str:
 
 
 def link_split(
-    url: str, campaigns: list[metrics.Campaign], truth: metrics.Truth
+    url: str, campaigns: list[scoring.Campaign], truth: scoring.Truth
 ) -> dict[str, dict[str, int]]:
     """Per campaign: how many linked persons its suspect's and its victim's mentions fall into."""
     os.environ.update(store.django_env(url))
@@ -289,8 +289,8 @@ def signal_reasons(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], lis
     return out
 
 
-def flagged_confounders(signals: list[metrics.Signal], truth: metrics.Truth) -> list[dict[str, Any]]:
-    rules_of: dict[metrics.Key, list[tuple[str, int]]] = {}
+def flagged_confounders(signals: list[scoring.Signal], truth: scoring.Truth) -> list[dict[str, Any]]:
+    rules_of: dict[scoring.Key, list[tuple[str, int]]] = {}
     for s in signals:
         for k in s.keys:
             rules_of.setdefault(k, []).append((s.rule, len(s.keys)))

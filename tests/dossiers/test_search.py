@@ -147,7 +147,9 @@ def test_index_rows_filter_like_their_registrations_under_every_scope(
     user = make_user("case_screener", organisation=organisation)
     sources = ["politie", "veilig_thuis"]
     roles = ["case_screener"]
-    rule = SharingRule(name="t", organisation_kind=kind, roles=roles, sources=sources, scope=scope)
+    rule = SharingRule.model_validate(
+        {"name": "t", "organisation_kind": kind, "roles": roles, "sources": sources, "scope": scope}
+    )
     condition = rule.q(user)
     via_rows = set(SearchEntry.objects.filter(condition).values_list("mention__registration_id", flat=True))
     via_registrations = set(Registration.objects.filter(condition).values_list("pk", flat=True))

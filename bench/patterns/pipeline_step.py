@@ -1,6 +1,6 @@
 """What the pipeline's pattern step adds to intake: `signals_update` for the persons of one registration.
 
-    python bench/patterns/online.py [N] [--seed S] [--backend postgres|sqlite] [--timed 500]
+    python bench/patterns/pipeline_step.py [N] [--seed S] [--backend postgres|sqlite] [--timed 500]
 
 Uses the register of `store.py` (N generated registrations, persons linked to the generator's truth;
 built once and cached). Detects every pattern once (`signals_detect_all`, so the register has its
@@ -14,7 +14,7 @@ linked into that registration, commit included, in two situations:
   the registration is the one that makes them fire.
 
 Each `raise` run is rolled back afterwards. Printed: p50 / p95 / p99 / max per situation. Target: the step
-adds at most 5 ms (p95) to intake. Figures to stdout and bench/out/patterns/online-N.json.
+adds at most 5 ms (p95) to intake. Figures to stdout and bench/out/patterns/pipeline-step-N.json.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def main() -> None:
         worker(args)
         return
     register = store.prepare(args.registrations, args.seed, "truth", args.backend)
-    result = store.OUT / f"online-worker-{os.getpid()}.json"
+    result = store.OUT / f"pipeline-step-worker-{os.getpid()}.json"
     done = subprocess.run(
         [sys.executable, __file__, "--worker", "--seed", str(args.seed), "--timed", str(args.timed),
          "--result", str(result)],
@@ -141,7 +141,7 @@ def main() -> None:
     figures: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
     result.unlink()
     figures["machine_load"] = os.getloadavg()[0]
-    out = store.OUT / f"online-{args.registrations}.json"
+    out = store.OUT / f"pipeline-step-{args.registrations}.json"
     out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(json.dumps(figures, indent=2))
     print(f"written to {out.relative_to(store.ROOT)}")
