@@ -104,7 +104,7 @@ def _prefixed(condition: Q, prefix: str) -> Q:
 def _surname_keys(query: SearchQuery) -> list[str]:
     """The indexed surname keys worth reading for this query: one typo apart or sounding the same (one
     look-up in the SearchKey index, any database), and on PostgreSQL long surnames more typos apart
-    (trigram similarity on the look-up keys, kept when close enough by Jaro-Winkler)."""
+    (trigram similarity on the distinct surname keys, kept when close enough by Jaro-Winkler)."""
     keys = query.surname_keys
     if not keys:
         return []
@@ -112,7 +112,7 @@ def _surname_keys(query: SearchQuery) -> list[str]:
     names = set(SearchKey.objects.filter(key__in=variants).values_list("surname_key", flat=True))
     long_keys = [k for k in keys if len(k) >= TRIGRAM_MIN_LENGTH]
     if connection.vendor == "postgresql" and long_keys:
-        # The trigram index of migration 0004 holds each surname's own row (key = surname_key).
+        # The trigram index (migrations 0004, 0005) holds each surname's own row (key = surname_key).
         where = " OR ".join(["dossiers_searchkey.surname_key %% %s"] * len(long_keys))
         trigram = SearchKey.objects.filter(key=F("surname_key")).extra(where=[f"({where})"], params=long_keys)
         similar = set(trigram.values_list("surname_key", flat=True))
@@ -164,7 +164,7 @@ def _candidate_rows(query: SearchQuery, condition: Q) -> list[tuple[Any, ...]]:
         SearchEntry.objects.filter(condition)
         .filter(wanted)
         .annotate(priority=_priority(query), person_id=Subquery(person))
-        .order_by("-priority")
+        .order_by("-priority", "-mention_id")  # among equals the latest mentions: the same rows every time
         .values_list(*_ROW)
     )
     return list(rows[:CANDIDATE_CAP])
