@@ -21,7 +21,7 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import MentionRelation, Offence, PersonMention, Registration
 
 from .engine.detect import Detector
-from .engine.events import Event, Party, directed_pairs
+from .engine.events import Event, Party, directed_pairs, home_key
 from .engine.events import Offence as OffenceFact
 
 Progress = Callable[[str, int, int], None]
@@ -62,9 +62,13 @@ def _rows(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
 
 def _parties_sql(where: str) -> str:
     return (
-        f"SELECT m.registration_id, l.person_id, m.role, m.ref FROM {_t(PersonMention)} m "
-        f"JOIN {_t(MentionLink)} l ON l.mention_id = m.id WHERE {where}"
+        f"SELECT m.registration_id, l.person_id, m.role, m.ref, m.postcode, m.street, m.city, m.house_number "
+        f"FROM {_t(PersonMention)} m JOIN {_t(MentionLink)} l ON l.mention_id = m.id WHERE {where}"
     )
+
+
+def _party(person: int, role: str, ref: str, postcode: str, street: str, city: str, number: str) -> Party:
+    return Party(person, role, ref, home_key(postcode, street, city, number))
 
 
 def _events(
@@ -146,8 +150,8 @@ def events_involving(
             f"SELECT m2.registration_id FROM {_t(MentionLink)} l2 JOIN {_t(PersonMention)} m2 "
             f"ON m2.id = l2.mention_id WHERE l2.person_id IN ({_in(chunk)})"
         )
-        for registration_id, person, role, ref in _rows(_parties_sql(f"m.registration_id IN ({involving})")):
-            parties[registration_id].append(Party(person, role, ref))
+        for registration_id, *row in _rows(_parties_sql(f"m.registration_id IN ({involving})")):
+            parties[registration_id].append(_party(*row))
     return _events(sorted(parties), parties, detector, unit_pks=unit_pks)
 
 
@@ -156,8 +160,8 @@ def all_events(
 ) -> tuple[list[Event], int]:
     """The events that can take part in a pattern, and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
-    for rows, (registration_id, person, role, ref) in enumerate(_rows(_parties_sql("1 = 1")), 1):
-        parties[registration_id].append(Party(person, role, ref))
+    for rows, (registration_id, *row) in enumerate(_rows(_parties_sql("1 = 1")), 1):
+        parties[registration_id].append(_party(*row))
         if progress is not None and rows % 200_000 == 0:
             progress("mentions", rows, 0)
     pair_count: Counter[tuple[int, int]] = Counter()

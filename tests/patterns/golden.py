@@ -53,7 +53,8 @@ def events_of(case: dict[str, Any], detector: Detector) -> tuple[list[Event], di
             names = item.get(role, [])
             for name in [names] if isinstance(names, str) else names:
                 person = ids.setdefault(name, len(ids) + 1)
-                parties.append(Party(person, role, f"p{len(parties) + 1}"))
+                home = case.get("homes", {}).get(name, "")
+                parties.append(Party(person, role, f"p{len(parties) + 1}", home))
         relations: tuple[tuple[int, int, str], ...] = ()
         if "relation" in item:
             suspect = next(p for p in parties if p.role in ("suspect", "involved"))

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from ketenzicht.patterns.engine.detect import Detector
-from ketenzicht.patterns.engine.events import Event, Party
+from ketenzicht.patterns.engine.events import Event, Party, home_key, neighbours
 from ketenzicht.patterns.engine.history import episodes_of
 from ketenzicht.patterns.engine.rules import load_rules
 from ketenzicht.patterns.engine.words import WordMatcher
@@ -151,3 +151,14 @@ def test_a_victim_who_moves_keeps_the_pattern_and_the_move_is_named(detector: De
     finding = next(f for f in detector.detect(events) if f.rule == "possible_stalking")
     assert finding.unit == "oost-brabant"  # the unit of the latest registration
     assert next(r for r in finding.reasons if r.code == "units").value == 2
+
+
+def test_homes_are_neighbours_in_one_postcode_or_street_at_another_number() -> None:
+    home = home_key("5611 ab", "", "", "12")
+    assert home == "5611AB|12"
+    assert neighbours(home, home_key("5611AB", "Stratumsedijk", "Eindhoven", "14"))
+    assert not neighbours(home, home_key("5611AB", "", "", "12"))  # the same home: a household
+    assert not neighbours(home, home_key("5612AB", "", "", "14"))
+    by_street = home_key("", "Kerkstraat", "Oss", "3")
+    assert neighbours(by_street, home_key("", "kerkstraat ", "OSS", "5"))
+    assert home_key("", "Kerkstraat", "", "3") == "" and home_key("5611AB", "", "", "") == ""

@@ -180,3 +180,21 @@ def test_links_of_persons_in_no_pattern_leave_other_signals_alone() -> None:
     take_in("PL-O-1", bystander, other_victim, registered_at="2024-05-01T10:00:00+02:00", relation=None)
     assert {(s.pk, s.updated_at) for s in Signal.objects.all()} == before
     assert MentionLink.objects.count() == 8
+
+
+def test_threats_between_people_registered_next_door_are_read_as_a_neighbours_quarrel() -> None:
+    next_door = {**LOTTE, "address": {"postcode": "5612 AB", "house_number": "9"}}  # Marco lives at 7
+    for index, day in enumerate(("2024-03-06", "2024-03-20", "2024-04-02"), 1):
+        take_in(f"PL-N-{index}", MARCO, next_door, registered_at=f"{day}T10:00:00+01:00", relation=None)
+    assert not Signal.objects.filter(rule="possible_stalking").exists()
+    far_away = {
+        **LOTTE,
+        "given_names": "Lotte Maria",
+        "address": {"postcode": "5702 CD", "house_number": "3"},
+    }
+    for index, day in enumerate(("2024-05-06", "2024-05-20", "2024-06-02"), 1):
+        take_in(f"PL-F-{index}", RUUD, far_away, registered_at=f"{day}T10:00:00+01:00", relation=None)
+    assert Signal.objects.filter(rule="possible_stalking").count() == 1
+
+
+RUUD = {"given_names": "Ruud", "surname": "Kramer", "birth_date": "1979-12-12", "sex": "M"}

@@ -28,6 +28,26 @@ class Party:
     person: int
     role: str
     ref: str  # the mention's ref within its registration ("p1")
+    home: str = ""  # where the mention lives, as `home_key` makes it ("" when not known)
+
+
+def home_key(postcode: str, street: str, city: str, house_number: str) -> str:
+    """An address as "area|number": the area is the six-character postcode, else street and city. Two homes
+    in one area with different numbers are neighbours; "" when the number or the area is missing."""
+    number = "".join(house_number.split()).lower()
+    code = "".join(postcode.split()).upper()
+    area = code if len(code) == 6 else ""
+    if not area and street.strip() and city.strip():
+        area = f"{' '.join(street.lower().split())}/{' '.join(city.lower().split())}"
+    return f"{area}|{number}" if area and number else ""
+
+
+def neighbours(home: str, other: str) -> bool:
+    if not home or not other:
+        return False
+    area, number = home.rsplit("|", 1)
+    other_area, other_number = other.rsplit("|", 1)
+    return area == other_area and number != other_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +86,12 @@ class Event:
 
     def refs_of(self, person: int) -> tuple[str, ...]:
         return tuple(p.ref for p in self.parties if p.person == person)
+
+    def live_next_door(self, a: int, b: int) -> bool:
+        """Whether this registration has the two persons at different homes of one street or postcode."""
+        homes_a = [p.home for p in self.parties if p.person == a and p.home]
+        homes_b = [p.home for p in self.parties if p.person == b and p.home]
+        return any(neighbours(x, y) for x in homes_a for y in homes_b)
 
     def relation_between(self, a: int, b: int) -> str:
         """The relation written down between two persons here (either direction), "" if none."""

@@ -34,6 +34,13 @@ class Episodes(_Strict):
     follow_up_sources: list[str]
 
 
+class Relations(_Strict):
+    """Relations the register does not write down. `infer_neighbours`: a pair for whom no relation was ever
+    recorded, registered at different homes of one postcode (or street), counts as neighbours."""
+
+    infer_neighbours: bool
+
+
 class WordLists(_Strict):
     danger: list[str] = Field(min_length=1)  # categories that signal danger (threat to kill, weapon, ...)
     stalking: list[str] = Field(min_length=1)  # categories that describe stalking behaviour (following, ...)
@@ -71,6 +78,7 @@ class PossibleStalking(_Rule):
     other_offence: float = Field(ge=0)
     no_offence: float = Field(ge=0)
     stalking_words: float = Field(ge=0)  # added to an episode with stalking words
+    danger_words: float = Field(ge=0)  # added to an episode with danger words
     breach: float = Field(ge=0)  # weight of an episode with a breach of a measure
     relation_factor: dict[str, float]
     unknown_relation: float = Field(ge=0)
@@ -139,6 +147,7 @@ class RuleSet(_Strict):
     dataset: Literal["pattern_rules"]
     version: str
     episodes: Episodes
+    relations: Relations
     words: WordLists
     rules: list[Rule] = Field(min_length=1)
     content_hash: str = ""
