@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection
@@ -60,14 +61,17 @@ def _rows(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
                 yield from batch
 
 
-def _parties_sql(where: str) -> str:
+def _parties_sql(where: str, *, homes: bool = True) -> str:
+    address = ", m.postcode, m.street, m.city, m.house_number" if homes else ""
     return (
-        f"SELECT m.registration_id, l.person_id, m.role, m.ref, m.postcode, m.street, m.city, m.house_number "
+        f"SELECT m.registration_id, l.person_id, m.role, m.ref{address} "
         f"FROM {_t(PersonMention)} m JOIN {_t(MentionLink)} l ON l.mention_id = m.id WHERE {where}"
     )
 
 
-def _party(person: int, role: str, ref: str, postcode: str, street: str, city: str, number: str) -> Party:
+def _party(
+    person: int, role: str, ref: str, postcode: str = "", street: str = "", city: str = "", number: str = ""
+) -> Party:
     return Party(person, role, ref, home_key(postcode, street, city, number))
 
 
@@ -139,6 +143,21 @@ def _aware(value: Any) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
 
 
+def _add_homes(parties: dict[int, list[Party]]) -> None:
+    """Give the parties of these registrations their homes (read for these registrations alone)."""
+    for chunk in _chunks(sorted(parties)):
+        homes: dict[tuple[int, str], str] = {}
+        for registration_id, ref, postcode, street, city, number in _rows(
+            f"SELECT registration_id, ref, postcode, street, city, house_number FROM {_t(PersonMention)} "
+            f"WHERE registration_id IN ({_in(chunk)})"
+        ):
+            if home := home_key(postcode, street, city, number):
+                homes[(registration_id, ref)] = home
+        for registration_id in chunk:
+            found = parties[registration_id]
+            found[:] = [replace(p, home=homes.get((registration_id, p.ref), "")) for p in found]
+
+
 def events_involving(
     persons: Iterable[int], detector: Detector, unit_pks: dict[str, int] | None = None
 ) -> list[Event]:
@@ -160,7 +179,7 @@ def all_events(
 ) -> tuple[list[Event], int]:
     """The events that can take part in a pattern, and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
-    for rows, (registration_id, *row) in enumerate(_rows(_parties_sql("1 = 1")), 1):
+    for rows, (registration_id, *row) in enumerate(_rows(_parties_sql("1 = 1", homes=False)), 1):
         parties[registration_id].append(_party(*row))
         if progress is not None and rows % 200_000 == 0:
             progress("mentions", rows, 0)
@@ -183,4 +202,5 @@ def all_events(
     looked_at = len(parties)
     kept = {pk: parties[pk] for pk in keep}
     parties.clear()
+    _add_homes(kept)
     return _events(keep, kept, detector, progress, unit_pks), looked_at
