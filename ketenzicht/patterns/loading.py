@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
+import psycopg
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
@@ -42,23 +43,36 @@ def _chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]
         yield values[start : start + size]
 
 
-def _in(values: Sequence[int]) -> str:
-    return ", ".join(str(int(v)) for v in values)
+def one_of(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as SQL and its parameters. On PostgreSQL one array parameter, so that
+    the statement text is the same for every list and its plan is prepared once per connection."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [[int(v) for v in values]]
+    return f"{column} IN ({', '.join(str(int(v)) for v in values)})", []
 
 
-def _rows(sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
-    """Stream the rows of a query (a server-side cursor on PostgreSQL)."""
+def query_rows(sql: str, params: Sequence[Any] = (), *, stream: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query. On PostgreSQL with `stream`, through a server-side cursor (reading the whole
+    register without holding it twice); else as a prepared statement, planned once per connection (the
+    online step runs the same few statements for every registration: planning them anew cost more than
+    running them)."""
     if connection.vendor == "postgresql":
         connection.ensure_connection()
-        with connection.connection.cursor(name="kz_patterns") as cursor:
-            cursor.itersize = 20_000
-            cursor.execute(sql, params)
-            yield from cursor
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            while batch := cursor.fetchmany(20_000):
-                yield from batch
+        raw = connection.connection
+        if stream:
+            with raw.cursor(name="kz_patterns") as named:
+                named.itersize = 20_000
+                named.execute(sql, params or None)
+                yield from named
+            return
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params or None, prepare=True)
+            yield from cursor.fetchall()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
 
 
 def _parties_sql(where: str, *, homes: bool = True) -> str:
@@ -88,23 +102,28 @@ def _events(
     events: list[Event] = []
     done = 0
     for chunk in _chunks(registration_ids):
-        where = f"IN ({_in(chunk)})"
         offences_of: dict[int, list[OffenceFact]] = defaultdict(list)
-        for registration_id, article, severity, violence, breach in _rows(
+        where, params = one_of("t.registration_id", chunk)
+        for registration_id, article, severity, violence, breach in query_rows(
             f"SELECT t.registration_id, o.article, o.severity_rank, o.violence, o.measure_breach "
-            f"FROM {through} t JOIN {_t(Offence)} o ON o.id = t.offence_id WHERE t.registration_id {where}"
+            f"FROM {through} t JOIN {_t(Offence)} o ON o.id = t.offence_id WHERE {where}",
+            params,
         ):
             offences_of[registration_id].append(_offence(article, severity, violence, breach))
         relations_of: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for registration_id, left, right, kind in _rows(
+        where, params = one_of("r.registration_id", chunk)
+        for registration_id, left, right, kind in query_rows(
             f"SELECT r.registration_id, lf.person_id, lt.person_id, r.kind FROM {_t(MentionRelation)} r "
             f"JOIN {_t(MentionLink)} lf ON lf.mention_id = r.from_mention_id "
-            f"JOIN {_t(MentionLink)} lt ON lt.mention_id = r.to_mention_id WHERE r.registration_id {where}"
+            f"JOIN {_t(MentionLink)} lt ON lt.mention_id = r.to_mention_id WHERE {where}",
+            params,
         ):
             relations_of[registration_id].append((left, right, kind))
-        for pk, source, reference, kind, registered_at, unit_id, unit, summary in _rows(
+        where, params = one_of("r.id", chunk)
+        for pk, source, reference, kind, registered_at, unit_id, unit, summary in query_rows(
             f"SELECT r.id, r.source, r.reference, r.kind, r.registered_at, r.unit_id, u.code, r.summary "
-            f"FROM {_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id WHERE r.id {where}"
+            f"FROM {_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id WHERE {where}",
+            params,
         ):
             if unit and unit_pks is not None:
                 unit_pks[unit] = unit_id
@@ -147,9 +166,11 @@ def _add_homes(parties: dict[int, list[Party]]) -> None:
     """Give the parties of these registrations their homes (read for these registrations alone)."""
     for chunk in _chunks(sorted(parties)):
         homes: dict[tuple[int, str], str] = {}
-        for registration_id, ref, postcode, street, city, number in _rows(
+        where, params = one_of("registration_id", chunk)
+        for registration_id, ref, postcode, street, city, number in query_rows(
             f"SELECT registration_id, ref, postcode, street, city, house_number FROM {_t(PersonMention)} "
-            f"WHERE registration_id IN ({_in(chunk)})"
+            f"WHERE {where}",
+            params,
         ):
             if home := home_key(postcode, street, city, number):
                 homes[(registration_id, ref)] = home
@@ -165,11 +186,12 @@ def events_involving(
     people = sorted(set(persons))
     parties: dict[int, list[Party]] = defaultdict(list)
     for chunk in _chunks(people):
+        where, params = one_of("l2.person_id", chunk)
         involving = (
             f"SELECT m2.registration_id FROM {_t(MentionLink)} l2 JOIN {_t(PersonMention)} m2 "
-            f"ON m2.id = l2.mention_id WHERE l2.person_id IN ({_in(chunk)})"
+            f"ON m2.id = l2.mention_id WHERE {where}"
         )
-        for registration_id, *row in _rows(_parties_sql(f"m.registration_id IN ({involving})")):
+        for registration_id, *row in query_rows(_parties_sql(f"m.registration_id IN ({involving})"), params):
             parties[registration_id].append(_party(*row))
     return _events(sorted(parties), parties, detector, unit_pks=unit_pks)
 
@@ -179,7 +201,9 @@ def all_events(
 ) -> tuple[list[Event], int]:
     """The events that can take part in a pattern, and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
-    for rows, (registration_id, *row) in enumerate(_rows(_parties_sql("1 = 1", homes=False)), 1):
+    for rows, (registration_id, *row) in enumerate(
+        query_rows(_parties_sql("1 = 1", homes=False), stream=True), 1
+    ):
         parties[registration_id].append(_party(*row))
         if progress is not None and rows % 200_000 == 0:
             progress("mentions", rows, 0)

@@ -28,7 +28,7 @@ from ketenzicht.audit.services import access_log_record
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
-from .loading import Progress, all_events, events_involving
+from .loading import Progress, all_events, events_involving, one_of, query_rows
 from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
 
 T = TypeVar("T")
@@ -103,16 +103,15 @@ def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
     table = connection.ops.quote_name(Signal._meta.db_table)
     sql = f"SELECT subject, id, fingerprint FROM {table}"
     found: dict[str, tuple[int, str]] = {}
-    chunks = [None] if persons is None else list(_chunked(list(persons)))
-    with connection.cursor() as cursor:
-        for chunk in chunks:
-            where = ""
-            if chunk is not None:
-                listed = ", ".join(str(int(p)) for p in chunk)
-                where = f" WHERE suspect_id IN ({listed}) OR victim_id IN ({listed})"
-            cursor.execute(sql + where)
-            for subject, pk, fingerprint in cursor.fetchall():
-                found[subject] = (pk, fingerprint)
+    if persons is None:
+        for subject, pk, fingerprint in query_rows(sql, stream=True):
+            found[subject] = (pk, fingerprint)
+        return found
+    for chunk in _chunked(list(persons)):
+        suspects, params = one_of("suspect_id", chunk)
+        victims, more = one_of("victim_id", chunk)
+        for subject, pk, fingerprint in query_rows(f"{sql} WHERE {suspects} OR {victims}", [*params, *more]):
+            found[subject] = (pk, fingerprint)
     return found
 
 
@@ -177,7 +176,9 @@ def signals_update(*, persons: Iterable[int]) -> StoreSummary:
         return StoreSummary(0, 0, 0)
     found = detector()
     units: dict[str, int] = {}
-    with transaction.atomic():
+    # Within the intake pipeline's (or a merge's) transaction no savepoint of its own: two round trips
+    # less on every registration, and a failure here fails the whole registration anyway.
+    with transaction.atomic(savepoint=False):
         events = events_involving(people, found, units)
         findings = found.detect(events, persons=people)
         return _store(findings, people, found.rules.stamp, units)
