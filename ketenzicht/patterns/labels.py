@@ -50,6 +50,7 @@ RELATION_LABELS = {
     "colleague": pgettext_lazy("relation", "colleague"),
     "neighbour": pgettext_lazy("relation", "neighbour"),
     "stranger": pgettext_lazy("relation", "stranger"),
+    "household": pgettext_lazy("relation", "same home"),
     "unknown": pgettext_lazy("relation", "not recorded"),
 }
 

@@ -123,7 +123,7 @@ class Detector:
         """Findings over `events`. With `persons`, only subjects touching them: pairs with one of them
         (the events of a pair involve both, so they are complete), suspects and victims among them (whose
         every event the caller must have passed)."""
-        history = History(events, infer_neighbours=self.rules.relations.infer_neighbours)
+        history = History(events, infer_homes=self.rules.relations.infer_from_homes)
         touched = set(persons) if persons is not None else None
         pairs = [p for p in history.by_pair if touched is None or p[0] in touched or p[1] in touched]
         findings: list[Finding] = []

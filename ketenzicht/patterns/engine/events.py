@@ -93,6 +93,12 @@ class Event:
         homes_b = [p.home for p in self.parties if p.person == b and p.home]
         return any(neighbours(x, y) for x in homes_a for y in homes_b)
 
+    def live_together(self, a: int, b: int) -> bool:
+        """Whether this registration has the two persons at one home (the same postcode and number)."""
+        homes_a = {p.home for p in self.parties if p.person == a and p.home}
+        homes_b = {p.home for p in self.parties if p.person == b and p.home}
+        return bool(homes_a & homes_b)
+
     def relation_between(self, a: int, b: int) -> str:
         """The relation written down between two persons here (either direction), "" if none."""
         for left, right, kind in self.relations:

@@ -74,8 +74,8 @@ def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
 class History:
     """Every event by directed pair, with the persons each suspect and victim meets."""
 
-    def __init__(self, events: Iterable[Event], *, infer_neighbours: bool = False):
-        self.infer_neighbours = infer_neighbours
+    def __init__(self, events: Iterable[Event], *, infer_homes: bool = False):
+        self.infer_homes = infer_homes
         by_pair: dict[Pair, list[Event]] = defaultdict(list)
         for event in events:
             for pair in event.pairs():
@@ -95,8 +95,8 @@ class History:
 
     def relation(self, pair: Pair, until: datetime | None = None) -> str:
         """The latest relation written down between the two persons (either direction) up to `until`,
-        "" if none; with `infer_neighbours`, a pair with no relation written down at all that was registered
-        at homes next door is "neighbour" from then on."""
+        "" if none; with `infer_homes`, a pair with no relation written down at all that was registered at
+        one home is "household", at homes next door "neighbour", from then on."""
         a, b = pair
         key = (a, b) if a < b else (b, a)
         written = self._relations.get(key)
@@ -104,9 +104,14 @@ class History:
             timeline = sorted({e.id: e for e in [*self.events((a, b)), *self.events((b, a))]}.values(),
                               key=sort_key)  # fmt: skip
             written = [(e.at, kind) for e in timeline if (kind := e.relation_between(a, b))]
-            if not written and self.infer_neighbours:
-                # Never written down: two persons registered at homes next door are taken for neighbours.
-                written = [(e.at, "neighbour") for e in timeline if e.live_next_door(a, b)][:1]
+            if not written and self.infer_homes:
+                # Never written down: two persons registered at one home live together (a household);
+                # at homes next door, they are neighbours.
+                written = [
+                    (e.at, "household" if e.live_together(a, b) else "neighbour")
+                    for e in timeline
+                    if e.live_together(a, b) or e.live_next_door(a, b)
+                ][:1]
             self._relations[key] = written
         if not written:
             return ""

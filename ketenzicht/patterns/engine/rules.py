@@ -35,10 +35,11 @@ class Episodes(_Strict):
 
 
 class Relations(_Strict):
-    """Relations the register does not write down. `infer_neighbours`: a pair for whom no relation was ever
-    recorded, registered at different homes of one postcode (or street), counts as neighbours."""
+    """Relations the register does not write down. `infer_from_homes`: a pair for whom no relation was ever
+    recorded counts as a `household` when registered at one home, as `neighbour` when registered at
+    different homes of one postcode (or street)."""
 
-    infer_neighbours: bool
+    infer_from_homes: bool
 
 
 class WordLists(_Strict):
