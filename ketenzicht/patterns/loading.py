@@ -201,10 +201,9 @@ def all_events(
 ) -> tuple[list[Event], int]:
     """The events that can take part in a pattern, and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
-    for rows, (registration_id, *row) in enumerate(
-        query_rows(_parties_sql("1 = 1", homes=False), stream=True), 1
-    ):
-        parties[registration_id].append(_party(*row))
+    everyone = query_rows(_parties_sql("1 = 1", homes=False), stream=True)
+    for rows, (registration_id, person, role, ref) in enumerate(everyone, 1):
+        parties[registration_id].append(Party(person, role, ref))  # homes follow for those kept
         if progress is not None and rows % 200_000 == 0:
             progress("mentions", rows, 0)
     pair_count: Counter[tuple[int, int]] = Counter()
