@@ -13,8 +13,9 @@ from django.core.management.base import CommandError
 
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.linking.services import mention_split, person_merge
+from ketenzicht.patterns.loading import all_events, events_involving
 from ketenzicht.patterns.models import Severity, Signal, SignalRegistration
-from ketenzicht.patterns.services import signals_detect_all
+from ketenzicht.patterns.services import detector, signals_detect_all
 from ketenzicht.registrations.models import PersonMention
 from tests.people import person_of
 
@@ -198,3 +199,16 @@ def test_threats_between_people_registered_next_door_are_read_as_a_neighbours_qu
 
 
 RUUD = {"given_names": "Ruud", "surname": "Kramer", "birth_date": "1979-12-12", "sex": "M"}
+
+
+def test_the_online_read_and_the_whole_register_read_give_the_same_events() -> None:
+    regs = campaign()
+    persons = set(
+        MentionLink.objects.filter(mention__registration=regs[0]).values_list("person_id", flat=True)
+    )
+    found = detector()
+    online = sorted(events_involving(persons, found), key=lambda e: e.id)
+    everything, _ = all_events(found)
+    assert online == sorted((e for e in everything if e.id in {r.pk for r in regs}), key=lambda e: e.id)
+    assert [e.reference for e in online] == ["PL-P-1", "PL-P-2", "PL-P-3"]
+    assert online[2].breach and online[0].parties[0].home == "5612AB|7"
