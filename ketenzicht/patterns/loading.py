@@ -26,6 +26,7 @@ from ketenzicht.registrations.models import MentionRelation, Offence, PersonMent
 from .engine.detect import Detector
 from .engine.events import Event, Party, directed_pairs, home_key
 from .engine.events import Offence as OffenceFact
+from .models import Signal
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 5_000
@@ -195,9 +196,18 @@ def events_involving(
     persons: Iterable[int], detector: Detector, unit_pks: dict[str, int] | None = None
 ) -> list[Event]:
     """Every registration into which one of `persons` is linked, as events with all their parties."""
+    return events_and_signals_involving(persons, detector, unit_pks)[0]
+
+
+def events_and_signals_involving(
+    persons: Iterable[int], detector: Detector, unit_pks: dict[str, int] | None = None
+) -> tuple[list[Event], dict[str, tuple[int, str]] | None]:
+    """The events of `persons` (see `events_involving`) and, where one statement reads them too
+    (PostgreSQL), the stored signals about them (subject -> id, fingerprint); else None."""
     people = sorted(set(persons))
     if connection.vendor == "postgresql" and len(people) <= CHUNK:
-        return _events_in_one_statement(people, detector, unit_pks)
+        stored: dict[str, tuple[int, str]] = {}
+        return _events_in_one_statement(people, detector, unit_pks, stored), stored
     parties: dict[int, list[Party]] = defaultdict(list)
     for chunk in _chunks(people):
         where, params = one_of("l2.person_id", chunk)
@@ -207,12 +217,13 @@ def events_involving(
         )
         for registration_id, *row in query_rows(_parties_sql(f"m.registration_id IN ({involving})"), params):
             parties[registration_id].append(_party(*row))
-    return _events(sorted(parties), parties, detector, unit_pks=unit_pks)
+    return _events(sorted(parties), parties, detector, unit_pks=unit_pks), None
 
 
 def _one_statement() -> str:
-    """Parties, offences, relations and registrations of every registration of some persons, each as a
-    JSON array: one round trip for the online step instead of four."""
+    """Parties, offences, relations and registrations of every registration of some persons, and the
+    stored signals about them (subject, id, fingerprint), each as a JSON array: one round trip for the
+    online step instead of five."""
     through = _offences_through()
     link, mention = _t(MentionLink), _t(PersonMention)
 
@@ -249,6 +260,8 @@ def _one_statement() -> str:
                     f"{_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id",
                     "r.id",
                 ),
+                f"(SELECT coalesce(json_agg(json_build_array(s.subject, s.id, s.fingerprint)), '[]') "
+                f"FROM {_t(Signal)} s WHERE s.suspect_id = ANY(%s) OR s.victim_id = ANY(%s))",
             ]
         )
     )
@@ -259,10 +272,14 @@ def _json(value: Any) -> Any:
 
 
 def _events_in_one_statement(
-    people: list[int], detector: Detector, unit_pks: dict[str, int] | None
+    people: list[int],
+    detector: Detector,
+    unit_pks: dict[str, int] | None,
+    stored: dict[str, tuple[int, str]],
 ) -> list[Event]:
-    row = next(query_rows(_one_statement(), [people]))
-    party_rows, offence_rows, relation_rows, registration_rows = (_json(value) for value in row)
+    row = next(query_rows(_one_statement(), [people, people, people]))
+    party_rows, offence_rows, relation_rows, registration_rows, signal_rows = (_json(value) for value in row)
+    stored.update({subject: (pk, fingerprint) for subject, pk, fingerprint in signal_rows})
     parties: dict[int, list[Party]] = defaultdict(list)
     for registration_id, person, role, ref, postcode, street, city, number in party_rows:
         home = home_key(postcode or "", street or "", city or "", number or "")

@@ -28,7 +28,7 @@ from ketenzicht.audit.services import access_log_record
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
-from .loading import Progress, all_events, events_involving, one_of, query_rows
+from .loading import Progress, all_events, events_and_signals_involving, one_of, query_rows
 from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
 
 T = TypeVar("T")
@@ -116,10 +116,16 @@ def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
 
 
 def _store(
-    findings: list[Finding], persons: Sequence[int] | None, version: str, unit_pks: dict[str, int]
+    findings: list[Finding],
+    persons: Sequence[int] | None,
+    version: str,
+    unit_pks: dict[str, int],
+    existing: dict[str, tuple[int, str]] | None = None,
 ) -> StoreSummary:
-    """Make the stored signals about `persons` (all signals with None) exactly `findings`."""
-    existing = _stored(persons)
+    """Make the stored signals about `persons` (all signals with None) exactly `findings`. `existing`: the
+    stored signals about them, when the caller has read them already."""
+    if existing is None:
+        existing = _stored(persons)
     create: list[Signal] = []
     update: list[Signal] = []
     evidence_of: dict[str, list[tuple[int, list[str], list[str]]]] = {}
@@ -179,9 +185,9 @@ def signals_update(*, persons: Iterable[int]) -> StoreSummary:
     # Within the intake pipeline's (or a merge's) transaction no savepoint of its own: two round trips
     # less on every registration, and a failure here fails the whole registration anyway.
     with transaction.atomic(savepoint=False):
-        events = events_involving(people, found, units)
+        events, stored = events_and_signals_involving(people, found, units)
         findings = found.detect(events, persons=people)
-        return _store(findings, people, found.rules.stamp, units)
+        return _store(findings, people, found.rules.stamp, units, stored)
 
 
 def signals_detect_all(*, progress: Progress | None = None) -> DetectSummary:

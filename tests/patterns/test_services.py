@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.linking.services import mention_split, person_merge
-from ketenzicht.patterns.loading import all_events, events_involving
+from ketenzicht.patterns.loading import all_events, events_and_signals_involving, events_involving
 from ketenzicht.patterns.models import Severity, Signal, SignalRegistration
-from ketenzicht.patterns.services import detector, signals_detect_all
+from ketenzicht.patterns.services import _stored, detector, signals_detect_all
 from ketenzicht.registrations.models import PersonMention
 from tests.people import person_of
 
@@ -212,3 +213,16 @@ def test_the_online_read_and_the_whole_register_read_give_the_same_events() -> N
     assert online == sorted((e for e in everything if e.id in {r.pk for r in regs}), key=lambda e: e.id)
     assert [e.reference for e in online] == ["PL-P-1", "PL-P-2", "PL-P-3"]
     assert online[2].breach and online[0].parties[0].home == "5612AB|7"
+
+
+def test_the_stored_signals_read_with_the_events_are_those_about_the_persons() -> None:
+    regs = campaign()
+    persons = set(
+        MentionLink.objects.filter(mention__registration=regs[0]).values_list("person_id", flat=True)
+    )
+    _, stored = events_and_signals_involving(persons, detector())
+    if connection.vendor == "postgresql":  # one statement reads both there
+        assert stored == _stored(sorted(persons))
+        assert {subject.split(":")[0] for subject in stored} >= {"possible_stalking", "escalation"}
+    else:
+        assert stored is None
