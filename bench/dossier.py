@@ -40,6 +40,8 @@ OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
 
+from runner import manage, psql  # noqa: E402
+
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate  # noqa: E402
 
 UNIT, MUNICIPALITY = "oost-brabant", "GM0796"
@@ -60,23 +62,6 @@ VICTIMS = (  # (person, relation, share of the registrations)
     ),
 )
 OFFENCES = (["285b"], ["285b", "285"], ["285"], ["300"], ["350"], ["184a"], ["285b", "300"], ["138"], ["461"])
-
-
-def psql(server: str, sql: str) -> None:
-    subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True, capture_output=True)
-
-
-def manage(*args: str, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
 def history(count: int, seed: int) -> list[dict[str, Any]]:
@@ -135,7 +120,7 @@ def main() -> None:
         "DATABASE_URL": f"{server}/{name}",
     }
     if not args.database:
-        psql(server, f"CREATE DATABASE {name}")
+        psql(f"CREATE DATABASE {name}", server=server)
     try:
         manage("migrate", "-v0", env=env)
         if not args.database:
@@ -148,7 +133,7 @@ def main() -> None:
         connections.close_all()
         if not args.database:
             try:
-                psql(server, f"DROP DATABASE IF EXISTS {name}")
+                psql(f"DROP DATABASE IF EXISTS {name}", server=server)
             except subprocess.CalledProcessError:
                 print(f"could not drop {name}: drop it by hand", file=sys.stderr)
     out = OUT / f"dossier-{args.history}.json"

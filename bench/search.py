@@ -39,6 +39,8 @@ OUT = ROOT / "bench" / "out"
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
 
+from runner import manage, psql  # noqa: E402
+
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate  # noqa: E402
 from ketenzicht.demo.generator.noise import glue, strip_diacritics, typo  # noqa: E402
 
@@ -55,24 +57,6 @@ TRUTH_SQL = (
     " JOIN bench_person p ON p.person = t.person",
     "DROP TABLE bench_truth, bench_person",
 )
-
-
-def psql(server: str, sql: str) -> None:
-    env = {**os.environ, "PGOPTIONS": "-c statement_timeout=60000"}
-    subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True, capture_output=True, env=env)
-
-
-def manage(*args: str, env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
 
 
 def query_text(mention: dict[str, Any], rng: random.Random) -> str:
@@ -168,7 +152,7 @@ def main() -> None:
         text=True,
     ).stdout.strip()
     if not exists:
-        psql(server, f"CREATE DATABASE {name}")
+        psql(f"CREATE DATABASE {name}", server=server, timeout_ms=60_000)
     try:
         manage("migrate", "-v0", env=env)
         if not exists:
@@ -181,7 +165,7 @@ def main() -> None:
         connections.close_all()
         if not args.database:
             try:
-                psql(server, f"DROP DATABASE IF EXISTS {name}")
+                psql(f"DROP DATABASE IF EXISTS {name}", server=server, timeout_ms=60_000)
             except subprocess.CalledProcessError:
                 print(f"could not drop {name}: drop it by hand", file=sys.stderr)
     if args.load_only:

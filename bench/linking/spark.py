@@ -25,22 +25,11 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out" / "spark"
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from runner import manage  # noqa: E402
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate  # noqa: E402
-
-
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
-    return done
 
 
 def _children() -> dict[int, list[int]]:

@@ -43,7 +43,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out" / "patterns"
 PYTHON = sys.executable
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 BUILDER_VERSION = "1"  # raise when the builder stores something else
 STAMP_TABLE = "bench_patterns_stamp"
 LINKS = ("truth", "rebuild")
@@ -53,8 +52,11 @@ VARIANTS = ("full", "no-summaries", "no-relations", "bare")
 BACKENDS = ("postgres", "sqlite")
 BATCH = 1_000
 
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from runner import POSTGRES, manage, psql  # noqa: E402
 
 
 def log(text: str) -> None:
@@ -122,13 +124,6 @@ def django_env(url: str) -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DATABASE_URL": url,
     }
-
-
-def psql(sql: str, database: str = "postgres") -> str:
-    done = subprocess.run(
-        ["psql", f"{POSTGRES}/{database}", "-qtAc", sql], check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
 
 
 def database_url(backend: str, registrations: int, seed: int, links: str, variant: str = "full") -> str:
@@ -202,22 +197,6 @@ def create_empty(backend: str, url: str) -> None:
         _sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
 
 
-def manage(*args: str, env: dict[str, str]) -> float:
-    """Run `manage.py args` in its own process; its wall time. Fails loudly with the command's stderr."""
-    began = time.perf_counter()
-    done = subprocess.run(
-        [PYTHON, str(ROOT / "manage.py"), *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - began
-
-
 def prepare(
     registrations: int,
     seed: int,
@@ -245,12 +224,12 @@ def prepare(
             # The patterns app's tables anew, from its migrations as they are now (they may have changed
             # since the register was stored; the registrations and links do not depend on them).
             manage("migrate", "patterns", "zero", "-v0", env=register.env)
-        register.timings["migrate_s"] = manage("migrate", "-v0", env=register.env)
+        register.timings["migrate_s"] = manage("migrate", "-v0", env=register.env).seconds
         return register
     log(f"building the register ({backend}, {registrations:,} registrations, {links} links, {variant})")
     create_empty(backend, url)
     env = register.env
-    register.timings["migrate_s"] = manage("migrate", "-v0", env=env)
+    register.timings["migrate_s"] = manage("migrate", "-v0", env=env).seconds
     manage("load_reference_data", env=env)
     result = OUT / f"store-{os.getpid()}.json"
     began = time.perf_counter()
@@ -269,7 +248,7 @@ def prepare(
     if links == "rebuild":
         log("linking: manage.py link_persons --rebuild")
         register.timings["link_rebuild_s"] = round(
-            manage("link_persons", "--rebuild", "--no-progress", env=env), 1
+            manage("link_persons", "--rebuild", "--no-progress", env=env).seconds, 1
         )
         log(f"linked in {register.timings['link_rebuild_s']} s")
     if backend == "postgres":
