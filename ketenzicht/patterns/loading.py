@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import connection
@@ -29,6 +29,7 @@ from .engine.events import Offence as OffenceFact
 from .models import Signal
 
 Progress = Callable[[str, int, int], None]
+T = TypeVar("T")
 CHUNK = 5_000
 
 
@@ -40,7 +41,7 @@ def _offences_through() -> str:
     return connection.ops.quote_name(Registration.offences.through._meta.db_table)
 
 
-def _chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
 
@@ -103,7 +104,7 @@ def _events(
     through = _offences_through()
     events: list[Event] = []
     done = 0
-    for chunk in _chunks(registration_ids):
+    for chunk in chunks(registration_ids):
         offences_of: dict[int, list[OffenceFact]] = defaultdict(list)
         where, params = one_of("t.registration_id", chunk)
         for registration_id, article, severity, violence, breach in query_rows(
@@ -177,7 +178,7 @@ def _aware(value: Any) -> dt.datetime:
 
 def _add_homes(parties: dict[int, list[Party]]) -> None:
     """Give the parties of these registrations their homes (read for these registrations alone)."""
-    for chunk in _chunks(sorted(parties)):
+    for chunk in chunks(sorted(parties)):
         homes: dict[tuple[int, str], str] = {}
         where, params = one_of("registration_id", chunk)
         for registration_id, ref, postcode, street, city, number in query_rows(
@@ -209,7 +210,7 @@ def events_and_signals_involving(
         stored: dict[str, tuple[int, str]] = {}
         return _events_in_one_statement(people, detector, unit_pks, stored), stored
     parties: dict[int, list[Party]] = defaultdict(list)
-    for chunk in _chunks(people):
+    for chunk in chunks(people):
         where, params = one_of("l2.person_id", chunk)
         involving = (
             f"SELECT m2.registration_id FROM {_t(MentionLink)} l2 JOIN {_t(PersonMention)} m2 "

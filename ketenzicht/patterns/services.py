@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,10 +28,9 @@ from ketenzicht.audit.services import access_log_record
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
-from .loading import Progress, all_events, events_and_signals_involving, one_of, query_rows
+from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
 from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
 
-T = TypeVar("T")
 RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
 
 
@@ -68,11 +67,6 @@ class DetectSummary:
     seconds: float
 
 
-def _chunked(values: list[T], size: int = 500) -> Iterable[list[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
 def _fields(finding: Finding, version: str, unit_pks: dict[str, int]) -> dict[str, Any]:
     return {
         "rule": finding.rule,
@@ -107,7 +101,7 @@ def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
         for subject, pk, fingerprint in query_rows(sql, stream=True):
             found[subject] = (pk, fingerprint)
         return found
-    for chunk in _chunked(list(persons)):
+    for chunk in chunks(list(persons), 500):
         suspects, params = one_of("suspect_id", chunk)
         victims, more = one_of("victim_id", chunk)
         for subject, pk, fingerprint in query_rows(f"{sql} WHERE {suspects} OR {victims}", [*params, *more]):
@@ -148,18 +142,18 @@ def _store(
             continue
         evidence_of[key] = evidence
     gone = [pk for key, (pk, _) in existing.items() if key not in seen]
-    for chunk in _chunked(gone):
+    for chunk in chunks(gone, 500):
         Signal.objects.filter(pk__in=chunk).delete()
     Signal.objects.bulk_create(create, batch_size=2_000)
     if update:
-        names = ["fingerprint", "updated_at", *_fields(findings[0], version, unit_pks)]
+        names = ["fingerprint", "updated_at", *_fields(findings[0], version, unit_pks)]  # what _fields sets
         Signal.objects.bulk_update(update, names, batch_size=1_000)
     if evidence_of:
         pk_of = {s.subject: s.pk for s in update}
-        for pks in _chunked(list(pk_of.values())):
+        for pks in chunks(list(pk_of.values()), 500):
             SignalRegistration.objects.filter(signal_id__in=pks).delete()
         pk_of.update({s.subject: s.pk for s in create if s.pk is not None})
-        for keys in _chunked([s.subject for s in create if s.pk is None]):  # no RETURNING on this database
+        for keys in chunks([s.subject for s in create if s.pk is None], 500):  # no RETURNING on this database
             pk_of.update(Signal.objects.filter(subject__in=keys).values_list("subject", "pk"))
         SignalRegistration.objects.bulk_create(
             [

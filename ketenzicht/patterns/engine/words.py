@@ -10,7 +10,6 @@ import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -66,25 +65,3 @@ class WordMatcher:
             if group is not None:
                 found.add(self.categories[int(group[1:])])
         return frozenset(found)
-
-    def phrases_in(self, text: str, category: str) -> list[str]:
-        """The words of `text` that matched `category` (for an explanation)."""
-        index = self.categories.index(category)
-        pattern = _category_regex(self._regex.pattern, index)
-        return [m.group(1).strip() for m in pattern.finditer(plain(text))]
-
-
-@lru_cache(maxsize=64)
-def _category_regex(pattern: str, index: int) -> re.Pattern[str]:
-    start = pattern.index(f"(?P<c{index}>")
-    depth, end = 0, start
-    for position in range(start, len(pattern)):
-        if pattern[position] == "(" and pattern[position - 1] != "\\":
-            depth += 1
-        elif pattern[position] == ")" and pattern[position - 1] != "\\":
-            depth -= 1
-            if depth == 0:
-                end = position
-                break
-    body = pattern[start + len(f"(?P<c{index}>") : end]
-    return re.compile(f"(?=({body}))")
