@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ketenzicht.console import progress_steps
 from ketenzicht.dossiers.services import search_index_rebuild
 
 
@@ -19,19 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(stderr=True)
-        with Progress(
-            TextColumn("index"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=options["no_progress"] or not console.is_terminal,
-        ) as progress:
-            task = progress.add_task("index", total=None)
-
-            def step(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=max(total, 1))
-
-            mentions, rows = search_index_rebuild(chunk=max(options["chunk"], 1), progress=step)
+        with progress_steps(disable=options["no_progress"]) as step:
+            mentions, rows = search_index_rebuild(
+                chunk=max(options["chunk"], 1), progress=lambda done, total: step("index", done, total)
+            )
         self.stdout.write(f"{mentions} mentions indexed in {rows} search rows")
