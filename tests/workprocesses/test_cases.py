@@ -129,6 +129,7 @@ def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> 
     case = case_take(
         case, "close_without_action", actor=screener, expected_version=case.lock_version, reason="geen feit"
     )
+    assert case.pending is not None
     assert case.state == "new" and case.pending["transition"] == "close_without_action"
     with pytest.raises(Refused) as refused:
         case_confirm(case, actor=screener, expected_version=case.lock_version)

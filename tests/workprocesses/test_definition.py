@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import yaml
 
@@ -28,7 +30,7 @@ GOOD = {
 }
 
 
-def _parse(document: dict) -> object:
+def _parse(document: dict[str, Any]) -> Any:
     return parse_definition(yaml.safe_dump(document).encode(), source="test.yaml")
 
 
