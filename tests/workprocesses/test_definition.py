@@ -36,9 +36,9 @@ def _parse(document: dict[str, Any]) -> Any:
 
 def test_a_good_definition_loads_with_its_content_hash() -> None:
     definition = _parse(GOOD)
-    assert definition.content_hash and len(definition.content_hash) == 64  # type: ignore[attr-defined]
+    assert definition.content_hash and len(definition.content_hash) == 64
     again = _parse({**GOOD, "label": "Other"})
-    assert again.content_hash != definition.content_hash  # type: ignore[attr-defined]
+    assert again.content_hash != definition.content_hash
 
 
 @pytest.mark.parametrize(
