@@ -15,7 +15,8 @@ from ketenzicht.workprocesses.engine.definition import DefinitionError
 
 class Command(BaseCommand):
     help = (
-        "Load (or update) the reference data: organisations, municipalities, offences, work process versions. "
+        "Load (or update) the reference data: organisations, municipalities, offences, work process "
+        "versions. "
         "Safe to repeat."
     )
 
