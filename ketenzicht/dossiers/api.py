@@ -121,6 +121,8 @@ def person_dossier(request: HttpRequest, person_id: int, body: DossierIn) -> dic
             for line in dossier.lines
         ],
         "companions": [c.__dict__ for c in dossier.companions],
+        "registrations_not_shown": dossier.hidden_total,
+        "registrations_not_shown_by_organisation": [group.as_dict() for group in dossier.hidden],
         "access": [
             {
                 "at": entry.at.isoformat(),
