@@ -125,3 +125,23 @@ def test_the_dossier_signals_section_shows_no_date_of_a_hidden_registration(
     assert not shows(section, 20, 3) and not shows(section, 2, 4)
     assert shows(section, 10, 4)
     assert named(page) == []
+
+
+def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Callable[..., Any]) -> None:
+    signal = hidden_first_then_own_unit()
+    take_in(
+        "VT21-2024-000061", MARCO, LOTTE, registered_at="2024-04-15T10:00:00+02:00", source="veilig_thuis",
+        kind="melding", offences=[],
+    )  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.last_registration.reference == "VT21-2024-000061"
+    assert signal.unit is not None and signal.unit.code == "oost-brabant"
+    client = screener_client(make_user)
+    body = client.get(f"/api/v1/signals/{signal.pk}").json()
+    assert body["last_registered_at"].startswith("2024-04-10")
+    assert body["registrations_not_shown_by_organisation"][1] == {
+        "organisation_kind": "veilig_thuis", "unit": None, "count": 2,
+    }  # fmt: skip
+    for path in ("/signalen/", f"/signalen/{signal.pk}/", "/api/v1/signals"):
+        text = client.get(path).content.decode()
+        assert not shows(text, 15, 4) and "2024-04-15" not in text and "VT21-2024-000061" not in text
