@@ -82,3 +82,17 @@ def test_a_made_up_signal_link_carries_no_purpose(make_user: Callable[..., Any])
     assert not AccessLogEntry.objects.filter(object_type="person", result="shown").exists()
     assert client.post(f"/personen/{dennis.pk}/", {"purpose_reason": "screening", "purpose_text": "x" * 12})
     assert client.get(f"/personen/{dennis.pk}/").status_code == 200  # he is in a registration she may see
+
+
+def test_a_rejected_purpose_is_asked_again_without_claiming_a_logged_refusal(
+    make_user: Callable[..., Any],
+) -> None:
+    signal = stalking_signal()
+    client = client_for(make_user)
+    response = client.post(
+        f"/personen/{signal.suspect_id}/", {"purpose_reason": "screening", "purpose_text": "x"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-testid="purpose-needed"' in html and 'data-testid="purpose-refusal"' not in html
+    assert not AccessLogEntry.objects.filter(object_type="person").exists()  # nothing was looked up
