@@ -3,6 +3,7 @@ signal as the purpose, logged as such, and create no refusal. A made-up link car
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.services import api_token_create
 from ketenzicht.patterns.models import Signal
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, SANDRA, person_of
@@ -96,3 +98,22 @@ def test_a_rejected_purpose_is_asked_again_without_claiming_a_logged_refusal(
     assert response.status_code == 422
     assert 'data-testid="purpose-needed"' in html and 'data-testid="purpose-refusal"' not in html
     assert not AccessLogEntry.objects.filter(object_type="person").exists()  # nothing was looked up
+
+
+def test_the_dossier_api_takes_a_signal_as_its_purpose(make_user: Callable[..., Any]) -> None:
+    signal = stalking_signal()
+    token = api_token_create(user=make_user("case_screener", organisation="oost-brabant"), name="t")
+
+    def dossier(person: int | None, purpose: dict[str, Any]) -> Any:
+        return Client().post(
+            f"/api/v1/persons/{person}/dossier",
+            json.dumps({"purpose": purpose}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    assert dossier(signal.victim_id, {"signal": signal.pk}).status_code == 200
+    view = AccessLogEntry.objects.get(object_type="person", result="shown")
+    assert view.detail["purpose"]["signal_id"] == signal.pk
+    refused = dossier(signal.victim_id, {"signal": signal.pk + 1000})
+    assert refused.status_code == 403 and "purpose.signal" in refused.json()["detail"]
