@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import NotVisible
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 
 from .definitions import definition_of
 from .engine.machine import Refused
@@ -185,6 +186,19 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "may_confirm": bool(case.pending and case.pending.get("by") != user.pk),
         "data_values": [value_label(view.definition, k, v) for k, v in case.data.items()],
         "history": _history(case),
+        **_registrations(case, user),
+    }
+
+
+def _registrations(case: Case, user: User) -> dict[str, Any]:
+    """The registrations the case concerns that the user may see; the others counted, never named."""
+    ids = list(case.registrations.values_list("pk", flat=True))
+    sight = registration_sight_for_user(user=user, ids=ids)
+    visible = registration_list_for_user(user=user).filter(pk__in=sight.visible).order_by("registered_at")
+    return {
+        "registrations": list(visible),
+        "hidden_groups": sight.hidden_groups(),
+        "hidden": len(sight.hidden),
     }
 
 

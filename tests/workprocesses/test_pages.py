@@ -15,8 +15,10 @@ from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.services import case_open
+from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +143,29 @@ def test_a_registrar_has_no_case_pages(make_user: Callable[..., Any]) -> None:
     assert client.get(reverse("workprocesses:case-list")).status_code == 403
     assert client.get(reverse("workprocesses:case-new")).status_code == 403
     assert "/zaken/" not in client.get("/").content.decode()
+
+
+def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
+    make_user: Callable[..., Any],
+) -> None:
+    own = registration_create(actor=None, data=exchange_registration(), channel="import").registration
+    other = registration_create(
+        actor=None,
+        data=exchange_registration(
+            reference="PL0900-2024-000077", unit="zeeland-west-brabant", municipality="GM0855"
+        ),
+        channel="import",
+    ).registration
+    case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Bedreigingen in twee eenheden",
+        actor=None,
+        registrations=[own, other],
+    )
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    text = page.content.decode()
+    assert own.reference in text
+    assert other.reference not in text
+    hidden = 'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 1<'
+    assert hidden in text
