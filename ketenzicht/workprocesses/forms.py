@@ -14,7 +14,12 @@ from .models import ProcessVersion
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker: its value is always ISO (YYYY-MM-DD), whatever the page's language."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class RolloutForm(forms.Form):

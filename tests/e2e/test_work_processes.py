@@ -1,0 +1,97 @@
+"""The functional administrator rolls out ex-partner stalking v2 for one unit from today; a case opened
+there follows v2's steps, a case in another unit v1's, and both histories say which. Two users acting on
+one case: the second is told and loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import expect
+
+PASSWORD = "geheim-wachtwoord-e2e"
+
+
+def _open_case(page: Any, title: str) -> None:
+    page.get_by_role("navigation").get_by_role("link", name="Zaken").click()
+    page.get_by_role("link", name="Nieuwe zaak openen").click()
+    page.get_by_label("Waar gaat de zaak over?").fill(title)
+    page.get_by_role("button", name="Zaak openen").click()
+    expect(page.get_by_test_id("case-state")).to_have_text("Nieuw")
+
+
+def test_a_pilot_unit_follows_v2_and_another_unit_v1(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    make_user("functional_admin", organisation="ketenzicht-beheer", username="beheer-e2e", password=PASSWORD)
+    make_user("case_screener", organisation="oost-brabant", username="screener-ob", password=PASSWORD)
+    make_user(
+        "case_screener", organisation="zeeland-west-brabant", username="screener-zwb", password=PASSWORD
+    )
+
+    admin = new_page()
+    login(admin, "beheer-e2e", PASSWORD)
+    admin.goto(f"{live_server.url}/")
+    admin.get_by_role("navigation").get_by_role("link", name="Werkprocessen").click()
+    admin.get_by_label("Versie").select_option(label="Ex-partnerstalking (verbeterde werkwijze) (versie 2)")
+    admin.get_by_label("Organisatie").select_option(label="Politie eenheid Oost-Brabant")
+    admin.get_by_role("button", name="Uitrollen").click()
+    expect(admin.get_by_role("status")).to_contain_text("Politie eenheid Oost-Brabant")
+    expect(admin.get_by_test_id("rollout-oost-brabant")).to_contain_text("versie 2")
+    expect(admin.get_by_test_id("rollout-zeeland-west-brabant")).to_contain_text("versie 1")
+
+    pilot = new_page()
+    login(pilot, "screener-ob", PASSWORD)
+    _open_case(pilot, "Ex-partner bestookt aangeefster met berichten")
+    expect(pilot.get_by_test_id("case-version")).to_contain_text("versie 2")
+    expect(pilot.get_by_test_id("step-notify_vt")).to_have_count(0)  # v2: Veilig Thuis only after screening
+    pilot.get_by_test_id("step-start_screening").get_by_role("button").click()
+    expect(pilot.get_by_test_id("case-state")).to_have_text("In screening")
+    step = pilot.get_by_test_id("step-screened")
+    step.get_by_label("Urgentie").select_option(label="Hoog")
+    step.get_by_label("Aanwijzingen voor stalking").select_option(label="Ja")
+    step.get_by_role("button", name="Screening vastleggen").click()
+    expect(pilot.get_by_test_id("case-state")).to_have_text("Gescreend")
+    history = pilot.get_by_test_id("history")
+    expect(history).to_contain_text("Screening vastleggen")
+    expect(history).to_contain_text("Aanwijzingen voor stalking: Ja")
+    for version in pilot.get_by_test_id("history-version").all():
+        expect(version).to_have_text("versie 2")
+
+    other = new_page()
+    login(other, "screener-zwb", PASSWORD)
+    _open_case(other, "Ex-partner volgt aangeefster")
+    expect(other.get_by_test_id("case-version")).to_contain_text("versie 1")
+    other.get_by_test_id("step-start_screening").get_by_role("button").click()
+    expect(other.get_by_test_id("step-notify_vt")).to_be_visible()  # v1: during the screening already
+    other.get_by_test_id("step-notify_vt").get_by_role("button").click()
+    expect(other.get_by_test_id("case-state")).to_have_text("Bij ketenpartners")
+    expect(other.get_by_test_id("history-version").first).to_have_text("versie 1")
+
+
+def test_the_second_of_two_users_on_one_case_is_told_and_keeps_the_note(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    make_user("case_screener", organisation="oost-brabant", username="screener-a", password=PASSWORD)
+    make_user("case_owner", organisation="oost-brabant", username="regisseur-b", password=PASSWORD)
+    first = new_page()
+    login(first, "screener-a", PASSWORD)
+    _open_case(first, "Dreiging na de breuk")
+    address = first.url
+    second = new_page()
+    login(second, "regisseur-b", PASSWORD)
+    second.goto(address)
+
+    first.get_by_test_id("step-start_screening").get_by_role("button").click()
+    expect(first.get_by_test_id("case-state")).to_have_text("In screening")
+
+    note = "Slachtoffer gebeld: wil een vaste contactpersoon"
+    second.get_by_test_id("note-form").get_by_label("Notitie").fill(note)
+    second.get_by_role("button", name="Notitie toevoegen").click()
+    expect(second.get_by_role("alert").or_(second.locator(".utrecht-alert--error"))).to_contain_text(
+        "intussen gewijzigd"
+    )
+    expect(second.get_by_test_id("case-state")).to_have_text("In screening")
+    expect(second.get_by_test_id("note-form").get_by_label("Notitie")).to_have_value(note)
+    second.get_by_role("button", name="Notitie toevoegen").click()  # the second try is on the current case
+    expect(second.get_by_test_id("history")).to_contain_text(note)
