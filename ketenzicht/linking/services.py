@@ -590,10 +590,51 @@ def review_decide(*, item: ReviewItem, same: bool, actor: Any) -> None:
             sizes = {p.pk: p.mention_links.count() for p in (mine, theirs)}
             source, target = (mine, theirs) if sizes[mine.pk] <= sizes[theirs.pk] else (theirs, mine)
             person_merge(source=source, target=target, actor=actor, reason=f"review {item.pk}")
-    item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
-    item.decided_by, item.decided_at = actor, timezone.now()
-    item.save(update_fields=["status", "decided_by", "decided_at"])
+    now = timezone.now()
+    _review_close(item, same=same, actor=actor, at=now, by_item=item.pk)
+    item.save(update_fields=["status", "decided_by", "decided_at", "history"])
+    answered = _review_items_answered(item, same=same)
+    for other in answered:
+        _review_close(other, same=same, actor=actor, at=now, by_item=item.pk)
+    ReviewItem.objects.bulk_update(answered, ["status", "decided_by", "decided_at", "history"])
     access_log_record(
         actor=actor, action=Action.LINK, object_type="review_item", object_id=item.pk, result=Result.STORED,
-        origin="linking", detail={"decision": decision},
+        origin="linking", detail={"decision": decision, "closed": [other.pk for other in answered]},
     )  # fmt: skip
+
+
+def _review_close(item: ReviewItem, *, same: bool, actor: Any, at: Any, by_item: int) -> None:
+    """Close an item with a decision, and write down in its history who took it, when, and on which item."""
+    item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
+    item.decided_by, item.decided_at = actor, at
+    item.history = [
+        *item.history,
+        {
+            "at": at.isoformat(),
+            "by": getattr(actor, "username", None),
+            "by_id": getattr(actor, "pk", None),
+            "decision": "same" if same else "different",
+            "item": by_item,
+        },
+    ]
+
+
+def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:
+    """The other open items whose question the decision on `item` answers: after "same person" every pair
+    of mentions that is now one person; after "different persons" every pair between those two persons
+    (a reviewer's "different" keeps the two persons apart, whichever of their mentions are compared)."""
+    person_of = dict(
+        MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id]).values_list(
+            "mention_id", "person_id"
+        )
+    )
+    mine, theirs = person_of.get(item.mention_id), person_of.get(item.candidate_id)
+    if mine is None or theirs is None or (same and mine != theirs) or (not same and mine == theirs):
+        return []
+    of = dict(MentionLink.objects.filter(person_id__in=[mine, theirs]).values_list("mention_id", "person_id"))
+    open_items = ReviewItem.objects.filter(status=ReviewStatus.OPEN).exclude(pk=item.pk)
+    answered = []
+    for other in open_items.filter(mention_id__in=list(of), candidate_id__in=list(of)):
+        if (of[other.mention_id] == of[other.candidate_id]) == same:
+            answered.append(other)
+    return answered

@@ -100,3 +100,45 @@ def test_a_model_that_does_not_fit_the_spec_fails_the_system_check(tmp_path: Any
     with override_settings(KETENZICHT_LINK_MODEL=str(broken)):
         errors = link_model_fits()
     assert [e.id for e in errors] == ["linking.E001"]
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_a_decision_closes_the_other_items_it_answers_and_says_so_in_their_history(registrar: Any) -> None:
+    register("R1", DENNIS)
+    for reference in ("R2", "R3", "R4"):
+        register(reference, {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
+
+    def item(mention: str, candidate: str) -> ReviewItem:
+        return ReviewItem.objects.get(
+            mention__registration__reference=mention, candidate__registration__reference=candidate
+        )
+
+    assert ReviewItem.objects.filter(status="open").count() == 6  # every pair of the four
+    review_decide(item=item("R2", "R1"), same=True, actor=registrar)
+    review_decide(item=item("R3", "R1"), same=True, actor=registrar)
+    review_decide(item=item("R4", "R1"), same=True, actor=registrar)
+    # R3~R2, R4~R2 and R4~R3 were answered by the merges: closed, not left to be accepted again.
+    assert not ReviewItem.objects.filter(status="open").exists()
+    closed = item("R4", "R3")
+    assert closed.status == "accepted" and closed.decided_by == registrar
+    (entry,) = closed.history
+    assert entry["item"] == item("R4", "R1").pk and entry["decision"] == "same"
+    assert entry["by"] == registrar.username and entry["at"]
+    assert item("R3", "R2").history[0]["item"] == item("R3", "R1").pk
+    assert item("R2", "R1").history[0]["item"] == item("R2", "R1").pk  # decided on itself
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_different_persons_closes_the_items_between_the_same_two_persons(registrar: Any) -> None:
+    register("R1", DENNIS)
+    for reference in ("R2", "R3"):
+        register(reference, {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
+    items = {
+        (i.mention.registration.reference, i.candidate.registration.reference): i
+        for i in ReviewItem.objects.select_related("mention__registration", "candidate__registration")
+    }
+    review_decide(item=items["R3", "R2"], same=True, actor=registrar)  # R2 and R3: one person
+    review_decide(item=items["R2", "R1"], same=False, actor=registrar)
+    still = {i.pk: i for i in ReviewItem.objects.all()}
+    assert still[items["R3", "R1"].pk].status == "rejected"  # R3 is R2's person: answered too
+    assert still[items["R3", "R1"].pk].history[0]["item"] == items["R2", "R1"].pk
