@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem
 from ketenzicht.linking.services import mention_split, merge_undo, review_decide
+from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
 from tests.people import DENNIS, SANDRA, person_of, register
 
@@ -142,3 +143,44 @@ def test_different_persons_closes_the_items_between_the_same_two_persons(registr
     still = {i.pk: i for i in ReviewItem.objects.all()}
     assert still[items["R3", "R1"].pk].status == "rejected"  # R3 is R2's person: answered too
     assert still[items["R3", "R1"].pk].history[0]["item"] == items["R2", "R1"].pk
+
+
+SANDRA_IN_FULL = {
+    "given_names": "Sandra Wilhelmina",
+    "surname": "Verbeek",
+    "birth_date": "1988-09-02",
+    "sex": "F",
+}
+
+
+def test_a_victim_without_a_date_of_birth_is_asked_about_through_her_relation_to_the_suspect(
+    registrar: Any, make_user: Any
+) -> None:
+    first = register("R1", DENNIS, SANDRA_IN_FULL)
+    second = register("R2", DENNIS, {"given_names": "Sandra", "surname": "Verbeek"})
+    assert person_of(second) == person_of(first)  # Dennis is linked
+    assert person_of(second, "p2") != person_of(first, "p2")  # too little to link her on the name alone
+    item = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
+    assert item.candidate == first.mentions.get(ref="p2") and item.status == "open"
+    assert item.reason == "named before as ex-partner of the same person; the name fits"
+
+    client = Client()
+    client.force_login(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    listing = client.get("/koppelingen/beoordelen/").content.decode()
+    assert "eerder genoemd als ex-partner van dezelfde persoon; de naam past" in listing
+    assert (
+        "eerder genoemd als ex-partner" in client.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    )
+
+    review_decide(item=item, same=True, actor=registrar)
+    assert person_of(second, "p2") == person_of(first, "p2")
+    # The pair's signals now rest on both registrations.
+    pair = Signal.objects.get(suspect=person_of(first), victim=person_of(first, "p2"))
+    assert set(pair.registrations.all()) == {first, second}
+
+
+def test_no_question_through_a_relation_when_the_name_does_not_fit() -> None:
+    register("R1", DENNIS, SANDRA_IN_FULL)
+    register("R2", DENNIS, {"given_names": "Fatima", "surname": "Bakker"})
+    register("R3", DENNIS, {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1979-01-01"})
+    assert not ReviewItem.objects.exists()
