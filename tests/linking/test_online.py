@@ -8,10 +8,12 @@ import pytest
 from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem
 from ketenzicht.linking.services import mention_split, merge_undo, review_decide
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from tests.conftest import exchange_registration
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +186,21 @@ def test_no_question_through_a_relation_when_the_name_does_not_fit() -> None:
     register("R2", DENNIS, {"given_names": "Fatima", "surname": "Bakker"})
     register("R3", DENNIS, {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1979-01-01"})
     assert not ReviewItem.objects.exists()
+
+
+def test_a_new_mention_at_the_home_of_a_linked_person_is_asked_about_too() -> None:
+    first = register("R1", DENNIS, SANDRA_IN_FULL)
+    home = {"postcode": "5616 KD", "house_number": "41"}  # Dennis's address
+    data = exchange_registration(
+        reference="R2",
+        persons=[
+            {"ref": "p1", "role": "suspect", **DENNIS},
+            {"ref": "p2", "role": "involved", "given_names": "S.", "surname": "Verbeek", "address": home},
+        ],
+        relations=[],
+    )
+    second = intake_registration(actor=None, data=data, channel="import").registration
+    assert person_of(second) == person_of(first) and person_of(second, "p2") != person_of(first, "p2")
+    item = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
+    assert item.candidate == first.mentions.get(ref="p2")
+    assert item.reason == "named before as ex-partner of the same person; the name fits"
