@@ -97,6 +97,9 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What happened to the item, oldest first: [{"at", "by", "by_id", "decision", "item"}]. "item" is the
+    # review item whose decision closed it (its own id when decided on it directly).
+    history = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-priority", "-probability", "id"]

@@ -27,12 +27,13 @@ from django.utils.translation import gettext_noop
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
 from .engine.keys import blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability
 from .engine.normalise import MentionFeatures as Features
 from .engine.normalise import normalise_mention
+from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, names_compatible, relations_agree
 from .models import (
     KeyCount,
     LinkMethod,
@@ -456,6 +457,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
             *_insert_statements(_table(MentionLink), link_columns, link_rows),
         ]
     )
+    doubtful += _related_doubts(model, linked, dict(pairs), doubtful)
     if doubtful:
         prefetch_related_objects(
             list({m.registration_id: m.registration for m, _, _, _ in doubtful}.values()),
@@ -473,6 +475,122 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
         )
         for mention, person_id, method, probability in linked
     ]
+
+
+# Why a reviewer must look at a pair found through a relation, by the candidate's relation to the person.
+RELATED_REASONS = {
+    "partner": gettext_noop("named before as partner of the same person; the name fits"),
+    "ex_partner": gettext_noop("named before as ex-partner of the same person; the name fits"),
+    "family": gettext_noop("named before as family of the same person; the name fits"),
+    "child": gettext_noop("named before as family of the same person; the name fits"),
+    HOUSEHOLD: gettext_noop("registered before at the home of the same person; the name fits"),
+}
+
+
+def _home(mention: PersonMention) -> tuple[str, str] | None:
+    return (mention.postcode, mention.house_number) if mention.postcode and mention.house_number else None
+
+
+def _close_to(
+    mentions: Sequence[PersonMention], relations: Iterable[tuple[int, int, str]]
+) -> dict[int, dict[int, str]]:
+    """Per mention of one registration, the mentions it stands in a domestic-violence relation to (either
+    direction) or shares a home with, and the kind of that relation."""
+    close: dict[int, dict[int, str]] = defaultdict(dict)
+    for left, right, kind in relations:
+        if kind in RELATION_GROUPS:
+            close[left][right] = close[right][left] = kind
+    for a in mentions:
+        for b in mentions:
+            if a.pk != b.pk and _home(a) is not None and _home(a) == _home(b):
+                close[a.pk].setdefault(b.pk, HOUSEHOLD)
+    return close
+
+
+def _related_doubts(
+    model: LinkModel,
+    linked: Sequence[tuple[PersonMention, int, str, float | None]],
+    features: Mapping[PersonMention, Features],
+    doubtful: Sequence[tuple[PersonMention, int, Score, str]],
+) -> list[tuple[PersonMention, int, Score, str]]:
+    """Review questions for the mentions the matcher made new persons, found through a relation: a new
+    mention in a domestic-violence relation (partner, ex-partner, family, a shared home) to a mention linked
+    to a known person is asked about against the persons that person was in such a relation with before,
+    when the name fits (`engine.resolve.names_compatible`); one question per candidate person, against its
+    best-scoring mention. The links were stored already: the candidates' persons are read as they are now."""
+    person_of = {m.pk: person for m, person, _, _ in linked}
+    new = {m.pk: m for m, _, method, _ in linked if method == LinkMethod.NEW}
+    if not new:
+        return []
+    by_registration: dict[int, list[PersonMention]] = defaultdict(list)
+    for mention, _, _, _ in linked:
+        by_registration[mention.registration_id].append(mention)
+    wanted = {r for r, ms in by_registration.items() if any(m.pk in new for m in ms)}
+    relations = MentionRelation.objects.filter(registration_id__in=wanted).values_list(
+        "registration_id", "from_mention_id", "to_mention_id", "kind"
+    )
+    rows: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for registration_id, left, right, kind in relations:
+        rows[registration_id].append((left, right, kind))
+    online = {m.pk for m, _, method, _ in linked if method == LinkMethod.ONLINE}
+    anchors: list[tuple[PersonMention, int, str]] = []  # new mention, the known person, their relation
+    for registration_id in wanted:
+        close = _close_to(by_registration[registration_id], rows[registration_id])
+        for mention_id, others in close.items():
+            if mention_id in new:
+                anchors += [
+                    (new[mention_id], person_of[o], kind) for o, kind in others.items() if o in online
+                ]
+    if not anchors:
+        return []
+    # The earlier registrations of the known persons, their mentions and their relations.
+    known = {person for _, person, _ in anchors}
+    theirs = dict(MentionLink.objects.filter(person_id__in=known).values_list("mention_id", "person_id"))
+    registrations = set(
+        PersonMention.objects.filter(pk__in=list(theirs)).values_list("registration_id", flat=True)
+    ) - set(by_registration)
+    co_mentions: dict[int, list[PersonMention]] = defaultdict(list)
+    for mention in PersonMention.objects.filter(registration_id__in=registrations).only(*MENTION_FIELDS):
+        co_mentions[mention.registration_id].append(mention)
+    earlier: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for registration_id, left, right, kind in MentionRelation.objects.filter(
+        registration_id__in=registrations
+    ).values_list("registration_id", "from_mention_id", "to_mention_id", "kind"):
+        earlier[registration_id].append((left, right, kind))
+    related: dict[int, list[tuple[PersonMention, str]]] = defaultdict(list)  # known person -> mentions
+    mention_by_id = {m.pk: m for ms in co_mentions.values() for m in ms}
+    for registration_id, mentions in co_mentions.items():
+        close = _close_to(mentions, earlier[registration_id])
+        for mention in mentions:
+            if mention.pk in theirs:
+                for co_mention, kind in close.get(mention.pk, {}).items():
+                    related[theirs[mention.pk]].append((mention_by_id[co_mention], kind))
+    asked = {(m.pk, candidate) for m, candidate, _, _ in doubtful}
+    candidate_ids = {m.pk for ms in related.values() for m, _ in ms} | {c for _, c in asked}
+    candidate_person = dict(
+        MentionLink.objects.filter(mention_id__in=candidate_ids).values_list("mention_id", "person_id")
+    )
+    asked_person = {(m, candidate_person.get(c)) for m, c in asked}  # the matcher asks about these already
+    best: dict[tuple[int, int], tuple[float, PersonMention, PersonMention, Score, str]] = {}
+    for mention, person, kind in anchors:
+        mine = features[mention]
+        for candidate, their_kind in related.get(person, []):
+            other = candidate_person.get(candidate.pk)
+            if (
+                other is None
+                or other in (person, person_of[mention.pk])
+                or not relations_agree(kind, their_kind)
+            ):
+                continue
+            if (mention.pk, other) in asked_person:
+                continue
+            score = model.score(mine, model.prepare_right(features_of(candidate)))
+            if not names_compatible({c.name: c.level for c in score.comparisons}):
+                continue
+            key = (mention.pk, other)
+            if key not in best or score.match_weight > best[key][0]:
+                best[key] = (score.match_weight, mention, candidate, score, RELATED_REASONS[their_kind])
+    return [(mention, candidate.pk, score, reason) for _, mention, candidate, score, reason in best.values()]
 
 
 def _pk(person: object) -> int:
@@ -590,10 +708,51 @@ def review_decide(*, item: ReviewItem, same: bool, actor: Any) -> None:
             sizes = {p.pk: p.mention_links.count() for p in (mine, theirs)}
             source, target = (mine, theirs) if sizes[mine.pk] <= sizes[theirs.pk] else (theirs, mine)
             person_merge(source=source, target=target, actor=actor, reason=f"review {item.pk}")
-    item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
-    item.decided_by, item.decided_at = actor, timezone.now()
-    item.save(update_fields=["status", "decided_by", "decided_at"])
+    now = timezone.now()
+    _review_close(item, same=same, actor=actor, at=now, by_item=item.pk)
+    item.save(update_fields=["status", "decided_by", "decided_at", "history"])
+    answered = _review_items_answered(item, same=same)
+    for other in answered:
+        _review_close(other, same=same, actor=actor, at=now, by_item=item.pk)
+    ReviewItem.objects.bulk_update(answered, ["status", "decided_by", "decided_at", "history"])
     access_log_record(
         actor=actor, action=Action.LINK, object_type="review_item", object_id=item.pk, result=Result.STORED,
-        origin="linking", detail={"decision": decision},
+        origin="linking", detail={"decision": decision, "closed": [other.pk for other in answered]},
     )  # fmt: skip
+
+
+def _review_close(item: ReviewItem, *, same: bool, actor: Any, at: Any, by_item: int) -> None:
+    """Close an item with a decision, and write down in its history who took it, when, and on which item."""
+    item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
+    item.decided_by, item.decided_at = actor, at
+    item.history = [
+        *item.history,
+        {
+            "at": at.isoformat(),
+            "by": getattr(actor, "username", None),
+            "by_id": getattr(actor, "pk", None),
+            "decision": "same" if same else "different",
+            "item": by_item,
+        },
+    ]
+
+
+def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:
+    """The other open items whose question the decision on `item` answers: after "same person" every pair
+    of mentions that is now one person; after "different persons" every pair between those two persons
+    (a reviewer's "different" keeps the two persons apart, whichever of their mentions are compared)."""
+    person_of = dict(
+        MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id]).values_list(
+            "mention_id", "person_id"
+        )
+    )
+    mine, theirs = person_of.get(item.mention_id), person_of.get(item.candidate_id)
+    if mine is None or theirs is None or (same and mine != theirs) or (not same and mine == theirs):
+        return []
+    of = dict(MentionLink.objects.filter(person_id__in=[mine, theirs]).values_list("mention_id", "person_id"))
+    open_items = ReviewItem.objects.filter(status=ReviewStatus.OPEN).exclude(pk=item.pk)
+    answered = []
+    for other in open_items.filter(mention_id__in=list(of), candidate_id__in=list(of)):
+        if (of[other.mention_id] == of[other.candidate_id]) == same:
+            answered.append(other)
+    return answered

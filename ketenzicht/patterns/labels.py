@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .models import Severity
 from .services import detector
 
 REASON_LABELS = {
@@ -101,3 +102,46 @@ def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """What the latest change of a signal was, in words: "2 more registrations, severity raised"."""
+    if not change:
+        return ""
+    parts = []
+    added, removed = int(change.get("added", 0)), int(change.get("removed", 0))
+    if added:
+        parts.append(
+            _registrations(added, gettext("1 more registration"), gettext("%(n)d more registrations"))
+        )
+    if removed:
+        parts.append(
+            _registrations(removed, gettext("1 registration fewer"), gettext("%(n)d registrations fewer"))
+        )
+    return ", ".join(parts + _severity_change(change))
+
+
+def _registrations(n: int, one: str, more: str) -> str:
+    """A count of registrations in words. Singular and plural as two texts (one and more: the same rule
+    in Dutch and English), so that they translate like any other text."""
+    return one if n == 1 else more % {"n": n}
+
+
+def _severity_change(change: dict[str, Any]) -> list[str]:
+    was, now = change.get("severity_was"), change.get("severity_now")
+    if was is None or now is None or was == now:
+        return []
+    return [gettext("severity raised") if now > was else gettext("severity lowered")]
+
+
+def change_before_text(change: dict[str, Any]) -> str:
+    """The values before the latest change: "before: medium, 2 registrations". Counts only: the date of
+    the latest registration then may be one of a registration the viewer may not see."""
+    if not change:
+        return ""
+    return gettext("before: %(severity)s, %(registrations)s") % {
+        "severity": Severity(change["severity_was"]).label,
+        "registrations": _registrations(
+            len(change["registrations_was"]), gettext("1 registration"), gettext("%(n)d registrations")
+        ),
+    }

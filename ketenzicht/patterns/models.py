@@ -46,6 +46,11 @@ class Signal(models.Model):
     # A hash of everything above and of the evidence: an update that changes nothing writes nothing.
     fingerprint = models.CharField(max_length=40)
     registrations = models.ManyToManyField(Registration, through="SignalRegistration", related_name="signals")
+    # The latest change of severity or evidence (None: none since it was raised), counted from what was
+    # last seen: {"added", "removed", "severity_was", "severity_now", "registrations_was" (ids),
+    # "last_registered_at_was"}. Such a change makes the signal new again for everyone.
+    changed_at = models.DateTimeField(null=True, blank=True)
+    change = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)  # when Ketenzicht first raised it
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -146,7 +146,14 @@ def _store(
         Signal.objects.filter(pk__in=chunk).delete()
     Signal.objects.bulk_create(create, batch_size=2_000)
     if update:
-        names = ["fingerprint", "updated_at", *_fields(findings[0], version, unit_pks)]  # what _fields sets
+        _note_changes(update, evidence_of, now)
+        names = [
+            "fingerprint",
+            "updated_at",
+            "changed_at",
+            "change",
+            *_fields(findings[0], version, unit_pks),
+        ]
         Signal.objects.bulk_update(update, names, batch_size=1_000)
     if evidence_of:
         pk_of = {s.subject: s.pk for s in update}
@@ -166,6 +173,54 @@ def _store(
             batch_size=5_000,
         )
     return StoreSummary(created=len(create), updated=len(update), withdrawn=len(gone))
+
+
+def _note_changes(
+    update: list[Signal], evidence_of: dict[str, list[tuple[int, list[str], list[str]]]], now: Any
+) -> None:
+    """Compare the updated signals with what is stored: a change of severity or of the registrations in
+    the evidence is written down on the signal and makes it new again for everyone (who had seen it is
+    forgotten); any other update keeps the latest change as it was. The change is counted from what was
+    last seen: while nobody has opened the signal since an earlier change, a new change adds to it."""
+    before: dict[int, dict[str, Any]] = {}
+    registrations: dict[int, set[int]] = {}
+    seen: set[int] = set()
+    for pks in chunks([s.pk for s in update], 500):
+        for row in Signal.objects.filter(pk__in=pks).values(
+            "pk", "severity", "last_registered_at", "changed_at", "change"
+        ):
+            before[row["pk"]] = dict(row)
+        for signal_id, registration_id in SignalRegistration.objects.filter(signal_id__in=pks).values_list(
+            "signal_id", "registration_id"
+        ):
+            registrations.setdefault(signal_id, set()).add(registration_id)
+        seen.update(SignalSeen.objects.filter(signal_id__in=pks).values_list("signal_id", flat=True))
+    changed: list[int] = []
+    for signal in update:
+        was = before[signal.pk]
+        old = registrations.get(signal.pk, set())
+        new = {registration for registration, _, _ in evidence_of[signal.subject]}
+        if was["severity"] == signal.severity and old == new:
+            signal.changed_at, signal.change = was["changed_at"], was["change"]
+            continue
+        if was["change"] and signal.pk not in seen:  # unseen since the last change: count from before it
+            base = was["change"]
+            old = set(base["registrations_was"])
+            severity_was, latest_was = base["severity_was"], base["last_registered_at_was"]
+        else:
+            severity_was, latest_was = was["severity"], was["last_registered_at"].isoformat()
+        signal.changed_at = now
+        signal.change = {
+            "added": len(new - old),
+            "removed": len(old - new),
+            "severity_was": severity_was,
+            "severity_now": signal.severity,
+            "registrations_was": sorted(old),
+            "last_registered_at_was": latest_was,
+        }
+        changed.append(signal.pk)
+    for pks in chunks(changed, 500):
+        SignalSeen.objects.filter(signal_id__in=pks).delete()
 
 
 def signals_update(*, persons: Iterable[int]) -> StoreSummary:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from ketenzicht.audit.services import request_origin
 
-from .labels import reason_rows, rule_description, rule_label
+from .labels import change_before_text, change_text, reason_rows, rule_description, rule_label
 from .selectors import (
     may_see_signals,
     signal_evidence_for_user,
@@ -44,6 +44,8 @@ def signal_list(request: HttpRequest) -> HttpResponse:
             "names": names.get(signal.pk, ([], [])),
             "sight": sights[signal.pk],
             "seen_by_me": any(s.user_id == request.user.pk for s in signal.seen.all()),
+            "change": change_text(signal.change),
+            "before": change_before_text(signal.change),
         }
         for signal in shown
     ]
@@ -70,5 +72,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": evidence,
             "sight": sight,
             "seen": list(signal.seen.select_related("user")),
+            "change": change_text(signal.change),
+            "before": change_before_text(signal.change),
         },
     )

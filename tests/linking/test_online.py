@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem
 from ketenzicht.linking.services import mention_split, merge_undo, review_decide
+from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from tests.conftest import exchange_registration
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +103,104 @@ def test_a_model_that_does_not_fit_the_spec_fails_the_system_check(tmp_path: Any
     with override_settings(KETENZICHT_LINK_MODEL=str(broken)):
         errors = link_model_fits()
     assert [e.id for e in errors] == ["linking.E001"]
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_a_decision_closes_the_other_items_it_answers_and_says_so_in_their_history(registrar: Any) -> None:
+    register("R1", DENNIS)
+    for reference in ("R2", "R3", "R4"):
+        register(reference, {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
+
+    def item(mention: str, candidate: str) -> ReviewItem:
+        return ReviewItem.objects.get(
+            mention__registration__reference=mention, candidate__registration__reference=candidate
+        )
+
+    assert ReviewItem.objects.filter(status="open").count() == 6  # every pair of the four
+    review_decide(item=item("R2", "R1"), same=True, actor=registrar)
+    review_decide(item=item("R3", "R1"), same=True, actor=registrar)
+    review_decide(item=item("R4", "R1"), same=True, actor=registrar)
+    # R3~R2, R4~R2 and R4~R3 were answered by the merges: closed, not left to be accepted again.
+    assert not ReviewItem.objects.filter(status="open").exists()
+    closed = item("R4", "R3")
+    assert closed.status == "accepted" and closed.decided_by == registrar
+    (entry,) = closed.history
+    assert entry["item"] == item("R4", "R1").pk and entry["decision"] == "same"
+    assert entry["by"] == registrar.username and entry["at"]
+    assert item("R3", "R2").history[0]["item"] == item("R3", "R1").pk
+    assert item("R2", "R1").history[0]["item"] == item("R2", "R1").pk  # decided on itself
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+def test_different_persons_closes_the_items_between_the_same_two_persons(registrar: Any) -> None:
+    register("R1", DENNIS)
+    for reference in ("R2", "R3"):
+        register(reference, {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
+    items = {
+        (i.mention.registration.reference, i.candidate.registration.reference): i
+        for i in ReviewItem.objects.select_related("mention__registration", "candidate__registration")
+    }
+    review_decide(item=items["R3", "R2"], same=True, actor=registrar)  # R2 and R3: one person
+    review_decide(item=items["R2", "R1"], same=False, actor=registrar)
+    still = {i.pk: i for i in ReviewItem.objects.all()}
+    assert still[items["R3", "R1"].pk].status == "rejected"  # R3 is R2's person: answered too
+    assert still[items["R3", "R1"].pk].history[0]["item"] == items["R2", "R1"].pk
+
+
+SANDRA_IN_FULL = {
+    "given_names": "Sandra Wilhelmina",
+    "surname": "Verbeek",
+    "birth_date": "1988-09-02",
+    "sex": "F",
+}
+
+
+def test_a_victim_without_a_date_of_birth_is_asked_about_through_her_relation_to_the_suspect(
+    registrar: Any, make_user: Any
+) -> None:
+    first = register("R1", DENNIS, SANDRA_IN_FULL)
+    second = register("R2", DENNIS, {"given_names": "Sandra", "surname": "Verbeek"})
+    assert person_of(second) == person_of(first)  # Dennis is linked
+    assert person_of(second, "p2") != person_of(first, "p2")  # too little to link her on the name alone
+    item = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
+    assert item.candidate == first.mentions.get(ref="p2") and item.status == "open"
+    assert item.reason == "named before as ex-partner of the same person; the name fits"
+
+    client = Client()
+    client.force_login(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    listing = client.get("/koppelingen/beoordelen/").content.decode()
+    assert "eerder genoemd als ex-partner van dezelfde persoon; de naam past" in listing
+    assert (
+        "eerder genoemd als ex-partner" in client.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    )
+
+    review_decide(item=item, same=True, actor=registrar)
+    assert person_of(second, "p2") == person_of(first, "p2")
+    # The pair's signals now rest on both registrations.
+    pair = Signal.objects.get(suspect=person_of(first), victim=person_of(first, "p2"))
+    assert set(pair.registrations.all()) == {first, second}
+
+
+def test_no_question_through_a_relation_when_the_name_does_not_fit() -> None:
+    register("R1", DENNIS, SANDRA_IN_FULL)
+    register("R2", DENNIS, {"given_names": "Fatima", "surname": "Bakker"})
+    register("R3", DENNIS, {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1979-01-01"})
+    assert not ReviewItem.objects.exists()
+
+
+def test_a_new_mention_at_the_home_of_a_linked_person_is_asked_about_too() -> None:
+    first = register("R1", DENNIS, SANDRA_IN_FULL)
+    home = {"postcode": "5616 KD", "house_number": "41"}  # Dennis's address
+    data = exchange_registration(
+        reference="R2",
+        persons=[
+            {"ref": "p1", "role": "suspect", **DENNIS},
+            {"ref": "p2", "role": "involved", "given_names": "S.", "surname": "Verbeek", "address": home},
+        ],
+        relations=[],
+    )
+    second = intake_registration(actor=None, data=data, channel="import").registration
+    assert person_of(second) == person_of(first) and person_of(second, "p2") != person_of(first, "p2")
+    item = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
+    assert item.candidate == first.mentions.get(ref="p2")
+    assert item.reason == "named before as ex-partner of the same person; the name fits"

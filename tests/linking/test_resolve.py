@@ -6,7 +6,15 @@ from itertools import pairwise
 
 import pytest
 
-from ketenzicht.linking.engine.resolve import Clustering, Guards, ScoredPair, carry_ids, cluster
+from ketenzicht.linking.engine.resolve import (
+    Clustering,
+    Guards,
+    ScoredPair,
+    carry_ids,
+    cluster,
+    names_compatible,
+    relations_agree,
+)
 
 
 def groups(result: Clustering) -> set[frozenset[str]]:
@@ -96,3 +104,22 @@ def test_a_merge_keeps_the_bigger_id_and_records_where_the_other_went() -> None:
     carried = carry_ids(old, new)
     assert carried.person_of_cluster[new.cluster_of["m1"]] == "P1"
     assert carried.merged == {"P2": "P1"}
+
+
+def test_relations_agree_within_their_group_or_through_a_shared_home() -> None:
+    assert relations_agree("ex_partner", "partner") and relations_agree("child", "family")
+    assert relations_agree("household", "family") and relations_agree("partner", "household")
+    assert not relations_agree("ex_partner", "family") and not relations_agree("neighbour", "neighbour")
+
+
+def test_names_are_compatible_when_the_surname_agrees_and_nothing_contradicts() -> None:
+    sandra = {
+        "surname": "exact, common name",
+        "given_names": "first equal, initials agree",
+        "birth_date": "null",
+    }
+    assert names_compatible(sandra)
+    assert not names_compatible({**sandra, "surname": "else"})
+    assert not names_compatible({**sandra, "given_names": "else"})
+    assert not names_compatible({**sandra, "birth_date": "else"})
+    assert names_compatible({**sandra, "given_names": "null", "sex": "null"})

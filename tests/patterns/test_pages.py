@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.patterns.models import Signal, SignalSeen
+from ketenzicht.patterns.services import signals_update
 
 from .helpers import LOTTE, MARCO, take_in
 
@@ -158,3 +159,58 @@ def test_the_api_gives_the_unit_its_signals_and_one_signal_with_its_evidence(
     other = client_for(make_user, "case_owner", organisation="zeeland-west-brabant")
     assert other.get(f"/api/v1/signals/{signal.pk}").status_code == 404
     assert other.get("/api/v1/signals").json()["count"] == 0
+
+
+def test_a_signal_changed_in_severity_and_evidence_is_new_again_and_says_what_changed(
+    make_user: Callable[..., Any],
+) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE)
+    signal = Signal.objects.get(rule="possible_stalking")
+    assert signal.severity == 2 and signal.changed_at is None
+    client = Client()
+    client.force_login(make_user("case_screener", organisation="oost-brabant", username="screener"))
+    client.get(f"/signalen/{signal.pk}/")
+    assert 'data-testid="new-for-you"' not in client.get("/signalen/").content.decode()
+
+    breach = "V stond weer bij de woning, ondanks contactverbod."
+    take_in("PL-A-3", MARCO, LOTTE, registered_at="2024-04-02T08:30:00+02:00", offences=["184a"],
+            kind="overtreding_maatregel", summary=breach)  # fmt: skip
+    take_in("PL-A-4", MARCO, LOTTE, registered_at="2024-04-03T21:00:00+02:00", offences=["285"],
+            summary="V dreigde A te vermoorden.")  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.severity == 3 and signal.changed_at is not None
+    assert not SignalSeen.objects.filter(signal=signal).exists()  # new again for everyone
+
+    listing = client.get("/signalen/").content.decode()
+    row = listing.split(f'data-testid="signal-row-{signal.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-testid="new-for-you"' in row
+    seen_cell = row.split(f'data-testid="seen-by-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert seen_cell.strip() == "nog niemand"
+    assert "2 registraties erbij, ernst verhoogd" in row
+    assert "eerder: middel, 2 registraties" in row
+    page = client.get(f"/signalen/{signal.pk}/").content.decode()
+    change = page.split('data-testid="signal-change">', 1)[1].split("</dd>", 1)[0]
+    assert "2 registraties erbij, ernst verhoogd" in change and "eerder: middel" in change
+    # Seen again: the next change is counted from here.
+    take_in("PL-A-5", MARCO, LOTTE, registered_at="2024-04-05T12:00:00+02:00", offences=["350"])
+    row = client.get("/signalen/").content.decode().split(f'data-testid="signal-row-{signal.pk}"', 1)[1]
+    assert (
+        "1 registratie erbij</span>" in row
+        and "eerder: hoog, 4 registraties" in row
+    )
+
+
+def test_an_update_that_changes_neither_severity_nor_evidence_keeps_who_has_seen_it(
+    make_user: Callable[..., Any],
+) -> None:
+    stalking_pair("PL-A", MARCO, LOTTE)
+    signal = Signal.objects.get(rule="possible_stalking")
+    screener = make_user("case_screener", organisation="oost-brabant", username="screener")
+    SignalSeen.objects.create(signal=signal, user=screener)
+    # A rule file of another version restamps every signal: an update, but not a change to look at again.
+    Signal.objects.filter(pk=signal.pk).update(fingerprint="stale")
+    assert signal.suspect_id is not None
+    signals_update(persons=[signal.suspect_id])
+    signal.refresh_from_db()
+    assert signal.fingerprint != "stale" and signal.changed_at is None
+    assert SignalSeen.objects.filter(signal=signal, user=screener).exists()

@@ -202,3 +202,49 @@ def carry_ids(old_person_of: Mapping[str, str], clustering: Clustering) -> Carri
             assert target is not None
             merged[person] = target
     return Carried(person_of_cluster, merged)
+
+
+# --- candidates through a relation -------------------------------------------------------------------
+#
+# A mention the matcher could not place may still be someone the register knows: "his ex-partner Sandra
+# Verbeek" without a date of birth scores too low against "Sandra Wilhelmina Verbeek, 02-09-1988", yet
+# both are named as the ex-partner of one linked man. Such a pair is no link, but a question for a
+# reviewer. These rules say which pairs to ask about.
+
+# Relation kinds in domestic violence, grouped: a partner may be an ex-partner later, not family.
+RELATION_GROUPS = {"partner": "intimate", "ex_partner": "intimate", "family": "family", "child": "family"}
+HOUSEHOLD = "household"  # two mentions of one registration registered at one home
+# Levels of the surname comparison that say the names agree (exactly, in a part, nearly, by sound).
+SURNAME_AGREES = frozenset(
+    {
+        "exact, rare name",
+        "exact, common name",
+        "exact",
+        "a part in common",
+        "first part within 1 edit",
+        "first part within 2 edits",
+        "sounds alike",
+    }
+)
+# Levels that contradict being one person, whatever the names say.
+CONTRADICTIONS = frozenset(
+    {("bsn", "different valid BSNs"), ("birth_date", "else"), ("sex", "else"), ("given_names", "else")}
+)
+
+
+def relations_agree(one: str, other: str) -> bool:
+    """Whether two relations to one person may name the same other person: both intimate (partner,
+    ex-partner), both family, or either one a shared home."""
+    if HOUSEHOLD in (one, other):
+        return True
+    group = RELATION_GROUPS.get(one)
+    return group is not None and group == RELATION_GROUPS.get(other)
+
+
+def names_compatible(levels: Mapping[str, str]) -> bool:
+    """Whether a pair's comparison levels (name -> level) allow one person: the surname agrees, and no
+    field contradicts it (a given name that differs, another date of birth or sex, another valid BSN).
+    Fields one side leaves empty say nothing."""
+    if levels.get("surname") not in SURNAME_AGREES:
+        return False
+    return not any((name, level) in CONTRADICTIONS for name, level in levels.items())
