@@ -17,7 +17,7 @@ from ketenzicht.audit.services import access_log_record, request_origin
 
 from .charts import Step, waterfall_svg
 from .labels import level_label
-from .models import ReviewItem
+from .models import MentionLink, ReviewItem
 from .selectors import may_review, review_item_get_for_user, review_items_for_user
 from .services import review_decide
 
@@ -78,6 +78,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         access_log_record(
             actor=request.user, action=Action.VIEW, object_type="review_item", object_id=pk,
             result=Result.SHOWN, purpose=PURPOSE, origin=origin,
+            persons=MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id])
+            .values_list("person_id", flat=True),
         )  # fmt: skip
     steps = [Step(str(FIELD_LABELS.get(c["name"], c["name"])), float(c["weight"])) for c in item.comparisons]
     chart = waterfall_svg(

@@ -253,5 +253,6 @@ def signal_open(*, user: Any, pk: int, origin: str) -> Signal:
             actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.SHOWN,
             purpose=SIGNAL_PURPOSE, origin=origin,
             detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
+            persons=[signal.suspect_id, signal.victim_id],
         )  # fmt: skip
     return signal

@@ -330,6 +330,13 @@ def reference_data_load_offences(*, path: Path = DATA_DIR / "offences.yaml") -> 
     return parsed.version, len(parsed.offences), changed
 
 
+def _persons_mentioned(registration: Registration) -> list[int]:
+    """The persons the registration's mentions are linked to, for the access log. Linking sits above the
+    register, so this follows its link by name (`link`, MentionLink) rather than importing it."""
+    linked = registration.mentions.filter(link__isnull=False)
+    return list(linked.values_list("link__person_id", flat=True))
+
+
 def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
     """One registration for `user`, with the look-up in the access log (shown or refused).
 
@@ -350,6 +357,7 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
             object_id=pk,
             result=result,
             origin=origin,
+            persons=_persons_mentioned(registration) if registration is not None else (),
         )
     if registration is None:
         raise Registration.DoesNotExist

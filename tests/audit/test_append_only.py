@@ -63,7 +63,8 @@ SQLITE = {
     ),
 }
 POSTGRES = {
-    "truncate": _sql("TRUNCATE audit_accesslogentry"),
+    "truncate": _sql("TRUNCATE audit_accesslogentry, audit_accesslogperson"),
+    "truncate persons": _sql("TRUNCATE audit_accesslogperson"),
     "truncate cascade": _sql("TRUNCATE audit_accesslogentry CASCADE"),
     "merge update": _sql(
         "MERGE INTO audit_accesslogentry t USING (SELECT %s::bigint AS id) s ON t.id = s.id "
@@ -193,3 +194,42 @@ def test_the_audit_app_cannot_be_migrated_back_below_the_trigger_migration() -> 
     _assert_refused(RAW["update"])
     if connection.vendor == "sqlite":
         _assert_refused(SQLITE["replace into"])
+
+
+PERSON_WRITES = {
+    "update": "UPDATE audit_accesslogperson SET person_id = 0 WHERE entry_id = %s",
+    "delete": "DELETE FROM audit_accesslogperson WHERE entry_id = %s",
+}
+
+
+@pytest.mark.parametrize("statement", PERSON_WRITES.values(), ids=PERSON_WRITES.keys())
+def test_the_persons_of_an_entry_cannot_be_changed_or_removed(statement: str) -> None:
+    entry = access_log_record(actor=None, action="view", object_type="person", object_id=7, result="shown")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _sql(statement, "pk")(entry)
+    assert list(entry.persons.values_list("person_id", flat=True)) == [7]
+
+
+@sqlite_only
+def test_the_persons_of_an_entry_cannot_be_replaced_on_sqlite() -> None:
+    entry = access_log_record(actor=None, action="view", object_type="person", object_id=7, result="shown")
+    row = entry.persons.get()
+    replace = "REPLACE INTO audit_accesslogperson (id, entry_id, person_id) VALUES (%s, %s, 0)"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+        c.execute(replace, [row.pk, entry.pk])
+    assert list(entry.persons.values_list("person_id", flat=True)) == [7]
+
+
+def test_the_migration_gives_earlier_person_entries_their_person() -> None:
+    """Entries written before migration 0006 had no persons rows; the migration adds them once."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("ketenzicht.audit.migrations.0006_persons").backfill
+    earlier = AccessLogEntry.objects.create(
+        **{**_fields(_entry()), "object_type": "person", "object_id": "42", "detail": {}}
+    )
+    assert not earlier.persons.exists()
+    backfill(apps, None)
+    assert list(earlier.persons.values_list("person_id", flat=True)) == [42]
