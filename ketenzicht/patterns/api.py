@@ -58,8 +58,9 @@ def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]
         raise HttpError(422, "limit must be 1-500 and offset 0 or more")
     user = _caller(request)
     signals = signal_list_for_user(user=user, active_only=page.active_only).select_related("unit")
-    items = [_summary(s) for s in signals[page.offset : page.offset + page.limit]]
-    signal_list_logged(user=user, origin=request_origin(request, "api"), count=len(items))
+    shown = list(signals[page.offset : page.offset + page.limit])
+    items = [_summary(s) for s in shown]
+    signal_list_logged(user=user, origin=request_origin(request, "api"), count=len(items), shown=shown)
     return {"count": signals.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
 

@@ -43,7 +43,12 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         }
         for signal in page.object_list
     ]
-    signal_list_logged(user=request.user, origin=request_origin(request, "web"), count=len(rows))
+    signal_list_logged(
+        user=request.user,
+        origin=request_origin(request, "web"),
+        count=len(rows),
+        shown=list(page.object_list),
+    )
     return render(
         request, "patterns/signal_list.html", {"page": page, "rows": rows, "active_only": active_only}
     )

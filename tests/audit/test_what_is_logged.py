@@ -189,3 +189,45 @@ def test_each_entry_links_to_the_access_lists_of_its_persons(
     rows = client_for(officer).get("/toegangslog/?object_type=registration").content.decode()
     for ref in ("p1", "p2"):
         assert f'href="/toegangslog/?person={person_of(registration, ref).pk}"' in rows
+
+
+def _persons_logged(**lookup: Any) -> set[int]:
+    entry = AccessLogEntry.objects.filter(**lookup).latest("id")
+    return set(entry.persons.values_list("person_id", flat=True))
+
+
+def test_lists_that_show_names_record_the_persons_shown(make_user: Callable[..., Any]) -> None:
+    first = take_in("PL-A-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    take_in("PL-A-2", MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
+    both = {person_of(first, "p1").pk, person_of(first, "p2").pk}
+    screener = client_for(make_user("case_screener"))
+    assert screener.get("/signalen/").status_code == 200
+    assert _persons_logged(object_type="signal", action="list") == both
+    assert screener.get("/registraties/").status_code == 200
+    assert _persons_logged(object_type="registration", action="list") == both
+    assert screener.get("/api/v1/registrations").status_code == 200
+    assert _persons_logged(object_type="registration", action="list", origin__startswith="api") == both
+
+
+def test_the_review_list_records_the_persons_of_both_mentions(make_user: Callable[..., Any]) -> None:
+    with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
+        first = register("R1", DENNIS)
+        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    admin = client_for(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    assert admin.get("/koppelingen/beoordelen/").status_code == 200
+    assert _persons_logged(object_type="review_item", action="list") == {
+        person_of(first).pk,
+        person_of(second).pk,
+    }
+
+
+def test_a_dossier_view_is_in_the_access_list_of_the_companions_it_names(
+    make_user: Callable[..., Any],
+) -> None:
+    registration = register("R1", DENNIS, SANDRA)
+    dennis, sandra = person_of(registration, "p1"), person_of(registration, "p2")
+    client = client_for(make_user("case_screener"))
+    purpose = {"purpose_reason": "screening", "purpose_text": "screening of a new report"}
+    client.post(f"/personen/{dennis.pk}/", purpose)
+    client.get(f"/personen/{dennis.pk}/")
+    assert _persons_logged(object_type="person", action="view") == {dennis.pk, sandra.pk}
