@@ -14,6 +14,7 @@ class Action(models.TextChoices):
     EXPORT = "export", _("export")
     LIST = "list", _("list")
     LOGIN = "login", _("login")
+    LOGOUT = "logout", _("logout")
     LINK = "link", _("link decision")
     MERGE = "merge", _("merge")
     SPLIT = "split", _("split")
@@ -24,6 +25,19 @@ class Result(models.TextChoices):
     SHOWN = "shown", _("shown")
     REFUSED = "refused", _("refused")
     STORED = "stored", _("stored")
+    GRANTED = "granted", _("granted")
+
+
+# What an entry's object type reads as on a page (the codes themselves are not for users).
+OBJECT_TYPE_LABELS = {
+    "person": _("person"),
+    "person_search": _("person search"),
+    "registration": _("registration"),
+    "signal": _("signal"),
+    "review_item": _("review item"),
+    "access_log": _("access log"),
+    "session": _("session"),
+}
 
 
 class AccessLogEntry(models.Model):
@@ -53,3 +67,23 @@ class AccessLogEntry(models.Model):
     def __str__(self) -> str:
         when = f"{self.at:%Y-%m-%d %H:%M}"
         return f"{when} {self.actor_username} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def object_type_label(self) -> str:
+        return str(OBJECT_TYPE_LABELS.get(self.object_type, self.object_type))
+
+
+class AccessLogPerson(models.Model):
+    """A person whose data an entry's action concerned: a dossier or search hit (object type `person`), and
+    the persons shown by a signal, a registration or a review item. The person's access list is every
+    entry with a row here for them. Append-only like the entries. No foreign key to the person: the log
+    outlives persons and their merges, and audit imports none of the apps above it."""
+
+    entry = models.ForeignKey(AccessLogEntry, on_delete=models.DO_NOTHING, related_name="persons")
+    person_id = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name_plural = "access log persons"
+
+    def __str__(self) -> str:
+        return f"entry {self.entry_id} person {self.person_id}"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 
-from .models import AccessLogEntry
+from .models import AccessLogEntry, AccessLogPerson
 
 AUDIT_READER_ROLES = (Role.PRIVACY_OFFICER, Role.FUNCTIONAL_ADMIN)
 
@@ -22,3 +24,12 @@ def access_log_list_for_user(*, user: User) -> QuerySet[AccessLogEntry]:
     if not user.has_role(*AUDIT_READER_ROLES):
         return AccessLogEntry.objects.none()
     return AccessLogEntry.objects.all()
+
+
+def access_log_for_persons(*, user: User, person_ids: Iterable[int]) -> QuerySet[AccessLogEntry]:
+    """Every entry that concerned one of these persons: dossier views and search hits, and the signals,
+    registrations and review items that showed them. Pass a person with the ids merged into it."""
+    if not user.has_role(*AUDIT_READER_ROLES):
+        return AccessLogEntry.objects.none()
+    concerned = AccessLogPerson.objects.filter(person_id__in=list(person_ids)).values("entry_id")
+    return AccessLogEntry.objects.filter(pk__in=concerned)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AccessLogEntry
+from .models import AccessLogEntry, AccessLogPerson
+
+PERSON_OBJECT = "person"
+_LONG_DIGIT_RUN = re.compile(r"\d{8,}")
+
+
+def mask_long_numbers(text: str) -> str:
+    """Text as it may be logged: every run of eight or more digits (a BSN, an account number) hidden, the
+    same way the person search box is logged."""
+    return _LONG_DIGIT_RUN.sub(lambda m: "*" * len(m.group(0)), text)
 
 
 def request_origin(request: HttpRequest | None, channel: str) -> str:
@@ -29,7 +40,7 @@ def _entry(
         "roles": ",".join(sorted(getattr(actor, "role_codes", ()))) if has_pk else "",
         "action": action,
         "object_type": object_type,
-        "purpose": purpose,
+        "purpose": mask_long_numbers(purpose),
         "result": result,
         "origin": origin,
     }
@@ -45,12 +56,33 @@ def access_log_record(
     purpose: str = "",
     origin: str = "",
     detail: dict[str, Any] | None = None,
+    persons: Iterable[int | None] = (),
+    actor_username: str = "",
 ) -> AccessLogEntry:
-    """Append one entry. `actor` is a user (or None for the system)."""
+    """Append one entry. `actor` is a user (or None for the system). `persons`: the ids of the persons whose
+    data the action showed or changed, so that the entry is in each one's access list (an entry about a
+    person, object type `person`, is in theirs without)."""
     template = _entry(
         actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
     )
-    return AccessLogEntry.objects.create(**template, object_id=str(object_id), detail=detail or {})
+    if actor_username:  # who a failed login claimed to be: there is no actor
+        template["actor_username"] = mask_long_numbers(actor_username)[:150]
+    entry = AccessLogEntry.objects.create(**template, object_id=str(object_id), detail=detail or {})
+    _record_persons([(entry, _persons_of(entry, persons))])
+    return entry
+
+
+def _persons_of(entry: AccessLogEntry, persons: Iterable[int | None]) -> set[int]:
+    ids = {int(p) for p in persons if p is not None}
+    if entry.object_type == PERSON_OBJECT and entry.object_id.isdigit():
+        ids.add(int(entry.object_id))
+    return ids
+
+
+def _record_persons(entries: list[tuple[AccessLogEntry, set[int]]]) -> None:
+    rows = [AccessLogPerson(entry=entry, person_id=p) for entry, ids in entries for p in sorted(ids)]
+    if rows:
+        AccessLogPerson.objects.bulk_create(rows)
 
 
 def access_log_record_many(
@@ -69,9 +101,11 @@ def access_log_record_many(
     template = _entry(
         actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
     )
-    AccessLogEntry.objects.bulk_create(
+    entries = AccessLogEntry.objects.bulk_create(
         [
             AccessLogEntry(**{**template, "object_id": str(object_id), "detail": detail})
             for object_id, detail in objects
         ]
     )
+    if object_type == PERSON_OBJECT:
+        _record_persons([(entry, _persons_of(entry, ())) for entry in entries])

@@ -1,25 +1,39 @@
-"""The access log page, for privacy officers and functional administrators. Read-only by design."""
+"""The access log page, for privacy officers and functional administrators. Read-only by design; reading it
+is logged too."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .models import Action, Result
-from .selectors import AUDIT_READER_ROLES, access_log_list_for_user
+from .models import OBJECT_TYPE_LABELS, Action, Result
+from .selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_list_for_user
+from .services import access_log_record, mask_long_numbers, request_origin
 
 PAGE_SIZE = 100
+OBJECT = "access_log"
 
 
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     user = request.user
+    origin = request_origin(request, "web")
     if not user.has_role(*AUDIT_READER_ROLES):  # type: ignore[union-attr]
+        with transaction.atomic():
+            access_log_record(
+                actor=user, action=Action.LIST, object_type=OBJECT, result=Result.REFUSED, origin=origin
+            )
         raise PermissionDenied
-    entries = access_log_list_for_user(user=user)  # type: ignore[arg-type]
+    person = request.GET.get("person", "").strip()
+    if person.isdigit():
+        entries = access_log_for_persons(user=user, person_ids=[int(person)])  # type: ignore[arg-type]
+    else:
+        person = ""
+        entries = access_log_list_for_user(user=user)  # type: ignore[arg-type]
     filters = {
         "actor_username": request.GET.get("actor", "").strip(),
         "object_type": request.GET.get("object_type", "").strip(),
@@ -30,13 +44,21 @@ def access_log(request: HttpRequest) -> HttpResponse:
     for field, value in filters.items():
         if value:
             entries = entries.filter(**{field: value})
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(entries.prefetch_related("persons"), PAGE_SIZE).get_page(request.GET.get("page"))
+    used = {k: mask_long_numbers(v) for k, v in {**filters, "person": person}.items() if v}
+    with transaction.atomic():
+        access_log_record(
+            actor=user, action=Action.LIST, object_type=OBJECT, result=Result.SHOWN, origin=origin,
+            detail={"filters": used, "page": page.number, "count": len(page.object_list)},
+        )  # fmt: skip
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "filters": filters,
+        "person": person,
         "actions": Action.choices,
+        "object_types": OBJECT_TYPE_LABELS.items(),
         "results": Result.choices,
         "query": query.urlencode(),
     }

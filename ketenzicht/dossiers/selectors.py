@@ -17,7 +17,7 @@ from django.utils import timezone
 from rapidfuzz.distance import JaroWinkler
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_object
+from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewStatus
 from ketenzicht.organisations.models import Municipality, User
 from ketenzicht.persons.models import Person
@@ -343,6 +343,17 @@ _LINE_FIELDS = (
 )
 
 
+def person_ids_merged_into(person: Person) -> list[int]:
+    """The person's id and those of every person merged into it (their reads are in its access list)."""
+    ids, frontier = [person.pk], [person.pk]
+    for _hop in range(MAX_MERGE_HOPS):
+        frontier = list(Person.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True))
+        if not frontier:
+            break
+        ids.extend(frontier)
+    return ids
+
+
 def person_resolve(person_id: int) -> Person:
     """The person under this id, following merges. Raises Person.DoesNotExist."""
     person = Person.objects.get(pk=person_id)
@@ -479,7 +490,7 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
     ]
     companion_list.sort(key=lambda c: (-c.together, c.name))
     access = (
-        list(access_log_for_object(user=user, object_type=PERSON_OBJECT, object_id=str(person.pk))[:200])
+        list(access_log_for_persons(user=user, person_ids=person_ids_merged_into(person))[:200])
         if may_read_access
         else []
     )

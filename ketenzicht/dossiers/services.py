@@ -322,6 +322,7 @@ def dossier_open(*, user: User, person_id: int, purpose: Purpose | None, origin:
         purpose=purpose.for_log(),
         origin=origin,
         detail={"registrations": len(dossier.lines), "purpose": purpose.detail()},
+        persons=[c.person_id for c in dossier.companions],  # shown in the dossier, by name
     )
     return dossier
 

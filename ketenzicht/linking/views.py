@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -17,7 +19,7 @@ from ketenzicht.audit.services import access_log_record, request_origin
 
 from .charts import Step, waterfall_svg
 from .labels import level_label
-from .models import ReviewItem
+from .models import MentionLink, ReviewItem
 from .selectors import may_review, review_item_get_for_user, review_items_for_user
 from .services import review_decide
 
@@ -33,6 +35,12 @@ FIELD_LABELS = {
 }
 
 
+def _persons_of(items: Iterable[ReviewItem]) -> list[int]:
+    """The persons of both mentions of each item (for the access log)."""
+    mentions = {m for item in items for m in (item.mention_id, item.candidate_id)}
+    return list(MentionLink.objects.filter(mention_id__in=mentions).values_list("person_id", flat=True))
+
+
 def _require_reviewer(request: HttpRequest) -> None:
     if not may_review(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
@@ -46,6 +54,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         access_log_record(
             actor=request.user, action=Action.LIST, object_type="review_item", result=Result.SHOWN,
             purpose=PURPOSE, origin=request_origin(request, "web"), detail={"count": len(page.object_list)},
+            persons=_persons_of(page.object_list),
         )  # fmt: skip
     return render(request, "linking/review_list.html", {"page": page})
 
@@ -78,6 +87,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         access_log_record(
             actor=request.user, action=Action.VIEW, object_type="review_item", object_id=pk,
             result=Result.SHOWN, purpose=PURPOSE, origin=origin,
+            persons=_persons_of([item]),
         )  # fmt: skip
     steps = [Step(str(FIELD_LABELS.get(c["name"], c["name"])), float(c["weight"])) for c in item.comparisons]
     chart = waterfall_svg(

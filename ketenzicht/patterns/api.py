@@ -71,7 +71,7 @@ def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]
     shown = list(signals[page.offset : page.offset + page.limit])
     sights = signal_sight_for_user(user=user, signals=shown)
     items = [_summary(s, sights[s.pk]) for s in shown]
-    signal_list_logged(user=user, origin=request_origin(request, "api"), count=len(items))
+    signal_list_logged(user=user, origin=request_origin(request, "api"), count=len(items), shown=shown)
     return {"count": signals.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
 

@@ -278,13 +278,15 @@ def signal_mark_seen(*, signal: Signal, user: Any) -> None:
 SIGNAL_PURPOSE = "screening of pattern signals of the own unit"
 
 
-def signal_list_logged(*, user: Any, origin: str, count: int, refused: bool = False) -> None:
-    """Log that the user's unit list was shown (or refused)."""
+def signal_list_logged(
+    *, user: Any, origin: str, count: int, refused: bool = False, shown: Sequence[Signal] = ()
+) -> None:
+    """Log that the user's unit list was shown (or refused), with the suspects and victims of `shown`."""
     with transaction.atomic():
         access_log_record(
             actor=user, action=Action.LIST, object_type="signal",
             result=Result.REFUSED if refused else Result.SHOWN, purpose=SIGNAL_PURPOSE, origin=origin,
-            detail={"count": count},
+            detail={"count": count}, persons=[p for s in shown for p in (s.suspect_id, s.victim_id)],
         )  # fmt: skip
 
 
@@ -308,5 +310,6 @@ def signal_open(*, user: Any, pk: int, origin: str) -> Signal:
             actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.SHOWN,
             purpose=SIGNAL_PURPOSE, origin=origin,
             detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
+            persons=[signal.suspect_id, signal.victim_id],
         )  # fmt: skip
     return signal

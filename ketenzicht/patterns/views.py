@@ -49,7 +49,12 @@ def signal_list(request: HttpRequest) -> HttpResponse:
         }
         for signal in shown
     ]
-    signal_list_logged(user=request.user, origin=request_origin(request, "web"), count=len(rows))
+    signal_list_logged(
+        user=request.user,
+        origin=request_origin(request, "web"),
+        count=len(rows),
+        shown=list(page.object_list),
+    )
     return render(
         request, "patterns/signal_list.html", {"page": page, "rows": rows, "active_only": active_only}
     )

@@ -43,8 +43,11 @@ def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]
     qs = registration_list_for_user(user=user).prefetch_related(
         "relations__from_mention", "relations__to_mention"
     )
-    items = [registration_to_exchange(r) for r in qs[page.offset : page.offset + page.limit]]
-    registration_list_logged(user=user, origin=origin, detail={"count": len(items), "offset": page.offset})
+    shown = list(qs[page.offset : page.offset + page.limit])
+    items = [registration_to_exchange(r) for r in shown]
+    registration_list_logged(
+        user=user, origin=origin, detail={"count": len(items), "offset": page.offset}, shown=shown
+    )
     return {"count": qs.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
 

@@ -330,6 +330,15 @@ def reference_data_load_offences(*, path: Path = DATA_DIR / "offences.yaml") -> 
     return parsed.version, len(parsed.offences), changed
 
 
+def _persons_mentioned(registrations: Sequence[Registration]) -> list[int]:
+    """The persons the registrations' mentions are linked to, for the access log (one query). Linking sits
+    above the register, so this follows its link by name (`link`, MentionLink) rather than importing it."""
+    if not registrations:
+        return []
+    linked = PersonMention.objects.filter(registration__in=[r.pk for r in registrations], link__isnull=False)
+    return list(linked.values_list("link__person_id", flat=True).distinct())
+
+
 def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
     """One registration for `user`, with the look-up in the access log (shown or refused).
 
@@ -350,6 +359,7 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
             object_id=pk,
             result=result,
             origin=origin,
+            persons=_persons_mentioned([registration]) if registration is not None else (),
         )
     if registration is None:
         raise Registration.DoesNotExist
@@ -357,9 +367,15 @@ def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
 
 
 def registration_list_logged(
-    *, user: Any, origin: str, detail: dict[str, Any], refused: bool = False
+    *,
+    user: Any,
+    origin: str,
+    detail: dict[str, Any],
+    refused: bool = False,
+    shown: Sequence[Registration] = (),
 ) -> None:
-    """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any)."""
+    """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any),
+    with the persons mentioned in those `shown`."""
     with transaction.atomic():
         access_log_record(
             actor=user,
@@ -368,4 +384,5 @@ def registration_list_logged(
             result=Result.REFUSED if refused else Result.SHOWN,
             origin=origin,
             detail=detail,
+            persons=_persons_mentioned(shown),
         )

@@ -33,6 +33,7 @@ def registration_list(request: HttpRequest) -> HttpResponse:
         user=request.user,
         origin=request_origin(request, "web"),
         detail={"page": page.number, "count": len(page.object_list), "filters": filters.used()},
+        shown=list(page.object_list),
     )
     query = request.GET.copy()
     query.pop("page", None)
