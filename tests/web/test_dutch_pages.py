@@ -328,15 +328,41 @@ def test_every_page_a_role_reaches_is_dutch(
     assert not failures, "\n".join(failures)
 
 
+# Who sees each walked page with content (not a refusal): the walk must not check refusal pages only.
+SHOWN_TO = {
+    "home": Role.CASE_SCREENER,
+    "intake:new": Role.POLICE_REGISTRAR,
+    "intake:person-row": Role.POLICE_REGISTRAR,
+    "intake:relation-row": Role.POLICE_REGISTRAR,
+    "registrations:list": Role.CASE_SCREENER,
+    "registrations:detail": Role.CASE_SCREENER,
+    "audit:access-log": Role.PRIVACY_OFFICER,
+    "linking:review-list": Role.FUNCTIONAL_ADMIN,
+    "linking:review-detail": Role.FUNCTIONAL_ADMIN,
+    "dossiers:search": Role.CASE_SCREENER,
+    "dossiers:dossier": Role.CASE_SCREENER,
+    "patterns:signal-list": Role.CASE_SCREENER,
+    "patterns:signal-detail": Role.CASE_SCREENER,
+}
+
+
 def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
-    """The walk is only worth something if the pages it visits are full: lists with rows, the dossier."""
-    screener = Client()
-    screener.force_login(_user(Role.CASE_SCREENER, "full-screener"))
+    """The walk is only worth something if its pages are shown and full: lists with rows, the dossier with
+    its doubtful link, the access log with purposes."""
+    assert set(SHOWN_TO) | {"login"} == set(WALK)
+    assert Client().get("/accounts/login/").status_code == 200
+    clients: dict[str, Client] = {}
+    for name, role in SHOWN_TO.items():
+        if role not in clients:
+            clients[role] = Client()
+            clients[role].force_login(_user(role, f"full-{role}"))
+        statuses = [_send(clients[role], visit, world).status_code for visit in WALK[name]]
+        assert 200 in statuses, f"{name}: {statuses}"
+    screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]
     assert "Hendriks" in screener.get("/signalen/").content.decode()
-    assert "R2" in screener.get("/koppelingen/beoordelen/").content.decode()
+    assert "PL-WALK-1" in screener.get("/registraties/").content.decode()
+    assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
-    privacy = Client()
-    privacy.force_login(_user(Role.PRIVACY_OFFICER, "full-privacy"))
     log = privacy.get("/toegangslog/").content.decode()
-    assert "review_item" in log or "beoordeling" in log.lower()
+    assert "beoordeling van persoonskoppelingen" in log and "Casusregie: casusoverleg" in log
