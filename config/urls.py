@@ -25,5 +25,6 @@ urlpatterns = [
     path("koppelingen/beoordelen/", include("ketenzicht.linking.urls")),
     path("personen/", include("ketenzicht.dossiers.urls")),
     path("signalen/", include("ketenzicht.patterns.urls")),
+    path("", include("ketenzicht.workprocesses.urls")),
     path("api/v1/", api.urls),
 ]

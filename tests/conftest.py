@@ -24,12 +24,17 @@ def reference_data(django_db_blocker: Any) -> None:
     from ketenzicht.organisations.services import reference_data_load_organisations
     from ketenzicht.registrations.models import Offence
     from ketenzicht.registrations.services import reference_data_load_offences
+    from ketenzicht.workprocesses.definitions import default_rollouts_ensure, definitions_load
+    from ketenzicht.workprocesses.models import ProcessVersion
 
     with django_db_blocker.unblock():
         if not Municipality.objects.exists():
             reference_data_load_organisations()
         if not Offence.objects.exists():
             reference_data_load_offences()
+        if not ProcessVersion.objects.exists():
+            definitions_load()
+            default_rollouts_ensure()
 
 
 @pytest.fixture(autouse=True)
@@ -52,11 +57,13 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     from pytest_django.plugin import blocking_manager_key
 
     from ketenzicht.audit.triggers import append_only_off, append_only_on
+    from ketenzicht.workprocesses.triggers import history_append_only_off, history_append_only_on
 
     blocker = item.config.stash[blocking_manager_key]
     with blocker.unblock():
         database = connection.settings_dict["NAME"]
         append_only_off(connection)
+        history_append_only_off(connection)
     try:
         return (yield)
     finally:
@@ -64,6 +71,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             # After the last test the test database is gone; the real one was never touched.
             if connection.settings_dict["NAME"] == database:
                 append_only_on(connection)
+                history_append_only_on(connection)
                 connection.close()  # none may linger when the test database is dropped
 
 

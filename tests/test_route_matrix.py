@@ -61,6 +61,7 @@ AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 REVIEWERS_404 = ((Role.FUNCTIONAL_ADMIN, 404), (Role.CASE_SCREENER, 404))
 SIGNAL_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
+CASE_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
 SIGNAL_DESK_404 = ((Role.CASE_SCREENER, 404), (Role.CASE_OWNER, 404))
 
 MATRIX: dict[str, list[Call]] = {
@@ -95,6 +96,18 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],
     "patterns:signal-detail": [Call("GET", "/signalen/999999/", 302, 403, SIGNAL_DESK_404)],
+    "workprocesses:case-list": [Call("GET", "/zaken/", 302, 403, CASE_DESK)],
+    "workprocesses:case-new": [
+        Call("GET", "/zaken/nieuw/", 302, 403, CASE_DESK),
+        Call("POST", "/zaken/nieuw/", 302, 403, ((Role.CASE_SCREENER, 422), (Role.CASE_OWNER, 422)), body={}),
+    ],
+    # Missing and forbidden alike: 404 for every signed-in user.
+    "workprocesses:case-detail": [Call("GET", "/zaken/999999/", 302, 404)],
+    "workprocesses:case-act": [Call("POST", "/zaken/999999/actie/", 302, 404, body={"action": "note"})],
+    "workprocesses:rollouts": [
+        Call("GET", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),
+        Call("POST", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 422),), body={}),
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ketenzicht.linking",
     "ketenzicht.patterns",
     "ketenzicht.dossiers",
+    "ketenzicht.workprocesses",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -16,12 +17,22 @@ from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import user_create, user_set_roles
-from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
+from ketenzicht.workprocesses.services import case_open
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
 DEMO_SEED = 2026
 DEMO_REGISTRATIONS = 3_000
+# The pilot of the improved ex-partner stalking work process: version 2 in two police units.
+DEMO_PILOT_UNITS = ("oost-brabant", "limburg")
+DEMO_PILOT_FROM = date(2026, 10, 1)
+# A demo case per unit and storyline: (unit, title, surname of the suspect in the unit's registrations).
+DEMO_CASES = (
+    ("oost-brabant", "Ex-partner blijft aangeefster en haar zoon lastigvallen (Den Bosch)", "Linden"),
+    ("zeeland-west-brabant", "Ex-partner volgt aangeefster, ook na haar verhuizing (Tilburg)", "Wijngaarde"),
+)
 
 
 @dataclass(frozen=True)
@@ -73,3 +84,36 @@ def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_
     if PersonMention.objects.filter(link__isnull=False, search_entries__isnull=True).exists():
         search_index_rebuild()  # and their persons can be found
     return summary
+
+
+def demo_work_processes_ensure() -> list[Case]:
+    """Roll out ex-partner stalking v2 in the pilot units and open a demo case per storyline unit (once)."""
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    for code in DEMO_PILOT_UNITS:
+        unit = Organisation.objects.get(code=code)
+        if not Rollout.objects.filter(organisation=unit, process_version=v2).exists():
+            Rollout.objects.create(
+                process=v2.process,
+                process_version=v2,
+                organisation=unit,
+                valid_from=DEMO_PILOT_FROM,
+                note="demo: pilot of the improved work process",
+            )
+    opened: list[Case] = []
+    for code, title, surname in DEMO_CASES:
+        unit = Organisation.objects.get(code=code)
+        if Case.objects.filter(organisation=unit, title=title).exists():
+            continue
+        registrations = Registration.objects.filter(
+            source="politie", unit=unit, mentions__role="suspect", mentions__surname__icontains=surname
+        ).distinct()
+        opened.append(
+            case_open(
+                process="ex_partner_stalking",
+                organisation=unit,
+                title=title,
+                actor=None,
+                registrations=list(registrations),
+            )
+        )
+    return opened

@@ -16,7 +16,7 @@ from ketenzicht.organisations.selectors import api_caller
 from ketenzicht.persons.models import Person
 
 from .engine.query import QueryError
-from .purpose import Purpose, PurposeInvalid, purpose_make
+from .purpose import Purpose, PurposeInvalid, purpose_for_signal, purpose_make
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open, person_search
 
@@ -27,6 +27,7 @@ class PurposeIn(Schema):
     reason: str | None = None
     text: str | None = None
     registration: str | None = None
+    signal: int | None = None  # dossier only: a signal about this person the caller may open
 
 
 class SearchIn(Schema):
@@ -83,6 +84,9 @@ def persons_search(request: HttpRequest, body: SearchIn) -> dict[str, Any]:
 def person_dossier(request: HttpRequest, person_id: int, body: DossierIn) -> dict[str, Any]:
     user, origin = api_caller(request), request_origin(request, "api")
     purpose, why = _purpose(user, body.purpose) if may_open_dossier(user) else (None, "")
+    if may_open_dossier(user) and body.purpose is not None and body.purpose.signal is not None:
+        purpose = purpose_for_signal(user=user, signal_id=body.purpose.signal, person_id=person_id)
+        why = "" if purpose else "purpose.signal: no signal about this person that you may open"
     try:
         dossier = dossier_open(user=user, person_id=person_id, purpose=purpose, origin=origin)
     except LookupRefused as refusal:
@@ -121,6 +125,8 @@ def person_dossier(request: HttpRequest, person_id: int, body: DossierIn) -> dic
             for line in dossier.lines
         ],
         "companions": [c.__dict__ for c in dossier.companions],
+        "registrations_not_shown": dossier.hidden_total,
+        "registrations_not_shown_by_organisation": [group.as_dict() for group in dossier.hidden],
         "access": [
             {
                 "at": entry.at.isoformat(),

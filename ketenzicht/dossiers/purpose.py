@@ -1,6 +1,8 @@
 """The purpose of a look-up: a registration the user works on, or a reason from the list plus free text.
 
-No search and no dossier without one; it goes into the access log with every search and every view.
+No search and no dossier without one; it goes into the access log with every search and every view. A link
+from a page the user may see carries its purpose: the dossier of a signal's suspect or victim opens with the
+signal as its purpose (`purpose_for_signal`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.patterns.labels import rule_label
+from ketenzicht.patterns.selectors import signal_get_for_user
 from ketenzicht.registrations.models import Registration, Source
 from ketenzicht.registrations.sharing import visibility_filter
 
@@ -43,6 +50,7 @@ class Purpose:
     text: str = ""
     registration_id: int | None = None
     registration_label: str = ""  # "politie:PL0600-2024-000123"
+    signal_id: int | None = None  # the pattern signal the user works on, when the purpose came from it
 
     def for_log(self) -> str:
         if self.reason == PurposeReason.REGISTRATION:
@@ -50,7 +58,8 @@ class Purpose:
         return f"{self.reason}: {self.text}"
 
     def detail(self) -> dict[str, Any]:
-        return {"reason": self.reason, "registration_id": self.registration_id}
+        found = {"reason": self.reason, "registration_id": self.registration_id}
+        return found | ({"signal_id": self.signal_id} if self.signal_id is not None else {})
 
     @property
     def label(self) -> str:
@@ -62,6 +71,7 @@ class Purpose:
             "text": self.text,
             "registration_id": self.registration_id,
             "registration_label": self.registration_label,
+            "signal_id": self.signal_id,
         }
 
     @classmethod
@@ -73,6 +83,7 @@ class Purpose:
             text=str(data.get("text") or ""),
             registration_id=data.get("registration_id"),
             registration_label=str(data.get("registration_label") or ""),
+            signal_id=data["signal_id"] if isinstance(data.get("signal_id"), int) else None,
         )
 
 
@@ -120,3 +131,18 @@ def _registration_for(user: User, reference: str) -> Registration | None:
         return visible.filter(source=source, reference=rest).first()
     matches = list(visible.filter(reference=reference)[:2])
     return matches[0] if len(matches) == 1 else None
+
+
+def purpose_for_signal(*, user: User, signal_id: int, person_id: int) -> Purpose | None:
+    """The purpose a signal's link to the dossier of its suspect or victim carries: working that signal.
+    None unless the user may open the signal and the person is its suspect or victim (a made-up link
+    carries no purpose)."""
+    try:
+        signal = signal_get_for_user(user=user, pk=signal_id)
+    except Http404:
+        return None
+    if person_id not in (signal.suspect_id, signal.victim_id):
+        return None
+    reason = PurposeReason.SCREENING if user.has_role(Role.CASE_SCREENER) else PurposeReason.CASE_MANAGEMENT
+    text = gettext("pattern signal %(id)s: %(rule)s") % {"id": signal.pk, "rule": rule_label(signal.rule)}
+    return Purpose(reason, text, signal_id=signal.pk)

@@ -29,6 +29,7 @@ from ketenzicht.registrations.models import (
     Registration,
     RelationKind,
 )
+from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.registrations.sharing import may_see_registrations, visibility_filter
 
 from .engine.query import Entry, Scorer, SearchQuery, deletion_keys, sound_key
@@ -315,6 +316,13 @@ class Dossier:
     companions: list[Companion]
     access: list[AccessLogEntry]
     may_read_access: bool
+    # Registrations of this person the user may not see: counted per organisation kind and police unit
+    # (hit / no-hit), never named. Empty for the audit readers, who open a dossier for its access list.
+    hidden: list[HiddenGroup] = field(default_factory=list)
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(group.count for group in self.hidden)
 
 
 _LINE_FIELDS = (
@@ -475,6 +483,10 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
         if may_read_access
         else []
     )
+    hidden: list[HiddenGroup] = []
+    if may_search_persons(user):
+        everything = Registration.objects.filter(mentions__link__person=person).values("pk")
+        hidden = registration_sight_for_user(user=user, ids=everything).hidden_groups()
     return Dossier(
         person=person,
         lines=lines,
@@ -488,6 +500,7 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
         companions=companion_list,
         access=access,
         may_read_access=may_read_access,
+        hidden=hidden,
     )
 
 

@@ -21,7 +21,7 @@ from ketenzicht.registrations.models import MentionRole
 
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
-from .purpose import Purpose
+from .purpose import Purpose, purpose_for_signal
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open
 from .services import person_search as search_persons
@@ -89,6 +89,17 @@ def person_search(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/search.html", {"form": form, "purpose": form.purpose, "hits": hits})
 
 
+def _linked_purpose(request: HttpRequest, person_id: int) -> Purpose | None:
+    """The purpose a link from a signal page carries (`?signaal=<id>`), kept as the session's purpose;
+    None for any other request or a signal the user may not open."""
+    signal_id, user = request.GET.get("signaal", ""), request.user
+    if not signal_id.isdigit() or not user.is_authenticated:
+        return None
+    purpose = purpose_for_signal(user=user, signal_id=int(signal_id), person_id=person_id)
+    _keep_purpose(request, purpose)
+    return purpose
+
+
 @require_http_methods(["GET", "POST"])
 def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
     user: Any = request.user
@@ -100,7 +111,7 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             _keep_purpose(request, form.purpose)
             return redirect("dossiers:dossier", person_id=person_id)
         return render(request, "dossiers/purpose.html", {"form": form, "person_id": person_id}, status=422)
-    purpose = session_purpose(request)
+    purpose = _linked_purpose(request, person_id) or session_purpose(request)
     try:
         dossier = dossier_open(
             user=user, person_id=person_id, purpose=purpose, origin=request_origin(request, "web")

@@ -13,7 +13,13 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.selectors import api_caller
 
 from .models import Severity, Signal
-from .selectors import may_see_signals, signal_evidence_for_user, signal_list_for_user
+from .selectors import (
+    SignalSight,
+    may_see_signals,
+    signal_evidence_for_user,
+    signal_list_for_user,
+    signal_sight_for_user,
+)
 from .services import signal_list_logged, signal_open
 
 router = Router(tags=["signals"])
@@ -25,7 +31,10 @@ class SignalPage(Schema):
     active_only: bool = True
 
 
-def _summary(signal: Signal) -> dict[str, Any]:
+def _summary(signal: Signal, sight: SignalSight) -> dict[str, Any]:
+    """A signal as the caller may see it: the registration that made it fire, and the dates of the
+    registrations, only when the caller may see that registration; the others counted, never named."""
+    first = sight.first_fired
     return {
         "id": signal.pk,
         "rule": signal.rule,
@@ -33,14 +42,15 @@ def _summary(signal: Signal) -> dict[str, Any]:
         "active": signal.active,
         "suspect": signal.suspect_id,
         "victim": signal.victim_id,
-        "first_fired_at": signal.first_fired_at.isoformat(),
-        "first_fired_registration": {
-            "source": signal.first_fired_registration.source,
-            "reference": signal.first_fired_registration.reference,
-        },
-        "last_registered_at": signal.last_registered_at.isoformat(),
+        "first_fired_at": first.registered_at.isoformat() if first is not None else None,
+        "first_fired_registration": (
+            {"source": first.source, "reference": first.reference} if first is not None else None
+        ),
+        "last_registered_at": sight.last_registered_at.isoformat() if sight.last_registered_at else None,
         "unit": signal.unit.code if signal.unit is not None else None,
         "rules_version": signal.rules_version,
+        "registrations_not_shown": sight.hidden_total,
+        "registrations_not_shown_by_organisation": [group.as_dict() for group in sight.hidden],
     }
 
 
@@ -58,7 +68,9 @@ def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]
         raise HttpError(422, "limit must be 1-500 and offset 0 or more")
     user = _caller(request)
     signals = signal_list_for_user(user=user, active_only=page.active_only).select_related("unit")
-    items = [_summary(s) for s in signals[page.offset : page.offset + page.limit]]
+    shown = list(signals[page.offset : page.offset + page.limit])
+    sights = signal_sight_for_user(user=user, signals=shown)
+    items = [_summary(s, sights[s.pk]) for s in shown]
     signal_list_logged(user=user, origin=request_origin(request, "api"), count=len(items))
     return {"count": signals.count(), "limit": page.limit, "offset": page.offset, "items": items}
 
@@ -71,8 +83,9 @@ def signal_detail(request: HttpRequest, signal_id: int) -> dict[str, Any]:
     except Http404:
         raise HttpError(404, "Not found") from None
     evidence = signal_evidence_for_user(user=user, signal=signal)
+    sight = signal_sight_for_user(user=user, signals=[signal])[signal.pk]
     return {
-        **_summary(signal),
+        **_summary(signal, sight),
         "reasons": signal.reasons,
         "registrations": [
             {
@@ -84,7 +97,5 @@ def signal_detail(request: HttpRequest, signal_id: int) -> dict[str, Any]:
                 "victim_names": row.victim_names,
             }
             for row in evidence.rows
-            if row.registration is not None
         ],
-        "registrations_not_shown": evidence.hidden,
     }

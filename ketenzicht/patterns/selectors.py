@@ -3,8 +3,9 @@ the signals on a person's dossier, and the export for checking against a truth f
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from django.utils import timezone
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.registrations.sharing import visibility_filter
 
 from .models import Severity, Signal, SignalRegistration, SignalSeen
@@ -54,8 +56,57 @@ def signal_get_for_user(*, user: User, pk: int) -> Signal:
 
 
 @dataclass
+class SignalSight:
+    """What a user may see of a signal's registrations: the one that made it fire and the dates only when
+    the user may see that registration; the others counted per organisation kind and unit, never named."""
+
+    first_fired: Registration | None  # None: the user may not see it
+    last_registered_at: dt.datetime | None  # of the latest registration the user may see
+    hidden: list[HiddenGroup]
+
+    @property
+    def first_fired_at(self) -> dt.datetime | None:
+        return self.first_fired.registered_at if self.first_fired is not None else None
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(group.count for group in self.hidden)
+
+    @property
+    def hidden_summary(self) -> str:
+        return "; ".join(f"{group.label}: {group.count}" for group in self.hidden)
+
+
+def signal_sight_for_user(*, user: User, signals: Sequence[Signal]) -> dict[int, SignalSight]:
+    """Per signal, what the user may see of its registrations (two queries for a whole page; the signals
+    come with their first-firing registration, as `signal_list_for_user` gives them)."""
+    if not signals:
+        return {}
+    evidence: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
+    for signal_id, registration_id, registered_at in SignalRegistration.objects.filter(
+        signal__in=[s.pk for s in signals]
+    ).values_list("signal_id", "registration_id", "registration__registered_at"):
+        evidence[signal_id].append((registration_id, registered_at))
+    ids = {r for rows in evidence.values() for r, _at in rows} | {
+        s.first_fired_registration_id for s in signals
+    }
+    sight = registration_sight_for_user(user=user, ids=ids)
+    result = {}
+    for signal in signals:
+        rows = evidence.get(signal.pk, [])
+        dates = [at for r, at in rows if r in sight.visible]
+        shown_first = signal.first_fired_registration_id in sight.visible
+        result[signal.pk] = SignalSight(
+            first_fired=signal.first_fired_registration if shown_first else None,
+            last_registered_at=max(dates) if dates else None,
+            hidden=sight.hidden_groups(r for r, _at in rows),
+        )
+    return result
+
+
+@dataclass
 class EvidenceRow:
-    registration: Registration | None  # None: a registration the user may not see
+    registration: Registration
     suspect_names: list[str]
     victim_names: list[str]
     first: bool
@@ -64,38 +115,35 @@ class EvidenceRow:
 @dataclass
 class SignalEvidence:
     rows: list[EvidenceRow]
-    hidden: int  # registrations in the signal the user may not see
+    hidden_groups: list[HiddenGroup]  # registrations in the signal the user may not see, counted
+
+    @property
+    def hidden(self) -> int:
+        return sum(group.count for group in self.hidden_groups)
 
 
 def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
-    """The registrations of a signal, in order: those the user may see in full, the others counted."""
-    condition = visibility_filter(user)
+    """The registrations of a signal, in order: those the user may see in full, the others counted per
+    organisation kind and police unit."""
     evidence = list(
         signal.evidence.select_related("registration").order_by("registration__registered_at", "id")
     )
-    ids = [e.registration_id for e in evidence]
-    visible: set[int] = set()
-    if condition is not None:
-        visible = set(Registration.objects.filter(condition, pk__in=ids).values_list("pk", flat=True))
+    sight = registration_sight_for_user(user=user, ids=[e.registration_id for e in evidence])
     names: dict[tuple[int, str], str] = {
         (m.registration_id, m.ref): m.display_name
-        for m in PersonMention.objects.filter(registration_id__in=visible)
+        for m in PersonMention.objects.filter(registration_id__in=sight.visible)
     }
-    rows: list[EvidenceRow] = []
-    hidden = 0
-    for item in evidence:
-        if item.registration_id not in visible:
-            hidden += 1
-            continue
-        rows.append(
-            EvidenceRow(
-                registration=item.registration,
-                suspect_names=[names.get((item.registration_id, r), r) for r in item.suspect_refs],
-                victim_names=[names.get((item.registration_id, r), r) for r in item.victim_refs],
-                first=item.registration_id == signal.first_fired_registration_id,
-            )
+    rows = [
+        EvidenceRow(
+            registration=item.registration,
+            suspect_names=[names.get((item.registration_id, r), r) for r in item.suspect_refs],
+            victim_names=[names.get((item.registration_id, r), r) for r in item.victim_refs],
+            first=item.registration_id == signal.first_fired_registration_id,
         )
-    return SignalEvidence(rows=rows, hidden=hidden)
+        for item in evidence
+        if item.registration_id in sight.visible
+    ]
+    return SignalEvidence(rows=rows, hidden_groups=sight.hidden_groups())
 
 
 def signal_names_for_user(*, user: User, signals: list[Signal]) -> dict[int, tuple[list[str], list[str]]]:
@@ -137,6 +185,7 @@ def signals_for_person_for_user(*, user: User, person_id: int) -> list[Signal]:
     return list(
         Signal.objects.filter(Q(suspect_id=person_id) | Q(victim_id=person_id))
         .filter(evidence__registration__in=visible)
+        .select_related("first_fired_registration")
         .distinct()
         .order_by("-active", "-severity", "-last_registered_at")
     )
@@ -149,6 +198,7 @@ class PersonSignal:
     side: str  # "suspect", "victim" or "both" (a mutual conflict)
     other: int | None  # the other person of a pair
     may_open: bool  # the signal is in the user's unit list
+    sight: SignalSight
 
 
 def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSignal]:
@@ -157,7 +207,9 @@ def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSig
 
     org_id = getattr(user, "organisation_id", None)
     rows = []
-    for signal in signals_for_person_for_user(user=user, person_id=person_id):
+    signals = signals_for_person_for_user(user=user, person_id=person_id)
+    sights = signal_sight_for_user(user=user, signals=signals)
+    for signal in signals:
         side = "suspect" if signal.suspect_id == person_id else "victim"
         if signal.rule == "mutual_conflict":
             side = "both"
@@ -169,6 +221,7 @@ def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSig
                 side=side,
                 other=other,
                 may_open=may_see_signals(user) and signal.unit_id == org_id,
+                sight=sights[signal.pk],
             )
         )
     return rows

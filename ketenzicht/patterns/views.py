@@ -16,6 +16,7 @@ from .selectors import (
     signal_evidence_for_user,
     signal_list_for_user,
     signal_names_for_user,
+    signal_sight_for_user,
 )
 from .services import signal_list_logged, signal_open
 
@@ -33,15 +34,18 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     active_only = request.GET.get("alle") != "1"
     signals = signal_list_for_user(user=request.user, active_only=active_only)  # type: ignore[arg-type]
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
-    names = signal_names_for_user(user=request.user, signals=list(page.object_list))  # type: ignore[arg-type]
+    shown = list(page.object_list)
+    names = signal_names_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
+    sights = signal_sight_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
     rows = [
         {
             "signal": signal,
             "label": rule_label(signal.rule),
             "names": names.get(signal.pk, ([], [])),
+            "sight": sights[signal.pk],
             "seen_by_me": any(s.user_id == request.user.pk for s in signal.seen.all()),
         }
-        for signal in page.object_list
+        for signal in shown
     ]
     signal_list_logged(user=request.user, origin=request_origin(request, "web"), count=len(rows))
     return render(
@@ -54,6 +58,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
     signal = signal_open(user=request.user, pk=pk, origin=request_origin(request, "web"))
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
+    sight = signal_sight_for_user(user=request.user, signals=[signal])[signal.pk]  # type: ignore[arg-type]
     return render(
         request,
         "patterns/signal_detail.html",
@@ -63,6 +68,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "description": rule_description(signal.rule),
             "reasons": reason_rows(signal.reasons),
             "evidence": evidence,
+            "sight": sight,
             "seen": list(signal.seen.select_related("user")),
         },
     )

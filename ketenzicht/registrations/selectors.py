@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 
 from ketenzicht.organisations.models import User
 
-from .models import MentionRelation, PersonMention, Registration
+from .models import MentionRelation, PersonMention, Registration, Source
 from .sharing import visibility_filter
 
 
@@ -33,3 +38,65 @@ def registration_get_for_user(*, user: User, pk: int) -> Registration:
         )
         .get(pk=pk)
     )
+
+
+# ------------------------------------------------------------------------------ what a user may not see
+
+
+@dataclass(frozen=True)
+class HiddenGroup:
+    """Registrations a user may not see, counted per organisation kind and police unit (hit / no-hit, as
+    the Verwijsindex does): how many, never which (no reference, no date, no offence)."""
+
+    source: str  # the organisation kind that registered them
+    unit_code: str  # the police unit, "" for other kinds
+    unit_name: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        return self.unit_name or str(Source(self.source).label)
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {"organisation_kind": self.source, "unit": self.unit_code or None, "count": self.count}
+
+
+@dataclass
+class Sight:
+    """Which of some registrations a user may see; of the others only the organisation kind and unit."""
+
+    visible: set[int] = field(default_factory=set)
+    hidden: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # id -> (source, unit, name)
+
+    def hidden_groups(self, ids: Iterable[int] | None = None) -> list[HiddenGroup]:
+        """The hidden ones among `ids` (all with None), counted per organisation kind and police unit."""
+        keys = self.hidden.values() if ids is None else (self.hidden[i] for i in ids if i in self.hidden)
+        counts = Counter(keys)
+        return [
+            HiddenGroup(source, unit_code, unit_name, n)
+            for (source, unit_code, unit_name), n in sorted(counts.items())
+        ]
+
+
+def registration_sight_for_user(*, user: User, ids: Iterable[int] | QuerySet[Any]) -> Sight:
+    """For these registrations (ids, or a query of `pk` values): which the user may see under the sharing
+    rules, and of the others only their organisation kind and police unit. One query."""
+    condition = visibility_filter(user)
+    seen: Case | Value = (
+        Value(False)
+        if condition is None
+        else Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+    )
+    wanted: Any = ids if isinstance(ids, QuerySet) else list(ids)
+    rows = (
+        Registration.objects.filter(pk__in=wanted)
+        .annotate(seen=seen)
+        .values_list("pk", "seen", "source", "unit__code", "unit__name")
+    )
+    sight = Sight()
+    for pk, may_see, source, unit_code, unit_name in rows:
+        if may_see:
+            sight.visible.add(pk)
+        else:
+            sight.hidden[pk] = (source, unit_code or "", unit_name or "")
+    return sight

@@ -7,7 +7,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ketenzicht.demo.services import DEMO_REGISTRATIONS, demo_data_load, demo_users_ensure
+from ketenzicht.demo.services import (
+    DEMO_REGISTRATIONS,
+    demo_data_load,
+    demo_users_ensure,
+    demo_work_processes_ensure,
+)
 
 
 class Command(BaseCommand):
@@ -37,4 +42,10 @@ class Command(BaseCommand):
             f"Demo register: {summary.stored} registrations stored, {summary.already_present} already present"
             + (f", {summary.rejected} rejected" if summary.rejected else "")
             + ". Storylines: see docs/demo.md."
+        )
+        cases = demo_work_processes_ensure()
+        self.stdout.write(
+            "Work processes: ex-partner stalking version 2 runs in the pilot units Oost-Brabant and Limburg"
+            + (f"; {len(cases)} demo case(s) opened" if cases else "")
+            + "."
         )

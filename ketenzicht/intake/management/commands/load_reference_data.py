@@ -9,10 +9,16 @@ from django.core.management.base import BaseCommand, CommandError
 from ketenzicht.organisations.refdata import ReferenceDataError
 from ketenzicht.organisations.services import reference_data_load_organisations
 from ketenzicht.registrations.services import reference_data_load_offences
+from ketenzicht.workprocesses.definitions import default_rollouts_ensure, definitions_load
+from ketenzicht.workprocesses.engine.definition import DefinitionError
 
 
 class Command(BaseCommand):
-    help = "Load (or update) the reference data: organisations, municipalities, offences. Safe to repeat."
+    help = (
+        "Load (or update) the reference data: organisations, municipalities, offences, work process "
+        "versions. "
+        "Safe to repeat."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -25,3 +31,14 @@ class Command(BaseCommand):
             f"{orgs.counts['municipalities']} municipalities{'' if orgs.changed else ' (unchanged)'}"
         )
         self.stdout.write(f"offences {version}: {count} articles{'' if changed else ' (unchanged)'}")
+        try:
+            processes = definitions_load()
+        except DefinitionError as exc:
+            raise CommandError(f"work process definition rejected, nothing stored:\n{exc}") from exc
+        defaults = default_rollouts_ensure()
+        for definition, created in processes:
+            self.stdout.write(
+                f"work process {definition.process} v{definition.version}{'' if created else ' (unchanged)'}"
+            )
+        if defaults:
+            self.stdout.write(f"{defaults} national default roll-out(s) set")

@@ -1,0 +1,82 @@
+"""The definition files shipped in data/, loaded into ProcessVersion rows, and read back by version."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from ketenzicht.organisations.roles import Role
+
+from .engine.definition import Definition, DefinitionError, load_definition
+from .models import ProcessVersion, Rollout
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def definition_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(data_dir.glob("*.v*.yaml"))
+
+
+def definitions_load(data_dir: Path = DATA_DIR) -> list[tuple[Definition, bool]]:
+    """Load every definition file; (definition, created) each. A version already loaded with other content
+    is refused: a published version never changes (publish the change as the next version)."""
+    loaded: list[tuple[Definition, bool]] = []
+    with transaction.atomic():
+        for path in definition_files(data_dir):
+            definition = load_definition(path)
+            definition.check_roles(Role.values)
+            existing = ProcessVersion.objects.filter(
+                process=definition.process, version=definition.version
+            ).first()
+            if existing is not None:
+                if existing.content_hash != definition.content_hash:
+                    raise DefinitionError(
+                        str(path),
+                        [
+                            f"version {definition.version} of {definition.process} is already loaded "
+                            "with other content; publish the change as a new version"
+                        ],
+                    )
+                loaded.append((definition, False))
+                continue
+            ProcessVersion.objects.create(
+                process=definition.process,
+                version=definition.version,
+                label=definition.label,
+                content_hash=definition.content_hash,
+                document=definition.model_dump(mode="json", by_alias=True),
+            )
+            loaded.append((definition, True))
+    return loaded
+
+
+@lru_cache(maxsize=128)
+def _parsed(content_hash: str, process: str, version: int) -> Definition:
+    document = ProcessVersion.objects.values_list("document", flat=True).get(process=process, version=version)
+    return Definition.model_validate(document)
+
+
+def definition_of(process_version: ProcessVersion) -> Definition:
+    """The definition a case runs on (cached by content hash: a version never changes)."""
+    return _parsed(process_version.content_hash, process_version.process, process_version.version)
+
+
+def default_rollouts_ensure(data_dir: Path = DATA_DIR) -> int:
+    """Create the national default roll-out of each process that has none yet; how many were created."""
+    spec = yaml.safe_load((data_dir / "rollouts.yaml").read_text(encoding="utf-8"))
+    created = 0
+    for entry in spec["defaults"]:
+        if Rollout.objects.filter(process=entry["process"], organisation__isnull=True).exists():
+            continue
+        Rollout.objects.create(
+            process=entry["process"],
+            process_version=ProcessVersion.objects.get(process=entry["process"], version=entry["version"]),
+            organisation=None,
+            valid_from=entry["valid_from"],
+            note="national default (reference data)",
+        )
+        created += 1
+    return created

@@ -1,0 +1,48 @@
+"""When a deadline falls: calendar hours, calendar days, or Dutch working days (weekends and the public
+holidays of the `holidays` package excluded). A day deadline ends at the end of its last day."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from .definition import DeadlineUnit
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@lru_cache(maxsize=64)
+def _dutch_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("NL", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
+
+
+def add_working_days(start: date, amount: int) -> date:
+    """The date `amount` working days after `start` (the start day itself does not count)."""
+    day = start
+    left = amount
+    while left > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            left -= 1
+    return day
+
+
+def deadline_at(start: datetime, amount: int, unit: DeadlineUnit, tz: ZoneInfo = AMSTERDAM) -> datetime:
+    """The moment a deadline set at `start` (aware) passes, in `tz`'s calendar."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if unit is DeadlineUnit.HOURS:
+        return start + timedelta(hours=amount)
+    local = start.astimezone(tz)
+    if unit is DeadlineUnit.CALENDAR_DAYS:
+        last = local.date() + timedelta(days=amount)
+    else:
+        last = add_working_days(local.date(), amount)
+    return datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=tz)

@@ -1,0 +1,204 @@
+"""The definition format of a work process, validated by pydantic.
+
+Reference: docs/reference/work-process-format.md.
+
+A definition is immutable once loaded: its content hash identifies it, and a case keeps the version it
+started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import deque
+from collections.abc import Iterable
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+
+class DefinitionError(ValueError):
+    """A definition file that cannot be used, with every problem found in it."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class DeadlineUnit(StrEnum):
+    HOURS = "hours"  # calendar hours
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"  # Monday to Friday, Dutch public holidays excluded
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deadline(_Strict):
+    """The deadline a state sets when a case enters it, and who is alerted when it passes."""
+
+    amount: int = Field(gt=0, le=1000)
+    unit: DeadlineUnit
+    escalate_to: str | None = None
+    # A name under which settings.WORK_PROCESS_DEADLINES may override amount and unit per installation.
+    setting: str | None = None
+
+
+class State(_Strict):
+    label: str
+    final: bool = False
+    deadline: Deadline | None = None
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"
+    DATE = "date"
+
+
+class FieldSpec(_Strict):
+    """A value a transition records on the case (e.g. the urgency decided)."""
+
+    label: str
+    kind: FieldKind = FieldKind.TEXT
+    choices: dict[str, str] = Field(default_factory=dict)  # code -> label
+
+    @model_validator(mode="after")
+    def _choices_for_choice(self) -> FieldSpec:
+        if self.kind is FieldKind.CHOICE and not self.choices:
+            raise ValueError("a choice field needs choices")
+        return self
+
+
+class Requirements(_Strict):
+    fields: tuple[str, ...] = ()  # fields the transition must be given
+    recorded: tuple[str, ...] = ()  # fields the case must already hold (recorded by a desk's own form)
+    reason: bool = False
+    second_person: bool = False
+
+
+class Transition(_Strict):
+    name: str
+    label: str
+    sources: tuple[str, ...] = Field(alias="from")
+    to: str
+    roles: tuple[str, ...]
+    requires: Requirements = Requirements()
+
+    @field_validator("sources", "roles", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+
+class Definition(_Strict):
+    process: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    version: int = Field(gt=0)
+    label: str
+    organisation_kinds: tuple[str, ...]
+    roles: tuple[str, ...]  # roles of the organisation that may see and work its cases
+    initial: str
+    states: dict[str, State]
+    fields: dict[str, FieldSpec] = Field(default_factory=dict)
+    transitions: tuple[Transition, ...]
+    content_hash: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Definition:
+        problems: list[str] = []
+        if self.initial not in self.states:
+            problems.append(f"initial state {self.initial!r} is not a state")
+        names: set[str] = set()
+        for transition in self.transitions:
+            if transition.name in names:
+                problems.append(f"transition {transition.name!r} is defined twice")
+            names.add(transition.name)
+            for source in transition.sources:
+                if source not in self.states:
+                    problems.append(f"transition {transition.name!r} leaves unknown state {source!r}")
+                elif self.states[source].final:
+                    problems.append(f"transition {transition.name!r} leaves final state {source!r}")
+            if transition.to not in self.states:
+                problems.append(f"transition {transition.name!r} goes to unknown state {transition.to!r}")
+            for name in (*transition.requires.fields, *transition.requires.recorded):
+                if name not in self.fields:
+                    problems.append(f"transition {transition.name!r} requires unknown field {name!r}")
+            for role in transition.roles:
+                if role not in self.roles:
+                    problems.append(
+                        f"transition {transition.name!r} names role {role!r} not in the process's roles"
+                    )
+        for name, state in self.states.items():
+            if state.deadline is not None:
+                if state.final:
+                    problems.append(f"final state {name!r} cannot have a deadline")
+                if not state.deadline.escalate_to:
+                    problems.append(f"the deadline of state {name!r} has no escalation (escalate_to)")
+                elif state.deadline.escalate_to not in self.roles:
+                    problems.append(
+                        f"the deadline of state {name!r} escalates to unknown role "
+                        f"{state.deadline.escalate_to!r}"
+                    )
+            if not state.final and not any(name in t.sources for t in self.transitions):
+                problems.append(f"state {name!r} is not final and has no way out")
+        if self.initial in self.states:
+            reached = self.reachable()
+            for name in self.states:
+                if name not in reached:
+                    problems.append(f"state {name!r} cannot be reached from {self.initial!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def reachable(self) -> set[str]:
+        seen = {self.initial}
+        queue = deque([self.initial])
+        while queue:
+            state = queue.popleft()
+            for transition in self.transitions:
+                if state in transition.sources and transition.to not in seen:
+                    seen.add(transition.to)
+                    queue.append(transition.to)
+        return seen
+
+    def transition(self, name: str) -> Transition | None:
+        return next((t for t in self.transitions if t.name == name), None)
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def check_roles(self, known: Iterable[str]) -> None:
+        unknown = sorted(set(self.roles) - set(known))
+        if unknown:
+            raise DefinitionError(f"{self.process} v{self.version}", [f"unknown roles: {', '.join(unknown)}"])
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def parse_definition(raw: bytes, source: str = "<definition>") -> Definition:
+    """Parse and validate one definition; DefinitionError lists every problem with where it is."""
+    try:
+        document = yaml.safe_load(raw)
+    except yaml.YAMLError as error:
+        raise DefinitionError(source, [f"not valid YAML: {error}"]) from error
+    if not isinstance(document, dict):
+        raise DefinitionError(source, ["the file must hold a mapping"])
+    try:
+        return Definition.model_validate({**document, "content_hash": content_hash(raw)})
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item["loc"])
+            message = item["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        raise DefinitionError(source, problems) from error
+
+
+def load_definition(path: Path) -> Definition:
+    return parse_definition(path.read_bytes(), source=str(path))

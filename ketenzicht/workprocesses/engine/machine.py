@@ -1,0 +1,121 @@
+"""Taking a transition: who may, what it needs, what it sets. Pure: the caller stores the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .deadlines import deadline_at
+from .definition import Deadline, DeadlineUnit, Definition, FieldKind, Transition
+
+
+class Refused(Exception):
+    """A transition that may not be taken now. `code` is stable (tests, translations), `detail` names what."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    transition: Transition
+    source: str
+    target: str
+    deadline_at: datetime | None
+    escalate_to: str | None
+    final: bool
+    values: dict[str, str] = field(default_factory=dict)
+
+
+def may_take(definition: Definition, state: str, roles: Iterable[str]) -> list[Transition]:
+    held = set(roles)
+    return [t for t in definition.transitions_from(state) if held & set(t.roles)]
+
+
+def state_deadline(
+    definition: Definition,
+    state: str,
+    start: datetime,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[datetime | None, str | None]:
+    """The deadline entering `state` at `start` sets, and the role it escalates to."""
+    spec: Deadline | None = definition.states[state].deadline
+    if spec is None:
+        return None, None
+    amount, unit = spec.amount, spec.unit
+    if spec.setting and overrides and spec.setting in overrides:
+        override = overrides[spec.setting]
+        amount = int(override.get("amount", amount))
+        unit = DeadlineUnit(override.get("unit", unit.value))
+    return deadline_at(start, amount, unit), spec.escalate_to
+
+
+def _clean_values(definition: Definition, transition: Transition, given: Mapping[str, Any]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name, raw in given.items():
+        spec = definition.fields.get(name)
+        if spec is None:
+            raise Refused("field", name)
+        value = "" if raw is None else str(raw).strip()
+        if not value:
+            continue
+        if spec.kind is FieldKind.CHOICE and value not in spec.choices:
+            raise Refused("field", name)
+        if spec.kind is FieldKind.DATE:
+            try:
+                datetime.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                raise Refused("field", name) from None
+        values[name] = value
+    missing = [name for name in transition.requires.fields if name not in values]
+    if missing:
+        raise Refused("fields", ", ".join(missing))
+    return values
+
+
+def take(
+    definition: Definition,
+    state: str,
+    name: str,
+    *,
+    roles: Iterable[str],
+    at: datetime,
+    values: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    reason: str = "",
+    second_person: bool = False,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Outcome:
+    """Check and compute taking transition `name` from `state`. `second_person` says a second person has
+    confirmed (the caller enforces that it is another person). Raises Refused with a stable code:
+    unknown, state, role, fields, field, recorded, reason, second_person."""
+    transition = definition.transition(name)
+    if transition is None:
+        raise Refused("unknown", name)
+    if state not in transition.sources:
+        raise Refused("state", state)
+    if not set(roles) & set(transition.roles):
+        raise Refused("role", ", ".join(transition.roles))
+    cleaned = _clean_values(definition, transition, values or {})
+    held = {**(recorded or {}), **cleaned}
+    missing = [name for name in transition.requires.recorded if not str(held.get(name) or "").strip()]
+    if missing:
+        raise Refused("recorded", ", ".join(missing))
+    if transition.requires.reason and not reason.strip():
+        raise Refused("reason")
+    if transition.requires.second_person and not second_person:
+        raise Refused("second_person")
+    due, escalate_to = state_deadline(definition, transition.to, at, overrides)
+    return Outcome(
+        transition=transition,
+        source=state,
+        target=transition.to,
+        deadline_at=due,
+        escalate_to=escalate_to,
+        final=definition.states[transition.to].final,
+        values=cleaned,
+    )

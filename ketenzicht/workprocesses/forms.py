@@ -1,0 +1,110 @@
+"""Forms of the work-process pages: roll-out, opening a case, taking a step, assigning, a note."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Organisation, User
+
+from .engine.definition import Definition, FieldKind, Transition
+from .models import ProcessVersion
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RolloutForm(forms.Form):
+    process_version = forms.ModelChoiceField(
+        label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=None
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.filter(active=True).order_by("name"),
+        required=False,
+        empty_label=_("All organisations without a roll-out of their own (national default)"),
+    )
+    valid_from = forms.DateField(label=_("From"), widget=DateInput)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"  # type: ignore[attr-defined]
+
+
+class CaseOpenForm(forms.Form):
+    process = forms.ChoiceField(label=_("Work process"))
+    title = forms.CharField(label=_("What is the case about?"), max_length=300)
+
+    def __init__(self, *args: Any, processes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["process"].choices = processes  # type: ignore[attr-defined]
+
+
+class LockedForm(forms.Form):
+    lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
+class TransitionForm(LockedForm):
+    """Taking one step: its fields (from the definition), a reason where asked."""
+
+    def __init__(self, *args: Any, definition: Definition, transition: Transition, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", f"step-{transition.name}")
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        for name in transition.requires.fields:
+            spec = definition.fields[name]
+            field: forms.Field
+            if spec.kind is FieldKind.CHOICE:
+                field = forms.ChoiceField(
+                    label=spec.label, choices=[("", "—"), *spec.choices.items()], required=True
+                )
+            elif spec.kind is FieldKind.DATE:
+                field = forms.DateField(label=spec.label, widget=DateInput, required=True)
+            else:
+                field = forms.CharField(
+                    label=spec.label, widget=forms.Textarea(attrs={"rows": 2}), required=True
+                )
+            self.fields[f"value_{name}"] = field
+        self.fields["reason"] = forms.CharField(
+            label=_("Reason") if transition.requires.reason else _("Reason (optional)"),
+            widget=forms.Textarea(attrs={"rows": 2}),
+            required=transition.requires.reason,
+            max_length=2000,
+        )
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in self.cleaned_data.items():
+            if key.startswith("value_") and value not in (None, ""):
+                out[key.removeprefix("value_")] = (
+                    value.isoformat() if hasattr(value, "isoformat") else str(value)
+                )
+        return out
+
+
+class AssignForm(LockedForm):
+    person = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    reason = forms.CharField(
+        label=_("Reason for the handover"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["person"]
+        field.queryset = colleagues  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[attr-defined]
+
+
+class DeclineForm(LockedForm):
+    reason = forms.CharField(label=_("Why not?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(LockedForm):
+    text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))

@@ -1,0 +1,48 @@
+"""Words for the codes of the kernel, for pages (English msgids, translated)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from .engine.definition import Definition
+
+REFUSALS = {
+    "unknown": _("This step does not exist in the case's work process."),
+    "state": _("This step cannot be taken in the case's current state."),
+    "role": _("Your role may not take this step."),
+    "fields": _("Fill in every field this step asks for."),
+    "field": _("A value is not one of the allowed choices."),
+    "recorded": _("This step waits for information that has not been recorded yet."),
+    "reason": _("Give a reason."),
+    "second_person": _("This step needs a second person."),
+    "closed": _("The case is closed."),
+    "pending": _("A proposed step is waiting for a second person: confirm or decline it first."),
+    "nothing_pending": _("No step is waiting for confirmation."),
+    "same_person": _("A second person must confirm: you proposed this step yourself."),
+    "person": _(
+        "This person cannot take on the case: choose a colleague of the case's organisation with a role "
+        "in its process."
+    ),
+    "note": _("Write the note first."),
+}
+
+CONCURRENT = _(
+    "Someone else changed this case while you were working on it. Nothing of yours was stored: "
+    "check the case as it is now and submit again."
+)
+
+
+def refusal_text(code: str) -> str:
+    return str(REFUSALS.get(code, REFUSALS["state"]))
+
+
+def state_label(definition: Definition, state: str) -> str:
+    found = definition.states.get(state)
+    return found.label if found else state
+
+
+def value_label(definition: Definition, name: str, value: str) -> tuple[str, str]:
+    spec = definition.fields.get(name)
+    if spec is None:
+        return name, value
+    return spec.label, spec.choices.get(value, value)

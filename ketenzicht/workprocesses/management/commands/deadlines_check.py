@@ -1,0 +1,35 @@
+"""manage.py deadlines_check: escalate every open case whose deadline has passed (run it from a scheduler,
+e.g. every five minutes). Safe to repeat: a case is escalated once per deadline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from ketenzicht.workprocesses.services import deadlines_check
+
+
+class Command(BaseCommand):
+    help = "Escalate open cases whose deadline has passed, as their work process says. Safe to repeat."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--now", help="check as if it were this moment (ISO 8601; for tests and replays)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = timezone.now()
+        if options["now"]:
+            try:
+                now = datetime.fromisoformat(options["now"])
+            except ValueError as exc:
+                raise CommandError(f"--now: not an ISO 8601 moment: {options['now']!r}") from exc
+            if timezone.is_naive(now):
+                now = timezone.make_aware(now)
+        escalated = deadlines_check(now=now)
+        for case in escalated:
+            self.stdout.write(
+                f"{case.reference}: deadline passed in state {case.state}, escalated to {case.escalate_to}"
+            )
+        self.stdout.write(f"{len(escalated)} case(s) escalated")

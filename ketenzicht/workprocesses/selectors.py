@@ -1,0 +1,138 @@
+"""Reads of cases and roll-outs, scoped to the user. A case is visible to the users of its organisation
+who hold one of its process's roles; anything else is NotVisible (logged once, in audit.access)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ketenzicht.audit.access import NotVisible, refuse
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import Role
+
+from .definitions import definition_of
+from .engine.definition import Definition, Transition
+from .engine.machine import may_take
+from .models import Case, ProcessVersion, Rollout
+
+__all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
+
+
+def case_roles() -> set[str]:
+    """Every role some loaded process gives access to its cases."""
+    roles: set[str] = set()
+    for process_version in ProcessVersion.objects.all():
+        roles |= set(definition_of(process_version).roles)
+    return roles
+
+
+def _visible(user: User) -> Q | None:
+    if not user.is_authenticated or user.organisation_id is None:
+        return None
+    held = set(user.role_codes)
+    versions = [pv.pk for pv in ProcessVersion.objects.all() if held & set(definition_of(pv).roles)]
+    if not versions:
+        return None
+    return Q(organisation_id=user.organisation_id, process_version_id__in=versions)
+
+
+def may_work_cases(user: User) -> bool:
+    return _visible(user) is not None
+
+
+def case_list_for_user(*, user: User) -> QuerySet[Case]:
+    condition = _visible(user)
+    if condition is None:
+        return Case.objects.none()
+    return Case.objects.filter(condition).select_related(
+        "process_version", "owner", "victim_contact", "organisation"
+    )
+
+
+def case_get_for_user(*, user: User, pk: int, origin: str = "") -> Case:
+    try:
+        return case_list_for_user(user=user).get(pk=pk)
+    except Case.DoesNotExist:
+        raise refuse(actor=user, object_type="case", object_id=pk, origin=origin) from None
+
+
+def case_open_list(*, user: User, overdue_only: bool = False) -> QuerySet[Case]:
+    cases = case_list_for_user(user=user).filter(closed_at__isnull=True)
+    if overdue_only:
+        cases = cases.filter(deadline_at__lte=timezone.now())
+    return cases.order_by("deadline_at", "opened_at", "id")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    definition: Definition
+    state_label: str
+    transitions: list[Transition]
+    overdue: bool
+
+
+def case_view(case: Case, user: User) -> CaseView:
+    definition = definition_of(case.process_version)
+    return CaseView(
+        case=case,
+        definition=definition,
+        state_label=definition.states[case.state].label,
+        transitions=[] if case.closed_at else may_take(definition, case.state, user.role_codes),
+        overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
+    )
+
+
+def case_colleagues(case: Case) -> QuerySet[User]:
+    """Who may own or be the contact of a case: users of its organisation holding one of its roles."""
+    roles = definition_of(case.process_version).roles
+    return (
+        User.objects.filter(organisation_id=case.organisation_id, is_active=True, roles__role__in=roles)
+        .distinct()
+        .order_by("username")
+    )
+
+
+# --- roll-out -------------------------------------------------------------------------------------------
+
+
+def may_manage_rollouts(user: User) -> bool:
+    return user.is_authenticated and Role.FUNCTIONAL_ADMIN in user.role_codes
+
+
+@dataclass(frozen=True)
+class RolloutRow:
+    organisation: Organisation
+    process: str
+    current: Rollout | None  # the roll-out in force today
+    upcoming: list[Rollout]
+
+
+def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
+    """Per process and organisation that can run it: the version in force today (own or default) and
+    the roll-outs still to come."""
+    on = on or timezone.localdate()
+    rows: list[RolloutRow] = []
+    rollouts = list(Rollout.objects.select_related("process_version", "organisation", "enabled_by"))
+    for process in sorted({pv.process for pv in ProcessVersion.objects.all()}):
+        kinds: set[str] = set()
+        for pv in ProcessVersion.objects.filter(process=process):
+            kinds |= set(definition_of(pv).organisation_kinds)
+        of_process = [r for r in rollouts if r.process == process]
+        defaults = sorted(
+            (r for r in of_process if r.organisation_id is None and r.valid_from <= on),
+            key=lambda r: (r.valid_from, r.pk),
+        )
+        for organisation in Organisation.objects.filter(kind__in=kinds, active=True).order_by("name"):
+            own = [r for r in of_process if r.organisation_id == organisation.pk]
+            begun = sorted((r for r in own if r.valid_from <= on), key=lambda r: (r.valid_from, r.pk))
+            current = begun[-1] if begun else (defaults[-1] if defaults else None)
+            upcoming = sorted((r for r in own if r.valid_from > on), key=lambda r: (r.valid_from, r.pk))
+            upcoming += [r for r in of_process if r.organisation_id is None and r.valid_from > on]
+            rows.append(
+                RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
+            )
+    return rows

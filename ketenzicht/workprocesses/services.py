@@ -1,0 +1,405 @@
+"""Changing cases and roll-outs. Every change of a case is one transaction that appends to its history and
+raises its lock version; a change made against an older lock version is refused (ConcurrentEdit)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import Registration
+
+from .definitions import definition_of
+from .engine.machine import Outcome, Refused, state_deadline, take
+from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
+
+
+class ConcurrentEdit(Exception):
+    """The case changed since the user loaded it: nothing was stored; reload and decide again."""
+
+
+class NoProcessVersion(Exception):
+    """No version of the process is rolled out for the organisation on that date."""
+
+
+def _overrides() -> Mapping[str, Mapping[str, Any]]:
+    return getattr(settings, "WORK_PROCESS_DEADLINES", {})
+
+
+def version_label(process_version: ProcessVersion) -> str:
+    return f"{process_version.process} v{process_version.version}"
+
+
+# --- roll-out -------------------------------------------------------------------------------------------
+
+
+def rollout_enable(
+    *,
+    process_version: ProcessVersion,
+    organisation: Organisation | None,
+    valid_from: date,
+    actor: User | None,
+    note: str = "",
+    origin: str = "",
+) -> Rollout:
+    """Enable a version for one organisation (or, with None, as the default of all) from a date. Logged."""
+    definition = definition_of(process_version)
+    if organisation is not None and organisation.kind not in definition.organisation_kinds:
+        raise ValueError(f"{organisation} cannot run {process_version}")
+    with transaction.atomic():
+        rollout = Rollout.objects.create(
+            process=process_version.process,
+            process_version=process_version,
+            organisation=organisation,
+            valid_from=valid_from,
+            enabled_by=actor,
+            note=note,
+        )
+        access_log_record(
+            actor=actor,
+            action="create",
+            object_type="rollout",
+            object_id=rollout.pk,
+            result="stored",
+            origin=origin,
+            detail={
+                "process": process_version.process,
+                "version": process_version.version,
+                "organisation": organisation.code if organisation else "",
+                "valid_from": valid_from.isoformat(),
+            },
+        )
+    return rollout
+
+
+def version_for(process: str, organisation: Organisation, on: date) -> ProcessVersion:
+    """The version new cases of `process` start on in `organisation` on `on`: the organisation's own latest
+    roll-out that has begun, else the default's."""
+    rollouts = Rollout.objects.filter(process=process, valid_from__lte=on).filter(
+        Q(organisation=organisation) | Q(organisation__isnull=True)
+    )
+    own = rollouts.filter(organisation=organisation).order_by("-valid_from", "-id").first()
+    chosen = own or rollouts.filter(organisation__isnull=True).order_by("-valid_from", "-id").first()
+    if chosen is None:
+        raise NoProcessVersion(f"{process} is not rolled out for {organisation.code} on {on}")
+    return chosen.process_version
+
+
+# --- cases ----------------------------------------------------------------------------------------------
+
+
+def _event(case: Case, *, kind: str, actor: User | None, at: datetime, **fields: Any) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        at=at,
+        kind=kind,
+        actor=actor,
+        actor_name=actor.get_username() if actor is not None else "system",
+        process_version=version_label(case.process_version),
+        **fields,
+    )
+
+
+def case_open(
+    *,
+    process: str,
+    organisation: Organisation,
+    title: str,
+    actor: User | None,
+    at: datetime | None = None,
+    persons: Iterable[Person] = (),
+    registrations: Iterable[Registration] = (),
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Open a case on the version rolled out for the organisation today; its history says which."""
+    at = at or timezone.now()
+    process_version = version_for(process, organisation, timezone.localdate(at))
+    definition = definition_of(process_version)
+    due, escalate_to = state_deadline(definition, definition.initial, at, _overrides())
+    with transaction.atomic():
+        case = Case.objects.create(
+            reference=f"tmp-{timezone.now().timestamp()}",
+            organisation=organisation,
+            process_version=process_version,
+            title=title[:300],
+            state=definition.initial,
+            deadline_at=due,
+            escalate_to=escalate_to or "",
+            opened_at=at,
+            data=dict(data or {}),
+        )
+        case.reference = f"Z{at:%Y}-{case.pk:06d}"
+        case.save(update_fields=["reference"])
+        case.persons.set(list(persons))
+        case.registrations.set(list(registrations))
+        _event(
+            case,
+            kind=EventKind.OPENED,
+            actor=actor,
+            at=at,
+            to_state=definition.initial,
+            detail={"version": process_version.version, "deadline_at": due.isoformat() if due else None},
+        )
+    return case
+
+
+def _locked(case: Case, expected_version: int | None) -> Case:
+    """The case row, locked for this transaction, if nobody changed it since `expected_version`."""
+    current = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_version is not None and current.lock_version != expected_version:
+        raise ConcurrentEdit(case.reference)
+    return current
+
+
+def _save(case: Case, fields: list[str]) -> None:
+    case.lock_version += 1
+    case.save(update_fields=[*fields, "lock_version"])
+
+
+def _apply(
+    case: Case, outcome: Outcome, *, actor: User, at: datetime, reason: str, detail: dict[str, Any]
+) -> None:
+    case.state = outcome.target
+    case.data = {**case.data, **outcome.values}
+    case.deadline_at = outcome.deadline_at
+    case.escalate_to = outcome.escalate_to or ""
+    case.escalated_at = None
+    case.pending = None
+    if outcome.final:
+        case.closed_at = at
+    _save(case, ["state", "data", "deadline_at", "escalate_to", "escalated_at", "pending", "closed_at"])
+    _event(
+        case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        at=at,
+        transition=outcome.transition.name,
+        from_state=outcome.source,
+        to_state=outcome.target,
+        reason=reason,
+        detail={**detail, "values": outcome.values},
+    )
+
+
+def case_take(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+    values: Mapping[str, Any] | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """Take a transition. One that needs a second person is proposed and waits (`case.pending`) until
+    another user confirms it. Raises Refused or ConcurrentEdit; nothing is stored then."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        if current.pending:
+            raise Refused("pending", current.pending.get("transition", ""))
+        definition = definition_of(current.process_version)
+        step = definition.transition(transition)
+        needs_second = bool(step and step.requires.second_person)
+        outcome = take(
+            definition,
+            current.state,
+            transition,
+            roles=actor.role_codes,
+            at=at,
+            values=values,
+            recorded=current.data,
+            reason=reason,
+            second_person=needs_second,  # checked below: a proposal waits for another person
+            overrides=_overrides(),
+        )
+        if needs_second:
+            current.pending = {
+                "transition": transition,
+                "by": actor.pk,
+                "by_name": actor.get_username(),
+                "values": outcome.values,
+                "reason": reason,
+                "at": at.isoformat(),
+            }
+            _save(current, ["pending"])
+            _event(
+                current,
+                kind=EventKind.PROPOSED,
+                actor=actor,
+                at=at,
+                transition=transition,
+                from_state=current.state,
+                to_state=outcome.target,
+                reason=reason,
+                detail={"values": outcome.values},
+            )
+        else:
+            _apply(current, outcome, actor=actor, at=at, reason=reason, detail={})
+    return current
+
+
+def case_confirm(
+    case: Case, *, actor: User, expected_version: int | None, at: datetime | None = None
+) -> Case:
+    """A second person confirms the proposed transition: then it is taken (both names in the history)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        pending = current.pending
+        if not pending:
+            raise Refused("nothing_pending")
+        if pending["by"] == actor.pk:
+            raise Refused("same_person")
+        definition = definition_of(current.process_version)
+        outcome = take(
+            definition,
+            current.state,
+            pending["transition"],
+            roles=actor.role_codes,
+            at=at,
+            values=pending["values"],
+            recorded=current.data,
+            reason=pending["reason"],
+            second_person=True,
+            overrides=_overrides(),
+        )
+        _apply(
+            current,
+            outcome,
+            actor=actor,
+            at=at,
+            reason=pending["reason"],
+            detail={"proposed_by": pending["by_name"], "confirmed_by": actor.get_username()},
+        )
+    return current
+
+
+def case_decline(
+    case: Case, *, actor: User, expected_version: int | None, reason: str, at: datetime | None = None
+) -> Case:
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        pending = current.pending
+        if not pending:
+            raise Refused("nothing_pending")
+        if not reason.strip():
+            raise Refused("reason")
+        current.pending = None
+        _save(current, ["pending"])
+        _event(
+            current,
+            kind=EventKind.DECLINED,
+            actor=actor,
+            at=at,
+            transition=pending["transition"],
+            reason=reason,
+            detail={"proposed_by": pending["by_name"]},
+        )
+    return current
+
+
+def _assign(
+    case: Case, field: str, kind: str, *, person: User, actor: User, expected_version: int | None, reason: str
+) -> Case:
+    at = timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        if person.organisation_id != current.organisation_id or not (
+            set(person.role_codes) & set(definition_of(current.process_version).roles)
+        ):
+            raise Refused("person")
+        previous: User | None = getattr(current, field)
+        if previous is not None and previous.pk != person.pk and not reason.strip():
+            raise Refused("reason")  # a handover says why
+        setattr(current, field, person)
+        _save(current, [field])
+        _event(
+            current,
+            kind=kind,
+            actor=actor,
+            at=at,
+            reason=reason,
+            detail={
+                "from": previous.get_username() if previous else "",
+                "to": person.get_username(),
+            },
+        )
+    return current
+
+
+def case_assign_owner(
+    case: Case, *, owner: User, actor: User, expected_version: int | None, reason: str = ""
+) -> Case:
+    return _assign(
+        case,
+        "owner",
+        EventKind.OWNER,
+        person=owner,
+        actor=actor,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+def case_assign_contact(
+    case: Case, *, contact: User, actor: User, expected_version: int | None, reason: str = ""
+) -> Case:
+    return _assign(
+        case,
+        "victim_contact",
+        EventKind.CONTACT,
+        person=contact,
+        actor=actor,
+        expected_version=expected_version,
+        reason=reason,
+    )
+
+
+def case_note(case: Case, *, text: str, actor: User, expected_version: int | None) -> Case:
+    if not text.strip():
+        raise Refused("note")
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        _save(current, [])
+        _event(current, kind=EventKind.NOTE, actor=actor, at=timezone.now(), reason=text.strip())
+    return current
+
+
+def deadlines_check(*, now: datetime | None = None) -> list[Case]:
+    """Escalate every open case whose deadline has passed and that was not escalated for it yet."""
+    now = now or timezone.now()
+    escalated: list[Case] = []
+    due = Case.objects.filter(closed_at__isnull=True, deadline_at__lte=now, escalated_at__isnull=True)
+    for pk in due.values_list("pk", flat=True).order_by("deadline_at", "pk"):
+        with transaction.atomic():
+            case = Case.objects.select_for_update().select_related("process_version").get(pk=pk)
+            if case.escalated_at is not None or case.closed_at is not None or case.deadline_at is None:
+                continue
+            if case.deadline_at > now:
+                continue
+            case.escalated_at = now
+            _save(case, ["escalated_at"])
+            _event(
+                case,
+                kind=EventKind.ESCALATED,
+                actor=None,
+                at=now,
+                from_state=case.state,
+                detail={"deadline_at": case.deadline_at.isoformat(), "escalate_to": case.escalate_to},
+            )
+            escalated.append(case)
+    return escalated

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "workprocesses"
+
+urlpatterns = [
+    path("zaken/", views.case_list, name="case-list"),
+    path("zaken/nieuw/", views.case_new, name="case-new"),
+    path("zaken/<int:pk>/", views.case_detail, name="case-detail"),
+    path("zaken/<int:pk>/actie/", views.case_act, name="case-act"),
+    path("werkprocessen/", views.rollouts, name="rollouts"),
+]

@@ -1,0 +1,324 @@
+"""Pages of the kernel: roll-out of work-process versions (functional administrator), the case list, a
+case with its steps, assignments, notes and history. Thin: rules live in services and the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ketenzicht.audit.access import NotVisible
+from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.organisations.models import User
+from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
+
+from .definitions import definition_of
+from .engine.machine import Refused
+from .forms import AssignForm, CaseOpenForm, DeclineForm, NoteForm, RolloutForm, TransitionForm
+from .labels import CONCURRENT, refusal_text, state_label, value_label
+from .models import Case, ProcessVersion
+from .selectors import (
+    case_colleagues,
+    case_get_for_user,
+    case_open_list,
+    case_view,
+    may_manage_rollouts,
+    may_work_cases,
+    rollout_overview,
+)
+from .services import (
+    ConcurrentEdit,
+    NoProcessVersion,
+    case_assign_contact,
+    case_assign_owner,
+    case_confirm,
+    case_decline,
+    case_note,
+    case_open,
+    case_take,
+    rollout_enable,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_http_methods(["GET", "POST"])
+def rollouts(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not may_manage_rollouts(user):
+        raise PermissionDenied
+    form = RolloutForm(request.POST or None, initial={"valid_from": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rollout_enable(
+                process_version=data["process_version"],
+                organisation=data["organisation"],
+                valid_from=data["valid_from"],
+                actor=user,
+                note=data["note"],
+                origin=request_origin(request, "web"),
+            )
+        except ValueError:
+            form.add_error("organisation", _("This organisation cannot run this work process."))
+        else:
+            where = data["organisation"].name if data["organisation"] else _("all organisations")
+            messages.success(
+                request,
+                _("%(version)s runs in %(where)s from %(date)s.")
+                % {
+                    "version": f"{data['process_version'].label} (versie {data['process_version'].version})",
+                    "where": where,
+                    "date": data["valid_from"].strftime("%d-%m-%Y"),
+                },
+            )
+            return redirect("workprocesses:rollouts")
+    return render(
+        request,
+        "workprocesses/rollouts.html",
+        {"form": form, "rows": rollout_overview(), "versions": ProcessVersion.objects.all()},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not may_work_cases(user):
+        raise PermissionDenied
+    overdue_only = request.GET.get("te_laat") == "1"
+    cases = list(case_open_list(user=user, overdue_only=overdue_only)[:200])
+    rows = [case_view(case, user) for case in cases]
+    return render(request, "workprocesses/case_list.html", {"rows": rows, "overdue_only": overdue_only})
+
+
+def _processes_for(user: User) -> list[tuple[str, str]]:
+    kind = user.organisation.kind if user.organisation else ""
+    choices: dict[str, str] = {}
+    for pv in ProcessVersion.objects.all():
+        definition = definition_of(pv)
+        if kind in definition.organisation_kinds and set(user.role_codes) & set(definition.roles):
+            choices.setdefault(pv.process, definition.label.split(" (")[0])
+    return sorted(choices.items())
+
+
+@require_http_methods(["GET", "POST"])
+def case_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not may_work_cases(user) or user.organisation is None:
+        raise PermissionDenied
+    form = CaseOpenForm(request.POST or None, processes=_processes_for(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = case_open(
+                process=form.cleaned_data["process"],
+                organisation=user.organisation,
+                title=form.cleaned_data["title"],
+                actor=user,
+            )
+        except NoProcessVersion:
+            form.add_error("process", _("No version of this work process runs in your organisation today."))
+        else:
+            messages.success(request, _("Case %(reference)s opened.") % {"reference": case.reference})
+            return redirect("workprocesses:case-detail", pk=case.pk)
+    return render(
+        request,
+        "workprocesses/case_new.html",
+        {"form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _history(case: Case) -> list[dict[str, Any]]:
+    definition = definition_of(case.process_version)
+    rows = []
+    for event in case.events.all():
+        values = [value_label(definition, k, v) for k, v in (event.detail.get("values") or {}).items()]
+        rows.append(
+            {
+                "event": event,
+                "from_label": state_label(definition, event.from_state) if event.from_state else "",
+                "to_label": state_label(definition, event.to_state) if event.to_state else "",
+                "step": definition.transition(event.transition).label  # type: ignore[union-attr]
+                if event.transition and definition.transition(event.transition)
+                else "",
+                "values": values,
+                "version": event.process_version.rsplit(" v", 1)[-1],
+            }
+        )
+    return rows
+
+
+def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | None = None) -> dict[str, Any]:
+    user = _user(request)
+    view = case_view(case, user)
+    initial = {"lock_version": case.lock_version}
+    bound = bound or {}
+    step_forms = [
+        bound.get(t.name) or TransitionForm(initial=initial, definition=view.definition, transition=t)
+        for t in view.transitions
+        if not (case.pending)
+    ]
+    colleagues = case_colleagues(case)
+    pending_step = view.definition.transition(case.pending["transition"]) if case.pending else None
+    return {
+        "view": view,
+        "case": case,
+        "step_forms": step_forms,
+        "owner_form": bound.get("owner")
+        or AssignForm(initial=initial, colleagues=colleagues, prefix="owner"),
+        "contact_form": bound.get("contact")
+        or AssignForm(initial=initial, colleagues=colleagues, prefix="contact"),
+        "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
+        "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
+        "pending_step": pending_step,
+        "pending_values": [
+            value_label(view.definition, k, v) for k, v in ((case.pending or {}).get("values") or {}).items()
+        ],
+        "may_confirm": bool(case.pending and case.pending.get("by") != user.pk),
+        "data_values": [value_label(view.definition, k, v) for k, v in case.data.items()],
+        "history": _history(case),
+        **_registrations(case, user),
+    }
+
+
+def _registrations(case: Case, user: User) -> dict[str, Any]:
+    """The registrations the case concerns that the user may see; the others counted, never named."""
+    ids = list(case.registrations.values_list("pk", flat=True))
+    sight = registration_sight_for_user(user=user, ids=ids)
+    visible = registration_list_for_user(user=user).filter(pk__in=sight.visible).order_by("registered_at")
+    return {
+        "registrations": list(visible),
+        "hidden_groups": sight.hidden_groups(),
+        "hidden": len(sight.hidden),
+    }
+
+
+def _get_case(request: HttpRequest, pk: int) -> Case:
+    try:
+        return case_get_for_user(user=_user(request), pk=pk, origin=request_origin(request, "web"))
+    except NotVisible:
+        raise Http404 from None
+
+
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _get_case(request, pk)
+    access_log_record(
+        actor=request.user,
+        action="view",
+        object_type="case",
+        object_id=case.pk,
+        result="shown",
+        origin=request_origin(request, "web"),
+    )
+    return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
+
+
+@require_http_methods(["POST"])
+def case_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """One POST road for every change of a case; `action` says which."""
+    user = _user(request)
+    case = _get_case(request, pk)
+    action = request.POST.get("action", "")
+    definition = definition_of(case.process_version)
+    bound: dict[str, Any] = {}
+    try:
+        if action == "take":
+            transition = definition.transition(request.POST.get("transition", ""))
+            if transition is None:
+                raise Refused("unknown")
+            form: Any = TransitionForm(request.POST, definition=definition, transition=transition)
+            bound[transition.name] = form
+            if form.is_valid():
+                case_take(
+                    case,
+                    transition.name,
+                    actor=user,
+                    expected_version=form.cleaned_data["lock_version"],
+                    values=form.values(),
+                    reason=form.cleaned_data["reason"],
+                )
+                done = _("Step taken: %(step)s.") % {"step": transition.label}
+                if transition.requires.second_person:
+                    done = _("Step proposed: %(step)s. A second person must confirm it.") % {
+                        "step": transition.label
+                    }
+                messages.success(request, done)
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action in ("owner", "contact"):
+            form = AssignForm(request.POST, colleagues=case_colleagues(case), prefix=action)
+            bound[action] = form
+            if form.is_valid():
+                assign = case_assign_owner if action == "owner" else case_assign_contact
+                person_key = "owner" if action == "owner" else "contact"
+                assign(
+                    case,
+                    **{person_key: form.cleaned_data["person"]},
+                    actor=user,
+                    expected_version=form.cleaned_data["lock_version"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Assigned."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "confirm":
+            form = NoteForm(request.POST, prefix="confirm")
+            version = int(request.POST.get("lock_version", "-1") or -1)
+            case_confirm(case, actor=user, expected_version=version)
+            messages.success(request, _("Step confirmed."))
+            return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "decline":
+            form = DeclineForm(request.POST, prefix="decline")
+            bound["decline"] = form
+            if form.is_valid():
+                case_decline(
+                    case,
+                    actor=user,
+                    expected_version=form.cleaned_data["lock_version"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Proposed step declined."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "note":
+            form = NoteForm(request.POST, prefix="note")
+            bound["note"] = form
+            if form.is_valid():
+                case_note(
+                    case,
+                    text=form.cleaned_data["text"],
+                    actor=user,
+                    expected_version=form.cleaned_data["lock_version"],
+                )
+                messages.success(request, _("Note added."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        else:
+            raise Refused("unknown")
+    except ConcurrentEdit:
+        messages.error(request, str(CONCURRENT))
+        case.refresh_from_db()
+        for form in bound.values():  # keep what the user typed, on the current version of the case
+            if form.is_bound:
+                data = form.data.copy()
+                data[form.add_prefix("lock_version")] = str(case.lock_version)
+                form.data = data
+        return render(
+            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
+        )
+    except Refused as refusal:
+        messages.error(request, refusal_text(refusal.code))
+        case.refresh_from_db()
+        return render(
+            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+        )
+    case.refresh_from_db()
+    return render(
+        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+    )

@@ -1,0 +1,147 @@
+"""Need-to-know on every field of a signal: a registration the user may not see is counted per
+organisation kind and police unit, never named (no reference, no date), on the pages and in the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ketenzicht.patterns.models import Signal
+
+from .helpers import LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = ("PL0900-2024-000011", "PL0900-2024-000012", "VT21-2024-000031")
+
+
+def hidden_first_then_own_unit() -> Signal:
+    """Marco and Lotte: two reports in Zeeland-West-Brabant (the signal fires at the second), a Veilig
+    Thuis notification, then a report in Oost-Brabant, which puts the signal in that unit's list."""
+    zwb = {"unit": "zeeland-west-brabant", "municipality": "GM0855"}
+    take_in(HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", **zwb)
+    take_in(HIDDEN[1], MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"], **zwb)
+    take_in(
+        HIDDEN[2], MARCO, LOTTE, registered_at="2024-04-02T10:00:00+01:00", source="veilig_thuis",
+        kind="melding", offences=[],
+    )  # fmt: skip
+    take_in("PL0600-2024-000041", MARCO, LOTTE, registered_at="2024-04-10T10:00:00+01:00")
+    signal = Signal.objects.get(rule="possible_stalking")
+    assert signal.unit is not None and signal.unit.code == "oost-brabant"
+    assert signal.first_fired_registration.reference in HIDDEN[:2]
+    return signal
+
+
+def screener_client(make_user: Callable[..., Any], organisation: str = "oost-brabant") -> Client:
+    client = Client()
+    client.force_login(make_user("case_screener", organisation=organisation))
+    return client
+
+
+def named(text: str) -> list[str]:
+    return [reference for reference in HIDDEN if reference in text]
+
+
+def shows(text: str, day: int, month: int) -> bool:
+    """Whether `text` shows this date of 2024 (dd-mm-yyyy, or without leading zeros)."""
+    return re.search(rf"(?<!\d)0?{day}-0?{month}-2024", text) is not None
+
+
+def test_the_api_names_no_registration_the_caller_may_not_see(make_user: Callable[..., Any]) -> None:
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    hidden_id = signal.first_fired_registration_id
+    assert client.get(f"/api/v1/registrations/{hidden_id}").status_code == 404
+    one = client.get(f"/api/v1/signals/{signal.pk}")
+    listing = client.get("/api/v1/signals")
+    assert named(one.content.decode()) == [] and named(listing.content.decode()) == []
+    body = one.json()
+    assert body["first_fired_registration"] is None and body["first_fired_at"] is None
+    assert [r["reference"] for r in body["registrations"]] == ["PL0600-2024-000041"]
+    assert body["last_registered_at"].startswith("2024-04-10")
+    assert body["registrations_not_shown"] == 3
+    assert body["registrations_not_shown_by_organisation"] == [
+        {"organisation_kind": "politie", "unit": "zeeland-west-brabant", "count": 2},
+        {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
+    ]
+    item = next(i for i in listing.json()["items"] if i["id"] == signal.pk)
+    assert item["first_fired_registration"] is None and item["registrations_not_shown"] == 3
+
+
+def test_the_pages_name_no_registration_the_user_may_not_see(make_user: Callable[..., Any]) -> None:
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    page = client.get(f"/signalen/{signal.pk}/").content.decode()
+    listing = client.get("/signalen/").content.decode()
+    assert named(page) == [] and named(listing) == []
+    assert shows(page, 10, 4)
+    assert not any(shows(page, d, m) for d, m in ((6, 3), (20, 3), (2, 4)))  # nor the dates of the hidden
+    assert shows(listing, 10, 4) and not any(shows(listing, d, m) for d, m in ((20, 3), (2, 4)))
+    first = page.split('data-testid="first-fired">', 1)[1].split("</dd>", 1)[0]
+    assert "PL0600-2024-000041" not in first  # not the first firing one either
+    hidden = page.split('data-testid="hidden-evidence"', 1)[1].split("</div>", 1)[0]
+    assert (
+        'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 2<' in hidden
+    )
+    assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in hidden
+    cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert cell.startswith("4 ") and "Zeeland-West-Brabant: 2" in cell and "Veilig Thuis: 1" in cell
+
+
+def test_the_unit_that_may_see_the_first_firing_registration_sees_it_named(
+    make_user: Callable[..., Any],
+) -> None:
+    signal = hidden_first_then_own_unit()
+    take_in(
+        "PL0900-2024-000051", MARCO, LOTTE, registered_at="2024-04-20T10:00:00+01:00",
+        unit="zeeland-west-brabant", municipality="GM0855",
+    )  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.unit is not None and signal.unit.code == "zeeland-west-brabant"
+    body = screener_client(make_user, "zeeland-west-brabant").get(f"/api/v1/signals/{signal.pk}").json()
+    assert body["first_fired_registration"]["reference"] == signal.first_fired_registration.reference
+    assert body["registrations_not_shown_by_organisation"] == [
+        {"organisation_kind": "politie", "unit": "oost-brabant", "count": 1},
+        {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
+    ]
+
+
+def test_the_dossier_signals_section_shows_no_date_of_a_hidden_registration(
+    make_user: Callable[..., Any],
+) -> None:
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    client.post(
+        f"/personen/{signal.suspect_id}/",
+        {"purpose_reason": "screening", "purpose_text": "screening of a new report"},
+    )
+    page = client.get(f"/personen/{signal.suspect_id}/").content.decode()
+    section = page.split('data-testid="slot-signals"', 1)[1].split("</section>", 1)[0]
+    assert 'data-testid="person-signals"' in section
+    assert not shows(section, 20, 3) and not shows(section, 2, 4)
+    assert shows(section, 10, 4)
+    assert named(page) == []
+
+
+def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Callable[..., Any]) -> None:
+    signal = hidden_first_then_own_unit()
+    take_in(
+        "VT21-2024-000061", MARCO, LOTTE, registered_at="2024-04-15T10:00:00+02:00", source="veilig_thuis",
+        kind="melding", offences=[],
+    )  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.last_registration.reference == "VT21-2024-000061"
+    assert signal.unit is not None and signal.unit.code == "oost-brabant"
+    client = screener_client(make_user)
+    body = client.get(f"/api/v1/signals/{signal.pk}").json()
+    assert body["last_registered_at"].startswith("2024-04-10")
+    assert body["registrations_not_shown_by_organisation"][1] == {
+        "organisation_kind": "veilig_thuis", "unit": None, "count": 2,
+    }  # fmt: skip
+    for path in ("/signalen/", f"/signalen/{signal.pk}/", "/api/v1/signals"):
+        text = client.get(path).content.decode()
+        assert not shows(text, 15, 4) and "2024-04-15" not in text and "VT21-2024-000061" not in text

@@ -1,0 +1,235 @@
+"""Cases on the kernel: the version rolled out for the unit, an append-only history, optimistic locking,
+a second person, handovers with a reason, deadlines that escalate, and one 404 for missing and forbidden."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from ketenzicht.audit.access import NotVisible
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, CaseEvent, ProcessVersion
+from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
+from ketenzicht.workprocesses.services import (
+    ConcurrentEdit,
+    case_assign_contact,
+    case_assign_owner,
+    case_confirm,
+    case_decline,
+    case_open,
+    case_take,
+    deadlines_check,
+    rollout_enable,
+    version_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM)
+
+
+def _unit(code: str) -> Organisation:
+    return Organisation.objects.get(code=code)
+
+
+def _v(version: int) -> ProcessVersion:
+    return ProcessVersion.objects.get(process="ex_partner_stalking", version=version)
+
+
+def _open(unit: str = "oost-brabant", at: datetime = MONDAY) -> Case:
+    return case_open(
+        process="ex_partner_stalking",
+        organisation=_unit(unit),
+        title="Bedreiging ex-partner",
+        actor=None,
+        at=at,
+    )
+
+
+def test_a_pilot_unit_runs_v2_from_its_date_and_a_case_keeps_its_version(
+    make_user: Callable[..., Any],
+) -> None:
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    rollout_enable(
+        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 3, 3), actor=admin
+    )
+    before = _open(at=MONDAY)
+    assert before.process_version == _v(1)
+    pilot = _open(at=datetime(2026, 3, 3, 9, 0, tzinfo=AMSTERDAM))
+    other = _open(unit="zeeland-west-brabant", at=datetime(2026, 3, 3, 9, 0, tzinfo=AMSTERDAM))
+    assert (pilot.process_version, other.process_version) == (_v(2), _v(1))
+    assert version_for("ex_partner_stalking", _unit("oost-brabant"), date(2026, 3, 2)) == _v(1)
+    opened = pilot.events.get(kind="opened")
+    assert opened.process_version == "ex_partner_stalking v2" and opened.detail["version"] == 2
+    assert AccessLogEntry.objects.filter(object_type="rollout", actor=admin, result="stored").count() == 1
+    # Rolling back the unit later leaves the open v2 case on v2.
+    rollout_enable(
+        process_version=_v(1), organisation=_unit("oost-brabant"), valid_from=date(2026, 3, 4), actor=admin
+    )
+    pilot.refresh_from_db()
+    assert pilot.process_version == _v(2)
+
+
+def test_a_unit_of_another_kind_cannot_run_a_police_process(make_user: Callable[..., Any]) -> None:
+    veilig_thuis = Organisation.objects.filter(kind="veilig_thuis").first()
+    with pytest.raises(ValueError, match="cannot run"):
+        rollout_enable(
+            process_version=_v(2), organisation=veilig_thuis, valid_from=date(2026, 3, 3), actor=None
+        )
+
+
+def test_transitions_write_history_and_deadlines(make_user: Callable[..., Any]) -> None:
+    screener = make_user("case_screener")
+    case = _open()
+    assert case.deadline_at == datetime(2026, 3, 4, 0, 0, tzinfo=AMSTERDAM)  # one working day, to midnight
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version, at=MONDAY)
+    with pytest.raises(Refused) as refused:
+        case_take(case, "screened", actor=screener, expected_version=case.lock_version, at=MONDAY)
+    assert refused.value.code == "fields"
+    case = case_take(
+        case,
+        "screened",
+        actor=screener,
+        expected_version=case.lock_version,
+        values={"urgency": "acute"},
+        at=MONDAY,
+    )
+    assert (case.state, case.data["urgency"]) == ("screened", "acute")
+    kinds = list(case.events.values_list("kind", "to_state"))
+    assert kinds == [("opened", "new"), ("transition", "screening"), ("transition", "screened")]
+
+
+def test_the_second_of_two_users_acting_on_one_case_is_told_and_nothing_is_lost(
+    make_user: Callable[..., Any],
+) -> None:
+    first, second = make_user("case_screener"), make_user("case_owner")
+    case = _open()
+    loaded_by_both = case.lock_version
+    case_take(case, "start_screening", actor=first, expected_version=loaded_by_both)
+    with pytest.raises(ConcurrentEdit):
+        case_take(case, "close", actor=second, expected_version=loaded_by_both, reason="dubbel")
+    case.refresh_from_db()
+    assert case.state == "screening" and case.closed_at is None
+    assert case.events.filter(kind="transition").count() == 1
+
+
+def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> None:
+    rollout_enable(
+        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 1, 1), actor=None
+    )
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    case = _open()
+    case = case_take(
+        case, "close_without_action", actor=screener, expected_version=case.lock_version, reason="geen feit"
+    )
+    assert case.pending is not None
+    assert case.state == "new" and case.pending["transition"] == "close_without_action"
+    with pytest.raises(Refused) as refused:
+        case_confirm(case, actor=screener, expected_version=case.lock_version)
+    assert refused.value.code == "same_person"
+    case = case_decline(case, actor=owner, expected_version=case.lock_version, reason="eerst screenen")
+    assert case.pending is None and case.state == "new"
+    case = case_take(
+        case, "close_without_action", actor=screener, expected_version=case.lock_version, reason="geen feit"
+    )
+    case = case_confirm(case, actor=owner, expected_version=case.lock_version)
+    assert case.state == "closed" and case.closed_at is not None
+    last = case.events.order_by("-id").first()
+    assert last is not None and last.detail["proposed_by"] == screener.username
+    assert last.detail["confirmed_by"] == owner.username
+
+
+def test_owner_and_victim_contact_handovers_need_a_reason(make_user: Callable[..., Any]) -> None:
+    owner, next_owner, stranger = (
+        make_user("case_owner"),
+        make_user("case_owner"),
+        make_user("police_registrar"),
+    )
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=owner, expected_version=case.lock_version)
+    with pytest.raises(Refused) as refused:
+        case_assign_owner(case, owner=next_owner, actor=owner, expected_version=case.lock_version)
+    assert refused.value.code == "reason"
+    case = case_assign_owner(
+        case, owner=next_owner, actor=owner, expected_version=case.lock_version, reason="verlof"
+    )
+    case = case_assign_contact(case, contact=owner, actor=next_owner, expected_version=case.lock_version)
+    with pytest.raises(Refused):
+        case_assign_contact(case, contact=stranger, actor=next_owner, expected_version=case.lock_version)
+    handover = case.events.filter(kind="owner").order_by("-id").first()
+    assert handover is not None and handover.reason == "verlof"
+    assert handover.detail == {"from": owner.username, "to": next_owner.username}
+    assert (case.owner, case.victim_contact) == (next_owner, owner)
+
+
+def test_deadlines_check_escalates_once_with_frozen_time() -> None:
+    case = _open(at=datetime(2026, 12, 24, 16, 0, tzinfo=AMSTERDAM))  # deadline: end of Monday 28 December
+    assert deadlines_check(now=datetime(2026, 12, 28, 23, 59, tzinfo=AMSTERDAM)) == []
+    escalated = deadlines_check(now=datetime(2026, 12, 29, 0, 1, tzinfo=AMSTERDAM))
+    assert [c.pk for c in escalated] == [case.pk]
+    assert deadlines_check(now=datetime(2026, 12, 30, 9, 0, tzinfo=AMSTERDAM)) == []
+    event = case.events.get(kind="escalated")
+    assert event.detail["escalate_to"] == "case_owner"
+
+
+def test_cases_of_another_unit_are_not_visible_and_the_refusal_is_logged_once(
+    make_user: Callable[..., Any],
+) -> None:
+    ours, theirs = _open(), _open(unit="zeeland-west-brabant")
+    screener = make_user("case_screener")
+    registrar = make_user("police_registrar")
+    assert case_get_for_user(user=screener, pk=ours.pk) == ours
+    assert list(case_open_list(user=screener)) == [ours]
+    for user, pk in ((screener, theirs.pk), (screener, 999_999), (registrar, ours.pk)):
+        before = AccessLogEntry.objects.filter(result="refused").count()
+        with pytest.raises(NotVisible):
+            case_get_for_user(user=user, pk=pk)
+        assert AccessLogEntry.objects.filter(result="refused").count() == before + 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE workprocesses_caseevent SET reason = 'rewritten'",
+        "DELETE FROM workprocesses_caseevent",
+    ],
+)
+def test_the_history_refuses_update_and_delete(statement: str) -> None:
+    _open()
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert CaseEvent.objects.filter(reason="rewritten").count() == 0
+    assert CaseEvent.objects.count() == 1
+
+
+def test_the_history_refuses_the_orm_and_sqlite_replace() -> None:
+    case = _open()
+    event = case.events.get()
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        CaseEvent.objects.filter(pk=event.pk).update(reason="x")
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        event.delete()
+    if connection.vendor == "sqlite":
+        with (
+            pytest.raises((DatabaseError, IntegrityError)),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(
+                "REPLACE INTO workprocesses_caseevent (id, case_id, at, kind, actor_name, process_version, "
+                "transition, from_state, to_state, reason, detail) "
+                "VALUES (%s, %s, %s, 'note', 'x', 'x', '', '', '', 'rewritten', '{}')",
+                [event.pk, case.pk, event.at],
+            )
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("TRUNCATE workprocesses_caseevent CASCADE")
+    event.refresh_from_db()
+    assert event.reason == ""

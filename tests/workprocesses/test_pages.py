@@ -1,0 +1,171 @@
+"""The kernel's pages: roll-out by the functional administrator, the case list and a case, in Dutch;
+the same 404 for a missing and a forbidden case; a second user acting on an old version is told."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.registrations.services import registration_create
+from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
+from ketenzicht.workprocesses.services import case_open
+from tests.conftest import exchange_registration
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _neutral(content: bytes, pk: int) -> str:
+    """A page without what differs per request anyway: the CSRF token and the id in the address."""
+    text = re.sub(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+', r"\1", content.decode())
+    return text.replace(f"/zaken/{pk}/", "/zaken/ID/")
+
+
+def _case(unit: str = "oost-brabant") -> Case:
+    return case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code=unit),
+        title="Ex-partner blijft bellen",
+        actor=None,
+    )
+
+
+def test_the_functional_administrator_rolls_out_v2_for_one_unit_from_today(
+    make_user: Callable[..., Any],
+) -> None:
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    client = _client(admin)
+    page = client.get(reverse("workprocesses:rollouts"))
+    assert page.status_code == 200
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    answer = client.post(
+        reverse("workprocesses:rollouts"),
+        {"process_version": v2.pk, "organisation": unit.pk, "valid_from": timezone.localdate().isoformat()},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    row = answer.content.decode()
+    assert Rollout.objects.filter(organisation=unit, process_version=v2, enabled_by=admin).exists()
+    assert "verbeterde werkwijze" in row and timezone.localdate().strftime("%d-%m-%Y") in row
+    assert AccessLogEntry.objects.filter(object_type="rollout", actor=admin).count() == 1
+
+
+def test_only_the_functional_administrator_reaches_the_rollout_page(make_user: Callable[..., Any]) -> None:
+    screener = make_user("case_screener")
+    assert _client(screener).get(reverse("workprocesses:rollouts")).status_code == 403
+    answer = _client(screener).post(
+        reverse("workprocesses:rollouts"),
+        {"process_version": 1, "valid_from": date.today().isoformat()},
+    )
+    assert answer.status_code == 403
+    assert not Rollout.objects.filter(enabled_by=screener).exists()
+
+
+def test_a_screener_works_a_case_from_the_list(make_user: Callable[..., Any]) -> None:
+    screener = make_user("case_screener")
+    case = _case()
+    client = _client(screener)
+    listing = client.get(reverse("workprocesses:case-list")).content.decode()
+    assert case.reference in listing and "Nieuw" in listing
+    detail = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "Screening starten" in detail and "versie 1" in detail
+    answer = client.post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": "start_screening",
+            "step-start_screening-lock_version": case.lock_version,
+        },
+        follow=True,
+    )
+    assert answer.status_code == 200
+    case.refresh_from_db()
+    assert case.state == "screening"
+    assert "In screening" in answer.content.decode()
+
+
+def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Callable[..., Any]) -> None:
+    first, second = make_user("case_screener"), make_user("case_owner")
+    case = _case()
+    stale = case.lock_version
+    _client(first).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": stale},
+    )
+    answer = _client(second).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {"action": "note", "note-lock_version": stale, "note-text": "Slachtoffer gebeld, wil aangifte doen"},
+    )
+    assert answer.status_code == 409
+    page = answer.content.decode()
+    assert "intussen gewijzigd" in page
+    assert "Slachtoffer gebeld, wil aangifte doen" in page  # what the second user typed is still in the form
+    case.refresh_from_db()
+    assert case.state == "screening" and not case.events.filter(kind="note").exists()
+
+
+def test_missing_and_forbidden_cases_answer_the_same_404_and_are_logged(
+    make_user: Callable[..., Any],
+) -> None:
+    theirs = _case(unit="zeeland-west-brabant")
+    screener = make_user("case_screener")
+    client = _client(screener)
+    forbidden = client.get(reverse("workprocesses:case-detail", args=[theirs.pk]))
+    missing = client.get(reverse("workprocesses:case-detail", args=[theirs.pk + 1000]))
+    assert forbidden.status_code == missing.status_code == 404
+    assert _neutral(forbidden.content, theirs.pk) == _neutral(missing.content, theirs.pk + 1000)
+    refused = AccessLogEntry.objects.filter(actor=screener, object_type="case", result="refused")
+    assert sorted(refused.values_list("object_id", flat=True)) == sorted(
+        [str(theirs.pk), str(theirs.pk + 1000)]
+    )
+    post = client.post(reverse("workprocesses:case-act", args=[theirs.pk]), {"action": "note"})
+    assert post.status_code == 404
+
+
+def test_a_registrar_has_no_case_pages(make_user: Callable[..., Any]) -> None:
+    registrar = make_user("police_registrar")
+    client = _client(registrar)
+    assert client.get(reverse("workprocesses:case-list")).status_code == 403
+    assert client.get(reverse("workprocesses:case-new")).status_code == 403
+    assert "/zaken/" not in client.get("/").content.decode()
+
+
+def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
+    make_user: Callable[..., Any],
+) -> None:
+    own = registration_create(actor=None, data=exchange_registration(), channel="import").registration
+    other = registration_create(
+        actor=None,
+        data=exchange_registration(
+            reference="PL0900-2024-000077", unit="zeeland-west-brabant", municipality="GM0855"
+        ),
+        channel="import",
+    ).registration
+    case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Bedreigingen in twee eenheden",
+        actor=None,
+        registrations=[own, other],
+    )
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    text = page.content.decode()
+    assert own.reference in text
+    assert other.reference not in text
+    hidden = 'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 1<'
+    assert hidden in text
