@@ -10,6 +10,8 @@ OBJECT_TYPE_LABELS = {
     "person_search": pgettext_lazy("logged object", "person search"),
     "review_item": pgettext_lazy("logged object", "link review"),
     "signal": pgettext_lazy("logged object", "pattern signal"),
+    "case": pgettext_lazy("logged object", "case"),
+    "rollout": pgettext_lazy("logged object", "roll-out of a work process"),
 }
 
 

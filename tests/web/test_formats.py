@@ -36,6 +36,7 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
     with translation.override("nl"):
         assert object_type_label("review_item") == "beoordeling van een koppeling"
         assert object_type_label("person_search") == "zoekopdracht naar personen"
+        assert object_type_label("case") == "zaak" and object_type_label("new_thing") == "new thing"
         assert origin_label("form 127.0.0.1") == "formulier 127.0.0.1"
         assert purpose_label("case_management: overleg over P1") == "Casusregie: overleg over P1"
         assert purpose_label("review of person links") == "beoordeling van persoonskoppelingen"
