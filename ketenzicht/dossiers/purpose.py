@@ -12,9 +12,8 @@ from typing import Any
 
 from django.db import models
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
