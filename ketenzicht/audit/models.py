@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .labels import object_type_label
+
 
 class Action(models.TextChoices):
     VIEW = "view", _("view")
@@ -26,18 +28,6 @@ class Result(models.TextChoices):
     REFUSED = "refused", _("refused")
     STORED = "stored", _("stored")
     GRANTED = "granted", _("granted")
-
-
-# What an entry's object type reads as on a page (the codes themselves are not for users).
-OBJECT_TYPE_LABELS = {
-    "person": _("person"),
-    "person_search": _("person search"),
-    "registration": _("registration"),
-    "signal": _("signal"),
-    "review_item": _("review item"),
-    "access_log": _("access log"),
-    "session": _("session"),
-}
 
 
 class AccessLogEntry(models.Model):
@@ -70,7 +60,7 @@ class AccessLogEntry(models.Model):
 
     @property
     def object_type_label(self) -> str:
-        return str(OBJECT_TYPE_LABELS.get(self.object_type, self.object_type))
+        return object_type_label(self.object_type)
 
 
 class AccessLogPerson(models.Model):

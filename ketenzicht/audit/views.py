@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .models import OBJECT_TYPE_LABELS, Action, Result
+from .labels import OBJECT_TYPE_LABELS
+from .models import Action, Result
 from .selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_list_for_user
 from .services import access_log_record, mask_long_numbers, request_origin
 

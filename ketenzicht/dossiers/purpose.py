@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import models
 from django.http import Http404
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
@@ -91,26 +91,32 @@ def purpose_make(*, user: User, reason: str | None, text: str | None, registrati
     text = " ".join((text or "").split())
     reference = (registration or "").strip()
     if len(text) > MAX_TEXT:
-        raise PurposeInvalid("purpose_text", "at most 500 characters")  # MAX_TEXT
+        raise PurposeInvalid("purpose_text", gettext_noop("at most 500 characters"))  # MAX_TEXT
     if not reason and reference:
         reason = PurposeReason.REGISTRATION
     if not reason:
-        raise PurposeInvalid("purpose_reason", "state the purpose of this look-up")
+        raise PurposeInvalid("purpose_reason", gettext_noop("state the purpose of this look-up"))
     if reason not in PurposeReason.values:
-        raise PurposeInvalid("purpose_reason", "not a purpose from the list")
+        raise PurposeInvalid("purpose_reason", gettext_noop("not a purpose from the list"))
     if reason == PurposeReason.REGISTRATION:
         if not reference:
-            raise PurposeInvalid("purpose_registration", "give the reference of the registration you work on")
+            raise PurposeInvalid(
+                "purpose_registration", gettext_noop("give the reference of the registration you work on")
+            )
         found = _registration_for(user, reference)
         if found is None:
             raise PurposeInvalid(
-                "purpose_registration", "no registration with this reference that you may see"
+                "purpose_registration", gettext_noop("no registration with this reference that you may see")
             )
         return Purpose(reason, text, found.pk, f"{found.source}:{found.reference}")
     if reason == PurposeReason.PRIVACY_AUDIT and not user.has_role(*AUDIT_READER_ROLES):
-        raise PurposeInvalid("purpose_reason", "only a privacy officer or functional administrator audits")
+        raise PurposeInvalid(
+            "purpose_reason", gettext_noop("only a privacy officer or functional administrator audits")
+        )
     if len(text) < MIN_TEXT:
-        raise PurposeInvalid("purpose_text", "explain the purpose in at least 10 characters")  # MIN_TEXT
+        raise PurposeInvalid(
+            "purpose_text", gettext_noop("explain the purpose in at least 10 characters")
+        )  # MIN_TEXT
     return Purpose(reason, text)
 
 

@@ -26,9 +26,10 @@ def registration_rows(lines: Sequence[DossierLine], *, may_review: bool) -> Safe
     breach = badge.format(" utrecht-status-badge--warning", escape(_("breach of a measure")))
     violence = badge.format(" utrecht-status-badge--danger", escape(_("violence")))
     first_mention = escape(_("first mention"))
+    doubtful_text = escape(_("doubtful"))  # outside the f-string, where makemessages finds it
     doubtful = (
         ' <span class="utrecht-status-badge utrecht-status-badge--warning" data-testid="doubtful-link">'
-        f"{escape(_('doubtful'))}</span> "
+        f"{doubtful_text}</span> "
     )
     to_queue, waits = escape(_("to the review queue")), escape(_("waits in the review queue"))
     cell = '<td class="utrecht-table__cell">'

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
+from ketenzicht import formats
 from ketenzicht.audit.services import request_origin
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import person_signal_rows_for_user
@@ -148,7 +149,11 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
                 "(stalking), a square a breach of a measure, a triangle violence. The table of "
                 "registrations below holds the same data."
             )
-            % {"n": len(points), "first": points[0].when, "last": points[-1].when},
+            % {
+                "n": len(points),
+                "first": formats.date(points[0].when),
+                "last": formats.date(points[-1].when),
+            },
             role_labels={
                 MentionRole.SUSPECT.value: str(role_labels[MentionRole.SUSPECT]),
                 MentionRole.VICTIM.value: str(role_labels[MentionRole.VICTIM]),

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.linking.services import mentions_link
@@ -78,7 +79,7 @@ def authorise(ctx: IntakeContext) -> None:
     if ctx.actor is None:
         return
     if not may_register(ctx.actor):
-        raise IntakeForbidden(FieldError("(registration)", "your role may not register"))
+        raise IntakeForbidden(FieldError.of("(registration)", gettext_noop("your role may not register")))
     data = ctx.data if isinstance(ctx.data, dict) else {}
     source, unit = data.get("source"), data.get("unit")
     if not isinstance(source, str):
@@ -87,9 +88,10 @@ def authorise(ctx: IntakeContext) -> None:
         org = ctx.actor.organisation
         where = f"{org.code}" if org is not None else "no organisation"
         raise IntakeForbidden(
-            FieldError(
+            FieldError.of(
                 "unit" if source == "politie" else "source",
-                f"you may only register for your own unit ({where})",
+                gettext_noop("you may only register for your own unit (%(where)s)"),
+                where=where,
             )
         )
 

@@ -28,6 +28,7 @@ from .forms import (
     RelationFormSet,
     to_exchange,
 )
+from .labels import error_text, field_label
 from .pipeline import IntakeForbidden, intake_registration
 
 
@@ -99,11 +100,11 @@ def _attach_errors(
     """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
-        reason = error.translated(_)
+        reason = error_text(error, _)
         if target is not None and field in target.fields:
             target.add_error(field, reason)
         else:
-            form.add_error(None, f"{error.field}: {reason}")
+            form.add_error(None, f"{field_label(error.field)}: {reason}")
 
 
 def _locate(

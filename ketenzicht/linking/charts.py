@@ -8,6 +8,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from ketenzicht.formats import decimal
+
 
 @dataclass(frozen=True)
 class Step:
@@ -45,20 +47,22 @@ def waterfall_svg(
         y = index * row + 5
         left, right = sorted((x(start), x(start + bar.weight)))
         kind = "up" if bar.weight >= 0 else "down"
+        exact, rounded = decimal(bar.weight, 2, signed=True), decimal(bar.weight, 1, signed=True)
         parts.append(
             f'<text x="0" y="{y + 15}" class="kz-waterfall__label">{escape(bar.label)}</text>'
             f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{row - 6}" '
             f'class="kz-waterfall__bar kz-waterfall__bar--{kind}"><title>{escape(bar.label)}: '
-            f"{bar.weight:+.2f}</title></rect>"
-            f'<text x="{right + 4:.1f}" y="{y + 15}" class="kz-waterfall__value">{bar.weight:+.1f}</text>'
+            f"{exact}</title></rect>"
+            f'<text x="{right + 4:.1f}" y="{y + 15}" class="kz-waterfall__value">{rounded}</text>'
         )
     y = len(bars) * row + 5
     left, right = sorted((x(0), x(total)))
     total_text = escape(total_label)
+    exact, rounded = decimal(total, 2, signed=True), decimal(total, 1, signed=True)
     parts.append(
         f'<text x="0" y="{y + 15}" class="kz-waterfall__label kz-waterfall__label--total">{total_text}</text>'
         f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{row - 6}" '
-        f'class="kz-waterfall__bar kz-waterfall__bar--total"><title>{total_text}: {total:+.2f}</title></rect>'
-        f'<text x="{right + 4:.1f}" y="{y + 15}" class="kz-waterfall__value">{total:+.1f}</text></svg>'
+        f'class="kz-waterfall__bar kz-waterfall__bar--total"><title>{total_text}: {exact}</title></rect>'
+        f'<text x="{right + 4:.1f}" y="{y + 15}" class="kz-waterfall__value">{rounded}</text></svg>'
     )
     return mark_safe("".join(parts))  # every text in it is escaped above

@@ -11,11 +11,12 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.formats import decimal
 
 from .charts import Step, waterfall_svg
 from .labels import level_label
@@ -23,7 +24,7 @@ from .models import MentionLink, ReviewItem
 from .selectors import may_review, review_item_get_for_user, review_items_for_user
 from .services import review_decide
 
-PURPOSE = "review of person links"
+PURPOSE = gettext_noop("review of person links")  # the access log shows it translated
 PAGE_SIZE = 50
 FIELD_LABELS = {
     "bsn": gettext_lazy("BSN"),
@@ -93,7 +94,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     chart = waterfall_svg(
         item.prior_weight,
         steps,
-        title=_("Match weight per field: %(total).1f in total") % {"total": item.match_weight},
+        title=_("Match weight per field: %(total)s in total") % {"total": decimal(item.match_weight, 1)},
         prior_label=_("Prior"),
         total_label=_("Total"),
     )

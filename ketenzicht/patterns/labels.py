@@ -8,6 +8,8 @@ from typing import Any
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from ketenzicht.formats import number
+
 from .models import Severity
 from .services import detector
 
@@ -83,6 +85,8 @@ def _value(code: str, value: Any) -> str:
         return str(RELATION_LABELS.get(str(value), value))
     if code == "reverse_share" and isinstance(value, int | float):
         return f"{value:.0%}"
+    if isinstance(value, float):
+        return number(value)
     return str(value)
 
 

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
@@ -275,7 +276,7 @@ def signal_mark_seen(*, signal: Signal, user: Any) -> None:
         seen.save(update_fields=["last_seen_at"])
 
 
-SIGNAL_PURPOSE = "screening of pattern signals of the own unit"
+SIGNAL_PURPOSE = gettext_noop("screening of pattern signals of the own unit")  # the access log translates it
 
 
 def signal_list_logged(

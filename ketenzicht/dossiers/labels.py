@@ -1,0 +1,31 @@
+"""Words for look-ups: the search box's messages (the query engine is pure Python and writes English, marked
+for translation here and translated where the form shows them) and purposes as the access log holds them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext, gettext_noop
+
+from .purpose import PurposeReason
+
+# Only for makemessages to find: the messages of `engine/query.py` (the form looks them up with gettext).
+QUERY_MESSAGES = (
+    gettext_noop("at most 200 characters"),
+    gettext_noop("the date of birth is not a date"),
+    gettext_noop("the BSN does not pass the 11-check"),
+    gettext_noop("numbers other than a date of birth, a postcode or a BSN are not understood"),
+    gettext_noop("type a surname (at least two letters) or a BSN"),
+)
+
+
+def purpose_label(logged: str) -> str:
+    """A purpose as the access log stores it, to show: "case_management: text" becomes "Casusregie: text",
+    "registration politie:R1: text" the registration reason with its reference, and a fixed purpose of a
+    desk (marked with gettext_noop where it is logged) its translation."""
+    reason, sep, rest = logged.partition(":")
+    if sep and reason in PurposeReason.values and reason != PurposeReason.REGISTRATION:
+        return f"{PurposeReason(reason).label}:{rest}"
+    head, space, reference = logged.partition(" ")
+    if space and head == PurposeReason.REGISTRATION:
+        where, sep, text = reference.partition(": ")
+        return f"{PurposeReason.REGISTRATION.label} ({where})" + (f": {text}" if sep else "")
+    return gettext(logged) if logged else logged

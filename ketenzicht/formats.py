@@ -1,0 +1,51 @@
+"""Numbers and dates as the interface shows them: a decimal comma in Dutch, dates as dd-mm-jjjj, a partial
+birth date as "juni 1982" or "1982" (never the stored "1982-06-00")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.utils import dateformat
+from django.utils.dates import MONTHS
+from django.utils.formats import number_format
+
+DATE_FORMAT = "d-m-Y"
+_BIRTH_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def decimal(value: float, places: int, *, signed: bool = False) -> str:
+    """`value` with `places` decimals and the active language's decimal separator ("0,83")."""
+    text = str(number_format(value, places))
+    if signed and not text.startswith("-"):
+        text = "+" + text
+    return text
+
+
+def number(value: float) -> str:
+    """A measured value with at most two decimals as needed ("4,2", "12") in the active language."""
+    if isinstance(value, float) and not value.is_integer():
+        return str(number_format(round(value, 2)))
+    return str(number_format(int(value)))
+
+
+def date(value: dt.date) -> str:
+    """A date as dd-mm-jjjj."""
+    return dateformat.format(value, DATE_FORMAT)
+
+
+def birth_date(raw: str) -> str:
+    """A birth date as written in a registration (YYYY-MM-DD, 00 for an unknown month or day) to show:
+    "14-03-1986", "maart 1986" or "1986". Anything else is shown as it is."""
+    match = _BIRTH_DATE.fullmatch((raw or "").strip())
+    if not match:
+        return raw
+    year, month, day = (int(part) for part in match.groups())
+    if not month or month > 12:
+        return str(year)
+    if not day:
+        return f"{MONTHS[month]} {year}"
+    try:
+        return date(dt.date(year, month, day))
+    except ValueError:
+        return f"{MONTHS[month]} {year}"

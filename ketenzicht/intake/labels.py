@@ -1,0 +1,54 @@
+"""The intake pipeline's errors in the form's words: the fields it names (exchange-format paths such as
+"persons" or "relations[0].kind") and the codes in "must be one of ..." as the labels the form shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.registrations.exchange import FieldError
+from ketenzicht.registrations.models import Kind, MentionRole, RelationKind, Sex, Source
+
+FIELD_LABELS = {
+    "(registration)": _("Registration"),
+    "source": _("Source"),
+    "reference": _("Reference"),
+    "kind": _("Kind"),
+    "unit": _("Police unit"),
+    "municipality": _("Municipality"),
+    "occurred_at": _("Occurred at"),
+    "registered_at": _("Registered at"),
+    "offences": _("Offences"),
+    "summary": _("Summary"),
+    "persons": _("Persons"),
+    "relations": _("Relations"),
+}
+ONE_OF = "must be one of %(expected)s"
+CHOICES: tuple[type[models.TextChoices], ...] = (RelationKind, MentionRole, Kind, Source, Sex)
+
+
+def field_label(path: str) -> str:
+    """The part of the form an exchange-format path points into ("relations[0].kind": "Relations")."""
+    head = path.partition(".")[0].partition("[")[0]
+    label = FIELD_LABELS.get(head)
+    return str(label) if label is not None else head.replace("_", " ")
+
+
+def _choice_labels(expected: str) -> str:
+    codes = re.findall(r"'([^']*)'", expected)
+    for choices in CHOICES:
+        if codes and set(codes) <= set(choices.values):
+            labels = dict(choices.choices)
+            return ", ".join(str(labels[code]) for code in codes if code)
+    return expected
+
+
+def error_text(error: FieldError, gettext: Callable[[str], str]) -> str:
+    """The error's reason in the language `gettext` translates into, codes replaced by their labels."""
+    if error.template == ONE_OF:
+        params = dict(error.params)
+        return gettext(ONE_OF) % {"expected": _choice_labels(str(params.get("expected", "")))}
+    return error.translated(gettext)

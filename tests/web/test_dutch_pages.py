@@ -1,0 +1,397 @@
+"""Every page in Dutch: each role walks every HTML page it may reach, with data on it and in its error
+states, and the page fails on
+
+(a) a text looked up for translation that has no Dutch translation in the nl catalog,
+(b) an internal code (snake_case) in the visible text,
+(c) a date as YYYY-MM-DD in the visible text (Dutch: dd-mm-jjjj, "juni 1982" or "1982" when partial),
+(d) a number with a decimal point (Dutch: a decimal comma).
+
+A named route that returns HTML must have an entry in WALK (or in NOT_HTML, with the reason):
+`test_every_html_route_is_walked` fails otherwise, so a new page cannot skip these checks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import get_resolver
+from django.utils.translation import trans_real
+
+from ketenzicht.linking.models import ReviewItem
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.services import user_create
+from ketenzicht.patterns.models import Signal
+from ketenzicht.workprocesses.services import case_open
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.people import DENNIS, person_of, register
+from tests.test_route_matrix import ROLE_ORGANISATION, _route_names
+
+ANONYMOUS = "anonymous"
+PURPOSE = {"purpose_reason": "case_management", "purpose_text": "casusoverleg over deze persoon"}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One request: `path` may hold {registration}, {person}, {signal} and {review}."""
+
+    path: str
+    method: str = "GET"
+    data: dict[str, Any] = field(default_factory=dict)
+    before: tuple[Visit, ...] = ()  # requests that put the page in its state (e.g. a purpose stated)
+
+
+def get(path: str, *, before: tuple[Visit, ...] = ()) -> Visit:
+    return Visit(path, before=before)
+
+
+def post(path: str, data: dict[str, Any] | None = None) -> Visit:
+    return Visit(path, "POST", data or {})
+
+
+INTAKE_BASE = {
+    "reference": "KZ-WALK-1",
+    "kind": "aangifte",
+    "persons-TOTAL_FORMS": "2",
+    "persons-INITIAL_FORMS": "0",
+    "persons-0-role": "suspect",
+    "persons-0-surname": "Hendriks",
+    "persons-0-birth_date": "1984-05-19",
+    "persons-1-role": "victim",
+    "persons-1-surname": "Wit",
+    "relations-TOTAL_FORMS": "1",
+    "relations-INITIAL_FORMS": "0",
+    "relations-0-from_ref": "p1",
+    "relations-0-to_ref": "p2",
+}
+
+# Route name -> the requests that show its pages (every state worth seeing: lists with rows, error states).
+WALK: dict[str, list[Visit]] = {
+    "home": [get("/")],
+    "login": [get("/accounts/login/"), post("/accounts/login/", {"username": "nobody", "password": "x"})],
+    "intake:new": [
+        get("/registraties/nieuw/"),
+        post("/registraties/nieuw/", {**INTAKE_BASE, "reference": ""}),
+        # No person at all, a relation without its kind, a birth date that is no date, a bad BSN.
+        post(
+            "/registraties/nieuw/",
+            {**INTAKE_BASE, "persons-0-surname": "", "persons-0-birth_date": "", "persons-1-surname": ""},
+        ),
+        post("/registraties/nieuw/", {**INTAKE_BASE, "relations-0-to_ref": "p1"}),
+        post("/registraties/nieuw/", {**INTAKE_BASE, "persons-0-birth_date": "19-05-1984"}),
+        post("/registraties/nieuw/", {**INTAKE_BASE, "persons-0-bsn": "123456789"}),
+    ],
+    "intake:person-row": [get("/registraties/nieuw/persoon/?index=2")],
+    "intake:relation-row": [get("/registraties/nieuw/relatie/?index=1")],
+    "registrations:list": [get("/registraties/")],
+    "registrations:detail": [get("/registraties/{registration}/")],
+    "audit:access-log": [
+        get("/toegangslog/"),
+        get("/toegangslog/?object_type=person"),
+        get("/toegangslog/?action=search"),
+    ],
+    "linking:review-list": [get("/koppelingen/beoordelen/")],
+    "linking:review-detail": [
+        get("/koppelingen/beoordelen/{review}/"),
+        post("/koppelingen/beoordelen/{review}/", {"decision": "maybe"}),
+    ],
+    "dossiers:search": [
+        get("/personen/"),
+        post("/personen/", {"q": "Linden"}),  # no purpose
+        post("/personen/", {"q": "L", **PURPOSE}),
+        post("/personen/", {"q": "123456789", **PURPOSE}),  # fails the 11-check
+        post("/personen/", {"q": "Linden", "purpose_reason": "screening"}),  # explanation too short
+        post("/personen/", {"q": "Linden", **PURPOSE}),
+        post("/personen/", {"q": "Hendriks", **PURPOSE}),
+    ],
+    "dossiers:dossier": [
+        get("/personen/{person}/"),  # no purpose yet: the purpose form
+        post("/personen/{person}/", {}),
+        get("/personen/{person}/", before=(post("/personen/{person}/", PURPOSE),)),
+        get("/personen/{suspect}/", before=(post("/personen/{suspect}/", PURPOSE),)),
+    ],
+    "patterns:signal-list": [get("/signalen/")],
+    "patterns:signal-detail": [get("/signalen/{signal}/")],
+    "workprocesses:case-list": [get("/zaken/")],
+    "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
+    "workprocesses:case-detail": [get("/zaken/{case}/")],
+    "workprocesses:case-act": [
+        post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
+        post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
+    ],
+    "workprocesses:rollouts": [get("/werkprocessen/"), post("/werkprocessen/", {})],
+}
+
+# Named routes that return no HTML page of ours.
+NOT_HTML = {
+    "health": "plain text for the load balancer",
+    "logout": "redirects",
+    "set_language": "redirects",
+    "api-v1:openapi-view": "the API's developer documentation (Swagger UI), in English by design",
+}
+
+
+def test_every_html_route_is_walked() -> None:
+    routes = set(_route_names(get_resolver().url_patterns))
+    html_routes = {name for name in routes if not name.startswith("api-v1:") or name in NOT_HTML}
+    assert html_routes - set(WALK) - set(NOT_HTML) == set(), "HTML pages the Dutch walk does not visit"
+    assert set(WALK) | set(NOT_HTML) <= routes, "walk entries for routes that no longer exist"
+
+
+# -- (a) texts without a Dutch translation --------------------------------------------------------------
+
+
+class RecordingTranslation:
+    """The nl translation, noting every msgid looked up that the nl catalog has no entry for."""
+
+    def __init__(self, real: Any, missing: set[str]) -> None:
+        self._real = real
+        self._missing = missing
+
+    def _note(self, message: str) -> None:
+        if message.strip() and message not in self._real._catalog and message not in _dutch_texts(self._real):
+            self._missing.add(message.replace(trans_real.CONTEXT_SEPARATOR, " | "))
+
+    def gettext(self, message: str) -> str:
+        self._note(message)
+        return str(self._real.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, number: int) -> str:
+        if (singular, 0) not in self._real._catalog and singular not in self._real._catalog:
+            self._missing.add(singular.replace(trans_real.CONTEXT_SEPARATOR, " | "))
+        return str(self._real.ngettext(singular, plural, number))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _dutch_texts(translation: Any) -> set[str]:
+    """The catalog's translations: Django translates some texts twice (the language names of
+    {% get_available_languages %}), and a text that is already Dutch needs no entry of its own."""
+    if not _DUTCH_TEXTS:
+        _DUTCH_TEXTS.update(value for _msgid, value in translation._catalog.items() if isinstance(value, str))
+    return _DUTCH_TEXTS
+
+
+_DUTCH_TEXTS: set[str] = set()
+
+
+@contextmanager
+def recording_untranslated(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
+    missing: set[str] = set()
+    real = trans_real.translation("nl")
+    monkeypatch.setitem(trans_real._translations, "nl", RecordingTranslation(real, missing))  # type: ignore[attr-defined]
+    monkeypatch.setattr(trans_real, "_default", None)
+    yield missing
+
+
+# -- (b), (c), (d): the visible text ---------------------------------------------------------------------
+
+SNAKE_CASE = re.compile(r"(?<![\w./@-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/@-])")
+ISO_DATE = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?![\w-])")
+# One point only: 127.0.0.1 or a version 2026.11.4 is no decimal number.
+NUMBER_WITH_POINT = re.compile(r"(?<![\w.,])\d+\.\d+(?![\w.])")
+THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")  # 1.234 is a Dutch thousand separator, not a decimal
+VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
+
+
+class VisibleText(HTMLParser):
+    """The text a user reads: element text (not in script or style) and titles, placeholders, labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._hidden += 1
+        for name, value in attrs:
+            if name in VISIBLE_ATTRIBUTES and value:
+                self.parts.append(value)
+        if tag == "input" and dict(attrs).get("type") in ("submit", "button") and dict(attrs).get("value"):
+            self.parts.append(str(dict(attrs)["value"]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style"):
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden and data.strip():
+            self.parts.append(" ".join(data.split()))
+
+
+def visible_text(html: str) -> list[str]:
+    parser = VisibleText()
+    parser.feed(html)
+    return parser.parts
+
+
+def text_problems(html: str) -> list[str]:
+    problems = []
+    for text in visible_text(html):
+        problems += [f"code {m!r} in {text!r}" for m in SNAKE_CASE.findall(text)]
+        problems += [f"ISO date {m!r} in {text!r}" for m in ISO_DATE.findall(text)]
+        problems += [
+            f"decimal point {m!r} in {text!r}"
+            for m in NUMBER_WITH_POINT.findall(text)
+            if not THOUSANDS.fullmatch(m)
+        ]
+    return problems
+
+
+def test_the_text_checks_catch_what_they_are_for() -> None:
+    bad = "<p>review_item op 1982-06-00, kans 0.831</p><input placeholder='person_search'>"
+    assert len(text_problems(bad)) == 4
+    good = '<p title="Zoeken">Op 12-06-1982, juni 1982, kans 0,831, 1.234 keer, PL0600-2024-000123</p>'
+    good += "<script>var x_y = '2024-01-01' + 0.5;</script><a href='/a_b/2024-01-01'>ok</a>"
+    assert text_problems(good) == []
+
+
+# -- the walk --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def world(db: Any) -> dict[str, int]:
+    """A stalking pattern (signals), a doubtful pair with a partial birth date (a review item, a doubtful
+    link on the dossier), and look-ups with a purpose in the access log."""
+    take_in("PL-WALK-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    take_in(
+        "PL-WALK-2",
+        MARCO,
+        LOTTE,
+        registered_at="2024-03-20T10:00:00+01:00",
+        offences=["350"],
+        summary="V dreigde A te vermoorden en wachtte haar op bij de deur.",
+    )
+    with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
+        first = register("R1", {**DENNIS, "birth_date": "1986-03-00"})
+        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Ex-partner blijft komen",
+        actor=None,
+        registrations=[first, second],
+    )
+    signal = Signal.objects.order_by("pk").first()
+    review = ReviewItem.objects.first()
+    assert signal is not None and review is not None
+    ids = {
+        "registration": first.pk,
+        "person": person_of(second).pk,
+        "suspect": person_of(first).pk,
+        "signal": signal.pk,
+        "review": review.pk,
+        "case": case.pk,
+        "lock": case.lock_version,
+    }
+    # Look-ups by others, so the access log has searches, dossier views, review views and signal views.
+    for role in (Role.CASE_SCREENER, Role.FUNCTIONAL_ADMIN):
+        client = Client()
+        client.force_login(_user(role, f"warm-{role}"))
+        client.post("/personen/", {"q": "Linden", **PURPOSE})
+        client.post(f"/personen/{ids['person']}/", PURPOSE)
+        client.get(f"/personen/{ids['person']}/")
+        client.get(f"/koppelingen/beoordelen/{ids['review']}/")
+        client.get(f"/signalen/{ids['signal']}/")
+        client.get(f"/registraties/{ids['registration']}/")
+        client.get(f"/zaken/{ids['case']}/")
+    note = {"action": "note", "note-lock_version": case.lock_version, "note-text": "Slachtoffer gebeld"}
+    owner = Client()
+    owner.force_login(_user(Role.CASE_OWNER, "warm-case-owner"))
+    owner.post(f"/zaken/{case.pk}/actie/", note)
+    case.refresh_from_db()
+    ids["lock"] = case.lock_version
+    return ids
+
+
+def _user(role: str, username: str) -> Any:
+    organisation = Organisation.objects.get(code=ROLE_ORGANISATION[Role(role)])
+    return user_create(username=username, password=None, organisation=organisation, roles=[role])
+
+
+def _send(client: Client, visit: Visit, ids: dict[str, int]) -> Any:
+    for step in visit.before:
+        _send(client, step, ids)
+    path = visit.path.format(**ids)
+    if visit.method == "POST":
+        return client.post(path, {key: str(value).format(**ids) for key, value in visit.data.items()})
+    return client.get(path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", [ANONYMOUS, *ROLE_ORGANISATION])
+def test_every_page_a_role_reaches_is_dutch(
+    actor: str, world: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client()
+    if actor != ANONYMOUS:
+        client.force_login(_user(actor, f"walker-{actor}"))
+    failures: list[str] = []
+    shown = 0
+    for name, visits in WALK.items():
+        for visit in visits:
+            with recording_untranslated(monkeypatch) as missing:
+                response = _send(client, visit, world)
+            monkeypatch.undo()
+            if response.status_code in (301, 302) or "text/html" not in response.get("Content-Type", ""):
+                continue
+            shown += 1
+            where = f"{visit.method} {visit.path} ({name}, {response.status_code})"
+            failures += [f"{where}: no Dutch for {msgid!r}" for msgid in sorted(missing)]
+            failures += [f"{where}: {problem}" for problem in text_problems(response.content.decode())]
+    assert shown > 0
+    assert not failures, "\n".join(failures)
+
+
+# Who sees each walked page with content (not a refusal): the walk must not check refusal pages only.
+SHOWN_TO = {
+    "home": Role.CASE_SCREENER,
+    "intake:new": Role.POLICE_REGISTRAR,
+    "intake:person-row": Role.POLICE_REGISTRAR,
+    "intake:relation-row": Role.POLICE_REGISTRAR,
+    "registrations:list": Role.CASE_SCREENER,
+    "registrations:detail": Role.CASE_SCREENER,
+    "audit:access-log": Role.PRIVACY_OFFICER,
+    "linking:review-list": Role.FUNCTIONAL_ADMIN,
+    "linking:review-detail": Role.FUNCTIONAL_ADMIN,
+    "dossiers:search": Role.CASE_SCREENER,
+    "dossiers:dossier": Role.CASE_SCREENER,
+    "patterns:signal-list": Role.CASE_SCREENER,
+    "patterns:signal-detail": Role.CASE_SCREENER,
+    "workprocesses:case-list": Role.CASE_SCREENER,
+    "workprocesses:case-new": Role.CASE_SCREENER,
+    "workprocesses:case-detail": Role.CASE_SCREENER,
+    "workprocesses:case-act": Role.CASE_SCREENER,
+    "workprocesses:rollouts": Role.FUNCTIONAL_ADMIN,
+}
+
+
+def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
+    """The walk is only worth something if its pages are shown and full: lists with rows, the dossier with
+    its doubtful link, the access log with purposes."""
+    assert set(SHOWN_TO) | {"login"} == set(WALK)
+    assert Client().get("/accounts/login/").status_code == 200
+    clients: dict[str, Client] = {}
+    for name, role in SHOWN_TO.items():
+        if role not in clients:
+            clients[role] = Client()
+            clients[role].force_login(_user(role, f"full-{role}"))
+        statuses = [_send(clients[role], visit, world).status_code for visit in WALK[name]]
+        assert {200, 409, 422} & set(statuses), f"{name}: {statuses}"
+    screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]
+    assert "Hendriks" in screener.get("/signalen/").content.decode()
+    assert "PL-WALK-1" in screener.get("/registraties/").content.decode()
+    assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
+    screener.post(f"/personen/{world['person']}/", PURPOSE)
+    assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
+    log = privacy.get("/toegangslog/").content.decode()
+    assert "beoordeling van persoonskoppelingen" in log and "Casusregie: casusoverleg" in log

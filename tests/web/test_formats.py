@@ -1,0 +1,52 @@
+"""Dutch numbers and dates: a decimal comma, dd-mm-jjjj, partial birth dates in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import translation
+
+from ketenzicht.formats import birth_date, date, decimal
+
+
+def test_numbers_get_a_decimal_comma_in_dutch() -> None:
+    with translation.override("nl"):
+        assert decimal(0.8312, 3) == "0,831"
+        assert decimal(-17.4, 2, signed=True) == "-17,40"
+        assert decimal(2.3, 1, signed=True) == "+2,3"
+    with translation.override("en"):
+        assert decimal(6.75, 2) == "6.75"
+
+
+def test_birth_dates_whole_and_partial() -> None:
+    with translation.override("nl"):
+        assert birth_date("1986-03-14") == "14-03-1986"
+        assert birth_date("1982-06-00") == "juni 1982"
+        assert birth_date("1986-00-00") == "1986"
+        assert birth_date("onbekend") == "onbekend"
+        assert date(dt.date(2024, 3, 5)) == "05-03-2024"
+
+
+def test_access_log_codes_and_purposes_in_dutch() -> None:
+    from ketenzicht.audit.labels import object_type_label, origin_label
+    from ketenzicht.dossiers.labels import purpose_label
+    from ketenzicht.intake.labels import error_text, field_label
+    from ketenzicht.registrations.exchange import FieldError
+
+    with translation.override("nl"):
+        assert object_type_label("review_item") == "beoordeling van een koppeling"
+        assert object_type_label("person_search") == "zoekopdracht naar personen"
+        assert object_type_label("case") == "zaak" and object_type_label("new_thing") == "new thing"
+        assert origin_label("form 127.0.0.1") == "formulier 127.0.0.1"
+        assert purpose_label("case_management: overleg over P1") == "Casusregie: overleg over P1"
+        assert purpose_label("review of person links") == "beoordeling van persoonskoppelingen"
+        assert purpose_label("registration politie:R1: aangifte") == (
+            "Een registratie waaraan ik werk (politie:R1): aangifte"
+        )
+        assert field_label("persons") == "Personen" and field_label("relations[0].kind") == "Relaties"
+        one_of = FieldError.of(
+            "relations[0].kind",
+            "must be one of %(expected)s",
+            expected="'partner', 'ex_partner' or 'unknown'",
+        )
+        assert error_text(one_of, translation.gettext).endswith("Partner, Ex-partner, Onbekend")
