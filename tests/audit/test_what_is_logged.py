@@ -163,7 +163,7 @@ def test_a_review_item_view_is_in_the_access_list_of_both_persons(
     auditor = client_for(officer)
     for registration in (first, second):
         rows = _access_list(auditor, person_of(registration).pk)
-        assert "beheer" in rows and "beoordelingsitem" in rows
+        assert "beheer" in rows and "beoordeling van een koppeling" in rows
 
 
 def test_the_dossier_access_list_holds_those_reads_and_links_to_the_access_log(
