@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
+from ketenzicht.audit.access import NOT_FOUND_BODY, NotVisible
 from ketenzicht.dossiers.api import router as dossiers_router
 from ketenzicht.intake.api import add_routes as add_intake_routes
 from ketenzicht.organisations.selectors import user_for_api_token
@@ -34,6 +35,14 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     docs_decorator=login_required,
 )
+
+
+@api.exception_handler(NotVisible)
+def not_visible(request: HttpRequest, exc: NotVisible) -> HttpResponse:
+    """Missing and forbidden alike: the one 404 body (the refusal was logged where it was raised)."""
+    return api.create_response(request, NOT_FOUND_BODY, status=404)
+
+
 add_intake_routes(registrations_router)
 api.add_router("/", registrations_router)
 api.add_router("/", dossiers_router)

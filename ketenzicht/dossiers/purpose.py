@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.http import Http404
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from ketenzicht.audit.access import NotVisible
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
@@ -138,7 +138,7 @@ def purpose_for_signal(*, user: User, signal_id: int, person_id: int) -> Purpose
     carries no purpose)."""
     try:
         signal = signal_get_for_user(user=user, pk=signal_id)
-    except Http404:
+    except NotVisible:
         return None
     if person_id not in (signal.suspect_id, signal.victim_id):
         return None

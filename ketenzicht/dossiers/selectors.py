@@ -16,6 +16,7 @@ from django.db.models import Case, F, OuterRef, Q, QuerySet, Subquery, Value, Wh
 from django.utils import timezone
 from rapidfuzz.distance import JaroWinkler
 
+from ketenzicht.audit.access import refuse
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewStatus
@@ -373,12 +374,30 @@ def _count(row: CountRow, role: str) -> None:
         row.other += 1
 
 
-def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = None) -> Dossier:
+def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpose: str = "") -> Dossier:
+    """The dossier of the person under this id (following merges) as `user` may see it. Raises NotVisible
+    (logged as refused) alike when there is no such person, when the user's role opens no dossiers and
+    when the user may see nothing of them."""
+    dossier = None
+    if may_open_dossier(user):
+        try:
+            dossier = dossier_for_user(user=user, person=person_resolve(person_id))
+        except Person.DoesNotExist:
+            dossier = None
+    if dossier is None:
+        raise refuse(
+            actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+        )
+    return dossier
+
+
+def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = None) -> Dossier | None:
     """Everything `user` may see of `person`, in a fixed number of queries however long the history.
-    Raises Person.DoesNotExist when the user may see nothing of them (and reads no access log)."""
+    None when the user may see nothing of them (and reads no access log): `dossier_get_for_user` is the
+    road that answers NotVisible then."""
     may_read_access = user.has_role(*AUDIT_READER_ROLES)
     if not may_open_dossier(user):
-        raise Person.DoesNotExist
+        return None
     now = now or timezone.now()
     visible_ids = _visible(user).filter(mentions__link__person=person).values("pk")
     # Values, not model instances: a long history is hundreds of rows, and instances cost most of the time.
@@ -388,7 +407,7 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
         .values_list(*_LINE_FIELDS)
     )
     if not mentions and not may_read_access:
-        raise Person.DoesNotExist
+        return None
     mine = {m[0] for m in mentions}
     offences: dict[int, list[Offence]] = defaultdict(list)
     through = Registration.offences.through.objects.filter(registration_id__in=visible_ids)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F
 
+from ketenzicht.audit.access import read
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.linking.engine.normalise import (
@@ -20,7 +21,6 @@ from ketenzicht.linking.engine.normalise import (
 )
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
 from ketenzicht.organisations.models import User
-from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query, sound_key
@@ -30,10 +30,9 @@ from .selectors import (
     PERSON_OBJECT,
     Dossier,
     PersonHit,
-    dossier_for_user,
+    dossier_get_for_user,
     may_open_dossier,
     may_search_persons,
-    person_resolve,
     person_search_for_user,
 )
 
@@ -275,20 +274,10 @@ def _log_search(*, user: User, purpose: Purpose, origin: str, masked: str, hits:
 
 
 def dossier_open(*, user: User, person_id: int, purpose: Purpose | None, origin: str) -> Dossier:
-    """A person's dossier for `user`, logged with its purpose (refusals too, so no transaction here:
-    a refusal's entry must stay). Raises LookupRefused, or Person.DoesNotExist
-    when there is no such person or nothing the user may see of them (logged as refused too)."""
-    if not may_open_dossier(user):
-        raise _refuse(
-            user=user,
-            action=Action.VIEW,
-            object_type=PERSON_OBJECT,
-            object_id=person_id,
-            field="role",
-            message="your role may not open person dossiers",
-            origin=origin,
-        )
-    if purpose is None:
+    """A person's dossier for `user`, logged with its purpose. Raises NotVisible (logged as refused) for
+    a missing person, a role that opens no dossiers and a person the user may see nothing of, alike; and
+    LookupRefused (logged) when the user may open dossiers but has stated no purpose."""
+    if purpose is None and may_open_dossier(user):
         raise _refuse(
             user=user,
             action=Action.VIEW,
@@ -298,32 +287,20 @@ def dossier_open(*, user: User, person_id: int, purpose: Purpose | None, origin:
             message="state a purpose before opening a person's dossier",
             origin=origin,
         )
-    try:
-        person = person_resolve(person_id)
-        dossier = dossier_for_user(user=user, person=person)
-    except Person.DoesNotExist:
-        access_log_record(
+    dossier = dossier_get_for_user(
+        user=user, person_id=person_id, origin=origin, purpose=purpose.for_log() if purpose else ""
+    )
+    assert purpose is not None  # a role that opens no dossiers was refused above
+    with transaction.atomic():
+        read(
             actor=user,
-            action=Action.VIEW,
             object_type=PERSON_OBJECT,
-            object_id=person_id,
-            result=Result.REFUSED,
+            object_id=dossier.person.pk,
             purpose=purpose.for_log(),
             origin=origin,
-            detail={"refused": "not found"},
+            detail={"registrations": len(dossier.lines), "purpose": purpose.detail()},
+            persons=[c.person_id for c in dossier.companions],  # shown in the dossier, by name
         )
-        raise
-    access_log_record(
-        actor=user,
-        action=Action.VIEW,
-        object_type=PERSON_OBJECT,
-        object_id=person.pk,
-        result=Result.SHOWN,
-        purpose=purpose.for_log(),
-        origin=origin,
-        detail={"registrations": len(dossier.lines), "purpose": purpose.detail()},
-        persons=[c.person_id for c in dossier.companions],  # shown in the dossier, by name
-    )
     return dossier
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
+from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.registrations.models import Registration
@@ -11,6 +13,7 @@ from ketenzicht.registrations.sharing import visibility_filter
 
 from .models import ReviewItem, ReviewStatus
 
+REVIEW_PURPOSE = gettext_noop("review of person links")  # the access log shows it translated
 REVIEWER_ROLES = (Role.FUNCTIONAL_ADMIN, Role.CASE_SCREENER)
 
 
@@ -35,6 +38,12 @@ def review_items_for_user(*, user: User, status: str = ReviewStatus.OPEN) -> Que
     return items.filter(mention__registration__in=seen, candidate__registration__in=seen)
 
 
-def review_item_get_for_user(*, user: User, pk: int) -> ReviewItem:
-    """Raises ReviewItem.DoesNotExist for missing, decided and forbidden alike."""
-    return review_items_for_user(user=user).get(pk=pk)
+def review_item_get_for_user(*, user: User, pk: int, origin: str = "") -> ReviewItem:
+    """An open review item the user may decide; missing, decided and forbidden alike raise NotVisible
+    (logged as refused)."""
+    try:
+        return review_items_for_user(user=user).get(pk=pk)
+    except ReviewItem.DoesNotExist:
+        raise refuse(
+            actor=user, object_type="review_item", object_id=pk, origin=origin, purpose=REVIEW_PURPOSE
+        ) from None

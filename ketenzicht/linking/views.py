@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from ketenzicht.audit.models import Action, Result
-from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.audit.services import request_origin
 from ketenzicht.formats import decimal
+from ketenzicht.organisations.models import User
 
 from .charts import Step, waterfall_svg
 from .labels import level_label
-from .models import MentionLink, ReviewItem
+from .reviews import review_item_open, review_list_logged
 from .selectors import may_review, review_item_get_for_user, review_items_for_user
 from .services import review_decide
 
-PURPOSE = gettext_noop("review of person links")  # the access log shows it translated
 PAGE_SIZE = 50
 FIELD_LABELS = {
     "bsn": gettext_lazy("BSN"),
@@ -36,60 +32,43 @@ FIELD_LABELS = {
 }
 
 
-def _persons_of(items: Iterable[ReviewItem]) -> list[int]:
-    """The persons of both mentions of each item (for the access log)."""
-    mentions = {m for item in items for m in (item.mention_id, item.candidate_id)}
-    return list(MentionLink.objects.filter(mention_id__in=mentions).values_list("person_id", flat=True))
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # the login middleware let only signed-in users through
+    return user
 
 
 def _require_reviewer(request: HttpRequest) -> None:
-    if not may_review(request.user):  # type: ignore[arg-type]
+    if not may_review(_user(request)):
         raise PermissionDenied
 
 
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
-    page = Paginator(review_items_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
-    with transaction.atomic():
-        access_log_record(
-            actor=request.user, action=Action.LIST, object_type="review_item", result=Result.SHOWN,
-            purpose=PURPOSE, origin=request_origin(request, "web"), detail={"count": len(page.object_list)},
-            persons=_persons_of(page.object_list),
-        )  # fmt: skip
+    user = _user(request)
+    page = Paginator(review_items_for_user(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    review_list_logged(user=user, origin=request_origin(request, "web"), shown=list(page.object_list))
     return render(request, "linking/review_list.html", {"page": page})
 
 
 @require_http_methods(["GET", "POST"])
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_reviewer(request)
-    origin = request_origin(request, "web")
-    try:
-        item = review_item_get_for_user(user=request.user, pk=pk)  # type: ignore[arg-type]
-    except ReviewItem.DoesNotExist:
-        with transaction.atomic():
-            access_log_record(
-                actor=request.user, action=Action.VIEW, object_type="review_item", object_id=pk,
-                result=Result.REFUSED, purpose=PURPOSE, origin=origin,
-            )  # fmt: skip
-        raise Http404 from None
+    # No role check first: a role that reviews nothing gets the one 404 (NotVisible), logged once.
+    user, origin = _user(request), request_origin(request, "web")
     if request.method == "POST":
+        item = review_item_get_for_user(user=user, pk=pk, origin=origin)
         decision = request.POST.get("decision")
         if decision not in {"same", "different"}:
             messages.error(request, _("Choose: same person or different persons."))
             return redirect("linking:review-detail", pk=pk)
-        review_decide(item=item, same=decision == "same", actor=request.user)
+        review_decide(item=item, same=decision == "same", actor=user)
         messages.success(
             request,
             _("Decided: same person, merged.") if decision == "same" else _("Decided: different persons."),
         )
         return redirect("linking:review-list")
-    with transaction.atomic():
-        access_log_record(
-            actor=request.user, action=Action.VIEW, object_type="review_item", object_id=pk,
-            result=Result.SHOWN, purpose=PURPOSE, origin=origin,
-            persons=_persons_of([item]),
-        )  # fmt: skip
+    item = review_item_open(user=user, pk=pk, origin=origin)
     steps = [Step(str(FIELD_LABELS.get(c["name"], c["name"])), float(c["weight"])) for c in item.comparisons]
     chart = waterfall_svg(
         item.prior_weight,

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
@@ -19,6 +20,9 @@ class Severity(models.IntegerChoices):
     MEDIUM = 2, _("medium")
     HIGH = 3, _("high")
 
+
+# The purpose of every read of signals in the access log (the access log translates it).
+SIGNAL_PURPOSE = gettext_noop("screening of pattern signals of the own unit")
 
 SEVERITY_OF_NAME = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH}
 

@@ -10,16 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
+from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.registrations.sharing import visibility_filter
 
-from .models import Severity, Signal, SignalRegistration, SignalSeen
+from .models import SIGNAL_PURPOSE, Severity, Signal, SignalRegistration, SignalSeen
 
 # Who works a unit's signals list: the police case screeners and case owners of that unit.
 SIGNAL_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER)
@@ -28,7 +28,10 @@ SIGNAL_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER)
 def may_see_signals(user: User) -> bool:
     org = getattr(user, "organisation", None)
     return bool(
-        user.is_authenticated and org is not None and org.kind == "politie" and user.has_role(*SIGNAL_ROLES)
+        user.is_authenticated
+        and org is not None
+        and org.kind == OrganisationKind.POLITIE
+        and user.has_role(*SIGNAL_ROLES)
     )
 
 
@@ -47,12 +50,14 @@ def signal_list_for_user(*, user: User, active_only: bool = False) -> QuerySet[S
     )
 
 
-def signal_get_for_user(*, user: User, pk: int) -> Signal:
-    """One signal of the user's unit; missing and forbidden look the same (404)."""
+def signal_get_for_user(*, user: User, pk: int, origin: str = "") -> Signal:
+    """One signal of the user's unit; missing and forbidden alike raise NotVisible (logged as refused)."""
     try:
         return signal_list_for_user(user=user).get(pk=pk)
     except Signal.DoesNotExist:
-        raise Http404("no such signal") from None
+        raise refuse(
+            actor=user, object_type="signal", object_id=pk, origin=origin, purpose=SIGNAL_PURPOSE
+        ) from None
 
 
 @dataclass

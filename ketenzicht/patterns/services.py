@@ -20,17 +20,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
-from ketenzicht.audit.models import Action, Result
-from ketenzicht.audit.services import access_log_record
+from ketenzicht.audit.access import listed, read
+from ketenzicht.organisations.models import User
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
 from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
-from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
+from .models import SEVERITY_OF_NAME, SIGNAL_PURPOSE, Signal, SignalRegistration, SignalSeen, subject_key
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
 
@@ -270,46 +268,32 @@ def signals_detect_all(*, progress: Progress | None = None) -> DetectSummary:
     )
 
 
-def signal_mark_seen(*, signal: Signal, user: Any) -> None:
+def signal_mark_seen(*, signal: Signal, user: User) -> None:
     seen, created = SignalSeen.objects.get_or_create(signal=signal, user=user)
     if not created:
         seen.save(update_fields=["last_seen_at"])
 
 
-SIGNAL_PURPOSE = gettext_noop("screening of pattern signals of the own unit")  # the access log translates it
-
-
 def signal_list_logged(
-    *, user: Any, origin: str, count: int, refused: bool = False, shown: Sequence[Signal] = ()
+    *, user: User, origin: str, count: int, refused: bool = False, shown: Sequence[Signal] = ()
 ) -> None:
     """Log that the user's unit list was shown (or refused), with the suspects and victims of `shown`."""
-    with transaction.atomic():
-        access_log_record(
-            actor=user, action=Action.LIST, object_type="signal",
-            result=Result.REFUSED if refused else Result.SHOWN, purpose=SIGNAL_PURPOSE, origin=origin,
-            detail={"count": count}, persons=[p for s in shown for p in (s.suspect_id, s.victim_id)],
-        )  # fmt: skip
+    listed(
+        actor=user, object_type="signal", purpose=SIGNAL_PURPOSE, origin=origin, detail={"count": count},
+        persons=[p for s in shown for p in (s.suspect_id, s.victim_id)], refused=refused,
+    )  # fmt: skip
 
 
-def signal_open(*, user: Any, pk: int, origin: str) -> Signal:
+def signal_open(*, user: User, pk: int, origin: str) -> Signal:
     """One signal of the user's unit, for reading: logged with its purpose and marked seen by the user. A
-    signal outside the user's unit is refused (logged) with Http404, the same as a missing one."""
+    signal outside the user's unit raises NotVisible (logged as refused), the same as a missing one."""
     from .selectors import signal_get_for_user
 
-    try:
-        signal = signal_get_for_user(user=user, pk=pk)
-    except Http404:
-        with transaction.atomic():
-            access_log_record(
-                actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.REFUSED,
-                purpose=SIGNAL_PURPOSE, origin=origin,
-            )  # fmt: skip
-        raise
+    signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     with transaction.atomic():
         signal_mark_seen(signal=signal, user=user)
-        access_log_record(
-            actor=user, action=Action.VIEW, object_type="signal", object_id=pk, result=Result.SHOWN,
-            purpose=SIGNAL_PURPOSE, origin=origin,
+        read(
+            actor=user, object_type="signal", object_id=pk, purpose=SIGNAL_PURPOSE, origin=origin,
             detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
             persons=[signal.suspect_id, signal.victim_id],
         )  # fmt: skip

@@ -12,7 +12,6 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.selectors import api_caller
 
 from .export import registration_to_exchange
-from .models import Registration
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
 from .sharing import may_see_registrations
@@ -53,10 +52,7 @@ def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]
 
 @router.get("/registrations/{registration_id}", response=dict[str, Any], summary="One registration")
 def registration_detail(request: HttpRequest, registration_id: int) -> dict[str, Any]:
-    try:
-        registration = registration_open(
-            user=api_caller(request), pk=registration_id, origin=request_origin(request, "api")
-        )
-    except Registration.DoesNotExist:
-        raise HttpError(404, "Not found") from None
+    registration = registration_open(
+        user=api_caller(request), pk=registration_id, origin=request_origin(request, "api")
+    )
     return registration_to_exchange(registration)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
 
+from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
 
 from .models import MentionRelation, PersonMention, Registration, Source
@@ -26,18 +27,21 @@ def registration_list_for_user(*, user: User) -> QuerySet[Registration]:
     )
 
 
-def registration_get_for_user(*, user: User, pk: int) -> Registration:
-    """Raises Registration.DoesNotExist both when it does not exist and when the user may not see it."""
-    return (
-        registration_list_for_user(user=user)
-        .prefetch_related(
-            Prefetch(
-                "relations",
-                queryset=MentionRelation.objects.select_related("from_mention", "to_mention"),
+def registration_get_for_user(*, user: User, pk: int, origin: str = "") -> Registration:
+    """Raises NotVisible (logged as refused) both when it does not exist and when the user may not see it."""
+    try:
+        return (
+            registration_list_for_user(user=user)
+            .prefetch_related(
+                Prefetch(
+                    "relations",
+                    queryset=MentionRelation.objects.select_related("from_mention", "to_mention"),
+                )
             )
+            .get(pk=pk)
         )
-        .get(pk=pk)
-    )
+    except Registration.DoesNotExist:
+        raise refuse(actor=user, object_type="registration", object_id=pk, origin=origin) from None
 
 
 # ------------------------------------------------------------------------------ what a user may not see

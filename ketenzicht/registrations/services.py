@@ -16,9 +16,10 @@ from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from pydantic import BaseModel, Field
 
+from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.models import Action, Result
-from ketenzicht.audit.services import access_log_record, access_log_record_many
-from ketenzicht.organisations.models import Municipality, Organisation
+from ketenzicht.audit.services import access_log_record_many
+from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.refdata import content_hash, record_version
 from ketenzicht.organisations.roles import OrganisationKind
 
@@ -84,7 +85,7 @@ def _aware(value: dt.datetime | dt.date) -> dt.datetime:
 
 def registration_create(
     *,
-    actor: Any,
+    actor: User | None,
     data: Any,
     channel: str,
     origin: str = "",
@@ -104,7 +105,7 @@ def registration_create(
 
 def registrations_create(
     *,
-    actor: Any,
+    actor: User | None,
     items: Sequence[Any],
     channel: str,
     origin: str = "",
@@ -186,7 +187,7 @@ def _existing(keys: list[tuple[str, str]]) -> dict[tuple[str, str], Registration
 
 
 def _create_one(
-    pending: _Pending, *, actor: Any, channel: str, origin: str, codes: ReferenceCodes
+    pending: _Pending, *, actor: User | None, channel: str, origin: str, codes: ReferenceCodes
 ) -> CreateResult | RegistrationInvalid:
     """Store one registration in its own savepoint; a refusal of the database is this item's error."""
     try:
@@ -211,7 +212,12 @@ def _refused(pending: _Pending) -> RegistrationInvalid:
 
 
 def registration_of(
-    reg: RegistrationIn, codes: ReferenceCodes, *, content_hash: str, channel: str, created_by: Any = None
+    reg: RegistrationIn,
+    codes: ReferenceCodes,
+    *,
+    content_hash: str,
+    channel: str,
+    created_by: User | None = None,
 ) -> Registration:
     """The (unsaved) Registration of a validated exchange registration."""
     occurred, date_only = reg.occurred()
@@ -233,7 +239,7 @@ def registration_of(
 
 
 def _store_many(
-    pending: list[_Pending], *, actor: Any, channel: str, origin: str, codes: ReferenceCodes
+    pending: list[_Pending], *, actor: User | None, channel: str, origin: str, codes: ReferenceCodes
 ) -> dict[tuple[str, str], Registration]:
     """Insert registrations with their offences, mentions, relations and access-log entries, in bulk."""
     created_by = actor if getattr(actor, "pk", None) else None
@@ -339,36 +345,28 @@ def _persons_mentioned(registrations: Sequence[Registration]) -> list[int]:
     return list(linked.values_list("link__person_id", flat=True).distinct())
 
 
-def registration_open(*, user: Any, pk: int, origin: str) -> Registration:
+def registration_open(*, user: User, pk: int, origin: str) -> Registration:
     """One registration for `user`, with the look-up in the access log (shown or refused).
 
-    Raises Registration.DoesNotExist for missing and forbidden alike.
+    Raises NotVisible for missing and forbidden alike.
     """
     from .selectors import registration_get_for_user
 
-    try:
-        registration: Registration | None = registration_get_for_user(user=user, pk=pk)
-    except Registration.DoesNotExist:
-        registration = None
-    result = Result.SHOWN if registration is not None else Result.REFUSED
+    registration = registration_get_for_user(user=user, pk=pk, origin=origin)
     with transaction.atomic():
-        access_log_record(
+        read(
             actor=user,
-            action=Action.VIEW,
             object_type="registration",
             object_id=pk,
-            result=result,
             origin=origin,
-            persons=_persons_mentioned([registration]) if registration is not None else (),
+            persons=_persons_mentioned([registration]),
         )
-    if registration is None:
-        raise Registration.DoesNotExist
     return registration
 
 
 def registration_list_logged(
     *,
-    user: Any,
+    user: User,
     origin: str,
     detail: dict[str, Any],
     refused: bool = False,
@@ -376,13 +374,11 @@ def registration_list_logged(
 ) -> None:
     """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any),
     with the persons mentioned in those `shown`."""
-    with transaction.atomic():
-        access_log_record(
-            actor=user,
-            action=Action.LIST,
-            object_type="registration",
-            result=Result.REFUSED if refused else Result.SHOWN,
-            origin=origin,
-            detail=detail,
-            persons=_persons_mentioned(shown),
-        )
+    listed(
+        actor=user,
+        object_type="registration",
+        origin=origin,
+        detail=detail,
+        persons=_persons_mentioned(shown),
+        refused=refused,
+    )

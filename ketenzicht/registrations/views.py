@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketenzicht.audit.services import request_origin
 
 from .forms import RegistrationFilterForm
-from .models import Registration
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
 from .sharing import may_see_registrations
@@ -23,14 +22,17 @@ PAGE_SIZE = 50
 def registration_list(request: HttpRequest) -> HttpResponse:
     if not may_see_registrations(request.user):  # type: ignore[arg-type]
         registration_list_logged(
-            user=request.user, origin=request_origin(request, "web"), detail={}, refused=True
+            user=request.user,  # type: ignore[arg-type]
+            origin=request_origin(request, "web"),
+            detail={},
+            refused=True,
         )
         raise PermissionDenied
     filters = RegistrationFilterForm(request.GET or None)
     registrations = filters.apply(registration_list_for_user(user=request.user))  # type: ignore[arg-type]
     page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
     registration_list_logged(
-        user=request.user,
+        user=request.user,  # type: ignore[arg-type]
         origin=request_origin(request, "web"),
         detail={"page": page.number, "count": len(page.object_list), "filters": filters.used()},
         shown=list(page.object_list),
@@ -44,8 +46,5 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        registration = registration_open(user=request.user, pk=pk, origin=request_origin(request, "web"))
-    except Registration.DoesNotExist:
-        raise Http404 from None
+    registration = registration_open(user=request.user, pk=pk, origin=request_origin(request, "web"))  # type: ignore[arg-type]
     return render(request, "registrations/detail.html", {"registration": registration})

@@ -7,14 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import NotVisible
-from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.audit.access import read
+from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 
@@ -203,23 +203,14 @@ def _registrations(case: Case, user: User) -> dict[str, Any]:
 
 
 def _get_case(request: HttpRequest, pk: int) -> Case:
-    try:
-        return case_get_for_user(user=_user(request), pk=pk, origin=request_origin(request, "web"))
-    except NotVisible:
-        raise Http404 from None
+    """The case, or NotVisible (logged once): the one 404 for missing and forbidden."""
+    return case_get_for_user(user=_user(request), pk=pk, origin=request_origin(request, "web"))
 
 
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    access_log_record(
-        actor=request.user,
-        action="view",
-        object_type="case",
-        object_id=case.pk,
-        result="shown",
-        origin=request_origin(request, "web"),
-    )
+    read(actor=_user(request), object_type="case", object_id=case.pk, origin=request_origin(request, "web"))
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
 
 

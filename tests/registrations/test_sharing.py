@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ketenzicht.audit.access import NotVisible
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_get_for_user, registration_list_for_user
 from ketenzicht.registrations.services import registration_create
@@ -58,7 +59,7 @@ def test_each_role_sees_what_the_rules_grant(
         if ref in visible:
             assert registration_get_for_user(user=user, pk=registration.pk) == registration
         else:
-            with pytest.raises(Registration.DoesNotExist):
+            with pytest.raises(NotVisible):
                 registration_get_for_user(user=user, pk=registration.pk)
 
 
