@@ -56,6 +56,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
 
+    from ketenzicht.audit.append_only import history_off, history_on
     from ketenzicht.audit.triggers import append_only_off, append_only_on
     from ketenzicht.workprocesses.triggers import history_append_only_off, history_append_only_on
 
@@ -64,6 +65,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         database = connection.settings_dict["NAME"]
         append_only_off(connection)
         history_append_only_off(connection)
+        history_off(connection)
     try:
         return (yield)
     finally:
@@ -72,6 +74,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             if connection.settings_dict["NAME"] == database:
                 append_only_on(connection)
                 history_append_only_on(connection)
+                history_on(connection)
                 connection.close()  # none may linger when the test database is dropped
 
 

@@ -95,6 +95,10 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],
     "patterns:signal-detail": [Call("GET", "/signalen/999999/", 302, 404)],
+    "patterns:signal-act": [
+        Call("POST", "/signalen/999999/actie/", 302, 404, body={"action": "assess", "note": "x"}),
+        Call("GET", "/signalen/999999/actie/", 302, 405),
+    ],
     "workprocesses:case-list": [Call("GET", "/zaken/", 302, 403, CASE_DESK)],
     "workprocesses:case-new": [
         Call("GET", "/zaken/nieuw/", 302, 403, CASE_DESK),

@@ -30,6 +30,7 @@ class SignalPage(Schema):
     limit: int = 50
     offset: int = 0
     active_only: bool = True
+    open_only: bool = True  # not closed (a withdrawn signal is closed too)
 
 
 def _summary(signal: Signal, sight: SignalSight) -> dict[str, Any]:
@@ -41,6 +42,8 @@ def _summary(signal: Signal, sight: SignalSight) -> dict[str, Any]:
         "rule": signal.rule,
         "severity": Severity(signal.severity).name.lower(),
         "active": signal.active,
+        "state": signal.state,
+        "closed_reason": signal.closed_reason or None,
         "suspect": signal.suspect_id,
         "victim": signal.victim_id,
         "first_fired_at": first.registered_at.isoformat() if first is not None else None,
@@ -68,7 +71,9 @@ def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]
     if not 1 <= page.limit <= 500 or page.offset < 0:
         raise HttpError(422, "limit must be 1-500 and offset 0 or more")
     user = _caller(request)
-    signals = signal_list_for_user(user=user, active_only=page.active_only).select_related("unit")
+    signals = signal_list_for_user(
+        user=user, active_only=page.active_only, open_only=page.open_only
+    ).select_related("unit")
     shown = list(signals[page.offset : page.offset + page.limit])
     sights = signal_sight_for_user(user=user, signals=shown)
     items = [_summary(s, sights[s.pk]) for s in shown]

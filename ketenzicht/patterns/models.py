@@ -32,6 +32,23 @@ def subject_key(rule: str, suspect: int | None, victim: int | None) -> str:
     return f"{rule}:{suspect or '-'}:{victim or '-'}"
 
 
+class SignalState(models.TextChoices):
+    """A signal's small process: new -> seen -> assessed -> closed (with a reason); a change of its
+    evidence or severity makes it new again (re-opened)."""
+
+    NEW = "new", _("new")
+    SEEN = "seen", _("seen")
+    ASSESSED = "assessed", _("assessed")
+    CLOSED = "closed", _("closed")
+
+
+class CloseReason(models.TextChoices):
+    NO_ACTION = "no_action", _("no action needed")
+    CASE_OPENED = "case_opened", _("taken up as a case")
+    REFERRED = "referred", _("referred to another organisation")
+    WITHDRAWN = "withdrawn", _("withdrawn: the rule no longer holds")  # by Ketenzicht only
+
+
 class Signal(models.Model):
     subject = models.CharField(max_length=120, unique=True)  # subject_key(rule, suspect, victim)
     rule = models.CharField(max_length=64)
@@ -57,6 +74,10 @@ class Signal(models.Model):
     change = models.JSONField(default=dict, blank=True)
     raised_at = models.DateTimeField(auto_now_add=True)  # when Ketenzicht first raised it
     updated_at = models.DateTimeField(auto_now=True)
+    # Where the signal is in its process; every step is a SignalEvent. A withdrawn signal is closed with
+    # the reason "withdrawn" (and an empty fingerprint, so that its rule holding again re-opens it).
+    state = models.CharField(max_length=16, choices=SignalState.choices, default=SignalState.NEW)
+    closed_reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
 
     class Meta:
         ordering = ["-active", "-severity", "-last_registered_at", "-id"]
@@ -102,3 +123,30 @@ class SignalSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} saw signal {self.signal_id}"
+
+
+class SignalEvent(models.Model):
+    """One step in a signal's process, append-only (the database refuses UPDATE and DELETE)."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("raised")
+        SEEN = "seen", _("seen")
+        ASSESSED = "assessed", _("assessed")
+        CLOSED = "closed", _("closed")
+        REOPENED = "reopened", _("re-opened")
+
+    signal = models.ForeignKey(Signal, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # None: Ketenzicht itself (raised, withdrawn, re-opened)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    state = models.CharField(max_length=16, choices=SignalState.choices)  # the state after the step
+    reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"signal {self.signal_id}: {self.kind}"

@@ -19,7 +19,7 @@ from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.registrations.sharing import visibility_filter
 
-from .models import SIGNAL_PURPOSE, Severity, Signal, SignalRegistration, SignalSeen
+from .models import SIGNAL_PURPOSE, Severity, Signal, SignalEvent, SignalRegistration, SignalSeen, SignalState
 
 # Who works a unit's signals list: the police case screeners and case owners of that unit.
 SIGNAL_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER)
@@ -35,13 +35,18 @@ def may_see_signals(user: User) -> bool:
     )
 
 
-def signal_list_for_user(*, user: User, active_only: bool = False) -> QuerySet[Signal]:
-    """The signals of the user's police unit, most severe and most recent first, with who has seen them."""
+def signal_list_for_user(
+    *, user: User, active_only: bool = False, open_only: bool = False
+) -> QuerySet[Signal]:
+    """The signals of the user's police unit, most severe and most recent first, with who has seen them.
+    `open_only`: not closed (a withdrawn signal is closed too)."""
     if not may_see_signals(user):
         return Signal.objects.none()
     signals = Signal.objects.filter(unit=user.organisation)
     if active_only:
         signals = signals.filter(active=True)
+    if open_only:
+        signals = signals.exclude(state=SignalState.CLOSED)
     return (
         signals.select_related("first_fired_registration", "last_registration")
         .prefetch_related(Prefetch("seen", queryset=SignalSeen.objects.select_related("user")))
@@ -262,3 +267,8 @@ def signal_export_lines() -> Iterator[dict[str, Any]]:
             "rules_version": signal.rules_version,
             "registrations": evidence.get(signal.pk, []),
         }
+
+
+def signal_history(signal: Signal) -> list[SignalEvent]:
+    """The steps of a signal's process, oldest first (the caller has the signal through the one road)."""
+    return list(signal.events.select_related("actor"))

@@ -5,7 +5,10 @@ links: merges, splits, review decisions); `signals_detect_all()` re-detects over
 (`manage.py detect_patterns`, and after a linking rebuild). Both end in `_store`, which makes the stored
 signals of the recomputed subjects exactly the findings: new ones are created, existing ones updated in
 place (keeping when Ketenzicht first raised them and who has seen them), and those that no longer hold at all
-(a split took away the registrations that made them) are deleted."""
+(a split took away the registrations that made them) are closed as withdrawn, never deleted.
+
+Each signal also has a small process with an append-only history (SignalEvent): new -> seen -> assessed ->
+closed with a reason; Ketenzicht re-opens it when its evidence changes (see docs/decisions/0008)."""
 
 from __future__ import annotations
 
@@ -28,7 +31,19 @@ from ketenzicht.organisations.models import User
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
 from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
-from .models import SEVERITY_OF_NAME, SIGNAL_PURPOSE, Signal, SignalRegistration, SignalSeen, subject_key
+from .models import (
+    SEVERITY_OF_NAME,
+    SIGNAL_PURPOSE,
+    CloseReason,
+    Signal,
+    SignalEvent,
+    SignalRegistration,
+    SignalSeen,
+    SignalState,
+    subject_key,
+)
+
+WITHDRAWN = ""  # the fingerprint of a withdrawn signal: no finding has it
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
 
@@ -140,17 +155,29 @@ def _store(
         else:
             continue
         evidence_of[key] = evidence
-    gone = [pk for key, (pk, _) in existing.items() if key not in seen]
+    # A signal whose rule no longer holds is closed as withdrawn, never deleted (an empty fingerprint marks
+    # it, so that its rule holding again re-opens it).
+    gone = [pk for key, (pk, fingerprint) in existing.items() if key not in seen and fingerprint != WITHDRAWN]
+    events: list[SignalEvent] = []
     for chunk in chunks(gone, 500):
-        Signal.objects.filter(pk__in=chunk).delete()
+        Signal.objects.filter(pk__in=chunk).update(
+            state=SignalState.CLOSED, closed_reason=CloseReason.WITHDRAWN, active=False,
+            fingerprint=WITHDRAWN, updated_at=now,
+        )  # fmt: skip
+        events += [
+            _system_event(pk, SignalEvent.Kind.CLOSED, now, reason=CloseReason.WITHDRAWN) for pk in chunk
+        ]
     Signal.objects.bulk_create(create, batch_size=2_000)
     if update:
-        _note_changes(update, evidence_of, now)
+        reopened = _note_changes(update, evidence_of, now)
+        events += [_system_event(pk, SignalEvent.Kind.REOPENED, now) for pk in reopened]
         names = [
             "fingerprint",
             "updated_at",
             "changed_at",
             "change",
+            "state",
+            "closed_reason",
             *_fields(findings[0], version, unit_pks),
         ]
         Signal.objects.bulk_update(update, names, batch_size=1_000)
@@ -171,22 +198,32 @@ def _store(
             ],
             batch_size=5_000,
         )
+        created = [pk_of[s.subject] for s in create]
+        events += [_system_event(pk, SignalEvent.Kind.RAISED, now) for pk in created]
+    SignalEvent.objects.bulk_create(events, batch_size=5_000)
     return StoreSummary(created=len(create), updated=len(update), withdrawn=len(gone))
+
+
+def _system_event(pk: int, kind: str, at: Any, *, reason: str = "") -> SignalEvent:
+    state = SignalState.CLOSED if kind == SignalEvent.Kind.CLOSED else SignalState.NEW
+    return SignalEvent(signal_id=pk, at=at, actor=None, kind=kind, state=state, reason=reason)
 
 
 def _note_changes(
     update: list[Signal], evidence_of: dict[str, list[tuple[int, list[str], list[str]]]], now: Any
-) -> None:
+) -> list[int]:
     """Compare the updated signals with what is stored: a change of severity or of the registrations in
     the evidence is written down on the signal and makes it new again for everyone (who had seen it is
     forgotten); any other update keeps the latest change as it was. The change is counted from what was
-    last seen: while nobody has opened the signal since an earlier change, a new change adds to it."""
+    last seen: while nobody has opened the signal since an earlier change, a new change adds to it.
+    Such a change re-opens the signal in its process (back to new), as does its rule holding again after
+    it was withdrawn; any other update keeps its state. Returns the ids of the re-opened signals."""
     before: dict[int, dict[str, Any]] = {}
     registrations: dict[int, set[int]] = {}
     seen: set[int] = set()
     for pks in chunks([s.pk for s in update], 500):
         for row in Signal.objects.filter(pk__in=pks).values(
-            "pk", "severity", "last_registered_at", "changed_at", "change"
+            "pk", "severity", "last_registered_at", "changed_at", "change", "state", "closed_reason"
         ):
             before[row["pk"]] = dict(row)
         for signal_id, registration_id in SignalRegistration.objects.filter(signal_id__in=pks).values_list(
@@ -195,13 +232,22 @@ def _note_changes(
             registrations.setdefault(signal_id, set()).add(registration_id)
         seen.update(SignalSeen.objects.filter(signal_id__in=pks).values_list("signal_id", flat=True))
     changed: list[int] = []
+    reopened: list[int] = []
     for signal in update:
         was = before[signal.pk]
         old = registrations.get(signal.pk, set())
         new = {registration for registration, _, _ in evidence_of[signal.subject]}
+        withdrawn = was["closed_reason"] == CloseReason.WITHDRAWN
         if was["severity"] == signal.severity and old == new:
             signal.changed_at, signal.change = was["changed_at"], was["change"]
+            signal.state, signal.closed_reason = was["state"], was["closed_reason"]
+            if withdrawn:
+                signal.state, signal.closed_reason = SignalState.NEW, ""
+                reopened.append(signal.pk)
             continue
+        signal.state, signal.closed_reason = SignalState.NEW, ""
+        if was["state"] != SignalState.NEW:
+            reopened.append(signal.pk)
         if was["change"] and signal.pk not in seen:  # unseen since the last change: count from before it
             base = was["change"]
             old = set(base["registrations_was"])
@@ -220,6 +266,7 @@ def _note_changes(
         changed.append(signal.pk)
     for pks in chunks(changed, 500):
         SignalSeen.objects.filter(signal_id__in=pks).delete()
+    return reopened
 
 
 def signals_update(*, persons: Iterable[int]) -> StoreSummary:
@@ -292,9 +339,64 @@ def signal_open(*, user: User, pk: int, origin: str) -> Signal:
     signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     with transaction.atomic():
         signal_mark_seen(signal=signal, user=user)
+        if signal.state == SignalState.NEW:
+            _step(signal, user=user, kind=SignalEvent.Kind.SEEN, state=SignalState.SEEN)
         read(
             actor=user, object_type="signal", object_id=pk, purpose=SIGNAL_PURPOSE, origin=origin,
             detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
             persons=[signal.suspect_id, signal.victim_id],
         )  # fmt: skip
+    return signal
+
+
+# --- the screening desk's steps ------------------------------------------------------------------------
+
+
+class StepRefused(Exception):
+    """The step may not be taken now (the signal is closed, or a note or reason is missing)."""
+
+
+def _step(signal: Signal, *, user: User, kind: str, state: str, reason: str = "", note: str = "") -> None:
+    now = timezone.now()
+    Signal.objects.filter(pk=signal.pk).update(state=state, closed_reason=reason, updated_at=now)
+    signal.state, signal.closed_reason = state, reason
+    SignalEvent.objects.create(
+        signal=signal, at=now, actor=user, kind=kind, state=state, reason=reason, note=note
+    )
+
+
+DESK_REASONS = [r for r in CloseReason if r != CloseReason.WITHDRAWN]  # withdrawn: Ketenzicht's only
+
+
+def signal_assess(*, user: User, pk: int, note: str, origin: str) -> Signal:
+    """The screener has looked into the signal: assessed, with a note. NotVisible outside the own unit
+    (looked up outside the transaction: a refusal's entry must stay)."""
+    from .selectors import signal_get_for_user
+
+    signal = signal_get_for_user(user=user, pk=pk, origin=origin)
+    if signal.state == SignalState.CLOSED or not note.strip():
+        raise StepRefused("assess")
+    with transaction.atomic():
+        _step(
+            signal, user=user, kind=SignalEvent.Kind.ASSESSED, state=SignalState.ASSESSED, note=note.strip()
+        )
+    return signal
+
+
+def signal_close(*, user: User, pk: int, reason: str, note: str, origin: str) -> Signal:
+    """Close the signal with one of the desk's reasons. NotVisible outside the own unit."""
+    from .selectors import signal_get_for_user
+
+    signal = signal_get_for_user(user=user, pk=pk, origin=origin)
+    if signal.state == SignalState.CLOSED or reason not in DESK_REASONS:
+        raise StepRefused("close")
+    with transaction.atomic():
+        _step(
+            signal,
+            user=user,
+            kind=SignalEvent.Kind.CLOSED,
+            state=SignalState.CLOSED,
+            reason=reason,
+            note=note,
+        )
     return signal

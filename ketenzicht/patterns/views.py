@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET, require_POST
 
 from ketenzicht.audit.services import request_origin
 
 from .labels import change_before_text, change_text, reason_rows, rule_description, rule_label
+from .models import SignalState
 from .selectors import (
     may_see_signals,
     signal_evidence_for_user,
+    signal_history,
     signal_list_for_user,
     signal_names_for_user,
     signal_sight_for_user,
 )
-from .services import signal_list_logged, signal_open
+from .services import DESK_REASONS, StepRefused, signal_assess, signal_close, signal_list_logged, signal_open
 
 PAGE_SIZE = 50
+REFUSED = gettext_noop(
+    "Not done: an assessment needs a note, closing needs a reason, and a closed signal takes no more steps."
+)
 
 
 def _require(request: HttpRequest) -> None:
@@ -31,8 +39,8 @@ def _require(request: HttpRequest) -> None:
 @require_GET
 def signal_list(request: HttpRequest) -> HttpResponse:
     _require(request)
-    active_only = request.GET.get("alle") != "1"
-    signals = signal_list_for_user(user=request.user, active_only=active_only)  # type: ignore[arg-type]
+    active_only = request.GET.get("alle") != "1"  # by default the open signals that hold now
+    signals = signal_list_for_user(user=request.user, active_only=active_only, open_only=active_only)  # type: ignore[arg-type]
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     names = signal_names_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
@@ -77,7 +85,31 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "evidence": evidence,
             "sight": sight,
             "seen": list(signal.seen.select_related("user")),
+            "history": signal_history(signal),
+            "closed": signal.state == SignalState.CLOSED,
+            "reasons_to_close": [(r.value, r.label) for r in DESK_REASONS],
             "change": change_text(signal.change),
             "before": change_before_text(signal.change),
         },
     )
+
+
+@require_POST
+def signal_act(request: HttpRequest, pk: int) -> HttpResponse:
+    """The screening desk's steps on a signal: assess (with a note) or close (with a reason)."""
+    user, origin = request.user, request_origin(request, "web")
+    action, note = request.POST.get("action", ""), request.POST.get("note", "")
+    try:
+        if action == "assess":
+            signal_assess(user=user, pk=pk, note=note, origin=origin)  # type: ignore[arg-type]
+            messages.success(request, _("The signal is assessed."))
+        elif action == "close":
+            reason = request.POST.get("reason", "")
+            signal_close(user=user, pk=pk, reason=reason, note=note, origin=origin)  # type: ignore[arg-type]
+            messages.success(request, _("The signal is closed."))
+        else:
+            raise StepRefused(action)
+    except StepRefused:
+        messages.error(request, _(REFUSED))
+        return redirect("patterns:signal-detail", pk=pk)
+    return redirect("patterns:signal-detail", pk=pk)

@@ -20,7 +20,7 @@ from ketenzicht.patterns.services import _stored, detector, signals_detect_all
 from ketenzicht.registrations.models import PersonMention
 from tests.people import person_of
 
-from .helpers import LOTTE, MARCO, take_in
+from .helpers import LOTTE, MARCO, signals_forget, take_in
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_detecting_over_the_whole_register_gives_the_same_signals() -> None:
         (s.subject, s.severity, s.first_fired_registration_id, s.active, s.last_registration_id)
         for s in Signal.objects.all()
     }
-    Signal.objects.all().delete()
+    signals_forget()
     summary = signals_detect_all()
     again = {
         (s.subject, s.severity, s.first_fired_registration_id, s.active, s.last_registration_id)
@@ -121,12 +121,21 @@ def test_detecting_over_the_whole_register_gives_the_same_signals() -> None:
 
 def test_a_split_withdraws_a_signal_that_rested_on_a_false_link() -> None:
     regs = campaign()
-    assert Signal.objects.filter(rule="possible_stalking").exists()
+    before = Signal.objects.get(rule="possible_stalking")
     # The reviewer finds that the suspects of the last two registrations are someone else.
     for registration in regs[1:]:
         mention = PersonMention.objects.get(registration=registration, ref="p1")
         mention_split(mention=mention, actor=None)
-    assert not Signal.objects.filter(rule="possible_stalking", suspect=person_of(regs[0])).exists()
+    # Closed as withdrawn, never deleted; its history says so.
+    withdrawn = Signal.objects.get(pk=before.pk)
+    assert (withdrawn.state, withdrawn.closed_reason, withdrawn.active) == ("closed", "withdrawn", False)
+    assert [(e.kind, e.reason, e.actor) for e in withdrawn.events.all()] == [
+        ("raised", "", None),
+        ("closed", "withdrawn", None),
+    ]
+    assert not Signal.objects.exclude(state="closed").filter(
+        rule="possible_stalking", suspect=person_of(regs[0])
+    )
 
 
 def test_a_merge_raises_the_signal_of_the_joined_person() -> None:
@@ -167,7 +176,7 @@ def test_export_to_a_missing_folder_says_so_and_writes_nothing(tmp_path: Path) -
 
 def test_detect_patterns_command_reports_per_rule(capsys: pytest.CaptureFixture[str]) -> None:
     campaign()
-    Signal.objects.all().delete()
+    signals_forget()
     call_command("detect_patterns", "--no-progress")
     out = capsys.readouterr().out
     assert "possible_stalking 1" in out and "escalation 1" in out
@@ -194,7 +203,7 @@ def test_threats_between_people_registered_next_door_are_read_as_a_neighbours_qu
         take_in(f"PL-F-{index}", ruud, LOTTE, registered_at=f"{day}T10:00:00+01:00", relation=None)
     online = set(Signal.objects.values_list("subject", flat=True))
     assert Signal.objects.filter(rule="possible_stalking").count() == 1
-    Signal.objects.all().delete()
+    signals_forget()
     signals_detect_all()  # reads the homes its own way
     assert set(Signal.objects.values_list("subject", flat=True)) == online
 
