@@ -70,6 +70,10 @@ def signal_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, pk)
+
+
+def _detail(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse:
     # No role check first: a role that sees no signals gets the one 404 (NotVisible), logged once.
     signal = signal_open(user=request.user, pk=pk, origin=request_origin(request, "web"))  # type: ignore[arg-type]
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
@@ -91,6 +95,7 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "change": change_text(signal.change),
             "before": change_before_text(signal.change),
         },
+        status=status,
     )
 
 
@@ -111,5 +116,5 @@ def signal_act(request: HttpRequest, pk: int) -> HttpResponse:
             raise StepRefused(action)
     except StepRefused:
         messages.error(request, _(REFUSED))
-        return redirect("patterns:signal-detail", pk=pk)
+        return _detail(request, pk, status=422)
     return redirect("patterns:signal-detail", pk=pk)

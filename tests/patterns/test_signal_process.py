@@ -41,8 +41,8 @@ def test_the_screening_desk_walks_a_signal_from_new_to_closed(make_user: Callabl
     page = client.get(f"/signalen/{signal.pk}/").content.decode()
     assert 'data-testid="assess-form"' in page and 'data-testid="close-form"' in page
     act = f"/signalen/{signal.pk}/actie/"
-    assert client.post(act, {"action": "assess", "note": ""}).status_code == 302  # refused: no note
-    assert client.post(act, {"action": "close", "reason": "withdrawn"}).status_code == 302  # not the desk's
+    assert client.post(act, {"action": "assess", "note": ""}).status_code == 422  # refused: no note
+    assert client.post(act, {"action": "close", "reason": "withdrawn"}).status_code == 422  # not the desk's
     assert client.post(act, {"action": "assess", "note": "Called the victim."}).status_code == 302
     assert client.post(act, {"action": "close", "reason": "case_opened"}).status_code == 302
     signal.refresh_from_db()
