@@ -59,7 +59,7 @@ def statements(vendor: str, table: str, name: str, *, on: bool) -> list[str]:
 
 
 # The small histories: table -> trigger name.
-HISTORIES = {"patterns_signalevent": "signal_history"}
+HISTORIES = {"patterns_signalevent": "signal_history", "linking_reviewitemevent": "review_item_history"}
 
 
 def _run(connection: Any, *, on: bool) -> None:

@@ -97,9 +97,7 @@ class ReviewItem(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    # What happened to the item, oldest first: [{"at", "by", "by_id", "decision", "item"}]. "item" is the
-    # review item whose decision closed it (its own id when decided on it directly).
-    history = models.JSONField(default=list, blank=True)
+    # What happened to the item after it was opened (created_at) is in its events (ReviewItemEvent).
 
     class Meta:
         ordering = ["-priority", "-probability", "id"]
@@ -107,6 +105,32 @@ class ReviewItem(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.pk}: mention {self.mention_id} ~ {self.candidate_id}"
+
+
+class ReviewItemEvent(models.Model):
+    """One step of a review item, append-only (the database refuses UPDATE and DELETE): decided by a
+    reviewer on the item itself, or superseded by a decision on another item that answered its question."""
+
+    class Kind(models.TextChoices):
+        DECIDED = "decided", _("decided")
+        SUPERSEDED = "superseded", _("superseded")
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=ReviewStatus.choices)  # the status after the step
+    decision = models.CharField(max_length=16)  # "same" or "different"
+    # The item decided on: the item itself for "decided", the other item for "superseded".
+    by_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"review {self.item_id}: {self.kind}"
 
 
 class PairDecision(models.Model):

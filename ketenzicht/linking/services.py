@@ -8,6 +8,7 @@ or becomes a new person with a review item (in between, or when the hard BSN rul
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
@@ -43,6 +45,7 @@ from .models import (
     PairDecision,
     PersonMerge,
     ReviewItem,
+    ReviewItemEvent,
     ReviewStatus,
 )
 from .signals import persons_relinked
@@ -364,7 +367,7 @@ def _stored_mentions_of_keys(keys: Sequence[str], cap: int) -> tuple[dict[str, i
     return found.counts, found.mentions
 
 
-def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -> list[LinkOutcome]:
+def mentions_link(*, registrations: Sequence[Registration], actor: User | None = None) -> list[LinkOutcome]:
     """Link the mentions of newly stored registrations (call inside their transaction)."""
     model = link_model()
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
@@ -624,7 +627,7 @@ def _pair(a: int, b: int) -> tuple[int, int]:
     return (a, b) if a < b else (b, a)
 
 
-def pair_decide(*, left_id: int, right_id: int, decision: str, actor: Any) -> None:
+def pair_decide(*, left_id: int, right_id: int, decision: str, actor: User | None) -> None:
     left, right = _pair(left_id, right_id)
     PairDecision.objects.update_or_create(
         left_id=left, right_id=right, defaults={"decision": decision, "decided_by": actor}
@@ -632,7 +635,7 @@ def pair_decide(*, left_id: int, right_id: int, decision: str, actor: Any) -> No
 
 
 @transaction.atomic
-def person_merge(*, source: Person, target: Person, actor: Any, reason: str) -> PersonMerge:
+def person_merge(*, source: Person, target: Person, actor: User | None, reason: str) -> PersonMerge:
     """Move every mention of `source` to `target`; `source` then points at `target`. Reversible."""
     moved = list(MentionLink.objects.filter(person=source).values_list("mention_id", flat=True))
     MentionLink.objects.filter(mention_id__in=moved).update(person=target, method=LinkMethod.REVIEW)
@@ -650,7 +653,7 @@ def person_merge(*, source: Person, target: Person, actor: Any, reason: str) -> 
 
 
 @transaction.atomic
-def merge_undo(*, merge: PersonMerge, actor: Any) -> None:
+def merge_undo(*, merge: PersonMerge, actor: User | None) -> None:
     """Give the merged person back its mentions (those still with the target) and its own identity."""
     if merge.undone_at is not None:
         return
@@ -668,7 +671,7 @@ def merge_undo(*, merge: PersonMerge, actor: Any) -> None:
 
 
 @transaction.atomic
-def mention_split(*, mention: PersonMention, actor: Any) -> Person:
+def mention_split(*, mention: PersonMention, actor: User | None) -> Person:
     """Take one mention out of its person into a new person; it stays apart in later rebuilds."""
     link = MentionLink.objects.select_related("person").get(mention=mention)
     old = link.person
@@ -689,7 +692,7 @@ def mention_split(*, mention: PersonMention, actor: Any) -> Person:
 
 
 @transaction.atomic
-def review_decide(*, item: ReviewItem, same: bool, actor: Any) -> None:
+def review_decide(*, item: ReviewItem, same: bool, actor: User | None) -> None:
     """A reviewer's answer, effective at once: same person (merge) or different persons (kept apart)."""
     if item.status != ReviewStatus.OPEN:
         return
@@ -709,32 +712,38 @@ def review_decide(*, item: ReviewItem, same: bool, actor: Any) -> None:
             source, target = (mine, theirs) if sizes[mine.pk] <= sizes[theirs.pk] else (theirs, mine)
             person_merge(source=source, target=target, actor=actor, reason=f"review {item.pk}")
     now = timezone.now()
-    _review_close(item, same=same, actor=actor, at=now, by_item=item.pk)
-    item.save(update_fields=["status", "decided_by", "decided_at", "history"])
+    events = [_review_close(item, same=same, actor=actor, at=now, by_item=item)]
+    item.save(update_fields=["status", "decided_by", "decided_at"])
     answered = _review_items_answered(item, same=same)
-    for other in answered:
-        _review_close(other, same=same, actor=actor, at=now, by_item=item.pk)
-    ReviewItem.objects.bulk_update(answered, ["status", "decided_by", "decided_at", "history"])
+    events += [_review_close(other, same=same, actor=actor, at=now, by_item=item) for other in answered]
+    ReviewItem.objects.bulk_update(answered, ["status", "decided_by", "decided_at"])
+    ReviewItemEvent.objects.bulk_create(events)
     access_log_record(
         actor=actor, action=Action.LINK, object_type="review_item", object_id=item.pk, result=Result.STORED,
         origin="linking", detail={"decision": decision, "closed": [other.pk for other in answered]},
     )  # fmt: skip
 
 
-def _review_close(item: ReviewItem, *, same: bool, actor: Any, at: Any, by_item: int) -> None:
-    """Close an item with a decision, and write down in its history who took it, when, and on which item."""
-    item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
+def _review_close(
+    item: ReviewItem, *, same: bool, actor: User | None, at: dt.datetime, by_item: ReviewItem
+) -> ReviewItemEvent:
+    """Close an item: decided when the decision was taken on it, superseded when a decision on `by_item`
+    answered its question. Returns the step for its (append-only) history."""
+    decided = by_item.pk == item.pk
+    if decided:
+        item.status = ReviewStatus.ACCEPTED if same else ReviewStatus.REJECTED
+    else:
+        item.status = ReviewStatus.SUPERSEDED
     item.decided_by, item.decided_at = actor, at
-    item.history = [
-        *item.history,
-        {
-            "at": at.isoformat(),
-            "by": getattr(actor, "username", None),
-            "by_id": getattr(actor, "pk", None),
-            "decision": "same" if same else "different",
-            "item": by_item,
-        },
-    ]
+    return ReviewItemEvent(
+        item=item,
+        at=at,
+        actor=actor,
+        kind=ReviewItemEvent.Kind.DECIDED if decided else ReviewItemEvent.Kind.SUPERSEDED,
+        status=item.status,
+        decision="same" if same else "different",
+        by_item=by_item,
+    )
 
 
 def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
@@ -123,12 +124,27 @@ def test_a_decision_closes_the_other_items_it_answers_and_says_so_in_their_histo
     # R3~R2, R4~R2 and R4~R3 were answered by the merges: closed, not left to be accepted again.
     assert not ReviewItem.objects.filter(status="open").exists()
     closed = item("R4", "R3")
-    assert closed.status == "accepted" and closed.decided_by == registrar
-    (entry,) = closed.history
-    assert entry["item"] == item("R4", "R1").pk and entry["decision"] == "same"
-    assert entry["by"] == registrar.username and entry["at"]
-    assert item("R3", "R2").history[0]["item"] == item("R3", "R1").pk
-    assert item("R2", "R1").history[0]["item"] == item("R2", "R1").pk  # decided on itself
+    assert closed.status == "superseded" and closed.decided_by == registrar
+    (entry,) = closed.events.all()
+    assert (entry.kind, entry.status, entry.decision) == ("superseded", "superseded", "same")
+    assert entry.by_item == item("R4", "R1") and entry.actor == registrar and entry.at
+    assert item("R3", "R2").events.get().by_item == item("R3", "R1")
+    decided = item("R2", "R1").events.get()  # decided on itself
+    assert (decided.kind, decided.status, decided.by_item) == ("decided", "accepted", item("R2", "R1"))
+
+
+@override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE linking_reviewitemevent SET decision = 'different'", "DELETE FROM linking_reviewitemevent"],
+)
+def test_a_review_items_history_refuses_to_be_rewritten(registrar: Any, statement: str) -> None:
+    register("R1", DENNIS)
+    register("R2", {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
+    review_decide(item=ReviewItem.objects.get(), same=False, actor=registrar)
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert ReviewItem.objects.get().events.get().decision == "different"
 
 
 @override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
@@ -143,8 +159,9 @@ def test_different_persons_closes_the_items_between_the_same_two_persons(registr
     review_decide(item=items["R3", "R2"], same=True, actor=registrar)  # R2 and R3: one person
     review_decide(item=items["R2", "R1"], same=False, actor=registrar)
     still = {i.pk: i for i in ReviewItem.objects.all()}
-    assert still[items["R3", "R1"].pk].status == "rejected"  # R3 is R2's person: answered too
-    assert still[items["R3", "R1"].pk].history[0]["item"] == items["R2", "R1"].pk
+    assert still[items["R3", "R1"].pk].status == "superseded"  # R3 is R2's person: answered too
+    step = still[items["R3", "R1"].pk].events.get()
+    assert (step.by_item_id, step.decision) == (items["R2", "R1"].pk, "different")
 
 
 SANDRA_IN_FULL = {
