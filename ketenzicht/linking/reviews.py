@@ -20,10 +20,11 @@ def _persons_of(items: Iterable[ReviewItem]) -> list[int]:
     return list(MentionLink.objects.filter(mention_id__in=mentions).values_list("person_id", flat=True))
 
 
-def review_list_logged(*, user: User, origin: str, shown: list[ReviewItem]) -> None:
+def review_list_logged(*, user: User, origin: str, shown: list[ReviewItem], refused: bool = False) -> None:
+    """The queue shown to `user` (or refused: the role reviews nothing)."""
     listed(
         actor=user, object_type="review_item", purpose=REVIEW_PURPOSE, origin=origin,
-        detail={"count": len(shown)}, persons=_persons_of(shown),
+        detail={"count": len(shown)}, persons=_persons_of(shown), refused=refused,
     )  # fmt: skip
 
 

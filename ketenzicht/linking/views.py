@@ -40,6 +40,7 @@ def _user(request: HttpRequest) -> User:
 
 def _require_reviewer(request: HttpRequest) -> None:
     if not may_review(_user(request)):
+        review_list_logged(user=_user(request), origin=request_origin(request, "web"), shown=[], refused=True)
         raise PermissionDenied
 
 

@@ -33,6 +33,7 @@ REFUSED = gettext_noop(
 
 def _require(request: HttpRequest) -> None:
     if not may_see_signals(request.user):  # type: ignore[arg-type]
+        signal_list_logged(user=request.user, origin=request_origin(request, "web"), count=0, refused=True)  # type: ignore[arg-type]
         raise PermissionDenied
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import read
+from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
@@ -91,11 +91,13 @@ def rollouts(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user, origin = _user(request), request_origin(request, "web")
     if not may_work_cases(user):
+        listed(actor=user, object_type="case", origin=origin, refused=True)
         raise PermissionDenied
     overdue_only = request.GET.get("te_laat") == "1"
     cases = list(case_open_list(user=user, overdue_only=overdue_only)[:200])
+    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases)})
     rows = [case_view(case, user) for case in cases]
     return render(request, "workprocesses/case_list.html", {"rows": rows, "overdue_only": overdue_only})
 

@@ -136,3 +136,23 @@ def test_the_own_unit_sees_what_the_outsiders_do_not(
     organisation = "oost-brabant" if route.thing != "review_item" else "ketenzicht-beheer"
     client.force_login(make_user(*roles, organisation=organisation))
     assert route.call(client, objects[route.thing]).status_code == 200
+
+
+LISTS = [
+    "/registraties/",
+    "/api/v1/registrations",
+    "/signalen/",
+    "/api/v1/signals",
+    "/koppelingen/beoordelen/",
+    "/zaken/",
+]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_list_refused_to_a_role_without_it_is_logged_once(path: str, make_user: Callable[..., Any]) -> None:
+    client = Client()
+    client.force_login(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    before = _refusals()
+    assert client.get(path).status_code == 403
+    assert _refusals() == before + 1
+    assert AccessLogEntry.objects.filter(result="refused").latest("pk").action == "list"
