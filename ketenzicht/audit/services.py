@@ -9,6 +9,8 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ketenzicht.organisations.models import User
+
 from .models import AccessLogEntry, AccessLogPerson
 
 PERSON_OBJECT = "person"
@@ -28,7 +30,7 @@ def request_origin(request: HttpRequest | None, channel: str) -> str:
 
 
 def _entry(
-    *, actor: Any, action: str, object_type: str, result: str, purpose: str, origin: str
+    *, actor: User | None, action: str, object_type: str, result: str, purpose: str, origin: str
 ) -> dict[str, Any]:
     organisation = getattr(actor, "organisation", None)
     has_pk = actor is not None and getattr(actor, "pk", None) is not None
@@ -48,7 +50,7 @@ def _entry(
 
 def access_log_record(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     object_type: str,
     object_id: str | int = "",
@@ -87,7 +89,7 @@ def _record_persons(entries: list[tuple[AccessLogEntry, set[int]]]) -> None:
 
 def access_log_record_many(
     *,
-    actor: Any,
+    actor: User | None,
     action: str,
     object_type: str,
     result: str,

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ketenzicht.organisations.models import User
+
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
 from .selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_list_for_user
@@ -22,8 +24,9 @@ OBJECT = "access_log"
 @require_GET
 def access_log(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)  # the login middleware let only signed-in users through
     origin = request_origin(request, "web")
-    if not user.has_role(*AUDIT_READER_ROLES):  # type: ignore[union-attr]
+    if not user.has_role(*AUDIT_READER_ROLES):
         with transaction.atomic():
             access_log_record(
                 actor=user, action=Action.LIST, object_type=OBJECT, result=Result.REFUSED, origin=origin
@@ -31,10 +34,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     person = request.GET.get("person", "").strip()
     if person.isdigit():
-        entries = access_log_for_persons(user=user, person_ids=[int(person)])  # type: ignore[arg-type]
+        entries = access_log_for_persons(user=user, person_ids=[int(person)])
     else:
         person = ""
-        entries = access_log_list_for_user(user=user)  # type: ignore[arg-type]
+        entries = access_log_list_for_user(user=user)
     filters = {
         "actor_username": request.GET.get("actor", "").strip(),
         "object_type": request.GET.get("object_type", "").strip(),

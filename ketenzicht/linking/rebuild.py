@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 
@@ -58,7 +59,7 @@ def _backend_session(backend: str) -> AbstractContextManager[Any]:
 
 def persons_rebuild(
     *,
-    actor: Any = None,
+    actor: User | None = None,
     retrain: bool = False,
     seed: int = 1,
     progress: Progress | None = None,
