@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import AccessLogEntry
+from .text import storable
 
 
 def request_origin(request: HttpRequest | None, channel: str) -> str:
@@ -29,9 +30,9 @@ def _entry(
         "roles": ",".join(sorted(getattr(actor, "role_codes", ()))) if has_pk else "",
         "action": action,
         "object_type": object_type,
-        "purpose": purpose,
+        "purpose": storable(purpose),
         "result": result,
-        "origin": origin,
+        "origin": storable(origin),
     }
 
 
@@ -46,11 +47,14 @@ def access_log_record(
     origin: str = "",
     detail: dict[str, Any] | None = None,
 ) -> AccessLogEntry:
-    """Append one entry. `actor` is a user (or None for the system)."""
+    """Append one entry. `actor` is a user (or None for the system). A NUL or lone surrogate in what a
+    caller typed becomes U+FFFD, so the entry is always written (a refusal's entry above all)."""
     template = _entry(
         actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
     )
-    return AccessLogEntry.objects.create(**template, object_id=str(object_id), detail=detail or {})
+    return AccessLogEntry.objects.create(
+        **template, object_id=storable(str(object_id)), detail=storable(detail or {})
+    )
 
 
 def access_log_record_many(
@@ -71,7 +75,7 @@ def access_log_record_many(
     )
     AccessLogEntry.objects.bulk_create(
         [
-            AccessLogEntry(**{**template, "object_id": str(object_id), "detail": detail})
+            AccessLogEntry(**{**template, "object_id": storable(str(object_id)), "detail": storable(detail)})
             for object_id, detail in objects
         ]
     )
