@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +9,7 @@ from ninja import Router
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.selectors import api_caller
-from ketenzicht.registrations.exchange import RegistrationIn
+from ketenzicht.registrations.exchange import Problem, RegistrationIn, decode_json
 from ketenzicht.registrations.services import RegistrationInvalid
 
 from .pipeline import IntakeForbidden, intake_registration
@@ -62,9 +61,9 @@ OPENAPI = {
 
 def registration_post(request: HttpRequest) -> HttpResponse:
     try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return JsonResponse({"errors": [{"field": "(body)", "reason": f"not valid JSON: {exc}"}]}, status=422)
+        data = decode_json(request.body or b"null")
+    except Problem as problem:
+        return JsonResponse({"errors": [{"field": "(body)", "reason": str(problem)}]}, status=422)
     try:
         result = intake_registration(
             actor=api_caller(request), data=data, channel="api", origin=request_origin(request, "api")
