@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketenzicht.web.middleware.LoginRequiredMiddleware",
+    "ketenzicht.web.middleware.ErrorPagesMiddleware",
     # AxesMiddleware must be last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
