@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_htmx",
+    "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
     "ketenzicht.organisations",
     "ketenzicht.audit",
     "ketenzicht.registrations",

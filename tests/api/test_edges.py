@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
@@ -126,3 +128,12 @@ def test_an_access_log_entry_is_written_whatever_the_caller_typed(bad: str) -> N
         "a\ufffd",
         {"query": ["\ufffd"], "\ufffd": 1},
     )
+
+
+def test_the_api_docs_page_loads_swagger_from_this_server(make_user: Callable[..., Any]) -> None:
+    """Without internet the page was blank: its Swagger UI came from a CDN."""
+    client = client_for(make_user, "police_registrar")
+    page = client.get("/api/v1/docs").content.decode()
+    scripts = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    assert scripts and all(src.startswith("/static/") for src in scripts), scripts
+    assert all(finders.find(src.removeprefix("/static/")) for src in scripts)
