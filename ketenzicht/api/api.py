@@ -28,7 +28,43 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"description": "what is wrong: a text, or a list of invalid fields"}},
+    "required": ["detail"],
+}
+_ERRORS = {
+    "400": "The body is no JSON of the expected shape",
+    "401": "No valid session or token",
+    "403": "The caller's role or organisation may not do this (logged as refused)",
+    "404": "No such object, or none the caller may see",
+    "413": "The body is larger than the upload limit",
+    "422": "A parameter or a field of the body is invalid; `detail` names it",
+}
+
+
+class KetenzichtAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The spec with the error answers of every operation documented (an operation may document its own
+        error body, as the intake route does)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                codes = {"401", "403", "422"}
+                if "{" in path:
+                    codes.add("404")
+                if "requestBody" in operation:
+                    codes |= {"400", "413"}
+                responses = operation.setdefault("responses", {})
+                for code in sorted(codes):
+                    responses.setdefault(
+                        code,
+                        {"description": _ERRORS[code], "content": {"application/json": {"schema": _ERROR}}},
+                    )
+        return schema
+
+
+api = KetenzichtAPI(
     title="Ketenzicht API",
     version="1",
     description="Registrations in and out in exchange format v1. Every route needs a session or a token.",

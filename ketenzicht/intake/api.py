@@ -45,10 +45,32 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON schema with its `#/$defs/...` references replaced by the definitions: in the OpenAPI
+    document those references point at its root, where there are no `$defs` (the spec was broken)."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(
+                    {**defs[ref.removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
+                )
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)  # type: ignore[no-any-return]
+
+
 OPENAPI = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": RegistrationIn.model_json_schema(by_alias=True)}},
+        "content": {
+            "application/json": {"schema": _inlined(RegistrationIn.model_json_schema(by_alias=True))}
+        },
     },
     "responses": {
         "201": _json(_CREATED_SCHEMA, "Stored"),
