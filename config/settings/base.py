@@ -124,6 +124,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("KETENZICHT_SESSION_SECONDS", str(8 * 3600)))
+CSRF_FAILURE_VIEW = "ketenzicht.web.middleware.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 

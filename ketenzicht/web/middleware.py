@@ -84,3 +84,8 @@ def error_response(request: HttpRequest, status: int) -> HttpResponseBase:
 def server_error(request: HttpRequest) -> HttpResponseBase:
     """handler500: the application's page (Django's default one is English and unstyled)."""
     return error_response(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
+    """CSRF_FAILURE_VIEW: a refused form (an expired page, say) gets the application's 403 page too."""
+    return error_response(request, 403)

@@ -72,3 +72,11 @@ def test_a_server_error_is_the_apps_dutch_page_with_the_traceback_in_the_log(
     assert response.status_code == 500
     assert "Er is iets misgegaan" in response.content.decode()
     assert "broken on purpose" in caplog.text and "Traceback" in caplog.text
+
+
+def test_a_form_without_its_csrf_token_gets_the_apps_403_page(make_user: Callable[..., Any]) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_user("case_screener"))
+    response = client.post("/personen/", {"q": "Jan"})
+    assert response.status_code == 403
+    assert "Geen toegang" in response.content.decode()
