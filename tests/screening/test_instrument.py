@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from django.utils import translation
 
 from ketenzicht.screening.engine.instrument import (
     Instrument,
@@ -18,6 +19,7 @@ from ketenzicht.screening.engine.instrument import (
     parse_instrument,
 )
 from ketenzicht.screening.instruments import instrument_files
+from ketenzicht.screening.labels import LEVELS
 
 GOOD: dict[str, Any] = {
     "code": "demo_screening",
@@ -93,6 +95,10 @@ def test_a_good_instrument_loads_with_its_content_hash() -> None:
 def test_levels_are_ordered_and_have_dutch_labels() -> None:
     assert [level.rank for level in (Level.NONE, Level.STANDARD, Level.MEDIUM, Level.HIGH)] == [0, 1, 2, 3]
     assert Level.HIGH.label == "Hoog" and Level.NONE.label == "Geen zorgen"
+    with translation.override("nl"):
+        assert {level: str(label) for level, label in LEVELS.items()} == {
+            level: level.label for level in Level
+        }
 
 
 @pytest.mark.parametrize(
