@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,6 +67,21 @@ def test_the_result_keeps_both_levels_the_reason_and_what_fired() -> None:
     )
 
 
+def test_the_result_as_json_ready_data() -> None:
+    instrument = _instrument("marac_criteria")
+    answers = {**_nothing(instrument), "injury": True, "incidents_12_months": 3}
+    document = score(instrument, answers, Judgement(Level.HIGH, "Eens.")).as_document()
+    assert json.loads(json.dumps(document)) == document
+    assert document["computed_level"] == "high" and document["override"] == "same"
+    assert [(r["kind"], r["key"], r["items"]) for r in document["reasons"]] == [
+        ("item", "injury", []),
+        ("threshold", "at_least_1", []),
+        ("rule", "escalation", ["incidents_12_months"]),
+        ("judgement", "judgement", []),
+    ]
+    assert document["judgement"] == {"level": "high", "reason": "Eens."}
+
+
 def test_a_judgement_at_the_computed_level_is_no_override() -> None:
     instrument = _instrument("lethality_triggers")
     result = score(instrument, {**_nothing(instrument), "weapon": True}, Judgement(Level.HIGH, "Eens."))
@@ -123,6 +140,14 @@ def test_a_count_is_not_a_yes() -> None:
     assert problems == [
         "answers.incidents_12_months: item 'incidents_12_months' is a count (0 or more), not True"
     ]
+
+
+def test_a_choice_is_one_of_the_item_s_codes() -> None:
+    instrument = load_instrument(LICENSED_EXAMPLE)
+    for wrong in (["calm"], 1, True):
+        answers: dict[str, Any] = {**_nothing(instrument), "mood": wrong}
+        problems = check_answers(instrument, answers)
+        assert problems == [f"answers.mood: {wrong!r} is not a choice of item 'mood' (calm, tense, acute)"]
 
 
 def test_an_instrument_that_may_only_be_raised_refuses_lowering() -> None:

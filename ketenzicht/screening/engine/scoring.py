@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from .instrument import AnswerKind, Instrument, Item, Level, Lowering, Rule, ScoringMode, highest
 
@@ -67,6 +68,32 @@ class Result:
     override: Override
     needs_second_person: bool  # the final level is lower than the computed one: a second person confirms
 
+    def as_document(self) -> dict[str, Any]:
+        """The result as JSON-ready data, to keep with a screening."""
+        judgement = self.judgement
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "content_hash": self.content_hash,
+            "computed_level": self.computed_level.value if self.computed_level else None,
+            "level": self.level.value,
+            "score": self.score,
+            "reasons": [
+                {
+                    "kind": reason.kind.value,
+                    "key": reason.key,
+                    "text": reason.text,
+                    "points": reason.points,
+                    "level": reason.level.value if reason.level else None,
+                    "items": list(reason.items),
+                }
+                for reason in self.reasons
+            ],
+            "judgement": {"level": judgement.level.value, "reason": judgement.reason} if judgement else None,
+            "override": self.override.value,
+            "needs_second_person": self.needs_second_person,
+        }
+
     @property
     def fired(self) -> tuple[str, ...]:
         """The keys of the items, thresholds and rules that gave the computed level."""
@@ -87,7 +114,7 @@ def check_answers(instrument: Instrument, answers: Mapping[str, Answer]) -> list
             isinstance(value, bool) or not isinstance(value, int) or value < 0
         ):
             problems.append(f"answers.{item.key}: item {item.key!r} is a count (0 or more), not {value!r}")
-        elif item.answer is AnswerKind.CHOICE and value not in item.choices:
+        elif item.answer is AnswerKind.CHOICE and (not isinstance(value, str) or value not in item.choices):
             problems.append(
                 f"answers.{item.key}: {value!r} is not a choice of item {item.key!r} "
                 f"({', '.join(item.choices)})"
