@@ -193,6 +193,10 @@ def test_levels_are_ordered_and_have_dutch_labels() -> None:
             lambda d: d["items"][3].pop("cap") and d["scoring"].update(mode="weighted", items=[]),
             None,  # an uncapped count has no maximum: any threshold can be reached
         ),
+        (
+            lambda d: d["scoring"].update(mode="judgement", items=[], thresholds=[], otherwise="standard"),
+            "scoring.otherwise: the judgement mode computes no level",
+        ),
         (lambda d: d.pop("name"), "name: Field required"),
         (lambda d: d["licence"].update(kind="secret"), "licence.kind: Input should be 'open' or 'licensed'"),
         (

@@ -255,6 +255,10 @@ class Instrument(_Strict):
             problems += self._threshold_problems(_maximum(mode, scored))
         elif scoring.thresholds:
             problems.append(f"scoring.thresholds: the {mode.value} mode has no thresholds")
+        if mode is ScoringMode.JUDGEMENT and scoring.otherwise is not Level.NONE:
+            problems.append(
+                "scoring.otherwise: the judgement mode computes no level; the professional chooses it"
+            )
         if mode is ScoringMode.RULES and not scoring.rules:
             problems.append("scoring.rules: the rules mode needs at least one rule")
         return problems
