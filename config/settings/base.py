@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ketenzicht.patterns",
     "ketenzicht.dossiers",
     "ketenzicht.workprocesses",
+    "ketenzicht.screening",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",
