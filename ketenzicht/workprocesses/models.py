@@ -105,6 +105,7 @@ class EventKind(models.TextChoices):
     CONTACT = "contact", _("victim contact assigned")
     NOTE = "note", _("note")
     ESCALATED = "escalated", _("deadline passed, escalated")
+    RECORDED = "recorded", _("recorded by a desk")
 
 
 class CaseEvent(models.Model):

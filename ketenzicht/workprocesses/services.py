@@ -379,6 +379,36 @@ def case_note(case: Case, *, text: str, actor: User, expected_version: int | Non
     return current
 
 
+def case_record(
+    case: Case,
+    *,
+    values: Mapping[str, Any],
+    actor: User,
+    expected_version: int | None,
+    note: str = "",
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
+    transitions that require them (`requires.recorded`) find them. One history line says what and why."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        current.data = {**current.data, **values}
+        _save(current, ["data"])
+        _event(
+            current,
+            kind=EventKind.RECORDED,
+            actor=actor,
+            at=at,
+            reason=note,
+            detail={**(detail or {}), "values": dict(values)},
+        )
+    return current
+
+
 def deadlines_check(*, now: datetime | None = None) -> list[Case]:
     """Escalate every open case whose deadline has passed and that was not escalated for it yet."""
     now = now or timezone.now()
