@@ -72,7 +72,9 @@ def test_get_lists_only_what_the_caller_may_see(
     post(registrar_client, exchange_registration())
     other = Client()
     other.force_login(make_user("police_registrar", organisation="zeeland-west-brabant"))
-    post(other, exchange_registration(reference="ZWB-9", unit="zeeland-west-brabant", municipality="GM0867"))
+    post(
+        other, exchange_registration(reference="PL0900-9", unit="zeeland-west-brabant", municipality="GM0867")
+    )
     listed = registrar_client.get(URL).json()
     assert listed["count"] == 1
     item = listed["items"][0]
@@ -80,7 +82,7 @@ def test_get_lists_only_what_the_caller_may_see(
     assert item["registered_at"] == "2024-03-06T09:12:00+01:00"
     assert item["relations"] == [{"from": "p1", "to": "p2", "kind": "ex_partner"}]
     assert item["persons"][0]["bsn_valid"] is True
-    own_id, other_id = item["id"], Registration.objects.get(reference="ZWB-9").pk
+    own_id, other_id = item["id"], Registration.objects.get(reference="PL0900-9").pk
     assert registrar_client.get(f"{URL}/{own_id}").status_code == 200
     assert registrar_client.get(f"{URL}/{other_id}").status_code == 404
     assert registrar_client.get(f"{URL}/999999").status_code == 404

@@ -15,7 +15,7 @@ URL = "/registraties/nieuw/"
 
 def form_data(**overrides: str) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "reference": "KZ-FORM-1",
+        "reference": "PL0600-FORM-1",
         "kind": "incident",
         "occurred_at": "2026-11-20T21:40",
         "municipality": "GM0796",
@@ -57,7 +57,7 @@ def test_a_complete_form_is_stored_once_even_when_sent_twice(client: Client) -> 
     registration = Registration.objects.get()
     assert registration.unit is not None
     assert (registration.reference, registration.unit.code, registration.channel) == (
-        "KZ-FORM-1",
+        "PL0600-FORM-1",
         "oost-brabant",
         "form",
     )

@@ -14,6 +14,18 @@ CODES = KnownCodes(
     units=frozenset({"oost-brabant", "amsterdam"}),
     municipalities=frozenset({"GM0796", "GM0363"}),
     offences=frozenset({"285", "285b", "300", "350", "184a"}),
+    unit_prefixes={"oost-brabant": "PL0600", "amsterdam": "PL0500"},
+    municipality_prefixes={
+        "GM0796": {"veilig_thuis": "VT21", "om": "OM0600"},
+        "GM0363": {"veilig_thuis": "VT13", "om": "OM0500"},
+    },
+    source_prefixes={
+        "politie": frozenset({"PL0600", "PL0500"}),
+        "veilig_thuis": frozenset({"VT21", "VT13"}),
+        "om": frozenset({"OM0600", "OM0500"}),
+        "reclassering": frozenset({"RN"}),
+        "slachtofferhulp": frozenset({"SH"}),
+    },
 )
 
 
@@ -135,7 +147,9 @@ def test_unknown_keys_are_kept() -> None:
 
 
 def test_a_notification_of_another_source_needs_no_unit_or_offence() -> None:
-    data = exchange_registration(source="veilig_thuis", kind="melding", unit="", offences=[])
+    data = exchange_registration(
+        source="veilig_thuis", reference="VT21-2024-000123", kind="melding", unit="", offences=[]
+    )
     assert errors_of(data) == {}
 
 
