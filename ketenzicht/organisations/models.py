@@ -21,6 +21,9 @@ class Organisation(models.Model):
     police_unit = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="district_offices"
     )
+    # What the references of this organisation's registrations start with, before a '-': PL0600 for a
+    # police unit, VT21 for a Veilig Thuis region, OM0600 for a district office; empty if it registers none.
+    reference_prefix = models.CharField(max_length=16, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -406,7 +406,10 @@ class Planter:
         minute = day * DAY_MINUTES + time_of_day(rng)
         mentions = [Mention(suspect, "suspect"), Mention(victim, "victim")]
         relations = [(0, 1, "partner")]
+        year = self.start_year + day // 365
         for child in household.members[2:4]:
+            if child.age(year) < 1:
+                continue  # not certainly born at the time of the incident
             relations.append((0, len(mentions), "child"))
             mentions.append(Mention(child, "involved"))
         offences = list(DV_OFFENCES.draw(rng))
