@@ -148,6 +148,19 @@ def reference_of(
     return f"{prefix}-{tail}"
 
 
+def in_numbering(
+    reference: str,
+    *,
+    source: str = "politie",
+    unit: str | None = "oost-brabant",
+    municipality: str | None = "GM0796",
+) -> str:
+    """`reference` as it is when it already has its organisation's prefix, else that prefix put before it:
+    test helpers name registrations shortly ("R1") and still register them validly."""
+    wanted = reference_of("", source=source, unit=unit, municipality=municipality)
+    return reference if reference.startswith(wanted) else f"{wanted}{reference}"
+
+
 def exchange_registration(**overrides: Any) -> dict[str, Any]:
     """A valid exchange-format v1 registration (the example of the format's documentation)."""
     base: dict[str, Any] = {
