@@ -47,7 +47,8 @@ ALLOWED_CIRCLES: dict[tuple[str, ...], str] = {
 
 @pytest.fixture(scope="module")
 def graph() -> dict[str, set[str]]:
-    return import_graph.build_graph(ROOT / "ketenzicht")
+    built: dict[str, set[str]] = import_graph.build_graph(ROOT / "ketenzicht")
+    return built
 
 
 def test_no_import_points_up(graph: dict[str, set[str]]) -> None:
