@@ -25,11 +25,7 @@ def _load_script() -> ModuleType:
 import_graph = _load_script()
 
 # (importer, imported) -> why it may point up.
-ALLOWED_UPWARD: dict[tuple[str, str], str] = {
-    ("ketenzicht.dossiers.forms", "ketenzicht.web.forms"): "until the ui package exists (issue 12.7)",
-    ("ketenzicht.intake.forms", "ketenzicht.web.forms"): "until the ui package exists (issue 12.7)",
-    ("ketenzicht.registrations.forms", "ketenzicht.web.forms"): "until the ui package exists (issue 12.7)",
-}
+ALLOWED_UPWARD: dict[tuple[str, str], str] = {}
 
 # Sorted members of one circle -> why it may stay.
 ALLOWED_CIRCLES: dict[tuple[str, ...], str] = {

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_htmx",
+    "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
     "ketenzicht.registrations",

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ketenzicht.formats import number
+from ketenzicht.ui.formats import number
 
 from .models import Severity
 from .services import detector
