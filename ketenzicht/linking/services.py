@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.db import Statement, chunks, execute_all, insert_statements, quoted_table, rows_insert
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
@@ -47,7 +48,6 @@ from .models import (
 )
 from .signals import persons_relinked
 
-T = TypeVar("T")
 DV_OFFENCES = {"138", "184a", "266", "285", "285b", "300", "302", "350"}
 CLOSE_RELATIONS = {"partner", "ex_partner", "family", "child"}
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
@@ -92,76 +92,12 @@ def features_of(mention: PersonMention) -> Features:
 # --- stored features, blocking keys and key counts ---------------------------------------------------
 
 
-def _table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-Statement = tuple[str, list[Any]]
-
-
-def _insert_statements(
-    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = "", db: Any = None
-) -> list[Statement]:
-    """Multi-row INSERTs of plain rows, at most 999 parameters each (any SQLite takes that many)."""
-    db = db or connection
-    names = ", ".join(db.ops.quote_name(c) for c in columns)
-    row = f"({', '.join(['%s'] * len(columns))})"
-    return [
-        (
-            f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(part))}{suffix}",
-            [v for values in part for v in values],
-        )
-        for part in _chunks(list(rows), max(1, 999 // len(columns)))
-    ]
-
-
-def _execute_all(statements: Sequence[Statement]) -> None:
-    """Run the statements in order; on PostgreSQL with client-side binding (Django's default) as one
-    string, so in one round trip to the server."""
-    if not statements:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            from psycopg import ClientCursor
-
-            if isinstance(cursor.cursor, ClientCursor):
-                cursor.execute(
-                    "; ".join(sql for sql, _ in statements), [v for _, ps in statements for v in ps]
-                )
-                return
-        for sql, params in statements:
-            cursor.execute(sql, params)
-
-
-def _rows_insert(
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    db: BaseDatabaseWrapper | None = None,
-) -> None:
-    """Insert plain rows (no model instances): multi-row INSERTs, or COPY for many rows on PostgreSQL.
-    The rows are taken a slice at a time before each statement, so `rows` may read the database itself."""
-    db = db or connection
-    names = ", ".join(db.ops.quote_name(c) for c in columns)
-    iterator = iter(rows)
-    with db.cursor() as cursor:
-        while chunk := list(islice(iterator, 50_000)):
-            if db.vendor == "postgresql" and len(chunk) >= 1000:
-                with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
-                    for row in chunk:
-                        stream.write_row(row)
-                continue
-            for sql, params in _insert_statements(table, columns, chunk, db=db):
-                cursor.execute(sql, params)
-
-
 def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
     """Add to the count of each key: upserts in key order (two transactions that count the same keys
     lock their rows in the same order, so they wait for each other instead of deadlocking)."""
-    table = _table(KeyCount)
+    table = quoted_table(KeyCount)
     items = sorted((key, n) for key, n in counts.items() if n)
-    return _insert_statements(
+    return insert_statements(
         table,
         ("key", "n"),
         items,
@@ -170,11 +106,11 @@ def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
 
 
 def _key_counts_subtract(counts: Mapping[str, int]) -> None:
-    table = _table(KeyCount)
+    table = quoted_table(KeyCount)
     items = sorted((key, n) for key, n in counts.items() if n)
     with connection.cursor() as cursor:
         cursor.executemany(f'UPDATE {table} SET n = n - %s WHERE "key" = %s', [(n, key) for key, n in items])
-    for chunk in _chunks([key for key, _ in items]):
+    for chunk in chunks([key for key, _ in items]):
         KeyCount.objects.filter(key__in=chunk, n__lte=0).delete()
 
 
@@ -198,12 +134,12 @@ def features_store(
     if replace:
         ids = [m.pk for m, _ in pairs]
         old: Counter[str] = Counter()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             old.update(MentionKey.objects.filter(mention_id__in=chunk).values_list("key", flat=True))
             MentionFeatures.objects.filter(mention_id__in=chunk).delete()
             MentionKey.objects.filter(mention_id__in=chunk).delete()
         _key_counts_subtract(old)
-    _execute_all(_features_statements(pairs, keys_of))
+    execute_all(_features_statements(pairs, keys_of))
 
 
 def _features_statements(
@@ -213,10 +149,10 @@ def _features_statements(
     instance for each of the tens of keys per mention)."""
     keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
     return [
-        *_insert_statements(
-            _table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
+        *insert_statements(
+            quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
         ),
-        *_insert_statements(_table(MentionKey), ("mention_id", "key"), keys),
+        *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys),
         *_key_counts_statements(Counter(key for _, key in keys)),
     ]
 
@@ -238,9 +174,9 @@ def features_store_all(pairs: Iterable[tuple[PersonMention, Features]], *, chunk
     KeyCount.objects.all().delete()
     iterator = iter(pairs)
     while part := list(islice(iterator, chunk)):
-        _rows_insert(_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
-        _rows_insert(
-            _table(MentionKey),
+        rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
+        rows_insert(
+            quoted_table(MentionKey),
             ("mention_id", "key"),
             ((m.pk, key) for m, f in part for key in blocking_keys(f)),
         )
@@ -264,7 +200,7 @@ def keys_restore(features_model: type[models.Model], *, connection: BaseDatabase
             for key in blocking_keys(Features(**data)):
                 yield mention_id, key
 
-    _rows_insert(table, ("mention_id", "key"), keys(), db=connection)
+    rows_insert(table, ("mention_id", "key"), keys(), db=connection)
     key_counts_recount(db=connection)
 
 
@@ -318,11 +254,11 @@ def _stored_lookup(keys: Sequence[str], cap: int, model: LinkModel, *, bsns: boo
     the mentions of the keys under the cap (MentionKey), their features and person (MentionFeatures,
     MentionLink), and with `bsns` the valid BSNs of those persons."""
     found = _Stored({}, defaultdict(list), {}, defaultdict(set))
-    counts, mention_keys = _table(KeyCount), _table(MentionKey)
-    features, links = _table(MentionFeatures), _table(MentionLink)
+    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
+    features, links = quoted_table(MentionFeatures), quoted_table(MentionLink)
     bigint = "CAST(NULL AS bigint)"
     with connection.cursor() as cursor:
-        for chunk in _chunks(list(keys), 2000):
+        for chunk in chunks(list(keys), 2000):
             marks = ", ".join(["%s"] * len(chunk))
             parts = [
                 f'SELECT 0, c."key", c.n, {bigint} FROM c',
@@ -451,10 +387,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: Any = None) -
     link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
     link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
     # Features, keys, key counts and links: one round trip on PostgreSQL.
-    _execute_all(
+    execute_all(
         [
             *_features_statements(pairs, keys_of),
-            *_insert_statements(_table(MentionLink), link_columns, link_rows),
+            *insert_statements(quoted_table(MentionLink), link_columns, link_rows),
         ]
     )
     doubtful += _related_doubts(model, linked, dict(pairs), doubtful)
@@ -596,12 +532,6 @@ def _related_doubts(
 def _pk(person: object) -> int:
     assert isinstance(person, Person) and person.pk is not None
     return int(person.pk)
-
-
-def _chunks(values: list[T], size: int = 5_000) -> Iterable[list[T]]:
-    """Slices of at most `size`: SQLite takes at most 32,766 parameters in one statement."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def review_item_for(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:

@@ -19,17 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 
 from .engine.detect import Detector, Finding
 from .engine.rules import load_rules
-from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
+from .loading import Progress, all_events, events_and_signals_involving
 from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
@@ -95,7 +96,7 @@ def _fingerprint(fields: dict[str, Any], evidence: list[tuple[int, list[str], li
 
 def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
     """subject -> (id, fingerprint) of the stored signals about `persons` (all with None)."""
-    table = connection.ops.quote_name(Signal._meta.db_table)
+    table = quoted_table(Signal)
     sql = f"SELECT subject, id, fingerprint FROM {table}"
     found: dict[str, tuple[int, str]] = {}
     if persons is None:
