@@ -58,7 +58,8 @@ def worker(args: argparse.Namespace) -> None:
 
     from ketenzicht.linking.models import MentionLink
     from ketenzicht.patterns.models import Signal
-    from ketenzicht.patterns.services import detector, signals_detect_all, signals_update
+    from ketenzicht.patterns.detector import detector
+    from ketenzicht.patterns.services import signals_detect_all, signals_update
 
     began = time.perf_counter()
     summary = signals_detect_all()

@@ -194,10 +194,7 @@ def test_a_signal_changed_in_severity_and_evidence_is_new_again_and_says_what_ch
     # Seen again: the next change is counted from here.
     take_in("PL-A-5", MARCO, LOTTE, registered_at="2024-04-05T12:00:00+02:00", offences=["350"])
     row = client.get("/signalen/").content.decode().split(f'data-testid="signal-row-{signal.pk}"', 1)[1]
-    assert (
-        "1 registratie erbij</span>" in row
-        and "eerder: hoog, 4 registraties" in row
-    )
+    assert "1 registratie erbij</span>" in row and "eerder: hoog, 4 registraties" in row
 
 
 def test_an_update_that_changes_neither_severity_nor_evidence_keeps_who_has_seen_it(
