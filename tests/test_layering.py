@@ -32,12 +32,6 @@ ALLOWED_CIRCLES: dict[tuple[str, ...], str] = {
     ("ketenzicht.demo.generator.events", "ketenzicht.demo.generator.plants"): (
         "events names Plant only in a type annotation (under TYPE_CHECKING): no import at run time"
     ),
-    ("ketenzicht.linking.batch", "ketenzicht.linking.spark"): "until issue 12.7 removes it",
-    (
-        "ketenzicht.patterns.labels",
-        "ketenzicht.patterns.selectors",
-        "ketenzicht.patterns.services",
-    ): "until issue 12.7 removes it",
 }
 
 
