@@ -18,7 +18,7 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -181,27 +181,6 @@ def features_store_all(pairs: Iterable[tuple[PersonMention, Features]], *, chunk
             ((m.pk, key) for m, f in part for key in blocking_keys(f)),
         )
     key_counts_recount()
-
-
-def keys_restore(features_model: type[models.Model], *, connection: BaseDatabaseWrapper) -> None:
-    """Write every mention's blocking keys anew from its stored features, and count them (a migration
-    to a new key scheme)."""
-    table = connection.ops.quote_name(MentionKey._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")
-    rows = (
-        features_model._default_manager.using(connection.alias)
-        .order_by("pk")
-        .values_list("mention_id", "data")
-    )
-
-    def keys() -> Iterator[tuple[int, str]]:
-        for mention_id, data in rows.iterator(chunk_size=5000):
-            for key in blocking_keys(Features(**data)):
-                yield mention_id, key
-
-    rows_insert(table, ("mention_id", "key"), keys(), db=connection)
-    key_counts_recount(db=connection)
 
 
 # --- online linking ----------------------------------------------------------------------------------
