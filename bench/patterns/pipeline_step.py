@@ -57,8 +57,8 @@ def worker(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
 
     from ketenzicht.linking.models import MentionLink
-    from ketenzicht.patterns.models import Signal
     from ketenzicht.patterns.detector import detector
+    from ketenzicht.patterns.models import Signal
     from ketenzicht.patterns.services import signals_detect_all, signals_update
 
     began = time.perf_counter()
