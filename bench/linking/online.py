@@ -110,8 +110,8 @@ def stamp(directory: Path, persons: int, seed: int, register: int) -> str:
     from ketenzicht.linking.engine.normalise import features_from_exchange
 
     digest = hashlib.sha256(f"{BUILDER_VERSION}|{persons}|{seed}|{register}".encode())
-    services = (ROOT / "ketenzicht" / "linking" / "services.py").read_text(encoding="utf-8")
-    digest.update(services[services.index("def features_of(") :].split("\n\n", 1)[0].encode())
+    source = (ROOT / "ketenzicht" / "linking" / "features.py").read_text(encoding="utf-8")
+    digest.update(source[source.index("def features_of(") :].split("\n\n", 1)[0].encode())
     for index, data in enumerate(registrations(directory)):
         if index >= 2000:
             break
@@ -275,12 +275,9 @@ def fill(directory: Path) -> None:
 
     from ketenzicht.db import quoted_table, rows_insert
     from ketenzicht.linking.engine.keys import blocking_keys
+    from ketenzicht.linking.features import features_of, key_counts_recount
     from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink
-    from ketenzicht.linking.services import (
-        features_of,
-        key_counts_recount,
-        model_version,
-    )
+    from ketenzicht.linking.online import model_version
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention
 
@@ -399,8 +396,9 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
     from django.db import transaction
     from django.db.models import Max
 
+    from ketenzicht.linking.features import _key_counts_subtract
     from ketenzicht.linking.models import KeyCount, MentionKey, MentionLink, ReviewItem
-    from ketenzicht.linking.services import _key_counts_subtract, _stored_mentions_of_keys, mentions_link
+    from ketenzicht.linking.online import _stored_mentions_of_keys, mentions_link
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention, Registration
     from ketenzicht.registrations.services import ReferenceCodes, registrations_create
@@ -447,7 +445,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
         cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
         scored, skipped, keys_total = [], 0, 0
         from ketenzicht.linking.engine.keys import blocking_keys
-        from ketenzicht.linking.services import features_of
+        from ketenzicht.linking.features import features_of
 
         for _, linked in outcomes:
             ids = [o.mention_id for o in linked]

@@ -24,6 +24,7 @@ from ketenzicht.registrations.models import PersonMention
 from .batch import features_frame, predict, save_model, train
 from .engine.model import LinkModel, prob_to_match_weight
 from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
+from .features import features_of, features_store_all
 from .models import (
     LinkMethod,
     MentionLink,
@@ -31,7 +32,8 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .services import features_of, features_store_all, model_version, review_item_for
+from .online import model_version
+from .services import review_item_for
 from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)

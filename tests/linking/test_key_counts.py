@@ -14,12 +14,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from ketenzicht.linking.features import features_of, features_store, key_counts_recount
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
+from ketenzicht.linking.online import _stored_mentions_of_keys
 from ketenzicht.linking.services import (
-    _stored_mentions_of_keys,
-    features_of,
-    features_store,
-    key_counts_recount,
     mention_split,
     merge_undo,
     review_decide,
