@@ -24,19 +24,12 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 
+from .dossier import Dossier, dossier_for_user
 from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query, sound_key
 from .models import SearchEntry, SearchKey
 from .purpose import Purpose
-from .selectors import (
-    PERSON_OBJECT,
-    Dossier,
-    PersonHit,
-    dossier_for_user,
-    may_open_dossier,
-    may_search_persons,
-    person_resolve,
-    person_search_for_user,
-)
+from .search import PersonHit, person_search_for_user
+from .selectors import PERSON_OBJECT, may_open_dossier, may_search_persons, person_resolve
 
 SEARCH_OBJECT = "person_search"
 _MENTION_FIELDS = (
