@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.persons.models import Person
+from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.model import Score
@@ -23,8 +24,6 @@ from .models import (
 )
 from .signals import persons_relinked
 
-DV_OFFENCES = {"138", "184a", "266", "285", "285b", "300", "302", "350"}
-CLOSE_RELATIONS = {"partner", "ex_partner", "family", "child"}
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
 
 
@@ -32,7 +31,8 @@ def _priority(mention: PersonMention, probability: float) -> int:
     registration = mention.registration
     offences = {o.article for o in registration.offences.all()}
     relations = {r.kind for r in registration.relations.all()}
-    close = bool(offences & DV_OFFENCES) and bool(relations & CLOSE_RELATIONS)
+    domestic = domestic_violence()
+    close = bool(offences & domestic.offences) and bool(relations & set(domestic.circle))
     return ROLE_PRIORITY.get(mention.role, 10) + (30 if close else 0) + int(10 * probability)
 
 
