@@ -18,12 +18,14 @@ DB_FIXTURES = {
 
 @pytest.fixture
 def reference_data(django_db_blocker: Any) -> None:
-    """Organisations, municipalities and offences, loaded from the shipped data files when missing
-    (a transactional test empties the tables it leaves)."""
+    """Organisations, municipalities, offences, work processes and screening instruments, loaded from the
+    shipped data files when missing (a transactional test empties the tables it leaves)."""
     from ketenzicht.organisations.models import Municipality
     from ketenzicht.organisations.services import reference_data_load_organisations
     from ketenzicht.registrations.models import Offence
     from ketenzicht.registrations.services import reference_data_load_offences
+    from ketenzicht.screening.instruments import instruments_load
+    from ketenzicht.screening.models import InstrumentVersion
     from ketenzicht.workprocesses.definitions import default_rollouts_ensure, definitions_load
     from ketenzicht.workprocesses.models import ProcessVersion
 
@@ -35,6 +37,8 @@ def reference_data(django_db_blocker: Any) -> None:
         if not ProcessVersion.objects.exists():
             definitions_load()
             default_rollouts_ensure()
+        if not InstrumentVersion.objects.exists():
+            instruments_load()
 
 
 @pytest.fixture(autouse=True)

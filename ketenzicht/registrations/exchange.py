@@ -7,6 +7,7 @@ Pure: no Django. `parse_registration` turns a decoded JSON object into a `Regist
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,6 +55,20 @@ class Problem(ValueError):
         super().__init__(template % params)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (an ANSI escape, a NUL, a bidi override, a lone surrogate) written as
+    escapes like `\\x1b`, so that a message quoting a rejected value cannot steer an operator's terminal."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
@@ -63,7 +78,8 @@ class FieldError:
 
     @classmethod
     def of(cls, field: str, template: str, **params: Any) -> FieldError:
-        return cls(field, template % params, template, tuple(params.items()))
+        params = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
+        return cls(printable(field), template % params, template, tuple(params.items()))
 
     def translated(self, gettext: Callable[[str], str]) -> str:
         """The reason in the language `gettext` translates into."""
@@ -265,6 +281,57 @@ class RegistrationIn(_Lenient):
         return value
 
 
+MAX_DEPTH = 16  # the format nests 4 deep (registration, persons, person, address); unknown keys a little more
+
+
+def decode_json(text: str | bytes) -> Any:
+    """One registration's JSON text as Python data. Raises Problem (English, translatable) for text that
+    is no JSON, nests deeper than MAX_DEPTH, holds an integer over Python's digit limit, or NaN/Infinity
+    (which no database's JSON can hold); never RecursionError or another surprise."""
+
+    def no_constant(name: str) -> Any:
+        raise Problem(gettext_noop("%(value)s is not a JSON number"), value=name)
+
+    def finite(value: str) -> float:
+        number = float(value)
+        if number in (float("inf"), float("-inf")):
+            raise Problem(gettext_noop("the number %(value)s is too large"), value=value[:20])
+        return number
+
+    try:
+        data = json.loads(text, parse_constant=no_constant, parse_float=finite)
+    except json.JSONDecodeError as exc:
+        raise Problem(
+            gettext_noop("not valid JSON: %(error)s at column %(column)s"), error=exc.msg, column=exc.colno
+        ) from None
+    except RecursionError:
+        raise Problem(gettext_noop("nested more than %(max)s levels deep"), max=MAX_DEPTH) from None
+    except UnicodeDecodeError as exc:
+        raise Problem(gettext_noop("not UTF-8 text (%(error)s)"), error=exc.reason) from None
+    except Problem:
+        raise
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits())
+        raise Problem(gettext_noop("holds a number with too many digits")) from None
+    if _depth(data) > MAX_DEPTH:
+        raise Problem(gettext_noop("nested more than %(max)s levels deep"), max=MAX_DEPTH)
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in `value` (without recursion: any depth is safe)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 @dataclass(frozen=True)
 class KnownCodes:
     """The codes an installation knows, from its reference data."""
@@ -324,22 +391,82 @@ def _text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _nul_characters(value: Any, path: str) -> Iterator[FieldError]:
+    """A NUL (which PostgreSQL cannot store) or a lone surrogate (which no database can encode) in a
+    value or a key name."""
     if isinstance(value, str):
         if "\x00" in value:
             yield FieldError.of(path or "(registration)", gettext_noop("contains a NUL character"))
+        elif _SURROGATE.search(value):
+            yield FieldError.of(path or "(registration)", gettext_noop("contains a lone surrogate"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_characters(item, f"{path}.{key}" if path else str(key))
+            key_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                yield FieldError.of(key_path, gettext_noop("the key name contains a NUL character"))
+            elif _SURROGATE.search(key):
+                yield FieldError.of(key_path, gettext_noop("the key name contains a lone surrogate"))
+            else:
+                yield from _nul_characters(item, key_path)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _nul_characters(item, f"{path}[{i}]")
 
 
+MAX_EXTRA_KEYS = 50  # unknown keys per object, kept in `extra`
+MAX_EXTRA_KEY = 100  # characters of an unknown key's name
+MAX_EXTRA_VALUE = 10_000  # characters of an unknown key's value, written as JSON
+
+
+def _known_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(f.alias or name for name, f in model.model_fields.items())
+
+
+def _extra_too_large(value: Any, model: type[BaseModel], path: str) -> Iterator[FieldError]:
+    """Unknown keys are kept as they are, within limits: so many keys, names and values so long."""
+    if not isinstance(value, dict):
+        return
+    extra = {k: v for k, v in value.items() if k not in _known_keys(model)}
+    if len(extra) > MAX_EXTRA_KEYS:
+        yield FieldError.of(
+            path or "(registration)",
+            gettext_noop("has more than %(max)s unknown keys"),
+            max=MAX_EXTRA_KEYS,
+        )
+        return
+    for key, item in extra.items():
+        key_path = f"{path}.{key[:MAX_EXTRA_KEY]}" if path else key[:MAX_EXTRA_KEY]
+        if len(key) > MAX_EXTRA_KEY:
+            yield FieldError.of(
+                key_path,
+                gettext_noop("an unknown key's name is at most %(max)s characters"),
+                max=MAX_EXTRA_KEY,
+            )
+        elif len(json.dumps(item)) > MAX_EXTRA_VALUE:
+            yield FieldError.of(
+                key_path,
+                gettext_noop("an unknown key's value is at most %(max)s characters as JSON"),
+                max=MAX_EXTRA_VALUE,
+            )
+
+
+def _extra_keys(data: dict[str, Any]) -> Iterator[FieldError]:
+    yield from _extra_too_large(data, RegistrationIn, "")
+    for i, person in enumerate(_list(data.get("persons"))):
+        yield from _extra_too_large(person, PersonIn, f"persons[{i}]")
+        if isinstance(person, dict):
+            yield from _extra_too_large(person.get("address"), AddressIn, f"persons[{i}].address")
+    for i, relation in enumerate(_list(data.get("relations"))):
+        yield from _extra_too_large(relation, RelationIn, f"relations[{i}]")
+
+
 def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
     """Rules across fields and against the reference data. Works on the raw object, so that these
     errors are reported together with the schema's own."""
-    errors: list[FieldError] = list(_nul_characters(data, ""))
+    errors: list[FieldError] = [*_nul_characters(data, ""), *_extra_keys(data)]
     persons, relations = _list(data.get("persons")), _list(data.get("relations"))
     refs: set[str] = set()
     for i, person in enumerate(persons):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -94,3 +95,19 @@ def test_timeline_is_accessible_and_marks_offences() -> None:
     assert svg.count('data-marker="breach"') == 1
     assert svg.count('data-marker="violence"') == 1
     assert "R1 &lt;art. 285b&gt;" in svg  # texts are escaped
+
+
+@pytest.mark.parametrize(("first", "last"), [(2024, 2024), (2023, 2024), (2010, 2025), (1990, 2025)], ids=str)
+def test_every_year_label_of_the_timeline_fits_inside_the_chart(first: int, last: int) -> None:
+    """The last year's label was written after the end tick and clipped ("202")."""
+    points = [
+        TimelinePoint(dt.date(first, 2, 1), "suspect", "R1"),
+        TimelinePoint(dt.date(last, 11, 30), "victim", "R2"),
+    ]
+    legend = {"stalking": "285b", "breach": "breach", "violence": "violence"}
+    svg = str(timeline_svg(points, title="T", description="D", role_labels={}, legend=legend))
+    width = float(re.search(r'<svg[^>]* width="(\d+)"', svg)[1])  # type: ignore[index]
+    labels = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle" data-year="(\d+)">(\d+)</text>', svg)
+    assert str(last) in {year for _, year, _ in labels}
+    half = 4 * 12 * 0.6 / 2  # four digits of a 12px font, about 0.6 em each, centred
+    assert all(float(at) - half >= 110 and float(at) + half <= width for at, _, _ in labels)

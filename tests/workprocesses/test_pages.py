@@ -52,7 +52,8 @@ def test_the_functional_administrator_rolls_out_v2_for_one_unit_from_today(
     page = client.get(reverse("workprocesses:rollouts"))
     assert page.status_code == 200
     # The date picker starts on today, in the ISO form a browser's date input needs.
-    assert f'type="date" name="valid_from" value="{timezone.localdate().isoformat()}"' in page.content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="valid_from" value="{today}"' in page.content.decode()
     unit = Organisation.objects.get(code="oost-brabant")
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     answer = client.post(
