@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.test import Client
 
-    from ketenzicht.dossiers.selectors import dossier_for_user
+    from ketenzicht.dossiers.dossier import dossier_for_user
     from ketenzicht.linking.models import LinkMethod, MentionLink
     from ketenzicht.organisations.models import Organisation, User
     from ketenzicht.organisations.services import user_create

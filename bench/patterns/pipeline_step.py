@@ -57,8 +57,9 @@ def worker(args: argparse.Namespace) -> None:
     from django.db import connection, transaction
 
     from ketenzicht.linking.models import MentionLink
+    from ketenzicht.patterns.detector import detector
     from ketenzicht.patterns.models import Signal
-    from ketenzicht.patterns.services import detector, signals_detect_all, signals_update
+    from ketenzicht.patterns.services import signals_detect_all, signals_update
 
     began = time.perf_counter()
     summary = signals_detect_all()

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
+    "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
     "ketenzicht.registrations",

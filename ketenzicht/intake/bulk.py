@@ -1,9 +1,11 @@
 """Bulk import of an exchange-format file through the intake pipeline.
 
-Streams the file; every line is its own savepoint inside a batch transaction, so a bad line stores nothing
-and a crash loses at most the uncommitted batch, which a re-run stores (known source + reference pairs are
-skipped). Reports every bad line with its number, field and reason, and goes on: a line that is not UTF-8,
-no JSON, nested too deep or holding a number too large is one rejected line, never the end of the run.
+Streams the file in batches of `batch_size` lines; each batch goes through the intake pipeline in one
+transaction (bulk inserts; should the database refuse them, each line is stored on its own), so a bad line
+stores nothing and a crash loses at most the uncommitted batch, which a re-run stores (known source +
+reference pairs are skipped). Reports every bad line with its number, field and reason, and goes on: a line
+that is not UTF-8, no JSON, nested too deep or holding a number too large is one rejected line, never the
+end of the run.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from ketenzicht.dossiers.services import search_index_add
-from ketenzicht.linking.services import mentions_link
+from ketenzicht.linking.online import mentions_link
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration

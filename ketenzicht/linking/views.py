@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, request_origin
-from ketenzicht.formats import decimal
+from ketenzicht.ui.formats import decimal
 
 from .charts import Step, waterfall_svg
 from .labels import level_label

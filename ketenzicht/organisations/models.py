@@ -60,7 +60,6 @@ class ReferenceDataVersion(models.Model):
     dataset = models.CharField(max_length=64, unique=True)
     version = models.CharField(max_length=32)
     content_hash = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.dataset} {self.version}"
@@ -107,7 +106,6 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
     class Meta:

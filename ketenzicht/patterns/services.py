@@ -9,45 +9,26 @@ place (keeping when Ketenzicht first raised them and who has seen them), and tho
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 
-from .engine.detect import Detector, Finding
-from .engine.rules import load_rules
-from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
+from .detector import detector
+from .engine.detect import Finding
+from .loading import Progress, all_events, events_and_signals_involving
 from .models import SEVERITY_OF_NAME, Signal, SignalRegistration, SignalSeen, subject_key
-
-RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
-
-
-def rules_path() -> Path:
-    return Path(getattr(settings, "KETENZICHT_PATTERN_RULES", "") or RULES_PATH)
-
-
-@functools.cache
-def _detector(path: str, modified: float) -> Detector:
-    return Detector(load_rules(Path(path)))
-
-
-def detector() -> Detector:
-    """The detector for the current rule file (read again when the file changes)."""
-    path = rules_path()
-    return _detector(str(path), path.stat().st_mtime)
 
 
 @dataclass(frozen=True)
@@ -95,7 +76,7 @@ def _fingerprint(fields: dict[str, Any], evidence: list[tuple[int, list[str], li
 
 def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
     """subject -> (id, fingerprint) of the stored signals about `persons` (all with None)."""
-    table = connection.ops.quote_name(Signal._meta.db_table)
+    table = quoted_table(Signal)
     sql = f"SELECT subject, id, fingerprint FROM {table}"
     found: dict[str, tuple[int, str]] = {}
     if persons is None:

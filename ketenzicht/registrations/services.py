@@ -1,4 +1,5 @@
-"""Writes to the register. `registration_create` is the only way a registration is stored."""
+"""Writes to the register. `registrations_create` (and `registration_create` for one) is the only way a
+registration is stored; every channel reaches it through the intake pipeline (intake/pipeline.py)."""
 
 from __future__ import annotations
 
@@ -87,14 +88,6 @@ class CreateResult:
 
 def canonical_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def registration_validate(data: Any, codes: ReferenceCodes) -> RegistrationIn:
-    reg, errors = parse_registration(data, codes.known())
-    if errors:
-        raise RegistrationInvalid(errors)
-    assert reg is not None
-    return reg
 
 
 def _aware(value: dt.datetime | dt.date) -> dt.datetime:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ketenzicht.dossiers.charts import TimelinePoint, timeline_svg
-from ketenzicht.dossiers.selectors import dossier_for_user
+from ketenzicht.dossiers.dossier import dossier_for_user
 from ketenzicht.linking.models import ReviewItem
 from tests.people import DENNIS, SANDRA, person_of
 

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from ketenzicht.dossiers.engine.query import parse_query
 from ketenzicht.dossiers.models import SearchEntry
-from ketenzicht.dossiers.selectors import person_search_for_user
+from ketenzicht.dossiers.search import person_search_for_user
 from ketenzicht.linking.services import person_merge
 from tests.people import DENNIS, SANDRA, person_of
 

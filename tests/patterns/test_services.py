@@ -14,9 +14,10 @@ from django.db import connection
 
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.linking.services import mention_split, person_merge
+from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.loading import all_events, events_and_signals_involving, events_involving
 from ketenzicht.patterns.models import Severity, Signal, SignalRegistration
-from ketenzicht.patterns.services import _stored, detector, signals_detect_all
+from ketenzicht.patterns.services import _stored, signals_detect_all
 from ketenzicht.registrations.models import PersonMention
 from tests.people import person_of
 

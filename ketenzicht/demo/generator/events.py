@@ -19,7 +19,7 @@ from .rng import Weighted
 from .summaries import Summaries
 
 if TYPE_CHECKING:
-    from .plants import Plant
+    from .planted import Plant
 
 DAY_MINUTES = 1440
 HOUR_WEIGHTS = (

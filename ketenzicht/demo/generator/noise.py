@@ -50,10 +50,6 @@ def strip_diacritics(text: str) -> str:
     return found
 
 
-def has_diacritics(text: str) -> bool:
-    return not text.isascii()
-
-
 def swap_ij_y(text: str) -> str:
     if "ij" in text or "IJ" in text:
         return text.replace("ij", "y").replace("IJ", "Y")
