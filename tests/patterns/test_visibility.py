@@ -23,7 +23,9 @@ def hidden_first_then_own_unit() -> Signal:
     """Marco and Lotte: two reports in Zeeland-West-Brabant (the signal fires at the second), a Veilig
     Thuis notification, then a report in Oost-Brabant, which puts the signal in that unit's list."""
     zwb, tilburg = "zeeland-west-brabant", "GM0855"
-    take_in(HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit=zwb, municipality=tilburg)
+    take_in(
+        HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit=zwb, municipality=tilburg
+    )
     take_in(
         HIDDEN[1], MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"], unit=zwb,
         municipality=tilburg,
