@@ -105,6 +105,7 @@ class EventKind(models.TextChoices):
     CONTACT = "contact", _("victim contact assigned")
     NOTE = "note", _("note")
     ESCALATED = "escalated", _("deadline passed, escalated")
+    REGISTRATION = "registration", _("registration added")
 
 
 class CaseEvent(models.Model):
