@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "ketenzicht.patterns",
     "ketenzicht.dossiers",
     "ketenzicht.workprocesses",
+    "ketenzicht.screening",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",
