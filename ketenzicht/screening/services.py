@@ -165,6 +165,56 @@ def _signal_evidence(
     return found
 
 
+def _merged_into(persons: set[int]) -> dict[int, int]:
+    """For persons that were merged (a reviewer's decision) into one of `persons`, directly or through
+    another merged person: their id -> the person they are now part of."""
+    current: dict[int, int] = {}
+    frontier = set(persons)
+    for _depth in range(10):  # merges of merges: rare, and short
+        found = dict(
+            Person.objects.filter(merged_into_id__in=sorted(frontier)).values_list("pk", "merged_into_id")
+        )
+        found = {old: new for old, new in found.items() if old not in current}
+        if not found:
+            break
+        current.update(found)
+        frontier = set(found)
+    for old in list(current):  # follow every chain to its end
+        seen = {old}
+        while current[old] in current and current[old] not in seen:
+            seen.add(current[old])
+            current[old] = current[current[old]]
+    return current
+
+
+def _open_cases(pairs: dict[tuple[int, int, int], _Pair]) -> dict[tuple[int, int, int], ScreeningCase]:
+    """The open case of each (unit, suspect, victim), in two queries. A case opened on a person that was
+    merged since counts for the person it is now part of; with two open cases for one pair (opened before
+    the merge), the older one."""
+    persons = {p for key in pairs for p in key[1:]}
+    merged = _merged_into(persons)
+    people = sorted(persons | set(merged))
+    found: dict[tuple[int, int, int], ScreeningCase] = {}
+    for screening in (
+        ScreeningCase.objects.filter(
+            unit_id__in=sorted({key[0] for key in pairs}),
+            suspect_id__in=people,
+            victim_id__in=people,
+            case__closed_at__isnull=True,
+        )
+        .select_related("case__process_version")
+        .order_by("-case_id")
+    ):
+        key = (
+            screening.unit_id,
+            merged.get(screening.suspect_id, screening.suspect_id),
+            merged.get(screening.victim_id, screening.victim_id),
+        )
+        if key in pairs:
+            found[key] = screening  # the oldest comes last
+    return found
+
+
 def _title(rules: CaseRules, opening: _Pair, persons: dict[int, Person]) -> str:
     return f"{rules.label(opening.reasons[0])} ({persons[opening.suspect]} → {persons[opening.victim]})"
 
@@ -202,14 +252,7 @@ def screening_cases_for(
     for key, evidence in _signal_evidence(pairs, rules).items():
         pair = pairs[key]
         pair.registrations = [*[pk for pk in evidence if pk not in pair.registrations], *pair.registrations]
-    open_cases: dict[tuple[int, int, int], ScreeningCase] = {}
-    for found in ScreeningCase.objects.filter(
-        unit_id__in=sorted({key[0] for key in pairs}),
-        suspect_id__in=sorted({key[1] for key in pairs}),
-        victim_id__in=sorted({key[2] for key in pairs}),
-        case__closed_at__isnull=True,
-    ).select_related("case__process_version"):
-        open_cases[(found.unit_id, found.suspect_id, found.victim_id)] = found
+    open_cases = _open_cases(pairs)
     present: set[tuple[int, int]] = set()  # (case, registration) already on the pair's open case
     if open_cases:
         present = set(

@@ -176,3 +176,23 @@ def test_the_step_reads_a_batch_in_a_fixed_number_of_queries() -> None:
         [_batch_item(n) for n in range(10, 18)]
     )
     assert ScreeningCase.objects.count() == 10
+
+
+def test_after_a_merge_the_pair_s_next_registration_joins_the_case_opened_on_the_merged_person() -> None:
+    from ketenzicht.linking.services import person_merge
+
+    kees = {"given_names": "Kees", "surname": "Smit", "birth_date": "1971-02-03", "sex": "M"}
+    neighbour = {"given_names": "Bert", "surname": "Mol", "birth_date": "1950-01-01", "sex": "M"}
+    first = take_in("PL-M-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    other = take_in(
+        "PL-M-2", kees, neighbour, registered_at="2024-03-07T09:12:00+01:00", relation="neighbour"
+    )
+    [screening] = _cases()
+    marco, smit = person_of(first), person_of(other)
+    assert marco != smit and screening.suspect == marco
+    # A reviewer finds that "Kees Smit" is the name Marco gives: Marco's person is merged into his.
+    person_merge(source=marco, target=smit, actor=None, reason="zelfde persoon (test)")
+    later = take_in("PL-M-3", kees, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
+    assert person_of(later) == smit
+    assert [s.case_id for s in _cases()] == [screening.case_id]
+    assert later in screening.case.registrations.all()
