@@ -70,3 +70,8 @@ class Screening(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.instrument} {self.level}"
+
+
+from ketenzicht.screening.case_models import ScreeningCase  # noqa: E402 - the screening cases, in a module of their own
+
+__all__ = ["InstrumentVersion", "Screening", "ScreeningCase"]

@@ -106,6 +106,7 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("note")
     ESCALATED = "escalated", _("deadline passed, escalated")
     RECORDED = "recorded", _("recorded by a desk")
+    REGISTRATION = "registration", _("registration added")
 
 
 class CaseEvent(models.Model):

@@ -11,7 +11,7 @@ import pytest
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.engine.scoring import Answer, ScoringError
 from ketenzicht.screening.models import InstrumentVersion, Screening
-from ketenzicht.screening.services import screening_confirm, screening_decline, screening_record
+from ketenzicht.screening.recording import screening_confirm, screening_decline, screening_record
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_open
