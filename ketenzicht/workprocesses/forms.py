@@ -8,9 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.web.forms import NldsFormMixin, nlds_widget_class
 
 from .engine.definition import Definition, FieldKind, Transition
 from .models import ProcessVersion
+from .selectors import rollout_organisations
 
 
 class DateInput(forms.DateInput):
@@ -22,7 +24,15 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class RolloutForm(forms.Form):
+def _nlds(form: forms.Form) -> None:
+    """The NL Design System classes on fields added after the form was built."""
+    for field in form.fields.values():
+        classes = nlds_widget_class(field.widget)
+        if classes:
+            field.widget.attrs["class"] = classes
+
+
+class RolloutForm(NldsFormMixin, forms.Form):
     process_version = forms.ModelChoiceField(
         label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=None
     )
@@ -37,19 +47,22 @@ class RolloutForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"  # type: ignore[attr-defined]
+        # Only the organisations a work process can run in: a Veilig Thuis or a public prosecutor's office
+        # in the list would only lead to a refusal.
+        self.fields["organisation"].queryset = rollout_organisations()
+        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(NldsFormMixin, forms.Form):
     process = forms.ChoiceField(label=_("Work process"))
     title = forms.CharField(label=_("What is the case about?"), max_length=300)
 
     def __init__(self, *args: Any, processes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].choices = processes  # type: ignore[attr-defined]
+        self.fields["process"].choices = processes
 
 
-class LockedForm(forms.Form):
+class LockedForm(NldsFormMixin, forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
@@ -80,6 +93,7 @@ class TransitionForm(LockedForm):
             required=transition.requires.reason,
             max_length=2000,
         )
+        _nlds(self)
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -92,7 +106,9 @@ class TransitionForm(LockedForm):
 
 
 class AssignForm(LockedForm):
-    person = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    person = forms.ModelChoiceField(
+        label=_("Colleague"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
+    )
     reason = forms.CharField(
         label=_("Reason for the handover"),
         required=False,
@@ -103,8 +119,8 @@ class AssignForm(LockedForm):
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
-        field.queryset = colleagues  # type: ignore[attr-defined]
-        field.label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[attr-defined]
+        field.queryset = colleagues
+        field.label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 class DeclineForm(LockedForm):

@@ -17,7 +17,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open
+from ketenzicht.workprocesses.services import case_open, rollout_enable
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,76 @@ def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
     assert other.reference not in text
     hidden = 'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 1<'
     assert hidden in text
+
+
+def _named(user: Any, first: str, last: str) -> Any:
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def test_the_history_names_colleagues_not_their_accounts(make_user: Callable[..., Any]) -> None:
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    owner = _named(make_user("case_owner"), "Marco", "van Dijk")
+    case = _case()
+    client = _client(screener)
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    client.post(act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk})
+    case.refresh_from_db()
+    client.post(
+        act, {"action": "note", "note-lock_version": case.lock_version, "note-text": "Aangeefster gebeld"}
+    )
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    rows = re.findall(r'<tr class="utrecht-table__row" data-testid="history-row">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    assert cells[1][1] == "Ingrid Verhoeven" and cells[1][3] == "— → Marco van Dijk"
+    assert cells[2][3] == "Aangeefster gebeld"  # the note alone, no stray separator before it
+    assert screener.username not in page and owner.username not in page
+    # The form shows who owns the case now, not an empty choice.
+    assert re.search(rf'<option value="{owner.pk}" selected>Marco van Dijk</option>', page)
+
+
+def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None:
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    case = _case()
+    _client(screener).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": "close_without_action",
+            "step-close_without_action-lock_version": case.lock_version,
+            "step-close_without_action-reason": "Aangifte ingetrokken",
+        },
+    )
+    case.refresh_from_db()
+    assert case.pending
+    page = _client(make_user("case_owner")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    assert "Ingrid Verhoeven stelt voor" in page.content.decode()
+    assert screener.username not in page.content.decode()
+
+
+def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    answer = _client(make_user("case_screener")).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {"action": "take", "transition": "close", "step-close-lock_version": case.lock_version},
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert page.index("Niets opgeslagen") < page.index("<h1")  # in the messages, above the case
+    assert 'data-testid="error-step-close-reason"' in page
+    case.refresh_from_db()
+    assert case.state == "new"
+
+
+def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user: Callable[..., Any]) -> None:
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    page = _client(admin).get(reverse("workprocesses:rollouts")).content.decode()
+    start = page.index('data-testid="rollout-form"')
+    form = page[start : page.index("</form>", start)]
+    assert "Politie eenheid Oost-Brabant" in form
+    assert "Veilig Thuis" not in form and "Arrondissementsparket" not in form
+    assert 'class="utrecht-select utrecht-select--html-select"' in form  # styled like every other form
