@@ -148,10 +148,11 @@ def _names(usernames: set[str]) -> dict[str, str]:
 def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason."""
     parts = []
-    if event.from_state or event.to_state:
+    if event.from_state and not event.to_state:  # an escalation or a note: the case stayed where it was
+        parts.append(f"{_('State')}: {state_label(definition, event.from_state)}")
+    elif event.to_state:
         before = state_label(definition, event.from_state) if event.from_state else "—"
-        after = state_label(definition, event.to_state) if event.to_state else "—"
-        parts.append(f"{before} → {after}")
+        parts.append(f"{before} → {state_label(definition, event.to_state)}")
     parts += [
         f"{label}: {value}"
         for label, value in (

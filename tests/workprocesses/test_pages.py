@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open, rollout_enable
+from ketenzicht.workprocesses.services import case_open, deadlines_check, rollout_enable
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -245,3 +245,13 @@ def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user:
     assert "Politie eenheid Oost-Brabant" in form
     assert "Veilig Thuis" not in form and "Arrondissementsparket" not in form
     assert 'class="utrecht-select utrecht-select--html-select"' in form  # styled like every other form
+
+
+def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    deadlines_check(now=case.deadline_at + timedelta(minutes=1))
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert "opgeschaald" in cells[2]
+    assert cells[3] == "Stand: Nieuw"  # not "Nieuw → —", as if the case had left every state
