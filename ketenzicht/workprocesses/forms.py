@@ -124,7 +124,9 @@ class AssignForm(LockedForm):
 
 
 class DeclineForm(LockedForm):
-    reason = forms.CharField(label=_("Why not?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why do you decline this step?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(LockedForm):

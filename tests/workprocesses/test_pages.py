@@ -255,3 +255,12 @@ def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert "opgeschaald" in cells[2]
     assert cells[3] == "Stand: Nieuw"  # not "Nieuw → —", as if the case had left every state
+
+
+def test_the_case_says_what_its_deadline_asks(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    text = page.content.decode()
+    assert "<title>Zaak " + case.reference in text
+    meaning = re.search(r'data-testid="deadline-meaning">(.*?)<', text)
+    assert meaning and meaning.group(1) == "Uiterlijk dan moet de zaak verder zijn dan ‘Nieuw’."
