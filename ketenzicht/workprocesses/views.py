@@ -162,9 +162,14 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
     if person_from or person_to:
         parts.append(f"{names.get(person_from) or '—'} → {names.get(person_to) or '—'}")
-    if event.detail.get("confirmed_by"):
-        confirmed = str(event.detail["confirmed_by"])
-        parts.append(_("confirmed by %(name)s") % {"name": names.get(confirmed, confirmed)})
+    proposer, confirmer = (str(event.detail.get(k) or "") for k in ("proposed_by", "confirmed_by"))
+    if proposer and confirmer:  # the actor is the one who confirmed: name who proposed the step too
+        parts.append(
+            _("proposed by %(proposer)s, confirmed by %(confirmer)s")
+            % {"proposer": names.get(proposer, proposer), "confirmer": names.get(confirmer, confirmer)}
+        )
+    elif proposer:
+        parts.append(_("proposed by %(proposer)s") % {"proposer": names.get(proposer, proposer)})
     if event.reason:
         parts.append(event.reason)
     return parts

@@ -264,3 +264,33 @@ def test_the_case_says_what_its_deadline_asks(make_user: Callable[..., Any]) -> 
     assert "<title>Zaak " + case.reference in text
     meaning = re.search(r'data-testid="deadline-meaning">(.*?)<', text)
     assert meaning and meaning.group(1) == "Uiterlijk dan moet de zaak verder zijn dan ‘Nieuw’."
+
+
+def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_names_both(
+    make_user: Callable[..., Any],
+) -> None:
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    owner = _named(make_user("case_owner"), "Marco", "van Dijk")
+    case = _case()
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    _client(screener).post(
+        act,
+        {
+            "action": "take",
+            "transition": "close_without_action",
+            "step-close_without_action-lock_version": case.lock_version,
+            "step-close_without_action-reason": "Dubbele zaak",
+        },
+    )
+    listing = _client(owner).get(reverse("workprocesses:case-list")).content.decode()
+    assert 'data-testid="awaits-second-person">wacht op een tweede persoon<' in listing
+    case.refresh_from_db()
+    _client(owner).post(act, {"action": "confirm", "lock_version": case.lock_version})
+    page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert cells[1] == "Marco van Dijk"
+    assert "voorgesteld door Ingrid Verhoeven, bevestigd door Marco van Dijk" in cells[3]
