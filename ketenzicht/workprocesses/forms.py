@@ -78,7 +78,7 @@ class TransitionForm(LockedForm):
             field: forms.Field
             if spec.kind is FieldKind.CHOICE:
                 field = forms.ChoiceField(
-                    label=spec.label, choices=[("", "—"), *spec.choices.items()], required=True
+                    label=spec.label, choices=[("", _("Make a choice")), *spec.choices.items()], required=True
                 )
             elif spec.kind is FieldKind.DATE:
                 field = forms.DateField(label=spec.label, widget=DateInput, required=True)
@@ -88,7 +88,7 @@ class TransitionForm(LockedForm):
                 )
             self.fields[f"value_{name}"] = field
         self.fields["reason"] = forms.CharField(
-            label=_("Reason") if transition.requires.reason else _("Reason (optional)"),
+            label=_("Reason") if transition.requires.reason else _("Explanation (optional)"),
             widget=forms.Textarea(attrs={"rows": 2}),
             required=transition.requires.reason,
             max_length=2000,

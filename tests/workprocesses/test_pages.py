@@ -294,3 +294,17 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert cells[1] == "Marco van Dijk"
     assert "voorgesteld door Ingrid Verhoeven, bevestigd door Marco van Dijk" in cells[3]
+
+
+def test_a_step_asks_for_a_choice_and_an_optional_explanation(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    client = _client(make_user("case_screener"))
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    client.post(
+        act, {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": 0}
+    )
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    step = page[page.index('data-testid="step-screened"') :]
+    step = step[: step.index("</form>")]
+    assert '<option value="" selected>Maak een keuze</option>' in step
+    assert "Toelichting (niet verplicht)" in step and "Reden (niet verplicht)" not in step
