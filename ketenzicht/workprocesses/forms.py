@@ -32,16 +32,16 @@ def _nlds(form: forms.Form) -> None:
             field.widget.attrs["class"] = classes
 
 
+NATIONAL = "landelijk"
+
+
 class RolloutForm(NldsFormMixin, forms.Form):
     process_version = forms.ModelChoiceField(
         label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=None
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.filter(active=True).order_by("name"),
-        required=False,
-        empty_label=_("All organisations without a roll-out of their own (national default)"),
-    )
+    # A choice the administrator must make: with the national default as the preselected first option,
+    # forgetting to pick the pilot unit rolled a version out to every organisation.
+    organisation = forms.ChoiceField(label=_("Organisation"))
     valid_from = forms.DateField(label=_("From"), widget=DateInput)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -49,8 +49,16 @@ class RolloutForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # Only the organisations a work process can run in: a Veilig Thuis or a public prosecutor's office
         # in the list would only lead to a refusal.
-        self.fields["organisation"].queryset = rollout_organisations()
+        self.fields["organisation"].choices = [
+            ("", _("Choose an organisation")),
+            (NATIONAL, _("All organisations without a roll-out of their own (national default)")),
+            *((str(o.pk), o.name) for o in rollout_organisations()),
+        ]
         self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"
+
+    def clean_organisation(self) -> Organisation | None:
+        chosen = self.cleaned_data["organisation"]
+        return None if chosen == NATIONAL else rollout_organisations().get(pk=int(chosen))
 
 
 class CaseOpenForm(NldsFormMixin, forms.Form):

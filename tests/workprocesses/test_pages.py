@@ -308,3 +308,26 @@ def test_a_step_asks_for_a_choice_and_an_optional_explanation(make_user: Callabl
     step = step[: step.index("</form>")]
     assert '<option value="" selected>Maak een keuze</option>' in step
     assert "Toelichting (niet verplicht)" in step and "Reden (niet verplicht)" not in step
+
+
+def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
+    make_user: Callable[..., Any],
+) -> None:
+    client = _client(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    url = reverse("workprocesses:rollouts")
+    before = Rollout.objects.count()
+    forgot = client.post(url, {"process_version": v2.pk, "valid_from": "2027-01-15"})
+    assert forgot.status_code == 422 and Rollout.objects.count() == before
+    assert 'data-testid="error-organisation">Dit veld is verplicht.<' in forgot.content.decode()
+    national = client.post(
+        url, {"process_version": v2.pk, "organisation": "landelijk", "valid_from": "2027-01-15"}
+    )
+    assert national.status_code == 302
+    assert Rollout.objects.filter(
+        organisation=None, process_version=v2, valid_from=date(2027, 1, 15)
+    ).exists()
+    vt = Organisation.objects.filter(kind="veilig_thuis").first()
+    assert vt is not None
+    refused = client.post(url, {"process_version": v2.pk, "organisation": vt.pk, "valid_from": "2027-01-15"})
+    assert refused.status_code == 422
