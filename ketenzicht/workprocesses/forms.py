@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
-from ketenzicht.web.forms import NldsFormMixin, nlds_widget_class
+from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
 from .engine.definition import Definition, FieldKind, Transition
 from .models import ProcessVersion

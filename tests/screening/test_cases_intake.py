@@ -33,7 +33,7 @@ def _cases(unit: str | None = None) -> list[ScreeningCase]:
 def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_misspelt_name_joins_it(
     make_user: Callable[..., Any],
 ) -> None:
-    first = take_in("PL-S-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["285"])
+    first = take_in("PL0600-S-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["285"])
     [screening] = _cases()
     case = screening.case
     assert screening.unit.code == "oost-brabant" and case.organisation.code == "oost-brabant"
@@ -46,7 +46,7 @@ def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_
     assert list(case.events.values_list("kind", "actor_name")) == [("opened", "system")]
 
     second = take_in(
-        "PL-S-2", _marco_misspelt(), LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"]
+        "PL0600-S-2", _marco_misspelt(), LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"]
     )
     assert person_of(second) == person_of(first)  # linking joined the misspelt name
     assert [s.case_id for s in _cases()] == [case.pk]
@@ -63,7 +63,7 @@ def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_
         case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "normal"}
     )
     third = take_in(
-        "PL-S-3", _marco_misspelt(), LOTTE, registered_at="2024-04-02T10:00:00+01:00", offences=["285b"]
+        "PL0600-S-3", _marco_misspelt(), LOTTE, registered_at="2024-04-02T10:00:00+01:00", offences=["285b"]
     )
     case.refresh_from_db()
     assert case.state == "screened" and case.data["reassess"] is True
@@ -76,10 +76,10 @@ def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_
 def test_the_case_opens_in_the_unit_of_the_registration_and_runs_the_units_version(
     make_user: Callable[..., Any],
 ) -> None:
-    take_in("PL-U-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
+    take_in("PL0600-U-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
     registrar = make_user("police_registrar", organisation="limburg")
     take_in(
-        "PL-U-2",
+        "PL0600-U-2",
         MARCO,
         LOTTE,
         registered_at="2024-03-09T09:12:00+01:00",
@@ -99,7 +99,7 @@ def test_the_case_opens_in_the_unit_of_the_registration_and_runs_the_units_versi
 def test_stalking_hidden_under_other_offences_opens_a_case_when_the_pair_gets_a_signal() -> None:
     def threat(n: int, month: int) -> Any:
         return take_in(
-            f"PL-H-{n}",
+            f"PL0600-H-{n}",
             MARCO,
             LOTTE,
             registered_at=f"2024-{month:02d}-06T09:12:00+01:00",
@@ -117,7 +117,7 @@ def test_stalking_hidden_under_other_offences_opens_a_case_when_the_pair_gets_a_
 
 
 def test_registrations_that_the_rules_do_not_name_open_nothing() -> None:
-    take_in("PL-N-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="neighbour")
+    take_in("PL0600-N-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="neighbour")
     take_in("VT-N-1", MARCO, LOTTE, registered_at="2024-03-07T09:12:00+01:00", source="veilig_thuis")
     take_in(
         "VT-N-2",
@@ -133,7 +133,7 @@ def test_registrations_that_the_rules_do_not_name_open_nothing() -> None:
 
 def test_a_breach_of_a_measure_without_a_relation_opens_a_dv_screening() -> None:
     take_in(
-        "PL-B-1",
+        "PL0600-B-1",
         MARCO,
         LOTTE,
         registered_at="2024-03-06T09:12:00+01:00",
@@ -152,7 +152,7 @@ def _batch_item(n: int) -> dict[str, Any]:
     victim = {"ref": "p2", "role": "victim", "given_names": f"Els{n}", "surname": f"Slachtoffer{n}"}
     victim["birth_date"] = f"19{60 + n}-02-0{1 + n % 9}"
     return exchange_registration(
-        reference=f"PL-BATCH-{n}",
+        reference=f"PL0600-BATCH-{n}",
         persons=[suspect, victim],
         relations=[{"from": "p1", "to": "p2", "kind": "partner"}],
         offences=["300"],
@@ -183,16 +183,16 @@ def test_after_a_merge_the_pair_s_next_registration_joins_the_case_opened_on_the
 
     kees = {"given_names": "Kees", "surname": "Smit", "birth_date": "1971-02-03", "sex": "M"}
     neighbour = {"given_names": "Bert", "surname": "Mol", "birth_date": "1950-01-01", "sex": "M"}
-    first = take_in("PL-M-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    first = take_in("PL0600-M-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
     other = take_in(
-        "PL-M-2", kees, neighbour, registered_at="2024-03-07T09:12:00+01:00", relation="neighbour"
+        "PL0600-M-2", kees, neighbour, registered_at="2024-03-07T09:12:00+01:00", relation="neighbour"
     )
     [screening] = _cases()
     marco, smit = person_of(first), person_of(other)
     assert marco != smit and screening.suspect == marco
     # A reviewer finds that "Kees Smit" is the name Marco gives: Marco's person is merged into his.
     person_merge(source=marco, target=smit, actor=None, reason="zelfde persoon (test)")
-    later = take_in("PL-M-3", kees, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
+    later = take_in("PL0600-M-3", kees, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
     assert person_of(later) == smit
     assert [s.case_id for s in _cases()] == [screening.case_id]
     assert later in screening.case.registrations.all()

@@ -28,10 +28,10 @@ def test_the_rebuild_opens_the_cases_intake_would_open_and_is_idempotent(
     screener = make_user("case_screener")
     steps = tuple(step for step in pipeline.STEPS_AFTER_STORE if step is not pipeline.screening)
     monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", steps)
-    take_in("PL-R-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
-    take_in("PL-R-2", MARCO, LOTTE, registered_at="2024-03-20T09:12:00+01:00", offences=["350"])
-    take_in("PL-R-3", MARCO, SANNE, registered_at="2024-03-21T09:12:00+01:00", relation="partner")
-    take_in("PL-R-4", MARCO, KEES, registered_at="2024-03-22T09:12:00+01:00", relation="neighbour")
+    take_in("PL0600-R-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    take_in("PL0600-R-2", MARCO, LOTTE, registered_at="2024-03-20T09:12:00+01:00", offences=["350"])
+    take_in("PL0600-R-3", MARCO, SANNE, registered_at="2024-03-21T09:12:00+01:00", relation="partner")
+    take_in("PL0600-R-4", MARCO, KEES, registered_at="2024-03-22T09:12:00+01:00", relation="neighbour")
     take_in("VT-R-1", MARCO, SANNE, registered_at="2024-03-23T09:12:00+01:00", source="veilig_thuis")
     assert Case.objects.count() == 0
 
@@ -42,8 +42,11 @@ def test_the_rebuild_opens_the_cases_intake_would_open_and_is_idempotent(
     assert len(by_victim) == 2  # not the neighbour, not Veilig Thuis
     lotte_case = next(s for s in by_victim.values() if s.reasons[0] == "ex_partner").case
     sanne_case = next(s for s in by_victim.values() if s.reasons[0] == "domestic_relation").case
-    assert sorted(lotte_case.registrations.values_list("reference", flat=True)) == ["PL-R-1", "PL-R-2"]
-    assert list(sanne_case.registrations.values_list("reference", flat=True)) == ["PL-R-3"]
+    assert sorted(lotte_case.registrations.values_list("reference", flat=True)) == [
+        "PL0600-R-1",
+        "PL0600-R-2",
+    ]
+    assert list(sanne_case.registrations.values_list("reference", flat=True)) == ["PL0600-R-3"]
     # A closed case keeps its registrations: the next run opens no new case for them.
     lotte_case = case_take(lotte_case, "close", actor=screener, expected_version=None, reason="afgehandeld")
     events = CaseEvent.objects.count()

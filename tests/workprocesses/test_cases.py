@@ -115,7 +115,9 @@ def test_registrations_added_to_a_case_are_one_history_line_and_mark_a_screened_
 
     first, second, third = (
         intake_registration(
-            actor=None, data=exchange_registration(reference=f"PL-ADD-{n}", relations=[]), channel="import"
+            actor=None,
+            data=exchange_registration(reference=f"PL0600-ADD-{n}", relations=[]),
+            channel="import",
         ).registration
         for n in range(3)
     )

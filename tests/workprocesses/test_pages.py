@@ -249,6 +249,7 @@ def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user:
 
 def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable[..., Any]) -> None:
     case = _case()
+    assert case.deadline_at is not None
     deadlines_check(now=case.deadline_at + timedelta(minutes=1))
     page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
