@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.test import Client
 
-    from ketenzicht.dossiers.selectors import dossier_for_user
+    from ketenzicht.dossiers.dossier import dossier_for_user
     from ketenzicht.linking.models import LinkMethod, MentionLink
     from ketenzicht.organisations.models import Organisation, User
     from ketenzicht.organisations.services import user_create
@@ -250,6 +250,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         response = client.get(path)
     body = response.content.decode()
     dossier = dossier_for_user(user=user, person=Person.objects.get(pk=person_id))
+    assert dossier is not None
     page_times = timed(page)
     selector_times = timed(lambda: dossier_for_user(user=user, person=Person.objects.get(pk=person_id)))
 

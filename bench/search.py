@@ -236,7 +236,7 @@ def run(args: argparse.Namespace, *, fresh: bool) -> dict[str, Any]:
 
     from ketenzicht.dossiers.engine.query import parse_query
     from ketenzicht.dossiers.models import SearchEntry
-    from ketenzicht.dossiers.selectors import person_search_for_user
+    from ketenzicht.dossiers.search import person_search_for_user
     from ketenzicht.dossiers.services import search_index_rebuild
     from ketenzicht.organisations.models import Organisation, User
     from ketenzicht.organisations.services import user_create

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from ketenzicht.api.api import api
 from ketenzicht.web import views as web_views
+from ketenzicht.web.middleware import server_error
 
 urlpatterns = [
     path("", web_views.home, name="home"),
@@ -28,3 +29,5 @@ urlpatterns = [
     path("", include("ketenzicht.workprocesses.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler500 = server_error

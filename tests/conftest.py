@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +21,14 @@ DB_FIXTURES = {
 
 @pytest.fixture
 def reference_data(django_db_blocker: Any) -> None:
-    """Organisations, municipalities and offences, loaded from the shipped data files when missing
-    (a transactional test empties the tables it leaves)."""
+    """Organisations, municipalities, offences, work processes and screening instruments, loaded from the
+    shipped data files when missing (a transactional test empties the tables it leaves)."""
     from ketenzicht.organisations.models import Municipality
     from ketenzicht.organisations.services import reference_data_load_organisations
     from ketenzicht.registrations.models import Offence
     from ketenzicht.registrations.services import reference_data_load_offences
+    from ketenzicht.screening.instruments import instruments_load
+    from ketenzicht.screening.models import InstrumentVersion
     from ketenzicht.workprocesses.definitions import default_rollouts_ensure, definitions_load
     from ketenzicht.workprocesses.models import ProcessVersion
 
@@ -35,6 +40,8 @@ def reference_data(django_db_blocker: Any) -> None:
         if not ProcessVersion.objects.exists():
             definitions_load()
             default_rollouts_ensure()
+        if not InstrumentVersion.objects.exists():
+            instruments_load()
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +109,59 @@ def make_user(db: Any) -> Callable[..., Any]:
 @pytest.fixture
 def registrar(make_user: Callable[..., Any]) -> Any:
     return make_user("police_registrar", organisation="oost-brabant")
+
+
+@functools.cache
+def _prefixes() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Reference prefixes from the shipped reference data: per organisation code, and per municipality the
+    prefixes of the organisations serving it by source."""
+    data = Path(__file__).resolve().parents[1] / "ketenzicht" / "organisations" / "data"
+    with (data / "organisations.csv").open(encoding="utf-8") as handle:
+        by_code = {row["code"]: row["reference_prefix"] for row in csv.DictReader(handle)}
+    with (data / "municipalities.csv").open(encoding="utf-8") as handle:
+        serving = {
+            row["code"]: {
+                "politie": by_code[row["police_unit"]],
+                "veilig_thuis": by_code[row["vt_region"]],
+                "om": by_code[row["district_office"]],
+            }
+            for row in csv.DictReader(handle)
+        }
+    return by_code, serving
+
+
+def reference_of(
+    tail: str,
+    *,
+    source: str = "politie",
+    unit: str | None = "oost-brabant",
+    municipality: str | None = "GM0796",
+) -> str:
+    """A reference in the numbering of the organisation a registration belongs to: `PL0600-<tail>` for a
+    police registration of unit oost-brabant, `VT21-<tail>` for Veilig Thuis in GM0796, `RN-<tail>`..."""
+    by_code, serving = _prefixes()
+    if source == "politie":
+        prefix = by_code[unit or ""]
+    elif source in ("veilig_thuis", "om") and municipality:
+        prefix = serving[municipality][source]
+    else:
+        prefix = {"slachtofferhulp": "SH", "reclassering": "RN", "veilig_thuis": "VT21", "om": "OM0600"}[
+            source
+        ]
+    return f"{prefix}-{tail}"
+
+
+def in_numbering(
+    reference: str,
+    *,
+    source: str = "politie",
+    unit: str | None = "oost-brabant",
+    municipality: str | None = "GM0796",
+) -> str:
+    """`reference` as it is when it already has its organisation's prefix, else that prefix put before it:
+    test helpers name registrations shortly ("R1") and still register them validly."""
+    wanted = reference_of("", source=source, unit=unit, municipality=municipality)
+    return reference if reference.startswith(wanted) else f"{wanted}{reference}"
 
 
 def exchange_registration(**overrides: Any) -> dict[str, Any]:

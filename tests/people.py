@@ -8,7 +8,7 @@ from typing import Any
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.persons.models import Person
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, in_numbering
 
 DENNIS = {
     "given_names": "Dennis Johannes",
@@ -33,5 +33,5 @@ def register(reference: str, suspect: dict[str, Any], victim: dict[str, Any] | N
     if victim is not None:
         persons.append({"ref": "p2", "role": "victim", **victim})
         relations = [{"from": "p1", "to": "p2", "kind": "ex_partner"}]
-    data = exchange_registration(reference=reference, persons=persons, relations=relations)
+    data = exchange_registration(reference=in_numbering(reference), persons=persons, relations=relations)
     return intake_registration(actor=None, data=data, channel="import").registration

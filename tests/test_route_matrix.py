@@ -122,7 +122,7 @@ MATRIX: dict[str, list[Call]] = {
             401,
             403,
             ((Role.POLICE_REGISTRAR, 201),),
-            body=exchange_registration(reference="MATRIX-1"),
+            body=exchange_registration(reference="PL0600-MATRIX-1"),
             json=True,
         )
     ],
@@ -175,7 +175,7 @@ def test_each_actor_gets_the_expected_status_on_every_route(
     actor: str, make_user: Callable[..., Any]
 ) -> None:
     own = registration_create(
-        actor=None, data=exchange_registration(reference="MATRIX-OWN"), channel="import"
+        actor=None, data=exchange_registration(reference="PL0600-MATRIX-OWN"), channel="import"
     ).registration
     failures = []
     for name, calls in MATRIX.items():

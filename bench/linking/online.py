@@ -110,8 +110,8 @@ def stamp(directory: Path, persons: int, seed: int, register: int) -> str:
     from ketenzicht.linking.engine.normalise import features_from_exchange
 
     digest = hashlib.sha256(f"{BUILDER_VERSION}|{persons}|{seed}|{register}".encode())
-    services = (ROOT / "ketenzicht" / "linking" / "services.py").read_text(encoding="utf-8")
-    digest.update(services[services.index("def features_of(") :].split("\n\n", 1)[0].encode())
+    source = (ROOT / "ketenzicht" / "linking" / "features.py").read_text(encoding="utf-8")
+    digest.update(source[source.index("def features_of(") :].split("\n\n", 1)[0].encode())
     for index, data in enumerate(registrations(directory)):
         if index >= 2000:
             break
@@ -216,7 +216,7 @@ def store(directory: Path, register: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from ketenzicht.linking.services import _rows_insert, _table
+    from ketenzicht.db import quoted_table, rows_insert
     from ketenzicht.registrations.exchange import parse_registration
     from ketenzicht.registrations.models import PersonMention, Registration
     from ketenzicht.registrations.services import ReferenceCodes, _mention, canonical_hash, registration_of
@@ -238,8 +238,8 @@ def store(directory: Path, register: int) -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers while loading
 
         def flush() -> None:
-            _rows_insert(_table(Registration), [str(f.column) for f in reg_fields], registration_rows)
-            _rows_insert(_table(PersonMention), [str(f.column) for f in mention_fields], mention_rows)
+            rows_insert(quoted_table(Registration), [str(f.column) for f in reg_fields], registration_rows)
+            rows_insert(quoted_table(PersonMention), [str(f.column) for f in mention_fields], mention_rows)
             registration_rows.clear()
             mention_rows.clear()
 
@@ -273,15 +273,11 @@ def fill(directory: Path) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from ketenzicht.db import quoted_table, rows_insert
     from ketenzicht.linking.engine.keys import blocking_keys
+    from ketenzicht.linking.features import features_of, key_counts_recount
     from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink
-    from ketenzicht.linking.services import (
-        _rows_insert,
-        _table,
-        features_of,
-        key_counts_recount,
-        model_version,
-    )
+    from ketenzicht.linking.online import model_version
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention
 
@@ -298,7 +294,7 @@ def fill(directory: Path) -> None:
     features_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
     sqlite = connection.vendor == "sqlite"
-    keys_table = _table(MentionKey)
+    keys_table = quoted_table(MentionKey)
     staging = "bench_keys_staging"
     with transaction.atomic(), connection.cursor() as cursor:
         if sqlite:
@@ -310,13 +306,13 @@ def fill(directory: Path) -> None:
         done = 0
 
         def flush(keys: list[tuple[int, str]]) -> None:
-            _rows_insert(_table(MentionFeatures), ("mention_id", "data", "bsn"), features_rows)
-            _rows_insert(
-                _table(MentionLink),
+            rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), features_rows)
+            rows_insert(
+                quoted_table(MentionLink),
                 ("mention_id", "person_id", "method", "probability", "model_version", "updated_at"),
                 link_rows,
             )
-            _rows_insert(staging if sqlite else keys_table, ("mention_id", "key"), keys)
+            rows_insert(staging if sqlite else keys_table, ("mention_id", "key"), keys)
             features_rows.clear()
             link_rows.clear()
 
@@ -339,8 +335,8 @@ def fill(directory: Path) -> None:
                     log(f"features and keys of {done:,} mentions")
         flush(keys)
         log(f"features and keys of {done:,} mentions; {len(person_of):,} persons")
-        _rows_insert(
-            _table(Person),
+        rows_insert(
+            quoted_table(Person),
             ("id", "created_at", "merged_into_id"),
             ((i, now, None) for i in range(1, len(person_of) + 1)),
         )
@@ -400,8 +396,9 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
     from django.db import transaction
     from django.db.models import Max
 
+    from ketenzicht.linking.features import _key_counts_subtract
     from ketenzicht.linking.models import KeyCount, MentionKey, MentionLink, ReviewItem
-    from ketenzicht.linking.services import _key_counts_subtract, _stored_mentions_of_keys, mentions_link
+    from ketenzicht.linking.online import _stored_mentions_of_keys, mentions_link
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention, Registration
     from ketenzicht.registrations.services import ReferenceCodes, registrations_create
@@ -448,7 +445,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
         cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
         scored, skipped, keys_total = [], 0, 0
         from ketenzicht.linking.engine.keys import blocking_keys
-        from ketenzicht.linking.services import features_of
+        from ketenzicht.linking.features import features_of
 
         for _, linked in outcomes:
             ids = [o.mention_id for o in linked]

@@ -58,8 +58,9 @@ def worker(args: argparse.Namespace) -> None:
 
     from ketenzicht.audit.append_only import history_off
     from ketenzicht.linking.models import MentionLink
+    from ketenzicht.patterns.detector import detector
     from ketenzicht.patterns.models import Signal, SignalEvent
-    from ketenzicht.patterns.services import detector, signals_detect_all, signals_update
+    from ketenzicht.patterns.services import signals_detect_all, signals_update
 
     began = time.perf_counter()
     summary = signals_detect_all()

@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "django_htmx",
+    "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
+    "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
     "ketenzicht.registrations",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "ketenzicht.patterns",
     "ketenzicht.dossiers",
     "ketenzicht.workprocesses",
+    "ketenzicht.screening",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketenzicht.web.middleware.LoginRequiredMiddleware",
+    "ketenzicht.web.middleware.ErrorPagesMiddleware",
     # AxesMiddleware must be last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,6 +127,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("KETENZICHT_SESSION_SECONDS", str(8 * 3600)))
+CSRF_FAILURE_VIEW = "ketenzicht.web.middleware.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 X_FRAME_OPTIONS = "DENY"
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
@@ -27,7 +29,43 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+_ERROR = {
+    "type": "object",
+    "properties": {"detail": {"description": "what is wrong: a text, or a list of invalid fields"}},
+    "required": ["detail"],
+}
+_ERRORS = {
+    "400": "The body is no JSON of the expected shape",
+    "401": "No valid session or token",
+    "403": "The caller's role or organisation may not do this (logged as refused)",
+    "404": "No such object, or none the caller may see",
+    "413": "The body is larger than the upload limit",
+    "422": "A parameter or a field of the body is invalid; `detail` names it",
+}
+
+
+class KetenzichtAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """The spec with the error answers of every operation documented (an operation may document its own
+        error body, as the intake route does)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                codes = {"401", "403", "422"}
+                if "{" in path:
+                    codes.add("404")
+                if "requestBody" in operation:
+                    codes |= {"400", "413"}
+                responses = operation.setdefault("responses", {})
+                for code in sorted(codes):
+                    responses.setdefault(
+                        code,
+                        {"description": _ERRORS[code], "content": {"application/json": {"schema": _ERROR}}},
+                    )
+        return schema
+
+
+api = KetenzichtAPI(
     title="Ketenzicht API",
     version="1",
     description="Registrations in and out in exchange format v1. Every route needs a session or a token.",
@@ -47,3 +85,12 @@ add_intake_routes(registrations_router)
 api.add_router("/", registrations_router)
 api.add_router("/", dossiers_router)
 api.add_router("/", patterns_router)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413 with a JSON error, not a 400 page or a 500 traceback."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return api.create_response(
+        request, {"detail": f"the request body is larger than the limit of {limit} bytes"}, status=413
+    )

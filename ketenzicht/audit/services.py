@@ -12,6 +12,7 @@ from django.utils import timezone
 from ketenzicht.organisations.models import User
 
 from .models import AccessLogEntry, AccessLogPerson
+from .text import storable
 
 PERSON_OBJECT = "person"
 _LONG_DIGIT_RUN = re.compile(r"\d{8,}")
@@ -42,9 +43,9 @@ def _entry(
         "roles": ",".join(sorted(getattr(actor, "role_codes", ()))) if has_pk else "",
         "action": action,
         "object_type": object_type,
-        "purpose": mask_long_numbers(purpose),
+        "purpose": storable(mask_long_numbers(purpose)),
         "result": result,
-        "origin": origin,
+        "origin": storable(origin),
     }
 
 
@@ -63,13 +64,16 @@ def access_log_record(
 ) -> AccessLogEntry:
     """Append one entry. `actor` is a user (or None for the system). `persons`: the ids of the persons whose
     data the action showed or changed, so that the entry is in each one's access list (an entry about a
-    person, object type `person`, is in theirs without)."""
+    person, object type `person`, is in theirs without). A NUL or lone surrogate in what a caller typed
+    becomes U+FFFD, so the entry is always written (a refusal's entry above all)."""
     template = _entry(
         actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
     )
     if actor_username:  # who a failed login claimed to be: there is no actor
-        template["actor_username"] = mask_long_numbers(actor_username)[:150]
-    entry = AccessLogEntry.objects.create(**template, object_id=str(object_id), detail=detail or {})
+        template["actor_username"] = storable(mask_long_numbers(actor_username))[:150]
+    entry = AccessLogEntry.objects.create(
+        **template, object_id=storable(str(object_id)), detail=storable(detail or {})
+    )
     _record_persons([(entry, _persons_of(entry, persons))])
     return entry
 
@@ -105,7 +109,7 @@ def access_log_record_many(
     )
     entries = AccessLogEntry.objects.bulk_create(
         [
-            AccessLogEntry(**{**template, "object_id": str(object_id), "detail": detail})
+            AccessLogEntry(**{**template, "object_id": storable(str(object_id)), "detail": storable(detail)})
             for object_id, detail in objects
         ]
     )

@@ -17,9 +17,9 @@ from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import user_create, user_set_roles
-from ketenzicht.registrations.models import PersonMention, Registration
-from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open
+from ketenzicht.registrations.models import PersonMention
+from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
+from ketenzicht.workprocesses.models import ProcessVersion, Rollout
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
@@ -28,11 +28,6 @@ DEMO_REGISTRATIONS = 3_000
 # The pilot of the improved ex-partner stalking work process: version 2 in two police units.
 DEMO_PILOT_UNITS = ("oost-brabant", "limburg")
 DEMO_PILOT_FROM = date(2026, 10, 1)
-# A demo case per unit and storyline: (unit, title, surname of the suspect in the unit's registrations).
-DEMO_CASES = (
-    ("oost-brabant", "Ex-partner blijft aangeefster en haar zoon lastigvallen (Den Bosch)", "Linden"),
-    ("zeeland-west-brabant", "Ex-partner volgt aangeefster, ook na haar verhuizing (Tilburg)", "Wijngaarde"),
-)
 
 
 @dataclass(frozen=True)
@@ -86,9 +81,11 @@ def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_
     return summary
 
 
-def demo_work_processes_ensure() -> list[Case]:
-    """Roll out ex-partner stalking v2 in the pilot units and open a demo case per storyline unit (once)."""
+def demo_pilot_rollouts_ensure() -> int:
+    """Roll out ex-partner stalking v2 in the pilot units (once); how many roll-outs were added. Done before
+    the register is taken in, so that the cases intake opens there run on v2."""
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    added = 0
     for code in DEMO_PILOT_UNITS:
         unit = Organisation.objects.get(code=code)
         if not Rollout.objects.filter(organisation=unit, process_version=v2).exists():
@@ -99,21 +96,12 @@ def demo_work_processes_ensure() -> list[Case]:
                 valid_from=DEMO_PILOT_FROM,
                 note="demo: pilot of the improved work process",
             )
-    opened: list[Case] = []
-    for code, title, surname in DEMO_CASES:
-        unit = Organisation.objects.get(code=code)
-        if Case.objects.filter(organisation=unit, title=title).exists():
-            continue
-        registrations = Registration.objects.filter(
-            source="politie", unit=unit, mentions__role="suspect", mentions__surname__icontains=surname
-        ).distinct()
-        opened.append(
-            case_open(
-                process="ex_partner_stalking",
-                organisation=unit,
-                title=title,
-                actor=None,
-                registrations=list(registrations),
-            )
-        )
-    return opened
+            added += 1
+    return added
+
+
+def demo_work_processes_ensure() -> CasesSummary:
+    """The pilot roll-outs, and the screening cases of the demo register: intake opened most of them; the
+    rebuild opens those of registrations taken in before (or relinked after) intake. Safe to repeat."""
+    demo_pilot_rollouts_ensure()
+    return screening_cases_rebuild()

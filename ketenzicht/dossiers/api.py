@@ -10,8 +10,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from pydantic import field_validator
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.audit.text import unstorable
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import api_caller
 
@@ -23,16 +25,28 @@ from .services import LookupRefused, dossier_open, person_search
 router = Router(tags=["persons"])
 
 
+def _storable(value: str | None) -> str | None:
+    """A NUL or lone surrogate is a 422 naming the field, before anything is looked up or logged."""
+    reason = unstorable(value) if value is not None else None
+    if reason is not None:
+        raise ValueError(reason)
+    return value
+
+
 class PurposeIn(Schema):
     reason: str | None = None
     text: str | None = None
     registration: str | None = None
     signal: int | None = None  # dossier only: a signal about this person the caller may open
 
+    _storable = field_validator("reason", "text", "registration")(_storable)
+
 
 class SearchIn(Schema):
     q: str
     purpose: PurposeIn | None = None
+
+    _storable = field_validator("q")(_storable)
 
 
 class DossierIn(Schema):

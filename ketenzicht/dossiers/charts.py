@@ -64,13 +64,20 @@ def timeline_svg(
     parts.append(
         f'<line x1="{label_w}" y1="{axis_y}" x2="{width - right_pad}" y2="{axis_y}" stroke="#6b7280"/>'
     )
-    years = list(range(start.year, end.year + 1))
+    # A tick at every year's start and at the end; each year's label centred under its own stretch, so the
+    # last one stays inside the chart (written after the end tick, it was clipped to "202").
+    years = list(range(start.year, end.year))
     step = max(1, len(years) // 10)
-    for year in years[::step]:
+    for year in [*years, end.year]:
         tick = x(dt.date(year, 1, 1))
         parts.append(
             f'<line x1="{tick:.1f}" y1="{axis_y}" x2="{tick:.1f}" y2="{axis_y + 5}" stroke="#6b7280"/>'
-            f'<text x="{tick + 2:.1f}" y="{axis_y + 18}" font-size="12" fill="#374151">{year}</text>'
+        )
+    for year in years[::-step]:  # counted back from the last year, which always has its label
+        middle = (x(dt.date(year, 1, 1)) + x(dt.date(year + 1, 1, 1))) / 2
+        parts.append(
+            f'<text x="{middle:.1f}" y="{axis_y + 18}" font-size="12" fill="#374151" '
+            f'text-anchor="middle" data-year="{year}">{year}</text>'
         )
     for point in points:
         row = point.role if point.role in ROLE_COLOURS else "other"

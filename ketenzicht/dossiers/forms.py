@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
-from ketenzicht.web.forms import NldsFormMixin
+from ketenzicht.ui.forms import NldsFormMixin
 
 from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
 from .purpose import Purpose, PurposeInvalid, PurposeReason, purpose_make

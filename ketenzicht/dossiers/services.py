@@ -12,6 +12,7 @@ from django.db.models import F
 from ketenzicht.audit.access import read
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
+from ketenzicht.db import copy_rows, quoted_table
 from ketenzicht.linking.engine.normalise import (
     normalise_address,
     normalise_birth_date,
@@ -23,18 +24,12 @@ from ketenzicht.linking.engine.phonetic import dutch_phonetic
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import PersonMention
 
+from .dossier import Dossier, dossier_get_for_user
 from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query, sound_key
 from .models import SearchEntry, SearchKey
 from .purpose import Purpose
-from .selectors import (
-    PERSON_OBJECT,
-    Dossier,
-    PersonHit,
-    dossier_get_for_user,
-    may_open_dossier,
-    may_search_persons,
-    person_search_for_user,
-)
+from .search import PersonHit, person_search_for_user
+from .selectors import PERSON_OBJECT, may_open_dossier, may_search_persons
 
 SEARCH_OBJECT = "person_search"
 _MENTION_FIELDS = (
@@ -157,13 +152,13 @@ def search_index_rebuild(
     done = rows = 0
     names: set[str] = set()
     postgresql = connection.vendor == "postgresql"
-    table = connection.ops.quote_name(SearchEntry._meta.db_table)
-    keys_table = connection.ops.quote_name(SearchKey._meta.db_table)
+    table = quoted_table(SearchEntry)
+    keys_table = quoted_table(SearchKey)
     columns = ", ".join(ENTRY_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
         # The whole table: no need to collect rows first; DELETE, not TRUNCATE, so searches go on.
         for model in (SearchKey, SearchEntry):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {quoted_table(model)}")
         if postgresql:
             cursor.execute(
                 "CREATE TEMP TABLE dossiers_rebuild ON COMMIT DROP"
@@ -176,9 +171,7 @@ def search_index_rebuild(
             entries = [row for mention in batch for row in entry_rows(mention)]
             names.update(row[4] for row in entries)
             if postgresql:
-                with cursor.cursor.copy(f"COPY dossiers_rebuild ({columns}) FROM STDIN") as copy:
-                    for row in entries:
-                        copy.write_row(row)
+                copy_rows(cursor.cursor, "dossiers_rebuild", columns, entries)
             else:
                 SearchEntry.objects.bulk_create([_entry(row) for row in entries], batch_size=chunk)
             done += len(batch)

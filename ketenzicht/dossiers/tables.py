@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
-from .selectors import DossierLine
+from .engine.dossier import DossierLine
 
 
 def registration_rows(lines: Sequence[DossierLine], *, may_review: bool) -> SafeString:

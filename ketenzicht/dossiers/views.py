@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht import formats
 from ketenzicht.audit.services import request_origin
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import person_signal_rows_for_user
 from ketenzicht.registrations.models import MentionRole
+from ketenzicht.ui import formats
 
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +9,7 @@ from ninja import Router
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.selectors import api_caller
-from ketenzicht.registrations.exchange import RegistrationIn
+from ketenzicht.registrations.exchange import Problem, RegistrationIn, decode_json
 from ketenzicht.registrations.services import RegistrationInvalid
 
 from .pipeline import IntakeForbidden, intake_registration
@@ -46,10 +45,32 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
+    """The model's JSON schema with its `#/$defs/...` references replaced by the definitions: in the OpenAPI
+    document those references point at its root, where there are no `$defs` (the spec was broken)."""
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return inline(
+                    {**defs[ref.removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
+                )
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return inline(schema)  # type: ignore[no-any-return]
+
+
 OPENAPI = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": RegistrationIn.model_json_schema(by_alias=True)}},
+        "content": {
+            "application/json": {"schema": _inlined(RegistrationIn.model_json_schema(by_alias=True))}
+        },
     },
     "responses": {
         "201": _json(_CREATED_SCHEMA, "Stored"),
@@ -62,9 +83,9 @@ OPENAPI = {
 
 def registration_post(request: HttpRequest) -> HttpResponse:
     try:
-        data = json.loads(request.body or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return JsonResponse({"errors": [{"field": "(body)", "reason": f"not valid JSON: {exc}"}]}, status=422)
+        data = decode_json(request.body or b"null")
+    except Problem as problem:
+        return JsonResponse({"errors": [{"field": "(body)", "reason": str(problem)}]}, status=422)
     try:
         result = intake_registration(
             actor=api_caller(request), data=data, channel="api", origin=request_origin(request, "api")

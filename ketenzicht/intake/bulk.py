@@ -1,18 +1,21 @@
 """Bulk import of an exchange-format file through the intake pipeline.
 
-Streams the file; every line is its own savepoint inside a batch transaction, so a bad line stores nothing
-and a crash loses at most the uncommitted batch, which a re-run stores (known source + reference pairs are
-skipped). Reports every bad line with its number, field and reason.
+Streams the file in batches of `batch_size` lines; each batch goes through the intake pipeline in one
+transaction (bulk inserts; should the database refuse them, each line is stored on its own), so a bad line
+stores nothing and a crash loses at most the uncommitted batch, which a re-run stores (known source +
+reference pairs are skipped). Reports every bad line with its number, field and reason, and goes on: a line
+that is not UTF-8, no JSON, nested too deep or holding a number too large is one rejected line, never the
+end of the run.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ketenzicht.registrations.exchange import Problem, decode_json, printable
 from ketenzicht.registrations.services import ReferenceCodes
 
 from .pipeline import IntakeResult, intake_registrations
@@ -38,32 +41,29 @@ class ImportSummary:
     errors: list[LineError] = field(default_factory=list)
 
 
-class NotUtf8(ValueError):
-    def __init__(self, line: int, reason: str):
-        super().__init__(f"line {line}: the file is not UTF-8 ({reason})")
-
-
-def _lines(path: Path) -> Iterator[tuple[int, int, str]]:
-    """(line number, bytes read so far, text) for each non-empty line. Raises NotUtf8 naming the line."""
+def _lines(path: Path) -> Iterator[tuple[int, int, bytes]]:
+    """(line number, bytes read so far, bytes) for each non-blank line."""
     read = 0
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
             read += len(raw)
             if number == 1:
                 raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte order mark is no part of the line
-            try:
-                text = raw.decode("utf-8", errors="strict").strip()
-            except UnicodeDecodeError as exc:
-                raise NotUtf8(number, exc.reason) from exc
-            if text:
-                yield number, read, text
+            if raw.strip():
+                yield number, read, raw
 
 
-def _decode(number: int, text: str) -> tuple[Any, list[LineError]]:
+def _decode(number: int, raw: bytes) -> tuple[Any, list[LineError]]:
+    """The line's data, or the one error that makes it no registration (not UTF-8, not JSON, ...)."""
     try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        return None, [LineError(number, "(line)", f"not valid JSON: {exc.msg} at column {exc.colno}")]
+        text = raw.decode("utf-8", errors="strict")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1}); save the file as UTF-8"
+        return None, [LineError(number, "(line)", reason)]
+    try:
+        return decode_json(text), []
+    except Problem as problem:
+        return None, [LineError(number, "(line)", printable(str(problem)))]
 
 
 def import_file(
@@ -115,15 +115,11 @@ def import_file(
             on_progress(read_bytes)
 
     read_bytes = 0
-    try:
-        for number, read_bytes, text in _lines(path):
-            summary.read += 1
-            data, errors = _decode(number, text)
-            batch.append((number, data, errors))
-            if len(batch) >= batch_size:
-                flush(read_bytes)
-    except NotUtf8:
-        flush(read_bytes)  # what was read before the stop is stored; a re-run skips it
-        raise
+    for number, read_bytes, raw in _lines(path):
+        summary.read += 1
+        data, errors = _decode(number, raw)
+        batch.append((number, data, errors))
+        if len(batch) >= batch_size:
+            flush(read_bytes)
     flush(read_bytes)
     return summary

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.registrations.forms import OffenceMultipleChoiceField
 from ketenzicht.registrations.models import Kind, MentionRole, Offence, RelationKind, Sex
-from ketenzicht.web.forms import NldsFormMixin
+from ketenzicht.ui.forms import NldsFormMixin
 
 MAX_PERSONS = 20
 

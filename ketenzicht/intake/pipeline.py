@@ -9,7 +9,10 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
     -- the steps below run for the newly stored registrations of the batch only --
     3. link        (per batch) link each person mention to a person, a new person, or a review item
     4. patterns    (per batch) recompute the signals of every person linked into the batch
-    (later) open or update the screening case, chain follow-up
+    5. screening   (per batch) open a screening case in the registration's police unit for every suspect-
+                   victim pair the case rules name (a DV relation, stalking, a breach of a measure, a
+                   pattern signal about the pair), or add the registration to the pair's open case there
+    (later) chain follow-up
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -25,7 +28,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from ketenzicht.dossiers.services import search_index_add
-from ketenzicht.linking.services import mentions_link
+from ketenzicht.linking.online import mentions_link
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
@@ -36,6 +39,7 @@ from ketenzicht.registrations.services import (
     registrations_create,
 )
 from ketenzicht.registrations.sharing import may_register
+from ketenzicht.screening.services import screening_cases_for
 
 
 class IntakeForbidden(Exception):
@@ -114,8 +118,13 @@ def patterns(batch: list[IntakeContext]) -> None:
     signals_update(persons={person for ctx in batch for person in ctx.persons})
 
 
+def screening(batch: list[IntakeContext]) -> None:
+    # The cases are opened by the system (the registrar did not choose to open one): actor None.
+    screening_cases_for([ctx.registration.pk for ctx in batch])
+
+
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening)
 
 
 def intake_registrations(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.services import RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
@@ -37,8 +38,10 @@ def _require_registrar(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _new_reference(unit_code: str) -> str:
-    return f"KZ-{unit_code.upper()[:6]}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
+def _new_reference(unit: Organisation | None) -> str:
+    """A fresh reference in the unit's own numbering (its prefix from the reference data)."""
+    prefix = unit.reference_prefix if unit is not None else ""
+    return f"{prefix or 'KZ'}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 def _person_count(request: HttpRequest) -> int:
@@ -53,7 +56,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     _require_registrar(request)
     unit = request.user.organisation  # type: ignore[union-attr]
     if request.method == "GET":
-        form = RegistrationForm(unit=unit, initial={"reference": _new_reference(unit.code if unit else "")})
+        form = RegistrationForm(unit=unit, initial={"reference": _new_reference(unit)})
         persons = PersonFormSet(prefix="persons", initial=PERSONS_INITIAL)
         relations = RelationFormSet(
             prefix="relations", initial=RELATIONS_INITIAL, form_kwargs={"person_count": 2}
@@ -80,7 +83,14 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     except (RegistrationInvalid, IntakeForbidden) as exc:
         _attach_errors(exc.errors, form, persons, relations, person_index, relation_index)
         return _render(request, form, persons, relations, status=422)
-    if result.created:
+    owner = result.registration.unit
+    if result.created and owner is not None:
+        messages.success(
+            request,
+            _("Registration %(ref)s stored; it belongs to %(unit)s.")
+            % {"ref": result.registration.reference, "unit": owner.name},
+        )
+    elif result.created:
         messages.success(request, _("Registration %(ref)s stored.") % {"ref": result.registration.reference})
     else:
         messages.info(

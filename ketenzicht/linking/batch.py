@@ -37,15 +37,20 @@ from ketenzicht.linking.engine.splink_settings import (
     EM_BLOCKING_RULES,
     settings_dict,
 )
+from ketenzicht.linking.splink_table import (
+    BLOCK_KEYS,
+    INT_COLUMNS,
+    conditional_u_from_counts,
+    conditional_u_sql,
+    sql_type,
+    table_columns,
+)
 
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = "1"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
-
-_LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys", "block_keys"}
-_INT_COLUMNS = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
 
 
 def features_from_file(path: str | Path) -> list[MentionFeatures]:
@@ -79,7 +84,6 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
 # intake does: two mentions are a candidate pair when they share a blocking key (engine.keys, derived from
 # BLOCKING_RULES) that at most MAX_KEY_MENTIONS mentions have. A key more common than that ("jansen" born
 # in 1985 at national scale) would bring thousands of pairs that the other keys decide anyway.
-BLOCK_KEYS = "block_keys"
 PREDICT_CHUNK = 250_000  # mentions on the left of one prediction chunk (bounds DuckDB's pair tables)
 MAX_KEY_MENTIONS = 100
 KEY_BLOCKING_RULE: dict[str, Any] = {
@@ -128,19 +132,6 @@ def _none(value: Any) -> Any:
     return None if value is None or (isinstance(value, float) and value != value) else value
 
 
-def table_columns(features_df: pd.DataFrame) -> list[str]:
-    """The columns Splink's table gets: the features, and the blocking keys when the frame has them."""
-    return [*FEATURE_COLUMNS, BLOCK_KEYS] if BLOCK_KEYS in features_df.columns else list(FEATURE_COLUMNS)
-
-
-def _sql_type(column: str) -> str:
-    if column in _LIST_COLUMNS:
-        return "VARCHAR[]"
-    if column in _INT_COLUMNS:
-        return "INTEGER"
-    return "VARCHAR"
-
-
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB's limits for batch linking. By default DuckDB takes up to 80% of the machine's memory before
     it spills to disk; a rebuild shares its machine with the application, so it gets a fixed budget
@@ -165,11 +156,11 @@ def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.Du
     columns = table_columns(features_df)
     # A frame of the same column objects (no deep copy of a million rows), the integers as nullable ints.
     frame = pd.DataFrame(
-        {c: features_df[c].astype("Int64") if c in _INT_COLUMNS else features_df[c] for c in columns},
+        {c: features_df[c].astype("Int64") if c in INT_COLUMNS else features_df[c] for c in columns},
         copy=False,
     )
     con.register("mentions_frame", frame)
-    casts = ", ".join(f"CAST({c} AS {_sql_type(c)}) AS {c}" for c in columns)
+    casts = ", ".join(f"CAST({c} AS {sql_type(c)}) AS {c}" for c in columns)
     con.execute(f"CREATE TABLE mentions AS SELECT {casts} FROM mentions_frame")
     con.unregister("mentions_frame")
     del frame
@@ -221,7 +212,6 @@ def _backend(name: str, features_df: pd.DataFrame) -> Iterator[Any]:
         raise ValueError(f"backend {name!r}: one of {', '.join(BACKENDS)}")
 
 
-MIN_CONDITIONAL_PAIRS = 1000
 TRAIN_SAMPLE = 300_000
 
 
@@ -235,43 +225,6 @@ def conditional_u(
     if sql is None:
         return None
     return conditional_u_from_counts(comparison, con.execute(sql).fetchall())
-
-
-def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
-    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (level index, pairs)."""
-    if comparison.u_conditional_on is None:
-        return None
-    cases = " ".join(
-        f"WHEN {level.condition.sql()} THEN {index}"
-        for index, level in enumerate(comparison.levels)
-        if level.condition.sql() != "ELSE"
-    )
-    else_index = len(comparison.levels) - 1
-    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
-    return (
-        f"SELECT level, count(*) FROM ("
-        f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
-        f"    SELECT {columns} FROM mentions l JOIN mentions r"
-        f"    ON l.unique_id < r.unique_id AND ({comparison.u_conditional_on}) AND l.bsn <> r.bsn"
-        f"    ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
-        f"  )"
-        f") GROUP BY level"
-    )
-
-
-def conditional_u_from_counts(
-    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
-) -> list[float | None] | None:
-    """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
-    counts = {int(level): int(n) for level, n in rows}
-    null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
-    total = sum(n for level, n in counts.items() if level not in null_indexes)
-    if total < MIN_CONDITIONAL_PAIRS:
-        return None
-    return [
-        None if index in null_indexes else max(counts.get(index, 0), 1) / total
-        for index in range(len(comparison.levels))
-    ]
 
 
 def train(

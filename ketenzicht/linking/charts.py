@@ -8,7 +8,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-from ketenzicht.formats import decimal
+from ketenzicht.ui.formats import decimal
 
 
 @dataclass(frozen=True)

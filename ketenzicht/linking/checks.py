@@ -9,7 +9,7 @@ from django.core.checks import Error, register
 
 @register()
 def link_model_fits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
-    from .services import link_model
+    from .online import link_model
 
     try:
         link_model()

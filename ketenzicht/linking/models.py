@@ -39,9 +39,10 @@ class MentionKey(models.Model):
 
 class KeyCount(models.Model):
     """How many mentions have a blocking key (the MentionKey rows of that key), kept as keys are stored
-    (`services.features_store`) and recounted when they are all stored anew (a rebuild), so that online
-    retrieval reads the count of a key by primary key and skips a key too common to help. Keys never
-    change on merges and splits (they belong to a mention, not to a person)."""
+    (on intake with the mentions' features, `online.mentions_link`; see features.py) and recounted when
+    they are all stored anew (a rebuild), so that online retrieval reads the count of a key by primary key
+    and skips a key too common to help. Keys never change on merges and splits (they belong to a mention,
+    not to a person)."""
 
     key = models.CharField(max_length=200, primary_key=True)
     n = models.PositiveIntegerField()

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.db import chunks
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
@@ -24,6 +25,7 @@ from ketenzicht.registrations.models import PersonMention
 from .batch import features_frame, predict, save_model, train
 from .engine.model import LinkModel, prob_to_match_weight
 from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
+from .features import features_of, features_store_all
 from .models import (
     LinkMethod,
     MentionLink,
@@ -31,7 +33,8 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .services import _chunks, features_of, features_store_all, model_version, review_item_for
+from .online import model_version
+from .services import review_item_for
 from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -195,7 +198,7 @@ def _open_reviews(
     wanted = sorted({i for pair in doubtful for i in pair[:2]})
     mentions = {
         m.pk: m
-        for chunk in _chunks(wanted)
+        for chunk in chunks(wanted)
         for m in PersonMention.objects.filter(pk__in=chunk)
         .select_related("registration")
         .prefetch_related("registration__offences", "registration__relations")

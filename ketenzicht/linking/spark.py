@@ -240,15 +240,15 @@ def _arrow_table(features_df: pd.DataFrame) -> Any:
     batch._connection: VARCHAR[] as array<string>, INTEGER as int, VARCHAR as string."""
     import pyarrow as pa
 
-    from ketenzicht.linking.batch import _sql_type, table_columns
+    from ketenzicht.linking.splink_table import sql_type, table_columns
 
     types = {"VARCHAR[]": pa.list_(pa.string()), "INTEGER": pa.int32(), "VARCHAR": pa.string()}
     columns = table_columns(features_df)
     frame = features_df[columns].copy()
     for column in columns:
-        if _sql_type(column) == "INTEGER":
+        if sql_type(column) == "INTEGER":
             frame[column] = frame[column].astype("Int64")
-    schema = pa.schema([(column, types[_sql_type(column)]) for column in columns])
+    schema = pa.schema([(column, types[sql_type(column)]) for column in columns])
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
@@ -277,7 +277,7 @@ class SparkBackend:
         return Linker(sdf, spark_settings(settings), log_level=logging.WARNING)
 
     def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
-        from ketenzicht.linking.batch import conditional_u_from_counts, conditional_u_sql
+        from ketenzicht.linking.splink_table import conditional_u_from_counts, conditional_u_sql
 
         sql = conditional_u_sql(comparison)
         if sql is None:

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
-from ketenzicht.formats import decimal
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import decimal
 
 from .charts import Step, waterfall_svg
 from .labels import level_label

@@ -21,6 +21,9 @@ class Organisation(models.Model):
     police_unit = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="district_offices"
     )
+    # What the references of this organisation's registrations start with, before a '-': PL0600 for a
+    # police unit, VT21 for a Veilig Thuis region, OM0600 for a district office; empty if it registers none.
+    reference_prefix = models.CharField(max_length=16, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -57,7 +60,6 @@ class ReferenceDataVersion(models.Model):
     dataset = models.CharField(max_length=64, unique=True)
     version = models.CharField(max_length=32)
     content_hash = models.CharField(max_length=64)
-    loaded_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.dataset} {self.version}"
@@ -104,7 +106,6 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
 
     class Meta:

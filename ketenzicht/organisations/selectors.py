@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils import timezone
 
 from .models import ApiToken, Municipality, Organisation, User
 from .roles import OrganisationKind
@@ -26,7 +25,6 @@ def user_for_api_token(token: str) -> User | None:
     )
     if found is None:
         return None
-    ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())
     return found.user
 
 

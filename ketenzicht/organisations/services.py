@@ -54,11 +54,20 @@ def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResul
 
     org_rows: list[tuple[int, dict[str, str]]] = list(read_csv(org_path))
     org_codes = {row["code"] for _, row in org_rows}
+    prefixes: set[str] = set()
     for line, row in org_rows:
         if not re.fullmatch(r"[a-z0-9-]+", row.get("code", "")):
             errors.append(RowError(org_path.name, line, "code", "must be lower-case letters, digits and '-'"))
         if row.get("kind") not in kinds:
             errors.append(RowError(org_path.name, line, "kind", f"unknown kind {row.get('kind')!r}"))
+        prefix = row.get("reference_prefix", "")
+        if prefix and not re.fullmatch(r"[A-Z]{2}[0-9]{0,4}", prefix):
+            errors.append(
+                RowError(org_path.name, line, "reference_prefix", "must be two capitals and up to 4 digits")
+            )
+        elif prefix and prefix in prefixes:
+            errors.append(RowError(org_path.name, line, "reference_prefix", f"{prefix} appears twice"))
+        prefixes.add(prefix)
         if row.get("police_unit") and row["police_unit"] not in org_codes:
             errors.append(
                 RowError(org_path.name, line, "police_unit", f"unknown unit {row['police_unit']!r}")
@@ -70,7 +79,12 @@ def reference_data_load_organisations(*, data_dir: Path = DATA_DIR) -> LoadResul
     for _, row in org_rows:
         orgs[row["code"]], _created = Organisation.objects.update_or_create(
             code=row["code"],
-            defaults={"kind": row["kind"], "name": row["name"], "region_code": row.get("region_code", "")},
+            defaults={
+                "kind": row["kind"],
+                "name": row["name"],
+                "region_code": row.get("region_code", ""),
+                "reference_prefix": row.get("reference_prefix", ""),
+            },
         )
     for _, row in org_rows:
         if row.get("police_unit"):

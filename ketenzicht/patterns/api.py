@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ketenzicht.audit.services import request_origin
@@ -27,8 +27,9 @@ router = Router(tags=["signals"])
 
 
 class SignalPage(Schema):
-    limit: int = 50
-    offset: int = 0
+    # Bounded in the schema: an out-of-range value is a 422, never a database overflow.
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=10**9)
     active_only: bool = True
     open_only: bool = True  # not closed (a withdrawn signal is closed too)
 
@@ -68,8 +69,6 @@ def _caller(request: HttpRequest) -> User:
 
 @router.get("/signals", response=dict[str, Any], summary="The signals of the caller's police unit")
 def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]:
-    if not 1 <= page.limit <= 500 or page.offset < 0:
-        raise HttpError(422, "limit must be 1-500 and offset 0 or more")
     user = _caller(request)
     signals = signal_list_for_user(
         user=user, active_only=page.active_only, open_only=page.open_only

@@ -8,10 +8,10 @@ from typing import Any
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ketenzicht.formats import number
+from ketenzicht.ui.formats import number
 
+from .detector import detector
 from .models import Severity
-from .services import detector
 
 REASON_LABELS = {
     "episodes": _("Episodes in the window"),

@@ -11,14 +11,15 @@ import datetime as dt
 import functools
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
-import psycopg
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from ketenzicht.db import CHUNK, chunks, one_of, query_rows
+from ketenzicht.db import quoted_table as _t
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import MentionRelation, Offence, PersonMention, Registration
@@ -29,53 +30,10 @@ from .engine.events import Offence as OffenceFact
 from .models import Signal
 
 Progress = Callable[[str, int, int], None]
-T = TypeVar("T")
-CHUNK = 5_000
-
-
-def _t(model: Any) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _offences_through() -> str:
-    return connection.ops.quote_name(Registration.offences.through._meta.db_table)
-
-
-def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def one_of(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
-    """`column` is one of `values`, as SQL and its parameters. On PostgreSQL one array parameter, so that
-    the statement text is the same for every list and its plan is prepared once per connection."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [[int(v) for v in values]]
-    return f"{column} IN ({', '.join(str(int(v)) for v in values)})", []
-
-
-def query_rows(sql: str, params: Sequence[Any] = (), *, stream: bool = False) -> Iterator[tuple[Any, ...]]:
-    """The rows of a query. On PostgreSQL with `stream`, through a server-side cursor (reading the whole
-    register without holding it twice); else as a prepared statement, planned once per connection (the
-    online step runs the same few statements for every registration: planning them anew cost more than
-    running them)."""
-    if connection.vendor == "postgresql":
-        connection.ensure_connection()
-        raw = connection.connection
-        if stream:
-            with raw.cursor(name="kz_patterns") as named:
-                named.itersize = 20_000
-                named.execute(sql, params or None)
-                yield from named
-            return
-        with psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params or None, prepare=True)
-            yield from cursor.fetchall()
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20_000):
-            yield from batch
+    return _t(Registration.offences.through)
 
 
 def _parties_sql(where: str, *, homes: bool = True) -> str:

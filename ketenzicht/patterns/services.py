@@ -12,25 +12,23 @@ closed with a reason; Ketenzicht re-opens it when its evidence changes (see docs
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ketenzicht.audit.access import listed, read
+from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 from ketenzicht.organisations.models import User
 
-from .engine.detect import Detector, Finding
-from .engine.rules import load_rules
-from .loading import Progress, all_events, chunks, events_and_signals_involving, one_of, query_rows
+from .detector import detector
+from .engine.detect import Finding
+from .loading import Progress, all_events, events_and_signals_involving
 from .models import (
     SEVERITY_OF_NAME,
     SIGNAL_PURPOSE,
@@ -44,23 +42,6 @@ from .models import (
 )
 
 WITHDRAWN = ""  # the fingerprint of a withdrawn signal: no finding has it
-
-RULES_PATH = Path(__file__).resolve().parent / "data" / "rules.yaml"
-
-
-def rules_path() -> Path:
-    return Path(getattr(settings, "KETENZICHT_PATTERN_RULES", "") or RULES_PATH)
-
-
-@functools.cache
-def _detector(path: str, modified: float) -> Detector:
-    return Detector(load_rules(Path(path)))
-
-
-def detector() -> Detector:
-    """The detector for the current rule file (read again when the file changes)."""
-    path = rules_path()
-    return _detector(str(path), path.stat().st_mtime)
 
 
 @dataclass(frozen=True)
@@ -108,7 +89,7 @@ def _fingerprint(fields: dict[str, Any], evidence: list[tuple[int, list[str], li
 
 def _stored(persons: Sequence[int] | None) -> dict[str, tuple[int, str]]:
     """subject -> (id, fingerprint) of the stored signals about `persons` (all with None)."""
-    table = connection.ops.quote_name(Signal._meta.db_table)
+    table = quoted_table(Signal)
     sql = f"SELECT subject, id, fingerprint FROM {table}"
     found: dict[str, tuple[int, str]] = {}
     if persons is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ketenzicht.audit.services import request_origin
@@ -19,9 +19,14 @@ from .sharing import may_see_registrations
 router = Router(tags=["registrations"])
 
 
+# Bounded in the schema, so an out-of-range value is a 422 before it reaches the database (a 64-bit
+# overflow there was a 500).
+MAX_OFFSET = 10**9
+
+
 class Page(Schema):
-    limit: int = 50
-    offset: int = 0
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class RegistrationPage(Schema):
@@ -33,8 +38,6 @@ class RegistrationPage(Schema):
 
 @router.get("/registrations", response=RegistrationPage, summary="Registrations the caller may see")
 def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
-    if not 1 <= page.limit <= 500 or page.offset < 0:
-        raise HttpError(422, "limit must be 1-500 and offset 0 or more")
     user, origin = api_caller(request), request_origin(request, "api")
     if not may_see_registrations(user):
         registration_list_logged(user=user, origin=origin, detail={}, refused=True)

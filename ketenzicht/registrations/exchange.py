@@ -7,8 +7,9 @@ Pure: no Django. `parse_registration` turns a decoded JSON object into a `Regist
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -54,6 +55,20 @@ class Problem(ValueError):
         super().__init__(template % params)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (an ANSI escape, a NUL, a bidi override, a lone surrogate) written as
+    escapes like `\\x1b`, so that a message quoting a rejected value cannot steer an operator's terminal."""
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
@@ -63,7 +78,8 @@ class FieldError:
 
     @classmethod
     def of(cls, field: str, template: str, **params: Any) -> FieldError:
-        return cls(field, template % params, template, tuple(params.items()))
+        params = {k: printable(v) if isinstance(v, str) else v for k, v in params.items()}
+        return cls(printable(field), template % params, template, tuple(params.items()))
 
     def translated(self, gettext: Callable[[str], str]) -> str:
         """The reason in the language `gettext` translates into."""
@@ -172,6 +188,16 @@ class AddressIn(_Lenient):
                 gettext_noop("'%(value)s' is not a Dutch postcode (1234 AB)"), value=value
             ) from None
 
+    @field_validator("house_number")
+    @classmethod
+    def _house_number(cls, value: str) -> str:
+        if value and not re.fullmatch(r"\d{1,5}", value):
+            raise Problem(
+                gettext_noop("'%(value)s' is not a house number: digits only (letters go in the suffix)"),
+                value=value,
+            )
+        return value
+
     @field_validator("municipality")
     @classmethod
     def _municipality(cls, value: str) -> str:
@@ -265,13 +291,76 @@ class RegistrationIn(_Lenient):
         return value
 
 
+MAX_DEPTH = 16  # the format nests 4 deep (registration, persons, person, address); unknown keys a little more
+
+
+def decode_json(text: str | bytes) -> Any:
+    """One registration's JSON text as Python data. Raises Problem (English, translatable) for text that
+    is no JSON, nests deeper than MAX_DEPTH, holds an integer over Python's digit limit, or NaN/Infinity
+    (which no database's JSON can hold); never RecursionError or another surprise."""
+
+    def no_constant(name: str) -> Any:
+        raise Problem(gettext_noop("%(value)s is not a JSON number"), value=name)
+
+    def finite(value: str) -> float:
+        number = float(value)
+        if number in (float("inf"), float("-inf")):
+            raise Problem(gettext_noop("the number %(value)s is too large"), value=value[:20])
+        return number
+
+    try:
+        data = json.loads(text, parse_constant=no_constant, parse_float=finite)
+    except json.JSONDecodeError as exc:
+        raise Problem(
+            gettext_noop("not valid JSON: %(error)s at column %(column)s"), error=exc.msg, column=exc.colno
+        ) from None
+    except RecursionError:
+        raise Problem(gettext_noop("nested more than %(max)s levels deep"), max=MAX_DEPTH) from None
+    except UnicodeDecodeError as exc:
+        raise Problem(gettext_noop("not UTF-8 text (%(error)s)"), error=exc.reason) from None
+    except Problem:
+        raise
+    except ValueError:  # an integer of more digits than Python converts (sys.get_int_max_str_digits())
+        raise Problem(gettext_noop("holds a number with too many digits")) from None
+    if _depth(data) > MAX_DEPTH:
+        raise Problem(gettext_noop("nested more than %(max)s levels deep"), max=MAX_DEPTH)
+    return data
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in `value` (without recursion: any depth is safe)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
 @dataclass(frozen=True)
 class KnownCodes:
-    """The codes an installation knows, from its reference data."""
+    """The codes an installation knows, from its reference data, and the reference prefixes of the
+    organisations that own registrations (`PL0600`: a reference `PL0600-...` belongs to that unit)."""
 
     units: frozenset[str]
     municipalities: frozenset[str]
     offences: frozenset[str]
+    # police unit code -> its reference prefix
+    unit_prefixes: Mapping[str, str]
+    # municipality code -> source -> the prefix of the organisation of that source serving it
+    # (veilig_thuis: its Veilig Thuis region, om: its district office)
+    municipality_prefixes: Mapping[str, Mapping[str, str]]
+    # source -> the prefixes of every organisation of that kind
+    source_prefixes: Mapping[str, frozenset[str]]
+
+
+# How far a time may lie ahead of the clock that checks it (clocks of partner systems drift).
+CLOCK_SKEW = dt.timedelta(minutes=15)
 
 
 def field_path(loc: tuple[int | str, ...]) -> str:
@@ -292,6 +381,8 @@ def _field_error(error: Any) -> FieldError:
     if isinstance(original, Problem):
         return FieldError.of(field, original.template, **original.params)
     if kind == "missing":
+        return FieldError.of(field, gettext_noop("is required"))
+    if kind == "literal_error" and error.get("input") in ("", None):
         return FieldError.of(field, gettext_noop("is required"))
     if kind == "literal_error":
         return FieldError.of(
@@ -324,22 +415,202 @@ def _text(value: Any) -> str:
     return str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else ""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _nul_characters(value: Any, path: str) -> Iterator[FieldError]:
+    """A NUL (which PostgreSQL cannot store) or a lone surrogate (which no database can encode) in a
+    value or a key name."""
     if isinstance(value, str):
         if "\x00" in value:
             yield FieldError.of(path or "(registration)", gettext_noop("contains a NUL character"))
+        elif _SURROGATE.search(value):
+            yield FieldError.of(path or "(registration)", gettext_noop("contains a lone surrogate"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_characters(item, f"{path}.{key}" if path else str(key))
+            key_path = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                yield FieldError.of(key_path, gettext_noop("the key name contains a NUL character"))
+            elif _SURROGATE.search(key):
+                yield FieldError.of(key_path, gettext_noop("the key name contains a lone surrogate"))
+            else:
+                yield from _nul_characters(item, key_path)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _nul_characters(item, f"{path}[{i}]")
 
 
-def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
+MAX_EXTRA_KEYS = 50  # unknown keys per object, kept in `extra`
+MAX_EXTRA_KEY = 100  # characters of an unknown key's name
+MAX_EXTRA_VALUE = 10_000  # characters of an unknown key's value, written as JSON
+
+
+def _known_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(f.alias or name for name, f in model.model_fields.items())
+
+
+def _extra_too_large(value: Any, model: type[BaseModel], path: str) -> Iterator[FieldError]:
+    """Unknown keys are kept as they are, within limits: so many keys, names and values so long."""
+    if not isinstance(value, dict):
+        return
+    extra = {k: v for k, v in value.items() if k not in _known_keys(model)}
+    if len(extra) > MAX_EXTRA_KEYS:
+        yield FieldError.of(
+            path or "(registration)",
+            gettext_noop("has more than %(max)s unknown keys"),
+            max=MAX_EXTRA_KEYS,
+        )
+        return
+    for key, item in extra.items():
+        key_path = f"{path}.{key[:MAX_EXTRA_KEY]}" if path else key[:MAX_EXTRA_KEY]
+        if len(key) > MAX_EXTRA_KEY:
+            yield FieldError.of(
+                key_path,
+                gettext_noop("an unknown key's name is at most %(max)s characters"),
+                max=MAX_EXTRA_KEY,
+            )
+        elif len(json.dumps(item)) > MAX_EXTRA_VALUE:
+            yield FieldError.of(
+                key_path,
+                gettext_noop("an unknown key's value is at most %(max)s characters as JSON"),
+                max=MAX_EXTRA_VALUE,
+            )
+
+
+def _extra_keys(data: dict[str, Any]) -> Iterator[FieldError]:
+    yield from _extra_too_large(data, RegistrationIn, "")
+    for i, person in enumerate(_list(data.get("persons"))):
+        yield from _extra_too_large(person, PersonIn, f"persons[{i}]")
+        if isinstance(person, dict):
+            yield from _extra_too_large(person.get("address"), AddressIn, f"persons[{i}].address")
+    for i, relation in enumerate(_list(data.get("relations"))):
+        yield from _extra_too_large(relation, RelationIn, f"relations[{i}]")
+
+
+def _reference_prefixes(data: dict[str, Any], codes: KnownCodes) -> frozenset[str] | None:
+    """The prefixes the reference of this registration may start with: the prefix of the organisation it
+    belongs to. None when that cannot be told (an unknown source or unit, reported on its own)."""
+    source = data.get("source")
+    if not isinstance(source, str):
+        return None
+    if source == "politie":
+        unit = _text(data.get("unit"))
+        return frozenset({codes.unit_prefixes[unit]}) if unit in codes.unit_prefixes else None
+    serving = codes.municipality_prefixes.get(_text(data.get("municipality")), {})
+    if serving.get(source):
+        return frozenset({serving[source]})
+    return codes.source_prefixes.get(source) or None
+
+
+def _check_reference(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
+    reference = _text(data.get("reference"))
+    prefixes = _reference_prefixes(data, codes)
+    if not reference or prefixes is None:
+        return []
+    if any(p and reference.startswith(f"{p}-") and len(reference) > len(p) + 1 for p in prefixes):
+        return []
+    if prefixes == {""}:
+        return [FieldError.of("reference", gettext_noop("the registering unit has no reference prefix"))]
+    if len(prefixes) == 1:
+        (prefix,) = prefixes
+        return [
+            FieldError.of(
+                "reference",
+                gettext_noop(
+                    "'%(value)s' is not a reference of the organisation registering it: "
+                    "it must start with %(prefix)s-"
+                ),
+                value=reference,
+                prefix=prefix,
+            )
+        ]
+    return [
+        FieldError.of(
+            "reference",
+            gettext_noop(
+                "'%(value)s' must start with the reference prefix of its organisation, e.g. %(prefix)s-"
+            ),
+            value=reference,
+            prefix=min(p for p in prefixes if p),
+        )
+    ]
+
+
+def _moment(value: Any, *, date_allowed: bool) -> tuple[dt.datetime | dt.date, bool] | None:
+    """A raw time value parsed, or None when it is missing or broken (the schema reports that)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return parse_timestamp(value, date_allowed=date_allowed)
+    except Problem:
+        return None
+
+
+def _born_after(birth: BirthDate, day: dt.date) -> bool:
+    """Whether a (partly known) birth date certainly lies after `day`."""
+    if birth.year != day.year:
+        return birth.year > day.year
+    if birth.month is None or birth.month != day.month:
+        return birth.month is not None and birth.month > day.month
+    return birth.day is not None and birth.day > day.day
+
+
+def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
+    """No time in the future, nothing happened after it was registered, nobody born after the incident."""
+    errors: list[FieldError] = []
+    registered = _moment(data.get("registered_at"), date_allowed=False)
+    occurred = _moment(data.get("occurred_at"), date_allowed=True)
+    registered_at = registered[0] if registered is not None else None
+    assert registered_at is None or isinstance(registered_at, dt.datetime)
+    if registered_at is not None and registered_at > now + CLOCK_SKEW:
+        errors.append(FieldError.of("registered_at", gettext_noop("lies in the future")))
+    incident: dt.date | None = None
+    if occurred is not None:
+        value, _date_only = occurred
+        if isinstance(value, dt.datetime):
+            incident = value.date()
+            future = value > now + CLOCK_SKEW
+            late = registered_at is not None and value > registered_at
+        else:
+            incident = value
+            zone = registered_at.tzinfo if registered_at is not None else dt.UTC
+            future = value > (now + CLOCK_SKEW).astimezone(zone).date()
+            late = registered_at is not None and value > registered_at.date()
+        if future:
+            errors.append(FieldError.of("occurred_at", gettext_noop("lies in the future")))
+        elif late:
+            errors.append(
+                FieldError.of(
+                    "occurred_at", gettext_noop("lies after the time of registration (registered_at)")
+                )
+            )
+    elif registered_at is not None:
+        incident = registered_at.date()
+    if incident is None:
+        return errors
+    for i, person in enumerate(_list(data.get("persons"))):
+        raw = person.get("birth_date") if isinstance(person, dict) else None
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            birth = parse_birth_date(raw)
+        except Problem:
+            continue
+        if _born_after(birth, incident):
+            errors.append(
+                FieldError.of(f"persons[{i}].birth_date", gettext_noop("lies after the date of the incident"))
+            )
+    return errors
+
+
+def check_rules(
+    data: dict[str, Any], codes: KnownCodes, *, now: dt.datetime | None = None
+) -> list[FieldError]:
     """Rules across fields and against the reference data. Works on the raw object, so that these
-    errors are reported together with the schema's own."""
-    errors: list[FieldError] = list(_nul_characters(data, ""))
+    errors are reported together with the schema's own. `now` is the clock times are checked against."""
+    errors: list[FieldError] = [*_nul_characters(data, ""), *_extra_keys(data)]
+    errors += _check_reference(data, codes)
+    errors += _check_times(data, now or dt.datetime.now(dt.UTC))
     persons, relations = _list(data.get("persons")), _list(data.get("relations"))
     refs: set[str] = set()
     for i, person in enumerate(persons):
@@ -399,7 +670,9 @@ def check_rules(data: dict[str, Any], codes: KnownCodes) -> list[FieldError]:
     return errors
 
 
-def parse_registration(data: Any, codes: KnownCodes) -> tuple[RegistrationIn | None, list[FieldError]]:
+def parse_registration(
+    data: Any, codes: KnownCodes, *, now: dt.datetime | None = None
+) -> tuple[RegistrationIn | None, list[FieldError]]:
     if not isinstance(data, dict):
         return None, [FieldError.of("(registration)", gettext_noop("must be a JSON object"))]
     errors: list[FieldError] = []
@@ -408,5 +681,5 @@ def parse_registration(data: Any, codes: KnownCodes) -> tuple[RegistrationIn | N
         reg = RegistrationIn.model_validate(data)
     except ValidationError as exc:
         errors = [_field_error(e) for e in exc.errors()]
-    errors += [e for e in check_rules(data, codes) if e not in errors]
+    errors += [e for e in check_rules(data, codes, now=now) if e not in errors]
     return (None, errors) if errors else (reg, [])

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality
-from ketenzicht.web.forms import NldsFormMixin
+from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Kind, Offence, Registration
 

@@ -1,4 +1,5 @@
-"""Writes to the register. `registration_create` is the only way a registration is stored."""
+"""Writes to the register. `registrations_create` (and `registration_create` for one) is the only way a
+registration is stored; every channel reaches it through the intake pipeline (intake/pipeline.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,6 +26,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 
 from .exchange import FieldError, KnownCodes, PersonIn, RegistrationIn, gettext_noop, parse_registration
 from .models import MentionRelation, Offence, PersonMention, Registration
+from .sharing import visibility_filter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -44,17 +46,37 @@ class ReferenceCodes:
     units: dict[str, Organisation]
     municipalities: dict[str, Municipality]
     offences: dict[str, Offence]
+    # organisation kind (= source) -> the reference prefixes of its organisations
+    prefixes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> ReferenceCodes:
+        prefixes: dict[str, set[str]] = {}
+        for kind, prefix in Organisation.objects.exclude(reference_prefix="").values_list(
+            "kind", "reference_prefix"
+        ):
+            prefixes.setdefault(kind, set()).add(prefix)
         return cls(
             units={o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.POLITIE)},
-            municipalities={m.code: m for m in Municipality.objects.all()},
+            municipalities={
+                m.code: m for m in Municipality.objects.select_related("vt_region", "district_office")
+            },
             offences={o.article: o for o in Offence.objects.all()},
+            prefixes={kind: frozenset(values) for kind, values in prefixes.items()},
         )
 
     def known(self) -> KnownCodes:
-        return KnownCodes(frozenset(self.units), frozenset(self.municipalities), frozenset(self.offences))
+        return KnownCodes(
+            units=frozenset(self.units),
+            municipalities=frozenset(self.municipalities),
+            offences=frozenset(self.offences),
+            unit_prefixes={code: unit.reference_prefix for code, unit in self.units.items()},
+            municipality_prefixes={
+                code: {"veilig_thuis": m.vt_region.reference_prefix, "om": m.district_office.reference_prefix}
+                for code, m in self.municipalities.items()
+            },
+            source_prefixes=self.prefixes,
+        )
 
 
 @dataclass(frozen=True)
@@ -67,14 +89,6 @@ class CreateResult:
 
 def canonical_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-
-def registration_validate(data: Any, codes: ReferenceCodes) -> RegistrationIn:
-    reg, errors = parse_registration(data, codes.known())
-    if errors:
-        raise RegistrationInvalid(errors)
-    assert reg is not None
-    return reg
 
 
 def _aware(value: dt.datetime | dt.date) -> dt.datetime:
@@ -134,11 +148,14 @@ def registrations_create(
         else:
             fresh[key] = _Pending(index, reg, digest)
     stored = _existing(list(fresh))
+    hidden = _hidden_from(actor, stored)
     for key in list(fresh):
         if key in stored:
             pending = fresh.pop(key)
-            outcomes[pending.index] = CreateResult(
-                stored[key], False, stored[key].content_hash != pending.digest
+            outcomes[pending.index] = (
+                _not_yours(pending.reg.reference)
+                if key in hidden
+                else CreateResult(stored[key], False, stored[key].content_hash != pending.digest)
             )
     if fresh:
         try:
@@ -158,7 +175,9 @@ def registrations_create(
     for index, key, digest in repeats:
         first = outcomes[fresh[key].index] if key in fresh else None
         registration = first.registration if isinstance(first, CreateResult) else stored.get(key)
-        if registration is None:  # the first one could not be stored; this one fares the same
+        if key in hidden:
+            outcomes[index] = _not_yours(key[1])
+        elif registration is None:  # the first one could not be stored; this one fares the same
             outcomes[index] = first
         else:
             outcomes[index] = CreateResult(registration, False, registration.content_hash != digest)
@@ -200,9 +219,37 @@ def _create_one(
         existing = _existing([pending.key]).get(pending.key)
         if existing is None:
             return _refused(pending)
+        if _hidden_from(actor, {pending.key: existing}):
+            return _not_yours(pending.reg.reference)
         return CreateResult(existing, created=False, conflict=existing.content_hash != pending.digest)
     except (DatabaseError, OverflowError):
         return _refused(pending)
+
+
+def _hidden_from(actor: Any, stored: dict[tuple[str, str], Registration]) -> set[tuple[str, str]]:
+    """The keys of stored registrations that `actor` may not see (the system, actor None, sees all)."""
+    if actor is None or not stored:
+        return set()
+    grant = visibility_filter(actor)
+    ids = {r.pk for r in stored.values()}
+    visible = (
+        set(Registration.objects.filter(grant, pk__in=ids).values_list("pk", flat=True)) if grant else set()
+    )
+    return {key for key, r in stored.items() if r.pk not in visible}
+
+
+def _not_yours(reference: str) -> RegistrationInvalid:
+    """A reference that is taken by a registration the actor may not see. Only a registration stored before
+    references were checked against their unit can be one; the answer is a refusal like any bad reference."""
+    return RegistrationInvalid(
+        [
+            FieldError.of(
+                "reference",
+                gettext_noop("'%(value)s' cannot be registered by your unit: ask functional management"),
+                value=reference,
+            )
+        ]
+    )
 
 
 def _refused(pending: _Pending) -> RegistrationInvalid:

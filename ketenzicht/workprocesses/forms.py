@@ -8,9 +8,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
 from .engine.definition import Definition, FieldKind, Transition
 from .models import ProcessVersion
+from .selectors import rollout_organisations
 
 
 class DateInput(forms.DateInput):
@@ -22,34 +24,53 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class RolloutForm(forms.Form):
+def _nlds(form: forms.Form) -> None:
+    """The NL Design System classes on fields added after the form was built."""
+    for field in form.fields.values():
+        classes = nlds_widget_class(field.widget)
+        if classes:
+            field.widget.attrs["class"] = classes
+
+
+NATIONAL = "landelijk"
+
+
+class RolloutForm(NldsFormMixin, forms.Form):
     process_version = forms.ModelChoiceField(
         label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=None
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        queryset=Organisation.objects.filter(active=True).order_by("name"),
-        required=False,
-        empty_label=_("All organisations without a roll-out of their own (national default)"),
-    )
+    # A choice the administrator must make: with the national default as the preselected first option,
+    # forgetting to pick the pilot unit rolled a version out to every organisation.
+    organisation = forms.ChoiceField(label=_("Organisation"))
     valid_from = forms.DateField(label=_("From"), widget=DateInput)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"  # type: ignore[attr-defined]
+        # Only the organisations a work process can run in: a Veilig Thuis or a public prosecutor's office
+        # in the list would only lead to a refusal.
+        self.fields["organisation"].choices = [
+            ("", _("Choose an organisation")),
+            (NATIONAL, _("All organisations without a roll-out of their own (national default)")),
+            *((str(o.pk), o.name) for o in rollout_organisations()),
+        ]
+        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"
+
+    def clean_organisation(self) -> Organisation | None:
+        chosen = self.cleaned_data["organisation"]
+        return None if chosen == NATIONAL else rollout_organisations().get(pk=int(chosen))
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(NldsFormMixin, forms.Form):
     process = forms.ChoiceField(label=_("Work process"))
     title = forms.CharField(label=_("What is the case about?"), max_length=300)
 
     def __init__(self, *args: Any, processes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["process"].choices = processes  # type: ignore[attr-defined]
+        self.fields["process"].choices = processes
 
 
-class LockedForm(forms.Form):
+class LockedForm(NldsFormMixin, forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
@@ -65,7 +86,7 @@ class TransitionForm(LockedForm):
             field: forms.Field
             if spec.kind is FieldKind.CHOICE:
                 field = forms.ChoiceField(
-                    label=spec.label, choices=[("", "—"), *spec.choices.items()], required=True
+                    label=spec.label, choices=[("", _("Make a choice")), *spec.choices.items()], required=True
                 )
             elif spec.kind is FieldKind.DATE:
                 field = forms.DateField(label=spec.label, widget=DateInput, required=True)
@@ -75,11 +96,12 @@ class TransitionForm(LockedForm):
                 )
             self.fields[f"value_{name}"] = field
         self.fields["reason"] = forms.CharField(
-            label=_("Reason") if transition.requires.reason else _("Reason (optional)"),
+            label=_("Reason") if transition.requires.reason else _("Explanation (optional)"),
             widget=forms.Textarea(attrs={"rows": 2}),
             required=transition.requires.reason,
             max_length=2000,
         )
+        _nlds(self)
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -92,7 +114,9 @@ class TransitionForm(LockedForm):
 
 
 class AssignForm(LockedForm):
-    person = forms.ModelChoiceField(label=_("Colleague"), queryset=User.objects.none())
+    person = forms.ModelChoiceField(
+        label=_("Colleague"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
+    )
     reason = forms.CharField(
         label=_("Reason for the handover"),
         required=False,
@@ -103,12 +127,14 @@ class AssignForm(LockedForm):
     def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
-        field.queryset = colleagues  # type: ignore[attr-defined]
-        field.label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[attr-defined]
+        field.queryset = colleagues
+        field.label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 class DeclineForm(LockedForm):
-    reason = forms.CharField(label=_("Why not?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Why do you decline this step?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class NoteForm(LockedForm):

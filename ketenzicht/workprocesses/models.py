@@ -105,6 +105,8 @@ class EventKind(models.TextChoices):
     CONTACT = "contact", _("victim contact assigned")
     NOTE = "note", _("note")
     ESCALATED = "escalated", _("deadline passed, escalated")
+    RECORDED = "recorded", _("recorded by a desk")
+    REGISTRATION = "registration", _("registration added")
 
 
 class CaseEvent(models.Model):

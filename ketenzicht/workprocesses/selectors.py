@@ -111,6 +111,21 @@ class RolloutRow:
     upcoming: list[Rollout]
 
 
+def _process_kinds(process: str) -> set[str]:
+    kinds: set[str] = set()
+    for pv in ProcessVersion.objects.filter(process=process):
+        kinds |= set(definition_of(pv).organisation_kinds)
+    return kinds
+
+
+def rollout_organisations() -> QuerySet[Organisation]:
+    """The active organisations some work process can run in (the others cannot get a roll-out)."""
+    kinds: set[str] = set()
+    for process in {pv.process for pv in ProcessVersion.objects.all()}:
+        kinds |= _process_kinds(process)
+    return Organisation.objects.filter(kind__in=kinds, active=True).order_by("name")
+
+
 def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     """Per process and organisation that can run it: the version in force today (own or default) and
     the roll-outs still to come."""
@@ -118,9 +133,7 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     rows: list[RolloutRow] = []
     rollouts = list(Rollout.objects.select_related("process_version", "organisation", "enabled_by"))
     for process in sorted({pv.process for pv in ProcessVersion.objects.all()}):
-        kinds: set[str] = set()
-        for pv in ProcessVersion.objects.filter(process=process):
-            kinds |= set(definition_of(pv).organisation_kinds)
+        kinds = _process_kinds(process)
         of_process = [r for r in rollouts if r.process == process]
         defaults = sorted(
             (r for r in of_process if r.organisation_id is None and r.valid_from <= on),

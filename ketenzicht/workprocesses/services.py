@@ -151,6 +151,57 @@ def case_open(
     return case
 
 
+def case_add_registrations(
+    case: Case,
+    registrations: Iterable[Registration],
+    *,
+    actor: User | None,
+    reassess_unless_in: Iterable[str] = (),
+    at: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> Case:
+    """Add registrations to an open case (a new report about the same people): one "registration added"
+    line in its history. The state does not change; a case that has left every state of
+    `reassess_unless_in` (for a screening case: it was screened already) is marked `data["reassess"]`.
+    Registrations already on the case are left out; with none left nothing is written."""
+    at = at or timezone.now()
+    wanted = {registration.pk: registration for registration in registrations}
+    with transaction.atomic():
+        current = _locked(case, None)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        present = set(
+            current.registrations.through.objects.filter(
+                case_id=current.pk, registration_id__in=list(wanted)
+            ).values_list("registration_id", flat=True)
+        )
+        added = [wanted[pk] for pk in sorted(wanted) if pk not in present]
+        if not added:
+            return current
+        current.registrations.add(*added)
+        fields: list[str] = []
+        reassess = current.state not in set(reassess_unless_in)
+        if reassess:
+            current.data = {**current.data, "reassess": True}
+            fields.append("data")
+        _save(current, fields)
+        _event(
+            current,
+            kind=EventKind.REGISTRATION,
+            actor=actor,
+            at=at,
+            from_state=current.state,
+            to_state=current.state,
+            detail={
+                **(detail or {}),
+                "registrations": [registration.pk for registration in added],
+                "references": [f"{registration.source}:{registration.reference}" for registration in added],
+                "reassess": reassess,
+            },
+        )
+    return current
+
+
 def _locked(case: Case, expected_version: int | None) -> Case:
     """The case row, locked for this transaction, if nobody changed it since `expected_version`."""
     current = Case.objects.select_for_update().get(pk=case.pk)
@@ -376,6 +427,36 @@ def case_note(case: Case, *, text: str, actor: User, expected_version: int | Non
         current = _locked(case, expected_version)
         _save(current, [])
         _event(current, kind=EventKind.NOTE, actor=actor, at=timezone.now(), reason=text.strip())
+    return current
+
+
+def case_record(
+    case: Case,
+    *,
+    values: Mapping[str, Any],
+    actor: User,
+    expected_version: int | None,
+    note: str = "",
+    detail: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
+    transitions that require them (`requires.recorded`) find them. One history line says what and why."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        current.data = {**current.data, **values}
+        _save(current, ["data"])
+        _event(
+            current,
+            kind=EventKind.RECORDED,
+            actor=actor,
+            at=at,
+            reason=note,
+            detail={**(detail or {}), "values": dict(values)},
+        )
     return current
 
 

@@ -19,10 +19,11 @@ from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 
 from .definitions import definition_of
+from .engine.definition import Definition
 from .engine.machine import Refused
 from .forms import AssignForm, CaseOpenForm, DeclineForm, NoteForm, RolloutForm, TransitionForm
 from .labels import CONCURRENT, refusal_text, state_label, value_label
-from .models import Case, ProcessVersion
+from .models import Case, CaseEvent, ProcessVersion
 from .selectors import (
     case_colleagues,
     case_get_for_user,
@@ -139,21 +140,61 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _names(usernames: set[str]) -> dict[str, str]:
+    """Usernames as the people's names: the history and a proposal name a colleague, not an account."""
+    found = User.objects.filter(username__in=usernames - {"", "system"})
+    names = {user.username: user.get_full_name() or user.username for user in found}
+    return {name: names.get(name, name) for name in usernames}
+
+
+def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) -> list[str]:
+    """What an event changed, in parts the page joins with a dot: states, values, people, the reason."""
+    parts = []
+    if event.from_state and not event.to_state:  # an escalation or a note: the case stayed where it was
+        parts.append(f"{_('State')}: {state_label(definition, event.from_state)}")
+    elif event.to_state:
+        before = state_label(definition, event.from_state) if event.from_state else "—"
+        parts.append(f"{before} → {state_label(definition, event.to_state)}")
+    parts += [
+        f"{label}: {value}"
+        for label, value in (
+            value_label(definition, k, v) for k, v in (event.detail.get("values") or {}).items()
+        )
+    ]
+    person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
+    if person_from or person_to:
+        parts.append(f"{names.get(person_from) or '—'} → {names.get(person_to) or '—'}")
+    proposer, confirmer = (str(event.detail.get(k) or "") for k in ("proposed_by", "confirmed_by"))
+    if proposer and confirmer:  # the actor is the one who confirmed: name who proposed the step too
+        parts.append(
+            _("proposed by %(proposer)s, confirmed by %(confirmer)s")
+            % {"proposer": names.get(proposer, proposer), "confirmer": names.get(confirmer, confirmer)}
+        )
+    elif proposer:
+        parts.append(_("proposed by %(proposer)s") % {"proposer": names.get(proposer, proposer)})
+    if event.reason:
+        parts.append(event.reason)
+    return parts
+
+
 def _history(case: Case) -> list[dict[str, Any]]:
     definition = definition_of(case.process_version)
+    events = list(case.events.all())
+    people = {e.actor_name for e in events}
+    for event in events:
+        people |= {str(event.detail.get(k) or "") for k in ("from", "to", "confirmed_by", "proposed_by")}
+    names = _names(people)
     rows = []
-    for event in case.events.all():
-        values = [value_label(definition, k, v) for k, v in (event.detail.get("values") or {}).items()]
+    for event in events:
         rows.append(
             {
                 "event": event,
-                "from_label": state_label(definition, event.from_state) if event.from_state else "",
-                "to_label": state_label(definition, event.to_state) if event.to_state else "",
                 "step": definition.transition(event.transition).label  # type: ignore[union-attr]
                 if event.transition and definition.transition(event.transition)
                 else "",
-                "values": values,
                 "version": event.process_version.rsplit(" v", 1)[-1],
+                "who": names.get(event.actor_name, event.actor_name),
+                "details": _details(event, definition, names),
             }
         )
     return rows
@@ -176,12 +217,17 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "case": case,
         "step_forms": step_forms,
         "owner_form": bound.get("owner")
-        or AssignForm(initial=initial, colleagues=colleagues, prefix="owner"),
+        or AssignForm(initial={**initial, "person": case.owner_id}, colleagues=colleagues, prefix="owner"),
         "contact_form": bound.get("contact")
-        or AssignForm(initial=initial, colleagues=colleagues, prefix="contact"),
+        or AssignForm(
+            initial={**initial, "person": case.victim_contact_id}, colleagues=colleagues, prefix="contact"
+        ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "pending_step": pending_step,
+        "pending_by": _names({str((case.pending or {}).get("by_name") or "")}).get(
+            str((case.pending or {}).get("by_name") or ""), ""
+        ),
         "pending_values": [
             value_label(view.definition, k, v) for k, v in ((case.pending or {}).get("values") or {}).items()
         ],
@@ -311,6 +357,8 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
         )
+    # A form with a mistake: the page opens at its top, so say there what was not stored and where.
+    messages.error(request, _("Nothing was stored: check the fields marked in red below."))
     case.refresh_from_db()
     return render(
         request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

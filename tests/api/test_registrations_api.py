@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.services import api_token_create
 from ketenzicht.registrations.models import Registration
 from tests.conftest import exchange_registration
@@ -72,7 +73,9 @@ def test_get_lists_only_what_the_caller_may_see(
     post(registrar_client, exchange_registration())
     other = Client()
     other.force_login(make_user("police_registrar", organisation="zeeland-west-brabant"))
-    post(other, exchange_registration(reference="ZWB-9", unit="zeeland-west-brabant", municipality="GM0867"))
+    post(
+        other, exchange_registration(reference="PL0900-9", unit="zeeland-west-brabant", municipality="GM0867")
+    )
     listed = registrar_client.get(URL).json()
     assert listed["count"] == 1
     item = listed["items"][0]
@@ -80,7 +83,7 @@ def test_get_lists_only_what_the_caller_may_see(
     assert item["registered_at"] == "2024-03-06T09:12:00+01:00"
     assert item["relations"] == [{"from": "p1", "to": "p2", "kind": "ex_partner"}]
     assert item["persons"][0]["bsn_valid"] is True
-    own_id, other_id = item["id"], Registration.objects.get(reference="ZWB-9").pk
+    own_id, other_id = item["id"], Registration.objects.get(reference="PL0900-9").pk
     assert registrar_client.get(f"{URL}/{own_id}").status_code == 200
     assert registrar_client.get(f"{URL}/{other_id}").status_code == 404
     assert registrar_client.get(f"{URL}/999999").status_code == 404
@@ -113,3 +116,63 @@ def test_the_openapi_spec_documents_the_exchange_format(registrar_client: Client
     assert {"201", "200", "403", "422"} <= set(post_op["responses"])
     assert "get" in spec["paths"]["/api/v1/registrations"]
     assert Client().get("/api/v1/openapi.json").status_code == 302  # login first
+
+
+def test_another_units_reference_is_refused_alike_whether_it_exists_or_not(
+    registrar_client: Client, make_user: Callable[..., Any]
+) -> None:
+    """No existence oracle: registrar-zwb learns nothing about Oost-Brabant's references."""
+    assert post(registrar_client, exchange_registration()).status_code == 201  # PL0600-2024-000123
+    zwb = Client()
+    zwb.force_login(make_user("police_registrar", organisation="zeeland-west-brabant"))
+    answers = []
+    for reference in ("PL0600-2024-000123", "PL0600-2024-999999"):  # stored, and never used
+        response = post(
+            zwb,
+            exchange_registration(reference=reference, unit="zeeland-west-brabant", municipality="GM0867"),
+        )
+        body = response.json()
+        answers.append((response.status_code, [e["field"] for e in body["errors"]]))
+        assert "must start with PL0900-" in body["errors"][0]["reason"]
+    assert answers[0] == answers[1] == (422, ["reference"])
+    assert Registration.objects.count() == 1
+
+
+def test_a_reference_in_another_units_numbering_cannot_be_squatted(
+    registrar_client: Client, make_user: Callable[..., Any]
+) -> None:
+    zwb = Client()
+    zwb.force_login(make_user("police_registrar", organisation="zeeland-west-brabant"))
+    squat = exchange_registration(
+        reference="PL0600-2026-777777", unit="zeeland-west-brabant", municipality="GM0867"
+    )
+    assert post(zwb, squat).status_code == 422
+    real = post(registrar_client, exchange_registration(reference="PL0600-2026-777777"))
+    assert real.status_code == 201 and real.json()["conflict"] is False
+    stored = Registration.objects.get()
+    assert stored.unit is not None and stored.unit.code == "oost-brabant"
+
+
+def test_a_stored_registration_the_caller_may_not_see_is_never_returned(
+    make_user: Callable[..., Any],
+) -> None:
+    """A registration stored before references were checked (its reference in another unit's numbering):
+    the unit whose numbering it uses is refused naming `reference`, never shown that registration."""
+    Registration.objects.create(
+        source="politie",
+        reference="PL0900-2026-000001",
+        kind="incident",
+        registered_at="2026-01-01T10:00:00+01:00",
+        unit=Organisation.objects.get(code="oost-brabant"),
+        content_hash="x",
+        channel="import",
+    )
+    zwb = Client()
+    zwb.force_login(make_user("police_registrar", organisation="zeeland-west-brabant"))
+    data = exchange_registration(
+        reference="PL0900-2026-000001", unit="zeeland-west-brabant", municipality="GM0867"
+    )
+    response = post(zwb, data)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["reference"]
+    assert "id" not in response.json()

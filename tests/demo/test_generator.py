@@ -27,11 +27,27 @@ ROOT = Path(__file__).resolve().parents[2] / "ketenzicht"
 def shipped_codes() -> KnownCodes:
     """The codes an installation knows from the shipped reference data, read here independently."""
     with (ROOT / "organisations/data/municipalities.csv").open(encoding="utf-8") as handle:
-        municipalities = frozenset(row["code"] for row in csv.DictReader(handle))
+        municipality_rows = list(csv.DictReader(handle))
     with (ROOT / "organisations/data/organisations.csv").open(encoding="utf-8") as handle:
-        units = frozenset(row["code"] for row in csv.DictReader(handle) if row["kind"] == "politie")
+        organisations = list(csv.DictReader(handle))
+    prefix = {row["code"]: row["reference_prefix"] for row in organisations}
+    units = frozenset(row["code"] for row in organisations if row["kind"] == "politie")
     offences = yaml.safe_load((ROOT / "registrations/data/offences.yaml").read_text(encoding="utf-8"))
-    return KnownCodes(units, municipalities, frozenset(str(o["article"]) for o in offences["offences"]))
+    by_kind: dict[str, set[str]] = {}
+    for row in organisations:
+        if row["reference_prefix"]:
+            by_kind.setdefault(row["kind"], set()).add(row["reference_prefix"])
+    return KnownCodes(
+        units,
+        frozenset(row["code"] for row in municipality_rows),
+        frozenset(str(o["article"]) for o in offences["offences"]),
+        unit_prefixes={unit: prefix[unit] for unit in units},
+        municipality_prefixes={
+            row["code"]: {"veilig_thuis": prefix[row["vt_region"]], "om": prefix[row["district_office"]]}
+            for row in municipality_rows
+        },
+        source_prefixes={kind: frozenset(values) for kind, values in by_kind.items()},
+    )
 
 
 def digest(folder: Path) -> tuple[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ketenzicht.dossiers.purpose import Purpose, PurposeReason
 from ketenzicht.intake.pipeline import intake_registration
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, in_numbering
 
 PURPOSE = Purpose(PurposeReason.SCREENING, "screening of a new report")
 
@@ -29,7 +29,7 @@ def register(
         persons.append({"ref": "p2", "role": "victim", **victim})
         relations = [{"from": "p1", "to": "p2", "kind": relation}]
     data = exchange_registration(
-        reference=reference,
+        reference=in_numbering(reference, unit=unit, municipality=municipality),
         persons=persons,
         relations=relations,
         unit=unit,

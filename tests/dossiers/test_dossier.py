@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from ketenzicht.dossiers.charts import TimelinePoint, timeline_svg
-from ketenzicht.dossiers.selectors import dossier_for_user
+from ketenzicht.dossiers.dossier import dossier_for_user
 from ketenzicht.linking.models import ReviewItem
 from tests.people import DENNIS, SANDRA, person_of
 
@@ -33,6 +34,7 @@ def test_counts_only_what_the_user_may_see(screener: Any) -> None:
     register("R3", SANDRA, DENNIS, offences=["266", "184a"], registered_at="2024-06-01T10:00:00+01:00")
     register("Z1", DENNIS, SANDRA, offences=["350"], unit="zeeland-west-brabant", municipality="GM0855")
     dossier = dossier_for_user(user=screener, person=person_of(first), now=NOW)
+    assert dossier is not None
     assert (dossier.totals.suspect, dossier.totals.victim, dossier.totals.total) == (2, 1, 3)
     assert (dossier.last_12_months.suspect, dossier.last_12_months.victim) == (1, 1)
     offences = {row.label.split(" –")[0]: (row.suspect, row.victim) for row in dossier.by_offence}
@@ -68,6 +70,7 @@ def test_a_doubtful_link_is_marked(screener: Any) -> None:
         reason="between thresholds",
     )
     dossier = dossier_for_user(user=screener, person=person_of(second), now=NOW)
+    assert dossier is not None
     doubtful = [line for line in dossier.lines if line.doubtful]
     assert [line.review_item_id for line in doubtful] == [item.pk]
 
@@ -94,3 +97,19 @@ def test_timeline_is_accessible_and_marks_offences() -> None:
     assert svg.count('data-marker="breach"') == 1
     assert svg.count('data-marker="violence"') == 1
     assert "R1 &lt;art. 285b&gt;" in svg  # texts are escaped
+
+
+@pytest.mark.parametrize(("first", "last"), [(2024, 2024), (2023, 2024), (2010, 2025), (1990, 2025)], ids=str)
+def test_every_year_label_of_the_timeline_fits_inside_the_chart(first: int, last: int) -> None:
+    """The last year's label was written after the end tick and clipped ("202")."""
+    points = [
+        TimelinePoint(dt.date(first, 2, 1), "suspect", "R1"),
+        TimelinePoint(dt.date(last, 11, 30), "victim", "R2"),
+    ]
+    legend = {"stalking": "285b", "breach": "breach", "violence": "violence"}
+    svg = str(timeline_svg(points, title="T", description="D", role_labels={}, legend=legend))
+    width = float(re.search(r'<svg[^>]* width="(\d+)"', svg)[1])  # type: ignore[index]
+    labels = re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="middle" data-year="(\d+)">(\d+)</text>', svg)
+    assert str(last) in {year for _, year, _ in labels}
+    half = 4 * 12 * 0.6 / 2  # four digits of a 12px font, about 0.6 em each, centred
+    assert all(float(at) - half >= 110 and float(at) + half <= width for at, _, _ in labels)

@@ -60,9 +60,9 @@ def test_search_with_purpose_shows_persons_and_logs_the_purpose_without_bsn(scre
 def test_purpose_by_registration_reference(screener: Any) -> None:
     register("R1", DENNIS, SANDRA)
     client = client_for(screener)
-    response = client.post("/personen/", {"q": "Linden", "purpose_registration": "R1"})
+    response = client.post("/personen/", {"q": "Linden", "purpose_registration": "PL0600-R1"})
     assert response.status_code == 200
-    assert AccessLogEntry.objects.get(object_type="person_search").purpose == "registration politie:R1"
+    assert AccessLogEntry.objects.get(object_type="person_search").purpose == "registration politie:PL0600-R1"
     other_unit = register("Z1", DENNIS, unit="zeeland-west-brabant", municipality="GM0855")
     response = client.post(
         "/personen/",
@@ -173,7 +173,7 @@ def _linked_history(count: int, surname: str) -> int:
     suspect, victim = Person.objects.create(), Person.objects.create()
     for i in range(count):
         data = exchange_registration(
-            reference=f"{surname}-{i}",
+            reference=f"PL0600-{surname}-{i}",
             persons=[
                 {"ref": "p1", "role": "suspect", **{**DENNIS, "surname": surname}},
                 {"ref": "p2", "role": "victim", **SANDRA},
@@ -181,6 +181,7 @@ def _linked_history(count: int, surname: str) -> int:
             relations=[{"from": "p1", "to": "p2", "kind": "ex_partner"}],
             offences=["285b", "300"] if i % 2 else ["350"],
             registered_at=f"{2015 + i % 10}-03-06T09:12:00+01:00",
+            occurred_at=f"{2015 + i % 10}-03-05T21:40:00+01:00",
         )
         registration = registration_create(actor=None, data=data, channel="import").registration
         for mention in PersonMention.objects.filter(registration=registration):

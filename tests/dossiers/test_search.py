@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from ketenzicht.dossiers.engine.query import parse_query
 from ketenzicht.dossiers.models import SearchEntry
-from ketenzicht.dossiers.selectors import person_search_for_user
+from ketenzicht.dossiers.search import person_search_for_user
 from ketenzicht.linking.services import person_merge
 from tests.people import DENNIS, SANDRA, person_of
 
@@ -126,7 +126,7 @@ def test_index_rows_filter_like_their_registrations_under_every_scope(
     from ketenzicht.organisations.models import Organisation
     from ketenzicht.registrations.models import Registration
     from ketenzicht.registrations.sharing import SharingRule
-    from tests.conftest import exchange_registration
+    from tests.conftest import exchange_registration, in_numbering
 
     places = [("oost-brabant", "GM0796"), ("zeeland-west-brabant", "GM0855")]
     for index, (source, (unit, municipality)) in enumerate(
@@ -134,7 +134,12 @@ def test_index_rows_filter_like_their_registrations_under_every_scope(
     ):
         data = exchange_registration(
             source=source,
-            reference=f"REF-{index}",
+            reference=in_numbering(
+                f"REF-{index}",
+                source=source,
+                unit=unit if source == "politie" else None,
+                municipality=municipality,
+            ),
             unit=unit if source == "politie" else None,
             municipality=municipality,
             persons=[{"ref": "p1", "role": "suspect", **DENNIS}],

@@ -54,7 +54,7 @@ def test_registrar_registers_incident_other_unit_cannot_see_it(
 
     page.goto(f"{live_server.url}/registraties/nieuw/")
     reference = page.input_value("#id_reference")
-    assert reference.startswith("KZ-OOST-B"), reference
+    assert reference.startswith("PL0600-"), reference
     page.select_option("#id_kind", value="incident")
     page.select_option("#id_municipality", value="GM0796")
     page.check('input[name="offences"][value="285"]')

@@ -15,6 +15,7 @@ PASSWORD = "geheim-wachtwoord-e2e"
 def _open_case(page: Any, title: str) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Zaken").click()
     page.get_by_role("link", name="Nieuwe zaak openen").click()
+    page.get_by_label("Werkproces").select_option(label="Ex-partnerstalking")  # not DV screening
     page.get_by_label("Waar gaat de zaak over?").fill(title)
     page.get_by_role("button", name="Zaak openen").click()
     expect(page.get_by_test_id("case-state")).to_have_text("Nieuw")
@@ -37,8 +38,10 @@ def test_a_pilot_unit_follows_v2_and_another_unit_v1(
     admin.get_by_label("Organisatie").select_option(label="Politie eenheid Oost-Brabant")
     admin.get_by_role("button", name="Uitrollen").click()
     expect(admin.get_by_role("status")).to_contain_text("Politie eenheid Oost-Brabant")
-    expect(admin.get_by_test_id("rollout-oost-brabant")).to_contain_text("versie 2")
-    expect(admin.get_by_test_id("rollout-zeeland-west-brabant")).to_contain_text("versie 1")
+    # One row per unit and process (DV screening runs everywhere on its national default).
+    stalking = admin.get_by_test_id("rollout-table").get_by_role("row").filter(has_text="Ex-partnerstalking")
+    expect(stalking.filter(has_text="Oost-Brabant")).to_contain_text("versie 2")
+    expect(stalking.filter(has_text="Zeeland-West-Brabant")).to_contain_text("versie 1")
 
     pilot = new_page()
     login(pilot, "screener-ob", PASSWORD)

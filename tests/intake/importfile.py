@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import reference_of
+
 SOURCES = ("politie", "veilig_thuis", "om", "slachtofferhulp", "reclassering")
-PREFIX = {"politie": "PL", "veilig_thuis": "VT", "om": "OM", "slachtofferhulp": "SH", "reclassering": "RC"}
 KINDS = ("aangifte", "melding", "incident", "klacht", "overtreding_maatregel")
 ROLES = ("suspect", "victim", "reporter", "witness", "involved")
 RELATION_KINDS = (
@@ -180,7 +181,6 @@ def good_registration(
     source = SOURCES[index % len(SOURCES)]
     data: dict[str, Any] = {
         "source": source,
-        "reference": f"{PREFIX[source]}-{2024}-{index:06d}",
         "kind": KINDS[(index // len(SOURCES)) % len(KINDS)],
         "registered_at": _registered_at(rng, index),
     }
@@ -193,6 +193,10 @@ def good_registration(
         data["unit"] = rng.choice(UNITS)
     if rng.random() < 0.7:
         data["municipality"] = rng.choice(MUNICIPALITIES)
+    # in the numbering of the organisation it belongs to (its unit; for VT and OM the one serving the place)
+    data["reference"] = reference_of(
+        f"2024-{index:06d}", source=source, unit=data.get("unit"), municipality=data.get("municipality")
+    )
     articles = rng.sample(OFFENCES, rng.randint(0, 3))
     data["offences"] = [rng.choice((a, a.upper(), f"art. {a}")) for a in articles]
     if rng.random() < 0.8:
@@ -404,8 +408,10 @@ BAD_KINDS: dict[str, Mutation] = {
 def bad_line(rng: random.Random, kind: str, index: int) -> tuple[str, frozenset[str]]:
     """The text of one bad line of this kind, and the fields it breaks."""
     data, _ = good_registration(rng, index, persons=rng.randint(2, 4))
-    data["reference"] = f"BAD-{index:06d}"  # never the key of a good line
     data.setdefault("unit", "oost-brabant")
+    data["reference"] = reference_of(  # never the key of a good line
+        f"BAD-{index:06d}", source=data["source"], unit=data["unit"], municipality=data.get("municipality")
+    )
     data["relations"] = [
         {"from": data["persons"][0]["ref"], "to": data["persons"][1]["ref"], "kind": "partner"}
     ]

@@ -19,11 +19,11 @@ from .test_import_command import errors_file, errors_printed, import_registratio
 
 pytestmark = pytest.mark.django_db
 
-GOOD = exchange_registration(reference="GOOD-1")
+GOOD = exchange_registration(reference="PL0600-GOOD-1")
 
 
 def reg(*drop: str, **overrides: Any) -> dict[str, Any]:
-    data = exchange_registration(**{"reference": "BAD-1", **overrides})
+    data = exchange_registration(**{"reference": "PL0600-BAD-1", **overrides})
     for key in drop:
         del data[key]
     return data
@@ -74,7 +74,11 @@ ONE_BAD_FIELD = [
         reg(relations=[{**P1_P2, "kind": "buurman"}]), "relations[0].kind", id="unknown relation kind"
     ),
     pytest.param(reg(unit="brabant-zuid"), "unit", id="unknown unit"),
-    pytest.param(reg(source="om", unit="brabant-zuid"), "unit", id="unknown unit for another source"),
+    pytest.param(
+        reg(source="om", unit="brabant-zuid", reference="OM0600-BAD-1"),
+        "unit",
+        id="unknown unit for another source",
+    ),
     pytest.param(reg(municipality="GM9999"), "municipality", id="unknown municipality"),
     pytest.param(reg(municipality="Eindhoven"), "municipality", id="municipality not a CBS code"),
     pytest.param(
@@ -121,13 +125,16 @@ ONE_BAD_FIELD = [
 def test_a_bad_line_is_reported_with_its_number_and_field_and_nothing_of_it_is_stored(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], line: Any, field: str
 ) -> None:
-    status, summary, reported = run(tmp_path, [GOOD, line, {**GOOD, "reference": "GOOD-3"}])
+    status, summary, reported = run(tmp_path, [GOOD, line, {**GOOD, "reference": "PL0600-GOOD-3"}])
 
     assert summary == "read 3, stored 2, already present 0, rejected 1"
     assert status == 1
     assert reported == {2: {field}}
     assert errors_printed(capsys.readouterr().err) == {2: {field}}
-    assert sorted(Registration.objects.values_list("reference", flat=True)) == ["GOOD-1", "GOOD-3"]
+    assert sorted(Registration.objects.values_list("reference", flat=True)) == [
+        "PL0600-GOOD-1",
+        "PL0600-GOOD-3",
+    ]
     assert PersonMention.objects.count() == 4
 
 
@@ -181,14 +188,14 @@ def test_errors_out_holds_one_json_object_per_error(tmp_path: Path) -> None:
 def test_a_clean_file_exits_zero_and_prints_no_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, summary, reported = run(tmp_path, [GOOD, {**GOOD, "reference": "GOOD-2"}])
+    status, summary, reported = run(tmp_path, [GOOD, {**GOOD, "reference": "PL0600-GOOD-2"}])
 
     assert (status, summary, reported) == (0, "read 2, stored 2, already present 0, rejected 0", {})
     assert capsys.readouterr().err.strip() == ""
 
 
 def test_a_bsn_failing_the_eleven_check_and_unknown_keys_are_a_good_line(tmp_path: Path) -> None:
-    data = exchange_registration(reference="GOOD-BSN", x_feed={"system": "bvh"})
+    data = exchange_registration(reference="PL0600-GOOD-BSN", x_feed={"system": "bvh"})
     data["persons"][0]["bsn"] = "123456789"  # 9 digits, fails the 11-check
     data["persons"][0]["nickname"] = "Joop"
     data["persons"][0]["address"]["floor"] = "2"
@@ -196,7 +203,7 @@ def test_a_bsn_failing_the_eleven_check_and_unknown_keys_are_a_good_line(tmp_pat
     status, summary, reported = run(tmp_path, [data])
 
     assert (status, summary, reported) == (0, "read 1, stored 1, already present 0, rejected 0", {})
-    registration = Registration.objects.get(reference="GOOD-BSN")
+    registration = Registration.objects.get(reference="PL0600-GOOD-BSN")
     assert registration.extra == {"x_feed": {"system": "bvh"}}
     mention = registration.mentions.get(ref="p1")
     assert (mention.bsn, mention.bsn_valid) == ("123456789", False)
@@ -212,7 +219,7 @@ def test_a_repeated_line_in_one_file_is_already_present(tmp_path: Path, batch_si
     status, summary, reported = run(tmp_path, [GOOD, copy.deepcopy(GOOD)], "--batch-size", batch_size)
 
     assert (status, summary, reported) == (0, "read 2, stored 1, already present 1, rejected 0", {})
-    assert Registration.objects.filter(reference="GOOD-1").count() == 1
+    assert Registration.objects.filter(reference="PL0600-GOOD-1").count() == 1
 
 
 @pytest.mark.parametrize("batch_size", ["200", "1"], ids=["same batch", "next batch"])
@@ -228,7 +235,9 @@ def test_the_same_reference_with_other_content_is_reported_as_a_conflict(
         == "read 2, stored 1, already present 1, rejected 0 (1 already present with different content)"
     )
     assert (status, reported) == (0, {})
-    assert Registration.objects.get(reference="GOOD-1").summary == GOOD["summary"]  # the first one stays
+    assert (
+        Registration.objects.get(reference="PL0600-GOOD-1").summary == GOOD["summary"]
+    )  # the first one stays
 
 
 def test_a_conflict_with_an_earlier_import_is_reported(tmp_path: Path) -> None:
@@ -243,7 +252,10 @@ def test_a_conflict_with_an_earlier_import_is_reported(tmp_path: Path) -> None:
         == "read 2, stored 0, already present 2, rejected 0 (1 already present with different content)"
     )
     assert (status, reported) == (0, {})
-    assert Registration.objects.get(reference="GOOD-1").mentions.get(ref="p2").birth_date_raw == "1987-11-02"
+    assert (
+        Registration.objects.get(reference="PL0600-GOOD-1").mentions.get(ref="p2").birth_date_raw
+        == "1987-11-02"
+    )
 
 
 def test_a_bad_line_under_a_known_reference_is_rejected_not_counted_as_present(tmp_path: Path) -> None:
@@ -268,39 +280,78 @@ def test_a_missing_file_is_a_command_error_naming_it(tmp_path: Path) -> None:
         import_registrations(path)
 
 
-def test_a_file_that_is_not_utf8_is_a_clear_error_naming_the_line(tmp_path: Path) -> None:
+def test_a_line_that_is_not_utf8_is_one_rejected_line_and_the_import_goes_on(tmp_path: Path) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(
         json.dumps(GOOD).encode()
         + b"\n"
-        + json.dumps(reg(reference="LATIN-1"), ensure_ascii=False)
+        + json.dumps(reg(reference="PL0600-LATIN-1"), ensure_ascii=False)
         .replace("Jansen", "Müller")
         .encode("latin-1")
         + b"\n"
+        + json.dumps({**GOOD, "reference": "PL0600-GOOD-3"}).encode()
+        + b"\n"
     )
+    errors_out = tmp_path / "errors.jsonl"
 
-    with pytest.raises(CommandError, match=r"line 2: the file is not UTF-8"):
-        import_registrations(path)
-    assert not Registration.objects.filter(reference="LATIN-1").exists()
+    status, summary = import_registrations(path, "--errors-out", str(errors_out))
+
+    assert errors_file(errors_out) == {2: {"(line)"}}
+    assert "not UTF-8" in errors_out.read_text()
+    assert (status, summary.strip()) == (1, "read 3, stored 2, already present 0, rejected 1")
+    assert set(Registration.objects.values_list("reference", flat=True)) == {"PL0600-GOOD-1", "PL0600-GOOD-3"}
 
 
-def test_a_utf16_file_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_utf16_file_is_rejected_line_by_line(tmp_path: Path) -> None:
     path = tmp_path / "utf16.jsonl"
-    path.write_text(json.dumps(GOOD) + "\n", encoding="utf-16")
+    path.write_text(json.dumps(GOOD) + "\n", encoding="utf-16")  # its newline is two bytes: b"\n\x00"
 
-    with pytest.raises(CommandError, match=r"line 1: the file is not UTF-8"):
-        import_registrations(path)
+    status, summary = import_registrations(path)
+
+    assert (status, summary.strip()) == (1, "read 2, stored 0, already present 0, rejected 2")
     assert Registration.objects.count() == 0
 
 
-def test_the_not_utf8_error_names_the_right_line_after_blank_lines(tmp_path: Path) -> None:
+def test_the_not_utf8_error_names_the_right_line_after_blank_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "latin1.jsonl"
     path.write_bytes(
         b"\n" + json.dumps(GOOD).encode() + b"\n\n" + '{"summary": "Müller"}'.encode("latin-1") + b"\n"
     )
 
-    with pytest.raises(CommandError, match=r"line 4: the file is not UTF-8"):
-        import_registrations(path)
+    status, summary = import_registrations(path)
+
+    assert errors_printed(capsys.readouterr().err) == {4: {"(line)"}}
+    assert (status, summary.strip()) == (1, "read 2, stored 1, already present 0, rejected 1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        pytest.param(b"[" * 100_000, "nested more than 16 levels deep", id="100,000 ["),
+        pytest.param(b'{"a": ' * 17 + b"1" + b"}" * 17, "nested more than 16 levels deep", id="17 deep"),
+        pytest.param(b'{"n": ' + b"9" * 5_000 + b"}", "too many digits", id="5,000-digit integer"),
+        pytest.param(b'{"n": NaN}', "NaN is not a JSON number", id="NaN"),
+        pytest.param(b'{"n": 1e400}', "too large", id="1e400"),
+        pytest.param(bytes(b for b in range(256) if b != 10), "not UTF-8", id="binary"),
+        pytest.param("Müller".encode("utf-16"), "not UTF-8", id="UTF-16"),
+    ],
+)
+def test_a_line_the_decoder_cannot_take_is_one_rejected_line_and_the_batch_goes_on(
+    tmp_path: Path, raw: bytes, reason: str
+) -> None:
+    path = tmp_path / "odd.jsonl"
+    good_3 = {**GOOD, "reference": "PL0600-GOOD-3"}
+    path.write_bytes(json.dumps(GOOD).encode() + b"\n" + raw + b"\n" + json.dumps(good_3).encode() + b"\n")
+    errors_out = tmp_path / "errors.jsonl"
+
+    status, summary = import_registrations(path, "--errors-out", str(errors_out), "--batch-size", "10")
+
+    assert errors_file(errors_out) == {2: {"(line)"}}
+    assert reason in errors_out.read_text()
+    assert (status, summary.strip()) == (1, "read 3, stored 2, already present 0, rejected 1")
+    assert set(Registration.objects.values_list("reference", flat=True)) == {"PL0600-GOOD-1", "PL0600-GOOD-3"}
 
 
 # --- input that must be reported, not crash the import ------------------------------------------------------
@@ -376,12 +427,54 @@ def test_a_value_the_database_cannot_hold_is_reported_or_stored_never_a_crash(
 ) -> None:
     """Valid by the format's schema but not storable as it is: the line is either stored as written or
     rejected naming the field, and the lines after it are imported."""
-    status, summary, reported = run(tmp_path, [GOOD, line, {**GOOD, "reference": "GOOD-3"}])
+    status, summary, reported = run(tmp_path, [GOOD, line, {**GOOD, "reference": "PL0600-GOOD-3"}])
 
-    assert Registration.objects.filter(reference="GOOD-3").exists()
+    assert Registration.objects.filter(reference="PL0600-GOOD-3").exists()
     if reported:
         assert reported == {2: {field}}
         assert (status, summary) == (1, "read 3, stored 2, already present 0, rejected 1")
     else:
         assert (status, summary) == (0, "read 3, stored 3, already present 0, rejected 0")
-        assert stored(Registration.objects.get(reference="BAD-1"))
+        assert stored(Registration.objects.get(reference="PL0600-BAD-1"))
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        pytest.param(reg(note="x" * 5_000_000), "note", id="5 MB value of an unknown key"),
+        pytest.param(person(0, note=["x"] * 5_000), "persons[0].note", id="large list under a person"),
+        pytest.param(address(0, floor="x" * 10_001), "persons[0].address.floor", id="long value in address"),
+        pytest.param(reg(**{"k" * 101: 1}), "k" * 100, id="key name of 101"),
+        pytest.param(reg(**{f"k{i}": i for i in range(51)}), "(registration)", id="51 unknown keys"),
+        pytest.param(reg(**{"no\u0000te": "x"}), "no\\x00te", id="NUL in a key name"),
+        pytest.param(
+            json.dumps(reg(**{"no\ud800te": "x"})), "no\\ud800te", id="lone surrogate in a key name"
+        ),
+        pytest.param(json.dumps(reg(note="a\ud800b")), "note", id="lone surrogate in a value"),
+    ],
+)
+def test_unknown_keys_and_their_values_are_kept_within_limits(tmp_path: Path, line: Any, field: str) -> None:
+    status, summary, reported = run(tmp_path, [GOOD, line, {**GOOD, "reference": "PL0600-GOOD-3"}])
+
+    assert set(reported) == {2} and field in reported[2]
+    assert (status, summary) == (1, "read 3, stored 2, already present 0, rejected 1")
+
+
+def test_unknown_keys_within_the_limits_are_kept(tmp_path: Path) -> None:
+    status, _, reported = run(tmp_path, [reg(note="x" * 9_000, **{f"k{i}": i for i in range(48)})])
+
+    assert (status, reported) == (0, {})
+    assert Registration.objects.get(reference="PL0600-BAD-1").extra["note"] == "x" * 9_000
+
+
+def test_control_characters_in_a_rejected_value_are_escaped_on_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, reported = run(
+        tmp_path, [address(0, postcode="\x1b[2J\x1b]0;owned\x07"), person(0, **{"a\x1bb": 1})]
+    )
+
+    err = capsys.readouterr().err
+    assert status == 1 and set(reported) == {1}
+    assert "\x1b" not in err and "\x07" not in err
+    assert "'\\x1b[2J\\x1b]0;owned\\x07' is not a Dutch postcode" in err

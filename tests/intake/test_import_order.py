@@ -15,9 +15,9 @@ pytestmark = pytest.mark.django_db
 
 def test_errors_come_in_line_order(tmp_path: Path) -> None:
     lines = [
-        json.dumps(exchange_registration(reference="A", kind="proces-verbaal")),  # 1: invalid field
+        json.dumps(exchange_registration(reference="PL0600-A", kind="proces-verbaal")),  # 1: invalid field
         "{not json",  # 2: no JSON
-        json.dumps(exchange_registration(reference="B")),  # 3: good
+        json.dumps(exchange_registration(reference="PL0600-B")),  # 3: good
         json.dumps(exchange_registration(reference="C", unit="nowhere")),  # 4: invalid field
         "[]",  # 5: not an object
     ]

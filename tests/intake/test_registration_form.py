@@ -15,7 +15,7 @@ URL = "/registraties/nieuw/"
 
 def form_data(**overrides: str) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "reference": "KZ-FORM-1",
+        "reference": "PL0600-FORM-1",
         "kind": "incident",
         "occurred_at": "2026-11-20T21:40",
         "municipality": "GM0796",
@@ -57,7 +57,7 @@ def test_a_complete_form_is_stored_once_even_when_sent_twice(client: Client) -> 
     registration = Registration.objects.get()
     assert registration.unit is not None
     assert (registration.reference, registration.unit.code, registration.channel) == (
-        "KZ-FORM-1",
+        "PL0600-FORM-1",
         "oost-brabant",
         "form",
     )
@@ -94,3 +94,42 @@ def test_the_add_person_button_returns_the_next_fieldset_and_the_new_total(clien
     page = response.content.decode()
     assert 'name="persons-2-surname"' in page
     assert 'name="persons-TOTAL_FORMS" value="3"' in page and 'hx-swap-oob="true"' in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param({"occurred_at": "2031-01-01T10:00"}, "occurred_at", id="incident in the future"),
+        pytest.param({"persons-0-birth_date": "2026-11-21"}, "persons-0-birth_date", id="born after it"),
+        pytest.param(
+            {"persons-0-street": "Dorpsstraat", "persons-0-house_number": "abc"},
+            "persons-0-house_number",
+            id="house number without digits",
+        ),
+        pytest.param(
+            {"relations-0-from_ref": "p2", "relations-0-to_ref": "p1", "relations-0-kind": ""},
+            "relations-0-kind",
+            id="relation without a type",
+        ),
+    ],
+)
+def test_impossible_input_is_refused_at_its_field(
+    client: Client, overrides: dict[str, str], field: str
+) -> None:
+    response = client.post(URL, form_data(**overrides))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert f'data-testid="error-{field}"' in page
+    assert "ex_partner" not in page.split(f'data-testid="error-{field}"')[1][:300]  # no internal codes
+    assert Registration.objects.count() == 0
+
+
+def test_the_form_says_which_unit_will_own_the_registration(client: Client) -> None:
+    page = client.get(URL).content.decode()
+    assert 'data-testid="owning-unit"' in page and "Politie eenheid Oost-Brabant" in page
+    assert 'value="PL0600-' in page  # a fresh reference in the unit's own numbering
+    # an incident in Amsterdam, registered by Oost-Brabant, belongs to Oost-Brabant
+    response = client.post(URL, form_data(municipality="GM0363"), follow=True)
+    registration = Registration.objects.get()
+    assert registration.unit is not None and registration.unit.code == "oost-brabant"
+    assert "Politie eenheid Oost-Brabant" in response.content.decode()

@@ -3,21 +3,21 @@ counted more often than the cap is not looked up online."""
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from ketenzicht.linking.features import features_of, features_store, key_counts_recount
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
+from ketenzicht.linking.online import _stored_mentions_of_keys
 from ketenzicht.linking.services import (
-    _stored_mentions_of_keys,
-    features_of,
-    features_store,
-    key_counts_recount,
-    keys_restore,
     mention_split,
     merge_undo,
     review_decide,
@@ -93,12 +93,13 @@ def test_storing_features_again_counts_the_old_keys_out() -> None:
     assert MentionFeatures.objects.get(mention=mention).data["surname"] == "verhoeven"
 
 
-def test_restoring_keys_from_stored_features_gives_the_same_keys_and_counts() -> None:
+def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() -> None:
     a_register()
     keys, counts = sorted(MentionKey.objects.values_list("mention_id", "key")), counted()
     MentionKey.objects.all().delete()
     KeyCount.objects.all().delete()
-    keys_restore(MentionFeatures, connection=connection)
+    migration = importlib.import_module("ketenzicht.linking.migrations.0002_keycount_mentionkey_composite_pk")
+    migration.keys_refill(django_apps, SimpleNamespace(connection=connection))
     assert sorted(MentionKey.objects.values_list("mention_id", "key")) == keys
     assert counted() == counts
     KeyCount.objects.all().delete()

@@ -14,7 +14,7 @@ from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, Re
 from ketenzicht.linking.services import mention_split, merge_undo, review_decide
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, in_numbering
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,8 @@ def test_a_decision_closes_the_other_items_it_answers_and_says_so_in_their_histo
 
     def item(mention: str, candidate: str) -> ReviewItem:
         return ReviewItem.objects.get(
-            mention__registration__reference=mention, candidate__registration__reference=candidate
+            mention__registration__reference=in_numbering(mention),
+            candidate__registration__reference=in_numbering(candidate),
         )
 
     assert ReviewItem.objects.filter(status="open").count() == 6  # every pair of the four
@@ -153,7 +154,10 @@ def test_different_persons_closes_the_items_between_the_same_two_persons(registr
     for reference in ("R2", "R3"):
         register(reference, {"given_names": "D.J.", "surname": "v.d. Linden", "birth_date": "1986-00-00"})
     items = {
-        (i.mention.registration.reference, i.candidate.registration.reference): i
+        (
+            i.mention.registration.reference.removeprefix("PL0600-"),
+            i.candidate.registration.reference.removeprefix("PL0600-"),
+        ): i
         for i in ReviewItem.objects.select_related("mention__registration", "candidate__registration")
     }
     review_decide(item=items["R3", "R2"], same=True, actor=registrar)  # R2 and R3: one person
@@ -209,7 +213,7 @@ def test_a_new_mention_at_the_home_of_a_linked_person_is_asked_about_too() -> No
     first = register("R1", DENNIS, SANDRA_IN_FULL)
     home = {"postcode": "5616 KD", "house_number": "41"}  # Dennis's address
     data = exchange_registration(
-        reference="R2",
+        reference="PL0600-R2",
         persons=[
             {"ref": "p1", "role": "suspect", **DENNIS},
             {"ref": "p2", "role": "involved", "given_names": "S.", "surname": "Verbeek", "address": home},

@@ -21,7 +21,6 @@ from django.core.management import call_command
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
 from ketenzicht.linking.batch import (
     _connection,
-    conditional_u_sql,
     features_frame,
     features_from_file,
     load_model,
@@ -33,6 +32,7 @@ from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.model import LinkModel
 from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES, settings_dict
+from ketenzicht.linking.splink_table import conditional_u_sql
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ketenzicht.intake.pipeline import intake_registration
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, in_numbering
 
 # Two synthetic people: a man who keeps coming back to his ex-partner.
 MARCO = {
@@ -43,7 +43,9 @@ def take_in(
     """One registration of `suspect` (p1) towards `victim` (p2) through the whole intake pipeline."""
     data = exchange_registration(
         source=source,
-        reference=reference,
+        reference=in_numbering(
+            reference, source=source, unit=unit if source == "politie" else None, municipality=municipality
+        ),
         kind=kind,
         persons=[{"ref": "p1", "role": "suspect", **suspect}, {"ref": "p2", "role": "victim", **victim}],
         relations=[{"from": "p1", "to": "p2", "kind": relation}] if relation else [],

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
+from ketenzicht.patterns.detector import RULES_PATH
 from ketenzicht.patterns.engine.detect import Detector
 from ketenzicht.patterns.engine.events import Event, Party, home_key, neighbours
 from ketenzicht.patterns.engine.history import episodes_of
 from ketenzicht.patterns.engine.rules import load_rules
 from ketenzicht.patterns.engine.words import WordMatcher
-from ketenzicht.patterns.services import RULES_PATH
 
 from .golden import START, events_of, offences
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ketenzicht.patterns.detector import RULES_PATH
 from ketenzicht.patterns.engine.detect import Detector
 from ketenzicht.patterns.engine.rules import load_rules
-from ketenzicht.patterns.services import RULES_PATH
 
 from .golden import cases, events_of, golden_files
 

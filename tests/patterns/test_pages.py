@@ -44,8 +44,8 @@ def client_for(make_user: Callable[..., Any], role: str, organisation: str = "oo
 
 
 def test_the_unit_list_shows_its_signals_most_severe_first(make_user: Callable[..., Any]) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE)
-    stalking_pair("PL-B", RUUD, SOFIE, danger=True)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
+    stalking_pair("PL0600-B", RUUD, SOFIE, danger=True)
     response = client_for(make_user, "case_screener").get("/signalen/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,7 +54,7 @@ def test_the_unit_list_shows_its_signals_most_severe_first(make_user: Callable[.
 
 
 def test_another_unit_does_not_see_them(make_user: Callable[..., Any]) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
     signal = Signal.objects.get(rule="possible_stalking")
     other = client_for(make_user, "case_screener", organisation="zeeland-west-brabant")
     assert "Marco" not in other.get("/signalen/").content.decode()
@@ -64,7 +64,7 @@ def test_another_unit_does_not_see_them(make_user: Callable[..., Any]) -> None:
 
 
 def test_the_signal_page_shows_why_and_the_evidence_and_marks_it_seen(make_user: Callable[..., Any]) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
     signal = Signal.objects.get(rule="possible_stalking")
     screener = make_user("case_screener", organisation="oost-brabant", username="screener-a")
     client = Client()
@@ -73,7 +73,7 @@ def test_the_signal_page_shows_why_and_the_evidence_and_marks_it_seen(make_user:
     response = client.get(f"/signalen/{signal.pk}/")
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'data-testid="evidence-PL-A-1"' in html and 'data-testid="evidence-PL-A-2"' in html
+    assert 'data-testid="evidence-PL0600-A-1"' in html and 'data-testid="evidence-PL0600-A-2"' in html
     assert html.count('data-testid="fired-here"') == 1
     assert "Marco Hendriks" in html and "Lotte de Wit" in html
     assert SignalSeen.objects.filter(signal=signal, user=screener).exists()
@@ -86,23 +86,27 @@ def test_the_signal_page_shows_why_and_the_evidence_and_marks_it_seen(make_user:
 
 
 def test_registrations_the_user_may_not_see_are_counted_not_shown(make_user: Callable[..., Any]) -> None:
-    take_in("PL-X-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit="zeeland-west-brabant")
-    take_in("PL-X-2", MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
+    take_in(
+        "PL0600-X-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit="zeeland-west-brabant"
+    )
+    take_in("PL0600-X-2", MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
     signal = Signal.objects.get(rule="possible_stalking")
     assert signal.unit is not None and signal.unit.code == "oost-brabant"  # the latest registration's unit
     html = client_for(make_user, "case_screener").get(f"/signalen/{signal.pk}/").content.decode()
-    assert "PL-X-2" in html and "PL-X-1" not in html
+    assert "PL0600-X-2" in html and "PL0600-X-1" not in html
     assert 'data-testid="hidden-evidence"' in html
 
 
 def test_the_list_costs_the_same_queries_for_more_signals(make_user: Callable[..., Any]) -> None:
     client = client_for(make_user, "case_owner")
-    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
     client.get("/signalen/")
     with CaptureQueriesContext(connection) as one:
         client.get("/signalen/")
-    stalking_pair("PL-B", RUUD, SOFIE, danger=True)
-    stalking_pair("PL-C", {**RUUD, "given_names": "Gerrit", "surname": "Vos"}, {**SOFIE, "surname": "Bos"})
+    stalking_pair("PL0600-B", RUUD, SOFIE, danger=True)
+    stalking_pair(
+        "PL0600-C", {**RUUD, "given_names": "Gerrit", "surname": "Vos"}, {**SOFIE, "surname": "Bos"}
+    )
     with CaptureQueriesContext(connection) as three:
         client.get("/signalen/")
     assert Signal.objects.count() > 2
@@ -121,7 +125,7 @@ def test_roles_outside_the_signal_desk_are_refused(make_user: Callable[..., Any]
 
 
 def test_the_dossier_shows_the_persons_signals_in_its_signals_section(make_user: Callable[..., Any]) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE, danger=True)
+    stalking_pair("PL0600-A", MARCO, LOTTE, danger=True)
     signal = Signal.objects.get(rule="possible_stalking")
     client = client_for(make_user, "case_screener")
     client.post(
@@ -144,14 +148,14 @@ def test_the_dossier_shows_the_persons_signals_in_its_signals_section(make_user:
 def test_the_api_gives_the_unit_its_signals_and_one_signal_with_its_evidence(
     make_user: Callable[..., Any],
 ) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE, danger=True)
+    stalking_pair("PL0600-A", MARCO, LOTTE, danger=True)
     signal = Signal.objects.get(rule="possible_stalking")
     client = client_for(make_user, "case_owner")
     listing = client.get("/api/v1/signals").json()
     assert {item["rule"] for item in listing["items"]} == {"possible_stalking", "escalation"}
     assert listing["items"][0]["severity"] == "high"
     one = client.get(f"/api/v1/signals/{signal.pk}").json()
-    assert [r["reference"] for r in one["registrations"]] == ["PL-A-1", "PL-A-2"]
+    assert [r["reference"] for r in one["registrations"]] == ["PL0600-A-1", "PL0600-A-2"]
     assert [r["first_fired_here"] for r in one["registrations"]] == [False, True]
     assert one["registrations"][1]["suspect_names"] == ["Marco Hendriks"]
     assert any(reason["code"] == "danger_words" for reason in one["reasons"])
@@ -164,7 +168,7 @@ def test_the_api_gives_the_unit_its_signals_and_one_signal_with_its_evidence(
 def test_a_signal_changed_in_severity_and_evidence_is_new_again_and_says_what_changed(
     make_user: Callable[..., Any],
 ) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
     signal = Signal.objects.get(rule="possible_stalking")
     assert signal.severity == 2 and signal.changed_at is None
     client = Client()
@@ -173,9 +177,9 @@ def test_a_signal_changed_in_severity_and_evidence_is_new_again_and_says_what_ch
     assert 'data-testid="new-for-you"' not in client.get("/signalen/").content.decode()
 
     breach = "V stond weer bij de woning, ondanks contactverbod."
-    take_in("PL-A-3", MARCO, LOTTE, registered_at="2024-04-02T08:30:00+02:00", offences=["184a"],
+    take_in("PL0600-A-3", MARCO, LOTTE, registered_at="2024-04-02T08:30:00+02:00", offences=["184a"],
             kind="overtreding_maatregel", summary=breach)  # fmt: skip
-    take_in("PL-A-4", MARCO, LOTTE, registered_at="2024-04-03T21:00:00+02:00", offences=["285"],
+    take_in("PL0600-A-4", MARCO, LOTTE, registered_at="2024-04-03T21:00:00+02:00", offences=["285"],
             summary="V dreigde A te vermoorden.")  # fmt: skip
     signal.refresh_from_db()
     assert signal.severity == 3 and signal.changed_at is not None
@@ -192,18 +196,15 @@ def test_a_signal_changed_in_severity_and_evidence_is_new_again_and_says_what_ch
     change = page.split('data-testid="signal-change">', 1)[1].split("</dd>", 1)[0]
     assert "2 registraties erbij, ernst verhoogd" in change and "eerder: middel" in change
     # Seen again: the next change is counted from here.
-    take_in("PL-A-5", MARCO, LOTTE, registered_at="2024-04-05T12:00:00+02:00", offences=["350"])
+    take_in("PL0600-A-5", MARCO, LOTTE, registered_at="2024-04-05T12:00:00+02:00", offences=["350"])
     row = client.get("/signalen/").content.decode().split(f'data-testid="signal-row-{signal.pk}"', 1)[1]
-    assert (
-        "1 registratie erbij</span>" in row
-        and "eerder: hoog, 4 registraties" in row
-    )
+    assert "1 registratie erbij</span>" in row and "eerder: hoog, 4 registraties" in row
 
 
 def test_an_update_that_changes_neither_severity_nor_evidence_keeps_who_has_seen_it(
     make_user: Callable[..., Any],
 ) -> None:
-    stalking_pair("PL-A", MARCO, LOTTE)
+    stalking_pair("PL0600-A", MARCO, LOTTE)
     signal = Signal.objects.get(rule="possible_stalking")
     screener = make_user("case_screener", organisation="oost-brabant", username="screener")
     SignalSeen.objects.create(signal=signal, user=screener)

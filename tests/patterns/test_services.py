@@ -14,9 +14,10 @@ from django.db import connection
 
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.linking.services import mention_split, person_merge
+from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.loading import all_events, events_and_signals_involving, events_involving
 from ketenzicht.patterns.models import Severity, Signal, SignalRegistration
-from ketenzicht.patterns.services import _stored, detector, signals_detect_all
+from ketenzicht.patterns.services import _stored, signals_detect_all
 from ketenzicht.registrations.models import PersonMention
 from tests.people import person_of
 
@@ -32,9 +33,9 @@ def marco_misspelt() -> dict[str, Any]:
 def campaign() -> list[Any]:
     """A threat, vandalism (under a misspelt name) and a breach of the contact ban."""
     return [
-        take_in("PL-P-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["285"]),
+        take_in("PL0600-P-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["285"]),
         take_in(
-            "PL-P-2",
+            "PL0600-P-2",
             marco_misspelt(),
             LOTTE,
             registered_at="2024-03-20T10:00:00+01:00",
@@ -42,7 +43,7 @@ def campaign() -> list[Any]:
             summary="Ruit ingegooid bij woning A. A vermoedt haar ex.",
         ),
         take_in(
-            "PL-P-3",
+            "PL0600-P-3",
             MARCO,
             LOTTE,
             registered_at="2024-04-02T08:30:00+02:00",
@@ -58,10 +59,10 @@ def signal(rule: str) -> Signal:
 
 
 def test_a_second_registration_under_a_misspelt_name_raises_possible_stalking() -> None:
-    first = take_in("PL-P-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    first = take_in("PL0600-P-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
     assert not Signal.objects.exists()  # a single registration is never a pattern
     second = take_in(
-        "PL-P-2", marco_misspelt(), LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"]
+        "PL0600-P-2", marco_misspelt(), LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"]
     )
     assert person_of(second) == person_of(first)  # linked despite the typo
     found = signal("possible_stalking")
@@ -83,7 +84,7 @@ def test_signals_are_updated_not_duplicated() -> None:
     escalation = signal("escalation")
     assert escalation.severity == Severity.HIGH  # the breach
     assert escalation.first_fired_registration == regs[2]
-    take_in("PL-P-4", MARCO, LOTTE, registered_at="2024-04-10T22:00:00+02:00", offences=["138"])
+    take_in("PL0600-P-4", MARCO, LOTTE, registered_at="2024-04-10T22:00:00+02:00", offences=["138"])
     assert Signal.objects.filter(rule="possible_stalking").count() == 1
     stalking.refresh_from_db()
     assert stalking.registrations.count() == 4
@@ -94,9 +95,9 @@ def test_the_evidence_names_the_suspect_and_victim_mentions() -> None:
     campaign()
     rows = SignalRegistration.objects.filter(signal__rule="possible_stalking")
     assert {(r.registration.reference, tuple(r.suspect_refs), tuple(r.victim_refs)) for r in rows} == {
-        ("PL-P-1", ("p1",), ("p2",)),
-        ("PL-P-2", ("p1",), ("p2",)),
-        ("PL-P-3", ("p1",), ("p2",)),
+        ("PL0600-P-1", ("p1",), ("p2",)),
+        ("PL0600-P-2", ("p1",), ("p2",)),
+        ("PL0600-P-3", ("p1",), ("p2",)),
     }
 
 
@@ -139,10 +140,10 @@ def test_a_split_withdraws_a_signal_that_rested_on_a_false_link() -> None:
 
 
 def test_a_merge_raises_the_signal_of_the_joined_person() -> None:
-    first = take_in("PL-M-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    first = take_in("PL0600-M-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
     # Written with another first name and a wrong date of birth: no matcher joins these; a reviewer does.
     other = {"given_names": "Mark", "surname": "Hendrikse", "birth_date": "1984-09-15", "sex": "M"}
-    second = take_in("PL-M-2", other, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
+    second = take_in("PL0600-M-2", other, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"])
     assert person_of(second) != person_of(first)
     assert not Signal.objects.filter(rule="possible_stalking").exists()
     person_merge(source=person_of(second), target=person_of(first), actor=None, reason="same man")
@@ -160,7 +161,7 @@ def test_export_writes_one_line_per_signal_in_the_agreed_form(tmp_path: Path) ->
     stalking = next(line for line in lines if line["rule"] == "possible_stalking")
     assert stalking["severity"] == "medium"
     assert stalking["first_fired_at"] == "2024-03-20T10:00:00+01:00"
-    assert stalking["first_fired_registration"] == {"source": "politie", "reference": "PL-P-2"}
+    assert stalking["first_fired_registration"] == {"source": "politie", "reference": "PL0600-P-2"}
     assert stalking["registrations"] == [
         {"source": "politie", "reference": r.reference, "suspect_refs": ["p1"], "victim_refs": ["p2"]}
         for r in regs
@@ -188,7 +189,7 @@ def test_links_of_persons_in_no_pattern_leave_other_signals_alone() -> None:
     before = {(s.pk, s.updated_at) for s in Signal.objects.all()}
     bystander = {"given_names": "Kees", "surname": "Bakker", "birth_date": "1970-02-02"}
     other_victim = {"given_names": "Ilse", "surname": "Smit", "birth_date": "1975-06-06"}
-    take_in("PL-O-1", bystander, other_victim, registered_at="2024-05-01T10:00:00+02:00", relation=None)
+    take_in("PL0600-O-1", bystander, other_victim, registered_at="2024-05-01T10:00:00+02:00", relation=None)
     assert {(s.pk, s.updated_at) for s in Signal.objects.all()} == before
     assert MentionLink.objects.count() == 8
 
@@ -196,11 +197,11 @@ def test_links_of_persons_in_no_pattern_leave_other_signals_alone() -> None:
 def test_threats_between_people_registered_next_door_are_read_as_a_neighbours_quarrel() -> None:
     next_door = {**LOTTE, "address": {"postcode": "5612 AB", "house_number": "9"}}  # Marco lives at 7
     for index, day in enumerate(("2024-03-06", "2024-03-20", "2024-04-02"), 1):
-        take_in(f"PL-N-{index}", MARCO, next_door, registered_at=f"{day}T10:00:00+01:00", relation=None)
+        take_in(f"PL0600-N-{index}", MARCO, next_door, registered_at=f"{day}T10:00:00+01:00", relation=None)
     assert not Signal.objects.filter(rule="possible_stalking").exists()
     ruud = {**RUUD, "address": {"postcode": "5702 CD", "house_number": "3"}}  # lives elsewhere
     for index, day in enumerate(("2024-05-06", "2024-05-20", "2024-06-02"), 1):
-        take_in(f"PL-F-{index}", ruud, LOTTE, registered_at=f"{day}T10:00:00+01:00", relation=None)
+        take_in(f"PL0600-F-{index}", ruud, LOTTE, registered_at=f"{day}T10:00:00+01:00", relation=None)
     online = set(Signal.objects.values_list("subject", flat=True))
     assert Signal.objects.filter(rule="possible_stalking").count() == 1
     signals_forget()
@@ -220,7 +221,7 @@ def test_the_online_read_and_the_whole_register_read_give_the_same_events() -> N
     online = sorted(events_involving(persons, found), key=lambda e: e.id)
     everything, _ = all_events(found)
     assert online == sorted((e for e in everything if e.id in {r.pk for r in regs}), key=lambda e: e.id)
-    assert [e.reference for e in online] == ["PL-P-1", "PL-P-2", "PL-P-3"]
+    assert [e.reference for e in online] == ["PL0600-P-1", "PL0600-P-2", "PL0600-P-3"]
     assert online[2].breach and online[0].parties[0].home == "5612AB|7"
 
 

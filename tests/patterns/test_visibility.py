@@ -22,9 +22,14 @@ HIDDEN = ("PL0900-2024-000011", "PL0900-2024-000012", "VT21-2024-000031")
 def hidden_first_then_own_unit() -> Signal:
     """Marco and Lotte: two reports in Zeeland-West-Brabant (the signal fires at the second), a Veilig
     Thuis notification, then a report in Oost-Brabant, which puts the signal in that unit's list."""
-    zwb = {"unit": "zeeland-west-brabant", "municipality": "GM0855"}
-    take_in(HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", **zwb)
-    take_in(HIDDEN[1], MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"], **zwb)
+    zwb, tilburg = "zeeland-west-brabant", "GM0855"
+    take_in(
+        HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit=zwb, municipality=tilburg
+    )
+    take_in(
+        HIDDEN[1], MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00", offences=["350"], unit=zwb,
+        municipality=tilburg,
+    )  # fmt: skip
     take_in(
         HIDDEN[2], MARCO, LOTTE, registered_at="2024-04-02T10:00:00+01:00", source="veilig_thuis",
         kind="melding", offences=[],

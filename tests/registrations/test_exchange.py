@@ -14,6 +14,18 @@ CODES = KnownCodes(
     units=frozenset({"oost-brabant", "amsterdam"}),
     municipalities=frozenset({"GM0796", "GM0363"}),
     offences=frozenset({"285", "285b", "300", "350", "184a"}),
+    unit_prefixes={"oost-brabant": "PL0600", "amsterdam": "PL0500"},
+    municipality_prefixes={
+        "GM0796": {"veilig_thuis": "VT21", "om": "OM0600"},
+        "GM0363": {"veilig_thuis": "VT13", "om": "OM0500"},
+    },
+    source_prefixes={
+        "politie": frozenset({"PL0600", "PL0500"}),
+        "veilig_thuis": frozenset({"VT21", "VT13"}),
+        "om": frozenset({"OM0600", "OM0500"}),
+        "reclassering": frozenset({"RN"}),
+        "slachtofferhulp": frozenset({"SH"}),
+    },
 )
 
 
@@ -135,7 +147,9 @@ def test_unknown_keys_are_kept() -> None:
 
 
 def test_a_notification_of_another_source_needs_no_unit_or_offence() -> None:
-    data = exchange_registration(source="veilig_thuis", kind="melding", unit="", offences=[])
+    data = exchange_registration(
+        source="veilig_thuis", reference="VT21-2024-000123", kind="melding", unit="", offences=[]
+    )
     assert errors_of(data) == {}
 
 
@@ -144,3 +158,49 @@ def test_occurred_at_may_be_a_date() -> None:
     assert errors == [] and reg is not None
     value, date_only = reg.occurred()
     assert date_only and str(value) == "2024-03-05"
+
+
+def test_a_reference_must_carry_the_prefix_of_its_unit() -> None:
+    assert errors_of(exchange_registration(reference="PL0500-2024-1")) == {
+        "reference": "'PL0500-2024-1' is not a reference of the organisation registering it: "
+        "it must start with PL0600-"
+    }
+    assert errors_of(exchange_registration(reference="PL0600-")).keys() == {"reference"}
+    assert errors_of(exchange_registration(reference="PL0500-2024-1", unit="amsterdam")) == {}
+
+
+def test_veilig_thuis_references_carry_the_region_serving_the_municipality() -> None:
+    data = exchange_registration(source="veilig_thuis", kind="melding", unit="", offences=[])
+    assert errors_of({**data, "reference": "VT13-2024-1"}).keys() == {"reference"}
+    assert errors_of({**data, "reference": "VT21-2024-1"}) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (exchange_registration(occurred_at="2031-01-01T10:00:00+01:00"), "occurred_at"),
+        (exchange_registration(occurred_at="2031-01-01"), "occurred_at"),
+        (exchange_registration(occurred_at="2024-03-07"), "occurred_at"),  # after registered_at
+        (
+            exchange_registration(
+                occurred_at="2031-01-01T10:00:00+01:00", registered_at="2031-01-02T10:00:00+01:00"
+            ),
+            "registered_at",
+        ),
+        (with_person(0, birth_date="2024-03-06"), "persons[0].birth_date"),
+        (with_person(0, birth_date="2024-04-00"), "persons[0].birth_date"),
+        (with_person(0, birth_date="2025-00-00"), "persons[0].birth_date"),
+        (with_person(0, address={"house_number": "abc"}), "persons[0].address.house_number"),
+    ],
+)
+def test_impossible_times_births_and_house_numbers_name_their_field(data: dict[str, Any], field: str) -> None:
+    assert field in errors_of(data)
+
+
+def test_a_birth_in_the_month_of_the_incident_with_an_unknown_day_passes() -> None:
+    assert errors_of(with_person(0, birth_date="2024-03-00")) == {}
+
+
+def test_a_relation_without_a_type_is_required_not_a_list_of_codes() -> None:
+    data = exchange_registration(relations=[{"from": "p1", "to": "p2", "kind": ""}])
+    assert errors_of(data) == {"relations[0].kind": "is required"}

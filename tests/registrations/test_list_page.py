@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def screener_client(make_user: Callable[..., Any]) -> Client:
     for reference, offences, municipality, unit, registered in [
-        ("OB-THREAT", ["285"], "GM0796", "oost-brabant", "2026-06-01T10:00:00+02:00"),
-        ("OB-BREACH", ["184a"], "GM0772", "oost-brabant", "2026-07-01T10:00:00+02:00"),
-        ("ZWB-THREAT", ["285"], "GM0855", "zeeland-west-brabant", "2026-06-02T10:00:00+02:00"),
+        ("PL0600-THREAT", ["285"], "GM0796", "oost-brabant", "2026-06-01T10:00:00+02:00"),
+        ("PL0600-BREACH", ["184a"], "GM0772", "oost-brabant", "2026-07-01T10:00:00+02:00"),
+        ("PL0900-THREAT", ["285"], "GM0855", "zeeland-west-brabant", "2026-06-02T10:00:00+02:00"),
     ]:
         data = exchange_registration(
             reference=reference,
@@ -38,19 +38,23 @@ def screener_client(make_user: Callable[..., Any]) -> Client:
 
 def references(response: Any) -> set[str]:
     table = response.content.decode().split('data-testid="registration-table"')
-    return {ref for ref in ("OB-THREAT", "OB-BREACH", "ZWB-THREAT") if len(table) > 1 and ref in table[1]}
+    return {
+        ref
+        for ref in ("PL0600-THREAT", "PL0600-BREACH", "PL0900-THREAT")
+        if len(table) > 1 and ref in table[1]
+    }
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", {"OB-THREAT", "OB-BREACH"}),
-        ("?offence=285", {"OB-THREAT"}),
-        ("?offence=184a", {"OB-BREACH"}),
-        ("?municipality=GM0772", {"OB-BREACH"}),
+        ("", {"PL0600-THREAT", "PL0600-BREACH"}),
+        ("?offence=285", {"PL0600-THREAT"}),
+        ("?offence=184a", {"PL0600-BREACH"}),
+        ("?municipality=GM0772", {"PL0600-BREACH"}),
         ("?municipality=GM0855", set()),  # another unit's municipality: still nothing of theirs
-        ("?registered_from=2026-06-15", {"OB-BREACH"}),
-        ("?registered_to=2026-06-01", {"OB-THREAT"}),
+        ("?registered_from=2026-06-15", {"PL0600-BREACH"}),
+        ("?registered_to=2026-06-01", {"PL0600-THREAT"}),
         ("?kind=melding", set()),
     ],
 )

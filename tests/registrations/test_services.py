@@ -110,9 +110,14 @@ def test_a_batch_stores_each_good_item_and_refuses_only_what_the_database_refuse
         return original(objs, *args, **kwargs)
 
     monkeypatch.setattr(PersonMention.objects, "bulk_create", refuse_one)
-    bad = exchange_registration(reference="R-2")
+    bad = exchange_registration(reference="PL0600-R-2")
     bad["persons"][1]["surname"] = "Onopslaanbaar"
-    items = [exchange_registration(reference="R-1"), bad, exchange_registration(reference="R-1"), {"x": 1}]
+    items = [
+        exchange_registration(reference="PL0600-R-1"),
+        bad,
+        exchange_registration(reference="PL0600-R-1"),
+        {"x": 1},
+    ]
     outcomes = registrations_create(actor=registrar, items=items, channel="import")
     first, refused, repeat, invalid = outcomes
     assert isinstance(first, CreateResult) and first.created
@@ -124,6 +129,6 @@ def test_a_batch_stores_each_good_item_and_refuses_only_what_the_database_refuse
         "source",
         "persons",
     }
-    assert list(Registration.objects.values_list("reference", flat=True)) == ["R-1"]
+    assert list(Registration.objects.values_list("reference", flat=True)) == ["PL0600-R-1"]
     assert PersonMention.objects.count() == 2
     assert AccessLogEntry.objects.filter(action="create").count() == 1

@@ -12,7 +12,7 @@ from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_get_for_user, registration_list_for_user
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.registrations.sharing import may_register, sharing_rules
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, reference_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,8 @@ def registrations() -> dict[str, Registration]:
         ("ZWB-1", "zeeland-west-brabant", "politie"),
         ("VT-1", "", "veilig_thuis"),
     ]:
-        data = exchange_registration(reference=ref, unit=unit, source=source)
+        reference = reference_of(ref, source=source, unit=unit)
+        data = exchange_registration(reference=reference, unit=unit, source=source)
         made[ref] = registration_create(actor=None, data=data, channel="import").registration
     return made
 
@@ -54,7 +55,7 @@ def test_each_role_sees_what_the_rules_grant(
     visible: set[str],
 ) -> None:
     user = make_user(role, organisation=organisation)
-    assert {r.reference for r in registration_list_for_user(user=user)} == visible
+    assert {r.pk for r in registration_list_for_user(user=user)} == {registrations[ref].pk for ref in visible}
     for ref, registration in registrations.items():
         if ref in visible:
             assert registration_get_for_user(user=user, pk=registration.pk) == registration

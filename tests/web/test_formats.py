@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import translation
 
-from ketenzicht.formats import birth_date, date, decimal
+from ketenzicht.ui.formats import birth_date, date, decimal
 
 
 def test_numbers_get_a_decimal_comma_in_dutch() -> None:

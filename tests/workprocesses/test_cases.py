@@ -19,6 +19,7 @@ from ketenzicht.workprocesses.models import Case, CaseEvent, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
     ConcurrentEdit,
+    case_add_registrations,
     case_assign_contact,
     case_assign_owner,
     case_confirm,
@@ -104,6 +105,43 @@ def test_transitions_write_history_and_deadlines(make_user: Callable[..., Any]) 
     assert (case.state, case.data["urgency"]) == ("screened", "acute")
     kinds = list(case.events.values_list("kind", "to_state"))
     assert kinds == [("opened", "new"), ("transition", "screening"), ("transition", "screened")]
+
+
+def test_registrations_added_to_a_case_are_one_history_line_and_mark_a_screened_case(
+    make_user: Callable[..., Any],
+) -> None:
+    from ketenzicht.intake.pipeline import intake_registration
+    from tests.conftest import exchange_registration
+
+    first, second, third = (
+        intake_registration(
+            actor=None,
+            data=exchange_registration(reference=f"PL0600-ADD-{n}", relations=[]),
+            channel="import",
+        ).registration
+        for n in range(3)
+    )
+    screener = make_user("case_screener")
+    case = _open()
+    before = case.lock_version
+    case = case_add_registrations(case, [first], actor=None, reassess_unless_in=["new", "screening"])
+    assert case.lock_version == before + 1 and "reassess" not in case.data and case.state == "new"
+    assert case_add_registrations(case, [first], actor=None).lock_version == case.lock_version  # nothing new
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    case = case_take(
+        case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "high"}
+    )
+    case = case_add_registrations(
+        case, [first, second, third], actor=None, reassess_unless_in=["new", "screening"]
+    )
+    assert case.state == "screened" and case.data["reassess"] is True
+    assert set(case.registrations.all()) == {first, second, third}
+    lines = list(case.events.filter(kind="registration").values_list("detail", flat=True))
+    assert [line["registrations"] for line in lines] == [[first.pk], sorted([second.pk, third.pk])]
+    assert [line["reassess"] for line in lines] == [False, True]
+    case = case_take(case, "close", actor=screener, expected_version=case.lock_version, reason="klaar")
+    with pytest.raises(Refused):
+        case_add_registrations(case, [first], actor=None)
 
 
 def test_the_second_of_two_users_acting_on_one_case_is_told_and_nothing_is_lost(

@@ -1,19 +1,27 @@
-"""The demo pilots ex-partner stalking v2 in two units and opens a case in a pilot and a non-pilot unit."""
+"""The demo pilots ex-partner stalking v2 in two units, and its register has screening cases: in a pilot unit
+on v2, elsewhere on v1."""
 
 from __future__ import annotations
 
 import pytest
 
-from ketenzicht.demo.services import DEMO_PILOT_FROM, demo_work_processes_ensure
+from ketenzicht.demo.services import (
+    DEMO_PILOT_FROM,
+    demo_data_load,
+    demo_pilot_rollouts_ensure,
+    demo_work_processes_ensure,
+)
+from ketenzicht.linking.models import MentionLink
+from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case, Rollout
 from ketenzicht.workprocesses.selectors import rollout_overview
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_pilot_runs_v2_in_two_units_and_is_safe_to_repeat() -> None:
-    opened = demo_work_processes_ensure()
-    assert demo_work_processes_ensure() == []
+def test_the_demo_pilot_runs_v2_in_two_units_and_the_register_has_screening_cases() -> None:
+    assert demo_pilot_rollouts_ensure() == 2
+    assert demo_pilot_rollouts_ensure() == 0
     pilots = Rollout.objects.filter(organisation__isnull=False, process_version__version=2)
     assert sorted(pilots.values_list("organisation__code", flat=True)) == ["limburg", "oost-brabant"]
     in_force = {
@@ -23,8 +31,36 @@ def test_the_demo_pilot_runs_v2_in_two_units_and_is_safe_to_repeat() -> None:
     }
     assert in_force["oost-brabant"] == in_force["limburg"] == 2
     assert in_force["zeeland-west-brabant"] == in_force["amsterdam"] == 1
-    versions = {case.organisation.code: case.process_version.version for case in opened}
-    assert Case.objects.count() == 2
-    assert versions["zeeland-west-brabant"] == 1
-    # Today is after the pilot's start date: the Oost-Brabant case runs on v2.
-    assert versions["oost-brabant"] == 2
+
+    demo_data_load(registrations=400)
+    opened_by_intake = Case.objects.count()
+    assert opened_by_intake > 0
+    demo_work_processes_ensure()
+    assert demo_work_processes_ensure().opened == 0  # safe to repeat
+    assert Case.objects.count() == ScreeningCase.objects.count() >= opened_by_intake
+
+    def storyline_cases(surname: str) -> list[ScreeningCase]:
+        """The cases whose suspect is the storyline's suspect (every spelling: linked to one person)."""
+        suspects = MentionLink.objects.filter(
+            mention__role="suspect", mention__surname__icontains=surname
+        ).values_list("person_id", flat=True)
+        found = ScreeningCase.objects.filter(suspect_id__in=list(suspects))
+        return list(found.select_related("case__process_version", "unit").order_by("case_id"))
+
+    # Today is after the pilot's start date: the Oost-Brabant storyline runs on v2, Tilburg's on v1.
+    # ("D.J. van der Linden" waits for a reviewer: until then a person, and a pair, of its own.)
+    den_bosch = max(
+        (c for c in storyline_cases("Linden") if c.unit.code == "oost-brabant"),
+        key=lambda c: c.case.registrations.count(),
+    )
+    assert den_bosch.case.process_version.process == "ex_partner_stalking"
+    assert den_bosch.case.process_version.version == 2
+    assert den_bosch.case.registrations.count() >= 3 and "ex_partner" in den_bosch.reasons
+    [tilburg] = [c for c in storyline_cases("Wijngaarde") if c.unit.code == "zeeland-west-brabant"]
+    assert (tilburg.case.process_version.process, tilburg.case.process_version.version) == (
+        "ex_partner_stalking",
+        1,
+    )
+    # One open case per pair and unit.
+    pairs = list(ScreeningCase.objects.values_list("unit_id", "suspect_id", "victim_id"))
+    assert len(pairs) == len(set(pairs))

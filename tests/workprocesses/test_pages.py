@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open
+from ketenzicht.workprocesses.services import case_open, deadlines_check, rollout_enable
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,8 @@ def test_the_functional_administrator_rolls_out_v2_for_one_unit_from_today(
     page = client.get(reverse("workprocesses:rollouts"))
     assert page.status_code == 200
     # The date picker starts on today, in the ISO form a browser's date input needs.
-    assert f'type="date" name="valid_from" value="{timezone.localdate().isoformat()}"' in page.content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="valid_from" value="{today}"' in page.content.decode()
     unit = Organisation.objects.get(code="oost-brabant")
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     answer = client.post(
@@ -171,3 +172,163 @@ def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
     assert other.reference not in text
     hidden = 'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 1<'
     assert hidden in text
+
+
+def _named(user: Any, first: str, last: str) -> Any:
+    user.first_name, user.last_name = first, last
+    user.save(update_fields=["first_name", "last_name"])
+    return user
+
+
+def test_the_history_names_colleagues_not_their_accounts(make_user: Callable[..., Any]) -> None:
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    owner = _named(make_user("case_owner"), "Marco", "van Dijk")
+    case = _case()
+    client = _client(screener)
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    client.post(act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk})
+    case.refresh_from_db()
+    client.post(
+        act, {"action": "note", "note-lock_version": case.lock_version, "note-text": "Aangeefster gebeld"}
+    )
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    rows = re.findall(r'<tr class="utrecht-table__row" data-testid="history-row">(.*?)</tr>', page, re.S)
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for row in rows]
+    assert cells[1][1] == "Ingrid Verhoeven" and cells[1][3] == "— → Marco van Dijk"
+    assert cells[2][3] == "Aangeefster gebeld"  # the note alone, no stray separator before it
+    assert screener.username not in page and owner.username not in page
+    # The form shows who owns the case now, not an empty choice.
+    assert re.search(rf'<option value="{owner.pk}" selected>Marco van Dijk</option>', page)
+
+
+def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None:
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    case = _case()
+    _client(screener).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": "close_without_action",
+            "step-close_without_action-lock_version": case.lock_version,
+            "step-close_without_action-reason": "Aangifte ingetrokken",
+        },
+    )
+    case.refresh_from_db()
+    assert case.pending
+    page = _client(make_user("case_owner")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    assert "Ingrid Verhoeven stelt voor" in page.content.decode()
+    assert screener.username not in page.content.decode()
+
+
+def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    answer = _client(make_user("case_screener")).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {"action": "take", "transition": "close", "step-close-lock_version": case.lock_version},
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert page.index("Niets opgeslagen") < page.index("<h1")  # in the messages, above the case
+    assert 'data-testid="error-step-close-reason"' in page
+    case.refresh_from_db()
+    assert case.state == "new"
+
+
+def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user: Callable[..., Any]) -> None:
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    page = _client(admin).get(reverse("workprocesses:rollouts")).content.decode()
+    start = page.index('data-testid="rollout-form"')
+    form = page[start : page.index("</form>", start)]
+    assert "Politie eenheid Oost-Brabant" in form
+    assert "Veilig Thuis" not in form and "Arrondissementsparket" not in form
+    assert 'class="utrecht-select utrecht-select--html-select"' in form  # styled like every other form
+
+
+def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    assert case.deadline_at is not None
+    deadlines_check(now=case.deadline_at + timedelta(minutes=1))
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert "opgeschaald" in cells[2]
+    assert cells[3] == "Stand: Nieuw"  # not "Nieuw → —", as if the case had left every state
+
+
+def test_the_case_says_what_its_deadline_asks(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    text = page.content.decode()
+    assert "<title>Zaak " + case.reference in text
+    meaning = re.search(r'data-testid="deadline-meaning">(.*?)<', text)
+    assert meaning and meaning.group(1) == "Uiterlijk dan moet de zaak verder zijn dan ‘Nieuw’."
+
+
+def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_names_both(
+    make_user: Callable[..., Any],
+) -> None:
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    owner = _named(make_user("case_owner"), "Marco", "van Dijk")
+    case = _case()
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    _client(screener).post(
+        act,
+        {
+            "action": "take",
+            "transition": "close_without_action",
+            "step-close_without_action-lock_version": case.lock_version,
+            "step-close_without_action-reason": "Dubbele zaak",
+        },
+    )
+    listing = _client(owner).get(reverse("workprocesses:case-list")).content.decode()
+    assert 'data-testid="awaits-second-person">wacht op een tweede persoon<' in listing
+    case.refresh_from_db()
+    _client(owner).post(act, {"action": "confirm", "lock_version": case.lock_version})
+    page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert cells[1] == "Marco van Dijk"
+    assert "voorgesteld door Ingrid Verhoeven, bevestigd door Marco van Dijk" in cells[3]
+
+
+def test_a_step_asks_for_a_choice_and_an_optional_explanation(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    client = _client(make_user("case_screener"))
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    client.post(
+        act, {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": 0}
+    )
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    step = page[page.index('data-testid="step-screened"') :]
+    step = step[: step.index("</form>")]
+    assert '<option value="" selected>Maak een keuze</option>' in step
+    assert "Toelichting (niet verplicht)" in step and "Reden (niet verplicht)" not in step
+
+
+def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
+    make_user: Callable[..., Any],
+) -> None:
+    client = _client(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    url = reverse("workprocesses:rollouts")
+    before = Rollout.objects.count()
+    forgot = client.post(url, {"process_version": v2.pk, "valid_from": "2027-01-15"})
+    assert forgot.status_code == 422 and Rollout.objects.count() == before
+    assert 'data-testid="error-organisation">Dit veld is verplicht.<' in forgot.content.decode()
+    national = client.post(
+        url, {"process_version": v2.pk, "organisation": "landelijk", "valid_from": "2027-01-15"}
+    )
+    assert national.status_code == 302
+    assert Rollout.objects.filter(
+        organisation=None, process_version=v2, valid_from=date(2027, 1, 15)
+    ).exists()
+    vt = Organisation.objects.filter(kind="veilig_thuis").first()
+    assert vt is not None
+    refused = client.post(url, {"process_version": v2.pk, "organisation": vt.pk, "valid_from": "2027-01-15"})
+    assert refused.status_code == 422

@@ -97,7 +97,7 @@ class Generator:
             ) as reg,
             (out_dir / TRUTH_FILE).open("w", encoding="utf-8", newline="\n", buffering=1 << 20) as truth,
         ):
-            writer = Writer(self.params, reg, truth)
+            writer = Writer(self.params, reg, truth, self.reference.national_prefixes)
             previous = 0
             for day in range(window.days):
                 rng = stream(self.seed, DAY, day)

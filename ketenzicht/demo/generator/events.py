@@ -19,7 +19,7 @@ from .rng import Weighted
 from .summaries import Summaries
 
 if TYPE_CHECKING:
-    from .plants import Plant
+    from .planted import Plant
 
 DAY_MINUTES = 1440
 HOUR_WEIGHTS = (
@@ -314,7 +314,8 @@ class Ordinary:
                 return self._assault(rng, m, minute, year, f)
             male_first = rng.random() < 0.8
             suspect, victim = (a, b) if (a.sex == "M") == male_first else (b, a)
-            children = [c for c in household.members[household.adults :] if c.age(year) >= 0][:3]
+            # born in an earlier year: certainly before the incident (a child born later is not mentioned)
+            children = [c for c in household.members[household.adults :] if c.age(year) >= 1][:3]
             relation, category = "partner", "dv_partner"
         offences = DV_OFFENCES.draw(rng)
         mentions = [Mention(suspect, "suspect"), Mention(victim, "victim")]
@@ -365,7 +366,7 @@ class Ordinary:
     ) -> Draft:
         household = self._family(rng, m, year)
         adults = household.members[: household.adults]
-        kids = household.members[household.adults :]
+        kids = [k for k in household.members[household.adults :] if k.age(year) >= 1]  # born before it
         mentions: list[Mention] = []
         relations: list[tuple[int, int, str]] = []
         if len(adults) == 2:

@@ -50,10 +50,6 @@ def strip_diacritics(text: str) -> str:
     return found
 
 
-def has_diacritics(text: str) -> bool:
-    return not text.isascii()
-
-
 def swap_ij_y(text: str) -> str:
     if "ij" in text or "IJ" in text:
         return text.replace("ij", "y").replace("IJ", "Y")
@@ -112,6 +108,12 @@ def _valid(y: int, m: int, d: int) -> bool:
     if m in (4, 6, 9, 11):
         days = 30
     return d <= days
+
+
+def _after(written: str, day: str) -> bool:
+    """Whether a written birth date (00 for an unknown month or day) certainly lies after `day`."""
+    y, m, d = (int(part) for part in written.split("-"))
+    return (y, m, d) > tuple(int(part) for part in day.split("-"))
 
 
 def one_digit_wrong(birth: tuple[int, int, int], rng: random.Random, latest_year: int) -> str | None:
@@ -179,8 +181,17 @@ class PersonWriter:
         self.latest_year = params.window.end_date.year
 
     def write(
-        self, person: Person, ref: str, role: str, rng: random.Random, *, notification: bool = False
+        self,
+        person: Person,
+        ref: str,
+        role: str,
+        rng: random.Random,
+        *,
+        notification: bool = False,
+        born_by: str = "",
     ) -> dict[str, Any]:
+        """The person as written down. `born_by` (YYYY-MM-DD) is the day of the incident: a slip that would
+        put the birth after it is not written (the format refuses such a line), the true date is."""
         n = self.n
         rnd = rng.random
         given = person.given
@@ -271,6 +282,8 @@ class PersonWriter:
             text = f"{y:04d}-{m:02d}-00"
         else:
             text = f"{y:04d}-00-00"
+        if text is not None and born_by and _after(text, born_by):
+            text = written_date(y, m, d)
         if text is not None:
             out["birth_date"] = text
 

@@ -297,10 +297,6 @@ class Plants(_Strict):
     confounders: Confounders
 
 
-class References(_Strict):
-    unit_numbers: dict[str, str]
-
-
 class GeneratorParams(_Strict):
     version: int
     window: Window
@@ -308,7 +304,6 @@ class GeneratorParams(_Strict):
     noise: Noise
     events: Events
     plants: Plants
-    references: References
 
     @model_validator(mode="after")
     def _planted_share(self) -> GeneratorParams:

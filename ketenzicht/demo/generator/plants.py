@@ -16,7 +16,6 @@ their plant; a plant writes its truth when its last registration has been writte
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from .events import (
@@ -30,6 +29,7 @@ from .events import (
     time_of_day,
 )
 from .params import Campaign, GeneratorParams
+from .planted import Plant, Serial
 from .population import PLANT_HID_BASE, Household, Person, Population, neighbour_address, random_address
 from .reference import Municipality
 from .rng import PLANT, Weighted, stream, triangular_int
@@ -37,59 +37,6 @@ from .summaries import Summaries
 
 PLANT_SLOTS = 8  # households per plant
 SEVERE = {"285": 2.5, "300": 2.5, "266": 0.5, "none": 0.4, "138": 1.0, "350": 1.0, "184a": 1.2}
-
-
-@dataclass
-class Serial:
-    label: str
-    suspect: Person
-    campaigns: list[Plant] = field(default_factory=list)
-    finished: int = 0
-
-    def truth(self) -> dict[str, Any]:
-        firsts = [c.first for c in self.campaigns if c.first]
-        lasts = [c.last for c in self.campaigns if c.last]
-        return {
-            "serial": {
-                "id": self.label,
-                "suspect": self.suspect.tid,
-                "victims": [c.data["victim"] for c in self.campaigns],
-                "patterns": [c.label for c in self.campaigns],
-                "first": min(firsts) if firsts else None,
-                "last": max(lasts) if lasts else None,
-            }
-        }
-
-
-@dataclass
-class Plant:
-    label: str
-    category: str  # "pattern" or "confounder"
-    data: dict[str, Any]
-    expected: int = 0
-    records: list[tuple[str, str]] = field(default_factory=list)
-    units: list[str] = field(default_factory=list)
-    first: str = ""
-    last: str = ""
-    serial: Serial | None = None
-
-    def record(self, source: str, reference: str, date: str, unit: str) -> bool:
-        """Note a written registration; True when this was the plant's last one."""
-        self.records.append((source, reference))
-        if unit and unit not in self.units:
-            self.units.append(unit)
-        self.first = self.first or date
-        self.last = date
-        return len(self.records) == self.expected
-
-    def truth(self) -> dict[str, Any]:
-        body = dict(self.data)
-        body["first"], body["last"] = self.first, self.last
-        body["plant"] = self.label
-        if self.category == "pattern":
-            body["units"] = self.units
-        body["registrations"] = [list(r) for r in self.records]
-        return {self.category: body}
 
 
 class Planter:
@@ -406,7 +353,10 @@ class Planter:
         minute = day * DAY_MINUTES + time_of_day(rng)
         mentions = [Mention(suspect, "suspect"), Mention(victim, "victim")]
         relations = [(0, 1, "partner")]
+        year = self.start_year + day // 365
         for child in household.members[2:4]:
+            if child.age(year) < 1:
+                continue  # not certainly born at the time of the incident
             relations.append((0, len(mentions), "child"))
             mentions.append(Mention(child, "involved"))
         offences = list(DV_OFFENCES.draw(rng))

@@ -25,8 +25,12 @@ class Municipality:
     name: str
     unit: str
     vt_region: str
-    vt_code: str  # VRxx, for Veilig Thuis references
+    vt_code: str  # VRxx
     district_office: str
+    # the reference prefixes (organisations.csv) of the unit, VT organisation and district office serving it
+    police_prefix: str
+    vt_prefix: str
+    om_prefix: str
     inhabitants: int
     pc4: tuple[tuple[int, int], ...]
 
@@ -36,6 +40,8 @@ class Reference:
     municipalities: tuple[Municipality, ...]
     units: tuple[str, ...]
     offences: frozenset[str]
+    # the reference prefix of each organisation kind with one national organisation (reclassering, ...)
+    national_prefixes: dict[str, str]
 
     def by_code(self, code: str) -> Municipality:
         for m in self.municipalities:
@@ -55,6 +61,7 @@ def load_reference() -> Reference:
     organisations = _rows(ORGANISATIONS_CSV)
     vt_codes = {o["code"]: o["region_code"] for o in organisations if o["kind"] == "veilig_thuis"}
     units = tuple(o["code"] for o in organisations if o["kind"] == "politie")
+    prefixes = {o["code"]: o["reference_prefix"] for o in organisations}
     municipalities: list[Municipality] = []
     for row in _rows(MUNICIPALITIES_CSV):
         place = places.get(row["code"])
@@ -69,6 +76,9 @@ def load_reference() -> Reference:
                 vt_region=row["vt_region"],
                 vt_code=vt_codes.get(row["vt_region"], "VR00"),
                 district_office=row["district_office"],
+                police_prefix=prefixes[row["police_unit"]],
+                vt_prefix=prefixes[row["vt_region"]],
+                om_prefix=prefixes[row["district_office"]],
                 inhabitants=int(place["inhabitants"]),
                 pc4=tuple((int(a), int(b)) for a, b in place["pc4"]),
             )
@@ -77,5 +87,10 @@ def load_reference() -> Reference:
     return Reference(
         municipalities=tuple(municipalities),
         units=units,
+        national_prefixes={
+            o["kind"]: o["reference_prefix"]
+            for o in organisations
+            if o["kind"] in ("reclassering", "slachtofferhulp")
+        },
         offences=frozenset(str(o["article"]) for o in offences),
     )

@@ -17,7 +17,7 @@ import yaml
 from .events import DAY_MINUTES, Draft, Mention
 from .noise import address_json
 from .params import DATA_DIR, GeneratorParams
-from .plants import Plant
+from .planted import Plant
 from .population import SLOTS, Address, Person, Population
 
 STORYLINES_FILE = DATA_DIR / "storylines.yaml"

@@ -65,13 +65,19 @@ class Clock:
 
 
 class Writer:
-    def __init__(self, params: GeneratorParams, registrations: IO[str], truth: IO[str]):
+    def __init__(
+        self,
+        params: GeneratorParams,
+        registrations: IO[str],
+        truth: IO[str],
+        national_prefixes: dict[str, str],
+    ):
         self.params = params
         self.out = registrations
         self.truth_out = truth
         self.persons = PersonWriter(params)
         self.clock = Clock(params.window.start_date)
-        self.unit_numbers = params.references.unit_numbers
+        self.national_prefixes = national_prefixes
         self.counters: dict[str, int] = {}
         self.encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         self.registrations = 0
@@ -80,16 +86,16 @@ class Writer:
     def reference(self, draft: Draft, year: int) -> str:
         m = draft.municipality
         source = draft.source
+        # Each in the numbering of the organisation the registration belongs to (organisations.csv).
         if source == "politie":
-            key = f"PL{self.unit_numbers.get(m.unit, '9900')}-{year}-"
+            prefix = m.police_prefix
         elif source == "veilig_thuis":
-            key = f"VT{m.vt_code[2:]}-{year}-"
+            prefix = m.vt_prefix
         elif source == "om":
-            key = f"OM{self.unit_numbers.get(m.unit, '9900')}-{year}-"
-        elif source == "reclassering":
-            key = f"RN-{year}-"
+            prefix = m.om_prefix
         else:
-            key = f"SH-{year}-"
+            prefix = self.national_prefixes[source]
+        key = f"{prefix}-{year}-"
         seq = self.counters.get(key, 0) + 1
         self.counters[key] = seq
         return f"{key}{seq:06d}"
@@ -112,6 +118,7 @@ class Writer:
         if draft.summary:
             line["summary"] = draft.summary
         notification = draft.kind == "melding"
+        born_by = clock.date(draft.occurred if draft.occurred is not None else draft.minute)
         persons = []
         write_person = self.persons.write
         for i, mention in enumerate(draft.mentions):
@@ -120,7 +127,9 @@ class Writer:
                 persons.append({"ref": ref, "role": mention.role, **mention.written})
             else:
                 persons.append(
-                    write_person(mention.person, ref, mention.role, rng, notification=notification)
+                    write_person(
+                        mention.person, ref, mention.role, rng, notification=notification, born_by=born_by
+                    )
                 )
         line["persons"] = persons
         if draft.relations:

@@ -12,7 +12,6 @@ overlap of precomputed keys (`list_has_any`), prefix tests (`starts_with`), the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -431,13 +430,6 @@ SEX = Comparison(
 )
 
 COMPARISONS: tuple[Comparison, ...] = (BSN, SURNAME, GIVEN_NAMES, BIRTH_DATE, ADDRESS, SEX)
-
-
-def comparison_by_name(name: str, comparisons: Sequence[Comparison] = COMPARISONS) -> Comparison:
-    for comparison in comparisons:
-        if comparison.name == name:
-            return comparison
-    raise KeyError(name)
 
 
 def different_valid_bsns(left: MentionFeatures, right: MentionFeatures) -> bool:

@@ -6,11 +6,14 @@ that logic, so that changing a threshold is a change of data with a new version 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ketenzicht.registrations.domestic import domestic_violence
 
 Severity = Literal["low", "medium", "high"]
 SEVERITY_ORDER: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
@@ -177,9 +180,30 @@ class RuleSet(_Strict):
         return f"{self.version}+{self.content_hash[:12]}"
 
 
-def load_rules(path: Path) -> RuleSet:
-    """Read and validate a rule file; the error names the file and the failing field."""
+DOMESTIC_CIRCLE = "domestic_circle"
+
+
+def _with_domestic_circle(data: Any, circle: Sequence[str]) -> bool:
+    """Replace `domestic_circle` in the rules' `domestic_relations` by the circle's relation kinds (the one
+    definition in registrations/data/domestic_violence.yaml). True when a rule used it."""
+    used = False
+    for rule in data.get("rules") or [] if isinstance(data, dict) else []:
+        relations = rule.get("domestic_relations") if isinstance(rule, dict) else None
+        if isinstance(relations, list) and DOMESTIC_CIRCLE in relations:
+            expanded = [r for name in relations for r in (circle if name == DOMESTIC_CIRCLE else [name])]
+            rule["domestic_relations"] = list(dict.fromkeys(expanded))
+            used = True
+    return used
+
+
+def load_rules(path: Path, *, domestic_circle: Sequence[str] | None = None) -> RuleSet:
+    """Read and validate a rule file; the error names the file and the failing field. `domestic_circle`
+    (default: the shared definition) stands in for `domestic_circle` in a rule's relations; the content
+    hash then covers the circle as well as the file."""
     raw = path.read_bytes()
     data = yaml.safe_load(raw)
+    circle = tuple(domestic_violence().circle if domestic_circle is None else domestic_circle)
+    if _with_domestic_circle(data, circle):
+        raw += ("\n# " + DOMESTIC_CIRCLE + ": " + ", ".join(circle)).encode()
     ruleset = RuleSet.model_validate(data)
     return ruleset.model_copy(update={"content_hash": hashlib.sha256(raw).hexdigest()})

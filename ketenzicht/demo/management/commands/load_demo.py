@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ketenzicht.demo.services import (
     DEMO_REGISTRATIONS,
     demo_data_load,
+    demo_pilot_rollouts_ensure,
     demo_users_ensure,
     demo_work_processes_ensure,
 )
+from ketenzicht.screening.models import ScreeningCase
 
 
 class Command(BaseCommand):
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.username:<16} {user.organisation:<26} {', '.join(user.roles)}")
         if options["users_only"]:
             return
+        demo_pilot_rollouts_ensure()  # first: the cases intake opens in the pilot units run on v2
         summary = demo_data_load(registrations=options["registrations"])
         self.stdout.write(
             f"Demo register: {summary.stored} registrations stored, {summary.already_present} already present"
@@ -45,7 +48,8 @@ class Command(BaseCommand):
         )
         cases = demo_work_processes_ensure()
         self.stdout.write(
-            "Work processes: ex-partner stalking version 2 runs in the pilot units Oost-Brabant and Limburg"
-            + (f"; {len(cases)} demo case(s) opened" if cases else "")
+            "Work processes: ex-partner stalking version 2 runs in the pilot units Oost-Brabant and Limburg; "
+            f"{ScreeningCase.objects.count()} screening cases"
+            + (f" ({cases.opened} opened now)" if cases.opened else "")
             + "."
         )

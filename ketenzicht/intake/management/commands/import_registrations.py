@@ -15,6 +15,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 
 from ketenzicht.intake.bulk import LineError, import_file
 from ketenzicht.organisations.models import User
+from ketenzicht.registrations.exchange import printable
 
 
 class Command(BaseCommand):
@@ -42,7 +43,9 @@ class Command(BaseCommand):
         errors_out = options["errors_out"].open("w", encoding="utf-8") if options["errors_out"] else None
 
         def on_error(error: LineError) -> None:
-            console.print(f"[red]rejected[/red] {escape(str(error))}", highlight=False, soft_wrap=True)
+            # printable: a control character in a rejected value (an ANSI escape) is shown, not obeyed
+            text = escape(printable(str(error)))
+            console.print(f"[red]rejected[/red] {text}", highlight=False, soft_wrap=True)
             if errors_out:
                 errors_out.write(
                     json.dumps({"line": error.line, "field": error.field, "reason": error.reason}) + "\n"

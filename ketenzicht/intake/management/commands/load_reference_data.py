@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from ketenzicht.organisations.refdata import ReferenceDataError
 from ketenzicht.organisations.services import reference_data_load_organisations
 from ketenzicht.registrations.services import reference_data_load_offences
+from ketenzicht.screening.engine.instrument import InstrumentError
+from ketenzicht.screening.instruments import instruments_load
 from ketenzicht.workprocesses.definitions import default_rollouts_ensure, definitions_load
 from ketenzicht.workprocesses.engine.definition import DefinitionError
 
@@ -16,7 +18,7 @@ from ketenzicht.workprocesses.engine.definition import DefinitionError
 class Command(BaseCommand):
     help = (
         "Load (or update) the reference data: organisations, municipalities, offences, work process "
-        "versions. "
+        "versions, the shipped risk-screening instruments. "
         "Safe to repeat."
     )
 
@@ -42,3 +44,11 @@ class Command(BaseCommand):
             )
         if defaults:
             self.stdout.write(f"{defaults} national default roll-out(s) set")
+        try:
+            instruments = instruments_load()
+        except InstrumentError as exc:
+            raise CommandError(f"screening instrument rejected, nothing stored:\n{exc}") from exc
+        for instrument, created in instruments:
+            self.stdout.write(
+                f"instrument {instrument.code} v{instrument.version}{'' if created else ' (unchanged)'}"
+            )

@@ -1,0 +1,124 @@
+"""Raw SQL for the bulk paths, once: quoted table names, slices that fit a statement, multi-row INSERTs, COPY
+on PostgreSQL, one round trip for many statements, streamed and prepared reads. The ground floor: it knows
+Django's connection and no ketenzicht app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from typing import Any, TypeVar
+
+from django.db import connection, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+T = TypeVar("T")
+Statement = tuple[str, list[Any]]
+CHUNK = 5_000
+
+
+def quoted_table(model: type[models.Model] | Any) -> str:
+    """The model's table name, quoted for the default database."""
+    return str(connection.ops.quote_name(model._meta.db_table))
+
+
+def chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Slices of at most `size`: SQLite takes at most 32,766 parameters in one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def one_of(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `values`, as SQL and its parameters. On PostgreSQL one array parameter, so that
+    the statement text is the same for every list and its plan is prepared once per connection."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [[int(v) for v in values]]
+    return f"{column} IN ({', '.join(str(int(v)) for v in values)})", []
+
+
+def query_rows(sql: str, params: Sequence[Any] = (), *, stream: bool = False) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query. On PostgreSQL with `stream`, through a server-side cursor (reading the whole
+    register without holding it twice); else as a prepared statement, planned once per connection (the
+    online step runs the same few statements for every registration: planning them anew cost more than
+    running them)."""
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        raw = connection.connection
+        if stream:
+            with raw.cursor(name="kz_rows") as named:
+                named.itersize = 20_000
+                named.execute(sql, params or None)
+                yield from named
+            return
+        with psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params or None, prepare=True)
+            yield from cursor.fetchall()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(20_000):
+            yield from batch
+
+
+def insert_statements(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = "", db: Any = None
+) -> list[Statement]:
+    """Multi-row INSERTs of plain rows, at most 999 parameters each (any SQLite takes that many)."""
+    db = db or connection
+    names = ", ".join(db.ops.quote_name(c) for c in columns)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    return [
+        (
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(part))}{suffix}",
+            [v for values in part for v in values],
+        )
+        for part in chunks(list(rows), max(1, 999 // len(columns)))
+    ]
+
+
+def execute_all(statements: Sequence[Statement]) -> None:
+    """Run the statements in order; on PostgreSQL with client-side binding (Django's default) as one
+    string, so in one round trip to the server."""
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg import ClientCursor
+
+            if isinstance(cursor.cursor, ClientCursor):
+                cursor.execute(
+                    "; ".join(sql for sql, _ in statements), [v for _, ps in statements for v in ps]
+                )
+                return
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def copy_rows(cursor: Any, table: str, names: str, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY plain rows into `table` (`names`: its quoted, comma-separated columns); PostgreSQL only.
+    `cursor` is a psycopg cursor or Django's wrapper around one."""
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as stream:
+        for row in rows:
+            stream.write_row(row)
+
+
+def rows_insert(
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    db: BaseDatabaseWrapper | None = None,
+) -> None:
+    """Insert plain rows (no model instances): multi-row INSERTs, or COPY for many rows on PostgreSQL.
+    The rows are taken a slice at a time before each statement, so `rows` may read the database itself."""
+    db = db or connection
+    names = ", ".join(db.ops.quote_name(c) for c in columns)
+    iterator = iter(rows)
+    with db.cursor() as cursor:
+        while chunk := list(islice(iterator, 50_000)):
+            if db.vendor == "postgresql" and len(chunk) >= 1000:
+                copy_rows(cursor, table, names, chunk)
+                continue
+            for sql, params in insert_statements(table, columns, chunk, db=db):
+                cursor.execute(sql, params)

@@ -1,0 +1,184 @@
+"""A person's dossier, scoped to what the user may see under the sharing rules: the queries here, the
+counting in the pure `engine/dossier.py`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from ketenzicht.audit.access import refuse
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons
+from ketenzicht.linking.models import ReviewItem, ReviewStatus
+from ketenzicht.organisations.models import User
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import (
+    MentionRelation,
+    MentionRole,
+    Offence,
+    PersonMention,
+    Registration,
+    RelationKind,
+)
+from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
+from ketenzicht.registrations.sharing import visibility_filter
+
+from .engine.dossier import Companion, CountRow, DossierLine, Labels, dossier_facts
+from .selectors import (
+    PERSON_OBJECT,
+    may_open_dossier,
+    may_search_persons,
+    person_ids_merged_into,
+    person_resolve,
+)
+
+_SOURCE_LABELS = dict(Registration._meta.get_field("source").choices or [])
+
+
+@dataclass
+class Dossier:
+    person: Person
+    lines: list[DossierLine]
+    names: list[str]
+    birth_dates: list[str]
+    totals: CountRow
+    last_12_months: CountRow
+    by_offence: list[CountRow]
+    by_year: list[CountRow]
+    by_source: list[CountRow]
+    companions: list[Companion]
+    access: list[AccessLogEntry]
+    may_read_access: bool
+    # Registrations of this person the user may not see: counted per organisation kind and police unit
+    # (hit / no-hit), never named. Empty for the audit readers, who open a dossier for its access list.
+    hidden: list[HiddenGroup] = field(default_factory=list)
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(group.count for group in self.hidden)
+
+
+_LINE_FIELDS = (
+    "id",
+    "role",
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date_raw",
+    "registration_id",
+    "registration__source",
+    "registration__reference",
+    "registration__kind",
+    "registration__occurred_at",
+    "registration__registered_at",
+    "link__probability",
+    "link__method",
+)
+
+
+def _visible(user: User) -> QuerySet[Registration]:
+    condition = visibility_filter(user)
+    if condition is None:
+        return Registration.objects.none()
+    return Registration.objects.filter(condition)
+
+
+def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpose: str = "") -> Dossier:
+    """The dossier of the person under this id (following merges) as `user` may see it. Raises NotVisible
+    (logged as refused) alike when there is no such person, when the user's role opens no dossiers and
+    when the user may see nothing of them."""
+    dossier = None
+    if may_open_dossier(user):
+        try:
+            dossier = dossier_for_user(user=user, person=person_resolve(person_id))
+        except Person.DoesNotExist:
+            dossier = None
+    if dossier is None:
+        raise refuse(
+            actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+        )
+    return dossier
+
+
+def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = None) -> Dossier | None:
+    """Everything `user` may see of `person`, in a fixed number of queries however long the history.
+    None when the user may see nothing of them (and reads no access log): `dossier_get_for_user` is the
+    road that answers NotVisible then."""
+    may_read_access = user.has_role(*AUDIT_READER_ROLES)
+    if not may_open_dossier(user):
+        return None
+    now = now or timezone.now()
+    visible_ids = _visible(user).filter(mentions__link__person=person).values("pk")
+    # Values, not model instances: a long history is hundreds of rows, and instances cost most of the time.
+    mentions = list(
+        PersonMention.objects.filter(link__person=person, registration__in=visible_ids)
+        .order_by("registration__occurred_at", "registration__registered_at", "id")
+        .values_list(*_LINE_FIELDS)
+    )
+    if not mentions and not may_read_access:
+        return None
+    offences: dict[int, list[Offence]] = defaultdict(list)
+    through = Registration.offences.through.objects.filter(registration_id__in=visible_ids)
+    pairs = list(through.values_list("registration_id", "offence_id"))
+    offence_of = Offence.objects.in_bulk({offence_id for _r, offence_id in pairs})
+    for registration_id, offence_id in pairs:
+        offences[registration_id].append(offence_of[offence_id])
+    reviews = dict(
+        ReviewItem.objects.filter(status=ReviewStatus.OPEN, mention__link__person=person)
+        .filter(mention__registration__in=visible_ids)
+        .order_by("-priority")
+        .values_list("mention_id", "pk")
+    )
+    others = list(
+        PersonMention.objects.filter(registration__in=visible_ids)
+        .exclude(link__person=person)
+        .values_list(
+            "pk", "registration_id", "role", "given_names", "surname_prefix", "surname", "link__person_id"
+        )
+    )
+    relations = list(
+        MentionRelation.objects.filter(registration__in=visible_ids).values_list(
+            "from_mention_id", "to_mention_id", "kind"
+        )
+    )
+    facts = dossier_facts(
+        mentions=mentions,
+        offences=offences,
+        reviews=reviews,
+        others=others,
+        relations=relations,
+        labels=Labels(
+            roles=dict(MentionRole.choices),
+            relations=dict(RelationKind.choices),
+            sources=_SOURCE_LABELS,
+        ),
+        now=now,
+    )
+    access = (
+        list(access_log_for_persons(user=user, person_ids=person_ids_merged_into(person))[:200])
+        if may_read_access
+        else []
+    )
+    hidden: list[HiddenGroup] = []
+    if may_search_persons(user):
+        everything = Registration.objects.filter(mentions__link__person=person).values("pk")
+        hidden = registration_sight_for_user(user=user, ids=everything).hidden_groups()
+    return Dossier(
+        person=person,
+        lines=facts.lines,
+        names=facts.names,
+        birth_dates=facts.birth_dates,
+        totals=facts.totals,
+        last_12_months=facts.last_12_months,
+        by_offence=facts.by_offence,
+        by_year=facts.by_year,
+        by_source=facts.by_source,
+        companions=facts.companions,
+        access=access,
+        may_read_access=may_read_access,
+        hidden=hidden,
+    )

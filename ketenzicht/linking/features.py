@@ -1,0 +1,132 @@
+"""The stored comparison features of mentions, their blocking keys and the count per key: written with
+the mentions on intake (`online.mentions_link`), all anew in a rebuild (`features_store_all`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from ketenzicht.db import Statement, chunks, execute_all, insert_statements, quoted_table, rows_insert
+from ketenzicht.registrations.models import PersonMention
+
+from .engine.keys import blocking_keys
+from .engine.normalise import MentionFeatures as Features
+from .engine.normalise import normalise_mention
+from .models import (
+    KeyCount,
+    MentionFeatures,
+    MentionKey,
+)
+
+
+def features_of(mention: PersonMention) -> Features:
+    return normalise_mention(
+        str(mention.pk),
+        given_names=mention.given_names,
+        surname_prefix=mention.surname_prefix,
+        surname=mention.surname,
+        birth_date=mention.birth_date_raw,
+        sex=mention.sex,
+        bsn=mention.bsn,
+        postcode=mention.postcode,
+        house_number=mention.house_number,
+        street=mention.street,
+        city=mention.city,
+    )
+
+
+def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
+    """Add to the count of each key: upserts in key order (two transactions that count the same keys
+    lock their rows in the same order, so they wait for each other instead of deadlocking)."""
+    table = quoted_table(KeyCount)
+    items = sorted((key, n) for key, n in counts.items() if n)
+    return insert_statements(
+        table,
+        ("key", "n"),
+        items,
+        suffix=f' ON CONFLICT ("key") DO UPDATE SET n = {table}.n + excluded.n',
+    )
+
+
+def _key_counts_subtract(counts: Mapping[str, int]) -> None:
+    table = quoted_table(KeyCount)
+    items = sorted((key, n) for key, n in counts.items() if n)
+    with connection.cursor() as cursor:
+        cursor.executemany(f'UPDATE {table} SET n = n - %s WHERE "key" = %s', [(n, key) for key, n in items])
+    for chunk in chunks([key for key, _ in items]):
+        KeyCount.objects.filter(key__in=chunk, n__lte=0).delete()
+
+
+def key_counts_recount(*, db: BaseDatabaseWrapper | None = None) -> None:
+    """Count the stored keys anew (after storing all keys at once, or to repair the counts)."""
+    db = db or connection
+    counts, keys = (db.ops.quote_name(m._meta.db_table) for m in (KeyCount, MentionKey))
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {counts}")
+        cursor.execute(f'INSERT INTO {counts} ("key", n) SELECT "key", COUNT(*) FROM {keys} GROUP BY "key"')
+
+
+def features_store(
+    pairs: Sequence[tuple[PersonMention, Features]],
+    *,
+    replace: bool = False,
+    keys_of: Mapping[int, Sequence[str]] | None = None,
+) -> None:
+    """Keep the features and blocking keys of these mentions, and count their keys (`replace`: of
+    mentions that had them; their old keys are counted out)."""
+    if replace:
+        ids = [m.pk for m, _ in pairs]
+        old: Counter[str] = Counter()
+        for chunk in chunks(ids):
+            old.update(MentionKey.objects.filter(mention_id__in=chunk).values_list("key", flat=True))
+            MentionFeatures.objects.filter(mention_id__in=chunk).delete()
+            MentionKey.objects.filter(mention_id__in=chunk).delete()
+        _key_counts_subtract(old)
+    execute_all(_features_statements(pairs, keys_of))
+
+
+def _features_statements(
+    pairs: Sequence[tuple[PersonMention, Features]], keys_of: Mapping[int, Sequence[str]] | None
+) -> list[Statement]:
+    """The features, blocking keys and key counts of new mentions, as statements (plain rows: no model
+    instance for each of the tens of keys per mention)."""
+    keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
+    return [
+        *insert_statements(
+            quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
+        ),
+        *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys),
+        *_key_counts_statements(Counter(key for _, key in keys)),
+    ]
+
+
+def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[tuple[Any, ...]]:
+    """Rows of MentionFeatures (mention_id, data, bsn); `data` as JSON for the database at hand."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return ((m.pk, Jsonb(f.as_row()), f.bsn) for m, f in pairs)
+    return ((m.pk, json.dumps(f.as_row()), f.bsn) for m, f in pairs)
+
+
+def features_store_all(pairs: Iterable[tuple[PersonMention, Features]], *, chunk: int = 20_000) -> None:
+    """Replace the features, blocking keys and key counts of every mention (a rebuild): the old ones
+    deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once."""
+    MentionFeatures.objects.all().delete()
+    MentionKey.objects.all().delete()
+    KeyCount.objects.all().delete()
+    iterator = iter(pairs)
+    while part := list(islice(iterator, chunk)):
+        rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
+        rows_insert(
+            quoted_table(MentionKey),
+            ("mention_id", "key"),
+            ((m.pk, key) for m, f in part for key in blocking_keys(f)),
+        )
+    key_counts_recount()

@@ -1,0 +1,382 @@
+"""Online linking on intake.
+
+`mentions_link` links the mentions of newly stored registrations: blocking keys find the candidates with
+one indexed look-up, the trained model scores them (exactly the parameters the batch uses), and each
+mention is linked to a person (at or above the upper threshold), becomes a new person (below the lower),
+or becomes a new person with a review item (in between, or when the hard BSN rule forbids the link).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ketenzicht.db import chunks, execute_all, insert_statements, quoted_table
+from ketenzicht.organisations.models import User
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
+
+from .engine.keys import blocking_keys
+from .engine.model import LinkModel, Score, match_weight_to_probability
+from .engine.normalise import MentionFeatures as Features
+from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, names_compatible, relations_agree
+from .features import _features_statements, features_of
+from .models import (
+    KeyCount,
+    LinkMethod,
+    MentionFeatures,
+    MentionKey,
+    MentionLink,
+    ReviewItem,
+)
+from .services import review_item_for
+
+# The columns of a mention that linking reads (features_of, the review priority, the order).
+MENTION_FIELDS = (
+    "id", "registration_id", "role", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex",
+    "bsn", "postcode", "house_number", "street", "city",
+)  # fmt: skip
+
+
+@functools.cache
+def _model(path: str, modified: float) -> LinkModel:
+    return LinkModel.from_file(path)
+
+
+def link_model() -> LinkModel:
+    """The trained model in use (reloaded when its file changes)."""
+    path = settings.KETENZICHT_LINK_MODEL
+    return _model(path, os.path.getmtime(path))
+
+
+def model_version() -> str:
+    return os.path.basename(settings.KETENZICHT_LINK_MODEL).removesuffix(".json")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    mention_id: int
+    registration_id: int | None  # None: a stored mention (always of another registration)
+    person_id: int | None  # None: a mention of this batch whose new person has no id yet
+    person_ref: object  # the person's id, or the new (unsaved) Person of this batch
+    features: Features
+
+    @property
+    def slot(self) -> object:
+        """One value per person: the id of a stored person, the object of a new one."""
+        return self.person_id if self.person_id is not None else id(self.person_ref)
+
+
+@dataclass(frozen=True)
+class LinkOutcome:
+    mention_id: int
+    registration_id: int
+    person_id: int
+    method: str
+    probability: float | None
+    reviews: int
+
+
+@dataclass
+class _Stored:
+    """What the register holds for the keys of a batch (`_stored_lookup`)."""
+
+    counts: dict[str, int]  # the count of every key that has one
+    mentions: dict[str, list[int]]  # the stored mentions of each key counted at most `cap` times
+    candidates: dict[int, Candidate]  # those mentions (linked to a person), their features and person
+    bsns: dict[int, set[str]]  # the valid BSNs of the candidates' persons (when asked for)
+
+
+def _stored_lookup(keys: Sequence[str], cap: int, model: LinkModel, *, bsns: bool) -> _Stored:
+    """One statement per slice of keys, all by primary key or index: the count of each key (KeyCount),
+    the mentions of the keys under the cap (MentionKey), their features and person (MentionFeatures,
+    MentionLink), and with `bsns` the valid BSNs of those persons."""
+    found = _Stored({}, defaultdict(list), {}, defaultdict(set))
+    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
+    features, links = quoted_table(MentionFeatures), quoted_table(MentionLink)
+    bigint = "CAST(NULL AS bigint)"
+    with connection.cursor() as cursor:
+        for chunk in chunks(list(keys), 2000):
+            marks = ", ".join(["%s"] * len(chunk))
+            parts = [
+                f'SELECT 0, c."key", c.n, {bigint} FROM c',
+                f'SELECT 1, m."key", {bigint}, m.mention_id FROM m',
+                f"SELECT 2, CAST(f.data AS text), l.person_id, f.mention_id FROM {features} f "
+                f"JOIN {links} l ON l.mention_id = f.mention_id "
+                f"WHERE f.mention_id IN (SELECT mention_id FROM m)",
+            ]
+            if bsns:
+                parts.append(
+                    f"SELECT 3, f.bsn, l.person_id, {bigint} FROM {links} l "
+                    f"JOIN {features} f ON f.mention_id = l.mention_id "
+                    f"WHERE f.bsn IS NOT NULL AND l.person_id IN (SELECT p.person_id FROM {links} p "
+                    f"WHERE p.mention_id IN (SELECT mention_id FROM m))"
+                )
+            cursor.execute(
+                f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
+                f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+                f"WHERE c.n <= %s) " + " UNION ALL ".join(parts),
+                [*chunk, cap],
+            )
+            for kind, value, number, mention_id in cursor.fetchall():
+                if kind == 0:
+                    found.counts[value] = number
+                elif kind == 1:
+                    found.mentions[value].append(mention_id)
+                elif kind == 2:
+                    row = json.loads(value) if isinstance(value, str) else value
+                    prepared = model.prepare_right(Features(**row))
+                    found.candidates[mention_id] = Candidate(mention_id, None, number, number, prepared)
+                elif value:
+                    found.bsns[number].add(value)
+    return found
+
+
+def _stored_mentions_of_keys(keys: Sequence[str], cap: int) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The count of each key, and the stored mentions of each key counted at most `cap` times."""
+    found = _stored_lookup(keys, cap, link_model(), bsns=False)
+    return found.counts, found.mentions
+
+
+def mentions_link(*, registrations: Sequence[Registration], actor: User | None = None) -> list[LinkOutcome]:
+    """Link the mentions of newly stored registrations (call inside their transaction)."""
+    model = link_model()
+    upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
+    by_id = {r.pk: r for r in registrations}
+    mentions = list(PersonMention.objects.filter(registration_id__in=list(by_id)).only(*MENTION_FIELDS))
+    for mention in mentions:
+        mention.registration = by_id[mention.registration_id]
+    mentions.sort(key=lambda m: (m.registration.registered_at, m.registration_id, m.pk))
+    pairs = [(m, model.prepare(features_of(m))) for m in mentions]
+    keys_of = {m.pk: blocking_keys(f) for m, f in pairs}
+    all_keys = sorted({key for keys in keys_of.values() for key in keys})
+
+    # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
+    # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
+    # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
+    cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
+    lookup = _stored_lookup(all_keys, cap, model, bsns=any(f.bsn for _, f in pairs))
+    counts, stored, known, bsns = lookup.counts, lookup.mentions, lookup.candidates, lookup.bsns
+
+    batch_index: dict[str, list[Candidate]] = defaultdict(list)
+    batch_bsns: dict[object, set[str]] = defaultdict(set)  # slot of a person -> BSNs of this batch
+    new_persons: list[Person] = []
+    links: list[tuple[PersonMention, object, str, float | None]] = []
+    doubtful: list[tuple[PersonMention, int, Score, str]] = []
+    for mention, features in pairs:
+        candidates = {i: known[i] for key in keys_of[mention.pk] for i in stored.get(key, ()) if i in known}
+        for key in keys_of[mention.pk]:
+            if counts.get(key, 0) + len(batch_index.get(key, ())) <= cap:
+                for candidate in batch_index.get(key, ()):
+                    candidates[candidate.mention_id] = candidate
+        # Every candidate ranked by its match weight; the explanation (Score) only for review items.
+        best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention
+        for candidate in candidates.values():
+            if candidate.registration_id == mention.registration_id:
+                continue  # two mentions of one registration are two people
+            weight = model.match_weight(features, candidate.features)
+            slot = candidate.slot
+            if slot not in best or weight > best[slot][0]:
+                best[slot] = (weight, candidate)
+
+        def bsn_conflict(candidate: Candidate, features: Features = features) -> bool:
+            if not features.bsn:
+                return False
+            theirs = bsns.get(candidate.person_id, set()) if candidate.person_id else set()
+            theirs = theirs | batch_bsns.get(candidate.slot, set())
+            return bool(theirs and features.bsn not in theirs)
+
+        ranked = [
+            (match_weight_to_probability(weight), candidate)
+            for weight, candidate in sorted(best.values(), key=lambda item: -item[0])
+        ]
+        chosen = next(((p, c) for p, c in ranked if p >= upper and not bsn_conflict(c)), None)
+        if chosen is not None:
+            probability, candidate = chosen
+            person_ref: object = candidate.person_ref
+            links.append((mention, person_ref, LinkMethod.ONLINE, probability))
+        else:
+            person_ref = Person()
+            new_persons.append(person_ref)
+            links.append((mention, person_ref, LinkMethod.NEW, None))
+        mine = person_ref if isinstance(person_ref, int) else id(person_ref)
+        for probability, candidate in ranked:
+            if candidate.slot == mine or probability < lower:
+                continue
+            if bsn_conflict(candidate) and probability >= upper:
+                reason = gettext_noop("different valid BSNs")
+            elif probability >= upper:
+                reason = gettext_noop("also matches another person")
+            else:
+                reason = gettext_noop("between thresholds")
+            doubtful.append(
+                (mention, candidate.mention_id, model.score(features, candidate.features), reason)
+            )
+        person_id = person_ref if isinstance(person_ref, int) else None
+        me = Candidate(mention.pk, mention.registration_id, person_id, person_ref, features)
+        if features.bsn:
+            batch_bsns[me.slot].add(features.bsn)
+        for key in keys_of[mention.pk]:
+            batch_index[key].append(me)
+
+    Person.objects.bulk_create(new_persons)
+    version, now = model_version(), connection.ops.adapt_datetimefield_value(timezone.now())
+    linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in links]
+    link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
+    link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
+    # Features, keys, key counts and links: one round trip on PostgreSQL.
+    execute_all(
+        [
+            *_features_statements(pairs, keys_of),
+            *insert_statements(quoted_table(MentionLink), link_columns, link_rows),
+        ]
+    )
+    doubtful += _related_doubts(model, linked, dict(pairs), doubtful)
+    if doubtful:
+        prefetch_related_objects(
+            list({m.registration_id: m.registration for m, _, _, _ in doubtful}.values()),
+            "offences",
+            "relations",
+        )
+    reviews = [review_item_for(m, candidate_id, score, reason) for m, candidate_id, score, reason in doubtful]
+    ReviewItem.objects.bulk_create(reviews)
+    review_count: dict[int, int] = defaultdict(int)
+    for item in reviews:
+        review_count[item.mention_id] += 1
+    return [
+        LinkOutcome(
+            mention.pk, mention.registration_id, person_id, method, probability, review_count[mention.pk]
+        )
+        for mention, person_id, method, probability in linked
+    ]
+
+
+# Why a reviewer must look at a pair found through a relation, by the candidate's relation to the person.
+RELATED_REASONS = {
+    "partner": gettext_noop("named before as partner of the same person; the name fits"),
+    "ex_partner": gettext_noop("named before as ex-partner of the same person; the name fits"),
+    "family": gettext_noop("named before as family of the same person; the name fits"),
+    "child": gettext_noop("named before as family of the same person; the name fits"),
+    HOUSEHOLD: gettext_noop("registered before at the home of the same person; the name fits"),
+}
+
+
+def _home(mention: PersonMention) -> tuple[str, str] | None:
+    return (mention.postcode, mention.house_number) if mention.postcode and mention.house_number else None
+
+
+def _close_to(
+    mentions: Sequence[PersonMention], relations: Iterable[tuple[int, int, str]]
+) -> dict[int, dict[int, str]]:
+    """Per mention of one registration, the mentions it stands in a domestic-violence relation to (either
+    direction) or shares a home with, and the kind of that relation."""
+    close: dict[int, dict[int, str]] = defaultdict(dict)
+    for left, right, kind in relations:
+        if kind in RELATION_GROUPS:
+            close[left][right] = close[right][left] = kind
+    for a in mentions:
+        for b in mentions:
+            if a.pk != b.pk and _home(a) is not None and _home(a) == _home(b):
+                close[a.pk].setdefault(b.pk, HOUSEHOLD)
+    return close
+
+
+def _related_doubts(
+    model: LinkModel,
+    linked: Sequence[tuple[PersonMention, int, str, float | None]],
+    features: Mapping[PersonMention, Features],
+    doubtful: Sequence[tuple[PersonMention, int, Score, str]],
+) -> list[tuple[PersonMention, int, Score, str]]:
+    """Review questions for the mentions the matcher made new persons, found through a relation: a new
+    mention in a domestic-violence relation (partner, ex-partner, family, a shared home) to a mention linked
+    to a known person is asked about against the persons that person was in such a relation with before,
+    when the name fits (`engine.resolve.names_compatible`); one question per candidate person, against its
+    best-scoring mention. The links were stored already: the candidates' persons are read as they are now."""
+    person_of = {m.pk: person for m, person, _, _ in linked}
+    new = {m.pk: m for m, _, method, _ in linked if method == LinkMethod.NEW}
+    if not new:
+        return []
+    by_registration: dict[int, list[PersonMention]] = defaultdict(list)
+    for mention, _, _, _ in linked:
+        by_registration[mention.registration_id].append(mention)
+    wanted = {r for r, ms in by_registration.items() if any(m.pk in new for m in ms)}
+    relations = MentionRelation.objects.filter(registration_id__in=wanted).values_list(
+        "registration_id", "from_mention_id", "to_mention_id", "kind"
+    )
+    rows: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for registration_id, left, right, kind in relations:
+        rows[registration_id].append((left, right, kind))
+    online = {m.pk for m, _, method, _ in linked if method == LinkMethod.ONLINE}
+    anchors: list[tuple[PersonMention, int, str]] = []  # new mention, the known person, their relation
+    for registration_id in wanted:
+        close = _close_to(by_registration[registration_id], rows[registration_id])
+        for mention_id, others in close.items():
+            if mention_id in new:
+                anchors += [
+                    (new[mention_id], person_of[o], kind) for o, kind in others.items() if o in online
+                ]
+    if not anchors:
+        return []
+    # The earlier registrations of the known persons, their mentions and their relations.
+    known = {person for _, person, _ in anchors}
+    theirs = dict(MentionLink.objects.filter(person_id__in=known).values_list("mention_id", "person_id"))
+    registrations = set(
+        PersonMention.objects.filter(pk__in=list(theirs)).values_list("registration_id", flat=True)
+    ) - set(by_registration)
+    co_mentions: dict[int, list[PersonMention]] = defaultdict(list)
+    for mention in PersonMention.objects.filter(registration_id__in=registrations).only(*MENTION_FIELDS):
+        co_mentions[mention.registration_id].append(mention)
+    earlier: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for registration_id, left, right, kind in MentionRelation.objects.filter(
+        registration_id__in=registrations
+    ).values_list("registration_id", "from_mention_id", "to_mention_id", "kind"):
+        earlier[registration_id].append((left, right, kind))
+    related: dict[int, list[tuple[PersonMention, str]]] = defaultdict(list)  # known person -> mentions
+    mention_by_id = {m.pk: m for ms in co_mentions.values() for m in ms}
+    for registration_id, mentions in co_mentions.items():
+        close = _close_to(mentions, earlier[registration_id])
+        for mention in mentions:
+            if mention.pk in theirs:
+                for co_mention, kind in close.get(mention.pk, {}).items():
+                    related[theirs[mention.pk]].append((mention_by_id[co_mention], kind))
+    asked = {(m.pk, candidate) for m, candidate, _, _ in doubtful}
+    candidate_ids = {m.pk for ms in related.values() for m, _ in ms} | {c for _, c in asked}
+    candidate_person = dict(
+        MentionLink.objects.filter(mention_id__in=candidate_ids).values_list("mention_id", "person_id")
+    )
+    asked_person = {(m, candidate_person.get(c)) for m, c in asked}  # the matcher asks about these already
+    best: dict[tuple[int, int], tuple[float, PersonMention, PersonMention, Score, str]] = {}
+    for mention, person, kind in anchors:
+        mine = features[mention]
+        for candidate, their_kind in related.get(person, []):
+            other = candidate_person.get(candidate.pk)
+            if (
+                other is None
+                or other in (person, person_of[mention.pk])
+                or not relations_agree(kind, their_kind)
+            ):
+                continue
+            if (mention.pk, other) in asked_person:
+                continue
+            score = model.score(mine, model.prepare_right(features_of(candidate)))
+            if not names_compatible({c.name: c.level for c in score.comparisons}):
+                continue
+            key = (mention.pk, other)
+            if key not in best or score.match_weight > best[key][0]:
+                best[key] = (score.match_weight, mention, candidate, score, RELATED_REASONS[their_kind])
+    return [(mention, candidate.pk, score, reason) for _, mention, candidate, score, reason in best.values()]
+
+
+def _pk(person: object) -> int:
+    assert isinstance(person, Person) and person.pk is not None
+    return int(person.pk)

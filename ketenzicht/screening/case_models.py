@@ -1,0 +1,36 @@
+"""Screening cases: a work-process case of a police unit about one suspect-victim pair, opened from intake.
+
+Kept in a module of its own (imported by models.py) beside the instrument models."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import Registration
+from ketenzicht.workprocesses.models import Case
+
+
+class ScreeningCase(models.Model):
+    """The screening side of a kernel case: whose pair it is, in which unit, and why it opened. A pair has
+    at most one open case per unit (services keep it so); a new registration of the pair joins that case."""
+
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.PROTECT, related_name="screening")
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
+    suspect = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    victim = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # Codes of the case rules that applied (data/case_rules.yaml), the first that opened it first; a reason
+    # met by a later registration is added.
+    reasons = models.JSONField(default=list)
+    rules_version = models.CharField(max_length=64)  # stamp of the rule file that opened it
+    opened_by = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the registration that opened it (None: opened by the signal alone)
+
+    class Meta:
+        ordering = ["case_id"]
+        indexes = [models.Index(fields=["unit", "suspect", "victim"], name="screening_case_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.suspect_id}->{self.victim_id} in {self.unit_id}"

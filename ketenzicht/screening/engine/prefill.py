@@ -1,0 +1,80 @@
+"""Pre-answers from the register (issue 13, item 5): what the pair's history says about each fact an
+instrument item can name in `prefill`, with the registrations that show it. Pure: the caller gives the
+pair's events (the pattern engine's `Event`, built from the register) and the rules of its open signals.
+
+The screener confirms or corrects every pre-answer; corrections are kept, and they are how the pre-fill
+is judged (bench/screening.py --prefill against the generator's truth).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ketenzicht.patterns.engine.events import SUSPECT, VICTIM, Event
+
+TWELVE_MONTHS = timedelta(days=365)
+ESCALATION_RULE = "escalation"
+STALKING_RULE = "possible_stalking"
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """One pre-answer: yes/no (bool) or a count (int), the events that show it, and why, in plain words
+    (codes the desk translates)."""
+
+    fact: str
+    answer: bool | int
+    evidence: tuple[int, ...]  # event (registration) ids
+    basis: str  # what was looked at: "offence", "summary", "breach", "count", "signal"
+
+
+def _of_pair(events: Iterable[Event], suspect: int, victim: int) -> list[Event]:
+    """Events in which the suspect acts as suspect and the victim appears as victim."""
+    chosen = []
+    for event in events:
+        roles: dict[int, set[str]] = {}
+        for party in event.parties:
+            roles.setdefault(party.person, set()).add(party.role)
+        if SUSPECT in roles.get(suspect, set()) and VICTIM in roles.get(victim, set()):
+            chosen.append(event)
+    return sorted(chosen, key=lambda e: (e.at, e.id))
+
+
+def _yes_no(fact: str, shown: Sequence[Event], basis: str) -> Prefill:
+    return Prefill(fact=fact, answer=bool(shown), evidence=tuple(e.id for e in shown), basis=basis)
+
+
+def prefill(
+    events: Iterable[Event],
+    *,
+    suspect: int,
+    victim: int,
+    at: datetime,
+    signal_rules: Iterable[str] = (),
+) -> dict[str, Prefill]:
+    """Every register fact for the pair, as known at `at` (later registrations do not count)."""
+    history = [e for e in _of_pair(events, suspect, victim) if e.at <= at]
+    rules = set(signal_rules)
+    recent = [e for e in history if e.at > at - TWELVE_MONTHS]
+    return {
+        "earlier_violence": _yes_no("earlier_violence", [e for e in history if e.violence], "offence"),
+        "threat_to_kill": _yes_no(
+            "threat_to_kill", [e for e in history if "threat_to_kill" in e.words], "summary"
+        ),
+        "weapon": _yes_no("weapon", [e for e in history if "weapon" in e.words], "summary"),
+        "breach_of_ban": _yes_no("breach_of_ban", [e for e in history if e.breach], "breach"),
+        "incidents_12_months": Prefill(
+            fact="incidents_12_months",
+            answer=len(recent),
+            evidence=tuple(e.id for e in recent),
+            basis="count",
+        ),
+        "escalation_signal": Prefill(
+            fact="escalation_signal", answer=ESCALATION_RULE in rules, evidence=(), basis="signal"
+        ),
+        "stalking_signal": Prefill(
+            fact="stalking_signal", answer=STALKING_RULE in rules, evidence=(), basis="signal"
+        ),
+    }

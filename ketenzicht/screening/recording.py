@@ -1,0 +1,124 @@
+"""Recording a screening of a case: score it with its instrument, keep what the register pre-answered and
+what the screener corrected, and record the level and the urgency it suggests on the case. A lowered level
+waits for a second person; a raised one keeps its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketenzicht.organisations.models import User
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_record
+
+from .engine.instrument import Level
+from .engine.scoring import Answer, Judgement, Result, score
+from .engine.urgency import urgency
+from .instruments import instrument_of
+from .models import InstrumentVersion, Screening
+
+SCREENING_ROLES = frozenset({"case_screener", "case_owner"})
+
+
+def _result(instrument: InstrumentVersion, answers: Mapping[str, Answer], level: str, reason: str) -> Result:
+    """Score; a chosen level other than the computed one (or any level of a judgement instrument) is the
+    professional's judgement, with its reason."""
+    engine = instrument_of(instrument)
+    computed = score(engine, answers) if engine.scoring.mode.value != "judgement" else None
+    if computed is not None and (not level or level == (computed.level.value)):
+        return computed
+    return score(engine, answers, Judgement(level=Level(level), reason=reason))
+
+
+def _apply(case: Screening, actor: User, at: datetime) -> None:
+    """Record the screening's level and suggested urgency on its case."""
+    # What the screener answered counts over what the register pre-answered.
+    facts = {**{key: value.get("answer") for key, value in case.prefill.items()}, **case.answers}
+    level = Level(case.level)
+    case_record(
+        case.case,
+        values={"screening_level": level.value, "urgency_suggested": urgency(level, facts)},
+        actor=actor,
+        expected_version=None,
+        note=case.reason,
+        detail={"screening": case.pk, "instrument": str(case.instrument)},
+        at=at,
+    )
+
+
+def screening_record(
+    *,
+    case: Case,
+    instrument: InstrumentVersion,
+    answers: Mapping[str, Answer],
+    prefill: Mapping[str, Mapping[str, Any]] | None = None,
+    level: str = "",
+    reason: str = "",
+    actor: User,
+    at: datetime | None = None,
+) -> Screening:
+    """Score and keep one screening. Raises ScoringError (naming each item or field) or Refused."""
+    if not SCREENING_ROLES & set(actor.role_codes):
+        raise Refused("role")
+    if case.closed_at is not None:
+        raise Refused("closed")
+    at = at or timezone.now()
+    result = _result(instrument, answers, level, reason)
+    pre = {key: dict(value) for key, value in (prefill or {}).items()}
+    corrected = sorted(
+        key for key, value in pre.items() if key in answers and answers[key] != value.get("answer")
+    )
+    with transaction.atomic():
+        screening = Screening.objects.create(
+            case=case,
+            instrument=instrument,
+            answers=dict(answers),
+            prefill=pre,
+            corrected=corrected,
+            result=result.as_document(),
+            computed_level=result.computed_level.value if result.computed_level else "",
+            level=result.level.value,
+            reason=reason.strip(),
+            status=Screening.Status.AWAITING_SECOND
+            if result.needs_second_person
+            else Screening.Status.RECORDED,
+            recorded_by=actor,
+            recorded_at=at,
+        )
+        if not result.needs_second_person:
+            _apply(screening, actor, at)
+    return screening
+
+
+def screening_confirm(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
+    """A second person confirms a lowered level: then it is recorded on the case."""
+    return _second(screening, actor=actor, confirm=True, at=at)
+
+
+def screening_decline(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
+    """A second person declines a lowered level: the screening stays, declined; the case is unchanged."""
+    return _second(screening, actor=actor, confirm=False, at=at)
+
+
+def _second(screening: Screening, *, actor: User, confirm: bool, at: datetime | None) -> Screening:
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = Screening.objects.select_for_update().select_related("case").get(pk=screening.pk)
+        if current.status != Screening.Status.AWAITING_SECOND:
+            raise Refused("nothing_pending")
+        if current.recorded_by_id == actor.pk:
+            raise Refused("same_person")
+        if not SCREENING_ROLES & set(actor.role_codes):
+            raise Refused("role")
+        current.status = Screening.Status.RECORDED if confirm else Screening.Status.DECLINED
+        current.second_person = actor
+        current.second_at = at
+        current.save(update_fields=["status", "second_person", "second_at"])
+        if confirm:
+            _apply(current, actor, at)
+    return current

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UiConfig(AppConfig):
+    name = "ketenzicht.ui"
+    verbose_name = "Interface kit"

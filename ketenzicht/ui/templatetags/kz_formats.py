@@ -1,0 +1,21 @@
+"""Stored values in the user's language: birth dates (partial ones as "juni 1982")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import template
+
+from ketenzicht.ui import formats
+
+register = template.Library()
+
+
+@register.filter
+def kz_birth_date(value: str | None) -> str:
+    return formats.birth_date(value or "")
+
+
+@register.filter
+def kz_birth_dates(values: Iterable[str] | None) -> str:
+    return ", ".join(formats.birth_date(value) for value in values or ())

@@ -1,0 +1,74 @@
+"""The register pre-answers the facts an instrument names, for one pair, as known at a moment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ketenzicht.patterns.engine.events import Event, Offence, Party
+from ketenzicht.screening.engine.prefill import prefill
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+SUSPECT, VICTIM, OTHER = 1, 2, 3
+THREAT = Offence("285", 4)
+ASSAULT = Offence("300", 5, violence=True)
+BREACH = Offence("184a", 5, breach=True)
+
+
+def event(
+    id: int,
+    days_ago: int,
+    *offences: Offence,
+    words: frozenset[str] = frozenset(),
+    suspect: int = SUSPECT,
+    victim: int = VICTIM,
+    kind: str = "aangifte",
+) -> Event:
+    return Event(
+        id=id,
+        source="politie",
+        reference=f"PL-{id}",
+        kind=kind,
+        at=NOW - timedelta(days=days_ago),
+        offences=offences,
+        parties=(Party(suspect, "suspect", "p1"), Party(victim, "victim", "p2")),
+        words=words,
+    )
+
+
+def test_each_fact_is_answered_with_its_evidence() -> None:
+    events = [
+        event(1, 500, ASSAULT),  # violence, more than a year ago
+        event(2, 200, THREAT, words=frozenset({"threat_to_kill"})),
+        event(3, 100, BREACH, kind="overtreding_maatregel"),
+        event(4, 20, THREAT, words=frozenset({"weapon"})),
+        event(5, 10, ASSAULT, suspect=VICTIM, victim=SUSPECT),  # the other way round: not this pair's
+        event(6, 5, ASSAULT, suspect=SUSPECT, victim=OTHER),  # another victim
+        event(7, -3, ASSAULT),  # after the moment of screening: not known yet
+    ]
+    answers = prefill(events, suspect=SUSPECT, victim=VICTIM, at=NOW, signal_rules=["possible_stalking"])
+    assert (answers["earlier_violence"].answer, answers["earlier_violence"].evidence) == (True, (1,))
+    assert (answers["threat_to_kill"].answer, answers["threat_to_kill"].evidence) == (True, (2,))
+    assert (answers["weapon"].answer, answers["weapon"].evidence) == (True, (4,))
+    assert (answers["breach_of_ban"].answer, answers["breach_of_ban"].evidence) == (True, (3,))
+    assert (answers["incidents_12_months"].answer, answers["incidents_12_months"].evidence) == (3, (2, 3, 4))
+    assert answers["stalking_signal"].answer is True
+    assert answers["escalation_signal"].answer is False
+
+
+def test_a_pair_without_history_gets_no_and_zero() -> None:
+    answers = prefill([event(1, 3, THREAT, suspect=OTHER)], suspect=SUSPECT, victim=VICTIM, at=NOW)
+    assert {fact: a.answer for fact, a in answers.items()} == {
+        "earlier_violence": False,
+        "threat_to_kill": False,
+        "weapon": False,
+        "breach_of_ban": False,
+        "incidents_12_months": 0,
+        "escalation_signal": False,
+        "stalking_signal": False,
+    }
+
+
+def test_every_fact_an_instrument_may_name_is_answered() -> None:
+    from ketenzicht.screening.engine.instrument import PREFILL_FACTS
+
+    assert set(prefill([], suspect=SUSPECT, victim=VICTIM, at=NOW)) == set(PREFILL_FACTS)

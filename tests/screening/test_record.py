@@ -1,0 +1,151 @@
+"""Recording a screening on a case: both levels kept, corrections of the pre-answers kept, a raised level
+with its reason, a lowered level waiting for a second person, and the case told the level and urgency."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.screening.engine.scoring import Answer, ScoringError
+from ketenzicht.screening.models import InstrumentVersion, Screening
+from ketenzicht.screening.recording import screening_confirm, screening_decline, screening_record
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_open
+
+pytestmark = pytest.mark.django_db
+
+NO: dict[str, Answer] = {
+    "threat_to_kill": False,
+    "other_threats": False,
+    "earlier_violence": False,
+    "weapon": False,
+    "breach_of_ban": False,
+    "incidents_12_months": 0,
+    "escalation": False,
+    "stalking_pattern": False,
+    "duration": "under_2_weeks",
+    "turns_up": False,
+    "watches": False,
+    "third_parties": False,
+    "property_damage": False,
+    "recent_separation": False,
+    "suicide_threat": False,
+    "substance_use": False,
+    "children_conflict": False,
+    "victim_fear": False,
+}
+
+
+def _case() -> Case:
+    return case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Ex-partner dreigt",
+        actor=None,
+    )
+
+
+def _open_instrument() -> InstrumentVersion:
+    return InstrumentVersion.objects.get(code="ex_partner_stalking_open", version=1)
+
+
+def test_a_screening_keeps_both_levels_the_corrections_and_tells_the_case(
+    make_user: Callable[..., Any],
+) -> None:
+    screener = make_user("case_screener")
+    case = _case()
+    answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "breach_of_ban": True}
+    answers |= {"incidents_12_months": 3, "victim_fear": True}
+    prefill = {
+        "threat_to_kill": {"answer": True, "evidence": [11], "basis": "summary"},
+        "weapon": {"answer": False, "evidence": [], "basis": "summary"},  # the screener knows better
+        "incidents_12_months": {"answer": 3, "evidence": [11, 12, 13], "basis": "count"},
+    }
+    screening = screening_record(
+        case=case, instrument=_open_instrument(), answers=answers, prefill=prefill, actor=screener
+    )
+    assert screening.status == Screening.Status.RECORDED
+    assert screening.corrected == ["weapon"]
+    assert screening.computed_level == screening.level == "high"  # 4+3+3+3+3+2 = 18 points
+    case.refresh_from_db()
+    assert case.data["screening_level"] == "high"
+    assert case.data["urgency_suggested"] == "acute"  # high, with a threat to kill and a weapon
+    recorded = case.events.get(kind="recorded")
+    assert recorded.detail["screening"] == screening.pk
+
+
+def test_raising_keeps_the_reason_and_lowering_waits_for_a_second_person(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    case = _case()
+    raised = screening_record(
+        case=case,
+        instrument=_open_instrument(),
+        answers={**NO, "victim_fear": True},
+        level="high",
+        reason="slachtoffer vreest voor haar leven, verdachte is net vrijgekomen",
+        actor=screener,
+    )
+    assert (raised.computed_level, raised.level, raised.status) == ("standard", "high", "recorded")
+    assert raised.result["override"] == "raised"
+    with pytest.raises(ScoringError, match="reason"):
+        screening_record(case=case, instrument=_open_instrument(), answers=NO, level="high", actor=screener)
+
+    lowered = screening_record(
+        case=case,
+        instrument=_open_instrument(),
+        answers={**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True},
+        level="standard",
+        reason="bedreiging in een ruzie over de omgang, door beiden ingetrokken",
+        actor=screener,
+    )
+    assert (lowered.computed_level, lowered.level, lowered.status) == (
+        "medium",
+        "standard",
+        "awaiting_second",
+    )
+    case.refresh_from_db()
+    assert case.data["screening_level"] == "high"  # unchanged until a second person confirms
+    with pytest.raises(Refused) as refused:
+        screening_confirm(lowered, actor=screener)
+    assert refused.value.code == "same_person"
+    confirmed = screening_confirm(lowered, actor=owner)
+    assert confirmed.status == "recorded" and confirmed.second_person == owner
+    case.refresh_from_db()
+    assert case.data["screening_level"] == "standard"
+    assert Screening.objects.filter(case=case).count() == 2  # the trend: both kept
+
+
+def test_a_declined_lowering_leaves_the_case_as_it_was(make_user: Callable[..., Any]) -> None:
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    case = _case()
+    lowered = screening_record(
+        case=case,
+        instrument=_open_instrument(),
+        answers={**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True},
+        level="none",
+        reason="geen zorgen",
+        actor=screener,
+    )
+    declined = screening_decline(lowered, actor=owner)
+    assert declined.status == "declined"
+    case.refresh_from_db()
+    assert "screening_level" not in case.data
+
+
+def test_only_screening_roles_record_and_missing_answers_are_named(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    with pytest.raises(Refused):
+        screening_record(
+            case=case, instrument=_open_instrument(), answers=NO, actor=make_user("police_registrar")
+        )
+    incomplete = {k: v for k, v in NO.items() if k != "weapon"}
+    with pytest.raises(ScoringError, match="weapon"):
+        screening_record(
+            case=case, instrument=_open_instrument(), answers=incomplete, actor=make_user("case_screener")
+        )
