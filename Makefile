@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# make test runs on two worker processes (a test file stays on one); PYTEST_WORKERS=0 runs in this process.
+# make test runs on two worker processes (a test file stays on one; files with slow tests are handed out
+# first, see tests/conftest.py); PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format messages clean
@@ -30,7 +31,7 @@ run: $(VENV)/.installed-run
 ## make test: the whole suite (DATABASE_URL picks PostgreSQL; browser tests skip without Chromium)
 test: $(VENV)/.installed-dev
 	mkdir -p var
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -19,6 +19,14 @@ DB_FIXTURES = {
 }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files holding a test marked `slow` go first. `make test` hands whole files to its two workers in
+    this order (--dist loadfile --no-loadscope-reorder), so a slow file never starts last while the other
+    worker has run out of work."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: otherwise as collected
+
+
 @pytest.fixture
 def reference_data(django_db_blocker: Any) -> None:
     """Organisations, municipalities, offences, work processes and screening instruments, loaded from the

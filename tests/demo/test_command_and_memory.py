@@ -1,4 +1,4 @@
-"""The command needs no database; memory stays bounded as N grows."""
+"""The command needs no database; memory stays bounded as N grows (at volume: bench/generate_memory.py)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,9 @@ def peak_kib(n: int) -> int:
 
 @pytest.mark.slow
 def test_memory_is_bounded_as_n_grows() -> None:
-    small, large = peak_kib(40_000), peak_kib(160_000)
-    assert large - small < 30 * 1024, (
-        f"peak RSS grew from {small} KiB to {large} KiB for 4x the registrations"
+    """From about 10,000 registrations on, the peak is flat (below that the working set still fills up);
+    were the registrations kept in memory, 10,000 more would add some 40 MiB."""
+    small, large = peak_kib(10_000), peak_kib(20_000)
+    assert large - small < 10 * 1024, (
+        f"peak RSS grew from {small} KiB to {large} KiB for 2x the registrations"
     )

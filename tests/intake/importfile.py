@@ -1,6 +1,6 @@
 """A small deterministic generator of exchange-format (v1) import files for the bulk import's tests.
 
-`write_import_file(path, lines=10_000, bad=500)` writes good lines (unique source + reference, every
+`write_import_file(path, lines=1_000, bad=50)` writes good lines (unique source + reference, every
 source and kind, 1-4 persons, relations, BSNs that fail the 11-check, unknown extra keys) and bad lines of
 many kinds, each breaking exactly the fields it names, and returns what the import must make of them: per
 good line the counts it must store, per bad line the field paths it must report. Same seed, same file.
@@ -426,7 +426,7 @@ def bad_line(rng: random.Random, kind: str, index: int) -> tuple[str, frozenset[
 # --- files --------------------------------------------------------------------------------------------------
 
 
-def write_import_file(path: Path, *, lines: int = 10_000, bad: int = 500, seed: int = 20240306) -> ImportFile:
+def write_import_file(path: Path, *, lines: int = 1_000, bad: int = 50, seed: int = 20240306) -> ImportFile:
     """Write `lines` lines, `bad` of them bad (every kind in turn, at random places), the rest good."""
     rng = random.Random(seed)
     bad_numbers = set(rng.sample(range(1, lines + 1), bad))
