@@ -19,12 +19,12 @@ def test_screener_sees_the_new_signal_first_and_opens_the_evidence(
     live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
 ) -> None:
     # An older pattern in the unit: a threat and vandalism by an ex-partner.
-    take_in("PL-E2E-S1", MARCO, LOTTE, registered_at="2024-02-01T09:00:00+01:00")
-    take_in("PL-E2E-S2", MARCO, LOTTE, registered_at="2024-02-10T09:00:00+01:00", offences=["350"])
+    take_in("PL0600-E2E-S1", MARCO, LOTTE, registered_at="2024-02-01T09:00:00+01:00")
+    take_in("PL0600-E2E-S2", MARCO, LOTTE, registered_at="2024-02-10T09:00:00+01:00", offences=["350"])
     # Then: an insult, and a threat to kill under a misspelt name.
-    take_in("PL-E2E-N1", RUUD, SOFIE, registered_at="2024-03-01T21:00:00+01:00", offences=["266"])
+    take_in("PL0600-E2E-N1", RUUD, SOFIE, registered_at="2024-03-01T21:00:00+01:00", offences=["266"])
     take_in(
-        "PL-E2E-N2",
+        "PL0600-E2E-N2",
         {**RUUD, "surname": "Kramr"},
         SOFIE,
         registered_at="2024-03-04T22:15:00+01:00",
@@ -52,7 +52,7 @@ def test_screener_sees_the_new_signal_first_and_opens_the_evidence(
     expect(page.get_by_test_id("signal-heading")).to_be_visible()
     evidence = page.get_by_test_id("signal-evidence")
     expect(evidence.locator("tbody tr")).to_have_count(2)
-    expect(page.get_by_test_id("evidence-PL-E2E-N2")).to_contain_text("vermoorden")
-    expect(page.get_by_test_id("evidence-PL-E2E-N2").get_by_test_id("fired-here")).to_be_visible()
+    expect(page.get_by_test_id("evidence-PL0600-E2E-N2")).to_contain_text("vermoorden")
+    expect(page.get_by_test_id("evidence-PL0600-E2E-N2").get_by_test_id("fired-here")).to_be_visible()
     expect(page.get_by_test_id("signal-reasons")).to_be_visible()
     expect(page.get_by_test_id("seen-by")).to_contain_text("screener-sig")
