@@ -73,13 +73,11 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
     from ketenzicht.audit.append_only import history_off, history_on
     from ketenzicht.audit.triggers import append_only_off, append_only_on
-    from ketenzicht.workprocesses.triggers import history_append_only_off, history_append_only_on
 
     blocker = item.config.stash[blocking_manager_key]
     with blocker.unblock():
         database = connection.settings_dict["NAME"]
         append_only_off(connection)
-        history_append_only_off(connection)
         history_off(connection)
     try:
         return (yield)
@@ -88,7 +86,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
             # After the last test the test database is gone; the real one was never touched.
             if connection.settings_dict["NAME"] == database:
                 append_only_on(connection)
-                history_append_only_on(connection)
                 history_on(connection)
                 connection.close()  # none may linger when the test database is dropped
 

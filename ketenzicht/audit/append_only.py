@@ -1,6 +1,6 @@
 """Append-only history tables: the SQL of the triggers that make the database refuse UPDATE, DELETE,
-REPLACE (SQLite) and TRUNCATE (PostgreSQL) on one table, for the small histories of signals and review
-items (the access log and the case history have their own, older copies of the same SQL).
+REPLACE (SQLite) and TRUNCATE (PostgreSQL) on one table: the histories of cases, signals and review items
+(the access log has its own, older copy of the same SQL).
 
 A migration that installs these keeps its own copy of the statements (a migration never changes when code
 does). `history_off` / `history_on` exist for one purpose: a test framework that empties every table after
@@ -58,8 +58,12 @@ def statements(vendor: str, table: str, name: str, *, on: bool) -> list[str]:
     return []
 
 
-# The small histories: table -> trigger name.
-HISTORIES = {"patterns_signalevent": "signal_history", "linking_reviewitemevent": "review_item_history"}
+# The append-only histories: table -> trigger name (the names their migrations installed).
+HISTORIES = {
+    "workprocesses_caseevent": "workprocesses_history",
+    "patterns_signalevent": "signal_history",
+    "linking_reviewitemevent": "review_item_history",
+}
 
 
 def _run(connection: Any, *, on: bool) -> None:

@@ -240,6 +240,38 @@ def _apply(
     )
 
 
+def _outcome(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    at: datetime,
+    values: Mapping[str, Any] | None,
+    reason: str,
+) -> Outcome:
+    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it)."""
+    return take(
+        definition_of(case.process_version),
+        case.state,
+        transition,
+        roles=actor.role_codes,
+        at=at,
+        values=values,
+        recorded=case.data,
+        reason=reason,
+        second_person=True,
+        overrides=_overrides(),
+    )
+
+
+def _pending(case: Case) -> dict[str, Any]:
+    """The step waiting for a second person; Refused when none waits."""
+    pending: dict[str, Any] | None = case.pending
+    if not pending:
+        raise Refused("nothing_pending")
+    return pending
+
+
 def case_take(
     case: Case,
     transition: str,
@@ -259,21 +291,10 @@ def case_take(
             raise Refused("closed")
         if current.pending:
             raise Refused("pending", current.pending.get("transition", ""))
-        definition = definition_of(current.process_version)
-        step = definition.transition(transition)
+        step = definition_of(current.process_version).transition(transition)
         needs_second = bool(step and step.requires.second_person)
-        outcome = take(
-            definition,
-            current.state,
-            transition,
-            roles=actor.role_codes,
-            at=at,
-            values=values,
-            recorded=current.data,
-            reason=reason,
-            second_person=needs_second,  # checked below: a proposal waits for another person
-            overrides=_overrides(),
-        )
+        # A step that needs a second person is checked as if confirmed: the proposal waits for one.
+        outcome = _outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
         if needs_second:
             current.pending = {
                 "transition": transition,
@@ -307,23 +328,16 @@ def case_confirm(
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
-        pending = current.pending
-        if not pending:
-            raise Refused("nothing_pending")
+        pending = _pending(current)
         if pending["by"] == actor.pk:
             raise Refused("same_person")
-        definition = definition_of(current.process_version)
-        outcome = take(
-            definition,
-            current.state,
+        outcome = _outcome(
+            current,
             pending["transition"],
-            roles=actor.role_codes,
+            actor=actor,
             at=at,
             values=pending["values"],
-            recorded=current.data,
             reason=pending["reason"],
-            second_person=True,
-            overrides=_overrides(),
         )
         _apply(
             current,
@@ -342,9 +356,7 @@ def case_decline(
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
-        pending = current.pending
-        if not pending:
-            raise Refused("nothing_pending")
+        pending = _pending(current)
         if not reason.strip():
             raise Refused("reason")
         current.pending = None
@@ -361,9 +373,14 @@ def case_decline(
     return current
 
 
-def _assign(
-    case: Case, field: str, kind: str, *, person: User, actor: User, expected_version: int | None, reason: str
+ASSIGNMENTS = {"owner": EventKind.OWNER, "victim_contact": EventKind.CONTACT}
+
+
+def case_assign(
+    case: Case, field: str, *, person: User, actor: User, expected_version: int | None, reason: str = ""
 ) -> Case:
+    """Make `person` the case's owner or the victim's contact (`field`); a handover needs a reason."""
+    kind = ASSIGNMENTS[field]
     at = timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
@@ -395,28 +412,16 @@ def _assign(
 def case_assign_owner(
     case: Case, *, owner: User, actor: User, expected_version: int | None, reason: str = ""
 ) -> Case:
-    return _assign(
-        case,
-        "owner",
-        EventKind.OWNER,
-        person=owner,
-        actor=actor,
-        expected_version=expected_version,
-        reason=reason,
+    return case_assign(
+        case, "owner", person=owner, actor=actor, expected_version=expected_version, reason=reason
     )
 
 
 def case_assign_contact(
     case: Case, *, contact: User, actor: User, expected_version: int | None, reason: str = ""
 ) -> Case:
-    return _assign(
-        case,
-        "victim_contact",
-        EventKind.CONTACT,
-        person=contact,
-        actor=actor,
-        expected_version=expected_version,
-        reason=reason,
+    return case_assign(
+        case, "victim_contact", person=contact, actor=actor, expected_version=expected_version, reason=reason
     )
 
 

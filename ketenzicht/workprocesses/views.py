@@ -21,7 +21,7 @@ from ketenzicht.registrations.selectors import registration_list_for_user, regis
 from .definitions import definition_of
 from .engine.definition import Definition
 from .engine.machine import Refused
-from .forms import AssignForm, CaseOpenForm, DeclineForm, NoteForm, RolloutForm, TransitionForm
+from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
 from .labels import CONCURRENT, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
 from .selectors import (
@@ -36,8 +36,7 @@ from .selectors import (
 from .services import (
     ConcurrentEdit,
     NoProcessVersion,
-    case_assign_contact,
-    case_assign_owner,
+    case_assign,
     case_confirm,
     case_decline,
     case_note,
@@ -297,11 +296,10 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             form = AssignForm(request.POST, colleagues=case_colleagues(case), prefix=action)
             bound[action] = form
             if form.is_valid():
-                assign = case_assign_owner if action == "owner" else case_assign_contact
-                person_key = "owner" if action == "owner" else "contact"
-                assign(
+                case_assign(
                     case,
-                    **{person_key: form.cleaned_data["person"]},
+                    "owner" if action == "owner" else "victim_contact",
+                    person=form.cleaned_data["person"],
                     actor=user,
                     expected_version=form.cleaned_data["lock_version"],
                     reason=form.cleaned_data["reason"],
@@ -309,11 +307,11 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Assigned."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "confirm":
-            form = NoteForm(request.POST, prefix="confirm")
-            version = int(request.POST.get("lock_version", "-1") or -1)
-            case_confirm(case, actor=user, expected_version=version)
-            messages.success(request, _("Step confirmed."))
-            return redirect("workprocesses:case-detail", pk=case.pk)
+            form = LockedForm(request.POST)
+            if form.is_valid():
+                case_confirm(case, actor=user, expected_version=form.cleaned_data["lock_version"])
+                messages.success(request, _("Step confirmed."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "decline":
             form = DeclineForm(request.POST, prefix="decline")
             bound["decline"] = form

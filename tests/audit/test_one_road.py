@@ -124,13 +124,14 @@ def test_forbidden_answers_as_missing_and_is_logged_once(
     assert entry.object_id == str(objects[route.thing]) and entry.detail == {"refused": "not visible"}
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.method == "GET"], ids=lambda r: f"{r.method} {r.path}"
+)
 def test_the_own_unit_sees_what_the_outsiders_do_not(
     route: Route, objects: dict[str, int], make_user: Callable[..., Any]
 ) -> None:
-    """The objects exist and the route serves them: the 404 above is a refusal, not a broken route."""
-    if route.method == "POST":
-        pytest.skip("a write: covered by the desks' own tests")
+    """The objects exist and the route serves them: the 404 above is a refusal, not a broken route (the
+    writes are walked by the desks' own page tests)."""
     client = Client()
     roles = ("case_screener",) if route.thing != "review_item" else ("functional_admin",)
     organisation = "oost-brabant" if route.thing != "review_item" else "ketenzicht-beheer"

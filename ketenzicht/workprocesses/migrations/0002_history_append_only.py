@@ -1,5 +1,5 @@
 """A case's history is append-only: the database refuses UPDATE, DELETE, REPLACE (SQLite) and TRUNCATE
-(PostgreSQL) on it. The SQL is this migration's own copy (ketenzicht/workprocesses/triggers.py has the one
+(PostgreSQL) on it. The SQL is this migration's own copy (ketenzicht/audit/append_only.py has the one
 tests use); going back below this migration is refused, so the triggers cannot be lifted by a migration."""
 
 from django.db import migrations
