@@ -26,7 +26,7 @@ PACKAGE = "ketenzicht"
 
 # Bottom to top. Apps on one floor may import each other (but circles are still reported).
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("formats", "console", "db", "ui"),  # ground floor: no domain knowledge
+    ("formats", "console", "db", "datafile", "ui"),  # ground floor: no domain knowledge
     ("organisations",),
     ("audit",),
     ("registrations",),

@@ -7,24 +7,19 @@ on which work process and why. The Django side (`services.py`) reads the facts f
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ketenzicht.datafile import DataFileError, read_mapping, validated
 
 CASE_RULES_PATH = Path(__file__).resolve().parent / "data" / "case_rules.yaml"
 
 
-class CaseRulesError(ValueError):
+class CaseRulesError(DataFileError):
     """A rule file that cannot be used, with every problem found in it."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 class _Strict(BaseModel):
@@ -101,21 +96,7 @@ class CaseRules(_Strict):
 
 def parse_case_rules(raw: bytes, source: str = "<case rules>") -> CaseRules:
     """Parse and validate a rule file; CaseRulesError lists every problem with where it is."""
-    try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        raise CaseRulesError(source, [f"not valid YAML: {error}"]) from error
-    if not isinstance(document, dict):
-        raise CaseRulesError(source, ["the file must hold a mapping"])
-    try:
-        return CaseRules.model_validate({**document, "content_hash": hashlib.sha256(raw).hexdigest()})
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {message}" if where else message)
-        raise CaseRulesError(source, problems) from error
+    return validated(CaseRules, read_mapping(raw, source, CaseRulesError), source, CaseRulesError)
 
 
 def load_case_rules(path: Path = CASE_RULES_PATH) -> CaseRules:

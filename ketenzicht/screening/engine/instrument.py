@@ -8,24 +8,19 @@ was scored on. Every problem the validator finds names the field it is in (e.g. 
 
 from __future__ import annotations
 
-import hashlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ketenzicht.datafile import DataFileError, read_mapping, validated
 
 KEY = r"^[a-z][a-z0-9_]*$"
 
 
-class InstrumentError(ValueError):
+class InstrumentError(DataFileError):
     """An instrument file that cannot be used, with every problem found in it."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 class Level(StrEnum):
@@ -371,34 +366,13 @@ def _maximum(mode: ScoringMode, items: tuple[Item, ...]) -> int | None:
     return total
 
 
-def content_hash(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def parse_instrument(raw: bytes, source: str = "<instrument>") -> Instrument:
     """Parse and validate one instrument; InstrumentError lists every problem with the field it is in."""
-    try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        raise InstrumentError(source, [f"not valid YAML: {error}"]) from error
-    if not isinstance(document, dict):
-        raise InstrumentError(source, ["the file must hold a mapping"])
-    return instrument_from_document({**document, "content_hash": content_hash(raw)}, source)
+    return instrument_from_document(read_mapping(raw, source, InstrumentError), source)
 
 
 def instrument_from_document(document: dict[str, Any], source: str = "<instrument>") -> Instrument:
-    try:
-        return Instrument.model_validate(document)
-    except ValidationError as error:
-        problems: list[str] = []
-        for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            if where:
-                problems.append(f"{where}: {message}")
-            else:
-                problems += message.split("\n")
-        raise InstrumentError(source, problems) from error
+    return validated(Instrument, document, source, InstrumentError)
 
 
 def load_instrument(path: Path) -> Instrument:

@@ -8,24 +8,19 @@ started with.
 
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ketenzicht.datafile import DataFileError, read_mapping, validated
 
 
-class DefinitionError(ValueError):
+class DefinitionError(DataFileError):
     """A definition file that cannot be used, with every problem found in it."""
-
-    def __init__(self, source: str, problems: list[str]) -> None:
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
 
 
 class DeadlineUnit(StrEnum):
@@ -177,27 +172,9 @@ class Definition(_Strict):
             raise DefinitionError(f"{self.process} v{self.version}", [f"unknown roles: {', '.join(unknown)}"])
 
 
-def content_hash(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
 def parse_definition(raw: bytes, source: str = "<definition>") -> Definition:
     """Parse and validate one definition; DefinitionError lists every problem with where it is."""
-    try:
-        document = yaml.safe_load(raw)
-    except yaml.YAMLError as error:
-        raise DefinitionError(source, [f"not valid YAML: {error}"]) from error
-    if not isinstance(document, dict):
-        raise DefinitionError(source, ["the file must hold a mapping"])
-    try:
-        return Definition.model_validate({**document, "content_hash": content_hash(raw)})
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            where = ".".join(str(part) for part in item["loc"])
-            message = item["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {message}" if where else message)
-        raise DefinitionError(source, problems) from error
+    return validated(Definition, read_mapping(raw, source, DefinitionError), source, DefinitionError)
 
 
 def load_definition(path: Path) -> Definition:
