@@ -21,19 +21,21 @@ from .models import Case, ProcessVersion, Rollout
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
 
-def case_roles() -> set[str]:
-    """Every role some loaded process gives access to its cases."""
-    roles: set[str] = set()
-    for process_version in ProcessVersion.objects.all():
-        roles |= set(definition_of(process_version).roles)
-    return roles
+def _case_versions(user: User) -> list[int]:
+    """The process versions whose cases the user's roles may work, once per request (kept on the user
+    object, as its role codes are: the shell and the page both ask)."""
+    cached: list[int] | None = getattr(user, "_case_versions", None)
+    if cached is None:
+        held = set(user.role_codes)
+        cached = [pv.pk for pv in ProcessVersion.objects.all() if held & set(definition_of(pv).roles)]
+        user._case_versions = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _visible(user: User) -> Q | None:
     if not user.is_authenticated or user.organisation_id is None:
         return None
-    held = set(user.role_codes)
-    versions = [pv.pk for pv in ProcessVersion.objects.all() if held & set(definition_of(pv).roles)]
+    versions = _case_versions(user)
     if not versions:
         return None
     return Q(organisation_id=user.organisation_id, process_version_id__in=versions)
