@@ -8,6 +8,7 @@ class Role(models.TextChoices):
     POLICE_REGISTRAR = "police_registrar", _("Police registrar")
     CASE_SCREENER = "case_screener", _("Police case screener")
     CASE_OWNER = "case_owner", _("Case owner (casusregisseur)")
+    TEAM_LEAD = "team_lead", _("Team lead")
     VT_ASSESSOR = "vt_assessor", _("Veilig Thuis assessor")
     PROSECUTOR = "prosecutor", _("Prosecutor")
     VICTIM_SUPPORT = "victim_support", _("Victim-support worker")

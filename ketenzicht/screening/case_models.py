@@ -5,6 +5,7 @@ Kept in a module of its own (imported by models.py) beside the instrument models
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
@@ -27,10 +28,26 @@ class ScreeningCase(models.Model):
     opened_by = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )  # the registration that opened it (None: opened by the signal alone)
+    # The queue's order: the urgency decided at the screening, or until then the one the register's facts
+    # suggest (engine/urgency.py); its rank sorts acute first. The level of the last recorded screening.
+    urgency = models.CharField(max_length=16, blank=True)
+    urgency_rank = models.PositiveSmallIntegerField(default=9)
+    level = models.CharField(max_length=16, blank=True)
+    # Kept in step with the kernel case (closed: False), so the database can refuse a second open case for
+    # one pair in one unit, as two intakes at once could otherwise open.
+    open = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["case_id"]
-        indexes = [models.Index(fields=["unit", "suspect", "victim"], name="screening_case_pair")]
+        indexes = [
+            models.Index(fields=["unit", "suspect", "victim"], name="screening_case_pair"),
+            models.Index(fields=["unit", "open", "urgency_rank"], name="screening_case_queue"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "suspect", "victim"], condition=Q(open=True), name="screening_one_open_case"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.suspect_id}->{self.victim_id} in {self.unit_id}"

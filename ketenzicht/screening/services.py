@@ -32,6 +32,15 @@ from ketenzicht.workprocesses.services import NoProcessVersion, case_add_registr
 
 from .case_models import ScreeningCase
 from .case_rules import CASE_RULES_PATH, CaseRules, Facts, PairFacts, decide, load_case_rules
+from .engine.urgency import provisional_urgency, rank_of
+
+# Reasons (case_rules.yaml codes) that make a pair's case urgent before any screening (engine/urgency.py).
+HIGH_REASONS = {
+    "stalking_offence": "stalking",
+    "measure_breach": "breach_of_ban",
+    "stalking_signal": "signal",
+    "pattern_signal": "signal",
+}
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 2_000
@@ -215,6 +224,13 @@ def _open_cases(pairs: dict[tuple[int, int, int], _Pair]) -> dict[tuple[int, int
     return found
 
 
+def _provisional(reasons: Sequence[str]) -> str:
+    found = {HIGH_REASONS[code] for code in reasons if code in HIGH_REASONS}
+    return provisional_urgency(
+        {"breach_of_ban": "breach_of_ban" in found}, signal="signal" in found, stalking="stalking" in found
+    )
+
+
 def _title(rules: CaseRules, opening: _Pair, persons: dict[int, Person]) -> str:
     return f"{rules.label(opening.reasons[0])} ({persons[opening.suspect]} → {persons[opening.victim]})"
 
@@ -300,13 +316,17 @@ def screening_cases_for(
                     at=at,
                     persons=[persons[pair.suspect], persons[pair.victim]],
                     registrations=[registrations[pk] for pk in pair.registrations],
+                    data={"urgency_provisional": _provisional(pair.reasons)},
                 )
             except NoProcessVersion:
                 missing += 1
                 continue
+            urgency = str(case.data["urgency_provisional"])
             new_screenings.append(
                 ScreeningCase(
                     case=case,
+                    urgency=urgency,
+                    urgency_rank=rank_of(urgency),
                     unit_id=pair.unit,
                     suspect_id=pair.suspect,
                     victim_id=pair.victim,

@@ -132,3 +132,29 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+
+class Handoff(models.Model):
+    """What a case hands to the next desk (a transition with `handoff:`, e.g. notify Veilig Thuis, send to
+    ZSM): open until that desk takes it on, then kept as the record of who took it when. Shown on the case
+    until then. Rows are added by the transition and changed only when taken on."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="handoffs")
+    kind = models.CharField(max_length=32)  # the transition's `handoff`
+    transition = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.JSONField(default=dict, blank=True)  # what the case held when handed over
+    taken_at = models.DateTimeField(null=True, blank=True)
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["kind", "taken_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {'taken' if self.taken_at else 'open'}"

@@ -19,7 +19,8 @@ from ketenzicht.registrations.models import Registration
 
 from .definitions import definition_of
 from .engine.machine import Outcome, Refused, state_deadline, take
-from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
+from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
+from .signals import case_changed
 
 
 class ConcurrentEdit(Exception):
@@ -123,7 +124,7 @@ def case_open(
     at = at or timezone.now()
     process_version = version_for(process, organisation, timezone.localdate(at))
     definition = definition_of(process_version)
-    due, escalate_to = state_deadline(definition, definition.initial, at, _overrides())
+    due, escalate_to = state_deadline(definition, definition.initial, at, _overrides(), data)
     with transaction.atomic():
         case = Case.objects.create(
             reference=f"tmp-{timezone.now().timestamp()}",
@@ -185,6 +186,7 @@ def case_add_registrations(
             current.data = {**current.data, "reassess": True}
             fields.append("data")
         _save(current, fields)
+        case_changed.send(sender=Case, case=current)
         _event(
             current,
             kind=EventKind.REGISTRATION,
@@ -238,6 +240,16 @@ def _apply(
         reason=reason,
         detail={**detail, "values": outcome.values},
     )
+    if outcome.transition.handoff:
+        Handoff.objects.create(
+            case=case,
+            kind=outcome.transition.handoff,
+            transition=outcome.transition.name,
+            created_at=at,
+            created_by=actor,
+            detail={"state": outcome.source, "data": dict(case.data), "reason": reason},
+        )
+    case_changed.send(sender=Case, case=case)
 
 
 def _outcome(
@@ -453,16 +465,47 @@ def case_record(
         if current.closed_at is not None:
             raise Refused("closed")
         current.data = {**current.data, **values}
-        _save(current, ["data"])
+        fields = ["data"]
+        moved = _deadline_after_record(current, values)
+        if moved is not None:
+            current.deadline_at, escalate_to = moved
+            current.escalate_to = escalate_to or ""
+            current.escalated_at = None
+            fields += ["deadline_at", "escalate_to", "escalated_at"]
+        _save(current, fields)
+        case_changed.send(sender=Case, case=current)
         _event(
             current,
             kind=EventKind.RECORDED,
             actor=actor,
             at=at,
             reason=note,
-            detail={**(detail or {}), "values": dict(values)},
+            detail={
+                **(detail or {}),
+                "values": dict(values),
+                **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
+            },
         )
     return current
+
+
+def _deadline_after_record(
+    case: Case, values: Mapping[str, Any]
+) -> tuple[datetime | None, str | None] | None:
+    """When recorded values change what the current state's deadline depends on (e.g. the urgency), its
+    deadline counted again from when the case entered the state; None when nothing changes."""
+    definition = definition_of(case.process_version)
+    depends = definition.states[case.state].deadline_by
+    if depends is None or depends.field not in values:
+        return None
+    entered = (
+        case.events.filter(to_state=case.state, kind__in=[EventKind.OPENED, EventKind.TRANSITION])
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    ) or case.opened_at
+    found = state_deadline(definition, case.state, entered, _overrides(), case.data)
+    return None if found[0] == case.deadline_at else found
 
 
 def deadlines_check(*, now: datetime | None = None) -> list[Case]:

@@ -43,10 +43,19 @@ class Deadline(_Strict):
     setting: str | None = None
 
 
+class DeadlineBy(_Strict):
+    """Deadlines that depend on a recorded choice (e.g. the urgency): `values` maps a choice of `field` to
+    its deadline; a case without that value, or with another, gets the state's own `deadline`."""
+
+    field: str
+    values: dict[str, Deadline]
+
+
 class State(_Strict):
     label: str
     final: bool = False
     deadline: Deadline | None = None
+    deadline_by: DeadlineBy | None = None
 
 
 class FieldKind(StrEnum):
@@ -83,6 +92,9 @@ class Transition(_Strict):
     to: str
     roles: tuple[str, ...]
     requires: Requirements = Requirements()
+    # A hand-off the next desk picks up (e.g. "veilig_thuis", "zsm"): taking the transition leaves a record
+    # of this kind on the case, open until that desk takes it on.
+    handoff: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
 
     @field_validator("sources", "roles", mode="before")
     @classmethod
@@ -128,16 +140,7 @@ class Definition(_Strict):
                         f"transition {transition.name!r} names role {role!r} not in the process's roles"
                     )
         for name, state in self.states.items():
-            if state.deadline is not None:
-                if state.final:
-                    problems.append(f"final state {name!r} cannot have a deadline")
-                if not state.deadline.escalate_to:
-                    problems.append(f"the deadline of state {name!r} has no escalation (escalate_to)")
-                elif state.deadline.escalate_to not in self.roles:
-                    problems.append(
-                        f"the deadline of state {name!r} escalates to unknown role "
-                        f"{state.deadline.escalate_to!r}"
-                    )
+            problems += self._deadline_problems(name, state)
             if not state.final and not any(name in t.sources for t in self.transitions):
                 problems.append(f"state {name!r} is not final and has no way out")
         if self.initial in self.states:
@@ -148,6 +151,36 @@ class Definition(_Strict):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _deadline_problems(self, name: str, state: State) -> list[str]:
+        problems: list[str] = []
+        deadlines = [("", state.deadline)] if state.deadline is not None else []
+        if state.deadline_by is not None:
+            spec = self.fields.get(state.deadline_by.field)
+            if spec is None or spec.kind is not FieldKind.CHOICE:
+                problems.append(
+                    f"the deadlines of state {name!r} depend on {state.deadline_by.field!r}, "
+                    "which is not a choice field"
+                )
+            else:
+                problems += [
+                    f"the deadlines of state {name!r} name {value!r}, not a choice of "
+                    f"{state.deadline_by.field!r}"
+                    for value in state.deadline_by.values
+                    if value not in spec.choices
+                ]
+            deadlines += [(f" for {value!r}", d) for value, d in state.deadline_by.values.items()]
+        for which, deadline in deadlines:
+            if state.final:
+                problems.append(f"final state {name!r} cannot have a deadline")
+            if not deadline.escalate_to:
+                problems.append(f"the deadline of state {name!r}{which} has no escalation (escalate_to)")
+            elif deadline.escalate_to not in self.roles:
+                problems.append(
+                    f"the deadline of state {name!r}{which} escalates to unknown role "
+                    f"{deadline.escalate_to!r}"
+                )
+        return problems
 
     def reachable(self) -> set[str]:
         seen = {self.initial}

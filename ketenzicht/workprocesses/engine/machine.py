@@ -41,9 +41,14 @@ def state_deadline(
     state: str,
     start: datetime,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> tuple[datetime | None, str | None]:
-    """The deadline entering `state` at `start` sets, and the role it escalates to."""
-    spec: Deadline | None = definition.states[state].deadline
+    """The deadline entering `state` at `start` sets, and the role it escalates to. A state whose deadline
+    depends on a recorded choice (`deadline_by`) takes it from `data`, the case's values."""
+    found = definition.states[state]
+    spec: Deadline | None = found.deadline
+    if found.deadline_by is not None:
+        spec = found.deadline_by.values.get(str((data or {}).get(found.deadline_by.field) or ""), spec)
     if spec is None:
         return None, None
     amount, unit = spec.amount, spec.unit
@@ -109,7 +114,7 @@ def take(
         raise Refused("reason")
     if transition.requires.second_person and not second_person:
         raise Refused("second_person")
-    due, escalate_to = state_deadline(definition, transition.to, at, overrides)
+    due, escalate_to = state_deadline(definition, transition.to, at, overrides, held)
     return Outcome(
         transition=transition,
         source=state,
