@@ -1,8 +1,8 @@
 """Screening cases from intake: which registrations open a case (the case rules) and in which unit.
 
 `screening_cases_for(registration_ids)` is the intake pipeline's step after `patterns` (and, over the
-whole register, `screening_cases_rebuild`): it reads the facts of the registrations in bulk (a handful of
-queries for the batch), lets the pure engine decide (`case_rules.decide`), and per suspect-victim pair and
+whole register, `screening_cases_rebuild`): it reads the facts of the registrations in bulk (one statement
+for the batch), lets the pure engine decide (`case_rules.decide`), and per suspect-victim pair and
 police unit either opens a case on the work-process version rolled out for the unit
 (`workprocesses.services.case_open`) or adds the registrations to the pair's open case there
 (`case_add_registrations`, which marks a case that was screened already for re-assessment)."""
@@ -10,29 +10,40 @@ police unit either opens a case on the work-process version rolled out for the u
 from __future__ import annotations
 
 import functools
+import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from ketenzicht.db import query_rows
+from ketenzicht.db import quoted_table as _t
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.models import Signal, SignalRegistration
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import MentionRelation, MentionRole, Registration
+from ketenzicht.registrations.models import (
+    MentionRelation,
+    MentionRole,
+    Offence,
+    PersonMention,
+    Registration,
+)
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import NoProcessVersion, case_add_registrations, case_open
 
 from .case_models import ScreeningCase
 from .case_rules import CASE_RULES_PATH, CaseRules, Facts, PairFacts, decide, load_case_rules
-from .engine.urgency import provisional_urgency, rank_of
+from .engine.urgency import ACUTE_FACTS, provisional_urgency, rank_of
 
 # Reasons (case_rules.yaml codes) that make a pair's case urgent before any screening (engine/urgency.py).
 HIGH_REASONS = {
@@ -83,49 +94,165 @@ class _Pair:
     opened_by: int | None
 
 
-def _facts(registration_ids: Sequence[int], rules: CaseRules) -> list[tuple[int, int, Facts]]:
-    """(registration, unit, facts) for the registrations that may open a case, in the order they were
-    registered."""
-    rows = list(
-        Registration.objects.filter(
-            pk__in=list(registration_ids), source__in=rules.sources, unit__isnull=False
-        ).values_list("pk", "source", "kind", "unit_id", "registered_at")
-    )
-    if not rows:
-        return []
-    rows.sort(key=lambda row: (row[4], row[0]))
-    ids = [row[0] for row in rows]
+@dataclass(frozen=True)
+class _Open:
+    """The open case of a pair in a unit, as read with the facts."""
+
+    case: int
+    reasons: list[str]
+    provisional: str  # the urgency the register's facts suggested so far
+
+
+@dataclass
+class _Read:
+    """Everything the step reads about a batch, in one statement (`_read`)."""
+
+    facts: list[tuple[int, int, Facts]]  # (registration, unit, facts) in the order they were registered
+    registrations: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # source, reference, summary
+    evidence: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)  # of the pairs' signals
+    merged: dict[int, int] = field(default_factory=dict)  # a person merged since -> the one it is part of
+    open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
+    present: set[tuple[int, int]] = field(default_factory=set)  # (case, registration) on an open case
+    units: dict[int, str] = field(default_factory=dict)  # organisation id -> code
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+def _agg(columns: str, rest: str) -> str:
+    """A scalar subquery: the rows of `SELECT columns rest` as one JSON array of arrays."""
+    if connection.vendor == "postgresql":
+        return f"(SELECT coalesce(json_agg(json_build_array({columns})), '[]'::json) {rest})"
+    return f"(SELECT json_group_array(json_array({columns})) {rest})"
+
+
+def _json_column(column: str) -> str:
+    return column if connection.vendor == "postgresql" else f"json({column})"
+
+
+def _json_text(column: str, key: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} ->> '{key}')"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def _one_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _statement(registration_ids: Sequence[int], sources: Sequence[str]) -> tuple[str, list[Any]]:
+    """The facts of a batch and what the cases already hold, as one statement of JSON arrays: one round trip
+    where the ORM needs nine (registrations, offences, suspects and victims, relations, the pattern signals
+    about the suspects and their evidence, persons merged since, the pairs' open cases, what is on them)."""
+    reg, mention, link, person = _t(Registration), _t(PersonMention), _t(MentionLink), _t(Person)
+    through, offence = _t(Registration.offences.through), _t(Offence)
+    on_case = _t(Case.registrations.through)
+    ids_sql, ids = _one_of("r.id", [int(pk) for pk in registration_ids])
+    sources_sql, source_params = _one_of("r.source", list(sources))
+    suspect, victim = MentionRole.SUSPECT.value, MentionRole.VICTIM.value
+    provisional = _json_text("c.data", "urgency_provisional")
+    ctes = f"""
+regs AS (
+  SELECT r.id, r.source, r.kind, r.unit_id, r.registered_at, r.reference, r.summary FROM {reg} r
+  WHERE {ids_sql} AND {sources_sql} AND r.unit_id IS NOT NULL),
+parties AS (
+  SELECT m.registration_id, m.id AS mention_id, m.role, l.person_id
+  FROM {mention} m JOIN {link} l ON l.mention_id = m.id
+  WHERE m.registration_id IN (SELECT id FROM regs) AND m.role IN ('{suspect}', '{victim}')),
+merged (old, new) AS (
+  SELECT p.id, p.merged_into_id FROM {person} p WHERE p.merged_into_id IN (SELECT person_id FROM parties)
+  UNION
+  SELECT p.id, merged.new FROM {person} p JOIN merged ON p.merged_into_id = merged.old),
+people AS (SELECT person_id AS id FROM parties UNION SELECT old FROM merged),
+signals AS (
+  SELECT s.id, s.suspect_id, s.victim_id, s.rule FROM {_t(Signal)} s
+  WHERE s.active AND s.victim_id IS NOT NULL
+  AND s.suspect_id IN (SELECT person_id FROM parties WHERE role = '{suspect}')),
+evidence AS (
+  SELECT s.suspect_id, s.victim_id, r.id, r.unit_id, r.registered_at, r.source, r.reference, r.summary
+  FROM signals s JOIN {_t(SignalRegistration)} e ON e.signal_id = s.id
+  JOIN {reg} r ON r.id = e.registration_id
+  WHERE {sources_sql} AND r.unit_id IS NOT NULL),
+open_cases AS (
+  SELECT sc.case_id, sc.unit_id, sc.suspect_id, sc.victim_id, sc.reasons, {provisional} AS provisional
+  FROM {_t(ScreeningCase)} sc JOIN {_t(Case)} c ON c.id = sc.case_id
+  WHERE c.closed_at IS NULL AND sc.unit_id IN (SELECT unit_id FROM regs)
+  AND sc.suspect_id IN (SELECT id FROM people) AND sc.victim_id IN (SELECT id FROM people))"""
+    columns = [
+        ("id, source, kind, unit_id, registered_at, reference, summary", "FROM regs"),
+        (
+            "t.registration_id, o.article",
+            f"FROM {through} t JOIN {offence} o ON o.id = t.offence_id "
+            "WHERE t.registration_id IN (SELECT id FROM regs)",
+        ),
+        ("registration_id, mention_id, role, person_id", "FROM parties"),
+        (
+            "x.registration_id, x.from_mention_id, x.to_mention_id, x.kind",
+            f"FROM {_t(MentionRelation)} x WHERE x.registration_id IN (SELECT id FROM regs)",
+        ),
+        ("suspect_id, victim_id, rule", "FROM signals"),
+        ("suspect_id, victim_id, id, unit_id, registered_at, source, reference, summary", "FROM evidence"),
+        ("old, new", "FROM merged"),
+        (
+            f"case_id, unit_id, suspect_id, victim_id, {_json_column('reasons')}, provisional",
+            "FROM open_cases",
+        ),
+        (
+            "cr.case_id, cr.registration_id",
+            f"FROM {on_case} cr WHERE cr.case_id IN (SELECT case_id FROM open_cases) AND "
+            "(cr.registration_id IN (SELECT id FROM regs) "
+            "OR cr.registration_id IN (SELECT id FROM evidence))",
+        ),
+        ("u.id, u.code", f"FROM {_t(Organisation)} u WHERE u.id IN (SELECT unit_id FROM regs)"),
+    ]
+    select = ",\n  ".join(_agg(what, rest) for what, rest in columns)
+    return f"WITH RECURSIVE{ctes}\nSELECT\n  {select}", [*ids, *source_params, *source_params]
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _moment(value: Any) -> datetime:
+    found = parse_datetime(value) if isinstance(value, str) else value
+    if not isinstance(found, datetime):
+        raise TypeError(f"registered_at: {value!r} is not a date and time")
+    return found.replace(tzinfo=UTC) if found.tzinfo is None else found
+
+
+def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
+    """The facts of the registrations that may open a case and the state of the cases they may join."""
+    if not registration_ids:
+        return _Read([])
+    row = next(query_rows(*_statement(registration_ids, rules.sources)))
+    (regs, offence_rows, party_rows, relation_rows, signal_rows, evidence_rows, merged_rows, open_rows,
+     present_rows, unit_rows) = (_json(value) for value in row)  # fmt: skip
+    read = _Read([])
+    if not regs:
+        return read
+    regs.sort(key=lambda r: (_moment(r[4]), r[0]))
     offences: dict[int, set[str]] = defaultdict(set)
-    through = Registration.offences.through
-    for registration_id, article in through.objects.filter(registration_id__in=ids).values_list(
-        "registration_id", "offence__article"
-    ):
+    for registration_id, article in offence_rows:
         offences[registration_id].add(article)
     person_of: dict[int, int] = {}
     suspects: dict[int, list[int]] = defaultdict(list)
     victims: dict[int, list[int]] = defaultdict(list)
-    for registration_id, mention_id, role, person_id in MentionLink.objects.filter(
-        mention__registration_id__in=ids, mention__role__in=[MentionRole.SUSPECT, MentionRole.VICTIM]
-    ).values_list("mention__registration_id", "mention_id", "mention__role", "person_id"):
+    for registration_id, mention_id, role, person_id in sorted(party_rows, key=lambda r: r[1]):
         person_of[mention_id] = person_id
         (suspects if role == MentionRole.SUSPECT else victims)[registration_id].append(person_id)
     relations: dict[tuple[int, int, int], set[str]] = defaultdict(set)
-    for registration_id, left, right, kind in MentionRelation.objects.filter(
-        registration_id__in=ids
-    ).values_list("registration_id", "from_mention_id", "to_mention_id", "kind"):
+    for registration_id, left, right, kind in relation_rows:
         if left in person_of and right in person_of:
             a, b = person_of[left], person_of[right]
             relations[(registration_id, a, b)].add(kind)
             relations[(registration_id, b, a)].add(kind)
     signals: dict[tuple[int, int], set[str]] = defaultdict(set)
-    all_suspects = {person for persons in suspects.values() for person in persons}
-    if all_suspects:
-        for suspect, victim, rule in Signal.objects.filter(
-            active=True, suspect_id__in=sorted(all_suspects), victim_id__isnull=False
-        ).values_list("suspect_id", "victim_id", "rule"):
-            signals[(suspect, victim)].add(rule)
-    found: list[tuple[int, int, Facts]] = []
-    for pk, source, kind, unit_id, _at in rows:
+    for suspect, victim, rule in signal_rows:
+        signals[(suspect, victim)].add(rule)
+    for pk, source, kind, unit_id, _at, reference, summary in regs:
+        read.registrations[pk] = (source, reference, summary or "")
         pairs = tuple(
             PairFacts(
                 suspect,
@@ -136,59 +263,27 @@ def _facts(registration_ids: Sequence[int], rules: CaseRules) -> list[tuple[int,
             for suspect in dict.fromkeys(suspects.get(pk, ()))
             for victim in dict.fromkeys(victims.get(pk, ()))
         )
-        found.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
-    return found
+        read.facts.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
+    evidence_rows.sort(key=lambda r: (_moment(r[4]), r[2]))
+    for suspect, victim, pk, unit_id, _at, source, reference, summary in evidence_rows:
+        read.registrations.setdefault(pk, (source, reference, summary or ""))
+        found = read.evidence.setdefault((unit_id, suspect, victim), [])
+        if pk not in found:
+            found.append(pk)
+    read.merged = _chains({old: new for old, new in merged_rows})
+    read.open_rows = [
+        (c, u, s, v, list(_json(reasons) or []), p or "") for c, u, s, v, reasons, p in open_rows
+    ]
+    read.present = {(case_id, pk) for case_id, pk in present_rows}
+    read.units = {pk: code for pk, code in unit_rows}
+    return read
 
 
-def _signal_evidence(
-    pairs: dict[tuple[int, int, int], _Pair], rules: CaseRules
-) -> dict[tuple[int, int, int], list[int]]:
-    """For pairs that a pattern signal brought in: the registrations of the signals' evidence of the
-    rules' sources in the pair's unit (the earlier reports that make the pattern)."""
-    signal_reasons = {reason.code for reason in rules.reasons if reason.signals}
-    wanted = [key for key, pair in pairs.items() if signal_reasons & set(pair.reasons)]
-    if not wanted:
-        return {}
-    suspects = sorted({key[1] for key in wanted})
-    found: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    keys = set(wanted)
-    for suspect, victim, registration_id, unit_id, _at in (
-        SignalRegistration.objects.filter(
-            signal__active=True,
-            signal__suspect_id__in=suspects,
-            registration__source__in=rules.sources,
-            registration__unit__isnull=False,
-        )
-        .values_list(
-            "signal__suspect_id",
-            "signal__victim_id",
-            "registration_id",
-            "registration__unit_id",
-            "registration__registered_at",
-        )
-        .order_by("registration__registered_at", "registration_id")
-    ):
-        key = (unit_id, suspect, victim)
-        if key in keys and registration_id not in found[key]:
-            found[key].append(registration_id)
-    return found
-
-
-def _merged_into(persons: set[int]) -> dict[int, int]:
-    """For persons that were merged (a reviewer's decision) into one of `persons`, directly or through
-    another merged person: their id -> the person they are now part of."""
-    current: dict[int, int] = {}
-    frontier = set(persons)
-    for _depth in range(10):  # merges of merges: rare, and short
-        found = dict(
-            Person.objects.filter(merged_into_id__in=sorted(frontier)).values_list("pk", "merged_into_id")
-        )
-        found = {old: new for old, new in found.items() if old not in current}
-        if not found:
-            break
-        current.update(found)
-        frontier = set(found)
-    for old in list(current):  # follow every chain to its end
+def _chains(merged: dict[int, int]) -> dict[int, int]:
+    """Every merged person to the end of its chain of merges (the recursive read maps each to a batch
+    person already; kept for safety against a chain through two batch persons)."""
+    current = dict(merged)
+    for old in list(current):
         seen = {old}
         while current[old] in current and current[old] not in seen:
             seen.add(current[old])
@@ -196,56 +291,45 @@ def _merged_into(persons: set[int]) -> dict[int, int]:
     return current
 
 
-def _open_cases(pairs: dict[tuple[int, int, int], _Pair]) -> dict[tuple[int, int, int], ScreeningCase]:
-    """The open case of each (unit, suspect, victim), in two queries. A case opened on a person that was
-    merged since counts for the person it is now part of; with two open cases for one pair (opened before
-    the merge), the older one."""
-    persons = {p for key in pairs for p in key[1:]}
-    merged = _merged_into(persons)
-    people = sorted(persons | set(merged))
-    found: dict[tuple[int, int, int], ScreeningCase] = {}
-    for screening in (
-        ScreeningCase.objects.filter(
-            unit_id__in=sorted({key[0] for key in pairs}),
-            suspect_id__in=people,
-            victim_id__in=people,
-            case__closed_at__isnull=True,
-        )
-        .select_related("case__process_version")
-        .order_by("-case_id")
-    ):
-        key = (
-            screening.unit_id,
-            merged.get(screening.suspect_id, screening.suspect_id),
-            merged.get(screening.victim_id, screening.victim_id),
-        )
+def _open_cases(read: _Read, pairs: dict[tuple[int, int, int], _Pair]) -> dict[tuple[int, int, int], _Open]:
+    """The open case of each (unit, suspect, victim). A case opened on a person that was merged since
+    counts for the person it is now part of; with two open cases for one pair (opened before the merge),
+    the older one."""
+    found: dict[tuple[int, int, int], _Open] = {}
+    for case_id, unit_id, suspect, victim, reasons, provisional in sorted(read.open_rows, reverse=True):
+        key = (unit_id, read.merged.get(suspect, suspect), read.merged.get(victim, victim))
         if key in pairs:
-            found[key] = screening  # the oldest comes last
+            found[key] = _Open(case_id, reasons, provisional)  # the oldest comes last
     return found
 
 
-def _provisional(reasons: Sequence[str]) -> str:
+# --- urgency before screening ---------------------------------------------------------------------------
+
+
+def _danger_words(summaries: Sequence[str]) -> set[str]:
+    """The danger facts (a threat to kill, a weapon) the pattern engine's word lists find in summaries."""
+    words = detector().words
+    return {fact for summary in summaries for fact in words(summary) if fact in ACUTE_FACTS}
+
+
+def _provisional(reasons: Sequence[str], words: set[str] | frozenset[str] = frozenset()) -> str:
     found = {HIGH_REASONS[code] for code in reasons if code in HIGH_REASONS}
-    return provisional_urgency(
-        {"breach_of_ban": "breach_of_ban" in found}, signal="signal" in found, stalking="stalking" in found
-    )
+    facts: dict[str, bool | int] = {"breach_of_ban": "breach_of_ban" in found}
+    facts.update({fact: True for fact in ACUTE_FACTS if fact in words})
+    return provisional_urgency(facts, signal="signal" in found, stalking="stalking" in found)
 
 
-def _title(rules: CaseRules, opening: _Pair, persons: dict[int, Person]) -> str:
-    return f"{rules.label(opening.reasons[0])} ({persons[opening.suspect]} → {persons[opening.victim]})"
+def _title(rules: CaseRules, opening: _Pair) -> str:
+    suspect, victim = Person(pk=opening.suspect), Person(pk=opening.victim)
+    return f"{rules.label(opening.reasons[0])} ({suspect} → {victim})"
 
 
-def screening_cases_for(
-    registration_ids: Sequence[int], *, actor: Any = None, at: datetime | None = None
-) -> CasesSummary:
-    """Open or update the screening cases for these registrations (see the module docstring). Runs in the
-    caller's transaction; the cases are opened by the system, at `at` (now)."""
-    began = time.perf_counter()
-    rules = case_rules()
-    at = at or timezone.now()
-    facts = _facts(registration_ids, rules)
+# --- the step -------------------------------------------------------------------------------------------
+
+
+def _pairs_of(read: _Read, rules: CaseRules) -> dict[tuple[int, int, int], _Pair]:
     pairs: dict[tuple[int, int, int], _Pair] = {}
-    for registration_id, unit_id, registration_facts in facts:
+    for registration_id, unit_id, registration_facts in read.facts:
         for opening in decide(rules, registration_facts):
             key = (unit_id, opening.suspect, opening.victim)
             pair = pairs.get(key)
@@ -263,83 +347,167 @@ def screening_cases_for(
             pair.reasons.extend(code for code in opening.reasons if code not in pair.reasons)
             if registration_id not in pair.registrations:
                 pair.registrations.append(registration_id)
-    if not pairs:
-        return CasesSummary(len(facts), 0, 0, 0, time.perf_counter() - began)
-    for key, evidence in _signal_evidence(pairs, rules).items():
-        pair = pairs[key]
-        pair.registrations = [*[pk for pk in evidence if pk not in pair.registrations], *pair.registrations]
-    open_cases = _open_cases(pairs)
-    present: set[tuple[int, int]] = set()  # (case, registration) already on the pair's open case
-    if open_cases:
-        present = set(
-            Case.registrations.through.objects.filter(
-                case_id__in=[found.case_id for found in open_cases.values()],
-                registration_id__in=sorted({pk for pair in pairs.values() for pk in pair.registrations}),
-            ).values_list("case_id", "registration_id")
+    signal_reasons = {reason.code for reason in rules.reasons if reason.signals}
+    for key, pair in pairs.items():
+        evidence = read.evidence.get(key)
+        if evidence and signal_reasons & set(pair.reasons):
+            # The registrations of the signals' evidence (the earlier reports that make the pattern) first.
+            pair.registrations = [
+                *[pk for pk in evidence if pk not in pair.registrations],
+                *pair.registrations,
+            ]
+    return pairs
+
+
+def _registration(read: _Read, pk: int) -> Registration:
+    source, reference, _summary = read.registrations[pk]
+    return Registration.from_db(None, ["id", "source", "reference"], (pk, source, reference))
+
+
+def _join(
+    read: _Read,
+    rules: CaseRules,
+    pair: _Pair,
+    found: _Open,
+    *,
+    actor: Any,
+    at: datetime,
+    changed: list[ScreeningCase],
+) -> int:
+    """Add the pair's registrations to its open case; the number added."""
+    new_reasons = [code for code in pair.reasons if code not in found.reasons]
+    fresh = [pk for pk in pair.registrations if (found.case, pk) not in read.present]
+    added = 0
+    if fresh:
+        words = _danger_words([read.registrations[pk][2] for pk in fresh])
+        suggested = _provisional([*found.reasons, *new_reasons], words)
+        raise_to = rank_of(suggested) < rank_of(found.provisional)
+        case_add_registrations(
+            Case.from_db(None, ["id"], (found.case,)),
+            [_registration(read, pk) for pk in fresh],
+            actor=actor,
+            reassess_unless_in=rules.assessing_states,
+            at=at,
+            detail={"reasons": new_reasons, "rules": rules.stamp},
+            data={"urgency_provisional": suggested} if raise_to else None,
         )
-    registrations = Registration.objects.only("pk", "source", "reference").in_bulk(
-        sorted({pk for pair in pairs.values() for pk in pair.registrations})
+        added = len(fresh)
+    if new_reasons:
+        changed.append(
+            ScreeningCase.from_db(None, ["case_id", "reasons"], (found.case, [*found.reasons, *new_reasons]))
+        )
+    return added
+
+
+def _is_second_open_case(error: IntegrityError) -> bool:
+    """The database refused a second open case for one pair in one unit (`screening_one_open_case`)."""
+    cause = error.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None):
+        return bool(diag.constraint_name == "screening_one_open_case")
+    text = str(error)
+    return "screening_one_open_case" in text or (
+        "UNIQUE" in text and f"{ScreeningCase._meta.db_table}.unit_id" in text
     )
-    persons = Person.objects.in_bulk(sorted({p for key in pairs for p in key[1:]}))
-    organisations = Organisation.objects.in_bulk(sorted({key[0] for key in pairs}))
+
+
+def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetime) -> bool:
+    """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
+    when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
+    words = _danger_words([read.registrations[pk][2] for pk in pair.registrations])
+    urgency = _provisional(pair.reasons, words)
+    organisation = Organisation.from_db(None, ["id", "code"], (pair.unit, read.units.get(pair.unit, "")))
+    try:
+        with transaction.atomic():  # a savepoint: two intakes may open the pair's case at once
+            case = case_open(
+                process=pair.process,
+                organisation=organisation,
+                title=_title(rules, pair),
+                actor=actor,
+                at=at,
+                persons=[Person(pk=pair.suspect), Person(pk=pair.victim)],
+                registrations=[_registration(read, pk) for pk in pair.registrations],
+                data={"urgency_provisional": urgency},
+            )
+            ScreeningCase.objects.create(
+                case=case,
+                urgency=urgency,
+                urgency_rank=rank_of(urgency),
+                unit_id=pair.unit,
+                suspect_id=pair.suspect,
+                victim_id=pair.victim,
+                reasons=pair.reasons,
+                rules_version=rules.stamp,
+                opened_by_id=pair.opened_by,
+            )
+    except NoProcessVersion:
+        return False
+    return True
+
+
+def _opened_meanwhile(pair: _Pair) -> _Open | None:
+    """The pair's open case that another intake opened (and committed) while this one was deciding."""
+    found = (
+        ScreeningCase.objects.filter(
+            unit_id=pair.unit, suspect_id=pair.suspect, victim_id=pair.victim, open=True
+        )
+        .values_list("case_id", "reasons", "case__data")
+        .first()
+    )
+    if found is None:
+        return None
+    case_id, reasons, data = found
+    return _Open(case_id, list(reasons or []), str((data or {}).get("urgency_provisional") or ""))
+
+
+def screening_cases_for(
+    registration_ids: Sequence[int], *, actor: Any = None, at: datetime | None = None
+) -> CasesSummary:
+    """Open or update the screening cases for these registrations (see the module docstring). Runs in the
+    caller's transaction; the cases are opened by the system, at `at` (now). Reads everything in one
+    statement; writes per pair. Two intakes that open a case for one brand-new pair at once: the database
+    refuses the second (`screening_one_open_case`), whose registrations then join the first one's case."""
+    began = time.perf_counter()
+    rules = case_rules()
+    at = at or timezone.now()
+    read = _read(registration_ids, rules)
+    pairs = _pairs_of(read, rules)
+    if not pairs:
+        return CasesSummary(len(read.facts), 0, 0, 0, time.perf_counter() - began)
+    open_cases = _open_cases(read, pairs)
     opened, added, missing = 0, 0, 0
-    new_screenings: list[ScreeningCase] = []
     changed: list[ScreeningCase] = []
     with transaction.atomic(savepoint=False):
         for key, pair in pairs.items():
-            screening = open_cases.get(key)
-            if screening is not None:
-                new_reasons = [code for code in pair.reasons if code not in screening.reasons]
-                fresh = [
-                    registrations[pk] for pk in pair.registrations if (screening.case_id, pk) not in present
-                ]
-                if fresh:
-                    case_add_registrations(
-                        screening.case,
-                        fresh,
-                        actor=actor,
-                        reassess_unless_in=rules.assessing_states,
-                        at=at,
-                        detail={"reasons": new_reasons, "rules": rules.stamp},
-                    )
-                    added += len(fresh)
-                if new_reasons:
-                    screening.reasons = [*screening.reasons, *new_reasons]
-                    changed.append(screening)
+            found = open_cases.get(key)
+            if found is not None:
+                added += _join(read, rules, pair, found, actor=actor, at=at, changed=changed)
                 continue
             try:
-                case = case_open(
-                    process=pair.process,
-                    organisation=organisations[pair.unit],
-                    title=_title(rules, pair, persons),
-                    actor=actor,
-                    at=at,
-                    persons=[persons[pair.suspect], persons[pair.victim]],
-                    registrations=[registrations[pk] for pk in pair.registrations],
-                    data={"urgency_provisional": _provisional(pair.reasons)},
-                )
-            except NoProcessVersion:
-                missing += 1
+                if _open(read, rules, pair, actor=actor, at=at):
+                    opened += 1
+                else:
+                    missing += 1
                 continue
-            urgency = str(case.data["urgency_provisional"])
-            new_screenings.append(
-                ScreeningCase(
-                    case=case,
-                    urgency=urgency,
-                    urgency_rank=rank_of(urgency),
-                    unit_id=pair.unit,
-                    suspect_id=pair.suspect,
-                    victim_id=pair.victim,
-                    reasons=pair.reasons,
-                    rules_version=rules.stamp,
-                    opened_by_id=pair.opened_by,
-                )
+            except IntegrityError as error:
+                if not _is_second_open_case(error):
+                    raise
+                found = _opened_meanwhile(pair)
+                if found is None:  # opened and closed again meanwhile: try once more to open it
+                    if not _open(read, rules, pair, actor=actor, at=at):
+                        missing += 1
+                    else:
+                        opened += 1
+                    continue
+            read.present |= set(
+                Case.registrations.through.objects.filter(
+                    case_id=found.case, registration_id__in=pair.registrations
+                ).values_list("case_id", "registration_id")
             )
-            opened += 1
-        ScreeningCase.objects.bulk_create(new_screenings)
+            added += _join(read, rules, pair, found, actor=actor, at=at, changed=changed)
         if changed:
             ScreeningCase.objects.bulk_update(changed, ["reasons"])
-    return CasesSummary(len(facts), opened, added, missing, time.perf_counter() - began)
+    return CasesSummary(len(read.facts), opened, added, missing, time.perf_counter() - began)
 
 
 def screening_cases_rebuild(*, progress: Progress | None = None, chunk: int = CHUNK) -> CasesSummary:

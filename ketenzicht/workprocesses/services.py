@@ -9,10 +9,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
@@ -84,11 +85,13 @@ def rollout_enable(
 def version_for(process: str, organisation: Organisation, on: date) -> ProcessVersion:
     """The version new cases of `process` start on in `organisation` on `on`: the organisation's own latest
     roll-out that has begun, else the default's."""
-    rollouts = Rollout.objects.filter(process=process, valid_from__lte=on).filter(
-        Q(organisation=organisation) | Q(organisation__isnull=True)
+    chosen = (
+        Rollout.objects.filter(process=process, valid_from__lte=on)
+        .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+        .select_related("process_version")
+        .order_by(F("organisation_id").asc(nulls_last=True), "-valid_from", "-id")  # its own first
+        .first()
     )
-    own = rollouts.filter(organisation=organisation).order_by("-valid_from", "-id").first()
-    chosen = own or rollouts.filter(organisation__isnull=True).order_by("-valid_from", "-id").first()
     if chosen is None:
         raise NoProcessVersion(f"{process} is not rolled out for {organisation.code} on {on}")
     return chosen.process_version
@@ -120,12 +123,15 @@ def case_open(
     registrations: Iterable[Registration] = (),
     data: Mapping[str, Any] | None = None,
 ) -> Case:
-    """Open a case on the version rolled out for the organisation today; its history says which."""
+    """Open a case on the version rolled out for the organisation today; its history says which.
+
+    Inside a caller's transaction it takes no savepoint of its own (intake opens cases in bulk): a caller
+    that means to go on after a failure here keeps a savepoint of its own around it."""
     at = at or timezone.now()
     process_version = version_for(process, organisation, timezone.localdate(at))
     definition = definition_of(process_version)
     due, escalate_to = state_deadline(definition, definition.initial, at, _overrides(), data)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         case = Case.objects.create(
             reference=f"tmp-{timezone.now().timestamp()}",
             organisation=organisation,
@@ -138,9 +144,18 @@ def case_open(
             data=dict(data or {}),
         )
         case.reference = f"Z{at:%Y}-{case.pk:06d}"
-        case.save(update_fields=["reference"])
-        case.persons.set(list(persons))
-        case.registrations.set(list(registrations))
+        # Its reference, persons and registrations in one round trip: a new case has none yet, so plain
+        # inserts, without reading what is there first (as `set` would).
+        statements: list[Statement] = [
+            (f"UPDATE {quoted_table(Case)} SET reference = %s WHERE id = %s", [case.reference, case.pk])
+        ]
+        for through, column, pks in (
+            (Case.persons.through, "person_id", [person.pk for person in persons]),
+            (Case.registrations.through, "registration_id", [r.pk for r in registrations]),
+        ):
+            rows = [(case.pk, pk) for pk in dict.fromkeys(pks)]
+            statements += insert_statements(quoted_table(through), ["case_id", column], rows)
+        execute_all(statements)
         _event(
             case,
             kind=EventKind.OPENED,
@@ -160,11 +175,14 @@ def case_add_registrations(
     reassess_unless_in: Iterable[str] = (),
     at: datetime | None = None,
     detail: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
 ) -> Case:
     """Add registrations to an open case (a new report about the same people): one "registration added"
     line in its history. The state does not change; a case that has left every state of
     `reassess_unless_in` (for a screening case: it was screened already) is marked `data["reassess"]`.
-    Registrations already on the case are left out; with none left nothing is written."""
+    `data`: values the new registrations change (e.g. a desk's provisional urgency), joined into
+    `case.data` and named in the history line. Registrations already on the case are left out; with none
+    left nothing is written."""
     at = at or timezone.now()
     wanted = {registration.pk: registration for registration in registrations}
     with transaction.atomic():
@@ -179,11 +197,14 @@ def case_add_registrations(
         added = [wanted[pk] for pk in sorted(wanted) if pk not in present]
         if not added:
             return current
-        current.registrations.add(*added)
+        Case.registrations.through.objects.bulk_create(  # the case row is locked: none of these is there
+            [Case.registrations.through(case_id=current.pk, registration_id=r.pk) for r in added]
+        )
         fields: list[str] = []
         reassess = current.state not in set(reassess_unless_in)
-        if reassess:
-            current.data = {**current.data, "reassess": True}
+        changed = {**(data or {}), **({"reassess": True} if reassess else {})}
+        if changed:
+            current.data = {**current.data, **changed}
             fields.append("data")
         _save(current, fields)
         case_changed.send(sender=Case, case=current)
@@ -199,6 +220,7 @@ def case_add_registrations(
                 "registrations": [registration.pk for registration in added],
                 "references": [f"{registration.source}:{registration.reference}" for registration in added],
                 "reassess": reassess,
+                **({"values": dict(data)} if data else {}),
             },
         )
     return current
