@@ -196,3 +196,44 @@ def test_after_a_merge_the_pair_s_next_registration_joins_the_case_opened_on_the
     assert person_of(later) == smit
     assert [s.case_id for s in _cases()] == [screening.case_id]
     assert later in screening.case.registrations.all()
+
+
+def test_a_new_threat_to_kill_under_a_misspelt_name_joins_the_open_case_and_makes_it_acute() -> None:
+    first = take_in("PL0600-A-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["350"])
+    [screening] = _cases()
+    assert (screening.case.data["urgency_provisional"], screening.urgency) == ("normal", "normal")
+
+    second = take_in(
+        "PL0600-A-2",
+        _marco_misspelt(),
+        LOTTE,
+        registered_at="2024-03-20T10:00:00+01:00",
+        offences=["285"],
+        summary="V belde aangeefster en dreigde haar te vermoorden als zij aangifte deed.",
+    )
+    assert person_of(second) == person_of(first)
+    [screening] = _cases()  # joined, not a second case
+    case = screening.case
+    assert set(case.registrations.all()) == {first, second}
+    assert case.data["urgency_provisional"] == "acute"
+    assert (screening.urgency, screening.urgency_rank) == ("acute", 0)  # the queue puts it first
+    added = case.events.get(kind="registration")
+    assert added.detail["values"] == {"urgency_provisional": "acute"}
+
+    # A later report without danger words leaves the urgency as it was: only the screener lowers it.
+    take_in("PL0600-A-3", MARCO, LOTTE, registered_at="2024-04-02T10:00:00+01:00", offences=["350"])
+    screening.refresh_from_db()
+    assert screening.urgency == "acute" and screening.case.registrations.count() == 3
+
+
+def test_a_weapon_in_the_first_report_opens_the_case_as_acute() -> None:
+    take_in(
+        "PL0600-W-1",
+        MARCO,
+        LOTTE,
+        registered_at="2024-03-06T09:12:00+01:00",
+        offences=["285"],
+        summary="Ex-partner stond voor de deur met een mes.",
+    )
+    [screening] = _cases()
+    assert (screening.case.data["urgency_provisional"], screening.urgency) == ("acute", "acute")

@@ -17,7 +17,6 @@ from ketenzicht.workprocesses.models import Case
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_two_intakes_opening_a_case_for_one_new_pair_at_once_end_with_one_case_holding_both(
     monkeypatch: pytest.MonkeyPatch,
