@@ -50,7 +50,7 @@ def test_two_intakes_opening_a_case_for_one_new_pair_at_once_end_with_one_case_h
                     # Hold the new case uncommitted while the second intake decides, opens and is refused.
                     assert second_started.wait(10)
                     time.sleep(1.0)
-        except BaseException as error:  # noqa: BLE001 - reported by the test below
+        except BaseException as error:
             outcome[f"{name}_error"] = error
             opened_uncommitted.set()
         finally:
