@@ -125,9 +125,8 @@ class Generator:
                     plant = draft.plant
                     if plant is not None:
                         date = writer.clock.date(draft.minute)
-                        if plant.record(
-                            source, reference, date, draft.municipality.unit if source == "politie" else ""
-                        ):
+                        unit = draft.municipality.unit if source == "politie" else ""
+                        if plant.record(source, reference, date, unit, draft.facts):
                             writer.fact(plant.truth())
                             counts[plant.category] += 1
                             serial = plant.serial

@@ -72,6 +72,7 @@ class Draft:
     occurred_date_only: bool = False
     plant: Plant | None = None
     extra: dict[str, Any] | None = None  # extra keys written into the registration (storylines)
+    facts: frozenset[str] = frozenset()  # danger facts its summary states (a planted campaign's truth)
 
     def persons(self) -> list[Person]:
         return [m.person for m in self.mentions]

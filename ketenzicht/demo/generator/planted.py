@@ -42,10 +42,14 @@ class Plant:
     first: str = ""
     last: str = ""
     serial: Serial | None = None
+    facts: list[list[str]] = field(default_factory=list)  # per registration: danger facts of its summary
 
-    def record(self, source: str, reference: str, date: str, unit: str) -> bool:
+    def record(
+        self, source: str, reference: str, date: str, unit: str, facts: frozenset[str] = frozenset()
+    ) -> bool:
         """Note a written registration; True when this was the plant's last one."""
         self.records.append((source, reference))
+        self.facts.append(sorted(facts))
         if unit and unit not in self.units:
             self.units.append(unit)
         self.first = self.first or date
@@ -59,4 +63,7 @@ class Plant:
         if self.category == "pattern":
             body["units"] = self.units
         body["registrations"] = [list(r) for r in self.records]
+        if self.category == "pattern":
+            # What each registration's summary states (threat_to_kill, weapon), in the same order.
+            body["summary_facts"] = self.facts
         return {self.category: body}

@@ -282,7 +282,7 @@ class Planter:
                     rng, municipality, "witness", self.start_year + d // 365, min_age=16
                 )
                 mentions.append(Mention(witness, "witness"))
-            summary = self.s.render(
+            summary, facts = self.s.render_facts(
                 category,
                 rng,
                 victim_sex=current.sex,
@@ -293,6 +293,7 @@ class Planter:
             draft = Draft(
                 minute, source, kind, municipality, offences, summary, mentions, relations, plant=plant
             )
+            draft.facts = facts
             if source == "politie":
                 lag = int(rng.expovariate(1 / 600)) if kind != "incident" else int(rng.random() * 60)
                 draft.occurred = minute - lag

@@ -1,4 +1,8 @@
-"""Summary texts: short Dutch texts in the register style, from templates in `data/summaries.yaml`."""
+"""Summary texts: short Dutch texts in the register style, from templates in `data/summaries.yaml`.
+
+A template may name the danger facts its text states (`{text: ..., facts: [threat_to_kill]}`): the truth a
+campaign writes per registration (`summary_facts`), against which the screening desk's pre-fill is scored
+(bench/screening.py --prefill)."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,6 +30,16 @@ SENTENCE_START = re.compile(r"([.!?] )([a-z])")
 class Template:
     text: str
     slots: tuple[str, ...]
+    facts: frozenset[str] = frozenset()  # what the text states: threat_to_kill, weapon
+
+
+def _template(entry: Any) -> Template:
+    """A template: its text, or a mapping {text, facts}."""
+    text = str(entry["text"] if isinstance(entry, dict) else entry)
+    facts = (
+        frozenset(str(fact) for fact in entry.get("facts") or ()) if isinstance(entry, dict) else frozenset()
+    )
+    return Template(text, tuple(dict.fromkeys(SLOT.findall(text))), facts)
 
 
 class Summaries:
@@ -32,8 +47,7 @@ class Summaries:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.slots: dict[str, list[str]] = {k: [str(v) for v in vs] for k, vs in data["slots"].items()}
         self.categories: dict[str, list[Template]] = {
-            name: [Template(t, tuple(dict.fromkeys(SLOT.findall(t)))) for t in templates]
-            for name, templates in data["categories"].items()
+            name: [_template(t) for t in templates] for name, templates in data["categories"].items()
         }
         for name, templates in self.categories.items():
             for template in templates:
@@ -51,16 +65,36 @@ class Summaries:
         escalation: bool = False,
         ex_word: str | None = None,
     ) -> str:
+        return self.render_facts(
+            category,
+            rng,
+            victim_sex=victim_sex,
+            suspect_sex=suspect_sex,
+            escalation=escalation,
+            ex_word=ex_word,
+        )[0]
+
+    def render_facts(
+        self,
+        category: str,
+        rng: random.Random,
+        *,
+        victim_sex: str = "F",
+        suspect_sex: str = "M",
+        escalation: bool = False,
+        ex_word: str | None = None,
+    ) -> tuple[str, frozenset[str]]:
+        """The text and the danger facts its templates state (the same draws as `render`)."""
         templates = self.categories[category]
-        text = self._fill(
-            templates[int(rng.random() * len(templates))], rng, victim_sex, suspect_sex, ex_word
-        )
+        template = templates[int(rng.random() * len(templates))]
+        text = self._fill(template, rng, victim_sex, suspect_sex, ex_word)
+        facts = template.facts
         if escalation:
             extra = self.categories["escalation"]
-            text += " " + self._fill(
-                extra[int(rng.random() * len(extra))], rng, victim_sex, suspect_sex, ex_word
-            )
-        return text
+            line = extra[int(rng.random() * len(extra))]
+            text += " " + self._fill(line, rng, victim_sex, suspect_sex, ex_word)
+            facts = facts | line.facts
+        return text, facts
 
     def _fill(
         self, template: Template, rng: random.Random, victim_sex: str, suspect_sex: str, ex_word: str | None
