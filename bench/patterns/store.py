@@ -205,8 +205,11 @@ def prepare(
     *,
     rebuild_register: bool = False,
     variant: str = "full",
+    fresh_patterns: bool = True,
 ) -> Register:
-    """The register for (N, seed, links, variant) on `backend`: reused when its stamp matches, else built."""
+    """The register for (N, seed, links, variant) on `backend`: reused when its stamp matches, else built.
+    `fresh_patterns=False` keeps a reused register's patterns tables (and signals) as they are, only
+    migrated forward (the screening benchmarks detect the signals again themselves)."""
     if variant not in VARIANTS:
         raise SystemExit(f"--variant: one of {', '.join(VARIANTS)}, not {variant!r}")
     if links not in LINKS:
@@ -220,7 +223,7 @@ def prepare(
     mark = stamp(registrations, seed, links, data, variant)
     if not rebuild_register and stored_stamp(backend, url) == mark:
         log(f"reusing the stored register ({backend}, {links} links)")
-        if (ROOT / "ketenzicht" / "patterns" / "migrations" / "0001_initial.py").exists():
+        if fresh_patterns and (ROOT / "ketenzicht" / "patterns" / "migrations" / "0001_initial.py").exists():
             # The patterns app's tables anew, from its migrations as they are now (they may have changed
             # since the register was stored; the registrations and links do not depend on them).
             manage("migrate", "patterns", "zero", "-v0", env=register.env)

@@ -72,3 +72,34 @@ def test_every_fact_an_instrument_may_name_is_answered() -> None:
     from ketenzicht.screening.engine.instrument import PREFILL_FACTS
 
     assert set(prefill([], suspect=SUSPECT, victim=VICTIM, at=NOW)) == set(PREFILL_FACTS)
+
+
+def test_a_notification_naming_the_suspect_as_involved_counts_for_the_pair() -> None:
+    """A report of being followed or a Veilig Thuis notification has no suspect: the ex-partner is the
+    person involved. The pattern engine pairs them so (`directed_pairs`); so does the pre-fill."""
+    notification = Event(
+        id=8,
+        source="veilig_thuis",
+        reference="VT-8",
+        kind="melding",
+        at=NOW - timedelta(days=30),
+        parties=(Party(SUSPECT, "involved", "p1"), Party(VICTIM, "victim", "p2")),
+        words=frozenset({"threat_to_kill"}),
+    )
+    witness = Event(
+        id=9,
+        source="politie",
+        reference="PL-9",
+        kind="aangifte",
+        at=NOW - timedelta(days=20),
+        offences=(THREAT,),
+        parties=(
+            Party(OTHER, "suspect", "p1"),
+            Party(SUSPECT, "involved", "p2"),
+            Party(VICTIM, "victim", "p3"),
+        ),
+    )
+    answers = prefill([notification, witness, event(1, 10, THREAT)], suspect=SUSPECT, victim=VICTIM, at=NOW)
+    assert (answers["threat_to_kill"].answer, answers["threat_to_kill"].evidence) == (True, (8,))
+    # Involved beside another suspect: not the pair's (the other person is the one acting).
+    assert (answers["incidents_12_months"].answer, answers["incidents_12_months"].evidence) == (2, (8, 1))

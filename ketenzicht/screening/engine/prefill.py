@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ketenzicht.patterns.engine.events import SUSPECT, VICTIM, Event
+from ketenzicht.patterns.engine.events import Event, directed_pairs
 
 TWELVE_MONTHS = timedelta(days=365)
 ESCALATION_RULE = "escalation"
@@ -31,14 +31,10 @@ class Prefill:
 
 
 def _of_pair(events: Iterable[Event], suspect: int, victim: int) -> list[Event]:
-    """Events in which the suspect acts as suspect and the victim appears as victim."""
-    chosen = []
-    for event in events:
-        roles: dict[int, set[str]] = {}
-        for party in event.parties:
-            roles.setdefault(party.person, set()).add(party.role)
-        if SUSPECT in roles.get(suspect, set()) and VICTIM in roles.get(victim, set()):
-            chosen.append(event)
+    """Events in which the suspect acts towards the victim, as the pattern engine pairs them
+    (`directed_pairs`): as suspect, or as the person involved in a notification without a suspect (a
+    report of being followed, a Veilig Thuis notification), towards the victim (or the reporter)."""
+    chosen = [event for event in events if (suspect, victim) in directed_pairs(event.parties)]
     return sorted(chosen, key=lambda e: (e.at, e.id))
 
 
