@@ -135,6 +135,7 @@ def intake_worker(args: argparse.Namespace) -> dict[str, Any]:
     from django.db import connection, transaction
 
     from ketenzicht.patterns.detector import detector
+    from ketenzicht.patterns.models import SignalRegistration
     from ketenzicht.patterns.services import signals_detect_all
     from ketenzicht.registrations.models import Registration
     from ketenzicht.screening.services import case_rules, screening_cases_for
@@ -185,6 +186,9 @@ def intake_worker(args: argparse.Namespace) -> dict[str, Any]:
     join: list[float] = []
     opened_cases = 0
     with transaction.atomic():
+        # The signals were detected over the whole register, so their evidence holds later registrations
+        # too, which would go onto a pair's case when it opens: out of the evidence for this run.
+        SignalRegistration.objects.filter(registration_id__in=sorted(sample)).delete()
         began = time.perf_counter()
         rest = [pk for pk in order if pk not in sample]
         for start in range(0, len(rest), 2_000):
