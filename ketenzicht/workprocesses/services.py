@@ -228,7 +228,8 @@ def case_add_registrations(
 
 def _locked(case: Case, expected_version: int | None) -> Case:
     """The case row, locked for this transaction, if nobody changed it since `expected_version`."""
-    current = Case.objects.select_for_update().get(pk=case.pk)
+    # With its process version (every history line names it), locking the case row alone.
+    current = Case.objects.select_for_update(of=("self",)).select_related("process_version").get(pk=case.pk)
     if expected_version is not None and current.lock_version != expected_version:
         raise ConcurrentEdit(case.reference)
     return current
