@@ -30,6 +30,10 @@ class ScreeningCase(models.Model):
     )  # the registration that opened it (None: opened by the signal alone)
     # The queue's order: the urgency decided at the screening, or until then the one the register's facts
     # suggest (engine/urgency.py); its rank sorts acute first. The level of the last recorded screening.
+    # The names as the opening registration writes them (the unit's own registration): the queue and the
+    # case title read them without a join.
+    suspect_name = models.CharField(max_length=300, blank=True)
+    victim_name = models.CharField(max_length=300, blank=True)
     urgency = models.CharField(max_length=16, blank=True)
     urgency_rank = models.PositiveSmallIntegerField(default=9)
     level = models.CharField(max_length=16, blank=True)

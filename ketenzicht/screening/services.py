@@ -26,7 +26,7 @@ from ketenzicht.linking.models import MentionLink
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.patterns.models import Signal, SignalRegistration
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import MentionRelation, MentionRole, Registration
+from ketenzicht.registrations.models import MentionRelation, MentionRole, PersonMention, Registration
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import NoProcessVersion, case_add_registrations, case_open
 
@@ -231,8 +231,27 @@ def _provisional(reasons: Sequence[str]) -> str:
     )
 
 
-def _title(rules: CaseRules, opening: _Pair, persons: dict[int, Person]) -> str:
-    return f"{rules.label(opening.reasons[0])} ({persons[opening.suspect]} → {persons[opening.victim]})"
+def _names(pairs: Sequence[_Pair]) -> dict[tuple[int, int], str]:
+    """(registration, person) -> the name the registration writes for that person, for the registrations
+    that open the pairs' cases (one query)."""
+    openers = sorted({pk for pair in pairs for pk in pair.registrations})
+    people = sorted({p for pair in pairs for p in (pair.suspect, pair.victim)})
+    if not openers:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for mention in PersonMention.objects.filter(
+        registration_id__in=openers, link__person_id__in=people
+    ).select_related("link"):
+        found.setdefault((mention.registration_id, mention.link.person_id), mention.display_name)
+    return found
+
+
+def _name(names: dict[tuple[int, int], str], pair: _Pair, person: int) -> str:
+    return next((names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in names), "")
+
+
+def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
+    return f"{rules.label(opening.reasons[0])} ({suspect or '?'} → {victim or '?'})"
 
 
 def screening_cases_for(
@@ -282,6 +301,7 @@ def screening_cases_for(
     )
     persons = Person.objects.in_bulk(sorted({p for key in pairs for p in key[1:]}))
     organisations = Organisation.objects.in_bulk(sorted({key[0] for key in pairs}))
+    names = _names([pair for key, pair in pairs.items() if key not in open_cases])
     opened, added, missing = 0, 0, 0
     new_screenings: list[ScreeningCase] = []
     changed: list[ScreeningCase] = []
@@ -307,11 +327,12 @@ def screening_cases_for(
                     screening.reasons = [*screening.reasons, *new_reasons]
                     changed.append(screening)
                 continue
+            suspect_name, victim_name = _name(names, pair, pair.suspect), _name(names, pair, pair.victim)
             try:
                 case = case_open(
                     process=pair.process,
                     organisation=organisations[pair.unit],
-                    title=_title(rules, pair, persons),
+                    title=_title(rules, pair, suspect_name, victim_name),
                     actor=actor,
                     at=at,
                     persons=[persons[pair.suspect], persons[pair.victim]],
@@ -327,6 +348,8 @@ def screening_cases_for(
                     case=case,
                     urgency=urgency,
                     urgency_rank=rank_of(urgency),
+                    suspect_name=suspect_name[:300],
+                    victim_name=victim_name[:300],
                     unit_id=pair.unit,
                     suspect_id=pair.suspect,
                     victim_id=pair.victim,

@@ -24,6 +24,7 @@ from .engine.machine import Refused
 from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
 from .labels import CONCURRENT, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
+from .panels import case_panels
 from .selectors import (
     case_colleagues,
     case_get_for_user,
@@ -204,8 +205,15 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
+    # A value a desk suggested (e.g. the urgency from the screening: `urgency_suggested`) is preselected.
+    suggested = {
+        key.removesuffix("_suggested"): value
+        for key, value in case.data.items()
+        if key.endswith("_suggested")
+    }
     step_forms = [
-        bound.get(t.name) or TransitionForm(initial=initial, definition=view.definition, transition=t)
+        bound.get(t.name)
+        or TransitionForm(initial=initial, definition=view.definition, transition=t, suggested=suggested)
         for t in view.transitions
         if not (case.pending)
     ]
@@ -231,8 +239,13 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             value_label(view.definition, k, v) for k, v in ((case.pending or {}).get("values") or {}).items()
         ],
         "may_confirm": bool(case.pending and case.pending.get("by") != user.pk),
-        "data_values": [value_label(view.definition, k, v) for k, v in case.data.items()],
+        # What the steps recorded, as the definition names it (a desk shows its own values in its panel).
+        "data_values": [
+            value_label(view.definition, k, v) for k, v in case.data.items() if k in view.definition.fields
+        ],
         "history": _history(case),
+        "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
+        "panels": case_panels(request, case),
         **_registrations(case, user),
     }
 
@@ -350,7 +363,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code))
+        messages.error(request, refusal_text(refusal.code, refusal.detail, definition))
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

@@ -227,12 +227,16 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
     case = _case()
     answer = _client(make_user("case_screener")).post(
         reverse("workprocesses:case-act", args=[case.pk]),
-        {"action": "take", "transition": "close", "step-close-lock_version": case.lock_version},
+        {
+            "action": "take",
+            "transition": "no_further_action",
+            "step-no_further_action-lock_version": case.lock_version,
+        },
     )
     assert answer.status_code == 400
     page = answer.content.decode()
     assert page.index("Niets opgeslagen") < page.index("<h1")  # in the messages, above the case
-    assert 'data-testid="error-step-close-reason"' in page
+    assert 'data-testid="error-step-no_further_action-reason"' in page
     case.refresh_from_db()
     assert case.state == "new"
 
