@@ -20,12 +20,13 @@ from ketenzicht.patterns.selectors import signal_list_for_user
 from ketenzicht.registrations.models import Source
 from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.workprocesses.models import Case, ProcessVersion
-from ketenzicht.workprocesses.selectors import case_list_for_user
+from ketenzicht.workprocesses.selectors import case_versions_for
 
 from .engine.instrument import Instrument, Item
 from .engine.prefill import Prefill, prefill
 from .instruments import instrument_of
 from .models import InstrumentVersion, Screening, ScreeningCase
+from .services import case_rules
 
 DESK_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
 PAGE_SIZE = 50
@@ -67,12 +68,17 @@ class QueueFilter:
 
 def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet[ScreeningCase]:
     """The open screening cases of the user's unit: acute first, then by deadline (none last), then the
-    oldest. One query for a page, whatever its size (the test counts them)."""
+    oldest (an index on the screening case holds that order). One query for a page, whatever its size
+    (the test counts them); the process versions' documents stay out of it (labels come from the cached
+    definitions)."""
     if not may_use_screening_desk(user):
         return ScreeningCase.objects.none()
     chosen = chosen or QueueFilter()
     cases = ScreeningCase.objects.filter(
-        open=True, unit_id=user.organisation_id, case__in=case_list_for_user(user=user)
+        open=True,
+        unit=user.organisation,
+        case__organisation=user.organisation,  # the kernel's rule for seeing a case, as plain filters
+        case__process_version_id__in=case_versions_for(user),
     )
     if chosen.urgency:
         cases = cases.filter(urgency=chosen.urgency)
@@ -89,17 +95,21 @@ def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet
     if chosen.version is not None:
         cases = cases.filter(case__process_version_id=chosen.version)
     if chosen.overdue:
-        cases = cases.filter(case__deadline_at__lte=timezone.now())
-    return cases.select_related(
-        "case__process_version", "case__owner", "case__victim_contact", "suspect", "victim"
-    ).order_by("urgency_rank", F("case__deadline_at").asc(nulls_last=True), "case__opened_at", "case_id")
+        cases = cases.filter(deadline_at__lte=timezone.now())
+    return (
+        cases.select_related("case__process_version", "case__owner")
+        .defer("case__process_version__document", "case__title", "reasons")
+        .order_by("urgency_rank", F("deadline_at").asc(nulls_last=True), "case_id")
+    )
 
 
 def queue_versions(user: User) -> QuerySet[ProcessVersion]:
-    """The process versions of the unit's open screening cases (the queue's version filter)."""
-    return ProcessVersion.objects.filter(
-        cases__screening__unit_id=user.organisation_id, cases__screening__open=True
-    ).distinct()
+    """The versions of the processes that open screening cases, for the queue's filter (a handful)."""
+    return (
+        ProcessVersion.objects.filter(pk__in=case_versions_for(user), process__in=case_rules().processes)
+        .defer("document")
+        .order_by("process", "version")
+    )
 
 
 def screening_case_of(case: Case) -> ScreeningCase | None:

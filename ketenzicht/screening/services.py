@@ -348,6 +348,7 @@ def screening_cases_for(
                     case=case,
                     urgency=urgency,
                     urgency_rank=rank_of(urgency),
+                    deadline_at=case.deadline_at,
                     suspect_name=suspect_name[:300],
                     victim_name=victim_name[:300],
                     unit_id=pair.unit,

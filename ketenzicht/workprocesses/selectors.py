@@ -21,7 +21,7 @@ from .models import Case, ProcessVersion, Rollout
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
 
-def _case_versions(user: User) -> list[int]:
+def case_versions_for(user: User) -> list[int]:
     """The process versions whose cases the user's roles may work, once per request (kept on the user
     object, as its role codes are: the shell and the page both ask)."""
     cached: list[int] | None = getattr(user, "_case_versions", None)
@@ -35,7 +35,7 @@ def _case_versions(user: User) -> list[int]:
 def _visible(user: User) -> Q | None:
     if not user.is_authenticated or user.organisation_id is None:
         return None
-    versions = _case_versions(user)
+    versions = case_versions_for(user)
     if not versions:
         return None
     return Q(organisation_id=user.organisation_id, process_version_id__in=versions)

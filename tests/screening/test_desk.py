@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -140,10 +139,18 @@ def test_the_queue_costs_the_same_queries_for_three_cases_as_for_twelve(
     client = _client(screener)
 
     def count() -> int:
+        """Statements of one load of the queue, counted at the driver (a request clears Django's log)."""
         client.get(reverse("screening:queue"))  # warm: the user's versions, sessions
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(reverse("screening:queue")).status_code == 200
-        return len(queries)
+        sent: list[str] = []
+
+        def counting(execute: Any, sql: str, *args: Any) -> Any:
+            sent.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(counting):
+            page = client.get(reverse("screening:queue"))
+        assert page.status_code == 200
+        return len(sent)
 
     def pair(n: int) -> None:
         take_in(
@@ -159,7 +166,7 @@ def test_the_queue_costs_the_same_queries_for_three_cases_as_for_twelve(
     for n in range(3, 12):
         pair(n)
     assert ScreeningCase.objects.filter(unit__code="oost-brabant").count() >= 12
-    assert count() == few
+    assert count() == few > 5  # the session, the user, the page's rows and count, the access log...
 
 
 def test_take_makes_the_screener_owner_and_a_team_lead_hands_cases_over_in_bulk(
