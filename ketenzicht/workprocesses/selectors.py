@@ -61,6 +61,11 @@ def case_get_for_user(*, user: User, pk: int, origin: str = "") -> Case:
         raise refuse(actor=user, object_type="case", object_id=pk, origin=origin) from None
 
 
+def case_closed_list(*, user: User) -> QuerySet[Case]:
+    """The organisation's closed cases, the last closed first."""
+    return case_list_for_user(user=user).filter(closed_at__isnull=False).order_by("-closed_at", "-id")
+
+
 def case_open_list(*, user: User, overdue_only: bool = False) -> QuerySet[Case]:
     cases = case_list_for_user(user=user).filter(closed_at__isnull=True)
     if overdue_only:

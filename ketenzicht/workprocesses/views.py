@@ -27,6 +27,7 @@ from .models import Case, CaseEvent, ProcessVersion
 from .panels import case_panels
 from .selectors import (
     case_colleagues,
+    case_closed_list,
     case_get_for_user,
     case_open_list,
     case_view,
@@ -97,10 +98,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
         listed(actor=user, object_type="case", origin=origin, refused=True)
         raise PermissionDenied
     overdue_only = request.GET.get("te_laat") == "1"
-    cases = list(case_open_list(user=user, overdue_only=overdue_only)[:200])
-    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases)})
+    closed = request.GET.get("afgesloten") == "1"
+    found = case_closed_list(user=user) if closed else case_open_list(user=user, overdue_only=overdue_only)
+    cases = list(found[:200])
+    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases), "closed": closed})
     rows = [case_view(case, user) for case in cases]
-    return render(request, "workprocesses/case_list.html", {"rows": rows, "overdue_only": overdue_only})
+    return render(
+        request,
+        "workprocesses/case_list.html",
+        {"rows": rows, "overdue_only": overdue_only, "closed": closed},
+    )
 
 
 def _processes_for(user: User) -> list[tuple[str, str]]:

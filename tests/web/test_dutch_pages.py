@@ -123,7 +123,7 @@ WALK: dict[str, list[Visit]] = {
     "patterns:signal-list": [get("/signalen/")],
     "patterns:signal-detail": [get("/signalen/{signal}/")],
     "patterns:signal-act": [post("/signalen/{signal}/actie/", {"action": "assess", "note": ""})],
-    "workprocesses:case-list": [get("/zaken/")],
+    "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1")],
     "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
     "workprocesses:case-detail": [get("/zaken/{case}/"), get("/zaken/{screening}/")],
     "workprocesses:case-act": [
