@@ -27,6 +27,7 @@ urlpatterns = [
     path("personen/", include("ketenzicht.dossiers.urls")),
     path("signalen/", include("ketenzicht.patterns.urls")),
     path("", include("ketenzicht.workprocesses.urls")),
+    path("", include("ketenzicht.screening.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -23,6 +23,7 @@ ROLE_ORGANISATION = {
     Role.POLICE_REGISTRAR: "oost-brabant",
     Role.CASE_SCREENER: "oost-brabant",
     Role.CASE_OWNER: "oost-brabant",
+    Role.TEAM_LEAD: "oost-brabant",
     Role.VT_ASSESSOR: "vt-brabant-noordoost",
     Role.PROSECUTOR: "om-oost-brabant",
     Role.VICTIM_SUPPORT: "slachtofferhulp-nederland",
@@ -60,7 +61,8 @@ AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
 AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 SIGNAL_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
-CASE_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
+CASE_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200), (Role.TEAM_LEAD, 200))
+SCREENING_DESK = CASE_DESK
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -102,7 +104,7 @@ MATRIX: dict[str, list[Call]] = {
     "workprocesses:case-list": [Call("GET", "/zaken/", 302, 403, CASE_DESK)],
     "workprocesses:case-new": [
         Call("GET", "/zaken/nieuw/", 302, 403, CASE_DESK),
-        Call("POST", "/zaken/nieuw/", 302, 403, ((Role.CASE_SCREENER, 422), (Role.CASE_OWNER, 422)), body={}),
+        Call("POST", "/zaken/nieuw/", 302, 403, tuple((role, 422) for role, _ in CASE_DESK), body={}),
     ],
     # Missing and forbidden alike: 404 for every signed-in user.
     "workprocesses:case-detail": [Call("GET", "/zaken/999999/", 302, 404)],
@@ -110,6 +112,20 @@ MATRIX: dict[str, list[Call]] = {
     "workprocesses:rollouts": [
         Call("GET", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),
         Call("POST", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 422),), body={}),
+    ],
+    "screening:queue": [
+        Call("GET", "/screening/", 302, 403, SCREENING_DESK),
+        Call("GET", "/screening/?urgency=acute&owner=nobody&overdue=on", 302, 403, SCREENING_DESK),
+    ],
+    # Only a team lead hands over in bulk; an empty choice goes back to the queue with a message.
+    "screening:queue-assign": [
+        Call("POST", "/screening/overdragen/", 302, 403, ((Role.TEAM_LEAD, 302),), body={})
+    ],
+    # Missing and forbidden alike: 404 for every signed-in user.
+    "screening:take": [Call("POST", "/zaken/999999/nemen/", 302, 404, body={})],
+    "screening:screening-new": [Call("GET", "/zaken/999999/screening/", 302, 404)],
+    "screening:screening-second": [
+        Call("POST", "/zaken/999999/screening/1/tweede/", 302, 404, body={"decision": "confirm"})
     ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],

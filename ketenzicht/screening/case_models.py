@@ -30,8 +30,13 @@ class ScreeningCase(models.Model):
     )  # the registration that opened it (None: opened by the signal alone)
     # The queue's order: the urgency decided at the screening, or until then the one the register's facts
     # suggest (engine/urgency.py); its rank sorts acute first. The level of the last recorded screening.
+    # The names as the opening registration writes them (the unit's own registration): the queue and the
+    # case title read them without a join.
+    suspect_name = models.CharField(max_length=300, blank=True)
+    victim_name = models.CharField(max_length=300, blank=True)
     urgency = models.CharField(max_length=16, blank=True)
     urgency_rank = models.PositiveSmallIntegerField(default=9)
+    deadline_at = models.DateTimeField(null=True, blank=True)  # the kernel case's, for the queue's index
     level = models.CharField(max_length=16, blank=True)
     # Kept in step with the kernel case (closed: False), so the database can refuse a second open case for
     # one pair in one unit, as two intakes at once could otherwise open.
@@ -41,7 +46,9 @@ class ScreeningCase(models.Model):
         ordering = ["case_id"]
         indexes = [
             models.Index(fields=["unit", "suspect", "victim"], name="screening_case_pair"),
-            models.Index(fields=["unit", "open", "urgency_rank"], name="screening_case_queue"),
+            models.Index(
+                fields=["unit", "open", "urgency_rank", "deadline_at", "case"], name="screening_case_queue"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

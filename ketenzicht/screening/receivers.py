@@ -24,6 +24,7 @@ def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:
     urgency = case_urgency(case.data)
     ScreeningCase.objects.filter(case_id=case.pk).update(
         open=case.closed_at is None,
+        deadline_at=case.deadline_at,
         urgency=urgency,
         urgency_rank=rank_of(urgency),
         level=str(case.data.get("screening_level") or ""),

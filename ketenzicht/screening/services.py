@@ -114,6 +114,7 @@ class _Read:
     open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
     present: set[tuple[int, int]] = field(default_factory=set)  # (case, registration) on an open case
     units: dict[int, str] = field(default_factory=dict)  # organisation id -> code
+    names: dict[tuple[int, int], str] = field(default_factory=dict)  # (registration, person) -> its name
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -144,8 +145,9 @@ def _one_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
 
 def _statement(registration_ids: Sequence[int], sources: Sequence[str]) -> tuple[str, list[Any]]:
     """The facts of a batch and what the cases already hold, as one statement of JSON arrays: one round trip
-    where the ORM needs nine (registrations, offences, suspects and victims, relations, the pattern signals
-    about the suspects and their evidence, persons merged since, the pairs' open cases, what is on them)."""
+    where the ORM needs ten (registrations, offences, suspects and victims, relations, the pattern signals
+    about the suspects and their evidence, persons merged since, the pairs' open cases, what is on them, the
+    units, the names the registrations write for the batch's persons)."""
     reg, mention, link, person = _t(Registration), _t(PersonMention), _t(MentionLink), _t(Person)
     through, offence = _t(Registration.offences.through), _t(Offence)
     on_case = _t(Case.registrations.through)
@@ -207,6 +209,12 @@ open_cases AS (
             "OR cr.registration_id IN (SELECT id FROM evidence))",
         ),
         ("u.id, u.code", f"FROM {_t(Organisation)} u WHERE u.id IN (SELECT unit_id FROM regs)"),
+        (
+            "m.registration_id, l.person_id, m.given_names, m.surname_prefix, m.surname",
+            f"FROM {mention} m JOIN {link} l ON l.mention_id = m.id "
+            "WHERE m.registration_id IN (SELECT id FROM regs UNION SELECT id FROM evidence) "
+            "AND l.person_id IN (SELECT person_id FROM parties)",
+        ),
     ]
     select = ",\n  ".join(_agg(what, rest) for what, rest in columns)
     return f"WITH RECURSIVE{ctes}\nSELECT\n  {select}", [*ids, *source_params, *source_params]
@@ -256,7 +264,7 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
         return _Read([])
     row = _fetch(*_statement(registration_ids, rules.sources))
     (regs, offence_rows, party_rows, relation_rows, signal_rows, evidence_rows, merged_rows, open_rows,
-     present_rows, unit_rows) = (_json(value) for value in row)  # fmt: skip
+     present_rows, unit_rows, name_rows) = (_json(value) for value in row)  # fmt: skip
     read = _Read([])
     if not regs:
         return read
@@ -304,6 +312,9 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
     ]
     read.present = {(case_id, pk) for case_id, pk in present_rows}
     read.units = {pk: code for pk, code in unit_rows}
+    for pk, person, given, prefix, surname in sorted(name_rows, key=lambda r: (r[0], r[1])):
+        name = " ".join(part for part in (given, prefix, surname) if part)
+        read.names.setdefault((pk, person), name)
     return read
 
 
@@ -347,9 +358,14 @@ def _provisional(reasons: Sequence[str], words: set[str] | frozenset[str] = froz
     return provisional_urgency(facts, signal="signal" in found, stalking="stalking" in found)
 
 
-def _title(rules: CaseRules, opening: _Pair) -> str:
-    suspect, victim = Person(pk=opening.suspect), Person(pk=opening.victim)
-    return f"{rules.label(opening.reasons[0])} ({suspect} → {victim})"
+def _name(read: _Read, pair: _Pair, person: int) -> str:
+    """The name the pair's latest registration that names the person writes for it."""
+    written = [read.names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in read.names]
+    return written[0] if written else ""
+
+
+def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
+    return f"{rules.label(opening.reasons[0])} ({suspect or '?'} → {victim or '?'})"
 
 
 # --- the step -------------------------------------------------------------------------------------------
@@ -445,12 +461,13 @@ def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetim
     words = _danger_words([read.registrations[pk][2] for pk in pair.registrations])
     urgency = _provisional(pair.reasons, words)
     organisation = Organisation.from_db(None, ["id", "code"], (pair.unit, read.units.get(pair.unit, "")))
+    suspect_name, victim_name = _name(read, pair, pair.suspect), _name(read, pair, pair.victim)
     try:
         with transaction.atomic():  # a savepoint: two intakes may open the pair's case at once
             case = case_open(
                 process=pair.process,
                 organisation=organisation,
-                title=_title(rules, pair),
+                title=_title(rules, pair, suspect_name, victim_name),
                 actor=actor,
                 at=at,
                 persons=[Person(pk=pair.suspect), Person(pk=pair.victim)],
@@ -461,6 +478,9 @@ def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetim
                 case=case,
                 urgency=urgency,
                 urgency_rank=rank_of(urgency),
+                deadline_at=case.deadline_at,
+                suspect_name=suspect_name[:300],
+                victim_name=victim_name[:300],
                 unit_id=pair.unit,
                 suspect_id=pair.suspect,
                 victim_id=pair.victim,

@@ -9,6 +9,7 @@ from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
+from ketenzicht.screening.selectors import may_use_screening_desk
 from ketenzicht.workprocesses.selectors import may_manage_rollouts, may_work_cases
 
 
@@ -26,5 +27,6 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_search_persons": may_search_persons(user),
         "kz_may_see_signals": may_see_signals(user),
         "kz_may_work_cases": may_work_cases(user),
+        "kz_may_screen": may_use_screening_desk(user),
         "kz_may_manage_rollouts": may_manage_rollouts(user),
     }

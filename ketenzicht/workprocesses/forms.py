@@ -77,7 +77,16 @@ class LockedForm(NldsFormMixin, forms.Form):
 class TransitionForm(LockedForm):
     """Taking one step: its fields (from the definition), a reason where asked."""
 
-    def __init__(self, *args: Any, definition: Definition, transition: Transition, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        definition: Definition,
+        transition: Transition,
+        suggested: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`suggested`: values a desk proposes for the fields (e.g. the urgency a screening suggests),
+        preselected for the user to confirm or change."""
         kwargs.setdefault("prefix", f"step-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
@@ -94,6 +103,8 @@ class TransitionForm(LockedForm):
                 field = forms.CharField(
                     label=spec.label, widget=forms.Textarea(attrs={"rows": 2}), required=True
                 )
+            if suggested and suggested.get(name):
+                field.initial = suggested[name]
             self.fields[f"value_{name}"] = field
         self.fields["reason"] = forms.CharField(
             label=_("Reason") if transition.requires.reason else _("Explanation (optional)"),

@@ -32,8 +32,26 @@ CONCURRENT = _(
 )
 
 
-def refusal_text(code: str) -> str:
-    return str(REFUSALS.get(code, REFUSALS["state"]))
+# Who picks up a hand-off (a transition's `handoff:`), for the case page.
+HANDOFFS = {
+    "veilig_thuis": _("Veilig Thuis"),
+    "zsm": _("the ZSM table"),
+    "zorg_en_veiligheidshuis": _("the Zorg- en Veiligheidshuis"),
+}
+
+
+def handoff_label(kind: str) -> str:
+    return str(HANDOFFS.get(kind, kind.replace("_", " ")))
+
+
+def refusal_text(code: str, detail: str = "", definition: Definition | None = None) -> str:
+    """The refusal in words; for missing fields or recorded values, which ones (by their labels)."""
+    text = str(REFUSALS.get(code, REFUSALS["state"]))
+    if code in ("fields", "recorded") and detail and definition is not None:
+        names = [name.strip() for name in detail.split(",")]
+        labels = [definition.fields[name].label if name in definition.fields else name for name in names]
+        text = f"{text} ({', '.join(labels)})"
+    return text
 
 
 def state_label(definition: Definition, state: str) -> str:

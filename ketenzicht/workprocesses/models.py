@@ -10,6 +10,8 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
+from .labels import handoff_label
+
 
 class ProcessVersion(models.Model):
     """One loaded definition file. Never changed once loaded: a new file is a new version."""
@@ -158,3 +160,7 @@ class Handoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {'taken' if self.taken_at else 'open'}"
+
+    @property
+    def label(self) -> str:
+        return handoff_label(self.kind)

@@ -21,7 +21,7 @@ from .models import Case, ProcessVersion, Rollout
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
 
-def _case_versions(user: User) -> list[int]:
+def case_versions_for(user: User) -> list[int]:
     """The process versions whose cases the user's roles may work, once per request (kept on the user
     object, as its role codes are: the shell and the page both ask)."""
     cached: list[int] | None = getattr(user, "_case_versions", None)
@@ -35,7 +35,7 @@ def _case_versions(user: User) -> list[int]:
 def _visible(user: User) -> Q | None:
     if not user.is_authenticated or user.organisation_id is None:
         return None
-    versions = _case_versions(user)
+    versions = case_versions_for(user)
     if not versions:
         return None
     return Q(organisation_id=user.organisation_id, process_version_id__in=versions)
@@ -59,6 +59,11 @@ def case_get_for_user(*, user: User, pk: int, origin: str = "") -> Case:
         return case_list_for_user(user=user).get(pk=pk)
     except Case.DoesNotExist:
         raise refuse(actor=user, object_type="case", object_id=pk, origin=origin) from None
+
+
+def case_closed_list(*, user: User) -> QuerySet[Case]:
+    """The organisation's closed cases, the last closed first."""
+    return case_list_for_user(user=user).filter(closed_at__isnull=False).order_by("-closed_at", "-id")
 
 
 def case_open_list(*, user: User, overdue_only: bool = False) -> QuerySet[Case]:

@@ -24,8 +24,10 @@ from .engine.machine import Refused
 from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
 from .labels import CONCURRENT, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
+from .panels import case_panels
 from .selectors import (
     case_colleagues,
+    case_closed_list,
     case_get_for_user,
     case_open_list,
     case_view,
@@ -96,10 +98,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
         listed(actor=user, object_type="case", origin=origin, refused=True)
         raise PermissionDenied
     overdue_only = request.GET.get("te_laat") == "1"
-    cases = list(case_open_list(user=user, overdue_only=overdue_only)[:200])
-    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases)})
+    closed = request.GET.get("afgesloten") == "1"
+    found = case_closed_list(user=user) if closed else case_open_list(user=user, overdue_only=overdue_only)
+    cases = list(found[:200])
+    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases), "closed": closed})
     rows = [case_view(case, user) for case in cases]
-    return render(request, "workprocesses/case_list.html", {"rows": rows, "overdue_only": overdue_only})
+    return render(
+        request,
+        "workprocesses/case_list.html",
+        {"rows": rows, "overdue_only": overdue_only, "closed": closed},
+    )
 
 
 def _processes_for(user: User) -> list[tuple[str, str]]:
@@ -204,8 +212,15 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
+    # A value a desk suggested (e.g. the urgency from the screening: `urgency_suggested`) is preselected.
+    suggested = {
+        key.removesuffix("_suggested"): value
+        for key, value in case.data.items()
+        if key.endswith("_suggested")
+    }
     step_forms = [
-        bound.get(t.name) or TransitionForm(initial=initial, definition=view.definition, transition=t)
+        bound.get(t.name)
+        or TransitionForm(initial=initial, definition=view.definition, transition=t, suggested=suggested)
         for t in view.transitions
         if not (case.pending)
     ]
@@ -231,8 +246,13 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             value_label(view.definition, k, v) for k, v in ((case.pending or {}).get("values") or {}).items()
         ],
         "may_confirm": bool(case.pending and case.pending.get("by") != user.pk),
-        "data_values": [value_label(view.definition, k, v) for k, v in case.data.items()],
+        # What the steps recorded, as the definition names it (a desk shows its own values in its panel).
+        "data_values": [
+            value_label(view.definition, k, v) for k, v in case.data.items() if k in view.definition.fields
+        ],
         "history": _history(case),
+        "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
+        "panels": case_panels(request, case),
         **_registrations(case, user),
     }
 
@@ -350,7 +370,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code))
+        messages.error(request, refusal_text(refusal.code, refusal.detail, definition))
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

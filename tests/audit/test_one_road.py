@@ -18,6 +18,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.patterns.models import Signal
+from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.services import case_open
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
@@ -60,6 +61,8 @@ ROUTES = [
     Route("person", "POST", "/api/v1/persons/{id}/dossier", API_PURPOSE, json=True),
     Route("case", "GET", "/zaken/{id}/"),
     Route("case", "POST", "/zaken/{id}/actie/", {"action": "note", "note": "x"}),
+    Route("screening_case", "GET", "/zaken/{id}/screening/"),
+    Route("screening_case", "POST", "/zaken/{id}/nemen/"),
 ]
 # Who may not see the objects: a screener of another police unit (the same desk), and a role without it.
 OUTSIDERS = [("case_screener", "zeeland-west-brabant"), ("vt_assessor", "vt-brabant-noordoost")]
@@ -85,6 +88,7 @@ def objects() -> dict[str, int]:
         "review_item": ReviewItem.objects.get().pk,
         "person": person_of(second).pk,
         "case": case.pk,
+        "screening_case": ScreeningCase.objects.get().case_id,  # opened by the intake of the two above
     }
 
 

@@ -53,11 +53,10 @@ def test_a_pilot_unit_follows_v2_and_another_unit_v1(
     step = pilot.get_by_test_id("step-screened")
     step.get_by_label("Urgentie").select_option(label="Hoog")
     step.get_by_label("Aanwijzingen voor stalking").select_option(label="Ja")
-    step.get_by_role("button", name="Screening vastleggen").click()
-    expect(pilot.get_by_test_id("case-state")).to_have_text("Gescreend")
-    history = pilot.get_by_test_id("history")
-    expect(history).to_contain_text("Screening vastleggen")
-    expect(history).to_contain_text("Aanwijzingen voor stalking: Ja")
+    step.get_by_role("button", name="Screening afronden").click()
+    # v2 requires the open stalking screening first, and says so (the screening desk records it).
+    expect(pilot.locator(".utrecht-alert--error")).to_contain_text("Niveau van de risicoscreening")
+    expect(pilot.get_by_test_id("case-state")).to_have_text("In screening")
     for version in pilot.get_by_test_id("history-version").all():
         expect(version).to_have_text("versie 2")
 
@@ -66,9 +65,13 @@ def test_a_pilot_unit_follows_v2_and_another_unit_v1(
     _open_case(other, "Ex-partner volgt aangeefster")
     expect(other.get_by_test_id("case-version")).to_contain_text("versie 1")
     other.get_by_test_id("step-start_screening").get_by_role("button").click()
-    expect(other.get_by_test_id("step-notify_vt")).to_be_visible()  # v1: during the screening already
+    step = other.get_by_test_id("step-screened")
+    step.get_by_label("Urgentie").select_option(label="Normaal")
+    step.get_by_role("button", name="Screening afronden").click()  # v1: no instrument required
+    expect(other.get_by_test_id("case-state")).to_have_text("Gescreend, besluit nodig")
     other.get_by_test_id("step-notify_vt").get_by_role("button").click()
     expect(other.get_by_test_id("case-state")).to_have_text("Bij ketenpartners")
+    expect(other.get_by_test_id("handoff-veilig_thuis")).to_contain_text("wacht op oppakken")
     expect(other.get_by_test_id("history-version").first).to_have_text("versie 1")
 
 

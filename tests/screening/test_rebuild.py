@@ -48,7 +48,9 @@ def test_the_rebuild_opens_the_cases_intake_would_open_and_is_idempotent(
     ]
     assert list(sanne_case.registrations.values_list("reference", flat=True)) == ["PL0600-R-3"]
     # A closed case keeps its registrations: the next run opens no new case for them.
-    lotte_case = case_take(lotte_case, "close", actor=screener, expected_version=None, reason="afgehandeld")
+    lotte_case = case_take(
+        lotte_case, "no_further_action", actor=screener, expected_version=None, reason="afgehandeld"
+    )
     events = CaseEvent.objects.count()
 
     again = StringIO()

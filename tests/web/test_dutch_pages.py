@@ -29,6 +29,9 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.services import user_create
 from ketenzicht.patterns.models import Signal
+from ketenzicht.screening.instruments import instrument_of
+from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
+from ketenzicht.screening.recording import screening_record
 from ketenzicht.workprocesses.services import case_open
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
@@ -120,14 +123,25 @@ WALK: dict[str, list[Visit]] = {
     "patterns:signal-list": [get("/signalen/")],
     "patterns:signal-detail": [get("/signalen/{signal}/")],
     "patterns:signal-act": [post("/signalen/{signal}/actie/", {"action": "assess", "note": ""})],
-    "workprocesses:case-list": [get("/zaken/")],
+    "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1")],
     "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
-    "workprocesses:case-detail": [get("/zaken/{case}/")],
+    "workprocesses:case-detail": [get("/zaken/{case}/"), get("/zaken/{screening}/")],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
     ],
     "workprocesses:rollouts": [get("/werkprocessen/"), post("/werkprocessen/", {})],
+    "screening:queue": [get("/screening/"), get("/screening/?urgency=high&owner=nobody&overdue=on")],
+    "screening:queue-assign": [post("/screening/overdragen/", {})],
+    "screening:take": [post("/zaken/{screening}/nemen/", {})],
+    "screening:screening-new": [
+        get("/zaken/{screening}/screening/"),
+        get("/zaken/{screening}/screening/?instrument=ex_partner_stalking_open"),
+        post("/zaken/{screening}/screening/", {"action": "preview"}),  # nothing answered
+    ],
+    "screening:screening-second": [
+        post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"})
+    ],
 }
 
 # Named routes that return no HTML page of ours.
@@ -284,6 +298,17 @@ def world(db: Any) -> dict[str, int]:
     )
     signal = Signal.objects.order_by("pk").first()
     review = ReviewItem.objects.first()
+    # The pair's screening case (opened by the intake above): a screening with a lowered level waits for a
+    # second person, so the case page shows the trend and the confirmation.
+    screening_case = ScreeningCase.objects.select_related("case").get()
+    lowered = screening_record(
+        case=screening_case.case,
+        instrument=InstrumentVersion.objects.get(code="ex_partner_stalking_open"),
+        answers=_answers("ex_partner_stalking_open", yes=("threat_to_kill", "weapon", "earlier_violence")),
+        level="standard",
+        reason="Slachtoffer is verhuisd",
+        actor=_user(Role.CASE_SCREENER, "warm-screener-lowers"),
+    )
     assert signal is not None and review is not None
     ids = {
         "registration": first.pk,
@@ -293,6 +318,8 @@ def world(db: Any) -> dict[str, int]:
         "review": review.pk,
         "case": case.pk,
         "lock": case.lock_version,
+        "screening": screening_case.case_id,
+        "screening_id": lowered.pk,
     }
     # Look-ups by others, so the access log has searches, dossier views, review views and signal views.
     for role in (Role.CASE_SCREENER, Role.FUNCTIONAL_ADMIN):
@@ -312,6 +339,20 @@ def world(db: Any) -> dict[str, int]:
     case.refresh_from_db()
     ids["lock"] = case.lock_version
     return ids
+
+
+def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
+    """Every item of the instrument answered: the named ones yes, the rest no, 0 or the first choice."""
+    engine = instrument_of(InstrumentVersion.objects.get(code=code))
+    found: dict[str, Any] = {}
+    for item in engine.items:
+        if item.answer.value == "yes_no":
+            found[item.key] = item.key in yes
+        elif item.answer.value == "count":
+            found[item.key] = 0
+        else:
+            found[item.key] = next(iter(item.choices))
+    return found
 
 
 def _user(role: str, username: str) -> Any:
@@ -374,7 +415,14 @@ SHOWN_TO = {
     "workprocesses:case-detail": Role.CASE_SCREENER,
     "workprocesses:case-act": Role.CASE_SCREENER,
     "workprocesses:rollouts": Role.FUNCTIONAL_ADMIN,
+    "screening:queue": Role.TEAM_LEAD,
+    "screening:queue-assign": Role.TEAM_LEAD,
+    "screening:take": Role.CASE_SCREENER,
+    "screening:screening-new": Role.CASE_SCREENER,
+    "screening:screening-second": Role.CASE_OWNER,
 }
+# Routes that only act and send the user back to a page (their messages are checked on that page).
+ACT_AND_RETURN = {"screening:queue-assign", "screening:take", "screening:screening-second"}
 
 
 def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
@@ -388,7 +436,8 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
             clients[role] = Client()
             clients[role].force_login(_user(role, f"full-{role}"))
         statuses = [_send(clients[role], visit, world).status_code for visit in WALK[name]]
-        assert {200, 409, 422} & set(statuses), f"{name}: {statuses}"
+        shown = {302} if name in ACT_AND_RETURN else {200, 409, 422}
+        assert shown & set(statuses), f"{name}: {statuses}"
     screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]
     assert "Hendriks" in screener.get("/signalen/").content.decode()
     assert "PL-WALK-1" in screener.get("/registraties/").content.decode()

@@ -139,7 +139,9 @@ def test_registrations_added_to_a_case_are_one_history_line_and_mark_a_screened_
     lines = list(case.events.filter(kind="registration").values_list("detail", flat=True))
     assert [line["registrations"] for line in lines] == [[first.pk], sorted([second.pk, third.pk])]
     assert [line["reassess"] for line in lines] == [False, True]
-    case = case_take(case, "close", actor=screener, expected_version=case.lock_version, reason="klaar")
+    case = case_take(
+        case, "no_further_action", actor=screener, expected_version=case.lock_version, reason="klaar"
+    )
     with pytest.raises(Refused):
         case_add_registrations(case, [first], actor=None)
 
@@ -152,7 +154,7 @@ def test_the_second_of_two_users_acting_on_one_case_is_told_and_nothing_is_lost(
     loaded_by_both = case.lock_version
     case_take(case, "start_screening", actor=first, expected_version=loaded_by_both)
     with pytest.raises(ConcurrentEdit):
-        case_take(case, "close", actor=second, expected_version=loaded_by_both, reason="dubbel")
+        case_take(case, "no_further_action", actor=second, expected_version=loaded_by_both, reason="dubbel")
     case.refresh_from_db()
     assert case.state == "screening" and case.closed_at is None
     assert case.events.filter(kind="transition").count() == 1
@@ -214,7 +216,7 @@ def test_deadlines_check_escalates_once_with_frozen_time() -> None:
     assert [c.pk for c in escalated] == [case.pk]
     assert deadlines_check(now=datetime(2026, 12, 30, 9, 0, tzinfo=AMSTERDAM)) == []
     event = case.events.get(kind="escalated")
-    assert event.detail["escalate_to"] == "case_owner"
+    assert event.detail["escalate_to"] == "team_lead"
 
 
 def test_cases_of_another_unit_are_not_visible_and_the_refusal_is_logged_once(

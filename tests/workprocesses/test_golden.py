@@ -39,12 +39,13 @@ def test_every_definition_has_golden_walks() -> None:
 def test_golden_walk(path: Path, walk: dict[str, Any]) -> None:
     definition = load_definition(path)
     state = definition.initial
-    due, _ = state_deadline(definition, state, _moment(walk["start"]))
+    recorded: dict[str, str] = dict(walk.get("data") or {})  # what the case holds when it opens
+    due, _ = state_deadline(definition, state, _moment(walk["start"]), data=recorded)
     if "deadline" in walk:
         assert due == (_moment(walk["deadline"]) if walk["deadline"] else None)
-    recorded: dict[str, str] = {}
     for number, step in enumerate(walk["steps"], start=1):
         where = f"step {number} ({step['take']})"
+        recorded.update(step.get("record") or {})  # what a desk recorded before this step
         try:
             outcome = take(
                 definition,

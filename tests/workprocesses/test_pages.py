@@ -17,7 +17,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open, deadlines_check, rollout_enable
+from ketenzicht.workprocesses.services import case_open, case_take, deadlines_check, rollout_enable
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -227,12 +227,16 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
     case = _case()
     answer = _client(make_user("case_screener")).post(
         reverse("workprocesses:case-act", args=[case.pk]),
-        {"action": "take", "transition": "close", "step-close-lock_version": case.lock_version},
+        {
+            "action": "take",
+            "transition": "no_further_action",
+            "step-no_further_action-lock_version": case.lock_version,
+        },
     )
     assert answer.status_code == 400
     page = answer.content.decode()
     assert page.index("Niets opgeslagen") < page.index("<h1")  # in the messages, above the case
-    assert 'data-testid="error-step-close-reason"' in page
+    assert 'data-testid="error-step-no_further_action-reason"' in page
     case.refresh_from_db()
     assert case.state == "new"
 
@@ -332,3 +336,16 @@ def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
     assert vt is not None
     refused = client.post(url, {"process_version": v2.pk, "organisation": vt.pk, "valid_from": "2027-01-15"})
     assert refused.status_code == 422
+
+
+def test_closed_cases_are_found_from_the_list(make_user: Callable[..., Any]) -> None:
+    screener = make_user("case_screener")
+    open_case, closed_case = _case(), _case()
+    case_take(
+        closed_case, "no_further_action", actor=screener, expected_version=None, reason="geen strafbaar feit"
+    )
+    client = _client(screener)
+    listed = client.get(reverse("workprocesses:case-list")).content.decode()
+    assert open_case.reference in listed and closed_case.reference not in listed
+    closed = client.get(reverse("workprocesses:case-list"), {"afgesloten": "1"}).content.decode()
+    assert closed_case.reference in closed and open_case.reference not in closed

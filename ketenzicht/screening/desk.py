@@ -1,0 +1,45 @@
+"""Changes the screening desk makes besides a screening: taking a case from the queue, and a team lead
+handing cases over in bulk. Both go through the kernel's assignment (history, handover reason, locking)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from ketenzicht.organisations.models import User
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_assign
+
+from .selectors import may_reassign_in_bulk, may_use_screening_desk, queue_for_user
+
+
+def screening_take(case: Case, *, actor: User, expected_version: int | None) -> Case:
+    """The screener takes a case nobody owns yet: they become its owner (casusregisseur)."""
+    if not may_use_screening_desk(actor):
+        raise Refused("role")
+    if case.owner_id is not None and case.owner_id != actor.pk:
+        raise Refused("owned")
+    return case_assign(case, "owner", person=actor, actor=actor, expected_version=expected_version)
+
+
+def screening_reassign(case_ids: Sequence[int], *, person: User, actor: User, reason: str) -> list[Case]:
+    """A team lead makes `person` the owner of the chosen open cases of the unit's queue, with one reason
+    for all; all or nothing. Cases not in the lead's queue are refused (the same answer as a missing one)."""
+    if not may_reassign_in_bulk(actor):
+        raise Refused("role")
+    if not reason.strip():
+        raise Refused("reason")
+    wanted = sorted(set(case_ids))
+    found = {
+        screening.case_id: screening.case
+        for screening in queue_for_user(user=actor).filter(case_id__in=wanted)
+    }
+    if not wanted or len(found) != len(wanted):
+        raise Refused("unknown")
+    with transaction.atomic():
+        return [
+            case_assign(found[pk], "owner", person=person, actor=actor, expected_version=None, reason=reason)
+            for pk in wanted
+        ]

@@ -1,0 +1,151 @@
+"""Forms of the screening desk: the queue's filters, a team lead's bulk handover, and a screening with
+the instrument's items, pre-answered from the register where it can."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import User
+from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
+
+from .engine.instrument import AnswerKind, Instrument, Level
+from .labels import LEVELS
+from .selectors import PrefillRow, QueueFilter
+
+URGENCIES = {"acute": _("acute"), "high": _("high"), "normal": _("normal"), "low": _("low")}
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+
+
+class QueueFilterForm(NldsFormMixin, forms.Form):
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    level = forms.ChoiceField(label=_("Screening level"), required=False)
+    owner = forms.ChoiceField(label=_("Owner"), required=False)
+    version = forms.ChoiceField(label=_("Work process"), required=False)
+    overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+
+    def __init__(self, *args: Any, colleagues: Any, versions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["urgency"].choices = [("", _("All")), *URGENCIES.items()]
+        self.fields["level"].choices = [
+            ("", _("All")),
+            ("none_yet", _("not screened yet")),
+            *((level.value, label) for level, label in LEVELS.items()),
+        ]
+        self.fields["owner"].choices = [
+            ("", _("Everyone")),
+            ("me", _("Me")),
+            ("nobody", _("Nobody yet")),
+            *((str(user.pk), user.get_full_name() or user.username) for user in colleagues),
+        ]
+        self.fields["version"].choices = [
+            ("", _("All")),
+            *((str(pv.pk), f"{pv.label} (versie {pv.version})") for pv in versions),
+        ]
+
+    def chosen(self) -> QueueFilter:
+        if not self.is_valid():
+            return QueueFilter()
+        data = self.cleaned_data
+        return QueueFilter(
+            urgency=data["urgency"],
+            level=data["level"],
+            owner=data["owner"],
+            version=int(data["version"]) if data["version"] else None,
+            overdue=bool(data["overdue"]),
+        )
+
+
+class BulkAssignForm(NldsFormMixin, forms.Form):
+    cases = forms.TypedMultipleChoiceField(label=_("Cases"), coerce=int)
+    person = forms.ModelChoiceField(
+        label=_("New owner"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
+    )
+    reason = forms.CharField(
+        label=_("Reason for the handover"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, colleagues: Any, case_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].choices = [(pk, str(pk)) for pk in case_ids]
+        field = self.fields["person"]
+        field.queryset = colleagues
+        field.label_from_instance = lambda user: user.get_full_name() or user.username
+        for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
+            self.fields[name].widget.attrs["form"] = "bulk-form"
+
+
+def _field_for(row: PrefillRow) -> forms.Field:
+    item = row.item
+    help_text = item.help
+    if item.answer is AnswerKind.YES_NO:
+        return forms.ChoiceField(
+            label=item.question, choices=YES_NO, widget=forms.RadioSelect, help_text=help_text
+        )
+    if item.answer is AnswerKind.COUNT:
+        return forms.IntegerField(label=item.question, min_value=0, max_value=10_000, help_text=help_text)
+    return forms.ChoiceField(
+        label=item.question,
+        choices=[("", _("Make a choice")), *((code, choice.label) for code, choice in item.choices.items())],
+        help_text=help_text,
+    )
+
+
+def _initial(row: PrefillRow) -> Any:
+    if row.answer is None:
+        return None
+    if row.item.answer is AnswerKind.YES_NO:
+        return "yes" if row.answer else "no"
+    return row.answer
+
+
+class ScreeningForm(NldsFormMixin, forms.Form):
+    """The items of one instrument, pre-answered where the register can answer; then the level: the
+    computed one, or the professional's own (raising needs a reason, lowering a reason and a second
+    person)."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for another level than the computed one"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, instrument: Instrument, rows: list[PrefillRow], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument = instrument
+        self.rows = rows
+        items: dict[str, forms.Field] = {}
+        for row in rows:
+            field = _field_for(row)
+            field.initial = _initial(row)
+            items[f"item_{row.item.key}"] = field
+        self.fields = {**items, **self.fields}
+        self.fields["level"].choices = [
+            ("", _("The computed level")),
+            *((level.value, label) for level, label in LEVELS.items()),
+        ]
+        for field in self.fields.values():
+            classes = nlds_widget_class(field.widget)
+            if classes:
+                field.widget.attrs["class"] = classes
+
+    def item_fields(self) -> list[tuple[PrefillRow, forms.BoundField]]:
+        return [(row, self[f"item_{row.item.key}"]) for row in self.rows]
+
+    def answers(self) -> dict[str, bool | int | str]:
+        out: dict[str, bool | int | str] = {}
+        for row in self.rows:
+            value = self.cleaned_data[f"item_{row.item.key}"]
+            if row.item.answer is AnswerKind.YES_NO:
+                out[row.item.key] = value == "yes"
+            else:
+                out[row.item.key] = value
+        return out
+
+    def chosen_level(self) -> str:
+        level: str = self.cleaned_data.get("level") or ""
+        return level if level in {lv.value for lv in Level} else ""

@@ -1,0 +1,74 @@
+"""The screening desk's panel on the kernel's case page (registered in apps.py): urgency and where it
+came from, why the case opened, the screening trend with a lowered level waiting for a second person, the
+pair's signals with their reasons, and the way to the screening form."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from ketenzicht.organisations.models import User
+from ketenzicht.patterns.labels import reason_rows, rule_label
+from ketenzicht.workprocesses.models import Case
+
+from .forms import URGENCIES
+from .labels import LEVELS, OVERRIDES
+from .models import Screening
+from .selectors import instruments_for, may_use_screening_desk, pair_signals, screening_case_of, screenings_of
+from .services import case_rules
+
+URGENCY_SOURCES = (
+    ("urgency", "decided"),
+    ("urgency_suggested", "suggested"),
+    ("urgency_provisional", "provisional"),
+)
+
+
+def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    user: User = request.user  # type: ignore[assignment]
+    screening_case = screening_case_of(case)
+    if screening_case is None or not may_use_screening_desk(user):
+        return None
+    urgency, source = next(
+        ((str(case.data[key]), where) for key, where in URGENCY_SOURCES if case.data.get(key)), ("", "")
+    )
+    screenings = screenings_of(case)
+    rules = case_rules()
+    language = get_language() or "nl"
+    signals = pair_signals(user, screening_case)
+    return SafeString(
+        render_to_string(
+            "screening/_panel.html",
+            {
+                "case": case,
+                "screening_case": screening_case,
+                "urgency": urgency,
+                "urgency_label": URGENCIES.get(urgency, ""),
+                "urgency_source": source,
+                "level_label": LEVELS.get(screening_case.level, "") if screening_case.level else "",  # type: ignore[call-overload]
+                "reasons": [rules.label(code, language) for code in screening_case.reasons],
+                "trend": [
+                    {
+                        "screening": s,
+                        "computed": LEVELS.get(s.computed_level, "") if s.computed_level else "",  # type: ignore[call-overload]
+                        "level": LEVELS.get(s.level, s.level),  # type: ignore[call-overload]
+                        "override": OVERRIDES.get(s.result.get("override"), ""),
+                        "corrected": len(s.corrected),
+                        "may_confirm": s.status == Screening.Status.AWAITING_SECOND
+                        and s.recorded_by_id != user.pk,
+                    }
+                    for s in screenings
+                ],
+                "may_screen": case.closed_at is None and bool(instruments_for(case)),
+                "may_take": case.closed_at is None and case.owner_id is None,
+                "signals": [
+                    {"signal": s, "label": rule_label(s.rule), "reasons": reason_rows(s.reasons)}
+                    for s in signals
+                ],
+                "reassess": bool(case.data.get("reassess")),
+            },
+            request=request,
+        )
+    )

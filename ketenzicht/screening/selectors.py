@@ -1,0 +1,211 @@
+"""Reads of the screening desk, scoped to the user: the unit's queue (urgent first, then by deadline), the
+screening side of a case, the instruments a case's process offers, and the pre-answers the register gives
+for a pair with the evidence the user may see (the rest counted, never named)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.patterns.detector import detector
+from ketenzicht.patterns.loading import events_involving
+from ketenzicht.patterns.models import Signal
+from ketenzicht.patterns.selectors import signal_list_for_user
+from ketenzicht.registrations.models import Source
+from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
+from ketenzicht.workprocesses.models import Case, ProcessVersion
+from ketenzicht.workprocesses.selectors import case_versions_for
+
+from .engine.instrument import Instrument, Item
+from .engine.prefill import Prefill, prefill
+from .instruments import instrument_of
+from .models import InstrumentVersion, Screening, ScreeningCase
+from .services import case_rules
+
+DESK_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
+PAGE_SIZE = 50
+
+# The instruments each screening process offers, the first the default. Version 2 of ex-partner stalking
+# requires the open ex-partner stalking screening (its pilot); instruments a licence holder supplied
+# (load_instrument) are offered after these on every process.
+INSTRUMENTS_FOR: dict[tuple[str, int], tuple[str, ...]] = {
+    ("ex_partner_stalking", 2): ("ex_partner_stalking_open",),
+    ("ex_partner_stalking", 1): ("ex_partner_stalking_open", "marac_criteria", "lethality_triggers"),
+    ("dv_screening", 1): ("marac_criteria", "lethality_triggers", "ex_partner_stalking_open"),
+}
+
+ONLY_THESE = {("ex_partner_stalking", 2)}
+
+
+def may_use_screening_desk(user: User) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.POLITIE
+        and user.has_role(*DESK_ROLES)
+    )
+
+
+def may_reassign_in_bulk(user: User) -> bool:
+    return may_use_screening_desk(user) and user.has_role(Role.TEAM_LEAD)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    urgency: str = ""  # acute / high / normal / low, "" all
+    level: str = ""  # the screening level, "none_yet" for cases not screened yet
+    owner: str = ""  # "me", "nobody", a user id, "" all
+    version: int | None = None  # a ProcessVersion id
+    overdue: bool = False
+
+
+def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet[ScreeningCase]:
+    """The open screening cases of the user's unit: acute first, then by deadline (none last), then the
+    oldest (an index on the screening case holds that order). One query for a page, whatever its size
+    (the test counts them); the process versions' documents stay out of it (labels come from the cached
+    definitions)."""
+    if not may_use_screening_desk(user):
+        return ScreeningCase.objects.none()
+    chosen = chosen or QueueFilter()
+    cases = ScreeningCase.objects.filter(
+        open=True,
+        unit=user.organisation,
+        case__organisation=user.organisation,  # the kernel's rule for seeing a case, as plain filters
+        case__process_version_id__in=case_versions_for(user),
+    )
+    if chosen.urgency:
+        cases = cases.filter(urgency=chosen.urgency)
+    if chosen.level == "none_yet":
+        cases = cases.filter(level="")
+    elif chosen.level:
+        cases = cases.filter(level=chosen.level)
+    if chosen.owner == "me":
+        cases = cases.filter(case__owner=user)
+    elif chosen.owner == "nobody":
+        cases = cases.filter(case__owner__isnull=True)
+    elif chosen.owner.isdigit():
+        cases = cases.filter(case__owner_id=int(chosen.owner))
+    if chosen.version is not None:
+        cases = cases.filter(case__process_version_id=chosen.version)
+    if chosen.overdue:
+        cases = cases.filter(deadline_at__lte=timezone.now())
+    return (
+        cases.select_related("case__process_version", "case__owner")
+        .defer("case__process_version__document", "case__title", "reasons")
+        .order_by("urgency_rank", F("deadline_at").asc(nulls_last=True), "case_id")
+    )
+
+
+def queue_versions(user: User) -> QuerySet[ProcessVersion]:
+    """The versions of the processes that open screening cases, for the queue's filter (a handful)."""
+    return (
+        ProcessVersion.objects.filter(pk__in=case_versions_for(user), process__in=case_rules().processes)
+        .defer("document")
+        .order_by("process", "version")
+    )
+
+
+def screening_case_of(case: Case) -> ScreeningCase | None:
+    return ScreeningCase.objects.select_related("suspect", "victim", "unit").filter(case=case).first()
+
+
+# --- instruments ------------------------------------------------------------------------------------------
+
+
+def instruments_for(case: Case) -> list[InstrumentVersion]:
+    """The latest version of each instrument the case's process offers, the default first."""
+    pv = case.process_version
+    wanted = INSTRUMENTS_FOR.get((pv.process, pv.version), ())
+    latest: dict[str, InstrumentVersion] = {}
+    for version in InstrumentVersion.objects.order_by("code", "version"):
+        latest[version.code] = version
+    chosen = [latest[code] for code in wanted if code in latest]
+    if (pv.process, pv.version) in ONLY_THESE:
+        return chosen  # the pilot requires its own screening
+    licensed = [v for code, v in sorted(latest.items()) if v.licence == InstrumentVersion.Licence.LICENSED]
+    return chosen + [v for v in licensed if v not in chosen]
+
+
+def screenings_of(case: Case) -> list[Screening]:
+    """The case's screenings, oldest first: its trend."""
+    return list(case.screenings.select_related("instrument", "recorded_by", "second_person"))
+
+
+# --- pre-answers ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefillRow:
+    """One item of the form with what the register says about it."""
+
+    item: Item
+    answer: bool | int | None  # the pre-answer (None: the register cannot answer this item)
+    basis: str = ""
+    evidence: list[Any] = field(default_factory=list)  # registrations the user may see
+    hidden: list[HiddenGroup] = field(default_factory=list)  # the others, counted
+
+
+def pair_prefill(screening_case: ScreeningCase, *, at: datetime | None = None) -> dict[str, Prefill]:
+    """What the register says about the pair's police history, as known now (or at `at`). Police
+    registrations only: the screener's task is the police's, other sources stay behind their rules."""
+    events = [
+        event
+        for event in events_involving([screening_case.suspect_id, screening_case.victim_id], detector())
+        if event.source == Source.POLITIE
+    ]
+    rules = Signal.objects.filter(
+        active=True, suspect_id=screening_case.suspect_id, victim_id=screening_case.victim_id
+    ).values_list("rule", flat=True)
+    return prefill(
+        events,
+        suspect=screening_case.suspect_id,
+        victim=screening_case.victim_id,
+        at=at or timezone.now(),
+        signal_rules=list(rules),
+    )
+
+
+def prefill_rows(
+    *, user: User, instrument: Instrument, facts: dict[str, Prefill], visible: Any
+) -> list[PrefillRow]:
+    """The instrument's items with their pre-answers; evidence split into what the user may see (links)
+    and what is counted. `visible`: the user's registrations queryset to take the visible ones from."""
+    wanted = {pk for fact in facts.values() for pk in fact.evidence}
+    sight = registration_sight_for_user(user=user, ids=sorted(wanted))
+    shown = {r.pk: r for r in visible.filter(pk__in=sight.visible)}
+    rows = []
+    for item in instrument.items:
+        fact = facts.get(item.prefill or "")
+        if fact is None:
+            rows.append(PrefillRow(item=item, answer=None))
+            continue
+        rows.append(
+            PrefillRow(
+                item=item,
+                answer=fact.answer,
+                basis=fact.basis,
+                evidence=[shown[pk] for pk in fact.evidence if pk in shown],
+                hidden=sight.hidden_groups([pk for pk in fact.evidence if pk in sight.hidden]),
+            )
+        )
+    return rows
+
+
+def pair_signals(user: User, screening_case: ScreeningCase) -> list[Signal]:
+    """The pattern signals about the pair that the user may see."""
+    return list(
+        signal_list_for_user(user=user).filter(
+            Q(suspect_id=screening_case.suspect_id, victim_id=screening_case.victim_id)
+        )
+    )
+
+
+def instrument_engine(version: InstrumentVersion) -> Instrument:
+    return instrument_of(version)

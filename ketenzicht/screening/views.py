@@ -1,0 +1,342 @@
+"""Pages of the screening desk: the unit's queue (urgent first), taking a case, a team lead's bulk
+handover, and the screening form of a case with the register's pre-answers. Thin: rules live in the
+services, selectors and the engine; the case itself is the kernel's page (workprocesses)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ketenzicht.audit.access import listed, read, refuse
+from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.models import User
+from ketenzicht.registrations.selectors import registration_list_for_user
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import refusal_text, state_label
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import case_get_for_user
+from ketenzicht.workprocesses.services import ConcurrentEdit
+
+from .desk import screening_reassign, screening_take
+from .engine.instrument import Level
+from .engine.scoring import Judgement, ScoringError, score
+from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm
+from .labels import LEVELS
+from .models import InstrumentVersion, Screening
+from .recording import screening_confirm, screening_decline, screening_record
+from .selectors import (
+    PAGE_SIZE,
+    instrument_engine,
+    instruments_for,
+    may_reassign_in_bulk,
+    may_use_screening_desk,
+    pair_prefill,
+    prefill_rows,
+    queue_for_user,
+    queue_versions,
+    screening_case_of,
+)
+
+REFUSALS = {
+    "owned": _("A colleague owns this case already: a team lead can hand it over."),
+    "unknown": _("One of the chosen cases is not in your queue (any more): nothing was handed over."),
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _unit_colleagues(user: User) -> Any:
+    return (
+        User.objects.filter(
+            organisation=user.organisation,
+            is_active=True,
+            roles__role__in=["case_screener", "case_owner", "team_lead"],
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+@require_http_methods(["GET"])
+def queue(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_use_screening_desk(user):
+        listed(actor=user, object_type="screening_case", origin=origin, refused=True)
+        raise PermissionDenied
+    colleagues = list(_unit_colleagues(user))
+    filters = QueueFilterForm(request.GET or None, colleagues=colleagues, versions=queue_versions(user))
+    cases = queue_for_user(user=user, chosen=filters.chosen())
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    listed(
+        actor=user,
+        object_type="screening_case",
+        origin=origin,
+        detail={"count": len(rows), "page": page.number},
+    )
+    lead = may_reassign_in_bulk(user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "screening/queue.html",
+        {
+            "rows": _queue_rows(rows),
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "lead": lead,
+            "bulk_form": BulkAssignForm(colleagues=_unit_colleagues(user), case_ids=[r.case_id for r in rows])
+            if lead
+            else None,
+        },
+    )
+
+
+URGENCY_BADGES = {"acute": "utrecht-status-badge--danger", "high": "utrecht-status-badge--warning"}
+
+
+def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """What each row shows, worked out here rather than in the template (50 rows of includes and
+    translations took most of the page's time)."""
+    now = timezone.now()
+    found = []
+    for row in rows:
+        case = row.case
+        deadline = timezone.localtime(case.deadline_at) if case.deadline_at else None
+        owner = case.owner
+        found.append(
+            {
+                "pk": case.pk,
+                "reference": case.reference,
+                "urgency": row.urgency,
+                "urgency_label": str(URGENCIES.get(row.urgency, "—")).capitalize(),
+                "urgency_class": URGENCY_BADGES.get(row.urgency, ""),
+                "reassess": bool(case.data.get("reassess")),
+                "pair": f"{row.suspect_name or '?'} → {row.victim_name or '?'}",
+                "state": state_label(definition_of(case.process_version), case.state),
+                "deadline": deadline.strftime("%d-%m-%Y %H:%M") if deadline else "",
+                "deadline_iso": deadline.isoformat() if deadline else "",
+                "overdue": bool(deadline and deadline <= now),
+                "escalated": case.escalated_at is not None,
+                "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
+                "owner": (owner.get_full_name() or owner.username) if owner else "",
+                "version": f"{case.process_version.label} ({_('version')} {case.process_version.version})",
+                "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
+                "take_label": _("Take case %(ref)s") % {"ref": case.reference},
+            }
+        )
+    return found
+
+
+@require_http_methods(["POST"])
+def queue_assign(request: HttpRequest) -> HttpResponse:
+    """A team lead hands the chosen cases of the queue to one colleague, with one reason."""
+    user = _user(request)
+    if not may_reassign_in_bulk(user):
+        raise PermissionDenied
+    ids = [int(pk) for pk in request.POST.getlist("cases") if pk.isdigit()]
+    form = BulkAssignForm(request.POST, colleagues=_unit_colleagues(user), case_ids=ids)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was handed over: choose cases, a colleague and give a reason."))
+        return redirect("screening:queue")
+    try:
+        done = screening_reassign(
+            form.cleaned_data["cases"],
+            person=form.cleaned_data["person"],
+            actor=user,
+            reason=form.cleaned_data["reason"],
+        )
+    except Refused as refusal:
+        messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
+        return redirect("screening:queue")
+    person = form.cleaned_data["person"]
+    messages.success(
+        request,
+        _("%(count)s cases handed over to %(name)s.")
+        % {"count": len(done), "name": person.get_full_name() or person.username},
+    )
+    return redirect("screening:queue")
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    """The case if it is a screening case the user works on; else the one 404 for missing and forbidden,
+    logged once."""
+    user, origin = _user(request), request_origin(request, "web")
+    case = case_get_for_user(user=user, pk=pk, origin=origin)
+    if not may_use_screening_desk(user) or screening_case_of(case) is None:
+        raise refuse(actor=user, object_type="case", object_id=pk, origin=origin)
+    return case
+
+
+@require_http_methods(["POST"])
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    case = _case(request, pk)
+    try:
+        screening_take(case, actor=user, expected_version=None)
+    except Refused as refusal:
+        messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
+        return redirect("screening:queue")
+    messages.success(request, _("You own case %(reference)s now.") % {"reference": case.reference})
+    return redirect("workprocesses:case-detail", pk=case.pk)
+
+
+def _instrument(case: Case, code: str) -> tuple[InstrumentVersion | None, list[InstrumentVersion]]:
+    """The chosen instrument among those the case's process offers (the first when none or another is
+    asked); None when none is loaded."""
+    offered = instruments_for(case)
+    if not offered:
+        return None, offered
+    chosen = next((v for v in offered if v.code == code), offered[0])
+    return chosen, offered
+
+
+@require_http_methods(["GET", "POST"])
+def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
+    """The screening form: GET shows it pre-answered; POST `action=preview` computes the level without
+    storing; `action=record` stores the screening (a lowered level then waits for a second person)."""
+    user, origin = _user(request), request_origin(request, "web")
+    case = _case(request, pk)
+    screening_case = screening_case_of(case)
+    assert screening_case is not None
+    version, offered = _instrument(case, request.POST.get("instrument") or request.GET.get("instrument", ""))
+    if version is None:
+        messages.error(request, _("No risk-screening instrument is loaded for this work process."))
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    instrument = instrument_engine(version)
+    facts = pair_prefill(screening_case)
+    rows = prefill_rows(
+        user=user, instrument=instrument, facts=facts, visible=registration_list_for_user(user=user)
+    )
+    form = ScreeningForm(request.POST or None, instrument=instrument, rows=rows)
+    read(
+        actor=user,
+        object_type="case",
+        object_id=case.pk,
+        origin=origin,
+        detail={"screening_form": version.code},
+    )
+    preview: Any = None
+    status = 200
+    if request.method == "POST" and case.closed_at is not None:
+        messages.error(request, refusal_text("closed"))
+        status = 400
+    elif request.method == "POST" and form.is_valid():
+        prefill = {
+            key: {"answer": fact.answer, "evidence": list(fact.evidence), "basis": fact.basis}
+            for key, fact in facts.items()
+        }
+        pre_answers = {
+            row.item.key: prefill[row.item.prefill]
+            for row in rows
+            if row.item.prefill and row.item.prefill in prefill
+        }
+        try:
+            if request.POST.get("action") == "record":
+                screening = screening_record(
+                    case=case,
+                    instrument=version,
+                    answers=form.answers(),
+                    prefill=pre_answers,
+                    level=form.chosen_level(),
+                    reason=form.cleaned_data["reason"],
+                    actor=user,
+                )
+                if screening.status == Screening.Status.AWAITING_SECOND:
+                    messages.success(
+                        request,
+                        _("Screening stored. The lowered level waits for a second person to confirm it."),
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Screening stored: %(level)s.")
+                        % {"level": LEVELS.get(screening.level, screening.level)},  # type: ignore[call-overload]
+                    )
+                return redirect("workprocesses:case-detail", pk=case.pk)
+            preview = _preview(version, form)
+        except ScoringError as error:
+            for problem in error.problems:
+                form.add_error(None, _explain(problem))
+            status = 400
+        except (Refused, ConcurrentEdit) as refusal:
+            messages.error(request, refusal_text(getattr(refusal, "code", "state")))
+            status = 400
+    elif request.method == "POST":
+        messages.error(request, _("Nothing was stored: answer every question marked in red below."))
+        status = 400
+    return render(
+        request,
+        "screening/screening_form.html",
+        {
+            "case": case,
+            "screening_case": screening_case,
+            "version": version,
+            "offered": offered,
+            "instrument": instrument,
+            "form": form,
+            "preview": preview,
+        },
+        status=status,
+    )
+
+
+def _explain(problem: str) -> str:
+    """A scoring problem in the page's words: a judgement without its reason is the common one."""
+    if problem.startswith("judgement.reason"):
+        return _("Give the reason for another level than the computed one.")
+    if problem.startswith("judgement:"):
+        return _("Choose a level and write the reason: this instrument is a professional judgement.")
+    return problem
+
+
+def _preview(version: InstrumentVersion, form: ScreeningForm) -> dict[str, Any]:
+    """The computed level and why, for the screener to confirm, raise or lower before storing."""
+    engine = instrument_engine(version)
+    computed = score(engine, form.answers()) if engine.scoring.mode.value != "judgement" else None
+    chosen = form.chosen_level()
+    final = computed
+    if chosen and (computed is None or chosen != computed.level.value):
+        judgement = Judgement(level=Level(chosen), reason=form.cleaned_data["reason"] or "-")
+        final = score(engine, form.answers(), judgement)
+    return {
+        "computed": computed,
+        "computed_label": LEVELS[computed.level] if computed else "",
+        "final_label": LEVELS[final.level] if final else "",
+        "lowered": bool(final and final.needs_second_person),
+        "reasons": [r for r in (computed.reasons if computed else ()) if r.kind.value != "judgement"],
+    }
+
+
+@require_http_methods(["POST"])
+def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
+    """A second person confirms or declines a lowered level."""
+    user = _user(request)
+    case = _case(request, pk)
+    screening = case.screenings.filter(pk=screening_pk).first()
+    if screening is None:
+        raise refuse(
+            actor=user, object_type="screening", object_id=screening_pk, origin=request_origin(request, "web")
+        )
+    try:
+        if request.POST.get("decision") == "confirm":
+            screening_confirm(screening, actor=user)
+            messages.success(request, _("Lowered level confirmed."))
+        else:
+            screening_decline(screening, actor=user)
+            messages.success(request, _("Lowered level declined: the case keeps the level it had."))
+    except Refused as refusal:
+        messages.error(request, refusal_text(refusal.code))
+    return redirect("workprocesses:case-detail", pk=case.pk)

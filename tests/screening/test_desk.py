@@ -1,0 +1,367 @@
+"""The screening desk's pages: the unit's queue (urgent first, filters, take, a team lead's bulk handover),
+the screening form with the register's pre-answers, the screening on the case, and the decisions that hand
+the case over to the next desk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.screening.models import Screening, ScreeningCase
+from ketenzicht.workprocesses.models import Handoff, ProcessVersion
+from ketenzicht.workprocesses.services import case_record, case_take, rollout_enable
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+ANNA = {"given_names": "Anna", "surname": "de Boer", "birth_date": "1990-02-02"}
+KEES = {"given_names": "Kees", "surname": "Smits", "birth_date": "1970-07-07"}
+NOOR = {"given_names": "Noor", "surname": "Jansen", "birth_date": "1995-05-05"}
+BRAM = {"given_names": "Bram", "surname": "Visser", "birth_date": "1965-06-06"}
+SUSPECTS = [
+    "Adriaan",
+    "Bert",
+    "Coen",
+    "Daan",
+    "Erik",
+    "Frank",
+    "Gert",
+    "Hugo",
+    "Ivo",
+    "Joost",
+    "Karel",
+    "Luuk",
+]
+VICTIMS = ["Amber", "Britt", "Cato", "Dewi", "Eva", "Fleur", "Gwen", "Hanna", "Iris", "Jet", "Kim", "Lieke"]
+SURNAMES = [
+    "Bakker",
+    "Dekker",
+    "Mulder",
+    "Bos",
+    "Peters",
+    "Hendriks",
+    "Dijkstra",
+    "Smit",
+    "Meijer",
+    "Kok",
+    "Prins",
+    "Brouwer",
+    "Willems",
+    "Hoekstra",
+    "Koster",
+    "Vermeulen",
+    "Postma",
+    "Kuipers",
+    "Verbeek",
+    "Jacobs",
+    "Schouten",
+    "Huisman",
+    "Veenstra",
+    "Kramer",
+]
+
+
+def _days_ago(days: int) -> str:
+    """A time `days` before now, as the exchange format writes it (pre-answers count the last 12 months)."""
+    return (timezone.now() - timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _pilot() -> None:
+    """Oost-Brabant pilots ex-partner stalking version 2, as in the demo."""
+    rollout_enable(
+        process_version=ProcessVersion.objects.get(process="ex_partner_stalking", version=2),
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        valid_from=date(2020, 1, 1),
+        actor=None,
+    )
+
+
+def _queue(client: Client, **params: str) -> list[str]:
+    page = client.get(reverse("screening:queue"), params).content.decode()
+    return [
+        line.split('data-urgency="')[1].split('"')[0] for line in page.split("\n") if 'data-urgency="' in line
+    ]
+
+
+def _three_cases() -> dict[str, ScreeningCase]:
+    """A normal ex-partner case, a high one (a stalking report) and one of another unit."""
+    take_in("PL0600-Q-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
+    take_in("PL0600-Q-2", KEES, ANNA, registered_at="2024-03-07T09:12:00+01:00", offences=["285b"])
+    take_in("PL0900-Q-3", BRAM, NOOR, registered_at="2024-03-08T09:12:00+01:00", unit="zeeland-west-brabant")
+    return {s.victim_name.split()[0]: s for s in ScreeningCase.objects.select_related("case")}
+
+
+def test_the_queue_puts_urgent_cases_first_shows_only_the_unit_and_filters(
+    make_user: Callable[..., Any],
+) -> None:
+    cases = _three_cases()
+    assert (cases["Lotte"].urgency, cases["Anna"].urgency) == ("normal", "high")
+    screener = make_user("case_screener")
+    client = _client(screener)
+    page = client.get(reverse("screening:queue"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index(cases["Anna"].case.reference) < html.index(cases["Lotte"].case.reference)
+    assert cases["Noor"].case.reference not in html and "Noor" not in html  # another unit's case
+    assert "Kees Smits → Anna de Boer" in html
+    assert _queue(client, urgency="high") == ["high"]
+    assert _queue(client, owner="nobody") == ["high", "normal"]
+    assert _queue(client, owner="me") == []
+    # The page and the look-up are logged as a list of screening cases.
+    assert AccessLogEntry.objects.filter(actor=screener, object_type="screening_case").exists()
+
+
+def test_a_registrar_and_another_organisation_have_no_queue(make_user: Callable[..., Any]) -> None:
+    assert _client(make_user("police_registrar")).get(reverse("screening:queue")).status_code == 403
+    vt = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    assert _client(vt).get(reverse("screening:queue")).status_code == 403
+
+
+def test_the_queue_costs_the_same_queries_for_three_cases_as_for_twelve(
+    make_user: Callable[..., Any],
+) -> None:
+    screener = make_user("case_screener")
+    client = _client(screener)
+
+    def count() -> int:
+        """Statements of one load of the queue, counted at the driver (a request clears Django's log)."""
+        client.get(reverse("screening:queue"))  # warm: the user's versions, sessions
+        sent: list[str] = []
+
+        def counting(execute: Any, sql: str, *args: Any) -> Any:
+            sent.append(sql)
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(counting):
+            page = client.get(reverse("screening:queue"))
+        assert page.status_code == 200
+        return len(sent)
+
+    def pair(n: int) -> None:
+        take_in(
+            f"PL0600-N-{n}",
+            {"given_names": SUSPECTS[n], "surname": SURNAMES[n], "birth_date": f"1980-01-{n + 10}"},
+            {"given_names": VICTIMS[n], "surname": SURNAMES[-n - 1], "birth_date": f"1990-02-{n + 10}"},
+            registered_at=f"2024-03-{n + 10}T09:00:00+01:00",
+        )
+
+    for n in range(3):
+        pair(n)
+    few = count()
+    for n in range(3, 12):
+        pair(n)
+    assert ScreeningCase.objects.filter(unit__code="oost-brabant").count() >= 12
+    assert count() == few > 5  # the session, the user, the page's rows and count, the access log...
+
+
+def test_take_makes_the_screener_owner_and_a_team_lead_hands_cases_over_in_bulk(
+    make_user: Callable[..., Any],
+) -> None:
+    cases = _three_cases()
+    screener, colleague = make_user("case_screener"), make_user("case_owner")
+    lead = make_user("team_lead", "case_screener")
+    lotte, anna = cases["Lotte"].case, cases["Anna"].case
+    answer = _client(screener).post(reverse("screening:take", args=[lotte.pk]))
+    assert answer.status_code == 302
+    lotte.refresh_from_db()
+    assert lotte.owner == screener
+    # Owned: another screener cannot take it; only a handover with a reason moves it.
+    _client(colleague).post(reverse("screening:take", args=[lotte.pk]))
+    lotte.refresh_from_db()
+    assert lotte.owner == screener
+    # A screener may not hand over in bulk; a team lead may, with a reason, for the unit's cases only.
+    bulk = reverse("screening:queue-assign")
+    data = {"cases": [lotte.pk, anna.pk], "person": colleague.pk, "reason": "verlof"}
+    assert _client(screener).post(bulk, data).status_code == 403
+    other_unit = cases["Noor"].case
+    _client(lead).post(bulk, {**data, "cases": [lotte.pk, other_unit.pk]})
+    lotte.refresh_from_db()
+    assert lotte.owner == screener  # all or nothing: the other unit's case refused the lot
+    _client(lead).post(bulk, {**data, "reason": ""})
+    lotte.refresh_from_db()
+    assert lotte.owner == screener
+    assert _client(lead).post(bulk, data).status_code == 302
+    lotte.refresh_from_db()
+    anna.refresh_from_db()
+    assert (lotte.owner, anna.owner) == (colleague, colleague)
+    handover = lotte.events.filter(kind="owner").order_by("-id").first()
+    assert handover is not None and handover.reason == "verlof" and handover.actor == lead
+
+
+def _form_data(client: Client, url: str) -> dict[str, Any]:
+    """What the form posts as the page pre-filled it, with every unanswered item answered no / 0."""
+    page = client.get(url)
+    form = page.context["form"]
+    data: dict[str, Any] = {"instrument": page.context["version"].code}
+    for row, field in form.item_fields():
+        value = field.value()
+        if value in (None, ""):
+            answer = row.item.answer.value
+            value = {"yes_no": "no", "count": "0"}.get(answer) or next(iter(row.item.choices))
+        data[field.html_name] = value
+    return data
+
+
+def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_urgency(
+    make_user: Callable[..., Any],
+) -> None:
+    _pilot()
+    take_in(
+        "PL0600-F-1",
+        MARCO,
+        LOTTE,
+        registered_at=_days_ago(40),
+        offences=["285"],
+        summary="Hij dreigde haar dood te maken.",
+    )
+    take_in("PL0600-F-2", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285b"])
+    screening_case = ScreeningCase.objects.select_related("case__process_version").get()
+    case = screening_case.case
+    assert case.process_version.version == 2
+    screener = make_user("case_screener")
+    client = _client(screener)
+    url = reverse("screening:screening-new", args=[case.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    # v2 offers only its own instrument; the threat to kill is pre-answered with the registration showing it.
+    assert [v.code for v in page.context["offered"]] == ["ex_partner_stalking_open"]
+    assert (
+        'data-testid="prefill-threat_to_kill"' in html
+        and "PL0600-F-1" in html.split("prefill-threat_to_kill")[1][:600]
+    )
+    data = _form_data(client, url)
+    assert data["item_threat_to_kill"] == "yes" and data["item_incidents_12_months"] == 2
+
+    preview = client.post(url, {**data, "action": "preview"})
+    assert preview.status_code == 200 and preview.context["preview"]["computed"] is not None
+    computed = preview.context["preview"]["computed"].level.value
+
+    # Raising needs a reason: without one nothing is stored and the page says why.
+    refused = client.post(url, {**data, "action": "record", "level": "high"})
+    assert refused.status_code == 400 and Screening.objects.count() == 0
+    data["item_victim_fear"] = "yes"  # the screener corrects nothing the register said, adds what she knows
+    answer = client.post(url, {**data, "action": "record", "level": "high", "reason": "zij is doodsbang"})
+    assert answer.status_code == 302
+    stored = Screening.objects.get()
+    assert (stored.level, stored.reason, stored.status) == ("high", "zij is doodsbang", "recorded")
+    assert stored.computed_level == computed and stored.prefill["threat_to_kill"]["answer"] is True
+    case.refresh_from_db()
+    assert case.data["screening_level"] == "high" and case.data["urgency_suggested"] == "acute"
+    screening_case.refresh_from_db()
+    assert (screening_case.level, screening_case.urgency) == ("high", "acute")
+    # The case page shows the trend; the step that closes the screening preselects the suggested urgency.
+    case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk]))
+    html = page.content.decode()
+    assert 'data-testid="screening-trend"' in html and "zij is doodsbang" in html
+    step = next(f for f in page.context["step_forms"] if f.transition.name == "screened")
+    assert step["value_urgency"].value() == "acute"
+
+
+def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_person(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in(
+        "PL0600-L-1",
+        MARCO,
+        LOTTE,
+        registered_at="2024-03-06T09:12:00+01:00",
+        relation="partner",
+        summary="Hij had een mes bij zich.",
+    )
+    case = ScreeningCase.objects.get().case
+    screener, second = make_user("case_screener"), make_user("case_owner")
+    client = _client(screener)
+    url = reverse("screening:screening-new", args=[case.pk])
+    assert page_instrument(client, url) == "marac_criteria"  # DV screening's default instrument
+    url += "?instrument=ex_partner_stalking_open"  # MARAC may never be lowered: the open stalking one may
+    data = _form_data(client, url)
+    assert data["instrument"] == "ex_partner_stalking_open" and data["item_weapon"] == "yes"
+    data["item_weapon"] = "no"  # the screener knows better: it was a kitchen knife on the table
+    for key in ("item_threat_to_kill", "item_other_threats", "item_earlier_violence", "item_victim_fear"):
+        data[key] = "yes"
+    preview = client.post(url, {**data, "action": "preview"}).context["preview"]
+    assert preview["computed"].level.value in ("medium", "high")
+    answer = client.post(
+        url, {**data, "action": "record", "level": "standard", "reason": "afspraken gemaakt"}
+    )
+    assert answer.status_code == 302
+    stored = Screening.objects.get()
+    assert "weapon" in stored.corrected and stored.status == "awaiting_second"
+    case.refresh_from_db()
+    assert "screening_level" not in case.data  # nothing recorded on the case until confirmed
+    # The one who lowered it cannot confirm; a colleague can.
+    second_url = reverse("screening:screening-second", args=[case.pk, stored.pk])
+    client.post(second_url, {"decision": "confirm"})
+    stored.refresh_from_db()
+    assert stored.status == "awaiting_second"
+    _client(second).post(second_url, {"decision": "confirm"})
+    stored.refresh_from_db()
+    case.refresh_from_db()
+    assert stored.status == "recorded" and stored.second_person == second
+    assert case.data["screening_level"] == "standard"
+
+
+def page_instrument(client: Client, url: str) -> str:
+    return str(client.get(url).context["version"].code)
+
+
+def test_notify_veilig_thuis_leaves_a_handoff_shown_on_the_case(make_user: Callable[..., Any]) -> None:
+    take_in("PL0600-H-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
+    case = ScreeningCase.objects.get().case
+    screener = make_user("case_screener")
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    case = case_record(case, values={"screening_level": "medium"}, actor=screener, expected_version=None)
+    case = case_take(
+        case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "normal"}
+    )
+    client = _client(screener)
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    answer = client.post(
+        act, {"action": "take", "transition": "notify_vt", "step-notify_vt-lock_version": case.lock_version}
+    )
+    assert answer.status_code == 302
+    handoff = Handoff.objects.get()
+    assert (handoff.kind, handoff.case_id, handoff.created_by, handoff.taken_at) == (
+        "veilig_thuis",
+        case.pk,
+        screener,
+        None,
+    )
+    assert handoff.detail["data"]["urgency"] == "normal"
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="handoff-veilig_thuis"' in page and "Veilig Thuis" in page
+
+
+def test_a_refused_step_names_what_it_waits_for(make_user: Callable[..., Any]) -> None:
+    take_in("PL0600-W-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
+    case = ScreeningCase.objects.get().case
+    screener = make_user("case_screener")
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    answer = _client(screener).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": "screened",
+            "step-screened-lock_version": case.lock_version,
+            "step-screened-value_urgency": "high",
+        },
+    )
+    assert answer.status_code == 400
+    assert "Niveau van de risicoscreening" in answer.content.decode()
