@@ -30,8 +30,11 @@ days up to then). At the campaign's last registration also the signals: a possib
 campaign is stalking) and an escalation signal (truth: the generator made the campaign escalate). Target:
 >= 95% agreement per fact. Misses are listed with their registrations, to find their causes.
 
-Figures go to stdout and bench/out/screening-MODE-N[-backend].json. A `--queue` mode (the queue page over
-10,000 open cases) is to come: add a pair of functions (parent, worker) to MODES.
+`--queue [--cases 10000] [--other 5000] [--runs 100]`: the screening queue page over many open cases, on
+PostgreSQL (bench/screening_queue.py, which builds its own database; its options are passed on).
+
+Figures go to stdout and bench/out/screening-MODE-N.json. A new mode is a pair of functions (the parent,
+and the worker it runs in a Django process, or None) in MODES.
 """
 
 from __future__ import annotations
@@ -397,10 +400,25 @@ def print_prefill(figures: dict[str, Any]) -> None:
                       f"{registration['summary'][:110]}")  # fmt: skip
 
 
+# --- --queue --------------------------------------------------------------------------------------------
+
+
+def queue(args: argparse.Namespace) -> dict[str, Any]:
+    sys.path.insert(0, str(HERE))
+    import screening_queue
+
+    figures: dict[str, Any] = screening_queue.main(args.passed_on)
+    return figures
+
+
 # --- the modes ------------------------------------------------------------------------------------------
 
-Mode = tuple[Callable[[argparse.Namespace], dict[str, Any]], Callable[[argparse.Namespace], dict[str, Any]]]
-MODES: dict[str, Mode] = {"intake": (intake, intake_worker), "prefill": (prefill, prefill_worker)}
+Step = Callable[[argparse.Namespace], dict[str, Any]]
+MODES: dict[str, tuple[Step, Step | None]] = {
+    "intake": (intake, intake_worker),
+    "prefill": (prefill, prefill_worker),
+    "queue": (queue, None),
+}
 
 
 def main() -> None:
@@ -419,15 +437,22 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    if "--queue" in sys.argv[1:]:  # its own options, passed on as they are
+        args = argparse.Namespace(
+            mode="queue", registrations=0, worker=False, passed_on=[a for a in sys.argv[1:] if a != "--queue"]
+        )
+    else:
+        args = parser.parse_args()
     parent, worker = MODES[args.mode]
-    if args.worker:
+    if args.worker and worker is not None:
         Path(args.result).write_text(json.dumps(worker(args)), encoding="utf-8")
         return
     OUT.mkdir(parents=True, exist_ok=True)
     figures = parent(args)
     figures["machine_load"] = round(os.getloadavg()[0], 1)
     out = OUT / f"screening-{args.mode}-{args.registrations}.json"
+    if args.mode == "queue":  # it writes its own figures
+        return
     out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(f"written to {out.relative_to(store.ROOT)}")
 
