@@ -141,6 +141,7 @@ def intake_worker(args: argparse.Namespace) -> dict[str, Any]:
     from ketenzicht.patterns.models import SignalRegistration
     from ketenzicht.patterns.services import signals_detect_all
     from ketenzicht.registrations.models import Registration
+    from ketenzicht.screening.models import ScreeningCase
     from ketenzicht.screening.services import case_rules, screening_cases_for
     from ketenzicht.workprocesses.models import Case
 
@@ -197,6 +198,12 @@ def intake_worker(args: argparse.Namespace) -> dict[str, Any]:
         for start in range(0, len(rest), 2_000):
             opened_cases += screening_cases_for(rest[start : start + 2_000]).opened
         build_s = time.perf_counter() - began
+        if connection.vendor == "postgresql":
+            # Statistics with the cases in (as autovacuum would have them), so the plans fit a register with
+            # open cases, not the empty tables of the first run.
+            with connection.cursor() as cursor:
+                for model in (Case, Case.registrations.through, Case.persons.through, ScreeningCase):
+                    cursor.execute(f"ANALYZE {model._meta.db_table}")
         for registration_id in sorted(sample, key=lambda _: rng.random()):
             took, result = timed(registration_id)
             if result.added and not result.opened:
