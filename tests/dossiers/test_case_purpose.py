@@ -199,3 +199,42 @@ def test_the_signal_page_links_the_open_case_of_its_pair(make_user: Callable[...
     ScreeningCase.objects.filter(case=w.ours).update(open=False)
     page = client_for(make_user, "case_screener").get(f"/signalen/{signal.pk}/").content.decode()
     assert 'data-testid="pair-case"' not in page
+
+
+def test_the_dossier_api_takes_a_case_as_its_purpose(make_user: Callable[..., Any]) -> None:
+    import json
+
+    from ketenzicht.organisations.services import api_token_create
+
+    w = world()
+    token = api_token_create(user=make_user("case_owner", organisation="oost-brabant"), name="t")
+
+    def dossier(person: int, purpose: dict[str, Any]) -> Any:
+        return Client().post(
+            f"/api/v1/persons/{person}/dossier",
+            json.dumps({"purpose": purpose}),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    shown = dossier(w.suspect, {"case": w.ours.pk})
+    assert shown.status_code == 200
+    assert w.elsewhere.reference in [r["reference"] for r in shown.json()["registrations"]]
+    view = AccessLogEntry.objects.get(object_type="person", result="shown")
+    assert view.purpose == f"case {w.ours.reference}" and view.detail["purpose"]["case_id"] == w.ours.pk
+    refused = dossier(w.suspect, {"case": w.theirs.pk})
+    assert refused.status_code == 403 and "purpose.case" in refused.json()["detail"]
+
+
+def test_a_case_is_no_purpose_from_the_list_and_shows_as_words_in_the_log() -> None:
+    from ketenzicht.dossiers.labels import purpose_label
+    from ketenzicht.dossiers.purpose import PurposeInvalid, purpose_make
+    from ketenzicht.organisations.models import User
+
+    with pytest.raises(PurposeInvalid, match="purpose_reason"):
+        purpose_make(user=User(), reason="case", text="the case I work on today", registration=None)
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert purpose_label("case PL0600-Z-000012") == "A case I work on (PL0600-Z-000012)"
+        assert purpose_label("case PL0600-Z-000012: a note") == "A case I work on (PL0600-Z-000012): a note"
