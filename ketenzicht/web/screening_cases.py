@@ -111,6 +111,7 @@ def signal_case_for_user(*, user: User, signal: Signal) -> Case | None:
 class CasePerson:
     side: str
     person: Person
+    name: str  # as the case's opening registration writes it ("" when not known)
 
     @property
     def side_label(self) -> str:
@@ -122,4 +123,7 @@ def case_persons(case: Case) -> list[CasePerson]:
     screening = ScreeningCase.objects.filter(case_id=case.pk).select_related("suspect", "victim").first()
     if screening is None:
         return []
-    return [CasePerson("suspect", screening.suspect), CasePerson("victim", screening.victim)]
+    return [
+        CasePerson("suspect", screening.suspect, screening.suspect_name),
+        CasePerson("victim", screening.victim, screening.victim_name),
+    ]
