@@ -28,8 +28,8 @@ from .models import Case, CaseEvent, ProcessVersion
 from .panels import case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .selectors import (
-    case_colleagues,
     case_closed_list,
+    case_colleagues,
     case_get_for_user,
     case_open_list,
     case_view,
