@@ -39,7 +39,7 @@ POLICE_OWN_UNIT = (Role.POLICE_REGISTRAR, Role.CASE_SCREENER, Role.CASE_OWNER)
 @dataclass(frozen=True)
 class Call:
     method: str
-    path: str  # {own} is a registration of the oost-brabant unit
+    path: str  # {own} is a registration of the oost-brabant unit, {other} one of zeeland-west-brabant
     anonymous: int
     others: int  # every role not named in `roles`
     roles: tuple[tuple[Role, int], ...] = ()
@@ -54,6 +54,12 @@ class Call:
 
 def police(status: int) -> tuple[tuple[Role, int], ...]:
     return tuple((role, status) for role in POLICE_OWN_UNIT)
+
+
+def searchers(status: int) -> tuple[tuple[Role, int], ...]:
+    """Who searches persons and opens dossiers: the police roles that see registrations under a purpose
+    (the team lead sees registrations only so)."""
+    return (*police(status), (Role.TEAM_LEAD, status))
 
 
 REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
@@ -79,7 +85,15 @@ MATRIX: dict[str, list[Call]] = {
     "intake:person-row": [Call("GET", "/registraties/nieuw/persoon/?index=2", 302, 403, REGISTRAR_ONLY)],
     "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRAR_ONLY)],
     "registrations:list": [Call("GET", "/registraties/", 302, 403, police(200))],
-    "registrations:detail": [Call("GET", "/registraties/{own}/", 302, 404, police(200))],
+    "registrations:detail": [
+        Call("GET", "/registraties/{own}/", 302, 404, police(200)),
+        # Another unit's registration: only under a purpose (a case, a dossier) that checks out; a link
+        # naming a case or person that does not hold it carries none. The one 404 for every role.
+        Call("GET", "/registraties/{other}/", 302, 404),
+        Call("GET", "/registraties/{other}/?zaak=999999", 302, 404),
+        Call("GET", "/registraties/{other}/?persoon=999999", 302, 404),
+        Call("GET", "/registraties/{own}/?zaak=999999", 302, 404, police(200)),
+    ],
     "audit:access-log": [
         Call("GET", "/toegangslog/?object_type=registration", 302, 403, AUDIT_READERS),
     ],
@@ -87,13 +101,14 @@ MATRIX: dict[str, list[Call]] = {
     # Missing and forbidden alike (a role that sees none included): the one 404, logged once.
     "linking:review-detail": [Call("GET", "/koppelingen/beoordelen/999999/", 302, 404)],
     "dossiers:search": [
-        Call("GET", "/personen/", 302, 403, police(200)),
-        Call("POST", "/personen/", 302, 403, police(422), body={"q": ""}),
+        Call("GET", "/personen/", 302, 403, searchers(200)),
+        Call("POST", "/personen/", 302, 403, searchers(422), body={"q": ""}),
     ],
     "dossiers:dossier": [
         # Without a purpose in the session: the purpose form (searchers and audit readers), else refused.
-        Call("GET", "/personen/999999/", 302, 404, police(200) + AUDIT_READERS),
-        Call("POST", "/personen/999999/", 302, 403, police(422) + AUDIT_422, body={}),
+        Call("GET", "/personen/999999/", 302, 404, searchers(200) + AUDIT_READERS),
+        Call("GET", "/personen/999999/?zaak=999999", 302, 404, searchers(200) + AUDIT_READERS),
+        Call("POST", "/personen/999999/", 302, 403, searchers(422) + AUDIT_422, body={}),
     ],
     "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],
     "patterns:signal-detail": [Call("GET", "/signalen/999999/", 302, 404)],
@@ -148,7 +163,7 @@ MATRIX: dict[str, list[Call]] = {
             "/api/v1/persons/search",
             401,
             403,
-            police(200),
+            searchers(200),
             body={"q": "Berg", "purpose": {"reason": "screening", "text": "matrix: screening a report"}},
             json=True,
         )
@@ -159,7 +174,7 @@ MATRIX: dict[str, list[Call]] = {
             "/api/v1/persons/999999/dossier",
             401,
             404,
-            (*police(404), (Role.PRIVACY_OFFICER, 404), (Role.FUNCTIONAL_ADMIN, 404)),
+            (*searchers(404), (Role.PRIVACY_OFFICER, 404), (Role.FUNCTIONAL_ADMIN, 404)),
             body={"purpose": {"reason": "screening", "text": "matrix: screening a report"}},
             json=True,
         )
@@ -193,13 +208,20 @@ def test_each_actor_gets_the_expected_status_on_every_route(
     own = registration_create(
         actor=None, data=exchange_registration(reference="PL0600-MATRIX-OWN"), channel="import"
     ).registration
+    other = registration_create(
+        actor=None,
+        data=exchange_registration(
+            reference="PL0900-MATRIX-OTHER", unit="zeeland-west-brabant", municipality="GM0855"
+        ),
+        channel="import",
+    ).registration
     failures = []
     for name, calls in MATRIX.items():
         for call in calls:
             client = Client()
             if actor != ANONYMOUS:
                 client.force_login(make_user(actor, organisation=ROLE_ORGANISATION[Role(actor)]))
-            path = call.path.format(own=own.pk)
+            path = call.path.format(own=own.pk, other=other.pk)
             if call.json:
                 response = client.generic(
                     call.method, path, json.dumps(call.body), content_type="application/json"
@@ -212,4 +234,4 @@ def test_each_actor_gets_the_expected_status_on_every_route(
                 failures.append(
                     f"{call.method} {path} ({name}): {response.status_code}, expected {call.expected(actor)}"
                 )
-    assert failures == []
+    assert failures == [], "\n".join(failures)

@@ -18,7 +18,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import api_caller
 
 from .engine.query import QueryError
-from .purpose import Purpose, PurposeInvalid, purpose_for_signal, purpose_make
+from .purpose import Purpose, PurposeInvalid, purpose_for_case, purpose_for_signal, purpose_make
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open, person_search
 
@@ -38,6 +38,7 @@ class PurposeIn(Schema):
     text: str | None = None
     registration: str | None = None
     signal: int | None = None  # dossier only: a signal about this person the caller may open
+    case: int | None = None  # dossier only: a case of this person the caller may open
 
     _storable = field_validator("reason", "text", "registration")(_storable)
 
@@ -101,6 +102,9 @@ def person_dossier(request: HttpRequest, person_id: int, body: DossierIn) -> dic
     if may_open_dossier(user) and body.purpose is not None and body.purpose.signal is not None:
         purpose = purpose_for_signal(user=user, signal_id=body.purpose.signal, person_id=person_id)
         why = "" if purpose else "purpose.signal: no signal about this person that you may open"
+    elif may_open_dossier(user) and body.purpose is not None and body.purpose.case is not None:
+        purpose = purpose_for_case(user=user, case_id=body.purpose.case, person_id=person_id)
+        why = "" if purpose else "purpose.case: no case of this person that you may open"
     try:
         dossier = dossier_open(user=user, person_id=person_id, purpose=purpose, origin=origin)
     except LookupRefused as refusal:  # no purpose (NotVisible passes on: the one 404)

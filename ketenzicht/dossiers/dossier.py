@@ -80,8 +80,8 @@ _LINE_FIELDS = (
 )
 
 
-def _visible(user: User) -> QuerySet[Registration]:
-    condition = visibility_filter(user)
+def _visible(user: User, *, purposed: bool) -> QuerySet[Registration]:
+    condition = visibility_filter(user, purposed=purposed)
     if condition is None:
         return Registration.objects.none()
     return Registration.objects.filter(condition)
@@ -94,7 +94,7 @@ def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpos
     dossier = None
     if may_open_dossier(user):
         try:
-            dossier = dossier_for_user(user=user, person=person_resolve(person_id))
+            dossier = dossier_for_user(user=user, person=person_resolve(person_id), purposed=bool(purpose))
         except Person.DoesNotExist:
             dossier = None
     if dossier is None:
@@ -104,15 +104,18 @@ def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpos
     return dossier
 
 
-def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = None) -> Dossier | None:
+def dossier_for_user(
+    *, user: User, person: Person, now: dt.datetime | None = None, purposed: bool = False
+) -> Dossier | None:
     """Everything `user` may see of `person`, in a fixed number of queries however long the history.
     None when the user may see nothing of them (and reads no access log): `dossier_get_for_user` is the
-    road that answers NotVisible then."""
+    road that answers NotVisible then. `purposed`: opened under a stated purpose, logged with it (the
+    sharing rules that need one apply: a police screener sees every unit's police registrations)."""
     may_read_access = user.has_role(*AUDIT_READER_ROLES)
     if not may_open_dossier(user):
         return None
     now = now or timezone.now()
-    visible_ids = _visible(user).filter(mentions__link__person=person).values("pk")
+    visible_ids = _visible(user, purposed=purposed).filter(mentions__link__person=person).values("pk")
     # Values, not model instances: a long history is hundreds of rows, and instances cost most of the time.
     mentions = list(
         PersonMention.objects.filter(link__person=person, registration__in=visible_ids)
@@ -166,7 +169,7 @@ def dossier_for_user(*, user: User, person: Person, now: dt.datetime | None = No
     hidden: list[HiddenGroup] = []
     if may_search_persons(user):
         everything = Registration.objects.filter(mentions__link__person=person).values("pk")
-        hidden = registration_sight_for_user(user=user, ids=everything).hidden_groups()
+        hidden = registration_sight_for_user(user=user, ids=everything, purposed=purposed).hidden_groups()
     return Dossier(
         person=person,
         lines=facts.lines,

@@ -12,12 +12,12 @@ from ketenzicht.organisations.models import User
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
-from .purpose import Purpose, PurposeInvalid, PurposeReason, purpose_make
+from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make
 
 
 class PurposeForm(NldsFormMixin, forms.Form):
     purpose_reason = forms.ChoiceField(
-        label=_("Purpose of this look-up"), choices=[("", "—"), *PurposeReason.choices], required=False
+        label=_("Purpose of this look-up"), choices=[("", "—"), *LISTED_REASONS], required=False
     )
     purpose_registration = forms.CharField(
         label=_("Registration you work on (reference)"),

@@ -19,13 +19,14 @@ QUERY_MESSAGES = (
 
 def purpose_label(logged: str) -> str:
     """A purpose as the access log stores it, to show: "case_management: text" becomes "Casusregie: text",
-    "registration politie:R1: text" the registration reason with its reference, and a fixed purpose of a
-    desk (marked with gettext_noop where it is logged) its translation."""
+        "registration politie:R1: text" the registration reason with its reference, "case PL0600-Z-1" the case
+    reason with the case's reference, and a fixed purpose of a
+        desk (marked with gettext_noop where it is logged) its translation."""
     reason, sep, rest = logged.partition(":")
     if sep and reason in PurposeReason.values and reason != PurposeReason.REGISTRATION:
         return f"{PurposeReason(reason).label}:{rest}"
     head, space, reference = logged.partition(" ")
-    if space and head == PurposeReason.REGISTRATION:
+    if space and head in (PurposeReason.REGISTRATION, PurposeReason.CASE):
         where, sep, text = reference.partition(": ")
-        return f"{PurposeReason.REGISTRATION.label} ({where})" + (f": {text}" if sep else "")
+        return f"{PurposeReason(head).label} ({where})" + (f": {text}" if sep else "")
     return gettext(logged) if logged else logged

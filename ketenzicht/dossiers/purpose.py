@@ -2,7 +2,9 @@
 
 No search and no dossier without one; it goes into the access log with every search and every view. A link
 from a page the user may see carries its purpose: the dossier of a signal's suspect or victim opens with the
-signal as its purpose (`purpose_for_signal`).
+signal as its purpose (`purpose_for_signal`), that of a case's person with the case (`purpose_for_case`).
+Under a purpose, police screeners and case owners see the police registrations of every unit (the sharing
+rules' `needs_purpose`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.selectors import signal_get_for_user
 from ketenzicht.registrations.models import Registration, Source
 from ketenzicht.registrations.sharing import visibility_filter
+from ketenzicht.workprocesses.purpose import case_for_purpose, case_purpose_log
 
+PERSON_PARAM = "persoon"  # on a registration link from a dossier: read under the dossier's purpose
 MIN_TEXT = 10  # characters of free text a reason from the list needs
 MAX_TEXT = 500
 
@@ -34,6 +38,11 @@ class PurposeReason(models.TextChoices):
     RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
     CHAIN_CONSULTATION = "chain_consultation", _("Chain consultation (ZSM, Zorg- en Veiligheidshuis)")
     PRIVACY_AUDIT = "privacy_audit", _("Privacy supervision of look-ups")
+    CASE = "case", _("A case I work on")  # only from the case's own page: the link names the case
+
+
+# Reasons a user may pick from the list (a case is the purpose only through a link from its page).
+LISTED_REASONS = [(value, label) for value, label in PurposeReason.choices if value != PurposeReason.CASE]
 
 
 class PurposeInvalid(ValueError):
@@ -50,14 +59,20 @@ class Purpose:
     registration_id: int | None = None
     registration_label: str = ""  # "politie:PL0600-2024-000123"
     signal_id: int | None = None  # the pattern signal the user works on, when the purpose came from it
+    case_id: int | None = None  # the case the user works on (reason CASE)
+    case_label: str = ""  # its reference
 
     def for_log(self) -> str:
+        if self.reason == PurposeReason.CASE:
+            return case_purpose_log(self.case_label, self.text)
         if self.reason == PurposeReason.REGISTRATION:
             return f"registration {self.registration_label}" + (f": {self.text}" if self.text else "")
         return f"{self.reason}: {self.text}"
 
     def detail(self) -> dict[str, Any]:
         found = {"reason": self.reason, "registration_id": self.registration_id}
+        if self.case_id is not None:
+            found["case_id"] = self.case_id
         return found | ({"signal_id": self.signal_id} if self.signal_id is not None else {})
 
     @property
@@ -71,6 +86,8 @@ class Purpose:
             "registration_id": self.registration_id,
             "registration_label": self.registration_label,
             "signal_id": self.signal_id,
+            "case_id": self.case_id,
+            "case_label": self.case_label,
         }
 
     @classmethod
@@ -83,6 +100,8 @@ class Purpose:
             registration_id=data.get("registration_id"),
             registration_label=str(data.get("registration_label") or ""),
             signal_id=data["signal_id"] if isinstance(data.get("signal_id"), int) else None,
+            case_id=data["case_id"] if isinstance(data.get("case_id"), int) else None,
+            case_label=str(data.get("case_label") or ""),
         )
 
 
@@ -96,7 +115,7 @@ def purpose_make(*, user: User, reason: str | None, text: str | None, registrati
         reason = PurposeReason.REGISTRATION
     if not reason:
         raise PurposeInvalid("purpose_reason", gettext_noop("state the purpose of this look-up"))
-    if reason not in PurposeReason.values:
+    if reason not in dict(LISTED_REASONS):
         raise PurposeInvalid("purpose_reason", gettext_noop("not a purpose from the list"))
     if reason == PurposeReason.REGISTRATION:
         if not reference:
@@ -145,3 +164,13 @@ def purpose_for_signal(*, user: User, signal_id: int, person_id: int) -> Purpose
     reason = PurposeReason.SCREENING if user.has_role(Role.CASE_SCREENER) else PurposeReason.CASE_MANAGEMENT
     text = gettext("pattern signal %(id)s: %(rule)s") % {"id": signal.pk, "rule": rule_label(signal.rule)}
     return Purpose(reason, text, signal_id=signal.pk)
+
+
+def purpose_for_case(*, user: User, case_id: int, person_id: int) -> Purpose | None:
+    """The purpose a case page's link to the dossier of one of its persons carries: working that case.
+    None unless the user may open the case and the person is one of its persons (a made-up link carries
+    no purpose)."""
+    case = case_for_purpose(user=user, case_id=case_id)
+    if case is None or not case.persons.filter(pk=person_id).exists():
+        return None
+    return Purpose(PurposeReason.CASE, case_id=case.pk, case_label=case.reference)

@@ -135,11 +135,14 @@ def _candidate_rows(query: SearchQuery, condition: Q) -> list[tuple[Any, ...]]:
     return list(rows[:CANDIDATE_CAP])
 
 
-def person_search_for_user(*, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT) -> list[PersonHit]:
+def person_search_for_user(
+    *, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT, purposed: bool = False
+) -> list[PersonHit]:
     """Persons best first, each with what the user may see of them. Empty for users who may not search.
     A person scores as their best index row; among equal scores, the person with more matching rows
-    (more registrations the user may see under that name) comes first."""
-    condition = visibility_filter(user) if user.is_authenticated else None
+    (more registrations the user may see under that name) comes first. `purposed`: the search has a
+    stated purpose, logged with it (`services.person_search`), so the sharing rules that need one apply."""
+    condition = visibility_filter(user, purposed=purposed) if user.is_authenticated else None
     if condition is None:
         return []
     scorer = Scorer(query)

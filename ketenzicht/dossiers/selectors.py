@@ -15,9 +15,9 @@ PERSON_OBJECT = "person"
 
 
 def may_search_persons(user: User) -> bool:
-    """Searching needs a role that sees registrations under the sharing rules (the national analyst,
-    the privacy officer and the functional administrator see none)."""
-    return bool(user.is_authenticated and may_see_registrations(user))
+    """Searching needs a role that sees registrations under the sharing rules, with a stated purpose (the
+    national analyst, the privacy officer and the functional administrator see none)."""
+    return bool(user.is_authenticated and may_see_registrations(user, purposed=True))
 
 
 def may_open_dossier(user: User) -> bool:

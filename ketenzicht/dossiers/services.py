@@ -239,7 +239,7 @@ def person_search(*, user: User, text: str, purpose: Purpose | None, origin: str
             detail={"query": masked},
         )
     query = parse_query(text)  # QueryError: nothing to log, nothing was searched
-    hits = person_search_for_user(user=user, query=query)
+    hits = person_search_for_user(user=user, query=query, purposed=True)  # under the purpose checked above
     with transaction.atomic():
         _log_search(user=user, purpose=purpose, origin=origin, masked=masked, hits=hits)
     return hits

@@ -16,10 +16,15 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from .engine.dossier import DossierLine
+from .purpose import PERSON_PARAM
 
 
-def registration_rows(lines: Sequence[DossierLine], *, may_review: bool) -> SafeString:
-    """The <tr> rows of the dossier's registrations table, one per line."""
+def registration_rows(
+    lines: Sequence[DossierLine], *, may_review: bool, person_id: int | None = None
+) -> SafeString:
+    """The <tr> rows of the dossier's registrations table, one per line. With `person_id` the links to the
+    registrations carry the dossier's purpose (`?persoon=<id>`): another unit's registration opens only so."""
+    carry = f"?{PERSON_PARAM}={person_id}" if person_id is not None else ""
     date_format = get_format("SHORT_DATE_FORMAT")
     badge = '<span class="utrecht-status-badge{}">{}</span>'
     stalking = badge.format("", escape(_("art. 285b")))
@@ -47,7 +52,7 @@ def registration_rows(lines: Sequence[DossierLine], *, may_review: bool) -> Safe
         if line.review_item_id is not None:
             where = reverse("linking:review-detail", args=[line.review_item_id])
             confidence += doubtful + (link.format(escape(where), to_queue) if may_review else waits)
-        detail = reverse("registrations:detail", args=[registration.pk])
+        detail = reverse("registrations:detail", args=[registration.pk]) + carry
         out.append(
             '<tr class="utrecht-table__row">'
             f"{cell}{escape(dateformat.format(localtime(line.when), date_format))}</td>"

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.services import request_origin
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import person_signal_rows_for_user
-from ketenzicht.registrations.models import MentionRole
+from ketenzicht.registrations.models import MentionRole, PersonMention
+from ketenzicht.registrations.purposes import LinkedPurpose
 from ketenzicht.ui import formats
 
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
-from .purpose import Purpose, purpose_for_signal
+from .purpose import Purpose, purpose_for_case, purpose_for_signal
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open
 from .services import person_search as search_persons
@@ -33,7 +34,7 @@ SESSION_KEY = "kz_person_purpose"
 # The dossier's sections for what the desks add: (slot, title, template or None while the desk is to come).
 DOSSIER_SLOTS = (
     ("signals", gettext_noop("Pattern signals"), "patterns/_person_signals.html"),
-    ("screening", gettext_noop("Screening cases"), None),
+    ("screening", gettext_noop("Screening cases"), "web/_person_screening_cases.html"),
     ("measures", gettext_noop("Protective measures"), None),
 )
 SIDE_LABELS = {
@@ -89,14 +90,32 @@ def person_search(request: HttpRequest) -> HttpResponse:
 
 
 def _linked_purpose(request: HttpRequest, person_id: int) -> Purpose | None:
-    """The purpose a link from a signal page carries (`?signaal=<id>`), kept as the session's purpose;
-    None for any other request or a signal the user may not open."""
-    signal_id, user = request.GET.get("signaal", ""), request.user
-    if not signal_id.isdigit() or not user.is_authenticated:
+    """The purpose a link from a signal page (`?signaal=<id>`) or a case page (`?zaak=<id>`) carries, kept
+    as the session's purpose; None for any other request or a signal or case the user may not open."""
+    signal_id, case_id, user = request.GET.get("signaal", ""), request.GET.get("zaak", ""), request.user
+    if not user.is_authenticated:
         return None
-    purpose = purpose_for_signal(user=user, signal_id=int(signal_id), person_id=person_id)
+    purpose = None
+    if signal_id.isdigit():
+        purpose = purpose_for_signal(user=user, signal_id=int(signal_id), person_id=person_id)
+    elif case_id.isdigit():
+        purpose = purpose_for_case(user=user, case_id=int(case_id), person_id=person_id)
     _keep_purpose(request, purpose)
     return purpose
+
+
+def registration_purpose_of_dossier(
+    request: HttpRequest, registration_id: int, value: str
+) -> LinkedPurpose | None:
+    """`?persoon=<id>` on a registration page (the dossier's links): the purpose the dossier was opened
+    under (the session's), when the registration is one of that person's; else None."""
+    user: Any = request.user
+    purpose = session_purpose(request)
+    if purpose is None or not value.isdigit() or not user.is_authenticated or not may_search_persons(user):
+        return None
+    if not PersonMention.objects.filter(registration_id=registration_id, link__person_id=int(value)).exists():
+        return None
+    return LinkedPurpose(log=purpose.for_log(), detail={"purpose": purpose.detail(), "person": int(value)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -176,6 +195,8 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             "purpose": purpose,
             "slots": slots,
             "person_signals": person_signals,
-            "registration_rows": registration_rows(dossier.lines, may_review=may_review(user)),
+            "registration_rows": registration_rows(
+                dossier.lines, may_review=may_review(user), person_id=dossier.person.pk
+            ),
         },
     )

@@ -16,8 +16,10 @@ from .models import MentionRelation, PersonMention, Registration, Source
 from .sharing import visibility_filter
 
 
-def registration_list_for_user(*, user: User) -> QuerySet[Registration]:
-    condition = visibility_filter(user)
+def registration_list_for_user(*, user: User, purposed: bool = False) -> QuerySet[Registration]:
+    """What `user` may see; `purposed`: for a look-up under a stated purpose, logged with it by the caller
+    (the sharing rules that need a purpose apply too)."""
+    condition = visibility_filter(user, purposed=purposed)
     if condition is None:
         return Registration.objects.none()
     return (
@@ -27,11 +29,14 @@ def registration_list_for_user(*, user: User) -> QuerySet[Registration]:
     )
 
 
-def registration_get_for_user(*, user: User, pk: int, origin: str = "") -> Registration:
-    """Raises NotVisible (logged as refused) both when it does not exist and when the user may not see it."""
+def registration_get_for_user(
+    *, user: User, pk: int, origin: str = "", purpose: str = "", purposed: bool = False
+) -> Registration:
+    """Raises NotVisible (logged as refused, with the purpose stated if any) both when it does not exist
+    and when the user may not see it."""
     try:
         return (
-            registration_list_for_user(user=user)
+            registration_list_for_user(user=user, purposed=purposed)
             .prefetch_related(
                 Prefetch(
                     "relations",
@@ -41,7 +46,9 @@ def registration_get_for_user(*, user: User, pk: int, origin: str = "") -> Regis
             .get(pk=pk)
         )
     except Registration.DoesNotExist:
-        raise refuse(actor=user, object_type="registration", object_id=pk, origin=origin) from None
+        raise refuse(
+            actor=user, object_type="registration", object_id=pk, origin=origin, purpose=purpose
+        ) from None
 
 
 # ------------------------------------------------------------------------------ what a user may not see
@@ -82,10 +89,13 @@ class Sight:
         ]
 
 
-def registration_sight_for_user(*, user: User, ids: Iterable[int] | QuerySet[Any]) -> Sight:
+def registration_sight_for_user(
+    *, user: User, ids: Iterable[int] | QuerySet[Any], purposed: bool = False
+) -> Sight:
     """For these registrations (ids, or a query of `pk` values): which the user may see under the sharing
-    rules, and of the others only their organisation kind and police unit. One query."""
-    condition = visibility_filter(user)
+    rules (`purposed`: under a stated purpose), and of the others only their organisation kind and police
+    unit. One query."""
+    condition = visibility_filter(user, purposed=purposed)
     seen: Case | Value = (
         Value(False)
         if condition is None

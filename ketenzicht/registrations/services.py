@@ -26,6 +26,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 
 from .exchange import FieldError, KnownCodes, PersonIn, RegistrationIn, gettext_noop, parse_registration
 from .models import MentionRelation, Offence, PersonMention, Registration
+from .purposes import LinkedPurpose
 from .sharing import visibility_filter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -392,20 +393,29 @@ def _persons_mentioned(registrations: Sequence[Registration]) -> list[int]:
     return list(linked.values_list("link__person_id", flat=True).distinct())
 
 
-def registration_open(*, user: User, pk: int, origin: str) -> Registration:
-    """One registration for `user`, with the look-up in the access log (shown or refused).
+def registration_open(
+    *, user: User, pk: int, origin: str, purpose: LinkedPurpose | None = None
+) -> Registration:
+    """One registration for `user`, with the look-up in the access log (shown or refused). Under a
+    `purpose` (checked by whoever made it: `registrations.purposes`) the sharing rules that need one apply
+    too, and the log entry holds it.
 
     Raises NotVisible for missing and forbidden alike.
     """
     from .selectors import registration_get_for_user
 
-    registration = registration_get_for_user(user=user, pk=pk, origin=origin)
+    stated = purpose.log if purpose else ""
+    registration = registration_get_for_user(
+        user=user, pk=pk, origin=origin, purpose=stated, purposed=purpose is not None
+    )
     with transaction.atomic():
         read(
             actor=user,
             object_type="registration",
             object_id=pk,
             origin=origin,
+            purpose=stated,
+            detail=dict(purpose.detail) if purpose else None,
             persons=_persons_mentioned([registration]),
         )
     return registration
@@ -418,13 +428,15 @@ def registration_list_logged(
     detail: dict[str, Any],
     refused: bool = False,
     shown: Sequence[Registration] = (),
+    purpose: str = "",
 ) -> None:
     """Record that `user` was shown a list of registrations (or refused one: no sharing rule grants any),
-    with the persons mentioned in those `shown`."""
+    with the persons mentioned in those `shown`, and the purpose it was shown under, if any."""
     listed(
         actor=user,
         object_type="registration",
         origin=origin,
+        purpose=purpose,
         detail=detail,
         persons=_persons_mentioned(shown),
         refused=refused,

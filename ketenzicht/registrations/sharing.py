@@ -9,7 +9,7 @@ from typing import Literal
 
 import yaml
 from django.db.models import Q
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind, Role
@@ -29,8 +29,13 @@ class SharingRule(BaseModel):
     roles: list[Role] = Field(min_length=1)
     sources: list[Source] = Field(min_length=1)
     scope: Scope
+    # Only for a look-up under a stated purpose (a search, a dossier, a case, a registration opened from
+    # one of those): `visibility_filter(user, purposed=True)`.
+    needs_purpose: StrictBool = False
 
-    def applies_to(self, user: User) -> bool:
+    def applies_to(self, user: User, *, purposed: bool = False) -> bool:
+        if self.needs_purpose and not purposed:
+            return False
         org = user.organisation
         return (
             user.is_active
@@ -70,6 +75,13 @@ class SharingRules(BaseModel):
     create: list[SharingRule]
     content_hash: str = ""
 
+    @model_validator(mode="after")
+    def _registering_needs_no_purpose(self) -> SharingRules:
+        wrong = [rule.name for rule in self.create if rule.needs_purpose]
+        if wrong:
+            raise ValueError(f"create rules take no needs_purpose: {', '.join(wrong)}")
+        return self
+
 
 @functools.cache
 def sharing_rules(path: Path = RULES_PATH) -> SharingRules:
@@ -78,9 +90,10 @@ def sharing_rules(path: Path = RULES_PATH) -> SharingRules:
     return rules.model_copy(update={"content_hash": hashlib.sha256(raw).hexdigest()})
 
 
-def visibility_filter(user: User) -> Q | None:
-    """The registrations `user` may see, as one filter; None when the user may see none."""
-    grants = [rule.q(user) for rule in sharing_rules().see if rule.applies_to(user)]
+def visibility_filter(user: User, *, purposed: bool = False) -> Q | None:
+    """The registrations `user` may see, as one filter; None when the user may see none. `purposed`: the
+    look-up happens under a stated purpose (logged with it), so the rules that need one apply too."""
+    grants = [rule.q(user) for rule in sharing_rules().see if rule.applies_to(user, purposed=purposed)]
     if not grants:
         return None
     combined = grants[0]
@@ -89,8 +102,8 @@ def visibility_filter(user: User) -> Q | None:
     return combined
 
 
-def may_see_registrations(user: User) -> bool:
-    return visibility_filter(user) is not None
+def may_see_registrations(user: User, *, purposed: bool = False) -> bool:
+    return visibility_filter(user, purposed=purposed) is not None
 
 
 def may_register(user: User, *, source: str | None = None, unit_code: str | None = None) -> bool:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from ketenzicht.audit.services import request_origin
 
 from .forms import RegistrationFilterForm
+from .purposes import linked_purpose
 from .selectors import registration_list_for_user
 from .services import registration_list_logged, registration_open
 from .sharing import may_see_registrations
@@ -46,5 +47,10 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    registration = registration_open(user=request.user, pk=pk, origin=request_origin(request, "web"))  # type: ignore[arg-type]
+    registration = registration_open(
+        user=request.user,  # type: ignore[arg-type]
+        pk=pk,
+        origin=request_origin(request, "web"),
+        purpose=linked_purpose(request, pk),  # from a dossier or a case: other units' too, logged so
+    )
     return render(request, "registrations/detail.html", {"registration": registration})

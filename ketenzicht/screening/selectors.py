@@ -176,9 +176,10 @@ def prefill_rows(
     *, user: User, instrument: Instrument, facts: dict[str, Prefill], visible: Any
 ) -> list[PrefillRow]:
     """The instrument's items with their pre-answers; evidence split into what the user may see (links)
-    and what is counted. `visible`: the user's registrations queryset to take the visible ones from."""
+    and what is counted, read with the case as purpose (the caller logs it). `visible`: the user's
+    registrations under that purpose, to take the visible ones from."""
     wanted = {pk for fact in facts.values() for pk in fact.evidence}
-    sight = registration_sight_for_user(user=user, ids=sorted(wanted))
+    sight = registration_sight_for_user(user=user, ids=sorted(wanted), purposed=True)  # the case's purpose
     shown = {r.pk: r for r in visible.filter(pk__in=sight.visible)}
     rows = []
     for item in instrument.items:

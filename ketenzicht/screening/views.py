@@ -19,10 +19,12 @@ from ketenzicht.audit.access import listed, read, refuse
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user
+from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import refusal_text, state_label
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
@@ -218,8 +220,20 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
     instrument = instrument_engine(version)
     facts = pair_prefill(screening_case)
     rows = prefill_rows(
-        user=user, instrument=instrument, facts=facts, visible=registration_list_for_user(user=user)
+        user=user,
+        instrument=instrument,
+        facts=facts,
+        visible=registration_list_for_user(user=user, purposed=True),
     )
+    shown = [r for row in rows for r in row.evidence]
+    if shown:  # the evidence of the pre-answers, read with the case as purpose
+        registration_list_logged(
+            user=user,
+            origin=origin,
+            purpose=case_purpose_log(case.reference),
+            detail={**case_purpose_detail(case), "registrations": sorted({r.pk for r in shown})},
+            shown=list({r.pk: r for r in shown}.values()),
+        )
     form = ScreeningForm(request.POST or None, instrument=instrument, rows=rows)
     read(
         actor=user,

@@ -17,6 +17,7 @@ from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
+from ketenzicht.registrations.services import registration_list_logged
 
 from .definitions import definition_of
 from .engine.definition import Definition
@@ -25,9 +26,10 @@ from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, 
 from .labels import CONCURRENT, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
 from .panels import case_panels
+from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .selectors import (
-    case_colleagues,
     case_closed_list,
+    case_colleagues,
     case_get_for_user,
     case_open_list,
     case_view,
@@ -253,17 +255,32 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "history": _history(case),
         "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
         "panels": case_panels(request, case),
-        **_registrations(case, user),
+        **_registrations(case, user, request_origin(request, "web")),
     }
 
 
-def _registrations(case: Case, user: User) -> dict[str, Any]:
-    """The registrations the case concerns that the user may see; the others counted, never named."""
+def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
+    """The registrations the case concerns that the user may see, read with the case as their purpose (so
+    a screener or case owner sees those of other police units too, under the sharing rules' `needs_purpose`),
+    logged with it; the others counted, never named."""
     ids = list(case.registrations.values_list("pk", flat=True))
-    sight = registration_sight_for_user(user=user, ids=ids)
-    visible = registration_list_for_user(user=user).filter(pk__in=sight.visible).order_by("registered_at")
+    sight = registration_sight_for_user(user=user, ids=ids, purposed=True)
+    visible = list(
+        registration_list_for_user(user=user, purposed=True)
+        .filter(pk__in=sight.visible)
+        .order_by("registered_at")
+    )
+    if visible:
+        registration_list_logged(
+            user=user,
+            origin=origin,
+            purpose=case_purpose_log(case.reference),
+            detail={**case_purpose_detail(case), "registrations": [r.pk for r in visible]},
+            shown=visible,
+        )
     return {
-        "registrations": list(visible),
+        "registrations": visible,
+        "purpose_query": f"{CASE_PARAM}={case.pk}",  # the links carry the case as their purpose
         "hidden_groups": sight.hidden_groups(),
         "hidden": len(sight.hidden),
     }

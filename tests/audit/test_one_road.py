@@ -66,6 +66,15 @@ ROUTES = [
 ]
 # Who may not see the objects: a screener of another police unit (the same desk), and a role without it.
 OUTSIDERS = [("case_screener", "zeeland-west-brabant"), ("vt_assessor", "vt-brabant-noordoost")]
+# A dossier is always opened under a purpose, and under a purpose a police screener sees the police
+# registrations of every unit (the sharing rules' needs_purpose): there the other unit's registrar is the
+# outsider of the same force.
+PERSON_OUTSIDERS = [("police_registrar", "zeeland-west-brabant"), ("vt_assessor", "vt-brabant-noordoost")]
+CASES = [
+    (route, role, organisation)
+    for route in ROUTES
+    for role, organisation in (PERSON_OUTSIDERS if route.thing == "person" else OUTSIDERS)
+]
 
 
 @pytest.fixture
@@ -107,8 +116,11 @@ def _refusals() -> int:
     return AccessLogEntry.objects.filter(result="refused").count()
 
 
-@pytest.mark.parametrize(("role", "organisation"), OUTSIDERS)
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize(
+    ("route", "role", "organisation"),
+    CASES,
+    ids=[f"{r.method} {r.path}-{role}-{organisation}" for r, role, organisation in CASES],
+)
 def test_forbidden_answers_as_missing_and_is_logged_once(
     route: Route, role: str, organisation: str, objects: dict[str, int], make_user: Callable[..., Any]
 ) -> None:

@@ -35,6 +35,22 @@ def test_the_demo_register_holds_the_storylines_for_the_right_users(
     other_unit = make_user("police_registrar", organisation="zeeland-west-brabant")
     tilburg = registration_list_for_user(user=other_unit).filter(mentions__surname="Wijngaarde")
     assert tilburg.exists() and not tilburg.filter(unit__code="oost-brabant").exists()
+    # The moved victim: her dossier, opened with a purpose, shows Oost-Brabant's screener her Tilburg
+    # history; the registrar keeps the own unit.
+    from ketenzicht.dossiers.dossier import dossier_for_user
+    from ketenzicht.persons.models import Person
+
+    sedney = Person.objects.get(
+        pk=PersonMention.objects.filter(surname="Sedney", registration__unit__code="oost-brabant").values(
+            "link__person_id"
+        )[:1]
+    )
+    screener = make_user("case_screener", organisation="oost-brabant")
+    dossier = dossier_for_user(user=screener, person=sedney, purposed=True)
+    assert dossier is not None
+    assert {line.registration.reference[:6] for line in dossier.lines} == {"PL0900", "PL0600"}
+    own = dossier_for_user(user=registrar, person=sedney, purposed=True)
+    assert own is not None and {line.registration.reference[:6] for line in own.lines} == {"PL0600"}
 
     call_command("load_demo", "--force", "--registrations", "400")
     assert "0 registrations stored, 400 already present" in capsys.readouterr().out

@@ -43,8 +43,9 @@ def client_for(user: Any) -> Client:
 
 
 def test_the_dossier_counts_per_organisation_what_the_user_may_not_see(make_user: Callable[..., Any]) -> None:
+    """A registrar sees the own unit's police registrations; the others are counted, never named."""
     sandra = sandra_with_hidden_registrations()
-    client = client_for(make_user("case_screener", organisation="oost-brabant"))
+    client = client_for(make_user("police_registrar", organisation="oost-brabant"))
     client.post(f"/personen/{sandra.pk}/", PURPOSE)
     page = client.get(f"/personen/{sandra.pk}/").content.decode()
     assert 'data-testid="total-victim">3<' in page
@@ -53,7 +54,22 @@ def test_the_dossier_counts_per_organisation_what_the_user_may_not_see(make_user
     assert "Politie eenheid Zeeland-West-Brabant: 2<" in hidden and "Veilig Thuis: 1<" in hidden
     assert not [reference for reference in HIDDEN if reference in page]
     assert "art. 302" not in page and "2023" not in page  # nor the offence nor the dates
-    # The signal about her says as many more exist as the dossier does.
+
+
+def test_under_a_purpose_a_screener_sees_every_police_unit_and_counts_the_other_organisations(
+    make_user: Callable[..., Any],
+) -> None:
+    """The police screener's dossier (always under a purpose) holds the police registrations of every unit;
+    Veilig Thuis's stays counted. The signal page, which has no stated purpose, keeps the own unit."""
+    sandra = sandra_with_hidden_registrations()
+    client = client_for(make_user("case_screener", organisation="oost-brabant"))
+    client.post(f"/personen/{sandra.pk}/", PURPOSE)
+    page = client.get(f"/personen/{sandra.pk}/").content.decode()
+    assert 'data-testid="total-victim">5<' in page
+    hidden = page.split('data-testid="dossier-hidden"', 1)[1].split("</div>", 1)[0]
+    assert ": 1." in hidden and "Veilig Thuis: 1<" in hidden and "Zeeland-West-Brabant" not in hidden
+    assert [reference for reference in HIDDEN if reference in page] == list(HIDDEN[:2])
+    assert "13-07-2023" not in page  # nothing of the Veilig Thuis notification
     signal = Signal.objects.get(rule="possible_stalking", victim=sandra)
     signal_page = client.get(f"/signalen/{signal.pk}/").content.decode()
     assert "Politie eenheid Zeeland-West-Brabant: 2<" in signal_page and "Veilig Thuis: 1<" in signal_page
@@ -79,10 +95,11 @@ def test_the_dossier_api_counts_them_too(make_user: Callable[..., Any]) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     body = response.json()
-    assert [r["reference"] for r in body["registrations"]] == list(HIDDEN[:2])
-    assert body["registrations_not_shown"] == 4
+    # Under its purpose the screener sees the police registrations of both units; Veilig Thuis's counted.
+    assert [r["reference"] for r in body["registrations"]][:2] == list(HIDDEN[:2])
+    assert len(body["registrations"]) == 5
+    assert body["registrations_not_shown"] == 1
     assert body["registrations_not_shown_by_organisation"] == [
-        {"organisation_kind": "politie", "unit": "oost-brabant", "count": 3},
         {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
     ]
-    assert "PL0600-2024" not in response.content.decode() and "VT21" not in response.content.decode()
+    assert "VT21" not in response.content.decode()

@@ -125,11 +125,19 @@ def test_dossier_needs_a_purpose_then_shows_counts_and_logs_the_view(screener: A
     assert view.purpose == "screening: screening of a new report"
 
 
-def test_dossier_of_a_person_the_user_may_not_see_is_not_found(screener: Any) -> None:
+def test_dossier_of_a_person_the_user_may_not_see_is_not_found(
+    screener: Any, make_user: Callable[..., Any]
+) -> None:
+    """Under a purpose a screener sees another police unit's registrations; a registrar keeps the own unit,
+    and a person only in another unit's registrations is not found for them, like a missing one."""
     hidden = register("Z1", DENNIS, unit="zeeland-west-brabant", municipality="GM0855")
     client = client_for(screener)
     client.post(f"/personen/{person_of(hidden).pk}/", PURPOSE)
-    assert client.get(f"/personen/{person_of(hidden).pk}/").status_code == 404
+    assert client.get(f"/personen/{person_of(hidden).pk}/").status_code == 200
+    registrar = client_for(make_user("police_registrar", organisation="oost-brabant"))
+    registrar.post(f"/personen/{person_of(hidden).pk}/", PURPOSE)
+    assert registrar.get(f"/personen/{person_of(hidden).pk}/").status_code == 404
+    assert registrar.get("/personen/999999/").status_code == 404
     assert client.get("/personen/999999/").status_code == 404
 
 

@@ -109,16 +109,17 @@ def test_a_merge_is_followed_without_reindexing(screener: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "organisation", "scope"),
+    ("kind", "organisation", "scope", "needs_purpose"),
     [
-        ("politie", "oost-brabant", "own_unit"),
-        ("veilig_thuis", "vt-brabant-noordoost", "own_vt_region"),
-        ("om", "om-oost-brabant", "own_district_office"),
-        ("politie", "oost-brabant", "national"),
+        ("politie", "oost-brabant", "own_unit", False),
+        ("veilig_thuis", "vt-brabant-noordoost", "own_vt_region", False),
+        ("om", "om-oost-brabant", "own_district_office", False),
+        ("politie", "oost-brabant", "national", False),
+        ("politie", "oost-brabant", "national", True),  # the police screener's view under a purpose
     ],
 )
 def test_index_rows_filter_like_their_registrations_under_every_scope(
-    make_user: Callable[..., Any], kind: str, organisation: str, scope: str
+    make_user: Callable[..., Any], kind: str, organisation: str, scope: str, needs_purpose: bool
 ) -> None:
     """The sharing rules filter index rows on their own copy of the registration's source, unit and
     municipality: for every scope, the rows that pass belong to exactly the registrations that pass."""
@@ -153,13 +154,30 @@ def test_index_rows_filter_like_their_registrations_under_every_scope(
     sources = ["politie", "veilig_thuis"]
     roles = ["case_screener"]
     rule = SharingRule.model_validate(
-        {"name": "t", "organisation_kind": kind, "roles": roles, "sources": sources, "scope": scope}
+        {
+            "name": "t",
+            "organisation_kind": kind,
+            "roles": roles,
+            "sources": sources,
+            "scope": scope,
+            "needs_purpose": needs_purpose,
+        }
     )
+    assert rule.applies_to(user, purposed=True) and rule.applies_to(user) is not needs_purpose
     condition = rule.q(user)
     via_rows = set(SearchEntry.objects.filter(condition).values_list("mention__registration_id", flat=True))
     via_registrations = set(Registration.objects.filter(condition).values_list("pk", flat=True))
     assert via_rows == via_registrations
     assert 0 < len(via_rows) < Registration.objects.count() or scope == "national"
+    if needs_purpose:  # and so do the rules as they are, for a police screener under a purpose
+        from ketenzicht.registrations.sharing import visibility_filter
+
+        stated = visibility_filter(user, purposed=True)
+        assert stated is not None
+        via_rows = set(SearchEntry.objects.filter(stated).values_list("mention__registration_id", flat=True))
+        police = Registration.objects.filter(source="politie")
+        assert via_rows == set(Registration.objects.filter(stated).values_list("pk", flat=True))
+        assert via_rows == set(police.values_list("pk", flat=True)) and len(via_rows) == 2
 
 
 def test_among_equal_scores_the_person_with_more_visible_registrations_comes_first(screener: Any) -> None:
@@ -173,3 +191,25 @@ def test_among_equal_scores_the_person_with_more_visible_registrations_comes_fir
     hits = search(screener, "Lindhout")
     assert [h.score for h in hits] == [100.0, 100.0]
     assert [h.person_id for h in hits] == [person_of(often[0]).pk, person_of(once).pk]
+
+
+def test_a_search_under_a_purpose_finds_a_person_of_another_police_unit_but_not_for_a_registrar(
+    screener: Any, make_user: Callable[..., Any]
+) -> None:
+    """Search always carries a purpose (services.person_search): a police screener of Oost-Brabant finds
+    Dennis, registered only in Zeeland-West-Brabant, logged with the purpose; a registrar does not."""
+    from ketenzicht.audit.models import AccessLogEntry
+    from ketenzicht.dossiers.services import person_search as logged_search
+
+    from .helpers import PURPOSE
+
+    elsewhere = register("PL0900-2024-000901", DENNIS, unit="zeeland-west-brabant", municipality="GM0855")
+    assert search(screener, "Dennis van der Linden") == []  # no purpose: the own unit only
+    hits = logged_search(user=screener, text="Dennis van der Linden", purpose=PURPOSE, origin="test")
+    assert [h.person_id for h in hits] == [person_of(elsewhere).pk] and hits[0].registrations == 1
+    entry = AccessLogEntry.objects.get(
+        object_type="person", action="search", object_id=str(hits[0].person_id)
+    )
+    assert entry.purpose == PURPOSE.for_log()
+    registrar = make_user("police_registrar", organisation="oost-brabant")
+    assert logged_search(user=registrar, text="Dennis van der Linden", purpose=PURPOSE, origin="test") == []

@@ -1,4 +1,5 @@
-"""Need-to-know: police see the police registrations of their own unit; others see nothing yet."""
+"""Need-to-know: police see the police registrations of their own unit; under a stated purpose police
+screeners, case owners and team leads see those of every unit; others see nothing yet."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from ketenzicht.audit.access import NotVisible
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_get_for_user, registration_list_for_user
 from ketenzicht.registrations.services import registration_create
-from ketenzicht.registrations.sharing import may_register, sharing_rules
+from ketenzicht.registrations.sharing import (
+    RULES_PATH,
+    SharingRules,
+    may_register,
+    may_see_registrations,
+    sharing_rules,
+    visibility_filter,
+)
 from tests.conftest import exchange_registration, reference_of
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +98,96 @@ def test_the_rules_are_versioned_data_with_a_content_hash() -> None:
         "own_district_office",
         "national",
     }
+
+
+@pytest.mark.parametrize(
+    ("role", "organisation", "visible"),
+    [
+        ("case_screener", "oost-brabant", {"OB-1", "ZWB-1"}),
+        ("case_owner", "oost-brabant", {"OB-1", "ZWB-1"}),
+        ("team_lead", "oost-brabant", {"OB-1", "ZWB-1"}),
+        ("case_screener", "zeeland-west-brabant", {"OB-1", "ZWB-1"}),
+        ("police_registrar", "oost-brabant", {"OB-1"}),  # registrars keep their own unit
+        ("police_registrar", "zeeland-west-brabant", {"ZWB-1"}),
+        ("national_analyst", "landelijke-eenheid", set()),
+        ("vt_assessor", "vt-brabant-noordoost", set()),
+        ("prosecutor", "om-oost-brabant", set()),
+        ("functional_admin", "ketenzicht-beheer", set()),
+        ("privacy_officer", "ketenzicht-beheer", set()),
+    ],
+)
+def test_under_a_stated_purpose_police_screening_sees_every_unit(
+    make_user: Callable[..., Any],
+    registrations: dict[str, Registration],
+    role: str,
+    organisation: str,
+    visible: set[str],
+) -> None:
+    """The rule with `needs_purpose` applies to a purposed look-up only; Veilig Thuis's registration stays
+    behind its own rules for every police role."""
+    user = make_user(role, organisation=organisation)
+    purposed = registration_list_for_user(user=user, purposed=True)
+    assert {r.pk for r in purposed} == {registrations[ref].pk for ref in visible}
+    plain = {r.pk for r in registration_list_for_user(user=user)}
+    assert plain <= {r.pk for r in purposed}
+    assert registrations["ZWB-1"].pk not in plain or organisation == "zeeland-west-brabant"
+    for ref, registration in registrations.items():
+        if ref in visible:
+            assert registration_get_for_user(user=user, pk=registration.pk, purposed=True) == registration
+        else:
+            with pytest.raises(NotVisible):
+                registration_get_for_user(user=user, pk=registration.pk, purposed=True)
+
+
+def test_without_a_purpose_another_units_registration_is_the_one_404_logged_once_with_no_purpose(
+    make_user: Callable[..., Any], registrations: dict[str, Registration]
+) -> None:
+    from ketenzicht.audit.models import AccessLogEntry
+
+    screener = make_user("case_screener", organisation="oost-brabant")
+    with pytest.raises(NotVisible):
+        registration_get_for_user(user=screener, pk=registrations["ZWB-1"].pk)
+    refused = AccessLogEntry.objects.get(object_type="registration", result="refused")
+    assert refused.object_id == str(registrations["ZWB-1"].pk) and refused.purpose == ""
+    with pytest.raises(NotVisible):
+        registration_get_for_user(
+            user=screener, pk=registrations["VT-1"].pk, purposed=True, purpose="case PL0600-Z-1"
+        )
+    assert AccessLogEntry.objects.filter(purpose="case PL0600-Z-1", result="refused").count() == 1
+
+
+def test_a_team_lead_searches_only_under_a_purpose(make_user: Callable[..., Any]) -> None:
+    lead = make_user("team_lead", organisation="oost-brabant")
+    assert visibility_filter(lead) is None and not may_see_registrations(lead)
+    assert visibility_filter(lead, purposed=True) is not None and may_see_registrations(lead, purposed=True)
+
+
+def _rules(**change: Any) -> dict[str, Any]:
+    import yaml
+
+    raw: dict[str, Any] = yaml.safe_load(RULES_PATH.read_text())
+    for where, rule_change in change.items():
+        section, index = where.rsplit("_", 1)
+        raw[section][int(index)].update(rule_change)
+    return raw
+
+
+def test_needs_purpose_is_validated_like_the_other_keys() -> None:
+    from pydantic import ValidationError
+
+    assert SharingRules.model_validate(_rules()).see[-1].needs_purpose is True
+    for bad in ({"see_0": {"needs_purpose": "yes"}}, {"see_0": {"needs_purpose": 1}}):
+        with pytest.raises(ValidationError, match="needs_purpose"):
+            SharingRules.model_validate(_rules(**bad))
+    with pytest.raises(ValidationError, match="create rules take no needs_purpose"):
+        SharingRules.model_validate(_rules(create_0={"needs_purpose": True}))
+    with pytest.raises(ValidationError, match="needs_a_purpose"):
+        SharingRules.model_validate(_rules(see_0={"needs_a_purpose": True}))
+
+
+def test_the_purposed_rule_is_police_only_and_national() -> None:
+    purposed = [rule for rule in sharing_rules().see if rule.needs_purpose]
+    assert [(r.organisation_kind, r.scope, [s.value for s in r.sources]) for r in purposed] == [
+        ("politie", "national", ["politie"])
+    ]
+    assert "police_registrar" not in {role.value for rule in purposed for role in rule.roles}

@@ -255,7 +255,6 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     # Raising needs a reason: without one nothing is stored and the page says why.
     refused = client.post(url, {**data, "action": "record", "level": "high"})
     assert refused.status_code == 400 and Screening.objects.count() == 0
-    data["item_victim_fear"] = "yes"  # the screener corrects nothing the register said, adds what she knows
     answer = client.post(url, {**data, "action": "record", "level": "high", "reason": "zij is doodsbang"})
     assert answer.status_code == 302
     stored = Screening.objects.get()

@@ -151,6 +151,8 @@ def test_a_registrar_has_no_case_pages(make_user: Callable[..., Any]) -> None:
 def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
     make_user: Callable[..., Any],
 ) -> None:
+    """The case is the purpose: another police unit's registration of the case is shown (and logged with
+    the case); another organisation's stays counted, never named."""
     own = registration_create(actor=None, data=exchange_registration(), channel="import").registration
     other = registration_create(
         actor=None,
@@ -159,19 +161,25 @@ def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
         ),
         channel="import",
     ).registration
+    vt = exchange_registration(reference="VT21-2024-000078", source="veilig_thuis", kind="melding")
+    del vt["unit"]
+    elsewhere = registration_create(actor=None, data=vt, channel="import").registration
     case = case_open(
         process="ex_partner_stalking",
         organisation=Organisation.objects.get(code="oost-brabant"),
         title="Bedreigingen in twee eenheden",
         actor=None,
-        registrations=[own, other],
+        registrations=[own, other, elsewhere],
     )
     page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     text = page.content.decode()
-    assert own.reference in text
-    assert other.reference not in text
-    hidden = 'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 1<'
-    assert hidden in text
+    assert own.reference in text and other.reference in text
+    assert elsewhere.reference not in text
+    assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in text
+    assert f"/registraties/{other.pk}/?zaak={case.pk}" in text  # the link carries the case
+    shown = AccessLogEntry.objects.get(object_type="registration", action="list")
+    assert shown.purpose == f"case {case.reference}" and shown.detail["case"] == case.pk
+    assert sorted(shown.detail["registrations"]) == sorted([own.pk, other.pk])
 
 
 def _named(user: Any, first: str, last: str) -> Any:

@@ -1,0 +1,129 @@
+"""Screening cases where pages below the screening desk show them: a person's cases in their dossier, the
+open case of a signal's pair on the signal page, and which person is the suspect and which the victim on
+the kernel's case page. The screening desk sits above the dossier, the signals and the case kernel (imports
+point down), so the shell, above all of them, reads these for their templates (template tags `kz_desks`).
+
+Always scoped to the user: a case is named only when the user may open it (`case_list_for_user`); the
+person's cases in units the user may not open are counted per unit, never named (hit / no-hit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.dossiers.selectors import person_ids_merged_into
+from ketenzicht.organisations.models import User
+from ketenzicht.patterns.models import Signal
+from ketenzicht.persons.models import Person
+from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import state_label, value_label
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import case_list_for_user
+
+SIDES = {"suspect": _("suspect"), "victim": _("victim")}
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case: Case
+    side: str  # the person as "suspect" or "victim" in it
+    unit: str
+    state: str
+    urgency: str
+    opened_at: dt.datetime
+
+    @property
+    def side_label(self) -> str:
+        return str(SIDES[self.side])
+
+
+@dataclass
+class PersonCases:
+    rows: list[CaseRow] = field(default_factory=list)
+    hidden: list[tuple[str, int]] = field(default_factory=list)  # (unit name, cases the user may not open)
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(n for _unit, n in self.hidden)
+
+
+def _urgency(case: Case, code: str) -> str:
+    if not code:
+        return "—"
+    return value_label(definition_of(case.process_version), "urgency", code)[1]
+
+
+def person_screening_cases_for_user(*, user: User, person: Person | int) -> PersonCases:
+    """The screening cases with this person (or one merged into them) as suspect or victim: those the user
+    may open, latest first; the others counted per unit."""
+    person_id = person if isinstance(person, int) else person.pk
+    found = PersonCases()
+    if not user.is_authenticated:
+        return found
+    ids = person_ids_merged_into(Person(pk=person_id))
+    screenings = list(
+        ScreeningCase.objects.filter(Q(suspect_id__in=ids) | Q(victim_id__in=ids))
+        .select_related("unit")
+        .order_by("-case_id")
+    )
+    visible = {
+        case.pk: case for case in case_list_for_user(user=user).filter(pk__in=[s.case_id for s in screenings])
+    }
+    hidden: Counter[str] = Counter()
+    for screening in screenings:
+        case = visible.get(screening.case_id)
+        if case is None:
+            hidden[screening.unit.name] += 1
+            continue
+        definition = definition_of(case.process_version)
+        found.rows.append(
+            CaseRow(
+                case=case,
+                side="suspect" if screening.suspect_id in ids else "victim",
+                unit=screening.unit.name,
+                state=state_label(definition, case.state),
+                urgency=_urgency(case, screening.urgency),
+                opened_at=case.opened_at,
+            )
+        )
+    found.hidden = sorted(hidden.items())
+    return found
+
+
+def signal_case_for_user(*, user: User, signal: Signal) -> Case | None:
+    """The open screening case of the signal's pair (suspect and victim) that the user may open, if any
+    (in the user's own unit: a pair has at most one open case per unit)."""
+    if not user.is_authenticated or signal.suspect_id is None or signal.victim_id is None:
+        return None
+    open_cases = ScreeningCase.objects.filter(
+        suspect_id=signal.suspect_id, victim_id=signal.victim_id, open=True
+    ).values("case_id")
+    return case_list_for_user(user=user).filter(pk__in=open_cases).order_by("-pk").first()
+
+
+@dataclass(frozen=True)
+class CasePerson:
+    side: str
+    person: Person
+    name: str  # as the case's opening registration writes it ("" when not known)
+
+    @property
+    def side_label(self) -> str:
+        return str(SIDES[self.side])
+
+
+def case_persons(case: Case) -> list[CasePerson]:
+    """Suspect and victim of a screening case (the caller has opened the case); empty for other cases."""
+    screening = ScreeningCase.objects.filter(case_id=case.pk).select_related("suspect", "victim").first()
+    if screening is None:
+        return []
+    return [
+        CasePerson("suspect", screening.suspect, screening.suspect_name),
+        CasePerson("victim", screening.victim, screening.victim_name),
+    ]
