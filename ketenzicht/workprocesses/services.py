@@ -3,12 +3,12 @@ raises its lock version; a change made against an older lock version is refused 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -100,8 +100,8 @@ def version_for(process: str, organisation: Organisation, on: date) -> ProcessVe
 # --- cases ----------------------------------------------------------------------------------------------
 
 
-def _event(case: Case, *, kind: str, actor: User | None, at: datetime, **fields: Any) -> CaseEvent:
-    return CaseEvent.objects.create(
+def _new_event(case: Case, *, kind: str, actor: User | None, at: datetime, **fields: Any) -> CaseEvent:
+    return CaseEvent(
         case=case,
         at=at,
         kind=kind,
@@ -110,6 +110,28 @@ def _event(case: Case, *, kind: str, actor: User | None, at: datetime, **fields:
         process_version=version_label(case.process_version),
         **fields,
     )
+
+
+def _event(case: Case, *, kind: str, actor: User | None, at: datetime, **fields: Any) -> CaseEvent:
+    event = _new_event(case, kind=kind, actor=actor, at=at, **fields)
+    event.save(force_insert=True)
+    return event
+
+
+def _update_statement(case: Case, names: Sequence[str]) -> Statement:
+    """UPDATE of these fields of the case row (values prepared as the ORM prepares them)."""
+    fields = [f for f in Case._meta.concrete_fields if f.name in names]
+    assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in fields)
+    values = [f.get_db_prep_save(getattr(case, f.attname), connection) for f in fields]
+    return f"UPDATE {quoted_table(Case)} SET {assignments} WHERE id = %s", [*values, case.pk]
+
+
+def _event_statements(event: CaseEvent) -> list[Statement]:
+    """A history line as a plain INSERT (its values prepared as the ORM prepares them), to go in one round
+    trip with other statements."""
+    fields = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
+    row = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    return insert_statements(quoted_table(CaseEvent), [str(f.column) for f in fields], [row])
 
 
 def case_open(
@@ -144,8 +166,8 @@ def case_open(
             data=dict(data or {}),
         )
         case.reference = f"Z{at:%Y}-{case.pk:06d}"
-        # Its reference, persons and registrations in one round trip: a new case has none yet, so plain
-        # inserts, without reading what is there first (as `set` would).
+        # Its reference, persons, registrations and history line in one round trip: a new case has none
+        # yet, so plain inserts, without reading what is there first (as `set` would).
         statements: list[Statement] = [
             (f"UPDATE {quoted_table(Case)} SET reference = %s WHERE id = %s", [case.reference, case.pk])
         ]
@@ -155,8 +177,7 @@ def case_open(
         ):
             rows = [(case.pk, pk) for pk in dict.fromkeys(pks)]
             statements += insert_statements(quoted_table(through), ["case_id", column], rows)
-        execute_all(statements)
-        _event(
+        opened = _new_event(
             case,
             kind=EventKind.OPENED,
             actor=actor,
@@ -164,6 +185,7 @@ def case_open(
             to_state=definition.initial,
             detail={"version": process_version.version, "deadline_at": due.isoformat() if due else None},
         )
+        execute_all([*statements, *_event_statements(opened)])
     return case
 
 
@@ -197,18 +219,13 @@ def case_add_registrations(
         added = [wanted[pk] for pk in sorted(wanted) if pk not in present]
         if not added:
             return current
-        Case.registrations.through.objects.bulk_create(  # the case row is locked: none of these is there
-            [Case.registrations.through(case_id=current.pk, registration_id=r.pk) for r in added]
-        )
         fields: list[str] = []
         reassess = current.state not in set(reassess_unless_in)
         changed = {**(data or {}), **({"reassess": True} if reassess else {})}
         if changed:
             current.data = {**current.data, **changed}
             fields.append("data")
-        _save(current, fields)
-        case_changed.send(sender=Case, case=current)
-        _event(
+        line = _new_event(
             current,
             kind=EventKind.REGISTRATION,
             actor=actor,
@@ -223,6 +240,20 @@ def case_add_registrations(
                 **({"values": dict(data)} if data else {}),
             },
         )
+        # The registrations (the case row is locked: none of these is there), the case and its history line
+        # in one round trip.
+        current.lock_version += 1
+        rows = [(current.pk, registration.pk) for registration in added]
+        execute_all(
+            [
+                *insert_statements(
+                    quoted_table(Case.registrations.through), ["case_id", "registration_id"], rows
+                ),
+                _update_statement(current, [*fields, "lock_version"]),
+                *_event_statements(line),
+            ]
+        )
+        case_changed.send(sender=Case, case=current)
     return current
 
 
