@@ -157,6 +157,8 @@ def _statement(registration_ids: Sequence[int], sources: Sequence[str]) -> tuple
     provisional = _json_text("c.data", "urgency_provisional")
     # CROSS JOIN: SQLite joins in the order written (from the few signals and people of the batch to their
     # evidence and cases, not from every registration or open case by its index); PostgreSQL plans freely.
+    # A pair's open case: the screening case's `open` (what the database's one-open-case rule reads, kept in
+    # step with the kernel case), so no plan starts from every open case of the register.
     ctes = f"""
 regs AS (
   SELECT r.id, r.source, r.kind, r.unit_id, r.registered_at, r.reference, r.summary FROM {reg} r
@@ -181,8 +183,8 @@ evidence AS (
 open_cases AS (
   SELECT sc.case_id, sc.unit_id, sc.suspect_id, sc.victim_id, sc.reasons, {provisional} AS provisional
   FROM people ps CROSS JOIN {_t(ScreeningCase)} sc CROSS JOIN {_t(Case)} c
-  WHERE sc.suspect_id = ps.id AND sc.unit_id IN (SELECT unit_id FROM regs)
-  AND sc.victim_id IN (SELECT id FROM people) AND c.id = sc.case_id AND c.closed_at IS NULL)"""
+  WHERE sc.suspect_id = ps.id AND sc.open AND sc.unit_id IN (SELECT unit_id FROM regs)
+  AND sc.victim_id IN (SELECT id FROM people) AND c.id = sc.case_id)"""
     columns = [
         ("id, source, kind, unit_id, registered_at, reference, summary", "FROM regs"),
         (
