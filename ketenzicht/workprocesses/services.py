@@ -203,8 +203,9 @@ def case_add_registrations(
     line in its history. The state does not change; a case that has left every state of
     `reassess_unless_in` (for a screening case: it was screened already) is marked `data["reassess"]`.
     `data`: values the new registrations change (e.g. a desk's provisional urgency), joined into
-    `case.data` and named in the history line. Registrations already on the case are left out; with none
-    left nothing is written."""
+    `case.data` and named in the history line; a state deadline that follows one of them is counted again
+    (as `case_record` does). Registrations already on the case are left out; with none left nothing is
+    written."""
     at = at or timezone.now()
     wanted = {registration.pk: registration for registration in registrations}
     with transaction.atomic():
@@ -225,6 +226,12 @@ def case_add_registrations(
         if changed:
             current.data = {**current.data, **changed}
             fields.append("data")
+        moved = _deadline_after_record(current, data) if data else None
+        if moved is not None:  # the state's deadline follows a value the registrations changed
+            current.deadline_at, escalate_to = moved
+            current.escalate_to = escalate_to or ""
+            current.escalated_at = None
+            fields += ["deadline_at", "escalate_to", "escalated_at"]
         line = _new_event(
             current,
             kind=EventKind.REGISTRATION,
@@ -238,6 +245,7 @@ def case_add_registrations(
                 "references": [f"{registration.source}:{registration.reference}" for registration in added],
                 "reassess": reassess,
                 **({"values": dict(data)} if data else {}),
+                **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
             },
         )
         # The registrations (the case row is locked: none of these is there), the case and its history line

@@ -202,6 +202,8 @@ def test_a_new_threat_to_kill_under_a_misspelt_name_joins_the_open_case_and_make
     first = take_in("PL0600-A-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", offences=["350"])
     [screening] = _cases()
     assert (screening.case.data["urgency_provisional"], screening.urgency) == ("normal", "normal")
+    normal_deadline = screening.case.deadline_at
+    assert normal_deadline is not None
 
     second = take_in(
         "PL0600-A-2",
@@ -219,6 +221,10 @@ def test_a_new_threat_to_kill_under_a_misspelt_name_joins_the_open_case_and_make
     assert (screening.urgency, screening.urgency_rank) == ("acute", 0)  # the queue puts it first
     added = case.events.get(kind="registration")
     assert added.detail["values"] == {"urgency_provisional": "acute"}
+    # The new state's deadline follows the provisional urgency: counted again, sooner; the queue has it.
+    assert case.deadline_at is not None and case.deadline_at < normal_deadline
+    assert screening.deadline_at == case.deadline_at
+    assert added.detail["deadline_at"] == case.deadline_at.isoformat()
 
     # A later report without danger words leaves the urgency as it was: only the screener lowers it.
     take_in("PL0600-A-3", MARCO, LOTTE, registered_at="2024-04-02T10:00:00+01:00", offences=["350"])
