@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# make test runs on two worker processes (a test file stays on one; files with slow tests are handed out
-# first, see tests/conftest.py); PYTEST_WORKERS=0 runs in this process.
+# make test runs on two worker processes (a test file stays on one; the longest files are handed out first,
+# by their times in tests/durations.json, see tests/conftest.py; `make test PYTEST_ARGS=--record-durations`
+# refreshes those times); PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format messages clean

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
+import math
+from collections import Counter, defaultdict
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -19,12 +22,62 @@ DB_FIXTURES = {
 }
 
 
+# Each test file's time in seconds (setup, call and teardown of its tests summed) as one run measured it;
+# `make test PYTEST_ARGS=--record-durations` refreshes the files that run (commit the result).
+DURATIONS_FILE = Path(__file__).with_name("durations.json")
+SECONDS_PER_TEST = 0.3  # a file not measured yet: about the suite's mean per test
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-durations",
+        action="store_true",
+        help=f"write each test file's time to {DURATIONS_FILE.name} (orders the files of later runs)",
+    )
+
+
+def _file_of(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Files holding a test marked `slow` go first. `make test` hands whole files to its two workers in
-    this order (--dist loadfile --no-loadscope-reorder), so a slow file never starts last while the other
-    worker has run out of work."""
-    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.path not in slow_files)  # stable: otherwise as collected
+    """The longest files go first, by their time in durations.json. `make test` hands whole files to its
+    two workers in this order (--dist loadfile --no-loadscope-reorder), so the run ends on short files
+    rather than with one worker on a long file while the other has run out of work. A file not measured
+    yet counts SECONDS_PER_TEST per test, or goes first when it holds a test marked `slow`."""
+    try:
+        measured: dict[str, float] = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        measured = {}
+    tests = Counter(_file_of(item.nodeid) for item in items)
+    slow_files = {_file_of(item.nodeid) for item in items if item.get_closest_marker("slow")}
+
+    def expected(name: str) -> float:
+        if name in measured:
+            return measured[name]
+        return math.inf if name in slow_files else SECONDS_PER_TEST * tests[name]
+
+    items.sort(key=lambda item: -expected(_file_of(item.nodeid)))  # stable: a file's tests stay together
+
+
+_recorded: defaultdict[str, float] = defaultdict(float)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    _recorded[_file_of(report.nodeid)] += report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """With --record-durations, in the process that sees every report (the xdist controller, or the only
+    one): the files of this run get their new time, the others keep theirs."""
+    if not session.config.getoption("record_durations") or hasattr(session.config, "workerinput"):
+        return
+    try:
+        durations: dict[str, float] = json.loads(DURATIONS_FILE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        durations = {}
+    durations |= {name: round(seconds, 1) for name, seconds in _recorded.items()}
+    DURATIONS_FILE.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.fixture

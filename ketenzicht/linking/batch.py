@@ -232,7 +232,9 @@ def train(
     seed: int,
     *,
     u_max_pairs: float = 5e6,
+    u_chunks: int = 10,
     em_max_pairs: float | None = 2e6,
+    em_max_iterations: int = 25,
     blocking_rules: Sequence[str] = BLOCKING_RULES,
     backend: str = "duckdb",
     sample: int | None = TRAIN_SAMPLE,
@@ -245,6 +247,11 @@ def train(
     prior: matching pairs per pair; u and m: level shares), and EM and u sampling are capped in pairs
     anyway, so a larger register only costs time.
 
+    `u_chunks`: Splink estimates u chunk by chunk of the sampled pairs and stops after the chunk in which
+    every level has been seen 100 times; with 1 it counts all sampled pairs at once (no early stop, so
+    which pairs count does not depend on the backend's hash function). `em_max_iterations`: per EM
+    blocking rule, at most this many iterations (Splink stops earlier at convergence).
+
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
     the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
     JSON under "splink" and the name-frequency table under "name_frequencies"."""
@@ -255,11 +262,15 @@ def train(
     if sample is not None and len(features_df) > sample:
         features_df = features_df.sample(n=sample, random_state=seed).sort_index()
     with _backend(backend, features_df) as db:
-        linker = db.linker(settings_dict(blocking_rules=blocking_rules))
+        settings = settings_dict(blocking_rules=blocking_rules)
+        settings["max_iterations"] = em_max_iterations
+        linker = db.linker(settings)
         linker.training.estimate_probability_two_random_records_match(
             list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
         )
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks
+        )
         model_u = db.splink_json(linker)
         by_name = {c.name: c for c in COMPARISONS}
         for saved in model_u["comparisons"]:
