@@ -122,3 +122,8 @@ def rows_insert(
                 continue
             for sql, params in insert_statements(table, columns, chunk, db=db):
                 cursor.execute(sql, params)
+
+
+# The largest primary key a row can have (a signed 64-bit integer on PostgreSQL and SQLite): an id in a URL
+# above it is refused where it comes in (422), not sent to the database (which cannot take it).
+MAX_ROW_ID = 2**63 - 1

@@ -5,15 +5,16 @@ out of proxy and server logs)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 from ninja.errors import HttpError
 from pydantic import field_validator
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.audit.text import unstorable
+from ketenzicht.db import MAX_ROW_ID
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import api_caller
 
@@ -96,7 +97,9 @@ def persons_search(request: HttpRequest, body: SearchIn) -> dict[str, Any]:
 @router.post(
     "/persons/{person_id}/dossier", response=dict[str, Any], summary="A person's dossier (needs a purpose)"
 )
-def person_dossier(request: HttpRequest, person_id: int, body: DossierIn) -> dict[str, Any]:
+def person_dossier(
+    request: HttpRequest, person_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], body: DossierIn
+) -> dict[str, Any]:
     user, origin = api_caller(request), request_origin(request, "api")
     purpose, why = _purpose(user, body.purpose) if may_open_dossier(user) else (None, "")
     if may_open_dossier(user) and body.purpose is not None and body.purpose.signal is not None:

@@ -3,13 +3,14 @@ registrations the caller may see. The same access rule and logging as the pages.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.db import MAX_ROW_ID
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import api_caller
 
@@ -81,7 +82,9 @@ def signal_list(request: HttpRequest, page: Query[SignalPage]) -> dict[str, Any]
 
 
 @router.get("/signals/{signal_id}", response=dict[str, Any], summary="One signal with its evidence")
-def signal_detail(request: HttpRequest, signal_id: int) -> dict[str, Any]:
+def signal_detail(
+    request: HttpRequest, signal_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+) -> dict[str, Any]:
     user = api_caller(request)  # a role that sees no signals gets the one 404 (NotVisible), logged once
     signal = signal_open(user=user, pk=signal_id, origin=request_origin(request, "api"))
     evidence = signal_evidence_for_user(user=user, signal=signal)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.db import MAX_ROW_ID
 from ketenzicht.organisations.selectors import api_caller
 
 from .export import registration_to_exchange
@@ -54,7 +55,9 @@ def registration_list(request: HttpRequest, page: Query[Page]) -> dict[str, Any]
 
 
 @router.get("/registrations/{registration_id}", response=dict[str, Any], summary="One registration")
-def registration_detail(request: HttpRequest, registration_id: int) -> dict[str, Any]:
+def registration_detail(
+    request: HttpRequest, registration_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+) -> dict[str, Any]:
     registration = registration_open(
         user=api_caller(request), pk=registration_id, origin=request_origin(request, "api")
     )

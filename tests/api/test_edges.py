@@ -137,3 +137,21 @@ def test_the_api_docs_page_loads_swagger_from_this_server(make_user: Callable[..
     scripts = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
     assert scripts and all(src.startswith("/static/") for src in scripts), scripts
     assert all(finders.find(src.removeprefix("/static/")) for src in scripts)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/registrations/{id}", "/api/v1/signals/{id}", "/api/v1/persons/{id}/dossier"]
+)
+def test_an_id_no_database_can_hold_is_422_not_500(path: str, make_user: Callable[..., Any]) -> None:
+    """A path id above a 64-bit integer is refused where it comes in, naming it (SQLite cannot take it), for
+    a role without the desk too."""
+    for role in ("case_screener", "victim_support"):
+        client = client_for(make_user, role)
+        huge = path.format(id=2**100)
+        answer = (
+            client.post(huge, "{}", content_type="application/json")
+            if "dossier" in path
+            else client.get(huge)
+        )
+        assert answer.status_code == 422, answer.content
+        assert answer.json()["detail"][0]["loc"][-1].endswith("_id")
