@@ -9,14 +9,24 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.labels import reason_rows, rule_label
+from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 
 from .forms import URGENCIES
 from .labels import LEVELS, OVERRIDES
 from .models import Screening
-from .selectors import instruments_for, may_use_screening_desk, pair_signals, screening_case_of, screenings_of
+from .selectors import (
+    instruments_for,
+    may_use_screening_desk,
+    pair_history,
+    pair_signals,
+    screening_case_of,
+    screenings_of,
+)
 from .services import case_rules
 
 URGENCY_SOURCES = (
@@ -38,6 +48,16 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
     rules = case_rules()
     language = get_language() or "nl"
     signals = pair_signals(user, screening_case)
+    history = pair_history(user, screening_case)
+    if history.shown:  # read with the case as purpose, logged with it
+        registration_list_logged(
+            user=user,
+            origin=request_origin(request, "web"),
+            purpose=case_purpose_log(case.reference),
+            detail={**case_purpose_detail(case), "pair_history": [r.pk for r in history.shown]},
+            shown=history.shown,
+        )
+    on_case = set(case.registrations.values_list("pk", flat=True))
     return SafeString(
         render_to_string(
             "screening/_panel.html",
@@ -68,6 +88,15 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                     for s in signals
                 ],
                 "reassess": bool(case.data.get("reassess")),
+                "history": [
+                    {
+                        "registration": r,
+                        "on_case": r.pk in on_case,
+                        "other_unit": r.unit_id != case.organisation_id,
+                    }
+                    for r in history.shown
+                ],
+                "history_hidden": history.hidden,
             },
             request=request,
         )

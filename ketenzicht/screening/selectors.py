@@ -17,8 +17,12 @@ from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.loading import events_involving
 from ketenzicht.patterns.models import Signal
 from ketenzicht.patterns.selectors import signal_list_for_user
-from ketenzicht.registrations.models import Source
-from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
+from ketenzicht.registrations.models import Registration, Source
+from ketenzicht.registrations.selectors import (
+    HiddenGroup,
+    registration_list_for_user,
+    registration_sight_for_user,
+)
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_versions_for
 
@@ -197,6 +201,31 @@ def prefill_rows(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class PairHistory:
+    """The registrations in which both persons of a pair are linked, across units: those the user may see
+    under the case as purpose (oldest first), and the others counted per organisation and unit."""
+
+    shown: list[Any]
+    hidden: list[HiddenGroup]
+
+
+def pair_history(user: User, screening_case: ScreeningCase) -> PairHistory:
+    ids = list(
+        Registration.objects.filter(mentions__link__person_id=screening_case.suspect_id)
+        .filter(mentions__link__person_id=screening_case.victim_id)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    sight = registration_sight_for_user(user=user, ids=ids, purposed=True)
+    shown = list(
+        registration_list_for_user(user=user, purposed=True)
+        .filter(pk__in=sight.visible)
+        .order_by("registered_at", "pk")
+    )
+    return PairHistory(shown=shown, hidden=sight.hidden_groups())
 
 
 def pair_signals(user: User, screening_case: ScreeningCase) -> list[Signal]:

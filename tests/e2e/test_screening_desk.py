@@ -62,7 +62,7 @@ def test_a_screener_works_the_top_acute_case_from_the_queue_to_veilig_thuis(
     rows.first.get_by_test_id("queue-case-link").click()
 
     # The case holds the other unit's earlier report: the case is the purpose of that look-up.
-    expect(page.get_by_test_id("case-registrations")).to_contain_text("PL0900")
+    expect(page.get_by_test_id("pair-history")).to_contain_text("PL0900")
     expect(page.get_by_test_id("case-urgency")).to_contain_text("Acuut")
     page.get_by_test_id("take-case").click()
     expect(page.get_by_test_id("case-owner")).not_to_have_text("nog niemand")
@@ -77,13 +77,13 @@ def test_a_screener_works_the_top_acute_case_from_the_queue_to_veilig_thuis(
     page.get_by_label("Hoe lang duurt het ongewenste contact al?").select_option(index=2)
     page.get_by_test_id("screening-preview").click()
     expect(page.get_by_test_id("preview")).to_contain_text("Berekend niveau")
-    page.get_by_label("Niveau", exact=True).select_option(label="hoge zorg")
+    page.get_by_label("Niveau", exact=True).select_option(label="Hoog")
     page.get_by_label("Reden voor een ander niveau dan het berekende").fill(
         "Zij is doodsbang en hij weet waar ze werkt."
     )
     page.get_by_test_id("screening-record").click()
     expect(page.get_by_test_id("screening-trend")).to_contain_text("Zij is doodsbang")
-    expect(page.get_by_test_id("case-level")).to_contain_text("Hoge zorg")
+    expect(page.get_by_test_id("case-level")).to_contain_text("Hoog")
 
     page.get_by_test_id("step-start_screening").get_by_role("button").click()
     step = page.get_by_test_id("step-screened")
