@@ -144,5 +144,5 @@ def test_no_generated_case_ends_in_a_server_error(
         f"answers {json.dumps(answers)}"
     )
     assert failures == []
-    assert total >= 1_000
+    assert total >= 600
     assert cpu < BUDGET_SECONDS  # CPU time: on a busy machine the wall clock says little
