@@ -20,6 +20,7 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
+from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import refusal_text, state_label
@@ -128,7 +129,7 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "reassess": bool(case.data.get("reassess")),
                 "pair": f"{row.suspect_name or '?'} → {row.victim_name or '?'}",
                 "state": state_label(definition_of(case.process_version), case.state),
-                "deadline": deadline.strftime("%d-%m-%Y %H:%M") if deadline else "",
+                "deadline": formats.deadline(deadline) if deadline else "",
                 "deadline_iso": deadline.isoformat() if deadline else "",
                 "overdue": bool(deadline and deadline <= now),
                 "escalated": case.escalated_at is not None,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.utils import dateformat
+from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
 from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 DATE_FORMAT = "d-m-Y"
 _BIRTH_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
@@ -49,3 +50,14 @@ def birth_date(raw: str) -> str:
         return date(dt.date(year, month, day))
     except ValueError:
         return f"{MONTHS[month]} {year}"
+
+
+def deadline(value: dt.datetime) -> str:
+    """A deadline as the user reads it: a day deadline passes at midnight after its last day, so midnight
+    is shown as that last day, "until the end of the day" ("08-12-2026, einde van de dag"), not as
+    "09-12-2026 00:00"; an hour deadline with its time."""
+    local = timezone.localtime(value)
+    if (local.hour, local.minute, local.second) == (0, 0, 0):
+        last_day = local.date() - dt.timedelta(days=1)
+        return gettext("%(date)s, end of the day") % {"date": date(last_day)}
+    return dateformat.format(local, "d-m-Y H:i")

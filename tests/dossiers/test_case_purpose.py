@@ -77,7 +77,9 @@ def test_the_case_page_shows_the_cases_registrations_of_other_police_units_logge
     assert w.own.reference in page and w.elsewhere.reference in page
     assert w.vt.reference not in page and 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in page
     lists = AccessLogEntry.objects.filter(object_type="registration", action="list")
-    listed = lists.get(detail__has_key="registrations")  # the case's registrations (the pair's history: below)
+    listed = lists.get(
+        detail__has_key="registrations"
+    )  # the case's registrations (the pair's history: below)
     assert listed.purpose == f"case {w.ours.reference}" and listed.detail["case"] == w.ours.pk
     assert listed.detail["purpose"] == {"reason": "case", "case_id": w.ours.pk}
     assert set(listed.detail["registrations"]) == {w.own.pk, w.elsewhere.pk}

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.utils import translation
 
-from ketenzicht.ui.formats import birth_date, date, decimal
+from ketenzicht.ui.formats import birth_date, date, deadline, decimal
+from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 
 
 def test_numbers_get_a_decimal_comma_in_dutch() -> None:
@@ -50,3 +51,10 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
             expected="'partner', 'ex_partner' or 'unknown'",
         )
         assert error_text(one_of, translation.gettext).endswith("Partner, Ex-partner, Onbekend")
+
+
+def test_a_day_deadline_reads_as_its_last_day_and_an_hour_deadline_with_its_time() -> None:
+    with translation.override("nl"):
+        midnight = dt.datetime(2026, 12, 9, 0, 0, tzinfo=AMSTERDAM)
+        assert deadline(midnight) == "08-12-2026, einde van de dag"
+        assert deadline(dt.datetime(2026, 12, 9, 14, 30, tzinfo=AMSTERDAM)) == "09-12-2026 14:30"

@@ -1,7 +1,8 @@
-"""Stored values in the user's language: birth dates (partial ones as "juni 1982")."""
+"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django import template
@@ -19,3 +20,8 @@ def kz_birth_date(value: str | None) -> str:
 @register.filter
 def kz_birth_dates(values: Iterable[str] | None) -> str:
     return ", ".join(formats.birth_date(value) for value in values or ())
+
+
+@register.filter
+def kz_deadline(value: dt.datetime | None) -> str:
+    return formats.deadline(value) if value else ""
