@@ -16,6 +16,7 @@ from .labels import LEVELS
 from .selectors import PrefillRow, QueueFilter
 
 URGENCIES = {"acute": _("acute"), "high": _("high"), "normal": _("normal"), "low": _("low")}
+URGENCY_CHOICES = {"acute": _("Acute"), "high": _("High"), "normal": _("Normal"), "low": _("Low")}
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
@@ -28,7 +29,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, colleagues: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["urgency"].choices = [("", _("All")), *URGENCIES.items()]
+        self.fields["urgency"].choices = [("", _("All")), *URGENCY_CHOICES.items()]
         self.fields["level"].choices = [
             ("", _("All")),
             ("none_yet", _("not screened yet")),
