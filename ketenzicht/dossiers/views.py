@@ -34,7 +34,7 @@ SESSION_KEY = "kz_person_purpose"
 # The dossier's sections for what the desks add: (slot, title, template or None while the desk is to come).
 DOSSIER_SLOTS = (
     ("signals", gettext_noop("Pattern signals"), "patterns/_person_signals.html"),
-    ("screening", gettext_noop("Screening cases"), "web/_person_screening_cases.html"),
+    ("screening", gettext_noop("Screening cases"), "screening/_person_screening_cases.html"),
     ("measures", gettext_noop("Protective measures"), None),
 )
 SIDE_LABELS = {

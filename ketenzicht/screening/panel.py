@@ -19,6 +19,7 @@ from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_l
 from .forms import URGENCIES
 from .labels import LEVELS, OVERRIDES
 from .models import Screening
+from .receivers import case_urgency
 from .selectors import (
     instruments_for,
     may_use_screening_desk,
@@ -29,21 +30,13 @@ from .selectors import (
 )
 from .services import case_rules
 
-URGENCY_SOURCES = (
-    ("urgency", "decided"),
-    ("urgency_suggested", "suggested"),
-    ("urgency_provisional", "provisional"),
-)
-
 
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
     user: User = request.user  # type: ignore[assignment]
     screening_case = screening_case_of(case)
     if screening_case is None or not may_use_screening_desk(user):
         return None
-    urgency, source = next(
-        ((str(case.data[key]), where) for key, where in URGENCY_SOURCES if case.data.get(key)), ("", "")
-    )
+    urgency, source = case_urgency(case.data)
     screenings = screenings_of(case)
     rules = case_rules()
     language = get_language() or "nl"

@@ -10,18 +10,25 @@ from ketenzicht.workprocesses.models import Case
 from .engine.urgency import rank_of
 from .models import ScreeningCase
 
+# Where a case's urgency comes from, the first that holds one counting: decided at the screening, suggested
+# by the last screening, suggested by the register's facts when the case opened or got a registration.
+URGENCY_SOURCES = (
+    ("urgency", "decided"),
+    ("urgency_suggested", "suggested"),
+    ("urgency_provisional", "provisional"),
+)
 
-def case_urgency(data: dict[str, Any]) -> str:
-    """The urgency decided at the screening, else the one the last screening suggested, else the one the
-    register's facts suggested when the case opened or got a new registration."""
-    for key in ("urgency", "urgency_suggested", "urgency_provisional"):
+
+def case_urgency(data: dict[str, Any]) -> tuple[str, str]:
+    """(the case's urgency, where it comes from), ("", "") when none is known yet."""
+    for key, source in URGENCY_SOURCES:
         if data.get(key):
-            return str(data[key])
-    return ""
+            return str(data[key]), source
+    return "", ""
 
 
 def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:
-    urgency = case_urgency(case.data)
+    urgency, _source = case_urgency(case.data)
     ScreeningCase.objects.filter(case_id=case.pk).update(
         open=case.closed_at is None,
         deadline_at=case.deadline_at,

@@ -21,11 +21,14 @@ from .engine.scoring import Answer, Judgement, Result, score
 from .engine.urgency import urgency
 from .instruments import instrument_of
 from .models import InstrumentVersion, Screening
+from .selectors import DESK_ROLES
 
-SCREENING_ROLES = frozenset({"case_screener", "case_owner"})
+SCREENING_ROLES = frozenset(DESK_ROLES)  # the roles of the screening desk, team lead included
 
 
-def _result(instrument: InstrumentVersion, answers: Mapping[str, Answer], level: str, reason: str) -> Result:
+def screening_result(
+    instrument: InstrumentVersion, answers: Mapping[str, Answer], level: str, reason: str
+) -> Result:
     """Score; a chosen level other than the computed one (or any level of a judgement instrument) is the
     professional's judgement, with its reason."""
     engine = instrument_of(instrument)
@@ -68,7 +71,7 @@ def screening_record(
     if case.closed_at is not None:
         raise Refused("closed")
     at = at or timezone.now()
-    result = _result(instrument, answers, level, reason)
+    result = screening_result(instrument, answers, level, reason)
     pre = {key: dict(value) for key, value in (prefill or {}).items()}
     corrected = sorted(
         key for key, value in pre.items() if key in answers and answers[key] != value.get("answer")

@@ -28,7 +28,6 @@ from ketenzicht.workprocesses.selectors import case_versions_for
 
 from .engine.instrument import Instrument, Item
 from .engine.prefill import Prefill, prefill
-from .instruments import instrument_of
 from .models import InstrumentVersion, Screening, ScreeningCase
 from .services import case_rules
 
@@ -235,7 +234,3 @@ def pair_signals(user: User, screening_case: ScreeningCase) -> list[Signal]:
             Q(suspect_id=screening_case.suspect_id, victim_id=screening_case.victim_id)
         )
     )
-
-
-def instrument_engine(version: InstrumentVersion) -> Instrument:
-    return instrument_of(version)

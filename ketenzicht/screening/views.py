@@ -30,15 +30,14 @@ from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
-from .engine.instrument import Level
-from .engine.scoring import Judgement, ScoringError, score
+from .engine.scoring import ScoringError, score
 from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm
+from .instruments import instrument_of
 from .labels import LEVELS
-from .models import InstrumentVersion, Screening
-from .recording import screening_confirm, screening_decline, screening_record
+from .models import InstrumentVersion, Screening, ScreeningCase
+from .recording import screening_confirm, screening_decline, screening_record, screening_result
 from .selectors import (
     PAGE_SIZE,
-    instrument_engine,
     instruments_for,
     may_reassign_in_bulk,
     may_use_screening_desk,
@@ -173,20 +172,21 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     return redirect("screening:queue")
 
 
-def _case(request: HttpRequest, pk: int) -> Case:
-    """The case if it is a screening case the user works on; else the one 404 for missing and forbidden,
-    logged once."""
+def _case(request: HttpRequest, pk: int) -> tuple[Case, ScreeningCase]:
+    """The case and its screening side if it is a screening case the user works on; else the one 404 for
+    missing and forbidden, logged once."""
     user, origin = _user(request), request_origin(request, "web")
     case = case_get_for_user(user=user, pk=pk, origin=origin)
-    if not may_use_screening_desk(user) or screening_case_of(case) is None:
+    screening_case = screening_case_of(case) if may_use_screening_desk(user) else None
+    if screening_case is None:
         raise refuse(actor=user, object_type="case", object_id=pk, origin=origin)
-    return case
+    return case, screening_case
 
 
 @require_http_methods(["POST"])
 def take(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
-    case = _case(request, pk)
+    case, _screening_case = _case(request, pk)
     try:
         screening_take(case, actor=user, expected_version=None)
     except Refused as refusal:
@@ -211,14 +211,12 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
     """The screening form: GET shows it pre-answered; POST `action=preview` computes the level without
     storing; `action=record` stores the screening (a lowered level then waits for a second person)."""
     user, origin = _user(request), request_origin(request, "web")
-    case = _case(request, pk)
-    screening_case = screening_case_of(case)
-    assert screening_case is not None
+    case, screening_case = _case(request, pk)
     version, offered = _instrument(case, request.POST.get("instrument") or request.GET.get("instrument", ""))
     if version is None:
         messages.error(request, _("No risk-screening instrument is loaded for this work process."))
         return redirect("workprocesses:case-detail", pk=case.pk)
-    instrument = instrument_engine(version)
+    instrument = instrument_of(version)
     facts = pair_prefill(screening_case)
     rows = prefill_rows(
         user=user,
@@ -319,13 +317,11 @@ def _explain(problem: str) -> str:
 
 def _preview(version: InstrumentVersion, form: ScreeningForm) -> dict[str, Any]:
     """The computed level and why, for the screener to confirm, raise or lower before storing."""
-    engine = instrument_engine(version)
+    engine = instrument_of(version)
     computed = score(engine, form.answers()) if engine.scoring.mode.value != "judgement" else None
     chosen = form.chosen_level()
-    final = computed
-    if chosen and (computed is None or chosen != computed.level.value):
-        judgement = Judgement(level=Level(chosen), reason=form.cleaned_data["reason"] or "-")
-        final = score(engine, form.answers(), judgement)
+    # As recording would score it; a reason not written yet does not stop the preview.
+    final = screening_result(version, form.answers(), chosen, form.cleaned_data["reason"] or "-")
     return {
         "computed": computed,
         "computed_label": LEVELS[computed.level] if computed else "",
@@ -339,7 +335,7 @@ def _preview(version: InstrumentVersion, form: ScreeningForm) -> dict[str, Any]:
 def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
     """A second person confirms or declines a lowered level."""
     user = _user(request)
-    case = _case(request, pk)
+    case, _screening_case = _case(request, pk)
     screening = case.screenings.filter(pk=screening_pk).first()
     if screening is None:
         raise refuse(

@@ -1,6 +1,6 @@
 """Screening cases on the pages of the apps below the screening desk (the dossier, a signal, the kernel's
-case page): thin tags over `ketenzicht.web.screening_cases`, which the shell may import (imports point
-down)."""
+case page): thin tags over `ketenzicht.screening.shown_elsewhere`; those apps' templates load them, their
+code never imports the desk."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from ketenzicht.web.screening_cases import (
+from ketenzicht.screening.shown_elsewhere import (
     CasePerson,
     PersonCases,
     case_persons,

@@ -1,7 +1,7 @@
 """Screening cases where pages below the screening desk show them: a person's cases in their dossier, the
 open case of a signal's pair on the signal page, and which person is the suspect and which the victim on
-the kernel's case page. The screening desk sits above the dossier, the signals and the case kernel (imports
-point down), so the shell, above all of them, reads these for their templates (template tags `kz_desks`).
+the kernel's case page. Those apps do not import the desk (imports point down): their templates load the
+desk's template tags `kz_desks`, thin tags over these reads.
 
 Always scoped to the user: a case is named only when the user may open it (`case_list_for_user`); the
 person's cases in units the user may not open are counted per unit, never named (hit / no-hit).
@@ -20,11 +20,13 @@ from ketenzicht.dossiers.selectors import person_ids_merged_into
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
-from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label, value_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
+
+from .models import ScreeningCase
+from .selectors import screening_case_of
 
 SIDES = {"suspect": _("suspect"), "victim": _("victim")}
 
@@ -120,7 +122,7 @@ class CasePerson:
 
 def case_persons(case: Case) -> list[CasePerson]:
     """Suspect and victim of a screening case (the caller has opened the case); empty for other cases."""
-    screening = ScreeningCase.objects.filter(case_id=case.pk).select_related("suspect", "victim").first()
+    screening = screening_case_of(case)
     if screening is None:
         return []
     return [
