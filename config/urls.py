@@ -28,6 +28,7 @@ urlpatterns = [
     path("signalen/", include("ketenzicht.patterns.urls")),
     path("", include("ketenzicht.workprocesses.urls")),
     path("", include("ketenzicht.screening.urls")),
+    path("", include("ketenzicht.veiligthuis.urls")),
     path("api/v1/", api.urls),
 ]
 

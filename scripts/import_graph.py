@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("workprocesses",),  # the case kernel: above the data, below the desks
     ("dossiers",),
     ("screening",),
+    ("veiligthuis",),  # the Veilig Thuis desk: takes the screening desk's notifications
     ("intake",),
     ("demo",),
     ("web",),

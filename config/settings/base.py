@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ketenzicht.dossiers",
     "ketenzicht.workprocesses",
     "ketenzicht.screening",
+    "ketenzicht.veiligthuis",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",

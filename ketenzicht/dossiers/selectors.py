@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.sharing import may_see_registrations
 
@@ -15,9 +16,16 @@ PERSON_OBJECT = "person"
 
 
 def may_search_persons(user: User) -> bool:
-    """Searching needs a role that sees registrations under the sharing rules, with a stated purpose (the
-    national analyst, the privacy officer and the functional administrator see none)."""
-    return bool(user.is_authenticated and may_see_registrations(user, purposed=True))
+    """Searching needs a police role that sees registrations under the sharing rules, with a stated purpose
+    (the national analyst, the privacy officer and the functional administrator see none). Veilig Thuis sees
+    what is notified to it and asks the police whether persons are known: it does not search the register."""
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.POLITIE
+        and may_see_registrations(user, purposed=True)
+    )
 
 
 def may_open_dossier(user: User) -> bool:

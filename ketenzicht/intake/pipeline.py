@@ -12,7 +12,10 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
     5. screening   (per batch) open a screening case in the registration's police unit for every suspect-
                    victim pair the case rules name (a DV relation, stalking, a breach of a measure, a
                    pattern signal about the pair), or add the registration to the pair's open case there
-    (later) chain follow-up
+    6. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
+                   region of the victim's (or children's) municipality; alert the assessor of an open
+                   notification when a new police registration shows rising risk
+    (later) ZSM, protective measures
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -40,6 +43,7 @@ from ketenzicht.registrations.services import (
 )
 from ketenzicht.registrations.sharing import may_register
 from ketenzicht.screening.services import screening_cases_for
+from ketenzicht.veiligthuis.services import notifications_route
 
 
 class IntakeForbidden(Exception):
@@ -88,9 +92,20 @@ def authorise(ctx: IntakeContext) -> None:
     source, unit = data.get("source"), data.get("unit")
     if not isinstance(source, str):
         return  # no registration to authorise: validation names what is missing
-    if not may_register(ctx.actor, source=source, unit_code=str(unit or "")):
+    municipality = str(data.get("municipality") or "")
+    if not may_register(ctx.actor, source=source, unit_code=str(unit or ""), municipality_code=municipality):
         org = ctx.actor.organisation
         where = f"{org.code}" if org is not None else "no organisation"
+        if org is not None and org.kind == source and source != "politie":
+            raise IntakeForbidden(
+                FieldError.of(
+                    "municipality",
+                    gettext_noop(
+                        "you may only register for a municipality your organisation serves (%(where)s)"
+                    ),
+                    where=where,
+                )
+            )
         raise IntakeForbidden(
             FieldError.of(
                 "unit" if source == "politie" else "source",
@@ -123,8 +138,12 @@ def screening(batch: list[IntakeContext]) -> None:
     screening_cases_for([ctx.registration.pk for ctx in batch])
 
 
+def veiligthuis(batch: list[IntakeContext]) -> None:
+    notifications_route([ctx.registration.pk for ctx in batch])
+
+
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis)
 
 
 def intake_registrations(

@@ -10,6 +10,7 @@ class Role(models.TextChoices):
     CASE_OWNER = "case_owner", _("Case owner (casusregisseur)")
     TEAM_LEAD = "team_lead", _("Team lead")
     VT_ASSESSOR = "vt_assessor", _("Veilig Thuis assessor")
+    CHAIN_CONTACT = "chain_contact", _("Chain contact")
     PROSECUTOR = "prosecutor", _("Prosecutor")
     VICTIM_SUPPORT = "victim_support", _("Victim-support worker")
     PROBATION = "probation", _("Probation worker")

@@ -167,3 +167,24 @@ class MentionRelation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_mention.ref} -{self.kind}-> {self.to_mention.ref}"
+
+
+class Disclosure(models.Model):
+    """A registration put before another organisation for one task (a notification to Veilig Thuis, a file
+    for the ZSM table): the sharing rules' `disclosed` scope lets that organisation see it while the
+    disclosure stands. Rows are added; one that no longer stands (forwarded elsewhere) is ended, not
+    deleted, so who could see what when stays known."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="disclosures")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="disclosures")
+    purpose = models.CharField(max_length=32)  # e.g. "veilig_thuis_notification"
+    reference = models.CharField(max_length=64, blank=True)  # what it was disclosed for, e.g. "M2026-000012"
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["organisation", "registration", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} to {self.organisation_id} ({self.purpose})"

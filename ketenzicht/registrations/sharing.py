@@ -8,17 +8,17 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from ketenzicht.organisations.models import User
+from ketenzicht.organisations.models import Municipality, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 
-from .models import Source
+from .models import Disclosure, Source
 
 RULES_PATH = Path(__file__).resolve().parent / "data" / "sharing_rules.yaml"
 
-Scope = Literal["own_unit", "own_vt_region", "own_district_office", "national"]
+Scope = Literal["own_unit", "own_vt_region", "own_district_office", "national", "disclosed"]
 
 
 class SharingRule(BaseModel):
@@ -54,15 +54,23 @@ class SharingRule(BaseModel):
             return sources & Q(municipality__vt_region=org)
         if self.scope == "own_district_office":
             return sources & Q(municipality__district_office=org)
+        if self.scope == "disclosed":
+            standing = Disclosure.objects.filter(
+                registration_id=OuterRef("pk"), organisation_id=org.pk, ended_at__isnull=True
+            )
+            return sources & Q(Exists(standing))
         return sources
 
-    def permits(self, user: User, source: str, unit_code: str) -> bool:
-        """For registering: may this user register for this source and unit? (unit scope only)"""
+    def permits(self, user: User, source: str, unit_code: str, municipality_code: str = "") -> bool:
+        """For registering: may this user register for this source, unit and municipality? A Veilig Thuis
+        organisation registers for the municipalities it serves (so its registrations name one)."""
         org = user.organisation
         if org is None or source not in self.sources:
             return False
         if self.scope == "own_unit":
             return unit_code == org.code
+        if self.scope == "own_vt_region":
+            return Municipality.objects.filter(code=municipality_code, vt_region=org).exists()
         return self.scope == "national"
 
 
@@ -106,9 +114,11 @@ def may_see_registrations(user: User, *, purposed: bool = False) -> bool:
     return visibility_filter(user, purposed=purposed) is not None
 
 
-def may_register(user: User, *, source: str | None = None, unit_code: str | None = None) -> bool:
+def may_register(
+    user: User, *, source: str | None = None, unit_code: str | None = None, municipality_code: str = ""
+) -> bool:
     """With no source given: may this user register anything at all."""
     rules = [rule for rule in sharing_rules().create if rule.applies_to(user)]
     if source is None:
         return bool(rules)
-    return any(rule.permits(user, source, unit_code or "") for rule in rules)
+    return any(rule.permits(user, source, unit_code or "", municipality_code) for rule in rules)

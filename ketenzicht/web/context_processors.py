@@ -10,6 +10,8 @@ from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 from ketenzicht.screening.selectors import may_use_screening_desk
+from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
+from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.selectors import may_manage_rollouts, may_work_cases
 
 
@@ -29,4 +31,26 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_work_cases": may_work_cases(user),
         "kz_may_screen": may_use_screening_desk(user),
         "kz_may_manage_rollouts": may_manage_rollouts(user),
+        "kz_may_use_vt_desk": may_use_vt_desk(user),
+        "kz_may_see_vt_timeliness": may_see_timeliness(user),
+        "kz_alerts_unread": _AlertCount(user),
     }
+
+
+class _AlertCount:
+    """The number of unread alerts, counted only when a page shows it (one query then)."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._count: int | None = None
+
+    def __int__(self) -> int:
+        if self._count is None:
+            self._count = alert_list_for_user(user=self.user).count()
+        return self._count
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __bool__(self) -> bool:
+        return int(self) > 0

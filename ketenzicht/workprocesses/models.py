@@ -82,6 +82,10 @@ class Case(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True)
     escalate_to = models.CharField(max_length=32, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Still overdue then, the case is escalated once more (a deadline's `then`, e.g. to the chain contact);
+    # cleared when that is done or when the state's deadline changes.
+    escalate_again_at = models.DateTimeField(null=True, blank=True)
+    escalate_again_to = models.CharField(max_length=32, blank=True)
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     # Optimistic locking: every change raises it; a change made against an older value is refused.
@@ -164,3 +168,35 @@ class Handoff(models.Model):
     @property
     def label(self) -> str:
         return handoff_label(self.kind)
+
+
+class Alert(models.Model):
+    """Something a user must act on now, and why: a deadline passed, acute unsafety found by a chain
+    partner, no feedback within the protocol's term. Addressed to one user (e.g. the case owner) or, when
+    nobody owns the case, to a role within an organisation. `message` is an English text with %(name)s
+    placeholders filled from `params` and shown translated; rows are added, and changed only when read."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="alerts")
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    role = models.CharField(max_length=32, blank=True)  # with no recipient: every user of this role
+    kind = models.CharField(max_length=32)  # e.g. "escalated", "vt_acute", "vt_no_feedback"
+    message = models.CharField(max_length=300)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "read_at", "created_at"]),
+            models.Index(fields=["recipient", "read_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"

@@ -88,7 +88,9 @@ def case_view(case: Case, user: User) -> CaseView:
         case=case,
         definition=definition,
         state_label=definition.states[case.state].label,
-        transitions=[] if case.closed_at else may_take(definition, case.state, user.role_codes),
+        transitions=[]
+        if case.closed_at
+        else [t for t in may_take(definition, case.state, user.role_codes) if not t.via_desk],
         overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
     )
 

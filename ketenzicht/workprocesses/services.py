@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
@@ -18,10 +19,11 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
+from .alerts import alert_raise
 from .definitions import definition_of
-from .engine.machine import Outcome, Refused, state_deadline, take
+from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
-from .signals import case_changed
+from .signals import case_changed, handoff_created
 
 
 class ConcurrentEdit(Exception):
@@ -231,7 +233,8 @@ def case_add_registrations(
             current.deadline_at, escalate_to = moved
             current.escalate_to = escalate_to or ""
             current.escalated_at = None
-            fields += ["deadline_at", "escalate_to", "escalated_at"]
+            current.escalate_again_at = None
+            fields += ["deadline_at", "escalate_to", "escalated_at", "escalate_again_at"]
         line = _new_event(
             current,
             kind=EventKind.REGISTRATION,
@@ -287,10 +290,23 @@ def _apply(
     case.deadline_at = outcome.deadline_at
     case.escalate_to = outcome.escalate_to or ""
     case.escalated_at = None
+    case.escalate_again_at = None
     case.pending = None
     if outcome.final:
         case.closed_at = at
-    _save(case, ["state", "data", "deadline_at", "escalate_to", "escalated_at", "pending", "closed_at"])
+    _save(
+        case,
+        [
+            "state",
+            "data",
+            "deadline_at",
+            "escalate_to",
+            "escalated_at",
+            "escalate_again_at",
+            "pending",
+            "closed_at",
+        ],
+    )
     _event(
         case,
         kind=EventKind.TRANSITION,
@@ -302,8 +318,9 @@ def _apply(
         reason=reason,
         detail={**detail, "values": outcome.values},
     )
+    case_changed.send(sender=Case, case=case)
     if outcome.transition.handoff:
-        Handoff.objects.create(
+        handoff = Handoff.objects.create(
             case=case,
             kind=outcome.transition.handoff,
             transition=outcome.transition.name,
@@ -311,7 +328,7 @@ def _apply(
             created_by=actor,
             detail={"state": outcome.source, "data": dict(case.data), "reason": reason},
         )
-    case_changed.send(sender=Case, case=case)
+        handoff_created.send(sender=Handoff, handoff=handoff, actor=actor)
 
 
 def _outcome(
@@ -533,7 +550,8 @@ def case_record(
             current.deadline_at, escalate_to = moved
             current.escalate_to = escalate_to or ""
             current.escalated_at = None
-            fields += ["deadline_at", "escalate_to", "escalated_at"]
+            current.escalate_again_at = None
+            fields += ["deadline_at", "escalate_to", "escalated_at", "escalate_again_at"]
         _save(current, fields)
         case_changed.send(sender=Case, case=current)
         _event(
@@ -570,27 +588,78 @@ def _deadline_after_record(
     return None if found[0] == case.deadline_at else found
 
 
+# An escalation alert names the state, when its deadline passed, and the role it goes to (gettext_noop:
+# stored untranslated, shown in the reader's language).
+ESCALATED_MESSAGE = gettext_noop(
+    "Case %(case)s: the deadline of “%(state)s” passed on %(deadline)s; it is escalated to you (%(role)s)."
+)
+ESCALATED_AGAIN_MESSAGE = gettext_noop(
+    "Case %(case)s is still overdue in “%(state)s” (deadline %(deadline)s); it is escalated further to you "
+    "(%(role)s)."
+)
+
+
+def _escalate(case: Case, *, now: datetime, role: str, level: int) -> None:
+    definition = definition_of(case.process_version)
+    assert case.deadline_at is not None
+    _event(
+        case,
+        kind=EventKind.ESCALATED,
+        actor=None,
+        at=now,
+        from_state=case.state,
+        detail={"deadline_at": case.deadline_at.isoformat(), "escalate_to": role, "level": level},
+    )
+    alert_raise(
+        kind="escalated",
+        message=ESCALATED_MESSAGE if level == 1 else ESCALATED_AGAIN_MESSAGE,
+        organisation=case.organisation,
+        case=case,
+        role=role,
+        params={
+            "case": case.reference,
+            "state": definition.states[case.state].label,
+            "deadline": f"{timezone.localtime(case.deadline_at):%d-%m-%Y %H:%M}",
+            "role": role,
+        },
+        at=now,
+    )
+
+
 def deadlines_check(*, now: datetime | None = None) -> list[Case]:
-    """Escalate every open case whose deadline has passed and that was not escalated for it yet."""
+    """Escalate every open case whose deadline has passed and that was not escalated for it yet (to the
+    state's `escalate_to`, with an alert to that role), and once more those still overdue when the
+    deadline's `then` says so. The cases escalated, in order."""
     now = now or timezone.now()
     escalated: list[Case] = []
-    due = Case.objects.filter(closed_at__isnull=True, deadline_at__lte=now, escalated_at__isnull=True)
-    for pk in due.values_list("pk", flat=True).order_by("deadline_at", "pk"):
-        with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("process_version").get(pk=pk)
-            if case.escalated_at is not None or case.closed_at is not None or case.deadline_at is None:
-                continue
-            if case.deadline_at > now:
-                continue
-            case.escalated_at = now
-            _save(case, ["escalated_at"])
-            _event(
-                case,
-                kind=EventKind.ESCALATED,
-                actor=None,
-                at=now,
-                from_state=case.state,
-                detail={"deadline_at": case.deadline_at.isoformat(), "escalate_to": case.escalate_to},
-            )
-            escalated.append(case)
+    first = Case.objects.filter(closed_at__isnull=True, deadline_at__lte=now, escalated_at__isnull=True)
+    again = Case.objects.filter(closed_at__isnull=True, escalate_again_at__lte=now)
+    for level, due in ((1, first), (2, again)):
+        for pk in due.values_list("pk", flat=True).order_by("deadline_at", "pk"):
+            with transaction.atomic():
+                case = (
+                    Case.objects.select_for_update(of=("self",))
+                    .select_related("process_version", "organisation")
+                    .get(pk=pk)
+                )
+                if case.closed_at is not None or case.deadline_at is None or case.deadline_at > now:
+                    continue
+                if level == 1:
+                    if case.escalated_at is not None:
+                        continue
+                    case.escalated_at = now
+                    further = further_escalation(
+                        definition_of(case.process_version), case.state, case.deadline_at, case.data,
+                        _overrides(),
+                    )  # fmt: skip
+                    case.escalate_again_at, case.escalate_again_to = further or (None, "")
+                    _save(case, ["escalated_at", "escalate_again_at", "escalate_again_to"])
+                    _escalate(case, now=now, role=case.escalate_to, level=1)
+                else:
+                    if case.escalate_again_at is None or case.escalate_again_at > now:
+                        continue
+                    case.escalate_again_at = None
+                    _save(case, ["escalate_again_at"])
+                    _escalate(case, now=now, role=case.escalate_again_to, level=2)
+                escalated.append(case)
     return escalated

@@ -9,3 +9,8 @@ from django.dispatch import Signal
 # values recorded, registrations added), after the case row is saved: sender=Case, case=the case. A desk
 # keeps what it derives from the case (e.g. the screening queue's urgency) in step with it here.
 case_changed = Signal()
+
+# Sent inside the transaction of a step that hands the case to another desk (a transition with `handoff:`),
+# after the hand-off row is stored: sender=Handoff, handoff=the row, actor=the user who took the step. The
+# desk that picks such hand-offs up (e.g. Veilig Thuis for "veilig_thuis") routes it here.
+handoff_created = Signal()

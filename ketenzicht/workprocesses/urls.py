@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import alert_views, views
 
 app_name = "workprocesses"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("zaken/<int:pk>/", views.case_detail, name="case-detail"),
     path("zaken/<int:pk>/actie/", views.case_act, name="case-act"),
     path("werkprocessen/", views.rollouts, name="rollouts"),
+    path("waarschuwingen/", alert_views.alert_list, name="alerts"),
+    path("waarschuwingen/<int:pk>/gelezen/", alert_views.alert_mark_read, name="alert-read"),
 ]

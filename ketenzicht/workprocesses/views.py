@@ -19,6 +19,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.registrations.services import registration_list_logged
 
+from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
 from .engine.definition import Definition
 from .engine.machine import Refused
@@ -255,6 +256,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "history": _history(case),
         "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
         "panels": case_panels(request, case),
+        "alerts": [
+            {"alert": alert, "text": alert_text(alert)}
+            for alert in alert_list_for_user(user=user).filter(case=case).order_by("-created_at", "-id")[:20]
+        ],
         **_registrations(case, user, request_origin(request, "web")),
     }
 

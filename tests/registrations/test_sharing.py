@@ -1,5 +1,7 @@
 """Need-to-know: police see the police registrations of their own unit; under a stated purpose police
-screeners, case owners and team leads see those of every unit; others see nothing yet."""
+screeners, case owners and team leads see those of every unit; Veilig Thuis sees its own region's
+registrations and the police registrations disclosed to it (notified), while the disclosure stands; others
+see nothing yet."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ def registrations() -> dict[str, Registration]:
         ("case_owner", "oost-brabant", {"OB-1"}),
         ("police_registrar", "zeeland-west-brabant", {"ZWB-1"}),
         ("national_analyst", "landelijke-eenheid", set()),
-        ("vt_assessor", "vt-brabant-noordoost", set()),
+        ("vt_assessor", "vt-brabant-noordoost", {"VT-1"}),
+        ("vt_assessor", "vt-amsterdam-amstelland", set()),
         ("prosecutor", "om-oost-brabant", set()),
         ("victim_support", "slachtofferhulp-nederland", set()),
         ("probation", "reclassering-nederland", set()),
@@ -110,7 +113,8 @@ def test_the_rules_are_versioned_data_with_a_content_hash() -> None:
         ("police_registrar", "oost-brabant", {"OB-1"}),  # registrars keep their own unit
         ("police_registrar", "zeeland-west-brabant", {"ZWB-1"}),
         ("national_analyst", "landelijke-eenheid", set()),
-        ("vt_assessor", "vt-brabant-noordoost", set()),
+        ("vt_assessor", "vt-brabant-noordoost", {"VT-1"}),
+        ("vt_assessor", "vt-amsterdam-amstelland", set()),
         ("prosecutor", "om-oost-brabant", set()),
         ("functional_admin", "ketenzicht-beheer", set()),
         ("privacy_officer", "ketenzicht-beheer", set()),
@@ -191,3 +195,31 @@ def test_the_purposed_rule_is_police_only_and_national() -> None:
         ("politie", "national", ["politie"])
     ]
     assert "police_registrar" not in {role.value for rule in purposed for role in rule.roles}
+
+
+def test_veilig_thuis_sees_a_police_registration_only_while_it_is_disclosed_to_it(
+    make_user: Callable[..., Any], registrations: dict[str, Registration]
+) -> None:
+    from django.utils import timezone
+
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.registrations.models import Disclosure
+
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    other = make_user("vt_assessor", organisation="vt-amsterdam-amstelland")
+    police = registrations["OB-1"]
+    assert police.pk not in {r.pk for r in registration_list_for_user(user=assessor)}
+    disclosure = Disclosure.objects.create(
+        registration=police,
+        organisation=Organisation.objects.get(code="vt-brabant-noordoost"),
+        purpose="veilig_thuis_notification",
+        created_at=timezone.now(),
+    )
+    assert police.pk in {r.pk for r in registration_list_for_user(user=assessor)}
+    assert police.pk not in {r.pk for r in registration_list_for_user(user=other)}
+    assert registration_get_for_user(user=assessor, pk=police.pk).pk == police.pk
+    disclosure.ended_at = timezone.now()
+    disclosure.save()
+    assert police.pk not in {r.pk for r in registration_list_for_user(user=assessor)}
+    with pytest.raises(NotVisible):
+        registration_get_for_user(user=assessor, pk=police.pk)

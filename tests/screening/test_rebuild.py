@@ -18,6 +18,11 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
 
+def police_cases() -> int:
+    """The police's cases (the Veilig Thuis desk opens cases of its own for what the police notify)."""
+    return Case.objects.filter(organisation__kind="politie").count()
+
+
 SANNE = {"given_names": "Sanne", "surname": "Bakker", "birth_date": "1990-07-11", "sex": "F"}
 KEES = {"given_names": "Kees", "surname": "Smit", "birth_date": "1971-02-03", "sex": "M"}
 
@@ -33,7 +38,7 @@ def test_the_rebuild_opens_the_cases_intake_would_open_and_is_idempotent(
     take_in("PL0600-R-3", MARCO, SANNE, registered_at="2024-03-21T09:12:00+01:00", relation="partner")
     take_in("PL0600-R-4", MARCO, KEES, registered_at="2024-03-22T09:12:00+01:00", relation="neighbour")
     take_in("VT-R-1", MARCO, SANNE, registered_at="2024-03-23T09:12:00+01:00", source="veilig_thuis")
-    assert Case.objects.count() == 0
+    assert police_cases() == 0
 
     out = StringIO()
     call_command("screening_cases_rebuild", "--no-progress", stdout=out)
@@ -56,4 +61,7 @@ def test_the_rebuild_opens_the_cases_intake_would_open_and_is_idempotent(
     again = StringIO()
     call_command("screening_cases_rebuild", "--no-progress", stdout=again)
     assert "0 cases opened, 0 registrations added" in again.getvalue()
-    assert (Case.objects.count(), CaseEvent.objects.count()) == (2, events)
+    assert (police_cases(), CaseEvent.objects.count()) == (
+        2,
+        events,
+    )

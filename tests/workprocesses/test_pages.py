@@ -255,7 +255,8 @@ def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user:
     start = page.index('data-testid="rollout-form"')
     form = page[start : page.index("</form>", start)]
     assert "Politie eenheid Oost-Brabant" in form
-    assert "Veilig Thuis" not in form and "Arrondissementsparket" not in form
+    assert "Veilig Thuis Brabant Noordoost</option>" in form  # it runs the safety assessment
+    assert "Arrondissementsparket" not in form
     assert 'class="utrecht-select utrecht-select--html-select"' in form  # styled like every other form
 
 

@@ -33,14 +33,32 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Deadline(_Strict):
-    """The deadline a state sets when a case enters it, and who is alerted when it passes."""
+class FurtherEscalation(_Strict):
+    """Who is alerted next when a case is still overdue `amount` `unit` after its first escalation (e.g. the
+    team lead first, then the chain contact)."""
 
     amount: int = Field(gt=0, le=1000)
+    unit: DeadlineUnit
+    escalate_to: str
+    setting: str | None = None
+
+
+class Deadline(_Strict):
+    """The deadline a state sets when a case enters it, and who is alerted when it passes. An amount of 0
+    days means the end of the day the case entered the state ("the same day")."""
+
+    amount: int = Field(ge=0, le=1000)
     unit: DeadlineUnit
     escalate_to: str | None = None
     # A name under which settings.WORK_PROCESS_DEADLINES may override amount and unit per installation.
     setting: str | None = None
+    then: FurtherEscalation | None = None
+
+    @model_validator(mode="after")
+    def _hours_are_counted(self) -> Deadline:
+        if self.amount == 0 and self.unit is DeadlineUnit.HOURS:
+            raise ValueError("a deadline of 0 hours is no deadline: use 0 calendar_days for the same day")
+        return self
 
 
 class DeadlineBy(_Strict):
@@ -95,6 +113,11 @@ class Transition(_Strict):
     # A hand-off the next desk picks up (e.g. "veilig_thuis", "zsm"): taking the transition leaves a record
     # of this kind on the case, open until that desk takes it on.
     handoff: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    # Values the step records by itself (e.g. the outcome a step stands for): field -> choice.
+    sets: dict[str, str] = Field(default_factory=dict)
+    # Taken on a desk's own page, which asks what the step needs beyond the definition (e.g. forwarding a
+    # notification asks where to): the case page does not offer it.
+    via_desk: bool = False
 
     @field_validator("sources", "roles", mode="before")
     @classmethod
@@ -134,6 +157,14 @@ class Definition(_Strict):
             for name in (*transition.requires.fields, *transition.requires.recorded):
                 if name not in self.fields:
                     problems.append(f"transition {transition.name!r} requires unknown field {name!r}")
+            for name, value in transition.sets.items():
+                spec = self.fields.get(name)
+                if spec is None:
+                    problems.append(f"transition {transition.name!r} sets unknown field {name!r}")
+                elif spec.kind is FieldKind.CHOICE and value not in spec.choices:
+                    problems.append(
+                        f"transition {transition.name!r} sets {name!r} to {value!r}, not a choice"
+                    )
             for role in transition.roles:
                 if role not in self.roles:
                     problems.append(
@@ -175,11 +206,11 @@ class Definition(_Strict):
                 problems.append(f"final state {name!r} cannot have a deadline")
             if not deadline.escalate_to:
                 problems.append(f"the deadline of state {name!r}{which} has no escalation (escalate_to)")
-            elif deadline.escalate_to not in self.roles:
-                problems.append(
-                    f"the deadline of state {name!r}{which} escalates to unknown role "
-                    f"{deadline.escalate_to!r}"
-                )
+            for role in (deadline.escalate_to, deadline.then.escalate_to if deadline.then else None):
+                if role and role not in self.roles:
+                    problems.append(
+                        f"the deadline of state {name!r}{which} escalates to unknown role {role!r}"
+                    )
         return problems
 
     def reachable(self) -> set[str]:

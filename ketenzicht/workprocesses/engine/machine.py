@@ -36,6 +36,51 @@ def may_take(definition: Definition, state: str, roles: Iterable[str]) -> list[T
     return [t for t in definition.transitions_from(state) if held & set(t.roles)]
 
 
+def deadline_spec(
+    definition: Definition,
+    state: str,
+    data: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Deadline | None:
+    """The deadline rule of `state` for a case holding `data` (its `deadline_by` choice), with the
+    installation's overrides applied (settings.WORK_PROCESS_DEADLINES, by the rule's `setting`)."""
+    found = definition.states[state]
+    spec: Deadline | None = found.deadline
+    if found.deadline_by is not None:
+        spec = found.deadline_by.values.get(str((data or {}).get(found.deadline_by.field) or ""), spec)
+    if spec is None:
+        return None
+    changes: dict[str, Any] = {}
+    if spec.setting and overrides and spec.setting in overrides:
+        override = overrides[spec.setting]
+        changes["amount"] = int(override.get("amount", spec.amount))
+        changes["unit"] = DeadlineUnit(override.get("unit", spec.unit.value))
+    if spec.then is not None and spec.then.setting and overrides and spec.then.setting in overrides:
+        override = overrides[spec.then.setting]
+        changes["then"] = spec.then.model_copy(
+            update={
+                "amount": int(override.get("amount", spec.then.amount)),
+                "unit": DeadlineUnit(override.get("unit", spec.then.unit.value)),
+            }
+        )
+    return spec.model_copy(update=changes) if changes else spec
+
+
+def further_escalation(
+    definition: Definition,
+    state: str,
+    deadline: datetime,
+    data: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[datetime, str] | None:
+    """When a case still overdue after its first escalation is escalated again, and to whom; None when
+    the state's deadline names no further escalation."""
+    spec = deadline_spec(definition, state, data, overrides)
+    if spec is None or spec.then is None:
+        return None
+    return deadline_at(deadline, spec.then.amount, spec.then.unit), spec.then.escalate_to
+
+
 def state_deadline(
     definition: Definition,
     state: str,
@@ -45,18 +90,10 @@ def state_deadline(
 ) -> tuple[datetime | None, str | None]:
     """The deadline entering `state` at `start` sets, and the role it escalates to. A state whose deadline
     depends on a recorded choice (`deadline_by`) takes it from `data`, the case's values."""
-    found = definition.states[state]
-    spec: Deadline | None = found.deadline
-    if found.deadline_by is not None:
-        spec = found.deadline_by.values.get(str((data or {}).get(found.deadline_by.field) or ""), spec)
+    spec = deadline_spec(definition, state, data, overrides)
     if spec is None:
         return None, None
-    amount, unit = spec.amount, spec.unit
-    if spec.setting and overrides and spec.setting in overrides:
-        override = overrides[spec.setting]
-        amount = int(override.get("amount", amount))
-        unit = DeadlineUnit(override.get("unit", unit.value))
-    return deadline_at(start, amount, unit), spec.escalate_to
+    return deadline_at(start, spec.amount, spec.unit), spec.escalate_to
 
 
 def _clean_values(definition: Definition, transition: Transition, given: Mapping[str, Any]) -> dict[str, str]:
@@ -105,7 +142,7 @@ def take(
         raise Refused("state", state)
     if not set(roles) & set(transition.roles):
         raise Refused("role", ", ".join(transition.roles))
-    cleaned = _clean_values(definition, transition, values or {})
+    cleaned = _clean_values(definition, transition, {**(values or {}), **transition.sets})
     held = {**(recorded or {}), **cleaned}
     missing = [name for name in transition.requires.recorded if not str(held.get(name) or "").strip()]
     if missing:

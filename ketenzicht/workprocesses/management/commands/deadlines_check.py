@@ -30,6 +30,7 @@ class Command(BaseCommand):
         escalated = deadlines_check(now=now)
         for case in escalated:
             self.stdout.write(
-                f"{case.reference}: deadline passed in state {case.state}, escalated to {case.escalate_to}"
+                f"{case.reference}: overdue in state {case.state}, escalated "
+                f"to {case.escalate_again_to if case.escalated_at != now else case.escalate_to}"
             )
         self.stdout.write(f"{len(escalated)} case(s) escalated")

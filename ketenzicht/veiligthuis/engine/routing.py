@@ -1,0 +1,100 @@
+"""Which registrations the police notify to Veilig Thuis by themselves, and to which municipality's Veilig
+Thuis organisation. Pure: the caller reads the facts and the rules (rules.py) and stores the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+SUSPECT, VICTIM = "suspect", "victim"
+
+
+@dataclass(frozen=True)
+class MentionFact:
+    id: int
+    role: str
+    person: int | None  # the person it is linked to (None: not linked yet)
+    municipality: str  # CBS code of the address written down, "" when none
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    id: int
+    source: str
+    kind: str
+    offences: frozenset[str]
+    municipality: str  # where it happened
+    mentions: tuple[MentionFact, ...]
+    relations: tuple[tuple[int, int, str], ...]  # (from mention id, to mention id, kind)
+
+    def with_role(self, role: str) -> list[MentionFact]:
+        return [m for m in self.mentions if m.role == role]
+
+
+class ReasonSpec(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def relations(self) -> Sequence[str]: ...
+    @property
+    def offences(self) -> Sequence[str]: ...
+    @property
+    def kinds(self) -> Sequence[str]: ...
+
+
+def _between_suspect_and_victim(facts: RegistrationFacts) -> set[str]:
+    roles = {m.id: m.role for m in facts.mentions}
+    return {
+        kind
+        for a, b, kind in facts.relations
+        if {roles.get(a), roles.get(b)} == {SUSPECT, VICTIM}
+        or (kind == "child" and roles.get(a) == SUSPECT)  # a child of the suspect's household
+    }
+
+
+def routing_reasons(
+    facts: RegistrationFacts, sources: Iterable[str], reasons: Sequence[ReasonSpec]
+) -> list[str]:
+    """The codes of the reasons that notify this registration, in the rules' order; [] for none."""
+    if facts.source not in set(sources):
+        return []
+    pair = bool(facts.with_role(SUSPECT)) and bool(facts.with_role(VICTIM))
+    related = _between_suspect_and_victim(facts)
+    found: list[str] = []
+    for reason in reasons:
+        if (
+            related & set(reason.relations)
+            or (pair and facts.offences & set(reason.offences))
+            or (pair and facts.kind in set(reason.kinds))
+        ):
+            found.append(reason.code)
+    return found
+
+
+def routing_municipality(facts: RegistrationFacts, route_by: Sequence[str]) -> str:
+    """The municipality whose Veilig Thuis organisation gets the notification: the first of `route_by`
+    that is known (children: the address of a mention a `child` relation points to; victim: the victim's
+    address; registration: where it happened); "" when none is."""
+    by_id = {m.id: m for m in facts.mentions}
+    for basis in route_by:
+        if basis == "children":
+            places = [
+                by_id[b].municipality for _a, b, kind in facts.relations if kind == "child" and b in by_id
+            ]
+        elif basis == "victim":
+            places = [m.municipality for m in facts.with_role(VICTIM)]
+        else:
+            places = [facts.municipality]
+        for place in places:
+            if place:
+                return place
+    return ""
+
+
+def notified_persons(facts: RegistrationFacts) -> list[int]:
+    """The persons a notification is about (whom the radar looks for): everyone it names but a reporter or a
+    witness, linked to a person."""
+    return sorted(
+        {m.person for m in facts.mentions if m.person is not None and m.role not in ("reporter", "witness")}
+    )

@@ -1,0 +1,98 @@
+"""The Veilig Thuis desk's panels on the kernel's case page (registered in apps.py): on a notification's
+case, where it came from, its radar class and the history behind it, and forwarding; on a police case, the
+feedback of Veilig Thuis on what the case notified."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.models import Case
+
+from .forms import ForwardForm
+from .labels import RADAR_BADGES, radar_group, radar_label
+from .models import Notification
+from .rules import chain_rules
+from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
+
+
+def _choice(notification: Notification, name: str, value: str) -> str:
+    spec = definition_of(notification.case.process_version).fields.get(name)
+    return spec.choices.get(value, value) if spec and value else ""
+
+
+def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    user: User = request.user  # type: ignore[assignment]
+    notification = notification_of(case)
+    if notification is None or not may_use_vt_desk(user):
+        return None
+    rules = chain_rules()
+    reasons = []
+    for code in notification.reasons:
+        reason = rules.reason(code)
+        reasons.append(reason.label.nl if reason else code)
+    history = radar_history(notification, user=user)
+    earlier = [
+        {
+            "pk": row.notification.case_id,
+            "reference": row.notification.case.reference,
+            "received": timezone.localtime(row.notification.received_at),
+            "radar": radar_label(row.notification.radar_class),
+            "state": row.state,
+            "unsafety": _choice(row.notification, "unsafety", row.notification.unsafety),
+            "outcome": _choice(row.notification, "outcome", row.notification.outcome),
+            "common": row.common,
+        }
+        for row in history.earlier
+    ]
+    context: dict[str, Any] = {
+        "notification": notification,
+        "origin": notification.get_origin_display(),
+        "reasons": reasons,
+        "radar": radar_label(notification.radar_class),
+        "radar_badge": RADAR_BADGES.get(radar_group(notification.radar_class), ""),
+        "known": len((notification.radar or {}).get("known") or []),
+        "history": history,
+        "earlier": earlier,
+        "involved_in": history.involved_in,
+        "forward_form": ForwardForm(current=notification.organisation)
+        if case.closed_at is None and case.state == "received"
+        else None,
+        "case": case,
+    }
+    return SafeString(render_to_string("veiligthuis/_panel.html", context, request=request))
+
+
+def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    if case.organisation.kind != OrganisationKind.POLITIE:
+        return None
+    notifications = feedback_for_police_case(case)
+    if not notifications:
+        return None
+    now = timezone.now()
+    rows = []
+    for n in notifications:
+        definition = definition_of(n.case.process_version)
+        rows.append(
+            {
+                "organisation": n.organisation.name,
+                "reference": n.case.reference,
+                "received": timezone.localtime(n.received_at),
+                "state": definition.states[n.case.state].label,
+                "unsafety": _choice(n, "unsafety", n.unsafety),
+                "outcome": _choice(n, "outcome", n.outcome),
+                "conditions": str(n.case.data.get("safety_conditions") or ""),
+                "assessed": timezone.localtime(n.assessed_at) if n.assessed_at else None,
+                "feedback_due": timezone.localtime(n.feedback_due_at) if n.feedback_due_at else None,
+                "no_feedback": bool(n.feedback_at is None and n.feedback_due_at and n.feedback_due_at <= now),
+                "forwarded": n.outcome == "forwarded",
+            }
+        )
+    return SafeString(render_to_string("veiligthuis/_feedback.html", {"rows": rows}, request=request))

@@ -1,0 +1,245 @@
+"""Reads of the Veilig Thuis desk, scoped to the user: the organisation's inbox, a notification's history
+on the radar, the feedback a police case got, and the timeliness figures (counts, no names)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.registrations.selectors import registration_sight_for_user
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.models import Case
+
+from .engine.radar import RadarClass
+from .models import Notification
+
+DESK_ROLES = (Role.VT_ASSESSOR, Role.TEAM_LEAD, Role.CHAIN_CONTACT)
+DASHBOARD_ROLES = (*DESK_ROLES, Role.NATIONAL_ANALYST)
+PAGE_SIZE = 50
+RADAR_GROUP_ORDER = ("first", "re", "during")
+
+
+def may_use_vt_desk(user: User) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.VEILIG_THUIS
+        and user.has_role(*DESK_ROLES)
+    )
+
+
+def may_see_timeliness(user: User) -> bool:
+    """Veilig Thuis staff and national analysts see the timeliness figures of every region: counts only."""
+    return bool(user.is_authenticated and user.organisation_id and user.has_role(*DASHBOARD_ROLES)) and (
+        may_use_vt_desk(user) or user.has_role(Role.NATIONAL_ANALYST)
+    )
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    radar: str = ""  # first / re / during, "" all
+    owner: str = ""  # "me", "nobody", "" all
+    overdue: bool = False
+    acute: bool = False
+
+
+def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet[Notification]:
+    """The open notifications of the user's Veilig Thuis organisation: acute at the police first, then the
+    nearest deadline. Nothing for a user who may not use the desk."""
+    if not may_use_vt_desk(user):
+        return Notification.objects.none()
+    chosen = chosen or InboxFilter()
+    found = Notification.objects.filter(organisation_id=user.organisation_id, open=True)
+    if chosen.radar:
+        found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])
+    if chosen.owner == "me":
+        found = found.filter(case__owner=user)
+    elif chosen.owner == "nobody":
+        found = found.filter(case__owner__isnull=True)
+    if chosen.overdue:
+        found = found.filter(deadline_at__lte=timezone.now())
+    if chosen.acute:
+        found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"))
+    return found.select_related("case", "case__owner", "case__process_version").order_by(
+        "urgency_rank", "deadline_at", "case_id"
+    )
+
+
+def notification_of(case: Case) -> Notification | None:
+    """The desk's side of a case (None for a case of another desk). One query per case and request."""
+    cached: dict[int, Notification | None] = getattr(case, "_vt_notification_cache", {})
+    if case.pk not in cached:
+        cached[case.pk] = (
+            Notification.objects.filter(case_id=case.pk)
+            .select_related(
+                "registration", "police_case", "organisation", "forwarded_from__case", "municipality"
+            )
+            .first()
+        )
+        case._vt_notification_cache = cached  # type: ignore[attr-defined]
+    return cached[case.pk]
+
+
+@dataclass(frozen=True)
+class EarlierRow:
+    notification: Notification
+    state: str
+    common: int  # how many of this notification's persons it names
+
+
+@dataclass
+class RadarHistory:
+    """What the assessor sees of a notification's history: the organisation's earlier notifications of its
+    persons with their outcomes, the registrations Veilig Thuis made in its own system about them (those
+    the user may see), and a count at other Veilig Thuis organisations."""
+
+    earlier: list[EarlierRow] = field(default_factory=list)
+    own_registrations: list[int] = field(default_factory=list)
+    hidden_registrations: int = 0
+    elsewhere: int = 0
+    involved_in: Notification | None = None
+
+
+def radar_history(notification: Notification, *, user: User) -> RadarHistory:
+    radar = notification.radar or {}
+    ids = [int(i) for i in radar.get("earlier") or []]
+    # Only the organisation's own: the radar never names another organisation's notification.
+    rows = {
+        n.case_id: n
+        for n in Notification.objects.filter(
+            case_id__in=ids, organisation_id=notification.organisation_id
+        ).select_related("case", "case__process_version")
+    }
+    persons = set(radar.get("known") or [])
+    common: Counter[int] = Counter()
+    common.update(
+        Case.persons.through.objects.filter(case_id__in=list(rows), person_id__in=persons).values_list(
+            "case_id", flat=True
+        )
+    )
+    history = RadarHistory(elsewhere=int(radar.get("elsewhere") or 0))
+    for case_id in ids:
+        n = rows.get(case_id)
+        if n is None:
+            continue
+        definition = definition_of(n.case.process_version)
+        history.earlier.append(EarlierRow(n, definition.states[n.case.state].label, common[case_id]))
+        if radar.get("involved_in") == case_id:
+            history.involved_in = n
+    own = [int(i) for i in radar.get("registrations") or []]
+    if own:
+        sight = registration_sight_for_user(user=user, ids=own)
+        history.own_registrations = sorted(sight.visible)
+        history.hidden_registrations = len(sight.hidden)
+    return history
+
+
+def feedback_for_police_case(case: Case) -> list[Notification]:
+    """The notifications a police case made (or its registrations were routed as), with Veilig Thuis's
+    feedback: shown to the police users who may open the case."""
+    return list(
+        Notification.objects.filter(police_case=case)
+        .select_related("organisation", "case", "case__process_version")
+        .order_by("received_at", "case_id")
+    )
+
+
+# --- timeliness ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class WeekRow:
+    week: date  # its Monday
+    received: int = 0
+    in_time: int = 0
+    late: int = 0  # assessed after the term
+    overdue_now: int = 0  # not assessed and past the term
+    by_class: Counter[str] = field(default_factory=Counter)
+
+    def count(self, due: datetime | None, assessed: datetime | None, radar_class: str, now: datetime) -> None:
+        """Count one notification received in this row's period."""
+        self.received += 1
+        self.by_class[radar_class] += 1
+        if assessed is not None:
+            if due is None or assessed <= due:
+                self.in_time += 1
+            else:
+                self.late += 1
+        elif due is not None and due <= now:
+            self.overdue_now += 1
+
+    @property
+    def group_counts(self) -> list[int]:
+        """Counts per radar main category: first, re-notification, during involvement."""
+        return [
+            sum(n for code, n in self.by_class.items() if RadarClass(code).group == group)
+            for group in RADAR_GROUP_ORDER
+        ]
+
+    @property
+    def label(self) -> str:
+        year, number, _ = self.week.isocalendar()
+        return f"{year}-W{number:02d}"
+
+    @property
+    def share_in_time(self) -> int | None:
+        done = self.in_time + self.late
+        return round(100 * self.in_time / done) if done else None
+
+
+def _monday(moment: datetime) -> date:
+    day = timezone.localtime(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _window(now: datetime, weeks: int) -> tuple[date, datetime]:
+    """The Monday `weeks` weeks back (this week counting), and its first moment."""
+    first = _monday(now) - timedelta(weeks=weeks - 1)
+    return first, timezone.make_aware(datetime.combine(first, datetime.min.time()))
+
+
+def timeliness(
+    *, weeks: int = 12, organisation: Organisation | None = None, now: datetime | None = None
+) -> list[WeekRow]:
+    """Per week of receipt (the last `weeks`, oldest first), for one Veilig Thuis organisation or all:
+    notifications received, assessed within the term, assessed late, overdue now, and per radar class.
+    Counts only; one query."""
+    now = now or timezone.now()
+    first, start = _window(now, weeks)
+    found = Notification.objects.filter(received_at__gte=start).exclude(outcome="forwarded")
+    if organisation is not None:
+        found = found.filter(organisation=organisation)
+    rows: dict[date, WeekRow] = {
+        first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)
+    }
+    for received, due, assessed, radar_class in found.values_list(
+        "received_at", "assessment_due_at", "assessed_at", "radar_class"
+    ):
+        row = rows.get(_monday(received))
+        if row is not None:
+            row.count(due, assessed, radar_class, now)
+    return list(rows.values())
+
+
+def timeliness_by_region(
+    *, weeks: int = 12, now: datetime | None = None
+) -> list[tuple[Organisation, WeekRow]]:
+    """The same figures summed over the weeks, per Veilig Thuis organisation (every one, also with none)."""
+    now = now or timezone.now()
+    first, start = _window(now, weeks)
+    totals: dict[int, WeekRow] = defaultdict(lambda: WeekRow(first))
+    for organisation_id, due, assessed, radar_class in (
+        Notification.objects.filter(received_at__gte=start)
+        .exclude(outcome="forwarded")
+        .values_list("organisation_id", "assessment_due_at", "assessed_at", "radar_class")
+    ):
+        totals[organisation_id].count(due, assessed, radar_class, now)
+    regions = Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
+    return [(region, totals.get(region.pk) or WeekRow(first)) for region in regions]

@@ -1,0 +1,628 @@
+"""Notifications to Veilig Thuis: routed from intake and from the screening desk's hand-off, forwarded to
+another region, kept in step with their safety-assessment case, and the chain protocol's alerts.
+
+A notification is opened in the caller's transaction: a kernel case of the Veilig Thuis organisation
+(process `vt_safety_assessment`), the desk's row with its radar class, and a disclosure of the notified
+registration to that organisation (the sharing rules' `disclosed` scope: Veilig Thuis sees the registration
+it was notified of, and nothing else of the police's)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import Municipality, Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence, PersonMention, Registration
+from ketenzicht.screening.engine.urgency import rank_of
+from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
+from ketenzicht.workprocesses.engine.deadlines import deadline_at
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, EventKind, Handoff
+from ketenzicht.workprocesses.services import case_open, case_record, case_take
+
+from .engine.radar import Earlier, Period, Phase, classify
+from .engine.routing import (
+    MentionFact,
+    RegistrationFacts,
+    notified_persons,
+    routing_municipality,
+    routing_reasons,
+)
+from .models import Notification, Origin
+from .rules import ChainRules, chain_rules
+
+PROCESS = "vt_safety_assessment"
+HANDOFF_KIND = "veilig_thuis"
+DISCLOSURE_PURPOSE = "veilig_thuis_notification"
+
+ACUTE_MESSAGE = gettext_noop(
+    "Case %(case)s: %(organisation)s found acute unsafety in its notification %(notification)s. Act now."
+)
+NO_FEEDBACK_MESSAGE = gettext_noop(
+    "Case %(case)s: no feedback from %(organisation)s on notification %(notification)s within the "
+    "protocol's term (%(due)s)."
+)
+RISING_RISK_MESSAGE = gettext_noop(
+    "Notification %(notification)s: a new police registration of %(when)s names a person of it during your "
+    "involvement (%(why)s)."
+)
+FEEDBACK_NOTE = gettext_noop("Feedback from Veilig Thuis")
+
+
+# --- reading the facts of registrations ---------------------------------------------------------------------
+
+
+def registration_facts(registration_ids: Iterable[int]) -> dict[int, RegistrationFacts]:
+    """The routing facts of these registrations: four queries whatever their number."""
+    ids = sorted(set(registration_ids))
+    if not ids:
+        return {}
+    rows = Registration.objects.filter(pk__in=ids).values_list("pk", "source", "kind", "municipality__code")
+    offences: dict[int, set[str]] = defaultdict(set)
+    for pk, article in Registration.offences.through.objects.filter(registration_id__in=ids).values_list(
+        "registration_id", "offence__article"
+    ):
+        offences[pk].add(article)
+    mentions: dict[int, list[MentionFact]] = defaultdict(list)
+    for pk, mention, role, person, place in (
+        PersonMention.objects.filter(registration_id__in=ids)
+        .order_by("id")
+        .values_list("registration_id", "pk", "role", "link__person_id", "address_municipality")
+    ):
+        mentions[pk].append(MentionFact(mention, role, person, place or ""))
+    relations: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    for pk, a, b, kind in MentionRelation.objects.filter(registration_id__in=ids).values_list(
+        "registration_id", "from_mention_id", "to_mention_id", "kind"
+    ):
+        relations[pk].append((a, b, kind))
+    return {
+        pk: RegistrationFacts(
+            pk,
+            source,
+            kind,
+            frozenset(offences[pk]),
+            place or "",
+            tuple(mentions[pk]),
+            tuple(relations[pk]),
+        )
+        for pk, source, kind, place in rows
+    }
+
+
+def _names(facts: RegistrationFacts) -> tuple[str, str]:
+    """The first suspect's and the first victim's name as the registration writes them."""
+    wanted = {m.id: m.role for m in facts.mentions if m.role in ("suspect", "victim")}
+    found: dict[str, str] = {}
+    for mention in PersonMention.objects.filter(pk__in=list(wanted)).order_by("id"):
+        found.setdefault(mention.role, mention.display_name)
+    return found.get("suspect", ""), found.get("victim", "")
+
+
+def vt_organisation_for(
+    facts: RegistrationFacts, rules: ChainRules
+) -> tuple[Organisation | None, Municipality | None]:
+    code = routing_municipality(facts, rules.routing.route_by)
+    municipality = (
+        Municipality.objects.select_related("vt_region").filter(code=code).first() if code else None
+    )
+    return (municipality.vt_region if municipality else None), municipality
+
+
+def police_cases_of(registration_ids: Iterable[int]) -> dict[int, Case]:
+    """The open police case each registration is on (the latest opened when several are)."""
+    found: dict[int, Case] = {}
+    through = Case.registrations.through.objects.filter(
+        registration_id__in=list(registration_ids),
+        case__organisation__kind=OrganisationKind.POLITIE,
+        case__closed_at__isnull=True,
+    ).select_related("case", "case__owner", "case__organisation", "case__process_version")
+    for row in through.order_by("case__opened_at", "case_id"):
+        found[row.registration_id] = row.case
+    return found
+
+
+# --- the radar ----------------------------------------------------------------------------------------------
+
+
+def _periods(n: Notification) -> tuple[Period, ...]:
+    end = n.closed_at
+    periods = [Period(Phase.ASSESSMENT, n.received_at, n.assessed_at or end)]
+    if n.investigation_at:
+        periods.append(Period(Phase.INVESTIGATION, n.investigation_at, n.monitoring_at or end))
+    if n.monitoring_at:
+        periods.append(Period(Phase.MONITORING, n.monitoring_at, end))
+    return tuple(periods)
+
+
+def radar_for(
+    organisation: Organisation, persons: Sequence[int], at: datetime, *, leave_out: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The radar class of a notification to `organisation` naming `persons`, received at `at`, from the
+    organisation's history as it stood then: its earlier notifications and the registrations it made in its
+    own system (which count as known). How many earlier notifications at other Veilig Thuis organisations
+    name any of the persons is counted beside it (hit / no-hit), never shown."""
+    if not persons:
+        return classify(at, [], []).radar_class.value, {
+            "known": [],
+            "earlier": [],
+            "involved_in": None,
+            "elsewhere": 0,
+        }
+    through = Case.persons.through.objects.filter(
+        person_id__in=list(persons), case__vt_notification__isnull=False
+    )
+    if leave_out is not None:
+        through = through.exclude(case_id=leave_out)
+    persons_of: dict[int, set[int]] = defaultdict(set)
+    for case_id, person in through.values_list("case_id", "person_id"):
+        persons_of[case_id].add(person)
+    history: list[Earlier] = []
+    elsewhere = 0
+    for n in Notification.objects.filter(case_id__in=list(persons_of), received_at__lt=at):
+        if n.organisation_id != organisation.pk:
+            elsewhere += 1
+            continue
+        history.append(Earlier(str(n.case_id), n.received_at, frozenset(persons_of[n.case_id]), _periods(n)))
+    own: dict[int, set[int]] = defaultdict(set)
+    for registration, person in PersonMention.objects.filter(
+        link__person_id__in=list(persons),
+        registration__source=OrganisationKind.VEILIG_THUIS,
+        registration__municipality__vt_region=organisation,
+        registration__registered_at__lt=at,
+    ).values_list("registration_id", "link__person_id"):
+        own[registration].add(person)
+    received = dict(Registration.objects.filter(pk__in=list(own)).values_list("pk", "registered_at"))
+    history += [Earlier(f"r{pk}", received[pk], frozenset(found)) for pk, found in own.items()]
+    radar = classify(at, persons, history)
+    return radar.radar_class.value, {
+        "known": sorted(radar.known),
+        "earlier": [int(key) for key in radar.earlier if not key.startswith("r")],
+        "registrations": [int(key[1:]) for key in radar.earlier if key.startswith("r")],
+        "involved_in": int(radar.involved_in) if radar.involved_in else None,
+        "elsewhere": elsewhere,
+    }
+
+
+# --- opening ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notified:
+    registration: Registration
+    organisation: Organisation
+    municipality: Municipality | None
+
+
+def _urgency_of(police_case: Case | None) -> str:
+    return case_urgency(police_case.data)[0] if police_case is not None else ""
+
+
+def _feedback_due(received: datetime, rules: ChainRules) -> datetime:
+    term = rules.protocol.feedback_term
+    override = getattr(settings, "VT_PROTOCOL_TERMS", {}).get(term.setting or "", {})
+    amount = int(override.get("amount", term.amount))
+    unit = type(term.unit)(override.get("unit", term.unit.value))
+    return deadline_at(received, amount, unit)
+
+
+def notification_open(
+    *,
+    facts: RegistrationFacts,
+    organisation: Organisation,
+    municipality: Municipality | None,
+    origin: str,
+    actor: User | None,
+    reasons: Sequence[str] = (),
+    police_case: Case | None = None,
+    handoff: Handoff | None = None,
+    forwarded_from: Notification | None = None,
+    at: datetime | None = None,
+) -> Notification:
+    """Open a notification of `facts`' registration at `organisation` (in the caller's transaction)."""
+    rules = chain_rules()
+    at = at or timezone.now()
+    registration = Registration.objects.get(pk=facts.id)
+    persons = notified_persons(facts)
+    suspect, victim = _names(facts)
+    urgency = _urgency_of(police_case)
+    title = f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else registration.reference
+    case = case_open(
+        process=PROCESS,
+        organisation=organisation,
+        title=title,
+        actor=actor,
+        at=at,
+        persons=[Person(pk=pk) for pk in persons],
+        registrations=[registration],
+        data={"urgency_provisional": urgency} if urgency else {},
+    )
+    radar_class, radar = radar_for(organisation, persons, at, leave_out=case.pk)
+    notification = Notification.objects.create(
+        case=case,
+        organisation=organisation,
+        registration=registration,
+        origin=origin,
+        reasons=list(reasons),
+        rules_version=rules.version,
+        municipality=municipality,
+        police_case=police_case,
+        handoff=handoff,
+        forwarded_from=forwarded_from,
+        received_at=at,
+        radar_class=radar_class,
+        radar=radar,
+        suspect_name=suspect[:300],
+        victim_name=victim[:300],
+        urgency_rank=rank_of(urgency),
+        deadline_at=case.deadline_at,
+        assessment_due_at=case.deadline_at,
+        feedback_due_at=_feedback_due(at, rules) if police_case is not None else None,
+    )
+    Disclosure.objects.create(
+        registration=registration,
+        organisation=organisation,
+        purpose=DISCLOSURE_PURPOSE,
+        reference=case.reference,
+        created_at=at,
+    )
+    return notification
+
+
+def notifications_route(
+    registration_ids: Sequence[int], *, actor: User | None = None, at: datetime | None = None
+) -> list[Notification]:
+    """The intake step: notify Veilig Thuis of every new registration a routing reason names (one
+    notification per registration and organisation while it is open), then alert the assessors of open
+    notifications whose persons a new police registration names with rising risk. In the caller's
+    transaction."""
+    rules = chain_rules()
+    now = at or timezone.now()
+    facts = registration_facts(registration_ids)
+    police = police_cases_of(facts)
+    registered = dict(Registration.objects.filter(pk__in=list(facts)).values_list("pk", "registered_at"))
+    opened: list[Notification] = []
+    for pk in sorted(facts, key=lambda pk: (registered[pk], pk)):
+        found = routing_reasons(facts[pk], rules.routing.sources, rules.routing.reasons)
+        if not found:
+            continue
+        organisation, municipality = vt_organisation_for(facts[pk], rules)
+        if organisation is None:
+            continue
+        if Notification.objects.filter(organisation=organisation, registration_id=pk, open=True).exists():
+            continue
+        opened.append(
+            notification_open(
+                facts=facts[pk],
+                organisation=organisation,
+                municipality=municipality,
+                origin=Origin.ROUTING,
+                actor=actor,
+                reasons=found,
+                police_case=police.get(pk),
+                # The police notify as they register: a registration of the past (an import of history)
+                # was notified then.
+                at=min(registered[pk], now),
+            )
+        )
+    _rising_risk(facts, police, registered, rules, at=now, opened={n.case_id for n in opened})
+    return opened
+
+
+def _rising_risk(
+    facts: Mapping[int, RegistrationFacts],
+    police: Mapping[int, Case],
+    registered: Mapping[int, datetime],
+    rules: ChainRules,
+    *,
+    at: datetime,
+    opened: set[int],
+) -> None:
+    """Alert the assessor of every open notification that a new police registration of these shows rising
+    risk for (the rule's urgency, a violent offence, a kind it names). A registration older than the rule's
+    `recent_days` (an import of history) raises none."""
+    rule = rules.protocol.rising_risk
+    if rule.alert == "none":
+        return
+    violent = set(Offence.objects.filter(violence=True).values_list("article", flat=True))
+    for pk, fact in facts.items():
+        if fact.source != OrganisationKind.POLITIE or (at - registered[pk]).days >= rule.recent_days:
+            continue
+        why: list[str] = []
+        urgency = _urgency_of(police.get(pk))
+        if urgency and urgency in rule.urgency:
+            why.append(f"urgency {urgency}")
+        if rule.violent_offence and fact.offences & violent:
+            why.append("violent offence " + ", ".join(sorted(fact.offences & violent)))
+        if fact.kind in rule.kinds:
+            why.append(fact.kind)
+        persons = notified_persons(fact)
+        if not why or not persons:
+            continue
+        involved = (
+            Notification.objects.filter(open=True, case__persons__in=persons, received_at__lte=registered[pk])
+            .exclude(case_id__in=opened)
+            .select_related("case", "case__owner", "case__organisation")
+            .distinct()
+        )
+        for notification in involved:
+            params = {
+                "notification": notification.case.reference,
+                "when": f"{timezone.localtime(registered[pk]):%d-%m-%Y}",
+                "why": "; ".join(why),
+            }
+            if rule.alert == "vt_assessor":
+                alert_raise(
+                    kind="vt_rising_risk",
+                    message=RISING_RISK_MESSAGE,
+                    organisation=notification.organisation,
+                    case=notification.case,
+                    recipient=notification.case.owner,
+                    role=Role.VT_ASSESSOR,
+                    params=params,
+                    at=at,
+                )
+
+
+# --- the screening desk's hand-off --------------------------------------------------------------------------
+
+
+def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notification | None:
+    """The police case's "notify Veilig Thuis": its latest registration is notified to the Veilig Thuis
+    organisation of the victim's (or children's) municipality. When that registration is already notified
+    there and still open, the hand-off joins that notification (its history says so)."""
+    rules = chain_rules()
+    police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
+        pk=handoff.case_id
+    )
+    latest = police_case.registrations.order_by("-registered_at", "-id").first()
+    if latest is None:
+        return None
+    facts = registration_facts([latest.pk])[latest.pk]
+    organisation, municipality = vt_organisation_for(facts, rules)
+    if organisation is None:
+        return None
+    existing = Notification.objects.filter(organisation=organisation, registration=latest, open=True).first()
+    if existing is not None:
+        existing.police_case = existing.police_case or police_case
+        existing.handoff = existing.handoff or handoff
+        existing.feedback_due_at = existing.feedback_due_at or _feedback_due(handoff.created_at, rules)
+        existing.save(update_fields=["police_case", "handoff", "feedback_due_at"])
+        case_record(
+            existing.case,
+            values={},
+            actor=actor,  # type: ignore[arg-type]
+            expected_version=None,
+            note=str(handoff.detail.get("reason") or ""),
+            detail={"handoff": handoff.pk, "police_case": police_case.reference},
+        )
+        return existing
+    return notification_open(
+        facts=facts,
+        organisation=organisation,
+        municipality=municipality,
+        origin=Origin.POLICE_CASE,
+        actor=actor,
+        police_case=police_case,
+        handoff=handoff,
+        at=handoff.created_at,
+    )
+
+
+def on_handoff(sender: Any, handoff: Handoff, actor: User | None = None, **kwargs: Any) -> None:
+    if handoff.kind == HANDOFF_KIND:
+        notification_from_handoff(handoff, actor=actor)
+
+
+# --- forwarding ---------------------------------------------------------------------------------------------
+
+
+class ForwardRefused(Exception):
+    """A notification that cannot be forwarded there (not another Veilig Thuis organisation, no reason)."""
+
+
+def notification_forward(
+    notification: Notification, *, to: Organisation, actor: User, reason: str, origin: str = ""
+) -> Notification:
+    """Forward a notification received by the wrong organisation: its case closes as forwarded (with the
+    reason), the disclosure to this organisation ends, and `to` receives a notification of the same
+    registration. Logged."""
+    if to.kind != OrganisationKind.VEILIG_THUIS or to.pk == notification.organisation_id:
+        raise ForwardRefused("organisation")
+    if not reason.strip():
+        raise ForwardRefused("reason")
+    at = timezone.now()
+    with transaction.atomic():
+        case_take(notification.case, "forward", actor=actor, expected_version=None, reason=reason, at=at)
+        Disclosure.objects.filter(
+            registration=notification.registration,
+            organisation_id=notification.organisation_id,
+            purpose=DISCLOSURE_PURPOSE,
+            ended_at__isnull=True,
+        ).update(ended_at=at)
+        facts = registration_facts([notification.registration_id])[notification.registration_id]
+        forwarded = notification_open(
+            facts=facts,
+            organisation=to,
+            municipality=notification.municipality,
+            origin=Origin.FORWARDED,
+            actor=actor,
+            reasons=notification.reasons,
+            police_case=notification.police_case,
+            handoff=notification.handoff,
+            forwarded_from=notification,
+            at=at,
+        )
+        access_log_record(
+            actor=actor,
+            action="forward",
+            object_type="vt_notification",
+            object_id=notification.case_id,
+            result="stored",
+            origin=origin,
+            detail={"to": to.code, "new": forwarded.case.reference, "reason": reason.strip()},
+        )
+    return forwarded
+
+
+# --- in step with the case, feedback to the police, the protocol's alerts -----------------------------------
+
+
+def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
+    """After every change of a safety-assessment case: the desk's row follows it; the first outcome is fed
+    back to the police case; acute unsafety alerts the police case's owner at once."""
+    notification = (
+        Notification.objects.filter(case_id=case.pk).select_related("police_case", "organisation").first()
+    )
+    if notification is None:
+        return
+    stepped = (
+        case.events.filter(kind=EventKind.TRANSITION)
+        .order_by("-at", "-id")
+        .values_list("at", flat=True)
+        .first()
+    )
+    now = stepped or timezone.now()  # when the step was taken (a desk may record it after the fact)
+    data = case.data
+    became_acute = data.get("unsafety") == "acute" and notification.unsafety != "acute"
+    outcome = str(data.get("outcome") or "")
+    first_outcome = bool(outcome) and not notification.outcome and outcome != "forwarded"
+    notification.open = case.closed_at is None
+    notification.deadline_at = case.deadline_at
+    notification.unsafety = str(data.get("unsafety") or "")
+    notification.outcome = outcome
+    notification.closed_at = case.closed_at
+    if case.state != "received" and notification.assessed_at is None:
+        notification.assessed_at = now
+    if case.state == "investigation" and notification.investigation_at is None:
+        notification.investigation_at = now
+    if case.state == "monitoring" and notification.monitoring_at is None:
+        notification.monitoring_at = now
+    if first_outcome and notification.feedback_at is None:
+        notification.feedback_at = now
+    notification.save()
+    if notification.handoff_id and (case.owner_id or case.state != "received"):
+        Handoff.objects.filter(pk=notification.handoff_id, taken_at__isnull=True).update(
+            taken_at=now, taken_by_id=case.owner_id
+        )
+    police_case = notification.police_case
+    if police_case is None:
+        return
+    rules = chain_rules()
+    if became_acute and rules.protocol.acute_unsafety.alert == "police_case_owner":
+        alert_for_case_owner(
+            police_case,
+            kind="vt_acute",
+            message=ACUTE_MESSAGE,
+            fallback_role=Role.CASE_OWNER,
+            params={"organisation": notification.organisation.name, "notification": case.reference},
+            at=now,
+        )
+    if (became_acute or first_outcome) and police_case.closed_at is None:
+        feedback = {
+            key: value
+            for key, value in {
+                "vt_unsafety": notification.unsafety,
+                "vt_outcome": outcome if first_outcome else "",
+                "vt_conditions": str(data.get("safety_conditions") or ""),
+                "vt_notification": case.reference,
+            }.items()
+            if value
+        }
+        # Closed meanwhile: the feedback stays on the notification, shown on the case's panel.
+        with contextlib.suppress(Refused):
+            case_record(
+                police_case,
+                values=feedback,
+                actor=None,  # type: ignore[arg-type]
+                expected_version=None,
+                note=FEEDBACK_NOTE,
+                detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
+            )
+
+
+def protocol_check(*, now: datetime | None = None) -> list[Notification]:
+    """Alert the owner of every police case whose notification got no feedback within the protocol's term
+    (once per notification). Run it from a scheduler beside deadlines_check."""
+    now = now or timezone.now()
+    rules = chain_rules()
+    if rules.protocol.no_feedback.alert == "none":
+        return []
+    late = Notification.objects.filter(
+        feedback_at__isnull=True,
+        feedback_due_at__lte=now,
+        no_feedback_alerted_at__isnull=True,
+        police_case__isnull=False,
+        forwarded_to__isnull=True,
+    ).select_related("police_case", "police_case__owner", "police_case__organisation", "organisation", "case")
+    alerted: list[Notification] = []
+    for notification in late.order_by("feedback_due_at", "case_id"):
+        with transaction.atomic():
+            assert notification.police_case is not None and notification.feedback_due_at is not None
+            alert_for_case_owner(
+                notification.police_case,
+                kind="vt_no_feedback",
+                message=NO_FEEDBACK_MESSAGE,
+                fallback_role=Role.CASE_OWNER,
+                params={
+                    "organisation": notification.organisation.name,
+                    "notification": notification.case.reference,
+                    "due": f"{timezone.localtime(notification.feedback_due_at):%d-%m-%Y %H:%M}",
+                },
+                at=now,
+            )
+            Notification.objects.filter(pk=notification.pk).update(no_feedback_alerted_at=now)
+            alerted.append(notification)
+    return alerted
+
+
+def radar_rebuild() -> int:
+    """Recompute every notification's radar class from the persons as linked now (after a relink), each as
+    of its receipt. How many changed."""
+    changed = 0
+    persons_of: dict[int, list[int]] = defaultdict(list)
+    for case_id, person in Case.persons.through.objects.filter(
+        case__vt_notification__isnull=False
+    ).values_list("case_id", "person_id"):
+        persons_of[case_id].append(person)
+    for notification in Notification.objects.select_related("organisation").order_by(
+        "received_at", "case_id"
+    ):
+        radar_class, radar = radar_for(
+            notification.organisation, persons_of[notification.case_id], notification.received_at,
+            leave_out=notification.case_id,
+        )  # fmt: skip
+        if radar_class != notification.radar_class or radar != notification.radar:
+            Notification.objects.filter(pk=notification.pk).update(radar_class=radar_class, radar=radar)
+            changed += 1
+    return changed
+
+
+def notifications_rebuild(*, at: datetime | None = None) -> int:
+    """Route the registrations of the register that a reason names and that no notification covers yet
+    (after a rule change, or for a register loaded before this desk). How many notifications were opened."""
+    covered = set(Notification.objects.values_list("registration_id", flat=True))
+    ids = [
+        pk
+        for pk in Registration.objects.filter(source__in=chain_rules().routing.sources)
+        .order_by("registered_at", "id")
+        .values_list("pk", flat=True)
+        if pk not in covered
+    ]
+    opened = 0
+    for start in range(0, len(ids), 500):
+        with transaction.atomic():
+            opened += len(notifications_route(ids[start : start + 500], at=at))
+    return opened

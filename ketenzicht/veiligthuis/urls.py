@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "veiligthuis"
+
+urlpatterns = [
+    path("veiligthuis/", views.inbox, name="inbox"),
+    path("veiligthuis/tijdigheid/", views.timeliness_page, name="timeliness"),
+    path("veiligthuis/<int:pk>/nemen/", views.take, name="take"),
+    path("veiligthuis/<int:pk>/doorsturen/", views.forward, name="forward"),
+]

@@ -1,0 +1,215 @@
+"""Pages of the Veilig Thuis desk: the inbox (acute first), taking a notification, forwarding it to the
+right region, and the timeliness figures. The notification itself is the kernel's case page with this
+desk's panel (panel.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ketenzicht.audit.access import listed
+from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.ui import formats
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import refusal_text
+from ketenzicht.workprocesses.selectors import case_get_for_user
+from ketenzicht.workprocesses.services import ConcurrentEdit, case_assign
+
+from .charts import weekly_bars_svg
+from .forms import ForwardForm, InboxFilterForm
+from .labels import RADAR_BADGES, RADAR_GROUPS, radar_group, radar_label
+from .selectors import (
+    PAGE_SIZE,
+    RADAR_GROUP_ORDER,
+    inbox_for_user,
+    may_see_timeliness,
+    may_use_vt_desk,
+    notification_of,
+    timeliness,
+    timeliness_by_region,
+)
+from .services import ForwardRefused, notification_forward
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_http_methods(["GET"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_use_vt_desk(user):
+        listed(actor=user, object_type="vt_notification", origin=origin, refused=True)
+        raise PermissionDenied
+    filters = InboxFilterForm(request.GET or None)
+    page = Paginator(inbox_for_user(user=user, chosen=filters.chosen()), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
+    listed(
+        actor=user,
+        object_type="vt_notification",
+        origin=origin,
+        detail={"count": len(rows), "page": page.number},
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "veiligthuis/inbox.html",
+        {"rows": _inbox_rows(rows), "page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+def _inbox_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    now = timezone.now()
+    found = []
+    for n in rows:
+        case = n.case
+        definition = definition_of(case.process_version)
+        group = radar_group(n.radar_class)
+        found.append(
+            {
+                "pk": case.pk,
+                "reference": case.reference,
+                "received": f"{timezone.localtime(n.received_at):%d-%m-%Y %H:%M}",
+                "pair": f"{n.suspect_name or '?'} → {n.victim_name or '?'}",
+                "radar": radar_label(n.radar_class),
+                "radar_class": RADAR_BADGES.get(group, ""),
+                "acute": n.urgency_rank == 0 or n.unsafety == "acute",
+                "state": definition.states[case.state].label,
+                "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
+                "overdue": bool(case.deadline_at and case.deadline_at <= now),
+                "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
+                "origin": n.get_origin_display(),
+                "take_label": _("Take notification %(ref)s") % {"ref": case.reference},
+            }
+        )
+    return found
+
+
+@require_http_methods(["POST"])
+def take(request: HttpRequest, pk: int) -> HttpResponse:
+    """The assessor takes a notification nobody owns yet: they become its owner."""
+    user = _user(request)
+    case = case_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
+    if notification_of(case) is None or not may_use_vt_desk(user):
+        raise Http404
+    if case.owner_id is not None and case.owner_id != user.pk:
+        messages.error(
+            request, _("A colleague owns this notification already: a team lead can hand it over.")
+        )
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    try:
+        case_assign(case, "owner", person=user, actor=user, expected_version=None)
+    except (Refused, ConcurrentEdit) as refusal:
+        messages.error(request, refusal_text(refusal.code) if isinstance(refusal, Refused) else str(refusal))
+        return redirect("veiligthuis:inbox")
+    messages.success(request, _("You own notification %(ref)s now.") % {"ref": case.reference})
+    return redirect("workprocesses:case-detail", pk=case.pk)
+
+
+@require_http_methods(["POST"])
+def forward(request: HttpRequest, pk: int) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    case = case_get_for_user(user=user, pk=pk, origin=origin)
+    notification = notification_of(case)
+    if notification is None or not may_use_vt_desk(user):
+        raise Http404
+    form = ForwardForm(request.POST, current=notification.organisation)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else field
+            messages.error(request, f"{label}: {' '.join(errors)}")
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    try:
+        forwarded = notification_forward(
+            notification,
+            to=form.cleaned_data["to"],
+            actor=user,
+            reason=form.cleaned_data["reason"],
+            origin=origin,
+        )
+    except (Refused, ForwardRefused, ConcurrentEdit) as refusal:
+        messages.error(
+            request, refusal_text(refusal.code) if isinstance(refusal, Refused) else _("Not forwarded.")
+        )
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    messages.success(
+        request,
+        _("Notification %(ref)s forwarded to %(to)s (there: %(new)s).")
+        % {"ref": case.reference, "to": forwarded.organisation.name, "new": forwarded.case.reference},
+    )
+    return redirect("veiligthuis:inbox")
+
+
+WEEK_CHOICES = (4, 8, 12, 26, 52)
+
+
+@require_http_methods(["GET"])
+def timeliness_page(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_see_timeliness(user):
+        listed(actor=user, object_type="vt_timeliness", origin=origin, refused=True)
+        raise PermissionDenied
+    regions = list(
+        Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
+    )
+    try:
+        weeks = int(request.GET.get("weken", "12"))
+    except ValueError:
+        weeks = 12
+    weeks = weeks if weeks in WEEK_CHOICES else 12
+    own = (
+        user.organisation
+        if user.organisation and user.organisation.kind == OrganisationKind.VEILIG_THUIS
+        else None
+    )
+    code = request.GET.get("regio", own.code if own else "")
+    region = next((r for r in regions if r.code == code), None)
+    rows = timeliness(weeks=weeks, organisation=region)
+    legend = {"in_time": _("assessed in time"), "late": _("assessed late"), "overdue_now": _("overdue now")}
+    chart = weekly_bars_svg(
+        [
+            (row.label, {"in_time": row.in_time, "late": row.late, "overdue_now": row.overdue_now})
+            for row in rows
+        ],
+        title=_("Safety assessments per week of receipt: %(where)s")
+        % {"where": region.name if region else _("all regions")},
+        description=_(
+            "Stacked bars per week: assessed in time, assessed late, overdue now. "
+            "The table below gives the same figures."
+        ),
+        legend=legend,
+    )
+    listed(
+        actor=user,
+        object_type="vt_timeliness",
+        origin=origin,
+        detail={"region": region.code if region else "all", "weeks": weeks},
+    )
+    return render(
+        request,
+        "veiligthuis/timeliness.html",
+        {
+            "rows": rows,
+            "chart": chart,
+            "regions": regions,
+            "region": region,
+            "weeks": weeks,
+            "week_choices": WEEK_CHOICES,
+            "by_region": timeliness_by_region(weeks=weeks),
+            "radar_headers": [RADAR_GROUPS[group] for group in RADAR_GROUP_ORDER],
+        },
+    )

@@ -1,0 +1,108 @@
+"""Alerts: raising them (a desk, a passed deadline), reading the ones meant for a user, marking them read.
+
+An alert names why in its message; it goes to one user (the case owner) or, when the case has none, to
+every user of a role within the organisation. A user sees the alerts meant for them and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from ketenzicht.audit.access import refuse
+from ketenzicht.organisations.models import Organisation, User
+
+from .models import Alert, Case
+
+
+def alert_raise(
+    *,
+    kind: str,
+    message: str,
+    organisation: Organisation,
+    case: Case | None = None,
+    recipient: User | None = None,
+    role: str = "",
+    params: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Alert:
+    """Store an alert (inside the caller's transaction). `message` is an English text marked with
+    gettext_noop where it is written, with %(name)s placeholders filled from `params`."""
+    if recipient is None and not role:
+        raise ValueError("an alert needs a recipient or a role")
+    return Alert.objects.create(
+        organisation=organisation,
+        case=case,
+        recipient=recipient,
+        role="" if recipient is not None else role,
+        kind=kind,
+        message=message,
+        params=dict(params or {}),
+        created_at=at or timezone.now(),
+    )
+
+
+def alert_for_case_owner(
+    case: Case,
+    *,
+    kind: str,
+    message: str,
+    fallback_role: str,
+    params: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Alert:
+    """An alert to the case's owner, or to `fallback_role` of its organisation when nobody owns it."""
+    return alert_raise(
+        kind=kind,
+        message=message,
+        organisation=case.organisation,
+        case=case,
+        recipient=case.owner,
+        role=fallback_role,
+        params={"case": case.reference, **(params or {})},
+        at=at,
+    )
+
+
+def alert_text(alert: Alert) -> str:
+    """The alert's message in the user's language, its placeholders filled."""
+    try:
+        return gettext(alert.message) % alert.params
+    except (KeyError, TypeError, ValueError):
+        return gettext(alert.message)
+
+
+def _meant_for(user: User) -> Q | None:
+    if not user.is_authenticated or user.organisation_id is None:
+        return None
+    return Q(recipient=user) | Q(
+        recipient__isnull=True, organisation_id=user.organisation_id, role__in=list(user.role_codes)
+    )
+
+
+def alert_list_for_user(*, user: User, unread_only: bool = True) -> QuerySet[Alert]:
+    condition = _meant_for(user)
+    if condition is None:
+        return Alert.objects.none()
+    alerts = Alert.objects.filter(condition).select_related("case", "read_by")
+    return alerts.filter(read_at__isnull=True) if unread_only else alerts
+
+
+def alert_get_for_user(*, user: User, pk: int, origin: str = "") -> Alert:
+    try:
+        return alert_list_for_user(user=user, unread_only=False).get(pk=pk)
+    except Alert.DoesNotExist:
+        raise refuse(actor=user, object_type="alert", object_id=pk, origin=origin) from None
+
+
+def alert_read(alert: Alert, *, actor: User, at: datetime | None = None) -> Alert:
+    """Mark an alert read (for everyone it was meant for: one of the role has seen to it)."""
+    if alert.read_at is None:
+        alert.read_at = at or timezone.now()
+        alert.read_by = actor
+        alert.save(update_fields=["read_at", "read_by"])
+    return alert
