@@ -25,6 +25,7 @@ ROLE_ORGANISATION = {
     Role.CASE_OWNER: "oost-brabant",
     Role.TEAM_LEAD: "oost-brabant",
     Role.VT_ASSESSOR: "vt-brabant-noordoost",
+    Role.CHAIN_CONTACT: "vt-brabant-noordoost",
     Role.PROSECUTOR: "om-oost-brabant",
     Role.VICTIM_SUPPORT: "slachtofferhulp-nederland",
     Role.PROBATION: "reclassering-nederland",
@@ -63,12 +64,14 @@ def searchers(status: int) -> tuple[tuple[Role, int], ...]:
 
 
 REGISTRAR_ONLY = ((Role.POLICE_REGISTRAR, 200),)
+REGISTRARS = ((Role.POLICE_REGISTRAR, 200), (Role.VT_ASSESSOR, 200))  # Veilig Thuis: its right to report
+VT_DESK = ((Role.VT_ASSESSOR, 200), (Role.CHAIN_CONTACT, 200))
 AUDIT_READERS = ((Role.PRIVACY_OFFICER, 200), (Role.FUNCTIONAL_ADMIN, 200))
 AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 SIGNAL_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
-CASE_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200), (Role.TEAM_LEAD, 200))
-SCREENING_DESK = CASE_DESK
+SCREENING_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200), (Role.TEAM_LEAD, 200))
+CASE_DESK = (*SCREENING_DESK, *VT_DESK)
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -77,14 +80,19 @@ MATRIX: dict[str, list[Call]] = {
     "logout": [Call("POST", "/accounts/logout/", 302, 302), Call("GET", "/accounts/logout/", 302, 405)],
     "set_language": [Call("POST", "/i18n/setlang/", 302, 302, body={"language": "en", "next": "/"})],
     "intake:new": [
-        Call("GET", "/registraties/nieuw/", 302, 403, REGISTRAR_ONLY),
+        Call("GET", "/registraties/nieuw/", 302, 403, REGISTRARS),
         Call(
-            "POST", "/registraties/nieuw/", 302, 403, ((Role.POLICE_REGISTRAR, 422),), body={"reference": ""}
+            "POST",
+            "/registraties/nieuw/",
+            302,
+            403,
+            ((Role.POLICE_REGISTRAR, 422), (Role.VT_ASSESSOR, 422)),
+            body={"reference": ""},
         ),
     ],
-    "intake:person-row": [Call("GET", "/registraties/nieuw/persoon/?index=2", 302, 403, REGISTRAR_ONLY)],
-    "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRAR_ONLY)],
-    "registrations:list": [Call("GET", "/registraties/", 302, 403, police(200))],
+    "intake:person-row": [Call("GET", "/registraties/nieuw/persoon/?index=2", 302, 403, REGISTRARS)],
+    "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRARS)],
+    "registrations:list": [Call("GET", "/registraties/", 302, 403, (*police(200), *VT_DESK))],
     "registrations:detail": [
         Call("GET", "/registraties/{own}/", 302, 404, police(200)),
         # Another unit's registration: only under a purpose (a case, a dossier) that checks out; a link
@@ -142,10 +150,31 @@ MATRIX: dict[str, list[Call]] = {
     "screening:screening-second": [
         Call("POST", "/zaken/999999/screening/1/tweede/", 302, 404, body={"decision": "confirm"})
     ],
+    "veiligthuis:inbox": [
+        Call("GET", "/veiligthuis/", 302, 403, VT_DESK),
+        Call("GET", "/veiligthuis/?radar=during&owner=nobody&acute=on&overdue=on", 302, 403, VT_DESK),
+    ],
+    "veiligthuis:timeliness": [
+        Call("GET", "/veiligthuis/tijdigheid/", 302, 403, (*VT_DESK, (Role.NATIONAL_ANALYST, 200))),
+        Call(
+            "GET",
+            "/veiligthuis/tijdigheid/?regio=alle&weken=52",
+            302,
+            403,
+            (*VT_DESK, (Role.NATIONAL_ANALYST, 200)),
+        ),
+    ],
+    "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
+    "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
+    "workprocesses:alerts": [
+        Call("GET", "/waarschuwingen/", 302, 200),
+        Call("GET", "/waarschuwingen/?gelezen=1", 302, 200),
+    ],
+    "workprocesses:alert-read": [Call("POST", "/waarschuwingen/999999/gelezen/", 302, 404, body={})],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],
-    "api-v1:registration_list": [Call("GET", "/api/v1/registrations", 401, 403, police(200))],
+    "api-v1:registration_list": [Call("GET", "/api/v1/registrations", 401, 403, (*police(200), *VT_DESK))],
     "api-v1:registration_post": [
         Call(
             "POST",

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality, Organisation
+from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.registrations.forms import OffenceMultipleChoiceField
 from ketenzicht.registrations.models import Kind, MentionRole, Offence, RelationKind, Sex
 from ketenzicht.ui.forms import NldsFormMixin
@@ -52,9 +53,11 @@ class RegistrationForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         municipalities = Municipality.objects.all()
         if unit is not None:
-            # The unit's own municipalities first: that is where its registrar nearly always works.
-            own = list(municipalities.filter(police_unit=unit))
-            others = list(municipalities.exclude(police_unit=unit))
+            # The unit's own municipalities first: that is where its registrar nearly always works (for a
+            # Veilig Thuis organisation: the municipalities it serves).
+            served = {"vt_region": unit} if unit.kind == OrganisationKind.VEILIG_THUIS else {"police_unit": unit}
+            own = list(municipalities.filter(**served))
+            others = list(municipalities.exclude(**served))
             self.fields["municipality"].queryset = municipalities
             self.fields["municipality"].choices = [("", "---------")] + [
                 (m.code, m.name) for m in own + others
@@ -120,12 +123,15 @@ def to_exchange(
 ) -> tuple[dict[str, Any], dict[int, int], dict[int, int]]:
     """The form as one exchange-format registration, and maps from list position back to form index."""
     data = form.cleaned_data
+    # A police unit registers as the police; Veilig Thuis as itself (its right to report), placed by the
+    # municipality, with no police unit.
+    source = unit.kind if unit is not None and unit.kind != OrganisationKind.POLITIE else "politie"
     registration: dict[str, Any] = {
-        "source": "politie",
+        "source": source,
         "reference": data["reference"],
         "kind": data["kind"],
         "registered_at": registered_at,
-        "unit": unit.code if unit is not None else "",
+        "unit": unit.code if unit is not None and source == "politie" else "",
         "offences": [o.article for o in data["offences"]],
         "summary": data["summary"],
         "persons": [],

@@ -17,8 +17,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Municipality, Organisation, User
@@ -28,6 +28,7 @@ from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
+from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
@@ -59,7 +60,7 @@ RISING_RISK_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new police registration of %(when)s names a person of it during your "
     "involvement (%(why)s)."
 )
-FEEDBACK_NOTE = gettext_noop("Feedback from Veilig Thuis")
+FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
 
 
 # --- reading the facts of registrations ---------------------------------------------------------------------
@@ -531,24 +532,33 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             at=now,
         )
     if (became_acute or first_outcome) and police_case.closed_at is None:
-        feedback = {
-            key: value
-            for key, value in {
-                "vt_unsafety": notification.unsafety,
-                "vt_outcome": outcome if first_outcome else "",
-                "vt_conditions": str(data.get("safety_conditions") or ""),
-                "vt_notification": case.reference,
-            }.items()
+        # One line in the police case's history, in the installation's language (a record, not a page);
+        # the panel on the case shows the notification's state as it is now.
+        definition = definition_of(case.process_version)
+        told = [
+            f"{definition.fields[name].label}: {definition.fields[name].choices.get(value, value)}"
+            for name, value in (
+                ("unsafety", notification.unsafety),
+                ("outcome", outcome if first_outcome else ""),
+            )
             if value
-        }
+        ]
+        if data.get("safety_conditions"):
+            told.append(f"{definition.fields['safety_conditions'].label}: {data['safety_conditions']}")
+        with translation.override(settings.LANGUAGE_CODE):
+            note = gettext(FEEDBACK_NOTE) % {
+                "organisation": notification.organisation.name,
+                "notification": case.reference,
+                "feedback": "; ".join(told),
+            }
         # Closed meanwhile: the feedback stays on the notification, shown on the case's panel.
         with contextlib.suppress(Refused):
             case_record(
                 police_case,
-                values=feedback,
+                values={},
                 actor=None,  # type: ignore[arg-type]
                 expected_version=None,
-                note=FEEDBACK_NOTE,
+                note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
             )
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import Role
 
 from .models import Alert, Case
 
@@ -69,9 +70,12 @@ def alert_for_case_owner(
 
 
 def alert_text(alert: Alert) -> str:
-    """The alert's message in the user's language, its placeholders filled."""
+    """The alert's message in the user's language, its placeholders filled (a role by its name)."""
+    params = dict(alert.params)
+    if params.get("role") in Role.values:
+        params["role"] = str(Role(params["role"]).label)
     try:
-        return gettext(alert.message) % alert.params
+        return gettext(alert.message) % params
     except (KeyError, TypeError, ValueError):
         return gettext(alert.message)
 

@@ -32,7 +32,9 @@ from ketenzicht.patterns.models import Signal
 from ketenzicht.screening.instruments import instrument_of
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
-from ketenzicht.workprocesses.services import case_open
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.models import Alert
+from ketenzicht.workprocesses.services import case_open, case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
 from tests.test_route_matrix import ROLE_ORGANISATION, _route_names
@@ -125,7 +127,12 @@ WALK: dict[str, list[Visit]] = {
     "patterns:signal-act": [post("/signalen/{signal}/actie/", {"action": "assess", "note": ""})],
     "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1")],
     "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
-    "workprocesses:case-detail": [get("/zaken/{case}/"), get("/zaken/{screening}/")],
+    "workprocesses:case-detail": [
+        get("/zaken/{case}/"),
+        get("/zaken/{screening}/"),
+        get("/zaken/{notification}/"),
+        get("/zaken/{acute}/"),
+    ],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
@@ -142,6 +149,18 @@ WALK: dict[str, list[Visit]] = {
     "screening:screening-second": [
         post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"})
     ],
+    "veiligthuis:inbox": [
+        get("/veiligthuis/"),
+        get("/veiligthuis/?radar=re&owner=nobody&acute=on&overdue=on"),
+    ],
+    "veiligthuis:timeliness": [
+        get("/veiligthuis/tijdigheid/"),
+        get("/veiligthuis/tijdigheid/?regio=alle&weken=52"),
+    ],
+    "veiligthuis:take": [post("/veiligthuis/{notification}/nemen/")],
+    "veiligthuis:forward": [post("/veiligthuis/{notification}/doorsturen/", {"reason": ""})],
+    "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
+    "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
 }
 
 # Named routes that return no HTML page of ours.
@@ -310,6 +329,17 @@ def world(db: Any) -> dict[str, int]:
         actor=_user(Role.CASE_SCREENER, "warm-screener-lowers"),
     )
     assert signal is not None and review is not None
+    # Both registrations of the pair were notified to Veilig Thuis; the first is found acutely unsafe, which
+    # alerts the police (the pair's case has no owner yet: the case owners of the unit).
+    acute, notification = Notification.objects.select_related("case").order_by("received_at")[:2]
+    case_take(
+        acute.case,
+        "declare_acute",
+        actor=_user(Role.VT_ASSESSOR, "warm-vt-assessor"),
+        expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )
+    alert = Alert.objects.get(kind="vt_acute")
     ids = {
         "registration": first.pk,
         "person": person_of(second).pk,
@@ -320,6 +350,9 @@ def world(db: Any) -> dict[str, int]:
         "lock": case.lock_version,
         "screening": screening_case.case_id,
         "screening_id": lowered.pk,
+        "notification": notification.case_id,
+        "acute": acute.case_id,
+        "alert": alert.pk,
     }
     # Look-ups by others, so the access log has searches, dossier views, review views and signal views.
     for role in (Role.CASE_SCREENER, Role.FUNCTIONAL_ADMIN):
@@ -420,9 +453,22 @@ SHOWN_TO = {
     "screening:take": Role.CASE_SCREENER,
     "screening:screening-new": Role.CASE_SCREENER,
     "screening:screening-second": Role.CASE_OWNER,
+    "veiligthuis:inbox": Role.VT_ASSESSOR,
+    "veiligthuis:timeliness": Role.VT_ASSESSOR,
+    "veiligthuis:take": Role.VT_ASSESSOR,
+    "veiligthuis:forward": Role.VT_ASSESSOR,
+    "workprocesses:alerts": Role.CASE_OWNER,
+    "workprocesses:alert-read": Role.CASE_OWNER,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
-ACT_AND_RETURN = {"screening:queue-assign", "screening:take", "screening:screening-second"}
+ACT_AND_RETURN = {
+    "screening:queue-assign",
+    "screening:take",
+    "screening:screening-second",
+    "veiligthuis:take",
+    "veiligthuis:forward",
+    "workprocesses:alert-read",
+}
 
 
 def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
