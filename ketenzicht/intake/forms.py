@@ -55,7 +55,8 @@ class RegistrationForm(NldsFormMixin, forms.Form):
         if unit is not None:
             # The unit's own municipalities first: that is where its registrar nearly always works (for a
             # Veilig Thuis organisation: the municipalities it serves).
-            served = {"vt_region": unit} if unit.kind == OrganisationKind.VEILIG_THUIS else {"police_unit": unit}
+            by_region = unit.kind == OrganisationKind.VEILIG_THUIS
+            served = {"vt_region": unit} if by_region else {"police_unit": unit}
             own = list(municipalities.filter(**served))
             others = list(municipalities.exclude(**served))
             self.fields["municipality"].queryset = municipalities

@@ -1,0 +1,258 @@
+"""The Veilig Thuis desk end to end below the pages: routing from intake, the radar, the safety assessment
+feeding back to the police case, the chain protocol's alerts, forwarding, and the escalation ladder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import IntakeForbidden, intake_registration
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.registrations.selectors import registration_list_for_user
+from ketenzicht.veiligthuis.models import Notification, Origin
+from ketenzicht.veiligthuis.services import notification_forward, notification_from_handoff, protocol_check
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.models import Alert, Handoff
+from ketenzicht.workprocesses.services import case_assign_owner, case_take, deadlines_check
+from tests.conftest import exchange_registration, in_numbering
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+NEIGHBOUR = {"given_names": "Kees", "surname": "Jansen", "birth_date": "1970-02-02", "sex": "M"}
+
+
+def _recent(days: int = 0) -> str:
+    return (timezone.now() - timedelta(days=days)).isoformat()
+
+
+def test_an_ex_partner_threat_is_notified_to_the_victims_veilig_thuis_and_nothing_else_is(
+    make_user: Callable[..., Any],
+) -> None:
+    registration = take_in("PL0600-VT-1", MARCO, LOTTE, registered_at=_recent(1))
+    take_in("PL0600-VT-2", MARCO, NEIGHBOUR, registered_at=_recent(1), relation="neighbour")
+    notification = Notification.objects.select_related("organisation", "police_case").get()
+    assert notification.registration == registration
+    assert notification.organisation.code == "vt-brabant-noordoost"  # 's-Hertogenbosch
+    assert (notification.origin, notification.reasons) == (Origin.ROUTING, ["domestic_relation"])
+    assert notification.radar_class == "first"
+    assert notification.received_at == registration.registered_at
+    assert (
+        notification.police_case is not None and notification.police_case.organisation.code == "oost-brabant"
+    )
+    assert notification.feedback_due_at is not None and notification.assessment_due_at is not None
+    # Veilig Thuis sees the notified registration, not the neighbours' quarrel.
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    assert {r.reference for r in registration_list_for_user(user=assessor)} == {registration.reference}
+    assert not registration_list_for_user(
+        user=make_user("vt_assessor", organisation="vt-amsterdam-amstelland")
+    )
+
+
+def test_the_victims_address_decides_the_region() -> None:
+    tilburg = {**LOTTE, "address": {**LOTTE["address"], "municipality": "GM0855"}}
+    take_in("PL0600-VT-3", MARCO, tilburg, registered_at=_recent(1))
+    notification = Notification.objects.select_related("organisation", "municipality").get()
+    assert notification.organisation.code == "vt-midden-en-west-brabant"  # not where it happened
+    assert notification.municipality is not None and notification.municipality.code == "GM0855"
+
+
+def test_a_second_notification_while_the_first_is_assessed_is_during_involvement_then_a_renotification(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-4", MARCO, LOTTE, registered_at=_recent(10))
+    take_in("PL0600-VT-5", MARCO, LOTTE, registered_at=_recent(5))
+    first, second = Notification.objects.order_by("received_at")
+    assert second.radar_class == "during_assessment"
+    assert second.radar["involved_in"] == first.case_id and sorted(second.radar["known"]) == sorted(
+        first.case.persons.values_list("pk", flat=True)
+    )
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_take(
+        first.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="geen zorgen",
+    )
+    take_in("PL0600-VT-6", MARCO, LOTTE, registered_at=_recent(0))
+    third = Notification.objects.order_by("received_at").last()
+    assert third is not None and third.radar_class == "during_assessment"  # the second is still open
+    case_take(
+        second.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="geen zorgen",
+    )
+    from ketenzicht.veiligthuis.services import radar_rebuild
+
+    radar_rebuild()
+    third.refresh_from_db()
+    assert third.radar_class == "during_assessment"  # as of its receipt the second was still assessed
+
+
+def test_acute_unsafety_alerts_the_police_case_owner_and_the_outcome_flows_back(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-7", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.select_related("police_case", "case").get()
+    police_case = notification.police_case
+    assert police_case is not None
+    owner = make_user("case_owner", organisation="oost-brabant")
+    case_assign_owner(police_case, owner=owner, actor=owner, expected_version=None)
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_take(
+        notification.case,
+        "declare_acute",
+        actor=assessor,
+        expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )
+    alert = alert_list_for_user(user=owner).get()
+    assert alert.kind == "vt_acute" and alert.case == police_case
+    assert notification.case.reference in alert_text(alert) and "acute" in alert_text(alert)
+    assert not alert_list_for_user(user=make_user("case_owner", organisation="zeeland-west-brabant"))
+    notification.refresh_from_db()
+    assert notification.unsafety == "acute" and notification.assessed_at is not None
+    case_take(
+        notification.case,
+        "agree_conditions",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "structural", "safety_conditions": "geen contact met het slachtoffer"},
+    )
+    notification.refresh_from_db()
+    assert notification.outcome == "conditions" and notification.feedback_at is not None
+    lines = list(police_case.events.filter(kind="recorded").values_list("reason", flat=True))
+    assert any("Acute onveiligheid" in line for line in lines)
+    assert any("Voorwaarden en vervolg" in line and "geen contact" in line for line in lines)
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/zaken/{police_case.pk}/").content.decode()
+    assert 'data-testid="vt-feedback"' in page and "Voorwaarden en vervolg" in page
+    assert 'data-testid="case-alert-vt_acute"' in page
+    # The assessor's own page shows the radar panel; the police owner's does not get it.
+    assert 'data-testid="vt-panel"' not in page
+    vt = Client()
+    vt.force_login(assessor)
+    assert 'data-testid="vt-panel"' in vt.get(f"/zaken/{notification.case_id}/").content.decode()
+
+
+def test_no_feedback_in_the_protocols_term_alerts_the_police_owner_once() -> None:
+    take_in("PL0600-VT-8", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.get()
+    assert notification.feedback_due_at is not None
+    assert protocol_check(now=notification.feedback_due_at - timedelta(minutes=1)) == []
+    assert len(protocol_check(now=notification.feedback_due_at + timedelta(minutes=1))) == 1
+    assert protocol_check(now=notification.feedback_due_at + timedelta(days=3)) == []
+    alert = Alert.objects.get(kind="vt_no_feedback")
+    assert alert.role == "case_owner" and alert.organisation.code == "oost-brabant"
+
+
+def test_forwarding_moves_the_notification_and_its_sight(make_user: Callable[..., Any]) -> None:
+    registration = take_in("PL0600-VT-9", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.get()
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    there = make_user("vt_assessor", organisation="vt-amsterdam-amstelland")
+    forwarded = notification_forward(
+        notification,
+        to=Organisation.objects.get(code="vt-amsterdam-amstelland"),
+        actor=assessor,
+        reason="slachtoffer woont in Amsterdam",
+    )
+    notification.refresh_from_db()
+    assert not notification.open and notification.outcome == "forwarded"
+    assert forwarded.forwarded_from == notification and forwarded.origin == Origin.FORWARDED
+    assert registration.pk not in {r.pk for r in registration_list_for_user(user=assessor)}
+    assert registration.pk in {r.pk for r in registration_list_for_user(user=there)}
+    assert AccessLogEntry.objects.filter(action="forward", object_type="vt_notification").exists()
+
+
+def test_the_police_cases_handoff_joins_the_open_notification_and_is_taken_with_it(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-10", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.select_related("police_case").get()
+    assert notification.police_case is not None
+    screener = make_user("case_screener", organisation="oost-brabant")
+    handoff = Handoff.objects.create(
+        case=notification.police_case,
+        kind="veilig_thuis",
+        transition="notify_vt",
+        created_at=timezone.now(),
+        created_by=screener,
+        detail={"reason": "veiligheidsplan gemaakt"},
+    )
+    joined = notification_from_handoff(handoff, actor=screener)
+    assert joined is not None and joined.pk == notification.pk and Notification.objects.count() == 1
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_assign_owner(notification.case, owner=assessor, actor=assessor, expected_version=None)
+    case_take(
+        notification.case,
+        "start_investigation",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "structural"},
+    )
+    handoff.refresh_from_db()
+    assert handoff.taken_at is not None
+
+
+def test_rising_risk_during_involvement_alerts_the_assessors_but_an_old_registration_does_not(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-11", MARCO, LOTTE, registered_at=_recent(3))
+    take_in("PL0600-VT-12", MARCO, LOTTE, registered_at=_recent(400), offences=["300"])  # history
+    assert not Alert.objects.filter(kind="vt_rising_risk").exists()
+    take_in("PL0600-VT-13", MARCO, LOTTE, registered_at=_recent(0), offences=["300"])
+    alerts = list(Alert.objects.filter(kind="vt_rising_risk"))
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    assert alerts and set(alerts) <= set(alert_list_for_user(user=assessor))  # one per open notification
+    assert all("300" in alert_text(alert) for alert in alerts)
+
+
+def test_an_overdue_assessment_goes_to_the_team_lead_then_to_the_chain_contact(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-14", MARCO, LOTTE, registered_at=_recent(0))
+    case = Notification.objects.get().case
+    assert case.deadline_at is not None
+    deadlines_check(now=case.deadline_at + timedelta(minutes=1))
+    lead = make_user("team_lead", organisation="vt-brabant-noordoost")
+    chain = make_user("chain_contact", organisation="vt-brabant-noordoost")
+    assert [a.kind for a in alert_list_for_user(user=lead)] == ["escalated"]
+    assert not alert_list_for_user(user=chain)
+    case.refresh_from_db()
+    assert case.escalate_again_to == "chain_contact" and case.escalate_again_at is not None
+    deadlines_check(now=case.escalate_again_at + timedelta(minutes=1))
+    assert [a.kind for a in alert_list_for_user(user=chain)] == ["escalated"]
+    assert "Ketencontactpersoon" in alert_text(alert_list_for_user(user=chain).get())
+
+
+def test_veilig_thuis_reports_to_the_police_in_its_own_region_only(make_user: Callable[..., Any]) -> None:
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+
+    def report(municipality: str) -> Any:
+        data = exchange_registration(
+            source="veilig_thuis",
+            reference=in_numbering("VT-R-1", source="veilig_thuis", unit=None, municipality=municipality),
+            kind="melding",
+            municipality=municipality,
+            unit=None,
+        )
+        del data["unit"]
+        return intake_registration(actor=assessor, data=data, channel="form")
+
+    assert report("GM0796").registration.source == "veilig_thuis"
+    with pytest.raises(IntakeForbidden) as refused:
+        report("GM0363")  # Amsterdam
+    assert refused.value.errors[0].field == "municipality"
