@@ -38,7 +38,7 @@ def weekly_bars_svg(
     ]
     for index, (label, parts) in enumerate(weeks):
         x = left + index * step + (step - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for part, colour in PARTS:
             count = parts.get(part, 0)
             if not count:

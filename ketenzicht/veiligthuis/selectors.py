@@ -56,6 +56,7 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     if not may_use_vt_desk(user):
         return Notification.objects.none()
     chosen = chosen or InboxFilter()
+    assert user.organisation_id is not None
     found = Notification.objects.filter(organisation_id=user.organisation_id, open=True)
     if chosen.radar:
         found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])

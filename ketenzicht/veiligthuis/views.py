@@ -131,7 +131,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else field
-            messages.error(request, f"{label}: {' '.join(errors)}")
+            messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
         return redirect("workprocesses:case-detail", pk=case.pk)
     try:
         forwarded = notification_forward(

@@ -20,10 +20,10 @@ from tests.people import person_of
 
 pytestmark = pytest.mark.django_db
 
+
 def police_cases() -> int:
     """The police's cases (the Veilig Thuis desk opens cases of its own for what the police notify)."""
     return Case.objects.filter(organisation__kind="politie").count()
-
 
 
 def _marco_misspelt() -> dict[str, Any]:
@@ -72,9 +72,7 @@ def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_
     )
     case.refresh_from_db()
     assert case.state == "screened" and case.data["reassess"] is True
-    assert (
-        third in case.registrations.all() and police_cases() == 1
-    )
+    assert third in case.registrations.all() and police_cases() == 1
     screening.refresh_from_db()
     # The reasons met later are added (the second threat also raised a possible-stalking signal).
     assert screening.reasons[0] == "ex_partner" and "stalking_offence" in screening.reasons
@@ -135,10 +133,7 @@ def test_registrations_that_the_rules_do_not_name_open_nothing() -> None:
         kind="melding",
         offences=["285b"],
     )
-    assert (
-        ScreeningCase.objects.count() == 0
-        and police_cases() == 0
-    )
+    assert ScreeningCase.objects.count() == 0 and police_cases() == 0
 
 
 def test_a_breach_of_a_measure_without_a_relation_opens_a_dv_screening() -> None:

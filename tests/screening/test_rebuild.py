@@ -18,6 +18,7 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
 
+
 def police_cases() -> int:
     """The police's cases (the Veilig Thuis desk opens cases of its own for what the police notify)."""
     return Case.objects.filter(organisation__kind="politie").count()

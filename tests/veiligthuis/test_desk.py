@@ -56,7 +56,8 @@ def test_an_ex_partner_threat_is_notified_to_the_victims_veilig_thuis_and_nothin
 
 
 def test_the_victims_address_decides_the_region() -> None:
-    tilburg = {**LOTTE, "address": {**LOTTE["address"], "municipality": "GM0855"}}
+    address: dict[str, str] = {**LOTTE["address"], "municipality": "GM0855"}  # type: ignore[dict-item]
+    tilburg = {**LOTTE, "address": address}
     take_in("PL0600-VT-3", MARCO, tilburg, registered_at=_recent(1))
     notification = Notification.objects.select_related("organisation", "municipality").get()
     assert notification.organisation.code == "vt-midden-en-west-brabant"  # not where it happened
@@ -256,3 +257,21 @@ def test_veilig_thuis_reports_to_the_police_in_its_own_region_only(make_user: Ca
     with pytest.raises(IntakeForbidden) as refused:
         report("GM0363")  # Amsterdam
     assert refused.value.errors[0].field == "municipality"
+
+
+def test_the_commands_route_what_is_not_notified_yet_and_check_the_protocol() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    take_in("PL0600-VT-15", MARCO, LOTTE, registered_at=_recent(30))
+    Notification.objects.all().delete()  # as if taken in before the desk (no history rows to keep)
+    out = StringIO()
+    call_command("veiligthuis_rebuild", "--radar", stdout=out)
+    assert "1 notification(s) opened" in out.getvalue()
+    again = StringIO()
+    call_command("veiligthuis_rebuild", stdout=again)
+    assert "0 notification(s) opened" in again.getvalue()
+    checked = StringIO()
+    call_command("veiligthuis_protocol_check", stdout=checked)
+    assert "1 notification(s) without feedback in time" in checked.getvalue()

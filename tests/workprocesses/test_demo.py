@@ -18,10 +18,10 @@ from ketenzicht.workprocesses.selectors import rollout_overview
 
 pytestmark = pytest.mark.django_db
 
+
 def police_cases() -> int:
     """The police's cases (the Veilig Thuis desk opens cases of its own for what the police notify)."""
     return Case.objects.filter(organisation__kind="politie").count()
-
 
 
 def test_the_demo_pilot_runs_v2_in_two_units_and_the_register_has_screening_cases() -> None:
@@ -42,11 +42,7 @@ def test_the_demo_pilot_runs_v2_in_two_units_and_the_register_has_screening_case
     assert opened_by_intake > 0
     demo_work_processes_ensure()
     assert demo_work_processes_ensure().opened == 0  # safe to repeat
-    assert (
-        police_cases()
-        == ScreeningCase.objects.count()
-        >= opened_by_intake
-    )
+    assert police_cases() == ScreeningCase.objects.count() >= opened_by_intake
 
     def storyline_cases(surname: str) -> list[ScreeningCase]:
         """The cases whose suspect is the storyline's suspect (every spelling: linked to one person)."""
