@@ -560,6 +560,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 expected_version=None,
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
+                at=now,  # fed back when the step was taken
             )
 
 
