@@ -124,7 +124,12 @@ DEMO_VT_OPEN_WEEKS = 4
 DEMO_VT_ASSESSOR = "veiligthuis"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 # The storyline whose latest notification stays open for the walk in docs/demo.md.
-DEMO_VT_STORYLINE_VICTIM = {"given_names": "Sandra", "surname": "Verbeek", "birth_date_raw": "1988-09-02"}
+# (Every spelling with her first name and date of birth: "Sandra", "Sandra Wilhelmina".)
+DEMO_VT_STORYLINE_VICTIM = {
+    "given_names__startswith": "Sandra",
+    "surname": "Verbeek",
+    "birth_date_raw": "1988-09-02",
+}
 
 _CONDITIONS = (
     "Geen contact met het slachtoffer; hulpverlening voor de pleger via het lokale team.",
@@ -204,13 +209,12 @@ def _storyline_notification() -> int | None:
     registrations = PersonMention.objects.filter(role="victim", **DEMO_VT_STORYLINE_VICTIM).values(
         "registration_id"
     )
-    latest = (
+    return (
         Notification.objects.filter(registration_id__in=registrations)
         .order_by("-received_at", "-case_id")
         .values_list("case_id", flat=True)
         .first()
     )
-    return latest
 
 
 def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: Sequence[int] = ()) -> int:

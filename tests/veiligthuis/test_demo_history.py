@@ -47,7 +47,8 @@ def test_the_demo_works_the_older_notifications_and_leaves_the_last_weeks_open()
 
     # Every old notification was assessed (but the storyline's, kept open for the walk), with an outcome.
     [kept] = old.filter(assessed_at__isnull=True)
-    assert "Verbeek" in kept.victim_name and kept.open
+    assert kept.victim_name == "Sandra Wilhelmina Verbeek" and kept.open and kept.case.state == "received"
+    assert kept.suspect_name == "Dennis Johannes van der Linden"  # the threat with a knife
     worked_old = old.exclude(pk=kept.pk)
     assert worked_old.count() == worked
     assert not worked_old.filter(outcome="").exists() and not worked_old.filter(unsafety="").exists()
