@@ -3,13 +3,18 @@ Ketenzicht from every desk."""
 
 from __future__ import annotations
 
+import random
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from django.db import transaction
+from django.db.models import Max
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
 from ketenzicht.dossiers.services import search_index_rebuild
@@ -17,9 +22,13 @@ from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import user_create, user_set_roles
-from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.services import radar_rebuild
+from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
 from ketenzicht.workprocesses.models import ProcessVersion, Rollout
+from ketenzicht.workprocesses.services import case_take
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
@@ -105,3 +114,151 @@ def demo_work_processes_ensure() -> CasesSummary:
     rebuild opens those of registrations taken in before (or relinked after) intake. Safe to repeat."""
     demo_pilot_rollouts_ensure()
     return screening_cases_rebuild()
+
+
+# --- Veilig Thuis: a history of worked notifications -------------------------------------------------------
+
+# Notifications received in the last four weeks of the register stay open (the inbox has work); older ones
+# were worked by the demo's Veilig Thuis assessor, on the days a plausible history gives them.
+DEMO_VT_OPEN_WEEKS = 4
+DEMO_VT_ASSESSOR = "veiligthuis"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+# The storyline whose latest notification stays open for the walk in docs/demo.md.
+# (Every spelling with her first name and date of birth: "Sandra", "Sandra Wilhelmina".)
+DEMO_VT_STORYLINE_VICTIM = {
+    "given_names__startswith": "Sandra",
+    "surname": "Verbeek",
+    "birth_date_raw": "1988-09-02",
+}
+
+_CONDITIONS = (
+    "Geen contact met het slachtoffer; hulpverlening voor de pleger via het lokale team.",
+    "Pleger volgt een agressieregulatietraining; slachtoffer heeft een veiligheidsplan.",
+    "Omgangsregeling via een derde; wekelijks contact met de gezinsvoogd.",
+)
+_HANDED_TO = ("Sociaal wijkteam", "Lokaal team jeugd en gezin", "Ambulante hulpverlening (GGZ)")
+_END_REASONS = (
+    "Geen onveiligheid vastgesteld; partijen zijn uit elkaar en hebben geen contact meer.",
+    "Betrokkenen krijgen al hulp; de hulpverlener is op de hoogte van de melding.",
+)
+_MONITORING_ENDED = "Voorwaarden nageleefd; monitoring afgerond, de veiligheid is hersteld."
+
+
+@dataclass(frozen=True)
+class VtStep:
+    transition: str
+    at: datetime
+    values: dict[str, Any]
+    reason: str = ""
+
+
+def _office_time(rng: random.Random, day: date, *, after: datetime) -> datetime:
+    """A moment during office hours of `day`, after `after` (the same day when it allows, else later)."""
+    at = datetime.combine(day, time(rng.randint(8, 16), rng.choice((0, 10, 20, 30, 40, 50))), AMSTERDAM)
+    if at <= after:
+        at = after + timedelta(minutes=rng.randint(30, 180))
+    return at
+
+
+def _later(rng: random.Random, start: datetime, days: tuple[int, int]) -> datetime:
+    """A working day `days` (a range, in calendar days) after `start`, during office hours."""
+    day = start.astimezone(AMSTERDAM).date() + timedelta(days=rng.randint(*days))
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return _office_time(rng, day, after=start)
+
+
+def vt_history_plan(rng: random.Random, received: datetime, *, acute: bool) -> list[VtStep]:
+    """The steps a notification received at `received` went through, each with its moment: the safety
+    assessment within five working days mostly (the same day when the police said acute), some late; then
+    an own investigation followed by conditions, conditions and follow-up, a hand-over to local care, or the
+    end of involvement. Monitoring and investigation end months later. Never acute unsafety: a historic
+    one would alert today's police case owners."""
+    local = received.astimezone(AMSTERDAM)
+    if acute:
+        assessed = local + timedelta(hours=rng.randint(1, 6))
+    else:
+        late = rng.random() < 0.12
+        days = rng.randint(6, 10) if late else rng.randint(0, 4)
+        assessed = _office_time(rng, add_working_days(local.date(), days), after=local)
+    unsafety = rng.choices(("structural", "complex", "none"), weights=(50, 25, 25))[0]
+    path = rng.choices(
+        ("investigation", "conditions", "local_care", "end"),
+        weights=(20, 25, 35, 20) if unsafety != "none" else (0, 0, 40, 60),
+    )[0]
+    if path == "local_care":
+        return [
+            VtStep("hand_over_local", assessed, {"unsafety": unsafety, "handed_to": rng.choice(_HANDED_TO)})
+        ]
+    if path == "end":
+        return [VtStep("end_involvement", assessed, {"unsafety": unsafety}, rng.choice(_END_REASONS))]
+    steps: list[VtStep] = []
+    conditions = {"unsafety": unsafety, "safety_conditions": rng.choice(_CONDITIONS)}
+    agreed = assessed
+    if path == "investigation":
+        steps.append(VtStep("start_investigation", assessed, {"unsafety": unsafety}))
+        agreed = _later(rng, assessed, (21, 63))
+    steps.append(VtStep("agree_conditions", agreed, conditions))
+    ended = _later(rng, agreed, (60, 91))
+    steps.append(VtStep("end_involvement", ended, {"unsafety": unsafety}, _MONITORING_ENDED))
+    return steps
+
+
+def _storyline_notification() -> int | None:
+    """The latest notification naming the storyline's victim (kept open for the walk), if loaded."""
+    registrations = PersonMention.objects.filter(role="victim", **DEMO_VT_STORYLINE_VICTIM).values(
+        "registration_id"
+    )
+    return (
+        Notification.objects.filter(registration_id__in=registrations)
+        .order_by("-received_at", "-case_id")
+        .values_list("case_id", flat=True)
+        .first()
+    )
+
+
+def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: Sequence[int] = ()) -> int:
+    """Work the demo register's older Veilig Thuis notifications through their safety-assessment cases as
+    the demo assessor, with historic moments (deterministic: seeded by each registration's reference); the
+    notifications of the last `open_weeks` weeks of the register, and the storyline's latest, stay open.
+    Then the radar classes are recomputed from that history. Only notifications nobody touched are worked,
+    so it is safe to repeat. How many were worked."""
+    horizon = Registration.objects.aggregate(newest=Max("registered_at"))["newest"]
+    if horizon is None:
+        return 0
+    if not User.objects.filter(username=DEMO_VT_ASSESSOR).exists():
+        demo_users_ensure()
+    actor = User.objects.get(username=DEMO_VT_ASSESSOR)
+    kept = {*keep_open, _storyline_notification()}
+    untouched = (
+        Notification.objects.filter(
+            open=True,
+            case__state="received",
+            case__pending__isnull=True,
+            received_at__lt=horizon - timedelta(weeks=open_weeks),
+        )
+        .exclude(case_id__in=[pk for pk in kept if pk is not None])
+        .select_related("case", "registration")
+        .order_by("received_at", "case_id")
+    )
+    worked = 0
+    for notification in untouched:
+        rng = random.Random(f"{DEMO_SEED}:vt:{notification.registration.reference}")
+        steps = vt_history_plan(rng, notification.received_at, acute=notification.urgency_rank == 0)
+        with transaction.atomic():
+            for step in steps:
+                if step.at > horizon:
+                    break  # still in investigation or monitoring when the register ends
+                case_take(
+                    notification.case,
+                    step.transition,
+                    actor=actor,
+                    expected_version=None,
+                    values=step.values,
+                    reason=step.reason,
+                    at=step.at,
+                )
+        worked += 1
+    if worked:
+        radar_rebuild()
+    return worked

@@ -511,7 +511,8 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         notification.investigation_at = now
     if case.state == "monitoring" and notification.monitoring_at is None:
         notification.monitoring_at = now
-    if first_outcome and notification.feedback_at is None:
+    # Acute unsafety is fed back at once (below), as the first outcome is: either is the protocol's feedback.
+    if (became_acute or first_outcome) and notification.feedback_at is None:
         notification.feedback_at = now
     notification.save()
     if notification.handoff_id and (case.owner_id or case.state != "received"):
@@ -560,6 +561,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 expected_version=None,
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
+                at=now,  # fed back when the step was taken
             )
 
 

@@ -12,6 +12,7 @@ from ketenzicht.demo.services import (
     demo_data_load,
     demo_pilot_rollouts_ensure,
     demo_users_ensure,
+    demo_vt_history_ensure,
     demo_work_processes_ensure,
 )
 from ketenzicht.screening.models import ScreeningCase
@@ -51,5 +52,11 @@ class Command(BaseCommand):
             "Work processes: ex-partner stalking version 2 runs in the pilot units Oost-Brabant and Limburg; "
             f"{ScreeningCase.objects.count()} screening cases"
             + (f" ({cases.opened} opened now)" if cases.opened else "")
+            + "."
+        )
+        worked = demo_vt_history_ensure()
+        self.stdout.write(
+            "Veilig Thuis: the notifications of the last weeks of the register are open"
+            + (f"; {worked} older ones worked now" if worked else "")
             + "."
         )
