@@ -55,7 +55,8 @@ class Notification(models.Model):
     deadline_at = models.DateTimeField(null=True, blank=True)
     assessment_due_at = models.DateTimeField(null=True, blank=True)  # the term set at receipt
     unsafety = models.CharField(max_length=16, blank=True)
-    outcome = models.CharField(max_length=32, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)  # the safety assessment's (the first recorded)
+    outcome_at = models.DateTimeField(null=True, blank=True)
     assessed_at = models.DateTimeField(null=True, blank=True)  # the first step out of the assessment
     investigation_at = models.DateTimeField(null=True, blank=True)
     monitoring_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_sight_for_user
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.models import Case
@@ -67,7 +68,7 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     if chosen.overdue:
         found = found.filter(deadline_at__lte=timezone.now())
     if chosen.acute:
-        found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"))
+        found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"), case__state__in=["received", "acute"])
     return found.select_related("case", "case__owner", "case__process_version").order_by(
         "urgency_rank", "deadline_at", "case_id"
     )
@@ -102,7 +103,7 @@ class RadarHistory:
     the user may see), and a count at other Veilig Thuis organisations."""
 
     earlier: list[EarlierRow] = field(default_factory=list)
-    own_registrations: list[int] = field(default_factory=list)
+    own_registrations: list[tuple[int, str]] = field(default_factory=list)  # (id, reference)
     hidden_registrations: int = 0
     elsewhere: int = 0
     involved_in: Notification | None = None
@@ -137,7 +138,11 @@ def radar_history(notification: Notification, *, user: User) -> RadarHistory:
     own = [int(i) for i in radar.get("registrations") or []]
     if own:
         sight = registration_sight_for_user(user=user, ids=own)
-        history.own_registrations = sorted(sight.visible)
+        history.own_registrations = list(
+            Registration.objects.filter(pk__in=sight.visible)
+            .order_by("-registered_at")
+            .values_list("pk", "reference")
+        )
         history.hidden_registrations = len(sight.hidden)
     return history
 

@@ -503,7 +503,11 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     notification.open = case.closed_at is None
     notification.deadline_at = case.deadline_at
     notification.unsafety = str(data.get("unsafety") or "")
-    notification.outcome = outcome
+    if outcome and not notification.outcome:
+        # The safety assessment's outcome, kept: a later step (the end of an investigation or of monitoring)
+        # records its own in the case's history, not here.
+        notification.outcome = outcome
+        notification.outcome_at = now
     notification.closed_at = case.closed_at
     if case.state != "received" and notification.assessed_at is None:
         notification.assessed_at = now

@@ -87,7 +87,9 @@ def _inbox_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "pair": f"{n.suspect_name or '?'} → {n.victim_name or '?'}",
                 "radar": radar_label(n.radar_class),
                 "radar_class": RADAR_BADGES.get(group, ""),
-                "acute": n.urgency_rank == 0 or n.unsafety == "acute",
+                # Acute while it waits for the assessment or for what follows acute unsafety.
+                "acute": case.state in ("received", "acute")
+                and (n.urgency_rank == 0 or n.unsafety == "acute"),
                 "state": definition.states[case.state].label,
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),

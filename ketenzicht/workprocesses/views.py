@@ -215,11 +215,15 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
-    # A value a desk suggested (e.g. the urgency from the screening: `urgency_suggested`) is preselected.
+    # A value the case already holds (e.g. the unsafety Veilig Thuis found), or that a desk suggested (e.g.
+    # the urgency from the screening: `urgency_suggested`), is preselected for the user to confirm.
     suggested = {
-        key.removesuffix("_suggested"): value
-        for key, value in case.data.items()
-        if key.endswith("_suggested")
+        **{key: value for key, value in case.data.items() if key in view.definition.fields},
+        **{
+            key.removesuffix("_suggested"): value
+            for key, value in case.data.items()
+            if key.endswith("_suggested")
+        },
     }
     step_forms = [
         bound.get(t.name)

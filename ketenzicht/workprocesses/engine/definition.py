@@ -135,6 +135,9 @@ class Definition(_Strict):
     states: dict[str, State]
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
     transitions: tuple[Transition, ...]
+    # Whether its cases name a fixed contact person of the victim (the police's case management does; a
+    # Veilig Thuis safety assessment does not).
+    victim_contact: bool = True
     content_hash: str = ""
 
     @model_validator(mode="after")
