@@ -1,0 +1,79 @@
+"""The Veilig Thuis desk's pages: its right to report with the registration form, the inbox's filters and
+the timeliness page (counts, no names)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ketenzicht.registrations.models import Registration
+from ketenzicht.veiligthuis.models import Notification
+from tests.intake.test_registration_form import form_data
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user: Callable[..., Any]) -> None:
+    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    page = client.get("/registraties/nieuw/").content.decode()
+    # Its own municipalities first, its own numbering in the reference.
+    options = page[page.index('name="municipality"') :]
+    assert options.index("Oss") < options.index("Amsterdam") and 'value="VT21-' in page
+    stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
+    assert stored.status_code == 302
+    registration = Registration.objects.get()
+    assert (registration.source, registration.unit, registration.reference) == (
+        "veilig_thuis",
+        None,
+        "VT21-FORM-1",
+    )
+    assert registration.mentions.filter(link__isnull=False).count() == 2  # linked like any other
+    refused = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-2", municipality="GM0363"))
+    assert refused.status_code == 422 and not Registration.objects.filter(reference="VT21-FORM-2").exists()
+
+
+def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) -> None:
+    take_in("PL0600-P-1", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=2)).isoformat())
+    take_in(
+        "PL0600-P-2",
+        MARCO,
+        LOTTE,
+        registered_at=timezone.now().isoformat(),
+        offences=["285"],
+        summary="Hij dreigde haar te vermoorden met een mes.",
+    )
+    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    page = client.get("/veiligthuis/").content.decode()
+    assert page.count('data-testid="inbox-row"') == 2
+    acute = Notification.objects.order_by("urgency_rank", "deadline_at").first()
+    assert acute is not None and acute.urgency_rank == 0
+    assert page.index(acute.case.reference) < page.index(
+        Notification.objects.exclude(pk=acute.pk).get().case.reference
+    )
+    assert client.get("/veiligthuis/?radar=first").content.decode().count('data-testid="inbox-row"') == 1
+    assert client.get("/veiligthuis/?acute=on").content.decode().count('data-testid="inbox-row"') == 1
+    other = _client(make_user("vt_assessor", organisation="vt-amsterdam-amstelland"))
+    assert 'data-testid="inbox-empty"' in other.get("/veiligthuis/").content.decode()
+
+
+def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any]) -> None:
+    take_in("PL0600-P-3", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=20)).isoformat())
+    analyst = _client(make_user("national_analyst", organisation="landelijke-eenheid"))
+    page = analyst.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
+    assert 'data-testid="timeliness-chart"' in page and "<title" in page
+    assert "Hendriks" not in page and "Wit" not in page.replace("Witte", "")
+    rows = page[page.index('data-testid="timeliness-table"') :]
+    assert rows.count('data-testid="timeliness-row"') == 4
+    assert ">1</td>" in rows  # the one notification, counted in its week (overdue now)
