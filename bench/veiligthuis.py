@@ -262,6 +262,12 @@ def inbox_worker(args: argparse.Namespace) -> dict[str, Any]:
         "database": connection.vendor,
         "runs": args.runs,
     }
+    if os.environ.get("BENCH_PROFILE"):
+        from ketenzicht.veiligthuis.selectors import InboxFilter, inbox_for_user
+
+        for chosen in (InboxFilter(), InboxFilter(owner="nobody", overdue=True)):
+            found = inbox_for_user(user=assessor, chosen=chosen)
+            print(f"{chosen}:\n{found[:50].explain()}\nlast page:\n{found[args.cases - 50 :].explain()}")
     for name, path in variants.items():
         figures[name] = _time(client, path, args.runs)
         if os.environ.get("BENCH_PROFILE"):
@@ -326,7 +332,9 @@ def _classes(
 
     by_person: dict[tuple[int, Any], list[Earlier]] = defaultdict(list)
     for case_id, organisation, received in notifications:
-        earlier = Earlier(str(case_id), received, persons_of.get(case_id, frozenset()), periods(case_id, received))
+        earlier = Earlier(
+            str(case_id), received, persons_of.get(case_id, frozenset()), periods(case_id, received)
+        )
         for person in earlier.persons:
             by_person[(organisation, person)].append(earlier)
     for registration, organisation, registered, persons in own:
@@ -336,9 +344,7 @@ def _classes(
     found: dict[int, str] = {}
     for case_id, organisation, received in notifications:
         persons = persons_of.get(case_id, frozenset())
-        history = {
-            e.key: e for p in persons for e in by_person[(organisation, p)] if e.key != str(case_id)
-        }
+        history = {e.key: e for p in persons for e in by_person[(organisation, p)] if e.key != str(case_id)}
         found[case_id] = classify(received, persons, history.values()).radar_class.value
     return found
 
@@ -382,15 +388,23 @@ def radar_worker(args: argparse.Namespace) -> dict[str, Any]:
     true: dict[int, set[str]] = defaultdict(set)
     unlinked = 0
     for case_id, registration in registration_of.items():
-        for source, reference, ref, role, person in mentions[registration]:
+        for source, reference, ref, role, linked_to in mentions[registration]:
             if role in ("reporter", "witness"):
                 continue
             true[case_id].add(truth[f"{source}\t{reference}\t{ref}"])
-            unlinked += person is None
+            unlinked += linked_to is None
     # Veilig Thuis's own registrations in its region: known persons, no phases (as radar_for reads them).
     own_linked: dict[tuple[int, int, datetime], set[int]] = defaultdict(set)
     own_true: dict[tuple[int, int, datetime], set[str]] = defaultdict(set)
-    for registration, organisation, registered, source, reference, ref, person in PersonMention.objects.filter(
+    for (
+        registration,
+        organisation,
+        registered,
+        source,
+        reference,
+        ref,
+        person,
+    ) in PersonMention.objects.filter(
         registration__source=OrganisationKind.VEILIG_THUIS,
         registration__municipality__vt_region__isnull=False,
     ).values_list(
@@ -458,8 +472,8 @@ def print_radar(figures: dict[str, Any]) -> None:
     total = figures["notifications"]
     print(
         f"\n{figures['registrations']:,} registrations (seed {figures['seed']}): {total:,} notifications at "
-        f"{figures['organisations']} Veilig Thuis organisations; {figures['own_registrations']} registrations "
-        f"of Veilig Thuis itself; {figures['mentions_unlinked']} notified mentions not linked"
+        f"{figures['organisations']} Veilig Thuis organisations; {figures['own_registrations']} "
+        f"registrations of Veilig Thuis itself; {figures['mentions_unlinked']} notified mentions not linked"
     )
     print(f"phase policy: {figures['phase_policy']}")
     print(

@@ -25,8 +25,16 @@ def _pair(n: int) -> None:
     """A police registration of a partner pair: routed to the Veilig Thuis of 's-Hertogenbosch."""
     take_in(
         f"PL0600-VT-{n}",
-        {"given_names": SUSPECTS[n % 10], "surname": SURNAMES[n // 10], "birth_date": f"1980-01-{n % 28 + 1:02d}"},
-        {"given_names": VICTIMS[n % 10], "surname": SURNAMES[9 - n // 10], "birth_date": f"1990-02-{n % 28 + 1:02d}"},
+        {
+            "given_names": SUSPECTS[n % 10],
+            "surname": SURNAMES[n // 10],
+            "birth_date": f"1980-01-{n % 28 + 1:02d}",
+        },
+        {
+            "given_names": VICTIMS[n % 10],
+            "surname": SURNAMES[9 - n // 10],
+            "birth_date": f"1990-02-{n % 28 + 1:02d}",
+        },
         registered_at=f"2024-03-{n % 28 + 1:02d}T{n % 24:02d}:00:00+01:00",
         relation="partner",
     )
@@ -72,3 +80,26 @@ def test_the_inbox_costs_the_same_queries_for_three_notifications_as_for_thirty(
     many = counts()
     assert many == few
     assert few[0] > 3  # the session, the user, the page's rows and count, the access log...
+
+
+def test_the_inbox_reads_its_order_from_the_index_acute_first(make_user: Callable[..., Any]) -> None:
+    """The page's query walks the vt_inbox index (organisation, open, urgency, deadline, case) instead of
+    sorting every open notification of the organisation (on SQLite a bare `WHERE open` did not use it)."""
+    from ketenzicht.veiligthuis.selectors import InboxFilter, inbox_for_user
+
+    assessor = make_user("vt_assessor", organisation=VT)
+    for n in range(3):
+        _pair(n)
+    Notification.objects.update(urgency_rank=2)
+    last = Notification.objects.order_by("-case_id").first()
+    assert last is not None
+    Notification.objects.filter(pk=last.pk).update(urgency_rank=0)
+    for chosen in (InboxFilter(), InboxFilter(radar="first"), InboxFilter(owner="nobody", overdue=True)):
+        found = inbox_for_user(user=assessor, chosen=chosen)
+        if connection.vendor == "sqlite":
+            plan = found[:50].explain()
+            assert "vt_inbox (organisation_id=? AND open=?)" in plan
+            assert "TEMP B-TREE" not in plan
+    rows = list(inbox_for_user(user=assessor))
+    assert rows[0].case_id == last.case_id  # acute at the police first
+    assert len(rows) == 3
