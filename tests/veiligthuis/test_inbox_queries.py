@@ -79,6 +79,9 @@ def test_the_inbox_costs_the_same_queries_for_three_notifications_as_for_thirty(
     assert Notification.objects.filter(organisation__code=VT, open=True).count() == 30
     many = counts()
     assert many == few
+    html = client.get(reverse("veiligthuis:inbox")).content.decode()
+    assert html.count('data-testid="inbox-row"') == 30
+    assert html.count('data-testid="inbox-take"') == 20  # the ten owned show their owner instead
     assert few[0] > 3  # the session, the user, the page's rows and count, the access log...
 
 
