@@ -62,7 +62,7 @@ RADAR_MIX = (
 )
 
 # The phase policy of --radar, the same for both sides: a notification's safety assessment ends
-# ASSESSMENT_DAYS after receipt; then, by the first byte of sha256(case id) % 100, below 20 an
+# ASSESSMENT_DAYS after receipt; then, by the first 8 bytes of sha256(case id) % 100, below 20 an
 # investigation of 70 days, from 20 to 49 monitoring of 91 days, else it closes.
 ASSESSMENT_DAYS = 5
 PHASE_POLICY = ((20, "investigation", 70), (50, "monitoring", 91))
@@ -92,6 +92,9 @@ def drop(backend: str, url: str) -> None:
     from django.db import connections
 
     connections.close_all()
+    if backend == "sqlite" and not os.environ.get("BENCH_KEEP"):  # BENCH_KEEP=1 keeps it to look into
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{url.removeprefix('sqlite:///')}{suffix}").unlink(missing_ok=True)
     if backend == "postgres":
         try:
             psql(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
@@ -305,7 +308,7 @@ def phases(case_id: int, received: datetime) -> tuple[Any, ...]:
 
     assessed = received + timedelta(days=ASSESSMENT_DAYS)
     periods = [Period(Phase.ASSESSMENT, received, assessed)]
-    draw = hashlib.sha256(str(case_id).encode()).digest()[0] % 100
+    draw = int.from_bytes(hashlib.sha256(str(case_id).encode()).digest()[:8], "big") % 100
     for below, phase, days in PHASE_POLICY:
         if draw < below:
             periods.append(Period(Phase(phase), assessed, assessed + timedelta(days=days)))
@@ -426,6 +429,9 @@ def radar_worker(args: argparse.Namespace) -> dict[str, Any]:
 
     linked_f = {k: frozenset(v) for k, v in linked.items()}
     true_f = {k: frozenset(v) for k, v in true.items()}
+    reference_of = dict(
+        Notification.objects.values_list("case_id", "registration__reference").order_by("case_id")
+    )
     check = _classes(notifications, linked_f, own(own_linked), lambda _c, at: intake_phases(at))
     by_linked = _classes(notifications, linked_f, own(own_linked), phases)
     by_truth = _classes(notifications, true_f, own(own_true), phases)
@@ -442,6 +448,18 @@ def radar_worker(args: argparse.Namespace) -> dict[str, Any]:
         RadarClass(by_truth[c]).group == RadarClass(by_linked[c]).group for c, *_r in notifications
     )
     agree_intake = sum(by_truth_intake[c] == stored[c] for c, *_r in notifications)
+    misses = [
+        {
+            "case": case_id,
+            "registration": reference_of[case_id],
+            "true": by_truth[case_id],
+            "linked": by_linked[case_id],
+            "persons_true": len(true_f.get(case_id, ())),
+            "persons_linked": len(linked_f.get(case_id, ())),
+        }
+        for case_id, *_r in notifications
+        if by_truth[case_id] != by_linked[case_id]
+    ]
     return {
         "registrations": args.registrations,
         "seed": args.seed,
@@ -457,6 +475,7 @@ def radar_worker(args: argparse.Namespace) -> dict[str, Any]:
         "agree_group_share": round(agree_group / total, 4) if total else None,
         "agree_intake_phases": agree_intake,
         "agree_intake_phases_share": round(agree_intake / total, 4) if total else None,
+        "misses": misses[:20],
         "true_classes": {c: sum(confusion[c].values()) for c in order},
         "confusion": {c: dict(confusion[c]) for c in order},
         "confusion_groups": {g: dict(found) for g, found in groups.items()},
@@ -485,6 +504,12 @@ def print_radar(figures: dict[str, Any]) -> None:
         f"({100 * figures['agree_share']:.1f}%); main category {100 * figures['agree_group_share']:.1f}%; "
         f"stored class vs truth under intake's phases {100 * figures['agree_intake_phases_share']:.1f}%\n"
     )
+    for miss in figures["misses"]:
+        print(
+            f"miss: case {miss['case']} ({miss['registration']}): true {miss['true']}, "
+            f"linked {miss['linked']} (persons named: {miss['persons_true']} true, "
+            f"{miss['persons_linked']} linked)"
+        )
     print("| true \\ linked | " + " | ".join(order) + " | n | agree |")
     print("|---" * (len(order) + 3) + "|")
     for truth in order:
