@@ -247,7 +247,8 @@ def inbox_worker(args: argparse.Namespace) -> dict[str, Any]:
     _store(VT, args.cases, rng, [assessor, *owners], 0)
     _store(OTHER_VT, args.cases // 10, rng, [], args.cases)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum would have it: statistics, and on PostgreSQL a visibility map for index-only scans.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     stored = time.perf_counter() - began
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(assessor)
