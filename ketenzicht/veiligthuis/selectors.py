@@ -56,7 +56,6 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     nearest deadline. Nothing for a user who may not use the desk."""
     if not may_use_vt_desk(user):
         return Notification.objects.none()
-    assert user.organisation_id is not None  # may_use_vt_desk
     chosen = chosen or InboxFilter()
     assert user.organisation_id is not None
     # `open__in=[True]`, not `open=True`: Django writes the latter as a bare `WHERE open`, which SQLite cannot
