@@ -58,7 +58,10 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
         return Notification.objects.none()
     chosen = chosen or InboxFilter()
     assert user.organisation_id is not None
-    found = Notification.objects.filter(organisation_id=user.organisation_id, open=True)
+    # `open__in=[True]`, not `open=True`: Django writes the latter as a bare `WHERE open`, which SQLite cannot
+    # match to the vt_inbox index's `open` column, so it sorted every notification of the organisation for
+    # each page (bench/veiligthuis.py --inbox). `IN (true)` is an equality both SQLite and PostgreSQL use.
+    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
     if chosen.radar:
         found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])
     if chosen.owner == "me":
@@ -69,8 +72,12 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
         found = found.filter(deadline_at__lte=timezone.now())
     if chosen.acute:
         found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"), case__state__in=["received", "acute"])
-    return found.select_related("case", "case__owner", "case__process_version").order_by(
-        "urgency_rank", "deadline_at", "case_id"
+    # The page needs neither the radar's evidence nor the case's data, nor the process version's document
+    # (labels come from the definitions, cached by content hash).
+    return (
+        found.select_related("case", "case__owner", "case__process_version")
+        .defer("radar", "reasons", "case__data", "case__pending", "case__process_version__document")
+        .order_by("urgency_rank", "deadline_at", "case_id")
     )
 
 
