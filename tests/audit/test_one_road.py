@@ -65,11 +65,12 @@ ROUTES = [
     Route("screening_case", "POST", "/zaken/{id}/nemen/"),
 ]
 # Who may not see the objects: a screener of another police unit (the same desk), and a role without it.
-OUTSIDERS = [("case_screener", "zeeland-west-brabant"), ("vt_assessor", "vt-brabant-noordoost")]
+# Veilig Thuis sees what is notified to it: the Veilig Thuis of another region is the outsider.
+OUTSIDERS = [("case_screener", "zeeland-west-brabant"), ("vt_assessor", "vt-amsterdam-amstelland")]
 # A dossier is always opened under a purpose, and under a purpose a police screener sees the police
 # registrations of every unit (the sharing rules' needs_purpose): there the other unit's registrar is the
 # outsider of the same force.
-PERSON_OUTSIDERS = [("police_registrar", "zeeland-west-brabant"), ("vt_assessor", "vt-brabant-noordoost")]
+PERSON_OUTSIDERS = [("police_registrar", "zeeland-west-brabant"), ("vt_assessor", "vt-amsterdam-amstelland")]
 CASES = [
     (route, role, organisation)
     for route in ROUTES
@@ -168,7 +169,7 @@ LISTS = [
 @pytest.mark.parametrize("path", LISTS)
 def test_a_list_refused_to_a_role_without_it_is_logged_once(path: str, make_user: Callable[..., Any]) -> None:
     client = Client()
-    client.force_login(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    client.force_login(make_user("prosecutor", organisation="om-oost-brabant"))  # no desk yet
     before = _refusals()
     assert client.get(path).status_code == 403
     assert _refusals() == before + 1

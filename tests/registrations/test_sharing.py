@@ -100,6 +100,7 @@ def test_the_rules_are_versioned_data_with_a_content_hash() -> None:
         "own_vt_region",
         "own_district_office",
         "national",
+        "disclosed",
     }
 
 
@@ -179,7 +180,8 @@ def _rules(**change: Any) -> dict[str, Any]:
 def test_needs_purpose_is_validated_like_the_other_keys() -> None:
     from pydantic import ValidationError
 
-    assert SharingRules.model_validate(_rules()).see[-1].needs_purpose is True
+    purposed = [rule for rule in SharingRules.model_validate(_rules()).see if rule.needs_purpose]
+    assert [rule.name for rule in purposed] == ["police-national-with-purpose"]
     for bad in ({"see_0": {"needs_purpose": "yes"}}, {"see_0": {"needs_purpose": 1}}):
         with pytest.raises(ValidationError, match="needs_purpose"):
             SharingRules.model_validate(_rules(**bad))
