@@ -142,6 +142,8 @@ def to_exchange(
         registration["occurred_at"] = data["occurred_at"].isoformat()
     if data.get("municipality"):
         registration["municipality"] = data["municipality"].code
+        if source == "veilig_thuis":  # a report to the police: to the unit of its municipality
+            registration["unit"] = data["municipality"].police_unit.code
     person_index: dict[int, int] = {}
     for index, person_form in enumerate(persons.forms):
         if person_form.is_blank():

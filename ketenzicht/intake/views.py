@@ -84,7 +84,13 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         _attach_errors(exc.errors, form, persons, relations, person_index, relation_index)
         return _render(request, form, persons, relations, status=422)
     owner = result.registration.unit
-    if result.created and owner is not None:
+    if result.created and owner is not None and result.registration.source != "politie":
+        messages.success(
+            request,
+            _("Report %(ref)s stored and sent to %(unit)s.")
+            % {"ref": result.registration.reference, "unit": owner.name},
+        )
+    elif result.created and owner is not None:
         messages.success(
             request,
             _("Registration %(ref)s stored; it belongs to %(unit)s.")

@@ -34,12 +34,17 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
     stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
     assert stored.status_code == 302
     registration = Registration.objects.get()
-    assert (registration.source, registration.unit, registration.reference) == (
+    # A report to the police: to the unit of its municipality ('s-Hertogenbosch), which screens it.
+    assert registration.unit is not None
+    assert (registration.source, registration.unit.code, registration.reference) == (
         "veilig_thuis",
-        None,
+        "oost-brabant",
         "VT21-FORM-1",
     )
     assert registration.mentions.filter(link__isnull=False).count() == 2  # linked like any other
+    assert registration.cases.filter(organisation__code="oost-brabant").exists()  # a screening case
+    registrar = _client(make_user("police_registrar", organisation="oost-brabant"))
+    assert registrar.get(f"/registraties/{registration.pk}/").status_code == 200
     refused = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-2", municipality="GM0363"))
     assert refused.status_code == 422 and not Registration.objects.filter(reference="VT21-FORM-2").exists()
 
