@@ -9,7 +9,7 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 # Colours with AA contrast on white; the legend names each, so colour is never the only cue.
-PARTS = (("in_time", "#1e6b34"), ("late", "#a15c00"), ("overdue_now", "#b3261e"))
+PARTS = (("in_time", "#1e6b34"), ("late", "#a15c00"), ("overdue_now", "#b3261e"), ("waiting", "#1d4ed8"))
 
 
 def weekly_bars_svg(
@@ -61,6 +61,6 @@ def weekly_bars_svg(
             f'<text x="{x + 16}" y="{height - 8}" font-size="12" fill="#111827">'
             f"{escape(legend.get(part, part))}</text>"
         )
-        x += 16 + 8 * len(legend.get(part, part)) + 20
+        x += 16 + 7 * len(legend.get(part, part)) + 18
     out.append("</svg>")
     return mark_safe("".join(out))

@@ -56,6 +56,7 @@ class ForwardForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["to"]
         assert isinstance(field, forms.ModelChoiceField)
+        field.empty_label = str(gettext_lazy("Make a choice"))
         field.queryset = Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).exclude(
             pk=current.pk
         )

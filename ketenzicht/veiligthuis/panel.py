@@ -91,8 +91,13 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "conditions": str(n.case.data.get("safety_conditions") or "").strip().rstrip("."),
                 "outcome_at": timezone.localtime(n.outcome_at) if n.outcome_at else None,
                 "feedback_given": n.feedback_at is not None,
-                "feedback_due": timezone.localtime(n.feedback_due_at) if n.feedback_due_at else None,
-                "no_feedback": bool(n.feedback_at is None and n.feedback_due_at and n.feedback_due_at <= now),
+                "feedback_due": n.feedback_due_at,
+                "no_feedback": bool(
+                    n.feedback_at is None
+                    and n.feedback_due_at
+                    and n.feedback_due_at <= now
+                    and n.outcome != "forwarded"
+                ),
                 "forwarded": n.outcome == "forwarded",
             }
         )

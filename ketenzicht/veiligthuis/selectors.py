@@ -174,6 +174,7 @@ class WeekRow:
     in_time: int = 0
     late: int = 0  # assessed after the term
     overdue_now: int = 0  # not assessed and past the term
+    waiting: int = 0  # not assessed, still within the term
     by_class: Counter[str] = field(default_factory=Counter)
 
     def count(self, due: datetime | None, assessed: datetime | None, radar_class: str, now: datetime) -> None:
@@ -187,6 +188,8 @@ class WeekRow:
                 self.late += 1
         elif due is not None and due <= now:
             self.overdue_now += 1
+        else:
+            self.waiting += 1
 
     @property
     def group_counts(self) -> list[int]:
@@ -203,8 +206,10 @@ class WeekRow:
 
     @property
     def share_in_time(self) -> int | None:
-        done = self.in_time + self.late
-        return round(100 * self.in_time / done) if done else None
+        """Of the notifications whose term has passed or that were assessed: the share assessed in time
+        (an overdue one counts against it); None when there is none yet."""
+        due = self.in_time + self.late + self.overdue_now
+        return round(100 * self.in_time / due) if due else None
 
 
 def _monday(moment: datetime) -> date:

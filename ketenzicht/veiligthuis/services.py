@@ -140,7 +140,8 @@ def police_cases_of(registration_ids: Iterable[int]) -> dict[int, Case]:
 
 def _periods(n: Notification) -> tuple[Period, ...]:
     end = n.closed_at
-    periods = [Period(Phase.ASSESSMENT, n.received_at, n.assessed_at or end)]
+    # The assessment lasts until its outcome: acute unsafety found is part of it, not its end.
+    periods = [Period(Phase.ASSESSMENT, n.received_at, n.outcome_at or end)]
     if n.investigation_at:
         periods.append(Period(Phase.INVESTIGATION, n.investigation_at, n.monitoring_at or end))
     if n.monitoring_at:
@@ -173,6 +174,8 @@ def radar_for(
     history: list[Earlier] = []
     elsewhere = 0
     for n in Notification.objects.filter(case_id__in=list(persons_of), received_at__lt=at):
+        if n.outcome == "forwarded":
+            continue  # forwarded on receipt: the organisation it went to has it
         if n.organisation_id != organisation.pk:
             elsewhere += 1
             continue
@@ -492,10 +495,11 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     stepped = (
         case.events.filter(kind=EventKind.TRANSITION)
         .order_by("-at", "-id")
-        .values_list("at", flat=True)
+        .values_list("at", "actor_id")
         .first()
     )
-    now = stepped or timezone.now()  # when the step was taken (a desk may record it after the fact)
+    # When the step was taken (a desk may record it after the fact), and by whom.
+    now, stepped_by = stepped if stepped else (timezone.now(), None)
     data = case.data
     became_acute = data.get("unsafety") == "acute" and notification.unsafety != "acute"
     outcome = str(data.get("outcome") or "")
@@ -549,7 +553,8 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             if value
         ]
         if data.get("safety_conditions"):
-            told.append(f"{definition.fields['safety_conditions'].label}: {data['safety_conditions']}")
+            conditions = str(data["safety_conditions"]).strip().rstrip(".")
+            told.append(f"{definition.fields['safety_conditions'].label}: {conditions}")
         with translation.override(settings.LANGUAGE_CODE):
             note = gettext(FEEDBACK_NOTE) % {
                 "organisation": notification.organisation.name,
@@ -561,7 +566,8 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             case_record(
                 police_case,
                 values={},
-                actor=None,  # type: ignore[arg-type]
+                # The assessor who took the step: the police read who fed back.
+                actor=User.objects.filter(pk=stepped_by).first(),  # type: ignore[arg-type]
                 expected_version=None,
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import Organisation, User
-from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -69,7 +69,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "veiligthuis/inbox.html",
-        {"rows": _inbox_rows(rows), "page": page, "filters": filters, "query": query.urlencode()},
+        {
+            "rows": _inbox_rows(rows),
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "may_take": bool(set(user.role_codes) & {Role.VT_ASSESSOR, Role.TEAM_LEAD}),
+        },
     )
 
 
@@ -109,6 +115,11 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
     if notification_of(case) is None or not may_use_vt_desk(user):
         raise Http404
+    if not set(user.role_codes) & definition_of(case.process_version).working_roles():
+        messages.error(
+            request, _("Your role follows notifications but does not assess them: an assessor takes it.")
+        )
+        return redirect("workprocesses:case-detail", pk=case.pk)
     if case.owner_id is not None and case.owner_id != user.pk:
         messages.error(
             request, _("A colleague owns this notification already: a team lead can hand it over.")
@@ -182,16 +193,29 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("regio", own.code if own else "")
     region = next((r for r in regions if r.code == code), None)
     rows = timeliness(weeks=weeks, organisation=region)
-    legend = {"in_time": _("assessed in time"), "late": _("assessed late"), "overdue_now": _("overdue now")}
+    legend = {
+        "in_time": _("assessed in time"),
+        "late": _("assessed late"),
+        "overdue_now": _("overdue now"),
+        "waiting": _("within the term"),
+    }
     chart = weekly_bars_svg(
         [
-            (row.label, {"in_time": row.in_time, "late": row.late, "overdue_now": row.overdue_now})
+            (
+                row.label,
+                {
+                    "in_time": row.in_time,
+                    "late": row.late,
+                    "overdue_now": row.overdue_now,
+                    "waiting": row.waiting,
+                },
+            )
             for row in rows
         ],
         title=_("Safety assessments per week of receipt: %(where)s")
         % {"where": region.name if region else _("all regions")},
         description=_(
-            "Stacked bars per week: assessed in time, assessed late, overdue now. "
+            "Stacked bars per week: assessed in time, assessed late, overdue now, within the term. "
             "The table below gives the same figures."
         ),
         legend=legend,

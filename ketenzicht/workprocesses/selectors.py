@@ -96,8 +96,9 @@ def case_view(case: Case, user: User) -> CaseView:
 
 
 def case_colleagues(case: Case) -> QuerySet[User]:
-    """Who may own or be the contact of a case: users of its organisation holding one of its roles."""
-    roles = definition_of(case.process_version).roles
+    """Who may own or be the contact of a case: users of its organisation holding a role that can take a
+    step of its process."""
+    roles = sorted(definition_of(case.process_version).working_roles())
     return (
         User.objects.filter(organisation_id=case.organisation_id, is_active=True, roles__role__in=roles)
         .distinct()

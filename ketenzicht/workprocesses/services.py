@@ -478,7 +478,7 @@ def case_assign(
         if current.closed_at is not None:
             raise Refused("closed")
         if person.organisation_id != current.organisation_id or not (
-            set(person.role_codes) & set(definition_of(current.process_version).roles)
+            set(person.role_codes) & definition_of(current.process_version).working_roles()
         ):
             raise Refused("person")
         previous: User | None = getattr(current, field)

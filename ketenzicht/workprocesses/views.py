@@ -109,7 +109,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workprocesses/case_list.html",
-        {"rows": rows, "overdue_only": overdue_only, "closed": closed},
+        {
+            "rows": rows,
+            "overdue_only": overdue_only,
+            "closed": closed,
+            "may_open": bool(_processes_for(user)),
+        },
     )
 
 
@@ -118,6 +123,8 @@ def _processes_for(user: User) -> list[tuple[str, str]]:
     choices: dict[str, str] = {}
     for pv in ProcessVersion.objects.all():
         definition = definition_of(pv)
+        if definition.opened_by_desk:
+            continue  # opened by its desk only (a case of it without the desk's side would be stranded)
         if kind in definition.organisation_kinds and set(user.role_codes) & set(definition.roles):
             choices.setdefault(pv.process, definition.label.split(" (")[0])
     return sorted(choices.items())
@@ -126,8 +133,8 @@ def _processes_for(user: User) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def case_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not may_work_cases(user) or user.organisation is None:
-        raise PermissionDenied
+    if not may_work_cases(user) or user.organisation is None or not _processes_for(user):
+        raise PermissionDenied  # e.g. Veilig Thuis: its cases are opened by the notifications
     form = CaseOpenForm(request.POST or None, processes=_processes_for(user))
     if request.method == "POST" and form.is_valid():
         try:

@@ -275,3 +275,44 @@ def test_the_commands_route_what_is_not_notified_yet_and_check_the_protocol() ->
     checked = StringIO()
     call_command("veiligthuis_protocol_check", stdout=checked)
     assert "1 notification(s) without feedback in time" in checked.getvalue()
+
+
+def test_the_chain_contact_follows_but_does_not_own_a_notification(make_user: Callable[..., Any]) -> None:
+    from ketenzicht.workprocesses.engine.machine import Refused
+
+    take_in("PL0600-VT-16", MARCO, LOTTE, registered_at=_recent(0))
+    case = Notification.objects.get().case
+    chain = make_user("chain_contact", organisation="vt-brabant-noordoost")
+    client = Client()
+    client.force_login(chain)
+    assert client.post(f"/veiligthuis/{case.pk}/nemen/").status_code == 302
+    case.refresh_from_db()
+    assert case.owner is None
+    with pytest.raises(Refused):
+        case_assign_owner(case, owner=chain, actor=chain, expected_version=None)
+
+
+def test_acute_unsafety_is_still_the_assessment_and_a_forwarded_one_is_not_history(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-VT-17", MARCO, LOTTE, registered_at=_recent(3))
+    first = Notification.objects.get()
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_take(first.case, "declare_acute", actor=assessor, expected_version=None,
+              values={"acute_actions": "opvang"})  # fmt: skip
+    take_in("PL0600-VT-18", MARCO, LOTTE, registered_at=_recent(1))
+    second = Notification.objects.order_by("received_at").last()
+    assert second is not None and second.radar_class == "during_assessment"
+    notification_forward(
+        second, to=Organisation.objects.get(code="vt-amsterdam-amstelland"), actor=assessor, reason="verhuisd"
+    )
+    forwarded = Notification.objects.get(organisation__code="vt-amsterdam-amstelland")
+    assert forwarded.radar_class == "first"  # Amsterdam never had them
+    case_take(first.case, "end_involvement", actor=assessor, expected_version=None,
+              values={"unsafety": "acute"}, reason="in de opvang")  # fmt: skip
+    take_in("PL0600-VT-19", MARCO, LOTTE, registered_at=_recent(0))
+    third = (
+        Notification.objects.filter(organisation__code="vt-brabant-noordoost").order_by("received_at").last()
+    )
+    assert third is not None and third.radar_class == "re_several"
+    assert third.radar["earlier"] == [first.case_id]  # not the one forwarded away

@@ -138,6 +138,9 @@ class Definition(_Strict):
     # Whether its cases name a fixed contact person of the victim (the police's case management does; a
     # Veilig Thuis safety assessment does not).
     victim_contact: bool = True
+    # Whether its cases are opened only by a desk (a Veilig Thuis notification opens its assessment): then
+    # "Nieuwe zaak" does not offer it.
+    opened_by_desk: bool = False
     content_hash: str = ""
 
     @model_validator(mode="after")
@@ -226,6 +229,11 @@ class Definition(_Strict):
                     seen.add(transition.to)
                     queue.append(transition.to)
         return seen
+
+    def working_roles(self) -> set[str]:
+        """The roles that can take a step: who may own a case (a role that only follows it, such as the
+        chain contact an escalation reaches, may not)."""
+        return {role for transition in self.transitions for role in transition.roles}
 
     def transition(self, name: str) -> Transition | None:
         return next((t for t in self.transitions if t.name == name), None)

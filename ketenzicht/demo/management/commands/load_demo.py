@@ -16,6 +16,8 @@ from ketenzicht.demo.services import (
     demo_work_processes_ensure,
 )
 from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.veiligthuis.services import protocol_check
+from ketenzicht.workprocesses.services import deadlines_check
 
 
 class Command(BaseCommand):
@@ -59,4 +61,13 @@ class Command(BaseCommand):
             "Veilig Thuis: the notifications of the last weeks of the register are open"
             + (f"; {worked} older ones worked now" if worked else "")
             + "."
+        )
+        # What the scheduler does every few minutes in production (deadlines_check,
+        # veiligthuis_protocol_check), once now: the demo's overdue cases reach their team leads and chain
+        # contacts, and the police hear of feedback that did not come.
+        escalated = deadlines_check()
+        late = protocol_check()
+        self.stdout.write(
+            f"Deadlines checked: {len(escalated)} overdue case(s) escalated, "
+            f"{len(late)} police case(s) alerted of missing Veilig Thuis feedback."
         )
