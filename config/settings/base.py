@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -172,3 +173,12 @@ KETENZICHT_SPARK_DRIVER_MEMORY = os.environ.get("KETENZICHT_SPARK_DRIVER_MEMORY"
 KETENZICHT_SPARK_SHUFFLE_PARTITIONS = int(os.environ.get("KETENZICHT_SPARK_SHUFFLE_PARTITIONS", "8"))
 KETENZICHT_SPARK_BREAK_LINEAGE = os.environ.get("KETENZICHT_SPARK_BREAK_LINEAGE", "")
 KETENZICHT_SPARK_DIR = os.environ.get("KETENZICHT_SPARK_DIR", str(BASE_DIR / "var" / "spark"))
+
+# Deadlines of the work processes that differ per installation (docs/reference/work-process-format.md): a
+# deadline's `setting` name -> {"amount": n, "unit": "hours" | "calendar_days" | "working_days"}, as JSON.
+# E.g. the law says the Veilig Thuis safety assessment comes within 5 days of receipt, practice counts working
+# days: {"vt_assessment": {"amount": 5, "unit": "calendar_days"}} counts calendar days instead.
+WORK_PROCESS_DEADLINES = json.loads(os.environ.get("KETENZICHT_WORK_PROCESS_DEADLINES", "{}"))
+# The chain protocol's terms (ketenzicht/veiligthuis/data/chain_rules.yaml), by their `setting` name, as JSON:
+# e.g. {"vt_feedback": {"amount": 10, "unit": "working_days"}} for the feedback Veilig Thuis owes the police.
+VT_PROTOCOL_TERMS = json.loads(os.environ.get("KETENZICHT_VT_PROTOCOL_TERMS", "{}"))

@@ -316,3 +316,28 @@ def test_acute_unsafety_is_still_the_assessment_and_a_forwarded_one_is_not_histo
     )
     assert third is not None and third.radar_class == "re_several"
     assert third.radar["earlier"] == [first.case_id]  # not the one forwarded away
+
+
+def test_the_terms_are_settings_in_working_or_calendar_days() -> None:
+    from django.test import override_settings
+
+    from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+
+    friday = "2026-03-06T10:00:00+01:00"
+    take_in("PL0600-VT-20", MARCO, LOTTE, registered_at=friday)
+    working = Notification.objects.get()
+    assert working.assessment_due_at is not None
+    assert (
+        working.assessment_due_at.astimezone(AMSTERDAM).isoformat() == "2026-03-14T00:00:00+01:00"
+    )  # Fri 13
+    with override_settings(
+        WORK_PROCESS_DEADLINES={"vt_assessment": {"amount": 5, "unit": "calendar_days"}},
+        VT_PROTOCOL_TERMS={"vt_feedback": {"amount": 10, "unit": "working_days"}},
+    ):
+        take_in("PL0600-VT-21", MARCO, LOTTE, registered_at=friday)
+    calendar = Notification.objects.exclude(pk=working.pk).get()
+    assert calendar.assessment_due_at is not None and calendar.feedback_due_at is not None
+    assert (
+        calendar.assessment_due_at.astimezone(AMSTERDAM).isoformat() == "2026-03-12T00:00:00+01:00"
+    )  # Wed 11
+    assert calendar.feedback_due_at.astimezone(AMSTERDAM).isoformat() == "2026-03-21T00:00:00+01:00"  # Fri 20
