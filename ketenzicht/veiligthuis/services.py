@@ -567,7 +567,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 police_case,
                 values={},
                 # The assessor who took the step: the police read who fed back.
-                actor=User.objects.filter(pk=stepped_by).first(),  # type: ignore[arg-type]
+                actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,  # type: ignore[arg-type]
                 expected_version=None,
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
