@@ -60,7 +60,7 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             own = list(municipalities.filter(**served))
             others = list(municipalities.exclude(**served))
             self.fields["municipality"].queryset = municipalities
-            self.fields["municipality"].choices = [("", "---------")] + [
+            self.fields["municipality"].choices = [("", _("Make a choice"))] + [
                 (m.code, m.name) for m in own + others
             ]
         else:
