@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
@@ -79,6 +79,40 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
         .defer("radar", "reasons", "case__data", "case__pending", "case__process_version__document")
         .order_by("urgency_rank", "deadline_at", "case_id")
     )
+
+
+@dataclass(frozen=True)
+class Workload:
+    owner: str  # the owner's name, "" for nobody yet
+    open: int
+    overdue: int
+
+
+def may_see_workload(user: User) -> bool:
+    """The team lead and the chain contact see who holds how many of the organisation's notifications."""
+    return may_use_vt_desk(user) and user.has_role(Role.TEAM_LEAD, Role.CHAIN_CONTACT)
+
+
+def inbox_workload(*, user: User) -> list[Workload]:
+    """Per owner (nobody first), the organisation's open notifications and how many are overdue: one query."""
+    if not may_see_workload(user):
+        return []
+    now = timezone.now()
+    rows = (
+        Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
+        .values("case__owner__first_name", "case__owner__last_name", "case__owner__username")
+        .annotate(total=Count("pk"), late=Count("pk", filter=Q(deadline_at__lte=now)))
+    )
+    found = [
+        Workload(
+            " ".join(p for p in (r["case__owner__first_name"], r["case__owner__last_name"]) if p)
+            or (r["case__owner__username"] or ""),
+            r["total"],
+            r["late"],
+        )
+        for r in rows
+    ]
+    return sorted(found, key=lambda w: (w.owner != "", -w.overdue, w.owner))
 
 
 def notification_of(case: Case) -> Notification | None:

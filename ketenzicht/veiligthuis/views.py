@@ -33,6 +33,7 @@ from .selectors import (
     PAGE_SIZE,
     RADAR_GROUP_ORDER,
     inbox_for_user,
+    inbox_workload,
     may_see_timeliness,
     may_use_vt_desk,
     notification_of,
@@ -75,6 +76,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": query.urlencode(),
             "may_take": bool(set(user.role_codes) & {Role.VT_ASSESSOR, Role.TEAM_LEAD}),
+            "workload": inbox_workload(user=user),
         },
     )
 

@@ -82,3 +82,21 @@ def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any])
     rows = page[page.index('data-testid="timeliness-table"') :]
     assert rows.count('data-testid="timeliness-row"') == 4
     assert ">1</td>" in rows  # the one notification, counted in its week (overdue now)
+
+
+def test_the_team_lead_sees_who_holds_what_and_the_assessor_does_not(make_user: Callable[..., Any]) -> None:
+    from ketenzicht.veiligthuis.selectors import Workload, inbox_workload
+    from ketenzicht.workprocesses.services import case_assign_owner
+
+    take_in("PL0600-P-4", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=30)).isoformat())
+    take_in("PL0600-P-5", MARCO, LOTTE, registered_at=timezone.now().isoformat())
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost", username="fatma")
+    old = Notification.objects.order_by("received_at").first()
+    assert old is not None
+    case_assign_owner(old.case, owner=assessor, actor=assessor, expected_version=None)
+    lead = make_user("team_lead", organisation="vt-brabant-noordoost")
+    assert inbox_workload(user=lead) == [Workload("", 1, 0), Workload("fatma", 1, 1)]  # nobody first
+    page = _client(lead).get("/veiligthuis/").content.decode()
+    assert 'data-testid="inbox-workload"' in page and "nog niemand" in page
+    assert inbox_workload(user=assessor) == []
+    assert 'data-testid="inbox-workload"' not in _client(assessor).get("/veiligthuis/").content.decode()
