@@ -98,6 +98,7 @@ def inbox_workload(*, user: User) -> list[Workload]:
     if not may_see_workload(user):
         return []
     now = timezone.now()
+    assert user.organisation_id is not None
     rows = (
         Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
         .values("case__owner__first_name", "case__owner__last_name", "case__owner__username")
