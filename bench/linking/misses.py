@@ -9,11 +9,12 @@ the first N mentions are linked.
 
 Linking is the batch linker of the other generator benchmarks (`bench/linking/generator.py`, which
 calls `ketenzicht.linking.batch.link_dataframe`), step by step so that the scores stay visible: train on
-the mentions themselves (seed S), predict on the online matcher's blocking keys under the key cap
-(`batch.MAX_KEY_MENTIONS`, the same cap as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match
-weight `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (8.0) with the BSN guard. The only difference from
-`link_dataframe` is that prediction keeps the pairs down to match weight 0 (probability 0.5) instead of
-8.0; clustering reads only those at or above 8.0, so the persons are the same.
+the mentions themselves (seed S; or `--model FILE`, e.g. the shipped model, to hold the model fixed),
+predict on the online matcher's blocking keys under the key cap (`batch.MAX_KEY_MENTIONS`, the same cap
+as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match weight
+`batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (8.0) with the BSN guard. The only difference from `link_dataframe`
+is that prediction keeps the pairs down to match weight 0 (probability 0.5) instead of 8.0; clustering
+reads only those at or above 8.0, so the persons are the same.
 
 A missed true pair is two mentions of one true person (truth.jsonl) that end in two persons. Its cause:
 
@@ -228,6 +229,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--params", type=Path, default=PARAMS)
     parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="score with this model file instead of training (e.g. shipped)",
+    )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     began = time.perf_counter()
@@ -250,7 +257,7 @@ def main() -> None:
     features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
     assert not features["unique_id"].duplicated().any()
     t1 = time.perf_counter()
-    model = batch.train(features, args.seed)
+    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
     t2 = time.perf_counter()
     predicted = batch.predict(features, model, threshold_match_weight=0.0)
     t3 = time.perf_counter()
@@ -340,7 +347,8 @@ def main() -> None:
     print()
     print(
         f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
-        f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}"
+        f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
+        f"model {args.model or 'trained on these mentions'}"
     )
     print(
         show(
