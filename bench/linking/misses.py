@@ -260,7 +260,7 @@ def main() -> None:
     model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
     t2 = time.perf_counter()
     prior = float(model["splink"]["probability_two_random_records_match"])
-    print(f"model prior (two random mentions match) {prior:.3g}, match weight {weight(prior):.2f}", flush=True)
+    print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
     predicted = batch.predict(features, model, threshold_match_weight=0.0)
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
