@@ -1,6 +1,7 @@
 """Why recall falls with scale: every missed true pair of the batch linker, split by cause.
 
-    python bench/linking/misses.py [N] [--seed S] [--params FILE] [--markdown]
+    python bench/linking/misses.py [N] [--seed S] [--params FILE] [--model FILE] [--save-model FILE]
+        [--markdown]
 
 N mentions (default 100,000). About N / 2 registrations are generated with the parameter file FILE
 (default `bench/linking/misses-generator.yaml`: the shipped generator.yaml with the homonym and
@@ -235,6 +236,7 @@ def main() -> None:
         default=None,
         help="score with this model file instead of training (e.g. shipped)",
     )
+    parser.add_argument("--save-model", type=Path, default=None, help="write the model used to this file")
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     began = time.perf_counter()
@@ -258,6 +260,8 @@ def main() -> None:
     assert not features["unique_id"].duplicated().any()
     t1 = time.perf_counter()
     model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
+    if args.save_model:
+        batch.save_model(model, args.save_model)
     t2 = time.perf_counter()
     prior = float(model["splink"]["probability_two_random_records_match"])
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
