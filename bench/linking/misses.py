@@ -1,0 +1,436 @@
+"""Why recall falls with scale: every missed true pair of the batch linker, split by cause.
+
+    python bench/linking/misses.py [N] [--seed S] [--params FILE] [--model FILE] [--save-model FILE]
+        [--markdown]
+
+N mentions (default 100,000). About N / 2 registrations are generated with the parameter file FILE
+(default `bench/linking/misses-generator.yaml`: the shipped generator.yaml with the homonym and
+common-name knobs turned up) and seed S into `bench/out/linking/misses-gen-R-sS/`, kept for the next run;
+the first N mentions are linked.
+
+Linking is the batch linker of the other generator benchmarks (`bench/linking/generator.py`, which
+calls `ketenzicht.linking.batch.link_dataframe`), step by step so that the scores stay visible: train on
+the mentions themselves (seed S; or `--model FILE`, e.g. the shipped model, to hold the model fixed),
+predict on the online matcher's blocking keys under the key cap (`batch.MAX_KEY_MENTIONS`, the same cap
+as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match weight
+`batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (8.0) with the BSN guard. The only difference from `link_dataframe`
+is that prediction keeps the pairs down to match weight 0 (probability 0.5) instead of 8.0; clustering
+reads only those at or above 8.0, so the persons are the same.
+
+A missed true pair is two mentions of one true person (truth.jsonl) that end in two persons. Its cause:
+
+- key cap: the two share blocking keys (engine.keys, uncapped), but every shared key is held by more than
+  the cap's mentions, so prediction never compared them;
+- blocking: they share no blocking key at all;
+- threshold, new person: compared, scored below the lower threshold (probability 0.80 by default, match
+  weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
+- threshold, review item: compared, scored between the lower threshold and the link threshold (match
+  weight 8.0);
+- scored above, kept apart: scored at or above 8.0 but not joined (the BSN guard, different valid BSNs);
+- joined by neither: none of the above (cannot happen; counted to show it does not).
+
+Each missed pair also gets data reasons from the normalised features (several can hold; "first reason"
+takes them in the order listed): birth date missing on a side; birth date partial on a side (day or month
+unknown); initials on one side against a written-out given name on the other; given name missing on a
+side; surname: one part in common (a double name, a partner's name added); surname different (no part in
+common, not a spelling variant: a married name); moved (both sides have an address; postcode or city
+differ); typo (a surname or first given name that is a spelling variant, or a complete birth date that
+differs); address missing on a side; none of these.
+
+Also printed: pairwise precision / recall / F1 and reach (the share of true pairs that share a key under
+the cap, `metrics.reachable_true_pairs_from_key_lists` on `batch.candidate_keys`' keys, as in
+generator.py), reach without the cap, and review items per 10,000 registrations for three (upper, lower)
+settings, counted as online intake would make them: mentions in file order (the order of arrival), each
+against the mentions before it; the best score at or above the upper threshold links (or, against a
+different valid BSN, makes a review item), between the thresholds makes a review item, below the lower a
+new person without one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from difflib import SequenceMatcher
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import datasets
+import harness  # also puts the project on sys.path
+import metrics
+import numpy as np
+import pandas as pd
+
+PARAMS = harness.HERE / "misses-generator.yaml"
+LINK_WEIGHT = 8.0  # batch.DEFAULT_THRESHOLD_MATCH_WEIGHT (checked in main)
+SETTINGS = [  # (label, upper probability, lower probability); the first is config/settings/base.py's
+    ("current", 0.99, 0.80),
+    ("upper up", 0.999, 0.80),
+    ("lower down", 0.99, 0.50),
+]
+CAUSES = [
+    "key cap",
+    "blocking",
+    "threshold: below lower (new person)",
+    "threshold: between lower and link (review item)",
+    "scored above, kept apart (BSN guard)",
+    "joined by neither",
+]
+REASONS = [
+    "birth date missing",
+    "birth date partial",
+    "initials against written-out name",
+    "given name missing",
+    "surname: one part in common",
+    "surname different (married name)",
+    "moved (postcode or city differ)",
+    "typo",
+    "address missing",
+    "none of these",
+]
+
+
+def weight(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+def ensure_data(mentions: int, seed: int, params: Path) -> Path:
+    registrations = math.ceil(mentions / 2)
+    directory = harness.OUT / f"misses-gen-{registrations}-s{seed}"
+    if not (directory / "truth.jsonl").exists():
+        print(f"generating {registrations:,} registrations (seed {seed}, {params.name}) into {directory}")
+        command = [
+            sys.executable,
+            "manage.py",
+            "generate_chain_data",
+            "--registrations",
+            str(registrations),
+            "--seed",
+            str(seed),
+            "--params",
+            str(params),
+            "--out",
+            str(directory),
+            "--no-progress",
+        ]
+        subprocess.run(command, cwd=harness.ROOT, check=True)
+    return directory
+
+
+def _similar(a: str, b: str) -> bool:
+    """A spelling variant: one or two letters apart on a name of ordinary length."""
+    return SequenceMatcher(None, a, b).ratio() >= 0.75
+
+
+class Reasons:
+    """The data reasons of a pair of mentions, from their normalised features (row positions)."""
+
+    def __init__(self, features: pd.DataFrame):
+        def col(name: str) -> list[Any]:
+            return [None if _missing(v) else v for v in features[name]]
+
+        self.year = col("birth_year")
+        self.date = col("birth_date")
+        self.given = col("given_first")
+        self.initials = col("initials")
+        self.surname = col("surname")
+        self.surname_keys = [set(v) if isinstance(v, list) else set() for v in features["surname_keys"]]
+        self.pc6 = col("pc6")
+        self.city = col("city")
+
+    def of(self, i: int, j: int) -> list[str]:
+        found = []
+        if self.year[i] is None or self.year[j] is None:
+            found.append("birth date missing")
+        elif self.date[i] is None or self.date[j] is None:
+            found.append("birth date partial")
+        gi, gj = self.given[i], self.given[j]
+        if (gi is None) != (gj is None) and (self.initials[i] if gi is None else self.initials[j]):
+            found.append("initials against written-out name")
+        elif not self.initials[i] or not self.initials[j]:
+            found.append("given name missing")
+        si, sj = self.surname[i] or "", self.surname[j] or ""
+        typo = False
+        if si != sj:
+            if self.surname_keys[i] & self.surname_keys[j]:
+                found.append("surname: one part in common")
+            elif si and sj and _similar(si, sj):
+                typo = True
+            else:
+                found.append("surname different (married name)")
+        has_i = self.pc6[i] is not None or self.city[i] is not None
+        has_j = self.pc6[j] is not None or self.city[j] is not None
+        if has_i and has_j:
+            pc_differ = self.pc6[i] is not None and self.pc6[j] is not None and self.pc6[i] != self.pc6[j]
+            city_differ = (
+                self.city[i] is not None and self.city[j] is not None and self.city[i] != self.city[j]
+            )
+            if pc_differ or city_differ:
+                found.append("moved (postcode or city differ)")
+        if gi and gj and gi != gj and _similar(gi, gj):
+            typo = True
+        if self.date[i] and self.date[j] and self.date[i] != self.date[j]:
+            typo = True
+        if typo:
+            found.append("typo")
+        if not (has_i and has_j):
+            found.append("address missing")
+        return found or ["none of these"]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def true_pairs(true: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i < j, row positions) of rows with the same true person."""
+    codes = pd.factorize(true.reset_index(drop=True))[0]
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    bounds = np.flatnonzero(np.diff(sorted_codes)) + 1
+    left: list[int] = []
+    right: list[int] = []
+    for group in np.split(order, bounds):
+        if len(group) > 1:
+            for a, b in combinations(sorted(group.tolist()), 2):
+                left.append(a)
+                right.append(b)
+    return np.array(left, dtype=np.int64), np.array(right, dtype=np.int64)
+
+
+def review_items(
+    pairs: pd.DataFrame, upper: float, lower: float, true: np.ndarray
+) -> tuple[int, int, int, int]:
+    """Online-style outcomes in file order (see the docstring): review items (mentions), and of the pairs
+    between the thresholds how many are true and false; and the mentions linked."""
+    w_upper, w_lower = weight(upper), weight(lower)
+    scored = pairs[pairs["w"] >= w_lower]
+    later = np.maximum(scored["i"].to_numpy(), scored["j"].to_numpy())
+    frame = pd.DataFrame({"later": later, "w": scored["w"].to_numpy(), "bsn": scored["bsn"].to_numpy()})
+    frame["linkable"] = (frame["w"] >= w_upper) & ~frame["bsn"]
+    frame["review"] = (frame["w"] < w_upper) | frame["bsn"]
+    per = frame.groupby("later").agg(linkable=("linkable", "any"), review=("review", "any"))
+    linked = int(per["linkable"].sum())
+    reviews = int((~per["linkable"] & per["review"]).sum())
+    band = scored[scored["w"] < w_upper]
+    band_true = int((true[band["i"].to_numpy()] == true[band["j"].to_numpy()]).sum())
+    return reviews, band_true, len(band) - band_true, linked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mentions", nargs="?", default="100000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--params", type=Path, default=PARAMS)
+    parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="score with this model file instead of training (e.g. shipped)",
+    )
+    parser.add_argument("--save-model", type=Path, default=None, help="write the model used to this file")
+    args = parser.parse_args()
+    n = int(args.mentions.replace("_", "").replace(",", ""))
+    began = time.perf_counter()
+    directory = ensure_data(n, args.seed, args.params.resolve())
+
+    from ketenzicht.linking import batch
+    from ketenzicht.linking.splink_table import BLOCK_KEYS
+
+    assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == LINK_WEIGHT
+    cap = batch.MAX_KEY_MENTIONS
+
+    truth = datasets.load_generator(directory, with_truth=True, limit=n)
+    registrations = truth["mention_id"].str.rsplit("/", n=1).str[0].nunique()
+    print(
+        f"{len(truth):,} mentions ({registrations:,} registrations) of "
+        f"{truth['true_person'].nunique():,} people from {directory}",
+        flush=True,
+    )
+    t0 = time.perf_counter()
+    features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
+    assert not features["unique_id"].duplicated().any()
+    t1 = time.perf_counter()
+    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
+    if args.save_model:
+        batch.save_model(model, args.save_model)
+    t2 = time.perf_counter()
+    prior = float(model["splink"]["probability_two_random_records_match"])
+    print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
+    predicted = batch.predict(features, model, threshold_match_weight=0.0)
+    t3 = time.perf_counter()
+    bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
+    cluster_of = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of)
+    t4 = time.perf_counter()
+    print(
+        f"normalise + keys {t1 - t0:.1f} s, train {t2 - t1:.1f} s, predict {t3 - t2:.1f} s "
+        f"({len(predicted):,} pairs at weight >= 0), cluster {t4 - t3:.1f} s; link wall {t4 - t0:.1f} s",
+        flush=True,
+    )
+
+    position = {uid: k for k, uid in enumerate(features["unique_id"])}
+    pairs = pd.DataFrame(
+        {
+            "i": predicted["unique_id_l"].map(position).to_numpy(),
+            "j": predicted["unique_id_r"].map(position).to_numpy(),
+            "w": predicted["match_weight"].to_numpy(),
+            "bsn": predicted["different_valid_bsns"].to_numpy(dtype=bool),
+        }
+    )
+    del predicted
+    true_codes = pd.factorize(truth["true_person"])[0]
+    clusters = pd.Series([cluster_of[uid] for uid in features["unique_id"]])
+    pair_figures = metrics.pairwise(clusters, truth["true_person"])
+
+    raw_keys: list[list[str]] = list(features[BLOCK_KEYS])
+    counts = Counter(k for keys in raw_keys for k in keys)
+    capped_keys = [[k for k in keys if 2 <= counts[k] <= cap] for keys in raw_keys]
+    reach = metrics.reachable_true_pairs_from_key_lists(truth["true_person"], capped_keys)
+    reach_uncapped = metrics.reachable_true_pairs_from_key_lists(truth["true_person"], raw_keys)
+
+    left, right = true_pairs(truth["true_person"])
+    cluster_codes = pd.factorize(clusters)[0]
+    missed = cluster_codes[left] != cluster_codes[right]
+    true_scored = pairs[true_codes[pairs["i"].to_numpy()] == true_codes[pairs["j"].to_numpy()]]
+    score = {
+        (min(a, b), max(a, b)): w
+        for a, b, w in zip(true_scored["i"], true_scored["j"], true_scored["w"], strict=True)
+    }
+    reasons = Reasons(features)
+    w_lower = weight(SETTINGS[0][2])
+    by_cause: Counter[str] = Counter()
+    first_reason: dict[str, Counter[str]] = {c: Counter() for c in CAUSES}
+    any_reason: dict[str, Counter[str]] = {c: Counter() for c in CAUSES}
+    for a, b in zip(left[missed].tolist(), right[missed].tolist(), strict=True):
+        shared = set(raw_keys[a]) & set(raw_keys[b])
+        w = score.get((a, b))
+        if not shared:
+            cause = "blocking"
+        elif all(counts[k] > cap for k in shared):
+            cause = "key cap"
+        elif w is None or w < w_lower:
+            cause = "threshold: below lower (new person)"
+        elif w < LINK_WEIGHT:
+            cause = "threshold: between lower and link (review item)"
+        elif w >= LINK_WEIGHT:
+            cause = "scored above, kept apart (BSN guard)"
+        else:
+            cause = "joined by neither"
+        by_cause[cause] += 1
+        found = reasons.of(a, b)
+        first_reason[cause][found[0]] += 1
+        for reason in found:
+            any_reason[cause][reason] += 1
+    n_missed = int(missed.sum())
+    t5 = time.perf_counter()
+
+    settings_rows = []
+    for label, upper, lower in SETTINGS:
+        reviews, band_true, band_false, linked = review_items(pairs, upper, lower, true_codes)
+        settings_rows.append(
+            [
+                label,
+                f"{upper:g} ({weight(upper):.2f})",
+                f"{lower:g} ({weight(lower):.2f})",
+                f"{reviews:,}",
+                f"{reviews / registrations * 10_000:,.0f}",
+                f"{band_true:,} / {band_false:,}",
+                f"{linked:,}",
+            ]
+        )
+    t6 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    show = harness.markdown_table if args.markdown else _plain
+    print()
+    print(
+        f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
+        f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
+        f"model {args.model or 'trained on these mentions'}"
+    )
+    print(
+        show(
+            [
+                "true pairs",
+                "missed",
+                "pairwise P",
+                "pairwise R",
+                "pairwise F1",
+                "reach (cap)",
+                "reach (no cap)",
+            ],
+            [
+                [
+                    f"{pair_figures.true:,}",
+                    f"{n_missed:,}",
+                    harness.f4(pair_figures.precision),
+                    harness.f4(pair_figures.recall),
+                    harness.f4(pair_figures.f1),
+                    f"{reach.share:.2%}",
+                    f"{reach_uncapped.share:.2%}",
+                ]
+            ],
+        )
+    )
+    print()
+    rows = []
+    for cause in CAUSES:
+        count = by_cause[cause]
+        top = ", ".join(
+            f"{reason} {k:,}" for reason, k in sorted(first_reason[cause].items(), key=lambda x: -x[1])
+        )
+        rows.append([cause, f"{count:,}", _share(count, n_missed), f"{count / pair_figures.true:.2%}", top])
+    rows.append(["all missed", f"{n_missed:,}", "100.0%", f"{n_missed / pair_figures.true:.2%}", ""])
+    print(show(["cause", "missed pairs", "share of missed", "share of true pairs", "first reason"], rows))
+    print()
+    header = ["reason (any; several per pair)", *(c.split(" (")[0] for c in CAUSES[:4]), "all", "share"]
+    reason_rows = []
+    for reason in REASONS:
+        per = [any_reason[c][reason] for c in CAUSES]
+        total = sum(per)
+        reason_rows.append([reason, *(f"{k:,}" for k in per[:4]), f"{total:,}", _share(total, n_missed)])
+    print(show(header, reason_rows))
+    print()
+    print(
+        show(
+            [
+                "setting",
+                "upper p (weight)",
+                "lower p (weight)",
+                "review items",
+                "per 10,000 registrations",
+                "pairs between: true / false",
+                "mentions linked",
+            ],
+            settings_rows,
+        )
+    )
+    print()
+    print(
+        f"wall: data load {t0 - began:.1f} s, link {t4 - t0:.1f} s, misses {t5 - t4:.1f} s, "
+        f"settings {t6 - t5:.1f} s, total {t6 - began:.1f} s; peak memory {peak:,.0f} MiB"
+    )
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.1%}" if total else "-"
+
+
+def _plain(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    return "\n".join(
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in [header, *rows]
+    )
+
+
+if __name__ == "__main__":
+    main()
