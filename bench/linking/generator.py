@@ -15,10 +15,7 @@ N are kept).
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
-import subprocess
-import sys
 from pathlib import Path
 
 import datasets
@@ -31,24 +28,7 @@ HEADER = ["date", "mentions", *harness.FIGURES]
 
 
 def ensure_data(mentions: int, seed: int) -> Path:
-    registrations = math.ceil(mentions / 2)
-    directory = harness.OUT / f"gen-{registrations}-s{seed}"
-    if not (directory / "truth.jsonl").exists():
-        print(f"generating {registrations:,} registrations (seed {seed}) into {directory}")
-        command = [
-            sys.executable,
-            "manage.py",
-            "generate_chain_data",
-            "--registrations",
-            str(registrations),
-            "--seed",
-            str(seed),
-            "--out",
-            str(directory),
-            "--no-progress",
-        ]
-        subprocess.run(command, cwd=harness.ROOT, check=True)
-    return directory
+    return harness.generated(mentions, seed)
 
 
 def main() -> None:

@@ -60,6 +60,21 @@ def run_method(method: str, dataset: str, prefix: Path, *extra: str) -> dict[str
     return report
 
 
+def generated(mentions: int, seed: int, *, params: Path | None = None, prefix: str = "gen") -> Path:
+    """A generator register of about `mentions` mentions (two a registration) in OUT, made once: its folder
+    (registrations.jsonl, truth.jsonl). `params`: a generator parameter file instead of the shipped one."""
+    registrations = -(-mentions // 2)
+    directory = OUT / f"{prefix}-{registrations}-s{seed}"
+    if not (directory / "truth.jsonl").exists():
+        with_params = f", {params.name}" if params else ""
+        print(f"generating {registrations:,} registrations (seed {seed}{with_params}) into {directory}")
+        command = [sys.executable, "manage.py", "generate_chain_data", "--registrations", str(registrations)]
+        command += ["--seed", str(seed), *(["--params", str(params)] if params else [])]
+        command += ["--out", str(directory), "--no-progress"]
+        subprocess.run(command, cwd=ROOT, check=True)
+    return directory
+
+
 def machine() -> str:
     return f"{MACHINE}, {platform.python_implementation()} {platform.python_version()}"
 

@@ -51,8 +51,6 @@ from __future__ import annotations
 import argparse
 import math
 import resource
-import subprocess
-import sys
 import time
 from collections import Counter
 from difflib import SequenceMatcher
@@ -100,26 +98,7 @@ def weight(probability: float) -> float:
 
 
 def ensure_data(mentions: int, seed: int, params: Path) -> Path:
-    registrations = math.ceil(mentions / 2)
-    directory = harness.OUT / f"misses-gen-{registrations}-s{seed}"
-    if not (directory / "truth.jsonl").exists():
-        print(f"generating {registrations:,} registrations (seed {seed}, {params.name}) into {directory}")
-        command = [
-            sys.executable,
-            "manage.py",
-            "generate_chain_data",
-            "--registrations",
-            str(registrations),
-            "--seed",
-            str(seed),
-            "--params",
-            str(params),
-            "--out",
-            str(directory),
-            "--no-progress",
-        ]
-        subprocess.run(command, cwd=harness.ROOT, check=True)
-    return directory
+    return harness.generated(mentions, seed, params=params, prefix="misses-gen")
 
 
 def _similar(a: str, b: str) -> bool:

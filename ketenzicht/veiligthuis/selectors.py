@@ -21,7 +21,6 @@ from .engine.radar import RadarClass
 from .models import Notification
 
 DESK_ROLES = (Role.VT_ASSESSOR, Role.TEAM_LEAD, Role.CHAIN_CONTACT)
-DASHBOARD_ROLES = (*DESK_ROLES, Role.NATIONAL_ANALYST)
 PAGE_SIZE = 50
 RADAR_GROUP_ORDER = ("first", "re", "during")
 
@@ -38,8 +37,8 @@ def may_use_vt_desk(user: User) -> bool:
 
 def may_see_timeliness(user: User) -> bool:
     """Veilig Thuis staff and national analysts see the timeliness figures of every region: counts only."""
-    return bool(user.is_authenticated and user.organisation_id and user.has_role(*DASHBOARD_ROLES)) and (
-        may_use_vt_desk(user) or user.has_role(Role.NATIONAL_ANALYST)
+    return may_use_vt_desk(user) or bool(
+        user.is_authenticated and user.organisation_id and user.has_role(Role.NATIONAL_ANALYST)
     )
 
 
@@ -258,41 +257,32 @@ def _window(now: datetime, weeks: int) -> tuple[date, datetime]:
     return first, timezone.make_aware(datetime.combine(first, datetime.min.time()))
 
 
+@dataclass
+class Timeliness:
+    weeks: list[WeekRow]  # per week of receipt, oldest first, for the chosen organisation (or all)
+    regions: list[tuple[Organisation, WeekRow]]  # summed over the weeks, per Veilig Thuis organisation
+
+
 def timeliness(
     *, weeks: int = 12, organisation: Organisation | None = None, now: datetime | None = None
-) -> list[WeekRow]:
-    """Per week of receipt (the last `weeks`, oldest first), for one Veilig Thuis organisation or all:
-    notifications received, assessed within the term, assessed late, overdue now, and per radar class.
-    Counts only; one query."""
+) -> Timeliness:
+    """For the last `weeks` (this week counting): per week of receipt, for one Veilig Thuis organisation or
+    all, and summed per organisation (every one, also with none): notifications received, assessed within
+    the term, late, overdue now, still within it, and per radar class. Counts only; one query."""
     now = now or timezone.now()
     first, start = _window(now, weeks)
-    found = Notification.objects.filter(received_at__gte=start).exclude(outcome="forwarded")
-    if organisation is not None:
-        found = found.filter(organisation=organisation)
-    rows: dict[date, WeekRow] = {
-        first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)
-    }
-    for received, due, assessed, radar_class in found.values_list(
-        "received_at", "assessment_due_at", "assessed_at", "radar_class"
-    ):
-        row = rows.get(_monday(received))
-        if row is not None:
-            row.count(due, assessed, radar_class, now)
-    return list(rows.values())
-
-
-def timeliness_by_region(
-    *, weeks: int = 12, now: datetime | None = None
-) -> list[tuple[Organisation, WeekRow]]:
-    """The same figures summed over the weeks, per Veilig Thuis organisation (every one, also with none)."""
-    now = now or timezone.now()
-    first, start = _window(now, weeks)
+    rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
     totals: dict[int, WeekRow] = defaultdict(lambda: WeekRow(first))
-    for organisation_id, due, assessed, radar_class in (
+    for organisation_id, received, due, assessed, radar_class in (
         Notification.objects.filter(received_at__gte=start)
         .exclude(outcome="forwarded")
-        .values_list("organisation_id", "assessment_due_at", "assessed_at", "radar_class")
+        .values_list("organisation_id", "received_at", "assessment_due_at", "assessed_at", "radar_class")
     ):
         totals[organisation_id].count(due, assessed, radar_class, now)
+        row = rows.get(_monday(received))
+        if row is not None and (organisation is None or organisation_id == organisation.pk):
+            row.count(due, assessed, radar_class, now)
     regions = Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
-    return [(region, totals.get(region.pk) or WeekRow(first)) for region in regions]
+    return Timeliness(
+        list(rows.values()), [(region, totals.get(region.pk) or WeekRow(first)) for region in regions]
+    )

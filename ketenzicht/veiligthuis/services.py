@@ -29,7 +29,7 @@ from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.definitions import definition_of
-from ketenzicht.workprocesses.engine.deadlines import deadline_at
+from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
 from ketenzicht.workprocesses.services import case_open, case_record, case_take
@@ -71,7 +71,9 @@ def registration_facts(registration_ids: Iterable[int]) -> dict[int, Registratio
     ids = sorted(set(registration_ids))
     if not ids:
         return {}
-    rows = Registration.objects.filter(pk__in=ids).values_list("pk", "source", "kind", "municipality__code")
+    rows = Registration.objects.filter(pk__in=ids).values_list(
+        "pk", "source", "kind", "municipality__code", "registered_at"
+    )
     offences: dict[int, set[str]] = defaultdict(set)
     for pk, article in Registration.offences.through.objects.filter(registration_id__in=ids).values_list(
         "registration_id", "offence__article"
@@ -98,8 +100,9 @@ def registration_facts(registration_ids: Iterable[int]) -> dict[int, Registratio
             place or "",
             tuple(mentions[pk]),
             tuple(relations[pk]),
+            registered_at,
         )
-        for pk, source, kind, place in rows
+        for pk, source, kind, place, registered_at in rows
     }
 
 
@@ -112,13 +115,21 @@ def _names(facts: RegistrationFacts) -> tuple[str, str]:
     return found.get("suspect", ""), found.get("victim", "")
 
 
+def municipalities_for(codes: Iterable[str]) -> dict[str, Municipality]:
+    """These municipalities with their Veilig Thuis organisation, by code: one query."""
+    wanted = {code for code in codes if code}
+    return {m.code: m for m in Municipality.objects.select_related("vt_region").filter(code__in=wanted)}
+
+
 def vt_organisation_for(
-    facts: RegistrationFacts, rules: ChainRules
+    facts: RegistrationFacts, rules: ChainRules, municipalities: Mapping[str, Municipality] | None = None
 ) -> tuple[Organisation | None, Municipality | None]:
+    """The Veilig Thuis organisation a registration is notified to, and the municipality that decided it
+    (`municipalities`: read beforehand for a batch)."""
     code = routing_municipality(facts, rules.routing.route_by)
-    municipality = (
-        Municipality.objects.select_related("vt_region").filter(code=code).first() if code else None
-    )
+    if municipalities is None:
+        municipalities = municipalities_for([code])
+    municipality = municipalities.get(code)
     return (municipality.vt_region if municipality else None), municipality
 
 
@@ -216,9 +227,9 @@ def _urgency_of(police_case: Case | None) -> str:
 
 def _feedback_due(received: datetime, rules: ChainRules) -> datetime:
     term = rules.protocol.feedback_term
-    override = getattr(settings, "VT_PROTOCOL_TERMS", {}).get(term.setting or "", {})
-    amount = int(override.get("amount", term.amount))
-    unit = type(term.unit)(override.get("unit", term.unit.value))
+    amount, unit = overridden(
+        term.amount, term.unit, term.setting, getattr(settings, "VT_PROTOCOL_TERMS", {})
+    )
     return deadline_at(received, amount, unit)
 
 
@@ -295,17 +306,26 @@ def notifications_route(
     rules = chain_rules()
     now = at or timezone.now()
     facts = registration_facts(registration_ids)
+    registered = {pk: fact.registered_at or now for pk, fact in facts.items()}
+    reasons = {
+        pk: routing_reasons(fact, rules.routing.sources, rules.routing.reasons) for pk, fact in facts.items()
+    }
+    routed = [pk for pk in sorted(facts, key=lambda pk: (registered[pk], pk)) if reasons[pk]]
     police = police_cases_of(facts)
-    registered = dict(Registration.objects.filter(pk__in=list(facts)).values_list("pk", "registered_at"))
+    # What the loop needs, read once for the batch: the deciding municipalities, the open notifications.
+    municipalities = municipalities_for(
+        routing_municipality(facts[pk], rules.routing.route_by) for pk in routed
+    )
+    already = set(
+        Notification.objects.filter(registration_id__in=routed, open__in=[True]).values_list(
+            "organisation_id", "registration_id"
+        )
+    )
     opened: list[Notification] = []
-    for pk in sorted(facts, key=lambda pk: (registered[pk], pk)):
-        found = routing_reasons(facts[pk], rules.routing.sources, rules.routing.reasons)
-        if not found:
-            continue
-        organisation, municipality = vt_organisation_for(facts[pk], rules)
-        if organisation is None:
-            continue
-        if Notification.objects.filter(organisation=organisation, registration_id=pk, open=True).exists():
+    for pk in routed:
+        found = reasons[pk]
+        organisation, municipality = vt_organisation_for(facts[pk], rules, municipalities)
+        if organisation is None or (organisation.pk, pk) in already:
             continue
         opened.append(
             notification_open(
@@ -486,7 +506,10 @@ def notification_forward(
 
 def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     """After every change of a safety-assessment case: the desk's row follows it; the first outcome is fed
-    back to the police case; acute unsafety alerts the police case's owner at once."""
+    back to the police case; acute unsafety alerts the police case's owner at once. Every case change sends
+    this signal (a police case's on every intake that joins it): another process's case costs no query."""
+    if case.process_version.process != PROCESS:  # loaded with the locked case
+        return
     notification = (
         Notification.objects.filter(case_id=case.pk).select_related("police_case", "organisation").first()
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import Organisation, User
-from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -38,7 +38,6 @@ from .selectors import (
     may_use_vt_desk,
     notification_of,
     timeliness,
-    timeliness_by_region,
 )
 from .services import ForwardRefused, notification_forward
 
@@ -71,17 +70,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "veiligthuis/inbox.html",
         {
-            "rows": _inbox_rows(rows),
+            "rows": _inbox_rows(rows, user.role_codes),
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
-            "may_take": bool(set(user.role_codes) & {Role.VT_ASSESSOR, Role.TEAM_LEAD}),
             "workload": inbox_workload(user=user),
         },
     )
 
 
-def _inbox_rows(rows: list[Any]) -> list[dict[str, Any]]:
+def _inbox_rows(rows: list[Any], roles: frozenset[str]) -> list[dict[str, Any]]:
     now = timezone.now()
     found = []
     for n in rows:
@@ -105,6 +103,7 @@ def _inbox_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
                 "origin": n.get_origin_display(),
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},
+                "may_take": bool(roles & definition.working_roles()),  # not the chain contact, who follows
             }
         )
     return found
@@ -194,7 +193,8 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
     )
     code = request.GET.get("regio", own.code if own else "")
     region = next((r for r in regions if r.code == code), None)
-    rows = timeliness(weeks=weeks, organisation=region)
+    figures = timeliness(weeks=weeks, organisation=region)
+    rows = figures.weeks
     legend = {
         "in_time": _("assessed in time"),
         "late": _("assessed late"),
@@ -238,7 +238,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
             "region": region,
             "weeks": weeks,
             "week_choices": WEEK_CHOICES,
-            "by_region": timeliness_by_region(weeks=weeks),
+            "by_region": figures.regions,
             "radar_headers": [RADAR_GROUPS[group] for group in RADAR_GROUP_ORDER],
         },
     )

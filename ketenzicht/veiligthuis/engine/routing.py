@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 SUSPECT, VICTIM = "suspect", "victim"
@@ -27,6 +28,7 @@ class RegistrationFacts:
     municipality: str  # where it happened
     mentions: tuple[MentionFact, ...]
     relations: tuple[tuple[int, int, str], ...]  # (from mention id, to mention id, kind)
+    registered_at: datetime | None = None
 
     def with_role(self, role: str) -> list[MentionFact]:
         return [m for m in self.mentions if m.role == role]

@@ -3,8 +3,10 @@ holidays of the `holidays` package excluded). A day deadline ends at the end of 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -32,6 +34,16 @@ def add_working_days(start: date, amount: int) -> date:
         if is_working_day(day):
             left -= 1
     return day
+
+
+def overridden(
+    amount: int, unit: DeadlineUnit, setting: str | None, overrides: Mapping[str, Mapping[str, Any]] | None
+) -> tuple[int, DeadlineUnit]:
+    """A term's amount and unit as the installation's overrides (by the term's `setting` name) set them."""
+    override = (overrides or {}).get(setting or "")
+    if not override:
+        return amount, unit
+    return int(override.get("amount", amount)), DeadlineUnit(override.get("unit", unit.value))
 
 
 def deadline_at(start: datetime, amount: int, unit: DeadlineUnit, tz: ZoneInfo = AMSTERDAM) -> datetime:

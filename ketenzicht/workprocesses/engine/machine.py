@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .deadlines import deadline_at
-from .definition import Deadline, DeadlineUnit, Definition, FieldKind, Transition
+from .deadlines import deadline_at, overridden
+from .definition import Deadline, Definition, FieldKind, Transition
 
 
 class Refused(Exception):
@@ -50,20 +50,12 @@ def deadline_spec(
         spec = found.deadline_by.values.get(str((data or {}).get(found.deadline_by.field) or ""), spec)
     if spec is None:
         return None
-    changes: dict[str, Any] = {}
-    if spec.setting and overrides and spec.setting in overrides:
-        override = overrides[spec.setting]
-        changes["amount"] = int(override.get("amount", spec.amount))
-        changes["unit"] = DeadlineUnit(override.get("unit", spec.unit.value))
-    if spec.then is not None and spec.then.setting and overrides and spec.then.setting in overrides:
-        override = overrides[spec.then.setting]
-        changes["then"] = spec.then.model_copy(
-            update={
-                "amount": int(override.get("amount", spec.then.amount)),
-                "unit": DeadlineUnit(override.get("unit", spec.then.unit.value)),
-            }
-        )
-    return spec.model_copy(update=changes) if changes else spec
+    amount, unit = overridden(spec.amount, spec.unit, spec.setting, overrides)
+    changes: dict[str, Any] = {"amount": amount, "unit": unit}
+    if spec.then is not None:
+        then_amount, then_unit = overridden(spec.then.amount, spec.then.unit, spec.then.setting, overrides)
+        changes["then"] = spec.then.model_copy(update={"amount": then_amount, "unit": then_unit})
+    return spec.model_copy(update=changes)
 
 
 def further_escalation(
