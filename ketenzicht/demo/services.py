@@ -21,7 +21,7 @@ from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
-from ketenzicht.organisations.services import user_create, user_set_roles
+from ketenzicht.organisations.services import post_assign, user_create, user_set_roles
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
 from ketenzicht.veiligthuis.models import Notification
@@ -58,7 +58,7 @@ def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
         user = User.objects.filter(username=entry["username"]).first()
         names = {"first_name": entry["first_name"], "last_name": entry["last_name"]}
         if user is None:
-            user_create(
+            user = user_create(
                 username=entry["username"],
                 password=password,
                 organisation=organisation,
@@ -72,6 +72,13 @@ def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
             user.set_password(password)
             user.save()
             user_set_roles(user=user, roles=entry["roles"])
+            user.posts.exclude(kind__in=entry.get("posts", [])).delete()
+        for kind in entry.get("posts", []):
+            post_assign(
+                organisation=organisation,
+                user=user or User.objects.get(username=entry["username"]),
+                kind=kind,
+            )
         created.append(DemoUser(entry["username"], password, organisation.code, tuple(entry["roles"])))
     return created
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -113,3 +115,38 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class PostKind(models.TextChoices):
+    """A named task a user holds within their organisation, beside their roles."""
+
+    DV_PROSECUTOR = "dv_prosecutor", _("Prosecutor for domestic violence and stalking")
+    DV_SUBSTITUTE = "dv_substitute", _("Substitute prosecutor for domestic violence and stalking")
+    ZSM_COORDINATOR = "zsm_coordinator", _("ZSM coordinator")
+    NATIONAL_PORTFOLIO = "national_portfolio", _("National portfolio holder for domestic violence")
+
+
+class Post(models.Model):
+    """Who holds a post in an organisation: the district office's prosecutor for domestic violence and
+    stalking, their substitute, the ZSM coordinator, the national portfolio holder. An absence (from, until,
+    both inclusive) hands the post's cases to the substitute for that period."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="posts")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(max_length=32, choices=PostKind.choices)
+    absent_from = models.DateField(null=True, blank=True)
+    absent_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "user", "kind"], name="unique_post_holder"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} {self.kind} {self.user}"
+
+    def absent_on(self, day: date) -> bool:
+        if self.absent_from is None:
+            return False
+        return self.absent_from <= day and (self.absent_until is None or day <= self.absent_until)

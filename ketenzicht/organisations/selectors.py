@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpRequest
 
-from .models import ApiToken, Municipality, Organisation, User
+from .models import ApiToken, Municipality, Organisation, Post, PostKind, User
 from .roles import OrganisationKind
 from .services import api_token_hash
 
@@ -33,3 +35,52 @@ def api_caller(request: HttpRequest) -> User:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
     return user
+
+
+def dv_prosecutor_for(office: Organisation | int, *, on: date) -> tuple[User | None, bool]:
+    """The prosecutor for domestic violence and stalking of a district office on `on`: the post holder, or
+    when absent the substitute (the second value says a substitute stands in); (None, False) when neither
+    is there. Two queries at most whatever the number of posts."""
+    office_id = office if isinstance(office, int) else office.pk
+    posts = list(
+        Post.objects.select_related("user")
+        .filter(
+            organisation_id=office_id,
+            kind__in=[PostKind.DV_PROSECUTOR, PostKind.DV_SUBSTITUTE],
+            user__is_active=True,
+        )
+        .order_by("kind", "id")
+    )
+    for kind, substitute in ((PostKind.DV_PROSECUTOR, False), (PostKind.DV_SUBSTITUTE, True)):
+        for post in posts:
+            if post.kind == kind and not post.absent_on(on):
+                return post.user, substitute
+    return None, False
+
+
+def post_holders(organisation: Organisation | int, kind: str) -> list[User]:
+    """The active users holding `kind` in `organisation` (e.g. its ZSM coordinators)."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return [
+        post.user
+        for post in Post.objects.select_related("user").filter(
+            organisation_id=organisation_id, kind=kind, user__is_active=True
+        )
+    ]
+
+
+def holds_post(user: User, *kinds: str) -> bool:
+    """Whether the user holds one of these posts in their own organisation (cached on the user)."""
+    held: frozenset[str] | None = getattr(user, "_post_kinds", None)
+    if held is None:
+        held = (
+            frozenset(
+                Post.objects.filter(user_id=user.pk, organisation_id=user.organisation_id).values_list(
+                    "kind", flat=True
+                )
+            )
+            if user.pk
+            else frozenset()
+        )
+        user._post_kinds = held  # type: ignore[attr-defined]
+    return bool(held.intersection(kinds))

@@ -6,12 +6,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import yaml
 from django.db import transaction
 
-from .models import ApiToken, Municipality, Organisation, User, UserRole
+from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
 
@@ -187,3 +188,24 @@ def api_token_create(*, user: User, name: str) -> str:
     token = "kz_" + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, token_hash=api_token_hash(token), prefix=token[:8])
     return token
+
+
+def post_assign(*, organisation: Organisation, user: User, kind: str) -> Post:
+    """Give `user` the post `kind` in `organisation` (their own); repeating it changes nothing."""
+    if kind not in PostKind.values:
+        raise ValueError(f"kind: unknown post {kind}")
+    if user.organisation_id != organisation.pk:
+        raise ValueError("user: a post is held within the user's own organisation")
+    post, _ = Post.objects.get_or_create(organisation=organisation, user=user, kind=kind)
+    return post
+
+
+def post_absence_set(post: Post, *, absent_from: date | None, absent_until: date | None) -> Post:
+    """Record (or, with None, clear) an absence of the post holder; the substitute takes new cases then."""
+    if absent_from is None:
+        absent_until = None
+    if absent_from is not None and absent_until is not None and absent_until < absent_from:
+        raise ValueError("absent_until: the absence ends before it starts")
+    post.absent_from, post.absent_until = absent_from, absent_until
+    post.save(update_fields=["absent_from", "absent_until"])
+    return post
