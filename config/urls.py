@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("ketenzicht.workprocesses.urls")),
     path("", include("ketenzicht.screening.urls")),
     path("", include("ketenzicht.veiligthuis.urls")),
+    path("", include("ketenzicht.measures.urls")),
+    path("", include("ketenzicht.prosecution.urls")),
     path("api/v1/", api.urls),
 ]
 

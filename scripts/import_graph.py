@@ -35,8 +35,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("patterns",),
     ("workprocesses",),  # the case kernel: above the data, below the desks
     ("dossiers",),
+    ("measures",),  # protective measures and breaches: below the desks that impose them
     ("screening",),
     ("veiligthuis",),  # the Veilig Thuis desk: takes the screening desk's notifications
+    ("prosecution",),  # the ZSM table and the prosecutors: take the police's files and VT's information
     ("intake",),
     ("demo",),
     ("web",),
