@@ -256,7 +256,8 @@ def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user:
     form = page[start : page.index("</form>", start)]
     assert "Politie eenheid Oost-Brabant" in form
     assert "Veilig Thuis Brabant Noordoost</option>" in form  # it runs the safety assessment
-    assert "Arrondissementsparket" not in form
+    assert "Arrondissementsparket Oost-Brabant</option>" in form  # it runs the ZSM file
+    assert "Slachtofferhulp" not in form and "Reclassering" not in form  # they run no process
     assert 'class="utrecht-select utrecht-select--html-select"' in form  # styled like every other form
 
 
