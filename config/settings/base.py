@@ -184,3 +184,20 @@ WORK_PROCESS_DEADLINES = json.loads(os.environ.get("KETENZICHT_WORK_PROCESS_DEAD
 # The chain protocol's terms (ketenzicht/veiligthuis/data/chain_rules.yaml), by their `setting` name, as JSON:
 # e.g. {"vt_feedback": {"amount": 10, "unit": "working_days"}} for the feedback Veilig Thuis owes the police.
 VT_PROTOCOL_TERMS = json.loads(os.environ.get("KETENZICHT_VT_PROTOCOL_TERMS", "{}"))
+# The ZSM table's requests to the chain partners: how many hours each has to answer, as JSON, e.g.
+# {"victim_support": 4, "probation": 4}.
+ZSM_REQUEST_HOURS = {
+    "victim_support": 4,
+    "probation": 4,
+    **json.loads(os.environ.get("KETENZICHT_ZSM_REQUEST_HOURS", "{}")),
+}
+# Stalking (art. 285b Sr) as a complaint offence: whether a prosecution needs the victim's complaint, and the
+# term for it in months (art. 66 Sr: three months after the victim learned of the offence). Whether the
+# complaint requirement still applies is a legal question, so it is a setting: KETENZICHT_STALKING_COMPLAINT
+# as JSON, e.g. {"required": false}.
+STALKING_COMPLAINT = {
+    "required": True,
+    "months": 3,
+    "articles": ["285b"],
+    **json.loads(os.environ.get("KETENZICHT_STALKING_COMPLAINT", "{}")),
+}

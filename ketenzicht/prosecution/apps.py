@@ -5,3 +5,12 @@ class ProsecutionConfig(AppConfig):
     name = "ketenzicht.prosecution"
     label = "prosecution"
     verbose_name = "ZSM and prosecution"
+
+    def ready(self) -> None:
+        from ketenzicht.workprocesses.signals import case_changed, handoff_created
+
+        from .feedback import sync_file
+        from .services import on_handoff
+
+        handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
+        case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")

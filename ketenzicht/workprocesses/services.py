@@ -468,9 +468,16 @@ ASSIGNMENTS = {"owner": EventKind.OWNER, "victim_contact": EventKind.CONTACT}
 
 
 def case_assign(
-    case: Case, field: str, *, person: User, actor: User, expected_version: int | None, reason: str = ""
+    case: Case,
+    field: str,
+    *,
+    person: User,
+    actor: User | None,
+    expected_version: int | None,
+    reason: str = "",
 ) -> Case:
-    """Make `person` the case's owner or the victim's contact (`field`); a handover needs a reason."""
+    """Make `person` the case's owner or the victim's contact (`field`); a handover needs a reason. Actor
+    None: the system assigns (a desk's routing, e.g. a ZSM file to the district office's prosecutor)."""
     kind = ASSIGNMENTS[field]
     at = timezone.now()
     with transaction.atomic():
@@ -501,7 +508,7 @@ def case_assign(
 
 
 def case_assign_owner(
-    case: Case, *, owner: User, actor: User, expected_version: int | None, reason: str = ""
+    case: Case, *, owner: User, actor: User | None, expected_version: int | None, reason: str = ""
 ) -> Case:
     return case_assign(
         case, "owner", person=owner, actor=actor, expected_version=expected_version, reason=reason

@@ -45,7 +45,11 @@ def test_the_danger_level_takes_the_highest_source() -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("dataset: zsm_triage\nversion: '1'\nrules: []\ndefault: {code: a, route: zsm, label: {nl: a, en: a}}", "rules"),
+        (
+            "dataset: zsm_triage\nversion: '1'\nrules: []\n"
+            "default: {code: a, route: zsm, label: {nl: a, en: a}}",
+            "rules",
+        ),
         (
             "dataset: zsm_triage\nversion: '1'\ndefault: {code: a, route: zsm, label: {nl: a, en: a}}\n"
             "rules: [{code: b, route: court, label: {nl: b, en: b}, when: [{fact: breaches, at_least: 1}]}]",
@@ -58,7 +62,8 @@ def test_the_danger_level_takes_the_highest_source() -> None:
         ),
         (
             "dataset: zsm_triage\nversion: '1'\ndefault: {code: b, route: zsm, label: {nl: a, en: a}}\n"
-            "rules: [{code: b, route: zvh, label: {nl: b, en: b}, when: [{fact: breaches, at_least: 1, is: true}]}]",
+            "rules: [{code: b, route: zvh, label: {nl: b, en: b},"
+            " when: [{fact: breaches, at_least: 1, is: true}]}]",
             "exactly one of",
         ),
     ],

@@ -1,0 +1,172 @@
+"""In step with the cases: the ZSM file follows its case; a decision is fed back to the police case and to
+Veilig Thuis; Veilig Thuis's information, once in, is recorded on the open files that wait for it.
+
+Every case change sends `case_changed` (a police case's on every intake that joins it): a case of another
+process costs no query here."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.services import PROCESS as VT_PROCESS
+from ketenzicht.workprocesses.alerts import alert_for_case_owner
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, EventKind
+from ketenzicht.workprocesses.services import case_record
+
+from .models import ZsmFile
+from .services import PROCESS, vt_information_record
+
+DECISION_MESSAGE = gettext_noop("Case %(case)s: %(office)s decided on ZSM file %(file)s: %(decision)s.")
+DECISION_NOTE = gettext_noop("Decision of %(office)s on ZSM file %(file)s: %(decision)s.")
+VT_IN_NOTE = gettext_noop("Information of %(organisation)s is in (notification %(notification)s).")
+
+# What a decision's feedback names beside the decision itself.
+DECISION_DETAIL = ("dismissal_ground", "penalty", "hearing_on", "conditions_text", "order_conditions")
+
+
+def decision_text(case: Case) -> str:
+    """The decision with what goes with it, in the installation's language (a record, not a page)."""
+    definition = definition_of(case.process_version)
+    data = case.data
+    parts: list[str] = []
+    for name in ("decision", *DECISION_DETAIL):
+        value = str(data.get(name) or "")
+        if not value:
+            continue
+        spec = definition.fields[name]
+        shown = spec.choices.get(value, value) if spec.choices else value
+        if spec.kind == "date":
+            with contextlib.suppress(ValueError):
+                shown = f"{date.fromisoformat(value):%d-%m-%Y}"
+        parts.append(shown if name == "decision" else f"{spec.label.lower()} {shown}")
+    return "; ".join(parts)
+
+
+def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        decision = decision_text(case)
+        note = gettext(DECISION_NOTE) % {
+            "office": file.district_office.name,
+            "file": case.reference,
+            "decision": decision,
+        }
+    police_case = file.police_case
+    if police_case.closed_at is None:
+        with contextlib.suppress(Refused):
+            case_record(
+                police_case,
+                values={},
+                actor=actor,  # type: ignore[arg-type]
+                expected_version=None,
+                note=note,
+                detail={"zsm_file": case.reference, "decision": case.data.get("decision")},
+                at=at,
+            )
+    alert_for_case_owner(
+        police_case,
+        kind="zsm_decision",
+        message=DECISION_MESSAGE,
+        fallback_role=Role.CASE_OWNER,
+        params={"office": file.district_office.name, "file": case.reference, "decision": decision},
+        at=at,
+    )
+    registrations = list(case.registrations.values_list("pk", flat=True))
+    notifications = (
+        Notification.objects.filter(Q(police_case=police_case) | Q(registration_id__in=registrations))
+        .exclude(outcome="forwarded")
+        .select_related("case", "case__organisation", "case__owner")
+    )
+    for notification in notifications:
+        vt_case = notification.case
+        if vt_case.closed_at is None:
+            with contextlib.suppress(Refused):
+                case_record(
+                    vt_case,
+                    values={},
+                    actor=actor,  # type: ignore[arg-type]
+                    expected_version=None,
+                    note=note,
+                    detail={"zsm_file": case.reference, "decision": case.data.get("decision")},
+                    at=at,
+                )
+        alert_for_case_owner(
+            vt_case,
+            kind="zsm_decision",
+            message=DECISION_MESSAGE,
+            fallback_role=Role.VT_ASSESSOR,
+            params={"office": file.district_office.name, "file": case.reference, "decision": decision},
+            at=at,
+        )
+
+
+def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
+    process = case.process_version.process  # loaded with the locked case
+    if process == VT_PROCESS:
+        vt_information_arrived(case)
+        return
+    if process != PROCESS:
+        return
+    file = ZsmFile.objects.filter(pk=case.pk).select_related("police_case", "district_office").first()
+    if file is None:
+        return
+    stepped = (
+        case.events.filter(kind=EventKind.TRANSITION)
+        .order_by("-at", "-id")
+        .values_list("at", "actor_id")
+        .first()
+    )
+    now, stepped_by = stepped if stepped else (timezone.now(), None)
+    data = case.data
+    decision = str(data.get("decision") or "")
+    decided_now = bool(decision) and decision != file.decision
+    route = str(data.get("route") or "")
+    file.open = case.closed_at is None
+    file.state = case.state
+    file.deadline_at = case.deadline_at
+    file.closed_at = case.closed_at
+    if route and route != file.route:
+        file.route, file.routed_at = route, now
+    if data.get("vt_information") and file.vt_information_at is None:
+        file.vt_information_at = timezone.now()
+    if decided_now:
+        file.decision, file.decided_at = decision, now
+    file.save()
+    if decided_now:
+        actor = User.objects.filter(pk=stepped_by).first() if stepped_by else None
+        _feed_back(file, case, actor=actor, at=now)
+
+
+def vt_information_arrived(vt_case: Case) -> None:
+    """A safety-assessment case changed: once it holds a finding (unsafety or an outcome), every open ZSM
+    file of its police case or registration that waits for Veilig Thuis's information has it."""
+    data = vt_case.data
+    if not (data.get("unsafety") or data.get("outcome")) or data.get("outcome") == "forwarded":
+        return
+    notification = (
+        Notification.objects.filter(case_id=vt_case.pk).values("police_case_id", "registration_id").first()
+    )
+    if notification is None:
+        return
+    waiting = ZsmFile.objects.filter(open=True, vt_information_at__isnull=True, domestic=True).filter(
+        Q(police_case_id=notification["police_case_id"])
+        | Q(case__registrations__id=notification["registration_id"])
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        note = gettext(VT_IN_NOTE) % {
+            "organisation": vt_case.organisation.name,
+            "notification": vt_case.reference,
+        }
+    for file in waiting.select_related("case", "case__process_version").distinct():
+        vt_information_record(file, at=timezone.now(), note=note)

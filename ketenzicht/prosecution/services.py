@@ -1,0 +1,547 @@
+"""The ZSM file: opened from the police's hand-off at the district office that serves the municipality where
+it happened, routed to that office's prosecutor for domestic violence and stalking (the substitute when
+absent), assembled from the chain partners' answers, triaged and decided. Decisions feed back to the police
+case and Veilig Thuis in feedback.py.
+
+The file is opened in the caller's transaction: a kernel case of the district office (process `zsm_file`),
+the desk's row, a disclosure of the police case's registrations to the office (the sharing rules' `disclosed`
+scope), and a request to victim support and one to probation."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.domestic import domestic_violence
+from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
+from ketenzicht.screening.engine.urgency import rank_of
+from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.services import registration_facts
+from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.models import Case, Handoff
+from ketenzicht.workprocesses.services import case_assign_owner, case_open, case_record, case_take
+
+from .engine.triage import triage
+from .facts import triage_facts
+from .models import Partner, PartnerRequest, Side, ZsmFile
+from .rules import triage_rules
+
+PROCESS = "zsm_file"
+HANDOFF_KIND = "zsm"
+DISCLOSURE_PURPOSE = "zsm_file"
+
+NO_PROSECUTOR_MESSAGE = gettext_noop(
+    "ZSM file %(case)s: neither the prosecutor for domestic violence and stalking nor the substitute is "
+    "present. Take it on."
+)
+ROUTED_MESSAGE = gettext_noop("ZSM file %(case)s was routed to you (%(why)s).")
+LATE_MESSAGE = gettext_noop(
+    "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s)."
+)
+ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
+ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
+
+PARTNERS: dict[str, tuple[str, str]] = {  # partner -> (organisation kind, side)
+    Partner.VICTIM_SUPPORT: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
+    Partner.PROBATION: (OrganisationKind.RECLASSERING, Side.SUSPECT),
+}
+
+
+class FileRefused(Exception):
+    """A desk action the file does not allow now; `field` names what to fix (for the form)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+# --- opening a file -----------------------------------------------------------------------------------------
+
+
+def district_office_for(
+    facts: RegistrationFacts, police_case: Case
+) -> tuple[Organisation | None, Municipality | None]:
+    """The district office that serves the municipality where it happened; else the office of the police
+    unit whose case it is."""
+    municipality = (
+        Municipality.objects.select_related("district_office").filter(code=facts.municipality).first()
+        if facts.municipality
+        else None
+    )
+    if municipality is not None:
+        return municipality.district_office, municipality
+    office = Organisation.objects.filter(
+        kind=OrganisationKind.OM, police_unit_id=police_case.organisation_id
+    ).first()
+    return office, None
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def complaint_status(
+    registrations: list[Registration], facts: Mapping[int, RegistrationFacts]
+) -> dict[str, Any]:
+    """Whether a prosecution of these registrations needs the victim's complaint (setting STALKING_COMPLAINT),
+    whether one is on file (a registration of kind complaint) and until when it may come."""
+    rule = settings.STALKING_COMPLAINT
+    articles = set(rule.get("articles", ["285b"]))
+    stalking = [r for r in registrations if facts[r.pk].offences & articles]
+    if not rule.get("required") or not stalking:
+        return {"required": False, "on": None, "due": None}
+    first = min(timezone.localdate(r.occurred_at or r.registered_at) for r in stalking)
+    complaints = [timezone.localdate(r.registered_at) for r in registrations if r.kind == Kind.KLACHT]
+    return {
+        "required": True,
+        "on": min(complaints) if complaints else None,
+        "due": _add_months(first, int(rule.get("months", 3))),
+    }
+
+
+def _is_domestic(facts: Mapping[int, RegistrationFacts]) -> bool:
+    circle = set(domestic_violence().circle)
+    return any(kind in circle for f in facts.values() for _a, _b, kind in f.relations)
+
+
+def _vt_information_in(police_case: Case, registration_ids: list[int]) -> bool:
+    return (
+        Notification.objects.filter(police_case=police_case)
+        .exclude(outcome="forwarded")
+        .exclude(unsafety="", outcome="")
+        .exists()
+        or Notification.objects.filter(registration_id__in=registration_ids)
+        .exclude(outcome="forwarded")
+        .exclude(unsafety="", outcome="")
+        .exists()
+    )
+
+
+def _brief(
+    file: ZsmFile, side: str, registrations: list[Registration], facts: Mapping[int, RegistrationFacts]
+) -> dict[str, Any]:
+    """What a partner needs for its request: the person of its side as the police wrote them (the latest
+    registration that names them), what happened (offences, when, where), and nothing of the other side."""
+    person_id = file.victim_id if side == Side.VICTIM else file.suspect_id
+    mention = (
+        PersonMention.objects.filter(
+            registration__in=registrations, role=side, **({"link__person_id": person_id} if person_id else {})
+        )
+        .order_by("-registration__registered_at", "-id")
+        .first()
+    )
+    articles = sorted({a for f in facts.values() for a in f.offences})
+    latest = max(registrations, key=lambda r: (r.registered_at, r.pk))
+    person: dict[str, str] = {}
+    if mention is not None:
+        person = {
+            "name": mention.display_name,
+            "birth_date": mention.birth_date_raw,
+            "city": mention.city,
+            **({"phone": mention.phone} if side == Side.VICTIM else {}),
+        }
+    return {
+        "person": person,
+        "offences": articles,
+        "occurred_on": timezone.localdate(latest.occurred_at or latest.registered_at).isoformat(),
+        "municipality": file.municipality.name if file.municipality else "",
+        "police_unit": file.police_case.organisation.name,
+    }
+
+
+def _request_open(
+    file: ZsmFile,
+    partner: str,
+    *,
+    at: datetime,
+    registrations: list[Registration],
+    facts: Mapping[int, RegistrationFacts],
+    question: str = "",
+) -> PartnerRequest | None:
+    kind, side = PARTNERS[partner]
+    organisation = Organisation.objects.filter(kind=kind, active=True).order_by("pk").first()
+    if organisation is None:
+        return None
+    hours = int(settings.ZSM_REQUEST_HOURS.get(partner, 4))
+    return PartnerRequest.objects.create(
+        file=file,
+        partner=partner,
+        organisation=organisation,
+        side=side,
+        person_id=file.victim_id if side == Side.VICTIM else file.suspect_id,
+        question=question.strip(),
+        brief=_brief(file, side, registrations, facts),
+        requested_at=at,
+        due_at=at + timedelta(hours=hours),
+    )
+
+
+def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
+    prosecutor, substitute = dv_prosecutor_for(file.district_office, on=timezone.localdate(at))
+    if prosecutor is None:
+        alert_raise(
+            kind="zsm_unrouted",
+            message=NO_PROSECUTOR_MESSAGE,
+            organisation=file.district_office,
+            case=file.case,
+            role=Role.PROSECUTOR,
+            params={"case": file.case.reference},
+            at=at,
+        )
+        return
+    why = ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY
+    case_assign_owner(file.case, owner=prosecutor, actor=None, expected_version=None, reason=why)
+    file.prosecutor, file.substitute = prosecutor, substitute
+    file.save(update_fields=["prosecutor", "substitute"])
+    alert_raise(
+        kind="zsm_routed",
+        message=ROUTED_MESSAGE,
+        organisation=file.district_office,
+        case=file.case,
+        recipient=prosecutor,
+        params={"case": file.case.reference, "why": why},
+        at=at,
+    )
+
+
+def file_open(
+    *, police_case: Case, actor: User | None, handoff: Handoff | None = None, at: datetime | None = None
+) -> ZsmFile | None:
+    """Open the ZSM file of a police case (in the caller's transaction); None when no district office serves
+    it. A police case with an open file adds nothing: the hand-off joins that file (its history says so)."""
+    at = at or timezone.now()
+    existing = ZsmFile.objects.filter(police_case=police_case, open=True).select_related("case").first()
+    registrations = list(police_case.registrations.filter(source="politie").order_by("registered_at", "id"))
+    if not registrations:
+        return None
+    if existing is not None:
+        case_record(
+            existing.case,
+            values={},
+            actor=actor,  # type: ignore[arg-type]
+            expected_version=None,
+            note=str(handoff.detail.get("reason") or "") if handoff else "",
+            detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
+        )
+        return existing
+    facts = registration_facts([r.pk for r in registrations])
+    latest = registrations[-1]
+    office, municipality = district_office_for(facts[latest.pk], police_case)
+    if office is None:
+        return None
+    pair = (
+        ScreeningCase.objects.filter(case_id=police_case.pk)
+        .values("suspect_id", "victim_id", "suspect_name", "victim_name")
+        .first()
+        or {}
+    )
+    urgency = case_urgency(police_case.data)[0]
+    complaint = complaint_status(registrations, facts)
+    domestic = _is_domestic(facts)
+    data: dict[str, Any] = {}
+    if urgency:
+        data["urgency_provisional"] = urgency
+    if not domestic:
+        data["vt_information"] = "not_required"
+    elif _vt_information_in(police_case, [r.pk for r in registrations]):
+        data["vt_information"] = "in"
+    if not complaint["required"]:
+        data["complaint"] = "not_required"
+    elif complaint["on"] is not None and complaint["on"] <= complaint["due"]:
+        data["complaint"] = "on_file"
+    suspect_name, victim_name = pair.get("suspect_name", ""), pair.get("victim_name", "")
+    persons = [pk for pk in (pair.get("suspect_id"), pair.get("victim_id")) if pk]
+    case = case_open(
+        process=PROCESS,
+        organisation=office,
+        title=f"{suspect_name or '?'} → {victim_name or '?'}",
+        actor=actor,
+        at=at,
+        persons=[Person(pk=pk) for pk in persons],
+        registrations=registrations,
+        data=data,
+    )
+    file = ZsmFile.objects.create(
+        case=case,
+        district_office=office,
+        police_case=police_case,
+        handoff=handoff,
+        registration=latest,
+        municipality=municipality,
+        suspect_id=pair.get("suspect_id"),
+        victim_id=pair.get("victim_id"),
+        suspect_name=suspect_name[:300],
+        victim_name=victim_name[:300],
+        domestic=domestic,
+        complaint_required=complaint["required"],
+        complaint_on=complaint["on"],
+        complaint_due=complaint["due"],
+        received_at=at,
+        state=case.state,
+        deadline_at=case.deadline_at,
+        urgency_rank=rank_of(urgency),
+        vt_information_at=at if data.get("vt_information") == "in" else None,
+    )
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                registration=r,
+                organisation=office,
+                purpose=DISCLOSURE_PURPOSE,
+                reference=case.reference,
+                created_at=at,
+            )
+            for r in registrations
+        ]
+    )
+    for partner in PARTNERS:
+        _request_open(file, partner, at=at, registrations=registrations, facts=facts)
+    _route_to_prosecutor(file, at=at)
+    if handoff is not None and file.prosecutor_id:
+        Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
+            taken_at=at, taken_by_id=file.prosecutor_id
+        )
+    triage_refresh(file)
+    return file
+
+
+def on_handoff(sender: Any, handoff: Handoff, actor: User | None = None, **kwargs: Any) -> None:
+    if handoff.kind == HANDOFF_KIND:
+        police_case = Case.objects.select_related("organisation", "process_version").get(pk=handoff.case_id)
+        file_open(police_case=police_case, actor=actor, handoff=handoff, at=handoff.created_at)
+
+
+# --- triage -------------------------------------------------------------------------------------------------
+
+
+def triage_refresh(file: ZsmFile) -> dict[str, Any]:
+    """Compute the file's triage from what it knows now and keep it on the file (shown with its reasons)."""
+    found = triage(triage_facts(file), triage_rules())
+    file.triage = {
+        "route": found.route,
+        "danger": found.danger,
+        "reasons": [reason.code for reason in found.reasons],
+        "version": found.rules_version,
+        "facts": found.facts,
+    }
+    ZsmFile.objects.filter(pk=file.pk).update(triage=file.triage)
+    return file.triage
+
+
+def triage_choose(
+    file: ZsmFile, *, route: str, actor: User, reason: str, expected_version: int | None
+) -> Case:
+    """The prosecutor chooses the route; another route than the rules suggest needs a reason."""
+    if route not in ("zsm", "regular", "zvh"):
+        raise FileRefused("route", gettext_noop("choose a route"))
+    suggested = (file.triage or triage_refresh(file)).get("route")
+    if route != suggested and not reason.strip():
+        raise FileRefused("reason", gettext_noop("say why you choose another route than the triage suggests"))
+    detail_reason = reason.strip()
+    with transaction.atomic():
+        return case_take(
+            file.case,
+            f"triage_{route}",
+            actor=actor,
+            expected_version=expected_version,
+            reason=detail_reason,
+        )
+
+
+# --- the partners' requests ---------------------------------------------------------------------------------
+
+
+def request_add(file: ZsmFile, *, partner: str, question: str, actor: User) -> PartnerRequest:
+    """A further request of the table to a partner (e.g. a question the first answer left open)."""
+    if partner not in PARTNERS:
+        raise FileRefused("partner", gettext_noop("choose victim support or probation"))
+    if not question.strip():
+        raise FileRefused("question", gettext_noop("write the question"))
+    if not file.open:
+        raise FileRefused("question", gettext_noop("the file is closed"))
+    registrations = list(file.case.registrations.order_by("registered_at", "id"))
+    facts = registration_facts([r.pk for r in registrations])
+    with transaction.atomic():
+        request = _request_open(
+            file, partner, at=timezone.now(), registrations=registrations, facts=facts, question=question
+        )
+        if request is None:
+            raise FileRefused("partner", gettext_noop("that partner has no organisation here"))
+        case_record(
+            file.case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            note=question.strip(),
+            detail={"request": request.pk, "partner": partner},
+        )
+    return request
+
+
+ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
+    # field -> allowed values (None: free text)
+    Partner.VICTIM_SUPPORT: {
+        "contacted": ("yes", "no"),
+        "wishes": ("prosecution", "no_prosecution", "undecided"),
+        "afraid": ("yes", "no"),
+        "damage": None,
+        "safety": None,
+        "note": None,
+    },
+    Partner.PROBATION: {
+        "known": ("yes", "no"),
+        "supervised": ("yes", "no"),
+        "conditions": None,
+        "advice": ("zsm", "conditions", "regular", "zvh"),
+        "note": None,
+    },
+}
+REQUIRED_ANSWERS = {Partner.VICTIM_SUPPORT: ("contacted", "wishes"), Partner.PROBATION: ("known", "advice")}
+
+
+def request_answer(
+    request: PartnerRequest, *, actor: User, answer: Mapping[str, str], origin: str = ""
+) -> PartnerRequest:
+    """The partner answers (once; a later correction is a new request of the table). Logged; the file's triage
+    is computed again with the answer."""
+    spec = ANSWER_FIELDS[request.partner]
+    cleaned: dict[str, str] = {}
+    for name, value in answer.items():
+        if name not in spec:
+            raise FileRefused(name, gettext_noop("not a field of this answer"))
+        text = str(value or "").strip()
+        allowed = spec[name]
+        if text and allowed is not None and text not in allowed:
+            raise FileRefused(name, gettext_noop("choose one of the options"))
+        if text:
+            cleaned[name] = text[:2000]
+    for name in REQUIRED_ANSWERS[request.partner]:
+        if name not in cleaned:
+            raise FileRefused(name, gettext_noop("this field is required"))
+    at = timezone.now()
+    with transaction.atomic():
+        current = (
+            PartnerRequest.objects.select_for_update().select_related("file", "file__case").get(pk=request.pk)
+        )
+        if current.answered_at is not None:
+            raise FileRefused("answer", gettext_noop("this request was answered already"))
+        current.answer = cleaned
+        current.answered_at = at
+        current.answered_by = actor
+        current.answered_by_name = actor.get_full_name() or actor.get_username()
+        current.save(update_fields=["answer", "answered_at", "answered_by", "answered_by_name"])
+        access_log_record(
+            actor=actor,
+            action="answer",
+            object_type="zsm_request",
+            object_id=current.pk,
+            result="stored",
+            origin=origin,
+            detail={"file": current.file.case.reference, "late": current.late(at)},
+            persons=[current.person_id],
+        )
+        if current.file.open:
+            triage_refresh(current.file)
+    return current
+
+
+def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
+    """Mark every request not answered within its term and alert the district office's ZSM coordinator(s)
+    (the prosecutors there when it has none), once per request. Run it beside deadlines_check."""
+    now = now or timezone.now()
+    late = (
+        PartnerRequest.objects.filter(
+            answered_at__isnull=True, late_alerted_at__isnull=True, due_at__lte=now, file__open=True
+        )
+        .select_related("file", "file__case", "file__district_office")
+        .order_by("due_at", "id")
+    )
+    alerted: list[PartnerRequest] = []
+    for request in late:
+        with transaction.atomic():
+            office = request.file.district_office
+            params = {
+                "case": request.file.case.reference,
+                "partner": str(Partner(request.partner).label),
+                "due": f"{timezone.localtime(request.due_at):%d-%m-%Y %H:%M}",
+            }
+            coordinators = post_holders(office, PostKind.ZSM_COORDINATOR)
+            for coordinator in coordinators:
+                alert_raise(
+                    kind="zsm_request_late",
+                    message=LATE_MESSAGE,
+                    organisation=office,
+                    case=request.file.case,
+                    recipient=coordinator,
+                    params=params,
+                    at=now,
+                )
+            if not coordinators:
+                alert_raise(
+                    kind="zsm_request_late",
+                    message=LATE_MESSAGE,
+                    organisation=office,
+                    case=request.file.case,
+                    role=Role.PROSECUTOR,
+                    params=params,
+                    at=now,
+                )
+            PartnerRequest.objects.filter(pk=request.pk).update(late_alerted_at=now)
+            alerted.append(request)
+    return alerted
+
+
+# --- the complaint (art. 285b Sr) ---------------------------------------------------------------------------
+
+
+def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: int | None) -> Case:
+    """The victim's complaint came in on `on`. One that comes after the term cannot open a prosecution: it is
+    kept in the history, the file stays without a complaint."""
+    if not file.complaint_required:
+        raise FileRefused("complaint_on", gettext_noop("this file needs no complaint"))
+    if on > timezone.localdate():
+        raise FileRefused("complaint_on", gettext_noop("the date lies in the future"))
+    in_time = file.complaint_due is None or on <= file.complaint_due
+    with transaction.atomic():
+        case = case_record(
+            file.case,
+            values={"complaint": "on_file"} if in_time else {},
+            actor=actor,
+            expected_version=expected_version,
+            note="" if in_time else f"klacht na de termijn ({file.complaint_due:%d-%m-%Y})",
+            detail={"complaint_on": on.isoformat(), "in_time": in_time},
+        )
+        ZsmFile.objects.filter(pk=file.pk).update(complaint_on=on)
+    if not in_time:
+        raise FileRefused(
+            "complaint_on",
+            gettext_noop("the complaint came after its term: it is kept, but cannot open a prosecution"),
+        )
+    return case
+
+
+def vt_information_record(file: ZsmFile, *, at: datetime, note: str) -> None:
+    """Veilig Thuis's information is in: the decision may be taken (in the caller's transaction)."""
+    if file.case.closed_at is not None or file.case.data.get("vt_information"):
+        return
+    case_record(
+        file.case, values={"vt_information": "in"}, actor=None, expected_version=None, note=note, at=at
+    )  # type: ignore[arg-type]

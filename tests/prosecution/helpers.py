@@ -1,0 +1,51 @@
+"""A police case sent to the ZSM table, through intake and the screening desk's steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_take
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+
+
+def police_case_of(registration: Any) -> Case:
+    return Case.objects.get(screening__in=ScreeningCase.objects.filter(opened_by=registration))
+
+
+def send_to_zsm(
+    make_user: Any,
+    reference: str = "PL0600-ZSM-1",
+    *,
+    suspect: dict[str, Any] | None = None,
+    victim: dict[str, Any] | None = None,
+    offences: list[str] | None = None,
+    kind: str = "aangifte",
+    relation: str | None = "ex_partner",
+    municipality: str = "GM0796",
+    registered_at: str | None = None,
+) -> tuple[ZsmFile, Case]:
+    """Take a registration in, screen its police case and send it to ZSM; the file that opened."""
+    registration = take_in(
+        reference,
+        suspect or MARCO,
+        victim or LOTTE,
+        registered_at=registered_at or timezone.now().isoformat(timespec="seconds"),
+        offences=offences,
+        kind=kind,
+        relation=relation,
+        municipality=municipality,
+    )
+    police_case = police_case_of(registration)
+    owner = make_user("case_owner", organisation="oost-brabant")
+    for step, values in (
+        ("start_screening", {}),
+        ("screened", {"urgency": "normal"}),
+    ):
+        police_case = case_take(police_case, step, actor=owner, expected_version=None, values=values)
+    police_case = case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM")
+    return ZsmFile.objects.select_related("case", "police_case").get(police_case=police_case), police_case

@@ -1,0 +1,240 @@
+"""The ZSM file: opened from the police's hand-off at the right district office, routed to its prosecutor
+for domestic violence and stalking (the substitute when absent), the partners' requests, the Veilig Thuis
+information rule, the complaint rule, decisions fed back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_absence_set, post_assign
+from ketenzicht.prosecution.models import PartnerRequest
+from ketenzicht.prosecution.services import (
+    FileRefused,
+    complaint_record,
+    request_answer,
+    requests_check,
+    triage_choose,
+)
+from ketenzicht.registrations.models import Disclosure
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
+from ketenzicht.workprocesses.services import case_take
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def office(reference_data):  # type: ignore[no-untyped-def]
+    return Organisation.objects.get(code="om-oost-brabant")
+
+
+@pytest.fixture
+def prosecutors(office, make_user):  # type: ignore[no-untyped-def]
+    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    pieter = make_user("prosecutor", organisation="om-oost-brabant", username="pieter")
+    post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    return eva, pieter, post
+
+
+def test_the_file_opens_at_the_office_of_the_municipality_and_goes_to_its_dv_prosecutor(
+    make_user, prosecutors
+):  # type: ignore[no-untyped-def]
+    eva, _pieter, _post = prosecutors
+    file, police_case = send_to_zsm(make_user)
+    assert file.district_office.code == "om-oost-brabant"
+    assert file.case.owner == eva and file.prosecutor == eva and not file.substitute
+    assert file.case.state == "assembling" and file.case.deadline_at is not None
+    assert Alert.objects.filter(recipient=eva, kind="zsm_routed", case=file.case).exists()
+    # The office sees the police case's registrations, disclosed for the file.
+    disclosed = set(
+        Disclosure.objects.filter(organisation=file.district_office).values_list("registration_id", flat=True)
+    )
+    assert disclosed == set(police_case.registrations.values_list("pk", flat=True))
+    # One request to victim support about the victim, one to probation about the suspect, due in hours.
+    requests = {r.partner: r for r in file.requests.all()}
+    assert set(requests) == {"victim_support", "probation"}
+    assert (
+        requests["victim_support"].side == "victim" and requests["victim_support"].person_id == file.victim_id
+    )
+    assert requests["probation"].side == "suspect" and requests["probation"].person_id == file.suspect_id
+    assert requests["victim_support"].brief["person"]["name"] == "Lotte de Wit"
+    assert requests["probation"].brief["person"]["name"] == "Marco Hendriks"
+    assert "phone" not in requests["probation"].brief["person"]
+    assert "Marco" not in str(requests["victim_support"].brief) and "Lotte" not in str(
+        requests["probation"].brief
+    )
+    hours = (requests["probation"].due_at - requests["probation"].requested_at).total_seconds() / 3600
+    assert hours == 4
+    assert file.triage["route"] == "zsm" and file.triage["reasons"] == ["simple_case"]
+
+
+def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    _eva, pieter, post = prosecutors
+    today = timezone.localdate()
+    post_absence_set(post, absent_from=today - timedelta(days=1), absent_until=today + timedelta(days=3))
+    file, _ = send_to_zsm(make_user)
+    assert file.case.owner == pieter and file.substitute
+    owner_line = CaseEvent.objects.get(case=file.case, kind=EventKind.OWNER)
+    assert owner_line.actor_name == "system" and "substitute" in owner_line.reason
+
+
+def test_with_nobody_present_every_prosecutor_of_the_office_is_alerted(make_user, office):  # type: ignore[no-untyped-def]
+    file, _ = send_to_zsm(make_user)
+    assert file.case.owner is None
+    alert = Alert.objects.get(case=file.case, kind="zsm_unrouted")
+    assert alert.role == "prosecutor" and alert.organisation == office
+
+
+def test_a_domestic_decision_waits_for_veilig_thuis(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    eva, _pieter, _post = prosecutors
+    file, police_case = send_to_zsm(make_user, offences=["300"])
+    assert "vt_information" not in file.case.data  # ex-partners: domestic, and Veilig Thuis has not assessed
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    with pytest.raises(Refused) as refused:
+        case_take(
+            case,
+            "decide_penalty_order",
+            actor=eva,
+            expected_version=None,
+            values={"penalty": "taakstraf 40 uur"},
+        )
+    assert refused.value.code == "recorded" and "vt_information" in refused.value.detail
+    # Veilig Thuis assesses the notification of the registration: the information is in.
+    notification = Notification.objects.get(registration=file.registration)
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="hulp loopt",
+    )
+    file.refresh_from_db()
+    file.case.refresh_from_db()
+    assert file.case.data["vt_information"] == "in" and file.vt_information_at is not None
+    decided = case_take(
+        file.case,
+        "decide_penalty_order",
+        actor=eva,
+        expected_version=None,
+        values={"penalty": "taakstraf 40 uur"},
+    )
+    assert decided.state == "decided"
+    file.refresh_from_db()
+    assert file.decision == "penalty_order" and not file.open
+    # Fed back: a line in the police case's history and an alert to its owner; Veilig Thuis hears it too.
+    police_lines = CaseEvent.objects.filter(
+        case=police_case, kind=EventKind.RECORDED, detail__zsm_file=file.case.reference
+    )
+    assert police_lines.count() == 1 and "Strafbeschikking" in police_lines.get().reason
+    assert Alert.objects.filter(case=police_case, kind="zsm_decision").exists()
+    assert Alert.objects.filter(case=notification.case, kind="zsm_decision").exists()
+
+
+def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    file, _ = send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="klacht")
+    assert file.case.data["vt_information"] == "not_required" and not file.domestic
+
+
+@override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})
+def test_stalking_needs_a_complaint_in_time(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    eva, _pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance")
+    assert file.complaint_required and file.complaint_on is None
+    assert file.complaint_due is not None
+    assert timedelta(days=88) <= file.complaint_due - timezone.localdate() <= timedelta(days=92)  # 3 months
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    with pytest.raises(Refused) as refused:
+        case_take(
+            case, "decide_summons", actor=eva, expected_version=None, values={"hearing_on": "2027-02-01"}
+        )
+    assert "complaint" in refused.value.detail
+    with pytest.raises(FileRefused) as future:
+        complaint_record(file, on=timezone.localdate() + timedelta(days=1), actor=eva, expected_version=None)
+    assert future.value.field == "complaint_on"
+    complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
+    file.case.refresh_from_db()
+    assert (
+        case_take(
+            file.case, "decide_summons", actor=eva, expected_version=None, values={"hearing_on": "2027-02-01"}
+        ).state
+        == "decided"
+    )
+
+
+@override_settings(STALKING_COMPLAINT={"required": False})
+def test_without_the_complaint_requirement_stalking_needs_none(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance")
+    assert not file.complaint_required and file.case.data["complaint"] == "not_required"
+
+
+def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    eva, _pieter, _post = prosecutors
+    long_ago = (timezone.now() - timedelta(days=150)).isoformat(timespec="seconds")
+    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", registered_at=long_ago)
+    assert file.complaint_due is not None and file.complaint_due < timezone.localdate()
+    with pytest.raises(FileRefused, match="after its term"):
+        complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
+    file.case.refresh_from_db()
+    assert "complaint" not in file.case.data
+
+
+def test_another_route_than_the_triage_suggests_needs_a_reason(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    eva, _pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    with pytest.raises(FileRefused) as refused:
+        triage_choose(file, route="regular", actor=eva, reason="", expected_version=None)
+    assert refused.value.field == "reason"
+    case = triage_choose(
+        file, route="regular", actor=eva, reason="zwaarder feit vermoed", expected_version=None
+    )
+    assert case.state == "regular"
+    file.refresh_from_db()
+    assert file.route == "regular" and file.routed_at is not None
+
+
+def test_answers_fill_the_file_and_move_the_triage(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    file, _ = send_to_zsm(make_user)
+    probation = make_user("probation", organisation="reclassering-nederland")
+    request = file.requests.get(partner="probation")
+    with pytest.raises(FileRefused) as missing:
+        request_answer(request, actor=probation, answer={"known": "yes"})
+    assert missing.value.field == "advice"
+    with pytest.raises(FileRefused) as wrong:
+        request_answer(request, actor=probation, answer={"known": "yes", "advice": "jail"})
+    assert wrong.value.field == "advice"
+    request_answer(
+        request, actor=probation, answer={"known": "yes", "supervised": "yes", "advice": "regular"}
+    )
+    file.refresh_from_db()
+    assert file.triage["route"] == "regular" and file.triage["reasons"] == ["probation_advises_regular"]
+    with pytest.raises(FileRefused, match="answered already"):
+        request_answer(request, actor=probation, answer={"known": "no", "advice": "zsm"})
+
+
+def test_a_late_request_alerts_the_zsm_coordinator_once(make_user, prosecutors, office):  # type: ignore[no-untyped-def]
+    coordinator = make_user("prosecutor", organisation="om-oost-brabant", username="mirjam")
+    post_assign(organisation=office, user=coordinator, kind=PostKind.ZSM_COORDINATOR)
+    file, _ = send_to_zsm(make_user)
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    request_answer(
+        file.requests.get(partner="victim_support"),
+        actor=victim_support,
+        answer={"contacted": "yes", "wishes": "prosecution"},
+    )
+    later = timezone.now() + timedelta(hours=5)
+    late = requests_check(now=later)
+    assert [r.partner for r in late] == ["probation"]
+    assert Alert.objects.filter(recipient=coordinator, kind="zsm_request_late", case=file.case).count() == 1
+    assert requests_check(now=later + timedelta(hours=1)) == []
+    assert PartnerRequest.objects.get(file=file, partner="probation").late(later)
+    assert not PartnerRequest.objects.get(file=file, partner="victim_support").late(later)
