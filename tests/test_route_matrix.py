@@ -71,7 +71,9 @@ AUDIT_422 = ((Role.PRIVACY_OFFICER, 422), (Role.FUNCTIONAL_ADMIN, 422))
 REVIEWERS = ((Role.FUNCTIONAL_ADMIN, 200), (Role.CASE_SCREENER, 200))
 SIGNAL_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200))
 SCREENING_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200), (Role.TEAM_LEAD, 200))
-CASE_DESK = (*SCREENING_DESK, *VT_DESK)
+CASE_DESK = (*SCREENING_DESK, *VT_DESK, (Role.PROSECUTOR, 200))
+ZSM_DESK = ((Role.PROSECUTOR, 200),)
+PARTNERS = ((Role.VICTIM_SUPPORT, 200), (Role.PROBATION, 200))
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -92,7 +94,7 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "intake:person-row": [Call("GET", "/registraties/nieuw/persoon/?index=2", 302, 403, REGISTRARS)],
     "intake:relation-row": [Call("GET", "/registraties/nieuw/relatie/?index=1", 302, 403, REGISTRARS)],
-    "registrations:list": [Call("GET", "/registraties/", 302, 403, (*police(200), *VT_DESK))],
+    "registrations:list": [Call("GET", "/registraties/", 302, 403, (*police(200), *VT_DESK, *ZSM_DESK))],
     "registrations:detail": [
         Call("GET", "/registraties/{own}/", 302, 404, police(200)),
         # Another unit's registration: only under a purpose (a case, a dossier) that checks out; a link
@@ -167,6 +169,25 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
     "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
+    "prosecution:desk": [
+        Call("GET", "/zsm/", 302, 403, ZSM_DESK),
+        Call("GET", "/zsm/?show=overdue", 302, 403, ZSM_DESK),
+    ],
+    # Only the national portfolio holder (a post, which the matrix's prosecutor does not hold).
+    "prosecution:national": [Call("GET", "/zsm/landelijk/", 302, 403)],
+    "prosecution:posts": [
+        Call("GET", "/zsm/bezetting/", 302, 403, ZSM_DESK),
+        Call("POST", "/zsm/bezetting/", 302, 403, ((Role.PROSECUTOR, 422),), body={}),
+    ],
+    # Missing and forbidden alike: 404 for every signed-in user.
+    "prosecution:triage": [Call("POST", "/zsm/999999/triage/", 302, 404, body={"route": "zsm"})],
+    "prosecution:complaint": [Call("POST", "/zsm/999999/klacht/", 302, 404, body={})],
+    "prosecution:request-new": [Call("POST", "/zsm/999999/verzoek/", 302, 404, body={})],
+    "prosecution:requests": [
+        Call("GET", "/verzoeken/", 302, 403, PARTNERS),
+        Call("GET", "/verzoeken/?toon=beantwoord", 302, 403, PARTNERS),
+    ],
+    "prosecution:request": [Call("GET", "/verzoeken/999999/", 302, 404)],
     "workprocesses:alerts": [
         Call("GET", "/waarschuwingen/", 302, 200),
         Call("GET", "/waarschuwingen/?gelezen=1", 302, 200),
@@ -175,7 +196,9 @@ MATRIX: dict[str, list[Call]] = {
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],
-    "api-v1:registration_list": [Call("GET", "/api/v1/registrations", 401, 403, (*police(200), *VT_DESK))],
+    "api-v1:registration_list": [
+        Call("GET", "/api/v1/registrations", 401, 403, (*police(200), *VT_DESK, *ZSM_DESK))
+    ],
     "api-v1:registration_post": [
         Call(
             "POST",

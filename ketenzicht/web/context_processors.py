@@ -8,6 +8,7 @@ from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import may_see_signals
+from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 from ketenzicht.screening.selectors import may_use_screening_desk
 from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
@@ -33,6 +34,9 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_manage_rollouts": may_manage_rollouts(user),
         "kz_may_use_vt_desk": may_use_vt_desk(user),
         "kz_may_see_vt_timeliness": may_see_timeliness(user),
+        "kz_may_use_zsm_desk": may_use_zsm_desk(user),
+        "kz_may_answer_requests": may_answer_requests(user),
+        "kz_may_see_zsm_portfolio": may_see_portfolio(user),
         "kz_alerts_unread": _AlertCount(user),
     }
 

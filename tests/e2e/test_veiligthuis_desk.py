@@ -15,12 +15,10 @@ from ketenzicht.demo.services import demo_users_ensure
 from ketenzicht.organisations.models import User
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
-from tests.patterns.helpers import take_in
+from tests.patterns.helpers import BART, ILSE, take_in
 
 # Synthetic people without an address: the registration's municipality ('s-Hertogenbosch) decides the
 # Veilig Thuis region, Brabant-Noordoost, where the demo's `veiligthuis` works.
-BART = {"given_names": "Bart", "surname": "Mertens", "birth_date": "1981-03-03", "sex": "M"}
-ILSE = {"given_names": "Ilse", "surname": "Coenen", "birth_date": "1983-08-08", "sex": "F"}
 
 
 def _days_ago(days: int) -> str:

@@ -24,6 +24,10 @@ LOTTE = {
     "address": {"postcode": "5615 CD", "house_number": "21"},
 }
 
+# A second pair, for tests that need two.
+BART = {"given_names": "Bart", "surname": "Mertens", "birth_date": "1981-03-03", "sex": "M"}
+ILSE = {"given_names": "Ilse", "surname": "Coenen", "birth_date": "1983-08-08", "sex": "F"}
+
 
 def take_in(
     reference: str,

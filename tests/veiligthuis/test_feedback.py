@@ -10,12 +10,9 @@ from django.utils import timezone
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import protocol_check
 from ketenzicht.workprocesses.services import case_take
-from tests.patterns.helpers import take_in
+from tests.patterns.helpers import BART, ILSE, take_in
 
 pytestmark = pytest.mark.django_db
-
-BART = {"given_names": "Bart", "surname": "Mertens", "birth_date": "1981-03-03", "sex": "M"}
-ILSE = {"given_names": "Ilse", "surname": "Coenen", "birth_date": "1983-08-08", "sex": "F"}
 
 
 def test_acute_unsafety_is_feedback_dated_by_its_step(make_user) -> None:  # type: ignore[no-untyped-def]

@@ -25,17 +25,19 @@ from django.urls import get_resolver
 from django.utils.translation import trans_real
 
 from ketenzicht.linking.models import ReviewItem
-from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.services import user_create
+from ketenzicht.organisations.services import post_assign, user_create
 from ketenzicht.patterns.models import Signal
+from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.services import request_answer
 from ketenzicht.screening.instruments import instrument_of
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Alert
 from ketenzicht.workprocesses.services import case_open, case_take
-from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
 from tests.test_route_matrix import ROLE_ORGANISATION, _route_names
 
@@ -132,6 +134,8 @@ WALK: dict[str, list[Visit]] = {
         get("/zaken/{screening}/"),
         get("/zaken/{notification}/"),
         get("/zaken/{acute}/"),
+        get("/zaken/{zsm}/"),
+        get("/zaken/{zsm_police}/"),
     ],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
@@ -161,6 +165,18 @@ WALK: dict[str, list[Visit]] = {
     "veiligthuis:forward": [post("/veiligthuis/{notification}/doorsturen/", {"reason": ""})],
     "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
     "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
+    "prosecution:desk": [get("/zsm/"), get("/zsm/?show=closed")],
+    "prosecution:national": [get("/zsm/landelijk/")],
+    "prosecution:posts": [get("/zsm/bezetting/"), post("/zsm/bezetting/", {})],
+    "prosecution:triage": [post("/zsm/{zsm}/triage/", {"route": "regular", "reason": ""})],
+    "prosecution:complaint": [post("/zsm/{zsm}/klacht/", {})],
+    "prosecution:request-new": [post("/zsm/{zsm}/verzoek/", {"partner": "probation", "question": ""})],
+    "prosecution:requests": [get("/verzoeken/"), get("/verzoeken/?toon=beantwoord")],
+    "prosecution:request": [
+        get("/verzoeken/{to_victim_support}/"),
+        post("/verzoeken/{to_victim_support}/", {"wishes": "maybe"}),
+        get("/verzoeken/{answered}/"),
+    ],
 }
 
 # Named routes that return no HTML page of ours.
@@ -340,6 +356,7 @@ def world(db: Any) -> dict[str, int]:
         values={"acute_actions": "Slachtoffer naar de opvang"},
     )
     alert = Alert.objects.get(kind="vt_acute")
+    zsm = _zsm_file()
     ids = {
         "registration": first.pk,
         "person": person_of(second).pk,
@@ -353,6 +370,10 @@ def world(db: Any) -> dict[str, int]:
         "notification": notification.case_id,
         "acute": acute.case_id,
         "alert": alert.pk,
+        "zsm": zsm.pk,
+        "zsm_police": zsm.police_case_id,
+        "to_victim_support": zsm.requests.get(partner="victim_support").pk,
+        "answered": zsm.requests.get(partner="probation").pk,
     }
     # Look-ups by others, so the access log has searches, dossier views, review views and signal views.
     for role in (Role.CASE_SCREENER, Role.FUNCTIONAL_ADMIN):
@@ -374,6 +395,32 @@ def world(db: Any) -> dict[str, int]:
     return ids
 
 
+def _zsm_file() -> Any:
+    """A second pair's police case sent to the ZSM table of Oost-Brabant: probation has answered, victim
+    support not yet; its prosecutor is the office's DV prosecutor."""
+    office = Organisation.objects.get(code="om-oost-brabant")
+    post_assign(
+        organisation=office, user=_user(Role.PROSECUTOR, "warm-dv-prosecutor"), kind=PostKind.DV_PROSECUTOR
+    )
+    registration = take_in(
+        "PL-WALK-ZSM", BART, ILSE, registered_at="2024-04-02T21:30:00+02:00", offences=["285b", "300"]
+    )
+    police_case = ScreeningCase.objects.get(opened_by=registration).case
+    owner = _user(Role.CASE_OWNER, "warm-zsm-owner")
+    police_case = case_take(police_case, "start_screening", actor=owner, expected_version=None)
+    police_case = case_take(
+        police_case, "screened", actor=owner, expected_version=None, values={"urgency": "high"}
+    )
+    case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM-tafel morgen")
+    file = ZsmFile.objects.get(police_case=police_case)
+    request_answer(
+        file.requests.get(partner="probation"),
+        actor=_user(Role.PROBATION, "warm-probation"),
+        answer={"known": "yes", "supervised": "yes", "conditions": "meldplicht", "advice": "conditions"},
+    )
+    return file
+
+
 def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
     """Every item of the instrument answered: the named ones yes, the rest no, 0 or the first choice."""
     engine = instrument_of(InstrumentVersion.objects.get(code=code))
@@ -390,7 +437,11 @@ def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
 
 def _user(role: str, username: str) -> Any:
     organisation = Organisation.objects.get(code=ROLE_ORGANISATION[Role(role)])
-    return user_create(username=username, password=None, organisation=organisation, roles=[role])
+    user = user_create(username=username, password=None, organisation=organisation, roles=[role])
+    if role == Role.PROSECUTOR and username.startswith(("walker", "full")):
+        # The walking prosecutor is also the national portfolio holder: the walk sees that page too.
+        post_assign(organisation=organisation, user=user, kind=PostKind.NATIONAL_PORTFOLIO)
+    return user
 
 
 def _send(client: Client, visit: Visit, ids: dict[str, int]) -> Any:
@@ -459,6 +510,14 @@ SHOWN_TO = {
     "veiligthuis:forward": Role.VT_ASSESSOR,
     "workprocesses:alerts": Role.CASE_OWNER,
     "workprocesses:alert-read": Role.CASE_OWNER,
+    "prosecution:desk": Role.PROSECUTOR,
+    "prosecution:national": Role.PROSECUTOR,
+    "prosecution:posts": Role.PROSECUTOR,
+    "prosecution:triage": Role.PROSECUTOR,
+    "prosecution:complaint": Role.PROSECUTOR,
+    "prosecution:request-new": Role.PROSECUTOR,
+    "prosecution:requests": Role.VICTIM_SUPPORT,
+    "prosecution:request": Role.VICTIM_SUPPORT,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {
@@ -468,6 +527,9 @@ ACT_AND_RETURN = {
     "veiligthuis:take",
     "veiligthuis:forward",
     "workprocesses:alert-read",
+    "prosecution:triage",
+    "prosecution:complaint",
+    "prosecution:request-new",
 }
 
 

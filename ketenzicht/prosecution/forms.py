@@ -1,0 +1,157 @@
+"""Forms of the ZSM desks: the desk's filter, triage, the complaint, a further request, the partners'
+answers, and an absence of a post holder."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from ketenzicht.organisations.models import Post
+from ketenzicht.ui.forms import NldsFormMixin
+
+from .models import Partner
+from .selectors import DeskFilter
+
+ROUTES = [
+    ("zsm", gettext_lazy("Settle at the ZSM table")),
+    ("regular", gettext_lazy("Regular route (district office)")),
+    ("zvh", gettext_lazy("Zorg- en Veiligheidshuis")),
+]
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+
+
+class DeskFilterForm(NldsFormMixin, forms.Form):
+    show = forms.ChoiceField(
+        label=gettext_lazy("Show"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Open files")),
+            ("mine", gettext_lazy("My open files")),
+            ("overdue", gettext_lazy("Overdue now")),
+            ("closed", gettext_lazy("Decided")),
+        ],
+    )
+
+    def chosen(self) -> DeskFilter:
+        if not self.is_bound or not self.is_valid():
+            return DeskFilter()
+        return DeskFilter(show=self.cleaned_data["show"])
+
+
+class TriageForm(NldsFormMixin, forms.Form):
+    route = forms.ChoiceField(label=gettext_lazy("Route"), choices=ROUTES, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (needed when you choose another route than the triage suggests)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ComplaintForm(NldsFormMixin, forms.Form):
+    complaint_on = forms.DateField(
+        label=gettext_lazy("Complaint received on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RequestForm(NldsFormMixin, forms.Form):
+    partner = forms.ChoiceField(label=gettext_lazy("To"), choices=Partner.choices)
+    question = forms.CharField(
+        label=gettext_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
+    contacted = forms.ChoiceField(
+        label=gettext_lazy("Victim reached"), choices=YES_NO, widget=forms.RadioSelect
+    )
+    wishes = forms.ChoiceField(
+        label=gettext_lazy("The victim's wish"),
+        choices=[
+            ("prosecution", gettext_lazy("wants prosecution")),
+            ("no_prosecution", gettext_lazy("does not want prosecution")),
+            ("undecided", gettext_lazy("undecided")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    afraid = forms.ChoiceField(
+        label=gettext_lazy("Fears for their safety"), choices=YES_NO, required=False, widget=forms.RadioSelect
+    )
+    damage = forms.CharField(
+        label=gettext_lazy("Damage and losses"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    safety = forms.CharField(
+        label=gettext_lazy("Safety: what the victim needs"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Further remarks"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ProbationAnswerForm(NldsFormMixin, forms.Form):
+    known = forms.ChoiceField(
+        label=gettext_lazy("Known to probation"), choices=YES_NO, widget=forms.RadioSelect
+    )
+    supervised = forms.ChoiceField(
+        label=gettext_lazy("Under supervision now"), choices=YES_NO, required=False, widget=forms.RadioSelect
+    )
+    conditions = forms.CharField(
+        label=gettext_lazy("Current conditions"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    advice = forms.ChoiceField(
+        label=gettext_lazy("Advice"),
+        choices=[
+            ("zsm", gettext_lazy("no objection to settling at the ZSM table")),
+            ("conditions", gettext_lazy("settle with special conditions (e.g. contact ban, treatment)")),
+            ("regular", gettext_lazy("regular route: a report on the suspect is needed")),
+            ("zvh", gettext_lazy("Zorg- en Veiligheidshuis: care and criminal law together")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Explanation"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+ANSWER_FORMS: dict[str, type[forms.Form]] = {
+    Partner.VICTIM_SUPPORT: VictimSupportAnswerForm,
+    Partner.PROBATION: ProbationAnswerForm,
+}
+
+
+class AbsenceForm(NldsFormMixin, forms.Form):
+    post = forms.ModelChoiceField(label=gettext_lazy("Post"), queryset=Post.objects.none())
+    absent_from = forms.DateField(
+        label=gettext_lazy("Absent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    absent_until = forms.DateField(
+        label=gettext_lazy("Absent until (inclusive; empty: until further notice)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args: Any, posts: list[Post], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["post"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Post.objects.filter(pk__in=[p.pk for p in posts])
+        field.label_from_instance = lambda post: (
+            f"{post.get_kind_display()}: {post.user.get_full_name() or post.user.username}"
+        )  # type: ignore[method-assign]

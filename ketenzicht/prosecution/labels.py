@@ -1,0 +1,40 @@
+"""Words for the ZSM desks' codes, for pages (English msgids, translated)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from .engine.triage import Label
+from .forms import ANSWER_FORMS, ROUTES
+from .rules import triage_rules
+
+ROUTE_LABELS = dict(ROUTES)
+DANGER_LABELS = {"acute": _("acute"), "high": _("high"), "normal": _("normal"), "low": _("low")}
+
+
+def reason_label(code: str) -> str:
+    """A triage reason in the page's language (the rule file's own words)."""
+    rules = triage_rules()
+    found: Label | None = next((r.label for r in rules.rules if r.code == code), None)
+    if found is None and rules.default.code == code:
+        found = rules.default.label
+    if found is None:
+        return code
+    return found.en if (get_language() or "nl").startswith("en") else found.nl
+
+
+def answer_rows(partner: str, answer: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of a partner's answer, in the form's order, the choices in words."""
+    form = ANSWER_FORMS[partner]()
+    rows: list[tuple[str, str]] = []
+    for name, field in form.fields.items():
+        value = str(answer.get(name) or "")
+        if not value:
+            continue
+        choices = dict(getattr(field, "choices", []) or [])
+        rows.append((str(field.label), str(choices.get(value, value))))
+    return rows

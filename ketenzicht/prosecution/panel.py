@@ -1,0 +1,174 @@
+"""The ZSM desk's panels on the kernel's case page (registered in apps.py): on a ZSM file, the file as the
+partners fill it (the police's screening, Veilig Thuis's information, the partners' answers, the history of
+the pair), the triage with its reasons, the complaint, and the forms the prosecutor works with; on a police
+case, what the ZSM table decided."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.patterns.models import Signal
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.models import Case
+
+from .facts import measure_history
+from .forms import ComplaintForm, RequestForm, TriageForm
+from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
+from .models import ZsmFile
+from .selectors import file_of, file_requests, may_use_zsm_desk
+
+TRIAGE_STATES = ("assembling", "at_zsm")
+
+
+def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
+    rows = []
+    notifications = (
+        Notification.objects.filter(
+            Q(police_case_id=file.police_case_id)
+            | Q(registration_id__in=file.case.registrations.values("pk"))
+        )
+        .exclude(outcome="forwarded")
+        .select_related("organisation", "case", "case__process_version")
+        .order_by("received_at")
+    )
+    for n in notifications:
+        fields = definition_of(n.case.process_version).fields
+        rows.append(
+            {
+                "organisation": n.organisation.name,
+                "reference": n.case.reference,
+                "received": timezone.localtime(n.received_at),
+                "unsafety": fields["unsafety"].choices.get(n.unsafety, "") if n.unsafety else "",
+                "outcome": fields["outcome"].choices.get(n.outcome, "") if n.outcome else "",
+                "conditions": str(n.case.data.get("safety_conditions") or ""),
+            }
+        )
+    return rows
+
+
+def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    user: User = request.user  # type: ignore[assignment]
+    if case.process_version.process != "zsm_file" or not may_use_zsm_desk(user):
+        return None
+    file = file_of(case)
+    if file is None:
+        return None
+    definition = definition_of(case.process_version)
+    police = file.police_case
+    police_fields = definition_of(police.process_version).fields
+    screening = [
+        (
+            police_fields[name].label,
+            police_fields[name].choices.get(str(value), str(value))
+            if police_fields[name].choices
+            else str(value),
+        )
+        for name in (
+            "urgency",
+            "urgency_provisional",
+            "stalking_indication",
+            "screening_level",
+            "safety_agreements",
+        )
+        if name in police_fields and (value := police.data.get(name))
+    ]
+    now = timezone.now()
+    requests = [
+        {
+            "partner": r.get_partner_display(),
+            "side": r.get_side_display(),
+            "question": r.question,
+            "requested": timezone.localtime(r.requested_at),
+            "due": r.due_at,
+            "answered": timezone.localtime(r.answered_at) if r.answered_at else None,
+            "by": r.answered_by_name,
+            "late": r.late(now),
+            "answer": answer_rows(r.partner, r.answer),
+        }
+        for r in file_requests(file)
+    ]
+    triage = file.triage or {}
+    signals = (
+        sorted(
+            set(
+                Signal.objects.filter(
+                    suspect_id=file.suspect_id, victim_id=file.victim_id, active=True
+                ).values_list("rule", flat=True)
+            )
+        )
+        if file.suspect_id and file.victim_id
+        else []
+    )
+    measures, breaches = measure_history(file.suspect_id)
+    open_case = case.closed_at is None
+    vt_state = case.data.get("vt_information", "")
+    context: dict[str, Any] = {
+        "case": case,
+        "file": file,
+        "screening": screening,
+        "vt_state": vt_state,
+        "vt_label": definition.fields["vt_information"].choices.get(vt_state, "") if vt_state else "",
+        "vt_rows": _vt_rows(file),
+        "requests": requests,
+        "answered": sum(1 for r in requests if r["answered"]),
+        "triage_route": ROUTE_LABELS.get(triage.get("route", ""), ""),
+        "triage_danger": DANGER_LABELS.get(triage.get("danger", ""), ""),
+        "triage_reasons": [reason_label(code) for code in triage.get("reasons", [])],
+        "triage_version": triage.get("version", ""),
+        "chosen_route": ROUTE_LABELS.get(file.route, ""),
+        "triage_form": TriageForm(initial={"route": triage.get("route")})
+        if open_case and case.state in TRIAGE_STATES
+        else None,
+        "complaint_form": ComplaintForm()
+        if open_case and file.complaint_required and not case.data.get("complaint")
+        else None,
+        "complaint_on_file": case.data.get("complaint") == "on_file",
+        "request_form": RequestForm() if open_case else None,
+        "signals": signals,
+        "registrations": triage.get("facts", {}).get("registrations", 0),
+        "measures": measures,
+        "breaches": breaches,
+        "decision": definition.fields["decision"].choices.get(file.decision, "") if file.decision else "",
+        "version": case.lock_version,
+        "order_possible": open_case and case.state in ("at_zsm", "regular", "zvh"),
+    }
+    return SafeString(render_to_string("prosecution/_file_panel.html", context, request=request))
+
+
+def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    """On a police case: the ZSM files its hand-offs opened, their route and decision."""
+    if case.organisation.kind != OrganisationKind.POLITIE:
+        return None
+    files = list(
+        ZsmFile.objects.filter(police_case=case).select_related(
+            "case", "case__process_version", "district_office"
+        )
+    )
+    if not files:
+        return None
+    rows = []
+    for file in files:
+        definition = definition_of(file.case.process_version)
+        rows.append(
+            {
+                "office": file.district_office.name,
+                "reference": file.case.reference,
+                "received": timezone.localtime(file.received_at),
+                "state": definition.states[file.case.state].label,
+                "route": ROUTE_LABELS.get(file.route, ""),
+                "decision": definition.fields["decision"].choices.get(file.decision, "")
+                if file.decision
+                else "",
+                "decided": timezone.localtime(file.decided_at) if file.decided_at else None,
+            }
+        )
+    return SafeString(render_to_string("prosecution/_decision_panel.html", {"rows": rows}, request=request))

@@ -1,0 +1,197 @@
+"""Reads of the ZSM desks, scoped to the user: the district office's files, a file's panel, the requests a
+chain partner must answer (only its own side), the office's posts, and the national portfolio holder's
+figures per district office (counts, no names). Anything else is NotVisible (logged once, in audit.access)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import median
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ketenzicht.audit.access import refuse
+from ketenzicht.organisations.models import Organisation, Post, PostKind, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import holds_post
+from ketenzicht.workprocesses.models import Case
+
+from .models import Partner, PartnerRequest, ZsmFile
+
+PAGE_SIZE = 50
+PARTNER_OF_ROLE = {
+    Role.VICTIM_SUPPORT: (Partner.VICTIM_SUPPORT, OrganisationKind.SLACHTOFFERHULP),
+    Role.PROBATION: (Partner.PROBATION, OrganisationKind.RECLASSERING),
+}
+
+
+def may_use_zsm_desk(user: User) -> bool:
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.OM
+        and user.has_role(Role.PROSECUTOR)
+    )
+
+
+def may_see_portfolio(user: User) -> bool:
+    return may_use_zsm_desk(user) and holds_post(user, PostKind.NATIONAL_PORTFOLIO)
+
+
+def partners_of(user: User) -> list[str]:
+    """The partners whose requests the user answers (their role within the partner's organisation)."""
+    organisation = getattr(user, "organisation", None)
+    if not user.is_authenticated or organisation is None:
+        return []
+    return [
+        partner
+        for role, (partner, kind) in PARTNER_OF_ROLE.items()
+        if organisation.kind == kind and user.has_role(role)
+    ]
+
+
+def may_answer_requests(user: User) -> bool:
+    return bool(partners_of(user))
+
+
+@dataclass(frozen=True)
+class DeskFilter:
+    show: str = ""  # "", "mine", "overdue", "closed"
+
+
+def desk_files(*, user: User, chosen: DeskFilter | None = None) -> QuerySet[ZsmFile]:
+    """The files of the user's district office: open ones acute first, then the nearest deadline."""
+    if not may_use_zsm_desk(user):
+        return ZsmFile.objects.none()
+    chosen = chosen or DeskFilter()
+    files = ZsmFile.objects.filter(district_office_id=user.organisation_id).select_related(
+        "case", "case__owner", "case__process_version", "police_case__organisation"
+    )
+    if chosen.show == "closed":
+        return files.filter(open__in=[False]).order_by("-closed_at", "-case_id")
+    files = files.filter(open__in=[True])
+    if chosen.show == "mine":
+        files = files.filter(case__owner=user)
+    if chosen.show == "overdue":
+        files = files.filter(deadline_at__lte=timezone.now())
+    return files.order_by("urgency_rank", "deadline_at", "case_id")
+
+
+def file_of(case: Case) -> ZsmFile | None:
+    return (
+        ZsmFile.objects.filter(pk=case.pk)
+        .select_related(
+            "district_office", "police_case", "police_case__organisation", "municipality", "prosecutor"
+        )
+        .first()
+    )
+
+
+def file_get_for_user(*, user: User, pk: int, origin: str = "") -> ZsmFile:
+    """A file of the user's own district office; NotVisible (the same 404) otherwise."""
+    found = desk_files(user=user).filter(pk=pk).first() or (
+        desk_files(user=user, chosen=DeskFilter(show="closed")).filter(pk=pk).first()
+    )
+    if found is None:
+        raise refuse(actor=user, object_type="zsm_file", object_id=pk, origin=origin)
+    return found
+
+
+def file_requests(file: ZsmFile) -> list[PartnerRequest]:
+    return list(file.requests.select_related("organisation").order_by("requested_at", "id"))
+
+
+def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[PartnerRequest]:
+    """The requests put to the user's organisation for the partner they work for: open ones the nearest
+    deadline first, or answered ones the latest first."""
+    partners = partners_of(user)
+    if not partners:
+        return PartnerRequest.objects.none()
+    found = PartnerRequest.objects.filter(
+        organisation_id=user.organisation_id, partner__in=partners
+    ).select_related("file", "file__case", "file__district_office")
+    if answered:
+        return found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+    return found.filter(answered_at__isnull=True).order_by("due_at", "id")
+
+
+def request_get_for_user(*, user: User, pk: int, origin: str = "") -> PartnerRequest:
+    partners = partners_of(user)
+    found = (
+        PartnerRequest.objects.filter(pk=pk, organisation_id=user.organisation_id, partner__in=partners)
+        .select_related("file", "file__case", "file__district_office")
+        .first()
+        if partners
+        else None
+    )
+    if found is None:
+        raise refuse(actor=user, object_type="zsm_request", object_id=pk, origin=origin)
+    return found
+
+
+def office_posts(user: User) -> list[Post]:
+    """The posts of the user's district office (who takes the DV files, who stands in, who coordinates)."""
+    if not may_use_zsm_desk(user):
+        return []
+    return list(
+        Post.objects.filter(organisation_id=user.organisation_id)
+        .exclude(kind=PostKind.NATIONAL_PORTFOLIO)
+        .select_related("user")
+        .order_by("kind", "user__last_name")
+    )
+
+
+@dataclass
+class OfficeFigures:
+    office: Organisation
+    open: int = 0
+    overdue: int = 0
+    late_requests: int = 0
+    routes: Counter[str] = field(default_factory=Counter)  # chosen routes of the period's files
+    decisions: Counter[str] = field(default_factory=Counter)
+    hours: list[float] = field(default_factory=list)  # received -> decided, of the period's decisions
+
+    @property
+    def median_hours(self) -> float | None:
+        return round(median(self.hours), 1) if self.hours else None
+
+
+def portfolio(*, days: int = 365, now: datetime | None = None) -> list[OfficeFigures]:
+    """Per district office: open files, overdue now, requests answered late or not at all, the routes and
+    decisions of files received in the last `days`, the median hours from receipt to decision. Counts only:
+    no names, no references. Three queries whatever the number of files."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    offices = {
+        o.pk: OfficeFigures(o) for o in Organisation.objects.filter(kind=OrganisationKind.OM, active=True)
+    }
+    rows = ZsmFile.objects.filter(Q(open__in=[True]) | Q(received_at__gte=since)).values_list(
+        "district_office_id", "open", "deadline_at", "received_at", "route", "decision", "decided_at"
+    )
+    for office, is_open, deadline, received, route, decision, decided in rows:
+        figures = offices.get(office)
+        if figures is None:
+            continue
+        if is_open:
+            figures.open += 1
+            figures.overdue += bool(deadline and deadline <= now)
+        if received >= since:
+            if route:
+                figures.routes[route] += 1
+            if decision:
+                figures.decisions[decision] += 1
+                if decided:
+                    figures.hours.append((decided - received).total_seconds() / 3600)
+    late: dict[int, int] = defaultdict(int)
+    for office, answered, due in PartnerRequest.objects.filter(requested_at__gte=since).values_list(
+        "file__district_office_id", "answered_at", "due_at"
+    ):
+        if (answered or now) > due:
+            late[office] += 1
+    for office, count in late.items():
+        if office in offices:
+            offices[office].late_requests = count
+    return sorted(offices.values(), key=lambda f: f.office.name)

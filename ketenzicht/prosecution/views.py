@@ -1,0 +1,389 @@
+"""Pages of the ZSM desks: the district office's files (urgent first), triage, the complaint, a further
+request to a partner, the posts and absences, the national portfolio holder's figures; and the partners'
+requests, each answered on its own page. A file itself is the kernel's case page with this desk's panel
+(panel.py)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ketenzicht.audit.access import listed
+from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.services import post_absence_set
+from ketenzicht.registrations.models import Offence
+from ketenzicht.ui import formats
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text
+from ketenzicht.workprocesses.models import ProcessVersion
+from ketenzicht.workprocesses.selectors import case_get_for_user
+from ketenzicht.workprocesses.services import ConcurrentEdit
+
+from .forms import ANSWER_FORMS, AbsenceForm, ComplaintForm, DeskFilterForm, RequestForm, TriageForm
+from .labels import ROUTE_LABELS, answer_rows
+from .models import Partner, PartnerRequest, ZsmFile
+from .selectors import (
+    PAGE_SIZE,
+    desk_files,
+    file_get_for_user,
+    may_answer_requests,
+    may_see_portfolio,
+    may_use_zsm_desk,
+    office_posts,
+    portfolio,
+    request_get_for_user,
+    requests_for_user,
+)
+from .services import FileRefused, complaint_record, request_add, request_answer, triage_choose
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _refusal(request: HttpRequest, refusal: Exception) -> None:
+    if isinstance(refusal, Refused):
+        messages.error(request, str(refusal_text(refusal.code)))
+    elif isinstance(refusal, ConcurrentEdit):
+        messages.error(request, str(CONCURRENT))
+    elif isinstance(refusal, FileRefused):
+        messages.error(request, _(refusal.message))
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else name
+        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
+
+
+# --- the district office's desk -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def desk(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_use_zsm_desk(user):
+        listed(actor=user, object_type="zsm_file", origin=origin, refused=True)
+        raise PermissionDenied
+    filters = DeskFilterForm(request.GET or None)
+    found = desk_files(user=user, chosen=filters.chosen())
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    files: list[ZsmFile] = list(page.object_list)
+    answered: dict[int, list[tuple[bool, bool]]] = {}
+    for file_id, answered_at, due_at in PartnerRequest.objects.filter(
+        file_id__in=[f.pk for f in files]
+    ).values_list("file_id", "answered_at", "due_at"):
+        answered.setdefault(file_id, []).append(
+            (answered_at is not None, (answered_at or timezone.now()) > due_at)
+        )
+    listed(
+        actor=user, object_type="zsm_file", origin=origin, detail={"count": len(files), "page": page.number}
+    )
+    now = timezone.now()
+    rows = []
+    for file in files:
+        case = file.case
+        definition = definition_of(case.process_version)
+        requests = answered.get(file.pk, [])
+        rows.append(
+            {
+                "pk": case.pk,
+                "reference": case.reference,
+                "received": f"{timezone.localtime(file.received_at):%d-%m-%Y %H:%M}",
+                "pair": f"{file.suspect_name or '?'} → {file.victim_name or '?'}",
+                "police": file.police_case.organisation.name,
+                "state": definition.states[case.state].label,
+                "route": ROUTE_LABELS.get(file.route or file.triage.get("route", ""), ""),
+                "suggested": not file.route,
+                "answers": sum(done for done, _late in requests),
+                "requests": len(requests),
+                "late": any(late and not done for done, late in requests),
+                "vt": case.data.get("vt_information", ""),
+                "decision": definition.fields["decision"].choices.get(file.decision, "")
+                if file.decision
+                else "",
+                "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
+                "overdue": bool(case.deadline_at and case.deadline_at <= now),
+                "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
+                "acute": file.urgency_rank == 0 or file.triage.get("danger") == "acute",
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "prosecution/desk.html",
+        {
+            "rows": rows,
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+            "may_see_portfolio": may_see_portfolio(user),
+        },
+    )
+
+
+def _file(request: HttpRequest, pk: int) -> tuple[User, str, ZsmFile]:
+    user, origin = _user(request), request_origin(request, "web")
+    case_get_for_user(user=user, pk=pk, origin=origin)  # the same 404 as the case page
+    return user, origin, file_get_for_user(user=user, pk=pk, origin=origin)
+
+
+@require_http_methods(["POST"])
+def triage(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _origin, file = _file(request, pk)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("workprocesses:case-detail", pk=pk)
+    try:
+        triage_choose(
+            file,
+            route=form.cleaned_data["route"],
+            actor=user,
+            reason=form.cleaned_data["reason"],
+            expected_version=_version(request),
+        )
+    except (Refused, FileRefused, ConcurrentEdit) as refusal:
+        _refusal(request, refusal)
+        return redirect("workprocesses:case-detail", pk=pk)
+    messages.success(
+        request, _("Route chosen: %(route)s.") % {"route": ROUTE_LABELS[form.cleaned_data["route"]]}
+    )
+    return redirect("workprocesses:case-detail", pk=pk)
+
+
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        return None
+
+
+@require_http_methods(["POST"])
+def complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _origin, file = _file(request, pk)
+    form = ComplaintForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("workprocesses:case-detail", pk=pk)
+    try:
+        complaint_record(
+            file, on=form.cleaned_data["complaint_on"], actor=user, expected_version=_version(request)
+        )
+    except (Refused, FileRefused, ConcurrentEdit) as refusal:
+        _refusal(request, refusal)
+        return redirect("workprocesses:case-detail", pk=pk)
+    messages.success(request, _("The complaint is on file."))
+    return redirect("workprocesses:case-detail", pk=pk)
+
+
+@require_http_methods(["POST"])
+def request_new(request: HttpRequest, pk: int) -> HttpResponse:
+    user, _origin, file = _file(request, pk)
+    form = RequestForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("workprocesses:case-detail", pk=pk)
+    try:
+        made = request_add(
+            file, partner=form.cleaned_data["partner"], question=form.cleaned_data["question"], actor=user
+        )
+    except (Refused, FileRefused, ConcurrentEdit) as refusal:
+        _refusal(request, refusal)
+        return redirect("workprocesses:case-detail", pk=pk)
+    messages.success(
+        request,
+        _("Request sent to %(partner)s, answer due by %(due)s.")
+        % {"partner": Partner(made.partner).label, "due": formats.deadline(made.due_at)},
+    )
+    return redirect("workprocesses:case-detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def posts(request: HttpRequest) -> HttpResponse:
+    """Who holds the office's posts, and their absences: the substitute takes new files meanwhile."""
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_use_zsm_desk(user):
+        raise PermissionDenied
+    held = office_posts(user)
+    form = AbsenceForm(request.POST or None, posts=held)
+    if request.method == "POST" and form.is_valid():
+        post = form.cleaned_data["post"]
+        try:
+            post_absence_set(
+                post,
+                absent_from=form.cleaned_data["absent_from"],
+                absent_until=form.cleaned_data["absent_until"],
+            )
+        except ValueError:
+            messages.error(request, _("The absence ends before it starts."))
+            return redirect("prosecution:posts")
+        access_log_record(
+            actor=user,
+            action="absence",
+            object_type="post",
+            object_id=post.pk,
+            result="stored",
+            origin=origin,
+            detail={
+                "kind": post.kind,
+                "user": post.user.username,
+                "from": str(post.absent_from or ""),
+                "until": str(post.absent_until or ""),
+            },
+        )
+        messages.success(request, _("The absence is recorded."))
+        return redirect("prosecution:posts")
+    today = timezone.localdate()
+    return render(
+        request,
+        "prosecution/posts.html",
+        {"posts": [(post, post.absent_on(today)) for post in held], "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET"])
+def national(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_see_portfolio(user):
+        listed(actor=user, object_type="zsm_portfolio", origin=origin, refused=True)
+        raise PermissionDenied
+    figures = portfolio()
+    listed(actor=user, object_type="zsm_portfolio", origin=origin, detail={"offices": len(figures)})
+    decisions = definition_of_zsm_decisions()
+    rows = [
+        {
+            "office": f.office.name,
+            "open": f.open,
+            "overdue": f.overdue,
+            "late_requests": f.late_requests,
+            "counts": [f.routes.get(code, 0) for code in ROUTE_LABELS]
+            + [f.decisions.get(code, 0) for code in decisions],
+            "median_hours": f.median_hours,
+        }
+        for f in figures
+    ]
+    return render(
+        request,
+        "prosecution/national.html",
+        {
+            "rows": rows,
+            "headers": [*ROUTE_LABELS.values(), *decisions.values()],
+            "totals": {
+                "open": sum(f.open for f in figures),
+                "overdue": sum(f.overdue for f in figures),
+                "late_requests": sum(f.late_requests for f in figures),
+            },
+        },
+    )
+
+
+def definition_of_zsm_decisions() -> dict[str, str]:
+    version = ProcessVersion.objects.filter(process="zsm_file").order_by("-version").first()
+    return dict(definition_of(version).fields["decision"].choices) if version else {}
+
+
+# --- the partners' requests ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def requests_inbox(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_answer_requests(user):
+        listed(actor=user, object_type="zsm_request", origin=origin, refused=True)
+        raise PermissionDenied
+    answered = request.GET.get("toon") == "beantwoord"
+    found = requests_for_user(user=user, answered=answered)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    listed(
+        actor=user,
+        object_type="zsm_request",
+        origin=origin,
+        detail={"count": len(shown), "page": page.number},
+        persons=[r.person_id for r in shown],
+    )
+    now = timezone.now()
+    rows = [
+        {
+            "pk": r.pk,
+            "file": r.file.case.reference,
+            "office": r.file.district_office.name,
+            "person": (r.brief.get("person") or {}).get("name", ""),
+            "side": r.get_side_display(),
+            "requested": f"{timezone.localtime(r.requested_at):%d-%m-%Y %H:%M}",
+            "due": formats.deadline(r.due_at),
+            "late": r.late(now),
+            "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
+            "further": bool(r.question),
+        }
+        for r in shown
+    ]
+    return render(
+        request,
+        "prosecution/requests.html",
+        {"rows": rows, "page": page, "answered": answered, "query": "toon=beantwoord" if answered else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_page(request: HttpRequest, pk: int) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    found = request_get_for_user(user=user, pk=pk, origin=origin)
+    form_class = ANSWER_FORMS[found.partner]
+    form = form_class(request.POST or None)
+    if request.method == "POST" and found.answered_at is None:
+        if form.is_valid():
+            try:
+                request_answer(found, actor=user, answer=form.cleaned_data, origin=origin)
+            except FileRefused as refusal:
+                if refusal.field in form.fields:
+                    form.add_error(refusal.field, _(refusal.message))
+                else:
+                    messages.error(request, _(refusal.message))
+            else:
+                messages.success(request, _("Your answer is with the ZSM table."))
+                return redirect("prosecution:requests")
+    else:
+        access_log_record(
+            actor=user,
+            action="view",
+            object_type="zsm_request",
+            object_id=found.pk,
+            result="shown",
+            origin=origin,
+            detail={"file": found.file.case.reference},
+            persons=[found.person_id],
+        )
+    brief = found.brief
+    offences = [
+        f"{o.label_nl} (art. {o.article} Sr)"
+        for o in Offence.objects.filter(article__in=brief.get("offences", []))
+    ]
+    return render(
+        request,
+        "prosecution/request.html",
+        {
+            "request_": found,
+            "brief": brief,
+            "person": brief.get("person") or {},
+            "offences": offences,
+            "occurred_on": date.fromisoformat(brief["occurred_on"]) if brief.get("occurred_on") else None,
+            "form": form if found.answered_at is None else None,
+            "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
+            "late": found.late(timezone.now()),
+        },
+    )

@@ -1,0 +1,140 @@
+"""The ZSM desks' pages: the district office's table and the file as the partners fill it, triage from the
+page, the partners' requests (each sees only its own side), the posts, the national figures (no names), and
+the same 404 for another district office or partner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
+from ketenzicht.prosecution.models import ZsmFile
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def eva(make_user: Callable[..., Any]) -> Any:
+    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
+    )
+    return user
+
+
+@pytest.fixture
+def file(make_user: Callable[..., Any], eva: Any) -> ZsmFile:
+    return send_to_zsm(make_user)[0]
+
+
+def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(make_user, eva, file) -> None:  # type: ignore[no-untyped-def]
+    client = _client(eva)
+    desk = client.get(reverse("prosecution:desk")).content.decode()
+    assert file.case.reference in desk and "Marco Hendriks → Lotte de Wit" in desk
+    assert 'data-testid="zsm-answers">0 / 2' in desk
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert 'data-testid="zsm-file"' in page and page.count('data-testid="zsm-request-waiting"') == 2
+    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    request = file.requests.get(partner="victim_support")
+    answered = victim_support.post(
+        reverse("prosecution:request", args=[request.pk]),
+        {"contacted": "yes", "wishes": "prosecution", "afraid": "yes", "damage": "deur vernield, € 450"},
+    )
+    assert answered.status_code == 302
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert "wil vervolging" in page and "deur vernield, € 450" in page
+    assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
+
+
+def test_triage_from_the_page_and_another_route_needs_a_reason(eva, file) -> None:  # type: ignore[no-untyped-def]
+    client = _client(eva)
+    url = reverse("prosecution:triage", args=[file.pk])
+    client.post(url, {"route": "zvh", "reason": ""})
+    file.case.refresh_from_db()
+    assert file.case.state == "assembling"
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert "Geef aan waarom" in page or "reden" in page.lower()
+    client.post(url, {"route": "zsm", "reason": ""})
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
+
+
+def test_each_partner_sees_only_its_own_side(make_user, file) -> None:  # type: ignore[no-untyped-def]
+    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    probation = _client(make_user("probation", organisation="reclassering-nederland"))
+    to_victim_support = file.requests.get(partner="victim_support")
+    to_probation = file.requests.get(partner="probation")
+    inbox = victim_support.get(reverse("prosecution:requests")).content.decode()
+    assert "Lotte de Wit" in inbox and "Marco" not in inbox
+    page = victim_support.get(reverse("prosecution:request", args=[to_victim_support.pk])).content.decode()
+    assert "Lotte de Wit" in page and "Marco" not in page and "Hendriks" not in page
+    assert victim_support.get(reverse("prosecution:request", args=[to_probation.pk])).status_code == 404
+    page = probation.get(reverse("prosecution:request", args=[to_probation.pk])).content.decode()
+    assert "Marco Hendriks" in page and "Lotte" not in page
+    assert probation.get(reverse("prosecution:request", args=[to_victim_support.pk])).status_code == 404
+    # Neither reaches the file, the police case or the registrations.
+    for client in (victim_support, probation):
+        assert client.get(reverse("workprocesses:case-detail", args=[file.pk])).status_code == 404
+        assert client.get(reverse("registrations:detail", args=[file.registration_id])).status_code == 404
+        assert client.get(reverse("prosecution:desk")).status_code == 403
+
+
+def test_another_district_office_gets_the_same_404(make_user, file) -> None:  # type: ignore[no-untyped-def]
+    other = _client(make_user("prosecutor", organisation="om-limburg"))
+    for url in (
+        reverse("workprocesses:case-detail", args=[file.pk]),
+        reverse("prosecution:triage", args=[file.pk]),
+        reverse("registrations:detail", args=[file.registration_id]),
+    ):
+        response = other.post(url, {"route": "zsm"}) if "triage" in url else other.get(url)
+        assert response.status_code == 404, url
+    missing = other.get(reverse("workprocesses:case-detail", args=[999_999]))
+    assert missing.status_code == 404
+    assert file.case.reference not in other.get(reverse("prosecution:desk")).content.decode()
+
+
+def test_the_prosecutor_reads_the_disclosed_registration(eva, file) -> None:  # type: ignore[no-untyped-def]
+    page = _client(eva).get(reverse("registrations:detail", args=[file.registration_id]))
+    assert page.status_code == 200
+
+
+def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(make_user, eva, file) -> None:  # type: ignore[no-untyped-def]
+    assert _client(eva).get(reverse("prosecution:national")).status_code == 403
+    holder = make_user("prosecutor", organisation="om-rotterdam", username="wendy")
+    post_assign(organisation=holder.organisation, user=holder, kind=PostKind.NATIONAL_PORTFOLIO)
+    page = _client(holder).get(reverse("prosecution:national")).content.decode()
+    assert "Arrondissementsparket Oost-Brabant" in page
+    assert "Marco" not in page and "Lotte" not in page and file.case.reference not in page
+    assert "Open nu: 1" in page
+
+
+def test_an_absence_is_recorded_on_the_posts_page(make_user, eva) -> None:  # type: ignore[no-untyped-def]
+    client = _client(eva)
+    post = eva.posts.get()
+    page = client.get(reverse("prosecution:posts")).content.decode()
+    assert "Eva" in page or "eva" in page
+    response = client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": "2026-12-01", "absent_until": "2026-12-20"},
+    )
+    assert response.status_code == 302
+    post.refresh_from_db()
+    assert str(post.absent_from) == "2026-12-01"
+    client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": "2026-12-09", "absent_until": "2026-12-01"},
+    )
+    post.refresh_from_db()
+    assert str(post.absent_until) == "2026-12-20"  # refused: ends before it starts
