@@ -3,7 +3,7 @@ partners' answers (engine/triage.py decides from it)."""
 
 from __future__ import annotations
 
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from ketenzicht.patterns.models import Signal
 from ketenzicht.registrations.models import Offence, Registration, Source
@@ -51,9 +51,7 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
     registrations = list(file.case.registrations.values_list("pk", flat=True))
     facts = registration_facts(registrations)
     articles = frozenset(a for f in facts.values() for a in f.offences)
-    grave = Offence.objects.filter(article__in=articles).aggregate(
-        severity=Max("severity_rank"), violence=Max("violence")
-    )
+    grave = list(Offence.objects.filter(article__in=articles).values_list("severity_rank", "violence"))
     signals = frozenset(
         Signal.objects.filter(suspect_id=file.suspect_id, victim_id=file.victim_id, active=True).values_list(
             "rule", flat=True
@@ -77,8 +75,8 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
         screening_level=str(police.data.get("screening_level") or ""),
         signals=signals,
         offences=articles,
-        max_severity=int(grave["severity"] or 0),
-        violence=bool(grave["violence"]),
+        max_severity=max((rank for rank, _violent in grave), default=0),
+        violence=any(violent for _rank, violent in grave),
         registrations=_pair_registrations(file),
         children=any(kind == "child" for f in facts.values() for _a, _b, kind in f.relations),
         measures=measures,
