@@ -102,14 +102,19 @@ def complaint_status(
     registrations: list[Registration], facts: Mapping[int, RegistrationFacts]
 ) -> dict[str, Any]:
     """Whether a prosecution of these registrations needs the victim's complaint (setting STALKING_COMPLAINT),
-    whether one is on file (a registration of kind complaint) and until when it may come."""
+    whether one is on file and until when it may come. A complaint on file: a registration of kind
+    complaint, or a report (aangifte) of the stalking itself, whose form asks for prosecution."""
     rule = settings.STALKING_COMPLAINT
     articles = set(rule.get("articles", ["285b"]))
     stalking = [r for r in registrations if facts[r.pk].offences & articles]
     if not rule.get("required") or not stalking:
         return {"required": False, "on": None, "due": None}
     first = min(timezone.localdate(r.occurred_at or r.registered_at) for r in stalking)
-    complaints = [timezone.localdate(r.registered_at) for r in registrations if r.kind == Kind.KLACHT]
+    complaints = [
+        timezone.localdate(r.registered_at)
+        for r in registrations
+        if r.kind == Kind.KLACHT or (r.kind == Kind.AANGIFTE and facts[r.pk].offences & articles)
+    ]
     return {
         "required": True,
         "on": min(complaints) if complaints else None,

@@ -148,7 +148,7 @@ def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(make_
 @override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})
 def test_stalking_needs_a_complaint_in_time(make_user, prosecutors):  # type: ignore[no-untyped-def]
     eva, _pieter, _post = prosecutors
-    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance")
+    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="melding")
     assert file.complaint_required and file.complaint_on is None
     assert file.complaint_due is not None
     assert timedelta(days=88) <= file.complaint_due - timezone.localdate() <= timedelta(days=92)  # 3 months
@@ -171,6 +171,12 @@ def test_stalking_needs_a_complaint_in_time(make_user, prosecutors):  # type: ig
     )
 
 
+def test_a_report_of_the_stalking_is_the_complaint(make_user, prosecutors):  # type: ignore[no-untyped-def]
+    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="aangifte")
+    assert file.complaint_required and file.complaint_on == timezone.localdate()
+    assert file.case.data["complaint"] == "on_file"
+
+
 @override_settings(STALKING_COMPLAINT={"required": False})
 def test_without_the_complaint_requirement_stalking_needs_none(make_user, prosecutors):  # type: ignore[no-untyped-def]
     file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance")
@@ -180,7 +186,9 @@ def test_without_the_complaint_requirement_stalking_needs_none(make_user, prosec
 def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user, prosecutors):  # type: ignore[no-untyped-def]
     eva, _pieter, _post = prosecutors
     long_ago = (timezone.now() - timedelta(days=150)).isoformat(timespec="seconds")
-    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", registered_at=long_ago)
+    file, _ = send_to_zsm(
+        make_user, offences=["285b"], relation="acquaintance", registered_at=long_ago, kind="incident"
+    )
     assert file.complaint_due is not None and file.complaint_due < timezone.localdate()
     with pytest.raises(FileRefused, match="after its term"):
         complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
