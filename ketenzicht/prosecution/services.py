@@ -140,31 +140,41 @@ def _vt_information_in(police_case: Case, registration_ids: list[int]) -> bool:
     )
 
 
+def _person_brief(mentions: list[PersonMention], side: str) -> dict[str, str]:
+    """The person as the police wrote them, completed over their mentions (latest first): the fullest name,
+    a complete date of birth before a partial one, the latest place and (for victim support) telephone."""
+    if not mentions:
+        return {}
+    name = max(
+        mentions, key=lambda m: (len(m.given_names.replace(".", "")), len(m.display_name))
+    ).display_name
+    complete = [m.birth_date_raw for m in mentions if m.birth_date_raw and "-00" not in m.birth_date_raw]
+    partial = [m.birth_date_raw for m in mentions if m.birth_date_raw]
+    found = {
+        "name": name,
+        "birth_date": (complete or partial or [""])[0],
+        "city": next((m.city for m in mentions if m.city), ""),
+    }
+    if side == Side.VICTIM:
+        found["phone"] = next((m.phone for m in mentions if m.phone), "")
+    return found
+
+
 def _brief(
     file: ZsmFile, side: str, registrations: list[Registration], facts: Mapping[int, RegistrationFacts]
 ) -> dict[str, Any]:
-    """What a partner needs for its request: the person of its side as the police wrote them (the latest
-    registration that names them), what happened (offences, when, where), and nothing of the other side."""
+    """What a partner needs for its request: the person of its side as the police wrote them, what happened
+    (offences, when, where), and nothing of the other side."""
     person_id = file.victim_id if side == Side.VICTIM else file.suspect_id
-    mention = (
+    mentions = list(
         PersonMention.objects.filter(
             registration__in=registrations, role=side, **({"link__person_id": person_id} if person_id else {})
-        )
-        .order_by("-registration__registered_at", "-id")
-        .first()
+        ).order_by("-registration__registered_at", "-id")
     )
     articles = sorted({a for f in facts.values() for a in f.offences})
     latest = max(registrations, key=lambda r: (r.registered_at, r.pk))
-    person: dict[str, str] = {}
-    if mention is not None:
-        person = {
-            "name": mention.display_name,
-            "birth_date": mention.birth_date_raw,
-            "city": mention.city,
-            **({"phone": mention.phone} if side == Side.VICTIM else {}),
-        }
     return {
-        "person": person,
+        "person": _person_brief(mentions, side),
         "offences": articles,
         "occurred_on": timezone.localdate(latest.occurred_at or latest.registered_at).isoformat(),
         "municipality": file.municipality.name if file.municipality else "",

@@ -15,6 +15,8 @@ from ketenzicht.demo.services import (
     demo_vt_history_ensure,
     demo_work_processes_ensure,
 )
+from ketenzicht.demo.zsm import demo_zsm_ensure
+from ketenzicht.prosecution.services import requests_check
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.veiligthuis.services import protocol_check
 from ketenzicht.workprocesses.services import deadlines_check
@@ -62,11 +64,18 @@ class Command(BaseCommand):
             + (f"; {worked} older ones worked now" if worked else "")
             + "."
         )
+        zsm = demo_zsm_ensure()
+        if zsm is not None:
+            self.stdout.write(
+                f"ZSM table: file {zsm.case.reference} of {zsm.district_office.name} waits for victim "
+                "support and probation."
+            )
         # What the scheduler does every few minutes in production (deadlines_check,
         # veiligthuis_protocol_check), once now: the demo's overdue cases reach their team leads and chain
         # contacts, and the police hear of feedback that did not come.
         escalated = deadlines_check()
         late = protocol_check()
+        requests_check()
         self.stdout.write(
             f"Deadlines checked: {len(escalated)} overdue case(s) escalated, "
             f"{len(late)} police case(s) alerted of missing Veilig Thuis feedback."
