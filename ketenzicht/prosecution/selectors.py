@@ -84,7 +84,12 @@ def file_of(case: Case) -> ZsmFile | None:
     return (
         ZsmFile.objects.filter(pk=case.pk)
         .select_related(
-            "district_office", "police_case", "police_case__organisation", "municipality", "prosecutor"
+            "district_office",
+            "police_case",
+            "police_case__organisation",
+            "police_case__process_version",
+            "municipality",
+            "prosecutor",
         )
         .first()
     )
