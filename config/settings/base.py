@@ -184,3 +184,7 @@ WORK_PROCESS_DEADLINES = json.loads(os.environ.get("KETENZICHT_WORK_PROCESS_DEAD
 # The chain protocol's terms (ketenzicht/veiligthuis/data/chain_rules.yaml), by their `setting` name, as JSON:
 # e.g. {"vt_feedback": {"amount": 10, "unit": "working_days"}} for the feedback Veilig Thuis owes the police.
 VT_PROTOCOL_TERMS = json.loads(os.environ.get("KETENZICHT_VT_PROTOCOL_TERMS", "{}"))
+# The periods of protective measures (ketenzicht/measures/engine/periods.py DEFAULT_TERMS), per kind, as JSON
+# laid over the defaults: {"aware_alarm": {"default": {"amount": 3, "unit": "months"}}}. Units: days, months,
+# years; "max" is the longest it may last in all, extensions included; "extendable": may it be extended.
+MEASURE_TERMS = json.loads(os.environ.get("KETENZICHT_MEASURE_TERMS", "{}"))
