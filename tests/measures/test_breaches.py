@@ -36,7 +36,7 @@ def _prosecutor(make_user: Callable[..., Any]) -> Any:
     return prosecutor
 
 
-def test_the_suspect_with_the_protected_victim_under_a_misspelt_name_is_a_breach_alerting_owner_and_prosecutor(
+def test_suspect_with_the_protected_victim_under_a_misspelt_name_is_a_breach_alerting_owner_and_prosecutor(
     make_user: Callable[..., Any],
 ) -> None:
     marco, lotte, case = couple_with_case()
