@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
+from ketenzicht.measures.selectors import may_see_measures
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 from ketenzicht.screening.selectors import may_use_screening_desk
@@ -33,6 +34,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_manage_rollouts": may_manage_rollouts(user),
         "kz_may_use_vt_desk": may_use_vt_desk(user),
         "kz_may_see_vt_timeliness": may_see_timeliness(user),
+        "kz_may_see_measures": may_see_measures(user),
         "kz_alerts_unread": _AlertCount(user),
     }
 
