@@ -165,6 +165,18 @@ MATRIX: dict[str, list[Call]] = {
             (*VT_DESK, (Role.NATIONAL_ANALYST, 200)),
         ),
     ],
+    "measures:list": [
+        Call("GET", "/maatregelen/", 302, 403, (*SCREENING_DESK, (Role.PROSECUTOR, 200))),
+        Call("GET", "/maatregelen/?alle=1", 302, 403, (*SCREENING_DESK, (Role.PROSECUTOR, 200))),
+    ],
+    # Missing and forbidden alike: 404 for every signed-in user.
+    "measures:detail": [Call("GET", "/maatregelen/999999/", 302, 404)],
+    "measures:extend": [Call("POST", "/maatregelen/999999/verlengen/", 302, 404, body={})],
+    "measures:end": [Call("POST", "/maatregelen/999999/beeindigen/", 302, 404, body={})],
+    "measures:new": [
+        Call("GET", "/zaken/999999/maatregelen/nieuw/", 302, 404),
+        Call("POST", "/zaken/999999/maatregelen/nieuw/", 302, 404, body={}),
+    ],
     "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
     "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
     "workprocesses:alerts": [

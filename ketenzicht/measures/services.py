@@ -44,6 +44,17 @@ from .models import (
 )
 
 REFERENCE_PREFIX = "MR"
+# The period engine's messages (it imports no Django), marked here for translation.
+PERIOD_MESSAGES = (
+    gettext_noop("unknown kind of measure: %(kind)s"),
+    gettext_noop("this kind of measure needs an end date"),
+    gettext_noop("the end date lies before the start date"),
+    gettext_noop("this kind of measure may last until %(limit)s at most"),
+    gettext_noop("this kind of measure starts with at most %(limit)s; extend it later"),
+    gettext_noop("this kind of measure cannot be extended"),
+    gettext_noop("an extension must end after the current end date (%(end)s)"),
+)
+
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
 _POSTCODE4 = re.compile(r"^\d{4}$")
 
@@ -112,17 +123,21 @@ def _areas(areas: Mapping[str, Any] | None) -> dict[str, list[Any]]:
     if not areas:
         return {}
     if not isinstance(areas, Mapping) or set(areas) - {"municipalities", "postcodes"}:
-        raise MeasureInvalid("areas", "areas hold municipalities and postcode ranges only")
+        raise MeasureInvalid("areas", gettext_noop("areas hold municipalities and postcode ranges only"))
     municipalities = [str(code).strip().upper() for code in areas.get("municipalities") or []]
     for code in municipalities:
         if not _MUNICIPALITY.match(code):
-            raise MeasureInvalid("areas", "%(code)s is no municipality code (GM and four digits)", code=code)
+            raise MeasureInvalid(
+                "areas", gettext_noop("%(code)s is no municipality code (GM and four digits)"), code=code
+            )
     ranges: list[list[str]] = []
     for pair in areas.get("postcodes") or []:
         low, high = (pair, pair) if isinstance(pair, str) else tuple(pair) if len(pair) == 2 else ("", "")
         low, high = str(low).strip(), str(high).strip()
         if not (_POSTCODE4.match(low) and _POSTCODE4.match(high)) or low > high:
-            raise MeasureInvalid("areas", "%(range)s is no range of four-digit postcodes", range=str(pair))
+            raise MeasureInvalid(
+                "areas", gettext_noop("%(range)s is no range of four-digit postcodes"), range=str(pair)
+            )
         ranges.append([low, high])
     found: dict[str, list[Any]] = {}
     if municipalities:
@@ -218,41 +233,45 @@ def measure_impose(
     prosecutor, ...). Raises MeasureInvalid naming the field at fault; stores nothing then."""
     at = at or timezone.now()
     if kind not in MeasureKind.values:
-        raise MeasureInvalid("kind", "unknown kind of measure: %(kind)s", kind=kind)
+        raise MeasureInvalid("kind", gettext_noop("unknown kind of measure: %(kind)s"), kind=kind)
     if not isinstance(suspect, Person) or suspect.pk is None:
-        raise MeasureInvalid("suspect", "a measure binds one known person")
+        raise MeasureInvalid("suspect", gettext_noop("a measure binds one known person"))
     shielded = {p.pk: p for p in protected}
     if suspect.pk in shielded:
-        raise MeasureInvalid("protected", "the suspect cannot be one of the protected persons")
+        raise MeasureInvalid("protected", gettext_noop("the suspect cannot be one of the protected persons"))
     codes = list(dict.fromkeys(conditions))
     unknown = [c for c in codes if c not in Condition.values]
     if unknown:
-        raise MeasureInvalid("conditions", "unknown condition: %(code)s", code=unknown[0])
+        raise MeasureInvalid("conditions", gettext_noop("unknown condition: %(code)s"), code=unknown[0])
     if not shielded and (
         Condition.CONTACT_BAN in codes or kind in (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
     ):
-        raise MeasureInvalid("protected", "name the persons this measure protects")
+        raise MeasureInvalid("protected", gettext_noop("name the persons this measure protects"))
     if Condition.OTHER in codes and not conditions_text.strip():
-        raise MeasureInvalid("conditions_text", "describe the other condition")
+        raise MeasureInvalid("conditions_text", gettext_noop("describe the other condition"))
     area = _areas(areas)
     if Condition.AREA_BAN in codes and not area:
-        raise MeasureInvalid("areas", "an area ban needs the municipalities or postcodes it covers")
+        raise MeasureInvalid(
+            "areas", gettext_noop("an area ban needs the municipalities or postcodes it covers")
+        )
     if imposed_by not in ImposedBy.values:
-        raise MeasureInvalid("imposed_by", "unknown authority: %(value)s", value=imposed_by)
+        raise MeasureInvalid("imposed_by", gettext_noop("unknown authority: %(value)s"), value=imposed_by)
     if not isinstance(starts_on, date):
-        raise MeasureInvalid("starts_on", "a start date is required")
+        raise MeasureInvalid("starts_on", gettext_noop("a start date is required"))
     try:
         last = end_for(kind, starts_on, ends_on, measure_terms())
     except PeriodError as exc:
         raise MeasureInvalid(exc.field, exc.message, **exc.params) from None
     if organisation is None:
-        raise MeasureInvalid("organisation", "the registering organisation is required")
+        raise MeasureInvalid("organisation", gettext_noop("the registering organisation is required"))
     if police_case is not None and police_case.organisation.kind != OrganisationKind.POLITIE:
-        raise MeasureInvalid("police_case", "%(case)s is no police case", case=police_case.reference)
+        raise MeasureInvalid(
+            "police_case", gettext_noop("%(case)s is no police case"), case=police_case.reference
+        )
     office = district_office or _district_office_for(organisation, police_case)
     if office is None or office.kind != OrganisationKind.OM:
         raise MeasureInvalid(
-            "district_office", "name the district office whose prosecutor is told of breaches"
+            "district_office", gettext_noop("name the district office whose prosecutor is told of breaches")
         )
     with transaction.atomic():
         measure = Measure.objects.create(
@@ -309,11 +328,11 @@ def measure_extend(
     """Extend a measure to `until` (a restraining order to 28 days in all at most)."""
     at = at or timezone.now()
     if not reason.strip():
-        raise MeasureInvalid("reason", "say why the measure is extended")
+        raise MeasureInvalid("reason", gettext_noop("say why the measure is extended"))
     with transaction.atomic():
         current = Measure.objects.select_for_update().get(pk=measure.pk)
         if current.ended_at is not None:
-            raise MeasureInvalid("until", "this measure was ended early")
+            raise MeasureInvalid("until", gettext_noop("this measure was ended early"))
         try:
             new_end = check_extension(
                 current.kind, current.starts_on, current.ends_on, until, measure_terms()
@@ -349,17 +368,21 @@ def measure_end(
     end it had)."""
     at = at or timezone.now()
     if not reason.strip():
-        raise MeasureInvalid("reason", "say why the measure ends early")
+        raise MeasureInvalid("reason", gettext_noop("say why the measure ends early"))
     with transaction.atomic():
         current = Measure.objects.select_for_update().get(pk=measure.pk)
         if current.ended_at is not None:
-            raise MeasureInvalid("on", "this measure was ended early already")
+            raise MeasureInvalid("on", gettext_noop("this measure was ended early already"))
         if not isinstance(on, date) or on < current.starts_on:
             raise MeasureInvalid(
-                "on", "a measure cannot end before it starts (%(start)s)", start=current.starts_on
+                "on",
+                gettext_noop("a measure cannot end before it starts (%(start)s)"),
+                start=current.starts_on,
             )
         if on >= current.ends_on:
-            raise MeasureInvalid("on", "the measure ends on %(end)s already", end=current.ends_on)
+            raise MeasureInvalid(
+                "on", gettext_noop("the measure ends on %(end)s already"), end=current.ends_on
+            )
         previous = current.ends_on
         current.ends_on = on
         current.ended_at = at

@@ -16,15 +16,18 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import get_resolver
+from django.utils import timezone
 from django.utils.translation import trans_real
 
 from ketenzicht.linking.models import ReviewItem
+from ketenzicht.measures.services import measure_impose
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.services import user_create
@@ -159,6 +162,15 @@ WALK: dict[str, list[Visit]] = {
     ],
     "veiligthuis:take": [post("/veiligthuis/{notification}/nemen/")],
     "veiligthuis:forward": [post("/veiligthuis/{notification}/doorsturen/", {"reason": ""})],
+    "measures:list": [get("/maatregelen/"), get("/maatregelen/?alle=1")],
+    "measures:detail": [get("/maatregelen/{measure}/"), get("/maatregelen/{broken}/")],
+    "measures:extend": [post("/maatregelen/{measure}/verlengen/", {"until": "", "reason": ""})],
+    "measures:end": [post("/maatregelen/{measure}/beeindigen/", {"on": "1999-01-01", "reason": "x"})],
+    "measures:new": [
+        get("/zaken/{screening}/maatregelen/nieuw/"),
+        get("/zaken/{screening}/maatregelen/nieuw/?soort=aware_alarm"),
+        post("/zaken/{screening}/maatregelen/nieuw/", {"kind": "restraining_order", "area_postcodes": "56"}),
+    ],
     "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
     "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
 }
@@ -365,6 +377,24 @@ def world(db: Any) -> dict[str, int]:
         client.get(f"/signalen/{ids['signal']}/")
         client.get(f"/registraties/{ids['registration']}/")
         client.get(f"/zaken/{ids['case']}/")
+    # Restraining orders on the pair's police case: one in March 2024, broken by a registration then (a
+    # breach, its alerts), and one in force now.
+    pair = screening_case.case.registrations.order_by("pk").first()
+    order = {
+        "kind": "restraining_order",
+        "suspect": person_of(pair, "p1"),
+        "protected": [person_of(pair, "p2")],
+        "conditions": ["contact_ban", "area_ban"],
+        "areas": {"municipalities": ["GM0796"], "postcodes": [["5611", "5616"]]},
+        "imposed_by": "mayor",
+        "organisation": Organisation.objects.get(code="oost-brabant"),
+        "actor": None,
+        "police_case": screening_case.case,
+    }
+    broken = measure_impose(**order, starts_on=date(2024, 3, 21))
+    take_in("PL-WALK-3", MARCO, LOTTE, registered_at="2024-03-25T22:00:00+01:00", offences=["184a"])
+    measure = measure_impose(**order, starts_on=timezone.localdate() - timedelta(days=2))
+    ids["measure"], ids["broken"] = measure.pk, broken.pk
     note = {"action": "note", "note-lock_version": case.lock_version, "note-text": "Slachtoffer gebeld"}
     owner = Client()
     owner.force_login(_user(Role.CASE_OWNER, "warm-case-owner"))
@@ -457,6 +487,11 @@ SHOWN_TO = {
     "veiligthuis:timeliness": Role.VT_ASSESSOR,
     "veiligthuis:take": Role.VT_ASSESSOR,
     "veiligthuis:forward": Role.VT_ASSESSOR,
+    "measures:list": Role.CASE_SCREENER,
+    "measures:detail": Role.CASE_SCREENER,
+    "measures:extend": Role.CASE_OWNER,
+    "measures:end": Role.CASE_OWNER,
+    "measures:new": Role.CASE_SCREENER,
     "workprocesses:alerts": Role.CASE_OWNER,
     "workprocesses:alert-read": Role.CASE_OWNER,
 }
@@ -487,6 +522,9 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]
     assert "Hendriks" in screener.get("/signalen/").content.decode()
     assert "PL-WALK-1" in screener.get("/registraties/").content.decode()
+    broken = screener.get(f"/maatregelen/{world['broken']}/").content.decode()
+    assert 'data-testid="breaches"' in broken and "PL-WALK-3" in broken
+    assert 'data-testid="measures-panel"' in screener.get(f"/zaken/{world['screening']}/").content.decode()
     assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
