@@ -56,8 +56,8 @@ class ImposeForm(NldsFormMixin, forms.Form):
         self, *args: Any, names: dict[int, str], suspects: list[int], victims: list[int], **kwargs: Any
     ):
         super().__init__(*args, **kwargs)
-        self.fields["suspect"].choices = [(p, names.get(p, str(p))) for p in suspects]  # type: ignore[attr-defined]
-        self.fields["protected"].choices = [(p, names.get(p, str(p))) for p in victims]  # type: ignore[attr-defined]
+        self.fields["suspect"].choices = [(p, names.get(p, str(p))) for p in suspects]
+        self.fields["protected"].choices = [(p, names.get(p, str(p))) for p in victims]
         self.fields["starts_on"].initial = timezone.localdate()
         if suspects:
             self.fields["suspect"].initial = suspects[0]

@@ -27,7 +27,7 @@ POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
 
 
 def _police_unit(user: User) -> Organisation | None:
-    organisation = getattr(user, "organisation", None)
+    organisation: Organisation | None = getattr(user, "organisation", None)
     if (
         user.is_authenticated
         and organisation is not None
@@ -39,7 +39,7 @@ def _police_unit(user: User) -> Organisation | None:
 
 
 def _district_office(user: User) -> Organisation | None:
-    organisation = getattr(user, "organisation", None)
+    organisation: Organisation | None = getattr(user, "organisation", None)
     if (
         user.is_authenticated
         and organisation is not None
@@ -154,7 +154,7 @@ class MeasureRow:
 def areas_text(areas: dict[str, list[object]]) -> str:
     parts = [str(code) for code in areas.get("municipalities") or []]
     for pair in areas.get("postcodes") or []:
-        low, high = pair  # type: ignore[misc]
+        low, high = str(pair[0]), str(pair[1])  # type: ignore[index]
         parts.append(str(low) if low == high else f"{low}–{high}")
     return ", ".join(parts)
 

@@ -380,7 +380,7 @@ def world(db: Any) -> dict[str, int]:
     # Restraining orders on the pair's police case: one in March 2024, broken by a registration then (a
     # breach, its alerts), and one in force now.
     pair = screening_case.case.registrations.order_by("pk").first()
-    order = {
+    order: dict[str, Any] = {
         "kind": "restraining_order",
         "suspect": person_of(pair, "p1"),
         "protected": [person_of(pair, "p2")],
