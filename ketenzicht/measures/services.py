@@ -12,12 +12,13 @@ import contextlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -429,6 +430,19 @@ class _Seen:
     postcodes: set[str]
 
 
+@dataclass
+class _Candidate:
+    """A measure binding a person of the batch, as the rules need it."""
+
+    pk: int
+    suspect_id: int
+    starts_on: date
+    ends_on: date
+    conditions: list[str]
+    areas: dict[str, Any]
+    protected: set[int] = field(default_factory=set)
+
+
 def _in_areas(areas: Mapping[str, Any], municipality: str, postcodes: set[str]) -> bool:
     if municipality and municipality in (areas.get("municipalities") or ()):
         return True
@@ -437,20 +451,29 @@ def _in_areas(areas: Mapping[str, Any], municipality: str, postcodes: set[str]) 
 
 
 def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
-    """The batch's registrations with the persons their mentions link to: one query."""
+    """The batch's registrations with the persons their mentions link to and whether they name an offence
+    of breaching a measure: one query."""
     seen: dict[int, _Seen] = {}
-    rows = PersonMention.objects.filter(registration_id__in=registration_ids).values_list(
-        "registration_id",
-        "link__person_id",
-        "postcode",
-        "registration__reference",
-        "registration__occurred_at",
-        "registration__registered_at",
-        "registration__unit_id",
-        "registration__municipality__code",
-        "registration__kind",
+    breach_offence = Registration.offences.through.objects.filter(
+        registration_id=OuterRef("registration_id"), offence__measure_breach=True
     )
-    for pk, person, postcode, reference, occurred, registered, unit, municipality, kind in rows:
+    rows = (
+        PersonMention.objects.filter(registration_id__in=registration_ids)
+        .annotate(breach_offence=Exists(breach_offence))
+        .values_list(
+            "registration_id",
+            "link__person_id",
+            "postcode",
+            "registration__reference",
+            "registration__occurred_at",
+            "registration__registered_at",
+            "registration__unit_id",
+            "registration__municipality__code",
+            "registration__kind",
+            "breach_offence",
+        )
+    )
+    for pk, person, postcode, reference, occurred, registered, unit, municipality, kind, offence in rows:
         fact = seen.get(pk)
         if fact is None:
             when = occurred or registered
@@ -459,7 +482,7 @@ def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
                 day=timezone.localtime(when).date(),
                 unit_id=unit,
                 municipality=municipality or "",
-                reported=kind == Kind.OVERTREDING_MAATREGEL,
+                reported=kind == Kind.OVERTREDING_MAATREGEL or bool(offence),
                 persons=set(),
                 postcodes=set(),
             )
@@ -476,7 +499,8 @@ def breaches_detect(registration_ids: Sequence[int], *, at: datetime | None = No
     in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
     Each breach is stored with a history line and alerts the owner of the measure's police case and of the
     open police cases the registration is on, and the district office's prosecutor. In the caller's
-    transaction; registrations already judged against a measure are left alone."""
+    transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
+    constraint keeps the first. Two queries when no measure binds a person of the batch."""
     ids = list(registration_ids)
     if not ids:
         return []
@@ -485,52 +509,39 @@ def breaches_detect(registration_ids: Sequence[int], *, at: datetime | None = No
     if not persons:
         return []
     days = [fact.day for fact in facts.values()]
-    candidates = list(
-        Measure.objects.filter(suspect_id__in=persons, starts_on__lte=max(days), ends_on__gte=min(days)).only(
-            "id", "suspect_id", "starts_on", "ends_on", "conditions", "areas"
-        )
-    )
+    candidates: dict[int, _Candidate] = {}
+    for pk, suspect, starts_on, ends_on, conditions, areas, protected in Measure.objects.filter(
+        suspect_id__in=persons, starts_on__lte=max(days), ends_on__gte=min(days)
+    ).values_list("id", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"):
+        found = candidates.get(pk)
+        if found is None:
+            found = candidates[pk] = _Candidate(
+                pk, suspect, starts_on, ends_on, conditions or [], areas or {}
+            )
+        if protected is not None:
+            found.protected.add(protected)
     if not candidates:
         return []
-    return _breaches_found(facts, candidates, at=at or timezone.now())
+    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now())
 
 
-def _breaches_found(facts: dict[int, _Seen], candidates: list[Measure], *, at: datetime) -> list[Breach]:
-    measure_ids = [m.pk for m in candidates]
-    shielded: dict[int, set[int]] = defaultdict(set)
-    for measure_id, person_id in Measure.protected.through.objects.filter(
-        measure_id__in=measure_ids
-    ).values_list("measure_id", "person_id"):
-        shielded[measure_id].add(person_id)
-    reported = set(
-        Registration.offences.through.objects.filter(
-            registration_id__in=list(facts), offence__measure_breach=True
-        ).values_list("registration_id", flat=True)
-    )
+def _breaches_found(facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime) -> list[Breach]:
     found: list[tuple[int, int, list[str]]] = []
     for pk, fact in facts.items():
         for measure in candidates:
             if measure.suspect_id not in fact.persons or not active_on(measure, fact.day):
                 continue
             kinds: list[str] = []
-            if (shielded[measure.pk] - {measure.suspect_id}) & fact.persons:
+            if (measure.protected - {measure.suspect_id}) & fact.persons:
                 kinds.append(BreachKind.CONTACT)
-            if Condition.AREA_BAN in (measure.conditions or ()) and _in_areas(
-                measure.areas or {}, fact.municipality, fact.postcodes
+            if Condition.AREA_BAN in measure.conditions and _in_areas(
+                measure.areas, fact.municipality, fact.postcodes
             ):
                 kinds.append(BreachKind.AREA)
-            if fact.reported or pk in reported:
+            if fact.reported:
                 kinds.append(BreachKind.REPORTED)
             if kinds:
                 found.append((measure.pk, pk, kinds))
-    if not found:
-        return []
-    known = set(
-        Breach.objects.filter(
-            measure_id__in={m for m, _, _ in found}, registration_id__in={r for _, r, _ in found}
-        ).values_list("measure_id", "registration_id")
-    )
-    found = [row for row in found if (row[0], row[1]) not in known]
     if not found:
         return []
     measures = Measure.objects.select_related(
