@@ -147,7 +147,9 @@ def veiligthuis(batch: list[IntakeContext]) -> None:
 
 
 def measures(batch: list[IntakeContext]) -> None:
-    breaches_detect([ctx.registration.pk for ctx in batch])
+    breaches_detect(
+        [ctx.registration.pk for ctx in batch], linked={ctx.registration.pk: ctx.persons for ctx in batch}
+    )
 
 
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)

@@ -22,6 +22,7 @@ from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
 from ketenzicht.workprocesses.services import case_assign_owner
 from tests.measures.helpers import LOTTE_MISSPELT, STRANGER, couple_with_case, recent, restraining_order
 from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.people import person_of
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,11 @@ def test_another_persons_registration_is_no_breach_and_the_step_reads_twice_per_
     with CaptureQueriesContext(connection) as queries:
         assert breaches_detect([r.pk for r in others]) == []
     assert len(queries) == 2  # the batch's linked persons, the measures binding them
+    # As the pipeline calls it, with the persons its link step found: the measures binding them only.
+    linked = {r.pk: {person_of(r, "p1").pk, person_of(r, "p2").pk} for r in others}
+    with CaptureQueriesContext(connection) as queries:
+        assert breaches_detect([r.pk for r in others], linked=linked) == []
+    assert len(queries) == 1
     unrelated = take_in(
         "PL0600-M-Q9",
         STRANGER,
