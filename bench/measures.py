@@ -1,24 +1,26 @@
 """What the intake pipeline's `measures` step (breach detection) adds per registration.
 
-    python bench/measures.py [N] [--seed 1] [--measures 300] [--timed 250] [--backend sqlite|postgres]
+    python bench/measures.py [N] [--seed 1] [--measures 300] [--timed 250] [--breach-share 0.5]
+                             [--backend sqlite|postgres]
 
 N registrations (default 3,000) are generated (seed 1) and taken in with `manage.py import_registrations`
 (the whole pipeline) into a fresh database. Then `--measures` measures in force are registered with
 `measure_impose` on suspect-victim pairs of the register (a third each: restraining orders with a contact
 ban, half of them with an area ban on the victim's postcode; Aware alarms; court measures with a contact and
 area ban on the municipality). Then `--timed` single-registration intakes (`intake_registration`, one
-transaction each, as a web form or the API sends them), after 20 warm-up ones: half are new registrations of
-a pair under a measure (copies of the pair's registration under a new reference, so linking links the same
-persons: every one is a breach, with its alerts and history lines), half copies of random registrations of
-the register (mostly persons without a measure: the step reads and finds nothing). The step is timed where
-the pipeline runs it (a wrapper around `breaches_detect` in STEPS_AFTER_STORE), the whole intake beside it.
+transaction each, as a web form or the API sends them), after 20 warm-up ones. A `--breach-share` of them
+(default half) are new registrations of a pair under a measure (copies of the pair's registration under a
+new reference, so linking links the same persons: every one is a breach, with its alerts and history
+lines); the others copy random registrations of the register (mostly persons without a measure: the step
+reads once and finds nothing). The step is timed where the pipeline runs it (a wrapper around the `measures`
+step in STEPS_AFTER_STORE), the whole intake beside it.
 
-Printed: p50 / p95 / p99 / max of the step for the breach half, the other half and all, then split by what
-the step did (no breach: one read when no measure binds a person of the registration, two when one does;
-or a breach stored with its alerts),
-the whole intake's, and the statements the step ran. BENCH_PROFILE=1 prints the statements of one breach
-step, BENCH_PROFILE=cprofile a profile of one step. Target: the step adds at most 5 ms (p95). Figures to
-stdout and bench/out/measures-BACKEND-N.json. Server for PostgreSQL: BENCH_POSTGRES.
+Printed: p50 / p95 / p99 / max of the step for the bound pairs, the others and all; then split by what the
+step did (no breach: one read when no measure binds a person of the registration, two when one does; or a
+breach stored with its alerts: eleven statements); the whole intake's; the statements per step.
+BENCH_PROFILE=1 prints the statements of one breach step, BENCH_PROFILE=cprofile a profile of all the steps.
+Target: the step adds at most 5 ms (p95). Figures to stdout and bench/out/measures-BACKEND-N-SHARE.json.
+Server for PostgreSQL: BENCH_POSTGRES.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ WARM_UP = 20
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {"p50_ms": 0.0, "p95_ms": 0.0, "p99_ms": 0.0, "max_ms": round(max(values, default=0.0), 2)}
     ordered = sorted(values)
     cut = statistics.quantiles(ordered, n=100, method="inclusive")
     return {
@@ -167,8 +171,8 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     in_force = Measure.objects.filter(ends_on__gte=timezone.localdate()).count()
     every = list(Registration.objects.values_list("pk", flat=True))
     plan: list[tuple[str, int]] = []
-    for index in range(args.timed + WARM_UP):
-        if index % 2 == 0:
+    for _ in range(args.timed + WARM_UP):
+        if rng.random() < args.breach_share:
             plan.append(("breach", rng.choice(measures)[1]))
         else:
             plan.append(("other", rng.choice(every)))
@@ -180,22 +184,21 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
 
     step: list[float] = []
     step_queries: list[int] = []
+    profile = None
+    if os.environ.get("BENCH_PROFILE") == "cprofile":
+        import cProfile
+
+        profile = cProfile.Profile()
 
     def timed_measures(batch: list[Any]) -> None:
-        profiling = os.environ.get("BENCH_PROFILE") == "cprofile" and len(step) == 40
-        if profiling:
-            import cProfile
-            import pstats
-
-            profile = cProfile.Profile()
+        if profile is not None:
             profile.enable()
         with CaptureQueriesContext(connection) as queries:
             began = time.perf_counter()
             measures_step(batch)
             step.append((time.perf_counter() - began) * 1000)
-        if profiling:
+        if profile is not None:
             profile.disable()
-            pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
         step_queries.append(len(queries))
         if (
             os.environ.get("BENCH_PROFILE")
@@ -234,6 +237,10 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             by_group["found" if step_queries[-1] > 2 else "none"].append(step[-1])
             whole.append(took)
     breaches = Breach.objects.count() - breaches_before
+    if profile is not None:
+        import pstats
+
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(30)
     all_steps = by_group["breach"] + by_group["other"]
     return {
         "backend": connection.vendor,
@@ -262,6 +269,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--measures", type=int, default=300)
     parser.add_argument("--timed", type=int, default=250)
+    parser.add_argument("--breach-share", type=float, default=0.5, help="share of intakes of a bound pair")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args()
     from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
@@ -309,7 +317,8 @@ def main() -> None:
         f"statements per step: breach half {figures['step_queries_breach']}, "
         f"other half {figures['step_queries_other']}; load {figures['load_average']}; {figures['machine']}"
     )
-    out = OUT / f"measures-{args.backend}-{args.registrations}.json"
+    figures["breach_share"] = args.breach_share
+    out = OUT / f"measures-{args.backend}-{args.registrations}-{args.breach_share}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2), encoding="utf-8")
     print(f"written to {out.relative_to(ROOT)}")

@@ -459,6 +459,7 @@ def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
     )
     rows = (
         PersonMention.objects.filter(registration_id__in=registration_ids)
+        .order_by()
         .annotate(breach_offence=Exists(breach_offence))
         .values_list(
             "registration_id",
@@ -496,7 +497,7 @@ def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
 def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Candidate]:
     """The measures binding these persons (in force on some of `days` when given), with their protected
     persons: one query."""
-    measures = Measure.objects.filter(suspect_id__in=persons)
+    measures = Measure.objects.filter(suspect_id__in=persons).order_by()
     if days:
         measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
     candidates: dict[int, _Candidate] = {}
@@ -527,8 +528,10 @@ def breaches_detect(
     transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
     constraint keeps the first.
 
-    `linked` (registration id -> person ids, as the pipeline's link step found them) saves a read: then one
-    query when no measure binds a person of the batch, else two (the batch's facts first)."""
+    `linked` (registration id -> person ids, as the pipeline's link step found them) is for registrations
+    stored in the caller's transaction (the pipeline's new ones). It saves a read (one query when no measure
+    binds a person of the batch), and the breaches go in without a savepoint: none can exist for them yet.
+    Without it: two queries when nothing binds (the batch's facts, the measures)."""
     ids = list(registration_ids)
     if not ids:
         return []
@@ -548,10 +551,12 @@ def breaches_detect(
         candidates = _candidates(persons, [fact.day for fact in facts.values()])
         if not candidates:
             return []
-    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now())
+    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now(), new=linked is not None)
 
 
-def _breaches_found(facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime) -> list[Breach]:
+def _breaches_found(
+    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
+) -> list[Breach]:
     found: list[tuple[int, int, list[str]]] = []
     for pk, fact in facts.items():
         for measure in candidates:
@@ -570,43 +575,74 @@ def _breaches_found(facts: dict[int, _Seen], candidates: list[_Candidate], *, at
                 found.append((measure.pk, pk, kinds))
     if not found:
         return []
-    measures = Measure.objects.select_related(
-        "police_case__organisation",
-        "police_case__owner",
-        "police_case__process_version",
-        "district_office",
-        "prosecutor",
-        "organisation",
-    ).in_bulk([m for m, _, _ in found])
-    joined = _open_police_cases({r for _, r, _ in found})
-    breaches: list[Breach] = []
-    for measure_id, pk, kinds in found:
-        measure, fact = measures[measure_id], facts[pk]
-        try:
-            with transaction.atomic():  # another batch may have judged it meanwhile: keep that one
-                breach = Breach.objects.create(
-                    measure=measure,
-                    registration_id=pk,
-                    kind=kinds[0],
-                    kinds=kinds,
-                    occurred_on=fact.day,
-                    detected_at=at,
-                )
-        except IntegrityError:
-            continue
-        breaches.append(breach)
-        _event(
-            measure,
-            kind=MeasureEventKind.BREACH,
-            actor=None,
-            at=at,
-            registration=fact.reference,
-            breach=breach.pk,
-            kinds=kinds,
-            occurred_on=fact.day.isoformat(),
+    measures = (
+        Measure.objects.order_by()
+        .select_related(
+            "police_case__organisation",
+            "police_case__owner",
+            "police_case__process_version",
+            "district_office",
+            "prosecutor",
+            "organisation",
         )
-        _breach_alerts(measure, breach, fact, joined.get(pk, []), at=at)
+        .in_bulk([m for m, _, _ in found])
+    )
+    joined = _open_police_cases({r for _, r, _ in found})
+    rows = [
+        Breach(
+            measure=measures[measure_id],
+            registration_id=pk,
+            kind=kinds[0],
+            kinds=kinds,
+            occurred_on=facts[pk].day,
+            detected_at=at,
+        )
+        for measure_id, pk, kinds in found
+    ]
+    breaches = _breaches_store(rows, new=new)
+    MeasureEvent.objects.bulk_create(
+        [
+            MeasureEvent(
+                measure=breach.measure,
+                at=at,
+                kind=MeasureEventKind.BREACH,
+                actor=None,
+                actor_name="system",
+                detail={
+                    "registration": facts[breach.registration_id].reference,
+                    "breach": breach.pk,
+                    "kinds": breach.kinds,
+                    "occurred_on": breach.occurred_on.isoformat(),
+                },
+            )
+            for breach in breaches
+        ]
+    )
+    for breach in breaches:
+        fact = facts[breach.registration_id]
+        _breach_alerts(breach.measure, breach, fact, joined.get(breach.registration_id, []), at=at)
     return breaches
+
+
+def _breaches_store(rows: list[Breach], *, new: bool) -> list[Breach]:
+    """Insert the breaches in one statement. Registrations stored in the caller's transaction (`new`: the
+    pipeline's) cannot have one yet; otherwise a breach already stored for a measure and registration keeps
+    its place (the unique constraint) and the others are stored one by one."""
+    if new:
+        return Breach.objects.bulk_create(rows)
+    try:
+        with transaction.atomic():
+            return Breach.objects.bulk_create(rows)
+    except IntegrityError:
+        stored = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                continue
+            stored.append(row)
+        return stored
 
 
 def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
@@ -616,7 +652,7 @@ def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
         case__organisation__kind=OrganisationKind.POLITIE,
         case__closed_at__isnull=True,
     ).select_related("case__owner", "case__organisation", "case__process_version")
-    for row in through.order_by("case__opened_at", "case_id"):
+    for row in sorted(through.order_by(), key=lambda row: (row.case.opened_at, row.case_id)):
         found[row.registration_id].append(row.case)
     return found
 

@@ -59,6 +59,9 @@ def test_suspect_with_the_protected_victim_under_a_misspelt_name_is_a_breach_ale
     # The same registration taken in again (idempotent on its reference) raises nothing more.
     take_in("PL0600-M-2", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
     assert Breach.objects.count() == 1 and Alert.objects.filter(kind="measure_breach").count() == 2
+    # Judged again outside intake (e.g. a rebuild): the stored breach stands, nothing is raised twice.
+    assert breaches_detect([later.pk]) == []
+    assert Breach.objects.count() == 1 and MeasureEvent.objects.filter(kind="breach").count() == 1
 
 
 def test_the_breach_and_its_alerts_are_in_the_intakes_transaction(
