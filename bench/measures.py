@@ -17,8 +17,9 @@ step in STEPS_AFTER_STORE), the whole intake beside it.
 
 Printed: p50 / p95 / p99 / max of the step for the bound pairs, the others and all; then split by what the
 step did (no breach: one read when no measure binds a person of the registration, two when one does; or a
-breach stored with its alerts: eleven statements); the whole intake's; the statements per step.
-BENCH_PROFILE=1 prints the statements of one breach step, BENCH_PROFILE=cprofile a profile of all the steps.
+breach stored with its alerts: nine statements when the measure has no police case); the whole intake's;
+the statements per step. BENCH_PROFILE=1 prints the statements of one breach step, BENCH_PROFILE=cprofile a
+profile of all the steps.
 Target: the step adds at most 5 ms (p95). Figures to stdout and bench/out/measures-BACKEND-N-SHARE.json.
 Server for PostgreSQL: BENCH_POSTGRES.
 """
@@ -233,7 +234,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             by_group[group].append(step[-1])
             queries_by_group[group].append(step_queries[-1])
             # What the step did: no breach (one read when no measure binds a person of the registration,
-            # two when one does), or a breach stored with its alerts (eleven statements).
+            # two when one does), or a breach stored with its alerts (nine statements and more).
             by_group["found" if step_queries[-1] > 2 else "none"].append(step[-1])
             whole.append(took)
     breaches = Breach.objects.count() - breaches_before
