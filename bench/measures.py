@@ -212,7 +212,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
             print(f"  step {step[-1]:.2f} ms", file=sys.stderr)
 
     measures_step = pipeline.measures
-    pipeline.STEPS_AFTER_STORE = tuple(  # type: ignore[misc]
+    pipeline.STEPS_AFTER_STORE = tuple(
         timed_measures if s is pipeline.measures else s for s in pipeline.STEPS_AFTER_STORE
     )
     now = timezone.now()
