@@ -156,3 +156,21 @@ def test_the_dossier_shows_measures_binding_and_protecting_the_person(
 
 def test_the_district_office_follows_the_municipality_when_not_given(world: dict[str, Any]) -> None:
     assert world["measure"].district_office == Organisation.objects.get(code="om-oost-brabant")
+
+
+def test_the_list_reads_the_same_number_of_times_for_one_measure_or_many(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(make_user("team_lead"))
+    client.get("/maatregelen/")  # the session and the user's roles, once
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/maatregelen/").status_code == 200
+    for _ in range(5):
+        restraining_order(world["marco"], world["lotte"], world["case"])
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/maatregelen/")
+    assert page.content.decode().count('data-testid="measure-row"') == 6
+    assert len(six) == len(one)
