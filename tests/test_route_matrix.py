@@ -167,6 +167,18 @@ MATRIX: dict[str, list[Call]] = {
             (*VT_DESK, (Role.NATIONAL_ANALYST, 200)),
         ),
     ],
+    "measures:list": [
+        Call("GET", "/maatregelen/", 302, 403, (*SCREENING_DESK, (Role.PROSECUTOR, 200))),
+        Call("GET", "/maatregelen/?alle=1", 302, 403, (*SCREENING_DESK, (Role.PROSECUTOR, 200))),
+    ],
+    # Missing and forbidden alike: 404 for every signed-in user.
+    "measures:detail": [Call("GET", "/maatregelen/999999/", 302, 404)],
+    "measures:extend": [Call("POST", "/maatregelen/999999/verlengen/", 302, 404, body={})],
+    "measures:end": [Call("POST", "/maatregelen/999999/beeindigen/", 302, 404, body={})],
+    "measures:new": [
+        Call("GET", "/zaken/999999/maatregelen/nieuw/", 302, 404),
+        Call("POST", "/zaken/999999/maatregelen/nieuw/", 302, 404, body={}),
+    ],
     "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
     "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
     "prosecution:desk": [
@@ -183,6 +195,10 @@ MATRIX: dict[str, list[Call]] = {
     "prosecution:triage": [Call("POST", "/zsm/999999/triage/", 302, 404, body={"route": "zsm"})],
     "prosecution:complaint": [Call("POST", "/zsm/999999/klacht/", 302, 404, body={})],
     "prosecution:request-new": [Call("POST", "/zsm/999999/verzoek/", 302, 404, body={})],
+    "prosecution:order": [
+        Call("GET", "/zsm/999999/gedragsaanwijzing/", 302, 404),
+        Call("POST", "/zsm/999999/gedragsaanwijzing/", 302, 404, body={}),
+    ],
     "prosecution:requests": [
         Call("GET", "/verzoeken/", 302, 403, PARTNERS),
         Call("GET", "/verzoeken/?toon=beantwoord", 302, 403, PARTNERS),

@@ -201,3 +201,7 @@ STALKING_COMPLAINT = {
     "articles": ["285b"],
     **json.loads(os.environ.get("KETENZICHT_STALKING_COMPLAINT", "{}")),
 }
+# The periods of protective measures (ketenzicht/measures/engine/periods.py DEFAULT_TERMS), per kind, as JSON
+# laid over the defaults: {"aware_alarm": {"default": {"amount": 3, "unit": "months"}}}. Units: days, months,
+# years; "max" is the longest it may last in all, extensions included; "extendable": may it be extended.
+MEASURE_TERMS = json.loads(os.environ.get("KETENZICHT_MEASURE_TERMS", "{}"))

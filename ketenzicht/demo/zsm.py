@@ -19,7 +19,7 @@ DEMO_ZSM_UNIT = "oost-brabant"
 DEMO_ZSM_SUSPECT = "Wijngaarde"
 DEMO_ZSM_OWNER = "casusregisseur"
 # What the case owner records on the way to the ZSM table, per step of either version of the process.
-STEPS = (
+STEPS: tuple[tuple[str, dict[str, str | None]], ...] = (
     ("start_screening", {}),
     ("screened", {"urgency": "high", "stalking_indication": "yes"}),
     ("contact_victim", {"victim_contact_on": None}),

@@ -21,6 +21,7 @@ from ketenzicht.ui import formats
 
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
+from .panels import dossier_panel
 from .purpose import Purpose, purpose_for_case, purpose_for_signal
 from .selectors import may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open
@@ -29,9 +30,8 @@ from .tables import registration_rows
 
 SESSION_KEY = "kz_person_purpose"
 
-# The dossier's places for what later desks add: (id, title). A desk fills its slot by putting a template
-# under dossiers/slots/<id>.html; until then the slot says that nothing is known there yet.
-# The dossier's sections for what the desks add: (slot, title, template or None while the desk is to come).
+# The dossier's sections for what the desks add: (slot, title, template or None). A slot without a template
+# shows the panel a desk registered for it (dossiers.panels), or says that nothing is known there yet.
 DOSSIER_SLOTS = (
     ("signals", gettext_noop("Pattern signals"), "patterns/_person_signals.html"),
     ("screening", gettext_noop("Screening cases"), "screening/_person_screening_cases.html"),
@@ -182,7 +182,10 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         if points
         else None
     )
-    slots = [(slot, _(title), template) for slot, title, template in DOSSIER_SLOTS]
+    slots = [
+        (slot, _(title), template, None if template else dossier_panel(slot, request, dossier.person))
+        for slot, title, template in DOSSIER_SLOTS
+    ]
     person_signals = person_signal_rows_for_user(user=user, person_id=dossier.person.pk)
     for row in person_signals:
         row.side = _(SIDE_LABELS[row.side])

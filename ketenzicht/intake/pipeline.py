@@ -15,7 +15,10 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
     6. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
                    region of the victim's (or children's) municipality; alert the assessor of an open
                    notification when a new police registration shows rising risk
-    (later) ZSM, protective measures
+    7. measures    (per batch) a breach of every protective measure in force that binds a person linked into
+                   a registration, when a protected person is in it too, it lies in a banned area, or it
+                   reports a breach; alert the police case owners and the district office's prosecutor
+    (later) ZSM
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -32,6 +35,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.linking.online import mentions_link
+from ketenzicht.measures.services import breaches_detect
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
@@ -142,8 +146,14 @@ def veiligthuis(batch: list[IntakeContext]) -> None:
     notifications_route([ctx.registration.pk for ctx in batch])
 
 
+def measures(batch: list[IntakeContext]) -> None:
+    breaches_detect(
+        [ctx.registration.pk for ctx in batch], linked={ctx.registration.pk: ctx.persons for ctx in batch}
+    )
+
+
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis, measures)
 
 
 def intake_registrations(

@@ -1,3 +1,6 @@
+"""Protective measures (restraining order, behaviour order 509hh Sv, court measure 38v Sr, conditions, Aware
+alarm) and their breaches, detected in intake through linking."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +8,12 @@ class MeasuresConfig(AppConfig):
     name = "ketenzicht.measures"
     label = "measures"
     verbose_name = "Protective measures"
+
+    def ready(self) -> None:
+        from ketenzicht.dossiers.panels import register_dossier_panel
+        from ketenzicht.workprocesses.panels import register_case_panel
+
+        from .panel import case_measures_panel, dossier_measures_panel
+
+        register_case_panel("measures", case_measures_panel)
+        register_dossier_panel("measures", dossier_measures_panel)

@@ -75,7 +75,7 @@ def holds_post(user: User, *kinds: str) -> bool:
     if held is None:
         held = (
             frozenset(
-                Post.objects.filter(user_id=user.pk, organisation_id=user.organisation_id).values_list(
+                Post.objects.filter(user_id=user.pk, organisation_id=user.organisation_id or 0).values_list(
                     "kind", flat=True
                 )
             )

@@ -3,8 +3,11 @@ partners' answers (engine/triage.py decides from it)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q
 
+from ketenzicht.measures.models import Breach, Measure
 from ketenzicht.patterns.models import Signal
 from ketenzicht.registrations.models import Offence, Registration, Source
 from ketenzicht.screening.receivers import case_urgency
@@ -41,9 +44,15 @@ def _answers(file: ZsmFile) -> dict[str, dict[str, str]]:
     return found
 
 
-def measure_history(suspect_id: int | None) -> tuple[int, int]:
-    """(measures the suspect had, breaches of them). The measures registry answers when it is installed."""
-    return 0, 0  # MERGE: read the measures registry (measures.selectors) once it lands
+def measure_history(suspect_id: int | None, *, leave_out_case: int | None = None) -> tuple[int, int]:
+    """(protective measures the suspect had, breaches of them), whatever their kind and whoever imposed
+    them; a measure decided in `leave_out_case` (the file itself) is not its history."""
+    if suspect_id is None:
+        return 0, 0
+    measures = Measure.objects.filter(suspect_id=suspect_id)
+    if leave_out_case is not None:
+        measures = measures.exclude(source_case_id=leave_out_case)
+    return measures.count(), Breach.objects.filter(measure__in=measures).count()
 
 
 def triage_facts(file: ZsmFile) -> TriageFacts:
@@ -59,7 +68,7 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
         if file.suspect_id and file.victim_id
         else []
     )
-    vt = (
+    vt: Any = (
         Notification.objects.filter(Q(police_case=police) | Q(registration_id__in=registrations))
         .exclude(outcome="forwarded")
         .order_by("-received_at")
@@ -69,7 +78,7 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
     )
     answers = _answers(file)
     victim, suspect = answers.get(Side.VICTIM, {}), answers.get(Side.SUSPECT, {})
-    measures, breaches = measure_history(file.suspect_id)
+    measures, breaches = measure_history(file.suspect_id, leave_out_case=file.pk)
     return TriageFacts(
         urgency=case_urgency(police.data)[0],
         screening_level=str(police.data.get("screening_level") or ""),

@@ -68,7 +68,7 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
             case_record(
                 police_case,
                 values={},
-                actor=actor,  # type: ignore[arg-type]
+                actor=actor,
                 expected_version=None,
                 note=note,
                 detail={"zsm_file": case.reference, "decision": case.data.get("decision")},
@@ -95,7 +95,7 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
                 case_record(
                     vt_case,
                     values={},
-                    actor=actor,  # type: ignore[arg-type]
+                    actor=actor,
                     expected_version=None,
                     note=note,
                     detail={"zsm_file": case.reference, "decision": case.data.get("decision")},

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from ketenzicht.measures.forms import ImposeForm
+from ketenzicht.measures.models import Condition
 from ketenzicht.organisations.models import Post
 from ketenzicht.ui.forms import NldsFormMixin
 
@@ -136,6 +138,10 @@ ANSWER_FORMS: dict[str, type[forms.Form]] = {
 }
 
 
+def _post_label(post: Post) -> str:
+    return f"{post.get_kind_display()}: {post.user.get_full_name() or post.user.username}"
+
+
 class AbsenceForm(NldsFormMixin, forms.Form):
     post = forms.ModelChoiceField(label=gettext_lazy("Post"), queryset=Post.objects.none())
     absent_from = forms.DateField(
@@ -152,6 +158,19 @@ class AbsenceForm(NldsFormMixin, forms.Form):
         field = self.fields["post"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Post.objects.filter(pk__in=[p.pk for p in posts])
-        field.label_from_instance = lambda post: (
-            f"{post.get_kind_display()}: {post.user.get_full_name() or post.user.username}"
-        )  # type: ignore[method-assign]
+        field.label_from_instance = _post_label  # type: ignore[method-assign,assignment]
+
+
+class OrderForm(ImposeForm):
+    """A behaviour order (art. 509hh Sv) on the file's suspect, protecting its victim: the measure form
+    without the kind (always this one) and the persons (the file's)."""
+
+    def __init__(self, *args: Any, suspect_name: str, victim_name: str, **kwargs: Any) -> None:
+        super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
+        for name in ("kind", "suspect", "protected"):
+            del self.fields[name]
+        self.fields["ends_on"].help_text = gettext_lazy(
+            "Leave empty for 90 days, the longest a behaviour order holds at a time; extend it on the "
+            "measure's page."
+        )
+        self.fields["conditions"].initial = [Condition.CONTACT_BAN]

@@ -108,7 +108,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         if file.suspect_id and file.victim_id
         else []
     )
-    measures, breaches = measure_history(file.suspect_id)
+    measures, breaches = measure_history(file.suspect_id, leave_out_case=file.pk)
     open_case = case.closed_at is None
     vt_state = case.data.get("vt_information", "")
     context: dict[str, Any] = {

@@ -116,7 +116,7 @@ def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[Partner
     if not partners:
         return PartnerRequest.objects.none()
     found = PartnerRequest.objects.filter(
-        organisation_id=user.organisation_id, partner__in=partners
+        organisation_id=user.organisation_id or 0, partner__in=partners
     ).select_related("file", "file__case", "file__district_office")
     if answered:
         return found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
@@ -126,7 +126,7 @@ def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[Partner
 def request_get_for_user(*, user: User, pk: int, origin: str = "") -> PartnerRequest:
     partners = partners_of(user)
     found = (
-        PartnerRequest.objects.filter(pk=pk, organisation_id=user.organisation_id, partner__in=partners)
+        PartnerRequest.objects.filter(pk=pk, organisation_id=user.organisation_id or 0, partner__in=partners)
         .select_related("file", "file__case", "file__district_office")
         .first()
         if partners
@@ -142,7 +142,7 @@ def office_posts(user: User) -> list[Post]:
     if not may_use_zsm_desk(user):
         return []
     return list(
-        Post.objects.filter(organisation_id=user.organisation_id)
+        Post.objects.filter(organisation_id=user.organisation_id or 0)
         .exclude(kind=PostKind.NATIONAL_PORTFOLIO)
         .select_related("user")
         .order_by("kind", "user__last_name")

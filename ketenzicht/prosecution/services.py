@@ -10,16 +10,18 @@ scope), and a request to victim support and one to probation."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKind
+from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders
@@ -56,9 +58,11 @@ LATE_MESSAGE = gettext_noop(
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
 
-PARTNERS: dict[str, tuple[str, str]] = {  # partner -> (organisation kind, side)
-    Partner.VICTIM_SUPPORT: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
-    Partner.PROBATION: (OrganisationKind.RECLASSERING, Side.SUSPECT),
+PARTNERS: dict[
+    str, tuple[str, str]
+] = {  # keyed by the partner's code  # partner -> (organisation kind, side)
+    Partner.VICTIM_SUPPORT.value: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
+    Partner.PROBATION.value: (OrganisationKind.RECLASSERING, Side.SUSPECT),
 }
 
 
@@ -251,7 +255,7 @@ def file_open(
         case_record(
             existing.case,
             values={},
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
             expected_version=None,
             note=str(handoff.detail.get("reason") or "") if handoff else "",
             detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
@@ -262,7 +266,7 @@ def file_open(
     office, municipality = district_office_for(facts[latest.pk], police_case)
     if office is None:
         return None
-    pair = (
+    pair: Any = (
         ScreeningCase.objects.filter(case_id=police_case.pk)
         .values("suspect_id", "victim_id", "suspect_name", "victim_name")
         .first()
@@ -358,7 +362,7 @@ def triage_refresh(file: ZsmFile) -> dict[str, Any]:
         "facts": found.facts,
     }
     ZsmFile.objects.filter(pk=file.pk).update(triage=file.triage)
-    return file.triage
+    return dict(file.triage)
 
 
 def triage_choose(
@@ -413,7 +417,7 @@ def request_add(file: ZsmFile, *, partner: str, question: str, actor: User) -> P
 
 ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     # field -> allowed values (None: free text)
-    Partner.VICTIM_SUPPORT: {
+    Partner.VICTIM_SUPPORT.value: {
         "contacted": ("yes", "no"),
         "wishes": ("prosecution", "no_prosecution", "undecided"),
         "afraid": ("yes", "no"),
@@ -421,7 +425,7 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "safety": None,
         "note": None,
     },
-    Partner.PROBATION: {
+    Partner.PROBATION.value: {
         "known": ("yes", "no"),
         "supervised": ("yes", "no"),
         "conditions": None,
@@ -429,7 +433,10 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "note": None,
     },
 }
-REQUIRED_ANSWERS = {Partner.VICTIM_SUPPORT: ("contacted", "wishes"), Partner.PROBATION: ("known", "advice")}
+REQUIRED_ANSWERS: dict[str, tuple[str, ...]] = {
+    Partner.VICTIM_SUPPORT.value: ("contacted", "wishes"),
+    Partner.PROBATION.value: ("known", "advice"),
+}
 
 
 def request_answer(
@@ -553,10 +560,69 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
     return case
 
 
+# --- the behaviour order (art. 509hh Sv) ------------------------------------------------------------------
+
+
+def behaviour_order_impose(
+    file: ZsmFile,
+    *,
+    actor: User,
+    conditions: Sequence[str],
+    conditions_text: str,
+    areas: Mapping[str, Any] | None,
+    starts_on: date,
+    ends_on: date | None,
+    expected_version: int | None,
+) -> Measure:
+    """The prosecutor imposes a behaviour order on the suspect to protect the victim: the file's step and a
+    protective measure in the registry (whose breaches alert this prosecutor), in one transaction. Raises
+    MeasureInvalid naming the field, or Refused / ConcurrentEdit from the step; stores nothing then."""
+    if file.suspect_id is None or file.victim_id is None:
+        raise MeasureInvalid("suspect", gettext_noop("a measure binds one known person"))
+    with transaction.atomic():
+        measure = measure_impose(
+            kind=MeasureKind.BEHAVIOUR_ORDER,
+            suspect=Person.objects.get(pk=file.suspect_id),
+            protected=[Person.objects.get(pk=file.victim_id)],
+            conditions=list(conditions),
+            conditions_text=conditions_text,
+            areas=areas,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            imposed_by=ImposedBy.PROSECUTOR,
+            organisation=file.district_office,
+            actor=actor,
+            district_office=file.district_office,
+            prosecutor=actor,
+            police_case=file.police_case,
+            source_case=file.case,
+        )
+        labels = dict(Condition.choices)
+        with translation.override(settings.LANGUAGE_CODE):
+            summary = ", ".join(str(labels.get(code, code)) for code in measure.conditions)
+        text = "; ".join(
+            part
+            for part in (
+                summary,
+                conditions_text.strip(),
+                f"{measure.starts_on:%d-%m-%Y} t/m {measure.ends_on:%d-%m-%Y} ({measure.reference})",
+            )
+            if part
+        )
+        case_take(
+            file.case,
+            "decide_behaviour_order",
+            actor=actor,
+            expected_version=expected_version,
+            values={"order_conditions": text[:2000], "decided_on": starts_on.isoformat()},
+        )
+    return measure
+
+
 def vt_information_record(file: ZsmFile, *, at: datetime, note: str) -> None:
     """Veilig Thuis's information is in: the decision may be taken (in the caller's transaction)."""
     if file.case.closed_at is not None or file.case.data.get("vt_information"):
         return
     case_record(
         file.case, values={"vt_information": "in"}, actor=None, expected_version=None, note=note, at=at
-    )  # type: ignore[arg-type]
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("zsm/<int:pk>/triage/", views.triage, name="triage"),
     path("zsm/<int:pk>/klacht/", views.complaint, name="complaint"),
     path("zsm/<int:pk>/verzoek/", views.request_new, name="request-new"),
+    path("zsm/<int:pk>/gedragsaanwijzing/", views.order, name="order"),
     path("verzoeken/", views.requests_inbox, name="requests"),
     path("verzoeken/<int:pk>/", views.request_page, name="request"),
 ]

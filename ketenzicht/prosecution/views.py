@@ -19,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.measures.forms import add_service_error
+from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.services import post_absence_set
 from ketenzicht.registrations.models import Offence
@@ -30,7 +32,15 @@ from ketenzicht.workprocesses.models import ProcessVersion
 from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
-from .forms import ANSWER_FORMS, AbsenceForm, ComplaintForm, DeskFilterForm, RequestForm, TriageForm
+from .forms import (
+    ANSWER_FORMS,
+    AbsenceForm,
+    ComplaintForm,
+    DeskFilterForm,
+    OrderForm,
+    RequestForm,
+    TriageForm,
+)
 from .labels import ROUTE_LABELS, answer_rows
 from .models import Partner, PartnerRequest, ZsmFile
 from .selectors import (
@@ -45,7 +55,16 @@ from .selectors import (
     request_get_for_user,
     requests_for_user,
 )
-from .services import FileRefused, complaint_record, request_add, request_answer, triage_choose
+from .services import (
+    FileRefused,
+    behaviour_order_impose,
+    complaint_record,
+    request_add,
+    request_answer,
+    triage_choose,
+)
+
+ORDER_STATES = ("at_zsm", "regular", "zvh")
 
 
 def _user(request: HttpRequest) -> User:
@@ -209,6 +228,48 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
         % {"partner": Partner(made.partner).label, "due": formats.deadline(made.due_at)},
     )
     return redirect("workprocesses:case-detail", pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def order(request: HttpRequest, pk: int) -> HttpResponse:
+    """Impose a behaviour order (art. 509hh Sv): contact ban, area ban, reporting duty, care, with dates."""
+    user, _origin, file = _file(request, pk)
+    case = file.case
+    if case.closed_at is not None or case.state not in ORDER_STATES:
+        messages.error(request, str(refusal_text("state")))
+        return redirect("workprocesses:case-detail", pk=pk)
+    form = OrderForm(request.POST or None, suspect_name=file.suspect_name, victim_name=file.victim_name)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            measure = behaviour_order_impose(
+                file,
+                actor=user,
+                conditions=data["conditions"],
+                conditions_text=data["conditions_text"],
+                areas=form.areas(),
+                starts_on=data["starts_on"],
+                ends_on=data["ends_on"],
+                expected_version=_version(request),
+            )
+        except MeasureInvalid as invalid:
+            add_service_error(form, invalid.field, invalid.text())
+        except (Refused, ConcurrentEdit) as refusal:
+            _refusal(request, refusal)
+            return redirect("workprocesses:case-detail", pk=pk)
+        else:
+            messages.success(
+                request,
+                _("Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the case owner.")
+                % {"ref": measure.reference, "end": formats.date(measure.ends_on)},
+            )
+            return redirect("workprocesses:case-detail", pk=pk)
+    return render(
+        request,
+        "prosecution/order.html",
+        {"file": file, "case": case, "form": form, "version": case.lock_version},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -427,7 +427,7 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
         case_record(
             existing.case,
             values={},
-            actor=actor,  # type: ignore[arg-type]
+            actor=actor,
             expected_version=None,
             note=str(handoff.detail.get("reason") or ""),
             detail={"handoff": handoff.pk, "police_case": police_case.reference},
@@ -590,7 +590,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 police_case,
                 values={},
                 # The assessor who took the step: the police read who fed back.
-                actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,  # type: ignore[arg-type]
+                actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,
                 expected_version=None,
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
+from ketenzicht.measures.selectors import may_see_measures
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
@@ -37,6 +38,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_use_zsm_desk": may_use_zsm_desk(user),
         "kz_may_answer_requests": may_answer_requests(user),
         "kz_may_see_zsm_portfolio": may_see_portfolio(user),
+        "kz_may_see_measures": may_see_measures(user),
         "kz_alerts_unread": _AlertCount(user),
     }
 

@@ -537,14 +537,15 @@ def case_record(
     case: Case,
     *,
     values: Mapping[str, Any],
-    actor: User,
+    actor: User | None,
     expected_version: int | None,
     note: str = "",
     detail: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Case:
     """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
-    transitions that require them (`requires.recorded`) find them. One history line says what and why."""
+    transitions that require them (`requires.recorded`) find them. One history line says what and why.
+    Actor None: the system records (e.g. a chain partner's information arrived)."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)

@@ -4,23 +4,25 @@ from datetime import date
 
 import pytest
 
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, PostKind, User
 from ketenzicht.organisations.selectors import dv_prosecutor_for, holds_post, post_holders
 from ketenzicht.organisations.services import post_absence_set, post_assign, user_create
 
 pytestmark = pytest.mark.django_db
 
 
-def _prosecutor(office: Organisation, username: str):
+def _prosecutor(office: Organisation, username: str) -> User:
     return user_create(username=username, password=None, organisation=office, roles=["prosecutor"])
 
 
 @pytest.fixture
-def office(reference_data) -> Organisation:
+def office(reference_data: None) -> Organisation:
     return Organisation.objects.get(code="om-oost-brabant")
 
 
-def test_the_post_holder_takes_the_cases_and_the_substitute_stands_in_while_absent(office):
+def test_the_post_holder_takes_the_cases_and_the_substitute_stands_in_while_absent(
+    office: Organisation,
+) -> None:
     eva = _prosecutor(office, "eva")
     pieter = _prosecutor(office, "pieter")
     post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
@@ -34,7 +36,7 @@ def test_the_post_holder_takes_the_cases_and_the_substitute_stands_in_while_abse
     assert dv_prosecutor_for(office, on=date(2026, 12, 3)) == (eva, False)
 
 
-def test_no_post_holder_present_means_nobody(office):
+def test_no_post_holder_present_means_nobody(office: Organisation) -> None:
     eva = _prosecutor(office, "eva")
     post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
     post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=None)  # open-ended absence
@@ -43,7 +45,7 @@ def test_no_post_holder_present_means_nobody(office):
     assert dv_prosecutor_for(other, on=date(2026, 12, 3)) == (None, False)
 
 
-def test_a_post_is_held_in_the_users_own_organisation(office):
+def test_a_post_is_held_in_the_users_own_organisation(office: Organisation) -> None:
     eva = _prosecutor(office, "eva")
     with pytest.raises(ValueError, match="own organisation"):
         post_assign(organisation=Organisation.objects.get(code="om-limburg"), user=eva, kind="dv_prosecutor")

@@ -5,16 +5,21 @@ information rule, the complaint rule, decisions fed back."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import override_settings
 from django.utils import timezone
 
+from ketenzicht.measures.models import Measure
+from ketenzicht.measures.selectors import may_change
+from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.prosecution.models import PartnerRequest
 from ketenzicht.prosecution.services import (
     FileRefused,
+    behaviour_order_impose,
     complaint_record,
     request_answer,
     requests_check,
@@ -24,19 +29,20 @@ from ketenzicht.registrations.models import Disclosure
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
-from ketenzicht.workprocesses.services import case_take
+from ketenzicht.workprocesses.services import case_assign_owner, case_take
+from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def office(reference_data):  # type: ignore[no-untyped-def]
+def office(reference_data: Any) -> Organisation:
     return Organisation.objects.get(code="om-oost-brabant")
 
 
 @pytest.fixture
-def prosecutors(office, make_user):  # type: ignore[no-untyped-def]
+def prosecutors(office: Any, make_user: Any) -> tuple[Any, Any, Any]:
     eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
     pieter = make_user("prosecutor", organisation="om-oost-brabant", username="pieter")
     post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
@@ -45,8 +51,8 @@ def prosecutors(office, make_user):  # type: ignore[no-untyped-def]
 
 
 def test_the_file_opens_at_the_office_of_the_municipality_and_goes_to_its_dv_prosecutor(
-    make_user, prosecutors
-):  # type: ignore[no-untyped-def]
+    make_user: Any, prosecutors: Any
+) -> None:
     eva, _pieter, _post = prosecutors
     file, police_case = send_to_zsm(make_user)
     assert file.district_office.code == "om-oost-brabant"
@@ -76,7 +82,9 @@ def test_the_file_opens_at_the_office_of_the_municipality_and_goes_to_its_dv_pro
     assert file.triage["route"] == "zsm" and file.triage["reasons"] == ["simple_case"]
 
 
-def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(
+    make_user: Any, prosecutors: Any
+) -> None:
     _eva, pieter, post = prosecutors
     today = timezone.localdate()
     post_absence_set(post, absent_from=today - timedelta(days=1), absent_until=today + timedelta(days=3))
@@ -86,14 +94,14 @@ def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(make_user,
     assert owner_line.actor_name == "system" and "substitute" in owner_line.reason
 
 
-def test_with_nobody_present_every_prosecutor_of_the_office_is_alerted(make_user, office):  # type: ignore[no-untyped-def]
+def test_with_nobody_present_every_prosecutor_of_the_office_is_alerted(make_user: Any, office: Any) -> None:
     file, _ = send_to_zsm(make_user)
     assert file.case.owner is None
     alert = Alert.objects.get(case=file.case, kind="zsm_unrouted")
     assert alert.role == "prosecutor" and alert.organisation == office
 
 
-def test_a_domestic_decision_waits_for_veilig_thuis(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_a_domestic_decision_waits_for_veilig_thuis(make_user: Any, prosecutors: Any) -> None:
     eva, _pieter, _post = prosecutors
     file, police_case = send_to_zsm(make_user, offences=["300"])
     assert "vt_information" not in file.case.data  # ex-partners: domestic, and Veilig Thuis has not assessed
@@ -140,13 +148,15 @@ def test_a_domestic_decision_waits_for_veilig_thuis(make_user, prosecutors):  # 
     assert Alert.objects.filter(case=notification.case, kind="zsm_decision").exists()
 
 
-def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(
+    make_user: Any, prosecutors: Any
+) -> None:
     file, _ = send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="klacht")
     assert file.case.data["vt_information"] == "not_required" and not file.domestic
 
 
 @override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})
-def test_stalking_needs_a_complaint_in_time(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) -> None:
     eva, _pieter, _post = prosecutors
     file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="melding")
     assert file.complaint_required and file.complaint_on is None
@@ -171,19 +181,19 @@ def test_stalking_needs_a_complaint_in_time(make_user, prosecutors):  # type: ig
     )
 
 
-def test_a_report_of_the_stalking_is_the_complaint(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_a_report_of_the_stalking_is_the_complaint(make_user: Any, prosecutors: Any) -> None:
     file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="aangifte")
     assert file.complaint_required and file.complaint_on == timezone.localdate()
     assert file.case.data["complaint"] == "on_file"
 
 
 @override_settings(STALKING_COMPLAINT={"required": False})
-def test_without_the_complaint_requirement_stalking_needs_none(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_without_the_complaint_requirement_stalking_needs_none(make_user: Any, prosecutors: Any) -> None:
     file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance")
     assert not file.complaint_required and file.case.data["complaint"] == "not_required"
 
 
-def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user: Any, prosecutors: Any) -> None:
     eva, _pieter, _post = prosecutors
     long_ago = (timezone.now() - timedelta(days=150)).isoformat(timespec="seconds")
     file, _ = send_to_zsm(
@@ -196,7 +206,7 @@ def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user, prosecu
     assert "complaint" not in file.case.data
 
 
-def test_another_route_than_the_triage_suggests_needs_a_reason(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_another_route_than_the_triage_suggests_needs_a_reason(make_user: Any, prosecutors: Any) -> None:
     eva, _pieter, _post = prosecutors
     file, _ = send_to_zsm(make_user)
     with pytest.raises(FileRefused) as refused:
@@ -210,7 +220,7 @@ def test_another_route_than_the_triage_suggests_needs_a_reason(make_user, prosec
     assert file.route == "regular" and file.routed_at is not None
 
 
-def test_answers_fill_the_file_and_move_the_triage(make_user, prosecutors):  # type: ignore[no-untyped-def]
+def test_answers_fill_the_file_and_move_the_triage(make_user: Any, prosecutors: Any) -> None:
     file, _ = send_to_zsm(make_user)
     probation = make_user("probation", organisation="reclassering-nederland")
     request = file.requests.get(partner="probation")
@@ -229,7 +239,9 @@ def test_answers_fill_the_file_and_move_the_triage(make_user, prosecutors):  # t
         request_answer(request, actor=probation, answer={"known": "no", "advice": "zsm"})
 
 
-def test_a_late_request_alerts_the_zsm_coordinator_once(make_user, prosecutors, office):  # type: ignore[no-untyped-def]
+def test_a_late_request_alerts_the_zsm_coordinator_once(
+    make_user: Any, prosecutors: Any, office: Any
+) -> None:
     coordinator = make_user("prosecutor", organisation="om-oost-brabant", username="mirjam")
     post_assign(organisation=office, user=coordinator, kind=PostKind.ZSM_COORDINATOR)
     file, _ = send_to_zsm(make_user)
@@ -246,3 +258,55 @@ def test_a_late_request_alerts_the_zsm_coordinator_once(make_user, prosecutors, 
     assert requests_check(now=later + timedelta(hours=1)) == []
     assert PartnerRequest.objects.get(file=file, partner="probation").late(later)
     assert not PartnerRequest.objects.get(file=file, partner="victim_support").late(later)
+
+
+def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and_the_case_owner(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, _pieter, _post = prosecutors
+    file, police_case = send_to_zsm(make_user)
+    owner = make_user("case_owner", organisation="oost-brabant", username="marco-owner")
+    case_assign_owner(police_case, owner=owner, actor=owner, expected_version=None)
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case.refresh_from_db()
+    with pytest.raises(MeasureInvalid) as invalid:
+        behaviour_order_impose(
+            file,
+            actor=eva,
+            conditions=["area_ban"],
+            conditions_text="",
+            areas=None,
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            expected_version=None,
+        )
+    assert invalid.value.field in ("areas", "conditions")
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
+    measure = behaviour_order_impose(
+        file,
+        actor=eva,
+        conditions=["contact_ban"],
+        conditions_text="geen contact met Lotte de Wit",
+        areas=None,
+        starts_on=timezone.localdate(),
+        ends_on=None,
+        expected_version=None,
+    )
+    assert measure.kind == "behaviour_order" and measure.prosecutor == eva
+    assert (measure.ends_on - measure.starts_on).days == 89  # 90 days, both ends inclusive
+    file.case.refresh_from_db()
+    assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
+    # He comes to her door again; she is written "Lote Witt" this time, with her date of birth.
+    take_in(
+        "PL0600-ZSM-BREACH",
+        MARCO,
+        {**LOTTE, "given_names": "Lote", "surname_prefix": "", "surname": "Witt"},
+        registered_at=timezone.now().isoformat(timespec="seconds"),
+        offences=["285"],
+    )
+    assert measure.breaches.count() == 1
+    assert Alert.objects.filter(recipient=eva, kind__contains="breach").exists()
+    assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
+    # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
+    assert may_change(eva, measure)

@@ -39,7 +39,9 @@ def file(make_user: Callable[..., Any], eva: Any) -> ZsmFile:
     return send_to_zsm(make_user)[0]
 
 
-def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(make_user, eva, file) -> None:  # type: ignore[no-untyped-def]
+def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
+    make_user: Any, eva: Any, file: Any
+) -> None:
     client = _client(eva)
     desk = client.get(reverse("prosecution:desk")).content.decode()
     assert file.case.reference in desk and "Marco Hendriks → Lotte de Wit" in desk
@@ -58,7 +60,7 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(make_user, eva
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
 
 
-def test_triage_from_the_page_and_another_route_needs_a_reason(eva, file) -> None:  # type: ignore[no-untyped-def]
+def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
     client.post(url, {"route": "zvh", "reason": ""})
@@ -71,7 +73,7 @@ def test_triage_from_the_page_and_another_route_needs_a_reason(eva, file) -> Non
     assert file.case.state == "at_zsm"
 
 
-def test_each_partner_sees_only_its_own_side(make_user, file) -> None:  # type: ignore[no-untyped-def]
+def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
     victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     probation = _client(make_user("probation", organisation="reclassering-nederland"))
     to_victim_support = file.requests.get(partner="victim_support")
@@ -91,7 +93,7 @@ def test_each_partner_sees_only_its_own_side(make_user, file) -> None:  # type: 
         assert client.get(reverse("prosecution:desk")).status_code == 403
 
 
-def test_another_district_office_gets_the_same_404(make_user, file) -> None:  # type: ignore[no-untyped-def]
+def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
     other = _client(make_user("prosecutor", organisation="om-limburg"))
     for url in (
         reverse("workprocesses:case-detail", args=[file.pk]),
@@ -105,12 +107,14 @@ def test_another_district_office_gets_the_same_404(make_user, file) -> None:  # 
     assert file.case.reference not in other.get(reverse("prosecution:desk")).content.decode()
 
 
-def test_the_prosecutor_reads_the_disclosed_registration(eva, file) -> None:  # type: ignore[no-untyped-def]
+def test_the_prosecutor_reads_the_disclosed_registration(eva: Any, file: Any) -> None:
     page = _client(eva).get(reverse("registrations:detail", args=[file.registration_id]))
     assert page.status_code == 200
 
 
-def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(make_user, eva, file) -> None:  # type: ignore[no-untyped-def]
+def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(
+    make_user: Any, eva: Any, file: Any
+) -> None:
     assert _client(eva).get(reverse("prosecution:national")).status_code == 403
     holder = make_user("prosecutor", organisation="om-rotterdam", username="wendy")
     post_assign(organisation=holder.organisation, user=holder, kind=PostKind.NATIONAL_PORTFOLIO)
@@ -120,7 +124,7 @@ def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(make_
     assert "Open nu: 1" in page
 
 
-def test_an_absence_is_recorded_on_the_posts_page(make_user, eva) -> None:  # type: ignore[no-untyped-def]
+def test_an_absence_is_recorded_on_the_posts_page(make_user: Any, eva: Any) -> None:
     client = _client(eva)
     post = eva.posts.get()
     page = client.get(reverse("prosecution:posts")).content.decode()

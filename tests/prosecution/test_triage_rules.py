@@ -19,7 +19,8 @@ CASES: list[dict[str, Any]] = yaml.safe_load(Path(GOLDEN).read_text(encoding="ut
 
 def _facts(raw: dict[str, Any]) -> TriageFacts:
     sets = {"signals", "offences"}
-    return TriageFacts(**{k: frozenset(v) if k in sets else v for k, v in raw.items()})
+    values: dict[str, Any] = {k: frozenset(v) if k in sets else v for k, v in raw.items()}
+    return TriageFacts(**values)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])

@@ -16,15 +16,18 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
 from django.urls import get_resolver
+from django.utils import timezone
 from django.utils.translation import trans_real
 
 from ketenzicht.linking.models import ReviewItem
+from ketenzicht.measures.services import measure_impose
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.services import post_assign, user_create
@@ -163,6 +166,15 @@ WALK: dict[str, list[Visit]] = {
     ],
     "veiligthuis:take": [post("/veiligthuis/{notification}/nemen/")],
     "veiligthuis:forward": [post("/veiligthuis/{notification}/doorsturen/", {"reason": ""})],
+    "measures:list": [get("/maatregelen/"), get("/maatregelen/?alle=1")],
+    "measures:detail": [get("/maatregelen/{measure}/"), get("/maatregelen/{broken}/")],
+    "measures:extend": [post("/maatregelen/{measure}/verlengen/", {"until": "", "reason": ""})],
+    "measures:end": [post("/maatregelen/{measure}/beeindigen/", {"on": "1999-01-01", "reason": "x"})],
+    "measures:new": [
+        get("/zaken/{screening}/maatregelen/nieuw/"),
+        get("/zaken/{screening}/maatregelen/nieuw/?soort=aware_alarm"),
+        post("/zaken/{screening}/maatregelen/nieuw/", {"kind": "restraining_order", "area_postcodes": "56"}),
+    ],
     "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
     "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
     "prosecution:desk": [get("/zsm/"), get("/zsm/?show=closed")],
@@ -171,6 +183,10 @@ WALK: dict[str, list[Visit]] = {
     "prosecution:triage": [post("/zsm/{zsm}/triage/", {"route": "regular", "reason": ""})],
     "prosecution:complaint": [post("/zsm/{zsm}/klacht/", {})],
     "prosecution:request-new": [post("/zsm/{zsm}/verzoek/", {"partner": "probation", "question": ""})],
+    "prosecution:order": [
+        get("/zsm/{zsm_at_table}/gedragsaanwijzing/"),
+        post("/zsm/{zsm_at_table}/gedragsaanwijzing/", {"conditions": "area_ban", "starts_on": "x"}),
+    ],
     "prosecution:requests": [get("/verzoeken/"), get("/verzoeken/?toon=beantwoord")],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
@@ -371,6 +387,7 @@ def world(db: Any) -> dict[str, int]:
         "acute": acute.case_id,
         "alert": alert.pk,
         "zsm": zsm.pk,
+        "zsm_at_table": _zsm_at_table(),
         "zsm_police": zsm.police_case_id,
         "to_victim_support": zsm.requests.get(partner="victim_support").pk,
         "answered": zsm.requests.get(partner="probation").pk,
@@ -386,6 +403,24 @@ def world(db: Any) -> dict[str, int]:
         client.get(f"/signalen/{ids['signal']}/")
         client.get(f"/registraties/{ids['registration']}/")
         client.get(f"/zaken/{ids['case']}/")
+    # Restraining orders on the pair's police case: one in March 2024, broken by a registration then (a
+    # breach, its alerts), and one in force now.
+    pair = screening_case.case.registrations.order_by("pk").first()
+    order: dict[str, Any] = {
+        "kind": "restraining_order",
+        "suspect": person_of(pair, "p1"),
+        "protected": [person_of(pair, "p2")],
+        "conditions": ["contact_ban", "area_ban"],
+        "areas": {"municipalities": ["GM0796"], "postcodes": [["5611", "5616"]]},
+        "imposed_by": "mayor",
+        "organisation": Organisation.objects.get(code="oost-brabant"),
+        "actor": None,
+        "police_case": screening_case.case,
+    }
+    broken = measure_impose(**order, starts_on=date(2024, 3, 21))
+    take_in("PL-WALK-3", MARCO, LOTTE, registered_at="2024-03-25T22:00:00+01:00", offences=["184a"])
+    measure = measure_impose(**order, starts_on=timezone.localdate() - timedelta(days=2))
+    ids["measure"], ids["broken"] = measure.pk, broken.pk
     note = {"action": "note", "note-lock_version": case.lock_version, "note-text": "Slachtoffer gebeld"}
     owner = Client()
     owner.force_login(_user(Role.CASE_OWNER, "warm-case-owner"))
@@ -419,6 +454,26 @@ def _zsm_file() -> Any:
         answer={"known": "yes", "supervised": "yes", "conditions": "meldplicht", "advice": "conditions"},
     )
     return file
+
+
+def _zsm_at_table() -> int:
+    """A third pair's file, triaged to settle at the table: the behaviour order can be imposed."""
+    registration = take_in(
+        "PL-WALK-ZSM-2",
+        {"given_names": "Kees", "surname": "Verhagen", "birth_date": "1975-02-11", "sex": "M"},
+        {"given_names": "Mieke", "surname": "Verhagen", "birth_date": "1977-10-30", "sex": "F"},
+        registered_at="2024-05-07T20:00:00+02:00",
+        offences=["285"],
+    )
+    police_case = ScreeningCase.objects.get(opened_by=registration).case
+    owner = _user(Role.CASE_OWNER, "warm-zsm-owner-2")
+    for step, values in (("start_screening", {}), ("screened", {"urgency": "normal"})):
+        police_case = case_take(police_case, step, actor=owner, expected_version=None, values=values)
+    case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM")
+    file = ZsmFile.objects.select_related("case").get(police_case=police_case)
+    prosecutor = _user(Role.PROSECUTOR, "warm-zsm-prosecutor-2")
+    case_take(file.case, "triage_zsm", actor=prosecutor, expected_version=None)
+    return int(file.pk)
 
 
 def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
@@ -508,6 +563,11 @@ SHOWN_TO = {
     "veiligthuis:timeliness": Role.VT_ASSESSOR,
     "veiligthuis:take": Role.VT_ASSESSOR,
     "veiligthuis:forward": Role.VT_ASSESSOR,
+    "measures:list": Role.CASE_SCREENER,
+    "measures:detail": Role.CASE_SCREENER,
+    "measures:extend": Role.CASE_OWNER,
+    "measures:end": Role.CASE_OWNER,
+    "measures:new": Role.CASE_SCREENER,
     "workprocesses:alerts": Role.CASE_OWNER,
     "workprocesses:alert-read": Role.CASE_OWNER,
     "prosecution:desk": Role.PROSECUTOR,
@@ -516,6 +576,7 @@ SHOWN_TO = {
     "prosecution:triage": Role.PROSECUTOR,
     "prosecution:complaint": Role.PROSECUTOR,
     "prosecution:request-new": Role.PROSECUTOR,
+    "prosecution:order": Role.PROSECUTOR,
     "prosecution:requests": Role.VICTIM_SUPPORT,
     "prosecution:request": Role.VICTIM_SUPPORT,
 }
@@ -549,6 +610,9 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]
     assert "Hendriks" in screener.get("/signalen/").content.decode()
     assert "PL-WALK-1" in screener.get("/registraties/").content.decode()
+    broken = screener.get(f"/maatregelen/{world['broken']}/").content.decode()
+    assert 'data-testid="breaches"' in broken and "PL-WALK-3" in broken
+    assert 'data-testid="measures-panel"' in screener.get(f"/zaken/{world['screening']}/").content.decode()
     assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()

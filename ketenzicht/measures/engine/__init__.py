@@ -1,0 +1,1 @@
+"""Pure rules of protective measures (no Django): periods and extensions."""

@@ -1,0 +1,114 @@
+"""Forms of the measures pages: registering a restraining order or an Aware alarm from a police case,
+extending a measure, ending it early. They parse; the services decide."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.ui.forms import NldsFormMixin
+
+from .models import Condition, MeasureKind
+
+FROM_CASE = (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
+_RANGE = re.compile(r"^(\d{4})(?:\s*[-–]\s*(\d{4}))?$")
+
+
+def _date_widget() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ImposeForm(NldsFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of measure"), choices=[(k.value, k.label) for k in FROM_CASE])
+    suspect = forms.TypedChoiceField(label=_("Bound by the measure"), coerce=int)
+    protected = forms.TypedMultipleChoiceField(
+        label=_("Protected persons"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=_date_widget())
+    ends_on = forms.DateField(
+        label=_("Ends on"),
+        required=False,
+        widget=_date_widget(),
+        help_text=_(
+            "Leave empty for the usual term: 10 days for a restraining order, 6 months for an Aware alarm."
+        ),
+    )
+    conditions = forms.MultipleChoiceField(
+        label=_("Conditions"), choices=Condition.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    conditions_text = forms.CharField(
+        label=_("Conditions in words"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    area_municipalities = forms.CharField(
+        label=_("Banned municipalities"), required=False, help_text=_("CBS codes, e.g. GM0796, GM0855")
+    )
+    area_postcodes = forms.CharField(
+        label=_("Banned postcode areas"),
+        required=False,
+        help_text=_("Four-digit postcodes or ranges, e.g. 5211-5216, 5611"),
+    )
+
+    def __init__(
+        self, *args: Any, names: dict[int, str], suspects: list[int], victims: list[int], **kwargs: Any
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["suspect"].choices = [(p, names.get(p, str(p))) for p in suspects]
+        self.fields["protected"].choices = [(p, names.get(p, str(p))) for p in victims]
+        self.fields["starts_on"].initial = timezone.localdate()
+        if suspects:
+            self.fields["suspect"].initial = suspects[0]
+        self.fields["protected"].initial = victims
+        self.fields["conditions"].initial = [Condition.CONTACT_BAN]
+
+    def clean_area_municipalities(self) -> list[str]:
+        raw = self.cleaned_data.get("area_municipalities") or ""
+        return [part.strip().upper() for part in re.split(r"[,;\s]+", raw) if part.strip()]
+
+    def clean_area_postcodes(self) -> list[list[str]]:
+        raw = self.cleaned_data.get("area_postcodes") or ""
+        ranges: list[list[str]] = []
+        for part in (p.strip() for p in re.split(r"[,;]+", raw)):
+            if not part:
+                continue
+            found = _RANGE.match(part)
+            if not found:
+                raise forms.ValidationError(
+                    _("%(part)s is no four-digit postcode or range"), params={"part": part}
+                )
+            ranges.append([found.group(1), found.group(2) or found.group(1)])
+        return ranges
+
+    def areas(self) -> dict[str, Any]:
+        areas: dict[str, Any] = {}
+        if self.cleaned_data.get("area_municipalities"):
+            areas["municipalities"] = self.cleaned_data["area_municipalities"]
+        if self.cleaned_data.get("area_postcodes"):
+            areas["postcodes"] = self.cleaned_data["area_postcodes"]
+        return areas
+
+
+class ExtendForm(NldsFormMixin, forms.Form):
+    until = forms.DateField(label=_("Extend until"), widget=_date_widget())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EndForm(NldsFormMixin, forms.Form):
+    on = forms.DateField(label=_("Last day in force"), widget=_date_widget())
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = timezone.localdate()
+
+
+# The service's field names onto the form's.
+FORM_FIELD = {"areas": "area_postcodes", "imposed_by": None, "organisation": None, "district_office": None}
+
+
+def add_service_error(form: forms.Form, field: str, message: str) -> None:
+    target = FORM_FIELD.get(field, field)
+    form.add_error(target if target in form.fields else None, message)

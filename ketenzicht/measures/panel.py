@@ -1,0 +1,65 @@
+"""The registry's panels (registered in apps.py): on a police case, the measures in force for its persons
+with the actions its unit's police roles may take; on a person's dossier, the measures binding or protecting
+the person, in force and past. Names of persons are shown only for measures the user may see; what was shown
+is logged."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from ketenzicht.audit.access import listed
+from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.persons.models import Person
+from ketenzicht.workprocesses.models import Case
+
+from .selectors import may_impose_for, measure_list_for_user, measure_rows, measures_of_persons
+
+
+def _log(request: HttpRequest, rows: list, where: dict[str, object]) -> None:  # type: ignore[type-arg]
+    persons = sorted({p for row in rows for p in row.person_ids})
+    if rows:
+        listed(
+            actor=request.user,  # type: ignore[arg-type]
+            object_type="measure",
+            origin=request_origin(request, "web"),
+            detail={**where, "shown": len(rows)},
+            persons=persons,
+        )
+
+
+def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
+    if case.organisation.kind != OrganisationKind.POLITIE:
+        return None
+    user: User = request.user  # type: ignore[assignment]
+    today = timezone.localdate()
+    measures = list(
+        measures_of_persons(case.persons.values_list("pk", flat=True), current_only=True, today=today)
+    )
+    may_impose = may_impose_for(user, case)
+    if not measures and not may_impose:
+        return None
+    visible = set(
+        measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
+    )
+    rows = measure_rows(measures, today=today, names_for=visible)
+    _log(request, rows, {"case": case.reference})
+    context = {"rows": rows, "case": case, "may_impose": may_impose}
+    return SafeString(render_to_string("measures/_panel.html", context, request=request))
+
+
+def dossier_measures_panel(request: HttpRequest, person: Person) -> SafeString | None:
+    user: User = request.user  # type: ignore[assignment]
+    today = timezone.localdate()
+    measures = list(measures_of_persons([person.pk]))
+    visible = set(
+        measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
+    )
+    rows = measure_rows(measures, today=today, names_for=visible)
+    _log(request, rows, {"person": person.pk})
+    context = {"rows": rows, "person_id": person.pk}
+    return SafeString(render_to_string("measures/_dossier.html", context, request=request))

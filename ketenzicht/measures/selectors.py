@@ -1,0 +1,231 @@
+"""Reads of the measures registry, scoped to the user. The police roles of a unit (screener, case owner,
+team lead) see the measures their unit registered, those of its police cases and those of the district office
+matching it; a prosecutor sees the measures of their district office. Anything else is NotVisible (the one
+404, logged once in audit.access). Rows that name persons are built here, for the pages to log what they
+showed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+
+from ketenzicht.audit.access import refuse
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.registrations.models import MentionRole, PersonMention
+from ketenzicht.workprocesses.models import Case
+
+from .engine.periods import days_left, latest_end
+from .models import Condition, Measure, MeasureKind
+from .services import measure_terms
+
+POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
+
+
+def _police_unit(user: User) -> Organisation | None:
+    organisation: Organisation | None = getattr(user, "organisation", None)
+    if (
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.POLITIE
+        and user.has_role(*POLICE_ROLES)
+    ):
+        return organisation
+    return None
+
+
+def _district_office(user: User) -> Organisation | None:
+    organisation: Organisation | None = getattr(user, "organisation", None)
+    if (
+        user.is_authenticated
+        and organisation is not None
+        and organisation.kind == OrganisationKind.OM
+        and user.has_role(Role.PROSECUTOR)
+    ):
+        return organisation
+    return None
+
+
+def _visible(user: User) -> Q | None:
+    condition: Q | None = None
+    unit = _police_unit(user)
+    if unit is not None:
+        condition = (
+            Q(organisation_id=unit.pk)
+            | Q(police_case__organisation_id=unit.pk)
+            | Q(district_office__police_unit_id=unit.pk)
+        )
+    office = _district_office(user)
+    if office is not None:
+        mine = Q(district_office_id=office.pk)
+        condition = mine if condition is None else condition | mine
+    return condition
+
+
+def may_see_measures(user: User) -> bool:
+    return _visible(user) is not None
+
+
+def measure_list_for_user(*, user: User) -> QuerySet[Measure]:
+    condition = _visible(user)
+    if condition is None:
+        return Measure.objects.none()
+    return (
+        Measure.objects.filter(condition)
+        .select_related("organisation", "district_office", "police_case", "prosecutor")
+        .prefetch_related("protected")
+        .annotate(breach_count=Count("breaches", distinct=True))
+    )
+
+
+def measure_get_for_user(*, user: User, pk: int, origin: str = "") -> Measure:
+    try:
+        return measure_list_for_user(user=user).get(pk=pk)
+    except Measure.DoesNotExist:
+        raise refuse(actor=user, object_type="measure", object_id=pk, origin=origin) from None
+
+
+def may_change(user: User, measure: Measure) -> bool:
+    """Extending and ending early: the police roles of the unit that sees it; a behaviour order also the
+    prosecutors of the district office that imposed it (art. 509hh Sv: the prosecutor extends or lifts it)."""
+    if measure.ended_at is not None:
+        return False
+    if _police_unit(user) is not None:
+        return True
+    office = _district_office(user)
+    return (
+        office is not None
+        and measure.kind == MeasureKind.BEHAVIOUR_ORDER
+        and measure.district_office_id == office.pk
+    )
+
+
+def may_impose_for(user: User, case: Case) -> bool:
+    """Registering a restraining order or an Aware alarm from a police case: the police roles of its unit."""
+    unit = _police_unit(user)
+    return unit is not None and case.organisation_id == unit.pk and case.closed_at is None
+
+
+# --- persons and rows ---------------------------------------------------------------------------------------
+
+
+def person_names(person_ids: Iterable[int]) -> dict[int, str]:
+    """The latest name each person was registered under: one query."""
+    names: dict[int, str] = {}
+    rows = (
+        PersonMention.objects.filter(link__person_id__in=list(person_ids))
+        .order_by("registration__registered_at", "id")
+        .values_list("link__person_id", "given_names", "surname_prefix", "surname")
+    )
+    for person_id, *parts in rows:
+        names[person_id] = " ".join(p for p in parts if p)
+    return names
+
+
+def case_parties(case: Case) -> tuple[list[int], list[int]]:
+    """The case's persons as suspects and as victims in its registrations (a person may be both)."""
+    suspects: set[int] = set()
+    victims: set[int] = set()
+    persons = set(case.persons.values_list("pk", flat=True))
+    for person_id, role in PersonMention.objects.filter(
+        registration__cases=case, link__person_id__in=persons
+    ).values_list("link__person_id", "role"):
+        if role == MentionRole.SUSPECT:
+            suspects.add(person_id)
+        elif role == MentionRole.VICTIM:
+            victims.add(person_id)
+    return sorted(suspects), sorted(victims - suspects) or sorted(victims)
+
+
+@dataclass
+class MeasureRow:
+    measure: Measure
+    kind: str
+    suspect: str
+    protected: list[str]
+    protected_count: int
+    conditions: list[str]
+    areas: str
+    active: bool
+    upcoming: bool
+    days_left: int
+    extendable_until: date | None
+    breaches: int
+    names_shown: bool
+    person_ids: set[int] = field(default_factory=set)
+
+
+def areas_text(areas: dict[str, list[object]]) -> str:
+    parts = [str(code) for code in areas.get("municipalities") or []]
+    for pair in areas.get("postcodes") or []:
+        low, high = str(pair[0]), str(pair[1])  # type: ignore[index]
+        parts.append(str(low) if low == high else f"{low}–{high}")
+    return ", ".join(parts)
+
+
+def measure_rows(
+    measures: Iterable[Measure], *, today: date, names_for: set[int] | None = None
+) -> list[MeasureRow]:
+    """Rows to show. Names of the suspect and protected persons are shown for the measures in
+    `names_for` (all when None); the others show counts only. Two queries (names, breaches) at most beyond
+    the measures' own."""
+    measures = list(measures)
+    terms = measure_terms()
+    shown = {m.pk for m in measures} if names_for is None else names_for
+    wanted = {m.suspect_id for m in measures if m.pk in shown} | {
+        p.pk for m in measures if m.pk in shown for p in m.protected.all()
+    }
+    names = person_names(wanted) if wanted else {}
+    counts: dict[int, int] = defaultdict(int)
+    missing = [m.pk for m in measures if not hasattr(m, "breach_count")]
+    if missing:
+        for measure_id, n in (
+            Measure.objects.filter(pk__in=missing).annotate(n=Count("breaches")).values_list("pk", "n")
+        ):
+            counts[measure_id] = n
+    rows = []
+    for m in measures:
+        visible = m.pk in shown
+        protected = [p.pk for p in m.protected.all()]
+        limit = latest_end(m.kind, m.starts_on, terms)
+        rows.append(
+            MeasureRow(
+                measure=m,
+                kind=str(MeasureKind(m.kind).label),
+                suspect=names.get(m.suspect_id, str(m.suspect_id)) if visible else "",
+                protected=[names.get(p, "") for p in protected] if visible else [],
+                protected_count=len(protected),
+                conditions=[str(Condition(c).label) for c in m.conditions if c in Condition.values],
+                areas=areas_text(m.areas or {}),
+                active=m.starts_on <= today <= m.ends_on,
+                upcoming=today < m.starts_on,
+                days_left=days_left(m, today),
+                extendable_until=limit
+                if terms[m.kind].extendable and limit and m.ended_at is None and m.ends_on < limit
+                else None,
+                breaches=getattr(m, "breach_count", counts[m.pk]),
+                names_shown=visible,
+                person_ids={m.suspect_id, *protected} if visible else set(),
+            )
+        )
+    return rows
+
+
+def measures_of_persons(
+    person_ids: Iterable[int], *, current_only: bool = False, today: date | None = None
+) -> QuerySet[Measure]:
+    """The measures binding or protecting any of these persons (for a case's panel, a dossier)."""
+    ids = list(person_ids)
+    found = Measure.objects.filter(Q(suspect_id__in=ids) | Q(protected__in=ids)).distinct()
+    if current_only and today is not None:
+        found = found.filter(ends_on__gte=today)
+    return (
+        found.select_related("organisation", "district_office", "police_case")
+        .prefetch_related("protected")
+        .annotate(breach_count=Count("breaches", distinct=True))
+        .order_by("-ends_on", "-id")
+    )

@@ -1,0 +1,707 @@
+"""Writes of the measures registry: imposing (registering) a measure, extending it, ending it early, and the
+intake step that finds breaches. Each write adds a line to the measure's history and, when the measure
+belongs to a police case, a line to that case's history, in the caller's transaction.
+
+`breaches_detect(registration_ids)` is the intake pipeline's step after `veiligthuis`: it reads the batch's
+linked persons and the measures binding them in two queries, and only when a measure binds one of them reads
+what else it needs."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import dv_prosecutor_for
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import Kind, PersonMention, Registration
+from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_record
+
+from .engine.periods import PeriodError, Term, active_on, check_extension, end_for, terms_with
+from .models import (
+    Breach,
+    BreachKind,
+    Condition,
+    ImposedBy,
+    Measure,
+    MeasureEvent,
+    MeasureEventKind,
+    MeasureKind,
+)
+
+REFERENCE_PREFIX = "MR"
+# The period engine's messages (it imports no Django), marked here for translation.
+PERIOD_MESSAGES = (
+    gettext_noop("unknown kind of measure: %(kind)s"),
+    gettext_noop("this kind of measure needs an end date"),
+    gettext_noop("the end date lies before the start date"),
+    gettext_noop("this kind of measure may last until %(limit)s at most"),
+    gettext_noop("this kind of measure starts with at most %(limit)s; extend it later"),
+    gettext_noop("this kind of measure cannot be extended"),
+    gettext_noop("an extension must end after the current end date (%(end)s)"),
+)
+
+_MUNICIPALITY = re.compile(r"^GM\d{4}$")
+_POSTCODE4 = re.compile(r"^\d{4}$")
+
+# Alerts and history lines: English texts shown translated (alerts) or written in the installation's
+# language (a case's history is a record, not a page).
+BREACH_MESSAGES = {
+    BreachKind.CONTACT: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect and a protected person appear "
+        "together in registration %(registration)s."
+    ),
+    BreachKind.AREA: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect appears in registration "
+        "%(registration)s in a banned area."
+    ),
+    BreachKind.REPORTED: gettext_noop(
+        "Breach of protective measure %(measure)s reported in registration %(registration)s."
+    ),
+}
+NOTE_IMPOSED = gettext_noop("Protective measure %(measure)s registered: %(kind)s, %(period)s.")
+NOTE_EXTENDED = gettext_noop("Protective measure %(measure)s extended until %(until)s: %(reason)s")
+NOTE_ENDED = gettext_noop("Protective measure %(measure)s ended on %(on)s: %(reason)s")
+NOTE_BREACH = BREACH_MESSAGES
+
+
+class MeasureInvalid(ValueError):
+    """Input that cannot make or change a measure: `field` names the input at fault, `message` says why
+    (English, with %(name)s placeholders filled from `params`, translated where shown)."""
+
+    def __init__(self, field: str, message: str, **params: Any) -> None:
+        self.field = field
+        self.message = message
+        self.params = params
+        super().__init__(f"{field}: {message % params if params else message}")
+
+    def text(self) -> str:
+        """The message in the active language."""
+        params = {k: _shown(v) for k, v in self.params.items()}
+        return gettext(self.message) % params if params else gettext(self.message)
+
+
+def _shown(value: Any) -> Any:
+    return value.strftime("%d-%m-%Y") if isinstance(value, date) else value
+
+
+def measure_terms() -> dict[str, Term]:
+    """The period rules in force: the defaults with the setting MEASURE_TERMS laid over them."""
+    return terms_with(getattr(settings, "MEASURE_TERMS", None) or {})
+
+
+# --- imposing, extending, ending ----------------------------------------------------------------------------
+
+
+def _next_reference(year: int) -> str:
+    prefix = f"{REFERENCE_PREFIX}{year}-"
+    last = (
+        Measure.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:06d}"
+
+
+def _areas(areas: Mapping[str, Any] | None) -> dict[str, list[Any]]:
+    if not areas:
+        return {}
+    if not isinstance(areas, Mapping) or set(areas) - {"municipalities", "postcodes"}:
+        raise MeasureInvalid("areas", gettext_noop("areas hold municipalities and postcode ranges only"))
+    municipalities = [str(code).strip().upper() for code in areas.get("municipalities") or []]
+    for code in municipalities:
+        if not _MUNICIPALITY.match(code):
+            raise MeasureInvalid(
+                "areas", gettext_noop("%(code)s is no municipality code (GM and four digits)"), code=code
+            )
+    ranges: list[list[str]] = []
+    for pair in areas.get("postcodes") or []:
+        low, high = (pair, pair) if isinstance(pair, str) else tuple(pair) if len(pair) == 2 else ("", "")
+        low, high = str(low).strip(), str(high).strip()
+        if not (_POSTCODE4.match(low) and _POSTCODE4.match(high)) or low > high:
+            raise MeasureInvalid(
+                "areas", gettext_noop("%(range)s is no range of four-digit postcodes"), range=str(pair)
+            )
+        ranges.append([low, high])
+    found: dict[str, list[Any]] = {}
+    if municipalities:
+        found["municipalities"] = sorted(set(municipalities))
+    if ranges:
+        found["postcodes"] = ranges
+    return found
+
+
+def _district_office_for(organisation: Organisation, police_case: Case | None) -> Organisation | None:
+    """The district office whose prosecutor hears of the measure: where the police case's last registration
+    happened, else the one matching the registering police unit, else the registering office itself."""
+    if police_case is not None:
+        found = (
+            police_case.registrations.filter(municipality__isnull=False)
+            .order_by("-registered_at", "-id")
+            .values_list("municipality__district_office_id", flat=True)
+            .first()
+        )
+        if found:
+            return Organisation.objects.get(pk=found)
+    if organisation.kind == OrganisationKind.OM:
+        return organisation
+    if organisation.kind == OrganisationKind.POLITIE:
+        return organisation.district_offices.order_by("pk").first()
+    return None
+
+
+def _event(
+    measure: Measure, *, kind: str, actor: User | None, at: datetime, reason: str = "", **detail: Any
+) -> MeasureEvent:
+    return MeasureEvent.objects.create(
+        measure=measure,
+        at=at,
+        kind=kind,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor.get_username() if actor is not None else "system",
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _case_line(
+    case: Case | None,
+    *,
+    note: str,
+    params: Mapping[str, Any],
+    actor: User | None,
+    at: datetime,
+    **detail: Any,
+) -> None:
+    """A line in the police case's history, in the installation's language (left out once it is closed)."""
+    if case is None or case.closed_at is not None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(note) % {k: _shown(v) for k, v in params.items()}
+    with contextlib.suppress(Refused):
+        case_record(
+            case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            note=text,
+            detail={"measure": params.get("measure", ""), **detail},
+            at=at,
+        )
+
+
+def _period_text(starts_on: date, ends_on: date) -> str:
+    return f"{starts_on:%d-%m-%Y} – {ends_on:%d-%m-%Y}"
+
+
+def measure_impose(
+    *,
+    kind: str,
+    suspect: Person,
+    protected: Iterable[Person],
+    conditions: Sequence[str],
+    conditions_text: str = "",
+    areas: Mapping[str, Any] | None = None,
+    starts_on: date,
+    ends_on: date | None = None,
+    imposed_by: str,
+    organisation: Organisation,
+    actor: User | None,
+    district_office: Organisation | None = None,
+    prosecutor: User | None = None,
+    police_case: Case | None = None,
+    source_case: Case | None = None,
+    at: datetime | None = None,
+) -> Measure:
+    """Register a measure that was imposed (a restraining order by the mayor, a behaviour order by the
+    prosecutor, ...). Raises MeasureInvalid naming the field at fault; stores nothing then."""
+    at = at or timezone.now()
+    if kind not in MeasureKind.values:
+        raise MeasureInvalid("kind", gettext_noop("unknown kind of measure: %(kind)s"), kind=kind)
+    if not isinstance(suspect, Person) or suspect.pk is None:
+        raise MeasureInvalid("suspect", gettext_noop("a measure binds one known person"))
+    shielded = {p.pk: p for p in protected}
+    if suspect.pk in shielded:
+        raise MeasureInvalid("protected", gettext_noop("the suspect cannot be one of the protected persons"))
+    codes = list(dict.fromkeys(conditions))
+    unknown = [c for c in codes if c not in Condition.values]
+    if unknown:
+        raise MeasureInvalid("conditions", gettext_noop("unknown condition: %(code)s"), code=unknown[0])
+    if not shielded and (
+        Condition.CONTACT_BAN in codes or kind in (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
+    ):
+        raise MeasureInvalid("protected", gettext_noop("name the persons this measure protects"))
+    if Condition.OTHER in codes and not conditions_text.strip():
+        raise MeasureInvalid("conditions_text", gettext_noop("describe the other condition"))
+    area = _areas(areas)
+    if Condition.AREA_BAN in codes and not area:
+        raise MeasureInvalid(
+            "areas", gettext_noop("an area ban needs the municipalities or postcodes it covers")
+        )
+    if imposed_by not in ImposedBy.values:
+        raise MeasureInvalid("imposed_by", gettext_noop("unknown authority: %(value)s"), value=imposed_by)
+    if not isinstance(starts_on, date):
+        raise MeasureInvalid("starts_on", gettext_noop("a start date is required"))
+    try:
+        last = end_for(kind, starts_on, ends_on, measure_terms())
+    except PeriodError as exc:
+        raise MeasureInvalid(exc.field, exc.message, **exc.params) from None
+    if organisation is None:
+        raise MeasureInvalid("organisation", gettext_noop("the registering organisation is required"))
+    if police_case is not None and police_case.organisation.kind != OrganisationKind.POLITIE:
+        raise MeasureInvalid(
+            "police_case", gettext_noop("%(case)s is no police case"), case=police_case.reference
+        )
+    office = district_office or _district_office_for(organisation, police_case)
+    if office is None or office.kind != OrganisationKind.OM:
+        raise MeasureInvalid(
+            "district_office", gettext_noop("name the district office whose prosecutor is told of breaches")
+        )
+    with transaction.atomic():
+        measure = Measure.objects.create(
+            reference=_next_reference(at.year),
+            kind=kind,
+            suspect=suspect,
+            conditions=codes,
+            conditions_text=conditions_text.strip(),
+            areas=area,
+            starts_on=starts_on,
+            ends_on=last,
+            imposed_by=imposed_by,
+            organisation=organisation,
+            district_office=office,
+            prosecutor=prosecutor,
+            police_case=police_case,
+            source_case=source_case,
+            created_by=actor if actor is not None and actor.pk else None,
+            created_at=at,
+        )
+        measure.protected.set(list(shielded.values()))
+        _event(
+            measure,
+            kind=MeasureEventKind.IMPOSED,
+            actor=actor,
+            at=at,
+            starts_on=starts_on.isoformat(),
+            ends_on=last.isoformat(),
+            conditions=codes,
+            protected=sorted(shielded),
+        )
+        _case_line(
+            police_case,
+            note=NOTE_IMPOSED,
+            params={
+                "measure": measure.reference,
+                "kind": _label_in_installation_language(kind),
+                "period": _period_text(starts_on, last),
+            },
+            actor=actor,
+            at=at,
+        )
+    return measure
+
+
+def _label_in_installation_language(kind: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(MeasureKind(kind).label)
+
+
+def measure_extend(
+    measure: Measure, *, until: date, actor: User | None, reason: str, at: datetime | None = None
+) -> Measure:
+    """Extend a measure to `until` (a restraining order to 28 days in all at most)."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise MeasureInvalid("reason", gettext_noop("say why the measure is extended"))
+    with transaction.atomic():
+        current = Measure.objects.select_for_update().get(pk=measure.pk)
+        if current.ended_at is not None:
+            raise MeasureInvalid("until", gettext_noop("this measure was ended early"))
+        try:
+            new_end = check_extension(
+                current.kind, current.starts_on, current.ends_on, until, measure_terms()
+            )
+        except PeriodError as exc:
+            raise MeasureInvalid(exc.field, exc.message, **exc.params) from None
+        previous = current.ends_on
+        current.ends_on = new_end
+        current.save(update_fields=["ends_on"])
+        _event(
+            current,
+            kind=MeasureEventKind.EXTENDED,
+            actor=actor,
+            at=at,
+            reason=reason.strip(),
+            previous_end=previous.isoformat(),
+            ends_on=new_end.isoformat(),
+        )
+        _case_line(
+            _police_case(current),
+            note=NOTE_EXTENDED,
+            params={"measure": current.reference, "until": new_end, "reason": reason.strip()},
+            actor=actor,
+            at=at,
+        )
+    return current
+
+
+def measure_end(
+    measure: Measure, *, actor: User | None, reason: str, on: date, at: datetime | None = None
+) -> Measure:
+    """End a measure early: `on` is the last day it holds (its end date moves there; the history keeps the
+    end it had)."""
+    at = at or timezone.now()
+    if not reason.strip():
+        raise MeasureInvalid("reason", gettext_noop("say why the measure ends early"))
+    with transaction.atomic():
+        current = Measure.objects.select_for_update().get(pk=measure.pk)
+        if current.ended_at is not None:
+            raise MeasureInvalid("on", gettext_noop("this measure was ended early already"))
+        if not isinstance(on, date) or on < current.starts_on:
+            raise MeasureInvalid(
+                "on",
+                gettext_noop("a measure cannot end before it starts (%(start)s)"),
+                start=current.starts_on,
+            )
+        if on >= current.ends_on:
+            raise MeasureInvalid(
+                "on", gettext_noop("the measure ends on %(end)s already"), end=current.ends_on
+            )
+        previous = current.ends_on
+        current.ends_on = on
+        current.ended_at = at
+        current.end_reason = reason.strip()
+        current.save(update_fields=["ends_on", "ended_at", "end_reason"])
+        _event(
+            current,
+            kind=MeasureEventKind.ENDED,
+            actor=actor,
+            at=at,
+            reason=reason.strip(),
+            previous_end=previous.isoformat(),
+            ends_on=on.isoformat(),
+        )
+        _case_line(
+            _police_case(current),
+            note=NOTE_ENDED,
+            params={"measure": current.reference, "on": on, "reason": reason.strip()},
+            actor=actor,
+            at=at,
+        )
+    return current
+
+
+def _police_case(measure: Measure) -> Case | None:
+    if measure.police_case_id is None:
+        return None
+    return Case.objects.select_related("process_version", "organisation").get(pk=measure.police_case_id)
+
+
+# --- breaches ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Seen:
+    """What the breach rules need of one new registration."""
+
+    reference: str
+    day: date
+    unit_id: int | None
+    municipality: str
+    reported: bool
+    persons: set[int]
+    postcodes: set[str]
+
+
+@dataclass
+class _Candidate:
+    """A measure binding a person of the batch, as the rules need it."""
+
+    pk: int
+    suspect_id: int
+    starts_on: date
+    ends_on: date
+    conditions: list[str]
+    areas: dict[str, Any]
+    protected: set[int] = field(default_factory=set)
+
+
+def _in_areas(areas: Mapping[str, Any], municipality: str, postcodes: set[str]) -> bool:
+    if municipality and municipality in (areas.get("municipalities") or ()):
+        return True
+    ranges = areas.get("postcodes") or ()
+    return any(low <= code <= high for low, high in ranges for code in postcodes)
+
+
+def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
+    """The batch's registrations with the persons their mentions link to and whether they name an offence
+    of breaching a measure: one query."""
+    seen: dict[int, _Seen] = {}
+    breach_offence = Registration.offences.through.objects.filter(
+        registration_id=OuterRef("registration_id"), offence__measure_breach=True
+    )
+    rows = (
+        PersonMention.objects.filter(registration_id__in=registration_ids)
+        .order_by()
+        .annotate(breach_offence=Exists(breach_offence))
+        .values_list(
+            "registration_id",
+            "link__person_id",
+            "postcode",
+            "registration__reference",
+            "registration__occurred_at",
+            "registration__registered_at",
+            "registration__unit_id",
+            "registration__municipality__code",
+            "registration__kind",
+            "breach_offence",
+        )
+    )
+    for pk, person, postcode, reference, occurred, registered, unit, municipality, kind, offence in rows:
+        fact = seen.get(pk)
+        if fact is None:
+            when = occurred or registered
+            fact = seen[pk] = _Seen(
+                reference=reference,
+                day=timezone.localtime(when).date(),
+                unit_id=unit,
+                municipality=municipality or "",
+                reported=kind == Kind.OVERTREDING_MAATREGEL or bool(offence),
+                persons=set(),
+                postcodes=set(),
+            )
+        if person is not None:
+            fact.persons.add(person)
+        if postcode:
+            fact.postcodes.add(postcode[:4])
+    return seen
+
+
+def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Candidate]:
+    """The measures binding these persons (in force on some of `days` when given), with their protected
+    persons: one query."""
+    measures = Measure.objects.filter(suspect_id__in=persons).order_by()
+    if days:
+        measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
+    candidates: dict[int, _Candidate] = {}
+    for pk, suspect, starts_on, ends_on, conditions, areas, protected in measures.values_list(
+        "id", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"
+    ):
+        found = candidates.get(pk)
+        if found is None:
+            found = candidates[pk] = _Candidate(
+                pk, suspect, starts_on, ends_on, conditions or [], areas or {}
+            )
+        if protected is not None:
+            found.protected.add(protected)
+    return candidates
+
+
+def breaches_detect(
+    registration_ids: Sequence[int],
+    *,
+    linked: Mapping[int, Iterable[int]] | None = None,
+    at: datetime | None = None,
+) -> list[Breach]:
+    """The intake step: for every new registration, the measures in force that day binding a person linked
+    into it; a breach when a protected person is in it too (contact), when it happened in or names an address
+    in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
+    Each breach is stored with a history line and alerts the owner of the measure's police case and of the
+    open police cases the registration is on, and the district office's prosecutor. In the caller's
+    transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
+    constraint keeps the first.
+
+    `linked` (registration id -> person ids, as the pipeline's link step found them) is for registrations
+    stored in the caller's transaction (the pipeline's new ones). It saves a read (one query when no measure
+    binds a person of the batch), and the breaches go in without a savepoint: none can exist for them yet.
+    Without it: two queries when nothing binds (the batch's facts, the measures)."""
+    ids = list(registration_ids)
+    if not ids:
+        return []
+    if linked is not None:
+        persons = {p for pk in ids for p in linked.get(pk, ())}
+        if not persons:
+            return []
+        candidates = _candidates(persons)  # by suspect alone: the days are checked below
+        if not candidates:
+            return []
+        facts = _facts(ids)
+    else:
+        facts = _facts(ids)
+        persons = {p for fact in facts.values() for p in fact.persons}
+        if not persons:
+            return []
+        candidates = _candidates(persons, [fact.day for fact in facts.values()])
+        if not candidates:
+            return []
+    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now(), new=linked is not None)
+
+
+def _breaches_found(
+    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
+) -> list[Breach]:
+    found: list[tuple[int, int, list[str]]] = []
+    for pk, fact in facts.items():
+        for measure in candidates:
+            if measure.suspect_id not in fact.persons or not active_on(measure, fact.day):
+                continue
+            kinds: list[str] = []
+            if (measure.protected - {measure.suspect_id}) & fact.persons:
+                kinds.append(BreachKind.CONTACT)
+            if Condition.AREA_BAN in measure.conditions and _in_areas(
+                measure.areas, fact.municipality, fact.postcodes
+            ):
+                kinds.append(BreachKind.AREA)
+            if fact.reported:
+                kinds.append(BreachKind.REPORTED)
+            if kinds:
+                found.append((measure.pk, pk, kinds))
+    if not found:
+        return []
+    measures = (
+        Measure.objects.order_by()
+        .select_related(
+            "police_case__organisation",
+            "police_case__owner",
+            "police_case__process_version",
+            "district_office",
+            "prosecutor",
+            "organisation",
+        )
+        .in_bulk([m for m, _, _ in found])
+    )
+    joined = _open_police_cases({r for _, r, _ in found})
+    rows = [
+        Breach(
+            measure=measures[measure_id],
+            registration_id=pk,
+            kind=kinds[0],
+            kinds=kinds,
+            occurred_on=facts[pk].day,
+            detected_at=at,
+        )
+        for measure_id, pk, kinds in found
+    ]
+    breaches = _breaches_store(rows, new=new)
+    MeasureEvent.objects.bulk_create(
+        [
+            MeasureEvent(
+                measure=breach.measure,
+                at=at,
+                kind=MeasureEventKind.BREACH,
+                actor=None,
+                actor_name="system",
+                detail={
+                    "registration": facts[breach.registration_id].reference,
+                    "breach": breach.pk,
+                    "kinds": breach.kinds,
+                    "occurred_on": breach.occurred_on.isoformat(),
+                },
+            )
+            for breach in breaches
+        ]
+    )
+    for breach in breaches:
+        fact = facts[breach.registration_id]
+        _breach_alerts(breach.measure, breach, fact, joined.get(breach.registration_id, []), at=at)
+    return breaches
+
+
+def _breaches_store(rows: list[Breach], *, new: bool) -> list[Breach]:
+    """Insert the breaches in one statement. Registrations stored in the caller's transaction (`new`: the
+    pipeline's) cannot have one yet; otherwise a breach already stored for a measure and registration keeps
+    its place (the unique constraint) and the others are stored one by one."""
+    if new:
+        return Breach.objects.bulk_create(rows)
+    try:
+        with transaction.atomic():
+            return Breach.objects.bulk_create(rows)
+    except IntegrityError:
+        stored = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            except IntegrityError:
+                continue
+            stored.append(row)
+        return stored
+
+
+def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
+    found: dict[int, list[Case]] = defaultdict(list)
+    through = Case.registrations.through.objects.filter(
+        registration_id__in=list(registration_ids),
+        case__organisation__kind=OrganisationKind.POLITIE,
+        case__closed_at__isnull=True,
+    ).select_related("case__owner", "case__organisation", "case__process_version")
+    for row in sorted(through.order_by(), key=lambda row: (row.case.opened_at, row.case_id)):
+        found[row.registration_id].append(row.case)
+    return found
+
+
+def _breach_alerts(
+    measure: Measure, breach: Breach, fact: _Seen, joined: list[Case], *, at: datetime
+) -> None:
+    message = BREACH_MESSAGES[BreachKind(breach.kind)]
+    params = {"measure": measure.reference, "registration": fact.reference}
+    cases: dict[int, Case] = {}
+    if measure.police_case is not None and measure.police_case.closed_at is None:
+        cases[measure.police_case.pk] = measure.police_case
+    for case in joined:
+        cases.setdefault(case.pk, case)
+    for case in cases.values():
+        alert_for_case_owner(
+            case, kind="measure_breach", message=message, fallback_role=Role.CASE_OWNER, params=params, at=at
+        )
+    if not cases:
+        # No open police case to tell: the case owners of the unit that registered the measure, else of the
+        # unit that registered the breach.
+        unit = measure.organisation if measure.organisation.kind == OrganisationKind.POLITIE else None
+        unit_id = unit.pk if unit is not None else fact.unit_id
+        if unit_id is not None:
+            alert_raise(
+                kind="measure_breach",
+                message=message,
+                organisation=unit or Organisation.objects.get(pk=unit_id),
+                role=Role.CASE_OWNER,
+                params=params,
+                at=at,
+            )
+    prosecutor = measure.prosecutor if measure.prosecutor and measure.prosecutor.is_active else None
+    if prosecutor is None:
+        prosecutor, _substitute = dv_prosecutor_for(measure.district_office, on=fact.day)
+    alert_raise(
+        kind="measure_breach",
+        message=message,
+        organisation=measure.district_office,
+        recipient=prosecutor,
+        role=Role.PROSECUTOR,
+        params=params,
+        at=at,
+    )
+    _case_line(
+        measure.police_case,
+        note=NOTE_BREACH[BreachKind(breach.kind)],
+        params=params,
+        actor=None,
+        at=at,
+        registration=fact.reference,
+    )

@@ -1,0 +1,223 @@
+"""Pages of the measures registry: the list of measures the user may see, a measure with its history and
+breaches (extend, end early), and registering a restraining order or an Aware alarm from a police case.
+Thin: the selectors decide what is seen, the services what may change; every page naming persons is
+logged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketenzicht.audit.access import listed, read
+from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.models import User
+from ketenzicht.persons.models import Person
+from ketenzicht.workprocesses.selectors import case_get_for_user
+
+from .forms import EndForm, ExtendForm, ImposeForm, add_service_error
+from .models import BreachKind, ImposedBy, Measure, MeasureEventKind, MeasureKind
+from .selectors import (
+    case_parties,
+    may_change,
+    may_impose_for,
+    may_see_measures,
+    measure_get_for_user,
+    measure_list_for_user,
+    measure_rows,
+    person_names,
+)
+from .services import MeasureInvalid, measure_end, measure_extend, measure_impose
+
+LIST_LIMIT = 200
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@require_http_methods(["GET"])
+def measure_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not may_see_measures(user):
+        raise PermissionDenied
+    show_all = request.GET.get("alle") == "1"
+    today = timezone.localdate()
+    measures = measure_list_for_user(user=user).order_by("-ends_on", "-id")
+    if not show_all:
+        measures = measures.filter(ends_on__gte=today)
+    rows = measure_rows(measures[:LIST_LIMIT], today=today)
+    listed(
+        actor=user,
+        object_type="measure",
+        origin=request_origin(request, "web"),
+        detail={"shown": len(rows), "all": show_all},
+        persons=sorted({p for row in rows for p in row.person_ids}),
+    )
+    return render(request, "measures/list.html", {"rows": rows, "show_all": show_all, "limit": LIST_LIMIT})
+
+
+def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
+    row = measure_rows([measure], today=timezone.localdate())[0]
+    events = [
+        {
+            "at": event.at,
+            "kind": MeasureEventKind(event.kind).label,
+            "actor": event.actor_name,
+            "reason": event.reason,
+            "ends_on": event.detail.get("ends_on"),
+            "registration": event.detail.get("registration", ""),
+        }
+        for event in measure.events.all()
+    ]
+    breaches = [
+        {
+            "registration": breach.registration,
+            "kinds": [BreachKind(k).label for k in breach.kinds or [breach.kind]],
+            "occurred_on": breach.occurred_on,
+        }
+        for breach in measure.breaches.select_related("registration")
+    ]
+    changeable = may_change(user, measure) and measure.ends_on >= timezone.localdate()
+    return {
+        "row": row,
+        "measure": measure,
+        "imposed_by": ImposedBy(measure.imposed_by).label,
+        "events": events,
+        "breaches": breaches,
+        "extend_form": ExtendForm(initial={"until": row.extendable_until})
+        if changeable and row.extendable_until
+        else None,
+        "end_form": EndForm() if changeable else None,
+    }
+
+
+def _log_read(request: HttpRequest, measure: Measure, row_persons: set[int]) -> None:
+    read(
+        actor=_user(request),
+        object_type="measure",
+        object_id=measure.pk,
+        origin=request_origin(request, "web"),
+        detail={"reference": measure.reference},
+        persons=sorted(row_persons),
+    )
+
+
+@require_http_methods(["GET"])
+def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    measure = measure_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
+    context = _detail_context(user, measure)
+    _log_read(request, measure, context["row"].person_ids)
+    return render(request, "measures/detail.html", context)
+
+
+def _changed_or_again(request: HttpRequest, measure: Measure, form_name: str, form: Any) -> HttpResponse:
+    context = _detail_context(_user(request), measure)
+    context[form_name] = form
+    _log_read(request, measure, context["row"].person_ids)
+    return render(request, "measures/detail.html", context, status=422)
+
+
+@require_POST
+def measure_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    measure = measure_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
+    if not may_change(user, measure):
+        raise PermissionDenied
+    form = ExtendForm(request.POST)
+    if form.is_valid():
+        try:
+            measure = measure_extend(
+                measure, until=form.cleaned_data["until"], actor=user, reason=form.cleaned_data["reason"]
+            )
+        except MeasureInvalid as exc:
+            add_service_error(form, exc.field, exc.text())
+        else:
+            messages.success(request, _("The measure was extended."))
+            return redirect("measures:detail", pk=measure.pk)
+    return _changed_or_again(request, measure, "extend_form", form)
+
+
+@require_POST
+def measure_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    measure = measure_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
+    if not may_change(user, measure):
+        raise PermissionDenied
+    form = EndForm(request.POST)
+    if form.is_valid():
+        try:
+            measure = measure_end(
+                measure, actor=user, reason=form.cleaned_data["reason"], on=form.cleaned_data["on"]
+            )
+        except MeasureInvalid as exc:
+            add_service_error(form, exc.field, exc.text())
+        else:
+            messages.success(request, _("The measure was ended."))
+            return redirect("measures:detail", pk=measure.pk)
+    return _changed_or_again(request, measure, "end_form", form)
+
+
+@require_http_methods(["GET", "POST"])
+def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
+    """Register a restraining order (imposed by the mayor) or an Aware alarm (by the committee) for the
+    suspect and victim of a police case."""
+    user = _user(request)
+    case = case_get_for_user(user=user, pk=case_pk, origin=request_origin(request, "web"))
+    if not may_impose_for(user, case):
+        raise PermissionDenied
+    suspects, victims = case_parties(case)
+    names = person_names({*suspects, *victims})
+    read(
+        actor=user,
+        object_type="case",
+        object_id=case.pk,
+        origin=request_origin(request, "web"),
+        purpose="measure",
+        detail={"measure": "new"},
+        persons=sorted(names),
+    )
+    kind = request.GET.get("soort", MeasureKind.RESTRAINING_ORDER)
+    form = ImposeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"kind": kind if kind in MeasureKind.values else MeasureKind.RESTRAINING_ORDER},
+        names=names,
+        suspects=suspects,
+        victims=victims,
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            persons = Person.objects.in_bulk([data["suspect"], *data["protected"]])
+            try:
+                measure = measure_impose(
+                    kind=data["kind"],
+                    suspect=persons[data["suspect"]],
+                    protected=[persons[p] for p in data["protected"]],
+                    conditions=data["conditions"],
+                    conditions_text=data["conditions_text"],
+                    areas=form.areas(),
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    imposed_by=ImposedBy.MAYOR
+                    if data["kind"] == MeasureKind.RESTRAINING_ORDER
+                    else ImposedBy.COMMITTEE,
+                    organisation=case.organisation,
+                    actor=user,
+                    police_case=case,
+                )
+            except MeasureInvalid as exc:
+                add_service_error(form, exc.field, exc.text())
+            else:
+                messages.success(request, _("The measure was registered."))
+                return redirect("measures:detail", pk=measure.pk)
+    return render(request, "measures/new.html", {"form": form, "case": case}, status=status)

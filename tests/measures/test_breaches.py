@@ -1,0 +1,151 @@
+"""Breaches found at intake: through linking (a misspelt name counts), in force only, by area, reported;
+alerts to the police case owners and the prosecutor in the intake's transaction; a fixed number of
+queries per batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ketenzicht.intake import pipeline
+from ketenzicht.measures.models import Breach, MeasureEvent
+from ketenzicht.measures.services import breaches_detect, measure_end
+from ketenzicht.organisations.models import Organisation, Post, PostKind
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
+from ketenzicht.workprocesses.services import case_assign_owner
+from tests.measures.helpers import LOTTE_MISSPELT, STRANGER, couple_with_case, recent, restraining_order
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.people import person_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _prosecutor(make_user: Callable[..., Any]) -> Any:
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    Post.objects.create(
+        organisation=Organisation.objects.get(code="om-oost-brabant"),
+        user=prosecutor,
+        kind=PostKind.DV_PROSECUTOR,
+    )
+    return prosecutor
+
+
+def test_suspect_with_the_protected_victim_under_a_misspelt_name_is_a_breach_alerting_owner_and_prosecutor(
+    make_user: Callable[..., Any],
+) -> None:
+    marco, lotte, case = couple_with_case()
+    owner = make_user("case_owner")
+    case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    measure = restraining_order(marco, lotte, case, actor=owner)
+    prosecutor = _prosecutor(make_user)
+    later = take_in("PL0600-M-2", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
+    breach = Breach.objects.get()
+    assert (breach.measure, breach.registration, breach.kind) == (measure, later, "contact")
+    assert breach.occurred_on == timezone.localdate()
+    assert MeasureEvent.objects.filter(measure=measure, kind="breach").count() == 1
+    owner_alerts = list(alert_list_for_user(user=owner).filter(kind="measure_breach"))
+    assert len(owner_alerts) == 1 and owner_alerts[0].case == case
+    assert measure.reference in alert_text(owner_alerts[0]) and later.reference in alert_text(owner_alerts[0])
+    prosecutor_alerts = list(alert_list_for_user(user=prosecutor).filter(kind="measure_breach"))
+    assert len(prosecutor_alerts) == 1 and prosecutor_alerts[0].recipient == prosecutor
+    assert CaseEvent.objects.filter(case=case, detail__registration=later.reference).exists()
+    # The same registration taken in again (idempotent on its reference) raises nothing more.
+    take_in("PL0600-M-2", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
+    assert Breach.objects.count() == 1 and Alert.objects.filter(kind="measure_breach").count() == 2
+    # Judged again outside intake (e.g. a rebuild): the stored breach stands, nothing is raised twice.
+    assert breaches_detect([later.pk]) == []
+    assert Breach.objects.count() == 1 and MeasureEvent.objects.filter(kind="breach").count() == 1
+
+
+def test_the_breach_and_its_alerts_are_in_the_intakes_transaction(
+    make_user: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    marco, lotte, case = couple_with_case()
+    restraining_order(marco, lotte, case)
+
+    def fails(batch: list[Any]) -> None:
+        assert Breach.objects.count() == 1 and Alert.objects.filter(kind="measure_breach").exists()
+        raise RuntimeError("a later step fails")
+
+    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", (*pipeline.STEPS_AFTER_STORE, fails))
+    with pytest.raises(RuntimeError):
+        take_in("PL0600-M-3", MARCO, LOTTE, registered_at=recent(0))
+    assert not Breach.objects.exists() and not Alert.objects.filter(kind="measure_breach").exists()
+
+
+def test_nobody_owns_the_case_and_no_prosecutor_holds_the_post_the_roles_are_alerted() -> None:
+    marco, lotte, case = couple_with_case()
+    restraining_order(marco, lotte, case)
+    take_in("PL0600-M-4", MARCO, LOTTE, registered_at=recent(0))
+    roles = set(Alert.objects.filter(kind="measure_breach").values_list("organisation__code", "role"))
+    assert roles == {("oost-brabant", "case_owner"), ("om-oost-brabant", "prosecutor")}
+
+
+def test_no_breach_after_the_end_nor_before_the_start() -> None:
+    marco, lotte, case = couple_with_case()
+    measure = restraining_order(marco, lotte, case, starts_on=timezone.localdate() - timedelta(days=5))
+    measure_end(
+        measure,
+        actor=None,
+        reason="Ingetrokken door de burgemeester",
+        on=timezone.localdate() - timedelta(days=2),
+    )
+    take_in("PL0600-M-5", MARCO, LOTTE, registered_at=recent(1))  # after the early end
+    take_in("PL0600-M-6", MARCO, LOTTE, registered_at=recent(6))  # before it began
+    assert not Breach.objects.exists()
+    take_in("PL0600-M-7", MARCO, LOTTE, registered_at=recent(3))  # while it held
+    assert Breach.objects.get().registration.reference.endswith("M-7")
+
+
+def test_an_area_ban_by_postcode_range_and_a_reported_breach() -> None:
+    marco, lotte, case = couple_with_case()
+    restraining_order(
+        marco, lotte, case, conditions=["contact_ban", "area_ban"], areas={"postcodes": [["5614", "5616"]]}
+    )
+    # Marco and a stranger, no protected person: at an address outside the area nothing, inside a breach.
+    outside = {**STRANGER, "address": {"postcode": "5700 AA", "house_number": "1"}}
+    take_in("PL0600-M-8", MARCO, outside, registered_at=recent(0), relation=None, offences=["300"])
+    assert not Breach.objects.exists()
+    inside = {**STRANGER, "address": {"postcode": "5615 XY", "house_number": "1"}}
+    area = take_in("PL0600-M-9", MARCO, inside, registered_at=recent(0), relation=None, offences=["300"])
+    assert Breach.objects.get(registration=area).kind == "area"
+    # A registration of a breach of a measure (art. 184a) naming Marco, with nobody else protected in it.
+    reported = take_in(
+        "PL0600-M-10", MARCO, STRANGER, registered_at=recent(0), relation=None, offences=["184a"]
+    )
+    assert Breach.objects.get(registration=reported).kinds == ["reported"]
+
+
+def test_another_persons_registration_is_no_breach_and_the_step_reads_twice_per_batch() -> None:
+    marco, lotte, case = couple_with_case()
+    restraining_order(marco, lotte, case)
+    others = [
+        take_in(f"PL0600-M-Q{i}", STRANGER, LOTTE, registered_at=recent(0), relation=None) for i in range(3)
+    ]
+    assert not Breach.objects.exists()  # Lotte with someone else: no breach of Marco's measure
+    with CaptureQueriesContext(connection) as queries:
+        assert breaches_detect([r.pk for r in others]) == []
+    assert len(queries) == 2  # the batch's linked persons, the measures binding them
+    # As the pipeline calls it, with the persons its link step found: the measures binding them only.
+    linked = {r.pk: {person_of(r, "p1").pk, person_of(r, "p2").pk} for r in others}
+    with CaptureQueriesContext(connection) as queries:
+        assert breaches_detect([r.pk for r in others], linked=linked) == []
+    assert len(queries) == 1
+    unrelated = take_in(
+        "PL0600-M-Q9",
+        STRANGER,
+        {**STRANGER, "given_names": "Piet", "birth_date": "1971-01-01"},
+        registered_at=recent(0),
+        relation=None,
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert breaches_detect([unrelated.pk]) == []
+    assert len(queries) == 2
+    assert Case.objects.filter(measures__isnull=False).count() == 1

@@ -1,0 +1,120 @@
+"""The periods engine, table-driven: defaults, limits, extensions, being in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from ketenzicht.measures.engine.periods import (
+    PeriodError,
+    active_on,
+    check_extension,
+    days_left,
+    end_for,
+    latest_end,
+    terms_with,
+)
+
+TERMS = terms_with()
+START = date(2026, 3, 3)
+
+
+@pytest.mark.parametrize(
+    ("kind", "starts_on", "ends_on", "expected"),
+    [
+        ("restraining_order", START, None, date(2026, 3, 12)),  # 10 days, both ends inclusive
+        ("restraining_order", START, date(2026, 3, 8), date(2026, 3, 8)),  # shorter is allowed
+        ("aware_alarm", START, None, date(2026, 9, 2)),  # 6 months
+        (
+            "aware_alarm",
+            date(2026, 8, 31),
+            None,
+            date(2027, 2, 27),
+        ),  # 31 Aug + 6 months: 28 Feb is the 1st day after
+        ("court_measure", START, date(2031, 3, 2), date(2031, 3, 2)),  # exactly 5 years
+        ("behaviour_order", START, date(2026, 5, 31), date(2026, 5, 31)),  # 90 days, art. 509hh Sv
+        ("behaviour_order", START, None, date(2026, 5, 31)),
+        ("suspended_conditions", START, date(2028, 3, 2), date(2028, 3, 2)),
+        ("detention_conditions", START, START, START),  # one day
+    ],
+)
+def test_end_for_allowed(kind: str, starts_on: date, ends_on: date | None, expected: date) -> None:
+    assert end_for(kind, starts_on, ends_on, TERMS) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "ends_on", "field", "message_part"),
+    [
+        ("restraining_order", date(2026, 3, 13), "ends_on", "extend it later"),  # 11 days at once
+        ("restraining_order", date(2026, 3, 2), "ends_on", "before the start"),
+        ("court_measure", date(2031, 3, 3), "ends_on", "at most"),  # 5 years and a day
+        ("court_measure", None, "ends_on", "needs an end date"),
+        ("behaviour_order", date(2026, 6, 1), "ends_on", "extend it later"),  # 91 days at once
+        ("suspended_conditions", None, "ends_on", "needs an end date"),
+        ("detention_conditions", None, "ends_on", "needs an end date"),
+        ("no_such_kind", None, "kind", "unknown kind"),
+    ],
+)
+def test_end_for_refused(kind: str, ends_on: date | None, field: str, message_part: str) -> None:
+    with pytest.raises(PeriodError) as refused:
+        end_for(kind, START, ends_on, TERMS)
+    assert refused.value.field == field and message_part in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "ends_on", "until", "allowed"),
+    [
+        ("restraining_order", date(2026, 3, 12), date(2026, 3, 30), True),  # 28 days in all
+        ("restraining_order", date(2026, 3, 12), date(2026, 3, 31), False),  # 29 days
+        ("restraining_order", date(2026, 3, 12), date(2026, 3, 20), True),
+        ("restraining_order", date(2026, 3, 20), date(2026, 3, 30), True),  # a second extension
+        ("restraining_order", date(2026, 3, 12), date(2026, 3, 12), False),  # no later than now
+        ("aware_alarm", date(2026, 9, 2), date(2027, 3, 2), True),
+        ("court_measure", date(2027, 3, 2), date(2028, 3, 2), False),  # not extendable
+        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 29), True),  # another 90 days
+        ("behaviour_order", date(2026, 5, 31), date(2026, 5, 31), False),
+        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 30), False),  # 91 days more
+    ],
+)
+def test_extensions(kind: str, ends_on: date, until: date, allowed: bool) -> None:
+    if allowed:
+        assert check_extension(kind, START, ends_on, until, TERMS) == until
+    else:
+        with pytest.raises(PeriodError) as refused:
+            check_extension(kind, START, ends_on, until, TERMS)
+        assert refused.value.field == "until"
+
+
+def test_latest_end_and_settings_override() -> None:
+    assert latest_end("restraining_order", START, TERMS) == date(2026, 3, 30)
+    assert latest_end("court_measure", START, TERMS) == date(2031, 3, 2)
+    assert latest_end("aware_alarm", START, TERMS) is None
+    shorter = terms_with({"aware_alarm": {"default": {"amount": 3, "unit": "months"}}})
+    assert end_for("aware_alarm", START, None, shorter) == date(2026, 6, 2)
+    with pytest.raises(ValueError, match="unit"):
+        terms_with({"aware_alarm": {"default": {"amount": 3, "unit": "weeks"}}})
+    with pytest.raises(ValueError, match="unknown kind"):
+        terms_with({"huisverbod": {}})
+
+
+@dataclass
+class _M:
+    starts_on: date
+    ends_on: date
+
+
+@pytest.mark.parametrize(
+    ("day", "active", "left"),
+    [
+        (date(2026, 3, 2), False, 10),
+        (START, True, 10),
+        (date(2026, 3, 12), True, 1),
+        (date(2026, 3, 13), False, 0),
+    ],
+)
+def test_active_on_and_days_left(day: date, active: bool, left: int) -> None:
+    measure = _M(START, date(2026, 3, 12))
+    assert active_on(measure, day) is active
+    assert days_left(measure, day) == left
