@@ -28,8 +28,10 @@ def send_to_zsm(
     relation: str | None = "ex_partner",
     municipality: str = "GM0796",
     registered_at: str | None = None,
+    owner: Any = None,
 ) -> tuple[ZsmFile, Case]:
-    """Take a registration in, screen its police case and send it to ZSM; the file that opened."""
+    """Take a registration in, screen its police case and send it to ZSM (as `owner`, else a new case
+    owner of the unit); the file that opened."""
     registration = take_in(
         reference,
         suspect or MARCO,
@@ -41,7 +43,7 @@ def send_to_zsm(
         municipality=municipality,
     )
     police_case = police_case_of(registration)
-    owner = make_user("case_owner", organisation="oost-brabant")
+    owner = owner or make_user("case_owner", organisation="oost-brabant")
     for step, values in (
         ("start_screening", {}),
         ("screened", {"urgency": "normal"}),
