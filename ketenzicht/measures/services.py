@@ -688,10 +688,17 @@ def _breach_alerts(
     prosecutor = measure.prosecutor if measure.prosecutor and measure.prosecutor.is_active else None
     if prosecutor is None:
         prosecutor, _substitute = dv_prosecutor_for(measure.district_office, on=fact.day)
+    # The prosecution's case the measure was decided in (a ZSM file), so the alert opens it.
+    decided_in = (
+        Case.objects.filter(pk=measure.source_case_id, organisation_id=measure.district_office_id).first()
+        if measure.source_case_id
+        else None
+    )
     alert_raise(
         kind="measure_breach",
         message=message,
         organisation=measure.district_office,
+        case=decided_in,
         recipient=prosecutor,
         role=Role.PROSECUTOR,
         params=params,

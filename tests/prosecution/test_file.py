@@ -306,7 +306,7 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         offences=["285"],
     )
     assert measure.breaches.count() == 1
-    assert Alert.objects.filter(recipient=eva, kind__contains="breach").exists()
+    assert Alert.objects.filter(recipient=eva, kind="measure_breach", case=file.case).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
     # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
     assert may_change(eva, measure)
