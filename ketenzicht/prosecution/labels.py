@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,14 +28,25 @@ def reason_label(code: str) -> str:
     return found.en if (get_language() or "nl").startswith("en") else found.nl
 
 
+@functools.cache
+def _answer_labels(partner: str, language: str) -> tuple[tuple[str, str, dict[str, str]], ...]:
+    """(field, label, choices in words) of a partner's answer form, in its order, in `language`."""
+    form = ANSWER_FORMS[partner]()
+    return tuple(
+        (
+            name,
+            str(field.label),
+            {str(value): str(label) for value, label in (getattr(field, "choices", None) or [])},
+        )
+        for name, field in form.fields.items()
+    )
+
+
 def answer_rows(partner: str, answer: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(label, value) of a partner's answer, in the form's order, the choices in words."""
-    form = ANSWER_FORMS[partner]()
     rows: list[tuple[str, str]] = []
-    for name, field in form.fields.items():
+    for name, label, choices in _answer_labels(partner, get_language() or "nl"):
         value = str(answer.get(name) or "")
-        if not value:
-            continue
-        choices = dict(getattr(field, "choices", []) or [])
-        rows.append((str(field.label), str(choices.get(value, value))))
+        if value:
+            rows.append((label, choices.get(value, value)))
     return rows

@@ -12,10 +12,12 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.models import Signal
+from ketenzicht.ui import formats
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.models import Case
@@ -23,7 +25,7 @@ from ketenzicht.workprocesses.models import Case
 from .facts import measure_history
 from .forms import ComplaintForm, RequestForm, TriageForm
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
-from .models import ZsmFile
+from .models import Partner, Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
 
 TRIAGE_STATES = ("assembling", "at_zsm")
@@ -55,6 +57,34 @@ def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
     return rows
 
 
+def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
+    """Each request with its state in words (composed here: a file may hold dozens)."""
+    now = timezone.now()
+    partners, sides = dict(Partner.choices), dict(Side.choices)
+    answered_text, late_text = _("answered on %(when)s by %(by)s"), _("no answer, was due by %(due)s")
+    waiting_text, about_text = _("waiting, due by %(due)s"), _("about the %(side)s")
+    rows = []
+    for r in file_requests(file):
+        late = r.late(now)
+        if r.answered_at:
+            when = f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}"
+            state = answered_text % {"when": when, "by": r.answered_by_name}
+        else:
+            state = (late_text if late else waiting_text) % {"due": formats.deadline(r.due_at)}
+        rows.append(
+            {
+                "partner": partners.get(r.partner, r.partner),
+                "about": about_text % {"side": sides.get(r.side, r.side)},
+                "question": r.question,
+                "state": state,
+                "answered": r.answered_at is not None,
+                "late": late,
+                "answer": answer_rows(r.partner, r.answer),
+            }
+        )
+    return rows
+
+
 def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     user: User = request.user  # type: ignore[assignment]
     if case.process_version.process != "zsm_file" or not may_use_zsm_desk(user):
@@ -81,21 +111,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         )
         if name in police_fields and (value := police.data.get(name))
     ]
-    now = timezone.now()
-    requests = [
-        {
-            "partner": r.get_partner_display(),
-            "side": r.get_side_display(),
-            "question": r.question,
-            "requested": timezone.localtime(r.requested_at),
-            "due": r.due_at,
-            "answered": timezone.localtime(r.answered_at) if r.answered_at else None,
-            "by": r.answered_by_name,
-            "late": r.late(now),
-            "answer": answer_rows(r.partner, r.answer),
-        }
-        for r in file_requests(file)
-    ]
+    requests = _request_rows(file)
     triage = file.triage or {}
     signals = (
         sorted(
