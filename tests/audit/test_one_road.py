@@ -169,7 +169,7 @@ LISTS = [
 @pytest.mark.parametrize("path", LISTS)
 def test_a_list_refused_to_a_role_without_it_is_logged_once(path: str, make_user: Callable[..., Any]) -> None:
     client = Client()
-    client.force_login(make_user("prosecutor", organisation="om-oost-brabant"))  # no desk yet
+    client.force_login(make_user("national_analyst", organisation="landelijke-eenheid"))  # figures only
     before = _refusals()
     assert client.get(path).status_code == 403
     assert _refusals() == before + 1
