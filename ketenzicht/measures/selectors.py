@@ -6,7 +6,7 @@ showed."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +19,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.workprocesses.models import Case
 
-from .engine.periods import days_left, latest_end
+from .engine.periods import days_left, extension_limit
 from .models import Condition, Measure, MeasureKind
 from .services import measure_terms
 
@@ -114,16 +114,23 @@ def may_impose_for(user: User, case: Case) -> bool:
 
 
 def person_names(person_ids: Iterable[int]) -> dict[int, str]:
-    """The latest name each person was registered under: one query."""
-    names: dict[int, str] = {}
+    """The name each person was registered under most often (a later misspelling does not rename the
+    person a measure binds), the latest of equally frequent ones: one query."""
+    seen: dict[int, Counter[str]] = defaultdict(Counter)
+    latest: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         PersonMention.objects.filter(link__person_id__in=list(person_ids))
         .order_by("registration__registered_at", "id")
         .values_list("link__person_id", "given_names", "surname_prefix", "surname")
     )
-    for person_id, *parts in rows:
-        names[person_id] = " ".join(p for p in parts if p)
-    return names
+    for order, (person_id, *parts) in enumerate(rows):
+        name = " ".join(p for p in parts if p)
+        seen[person_id][name] += 1
+        latest[person_id][name] = order
+    return {
+        person_id: max(counts, key=lambda name: (counts[name], latest[person_id][name]))
+        for person_id, counts in seen.items()
+    }
 
 
 def case_parties(case: Case) -> tuple[list[int], list[int]]:
@@ -191,7 +198,7 @@ def measure_rows(
     for m in measures:
         visible = m.pk in shown
         protected = [p.pk for p in m.protected.all()]
-        limit = latest_end(m.kind, m.starts_on, terms)
+        limit = extension_limit(m.kind, m.starts_on, m.ends_on, terms)
         rows.append(
             MeasureRow(
                 measure=m,
@@ -204,9 +211,7 @@ def measure_rows(
                 active=m.starts_on <= today <= m.ends_on,
                 upcoming=today < m.starts_on,
                 days_left=days_left(m, today),
-                extendable_until=limit
-                if terms[m.kind].extendable and limit and m.ended_at is None and m.ends_on < limit
-                else None,
+                extendable_until=limit if limit and m.ended_at is None and m.ends_on < limit else None,
                 breaches=getattr(m, "breach_count", counts[m.pk]),
                 names_shown=visible,
                 person_ids={m.suspect_id, *protected} if visible else set(),

@@ -84,3 +84,13 @@ def holds_post(user: User, *kinds: str) -> bool:
         )
         user._post_kinds = held  # type: ignore[attr-defined]
     return bool(held.intersection(kinds))
+
+
+def post_labels(user: User) -> list[str]:
+    """The posts the user holds in their organisation, in words (shown beside their roles)."""
+    if not user.pk or user.organisation_id is None:
+        return []
+    kinds = Post.objects.filter(user_id=user.pk, organisation_id=user.organisation_id).values_list(
+        "kind", flat=True
+    )
+    return [str(PostKind(kind).label) for kind in kinds]

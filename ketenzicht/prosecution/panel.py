@@ -7,19 +7,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from ketenzicht.measures.models import Measure
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
+from ketenzicht.screening.engine.instrument import Level
+from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import value_label
 from ketenzicht.workprocesses.models import Case
 
 from .facts import measure_history
@@ -57,12 +62,31 @@ def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
     return rows
 
 
+def _screening_value(name: str, value: str, process_version: Any) -> str:
+    """A value of the police case in words: the screening level by the instrument's words, others as the
+    process defines them."""
+    if name == "screening_level" and value in Level.__members__.values():
+        return str(LEVELS.get(Level(value), value))
+    return value_label(definition_of(process_version), name, value)[1]
+
+
+def _own_orders(file: ZsmFile) -> list[dict[str, Any]]:
+    """The protective measures decided in this file, with their breaches so far."""
+    return [
+        {"pk": m.pk, "reference": m.reference, "ends_on": m.ends_on, "breaches": m.breach_count}
+        for m in Measure.objects.filter(source_case_id=file.pk)
+        .annotate(breach_count=Count("breaches"))
+        .order_by("starts_on", "pk")
+    ]
+
+
 def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
     """Each request with its state in words (composed here: a file may hold dozens)."""
     now = timezone.now()
-    partners, sides = dict(Partner.choices), dict(Side.choices)
+    partners = dict(Partner.choices)
+    about = {Side.VICTIM: _("about the victim"), Side.SUSPECT: _("about the suspect")}
     answered_text, late_text = _("answered on %(when)s by %(by)s"), _("no answer, was due by %(due)s")
-    waiting_text, about_text = _("waiting, due by %(due)s"), _("about the %(side)s")
+    waiting_text = _("waiting, due by %(due)s")
     rows = []
     for r in file_requests(file):
         late = r.late(now)
@@ -74,7 +98,7 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
         rows.append(
             {
                 "partner": partners.get(r.partner, r.partner),
-                "about": about_text % {"side": sides.get(r.side, r.side)},
+                "about": about.get(Side(r.side), r.side),
                 "question": r.question,
                 "state": state,
                 "answered": r.answered_at is not None,
@@ -96,12 +120,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     police = file.police_case
     police_fields = definition_of(police.process_version).fields
     screening = [
-        (
-            police_fields[name].label,
-            police_fields[name].choices.get(str(value), str(value))
-            if police_fields[name].choices
-            else str(value),
-        )
+        (police_fields[name].label, _screening_value(name, str(value), police.process_version))
         for name in (
             "urgency",
             "urgency_provisional",
@@ -149,7 +168,8 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         else None,
         "complaint_on_file": case.data.get("complaint") == "on_file",
         "request_form": RequestForm() if open_case else None,
-        "signals": signals,
+        "signals": [rule_label(name) for name in signals],
+        "own_orders": _own_orders(file),
         "registrations": triage.get("facts", {}).get("registrations", 0),
         "measures": measures,
         "breaches": breaches,

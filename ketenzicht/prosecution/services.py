@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKind
@@ -52,6 +52,9 @@ NO_PROSECUTOR_MESSAGE = gettext_noop(
     "present. Take it on."
 )
 ROUTED_MESSAGE = gettext_noop("ZSM file %(case)s was routed to you (%(why)s).")
+ANSWERED_MESSAGE = gettext_noop(
+    "ZSM file %(case)s: every chain partner has answered. The file is ready for triage and decision."
+)
 LATE_MESSAGE = gettext_noop(
     "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s)."
 )
@@ -226,7 +229,9 @@ def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
             at=at,
         )
         return
-    why = ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY
+    # The history and the alert in the installation's language (records, not pages).
+    with translation.override(settings.LANGUAGE_CODE):
+        why = gettext(ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY)
     case_assign_owner(file.case, owner=prosecutor, actor=None, expected_version=None, reason=why)
     file.prosecutor, file.substitute = prosecutor, substitute
     file.save(update_fields=["prosecutor", "substitute"])
@@ -482,7 +487,26 @@ def request_answer(
         )
         if current.file.open:
             triage_refresh(current.file)
+            _all_answered(current.file, at=at)
     return current
+
+
+def _all_answered(file: ZsmFile, *, at: datetime) -> None:
+    """Alert the file's prosecutor (the office's prosecutors while nobody owns it) once every request is
+    answered: the file is complete."""
+    if file.requests.filter(answered_at__isnull=True).exists():
+        return
+    case = Case.objects.select_related("owner", "organisation").get(pk=file.pk)
+    alert_raise(
+        kind="zsm_answered",
+        message=ANSWERED_MESSAGE,
+        organisation=case.organisation,
+        case=case,
+        recipient=case.owner,
+        role=Role.PROSECUTOR,
+        params={"case": case.reference},
+        at=at,
+    )
 
 
 def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.measures.forms import add_service_error
+from ketenzicht.measures.models import Breach
 from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.services import post_absence_set
@@ -42,7 +44,7 @@ from .forms import (
     TriageForm,
 )
 from .labels import ROUTE_LABELS, answer_rows
-from .models import Partner, PartnerRequest, ZsmFile
+from .models import Partner, PartnerRequest, Side, ZsmFile
 from .selectors import (
     PAGE_SIZE,
     desk_files,
@@ -106,6 +108,12 @@ def desk(request: HttpRequest) -> HttpResponse:
         answered.setdefault(file_id, []).append(
             (answered_at is not None, (answered_at or timezone.now()) > due_at)
         )
+    breached = dict(
+        Breach.objects.filter(measure__source_case_id__in=[f.pk for f in files])
+        .values("measure__source_case_id")
+        .annotate(n=Count("id"))
+        .values_list("measure__source_case_id", "n")
+    )
     listed(
         actor=user, object_type="zsm_file", origin=origin, detail={"count": len(files), "page": page.number}
     )
@@ -124,6 +132,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 "police": file.police_case.organisation.name,
                 "state": definition.states[case.state].label,
                 "route": ROUTE_LABELS.get(file.route or file.triage.get("route", ""), ""),
+                "breaches": breached.get(file.pk, 0),
                 "suggested": not file.route,
                 "answers": sum(done for done, _late in requests),
                 "requests": len(requests),
@@ -384,7 +393,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "file": r.file.case.reference,
             "office": r.file.district_office.name,
             "person": (r.brief.get("person") or {}).get("name", ""),
-            "side": r.get_side_display(),
+            "side": _("the victim") if r.side == Side.VICTIM else _("the suspect"),
             "requested": f"{timezone.localtime(r.requested_at):%d-%m-%Y %H:%M}",
             "due": formats.deadline(r.due_at),
             "late": r.late(now),

@@ -8,6 +8,7 @@ from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
+from ketenzicht.organisations.selectors import post_labels
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
@@ -23,7 +24,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         return {}
     return {
         "kz_organisation": user.organisation,
-        "kz_roles": user.role_labels(),
+        "kz_roles": [*user.role_labels(), *post_labels(user)],
         "kz_may_register": may_register(user),
         "kz_may_see_registrations": may_see_registrations(user),
         "kz_may_read_access_log": user.has_role(*AUDIT_READER_ROLES),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.translation import gettext_lazy as _
 
-from .engine.definition import Definition
+from .engine.definition import Definition, FieldKind
 
 REFUSALS = {
     "unknown": _("This step does not exist in the case's work process."),
@@ -60,7 +62,13 @@ def state_label(definition: Definition, state: str) -> str:
 
 
 def value_label(definition: Definition, name: str, value: str) -> tuple[str, str]:
+    """A recorded value in words: a choice by its label, a date as dd-mm-jjjj."""
     spec = definition.fields.get(name)
     if spec is None:
         return name, value
+    if spec.kind == FieldKind.DATE:
+        try:
+            return spec.label, f"{date.fromisoformat(str(value)):%d-%m-%Y}"
+        except ValueError:
+            return spec.label, value
     return spec.label, spec.choices.get(value, value)

@@ -91,7 +91,7 @@ def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(
     file, _ = send_to_zsm(make_user)
     assert file.case.owner == pieter and file.substitute
     owner_line = CaseEvent.objects.get(case=file.case, kind=EventKind.OWNER)
-    assert owner_line.actor_name == "system" and "substitute" in owner_line.reason
+    assert owner_line.actor_name == "system" and "vervanger" in owner_line.reason  # installation language
 
 
 def test_with_nobody_present_every_prosecutor_of_the_office_is_alerted(make_user: Any, office: Any) -> None:
@@ -306,7 +306,9 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         offences=["285"],
     )
     assert measure.breaches.count() == 1
-    assert Alert.objects.filter(recipient=eva, kind="measure_breach", case=file.case).exists()  # opens the file
+    assert Alert.objects.filter(
+        recipient=eva, kind="measure_breach", case=file.case
+    ).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
     # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
     assert may_change(eva, measure)

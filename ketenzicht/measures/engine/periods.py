@@ -138,6 +138,23 @@ def end_for(kind: str, starts_on: date, ends_on: date | None, terms: Mapping[str
     return ends_on
 
 
+def extension_limit(kind: str, starts_on: date, ends_on: date, terms: Mapping[str, Term]) -> date | None:
+    """The latest day one extension of a measure running `starts_on`..`ends_on` may reach (None: the kind
+    is not extendable, or nothing limits it)."""
+    term = terms[kind]
+    if not term.extendable:
+        return None
+    limits = [
+        limit
+        for limit in (
+            latest_end(kind, starts_on, terms),
+            term.at_a_time.last_day(ends_on + timedelta(days=1)) if term.at_a_time else None,
+        )
+        if limit is not None
+    ]
+    return min(limits) if limits else None
+
+
 def check_extension(
     kind: str, starts_on: date, ends_on: date, until: date, terms: Mapping[str, Term]
 ) -> date:
