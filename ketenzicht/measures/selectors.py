@@ -114,10 +114,10 @@ def may_impose_for(user: User, case: Case) -> bool:
 
 
 def person_names(person_ids: Iterable[int]) -> dict[int, str]:
-    """The name each person was registered under most often (a later misspelling does not rename the
-    person a measure binds), the latest of equally frequent ones: one query."""
+    """The name each person was registered under most often, the first of equally frequent ones: a later
+    misspelling does not rename the person a measure binds. One query."""
     seen: dict[int, Counter[str]] = defaultdict(Counter)
-    latest: dict[int, dict[str, int]] = defaultdict(dict)
+    first: dict[int, dict[str, int]] = defaultdict(dict)
     rows = (
         PersonMention.objects.filter(link__person_id__in=list(person_ids))
         .order_by("registration__registered_at", "id")
@@ -126,9 +126,9 @@ def person_names(person_ids: Iterable[int]) -> dict[int, str]:
     for order, (person_id, *parts) in enumerate(rows):
         name = " ".join(p for p in parts if p)
         seen[person_id][name] += 1
-        latest[person_id][name] = order
+        first[person_id].setdefault(name, -order)  # earlier is larger: ties go to the first name
     return {
-        person_id: max(counts, key=lambda name: (counts[name], latest[person_id][name]))
+        person_id: max(counts, key=lambda name: (counts[name], first[person_id][name]))
         for person_id, counts in seen.items()
     }
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ketenzicht.intake import pipeline
 from ketenzicht.measures.models import Breach, MeasureEvent
+from ketenzicht.measures.selectors import person_names
 from ketenzicht.measures.services import breaches_detect, measure_end
 from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
@@ -149,3 +150,15 @@ def test_another_persons_registration_is_no_breach_and_the_step_reads_twice_per_
         assert breaches_detect([unrelated.pk]) == []
     assert len(queries) == 2
     assert Case.objects.filter(measures__isnull=False).count() == 1
+
+
+def test_the_measure_keeps_the_name_it_was_imposed_under_after_a_misspelt_breach(
+    make_user: Callable[..., Any],
+) -> None:
+    marco, lotte, case = couple_with_case()
+    owner = make_user("case_owner")
+    measure = restraining_order(marco, lotte, case, actor=owner)
+    take_in("PL0600-M-NAME", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
+    assert Breach.objects.filter(measure=measure).exists()
+    names = person_names([lotte.pk])
+    assert names[lotte.pk] == "Lotte de Wit"  # written so more often than the misspelling

@@ -13,6 +13,7 @@ from ketenzicht.measures.engine.periods import (
     check_extension,
     days_left,
     end_for,
+    extension_limit,
     latest_end,
     terms_with,
 )
@@ -118,3 +119,9 @@ def test_active_on_and_days_left(day: date, active: bool, left: int) -> None:
     measure = _M(START, date(2026, 3, 12))
     assert active_on(measure, day) is active
     assert days_left(measure, day) == left
+
+
+def test_a_behaviour_order_is_extended_ninety_days_at_a_time() -> None:
+    assert extension_limit("behaviour_order", START, date(2026, 5, 31), TERMS) == date(2026, 8, 29)
+    assert extension_limit("restraining_order", START, date(2026, 3, 12), TERMS) == date(2026, 3, 30)
+    assert extension_limit("court_measure", START, date(2027, 3, 2), TERMS) is None
