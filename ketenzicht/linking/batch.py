@@ -283,6 +283,8 @@ def train(
                     entry["u_probability"] = max(u, float(entry.get("u_probability", 0.0)))
                     entry["fix_u_probability"] = True
         linker = db.linker(model_u)
+        estimated: set[str] = set()
+        skipped: list[str] = []
         for rule in EM_BLOCKING_RULES:
             before = db.splink_json(linker)
             try:
@@ -291,12 +293,17 @@ def train(
                 )
             except ValueError as error:
                 # Splink refuses an m that EM drives below 1e-300 (a level seen almost only among
-                # non-matches in this block); the other EM rule still estimates those comparisons.
+                # non-matches in this block): this rule estimates nothing; what only it would have
+                # estimated comes from the shipped model below.
                 if "below the minimum allowed" not in str(error):
                     raise
                 logger.warning("EM on %r skipped: %s", rule, error)
+                skipped.append(rule)
                 linker = db.linker(before)
+                continue
+            estimated |= _m_changed(before, db.splink_json(linker))
         splink_json = db.splink_json(linker)
+    from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
     _apply_m_floors(splink_json)
     return {
         "format": MODEL_FORMAT,
@@ -304,7 +311,50 @@ def train(
         "rare_share": RARE_SHARE,
         "name_frequencies": frequencies.as_dict(),
         "splink": splink_json,
+        # How the m values came about when an EM rule failed (empty: every one was estimated).
+        "training": {"em_skipped": skipped, "m_from_shipped_model": from_shipped},
     }
+
+
+class TrainingFailed(RuntimeError):
+    """Training cannot give a usable model (an EM rule failed and the shipped model cannot stand in)."""
+
+
+def _m_values(splink_json: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {
+        saved["output_column_name"]: [level.get("m_probability") for level in saved["comparison_levels"]]
+        for saved in splink_json["comparisons"]
+    }
+
+
+def _m_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> set[str]:
+    """The comparisons whose m an EM run changed (those it estimated)."""
+    was, now = _m_values(before), _m_values(after)
+    return {name for name, values in now.items() if values != was.get(name)}
+
+
+def _m_from_shipped(
+    splink_json: dict[str, Any], estimated: set[str], shipped_path: str | Path | None = None
+) -> list[str]:
+    """Give every comparison that no EM rule estimated the m of the shipped model (in place), so a failed
+    EM rule never leaves Splink's untrained starting values in a model; the names it gave. Raises
+    TrainingFailed when the shipped model does not have the comparison with the same levels."""
+    shipped = _m_values(load_model(shipped_path or DEFAULT_MODEL_PATH)["splink"])
+    given: list[str] = []
+    for saved in splink_json["comparisons"]:
+        name = saved["output_column_name"]
+        if name in estimated:
+            continue
+        values = shipped.get(name)
+        if values is None or len(values) != len(saved["comparison_levels"]):
+            raise TrainingFailed(f"EM estimated no m for {name} and the shipped model has none to give")
+        for entry, m in zip(saved["comparison_levels"], values, strict=True):
+            if m is not None:
+                entry["m_probability"] = m
+        given.append(name)
+    if given:
+        logger.warning("m of %s taken from the shipped model: EM could not estimate it", ", ".join(given))
+    return given
 
 
 def _apply_m_floors(splink_json: dict[str, Any], comparisons: Sequence[Comparison] = COMPARISONS) -> None:

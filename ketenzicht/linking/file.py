@@ -234,6 +234,11 @@ def _model_for(
         reason = (str(exc).strip().splitlines() or [""])[0][:200]
         note(f"link_file: training on the file failed ({type(exc).__name__}: {reason}): using {shipped}")
         return load_link_model(fallback_path), shipped
+    taken = model.get("training", {}).get("m_from_shipped_model") or []
+    if taken:
+        skipped = "; ".join(model["training"].get("em_skipped", []))
+        note(f"link_file: EM refused ({skipped}): m of {', '.join(taken)} taken from {shipped}")
+        return model, f"trained on the file, seed {seed}, m of {', '.join(taken)} from {shipped}"
     return model, f"trained on the file, seed {seed}"
 
 
