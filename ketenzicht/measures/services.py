@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -315,6 +315,18 @@ def measure_impose(
             actor=actor,
             at=at,
         )
+        # Registered after the fact (an order dated back, a restraining order entered days later): the
+        # suspect's registrations of what happened after its first day are judged now, as intake would
+        # have judged them. Not the first day itself: the incident that led to the measure happened then.
+        since = (
+            Registration.objects.filter(mentions__link__person_id=suspect.pk)
+            .filter(
+                Q(occurred_at__date__gt=starts_on)
+                | Q(occurred_at__isnull=True, registered_at__date__gt=starts_on)
+            )
+            .values_list("pk", flat=True)
+        )
+        breaches_detect(sorted(set(since)), at=at)
     return measure
 
 

@@ -162,3 +162,20 @@ def test_the_measure_keeps_the_name_it_was_imposed_under_after_a_misspelt_breach
     assert Breach.objects.filter(measure=measure).exists()
     names = person_names([lotte.pk])
     assert names[lotte.pk] == "Lotte de Wit"  # written so more often than the misspelling
+
+
+def test_a_measure_registered_after_the_fact_judges_what_happened_since_its_first_day(
+    make_user: Callable[..., Any],
+) -> None:
+    marco, lotte, case = couple_with_case()  # a week ago: the incident that led to the measure
+    later = take_in("PL0600-M-SINCE", MARCO, LOTTE_MISSPELT, registered_at=recent(2), offences=["285"])
+    assert not Breach.objects.exists()  # no measure yet
+    owner = make_user("case_owner")
+    case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    measure = restraining_order(
+        marco, lotte, case, actor=owner, starts_on=timezone.localdate() - timedelta(days=7)
+    )
+    # Registered now, dated back to the day of the first incident: that incident is no breach (it led to
+    # the measure), the threat of two days ago is.
+    assert [b.registration for b in Breach.objects.filter(measure=measure)] == [later]
+    assert Alert.objects.filter(recipient=owner, kind="measure_breach").count() == 1
