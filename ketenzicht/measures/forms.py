@@ -10,11 +10,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ketenzicht.organisations.models import Municipality
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Condition, MeasureKind
 
 FROM_CASE = (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
+_CODE = re.compile(r"^GM\d{4}$", re.IGNORECASE)
 _RANGE = re.compile(r"^(\d{4})(?:\s*[-–]\s*(\d{4}))?$")
 
 
@@ -44,7 +46,9 @@ class ImposeForm(NldsFormMixin, forms.Form):
         label=_("Conditions in words"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     area_municipalities = forms.CharField(
-        label=_("Banned municipalities"), required=False, help_text=_("CBS codes, e.g. GM0796, GM0855")
+        label=_("Banned municipalities"),
+        required=False,
+        help_text=_("Names or CBS codes, separated by commas, e.g. Eindhoven, 's-Hertogenbosch or GM0796"),
     )
     area_postcodes = forms.CharField(
         label=_("Banned postcode areas"),
@@ -65,8 +69,23 @@ class ImposeForm(NldsFormMixin, forms.Form):
         self.fields["conditions"].initial = [Condition.CONTACT_BAN]
 
     def clean_area_municipalities(self) -> list[str]:
+        """CBS codes, from codes or names (a name may hold spaces: parts are split on commas; a part of
+        codes only may also be split on spaces)."""
         raw = self.cleaned_data.get("area_municipalities") or ""
-        return [part.strip().upper() for part in re.split(r"[,;\s]+", raw) if part.strip()]
+        parts: list[str] = []
+        for part in (p.strip() for p in re.split(r"[,;]+", raw)):
+            words = part.split()
+            parts += [w.upper() for w in words] if words and all(_CODE.match(w) for w in words) else [part]
+        by_name = {m.name.casefold(): m.code for m in Municipality.objects.all()}
+        codes: list[str] = []
+        for part in (p for p in parts if p):
+            code = part.upper() if _CODE.match(part) else by_name.get(part.casefold())
+            if code is None:
+                raise forms.ValidationError(
+                    _("%(part)s is no municipality: give its name or its CBS code"), params={"part": part}
+                )
+            codes.append(code)
+        return list(dict.fromkeys(codes))
 
     def clean_area_postcodes(self) -> list[list[str]]:
         raw = self.cleaned_data.get("area_postcodes") or ""
