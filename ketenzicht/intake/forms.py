@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -67,6 +68,10 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             self.fields["municipality"].queryset = municipalities
 
 
+DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+YEAR_ONLY = re.compile(r"^\d{4}$")
+
+
 class PersonForm(NldsFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=MentionRole.choices)
     given_names = forms.CharField(label=_("Given names or initials"), required=False, max_length=200)
@@ -76,7 +81,7 @@ class PersonForm(NldsFormMixin, forms.Form):
         label=_("Date of birth"),
         required=False,
         max_length=10,
-        help_text=_("YYYY-MM-DD; 00 for an unknown day or month"),
+        help_text=_("DD-MM-YYYY or YYYY-MM-DD; 00 for an unknown day or month, or the year alone"),
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
     bsn = forms.CharField(label=_("BSN"), required=False, max_length=20)
@@ -86,6 +91,19 @@ class PersonForm(NldsFormMixin, forms.Form):
     postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10)
     city = forms.CharField(label=_("City"), required=False, max_length=200)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+
+    def clean_birth_date(self) -> str:
+        """The date as the exchange format writes it (YYYY-MM-DD, 00 for an unknown part), also when typed
+        the Dutch way (DD-MM-YYYY, with dashes, slashes or dots) or as a year alone; anything else is left
+        for the format's own check, which names the field."""
+        raw = str(self.cleaned_data.get("birth_date") or "").strip()
+        dutch = DUTCH_DATE.match(raw)
+        if dutch:
+            day, month, year = dutch.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        if YEAR_ONLY.match(raw):
+            return f"{raw}-00-00"
+        return raw
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -104,6 +122,19 @@ class RelationForm(NldsFormMixin, forms.Form):
             self.fields[name].widget = forms.Select(
                 choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}
             )
+
+    def clean_birth_date(self) -> str:
+        """The date as the exchange format writes it (YYYY-MM-DD, 00 for an unknown part), also when typed
+        the Dutch way (DD-MM-YYYY, with dashes, slashes or dots) or as a year alone; anything else is left
+        for the format's own check, which names the field."""
+        raw = str(self.cleaned_data.get("birth_date") or "").strip()
+        dutch = DUTCH_DATE.match(raw)
+        if dutch:
+            day, month, year = dutch.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+        if YEAR_ONLY.match(raw):
+            return f"{raw}-00-00"
+        return raw
 
     def is_blank(self) -> bool:
         """Empty, or the prefilled row (person 1 to person 2) left as it was: no relation given."""

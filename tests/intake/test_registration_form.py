@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from ketenzicht.registrations.models import MentionRelation, Registration
+from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
 pytestmark = pytest.mark.django_db
 URL = "/registraties/nieuw/"
@@ -133,3 +133,21 @@ def test_the_form_says_which_unit_will_own_the_registration(client: Client) -> N
     registration = Registration.objects.get()
     assert registration.unit is not None and registration.unit.code == "oost-brabant"
     assert "Politie eenheid Oost-Brabant" in response.content.decode()
+
+
+def test_a_birth_date_typed_the_dutch_way_is_taken(client: Client) -> None:
+    response = client.post(
+        "/registraties/nieuw/",
+        form_data(**{"persons-0-birth_date": "12-4-1985", "persons-1-birth_date": "1990"}),  # day-month-year
+    )
+    assert response.status_code == 302
+    births = dict(
+        PersonMention.objects.values_list("surname", "birth_date_raw")  # as the exchange format writes them
+    )
+    assert births == {"Berg": "1985-04-12", "Jansen": "1990-00-00"}
+    refused = client.post(
+        "/registraties/nieuw/",
+        form_data(reference="PL0600-FORM-2", **{"persons-0-birth_date": "31-13-1985"}),
+    )
+    assert refused.status_code == 422
+    assert 'data-testid="error-persons-0-birth_date"' in refused.content.decode()

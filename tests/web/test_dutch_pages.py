@@ -95,7 +95,7 @@ WALK: dict[str, list[Visit]] = {
             {**INTAKE_BASE, "persons-0-surname": "", "persons-0-birth_date": "", "persons-1-surname": ""},
         ),
         post("/registraties/nieuw/", {**INTAKE_BASE, "relations-0-to_ref": "p1"}),
-        post("/registraties/nieuw/", {**INTAKE_BASE, "persons-0-birth_date": "19-05-1984"}),
+        post("/registraties/nieuw/", {**INTAKE_BASE, "persons-0-birth_date": "19-13-1984"}),
         post("/registraties/nieuw/", {**INTAKE_BASE, "persons-0-bsn": "123456789"}),
     ],
     "intake:person-row": [get("/registraties/nieuw/persoon/?index=2")],
