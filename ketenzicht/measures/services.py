@@ -355,21 +355,15 @@ def measure_extend(
         previous = current.ends_on
         current.ends_on = new_end
         current.save(update_fields=["ends_on"])
-        _event(
+        _recorded(
             current,
             kind=MeasureEventKind.EXTENDED,
-            actor=actor,
-            at=at,
-            reason=reason.strip(),
-            previous_end=previous.isoformat(),
-            ends_on=new_end.isoformat(),
-        )
-        _case_line(
-            _police_case(current),
             note=NOTE_EXTENDED,
-            params={"measure": current.reference, "until": new_end, "reason": reason.strip()},
+            params={"until": new_end},
+            previous_end=previous,
             actor=actor,
             at=at,
+            reason=reason,
         )
     return current
 
@@ -401,23 +395,47 @@ def measure_end(
         current.ended_at = at
         current.end_reason = reason.strip()
         current.save(update_fields=["ends_on", "ended_at", "end_reason"])
-        _event(
+        _recorded(
             current,
             kind=MeasureEventKind.ENDED,
-            actor=actor,
-            at=at,
-            reason=reason.strip(),
-            previous_end=previous.isoformat(),
-            ends_on=on.isoformat(),
-        )
-        _case_line(
-            _police_case(current),
             note=NOTE_ENDED,
-            params={"measure": current.reference, "on": on, "reason": reason.strip()},
+            params={"on": on},
+            previous_end=previous,
             actor=actor,
             at=at,
+            reason=reason,
         )
     return current
+
+
+def _recorded(
+    measure: Measure,
+    *,
+    kind: str,
+    note: str,
+    params: dict[str, Any],
+    previous_end: date,
+    actor: User | None,
+    at: datetime,
+    reason: str,
+) -> None:
+    """A change of the end date in the measure's history and in its police case's."""
+    _event(
+        measure,
+        kind=kind,
+        actor=actor,
+        at=at,
+        reason=reason.strip(),
+        previous_end=previous_end.isoformat(),
+        ends_on=measure.ends_on.isoformat(),
+    )
+    _case_line(
+        _police_case(measure),
+        note=note,
+        params={"measure": measure.reference, **params, "reason": reason.strip()},
+        actor=actor,
+        at=at,
+    )
 
 
 def _police_case(measure: Measure) -> Case | None:

@@ -69,8 +69,8 @@ def post_holders(organisation: Organisation | int, kind: str) -> list[User]:
     ]
 
 
-def holds_post(user: User, *kinds: str) -> bool:
-    """Whether the user holds one of these posts in their own organisation (cached on the user)."""
+def _post_kinds(user: User) -> frozenset[str]:
+    """The posts the user holds in their own organisation: one query per request (kept on the user)."""
     held: frozenset[str] | None = getattr(user, "_post_kinds", None)
     if held is None:
         held = (
@@ -83,14 +83,14 @@ def holds_post(user: User, *kinds: str) -> bool:
             else frozenset()
         )
         user._post_kinds = held  # type: ignore[attr-defined]
-    return bool(held.intersection(kinds))
+    return held
+
+
+def holds_post(user: User, *kinds: str) -> bool:
+    """Whether the user holds one of these posts in their own organisation."""
+    return bool(_post_kinds(user).intersection(kinds))
 
 
 def post_labels(user: User) -> list[str]:
     """The posts the user holds in their organisation, in words (shown beside their roles)."""
-    if not user.pk or user.organisation_id is None:
-        return []
-    kinds = Post.objects.filter(user_id=user.pk, organisation_id=user.organisation_id).values_list(
-        "kind", flat=True
-    )
-    return [str(PostKind(kind).label) for kind in kinds]
+    return [str(PostKind(kind).label) for kind in sorted(_post_kinds(user))]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-
 from ketenzicht.measures.models import Breach, Measure
 from ketenzicht.patterns.models import Signal
 from ketenzicht.registrations.models import Offence, Registration, Source
 from ketenzicht.screening.receivers import case_urgency
-from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
 
 from .engine.triage import TriageFacts
@@ -69,8 +67,7 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
         else []
     )
     vt: Any = (
-        Notification.objects.filter(Q(police_case=police) | Q(registration_id__in=registrations))
-        .exclude(outcome="forwarded")
+        notifications_about(police.pk, registrations)
         .order_by("-received_at")
         .values("unsafety", "outcome")
         .first()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import PROCESS as VT_PROCESS
 from ketenzicht.workprocesses.alerts import alert_for_case_owner
 from ketenzicht.workprocesses.definitions import definition_of
@@ -55,6 +56,8 @@ def decision_text(case: Case) -> str:
 
 
 def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> None:
+    """The decision in the history of the police case and of each Veilig Thuis notification of it (while
+    open; a closed case keeps its panel), and an alert to each one's owner."""
     with translation.override(settings.LANGUAGE_CODE):
         decision = decision_text(case)
         note = gettext(DECISION_NOTE) % {
@@ -63,37 +66,16 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
             "decision": decision,
         }
     police_case = file.police_case
-    if police_case.closed_at is None:
-        with contextlib.suppress(Refused):
-            case_record(
-                police_case,
-                values={},
-                actor=actor,
-                expected_version=None,
-                note=note,
-                detail={"zsm_file": case.reference, "decision": case.data.get("decision")},
-                at=at,
-            )
-    alert_for_case_owner(
-        police_case,
-        kind="zsm_decision",
-        message=DECISION_MESSAGE,
-        fallback_role=Role.CASE_OWNER,
-        params={"office": file.district_office.name, "file": case.reference, "decision": decision},
-        at=at,
-    )
-    registrations = list(case.registrations.values_list("pk", flat=True))
-    notifications = (
-        Notification.objects.filter(Q(police_case=police_case) | Q(registration_id__in=registrations))
-        .exclude(outcome="forwarded")
-        .select_related("case", "case__organisation", "case__owner")
-    )
-    for notification in notifications:
-        vt_case = notification.case
-        if vt_case.closed_at is None:
+    told: list[tuple[Case, str]] = [(police_case, Role.CASE_OWNER)]
+    notifications = notifications_about(
+        police_case.pk, list(case.registrations.values_list("pk", flat=True))
+    ).select_related("case", "case__organisation", "case__owner")
+    told += [(notification.case, Role.VT_ASSESSOR) for notification in notifications]
+    for other, fallback_role in told:
+        if other.closed_at is None:
             with contextlib.suppress(Refused):
                 case_record(
-                    vt_case,
+                    other,
                     values={},
                     actor=actor,
                     expected_version=None,
@@ -102,10 +84,10 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
                     at=at,
                 )
         alert_for_case_owner(
-            vt_case,
+            other,
             kind="zsm_decision",
             message=DECISION_MESSAGE,
-            fallback_role=Role.VT_ASSESSOR,
+            fallback_role=fallback_role,
             params={"office": file.district_office.name, "file": case.reference, "decision": decision},
             at=at,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,7 +22,7 @@ from ketenzicht.patterns.models import Signal
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
-from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import value_label
 from ketenzicht.workprocesses.models import Case
@@ -39,11 +39,7 @@ TRIAGE_STATES = ("assembling", "at_zsm")
 def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
     rows = []
     notifications = (
-        Notification.objects.filter(
-            Q(police_case_id=file.police_case_id)
-            | Q(registration_id__in=file.case.registrations.values("pk"))
-        )
-        .exclude(outcome="forwarded")
+        notifications_about(file.police_case_id, file.case.registrations.values("pk"))
         .select_related("organisation", "case", "case__process_version")
         .order_by("received_at")
     )

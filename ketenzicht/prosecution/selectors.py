@@ -62,14 +62,19 @@ class DeskFilter:
     show: str = ""  # "", "mine", "overdue", "closed"
 
 
-def desk_files(*, user: User, chosen: DeskFilter | None = None) -> QuerySet[ZsmFile]:
-    """The files of the user's district office: open ones acute first, then the nearest deadline."""
+def _office_files(user: User) -> QuerySet[ZsmFile]:
+    """Every file of the user's district office, open or decided; none for a user without the desk."""
     if not may_use_zsm_desk(user):
         return ZsmFile.objects.none()
-    chosen = chosen or DeskFilter()
-    files = ZsmFile.objects.filter(district_office_id=user.organisation_id).select_related(
+    return ZsmFile.objects.filter(district_office_id=user.organisation_id).select_related(
         "case", "case__owner", "case__process_version", "police_case__organisation"
     )
+
+
+def desk_files(*, user: User, chosen: DeskFilter | None = None) -> QuerySet[ZsmFile]:
+    """The files of the user's district office: open ones acute first, then the nearest deadline."""
+    chosen = chosen or DeskFilter()
+    files = _office_files(user)
     if chosen.show == "closed":
         return files.filter(open__in=[False]).order_by("-closed_at", "-case_id")
     files = files.filter(open__in=[True])
@@ -97,9 +102,7 @@ def file_of(case: Case) -> ZsmFile | None:
 
 def file_get_for_user(*, user: User, pk: int, origin: str = "") -> ZsmFile:
     """A file of the user's own district office; NotVisible (the same 404) otherwise."""
-    found = desk_files(user=user).filter(pk=pk).first() or (
-        desk_files(user=user, chosen=DeskFilter(show="closed")).filter(pk=pk).first()
-    )
+    found = _office_files(user).filter(pk=pk).first()
     if found is None:
         raise refuse(actor=user, object_type="zsm_file", object_id=pk, origin=origin)
     return found

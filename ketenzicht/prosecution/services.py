@@ -9,7 +9,6 @@ scope), and a request to victim support and one to probation."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.services import access_log_record
+from ketenzicht.measures.engine.periods import add_months
 from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKind
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
@@ -32,7 +32,7 @@ from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
-from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.models import Case, Handoff
@@ -99,12 +99,6 @@ def district_office_for(
     return office, None
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def complaint_status(
     registrations: list[Registration], facts: Mapping[int, RegistrationFacts]
 ) -> dict[str, Any]:
@@ -125,7 +119,7 @@ def complaint_status(
     return {
         "required": True,
         "on": min(complaints) if complaints else None,
-        "due": _add_months(first, int(rule.get("months", 3))),
+        "due": add_months(first, int(rule.get("months", 3))),
     }
 
 
@@ -135,16 +129,8 @@ def _is_domestic(facts: Mapping[int, RegistrationFacts]) -> bool:
 
 
 def _vt_information_in(police_case: Case, registration_ids: list[int]) -> bool:
-    return (
-        Notification.objects.filter(police_case=police_case)
-        .exclude(outcome="forwarded")
-        .exclude(unsafety="", outcome="")
-        .exists()
-        or Notification.objects.filter(registration_id__in=registration_ids)
-        .exclude(outcome="forwarded")
-        .exclude(unsafety="", outcome="")
-        .exists()
-    )
+    """Whether Veilig Thuis has fed back a finding (unsafety or an outcome) on the case."""
+    return notifications_about(police_case.pk, registration_ids).exclude(unsafety="", outcome="").exists()
 
 
 def _person_brief(mentions: list[PersonMention], side: str) -> dict[str, str]:
@@ -379,15 +365,9 @@ def triage_choose(
     suggested = (file.triage or triage_refresh(file)).get("route")
     if route != suggested and not reason.strip():
         raise FileRefused("reason", gettext_noop("say why you choose another route than the triage suggests"))
-    detail_reason = reason.strip()
-    with transaction.atomic():
-        return case_take(
-            file.case,
-            f"triage_{route}",
-            actor=actor,
-            expected_version=expected_version,
-            reason=detail_reason,
-        )
+    return case_take(
+        file.case, f"triage_{route}", actor=actor, expected_version=expected_version, reason=reason.strip()
+    )
 
 
 # --- the partners' requests ---------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ requests, each answered on its own page. A file itself is the kernel's case page
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -31,7 +33,6 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text
 from ketenzicht.workprocesses.models import ProcessVersion
-from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .forms import (
@@ -164,32 +165,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 def _file(request: HttpRequest, pk: int) -> tuple[User, str, ZsmFile]:
     user, origin = _user(request), request_origin(request, "web")
-    case_get_for_user(user=user, pk=pk, origin=origin)  # the same 404 as the case page
     return user, origin, file_get_for_user(user=user, pk=pk, origin=origin)
-
-
-@require_http_methods(["POST"])
-def triage(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _origin, file = _file(request, pk)
-    form = TriageForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("workprocesses:case-detail", pk=pk)
-    try:
-        triage_choose(
-            file,
-            route=form.cleaned_data["route"],
-            actor=user,
-            reason=form.cleaned_data["reason"],
-            expected_version=_version(request),
-        )
-    except (Refused, FileRefused, ConcurrentEdit) as refusal:
-        _refusal(request, refusal)
-        return redirect("workprocesses:case-detail", pk=pk)
-    messages.success(
-        request, _("Route chosen: %(route)s.") % {"route": ROUTE_LABELS[form.cleaned_data["route"]]}
-    )
-    return redirect("workprocesses:case-detail", pk=pk)
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -199,44 +175,54 @@ def _version(request: HttpRequest) -> int | None:
         return None
 
 
-@require_http_methods(["POST"])
-def complaint(request: HttpRequest, pk: int) -> HttpResponse:
+FileAction = Callable[[ZsmFile, User, dict[str, Any], int | None], str]
+
+
+def _act_on_file(
+    request: HttpRequest, pk: int, form_class: type[forms.Form], act: FileAction
+) -> HttpResponse:
+    """A form posted from the file's panel: checked, handed to `act` (which returns the success message),
+    and back to the file with the message or what was refused."""
     user, _origin, file = _file(request, pk)
-    form = ComplaintForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("workprocesses:case-detail", pk=pk)
-    try:
-        complaint_record(
-            file, on=form.cleaned_data["complaint_on"], actor=user, expected_version=_version(request)
-        )
-    except (Refused, FileRefused, ConcurrentEdit) as refusal:
-        _refusal(request, refusal)
-        return redirect("workprocesses:case-detail", pk=pk)
-    messages.success(request, _("The complaint is on file."))
+    else:
+        try:
+            messages.success(request, act(file, user, form.cleaned_data, _version(request)))
+        except (Refused, FileRefused, ConcurrentEdit) as refusal:
+            _refusal(request, refusal)
     return redirect("workprocesses:case-detail", pk=pk)
+
+
+@require_http_methods(["POST"])
+def triage(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(file: ZsmFile, user: User, data: dict[str, Any], version: int | None) -> str:
+        triage_choose(file, route=data["route"], actor=user, reason=data["reason"], expected_version=version)
+        return _("Route chosen: %(route)s.") % {"route": ROUTE_LABELS[data["route"]]}
+
+    return _act_on_file(request, pk, TriageForm, act)
+
+
+@require_http_methods(["POST"])
+def complaint(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(file: ZsmFile, user: User, data: dict[str, Any], version: int | None) -> str:
+        complaint_record(file, on=data["complaint_on"], actor=user, expected_version=version)
+        return _("The complaint is on file.")
+
+    return _act_on_file(request, pk, ComplaintForm, act)
 
 
 @require_http_methods(["POST"])
 def request_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user, _origin, file = _file(request, pk)
-    form = RequestForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("workprocesses:case-detail", pk=pk)
-    try:
-        made = request_add(
-            file, partner=form.cleaned_data["partner"], question=form.cleaned_data["question"], actor=user
-        )
-    except (Refused, FileRefused, ConcurrentEdit) as refusal:
-        _refusal(request, refusal)
-        return redirect("workprocesses:case-detail", pk=pk)
-    messages.success(
-        request,
-        _("Request sent to %(partner)s, answer due by %(due)s.")
-        % {"partner": Partner(made.partner).label, "due": formats.deadline(made.due_at)},
-    )
-    return redirect("workprocesses:case-detail", pk=pk)
+    def act(file: ZsmFile, user: User, data: dict[str, Any], version: int | None) -> str:
+        made = request_add(file, partner=data["partner"], question=data["question"], actor=user)
+        return _("Request sent to %(partner)s, answer due by %(due)s.") % {
+            "partner": Partner(made.partner).label,
+            "due": formats.deadline(made.due_at),
+        }
+
+    return _act_on_file(request, pk, RequestForm, act)
 
 
 @require_http_methods(["GET", "POST"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -196,6 +197,15 @@ def feedback_for_police_case(case: Case) -> list[Notification]:
         .select_related("organisation", "case", "case__process_version")
         .order_by("received_at", "case_id")
     )
+
+
+def notifications_about(police_case_id: int, registration_ids: Any) -> QuerySet[Notification]:
+    """The notifications a police case made or its registrations were routed as, not forwarded away
+    (`registration_ids`: a list or a subquery): what Veilig Thuis knows of that case, for the desks that
+    follow it (the ZSM table)."""
+    return Notification.objects.filter(
+        Q(police_case_id=police_case_id) | Q(registration_id__in=registration_ids)
+    ).exclude(outcome="forwarded")
 
 
 # --- timeliness ------------------------------------------------------------------------------------------

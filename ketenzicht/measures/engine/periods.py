@@ -16,6 +16,13 @@ from typing import Any, Protocol
 UNITS = ("days", "months", "years")
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it has no such day (31 Jan + 1: 28 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
 @dataclass(frozen=True)
 class Length:
     amount: int
@@ -26,10 +33,7 @@ class Length:
         if self.unit == "days":
             return starts_on + timedelta(days=self.amount - 1)
         months = self.amount * (12 if self.unit == "years" else 1)
-        year, month = divmod(starts_on.month - 1 + months, 12)
-        year += starts_on.year
-        day = min(starts_on.day, calendar.monthrange(year, month + 1)[1])
-        return date(year, month + 1, day) - timedelta(days=1)
+        return add_months(starts_on, months) - timedelta(days=1)
 
 
 @dataclass(frozen=True)
