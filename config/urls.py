@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("ketenzicht.veiligthuis.urls")),
     path("", include("ketenzicht.measures.urls")),
     path("", include("ketenzicht.prosecution.urls")),
+    path("", include("ketenzicht.insights.urls")),
     path("api/v1/", api.urls),
 ]
 

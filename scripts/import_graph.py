@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("screening",),
     ("veiligthuis",),  # the Veilig Thuis desk: takes the screening desk's notifications
     ("prosecution",),  # the ZSM table and the prosecutors: take the police's files and VT's information
+    ("insights",),  # figures counted from every desk below, published without names
     ("intake",),
     ("demo",),
     ("web",),

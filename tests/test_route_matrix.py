@@ -185,6 +185,16 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/zsm/", 302, 403, ZSM_DESK),
         Call("GET", "/zsm/?show=overdue", 302, 403, ZSM_DESK),
     ],
+    # Statistics: the national analyst and team leads (and prosecutors holding a coordinating post).
+    "insights:figures": [
+        Call("GET", "/inzicht/", 302, 403, ((Role.NATIONAL_ANALYST, 200), (Role.TEAM_LEAD, 200))),
+        Call(
+            "GET", "/inzicht/?jaar=&per=year", 302, 403, ((Role.NATIONAL_ANALYST, 200), (Role.TEAM_LEAD, 200))
+        ),
+    ],
+    "insights:export": [
+        Call("GET", "/inzicht/export.csv", 302, 403, ((Role.NATIONAL_ANALYST, 200), (Role.TEAM_LEAD, 200)))
+    ],
     # Only the national portfolio holder (a post, which the matrix's prosecutor does not hold).
     "prosecution:national": [Call("GET", "/zsm/landelijk/", 302, 403)],
     "prosecution:posts": [

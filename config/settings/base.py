@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ketenzicht.screening",
     "ketenzicht.veiligthuis",
     "ketenzicht.prosecution",
+    "ketenzicht.insights",
     "ketenzicht.intake",
     "ketenzicht.demo",
     "ketenzicht.web",

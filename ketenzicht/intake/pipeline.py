@@ -18,7 +18,8 @@ or `intake_registrations` for a batch. The pipeline is an explicit sequence of s
     7. measures    (per batch) a breach of every protective measure in force that binds a person linked into
                    a registration, when a protected person is in it too, it lies in a banned area, or it
                    reports a breach; alert the police case owners and the district office's prosecutor
-    (later) ZSM
+    8. insights    (per batch) mark the days whose figures the batch changed (registered, happened, and
+                   the first day of the signals of its persons), for the next count of the insight figures
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
 registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
@@ -34,6 +35,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from ketenzicht.dossiers.services import search_index_add
+from ketenzicht.insights.services import stale_mark_registrations
 from ketenzicht.linking.online import mentions_link
 from ketenzicht.measures.services import breaches_detect
 from ketenzicht.patterns.services import signals_update
@@ -153,7 +155,15 @@ def measures(batch: list[IntakeContext]) -> None:
 
 
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis, measures)
+
+
+def insights(batch: list[IntakeContext]) -> None:
+    stale_mark_registrations(
+        [ctx.registration for ctx in batch], persons={p for ctx in batch for p in ctx.persons}
+    )
+
+
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis, measures, insights)
 
 
 def intake_registrations(

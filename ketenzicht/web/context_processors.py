@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
+from ketenzicht.insights.selectors import may_see_insights
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
 from ketenzicht.organisations.selectors import post_labels
@@ -40,6 +41,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_answer_requests": may_answer_requests(user),
         "kz_may_see_zsm_portfolio": may_see_portfolio(user),
         "kz_may_see_measures": may_see_measures(user),
+        "kz_may_see_insights": may_see_insights(user),
         "kz_alerts_unread": _AlertCount(user),
     }
 

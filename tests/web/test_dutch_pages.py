@@ -26,6 +26,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.translation import trans_real
 
+from ketenzicht.insights.services import figures_refresh
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.measures.services import measure_impose
 from ketenzicht.organisations.models import Organisation, PostKind
@@ -188,6 +189,11 @@ WALK: dict[str, list[Visit]] = {
         post("/zsm/{zsm_at_table}/gedragsaanwijzing/", {"conditions": "area_ban", "starts_on": "x"}),
     ],
     "prosecution:requests": [get("/verzoeken/"), get("/verzoeken/?toon=beantwoord")],
+    "insights:figures": [
+        get("/inzicht/"),
+        get("/inzicht/?gebied=police_unit:oost-brabant&jaar=2024&per=week&vergelijk=vt_region"),
+        get("/inzicht/?gebied=nergens&jaar=1900"),
+    ],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
         post("/verzoeken/{to_victim_support}/", {"wishes": "maybe"}),
@@ -201,6 +207,7 @@ NOT_HTML = {
     "logout": "redirects",
     "set_language": "redirects",
     "api-v1:openapi-view": "the API's developer documentation (Swagger UI), in English by design",
+    "insights:export": "CSV (its Dutch headers are checked in tests/insights/test_pages.py)",
 }
 
 
@@ -427,6 +434,7 @@ def world(db: Any) -> dict[str, int]:
     owner.post(f"/zaken/{case.pk}/actie/", note)
     case.refresh_from_db()
     ids["lock"] = case.lock_version
+    figures_refresh(years=[2024, timezone.localdate().year])  # the insight desk shows counted figures
     return ids
 
 
@@ -579,6 +587,7 @@ SHOWN_TO = {
     "prosecution:order": Role.PROSECUTOR,
     "prosecution:requests": Role.VICTIM_SUPPORT,
     "prosecution:request": Role.VICTIM_SUPPORT,
+    "insights:figures": Role.NATIONAL_ANALYST,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {

@@ -16,6 +16,7 @@ from ketenzicht.demo.services import (
     demo_work_processes_ensure,
 )
 from ketenzicht.demo.zsm import demo_zsm_ensure
+from ketenzicht.insights.services import figures_refresh, register_years
 from ketenzicht.prosecution.services import requests_check
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.veiligthuis.services import protocol_check
@@ -79,4 +80,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deadlines checked: {len(escalated)} overdue case(s) escalated, "
             f"{len(late)} police case(s) alerted of missing Veilig Thuis feedback."
+        )
+        # The insight figures, counted once for every year of the demo register (in production
+        # insights_refresh runs every few minutes, --all nightly).
+        counted = figures_refresh(years=register_years())
+        self.stdout.write(
+            f"Insights: {counted.facts} facts counted into {counted.cells} cells for "
+            f"{', '.join(map(str, counted.years)) or 'no year'} (see /inzicht/ as analist)."
         )

@@ -1,0 +1,419 @@
+"""The read side of the insight desk: who may see the figures, the choice of area and period, and the
+figures of that choice, published (engine/disclosure.py) before anything leaves this module. One query for
+the chosen area, one for the comparison of areas; both read only the counted cells (services.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Max, Min
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import holds_post
+
+from .engine.counting import MEDIAN
+from .engine.disclosure import Shown, median_shown, published, share
+from .engine.periods import PeriodKind, period_end, period_start
+from .labels import RADAR_GROUPS, SECTIONS, TIMELINESS, TIMELINESS_LABELS, URGENCIES, Section
+from .models import Cell, Refresh, StaleDay
+
+STATISTICS_ROLES = (Role.NATIONAL_ANALYST, Role.TEAM_LEAD)
+STATISTICS_POSTS = ("national_portfolio", "zsm_coordinator")
+KIND_OF_AREA = {
+    "police_unit": OrganisationKind.POLITIE,
+    "vt_region": OrganisationKind.VEILIG_THUIS,
+    "district_office": OrganisationKind.OM,
+}
+AREA_OF_KIND: dict[str, str] = {kind.value: area for area, kind in KIND_OF_AREA.items()}
+
+
+def may_see_insights(user: User) -> bool:
+    """National analysts, team leads and the prosecution's coordinators and portfolio holders: counts only,
+    published with small counts suppressed."""
+    return bool(
+        user.is_authenticated
+        and user.organisation_id
+        and (user.has_role(*STATISTICS_ROLES) or holds_post(user, *STATISTICS_POSTS))
+    )
+
+
+# --- the choice ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    area_kind: str = "national"
+    area_code: str = "nl"
+    year: int | None = None  # None: every year
+    by: str = "month"
+    compare: str = "police_unit"
+
+    def as_query(self) -> dict[str, str]:
+        return {
+            "gebied": f"{self.area_kind}:{self.area_code}",
+            "jaar": str(self.year or ""),
+            "per": self.by,
+            "vergelijk": self.compare,
+        }
+
+
+def areas() -> dict[str, list[tuple[str, str]]]:
+    """Per area kind the areas a user may choose: (code, name), by name."""
+    found: dict[str, list[tuple[str, str]]] = {kind: [] for kind in KIND_OF_AREA}
+    for code, name, kind in (
+        Organisation.objects.filter(kind__in=list(KIND_OF_AREA.values()), active=True)
+        .order_by("name")
+        .values_list("code", "name", "kind")
+    ):
+        found[AREA_OF_KIND[kind]].append((code, name))
+    return found
+
+
+def years() -> list[int]:
+    """The years counted so far, newest first."""
+    span = Cell.objects.filter(period_kind="year", area_kind="national").aggregate(
+        first=Min("period_start"), last=Max("period_start")
+    )
+    if span["first"] is None:
+        return []
+    return list(range(span["last"].year, span["first"].year - 1, -1))
+
+
+def choice_for(user: User, query: Mapping[str, str], *, known_years: list[int]) -> tuple[Choice, list[str]]:
+    """The choice a query asks for, with the user's own area and the latest year as defaults; what was
+    asked and is not known is named in the returned errors (and the default taken)."""
+    errors: list[str] = []
+    organisation = getattr(user, "organisation", None)
+    own_kind = AREA_OF_KIND.get(organisation.kind) if organisation is not None else None
+    kind, code = (
+        (own_kind, organisation.code) if own_kind and organisation is not None else ("national", "nl")
+    )
+    asked = query.get("gebied", "")
+    if asked:
+        asked_kind, _, asked_code = asked.partition(":")
+        if asked_kind == "national":
+            kind, code = "national", "nl"
+        elif asked_kind in KIND_OF_AREA and any(c == asked_code for c, _ in areas()[asked_kind]):
+            kind, code = asked_kind, asked_code
+        else:
+            errors.append("gebied")
+    year: int | None = known_years[0] if known_years else None
+    asked_year = query.get("jaar")
+    if asked_year is not None:
+        if asked_year == "":
+            year = None
+        elif asked_year.isdigit() and int(asked_year) in known_years:
+            year = int(asked_year)
+        else:
+            errors.append("jaar")
+    by = query.get("per", "month" if year else "year")
+    if by not in {k.value for k in PeriodKind}:
+        errors.append("per")
+        by = "month"
+    compare = query.get("vergelijk", kind if kind in KIND_OF_AREA else "police_unit")
+    if compare not in KIND_OF_AREA:
+        errors.append("vergelijk")
+        compare = "police_unit"
+    return Choice(kind, code, year, by, compare), errors
+
+
+# --- the figures -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    label: str
+    tick: str
+    values: dict[str, Shown]
+    total: Shown | None
+    median: float | None = None
+
+    @property
+    def cells(self) -> list[Shown]:
+        """The values in the order of the section's parts."""
+        return list(self.values.values())
+
+
+@dataclass
+class SectionView:
+    section: Section
+    rows: list[Row]
+    totals: dict[str, Shown]
+    total: Shown | None
+    median: float | None
+    extra: list[tuple[str, list[str], list[list[str]]]] = field(default_factory=list)  # title, head, rows
+
+    @property
+    def parts(self) -> tuple[tuple[str, Promise], ...]:
+        return self.section.parts
+
+    @property
+    def total_cells(self) -> list[str]:
+        """The range's totals in the order of the section's parts ("—" where they do not add up)."""
+        return [self.totals[code].text if code in self.totals else "—" for code, _ in self.section.parts]
+
+
+@dataclass
+class CompareRow:
+    code: str
+    name: str
+    cells: list[str]
+
+
+@dataclass
+class Figures:
+    choice: Choice
+    area_name: str
+    sections: list[SectionView]
+    compare_head: list[Promise]
+    compare_rows: list[CompareRow]
+    counted_at: object  # the last refresh's end, or None
+    stale_days: int
+
+
+Exact = dict[str, dict[tuple[str, str], float]]  # period start (iso) -> (figure, part) -> value
+
+
+def _periods(by: str, first: date, last: date) -> list[date]:
+    found, start = [], period_start(by, first)
+    while start <= last:
+        found.append(start)
+        start = period_end(by, start) + timedelta(days=1)
+    return found
+
+
+def _label(by: str, start: date) -> tuple[str, str]:
+    if by == "week":
+        year, week, _ = start.isocalendar()
+        return f"week {week} {year}", str(week)
+    if by == "month":
+        return date_format(start, "F Y"), date_format(start, "M")
+    return str(start.year), str(start.year)
+
+
+def _range(choice: Choice, known_years: list[int]) -> tuple[date, date]:
+    if choice.year is not None:
+        return date(choice.year, 1, 1), date(choice.year, 12, 31)
+    if not known_years:
+        return date.today(), date.today()
+    return date(min(known_years), 1, 1), date(max(known_years), 12, 31)
+
+
+def _values(section: Section, cells: Mapping[tuple[str, str], float]) -> dict[str, float]:
+    """Exact values per part of a section from one period's (or the range's) cells."""
+    if section.key == "vt_notifications":
+        summed: dict[str, float] = defaultdict(float)
+        for (figure, part), value in cells.items():
+            if figure == "vt_notifications":
+                summed[part.partition(":")[2]] += value
+        return dict(summed)
+    if section.key == "persons":
+        return {code: cells.get((code, "persons"), 0) for code, _ in section.parts}
+    return {code: cells.get((section.key, code), 0) for code, _ in section.parts}
+
+
+def _median(section: Section, cells: Mapping[tuple[str, str], float]) -> float | None:
+    if section.median is None:
+        return None
+    part = section.median[0]
+    found = cells.get((section.key + MEDIAN, part))
+    return median_shown(found, int(cells.get((section.key, part), 0)))
+
+
+def _section(
+    section: Section,
+    choice: Choice,
+    series: Exact,
+    whole: Mapping[tuple[str, str], float] | None,
+    periods: list[date],
+) -> SectionView:
+    rows = []
+    for start in periods:
+        cells = series.get(start.isoformat(), {})
+        exact = _values(section, cells)
+        label, tick = _label(choice.by, start)
+        rows.append(
+            Row(
+                label,
+                tick,
+                {code: published(int(exact.get(code, 0))) for code, _ in section.parts},
+                published(int(sum(exact.values()))) if section.stacked else None,
+                _median(section, cells),
+            )
+        )
+    exact_whole = _values(section, whole) if whole is not None else {}
+    view = SectionView(
+        section,
+        rows,
+        {code: published(int(exact_whole[code])) for code in exact_whole} if whole is not None else {},
+        published(int(sum(exact_whole.values()))) if section.stacked and whole is not None else None,
+        _median(section, whole) if whole is not None else None,
+    )
+    if whole is not None and "screening_opened" in section.extra:
+        view.extra.append(
+            (
+                str(_("Cases opened per urgency")),
+                [str(_("urgency")), str(_("cases opened"))],
+                [
+                    [str(label), published(int(whole.get(("screening_opened", code), 0))).text]
+                    for code, label in URGENCIES
+                ],
+            )
+        )
+    if whole is not None and "radar" in section.extra:
+        lines = []
+        for group, group_label in RADAR_GROUPS:
+            counts = {
+                status: published(int(whole.get(("vt_notifications", f"{group}:{status}"), 0)))
+                for status in TIMELINESS
+            }
+            received = published(
+                int(sum(whole.get(("vt_notifications", f"{group}:{s}"), 0) for s in TIMELINESS))
+            )
+            due = published(
+                int(
+                    sum(
+                        whole.get(("vt_notifications", f"{group}:{s}"), 0)
+                        for s in ("in_time", "late", "overdue_now")
+                    )
+                )
+            )
+            in_time = share(counts["in_time"], due)
+            lines.append(
+                [
+                    str(group_label),
+                    received.text,
+                    *(counts[s].text for s in TIMELINESS),
+                    "—" if in_time is None else f"{in_time}%",
+                ]
+            )
+        view.extra.append(
+            (
+                str(_("Per radar group")),
+                [
+                    str(_("radar group")),
+                    str(_("received")),
+                    *(str(TIMELINESS_LABELS[s]) for s in TIMELINESS),
+                    str(_("share in time")),
+                ],
+                lines,
+            )
+        )
+    return view
+
+
+NOT_ADDITIVE = ("repeat_victims", "serial_suspects")
+
+
+def _summed_years(rows: list[tuple[str, str, float]], single: bool) -> dict[tuple[str, str], float]:
+    """Year cells summed over the chosen years; persons and medians only for a single year (they do not
+    add up)."""
+    found: dict[tuple[str, str], float] = defaultdict(float)
+    for figure, part, value in rows:
+        if not single and (figure in NOT_ADDITIVE or figure.endswith(MEDIAN)):
+            continue
+        found[(figure, part)] += value
+    return dict(found)
+
+
+def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], list[CompareRow]]:
+    single = choice.year is not None
+    names = dict(areas()[choice.compare])
+    per_area: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
+    for area_kind, code, figure, part, value in Cell.objects.filter(
+        period_kind="year",
+        period_start__gte=date(first.year, 1, 1),
+        period_start__lte=last,
+        area_kind__in=[choice.compare, "national"],
+    ).values_list("area_kind", "area_code", "figure", "part", "value"):
+        per_area["" if area_kind == "national" else code].append((figure, part, value))
+    head: list[Promise] = [
+        _("DV and stalking registrations"),
+        _("of which stalking"),
+        _("stalking signals before art. 285b"),
+        _("screening cases opened"),
+        _("screened in time"),
+        _("Veilig Thuis notifications"),
+        _("assessed in time"),
+        _("ZSM decisions"),
+        _("settled at the ZSM table"),
+        _("measures imposed"),
+        _("breaches"),
+        _("repeat victims"),
+    ]
+    rows = []
+    for code, name in [*names.items(), ("", str(_("the Netherlands")))]:
+        whole = _summed_years(per_area.get(code, []), single)
+
+        screened_due = published(
+            int(sum(whole.get(("screening_timeliness", s), 0) for s in ("in_time", "late", "overdue_now")))
+        )
+        vt_due = published(int(sum(_vt(whole, s) for s in ("in_time", "late", "overdue_now"))))
+        decided = _total(whole, "zsm_decided", part="all")
+        cells: list[Shown | str] = [
+            _total(whole, "registrations"),
+            _total(whole, "registrations", part="stalking"),
+            _total(whole, "stalking_signals", part="before"),
+            _total(whole, "screening_opened"),
+            _percent(share(_total(whole, "screening_timeliness", part="in_time"), screened_due)),
+            _total(whole, "vt_notifications"),
+            _percent(share(published(int(_vt(whole, "in_time"))), vt_due)),
+            decided,
+            _percent(share(_total(whole, "zsm_decided", part="zsm"), decided)),
+            _total(whole, "measures"),
+            _total(whole, "breaches"),
+            _total(whole, "repeat_victims") if single else "—",
+        ]
+        rows.append(CompareRow(code, name, [c.text if isinstance(c, Shown) else c for c in cells]))
+    return head, rows
+
+
+def _total(whole: Mapping[tuple[str, str], float], figure: str, *, part: str | None = None) -> Shown:
+    """A figure summed over its parts (or one part), published."""
+    return published(int(sum(v for (f, p), v in whole.items() if f == figure and part in (None, p))))
+
+
+def _vt(whole: Mapping[tuple[str, str], float], status: str) -> float:
+    """Veilig Thuis notifications of one status, over the radar groups (exact)."""
+    return sum(v for (f, p), v in whole.items() if f == "vt_notifications" and p.endswith(":" + status))
+
+
+def _percent(value: int | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def figures_for(choice: Choice, *, known_years: list[int]) -> Figures:
+    """The published figures of one choice: per section the series, the range's totals and extra tables,
+    and the comparison of the areas of one kind."""
+    first, last = _range(choice, known_years)
+    periods = _periods(choice.by, first, last)
+    low = periods[0] if periods else first
+    series: Exact = defaultdict(dict)
+    year_rows: list[tuple[str, str, float]] = []
+    for kind, start, figure, part, value in Cell.objects.filter(
+        area_kind=choice.area_kind,
+        area_code=choice.area_code,
+        period_kind__in=sorted({choice.by, "year"}),
+        period_start__gte=min(low, date(first.year, 1, 1)),
+        period_start__lte=last,
+    ).values_list("period_kind", "period_start", "figure", "part", "value"):
+        if kind == choice.by and start >= low:
+            series[start.isoformat()][(figure, part)] = value
+        if kind == "year":
+            year_rows.append((figure, part, value))
+    whole = _summed_years(year_rows, choice.year is not None)
+    sections = [_section(section, choice, series, whole, periods) for section in SECTIONS]
+    if choice.area_kind == "national":
+        area_name = str(_("the Netherlands"))
+    else:
+        area_name = dict(areas()[choice.area_kind]).get(choice.area_code, choice.area_code)
+    head, compare_rows = _compare(choice, first, last)
+    refreshed = Refresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
+    return Figures(choice, area_name, sections, head, compare_rows, refreshed, StaleDay.objects.count())

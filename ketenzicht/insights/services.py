@@ -1,0 +1,118 @@
+"""Counting the figures ahead: days whose figures changed are marked stale (intake, the desks' steps,
+measures, relinking), and `figures_refresh` counts their years again from the register, replacing those
+years' cells in one transaction. `insights_refresh` runs it (every few minutes in production, `--all`
+nightly); `load_demo` runs it once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import Max, Min, Q
+from django.utils import timezone
+
+from ketenzicht.measures.models import Measure
+from ketenzicht.patterns.models import Signal
+from ketenzicht.registrations.models import Registration
+from ketenzicht.workprocesses.models import Case
+
+from .engine.counting import count
+from .engine.periods import PeriodKind, starts_in_year, year_span
+from .facts import day_of, facts_between
+from .models import Cell, Refresh, StaleDay
+
+BATCH = 5000
+
+
+def stale_mark(days: Iterable[date | datetime | None]) -> None:
+    """Mark days whose figures changed; cheap enough for every intake batch and every step of a case."""
+    now = timezone.now()
+    found = {day_of(d) if isinstance(d, datetime) else d for d in days if d is not None}
+    if found:
+        StaleDay.objects.bulk_create(
+            [StaleDay(day=d, marked_at=now) for d in sorted(found)], ignore_conflicts=True, batch_size=BATCH
+        )
+
+
+def stale_mark_registrations(registrations: Iterable[Registration], *, persons: Iterable[int] = ()) -> None:
+    """Intake's step: the days a batch changes, i.e. today (the screening cases and notifications it
+    opens), the days its registrations were registered and happened (a breach counts on the latter), and
+    the first days of the stalking signals of its persons (a new art. 285b registration turns a signal
+    "without" into "before")."""
+    chosen = set(persons)
+    days: list[date | datetime | None] = [timezone.now()]
+    for registration in registrations:
+        days += [registration.registered_at, registration.occurred_at]
+    if chosen:
+        days += Signal.objects.filter(Q(suspect_id__in=chosen) | Q(victim_id__in=chosen)).values_list(
+            "first_fired_at", flat=True
+        )
+    stale_mark(days)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    years: tuple[int, ...]
+    facts: int
+    cells: int
+    seconds: float
+
+
+def register_years() -> list[int]:
+    """Every year that holds something to count: from the first registration, case or measure to today."""
+    starts = [
+        Registration.objects.aggregate(first=Min("registered_at"))["first"],
+        Case.objects.aggregate(first=Min("opened_at"))["first"],
+    ]
+    first_measure = Measure.objects.aggregate(first=Min("starts_on"), last=Max("starts_on"))
+    days = [day_of(d) for d in starts if d is not None] + [d for d in first_measure.values() if d is not None]
+    today = timezone.localdate()
+    if not days:
+        return []
+    return list(range(min(days).year, max([*days, today]).year + 1))
+
+
+def figures_refresh(*, years: Iterable[int] | None = None, now: datetime | None = None) -> RefreshResult:
+    """Count the given years again (default: the years of the stale days) and replace their cells. The
+    stale days it answers are cleared in the same transaction; days marked meanwhile stay for the next run."""
+    began, started = time.perf_counter(), timezone.now()
+    now = now or started
+    with transaction.atomic():
+        stale = list(StaleDay.objects.select_for_update().values_list("pk", "day"))
+        chosen = sorted(set(years) if years is not None else {day.year for _, day in stale})
+        facts = cells = 0
+        for year in chosen:
+            first, last = year_span(year)
+            found = list(facts_between(first, last, now=now))
+            counted = count(found)
+            for kind in PeriodKind:
+                low, high = starts_in_year(kind, year)
+                Cell.objects.filter(
+                    period_kind=kind.value, period_start__gte=low, period_start__lte=high
+                ).delete()
+            spans = {kind.value: starts_in_year(kind, year) for kind in PeriodKind}
+            rows = [
+                Cell(
+                    period_kind=kind,
+                    period_start=start,
+                    area_kind=area_kind,
+                    area_code=code,
+                    figure=figure,
+                    part=part,
+                    value=value,
+                )
+                for (kind, start, area_kind, code, figure, part), value in counted.items()
+                if spans[kind][0] <= start <= spans[kind][1]
+            ]
+            Cell.objects.bulk_create(rows, batch_size=BATCH)
+            facts, cells = facts + len(found), cells + len(rows)
+        answered = [pk for pk, day in stale if day.year in chosen]
+        StaleDay.objects.filter(pk__in=answered).delete()
+        result = RefreshResult(tuple(chosen), facts, cells, time.perf_counter() - began)
+        Refresh.objects.create(
+            started_at=started, finished_at=timezone.now(), years=list(chosen), cells=cells, facts=facts
+        )
+    return result

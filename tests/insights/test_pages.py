@@ -1,0 +1,176 @@
+"""The insight desk: who sees it, what it shows (never a count from 1 to 4, never a name), the CSV, the
+access log, and days marked stale by intake and the desks and counted again."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.insights.models import Cell, StaleDay
+from ketenzicht.insights.selectors import years
+from ketenzicht.insights.services import figures_refresh
+from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.workprocesses.services import case_take
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
+
+pytestmark = pytest.mark.django_db
+
+NUMBER = re.compile(r'<td class="utrecht-table__cell kz-number">([^<]*)</td>')
+
+
+@pytest.fixture
+def counted() -> None:
+    """Marco's stalking of Lotte (three registrations in March 2024, one of them in Tilburg), Bart and Ilse
+    once, and seven more threats in Eindhoven: small counts and one of five or more."""
+    take_in("PL0600-I1", MARCO, LOTTE, registered_at="2024-03-04T10:00:00+01:00", offences=["285b"])
+    take_in("PL0600-I2", MARCO, LOTTE, registered_at="2024-03-11T10:00:00+01:00", offences=["285b"])
+    take_in(
+        "PL0900-I3",
+        MARCO,
+        LOTTE,
+        registered_at="2024-03-18T10:00:00+01:00",
+        offences=["300"],
+        unit="zeeland-west-brabant",
+        municipality="GM0855",
+    )
+    take_in("PL0600-I4", BART, ILSE, registered_at="2024-05-02T10:00:00+02:00", offences=["300"])
+    for n in range(7):
+        other = {
+            "given_names": f"Piet{n}",
+            "surname": "Klaassen",
+            "birth_date": f"1970-01-{n + 10}",
+            "sex": "M",
+        }
+        victim = {
+            "given_names": f"Sanne{n}",
+            "surname": "Aerts",
+            "birth_date": f"1975-02-{n + 10}",
+            "sex": "F",
+        }
+        take_in(f"PL0600-J{n}", other, victim, registered_at="2024-06-03T10:00:00+02:00", offences=["285"])
+    figures_refresh()  # intake marked the days: the stale years are counted
+
+
+def _client(make_user: Callable[..., Any], role: str, organisation: str) -> tuple[Client, Any]:
+    user = make_user(role, organisation=organisation)
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+def test_the_analyst_sees_published_figures_only_and_each_view_is_logged(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    client, user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    page = client.get(
+        "/inzicht/?gebied=national:nl&jaar=2024&per=month&vergelijk=police_unit"
+    ).content.decode()
+    assert "Cijfers over huiselijk geweld en belaging" in page
+    numbers = NUMBER.findall(page)
+    assert "<5" in {n.replace("&lt;", "<") for n in numbers}
+    for text in numbers:
+        text = text.replace("&lt;", "<").strip()
+        if text in ("<5", "—") or text.endswith("%"):
+            continue
+        value = float(text.replace(",", "."))
+        assert value == 0 or value % 5 == 0 or "." in text or "," in text, text  # medians may be exact
+    # The year: 11 DV and stalking registrations in 2024 (2 of them stalking), published as 10 and <5.
+    year = Cell.objects.get(
+        period_kind="year",
+        period_start=date(2024, 1, 1),
+        area_kind="national",
+        figure="registrations",
+        part="dv_only",
+    )
+    assert year.value == 9
+    total = re.search(r'data-testid="insights-total-registrations">(.*?)</tr>', page, re.S)
+    assert total is not None and NUMBER.findall(total.group(1)) == ["10", "&lt;5", "10"]
+    assert "Hendriks" not in page and "Wit" not in page.replace("Wit-", "")  # no names
+    entry = AccessLogEntry.objects.filter(actor=user, object_type="statistics").latest("at")
+    assert entry.action == "list" and entry.result == "shown" and entry.detail["jaar"] == "2024"
+
+
+def test_one_unit_and_the_areas_compared(make_user: Callable[..., Any], counted: None) -> None:
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    page = client.get("/inzicht/?gebied=police_unit:zeeland-west-brabant&jaar=2024&per=week").content.decode()
+    assert 'data-testid="insights-area">Politie eenheid Zeeland-West-Brabant, 2024' in page
+    compare = re.search(r'data-testid="insights-compare-table">(.*?)</table>', page, re.S)
+    assert compare is not None and "Oost-Brabant" in compare.group(1) and "Nederland" in compare.group(1)
+
+
+def test_the_csv_holds_what_the_page_shows_and_its_export_is_logged(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    client, user = _client(make_user, "team_lead", "oost-brabant")
+    response = client.get("/inzicht/export.csv?gebied=police_unit:oost-brabant&jaar=2024&per=month")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0] == ["onderwerp", "onderdeel", "gebied", "periode", "waarde"]
+    values = [row[4] for row in rows[1:]]
+    assert "<5" in values
+    for value in values:
+        assert value in ("<5", "—") or value.endswith("%") or float(value) % 5 == 0 or "." in value, value
+    entry = AccessLogEntry.objects.filter(actor=user, object_type="statistics").latest("at")
+    assert entry.action == "export" and entry.detail["gebied"] == "police_unit:oost-brabant"
+
+
+def test_roles_without_statistics_are_refused_and_logged(make_user: Callable[..., Any]) -> None:
+    client, user = _client(make_user, "case_screener", "oost-brabant")
+    assert client.get("/inzicht/").status_code == 403
+    assert client.get("/inzicht/export.csv").status_code == 403
+    refused = AccessLogEntry.objects.filter(actor=user, object_type="statistics", result="refused")
+    assert refused.count() == 2
+
+
+def test_an_unknown_choice_is_named_and_the_default_shown(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    client, _user = _client(make_user, "team_lead", "oost-brabant")
+    page = client.get("/inzicht/?gebied=police_unit:nergens&jaar=1900", follow=True).content.decode()
+    assert "Gebied: wat u vroeg is niet bekend; de standaardkeuze wordt getoond." in page
+    assert "Jaar: wat u vroeg is niet bekend" in page
+    latest = years()[0]
+    assert (
+        f'data-testid="insights-area">Politie eenheid Oost-Brabant, {latest}' in page
+    )  # own unit, latest year
+
+
+def test_intake_and_the_desks_mark_days_and_a_count_takes_them_in(make_user: Callable[..., Any]) -> None:
+    registration = take_in(
+        "PL0600-S1", MARCO, LOTTE, registered_at="2025-02-03T10:00:00+01:00", offences=["285b"]
+    )
+    today = timezone.localdate()
+    assert set(StaleDay.objects.values_list("day", flat=True)) == {date(2025, 2, 3), today}
+    result = figures_refresh()
+    assert result.years == tuple(sorted({2025, today.year})) and not StaleDay.objects.exists()
+    case = ScreeningCase.objects.get(opened_by=registration).case
+    opened_on = timezone.localtime(case.opened_at).date()
+
+    def status() -> set[str]:
+        return set(
+            Cell.objects.filter(
+                period_kind="month",
+                period_start=opened_on.replace(day=1),
+                area_kind="police_unit",
+                figure="screening_timeliness",
+            ).values_list("part", flat=True)
+        )
+
+    assert status() <= {"overdue_now", "waiting"} and status()
+    # The screener screens the case: the day it opened is marked, and counted again it is screened.
+    owner = make_user("case_owner", organisation="oost-brabant")
+    case = case_take(case, "start_screening", actor=owner, expected_version=None)
+    case = case_take(case, "screened", actor=owner, expected_version=None, values={"urgency": "normal"})
+    assert StaleDay.objects.filter(day=opened_on).exists()
+    assert figures_refresh().years == (today.year,)
+    assert status() == {"in_time"}
+    assert figures_refresh().years == ()  # nothing stale: nothing counted
