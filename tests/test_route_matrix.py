@@ -158,13 +158,13 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/veiligthuis/?radar=during&owner=nobody&acute=on&overdue=on", 302, 403, VT_DESK),
     ],
     "veiligthuis:timeliness": [
-        Call("GET", "/veiligthuis/tijdigheid/", 302, 403, (*VT_DESK, (Role.NATIONAL_ANALYST, 200))),
+        Call("GET", "/veiligthuis/tijdigheid/", 302, 403, VT_DESK),
         Call(
             "GET",
             "/veiligthuis/tijdigheid/?regio=alle&weken=52",
             302,
             403,
-            (*VT_DESK, (Role.NATIONAL_ANALYST, 200)),
+            VT_DESK,
         ),
     ],
     "measures:list": [

@@ -37,10 +37,10 @@ def may_use_vt_desk(user: User) -> bool:
 
 
 def may_see_timeliness(user: User) -> bool:
-    """Veilig Thuis staff and national analysts see the timeliness figures of every region: counts only."""
-    return may_use_vt_desk(user) or bool(
-        user.is_authenticated and user.organisation_id and user.has_role(Role.NATIONAL_ANALYST)
-    )
+    """Veilig Thuis staff see the exact timeliness figures of every region (their working figures, small
+    counts included). Statistics for others, published with small counts suppressed, are the insight
+    desk's (ketenzicht/insights)."""
+    return may_use_vt_desk(user)
 
 
 @dataclass(frozen=True)
