@@ -84,16 +84,20 @@ def figures_refresh(*, years: Iterable[int] | None = None, now: datetime | None 
         stale = list(StaleDay.objects.select_for_update().values_list("pk", "day"))
         chosen = sorted(set(years) if years is not None else {day.year for _, day in stale})
         facts = cells = 0
-        for year in chosen:
-            first, last = year_span(year)
+        if chosen:
+            # One read of the register for every chosen year (the persons' history is read once), counted
+            # once; then each year's cells are replaced.
+            first, last = year_span(chosen[0])[0], year_span(chosen[-1])[1]
             found = list(facts_between(first, last, now=now))
             counted = count(found)
-            for kind in PeriodKind:
-                low, high = starts_in_year(kind, year)
-                Cell.objects.filter(
-                    period_kind=kind.value, period_start__gte=low, period_start__lte=high
-                ).delete()
+            facts = len(found)
+            del found
+        for year in chosen:
             spans = {kind.value: starts_in_year(kind, year) for kind in PeriodKind}
+            for kind_code, (low, high) in spans.items():
+                Cell.objects.filter(
+                    period_kind=kind_code, period_start__gte=low, period_start__lte=high
+                ).delete()
             rows = [
                 Cell(
                     period_kind=kind,
@@ -108,7 +112,7 @@ def figures_refresh(*, years: Iterable[int] | None = None, now: datetime | None 
                 if spans[kind][0] <= start <= spans[kind][1]
             ]
             Cell.objects.bulk_create(rows, batch_size=BATCH)
-            facts, cells = facts + len(found), cells + len(rows)
+            cells += len(rows)
         answered = [pk for pk, day in stale if day.year in chosen]
         StaleDay.objects.filter(pk__in=answered).delete()
         result = RefreshResult(tuple(chosen), facts, cells, time.perf_counter() - began)
