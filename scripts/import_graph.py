@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("veiligthuis",),  # the Veilig Thuis desk: takes the screening desk's notifications
     ("prosecution",),  # the ZSM table and the prosecutors: take the police's files and VT's information
     ("intake",),
-    ("demo",),
+    ("demo", "retention"),  # retention: purges the register and recomputes what remains
     ("web",),
     ("api",),
 )
