@@ -378,8 +378,12 @@ def _repoint(plan: Plan, chunk: set[int]) -> int:
 
 def _protected_references(model: type[models.Model]) -> Iterable[tuple[type[models.Model], str]]:
     """(model, field) of every foreign key to `model` that keeps its row (PROTECT or RESTRICT)."""
-    for relation in model._meta.related_objects:
-        if relation.on_delete in (models.PROTECT, models.RESTRICT) and relation.field.concrete:
+    for relation in model._meta.get_fields(include_hidden=True):  # related_name="+" too
+        if (
+            isinstance(relation, models.ForeignObjectRel)
+            and relation.on_delete in (models.PROTECT, models.RESTRICT)
+            and relation.field.concrete
+        ):
             yield relation.related_model, relation.field.attname
 
 

@@ -50,9 +50,9 @@ class Command(BaseCommand):
             with progress_steps(disable=options["no_progress"]) as step:
                 summary = retention_purge(plan, batch=options["batch"], progress=step)
         except (ProtectedError, RestrictedError) as error:
-            # The batch's transaction was rolled back: nothing of it is half deleted.
+            # Its transaction was rolled back: the batches before it stay deleted, nothing is half deleted.
             raise CommandError(
-                f"a batch was refused and rolled back, nothing of it deleted: {error}"
+                f"refused and rolled back (earlier batches stay deleted; run again after a fix): {error}"
             ) from error
         per_kind = ", ".join(f"{s}/{k} {n}" for (s, k), n in sorted(summary.deleted.items()))
         self.stdout.write(
