@@ -71,6 +71,15 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Repoint:
+    """A signal whose first or last registration goes: the evidence that stays to point at instead."""
+
+    going: frozenset[int]  # its first and/or last registration, which go
+    first: tuple[int, datetime] | None  # (registration, registered_at); None: the first stays
+    last: tuple[int, datetime] | None
+
+
+@dataclass(frozen=True)
 class Held:
     registration_id: int
     label: str  # "politie:PL0600-2019-000001"
@@ -90,9 +99,7 @@ class Plan:
     access_log_past: int  # entries older than the access log's period (never deleted by the purge)
     access_log_kept_from: date  # entries from this day on are within their period
     # Signals whose first or last registration goes: (first, last) to point at instead (None: unchanged).
-    repoint: dict[int, tuple[tuple[int, datetime] | None, tuple[int, datetime] | None]] = field(
-        default_factory=dict
-    )
+    repoint: dict[int, Repoint] = field(default_factory=dict)  # signal -> where it points instead
     kind_of: dict[int, tuple[str, str]] = field(default_factory=dict)  # registration -> (source, kind)
 
     @property
@@ -257,15 +264,11 @@ def _keepers_of(ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     return {pk: tuple(dict.fromkeys(reasons)) for pk, reasons in found.items()}
 
 
-def _signals_after(
-    going: set[int],
-) -> tuple[
-    dict[int, tuple[tuple[int, datetime] | None, tuple[int, datetime] | None]], dict[int, tuple[str, ...]]
-]:
+def _signals_after(going: set[int]) -> tuple[dict[int, Repoint], dict[int, tuple[str, ...]]]:
     """For every signal whose first or last registration would go: the registrations of its evidence that
     stay, to point at instead; a signal with none left keeps the registrations it points at (its history
     cannot be deleted, and it must point at a registration)."""
-    repoint: dict[int, tuple[tuple[int, datetime] | None, tuple[int, datetime] | None]] = {}
+    repoint: dict[int, Repoint] = {}
     kept: dict[int, list[str]] = defaultdict(list)
     ordered = sorted(going)
     touched: dict[int, tuple[int, int]] = {}
@@ -289,7 +292,7 @@ def _signals_after(
             continue
         new_first = (left[0][1], left[0][0]) if first in going else None
         new_last = (left[-1][1], left[-1][0]) if last in going else None
-        repoint[pk] = (new_first, new_last)
+        repoint[pk] = Repoint(frozenset({first, last} & going), new_first, new_last)
     return repoint, {pk: tuple(reasons) for pk, reasons in kept.items()}
 
 
@@ -362,17 +365,16 @@ def retention_purge(
 
 def _repoint(plan: Plan, chunk: set[int]) -> int:
     count = 0
-    for pk, (first, last) in plan.repoint.items():
+    for pk, repoint in plan.repoint.items():
+        if not repoint.going & chunk:
+            continue
         changes: dict[str, Any] = {}
-        if first is not None:
-            changes["first_fired_registration_id"] = first[0]
-        if last is not None:
-            changes["last_registration_id"] = last[0]
-            changes["last_registered_at"] = last[1]
-        if changes:
-            count += Signal.objects.filter(
-                Q(pk=pk) & (Q(first_fired_registration_id__in=chunk) | Q(last_registration_id__in=chunk))
-            ).update(**changes)
+        if repoint.first is not None:
+            changes["first_fired_registration_id"] = repoint.first[0]
+        if repoint.last is not None:
+            changes["last_registration_id"] = repoint.last[0]
+            changes["last_registered_at"] = repoint.last[1]
+        count += Signal.objects.filter(pk=pk).update(**changes)
     return count
 
 

@@ -19,10 +19,12 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.dossiers.engine.query import parse_query
 from ketenzicht.dossiers.models import SearchEntry
 from ketenzicht.dossiers.search import person_search_for_user
+from ketenzicht.linking.models import MentionLink
 from ketenzicht.patterns.models import Signal
+from ketenzicht.patterns.services import signals_update
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention, Registration
-from ketenzicht.retention.services import retention_plan
+from ketenzicht.retention.services import retention_plan, retention_purge
 from ketenzicht.workprocesses.models import Case
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import person_of
@@ -102,6 +104,35 @@ def test_execute_deletes_what_is_due_and_nothing_newer(screener: Any) -> None:
     logged = AccessLogEntry.objects.filter(action=Action.PURGE, object_id="politie/aangifte").get()
     assert logged.detail["deleted"] == 1 and logged.detail["period"] == "5 years"
     assert "Nothing to delete." in purge("--execute")  # a second run finds nothing more
+
+
+def test_batches_are_whole_a_refused_one_deletes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = take("PL0600-RT-11", MARCO, LOTTE, registered_at=OLD)
+    second = take("PL0600-RT-12", BART, ILSE, registered_at=OLD)
+    plan = retention_plan()
+    assert plan.delete_ids == [first.pk, second.pk]
+    calls = []
+
+    def fail_on_the_second(*, persons: Any) -> Any:
+        calls.append(persons)
+        if len(calls) == 2:
+            raise RuntimeError("refused")
+        return signals_update(persons=persons)
+
+    monkeypatch.setattr("ketenzicht.retention.services.signals_update", fail_on_the_second)
+    with pytest.raises(RuntimeError):
+        retention_purge(plan, batch=1)
+    assert not Registration.objects.filter(pk=first.pk).exists()  # the first batch committed
+    second_person = person_of(second)  # the second: registration, mentions and links all still there
+    assert PersonMention.objects.filter(registration=second).count() == 2
+    assert names_found_by_surname("mertens") == [second_person.pk]
+    monkeypatch.undo()
+    assert "Deleted 1 registrations in 1 batch(es)" in purge("--execute", "--batch", "1")
+
+
+def names_found_by_surname(surname_key: str) -> list[int]:
+    mentions = SearchEntry.objects.filter(surname_key=surname_key).values("mention")
+    return sorted({link.person_id for link in MentionLink.objects.filter(mention__in=mentions)})
 
 
 def test_the_access_log_within_its_term_survives() -> None:
