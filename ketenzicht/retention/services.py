@@ -9,9 +9,9 @@ What a purge does per reference to a registration (docs/retention.md):
 - a pattern signal: its evidence loses the registration and the signal is recomputed; a signal keeps its
   history, so a signal none of whose evidence would remain keeps the registrations it points at.
 After the deletions: the pattern signals of the persons concerned are recomputed (patterns.signals_update),
-persons left without any mention are removed, and the person search index is rewritten
-(dossiers.search_index_rebuild). The access log is never deleted here: its period only shows how much of it
-is past its term."""
+the remaining mentions are linked anew (linking.rebuild.persons_rebuild, unless told not to), persons left
+without any mention are removed, and the person search index is rewritten (dossiers.search_index_rebuild).
+The access log is never deleted here: its period only shows how much of it is past its term."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.db import chunks
 from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewItemEvent
+from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.measures.engine.periods import Length
 from ketenzicht.measures.models import Breach
 from ketenzicht.organisations.models import User
@@ -305,6 +306,9 @@ class PurgeSummary:
     signals_updated: int
     signals_withdrawn: int
     persons_removed: int
+    persons_merged: int  # by the relink
+    reviews_opened: int  # by the relink: doubtful pairs for a reviewer
+    relinked: bool
     search_mentions: int
     search_rows: int
 
@@ -314,13 +318,19 @@ class PurgeSummary:
 
 
 def retention_purge(
-    plan: Plan, *, batch: int = 500, progress: Progress | None = None, actor: User | None = None
+    plan: Plan,
+    *,
+    batch: int = 500,
+    relink: bool = True,
+    progress: Progress | None = None,
+    actor: User | None = None,
 ) -> PurgeSummary:
     """Delete what `plan` names, `batch` registrations per transaction: each batch deletes its
     registrations (and what cascades from them), points the signals that pointed at them at evidence that
-    stays, and recomputes the signals of the persons concerned, or does nothing at all. Then persons left
-    without mentions go and the search index is rewritten; the counts per source and kind go to the access
-    log."""
+    stays, and recomputes the signals of the persons concerned, or does nothing at all. Then, with
+    `relink`, the remaining mentions are linked anew (linking.rebuild.persons_rebuild, which recomputes
+    every signal): a deleted mention may have been what joined a person's others. Persons left without
+    mentions go and the search index is rewritten; the counts per source and kind go to the access log."""
     step = progress or (lambda stage, done, total: None)
     deleted: Counter[tuple[str, str]] = Counter()
     repointed = created = updated = withdrawn = batches = 0
@@ -342,6 +352,7 @@ def retention_purge(
         deleted.update(plan.kind_of[pk] for pk in chunk)
         batches += 1
         step("delete", sum(deleted.values()), total)
+    relinked = persons_rebuild(actor=actor, progress=step) if relink and total else None
     step("persons", 0, 1)
     persons_removed = persons_without_mentions_delete() if total else 0
     step("persons", 1, 1)
@@ -356,6 +367,9 @@ def retention_purge(
         signals_updated=updated,
         signals_withdrawn=withdrawn,
         persons_removed=persons_removed,
+        persons_merged=relinked.persons_merged if relinked else 0,
+        reviews_opened=relinked.reviews_opened if relinked else 0,
+        relinked=relinked is not None,
         search_mentions=mentions,
         search_rows=rows,
     )
@@ -450,6 +464,9 @@ def _log(plan: Plan, summary: PurgeSummary, actor: User | None) -> None:
             "deleted": summary.total,
             "held": len(plan.held),
             "persons_removed": summary.persons_removed,
+            "relinked": summary.relinked,
+            "persons_merged": summary.persons_merged,
+            "reviews_opened": summary.reviews_opened,
             "signals_repointed": summary.signals_repointed,
             "signals_withdrawn": summary.signals_withdrawn,
             "search_rows": summary.search_rows,

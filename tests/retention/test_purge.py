@@ -93,6 +93,8 @@ def test_execute_deletes_what_is_due_and_nothing_newer(screener: Any) -> None:
     assert names_found(screener, "Marco Hendriks") == [marco.pk]
     out = purge("--execute")
     assert "Deleted 1 registrations in 1 batch(es): politie/aangifte 1." in out
+    assert "Relinked: " in out  # the remaining mentions linked anew, as link_persons --rebuild
+    assert AccessLogEntry.objects.filter(action=Action.REBUILD, object_type="person").exists()
     assert not Registration.objects.filter(pk=old.pk).exists()
     assert Registration.objects.filter(pk=new.pk).exists()
     # A person with only purged mentions is gone, and so are the search rows: search finds no purged name.
@@ -143,7 +145,8 @@ def test_the_access_log_within_its_term_survives() -> None:
     )
     before = AccessLogEntry.objects.count()
     with override_settings(RETENTION_ACCESS_LOG={"amount": 1, "unit": "days"}):
-        out = purge("--execute")
+        out = purge("--execute", "--no-relink")
+    assert "Not relinked." in out
     assert f"Access log: {before} entries, period 1 day; 0 from before" in out
     assert AccessLogEntry.objects.filter(pk=entry.pk).exists()
     assert AccessLogEntry.objects.count() > before  # only added to: the purge's own counts

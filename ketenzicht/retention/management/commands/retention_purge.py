@@ -31,6 +31,12 @@ class Command(BaseCommand):
             default=None,
             help="count the periods to this day (YYYY-MM-DD)",
         )
+        parser.add_argument(
+            "--no-relink",
+            action="store_true",
+            help="keep the remaining mentions' persons as they are (default: link them anew, as "
+            "link_persons --rebuild)",
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -48,7 +54,9 @@ class Command(BaseCommand):
             return
         try:
             with progress_steps(disable=options["no_progress"]) as step:
-                summary = retention_purge(plan, batch=options["batch"], progress=step)
+                summary = retention_purge(
+                    plan, batch=options["batch"], relink=not options["no_relink"], progress=step
+                )
         except (ProtectedError, RestrictedError) as error:
             # Its transaction was rolled back: the batches before it stay deleted, nothing is half deleted.
             raise CommandError(
@@ -58,9 +66,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Deleted {summary.total} registrations in {summary.batches} batch(es): {per_kind}. "
             f"Signals: {summary.signals_repointed} pointed at remaining evidence, {summary.signals_updated} "
-            f"updated, {summary.signals_withdrawn} withdrawn. {summary.persons_removed} persons without "
-            f"mentions removed. Search index: {summary.search_rows} rows for {summary.search_mentions} "
-            "mentions. Counts written to the access log."
+            f"updated, {summary.signals_withdrawn} withdrawn. "
+            + (
+                f"Relinked: {summary.persons_merged} persons merged, {summary.reviews_opened} review items "
+                "opened. "
+                if summary.relinked
+                else "Not relinked. "
+            )
+            + f"{summary.persons_removed} persons without mentions removed. Search index: "
+            f"{summary.search_rows} rows for {summary.search_mentions} mentions. Counts written to the "
+            "access log."
         )
 
     def _report(self, plan: Plan, *, execute: bool) -> None:
