@@ -99,7 +99,6 @@ class Plan:
     access_log_total: int
     access_log_past: int  # entries older than the access log's period (never deleted by the purge)
     access_log_kept_from: date  # entries from this day on are within their period
-    # Signals whose first or last registration goes: (first, last) to point at instead (None: unchanged).
     repoint: dict[int, Repoint] = field(default_factory=dict)  # signal -> where it points instead
     kind_of: dict[int, tuple[str, str]] = field(default_factory=dict)  # registration -> (source, kind)
 
