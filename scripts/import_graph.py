@@ -41,7 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("prosecution",),  # the ZSM table and the prosecutors: take the police's files and VT's information
     ("insights",),  # figures counted from every desk below, published without names
     ("intake",),
-    ("demo",),
+    ("demo", "retention"),  # retention: purges the register and recomputes what remains
     ("web",),
     ("api",),
 )

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "ketenzicht.insights",
     "ketenzicht.intake",
     "ketenzicht.demo",
+    "ketenzicht.retention",
     "ketenzicht.web",
     "ketenzicht.api",
 ]
@@ -206,3 +207,15 @@ STALKING_COMPLAINT = {
 # laid over the defaults: {"aware_alarm": {"default": {"amount": 3, "unit": "months"}}}. Units: days, months,
 # years; "max" is the longest it may last in all, extensions included; "extendable": may it be extended.
 MEASURE_TERMS = json.loads(os.environ.get("KETENZICHT_MEASURE_TERMS", "{}"))
+# Retention (docs/retention.md, ketenzicht/retention/engine/due.py DEFAULT_PERIODS): how long a registration
+# is kept, per source and kind, counted from its first processing (registered_at), as JSON laid over the
+# defaults per source: {"politie": {"default": {"amount": 1, "unit": "years"}, "aangifte": {"amount": 5,
+# "unit": "years"}}}. Units: days, months, years. Defaults: police 5 years (art. 8 jo. art. 14 lid 1 Wpg: one
+# year, at most five when needed for the police task), Veilig Thuis 20 years (art. 7.3.8 Jeugdwet), public
+# prosecution 20 years (art. 4 lid 2 Wjsg; titel 3A Wjsg), victim support 5 and probation 10 years (art. 5
+# lid 1 onder e AVG). `manage.py retention_purge` enforces them.
+RETENTION_PERIODS = json.loads(os.environ.get("KETENZICHT_RETENTION_PERIODS", "{}"))
+# The access log's own period, as JSON: {"amount": 5, "unit": "years"} (the default: art. 25 Wpg and art. 15
+# AVG, who saw a person's data must be answerable for as long as the police data are kept). The purge never
+# deletes an entry within it, and deletes none at all itself: the application's database role may not.
+RETENTION_ACCESS_LOG = json.loads(os.environ.get("KETENZICHT_RETENTION_ACCESS_LOG", "null"))

@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     MERGE = "merge", _("merge")
     SPLIT = "split", _("split")
     REBUILD = "rebuild", _("rebuild")
+    PURGE = "purge", _("retention purge")
 
 
 class Result(models.TextChoices):
