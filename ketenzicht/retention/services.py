@@ -30,6 +30,7 @@ from ketenzicht.audit.models import AccessLogEntry, Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.db import chunks
 from ketenzicht.dossiers.services import search_index_rebuild
+from ketenzicht.insights.services import figures_refresh, register_years, stale_mark
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewItemEvent
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.measures.engine.periods import Length
@@ -343,7 +344,9 @@ def retention_purge(
                 )
             )
             repointed += _repoint(plan, set(chunk))
-            Registration.objects.filter(pk__in=chunk).delete()
+            going = Registration.objects.filter(pk__in=chunk)
+            stale_mark(day for pair in going.values_list("registered_at", "occurred_at") for day in pair)
+            going.delete()
             summary = signals_update(persons=affected)
             created += summary.created
             updated += summary.updated
@@ -358,6 +361,13 @@ def retention_purge(
     mentions = rows = 0
     if total:
         mentions, rows = search_index_rebuild(progress=lambda done, all_: step("index", done, all_))
+        # The insight figures: the purged days are marked; a relink changes persons in every year, so
+        # every year is counted again.
+        step("insights", 0, 1)
+        figures_refresh()  # the marked years, those of the purged registrations too
+        if relinked is not None:
+            figures_refresh(years=register_years())
+        step("insights", 1, 1)
     result = PurgeSummary(
         deleted=dict(deleted),
         batches=batches,

@@ -19,6 +19,7 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.dossiers.engine.query import parse_query
 from ketenzicht.dossiers.models import SearchEntry
 from ketenzicht.dossiers.search import person_search_for_user
+from ketenzicht.insights.models import Cell, StaleDay
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.patterns.models import Signal
 from ketenzicht.patterns.services import signals_update
@@ -105,6 +106,12 @@ def test_execute_deletes_what_is_due_and_nothing_newer(screener: Any) -> None:
     # The counts per source and kind are in the access log.
     logged = AccessLogEntry.objects.filter(action=Action.PURGE, object_id="politie/aangifte").get()
     assert logged.detail["deleted"] == 1 and logged.detail["period"] == "5 years"
+    # The insight figures were counted again without it: its year holds no registration any more.
+    old_year = timezone.localtime(old.registered_at).year
+    assert not StaleDay.objects.exists()
+    assert not Cell.objects.filter(
+        period_kind="year", period_start__year=old_year, figure="registrations", area_kind="national"
+    ).exists()
     assert "Nothing to delete." in purge("--execute")  # a second run finds nothing more
 
 
