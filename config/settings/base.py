@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ketenzicht.web.sessions.SessionTimeoutMiddleware",
     "ketenzicht.web.middleware.LoginRequiredMiddleware",
     "ketenzicht.web.middleware.ErrorPagesMiddleware",
     # AxesMiddleware must be last: it turns a lockout into its response.
@@ -134,7 +135,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 
 SESSION_COOKIE_HTTPONLY = True
+# A login lasts at most KETENZICHT_SESSION_SECONDS (a working day) from logging in, and ends sooner after
+# KETENZICHT_SESSION_IDLE_SECONDS (30 minutes) without a request: ketenzicht.web.sessions.
 SESSION_COOKIE_AGE = int(os.environ.get("KETENZICHT_SESSION_SECONDS", str(8 * 3600)))
+KETENZICHT_SESSION_IDLE_SECONDS = int(os.environ.get("KETENZICHT_SESSION_IDLE_SECONDS", str(30 * 60)))
 CSRF_FAILURE_VIEW = "ketenzicht.web.middleware.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 
