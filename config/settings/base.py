@@ -186,6 +186,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("KETENZICHT_LOG_LEVEL", "WARNING")},
 }
 
+# The purpose stated for looking up persons holds this many minutes; then the dossier asks for it again.
+KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "60"))
+
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint).
 KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "200"))
 

@@ -4,7 +4,7 @@ why. The clock is moved, not waited for."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,26 +13,9 @@ from django.utils import translation
 from django.utils.translation import ngettext
 
 from config.settings import base
-from ketenzicht.ui import clock
+from tests.conftest import MovedClock
 
 pytestmark = pytest.mark.django_db
-
-START = 1_800_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def moved_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    moving = Clock()
-    monkeypatch.setattr(clock, "now", lambda: moving.now)
-    yield moving
 
 
 @pytest.fixture
@@ -66,7 +49,7 @@ def test_the_idle_time_is_half_an_hour_unless_the_environment_says_otherwise(
         importlib.reload(base)
 
 
-def test_requests_keep_the_session_alive(moved_clock: Clock, logged_in: Client) -> None:
+def test_requests_keep_the_session_alive(moved_clock: MovedClock, logged_in: Client) -> None:
     for _ in range(5):  # 5 x 25 minutes: more than the idle time in all, never that long without a request
         assert logged_in.get("/").status_code == 200
         moved_clock.advance(25 * 60)
@@ -74,7 +57,7 @@ def test_requests_keep_the_session_alive(moved_clock: Clock, logged_in: Client) 
 
 
 def test_half_an_hour_without_requests_ends_the_session_on_the_login_page(
-    moved_clock: Clock, logged_in: Client
+    moved_clock: MovedClock, logged_in: Client
 ) -> None:
     assert logged_in.get("/registraties/").status_code == 200
     moved_clock.advance(30 * 60 + 61)
@@ -94,14 +77,14 @@ def test_half_an_hour_without_requests_ends_the_session_on_the_login_page(
 
 
 @override_settings(KETENZICHT_SESSION_IDLE_SECONDS=5 * 60)
-def test_the_idle_time_is_a_setting(moved_clock: Clock, logged_in: Client) -> None:
+def test_the_idle_time_is_a_setting(moved_clock: MovedClock, logged_in: Client) -> None:
     assert logged_in.get("/").status_code == 200
     moved_clock.advance(5 * 60 + 61)
     response = logged_in.get("/", follow=True)
     assert _idle_message(5) in response.content.decode()
 
 
-def test_a_working_day_ends_the_session_however_active(moved_clock: Clock, logged_in: Client) -> None:
+def test_a_working_day_ends_the_session_however_active(moved_clock: MovedClock, logged_in: Client) -> None:
     for _ in range(8 * 3):  # a request every 20 minutes for 8 hours
         assert logged_in.get("/").status_code == 200
         moved_clock.advance(20 * 60)
@@ -118,7 +101,7 @@ def test_a_working_day_ends_the_session_however_active(moved_clock: Clock, logge
 
 
 def test_an_htmx_request_of_an_ended_session_sends_the_page_to_log_in(
-    moved_clock: Clock, logged_in: Client
+    moved_clock: MovedClock, logged_in: Client
 ) -> None:
     assert logged_in.get("/").status_code == 200
     moved_clock.advance(31 * 60 + 61)
