@@ -127,12 +127,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes).
+# Lockout after repeated failed logins (django-axes): a user name from one address is locked at
+# AXES_FAILURE_LIMIT failures within the cool-off time (hours), for the cool-off time...
 AXES_FAILURE_LIMIT = int(os.environ.get("KETENZICHT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("KETENZICHT_LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# ... and an address for every user at this many failures of all users from it within the cool-off time
+# (password spraying: a few passwords each for many users): ketenzicht.web.lockout.
+AXES_HANDLER = "ketenzicht.web.lockout.AddressLockoutHandler"
+KETENZICHT_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("KETENZICHT_LOCKOUT_ADDRESS_FAILURES", "20"))
 
 SESSION_COOKIE_HTTPONLY = True
 # A login lasts at most KETENZICHT_SESSION_SECONDS (a working day) from logging in, and ends sooner after
