@@ -11,6 +11,9 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.dossiers.helpers import register
+from tests.people import DENNIS, SANDRA, person_of
+
 PASSWORD = "geheim-wachtwoord-e2e"
 
 
@@ -55,4 +58,27 @@ def test_the_api_docs_load_their_own_assets_under_their_policy(
     expect(page.locator(".opblock").first).to_be_visible()
     page.locator(".opblock-summary").first.click()
     expect(page.locator(".opblock-body").first).to_be_visible()
+    assert refused == []
+
+
+def test_the_pages_of_a_case_screener_show_no_refusal(
+    live_server: Any, make_user: Callable[..., Any], page: Any, login: Callable[..., None]
+) -> None:
+    first = register("PL-CSP-1", DENNIS, SANDRA, offences=["285b", "300"])
+    register("PL-CSP-2", DENNIS, SANDRA, offences=["285"], registered_at="2024-08-01T10:00:00+02:00")
+    person = person_of(first)
+    make_user("case_screener", organisation="oost-brabant", username="screener-csp", password=PASSWORD)
+    refused = _refusals(page)
+    login(page, "screener-csp", PASSWORD)
+    desks = ("/", "/registraties/", "/personen/", "/signalen/", "/screening/", "/waarschuwingen/", "/zaken/")
+    for path in desks:
+        page.goto(f"{live_server.url}{path}")
+    page.goto(f"{live_server.url}/personen/{person.pk}/")
+    page.select_option("#id_purpose_reason", value="screening")
+    page.fill("#id_purpose_text", "Screening of the new report PL-CSP-2")
+    with page.expect_navigation():
+        page.get_by_test_id("purpose-submit").click()
+    expect(page.get_by_test_id("timeline")).to_be_visible()  # the chart: an SVG with classes, no style
+    page.get_by_test_id("dossier-registrations").first.locator("a").first.click()
+    page.wait_for_load_state()
     assert refused == []
