@@ -169,6 +169,25 @@ def registrar(make_user: Callable[..., Any]) -> Any:
     return make_user("police_registrar", organisation="oost-brabant")
 
 
+class MovedClock:
+    """The clock of what expires in a session (ketenzicht.ui.clock), moved by the test, not waited for."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def moved_clock(monkeypatch: pytest.MonkeyPatch) -> MovedClock:
+    from ketenzicht.ui import clock
+
+    moved = MovedClock(1_800_000_000.0)
+    monkeypatch.setattr(clock, "now", lambda: moved.now)
+    return moved
+
+
 @functools.cache
 def _prefixes() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Reference prefixes from the shipped reference data: per organisation code, and per municipality the

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "csp",
     "django_htmx",
     "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
     "ketenzicht.ui",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "ketenzicht.web.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ketenzicht.web.locale.DutchUnlessChosenMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -64,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "ketenzicht.web.sessions.SessionTimeoutMiddleware",
     "ketenzicht.web.middleware.LoginRequiredMiddleware",
     "ketenzicht.web.middleware.ErrorPagesMiddleware",
     # AxesMiddleware must be last: it turns a lockout into its response.
@@ -124,18 +129,51 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lockout after repeated failed logins (django-axes).
+# Lockout after repeated failed logins (django-axes): a user name from one address is locked at
+# AXES_FAILURE_LIMIT failures within the cool-off time (hours), for the cool-off time...
 AXES_FAILURE_LIMIT = int(os.environ.get("KETENZICHT_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("KETENZICHT_LOGIN_COOLOFF_HOURS", "1"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# ... and an address for every user at this many failures of all users from it within the cool-off time
+# (password spraying: a few passwords each for many users): ketenzicht.web.lockout.
+AXES_HANDLER = "ketenzicht.web.lockout.AddressLockoutHandler"
+KETENZICHT_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("KETENZICHT_LOCKOUT_ADDRESS_FAILURES", "20"))
 
 SESSION_COOKIE_HTTPONLY = True
+# A login lasts at most KETENZICHT_SESSION_SECONDS (a working day) from logging in, and ends sooner after
+# KETENZICHT_SESSION_IDLE_SECONDS (30 minutes) without a request: ketenzicht.web.sessions.
 SESSION_COOKIE_AGE = int(os.environ.get("KETENZICHT_SESSION_SECONDS", str(8 * 3600)))
+KETENZICHT_SESSION_IDLE_SECONDS = int(os.environ.get("KETENZICHT_SESSION_IDLE_SECONDS", str(30 * 60)))
 CSRF_FAILURE_VIEW = "ketenzicht.web.middleware.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+
+# Headers on every response. No page runs inline script or style, nor evaluates text as script (htmx is told
+# so in base.html): scripts, styles and images come from the application itself. The API's docs page needs
+# no exception: django-ninja serves Swagger UI from its installed static files and starts it from a file too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page uses, switched off (ketenzicht.web.middleware.PermissionsPolicyMiddleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), "
+    "screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
+)
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
@@ -154,6 +192,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KETENZICHT_LOG_LEVEL", "WARNING")},
 }
+
+# The purpose stated for looking up persons holds this many minutes; then the dossier asks for it again.
+KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "60"))
 
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint).
 KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "200"))

@@ -47,7 +47,7 @@ _ERRORS = {
 class KetenzichtAPI(NinjaAPI):
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """The spec with the error answers of every operation documented (an operation may document its own
-        error body, as the intake route does)."""
+        error body, as the intake route does), its answers keyed by status as text."""
         schema = super().get_openapi_schema(*args, **kwargs)
         for path, operations in schema["paths"].items():
             for operation in operations.values():
@@ -56,7 +56,11 @@ class KetenzichtAPI(NinjaAPI):
                     codes.add("404")
                 if "requestBody" in operation:
                     codes |= {"400", "413"}
-                responses = operation.setdefault("responses", {})
+                # One key per status: ninja's default answer is keyed 200 (a number), an operation's own
+                # "200" (text) would be a second key in the JSON, which Swagger UI refuses to parse.
+                responses = operation["responses"] = {
+                    str(code): answer for code, answer in operation.get("responses", {}).items()
+                }
                 for code in sorted(codes):
                     responses.setdefault(
                         code,

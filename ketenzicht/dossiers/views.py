@@ -1,10 +1,12 @@
-"""Pages: the person search and a person's dossier. The purpose is stated once and kept in the session;
-it goes into the access log with every search and every dossier view."""
+"""Pages: the person search and a person's dossier. The purpose is stated once and kept in the session
+for KETENZICHT_PURPOSE_MINUTES (then the dossier asks for it again); it goes into the access log with every
+search and every dossier view."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +19,7 @@ from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import person_signal_rows_for_user
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.registrations.purposes import LinkedPurpose
-from ketenzicht.ui import formats
+from ketenzicht.ui import clock, formats
 
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
@@ -44,13 +46,30 @@ SIDE_LABELS = {
 }
 
 
+STATED_AT = "stated_at"  # beside the purpose in the session: when it was stated, in seconds (ui.clock)
+
+
 def session_purpose(request: HttpRequest) -> Purpose | None:
-    return Purpose.from_dict(request.session.get(SESSION_KEY))
+    """The purpose stated in this session, unless it was stated longer ago than KETENZICHT_PURPOSE_MINUTES
+    (then it is forgotten)."""
+    kept = request.session.get(SESSION_KEY)
+    if not isinstance(kept, dict):
+        return None
+    stated_at = kept.get(STATED_AT)
+    if not isinstance(stated_at, int | float) or purpose_expired(stated_at):
+        del request.session[SESSION_KEY]
+        request._kz_purpose_expired = True  # type: ignore[attr-defined]
+        return None
+    return Purpose.from_dict(kept)
+
+
+def purpose_expired(stated_at: float) -> bool:
+    return clock.now() - stated_at > settings.KETENZICHT_PURPOSE_MINUTES * 60
 
 
 def _keep_purpose(request: HttpRequest, purpose: Purpose | None) -> None:
     if purpose is not None:
-        request.session[SESSION_KEY] = purpose.as_dict()
+        request.session[SESSION_KEY] = purpose.as_dict() | {STATED_AT: int(clock.now())}
 
 
 def _initial(purpose: Purpose | None) -> dict[str, Any]:
@@ -136,9 +155,15 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         )
     except LookupRefused:  # no purpose stated yet (NotVisible passes on: the one 404)
         form = PurposeForm(user=user)
-        return render(
-            request, "dossiers/purpose.html", {"form": form, "person_id": person_id, "refused": True}
-        )
+        context = {
+            "form": form,
+            "person_id": person_id,
+            "refused": True,
+            "expired_minutes": settings.KETENZICHT_PURPOSE_MINUTES
+            if getattr(request, "_kz_purpose_expired", False)
+            else None,
+        }
+        return render(request, "dossiers/purpose.html", context)
     if dossier.person.pk != person_id:
         return redirect("dossiers:dossier", person_id=dossier.person.pk)  # merged into another person
     role_labels = dict(MentionRole.choices)

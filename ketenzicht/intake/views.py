@@ -162,9 +162,11 @@ def _index(request: HttpRequest, name: str, limit: int) -> int:
 
 @require_GET
 def person_row(request: HttpRequest) -> HttpResponse:
-    """htmx: one more empty person fieldset, and the formset's new total (swapped out of band)."""
+    """htmx: one more empty person fieldset, and the formset's new total (swapped out of band). Its index is
+    `index`, or else the formset's total now (the button sends that field: no script computes it)."""
     _require_registrar(request)
-    index = _index(request, "index", MAX_PERSONS - 1)
+    total = "index" if "index" in request.GET else "persons-TOTAL_FORMS"
+    index = _index(request, total, MAX_PERSONS - 1)
     form = PersonFormSet(prefix="persons").empty_form
     form.prefix = f"persons-{index}"
     return render(request, "intake/_person_row.html", {"person": form, "index": index, "total": index + 1})
@@ -172,9 +174,10 @@ def person_row(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def relation_row(request: HttpRequest) -> HttpResponse:
-    """htmx: one more empty relation row, offering the persons now on the page."""
+    """htmx: one more empty relation row, offering the persons now on the page; its index as a person's."""
     _require_registrar(request)
-    index = _index(request, "index", MAX_PERSONS * 2 - 1)
+    total = "index" if "index" in request.GET else "relations-TOTAL_FORMS"
+    index = _index(request, total, MAX_PERSONS * 2 - 1)
     count = _index(request, "persons-TOTAL_FORMS", MAX_PERSONS) or 2
     form = RelationForm(prefix=f"relations-{index}", person_count=count)
     return render(

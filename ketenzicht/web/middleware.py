@@ -1,5 +1,5 @@
 """Every page requires login, except the views marked `login_not_required`; the API does its own auth.
-Error pages in the application's look."""
+Error pages in the application's look. The Permissions-Policy header."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
@@ -89,3 +90,17 @@ def server_error(request: HttpRequest) -> HttpResponseBase:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
     """CSRF_FAILURE_VIEW: a refused form (an expired page, say) gets the application's 403 page too."""
     return error_response(request, 403)
+
+
+class PermissionsPolicyMiddleware:
+    """The Permissions-Policy header of settings.PERMISSIONS_POLICY on every response that has none yet."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        policy = settings.PERMISSIONS_POLICY
+        if policy:
+            response.headers.setdefault("Permissions-Policy", policy)
+        return response

@@ -118,6 +118,19 @@ def test_the_openapi_spec_documents_the_exchange_format(registrar_client: Client
     assert Client().get("/api/v1/openapi.json").status_code == 302  # login first
 
 
+def test_the_openapi_spec_has_no_key_twice(registrar_client: Client) -> None:
+    """Swagger UI reads the spec as YAML, which refuses a key twice where JSON takes the last."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in items]
+        twice.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
+    json.loads(registrar_client.get("/api/v1/openapi.json").content, object_pairs_hook=pairs)
+    assert twice == []
+
+
 def test_another_units_reference_is_refused_alike_whether_it_exists_or_not(
     registrar_client: Client, make_user: Callable[..., Any]
 ) -> None:
