@@ -87,11 +87,13 @@ def years() -> list[int]:
 
 
 def choice_for(user: User, query: Mapping[str, str], *, known_years: list[int]) -> tuple[Choice, list[str]]:
-    """The choice a query asks for, with the user's own area and the latest year as defaults; what was
-    asked and is not known is named in the returned errors (and the default taken)."""
+    """The choice a query asks for, with the user's own area (the country for national analysts and the
+    national portfolio) and the latest year as defaults; what was asked and is not known is named in the
+    returned errors (and the default taken). A series per week over every year is shown per month."""
     errors: list[str] = []
     organisation = getattr(user, "organisation", None)
-    own_kind = AREA_OF_KIND.get(organisation.kind) if organisation is not None else None
+    national = user.has_role(Role.NATIONAL_ANALYST) or holds_post(user, "national_portfolio")
+    own_kind = AREA_OF_KIND.get(organisation.kind) if organisation is not None and not national else None
     kind, code = (
         (own_kind, organisation.code) if own_kind and organisation is not None else ("national", "nl")
     )
@@ -116,6 +118,9 @@ def choice_for(user: User, query: Mapping[str, str], *, known_years: list[int]) 
     by = query.get("per", "month" if year else "year")
     if by not in {k.value for k in PeriodKind}:
         errors.append("per")
+        by = "month"
+    if by == "week" and year is None:
+        errors.append("week_every_year")
         by = "month"
     compare = query.get("vergelijk", kind if kind in KIND_OF_AREA else "police_unit")
     if compare not in KIND_OF_AREA:
@@ -153,6 +158,14 @@ class SectionView:
     @property
     def parts(self) -> tuple[tuple[str, Promise], ...]:
         return self.section.parts
+
+    @property
+    def empty(self) -> bool:
+        """Nothing at all in the chosen area and period, not even a suppressed count."""
+        shown = [cell.value for row in self.rows for cell in row.cells] + [
+            t.value for t in self.totals.values()
+        ]
+        return all(value == 0 for value in shown)
 
     @property
     def total_cells(self) -> list[str]:
@@ -194,7 +207,7 @@ def _label(by: str, start: date) -> tuple[str, str]:
         year, week, _ = start.isocalendar()
         return f"week {week} {year}", str(week)
     if by == "month":
-        return date_format(start, "F Y"), date_format(start, "M")
+        return date_format(start, "F Y"), date_format(start, "b")
     return str(start.year), str(start.year)
 
 
@@ -209,11 +222,11 @@ def _range(choice: Choice, known_years: list[int]) -> tuple[date, date]:
 def _values(section: Section, cells: Mapping[tuple[str, str], float]) -> dict[str, float]:
     """Exact values per part of a section from one period's (or the range's) cells."""
     if section.key == "vt_notifications":
-        summed: dict[str, float] = defaultdict(float)
+        summed: dict[str, float] = dict.fromkeys(TIMELINESS, 0.0)
         for (figure, part), value in cells.items():
             if figure == "vt_notifications":
-                summed[part.partition(":")[2]] += value
-        return dict(summed)
+                summed[part.partition(":")[2]] = summed.get(part.partition(":")[2], 0.0) + value
+        return summed
     if section.key == "persons":
         return {code: cells.get((code, "persons"), 0) for code, _ in section.parts}
     return {code: cells.get((section.key, code), 0) for code, _ in section.parts}
@@ -248,6 +261,8 @@ def _section(
                 _median(section, cells),
             )
         )
+    if whole is not None and not section.stacked and choice.year is None:
+        whole = None  # persons are counted once per year: they do not add up over years
     exact_whole = _values(section, whole) if whole is not None else {}
     view = SectionView(
         section,

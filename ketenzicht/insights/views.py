@@ -4,6 +4,7 @@ and the same published figures as CSV. Counts only; every view and export is log
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +23,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.ui.charts import Part, bars_svg
 
 from .labels import BY_CHOICES, COMPARE_KINDS
-from .selectors import Choice, Figures, areas, choice_for, figures_for, may_see_insights, years
+from .selectors import Choice, Figures, SectionView, areas, choice_for, figures_for, may_see_insights, years
 
 OBJECT_TYPE = "statistics"
 FIELD_NAMES = {
@@ -31,6 +32,7 @@ FIELD_NAMES = {
     "per": gettext_noop("series"),
     "vergelijk": gettext_noop("comparison"),
 }
+FILE_WORDS = {"week": "week", "month": "maand", "year": "jaar"}
 
 
 def _user(request: HttpRequest) -> User:
@@ -55,6 +57,9 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         raise _refused(request, user)
     choice, known, errors = _chosen(request, user)
     for name in errors:
+        if name == "week_every_year":
+            messages.info(request, _("A series per week is shown for one year at a time; here per month."))
+            continue
         messages.warning(
             request,
             _("%(field)s: what you asked for is not known; the default is shown.")
@@ -62,7 +67,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
         )
     figures = figures_for(choice, known_years=known)
     found = areas()
-    charts = [_chart(index, view, figures) for index, view in enumerate(figures.sections)]
+    charts = [None if view.empty else _chart(view, figures) for view in figures.sections]
     listed(
         actor=user, object_type=OBJECT_TYPE, origin=request_origin(request, "web"), detail=choice.as_query()
     )
@@ -78,58 +83,92 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             "area_groups": [(kind, label, found[kind]) for kind, label in COMPARE_KINDS],
             "compare_kinds": COMPARE_KINDS,
             "by_choices": BY_CHOICES,
+            "by_label": dict(BY_CHOICES)[choice.by],
             "years": known,
             "export_query": query,
         },
     )
 
 
-def _chart(index: int, view: Any, figures: Figures) -> Any:
+def _chart(view: SectionView, figures: Figures) -> Any:
     return bars_svg(
         [(row.label, {code: shown.value for code, shown in row.values.items()}) for row in view.rows],
-        parts=[Part(code, str(label)) for code, label in view.parts],
+        parts=[Part(code, str(capfirst(label))) for code, label in view.parts],
         title=f"{view.section.title}: {figures.area_name}",
-        description=str(view.section.explanation)
-        + " "
-        + _("Counts under 5 are not drawn; the table beside the chart gives every figure."),
+        description=str(view.section.explanation) + " " + _("The table below gives every figure."),
         chart_id=f"insights-chart-{view.section.key}",
         stacked=view.section.stacked,
         ticks=[row.tick for row in view.rows],
+        suppressed_label=_("fewer than 5"),
     )
+
+
+def _decimal(value: float) -> str:
+    """A median as Dutch spreadsheets read it: a decimal comma."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _csv_rows(figures: Figures, choice: Choice) -> Iterator[list[str]]:
+    """The page's published figures, one per line: a count in `waarde` (empty when suppressed, with the
+    reason in `toelichting`), its unit beside it, so a spreadsheet can compute with the column."""
+
+    def line(subject: Any, part: Any, period: Any, unit: str, text: str) -> list[str]:
+        if text in ("<5", "—"):
+            note = _("fewer than 5 (suppressed)") if text == "<5" else _("cannot be shown")
+            return [str(subject), str(part), figures.area_name, str(period), unit, "", note]
+        return [str(subject), str(part), figures.area_name, str(period), unit, text.rstrip("%"), ""]
+
+    count, percent = _("count"), _("percent")
+    whole = str(choice.year) if choice.year else _("every year")
+    for view in figures.sections:
+        title = view.section.title
+        median = view.section.median
+        for row in view.rows:
+            for (_code, label), shown in zip(view.parts, row.cells, strict=True):
+                yield line(title, label, row.label, count, shown.text)
+            if row.total is not None:
+                yield line(title, _("total"), row.label, count, row.total.text)
+            if median is not None and row.median is not None:
+                yield line(title, median[1], row.label, _("median"), _decimal(row.median))
+        for (_code, label), text in zip(view.parts, view.total_cells, strict=True):
+            yield line(title, label, whole, count, text)
+        if view.total is not None:
+            yield line(title, _("total"), whole, count, view.total.text)
+        if median is not None and view.median is not None:
+            yield line(title, median[1], whole, _("median"), _decimal(view.median))
+        for table, head, lines in view.extra:
+            for cells in lines:
+                for name, text in zip(head[1:], cells[1:], strict=True):
+                    unit = percent if text.endswith("%") else count
+                    yield line(f"{title}: {table}", f"{cells[0]}: {name}", whole, unit, text)
+    for compared in figures.compare_rows:
+        for name, text in zip(figures.compare_head, compared.cells, strict=True):
+            unit = percent if text.endswith("%") else count
+            row = line(_("Areas compared"), name, whole, unit, text)
+            row[2] = compared.name
+            yield row
 
 
 @require_GET
 def figures_export(request: HttpRequest) -> HttpResponse:
     """The published figures of the page's choice as CSV (semicolons, for Dutch spreadsheets): every value
-    is what the page shows, small counts as "<5"."""
+    is what the page shows; a suppressed count is an empty value with "fewer than 5" beside it."""
     user = _user(request)
     if not may_see_insights(user):
         raise _refused(request, user)
     choice, known, _errors = _chosen(request, user)
     figures = figures_for(choice, known_years=known)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"ketenzicht-cijfers-{choice.area_code}-{choice.year or 'alle-jaren'}-{choice.by}.csv"
+    name = (
+        f"ketenzicht-cijfers-{choice.area_code}-{choice.year or 'alle-jaren'}-per-{FILE_WORDS[choice.by]}.csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response.write("\ufeff")  # a byte-order mark: spreadsheets then read the accents right
     writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("subject"), _("part"), _("area"), _("period"), _("value")])
-    for view in figures.sections:
-        for row in view.rows:
-            for code, label in view.parts:
-                writer.writerow(
-                    [view.section.title, label, figures.area_name, row.label, row.values[code].text]
-                )
-            if row.total is not None:
-                writer.writerow(
-                    [view.section.title, _("total"), figures.area_name, row.label, row.total.text]
-                )
-            if row.median is not None and view.section.median is not None:
-                writer.writerow(
-                    [view.section.title, view.section.median[1], figures.area_name, row.label, row.median]
-                )
-    for line in figures.compare_rows:
-        for head, value in zip(figures.compare_head, line.cells, strict=True):
-            writer.writerow([_("Areas compared"), head, line.name, choice.year or _("every year"), value])
+    writer.writerow(
+        [_("subject"), _("part"), _("area"), _("period"), _("unit"), _("value"), _("explanation")]
+    )
+    writer.writerows(_csv_rows(figures, choice))
     access_log_record(
         actor=user,
         action=Action.EXPORT,

@@ -46,7 +46,7 @@ def test_the_analyst_filters_to_a_unit_and_a_year_and_exports_suppressed_figures
     filters = page.get_by_test_id("insights-filters")
     filters.get_by_label("Gebied", exact=True).select_option(label="Politie eenheid Oost-Brabant")
     filters.get_by_label("Jaar", exact=True).select_option("2024")
-    filters.get_by_label("Reeks", exact=True).select_option(label="per maand")
+    filters.get_by_label("Cijfers per", exact=True).select_option(label="per maand")
     page.get_by_test_id("insights-show").click()
     expect(page.get_by_test_id("insights-area")).to_have_text("Politie eenheid Oost-Brabant, 2024")
 
@@ -64,15 +64,15 @@ def test_the_analyst_filters_to_a_unit_and_a_year_and_exports_suppressed_figures
     with page.expect_download() as waiting:
         page.get_by_test_id("insights-export").click()
     download = waiting.value
-    assert download.suggested_filename == "ketenzicht-cijfers-oost-brabant-2024-month.csv"
+    assert download.suggested_filename == "ketenzicht-cijfers-oost-brabant-2024-per-maand.csv"
     with open(download.path(), encoding="utf-8-sig") as handle:
         text = handle.read()
-    assert text.splitlines()[0] == "onderwerp;onderdeel;gebied;periode;waarde"
+    assert text.splitlines()[0] == "onderwerp;onderdeel;gebied;periode;eenheid;waarde;toelichting"
     subject = "Registraties van huiselijk geweld en belaging;belaging (art. 285b Sr)"
-    assert f"{subject};Politie eenheid Oost-Brabant;maart 2024;<5" in text
+    assert f"{subject};Politie eenheid Oost-Brabant;maart 2024;aantal;;minder dan 5 (niet getoond)" in text
     for line in text.splitlines()[1:]:
-        value = line.rsplit(";", 1)[1]
-        assert value in ("<5", "—") or value.endswith("%") or float(value) % 5 == 0 or "." in value, line
+        _subject, _part, _area, _period, unit, value, _note = line.rsplit(";", 6)
+        assert unit != "aantal" or value == "" or int(value) % 5 == 0, line
     assert "Hendriks" not in text and "Verhoeven" not in text
     actions = set(
         AccessLogEntry.objects.filter(actor_username="analist", object_type="statistics").values_list(

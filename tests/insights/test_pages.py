@@ -99,6 +99,20 @@ def test_the_analyst_sees_published_figures_only_and_each_view_is_logged(
     assert entry.action == "list" and entry.result == "shown" and entry.detail["jaar"] == "2024"
 
 
+def test_national_roles_start_on_the_country_and_empty_subjects_say_so(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    page = client.get("/inzicht/?jaar=2024").content.decode()
+    assert 'data-testid="insights-area">Nederland, 2024' in page
+    assert 'data-testid="insights-empty-zsm_decided"' in page  # no ZSM decisions: a line, no empty chart
+    assert 'data-testid="insights-chart-registrations"' in page
+    assert 'data-testid="insights-chart-zsm_decided"' not in page
+    # Every year, per week: shown per month, and said so.
+    page = client.get("/inzicht/?jaar=&per=week", follow=True).content.decode()
+    assert "Cijfers per week worden per jaar getoond; hier per maand." in page
+
+
 def test_one_unit_and_the_areas_compared(make_user: Callable[..., Any], counted: None) -> None:
     client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
     page = client.get("/inzicht/?gebied=police_unit:zeeland-west-brabant&jaar=2024&per=week").content.decode()
@@ -114,11 +128,24 @@ def test_the_csv_holds_what_the_page_shows_and_its_export_is_logged(
     response = client.get("/inzicht/export.csv?gebied=police_unit:oost-brabant&jaar=2024&per=month")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["onderwerp", "onderdeel", "gebied", "periode", "waarde"]
-    values = [row[4] for row in rows[1:]]
-    assert "<5" in values
-    for value in values:
-        assert value in ("<5", "—") or value.endswith("%") or float(value) % 5 == 0 or "." in value, value
+    assert rows[0] == ["onderwerp", "onderdeel", "gebied", "periode", "eenheid", "waarde", "toelichting"]
+    suppressed = [row for row in rows[1:] if row[6] == "minder dan 5 (niet getoond)"]
+    assert suppressed and all(row[5] == "" for row in suppressed)
+    for row in rows[1:]:
+        if row[4] == "aantal" and row[5]:
+            assert int(row[5]) % 5 == 0, row  # every count shown is 0 or a multiple of 5
+    # The year's totals, the extra tables and the comparison are in it too, as on the page.
+    assert [
+        "Registraties van huiselijk geweld en belaging",
+        "totaal",
+        "Politie eenheid Oost-Brabant",
+        "2024",
+        "aantal",
+        "10",
+        "",
+    ] in rows
+    assert any(row[0].startswith("Police screening") or "per urgentie" in row[0] for row in rows)
+    assert any(row[0] == "Gebieden vergeleken" and row[2] == "Nederland" for row in rows)
     entry = AccessLogEntry.objects.filter(actor=user, object_type="statistics").latest("at")
     assert entry.action == "export" and entry.detail["gebied"] == "police_unit:oost-brabant"
 
