@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.e2e import axe
+
 # Playwright's sync API keeps an event loop running in the main thread while the browser lives, and
 # Django refuses ORM calls when it sees a running loop. The test code and the live server are plain
 # synchronous code, so the check only gets in the way here.
@@ -79,14 +81,16 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+def new_page(browser: Any, request: pytest.FixtureRequest, live_server: Any) -> Iterator[Callable[[], Any]]:
     """A factory of pages, each in a fresh browser context (own cookies, so own session).
 
     Dutch browser (the UI's language follows Accept-Language), Dutch time zone. On failure every page
-    the test opened is saved as a screenshot in test-results/.
+    the test opened is saved as a screenshot in test-results/. When the test passed, every HTML page it
+    opened is checked with axe-core (tests/e2e/axe.py): a WCAG 2.1 A/AA violation fails the test.
     """
     contexts: list[Any] = []
     pages: list[Any] = []
+    visited: dict[int, list[str]] = {}
 
     def make() -> Any:
         context = browser.new_context(locale="nl-NL", timezone_id="Europe/Amsterdam")
@@ -95,6 +99,8 @@ def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[
         contexts.append(context)
         page = context.new_page()
         pages.append(page)
+        visited[id(context)] = []
+        axe.record(page, live_server.url, visited[id(context)])
         return page
 
     yield make
@@ -108,8 +114,14 @@ def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[
         for number, page in enumerate(pages, start=1):
             with contextlib.suppress(Exception):  # a crashed page must not hide the test's own failure
                 page.screenshot(path=str(out / f"{stem}-{number}.png"), full_page=True)
+    problems: list[str] = []
+    if not failed:
+        for context in contexts:
+            problems += axe.audit(context, visited[id(context)])
     for context in contexts:
         context.close()
+    if problems:
+        pytest.fail("axe-core found accessibility violations:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
