@@ -12,8 +12,9 @@ The definitions, once (docs/insights.md explains them to the reader):
 - a stalking signal (rule possible_stalking) counts on the day it first fired: "before" when the pair's
   first art. 285b registration came later (its lead time in days), "without" when there is none, "after"
   when one came first;
-- a screening case counts on the day it opened: in time when screened before any deadline passed, late
-  when screened after one, overdue now, waiting (within its deadline), or closed without a screening;
+- a screening case counts on the day it opened, per urgency: in time when screened before any deadline
+  passed, late when screened after one, overdue now, waiting (within its deadline), or closed without a
+  screening;
 - a Veilig Thuis notification counts on the day it was received (forwarded ones at the region that got
   them): assessed in time, late, overdue now or within the term, per radar group;
 - a ZSM decision counts on the day it was taken, per route, with the hours from receipt to decision;
@@ -262,7 +263,6 @@ def _screening(first: date, last: date, areas: Areas, now: datetime) -> Iterator
         "opened_by__municipality_id",
     ):
         day, where = day_of(opened_at), areas.of(municipality_id, unit_id)
-        yield Fact("screening_opened", urgency or "none", day, where)
         done, late_from = screened.get(case_id), escalated.get(case_id)
         if done is not None:
             status = "late" if late_from is not None and late_from < done else "in_time"
@@ -272,7 +272,7 @@ def _screening(first: date, last: date, areas: Areas, now: datetime) -> Iterator
             status = "overdue_now"
         else:
             status = "waiting"
-        yield Fact("screening_timeliness", status, day, where)
+        yield Fact("screening_timeliness", f"{urgency or 'none'}:{status}", day, where)
 
 
 def _veilig_thuis(first: date, last: date, areas: Areas, now: datetime) -> Iterator[Fact]:

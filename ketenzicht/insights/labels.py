@@ -3,7 +3,7 @@ in words (English msgids, Dutch in the catalog)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -52,7 +52,9 @@ class Section:
     parts: tuple[tuple[str, Promise], ...]
     stacked: bool = True  # the parts add up to a whole (False: persons, counted once per part)
     median: tuple[str, Promise] | None = None  # (part whose median is shown, what the median measures)
-    extra: tuple[str, ...] = field(default=())
+    # Parts counted per group as "group:part" (urgency, radar group): the chart sums the groups, a table
+    # per group beside it: (its caption, the group column's head, the groups).
+    groups: tuple[Promise, Promise, tuple[tuple[str, Promise], ...]] | None = None
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -87,7 +89,7 @@ SECTIONS: tuple[Section, ...] = (
             "overdue now, still within the deadline, or closed without a screening."
         ),
         tuple((code, TIMELINESS_LABELS[code]) for code in (*TIMELINESS, "closed_unscreened")),
-        extra=("screening_opened",),
+        groups=(_("Per urgency"), _("urgency"), URGENCIES),
     ),
     Section(
         "vt_notifications",
@@ -97,7 +99,7 @@ SECTIONS: tuple[Section, ...] = (
             "the term, late, overdue now or still within it; per radar group in the table."
         ),
         tuple((code, TIMELINESS_LABELS[code]) for code in TIMELINESS),
-        extra=("radar",),
+        groups=(_("Per radar group"), _("radar group"), RADAR_GROUPS),
     ),
     Section(
         "zsm_decided",

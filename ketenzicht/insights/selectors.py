@@ -21,7 +21,7 @@ from ketenzicht.organisations.selectors import holds_post
 from .engine.counting import MEDIAN
 from .engine.disclosure import Shown, median_shown, published, share
 from .engine.periods import PeriodKind, period_end, period_start
-from .labels import RADAR_GROUPS, SECTIONS, TIMELINESS, TIMELINESS_LABELS, URGENCIES, Section
+from .labels import SECTIONS, Section
 from .models import Cell, Refresh, StaleDay
 
 STATISTICS_ROLES = (Role.NATIONAL_ANALYST, Role.TEAM_LEAD)
@@ -221,11 +221,12 @@ def _range(choice: Choice, known_years: list[int]) -> tuple[date, date]:
 
 def _values(section: Section, cells: Mapping[tuple[str, str], float]) -> dict[str, float]:
     """Exact values per part of a section from one period's (or the range's) cells."""
-    if section.key == "vt_notifications":
-        summed: dict[str, float] = dict.fromkeys(TIMELINESS, 0.0)
+    if section.groups is not None:  # "group:part": summed over the groups
+        summed: dict[str, float] = {code: 0.0 for code, _ in section.parts}
         for (figure, part), value in cells.items():
-            if figure == "vt_notifications":
-                summed[part.partition(":")[2]] = summed.get(part.partition(":")[2], 0.0) + value
+            if figure == section.key:
+                code = part.partition(":")[2]
+                summed[code] = summed.get(code, 0.0) + value
         return summed
     if section.key == "persons":
         return {code: cells.get((code, "persons"), 0) for code, _ in section.parts}
@@ -238,6 +239,34 @@ def _median(section: Section, cells: Mapping[tuple[str, str], float]) -> float |
     part = section.median[0]
     found = cells.get((section.key + MEDIAN, part))
     return median_shown(found, int(cells.get((section.key, part), 0)))
+
+
+def _per_group(
+    section: Section, whole: Mapping[tuple[str, str], float]
+) -> tuple[str, list[str], list[list[str]]]:
+    """The table of a grouped section over the chosen range: per group its parts, the total and the share
+    done in time (of those whose term passed), all published."""
+    assert section.groups is not None
+    caption, head, groups = section.groups
+    codes = [code for code, _ in section.parts]
+    lines = []
+    for group, label in groups:
+        exact = {code: whole.get((section.key, f"{group}:{code}"), 0) for code in codes}
+        due = published(int(sum(exact.get(s, 0) for s in ("in_time", "late", "overdue_now"))))
+        in_time = share(published(int(exact.get("in_time", 0))), due)
+        lines.append(
+            [
+                str(label),
+                published(int(sum(exact.values()))).text,
+                *(published(int(exact[code])).text for code in codes),
+                _percent(in_time),
+            ]
+        )
+    return (
+        str(caption),
+        [str(head), str(_("total")), *(str(label) for _, label in section.parts), str(_("share in time"))],
+        lines,
+    )
 
 
 def _section(
@@ -271,56 +300,8 @@ def _section(
         published(int(sum(exact_whole.values()))) if section.stacked and whole is not None else None,
         _median(section, whole) if whole is not None else None,
     )
-    if whole is not None and "screening_opened" in section.extra:
-        view.extra.append(
-            (
-                str(_("Cases opened per urgency")),
-                [str(_("urgency")), str(_("cases opened"))],
-                [
-                    [str(label), published(int(whole.get(("screening_opened", code), 0))).text]
-                    for code, label in URGENCIES
-                ],
-            )
-        )
-    if whole is not None and "radar" in section.extra:
-        lines = []
-        for group, group_label in RADAR_GROUPS:
-            counts = {
-                status: published(int(whole.get(("vt_notifications", f"{group}:{status}"), 0)))
-                for status in TIMELINESS
-            }
-            received = published(
-                int(sum(whole.get(("vt_notifications", f"{group}:{s}"), 0) for s in TIMELINESS))
-            )
-            due = published(
-                int(
-                    sum(
-                        whole.get(("vt_notifications", f"{group}:{s}"), 0)
-                        for s in ("in_time", "late", "overdue_now")
-                    )
-                )
-            )
-            in_time = share(counts["in_time"], due)
-            lines.append(
-                [
-                    str(group_label),
-                    received.text,
-                    *(counts[s].text for s in TIMELINESS),
-                    "—" if in_time is None else f"{in_time}%",
-                ]
-            )
-        view.extra.append(
-            (
-                str(_("Per radar group")),
-                [
-                    str(_("radar group")),
-                    str(_("received")),
-                    *(str(TIMELINESS_LABELS[s]) for s in TIMELINESS),
-                    str(_("share in time")),
-                ],
-                lines,
-            )
-        )
+    if whole is not None and section.groups is not None:
+        view.extra.append(_per_group(section, whole))
     return view
 
 
@@ -367,19 +348,18 @@ def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], li
     for code, name in [*names.items(), ("", str(_("the Netherlands")))]:
         whole = _summed_years(per_area.get(code, []), single)
 
-        screened_due = published(
-            int(sum(whole.get(("screening_timeliness", s), 0) for s in ("in_time", "late", "overdue_now")))
-        )
-        vt_due = published(int(sum(_vt(whole, s) for s in ("in_time", "late", "overdue_now"))))
+        due = ("in_time", "late", "overdue_now")
+        screened_due = published(int(sum(_status(whole, "screening_timeliness", s) for s in due)))
+        vt_due = published(int(sum(_status(whole, "vt_notifications", s) for s in due)))
         decided = _total(whole, "zsm_decided", part="all")
         cells: list[Shown | str] = [
             _total(whole, "registrations"),
             _total(whole, "registrations", part="stalking"),
             _total(whole, "stalking_signals", part="before"),
-            _total(whole, "screening_opened"),
-            _percent(share(_total(whole, "screening_timeliness", part="in_time"), screened_due)),
+            _total(whole, "screening_timeliness"),
+            _percent(share(published(int(_status(whole, "screening_timeliness", "in_time"))), screened_due)),
             _total(whole, "vt_notifications"),
-            _percent(share(published(int(_vt(whole, "in_time"))), vt_due)),
+            _percent(share(published(int(_status(whole, "vt_notifications", "in_time"))), vt_due)),
             decided,
             _percent(share(_total(whole, "zsm_decided", part="zsm"), decided)),
             _total(whole, "measures"),
@@ -395,9 +375,9 @@ def _total(whole: Mapping[tuple[str, str], float], figure: str, *, part: str | N
     return published(int(sum(v for (f, p), v in whole.items() if f == figure and part in (None, p))))
 
 
-def _vt(whole: Mapping[tuple[str, str], float], status: str) -> float:
-    """Veilig Thuis notifications of one status, over the radar groups (exact)."""
-    return sum(v for (f, p), v in whole.items() if f == "vt_notifications" and p.endswith(":" + status))
+def _status(whole: Mapping[tuple[str, str], float], figure: str, status: str) -> float:
+    """A grouped figure's count of one status over its groups (exact)."""
+    return sum(v for (f, p), v in whole.items() if f == figure and p.endswith(":" + status))
 
 
 def _percent(value: int | None) -> str:
