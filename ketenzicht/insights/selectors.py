@@ -333,7 +333,7 @@ def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], li
     head: list[Promise] = [
         _("DV and stalking registrations"),
         _("of which stalking"),
-        _("stalking signals before art. 285b"),
+        _("stalking signals before or without art. 285b"),
         _("screening cases opened"),
         _("screened in time"),
         _("Veilig Thuis notifications"),
@@ -351,17 +351,17 @@ def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], li
         due = ("in_time", "late", "overdue_now")
         screened_due = published(int(sum(_status(whole, "screening_timeliness", s) for s in due)))
         vt_due = published(int(sum(_status(whole, "vt_notifications", s) for s in due)))
-        decided = _total(whole, "zsm_decided", part="all")
+        decided = _total(whole, "zsm_decided", "all")
         cells: list[Shown | str] = [
             _total(whole, "registrations"),
-            _total(whole, "registrations", part="stalking"),
-            _total(whole, "stalking_signals", part="before"),
+            _total(whole, "registrations", "stalking"),
+            _total(whole, "stalking_signals", "before", "without"),
             _total(whole, "screening_timeliness"),
             _percent(share(published(int(_status(whole, "screening_timeliness", "in_time"))), screened_due)),
             _total(whole, "vt_notifications"),
             _percent(share(published(int(_status(whole, "vt_notifications", "in_time"))), vt_due)),
             decided,
-            _percent(share(_total(whole, "zsm_decided", part="zsm"), decided)),
+            _percent(share(_total(whole, "zsm_decided", "zsm"), decided)),
             _total(whole, "measures"),
             _total(whole, "breaches"),
             _total(whole, "repeat_victims") if single else "—",
@@ -370,9 +370,9 @@ def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], li
     return head, rows
 
 
-def _total(whole: Mapping[tuple[str, str], float], figure: str, *, part: str | None = None) -> Shown:
-    """A figure summed over its parts (or one part), published."""
-    return published(int(sum(v for (f, p), v in whole.items() if f == figure and part in (None, p))))
+def _total(whole: Mapping[tuple[str, str], float], figure: str, *parts: str) -> Shown:
+    """A figure summed over its parts (or the parts named), published."""
+    return published(int(sum(v for (f, p), v in whole.items() if f == figure and (not parts or p in parts))))
 
 
 def _status(whole: Mapping[tuple[str, str], float], figure: str, status: str) -> float:

@@ -93,7 +93,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 def _chart(view: SectionView, figures: Figures) -> Any:
     return bars_svg(
         [(row.label, {code: shown.value for code, shown in row.values.items()}) for row in view.rows],
-        parts=[Part(code, str(capfirst(label))) for code, label in view.parts],
+        parts=[Part(code, capfirst(str(label))) for code, label in view.parts],
         title=f"{view.section.title}: {figures.area_name}",
         description=str(view.section.explanation) + " " + _("The table below gives every figure."),
         chart_id=f"insights-chart-{view.section.key}",
@@ -142,11 +142,11 @@ def _csv_rows(figures: Figures, choice: Choice) -> Iterator[list[str]]:
                     unit = percent if text.endswith("%") else count
                     yield line(f"{title}: {table}", f"{cells[0]}: {name}", whole, unit, text)
     for compared in figures.compare_rows:
-        for name, text in zip(figures.compare_head, compared.cells, strict=True):
+        for heading, text in zip(figures.compare_head, compared.cells, strict=True):
             unit = percent if text.endswith("%") else count
-            row = line(_("Areas compared"), name, whole, unit, text)
-            row[2] = compared.name
-            yield row
+            found = line(_("Areas compared"), heading, whole, unit, text)
+            found[2] = compared.name
+            yield found
 
 
 @require_GET
