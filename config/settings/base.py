@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
+    "ketenzicht.accounts",
     "ketenzicht.registrations",
     "ketenzicht.persons",
     "ketenzicht.linking",

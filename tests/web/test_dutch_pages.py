@@ -29,9 +29,16 @@ from django.utils.translation import trans_real
 from ketenzicht.insights.services import figures_refresh
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.measures.services import measure_impose
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, PostKind, User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.services import post_assign, user_create
+from ketenzicht.organisations.services import (
+    api_token_create,
+    api_token_issue,
+    api_token_revoke,
+    post_assign,
+    user_create,
+    user_set_active,
+)
 from ketenzicht.patterns.models import Signal
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.prosecution.services import request_answer
@@ -193,6 +200,64 @@ WALK: dict[str, list[Visit]] = {
         get("/inzicht/"),
         get("/inzicht/?gebied=police_unit:oost-brabant&jaar=2024&per=week&vergelijk=vt_region"),
         get("/inzicht/?gebied=nergens&jaar=1900"),
+    ],
+    "accounts:users": [
+        get("/beheer/gebruikers/"),
+        get("/beheer/gebruikers/?q=warm&organisation=oost-brabant&role=case_screener"),
+    ],
+    "accounts:user-new": [
+        get("/beheer/gebruikers/nieuw/"),
+        post("/beheer/gebruikers/nieuw/", {}),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "warm-screener-lowers",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "email": "anouk",
+                "organisation": "{police_unit}",
+                "roles": "prosecutor",
+                "password": "kort",
+                "password_again": "anders",
+            },
+        ),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "nieuw",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "organisation": "{police_unit}",
+                "roles": "prosecutor",
+                "password": "Kastanjeboom-aan-de-Dommel-7",
+                "password_again": "Kastanjeboom-aan-de-Dommel-7",
+            },
+        ),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "nieuw",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "organisation": "{police_unit}",
+                "roles": "case_owner",
+                "password": "123456789012",
+                "password_again": "123456789012",
+            },
+        ),
+    ],
+    "accounts:user": [
+        get("/beheer/gebruikers/{staff}/"),
+        get("/beheer/gebruikers/{staff_left}/"),
+        post("/beheer/gebruikers/{staff}/", {"action": "roles", "roles": "prosecutor"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "roles"}),
+        post(
+            "/beheer/gebruikers/{staff}/", {"action": "password", "password": "kort", "password_again": "k"}
+        ),
+        post("/beheer/gebruikers/{staff}/", {"action": "token", "name": ""}),
+        post("/beheer/gebruikers/{staff_left}/", {"action": "token", "name": "feed"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "token", "name": "feed"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "x"}),
     ],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
@@ -435,6 +500,15 @@ def world(db: Any) -> dict[str, int]:
     case.refresh_from_db()
     ids["lock"] = case.lock_version
     figures_refresh(years=[2024, timezone.localdate().year])  # the insight desk shows counted figures
+    # Users for the functional administrator's pages: one with an API token in use and one revoked, one
+    # deactivated.
+    staff = User.objects.get(username="warm-screener-lowers")
+    api_token_create(user=staff, name="koppeling meldingen")
+    api_token_revoke(api_token_issue(user=staff, name="oude koppeling")[0])
+    left = _user(Role.CASE_OWNER, "warm-left")
+    user_set_active(user=left, active=False)
+    ids["staff"], ids["staff_left"] = staff.pk, left.pk
+    ids["police_unit"] = Organisation.objects.get(code="oost-brabant").pk
     return ids
 
 
@@ -588,6 +662,9 @@ SHOWN_TO = {
     "prosecution:requests": Role.VICTIM_SUPPORT,
     "prosecution:request": Role.VICTIM_SUPPORT,
     "insights:figures": Role.NATIONAL_ANALYST,
+    "accounts:users": Role.FUNCTIONAL_ADMIN,
+    "accounts:user-new": Role.FUNCTIONAL_ADMIN,
+    "accounts:user": Role.FUNCTIONAL_ADMIN,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {
@@ -623,6 +700,10 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert 'data-testid="breaches"' in broken and "PL-WALK-3" in broken
     assert 'data-testid="measures-panel"' in screener.get(f"/zaken/{world['screening']}/").content.decode()
     assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
+    users = clients[Role.FUNCTIONAL_ADMIN].get("/beheer/gebruikers/").content.decode()
+    assert "warm-left" in users and "utrecht-status-badge--warning" in users
+    staff = clients[Role.FUNCTIONAL_ADMIN].get(f"/beheer/gebruikers/{world['staff']}/").content.decode()
+    assert staff.count('data-testid="token-row"') == 2
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
     log = privacy.get("/toegangslog/").content.decode()
