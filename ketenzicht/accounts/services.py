@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -98,9 +98,13 @@ def account_create(
     names = {"first_name": first_name.strip(), "last_name": last_name.strip(), "email": email.strip()}
     _password_problems(password, User(username=username, **names))
     with transaction.atomic():
-        user = user_create(
-            username=username, password=password, organisation=organisation, roles=roles, **names
-        )
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    username=username, password=password, organisation=organisation, roles=roles, **names
+                )
+        except IntegrityError as error:  # taken meanwhile by another administrator
+            raise AccountRefused("username", _("This username is taken.")) from error
         access_log_record(
             actor=actor,
             action="create",
