@@ -149,7 +149,6 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
             **context,
             "roles": subject.role_labels(),
             "tokens": user_tokens(subject),
-            "is_self": subject.pk == actor.pk,
         },
         status=status,
     )
@@ -205,6 +204,7 @@ def _act(
                     actor=actor, user=subject, name=form.cleaned_data["name"], origin=origin
                 )
                 context["new_token"], context["new_token_row"] = token, row
+                forms["token_form"] = TokenForm()  # empty again: the next token is another
         elif action == "revoke":
             token_id = request.POST.get("token", "")
             found = get_object_or_404(
