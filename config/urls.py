@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("ketenzicht.measures.urls")),
     path("", include("ketenzicht.prosecution.urls")),
     path("", include("ketenzicht.insights.urls")),
+    path("", include("ketenzicht.accounts.urls")),
     path("api/v1/", api.urls),
 ]
 

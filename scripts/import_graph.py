@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats", "console", "db", "datafile", "ui"),  # ground floor: no domain knowledge
     ("organisations",),
     ("audit",),
+    ("accounts",),  # the functional administrator's user management: organisations' writes, logged
     ("registrations",),
     ("persons",),
     ("linking",),

@@ -219,6 +219,32 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/waarschuwingen/?gelezen=1", 302, 200),
     ],
     "workprocesses:alert-read": [Call("POST", "/waarschuwingen/999999/gelezen/", 302, 404, body={})],
+    # The functional administrator's user management; an unknown user is 404 to them only.
+    "accounts:users": [
+        Call("GET", "/beheer/gebruikers/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),
+        Call(
+            "GET",
+            "/beheer/gebruikers/?q=a&organisation=oost-brabant&role=case_screener&page=2",
+            302,
+            403,
+            ((Role.FUNCTIONAL_ADMIN, 200),),
+        ),
+    ],
+    "accounts:user-new": [
+        Call("GET", "/beheer/gebruikers/nieuw/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),
+        Call("POST", "/beheer/gebruikers/nieuw/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 422),), body={}),
+    ],
+    "accounts:user": [
+        Call("GET", "/beheer/gebruikers/999999/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 404),)),
+        Call(
+            "POST",
+            "/beheer/gebruikers/999999/",
+            302,
+            403,
+            ((Role.FUNCTIONAL_ADMIN, 404),),
+            body={"action": "active", "active": "0"},
+        ),
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

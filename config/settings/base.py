@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
+    "ketenzicht.accounts",
     "ketenzicht.registrations",
     "ketenzicht.persons",
     "ketenzicht.linking",

@@ -14,6 +14,8 @@ OBJECT_TYPE_LABELS = {
     "rollout": pgettext_lazy("logged object", "roll-out of a work process"),
     "access_log": pgettext_lazy("logged object", "access log"),
     "session": pgettext_lazy("logged object", "session"),
+    "user": pgettext_lazy("logged object", "user"),
+    "api_token": pgettext_lazy("logged object", "API token"),
 }
 
 

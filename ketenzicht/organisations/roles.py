@@ -28,3 +28,27 @@ class OrganisationKind(models.TextChoices):
     SLACHTOFFERHULP = "slachtofferhulp", _("Victim Support Netherlands")
     RECLASSERING = "reclassering", _("Probation Service")
     BEHEER = "beheer", _("Ketenzicht administration")
+
+
+# Which roles a user of each kind of organisation may hold: a police role in a police unit, a Veilig Thuis
+# role at Veilig Thuis, and so on. The national analyst works at the police's national unit or at
+# Ketenzicht's administration. The functional administrator's pages offer only these.
+ROLES_BY_KIND: dict[str, tuple[Role, ...]] = {
+    OrganisationKind.POLITIE: (
+        Role.POLICE_REGISTRAR,
+        Role.CASE_SCREENER,
+        Role.CASE_OWNER,
+        Role.TEAM_LEAD,
+        Role.NATIONAL_ANALYST,
+    ),
+    OrganisationKind.VEILIG_THUIS: (Role.VT_ASSESSOR, Role.TEAM_LEAD, Role.CHAIN_CONTACT),
+    OrganisationKind.OM: (Role.PROSECUTOR,),
+    OrganisationKind.SLACHTOFFERHULP: (Role.VICTIM_SUPPORT,),
+    OrganisationKind.RECLASSERING: (Role.PROBATION,),
+    OrganisationKind.BEHEER: (Role.FUNCTIONAL_ADMIN, Role.PRIVACY_OFFICER, Role.NATIONAL_ANALYST),
+}
+
+
+def roles_fitting(kind: str) -> tuple[Role, ...]:
+    """The roles a user of an organisation of `kind` may hold (none for an unknown kind)."""
+    return ROLES_BY_KIND.get(kind, ())

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import yaml
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
@@ -17,6 +18,7 @@ from .refdata import ReferenceDataError, RowError, content_hash, read_csv, recor
 from .roles import OrganisationKind, Role
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+API_TOKEN_NAME_LENGTH = 100  # ApiToken.name
 
 # CBS's own headers ("Gebieden in Nederland") next to ours, so the full CBS list can be dropped in.
 MUNICIPALITY_ALIASES = {
@@ -183,11 +185,49 @@ def api_token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def api_token_issue(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token: the stored row (its hash and prefix) and the token itself, which cannot be shown
+    again."""
+    name = name.strip()
+    if not name:
+        raise ValueError("name: say what the token is for")
+    if len(name) > API_TOKEN_NAME_LENGTH:
+        raise ValueError(f"name: at most {API_TOKEN_NAME_LENGTH} characters")
+    token = "kz_" + secrets.token_urlsafe(32)
+    row = ApiToken.objects.create(user=user, name=name, token_hash=api_token_hash(token), prefix=token[:8])
+    return row, token
+
+
 def api_token_create(*, user: User, name: str) -> str:
     """Create a token and return it; it cannot be shown again."""
-    token = "kz_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name, token_hash=api_token_hash(token), prefix=token[:8])
-    return token
+    return api_token_issue(user=user, name=name)[1]
+
+
+def api_token_revoke(token: ApiToken) -> bool:
+    """Revoke a token for good; False when it was revoked already."""
+    if token.revoked:
+        return False
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    return True
+
+
+def user_set_active(*, user: User, active: bool) -> bool:
+    """Deactivate (or reactivate) a user; a user is never deleted, their history keeps them. An inactive
+    user cannot log in, their sessions end at their next request and their API tokens stop working.
+    False when nothing changed."""
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return True
+
+
+def user_set_password(*, user: User, password: str) -> None:
+    """Set a new password after Django's password validators (ValidationError names what is wrong)."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
 
 
 def post_assign(*, organisation: Organisation, user: User, kind: str) -> Post:

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from ketenzicht.accounts.selectors import may_manage_users
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.insights.selectors import may_see_insights
@@ -35,6 +36,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_work_cases": may_work_cases(user),
         "kz_may_screen": may_use_screening_desk(user),
         "kz_may_manage_rollouts": may_manage_rollouts(user),
+        "kz_may_manage_users": may_manage_users(user),
         "kz_may_use_vt_desk": may_use_vt_desk(user),
         "kz_may_see_vt_timeliness": may_see_timeliness(user),
         "kz_may_use_zsm_desk": may_use_zsm_desk(user),

@@ -29,9 +29,16 @@ from django.utils.translation import trans_real
 from ketenzicht.insights.services import figures_refresh
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.measures.services import measure_impose
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, PostKind, User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.services import post_assign, user_create
+from ketenzicht.organisations.services import (
+    api_token_create,
+    api_token_issue,
+    api_token_revoke,
+    post_assign,
+    user_create,
+    user_set_active,
+)
 from ketenzicht.patterns.models import Signal
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.prosecution.services import request_answer
@@ -194,6 +201,64 @@ WALK: dict[str, list[Visit]] = {
         get("/inzicht/?gebied=police_unit:oost-brabant&jaar=2024&per=week&vergelijk=vt_region"),
         get("/inzicht/?gebied=nergens&jaar=1900"),
     ],
+    "accounts:users": [
+        get("/beheer/gebruikers/"),
+        get("/beheer/gebruikers/?q=warm&organisation=oost-brabant&role=case_screener"),
+    ],
+    "accounts:user-new": [
+        get("/beheer/gebruikers/nieuw/"),
+        post("/beheer/gebruikers/nieuw/", {}),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "warm-screener-lowers",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "email": "anouk",
+                "organisation": "{police_unit}",
+                "roles": "prosecutor",
+                "password": "kort",
+                "password_again": "anders",
+            },
+        ),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "nieuw",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "organisation": "{police_unit}",
+                "roles": "prosecutor",
+                "password": "Kastanjeboom-aan-de-Dommel-7",
+                "password_again": "Kastanjeboom-aan-de-Dommel-7",
+            },
+        ),
+        post(
+            "/beheer/gebruikers/nieuw/",
+            {
+                "username": "nieuw",
+                "first_name": "Anouk",
+                "last_name": "Verbruggen",
+                "organisation": "{police_unit}",
+                "roles": "case_owner",
+                "password": "123456789012",
+                "password_again": "123456789012",
+            },
+        ),
+    ],
+    "accounts:user": [
+        get("/beheer/gebruikers/{staff}/"),
+        get("/beheer/gebruikers/{staff_left}/"),
+        post("/beheer/gebruikers/{staff}/", {"action": "roles", "roles": "prosecutor"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "roles"}),
+        post(
+            "/beheer/gebruikers/{staff}/", {"action": "password", "password": "kort", "password_again": "k"}
+        ),
+        post("/beheer/gebruikers/{staff}/", {"action": "token", "name": ""}),
+        post("/beheer/gebruikers/{staff_left}/", {"action": "token", "name": "feed"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "token", "name": "feed"}),
+        post("/beheer/gebruikers/{staff}/", {"action": "x"}),
+    ],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
         post("/verzoeken/{to_victim_support}/", {"wishes": "maybe"}),
@@ -282,10 +347,12 @@ class VisibleText(HTMLParser):
         super().__init__()
         self.parts: list[str] = []
         self._hidden = 0
+        self._verbatim = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._hidden += 1
+        if tag in ("script", "style") or (tag == "code" and ("translate", "no") in attrs):
+            self._hidden += 1  # a <code translate="no"> holds data such as a token's prefix, never a text
+            self._verbatim += tag == "code"
         for name, value in attrs:
             if name in VISIBLE_ATTRIBUTES and value:
                 self.parts.append(value)
@@ -293,8 +360,9 @@ class VisibleText(HTMLParser):
             self.parts.append(str(dict(attrs)["value"]))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style") or (tag == "code" and self._verbatim):
             self._hidden -= 1
+            self._verbatim -= tag == "code"
 
     def handle_data(self, data: str) -> None:
         if not self._hidden and data.strip():
@@ -323,8 +391,10 @@ def text_problems(html: str) -> list[str]:
 def test_the_text_checks_catch_what_they_are_for() -> None:
     bad = "<p>review_item op 1982-06-00, kans 0.831</p><input placeholder='person_search'>"
     assert len(text_problems(bad)) == 4
+    assert len(text_problems("<code>kz_d0731</code>")) == 1
     good = '<p title="Zoeken">Op 12-06-1982, juni 1982, kans 0,831, 1.234 keer, PL0600-2024-000123</p>'
     good += "<script>var x_y = '2024-01-01' + 0.5;</script><a href='/a_b/2024-01-01'>ok</a>"
+    good += '<code translate="no">kz_d0731</code>'
     assert text_problems(good) == []
 
 
@@ -435,6 +505,15 @@ def world(db: Any) -> dict[str, int]:
     case.refresh_from_db()
     ids["lock"] = case.lock_version
     figures_refresh(years=[2024, timezone.localdate().year])  # the insight desk shows counted figures
+    # Users for the functional administrator's pages: one with an API token in use and one revoked, one
+    # deactivated.
+    staff = User.objects.get(username="warm-screener-lowers")
+    api_token_create(user=staff, name="koppeling meldingen")
+    api_token_revoke(api_token_issue(user=staff, name="oude koppeling")[0])
+    left = _user(Role.CASE_OWNER, "warm-left")
+    user_set_active(user=left, active=False)
+    ids["staff"], ids["staff_left"] = staff.pk, left.pk
+    ids["police_unit"] = Organisation.objects.get(code="oost-brabant").pk
     return ids
 
 
@@ -588,6 +667,9 @@ SHOWN_TO = {
     "prosecution:requests": Role.VICTIM_SUPPORT,
     "prosecution:request": Role.VICTIM_SUPPORT,
     "insights:figures": Role.NATIONAL_ANALYST,
+    "accounts:users": Role.FUNCTIONAL_ADMIN,
+    "accounts:user-new": Role.FUNCTIONAL_ADMIN,
+    "accounts:user": Role.FUNCTIONAL_ADMIN,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {
@@ -623,6 +705,10 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert 'data-testid="breaches"' in broken and "PL-WALK-3" in broken
     assert 'data-testid="measures-panel"' in screener.get(f"/zaken/{world['screening']}/").content.decode()
     assert "R2" in clients[Role.FUNCTIONAL_ADMIN].get("/koppelingen/beoordelen/").content.decode()
+    users = clients[Role.FUNCTIONAL_ADMIN].get("/beheer/gebruikers/").content.decode()
+    assert "warm-left" in users and "utrecht-status-badge--warning" in users
+    staff = clients[Role.FUNCTIONAL_ADMIN].get(f"/beheer/gebruikers/{world['staff']}/").content.decode()
+    assert staff.count('data-testid="token-row"') >= 2  # the one in use, the revoked one (and the walk's)
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
     log = privacy.get("/toegangslog/").content.decode()

@@ -21,4 +21,8 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["username"], is_active=True).first()
         if user is None:
             raise CommandError(f"username: no active user {options['username']!r}")
-        self.stdout.write(api_token_create(user=user, name=options["name"]))
+        try:
+            token = api_token_create(user=user, name=options["name"])
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(token)

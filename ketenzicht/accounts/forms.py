@@ -1,0 +1,117 @@
+"""The user management forms. They check what a form can (filled in, the two passwords equal); the rules
+(roles that fit the organisation, the password validators, an administrator keeping their own role) are the
+services', whose refusals the views put on the field they name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.services import API_TOKEN_NAME_LENGTH
+from ketenzicht.ui.forms import NldsFormMixin
+
+
+def _organisations() -> Any:
+    return Organisation.objects.filter(active=True).order_by("kind", "name")
+
+
+class UserFilterForm(NldsFormMixin, forms.Form):
+    q = forms.CharField(label=_("Name or username"), required=False, max_length=100)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        queryset=Organisation.objects.order_by("kind", "name"),
+        required=False,
+        to_field_name="code",
+        empty_label="—",
+    )
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", "—"), *Role.choices])
+
+    def used(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        used = {
+            "q": data["q"].strip(),
+            "organisation": data["organisation"].code if data["organisation"] else "",
+            "role": data["role"],
+        }
+        return {key: value for key, value in used.items() if value}
+
+
+class _PasswordPair(forms.Form):
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters, not a common password, not only digits, not like the name."),
+    )
+    password_again = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        first, second = data.get("password"), data.get("password_again")
+        if first and second and first != second:
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+
+class UserCreateForm(NldsFormMixin, _PasswordPair):
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), required=False)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label="—"
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only roles that fit the kind of organisation: a police role in a police unit, and so on."
+        ),
+    )
+
+    field_order = ["username", "first_name", "last_name", "email", "organisation", "roles", "password"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = _organisations()
+
+
+class RolesForm(NldsFormMixin, forms.Form):
+    roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, required=False)
+
+    def __init__(self, *args: Any, offered: list[Role], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["roles"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(role.value, role.label) for role in offered]
+
+
+class PasswordForm(NldsFormMixin, _PasswordPair):
+    pass
+
+
+class TokenForm(NldsFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("What the token is for"),
+        max_length=API_TOKEN_NAME_LENGTH,
+        help_text=_("For example: feed of Veilig Thuis Brabant-Noordoost."),
+    )

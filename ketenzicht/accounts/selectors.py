@@ -1,0 +1,43 @@
+"""Reads for the user management pages: who may use them, the users (searched and filtered), one user and
+their API tokens."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from ketenzicht.organisations.models import ApiToken, Organisation, User
+from ketenzicht.organisations.roles import Role, roles_fitting
+
+PAGE_SIZE = 50
+MANAGER_ROLES = (Role.FUNCTIONAL_ADMIN,)
+
+
+def may_manage_users(user: User) -> bool:
+    return bool(user.is_authenticated and user.has_role(*MANAGER_ROLES))
+
+
+def user_list(*, q: str = "", organisation: Organisation | None = None, role: str = "") -> QuerySet[User]:
+    """Every user (active or not), by username; `q` matches the username or a part of the name."""
+    users = User.objects.select_related("organisation").prefetch_related("roles").order_by("username")
+    for word in q.split():
+        users = users.filter(
+            Q(username__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        )
+    if organisation is not None:
+        users = users.filter(organisation=organisation)
+    if role:
+        users = users.filter(roles__role=role)
+    return users
+
+
+def user_tokens(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first, revoked ones included (only their prefix is known)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+def user_role_choices(user: User) -> list[Role]:
+    """The roles to offer on the user's page: those fitting their organisation's kind, and any they hold
+    that do not (so they can be taken away)."""
+    kind = user.organisation.kind if user.organisation else ""
+    offered = set(roles_fitting(kind)) | {Role(code) for code in user.role_codes}
+    return [role for role in Role if role in offered]

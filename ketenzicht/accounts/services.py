@@ -1,0 +1,220 @@
+"""The functional administrator's writes on users and API tokens. Each is one transaction with its
+access-log entry (object type `user` or `api_token`, a detail with what changed, never a password or a
+token). What is refused raises AccountRefused naming the field, before anything is stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import ApiToken, Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role, roles_fitting
+from ketenzicht.organisations.services import (
+    api_token_issue,
+    api_token_revoke,
+    user_create,
+    user_set_active,
+    user_set_password,
+    user_set_roles,
+)
+
+from .selectors import may_manage_users
+
+USER = "user"
+API_TOKEN = "api_token"
+
+
+@dataclass(frozen=True)
+class AccountRefused(Exception):
+    """The change is refused; `field` names the form field it is about."""
+
+    field: str
+    message: str | Promise
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _check_manager(actor: User) -> None:
+    if not may_manage_users(actor):
+        raise PermissionError("only a functional administrator manages users")
+
+
+def _check_roles_fit(roles: list[str], organisation: Organisation | None, *, keep: frozenset[str]) -> None:
+    """Every role known and fitting the organisation's kind (a role the user holds already may stay)."""
+    if not roles:
+        raise AccountRefused("roles", _("Choose at least one role."))
+    unknown = set(roles) - set(Role.values)
+    if unknown:
+        raise AccountRefused("roles", _("Unknown role."))
+    kind = organisation.kind if organisation else ""
+    misfits = [Role(r) for r in roles if r not in roles_fitting(kind) and r not in keep]
+    if misfits:
+        raise AccountRefused(
+            "roles",
+            _("%(roles)s does not fit an organisation of the kind %(kind)s.")
+            % {
+                "roles": ", ".join(str(r.label) for r in misfits),
+                "kind": str(OrganisationKind(kind).label) if kind else "—",
+            },
+        )
+
+
+def _password_problems(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise AccountRefused("password", " ".join(error.messages)) from error
+
+
+def account_create(
+    *,
+    actor: User,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: Organisation,
+    roles: list[str],
+    password: str,
+    origin: str,
+) -> User:
+    """A new user with their roles and an initial password (which must pass the password validators)."""
+    _check_manager(actor)
+    username = username.strip()
+    if not username:
+        raise AccountRefused("username", _("Enter a username."))
+    if User.objects.filter(username__iexact=username).exists():
+        raise AccountRefused("username", _("This username is taken."))
+    if not organisation.active:
+        raise AccountRefused("organisation", _("This organisation is no longer active."))
+    _check_roles_fit(roles, organisation, keep=frozenset())
+    names = {"first_name": first_name.strip(), "last_name": last_name.strip(), "email": email.strip()}
+    _password_problems(password, User(username=username, **names))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                user = user_create(
+                    username=username, password=password, organisation=organisation, roles=roles, **names
+                )
+        except IntegrityError as error:  # taken meanwhile by another administrator
+            raise AccountRefused("username", _("This username is taken.")) from error
+        access_log_record(
+            actor=actor,
+            action="create",
+            object_type=USER,
+            object_id=user.pk,
+            result="stored",
+            origin=origin,
+            detail={"username": username, "organisation": organisation.code, "roles": sorted(roles)},
+        )
+    return user
+
+
+def account_set_roles(*, actor: User, user: User, roles: list[str], origin: str) -> bool:
+    """Give the user exactly `roles`; False when nothing changed. An administrator keeps their own
+    functional administrator role."""
+    _check_manager(actor)
+    if user.pk == actor.pk and Role.FUNCTIONAL_ADMIN not in roles:
+        raise AccountRefused("roles", _("You cannot take away your own functional administrator role."))
+    held = user.role_codes
+    _check_roles_fit(roles, user.organisation, keep=held)
+    added, removed = sorted(set(roles) - held), sorted(held - set(roles))
+    if not added and not removed:
+        return False
+    with transaction.atomic():
+        user_set_roles(user=user, roles=roles)
+        access_log_record(
+            actor=actor,
+            action="change",
+            object_type=USER,
+            object_id=user.pk,
+            result="stored",
+            origin=origin,
+            detail={"username": user.username, "roles": {"added": added, "removed": removed}},
+        )
+    return True
+
+
+def account_set_active(*, actor: User, user: User, active: bool, origin: str) -> bool:
+    """Deactivate or reactivate a user (never delete: their history keeps them); False when nothing
+    changed. An administrator cannot deactivate themselves."""
+    _check_manager(actor)
+    if user.pk == actor.pk and not active:
+        raise AccountRefused("active", _("You cannot deactivate yourself."))
+    with transaction.atomic():
+        changed = user_set_active(user=user, active=active)
+        if changed:
+            access_log_record(
+                actor=actor,
+                action="reactivate" if active else "deactivate",
+                object_type=USER,
+                object_id=user.pk,
+                result="stored",
+                origin=origin,
+                detail={"username": user.username, "active": active},
+            )
+    return changed
+
+
+def account_reset_password(*, actor: User, user: User, password: str, origin: str) -> None:
+    """Set a new password for the user (the password validators decide); the log says only that it was."""
+    _check_manager(actor)
+    _password_problems(password, user)
+    with transaction.atomic():
+        user_set_password(user=user, password=password)
+        access_log_record(
+            actor=actor,
+            action="reset",
+            object_type=USER,
+            object_id=user.pk,
+            result="stored",
+            origin=origin,
+            detail={"username": user.username, "password": "reset"},
+        )
+
+
+def account_token_create(*, actor: User, user: User, name: str, origin: str) -> tuple[ApiToken, str]:
+    """A new API token for an active user: the row and the token, to be shown once."""
+    _check_manager(actor)
+    if not user.is_active:
+        raise AccountRefused("name", _("This user is deactivated: reactivate them first."))
+    with transaction.atomic():
+        try:
+            row, token = api_token_issue(user=user, name=name)
+        except ValueError as error:
+            raise AccountRefused("name", _("Say what the token is for (at most 100 characters).")) from error
+        access_log_record(
+            actor=actor,
+            action="create",
+            object_type=API_TOKEN,
+            object_id=row.pk,
+            result="stored",
+            origin=origin,
+            detail={"username": user.username, "name": row.name, "prefix": row.prefix},
+        )
+    return row, token
+
+
+def account_token_revoke(*, actor: User, token: ApiToken, origin: str) -> bool:
+    """Revoke one of a user's API tokens; False when it was revoked already."""
+    _check_manager(actor)
+    with transaction.atomic():
+        changed = api_token_revoke(token)
+        if changed:
+            access_log_record(
+                actor=actor,
+                action="revoke",
+                object_type=API_TOKEN,
+                object_id=token.pk,
+                result="stored",
+                origin=origin,
+                detail={"username": token.user.username, "name": token.name, "prefix": token.prefix},
+            )
+    return changed

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("beheer/gebruikers/", views.users, name="users"),
+    path("beheer/gebruikers/nieuw/", views.user_new, name="user-new"),
+    path("beheer/gebruikers/<int:pk>/", views.user_page, name="user"),
+]

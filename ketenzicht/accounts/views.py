@@ -1,0 +1,226 @@
+"""The functional administrator's pages: the users, a new user, one user (roles, deactivation, password,
+API tokens). Anyone else gets 403, and the refusal is logged once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ketenzicht.audit.access import listed, read
+from ketenzicht.audit.services import access_log_record, request_origin
+from ketenzicht.organisations.models import ApiToken, User
+from ketenzicht.organisations.roles import Role
+
+from .forms import PasswordForm, RolesForm, TokenForm, UserCreateForm, UserFilterForm
+from .selectors import PAGE_SIZE, may_manage_users, user_list, user_role_choices, user_tokens
+from .services import (
+    USER,
+    AccountRefused,
+    account_create,
+    account_reset_password,
+    account_set_active,
+    account_set_roles,
+    account_token_create,
+    account_token_revoke,
+)
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _refuse(user: User, origin: str, *, action: str, object_id: str | int = "") -> PermissionDenied:
+    """Log the refusal of a user management page once, in its own transaction; the 403 to raise."""
+    with transaction.atomic():
+        access_log_record(
+            actor=user,
+            action=action,
+            object_type=USER,
+            object_id=object_id,
+            result="refused",
+            origin=origin,
+            detail={"refused": "not a functional administrator"},
+        )
+    return PermissionDenied()
+
+
+def _refused_on(form: Form, error: AccountRefused) -> None:
+    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+@require_GET
+def users(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_manage_users(user):
+        listed(actor=user, object_type=USER, origin=origin, refused=True)
+        raise PermissionDenied
+    filters = UserFilterForm(request.GET or None)
+    found = user_list()
+    if filters.is_valid():
+        data = filters.cleaned_data
+        found = user_list(q=data["q"], organisation=data["organisation"], role=data["role"])
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed(
+        actor=user,
+        object_type=USER,
+        origin=origin,
+        detail={"page": page.number, "count": len(page.object_list), "filters": filters.used()},
+    )
+    rows = [{"user": u, "roles": [str(Role(r.role).label) for r in u.roles.all()]} for u in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "rows": rows, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def user_new(request: HttpRequest) -> HttpResponse:
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_manage_users(user):
+        raise _refuse(user, origin, action="create")
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = account_create(
+                actor=user,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                organisation=data["organisation"],
+                roles=data["roles"],
+                password=data["password"],
+                origin=origin,
+            )
+        except AccountRefused as error:
+            _refused_on(form, error)
+        else:
+            messages.success(request, _("User %(username)s is created.") % {"username": created.username})
+            return redirect("accounts:user", pk=created.pk)
+    return render(
+        request, "accounts/user_new.html", {"form": form}, status=422 if request.method == "POST" else 200
+    )
+
+
+ACTIONS = ("roles", "active", "password", "token", "revoke")
+
+
+@require_http_methods(["GET", "POST"])
+def user_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One user; a POST names its `action`: roles, active (deactivate or reactivate), password, token (a new
+    API token, shown on this answer only) or revoke (one of their tokens)."""
+    actor, origin = _user(request), request_origin(request, "web")
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if not may_manage_users(actor):
+        raise _refuse(actor, origin, action="change" if request.method == "POST" else "view", object_id=pk)
+    subject = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    offered = user_role_choices(subject)
+    forms: dict[str, Any] = {
+        "roles_form": RolesForm(initial={"roles": sorted(subject.role_codes)}, offered=offered),
+        "password_form": PasswordForm(),
+        "token_form": TokenForm(),
+    }
+    context: dict[str, Any] = {"subject": subject, "active_error": ""}
+    if request.method == "POST":
+        answer = _act(request, actor, subject, action, origin, offered, forms, context)
+        if answer is not None:
+            return answer
+    else:
+        read(actor=actor, object_type=USER, object_id=subject.pk, origin=origin)
+    status = 200 if request.method == "GET" or "new_token" in context else 422
+    response = render(
+        request,
+        "accounts/user_detail.html",
+        {
+            **forms,
+            **context,
+            "roles": subject.role_labels(),
+            "tokens": user_tokens(subject),
+        },
+        status=status,
+    )
+    if "new_token" in context:
+        response["Cache-Control"] = "no-store"  # the token is on this answer only
+    return response
+
+
+def _act(
+    request: HttpRequest,
+    actor: User,
+    subject: User,
+    action: str,
+    origin: str,
+    offered: list[Role],
+    forms: dict[str, Any],
+    context: dict[str, Any],
+) -> HttpResponse | None:
+    """Carry out a POST on the user's page: a redirect when done, None to show the page again (with the
+    form's errors, or with the new token)."""
+    back = redirect("accounts:user", pk=subject.pk)
+    try:
+        if action == "roles":
+            form: Form = RolesForm(request.POST, offered=offered)
+            forms["roles_form"] = form
+            if form.is_valid():
+                changed = account_set_roles(
+                    actor=actor, user=subject, roles=form.cleaned_data["roles"], origin=origin
+                )
+                messages.success(request, _("The roles are saved.") if changed else _("Nothing changed."))
+                return back
+        elif action == "active":
+            active = request.POST.get("active") == "1"
+            account_set_active(actor=actor, user=subject, active=active, origin=origin)
+            messages.success(
+                request, _("The user is active again.") if active else _("The user is deactivated.")
+            )
+            return back
+        elif action == "password":
+            form = PasswordForm(request.POST)
+            forms["password_form"] = form
+            if form.is_valid():
+                account_reset_password(
+                    actor=actor, user=subject, password=form.cleaned_data["password"], origin=origin
+                )
+                messages.success(request, _("The new password is set. Tell the user in person."))
+                return back
+        elif action == "token":
+            form = TokenForm(request.POST)
+            forms["token_form"] = form
+            if form.is_valid():
+                row, token = account_token_create(
+                    actor=actor, user=subject, name=form.cleaned_data["name"], origin=origin
+                )
+                context["new_token"], context["new_token_row"] = token, row
+                forms["token_form"] = TokenForm()  # empty again: the next token is another
+        elif action == "revoke":
+            token_id = request.POST.get("token", "")
+            found = get_object_or_404(
+                ApiToken.objects.select_related("user"),
+                pk=int(token_id) if token_id.isdigit() else 0,
+                user=subject,
+            )
+            account_token_revoke(actor=actor, token=found, origin=origin)
+            messages.success(request, _("The token %(prefix)s… is revoked.") % {"prefix": found.prefix})
+            return back
+        else:
+            context["action_error"] = _("Choose what to do.")
+    except AccountRefused as error:
+        if error.field == "active":
+            context["active_error"] = str(error.message)
+        else:
+            target = {"roles": "roles_form", "password": "password_form", "name": "token_form"}[error.field]
+            _refused_on(forms[target], error)
+    return None
