@@ -16,7 +16,27 @@ OBJECT_TYPE_LABELS = {
     "session": pgettext_lazy("logged object", "session"),
     "user": pgettext_lazy("logged object", "user"),
     "api_token": pgettext_lazy("logged object", "API token"),
+    "statistics": pgettext_lazy("logged object", "statistics"),
 }
+# Actions the desks log beside the model's choices (Action): in words too.
+ACTION_LABELS = {
+    "absence": pgettext_lazy("logged action", "absence"),
+    "answer": pgettext_lazy("logged action", "answer"),
+    "forward": pgettext_lazy("logged action", "forward"),
+    "change": pgettext_lazy("logged action", "change"),
+    "deactivate": pgettext_lazy("logged action", "deactivate"),
+    "reactivate": pgettext_lazy("logged action", "reactivate"),
+    "reset": pgettext_lazy("logged action", "password reset"),
+    "revoke": pgettext_lazy("logged action", "revoke"),
+}
+
+
+def action_label(code: str, display: str) -> str:
+    """An action to show: the model's choice label, else ours, else the code in words."""
+    if display != code:
+        return display
+    label = ACTION_LABELS.get(code)
+    return str(label) if label is not None else code.replace("_", " ")
 
 
 def object_type_label(code: str) -> str:

@@ -7,6 +7,7 @@ mistaken for an empty one."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -86,7 +87,8 @@ def bars_svg(
         found = [shown(values.get(p.code, 0)) for p in parts]
         return sum(found) if stacked else max(found, default=0)
 
-    highest = max([total(values) for _, values in rows] + [1])
+    # The scale: at least 5 where a count is suppressed (its block stands for half of that), whole numbers.
+    highest = math.ceil(max([total(values) for _, values in rows] + [5 if any_suppressed else 1]))
     step = plot_w / max(len(rows), 1)
     bar_w = max(step * 0.7, 2)
     base = top + plot_height
@@ -100,7 +102,7 @@ def bars_svg(
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#374151" stroke-width="3"/></pattern></defs>',
         f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#4b5563"/>',
         f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11" fill="{INK}">'
-        f"{highest:g}</text>",
+        f"{highest}</text>",
         f'<text x="{left - 6}" y="{base}" text-anchor="end" font-size="11" fill="{INK}">0</text>',
     ]
     every = max(1, -(-len(rows) // 16))  # at most 16 labels under the bars

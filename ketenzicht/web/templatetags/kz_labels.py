@@ -3,9 +3,11 @@ so they live in the shell; filters that know no domain (birth dates) are in `ket
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 
-from ketenzicht.audit.labels import object_type_label, origin_label
+from ketenzicht.audit.labels import action_label, object_type_label, origin_label
 from ketenzicht.dossiers.labels import purpose_label
 
 register = template.Library()
@@ -14,6 +16,12 @@ register = template.Library()
 @register.filter
 def kz_purpose(value: str | None) -> str:
     return purpose_label(value or "")
+
+
+@register.filter
+def kz_action(entry: Any) -> str:
+    """An access-log entry's action in words."""
+    return action_label(entry.action, str(entry.get_action_display()))
 
 
 @register.filter
