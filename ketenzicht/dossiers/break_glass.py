@@ -27,6 +27,7 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.workprocesses.alerts import alert_raise
 
 from .dossier import dossier_get_for_user
+from .labels import BREAK_GLASS_PURPOSE
 from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent
 from .selectors import PERSON_OBJECT, may_break_glass, may_review_break_glass
 
@@ -80,7 +81,7 @@ def break_glass_grant(
             object_type=BREAK_GLASS_OBJECT,
             object_id=access.pk,
             result=Result.GRANTED,
-            purpose=f"break-the-glass: {reason}",
+            purpose=f"{BREAK_GLASS_PURPOSE}: {reason}",
             origin=origin,
             detail={
                 "break_glass": True,
