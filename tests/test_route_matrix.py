@@ -120,6 +120,15 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/personen/999999/?zaak=999999", 302, 404, searchers(200) + AUDIT_READERS),
         Call("POST", "/personen/999999/", 302, 403, searchers(422) + AUDIT_422, body={}),
     ],
+    # Break-the-glass: the roles of KETENZICHT_BREAK_GLASS_ROLES are sent to the dossier, which asks for a
+    # purpose first; every other role gets the one 404 (the page of an allowed role: tests/dossiers).
+    "dossiers:break-glass": [
+        Call("GET", "/personen/999999/doorbreken/", 302, 404, searchers(302)),
+        Call("POST", "/personen/999999/doorbreken/", 302, 404, searchers(302), body={}),
+    ],
+    "break_glass:list": [Call("GET", "/privacy/doorbraken/", 302, 403, ((Role.PRIVACY_OFFICER, 200),))],
+    # Missing and forbidden alike: the one 404, logged once.
+    "break_glass:decide": [Call("POST", "/privacy/doorbraken/999999/", 302, 404, body={})],
     "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],
     "patterns:signal-detail": [Call("GET", "/signalen/999999/", 302, 404)],
     "patterns:signal-act": [

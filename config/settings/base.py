@@ -197,6 +197,13 @@ LOGGING = {
 # The purpose stated for looking up persons holds this many minutes; then the dossier asks for it again.
 KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "60"))
 
+# Break-the-glass: a look at a person's whole dossier outside the sharing rules, with a stated and confirmed
+# reason, reported to the privacy officer. It holds this many minutes. Only these roles (of a police
+# organisation that opens dossiers) may ask for it: those who open a person's dossier in their daily work
+# and meet the limits of the sharing rules there. Veilig Thuis does not search persons (it asks the police).
+KETENZICHT_BREAK_GLASS_MINUTES = int(os.environ.get("KETENZICHT_BREAK_GLASS_MINUTES", "30"))
+KETENZICHT_BREAK_GLASS_ROLES = ("police_registrar", "case_screener", "case_owner", "team_lead")
+
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint).
 KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "200"))
 

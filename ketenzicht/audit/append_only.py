@@ -64,6 +64,7 @@ HISTORIES = {
     "patterns_signalevent": "signal_history",
     "linking_reviewitemevent": "review_item_history",
     "measures_measureevent": "measure_history",
+    "dossiers_breakglassevent": "break_glass_history",
 }
 
 

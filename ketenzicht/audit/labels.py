@@ -17,6 +17,7 @@ OBJECT_TYPE_LABELS = {
     "user": pgettext_lazy("logged object", "user"),
     "api_token": pgettext_lazy("logged object", "API token"),
     "statistics": pgettext_lazy("logged object", "statistics"),
+    "break_glass": pgettext_lazy("logged object", "break-the-glass access"),
 }
 # Actions the desks log beside the model's choices (Action): in words too.
 ACTION_LABELS = {

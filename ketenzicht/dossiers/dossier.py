@@ -28,8 +28,10 @@ from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_f
 from ketenzicht.registrations.sharing import visibility_filter
 
 from .engine.dossier import Companion, CountRow, DossierLine, Labels, dossier_facts
+from .models import BreakGlassAccess
 from .selectors import (
     PERSON_OBJECT,
+    break_glass_active,
     may_open_dossier,
     may_search_persons,
     person_ids_merged_into,
@@ -56,6 +58,8 @@ class Dossier:
     # Registrations of this person the user may not see: counted per organisation kind and police unit
     # (hit / no-hit), never named. Empty for the audit readers, who open a dossier for its access list.
     hidden: list[HiddenGroup] = field(default_factory=list)
+    # A break-the-glass access that holds: every registration of the person is shown, none hidden.
+    break_glass: BreakGlassAccess | None = None
 
     @property
     def hidden_total(self) -> int:
@@ -80,7 +84,9 @@ _LINE_FIELDS = (
 )
 
 
-def _visible(user: User, *, purposed: bool) -> QuerySet[Registration]:
+def _visible(user: User, *, purposed: bool, everything: bool = False) -> QuerySet[Registration]:
+    if everything:  # break-the-glass: outside the sharing rules, logged as such by the caller
+        return Registration.objects.all()
     condition = visibility_filter(user, purposed=purposed)
     if condition is None:
         return Registration.objects.none()
@@ -90,13 +96,17 @@ def _visible(user: User, *, purposed: bool) -> QuerySet[Registration]:
 def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpose: str = "") -> Dossier:
     """The dossier of the person under this id (following merges) as `user` may see it. Raises NotVisible
     (logged as refused) alike when there is no such person, when the user's role opens no dossiers and
-    when the user may see nothing of them."""
+    when the user may see nothing of them. While the user's break-the-glass access to the person holds
+    (and only under a purpose), every registration of the person is in it; `dossier.break_glass` says so."""
     dossier = None
     if may_open_dossier(user):
         try:
-            dossier = dossier_for_user(user=user, person=person_resolve(person_id), purposed=bool(purpose))
+            person = person_resolve(person_id)
         except Person.DoesNotExist:
-            dossier = None
+            person = None
+        if person is not None:
+            grant = break_glass_active(user=user, person_id=person.pk) if purpose else None
+            dossier = dossier_for_user(user=user, person=person, purposed=bool(purpose), break_glass=grant)
     if dossier is None:
         raise refuse(
             actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
@@ -105,17 +115,27 @@ def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpos
 
 
 def dossier_for_user(
-    *, user: User, person: Person, now: dt.datetime | None = None, purposed: bool = False
+    *,
+    user: User,
+    person: Person,
+    now: dt.datetime | None = None,
+    purposed: bool = False,
+    break_glass: BreakGlassAccess | None = None,
 ) -> Dossier | None:
     """Everything `user` may see of `person`, in a fixed number of queries however long the history.
     None when the user may see nothing of them (and reads no access log): `dossier_get_for_user` is the
     road that answers NotVisible then. `purposed`: opened under a stated purpose, logged with it (the
-    sharing rules that need one apply: a police screener sees every unit's police registrations)."""
+    sharing rules that need one apply: a police screener sees every unit's police registrations).
+    `break_glass`: an access that holds, checked by the caller: every registration of the person."""
     may_read_access = user.has_role(*AUDIT_READER_ROLES)
     if not may_open_dossier(user):
         return None
     now = now or timezone.now()
-    visible_ids = _visible(user, purposed=purposed).filter(mentions__link__person=person).values("pk")
+    visible_ids = (
+        _visible(user, purposed=purposed, everything=break_glass is not None)
+        .filter(mentions__link__person=person)
+        .values("pk")
+    )
     # Values, not model instances: a long history is hundreds of rows, and instances cost most of the time.
     mentions = list(
         PersonMention.objects.filter(link__person=person, registration__in=visible_ids)
@@ -167,7 +187,7 @@ def dossier_for_user(
         else []
     )
     hidden: list[HiddenGroup] = []
-    if may_search_persons(user):
+    if may_search_persons(user) and break_glass is None:
         everything = Registration.objects.filter(mentions__link__person=person).values("pk")
         hidden = registration_sight_for_user(user=user, ids=everything, purposed=purposed).hidden_groups()
     return Dossier(
@@ -184,4 +204,5 @@ def dossier_for_user(
         access=access,
         may_read_access=may_read_access,
         hidden=hidden,
+        break_glass=break_glass,
     )

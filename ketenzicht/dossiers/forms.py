@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import User
 from ketenzicht.ui.forms import NldsFormMixin
 
+from .break_glass import NOTE_MIN_LENGTH, REASON_MIN_LENGTH
 from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
+from .models import BreakGlassDecision
 from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make
 
 
@@ -69,3 +71,52 @@ class SearchForm(PurposeForm):
         except QueryError as error:
             raise forms.ValidationError(gettext(error.message)) from None
         return text
+
+
+class BreakGlassForm(NldsFormMixin, forms.Form):
+    """Break-the-glass: a reason of at least REASON_MIN_LENGTH characters and an explicit confirmation."""
+
+    reason = forms.CharField(
+        label=_("Reason for this access outside the sharing rules"),
+        min_length=REASON_MIN_LENGTH,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why you need this person's whole history now (at least 20 characters)."),
+        error_messages={"required": _("State the reason for this access.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that this access is reported to the privacy officer"),
+        error_messages={"required": _("Confirm that you understand this access is reported.")},
+    )
+
+    def clean_reason(self) -> str:
+        return str(self.cleaned_data.get("reason") or "").strip()
+
+
+class BreakGlassDecisionForm(NldsFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Judgement"),
+        choices=[
+            ("", "—"),
+            (BreakGlassDecision.PROPER.value, _("Proper")),
+            (BreakGlassDecision.IMPROPER.value, _("Improper")),
+        ],
+        error_messages={"required": _("Choose proper or improper.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Required with improper (at least 10 characters): it goes to the user and their team lead."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        note = str(data.get("note") or "").strip()
+        data["note"] = note
+        if data.get("decision") == BreakGlassDecision.IMPROPER and len(note) < NOTE_MIN_LENGTH:
+            self.add_error("note", gettext("Explain an improper judgement in at least 10 characters."))
+        return data

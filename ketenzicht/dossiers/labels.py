@@ -16,13 +16,19 @@ QUERY_MESSAGES = (
     gettext_noop("type a surname (at least two letters) or a BSN"),
 )
 
+# A break-the-glass grant is logged with the purpose "break_glass: <the reason stated>".
+BREAK_GLASS_PURPOSE = "break_glass"
+
 
 def purpose_label(logged: str) -> str:
     """A purpose as the access log stores it, to show: "case_management: text" becomes "Casusregie: text",
         "registration politie:R1: text" the registration reason with its reference, "case PL0600-Z-1" the case
     reason with the case's reference, and a fixed purpose of a
-        desk (marked with gettext_noop where it is logged) its translation."""
+        desk (marked with gettext_noop where it is logged) its translation; "break_glass: text" a
+    break-the-glass grant with its reason."""
     reason, sep, rest = logged.partition(":")
+    if sep and reason == BREAK_GLASS_PURPOSE:
+        return f"{gettext('Break-the-glass access')}:{rest}"
     if sep and reason in PurposeReason.values and reason != PurposeReason.REGISTRATION:
         return f"{PurposeReason(reason).label}:{rest}"
     head, space, reference = logged.partition(" ")

@@ -10,8 +10,10 @@ whole index.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.registrations.models import PersonMention
@@ -81,3 +83,60 @@ class SearchKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} -> {self.surname_key}"
+
+
+class BreakGlassDecision(models.TextChoices):
+    PENDING = "pending", _("pending")
+    PROPER = "proper", _("proper")
+    IMPROPER = "improper", _("improper")
+
+
+class BreakGlassAccess(models.Model):
+    """A look at a person's whole dossier outside the sharing rules ("break-the-glass"), with the reason the
+    user stated and confirmed; it holds until `expires_at` (KETENZICHT_BREAK_GLASS_MINUTES) and waits for the
+    privacy officer's judgement. The decision fields are set once, from pending; the judgement itself, with
+    its note, is the append-only `BreakGlassEvent` beside it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The person's number, not a foreign key: the grant and its judgement outlive a purge of the person.
+    person_id = models.PositiveBigIntegerField()
+    reason = models.TextField()
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    decision = models.CharField(
+        max_length=16, choices=BreakGlassDecision.choices, default=BreakGlassDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "person_id", "expires_at"], name="dossiers_bg_user_person"),
+            models.Index(fields=["decision", "granted_at"], name="dossiers_bg_decision"),
+        ]
+
+    def __str__(self) -> str:
+        return f"break-glass {self.pk}: user {self.user_id}, person {self.person_id}"
+
+
+class BreakGlassEvent(models.Model):
+    """One line of a break-the-glass access's history: granted, then judged. The database refuses UPDATE
+    and DELETE (migration 0008)."""
+
+    access = models.ForeignKey(BreakGlassAccess, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=16)  # "granted", "proper", "improper"
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
+    actor_name = models.CharField(max_length=150)  # copied: the history reads right after a user leaves
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.access_id} {self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -5,11 +5,16 @@ sharing rules: missing and forbidden look the same.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.utils import timezone
+
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.sharing import may_see_registrations
+
+from .models import BreakGlassAccess
 
 MAX_MERGE_HOPS = 20
 PERSON_OBJECT = "person"
@@ -31,6 +36,28 @@ def may_search_persons(user: User) -> bool:
 def may_open_dossier(user: User) -> bool:
     """Searchers open dossiers; audit readers open them for the access list alone."""
     return may_search_persons(user) or bool(user.is_authenticated and user.has_role(*AUDIT_READER_ROLES))
+
+
+def may_break_glass(user: User) -> bool:
+    """Break-the-glass (a person's whole dossier outside the sharing rules, reported to the privacy
+    officer): searchers holding one of KETENZICHT_BREAK_GLASS_ROLES."""
+    return may_search_persons(user) and user.has_role(*settings.KETENZICHT_BREAK_GLASS_ROLES)
+
+
+def may_review_break_glass(user: User) -> bool:
+    """The privacy officer judges every break-the-glass access."""
+    return bool(user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER))
+
+
+def break_glass_active(*, user: User, person_id: int) -> BreakGlassAccess | None:
+    """The user's break-the-glass access to this person that still holds, if any."""
+    if not may_break_glass(user):
+        return None
+    return (
+        BreakGlassAccess.objects.filter(user=user, person_id=person_id, expires_at__gt=timezone.now())
+        .order_by("-expires_at")
+        .first()
+    )
 
 
 def person_ids_merged_into(person: Person) -> list[int]:

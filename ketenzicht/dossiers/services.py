@@ -284,6 +284,11 @@ def dossier_open(*, user: User, person_id: int, purpose: Purpose | None, origin:
         user=user, person_id=person_id, origin=origin, purpose=purpose.for_log() if purpose else ""
     )
     assert purpose is not None  # a role that opens no dossiers was refused above
+    detail: dict[str, Any] = {"registrations": len(dossier.lines), "purpose": purpose.detail()}
+    if dossier.break_glass is not None:  # outside the sharing rules: flagged for the privacy officer
+        grant = dossier.break_glass
+        detail |= {"break_glass": True, "grant": grant.pk, "reason": grant.reason}
+        detail["references"] = sorted({line.registration.reference for line in dossier.lines})
     with transaction.atomic():
         read(
             actor=user,
@@ -291,7 +296,7 @@ def dossier_open(*, user: User, person_id: int, purpose: Purpose | None, origin:
             object_id=dossier.person.pk,
             purpose=purpose.for_log(),
             origin=origin,
-            detail={"registrations": len(dossier.lines), "purpose": purpose.detail()},
+            detail=detail,
             persons=[c.person_id for c in dossier.companions],  # shown in the dossier, by name
         )
     return dossier

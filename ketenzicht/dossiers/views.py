@@ -25,7 +25,7 @@ from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
 from .panels import dossier_panel
 from .purpose import Purpose, purpose_for_case, purpose_for_signal
-from .selectors import may_open_dossier, may_search_persons
+from .selectors import may_break_glass, may_open_dossier, may_search_persons
 from .services import LookupRefused, dossier_open
 from .services import person_search as search_persons
 from .tables import registration_rows
@@ -223,6 +223,7 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             "purpose": purpose,
             "slots": slots,
             "person_signals": person_signals,
+            "may_break_glass": may_break_glass(user),
             "registration_rows": registration_rows(
                 dossier.lines, may_review=may_review(user), person_id=dossier.person.pk
             ),

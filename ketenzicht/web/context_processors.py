@@ -6,7 +6,7 @@ from django.http import HttpRequest
 
 from ketenzicht.accounts.selectors import may_manage_users
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
-from ketenzicht.dossiers.selectors import may_search_persons
+from ketenzicht.dossiers.selectors import may_review_break_glass, may_search_persons
 from ketenzicht.insights.selectors import may_see_insights
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
@@ -30,6 +30,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_register": may_register(user),
         "kz_may_see_registrations": may_see_registrations(user),
         "kz_may_read_access_log": user.has_role(*AUDIT_READER_ROLES),
+        "kz_may_review_break_glass": may_review_break_glass(user),
         "kz_may_review_links": may_review(user),
         "kz_may_search_persons": may_search_persons(user),
         "kz_may_see_signals": may_see_signals(user),

@@ -26,6 +26,8 @@ from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.translation import trans_real
 
+from ketenzicht.dossiers.break_glass import break_glass_decide, break_glass_grant
+from ketenzicht.dossiers.models import BreakGlassAccess
 from ketenzicht.insights.services import figures_refresh
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.measures.services import measure_impose
@@ -135,6 +137,17 @@ WALK: dict[str, list[Visit]] = {
         get("/personen/{person}/", before=(post("/personen/{person}/", PURPOSE),)),
         get("/personen/{suspect}/", before=(post("/personen/{suspect}/", PURPOSE),)),
     ],
+    "dossiers:break-glass": [
+        get("/personen/{bg_person}/doorbreken/", before=(post("/personen/{bg_person}/", PURPOSE),)),
+        post("/personen/{bg_person}/doorbreken/", {"reason": "kort"}),
+        post(
+            "/personen/{bg_person}/doorbreken/",
+            {"reason": "aangifte vannacht, geschiedenis nodig", "confirm": "on"},
+        ),
+        get("/personen/{bg_person}/"),  # the whole dossier, with its banner
+    ],
+    "break_glass:list": [get("/privacy/doorbraken/")],
+    "break_glass:decide": [post("/privacy/doorbraken/{bg_grant}/", {})],
     "patterns:signal-list": [get("/signalen/")],
     "patterns:signal-detail": [get("/signalen/{signal}/")],
     "patterns:signal-act": [post("/signalen/{signal}/actie/", {"action": "assess", "note": ""})],
@@ -514,7 +527,44 @@ def world(db: Any) -> dict[str, int]:
     user_set_active(user=left, active=False)
     ids["staff"], ids["staff_left"] = staff.pk, left.pk
     ids["police_unit"] = Organisation.objects.get(code="oost-brabant").pk
+    ids["bg_person"], ids["bg_grant"] = _break_the_glass()
     return ids
+
+
+def _break_the_glass() -> tuple[int, int]:
+    """A victim with reports in Zeeland-West-Brabant (hidden from an Oost-Brabant registrar) and one in
+    Oost-Brabant; a registrar broke the glass twice (viewed the whole dossier once), one judged improper."""
+    suspect = {"given_names": "Ruud", "surname": "Claassen", "birth_date": "1979-08-14", "sex": "M"}
+    victim = {"given_names": "Petra", "surname": "Claassen", "birth_date": "1981-01-22", "sex": "F"}
+    take_in(
+        "PL0900-WALK-BG",
+        suspect,
+        victim,
+        registered_at="2023-05-11T10:00:00+02:00",
+        unit="zeeland-west-brabant",
+        municipality="GM0855",
+    )
+    person = person_of(
+        take_in("PL-WALK-BG", suspect, victim, registered_at="2024-06-03T10:00:00+02:00"), "p2"
+    )
+    registrar = Client()
+    registrar.force_login(_user(Role.POLICE_REGISTRAR, "warm-bg-registrar"))
+    registrar.post(f"/personen/{person.pk}/", PURPOSE)
+    reason = {"reason": "acute dreiging, eerdere meldingen in Tilburg nodig", "confirm": "on"}
+    registrar.post(f"/personen/{person.pk}/doorbreken/", reason)
+    registrar.get(f"/personen/{person.pk}/")
+    judged = BreakGlassAccess.objects.get()
+    break_glass_decide(
+        judged,
+        actor=_user(Role.PRIVACY_OFFICER, "warm-privacy"),
+        decision="improper",
+        note="geen spoed: een verzoek aan de eenheid was genoeg",
+        origin="web",
+    )
+    pending = break_glass_grant(
+        user=judged.user, person_id=person.pk, reason="tweede inzage, rechtszaak morgen", origin="web"
+    )
+    return person.pk, pending.pk
 
 
 def _zsm_file() -> Any:
@@ -633,6 +683,9 @@ SHOWN_TO = {
     "linking:review-detail": Role.FUNCTIONAL_ADMIN,
     "dossiers:search": Role.CASE_SCREENER,
     "dossiers:dossier": Role.CASE_SCREENER,
+    "dossiers:break-glass": Role.POLICE_REGISTRAR,
+    "break_glass:list": Role.PRIVACY_OFFICER,
+    "break_glass:decide": Role.PRIVACY_OFFICER,
     "patterns:signal-list": Role.CASE_SCREENER,
     "patterns:signal-detail": Role.CASE_SCREENER,
     "patterns:signal-act": Role.CASE_SCREENER,
@@ -711,5 +764,7 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert staff.count('data-testid="token-row"') >= 2  # the one in use, the revoked one (and the walk's)
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
+    doorbraken = privacy.get("/privacy/doorbraken/").content.decode()
+    assert "rechtszaak morgen" in doorbraken and "PL0900-WALK-BG" in doorbraken and "Petra" not in doorbraken
     log = privacy.get("/toegangslog/").content.decode()
     assert "beoordeling van persoonskoppelingen" in log and "Casusregie: casusoverleg" in log

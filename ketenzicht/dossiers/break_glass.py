@@ -1,0 +1,231 @@
+"""Break-the-glass: a person's whole dossier outside the sharing rules, for KETENZICHT_BREAK_GLASS_MINUTES,
+with a reason the user states and confirms; every view during it is logged with `break_glass: true` and the
+grant's id, and the privacy officer judges each access (proper / improper) on `/privacy/doorbraken/`.
+
+The grant and its judgement are rows of `BreakGlassAccess`; their history (granted, judged, with the note)
+is the append-only `BreakGlassEvent`. An improper judgement alerts the team lead of the user's organisation
+and the user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ketenzicht.audit.access import listed, refuse
+from ketenzicht.audit.models import AccessLogEntry, Action, Result
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.workprocesses.alerts import alert_raise
+
+from .dossier import dossier_get_for_user
+from .labels import BREAK_GLASS_PURPOSE
+from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent
+from .selectors import PERSON_OBJECT, may_break_glass, may_review_break_glass
+
+BREAK_GLASS_OBJECT = "break_glass"
+REASON_MIN_LENGTH = 20
+NOTE_MIN_LENGTH = 10
+LIST_LIMIT = 200
+
+
+class AlreadyDecided(Exception):
+    """The access was judged before: a judgement is made once, its history is kept."""
+
+
+def break_glass_person_get_for_user(*, user: User, person_id: int, purpose: str, origin: str = "") -> int:
+    """The person (following merges) whose dossier `user` may open outside the sharing rules: a role of
+    KETENZICHT_BREAK_GLASS_ROLES and a dossier that hides registrations from the user. Raises NotVisible
+    (logged once, as refused) for a missing person, another role, a person the user sees nothing of, and a
+    dossier that hides nothing, alike."""
+    if not may_break_glass(user):
+        raise refuse(
+            actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+        )
+    dossier = dossier_get_for_user(user=user, person_id=person_id, origin=origin, purpose=purpose)
+    if dossier.break_glass is None and not dossier.hidden:
+        raise refuse(
+            actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+        )
+    return dossier.person.pk
+
+
+def break_glass_grant(
+    *, user: User, person_id: int, reason: str, origin: str, now: dt.datetime | None = None
+) -> BreakGlassAccess:
+    """Grant `user` the person's whole dossier for KETENZICHT_BREAK_GLASS_MINUTES, pending the privacy
+    officer's judgement. The caller checked the person with `break_glass_person_get_for_user`."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        access = BreakGlassAccess.objects.create(
+            user=user,
+            person_id=person_id,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + dt.timedelta(minutes=settings.KETENZICHT_BREAK_GLASS_MINUTES),
+        )
+        BreakGlassEvent.objects.create(
+            access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
+        )
+        access_log_record(
+            actor=user,
+            action=Action.CREATE,
+            object_type=BREAK_GLASS_OBJECT,
+            object_id=access.pk,
+            result=Result.GRANTED,
+            purpose=f"{BREAK_GLASS_PURPOSE}: {reason}",
+            origin=origin,
+            detail={
+                "break_glass": True,
+                "grant": access.pk,
+                "person": person_id,
+                "reason": reason,
+                "expires_at": access.expires_at.isoformat(),
+            },
+            persons=[person_id],
+        )
+    return access
+
+
+@dataclass
+class ReviewRow:
+    """One break-the-glass access on the privacy officer's list, with what the access log says was viewed."""
+
+    access: BreakGlassAccess
+    views: list[AccessLogEntry] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    events: list[BreakGlassEvent] = field(default_factory=list)
+    form: Any = None  # the page's judgement form, for a pending access
+
+    @property
+    def first_view_at(self) -> dt.datetime | None:
+        return self.views[0].at if self.views else None
+
+    @property
+    def last_view_at(self) -> dt.datetime | None:
+        return self.views[-1].at if self.views else None
+
+
+def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewRow]:
+    """Every break-the-glass access, pending first (oldest first), then the decided ones (latest first), at
+    most LIST_LIMIT of each; for the privacy officer only. Raises PermissionDenied (logged as refused)."""
+    if not may_review_break_glass(user):
+        listed(actor=user, object_type=BREAK_GLASS_OBJECT, origin=origin, refused=True)
+        raise PermissionDenied
+    accesses = BreakGlassAccess.objects.select_related("user", "user__organisation", "decided_by")
+    pending = list(
+        accesses.filter(decision=BreakGlassDecision.PENDING).order_by("granted_at", "id")[:LIST_LIMIT]
+    )
+    decided = list(
+        accesses.exclude(decision=BreakGlassDecision.PENDING).order_by("-decided_at", "-id")[:LIST_LIMIT]
+    )
+    rows = {access.pk: ReviewRow(access) for access in [*pending, *decided]}
+    views = AccessLogEntry.objects.filter(
+        object_type=PERSON_OBJECT, action=Action.VIEW, detail__break_glass=True, detail__grant__in=list(rows)
+    ).order_by("at", "id")
+    references: dict[int, set[str]] = defaultdict(set)
+    for entry in views:
+        grant = entry.detail.get("grant")
+        if grant in rows:
+            rows[grant].views.append(entry)
+            references[grant].update(entry.detail.get("references") or [])
+    for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
+        rows[event.access_id].events.append(event)
+    for grant, row in rows.items():
+        row.references = sorted(references[grant])
+    listed(
+        actor=user,
+        object_type=BREAK_GLASS_OBJECT,
+        origin=origin,
+        detail={"pending": len(pending), "decided": len(decided)},
+    )
+    return list(rows.values())
+
+
+def break_glass_get_for_user(*, user: User, pk: int, origin: str = "") -> BreakGlassAccess:
+    """One break-the-glass access for the privacy officer to judge. Raises NotVisible (logged once) for a
+    missing access and for any other role, alike."""
+    access = None
+    if may_review_break_glass(user):
+        access = BreakGlassAccess.objects.select_related("user", "user__organisation").filter(pk=pk).first()
+    if access is None:
+        raise refuse(actor=user, object_type=BREAK_GLASS_OBJECT, object_id=pk, origin=origin)
+    return access
+
+
+IMPROPER_MESSAGE = gettext_noop(
+    "The privacy officer judged the break-the-glass access of %(user)s to person %(person)s on %(granted)s "
+    "improper: %(note)s"
+)
+
+
+def break_glass_decide(
+    access: BreakGlassAccess,
+    *,
+    actor: User,
+    decision: str,
+    note: str,
+    origin: str,
+    now: dt.datetime | None = None,
+) -> BreakGlassAccess:
+    """The privacy officer's judgement of an access: once, from pending, kept in its append-only history and
+    logged. Improper alerts the team lead of the user's organisation, and the user. Raises AlreadyDecided."""
+    if decision not in (BreakGlassDecision.PROPER, BreakGlassDecision.IMPROPER):
+        raise ValueError(decision)
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = BreakGlassAccess.objects.select_for_update().select_related("user").get(pk=access.pk)
+        if locked.decision != BreakGlassDecision.PENDING:
+            raise AlreadyDecided(str(locked.pk))
+        locked.decision, locked.decided_by, locked.decided_at, locked.decision_note = (
+            decision,
+            actor,
+            now,
+            note,
+        )
+        locked.save(update_fields=["decision", "decided_by", "decided_at", "decision_note"])
+        BreakGlassEvent.objects.create(
+            access=locked, at=now, kind=decision, actor=actor, actor_name=actor.get_username(), note=note
+        )
+        access_log_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type=BREAK_GLASS_OBJECT,
+            object_id=locked.pk,
+            result=Result.STORED,
+            origin=origin,
+            detail={"decision": decision, "grant": locked.pk, "person": locked.person_id, "note": note},
+        )
+        if decision == BreakGlassDecision.IMPROPER:
+            _alert_improper(locked, note=note, now=now)
+    return locked
+
+
+def _alert_improper(access: BreakGlassAccess, *, note: str, now: dt.datetime) -> None:
+    user = access.user
+    if user.organisation is None:
+        return
+    params: dict[str, Any] = {
+        "user": user.get_full_name() or user.get_username(),
+        "person": access.person_id,
+        "granted": timezone.localtime(access.granted_at).strftime("%d-%m-%Y %H:%M"),
+        "note": note,
+    }
+    for recipient, role in ((None, Role.TEAM_LEAD.value), (user, "")):
+        alert_raise(
+            kind="break_glass_improper",
+            message=IMPROPER_MESSAGE,
+            organisation=user.organisation,
+            recipient=recipient,
+            role=role,
+            params=params,
+            at=now,
+        )

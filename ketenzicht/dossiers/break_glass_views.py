@@ -1,0 +1,83 @@
+"""Pages of break-the-glass: asking for it on a dossier (`/personen/<id>/doorbreken/`) and the privacy
+officer's review list with the judgements (`/privacy/doorbraken/`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketenzicht.audit.services import request_origin
+
+from .break_glass import (
+    AlreadyDecided,
+    break_glass_decide,
+    break_glass_get_for_user,
+    break_glass_grant,
+    break_glass_person_get_for_user,
+    break_glass_review_list_for_user,
+)
+from .forms import BreakGlassDecisionForm, BreakGlassForm
+from .selectors import may_break_glass
+from .views import session_purpose
+
+
+@require_http_methods(["GET", "POST"])
+def person_break_glass(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The reason and the confirmation; then the whole dossier for KETENZICHT_BREAK_GLASS_MINUTES. Only
+    from a dossier opened under a purpose (without one the dossier asks for it first)."""
+    user: Any = request.user
+    purpose = session_purpose(request) if may_break_glass(user) else None
+    if purpose is None and may_break_glass(user):
+        return redirect("dossiers:dossier", person_id=person_id)  # which asks for the purpose first
+    origin = request_origin(request, "web")
+    person = break_glass_person_get_for_user(  # NotVisible for every other role: the one 404
+        user=user, person_id=person_id, purpose=purpose.for_log() if purpose else "", origin=origin
+    )
+    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        break_glass_grant(user=user, person_id=person, reason=form.cleaned_data["reason"], origin=origin)
+        return redirect("dossiers:dossier", person_id=person)
+    context = {"form": form, "person_id": person, "minutes": settings.KETENZICHT_BREAK_GLASS_MINUTES}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "dossiers/break_glass.html", context, status=status)
+
+
+@require_http_methods(["GET"])
+def review_list(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    rows = break_glass_review_list_for_user(user=user, origin=request_origin(request, "web"))
+    for row in rows:
+        row.form = BreakGlassDecisionForm(prefix=f"g{row.access.pk}")
+    return render(request, "dossiers/break_glass_review.html", {"rows": rows})
+
+
+@require_POST
+def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    origin = request_origin(request, "web")
+    access = break_glass_get_for_user(user=user, pk=pk, origin=origin)
+    form = BreakGlassDecisionForm(request.POST, prefix=f"g{pk}")
+    if not form.is_valid():
+        rows = break_glass_review_list_for_user(user=user, origin=origin)
+        for row in rows:
+            row.form = form if row.access.pk == pk else BreakGlassDecisionForm(prefix=f"g{row.access.pk}")
+        return render(request, "dossiers/break_glass_review.html", {"rows": rows}, status=422)
+    try:
+        break_glass_decide(
+            access,
+            actor=user,
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+            origin=origin,
+        )
+    except AlreadyDecided:
+        messages.warning(request, _("This access was judged before; its judgement stands."))
+    else:
+        messages.success(request, _("Your judgement is stored."))
+    return redirect("break_glass:list")

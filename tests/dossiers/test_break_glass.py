@@ -1,0 +1,206 @@
+"""Break-the-glass: a person's whole dossier outside the sharing rules, with a stated reason and an explicit
+confirmation, for KETENZICHT_BREAK_GLASS_MINUTES; every view logged with the flag, and judged by the privacy
+officer (proper / improper) in an append-only history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, transaction
+from django.test import Client
+
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassEvent
+from ketenzicht.workprocesses.models import Alert
+from tests.dossiers.test_hidden import HIDDEN, PURPOSE, client_for, sandra_with_hidden_registrations
+
+pytestmark = pytest.mark.django_db
+
+REASON = "acute threat reported tonight, earlier history in Tilburg needed"
+GRANT = {"reason": REASON, "confirm": "on"}
+
+
+def dossier_client(user: Any, person_id: int) -> Client:
+    client = client_for(user)
+    client.post(f"/personen/{person_id}/", PURPOSE)
+    return client
+
+
+def test_the_action_shows_only_for_the_roles_that_may_break_the_glass(make_user: Callable[..., Any]) -> None:
+    sandra = sandra_with_hidden_registrations()
+    registrar = dossier_client(make_user("police_registrar"), sandra.pk)
+    page = registrar.get(f"/personen/{sandra.pk}/").content.decode()
+    assert 'data-testid="break-glass-action"' in page
+    assert f'href="/personen/{sandra.pk}/doorbreken/"' in page
+    assert registrar.get(f"/personen/{sandra.pk}/doorbreken/").status_code == 200
+
+
+def test_other_roles_get_no_action_and_the_one_404(make_user: Callable[..., Any], settings: Any) -> None:
+    sandra = sandra_with_hidden_registrations()
+    settings.KETENZICHT_BREAK_GLASS_ROLES = ("case_screener",)
+    registrar = dossier_client(make_user("police_registrar"), sandra.pk)
+    assert 'data-testid="break-glass-action"' not in registrar.get(f"/personen/{sandra.pk}/").content.decode()
+    assert registrar.get(f"/personen/{sandra.pk}/doorbreken/").status_code == 404
+    assert registrar.post(f"/personen/{sandra.pk}/doorbreken/", GRANT).status_code == 404
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    assert privacy.get(f"/personen/{sandra.pk}/doorbreken/").status_code == 404
+    assert not BreakGlassAccess.objects.exists()
+    missing = registrar.get("/personen/999999/doorbreken/")
+    assert missing.status_code == 404
+    refused = AccessLogEntry.objects.filter(object_type="person", object_id="999999", result="refused")
+    assert refused.count() == 1  # once, in one place
+
+
+def test_without_reason_or_confirmation_nothing_is_stored(make_user: Callable[..., Any]) -> None:
+    sandra = sandra_with_hidden_registrations()
+    client = dossier_client(make_user("police_registrar"), sandra.pk)
+    response = client.post(f"/personen/{sandra.pk}/doorbreken/", {"reason": "", "confirm": "on"})
+    assert response.status_code == 422
+    assert 'data-testid="error-reason"' in response.content.decode()
+    response = client.post(f"/personen/{sandra.pk}/doorbreken/", {"reason": "too short"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert 'data-testid="error-reason"' in page and 'data-testid="error-confirm"' in page
+    response = client.post(f"/personen/{sandra.pk}/doorbreken/", {"reason": REASON})
+    assert 'data-testid="error-confirm"' in response.content.decode()
+    assert 'data-testid="error-reason"' not in response.content.decode()
+    assert not BreakGlassAccess.objects.exists()
+    assert not AccessLogEntry.objects.filter(object_type="break_glass").exists()
+
+
+def test_with_both_the_whole_dossier_shows_with_a_banner_and_every_view_is_flagged(
+    make_user: Callable[..., Any],
+) -> None:
+    sandra = sandra_with_hidden_registrations()
+    user = make_user("police_registrar")
+    client = dossier_client(user, sandra.pk)
+    response = client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    assert response.status_code == 302 and response["Location"] == f"/personen/{sandra.pk}/"
+    access = BreakGlassAccess.objects.get()
+    assert (access.user, access.person_id, access.reason, access.decision) == (
+        user,
+        sandra.pk,
+        REASON,
+        "pending",
+    )
+    assert access.expires_at - access.granted_at == dt.timedelta(minutes=30)
+    page = client.get(f"/personen/{sandra.pk}/").content.decode()
+    client.get(f"/personen/{sandra.pk}/")
+    assert 'data-testid="break-glass-banner"' in page and REASON in page
+    assert 'data-testid="total-victim">6<' in page
+    assert all(reference in page for reference in HIDDEN)
+    assert 'data-testid="dossier-hidden"' not in page and 'data-testid="break-glass-action"' not in page
+    views = AccessLogEntry.objects.filter(object_type="person", action="view", detail__break_glass=True)
+    assert views.count() == 2
+    entry = views.first()
+    assert entry is not None and entry.detail["grant"] == access.pk and entry.detail["reason"] == REASON
+    assert set(HIDDEN) <= set(entry.detail["references"])
+    granted = AccessLogEntry.objects.get(object_type="break_glass")
+    assert granted.result == "granted" and granted.detail["break_glass"] is True
+    # Another user of the same unit still sees the dossier within the rules.
+    other = dossier_client(make_user("police_registrar"), sandra.pk)
+    assert 'data-testid="break-glass-banner"' not in other.get(f"/personen/{sandra.pk}/").content.decode()
+
+
+def test_the_access_ends_after_the_setting(make_user: Callable[..., Any], settings: Any) -> None:
+    sandra = sandra_with_hidden_registrations()
+    settings.KETENZICHT_BREAK_GLASS_MINUTES = 5
+    client = dossier_client(make_user("police_registrar"), sandra.pk)
+    client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    access = BreakGlassAccess.objects.get()
+    assert access.expires_at - access.granted_at == dt.timedelta(minutes=5)
+    BreakGlassAccess.objects.filter(pk=access.pk).update(
+        granted_at=access.granted_at - dt.timedelta(minutes=6),
+        expires_at=access.expires_at - dt.timedelta(minutes=6),
+    )
+    page = client.get(f"/personen/{sandra.pk}/").content.decode()
+    assert 'data-testid="break-glass-banner"' not in page
+    assert 'data-testid="total-victim">3<' in page and not [r for r in HIDDEN if r in page]
+    assert 'data-testid="break-glass-action"' in page
+
+
+def granted(make_user: Callable[..., Any]) -> tuple[Any, Any, BreakGlassAccess]:
+    sandra = sandra_with_hidden_registrations()
+    user = make_user("police_registrar")
+    client = dossier_client(user, sandra.pk)
+    client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    client.get(f"/personen/{sandra.pk}/")
+    return sandra, user, BreakGlassAccess.objects.get()
+
+
+def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: Callable[..., Any]) -> None:
+    sandra, user, access = granted(make_user)
+    team_lead = make_user("team_lead")
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer", username="noor"))
+    assert "/privacy/doorbraken/" in privacy.get("/").content.decode()
+    page = privacy.get("/privacy/doorbraken/").content.decode()
+    item = page.split(f'data-testid="break-glass-{access.pk}"', 1)[1]
+    assert REASON in item and user.username in item and str(sandra.pk) in item
+    viewed = item.split('data-testid="break-glass-viewed">', 1)[1].split("</dd>", 1)[0]
+    assert viewed.startswith("1 ") and HIDDEN[0] in viewed  # one view, and what it showed
+    assert "Sandra" not in page  # the person by number only
+    assert (
+        AccessLogEntry.objects.filter(object_type="break_glass", action="list", result="shown").count() == 1
+    )
+    url = f"/privacy/doorbraken/{access.pk}/"
+    response = privacy.post(url, {f"g{access.pk}-decision": "improper", f"g{access.pk}-note": ""})
+    assert (
+        response.status_code == 422 and f'data-testid="error-g{access.pk}-note"' in response.content.decode()
+    )
+    note = "no acute need: a request to the unit would have done"
+    response = privacy.post(url, {f"g{access.pk}-decision": "improper", f"g{access.pk}-note": note})
+    assert response.status_code == 302
+    access.refresh_from_db()
+    assert access.decided_by is not None and access.decided_by.username == "noor"
+    assert (access.decision, access.decision_note) == ("improper", note)
+    kinds = list(BreakGlassEvent.objects.filter(access=access).values_list("kind", "note"))
+    assert kinds == [("granted", REASON), ("improper", note)]
+    # Once judged, it stays: a second judgement changes nothing and the history cannot be rewritten.
+    privacy.post(url, {f"g{access.pk}-decision": "proper", f"g{access.pk}-note": ""})
+    access.refresh_from_db()
+    assert access.decision == "improper" and BreakGlassEvent.objects.filter(access=access).count() == 2
+    with pytest.raises(DatabaseError), transaction.atomic():
+        BreakGlassEvent.objects.filter(access=access).update(note="changed")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        BreakGlassEvent.objects.filter(access=access).delete()
+    decision = AccessLogEntry.objects.get(object_type="break_glass", action="create", result="stored")
+    assert decision.detail["decision"] == "improper"
+    alerts = Alert.objects.filter(kind="break_glass_improper")
+    assert {(a.recipient_id, a.role) for a in alerts} == {(None, "team_lead"), (user.pk, "")}
+    assert note in client_for(team_lead).get("/waarschuwingen/").content.decode()
+    page = privacy.get("/privacy/doorbraken/").content.decode()
+    assert f'data-testid="break-glass-form-{access.pk}"' not in page and note in page
+
+
+def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None:
+    _sandra, _user, access = granted(make_user)
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.post(f"/privacy/doorbraken/{access.pk}/", {f"g{access.pk}-decision": "proper"})
+    access.refresh_from_db()
+    assert access.decision == "proper" and not Alert.objects.filter(kind="break_glass_improper").exists()
+
+
+@pytest.mark.parametrize(
+    ("roles", "organisation"),
+    [
+        (("police_registrar",), "oost-brabant"),
+        (("team_lead",), "oost-brabant"),
+        (("functional_admin",), "ketenzicht-beheer"),
+    ],
+)
+def test_other_roles_get_403_on_the_list_and_404_on_a_judgement(
+    make_user: Callable[..., Any], roles: tuple[str, ...], organisation: str
+) -> None:
+    _sandra, _user, access = granted(make_user)
+    client = client_for(make_user(*roles, organisation=organisation))
+    assert client.get("/privacy/doorbraken/").status_code == 403
+    assert (
+        client.post(f"/privacy/doorbraken/{access.pk}/", {f"g{access.pk}-decision": "proper"}).status_code
+        == 404
+    )
+    access.refresh_from_db()
+    assert access.decision == "pending"
+    assert AccessLogEntry.objects.filter(object_type="break_glass", result="refused").count() == 2
