@@ -101,8 +101,7 @@ def bars_svg(
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#374151" stroke-width="3"/></pattern></defs>',
         f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#4b5563"/>',
-        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11" fill="{INK}">'
-        f"{highest}</text>",
+        f'<text x="{left - 6}" y="{top + 10}" text-anchor="end" font-size="11" fill="{INK}">{highest}</text>',
         f'<text x="{left - 6}" y="{base}" text-anchor="end" font-size="11" fill="{INK}">0</text>',
     ]
     every = max(1, -(-len(rows) // 16))  # at most 16 labels under the bars

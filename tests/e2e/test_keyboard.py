@@ -18,8 +18,8 @@ FOCUSED = """() => {
   if (!el || el === document.body) return null;
   const style = getComputedStyle(el);
   const ring = parseFloat(style.outlineWidth) > 0 && style.outlineStyle !== 'none';
-  return {tag: el.tagName, id: el.id, testid: el.dataset.testid || '', text: (el.innerText || el.value || '').trim(),
-          ring: ring || style.boxShadow !== 'none'};
+  return {tag: el.tagName, id: el.id, testid: el.dataset.testid || '',
+          text: (el.innerText || el.value || '').trim(), ring: ring || style.boxShadow !== 'none'};
 }"""
 
 
