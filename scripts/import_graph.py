@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("formats", "console", "db", "datafile", "ui"),  # ground floor: no domain knowledge
     ("organisations",),
     ("audit",),
+    ("signin",),  # the second factor and login by an identity provider: logs to the access log
     ("registrations",),
     ("persons",),
     ("linking",),

@@ -14,6 +14,7 @@ OBJECT_TYPE_LABELS = {
     "rollout": pgettext_lazy("logged object", "roll-out of a work process"),
     "access_log": pgettext_lazy("logged object", "access log"),
     "session": pgettext_lazy("logged object", "session"),
+    "second_factor": pgettext_lazy("logged object", "second factor"),
 }
 
 
