@@ -125,24 +125,25 @@ TOTP_TOLERANCE = 10
 
 
 def second_factor_code(username: str) -> str:
-    """Give the user the browser tests' authenticator device (once) and return a code it takes now: the
-    current one, or the next unused step when this one was used already."""
+    """Give the user the browser tests' authenticator device (unless they have one: the demo users have the
+    demo key) and return a code it takes now: the current one, or the next unused step when this one was
+    used already."""
     import time
 
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from ketenzicht.organisations.models import User
-    from ketenzicht.signin.services import totp_code_now, totp_device_fixed
+    from ketenzicht.signin.services import secret_base32, totp_code_now, totp_device_fixed
 
     user = User.objects.get(username=username)
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = totp_device_fixed(user, secret=E2E_TOTP_SECRET, tolerance=TOTP_TOLERANCE)
-    TOTPDevice.objects.filter(pk=device.pk).update(drift=0)
+    TOTPDevice.objects.filter(pk=device.pk).update(drift=0, tolerance=TOTP_TOLERANCE)
     device.refresh_from_db()
     now_step = int(time.time()) // device.step
     step = max(now_step, device.last_t + 1)
-    return totp_code_now(E2E_TOTP_SECRET, at=step * device.step)
+    return totp_code_now(secret_base32(device), at=step * device.step)
 
 
 @pytest.fixture

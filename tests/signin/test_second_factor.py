@@ -180,3 +180,16 @@ def test_off_the_demand_leaves_logins_as_they_were(make_user: Callable[..., Any]
     log_in(client, "bas")
     with override_settings(KETENZICHT_OTP_REQUIRED=False):
         assert client.get("/personen/").status_code == 200
+
+
+def test_an_identity_providers_second_factor_counts_only_for_its_own_login(
+    make_user: Callable[..., Any],
+) -> None:
+    user = make_user("case_screener", username="olga", password=PASSWORD)
+    user.kz_provider_mfa = True  # as ketenzicht.signin.oidc returns a user whose provider asked for MFA
+    client = Client()
+    client.force_login(user)
+    assert client.get("/personen/").status_code == 200
+    by_password = Client()  # a password login: the provider's word does not come with it
+    log_in(by_password, "olga")
+    assert by_password.get("/personen/").status_code == 302
