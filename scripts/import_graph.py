@@ -30,6 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("organisations",),
     ("audit",),
     ("accounts",),  # the functional administrator's user management: organisations' writes, logged
+    ("signin",),  # the second factor and login by an identity provider: logs to the access log
     ("registrations",),
     ("persons",),
     ("linking",),

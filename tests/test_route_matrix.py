@@ -81,6 +81,9 @@ MATRIX: dict[str, list[Call]] = {
     "login": [Call("GET", "/accounts/login/", 200, 302)],
     "logout": [Call("POST", "/accounts/logout/", 302, 302), Call("GET", "/accounts/logout/", 302, 405)],
     "set_language": [Call("POST", "/i18n/setlang/", 302, 302, body={"language": "en", "next": "/"})],
+    # Every role sets up its second factor (no device yet: the code page sends there).
+    "second_factor": [Call("GET", "/accounts/tweede-factor/", 302, 302)],
+    "second_factor_setup": [Call("GET", "/accounts/tweede-factor/instellen/", 302, 200)],
     "intake:new": [
         Call("GET", "/registraties/nieuw/", 302, 403, REGISTRARS),
         Call(

@@ -32,12 +32,16 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
     "ketenzicht.ui",
     "ketenzicht.organisations",
     "ketenzicht.audit",
     "ketenzicht.accounts",
+    "ketenzicht.signin",
     "ketenzicht.registrations",
     "ketenzicht.persons",
     "ketenzicht.linking",
@@ -66,11 +70,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ketenzicht.web.sessions.SessionTimeoutMiddleware",
     "ketenzicht.web.middleware.LoginRequiredMiddleware",
+    "ketenzicht.signin.middleware.SecondFactorMiddleware",
     "ketenzicht.web.middleware.ErrorPagesMiddleware",
     # AxesMiddleware must be last: it turns a lockout into its response.
     "axes.middleware.AxesMiddleware",
@@ -141,6 +147,29 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # (password spraying: a few passwords each for many users): ketenzicht.web.lockout.
 AXES_HANDLER = "ketenzicht.web.lockout.AddressLockoutHandler"
 KETENZICHT_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("KETENZICHT_LOCKOUT_ADDRESS_FAILURES", "20"))
+
+# The second factor (ketenzicht.signin, django-otp): after the password, a code from an authenticator app
+# (TOTP) or a recovery code, before any other page. KETENZICHT_OTP_REQUIRED=0 switches the demand off (the
+# unit tests do; never in production). A wrong code counts as a failed login for the lockout above.
+KETENZICHT_OTP_REQUIRED = env_bool("KETENZICHT_OTP_REQUIRED", True)
+OTP_TOTP_ISSUER = "Ketenzicht"
+
+# Login by an identity provider (OpenID Connect, mozilla-django-oidc): off unless production.py finds the
+# provider's settings in the environment (KETENZICHT_OIDC_CLIENT_ID and the rest; ketenzicht.signin.oidc).
+KETENZICHT_OIDC_ENABLED = False
+# Which claims say who the user is, their organisation (its code) and their roles; the provider's role values
+# translated to Ketenzicht's role codes as JSON ({"ketenzicht-analist": "national_analyst"}); an unknown
+# organisation or role refuses the login.
+KETENZICHT_OIDC_USERNAME_CLAIM = os.environ.get("KETENZICHT_OIDC_USERNAME_CLAIM", "preferred_username")
+KETENZICHT_OIDC_ORGANISATION_CLAIM = os.environ.get("KETENZICHT_OIDC_ORGANISATION_CLAIM", "organisation")
+KETENZICHT_OIDC_ROLES_CLAIM = os.environ.get("KETENZICHT_OIDC_ROLES_CLAIM", "roles")
+KETENZICHT_OIDC_ROLE_MAP: dict[str, str] = json.loads(os.environ.get("KETENZICHT_OIDC_ROLE_MAP", "{}"))
+# A provider login whose `amr` claim holds one of these needs no local second factor (the provider asked for
+# one); KETENZICHT_OIDC_TRUST_PROVIDER_MFA=0 asks for the local code after every provider login.
+KETENZICHT_OIDC_TRUST_PROVIDER_MFA = env_bool("KETENZICHT_OIDC_TRUST_PROVIDER_MFA", True)
+KETENZICHT_OIDC_MFA_AMR = [
+    v for v in os.environ.get("KETENZICHT_OIDC_MFA_AMR", "mfa,otp").replace(" ", "").split(",") if v
+]
 
 SESSION_COOKIE_HTTPONLY = True
 # A login lasts at most KETENZICHT_SESSION_SECONDS (a working day) from logging in, and ends sooner after

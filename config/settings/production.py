@@ -9,7 +9,7 @@ KETENZICHT_TLS_PROXY_HEADER=1: the proxy must then set X-Forwarded-Proto and str
 import os
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import AUTHENTICATION_BACKENDS, INSTALLED_APPS, env_bool
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -22,3 +22,20 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 if env_bool("KETENZICHT_TLS_PROXY_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login by an identity provider (OpenID Connect), next to local accounts, when its settings are present.
+# Claims and roles: KETENZICHT_OIDC_* in base.py; docs/reference/security.md.
+if os.environ.get("KETENZICHT_OIDC_CLIENT_ID"):
+    KETENZICHT_OIDC_ENABLED = True
+    INSTALLED_APPS = [*INSTALLED_APPS, "mozilla_django_oidc"]
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "ketenzicht.signin.oidc.KetenzichtOIDCBackend"]
+    OIDC_RP_CLIENT_ID = os.environ["KETENZICHT_OIDC_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ["KETENZICHT_OIDC_CLIENT_SECRET"]
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ["KETENZICHT_OIDC_AUTHORIZATION_ENDPOINT"]
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["KETENZICHT_OIDC_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["KETENZICHT_OIDC_USER_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ["KETENZICHT_OIDC_JWKS_ENDPOINT"]
+    OIDC_RP_SIGN_ALGO = os.environ.get("KETENZICHT_OIDC_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = os.environ.get("KETENZICHT_OIDC_SCOPES", "openid email profile")
+    OIDC_USE_PKCE = True
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"

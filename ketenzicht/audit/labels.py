@@ -18,6 +18,7 @@ OBJECT_TYPE_LABELS = {
     "api_token": pgettext_lazy("logged object", "API token"),
     "statistics": pgettext_lazy("logged object", "statistics"),
     "break_glass": pgettext_lazy("logged object", "break-the-glass access"),
+    "second_factor": pgettext_lazy("logged object", "second factor"),
 }
 # Actions the desks log beside the model's choices (Action): in words too.
 ACTION_LABELS = {

@@ -30,6 +30,8 @@ def log_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
 def log_login_failed(
     sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    if credentials.get("second_factor"):  # a wrong code: ketenzicht.signin logged it already
+        return
     tried = str(credentials.get("username") or "")
     with transaction.atomic():
         access_log_record(

@@ -24,6 +24,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.services import post_assign, user_create, user_set_roles
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
+from ketenzicht.signin.services import totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import radar_rebuild
 from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
@@ -47,11 +48,18 @@ class DemoUser:
     roles: tuple[str, ...]
 
 
+def demo_totp_secret(*, path: Path = DEMO_USERS) -> str:
+    """The demo users' second factor: the key of their authenticator app (base32)."""
+    return str(yaml.safe_load(path.read_text(encoding="utf-8"))["totp_secret"])
+
+
 @transaction.atomic
 def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
-    """Create the demo users, or reset their organisation, roles and password. Safe to repeat."""
+    """Create the demo users, or reset their organisation, roles, password and second factor (the demo key,
+    demo_totp_secret). Safe to repeat."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     password = spec["password"]
+    secret = spec["totp_secret"]
     created: list[DemoUser] = []
     for entry in spec["users"]:
         organisation = Organisation.objects.get(code=entry["organisation"])
@@ -79,6 +87,7 @@ def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
                 user=user or User.objects.get(username=entry["username"]),
                 kind=kind,
             )
+        totp_device_fixed(User.objects.get(username=entry["username"]), secret=secret)
         created.append(DemoUser(entry["username"], password, organisation.code, tuple(entry["roles"])))
     return created
 

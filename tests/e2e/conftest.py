@@ -130,18 +130,55 @@ def page(new_page: Callable[[], Any]) -> Any:
     return new_page()
 
 
+# The browser tests' users' authenticator key (base32). Their device allows codes up to TOLERANCE steps ahead,
+# so that one user may log in again within the same 30 seconds (a code is good once).
+E2E_TOTP_SECRET = "KETENZICHTE2ETEST234"
+TOTP_TOLERANCE = 10
+
+
+def second_factor_code(username: str) -> str:
+    """Give the user the browser tests' authenticator device (unless they have one: the demo users have the
+    demo key) and return a code it takes now: the current one, or the next unused step when this one was
+    used already."""
+    import time
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from ketenzicht.organisations.models import User
+    from ketenzicht.signin.services import secret_base32, totp_code_now, totp_device_fixed
+
+    user = User.objects.get(username=username)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = totp_device_fixed(user, secret=E2E_TOTP_SECRET, tolerance=TOTP_TOLERANCE)
+    TOTPDevice.objects.filter(pk=device.pk).update(drift=0, tolerance=TOTP_TOLERANCE)
+    device.refresh_from_db()
+    now_step = int(time.time()) // device.step
+    step = max(now_step, device.last_t + 1)
+    return totp_code_now(secret_base32(device), at=step * device.step)
+
+
 @pytest.fixture
-def login(live_server: Any) -> Callable[[Any, str, str], None]:
-    """login(page, username, password): log in through the real login form and land on a logged-in page."""
+def login(live_server: Any, settings: Any) -> Callable[[Any, str, str], None]:
+    """login(page, username, password): log in through the real login form, enter the second factor's code
+    (the second factor is demanded in every browser test that logs in) and land on a logged-in page."""
     from playwright.sync_api import expect
+
+    settings.KETENZICHT_OTP_REQUIRED = True
 
     def do_login(page: Any, username: str, password: str) -> None:
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
+        code = second_factor_code(username)
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
+        assert "/accounts/tweede-factor/" in page.url, f"no second factor asked of {username}"
+        page.fill("#id_otp_token", code)
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
         expect(page.get_by_test_id("current-user")).to_be_visible()
         assert "/accounts/login/" not in page.url, f"still on the login page after logging in as {username}"
+        assert "/accounts/tweede-factor/" not in page.url, f"second factor refused for {username}"
 
     return do_login

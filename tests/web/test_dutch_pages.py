@@ -47,6 +47,7 @@ from ketenzicht.prosecution.services import request_answer
 from ketenzicht.screening.instruments import instrument_of
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
+from ketenzicht.signin.services import totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Alert
 from ketenzicht.workprocesses.services import case_open, case_take
@@ -96,6 +97,15 @@ INTAKE_BASE = {
 WALK: dict[str, list[Visit]] = {
     "home": [get("/")],
     "login": [get("/accounts/login/"), post("/accounts/login/", {"username": "nobody", "password": "x"})],
+    # The walking case screener has an authenticator device (the code page), the others set one up.
+    "second_factor": [
+        get("/accounts/tweede-factor/"),
+        post("/accounts/tweede-factor/", {"otp_token": "000000"}),
+    ],
+    "second_factor_setup": [
+        get("/accounts/tweede-factor/instellen/"),
+        post("/accounts/tweede-factor/instellen/", {"otp_token": "000000"}),
+    ],
     "intake:new": [
         get("/registraties/nieuw/"),
         post("/registraties/nieuw/", {**INTAKE_BASE, "reference": ""}),
@@ -630,6 +640,8 @@ def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
 def _user(role: str, username: str) -> Any:
     organisation = Organisation.objects.get(code=ROLE_ORGANISATION[Role(role)])
     user = user_create(username=username, password=None, organisation=organisation, roles=[role])
+    if role == Role.CASE_SCREENER:  # the second factor's code page; the other roles see its set-up page
+        totp_device_fixed(user, secret="KETENZICHTWALK22")
     if role == Role.PROSECUTOR and username.startswith(("walker", "full")):
         # The walking prosecutor is also the national portfolio holder: the walk sees that page too.
         post_assign(organisation=organisation, user=user, kind=PostKind.NATIONAL_PORTFOLIO)
@@ -673,6 +685,8 @@ def test_every_page_a_role_reaches_is_dutch(
 # Who sees each walked page with content (not a refusal): the walk must not check refusal pages only.
 SHOWN_TO = {
     "home": Role.CASE_SCREENER,
+    "second_factor": Role.CASE_SCREENER,
+    "second_factor_setup": Role.POLICE_REGISTRAR,
     "intake:new": Role.POLICE_REGISTRAR,
     "intake:person-row": Role.POLICE_REGISTRAR,
     "intake:relation-row": Role.POLICE_REGISTRAR,

@@ -11,6 +11,7 @@ from ketenzicht.demo.services import (
     DEMO_REGISTRATIONS,
     demo_data_load,
     demo_pilot_rollouts_ensure,
+    demo_totp_secret,
     demo_users_ensure,
     demo_vt_history_ensure,
     demo_work_processes_ensure,
@@ -43,6 +44,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users (password for all: {users[0].password}):")
         for user in users:
             self.stdout.write(f"  {user.username:<16} {user.organisation:<26} {', '.join(user.roles)}")
+        self.stdout.write(
+            f"Second factor of every demo user: authenticator key {demo_totp_secret()} (demo only); "
+            "`python manage.py demo_code` prints the code it gives now."
+        )
         if options["users_only"]:
             return
         demo_pilot_rollouts_ensure()  # first: the cases intake opens in the pilot units run on v2
