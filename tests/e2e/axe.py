@@ -11,6 +11,7 @@ page) is left out.
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,8 +68,11 @@ def describe(url: str, found: list[dict[str, Any]]) -> str:
 
 
 def audit(context: Any, urls: list[str]) -> list[str]:
-    """Open each page again in `context` and run axe; a description per page with violations."""
+    """Open each page again in `context` and run axe; a description per page with violations. With
+    KETENZICHT_AXE_REPORT set to a file, a line per page checked is appended to it (path, violations), for
+    the figures of a run."""
     problems = []
+    report = os.environ.get("KETENZICHT_AXE_REPORT")
     page = context.new_page()
     try:
         for url in urls:
@@ -76,6 +80,9 @@ def audit(context: Any, urls: list[str]) -> list[str]:
             if response is None or response.status != 200:
                 continue  # the test's steps changed what the page shows (e.g. a taken case): not checked
             found = violations(page)
+            if report:
+                with open(report, "a", encoding="utf-8") as handle:
+                    handle.write(f"{urlsplit(url).path}\t{len(found)}\n")
             if found:
                 problems.append(describe(url, found))
     finally:
