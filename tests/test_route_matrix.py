@@ -138,7 +138,8 @@ MATRIX: dict[str, list[Call]] = {
         Call("POST", "/signalen/999999/actie/", 302, 404, body={"action": "assess", "note": "x"}),
         Call("GET", "/signalen/999999/actie/", 302, 405),
     ],
-    "workprocesses:case-list": [Call("GET", "/zaken/", 302, 403, CASE_DESK)],
+    # The privacy officer works the break-the-glass review cases (process break_glass_review).
+    "workprocesses:case-list": [Call("GET", "/zaken/", 302, 403, (*CASE_DESK, (Role.PRIVACY_OFFICER, 200)))],
     "workprocesses:case-new": [
         # Veilig Thuis works cases its notifications open: it opens none by hand.
         Call("GET", "/zaken/nieuw/", 302, 403, SCREENING_DESK),

@@ -109,6 +109,13 @@ class PasswordForm(NldsFormMixin, _PasswordPair):
     pass
 
 
+class SecondFactorResetForm(NldsFormMixin, forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I know who asked for this and have made sure it is this user."),
+        error_messages={"required": _("Confirm that you know who asked for the reset.")},
+    )
+
+
 class TokenForm(NldsFormMixin, forms.Form):
     name = forms.CharField(
         label=_("What the token is for"),

@@ -3,7 +3,11 @@ their API tokens."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Q, QuerySet
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketenzicht.organisations.models import ApiToken, Organisation, User
 from ketenzicht.organisations.roles import Role, roles_fitting
@@ -33,6 +37,26 @@ def user_list(*, q: str = "", organisation: Organisation | None = None, role: st
 def user_tokens(user: User) -> list[ApiToken]:
     """The user's API tokens, newest first, revoked ones included (only their prefix is known)."""
     return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id"))
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    """What a user's second factor consists of: authenticator devices (confirmed or being set up) and the
+    recovery codes left. Counts only: never a key or a code."""
+
+    authenticators: int
+    recovery_codes: int
+
+    @property
+    def any(self) -> bool:
+        return bool(self.authenticators or self.recovery_codes)
+
+
+def user_second_factor(user: User) -> SecondFactor:
+    return SecondFactor(
+        authenticators=TOTPDevice.objects.filter(user=user).count(),
+        recovery_codes=StaticToken.objects.filter(device__user=user).count(),
+    )
 
 
 def user_role_choices(user: User) -> list[Role]:

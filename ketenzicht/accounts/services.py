@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import ApiToken, Organisation, User
@@ -24,7 +26,7 @@ from ketenzicht.organisations.services import (
     user_set_roles,
 )
 
-from .selectors import may_manage_users
+from .selectors import may_manage_users, user_second_factor
 
 USER = "user"
 API_TOKEN = "api_token"
@@ -178,6 +180,35 @@ def account_reset_password(*, actor: User, user: User, password: str, origin: st
             origin=origin,
             detail={"username": user.username, "password": "reset"},
         )
+
+
+def account_reset_second_factor(*, actor: User, user: User, origin: str) -> bool:
+    """Remove the user's second factor (their authenticator devices and recovery codes), so that they set up
+    a new device at their next login; a session that passed with a removed device no longer counts. False
+    when there was nothing to remove (nothing logged then). The log names what was removed, in counts."""
+    _check_manager(actor)
+    with transaction.atomic():
+        removed = user_second_factor(user)
+        if not removed.any:
+            return False
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()  # with their codes
+        access_log_record(
+            actor=actor,
+            action="reset",
+            object_type=USER,
+            object_id=user.pk,
+            result="stored",
+            origin=origin,
+            detail={
+                "username": user.username,
+                "second_factor": {
+                    "authenticators": removed.authenticators,
+                    "recovery_codes": removed.recovery_codes,
+                },
+            },
+        )
+    return True
 
 
 def account_token_create(*, actor: User, user: User, name: str, origin: str) -> tuple[ApiToken, str]:

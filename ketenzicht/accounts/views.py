@@ -20,13 +20,28 @@ from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.organisations.models import ApiToken, User
 from ketenzicht.organisations.roles import Role
 
-from .forms import PasswordForm, RolesForm, TokenForm, UserCreateForm, UserFilterForm
-from .selectors import PAGE_SIZE, may_manage_users, user_list, user_role_choices, user_tokens
+from .forms import (
+    PasswordForm,
+    RolesForm,
+    SecondFactorResetForm,
+    TokenForm,
+    UserCreateForm,
+    UserFilterForm,
+)
+from .selectors import (
+    PAGE_SIZE,
+    may_manage_users,
+    user_list,
+    user_role_choices,
+    user_second_factor,
+    user_tokens,
+)
 from .services import (
     USER,
     AccountRefused,
     account_create,
     account_reset_password,
+    account_reset_second_factor,
     account_set_active,
     account_set_roles,
     account_token_create,
@@ -115,13 +130,14 @@ def user_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-ACTIONS = ("roles", "active", "password", "token", "revoke")
+ACTIONS = ("roles", "active", "password", "second_factor", "token", "revoke")
 
 
 @require_http_methods(["GET", "POST"])
 def user_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """One user; a POST names its `action`: roles, active (deactivate or reactivate), password, token (a new
-    API token, shown on this answer only) or revoke (one of their tokens)."""
+    """One user; a POST names its `action`: roles, active (deactivate or reactivate), password,
+    second_factor (remove their devices, confirmed), token (a new API token, shown on this answer only) or
+    revoke (one of their tokens)."""
     actor, origin = _user(request), request_origin(request, "web")
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if not may_manage_users(actor):
@@ -131,6 +147,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
     forms: dict[str, Any] = {
         "roles_form": RolesForm(initial={"roles": sorted(subject.role_codes)}, offered=offered),
         "password_form": PasswordForm(),
+        "second_factor_form": SecondFactorResetForm(),
         "token_form": TokenForm(),
     }
     context: dict[str, Any] = {"subject": subject, "active_error": ""}
@@ -149,6 +166,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
             **context,
             "roles": subject.role_labels(),
             "tokens": user_tokens(subject),
+            "second_factor": user_second_factor(subject),
         },
         status=status,
     )
@@ -195,6 +213,18 @@ def _act(
                     actor=actor, user=subject, password=form.cleaned_data["password"], origin=origin
                 )
                 messages.success(request, _("The new password is set. Tell the user in person."))
+                return back
+        elif action == "second_factor":
+            form = SecondFactorResetForm(request.POST)
+            forms["second_factor_form"] = form
+            if form.is_valid():
+                removed = account_reset_second_factor(actor=actor, user=subject, origin=origin)
+                messages.success(
+                    request,
+                    _("The second factor is removed: the user sets up a new device at their next login.")
+                    if removed
+                    else _("Nothing changed."),
+                )
                 return back
         elif action == "token":
             form = TokenForm(request.POST)

@@ -3,8 +3,10 @@ with a reason the user states and confirms; every view during it is logged with 
 grant's id, and the privacy officer judges each access (proper / improper) on `/privacy/doorbraken/`.
 
 The grant and its judgement are rows of `BreakGlassAccess`; their history (granted, judged, with the note)
-is the append-only `BreakGlassEvent`. An improper judgement alerts the team lead of the user's organisation
-and the user."""
+is the append-only `BreakGlassEvent`. Each grant also opens a kernel case of the administration organisation
+(process `break_glass_review`, in the grant's transaction), titled with the grant's number and the user,
+never the person; the judgement is that case's transition, so it stands in the case history too. An
+improper judgement alerts the team lead of the user's organisation and the user."""
 
 from __future__ import annotations
 
@@ -22,9 +24,11 @@ from django.utils.translation import gettext_noop
 from ketenzicht.audit.access import listed, refuse
 from ketenzicht.audit.models import AccessLogEntry, Action, Result
 from ketenzicht.audit.services import access_log_record
-from ketenzicht.organisations.models import User
-from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_open, case_take
 
 from .dossier import dossier_get_for_user
 from .labels import BREAK_GLASS_PURPOSE
@@ -35,6 +39,11 @@ BREAK_GLASS_OBJECT = "break_glass"
 REASON_MIN_LENGTH = 20
 NOTE_MIN_LENGTH = 10
 LIST_LIMIT = 200
+REVIEW_PROCESS = "break_glass_review"
+REVIEW_TRANSITIONS = {
+    BreakGlassDecision.PROPER: "judge_proper",
+    BreakGlassDecision.IMPROPER: "judge_improper",
+}
 
 
 class AlreadyDecided(Exception):
@@ -75,6 +84,9 @@ def break_glass_grant(
         BreakGlassEvent.objects.create(
             access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
         )
+        access.case = _review_case_open(access, now=now)
+        if access.case is not None:
+            access.save(update_fields=["case"])
         access_log_record(
             actor=user,
             action=Action.CREATE,
@@ -93,6 +105,24 @@ def break_glass_grant(
             persons=[person_id],
         )
     return access
+
+
+def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | None:
+    """The kernel case of the privacy officer's judgement, in the administration organisation (the first
+    active one of kind `beheer`); None when there is none. Its title names the grant and the user: the case
+    list and page show it to every privacy officer, who judges the access, not the person."""
+    organisation = (
+        Organisation.objects.filter(kind=OrganisationKind.BEHEER, active=True).order_by("code").first()
+    )
+    if organisation is None:
+        return None
+    return case_open(
+        process=REVIEW_PROCESS,
+        organisation=organisation,
+        title=f"Doorbraak {access.pk}: {access.user.get_username()}",
+        actor=access.user,
+        at=now,
+    )
 
 
 @dataclass
@@ -176,13 +206,18 @@ def break_glass_decide(
     origin: str,
     now: dt.datetime | None = None,
 ) -> BreakGlassAccess:
-    """The privacy officer's judgement of an access: once, from pending, kept in its append-only history and
-    logged. Improper alerts the team lead of the user's organisation, and the user. Raises AlreadyDecided."""
+    """The privacy officer's judgement of an access: once, from pending, kept in its append-only history,
+    taken as the transition of its review case (the note a value of the step) and logged. Improper alerts
+    the team lead of the user's organisation, and the user. Raises AlreadyDecided."""
     if decision not in (BreakGlassDecision.PROPER, BreakGlassDecision.IMPROPER):
         raise ValueError(decision)
     now = now or timezone.now()
     with transaction.atomic():
-        locked = BreakGlassAccess.objects.select_for_update().select_related("user").get(pk=access.pk)
+        locked = (
+            BreakGlassAccess.objects.select_for_update(of=("self",))
+            .select_related("user", "case")
+            .get(pk=access.pk)
+        )
         if locked.decision != BreakGlassDecision.PENDING:
             raise AlreadyDecided(str(locked.pk))
         locked.decision, locked.decided_by, locked.decided_at, locked.decision_note = (
@@ -195,6 +230,15 @@ def break_glass_decide(
         BreakGlassEvent.objects.create(
             access=locked, at=now, kind=decision, actor=actor, actor_name=actor.get_username(), note=note
         )
+        if locked.case is not None:
+            case_take(
+                locked.case,
+                REVIEW_TRANSITIONS[BreakGlassDecision(decision)],
+                actor=actor,
+                expected_version=None,
+                values={"note": note},
+                at=now,
+            )
         access_log_record(
             actor=actor,
             action=Action.CREATE,

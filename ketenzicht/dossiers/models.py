@@ -95,7 +95,7 @@ class BreakGlassAccess(models.Model):
     """A look at a person's whole dossier outside the sharing rules ("break-the-glass"), with the reason the
     user stated and confirmed; it holds until `expires_at` (KETENZICHT_BREAK_GLASS_MINUTES) and waits for the
     privacy officer's judgement. The decision fields are set once, from pending; the judgement itself, with
-    its note, is the append-only `BreakGlassEvent` beside it."""
+    its note, is the append-only `BreakGlassEvent` beside it and the transition of its kernel case."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The person's number, not a foreign key: the grant and its judgement outlive a purge of the person.
@@ -111,6 +111,15 @@ class BreakGlassAccess(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # The kernel case of the privacy officer's judgement (process `break_glass_review`), opened with the
+    # grant: the judgement is its transition, in the case history. Empty for a grant made before it.
+    case = models.OneToOneField(
+        "workprocesses.Case",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="break_glass_access",
+    )
 
     class Meta:
         indexes = [

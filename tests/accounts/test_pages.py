@@ -1,6 +1,7 @@
 """The functional administrator's user pages: the list, a new user, one user's roles, deactivation,
-password and API tokens. Every change in the access log (never a password or a token), nothing half stored,
-an administrator never locking themselves out, everyone else refused (403, logged once)."""
+password, second factor and API tokens. Every change in the access log (never a password, a token or a
+key), nothing half stored, an administrator never locking themselves out, everyone else refused (403,
+logged once)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 from django.test import Client
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.demo.services import DEMO_USERS
@@ -18,6 +21,7 @@ from ketenzicht.organisations.models import ApiToken, Organisation, User
 from ketenzicht.organisations.roles import ROLES_BY_KIND, OrganisationKind, Role, roles_fitting
 from ketenzicht.organisations.selectors import user_for_api_token
 from ketenzicht.organisations.services import api_token_create
+from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +242,43 @@ def test_a_new_password_passes_the_validators_and_is_never_logged(client: Client
     assert good.status_code == 302 and User.objects.get(pk=screener.pk).check_password(GOOD_PASSWORD)
     (entry,) = _entries("user", "reset")
     assert GOOD_PASSWORD not in str(entry.detail) and entry.detail["username"] == "ingrid"
+
+
+def test_the_second_factor_is_removed_only_when_confirmed_logged_without_a_secret(
+    client: Client, screener: User, settings: Any
+) -> None:
+    secret = "JBSWY3DPEHPK3PXP"
+    totp_device_fixed(screener, secret=secret)
+    codes = recovery_codes_renew(screener)
+    url = f"/beheer/gebruikers/{screener.pk}/"
+    page = client.get(url).content.decode()
+    facts = page.split('data-testid="user-second-factor">', 1)[1].split("</dd>", 1)[0]
+    assert "10" in facts and 'data-testid="second-factor-form"' in page
+    refused = client.post(url, {"action": "second_factor"})
+    assert refused.status_code == 422 and 'data-testid="error-confirm"' in refused.content.decode()
+    assert TOTPDevice.objects.filter(user=screener).exists() and _entries("user", "reset") == []
+    done = client.post(url, {"action": "second_factor", "confirm": "on"})
+    assert done.status_code == 302
+    assert not TOTPDevice.objects.filter(user=screener).exists()
+    assert not StaticDevice.objects.filter(user=screener).exists()
+    (entry,) = _entries("user", "reset")
+    assert entry.object_id == str(screener.pk) and entry.detail == {
+        "username": "ingrid",
+        "second_factor": {"authenticators": 1, "recovery_codes": 10},
+    }
+    assert secret not in str(entry.detail) and not [c for c in codes if c in str(entry.detail)]
+    page = client.get(url).content.decode()
+    assert 'data-testid="second-factor-none"' in page and 'data-testid="second-factor-form"' not in page
+    # Nothing left to remove: nothing changes and nothing is logged.
+    assert client.post(url, {"action": "second_factor", "confirm": "on"}).status_code == 302
+    assert len(_entries("user", "reset")) == 1
+    # At the next login the user is sent to set up a new device.
+    settings.KETENZICHT_OTP_REQUIRED = True
+    screener.set_password(GOOD_PASSWORD)
+    screener.save()
+    login = Client()
+    response = login.post("/accounts/login/", {"username": "ingrid", "password": GOOD_PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/accounts/tweede-factor/instellen/")
 
 
 def test_an_admin_keeps_their_own_role_and_cannot_deactivate_themselves(client: Client, admin: User) -> None:

@@ -1,6 +1,6 @@
 """Break-the-glass: a person's whole dossier outside the sharing rules, with a stated reason and an explicit
 confirmation, for KETENZICHT_BREAK_GLASS_MINUTES; every view logged with the flag, and judged by the privacy
-officer (proper / improper) in an append-only history."""
+officer (proper / improper) in an append-only history and in the history of a kernel case per grant."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassEvent
-from ketenzicht.workprocesses.models import Alert
+from ketenzicht.workprocesses.models import Alert, CaseEvent
 from tests.dossiers.test_hidden import HIDDEN, PURPOSE, client_for, sandra_with_hidden_registrations
 
 pytestmark = pytest.mark.django_db
@@ -158,10 +158,24 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     assert (access.decision, access.decision_note) == ("improper", note)
     kinds = list(BreakGlassEvent.objects.filter(access=access).values_list("kind", "note"))
     assert kinds == [("granted", REASON), ("improper", note)]
+    assert access.case is not None
+    case = access.case  # the judgement is the transition of the grant's case
+    assert (case.state, case.data, case.closed_at) == (
+        "improper",
+        {"decision": "improper", "note": note},
+        access.decided_at,
+    )
+    step = CaseEvent.objects.get(case=case, kind="transition")
+    assert (step.transition, step.actor_name, step.detail["values"]["note"]) == (
+        "judge_improper",
+        "noor",
+        note,
+    )
     # Once judged, it stays: a second judgement changes nothing and the history cannot be rewritten.
     privacy.post(url, {f"g{access.pk}-decision": "proper", f"g{access.pk}-note": ""})
     access.refresh_from_db()
     assert access.decision == "improper" and BreakGlassEvent.objects.filter(access=access).count() == 2
+    assert CaseEvent.objects.filter(case=case, kind="transition").count() == 1
     with pytest.raises(DatabaseError), transaction.atomic():
         BreakGlassEvent.objects.filter(access=access).update(note="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -181,6 +195,32 @@ def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None
     privacy.post(f"/privacy/doorbraken/{access.pk}/", {f"g{access.pk}-decision": "proper"})
     access.refresh_from_db()
     assert access.decision == "proper" and not Alert.objects.filter(kind="break_glass_improper").exists()
+    assert access.case is not None and access.case.state == "proper" and access.case.closed_at is not None
+
+
+def test_the_grant_opens_a_review_case_that_names_the_grant_and_the_user_not_the_person(
+    make_user: Callable[..., Any],
+) -> None:
+    _sandra, user, access = granted(make_user)
+    case = access.case
+    assert case is not None
+    assert (case.process_version.process, case.organisation.code, case.state) == (
+        "break_glass_review",
+        "ketenzicht-beheer",
+        "pending",
+    )
+    assert case.opened_at == access.granted_at and case.deadline_at is not None
+    assert case.title == f"Doorbraak {access.pk}: {user.username}"
+    assert not case.persons.exists() and not case.registrations.exists()
+    assert "Sandra" not in case.title
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    for url in ("/zaken/", f"/zaken/{case.pk}/"):
+        page = privacy.get(url).content.decode()
+        assert case.reference in page and "Sandra" not in page
+    # The judgement is taken on the privacy officer's page, not on the case page.
+    assert 'name="transition" value="judge_proper"' not in page
+    # The user who broke the glass and other organisations do not see the case.
+    assert client_for(user).get(f"/zaken/{case.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(

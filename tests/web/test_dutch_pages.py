@@ -47,7 +47,7 @@ from ketenzicht.prosecution.services import request_answer
 from ketenzicht.screening.instruments import instrument_of
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
-from ketenzicht.signin.services import totp_device_fixed
+from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Alert
 from ketenzicht.workprocesses.services import case_open, case_take
@@ -277,6 +277,7 @@ WALK: dict[str, list[Visit]] = {
         post(
             "/beheer/gebruikers/{staff}/", {"action": "password", "password": "kort", "password_again": "k"}
         ),
+        post("/beheer/gebruikers/{staff}/", {"action": "second_factor"}),
         post("/beheer/gebruikers/{staff}/", {"action": "token", "name": ""}),
         post("/beheer/gebruikers/{staff_left}/", {"action": "token", "name": "feed"}),
         post("/beheer/gebruikers/{staff}/", {"action": "token", "name": "feed"}),
@@ -533,6 +534,8 @@ def world(db: Any) -> dict[str, int]:
     staff = User.objects.get(username="warm-screener-lowers")
     api_token_create(user=staff, name="koppeling meldingen")
     api_token_revoke(api_token_issue(user=staff, name="oude koppeling")[0])
+    totp_device_fixed(staff, secret="JBSWY3DPEHPK3PXP")  # a second factor to reset
+    recovery_codes_renew(staff)
     left = _user(Role.CASE_OWNER, "warm-left")
     user_set_active(user=left, active=False)
     ids["staff"], ids["staff_left"] = staff.pk, left.pk
