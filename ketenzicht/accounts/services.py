@@ -5,6 +5,7 @@ token). What is refused raises AccountRefused naming the field, before anything 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -41,6 +42,21 @@ class AccountRefused(Exception):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+
+def _stored(
+    object_type: str, object_id: int, *, action: str, actor: User, origin: str, detail: dict[str, Any]
+) -> None:
+    """One access-log entry for a change the administrator stored (never a password, token or key)."""
+    access_log_record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        result="stored",
+        origin=origin,
+        detail=detail,
+    )
 
 
 def _check_manager(actor: User) -> None:
@@ -107,12 +123,11 @@ def account_create(
                 )
         except IntegrityError as error:  # taken meanwhile by another administrator
             raise AccountRefused("username", _("This username is taken.")) from error
-        access_log_record(
-            actor=actor,
+        _stored(
+            USER,
+            user.pk,
             action="create",
-            object_type=USER,
-            object_id=user.pk,
-            result="stored",
+            actor=actor,
             origin=origin,
             detail={"username": username, "organisation": organisation.code, "roles": sorted(roles)},
         )
@@ -132,12 +147,11 @@ def account_set_roles(*, actor: User, user: User, roles: list[str], origin: str)
         return False
     with transaction.atomic():
         user_set_roles(user=user, roles=roles)
-        access_log_record(
-            actor=actor,
+        _stored(
+            USER,
+            user.pk,
             action="change",
-            object_type=USER,
-            object_id=user.pk,
-            result="stored",
+            actor=actor,
             origin=origin,
             detail={"username": user.username, "roles": {"added": added, "removed": removed}},
         )
@@ -153,12 +167,11 @@ def account_set_active(*, actor: User, user: User, active: bool, origin: str) ->
     with transaction.atomic():
         changed = user_set_active(user=user, active=active)
         if changed:
-            access_log_record(
-                actor=actor,
+            _stored(
+                USER,
+                user.pk,
                 action="reactivate" if active else "deactivate",
-                object_type=USER,
-                object_id=user.pk,
-                result="stored",
+                actor=actor,
                 origin=origin,
                 detail={"username": user.username, "active": active},
             )
@@ -171,12 +184,11 @@ def account_reset_password(*, actor: User, user: User, password: str, origin: st
     _password_problems(password, user)
     with transaction.atomic():
         user_set_password(user=user, password=password)
-        access_log_record(
-            actor=actor,
+        _stored(
+            USER,
+            user.pk,
             action="reset",
-            object_type=USER,
-            object_id=user.pk,
-            result="stored",
+            actor=actor,
             origin=origin,
             detail={"username": user.username, "password": "reset"},
         )
@@ -221,12 +233,11 @@ def account_token_create(*, actor: User, user: User, name: str, origin: str) -> 
             row, token = api_token_issue(user=user, name=name)
         except ValueError as error:
             raise AccountRefused("name", _("Say what the token is for (at most 100 characters).")) from error
-        access_log_record(
-            actor=actor,
+        _stored(
+            API_TOKEN,
+            row.pk,
             action="create",
-            object_type=API_TOKEN,
-            object_id=row.pk,
-            result="stored",
+            actor=actor,
             origin=origin,
             detail={"username": user.username, "name": row.name, "prefix": row.prefix},
         )
@@ -239,12 +250,11 @@ def account_token_revoke(*, actor: User, token: ApiToken, origin: str) -> bool:
     with transaction.atomic():
         changed = api_token_revoke(token)
         if changed:
-            access_log_record(
-                actor=actor,
+            _stored(
+                API_TOKEN,
+                token.pk,
                 action="revoke",
-                object_type=API_TOKEN,
-                object_id=token.pk,
-                result="stored",
+                actor=actor,
                 origin=origin,
                 detail={"username": token.user.username, "name": token.name, "prefix": token.prefix},
             )

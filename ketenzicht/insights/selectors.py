@@ -189,6 +189,7 @@ class Figures:
     compare_rows: list[CompareRow]
     counted_at: object  # the last refresh's end, or None
     stale_days: int
+    areas: dict[str, list[tuple[str, str]]]  # every area a user may choose, per kind (read once)
 
 
 Exact = dict[str, dict[tuple[str, str], float]]  # period start (iso) -> (figure, part) -> value
@@ -319,9 +320,11 @@ def _summed_years(rows: list[tuple[str, str, float]], single: bool) -> dict[tupl
     return dict(found)
 
 
-def _compare(choice: Choice, first: date, last: date) -> tuple[list[Promise], list[CompareRow]]:
+def _compare(
+    choice: Choice, first: date, last: date, known: dict[str, list[tuple[str, str]]]
+) -> tuple[list[Promise], list[CompareRow]]:
     single = choice.year is not None
-    names = dict(areas()[choice.compare])
+    names = dict(known[choice.compare])
     per_area: dict[str, list[tuple[str, str, float]]] = defaultdict(list)
     for area_kind, code, figure, part, value in Cell.objects.filter(
         period_kind="year",
@@ -405,10 +408,13 @@ def figures_for(choice: Choice, *, known_years: list[int]) -> Figures:
             year_rows.append((figure, part, value))
     whole = _summed_years(year_rows, choice.year is not None)
     sections = [_section(section, choice, series, whole, periods) for section in SECTIONS]
+    known = areas()
     if choice.area_kind == "national":
         area_name = str(_("the Netherlands"))
     else:
-        area_name = dict(areas()[choice.area_kind]).get(choice.area_code, choice.area_code)
-    head, compare_rows = _compare(choice, first, last)
+        area_name = dict(known[choice.area_kind]).get(choice.area_code, choice.area_code)
+    head, compare_rows = _compare(choice, first, last, known)
     refreshed = Refresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
-    return Figures(choice, area_name, sections, head, compare_rows, refreshed, StaleDay.objects.count())
+    return Figures(
+        choice, area_name, sections, head, compare_rows, refreshed, StaleDay.objects.count(), known
+    )

@@ -23,7 +23,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.ui.charts import Part, bars_svg
 
 from .labels import BY_CHOICES, COMPARE_KINDS
-from .selectors import Choice, Figures, SectionView, areas, choice_for, figures_for, may_see_insights, years
+from .selectors import Choice, Figures, SectionView, choice_for, figures_for, may_see_insights, years
 
 OBJECT_TYPE = "statistics"
 FIELD_NAMES = {
@@ -66,7 +66,6 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             % {"field": capfirst(_(FIELD_NAMES[name]))},
         )
     figures = figures_for(choice, known_years=known)
-    found = areas()
     charts = [None if view.empty else _chart(view, figures) for view in figures.sections]
     listed(
         actor=user, object_type=OBJECT_TYPE, origin=request_origin(request, "web"), detail=choice.as_query()
@@ -80,7 +79,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             "sections": list(zip(figures.sections, charts, strict=True)),
             "choice": choice,
             "area_value": f"{choice.area_kind}:{choice.area_code}",
-            "area_groups": [(kind, label, found[kind]) for kind, label in COMPARE_KINDS],
+            "area_groups": [(kind, label, figures.areas[kind]) for kind, label in COMPARE_KINDS],
             "compare_kinds": COMPARE_KINDS,
             "by_choices": BY_CHOICES,
             "by_label": dict(BY_CHOICES)[choice.by],

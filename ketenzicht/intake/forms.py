@@ -123,19 +123,6 @@ class RelationForm(NldsFormMixin, forms.Form):
                 choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}
             )
 
-    def clean_birth_date(self) -> str:
-        """The date as the exchange format writes it (YYYY-MM-DD, 00 for an unknown part), also when typed
-        the Dutch way (DD-MM-YYYY, with dashes, slashes or dots) or as a year alone; anything else is left
-        for the format's own check, which names the field."""
-        raw = str(self.cleaned_data.get("birth_date") or "").strip()
-        dutch = DUTCH_DATE.match(raw)
-        if dutch:
-            day, month, year = dutch.groups()
-            return f"{year}-{int(month):02d}-{int(day):02d}"
-        if YEAR_ONLY.match(raw):
-            return f"{raw}-00-00"
-        return raw
-
     def is_blank(self) -> bool:
         """Empty, or the prefilled row (person 1 to person 2) left as it was: no relation given."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
