@@ -110,11 +110,10 @@ def choose_option(page: Any, target: Any, label: str, *, limit: int = 400) -> No
     raise AssertionError(f"option {label!r} not reached with the arrow keys; passed {chosen[:20]}")
 
 
-def choose_radio(page: Any, group: Any, label: str, *, limit: int = 10) -> None:
-    """Tab into a radio group (a fieldset or form holding it) and move with the arrow keys to the radio
-    labelled `label`, then Space: the arrows check the radio they reach, Space the first one."""
-    tab_to(page, group.locator("input[type=radio]"))
-    wanted = group.get_by_label(label, exact=True)
+def choose_radio(page: Any, radios: Any, wanted: Any, *, limit: int = 10) -> None:
+    """Tab into a radio group (`radios`: the group's inputs) and move with the arrow keys to `wanted`, then
+    Space: the arrows check the radio they reach, Space the one the Tab landed on."""
+    tab_to(page, radios)
     for _ in range(limit):
         if holds_focus(wanted):
             page.keyboard.press("Space")
@@ -122,7 +121,8 @@ def choose_radio(page: Any, group: Any, label: str, *, limit: int = 10) -> None:
             assert_focus_visible(page)
             return
         page.keyboard.press("ArrowRight")
-    raise AssertionError(f"radio {label!r} not reached with the arrow keys in {group}")
+        assert_focus_visible(page)
+    raise AssertionError(f"radio {wanted} not reached with the arrow keys in {radios}")
 
 
 def assert_focus_on_message(page: Any, text: str = "") -> None:

@@ -12,6 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketenzicht.demo.services import demo_users_ensure
+from ketenzicht.measures.models import Measure
+from ketenzicht.organisations.models import User
+from ketenzicht.veiligthuis.models import Notification
 from tests.e2e.keyboard import (
     assert_focus_on_message,
     choose_option,
@@ -21,7 +24,8 @@ from tests.e2e.keyboard import (
     tab_to,
     type_into,
 )
-from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
+from tests.prosecution.helpers import send_to_zsm
 
 
 def _days_ago(days: int) -> str:
@@ -53,7 +57,9 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
     for fieldset in form.locator("fieldset.kz-item").all():
         if fieldset.locator("input[type=radio]").count():
             if not fieldset.locator("input[type=radio]:checked").count():  # what the register cannot answer
-                choose_radio(page, fieldset, "Nee")
+                choose_radio(
+                    page, fieldset.locator("input[type=radio]"), fieldset.get_by_label("Nee", exact=True)
+                )
         elif fieldset.locator("select").count():
             tab_to(page, fieldset.locator("select"))
             page.keyboard.press("ArrowDown")
@@ -88,3 +94,127 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
     history = page.get_by_test_id("history-row")
     expect(history.filter(has_text="Screening afronden")).to_have_count(1)
     expect(history.filter(has_text="Screening afronden")).to_contain_text("Hoog")
+
+
+def test_the_veilig_thuis_assessor_takes_a_notification_and_records_the_assessment_by_keyboard(
+    live_server: Any, page: Any
+) -> None:
+    demo_users_ensure()
+    # 's-Hertogenbosch: Veilig Thuis Brabant-Noordoost, where the demo's assessor works.
+    registration = take_in(
+        "PL0600-KB-VT-1",
+        BART,
+        ILSE,
+        registered_at=_days_ago(1),
+        offences=["300"],
+        municipality="GM0796",
+        summary="Hij duwde haar tegen de muur tijdens een ruzie over de kinderen.",
+    )
+    notification = Notification.objects.select_related("case").get(registration=registration)
+    assert notification.case.owner_id is None
+    keyboard_login(page, live_server.url, "veiligthuis")
+    tab_to(page, page.get_by_test_id("home-vt-inbox"))
+    press(page, "Enter", navigates=True)
+
+    row = page.get_by_test_id("inbox-row").filter(has_text=notification.case.reference)
+    tab_to(page, row.get_by_test_id("inbox-take"))
+    press(page, "Enter", navigates=True)
+    assert_focus_on_message(page, notification.case.reference)
+    expect(page.get_by_test_id("case-owner")).to_contain_text("Fatma Yilmaz")
+
+    step = page.get_by_test_id("step-agree_conditions")
+    choose_option(page, step.get_by_label("Onveiligheid"), "Structurele onveiligheid")
+    type_into(
+        page,
+        step.get_by_label("Veiligheidsvoorwaarden"),
+        "Geen contact zonder begeleiding; hulp via het wijkteam.",
+    )
+    tab_to(page, step.get_by_role("button", name="Voorwaarden en vervolg afspreken"))
+    press(page, "Enter", navigates=True)
+    assert_focus_on_message(page, "Voorwaarden en vervolg afspreken")
+    expect(page.get_by_test_id("case-state")).to_have_text("Voorwaarden en vervolg (monitoring)")
+    history = page.get_by_test_id("history-row").filter(has_text="Voorwaarden en vervolg afspreken")
+    expect(history).to_contain_text("Structurele onveiligheid")
+
+
+def _zsm_file() -> Any:
+    owner = User.objects.get(username="casusregisseur")
+    file, _police_case = send_to_zsm(None, "PL0600-KB-ZSM-1", owner=owner)
+    assert file.prosecutor is not None and file.prosecutor.username == "officier"
+    return file
+
+
+def test_the_prosecutor_triages_a_file_and_imposes_a_behaviour_order_by_keyboard(
+    live_server: Any, page: Any
+) -> None:
+    demo_users_ensure()
+    file = _zsm_file()
+    keyboard_login(page, live_server.url, "officier")
+    tab_to(page, page.get_by_test_id("home-zsm"))
+    press(page, "Enter", navigates=True)
+    row = page.get_by_test_id("zsm-row").filter(has_text=file.case.reference)
+    tab_to(page, row.get_by_test_id("zsm-link"))
+    press(page, "Enter", navigates=True)
+    expect(page.get_by_test_id("zsm-file")).to_be_visible()
+
+    triage = page.get_by_test_id("zsm-triage-form")
+    routes = triage.locator("input[name=route]")
+    choose_radio(page, routes, triage.get_by_label("Afdoen aan de ZSM-tafel"))
+    tab_to(page, triage.get_by_role("button"))
+    press(page, "Enter", navigates=True)
+    assert_focus_on_message(page)
+    expect(page.get_by_test_id("case-state")).to_have_text("Aan de ZSM-tafel, beslissing nodig")
+    expect(page.get_by_test_id("zsm-route")).to_contain_text("Afdoen aan de ZSM-tafel")
+
+    tab_to(page, page.get_by_test_id("zsm-order-link"))
+    press(page, "Enter", navigates=True)
+    order = page.get_by_test_id("order-form")
+    expect(order.locator("input[name=conditions][value=contact_ban]")).to_be_checked()
+    reporting = order.locator("input[name=conditions][value=reporting_duty]")
+    tab_to(page, reporting)
+    press(page, "Space")
+    expect(reporting).to_be_checked()
+    type_into(
+        page,
+        order.locator("textarea[name=conditions_text]"),
+        "Geen contact met Lotte de Wit; melden op maandag.",
+    )
+    tab_to(page, order.get_by_role("button"))
+    press(page, "Enter", navigates=True)
+    assert_focus_on_message(page)
+    expect(page.get_by_test_id("case-state")).to_have_text(
+        "Gedragsaanwijzing opgelegd, vervolgbeslissing nodig"
+    )
+    measure = Measure.objects.get(source_case=file.case)
+    assert measure.kind == "behaviour_order"
+    assert set(measure.conditions) == {"contact_ban", "reporting_duty"}
+
+
+def test_victim_support_answers_a_request_of_the_zsm_table_by_keyboard(live_server: Any, page: Any) -> None:
+    demo_users_ensure()
+    file = _zsm_file()
+    keyboard_login(page, live_server.url, "slachtofferhulp")
+    tab_to(page, page.get_by_test_id("home-requests"))
+    press(page, "Enter", navigates=True)
+    tab_to(page, page.get_by_test_id("request-link").filter(has_text="Lotte"))
+    press(page, "Enter", navigates=True)
+
+    form = page.get_by_test_id("answer-form")
+    choose_radio(
+        page, form.locator("input[name=contacted]"), form.locator("input[name=contacted][value=yes]")
+    )
+    choose_radio(
+        page, form.locator("input[name=wishes]"), form.locator("input[name=wishes][value=prosecution]")
+    )
+    choose_radio(page, form.locator("input[name=afraid]"), form.locator("input[name=afraid][value=yes]"))
+    type_into(
+        page,
+        form.locator("textarea[name=safety]"),
+        "Wil een contactverbod; slaapt slecht sinds hij voor de deur stond.",
+    )
+    tab_to(page, form.get_by_role("button"))
+    press(page, "Enter", navigates=True)
+    assert_focus_on_message(page)
+    expect(page.get_by_test_id("requests-empty")).to_be_visible()
+    answered = file.requests.get(partner="victim_support")
+    assert answered.answered_at is not None and answered.answer["wishes"] == "prosecution"
