@@ -57,11 +57,13 @@ def holds_focus(target: Any) -> bool:
 
 
 def tab_to(page: Any, target: Any, *, limit: int = 60, backwards: bool = False) -> dict[str, Any]:
-    """Press Tab (Shift+Tab with `backwards`) until `target` (or, for a locator of several elements, one of
-    them) holds the focus; every element passed must show its focus. Fails after `limit` presses, listing
-    what got the focus."""
+    """Press Tab (Shift+Tab with `backwards`), if need be, until `target` (or, for a locator of several
+    elements, one of them) holds the focus; every element passed must show its focus. Fails after `limit`
+    presses, listing what got the focus."""
     expect(target.first).to_be_attached()
     key = "Shift+Tab" if backwards else "Tab"
+    if holds_focus(target):  # there already (e.g. a field an inline action focused)
+        return assert_focus_visible(page)
     seen: list[str] = []
     for _ in range(limit):
         page.keyboard.press(key)
@@ -110,6 +112,17 @@ def choose_option(page: Any, target: Any, label: str, *, limit: int = 400) -> No
     raise AssertionError(f"option {label!r} not reached with the arrow keys; passed {chosen[:20]}")
 
 
+def choose_by_typing(page: Any, target: Any, text: str, label: str) -> None:
+    """Tab to a closed select and type the start of an option (the browser's type-ahead) until `label` is
+    chosen."""
+    tab_to(page, target)
+    page.keyboard.type(text)
+    target = target.first
+    chosen = target.evaluate("el => el.selectedIndex < 0 ? '' : el.options[el.selectedIndex].text.trim()")
+    assert chosen == label, f"typing {text!r} chose {chosen!r}, not {label!r}"
+    assert_focus_visible(page)
+
+
 def choose_radio(page: Any, radios: Any, wanted: Any, *, limit: int = 10) -> None:
     """Tab into a radio group (`radios`: the group's inputs) and move with the arrow keys to `wanted`, then
     Space: the arrows check the radio they reach, Space the one the Tab landed on."""
@@ -132,6 +145,17 @@ def assert_focus_on_message(page: Any, text: str = "") -> None:
     expect(message).to_be_focused()
     if text:
         expect(message).to_contain_text(text)
+
+
+def skip_to_content(page: Any) -> None:
+    """The first Tab on a freshly loaded page is the skip link; Enter on it puts the focus on the main
+    content, so the next Tab is the first link or field there, past the menu."""
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Direct naar de inhoud")
+    expect(skip).to_be_focused()
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
 
 
 def keyboard_login(page: Any, url: str, username: str, password: str = DEMO_PASSWORD) -> None:

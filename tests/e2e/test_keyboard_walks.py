@@ -13,14 +13,18 @@ from playwright.sync_api import expect
 
 from ketenzicht.demo.services import demo_users_ensure
 from ketenzicht.measures.models import Measure
+from ketenzicht.measures.services import measure_impose
 from ketenzicht.organisations.models import User
+from ketenzicht.registrations.models import Registration
 from ketenzicht.veiligthuis.models import Notification
 from tests.e2e.keyboard import (
     assert_focus_on_message,
+    choose_by_typing,
     choose_option,
     choose_radio,
     keyboard_login,
     press,
+    skip_to_content,
     tab_to,
     type_into,
 )
@@ -43,6 +47,7 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
         summary="Hij dreigde haar dood te maken als ze naar de politie zou gaan.",
     )
     keyboard_login(page, live_server.url, "screener")
+    skip_to_content(page)
     tab_to(page, page.get_by_test_id("home-queue"))
     press(page, "Enter", navigates=True)
 
@@ -69,6 +74,12 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
             tab_to(page, field)
             if not field.input_value():
                 page.keyboard.type("0")
+    tab_to(page, page.get_by_test_id("screening-preview"))
+    press(page, "Enter", navigates=True)
+    preview = page.get_by_test_id("preview")
+    expect(preview).to_be_focused()  # the computed level, not the top of the page
+    expect(preview).to_contain_text("Berekend niveau")
+    form = page.get_by_test_id("screening-form")
     choose_option(page, form.get_by_label("Niveau", exact=True), "Hoog")
     type_into(
         page,
@@ -218,3 +229,138 @@ def test_victim_support_answers_a_request_of_the_zsm_table_by_keyboard(live_serv
     expect(page.get_by_test_id("requests-empty")).to_be_visible()
     answered = file.requests.get(partner="victim_support")
     assert answered.answered_at is not None and answered.answer["wishes"] == "prosecution"
+
+
+def _register_by_keyboard(
+    page: Any,
+    *,
+    kind: str,
+    persons: list[dict[str, str]],
+    relation: str,
+    summary: str,
+    add_witness: bool,
+    check_errors: bool = False,
+) -> None:
+    """From the start page: the registration form, filled in and stored by keyboard. The form opens with a
+    suspect, a victim and the relation row between them."""
+    tab_to(page, page.get_by_role("navigation").get_by_role("link", name="Nieuwe registratie"))
+    press(page, "Enter", navigates=True)
+    choose_option(page, page.locator("#id_kind"), kind)
+    if check_errors:
+        # Stored too early: the form comes back with the focus on what went wrong, not at the top.
+        tab_to(page, page.get_by_test_id("submit"), limit=100)  # past every field of the long form
+        press(page, "Enter", navigates=True)
+        expect(page.get_by_test_id("form-errors")).to_be_focused()
+        expect(page.locator("#id_kind")).to_have_value("incident")
+    choose_by_typing(page, page.locator("#id_municipality"), "'s-H", "'s-Hertogenbosch")
+    offence = page.locator("input[name=offences][value='285']")
+    tab_to(page, offence)
+    press(page, "Space")
+    expect(offence).to_be_checked()
+    type_into(page, page.locator("#id_summary"), summary)
+    for index, person in enumerate(persons):
+        type_into(page, page.locator(f"#id_persons-{index}-given_names"), person["given_names"])
+        if person.get("surname_prefix"):
+            type_into(page, page.locator(f"#id_persons-{index}-surname_prefix"), person["surname_prefix"])
+        type_into(page, page.locator(f"#id_persons-{index}-surname"), person["surname"])
+        type_into(page, page.locator(f"#id_persons-{index}-birth_date"), person["birth_date"])
+    if add_witness:
+        # The inline action: the new person's first field takes the focus.
+        tab_to(page, page.get_by_test_id("add-person"))
+        press(page, "Enter")
+        expect(page.get_by_test_id("person-2")).to_be_visible()
+        expect(page.locator("#id_persons-2-role")).to_be_focused()
+        choose_option(page, page.locator("#id_persons-2-role"), "Getuige")
+        type_into(page, page.locator("#id_persons-2-surname"), "Vries")
+    choose_option(page, page.locator("#id_relations-0-kind"), relation)
+    if check_errors:
+        # Back up with Shift+Tab to one more offence: he broke a window too.
+        damage = page.locator("input[name=offences][value='350']")
+        tab_to(page, damage, backwards=True, limit=80)
+        press(page, "Space")
+        expect(damage).to_be_checked()
+    tab_to(page, page.get_by_test_id("submit"))
+    press(page, "Enter", navigates=True)
+
+
+def test_the_registrar_registers_an_incident_with_two_persons_and_their_relation_by_keyboard(
+    live_server: Any, page: Any
+) -> None:
+    demo_users_ensure()
+    keyboard_login(page, live_server.url, "registrar")
+    _register_by_keyboard(
+        page,
+        kind="Incident",
+        persons=[
+            {"given_names": "Johannes", "surname": "Berg", "birth_date": "12-04-1985"},
+            {"given_names": "Anna", "surname": "Jansen", "birth_date": "1990-05-00"},
+        ],
+        relation="Ex-partner",
+        summary="Ex-partner stond opnieuw voor de deur en dreigde haar iets aan te doen.",
+        add_witness=True,
+        check_errors=True,
+    )
+    assert_focus_on_message(page, "opgeslagen")
+    registration = Registration.objects.get()
+    assert registration.kind == "incident" and registration.municipality.code == "GM0796"
+    assert sorted(o.article for o in registration.offences.all()) == ["285", "350"]
+    expect(page.locator("h1")).to_contain_text(registration.reference)
+    persons = page.get_by_test_id("person-table")
+    expect(persons).to_contain_text("Johannes Berg")
+    expect(persons).to_contain_text("Anna Jansen")
+    expect(persons).to_contain_text("Vries")
+    expect(page.get_by_test_id("relations")).to_contain_text("Johannes Berg → Anna Jansen: ex-partner")
+
+
+def test_a_breach_of_a_measure_is_registered_and_the_case_owner_finds_it_by_keyboard(
+    live_server: Any, new_page: Any
+) -> None:
+    demo_users_ensure()
+    file = _zsm_file()
+    measure = measure_impose(
+        kind="behaviour_order",
+        suspect=file.suspect,
+        protected=[file.victim],
+        conditions=["contact_ban"],
+        starts_on=timezone.localdate(),  # the day of the incident that led to it: not judged again
+        ends_on=timezone.localdate() + timedelta(days=60),
+        imposed_by="prosecutor",
+        organisation=file.district_office,
+        actor=User.objects.get(username="officier"),
+        police_case=file.police_case,
+        source_case=file.case,
+    )
+    registrar = new_page()
+    keyboard_login(registrar, live_server.url, "registrar")
+    _register_by_keyboard(
+        registrar,
+        kind="Overtreding van een beschermende maatregel",
+        persons=[
+            {
+                "given_names": MARCO["given_names"],
+                "surname": MARCO["surname"],
+                "birth_date": MARCO["birth_date"],
+            },
+            {
+                "given_names": LOTTE["given_names"],
+                "surname_prefix": "de",
+                "surname": "Wit",
+                "birth_date": LOTTE["birth_date"],
+            },
+        ],
+        relation="Ex-partner",
+        summary="Verdachte stond ondanks het contactverbod weer bij haar voor de deur.",
+        add_witness=False,
+    )
+    assert_focus_on_message(registrar)
+    breach = measure.breaches.get()
+    assert breach.registration.kind == "overtreding_maatregel"
+
+    owner = new_page()
+    keyboard_login(owner, live_server.url, "casusregisseur")
+    tab_to(owner, owner.get_by_test_id("menu-measures"))
+    press(owner, "Enter", navigates=True)
+    tab_to(owner, owner.get_by_role("link", name=measure.reference))
+    press(owner, "Enter", navigates=True)
+    expect(owner.get_by_test_id("breaches")).to_contain_text(breach.registration.reference)
+    expect(owner.get_by_test_id("measure-history")).to_contain_text(breach.registration.reference)
