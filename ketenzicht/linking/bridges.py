@@ -11,7 +11,8 @@ the rebuild's clustering keeps (`engine.resolve.cluster`):
 - two large persons (both at least `Guards.large` mentions) only on a link of at least `Guards.strong`, or
   with at least `Guards.bridge_support` mentions of the other person linking to the new one.
 
-A refused bridge stays a review item ("also matches another person", "different valid BSNs"). A merge
+A refused bridge is a review item with the reason ("different valid BSNs", "weak link between two large
+persons"), unless a reviewer's "different persons" refused it: that is not asked again. A merge
 of a stored person goes through `services.person_merge`: it is recorded (`PersonMerge`, reversible with
 `merge_undo`; the reason names the mention) and logged. A new person of the same batch merged into another
 is never created. The larger person keeps its id (a stored one on a tie).
@@ -23,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
@@ -30,6 +32,11 @@ from ketenzicht.persons.models import Person
 from .engine.resolve import Guards
 from .models import LinkMethod, MentionFeatures, MentionLink, PairDecision
 from .services import person_merge
+
+# Why a bridge was refused; the first two are the reasons of the review item that asks instead.
+DIFFERENT_BSNS = gettext_noop("different valid BSNs")
+WEAK_LINK = gettext_noop("weak link between two large persons")
+REVIEWER_DIFFERENT = "reviewer: different persons"  # not asked again
 
 
 def _slot(ref: object) -> object:
@@ -84,9 +91,7 @@ class BatchPersons:
                 .values_list("person_id", "n")
             )
             self._stored_sizes.update({p: counts.get(p, 0) for p in missing})
-        return sum(self._stored_sizes[p] for p in stored) + sum(
-            self._added[s] for s in self._members_of(ref)
-        )
+        return sum(self._stored_sizes[p] for p in stored) + sum(self._added[s] for s in self._members_of(ref))
 
     def bsns(self, ref: object, batch_bsns: Mapping[object, set[str]]) -> set[str]:
         """The valid BSNs of the person: its stored mentions' and this batch's."""
@@ -134,19 +139,19 @@ class BatchPersons:
         ours = self.bsns(mine, batch_bsns) | ({bsn} if bsn else set())
         theirs = self.bsns(other, batch_bsns)
         if ours and theirs and not (ours <= theirs or theirs <= ours):
-            return "different valid BSNs"
+            return DIFFERENT_BSNS
         guards = self.guards
         # The new mention counts with its person: in a rebuild it would have joined that one first.
         large = min(self.size(mine) + 1, self.size(other)) >= guards.large
         if large and probability < guards.strong and support < guards.bridge_support:
-            return "weak link between two large persons"
+            return WEAK_LINK
         left, right = self._mentions_of(mine), self._mentions_of(other)
         if left and right:
             different = PairDecision.objects.filter(decision=PairDecision.Decision.DIFFERENT).filter(
                 Q(left_id__in=left, right_id__in=right) | Q(left_id__in=right, right_id__in=left)
             )
             if different.exists():
-                return "reviewer: different persons"
+                return REVIEWER_DIFFERENT
         return None
 
     def merge(self, mine: object, other: object, mention_id: int) -> object:

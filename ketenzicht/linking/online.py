@@ -26,7 +26,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
-from .bridges import BatchPersons
+from .bridges import REVIEWER_DIFFERENT, BatchPersons
 from .engine.keys import blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import MentionFeatures as Features
@@ -214,6 +214,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             person_ref: object = persons.ref(candidate.person_ref)
             links.append((mention, person_ref, LinkMethod.ONLINE, probability))
             # A bridge: every other person this mention links to is the same person, within the guards.
+            refusals: dict[object, str] = {}  # slot of a person not merged -> why
             for probability, other in ranked:
                 if probability < upper or persons.slot(other.person_ref) == persons.slot(person_ref):
                     continue
@@ -227,7 +228,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
                 )
                 if refused is None:
                     person_ref = persons.merge(person_ref, other.person_ref, mention.pk)
+                else:
+                    refusals[persons.slot(other.person_ref)] = refused
         else:
+            refusals = {}
             person_ref = Person()
             new_persons.append(person_ref)
             links.append((mention, person_ref, LinkMethod.NEW, None))
@@ -236,8 +240,13 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         for probability, candidate in ranked:
             if persons.slot(candidate.person_ref) == mine or probability < lower:
                 continue
+            refused = refusals.get(persons.slot(candidate.person_ref))
+            if refused == REVIEWER_DIFFERENT:
+                continue  # a reviewer kept these two persons apart: not asked again
             if bsn_conflict(candidate) and probability >= upper:
                 reason = gettext_noop("different valid BSNs")
+            elif refused is not None:
+                reason = refused
             elif probability >= upper:
                 reason = gettext_noop("also matches another person")
             else:
