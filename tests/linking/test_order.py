@@ -25,10 +25,10 @@ from ketenzicht.intake.bulk import import_file
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking import online
 from ketenzicht.linking.engine.resolve import Guards
-from ketenzicht.linking.models import MentionLink, PersonMerge, ReviewItem, ReviewStatus
+from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem, ReviewStatus
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.linking.selectors import review_items_for_user
-from ketenzicht.linking.services import merge_undo
+from ketenzicht.linking.services import merge_undo, pair_decide
 from tests.conftest import exchange_registration, in_numbering
 
 pytestmark = pytest.mark.django_db
@@ -287,6 +287,20 @@ def test_a_bridge_between_two_persons_with_different_valid_bsns_is_a_question_no
         _mention_person("R1"),
         _mention_person("R2"),
     }
+
+
+def test_a_bridge_a_reviewer_kept_apart_is_neither_merged_nor_asked_again(registrar: Any) -> None:
+    _intake("R1", BOSMAN_A)
+    _intake("R2", BOSMAN_C)
+    left, right = (
+        MentionLink.objects.get(mention__registration__reference=in_numbering(r)).mention_id
+        for r in ("R1", "R2")
+    )
+    pair_decide(left_id=left, right_id=right, decision=PairDecision.Decision.DIFFERENT, actor=registrar)
+    _intake("R3", BOSMAN_B)
+    assert _mention_person("R3") in {_mention_person("R1"), _mention_person("R2")}
+    assert _mention_person("R1") != _mention_person("R2")
+    assert not PersonMerge.objects.exists() and not ReviewItem.objects.exists()
 
 
 def test_a_weak_bridge_joins_two_large_persons_only_with_enough_support(monkeypatch: Any) -> None:
