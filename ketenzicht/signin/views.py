@@ -151,7 +151,20 @@ class KeyNotAccepted(webauthn_errors.OTPWebAuthnApiError):  # type: ignore[misc]
     default_detail = _("Your security key was not accepted. Try again, or use a code.")
 
 
-class KeyRegistrationBegin(BeginCredentialRegistrationView):  # type: ignore[misc]
+class _KeyRegistration:
+    """A session that passed the second factor at the identity provider (KETENZICHT_OIDC_TRUST_PROVIDER_MFA)
+    may add a key like a session that passed it here; any other session of an account with a second factor
+    must pass it first (the package refuses: user_not_verified)."""
+
+    request: HttpRequest
+
+    def user_is_mfa_enrolled(self, user: User) -> bool:
+        if second_factor_passed(self.request):
+            return False
+        return bool(super().user_is_mfa_enrolled(user))  # type: ignore[misc]
+
+
+class KeyRegistrationBegin(_KeyRegistration, BeginCredentialRegistrationView):  # type: ignore[misc]
     def handle_exception(self, exc: Exception) -> HttpResponse:
         user: Any = self.request.user
         if isinstance(exc, webauthn_errors.OTPWebAuthnApiError) and user.is_authenticated:
@@ -159,11 +172,11 @@ class KeyRegistrationBegin(BeginCredentialRegistrationView):  # type: ignore[mis
         return cast(HttpResponse, super().handle_exception(exc))
 
 
-class KeyRegistrationComplete(CompleteCredentialRegistrationView):  # type: ignore[misc]
+class KeyRegistrationComplete(_KeyRegistration, CompleteCredentialRegistrationView):  # type: ignore[misc]
     """Stores the key (the package verifies it); a first device also gets ten recovery codes."""
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        user: User = self.request.user
+        user: User = self.request.user  # type: ignore[assignment]
         first = not has_second_factor_device(user)
         response = super().post(*args, **kwargs)
         device = security_keys(user).get(pk=json.loads(response.content)["id"])

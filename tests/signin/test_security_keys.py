@@ -277,6 +277,12 @@ def test_an_unverified_session_cannot_add_a_key_to_an_account_that_has_a_second_
         .last()
     )
     assert entry is not None and "recovery_codes" not in entry.detail  # beside the app: the codes stay
+    # A session that passed the second factor at the identity provider may add a key as well.
+    user.kz_provider_mfa = True
+    provider = Client()
+    provider.force_login(user)
+    assert register(provider, SoftKey()).status_code == 200
+    assert WebAuthnCredential.objects.filter(user=user).count() == 2
     page = Client()
     log_in(page, "daan")
     code_page = page.get("/accounts/tweede-factor/").content.decode()

@@ -303,8 +303,8 @@ NOT_HTML = {
     "set_language": "redirects",
     "api-v1:openapi-view": "the API's developer documentation (Swagger UI), in English by design",
     "insights:export": "CSV (its Dutch headers are checked in tests/insights/test_pages.py)",
-    "second_factor_recovery_codes": "redirects, except once right after a first security key (its page is the "
-    "set-up's recovery codes page; tests/signin/test_security_keys.py)",
+    "second_factor_recovery_codes": "redirects, except once right after a first security key (its page is "
+    "the set-up's recovery codes page; tests/signin/test_security_keys.py)",
     "otp_webauthn:credential-registration-begin": "JSON for django-otp-webauthn's script",
     "otp_webauthn:credential-registration-complete": "JSON for django-otp-webauthn's script",
     "otp_webauthn:credential-authentication-begin": "JSON for django-otp-webauthn's script",
