@@ -26,6 +26,8 @@ from ketenzicht.audit.models import AccessLogEntry, Action, Result
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.purposes import LinkedPurpose, OutsideRules
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_open, case_take
@@ -33,9 +35,10 @@ from ketenzicht.workprocesses.services import case_open, case_take
 from .dossier import dossier_get_for_user
 from .labels import BREAK_GLASS_PURPOSE
 from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent
-from .selectors import PERSON_OBJECT, may_break_glass, may_review_break_glass
+from .selectors import PERSON_OBJECT, break_glass_active, may_break_glass, may_review_break_glass
 
 BREAK_GLASS_OBJECT = "break_glass"
+REGISTRATION_OBJECT = "registration"
 REASON_MIN_LENGTH = 20
 NOTE_MIN_LENGTH = 10
 LIST_LIMIT = 200
@@ -65,6 +68,42 @@ def break_glass_person_get_for_user(*, user: User, person_id: int, purpose: str,
             actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
         )
     return dossier.person.pk
+
+
+def break_glass_registration(
+    *, user: User, registration_id: int, person_id: int
+) -> tuple[OutsideRules, dict[str, Any]] | None:
+    """A registration of a person under the user's break-the-glass grant that holds (one the dossier lists
+    during the grant): the grant as the register reads it (`registration_get_for_user` reaches that
+    person's registrations then) and the flags for the log entry's detail. None without a grant that holds
+    or when the registration is not the person's: the page answers as without it (the one 404)."""
+    grant = break_glass_active(user=user, person_id=person_id)
+    if grant is None:
+        return None
+    mentions = PersonMention.objects.filter(registration_id=registration_id, link__person_id=person_id)
+    reference = mentions.values_list("registration__reference", flat=True).first()
+    if reference is None:
+        return None
+    outside = OutsideRules(
+        person_id=person_id, grant=grant.pk, reason=grant.reason, expires_at=grant.expires_at
+    )
+    flags = {"break_glass": True, "grant": grant.pk, "reason": grant.reason, "references": [reference]}
+    return outside, flags
+
+
+def registration_purpose_of_grant(request: Any, registration_id: int, value: str) -> LinkedPurpose | None:
+    """`?person=<id>` on the API's registration route: read under the caller's break-the-glass grant for
+    that person (the grant's reason is the purpose), when the registration is one of that person's."""
+    user = getattr(request, "auth", None)
+    user = user if isinstance(user, User) else request.user
+    if not value.isdigit() or not user.is_authenticated:
+        return None
+    found = break_glass_registration(user=user, registration_id=registration_id, person_id=int(value))
+    if found is None:
+        return None
+    outside, flags = found
+    log = f"{BREAK_GLASS_PURPOSE}: {outside.reason}"
+    return LinkedPurpose(log=log, detail={"person": outside.person_id, **flags}, break_glass=outside)
 
 
 def break_glass_grant(
@@ -130,7 +169,8 @@ class ReviewRow:
     """One break-the-glass access on the privacy officer's list, with what the access log says was viewed."""
 
     access: BreakGlassAccess
-    views: list[AccessLogEntry] = field(default_factory=list)
+    views: list[AccessLogEntry] = field(default_factory=list)  # of the dossier
+    registration_views: list[AccessLogEntry] = field(default_factory=list)  # opened from it
     references: list[str] = field(default_factory=list)
     events: list[BreakGlassEvent] = field(default_factory=list)
     form: Any = None  # the page's judgement form, for a pending access
@@ -159,13 +199,19 @@ def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewR
     )
     rows = {access.pk: ReviewRow(access) for access in [*pending, *decided]}
     views = AccessLogEntry.objects.filter(
-        object_type=PERSON_OBJECT, action=Action.VIEW, detail__break_glass=True, detail__grant__in=list(rows)
+        object_type__in=(PERSON_OBJECT, REGISTRATION_OBJECT),
+        action=Action.VIEW,
+        detail__break_glass=True,
+        detail__grant__in=list(rows),
     ).order_by("at", "id")
     references: dict[int, set[str]] = defaultdict(set)
     for entry in views:
         grant = entry.detail.get("grant")
         if grant in rows:
-            rows[grant].views.append(entry)
+            if entry.object_type == REGISTRATION_OBJECT:
+                rows[grant].registration_views.append(entry)
+            else:
+                rows[grant].views.append(entry)
             references[grant].update(entry.detail.get("references") or [])
     for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
         rows[event.access_id].events.append(event)
