@@ -37,9 +37,10 @@ FLOOR_DAYS = 365
 
 # When a row may be deleted (SQLite; the PostgreSQL function below says the same): its entry lies before
 # the latest horizon. A NULL (no horizon, no entry) refuses.
+_HORIZON = f"(SELECT max(horizon) FROM {PURGE_TABLE})"
 _SQLITE_PAST = {
-    TABLE: f"OLD.at < (SELECT max(horizon) FROM {PURGE_TABLE})",
-    PERSON_TABLE: f"(SELECT e.at FROM {TABLE} e WHERE e.id = OLD.entry_id) < (SELECT max(horizon) FROM {PURGE_TABLE})",
+    TABLE: f"OLD.at < {_HORIZON}",
+    PERSON_TABLE: f"(SELECT e.at FROM {TABLE} e WHERE e.id = OLD.entry_id) < {_HORIZON}",
 }
 
 _POSTGRES_DELETE_PAST = f"""
@@ -122,7 +123,8 @@ def _sqlite_on(table: str, prefix: str, *, horizon: bool) -> list[str]:
         [
             f"""CREATE TRIGGER {prefix}_floor BEFORE INSERT ON {table}
             WHEN NEW.horizon > datetime('now', '-{FLOOR_DAYS} days')
-            BEGIN SELECT RAISE(ABORT, 'the access log keeps at least {FLOOR_DAYS} days: horizon refused'); END;"""
+            BEGIN SELECT RAISE(ABORT, 'the access log keeps at least {FLOOR_DAYS} days: horizon refused');
+            END;"""
         ]
         if table == PURGE_TABLE
         else []

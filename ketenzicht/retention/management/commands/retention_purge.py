@@ -116,7 +116,8 @@ class Command(BaseCommand):
             f"{len(plan.access_log_held)} kept for an undecided break-the-glass review; "
             f"{verb_log} {plan.access_log_delete}"
             + (
-                f" (from before {plan.access_log_horizon.isoformat()}; the log keeps at least {FLOOR_DAYS} days)."
+                f" (from before {plan.access_log_horizon.isoformat()}; the log keeps at least "
+                f"{FLOOR_DAYS} days)."
                 if plan.access_log_horizon
                 else "."
             )
