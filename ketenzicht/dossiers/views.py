@@ -106,7 +106,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied from None
         return render(request, "dossiers/search.html", {"form": form, "purpose": current}, status=422)
     _keep_purpose(request, form.purpose)
-    return render(request, "dossiers/search.html", {"form": form, "purpose": form.purpose, "hits": hits})
+    context = {"form": form, "purpose": form.purpose, "hits": hits, "may_break_glass": may_break_glass(user)}
+    return render(request, "dossiers/search.html", context)
 
 
 def _linked_purpose(request: HttpRequest, person_id: int) -> Purpose | None:
