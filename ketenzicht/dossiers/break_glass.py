@@ -26,6 +26,7 @@ from ketenzicht.audit.models import AccessLogEntry, Action, Result
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 from ketenzicht.registrations.purposes import LinkedPurpose, OutsideRules
 from ketenzicht.workprocesses.alerts import alert_raise
@@ -76,7 +77,12 @@ def break_glass_person_get_for_user(
             actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
         )
     if search is not None and search_found(user=user, search=search, person_id=person_id) is not None:
-        return person_resolve(person_id).pk
+        try:
+            return person_resolve(person_id).pk
+        except Person.DoesNotExist:  # removed since the search: as missing
+            raise refuse(
+                actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+            ) from None
     dossier = dossier_get_for_user(user=user, person_id=person_id, origin=origin, purpose=purpose)
     if dossier.break_glass is None and not dossier.hidden:
         raise refuse(

@@ -60,7 +60,14 @@ def flagged_views() -> Any:
 
 def with_grant(make_user: Callable[..., Any]) -> tuple[Any, Any, Client, BreakGlassAccess]:
     sandra = sandra_with_hidden_registrations()
-    take_in("PL0900-2023-000199", DENNIS, OTHER_VICTIM, registered_at="2023-08-01T10:00:00+02:00", **ZWB)
+    take_in(
+        "PL0900-2023-000199",
+        DENNIS,
+        OTHER_VICTIM,
+        registered_at="2023-08-01T10:00:00+02:00",
+        unit=ZWB["unit"],
+        municipality=ZWB["municipality"],
+    )
     user = make_user("police_registrar")
     client = dossier_client(user, sandra.pk)
     assert client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT).status_code == 302

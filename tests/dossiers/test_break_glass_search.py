@@ -29,7 +29,12 @@ def ilse_elsewhere() -> Any:
     """Ilse, known only from a report in Zeeland-West-Brabant: a registrar of Oost-Brabant sees nothing of
     her."""
     registration = take_in(
-        "PL0900-2023-000301", DENNIS, ILSE, registered_at="2023-08-01T10:00:00+02:00", **ZWB
+        "PL0900-2023-000301",
+        DENNIS,
+        ILSE,
+        registered_at="2023-08-01T10:00:00+02:00",
+        unit=ZWB["unit"],
+        municipality=ZWB["municipality"],
     )
     return person_of(registration, "p2")
 
