@@ -137,12 +137,13 @@ def access_log_purge(
     total = past.count()
     if not total:
         return 0
-    AccessLogPurge.objects.create(
-        at=timezone.now(),
-        horizon=horizon,
-        actor_username=actor.get_username() if actor is not None else "",
-        detail=detail or {},
-    )
+    with transaction.atomic():  # a refused horizon leaves an outer transaction usable
+        AccessLogPurge.objects.create(
+            at=timezone.now(),
+            horizon=horizon,
+            actor_username=actor.get_username() if actor is not None else "",
+            detail=detail or {},
+        )
     done = 0
     if progress is not None:
         progress(0, total)

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -342,6 +342,7 @@ class PurgeSummary:
     search_mentions: int
     search_rows: int
     access_log_deleted: int = 0  # entries past the access log's own period
+    access_log_error: str = ""  # why the database refused to delete them, if it did
 
     @property
     def total(self) -> int:
@@ -402,22 +403,15 @@ def retention_purge(
         if relinked is not None:
             figures_refresh(years=register_years())
         step("insights", 1, 1)
-    log_deleted = 0
+    log_deleted, log_error = 0, ""
     if plan.access_log_horizon is not None and plan.access_log_delete:
-        log_deleted = access_log_purge(
-            horizon=plan.access_log_horizon,
-            keep=plan.access_log_held,
-            batch=log_batch,
-            progress=lambda done, all_: step("access log", done, all_),
-            actor=actor,
-            detail={
-                "period": describe(plan.periods.access_log),
-                "as_of": plan.today.isoformat(),
-                "held": len(plan.access_log_held),
-            },
-        )
+        try:
+            log_deleted = _access_log_purge(plan, step=step, log_batch=log_batch, actor=actor)
+        except DatabaseError as error:  # a role without DELETE on the log: say so, log the rest
+            log_error = str(error).strip().splitlines()[0][:300]
     result = PurgeSummary(
         access_log_deleted=log_deleted,
+        access_log_error=log_error,
         deleted=dict(deleted),
         batches=batches,
         signals_repointed=repointed,
@@ -433,6 +427,22 @@ def retention_purge(
     )
     _log(plan, result, actor)
     return result
+
+
+def _access_log_purge(plan: Plan, *, step: Progress, log_batch: int, actor: User | None) -> int:
+    assert plan.access_log_horizon is not None
+    return access_log_purge(
+        horizon=plan.access_log_horizon,
+        keep=plan.access_log_held,
+        batch=log_batch,
+        progress=lambda done, all_: step("access log", done, all_),
+        actor=actor,
+        detail={
+            "period": describe(plan.periods.access_log),
+            "as_of": plan.today.isoformat(),
+            "held": len(plan.access_log_held),
+        },
+    )
 
 
 def _repoint(plan: Plan, chunk: set[int]) -> int:
@@ -503,7 +513,7 @@ def _log(plan: Plan, summary: PurgeSummary, actor: User | None) -> None:
         for source, kind in sorted(periods)
         if summary.deleted.get((source, kind)) or periods[(source, kind)].held
     ]
-    if summary.access_log_deleted or plan.access_log_held:
+    if summary.access_log_deleted or plan.access_log_held or summary.access_log_error:
         access_log_record(
             actor=actor,
             action=Action.PURGE,
@@ -517,7 +527,8 @@ def _log(plan: Plan, summary: PurgeSummary, actor: User | None) -> None:
                 "period": describe(plan.periods.access_log),
                 "as_of": plan.today.isoformat(),
                 "before": plan.access_log_horizon.isoformat() if plan.access_log_horizon else None,
-            },
+            }
+            | ({"error": summary.access_log_error} if summary.access_log_error else {}),
         )
     access_log_record_many(
         actor=actor,

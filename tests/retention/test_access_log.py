@@ -18,6 +18,7 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry, AccessLogPerson, AccessLogPurge
 from ketenzicht.audit.triggers import FLOOR_DAYS
 from ketenzicht.dossiers.models import BreakGlassAccess
+from ketenzicht.retention.services import retention_plan, retention_purge
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,17 @@ def test_the_database_refuses_a_deletion_the_purge_did_not_put_behind_a_horizon(
     AccessLogPerson.objects.filter(entry_id=old.pk).delete()
     AccessLogEntry.objects.filter(pk=old.pk).delete()  # behind the horizon: allowed
     assert exists(old, recent) == [False, True]
+
+
+def test_a_refusal_by_the_database_is_reported_and_the_counts_still_logged() -> None:
+    """When the database refuses (here a horizon within the floor; in production also a role without
+    DELETE), the purge says so, deletes nothing of the log, and still logs its counts."""
+    old = entry(ago(6 * 366))
+    plan = retention_plan()
+    plan.access_log_horizon = timezone.now()  # more recent than the database allows
+    summary = retention_purge(plan, relink=False)
+    assert summary.access_log_deleted == 0 and "keeps at least" in summary.access_log_error
+    assert exists(old) == [True] and not AccessLogPurge.objects.exists()
+    logged = AccessLogEntry.objects.get(action="purge", object_type="access_log")
+    assert "keeps at least" in logged.detail["error"] and logged.detail["deleted"] == 0
+    assert AccessLogEntry.objects.filter(action="purge", object_type="registration").exists()

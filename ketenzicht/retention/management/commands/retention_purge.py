@@ -83,7 +83,12 @@ class Command(BaseCommand):
             )
             + f"{summary.persons_removed} persons without mentions removed. Search index: "
             f"{summary.search_rows} rows for {summary.search_mentions} mentions. Access log: "
-            f"{summary.access_log_deleted} entries past its period deleted. Counts written to the access log."
+            + (
+                f"not purged, the database refused: {summary.access_log_error}. "
+                if summary.access_log_error
+                else f"{summary.access_log_deleted} entries past its period deleted. "
+            )
+            + "Counts written to the access log."
         )
 
     def _report(self, plan: Plan, *, execute: bool) -> None:
