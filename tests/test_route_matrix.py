@@ -150,6 +150,12 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/personen/999999/doorbreken/", 302, 404, searchers(302)),
         Call("POST", "/personen/999999/doorbreken/", 302, 404, searchers(302), body={}),
     ],
+    # Break-the-glass from the search: the roles of KETENZICHT_BREAK_GLASS_ROLES are sent to the search page,
+    # which asks for a purpose first; every other role is refused (403, logged).
+    "dossiers:search-break-glass": [
+        Call("GET", "/personen/doorbreken/", 302, 403, searchers(302)),
+        Call("POST", "/personen/doorbreken/", 302, 403, searchers(302), body={}),
+    ],
     "break_glass:list": [Call("GET", "/privacy/doorbraken/", 302, 403, ((Role.PRIVACY_OFFICER, 200),))],
     # Missing and forbidden alike: the one 404, logged once.
     "break_glass:decide": [Call("POST", "/privacy/doorbraken/999999/", 302, 404, body={})],
@@ -320,7 +326,11 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "api-v1:signal_list": [Call("GET", "/api/v1/signals", 401, 403, SIGNAL_DESK)],
     "api-v1:signal_detail": [Call("GET", "/api/v1/signals/999999", 401, 404)],
-    "api-v1:registration_detail": [Call("GET", "/api/v1/registrations/{own}", 401, 404, police(200))],
+    "api-v1:registration_detail": [
+        Call("GET", "/api/v1/registrations/{own}", 401, 404, police(200)),
+        # Under a break-the-glass grant the caller does not hold: as without it.
+        Call("GET", "/api/v1/registrations/{other}?person=999999", 401, 404),
+    ],
 }
 
 

@@ -78,3 +78,20 @@ class AccessLogPerson(models.Model):
 
     def __str__(self) -> str:
         return f"entry {self.entry_id} person {self.person_id}"
+
+
+class AccessLogPurge(models.Model):
+    """A retention purge of the access log: entries from before `horizon` may be deleted (the database's
+    triggers refuse the DELETE of any other entry). Append-only; the database refuses a horizon less than
+    `triggers.FLOOR_DAYS` before now. See docs/retention.md."""
+
+    at = models.DateTimeField()
+    horizon = models.DateTimeField()
+    actor_username = models.CharField(max_length=150, blank=True)
+    detail = models.JSONField(default=dict, blank=True)  # the period, and what was kept and why
+
+    class Meta:
+        verbose_name_plural = "access log purges"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} before {self.horizon:%Y-%m-%d}"

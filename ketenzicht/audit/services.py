@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from ketenzicht.organisations.models import User
 
-from .models import AccessLogEntry, AccessLogPerson
+from .models import AccessLogEntry, AccessLogPerson, AccessLogPurge
 from .text import storable
 
 PERSON_OBJECT = "person"
@@ -115,3 +117,44 @@ def access_log_record_many(
     )
     if object_type == PERSON_OBJECT:
         _record_persons([(entry, _persons_of(entry, ())) for entry in entries])
+
+
+def access_log_purge(
+    *,
+    horizon: datetime.datetime,
+    keep: Iterable[int] = (),
+    batch: int = 5_000,
+    progress: Callable[[int, int], None] | None = None,
+    actor: User | None = None,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """Delete the entries from before `horizon` (and their person rows), except the ids in `keep`, `batch`
+    per transaction; returns how many. The horizon is recorded first (`AccessLogPurge`, append-only): the
+    database deletes no entry that is not behind a recorded horizon, and refuses a horizon less than
+    `triggers.FLOOR_DAYS` old (an IntegrityError / DatabaseError then, before anything is deleted)."""
+    kept = set(keep)
+    past = AccessLogEntry.objects.filter(at__lt=horizon).exclude(pk__in=kept)
+    total = past.count()
+    if not total:
+        return 0
+    with transaction.atomic():  # a refused horizon leaves an outer transaction usable
+        AccessLogPurge.objects.create(
+            at=timezone.now(),
+            horizon=horizon,
+            actor_username=actor.get_username() if actor is not None else "",
+            detail=detail or {},
+        )
+    done = 0
+    if progress is not None:
+        progress(0, total)
+    while True:
+        with transaction.atomic():
+            ids = list(past.order_by("id").values_list("id", flat=True)[: max(batch, 1)])
+            if not ids:
+                break
+            AccessLogPerson.objects.filter(entry_id__in=ids).delete()
+            AccessLogEntry.objects.filter(pk__in=ids).delete()
+        done += len(ids)
+        if progress is not None:
+            progress(done, total)
+    return done

@@ -6,10 +6,13 @@ class DossiersConfig(AppConfig):
     verbose_name = "Person search and dossiers"
 
     def ready(self) -> None:
-        from ketenzicht.registrations.purposes import linked_purpose_register
+        from ketenzicht.registrations.purposes import BREAK_GLASS_PARAM, linked_purpose_register
 
+        from .break_glass import registration_purpose_of_grant
         from .purpose import PERSON_PARAM
         from .views import registration_purpose_of_dossier
 
-        # A registration opened from a dossier is read under the dossier's purpose.
+        # A registration opened from a dossier is read under the dossier's purpose (and its grant).
         linked_purpose_register(PERSON_PARAM, registration_purpose_of_dossier)
+        # The API's registration route reads one under the caller's break-the-glass grant.
+        linked_purpose_register(BREAK_GLASS_PARAM, registration_purpose_of_grant)

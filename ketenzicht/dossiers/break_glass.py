@@ -26,16 +26,30 @@ from ketenzicht.audit.models import AccessLogEntry, Action, Result
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.purposes import LinkedPurpose, OutsideRules
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_open, case_take
 
 from .dossier import dossier_get_for_user
+from .engine.query import mask_bsn, parse_query
 from .labels import BREAK_GLASS_PURPOSE
-from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent
-from .selectors import PERSON_OBJECT, may_break_glass, may_review_break_glass
+from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent, BreakGlassKind
+from .purpose import Purpose
+from .search import PersonHit, person_search_for_user
+from .selectors import (
+    PERSON_OBJECT,
+    break_glass_active,
+    may_break_glass,
+    may_review_break_glass,
+    person_resolve,
+)
+from .services import SEARCH_OBJECT
 
 BREAK_GLASS_OBJECT = "break_glass"
+REGISTRATION_OBJECT = "registration"
 REASON_MIN_LENGTH = 20
 NOTE_MIN_LENGTH = 10
 LIST_LIMIT = 200
@@ -50,15 +64,25 @@ class AlreadyDecided(Exception):
     """The access was judged before: a judgement is made once, its history is kept."""
 
 
-def break_glass_person_get_for_user(*, user: User, person_id: int, purpose: str, origin: str = "") -> int:
+def break_glass_person_get_for_user(
+    *, user: User, person_id: int, purpose: str, origin: str = "", search: int | None = None
+) -> int:
     """The person (following merges) whose dossier `user` may open outside the sharing rules: a role of
-    KETENZICHT_BREAK_GLASS_ROLES and a dossier that hides registrations from the user. Raises NotVisible
-    (logged once, as refused) for a missing person, another role, a person the user sees nothing of, and a
-    dossier that hides nothing, alike."""
+    KETENZICHT_BREAK_GLASS_ROLES and a dossier that hides registrations from the user, or a person the
+    user's own break-the-glass `search` showed while it holds (`search_found`). Raises NotVisible (logged
+    once, as refused) for a missing person, another role, a person the user sees nothing of, and a dossier
+    that hides nothing, alike."""
     if not may_break_glass(user):
         raise refuse(
             actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
         )
+    if search is not None and search_found(user=user, search=search, person_id=person_id) is not None:
+        try:
+            return person_resolve(person_id).pk
+        except Person.DoesNotExist:  # removed since the search: as missing
+            raise refuse(
+                actor=user, object_type=PERSON_OBJECT, object_id=person_id, origin=origin, purpose=purpose
+            ) from None
     dossier = dossier_get_for_user(user=user, person_id=person_id, origin=origin, purpose=purpose)
     if dossier.break_glass is None and not dossier.hidden:
         raise refuse(
@@ -67,8 +91,130 @@ def break_glass_person_get_for_user(*, user: User, person_id: int, purpose: str,
     return dossier.person.pk
 
 
+def break_glass_registration(
+    *, user: User, registration_id: int, person_id: int
+) -> tuple[OutsideRules, dict[str, Any]] | None:
+    """A registration of a person under the user's break-the-glass grant that holds (one the dossier lists
+    during the grant): the grant as the register reads it (`registration_get_for_user` reaches that
+    person's registrations then) and the flags for the log entry's detail. None without a grant that holds
+    or when the registration is not the person's: the page answers as without it (the one 404)."""
+    grant = break_glass_active(user=user, person_id=person_id)
+    if grant is None:
+        return None
+    mentions = PersonMention.objects.filter(registration_id=registration_id, link__person_id=person_id)
+    reference = mentions.values_list("registration__reference", flat=True).first()
+    if reference is None:
+        return None
+    outside = OutsideRules(
+        person_id=person_id, grant=grant.pk, reason=grant.reason, expires_at=grant.expires_at
+    )
+    flags = {"break_glass": True, "grant": grant.pk, "reason": grant.reason, "references": [reference]}
+    return outside, flags
+
+
+def registration_purpose_of_grant(request: Any, registration_id: int, value: str) -> LinkedPurpose | None:
+    """`?person=<id>` on the API's registration route: read under the caller's break-the-glass grant for
+    that person (the grant's reason is the purpose), when the registration is one of that person's."""
+    user = getattr(request, "auth", None)
+    user = user if isinstance(user, User) else request.user
+    if not value.isdigit() or not user.is_authenticated:
+        return None
+    found = break_glass_registration(user=user, registration_id=registration_id, person_id=int(value))
+    if found is None:
+        return None
+    outside, flags = found
+    log = f"{BREAK_GLASS_PURPOSE}: {outside.reason}"
+    return LinkedPurpose(log=log, detail={"person": outside.person_id, **flags}, break_glass=outside)
+
+
+def search_found(*, user: User, search: int, person_id: int) -> BreakGlassAccess | None:
+    """The user's own break-the-glass search under this id, while it holds, when it showed this person."""
+    access = (
+        BreakGlassAccess.objects.filter(
+            pk=search, user=user, kind=BreakGlassKind.SEARCH, expires_at__gt=timezone.now()
+        )
+        .only("pk", "reason", "found")
+        .first()
+    )
+    if access is None or not may_break_glass(user) or person_id not in (access.found or []):
+        return None
+    return access
+
+
+def break_glass_search_refused(*, user: User, origin: str, text: str = "") -> PermissionDenied:
+    """A search outside the sharing rules by a role that may not: logged as refused (403)."""
+    access_log_record(
+        actor=user,
+        action=Action.SEARCH,
+        object_type=SEARCH_OBJECT,
+        result=Result.REFUSED,
+        origin=origin,
+        detail={"refused": "break_glass", "query": mask_bsn(text)[:200]},
+    )
+    return PermissionDenied()
+
+
+def break_glass_search(
+    *, user: User, text: str, reason: str, purpose: Purpose, origin: str, now: dt.datetime | None = None
+) -> tuple[BreakGlassAccess, list[PersonHit]]:
+    """The person search outside the sharing rules, with a reason the user stated and confirmed before it
+    ran: stored as a break-the-glass access of kind `search` (the box masked, the persons shown) for the
+    privacy officer to judge, with its review case, and logged once: one `search` entry of `person_search`
+    with `break_glass: true`, the grant, the reason and a person row for each person shown. The caller
+    checked the role (`may_break_glass`). Raises QueryError for a box the engine cannot read (nothing is
+    searched or stored then)."""
+    query = parse_query(text)
+    masked = mask_bsn(text)[:200]
+    hits = person_search_for_user(user=user, query=query, purposed=True, everything=True)
+    found = [hit.person_id for hit in hits]
+    now = now or timezone.now()
+    with transaction.atomic():
+        access = BreakGlassAccess.objects.create(
+            user=user,
+            kind=BreakGlassKind.SEARCH,
+            person_id=None,
+            query=masked,
+            found=found,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + dt.timedelta(minutes=settings.KETENZICHT_BREAK_GLASS_MINUTES),
+        )
+        BreakGlassEvent.objects.create(
+            access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
+        )
+        access.case = _review_case_open(access, now=now)
+        if access.case is not None:
+            access.save(update_fields=["case"])
+        access_log_record(
+            actor=user,
+            action=Action.SEARCH,
+            object_type=SEARCH_OBJECT,
+            object_id=access.pk,
+            result=Result.SHOWN,
+            purpose=f"{BREAK_GLASS_PURPOSE}: {reason}",
+            origin=origin,
+            detail={
+                "query": masked,
+                "count": len(hits),
+                "purpose": purpose.detail(),
+                "break_glass": True,
+                "grant": access.pk,
+                "reason": reason,
+                "found": found,
+            },
+            persons=found,
+        )
+    return access, hits
+
+
 def break_glass_grant(
-    *, user: User, person_id: int, reason: str, origin: str, now: dt.datetime | None = None
+    *,
+    user: User,
+    person_id: int,
+    reason: str,
+    origin: str,
+    now: dt.datetime | None = None,
+    search: int | None = None,
 ) -> BreakGlassAccess:
     """Grant `user` the person's whole dossier for KETENZICHT_BREAK_GLASS_MINUTES, pending the privacy
     officer's judgement. The caller checked the person with `break_glass_person_get_for_user`."""
@@ -101,7 +247,8 @@ def break_glass_grant(
                 "person": person_id,
                 "reason": reason,
                 "expires_at": access.expires_at.isoformat(),
-            },
+            }
+            | ({"search": search} if search is not None else {}),
             persons=[person_id],
         )
     return access
@@ -130,7 +277,9 @@ class ReviewRow:
     """One break-the-glass access on the privacy officer's list, with what the access log says was viewed."""
 
     access: BreakGlassAccess
-    views: list[AccessLogEntry] = field(default_factory=list)
+    views: list[AccessLogEntry] = field(default_factory=list)  # of the dossier
+    registration_views: list[AccessLogEntry] = field(default_factory=list)  # opened from it
+    searches: list[AccessLogEntry] = field(default_factory=list)  # a search outside the rules
     references: list[str] = field(default_factory=list)
     events: list[BreakGlassEvent] = field(default_factory=list)
     form: Any = None  # the page's judgement form, for a pending access
@@ -159,13 +308,21 @@ def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewR
     )
     rows = {access.pk: ReviewRow(access) for access in [*pending, *decided]}
     views = AccessLogEntry.objects.filter(
-        object_type=PERSON_OBJECT, action=Action.VIEW, detail__break_glass=True, detail__grant__in=list(rows)
+        object_type__in=(PERSON_OBJECT, REGISTRATION_OBJECT, SEARCH_OBJECT),
+        action__in=(Action.VIEW, Action.SEARCH),
+        detail__break_glass=True,
+        detail__grant__in=list(rows),
     ).order_by("at", "id")
     references: dict[int, set[str]] = defaultdict(set)
     for entry in views:
         grant = entry.detail.get("grant")
         if grant in rows:
-            rows[grant].views.append(entry)
+            if entry.object_type == REGISTRATION_OBJECT:
+                rows[grant].registration_views.append(entry)
+            elif entry.object_type == SEARCH_OBJECT:
+                rows[grant].searches.append(entry)
+            else:
+                rows[grant].views.append(entry)
             references[grant].update(entry.detail.get("references") or [])
     for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
         rows[event.access_id].events.append(event)
@@ -194,6 +351,10 @@ def break_glass_get_for_user(*, user: User, pk: int, origin: str = "") -> BreakG
 IMPROPER_MESSAGE = gettext_noop(
     "The privacy officer judged the break-the-glass access of %(user)s to person %(person)s on %(granted)s "
     "improper: %(note)s"
+)
+IMPROPER_SEARCH_MESSAGE = gettext_noop(
+    "The privacy officer judged the break-the-glass person search of %(user)s on %(granted)s improper: "
+    "%(note)s"
 )
 
 
@@ -266,7 +427,7 @@ def _alert_improper(access: BreakGlassAccess, *, note: str, now: dt.datetime) ->
     for recipient, role in ((None, Role.TEAM_LEAD.value), (user, "")):
         alert_raise(
             kind="break_glass_improper",
-            message=IMPROPER_MESSAGE,
+            message=IMPROPER_SEARCH_MESSAGE if access.kind == BreakGlassKind.SEARCH else IMPROPER_MESSAGE,
             organisation=user.organisation,
             recipient=recipient,
             role=role,

@@ -1,5 +1,6 @@
-"""Pages of break-the-glass: asking for it on a dossier (`/personen/<id>/doorbreken/`) and the privacy
-officer's review list with the judgements (`/privacy/doorbraken/`)."""
+"""Pages of break-the-glass: asking for it on a dossier (`/personen/<id>/doorbreken/`), a person search
+outside the sharing rules (`/personen/doorbreken/`, from the search results), and the privacy officer's review
+list with the judgements (`/privacy/doorbraken/`)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,16 @@ from .break_glass import (
     break_glass_grant,
     break_glass_person_get_for_user,
     break_glass_review_list_for_user,
+    break_glass_search,
+    break_glass_search_refused,
+    search_found,
 )
-from .forms import BreakGlassDecisionForm, BreakGlassForm
+from .engine.query import MAX_QUERY_LENGTH
+from .forms import BreakGlassDecisionForm, BreakGlassForm, BreakGlassSearchForm
 from .selectors import may_break_glass
 from .views import session_purpose
+
+SEARCH_PARAM = "zoektocht"  # on a result's link: the break-the-glass search that showed the person
 
 
 @require_http_methods(["GET", "POST"])
@@ -36,16 +43,72 @@ def person_break_glass(request: HttpRequest, person_id: int) -> HttpResponse:
     if purpose is None and may_break_glass(user):
         return redirect("dossiers:dossier", person_id=person_id)  # which asks for the purpose first
     origin = request_origin(request, "web")
+    given = request.GET.get(SEARCH_PARAM, "")
+    search_id = int(given) if given.isdigit() and len(given) < 19 else None
     person = break_glass_person_get_for_user(  # NotVisible for every other role: the one 404
-        user=user, person_id=person_id, purpose=purpose.for_log() if purpose else "", origin=origin
+        user=user,
+        person_id=person_id,
+        purpose=purpose.for_log() if purpose else "",
+        origin=origin,
+        search=search_id,
     )
-    form = BreakGlassForm(request.POST if request.method == "POST" else None)
+    # From a break-the-glass search that showed this person: its reason, to confirm again for the person.
+    search = search_found(user=user, search=search_id, person_id=person) if search_id else None
+    form = BreakGlassForm(
+        request.POST if request.method == "POST" else None,
+        initial={"reason": search.reason} if search else None,
+    )
     if request.method == "POST" and form.is_valid():
-        break_glass_grant(user=user, person_id=person, reason=form.cleaned_data["reason"], origin=origin)
+        break_glass_grant(
+            user=user,
+            person_id=person,
+            reason=form.cleaned_data["reason"],
+            origin=origin,
+            search=search.pk if search else None,
+        )
         return redirect("dossiers:dossier", person_id=person)
-    context = {"form": form, "person_id": person, "minutes": settings.KETENZICHT_BREAK_GLASS_MINUTES}
+    context = {
+        "form": form,
+        "person_id": person,
+        "search": search,
+        "minutes": settings.KETENZICHT_BREAK_GLASS_MINUTES,
+    }
     status = 422 if request.method == "POST" else 200
     return render(request, "dossiers/break_glass.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def person_search_break_glass(request: HttpRequest) -> HttpResponse:
+    """A person search outside the sharing rules: the box, the reason and the confirmation first; then the
+    search runs once, stored and logged as a break-the-glass access for the privacy officer, and its
+    results lead to the break-the-glass dossier of the person chosen. From the search results page (`ask`:
+    the box carried over, nothing run yet) and under the session's purpose (without one the search page
+    asks for it first)."""
+    user: Any = request.user
+    origin = request_origin(request, "web")
+    if not may_break_glass(user):
+        raise break_glass_search_refused(user=user, origin=origin, text=request.POST.get("q", ""))
+    purpose = session_purpose(request)
+    if purpose is None:
+        return redirect("dossiers:search")  # which asks for the purpose first
+    minutes = settings.KETENZICHT_BREAK_GLASS_MINUTES
+    if request.method == "POST" and request.POST.get("ask"):
+        form = BreakGlassSearchForm(initial={"q": request.POST.get("q", "")[:MAX_QUERY_LENGTH]})
+        return render(request, "dossiers/break_glass_search.html", {"form": form, "minutes": minutes})
+    form = BreakGlassSearchForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        access, hits = break_glass_search(
+            user=user,
+            text=form.cleaned_data["q"],
+            reason=form.cleaned_data["reason"],
+            purpose=purpose,
+            origin=origin,
+        )
+        context = {"form": form, "minutes": minutes, "access": access, "hits": hits}
+        return render(request, "dossiers/break_glass_search.html", context)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "minutes": minutes}
+    return render(request, "dossiers/break_glass_search.html", context, status=status)
 
 
 @require_http_methods(["GET"])

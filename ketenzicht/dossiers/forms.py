@@ -65,12 +65,16 @@ class SearchForm(PurposeForm):
     field_order = ["q", "purpose_reason", "purpose_registration", "purpose_text"]
 
     def clean_q(self) -> str:
-        text = str(self.cleaned_data.get("q") or "")
-        try:
-            parse_query(text)
-        except QueryError as error:
-            raise forms.ValidationError(gettext(error.message)) from None
-        return text
+        return _readable_query(self.cleaned_data.get("q"))
+
+
+def _readable_query(value: Any) -> str:
+    text = str(value or "")
+    try:
+        parse_query(text)
+    except QueryError as error:
+        raise forms.ValidationError(gettext(error.message)) from None
+    return text
 
 
 class BreakGlassForm(NldsFormMixin, forms.Form):
@@ -120,3 +124,18 @@ class BreakGlassDecisionForm(NldsFormMixin, forms.Form):
         if data.get("decision") == BreakGlassDecision.IMPROPER and len(note) < NOTE_MIN_LENGTH:
             self.add_error("note", gettext("Explain an improper judgement in at least 10 characters."))
         return data
+
+
+class BreakGlassSearchForm(BreakGlassForm):
+    """A person search outside the sharing rules: the box, and the reason and the confirmation, asked for
+    before the search runs."""
+
+    q = forms.CharField(
+        label=_("Name, with date of birth, postcode or BSN if known"),
+        max_length=MAX_QUERY_LENGTH,
+        help_text=_("For example: “J. vd Berg 1985”, “Berg, van der”, “jan vanderberg 5611 NB”."),
+    )
+    field_order = ["q", "reason", "confirm"]
+
+    def clean_q(self) -> str:
+        return _readable_query(self.cleaned_data.get("q"))

@@ -91,6 +91,11 @@ class BreakGlassDecision(models.TextChoices):
     IMPROPER = "improper", _("improper")
 
 
+class BreakGlassKind(models.TextChoices):
+    DOSSIER = "dossier", _("a person's whole dossier")
+    SEARCH = "search", _("a person search outside the sharing rules")
+
+
 class BreakGlassAccess(models.Model):
     """A look at a person's whole dossier outside the sharing rules ("break-the-glass"), with the reason the
     user stated and confirmed; it holds until `expires_at` (KETENZICHT_BREAK_GLASS_MINUTES) and waits for the
@@ -98,8 +103,13 @@ class BreakGlassAccess(models.Model):
     its note, is the append-only `BreakGlassEvent` beside it and the transition of its kernel case."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # A person's whole dossier, or a person search outside the sharing rules (then no person: `query` and
+    # `found` say what was searched and shown).
+    kind = models.CharField(max_length=16, choices=BreakGlassKind.choices, default=BreakGlassKind.DOSSIER)
     # The person's number, not a foreign key: the grant and its judgement outlive a purge of the person.
-    person_id = models.PositiveBigIntegerField()
+    person_id = models.PositiveBigIntegerField(null=True, blank=True)
+    query = models.CharField(max_length=200, blank=True)  # a search's box, runs of 8+ digits masked
+    found = models.JSONField(default=list, blank=True)  # a search's persons shown, best first
     reason = models.TextField()
     granted_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -136,13 +136,22 @@ def _candidate_rows(query: SearchQuery, condition: Q) -> list[tuple[Any, ...]]:
 
 
 def person_search_for_user(
-    *, user: User, query: SearchQuery, limit: int = SEARCH_LIMIT, purposed: bool = False
+    *,
+    user: User,
+    query: SearchQuery,
+    limit: int = SEARCH_LIMIT,
+    purposed: bool = False,
+    everything: bool = False,
 ) -> list[PersonHit]:
     """Persons best first, each with what the user may see of them. Empty for users who may not search.
     A person scores as their best index row; among equal scores, the person with more matching rows
     (more registrations the user may see under that name) comes first. `purposed`: the search has a
-    stated purpose, logged with it (`services.person_search`), so the sharing rules that need one apply."""
+    stated purpose, logged with it (`services.person_search`), so the sharing rules that need one apply.
+    `everything`: a break-the-glass search outside the sharing rules (`break_glass.break_glass_search`,
+    which checked the role, the reason and the confirmation, and logs it as such)."""
     condition = visibility_filter(user, purposed=purposed) if user.is_authenticated else None
+    if everything and user.is_authenticated:
+        condition = Q()
     if condition is None:
         return []
     scorer = Scorer(query)

@@ -21,6 +21,7 @@ from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.registrations.purposes import LinkedPurpose
 from ketenzicht.ui import clock, formats
 
+from .break_glass import break_glass_registration
 from .charts import TimelinePoint, timeline_svg
 from .forms import PurposeForm, SearchForm
 from .panels import dossier_panel
@@ -105,7 +106,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied from None
         return render(request, "dossiers/search.html", {"form": form, "purpose": current}, status=422)
     _keep_purpose(request, form.purpose)
-    return render(request, "dossiers/search.html", {"form": form, "purpose": form.purpose, "hits": hits})
+    context = {"form": form, "purpose": form.purpose, "hits": hits, "may_break_glass": may_break_glass(user)}
+    return render(request, "dossiers/search.html", context)
 
 
 def _linked_purpose(request: HttpRequest, person_id: int) -> Purpose | None:
@@ -127,14 +129,21 @@ def registration_purpose_of_dossier(
     request: HttpRequest, registration_id: int, value: str
 ) -> LinkedPurpose | None:
     """`?persoon=<id>` on a registration page (the dossier's links): the purpose the dossier was opened
-    under (the session's), when the registration is one of that person's; else None."""
+    under (the session's), when the registration is one of that person's; else None. During the user's
+    break-the-glass grant for that person it carries the grant: the registration opens outside the sharing
+    rules, read-only, flagged in the log like the dossier views."""
     user: Any = request.user
     purpose = session_purpose(request)
     if purpose is None or not value.isdigit() or not user.is_authenticated or not may_search_persons(user):
         return None
+    detail = {"purpose": purpose.detail(), "person": int(value)}
+    found = break_glass_registration(user=user, registration_id=registration_id, person_id=int(value))
+    if found is not None:  # during a break-the-glass grant: outside the sharing rules, flagged
+        outside, flags = found
+        return LinkedPurpose(log=purpose.for_log(), detail=detail | flags, break_glass=outside)
     if not PersonMention.objects.filter(registration_id=registration_id, link__person_id=int(value)).exists():
         return None
-    return LinkedPurpose(log=purpose.for_log(), detail={"purpose": purpose.detail(), "person": int(value)})
+    return LinkedPurpose(log=purpose.for_log(), detail=detail)
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Prefetch, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
@@ -16,10 +16,18 @@ from .models import MentionRelation, PersonMention, Registration, Source
 from .sharing import visibility_filter
 
 
-def registration_list_for_user(*, user: User, purposed: bool = False) -> QuerySet[Registration]:
+def registration_list_for_user(
+    *, user: User, purposed: bool = False, break_glass_person: int | None = None
+) -> QuerySet[Registration]:
     """What `user` may see; `purposed`: for a look-up under a stated purpose, logged with it by the caller
-    (the sharing rules that need a purpose apply too)."""
-    condition = visibility_filter(user, purposed=purposed)
+    (the sharing rules that need a purpose apply too). `break_glass_person`: a person under a
+    break-the-glass grant that holds (checked by the caller, `purposes.OutsideRules`): that person's
+    registrations too, outside the sharing rules, and no other's."""
+    condition: Q | None = visibility_filter(user, purposed=purposed)
+    if break_glass_person is not None:
+        mentioned = PersonMention.objects.filter(link__person_id=break_glass_person)
+        of_person = Q(pk__in=mentioned.values("registration_id"))
+        condition = of_person if condition is None else condition | of_person
     if condition is None:
         return Registration.objects.none()
     return (
@@ -30,13 +38,19 @@ def registration_list_for_user(*, user: User, purposed: bool = False) -> QuerySe
 
 
 def registration_get_for_user(
-    *, user: User, pk: int, origin: str = "", purpose: str = "", purposed: bool = False
+    *,
+    user: User,
+    pk: int,
+    origin: str = "",
+    purpose: str = "",
+    purposed: bool = False,
+    break_glass_person: int | None = None,
 ) -> Registration:
     """Raises NotVisible (logged as refused, with the purpose stated if any) both when it does not exist
-    and when the user may not see it."""
+    and when the user may not see it. `break_glass_person`: see `registration_list_for_user`."""
     try:
         return (
-            registration_list_for_user(user=user, purposed=purposed)
+            registration_list_for_user(user=user, purposed=purposed, break_glass_person=break_glass_person)
             .prefetch_related(
                 Prefetch(
                     "relations",

@@ -398,15 +398,22 @@ def registration_open(
 ) -> Registration:
     """One registration for `user`, with the look-up in the access log (shown or refused). Under a
     `purpose` (checked by whoever made it: `registrations.purposes`) the sharing rules that need one apply
-    too, and the log entry holds it.
+    too, and the log entry holds it. A purpose with `break_glass` (a grant that holds) reaches the
+    registrations of that person outside the sharing rules; its detail flags the entry.
 
     Raises NotVisible for missing and forbidden alike.
     """
     from .selectors import registration_get_for_user
 
     stated = purpose.log if purpose else ""
+    outside = purpose.break_glass if purpose else None
     registration = registration_get_for_user(
-        user=user, pk=pk, origin=origin, purpose=stated, purposed=purpose is not None
+        user=user,
+        pk=pk,
+        origin=origin,
+        purpose=stated,
+        purposed=purpose is not None,
+        break_glass_person=outside.person_id if outside else None,
     )
     with transaction.atomic():
         read(

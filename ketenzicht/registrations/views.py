@@ -47,10 +47,12 @@ def registration_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    purpose = linked_purpose(request, pk)  # from a dossier or a case: other units' too, logged so
     registration = registration_open(
         user=request.user,  # type: ignore[arg-type]
         pk=pk,
         origin=request_origin(request, "web"),
-        purpose=linked_purpose(request, pk),  # from a dossier or a case: other units' too, logged so
+        purpose=purpose,
     )
-    return render(request, "registrations/detail.html", {"registration": registration})
+    context = {"registration": registration, "break_glass": purpose.break_glass if purpose else None}
+    return render(request, "registrations/detail.html", context)

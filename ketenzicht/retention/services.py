@@ -22,13 +22,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry, Action, Result
-from ketenzicht.audit.services import access_log_record, access_log_record_many
+from ketenzicht.audit.services import access_log_purge, access_log_record, access_log_record_many
+from ketenzicht.audit.triggers import FLOOR_DAYS
 from ketenzicht.db import chunks
+from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassDecision
 from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.insights.services import figures_refresh, register_years, stale_mark
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewItemEvent
@@ -98,8 +100,13 @@ class Plan:
     delete_ids: list[int]
     held: list[Held]
     access_log_total: int
-    access_log_past: int  # entries older than the access log's period (never deleted by the purge)
+    access_log_past: int  # entries older than the access log's period
     access_log_kept_from: date  # entries from this day on are within their period
+    # Entries from before this moment go (the start of access_log_kept_from, but at least FLOOR_DAYS ago),
+    # except those still referenced by an undecided break-the-glass review.
+    access_log_horizon: datetime | None = None
+    access_log_held: list[int] = field(default_factory=list)  # past it, kept for an undecided review
+    access_log_delete: int = 0
     repoint: dict[int, Repoint] = field(default_factory=dict)  # signal -> where it points instead
     kind_of: dict[int, tuple[str, str]] = field(default_factory=dict)  # registration -> (source, kind)
 
@@ -191,6 +198,11 @@ def retention_plan(*, today: date | None = None) -> Plan:
             held.append(Held(pk, f"{source}:{reference}", kind, registered_on, reasons[pk]))
 
     kept_from = _first_kept_day(periods.access_log, today)
+    # The database refuses a horizon less than FLOOR_DAYS old (counted from the real today, not `today`).
+    floor = _local_midnight(timezone.localdate() - timedelta(days=FLOOR_DAYS + 1))
+    horizon = min(_local_midnight(kept_from), floor)
+    log_held = _access_log_held(horizon)
+    log_past = AccessLogEntry.objects.filter(at__lt=horizon)
     return Plan(
         today=today,
         periods=periods,
@@ -200,9 +212,27 @@ def retention_plan(*, today: date | None = None) -> Plan:
         access_log_total=AccessLogEntry.objects.count(),
         access_log_past=AccessLogEntry.objects.filter(at__lt=_local_midnight(kept_from)).count(),
         access_log_kept_from=kept_from,
+        access_log_horizon=horizon,
+        access_log_held=log_held,
+        access_log_delete=log_past.count() - len(log_held),
         repoint=repoint,
         kind_of={pk: candidates[pk][:2] for pk in going},
     )
+
+
+def _access_log_held(horizon: datetime) -> list[int]:
+    """The entries from before `horizon` that an undecided break-the-glass review still refers to: the
+    grant, the views and searches under it (`detail.grant`). The privacy officer judges from them; they go
+    at the first purge after the judgement."""
+    pending = list(
+        BreakGlassAccess.objects.filter(decision=BreakGlassDecision.PENDING).values_list("pk", flat=True)
+    )
+    if not pending:
+        return []
+    refers = Q(detail__grant__in=pending) | Q(
+        object_type="break_glass", object_id__in=[str(p) for p in pending]
+    )
+    return list(AccessLogEntry.objects.filter(refers, at__lt=horizon).values_list("pk", flat=True))
 
 
 def _first_kept_day(length: Length, today: date) -> date:
@@ -311,6 +341,8 @@ class PurgeSummary:
     relinked: bool
     search_mentions: int
     search_rows: int
+    access_log_deleted: int = 0  # entries past the access log's own period
+    access_log_error: str = ""  # why the database refused to delete them, if it did
 
     @property
     def total(self) -> int:
@@ -324,13 +356,16 @@ def retention_purge(
     relink: bool = True,
     progress: Progress | None = None,
     actor: User | None = None,
+    log_batch: int = 5_000,
 ) -> PurgeSummary:
     """Delete what `plan` names, `batch` registrations per transaction: each batch deletes its
     registrations (and what cascades from them), points the signals that pointed at them at evidence that
     stays, and recomputes the signals of the persons concerned, or does nothing at all. Then, with
     `relink`, the remaining mentions are linked anew (linking.rebuild.persons_rebuild, which recomputes
     every signal): a deleted mention may have been what joined a person's others. Persons left without
-    mentions go and the search index is rewritten; the counts per source and kind go to the access log."""
+    mentions go and the search index is rewritten. Last, the access log's entries past its own period go,
+    `log_batch` per transaction, except those an undecided break-the-glass review refers to. The counts per
+    source and kind, and of the access log, go to the access log."""
     step = progress or (lambda stage, done, total: None)
     deleted: Counter[tuple[str, str]] = Counter()
     repointed = created = updated = withdrawn = batches = 0
@@ -368,7 +403,15 @@ def retention_purge(
         if relinked is not None:
             figures_refresh(years=register_years())
         step("insights", 1, 1)
+    log_deleted, log_error = 0, ""
+    if plan.access_log_horizon is not None and plan.access_log_delete:
+        try:
+            log_deleted = _access_log_purge(plan, step=step, log_batch=log_batch, actor=actor)
+        except DatabaseError as error:  # a role without DELETE on the log: say so, log the rest
+            log_error = str(error).strip().splitlines()[0][:300]
     result = PurgeSummary(
+        access_log_deleted=log_deleted,
+        access_log_error=log_error,
         deleted=dict(deleted),
         batches=batches,
         signals_repointed=repointed,
@@ -384,6 +427,22 @@ def retention_purge(
     )
     _log(plan, result, actor)
     return result
+
+
+def _access_log_purge(plan: Plan, *, step: Progress, log_batch: int, actor: User | None) -> int:
+    assert plan.access_log_horizon is not None
+    return access_log_purge(
+        horizon=plan.access_log_horizon,
+        keep=plan.access_log_held,
+        batch=log_batch,
+        progress=lambda done, all_: step("access log", done, all_),
+        actor=actor,
+        detail={
+            "period": describe(plan.periods.access_log),
+            "as_of": plan.today.isoformat(),
+            "held": len(plan.access_log_held),
+        },
+    )
 
 
 def _repoint(plan: Plan, chunk: set[int]) -> int:
@@ -454,6 +513,23 @@ def _log(plan: Plan, summary: PurgeSummary, actor: User | None) -> None:
         for source, kind in sorted(periods)
         if summary.deleted.get((source, kind)) or periods[(source, kind)].held
     ]
+    if summary.access_log_deleted or plan.access_log_held or summary.access_log_error:
+        access_log_record(
+            actor=actor,
+            action=Action.PURGE,
+            object_type="access_log",
+            object_id="access_log",
+            result=Result.STORED,
+            origin="retention",
+            detail={
+                "deleted": summary.access_log_deleted,
+                "held": len(plan.access_log_held),
+                "period": describe(plan.periods.access_log),
+                "as_of": plan.today.isoformat(),
+                "before": plan.access_log_horizon.isoformat() if plan.access_log_horizon else None,
+            }
+            | ({"error": summary.access_log_error} if summary.access_log_error else {}),
+        )
     access_log_record_many(
         actor=actor,
         action=Action.PURGE,
@@ -479,5 +555,6 @@ def _log(plan: Plan, summary: PurgeSummary, actor: User | None) -> None:
             "signals_repointed": summary.signals_repointed,
             "signals_withdrawn": summary.signals_withdrawn,
             "search_rows": summary.search_rows,
+            "access_log_deleted": summary.access_log_deleted,
         },
     )

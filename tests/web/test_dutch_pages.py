@@ -162,6 +162,15 @@ WALK: dict[str, list[Visit]] = {
         ),
         get("/personen/{bg_person}/"),  # the whole dossier, with its banner
     ],
+    "dossiers:search-break-glass": [
+        get("/personen/doorbreken/", before=(post("/personen/", {"q": "Linden", **PURPOSE}),)),
+        post("/personen/doorbreken/", {"q": "Linden", "ask": "1"}),  # from the results: the form first
+        post("/personen/doorbreken/", {"q": "Linden", "reason": "kort"}),
+        post(
+            "/personen/doorbreken/",
+            {"q": "Linden", "reason": "acute dreiging, naam elders bekend", "confirm": "on"},
+        ),
+    ],
     "break_glass:list": [get("/privacy/doorbraken/")],
     "break_glass:decide": [post("/privacy/doorbraken/{bg_grant}/", {})],
     "patterns:signal-list": [get("/signalen/")],
@@ -718,6 +727,7 @@ SHOWN_TO = {
     "dossiers:search": Role.CASE_SCREENER,
     "dossiers:dossier": Role.CASE_SCREENER,
     "dossiers:break-glass": Role.POLICE_REGISTRAR,
+    "dossiers:search-break-glass": Role.POLICE_REGISTRAR,
     "break_glass:list": Role.PRIVACY_OFFICER,
     "break_glass:decide": Role.PRIVACY_OFFICER,
     "patterns:signal-list": Role.CASE_SCREENER,

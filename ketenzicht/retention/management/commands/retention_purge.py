@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import ProtectedError, RestrictedError
 
+from ketenzicht.audit.triggers import FLOOR_DAYS
 from ketenzicht.console import progress_steps
 from ketenzicht.retention.engine.due import RetentionSettingError, describe
 from ketenzicht.retention.services import Plan, retention_plan, retention_purge
@@ -37,6 +38,9 @@ class Command(BaseCommand):
             help="keep the remaining mentions' persons as they are (default: link them anew, as "
             "link_persons --rebuild)",
         )
+        parser.add_argument(
+            "--log-batch", type=int, default=5_000, help="access-log entries per transaction (5000)"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -49,13 +53,17 @@ class Command(BaseCommand):
         if not execute:
             self.stdout.write("Dry run: nothing deleted. Run with --execute to delete what is due.")
             return
-        if not plan.delete_ids:
+        if not plan.delete_ids and not plan.access_log_delete:
             self.stdout.write("Nothing to delete.")
             return
         try:
             with progress_steps(disable=options["no_progress"]) as step:
                 summary = retention_purge(
-                    plan, batch=options["batch"], relink=not options["no_relink"], progress=step
+                    plan,
+                    batch=options["batch"],
+                    relink=not options["no_relink"],
+                    progress=step,
+                    log_batch=options["log_batch"],
                 )
         except (ProtectedError, RestrictedError) as error:
             # Its transaction was rolled back: the batches before it stay deleted, nothing is half deleted.
@@ -74,8 +82,13 @@ class Command(BaseCommand):
                 else "Not relinked. "
             )
             + f"{summary.persons_removed} persons without mentions removed. Search index: "
-            f"{summary.search_rows} rows for {summary.search_mentions} mentions. Counts written to the "
-            "access log."
+            f"{summary.search_rows} rows for {summary.search_mentions} mentions. Access log: "
+            + (
+                f"not purged, the database refused: {summary.access_log_error}. "
+                if summary.access_log_error
+                else f"{summary.access_log_deleted} entries past its period deleted. "
+            )
+            + "Counts written to the access log."
         )
 
     def _report(self, plan: Plan, *, execute: bool) -> None:
@@ -101,8 +114,16 @@ class Command(BaseCommand):
                 )
             if len(plan.held) > SHOWN_HELD:
                 self.stdout.write(f"  ... and {len(plan.held) - SHOWN_HELD} more")
+        verb_log = "to delete" if execute else "would delete"
         self.stdout.write(
             f"Access log: {plan.access_log_total} entries, period {describe(plan.periods.access_log)}; "
-            f"{plan.access_log_past} from before {plan.access_log_kept_from.isoformat()}, past it. The purge "
-            "never deletes the access log (append-only; see docs/retention.md)."
+            f"{plan.access_log_past} from before {plan.access_log_kept_from.isoformat()}, past it; "
+            f"{len(plan.access_log_held)} kept for an undecided break-the-glass review; "
+            f"{verb_log} {plan.access_log_delete}"
+            + (
+                f" (from before {plan.access_log_horizon.isoformat()}; the log keeps at least "
+                f"{FLOOR_DAYS} days)."
+                if plan.access_log_horizon
+                else "."
+            )
         )
