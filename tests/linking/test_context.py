@@ -324,3 +324,33 @@ def test_two_mohammed_el_amranis_in_one_city_with_different_partners_stay_two(st
     assert person_of(third) == person_of(second) != person_of(first)
     assert person_of(third, "p2") == person_of(second, "p2")
     assert not ReviewItem.objects.filter(mention__registration=third, candidate__registration=first).exists()
+
+
+# --- the rebuild's second pass ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(strong: str) -> None:
+    from django.core.management import call_command
+
+    partner = [{"from": "p1", "to": "p2", "kind": "partner"}]
+    mohammed = {"given_names": "Mohammed", "surname": "El Amrani", "sex": "M"}
+    fatima = {"given_names": "Fatima", "surname": "Bouzid", "birth_date": "1987-05-05", "sex": "F"}
+    samira = {"given_names": "Samira", "surname": "Haddou", "birth_date": "1994-01-09", "sex": "F"}
+    with override_settings(KETENZICHT_LINK_CONTEXT=""):  # taken in without the relation term
+        first = register("R1", DENNIS, SANDRA_IN_FULL)
+        second = register("R2", DENNIS, SANDRA_NAME_ONLY)
+        m1 = take_in("R3", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1985-03-02"},
+                            {"ref": "p2", "role": "victim", **fatima}], partner)  # fmt: skip
+        m2 = take_in("R4", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1992-07-19"},
+                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+        m3 = take_in("R5", [{"ref": "p1", "role": "suspect", **mohammed},
+                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+    assert person_of(second, "p2") != person_of(first, "p2") and person_of(m3) != person_of(m2)
+    with override_settings(KETENZICHT_LINK_CONTEXT=strong):
+        call_command("link_persons", "--rebuild", "--no-progress")
+    assert person_of(second, "p2") == person_of(first, "p2")
+    assert person_of(m3) == person_of(m2) != person_of(m1)
+    with override_settings(KETENZICHT_LINK_CONTEXT=""):
+        call_command("link_persons", "--rebuild", "--no-progress")
+    assert person_of(second, "p2") != person_of(first, "p2")  # without the term: apart again

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -56,17 +56,17 @@ SHARED = frozenset({SAME_INTIMATE, SAME_FAMILY, SAME_HOME})
 # a new relation is strong evidence of another person (m 0.001 there: -9.5 bits).
 MIN_M = {NO_SHARED: 0.05}
 
-Tie = tuple[Hashable, str]  # (person of the related mention, relation kind or HOUSEHOLD)
+Tie = tuple[Any, str]  # (person of the related mention, relation kind or HOUSEHOLD)
 Home = tuple[str, str]  # (postcode, house number)
 
 
 def close_to(
-    homes: Mapping[Hashable, Home | None], relations: Iterable[tuple[Hashable, Hashable, str]]
-) -> dict[Hashable, dict[Hashable, str]]:
+    homes: Mapping[Any, Home | None], relations: Iterable[tuple[Any, Any, str]]
+) -> dict[Any, dict[Any, str]]:
     """Per mention of one registration, the mentions it stands in a domestic-violence relation to (either
     direction) or shares a home with (`HOUSEHOLD`), and the kind. `homes`: every mention of the
     registration and its home (None when postcode or house number is missing)."""
-    close: dict[Hashable, dict[Hashable, str]] = defaultdict(dict)
+    close: dict[Any, dict[Any, str]] = defaultdict(dict)
     for left, right, kind in relations:
         if kind in RELATION_GROUPS:
             close[left][right] = close[right][left] = kind
@@ -79,15 +79,15 @@ def close_to(
     return close
 
 
-def level(mine: Collection[Tie], theirs: Collection[Tie], *, exclude: Collection[Hashable] = ()) -> str:
+def level(mine: Collection[Tie], theirs: Collection[Tie], *, exclude: Collection[Any] = ()) -> str:
     """The context level of a pair: `mine` the ties of the mention, `theirs` those of the candidate's
     person. Ties to a person in `exclude` (the two sides' own persons) say nothing."""
     mine = [t for t in mine if t[0] not in exclude]
     theirs = [t for t in theirs if t[0] not in exclude]
     if not mine or not theirs:
         return NULL
-    kinds_mine: dict[Hashable, set[str]] = defaultdict(set)
-    kinds_theirs: dict[Hashable, set[str]] = defaultdict(set)
+    kinds_mine: dict[Any, set[str]] = defaultdict(set)
+    kinds_theirs: dict[Any, set[str]] = defaultdict(set)
     for person, kind in mine:
         kinds_mine[person].add(kind)
     for person, kind in theirs:
@@ -163,19 +163,19 @@ class Register:
     """What estimation needs of a register: per mention its person, registration and surname (first
     part), and per mention its ties (`ties_of`)."""
 
-    person_of: Mapping[Hashable, Hashable]
-    registration_of: Mapping[Hashable, Hashable]
-    surname_of: Mapping[Hashable, str | None]
-    ties: Mapping[Hashable, frozenset[Tie]]
+    person_of: Mapping[Any, Any]
+    registration_of: Mapping[Any, Any]
+    surname_of: Mapping[Any, str | None]
+    ties: Mapping[Any, frozenset[Tie]]
 
 
 def ties_of(
-    registrations: Iterable[tuple[Mapping[Hashable, Home | None], Iterable[tuple[Hashable, Hashable, str]]]],
-    person_of: Mapping[Hashable, Hashable],
-) -> dict[Hashable, frozenset[Tie]]:
+    registrations: Iterable[tuple[Mapping[Any, Home | None], Iterable[tuple[Any, Any, str]]]],
+    person_of: Mapping[Any, Any],
+) -> dict[Any, frozenset[Tie]]:
     """Each mention's ties: (the person of each mention it is close to, the kind). `registrations`: per
     registration its mentions' homes and its relations (as for `close_to`)."""
-    ties: dict[Hashable, frozenset[Tie]] = {}
+    ties: dict[Any, frozenset[Tie]] = {}
     for homes, relations in registrations:
         for mention, others in close_to(homes, relations).items():
             found = frozenset(
@@ -186,15 +186,15 @@ def ties_of(
     return ties
 
 
-def person_ties(register: Register) -> dict[Hashable, dict[Hashable, frozenset[Tie]]]:
+def person_ties(register: Register) -> dict[Any, dict[Any, frozenset[Tie]]]:
     """Per person, the ties of each of its mentions."""
-    out: dict[Hashable, dict[Hashable, frozenset[Tie]]] = defaultdict(dict)
+    out: dict[Any, dict[Any, frozenset[Tie]]] = defaultdict(dict)
     for mention, ties in register.ties.items():
         out[register.person_of[mention]][mention] = ties
     return out
 
 
-def _theirs(of_person: Mapping[Hashable, frozenset[Tie]], skip: Collection[Hashable]) -> set[Tie]:
+def _theirs(of_person: Mapping[Any, frozenset[Tie]], skip: Collection[Any]) -> set[Tie]:
     return {tie for mention, ties in of_person.items() if mention not in skip for tie in ties}
 
 
@@ -207,7 +207,7 @@ def level_counts(
     by_person = person_ties(register)
     same: Counter[str] = Counter()
     different: Counter[str] = Counter()
-    by_surname: dict[str, list[Hashable]] = defaultdict(list)
+    by_surname: dict[str, list[Any]] = defaultdict(list)
     for mention in register.ties:
         surname = register.surname_of.get(mention)
         if surname:
@@ -271,11 +271,11 @@ def save(model: Mapping[str, Any], path: str | Path) -> None:
 
 
 def second_pass(
-    pairs: Iterable[tuple[Hashable, Hashable, float]],
-    cluster_of: Mapping[Hashable, Hashable],
-    ties: Mapping[Hashable, frozenset[Tie]],
+    pairs: Iterable[tuple[Any, Any, float]],
+    cluster_of: Mapping[Any, Any],
+    ties: Mapping[Any, frozenset[Tie]],
     model: ContextModel,
-    compatible: Callable[[Hashable, Hashable], bool],
+    compatible: Callable[[Any, Any], bool],
 ) -> Iterator[tuple[float, str]]:
     """The context term for the scored pairs of a batch, after a first clustering: per pair (left, right,
     match weight) the new match weight and the context level. `ties` name the first pass's clusters as
@@ -283,7 +283,7 @@ def second_pass(
     level is that of its two clusters. A pair already in one cluster keeps its weight (level NULL); so
     does a pair with shared relations whose names contradict (`compatible(left, right)` false: another
     date of birth, given name, sex or valid BSN; `resolve.names_compatible`)."""
-    of_cluster: dict[Hashable, set[Tie]] = defaultdict(set)
+    of_cluster: dict[Any, set[Tie]] = defaultdict(set)
     for mention, found in ties.items():
         of_cluster[cluster_of[mention]] |= found
     for left, right, weight in pairs:
