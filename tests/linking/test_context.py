@@ -354,3 +354,18 @@ def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(stro
     with override_settings(KETENZICHT_LINK_CONTEXT=""):
         call_command("link_persons", "--rebuild", "--no-progress")
     assert person_of(second, "p2") != person_of(first, "p2")  # without the term: apart again
+
+
+def test_a_context_model_that_cannot_be_used_fails_the_system_check(tmp_path: Path) -> None:
+    from ketenzicht.linking.checks import context_model_fits
+
+    assert context_model_fits() == []
+    broken = tmp_path / "context.json"
+    broken.write_text(
+        json.dumps({"format": context.FORMAT, "format_version": 1, "levels": []}), encoding="utf-8"
+    )
+    with override_settings(KETENZICHT_LINK_CONTEXT=str(broken)):
+        errors = context_model_fits()
+    assert [e.id for e in errors] == ["linking.E002"] and "same partner or ex-partner" in errors[0].msg
+    with override_settings(KETENZICHT_LINK_CONTEXT=""):
+        assert context_model_fits() == []  # switched off
