@@ -36,9 +36,12 @@ PARAMS = harness.HERE / "misses-generator.yaml"
 LINK_WEIGHT = 8.0
 
 
-def homes_and_relations(directory: Path, limit: int) -> list[tuple[dict[str, tuple[str, str] | None], list]]:
+Homes = dict[str, tuple[str, str] | None]
+
+
+def homes_and_relations(directory: Path, limit: int) -> list[tuple[Homes, list[tuple[str, str, str]]]]:
     """Per registration (within the first `limit` mentions): its mentions' homes and its relations."""
-    out = []
+    out: list[tuple[Homes, list[tuple[str, str, str]]]] = []
     count = 0
     with (directory / "registrations.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
@@ -86,8 +89,8 @@ def main() -> None:
     from ketenzicht.linking import batch
     from ketenzicht.linking.engine import context
     from ketenzicht.linking.engine.model import LinkModel
+    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
     from ketenzicht.linking.engine.resolve import names_compatible
-    from ketenzicht.linking.splink_table import FEATURE_COLUMNS
 
     truth = datasets.load_generator(directory, with_truth=True, limit=n)
     print(
@@ -101,7 +104,7 @@ def main() -> None:
     registration_of = {m: k for k, (homes, _) in enumerate(registrations) for m in homes}
     surname_of = dict(zip(features["unique_id"], features["surname_first"], strict=True))
 
-    def register_of(person_of: dict) -> context.Register:
+    def register_of(person_of: dict[str, str]) -> context.Register:
         ties = context.ties_of(registrations, person_of)
         return context.Register(person_of, registration_of, surname_of, ties)
 
@@ -160,7 +163,7 @@ def main() -> None:
     t5 = time.perf_counter()
     print(f"second pass {t5 - t4:.1f} s", flush=True)
 
-    crossed = Counter()
+    crossed: Counter[tuple[str, bool]] = Counter()
     for (w, name), before_w, left, right in zip(
         results, predicted["match_weight"], predicted["unique_id_l"], predicted["unique_id_r"], strict=True
     ):
