@@ -107,6 +107,11 @@ _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'ketenzicht.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: it pays off for long analytical queries, not for the register's short ones, and
+    # a cost estimate that is off (statistics behind a bulk import) made it spend seconds compiling a
+    # statement that runs in milliseconds (bench/import_growth.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while one writer imports; IMMEDIATE avoids lock upgrades mid-transaction.

@@ -41,6 +41,13 @@ from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
+BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
+# Why a link at or above the upper threshold that the clustering's guards refused goes to a reviewer.
+REFUSED_REASONS = {
+    "different valid BSNs": gettext_noop("different valid BSNs"),
+    "weak link between two large clusters": gettext_noop("weak link between two large persons"),
+}
+
 
 @dataclass(frozen=True)
 class RebuildSummary:
@@ -134,8 +141,14 @@ def persons_rebuild(
             registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=guards
         )
     pairs = [p for p in pairs if p.probability >= lower]
-    doubtful = [(int(p.left), int(p.right), p.probability) for p in pairs if p.probability < upper]
+    doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]
     step("cluster", 1, 1)
+    # A link the guards refused is no silent loss: a reviewer decides (a reviewer's own "different" holds).
+    doubtful += [
+        (int(left), int(right), REFUSED_REASONS[reason])
+        for left, right, reason in clustering.refused
+        if reason in REFUSED_REASONS
+    ]
     old = {str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")}
     carried = carry_ids(old, clustering)
 
@@ -235,7 +248,7 @@ def _best_probability(pairs: list[ScoredPair], cluster_of: dict[str, str]) -> di
 
 
 def _open_reviews(
-    doubtful: list[tuple[int, int, float]],
+    doubtful: list[tuple[int, int, str]],
     cluster_of: dict[str, str],
     decisions: list[tuple[int, int, str]],
     model: LinkModel,
@@ -243,7 +256,8 @@ def _open_reviews(
     levels: dict[tuple[str, str], str],
     terms: ContextModel | None,
 ) -> int:
-    """A review item for each doubtful pair across two persons, unless decided or already open."""
+    """A review item for each doubtful pair across two persons, unless decided or already open; one per
+    pair (the first reason given)."""
     decided = {(a, b) for a, b, _ in decisions} | {(b, a) for a, b, _ in decisions}
     open_pairs = set(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
@@ -258,15 +272,16 @@ def _open_reviews(
         .prefetch_related("registration__offences", "registration__relations")
     }
     items = []
-    for left, right, _probability in doubtful:
+    for left, right, reason in doubtful:
         if cluster_of[str(left)] == cluster_of[str(right)] or (left, right) in decided:
             continue
         if (right, left) in open_pairs or (left, right) in open_pairs:
             continue
+        open_pairs.add((left, right))
         score = model.score(by_id[str(right)], by_id[str(left)])
         level = levels.get((str(left), str(right)), relation_context.NULL)
         if terms is not None and level != relation_context.NULL:
             score = relation_context.with_context(score, level, terms)
-        items.append(review_item_for(mentions[right], left, score, gettext_noop("between thresholds")))
+        items.append(review_item_for(mentions[right], left, score, reason))
     ReviewItem.objects.bulk_create(items, batch_size=2000)
     return len(items)
