@@ -369,3 +369,18 @@ def test_a_context_model_that_cannot_be_used_fails_the_system_check(tmp_path: Pa
     assert [e.id for e in errors] == ["linking.E002"] and "same partner or ex-partner" in errors[0].msg
     with override_settings(KETENZICHT_LINK_CONTEXT=""):
         assert context_model_fits() == []  # switched off
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("full_first", [True, False])
+def test_the_relation_joins_her_in_either_order_as_the_rebuild_does(strong: str, full_first: bool) -> None:
+    from django.core.management import call_command
+
+    with override_settings(KETENZICHT_LINK_CONTEXT=strong):
+        victims = [SANDRA_IN_FULL, SANDRA_NAME_ONLY] if full_first else [SANDRA_NAME_ONLY, SANDRA_IN_FULL]
+        first = register("R1", DENNIS, victims[0])
+        second = register("R2", DENNIS, victims[1])
+        assert person_of(second, "p2") == person_of(first, "p2") != person_of(first)
+        online = set(MentionLink.objects.values_list("mention_id", "person_id"))
+        call_command("link_persons", "--rebuild", "--no-progress")
+    assert set(MentionLink.objects.values_list("mention_id", "person_id")) == online
