@@ -286,6 +286,11 @@ KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE"
 KETENZICHT_LINK_MODEL = os.environ.get(
     "KETENZICHT_LINK_MODEL", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-model-v1.json")
 )
+# The relation-context term (engine/context.py): its m and u in their own file; empty switches it off
+# (a mention related to a linked person is then only asked about, never linked through the relation).
+KETENZICHT_LINK_CONTEXT = os.environ.get(
+    "KETENZICHT_LINK_CONTEXT", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-context-v1.json")
+)
 KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))
 # Online retrieval skips a blocking key shared by more mentions than this (too unspecific to help).

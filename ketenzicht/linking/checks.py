@@ -23,3 +23,21 @@ def link_model_fits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             )
         ]
     return []
+
+
+@register()
+def context_model_fits(app_configs: Any = None, **kwargs: Any) -> list[Error]:
+    from .online import context_model
+
+    try:
+        context_model()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [
+            Error(
+                f"the relation-context model cannot be used: {exc}",
+                hint="estimate one (bench/linking/context.py --save-context), point KETENZICHT_LINK_CONTEXT "
+                "at it, or set KETENZICHT_LINK_CONTEXT empty to switch the relation term off",
+                id="linking.E002",
+            )
+        ]
+    return []

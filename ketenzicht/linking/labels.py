@@ -57,6 +57,13 @@ MARKED_FOR_TRANSLATION = (
     pgettext_lazy("comparison level", "same PC4 or place"),
     # sex
     pgettext_lazy("comparison level", "same"),
+    # relation (engine/context.py)
+    pgettext_lazy("comparison level", "no known related person"),
+    pgettext_lazy("comparison level", "same partner or ex-partner"),
+    pgettext_lazy("comparison level", "same family member"),
+    pgettext_lazy("comparison level", "same home as a related person"),
+    pgettext_lazy("comparison level", "same related person, other relation"),
+    pgettext_lazy("comparison level", "no shared related person"),
 )
 
 

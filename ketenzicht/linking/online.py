@@ -27,10 +27,12 @@ from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
 from .bridges import REVIEWER_DIFFERENT, BatchPersons
+from .engine import context as relation_context
+from .engine.context import ContextModel
 from .engine.keys import blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import MentionFeatures as Features
-from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, names_compatible, relations_agree
+from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, names_compatible
 from .features import _features_statements, features_of
 from .models import (
     KeyCount,
@@ -38,6 +40,7 @@ from .models import (
     MentionFeatures,
     MentionKey,
     MentionLink,
+    PersonMerge,
     ReviewItem,
 )
 from .services import review_item_for
@@ -58,6 +61,17 @@ def link_model() -> LinkModel:
     """The trained model in use (reloaded when its file changes)."""
     path = settings.KETENZICHT_LINK_MODEL
     return _model(path, os.path.getmtime(path))
+
+
+@functools.cache
+def _context_model(path: str, modified: float) -> ContextModel:
+    return ContextModel.from_file(path)
+
+
+def context_model() -> ContextModel | None:
+    """The relation-context term's parameters in use (None: switched off, `KETENZICHT_LINK_CONTEXT` empty)."""
+    path = settings.KETENZICHT_LINK_CONTEXT
+    return _context_model(path, os.path.getmtime(path)) if path else None
 
 
 def model_version() -> str:
@@ -282,7 +296,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         for item, (mine_ref, theirs) in zip(doubtful, doubtful_persons, strict=True)
         if persons.slot(mine_ref) != persons.slot(theirs)
     ]
-    doubtful += _related_doubts(model, linked, dict(pairs), doubtful)
+    related = _related_doubts(model, linked, dict(pairs), doubtful)
+    doubtful = related.doubts
+    if related.relinks:
+        linked = _relink(linked, related.relinks)
     if doubtful:
         prefetch_related_objects(
             list({m.registration_id: m.registration for m, _, _, _ in doubtful}.values()),
@@ -332,21 +349,31 @@ def _close_to(
     return close
 
 
+@dataclass
+class _Related:
+    doubts: list[tuple[PersonMention, int, Score, str]]  # every review question, the matcher's included
+    relinks: dict[int, tuple[int, float]]  # mention made a new person -> (known person, probability)
+
+
 def _related_doubts(
     model: LinkModel,
     linked: Sequence[tuple[PersonMention, int, str, float | None]],
     features: Mapping[PersonMention, Features],
     doubtful: Sequence[tuple[PersonMention, int, Score, str]],
-) -> list[tuple[PersonMention, int, Score, str]]:
-    """Review questions for the mentions the matcher made new persons, found through a relation: a new
-    mention in a domestic-violence relation (partner, ex-partner, family, a shared home) to a mention linked
-    to a known person is asked about against the persons that person was in such a relation with before,
-    when the name fits (`engine.resolve.names_compatible`); one question per candidate person, against its
-    best-scoring mention. The links were stored already: the candidates' persons are read as they are now."""
+) -> _Related:
+    """Context from relations, for the mentions the matcher made new persons: a new mention in a
+    domestic-violence relation (partner, ex-partner, family, a shared home) to a mention linked to a known
+    person X is compared with the persons X was in such a relation with before, when the name fits
+    (`engine.resolve.names_compatible`), against each such person's best-scoring related mention. The
+    relation-context term (`engine.context`, weight from `context_model()`) is added to that score: one
+    candidate at or above the upper threshold, and the mention is linked to it (two or more: each asked
+    about); otherwise a review question with the relation as the reason. A question the matcher asks
+    already gets the term too. A relation that disagrees (his sister before, his ex-partner now) brings no
+    candidate. The links were stored already: the candidates' persons are read as they are now."""
     person_of = {m.pk: person for m, person, _, _ in linked}
     new = {m.pk: m for m, _, method, _ in linked if method == LinkMethod.NEW}
     if not new:
-        return []
+        return _Related(list(doubtful), {})
     by_registration: dict[int, list[PersonMention]] = defaultdict(list)
     for mention, _, _, _ in linked:
         by_registration[mention.registration_id].append(mention)
@@ -367,7 +394,7 @@ def _related_doubts(
                     (new[mention_id], person_of[o], kind) for o, kind in others.items() if o in online
                 ]
     if not anchors:
-        return []
+        return _Related(list(doubtful), {})
     # The earlier registrations of the known persons, their mentions and their relations.
     known = {person for _, person, _ in anchors}
     theirs = dict(MentionLink.objects.filter(person_id__in=known).values_list("mention_id", "person_id"))
@@ -395,27 +422,105 @@ def _related_doubts(
     candidate_person = dict(
         MentionLink.objects.filter(mention_id__in=candidate_ids).values_list("mention_id", "person_id")
     )
-    asked_person = {(m, candidate_person.get(c)) for m, c in asked}  # the matcher asks about these already
-    best: dict[tuple[int, int], tuple[float, PersonMention, PersonMention, Score, str]] = {}
+    # The ties (known person, relation) of each new mention and of each candidate person.
+    mine: dict[int, set[relation_context.Tie]] = defaultdict(set)
     for mention, person, kind in anchors:
-        mine = features[mention]
+        mine[mention.pk].add((person, kind))
+    ties: dict[int, set[relation_context.Tie]] = defaultdict(set)
+    for person, items in related.items():
+        for candidate, their_kind in items:
+            if candidate.pk in candidate_person:
+                ties[candidate_person[candidate.pk]].add((person, their_kind))
+    best: dict[tuple[int, int], tuple[float, PersonMention, PersonMention, Score, str, str]] = {}
+    for mention, person, _kind in anchors:
         for candidate, their_kind in related.get(person, []):
             other = candidate_person.get(candidate.pk)
-            if (
-                other is None
-                or other in (person, person_of[mention.pk])
-                or not relations_agree(kind, their_kind)
-            ):
+            if other is None or other in (person, person_of[mention.pk]):
                 continue
-            if (mention.pk, other) in asked_person:
-                continue
-            score = model.score(mine, model.prepare_right(features_of(candidate)))
+            own = person_of[mention.pk]
+            level = relation_context.level(mine[mention.pk], ties[other], exclude={own, other})
+            if level not in relation_context.SHARED:
+                continue  # the relations disagree: no evidence, and no question
+            score = model.score(features[mention], model.prepare_right(features_of(candidate)))
             if not names_compatible({c.name: c.level for c in score.comparisons}):
                 continue
             key = (mention.pk, other)
             if key not in best or score.match_weight > best[key][0]:
-                best[key] = (score.match_weight, mention, candidate, score, RELATED_REASONS[their_kind])
-    return [(mention, candidate.pk, score, reason) for _, mention, candidate, score, reason in best.values()]
+                reason = RELATED_REASONS[their_kind]
+                best[key] = (score.match_weight, mention, candidate, score, reason, level)
+
+    terms = context_model()
+    upper = settings.KETENZICHT_LINK_UPPER
+    scored = {
+        key: relation_context.with_context(score, level, terms) if terms else score
+        for key, (_, _, _, score, _, level) in best.items()
+    }
+    linkable: dict[int, list[tuple[int, float]]] = defaultdict(list)
+    for (mention_id, other), score in scored.items():
+        if terms and score.match_probability >= upper and not score.different_valid_bsns:
+            linkable[mention_id].append((other, score.match_probability))
+    movable = _movable({person_of[m] for m in linkable}, linked)
+    relinks = {m: found[0] for m, found in linkable.items() if len(found) == 1 and person_of[m] in movable}
+    # The matcher's questions: gone when the relation linked the mention to that person; with the
+    # relation's term when it found the same person.
+    doubts: list[tuple[PersonMention, int, Score, str]] = []
+    for mention, candidate_id, score, reason in doubtful:
+        other = candidate_person.get(candidate_id)
+        if other is not None and mention.pk in relinks and relinks[mention.pk][0] == other:
+            continue
+        if terms and other is not None and (mention.pk, other) in best:
+            score = relation_context.with_context(score, best[mention.pk, other][5], terms)
+        doubts.append((mention, candidate_id, score, reason))
+    asked_person = {(m, candidate_person.get(c)) for m, c in asked}  # the matcher asks about these already
+    for key, (_, mention, candidate, _, reason, _) in best.items():
+        if key in asked_person or (mention.pk in relinks and relinks[mention.pk][0] == key[1]):
+            continue
+        if len(linkable.get(mention.pk, ())) > 1:
+            reason = gettext_noop("also matches another person")
+        doubts.append((mention, candidate.pk, scored[key], reason))
+    return _Related(doubts, relinks)
+
+
+def _movable(persons: set[int], linked: Sequence[tuple[PersonMention, int, str, float | None]]) -> set[int]:
+    """The new persons of this batch that are nothing but mentions of this batch, and in no merge (a bridge
+    may have merged a stored person into one): only those may be moved onto a person found through a
+    relation."""
+    ours: dict[int, int] = defaultdict(int)
+    for _, person, _, _ in linked:
+        ours[person] += 1
+    held: dict[int, int] = defaultdict(int)
+    for person in MentionLink.objects.filter(person_id__in=list(persons)).values_list("person_id", flat=True):
+        held[person] += 1
+    merged = set(
+        PersonMerge.objects.filter(target_id__in=list(persons)).values_list("target_id", flat=True)
+    ) | set(PersonMerge.objects.filter(source_id__in=list(persons)).values_list("source_id", flat=True))
+    return {p for p in persons if held[p] == ours[p] and p not in merged}
+
+
+def _relink(
+    linked: Sequence[tuple[PersonMention, int, str, float | None]], relinks: Mapping[int, tuple[int, float]]
+) -> list[tuple[PersonMention, int, str, float | None]]:
+    """Move the mentions linked through a relation from their new person to the known one (with every
+    mention of this batch that was linked to that new person), and delete the new persons left empty."""
+    person_of = {m.pk: person for m, person, _, _ in linked}
+    moved = {person_of[m]: target for m, (target, _) in relinks.items()}
+    out = []
+    for mention, person, method, probability in linked:
+        if mention.pk in relinks:
+            person, method, probability = relinks[mention.pk][0], LinkMethod.ONLINE, relinks[mention.pk][1]
+        elif person in moved:
+            person = moved[person]
+        else:
+            out.append((mention, person, method, probability))
+            continue
+        MentionLink.objects.filter(mention_id=mention.pk).update(
+            person_id=person, method=method, probability=probability, updated_at=timezone.now()
+        )
+        out.append((mention, person, method, probability))
+    Person.objects.filter(pk__in=list(moved)).exclude(
+        pk__in=MentionLink.objects.filter(person_id__in=list(moved)).values("person_id")
+    ).delete()
+    return out
 
 
 def _pk(person: object) -> int:

@@ -20,11 +20,13 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import chunks
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.models import MentionRelation, PersonMention
 
 from .batch import features_frame, predict, save_model, train
-from .engine.model import LinkModel, prob_to_match_weight
-from .engine.resolve import Guards, ScoredPair, carry_ids, cluster
+from .engine import context as relation_context
+from .engine.context import ContextModel
+from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
+from .engine.resolve import Clustering, Guards, ScoredPair, carry_ids, cluster, names_compatible
 from .features import features_of, features_store_all
 from .models import (
     LinkMethod,
@@ -33,7 +35,7 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .online import model_version
+from .online import context_model, model_version
 from .services import review_item_for
 from .signals import persons_relinked
 
@@ -104,34 +106,42 @@ def persons_rebuild(
             artefact = json.loads(model_path.read_text(encoding="utf-8"))
         model = LinkModel(artefact)  # refuses a model that does not fit the comparison spec
 
+        # With the relation term, also the pairs it could lift over the lower threshold.
+        terms = context_model()
+        lift = max(terms.max_weight, 0.0) if terms else 0.0
         step("predict", 0, 1)
         scored = predict(
             frame,
             artefact,
-            threshold_match_weight=prob_to_match_weight(lower),
+            threshold_match_weight=prob_to_match_weight(lower) - lift,
             backend=backend,
             max_key_mentions=settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
         )
         step("predict", 1, 1)
     registration_of = {str(m.pk): m.registration_id for m in mentions}
     pairs: list[ScoredPair] = []
-    doubtful: list[tuple[int, int, str]] = []  # (left, right, why a reviewer must look)
     for row in scored.itertuples(index=False):
         left, right, probability = str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability)
         if registration_of[left] == registration_of[right]:
             continue  # two mentions of one registration are two people
         pairs.append(ScoredPair(left, right, probability))
-        if probability < upper:
-            doubtful.append((int(left), int(right), BETWEEN_THRESHOLDS))
 
     decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
     same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
     different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
     bsn_of = {f.unique_id: f.bsn for f in features if f.bsn}
+    guards = Guards(threshold=upper)
     step("cluster", 0, 1)
-    clustering = cluster(
-        registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=Guards(threshold=upper)
-    )
+    clustering = cluster(registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=guards)
+    levels: dict[tuple[str, str], str] = {}
+    if terms is not None:
+        # Second pass: the relation term between the first pass's persons, and cluster again.
+        pairs, levels = _with_relation_context(pairs, clustering, mentions, model, features, terms)
+        clustering = cluster(
+            registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=guards
+        )
+    pairs = [p for p in pairs if p.probability >= lower]
+    doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]
     step("cluster", 1, 1)
     # A link the guards refused is no silent loss: a reviewer decides (a reviewer's own "different" holds).
     doubtful += [
@@ -166,7 +176,7 @@ def persons_rebuild(
         ]
         MentionLink.objects.all().delete()
         MentionLink.objects.bulk_create(links, batch_size=5000)
-        reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features)
+        reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features, levels, terms)
         persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)
         summary = RebuildSummary(
@@ -186,6 +196,48 @@ def persons_rebuild(
     return summary
 
 
+def _with_relation_context(
+    pairs: list[ScoredPair],
+    clustering: Clustering,
+    mentions: list[PersonMention],
+    model: LinkModel,
+    features: list[Any],
+    terms: ContextModel,
+) -> tuple[list[ScoredPair], dict[tuple[str, str], str]]:
+    """The pairs with the relation term of `engine.context.second_pass` added (the first clustering's
+    persons as the related persons), and the level of each pair that got a term."""
+    homes: dict[int, dict[str, tuple[str, str] | None]] = {}
+    for mention in mentions:
+        home = (mention.postcode, mention.house_number) if mention.postcode and mention.house_number else None
+        homes.setdefault(mention.registration_id, {})[str(mention.pk)] = home
+    relations: dict[int, list[tuple[str, str, str]]] = {r: [] for r in homes}
+    for registration_id, left, right, kind in MentionRelation.objects.values_list(
+        "registration_id", "from_mention_id", "to_mention_id", "kind"
+    ).iterator(chunk_size=10_000):
+        if registration_id in relations:
+            relations[registration_id].append((str(left), str(right), kind))
+    cluster_of = clustering.cluster_of
+    ties = relation_context.ties_of(((homes[r], relations[r]) for r in homes), cluster_of)
+    by_id = {f.unique_id: f for f in features}
+
+    def compatible(left: str, right: str) -> bool:
+        score = model.score(by_id[left], by_id[right])
+        return names_compatible({c.name: c.level for c in score.comparisons})
+
+    out: list[ScoredPair] = []
+    levels: dict[tuple[str, str], str] = {}
+    weighted = ((p.left, p.right, prob_to_match_weight(min(p.probability, 1 - 1e-16))) for p in pairs)
+    for pair, (weight, level) in zip(
+        pairs, relation_context.second_pass(weighted, cluster_of, ties, terms, compatible), strict=True
+    ):
+        if level == relation_context.NULL:
+            out.append(pair)
+            continue
+        levels[pair.left, pair.right] = level
+        out.append(ScoredPair(pair.left, pair.right, match_weight_to_probability(weight)))
+    return out, levels
+
+
 def _best_probability(pairs: list[ScoredPair], cluster_of: dict[str, str]) -> dict[str, float]:
     best: dict[str, float] = {}
     for pair in pairs:
@@ -201,6 +253,8 @@ def _open_reviews(
     decisions: list[tuple[int, int, str]],
     model: LinkModel,
     features: list[Any],
+    levels: dict[tuple[str, str], str],
+    terms: ContextModel | None,
 ) -> int:
     """A review item for each doubtful pair across two persons, unless decided or already open; one per
     pair (the first reason given)."""
@@ -225,6 +279,9 @@ def _open_reviews(
             continue
         open_pairs.add((left, right))
         score = model.score(by_id[str(right)], by_id[str(left)])
+        level = levels.get((str(left), str(right)), relation_context.NULL)
+        if terms is not None and level != relation_context.NULL:
+            score = relation_context.with_context(score, level, terms)
         items.append(review_item_for(mentions[right], left, score, reason))
     ReviewItem.objects.bulk_create(items, batch_size=2000)
     return len(items)

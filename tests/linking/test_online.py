@@ -186,6 +186,8 @@ def test_a_victim_without_a_date_of_birth_is_asked_about_through_her_relation_to
     item = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
     assert item.candidate == first.mentions.get(ref="p2") and item.status == "open"
     assert item.reason == "named before as ex-partner of the same person; the name fits"
+    # The shipped relation term lifts her (same ex-partner of the same man), not up to a link.
+    assert item.comparisons[-1]["name"] == "relation" and item.comparisons[-1]["weight"] > 0
 
     client = Client()
     client.force_login(make_user("functional_admin", organisation="ketenzicht-beheer"))

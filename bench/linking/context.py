@@ -1,0 +1,197 @@
+"""Context from relations in the batch: what a second pass with the relation term changes.
+
+    python bench/linking/context.py [N] [--seed S] [--params FILE] [--model FILE] [--save-context FILE]
+
+N mentions (default 100,000) of the generator data of misses.py (the homonym and common-name knobs turned
+up, `misses-generator.yaml`, kept in bench/out/linking/misses-gen-R-sS/; `--params shipped`: the shipped
+generator.yaml, in bench/out/linking/gen-R-sS/). Steps:
+
+1. first pass: the batch linker as in misses.py (train on the data, or `--model FILE`; predict on the
+   capped keys; cluster at match weight 8 with the BSN guard), prediction kept down to weight
+   8 - (the largest context weight), so every pair the context could lift is scored;
+2. the relation-context model estimated from the first pass's clusters as the register's persons (no
+   truth: m among pairs of one cluster, u among pairs of different clusters with the same surname), and,
+   for comparison, from the true persons;
+3. second pass (`engine.context.second_pass`): each pair gets the context term of its two clusters; pairs
+   whose names contradict (`resolve.names_compatible`) keep their weight; cluster again at 8.
+
+Prints pairwise and cluster precision / recall / F1 before and after, the levels of the pairs that
+crossed the threshold and how many of those are true.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from pathlib import Path
+
+import datasets
+import harness  # also puts the project on sys.path
+import metrics
+import pandas as pd
+
+PARAMS = harness.HERE / "misses-generator.yaml"
+LINK_WEIGHT = 8.0
+
+
+Homes = dict[str, tuple[str, str] | None]
+
+
+def homes_and_relations(directory: Path, limit: int) -> list[tuple[Homes, list[tuple[str, str, str]]]]:
+    """Per registration (within the first `limit` mentions): its mentions' homes and its relations."""
+    out: list[tuple[Homes, list[tuple[str, str, str]]]] = []
+    count = 0
+    with (directory / "registrations.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            registration = json.loads(line)
+            prefix = f"{registration['source']}/{registration['reference']}/"
+            homes: dict[str, tuple[str, str] | None] = {}
+            for person in registration["persons"]:
+                if count >= limit:
+                    break
+                count += 1
+                address = person.get("address") or {}
+                postcode = (address.get("postcode") or "").replace(" ", "").upper()
+                number = address.get("house_number") or ""
+                homes[prefix + person["ref"]] = (postcode, number) if postcode and number else None
+            relations = [
+                (prefix + r["from"], prefix + r["to"], r["kind"])
+                for r in registration.get("relations", [])
+                if prefix + r["from"] in homes and prefix + r["to"] in homes
+            ]
+            out.append((homes, relations))
+            if count >= limit:
+                break
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("mentions", nargs="?", default="100000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--params", default=str(PARAMS), help="generator parameters; 'shipped': generator.yaml"
+    )
+    parser.add_argument("--model", type=Path, default=None, help="score with this model instead of training")
+    parser.add_argument("--context", type=Path, default=None, help="use this context model, do not estimate")
+    parser.add_argument("--save-context", type=Path, default=None, help="write the estimated context model")
+    args = parser.parse_args()
+    n = int(args.mentions.replace("_", "").replace(",", ""))
+    if args.params == "shipped":
+        directory = harness.generated(n, args.seed)
+    else:
+        directory = harness.generated(n, args.seed, params=Path(args.params).resolve(), prefix="misses-gen")
+
+    from ketenzicht.linking import batch
+    from ketenzicht.linking.engine import context
+    from ketenzicht.linking.engine.model import LinkModel
+    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
+    from ketenzicht.linking.engine.resolve import names_compatible
+
+    truth = datasets.load_generator(directory, with_truth=True, limit=n)
+    print(
+        f"{len(truth):,} mentions of {truth['true_person'].nunique():,} people from {directory}", flush=True
+    )
+    t0 = time.perf_counter()
+    features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
+    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
+    t1 = time.perf_counter()
+    registrations = homes_and_relations(directory, n)
+    registration_of = {m: k for k, (homes, _) in enumerate(registrations) for m in homes}
+    surname_of = dict(zip(features["unique_id"], features["surname_first"], strict=True))
+
+    def register_of(person_of: dict[str, str]) -> context.Register:
+        ties = context.ties_of(registrations, person_of)
+        return context.Register(person_of, registration_of, surname_of, ties)
+
+    true_of = dict(zip(truth["mention_id"], truth["true_person"], strict=True))
+    same, different = context.level_counts(register_of(true_of))
+    truth_model = context.estimate(same, different, source=f"generator truth, {n} mentions")
+    print("estimated from the true persons:", _weights(context.ContextModel(truth_model)), flush=True)
+
+    bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
+    # Score down to where the largest context weight could still lift a pair (bounded below at -10).
+    floor = LINK_WEIGHT - 20.0
+    predicted = batch.predict(features, model, threshold_match_weight=floor)
+    t2 = time.perf_counter()
+    first = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of)
+    t3 = time.perf_counter()
+    print(
+        f"first pass: train {t1 - t0:.1f} s, predict {t2 - t1:.1f} s ({len(predicted):,} pairs at weight "
+        f">= {floor}), cluster {t3 - t2:.1f} s",
+        flush=True,
+    )
+
+    if args.context:
+        context_model = context.ContextModel.from_file(args.context)
+    else:
+        same, different = context.level_counts(register_of(first))
+        estimated = context.estimate(same, different, source=f"first-pass clusters, {n} generator mentions")
+        if args.save_context:
+            context.save(estimated, args.save_context)
+        context_model = context.ContextModel(estimated)
+    print("context model used:", _weights(context_model), flush=True)
+
+    link_model = LinkModel(model)
+    row_of = {uid: k for k, uid in enumerate(features["unique_id"])}
+    feature_rows = features[list(FEATURE_COLUMNS)].to_dict("records")
+
+    def compatible(left: str, right: str) -> bool:
+        a, b = (batch._features_of_row(feature_rows[row_of[x]]) for x in (left, right))
+        score = link_model.score(a, b)
+        return names_compatible({c.name: c.level for c in score.comparisons})
+
+    t4 = time.perf_counter()
+    ties = context.ties_of(registrations, first)
+    results = list(
+        context.second_pass(
+            zip(predicted["unique_id_l"], predicted["unique_id_r"], predicted["match_weight"], strict=True),
+            first,
+            ties,
+            context_model,
+            compatible,
+        )
+    )
+    second = predicted[["unique_id_l", "unique_id_r"]].copy()
+    second["match_weight"] = [w for w, _ in results]
+    second = second[second["match_weight"] >= LINK_WEIGHT]
+    after = batch.cluster(features["unique_id"], second, LINK_WEIGHT, bsn_of)
+    t5 = time.perf_counter()
+    print(f"second pass {t5 - t4:.1f} s", flush=True)
+
+    crossed: Counter[tuple[str, bool]] = Counter()
+    for (w, name), before_w, left, right in zip(
+        results, predicted["match_weight"], predicted["unique_id_l"], predicted["unique_id_r"], strict=True
+    ):
+        if before_w < LINK_WEIGHT <= w:
+            crossed[(name, true_of[left] == true_of[right])] += 1
+    print("pairs lifted over the threshold (level, true pair): count")
+    for key, count in sorted(crossed.items(), key=str):
+        print(f"  {key}: {count:,}")
+
+    ids = list(features["unique_id"])
+    true = [true_of[i] for i in ids]
+    for label, clusters in (("before (first pass)", first), ("after (second pass)", after)):
+        predicted_ids = pd.Series([clusters[i] for i in ids])
+        p = metrics.pairwise(predicted_ids, pd.Series(true))
+        c = metrics.clusters(predicted_ids, pd.Series(true))
+        print(
+            f"{label}: pairwise P {p.precision:.4f} R {p.recall:.4f} F1 {p.f1:.4f}; "
+            f"cluster P {c.precision:.4f} R {c.recall:.4f} F1 {c.f1:.4f}",
+            flush=True,
+        )
+
+
+def _weights(model: object) -> str:
+    levels = model.levels  # type: ignore[attr-defined]
+    return "; ".join(
+        f"{name}: m {v.m:.3g} u {v.u:.3g} w {v.weight:+.2f}" for name, v in levels.items() if v.m
+    )
+
+
+if __name__ == "__main__":
+    main()
