@@ -155,4 +155,4 @@ def test_the_privacy_officer_sees_the_registrations_opened_under_the_grant(
     page = privacy.get("/privacy/doorbraken/").content.decode()
     item = page.split(f'data-testid="break-glass-{access.pk}"', 1)[1]
     viewed = item.split('data-testid="break-glass-viewed">', 1)[1].split("</dd>", 1)[0]
-    assert "1 registration opened" in viewed and HIDDEN[2] in viewed
+    assert "1 registratie geopend" in viewed and HIDDEN[2] in viewed
