@@ -131,3 +131,20 @@ def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:
     assert set(stored) == {rare}
     counts, stored = _stored_mentions_of_keys([common, rare], 4)
     assert len(stored[common]) == 4 and len(stored[rare]) == 1
+
+
+def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> None:
+    others = ("Jan Klaas", "Groningen"), ("Jan Willem", "Zwolle"), ("Jan", "Delft"), ("Jan Hendrik", "Breda")
+    jan = {"given_names": "Jan Pieter", "surname": "Jansen", "sex": "M", "address": {"city": "Utrecht"}}
+    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=3):
+        for i, (given, city) in enumerate(others, start=1):
+            register(f"R{i}", {**jan, "given_names": given, "address": {"city": city}})
+        first = register("R5", jan)
+        second = register("R6", jan)
+    # Every key made of the names alone is held by six mentions, over the cap of 3; the names refined with
+    # the place (or all initials) are held by these two only, so the second is compared with the first.
+    plain = set(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
+    assert all(counted()[k] > 3 for k in plain if "+" not in k.split(":")[0])
+    assert person_of(second) == person_of(first) or ReviewItem.objects.filter(
+        mention__registration=second, candidate__registration=first
+    ).exists()
