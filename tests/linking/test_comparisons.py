@@ -102,8 +102,18 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         {"given_names": "J.P.M."},
         "all initials equal, two or more (one side initials only)",
     ),
-    (GIVEN_NAMES, {"given_names": "Johannes"}, {"given_names": "J."}, "initials equal (one side initials only)"),
-    (GIVEN_NAMES, {"given_names": "J.P."}, {"given_names": "J.P."}, "initials equal (one side initials only)"),
+    (
+        GIVEN_NAMES,
+        {"given_names": "Johannes"},
+        {"given_names": "J."},
+        "initials equal (one side initials only)",
+    ),
+    (
+        GIVEN_NAMES,
+        {"given_names": "J.P."},
+        {"given_names": "J.P."},
+        "initials equal (one side initials only)",
+    ),
     (
         GIVEN_NAMES,
         {"given_names": "Johannes Petrus"},
@@ -128,8 +138,18 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
     # birth date
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-04-12"}, "exact"),
     # partial dates: a missing day, a missing month, both partial
-    (BIRTH_DATE, {"birth_date": "1982-06-22"}, {"birth_date": "1982-06-00"}, "year and month agree, day unknown"),
-    (BIRTH_DATE, {"birth_date": "1985-04-00"}, {"birth_date": "1985-04-00"}, "year and month agree, day unknown"),
+    (
+        BIRTH_DATE,
+        {"birth_date": "1982-06-22"},
+        {"birth_date": "1982-06-00"},
+        "year and month agree, day unknown",
+    ),
+    (
+        BIRTH_DATE,
+        {"birth_date": "1985-04-00"},
+        {"birth_date": "1985-04-00"},
+        "year and month agree, day unknown",
+    ),
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-00-00"}, "year agrees, month unknown"),
     (BIRTH_DATE, {"birth_date": "1985-00-00"}, {"birth_date": "1985-04-00"}, "year agrees, month unknown"),
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1986-04-00"}, "else"),

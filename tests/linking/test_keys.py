@@ -18,8 +18,8 @@ from ketenzicht.linking.batch import (
 )
 from ketenzicht.linking.engine.keys import blocking_keys
 from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
-from ketenzicht.linking.splink_table import BLOCK_KEYS
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
+from ketenzicht.linking.splink_table import BLOCK_KEYS
 
 
 def test_every_pair_a_blocking_rule_joins_shares_a_key(tmp_path: Path) -> None:
@@ -58,12 +58,16 @@ def _jansens() -> list[MentionFeatures]:
 
 
 def test_a_common_name_key_is_refined_with_a_second_field() -> None:
-    jan = normalise_mention("a", given_names="Jan Pieter", surname="Jansen", city="Utrecht", postcode="3511 AB")
+    jan = normalise_mention(
+        "a", given_names="Jan Pieter", surname="Jansen", city="Utrecht", postcode="3511 AB"
+    )
     keys = set(blocking_keys(jan))
     assert {"i1.n:j|jansen", "i1.n+i:j|jansen|jp", "i1.n+c:j|jansen|utrecht", "i1.n+q:j|jansen|3511"} <= keys
     # Keys that hold a date or an address already are not refined.
     dated = normalise_mention("b", given_names="Jan", surname="Jansen", birth_date="1985-04-12", city="Delft")
-    assert not any(key.startswith(("n.y+", "D.")) and "+" in key.split(":")[0] for key in blocking_keys(dated))
+    assert not any(
+        key.startswith(("n.y+", "D.")) and "+" in key.split(":")[0] for key in blocking_keys(dated)
+    )
 
 
 def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> None:

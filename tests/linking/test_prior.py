@@ -25,4 +25,6 @@ def test_above_it_the_same_mentions_per_person_give_the_same_prior_at_every_size
 
 
 def test_more_mentions_per_person_give_a_higher_prior() -> None:
-    assert scale_free_prior(0.6 / 999_999, 1_000_000) == pytest.approx(2 * scale_free_prior(0.3 / 999_999, 1_000_000))
+    assert scale_free_prior(0.6 / 999_999, 1_000_000) == pytest.approx(
+        2 * scale_free_prior(0.3 / 999_999, 1_000_000)
+    )

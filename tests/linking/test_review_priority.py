@@ -39,7 +39,7 @@ def test_an_item_related_to_a_linked_person_comes_before_a_suspects_item() -> No
     assert person_of(second) == person_of(first)
     victims = ReviewItem.objects.get(mention__registration=second, mention__ref="p2")
     assert victims.priority >= LINKED_RELATION_PRIORITY > suspects.priority
-    assert list(ReviewItem.objects.filter(status="open"))[0] == victims
+    assert ReviewItem.objects.filter(status="open").first() == victims
 
 
 def test_no_first_place_when_the_related_person_is_new() -> None:
