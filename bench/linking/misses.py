@@ -244,9 +244,7 @@ def main() -> None:
     features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
     assert not features["unique_id"].duplicated().any()
     t1 = time.perf_counter()
-    model = (
-        batch.load_model(args.model) if args.model else batch.train(features, args.seed, prior=args.prior)
-    )
+    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed, prior=args.prior)
     if args.save_model:
         batch.save_model(model, args.save_model)
     t2 = time.perf_counter()
