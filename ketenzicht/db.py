@@ -127,3 +127,15 @@ def rows_insert(
 # The largest primary key a row can have (a signed 64-bit integer on PostgreSQL and SQLite): an id in a URL
 # above it is refused where it comes in (422), not sent to the database (which cannot take it).
 MAX_ROW_ID = 2**63 - 1
+
+
+def statistics_refresh() -> None:
+    """Let the query planner see the tables as they are now. A bulk import grows the register faster than
+    PostgreSQL's autovacuum re-counts it; with statistics from when the tables were small the planner
+    misjudges the batch statements by orders of magnitude (a nested loop over what it thinks is a handful
+    of rows). PostgreSQL: ANALYZE, which samples a bounded number of rows per table. SQLite: ANALYZE with
+    a bounded sample (`analysis_limit`), which SQLite never does by itself."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE")

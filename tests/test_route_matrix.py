@@ -84,6 +84,27 @@ MATRIX: dict[str, list[Call]] = {
     # Every role sets up its second factor (no device yet: the code page sends there).
     "second_factor": [Call("GET", "/accounts/tweede-factor/", 302, 302)],
     "second_factor_setup": [Call("GET", "/accounts/tweede-factor/instellen/", 302, 200)],
+    # Recovery codes of a first security key: none waiting here, so on to the start.
+    "second_factor_recovery_codes": [Call("GET", "/accounts/tweede-factor/herstelcodes/", 302, 302)],
+    # Every role manages its own security keys and passkeys (WebAuthn, django-otp-webauthn's URL names); an
+    # unknown key is 404. Completing without a begun ceremony is refused (400, 403 for the use of a key).
+    "second_factor_keys": [
+        Call("GET", "/accounts/tweede-factor/sleutels/", 302, 200),
+        Call("POST", "/accounts/tweede-factor/sleutels/", 302, 404, body={"key": "999999"}),
+    ],
+    "otp_webauthn:credential-registration-begin": [
+        Call("POST", "/accounts/tweede-factor/sleutel/registratie/begin/", 302, 200, body={})
+    ],
+    "otp_webauthn:credential-registration-complete": [
+        Call("POST", "/accounts/tweede-factor/sleutel/registratie/afronden/", 302, 400, body={})
+    ],
+    "otp_webauthn:credential-authentication-begin": [
+        Call("POST", "/accounts/tweede-factor/sleutel/gebruik/begin/", 302, 200, body={})
+    ],
+    "otp_webauthn:credential-authentication-complete": [
+        Call("POST", "/accounts/tweede-factor/sleutel/gebruik/afronden/", 302, 403, body={})
+    ],
+    "otp_webauthn:js-i18n-catalog": [Call("GET", "/accounts/tweede-factor/sleutel/teksten.js", 302, 200)],
     "intake:new": [
         Call("GET", "/registraties/nieuw/", 302, 403, REGISTRARS),
         Call(

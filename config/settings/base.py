@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -18,6 +19,31 @@ def env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def webauthn_origins(value: str, rp_id: str, *, name: str = "KETENZICHT_WEBAUTHN_ORIGINS") -> list[str]:
+    """The addresses (scheme://host[:port], comma-separated) that security keys may be used from: each host
+    must be the relying party id or a subdomain of it, and each origin HTTPS (http only for localhost, for
+    development). Anything else is refused here, naming the setting."""
+    from urllib.parse import urlsplit
+
+    origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+    if not origins:
+        raise ImproperlyConfigured(
+            f"{name}: give at least one address, such as https://{rp_id or 'example.nl'}"
+        )
+    for origin in origins:
+        parts = urlsplit(origin)
+        host = parts.hostname or ""
+        if parts.scheme not in ("https", "http") or not host or parts.path or parts.query:
+            raise ImproperlyConfigured(f"{name}: {origin!r} is no address like https://ketenzicht.example.nl")
+        if parts.scheme == "http" and host != "localhost":
+            raise ImproperlyConfigured(f"{name}: {origin!r} must use https (http only for localhost)")
+        if host != rp_id and not host.endswith(f".{rp_id}"):
+            raise ImproperlyConfigured(
+                f"{name}: the host of {origin!r} is not KETENZICHT_WEBAUTHN_RP_ID ({rp_id!r}) or under it"
+            )
+    return origins
 
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "ketenzicht-local-development-key-not-for-production")
@@ -35,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # security keys and passkeys (WebAuthn) as a second django-otp device
     "django_htmx",
     "ninja",  # the API docs page's Swagger UI from the installed package, not from a CDN (works offline)
     "ketenzicht.ui",
@@ -107,6 +134,11 @@ _default_sqlite = f"sqlite:///{BASE_DIR / 'var' / 'ketenzicht.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: it pays off for long analytical queries, not for the register's short ones, and
+    # a cost estimate that is off (statistics behind a bulk import) made it spend seconds compiling a
+    # statement that runs in milliseconds (bench/import_growth.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers go on while one writer imports; IMMEDIATE avoids lock upgrades mid-transaction.
@@ -153,6 +185,17 @@ KETENZICHT_LOCKOUT_ADDRESS_FAILURES = int(os.environ.get("KETENZICHT_LOCKOUT_ADD
 # unit tests do; never in production). A wrong code counts as a failed login for the lockout above.
 KETENZICHT_OTP_REQUIRED = env_bool("KETENZICHT_OTP_REQUIRED", True)
 OTP_TOTP_ISSUER = "Ketenzicht"
+# Security keys and passkeys (WebAuthn, django-otp-webauthn) as a second factor beside or instead of the app;
+# only after the password (no passwordless login). The relying party id is the domain a key is bound to (a
+# key registered for one id does not work under another: choose it once), its name what the browser shows;
+# the origins are the addresses the application is served from. Development: http://localhost:8000 (not
+# 127.0.0.1: WebAuthn needs a domain name). production.py takes them from the site's address by default.
+OTP_WEBAUTHN_RP_ID = os.environ.get("KETENZICHT_WEBAUTHN_RP_ID", "localhost")
+OTP_WEBAUTHN_RP_NAME = os.environ.get("KETENZICHT_WEBAUTHN_RP_NAME", "Ketenzicht")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = webauthn_origins(
+    os.environ.get("KETENZICHT_WEBAUTHN_ORIGINS", "http://localhost:8000"), OTP_WEBAUTHN_RP_ID
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # Login by an identity provider (OpenID Connect, mozilla-django-oidc): off unless production.py finds the
 # provider's settings in the environment (KETENZICHT_OIDC_CLIENT_ID and the rest; ketenzicht.signin.oidc).
@@ -198,10 +241,12 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-# Browser features no page uses, switched off (ketenzicht.web.middleware.PermissionsPolicyMiddleware).
+# Browser features no page uses, switched off (ketenzicht.web.middleware.PermissionsPolicyMiddleware);
+# security keys (WebAuthn) only for this site's own pages.
 PERMISSIONS_POLICY = (
+    "publickey-credentials-create=(self), publickey-credentials-get=(self), "
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
-    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), "
     "screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()"
 )
 

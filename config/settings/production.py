@@ -9,7 +9,7 @@ KETENZICHT_TLS_PROXY_HEADER=1: the proxy must then set X-Forwarded-Proto and str
 import os
 
 from .base import *  # noqa: F403
-from .base import AUTHENTICATION_BACKENDS, INSTALLED_APPS, env_bool
+from .base import ALLOWED_HOSTS, AUTHENTICATION_BACKENDS, INSTALLED_APPS, env_bool, webauthn_origins
 
 DEBUG = False
 SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]
@@ -22,6 +22,14 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 if env_bool("KETENZICHT_TLS_PROXY_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Security keys and passkeys are bound to the relying party id, a domain: KETENZICHT_WEBAUTHN_RP_ID, by
+# default the first of DJANGO_ALLOWED_HOSTS; they are used from KETENZICHT_WEBAUTHN_ORIGINS, by default
+# https://<that domain>. Changing the id later makes every registered key useless (users register again).
+OTP_WEBAUTHN_RP_ID = os.environ.get("KETENZICHT_WEBAUTHN_RP_ID") or ALLOWED_HOSTS[0].lstrip(".")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = webauthn_origins(
+    os.environ.get("KETENZICHT_WEBAUTHN_ORIGINS") or f"https://{OTP_WEBAUTHN_RP_ID}", OTP_WEBAUTHN_RP_ID
+)
 
 # Login by an identity provider (OpenID Connect), next to local accounts, when its settings are present.
 # Claims and roles: KETENZICHT_OIDC_* in base.py; docs/reference/security.md.

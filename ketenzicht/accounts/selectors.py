@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from ketenzicht.organisations.models import ApiToken, Organisation, User
 from ketenzicht.organisations.roles import Role, roles_fitting
@@ -41,21 +42,23 @@ def user_tokens(user: User) -> list[ApiToken]:
 
 @dataclass(frozen=True)
 class SecondFactor:
-    """What a user's second factor consists of: authenticator devices (confirmed or being set up) and the
-    recovery codes left. Counts only: never a key or a code."""
+    """What a user's second factor consists of: authenticator devices (confirmed or being set up), security
+    keys and passkeys, and the recovery codes left. Counts only: never a key or a code."""
 
     authenticators: int
     recovery_codes: int
+    security_keys: int = 0
 
     @property
     def any(self) -> bool:
-        return bool(self.authenticators or self.recovery_codes)
+        return bool(self.authenticators or self.recovery_codes or self.security_keys)
 
 
 def user_second_factor(user: User) -> SecondFactor:
     return SecondFactor(
         authenticators=TOTPDevice.objects.filter(user=user).count(),
         recovery_codes=StaticToken.objects.filter(device__user=user).count(),
+        security_keys=WebAuthnCredential.objects.filter(user=user).count(),
     )
 
 

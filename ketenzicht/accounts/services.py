@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import ApiToken, Organisation, User
@@ -195,9 +196,10 @@ def account_reset_password(*, actor: User, user: User, password: str, origin: st
 
 
 def account_reset_second_factor(*, actor: User, user: User, origin: str) -> bool:
-    """Remove the user's second factor (their authenticator devices and recovery codes), so that they set up
-    a new device at their next login; a session that passed with a removed device no longer counts. False
-    when there was nothing to remove (nothing logged then). The log names what was removed, in counts."""
+    """Remove the user's second factor (their authenticator devices, security keys and recovery codes), so
+    that they set up a new device at their next login; a session that passed with a removed device no longer
+    counts. False when there was nothing to remove (nothing logged then). The log names what was removed, in
+    counts."""
     _check_manager(actor)
     with transaction.atomic():
         removed = user_second_factor(user)
@@ -205,6 +207,7 @@ def account_reset_second_factor(*, actor: User, user: User, origin: str) -> bool
             return False
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()  # with their codes
+        WebAuthnCredential.objects.filter(user=user).delete()  # with their attestations
         access_log_record(
             actor=actor,
             action="reset",
@@ -217,6 +220,7 @@ def account_reset_second_factor(*, actor: User, user: User, origin: str) -> bool
                 "second_factor": {
                     "authenticators": removed.authenticators,
                     "recovery_codes": removed.recovery_codes,
+                    "security_keys": removed.security_keys,
                 },
             },
         )

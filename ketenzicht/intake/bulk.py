@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ketenzicht.db import statistics_refresh
 from ketenzicht.registrations.exchange import Problem, decode_json, printable
+from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import ReferenceCodes
 
 from .pipeline import IntakeResult, intake_registrations
@@ -66,6 +68,27 @@ def _decode(number: int, raw: bytes) -> tuple[Any, list[LineError]]:
         return None, [LineError(number, "(line)", printable(str(problem)))]
 
 
+# The planner's statistics are refreshed when the import has grown the register by a quarter since they were
+# last taken, and at least every this many registrations into an empty one.
+STATISTICS_GROWTH = 0.25
+STATISTICS_MIN = 1_000
+
+
+@dataclass
+class _Statistics:
+    """When to refresh the planner's statistics during an import (`db.statistics_refresh`)."""
+
+    size: int  # the register's size when they were last taken (as far as this import knows)
+    stored: int = 0  # stored by this import since
+
+    def after(self, stored: int) -> None:
+        self.stored += stored
+        if self.stored >= max(STATISTICS_MIN, STATISTICS_GROWTH * self.size):
+            statistics_refresh()
+            self.size += self.stored
+            self.stored = 0
+
+
 def import_file(
     path: Path,
     *,
@@ -76,6 +99,7 @@ def import_file(
 ) -> ImportSummary:
     summary = ImportSummary()
     codes = ReferenceCodes.load()
+    statistics = _Statistics(Registration.objects.count())
     # (line number, decoded object, errors of a line that is no JSON): reported in line order at flush.
     batch: list[tuple[int, Any, list[LineError]]] = []
 
@@ -99,6 +123,7 @@ def import_file(
                 codes=codes,
             )
         )
+        stored = summary.stored
         for number, _, errors in batch:
             if errors:
                 reject(errors)
@@ -111,6 +136,7 @@ def import_file(
             else:
                 reject([LineError(number, e.field, e.reason) for e in outcome.errors])
         batch.clear()
+        statistics.after(summary.stored - stored)
         if on_progress:
             on_progress(read_bytes)
 

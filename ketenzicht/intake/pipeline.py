@@ -50,6 +50,7 @@ from ketenzicht.registrations.services import (
 from ketenzicht.registrations.sharing import may_register
 from ketenzicht.screening.services import screening_cases_for
 from ketenzicht.veiligthuis.services import notifications_route
+from ketenzicht.workprocesses.services import versions_remembered
 
 
 class IntakeForbidden(Exception):
@@ -198,9 +199,10 @@ def intake_registrations(
             contexts[index].result = result
             if result.created:
                 new.append(contexts[index])
-        for step in STEPS_AFTER_STORE:
-            if new:
-                step(new)
+        with versions_remembered():
+            for step in STEPS_AFTER_STORE:
+                if new:
+                    step(new)
         for index, ctx in enumerate(contexts):
             if ctx.result is not None:
                 outcomes[index] = IntakeResult(

@@ -169,6 +169,7 @@ def person_row(request: HttpRequest) -> HttpResponse:
     index = _index(request, total, MAX_PERSONS - 1)
     form = PersonFormSet(prefix="persons").empty_form
     form.prefix = f"persons-{index}"
+    form.fields["role"].widget.attrs["autofocus"] = True  # htmx focuses it: the keyboard goes on there
     return render(request, "intake/_person_row.html", {"person": form, "index": index, "total": index + 1})
 
 
@@ -180,6 +181,7 @@ def relation_row(request: HttpRequest) -> HttpResponse:
     index = _index(request, total, MAX_PERSONS * 2 - 1)
     count = _index(request, "persons-TOTAL_FORMS", MAX_PERSONS) or 2
     form = RelationForm(prefix=f"relations-{index}", person_count=count)
+    form.fields["from_ref"].widget.attrs["autofocus"] = True  # htmx focuses it: the keyboard goes on there
     return render(
         request, "intake/_relation_row.html", {"relation": form, "index": index, "total": index + 1}
     )

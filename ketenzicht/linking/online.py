@@ -26,10 +26,11 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
+from .bridges import REVIEWER_DIFFERENT, BatchPersons
 from .engine.keys import blocking_keys
-from .engine.model import LinkModel, Score, match_weight_to_probability
+from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import MentionFeatures as Features
-from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, names_compatible, relations_agree
+from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, names_compatible, relations_agree
 from .features import _features_statements, features_of
 from .models import (
     KeyCount,
@@ -165,14 +166,19 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-    lookup = _stored_lookup(all_keys, cap, model, bsns=any(f.bsn for _, f in pairs))
-    counts, stored, known, bsns = lookup.counts, lookup.mentions, lookup.candidates, lookup.bsns
+    with_bsns = any(f.bsn for _, f in pairs)
+    lookup = _stored_lookup(all_keys, cap, model, bsns=with_bsns)
+    counts, stored, known = lookup.counts, lookup.mentions, lookup.candidates
+    # The persons as this batch changes them: a mention that links two persons merges them (bridges.py).
+    persons = BatchPersons(lookup.bsns if with_bsns else None, Guards(threshold=upper))
+    upper_weight = prob_to_match_weight(upper)
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
     batch_bsns: dict[object, set[str]] = defaultdict(set)  # slot of a person -> BSNs of this batch
     new_persons: list[Person] = []
     links: list[tuple[PersonMention, object, str, float | None]] = []
     doubtful: list[tuple[PersonMention, int, Score, str]] = []
+    doubtful_persons: list[tuple[object, object]] = []  # the two persons of each doubtful pair
     for mention, features in pairs:
         candidates = {i: known[i] for key in keys_of[mention.pk] for i in stored.get(key, ()) if i in known}
         for key in keys_of[mention.pk]:
@@ -181,19 +187,21 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
                     candidates[candidate.mention_id] = candidate
         # Every candidate ranked by its match weight; the explanation (Score) only for review items.
         best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention
+        support: dict[object, int] = defaultdict(int)  # slot of a person -> its mentions above upper
         for candidate in candidates.values():
             if candidate.registration_id == mention.registration_id:
                 continue  # two mentions of one registration are two people
             weight = model.match_weight(features, candidate.features)
-            slot = candidate.slot
+            slot = persons.slot(candidate.person_ref)
             if slot not in best or weight > best[slot][0]:
                 best[slot] = (weight, candidate)
+            if weight >= upper_weight:
+                support[slot] += 1
 
         def bsn_conflict(candidate: Candidate, features: Features = features) -> bool:
             if not features.bsn:
                 return False
-            theirs = bsns.get(candidate.person_id, set()) if candidate.person_id else set()
-            theirs = theirs | batch_bsns.get(candidate.slot, set())
+            theirs = persons.bsns(candidate.person_ref, batch_bsns)
             return bool(theirs and features.bsn not in theirs)
 
         ranked = [
@@ -203,18 +211,42 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         chosen = next(((p, c) for p, c in ranked if p >= upper and not bsn_conflict(c)), None)
         if chosen is not None:
             probability, candidate = chosen
-            person_ref: object = candidate.person_ref
+            person_ref: object = persons.ref(candidate.person_ref)
             links.append((mention, person_ref, LinkMethod.ONLINE, probability))
+            # A bridge: every other person this mention links to is the same person, within the guards.
+            refusals: dict[object, str] = {}  # slot of a person not merged -> why
+            for probability, other in ranked:
+                if probability < upper or persons.slot(other.person_ref) == persons.slot(person_ref):
+                    continue
+                refused = persons.bridge_refused(
+                    person_ref,
+                    other.person_ref,
+                    probability=probability,
+                    support=support[persons.slot(other.person_ref)],
+                    batch_bsns=batch_bsns,
+                    bsn=features.bsn,
+                )
+                if refused is None:
+                    person_ref = persons.merge(person_ref, other.person_ref, mention.pk)
+                else:
+                    refusals[persons.slot(other.person_ref)] = refused
         else:
+            refusals = {}
             person_ref = Person()
             new_persons.append(person_ref)
             links.append((mention, person_ref, LinkMethod.NEW, None))
-        mine = person_ref if isinstance(person_ref, int) else id(person_ref)
+        persons.linked(person_ref)
+        mine = persons.slot(person_ref)
         for probability, candidate in ranked:
-            if candidate.slot == mine or probability < lower:
+            if persons.slot(candidate.person_ref) == mine or probability < lower:
                 continue
+            refused = refusals.get(persons.slot(candidate.person_ref))
+            if refused == REVIEWER_DIFFERENT:
+                continue  # a reviewer kept these two persons apart: not asked again
             if bsn_conflict(candidate) and probability >= upper:
                 reason = gettext_noop("different valid BSNs")
+            elif refused is not None:
+                reason = refused
             elif probability >= upper:
                 reason = gettext_noop("also matches another person")
             else:
@@ -222,6 +254,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             doubtful.append(
                 (mention, candidate.mention_id, model.score(features, candidate.features), reason)
             )
+            doubtful_persons.append((person_ref, candidate.person_ref))
         person_id = person_ref if isinstance(person_ref, int) else None
         me = Candidate(mention.pk, mention.registration_id, person_id, person_ref, features)
         if features.bsn:
@@ -229,9 +262,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         for key in keys_of[mention.pk]:
             batch_index[key].append(me)
 
-    Person.objects.bulk_create(new_persons)
+    Person.objects.bulk_create(persons.new_persons(new_persons))
     version, now = model_version(), connection.ops.adapt_datetimefield_value(timezone.now())
-    linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in links]
+    resolved = [(m, persons.ref(p), method, prob) for m, p, method, prob in links]
+    linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in resolved]
     link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
     link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
     # Features, keys, key counts and links: one round trip on PostgreSQL.
@@ -241,6 +275,13 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             *insert_statements(quoted_table(MentionLink), link_columns, link_rows),
         ]
     )
+    persons.store(actor=actor)
+    # A question a later merge of this batch answered (both mentions now one person) is not asked.
+    doubtful = [
+        item
+        for item, (mine_ref, theirs) in zip(doubtful, doubtful_persons, strict=True)
+        if persons.slot(mine_ref) != persons.slot(theirs)
+    ]
     doubtful += _related_doubts(model, linked, dict(pairs), doubtful)
     if doubtful:
         prefetch_related_objects(

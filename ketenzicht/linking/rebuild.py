@@ -39,6 +39,13 @@ from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
+BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
+# Why a link at or above the upper threshold that the clustering's guards refused goes to a reviewer.
+REFUSED_REASONS = {
+    "different valid BSNs": gettext_noop("different valid BSNs"),
+    "weak link between two large clusters": gettext_noop("weak link between two large persons"),
+}
+
 
 @dataclass(frozen=True)
 class RebuildSummary:
@@ -108,14 +115,14 @@ def persons_rebuild(
         step("predict", 1, 1)
     registration_of = {str(m.pk): m.registration_id for m in mentions}
     pairs: list[ScoredPair] = []
-    doubtful: list[tuple[int, int, float]] = []
+    doubtful: list[tuple[int, int, str]] = []  # (left, right, why a reviewer must look)
     for row in scored.itertuples(index=False):
         left, right, probability = str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability)
         if registration_of[left] == registration_of[right]:
             continue  # two mentions of one registration are two people
         pairs.append(ScoredPair(left, right, probability))
         if probability < upper:
-            doubtful.append((int(left), int(right), probability))
+            doubtful.append((int(left), int(right), BETWEEN_THRESHOLDS))
 
     decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
     same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
@@ -126,6 +133,12 @@ def persons_rebuild(
         registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=Guards(threshold=upper)
     )
     step("cluster", 1, 1)
+    # A link the guards refused is no silent loss: a reviewer decides (a reviewer's own "different" holds).
+    doubtful += [
+        (int(left), int(right), REFUSED_REASONS[reason])
+        for left, right, reason in clustering.refused
+        if reason in REFUSED_REASONS
+    ]
     old = {str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")}
     carried = carry_ids(old, clustering)
 
@@ -183,13 +196,14 @@ def _best_probability(pairs: list[ScoredPair], cluster_of: dict[str, str]) -> di
 
 
 def _open_reviews(
-    doubtful: list[tuple[int, int, float]],
+    doubtful: list[tuple[int, int, str]],
     cluster_of: dict[str, str],
     decisions: list[tuple[int, int, str]],
     model: LinkModel,
     features: list[Any],
 ) -> int:
-    """A review item for each doubtful pair across two persons, unless decided or already open."""
+    """A review item for each doubtful pair across two persons, unless decided or already open; one per
+    pair (the first reason given)."""
     decided = {(a, b) for a, b, _ in decisions} | {(b, a) for a, b, _ in decisions}
     open_pairs = set(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
@@ -204,12 +218,13 @@ def _open_reviews(
         .prefetch_related("registration__offences", "registration__relations")
     }
     items = []
-    for left, right, _probability in doubtful:
+    for left, right, reason in doubtful:
         if cluster_of[str(left)] == cluster_of[str(right)] or (left, right) in decided:
             continue
         if (right, left) in open_pairs or (left, right) in open_pairs:
             continue
+        open_pairs.add((left, right))
         score = model.score(by_id[str(right)], by_id[str(left)])
-        items.append(review_item_for(mentions[right], left, score, gettext_noop("between thresholds")))
+        items.append(review_item_for(mentions[right], left, score, reason))
     ReviewItem.objects.bulk_create(items, batch_size=2000)
     return len(items)

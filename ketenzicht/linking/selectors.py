@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.access import refuse
@@ -23,12 +23,15 @@ def may_review(user: User) -> bool:
 
 def review_items_for_user(*, user: User, status: str = ReviewStatus.OPEN) -> QuerySet[ReviewItem]:
     """Functional administrators see every item; case screeners the items whose two registrations they
-    may both see."""
+    may both see. An open item whose two mentions are one person already (a merge on intake answered it)
+    is not shown; it is again when that merge is undone."""
     if not may_review(user):
         return ReviewItem.objects.none()
     items = ReviewItem.objects.filter(status=status).select_related(
         "mention__registration__municipality", "candidate__registration__municipality"
     )
+    if status == ReviewStatus.OPEN:
+        items = items.exclude(mention__link__person_id=F("candidate__link__person_id"))
     if user.has_role(Role.FUNCTIONAL_ADMIN):
         return items
     visible = visibility_filter(user)

@@ -85,10 +85,13 @@ def pair_decide(*, left_id: int, right_id: int, decision: str, actor: User | Non
 
 
 @transaction.atomic
-def person_merge(*, source: Person, target: Person, actor: User | None, reason: str) -> PersonMerge:
-    """Move every mention of `source` to `target`; `source` then points at `target`. Reversible."""
+def person_merge(
+    *, source: Person, target: Person, actor: User | None, reason: str, method: str = LinkMethod.REVIEW
+) -> PersonMerge:
+    """Move every mention of `source` to `target`; `source` then points at `target`. Reversible.
+    `method`: how the moved links are marked (a reviewer's decision, or online for a bridge on intake)."""
     moved = list(MentionLink.objects.filter(person=source).values_list("mention_id", flat=True))
-    MentionLink.objects.filter(mention_id__in=moved).update(person=target, method=LinkMethod.REVIEW)
+    MentionLink.objects.filter(mention_id__in=moved).update(person=target, method=method)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     merge = PersonMerge.objects.create(

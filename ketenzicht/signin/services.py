@@ -1,5 +1,6 @@
-"""Setting up and passing the second factor: a TOTP device (an authenticator app) and ten recovery codes
-(django-otp's static device), each use written to the access log.
+"""Setting up and passing the second factor: a TOTP device (an authenticator app), security keys and passkeys
+(WebAuthn, django-otp-webauthn's device) and ten recovery codes (django-otp's static device), each use
+written to the access log.
 
 A wrong code counts as a failed login for django-axes (the same lockout as a wrong password: the user name
 from this address is locked at AXES_FAILURE_LIMIT failures), and django-otp itself makes each device wait
@@ -17,12 +18,13 @@ from django_otp import login as otp_login
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.models import WebAuthnCredential
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.organisations.models import User
 
-from .selectors import totp_device_confirmed
+from .selectors import security_keys, totp_device_confirmed
 
 RECOVERY_CODES = 10
 OBJECT = "second_factor"  # action `login`: the second step of the login
@@ -116,7 +118,75 @@ def second_factor_lockout_log(request: HttpRequest, user: User) -> None:
         _log(request, user, result=Result.REFUSED, step="locked_out")
 
 
-def _session_verified(request: HttpRequest, device: TOTPDevice | StaticDevice) -> None:
+# The recovery codes of a first security key, kept in the session until the page that shows them once.
+RECOVERY_CODES_SESSION_KEY = "kz_recovery_codes"
+
+
+class KeyRefused(Exception):
+    """A security key may not be removed; the message says why."""
+
+
+@transaction.atomic
+def security_key_registered(
+    request: HttpRequest, user: User, device: WebAuthnCredential, *, first: bool
+) -> None:
+    """A security key or passkey was registered (django-otp-webauthn verified and stored it). Logged; a first
+    device of the second factor (no app, no other key before) also passes it for this session (a new session
+    id) and gives ten new recovery codes, kept in the session for the page that shows them once."""
+    codes = recovery_codes_renew(user) if first else []
+    if first:
+        request.session.cycle_key()
+        request.session[RECOVERY_CODES_SESSION_KEY] = codes
+    detail: dict[str, object] = {"key": device.pk}
+    if first:
+        detail["recovery_codes"] = len(codes)
+    _log(request, user, result=Result.STORED, step="security_key_setup", **detail)
+
+
+def security_key_registration_refused(request: HttpRequest, user: User, reason: str) -> None:
+    with transaction.atomic():
+        _log(request, user, result=Result.REFUSED, step="security_key_setup", reason=reason)
+
+
+@transaction.atomic
+def security_key_verified(request: HttpRequest, device: WebAuthnCredential) -> None:
+    """The user's security key answered the challenge: this session has passed the second factor."""
+    _session_verified(request, device)
+    _log(request, device.user, result=Result.GRANTED, step="security_key", key=device.pk)
+
+
+def security_key_refused(request: HttpRequest, user: User, reason: str) -> None:
+    """A failed use of a security key (a key of someone else, an answer that does not verify, a replay):
+    logged and counted as a failed login, like a wrong code."""
+    with transaction.atomic():
+        _log(request, user, result=Result.REFUSED, step="security_key", reason=reason)
+    _count_failure(request, user)
+
+
+@transaction.atomic
+def security_key_remove(request: HttpRequest, user: User, key_id: int) -> None:
+    """Remove one of the user's own keys (another user's: DoesNotExist). Not the last device of the second
+    factor: a user without an app keeps at least one key (KeyRefused)."""
+    device = security_keys(user).get(pk=key_id)
+    others = security_keys(user).exclude(pk=device.pk).exists()
+    if not others and totp_device_confirmed(user) is None:
+        raise KeyRefused
+    passed_with_it = getattr(request.user, "otp_device", None) == device
+    device.delete()
+    if passed_with_it:  # this session passed the second factor with the removed key: it stays passed
+        remaining = security_keys(user).first() or totp_device_confirmed(user)
+        if remaining is not None:
+            otp_login(request, remaining)
+    _log(request, user, result=Result.STORED, step="security_key_removed", key=key_id)
+
+
+def recovery_codes_pop(request: HttpRequest) -> list[str]:
+    """The recovery codes of a first security key, once."""
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    return [str(code) for code in codes] if isinstance(codes, list) else []
+
+
+def _session_verified(request: HttpRequest, device: TOTPDevice | StaticDevice | WebAuthnCredential) -> None:
     request.session.cycle_key()  # a new session id for the session that now passed both factors
     otp_login(request, device)
 

@@ -3,7 +3,9 @@ raises its lock version; a change made against an older lock version is refused 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -84,9 +86,30 @@ def rollout_enable(
     return rollout
 
 
+# Within `versions_remembered()` the version per process, organisation and day is read once.
+_remembered: ContextVar[dict[tuple[str, int, date], ProcessVersion] | None] = ContextVar(
+    "process_versions", default=None
+)
+
+
+@contextmanager
+def versions_remembered() -> Iterator[None]:
+    """Read each process version once while the block runs (a batch of intake opens many cases; no roll-out
+    changes inside it)."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 def version_for(process: str, organisation: Organisation, on: date) -> ProcessVersion:
     """The version new cases of `process` start on in `organisation` on `on`: the organisation's own latest
     roll-out that has begun, else the default's."""
+    remembered = _remembered.get()
+    key = (process, organisation.pk, on)
+    if remembered is not None and key in remembered:
+        return remembered[key]
     chosen = (
         Rollout.objects.filter(process=process, valid_from__lte=on)
         .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
@@ -96,6 +119,8 @@ def version_for(process: str, organisation: Organisation, on: date) -> ProcessVe
     )
     if chosen is None:
         raise NoProcessVersion(f"{process} is not rolled out for {organisation.code} on {on}")
+    if remembered is not None:
+        remembered[key] = chosen.process_version
     return chosen.process_version
 
 

@@ -264,7 +264,7 @@ def test_the_second_factor_is_removed_only_when_confirmed_logged_without_a_secre
     (entry,) = _entries("user", "reset")
     assert entry.object_id == str(screener.pk) and entry.detail == {
         "username": "ingrid",
-        "second_factor": {"authenticators": 1, "recovery_codes": 10},
+        "second_factor": {"authenticators": 1, "recovery_codes": 10, "security_keys": 0},
     }
     assert secret not in str(entry.detail) and not [c for c in codes if c in str(entry.detail)]
     page = client.get(url).content.decode()

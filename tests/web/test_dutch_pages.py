@@ -25,6 +25,7 @@ from django.test import Client, override_settings
 from django.urls import get_resolver
 from django.utils import timezone
 from django.utils.translation import trans_real
+from django_otp_webauthn.models import WebAuthnCredential
 
 from ketenzicht.dossiers.break_glass import break_glass_decide, break_glass_grant
 from ketenzicht.dossiers.models import BreakGlassAccess
@@ -105,6 +106,11 @@ WALK: dict[str, list[Visit]] = {
     "second_factor_setup": [
         get("/accounts/tweede-factor/instellen/"),
         post("/accounts/tweede-factor/instellen/", {"otp_token": "000000"}),
+    ],
+    # The walking case screener has a security key too (its list; the code page offers it).
+    "second_factor_keys": [
+        get("/accounts/tweede-factor/sleutels/"),
+        post("/accounts/tweede-factor/sleutels/", {"key": "999999"}),
     ],
     "intake:new": [
         get("/registraties/nieuw/"),
@@ -297,6 +303,13 @@ NOT_HTML = {
     "set_language": "redirects",
     "api-v1:openapi-view": "the API's developer documentation (Swagger UI), in English by design",
     "insights:export": "CSV (its Dutch headers are checked in tests/insights/test_pages.py)",
+    "second_factor_recovery_codes": "redirects, except once right after a first security key (its page is "
+    "the set-up's recovery codes page; tests/signin/test_security_keys.py)",
+    "otp_webauthn:credential-registration-begin": "JSON for django-otp-webauthn's script",
+    "otp_webauthn:credential-registration-complete": "JSON for django-otp-webauthn's script",
+    "otp_webauthn:credential-authentication-begin": "JSON for django-otp-webauthn's script",
+    "otp_webauthn:credential-authentication-complete": "JSON for django-otp-webauthn's script",
+    "otp_webauthn:js-i18n-catalog": "JavaScript: django-otp-webauthn's own Dutch messages for its script",
 }
 
 
@@ -645,6 +658,9 @@ def _user(role: str, username: str) -> Any:
     user = user_create(username=username, password=None, organisation=organisation, roles=[role])
     if role == Role.CASE_SCREENER:  # the second factor's code page; the other roles see its set-up page
         totp_device_fixed(user, secret="KETENZICHTWALK22")
+        WebAuthnCredential.objects.create(
+            user=user, credential_id=username.encode(), public_key=b"walk", aaguid="0" * 32
+        )
     if role == Role.PROSECUTOR and username.startswith(("walker", "full")):
         # The walking prosecutor is also the national portfolio holder: the walk sees that page too.
         post_assign(organisation=organisation, user=user, kind=PostKind.NATIONAL_PORTFOLIO)
@@ -690,6 +706,7 @@ SHOWN_TO = {
     "home": Role.CASE_SCREENER,
     "second_factor": Role.CASE_SCREENER,
     "second_factor_setup": Role.POLICE_REGISTRAR,
+    "second_factor_keys": Role.CASE_SCREENER,
     "intake:new": Role.POLICE_REGISTRAR,
     "intake:person-row": Role.POLICE_REGISTRAR,
     "intake:relation-row": Role.POLICE_REGISTRAR,

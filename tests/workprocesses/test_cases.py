@@ -29,6 +29,7 @@ from ketenzicht.workprocesses.services import (
     deadlines_check,
     rollout_enable,
     version_for,
+    versions_remembered,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +77,22 @@ def test_a_pilot_unit_runs_v2_from_its_date_and_a_case_keeps_its_version(
     )
     pilot.refresh_from_db()
     assert pilot.process_version == _v(2)
+
+
+def test_versions_remembered_reads_each_version_once_and_forgets_after_the_block(
+    django_assert_num_queries: Any,
+) -> None:
+    unit = _unit("oost-brabant")
+    with versions_remembered():
+        with django_assert_num_queries(1):
+            first = version_for("ex_partner_stalking", unit, date(2026, 3, 2))
+            again = version_for("ex_partner_stalking", unit, date(2026, 3, 2))
+        assert first == again == _v(1)
+        with django_assert_num_queries(1):  # another day is another question
+            version_for("ex_partner_stalking", unit, date(2026, 3, 3))
+    rollout_enable(process_version=_v(2), organisation=unit, valid_from=date(2026, 3, 2), actor=None)
+    # Outside the block nothing is remembered: the new roll-out counts at once.
+    assert version_for("ex_partner_stalking", unit, date(2026, 3, 2)) == _v(2)
 
 
 def test_a_unit_of_another_kind_cannot_run_a_police_process(make_user: Callable[..., Any]) -> None:

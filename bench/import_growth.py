@@ -1,0 +1,149 @@
+"""Does the bulk import slow down as the register grows? python bench/import_growth.py [N] [--chunk C]
+[--backend postgres|sqlite] [--seed S] [--profile K]
+
+Generates N registrations (default 100,000) with the chain-data generator, creates an empty database
+(migrated, reference data loaded; not timed), and imports the file chunk by chunk (C registrations each,
+default N / 10) through the same code as `manage.py import_registrations` (`intake.bulk.import_file`, the
+configured batch size), in one process. Prints the rate of every chunk, so that a rate falling with the
+register's size shows, and the ratio of the last chunk's rate to the first's.
+
+With --profile K, the first and the last chunk run under cProfile and the K functions whose own time grew
+most between them are printed (own time per registration, first chunk against last): where the growth
+comes from.
+
+PostgreSQL: the server at $BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432); a throw-away
+database is created and dropped. SQLite: a file under bench/out/import_growth/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out" / "import_growth"
+sys.path.insert(0, str(ROOT))
+
+
+def psql(server: str, sql: str) -> None:
+    subprocess.run(["psql", f"{server}/postgres", "-qc", sql], check=True, capture_output=True)
+
+
+def chunks_write(data: Path, size: int, into: Path) -> list[Path]:
+    into.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    lines = data.read_bytes().splitlines(keepends=True)
+    for start in range(0, len(lines), size):
+        path = into / f"chunk-{start // size:04d}.jsonl"
+        path.write_bytes(b"".join(lines[start : start + size]))
+        paths.append(path)
+    return paths
+
+
+def own_times(profile: cProfile.Profile) -> dict[str, float]:
+    stats = pstats.Stats(profile)
+    result: dict[str, float] = {}
+    for (filename, line, name), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        where = filename.replace(str(ROOT) + "/", "")
+        if "site-packages/" in where:
+            where = where.split("site-packages/", 1)[1]
+        result[f"{where}:{line} {name}"] = own
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=100_000)
+    parser.add_argument("--chunk", type=int, default=0)
+    parser.add_argument("--backend", default="postgres", choices=("postgres", "sqlite"))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", type=int, default=0, metavar="K")
+    args = parser.parse_args()
+    chunk = args.chunk or max(1, args.n // 10)
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+
+    data_dir = OUT / f"data-{args.n}-{args.seed}"
+    data = data_dir / REGISTRATIONS_FILE
+    if not data.exists():
+        generate(args.n, args.seed, data_dir)
+    paths = chunks_write(data, chunk, data_dir / f"chunks-{chunk}")
+
+    server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    name = f"ketenzicht_growth_{os.getpid()}"
+    if args.backend == "postgres":
+        psql(server, f"DROP DATABASE IF EXISTS {name}")
+        psql(server, f"CREATE DATABASE {name}")
+        os.environ["DATABASE_URL"] = f"{server}/{name}"
+    else:
+        db = OUT / f"{name}.sqlite3"
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ["DJANGO_DEBUG"] = "false"
+    try:
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from ketenzicht.intake.bulk import import_file
+
+        call_command("migrate", verbosity=0)
+        call_command("load_reference_data", verbosity=0)
+        print(
+            f"import growth: {args.n:,} registrations in chunks of {chunk:,}, {args.backend}, "
+            f"seed {args.seed}"
+        )
+        rates: list[float] = []
+        profiles: list[cProfile.Profile] = []
+        stored = 0
+        for number, path in enumerate(paths):
+            profiled = args.profile and number in (0, len(paths) - 1)
+            profile = cProfile.Profile() if profiled else None
+            began = time.perf_counter()
+            if profile:
+                profile.enable()
+            summary = import_file(path)
+            if profile:
+                profile.disable()
+                profiles.append(profile)
+            wall = time.perf_counter() - began
+            rate = summary.stored / wall if wall else 0.0
+            rates.append(rate)
+            print(
+                f"chunk {number + 1:>3}: register {stored:>9,} -> {stored + summary.stored:>9,}, "
+                f"{wall:7.1f} s, {rate:7.1f} registrations/s{' (profiled)' if profile else ''}",
+                flush=True,
+            )
+            stored += summary.stored
+        if rates and rates[0]:
+            print(f"last chunk / first chunk: {rates[-1] / rates[0]:.2f}")
+        if len(profiles) == 2:
+            first, last = (own_times(p) for p in profiles)
+            grown = sorted(
+                ((last.get(k, 0.0) - first.get(k, 0.0), k) for k in set(first) | set(last)), reverse=True
+            )
+            print(f"own time per {chunk:,} registrations, first chunk -> last chunk (largest growth first):")
+            for growth, key in grown[: args.profile]:
+                print(
+                    f"  {first.get(key, 0.0):8.2f} s -> {last.get(key, 0.0):8.2f} s  (+{growth:.2f})  {key}"
+                )
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.backend == "postgres":
+            psql(server, f"DROP DATABASE IF EXISTS {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The bulk import refreshes the query planner's statistics as it grows the register: with statistics from
+when the tables were small, PostgreSQL misjudged the batch statements by orders of magnitude (seconds of
+JIT compilation and nested loops for a statement that runs in milliseconds; bench/import_growth.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from ketenzicht.intake import bulk
+from ketenzicht.registrations.models import Registration
+
+from .importfile import write_import_file
+
+pytestmark = pytest.mark.django_db
+
+
+def _planner_rows(table: str) -> float | None:
+    """The number of rows the planner believes the table holds (None: never counted)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            row = cursor.fetchone()
+            return None if row is None or row[0] < 0 else float(row[0])
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s LIMIT 1", [table])
+        row = cursor.fetchone()
+        return None if row is None else float(str(row[0]).split()[0])
+
+
+def test_the_import_refreshes_the_statistics_each_time_it_has_grown_the_register_enough(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = Registration._meta.db_table
+    assert not Registration.objects.exists()
+    # Small thresholds for a small file: at least 10 registrations, and as many as the register held.
+    monkeypatch.setattr(bulk, "STATISTICS_MIN", 10)
+    monkeypatch.setattr(bulk, "STATISTICS_GROWTH", 1.0)
+    path = tmp_path / "registrations.jsonl"
+    write_import_file(path, lines=56, bad=0)
+    summary = bulk.import_file(path, batch_size=8)
+    assert summary.stored == 56
+    # Counted after 16 (the first 10 or more), then after 32 (16 more: as many as there were); the last 24
+    # are fewer than the 32 the register held then.
+    assert _planner_rows(table) == 32
