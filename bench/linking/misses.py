@@ -216,6 +216,12 @@ def main() -> None:
         help="score with this model file instead of training (e.g. shipped)",
     )
     parser.add_argument("--save-model", type=Path, default=None, help="write the model used to this file")
+    parser.add_argument(
+        "--prior",
+        type=float,
+        default=None,
+        help="train with this prior instead of the scale-free one (splink_settings.scale_free_prior)",
+    )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     began = time.perf_counter()
@@ -238,12 +244,14 @@ def main() -> None:
     features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
     assert not features["unique_id"].duplicated().any()
     t1 = time.perf_counter()
-    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
+    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed, prior=args.prior)
     if args.save_model:
         batch.save_model(model, args.save_model)
     t2 = time.perf_counter()
     prior = float(model["splink"]["probability_two_random_records_match"])
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
+    if (estimated := model.get("training", {}).get("prior_estimated")) is not None:
+        print(f"this register's own estimate (recorded) {estimated:.3g}", flush=True)
     predicted = batch.predict(features, model, threshold_match_weight=0.0)
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
@@ -333,7 +341,7 @@ def main() -> None:
     print(
         f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
         f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
-        f"model {args.model or 'trained on these mentions'}"
+        f"model {args.model or 'trained on these mentions'}, prior {prior:.3g} ({weight(prior):.2f})"
     )
     print(
         show(

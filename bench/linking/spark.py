@@ -112,7 +112,7 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
         "KETENZICHT_LINK_MODEL": str(work / "person-model-bench.json"),
     }
-    shipped = ROOT / "ketenzicht" / "linking" / "data" / "person-model-v1.json"
+    shipped = ROOT / "ketenzicht" / "linking" / "data" / "person-model-v2.json"
     (work / "person-model-bench.json").write_bytes(shipped.read_bytes())
     print(f"register: {options.n} registrations, importing into {work} (not timed) ...", flush=True)
     manage("migrate", "-v0", env=env)

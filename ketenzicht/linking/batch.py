@@ -35,6 +35,7 @@ from ketenzicht.linking.engine.splink_settings import (
     DETERMINISTIC_RECALL,
     DETERMINISTIC_RULES,
     EM_BLOCKING_RULES,
+    scale_free_prior,
     settings_dict,
 )
 from ketenzicht.linking.splink_table import (
@@ -48,7 +49,7 @@ from ketenzicht.linking.splink_table import (
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 
@@ -238,6 +239,7 @@ def train(
     blocking_rules: Sequence[str] = BLOCKING_RULES,
     backend: str = "duckdb",
     sample: int | None = TRAIN_SAMPLE,
+    prior: float | None = None,
 ) -> dict[str, Any]:
     """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels. `backend`:
     where Splink runs, "duckdb" (in this process) or "spark" (ketenzicht/linking/spark.py).
@@ -252,6 +254,11 @@ def train(
     which pairs count does not depend on the backend's hash function). `em_max_iterations`: per EM
     blocking rule, at most this many iterations (Splink stops earlier at convergence).
 
+    The model's prior is the register's own estimate (from deterministic rules) up to
+    `splink_settings.PRIOR_REFERENCE_MENTIONS` mentions and does not fall further above it
+    (`scale_free_prior`); `prior` sets it instead. The estimate is recorded under
+    `training.prior_estimated`.
+
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
     the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
     JSON under "splink" and the name-frequency table under "name_frequencies"."""
@@ -259,6 +266,7 @@ def train(
         (_none(v) for v in features_df["surname_first"]), (_none(v) for v in features_df["given_first"])
     )
     features_df = with_frequencies(features_df, frequencies)
+    mentions = len(features_df)
     if sample is not None and len(features_df) > sample:
         features_df = features_df.sample(n=sample, random_state=seed).sort_index()
     with _backend(backend, features_df) as db:
@@ -305,6 +313,12 @@ def train(
         splink_json = db.splink_json(linker)
     from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
     _apply_m_floors(splink_json)
+    # The prior does not slide with the register beyond the reference size (splink_settings); the
+    # register's own estimate is recorded.
+    estimated_prior = float(splink_json["probability_two_random_records_match"])
+    splink_json["probability_two_random_records_match"] = (
+        prior if prior is not None else scale_free_prior(estimated_prior, mentions)
+    )
     return {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
@@ -312,7 +326,13 @@ def train(
         "name_frequencies": frequencies.as_dict(),
         "splink": splink_json,
         # How the m values came about when an EM rule failed (empty: every one was estimated).
-        "training": {"em_skipped": skipped, "m_from_shipped_model": from_shipped},
+        "training": {
+            "em_skipped": skipped,
+            "m_from_shipped_model": from_shipped,
+            "prior_estimated": estimated_prior,
+            "prior": "scale-free" if prior is None else "given",
+            "prior_mentions": mentions,
+        },
     }
 
 

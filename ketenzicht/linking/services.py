@@ -27,6 +27,23 @@ from .models import (
 from .signals import persons_relinked
 
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
+# An item whose mention stands in a domestic-violence relation (partner, ex-partner, family, household) to a
+# mention linked to a person the register already knew comes before every other item: the person it may be
+# is in a case with that person now. The rest is at most 30 + 30 + 10.
+LINKED_RELATION_PRIORITY = 100
+
+
+def _in_relation_to_linked_person(mention: PersonMention, circle: set[str]) -> bool:
+    """`mention` stands in a relation of a kind in `circle`, either direction, to a mention of its
+    registration that is linked to a person already known (not made new for it)."""
+    others = {
+        r.to_mention_id if r.from_mention_id == mention.pk else r.from_mention_id
+        for r in mention.registration.relations.all()
+        if r.kind in circle and mention.pk in (r.from_mention_id, r.to_mention_id)
+    }
+    if not others:
+        return False
+    return MentionLink.objects.filter(mention_id__in=others).exclude(method=LinkMethod.NEW).exists()
 
 
 def _priority(mention: PersonMention, probability: float) -> int:
@@ -34,8 +51,10 @@ def _priority(mention: PersonMention, probability: float) -> int:
     offences = {o.article for o in registration.offences.all()}
     relations = {r.kind for r in registration.relations.all()}
     domestic = domestic_violence()
-    close = bool(offences & domestic.offences) and bool(relations & set(domestic.circle))
-    return ROLE_PRIORITY.get(mention.role, 10) + (30 if close else 0) + int(10 * probability)
+    circle = set(domestic.circle)
+    close = bool(offences & domestic.offences) and bool(relations & circle)
+    first = LINKED_RELATION_PRIORITY if _in_relation_to_linked_person(mention, circle) else 0
+    return first + ROLE_PRIORITY.get(mention.role, 10) + (30 if close else 0) + int(10 * probability)
 
 
 def review_item_for(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:

@@ -85,7 +85,7 @@ def objects() -> dict[str, int]:
     second = take_in("PL0600-2024-000002", MARCO, LOTTE, registered_at="2024-03-20T10:00:00+01:00")
     with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
         register("R1", DENNIS)
-        register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+        register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     case = case_open(
         process="ex_partner_stalking",
         organisation=Organisation.objects.get(code="oost-brabant"),

@@ -156,7 +156,7 @@ def test_a_review_item_view_is_in_the_access_list_of_both_persons(
 ) -> None:
     with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
         first = register("R1", DENNIS)
-        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+        second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     item = ReviewItem.objects.get()
     admin = client_for(make_user("functional_admin", organisation="ketenzicht-beheer", username="beheer"))
     assert admin.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 200
@@ -212,7 +212,7 @@ def test_lists_that_show_names_record_the_persons_shown(make_user: Callable[...,
 def test_the_review_list_records_the_persons_of_both_mentions(make_user: Callable[..., Any]) -> None:
     with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
         first = register("R1", DENNIS)
-        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+        second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     admin = client_for(make_user("functional_admin", organisation="ketenzicht-beheer"))
     assert admin.get("/koppelingen/beoordelen/").status_code == 200
     assert _persons_logged(object_type="review_item", action="list") == {

@@ -89,10 +89,35 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         {"given_names": "Johannes Cornelis"},
         "first equal, other initials differ",
     ),
+    # initials against written-out names: several against several, one against one, fewer against more
     (
         GIVEN_NAMES,
         {"given_names": "Johannes Petrus"},
         {"given_names": "J.P."},
+        "all initials equal, two or more (one side initials only)",
+    ),
+    (
+        GIVEN_NAMES,
+        {"given_names": "Johannes Petrus Maria"},
+        {"given_names": "J.P.M."},
+        "all initials equal, two or more (one side initials only)",
+    ),
+    (
+        GIVEN_NAMES,
+        {"given_names": "Johannes"},
+        {"given_names": "J."},
+        "initials equal (one side initials only)",
+    ),
+    (
+        GIVEN_NAMES,
+        {"given_names": "J.P."},
+        {"given_names": "J.P."},
+        "initials equal (one side initials only)",
+    ),
+    (
+        GIVEN_NAMES,
+        {"given_names": "Johannes Petrus"},
+        {"given_names": "J."},
         "initials agree (one side initials only)",
     ),
     (
@@ -112,9 +137,22 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
     (GIVEN_NAMES, {"given_names": ""}, {"given_names": "Piet"}, "null"),
     # birth date
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-04-12"}, "exact"),
-    (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-04-00"}, "known parts agree"),
-    (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-00-00"}, "known parts agree"),
-    (BIRTH_DATE, {"birth_date": "1985-04-00"}, {"birth_date": "1985-04-00"}, "known parts agree"),
+    # partial dates: a missing day, a missing month, both partial
+    (
+        BIRTH_DATE,
+        {"birth_date": "1982-06-22"},
+        {"birth_date": "1982-06-00"},
+        "year and month agree, day unknown",
+    ),
+    (
+        BIRTH_DATE,
+        {"birth_date": "1985-04-00"},
+        {"birth_date": "1985-04-00"},
+        "year and month agree, day unknown",
+    ),
+    (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-00-00"}, "year agrees, month unknown"),
+    (BIRTH_DATE, {"birth_date": "1985-00-00"}, {"birth_date": "1985-04-00"}, "year agrees, month unknown"),
+    (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1986-04-00"}, "else"),
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-12-04"}, "day and month swapped"),
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1986-04-12"}, "one digit differs"),
     (BIRTH_DATE, {"birth_date": "1985-04-12"}, {"birth_date": "1985-07-30"}, "same year"),

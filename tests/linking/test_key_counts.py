@@ -65,7 +65,7 @@ def test_a_rebuild_leaves_counts_equal_to_a_recount(capsys: Any) -> None:
 @override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
 def test_merge_split_and_undo_change_no_key_and_no_count(registrar: Any) -> None:
     a_register()
-    second = register("R5", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    second = register("R5", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     before = counted()
     assert before == recounted()
     review_decide(item=ReviewItem.objects.filter(mention__registration=second)[0], same=True, actor=registrar)
@@ -131,3 +131,21 @@ def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:
     assert set(stored) == {rare}
     counts, stored = _stored_mentions_of_keys([common, rare], 4)
     assert len(stored[common]) == 4 and len(stored[rare]) == 1
+
+
+def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> None:
+    others = ("Jan Klaas", "Groningen"), ("Jan Willem", "Zwolle"), ("Jan", "Delft"), ("Jan Hendrik", "Breda")
+    jan = {"given_names": "Jan Pieter", "surname": "Jansen", "sex": "M", "address": {"city": "Utrecht"}}
+    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=3):
+        for i, (given, city) in enumerate(others, start=1):
+            register(f"R{i}", {**jan, "given_names": given, "address": {"city": city}})
+        first = register("R5", jan)
+        second = register("R6", jan)
+    # Every key made of the names alone is held by six mentions, over the cap of 3; the names refined with
+    # the place (or all initials) are held by these two only, so the second is compared with the first.
+    plain = set(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
+    assert all(counted()[k] > 3 for k in plain if "+" not in k.split(":")[0])
+    assert (
+        person_of(second) == person_of(first)
+        or ReviewItem.objects.filter(mention__registration=second, candidate__registration=first).exists()
+    )

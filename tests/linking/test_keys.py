@@ -7,10 +7,19 @@ from pathlib import Path
 import duckdb
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import _connection, features_frame, features_from_file
+from ketenzicht.linking.batch import (
+    DEFAULT_MODEL_PATH,
+    _connection,
+    features_frame,
+    features_from_file,
+    load_model,
+    predict,
+    with_block_keys,
+)
 from ketenzicht.linking.engine.keys import blocking_keys
-from ketenzicht.linking.engine.normalise import normalise_mention
+from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
+from ketenzicht.linking.splink_table import BLOCK_KEYS
 
 
 def test_every_pair_a_blocking_rule_joins_shares_a_key(tmp_path: Path) -> None:
@@ -32,3 +41,44 @@ def test_swapped_names_and_a_missing_value_give_the_expected_keys() -> None:
     assert set(blocking_keys(plain)) & set(blocking_keys(swapped))
     nothing = normalise_mention("c", surname="Berg")
     assert all("None" not in key for key in blocking_keys(nothing))
+
+
+# Five more men called Jan Jansen without a birth date: every key made of names alone is common.
+FILLERS = [("Jan Klaas", "Groningen"), ("Jan Willem", "Zwolle"), ("Jan", "Delft"), ("Jan Hendrik", "Breda"),
+           ("Jan Cornelis", "Venlo")]  # fmt: skip
+PAIR = ("Jan Pieter", "Utrecht")
+
+
+def _jansens() -> list[MentionFeatures]:
+    people = [*FILLERS, PAIR, PAIR]
+    return [
+        normalise_mention(f"m{i}", given_names=given, surname="Jansen", sex="M", city=city)
+        for i, (given, city) in enumerate(people)
+    ]
+
+
+def test_a_common_name_key_is_refined_with_a_second_field() -> None:
+    jan = normalise_mention(
+        "a", given_names="Jan Pieter", surname="Jansen", city="Utrecht", postcode="3511 AB"
+    )
+    keys = set(blocking_keys(jan))
+    assert {"i1.n:j|jansen", "i1.n+i:j|jansen|jp", "i1.n+c:j|jansen|utrecht", "i1.n+q:j|jansen|3511"} <= keys
+    # Keys that hold a date or an address already are not refined.
+    dated = normalise_mention("b", given_names="Jan", surname="Jansen", birth_date="1985-04-12", city="Delft")
+    assert not any(
+        key.startswith(("n.y+", "D.")) and "+" in key.split(":")[0] for key in blocking_keys(dated)
+    )
+
+
+def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> None:
+    features = _jansens()
+    left, right = features[-2].unique_id, features[-1].unique_id
+    plain = {k for k in set(blocking_keys(features[-2])) & set(blocking_keys(features[-1])) if "+" not in k}
+    assert plain and all(sum(k in blocking_keys(f) for f in features) > 3 for k in plain)  # all over the cap
+    frame = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=3)
+    kept = dict(zip(frame["unique_id"], frame[BLOCK_KEYS], strict=True))
+    assert set(kept[left]) & set(kept[right])  # a refined key (given names, place) under the cap
+    assert not set(kept[left]) & set(kept["m0"])  # the other Jansens are not brought in
+    pairs = predict(features_frame(features), load_model(DEFAULT_MODEL_PATH), max_key_mentions=3)
+    compared = set(zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True))
+    assert (left, right) in compared or (right, left) in compared

@@ -56,7 +56,7 @@ def test_different_valid_bsns_are_never_joined_and_go_to_a_reviewer() -> None:
 @override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
 def test_a_doubtful_pair_waits_for_a_reviewer_whose_decision_takes_effect_at_once(registrar: Any) -> None:
     first = register("R1", DENNIS)
-    second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     assert person_of(first) != person_of(second)
     item = ReviewItem.objects.get(mention__registration=second)
     assert item.status == "open" and 0.5 <= item.probability < 0.999999999
@@ -78,7 +78,7 @@ def test_a_doubtful_pair_waits_for_a_reviewer_whose_decision_takes_effect_at_onc
 @override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)
 def test_rejecting_keeps_them_apart_also_for_later_registrations(registrar: Any) -> None:
     register("R1", DENNIS)
-    second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+    second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     review_decide(item=ReviewItem.objects.get(mention__registration=second), same=False, actor=registrar)
     assert PairDecision.objects.get().decision == "different"
     assert ReviewItem.objects.get().status == "rejected"

@@ -462,7 +462,7 @@ def world(db: Any) -> dict[str, int]:
     )
     with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
         first = register("R1", {**DENNIS, "birth_date": "1986-03-00"})
-        second = register("R2", {"given_names": "D.", "surname": "Linden", "birth_date": "1986-00-00"})
+        second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     case = case_open(
         process="ex_partner_stalking",
         organisation=Organisation.objects.get(code="oost-brabant"),

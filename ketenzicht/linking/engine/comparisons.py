@@ -298,6 +298,8 @@ INITIALS_COMPATIBLE = any_of(
     StartsWith(L("initials"), R("initials")), StartsWith(R("initials"), L("initials"))
 )
 ONE_SIDE_INITIALS_ONLY = any_of(IsNull(L("given_first")), IsNull(R("given_first")))
+# Two or more given names written out on a side (with equal initials, the other side has as many).
+TWO_OR_MORE_WRITTEN_OUT = any_of(ValueIs(L("given_count"), 2), ValueIs(R("given_count"), 2))
 
 # Fixed m for "two different valid BSNs": an 11-check-valid BSN is almost never a mistyped one (the check
 # catches every single-digit change and every swap of neighbours), so this must be decisive, and
@@ -354,6 +356,14 @@ GIVEN_NAMES = Comparison(
         Level("first equal, other initials differ", eq("given_first")),
         Level("first within 1 edit", lev("given_first", 1)),
         Level("first within 2 edits", lev("given_first", 2)),
+        # Initials against written-out names: "J.P." and "Johannes Petrus" (all initials equal, two or
+        # more) are stronger evidence than "J." and "Johannes" (one initial equal), and both than "J." and
+        # "Johannes Petrus" (initials that merely agree, one side has fewer).
+        Level(
+            "all initials equal, two or more (one side initials only)",
+            all_of(ONE_SIDE_INITIALS_ONLY, eq("initials"), TWO_OR_MORE_WRITTEN_OUT),
+        ),
+        Level("initials equal (one side initials only)", all_of(ONE_SIDE_INITIALS_ONLY, eq("initials"))),
         Level("initials agree (one side initials only)", all_of(ONE_SIDE_INITIALS_ONLY, INITIALS_COMPATIBLE)),
         Level(
             "first initial equal (one side initials only)",
@@ -368,11 +378,8 @@ GIVEN_NAMES = Comparison(
     ),
 )
 
-MONTH_OR_DAY_UNKNOWN = any_of(
-    IsNull(L("birth_month")),
-    IsNull(R("birth_month")),
-    all_of(eq("birth_month"), any_of(IsNull(L("birth_day")), IsNull(R("birth_day")))),
-)
+MONTH_UNKNOWN = either_null("birth_month")
+DAY_UNKNOWN = either_null("birth_day")
 
 BIRTH_DATE = Comparison(
     "birth_date",
@@ -380,7 +387,10 @@ BIRTH_DATE = Comparison(
     (
         Level("null", either_null("birth_year"), is_null=True),
         Level("exact", eq("birth_date")),
-        Level("known parts agree", all_of(eq("birth_year"), MONTH_OR_DAY_UNKNOWN)),
+        # A partial date ("1982-06-00") against a complete or partial one: the more is known and agrees,
+        # the stronger (year and month against the year alone).
+        Level("year and month agree, day unknown", all_of(eq("birth_year"), eq("birth_month"), DAY_UNKNOWN)),
+        Level("year agrees, month unknown", all_of(eq("birth_year"), MONTH_UNKNOWN)),
         Level(
             "day and month swapped",
             all_of(

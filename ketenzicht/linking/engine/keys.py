@@ -127,7 +127,33 @@ def _key(features: MentionFeatures, side: _Side) -> str | None:
     return f"{side.label}:" + "|".join(values)
 
 
+# Refined keys. A key held by more mentions than the cap (KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
+# batch.MAX_KEY_MENTIONS) is skipped; for the keys made of names alone ("jansen" + initial "j") that would
+# drop the only key two mentions without a birth date share. So each such key is also emitted combined with
+# a second field, a rarer key that is counted and capped on its own: `i1.n+q:jansen|j|1234`. The refined
+# keys are emitted always (whether a key is common is not known when a mention's keys are stored, and it
+# changes as the register grows), online and batch alike; where the plain key is under the cap they only
+# find candidates it finds already.
+_NAME_CODES = {"n", "s", "h", "t", "g", "i", "i1"}
+REFINEMENTS: tuple[tuple[str, str, int], ...] = (  # (code, column, minimum length of the value)
+    ("i", "initials", 2),  # all initials: "jp" (a second given name); one initial is in the key already
+    ("q", "pc4", 1),
+    ("c", "city", 1),
+)
+_REFINED = tuple(side for side in _SIDES if set(side.label.split(".")) <= _NAME_CODES)
+
+
 def blocking_keys(features: MentionFeatures) -> list[str]:
-    """The keys of one mention, sorted and without duplicates."""
+    """The keys of one mention, sorted and without duplicates (with the refined keys, see REFINEMENTS)."""
     keys = {key for side in _SIDES if (key := _key(features, side)) is not None}
+    extras = [
+        (code, str(value))
+        for code, column, length in REFINEMENTS
+        if (value := getattr(features, column)) is not None and len(str(value)) >= length
+    ]
+    if extras:
+        for side in _REFINED:
+            if (key := _key(features, side)) is not None:
+                label, values = key.split(":", 1)
+                keys.update(f"{label}+{code}:{values}|{value}" for code, value in extras)
     return sorted(keys)
