@@ -289,7 +289,7 @@ KETENZICHT_LINK_MODEL = os.environ.get(
 # The relation-context term (engine/context.py): its m and u in their own file; empty switches it off
 # (a mention related to a linked person is then only asked about, never linked through the relation).
 KETENZICHT_LINK_CONTEXT = os.environ.get(
-    "KETENZICHT_LINK_CONTEXT", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-context-v1.json")
+    "KETENZICHT_LINK_CONTEXT", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-context-v2.json")
 )
 KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))
