@@ -7,6 +7,9 @@ default N / 10) through the same code as `manage.py import_registrations` (`inta
 configured batch size), in one process. Prints the rate of every chunk, so that a rate falling with the
 register's size shows, and the ratio of the last chunk's rate to the first's.
 
+Per chunk it also prints the seconds spent in storing (`registrations_create`) and in each step of the
+pipeline after it (`intake.pipeline.STEPS_AFTER_STORE`), so that the step that slows down shows by name.
+
 With --profile K, the first and the last chunk run under cProfile and the K functions whose own time grew
 most between them are printed (own time per registration, first chunk against last): where the growth
 comes from.
@@ -25,7 +28,10 @@ import pstats
 import subprocess
 import sys
 import time
+from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "import_growth"
@@ -47,14 +53,18 @@ def chunks_write(data: Path, size: int, into: Path) -> list[Path]:
     return paths
 
 
-def own_times(profile: cProfile.Profile) -> dict[str, float]:
+def times(profile: cProfile.Profile, *, cumulative: bool = False) -> dict[str, float]:
+    """Seconds per function: its own time, or with `cumulative` its time with what it called (then only
+    the project's functions)."""
     stats = pstats.Stats(profile)
     result: dict[str, float] = {}
-    for (filename, line, name), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, line, name), (_, _, own, total, _) in stats.stats.items():  # type: ignore[attr-defined]
         where = filename.replace(str(ROOT) + "/", "")
         if "site-packages/" in where:
             where = where.split("site-packages/", 1)[1]
-        result[f"{where}:{line} {name}"] = own
+        if cumulative and not where.startswith("ketenzicht/"):
+            continue
+        result[f"{where}:{line} {name}"] = total if cumulative else own
     return result
 
 
@@ -94,7 +104,24 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
+        from ketenzicht.intake import pipeline
         from ketenzicht.intake.bulk import import_file
+
+        spent: dict[str, float] = defaultdict(float)
+
+        def timed(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
+            def run(*args: Any, **kwargs: Any) -> Any:
+                began = time.perf_counter()
+                try:
+                    return step(*args, **kwargs)
+                finally:
+                    spent[name] += time.perf_counter() - began
+
+            return run
+
+        # Timed in this process only: the steps are looked up by the pipeline at each batch.
+        pipeline.STEPS_AFTER_STORE = tuple(timed(s.__name__, s) for s in pipeline.STEPS_AFTER_STORE)
+        pipeline.registrations_create = timed("store", pipeline.registrations_create)  # type: ignore[attr-defined]
 
         call_command("migrate", verbosity=0)
         call_command("load_reference_data", verbosity=0)
@@ -111,6 +138,7 @@ def main() -> None:
             began = time.perf_counter()
             if profile:
                 profile.enable()
+            spent.clear()
             summary = import_file(path)
             if profile:
                 profile.disable()
@@ -123,19 +151,22 @@ def main() -> None:
                 f"{wall:7.1f} s, {rate:7.1f} registrations/s{' (profiled)' if profile else ''}",
                 flush=True,
             )
+            print("           " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in spent.items()))
             stored += summary.stored
         if rates and rates[0]:
             print(f"last chunk / first chunk: {rates[-1] / rates[0]:.2f}")
         if len(profiles) == 2:
-            first, last = (own_times(p) for p in profiles)
-            grown = sorted(
-                ((last.get(k, 0.0) - first.get(k, 0.0), k) for k in set(first) | set(last)), reverse=True
-            )
-            print(f"own time per {chunk:,} registrations, first chunk -> last chunk (largest growth first):")
-            for growth, key in grown[: args.profile]:
-                print(
-                    f"  {first.get(key, 0.0):8.2f} s -> {last.get(key, 0.0):8.2f} s  (+{growth:.2f})  {key}"
+            for what, cumulative in (("own time", False), ("time with what it calls", True)):
+                first, last = (times(p, cumulative=cumulative) for p in profiles)
+                grown = sorted(
+                    ((last.get(k, 0.0) - first.get(k, 0.0), k) for k in set(first) | set(last)), reverse=True
                 )
+                print(
+                    f"{what} per {chunk:,} registrations, first chunk -> last chunk (largest growth first):"
+                )
+                for growth, key in grown[: args.profile]:
+                    before, after = first.get(key, 0.0), last.get(key, 0.0)
+                    print(f"  {before:8.2f} s -> {after:8.2f} s  (+{growth:.2f})  {key}")
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     finally:
         from django.db import connections
