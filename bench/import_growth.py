@@ -161,9 +161,7 @@ def main() -> None:
                 grown = sorted(
                     ((last.get(k, 0.0) - first.get(k, 0.0), k) for k in set(first) | set(last)), reverse=True
                 )
-                print(
-                    f"{what} per {chunk:,} registrations, first chunk -> last chunk (largest growth first):"
-                )
+                print(f"{what} per {chunk:,} registrations, first chunk -> last chunk (most growth first):")
                 for growth, key in grown[: args.profile]:
                     before, after = first.get(key, 0.0), last.get(key, 0.0)
                     print(f"  {before:8.2f} s -> {after:8.2f} s  (+{growth:.2f})  {key}")
