@@ -395,12 +395,14 @@ def _related_doubts(
                 ]
     if not anchors:
         return _Related(list(doubtful), {})
-    # The earlier registrations of the known persons, their mentions and their relations.
+    # The other registrations of the known persons, their mentions and their relations: stored before, and
+    # those of this batch too (a bulk batch holds a whole campaign as often as not; its links are stored
+    # already). A new mention's own registration brings only itself and the known person: no candidate.
     known = {person for _, person, _ in anchors}
     theirs = dict(MentionLink.objects.filter(person_id__in=known).values_list("mention_id", "person_id"))
     registrations = set(
         PersonMention.objects.filter(pk__in=list(theirs)).values_list("registration_id", flat=True)
-    ) - set(by_registration)
+    )
     co_mentions: dict[int, list[PersonMention]] = defaultdict(list)
     for mention in PersonMention.objects.filter(registration_id__in=registrations).only(*MENTION_FIELDS):
         co_mentions[mention.registration_id].append(mention)
@@ -437,6 +439,8 @@ def _related_doubts(
             other = candidate_person.get(candidate.pk)
             if other is None or other in (person, person_of[mention.pk]):
                 continue
+            if candidate.registration_id == mention.registration_id:
+                continue  # two mentions of one registration are two people
             own = person_of[mention.pk]
             level = relation_context.level(mine[mention.pk], ties[other], exclude={own, other})
             if level not in relation_context.SHARED:

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import translation
 
-from ketenzicht.intake.pipeline import intake_registration
+from ketenzicht.intake.pipeline import IntakeResult, intake_registration, intake_registrations
 from ketenzicht.linking.engine import context
 from ketenzicht.linking.engine.context import (
     NO_SHARED,
@@ -184,6 +184,35 @@ def test_the_victim_without_a_date_of_birth_is_linked_through_her_relation_to_th
     assert link.method == "online" and link.probability is not None and link.probability >= 0.99
     assert not ReviewItem.objects.exists()
     assert Person.objects.count() == 2  # the new person she first got is gone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["ex_partner", "partner"])
+def test_in_one_bulk_batch_the_relation_links_her_as_one_by_one(strong: str, kind: str) -> None:
+    """A bulk batch often holds a whole campaign: the relation counts between its own registrations too,
+    and her name only registration may not be linked to the other woman of her own registration."""
+
+    def data(reference: str, victim: dict[str, Any]) -> dict[str, Any]:
+        persons = [
+            {"ref": "p1", "role": "suspect", **DENNIS},
+            {"ref": "p2", "role": "victim", **victim},
+            {"ref": "p3", "role": "witness", "given_names": "Sandra", "surname": "Verbeek"},
+        ]
+        relations = [{"from": "p1", "to": "p2", "kind": kind}]
+        return exchange_registration(reference=in_numbering(reference), persons=persons, relations=relations)
+
+    with override_settings(KETENZICHT_LINK_CONTEXT=strong):
+        outcomes = intake_registrations(
+            actor=None,
+            items=[data("R1", SANDRA_IN_FULL), data("R2", SANDRA_NAME_ONLY)],
+            channel="import",
+        )
+    first, second = (o.registration for o in outcomes if isinstance(o, IntakeResult))
+    assert person_of(second) == person_of(first)
+    assert person_of(second, "p2") == person_of(first, "p2")
+    # The namesake witness of each registration is someone else than the victim beside her.
+    assert person_of(second, "p3") != person_of(second, "p2")
+    assert person_of(first, "p3") != person_of(first, "p2")
 
 
 @pytest.mark.django_db
