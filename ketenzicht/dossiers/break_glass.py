@@ -169,22 +169,15 @@ def break_glass_search(
     found = [hit.person_id for hit in hits]
     now = now or timezone.now()
     with transaction.atomic():
-        access = BreakGlassAccess.objects.create(
+        access = _access_open(
             user=user,
+            reason=reason,
+            now=now,
             kind=BreakGlassKind.SEARCH,
             person_id=None,
             query=masked,
             found=found,
-            reason=reason,
-            granted_at=now,
-            expires_at=now + dt.timedelta(minutes=settings.KETENZICHT_BREAK_GLASS_MINUTES),
         )
-        BreakGlassEvent.objects.create(
-            access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
-        )
-        access.case = _review_case_open(access, now=now)
-        if access.case is not None:
-            access.save(update_fields=["case"])
         access_log_record(
             actor=user,
             action=Action.SEARCH,
@@ -220,19 +213,7 @@ def break_glass_grant(
     officer's judgement. The caller checked the person with `break_glass_person_get_for_user`."""
     now = now or timezone.now()
     with transaction.atomic():
-        access = BreakGlassAccess.objects.create(
-            user=user,
-            person_id=person_id,
-            reason=reason,
-            granted_at=now,
-            expires_at=now + dt.timedelta(minutes=settings.KETENZICHT_BREAK_GLASS_MINUTES),
-        )
-        BreakGlassEvent.objects.create(
-            access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
-        )
-        access.case = _review_case_open(access, now=now)
-        if access.case is not None:
-            access.save(update_fields=["case"])
+        access = _access_open(user=user, reason=reason, now=now, person_id=person_id)
         access_log_record(
             actor=user,
             action=Action.CREATE,
@@ -251,6 +232,25 @@ def break_glass_grant(
             | ({"search": search} if search is not None else {}),
             persons=[person_id],
         )
+    return access
+
+
+def _access_open(*, user: User, reason: str, now: dt.datetime, **fields: Any) -> BreakGlassAccess:
+    """A break-the-glass access granted now for KETENZICHT_BREAK_GLASS_MINUTES, its first history line and
+    the privacy officer's review case (in the caller's transaction)."""
+    access = BreakGlassAccess.objects.create(
+        user=user,
+        reason=reason,
+        granted_at=now,
+        expires_at=now + dt.timedelta(minutes=settings.KETENZICHT_BREAK_GLASS_MINUTES),
+        **fields,
+    )
+    BreakGlassEvent.objects.create(
+        access=access, at=now, kind="granted", actor=user, actor_name=user.get_username(), note=reason
+    )
+    access.case = _review_case_open(access, now=now)
+    if access.case is not None:
+        access.save(update_fields=["case"])
     return access
 
 
