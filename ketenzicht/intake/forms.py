@@ -15,6 +15,7 @@ from ketenzicht.registrations.models import Kind, MentionRole, Offence, Relation
 from ketenzicht.ui.forms import NldsFormMixin
 
 MAX_PERSONS = 20
+NAME_FIELDS = ("given_names", "surname_prefix", "surname")
 
 ADDRESS_FIELDS = ("street", "house_number", "house_number_suffix", "postcode", "city")
 PERSON_FIELDS = (
@@ -31,7 +32,14 @@ PERSON_FIELDS = (
 
 class RegistrationForm(NldsFormMixin, forms.Form):
     # A reference fixed when the empty form is shown, so a double submit stores one registration.
-    reference = forms.CharField(label=_("Reference"), max_length=100)
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=100,
+        help_text=_(
+            "Filled in with a new number of your own organisation. Keep it, or type the reference of your "
+            "own system: it must start with your organisation's prefix and a dash, as the one filled in does."
+        ),
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
     occurred_at = forms.DateTimeField(
         label=_("Occurred at"),
@@ -110,14 +118,36 @@ class PersonForm(NldsFormMixin, forms.Form):
         return not any(data.get(name) for name in PERSON_FIELDS)
 
 
+def person_labels(data: Any, count: int) -> list[str]:
+    """How a relation row names the persons on the page: "Person 2: Sandra Verbeek (victim)", from what was
+    typed in the person fieldsets (`data`: the posted or sent fields); "Person 2" while nothing is typed.
+    The page's script (static/ketenzicht/registration-form.js) keeps them current while typing."""
+    roles = dict(MentionRole.choices)
+    labels = []
+    for i in range(count):
+        typed = [str(data.get(f"persons-{i}-{name}", "") or "").strip() for name in ("role", *NAME_FIELDS)]
+        name = " ".join(part for part in typed[1:] if part)
+        role = str(roles.get(typed[0], "")).lower()
+        label = _("Person %(n)s") % {"n": i + 1}
+        if name:
+            label = f"{label}: {name}"
+        if name and role:
+            label = f"{label} ({role})"
+        labels.append(label)
+    return labels
+
+
 class RelationForm(NldsFormMixin, forms.Form):
     from_ref = forms.CharField(label=_("From person"), required=False)
     kind = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *RelationKind.choices], required=False)
     to_ref = forms.CharField(label=_("To person"), required=False)
 
-    def __init__(self, *args: Any, person_count: int = 2, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, person_count: int = 2, labels: list[str] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        choices = [("", "—")] + [(f"p{i}", _("Person %(n)s") % {"n": i}) for i in range(1, person_count + 1)]
+        names = labels if labels is not None else person_labels({}, person_count)
+        choices = [("", "—")] + [(f"p{i}", label) for i, label in enumerate(names, start=1)]
         for name in ("from_ref", "to_ref"):
             self.fields[name].widget = forms.Select(
                 choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}

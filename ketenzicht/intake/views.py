@@ -27,6 +27,7 @@ from .forms import (
     RegistrationForm,
     RelationForm,
     RelationFormSet,
+    person_labels,
     to_exchange,
 )
 from .labels import error_text, field_label
@@ -69,7 +70,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         request.POST,
         prefix="relations",
         initial=RELATIONS_INITIAL,
-        form_kwargs={"person_count": _person_count(request)},
+        form_kwargs={"labels": person_labels(request.POST, _person_count(request))},
     )
     if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
         return _render(request, form, persons, relations, status=422)
@@ -148,7 +149,13 @@ def _locate(
 def _render(
     request: HttpRequest, form: RegistrationForm, persons: Any, relations: Any, status: int = 200
 ) -> HttpResponse:
-    context = {"form": form, "persons": persons, "relations": relations, "max_persons": MAX_PERSONS}
+    context = {
+        "form": form,
+        "persons": persons,
+        "relations": relations,
+        "max_persons": MAX_PERSONS,
+        "person_label": _("Person %(n)s"),  # the page's script names the persons as the server does
+    }
     return render(request, "intake/registration_form.html", context, status=status)
 
 
@@ -180,7 +187,7 @@ def relation_row(request: HttpRequest) -> HttpResponse:
     total = "index" if "index" in request.GET else "relations-TOTAL_FORMS"
     index = _index(request, total, MAX_PERSONS * 2 - 1)
     count = _index(request, "persons-TOTAL_FORMS", MAX_PERSONS) or 2
-    form = RelationForm(prefix=f"relations-{index}", person_count=count)
+    form = RelationForm(prefix=f"relations-{index}", labels=person_labels(request.GET, count))
     form.fields["from_ref"].widget.attrs["autofocus"] = True  # htmx focuses it: the keyboard goes on there
     return render(
         request, "intake/_relation_row.html", {"relation": form, "index": index, "total": index + 1}

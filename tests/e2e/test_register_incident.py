@@ -71,6 +71,10 @@ def test_registrar_registers_incident_other_unit_cannot_see_it(
     expect(page.locator("#id_persons-TOTAL_FORMS")).to_have_value("3")
     expect(page.locator("fieldset.kz-person")).to_have_count(3)
     _fill_person(page, 2, "witness", "Pieter", "de", "Vries", "1970-00-00")
+    # The relation row that was there before the third person offers him too, by the name typed.
+    third = page.locator('#id_relations-0-to_ref option[value="p3"]')
+    expect(third).to_have_count(1)
+    expect(third).to_contain_text("Pieter de Vries")
 
     page.select_option("#id_relations-0-from_ref", value="p1")
     page.select_option("#id_relations-0-kind", value="ex_partner")

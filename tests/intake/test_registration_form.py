@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
+from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +96,28 @@ def test_the_add_person_button_returns_the_next_fieldset_and_the_new_total(clien
     page = response.content.decode()
     assert 'name="persons-2-surname"' in page
     assert 'name="persons-TOTAL_FORMS" value="3"' in page and 'hx-swap-oob="true"' in page
+
+
+def test_a_new_relation_row_names_the_persons_as_typed(client: Client) -> None:
+    typed = form_data()
+    sent = {k: v for k, v in typed.items() if k.startswith("persons-")}
+    response = client.get("/registraties/nieuw/relatie/", {**sent, "relations-TOTAL_FORMS": "1"})
+    page = response.content.decode()
+    assert 'name="relations-1-from_ref"' in page
+    assert ">Persoon 1: Johannes van der Berg (verdachte)</option>" in page
+    assert ">Persoon 2: Anna Jansen (slachtoffer)</option>" in page
+
+
+def test_a_form_sent_back_names_the_persons_in_its_relation_rows(client: Client) -> None:
+    response = client.post(URL, form_data(**{"persons-0-birth_date": "2031-01-01"}))
+    assert response.status_code == 422
+    assert ">Persoon 2: Anna Jansen (slachtoffer)</option>" in response.content.decode()
+
+
+def test_a_person_without_a_name_is_offered_by_number() -> None:
+    with translation.override("en"):
+        labels = person_labels({"persons-0-role": "suspect", "persons-1-surname": "Jansen"}, 3)
+    assert [str(label) for label in labels] == ["Person 1", "Person 2: Jansen", "Person 3"]
 
 
 @pytest.mark.parametrize(
