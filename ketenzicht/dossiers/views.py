@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.services import request_origin
@@ -204,10 +204,14 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         timeline_svg(
             points,
             title=_("Timeline of the registrations of %(person)s") % {"person": dossier.person},
-            description=_(
+            description=ngettext(
+                "%(n)s registration on %(first)s, one row per role. A ring marks art. 285b "
+                "(stalking), a square a breach of a measure, a triangle violence. The table of "
+                "registrations below holds the same data.",
                 "%(n)s registrations from %(first)s to %(last)s, one row per role. A ring marks art. 285b "
                 "(stalking), a square a breach of a measure, a triangle violence. The table of "
-                "registrations below holds the same data."
+                "registrations below holds the same data.",
+                len(points),
             )
             % {
                 "n": len(points),
