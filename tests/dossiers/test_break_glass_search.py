@@ -199,6 +199,7 @@ def test_the_results_mark_who_only_the_search_outside_the_rules_showed_and_a_rel
         take_in("PL0600-2024-000410", KAREL, ANNA, registered_at="2024-02-01T10:00:00+02:00"), "p2"
     )
     client, _page = searching(make_user("police_registrar"), "Dekkers")
+    client.cookies["django_language"] = "en"
     results = broken(client)["Location"]
     first, again = client.get(results), client.get(results)  # a reload
     assert first.status_code == again.status_code == 200
@@ -257,6 +258,7 @@ def test_the_privacy_officer_sees_which_search_a_grant_came_from_and_filters_the
     client.post(f"/personen/{ilse.pk}/doorbreken/?zoektocht={search.pk}", {"reason": REASON, "confirm": "on"})
     grant = BreakGlassAccess.objects.get(kind="dossier")
     privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.cookies["django_language"] = "en"
     listed = privacy.get("/privacy/doorbraken/").content.decode()
     opened = listed.split(f'data-testid="break-glass-from-{grant.pk}">', 1)[1].split("</dd>", 1)[0]
     assert f'href="/privacy/doorbraken/#bg-{search.pk}"' in opened

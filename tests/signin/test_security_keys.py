@@ -360,6 +360,7 @@ def test_the_user_makes_new_recovery_codes_shown_once_and_logged(make_user: Call
 
     make_user("case_screener", username="hanna", password=PASSWORD)
     client = Client()
+    client.cookies["django_language"] = "en"
     log_in(client, "hanna")
     register(client, SoftKey())
     first = set(StaticToken.objects.filter(device__user__username="hanna").values_list("token", flat=True))
