@@ -253,6 +253,7 @@ PERMISSIONS_POLICY = (
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "ketenzicht" / "locale"]
+FORMAT_MODULE_PATH = ["ketenzicht.ui.dateformats"]  # English dates day first, 24-hour clock
 USE_I18N = True
 TIME_ZONE = "Europe/Amsterdam"
 USE_TZ = True

@@ -96,7 +96,9 @@ class UserCreateForm(NldsFormMixin, _PasswordPair):
 
 
 class RolesForm(NldsFormMixin, forms.Form):
-    roles = forms.MultipleChoiceField(label=_("Roles"), widget=forms.CheckboxSelectMultiple, required=False)
+    roles = forms.MultipleChoiceField(
+        label=_("Choose the roles"), widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     def __init__(self, *args: Any, offered: list[Role], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

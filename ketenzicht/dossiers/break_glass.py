@@ -38,7 +38,7 @@ from .engine.query import mask_bsn, parse_query
 from .labels import BREAK_GLASS_PURPOSE
 from .models import BreakGlassAccess, BreakGlassDecision, BreakGlassEvent, BreakGlassKind
 from .purpose import Purpose
-from .search import PersonHit, person_search_for_user
+from .search import PersonHit, person_hits_outside_rules, person_search_for_user
 from .selectors import (
     PERSON_OBJECT,
     break_glass_active,
@@ -200,6 +200,39 @@ def break_glass_search(
     return access, hits
 
 
+def break_glass_search_results(
+    *, user: User, search: int, origin: str, scores: dict[int, float] | None = None
+) -> tuple[BreakGlassAccess, list[PersonHit]]:
+    """The results of the user's own break-the-glass search while it holds, for the page that shows them
+    after the search ran (and on a reload: nothing is searched or stored again): the persons it showed, in
+    its order, each with the registrations the sharing rules show the user (0: only this search showed the
+    person). `scores`: the match of each person as the search gave it, when the caller kept it. Logged as a
+    `view` of the search, flagged and with the grant, with a person row for each person shown. Raises
+    NotVisible (logged once) for another user's search, one that has ended, a missing one and any role
+    that may not break the glass, alike."""
+    access = None
+    if may_break_glass(user):
+        access = BreakGlassAccess.objects.filter(
+            pk=search, user=user, kind=BreakGlassKind.SEARCH, expires_at__gt=timezone.now()
+        ).first()
+    if access is None:
+        raise refuse(actor=user, object_type=SEARCH_OBJECT, object_id=search, origin=origin)
+    found = list(access.found or [])
+    hits = person_hits_outside_rules(user=user, found=found, scores=scores or {})
+    access_log_record(
+        actor=user,
+        action=Action.VIEW,
+        object_type=SEARCH_OBJECT,
+        object_id=access.pk,
+        result=Result.SHOWN,
+        purpose=f"{BREAK_GLASS_PURPOSE}: {access.reason}",
+        origin=origin,
+        detail={"break_glass": True, "grant": access.pk, "reason": access.reason, "found": found},
+        persons=[hit.person_id for hit in hits],
+    )
+    return access, hits
+
+
 def break_glass_grant(
     *,
     user: User,
@@ -283,6 +316,7 @@ class ReviewRow:
     references: list[str] = field(default_factory=list)
     events: list[BreakGlassEvent] = field(default_factory=list)
     form: Any = None  # the page's judgement form, for a pending access
+    search: int | None = None  # of a dossier grant: the break-the-glass search that showed the person
 
     @property
     def first_view_at(self) -> dt.datetime | None:
@@ -293,19 +327,27 @@ class ReviewRow:
         return self.views[-1].at if self.views else None
 
 
-def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewRow]:
+REVIEW_SHOWS = ("pending", "decided")  # the list's filter: only those to judge, or only the judged ones
+
+
+def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "") -> list[ReviewRow]:
     """Every break-the-glass access, pending first (oldest first), then the decided ones (latest first), at
-    most LIST_LIMIT of each; for the privacy officer only. Raises PermissionDenied (logged as refused)."""
+    most LIST_LIMIT of each; `show` one of REVIEW_SHOWS for only those. For the privacy officer only.
+    Raises PermissionDenied (logged as refused)."""
     if not may_review_break_glass(user):
         listed(actor=user, object_type=BREAK_GLASS_OBJECT, origin=origin, refused=True)
         raise PermissionDenied
     accesses = BreakGlassAccess.objects.select_related("user", "user__organisation", "decided_by")
-    pending = list(
-        accesses.filter(decision=BreakGlassDecision.PENDING).order_by("granted_at", "id")[:LIST_LIMIT]
-    )
-    decided = list(
-        accesses.exclude(decision=BreakGlassDecision.PENDING).order_by("-decided_at", "-id")[:LIST_LIMIT]
-    )
+    pending: list[BreakGlassAccess] = []
+    decided: list[BreakGlassAccess] = []
+    if show != "decided":
+        pending = list(
+            accesses.filter(decision=BreakGlassDecision.PENDING).order_by("granted_at", "id")[:LIST_LIMIT]
+        )
+    if show != "pending":
+        decided = list(
+            accesses.exclude(decision=BreakGlassDecision.PENDING).order_by("-decided_at", "-id")[:LIST_LIMIT]
+        )
     rows = {access.pk: ReviewRow(access) for access in [*pending, *decided]}
     views = AccessLogEntry.objects.filter(
         object_type__in=(PERSON_OBJECT, REGISTRATION_OBJECT, SEARCH_OBJECT),
@@ -324,6 +366,16 @@ def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewR
             else:
                 rows[grant].views.append(entry)
             references[grant].update(entry.detail.get("references") or [])
+    grants = AccessLogEntry.objects.filter(
+        object_type=BREAK_GLASS_OBJECT,
+        action=Action.CREATE,
+        result=Result.GRANTED,
+        object_id__in=[str(pk) for pk in rows],
+    ).values_list("object_id", "detail")
+    for object_id, detail in grants:
+        search = (detail or {}).get("search")
+        if isinstance(search, int) and int(object_id) in rows:
+            rows[int(object_id)].search = search
     for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
         rows[event.access_id].events.append(event)
     for grant, row in rows.items():
@@ -332,7 +384,7 @@ def break_glass_review_list_for_user(*, user: User, origin: str) -> list[ReviewR
         actor=user,
         object_type=BREAK_GLASS_OBJECT,
         origin=origin,
-        detail={"pending": len(pending), "decided": len(decided)},
+        detail={"pending": len(pending), "decided": len(decided)} | ({"show": show} if show else {}),
     )
     return list(rows.values())
 

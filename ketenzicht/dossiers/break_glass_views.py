@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,14 +25,21 @@ from .break_glass import (
     break_glass_review_list_for_user,
     break_glass_search,
     break_glass_search_refused,
+    break_glass_search_results,
     search_found,
 )
 from .engine.query import MAX_QUERY_LENGTH
 from .forms import BreakGlassDecisionForm, BreakGlassForm, BreakGlassSearchForm
 from .selectors import may_break_glass
-from .views import session_purpose
+from .views import keep_search_text, session_purpose
 
 SEARCH_PARAM = "zoektocht"  # on a result's link: the break-the-glass search that showed the person
+SCORES_KEY = "kz_break_glass_scores"  # in the session: {search id: {person id: match}} of the last search
+
+
+def _search_id(request: HttpRequest) -> int | None:
+    given = request.GET.get(SEARCH_PARAM, "")
+    return int(given) if given.isdigit() and len(given) < 19 else None
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,8 +51,7 @@ def person_break_glass(request: HttpRequest, person_id: int) -> HttpResponse:
     if purpose is None and may_break_glass(user):
         return redirect("dossiers:dossier", person_id=person_id)  # which asks for the purpose first
     origin = request_origin(request, "web")
-    given = request.GET.get(SEARCH_PARAM, "")
-    search_id = int(given) if given.isdigit() and len(given) < 19 else None
+    search_id = _search_id(request)
     person = break_glass_person_get_for_user(  # NotVisible for every other role: the one 404
         user=user,
         person_id=person_id,
@@ -83,7 +90,8 @@ def person_search_break_glass(request: HttpRequest) -> HttpResponse:
     search runs once, stored and logged as a break-the-glass access for the privacy officer, and its
     results lead to the break-the-glass dossier of the person chosen. From the search results page (`ask`:
     the box carried over, nothing run yet) and under the session's purpose (without one the search page
-    asks for it first)."""
+    asks for it first). The search that ran redirects to its results (`?zoektocht=<id>`), so that a reload
+    shows them again instead of searching (and storing an access for the privacy officer) once more."""
     user: Any = request.user
     origin = request_origin(request, "web")
     if not may_break_glass(user):
@@ -92,6 +100,18 @@ def person_search_break_glass(request: HttpRequest) -> HttpResponse:
     if purpose is None:
         return redirect("dossiers:search")  # which asks for the purpose first
     minutes = settings.KETENZICHT_BREAK_GLASS_MINUTES
+    search_id = _search_id(request) if request.method == "GET" else None
+    if search_id is not None:
+        kept = request.session.get(SCORES_KEY) or {}
+        scores = kept.get(str(search_id)) or {}
+        access, hits = break_glass_search_results(
+            user=user,
+            search=search_id,
+            origin=origin,
+            scores={int(person): float(score) for person, score in scores.items()},
+        )
+        context = {"minutes": minutes, "access": access, "hits": hits}
+        return render(request, "dossiers/break_glass_search.html", context)
     if request.method == "POST" and request.POST.get("ask"):
         form = BreakGlassSearchForm(initial={"q": request.POST.get("q", "")[:MAX_QUERY_LENGTH]})
         return render(request, "dossiers/break_glass_search.html", {"form": form, "minutes": minutes})
@@ -104,20 +124,28 @@ def person_search_break_glass(request: HttpRequest) -> HttpResponse:
             purpose=purpose,
             origin=origin,
         )
-        context = {"form": form, "minutes": minutes, "access": access, "hits": hits}
-        return render(request, "dossiers/break_glass_search.html", context)
+        keep_search_text(request, form.cleaned_data["q"])
+        request.session[SCORES_KEY] = {str(access.pk): {str(hit.person_id): hit.score for hit in hits}}
+        return redirect(f"{reverse('dossiers:search-break-glass')}?{SEARCH_PARAM}={access.pk}")
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "minutes": minutes}
     return render(request, "dossiers/break_glass_search.html", context, status=status)
 
 
+SHOW_PARAM = "toon"  # the review list's filter in the address
+SHOWS = {"te-beoordelen": "pending", "beoordeeld": "decided"}
+
+
 @require_http_methods(["GET"])
 def review_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    rows = break_glass_review_list_for_user(user=user, origin=request_origin(request, "web"))
+    given = request.GET.get(SHOW_PARAM, "")
+    show = SHOWS.get(given, "")
+    rows = break_glass_review_list_for_user(user=user, origin=request_origin(request, "web"), show=show)
     for row in rows:
         row.form = BreakGlassDecisionForm(prefix=f"g{row.access.pk}")
-    return render(request, "dossiers/break_glass_review.html", {"rows": rows})
+    context = {"rows": rows, "show": given if show else ""}
+    return render(request, "dossiers/break_glass_review.html", context)
 
 
 @require_POST

@@ -102,7 +102,7 @@ def timeline_svg(
                 'data-marker="violence"/>'
             )
         parts.append("</g>")
-    # The legend: markers, drawn the same way as on the points.
+    # The legend: the markers the points carry (none other), drawn the same way as on the points.
     ly = axis_y + 45
     lx = float(label_w)
     for key, shape in (
@@ -114,6 +114,8 @@ def timeline_svg(
         ),
         ("violence", '<path d="M {x} {y0} l 5 8 l -10 0 z" fill="#111827"/>'),
     ):
+        if not any(getattr(point, key) for point in points):
+            continue
         parts.append(shape.format(x=f"{lx:.0f}", y=ly, x0=f"{lx - 7:.0f}", y0=ly - 7))
         parts.append(
             f'<text x="{lx + 12:.0f}" y="{ly + 4}" font-size="12" fill="#111827">{escape(legend[key])}</text>'

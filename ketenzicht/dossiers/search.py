@@ -53,6 +53,7 @@ class PersonHit:
     birth_dates: list[str] = field(default_factory=list)
     municipality: str = ""  # last known
     registrations: int = 0  # that the searcher may see
+    within_rules: int | None = None  # of a break-the-glass search: those the sharing rules show the searcher
 
 
 def _prefixed(condition: Q, prefix: str) -> Q:
@@ -173,6 +174,28 @@ def person_search_for_user(
     hits = {person_id: PersonHit(person_id, score) for person_id, score in ranked}
     _describe(hits, condition)
     return [hits[person_id] for person_id, _score in ranked if hits[person_id].registrations]
+
+
+def person_hits_outside_rules(*, user: User, found: list[int], scores: dict[int, float]) -> list[PersonHit]:
+    """The persons a break-the-glass search showed (`found`, in its order), described from every
+    registration, each with how many of them the sharing rules show the user (`within_rules`: 0 for a person
+    only the search outside the rules showed). The caller checked that the search is the user's and holds
+    (`break_glass.break_glass_search_results`)."""
+    hits = {person_id: PersonHit(person_id, scores.get(person_id, -1.0)) for person_id in found}
+    _describe(hits, Q())
+    condition = visibility_filter(user, purposed=True)
+    within = (
+        PersonMention.objects.filter(link__person_id__in=list(hits))
+        .filter(_prefixed(condition, "registration__"))
+        .values_list("link__person_id", "registration_id")
+        .distinct()
+        if condition is not None
+        else []
+    )
+    counts: Counter[int] = Counter(person_id for person_id, _registration in within)
+    for person_id, hit in hits.items():
+        hit.within_rules = counts[person_id]
+    return [hit for hit in hits.values() if hit.registrations]
 
 
 def _describe(hits: dict[int, PersonHit], condition: Q) -> None:

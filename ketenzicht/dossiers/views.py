@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.services import request_origin
@@ -32,6 +32,8 @@ from .services import person_search as search_persons
 from .tables import registration_rows
 
 SESSION_KEY = "kz_person_purpose"
+SEARCH_TEXT_KEY = "kz_person_search_text"  # the last search box, for "back to the search" (`?terug=1`)
+BACK_PARAM = "terug"
 
 # The dossier's sections for what the desks add: (slot, title, template or None). A slot without a template
 # shows the panel a desk registered for it (dossiers.panels), or says that nothing is known there yet.
@@ -73,6 +75,12 @@ def _keep_purpose(request: HttpRequest, purpose: Purpose | None) -> None:
         request.session[SESSION_KEY] = purpose.as_dict() | {STATED_AT: int(clock.now())}
 
 
+def keep_search_text(request: HttpRequest, text: str) -> None:
+    """The search box as typed, in the (server-side) session only: a page's "back to the search" fills the
+    form with it again, without putting it in an address."""
+    request.session[SEARCH_TEXT_KEY] = text
+
+
 def _initial(purpose: Purpose | None) -> dict[str, Any]:
     if purpose is None:
         return {}
@@ -91,7 +99,10 @@ def person_search(request: HttpRequest) -> HttpResponse:
                 search_persons(user=user, text="", purpose=None, origin=origin)
         except LookupRefused:
             raise PermissionDenied from None
-        form = SearchForm(user=user, initial=_initial(current))
+        initial = _initial(current)
+        if request.GET.get(BACK_PARAM):
+            initial["q"] = request.session.get(SEARCH_TEXT_KEY, "")
+        form = SearchForm(user=user, initial=initial)
         return render(request, "dossiers/search.html", {"form": form, "purpose": current})
     form = SearchForm(request.POST, user=user)
     valid = form.is_valid()
@@ -106,6 +117,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied from None
         return render(request, "dossiers/search.html", {"form": form, "purpose": current}, status=422)
     _keep_purpose(request, form.purpose)
+    keep_search_text(request, form.cleaned_data["q"])
     context = {"form": form, "purpose": form.purpose, "hits": hits, "may_break_glass": may_break_glass(user)}
     return render(request, "dossiers/search.html", context)
 
@@ -192,10 +204,14 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         timeline_svg(
             points,
             title=_("Timeline of the registrations of %(person)s") % {"person": dossier.person},
-            description=_(
+            description=ngettext(
+                "%(n)s registration on %(first)s, one row per role. A ring marks art. 285b "
+                "(stalking), a square a breach of a measure, a triangle violence. The table of "
+                "registrations below holds the same data.",
                 "%(n)s registrations from %(first)s to %(last)s, one row per role. A ring marks art. 285b "
                 "(stalking), a square a breach of a measure, a triangle violence. The table of "
-                "registrations below holds the same data."
+                "registrations below holds the same data.",
+                len(points),
             )
             % {
                 "n": len(points),

@@ -31,7 +31,7 @@ def waterfall_svg(
     values = [0.0, total, *starts, *(s + b.weight for s, b in zip(starts, bars, strict=True))]
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    row, label_w, chart_w = 22, 150, 320
+    row, label_w, chart_w = 22, 150, 320  # the values right of the bars: up to "+12,34" in the 60 beside
     height = row * (len(bars) + 1) + 10
 
     def x(value: float) -> float:
@@ -47,7 +47,7 @@ def waterfall_svg(
         y = index * row + 5
         left, right = sorted((x(start), x(start + bar.weight)))
         kind = "up" if bar.weight >= 0 else "down"
-        exact, rounded = decimal(bar.weight, 2, signed=True), decimal(bar.weight, 1, signed=True)
+        exact = rounded = decimal(bar.weight, 2, signed=True)  # as the table beside it
         parts.append(
             f'<text x="0" y="{y + 15}" class="kz-waterfall__label">{escape(bar.label)}</text>'
             f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{row - 6}" '
@@ -58,7 +58,7 @@ def waterfall_svg(
     y = len(bars) * row + 5
     left, right = sorted((x(0), x(total)))
     total_text = escape(total_label)
-    exact, rounded = decimal(total, 2, signed=True), decimal(total, 1, signed=True)
+    exact = rounded = decimal(total, 2, signed=True)
     parts.append(
         f'<text x="0" y="{y + 15}" class="kz-waterfall__label kz-waterfall__label--total">{total_text}</text>'
         f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1):.1f}" height="{row - 6}" '

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.ui.formats import decimal
 
 from .charts import Step, waterfall_svg
@@ -31,6 +32,16 @@ FIELD_LABELS = {
     "sex": gettext_lazy("Sex"),
     "relation": gettext_lazy("Relation"),  # engine/context.py: the related persons both have in common
 }
+
+
+# The engine's two levels of every comparison, as codes: Dutch has a translation of them (labels.py); without
+# one (English) they read as these words instead of "null" and "else".
+RAW_LEVELS = {"null": gettext_lazy("missing on one side"), "else": gettext_lazy("differs")}
+
+
+def _level(code: str) -> str:
+    text = level_label(code)
+    return str(RAW_LEVELS[code]) if text == code and code in RAW_LEVELS else text
 
 
 def _user(request: HttpRequest) -> User:
@@ -82,10 +93,22 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [
         {
             "field": FIELD_LABELS.get(c["name"], c["name"]),
-            "level": level_label(c["level"]),
-            "weight": c["weight"],
+            "level": _level(c["level"]),
+            "weight": decimal(float(c["weight"]), 2, signed=True),  # as the chart writes it
         }
         for c in item.comparisons
     ]
-    context = {"item": item, "chart": chart, "rows": rows, "reason": _(item.reason)}
+    # A registration of the pair is linked only when the reviewer may open it (the register's own rules;
+    # a functional administrator reviews the pair from the mentions alone).
+    pair = [item.mention.registration_id, item.candidate.registration_id]
+    may_open = set(registration_list_for_user(user=user).filter(pk__in=pair).values_list("pk", flat=True))
+    context = {
+        "item": item,
+        "chart": chart,
+        "rows": rows,
+        "reason": _(item.reason),
+        "prior": decimal(item.prior_weight, 2, signed=True),
+        "total": decimal(item.match_weight, 2, signed=True),
+        "may_open": may_open,
+    }
     return render(request, "linking/review_detail.html", context)

@@ -180,8 +180,18 @@ def security_key_remove(request: HttpRequest, user: User, key_id: int) -> None:
     _log(request, user, result=Result.STORED, step="security_key_removed", key=key_id)
 
 
+@transaction.atomic
+def recovery_codes_new(request: HttpRequest, user: User) -> list[str]:
+    """Ten new recovery codes the user asked for (the old ones stop working), logged (their number, never
+    the codes) and kept in the session for the page that shows them once."""
+    codes = recovery_codes_renew(user)
+    request.session[RECOVERY_CODES_SESSION_KEY] = codes
+    _log(request, user, result=Result.STORED, step="recovery_codes_renewed", recovery_codes=len(codes))
+    return codes
+
+
 def recovery_codes_pop(request: HttpRequest) -> list[str]:
-    """The recovery codes of a first security key, once."""
+    """The recovery codes of a first security key or asked for anew, once."""
     codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
     return [str(code) for code in codes] if isinstance(codes, list) else []
 

@@ -38,6 +38,7 @@ from .selectors import (
 )
 from .services import (
     KeyRefused,
+    recovery_codes_new,
     recovery_codes_pop,
     second_factor_locked,
     second_factor_lockout_log,
@@ -239,20 +240,31 @@ key_messages = second_factor_not_required(JavaScriptCatalog.as_view(packages=["d
 @second_factor_not_required
 @require_http_methods(["GET"])
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    """The ten recovery codes of a first security key, shown once; then on to where the user was going."""
+    """The ten recovery codes of a first security key or asked for anew (`?nieuw=1`), shown once; then on to
+    where the user was going."""
     codes = recovery_codes_pop(request)
     if not codes or not second_factor_passed(request):
         return redirect(_next(request))
-    context = {"codes": codes, "next": _next(request), "via_key": True}
+    renewed = bool(request.GET.get(RENEWED_PARAM))
+    context = {"codes": codes, "next": _next(request), "via_key": not renewed, "renewed": renewed}
     return render(request, "signin/recovery_codes.html", context)
+
+
+RENEWED_PARAM = "nieuw"
 
 
 @require_http_methods(["GET", "POST"])
 def security_key_list(request: HttpRequest) -> HttpResponse:
     """The user's own security keys and passkeys: add one, remove one (not the last device of the second
-    factor)."""
+    factor); and new recovery codes (shown once, on the recovery codes page)."""
     user: User = request.user  # type: ignore[assignment]
     refused = False
+    if request.method == "POST" and request.POST.get("action") == "recovery_codes":
+        if not has_second_factor_device(user):
+            raise Http404
+        recovery_codes_new(request, user)
+        back = resolve_url("second_factor_keys")
+        return redirect(f"{resolve_url('second_factor_recovery_codes')}?{RENEWED_PARAM}=1&next={back}")
     if request.method == "POST":
         try:
             key_id = int(request.POST.get("key", ""))
@@ -267,6 +279,8 @@ def security_key_list(request: HttpRequest) -> HttpResponse:
     context = {
         "keys": list(security_keys(user)),
         "has_app": totp_device_confirmed(user) is not None,
+        "has_device": has_second_factor_device(user),
+        "recovery_codes": recovery_codes_left(user),
         "refused": refused,
         "webauthn_config": webauthn_config(request),
     }

@@ -163,7 +163,9 @@ def test_bad_input_names_the_field_and_stores_nothing(
 
 def test_the_user_page_shows_them_and_is_logged(client: Client, screener: User) -> None:
     page = client.get(f"/beheer/gebruikers/{screener.pk}/")
-    assert page.status_code == 200 and 'data-testid="roles-form"' in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and 'data-testid="roles-form"' in html
+    assert html.count(">Rollen<") == 1  # the fact; the form has a heading of its own
     (entry,) = _entries("user", "view")
     assert entry.object_id == str(screener.pk) and entry.result == "shown"
     assert client.get("/beheer/gebruikers/999999/").status_code == 404

@@ -87,6 +87,8 @@ def test_the_dossier_links_open_the_hidden_registrations_read_only_with_the_bann
         assert response.status_code == 200, reference
         assert reference in page and 'data-testid="break-glass-banner"' in page and REASON in page
         assert "<form" not in page.split('id="main"', 1)[-1].split("</main>", 1)[0]  # read-only
+        back = page.split('data-testid="back-to-dossier"', 1)[0].rsplit("<a ", 1)[1]
+        assert f'href="/personen/{sandra.pk}/"' in back  # the way back to the whole dossier
     views = list(flagged_views().order_by("id"))
     assert len(views) == len(HIDDEN)
     for entry, reference in zip(views, HIDDEN, strict=True):

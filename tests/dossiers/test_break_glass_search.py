@@ -98,9 +98,10 @@ def test_with_both_the_person_is_found_logged_once_and_reviewed(make_user: Calla
     user = make_user("police_registrar")
     client, _page = searching(user, "Dekkers")
     response = broken(client)
-    page = response.content.decode()
-    assert response.status_code == 200 and 'data-testid="break-glass-banner"' in page
     access = BreakGlassAccess.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"{SEARCH}?zoektocht={access.pk}"
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="break-glass-banner"' in page
     assert (access.kind, access.user, access.person_id, access.query, access.found, access.reason) == (
         "search",
         user,
@@ -110,7 +111,7 @@ def test_with_both_the_person_is_found_logged_once_and_reviewed(make_user: Calla
         REASON,
     )
     assert f'href="/personen/{ilse.pk}/doorbreken/?zoektocht={access.pk}"' in page and "Ilse" in page
-    entry = flagged_searches().get()  # once
+    entry = flagged_searches().get(action="search")  # once
     assert (entry.action, entry.result, entry.object_id) == ("search", "shown", str(access.pk))
     assert entry.purpose == f"break_glass: {REASON}"
     assert (entry.detail["grant"], entry.detail["reason"], entry.detail["found"]) == (
@@ -184,3 +185,95 @@ def test_other_roles_are_refused_and_logged(make_user: Callable[..., Any], setti
     refused = AccessLogEntry.objects.filter(object_type="person_search", result="refused")
     assert [entry.detail["refused"] for entry in refused] == ["break_glass", "break_glass"]
     assert not BreakGlassAccess.objects.exists()
+
+
+ANNA = {"given_names": "Anna", "surname": "Dekkers", "birth_date": "1986-04-03", "sex": "F"}
+KAREL = {"given_names": "Karel", "surname": "Smit", "birth_date": "1984-02-11", "sex": "M"}
+
+
+def test_the_results_mark_who_only_the_search_outside_the_rules_showed_and_a_reload_searches_not_again(
+    make_user: Callable[..., Any],
+) -> None:
+    ilse = ilse_elsewhere()
+    anna = person_of(
+        take_in("PL0600-2024-000410", KAREL, ANNA, registered_at="2024-02-01T10:00:00+02:00"), "p2"
+    )
+    client, _page = searching(make_user("police_registrar"), "Dekkers")
+    client.cookies["django_language"] = "en"
+    results = broken(client)["Location"]
+    first, again = client.get(results), client.get(results)  # a reload
+    assert first.status_code == again.status_code == 200
+    page = again.content.decode()
+    assert (
+        f'data-testid="only-outside-{ilse.pk}"' in page
+        and f'data-testid="only-outside-{anna.pk}"' not in page
+    )
+    within = re.search(rf'data-testid="within-rules-{anna.pk}">\((\d+) ', page)
+    assert within is not None and within.group(1) == "1"
+    assert page.count("searched outside the sharing rules") == 0  # the banner says it once, in its title
+    assert BreakGlassAccess.objects.count() == 1  # one access for the privacy officer, not one per reload
+    assert flagged_searches().filter(action="search").count() == 1
+    views = flagged_searches().filter(action="view")
+    assert views.count() == 2 and {v.detail["grant"] for v in views} == {BreakGlassAccess.objects.get().pk}
+
+
+def test_back_from_the_results_keeps_the_search_box_out_of_the_address(make_user: Callable[..., Any]) -> None:
+    ilse = ilse_elsewhere()
+    client, _page = searching(make_user("police_registrar"), "Dekkers 1990")
+    results = client.get(broken(client, "Dekkers 1990")["Location"]).content.decode()
+    back = results.split('data-testid="back-to-search"', 1)[0].rsplit("<a ", 1)[1]
+    assert 'href="/personen/?terug=1"' in back and "Dekkers" not in back
+    assert 'value="Dekkers 1990"' in client.get("/personen/?terug=1").content.decode()
+    assert 'value="Dekkers 1990"' not in client.get("/personen/").content.decode()  # a new search: empty
+    search = BreakGlassAccess.objects.get()
+    form = client.get(f"/personen/{ilse.pk}/doorbreken/?zoektocht={search.pk}").content.decode()
+    back = form.split('data-testid="back-to-results"', 1)[0].rsplit("<a ", 1)[1]
+    assert f'href="{SEARCH}?zoektocht={search.pk}"' in back
+
+
+def test_the_results_of_another_users_or_an_ended_search_give_the_one_404(
+    make_user: Callable[..., Any],
+) -> None:
+    ilse_elsewhere()
+    client, _page = searching(make_user("police_registrar"), "Dekkers")
+    results = broken(client)["Location"]
+    other, _page = searching(make_user("police_registrar"), "Dekkers")
+    assert other.get(results).status_code == 404
+    search = BreakGlassAccess.objects.get()
+    BreakGlassAccess.objects.filter(pk=search.pk).update(
+        expires_at=search.granted_at - dt.timedelta(seconds=1)
+    )
+    assert client.get(results).status_code == 404
+    refused = AccessLogEntry.objects.filter(object_type="person_search", result="refused")
+    assert refused.count() == 2
+
+
+def test_the_privacy_officer_sees_which_search_a_grant_came_from_and_filters_the_list(
+    make_user: Callable[..., Any],
+) -> None:
+    ilse = ilse_elsewhere()
+    client, _page = searching(make_user("police_registrar"), "Dekkers")
+    broken(client)
+    search = BreakGlassAccess.objects.get()
+    client.post(f"/personen/{ilse.pk}/doorbreken/?zoektocht={search.pk}", {"reason": REASON, "confirm": "on"})
+    grant = BreakGlassAccess.objects.get(kind="dossier")
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.cookies["django_language"] = "en"
+    listed = privacy.get("/privacy/doorbraken/").content.decode()
+    opened = listed.split(f'data-testid="break-glass-from-{grant.pk}">', 1)[1].split("</dd>", 1)[0]
+    assert f'href="/privacy/doorbraken/#bg-{search.pk}"' in opened
+    assert "person search" in listed.split("</h1>", 1)[1].split("</p>", 1)[0]  # the introduction
+    privacy.post(
+        f"/privacy/doorbraken/{search.pk}/",
+        {f"g{search.pk}-decision": "proper", f"g{search.pk}-note": "acute dreiging"},
+    )
+    pending = privacy.get("/privacy/doorbraken/?toon=te-beoordelen").content.decode()
+    judged = privacy.get("/privacy/doorbraken/?toon=beoordeeld").content.decode()
+    assert (
+        f'data-testid="break-glass-{grant.pk}"' in pending
+        and f'data-testid="break-glass-{search.pk}"' not in pending
+    )
+    assert (
+        f'data-testid="break-glass-{search.pk}"' in judged
+        and f'data-testid="break-glass-{grant.pk}"' not in judged
+    )

@@ -113,3 +113,47 @@ def test_every_year_label_of_the_timeline_fits_inside_the_chart(first: int, last
     assert str(last) in {year for _, year, _ in labels}
     half = 4 * 12 * 0.6 / 2  # four digits of a 12px font, about 0.6 em each, centred
     assert all(float(at) - half >= 110 and float(at) + half <= width for at, _, _ in labels)
+
+
+def test_the_timeline_legend_lists_only_the_markers_its_points_carry() -> None:
+    points = [
+        TimelinePoint(dt.date(2023, 1, 5), "suspect", "R1", stalking=True),
+        TimelinePoint(dt.date(2024, 3, 1), "victim", "R2"),
+    ]
+    legend = {"stalking": "art. 285b", "breach": "breach of a measure", "violence": "violence"}
+    svg = str(timeline_svg(points, title="T", description="D", role_labels={}, legend=legend))
+    assert ">art. 285b</text>" in svg
+    assert "breach of a measure" not in svg and ">violence</text>" not in svg
+
+
+def test_counts_without_rows_say_so_instead_of_an_empty_table() -> None:
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        empty = render_to_string(
+            "dossiers/_counts.html",
+            {"id": "by-offence-table", "rows": [], "heading": "Offence", "empty": "No offence named."},
+        )
+        fallback = render_to_string("dossiers/_counts.html", {"id": "by-year-table", "rows": []})
+    assert "<table" not in empty and 'data-testid="by-offence-table-empty">No offence named.</p>' in empty
+    assert "<table" not in fallback and "No registrations to count." in fallback
+
+
+def test_the_dossier_in_english_counts_one_registration_in_the_singular(screener: Any) -> None:
+    from django.test import Client
+
+    from tests.dossiers.test_hidden import PURPOSE
+
+    first = register(
+        "R1", DENNIS, SANDRA, registered_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    )
+    client = Client()
+    client.force_login(screener)
+    client.cookies["django_language"] = "en"
+    person = person_of(first)
+    client.post(f"/personen/{person.pk}/", PURPOSE)
+    page = client.get(f"/personen/{person.pk}/").content.decode()
+    recent = page.split('data-testid="total-recent">', 1)[1].split("</dd>", 1)[0]
+    assert recent.startswith("1 registration (") and "1 registrations" not in page
+    assert "1 registration on " in page  # the timeline's description

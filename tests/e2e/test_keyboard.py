@@ -60,3 +60,16 @@ def test_the_analyst_does_the_insight_job_by_keyboard(live_server: Any, page: An
     with page.expect_download() as waiting:
         page.keyboard.press("Enter")
     assert waiting.value.suggested_filename.startswith("ketenzicht-cijfers-")
+
+
+def test_after_logging_out_the_focus_is_in_the_username_field(
+    live_server: Any, page: Any, make_user: Any, login: Any
+) -> None:
+    make_user(
+        "case_screener", organisation="oost-brabant", username="uitlogger", password="uit-wachtwoord-e2e"
+    )
+    login(page, "uitlogger", "uit-wachtwoord-e2e")
+    with page.expect_navigation():
+        page.get_by_test_id("current-user").get_by_role("button").click()
+    assert "/accounts/login/" in page.url
+    expect(page.locator("#id_username")).to_be_focused()

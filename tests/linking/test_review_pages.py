@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -97,3 +98,40 @@ def test_every_level_of_the_engine_has_a_dutch_label() -> None:
     assert not untranslated, (
         f"mark {untranslated} in ketenzicht/linking/labels.py and translate them in django.po"
     )
+
+
+def test_the_pair_links_its_registrations_only_for_a_reviewer_who_may_open_them(
+    make_user: Callable[..., Any], doubtful_pair: tuple[Any, Any]
+) -> None:
+    first = doubtful_pair[0]
+    item = ReviewItem.objects.get()
+    screener = client_for(make_user, "case_screener", "oost-brabant")
+    page = screener.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    for side, registration in (("a", item.mention.registration), ("b", item.candidate.registration)):
+        link = page.split(f'data-testid="registration-{side}"', 1)[0].rsplit("<a ", 1)[1]
+        assert f'href="/registraties/{registration.pk}/"' in link
+        assert screener.get(f"/registraties/{registration.pk}/").status_code == 200  # the link opens
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    assert admin.get(f"/registraties/{first.pk}/").status_code == 404  # the register keeps it from them
+    page = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    assert 'data-testid="registration-' not in page and first.reference in page  # named, not linked
+
+
+def test_the_weights_read_alike_in_chart_and_table_and_the_terms_are_explained(
+    make_user: Callable[..., Any],
+) -> None:
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    item = ReviewItem.objects.get()
+    with translation.override("en"):
+        admin.cookies["django_language"] = "en"
+        page = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    chart = page.split('data-testid="waterfall"', 1)[1].split("</figure>", 1)[0]
+    table = page.split('data-testid="weights"', 1)[1].split("</table>", 1)[0]
+    shown = re.findall(r'class="kz-waterfall__value">([^<]+)<', chart)
+    cells = re.findall(r'<td class="utrecht-table__cell">([+-]\d+\.\d\d)</td>', table)
+    assert shown and shown == cells  # prior, each field, total: the same figures, the same rounding
+    assert ">null<" not in table and ">else<" not in table  # the engine's codes, in words
+    assert ">missing on one side<" in table
+    assert 'data-testid="review-terms"' in page and "Prior" in page.split('data-testid="review-terms"', 1)[1]
+    listing = admin.get("/koppelingen/beoordelen/").content.decode()
+    assert "Priority: the higher, the sooner." in listing

@@ -351,3 +351,47 @@ def test_the_administrators_reset_removes_the_keys_too(make_user: Callable[..., 
     again = Client()
     log_in(again, "gijs")
     assert again.get("/accounts/tweede-factor/")["Location"].startswith("/accounts/tweede-factor/instellen/")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("otp_required")
+def test_the_user_makes_new_recovery_codes_shown_once_and_logged(make_user: Callable[..., Any]) -> None:
+    from django_otp.plugins.otp_static.models import StaticToken
+
+    make_user("case_screener", username="hanna", password=PASSWORD)
+    client = Client()
+    client.cookies["django_language"] = "en"
+    log_in(client, "hanna")
+    register(client, SoftKey())
+    first = set(StaticToken.objects.filter(device__user__username="hanna").values_list("token", flat=True))
+    client.get("/accounts/tweede-factor/herstelcodes/")  # the first key's codes, shown once
+    StaticToken.objects.filter(device__user__username="hanna").delete()  # all used
+    page = client.get("/accounts/tweede-factor/sleutels/").content.decode()
+    left = page.split('data-testid="recovery-codes-left">', 1)[1].split("</p>", 1)[0]
+    assert "no recovery codes" in left and "keep working" not in page
+    made = client.post("/accounts/tweede-factor/sleutels/", {"action": "recovery_codes"})
+    assert made.status_code == 302
+    shown = client.get(made["Location"])
+    codes = set(StaticToken.objects.filter(device__user__username="hanna").values_list("token", flat=True))
+    assert len(codes) == 10 and not codes & first
+    content = shown.content.decode()
+    assert 'data-testid="recovery-codes-renewed"' in content and all(code in content for code in codes)
+    assert 'href="/accounts/tweede-factor/sleutels/"' in content  # back to the keys
+    again = client.get(made["Location"])  # once
+    assert again.status_code == 302 and not any(code in again.content.decode() for code in codes)
+    assert steps("hanna")[-1] == ("recovery_codes_renewed", Result.STORED)
+    entry = AccessLogEntry.objects.filter(actor__username="hanna").order_by("-id").first()
+    assert entry is not None and entry.detail["recovery_codes"] == 10
+    assert not any(code in json.dumps(entry.detail) for code in codes)  # the codes are never logged
+    left = client.get("/accounts/tweede-factor/sleutels/").content.decode()
+    assert "You have 10 recovery codes left" in left
+
+
+@pytest.mark.django_db
+def test_a_user_without_a_second_factor_device_gets_no_recovery_codes(make_user: Callable[..., Any]) -> None:
+    user = make_user("case_screener", username="ivo", password=PASSWORD)
+    client = Client()
+    client.force_login(user)
+    page = client.get("/accounts/tweede-factor/sleutels/").content.decode()
+    assert 'data-testid="recovery-codes-form"' not in page
+    assert client.post("/accounts/tweede-factor/sleutels/", {"action": "recovery_codes"}).status_code == 404

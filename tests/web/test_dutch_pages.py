@@ -68,6 +68,7 @@ class Visit:
     method: str = "GET"
     data: dict[str, Any] = field(default_factory=dict)
     before: tuple[Visit, ...] = ()  # requests that put the page in its state (e.g. a purpose stated)
+    follow: bool = False  # a POST that redirects to the page to check (post, redirect, get)
 
 
 def get(path: str, *, before: tuple[Visit, ...] = ()) -> Visit:
@@ -166,12 +167,14 @@ WALK: dict[str, list[Visit]] = {
         get("/personen/doorbreken/", before=(post("/personen/", {"q": "Linden", **PURPOSE}),)),
         post("/personen/doorbreken/", {"q": "Linden", "ask": "1"}),  # from the results: the form first
         post("/personen/doorbreken/", {"q": "Linden", "reason": "kort"}),
-        post(
+        Visit(  # the results, after the redirect
             "/personen/doorbreken/",
+            "POST",
             {"q": "Linden", "reason": "acute dreiging, naam elders bekend", "confirm": "on"},
+            follow=True,
         ),
     ],
-    "break_glass:list": [get("/privacy/doorbraken/")],
+    "break_glass:list": [get("/privacy/doorbraken/"), get("/privacy/doorbraken/?toon=beoordeeld")],
     "break_glass:decide": [post("/privacy/doorbraken/{bg_grant}/", {})],
     "patterns:signal-list": [get("/signalen/")],
     "patterns:signal-detail": [get("/signalen/{signal}/")],
@@ -681,7 +684,8 @@ def _send(client: Client, visit: Visit, ids: dict[str, int]) -> Any:
         _send(client, step, ids)
     path = visit.path.format(**ids)
     if visit.method == "POST":
-        return client.post(path, {key: str(value).format(**ids) for key, value in visit.data.items()})
+        data = {key: str(value).format(**ids) for key, value in visit.data.items()}
+        return client.post(path, data, follow=visit.follow)
     return client.get(path)
 
 

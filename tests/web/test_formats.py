@@ -58,3 +58,13 @@ def test_a_day_deadline_reads_as_its_last_day_and_an_hour_deadline_with_its_time
         midnight = dt.datetime(2026, 12, 9, 0, 0, tzinfo=AMSTERDAM)
         assert deadline(midnight) == "08-12-2026, einde van de dag"
         assert deadline(dt.datetime(2026, 12, 9, 14, 30, tzinfo=AMSTERDAM)) == "09-12-2026 14:30"
+
+
+def test_english_dates_are_day_first_with_a_24_hour_clock() -> None:
+    from django.utils.formats import date_format
+
+    evening = dt.datetime(2026, 3, 12, 20, 9)
+    with translation.override("en"):
+        assert date_format(evening, "SHORT_DATETIME_FORMAT") == "12-03-2026 20:09"  # not 03/12/2026 8:09 p.m.
+        assert date_format(evening.date(), "SHORT_DATE_FORMAT") == date(evening.date()) == "12-03-2026"
+        assert date_format(evening, "DATETIME_FORMAT") == "12 March 2026 20:09"

@@ -4,6 +4,7 @@ why. The clock is moved, not waited for."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -68,6 +69,10 @@ def test_half_an_hour_without_requests_ends_the_session_on_the_login_page(
     page = logged_in.get(response["Location"]).content.decode()
     assert _idle_message(30) in page
     assert 'name="username"' in page
+    # the message is announced (role="status"), the focus stays in the username field
+    message = page.split('data-testid="message"', 1)[0].rsplit("<div", 1)[1]
+    assert 'role="status"' in message and "autofocus" not in message
+    assert re.search(r'<input[^>]*id="id_username"[^>]*autofocus', page)
     # logging in again works, and the message is not shown twice
     again = logged_in.post(
         "/accounts/login/?next=/registraties/", {"username": "ilse", "password": "een-lang-wachtwoord"}

@@ -1,0 +1,36 @@
+"""A case screener opens a doubtful pair from the review queue in the browser: the terms explained, the two
+registrations linked, the way there and back; axe-core checks both pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.test import override_settings
+from playwright.sync_api import expect
+
+from ketenzicht.linking.models import ReviewItem
+from tests.people import DENNIS, register
+
+PASSWORD = "geheim-wachtwoord-e2e"
+
+
+def test_the_screener_opens_a_pair_and_one_of_its_registrations(
+    live_server: Any, make_user: Callable[..., Any], page: Any, login: Callable[..., None]
+) -> None:
+    with override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5):
+        register("R1", DENNIS)
+        second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
+    item = ReviewItem.objects.get()
+    make_user("case_screener", organisation="oost-brabant", username="review-e2e", password=PASSWORD)
+    login(page, "review-e2e", PASSWORD)
+    page.goto(f"{live_server.url}/koppelingen/beoordelen/")
+    expect(page.get_by_test_id("review-terms")).to_be_visible()
+    with page.expect_navigation():
+        page.locator(f"main a[href='/koppelingen/beoordelen/{item.pk}/']").click()
+    expect(page.get_by_test_id("review-terms")).to_be_visible()
+    side = "a" if item.mention.registration_id == second.pk else "b"
+    with page.expect_navigation():
+        page.get_by_test_id(f"registration-{side}").click()
+    assert page.url.endswith(f"/registraties/{second.pk}/")
+    expect(page.locator("h1")).to_contain_text(second.reference)
