@@ -1,6 +1,7 @@
 """FEBRL: every missed true pair of our batch linker, with its comparison levels and match weight.
 
     python bench/linking/febrl_misses.py [febrl4|febrl3 ...] [--seed S] [--show N] [--csv FILE]
+        [--curve W,W,...]
 
 Links as `batch.link_dataframe` does (train on the records themselves with seed S, predict on the online
 matcher's keys under the key cap, cluster at `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT`), but keeps every
@@ -15,6 +16,8 @@ entity (FEBRL4: one in A, one in B) that end in two clusters. Printed per data s
 - the first N missed pairs side by side (raw fields, levels, weights).
 
 `--csv FILE` writes every missed pair (raw fields of both records, levels, weights) for a closer look.
+`--curve 0,4,8` also clusters the same pairs at those match weights and prints pairwise P / R / F1 and
+cluster F1 for each (the operating weight is `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 import datasets
 import harness  # noqa: F401  (puts the project on sys.path)
+import metrics
 import pandas as pd
 
 RAW = [
@@ -60,7 +64,7 @@ def _differences(a: pd.Series, b: pd.Series) -> list[str]:
     return [f"{f} missing" if (a.get(f) is None) != (b.get(f) is None) else f for f in differ]
 
 
-def analyse(dataset: str, seed: int, show: int) -> pd.DataFrame:
+def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFrame:
     from ketenzicht.linking import batch
     from ketenzicht.linking.engine.model import LinkModel
     from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
@@ -72,6 +76,7 @@ def analyse(dataset: str, seed: int, show: int) -> pd.DataFrame:
     pairs = batch.predict(features, model)
     threshold = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
     clusters = batch.cluster(features["unique_id"], pairs, threshold)
+    _curve(dataset, records, features, pairs, curve)
     comparisons = [c["output_column_name"] for c in model["splink"]["comparisons"]]
     scorer = LinkModel(model)
     feature = {
@@ -111,6 +116,24 @@ def analyse(dataset: str, seed: int, show: int) -> pd.DataFrame:
     missed = pd.DataFrame(rows)
     _report(dataset, missed, true_pairs, threshold, comparisons, show)
     return missed
+
+
+def _curve(
+    dataset: str, records: pd.DataFrame, features: pd.DataFrame, pairs: pd.DataFrame, thresholds: list[float]
+) -> None:
+    """Pairwise and cluster figures when the same pairs are clustered at other match weights."""
+    from ketenzicht.linking import batch
+
+    side = records["source_dataset"] if dataset == "febrl4" else None
+    for threshold in thresholds:
+        clusters = batch.cluster(features["unique_id"], pairs, threshold)
+        predicted = [clusters[uid] for uid in features["unique_id"]]
+        pair = metrics.pairwise(predicted, records["true_entity"], side)
+        exact = metrics.clusters(predicted, records["true_entity"])
+        print(
+            f"{dataset} clustered at match weight {threshold:g}: pairwise P {pair.precision:.4f} "
+            f"R {pair.recall:.4f} F1 {pair.f1:.4f}; cluster F1 {exact.f1:.4f}"
+        )
 
 
 def _report(
@@ -153,10 +176,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--show", type=int, default=10)
     parser.add_argument("--csv")
+    parser.add_argument(
+        "--curve",
+        type=lambda text: [float(t) for t in text.split(",")],
+        default=[],
+        help="also cluster the same pairs at these match weights (e.g. 0,4,8) and print the figures",
+    )
     args = parser.parse_args()
     frames = []
     for dataset in args.datasets:
-        frames.append(analyse(dataset, args.seed, args.show).assign(dataset=dataset))
+        frames.append(analyse(dataset, args.seed, args.show, args.curve).assign(dataset=dataset))
     if args.csv:
         pd.concat(frames).to_csv(args.csv, index=False)
 
