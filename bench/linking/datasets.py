@@ -15,7 +15,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -101,21 +100,23 @@ def load_febrl3(*, with_ssn: bool = False) -> pd.DataFrame:
 
 
 def _febrl_date(value: object) -> str | None:
+    """YYYYMMDD as `YYYY-MM-DD`, also when the month or day is impossible (FEBRL's typos: "19450493",
+    "19960094"): the linker's normaliser keeps what is valid (year, or year and month) as a partial date,
+    as it does for "1982-06-00". Anything else is None."""
     text = str(value) if value is not None else ""
     if not re.fullmatch(r"\d{8}", text):
         return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
-    except ValueError:
-        return None
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
 
 
 def febrl_as_mentions(frame: pd.DataFrame) -> pd.DataFrame:
     """FEBRL records in the mention columns (what `link_dataframe` receives), index kept.
 
-    given_name -> given_names, surname -> surname, date_of_birth (YYYYMMDD; impossible dates -> None) ->
-    birth_date, address_1 -> street, street_number -> house_number, postcode, suburb -> city; FEBRL has no
-    prefix, sex, BSN or role. `source_dataset` is kept when present.
+    given_name -> given_names, surname -> surname, date_of_birth (YYYYMMDD, as written: an impossible month
+    or day becomes unknown in the normaliser) -> birth_date, address_1 -> street, street_number ->
+    house_number, postcode (four digits: PC4 only), suburb -> city; address_2 (a building or locality name)
+    and state have no mention column. FEBRL has no prefix, sex, BSN or role. `source_dataset` is kept when
+    present.
     """
     out = pd.DataFrame(index=frame.index)
     out["mention_id"] = frame["rec_id"]
