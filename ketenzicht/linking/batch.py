@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import operator
 import os
 import tempfile
 from collections import Counter
@@ -41,6 +42,7 @@ from ketenzicht.linking.engine.splink_settings import (
 from ketenzicht.linking.splink_table import (
     BLOCK_KEYS,
     INT_COLUMNS,
+    LIST_COLUMNS,
     conditional_u_from_counts,
     conditional_u_sql,
     sql_type,
@@ -71,14 +73,18 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
     (engine.keys, the online matcher's keys) in column `block_keys`, for `predict`."""
     from ketenzicht.linking.engine.keys import blocking_keys
 
-    rows = []
-    for f in features:
-        row = f.as_row()
-        if with_keys:
-            row[BLOCK_KEYS] = blocking_keys(f)
-        rows.append(row)
-    columns = [*FEATURE_COLUMNS, BLOCK_KEYS] if with_keys else list(FEATURE_COLUMNS)
-    return pd.DataFrame(rows, columns=columns)
+    # One tuple per mention and the columns from those (a dict per mention costs twice the time).
+    columns = list(FEATURE_COLUMNS)
+    values = operator.attrgetter(*columns)
+    if with_keys:
+        rows = [(*values(f), blocking_keys(f)) for f in features]
+        columns.append(BLOCK_KEYS)
+    else:
+        rows = [values(f) for f in features]
+    frame = pd.DataFrame.from_records(rows, columns=columns) if rows else pd.DataFrame(columns=columns)
+    for name in LIST_COLUMNS & set(FEATURE_COLUMNS):  # the frame never shares a list with the features
+        frame[name] = [list(v) for v in frame[name]]
+    return frame
 
 
 # Prediction blocks on the online matcher's keys, so that a rebuild scores the same candidate pairs as
@@ -166,6 +172,31 @@ def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.Du
     con.unregister("mentions_frame")
     del frame
     return con
+
+
+def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> None:
+    """Give table `mentions` the column `block_keys`: each mention's keys (`keys.blocking_keys`, built by
+    DuckDB) that at least one other mention and at most `max_key_mentions` mentions share, as
+    `with_block_keys` gives them."""
+    from ketenzicht.linking.engine.keys import blocking_keys_sql
+
+    con.execute(
+        "CREATE TEMP TABLE mention_keys AS SELECT unique_id, unnest(keys) AS k FROM "
+        f"(SELECT unique_id, {blocking_keys_sql(INT_COLUMNS)} AS keys FROM mentions)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE kept_keys AS SELECT unique_id, list(k ORDER BY k) AS keys FROM mention_keys "
+        "WHERE k IN (SELECT k FROM mention_keys GROUP BY k "
+        f"HAVING count(*) BETWEEN 2 AND {int(max_key_mentions)}) GROUP BY unique_id"
+    )
+    con.execute("DROP TABLE mention_keys")
+    con.execute(
+        f"CREATE TABLE mentions_keyed AS SELECT mentions.*, coalesce(kept_keys.keys, []::VARCHAR[]) AS "
+        f"{BLOCK_KEYS} FROM mentions LEFT JOIN kept_keys USING (unique_id)"
+    )
+    con.execute("DROP TABLE kept_keys")
+    con.execute("DROP TABLE mentions")
+    con.execute("ALTER TABLE mentions_keyed RENAME TO mentions")
 
 
 def _linker(
@@ -411,16 +442,22 @@ def predict(
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
     frequencies = NameFrequencies.from_dict(model_json["name_frequencies"])
-    frame = with_block_keys(with_frequencies(features_df, frequencies), max_key_mentions)
+    frame = with_frequencies(features_df, frequencies)
+    if BLOCK_KEYS in frame.columns:  # the keys as given (e.g. stored), capped here
+        frame = with_block_keys(frame, max_key_mentions)
     settings = prediction_settings(splink_part(model_json))
     if backend == "spark":
         from .spark import predict_pairs
 
+        frame = with_block_keys(frame, max_key_mentions)
         spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
         return _flag_different_valid_bsns(spark_pairs)
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
-    linker = _linker(frame, settings, _connection(frame, ordered=False))
+    con = _connection(frame, ordered=False)
+    if BLOCK_KEYS not in frame.columns:
+        _add_block_keys(con, max_key_mentions)
+    linker = _linker(frame, settings, con)
     chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
     del frame
     result = linker.inference.predict(
@@ -514,7 +551,7 @@ def mentions_to_features(
     def column(name: str) -> list[str | None]:
         if name not in df.columns:
             return [None] * len(df)
-        return [_text(v) for v in df[name]]
+        return [v if type(v) is str else _text(v) for v in df[name]]
 
     ids = [str(v) for v in df[id_column]] if id_column in df.columns else [str(i) for i in df.index]
     fields = MENTION_FIELDS
@@ -529,7 +566,7 @@ def link_dataframe(
     df: pd.DataFrame, *, seed: int, threshold_match_weight: float = DEFAULT_THRESHOLD_MATCH_WEIGHT
 ) -> pd.Series:
     """Train on `df` itself, predict, cluster: one cluster id per row (index aligned)."""
-    features = mentions_to_features(df)
+    features = mentions_to_features(df, with_keys=False)  # predict builds the keys in DuckDB
     if features["unique_id"].duplicated().any():
         features["unique_id"] = [str(i) for i in range(len(features))]
     model = train(features, seed)

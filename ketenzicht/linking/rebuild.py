@@ -93,7 +93,8 @@ def persons_rebuild(
             step("normalise", index, len(mentions))
     step("normalise", len(mentions), len(mentions))
     features = [f for _, f in pairs_with_features]
-    frame = features_frame(features, with_keys=True)  # the online matcher's keys: the same candidates
+    # predict blocks on the online matcher's keys (built in DuckDB; in Python on Spark): the same candidates
+    frame = features_frame(features)
 
     model_path = Path(settings.KETENZICHT_LINK_MODEL)
     with _backend_session(backend):  # one Spark session for training and prediction

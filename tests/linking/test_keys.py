@@ -9,6 +9,7 @@ import duckdb
 from ketenzicht.demo.generator import generate
 from ketenzicht.linking.batch import (
     DEFAULT_MODEL_PATH,
+    _add_block_keys,
     _connection,
     features_frame,
     features_from_file,
@@ -16,10 +17,10 @@ from ketenzicht.linking.batch import (
     predict,
     with_block_keys,
 )
-from ketenzicht.linking.engine.keys import blocking_keys
+from ketenzicht.linking.engine.keys import blocking_keys, blocking_keys_sql
 from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
-from ketenzicht.linking.splink_table import BLOCK_KEYS
+from ketenzicht.linking.splink_table import BLOCK_KEYS, INT_COLUMNS
 
 
 def test_every_pair_a_blocking_rule_joins_shares_a_key(tmp_path: Path) -> None:
@@ -82,3 +83,35 @@ def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> 
     pairs = predict(features_frame(features), load_model(DEFAULT_MODEL_PATH), max_key_mentions=3)
     compared = set(zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True))
     assert (left, right) in compared or (right, left) in compared
+
+
+def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> None:
+    generate(800, 5, tmp_path)
+    features = features_from_file(tmp_path / "registrations.jsonl")
+    features += [
+        normalise_mention("x1", given_names="J.P.", surname="van der Berg", city="'s-Hertogenbosch"),
+        normalise_mention("x2", given_names="Jan", surname="", birth_date="1985-00-00", postcode="3511"),
+        normalise_mention("x3", given_names="Berg", surname="Jan", house_number="12a", postcode="3511AB"),
+        normalise_mention("x4", given_names="Özlem Çiğdem", surname="Yılmaz-El Amrani", bsn="111222333"),
+        normalise_mention("x5"),
+    ]
+    frame = features_frame(features)
+    assert BLOCK_KEYS not in frame.columns
+    connection = _connection(frame, ordered=False)
+    _add_block_keys(connection, max_key_mentions=10**9)  # no cap: every key shared by two or more
+    built = dict(connection.execute(f"SELECT unique_id, {BLOCK_KEYS} FROM mentions").fetchall())
+    expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=10**9)
+    assert built == {u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)}
+    # Uncapped and unfiltered too: the expression gives blocking_keys itself, for every mention.
+    everything = connection.execute(
+        f"SELECT unique_id, {blocking_keys_sql(INT_COLUMNS)} FROM mentions"
+    ).fetchall()
+    assert dict(everything) == {f.unique_id: blocking_keys(f) for f in features}
+    # With a cap, the same keys as the Python cap.
+    capped = _connection(frame, ordered=False)
+    _add_block_keys(capped, max_key_mentions=3)
+    expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=3)
+    assert dict(capped.execute(f"SELECT unique_id, {BLOCK_KEYS} FROM mentions").fetchall()) == {
+        u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)
+    }
+    assert any(len(keys) for keys in expected[BLOCK_KEYS])

@@ -157,3 +157,57 @@ def blocking_keys(features: MentionFeatures) -> list[str]:
                 label, values = key.split(":", 1)
                 keys.update(f"{label}+{code}:{values}|{value}" for code, value in extras)
     return sorted(keys)
+
+
+# The same keys as SQL (DuckDB), for the batch: a rebuild of a million mentions builds its keys in the
+# database rather than mention by mention in Python. `blocking_keys_sql(types)` is an expression over the
+# columns of a table of features giving the list of `blocking_keys` (sorted, without duplicates); tests/
+# linking/test_keys.py holds the two against each other. `types` names each column's SQL type: integers are
+# written as Python's str() writes them, text is compared as is ("" counts as missing, as above).
+
+
+def _text_sql(column: str, integer: bool) -> str:
+    return f"CAST({column} AS VARCHAR)" if integer else column
+
+
+def _present_sql(column: str, integer: bool) -> str:
+    return f"{column} IS NOT NULL" if integer else f"({column} IS NOT NULL AND {column} <> '')"
+
+
+def _side_sql(side: _Side, integers: frozenset[str]) -> tuple[str, str]:
+    """(the condition under which the side has a key, the key's values joined by "|")."""
+    present: list[str] = []
+    pieces: list[str] = []
+    for group in side.groups:
+        values = []
+        for column, first_letter in group:
+            integer = column in integers
+            present.append(_present_sql(column, integer))
+            text = _text_sql(column, integer)
+            values.append(f"substr({text}, 1, 1)" if first_letter else text)
+        if len(values) > 1:
+            pieces.append(f"array_to_string(list_sort([{', '.join(values)}]), '|')")
+        else:
+            pieces.append(values[0])
+    return " AND ".join(dict.fromkeys(present)), " || '|' || ".join(pieces)
+
+
+def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
+    """A DuckDB expression: the list `blocking_keys` gives, from the feature columns of one row; the
+    columns in `integers` are integer columns (the others text)."""
+    integers = frozenset(integers)
+    keys: list[str] = []
+    for side in _SIDES:
+        condition, values = _side_sql(side, integers)
+        keys.append(f"CASE WHEN {condition} THEN '{side.label}:' || {values} END")
+    for side in _REFINED:
+        condition, values = _side_sql(side, integers)
+        for code, column, length in REFINEMENTS:
+            integer = column in integers
+            text = _text_sql(column, integer)
+            keys.append(
+                f"CASE WHEN {condition} AND {column} IS NOT NULL AND length({text}) >= {length} "
+                f"THEN '{side.label}+{code}:' || {values} || '|' || {text} END"
+            )
+    listed = ",\n ".join(keys)
+    return f"list_sort(list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL)))"
