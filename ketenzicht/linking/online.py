@@ -114,35 +114,67 @@ class _Stored:
 
 
 def _stored_lookup(keys: Sequence[str], cap: int) -> _Stored:
-    """One statement per slice of keys, all by primary key or index: the count of each key (KeyCount),
-    the mentions of the keys under the cap (MentionKey) and their features (MentionFeatures). Their persons
-    are read afterwards, for the few candidates that score high enough to matter (`_stored_persons`)."""
+    """The stored mentions of each key held by at most `cap` mentions, their features, and the count of
+    each key that has mentions (up to `cap` + 1: more says only "too common"). Their persons are read
+    afterwards, for the few candidates that score high enough to matter (`_stored_persons`)."""
     found = _Stored({}, defaultdict(list), {})
-    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
-    features = quoted_table(MentionFeatures)
-    bigint = "CAST(NULL AS bigint)"
+    if connection.vendor == "postgresql":
+        statements = [_lookup_statement_postgresql(list(keys), cap)]
+    else:
+        statements = [_lookup_statement(chunk, cap) for chunk in chunks(list(keys), 2000)]
+    rows = found.rows
     with connection.cursor() as cursor:
-        for chunk in chunks(list(keys), 2000):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
-                f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
-                f"WHERE c.n <= %s) "
-                f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
-                f'SELECT 1, m."key", {bigint}, m.mention_id FROM m UNION ALL '
-                f"SELECT 2, CAST(f.data AS text), {bigint}, f.mention_id FROM {features} f "
-                f"WHERE f.mention_id IN (SELECT mention_id FROM m)",
-                [*chunk, cap],
-            )
-            rows = found.rows
+        for sql, params in statements:
+            cursor.execute(sql, params)
             for kind, value, number, mention_id in cursor.fetchall():
                 if kind == 0:
                     found.counts[value] = number
                 elif kind == 1:
                     found.mentions[value].append(mention_id)
-                elif mention_id not in rows:
+                elif value is not None and mention_id not in rows:  # None: a mention without features
                     rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
     return found
+
+
+def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+    """The look-up through the key counts (KeyCount, by primary key), then the mentions of the keys under
+    the cap (MentionKey) and their features (MentionFeatures)."""
+    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
+    features = quoted_table(MentionFeatures)
+    bigint = "CAST(NULL AS bigint)"
+    marks = ", ".join(["%s"] * len(keys))
+    sql = (
+        f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
+        f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+        f"WHERE c.n <= %s) "
+        f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
+        f'SELECT 1, m."key", {bigint}, m.mention_id FROM m UNION ALL '
+        f"SELECT 2, CAST(f.data AS text), {bigint}, f.mention_id FROM {features} f "
+        f"WHERE f.mention_id IN (SELECT mention_id FROM m)"
+    )
+    return sql, [*keys, cap]
+
+
+def _lookup_statement_postgresql(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+    """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
+    at most `cap` + 1 of its mentions (MentionKey's primary key; a LATERAL with LIMIT runs once per key),
+    so a key with more is known to be over the cap without its count; then the features of the mentions
+    of the keys under the cap (a correlated subquery, by primary key). Reading the counts from KeyCount
+    with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was
+    small enough to look cheap: time that grew with the register."""
+    mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
+    bigint = "CAST(NULL AS bigint)"
+    sql = (
+        f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
+        f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
+        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT %s) k), '
+        f'u AS (SELECT "key", mention_id FROM m WHERE n <= %s) '
+        f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
+        f'SELECT 1, "key", {bigint}, mention_id FROM u UNION ALL '
+        f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
+        f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM u) d"
+    )
+    return sql, [list(keys), cap + 1, cap]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
