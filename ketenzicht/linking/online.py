@@ -12,8 +12,9 @@ import functools
 import json
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -31,6 +32,7 @@ from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.keys import blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
+from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
 from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, names_compatible
 from .features import _features_statements, features_of
@@ -108,58 +110,107 @@ class _Stored:
 
     counts: dict[str, int]  # the count of every key that has one
     mentions: dict[str, list[int]]  # the stored mentions of each key counted at most `cap` times
-    candidates: dict[int, Candidate]  # those mentions (linked to a person), their features and person
-    bsns: dict[int, set[str]]  # the valid BSNs of the candidates' persons (when asked for)
+    rows: dict[int, dict[str, Any]]  # the features of those mentions (`MentionFeatures.as_row`)
 
 
-def _stored_lookup(keys: Sequence[str], cap: int, model: LinkModel, *, bsns: bool) -> _Stored:
-    """One statement per slice of keys, all by primary key or index: the count of each key (KeyCount),
-    the mentions of the keys under the cap (MentionKey), their features and person (MentionFeatures,
-    MentionLink), and with `bsns` the valid BSNs of those persons."""
-    found = _Stored({}, defaultdict(list), {}, defaultdict(set))
-    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
-    features, links = quoted_table(MentionFeatures), quoted_table(MentionLink)
-    bigint = "CAST(NULL AS bigint)"
+def _stored_lookup(keys: Sequence[str], cap: int) -> _Stored:
+    """The stored mentions of each key held by at most `cap` mentions, their features, and the count of
+    each key that has mentions (up to `cap` + 1: more says only "too common"). Their persons are read
+    afterwards, for the few candidates that score high enough to matter (`_stored_persons`)."""
+    found = _Stored({}, defaultdict(list), {})
+    if connection.vendor == "postgresql":
+        statements = [_lookup_statement_postgresql(list(keys), cap)]
+    else:
+        statements = [_lookup_statement(chunk, cap) for chunk in chunks(list(keys), 2000)]
+    rows = found.rows
     with connection.cursor() as cursor:
-        for chunk in chunks(list(keys), 2000):
-            marks = ", ".join(["%s"] * len(chunk))
-            parts = [
-                f'SELECT 0, c."key", c.n, {bigint} FROM c',
-                f'SELECT 1, m."key", {bigint}, m.mention_id FROM m',
-                f"SELECT 2, CAST(f.data AS text), l.person_id, f.mention_id FROM {features} f "
-                f"JOIN {links} l ON l.mention_id = f.mention_id "
-                f"WHERE f.mention_id IN (SELECT mention_id FROM m)",
-            ]
-            if bsns:
-                parts.append(
-                    f"SELECT 3, f.bsn, l.person_id, {bigint} FROM {links} l "
-                    f"JOIN {features} f ON f.mention_id = l.mention_id "
-                    f"WHERE f.bsn IS NOT NULL AND l.person_id IN (SELECT p.person_id FROM {links} p "
-                    f"WHERE p.mention_id IN (SELECT mention_id FROM m))"
-                )
-            cursor.execute(
-                f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
-                f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
-                f"WHERE c.n <= %s) " + " UNION ALL ".join(parts),
-                [*chunk, cap],
-            )
+        for sql, params in statements:
+            cursor.execute(sql, params)
             for kind, value, number, mention_id in cursor.fetchall():
                 if kind == 0:
                     found.counts[value] = number
                 elif kind == 1:
                     found.mentions[value].append(mention_id)
-                elif kind == 2:
-                    row = json.loads(value) if isinstance(value, str) else value
-                    prepared = model.prepare_right(Features(**row))
-                    found.candidates[mention_id] = Candidate(mention_id, None, number, number, prepared)
-                elif value:
-                    found.bsns[number].add(value)
+                elif value is not None and mention_id not in rows:  # None: a mention without features
+                    rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
     return found
+
+
+def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+    """The look-up through the key counts (KeyCount, by primary key), then the mentions of the keys under
+    the cap (MentionKey) and their features (MentionFeatures)."""
+    counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
+    features = quoted_table(MentionFeatures)
+    bigint = "CAST(NULL AS bigint)"
+    marks = ", ".join(["%s"] * len(keys))
+    sql = (
+        f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
+        f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+        f"WHERE c.n <= %s) "
+        f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
+        f'SELECT 1, m."key", {bigint}, m.mention_id FROM m UNION ALL '
+        f"SELECT 2, CAST(f.data AS text), {bigint}, f.mention_id FROM {features} f "
+        f"WHERE f.mention_id IN (SELECT mention_id FROM m)"
+    )
+    return sql, [*keys, cap]
+
+
+def _lookup_statement_postgresql(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+    """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
+    at most `cap` + 1 of its mentions (MentionKey's primary key; a LATERAL with LIMIT runs once per key),
+    so a key with more is known to be over the cap without its count; then the features of the mentions
+    of the keys under the cap (a correlated subquery, by primary key). Reading the counts from KeyCount
+    with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was
+    small enough to look cheap: time that grew with the register."""
+    mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
+    bigint = "CAST(NULL AS bigint)"
+    sql = (
+        f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
+        f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
+        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT %s) k), '
+        f'u AS (SELECT "key", mention_id FROM m WHERE n <= %s) '
+        f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
+        f'SELECT 1, "key", {bigint}, mention_id FROM u UNION ALL '
+        f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
+        f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM u) d"
+    )
+    return sql, [list(keys), cap + 1, cap]
+
+
+def _features_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored features row with every column (a row stored before a column was added gets its default)."""
+    return row if len(row) == len(FEATURE_COLUMNS) else Features(**row).as_row()
+
+
+def _stored_persons(mention_ids: Collection[int]) -> tuple[dict[int, int], dict[int, set[str]]]:
+    """The person of each of these stored mentions (a mention without a link is left out), and the valid
+    BSNs of each of those persons (every person has an entry): one statement per slice of mentions."""
+    person_of: dict[int, int] = {}
+    bsns: dict[int, set[str]] = {}
+    features, links = quoted_table(MentionFeatures), quoted_table(MentionLink)
+    with connection.cursor() as cursor:
+        for chunk in chunks(sorted(mention_ids), 2000):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"WITH p AS (SELECT mention_id, person_id FROM {links} WHERE mention_id IN ({marks})) "
+                f"SELECT 0, CAST(NULL AS varchar(9)), p.person_id, p.mention_id FROM p UNION ALL "
+                f"SELECT 1, f.bsn, l.person_id, CAST(NULL AS bigint) FROM {links} l "
+                f"JOIN {features} f ON f.mention_id = l.mention_id "
+                f"WHERE f.bsn IS NOT NULL AND l.person_id IN (SELECT person_id FROM p)",
+                list(chunk),
+            )
+            for kind, bsn, person_id, mention_id in cursor.fetchall():
+                if kind == 0:
+                    person_of[mention_id] = person_id
+                    bsns.setdefault(person_id, set())
+                elif bsn:
+                    bsns.setdefault(person_id, set()).add(bsn)
+    return person_of, bsns
 
 
 def _stored_mentions_of_keys(keys: Sequence[str], cap: int) -> tuple[dict[str, int], dict[str, list[int]]]:
     """The count of each key, and the stored mentions of each key counted at most `cap` times."""
-    found = _stored_lookup(keys, cap, link_model(), bsns=False)
+    found = _stored_lookup(keys, cap)
     return found.counts, found.mentions
 
 
@@ -180,11 +231,27 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-    with_bsns = any(f.bsn for _, f in pairs)
-    lookup = _stored_lookup(all_keys, cap, model, bsns=with_bsns)
-    counts, stored, known = lookup.counts, lookup.mentions, lookup.candidates
+    lookup = _stored_lookup(all_keys, cap)
+    counts, stored = lookup.counts, lookup.mentions
+    # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
+    # threshold decides nothing (no link, no review item, no support for a bridge): only the others are
+    # kept, and only their persons and those persons' BSNs are read, in one more statement.
+    lower_weight = prob_to_match_weight(lower) - 1e-9  # a hair lower: the probability test decides below
+    stored_weights: dict[int, dict[int, float]] = {}
+    for mention, features in pairs:
+        ids = dict.fromkeys(i for key in keys_of[mention.pk] for i in stored.get(key, ()))
+        scored = ((i, model.match_weight_row(features, lookup.rows[i])) for i in ids if i in lookup.rows)
+        stored_weights[mention.pk] = {i: weight for i, weight in scored if weight >= lower_weight}
+    relevant = {i for weights in stored_weights.values() for i in weights}
+    person_of, stored_bsns = _stored_persons(relevant) if relevant else ({}, {})
+    known = {
+        i: Candidate(i, None, p, p, model.prepare_right(Features(**lookup.rows[i])))
+        for i, p in person_of.items()
+    }
     # The persons as this batch changes them: a mention that links two persons merges them (bridges.py).
-    persons = BatchPersons(lookup.bsns if with_bsns else None, Guards(threshold=upper))
+    # Every stored person the matcher can reach is a candidate's person (or merged from one): its BSNs
+    # were read with it.
+    persons = BatchPersons(stored_bsns, Guards(threshold=upper))
     upper_weight = prob_to_match_weight(upper)
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
@@ -194,7 +261,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     doubtful: list[tuple[PersonMention, int, Score, str]] = []
     doubtful_persons: list[tuple[object, object]] = []  # the two persons of each doubtful pair
     for mention, features in pairs:
-        candidates = {i: known[i] for key in keys_of[mention.pk] for i in stored.get(key, ()) if i in known}
+        weights = stored_weights[mention.pk]
+        candidates = {i: known[i] for i in weights if i in known}
         for key in keys_of[mention.pk]:
             if counts.get(key, 0) + len(batch_index.get(key, ())) <= cap:
                 for candidate in batch_index.get(key, ()):
@@ -205,7 +273,10 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         for candidate in candidates.values():
             if candidate.registration_id == mention.registration_id:
                 continue  # two mentions of one registration are two people
-            weight = model.match_weight(features, candidate.features)
+            if candidate.registration_id is None:
+                weight = weights[candidate.mention_id]
+            else:
+                weight = model.match_weight(features, candidate.features)
             slot = persons.slot(candidate.person_ref)
             if slot not in best or weight > best[slot][0]:
                 best[slot] = (weight, candidate)

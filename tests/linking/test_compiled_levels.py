@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -41,3 +42,6 @@ def test_compiled_levels_and_weights_equal_the_interpreted_ones(tmp_path: Path) 
         # A stored candidate scored as the right side needs no frequency buckets (no level reads them).
         bare = replace(right, surname_freq=None, given_freq=None)
         assert model.match_weight(left, model.prepare_right(bare)) == model.match_weight(left, right)
+        # A stored features row (as decoded from the database) scores to the same float.
+        row = json.loads(json.dumps(bare.as_row()))
+        assert model.match_weight_row(left, model.prepare_right_row(row)) == model.match_weight(left, right)

@@ -107,19 +107,22 @@ def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() 
     assert counted() == counts
 
 
-def test_a_key_counted_above_the_cap_is_not_looked_up() -> None:
-    first = register("R1", DENNIS)
+def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1):
-        # Every key of Dennis is now held by more mentions than the cap allows: none is looked up.
-        KeyCount.objects.update(n=2)
+        first = register("R1", DENNIS)
+        again = register("R1b", DENNIS)
+        assert person_of(again) == person_of(first)
+        # Every key of Dennis is now held by two mentions, more than the cap allows: none is looked up.
         second = register("R2", DENNIS)
         assert person_of(second) != person_of(first)
         assert MentionLink.objects.get(mention__registration=second).method == "new"
-        # One key under the cap is enough to find him.
-        keys = sorted(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
-        KeyCount.objects.filter(key=keys[0]).update(n=1)
+        # One key under the cap is enough to find him: R1's key alone (the keys and counts kept in step).
+        key = min(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
+        MentionKey.objects.filter(key=key).exclude(mention__registration=first).delete()
+        KeyCount.objects.filter(key=key).update(n=1)
         third = register("R3", DENNIS)
         assert person_of(third) == person_of(first)
+        assert _stored_mentions_of_keys([key], 1)[0] == {key: 2}  # R3's key: two again, over the cap
 
 
 def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:

@@ -150,12 +150,18 @@ def _has_any_true(x: Any, y: Any) -> bool:
 
 
 class _Compiler:
-    def __init__(self) -> None:
+    """`right_row`: the right side is a mapping of column name to value (a stored features row, as
+    `MentionFeatures.as_row` makes it) instead of a MentionFeatures."""
+
+    def __init__(self, *, right_row: bool = False) -> None:
         self.namespace: dict[str, Any] = {"_lev": _lev_true, "_has_any": _has_any_true}
+        self.right_row = right_row
 
     def col(self, col: Col) -> str:
         if not col.name.isidentifier():
             raise ValueError(f"not a column name: {col.name!r}")
+        if self.right_row and col.side == "r":
+            return f"r[{col.name!r}]"
         return f"{col.side}.{col.name}"
 
     def constant(self, value: Any) -> str:
@@ -203,6 +209,7 @@ class _Compiler:
 
 
 LevelFunction = Callable[[MentionFeatures, MentionFeatures], int]
+RowWeightFunction = Callable[[MentionFeatures, Mapping[str, Any]], float]
 
 
 def _columns(condition: Any) -> list[Col]:
@@ -228,6 +235,29 @@ def compile_levels(comparisons: Sequence[Comparison]) -> tuple[LevelFunction, ..
         compile("\n".join(source), "<compiled comparisons>", "exec"), namespace
     )  # source built above from our own spec
     return tuple(namespace[f"level_{number}"] for number in range(len(comparisons)))
+
+
+def compile_row_weight(
+    comparisons: Sequence[Comparison], weights: Sequence[Sequence[float]], prior_weight: float
+) -> RowWeightFunction:
+    """One function (left features, right row) -> the total match weight: the prior plus each comparison's
+    level weight, added in the same order as `LinkModel.match_weight` (so the sum is the same float),
+    with the right side read from a stored features row, so that no MentionFeatures need be built for a
+    candidate that is only ranked."""
+    compiler = _Compiler(right_row=True)
+    lines = ["def weight(l, r):", f"    total = {compiler.constant(prior_weight)}"]
+    for comparison, level_weights in zip(comparisons, weights, strict=True):
+        for index, level in enumerate(comparison.levels):
+            keyword = "if" if index == 0 else "elif"
+            lines.append(f"    {keyword} {compiler.true(level.condition)}:")
+            lines.append(f"        total = total + {compiler.constant(level_weights[index])}")
+        lines.append("    else:")
+        lines.append(f"        raise AssertionError('no level of {comparison.name} applies')")
+    lines.append("    return total")
+    namespace = dict(compiler.namespace)
+    exec(compile("\n".join(lines), "<compiled row weight>", "exec"), namespace)  # our own spec, above
+    function: RowWeightFunction = namespace["weight"]
+    return function
 
 
 class LinkModel:
@@ -276,6 +306,7 @@ class LinkModel:
         self._level_functions = compile_levels(self.comparisons)
         self._weights = tuple(tuple(p.weight for p in self.levels[c.name]) for c in self.comparisons)
         self._gammas = tuple(tuple(c.gamma(i) for i in range(len(c.levels))) for c in self.comparisons)
+        self._row_weight = compile_row_weight(self.comparisons, self._weights, self.prior_weight)
         # Which side's frequency buckets any level reads (today only the left's): the other side's
         # features need no buckets, which saves preparing every stored candidate.
         read = {
@@ -315,6 +346,22 @@ class LinkModel:
         for level_of, weights in zip(self._level_functions, self._weights, strict=True):
             total = total + weights[level_of(left, right)]
         return total
+
+    def match_weight_row(self, left: MentionFeatures, right: Mapping[str, Any]) -> float:
+        """`match_weight` with the right side a stored features row (`MentionFeatures.as_row`, every
+        column present): the same float, without building a MentionFeatures per candidate. The left side
+        must be prepared (`prepare`); a model whose levels read the right side's frequency buckets needs
+        them in the row (`prepare_right_row`)."""
+        if left.surname_freq is None and left.given_freq is None and self._buckets_read["l"]:
+            left = self.frequencies.apply(left)
+        return self._row_weight(left, right)
+
+    def prepare_right_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`prepare_right` for a stored features row: the same row when no level reads the right side's
+        frequency buckets."""
+        if not self._buckets_read["r"]:
+            return row
+        return self.frequencies.apply(MentionFeatures(**row)).as_row()
 
     def score(self, left: MentionFeatures, right: MentionFeatures) -> Score:
         """Score a pair of mentions (frequency buckets come from this model's table; features that went
