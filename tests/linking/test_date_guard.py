@@ -25,6 +25,9 @@ from tests.people import person_of, register
         ({"19780317": 2}, {"19780517": 2}, True),  # one digit, but each side confirmed twice
         ({"19780317": 2}, {"19780517": 1}, False),  # one digit, one side a single mention: a typo
         ({}, {"19780517": 5}, False),  # no date says nothing
+        ({"19820612": 2}, {"19821206": 2}, False),  # swapped in one source every time
+        ({"19800315": 5, "19800316": 1}, {"19800325": 1}, False),  # a second typo of a settled date
+        ({"19800315": 1, "19800316": 1}, {"19800325": 1}, True),  # no date settled: each counts
     ],
 )
 def test_which_dates_contradict(ours: dict[str, int], theirs: dict[str, int], contradict: bool) -> None:
@@ -51,6 +54,12 @@ def test_a_typo_in_the_date_still_joins_and_a_reviewer_may_join_anything() -> No
     assert len(set(cluster("abc", _chain("a", "b", "c"), birth_date_of=dates).cluster_of.values())) == 1
     far = {"a": "19610402", "b": "19900719"}
     assert cluster("ab", [], birth_date_of=far, same=[("a", "b")]).cluster_of["b"] == "a"
+
+
+def test_a_person_with_two_different_typos_of_its_date_stays_one() -> None:
+    dates = {"a": "19800315", "b": "19800315", "c": "19800315", "t1": "19800316", "t2": "19800325"}
+    pairs = [*_chain("a", "b", "c"), ScoredPair("c", "t1", 0.999), ScoredPair("a", "t2", 0.999)]
+    assert len(set(cluster(list(dates), pairs, birth_date_of=dates).cluster_of.values())) == 1
 
 
 def test_two_namesakes_each_seen_twice_a_month_apart_stay_two() -> None:

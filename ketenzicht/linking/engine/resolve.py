@@ -21,26 +21,42 @@ from dataclasses import dataclass, field
 DIFFERENT_DATES = "different dates of birth"
 
 
+def _swapped(x: str, y: str) -> bool:
+    return x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+
+
 def _far_apart(x: str, y: str) -> bool:
     """Two complete dates (YYYYMMDD) that no single slip explains: not equal, not day and month swapped,
     more than one character apart (the birth-date comparison's levels "same year" and "else")."""
-    if x == y or len(x) != 8 or len(y) != 8:
-        return False
-    if x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]:
+    if x == y or len(x) != 8 or len(y) != 8 or _swapped(x, y):
         return False
     return sum(a != b for a, b in zip(x, y, strict=True)) > 1
+
+
+def _settled(dates: Mapping[str, int]) -> dict[str, int]:
+    """A person's dates without its slips: a date one slip away from a date that more of its mentions
+    carry is a typo of that one and says nothing of its own."""
+    return {
+        x: n
+        for x, n in dates.items()
+        if not any(m > n and y != x and not _far_apart(x, y) for y, m in dates.items())
+    }
 
 
 def dates_contradict(ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool:
     """Whether two persons (complete date of birth -> how many of its mentions carry it) cannot be one.
 
-    They contradict when a date of one and a date of the other are far apart (`_far_apart`), or when they
-    differ at all while each date is carried by at least two mentions of its person: one slip of the pen
-    makes one mention differ, not two that agree with each other against two others (two namesakes born
-    in one year, a month apart)."""
-    for x, nx in ours.items():
-        for y, ny in theirs.items():
-            if x == y:
+    Each person's dates count without its slips (`_settled`). They contradict when a date of one and a
+    date of the other are far apart (`_far_apart`), or one character apart while each is carried by at
+    least two mentions of its person: one slip of the pen makes one mention differ, not two that agree
+    with each other against two others (two namesakes born in one year, a month apart). A day and month
+    swapped never contradicts (a source that writes dates the other way round does so every time)."""
+    if not ours or not theirs:
+        return False
+    mine, other = _settled(ours), _settled(theirs)
+    for x, nx in mine.items():
+        for y, ny in other.items():
+            if x == y or _swapped(x, y):
                 continue
             if _far_apart(x, y) or (nx >= 2 and ny >= 2):
                 return True
