@@ -107,3 +107,18 @@ def test_online_the_son_is_not_linked_to_his_father_through_a_mention_without_a_
     assert person_of(son) != person_of(father)
     item = ReviewItem.objects.get(mention__registration=son)
     assert item.reason == DIFFERENT_DATES and item.status == "open"
+
+
+@pytest.mark.django_db
+def test_a_rebuild_keeps_father_and_son_apart_and_asks_about_the_refused_link() -> None:
+    from django.core.management import call_command
+
+    father = register("R1", {**FATHER, "address": HOME})
+    undated = register("R2", {"given_names": "Petrus", "surname": "Peeters", "sex": "M", "address": HOME})
+    son_fields = {**FATHER, "given_names": "Petrus", "birth_date": "1991-02-14", "address": HOME}
+    son = register("R3", son_fields)
+    ReviewItem.objects.all().delete()
+    call_command("link_persons", "--rebuild", "--no-progress")
+    assert person_of(son) != person_of(father)
+    assert person_of(undated) in (person_of(son), person_of(father))
+    assert ReviewItem.objects.filter(reason=DIFFERENT_DATES, status="open").exists()
