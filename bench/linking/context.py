@@ -79,6 +79,11 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="score with this model instead of training")
     parser.add_argument("--context", type=Path, default=None, help="use this context model, do not estimate")
     parser.add_argument("--save-context", type=Path, default=None, help="write the estimated context model")
+    parser.add_argument(
+        "--no-date-guard",
+        action="store_true",
+        help="cluster without the dates-of-birth guard (engine.resolve.dates_contradict), as before it",
+    )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     if args.params == "shipped":
@@ -114,11 +119,13 @@ def main() -> None:
     print("estimated from the true persons:", _weights(context.ContextModel(truth_model)), flush=True)
 
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
+    dates = (batch._none(v) for v in features["birth_date"])
+    birth_date_of = None if args.no_date_guard else dict(zip(features["unique_id"], dates, strict=True))
     # Score down to where the largest context weight could still lift a pair (bounded below at -10).
     floor = LINK_WEIGHT - 20.0
     predicted = batch.predict(features, model, threshold_match_weight=floor)
     t2 = time.perf_counter()
-    first = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of)
+    first = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of, birth_date_of)
     t3 = time.perf_counter()
     print(
         f"first pass: train {t1 - t0:.1f} s, predict {t2 - t1:.1f} s ({len(predicted):,} pairs at weight "
@@ -159,7 +166,7 @@ def main() -> None:
     second = predicted[["unique_id_l", "unique_id_r"]].copy()
     second["match_weight"] = [w for w, _ in results]
     second = second[second["match_weight"] >= LINK_WEIGHT]
-    after = batch.cluster(features["unique_id"], second, LINK_WEIGHT, bsn_of)
+    after = batch.cluster(features["unique_id"], second, LINK_WEIGHT, bsn_of, birth_date_of)
     t5 = time.perf_counter()
     print(f"second pass {t5 - t4:.1f} s", flush=True)
 

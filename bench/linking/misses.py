@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import Any
 
 import datasets
+import false_merges
 import harness  # also puts the project on sys.path
 import metrics
 import numpy as np
@@ -217,6 +218,18 @@ def main() -> None:
     )
     parser.add_argument("--save-model", type=Path, default=None, help="write the model used to this file")
     parser.add_argument(
+        "--no-date-guard",
+        action="store_true",
+        help="cluster without the dates-of-birth guard (engine.resolve.dates_contradict), as before it",
+    )
+    parser.add_argument(
+        "--false-pairs",
+        type=Path,
+        default=None,
+        help="write every false pair (two true persons in one person) with its cause and levels to this "
+        "JSON-lines file (bench/linking/false_merges.py)",
+    )
+    parser.add_argument(
         "--prior",
         type=float,
         default=None,
@@ -255,7 +268,9 @@ def main() -> None:
     predicted = batch.predict(features, model, threshold_match_weight=0.0)
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
-    cluster_of = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of)
+    dates = (batch._none(v) for v in features["birth_date"])
+    birth_date_of = None if args.no_date_guard else dict(zip(features["unique_id"], dates, strict=True))
+    cluster_of = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of, birth_date_of)
     t4 = time.perf_counter()
     print(
         f"normalise + keys {t1 - t0:.1f} s, train {t2 - t1:.1f} s, predict {t3 - t2:.1f} s "
@@ -271,6 +286,16 @@ def main() -> None:
             "w": predicted["match_weight"].to_numpy(),
             "bsn": predicted["different_valid_bsns"].to_numpy(dtype=bool),
         }
+    )
+    false_causes, false_levels, wrong_persons = false_merges.false_pairs(
+        features,
+        truth["true_person"],
+        predicted,
+        cluster_of,
+        LINK_WEIGHT,
+        model,
+        false_merges.confounders(directory),
+        args.false_pairs,
     )
     del predicted
     true_codes = pd.factorize(truth["true_person"])[0]
@@ -319,6 +344,17 @@ def main() -> None:
     n_missed = int(missed.sum())
     t5 = time.perf_counter()
 
+    false_total = sum(false_causes.values())
+    false_rows = [
+        [cause, f"{false_causes[cause]:,}", _share(false_causes[cause], false_total)]
+        for cause in false_merges.CAUSES
+    ]
+    false_rows.append(["all false pairs", f"{false_total:,}", f"in {wrong_persons:,} persons"])
+    direct = false_total - false_causes["chain"]
+    level_rows = [
+        [level, f"{k:,}", _share(k, direct)] for level, k in false_levels.most_common() if k * 10 >= direct
+    ]
+
     settings_rows = []
     for label, upper, lower in SETTINGS:
         reviews, band_true, band_false, linked = review_items(pairs, upper, lower, true_codes)
@@ -341,7 +377,8 @@ def main() -> None:
     print(
         f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
         f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
-        f"model {args.model or 'trained on these mentions'}, prior {prior:.3g} ({weight(prior):.2f})"
+        f"model {args.model or 'trained on these mentions'}, prior {prior:.3g} ({weight(prior):.2f}), "
+        f"date guard {'off' if args.no_date_guard else 'on'}"
     )
     print(
         show(
@@ -385,6 +422,10 @@ def main() -> None:
         total = sum(per)
         reason_rows.append([reason, *(f"{k:,}" for k in per[:4]), f"{total:,}", _share(total, n_missed)])
     print(show(header, reason_rows))
+    print()
+    print(show(["false pair cause", "false pairs", "share"], false_rows))
+    print()
+    print(show(["level among direct false pairs (>= 10%)", "pairs", "share"], level_rows))
     print()
     print(
         show(

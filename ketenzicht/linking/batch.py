@@ -31,6 +31,7 @@ from ketenzicht.linking.engine.normalise import (
     NameFrequencies,
     features_from_exchange,
 )
+from ketenzicht.linking.engine.resolve import join_contradicts
 from ketenzicht.linking.engine.splink_settings import (
     BLOCKING_RULES,
     DETERMINISTIC_RECALL,
@@ -482,17 +483,24 @@ def cluster(
     pairs: pd.DataFrame,
     threshold_match_weight: float,
     bsn_by_id: Mapping[str, str | None] | None = None,
+    birth_date_by_id: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Join mentions into persons: pairs at or above the threshold, strongest first, never joining two
-    clusters that hold different valid BSNs (so no chain A-B-C can join two BSNs either).
+    clusters that hold different valid BSNs or contradicting complete dates of birth
+    (`engine.resolve.dates_contradict`), so no chain A-B-C can join them either.
 
     Returns unique_id -> cluster id (the smallest unique_id of the cluster)."""
     parent: dict[str, str] = {uid: uid for uid in unique_ids}
     bsns: dict[str, set[str]] = {uid: set() for uid in parent}
+    dates: dict[str, Counter[str]] = {}
     if bsn_by_id:
         for uid, bsn in bsn_by_id.items():
             if bsn and uid in bsns:
                 bsns[uid].add(bsn)
+    if birth_date_by_id:
+        for uid, date in birth_date_by_id.items():
+            if date and uid in parent:
+                dates[uid] = Counter([date])
 
     def find(uid: str) -> str:
         root = uid
@@ -510,9 +518,15 @@ def cluster(
             continue
         if bsns[a] and bsns[b] and bsns[a] != bsns[b]:
             continue
+        if a in dates and b in dates:
+            date_of = birth_date_by_id or {}
+            if join_contradicts(dates[a], dates[b], date_of.get(str(left)), date_of.get(str(right))):
+                continue
         root, child = (a, b) if a < b else (b, a)
         parent[child] = root
         bsns[root] |= bsns.pop(child)
+        if child in dates:
+            dates.setdefault(root, Counter()).update(dates.pop(child))
     return {uid: find(uid) for uid in parent}
 
 
@@ -576,6 +590,7 @@ def link_dataframe(
         pairs,
         threshold_match_weight,
         dict(zip(features["unique_id"], (_none(v) for v in features["bsn"]), strict=True)),
+        dict(zip(features["unique_id"], (_none(v) for v in features["birth_date"]), strict=True)),
     )
     return pd.Series([clusters[uid] for uid in features["unique_id"]], index=df.index, dtype=object)
 

@@ -7,6 +7,7 @@ The matcher links B to its best person and then merges every other person B link
 the rebuild's clustering keeps (`engine.resolve.cluster`):
 
 - never two persons with different valid BSNs (either's set a subset of the other's is no conflict);
+- never two persons whose complete dates of birth contradict (`engine.resolve.dates_contradict`);
 - never two persons a reviewer called different (a `PairDecision` "different" between their mentions);
 - two large persons (both at least `Guards.large` mentions) only on a link of at least `Guards.strong`, or
   with at least `Guards.bridge_support` mentions of the other person linking to the new one.
@@ -20,7 +21,7 @@ is never created. The larger person keeps its id (a stored one on a tie).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db.models import Count, Q
@@ -29,13 +30,16 @@ from django.utils.translation import gettext_noop
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 
-from .engine.resolve import Guards
+from .engine.resolve import DIFFERENT_DATES as _DIFFERENT_DATES
+from .engine.resolve import Guards, dates_contradict
 from .models import LinkMethod, MentionFeatures, MentionLink, PairDecision
 from .services import person_merge
 
 # Why a bridge was refused; the first two are the reasons of the review item that asks instead.
 DIFFERENT_BSNS = gettext_noop("different valid BSNs")
 WEAK_LINK = gettext_noop("weak link between two large persons")
+DIFFERENT_DATES = gettext_noop("different dates of birth")
+assert DIFFERENT_DATES == _DIFFERENT_DATES  # the reason the rebuild's clustering gives
 REVIEWER_DIFFERENT = "reviewer: different persons"  # not asked again
 
 
@@ -56,6 +60,7 @@ class BatchPersons:
         self._stored_bsns: dict[int, set[str]] = dict(stored_bsns or {})
         self._bsns_fetched = stored_bsns is not None  # the look-up read the BSNs of every candidate person
         self._stored_mentions: dict[int, list[int]] = {}
+        self._stored_dates: dict[int, Counter[str]] = {}
         self.merges: list[tuple[object, object, int]] = []  # (source ref, target ref, bridging mention)
 
     def ref(self, ref: object) -> object:
@@ -112,6 +117,27 @@ class BatchPersons:
             found |= batch_bsns.get(member, set())
         return found
 
+    def dates(self, ref: object, batch_dates: Mapping[object, Counter[str]]) -> Counter[str]:
+        """The complete dates of birth of the person's mentions (stored and of this batch), each with how
+        many mentions carry it."""
+        stored = self._stored(ref)
+        missing = [p for p in stored if p not in self._stored_dates]
+        if missing:
+            for person_id in missing:
+                self._stored_dates[person_id] = Counter()
+            rows = MentionFeatures.objects.filter(mention__link__person_id__in=missing).values_list(
+                "mention__link__person_id", "data__birth_date"
+            )
+            for person_id, date in rows:
+                if date:  # a JSON key read as a number on some databases
+                    self._stored_dates[person_id][str(date)] += 1
+        found: Counter[str] = Counter()
+        for member in self._members_of(ref):
+            if isinstance(member, int):
+                found.update(self._stored_dates.get(member, Counter()))
+            found.update(batch_dates.get(member, Counter()))
+        return found
+
     def _mentions_of(self, ref: object) -> list[int]:
         stored = self._stored(ref)
         missing = [p for p in stored if p not in self._stored_mentions]
@@ -133,13 +159,22 @@ class BatchPersons:
         support: int,
         batch_bsns: Mapping[object, set[str]],
         bsn: str | None,
+        batch_dates: Mapping[object, Counter[str]] | None = None,
+        birth_date: str | None = None,
     ) -> str | None:
-        """Why the new mention (with valid BSN `bsn`, linked to `mine`) may not merge `other` into its
-        person, or None. `support`: the mentions of `other` that link to the new mention."""
+        """Why the new mention (with valid BSN `bsn` and complete date of birth `birth_date`, linked to
+        `mine`) may not merge `other` into its person, or None. `support`: the mentions of `other` that
+        link to the new mention."""
         ours = self.bsns(mine, batch_bsns) | ({bsn} if bsn else set())
         theirs = self.bsns(other, batch_bsns)
         if ours and theirs and not (ours <= theirs or theirs <= ours):
             return DIFFERENT_BSNS
+        # The new mention's own date is the model's to weigh (engine.resolve.join_contradicts): only the
+        # mentions its person already holds must agree with the other person's.
+        if batch_dates is not None and dates_contradict(
+            self.dates(mine, batch_dates), self.dates(other, batch_dates)
+        ):
+            return DIFFERENT_DATES
         guards = self.guards
         # The new mention counts with its person: in a rebuild it would have joined that one first.
         large = min(self.size(mine) + 1, self.size(other)) >= guards.large

@@ -270,7 +270,9 @@ def link_features(
     bsns = features["bsn"]
     bsn_of = {uid: bsn if isinstance(bsn, str) else None for uid, bsn in zip(unique_ids, bsns, strict=True)}
     pairs = batch.predict(features, model, threshold_match_weight=threshold)
-    cluster_of = batch.cluster(unique_ids, pairs, threshold, bsn_of)
+    dates = features["birth_date"]
+    birth_date_of = {uid: d if isinstance(d, str) else None for uid, d in zip(unique_ids, dates, strict=True)}
+    cluster_of = batch.cluster(unique_ids, pairs, threshold, bsn_of, birth_date_of)
     return person_ids(unique_ids, cluster_of), used
 
 

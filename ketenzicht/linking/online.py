@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,14 +27,14 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
-from .bridges import REVIEWER_DIFFERENT, BatchPersons
+from .bridges import DIFFERENT_DATES, REVIEWER_DIFFERENT, BatchPersons
 from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.keys import blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
-from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, names_compatible
+from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, join_contradicts, names_compatible
 from .features import _features_statements, features_of
 from .models import (
     KeyCount,
@@ -256,6 +256,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
     batch_bsns: dict[object, set[str]] = defaultdict(set)  # slot of a person -> BSNs of this batch
+    batch_dates: dict[object, Counter[str]] = defaultdict(Counter)  # slot -> dates of birth of this batch
     new_persons: list[Person] = []
     links: list[tuple[PersonMention, object, str, float | None]] = []
     doubtful: list[tuple[PersonMention, int, Score, str]] = []
@@ -289,11 +290,22 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             theirs = persons.bsns(candidate.person_ref, batch_bsns)
             return bool(theirs and features.bsn not in theirs)
 
+        def date_conflict(candidate: Candidate, features: Features = features) -> bool:
+            """The person's dates of birth contradict this mention's (engine.resolve.dates_contradict)."""
+            if not features.birth_date:
+                return False
+            theirs = persons.dates(candidate.person_ref, batch_dates)
+            return join_contradicts(
+                Counter([features.birth_date]), theirs, features.birth_date, candidate.features.birth_date
+            )
+
         ranked = [
             (match_weight_to_probability(weight), candidate)
             for weight, candidate in sorted(best.values(), key=lambda item: -item[0])
         ]
-        chosen = next(((p, c) for p, c in ranked if p >= upper and not bsn_conflict(c)), None)
+        chosen = next(
+            ((p, c) for p, c in ranked if p >= upper and not bsn_conflict(c) and not date_conflict(c)), None
+        )
         if chosen is not None:
             probability, candidate = chosen
             person_ref: object = persons.ref(candidate.person_ref)
@@ -310,6 +322,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
                     support=support[persons.slot(other.person_ref)],
                     batch_bsns=batch_bsns,
                     bsn=features.bsn,
+                    batch_dates=batch_dates,
+                    birth_date=features.birth_date,
                 )
                 if refused is None:
                     person_ref = persons.merge(person_ref, other.person_ref, mention.pk)
@@ -330,6 +344,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
                 continue  # a reviewer kept these two persons apart: not asked again
             if bsn_conflict(candidate) and probability >= upper:
                 reason = gettext_noop("different valid BSNs")
+            elif probability >= upper and refused is None and date_conflict(candidate):
+                reason = DIFFERENT_DATES
             elif refused is not None:
                 reason = refused
             elif probability >= upper:
@@ -344,6 +360,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         me = Candidate(mention.pk, mention.registration_id, person_id, person_ref, features)
         if features.bsn:
             batch_bsns[me.slot].add(features.bsn)
+        if features.birth_date:
+            batch_dates[me.slot][features.birth_date] += 1
         for key in keys_of[mention.pk]:
             batch_index[key].append(me)
 

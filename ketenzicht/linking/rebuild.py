@@ -26,7 +26,15 @@ from .batch import features_frame, predict, save_model, train
 from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
-from .engine.resolve import Clustering, Guards, ScoredPair, carry_ids, cluster, names_compatible
+from .engine.resolve import (
+    DIFFERENT_DATES,
+    Clustering,
+    Guards,
+    ScoredPair,
+    carry_ids,
+    cluster,
+    names_compatible,
+)
 from .features import features_of, features_store_all
 from .models import (
     LinkMethod,
@@ -46,6 +54,7 @@ BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
 REFUSED_REASONS = {
     "different valid BSNs": gettext_noop("different valid BSNs"),
     "weak link between two large clusters": gettext_noop("weak link between two large persons"),
+    DIFFERENT_DATES: gettext_noop("different dates of birth"),
 }
 
 
@@ -131,15 +140,30 @@ def persons_rebuild(
     same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
     different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
     bsn_of = {f.unique_id: f.bsn for f in features if f.bsn}
+    birth_date_of = {f.unique_id: f.birth_date for f in features if f.birth_date}
     guards = Guards(threshold=upper)
     step("cluster", 0, 1)
-    clustering = cluster(registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=guards)
+    clustering = cluster(
+        registration_of,
+        pairs,
+        bsn_of=bsn_of,
+        birth_date_of=birth_date_of,
+        same=same,
+        different=different,
+        guards=guards,
+    )
     levels: dict[tuple[str, str], str] = {}
     if terms is not None:
         # Second pass: the relation term between the first pass's persons, and cluster again.
         pairs, levels = _with_relation_context(pairs, clustering, mentions, model, features, terms)
         clustering = cluster(
-            registration_of, pairs, bsn_of=bsn_of, same=same, different=different, guards=guards
+            registration_of,
+            pairs,
+            bsn_of=bsn_of,
+            birth_date_of=birth_date_of,
+            same=same,
+            different=different,
+            guards=guards,
         )
     pairs = [p for p in pairs if p.probability >= lower]
     doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]

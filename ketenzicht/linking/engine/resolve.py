@@ -1,8 +1,10 @@
 """From scored pairs to persons: constrained clustering, and person ids that stay stable across rebuilds.
 
-Pure: no Django. Three guards keep a false merge from happening silently:
+Pure: no Django. Four guards keep a false merge from happening silently:
 
 - different valid BSNs never end up in one person, unless a reviewer said they are the same person;
+- dates of birth that contradict never end up in one person either (`dates_contradict`): a chain through
+  a mention without a date (father and son at one address, two namesakes) cannot join them;
 - a reviewer's "different persons" is never overruled, however strong the evidence;
 - one weak link never chains two large clusters: between two clusters that are both at least
   `large` mentions, a link below `strong` needs the support of at least `bridge_support` links.
@@ -15,6 +17,75 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+DIFFERENT_DATES = "different dates of birth"
+
+
+def _swapped(x: str, y: str) -> bool:
+    return x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+
+
+def _far_apart(x: str, y: str) -> bool:
+    """Two complete dates (YYYYMMDD) that no single slip explains: not equal, not day and month swapped,
+    more than one character apart (the birth-date comparison's levels "same year" and "else")."""
+    if x == y or len(x) != 8 or len(y) != 8 or _swapped(x, y):
+        return False
+    return sum(a != b for a, b in zip(x, y, strict=True)) > 1
+
+
+def _settled(dates: Mapping[str, int]) -> dict[str, int]:
+    """A person's dates without its slips: a date one slip away from a date that more of its mentions
+    carry is a typo of that one and says nothing of its own."""
+    return {
+        x: n
+        for x, n in dates.items()
+        if not any(m > n and y != x and not _far_apart(x, y) for y, m in dates.items())
+    }
+
+
+def dates_contradict(ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool:
+    """Whether two persons (complete date of birth -> how many of its mentions carry it) cannot be one.
+
+    Each person's dates count without its slips (`_settled`). They contradict when a date of one and a
+    date of the other are far apart (`_far_apart`), or one character apart while each is carried by at
+    least two mentions of its person: one slip of the pen makes one mention differ, not two that agree
+    with each other against two others (two namesakes born in one year, a month apart). A day and month
+    swapped never contradicts (a source that writes dates the other way round does so every time)."""
+    if not ours or not theirs:
+        return False
+    mine, other = _settled(ours), _settled(theirs)
+    for x, nx in mine.items():
+        for y, ny in other.items():
+            if x == y or _swapped(x, y):
+                continue
+            if _far_apart(x, y) or (nx >= 2 and ny >= 2):
+                return True
+    return False
+
+
+def join_contradicts(
+    ours: Mapping[str, int], theirs: Mapping[str, int], left: str | None = None, right: str | None = None
+) -> bool:
+    """Whether joining two persons through the pair of mentions with dates of birth `left` (one of ours)
+    and `right` (one of theirs) would put contradicting dates in one person, as `dates_contradict` judges.
+
+    The joining pair's own dates are left to the model that scored it (a date written wholly wrong is a
+    known kind of error, weighed there against the names and the address): a contradiction counts only
+    when some other pair of mentions across the two persons carries it too. So two single mentions are
+    never refused here, while a chain A-B-C whose ends disagree is, and so are two namesakes each seen
+    twice with their own date."""
+    if not ours or not theirs:
+        return False
+    mine, other = _settled(ours), _settled(theirs)
+    for x, nx in mine.items():
+        for y, ny in other.items():
+            if x == y or _swapped(x, y):
+                continue
+            if (x, y) == (left, right) and ours.get(x) == 1 and theirs.get(y) == 1:
+                continue  # only the joining pair itself carries this difference
+            if _far_apart(x, y) or (nx >= 2 and ny >= 2):
+                return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -45,17 +116,21 @@ class Clustering:
 
 
 class _Clusters:
-    """Union-find that keeps per cluster its members, valid BSNs and the mentions it may never join."""
+    """Union-find that keeps per cluster its members, valid BSNs, complete dates of birth (with how many
+    mentions carry each) and the mentions it may never join."""
 
-    def __init__(self, nodes: Iterable[str], bsn_of: Mapping[str, str]):
+    def __init__(self, nodes: Iterable[str], bsn_of: Mapping[str, str], birth_date_of: Mapping[str, str]):
         self.parent: dict[str, str] = {}
         self.members: dict[str, set[str]] = {}
         self.bsns: dict[str, set[str]] = {}
+        self.dates: dict[str, Counter[str]] = {}
+        self.birth_date_of = birth_date_of
         self.never: dict[str, set[str]] = {}
         for node in nodes:
             self.parent[node] = node
             self.members[node] = {node}
             self.bsns[node] = {bsn_of[node]} if node in bsn_of else set()
+            self.dates[node] = Counter([birth_date_of[node]]) if birth_date_of.get(node) else Counter()
             self.never[node] = set()
 
     def find(self, node: str) -> str:
@@ -78,6 +153,10 @@ class _Clusters:
         bsn_a, bsn_b = self.bsns[ra], self.bsns[rb]
         if bsn_a and bsn_b and not (bsn_a <= bsn_b or bsn_b <= bsn_a):
             return "different valid BSNs"
+        if join_contradicts(
+            self.dates[ra], self.dates[rb], self.birth_date_of.get(a), self.birth_date_of.get(b)
+        ):
+            return DIFFERENT_DATES
         return None
 
     def union(self, a: str, b: str) -> str:
@@ -89,6 +168,7 @@ class _Clusters:
         self.parent[rb] = ra
         self.members[ra] |= self.members.pop(rb)
         self.bsns[ra] |= self.bsns.pop(rb)
+        self.dates[ra] += self.dates.pop(rb)
         self.never[ra] |= self.never.pop(rb)
         return ra
 
@@ -101,18 +181,20 @@ def cluster(
     pairs: Iterable[ScoredPair],
     *,
     bsn_of: Mapping[str, str] | None = None,
+    birth_date_of: Mapping[str, str] | None = None,
     same: Iterable[tuple[str, str]] = (),
     different: Iterable[tuple[str, str]] = (),
     guards: Guards | None = None,
 ) -> Clustering:
     """Cluster mentions from scored pairs under the guards.
 
-    `bsn_of` holds the valid BSN of mentions that have one; `same` and `different` are reviewers'
-    decisions: `same` joins (and may join different BSNs: a reviewer saw it), `different` keeps apart.
+    `bsn_of` holds the valid BSN of mentions that have one, `birth_date_of` the complete date of birth
+    (YYYYMMDD) of mentions that have one; `same` and `different` are reviewers' decisions: `same` joins
+    (and may join different BSNs or dates: a reviewer saw it), `different` keeps apart.
     """
     guards = guards or Guards()
     all_nodes = sorted(set(nodes))
-    clusters = _Clusters(all_nodes, bsn_of or {})
+    clusters = _Clusters(all_nodes, bsn_of or {}, birth_date_of or {})
     refused: list[tuple[str, str, str]] = []
     for a, b in different:
         if a in clusters.parent and b in clusters.parent:
