@@ -185,6 +185,14 @@ def _linker(
 BACKENDS = ("duckdb", "spark")
 
 
+def u_counts(sample_df: pd.DataFrame) -> Counts:
+    """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`), in DuckDB."""
+    con = _connection(sample_df)
+    return lambda comparisons, after, upto: con.execute(
+        random_u_sql(comparisons, after, upto, table="mentions")
+    ).fetchall()
+
+
 class _DuckDBBackend:
     """Splink on an in-memory DuckDB holding the features as table `mentions`."""
 
@@ -197,13 +205,6 @@ class _DuckDBBackend:
 
     def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
         return conditional_u(self.con, comparison)
-
-    def u_counts(self, sample_df: pd.DataFrame) -> Counts:
-        """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`)."""
-        con = _connection(sample_df)
-        return lambda comparisons, after, upto: con.execute(
-            random_u_sql(comparisons, after, upto, table="mentions")
-        ).fetchall()
 
     def splink_json(self, linker: Any) -> dict[str, Any]:
         saved: dict[str, Any] = linker.misc.save_model_to_json()
@@ -261,9 +262,10 @@ def train(
     prior: matching pairs per pair; u and m: level shares), and EM and u sampling are capped in pairs
     anyway, so a larger register only costs time.
 
-    u by random sampling: every pair of a seeded random sample of mentions with about `u_max_pairs`
-    pairs, all comparisons counted in one query (`splink_table.random_u_sql`: Splink's own estimate runs
-    a query per comparison and chunk of pairs, each a job on Spark), the same pairs on either backend.
+    u by random sampling: the pairs of a seeded random sample of mentions with about `u_max_pairs` pairs,
+    all comparisons counted together in a few staged queries (`splink_table.random_u`; Splink's own
+    estimate runs a query per comparison and chunk of pairs, each a job on Spark), in this process's
+    DuckDB whatever the backend: the sample does not grow with the register.
     EM runs on the counts of each pattern of comparison levels among the blocked pairs (Splink's
     `estimate_without_term_frequencies`: the same estimate, as the model has no term-frequency
     adjustments, with each iteration over a few thousand patterns instead of every pair).
@@ -302,7 +304,10 @@ def train(
         else:
             model_u = db.splink_json(linker)
             u_mentions = u_sample(features_df, u_max_pairs, seed)
-            random_u = u_by_sampling(COMPARISONS, len(u_mentions), db.u_counts(u_mentions))
+            # In this process's DuckDB whatever the backend: the sample is small by construction (about
+            # `u_max_pairs` pairs, whatever the register's size), and DuckDB counts its pairs many times
+            # faster than a local Spark (bench/README.md, "Spark training").
+            random_u = u_by_sampling(COMPARISONS, len(u_mentions), u_counts(u_mentions))
             for saved in model_u["comparisons"]:
                 levels = saved["comparison_levels"]
                 for entry, u in zip(levels, random_u[saved["output_column_name"]], strict=True):

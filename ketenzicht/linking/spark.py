@@ -285,20 +285,6 @@ class SparkBackend:
         rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
         return conditional_u_from_counts(comparison, rows)
 
-    def u_counts(self, sample_df: pd.DataFrame) -> Any:
-        """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`), as the view
-        `u_sample`, cached in Spark's memory for the stages."""
-        from ketenzicht.linking.splink_table import U_SAMPLE_TABLE, random_u_sql
-
-        sample = self.spark.createDataFrame(_arrow_table(sample_df)).cache()
-        sample.createOrReplaceTempView(U_SAMPLE_TABLE)
-
-        def counts(comparisons: Any, after: int, upto: int) -> list[tuple[Any, ...]]:
-            sql = spark_sql(random_u_sql(comparisons, after, upto))
-            return [tuple(row) for row in self.spark.sql(sql).collect()]
-
-        return counts
-
     def splink_json(self, linker: Any) -> dict[str, Any]:
         if self._settings is None:
             raise RuntimeError("no linker yet")

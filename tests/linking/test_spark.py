@@ -154,9 +154,9 @@ def test_the_conditional_u_query_counts_the_same_on_spark(spark: Any, frame: pd.
         assert on_spark == on_duckdb and sum(n for _, n in on_duckdb) > 0, comparison.name
 
 
-# Training as `train` does it (u by its own staged sampling, which draws the sample in pandas, so both
-# backends count the same pairs), with two EM iterations per blocking rule so that Spark's share stays
-# short (each runs the same E and M steps as the next would).
+# Training as `train` does it (u counted in DuckDB over a sample drawn in pandas on either backend; the
+# prior, the conditional u and EM on the backend), with two EM iterations per blocking rule so that
+# Spark's share stays short (each runs the same E and M steps as the next would).
 TRAINING: dict[str, Any] = {"em_max_iterations": 2}
 
 
