@@ -44,11 +44,15 @@ from ketenzicht.linking.splink_table import (
     BLOCK_KEYS,
     INT_COLUMNS,
     LIST_COLUMNS,
+    Counts,
     conditional_u_from_counts,
     conditional_u_sql,
+    random_u_sql,
     sql_type,
     table_columns,
+    u_sample,
 )
+from ketenzicht.linking.splink_table import random_u as u_by_sampling
 
 logger = logging.getLogger(__name__)
 
@@ -213,6 +217,14 @@ def _linker(
 BACKENDS = ("duckdb", "spark")
 
 
+def u_counts(sample_df: pd.DataFrame) -> Counts:
+    """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`), in DuckDB."""
+    con = _connection(sample_df)
+    return lambda comparisons, after, upto: con.execute(
+        random_u_sql(comparisons, after, upto, table="mentions")
+    ).fetchall()
+
+
 class _DuckDBBackend:
     """Splink on an in-memory DuckDB holding the features as table `mentions`."""
 
@@ -246,6 +258,7 @@ def _backend(name: str, features_df: pd.DataFrame) -> Iterator[Any]:
 
 
 TRAIN_SAMPLE = 300_000
+TRAINING_STEPS = ("grouped", "splink")
 
 
 def conditional_u(
@@ -265,13 +278,13 @@ def train(
     seed: int,
     *,
     u_max_pairs: float = 5e6,
-    u_chunks: int = 10,
     em_max_pairs: float | None = 2e6,
     em_max_iterations: int = 25,
     blocking_rules: Sequence[str] = BLOCKING_RULES,
     backend: str = "duckdb",
     sample: int | None = TRAIN_SAMPLE,
     prior: float | None = None,
+    steps: str = "grouped",
 ) -> dict[str, Any]:
     """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels. `backend`:
     where Splink runs, "duckdb" (in this process) or "spark" (ketenzicht/linking/spark.py).
@@ -281,10 +294,17 @@ def train(
     prior: matching pairs per pair; u and m: level shares), and EM and u sampling are capped in pairs
     anyway, so a larger register only costs time.
 
-    `u_chunks`: Splink estimates u chunk by chunk of the sampled pairs and stops after the chunk in which
-    every level has been seen 100 times; with 1 it counts all sampled pairs at once (no early stop, so
-    which pairs count does not depend on the backend's hash function). `em_max_iterations`: per EM
-    blocking rule, at most this many iterations (Splink stops earlier at convergence).
+    u by random sampling: the pairs of a seeded random sample of mentions with about `u_max_pairs` pairs,
+    all comparisons counted together in a few staged queries (`splink_table.random_u`; Splink's own
+    estimate runs a query per comparison and chunk of pairs, each a job on Spark), in this process's
+    DuckDB whatever the backend: the sample does not grow with the register.
+    EM runs on the counts of each pattern of comparison levels among the blocked pairs (Splink's
+    `estimate_without_term_frequencies`: the same estimate, as the model has no term-frequency
+    adjustments, with each iteration over a few thousand patterns instead of every pair).
+    `steps="splink"`: Splink's own u estimate (chunk by chunk, one comparison at a time; the pairs depend
+    on the backend's hash function) and EM over every pair instead, as before 2026-12, for comparison.
+    `em_max_iterations`: per EM blocking rule, at most this many iterations (Splink stops earlier at
+    convergence).
 
     The model's prior is the register's own estimate (from deterministic rules) up to
     `splink_settings.PRIOR_REFERENCE_MENTIONS` mentions and does not fall further above it
@@ -301,6 +321,8 @@ def train(
     mentions = len(features_df)
     if sample is not None and len(features_df) > sample:
         features_df = features_df.sample(n=sample, random_state=seed).sort_index()
+    if steps not in TRAINING_STEPS:
+        raise ValueError(f"steps {steps!r}: one of {', '.join(TRAINING_STEPS)}")
     with _backend(backend, features_df) as db:
         settings = settings_dict(blocking_rules=blocking_rules)
         settings["max_iterations"] = em_max_iterations
@@ -308,10 +330,21 @@ def train(
         linker.training.estimate_probability_two_random_records_match(
             list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
         )
-        linker.training.estimate_u_using_random_sampling(
-            max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks
-        )
-        model_u = db.splink_json(linker)
+        if steps == "splink":
+            linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+            model_u = db.splink_json(linker)
+        else:
+            model_u = db.splink_json(linker)
+            u_mentions = u_sample(features_df, u_max_pairs, seed)
+            # In this process's DuckDB whatever the backend: the sample is small by construction (about
+            # `u_max_pairs` pairs, whatever the register's size), and DuckDB counts its pairs many times
+            # faster than a local Spark (bench/README.md, "Spark training").
+            random_u = u_by_sampling(COMPARISONS, len(u_mentions), u_counts(u_mentions))
+            for saved in model_u["comparisons"]:
+                levels = saved["comparison_levels"]
+                for entry, u in zip(levels, random_u[saved["output_column_name"]], strict=True):
+                    if u is not None and not entry.get("fix_u_probability"):
+                        entry["u_probability"] = u
         by_name = {c.name: c for c in COMPARISONS}
         for saved in model_u["comparisons"]:
             comparison = by_name[saved["output_column_name"]]
@@ -329,7 +362,7 @@ def train(
             before = db.splink_json(linker)
             try:
                 linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=em_max_pairs
+                    rule, max_pairs=em_max_pairs, estimate_without_term_frequencies=steps == "grouped"
                 )
             except ValueError as error:
                 # Splink refuses an m that EM drives below 1e-300 (a level seen almost only among

@@ -252,6 +252,29 @@ def _arrow_table(features_df: pd.DataFrame) -> Any:
     return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
 
 
+# Tables Splink reads again and again that it does not keep itself: EM on level-pattern counts
+# (batch.train) runs one query per iteration over this small table, which Spark would otherwise recompute
+# from the comparison vectors each time.
+KEEP_TABLES = ("__splink__agreement_pattern_counts",)
+
+
+def _spark_api() -> Any:
+    """Splink's SparkAPI, keeping KEEP_TABLES in Spark's memory as well."""
+    from splink import SparkAPI
+
+    class KeepingSparkAPI(SparkAPI):
+        def _break_lineage_and_repartition(
+            self, spark_df: Any, templated_name: str, physical_name: str
+        ) -> Any:
+            keep: Any = super()._break_lineage_and_repartition  # untyped in Splink
+            spark_df = keep(spark_df, templated_name, physical_name)
+            if templated_name in KEEP_TABLES:
+                spark_df = spark_df.persist()
+            return spark_df
+
+    return KeepingSparkAPI
+
+
 class SparkBackend:
     """Splink on Spark over the features as the temporary view `mentions`: the backend interface of
     `batch.train` (linker, conditional u, the saved model in canonical SQL), and prediction's linker."""
@@ -263,12 +286,11 @@ class SparkBackend:
         self._settings: dict[str, Any] | None = None
 
     def linker(self, settings: Mapping[str, Any]) -> Any:
-        from splink import Linker, SparkAPI
+        from splink import Linker
 
         self._settings = dict(settings)
         config = _current[1] if _current is not None else SparkConfig.from_settings()
-        spark_api: Any = SparkAPI  # its __init__ has no annotations
-        db_api = spark_api(
+        db_api = _spark_api()(
             spark_session=self.spark,
             break_lineage_method=config.break_lineage_method,
             register_udfs_automatically=False,  # jaro-winkler & co. from Splink's jar: not used

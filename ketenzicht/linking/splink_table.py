@@ -3,7 +3,9 @@ and their types, and the conditional-u query over it. Neither backend imports th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import pandas as pd
@@ -13,13 +15,22 @@ from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
 BLOCK_KEYS = "block_keys"
 LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys", "block_keys"}
-INT_COLUMNS = {"birth_year", "birth_month", "birth_day", "given_count", "surname_freq", "given_freq"}
+INT_COLUMNS = {
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "given_count",
+    "surname_freq",
+    "given_freq",
+    "u_position",
+}
 MIN_CONDITIONAL_PAIRS = 1000
 
 
 def table_columns(features_df: pd.DataFrame) -> list[str]:
     """The columns Splink's table gets: the features, and the blocking keys when the frame has them."""
-    return [*FEATURE_COLUMNS, BLOCK_KEYS] if BLOCK_KEYS in features_df.columns else list(FEATURE_COLUMNS)
+    extra = [c for c in (BLOCK_KEYS, U_POSITION) if c in features_df.columns]
+    return [*FEATURE_COLUMNS, *extra]
 
 
 def sql_type(column: str) -> str:
@@ -66,3 +77,125 @@ def conditional_u_from_counts(
         None if index in null_indexes else max(counts.get(index, 0), 1) / total
         for index in range(len(comparison.levels))
     ]
+
+
+# u by random sampling in few queries. Splink's own `estimate_u_using_random_sampling` runs, per comparison,
+# a probe on 1% of the sampled pairs and then up to ten chunks of 10%, stopping when every level has been
+# seen `U_MIN_COUNT` times: up to 11 queries per comparison, which a DuckDB in the same process takes in its
+# stride but which cost Spark a job, a shuffle and a persisted table each (most of the 1,190 s of a Spark
+# retrain). Here the same estimate (all pairs of a random sample of mentions; u per level = its share of
+# the pairs outside the null level; a comparison stops once each of its levels has been seen U_MIN_COUNT
+# times) takes one query per stage for all comparisons not yet done: stage s counts the pairs whose later
+# mention (in a random order) falls in the stage, so the stages are nested random samples of pairs of 1%,
+# 10%, 20%, ... 100% of `max_pairs` and nothing counted is thrown away. The sample and its order are drawn
+# in pandas, so both backends count the same pairs and give the same u to the last digit.
+U_SAMPLE_TABLE = "u_sample"
+U_POSITION = "u_position"
+U_MIN_COUNT = 100
+U_STAGES = (0.01, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def u_sample_rows(max_pairs: float) -> int:
+    """Mentions whose pairs number about `max_pairs` (r (r - 1) / 2 = max_pairs, as Splink sizes it)."""
+    return math.ceil(0.5 * (math.sqrt(8 * max_pairs + 1) + 1))
+
+
+def u_sample(features_df: pd.DataFrame, max_pairs: float, seed: int) -> pd.DataFrame:
+    """The random sample of mentions whose pairs the u estimate counts (all mentions when fewer), in a
+    random order given by column `u_position` (1, 2, ...)."""
+    rows = min(u_sample_rows(max_pairs), len(features_df))
+    sample = features_df.sample(n=rows, random_state=seed).copy(deep=False)
+    sample[U_POSITION] = range(1, rows + 1)
+    return sample
+
+
+def u_stage_bounds(rows: int, stages: Sequence[float] = U_STAGES) -> list[tuple[int, int]]:
+    """(after, up to) positions of each stage: the pairs whose later mention is in (after, up to]; up to
+    is the number of mentions with the stage's share of all pairs among them."""
+    bounds: list[tuple[int, int]] = []
+    after = 1
+    for share in stages:
+        upto = min(rows, max(after, u_sample_rows(share * rows * (rows - 1) / 2)))
+        if upto > after:
+            bounds.append((after, upto))
+            after = upto
+    return bounds
+
+
+def _columns_used(comparisons: Sequence[Comparison]) -> list[str]:
+    """The feature columns the comparisons' conditions read (as `name_l` / `name_r`)."""
+    used = {
+        match
+        for comparison in comparisons
+        for level in comparison.levels
+        for match in re.findall(r"\b(\w+)_[lr]\b", level.condition.sql())
+    }
+    return ["unique_id", *(c for c in FEATURE_COLUMNS if c in used and c != "unique_id")]
+
+
+def random_u_sql(
+    comparisons: Sequence[Comparison], after: int, upto: int, table: str = U_SAMPLE_TABLE
+) -> str:
+    """Every pair of `table` whose later mention has a `u_position` in (after, upto], with each
+    comparison's level index, counted per combination of levels (DuckDB's SQL; spark.py translates it):
+    columns c0, c1, ... in the order of `comparisons`, then n. Each pair is taken as Splink does, the
+    smaller unique_id on the left; only the columns the comparisons read are carried."""
+    cases = []
+    for position, comparison in enumerate(comparisons):
+        whens = " ".join(
+            f"WHEN {level.condition.sql()} THEN {index}"
+            for index, level in enumerate(comparison.levels)
+            if level.condition.sql() != "ELSE"
+        )
+        cases.append(f"CASE {whens} ELSE {len(comparison.levels) - 1} END AS c{position}")
+    used = _columns_used(comparisons)
+    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in used)
+    names = ", ".join(f"c{position}" for position in range(len(comparisons)))
+    late = f"(SELECT * FROM {table} WHERE {U_POSITION} > {int(after)} AND {U_POSITION} <= {int(upto)})"
+    early = f"(SELECT * FROM {table} WHERE {U_POSITION} <= {int(upto)})"
+    # The stage's pairs: a later mention in the stage with an earlier one, either side of the pair.
+    pairs = (
+        f"SELECT {columns} FROM {late} l JOIN {early} r"
+        f" ON r.{U_POSITION} < l.{U_POSITION} AND l.unique_id < r.unique_id"
+        f" UNION ALL "
+        f"SELECT {columns} FROM {early} l JOIN {late} r"
+        f" ON l.{U_POSITION} < r.{U_POSITION} AND l.unique_id < r.unique_id"
+    )
+    return f"SELECT {names}, count(*) AS n FROM (  SELECT {', '.join(cases)} FROM ({pairs})) GROUP BY {names}"
+
+
+Counts = Callable[[Sequence[Comparison], int, int], Iterable[Sequence[Any]]]
+
+
+def random_u(
+    comparisons: Sequence[Comparison], rows: int, counts: Counts, min_count: int | None = U_MIN_COUNT
+) -> dict[str, list[float | None]]:
+    """u per level of each comparison over the pairs of a sample of `rows` mentions, stage by stage;
+    `counts(comparisons, after, upto)` runs `random_u_sql` on the backend. A comparison stops after the
+    stage in which each of its levels outside the null level has been seen `min_count` times (None: all
+    stages). u is the level's share of the counted pairs outside the null level; None for the null level
+    and for a level no pair reached (Splink's "not observed": the level keeps the u it had)."""
+    totals = {c.name: [0] * len(c.levels) for c in comparisons}
+    todo = list(comparisons)
+    for after, upto in u_stage_bounds(rows):
+        if not todo:
+            break
+        for row in counts(todo, after, upto):
+            n = int(row[-1])
+            for comparison, level in zip(todo, row[:-1], strict=True):
+                totals[comparison.name][int(level)] += n
+        if min_count is not None:
+            todo = [c for c in todo if min(_non_null(c, totals[c.name])) < min_count]
+    result: dict[str, list[float | None]] = {}
+    for comparison in comparisons:
+        per_level = totals[comparison.name]
+        total = sum(_non_null(comparison, per_level))
+        result[comparison.name] = [
+            None if level.is_null or n == 0 else n / total
+            for level, n in zip(comparison.levels, per_level, strict=True)
+        ]
+    return result
+
+
+def _non_null(comparison: Comparison, per_level: Sequence[int]) -> list[int]:
+    return [n for level, n in zip(comparison.levels, per_level, strict=True) if not level.is_null]

@@ -1,0 +1,103 @@
+"""u by staged random sampling (splink_table.random_u): the stages count every pair of the sample once,
+the u values are the levels' shares of those pairs, and a comparison whose levels have all been seen often
+enough stops counting while the others go on."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+from ketenzicht.linking.batch import _connection, features_frame, features_from_file, train
+from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
+from ketenzicht.linking.splink_table import (
+    U_POSITION,
+    random_u,
+    random_u_sql,
+    u_sample,
+    u_stage_bounds,
+)
+
+
+@pytest.fixture(scope="module")
+def frame(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("register")
+    generate(150, 5, out)
+    return features_frame(features_from_file(out / REGISTRATIONS_FILE))
+
+
+def test_the_stages_cover_every_position_once_in_growing_nested_samples() -> None:
+    bounds = u_stage_bounds(1001)
+    assert bounds[0][0] == 1 and bounds[-1][1] == 1001
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    pairs_upto = [upto * (upto - 1) // 2 for _, upto in bounds]
+    total = 1001 * 1000 // 2
+    assert abs(pairs_upto[0] / total - 0.01) < 0.002  # the probe: 1% of the pairs
+    assert abs(pairs_upto[1] / total - 0.1) < 0.01
+    assert u_stage_bounds(1) == [] and u_stage_bounds(2) == [(1, 2)]
+
+
+def test_the_sample_is_seeded_and_numbered(frame: pd.DataFrame) -> None:
+    sample = u_sample(frame, max_pairs=1000, seed=3)
+    assert len(sample) == 46  # 46 * 45 / 2 = 1035 pairs, the first count of mentions with >= 1000
+    assert list(sample[U_POSITION]) == list(range(1, 47))
+    assert list(sample["unique_id"]) == list(u_sample(frame, max_pairs=1000, seed=3)["unique_id"])
+    assert list(sample["unique_id"]) != list(u_sample(frame, max_pairs=1000, seed=4)["unique_id"])
+    assert len(u_sample(frame, max_pairs=1e9, seed=3)) == len(frame)
+
+
+def _all_pairs_u(frame: pd.DataFrame, comparison: Comparison) -> list[float | None]:
+    """u per level over every pair of `frame` at once, counted directly."""
+    con = _connection(frame)
+    rows = con.execute(random_u_sql([comparison], 0, len(frame), table="mentions")).fetchall()
+    counts = {int(level): int(n) for level, n in rows}
+    total = sum(n for level, n in counts.items() if not comparison.levels[level].is_null)
+    return [
+        None if level.is_null or counts.get(index, 0) == 0 else counts[index] / total
+        for index, level in enumerate(comparison.levels)
+    ]
+
+
+def test_without_an_early_stop_the_stages_give_the_u_of_all_pairs(frame: pd.DataFrame) -> None:
+    sample = u_sample(frame, max_pairs=20_000, seed=1)
+    con = _connection(sample)
+    asked: list[tuple[int, int]] = []
+
+    def counts(comparisons: Sequence[Comparison], after: int, upto: int) -> Iterable[Sequence[Any]]:
+        asked.append((after, upto))
+        return con.execute(random_u_sql(comparisons, after, upto, table="mentions")).fetchall()
+
+    staged = random_u(COMPARISONS, len(sample), counts, min_count=None)
+    assert asked == u_stage_bounds(len(sample))
+    seen = 0
+    for comparison in COMPARISONS:
+        assert staged[comparison.name] == pytest.approx(_all_pairs_u(sample, comparison), abs=1e-12)
+        seen += sum(u is not None for u in staged[comparison.name])
+    assert seen > 20  # most levels are reached, so the comparison means something
+
+
+def test_a_comparison_stops_once_every_level_is_seen_often_enough(frame: pd.DataFrame) -> None:
+    sample = u_sample(frame, max_pairs=20_000, seed=1)
+    con = _connection(sample)
+    asked: list[list[str]] = []
+
+    def counts(comparisons: Sequence[Comparison], after: int, upto: int) -> Iterable[Sequence[Any]]:
+        asked.append([c.name for c in comparisons])
+        return con.execute(random_u_sql(comparisons, after, upto, table="mentions")).fetchall()
+
+    random_u(COMPARISONS, len(sample), counts)
+    # "sex" (two levels besides null, each about half of all pairs) is done after the first stages and
+    # not asked again; the name comparisons, with levels rare among random pairs, are asked at every stage.
+    with_sex = [i for i, stage in enumerate(asked) if "sex" in stage]
+    assert with_sex == list(range(len(with_sex))) and 1 <= len(with_sex) <= 3
+    assert all("surname" in stage for stage in asked)
+    assert len(asked) == len(u_stage_bounds(len(sample)))
+
+
+def test_train_refuses_unknown_training_steps(frame: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="steps 'fast'"):
+        train(frame, seed=1, steps="fast")
