@@ -70,10 +70,12 @@ def join_contradicts(
     and `right` (one of theirs) would put contradicting dates in one person, as `dates_contradict` judges.
 
     The joining pair's own dates are left to the model that scored it (a date written wholly wrong is a
-    known kind of error, weighed there against the names and the address): a contradiction counts only
-    when some other pair of mentions across the two persons carries it too. So two single mentions are
-    never refused here, while a chain A-B-C whose ends disagree is, and so are two namesakes each seen
-    twice with their own date."""
+    known kind of error, weighed there against the names and the address): a difference between the very
+    dates of the joining pair does not count when one of them rests on a single mention; it does when
+    both sides carry their date twice or more (two namesakes, each seen twice with their own date). Any
+    other difference counts. So two single mentions are never refused here, nor one mention with a wrong
+    date joining a person whose mentions agree, while a chain A-B-C through an undated or agreeing B whose
+    ends disagree is."""
     if not ours or not theirs:
         return False
     mine, other = _settled(ours), _settled(theirs)
@@ -81,8 +83,8 @@ def join_contradicts(
         for y, ny in other.items():
             if x == y or _swapped(x, y):
                 continue
-            if (x, y) == (left, right) and ours.get(x) == 1 and theirs.get(y) == 1:
-                continue  # only the joining pair itself carries this difference
+            if (x, y) == (left, right) and (ours.get(x) == 1 or theirs.get(y) == 1):
+                continue  # the model weighed this very difference in the joining pair, on one mention's word
             if _far_apart(x, y) or (nx >= 2 and ny >= 2):
                 return True
     return False
