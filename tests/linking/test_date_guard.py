@@ -139,3 +139,13 @@ def test_two_single_mentions_with_wholly_different_dates_are_left_to_the_model()
     pairs = [ScoredPair("b", "c", 0.9999), ScoredPair("a", "b", 0.9995)]
     result = cluster(["a", "b", "c"], pairs, birth_date_of=chain)
     assert result.cluster_of["a"] != result.cluster_of["c"]
+
+
+def test_a_person_that_holds_two_dates_takes_a_mention_with_one_of_them() -> None:
+    """A reviewer merged two persons with different dates: that pair of dates is no reason to refuse a new
+    mention carrying one of them, while a third date far from both still is."""
+    from ketenzicht.linking.engine.resolve import join_contradicts
+
+    merged = {"19710203": 1, "19800512": 1}
+    assert not join_contradicts({"19710203": 1}, merged, "19710203", "19710203")
+    assert join_contradicts({"19550909": 2}, merged, None, None)

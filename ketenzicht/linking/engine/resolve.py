@@ -43,6 +43,12 @@ def _settled(dates: Mapping[str, int]) -> dict[str, int]:
     }
 
 
+def _held_together(x: str, y: str, ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool:
+    """Whether one of the two persons already holds both dates: a reviewer's "same person", or a merge
+    these rules allowed, accepted that pair of dates in one person, so it is no reason to refuse."""
+    return bool(ours.get(y)) or bool(theirs.get(x))
+
+
 def dates_contradict(ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool:
     """Whether two persons (complete date of birth -> how many of its mentions carry it) cannot be one.
 
@@ -56,7 +62,7 @@ def dates_contradict(ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool
     mine, other = _settled(ours), _settled(theirs)
     for x, nx in mine.items():
         for y, ny in other.items():
-            if x == y or _swapped(x, y):
+            if x == y or _swapped(x, y) or _held_together(x, y, ours, theirs):
                 continue
             if _far_apart(x, y) or (nx >= 2 and ny >= 2):
                 return True
@@ -81,7 +87,7 @@ def join_contradicts(
     mine, other = _settled(ours), _settled(theirs)
     for x, nx in mine.items():
         for y, ny in other.items():
-            if x == y or _swapped(x, y):
+            if x == y or _swapped(x, y) or _held_together(x, y, ours, theirs):
                 continue
             if (x, y) == (left, right) and (ours.get(x) == 1 or theirs.get(y) == 1):
                 continue  # the model weighed this very difference in the joining pair, on one mention's word
