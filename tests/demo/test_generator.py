@@ -4,6 +4,7 @@ patterns that carry the right persons, valid BSNs. No database needed."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import itertools
 import json
@@ -214,3 +215,21 @@ def test_serial_perpetrators_stalk_victims_one_after_another(tmp_path: Path) -> 
         assert len(campaigns) >= 2 and len(set(s["victims"])) == len(campaigns)
         assert all(c["suspect"] == s["suspect"] and c["serial"] == s["id"] for c in campaigns)
         assert all(a["last"] < b["first"] for a, b in itertools.pairwise(campaigns))
+
+
+def test_the_spring_clock_change_keeps_moments_in_order() -> None:
+    """On the last Sunday of March 02:00-02:59 does not exist: such a minute is written as the moment the
+    clock jumps, so that a later minute (03:20) never comes out before it (an incident at 02:35 written
+    after the registration of 03:20 was refused by intake)."""
+    from ketenzicht.demo.generator.events import DAY_MINUTES
+    from ketenzicht.demo.generator.writer import Clock
+
+    clock = Clock(dt.date(2023, 3, 25))
+    day = DAY_MINUTES  # 2023-03-26, the spring day
+    moments = [day + 60 * h + m for h, m in ((1, 59), (2, 0), (2, 35), (2, 59), (3, 0), (3, 20))]
+    texts = [clock.text(m) for m in moments]
+    assert texts[0] == "2023-03-26T01:59:00+01:00"
+    assert texts[1:5] == ["2023-03-26T03:00:00+02:00"] * 4
+    assert texts[5] == "2023-03-26T03:20:00+02:00"
+    instants = [parse_timestamp(t, date_allowed=False)[0] for t in texts]
+    assert instants == sorted(instants)

@@ -54,7 +54,9 @@ class Clock:
         else:
             offset = after
             if switch == 120 and hour == 2:
-                hour = 3  # 02:xx does not exist on the spring day
+                # 02:xx does not exist on the spring day: the moment is 03:00, when the clock jumps (so
+                # that later minutes, 03:xx, never come out earlier, e.g. a registration before its incident)
+                hour, mins = 3, 0
         return f"{date}T{hour:02d}:{mins:02d}:00{offset}"
 
     def date(self, minute: int) -> str:
