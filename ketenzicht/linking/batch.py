@@ -7,6 +7,7 @@ JSON, which `ketenzicht.linking.engine.model.LinkModel` reads for online scoring
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -16,6 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -358,22 +360,35 @@ def train(
         linker = db.linker(model_u)
         estimated: set[str] = set()
         skipped: list[str] = []
+        held: dict[str, list[str]] = {}
         for rule in EM_BLOCKING_RULES:
             before = db.splink_json(linker)
             try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=em_max_pairs, estimate_without_term_frequencies=steps == "grouped"
-                )
+                _em(linker, rule, em_max_pairs, steps)
             except ValueError as error:
-                # Splink refuses an m that EM drives below 1e-300 (a level seen almost only among
-                # non-matches in this block): this rule estimates nothing; what only it would have
-                # estimated comes from the shipped model below.
-                if "below the minimum allowed" not in str(error):
+                # Splink refuses an m that EM drives below 1e-300: a level this block shows (almost)
+                # only among non-matches, whose m falls every iteration (at a million mentions the
+                # address level "street within 2 edits, same house number and place"). Once more with
+                # the levels the data cannot teach held at their floor; when that fails too, this rule
+                # estimates nothing and what only it would have estimated comes from the shipped model.
+                if not _em_underflow(error):
                     raise
-                logger.warning("EM on %r skipped: %s", rule, error)
-                skipped.append(rule)
-                linker = db.linker(before)
-                continue
+                floored = _floors_held(before)
+                try:
+                    linker = db.linker(floored.splink_json)
+                    _em(linker, rule, em_max_pairs, steps)
+                except ValueError as again:
+                    if not _em_underflow(again):
+                        raise
+                    logger.warning("EM on %r skipped: %s", rule, again)
+                    skipped.append(rule)
+                    linker = db.linker(before)
+                    continue
+                logger.warning(
+                    "EM on %r ran again with %s held at their floor", rule, ", ".join(floored.labels)
+                )
+                held[rule] = floored.labels
+                linker = db.linker(_floors_released(db.splink_json(linker), floored))
             estimated |= _m_changed(before, db.splink_json(linker))
         splink_json = db.splink_json(linker)
     from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
@@ -393,12 +408,61 @@ def train(
         # How the m values came about when an EM rule failed (empty: every one was estimated).
         "training": {
             "em_skipped": skipped,
+            "em_floors_held": held,
             "m_from_shipped_model": from_shipped,
             "prior_estimated": estimated_prior,
             "prior": "scale-free" if prior is None else "given",
             "prior_mentions": mentions,
         },
     }
+
+
+def _em(linker: Any, rule: str, max_pairs: float | None, steps: str) -> None:
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        rule, max_pairs=max_pairs, estimate_without_term_frequencies=steps == "grouped"
+    )
+
+
+def _em_underflow(error: ValueError) -> bool:
+    return "below the minimum allowed" in str(error)
+
+
+@dataclass(frozen=True)
+class _Floored:
+    splink_json: dict[str, Any]
+    labels: list[str]  # "comparison: level" of each level held at its floor
+    positions: frozenset[tuple[str, int]]  # (comparison, level index) of those levels
+
+
+def _floors_held(splink_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS) -> _Floored:
+    """The settings with every level that has a floor (`min_m`: a level training data may not teach, see
+    engine/comparisons.py) fixed at that floor, so that EM leaves it alone."""
+    by_name = {c.name: c for c in comparisons}
+    out = copy.deepcopy(dict(splink_json))
+    labels: list[str] = []
+    positions: set[tuple[str, int]] = set()
+    for saved in out["comparisons"]:
+        name = saved["output_column_name"]
+        for index, (level, entry) in enumerate(
+            zip(by_name[name].levels, saved["comparison_levels"], strict=True)
+        ):
+            if level.min_m is None or entry.get("fix_m_probability"):
+                continue
+            entry["m_probability"] = level.min_m
+            entry["fix_m_probability"] = True
+            labels.append(f"{name}: {level.label}")
+            positions.add((name, index))
+    return _Floored(out, labels, frozenset(positions))
+
+
+def _floors_released(splink_json: Mapping[str, Any], floored: _Floored) -> dict[str, Any]:
+    """The settings after EM with the levels `_floors_held` fixed estimable again (their m stays)."""
+    out = copy.deepcopy(dict(splink_json))
+    for saved in out["comparisons"]:
+        for index, entry in enumerate(saved["comparison_levels"]):
+            if (saved["output_column_name"], index) in floored.positions:
+                entry.pop("fix_m_probability", None)
+    return out
 
 
 class TrainingFailed(RuntimeError):

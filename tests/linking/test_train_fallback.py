@@ -1,6 +1,8 @@
 """When Splink refuses an EM rule (an m driven below its minimum, seen at 1,000,000 mentions on the birth-date
-block), training does not leave Splink's untrained starting values in the model: what no EM rule estimated
-takes the shipped model's m, and the artefact says so; without one to take, training fails loudly."""
+block: the address level "street within 2 edits, same house number and place"), training runs the rule
+again with the levels that have a floor held at it; when that fails too, it does not leave Splink's
+untrained starting values in the model: what no EM rule estimated takes the shipped model's m, and the
+artefact says so; without one to take, training fails loudly."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from ketenzicht.demo.generator import generate
 from ketenzicht.linking.batch import (
     DEFAULT_MODEL_PATH,
     TrainingFailed,
+    _floors_held,
+    _floors_released,
     _m_changed,
     _m_from_shipped,
     _m_values,
@@ -24,6 +28,7 @@ from ketenzicht.linking.batch import (
     save_model,
     train,
 )
+from ketenzicht.linking.engine.comparisons import COMPARISONS
 
 
 def _shipped() -> dict[str, Any]:
@@ -87,3 +92,82 @@ def test_a_refused_em_rule_is_recorded_in_the_model(monkeypatch: pytest.MonkeyPa
     assert {"surname", "given_names"} <= taken and "birth_date" not in taken
     shipped = _m_values(load_model(DEFAULT_MODEL_PATH)["splink"])
     assert _m_values(model["splink"])["surname"] == shipped["surname"]
+
+
+def _floored_levels() -> set[tuple[str, str]]:
+    return {(c.name, level.label) for c in COMPARISONS for level in c.levels if level.min_m is not None}
+
+
+def test_the_levels_with_a_floor_are_held_at_it_and_released_after() -> None:
+    model = _shipped()
+    floored = _floors_held(model)
+    held = {
+        (saved["output_column_name"], entry["label_for_charts"]): entry
+        for saved in floored.splink_json["comparisons"]
+        for entry in saved["comparison_levels"]
+        if entry.get("fix_m_probability")
+    }
+    floors = {(c.name, level.label): level.min_m for c in COMPARISONS for level in c.levels}
+    assert ("address", "street within 2 edits, same house number and place") in held
+    assert {f"{name}: {label}" for name, label in _floored_levels()} == set(floored.labels)
+    for key in _floored_levels():
+        assert held[key]["m_probability"] == floors[key]
+    # Fixed by design stays fixed and is not counted as held (different valid BSNs).
+    assert ("bsn", "different valid BSNs") in held and "bsn: different valid BSNs" not in floored.labels
+    assert _m_values(model) != _m_values(floored.splink_json)  # a copy was changed, not the input
+    released = _floors_released(floored.splink_json, floored)
+    still_fixed = {
+        (saved["output_column_name"], entry["label_for_charts"])
+        for saved in released["comparisons"]
+        for entry in saved["comparison_levels"]
+        if entry.get("fix_m_probability")
+    }
+    assert still_fixed.isdisjoint(_floored_levels()) and ("bsn", "different valid BSNs") in still_fixed
+
+
+@pytest.mark.slow
+def test_a_refused_em_rule_runs_again_with_the_floors_held(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    generate(1200, 3, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    real = LinkerTraining.estimate_parameters_using_expectation_maximisation
+    seen: list[bool] = []
+
+    def refuse_unless_held(self: Any, rule: Any, *args: Any, **kwargs: Any) -> Any:
+        if "birth_date" in str(rule) and "surname" not in str(rule):
+            address = next(
+                c for c in self._linker._settings_obj.comparisons if c.output_column_name == "address"
+            )
+            level = next(
+                cl for cl in address.comparison_levels
+                if cl.label_for_charts == "street within 2 edits, same house number and place"
+            )  # fmt: skip
+            seen.append(bool(level._fix_m_probability))
+            if not level._fix_m_probability:
+                raise ValueError("m_probability value 0.0 is below the minimum allowed value of 1e-300")
+        return real(self, rule, *args, **kwargs)
+
+    monkeypatch.setattr(
+        LinkerTraining, "estimate_parameters_using_expectation_maximisation", refuse_unless_held
+    )
+    model = train(frame, seed=3, u_max_pairs=2e5, em_max_pairs=2e5)
+    assert seen == [False, True]
+    training = model["training"]
+    assert training["em_skipped"] == [] and training["m_from_shipped_model"] == []
+    assert set(training["em_floors_held"]) == {"l.birth_date = r.birth_date"}
+    assert (
+        "address: street within 2 edits, same house number and place"
+        in training["em_floors_held"]["l.birth_date = r.birth_date"]
+    )
+    # The names were estimated by the rerun (not taken from the shipped model), and no level stays fixed
+    # that was not fixed by design.
+    shipped = _m_values(load_model(DEFAULT_MODEL_PATH)["splink"])
+    assert _m_values(model["splink"])["surname"] != shipped["surname"]
+    fixed = {
+        (saved["output_column_name"], entry["label_for_charts"])
+        for saved in model["splink"]["comparisons"]
+        for entry in saved["comparison_levels"]
+        if entry.get("fix_m_probability")
+    }
+    assert fixed.isdisjoint(_floored_levels())
