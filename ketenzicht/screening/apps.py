@@ -7,11 +7,21 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Risk screening"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from ketenzicht.workprocesses.labels import recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_panel
         from ketenzicht.workprocesses.signals import case_changed
 
+        from .engine.instrument import LEVEL_LABELS
+        from .forms import URGENCY_CHOICES
         from .panel import screening_panel
         from .receivers import sync_screening_case
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         register_case_panel("screening", screening_panel)
+        # What a recorded screening writes on its case, in words on the case page and in its history.
+        recorded_value_register(
+            "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}
+        )
+        recorded_value_register("urgency_suggested", _("Urgency suggested by the screening"), URGENCY_CHOICES)

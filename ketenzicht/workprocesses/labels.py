@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +28,7 @@ REFUSALS = {
         "in its process."
     ),
     "note": _("Write the note first."),
+    "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
 }
 
 CONCURRENT = _(
@@ -61,9 +64,25 @@ def state_label(definition: Definition, state: str) -> str:
     return found.label if found else state
 
 
+# Values that an app above the kernel records on a case in codes of its own (the screening level, the
+# urgency the screening suggests): name -> (label, words per code). Registered by that app when it starts
+# (`recorded_value_register`), so pages show "Hoog", not "high", without the kernel importing the app.
+_RECORDED: dict[str, tuple[Any, dict[str, Any]]] = {}
+
+
+def recorded_value_register(name: str, label: Any, words: Mapping[str, Any]) -> None:
+    """`label` and `words` may be lazy translations: they are put into words when a page asks."""
+    _RECORDED[name] = (label, dict(words))
+
+
 def value_label(definition: Definition, name: str, value: str) -> tuple[str, str]:
-    """A recorded value in words: a choice by its label, a date as dd-mm-jjjj."""
+    """A recorded value in words: a choice by its label, a date as dd-mm-jjjj, a value an app recorded by
+    the words it registered."""
     spec = definition.fields.get(name)
+    recorded = _RECORDED.get(name)
+    if recorded is not None and (spec is None or not spec.choices):
+        label, words = recorded
+        return (spec.label if spec is not None else str(label)), str(words.get(str(value), value))
     if spec is None:
         return name, value
     if spec.kind == FieldKind.DATE:

@@ -149,3 +149,26 @@ def test_only_screening_roles_record_and_missing_answers_are_named(make_user: Ca
         screening_record(
             case=case, instrument=_open_instrument(), answers=incomplete, actor=make_user("case_screener")
         )
+
+
+def test_the_case_page_shows_the_recorded_level_and_urgency_in_words(make_user: Callable[..., Any]) -> None:
+    """The screening writes codes on its case ("high", "acute"); the case page and its history read them
+    as the screener knows them."""
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    screener = make_user("case_screener")
+    case = _case()
+    answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "breach_of_ban": True}
+    answers |= {"incidents_12_months": 3, "victim_fear": True}  # high, as above
+    screening_record(case=case, instrument=_open_instrument(), answers=answers, prefill={}, actor=screener)
+    client = Client()
+    client.force_login(screener)
+    with translation.override("nl"):
+        page = client.get(reverse("workprocesses:case-detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="nl")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Niveau van de risicoscreening" in text and "Hoog" in text
+    assert "Door de screening voorgestelde urgentie" in text and "Acuut" in text
+    assert "urgency_suggested" not in text and ": high" not in text and ": acute" not in text
