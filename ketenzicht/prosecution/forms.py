@@ -66,6 +66,8 @@ class RequestForm(NldsFormMixin, forms.Form):
 
 
 class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
+    """The wish is asked only of a victim who was reached (the service checks it too)."""
+
     contacted = forms.ChoiceField(
         label=gettext_lazy("Victim reached"), choices=YES_NO, widget=forms.RadioSelect
     )
@@ -76,6 +78,8 @@ class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
             ("no_prosecution", gettext_lazy("does not want prosecution")),
             ("undecided", gettext_lazy("undecided")),
         ],
+        required=False,
+        help_text=gettext_lazy("Required when the victim was reached."),
         widget=forms.RadioSelect,
     )
     afraid = forms.ChoiceField(

@@ -251,6 +251,10 @@ def file_open(
             note=str(handoff.detail.get("reason") or "") if handoff else "",
             detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
         )
+        if handoff is not None and existing.prosecutor_id:  # taken on by the file it joined
+            Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
+                taken_at=at, taken_by_id=existing.prosecutor_id
+            )
         return existing
     facts = registration_facts([r.pk for r in registrations])
     latest = registrations[-1]
@@ -419,8 +423,13 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     },
 }
 REQUIRED_ANSWERS: dict[str, tuple[str, ...]] = {
-    Partner.VICTIM_SUPPORT.value: ("contacted", "wishes"),
+    Partner.VICTIM_SUPPORT.value: ("contacted",),
     Partner.PROBATION.value: ("known", "advice"),
+}
+# Required only with another answer: the victim's wish once the victim was reached (a victim support
+# worker who could not reach her cannot know it, and must not have to make one up).
+REQUIRED_WHEN: dict[str, dict[str, tuple[str, str]]] = {
+    Partner.VICTIM_SUPPORT.value: {"wishes": ("contacted", "yes")},
 }
 
 
@@ -442,6 +451,9 @@ def request_answer(
             cleaned[name] = text[:2000]
     for name in REQUIRED_ANSWERS[request.partner]:
         if name not in cleaned:
+            raise FileRefused(name, gettext_noop("this field is required"))
+    for name, (field, value) in REQUIRED_WHEN.get(request.partner, {}).items():
+        if cleaned.get(field) == value and name not in cleaned:
             raise FileRefused(name, gettext_noop("this field is required"))
     at = timezone.now()
     with transaction.atomic():

@@ -16,7 +16,7 @@ from ketenzicht.organisations.roles import Role
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
 from .engine.machine import may_take
-from .models import Case, ProcessVersion, Rollout
+from .models import Case, Handoff, ProcessVersion, Rollout
 
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
@@ -83,16 +83,28 @@ class CaseView:
 
 
 def case_view(case: Case, user: User) -> CaseView:
+    """The case with the steps the user may take now: not those taken at a desk, and not a hand-off to a
+    desk that has not yet taken on the previous one (the page shows that hand-off as waiting)."""
     definition = definition_of(case.process_version)
+    waiting = open_handoff_kinds(case) if not case.closed_at else set()
     return CaseView(
         case=case,
         definition=definition,
         state_label=definition.states[case.state].label,
         transitions=[]
         if case.closed_at
-        else [t for t in may_take(definition, case.state, user.role_codes) if not t.via_desk],
+        else [
+            t
+            for t in may_take(definition, case.state, user.role_codes)
+            if not t.via_desk and not (t.handoff and t.handoff in waiting)
+        ],
         overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
     )
+
+
+def open_handoff_kinds(case: Case) -> set[str]:
+    """The kinds of hand-off of this case that their desk has not taken on yet."""
+    return set(Handoff.objects.filter(case=case, taken_at__isnull=True).values_list("kind", flat=True))
 
 
 def case_colleagues(case: Case) -> QuerySet[User]:

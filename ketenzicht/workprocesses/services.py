@@ -365,8 +365,10 @@ def _outcome(
     values: Mapping[str, Any] | None,
     reason: str,
 ) -> Outcome:
-    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it)."""
-    return take(
+    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it).
+    A hand-off is refused while the previous one of its kind waits for its desk (pressed twice, it would
+    leave a second one that nobody ever takes on)."""
+    outcome = take(
         definition_of(case.process_version),
         case.state,
         transition,
@@ -378,6 +380,10 @@ def _outcome(
         second_person=True,
         overrides=_overrides(),
     )
+    kind = outcome.transition.handoff
+    if kind and Handoff.objects.filter(case=case, kind=kind, taken_at__isnull=True).exists():
+        raise Refused("handoff_waiting", kind)
+    return outcome
 
 
 def _pending(case: Case) -> dict[str, Any]:

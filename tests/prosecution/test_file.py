@@ -312,3 +312,50 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
     # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
     assert may_change(eva, measure)
+
+
+def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: Any, prosecutors: Any) -> None:
+    file, _ = send_to_zsm(make_user)
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    request = file.requests.get(partner="victim_support")
+    with pytest.raises(FileRefused) as refused:
+        request_answer(request, actor=victim_support, answer={"contacted": "yes"})
+    assert refused.value.field == "wishes"
+    request.refresh_from_db()
+    assert request.answered_at is None  # nothing stored
+    answered = request_answer(
+        request, actor=victim_support, answer={"contacted": "no", "note": "Drie keer gebeld, geen gehoor."}
+    )
+    assert answered.answer == {"contacted": "no", "note": "Drie keer gebeld, geen gehoor."}
+    assert answered.answered_at is not None
+
+
+def test_a_hand_off_is_not_made_twice_while_the_first_waits_and_joins_the_open_file(
+    make_user: Any, office: Any
+) -> None:
+    """Pressed twice, "Naar de ZSM-tafel" left a second hand-off that nobody would ever take on."""
+    from django.test import Client
+
+    from ketenzicht.workprocesses.models import Handoff
+
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    file, police_case = send_to_zsm(make_user, owner=owner)  # no prosecutor posted: the hand-off waits
+    assert Handoff.objects.get(case=police_case, kind="zsm").taken_at is None
+    with pytest.raises(Refused) as refused:
+        case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="nog eens")
+    assert refused.value.code == "handoff_waiting"
+    assert Handoff.objects.filter(case=police_case, kind="zsm").count() == 1
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/zaken/{police_case.pk}/").content.decode()
+    assert 'value="send_to_zsm"' not in page
+    # Once the office has a prosecutor who took it on, a new hand-off joins the open file and is taken on
+    # with it: nothing is left waiting.
+    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    Handoff.objects.filter(case=police_case).update(taken_at=timezone.now(), taken_by=eva)
+    file.prosecutor = eva
+    file.save(update_fields=["prosecutor"])
+    case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="nieuw incident")
+    assert not Handoff.objects.filter(case=police_case, taken_at__isnull=True).exists()
+    assert Handoff.objects.filter(case=police_case, kind="zsm").count() == 2
