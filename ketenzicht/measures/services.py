@@ -51,7 +51,9 @@ PERIOD_MESSAGES = (
     gettext_noop("this kind of measure needs an end date"),
     gettext_noop("the end date lies before the start date"),
     gettext_noop("this kind of measure may last until %(limit)s at most"),
-    gettext_noop("this kind of measure starts with at most %(limit)s; extend it later"),
+    gettext_noop(
+        "the first period of this kind of measure ends on %(limit)s at the latest; extend it after that"
+    ),
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),
 )
@@ -135,9 +137,17 @@ def _areas(areas: Mapping[str, Any] | None) -> dict[str, list[Any]]:
     for pair in areas.get("postcodes") or []:
         low, high = (pair, pair) if isinstance(pair, str) else tuple(pair) if len(pair) == 2 else ("", "")
         low, high = str(low).strip(), str(high).strip()
-        if not (_POSTCODE4.match(low) and _POSTCODE4.match(high)) or low > high:
+        shown = low if low == high else f"{low}-{high}"  # as the user wrote it, not as a Python list
+        if not (_POSTCODE4.match(low) and _POSTCODE4.match(high)):
             raise MeasureInvalid(
-                "areas", gettext_noop("%(range)s is no range of four-digit postcodes"), range=str(pair)
+                "areas", gettext_noop("%(range)s is no range of four-digit postcodes"), range=shown
+            )
+        if low > high:
+            raise MeasureInvalid(
+                "areas",
+                gettext_noop("%(range)s runs backwards: write the lower postcode first (%(turned)s)"),
+                range=shown,
+                turned=f"{high}-{low}",
             )
         ranges.append([low, high])
     found: dict[str, list[Any]] = {}

@@ -102,6 +102,10 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     assert too_long.status_code == 422 and 'data-testid="error-ends_on"' in too_long.content.decode()
     bad_area = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", {**data, "area_postcodes": "56AB"})
     assert bad_area.status_code == 422 and 'data-testid="error-area_postcodes"' in bad_area.content.decode()
+    backwards = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", {**data, "area_postcodes": "5699-5600"})
+    shown = backwards.content.decode()
+    assert backwards.status_code == 422 and 'data-testid="error-area_postcodes"' in shown
+    assert "5699-5600" in shown and "5600-5699" in shown and "[&#x27;" not in shown and "['" not in shown
     done = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", data)
     measure = Measure.objects.get()
     assert done.status_code == 302 and done["Location"] == f"/maatregelen/{measure.pk}/"

@@ -48,11 +48,11 @@ def test_end_for_allowed(kind: str, starts_on: date, ends_on: date | None, expec
 @pytest.mark.parametrize(
     ("kind", "ends_on", "field", "message_part"),
     [
-        ("restraining_order", date(2026, 3, 13), "ends_on", "extend it later"),  # 11 days at once
+        ("restraining_order", date(2026, 3, 13), "ends_on", "extend it after that"),  # 11 days at once
         ("restraining_order", date(2026, 3, 2), "ends_on", "before the start"),
         ("court_measure", date(2031, 3, 3), "ends_on", "at most"),  # 5 years and a day
         ("court_measure", None, "ends_on", "needs an end date"),
-        ("behaviour_order", date(2026, 6, 1), "ends_on", "extend it later"),  # 91 days at once
+        ("behaviour_order", date(2026, 6, 1), "ends_on", "extend it after that"),  # 91 days at once
         ("suspended_conditions", None, "ends_on", "needs an end date"),
         ("detention_conditions", None, "ends_on", "needs an end date"),
         ("no_such_kind", None, "kind", "unknown kind"),

@@ -112,6 +112,12 @@ def latest_end(kind: str, starts_on: date, terms: Mapping[str, Term]) -> date | 
     return term.maximum.last_day(starts_on) if term.maximum else None
 
 
+# A measure that is extended period by period starts with one period (services.PERIOD_MESSAGES translates).
+FIRST_PERIOD_ENDS = (
+    "the first period of this kind of measure ends on %(limit)s at the latest; extend it after that"
+)
+
+
 def end_for(kind: str, starts_on: date, ends_on: date | None, terms: Mapping[str, Term]) -> date:
     """The last day of a new measure: `ends_on` when given and allowed, else the kind's default length."""
     if kind not in terms:
@@ -129,16 +135,14 @@ def end_for(kind: str, starts_on: date, ends_on: date | None, terms: Mapping[str
     if term.at_a_time is not None and ends_on > term.at_a_time.last_day(starts_on):
         raise PeriodError(
             "ends_on",
-            "this kind of measure starts with at most %(limit)s; extend it later",
+            FIRST_PERIOD_ENDS,
             limit=term.at_a_time.last_day(starts_on),
         )
     if term.default is not None and term.extendable and term.maximum is not None:
         # An extendable measure starts with its default length; longer comes by extending it.
         first = term.default.last_day(starts_on)
         if ends_on > first:
-            raise PeriodError(
-                "ends_on", "this kind of measure starts with at most %(limit)s; extend it later", limit=first
-            )
+            raise PeriodError("ends_on", FIRST_PERIOD_ENDS, limit=first)
     return ends_on
 
 
