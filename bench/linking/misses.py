@@ -26,7 +26,8 @@ A missed true pair is two mentions of one true person (truth.jsonl) that end in 
   weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
 - threshold, review item: compared, scored between the lower threshold and the link threshold (match
   weight 8.0);
-- scored above, kept apart: scored at or above 8.0 but not joined (the BSN guard, different valid BSNs);
+- scored above, kept apart: scored at or above 8.0 but not joined (the BSN guard, different valid BSNs, or
+  the date guard, contradicting dates of birth across the two persons);
 - joined by neither: none of the above (cannot happen; counted to show it does not).
 
 Each missed pair also gets data reasons from the normalised features (several can hold; "first reason"
@@ -77,7 +78,7 @@ CAUSES = [
     "blocking",
     "threshold: below lower (new person)",
     "threshold: between lower and link (review item)",
-    "scored above, kept apart (BSN guard)",
+    "scored above, kept apart (BSN or date guard)",
     "joined by neither",
 ]
 REASONS = [
@@ -333,7 +334,7 @@ def main() -> None:
         elif w < LINK_WEIGHT:
             cause = "threshold: between lower and link (review item)"
         elif w >= LINK_WEIGHT:
-            cause = "scored above, kept apart (BSN guard)"
+            cause = "scored above, kept apart (BSN or date guard)"
         else:
             cause = "joined by neither"
         by_cause[cause] += 1
