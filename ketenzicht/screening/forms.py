@@ -95,10 +95,13 @@ def _field_for(row: PrefillRow) -> forms.Field:
 
 
 def _initial(row: PrefillRow) -> Any:
+    """The pre-answer as the field's value. A yes/no fact the register does not show is left for the
+    screener: nothing in the pair's registrations is no evidence that it did not happen (the page says
+    that nothing was found), and a preselected "no" would be confirmed without being asked."""
     if row.answer is None:
         return None
     if row.item.answer is AnswerKind.YES_NO:
-        return "yes" if row.answer else "no"
+        return "yes" if row.answer else None
     return row.answer
 
 

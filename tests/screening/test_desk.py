@@ -245,6 +245,10 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
         'data-testid="prefill-threat_to_kill"' in html
         and "PL0600-F-1" in html.split("prefill-threat_to_kill")[1][:600]
     )
+    # What the registrations do not show is not pre-answered "no": the screener asks and answers it.
+    form = page.context["form"]
+    weapon = next(field for row, field in form.item_fields() if row.item.key == "weapon")
+    assert weapon.value() in (None, "") and "niets gevonden" in html.split("prefill-weapon")[1][:400]
     data = _form_data(client, url)
     assert data["item_threat_to_kill"] == "yes" and data["item_incidents_12_months"] == 2
 
