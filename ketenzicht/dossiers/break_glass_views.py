@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.organisations.selectors import people_names
 
 from .break_glass import (
     AlreadyDecided,
@@ -144,6 +145,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     rows = break_glass_review_list_for_user(user=user, origin=request_origin(request, "web"), show=show)
     for row in rows:
         row.form = BreakGlassDecisionForm(prefix=f"g{row.access.pk}")
+    _name_events(rows)
     context = {"rows": rows, "show": given if show else ""}
     return render(request, "dossiers/break_glass_review.html", context)
 
@@ -158,6 +160,7 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
         rows = break_glass_review_list_for_user(user=user, origin=origin)
         for row in rows:
             row.form = form if row.access.pk == pk else BreakGlassDecisionForm(prefix=f"g{row.access.pk}")
+        _name_events(rows)
         return render(request, "dossiers/break_glass_review.html", {"rows": rows}, status=422)
     try:
         break_glass_decide(
@@ -172,3 +175,11 @@ def review_decide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Your judgement is stored."))
     return redirect("break_glass:list")
+
+
+def _name_events(rows: list[Any]) -> None:
+    """Who granted and who judged, by name (`shown_name`: the history names colleagues, not accounts)."""
+    names = people_names({event.actor_name for row in rows for event in row.events})
+    for row in rows:
+        for event in row.events:
+            event.shown_name = names.get(event.actor_name, event.actor_name)

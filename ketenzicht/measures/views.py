@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
@@ -65,16 +66,18 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
     row = measure_rows([measure], today=timezone.localdate())[0]
+    history = list(measure.events.all())
+    names = people_names({event.actor_name for event in history})
     events = [
         {
             "at": event.at,
             "kind": MeasureEventKind(event.kind).label,
-            "actor": event.actor_name,
+            "actor": names.get(event.actor_name, event.actor_name),
             "reason": event.reason,
             "ends_on": event.detail.get("ends_on"),
             "registration": event.detail.get("registration", ""),
         }
-        for event in measure.events.all()
+        for event in history
     ]
     breaches = [
         {

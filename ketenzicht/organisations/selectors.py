@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User
 from .roles import OrganisationKind
@@ -94,3 +95,15 @@ def holds_post(user: User, *kinds: str) -> bool:
 def post_labels(user: User) -> list[str]:
     """The posts the user holds in their organisation, in words (shown beside their roles)."""
     return [str(PostKind(kind).label) for kind in sorted(_post_kinds(user))]
+
+
+SYSTEM_ACTOR = "system"  # the actor name of what Ketenzicht did itself (a check, a detection)
+
+
+def people_names(usernames: set[str]) -> dict[str, str]:
+    """Usernames as the people's names for a history: a page names a colleague, not an account; what
+    Ketenzicht did itself is "Ketenzicht". A username of an account that is gone stays as it was."""
+    found = User.objects.filter(username__in=usernames - {"", SYSTEM_ACTOR})
+    names = {user.username: user.get_full_name() or user.username for user in found}
+    names[SYSTEM_ACTOR] = gettext("Ketenzicht")
+    return {name: names.get(name, name) for name in usernames}

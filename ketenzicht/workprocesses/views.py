@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import people_names
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.registrations.services import registration_list_logged
 
@@ -157,13 +158,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _names(usernames: set[str]) -> dict[str, str]:
-    """Usernames as the people's names: the history and a proposal name a colleague, not an account."""
-    found = User.objects.filter(username__in=usernames - {"", "system"})
-    names = {user.username: user.get_full_name() or user.username for user in found}
-    return {name: names.get(name, name) for name in usernames}
-
-
 def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason."""
     parts = []
@@ -200,7 +194,7 @@ def _history(case: Case) -> list[dict[str, Any]]:
     people = {e.actor_name for e in events}
     for event in events:
         people |= {str(event.detail.get(k) or "") for k in ("from", "to", "confirmed_by", "proposed_by")}
-    names = _names(people)
+    names = people_names(people)
     rows = []
     for event in events:
         rows.append(
@@ -253,7 +247,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "pending_step": pending_step,
-        "pending_by": _names({str((case.pending or {}).get("by_name") or "")}).get(
+        "pending_by": people_names({str((case.pending or {}).get("by_name") or "")}).get(
             str((case.pending or {}).get("by_name") or ""), ""
         ),
         "pending_values": [
