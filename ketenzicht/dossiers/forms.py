@@ -14,7 +14,7 @@ from ketenzicht.ui.forms import NldsFormMixin
 from .break_glass import NOTE_MIN_LENGTH, REASON_MIN_LENGTH
 from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
 from .models import BreakGlassDecision
-from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make
+from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make, reasons_for
 
 
 class PurposeForm(NldsFormMixin, forms.Form):
@@ -41,6 +41,7 @@ class PurposeForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.purpose: Purpose | None = None
+        self.fields["purpose_reason"].choices = [("", "—"), *reasons_for(user)]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -45,6 +45,14 @@ class PurposeReason(models.TextChoices):
 LISTED_REASONS = [(value, label) for value, label in PurposeReason.choices if value != PurposeReason.CASE]
 
 
+def reasons_for(user: User) -> list[tuple[str, str]]:
+    """The reasons this user may state: privacy supervision only for those who audit look-ups."""
+    audits = user.has_role(*AUDIT_READER_ROLES)
+    return [
+        (value, label) for value, label in LISTED_REASONS if audits or value != PurposeReason.PRIVACY_AUDIT
+    ]
+
+
 class PurposeInvalid(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field

@@ -153,6 +153,9 @@ def test_privacy_officer_sees_who_looked(screener: Any, make_user: Callable[...,
     )
     page = officer.get(f"/personen/{person.pk}/").content.decode()
     assert 'data-testid="access-list"' in page
+    # Only those who audit look-ups are offered privacy supervision as their purpose.
+    search = client.get("/personen/").content.decode()
+    assert 'name="purpose_reason"' in search and 'value="privacy_audit"' not in search
     assert screener.username in page
     assert "screening of a new report" in page
     assert "Dennis" not in page  # the privacy officer sees no registrations
