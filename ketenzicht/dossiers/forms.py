@@ -41,7 +41,7 @@ class PurposeForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.purpose: Purpose | None = None
-        self.fields["purpose_reason"].choices = [("", "—"), *reasons_for(user)]  # type: ignore[attr-defined]
+        self.fields["purpose_reason"].choices = [("", "—"), *reasons_for(user)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

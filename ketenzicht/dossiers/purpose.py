@@ -45,7 +45,7 @@ class PurposeReason(models.TextChoices):
 LISTED_REASONS = [(value, label) for value, label in PurposeReason.choices if value != PurposeReason.CASE]
 
 
-def reasons_for(user: User) -> list[tuple[str, str]]:
+def reasons_for(user: User) -> list[tuple[str, Any]]:
     """The reasons this user may state: privacy supervision only for those who audit look-ups."""
     audits = user.has_role(*AUDIT_READER_ROLES)
     return [
