@@ -11,7 +11,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.definitions import definition_of
-from ketenzicht.workprocesses.services import case_record, case_take
+from ketenzicht.workprocesses.services import case_assign_owner, case_record, case_take
 
 from .services import demo_users_ensure
 
@@ -50,6 +50,8 @@ def demo_zsm_ensure() -> ZsmFile | None:
     owner = User.objects.get(username=DEMO_ZSM_OWNER)
     definition = definition_of(police_case.process_version)
     with transaction.atomic():
+        if police_case.owner_id is None:  # the case owner who takes the steps below owns the case
+            police_case = case_assign_owner(police_case, owner=owner, actor=owner, expected_version=None)
         if "screening_level" in definition.fields:
             police_case = case_record(
                 police_case,

@@ -154,7 +154,8 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "triage_route": ROUTE_LABELS.get(triage.get("route", ""), ""),
         "triage_danger": DANGER_LABELS.get(triage.get("danger", ""), ""),
         "triage_reasons": [reason_label(code) for code in triage.get("reasons", [])],
-        "triage_version": triage.get("version", ""),
+        # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
+        "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),
         "triage_form": TriageForm(initial={"route": triage.get("route")})
         if open_case and case.state in TRIAGE_STATES
