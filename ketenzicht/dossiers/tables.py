@@ -46,7 +46,9 @@ def registration_rows(
         flags = ((line.stalking, stalking), (line.breach, breach), (line.violence, violence))
         markers = " ".join(html for flag, html in flags if flag)
         if line.probability is not None:
-            confidence = escape(str(floatformat(line.probability, 3)))
+            # As a percentage ("99,9 %"), not a raw score ("0,999"): the chance that this registration's
+            # mention is this person, as the linker estimated it.
+            confidence = escape(f"{floatformat(min(line.probability, 1.0) * 100, -1)} %")
         else:
             confidence = first_mention
         if line.review_item_id is not None:

@@ -161,7 +161,9 @@ def case_new(request: HttpRequest) -> HttpResponse:
 def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason."""
     parts = []
-    if event.from_state and not event.to_state:  # an escalation or a note: the case stayed where it was
+    if event.from_state and (not event.to_state or event.to_state == event.from_state):
+        # An escalation, a note, a registration added: the case stayed where it was ("Nieuw", not
+        # "Nieuw → Nieuw").
         parts.append(f"{_('State')}: {state_label(definition, event.from_state)}")
     elif event.to_state:
         before = state_label(definition, event.from_state) if event.from_state else "—"

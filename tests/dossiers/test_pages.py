@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -120,6 +121,9 @@ def test_dossier_needs_a_purpose_then_shows_counts_and_logs_the_view(screener: A
     assert "Sandra Verbeek" in page
     assert 'data-testid="slot-measures"' in page
     assert "Who looked at this person" not in page  # only for privacy officers and administrators
+    # How sure the link is, as a percentage, not a raw score.
+    assert re.search(r"<td class=\"utrecht-table__cell\">\d{1,3}(,\d)? %", page), "no percentage"
+    assert "1,000</td>" not in page and "1.000</td>" not in page
     view = AccessLogEntry.objects.get(object_type="person", action="view", result="shown")
     assert view.object_id == str(person.pk)
     assert view.purpose == "screening: screening of a new report"

@@ -17,7 +17,13 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_open, case_take, deadlines_check, rollout_enable
+from ketenzicht.workprocesses.services import (
+    case_add_registrations,
+    case_open,
+    case_take,
+    deadlines_check,
+    rollout_enable,
+)
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db
@@ -359,3 +365,15 @@ def test_closed_cases_are_found_from_the_list(make_user: Callable[..., Any]) -> 
     assert open_case.reference in listed and closed_case.reference not in listed
     closed = client.get(reverse("workprocesses:case-list"), {"afgesloten": "1"}).content.decode()
     assert closed_case.reference in closed and open_case.reference not in closed
+
+
+def test_a_registration_added_reads_as_the_state_the_case_stayed_in(make_user: Callable[..., Any]) -> None:
+    case = _case()
+    registration = registration_create(
+        actor=None, data=exchange_registration(), channel="import"
+    ).registration
+    case_add_registrations(case, [registration], actor=None)
+    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert cells[3].startswith("Stand: Nieuw") and "Nieuw → Nieuw" not in cells[3]
