@@ -15,6 +15,7 @@ from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
 from ketenzicht.screening.selectors import may_use_screening_desk
+from ketenzicht.signin.selectors import second_factor_passed, second_factor_required
 from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
 from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.selectors import may_manage_rollouts, may_work_cases
@@ -24,6 +25,13 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if second_factor_required() and not second_factor_passed(request):
+        # Between the password and the second factor: no menu (every link would lead back here).
+        return {
+            "kz_second_factor_pending": True,
+            "kz_organisation": user.organisation,
+            "kz_roles": [*user.role_labels(), *post_labels(user)],
+        }
     return {
         "kz_organisation": user.organisation,
         "kz_roles": [*user.role_labels(), *post_labels(user)],

@@ -87,6 +87,8 @@ def test_a_user_with_a_device_enters_a_code_and_a_wrong_one_is_refused_and_logge
     assert client.get("/personen/")["Location"].startswith("/accounts/tweede-factor/?next=%2Fpersonen%2F")
     page = client.get("/accounts/tweede-factor/?next=/personen/")
     assert page.status_code == 200 and 'name="otp_token"' in page.content.decode()
+    # No menu yet: every link would lead back to this page. Logging out stays possible.
+    assert 'class="kz-nav"' not in page.content.decode() and "/accounts/logout/" in page.content.decode()
 
     wrong = client.post("/accounts/tweede-factor/", {"otp_token": "123456", "next": "/personen/"})
     assert wrong.status_code == 200 and "alert--error" in wrong.content.decode()
@@ -96,6 +98,7 @@ def test_a_user_with_a_device_enters_a_code_and_a_wrong_one_is_refused_and_logge
     right = client.post("/accounts/tweede-factor/", {"otp_token": current_code(SECRET), "next": "/personen/"})
     assert right.status_code == 302 and right["Location"] == "/personen/"
     assert client.get("/personen/").status_code == 200
+    assert 'class="kz-nav"' in client.get("/").content.decode()
     steps = [(e.detail["step"], e.result) for e in second_factor_entries("kees")]
     assert steps == [("code", Result.REFUSED), ("code", Result.GRANTED)]
     # The wrong code is no failed password login in the log: one entry per step.
