@@ -10,16 +10,21 @@ class ScreeningConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.workprocesses.labels import recorded_value_register
-        from ketenzicht.workprocesses.panels import register_case_panel
+        from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
         from ketenzicht.workprocesses.signals import case_changed
 
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
         from .panel import screening_panel
         from .receivers import sync_screening_case
+        from .selectors import may_use_screening_desk
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         register_case_panel("screening", screening_panel)
+        for process in ("ex_partner_stalking", "dv_screening"):
+            register_case_desk(
+                process, "screening:queue", _("Back to the screening queue"), may_use_screening_desk
+            )
         # What a recorded screening writes on its case, in words on the case page and in its history.
         recorded_value_register(
             "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}

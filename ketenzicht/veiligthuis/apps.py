@@ -7,13 +7,19 @@ class VeiligThuisConfig(AppConfig):
     verbose_name = "Veilig Thuis"
 
     def ready(self) -> None:
-        from ketenzicht.workprocesses.panels import register_case_panel
+        from django.utils.translation import gettext_lazy as _
+
+        from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
         from ketenzicht.workprocesses.signals import case_changed, handoff_created
 
         from .panel import feedback_panel, notification_panel
+        from .selectors import may_use_vt_desk
         from .services import on_handoff, sync_notification
 
         handoff_created.connect(on_handoff, dispatch_uid="veiligthuis-handoff")
         case_changed.connect(sync_notification, dispatch_uid="veiligthuis-sync-case")
         register_case_panel("veiligthuis", notification_panel)
         register_case_panel("veiligthuis_feedback", feedback_panel)
+        register_case_desk(
+            "vt_safety_assessment", "veiligthuis:inbox", _("Back to the Veilig Thuis inbox"), may_use_vt_desk
+        )

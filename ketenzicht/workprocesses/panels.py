@@ -5,8 +5,10 @@ the case (None: nothing to add, e.g. a case of another desk's process)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from .models import Case
@@ -24,3 +26,20 @@ def register_case_panel(name: str, panel: CasePanel) -> None:
 def case_panels(request: HttpRequest, case: Case) -> list[SafeString]:
     found = (panel(request, case) for panel in _PANELS.values())
     return [html for html in found if html]
+
+
+# The desk a case of a process is worked from, for the case page's way back (a Veilig Thuis assessor came
+# from the inbox, not from the list of cases): process -> (url name, label, who may use the desk).
+_DESKS: dict[str, tuple[str, Any, Callable[[Any], bool]]] = {}
+
+
+def register_case_desk(process: str, url_name: str, label: Any, may_use: Callable[[Any], bool]) -> None:
+    _DESKS[process] = (url_name, label, may_use)
+
+
+def case_desk(case: Case, user: Any) -> tuple[str, str] | None:
+    """(url, label) of the desk the user works this case's process from; None: the list of cases."""
+    found = _DESKS.get(case.process_version.process)
+    if found is None or not found[2](user):
+        return None
+    return reverse(found[0]), str(found[1])

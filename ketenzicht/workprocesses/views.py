@@ -27,7 +27,7 @@ from .engine.machine import Refused
 from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
 from .labels import CONCURRENT, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
-from .panels import case_panels
+from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .selectors import (
     case_closed_list,
@@ -263,6 +263,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "history": _history(case),
         "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
         "panels": case_panels(request, case),
+        "desk": case_desk(case, user),
         "alerts": [
             {"alert": alert, "text": alert_text(alert)}
             for alert in alert_list_for_user(user=user).filter(case=case).order_by("-created_at", "-id")[:20]

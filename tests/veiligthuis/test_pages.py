@@ -69,6 +69,10 @@ def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) 
     )
     assert client.get("/veiligthuis/?radar=first").content.decode().count('data-testid="inbox-row"') == 1
     assert client.get("/veiligthuis/?acute=on").content.decode().count('data-testid="inbox-row"') == 1
+    # The case page leads back to the inbox the assessor came from (and to the list of cases).
+    case_page = client.get(f"/zaken/{acute.case.pk}/").content.decode()
+    back = case_page.split('data-testid="back-to-desk"')[0].rsplit("<a", 1)[1]
+    assert 'href="/veiligthuis/"' in back and "Terug naar het postvak Veilig Thuis" in case_page
     other = _client(make_user("vt_assessor", organisation="vt-amsterdam-amstelland"))
     assert 'data-testid="inbox-empty"' in other.get("/veiligthuis/").content.decode()
 
