@@ -3,6 +3,7 @@ Ketenzicht from every desk."""
 
 from __future__ import annotations
 
+import json
 import random
 import tempfile
 from collections.abc import Sequence
@@ -15,8 +16,9 @@ from zoneinfo import ZoneInfo
 import yaml
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
 from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
@@ -92,13 +94,47 @@ def demo_users_ensure(*, path: Path = DEMO_USERS) -> list[DemoUser]:
     return created
 
 
+def demo_shift(today: date | None = None) -> timedelta:
+    """How far the demo register is moved so that it ends in the week before `today` (default: today):
+    whole weeks, so that every registration keeps its weekday (the generator's weekly rhythm), never
+    backwards. The generator's window is fixed (`generator.yaml`, so that one seed gives the same people
+    and stories every day); without the move, a demo loaded weeks after that window shows its most recent
+    reports as weeks old and the desks' figures of the last weeks empty."""
+    end = load_params().window.end_date
+    today = today or timezone.localdate()
+    return timedelta(weeks=max(0, (today - end).days // 7))
+
+
+def _moved(value: str, by: timedelta) -> str:
+    """A timestamp of the exchange format (date, or date and time with offset) moved by `by`: the same
+    instant later, written in Dutch local time (the offset follows summer time)."""
+    if "T" not in value:
+        return (date.fromisoformat(value) + by).isoformat()
+    return (datetime.fromisoformat(value) + by).astimezone(AMSTERDAM).isoformat(timespec="seconds")
+
+
+def registrations_moved(source: Path, target: Path, by: timedelta) -> None:
+    """Copy an exchange-format file with every registration's `registered_at` and `occurred_at` moved by
+    `by` (dates of birth stay). References stay as generated, so a repeated load finds what it stored."""
+    with source.open(encoding="utf-8") as lines, target.open("w", encoding="utf-8") as out:
+        for line in lines:
+            data = json.loads(line)
+            for key in ("registered_at", "occurred_at"):
+                if isinstance(data.get(key), str):
+                    data[key] = _moved(data[key], by)
+            out.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+
 def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_SEED) -> ImportSummary:
-    """Generate the demo register (with the named storylines) and take it in through the intake pipeline,
-    as the system. Safe to repeat: what is there already is left as it is."""
+    """Generate the demo register (with the named storylines), move it to end in the week before today
+    (`demo_shift`), and take it in through the intake pipeline, as the system. Safe to repeat: what is there
+    already is left as it is."""
     with tempfile.TemporaryDirectory(prefix="ketenzicht-demo-") as folder:
         out = Path(folder)
         generate(registrations, seed, out, storylines=True)
-        summary = import_file(out / REGISTRATIONS_FILE)
+        moved = out / f"moved-{REGISTRATIONS_FILE}"
+        registrations_moved(out / REGISTRATIONS_FILE, moved, demo_shift())
+        summary = import_file(moved)
     if PersonMention.objects.filter(link__isnull=True).exists():
         persons_rebuild()  # registrations stored before linking existed get their persons too
     if PersonMention.objects.filter(link__isnull=False, search_entries__isnull=True).exists():
@@ -118,7 +154,7 @@ def demo_pilot_rollouts_ensure() -> int:
                 process=v2.process,
                 process_version=v2,
                 organisation=unit,
-                valid_from=DEMO_PILOT_FROM,
+                valid_from=DEMO_PILOT_FROM + demo_shift(),  # moved with the register
                 note="demo: pilot of the improved work process",
             )
             added += 1

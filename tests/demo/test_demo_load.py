@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.selectors import registration_list_for_user
@@ -52,6 +54,12 @@ def test_the_demo_register_holds_the_storylines_for_the_right_users(
     own = dossier_for_user(user=registrar, person=sedney, purposed=True)
     assert own is not None and {line.registration.reference[:6] for line in own.lines} == {"PL0600"}
 
+    # The register ends in the week before today, whatever day the demo is loaded.
+    newest = Registration.objects.order_by("-registered_at").first()
+    assert newest is not None
+    assert timezone.localdate() - timedelta(days=13) <= timezone.localdate(newest.registered_at)
+    assert newest.registered_at <= timezone.now()
+
     call_command("load_demo", "--force", "--registrations", "400")
     assert "0 registrations stored, 400 already present" in capsys.readouterr().out
     assert Registration.objects.count() == 400
@@ -78,3 +86,32 @@ def test_the_demo_ex_partner_is_one_person_across_spellings_the_undated_one_thro
     assert undated.probability is not None and undated.probability >= 0.99
     # The review queue still has work between the thresholds for the reviewer of the demo.
     assert ReviewItem.objects.filter(status="open", reason="between thresholds").exists()
+
+
+def test_the_register_moves_by_whole_weeks_to_end_before_today(tmp_path: Any) -> None:
+    """The generator's window is fixed; the demo moves it by whole weeks (weekdays stay), the same instant
+    later in Dutch local time (summer time followed), dates of birth and references unchanged."""
+    import json
+
+    from ketenzicht.demo.generator import load_params
+    from ketenzicht.demo.services import demo_shift, registrations_moved
+
+    end = load_params().window.end_date
+    assert demo_shift(end) == timedelta(0) and demo_shift(end - timedelta(days=30)) == timedelta(0)
+    assert demo_shift(end + timedelta(days=6)) == timedelta(0)
+    assert demo_shift(end + timedelta(days=34)) == timedelta(weeks=4)
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    line = {
+        "source": "politie",
+        "reference": "PL0600-2026-000001",
+        "registered_at": "2026-10-20T10:15:00+02:00",  # summer time
+        "occurred_at": "2026-10-19",
+        "persons": [{"ref": "p1", "role": "victim", "birth_date": "1988-09-02"}],
+    }
+    source.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    registrations_moved(source, target, timedelta(weeks=2))
+    moved = json.loads(target.read_text(encoding="utf-8"))
+    assert moved["registered_at"] == "2026-11-03T09:15:00+01:00"  # the same instant two weeks on: winter
+    assert moved["occurred_at"] == "2026-11-02"
+    assert moved["persons"] == line["persons"] and moved["reference"] == line["reference"]
+    assert date.fromisoformat(moved["occurred_at"]).weekday() == date(2026, 10, 19).weekday()

@@ -9,6 +9,7 @@ from ketenzicht.demo.services import (
     DEMO_PILOT_FROM,
     demo_data_load,
     demo_pilot_rollouts_ensure,
+    demo_shift,
     demo_work_processes_ensure,
 )
 from ketenzicht.linking.models import MentionLink
@@ -31,7 +32,7 @@ def test_the_demo_pilot_runs_v2_in_two_units_and_the_register_has_screening_case
     assert sorted(pilots.values_list("organisation__code", flat=True)) == ["limburg", "oost-brabant"]
     in_force = {
         row.organisation.code: row.current.process_version.version
-        for row in rollout_overview(on=DEMO_PILOT_FROM)
+        for row in rollout_overview(on=DEMO_PILOT_FROM + demo_shift())  # moved with the register
         if row.current is not None
     }
     assert in_force["oost-brabant"] == in_force["limburg"] == 2
