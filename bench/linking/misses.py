@@ -234,7 +234,7 @@ def main() -> None:
         "--prior",
         type=float,
         default=None,
-        help="train with this prior instead of the scale-free one (splink_settings.scale_free_prior)",
+        help="train with this prior instead of the register's own estimate",
     )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))

@@ -39,7 +39,6 @@ from ketenzicht.linking.engine.splink_settings import (
     DETERMINISTIC_RECALL,
     DETERMINISTIC_RULES,
     EM_BLOCKING_RULES,
-    scale_free_prior,
     settings_dict,
 )
 from ketenzicht.linking.splink_table import (
@@ -149,10 +148,10 @@ def _none(value: Any) -> Any:
 def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     """DuckDB's limits for batch linking. By default DuckDB takes up to 80% of the machine's memory before
     it spills to disk; a rebuild shares its machine with the application, so it gets a fixed budget
-    (`KETENZICHT_DUCKDB_MEMORY`, default 2GB) and spills the rest to `KETENZICHT_DUCKDB_TEMP` (default
+    (`KETENZICHT_DUCKDB_MEMORY`, default 1500MB) and spills the rest to `KETENZICHT_DUCKDB_TEMP` (default
     the system's temporary directory)."""
     return {
-        "memory_limit": os.environ.get("KETENZICHT_DUCKDB_MEMORY", "2GB"),
+        "memory_limit": os.environ.get("KETENZICHT_DUCKDB_MEMORY", "1500MB"),
         "temp_directory": os.environ.get(
             "KETENZICHT_DUCKDB_TEMP", str(Path(tempfile.gettempdir()) / "ketenzicht-duckdb")
         ),
@@ -308,10 +307,8 @@ def train(
     `em_max_iterations`: per EM blocking rule, at most this many iterations (Splink stops earlier at
     convergence).
 
-    The model's prior is the register's own estimate (from deterministic rules) up to
-    `splink_settings.PRIOR_REFERENCE_MENTIONS` mentions and does not fall further above it
-    (`scale_free_prior`); `prior` sets it instead. The estimate is recorded under
-    `training.prior_estimated`.
+    The model's prior is the register's own estimate (from deterministic rules, see splink_settings);
+    `prior` sets it instead. The estimate is recorded under `training.prior_estimated`.
 
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
     the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
@@ -393,12 +390,9 @@ def train(
         splink_json = db.splink_json(linker)
     from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
     _apply_m_floors(splink_json)
-    # The prior does not slide with the register beyond the reference size (splink_settings); the
-    # register's own estimate is recorded.
+    # The prior is the register's own estimate (splink_settings), unless given; the estimate is recorded.
     estimated_prior = float(splink_json["probability_two_random_records_match"])
-    splink_json["probability_two_random_records_match"] = (
-        prior if prior is not None else scale_free_prior(estimated_prior, mentions)
-    )
+    splink_json["probability_two_random_records_match"] = prior if prior is not None else estimated_prior
     return {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
@@ -411,7 +405,7 @@ def train(
             "em_floors_held": held,
             "m_from_shipped_model": from_shipped,
             "prior_estimated": estimated_prior,
-            "prior": "scale-free" if prior is None else "given",
+            "prior": "estimated" if prior is None else "given",
             "prior_mentions": mentions,
         },
     }

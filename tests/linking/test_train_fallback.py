@@ -154,6 +154,9 @@ def test_a_refused_em_rule_runs_again_with_the_floors_held(
     model = train(frame, seed=3, u_max_pairs=2e5, em_max_pairs=2e5)
     assert seen == [False, True]
     training = model["training"]
+    # The prior is the register's own estimate (no prior given).
+    assert training["prior"] == "estimated"
+    assert model["splink"]["probability_two_random_records_match"] == training["prior_estimated"]
     assert training["em_skipped"] == [] and training["m_from_shipped_model"] == []
     assert set(training["em_floors_held"]) == {"l.birth_date = r.birth_date"}
     assert (
