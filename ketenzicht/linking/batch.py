@@ -385,7 +385,7 @@ def train(
                     "EM on %r ran again with %s held at their floor", rule, ", ".join(floored.labels)
                 )
                 held[rule] = floored.labels
-                linker = db.linker(_floors_released(db.splink_json(linker), floored))
+                linker = db.linker(_floors_released(db.splink_json(linker)))
             estimated |= _m_changed(before, db.splink_json(linker))
         splink_json = db.splink_json(linker)
     from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
@@ -425,7 +425,6 @@ def _em_underflow(error: ValueError) -> bool:
 class _Floored:
     splink_json: dict[str, Any]
     labels: list[str]  # "comparison: level" of each level held at its floor
-    positions: frozenset[tuple[str, int]]  # (comparison, level index) of those levels
 
 
 def _floors_held(splink_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS) -> _Floored:
@@ -434,27 +433,29 @@ def _floors_held(splink_json: Mapping[str, Any], comparisons: Sequence[Compariso
     by_name = {c.name: c for c in comparisons}
     out = copy.deepcopy(dict(splink_json))
     labels: list[str] = []
-    positions: set[tuple[str, int]] = set()
     for saved in out["comparisons"]:
         name = saved["output_column_name"]
-        for index, (level, entry) in enumerate(
-            zip(by_name[name].levels, saved["comparison_levels"], strict=True)
-        ):
+        for level, entry in zip(by_name[name].levels, saved["comparison_levels"], strict=True):
             if level.min_m is None or entry.get("fix_m_probability"):
                 continue
             entry["m_probability"] = level.min_m
             entry["fix_m_probability"] = True
             labels.append(f"{name}: {level.label}")
-            positions.add((name, index))
-    return _Floored(out, labels, frozenset(positions))
+    return _Floored(out, labels)
 
 
-def _floors_released(splink_json: Mapping[str, Any], floored: _Floored) -> dict[str, Any]:
-    """The settings after EM with the levels `_floors_held` fixed estimable again (their m stays)."""
+def _floors_released(
+    splink_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS
+) -> dict[str, Any]:
+    """The settings after EM with the levels `_floors_held` fixed estimable again (their m stays): the
+    levels with a floor (no level is both floored and fixed by design)."""
+    by_name = {c.name: c for c in comparisons}
     out = copy.deepcopy(dict(splink_json))
     for saved in out["comparisons"]:
-        for index, entry in enumerate(saved["comparison_levels"]):
-            if (saved["output_column_name"], index) in floored.positions:
+        for level, entry in zip(
+            by_name[saved["output_column_name"]].levels, saved["comparison_levels"], strict=True
+        ):
+            if level.min_m is not None:
                 entry.pop("fix_m_probability", None)
     return out
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import dv_prosecutor_for
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, dv_prosecutor_for
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Kind, PersonMention, Registration
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
@@ -185,7 +185,7 @@ def _event(
         at=at,
         kind=kind,
         actor=actor if actor is not None and actor.pk else None,
-        actor_name=actor.get_username() if actor is not None else "system",
+        actor_name=actor.get_username() if actor is not None else SYSTEM_ACTOR,
         reason=reason,
         detail=detail,
     )
@@ -647,7 +647,7 @@ def _breaches_found(
                 at=at,
                 kind=MeasureEventKind.BREACH,
                 actor=None,
-                actor_name="system",
+                actor_name=SYSTEM_ACTOR,
                 detail={
                     "registration": facts[breach.registration_id].reference,
                     "breach": breach.pk,

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
@@ -25,6 +26,7 @@ from .alerts import alert_raise
 from .definitions import definition_of
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
+from .selectors import open_handoff_kinds
 from .signals import case_changed, handoff_created
 
 
@@ -133,7 +135,7 @@ def _new_event(case: Case, *, kind: str, actor: User | None, at: datetime, **fie
         at=at,
         kind=kind,
         actor=actor,
-        actor_name=actor.get_username() if actor is not None else "system",
+        actor_name=actor.get_username() if actor is not None else SYSTEM_ACTOR,
         process_version=version_label(case.process_version),
         **fields,
     )
@@ -381,7 +383,7 @@ def _outcome(
         overrides=_overrides(),
     )
     kind = outcome.transition.handoff
-    if kind and Handoff.objects.filter(case=case, kind=kind, taken_at__isnull=True).exists():
+    if kind and kind in open_handoff_kinds(case):
         raise Refused("handoff_waiting", kind)
     return outcome
 

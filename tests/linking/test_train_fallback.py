@@ -115,7 +115,7 @@ def test_the_levels_with_a_floor_are_held_at_it_and_released_after() -> None:
     # Fixed by design stays fixed and is not counted as held (different valid BSNs).
     assert ("bsn", "different valid BSNs") in held and "bsn: different valid BSNs" not in floored.labels
     assert _m_values(model) != _m_values(floored.splink_json)  # a copy was changed, not the input
-    released = _floors_released(floored.splink_json, floored)
+    released = _floors_released(floored.splink_json)
     still_fixed = {
         (saved["output_column_name"], entry["label_for_charts"])
         for saved in released["comparisons"]
