@@ -128,7 +128,8 @@ def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
     """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
 
     It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
-    list of keys per row (two rows are candidates when they share a key).
+    list of keys per row (two rows are candidates when they share as many as `batch.MIN_SHARED_KEYS`,
+    or a BSN key).
     """
     from run import find_ours
 
@@ -142,4 +143,7 @@ def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
     keys = candidate_keys(mentions)
     if isinstance(keys, pd.DataFrame):  # one key column per rule
         return f"{metrics.reachable_true_pairs(true, keys).share:.2%}"
-    return f"{metrics.reachable_true_pairs_from_key_lists(true, keys).share:.2%}"
+    minimum = getattr(batch, "MIN_SHARED_KEYS", 1)
+    enough = getattr(batch, "shares_enough", lambda shared, minimum: bool(shared))
+    reach = metrics.reachable_true_pairs_from_key_lists(true, keys, lambda shared: enough(shared, minimum))
+    return f"{reach.share:.2%}"

@@ -24,7 +24,7 @@ are counted by grouping on (true cluster, all those keys), so k rules take 2**k 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -192,12 +192,15 @@ def reachable_true_pairs(
 
 
 def reachable_true_pairs_from_key_lists(
-    true: Sequence[object] | pd.Series, keys: Sequence[Sequence[str]] | pd.Series
+    true: Sequence[object] | pd.Series,
+    keys: Sequence[Sequence[str]] | pd.Series,
+    enough: Callable[[set[str]], bool] = bool,
 ) -> Reachability:
     """Like `reachable_true_pairs` for blocking keys given as a list per record (any number of keys).
 
-    A true pair is reachable when its two records share a key. This walks the pairs inside true clusters
-    only (people have few mentions), never the candidate pairs.
+    A true pair is reachable when the keys its two records share are `enough` (by default: one; ours
+    passes `ketenzicht.linking.engine.keys.shares_enough`, two or a BSN key). This walks the pairs inside
+    true clusters only (people have few mentions), never the candidate pairs.
     """
     truth = pd.Series(pd.factorize(pd.Series(true).reset_index(drop=True))[0])
     key_lists = list(keys)
@@ -208,6 +211,6 @@ def reachable_true_pairs_from_key_lists(
     for _, members in truth[sizes.to_numpy() > 1].groupby(truth[sizes.to_numpy() > 1]):
         key_sets = [set(key_lists[i] or ()) for i in members.index]
         for left, right in combinations(key_sets, 2):
-            if left & right:
+            if enough(left & right):
                 reachable += 1
     return Reachability(reachable=reachable, true_pairs=_pairs(truth.value_counts()))

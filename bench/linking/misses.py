@@ -22,6 +22,9 @@ A missed true pair is two mentions of one true person (truth.jsonl) that end in 
 - key cap: the two share blocking keys (engine.keys, uncapped), but every shared key is held by more than
   the cap's mentions, so prediction never compared them;
 - blocking: they share no blocking key at all;
+- one key: they share keys under the cap, but fewer than a candidate pair must
+  (`engine.keys.shares_enough`: two, or a BSN key; `--min-shared-keys`, default
+  `KETENZICHT_LINK_MIN_SHARED_KEYS`), so prediction never compared them;
 - threshold, new person: compared, scored below the lower threshold (probability 0.80 by default, match
   weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
 - threshold, review item: compared, scored between the lower threshold and the link threshold (match
@@ -76,6 +79,7 @@ SETTINGS = [  # (label, upper probability, lower probability); the first is conf
 CAUSES = [
     "key cap",
     "blocking",
+    "one key",
     "threshold: below lower (new person)",
     "threshold: between lower and link (review item)",
     "scored above, kept apart (BSN or date guard)",
@@ -236,6 +240,12 @@ def main() -> None:
         default=None,
         help="train with this prior instead of the register's own estimate",
     )
+    parser.add_argument(
+        "--min-shared-keys",
+        type=int,
+        default=None,
+        help="keys under the cap a candidate pair shares at least (default: the setting, 2)",
+    )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     began = time.perf_counter()
@@ -246,6 +256,11 @@ def main() -> None:
 
     assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == LINK_WEIGHT
     cap = batch.MAX_KEY_MENTIONS
+    from django.conf import settings
+
+    from ketenzicht.linking.engine.keys import shares_enough
+
+    minimum = args.min_shared_keys or settings.KETENZICHT_LINK_MIN_SHARED_KEYS
 
     truth = datasets.load_generator(directory, with_truth=True, limit=n)
     registrations = truth["mention_id"].str.rsplit("/", n=1).str[0].nunique()
@@ -266,7 +281,7 @@ def main() -> None:
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
     if (estimated := model.get("training", {}).get("prior_estimated")) is not None:
         print(f"this register's own estimate (recorded) {estimated:.3g}", flush=True)
-    predicted = batch.predict(features, model, threshold_match_weight=0.0)
+    predicted = batch.predict(features, model, threshold_match_weight=0.0, min_shared_keys=minimum)
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
     dates = (batch._none(v) for v in features["birth_date"])
@@ -306,7 +321,9 @@ def main() -> None:
     raw_keys: list[list[str]] = list(features[BLOCK_KEYS])
     counts = Counter(k for keys in raw_keys for k in keys)
     capped_keys = [[k for k in keys if 2 <= counts[k] <= cap] for keys in raw_keys]
-    reach = metrics.reachable_true_pairs_from_key_lists(truth["true_person"], capped_keys)
+    reach = metrics.reachable_true_pairs_from_key_lists(
+        truth["true_person"], capped_keys, lambda shared: shares_enough(shared, minimum)
+    )
     reach_uncapped = metrics.reachable_true_pairs_from_key_lists(truth["true_person"], raw_keys)
 
     left, right = true_pairs(truth["true_person"])
@@ -329,6 +346,8 @@ def main() -> None:
             cause = "blocking"
         elif all(counts[k] > cap for k in shared):
             cause = "key cap"
+        elif not shares_enough({k for k in shared if counts[k] <= cap}, minimum):
+            cause = "one key"
         elif w is None or w < w_lower:
             cause = "threshold: below lower (new person)"
         elif w < LINK_WEIGHT:

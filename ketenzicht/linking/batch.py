@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
+from ketenzicht.linking.engine.keys import MIN_SHARED_KEYS, shares_enough, shares_enough_sql
 from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
@@ -527,10 +528,13 @@ def predict(
     threshold_match_weight: float | None = None,
     backend: str = "duckdb",
     max_key_mentions: int = MAX_KEY_MENTIONS,
+    min_shared_keys: int = MIN_SHARED_KEYS,
 ) -> pd.DataFrame:
-    """Score every pair that shares a blocking key of at most `max_key_mentions` mentions (the online
-    matcher's candidates, see `with_block_keys`), at or above the threshold if given, with Splink on
-    `backend` ("duckdb" or "spark").
+    """Score every pair that shares `min_shared_keys` blocking keys (or a BSN key) of at most
+    `max_key_mentions` mentions each (the online matcher's candidates, see `with_block_keys` and
+    `engine.keys.shares_enough`), at or above the threshold if given, with Splink on `backend` ("duckdb"
+    or "spark"). Splink blocks on any one shared key; the pairs that share fewer are left out of what it
+    scored, which costs little: what passes the threshold is a few pairs per mention.
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
@@ -544,7 +548,7 @@ def predict(
 
         frame = with_block_keys(frame, max_key_mentions)
         spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
-        return _flag_different_valid_bsns(spark_pairs)
+        return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, min_shared_keys))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
     con = _connection(frame, ordered=False)
@@ -556,11 +560,28 @@ def predict(
     result = linker.inference.predict(
         threshold_match_weight=threshold_match_weight, num_chunks_left=chunks, num_chunks_right=1
     )
-    pairs: pd.DataFrame = result.as_pandas_dataframe()
-    pairs["different_valid_bsns"] = (
-        pairs["bsn_l"].notna() & pairs["bsn_r"].notna() & (pairs["bsn_l"] != pairs["bsn_r"])
-    )
-    return pairs
+    if min_shared_keys > 1:
+        condition = shares_enough_sql(f"l.{BLOCK_KEYS}", f"r.{BLOCK_KEYS}", min_shared_keys)
+        pairs: pd.DataFrame = con.execute(
+            f"SELECT p.* FROM {result.physical_name} p "
+            "JOIN mentions l ON l.unique_id = p.unique_id_l JOIN mentions r ON r.unique_id = p.unique_id_r "
+            f"WHERE {condition}"
+        ).df()
+    else:
+        pairs = result.as_pandas_dataframe()
+    return _flag_different_valid_bsns(pairs)
+
+
+def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
+    """The pairs whose mentions (rows of `frame`, with their capped `block_keys`) share enough keys."""
+    if minimum <= 1 or pairs.empty:
+        return pairs
+    keys_of = dict(zip(frame["unique_id"], frame[BLOCK_KEYS], strict=True))
+    keep = [
+        shares_enough(set(keys_of[left]).intersection(keys_of[right]), minimum)
+        for left, right in zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)
+    ]
+    return pairs[keep].reset_index(drop=True)
 
 
 def _flag_different_valid_bsns(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -689,8 +710,8 @@ def link_dataframe(
 
 def candidate_keys(df: pd.DataFrame) -> pd.Series:
     """The blocking keys of every row of a mention DataFrame that `predict` blocks on (two rows are
-    candidates when they share one; keys of more than MAX_KEY_MENTIONS rows left out), for reachability
-    figures."""
+    candidates when they share MIN_SHARED_KEYS of them or a BSN key, `engine.keys.shares_enough`; keys of
+    more than MAX_KEY_MENTIONS rows left out), for reachability figures."""
     features = with_block_keys(mentions_to_features(df))
     return pd.Series(list(features[BLOCK_KEYS]), index=df.index, dtype=object)
 

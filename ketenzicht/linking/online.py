@@ -14,7 +14,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
@@ -30,7 +30,7 @@ from ketenzicht.registrations.models import MentionRelation, PersonMention, Regi
 from .bridges import DIFFERENT_DATES, REVIEWER_DIFFERENT, BatchPersons
 from .engine import context as relation_context
 from .engine.context import ContextModel
-from .engine.keys import blocking_keys
+from .engine.keys import BSN_KEY_PREFIX, blocking_keys, shared_key_weight
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
@@ -52,6 +52,8 @@ MENTION_FIELDS = (
     "id", "registration_id", "role", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex",
     "bsn", "postcode", "house_number", "street", "city",
 )  # fmt: skip
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -109,72 +111,110 @@ class _Stored:
     """What the register holds for the keys of a batch (`_stored_lookup`)."""
 
     counts: dict[str, int]  # the count of every key that has one
-    mentions: dict[str, list[int]]  # the stored mentions of each key counted at most `cap` times
+    mentions: dict[str, list[int]]  # per key counted at most `cap` times, its stored mentions that qualify
     rows: dict[int, dict[str, Any]]  # the features of those mentions (`MentionFeatures.as_row`)
 
 
-def _stored_lookup(keys: Sequence[str], cap: int) -> _Stored:
-    """The stored mentions of each key held by at most `cap` mentions, their features, and the count of
-    each key that has mentions (up to `cap` + 1: more says only "too common"). Their persons are read
-    afterwards, for the few candidates that score high enough to matter (`_stored_persons`)."""
+def sharing_enough(keys: Iterable[str], found: Mapping[str, Iterable[T]], minimum: int) -> list[T]:
+    """The mentions (of `found`: per key, the mentions holding it) that share enough of `keys` with the
+    mention these are the keys of to be its candidates (`engine.keys.shares_enough`), in order of first
+    appearance."""
+    shared: Counter[T] = Counter()
+    for key in keys:
+        if key in found:
+            weight = shared_key_weight(key, minimum)
+            for item in found[key]:
+                shared[item] += weight
+    return [item for item, weight in shared.items() if weight >= minimum]
+
+
+def _stored_lookup(keys: Sequence[str], cap: int, minimum: int = 1) -> _Stored:
+    """The stored mentions of each key held by at most `cap` mentions that share `minimum` of these keys
+    (or a BSN key) with them, their features, and the count of each key that has mentions (up to `cap` +
+    1: more says only "too common"). For a batch of several new mentions that is more than each of them
+    will compare (a stored mention may share one key with each of two new mentions): `sharing_enough`
+    then picks each one's own. Their persons are read afterwards, for the few candidates that score high
+    enough to matter (`_stored_persons`)."""
     found = _Stored({}, defaultdict(list), {})
-    if connection.vendor == "postgresql":
-        statements = [_lookup_statement_postgresql(list(keys), cap)]
-    else:
-        statements = [_lookup_statement(chunk, cap) for chunk in chunks(list(keys), 2000)]
     rows = found.rows
     with connection.cursor() as cursor:
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            for kind, value, number, mention_id in cursor.fetchall():
-                if kind == 0:
-                    found.counts[value] = number
-                elif kind == 1:
-                    found.mentions[value].append(mention_id)
-                elif value is not None and mention_id not in rows:  # None: a mention without features
-                    rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
+        if connection.vendor == "postgresql":
+            cursor.execute(*_lookup_statement_postgresql(list(keys), cap, minimum))
+            result = cursor.fetchall()
+        else:  # the mentions of the keys first, then the features of those that share enough
+            result = []
+            for chunk in chunks(list(keys), 2000):
+                cursor.execute(*_lookup_statement(chunk, cap))
+                result += cursor.fetchall()
+            of_key: dict[str, list[int]] = defaultdict(list)
+            for kind, value, _number, mention_id in result:
+                if kind == 1:
+                    of_key[value].append(mention_id)
+            qualify = set(sharing_enough(of_key, of_key, minimum))
+            result = [row for row in result if row[0] == 0 or row[3] in qualify]
+            for ids in chunks(sorted(qualify), 2000):
+                cursor.execute(*_features_statement(ids))
+                result += cursor.fetchall()
+    for kind, value, number, mention_id in result:
+        if kind == 0:
+            found.counts[value] = number
+        elif kind == 1:
+            found.mentions[value].append(mention_id)
+        elif value is not None and mention_id not in rows:  # None: a mention without features
+            rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
     return found
 
 
 def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
     """The look-up through the key counts (KeyCount, by primary key), then the mentions of the keys under
-    the cap (MentionKey) and their features (MentionFeatures)."""
+    the cap (MentionKey)."""
     counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
-    features = quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     marks = ", ".join(["%s"] * len(keys))
     sql = (
-        f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})), '
-        f'm AS (SELECT k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
-        f"WHERE c.n <= %s) "
+        f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})) '
         f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
-        f'SELECT 1, m."key", {bigint}, m.mention_id FROM m UNION ALL '
-        f"SELECT 2, CAST(f.data AS text), {bigint}, f.mention_id FROM {features} f "
-        f"WHERE f.mention_id IN (SELECT mention_id FROM m)"
+        f'SELECT 1, k."key", {bigint}, k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+        f"WHERE c.n <= %s"
     )
     return sql, [*keys, cap]
 
 
-def _lookup_statement_postgresql(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """The stored features of these mentions (MentionFeatures, by primary key)."""
+    marks = ", ".join(["%s"] * len(mention_ids))
+    sql = (
+        f"SELECT 2, CAST(f.data AS text), CAST(NULL AS bigint), f.mention_id "
+        f"FROM {quoted_table(MentionFeatures)} f WHERE f.mention_id IN ({marks})"
+    )
+    return sql, list(mention_ids)
+
+
+def _lookup_statement_postgresql(keys: Sequence[str], cap: int, minimum: int) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
     at most `cap` + 1 of its mentions (MentionKey's primary key; a LATERAL with LIMIT runs once per key),
-    so a key with more is known to be over the cap without its count; then the features of the mentions
-    of the keys under the cap (a correlated subquery, by primary key). Reading the counts from KeyCount
-    with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was
-    small enough to look cheap: time that grew with the register."""
+    so a key with more is known to be over the cap without its count; then, of the mentions that share
+    `minimum` keys under the cap (a BSN key counting for all), which mentions and their features (a
+    correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
+    keys (a bulk batch) made PostgreSQL scan the whole table while it was small enough to look cheap:
+    time that grew with the register."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     sql = (
         f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
         f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
         f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT %s) k), '
-        f'u AS (SELECT "key", mention_id FROM m WHERE n <= %s) '
+        f'u AS (SELECT "key", mention_id FROM m WHERE n <= %s), '
+        f"d AS (SELECT mention_id FROM u GROUP BY mention_id "
+        f'HAVING SUM(CASE WHEN substr("key", 1, %s) = %s THEN %s ELSE 1 END) >= %s) '
         f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
-        f'SELECT 1, "key", {bigint}, mention_id FROM u UNION ALL '
+        f'SELECT 1, "key", {bigint}, mention_id FROM u WHERE mention_id IN (SELECT mention_id FROM d) '
+        f"UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
-        f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM u) d"
+        f"{bigint}, d.mention_id FROM d"
     )
-    return sql, [list(keys), cap + 1, cap]
+    prefix = BSN_KEY_PREFIX
+    return sql, [list(keys), cap + 1, cap, len(prefix), prefix, minimum, minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -208,9 +248,12 @@ def _stored_persons(mention_ids: Collection[int]) -> tuple[dict[int, int], dict[
     return person_of, bsns
 
 
-def _stored_mentions_of_keys(keys: Sequence[str], cap: int) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """The count of each key, and the stored mentions of each key counted at most `cap` times."""
-    found = _stored_lookup(keys, cap)
+def _stored_mentions_of_keys(
+    keys: Sequence[str], cap: int, minimum: int = 1
+) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """The count of each key, and the stored mentions of each key counted at most `cap` times (of them,
+    those that share `minimum` of `keys`, see `_stored_lookup`)."""
+    found = _stored_lookup(keys, cap, minimum)
     return found.counts, found.mentions
 
 
@@ -230,8 +273,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
-    cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-    lookup = _stored_lookup(all_keys, cap)
+    # A candidate shares at least `minimum` keys under the cap with the mention, or a BSN key (keys.py).
+    cap, minimum = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, settings.KETENZICHT_LINK_MIN_SHARED_KEYS
+    lookup = _stored_lookup(all_keys, cap, minimum)
     counts, stored = lookup.counts, lookup.mentions
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are
@@ -239,7 +283,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     lower_weight = prob_to_match_weight(lower) - 1e-9  # a hair lower: the probability test decides below
     stored_weights: dict[int, dict[int, float]] = {}
     for mention, features in pairs:
-        ids = dict.fromkeys(i for key in keys_of[mention.pk] for i in stored.get(key, ()))
+        ids = sharing_enough(keys_of[mention.pk], stored, minimum)
         scored = ((i, model.match_weight_row(features, lookup.rows[i])) for i in ids if i in lookup.rows)
         stored_weights[mention.pk] = {i: weight for i, weight in scored if weight >= lower_weight}
     relevant = {i for weights in stored_weights.values() for i in weights}
@@ -264,10 +308,14 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     for mention, features in pairs:
         weights = stored_weights[mention.pk]
         candidates = {i: known[i] for i in weights if i in known}
-        for key in keys_of[mention.pk]:
-            if counts.get(key, 0) + len(batch_index.get(key, ())) <= cap:
-                for candidate in batch_index.get(key, ()):
-                    candidates[candidate.mention_id] = candidate
+        in_batch = {
+            key: [c.mention_id for c in batch_index[key]]
+            for key in keys_of[mention.pk]
+            if key in batch_index and counts.get(key, 0) + len(batch_index[key]) <= cap
+        }
+        batch_candidates = {c.mention_id: c for key in in_batch for c in batch_index[key]}
+        for mention_id in sharing_enough(keys_of[mention.pk], in_batch, minimum):
+            candidates[mention_id] = batch_candidates[mention_id]
         # Every candidate ranked by its match weight; the explanation (Score) only for review items.
         best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention
         support: dict[object, int] = defaultdict(int)  # slot of a person -> its mentions above upper

@@ -126,6 +126,7 @@ def persons_rebuild(
             threshold_match_weight=prob_to_match_weight(lower) - lift,
             backend=backend,
             max_key_mentions=settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
+            min_shared_keys=settings.KETENZICHT_LINK_MIN_SHARED_KEYS,
         )
         step("predict", 1, 1)
     registration_of = {str(m.pk): m.registration_id for m in mentions}

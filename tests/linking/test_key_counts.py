@@ -14,9 +14,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from ketenzicht.linking.engine.keys import BSN_KEY_PREFIX, blocking_keys
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.features import features_of, features_store, key_counts_recount
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
-from ketenzicht.linking.online import _stored_mentions_of_keys
+from ketenzicht.linking.online import _stored_mentions_of_keys, sharing_enough
 from ketenzicht.linking.services import (
     mention_split,
     merge_undo,
@@ -116,13 +118,26 @@ def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
         second = register("R2", DENNIS)
         assert person_of(second) != person_of(first)
         assert MentionLink.objects.get(mention__registration=second).method == "new"
-        # One key under the cap is enough to find him: R1's key alone (the keys and counts kept in step).
-        key = min(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
-        MentionKey.objects.filter(key=key).exclude(mention__registration=first).delete()
-        KeyCount.objects.filter(key=key).update(n=1)
+        # One key under the cap is not enough to find him (a candidate shares two, or a BSN key: keys.py),
+        # two are: R1's keys alone (the keys and counts kept in step).
+        keys = sorted(
+            k
+            for k in MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True)
+            if not k.startswith(BSN_KEY_PREFIX)
+        )
+
+        def only_first_holds(key: str) -> None:
+            MentionKey.objects.filter(key=key).exclude(mention__registration=first).delete()
+            KeyCount.objects.filter(key=key).update(n=1)
+
+        only_first_holds(keys[0])
         third = register("R3", DENNIS)
-        assert person_of(third) == person_of(first)
-        assert _stored_mentions_of_keys([key], 1)[0] == {key: 2}  # R3's key: two again, over the cap
+        assert person_of(third) not in (person_of(first), person_of(second))
+        only_first_holds(keys[0])
+        only_first_holds(keys[1])
+        fourth = register("R4", DENNIS)
+        assert person_of(fourth) == person_of(first)
+        assert _stored_mentions_of_keys([keys[1]], 1)[0] == {keys[1]: 2}  # R4's key: two again, over the cap
 
 
 def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:
@@ -152,3 +167,18 @@ def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> 
         person_of(second) == person_of(first)
         or ReviewItem.objects.filter(mention__registration=second, candidate__registration=first).exists()
     )
+
+
+def test_online_a_candidate_shares_two_keys_or_a_bsn_key() -> None:
+    jan = register("R1", {"given_names": "Jan", "surname": "Jansen", "birth_date": "1980-01-01"})
+    (stored,) = PersonMention.objects.filter(registration=jan).values_list("pk", flat=True)
+    kees = normalise_mention("k", given_names="Kees", surname="Jansen", birth_date="1980-05-05")
+    keys = blocking_keys(kees)  # shares "n.y:jansen|1980" with Jan, no other key
+    assert _stored_mentions_of_keys(keys, 100, 1)[1] == {"n.y:jansen|1980": [stored]}
+    assert _stored_mentions_of_keys(keys, 100, 2)[1] == {}
+    # In a batch of new mentions, each one's candidates are its own: a stored mention that shares one
+    # key with each of two new mentions is a candidate of neither.
+    found = {"n.y:a": [1], "n.y:b": [1, 2], BSN_KEY_PREFIX + "1": [3], "D.n:x": [4]}
+    assert sharing_enough(["n.y:a", "n.y:b", BSN_KEY_PREFIX + "1", "D.n:x"], found, 2) == [1, 3]
+    assert sharing_enough(["n.y:a", "D.n:x"], found, 2) == []
+    assert sharing_enough(["n.y:a", "D.n:x"], found, 1) == [1, 4]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from ketenzicht.demo.generator import generate
 from ketenzicht.linking.batch import (
@@ -17,7 +18,14 @@ from ketenzicht.linking.batch import (
     predict,
     with_block_keys,
 )
-from ketenzicht.linking.engine.keys import blocking_keys, blocking_keys_sql
+from ketenzicht.linking.engine.keys import (
+    BSN_KEY_PREFIX,
+    MIN_SHARED_KEYS,
+    blocking_keys,
+    blocking_keys_sql,
+    shares_enough,
+    shares_enough_sql,
+)
 from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 from ketenzicht.linking.splink_table import BLOCK_KEYS, INT_COLUMNS
@@ -115,3 +123,38 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
         u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)
     }
     assert any(len(keys) for keys in expected[BLOCK_KEYS])
+
+
+def _pairs_of(scored: pd.DataFrame) -> set[frozenset[str]]:
+    return {frozenset(pair) for pair in zip(scored["unique_id_l"], scored["unique_id_r"], strict=True)}
+
+
+def test_a_pair_is_compared_when_it_shares_two_keys_or_a_bsn_key() -> None:
+    features = [
+        normalise_mention("jan", given_names="Jan", surname="Jansen", birth_date="1980-01-01"),
+        normalise_mention("jan2", given_names="Jan", surname="Jansen", birth_date="1980-01-01"),
+        normalise_mention("kees", given_names="Kees", surname="Jansen", birth_date="1980-05-05"),
+        normalise_mention("piet", given_names="Piet", surname="Bakker", bsn="111222333"),
+        normalise_mention("karel", given_names="Karel", surname="Smit", bsn="111222333"),
+    ]
+    keys = {f.unique_id: set(blocking_keys(f)) for f in features}
+    assert keys["jan"] & keys["kees"] == {"n.y:jansen|1980"}  # one key: not a candidate pair
+    assert keys["piet"] & keys["karel"] == {BSN_KEY_PREFIX + "111222333"}  # a BSN key: a candidate pair
+    assert not shares_enough(keys["jan"] & keys["kees"], MIN_SHARED_KEYS)
+    assert shares_enough(keys["piet"] & keys["karel"], MIN_SHARED_KEYS)
+    model = load_model(DEFAULT_MODEL_PATH)
+    compared = _pairs_of(predict(features_frame(features), model))
+    assert compared == {frozenset({"jan", "jan2"}), frozenset({"piet", "karel"})}
+    everything = _pairs_of(predict(features_frame(features), model, min_shared_keys=1))
+    assert everything == compared | {frozenset({"jan", "kees"}), frozenset({"jan2", "kees"})}
+
+
+def test_the_rule_in_duckdb_is_the_rule_in_python() -> None:
+    lists = [[], ["a"], ["a", "b"], ["b:1"], ["a", "b:1"], ["a", "b", "c"], ["c", "d"], ["b:2", "d"]]
+    connection = duckdb.connect()
+    for minimum in (1, 2, 3):
+        for left in lists:
+            for right in lists:
+                condition = shares_enough_sql("$1", "$2", minimum)
+                (got,) = connection.execute(f"SELECT {condition}", [left, right]).fetchone()  # type: ignore[misc]
+                assert got == shares_enough(set(left) & set(right), minimum), (left, right, minimum)

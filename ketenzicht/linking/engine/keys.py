@@ -21,6 +21,7 @@ test_keys.py). Stored keys change when this scheme does: `manage.py link_persons
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ketenzicht.linking.engine.normalise import MentionFeatures
@@ -143,6 +144,27 @@ REFINEMENTS: tuple[tuple[str, str, int], ...] = (  # (code, column, minimum leng
 _REFINED = tuple(side for side in _SIDES if set(side.label.split(".")) <= _NAME_CODES)
 
 
+# Candidates share two keys. At a million mentions nine in ten of the mentions one key under the cap
+# brings share no second key with the new mention ("jansen" with initial "j" and nothing else in common),
+# and almost none of them scores high enough to decide anything (bench/linking/candidate_kinds.py; docs/
+# linking.md, "Two keys"). So a pair is a candidate only when it shares at least `MIN_SHARED_KEYS` keys
+# under the cap, online and batch alike (`KETENZICHT_LINK_MIN_SHARED_KEYS`; 1 compares every pair that
+# shares a key). A shared BSN key is enough on its own: one number the person was registered under says
+# more than any two name keys.
+MIN_SHARED_KEYS = 2
+BSN_KEY_PREFIX = CODES["bsn_written"] + ":"
+
+
+def shared_key_weight(key: str, minimum: int) -> int:
+    """What one shared key counts towards `minimum` shared keys: a BSN key all of it, any other one."""
+    return minimum if key.startswith(BSN_KEY_PREFIX) else 1
+
+
+def shares_enough(shared: Iterable[str], minimum: int) -> bool:
+    """Whether a pair that shares these keys (each under the cap) is a candidate pair."""
+    return sum(shared_key_weight(key, minimum) for key in shared) >= minimum
+
+
 def blocking_keys(features: MentionFeatures) -> list[str]:
     """The keys of one mention, sorted and without duplicates (with the refined keys, see REFINEMENTS)."""
     keys = {key for side in _SIDES if (key := _key(features, side)) is not None}
@@ -211,3 +233,11 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
             )
     listed = ",\n ".join(keys)
     return f"list_sort(list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL)))"
+
+
+def shares_enough_sql(left: str, right: str, minimum: int) -> str:
+    """A DuckDB condition: the lists of keys under the cap `left` and `right` (two columns) make a
+    candidate pair (`shares_enough`)."""
+    shared = f"list_intersect({left}, {right})"
+    bsn = f"len(list_filter({shared}, lambda k: starts_with(k, '{BSN_KEY_PREFIX}'))) > 0"
+    return f"(len({shared}) >= {int(minimum)} OR {bsn})"
