@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,8 @@ def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
     """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
 
     It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
-    list of keys per row (two rows are candidates when they share as many as `batch.MIN_SHARED_KEYS`,
-    or a BSN key).
+    list of keys per row (two rows are candidates when the keys they share are enough by
+    `batch.DEFAULT_PAIR_RULE`).
     """
     from run import find_ours
 
@@ -143,7 +144,11 @@ def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
     keys = candidate_keys(mentions)
     if isinstance(keys, pd.DataFrame):  # one key column per rule
         return f"{metrics.reachable_true_pairs(true, keys).share:.2%}"
-    minimum = getattr(batch, "MIN_SHARED_KEYS", 1)
-    enough = getattr(batch, "shares_enough", lambda shared, minimum: bool(shared))
-    reach = metrics.reachable_true_pairs_from_key_lists(true, keys, lambda shared: enough(shared, minimum))
+    rule = getattr(batch, "DEFAULT_PAIR_RULE", None)
+    if rule is None:
+        return f"{metrics.reachable_true_pairs_from_key_lists(true, keys).share:.2%}"
+    counts = Counter(key for row in keys for key in row)
+    reach = metrics.reachable_true_pairs_from_key_lists(
+        true, keys, lambda shared: rule.enough({k: counts[k] for k in shared})
+    )
     return f"{reach.share:.2%}"

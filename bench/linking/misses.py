@@ -22,9 +22,9 @@ A missed true pair is two mentions of one true person (truth.jsonl) that end in 
 - key cap: the two share blocking keys (engine.keys, uncapped), but every shared key is held by more than
   the cap's mentions, so prediction never compared them;
 - blocking: they share no blocking key at all;
-- one key: they share keys under the cap, but fewer than a candidate pair must
-  (`engine.keys.shares_enough`: two, or a BSN key; `--min-shared-keys`, default
-  `KETENZICHT_LINK_MIN_SHARED_KEYS`), so prediction never compared them;
+- one key: they share keys under the cap, but not enough for a candidate pair (`engine.keys.PairRule`:
+  two, a BSN key, or a key held by at most 10 mentions; `--min-shared-keys`, `--rare-key-mentions`), so
+  prediction never compared them;
 - threshold, new person: compared, scored below the lower threshold (probability 0.80 by default, match
   weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
 - threshold, review item: compared, scored between the lower threshold and the link threshold (match
@@ -244,7 +244,13 @@ def main() -> None:
         "--min-shared-keys",
         type=int,
         default=None,
-        help="keys under the cap a candidate pair shares at least (default: the setting, 2)",
+        help="keys under the cap a candidate pair shares at least (default 2; 1: every pair sharing one)",
+    )
+    parser.add_argument(
+        "--rare-key-mentions",
+        type=int,
+        default=None,
+        help="a key held by at most this many mentions is enough on its own (default 10)",
     )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
@@ -256,11 +262,12 @@ def main() -> None:
 
     assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == LINK_WEIGHT
     cap = batch.MAX_KEY_MENTIONS
-    from django.conf import settings
+    from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule
 
-    from ketenzicht.linking.engine.keys import shares_enough
-
-    minimum = args.min_shared_keys or settings.KETENZICHT_LINK_MIN_SHARED_KEYS
+    rule = PairRule(
+        args.min_shared_keys or DEFAULT_PAIR_RULE.minimum,
+        DEFAULT_PAIR_RULE.rare if args.rare_key_mentions is None else args.rare_key_mentions,
+    )
 
     truth = datasets.load_generator(directory, with_truth=True, limit=n)
     registrations = truth["mention_id"].str.rsplit("/", n=1).str[0].nunique()
@@ -281,7 +288,7 @@ def main() -> None:
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
     if (estimated := model.get("training", {}).get("prior_estimated")) is not None:
         print(f"this register's own estimate (recorded) {estimated:.3g}", flush=True)
-    predicted = batch.predict(features, model, threshold_match_weight=0.0, min_shared_keys=minimum)
+    predicted = batch.predict(features, model, threshold_match_weight=0.0, pair_rule=rule)
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
     dates = (batch._none(v) for v in features["birth_date"])
@@ -322,7 +329,7 @@ def main() -> None:
     counts = Counter(k for keys in raw_keys for k in keys)
     capped_keys = [[k for k in keys if 2 <= counts[k] <= cap] for keys in raw_keys]
     reach = metrics.reachable_true_pairs_from_key_lists(
-        truth["true_person"], capped_keys, lambda shared: shares_enough(shared, minimum)
+        truth["true_person"], capped_keys, lambda shared: rule.enough({k: counts[k] for k in shared})
     )
     reach_uncapped = metrics.reachable_true_pairs_from_key_lists(truth["true_person"], raw_keys)
 
@@ -346,7 +353,7 @@ def main() -> None:
             cause = "blocking"
         elif all(counts[k] > cap for k in shared):
             cause = "key cap"
-        elif not shares_enough({k for k in shared if counts[k] <= cap}, minimum):
+        elif not rule.enough({k: counts[k] for k in shared if counts[k] <= cap}):
             cause = "one key"
         elif w is None or w < w_lower:
             cause = "threshold: below lower (new person)"

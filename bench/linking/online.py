@@ -398,7 +398,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
 
     from ketenzicht.linking.features import _key_counts_subtract
     from ketenzicht.linking.models import KeyCount, MentionKey, MentionLink, ReviewItem
-    from ketenzicht.linking.online import _stored_mentions_of_keys, mentions_link, sharing_enough
+    from ketenzicht.linking.online import _stored_mentions_of_keys, mentions_link, pair_rule, sharing_enough
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention, Registration
     from ketenzicht.registrations.services import ReferenceCodes, registrations_create
@@ -447,15 +447,15 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
         from ketenzicht.linking.engine.keys import blocking_keys
         from ketenzicht.linking.features import features_of
 
-        minimum = settings.KETENZICHT_LINK_MIN_SHARED_KEYS
+        rule = pair_rule()
         for _, linked in outcomes:
             ids = [o.mention_id for o in linked]
             keys_of = [blocking_keys(features_of(m)) for m in PersonMention.objects.filter(pk__in=ids)]
             keys = {k for mention_keys in keys_of for k in mention_keys}
-            counts, stored = _stored_mentions_of_keys(sorted(keys), cap, minimum)
+            counts, stored = _stored_mentions_of_keys(sorted(keys), cap, rule)
             keys_total += len(keys)
             skipped += sum(1 for k in keys if counts.get(k, 0) > cap)
-            found = {i for mention_keys in keys_of for i in sharing_enough(mention_keys, stored, minimum)}
+            found = {i for k in keys_of for i in sharing_enough(k, stored, counts, rule)}
             scored.append(len({i for i in found if i <= before[PersonMention]}))
         figures["candidates_mean"] = statistics.mean(scored)
         figures["candidates_p95"] = _percentile(sorted(scored), 95)

@@ -296,9 +296,11 @@ KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))
 # Online retrieval skips a blocking key shared by more mentions than this (too unspecific to help).
 KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY = int(os.environ.get("KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY", "100"))
-# A pair is compared when it shares this many keys under that cap, or a BSN key (engine/keys.py,
-# MIN_SHARED_KEYS); 1: every pair that shares a key. Online and the batch rebuild alike.
+# A pair is compared when it shares this many keys under that cap, or a BSN key, or a key held by at most
+# RARE_KEY_MENTIONS mentions (engine/keys.py, PairRule); 1: every pair that shares a key. Online and the
+# batch rebuild alike.
 KETENZICHT_LINK_MIN_SHARED_KEYS = int(os.environ.get("KETENZICHT_LINK_MIN_SHARED_KEYS", "2"))
+KETENZICHT_LINK_RARE_KEY_MENTIONS = int(os.environ.get("KETENZICHT_LINK_RARE_KEY_MENTIONS", "10"))
 
 # Batch linking on Spark (`link_persons --rebuild --backend spark`, see docs/linking.md): the master
 # (local[*]: Spark inside this machine; spark://host:7077 or yarn: a cluster), the driver's memory, shuffle

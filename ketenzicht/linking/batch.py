@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
-from ketenzicht.linking.engine.keys import MIN_SHARED_KEYS, shares_enough, shares_enough_sql
+from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule
 from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
@@ -528,13 +528,13 @@ def predict(
     threshold_match_weight: float | None = None,
     backend: str = "duckdb",
     max_key_mentions: int = MAX_KEY_MENTIONS,
-    min_shared_keys: int = MIN_SHARED_KEYS,
+    pair_rule: PairRule = DEFAULT_PAIR_RULE,
 ) -> pd.DataFrame:
-    """Score every pair that shares `min_shared_keys` blocking keys (or a BSN key) of at most
-    `max_key_mentions` mentions each (the online matcher's candidates, see `with_block_keys` and
-    `engine.keys.shares_enough`), at or above the threshold if given, with Splink on `backend` ("duckdb"
-    or "spark"). Splink blocks on any one shared key; the pairs that share fewer are left out of what it
-    scored, which costs little: what passes the threshold is a few pairs per mention.
+    """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
+    by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
+    or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). Splink blocks on any
+    one shared key; the pairs that share too little are left out of what it scored, which costs little:
+    what passes the threshold is a few pairs per mention.
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
@@ -548,7 +548,7 @@ def predict(
 
         frame = with_block_keys(frame, max_key_mentions)
         spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
-        return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, min_shared_keys))
+        return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, pair_rule))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
     con = _connection(frame, ordered=False)
@@ -560,25 +560,37 @@ def predict(
     result = linker.inference.predict(
         threshold_match_weight=threshold_match_weight, num_chunks_left=chunks, num_chunks_right=1
     )
-    if min_shared_keys > 1:
-        condition = shares_enough_sql(f"l.{BLOCK_KEYS}", f"r.{BLOCK_KEYS}", min_shared_keys)
-        pairs: pd.DataFrame = con.execute(
-            f"SELECT p.* FROM {result.physical_name} p "
-            "JOIN mentions l ON l.unique_id = p.unique_id_l JOIN mentions r ON r.unique_id = p.unique_id_r "
-            f"WHERE {condition}"
-        ).df()
+    if pair_rule.minimum > 1:
+        pairs: pd.DataFrame = con.execute(_sharing_enough_sql(result.physical_name, pair_rule)).df()
     else:
         pairs = result.as_pandas_dataframe()
     return _flag_different_valid_bsns(pairs)
 
 
-def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, minimum: int) -> pd.DataFrame:
+def _sharing_enough_sql(scored: str, rule: PairRule) -> str:
+    """The rows of table `scored` (Splink's pairs) whose mentions share enough keys by `rule`. A mention's
+    `block_keys` are its keys held by 2 to the cap's mentions, so a key's count in those lists is its
+    count."""
+    return (
+        f"WITH s AS (SELECT p.unique_id_l AS l_id, p.unique_id_r AS r_id, "
+        f"unnest(list_intersect(l.{BLOCK_KEYS}, r.{BLOCK_KEYS})) AS k FROM {scored} p "
+        "JOIN mentions l ON l.unique_id = p.unique_id_l JOIN mentions r ON r.unique_id = p.unique_id_r), "
+        f"c AS (SELECT k, count(*) AS n FROM (SELECT unnest({BLOCK_KEYS}) AS k FROM mentions) "
+        "WHERE k IN (SELECT k FROM s) GROUP BY k), "
+        "ok AS (SELECT l_id, r_id FROM s JOIN c USING (k) GROUP BY l_id, r_id "
+        f"HAVING sum({rule.weight_sql('k', 'n')}) >= {int(rule.minimum)}) "
+        f"SELECT p.* FROM {scored} p JOIN ok ON ok.l_id = p.unique_id_l AND ok.r_id = p.unique_id_r"
+    )
+
+
+def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, rule: PairRule) -> pd.DataFrame:
     """The pairs whose mentions (rows of `frame`, with their capped `block_keys`) share enough keys."""
-    if minimum <= 1 or pairs.empty:
+    if rule.minimum <= 1 or pairs.empty:
         return pairs
     keys_of = dict(zip(frame["unique_id"], frame[BLOCK_KEYS], strict=True))
+    counts = Counter(key for keys in frame[BLOCK_KEYS] for key in keys)
     keep = [
-        shares_enough(set(keys_of[left]).intersection(keys_of[right]), minimum)
+        rule.enough({key: counts[key] for key in set(keys_of[left]).intersection(keys_of[right])})
         for left, right in zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)
     ]
     return pairs[keep].reset_index(drop=True)
@@ -710,8 +722,8 @@ def link_dataframe(
 
 def candidate_keys(df: pd.DataFrame) -> pd.Series:
     """The blocking keys of every row of a mention DataFrame that `predict` blocks on (two rows are
-    candidates when they share MIN_SHARED_KEYS of them or a BSN key, `engine.keys.shares_enough`; keys of
-    more than MAX_KEY_MENTIONS rows left out), for reachability figures."""
+    candidates when the keys they share are enough, `engine.keys.PairRule`; keys of more than
+    MAX_KEY_MENTIONS rows left out), for reachability figures."""
     features = with_block_keys(mentions_to_features(df))
     return pd.Series(list(features[BLOCK_KEYS]), index=df.index, dtype=object)
 

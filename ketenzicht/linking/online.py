@@ -30,7 +30,7 @@ from ketenzicht.registrations.models import MentionRelation, PersonMention, Regi
 from .bridges import DIFFERENT_DATES, REVIEWER_DIFFERENT, BatchPersons
 from .engine import context as relation_context
 from .engine.context import ContextModel
-from .engine.keys import BSN_KEY_PREFIX, blocking_keys, shared_key_weight
+from .engine.keys import EVERY_SHARED_KEY, PairRule, blocking_keys
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
@@ -115,31 +115,38 @@ class _Stored:
     rows: dict[int, dict[str, Any]]  # the features of those mentions (`MentionFeatures.as_row`)
 
 
-def sharing_enough(keys: Iterable[str], found: Mapping[str, Iterable[T]], minimum: int) -> list[T]:
+def pair_rule() -> PairRule:
+    """When a mention is a candidate of a new one (`engine.keys.PairRule`), from the settings."""
+    return PairRule(settings.KETENZICHT_LINK_MIN_SHARED_KEYS, settings.KETENZICHT_LINK_RARE_KEY_MENTIONS)
+
+
+def sharing_enough(
+    keys: Iterable[str], found: Mapping[str, Sequence[T]], counts: Mapping[str, int], rule: PairRule
+) -> list[T]:
     """The mentions (of `found`: per key, the mentions holding it) that share enough of `keys` with the
-    mention these are the keys of to be its candidates (`engine.keys.shares_enough`), in order of first
-    appearance."""
+    mention these are the keys of to be its candidates by `rule`, in order of first appearance. `counts`:
+    how many mentions hold each key besides the new one."""
     shared: Counter[T] = Counter()
     for key in keys:
         if key in found:
-            weight = shared_key_weight(key, minimum)
+            weight = rule.weight(key, counts[key] + 1)
             for item in found[key]:
                 shared[item] += weight
-    return [item for item, weight in shared.items() if weight >= minimum]
+    return [item for item, weight in shared.items() if weight >= rule.minimum]
 
 
-def _stored_lookup(keys: Sequence[str], cap: int, minimum: int = 1) -> _Stored:
-    """The stored mentions of each key held by at most `cap` mentions that share `minimum` of these keys
-    (or a BSN key) with them, their features, and the count of each key that has mentions (up to `cap` +
-    1: more says only "too common"). For a batch of several new mentions that is more than each of them
-    will compare (a stored mention may share one key with each of two new mentions): `sharing_enough`
-    then picks each one's own. Their persons are read afterwards, for the few candidates that score high
-    enough to matter (`_stored_persons`)."""
+def _stored_lookup(keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_KEY) -> _Stored:
+    """The stored mentions of each key held by at most `cap` mentions that share enough of these keys by
+    `rule`, their features, and the count of each key that has mentions (up to `cap` + 1: more says only
+    "too common"). For a batch of several new mentions that is more than each of them will compare (a
+    stored mention may share one key with each of two new mentions): `sharing_enough` then picks each
+    one's own. Their persons are read afterwards, for the few candidates that score high enough to matter
+    (`_stored_persons`)."""
     found = _Stored({}, defaultdict(list), {})
     rows = found.rows
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(*_lookup_statement_postgresql(list(keys), cap, minimum))
+            cursor.execute(*_lookup_statement_postgresql(list(keys), cap, rule))
             result = cursor.fetchall()
         else:  # the mentions of the keys first, then the features of those that share enough
             result = []
@@ -147,10 +154,13 @@ def _stored_lookup(keys: Sequence[str], cap: int, minimum: int = 1) -> _Stored:
                 cursor.execute(*_lookup_statement(chunk, cap))
                 result += cursor.fetchall()
             of_key: dict[str, list[int]] = defaultdict(list)
-            for kind, value, _number, mention_id in result:
+            counts: dict[str, int] = {}
+            for kind, value, number, mention_id in result:
                 if kind == 1:
                     of_key[value].append(mention_id)
-            qualify = set(sharing_enough(of_key, of_key, minimum))
+                else:
+                    counts[value] = number
+            qualify = set(sharing_enough(of_key, of_key, counts, rule))
             result = [row for row in result if row[0] == 0 or row[3] in qualify]
             for ids in chunks(sorted(qualify), 2000):
                 cursor.execute(*_features_statement(ids))
@@ -190,31 +200,30 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
     return sql, list(mention_ids)
 
 
-def _lookup_statement_postgresql(keys: Sequence[str], cap: int, minimum: int) -> tuple[str, list[Any]]:
+def _lookup_statement_postgresql(keys: Sequence[str], cap: int, rule: PairRule) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
     at most `cap` + 1 of its mentions (MentionKey's primary key; a LATERAL with LIMIT runs once per key),
     so a key with more is known to be over the cap without its count; then, of the mentions that share
-    `minimum` keys under the cap (a BSN key counting for all), which mentions and their features (a
-    correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
-    keys (a bulk batch) made PostgreSQL scan the whole table while it was small enough to look cheap:
-    time that grew with the register."""
+    enough keys under the cap by `rule`, which mentions and their features (a correlated subquery, by
+    primary key). Reading the counts from KeyCount with a list of thousands of keys (a bulk batch) made
+    PostgreSQL scan the whole table while it was small enough to look cheap: time that grew with the
+    register."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
+    weight = rule.weight_sql('u."key"', "u.n + 1")  # n: the stored mentions holding it; + the new one
     sql = (
         f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
         f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
         f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT %s) k), '
-        f'u AS (SELECT "key", mention_id FROM m WHERE n <= %s), '
-        f"d AS (SELECT mention_id FROM u GROUP BY mention_id "
-        f'HAVING SUM(CASE WHEN substr("key", 1, %s) = %s THEN %s ELSE 1 END) >= %s) '
+        f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= %s), '
+        f"d AS (SELECT mention_id FROM u GROUP BY mention_id HAVING SUM({weight}) >= %s) "
         f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
         f'SELECT 1, "key", {bigint}, mention_id FROM u WHERE mention_id IN (SELECT mention_id FROM d) '
         f"UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM d"
     )
-    prefix = BSN_KEY_PREFIX
-    return sql, [list(keys), cap + 1, cap, len(prefix), prefix, minimum, minimum]
+    return sql, [list(keys), cap + 1, cap, rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -249,11 +258,11 @@ def _stored_persons(mention_ids: Collection[int]) -> tuple[dict[int, int], dict[
 
 
 def _stored_mentions_of_keys(
-    keys: Sequence[str], cap: int, minimum: int = 1
+    keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_KEY
 ) -> tuple[dict[str, int], dict[str, list[int]]]:
     """The count of each key, and the stored mentions of each key counted at most `cap` times (of them,
-    those that share `minimum` of `keys`, see `_stored_lookup`)."""
-    found = _stored_lookup(keys, cap, minimum)
+    those that share enough of `keys` by `rule`, see `_stored_lookup`)."""
+    found = _stored_lookup(keys, cap, rule)
     return found.counts, found.mentions
 
 
@@ -273,9 +282,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
-    # A candidate shares at least `minimum` keys under the cap with the mention, or a BSN key (keys.py).
-    cap, minimum = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, settings.KETENZICHT_LINK_MIN_SHARED_KEYS
-    lookup = _stored_lookup(all_keys, cap, minimum)
+    # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
+    cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
+    lookup = _stored_lookup(all_keys, cap, rule)
     counts, stored = lookup.counts, lookup.mentions
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are
@@ -283,7 +292,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     lower_weight = prob_to_match_weight(lower) - 1e-9  # a hair lower: the probability test decides below
     stored_weights: dict[int, dict[int, float]] = {}
     for mention, features in pairs:
-        ids = sharing_enough(keys_of[mention.pk], stored, minimum)
+        ids = sharing_enough(keys_of[mention.pk], stored, counts, rule)
         scored = ((i, model.match_weight_row(features, lookup.rows[i])) for i in ids if i in lookup.rows)
         stored_weights[mention.pk] = {i: weight for i, weight in scored if weight >= lower_weight}
     relevant = {i for weights in stored_weights.values() for i in weights}
@@ -308,13 +317,14 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     for mention, features in pairs:
         weights = stored_weights[mention.pk]
         candidates = {i: known[i] for i in weights if i in known}
-        in_batch = {
-            key: [c.mention_id for c in batch_index[key]]
+        held = {
+            key: counts.get(key, 0) + len(batch_index[key])
             for key in keys_of[mention.pk]
-            if key in batch_index and counts.get(key, 0) + len(batch_index[key]) <= cap
+            if key in batch_index
         }
+        in_batch = {key: [c.mention_id for c in batch_index[key]] for key, n in held.items() if n <= cap}
         batch_candidates = {c.mention_id: c for key in in_batch for c in batch_index[key]}
-        for mention_id in sharing_enough(keys_of[mention.pk], in_batch, minimum):
+        for mention_id in sharing_enough(keys_of[mention.pk], in_batch, held, rule):
             candidates[mention_id] = batch_candidates[mention_id]
         # Every candidate ranked by its match weight; the explanation (Score) only for review items.
         best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention

@@ -43,7 +43,7 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .online import context_model, model_version
+from .online import context_model, model_version, pair_rule
 from .services import review_item_for
 from .signals import persons_relinked
 
@@ -126,7 +126,7 @@ def persons_rebuild(
             threshold_match_weight=prob_to_match_weight(lower) - lift,
             backend=backend,
             max_key_mentions=settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
-            min_shared_keys=settings.KETENZICHT_LINK_MIN_SHARED_KEYS,
+            pair_rule=pair_rule(),
         )
         step("predict", 1, 1)
     registration_of = {str(m.pk): m.registration_id for m in mentions}

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from ketenzicht.linking.engine.keys import BSN_KEY_PREFIX, blocking_keys
+from ketenzicht.linking.engine.keys import BSN_KEY_PREFIX, EVERY_SHARED_KEY, PairRule, blocking_keys
 from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.features import features_of, features_store, key_counts_recount
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
@@ -110,7 +110,7 @@ def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() 
 
 
 def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
-    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1):
+    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1, KETENZICHT_LINK_RARE_KEY_MENTIONS=0):
         first = register("R1", DENNIS)
         again = register("R1b", DENNIS)
         assert person_of(again) == person_of(first)
@@ -118,8 +118,8 @@ def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
         second = register("R2", DENNIS)
         assert person_of(second) != person_of(first)
         assert MentionLink.objects.get(mention__registration=second).method == "new"
-        # One key under the cap is not enough to find him (a candidate shares two, or a BSN key: keys.py),
-        # two are: R1's keys alone (the keys and counts kept in step).
+        # One key under the cap is not enough to find him (a candidate shares two, a BSN key or a rare key,
+        # here none is rare: keys.PairRule), two are: R1's keys alone (the keys and counts kept in step).
         keys = sorted(
             k
             for k in MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True)
@@ -169,16 +169,23 @@ def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> 
     )
 
 
-def test_online_a_candidate_shares_two_keys_or_a_bsn_key() -> None:
+def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     jan = register("R1", {"given_names": "Jan", "surname": "Jansen", "birth_date": "1980-01-01"})
     (stored,) = PersonMention.objects.filter(registration=jan).values_list("pk", flat=True)
     kees = normalise_mention("k", given_names="Kees", surname="Jansen", birth_date="1980-05-05")
     keys = blocking_keys(kees)  # shares "n.y:jansen|1980" with Jan, no other key
-    assert _stored_mentions_of_keys(keys, 100, 1)[1] == {"n.y:jansen|1980": [stored]}
-    assert _stored_mentions_of_keys(keys, 100, 2)[1] == {}
+    found = {"n.y:jansen|1980": [stored]}
+    assert _stored_mentions_of_keys(keys, 100, EVERY_SHARED_KEY)[1] == found
+    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=0))[1] == {}
+    # Held by Jan and Kees: two mentions, rare enough when rare is 2 or more.
+    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=1))[1] == {}
+    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=2))[1] == found
     # In a batch of new mentions, each one's candidates are its own: a stored mention that shares one
     # key with each of two new mentions is a candidate of neither.
-    found = {"n.y:a": [1], "n.y:b": [1, 2], BSN_KEY_PREFIX + "1": [3], "D.n:x": [4]}
-    assert sharing_enough(["n.y:a", "n.y:b", BSN_KEY_PREFIX + "1", "D.n:x"], found, 2) == [1, 3]
-    assert sharing_enough(["n.y:a", "D.n:x"], found, 2) == []
-    assert sharing_enough(["n.y:a", "D.n:x"], found, 1) == [1, 4]
+    held = {"n.y:a": [1], "n.y:b": [1, 2], BSN_KEY_PREFIX + "1": [3], "D.n:x": [4]}
+    counts = {"n.y:a": 50, "n.y:b": 50, BSN_KEY_PREFIX + "1": 50, "D.n:x": 50}
+    rule = PairRule(2, rare=10)
+    assert sharing_enough(["n.y:a", "n.y:b", BSN_KEY_PREFIX + "1", "D.n:x"], held, counts, rule) == [1, 3]
+    assert sharing_enough(["n.y:a", "D.n:x"], held, counts, rule) == []
+    assert sharing_enough(["n.y:a", "D.n:x"], held, counts, EVERY_SHARED_KEY) == [1, 4]
+    assert sharing_enough(["n.y:a", "D.n:x"], held, {**counts, "D.n:x": 9}, rule) == [4]  # 9 + this one

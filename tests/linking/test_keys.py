@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from ketenzicht.demo.generator import generate
 from ketenzicht.linking.batch import (
@@ -20,11 +19,11 @@ from ketenzicht.linking.batch import (
 )
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
-    MIN_SHARED_KEYS,
+    DEFAULT_PAIR_RULE,
+    EVERY_SHARED_KEY,
+    PairRule,
     blocking_keys,
     blocking_keys_sql,
-    shares_enough,
-    shares_enough_sql,
 )
 from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
@@ -125,11 +124,7 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
     assert any(len(keys) for keys in expected[BLOCK_KEYS])
 
 
-def _pairs_of(scored: pd.DataFrame) -> set[frozenset[str]]:
-    return {frozenset(pair) for pair in zip(scored["unique_id_l"], scored["unique_id_r"], strict=True)}
-
-
-def test_a_pair_is_compared_when_it_shares_two_keys_or_a_bsn_key() -> None:
+def test_a_pair_is_compared_when_it_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     features = [
         normalise_mention("jan", given_names="Jan", surname="Jansen", birth_date="1980-01-01"),
         normalise_mention("jan2", given_names="Jan", surname="Jansen", birth_date="1980-01-01"),
@@ -138,23 +133,31 @@ def test_a_pair_is_compared_when_it_shares_two_keys_or_a_bsn_key() -> None:
         normalise_mention("karel", given_names="Karel", surname="Smit", bsn="111222333"),
     ]
     keys = {f.unique_id: set(blocking_keys(f)) for f in features}
-    assert keys["jan"] & keys["kees"] == {"n.y:jansen|1980"}  # one key: not a candidate pair
-    assert keys["piet"] & keys["karel"] == {BSN_KEY_PREFIX + "111222333"}  # a BSN key: a candidate pair
-    assert not shares_enough(keys["jan"] & keys["kees"], MIN_SHARED_KEYS)
-    assert shares_enough(keys["piet"] & keys["karel"], MIN_SHARED_KEYS)
+    assert keys["jan"] & keys["kees"] == {"n.y:jansen|1980"}  # one key, held by three mentions
+    assert keys["piet"] & keys["karel"] == {BSN_KEY_PREFIX + "111222333"}  # a BSN key, held by two
     model = load_model(DEFAULT_MODEL_PATH)
-    compared = _pairs_of(predict(features_frame(features), model))
-    assert compared == {frozenset({"jan", "jan2"}), frozenset({"piet", "karel"})}
-    everything = _pairs_of(predict(features_frame(features), model, min_shared_keys=1))
-    assert everything == compared | {frozenset({"jan", "kees"}), frozenset({"jan2", "kees"})}
+
+    def compared(rule: PairRule) -> set[frozenset[str]]:
+        scored = predict(features_frame(features), model, pair_rule=rule)
+        return {frozenset(pair) for pair in zip(scored["unique_id_l"], scored["unique_id_r"], strict=True)}
+
+    two_keys = {frozenset({"jan", "jan2"}), frozenset({"piet", "karel"})}
+    one_key = {frozenset({"jan", "kees"}), frozenset({"jan2", "kees"})}
+    assert compared(PairRule(minimum=2, rare=0)) == two_keys
+    assert compared(PairRule(minimum=2, rare=2)) == two_keys  # the one key is held by three: not rare
+    assert compared(PairRule(minimum=2, rare=3)) == two_keys | one_key
+    assert compared(EVERY_SHARED_KEY) == two_keys | one_key
+    assert compared(DEFAULT_PAIR_RULE) == two_keys | one_key  # rare: 10
 
 
-def test_the_rule_in_duckdb_is_the_rule_in_python() -> None:
-    lists = [[], ["a"], ["a", "b"], ["b:1"], ["a", "b:1"], ["a", "b", "c"], ["c", "d"], ["b:2", "d"]]
+def test_the_rule_in_sql_is_the_rule_in_python() -> None:
     connection = duckdb.connect()
-    for minimum in (1, 2, 3):
-        for left in lists:
-            for right in lists:
-                condition = shares_enough_sql("$1", "$2", minimum)
-                (got,) = connection.execute(f"SELECT {condition}", [left, right]).fetchone()  # type: ignore[misc]
-                assert got == shares_enough(set(left) & set(right), minimum), (left, right, minimum)
+    for rule in (PairRule(2, 0), PairRule(2, 10), PairRule(3, 5), EVERY_SHARED_KEY):
+        for key in ("n.y:jansen|1980", BSN_KEY_PREFIX + "111222333", "D.n:19800101|jan", "bn:x"):
+            for count in (2, 5, 6, 10, 11, 100):
+                (got,) = connection.execute(f"SELECT {rule.weight_sql('$1', '$2')}", [key, count]).fetchone()  # type: ignore[misc]
+                assert got == rule.weight(key, count), (rule, key, count)
+        assert rule.enough({BSN_KEY_PREFIX + "1": 100})
+        assert rule.enough({"a": 50, "b": 50}) == (rule.minimum <= 2)
+        assert rule.enough({"a": 50}) == (rule.minimum <= 1)
+        assert rule.enough({"a": 3}) == (rule.minimum <= 1 or rule.rare >= 3)

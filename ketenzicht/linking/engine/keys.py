@@ -21,7 +21,7 @@ test_keys.py). Stored keys change when this scheme does: `manage.py link_persons
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ketenzicht.linking.engine.normalise import MentionFeatures
@@ -147,22 +147,42 @@ _REFINED = tuple(side for side in _SIDES if set(side.label.split(".")) <= _NAME_
 # Candidates share two keys. At a million mentions nine in ten of the mentions one key under the cap
 # brings share no second key with the new mention ("jansen" with initial "j" and nothing else in common),
 # and almost none of them scores high enough to decide anything (bench/linking/candidate_kinds.py; docs/
-# linking.md, "Two keys"). So a pair is a candidate only when it shares at least `MIN_SHARED_KEYS` keys
-# under the cap, online and batch alike (`KETENZICHT_LINK_MIN_SHARED_KEYS`; 1 compares every pair that
-# shares a key). A shared BSN key is enough on its own: one number the person was registered under says
-# more than any two name keys.
-MIN_SHARED_KEYS = 2
+# linking.md, "Two keys"). So a pair is a candidate only when the keys under the cap it shares are enough
+# (`PairRule`), online and batch alike (settings `KETENZICHT_LINK_MIN_SHARED_KEYS`, `..._RARE_KEY_MENTIONS`).
 BSN_KEY_PREFIX = CODES["bsn_written"] + ":"
 
 
-def shared_key_weight(key: str, minimum: int) -> int:
-    """What one shared key counts towards `minimum` shared keys: a BSN key all of it, any other one."""
-    return minimum if key.startswith(BSN_KEY_PREFIX) else 1
+@dataclass(frozen=True)
+class PairRule:
+    """When two mentions that share keys under the cap are a candidate pair: when they share at least
+    `minimum` of them, or one that is enough on its own: a BSN key (one number the person was registered
+    under says more than any two name keys), or a key held by at most `rare` mentions (the pair's own
+    two included): comparing the few mentions of a rare key costs little, and in a small register (or one
+    with typos in every name, FEBRL) that is where the pairs sharing one key are. `minimum` 1: every pair
+    that shares a key."""
+
+    minimum: int = 2
+    rare: int = 10
+
+    def weight(self, key: str, count: int) -> int:
+        """What one shared key, held by `count` mentions, counts towards `minimum`."""
+        return self.minimum if key.startswith(BSN_KEY_PREFIX) or count <= self.rare else 1
+
+    def enough(self, shared: Mapping[str, int]) -> bool:
+        """Whether a pair that shares these keys (each with the number of mentions holding it) is a
+        candidate pair."""
+        return sum(self.weight(key, count) for key, count in shared.items()) >= self.minimum
+
+    def weight_sql(self, key: str, count: str) -> str:
+        """`weight` as a SQL expression over a key column and a count column (DuckDB and PostgreSQL)."""
+        return (
+            f"CASE WHEN substr({key}, 1, {len(BSN_KEY_PREFIX)}) = '{BSN_KEY_PREFIX}' "
+            f"OR {count} <= {int(self.rare)} THEN {int(self.minimum)} ELSE 1 END"
+        )
 
 
-def shares_enough(shared: Iterable[str], minimum: int) -> bool:
-    """Whether a pair that shares these keys (each under the cap) is a candidate pair."""
-    return sum(shared_key_weight(key, minimum) for key in shared) >= minimum
+DEFAULT_PAIR_RULE = PairRule()
+EVERY_SHARED_KEY = PairRule(minimum=1, rare=0)
 
 
 def blocking_keys(features: MentionFeatures) -> list[str]:
@@ -233,11 +253,3 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
             )
     listed = ",\n ".join(keys)
     return f"list_sort(list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL)))"
-
-
-def shares_enough_sql(left: str, right: str, minimum: int) -> str:
-    """A DuckDB condition: the lists of keys under the cap `left` and `right` (two columns) make a
-    candidate pair (`shares_enough`)."""
-    shared = f"list_intersect({left}, {right})"
-    bsn = f"len(list_filter({shared}, lambda k: starts_with(k, '{BSN_KEY_PREFIX}'))) > 0"
-    return f"(len({shared}) >= {int(minimum)} OR {bsn})"
