@@ -51,7 +51,12 @@ class BatchPersons:
     """The persons of one intake batch as the matcher sees them: a stored person by its id, a new one by
     its (unsaved) object. Merges redirect one to another; `ref` follows them."""
 
-    def __init__(self, stored_bsns: Mapping[int, set[str]] | None, guards: Guards) -> None:
+    def __init__(
+        self,
+        stored_bsns: Mapping[int, set[str]] | None,
+        guards: Guards,
+        stored_dates: Mapping[int, Counter[str]] | None = None,
+    ) -> None:
         self.guards = guards
         self._into: dict[object, object] = {}  # slot -> the ref it was merged into
         self._members: dict[object, set[object]] = {}  # slot -> the slots merged into it (itself included)
@@ -60,7 +65,7 @@ class BatchPersons:
         self._stored_bsns: dict[int, set[str]] = dict(stored_bsns or {})
         self._bsns_fetched = stored_bsns is not None  # the look-up read the BSNs of every candidate person
         self._stored_mentions: dict[int, list[int]] = {}
-        self._stored_dates: dict[int, Counter[str]] = {}
+        self._stored_dates: dict[int, Counter[str]] = dict(stored_dates or {})  # read with the BSNs
         self.merges: list[tuple[object, object, int]] = []  # (source ref, target ref, bridging mention)
 
     def ref(self, ref: object) -> object:

@@ -231,30 +231,46 @@ def _features_row(row: dict[str, Any]) -> dict[str, Any]:
     return row if len(row) == len(FEATURE_COLUMNS) else Features(**row).as_row()
 
 
-def _stored_persons(mention_ids: Collection[int]) -> tuple[dict[int, int], dict[int, set[str]]]:
-    """The person of each of these stored mentions (a mention without a link is left out), and the valid
-    BSNs of each of those persons (every person has an entry): one statement per slice of mentions."""
-    person_of: dict[int, int] = {}
-    bsns: dict[int, set[str]] = {}
+@dataclass
+class _StoredPersons:
+    """The persons of the deciding stored candidates (`_stored_persons`)."""
+
+    person_of: dict[int, int]  # mention -> its person (a mention without a link is left out)
+    bsns: dict[int, set[str]]  # person -> the valid BSNs of its mentions (every person has an entry)
+    dates: dict[int, Counter[str]]  # person -> the complete dates of birth of its mentions, with how many
+
+
+def _stored_persons(mention_ids: Collection[int]) -> _StoredPersons:
+    """The person of each of these stored mentions, and the BSNs and dates of birth of each of those
+    persons (for the BSN and date guards): one statement per slice of mentions."""
+    found = _StoredPersons({}, {}, {})
     features, links = quoted_table(MentionFeatures), quoted_table(MentionLink)
+    if connection.vendor == "postgresql":
+        birth_date = "f.data ->> 'birth_date'"
+    else:
+        birth_date = "CAST(json_extract(f.data, '$.birth_date') AS text)"
     with connection.cursor() as cursor:
         for chunk in chunks(sorted(mention_ids), 2000):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"WITH p AS (SELECT mention_id, person_id FROM {links} WHERE mention_id IN ({marks})) "
-                f"SELECT 0, CAST(NULL AS varchar(9)), p.person_id, p.mention_id FROM p UNION ALL "
-                f"SELECT 1, f.bsn, l.person_id, CAST(NULL AS bigint) FROM {links} l "
+                f"SELECT 0, CAST(NULL AS varchar(9)), CAST(NULL AS text), p.person_id, p.mention_id FROM p "
+                f"UNION ALL SELECT 1, f.bsn, {birth_date}, l.person_id, CAST(NULL AS bigint) FROM {links} l "
                 f"JOIN {features} f ON f.mention_id = l.mention_id "
-                f"WHERE f.bsn IS NOT NULL AND l.person_id IN (SELECT person_id FROM p)",
+                f"WHERE l.person_id IN (SELECT person_id FROM p)",
                 list(chunk),
             )
-            for kind, bsn, person_id, mention_id in cursor.fetchall():
+            for kind, bsn, date, person_id, mention_id in cursor.fetchall():
+                found.bsns.setdefault(person_id, set())
+                found.dates.setdefault(person_id, Counter())
                 if kind == 0:
-                    person_of[mention_id] = person_id
-                    bsns.setdefault(person_id, set())
-                elif bsn:
-                    bsns.setdefault(person_id, set()).add(bsn)
-    return person_of, bsns
+                    found.person_of[mention_id] = person_id
+                    continue
+                if bsn:
+                    found.bsns[person_id].add(bsn)
+                if date:
+                    found.dates[person_id][str(date)] += 1
+    return found
 
 
 def _stored_mentions_of_keys(
@@ -296,15 +312,16 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
         scored = ((i, model.match_weight_row(features, lookup.rows[i])) for i in ids if i in lookup.rows)
         stored_weights[mention.pk] = {i: weight for i, weight in scored if weight >= lower_weight}
     relevant = {i for weights in stored_weights.values() for i in weights}
-    person_of, stored_bsns = _stored_persons(relevant) if relevant else ({}, {})
+    stored_persons = _stored_persons(relevant) if relevant else _StoredPersons({}, {}, {})
+    person_of = stored_persons.person_of
     known = {
         i: Candidate(i, None, p, p, model.prepare_right(Features(**lookup.rows[i])))
         for i, p in person_of.items()
     }
     # The persons as this batch changes them: a mention that links two persons merges them (bridges.py).
-    # Every stored person the matcher can reach is a candidate's person (or merged from one): its BSNs
-    # were read with it.
-    persons = BatchPersons(stored_bsns, Guards(threshold=upper))
+    # Every stored person the matcher can reach is a candidate's person (or merged from one): its BSNs and
+    # dates of birth were read with it.
+    persons = BatchPersons(stored_persons.bsns, Guards(threshold=upper), stored_persons.dates)
     upper_weight = prob_to_match_weight(upper)
 
     batch_index: dict[str, list[Candidate]] = defaultdict(list)
