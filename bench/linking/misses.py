@@ -262,7 +262,7 @@ def main() -> None:
 
     assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == LINK_WEIGHT
     cap = batch.MAX_KEY_MENTIONS
-    from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule
+    from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap
 
     rule = PairRule(
         args.min_shared_keys or DEFAULT_PAIR_RULE.minimum,
@@ -327,7 +327,7 @@ def main() -> None:
 
     raw_keys: list[list[str]] = list(features[BLOCK_KEYS])
     counts = Counter(k for keys in raw_keys for k in keys)
-    capped_keys = [[k for k in keys if 2 <= counts[k] <= cap] for keys in raw_keys]
+    capped_keys = [[k for k in keys if 2 <= counts[k] <= key_cap(k, cap)] for keys in raw_keys]
     reach = metrics.reachable_true_pairs_from_key_lists(
         truth["true_person"], capped_keys, lambda shared: rule.enough({k: counts[k] for k in shared})
     )
@@ -351,9 +351,9 @@ def main() -> None:
         w = score.get((a, b))
         if not shared:
             cause = "blocking"
-        elif all(counts[k] > cap for k in shared):
+        elif all(counts[k] > key_cap(k, cap) for k in shared):
             cause = "key cap"
-        elif not rule.enough({k: counts[k] for k in shared if counts[k] <= cap}):
+        elif not rule.enough({k: counts[k] for k in shared if counts[k] <= key_cap(k, cap)}):
             cause = "one key"
         elif w is None or w < w_lower:
             cause = "threshold: below lower (new person)"

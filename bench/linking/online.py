@@ -444,7 +444,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
         # How much work the look-ups found (measured after the timing, not during it).
         cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
         scored, skipped, keys_total = [], 0, 0
-        from ketenzicht.linking.engine.keys import blocking_keys
+        from ketenzicht.linking.engine.keys import blocking_keys, key_cap
         from ketenzicht.linking.features import features_of
 
         rule = pair_rule()
@@ -454,7 +454,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
             keys = {k for mention_keys in keys_of for k in mention_keys}
             counts, stored = _stored_mentions_of_keys(sorted(keys), cap, rule)
             keys_total += len(keys)
-            skipped += sum(1 for k in keys if counts.get(k, 0) > cap)
+            skipped += sum(1 for k in keys if counts.get(k, 0) > key_cap(k, cap))
             found = {i for k in keys_of for i in sharing_enough(k, stored, counts, rule)}
             scored.append(len({i for i in found if i <= before[PersonMention]}))
         figures["candidates_mean"] = statistics.mean(scored)

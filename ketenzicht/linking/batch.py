@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
-from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule
+from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap, key_cap_sql
 from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
@@ -108,7 +108,8 @@ KEY_BLOCKING_RULE: dict[str, Any] = {
 
 def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_MENTIONS) -> pd.DataFrame:
     """The features with column `block_keys`: each mention's keys that at least one other mention and
-    at most `max_key_mentions` mentions share (computed here when the frame lacks them)."""
+    at most `max_key_mentions` mentions share (a BSN key more, `engine.keys.key_cap`); computed here when
+    the frame lacks them."""
     if BLOCK_KEYS in features_df.columns:
         keys: list[list[str]] = list(features_df[BLOCK_KEYS])
     else:
@@ -121,7 +122,7 @@ def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_M
     counts = Counter(key for mention_keys in keys for key in mention_keys)
     frame = features_df.copy(deep=False)
     frame[BLOCK_KEYS] = [
-        [k for k in mention_keys if 2 <= counts[k] <= max_key_mentions] for mention_keys in keys
+        [k for k in mention_keys if 2 <= counts[k] <= key_cap(k, max_key_mentions)] for mention_keys in keys
     ]
     return frame
 
@@ -183,7 +184,7 @@ def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.Du
 
 def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> None:
     """Give table `mentions` the column `block_keys`: each mention's keys (`keys.blocking_keys`, built by
-    DuckDB) that at least one other mention and at most `max_key_mentions` mentions share, as
+    DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share, as
     `with_block_keys` gives them."""
     from ketenzicht.linking.engine.keys import blocking_keys_sql
 
@@ -194,7 +195,7 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> No
     con.execute(
         "CREATE TEMP TABLE kept_keys AS SELECT unique_id, list(k ORDER BY k) AS keys FROM mention_keys "
         "WHERE k IN (SELECT k FROM mention_keys GROUP BY k "
-        f"HAVING count(*) BETWEEN 2 AND {int(max_key_mentions)}) GROUP BY unique_id"
+        f"HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}) GROUP BY unique_id"
     )
     con.execute("DROP TABLE mention_keys")
     con.execute(

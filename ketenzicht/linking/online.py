@@ -30,7 +30,7 @@ from ketenzicht.registrations.models import MentionRelation, PersonMention, Regi
 from .bridges import DIFFERENT_DATES, REVIEWER_DIFFERENT, BatchPersons
 from .engine import context as relation_context
 from .engine.context import ContextModel
-from .engine.keys import EVERY_SHARED_KEY, PairRule, blocking_keys
+from .engine.keys import EVERY_SHARED_KEY, PairRule, blocking_keys, key_cap, key_cap_sql
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
@@ -181,13 +181,14 @@ def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
     counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
     bigint = "CAST(NULL AS bigint)"
     marks = ", ".join(["%s"] * len(keys))
+    capped = key_cap_sql('c."key"', int(cap))
     sql = (
         f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})) '
         f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
         f'SELECT 1, k."key", {bigint}, k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
-        f"WHERE c.n <= %s"
+        f"WHERE c.n <= {capped}"
     )
-    return sql, [*keys, cap]
+    return sql, list(keys)
 
 
 def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
@@ -202,20 +203,21 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
 
 def _lookup_statement_postgresql(keys: Sequence[str], cap: int, rule: PairRule) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
-    at most `cap` + 1 of its mentions (MentionKey's primary key; a LATERAL with LIMIT runs once per key),
-    so a key with more is known to be over the cap without its count; then, of the mentions that share
-    enough keys under the cap by `rule`, which mentions and their features (a correlated subquery, by
-    primary key). Reading the counts from KeyCount with a list of thousands of keys (a bulk batch) made
-    PostgreSQL scan the whole table while it was small enough to look cheap: time that grew with the
-    register."""
+    at most its cap + 1 of its mentions (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with
+    LIMIT runs once per key), so a key with more is known to be over the cap without its count; then, of
+    the mentions that share enough keys under the cap by `rule`, which mentions and their features (a
+    correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
+    keys (a bulk batch) made PostgreSQL scan the whole table while it was small enough to look cheap: time
+    that grew with the register."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
+    limit, capped = key_cap_sql('q."key"', int(cap)), key_cap_sql('"key"', int(cap))
     weight = rule.weight_sql('u."key"', "u.n + 1")  # n: the stored mentions holding it; + the new one
     sql = (
         f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
         f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
-        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT %s) k), '
-        f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= %s), '
+        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) k), '
+        f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
         f"d AS (SELECT mention_id FROM u GROUP BY mention_id HAVING SUM({weight}) >= %s) "
         f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
         f'SELECT 1, "key", {bigint}, mention_id FROM u WHERE mention_id IN (SELECT mention_id FROM d) '
@@ -223,7 +225,7 @@ def _lookup_statement_postgresql(keys: Sequence[str], cap: int, rule: PairRule) 
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM d"
     )
-    return sql, [list(keys), cap + 1, cap, rule.minimum]
+    return sql, [list(keys), rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -339,7 +341,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             for key in keys_of[mention.pk]
             if key in batch_index
         }
-        in_batch = {key: [c.mention_id for c in batch_index[key]] for key, n in held.items() if n <= cap}
+        in_batch = {
+            k: [c.mention_id for c in batch_index[k]] for k, n in held.items() if n <= key_cap(k, cap)
+        }
         batch_candidates = {c.mention_id: c for key in in_batch for c in batch_index[key]}
         for mention_id in sharing_enough(keys_of[mention.pk], in_batch, held, rule):
             candidates[mention_id] = batch_candidates[mention_id]

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from ketenzicht.linking.batch import features_frame, with_block_keys
 from ketenzicht.linking.engine.keys import BSN_KEY_PREFIX, EVERY_SHARED_KEY, PairRule, blocking_keys
 from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.features import features_of, features_store, key_counts_recount
@@ -24,6 +25,7 @@ from ketenzicht.linking.services import (
     merge_undo,
     review_decide,
 )
+from ketenzicht.linking.splink_table import BLOCK_KEYS
 from ketenzicht.registrations.models import PersonMention
 from tests.people import DENNIS, SANDRA, person_of, register
 
@@ -189,3 +191,24 @@ def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     assert sharing_enough(["n.y:a", "D.n:x"], held, counts, rule) == []
     assert sharing_enough(["n.y:a", "D.n:x"], held, counts, EVERY_SHARED_KEY) == [1, 4]
     assert sharing_enough(["n.y:a", "D.n:x"], held, {**counts, "D.n:x": 9}, rule) == [4]  # 9 + this one
+
+
+def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn() -> None:
+    # A suspect reported again and again: past the cap all his name, date and address keys are "too
+    # common", held by his own mentions. His BSN key is one person's: capped ten times higher (keys.key_cap).
+    dennis = {**DENNIS, "bsn": "123456782"}
+    with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=2):
+        reports = [register(f"R{i}", dennis) for i in range(6)]
+        assert len({person_of(r) for r in reports}) == 1
+        assert counted()["b:123456782"] == 6
+        # Without a BSN his next report finds no key under the cap: a new person (docs/linking.md, BSN keys).
+        unknown = register("R7", DENNIS)
+        assert person_of(unknown) != person_of(reports[0])
+    features = [
+        normalise_mention(
+            f"m{i}", given_names="Dennis", surname="Linden", birth_date="1986-03-14", bsn="123456782"
+        )
+        for i in range(6)
+    ]
+    frame = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=2)
+    assert all(list(keys) == ["b:123456782"] for keys in frame[BLOCK_KEYS])  # the rebuild's keys alike

@@ -181,6 +181,27 @@ class PairRule:
         )
 
 
+# A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
+# not "common": it is a person registered very often, the suspect of a stalking case with a report every
+# week. Skipping it (and his name and date keys, over the cap for the same reason) made each next
+# registration of him a new person. A BSN key is capped at BSN_CAP_FACTOR times the cap instead, online
+# and batch alike; past that (a thousand mentions at the default cap) it is skipped too.
+BSN_CAP_FACTOR = 10
+
+
+def key_cap(key: str, cap: int) -> int:
+    """The most mentions a key may be held by and still be looked up (the cap; for a BSN key more)."""
+    return cap * BSN_CAP_FACTOR if key.startswith(BSN_KEY_PREFIX) else cap
+
+
+def key_cap_sql(key: str, cap: int) -> str:
+    """`key_cap` as a SQL expression over a key column (DuckDB, PostgreSQL and SQLite)."""
+    prefix = BSN_KEY_PREFIX
+    return (
+        f"(CASE WHEN substr({key}, 1, {len(prefix)}) = '{prefix}' THEN {cap * BSN_CAP_FACTOR} ELSE {cap} END)"
+    )
+
+
 DEFAULT_PAIR_RULE = PairRule()
 EVERY_SHARED_KEY = PairRule(minimum=1, rare=0)
 
