@@ -143,36 +143,33 @@ def _stored_lookup(keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_
     one's own. Their persons are read afterwards, for the few candidates that score high enough to matter
     (`_stored_persons`)."""
     found = _Stored({}, defaultdict(list), {})
-    rows = found.rows
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(*_lookup_statement_postgresql(list(keys), cap, rule))
-            result = cursor.fetchall()
+            _read_lookup(found, cursor.fetchall())
         else:  # the mentions of the keys first, then the features of those that share enough
-            result = []
             for chunk in chunks(list(keys), 2000):
                 cursor.execute(*_lookup_statement(chunk, cap))
-                result += cursor.fetchall()
-            of_key: dict[str, list[int]] = defaultdict(list)
-            counts: dict[str, int] = {}
-            for kind, value, number, mention_id in result:
-                if kind == 1:
-                    of_key[value].append(mention_id)
-                else:
-                    counts[value] = number
-            qualify = set(sharing_enough(of_key, of_key, counts, rule))
-            result = [row for row in result if row[0] == 0 or row[3] in qualify]
+                _read_lookup(found, cursor.fetchall())
+            qualify = set(sharing_enough(found.mentions, found.mentions, found.counts, rule))
+            kept = {key: [i for i in ids if i in qualify] for key, ids in found.mentions.items()}
+            found.mentions = defaultdict(list, {key: ids for key, ids in kept.items() if ids})
             for ids in chunks(sorted(qualify), 2000):
                 cursor.execute(*_features_statement(ids))
-                result += cursor.fetchall()
+                _read_lookup(found, cursor.fetchall())
+    return found
+
+
+def _read_lookup(found: _Stored, result: Iterable[Sequence[Any]]) -> None:
+    """Add the rows of the look-up statements to `found`: kind 0 a key's count, 1 a mention of a key,
+    2 a mention's stored features."""
     for kind, value, number, mention_id in result:
         if kind == 0:
             found.counts[value] = number
         elif kind == 1:
             found.mentions[value].append(mention_id)
-        elif value is not None and mention_id not in rows:  # None: a mention without features
-            rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
-    return found
+        elif value is not None and mention_id not in found.rows:  # None: a mention without features
+            found.rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
 
 
 def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
@@ -326,7 +323,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     persons = BatchPersons(stored_persons.bsns, Guards(threshold=upper), stored_persons.dates)
     upper_weight = prob_to_match_weight(upper)
 
-    batch_index: dict[str, list[Candidate]] = defaultdict(list)
+    batch_index: dict[str, list[int]] = defaultdict(list)  # key -> the mentions of this batch holding it
+    in_this_batch: dict[int, Candidate] = {}  # mention -> it as a candidate of the later ones
     batch_bsns: dict[object, set[str]] = defaultdict(set)  # slot of a person -> BSNs of this batch
     batch_dates: dict[object, Counter[str]] = defaultdict(Counter)  # slot -> dates of birth of this batch
     new_persons: list[Person] = []
@@ -341,12 +339,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             for key in keys_of[mention.pk]
             if key in batch_index
         }
-        in_batch = {
-            k: [c.mention_id for c in batch_index[k]] for k, n in held.items() if n <= key_cap(k, cap)
-        }
-        batch_candidates = {c.mention_id: c for key in in_batch for c in batch_index[key]}
+        in_batch = {key: batch_index[key] for key, n in held.items() if n <= key_cap(key, cap)}
         for mention_id in sharing_enough(keys_of[mention.pk], in_batch, held, rule):
-            candidates[mention_id] = batch_candidates[mention_id]
+            candidates[mention_id] = in_this_batch[mention_id]
         # Every candidate ranked by its match weight; the explanation (Score) only for review items.
         best: dict[object, tuple[float, Candidate]] = {}  # slot of a person -> best weight and mention
         support: dict[object, int] = defaultdict(int)  # slot of a person -> its mentions above upper
@@ -441,8 +436,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
             batch_bsns[me.slot].add(features.bsn)
         if features.birth_date:
             batch_dates[me.slot][features.birth_date] += 1
+        in_this_batch[me.mention_id] = me
         for key in keys_of[mention.pk]:
-            batch_index[key].append(me)
+            batch_index[key].append(me.mention_id)
 
     Person.objects.bulk_create(persons.new_persons(new_persons))
     version, now = model_version(), connection.ops.adapt_datetimefield_value(timezone.now())

@@ -175,10 +175,13 @@ class PairRule:
 
     def weight_sql(self, key: str, count: str) -> str:
         """`weight` as a SQL expression over a key column and a count column (DuckDB and PostgreSQL)."""
-        return (
-            f"CASE WHEN substr({key}, 1, {len(BSN_KEY_PREFIX)}) = '{BSN_KEY_PREFIX}' "
-            f"OR {count} <= {int(self.rare)} THEN {int(self.minimum)} ELSE 1 END"
-        )
+        enough_alone = f"{_is_bsn_key_sql(key)} OR {count} <= {int(self.rare)}"
+        return f"CASE WHEN {enough_alone} THEN {int(self.minimum)} ELSE 1 END"
+
+
+def _is_bsn_key_sql(key: str) -> str:
+    """SQL (DuckDB, PostgreSQL, SQLite): the key column `key` holds a BSN key."""
+    return f"substr({key}, 1, {len(BSN_KEY_PREFIX)}) = '{BSN_KEY_PREFIX}'"
 
 
 # A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
@@ -196,10 +199,7 @@ def key_cap(key: str, cap: int) -> int:
 
 def key_cap_sql(key: str, cap: int) -> str:
     """`key_cap` as a SQL expression over a key column (DuckDB, PostgreSQL and SQLite)."""
-    prefix = BSN_KEY_PREFIX
-    return (
-        f"(CASE WHEN substr({key}, 1, {len(prefix)}) = '{prefix}' THEN {cap * BSN_CAP_FACTOR} ELSE {cap} END)"
-    )
+    return f"(CASE WHEN {_is_bsn_key_sql(key)} THEN {int(cap) * BSN_CAP_FACTOR} ELSE {int(cap)} END)"
 
 
 DEFAULT_PAIR_RULE = PairRule()
