@@ -18,8 +18,9 @@ the generator (as a perfect rebuild would leave it).
 Then the next `--timed` registrations of the same generator run (people already in the register, with
 the generator's noise, and new people) are taken one at a time: each is stored (not timed), then the
 pipeline's link step is timed: `mentions_link` for that one registration inside its own transaction,
-commit included. Printed: p50 / p95 / p99 / max latency, how many candidates were scored, and how the
-outcomes compare with the truth. Afterwards everything the timed registrations added is deleted again
+commit included. Printed: p50 / p95 / p99 / max latency, how many statements a registration sent and
+how long it waited for them, how many candidates were scored, and how the outcomes compare with the
+truth. Afterwards everything the timed registrations added is deleted again
 (the access log keeps its entries: it is append-only), so the next run times against the same register.
 Target: p95 <= 25 ms at 1,000,000 persons.
 """
@@ -35,7 +36,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -419,7 +420,23 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
     log(f"register: {persons:,} persons, {mentions:,} mentions; timing {count} registrations")
     latencies: list[float] = []
     outcomes: list[tuple[dict[str, Any], list[Any]]] = []
+    statements: list[int] = []  # statements sent per timed registration (the commit not counted)
+    in_database: list[float] = []  # ms of each timed registration spent waiting for the database
     import cProfile
+
+    from django.db import connection
+
+    sent = {"count": 0, "seconds": 0.0}
+    by_shape: dict[str, list[float]] = defaultdict(list)  # the start of a statement -> its times (ms)
+
+    def counting(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sent["count"] += 1
+            sent["seconds"] += time.perf_counter() - began
+            by_shape[" ".join(sql.split())[:90]].append((time.perf_counter() - began) * 1000)
 
     profiler = cProfile.Profile() if profile else None
     try:
@@ -428,8 +445,11 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
                 (result,) = registrations_create(actor=None, items=[data], channel="import", codes=codes)
             if profiler is not None and index >= WARM_UP:
                 profiler.enable()
+            sent["count"], sent["seconds"] = 0, 0.0
+            if index == WARM_UP:
+                by_shape.clear()
             began = time.perf_counter()
-            with transaction.atomic():
+            with connection.execute_wrapper(counting), transaction.atomic():
                 linked = mentions_link(registrations=[result.registration])  # type: ignore[union-attr]
             elapsed = time.perf_counter() - began
             if profiler is not None:
@@ -437,9 +457,21 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
             if index >= WARM_UP:
                 latencies.append(elapsed * 1000)
                 outcomes.append((data, linked))
+                statements.append(sent["count"])
+                in_database.append(sent["seconds"] * 1000)
         if profiler is not None:
             profiler.dump_stats(f"{profile}.{connection_vendor()}")
         figures = _figures(latencies)
+        figures["statements_mean"] = statistics.mean(statements)
+        figures["statements_p95"] = _percentile(sorted(statements), 95)
+        figures["statements_max"] = max(statements)
+        figures["in_database_p50_ms"] = statistics.median(in_database)
+        figures["in_database_mean_ms"] = statistics.mean(in_database)
+        shapes = sorted(by_shape.items(), key=lambda item: -sum(item[1]))
+        figures["statement_shapes"] = [
+            [shape, len(times), sum(times) / len(latencies), _percentile(sorted(times), 95)]
+            for shape, times in shapes[:12]
+        ]
         figures |= _quality(directory, outcomes, register)
         # How much work the look-ups found (measured after the timing, not during it).
         cap = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
@@ -575,6 +607,7 @@ def main() -> None:
     parser.add_argument("--rebuild-register", action="store_true")
     parser.add_argument("--no-readme", action="store_true")
     parser.add_argument("--profile", help="write cProfile stats of the timed calls to PROFILE.<backend>")
+    parser.add_argument("--statements", action="store_true", help="print where the database time went")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--register", type=int, help=argparse.SUPPRESS)
@@ -629,6 +662,15 @@ def main() -> None:
             f"as too common; peak memory {r['peak_mib']:.0f} MiB"
             + (f"; register built in {r['build_seconds']:.0f} s" if "build_seconds" in r else "")
         )
+        print(
+            f"{backend}: statements per registration {r['statements_mean']:.1f} (p95 "
+            f"{r['statements_p95']:.0f}, max {r['statements_max']}; the commit not counted); waiting for the "
+            f"database {r['in_database_p50_ms']:.1f} ms median, {r['in_database_mean_ms']:.1f} ms mean"
+        )
+        for shape, n, per_registration, p95 in r["statement_shapes"] if args.statements else []:
+            print(
+                f"    {per_registration:5.2f} ms per registration, {n:4d} times, p95 {p95:5.1f} ms: {shape}"
+            )
         print(f"{backend}: outcomes against the truth: {result['quality']}")
     (OUT / "last.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     if not args.no_readme:
