@@ -41,6 +41,15 @@ def features_of(mention: PersonMention) -> Features:
     )
 
 
+def key_counts_kept(db: BaseDatabaseWrapper | None = None) -> bool:
+    """Whether this database keeps KeyCount. PostgreSQL's look-up counts a key's mentions itself (at most
+    the cap + 1 of them, by MentionKey's primary key: `online._lookup_statement_postgresql`), so there the
+    counts would only cost writes: tens of upserts per registration, and row locks held until the commit
+    that make two intakes sharing a common key ("c:amsterdam...") wait for each other. The other databases
+    read a key's count by primary key before its mentions (`online._lookup_statement`)."""
+    return (db or connection).vendor != "postgresql"
+
+
 def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
     """Add to the count of each key: upserts in key order (two transactions that count the same keys
     lock their rows in the same order, so they wait for each other instead of deadlocking)."""
@@ -55,6 +64,8 @@ def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
 
 
 def _key_counts_subtract(counts: Mapping[str, int]) -> None:
+    if not key_counts_kept():
+        return
     table = quoted_table(KeyCount)
     items = sorted((key, n) for key, n in counts.items() if n)
     with connection.cursor() as cursor:
@@ -69,7 +80,10 @@ def key_counts_recount(*, db: BaseDatabaseWrapper | None = None) -> None:
     counts, keys = (db.ops.quote_name(m._meta.db_table) for m in (KeyCount, MentionKey))
     with db.cursor() as cursor:
         cursor.execute(f"DELETE FROM {counts}")
-        cursor.execute(f'INSERT INTO {counts} ("key", n) SELECT "key", COUNT(*) FROM {keys} GROUP BY "key"')
+        if key_counts_kept(db):
+            cursor.execute(
+                f'INSERT INTO {counts} ("key", n) SELECT "key", COUNT(*) FROM {keys} GROUP BY "key"'
+            )
 
 
 def features_store(
@@ -102,7 +116,7 @@ def _features_statements(
             quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
         ),
         *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys),
-        *_key_counts_statements(Counter(key for _, key in keys)),
+        *(_key_counts_statements(Counter(key for _, key in keys)) if key_counts_kept() else []),
     ]
 
 

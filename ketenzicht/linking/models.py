@@ -42,7 +42,8 @@ class KeyCount(models.Model):
     (on intake with the mentions' features, `online.mentions_link`; see features.py) and recounted when
     they are all stored anew (a rebuild), so that online retrieval reads the count of a key by primary key
     and skips a key too common to help. Keys never change on merges and splits (they belong to a mention,
-    not to a person)."""
+    not to a person). Kept on SQLite only: PostgreSQL's look-up counts a key's mentions itself
+    (`features.key_counts_kept`), so there the table stays empty."""
 
     key = models.CharField(max_length=200, primary_key=True)
     n = models.PositiveIntegerField()
