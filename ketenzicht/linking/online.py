@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -562,14 +562,23 @@ def _related_doubts(
     # The other registrations of the known persons, their mentions and their relations: stored before, and
     # those of this batch too (a bulk batch holds a whole campaign as often as not; its links are stored
     # already). A new mention's own registration brings only itself and the known person: no candidate.
+    # Every mention of those registrations comes with its person (one statement), their relations in one
+    # more.
     known = {person for _, person, _ in anchors}
-    theirs = dict(MentionLink.objects.filter(person_id__in=known).values_list("mention_id", "person_id"))
-    registrations = set(
-        PersonMention.objects.filter(pk__in=list(theirs)).values_list("registration_id", flat=True)
-    )
+    registrations = PersonMention.objects.filter(link__person_id__in=known).values("registration_id")
+    theirs: dict[int, int] = {}  # a mention of a known person -> that person
+    candidate_person: dict[int, int] = {}  # a mention read here or asked about -> its person now
     co_mentions: dict[int, list[PersonMention]] = defaultdict(list)
-    for mention in PersonMention.objects.filter(registration_id__in=registrations).only(*MENTION_FIELDS):
+    for mention in (
+        PersonMention.objects.filter(registration_id__in=registrations)
+        .annotate(person_now=F("link__person_id"))
+        .only(*MENTION_FIELDS)
+    ):
         co_mentions[mention.registration_id].append(mention)
+        if mention.person_now is not None:
+            candidate_person[mention.pk] = mention.person_now
+            if mention.person_now in known:
+                theirs[mention.pk] = mention.person_now
     earlier: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for registration_id, left, right, kind in MentionRelation.objects.filter(
         registration_id__in=registrations
@@ -584,10 +593,11 @@ def _related_doubts(
                 for co_mention, kind in close.get(mention.pk, {}).items():
                     related[theirs[mention.pk]].append((mention_by_id[co_mention], kind))
     asked = {(m.pk, candidate) for m, candidate, _, _ in doubtful}
-    candidate_ids = {m.pk for ms in related.values() for m, _ in ms} | {c for _, c in asked}
-    candidate_person = dict(
-        MentionLink.objects.filter(mention_id__in=candidate_ids).values_list("mention_id", "person_id")
-    )
+    unread = {c for _, c in asked} - candidate_person.keys()  # the matcher's candidates elsewhere
+    if unread:
+        candidate_person |= dict(
+            MentionLink.objects.filter(mention_id__in=unread).values_list("mention_id", "person_id")
+        )
     # The ties (known person, relation) of each new mention and of each candidate person.
     mine: dict[int, set[relation_context.Tie]] = defaultdict(set)
     for mention, person, kind in anchors:
