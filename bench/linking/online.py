@@ -434,9 +434,10 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
         try:
             return execute(sql, params, many, context)
         finally:
+            took = time.perf_counter() - began
             sent["count"] += 1
-            sent["seconds"] += time.perf_counter() - began
-            by_shape[" ".join(sql.split())[:90]].append((time.perf_counter() - began) * 1000)
+            sent["seconds"] += took
+            by_shape[" ".join(sql.split())[:90]].append(took * 1000)
 
     profiler = cProfile.Profile() if profile else None
     try:
@@ -457,7 +458,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
             if index >= WARM_UP:
                 latencies.append(elapsed * 1000)
                 outcomes.append((data, linked))
-                statements.append(sent["count"])
+                statements.append(int(sent["count"]))
                 in_database.append(sent["seconds"] * 1000)
         if profiler is not None:
             profiler.dump_stats(f"{profile}.{connection_vendor()}")
