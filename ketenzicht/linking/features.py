@@ -52,7 +52,10 @@ def key_counts_kept(db: BaseDatabaseWrapper | None = None) -> bool:
 
 def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
     """Add to the count of each key: upserts in key order (two transactions that count the same keys
-    lock their rows in the same order, so they wait for each other instead of deadlocking)."""
+    lock their rows in the same order, so they wait for each other instead of deadlocking); none where
+    the database keeps no counts."""
+    if not key_counts_kept():
+        return []
     table = quoted_table(KeyCount)
     items = sorted((key, n) for key, n in counts.items() if n)
     return insert_statements(
@@ -116,7 +119,7 @@ def _features_statements(
             quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
         ),
         *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys),
-        *(_key_counts_statements(Counter(key for _, key in keys)) if key_counts_kept() else []),
+        *_key_counts_statements(Counter(key for _, key in keys)),
     ]
 
 

@@ -563,7 +563,7 @@ def _related_doubts(
     # those of this batch too (a bulk batch holds a whole campaign as often as not; its links are stored
     # already). A new mention's own registration brings only itself and the known person: no candidate.
     # Every mention of those registrations comes with its person (one statement), their relations in one
-    # more.
+    # more, by the registrations read.
     known = {person for _, person, _ in anchors}
     registrations = PersonMention.objects.filter(link__person_id__in=known).values("registration_id")
     theirs: dict[int, int] = {}  # a mention of a known person -> that person
@@ -581,7 +581,7 @@ def _related_doubts(
                 theirs[mention.pk] = mention.person_now
     earlier: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for registration_id, left, right, kind in MentionRelation.objects.filter(
-        registration_id__in=registrations
+        registration_id__in=list(co_mentions)
     ).values_list("registration_id", "from_mention_id", "to_mention_id", "kind"):
         earlier[registration_id].append((left, right, kind))
     related: dict[int, list[tuple[PersonMention, str]]] = defaultdict(list)  # known person -> mentions
