@@ -9,6 +9,7 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
+import duckdb
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
@@ -16,7 +17,14 @@ from django.db import connection
 from django.test import override_settings
 
 from ketenzicht.linking.batch import features_frame, with_block_keys
-from ketenzicht.linking.engine.keys import BSN_KEY_PREFIX, EVERY_SHARED_KEY, PairRule, blocking_keys
+from ketenzicht.linking.engine.keys import (
+    BSN_KEY_PREFIX,
+    EVERY_SHARED_KEY,
+    PairRule,
+    blocking_keys,
+    key_cap,
+    key_cap_sql,
+)
 from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.features import features_of, features_store, key_counts_kept, key_counts_recount
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
@@ -123,12 +131,14 @@ def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() 
 
 
 def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
+    # Dennis without a date of birth: the keys of a date of birth have a cap of their own (the next test).
+    dennis = {k: v for k, v in DENNIS.items() if k != "birth_date"}
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1, KETENZICHT_LINK_RARE_KEY_MENTIONS=0):
-        first = register("R1", DENNIS)
-        again = register("R1b", DENNIS)
+        first = register("R1", dennis)
+        again = register("R1b", dennis)
         assert person_of(again) == person_of(first)
         # Every key of Dennis is now held by two mentions, more than the cap allows: none is looked up.
-        second = register("R2", DENNIS)
+        second = register("R2", dennis)
         assert person_of(second) != person_of(first)
         assert MentionLink.objects.get(mention__registration=second).method == "new"
         # One key under the cap is not enough to find him (a candidate shares two, a BSN key or a rare key,
@@ -144,11 +154,11 @@ def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
             KeyCount.objects.filter(key=key).update(n=1)
 
         only_first_holds(keys[0])
-        third = register("R3", DENNIS)
+        third = register("R3", dennis)
         assert person_of(third) not in (person_of(first), person_of(second))
         only_first_holds(keys[0])
         only_first_holds(keys[1])
-        fourth = register("R4", DENNIS)
+        fourth = register("R4", dennis)
         assert person_of(fourth) == person_of(first)
         assert _stored_mentions_of_keys([keys[1]], 1)[0] == {keys[1]: 2}  # R4's key: two again, over the cap
 
@@ -204,17 +214,23 @@ def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     assert sharing_enough(["n.y:a", "D.n:x"], held, {**counts, "D.n:x": 9}, rule) == [4]  # 9 + this one
 
 
-def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn() -> None:
-    # A suspect reported again and again: past the cap all his name, date and address keys are "too
-    # common", held by his own mentions. His BSN key is one person's: capped ten times higher (keys.key_cap).
+def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_or_date_of_birth() -> None:
+    # A suspect reported again and again: past the cap all his name and address keys are "too common",
+    # held by his own mentions. His BSN key, and his date of birth with his name, name one person: those
+    # keys are capped ten times higher (keys.key_cap).
     dennis = {**DENNIS, "bsn": "123456782"}
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=2):
         reports = [register(f"R{i}", dennis) for i in range(6)]
         assert len({person_of(r) for r in reports}) == 1
         assert stored_keys()["b:123456782"] == 6
-        # Without a BSN his next report finds no key under the cap: a new person (docs/linking.md, BSN keys).
-        unknown = register("R7", DENNIS)
-        assert person_of(unknown) != person_of(reports[0])
+        assert stored_keys()["D.i1:19860314|d"] == 6
+        # Without a BSN his date of birth with his name finds him.
+        without_bsn = register("R6", DENNIS)
+        assert person_of(without_bsn) == person_of(reports[0])
+        # Without a BSN and a date of birth only name and address keys are left, all over the cap: a new
+        # person (docs/linking.md, "Keys that name a person").
+        undated = register("R7", {k: v for k, v in DENNIS.items() if k != "birth_date"})
+        assert person_of(undated) != person_of(reports[0])
     features = [
         normalise_mention(
             f"m{i}", given_names="Dennis", surname="Linden", birth_date="1986-03-14", bsn="123456782"
@@ -222,4 +238,26 @@ def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn()
         for i in range(6)
     ]
     frame = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=2)
-    assert all(list(keys) == ["b:123456782"] for keys in frame[BLOCK_KEYS])  # the rebuild's keys alike
+    for keys in frame[BLOCK_KEYS]:  # the rebuild's keys alike: the BSN and the date keys only
+        assert "b:123456782" in keys and "D.i1:19860314|d" in keys
+        assert all(key.startswith(("b:", "D.")) for key in keys)
+
+
+@pytest.mark.parametrize(
+    ("key", "cap"),
+    [
+        ("b:123456782", 1000),
+        ("D.i1:19860314|d", 1000),
+        ("D.c:19860314|utrecht", 1000),
+        ("n.y:linden|1986", 100),
+        ("d.m.s:14|3|linden", 100),
+        ("i1.n+q:d|linden|5616", 100),
+    ],
+)
+def test_the_cap_of_a_key_online_in_python_and_in_sql_alike(key: str, cap: int) -> None:
+    assert key_cap(key, 100) == cap
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {key_cap_sql('k', 100)} FROM (SELECT %s AS k) AS t", [key])  # online
+        assert cursor.fetchone()[0] == cap
+    in_duckdb = duckdb.execute(f"SELECT {key_cap_sql('k', 100)} FROM (SELECT CAST(? AS VARCHAR) AS k)", [key])
+    assert in_duckdb.fetchone() == (cap,)  # the batch

@@ -187,19 +187,29 @@ def _is_bsn_key_sql(key: str) -> str:
 # A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
 # not "common": it is a person registered very often, the suspect of a stalking case with a report every
 # week. Skipping it (and his name and date keys, over the cap for the same reason) made each next
-# registration of him a new person. A BSN key is capped at BSN_CAP_FACTOR times the cap instead, online
-# and batch alike; past that (a thousand mentions at the default cap) it is skipped too.
-BSN_CAP_FACTOR = 10
+# registration of him a new person. A key of a whole date of birth with a name or a place (`D.n`, `D.i1`,
+# `D.h`, `D.c`: "1985-03-02" with "jan", with "j", with "jansen", with Utrecht) names a handful of people
+# at most: at a million persons a date of birth is shared by some forty, and of those one or two have the
+# same initial. Held by more than the cap it too is a person registered very often, found by his date of
+# birth when his registration has no BSN. Both kinds are capped at PERSON_KEY_CAP_FACTOR times the cap,
+# online and batch alike; past that (a thousand mentions at the default cap) they are skipped too.
+PERSON_KEY_CAP_FACTOR = 10
+_DATE_KEY_PREFIX = CODES["birth_date"] + "."  # the codes of a label are sorted: "D" comes first
+_PERSON_KEY_PREFIXES = (BSN_KEY_PREFIX, _DATE_KEY_PREFIX)
+if any(side.label.startswith(_DATE_KEY_PREFIX) != ("D" in side.label.split(".")) for side in _SIDES):
+    raise ValueError("a key with a whole date of birth must combine it with another field")  # at import
 
 
 def key_cap(key: str, cap: int) -> int:
-    """The most mentions a key may be held by and still be looked up (the cap; for a BSN key more)."""
-    return cap * BSN_CAP_FACTOR if key.startswith(BSN_KEY_PREFIX) else cap
+    """The most mentions a key may be held by and still be looked up (the cap; for a key that names
+    about one person, a BSN or a date of birth with a name or place, more)."""
+    return cap * PERSON_KEY_CAP_FACTOR if key.startswith(_PERSON_KEY_PREFIXES) else cap
 
 
 def key_cap_sql(key: str, cap: int) -> str:
     """`key_cap` as a SQL expression over a key column (DuckDB, PostgreSQL and SQLite)."""
-    return f"(CASE WHEN {_is_bsn_key_sql(key)} THEN {int(cap) * BSN_CAP_FACTOR} ELSE {int(cap)} END)"
+    names_a_person = " OR ".join(f"substr({key}, 1, {len(p)}) = '{p}'" for p in _PERSON_KEY_PREFIXES)
+    return f"(CASE WHEN {names_a_person} THEN {int(cap) * PERSON_KEY_CAP_FACTOR} ELSE {int(cap)} END)"
 
 
 DEFAULT_PAIR_RULE = PairRule()
