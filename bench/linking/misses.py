@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import resource
 import time
 from collections import Counter
@@ -103,8 +104,23 @@ def weight(probability: float) -> float:
     return math.log2(probability / (1 - probability))
 
 
+def with_repeat_pool(params: Path, fraction: float) -> Path:
+    """A copy of the parameter file (in OUT) with `population.repeat_pool_fraction` set: the share of the
+    households from which the repeat shares draw, so that N mentions hold more (or fewer) per person."""
+    text = params.read_text(encoding="utf-8")
+    changed, found = re.subn(r"(?m)^(\s*repeat_pool_fraction:\s*)[0-9.eE-]+", rf"\g<1>{fraction!r}", text)
+    if found != 1:
+        raise SystemExit(f"{params}: no repeat_pool_fraction to set")
+    copy = harness.OUT / f"{params.stem}-pool{fraction!r}.yaml"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(changed, encoding="utf-8")
+    return copy
+
+
 def ensure_data(mentions: int, seed: int, params: Path) -> Path:
-    return harness.generated(mentions, seed, params=params, prefix="misses-gen")
+    """The generated data, in a folder of its own per parameter file."""
+    prefix = "misses-gen" if params.resolve() == PARAMS.resolve() else f"misses-{params.stem}"
+    return harness.generated(mentions, seed, params=params, prefix=prefix)
 
 
 def _similar(a: str, b: str) -> bool:
@@ -252,10 +268,20 @@ def main() -> None:
         default=None,
         help="a key held by at most this many mentions is enough on its own (default 10)",
     )
+    parser.add_argument(
+        "--repeat-pool",
+        type=float,
+        default=None,
+        help="generate with this population.repeat_pool_fraction (e.g. with dense-generator.yaml: about "
+        "three mentions per person at every size when it grows with N)",
+    )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
     began = time.perf_counter()
-    directory = ensure_data(n, args.seed, args.params.resolve())
+    params = args.params.resolve()
+    if args.repeat_pool is not None:
+        params = with_repeat_pool(params, args.repeat_pool)
+    directory = ensure_data(n, args.seed, params)
 
     from ketenzicht.linking import batch
     from ketenzicht.linking.splink_table import BLOCK_KEYS
@@ -403,7 +429,7 @@ def main() -> None:
     print()
     print(
         f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
-        f"params {args.params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
+        f"params {params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
         f"model {args.model or 'trained on these mentions'}, prior {prior:.3g} ({weight(prior):.2f}), "
         f"date guard {'off' if args.no_date_guard else 'on'}"
     )
