@@ -131,8 +131,10 @@ def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() 
 
 
 def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
-    # Dennis without a date of birth: the keys of a date of birth have a cap of their own (the next test).
-    dennis = {k: v for k, v in DENNIS.items() if k != "birth_date"}
+    # Dennis without a date of birth and a postcode: the keys of a date of birth and of a name in a postcode
+    # area have a cap of their own (the next test).
+    home = {"street": "Kruisstraat", "house_number": "41", "city": "Eindhoven"}
+    dennis = {**{k: v for k, v in DENNIS.items() if k != "birth_date"}, "address": home}
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=1, KETENZICHT_LINK_RARE_KEY_MENTIONS=0):
         first = register("R1", dennis)
         again = register("R1b", dennis)
@@ -214,23 +216,32 @@ def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     assert sharing_enough(["n.y:a", "D.n:x"], held, {**counts, "D.n:x": 9}, rule) == [4]  # 9 + this one
 
 
-def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_or_date_of_birth() -> None:
+def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_date_of_birth_or_home() -> (
+    None
+):
     # A suspect reported again and again: past the cap all his name and address keys are "too common",
-    # held by his own mentions. His BSN key, and his date of birth with his name, name one person: those
-    # keys are capped ten times higher (keys.key_cap).
+    # held by his own mentions. His BSN key, his date of birth with his name, and his name with his postcode
+    # area name one person: those keys are capped ten times higher (keys.key_cap).
     dennis = {**DENNIS, "bsn": "123456782"}
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=2):
         reports = [register(f"R{i}", dennis) for i in range(6)]
         assert len({person_of(r) for r in reports}) == 1
-        assert stored_keys()["b:123456782"] == 6
-        assert stored_keys()["D.i1:19860314|d"] == 6
+        held = stored_keys()
+        assert held["b:123456782"] == held["D.i1:19860314|d"] == held["n+q:dennis|linden|5616"] == 6
+        assert held["a.p:41|5616KD"] == held["n.y:linden|1986"] == 6  # over the cap
         # Without a BSN his date of birth with his name finds him.
         without_bsn = register("R6", DENNIS)
         assert person_of(without_bsn) == person_of(reports[0])
-        # Without a BSN and a date of birth only name and address keys are left, all over the cap: a new
-        # person (docs/linking.md, "Keys that name a person").
-        undated = register("R7", {k: v for k, v in DENNIS.items() if k != "birth_date"})
-        assert person_of(undated) != person_of(reports[0])
+        # Without a BSN and a date of birth his name in his postcode area does.
+        undated = {k: v for k, v in DENNIS.items() if k != "birth_date"}
+        assert person_of(register("R7", undated)) == person_of(reports[0])
+        # With neither, nor a postcode, only keys of his name and his street are left, all over the cap: a
+        # new person (docs/linking.md, "Keys that name a person").
+        elsewhere = {
+            **undated,
+            "address": {"street": "Kruisstraat", "house_number": "41", "city": "Eindhoven"},
+        }
+        assert person_of(register("R8", elsewhere)) != person_of(reports[0])
     features = [
         normalise_mention(
             f"m{i}", given_names="Dennis", surname="Linden", birth_date="1986-03-14", bsn="123456782"
@@ -249,9 +260,12 @@ def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_o
         ("b:123456782", 1000),
         ("D.i1:19860314|d", 1000),
         ("D.c:19860314|utrecht", 1000),
+        ("i1.n+q:d|linden|5616", 1000),
+        ("n.t+q:dennis|den|5616", 1000),
         ("n.y:linden|1986", 100),
         ("d.m.s:14|3|linden", 100),
-        ("i1.n+q:d|linden|5616", 100),
+        ("i1.n+c:d|linden|utrecht", 100),
+        ("a.p:41|5616KD", 100),
     ],
 )
 def test_the_cap_of_a_key_online_in_python_and_in_sql_alike(key: str, cap: int) -> None:

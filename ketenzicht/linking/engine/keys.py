@@ -187,22 +187,29 @@ def _is_bsn_key_sql(key: str) -> str:
 # A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
 # not "common": it is a person registered very often, the suspect of a stalking case with a report every
 # week. Skipping it (and his name and date keys, over the cap for the same reason) made each next
-# registration of him a new person. A key of a whole date of birth with a name or a place (`D.n`, `D.i1`,
-# `D.h`, `D.c`: "1985-03-02" with "jan", with "j", with "jansen", with Utrecht) names a handful of people
-# at most: at a million persons a date of birth is shared by some forty, and of those one or two have the
-# same initial. Held by more than the cap it too is a person registered very often, found by his date of
-# birth when his registration has no BSN. Both kinds are capped at PERSON_KEY_CAP_FACTOR times the cap,
-# online and batch alike; past that (a thousand mentions at the default cap) they are skipped too.
+# registration of him a new person. Two more kinds of key name a handful of people at most, so that held by
+# more than the cap they too are a person registered very often:
+# - a whole date of birth with a name or a place (`D.n`, `D.i1`, `D.h`, `D.c`: "1985-03-02" with "jan",
+#   "j", "jansen" or Utrecht): at a million persons some forty share a date of birth, one or two of them
+#   its initial;
+# - a name with a postcode area (the refined `...+q` keys: "jansen" + "j" + 5616): a PC4 area has some ten
+#   thousand inhabitants, so even a common surname with an initial is a few people there.
+# They find him by his date of birth or his home when his registration has no BSN. All three kinds are
+# capped at PERSON_KEY_CAP_FACTOR times the cap, online and batch alike; past that (a thousand mentions at
+# the default cap) they are skipped too. A name alone, or with a place or a birth year, is not one of them.
 PERSON_KEY_CAP_FACTOR = 10
 _DATE_KEY_PREFIX = CODES["birth_date"] + "."  # the codes of a label are sorted: "D" comes first
-_PERSON_KEY_PREFIXES = (BSN_KEY_PREFIX, _DATE_KEY_PREFIX)
+_NAME_AREA_KEY_PREFIXES = tuple(dict.fromkeys(f"{side.label}+{CODES['pc4']}:" for side in _REFINED))
+_PERSON_KEY_PREFIXES = (BSN_KEY_PREFIX, _DATE_KEY_PREFIX, *_NAME_AREA_KEY_PREFIXES)
 if any(side.label.startswith(_DATE_KEY_PREFIX) != ("D" in side.label.split(".")) for side in _SIDES):
     raise ValueError("a key with a whole date of birth must combine it with another field")  # at import
+if ("q", "pc4", 1) not in REFINEMENTS:
+    raise ValueError("the name keys are refined with the postcode area")  # at import
 
 
 def key_cap(key: str, cap: int) -> int:
     """The most mentions a key may be held by and still be looked up (the cap; for a key that names
-    about one person, a BSN or a date of birth with a name or place, more)."""
+    about one person, a BSN, a date of birth with a name or place, or a name with a postcode area, more)."""
     return cap * PERSON_KEY_CAP_FACTOR if key.startswith(_PERSON_KEY_PREFIXES) else cap
 
 
