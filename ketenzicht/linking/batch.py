@@ -533,9 +533,10 @@ def predict(
 ) -> pd.DataFrame:
     """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
     by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
-    or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). Splink blocks on any
-    one shared key; the pairs that share too little are left out of what it scored, which costs little:
-    what passes the threshold is a few pairs per mention.
+    or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). On DuckDB the
+    candidate pairs are found first and Splink scores those only (`_block_on_candidate_pairs`); on Spark
+    Splink blocks on any one shared key and the pairs that share too little are left out of what it
+    scored.
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
@@ -555,33 +556,51 @@ def predict(
     con = _connection(frame, ordered=False)
     if BLOCK_KEYS not in frame.columns:
         _add_block_keys(con, max_key_mentions)
+    if pair_rule.minimum > 1:
+        _block_on_candidate_pairs(con, pair_rule)
     linker = _linker(frame, settings, con)
     chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
     del frame
     result = linker.inference.predict(
         threshold_match_weight=threshold_match_weight, num_chunks_left=chunks, num_chunks_right=1
     )
-    if pair_rule.minimum > 1:
-        pairs: pd.DataFrame = con.execute(_sharing_enough_sql(result.physical_name, pair_rule)).df()
-    else:
-        pairs = result.as_pandas_dataframe()
-    return _flag_different_valid_bsns(pairs)
+    return _flag_different_valid_bsns(result.as_pandas_dataframe())
 
 
-def _sharing_enough_sql(scored: str, rule: PairRule) -> str:
-    """The rows of table `scored` (Splink's pairs) whose mentions share enough keys by `rule`. A mention's
-    `block_keys` are its keys held by 2 to the cap's mentions, so a key's count in those lists is its
-    count."""
-    return (
-        f"WITH s AS (SELECT p.unique_id_l AS l_id, p.unique_id_r AS r_id, "
-        f"unnest(list_intersect(l.{BLOCK_KEYS}, r.{BLOCK_KEYS})) AS k FROM {scored} p "
-        "JOIN mentions l ON l.unique_id = p.unique_id_l JOIN mentions r ON r.unique_id = p.unique_id_r), "
-        f"c AS (SELECT k, count(*) AS n FROM (SELECT unnest({BLOCK_KEYS}) AS k FROM mentions) "
-        "WHERE k IN (SELECT k FROM s) GROUP BY k), "
-        "ok AS (SELECT l_id, r_id FROM s JOIN c USING (k) GROUP BY l_id, r_id "
-        f"HAVING sum({rule.weight_sql('k', 'n')}) >= {int(rule.minimum)}) "
-        f"SELECT p.* FROM {scored} p JOIN ok ON ok.l_id = p.unique_id_l AND ok.r_id = p.unique_id_r"
+def _block_on_candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> None:
+    """Replace the `block_keys` of table `mentions` (its capped keys) by the numbers of its candidate pairs:
+    the pairs whose shared keys are enough by `rule`, found here by a join of the keys on row numbers.
+    Splink then blocks on those numbers, each held by the two mentions of one pair, and scores only the
+    candidate pairs: blocking on the keys themselves made it score every pair that shares any one key
+    (three in four of them or more sharing too little) and drop those afterwards (bench/README.md, "Candidate
+    pairs before scoring")."""
+    con.execute(
+        f"CREATE TEMP TABLE numbered AS SELECT unique_id, row_number() OVER () AS n, {BLOCK_KEYS} "
+        "FROM mentions"
     )
+    con.execute(f"CREATE TEMP TABLE held AS SELECT n, unnest({BLOCK_KEYS}) AS k FROM numbered")
+    con.execute("CREATE TEMP TABLE key_held AS SELECT k, count(*) AS c FROM held GROUP BY k")
+    con.execute(
+        "CREATE TEMP TABLE candidate_pairs AS SELECT row_number() OVER () AS pair, a, b FROM ("
+        "SELECT l.n AS a, r.n AS b FROM held l JOIN held r ON r.k = l.k AND l.n < r.n "
+        "JOIN key_held h ON h.k = l.k GROUP BY l.n, r.n "
+        f"HAVING sum({rule.weight_sql('h.k', 'h.c')}) >= {int(rule.minimum)})"
+    )
+    con.execute("DROP TABLE held")
+    con.execute("DROP TABLE key_held")
+    con.execute(
+        "CREATE TEMP TABLE pairs_of AS SELECT n, list(pair) AS pairs FROM (SELECT a AS n, pair "
+        "FROM candidate_pairs UNION ALL SELECT b AS n, pair FROM candidate_pairs) GROUP BY n"
+    )
+    con.execute("DROP TABLE candidate_pairs")
+    con.execute(
+        f"CREATE TABLE mentions_paired AS SELECT m.* EXCLUDE ({BLOCK_KEYS}), "
+        f"coalesce(p.pairs, []::BIGINT[]) AS {BLOCK_KEYS} FROM mentions m "
+        "JOIN numbered USING (unique_id) LEFT JOIN pairs_of p ON p.n = numbered.n"
+    )
+    for table in ("pairs_of", "numbered", "mentions"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("ALTER TABLE mentions_paired RENAME TO mentions")
 
 
 def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, rule: PairRule) -> pd.DataFrame:

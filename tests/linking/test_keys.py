@@ -11,6 +11,7 @@ from ketenzicht.linking.batch import (
     DEFAULT_MODEL_PATH,
     _add_block_keys,
     _connection,
+    _sharing_enough,
     features_frame,
     features_from_file,
     load_model,
@@ -148,6 +149,43 @@ def test_a_pair_is_compared_when_it_shares_two_keys_a_bsn_key_or_a_rare_key() ->
     assert compared(PairRule(minimum=2, rare=3)) == two_keys | one_key
     assert compared(EVERY_SHARED_KEY) == two_keys | one_key
     assert compared(DEFAULT_PAIR_RULE) == two_keys | one_key  # rare: 10
+
+
+def test_duckdb_scores_the_candidate_pairs_that_splink_blocking_on_any_key_then_filtered_gives(
+    tmp_path: Path,
+) -> None:
+    # On DuckDB the candidate pairs are found before scoring; on Spark Splink blocks on every shared key
+    # and the pairs that share too little are dropped after. Both must score the same pairs alike.
+    generate(1500, 12, tmp_path)
+    features = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    model = load_model(DEFAULT_MODEL_PATH)
+    for cap, rule in ((100, DEFAULT_PAIR_RULE), (4, PairRule(2, rare=3)), (100, PairRule(3, rare=0))):
+        scored = predict(features, model, threshold_match_weight=-10, max_key_mentions=cap, pair_rule=rule)
+        every = predict(
+            features, model, threshold_match_weight=-10, max_key_mentions=cap, pair_rule=EVERY_SHARED_KEY
+        )
+        expected = _sharing_enough(
+            every,
+            with_block_keys(
+                features_frame(features_from_file(tmp_path / "registrations.jsonl"), with_keys=True), cap
+            ),
+            rule,
+        )
+        pairs = {
+            frozenset(p): w
+            for *p, w in zip(
+                scored["unique_id_l"], scored["unique_id_r"], scored["match_weight"], strict=True
+            )
+        }
+        wanted = {
+            frozenset(p): w
+            for *p, w in zip(
+                expected["unique_id_l"], expected["unique_id_r"], expected["match_weight"], strict=True
+            )
+        }
+        assert 0 < len(pairs) < len(every)
+        assert pairs.keys() == wanted.keys()
+        assert all(abs(pairs[p] - wanted[p]) < 1e-9 for p in pairs)
 
 
 def test_the_rule_in_sql_is_the_rule_in_python() -> None:
