@@ -569,16 +569,12 @@ def predict(
 
 def _block_on_candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> None:
     """Replace the `block_keys` of table `mentions` (its capped keys) by the numbers of its candidate pairs:
-    the pairs whose shared keys are enough by `rule`, found here by a join of the keys on row numbers.
-    Splink then blocks on those numbers, each held by the two mentions of one pair, and scores only the
-    candidate pairs: blocking on the keys themselves made it score every pair that shares any one key
-    (three in four of them or more sharing too little) and drop those afterwards (bench/README.md, "Candidate
-    pairs before scoring")."""
-    con.execute(
-        f"CREATE TEMP TABLE numbered AS SELECT unique_id, row_number() OVER () AS n, {BLOCK_KEYS} "
-        "FROM mentions"
-    )
-    con.execute(f"CREATE TEMP TABLE held AS SELECT n, unnest({BLOCK_KEYS}) AS k FROM numbered")
+    the pairs whose shared keys are enough by `rule`, found here by a join of the keys on the rows' ids
+    (DuckDB's `rowid`). Splink then blocks on those numbers, each held by the two mentions of one pair,
+    and scores only the candidate pairs: blocking on the keys themselves made it score every pair that
+    shares any one key (three in four of them or more sharing too little) and drop those afterwards
+    (bench/README.md, "Candidate pairs before scoring")."""
+    con.execute(f"CREATE TEMP TABLE held AS SELECT rowid AS n, unnest({BLOCK_KEYS}) AS k FROM mentions")
     con.execute("CREATE TEMP TABLE key_held AS SELECT k, count(*) AS c FROM held GROUP BY k")
     con.execute(
         "CREATE TEMP TABLE candidate_pairs AS SELECT row_number() OVER () AS pair, a, b FROM ("
@@ -595,10 +591,10 @@ def _block_on_candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) ->
     con.execute("DROP TABLE candidate_pairs")
     con.execute(
         f"CREATE TABLE mentions_paired AS SELECT m.* EXCLUDE ({BLOCK_KEYS}), "
-        f"coalesce(p.pairs, []::BIGINT[]) AS {BLOCK_KEYS} FROM mentions m "
-        "JOIN numbered USING (unique_id) LEFT JOIN pairs_of p ON p.n = numbered.n"
+        f"coalesce(p.pairs, []::BIGINT[]) AS {BLOCK_KEYS} "
+        "FROM mentions m LEFT JOIN pairs_of p ON p.n = m.rowid"
     )
-    for table in ("pairs_of", "numbered", "mentions"):
+    for table in ("pairs_of", "mentions"):
         con.execute(f"DROP TABLE {table}")
     con.execute("ALTER TABLE mentions_paired RENAME TO mentions")
 

@@ -175,13 +175,14 @@ class PairRule:
 
     def weight_sql(self, key: str, count: str) -> str:
         """`weight` as a SQL expression over a key column and a count column (DuckDB and PostgreSQL)."""
-        enough_alone = f"{_is_bsn_key_sql(key)} OR {count} <= {int(self.rare)}"
+        enough_alone = f"{_starts_with_sql(key, (BSN_KEY_PREFIX,))} OR {count} <= {int(self.rare)}"
         return f"CASE WHEN {enough_alone} THEN {int(self.minimum)} ELSE 1 END"
 
 
-def _is_bsn_key_sql(key: str) -> str:
-    """SQL (DuckDB, PostgreSQL, SQLite): the key column `key` holds a BSN key."""
-    return f"substr({key}, 1, {len(BSN_KEY_PREFIX)}) = '{BSN_KEY_PREFIX}'"
+def _starts_with_sql(key: str, prefixes: tuple[str, ...]) -> str:
+    """SQL (DuckDB, PostgreSQL, SQLite): the key column `key` starts with one of `prefixes`
+    (`str.startswith`)."""
+    return " OR ".join(f"substr({key}, 1, {len(p)}) = '{p}'" for p in prefixes)
 
 
 # A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
@@ -199,12 +200,14 @@ def _is_bsn_key_sql(key: str) -> str:
 # the default cap) they are skipped too. A name alone, or with a place or a birth year, is not one of them.
 PERSON_KEY_CAP_FACTOR = 10
 _DATE_KEY_PREFIX = CODES["birth_date"] + "."  # the codes of a label are sorted: "D" comes first
-_NAME_AREA_KEY_PREFIXES = tuple(dict.fromkeys(f"{side.label}+{CODES['pc4']}:" for side in _REFINED))
+_NAME_AREA_KEY_PREFIXES = tuple(
+    dict.fromkeys(
+        f"{side.label}+{code}:" for code, column, _ in REFINEMENTS if column == "pc4" for side in _REFINED
+    )
+)
 _PERSON_KEY_PREFIXES = (BSN_KEY_PREFIX, _DATE_KEY_PREFIX, *_NAME_AREA_KEY_PREFIXES)
 if any(side.label.startswith(_DATE_KEY_PREFIX) != ("D" in side.label.split(".")) for side in _SIDES):
     raise ValueError("a key with a whole date of birth must combine it with another field")  # at import
-if ("q", "pc4", 1) not in REFINEMENTS:
-    raise ValueError("the name keys are refined with the postcode area")  # at import
 
 
 def key_cap(key: str, cap: int) -> int:
@@ -215,7 +218,7 @@ def key_cap(key: str, cap: int) -> int:
 
 def key_cap_sql(key: str, cap: int) -> str:
     """`key_cap` as a SQL expression over a key column (DuckDB, PostgreSQL and SQLite)."""
-    names_a_person = " OR ".join(f"substr({key}, 1, {len(p)}) = '{p}'" for p in _PERSON_KEY_PREFIXES)
+    names_a_person = _starts_with_sql(key, _PERSON_KEY_PREFIXES)
     return f"(CASE WHEN {names_a_person} THEN {int(cap) * PERSON_KEY_CAP_FACTOR} ELSE {int(cap)} END)"
 
 
