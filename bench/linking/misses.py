@@ -1,7 +1,7 @@
 """Why recall falls with scale: every missed true pair of the batch linker, split by cause.
 
     python bench/linking/misses.py [N] [--seed S] [--params FILE] [--model FILE] [--save-model FILE]
-        [--markdown]
+        [--markdown] [--link-weight W] [--key-cap N] [--repeat-pool F]
 
 N mentions (default 100,000). About N / 2 registrations are generated with the parameter file FILE
 (default `bench/linking/misses-generator.yaml`: the shipped generator.yaml with the homonym and
@@ -13,9 +13,10 @@ calls `ketenzicht.linking.batch.link_dataframe`), step by step so that the score
 the mentions themselves (seed S; or `--model FILE`, e.g. the shipped model, to hold the model fixed),
 predict on the online matcher's blocking keys under the key cap (`batch.MAX_KEY_MENTIONS`, the same cap
 as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match weight
-`batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (8.0) with the BSN guard. The only difference from `link_dataframe`
-is that prediction keeps the pairs down to match weight 0 (probability 0.5) instead of 8.0; clustering
-reads only those at or above 8.0, so the persons are the same.
+`batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (6.63, the upper threshold's probability of 0.99; `--link-weight W`
+for another) with the BSN guard. The only difference from `link_dataframe` is that prediction keeps the
+pairs down to match weight 0 (probability 0.5) instead of the link weight; clustering reads only those at
+or above it, so the persons are the same. `--key-cap N` sets the key cap (default 100).
 
 A missed true pair is two mentions of one true person (truth.jsonl) that end in two persons. Its cause:
 
@@ -28,9 +29,9 @@ A missed true pair is two mentions of one true person (truth.jsonl) that end in 
 - threshold, new person: compared, scored below the lower threshold (probability 0.80 by default, match
   weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
 - threshold, review item: compared, scored between the lower threshold and the link threshold (match
-  weight 8.0);
-- scored above, kept apart: scored at or above 8.0 but not joined (the BSN guard, different valid BSNs, or
-  the date guard, contradicting dates of birth across the two persons);
+  weight 6.63);
+- scored above, kept apart: scored at or above the link weight but not joined (the BSN guard, different
+  valid BSNs, or the date guard, contradicting dates of birth across the two persons);
 - joined by neither: none of the above (cannot happen; counted to show it does not).
 
 Each missed pair also gets data reasons from the normalised features (several can hold; "first reason"
@@ -71,7 +72,6 @@ import numpy as np
 import pandas as pd
 
 PARAMS = harness.HERE / "misses-generator.yaml"
-LINK_WEIGHT = 8.0  # batch.DEFAULT_THRESHOLD_MATCH_WEIGHT (checked in main)
 SETTINGS = [  # (label, upper probability, lower probability); the first is config/settings/base.py's
     ("current", 0.99, 0.80),
     ("upper up", 0.999, 0.80),
@@ -269,6 +269,19 @@ def main() -> None:
         help="a key held by at most this many mentions is enough on its own (default 10)",
     )
     parser.add_argument(
+        "--link-weight",
+        type=float,
+        default=None,
+        help="cluster at this match weight (default batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
+    )
+    parser.add_argument(
+        "--key-cap",
+        type=int,
+        default=None,
+        help="the key cap in mentions (default batch.MAX_KEY_MENTIONS, the shipped "
+        "KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY)",
+    )
+    parser.add_argument(
         "--repeat-pool",
         type=float,
         default=None,
@@ -286,8 +299,8 @@ def main() -> None:
     from ketenzicht.linking import batch
     from ketenzicht.linking.splink_table import BLOCK_KEYS
 
-    assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == LINK_WEIGHT
-    cap = batch.MAX_KEY_MENTIONS
+    link_weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
+    cap = args.key_cap or batch.MAX_KEY_MENTIONS
     from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap
 
     rule = PairRule(
@@ -314,12 +327,14 @@ def main() -> None:
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
     if (estimated := model.get("training", {}).get("prior_estimated")) is not None:
         print(f"this register's own estimate (recorded) {estimated:.3g}", flush=True)
-    predicted = batch.predict(features, model, threshold_match_weight=0.0, pair_rule=rule)
+    predicted = batch.predict(
+        features, model, threshold_match_weight=0.0, max_key_mentions=cap, pair_rule=rule
+    )
     t3 = time.perf_counter()
     bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
     dates = (batch._none(v) for v in features["birth_date"])
     birth_date_of = None if args.no_date_guard else dict(zip(features["unique_id"], dates, strict=True))
-    cluster_of = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of, birth_date_of)
+    cluster_of = batch.cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
     t4 = time.perf_counter()
     print(
         f"normalise + keys {t1 - t0:.1f} s, train {t2 - t1:.1f} s, predict {t3 - t2:.1f} s "
@@ -341,7 +356,7 @@ def main() -> None:
         truth["true_person"],
         predicted,
         cluster_of,
-        LINK_WEIGHT,
+        link_weight,
         model,
         false_merges.confounders(directory),
         args.false_pairs,
@@ -383,9 +398,9 @@ def main() -> None:
             cause = "one key"
         elif w is None or w < w_lower:
             cause = "threshold: below lower (new person)"
-        elif w < LINK_WEIGHT:
+        elif w < link_weight:
             cause = "threshold: between lower and link (review item)"
-        elif w >= LINK_WEIGHT:
+        elif w >= link_weight:
             cause = "scored above, kept apart (BSN or date guard)"
         else:
             cause = "joined by neither"
@@ -429,7 +444,7 @@ def main() -> None:
     print()
     print(
         f"N = {len(truth):,} mentions, {registrations:,} registrations, seed {args.seed}, "
-        f"params {params.name}, cap {cap}, link weight {LINK_WEIGHT}, "
+        f"params {params.name}, cap {cap}, link weight {link_weight:g}, "
         f"model {args.model or 'trained on these mentions'}, prior {prior:.3g} ({weight(prior):.2f}), "
         f"date guard {'off' if args.no_date_guard else 'on'}"
     )

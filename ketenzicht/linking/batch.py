@@ -26,7 +26,12 @@ import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap, key_cap_sql
-from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION, splink_part
+from ketenzicht.linking.engine.model import (
+    MODEL_FORMAT,
+    MODEL_FORMAT_VERSION,
+    prob_to_match_weight,
+    splink_part,
+)
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
     RARE_SHARE,
@@ -671,7 +676,13 @@ def cluster(
     return {uid: find(uid) for uid in parent}
 
 
-DEFAULT_THRESHOLD_MATCH_WEIGHT = 8.0
+# The batch links where intake and the rebuild do: at the upper threshold (KETENZICHT_LINK_UPPER, default a
+# probability of 0.99, match weight 6.63; tests/linking/test_link_threshold.py holds the two together), so
+# that `manage.py link_file` and the benchmarks join the pairs the application joins. It was match weight
+# 8.0 (a probability of 0.996) until 2026-12-04: that left the pairs between 6.63 and 8.0, which intake
+# links, apart in the batch, at no measurable gain in precision (bench/README.md, "One link threshold").
+DEFAULT_LINK_PROBABILITY = 0.99
+DEFAULT_THRESHOLD_MATCH_WEIGHT = prob_to_match_weight(DEFAULT_LINK_PROBABILITY)
 MENTION_FIELDS = (
     "given_names",
     "surname_prefix",

@@ -17,6 +17,7 @@ from django.core.management import CommandError, call_command
 
 from ketenzicht.demo.generator import generate
 from ketenzicht.linking import batch
+from ketenzicht.linking.engine.model import prob_to_match_weight
 from ketenzicht.linking.file import (
     ADDRESS_COLUMNS,
     FIELD_COLUMNS,
@@ -111,6 +112,16 @@ def test_name_variants_of_one_person_get_one_id_and_different_people_different_i
     assert person["cx"] in {person["c1"], person["c3"]}  # the chain c1 - cx - c3 would join two BSNs
     assert f"{len(people)} rows are too few to train on" in err and "shipped model" in err
     assert f"link_file: {len(people)} rows -> " in err.splitlines()[-1]
+
+
+def test_the_file_is_linked_at_the_upper_threshold_where_intake_and_the_rebuild_link(
+    linked_people: tuple[list[dict[str, str]], str],
+) -> None:
+    # One link threshold: a pair that intake links (probability 0.99 or more) is joined in the file too.
+    _, err = linked_people
+    upper = prob_to_match_weight(settings.KETENZICHT_LINK_UPPER)
+    assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == pytest.approx(upper)
+    assert err.splitlines()[-1].endswith(f"threshold match weight {upper:g})")
 
 
 def test_two_different_valid_bsns_are_never_joined_whatever_the_threshold(tmp_path: Path) -> None:
