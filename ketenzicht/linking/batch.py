@@ -677,10 +677,11 @@ def cluster(
 
 
 # The batch links where intake and the rebuild do: at the upper threshold (KETENZICHT_LINK_UPPER, default a
-# probability of 0.99, match weight 6.63; tests/linking/test_link_threshold.py holds the two together), so
-# that `manage.py link_file` and the benchmarks join the pairs the application joins. It was match weight
-# 8.0 (a probability of 0.996) until 2026-12-04: that left the pairs between 6.63 and 8.0, which intake
-# links, apart in the batch, at no measurable gain in precision (bench/README.md, "One link threshold").
+# probability of 0.99, match weight 6.63; tests/linking/test_link_file.py holds the two together), so that
+# `manage.py link_file` and the benchmarks join the pairs the application joins. Until 2026-12-04 it was
+# match weight 8.0 (a probability of 0.996), which left apart in the batch the pairs between 6.63 and 8.0
+# that intake links: about 1.4 points of pairwise recall, for 0.03 to 0.09 points of precision
+# (bench/README.md, "One link threshold").
 DEFAULT_LINK_PROBABILITY = 0.99
 DEFAULT_THRESHOLD_MATCH_WEIGHT = prob_to_match_weight(DEFAULT_LINK_PROBABILITY)
 MENTION_FIELDS = (
