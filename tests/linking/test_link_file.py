@@ -120,7 +120,7 @@ def test_the_file_is_linked_at_the_upper_threshold_where_intake_and_the_rebuild_
     # One link threshold: a pair that intake links (probability 0.99 or more) is joined in the file too.
     _, err = linked_people
     upper = prob_to_match_weight(settings.KETENZICHT_LINK_UPPER)
-    assert batch.DEFAULT_THRESHOLD_MATCH_WEIGHT == pytest.approx(upper)
+    assert upper == pytest.approx(batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)
     assert err.splitlines()[-1].endswith(f"threshold match weight {upper:g})")
 
 
