@@ -713,7 +713,7 @@ def mentions_to_features(
     """Features of a DataFrame of mention columns (given_names, surname_prefix, surname, birth_date
     `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city; missing columns count as empty), with
     each mention's blocking keys (`features_frame`) unless `with_keys` is false."""
-    from ketenzicht.linking.engine.normalise import normalise_mention
+    from ketenzicht.linking.engine.normalise import normalise_columns, normalise_mention
 
     def column(name: str) -> list[str | None]:
         if name not in df.columns:
@@ -723,6 +723,8 @@ def mentions_to_features(
     ids = [str(v) for v in df[id_column]] if id_column in df.columns else [str(i) for i in df.index]
     fields = MENTION_FIELDS
     values = {name: column(name) for name in fields}
+    if not with_keys:  # column by column (the keys are built in DuckDB, `predict`)
+        return pd.DataFrame(normalise_columns(ids, values), columns=list(FEATURE_COLUMNS))
     return features_frame(
         (normalise_mention(uid, **{name: values[name][i] for name in fields}) for i, uid in enumerate(ids)),
         with_keys=with_keys,

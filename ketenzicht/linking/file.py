@@ -325,7 +325,8 @@ def link_file(
     model = load_link_model(model_path) if model_path is not None else None
     mentions = read_mentions(source)
     ids = mentions.ids
-    features = batch.mentions_to_features(mentions.frame)  # unique_id: the row number
+    # unique_id: the row number; the keys are built in DuckDB (`batch.predict`)
+    features = batch.mentions_to_features(mentions.frame, with_keys=False)
     del mentions  # the file's cells are not needed any more: only the features go on
     persons, used = link_features(
         features, seed=seed, threshold=threshold, fallback_model=fallback_model, model=model, note=note

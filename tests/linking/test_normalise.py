@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ketenzicht.linking.engine.normalise import (
+    FEATURE_COLUMNS,
     features_from_exchange,
     normalise_address,
     normalise_birth_date,
     normalise_bsn,
+    normalise_columns,
     normalise_given_names,
     normalise_mention,
     normalise_place_name,
@@ -257,3 +259,47 @@ def test_features_from_exchange() -> None:
 )
 def test_place_names(written: str | None, key: str | None) -> None:
     assert normalise_place_name(written) == key
+
+
+def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
+    # The batch normalises column by column (normalise_columns); intake one mention at a time. Every
+    # written form above, in rows that mix them with dates, BSNs, addresses, places, sexes and gaps.
+    surnames = [(written, prefix) for written, prefix, *_ in SURNAME_FORMS] + [("", ""), ("Jansen", "")]
+    given = [written for written, *_ in GIVEN_NAMES] + ["van der Berg"]  # swapped into the given names
+    dates = [written for written, *_ in BIRTH_DATES]
+    bsns = [written for written, *_ in BSNS]
+    addresses = [(postcode, number) for postcode, number, _ in ADDRESSES] + [(None, None)]
+    places = [None, "", "'s-Gravenhage", "Den Haag", "  UTRECHT "]
+    sexes = [None, "M", "v", "X", ""]
+    rows = []
+    for i in range(3 * len(surnames)):
+        surname, prefix = surnames[i % len(surnames)]
+        postcode, number = addresses[i % len(addresses)]
+        rows.append(
+            {
+                "surname": surname,
+                "surname_prefix": prefix if i % 4 else None,
+                "given_names": given[i % len(given)] if i % 7 else None,
+                "birth_date": dates[i % len(dates)],
+                "bsn": bsns[i % len(bsns)],
+                "postcode": postcode,
+                "house_number": number,
+                "street": places[(i + 1) % len(places)],
+                "city": places[i % len(places)],
+                "sex": sexes[i % len(sexes)],
+            }
+        )
+    ids = [f"m{i}" for i in range(len(rows))]
+    given_columns = {name: [row[name] for row in rows] for name in rows[0]}
+    del given_columns["sex"]  # a column that is not given counts as missing throughout
+    columns = normalise_columns(ids, given_columns)
+    assert list(columns) == list(FEATURE_COLUMNS)
+    for i, (uid, row) in enumerate(zip(ids, rows, strict=True)):
+        one = normalise_mention(uid, **{**row, "sex": None})
+        assert {name: values[i] for name, values in columns.items()} == one.as_row(), uid
+    assert len({columns["surname_first"][i] for i in range(len(rows))}) > 10  # the rows do differ
+
+
+def test_a_column_of_another_length_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="column 'city' has 1 values for 2 mentions"):
+        normalise_columns(["a", "b"], {"surname": ["Jansen", "Bakker"], "city": ["Utrecht"]})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -487,6 +487,66 @@ class NameFrequencies:
         return replace(features, surname_freq=surname_freq, given_freq=given_freq)
 
 
+@dataclass(frozen=True)
+class _SurnameFields:
+    """The surname columns of `MentionFeatures`, from one surname as written (with its prefix)."""
+
+    text: str | None
+    first: str | None
+    last: str | None
+    keys: tuple[str, ...]
+    phonetic: tuple[str, ...]
+    sound: str | None
+    head: str | None
+    tail: str | None
+    prefix: str | None
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _surname_fields(surname: str, prefix: str) -> _SurnameFields:
+    names = normalise_surname(surname, prefix)
+    first = names.parts[0] if names.parts else ""
+    phonetic = tuple(p for p in dict.fromkeys(dutch_phonetic(k) for k in names.keys) if p)
+    return _SurnameFields(
+        text=" ".join(p for p in names.parts if p) or None,
+        first=first or None,
+        last=names.keys[-1] if names.keys else None,
+        keys=names.keys,
+        phonetic=phonetic,
+        sound=dutch_phonetic(first) or None if names.parts else None,
+        head=first[:3] or None,
+        tail=first[-3:] or None,
+        prefix=names.prefix or None,
+    )
+
+
+@dataclass(frozen=True)
+class _GivenFields:
+    """The given-name columns of `MentionFeatures`, from the given names as written."""
+
+    first: str | None
+    full: str | None
+    initials: str | None
+    count: int | None
+    keys: tuple[str, ...]
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def _given_fields(given_names: str) -> _GivenFields:
+    given = normalise_given_names(given_names)
+    as_surname = normalise_surname(given_names) if given_names else SurnameParts("", (), ())
+    keys = tuple(dict.fromkeys(k for k in (*given.names, *as_surname.keys) if k not in PREFIX_WORDS))
+    return _GivenFields(
+        first=given.first,
+        full=given.full,
+        initials=given.initials,
+        count=min(len(given.names), 2) or None,
+        keys=keys,
+    )
+
+
+# A mention's features from the cached columns of its names, date, BSN and address: names repeat far more
+# than the mentions that carry them, so most mentions cost a few dictionary look-ups.
 def normalise_mention(
     unique_id: str,
     *,
@@ -501,33 +561,27 @@ def normalise_mention(
     street: str | None = None,
     city: str | None = None,
 ) -> MentionFeatures:
-    names = normalise_surname(surname or "", surname_prefix or "")
-    given = normalise_given_names(given_names or "")
-    given_as_surname = normalise_surname(given_names or "") if given_names else SurnameParts("", (), ())
+    surname_fields = _surname_fields(surname or "", surname_prefix or "")
+    given_fields = _given_fields(given_names or "")
     birth = normalise_birth_date(birth_date)
     valid_bsn, written_bsn = normalise_bsn(bsn)
     pc6, pc4, number = normalise_address(postcode, house_number)
-    surname_text = " ".join(p for p in names.parts if p) or None
-    phonetic = tuple(dict.fromkeys(dutch_phonetic(k) for k in names.keys))
-    given_keys = tuple(
-        dict.fromkeys(k for k in (*given.names, *given_as_surname.keys) if k not in PREFIX_WORDS)
-    )
     return MentionFeatures(
         unique_id=unique_id,
-        surname=surname_text,
-        surname_first=names.parts[0] if names.parts and names.parts[0] else None,
-        surname_last=names.keys[-1] if names.keys else None,
-        surname_keys=list(names.keys),
-        surname_phonetic=[p for p in phonetic if p],
-        surname_sound=dutch_phonetic(names.parts[0]) or None if names.parts else None,
-        surname_head=names.parts[0][:3] or None if names.parts else None,
-        surname_tail=names.parts[0][-3:] or None if names.parts else None,
-        surname_prefix=names.prefix or None,
-        given_first=given.first,
-        given_full=given.full,
-        initials=given.initials,
-        given_count=min(len(given.names), 2) or None,
-        given_keys=list(given_keys),
+        surname=surname_fields.text,
+        surname_first=surname_fields.first,
+        surname_last=surname_fields.last,
+        surname_keys=list(surname_fields.keys),
+        surname_phonetic=list(surname_fields.phonetic),
+        surname_sound=surname_fields.sound,
+        surname_head=surname_fields.head,
+        surname_tail=surname_fields.tail,
+        surname_prefix=surname_fields.prefix,
+        given_first=given_fields.first,
+        given_full=given_fields.full,
+        initials=given_fields.initials,
+        given_count=given_fields.count,
+        given_keys=list(given_fields.keys),
         birth_year=birth.year,
         birth_month=birth.month,
         birth_day=birth.day,
@@ -541,6 +595,68 @@ def normalise_mention(
         city=normalise_place_name(city),
         sex=normalise_sex(sex),
     )
+
+
+def normalise_columns(
+    unique_ids: Sequence[str], columns: Mapping[str, Sequence[str | None]]
+) -> dict[str, list[Any]]:
+    """The features of many mentions as columns (`FEATURE_COLUMNS`, each a list in the order of
+    `unique_ids`): for mention i, exactly the values `normalise_mention(unique_ids[i], **{name:
+    columns[name][i]})` gives (tests/linking/test_normalise.py holds the two together). `columns` holds
+    the keyword arguments of `normalise_mention` (a missing one is None throughout). Column by column, so
+    that a million mentions cost a cached look-up per value rather than an object each (the batch)."""
+    count = len(unique_ids)
+
+    def values(name: str) -> Sequence[str | None]:
+        found = columns.get(name)
+        if found is None:
+            return [None] * count
+        if len(found) != count:
+            raise ValueError(f"column {name!r} has {len(found)} values for {count} mentions")
+        return found
+
+    surnames = [
+        _surname_fields(s or "", p or "")
+        for s, p in zip(values("surname"), values("surname_prefix"), strict=True)
+    ]
+    givens = [_given_fields(g or "") for g in values("given_names")]
+    births = [normalise_birth_date(b) for b in values("birth_date")]
+    bsns = [normalise_bsn(b) for b in values("bsn")]
+    addresses = [
+        normalise_address(p, n) for p, n in zip(values("postcode"), values("house_number"), strict=True)
+    ]
+    none: list[Any] = [None] * count
+    return {
+        "unique_id": list(unique_ids),
+        "surname": [f.text for f in surnames],
+        "surname_first": [f.first for f in surnames],
+        "surname_last": [f.last for f in surnames],
+        "surname_keys": [list(f.keys) for f in surnames],
+        "surname_phonetic": [list(f.phonetic) for f in surnames],
+        "surname_sound": [f.sound for f in surnames],
+        "surname_head": [f.head for f in surnames],
+        "surname_tail": [f.tail for f in surnames],
+        "surname_prefix": [f.prefix for f in surnames],
+        "given_first": [f.first for f in givens],
+        "given_full": [f.full for f in givens],
+        "initials": [f.initials for f in givens],
+        "given_count": [f.count for f in givens],
+        "given_keys": [list(f.keys) for f in givens],
+        "birth_year": [b.year for b in births],
+        "birth_month": [b.month for b in births],
+        "birth_day": [b.day for b in births],
+        "birth_date": [b.complete for b in births],
+        "bsn": [valid for valid, _ in bsns],
+        "bsn_written": [written for _, written in bsns],
+        "pc6": [a[0] for a in addresses],
+        "pc4": [a[1] for a in addresses],
+        "house_number": [a[2] for a in addresses],
+        "street": [normalise_place_name(v) for v in values("street")],
+        "city": [normalise_place_name(v) for v in values("city")],
+        "sex": [normalise_sex(v) for v in values("sex")],
+        "surname_freq": none,
+        "given_freq": list(none),
+    }
 
 
 def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> MentionFeatures:
