@@ -53,12 +53,17 @@ def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str
     )
     else_index = len(comparison.levels) - 1
     columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    # The pairs are drawn by their ids alone; their columns are joined on for the drawn pairs only (drawing
+    # them with every column carried made the sort hold tens of millions of wide rows: 7.4 s of a 17.6 s
+    # training at 300,000 mentions).
     return (
         f"SELECT level, count(*) FROM ("
         f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
-        f"    SELECT {columns} FROM mentions l JOIN mentions r"
-        f"    ON l.unique_id < r.unique_id AND ({comparison.u_conditional_on}) AND l.bsn <> r.bsn"
-        f"    ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
+        f"    SELECT {columns} FROM ("
+        f"      SELECT l.unique_id AS a, r.unique_id AS b FROM mentions l JOIN mentions r"
+        f"      ON l.unique_id < r.unique_id AND ({comparison.u_conditional_on}) AND l.bsn <> r.bsn"
+        f"      ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
+        f"    ) p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b"
         f"  )"
         f") GROUP BY level"
     )
