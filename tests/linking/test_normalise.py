@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
+from ketenzicht.linking.batch import _collector_paused
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
     features_from_exchange,
@@ -303,3 +306,20 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
 def test_a_column_of_another_length_is_refused_by_name() -> None:
     with pytest.raises(ValueError, match="column 'city' has 1 values for 2 mentions"):
         normalise_columns(["a", "b"], {"surname": ["Jansen", "Bakker"], "city": ["Utrecht"]})
+
+
+def test_the_collector_is_paused_only_while_the_features_are_built() -> None:
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()  # again after an error
+    gc.disable()
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()
