@@ -26,7 +26,14 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
-from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap, key_cap_sql
+from ketenzicht.linking.engine.keys import (
+    DEFAULT_PAIR_RULE,
+    PairRule,
+    blocking_keys,
+    blocking_keys_sql,
+    key_cap,
+    key_cap_sql,
+)
 from ketenzicht.linking.engine.model import (
     MODEL_FORMAT,
     MODEL_FORMAT_VERSION,
@@ -39,6 +46,8 @@ from ketenzicht.linking.engine.normalise import (
     MentionFeatures,
     NameFrequencies,
     features_from_exchange,
+    normalise_columns,
+    normalise_mention,
 )
 from ketenzicht.linking.engine.resolve import join_contradicts
 from ketenzicht.linking.engine.splink_settings import (
@@ -84,8 +93,6 @@ def features_from_file(path: str | Path) -> list[MentionFeatures]:
 def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = False) -> pd.DataFrame:
     """The features as a frame (`FEATURE_COLUMNS`); `with_keys`: also each mention's blocking keys
     (engine.keys, the online matcher's keys) in column `block_keys`, for `predict`."""
-    from ketenzicht.linking.engine.keys import blocking_keys
-
     # One tuple per mention and the columns from those (a dict per mention costs twice the time).
     columns = list(FEATURE_COLUMNS)
     values = operator.attrgetter(*columns)
@@ -119,8 +126,6 @@ def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_M
     if BLOCK_KEYS in features_df.columns:
         keys: list[list[str]] = list(features_df[BLOCK_KEYS])
     else:
-        from ketenzicht.linking.engine.keys import blocking_keys
-
         keys = [
             blocking_keys(_features_of_row(row))
             for row in features_df[list(FEATURE_COLUMNS)].to_dict("records")
@@ -192,8 +197,6 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> No
     """Give table `mentions` the column `block_keys`: each mention's keys (`keys.blocking_keys`, built by
     DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share, as
     `with_block_keys` gives them."""
-    from ketenzicht.linking.engine.keys import blocking_keys_sql
-
     con.execute(
         "CREATE TEMP TABLE mention_keys AS SELECT unique_id, unnest(keys) AS k FROM "
         f"(SELECT unique_id, {blocking_keys_sql(INT_COLUMNS)} AS keys FROM mentions)"
@@ -714,7 +717,6 @@ def mentions_to_features(
     """Features of a DataFrame of mention columns (given_names, surname_prefix, surname, birth_date
     `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city; missing columns count as empty), with
     each mention's blocking keys (`features_frame`) unless `with_keys` is false."""
-    from ketenzicht.linking.engine.normalise import normalise_columns, normalise_mention
 
     def column(name: str) -> list[str | None]:
         if name not in df.columns:

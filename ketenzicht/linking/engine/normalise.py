@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -487,66 +487,78 @@ class NameFrequencies:
         return replace(features, surname_freq=surname_freq, given_freq=given_freq)
 
 
-@dataclass(frozen=True)
-class _SurnameFields:
-    """The surname columns of `MentionFeatures`, from one surname as written (with its prefix)."""
-
-    text: str | None
-    first: str | None
-    last: str | None
-    keys: tuple[str, ...]
-    phonetic: tuple[str, ...]
-    sound: str | None
-    head: str | None
-    tail: str | None
-    prefix: str | None
+# The features of a mention come in groups, each from a few fields as written by one cached normalisation
+# that gives the group's columns in order: (columns, fields as written, normalisation). `normalise_mention`
+# (intake, one mention) and `normalise_columns` (the batch, column by column) both build from this table.
+# Names repeat far more than the mentions that carry them, so most mentions cost a few cache look-ups.
 
 
 @lru_cache(maxsize=_NAME_CACHE)
-def _surname_fields(surname: str, prefix: str) -> _SurnameFields:
-    names = normalise_surname(surname, prefix)
+def _surname_group(surname: str | None, prefix: str | None) -> tuple[Any, ...]:
+    names = normalise_surname(surname or "", prefix or "")
     first = names.parts[0] if names.parts else ""
-    phonetic = tuple(p for p in dict.fromkeys(dutch_phonetic(k) for k in names.keys) if p)
-    return _SurnameFields(
-        text=" ".join(p for p in names.parts if p) or None,
-        first=first or None,
-        last=names.keys[-1] if names.keys else None,
-        keys=names.keys,
-        phonetic=phonetic,
-        sound=dutch_phonetic(first) or None if names.parts else None,
-        head=first[:3] or None,
-        tail=first[-3:] or None,
-        prefix=names.prefix or None,
+    return (
+        " ".join(p for p in names.parts if p) or None,
+        first or None,
+        names.keys[-1] if names.keys else None,
+        names.keys,
+        tuple(p for p in dict.fromkeys(dutch_phonetic(k) for k in names.keys) if p),
+        dutch_phonetic(first) or None if names.parts else None,
+        first[:3] or None,
+        first[-3:] or None,
+        names.prefix or None,
     )
 
 
-@dataclass(frozen=True)
-class _GivenFields:
-    """The given-name columns of `MentionFeatures`, from the given names as written."""
-
-    first: str | None
-    full: str | None
-    initials: str | None
-    count: int | None
-    keys: tuple[str, ...]
-
-
 @lru_cache(maxsize=_NAME_CACHE)
-def _given_fields(given_names: str) -> _GivenFields:
-    given = normalise_given_names(given_names)
+def _given_group(given_names: str | None) -> tuple[Any, ...]:
+    given = normalise_given_names(given_names or "")
     as_surname = normalise_surname(given_names) if given_names else SurnameParts("", (), ())
     keys = tuple(dict.fromkeys(k for k in (*given.names, *as_surname.keys) if k not in PREFIX_WORDS))
-    return _GivenFields(
-        first=given.first,
-        full=given.full,
-        initials=given.initials,
-        count=min(len(given.names), 2) or None,
-        keys=keys,
-    )
+    return given.first, given.full, given.initials, min(len(given.names), 2) or None, keys
 
 
-# A mention's features from the cached columns of its names, date, BSN and address: names repeat far more
-# than the mentions that carry them, so most mentions cost a few dictionary look-ups.
+def _birth_group(value: str | None) -> tuple[Any, ...]:
+    birth = normalise_birth_date(value)
+    return birth.year, birth.month, birth.day, birth.complete
+
+
+_GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable[..., tuple[Any, ...]]], ...] = (
+    (
+        (
+            "surname",
+            "surname_first",
+            "surname_last",
+            "surname_keys",
+            "surname_phonetic",
+            "surname_sound",
+            "surname_head",
+            "surname_tail",
+            "surname_prefix",
+        ),
+        ("surname", "surname_prefix"),
+        _surname_group,
+    ),
+    (("given_first", "given_full", "initials", "given_count", "given_keys"), ("given_names",), _given_group),
+    (("birth_year", "birth_month", "birth_day", "birth_date"), ("birth_date",), _birth_group),
+    (("bsn", "bsn_written"), ("bsn",), normalise_bsn),
+    (("pc6", "pc4", "house_number"), ("postcode", "house_number"), normalise_address),
+    (("street",), ("street",), lambda value: (normalise_place_name(value),)),
+    (("city",), ("city",), lambda value: (normalise_place_name(value),)),
+    (("sex",), ("sex",), lambda value: (normalise_sex(value),)),
+)
+# The list columns (a tuple in the cache, a list of its own in every mention's features).
+_LIST_COLUMNS = frozenset(
+    name for name, spec in MentionFeatures.__dataclass_fields__.items() if spec.default_factory is list
+)
+# Not normalised from what is written: the id, and the name-frequency buckets (set by NameFrequencies).
+_UNWRITTEN_COLUMNS = ("unique_id", "surname_freq", "given_freq")
+if sorted(c for columns, _, _ in _GROUPS for c in columns) != sorted(
+    set(FEATURE_COLUMNS) - set(_UNWRITTEN_COLUMNS)
+):
+    raise ValueError("every feature column comes from exactly one group of normalise._GROUPS")  # at import
+
+
 def normalise_mention(
     unique_id: str,
     *,
@@ -561,40 +573,24 @@ def normalise_mention(
     street: str | None = None,
     city: str | None = None,
 ) -> MentionFeatures:
-    surname_fields = _surname_fields(surname or "", surname_prefix or "")
-    given_fields = _given_fields(given_names or "")
-    birth = normalise_birth_date(birth_date)
-    valid_bsn, written_bsn = normalise_bsn(bsn)
-    pc6, pc4, number = normalise_address(postcode, house_number)
-    return MentionFeatures(
-        unique_id=unique_id,
-        surname=surname_fields.text,
-        surname_first=surname_fields.first,
-        surname_last=surname_fields.last,
-        surname_keys=list(surname_fields.keys),
-        surname_phonetic=list(surname_fields.phonetic),
-        surname_sound=surname_fields.sound,
-        surname_head=surname_fields.head,
-        surname_tail=surname_fields.tail,
-        surname_prefix=surname_fields.prefix,
-        given_first=given_fields.first,
-        given_full=given_fields.full,
-        initials=given_fields.initials,
-        given_count=given_fields.count,
-        given_keys=list(given_fields.keys),
-        birth_year=birth.year,
-        birth_month=birth.month,
-        birth_day=birth.day,
-        birth_date=birth.complete,
-        bsn=valid_bsn,
-        bsn_written=written_bsn,
-        pc6=pc6,
-        pc4=pc4,
-        house_number=number,
-        street=normalise_place_name(street),
-        city=normalise_place_name(city),
-        sex=normalise_sex(sex),
-    )
+    written = {
+        "given_names": given_names,
+        "surname_prefix": surname_prefix,
+        "surname": surname,
+        "birth_date": birth_date,
+        "sex": sex,
+        "bsn": bsn,
+        "postcode": postcode,
+        "house_number": house_number,
+        "street": street,
+        "city": city,
+    }
+    row: dict[str, Any] = {"unique_id": unique_id}
+    for columns, fields, normalise in _GROUPS:
+        row.update(zip(columns, normalise(*[written[f] for f in fields]), strict=True))
+    for name in _LIST_COLUMNS:  # a list of its own, not the cached tuple
+        row[name] = list(row[name])
+    return MentionFeatures(**row)
 
 
 def normalise_columns(
@@ -615,48 +611,15 @@ def normalise_columns(
             raise ValueError(f"column {name!r} has {len(found)} values for {count} mentions")
         return found
 
-    surnames = [
-        _surname_fields(s or "", p or "")
-        for s, p in zip(values("surname"), values("surname_prefix"), strict=True)
-    ]
-    givens = [_given_fields(g or "") for g in values("given_names")]
-    births = [normalise_birth_date(b) for b in values("birth_date")]
-    bsns = [normalise_bsn(b) for b in values("bsn")]
-    addresses = [
-        normalise_address(p, n) for p, n in zip(values("postcode"), values("house_number"), strict=True)
-    ]
-    none: list[Any] = [None] * count
-    return {
-        "unique_id": list(unique_ids),
-        "surname": [f.text for f in surnames],
-        "surname_first": [f.first for f in surnames],
-        "surname_last": [f.last for f in surnames],
-        "surname_keys": [list(f.keys) for f in surnames],
-        "surname_phonetic": [list(f.phonetic) for f in surnames],
-        "surname_sound": [f.sound for f in surnames],
-        "surname_head": [f.head for f in surnames],
-        "surname_tail": [f.tail for f in surnames],
-        "surname_prefix": [f.prefix for f in surnames],
-        "given_first": [f.first for f in givens],
-        "given_full": [f.full for f in givens],
-        "initials": [f.initials for f in givens],
-        "given_count": [f.count for f in givens],
-        "given_keys": [list(f.keys) for f in givens],
-        "birth_year": [b.year for b in births],
-        "birth_month": [b.month for b in births],
-        "birth_day": [b.day for b in births],
-        "birth_date": [b.complete for b in births],
-        "bsn": [valid for valid, _ in bsns],
-        "bsn_written": [written for _, written in bsns],
-        "pc6": [a[0] for a in addresses],
-        "pc4": [a[1] for a in addresses],
-        "house_number": [a[2] for a in addresses],
-        "street": [normalise_place_name(v) for v in values("street")],
-        "city": [normalise_place_name(v) for v in values("city")],
-        "sex": [normalise_sex(v) for v in values("sex")],
-        "surname_freq": none,
-        "given_freq": list(none),
-    }
+    result: dict[str, list[Any]] = {"unique_id": list(unique_ids)}
+    for names, fields, normalise in _GROUPS:
+        groups = [normalise(*written) for written in zip(*(values(f) for f in fields), strict=True)]
+        for index, name in enumerate(names):
+            if name in _LIST_COLUMNS:
+                result[name] = [list(group[index]) for group in groups]
+            else:
+                result[name] = [group[index] for group in groups]
+    return {name: result[name] if name in result else [None] * count for name in FEATURE_COLUMNS}
 
 
 def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> MentionFeatures:
