@@ -73,7 +73,7 @@ from ketenzicht.linking.splink_table import random_u as u_by_sampling
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 

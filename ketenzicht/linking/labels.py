@@ -57,6 +57,9 @@ MARKED_FOR_TRANSLATION = (
     pgettext_lazy("comparison level", "same PC6"),
     pgettext_lazy("comparison level", "street within 2 edits, same house number and place"),
     pgettext_lazy("comparison level", "same street and house number, other place"),
+    pgettext_lazy("comparison level", "street within 2 edits and place, other house number"),
+    pgettext_lazy("comparison level", "same house number and PC4"),
+    pgettext_lazy("comparison level", "same PC4 and place"),
     pgettext_lazy("comparison level", "same PC4 or place"),
     # sex
     pgettext_lazy("comparison level", "same"),

@@ -183,7 +183,37 @@ LEVELS: list[tuple[Comparison, dict[str, Any], dict[str, Any], str]] = [
         ADDRESS,
         {"postcode": "5611 NB", "house_number": "12"},
         {"postcode": "5611 AA", "house_number": "12"},
+        "same house number and PC4",
+    ),
+    (
+        ADDRESS,
+        {"postcode": "5611 NB", "house_number": "12", "city": "Eindhoven"},
+        {"postcode": "5611 AA", "house_number": "14", "city": "Eindhoven"},
+        "same PC4 and place",
+    ),
+    (
+        ADDRESS,
+        {"postcode": "5611 NB", "house_number": "12"},
+        {"postcode": "5611 AA", "house_number": "14"},
         "same PC4 or place",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "house_number": "1", "city": "Eindhoven"},
+        {"street": "Kerkstraat", "house_number": "15", "city": "Eindhoven"},
+        "street within 2 edits and place, other house number",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "city": "Eindhoven"},
+        {"street": "Kerkstrat", "house_number": "4", "postcode": "5611 AA", "city": "Eindhoven"},
+        "street within 2 edits and place, other house number",
+    ),
+    (
+        ADDRESS,
+        {"street": "Kerkstraat", "house_number": "1", "city": "Eindhoven"},
+        {"street": "Kerkstraat", "house_number": "1", "city": "Utrecht"},
+        "same street and house number, other place",
     ),
     (
         ADDRESS,

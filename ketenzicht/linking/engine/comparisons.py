@@ -313,7 +313,8 @@ BIRTH_DATE_SAME_YEAR_M = 3e-3  # same year, month or day differs beyond the leve
 SEX_DIFFERENT_M = 5e-3  # M against F: a recording error
 INITIALS_CONFLICT_M = 2e-3  # first initial equal, further initials conflict
 # One address written two ways (a street misspelt at the same house number and place, or the place missing
-# and the postcode mistyped): rare, but a recording error, not a different address. The generator never
+# and the postcode mistyped; the house number mistyped in the same street, or a PC6 letter at the same
+# house number): rare, but a recording error, not a different address. The generator never
 # writes it, so EM drives its m towards 0 (weight -120 at 300,000 mentions; at a million, below what a
 # float holds, and Splink refused the EM step).
 ADDRESS_VARIANT_M = 1e-4
@@ -432,6 +433,16 @@ ADDRESS = Comparison(
             all_of(eq("street"), eq("house_number")),
             min_m=ADDRESS_VARIANT_M,
         ),
+        # Coarser agreement still says something, the more the better: the same street in the same place at
+        # another (or no) house number (a mistyped number, a move within the street), the same house number
+        # in the same postcode area (a mistyped PC6 letter), and postcode area and place together.
+        Level(
+            "street within 2 edits and place, other house number",
+            all_of(lev("street", 2), SAME_PLACE),
+            min_m=ADDRESS_VARIANT_M,
+        ),
+        Level("same house number and PC4", all_of(eq("house_number"), eq("pc4")), min_m=ADDRESS_VARIANT_M),
+        Level("same PC4 and place", all_of(eq("pc4"), lev("city", 1))),
         Level("same PC4 or place", SAME_PLACE),
         Level("else", Else()),
     ),
