@@ -33,22 +33,6 @@ def _far_apart(x: str, y: str) -> bool:
     return sum(a != b for a, b in zip(x, y, strict=True)) > 1
 
 
-# Two people of one name a generation apart (father and son, mother and daughter, at one address) are the
-# namesakes a register meets most, and their names and address agree in full. A date written wholly wrong
-# may be any date, but between such a pair the difference is the better explanation.
-GENERATION_YEARS = 15
-
-
-def _generation_apart(x: str, y: str) -> bool:
-    """Two complete dates whose years are a generation apart, unless two neighbouring digits are swapped
-    ("1982" for "1928" is a slip of the keyboard, not another person)."""
-    if len(x) != 8 or len(y) != 8 or abs(int(x[:4]) - int(y[:4])) < GENERATION_YEARS:
-        return False
-    differ = [k for k in range(8) if x[k] != y[k]]
-    neighbours_swapped = len(differ) == 2 and differ[1] == differ[0] + 1 and x[differ[0]] == y[differ[1]]
-    return not (neighbours_swapped and x[differ[1]] == y[differ[0]])
-
-
 def _settled(dates: Mapping[str, int]) -> dict[str, int]:
     """A person's dates without its slips: a date one slip away from a date that more of its mentions
     carry is a typo of that one and says nothing of its own."""
@@ -94,9 +78,8 @@ def join_contradicts(
     The joining pair's own dates are left to the model that scored it (a date written wholly wrong is a
     known kind of error, weighed there against the names and the address): a difference between the very
     dates of the joining pair does not count when one of them rests on a single mention; it does when
-    both sides carry their date twice or more (two namesakes, each seen twice with their own date), or when
-    the two are a generation apart (`_generation_apart`: father and son of one name). Any other difference
-    counts. So two single mentions are never refused here, nor one mention with a wrong
+    both sides carry their date twice or more (two namesakes, each seen twice with their own date). Any
+    other difference counts. So two single mentions are never refused here, nor one mention with a wrong
     date joining a person whose mentions agree, while a chain A-B-C through an undated or agreeing B whose
     ends disagree is."""
     if not ours or not theirs:
@@ -106,11 +89,7 @@ def join_contradicts(
         for y, ny in other.items():
             if x == y or _swapped(x, y) or _held_together(x, y, ours, theirs):
                 continue
-            if (
-                (x, y) == (left, right)
-                and (ours.get(x) == 1 or theirs.get(y) == 1)
-                and not _generation_apart(x, y)
-            ):
+            if (x, y) == (left, right) and (ours.get(x) == 1 or theirs.get(y) == 1):
                 continue  # the model weighed this very difference in the joining pair, on one mention's word
             if _far_apart(x, y) or (nx >= 2 and ny >= 2):
                 return True
