@@ -4,12 +4,14 @@
         [--curve W,W,...]
 
 Links as `batch.link_dataframe` does (train on the records themselves with seed S, predict on the online
-matcher's keys under the key cap, cluster at `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT`), but keeps every
-compared pair, so a missed pair shows why it was missed. A missed true pair is two records of one FEBRL
-entity (FEBRL4: one in A, one in B) that end in two clusters. Printed per data set:
+matcher's keys under the key cap, cluster at `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` with the BSN and
+dates-of-birth guards), but keeps every compared pair, so a missed pair shows why it was missed. A missed
+true pair is two records of one FEBRL entity (FEBRL4: one in A, one in B) that end in two clusters.
+Printed per data set:
 
-- the causes: never compared (no shared key under the cap), or compared and scored below the threshold,
-  and how far below (the gap in match weight);
+- the causes: never compared (no shared key under the cap), compared and scored below the threshold and
+  how far below (the gap in match weight), or scored at or above it and kept apart by a guard (different
+  valid BSNs, or dates of birth that contradict: FEBRL replaces dates, `engine.resolve`);
 - per comparison, the levels the missed (compared) pairs land in, with the level's weight;
 - which raw FEBRL fields differ between the two records of a missed pair (given_name and surname swapped
   counts as "swapped names", not as two differing fields);
@@ -75,8 +77,9 @@ def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFr
     model = batch.train(features, seed)
     pairs = batch.predict(features, model)
     threshold = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
-    clusters = batch.cluster(features["unique_id"], pairs, threshold)
-    _curve(dataset, records, features, pairs, curve)
+    guards = _guards(features)
+    clusters = batch.cluster(features["unique_id"], pairs, threshold, *guards)
+    _curve(dataset, records, features, pairs, curve, guards)
     comparisons = [c["output_column_name"] for c in model["splink"]["comparisons"]]
     scorer = LinkModel(model)
     feature = {
@@ -118,15 +121,32 @@ def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFr
     return missed
 
 
+def _guards(features: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The valid BSN and the complete date of birth of every mention, for `batch.cluster`'s guards (as
+    `batch.link_dataframe` and `link_file` cluster)."""
+    from ketenzicht.linking import batch
+
+    ids = features["unique_id"]
+    return (
+        dict(zip(ids, (batch._none(v) for v in features["bsn"]), strict=True)),
+        dict(zip(ids, (batch._none(v) for v in features["birth_date"]), strict=True)),
+    )
+
+
 def _curve(
-    dataset: str, records: pd.DataFrame, features: pd.DataFrame, pairs: pd.DataFrame, thresholds: list[float]
+    dataset: str,
+    records: pd.DataFrame,
+    features: pd.DataFrame,
+    pairs: pd.DataFrame,
+    thresholds: list[float],
+    guards: tuple[dict[str, Any], dict[str, Any]],
 ) -> None:
     """Pairwise and cluster figures when the same pairs are clustered at other match weights."""
     from ketenzicht.linking import batch
 
     side = records["source_dataset"] if dataset == "febrl4" else None
     for threshold in thresholds:
-        clusters = batch.cluster(features["unique_id"], pairs, threshold)
+        clusters = batch.cluster(features["unique_id"], pairs, threshold, *guards)
         predicted = [clusters[uid] for uid in features["unique_id"]]
         pair = metrics.pairwise(predicted, records["true_entity"], side)
         exact = metrics.clusters(predicted, records["true_entity"])
@@ -143,8 +163,12 @@ def _report(
     if missed.empty:
         return
     never = missed["weight"].isna()
-    gap = threshold - missed.loc[~never, "weight"]
-    print(f"never compared: {int(never.sum())}; compared, below {threshold}: {int((~never).sum())}")
+    kept_apart = missed["weight"] >= threshold
+    gap = threshold - missed.loc[~never & ~kept_apart, "weight"]
+    print(
+        f"never compared: {int(never.sum())}; compared, below {threshold:.2f}: {len(gap)}; "
+        f"at or above it, kept apart by a guard: {int(kept_apart.sum())}"
+    )
     bins = pd.cut(gap, [0, 1, 2, 4, 8, 16, 1000], right=True)
     print("gap below the threshold (match weight):")
     print(bins.value_counts().sort_index().to_string())
