@@ -118,9 +118,8 @@ def main() -> None:
     truth_model = context.estimate(same, different, source=f"generator truth, {n} mentions")
     print("estimated from the true persons:", _weights(context.ContextModel(truth_model)), flush=True)
 
-    bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
-    dates = (batch._none(v) for v in features["birth_date"])
-    birth_date_of = None if args.no_date_guard else dict(zip(features["unique_id"], dates, strict=True))
+    bsn_of, dates_of = batch.guard_maps(features)
+    birth_date_of = None if args.no_date_guard else dates_of
     # Score down to where the largest context weight could still lift a pair (bounded below at -10).
     floor = LINK_WEIGHT - 20.0
     predicted = batch.predict(features, model, threshold_match_weight=floor)

@@ -77,7 +77,7 @@ def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFr
     model = batch.train(features, seed)
     pairs = batch.predict(features, model)
     threshold = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
-    guards = _guards(features)
+    guards = batch.guard_maps(features)
     clusters = batch.cluster(features["unique_id"], pairs, threshold, *guards)
     _curve(dataset, records, features, pairs, curve, guards)
     comparisons = [c["output_column_name"] for c in model["splink"]["comparisons"]]
@@ -121,25 +121,13 @@ def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFr
     return missed
 
 
-def _guards(features: pd.DataFrame) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The valid BSN and the complete date of birth of every mention, for `batch.cluster`'s guards (as
-    `batch.link_dataframe` and `link_file` cluster)."""
-    from ketenzicht.linking import batch
-
-    ids = features["unique_id"]
-    return (
-        dict(zip(ids, (batch._none(v) for v in features["bsn"]), strict=True)),
-        dict(zip(ids, (batch._none(v) for v in features["birth_date"]), strict=True)),
-    )
-
-
 def _curve(
     dataset: str,
     records: pd.DataFrame,
     features: pd.DataFrame,
     pairs: pd.DataFrame,
     thresholds: list[float],
-    guards: tuple[dict[str, Any], dict[str, Any]],
+    guards: tuple[dict[str, str | None], dict[str, str | None]],
 ) -> None:
     """Pairwise and cluster figures when the same pairs are clustered at other match weights."""
     from ketenzicht.linking import batch

@@ -331,9 +331,8 @@ def main() -> None:
         features, model, threshold_match_weight=0.0, max_key_mentions=cap, pair_rule=rule
     )
     t3 = time.perf_counter()
-    bsn_of = dict(zip(features["unique_id"], (batch._none(v) for v in features["bsn"]), strict=True))
-    dates = (batch._none(v) for v in features["birth_date"])
-    birth_date_of = None if args.no_date_guard else dict(zip(features["unique_id"], dates, strict=True))
+    bsn_of, dates_of = batch.guard_maps(features)
+    birth_date_of = None if args.no_date_guard else dates_of
     cluster_of = batch.cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
     t4 = time.perf_counter()
     print(

@@ -762,14 +762,18 @@ def link_dataframe(
         features["unique_id"] = [str(i) for i in range(len(features))]
     model = train(features, seed)
     pairs = predict(features, model, threshold_match_weight=threshold_match_weight)
-    clusters = cluster(
-        features["unique_id"],
-        pairs,
-        threshold_match_weight,
-        dict(zip(features["unique_id"], (_none(v) for v in features["bsn"]), strict=True)),
-        dict(zip(features["unique_id"], (_none(v) for v in features["birth_date"]), strict=True)),
-    )
+    clusters = cluster(features["unique_id"], pairs, threshold_match_weight, *guard_maps(features))
     return pd.Series([clusters[uid] for uid in features["unique_id"]], index=df.index, dtype=object)
+
+
+def guard_maps(features: pd.DataFrame) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """The valid BSN and the complete date of birth of every mention of a features frame, by unique id:
+    the two maps `cluster` keeps its guards with."""
+    ids = features["unique_id"]
+    return (
+        dict(zip(ids, (_none(v) for v in features["bsn"]), strict=True)),
+        dict(zip(ids, (_none(v) for v in features["birth_date"]), strict=True)),
+    )
 
 
 def candidate_keys(df: pd.DataFrame) -> pd.Series:

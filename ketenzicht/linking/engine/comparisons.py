@@ -314,9 +314,9 @@ SEX_DIFFERENT_M = 5e-3  # M against F: a recording error
 INITIALS_CONFLICT_M = 2e-3  # first initial equal, further initials conflict
 # One address written two ways (a street misspelt at the same house number and place, or the place missing
 # and the postcode mistyped; the house number mistyped in the same street, or a PC6 letter at the same
-# house number): rare, but a recording error, not a different address. The generator never
-# writes it, so EM drives its m towards 0 (weight -120 at 300,000 mentions; at a million, below what a
-# float holds, and Splink refused the EM step).
+# house number): rare, but a recording error, not a different address. The generator never writes it, so
+# EM drives its m towards 0 (weight -120 at 300,000 mentions; at a million, below what a float holds, and
+# Splink refused the EM step).
 ADDRESS_VARIANT_M = 1e-4
 
 BSN = Comparison(
