@@ -768,8 +768,8 @@ def link_dataframe(
 
 def guard_maps(features: pd.DataFrame) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """The valid BSN and the complete date of birth of every mention of a features frame, by unique id:
-    the two maps `cluster` keeps its guards with."""
-    ids = features["unique_id"]
+    the two maps `cluster` keeps its guards with (ids as text, as `cluster` looks them up)."""
+    ids = [str(uid) for uid in features["unique_id"]]
     return (
         dict(zip(ids, (_none(v) for v in features["bsn"]), strict=True)),
         dict(zip(ids, (_none(v) for v in features["birth_date"]), strict=True)),

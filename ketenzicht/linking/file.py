@@ -267,12 +267,8 @@ def link_features(
     unique_ids = [str(uid) for uid in features["unique_id"]]
     if len(unique_ids) < 2:  # no pair to score
         return person_ids(unique_ids, {uid: uid for uid in unique_ids}), used
-    bsns = features["bsn"]
-    bsn_of = {uid: bsn if isinstance(bsn, str) else None for uid, bsn in zip(unique_ids, bsns, strict=True)}
     pairs = batch.predict(features, model, threshold_match_weight=threshold)
-    dates = features["birth_date"]
-    birth_date_of = {uid: d if isinstance(d, str) else None for uid, d in zip(unique_ids, dates, strict=True)}
-    cluster_of = batch.cluster(unique_ids, pairs, threshold, bsn_of, birth_date_of)
+    cluster_of = batch.cluster(unique_ids, pairs, threshold, *batch.guard_maps(features))
     return person_ids(unique_ids, cluster_of), used
 
 
