@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
@@ -111,7 +112,6 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
 # intake does: two mentions are a candidate pair when they share a blocking key (engine.keys, derived from
 # BLOCKING_RULES) that at most MAX_KEY_MENTIONS mentions have. A key more common than that ("jansen" born
 # in 1985 at national scale) would bring thousands of pairs that the other keys decide anyway.
-PREDICT_CHUNK = 250_000  # mentions on the left of one prediction chunk (bounds DuckDB's pair tables)
 MAX_KEY_MENTIONS = 100
 KEY_BLOCKING_RULE: dict[str, Any] = {
     "blocking_rule": f"l.{BLOCK_KEYS} = r.{BLOCK_KEYS}",
@@ -138,10 +138,13 @@ def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_M
     return frame
 
 
-def prediction_settings(splink_json: Mapping[str, Any]) -> dict[str, Any]:
-    """The model's settings with key blocking for prediction (see KEY_BLOCKING_RULE)."""
+def prediction_settings(
+    splink_json: Mapping[str, Any], blocking_rules: Sequence[Mapping[str, Any]] = ()
+) -> dict[str, Any]:
+    """The model's settings for prediction: with `blocking_rules` (none on DuckDB, where Splink is given
+    the candidate pairs; KEY_BLOCKING_RULE on Spark)."""
     settings = dict(splink_json)
-    settings["blocking_rules_to_generate_predictions"] = [dict(KEY_BLOCKING_RULE)]
+    settings["blocking_rules_to_generate_predictions"] = [dict(rule) for rule in blocking_rules]
     settings["retain_intermediate_calculation_columns"] = True
     return settings
 
@@ -171,10 +174,13 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
     }
 
 
-def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.DuckDBPyConnection:
+def _connection(
+    features_df: pd.DataFrame, *, ordered: bool = True, numbered: bool = False
+) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the features as table `mentions`, with explicit column types.
     `ordered=False` lets DuckDB drop insertion order (less memory for large joins; for prediction, whose
-    result is a set of pairs; training keeps it, so that seeded samples repeat)."""
+    result is a set of pairs; training keeps it, so that seeded samples repeat). `numbered`: the frame's
+    unique ids are integers (`_numbered`), kept as such."""
     config = duckdb_config()
     if not ordered:
         config["preserve_insertion_order"] = False
@@ -186,7 +192,8 @@ def _connection(features_df: pd.DataFrame, *, ordered: bool = True) -> duckdb.Du
         copy=False,
     )
     con.register("mentions_frame", frame)
-    casts = ", ".join(f"CAST({c} AS {sql_type(c)}) AS {c}" for c in columns)
+    types = {c: sql_type(c) for c in columns} | ({"unique_id": "BIGINT"} if numbered else {})
+    casts = ", ".join(f"CAST({c} AS {types[c]}) AS {c}" for c in columns)
     con.execute(f"CREATE TABLE mentions AS SELECT {casts} FROM mentions_frame")
     con.unregister("mentions_frame")
     del frame
@@ -197,23 +204,43 @@ def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> No
     """Give table `mentions` the column `block_keys`: each mention's keys (`keys.blocking_keys`, built by
     DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share, as
     `with_block_keys` gives them."""
+    _capped_keys(con, max_key_mentions)
     con.execute(
-        "CREATE TEMP TABLE mention_keys AS SELECT unique_id, unnest(keys) AS k FROM "
-        f"(SELECT unique_id, {blocking_keys_sql(INT_COLUMNS)} AS keys FROM mentions)"
+        f"CREATE TABLE mentions_keyed AS SELECT m.*, coalesce(h.keys, []::VARCHAR[]) AS {BLOCK_KEYS} "
+        "FROM mentions m LEFT JOIN (SELECT n, list(k ORDER BY k) AS keys FROM held GROUP BY n) h "
+        "ON h.n = m.rowid"
     )
-    con.execute(
-        "CREATE TEMP TABLE kept_keys AS SELECT unique_id, list(k ORDER BY k) AS keys FROM mention_keys "
-        "WHERE k IN (SELECT k FROM mention_keys GROUP BY k "
-        f"HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}) GROUP BY unique_id"
-    )
-    con.execute("DROP TABLE mention_keys")
-    con.execute(
-        f"CREATE TABLE mentions_keyed AS SELECT mentions.*, coalesce(kept_keys.keys, []::VARCHAR[]) AS "
-        f"{BLOCK_KEYS} FROM mentions LEFT JOIN kept_keys USING (unique_id)"
-    )
-    con.execute("DROP TABLE kept_keys")
+    con.execute("DROP TABLE held")
     con.execute("DROP TABLE mentions")
     con.execute("ALTER TABLE mentions_keyed RENAME TO mentions")
+
+
+def _capped_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int, mention: str = "rowid") -> None:
+    """Table `held` (n: the mention's `mention` column in table `mentions`, its `rowid` or its numbered
+    unique id; k: a key; c: how many mentions hold it): each mention's keys (`keys.blocking_keys`, built by
+    DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share."""
+    con.execute(
+        "CREATE TEMP TABLE mention_keys AS SELECT n, unnest(keys) AS k FROM "
+        f"(SELECT {mention} AS n, {blocking_keys_sql(INT_COLUMNS)} AS keys FROM mentions)"
+    )
+    _count_and_cap(con, f"count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}")
+
+
+def _given_keys(con: duckdb.DuckDBPyConnection, mention: str = "rowid") -> None:
+    """Table `held` (as `_capped_keys`) from the keys in column `block_keys` of table `mentions` (capped
+    already, `with_block_keys`)."""
+    con.execute(
+        f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({BLOCK_KEYS}) AS k FROM mentions"
+    )
+    _count_and_cap(con, "count(*) >= 2")
+
+
+def _count_and_cap(con: duckdb.DuckDBPyConnection, kept: str) -> None:
+    con.execute(
+        "CREATE TEMP TABLE held AS SELECT n, k, c FROM mention_keys JOIN "
+        f"(SELECT k, count(*) AS c FROM mention_keys GROUP BY k HAVING {kept}) USING (k)"
+    )
+    con.execute("DROP TABLE mention_keys")
 
 
 def _linker(
@@ -543,7 +570,7 @@ def predict(
     """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
     by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
     or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). On DuckDB the
-    candidate pairs are found first and Splink scores those only (`_block_on_candidate_pairs`); on Spark
+    candidate pairs are found first and Splink scores those only (`_candidate_pairs`); on Spark
     Splink blocks on any one shared key and the pairs that share too little are left out of what it
     scored.
 
@@ -553,59 +580,98 @@ def predict(
     frame = with_frequencies(features_df, frequencies)
     if BLOCK_KEYS in frame.columns:  # the keys as given (e.g. stored), capped here
         frame = with_block_keys(frame, max_key_mentions)
-    settings = prediction_settings(splink_part(model_json))
     if backend == "spark":
         from .spark import predict_pairs
 
         frame = with_block_keys(frame, max_key_mentions)
+        settings = prediction_settings(splink_part(model_json), [KEY_BLOCKING_RULE])
         spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
         return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, pair_rule))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
-    con = _connection(frame, ordered=False)
-    if BLOCK_KEYS not in frame.columns:
-        _add_block_keys(con, max_key_mentions)
-    if pair_rule.minimum > 1:
-        _block_on_candidate_pairs(con, pair_rule)
-    linker = _linker(frame, settings, con)
-    chunks = max(1, math.ceil(len(frame) / PREDICT_CHUNK))
+    numbered, ids = _numbered(frame)
+    bsns = np.empty(len(numbered), dtype=object)
+    bsns[numbered["unique_id"].to_numpy()] = numbered["bsn"].to_numpy(dtype=object)
     del frame
-    result = linker.inference.predict(
-        threshold_match_weight=threshold_match_weight, num_chunks_left=chunks, num_chunks_right=1
+    con = _connection(numbered, ordered=False, numbered=True)
+    if BLOCK_KEYS in numbered.columns:
+        _given_keys(con, "unique_id")
+    else:
+        _capped_keys(con, max_key_mentions, "unique_id")
+    chunks = _candidate_pairs(con, pair_rule)
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI(connection=con)
+    settings = prediction_settings(splink_part(model_json))
+    settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads
+    linker: Any = Linker(
+        db_api.register("mentions", dataset_display_name="mentions"), settings, log_level=logging.WARNING
     )
-    return _flag_different_valid_bsns(result.as_pandas_dataframe())
+    del numbered
+    scored = []
+    for chunk in range(chunks):  # each chunk of candidate pairs registered in turn (it replaces the last)
+        con.execute(
+            "CREATE OR REPLACE TABLE pairs_chunk AS SELECT match_key, join_key_l, join_key_r "
+            f"FROM candidate_pairs WHERE chunk = {chunk}"
+        )
+        linker.table_management.register_blocked_pairs_for_predict(db_api.register("pairs_chunk"))
+        result = linker.inference.predict(
+            threshold_match_weight=threshold_match_weight, warning_mode="never" if chunk else "auto"
+        )
+        scored.append(result.as_pandas_dataframe())
+        result.drop_table_from_database_and_remove_from_cache()
+    con.close()
+    pairs = pd.concat(scored, ignore_index=True)
+    left, right = pairs["unique_id_l"].to_numpy(dtype=np.int64), pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    pairs["unique_id_l"], pairs["unique_id_r"] = ids[left], ids[right]
+    pairs["bsn_l"], pairs["bsn_r"] = bsns[left], bsns[right]
+    return _flag_different_valid_bsns(pairs)
 
 
-def _block_on_candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> None:
-    """Replace the `block_keys` of table `mentions` (its capped keys) by the numbers of its candidate pairs:
-    the pairs whose shared keys are enough by `rule`, found here by a join of the keys on the rows' ids
-    (DuckDB's `rowid`). Splink then blocks on those numbers, each held by the two mentions of one pair,
-    and scores only the candidate pairs: blocking on the keys themselves made it score every pair that
-    shares any one key (three in four of them or more sharing too little) and drop those afterwards
-    (bench/README.md, "Candidate pairs before scoring")."""
-    con.execute(f"CREATE TEMP TABLE held AS SELECT rowid AS n, unnest({BLOCK_KEYS}) AS k FROM mentions")
-    con.execute("CREATE TEMP TABLE key_held AS SELECT k, count(*) AS c FROM held GROUP BY k")
+def _numbered(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The frame with its unique ids replaced by numbers in the order of the ids as text (so that a pair's
+    smaller number is its smaller id, the left side Splink gives it, whatever the ids); and the ids by
+    number. DuckDB joins and groups numbers much faster than text (bench/README.md, "Blocked pairs given
+    to Splink")."""
+    order = np.argsort(np.array([str(uid) for uid in frame["unique_id"]], dtype=object), kind="stable")
+    numbers = np.empty(len(frame), dtype=np.int64)
+    numbers[order] = np.arange(len(frame), dtype=np.int64)
+    numbered = frame.copy(deep=False)
+    numbered["unique_id"] = numbers
+    return numbered, frame["unique_id"].to_numpy(dtype=object)[order]
+
+
+PREDICT_PAIRS_CHUNK = 5_000_000  # candidate pairs scored by Splink at once (bounds DuckDB's pair tables)
+
+
+def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
+    """Table `candidate_pairs` (chunk, match_key, join_key_l, join_key_r): the pairs of mentions whose
+    shared keys in table `held` are enough by `rule`, found by a join of the keys on the mentions'
+    numbers, as Splink's blocked pairs (the smaller number on the left, as Splink puts it), spread by a hash
+    over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer. Returns the number of chunks (at least one).
+
+    Splink then scores exactly these pairs (`register_blocked_pairs_for_predict`): blocking on the keys
+    made it score every pair that shares any one key (three in four of them or more sharing too little)
+    and drop those afterwards (bench/README.md, "Candidate pairs before scoring"), and blocking on pair
+    numbers made it explode and join lists again (bench/README.md, "Blocked pairs given to Splink")."""
     con.execute(
-        "CREATE TEMP TABLE candidate_pairs AS SELECT row_number() OVER () AS pair, a, b FROM ("
-        "SELECT l.n AS a, r.n AS b FROM held l JOIN held r ON r.k = l.k AND l.n < r.n "
-        "JOIN key_held h ON h.k = l.k GROUP BY l.n, r.n "
-        f"HAVING sum({rule.weight_sql('h.k', 'h.c')}) >= {int(rule.minimum)})"
+        "CREATE TEMP TABLE held_weighted AS SELECT CAST(n AS UINTEGER) AS n, k, "
+        f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM held"
     )
     con.execute("DROP TABLE held")
-    con.execute("DROP TABLE key_held")
     con.execute(
-        "CREATE TEMP TABLE pairs_of AS SELECT n, list(pair) AS pairs FROM (SELECT a AS n, pair "
-        "FROM candidate_pairs UNION ALL SELECT b AS n, pair FROM candidate_pairs) GROUP BY n"
+        "CREATE TEMP TABLE pair_ids AS SELECT a, b FROM (SELECT l.n AS a, r.n AS b, l.w FROM held_weighted l "
+        f"JOIN held_weighted r ON r.k = l.k AND l.n < r.n) GROUP BY a, b HAVING sum(w) >= {int(rule.minimum)}"
     )
-    con.execute("DROP TABLE candidate_pairs")
+    con.execute("DROP TABLE held_weighted")
+    total = con.execute("SELECT count(*) FROM pair_ids").fetchone()
+    chunks = max(1, math.ceil((total[0] if total else 0) / PREDICT_PAIRS_CHUNK))
     con.execute(
-        f"CREATE TABLE mentions_paired AS SELECT m.* EXCLUDE ({BLOCK_KEYS}), "
-        f"coalesce(p.pairs, []::BIGINT[]) AS {BLOCK_KEYS} "
-        "FROM mentions m LEFT JOIN pairs_of p ON p.n = m.rowid"
+        f"CREATE TEMP TABLE candidate_pairs AS SELECT CAST(hash(a, b) % {chunks} AS INTEGER) AS chunk, "
+        "'0' AS match_key, CAST(a AS BIGINT) AS join_key_l, CAST(b AS BIGINT) AS join_key_r FROM pair_ids"
     )
-    for table in ("pairs_of", "mentions"):
-        con.execute(f"DROP TABLE {table}")
-    con.execute("ALTER TABLE mentions_paired RENAME TO mentions")
+    con.execute("DROP TABLE pair_ids")
+    return chunks
 
 
 def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, rule: PairRule) -> pd.DataFrame:
@@ -641,16 +707,20 @@ def cluster(
 
     Returns unique_id -> cluster id (the smallest unique_id of the cluster)."""
     parent: dict[str, str] = {uid: uid for uid in unique_ids}
-    bsns: dict[str, set[str]] = {uid: set() for uid in parent}
-    dates: dict[str, Counter[str]] = {}
-    if bsn_by_id:
-        for uid, bsn in bsn_by_id.items():
-            if bsn and uid in bsns:
-                bsns[uid].add(bsn)
-    if birth_date_by_id:
-        for uid, date in birth_date_by_id.items():
-            if date and uid in parent:
-                dates[uid] = Counter([date])
+    # By cluster root: its valid BSN (one at most: the guard keeps two apart), and the complete dates of
+    # birth of a cluster joined from more than one mention (a mention's own date is read from `date_of`
+    # until then). An empty set and a one-date Counter for each of a million mentions took half the
+    # clustering's time.
+    bsn_of = dict(bsn_by_id or {})
+    date_of = dict(birth_date_by_id or {})
+    joined_dates: dict[str, Counter[str]] = {}
+
+    def dates(root: str) -> Counter[str]:
+        found = joined_dates.get(root)
+        if found is None:
+            date = date_of.get(root)
+            found = joined_dates[root] = Counter([date] if date else [])
+        return found
 
     def find(uid: str) -> str:
         root = uid
@@ -663,20 +733,24 @@ def cluster(
     strong = pairs[pairs["match_weight"] >= threshold_match_weight]
     strong = strong.sort_values(["match_weight", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
     for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
-        a, b = find(str(left)), find(str(right))
+        left, right = str(left), str(right)
+        a, b = find(left), find(right)
         if a == b:
             continue
-        if bsns[a] and bsns[b] and bsns[a] != bsns[b]:
+        bsn_a, bsn_b = bsn_of.get(a), bsn_of.get(b)
+        if bsn_a and bsn_b and bsn_a != bsn_b:
             continue
-        if a in dates and b in dates:
-            date_of = birth_date_by_id or {}
-            if join_contradicts(dates[a], dates[b], date_of.get(str(left)), date_of.get(str(right))):
-                continue
+        dated = (joined_dates.get(a) or date_of.get(a)) and (joined_dates.get(b) or date_of.get(b))
+        if dated and join_contradicts(dates(a), dates(b), date_of.get(left), date_of.get(right)):
+            continue
         root, child = (a, b) if a < b else (b, a)
         parent[child] = root
-        bsns[root] |= bsns.pop(child)
-        if child in dates:
-            dates.setdefault(root, Counter()).update(dates.pop(child))
+        child_bsn = bsn_of.get(child)
+        if child_bsn:  # the root holds none or the same
+            bsn_of[root] = child_bsn
+        if joined_dates.get(child) or date_of.get(child):
+            dates(root).update(dates(child))
+            joined_dates.pop(child)
     return {uid: find(uid) for uid in parent}
 
 
