@@ -182,6 +182,51 @@ def test_duckdb_scores_the_candidate_pairs_that_splink_blocking_on_any_key_then_
         assert all(abs(pairs[p] - wanted[p]) < 1e-9 for p in pairs)
 
 
+def test_predict_scores_the_same_pairs_from_given_keys_as_from_keys_it_builds(tmp_path: Path) -> None:
+    generate(600, 13, tmp_path)
+    features = features_from_file(tmp_path / "registrations.jsonl")
+    model = load_model(DEFAULT_MODEL_PATH)
+
+    def scored(with_keys: bool) -> dict[tuple[str, str], float]:
+        pairs = predict(features_frame(features, with_keys=with_keys), model, threshold_match_weight=-10)
+        return {
+            (left, right): weight
+            for left, right, weight in zip(
+                pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_weight"], strict=True
+            )
+        }
+
+    built, given = scored(with_keys=False), scored(with_keys=True)
+    assert len(built) > 100
+    assert built.keys() == given.keys()
+    assert all(abs(built[p] - given[p]) < 1e-9 for p in built)
+
+
+def test_a_scored_pair_has_the_smaller_id_as_text_on_the_left_and_each_side_its_own_bsn() -> None:
+    # The mentions are numbered for DuckDB and Splink; the ids and BSNs go back on the pairs afterwards.
+    jan = {"given_names": "Jan", "surname": "Jansen", "birth_date": "1980-01-01", "postcode": "3511AB"}
+    features = [
+        normalise_mention("9", bsn="111222333", **jan),
+        normalise_mention("10", bsn="123456782", **jan),
+        normalise_mention("b", **jan),
+        normalise_mention("a", bsn="111222333", **jan),
+    ]
+    pairs = predict(features_frame(features), load_model(DEFAULT_MODEL_PATH))
+    bsn = {f.unique_id: f.bsn for f in features}
+    rows = list(zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["bsn_l"], pairs["bsn_r"], strict=True))
+    assert {(left, right) for left, right, *_ in rows} == {
+        ("10", "9"),
+        ("10", "a"),
+        ("10", "b"),
+        ("9", "a"),
+        ("9", "b"),
+        ("a", "b"),
+    }
+    assert all(bsn_l == bsn[left] and bsn_r == bsn[right] for left, right, bsn_l, bsn_r in rows)
+    flagged = pairs[pairs["different_valid_bsns"]]
+    assert set(zip(flagged["unique_id_l"], flagged["unique_id_r"], strict=True)) == {("10", "9"), ("10", "a")}
+
+
 def test_the_rule_in_sql_is_the_rule_in_python() -> None:
     connection = duckdb.connect()
     for rule in (PairRule(2, 0), PairRule(2, 10), PairRule(3, 5), EVERY_SHARED_KEY):
