@@ -226,13 +226,13 @@ def _capped_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int, mention:
     _count_and_cap(con, f"count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}")
 
 
-def _given_keys(con: duckdb.DuckDBPyConnection, mention: str = "rowid") -> None:
-    """Table `held` (as `_capped_keys`) from the keys in column `block_keys` of table `mentions` (capped
-    already, `with_block_keys`)."""
+def _given_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int, mention: str = "rowid") -> None:
+    """Table `held` (as `_capped_keys`) from the keys in column `block_keys` of table `mentions` (each
+    mention's `blocking_keys`, e.g. stored ones), capped as `_capped_keys` caps."""
     con.execute(
         f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({BLOCK_KEYS}) AS k FROM mentions"
     )
-    _count_and_cap(con, "count(*) >= 2")
+    _count_and_cap(con, f"count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}")
 
 
 def _count_and_cap(con: duckdb.DuckDBPyConnection, kept: str) -> None:
@@ -578,12 +578,10 @@ def predict(
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
     frequencies = NameFrequencies.from_dict(model_json["name_frequencies"])
     frame = with_frequencies(features_df, frequencies)
-    if BLOCK_KEYS in frame.columns:  # the keys as given (e.g. stored), capped here
-        frame = with_block_keys(frame, max_key_mentions)
     if backend == "spark":
         from .spark import predict_pairs
 
-        frame = with_block_keys(frame, max_key_mentions)
+        frame = with_block_keys(frame, max_key_mentions)  # the keys as given (e.g. stored) or built, capped
         settings = prediction_settings(splink_part(model_json), [KEY_BLOCKING_RULE])
         spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
         return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, pair_rule))
@@ -594,8 +592,8 @@ def predict(
     bsns[numbered["unique_id"].to_numpy()] = numbered["bsn"].to_numpy(dtype=object)
     del frame
     con = _connection(numbered, ordered=False, numbered=True)
-    if BLOCK_KEYS in numbered.columns:
-        _given_keys(con, "unique_id")
+    if BLOCK_KEYS in numbered.columns:  # the keys as given (e.g. stored), capped here
+        _given_keys(con, max_key_mentions, "unique_id")
     else:
         _capped_keys(con, max_key_mentions, "unique_id")
     chunks = _candidate_pairs(con, pair_rule)

@@ -187,8 +187,9 @@ def test_predict_scores_the_same_pairs_from_given_keys_as_from_keys_it_builds(tm
     features = features_from_file(tmp_path / "registrations.jsonl")
     model = load_model(DEFAULT_MODEL_PATH)
 
-    def scored(with_keys: bool) -> dict[tuple[str, str], float]:
-        pairs = predict(features_frame(features, with_keys=with_keys), model, threshold_match_weight=-10)
+    def scored(with_keys: bool, cap: int) -> dict[tuple[str, str], float]:
+        frame = features_frame(features, with_keys=with_keys)
+        pairs = predict(frame, model, threshold_match_weight=-10, max_key_mentions=cap)
         return {
             (left, right): weight
             for left, right, weight in zip(
@@ -196,10 +197,12 @@ def test_predict_scores_the_same_pairs_from_given_keys_as_from_keys_it_builds(tm
             )
         }
 
-    built, given = scored(with_keys=False), scored(with_keys=True)
-    assert len(built) > 100
-    assert built.keys() == given.keys()
-    assert all(abs(built[p] - given[p]) < 1e-9 for p in built)
+    for cap in (100, 3):  # the given keys are capped as the built ones are
+        built, given = scored(with_keys=False, cap=cap), scored(with_keys=True, cap=cap)
+        assert len(built) > 100
+        assert built.keys() == given.keys()
+        assert all(abs(built[p] - given[p]) < 1e-9 for p in built)
+    assert len(scored(with_keys=True, cap=3)) < len(scored(with_keys=True, cap=100))
 
 
 def test_a_scored_pair_has_the_smaller_id_as_text_on_the_left_and_each_side_its_own_bsn() -> None:
