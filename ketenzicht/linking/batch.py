@@ -200,57 +200,32 @@ def _connection(
     return con
 
 
-def _add_block_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int) -> None:
-    """Give table `mentions` the column `block_keys`: each mention's keys (`keys.blocking_keys`, built by
-    DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share, as
-    `with_block_keys` gives them."""
-    _capped_keys(con, max_key_mentions)
-    con.execute(
-        f"CREATE TABLE mentions_keyed AS SELECT m.*, coalesce(h.keys, []::VARCHAR[]) AS {BLOCK_KEYS} "
-        "FROM mentions m LEFT JOIN (SELECT n, list(k ORDER BY k) AS keys FROM held GROUP BY n) h "
-        "ON h.n = m.rowid"
-    )
-    con.execute("DROP TABLE held")
-    con.execute("DROP TABLE mentions")
-    con.execute("ALTER TABLE mentions_keyed RENAME TO mentions")
-
-
-def _capped_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int, mention: str = "rowid") -> None:
+def _held_keys(
+    con: duckdb.DuckDBPyConnection, max_key_mentions: int, *, mention: str = "rowid", given: bool = False
+) -> None:
     """Table `held` (n: the mention's `mention` column in table `mentions`, its `rowid` or its numbered
-    unique id; k: a key; c: how many mentions hold it): each mention's keys (`keys.blocking_keys`, built by
-    DuckDB) that at least one other mention and at most `key_cap` of `max_key_mentions` mentions share."""
+    unique id; k: a key; c: how many mentions hold it): each mention's keys that at least one other mention
+    and at most `key_cap` of `max_key_mentions` mentions share, as `with_block_keys` keeps them. The keys
+    are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column `block_keys` (each
+    mention's `blocking_keys`, e.g. stored ones)."""
+    keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS)
+    con.execute(f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({keys}) AS k FROM mentions")
     con.execute(
-        "CREATE TEMP TABLE mention_keys AS SELECT n, unnest(keys) AS k FROM "
-        f"(SELECT {mention} AS n, {blocking_keys_sql(INT_COLUMNS)} AS keys FROM mentions)"
-    )
-    _count_and_cap(con, f"count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}")
-
-
-def _given_keys(con: duckdb.DuckDBPyConnection, max_key_mentions: int, mention: str = "rowid") -> None:
-    """Table `held` (as `_capped_keys`) from the keys in column `block_keys` of table `mentions` (each
-    mention's `blocking_keys`, e.g. stored ones), capped as `_capped_keys` caps."""
-    con.execute(
-        f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({BLOCK_KEYS}) AS k FROM mentions"
-    )
-    _count_and_cap(con, f"count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}")
-
-
-def _count_and_cap(con: duckdb.DuckDBPyConnection, kept: str) -> None:
-    con.execute(
-        "CREATE TEMP TABLE held AS SELECT n, k, c FROM mention_keys JOIN "
-        f"(SELECT k, count(*) AS c FROM mention_keys GROUP BY k HAVING {kept}) USING (k)"
+        "CREATE TEMP TABLE held AS SELECT n, k, c FROM mention_keys JOIN (SELECT k, count(*) AS c "
+        f"FROM mention_keys GROUP BY k HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}) "
+        "USING (k)"
     )
     con.execute("DROP TABLE mention_keys")
 
 
-def _linker(
-    features_df: pd.DataFrame, settings: Mapping[str, Any], con: duckdb.DuckDBPyConnection | None = None
-) -> Any:
+def _linker(con: duckdb.DuckDBPyConnection, settings: Mapping[str, Any]) -> tuple[Any, Any]:
+    """Splink's Linker over table `mentions` of `con`, and the DuckDB API it runs on (which registers
+    further tables of `con` for it)."""
     from splink import DuckDBAPI, Linker
 
-    db_api = DuckDBAPI(connection=con if con is not None else _connection(features_df))
+    db_api = DuckDBAPI(connection=con)
     sdf = db_api.register("mentions", dataset_display_name="mentions")
-    return Linker(sdf, dict(settings), log_level=logging.WARNING)
+    return Linker(sdf, dict(settings), log_level=logging.WARNING), db_api
 
 
 BACKENDS = ("duckdb", "spark")
@@ -272,7 +247,8 @@ class _DuckDBBackend:
         self.con = _connection(features_df)
 
     def linker(self, settings: Mapping[str, Any]) -> Any:
-        return _linker(self.features_df, settings, self.con)
+        linker, _ = _linker(self.con, settings)
+        return linker
 
     def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
         return conditional_u(self.con, comparison)
@@ -587,25 +563,17 @@ def predict(
         return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, pair_rule))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
-    numbered, ids = _numbered(frame)
-    bsns = np.empty(len(numbered), dtype=object)
-    bsns[numbered["unique_id"].to_numpy()] = numbered["bsn"].to_numpy(dtype=object)
+    numbered, order = _numbered(frame)
+    ids, bsns = (frame[c].to_numpy(dtype=object)[order] for c in ("unique_id", "bsn"))  # by number
     del frame
     con = _connection(numbered, ordered=False, numbered=True)
-    if BLOCK_KEYS in numbered.columns:  # the keys as given (e.g. stored), capped here
-        _given_keys(con, max_key_mentions, "unique_id")
-    else:
-        _capped_keys(con, max_key_mentions, "unique_id")
+    # The keys as given (e.g. stored) or built here, capped here.
+    _held_keys(con, max_key_mentions, mention="unique_id", given=BLOCK_KEYS in numbered.columns)
+    del numbered
     chunks = _candidate_pairs(con, pair_rule)
-    from splink import DuckDBAPI, Linker
-
-    db_api = DuckDBAPI(connection=con)
     settings = prediction_settings(splink_part(model_json))
     settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads
-    linker: Any = Linker(
-        db_api.register("mentions", dataset_display_name="mentions"), settings, log_level=logging.WARNING
-    )
-    del numbered
+    linker, db_api = _linker(con, settings)
     scored = []
     for chunk in range(chunks):  # each chunk of candidate pairs registered in turn (it replaces the last)
         con.execute(
@@ -628,15 +596,15 @@ def predict(
 
 def _numbered(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The frame with its unique ids replaced by numbers in the order of the ids as text (so that a pair's
-    smaller number is its smaller id, the left side Splink gives it, whatever the ids); and the ids by
-    number. DuckDB joins and groups numbers much faster than text (bench/README.md, "Blocked pairs given
-    to Splink")."""
+    smaller number is its smaller id, the left side Splink gives it, whatever the ids), and that order
+    (the row of each number: a column's values by number are `column[order]`). DuckDB joins and groups
+    numbers much faster than text (bench/README.md, "Blocked pairs given to Splink")."""
     order = np.argsort(np.array([str(uid) for uid in frame["unique_id"]], dtype=object), kind="stable")
     numbers = np.empty(len(frame), dtype=np.int64)
     numbers[order] = np.arange(len(frame), dtype=np.int64)
     numbered = frame.copy(deep=False)
     numbered["unique_id"] = numbers
-    return numbered, frame["unique_id"].to_numpy(dtype=object)[order]
+    return numbered, order
 
 
 PREDICT_PAIRS_CHUNK = 5_000_000  # candidate pairs scored by Splink at once (bounds DuckDB's pair tables)
@@ -709,8 +677,8 @@ def cluster(
     # birth of a cluster joined from more than one mention (a mention's own date is read from `date_of`
     # until then). An empty set and a one-date Counter for each of a million mentions took half the
     # clustering's time.
-    bsn_of = dict(bsn_by_id or {})
-    date_of = dict(birth_date_by_id or {})
+    bsn_of = dict(bsn_by_id or {})  # a copy: a root takes its child's BSN
+    date_of = birth_date_by_id or {}
     joined_dates: dict[str, Counter[str]] = {}
 
     def dates(root: str) -> Counter[str]:

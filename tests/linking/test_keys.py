@@ -9,8 +9,8 @@ import duckdb
 from ketenzicht.demo.generator import generate
 from ketenzicht.linking.batch import (
     DEFAULT_MODEL_PATH,
-    _add_block_keys,
     _connection,
+    _held_keys,
     _sharing_enough,
     features_frame,
     features_from_file,
@@ -106,8 +106,7 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
     frame = features_frame(features)
     assert BLOCK_KEYS not in frame.columns
     connection = _connection(frame, ordered=False)
-    _add_block_keys(connection, max_key_mentions=10**9)  # no cap: every key shared by two or more
-    built = dict(connection.execute(f"SELECT unique_id, {BLOCK_KEYS} FROM mentions").fetchall())
+    built = _kept_keys(connection, max_key_mentions=10**9)  # no cap: every key shared by two or more
     expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=10**9)
     assert built == {u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)}
     # Uncapped and unfiltered too: the expression gives blocking_keys itself, for every mention.
@@ -117,12 +116,21 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
     assert dict(everything) == {f.unique_id: blocking_keys(f) for f in features}
     # With a cap, the same keys as the Python cap.
     capped = _connection(frame, ordered=False)
-    _add_block_keys(capped, max_key_mentions=3)
     expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=3)
-    assert dict(capped.execute(f"SELECT unique_id, {BLOCK_KEYS} FROM mentions").fetchall()) == {
+    assert _kept_keys(capped, max_key_mentions=3) == {
         u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)
     }
     assert any(len(keys) for keys in expected[BLOCK_KEYS])
+
+
+def _kept_keys(connection: duckdb.DuckDBPyConnection, max_key_mentions: int) -> dict[str, list[str]]:
+    """The keys `predict` keeps of each mention of table `mentions` (`_held_keys`), sorted."""
+    _held_keys(connection, max_key_mentions)
+    rows = connection.execute(
+        "SELECT m.unique_id, coalesce(list(h.k ORDER BY h.k) FILTER (WHERE h.k IS NOT NULL), []) "
+        "FROM mentions m LEFT JOIN held h ON h.n = m.rowid GROUP BY m.unique_id"
+    ).fetchall()
+    return dict(rows)
 
 
 def test_a_pair_is_compared_when_it_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
