@@ -113,10 +113,6 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
 # BLOCKING_RULES) that at most MAX_KEY_MENTIONS mentions have. A key more common than that ("jansen" born
 # in 1985 at national scale) would bring thousands of pairs that the other keys decide anyway.
 MAX_KEY_MENTIONS = 100
-KEY_BLOCKING_RULE: dict[str, Any] = {
-    "blocking_rule": f"l.{BLOCK_KEYS} = r.{BLOCK_KEYS}",
-    "arrays_to_explode": [BLOCK_KEYS],
-}
 
 
 def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_MENTIONS) -> pd.DataFrame:
@@ -138,13 +134,11 @@ def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_M
     return frame
 
 
-def prediction_settings(
-    splink_json: Mapping[str, Any], blocking_rules: Sequence[Mapping[str, Any]] = ()
-) -> dict[str, Any]:
-    """The model's settings for prediction: with `blocking_rules` (none on DuckDB, where Splink is given
-    the candidate pairs; KEY_BLOCKING_RULE on Spark)."""
+def prediction_settings(splink_json: Mapping[str, Any]) -> dict[str, Any]:
+    """The model's settings for prediction: no blocking rules (Splink is given the candidate pairs, on
+    DuckDB and on Spark alike)."""
     settings = dict(splink_json)
-    settings["blocking_rules_to_generate_predictions"] = [dict(rule) for rule in blocking_rules]
+    settings["blocking_rules_to_generate_predictions"] = []
     settings["retain_intermediate_calculation_columns"] = True
     return settings
 
@@ -545,10 +539,9 @@ def predict(
 ) -> pd.DataFrame:
     """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
     by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
-    or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). On DuckDB the
-    candidate pairs are found first and Splink scores those only (`_candidate_pairs`); on Spark
-    Splink blocks on any one shared key and the pairs that share too little are left out of what it
-    scored.
+    or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). The candidate pairs
+    are found first and Splink scores those only: in DuckDB (`_candidate_pairs`) or in Spark
+    (`spark.candidate_pairs_sql`).
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
@@ -558,9 +551,8 @@ def predict(
         from .spark import predict_pairs
 
         frame = with_block_keys(frame, max_key_mentions)  # the keys as given (e.g. stored) or built, capped
-        settings = prediction_settings(splink_part(model_json), [KEY_BLOCKING_RULE])
-        spark_pairs = predict_pairs(frame, settings, threshold_match_weight)
-        return _flag_different_valid_bsns(_sharing_enough(spark_pairs, frame, pair_rule))
+        settings = prediction_settings(splink_part(model_json))
+        return _flag_different_valid_bsns(predict_pairs(frame, settings, threshold_match_weight, pair_rule))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
     numbered, order = _numbered(frame)
@@ -638,19 +630,6 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
     )
     con.execute("DROP TABLE pair_ids")
     return chunks
-
-
-def _sharing_enough(pairs: pd.DataFrame, frame: pd.DataFrame, rule: PairRule) -> pd.DataFrame:
-    """The pairs whose mentions (rows of `frame`, with their capped `block_keys`) share enough keys."""
-    if rule.minimum <= 1 or pairs.empty:
-        return pairs
-    keys_of = dict(zip(frame["unique_id"], frame[BLOCK_KEYS], strict=True))
-    counts = Counter(key for keys in frame[BLOCK_KEYS] for key in keys)
-    keep = [
-        rule.enough({key: counts[key] for key in set(keys_of[left]).intersection(keys_of[right])})
-        for left, right in zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True)
-    ]
-    return pairs[keep].reset_index(drop=True)
 
 
 def _flag_different_valid_bsns(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -37,6 +37,7 @@ import sqlglot
 from sqlglot import exp
 
 from ketenzicht.linking.engine.comparisons import Comparison
+from ketenzicht.linking.engine.keys import PairRule
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -284,6 +285,7 @@ class SparkBackend:
         frame = spark.createDataFrame(_arrow_table(features_df))
         frame.createOrReplaceTempView(INPUT_VIEW)
         self._settings: dict[str, Any] | None = None
+        self.db_api: Any = None  # Splink's SparkAPI of the last linker (registers further tables for it)
 
     def linker(self, settings: Mapping[str, Any]) -> Any:
         from splink import Linker
@@ -295,6 +297,7 @@ class SparkBackend:
             break_lineage_method=config.break_lineage_method,
             register_udfs_automatically=False,  # jaro-winkler & co. from Splink's jar: not used
         )
+        self.db_api = db_api
         sdf = db_api.register(INPUT_VIEW, dataset_display_name=INPUT_VIEW)
         return Linker(sdf, spark_settings(settings), log_level=logging.WARNING)
 
@@ -314,14 +317,46 @@ class SparkBackend:
         return canonical_model(saved, self._settings)
 
 
+def candidate_pairs_sql(rule: PairRule, view: str = INPUT_VIEW) -> str:
+    """Spark SQL: Splink's blocked pairs (match_key, join_key_l, join_key_r) of the mentions in `view`
+    whose shared keys (column `block_keys`, capped already) are enough by `rule`, the smaller unique id
+    on the left as Splink puts it. The Spark twin of `batch._candidate_pairs` (DuckDB): Splink then
+    scores these pairs only, instead of every pair that shares any one key."""
+    weight = rule.weight_sql("k", "c")
+    return (
+        "SELECT '0' AS match_key, l.n AS join_key_l, r.n AS join_key_r FROM ("
+        f"  SELECT n, k, {weight} AS w FROM ("
+        "    SELECT n, k, count(*) OVER (PARTITION BY k) AS c FROM ("
+        f"      SELECT unique_id AS n, explode(block_keys) AS k FROM {view}))) l "
+        "JOIN ("
+        "  SELECT n, k FROM ("
+        f"    SELECT unique_id AS n, explode(block_keys) AS k FROM {view})) r "
+        "ON r.k = l.k AND l.n < r.n "
+        f"GROUP BY l.n, r.n HAVING sum(l.w) >= {int(rule.minimum)}"
+    )
+
+
+CANDIDATE_PAIRS_VIEW = "candidate_pairs"
+
+
 def predict_pairs(
-    features_df: pd.DataFrame, splink_json: Mapping[str, Any], threshold_match_weight: float | None
+    features_df: pd.DataFrame,
+    splink_json: Mapping[str, Any],
+    threshold_match_weight: float | None,
+    rule: PairRule,
 ) -> pd.DataFrame:
-    """Splink's prediction on Spark of the features (with their frequency buckets) as a pandas frame."""
+    """Splink's prediction on Spark of the candidate pairs (`candidate_pairs_sql`) of the features (with
+    their frequency buckets and capped `block_keys`), as a pandas frame."""
     with spark_session() as spark:
         backend = SparkBackend(spark, features_df)
         linker = backend.linker(splink_json)
+        pairs_df = spark.sql(candidate_pairs_sql(rule)).persist()  # found once, read by Splink's joins
+        pairs_df.createOrReplaceTempView(CANDIDATE_PAIRS_VIEW)
+        linker.table_management.register_blocked_pairs_for_predict(
+            backend.db_api.register(CANDIDATE_PAIRS_VIEW)
+        )
         result = linker.inference.predict(threshold_match_weight=threshold_match_weight)
         pairs: pd.DataFrame = result.as_pandas_dataframe()
         result.drop_table_from_database_and_remove_from_cache()
+        pairs_df.unpersist()
         return pairs
