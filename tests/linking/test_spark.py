@@ -29,6 +29,7 @@ from ketenzicht.linking.batch import (
     with_frequencies,
 )
 from ketenzicht.linking.engine.comparisons import COMPARISONS
+from ketenzicht.linking.engine.keys import EVERY_SHARED_KEY, PairRule
 from ketenzicht.linking.engine.model import LinkModel
 from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, features_from_exchange
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES, settings_dict
@@ -154,6 +155,26 @@ def test_spark_predicts_the_same_pairs_and_weights_as_duckdb(spark: Any, frame: 
     assert set(zip(above["unique_id_l"], above["unique_id_r"], strict=True)) == set(
         zip(*(on_duckdb.loc[on_duckdb["match_weight"] >= 8.0, k] for k in key), strict=True)
     )
+
+
+def test_spark_scores_only_the_pairs_that_share_enough_keys_as_duckdb_does(
+    spark: Any, frame: pd.DataFrame
+) -> None:
+    """The candidate pairs are found in Spark SQL by the pair rule (`spark.candidate_pairs_sql`): a
+    stricter rule scores fewer pairs, the same ones as on DuckDB, with a key cap and without."""
+    model = load_model()
+
+    def pairs(backend: str, rule: PairRule, cap: int) -> set[tuple[str, str]]:
+        scored = predict(
+            frame, model, threshold_match_weight=None, backend=backend, max_key_mentions=cap, pair_rule=rule
+        )
+        return set(zip(scored["unique_id_l"], scored["unique_id_r"], strict=True))
+
+    every = pairs("spark", EVERY_SHARED_KEY, 100)
+    for rule, cap in ((PairRule(minimum=3, rare=0), 100), (PairRule(minimum=2, rare=2), 5)):
+        on_spark = pairs("spark", rule, cap)
+        assert on_spark == pairs("duckdb", rule, cap)
+        assert 0 < len(on_spark) < len(every)
 
 
 def test_the_conditional_u_query_counts_the_same_on_spark(spark: Any, frame: pd.DataFrame) -> None:
