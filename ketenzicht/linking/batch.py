@@ -195,20 +195,28 @@ def _connection(
 
 
 def _held_keys(
-    con: duckdb.DuckDBPyConnection, max_key_mentions: int, *, mention: str = "rowid", given: bool = False
+    con: duckdb.DuckDBPyConnection,
+    max_key_mentions: int,
+    rule: PairRule = DEFAULT_PAIR_RULE,
+    *,
+    mention: str = "rowid",
+    given: bool = False,
 ) -> None:
-    """Table `held` (n: the mention's `mention` column in table `mentions`, its `rowid` or its numbered
-    unique id; k: a key; c: how many mentions hold it): each mention's keys that at least one other mention
-    and at most `key_cap` of `max_key_mentions` mentions share, as `with_block_keys` keeps them. The keys
-    are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column `block_keys` (each
-    mention's `blocking_keys`, e.g. stored ones)."""
-    keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS)
+    """Tables `held_keys` (k: a key; kid: its number; c: how many mentions hold it; w: what it counts
+    towards `rule`'s minimum, `PairRule.weight_sql`) and `held` (n: the mention's `mention` column in
+    table `mentions`, its `rowid` or its numbered unique id; kid, w): each mention's keys that at least one
+    other mention and at most `key_cap` of `max_key_mentions` mentions share, as `with_block_keys` keeps
+    them. The keys are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column
+    `block_keys` (each mention's `blocking_keys`, e.g. stored ones). Numbered, the keys are joined as
+    integers rather than as text (bench/README.md, "Keys joined by number")."""
+    keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS, ordered=False)
     con.execute(f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({keys}) AS k FROM mentions")
     con.execute(
-        "CREATE TEMP TABLE held AS SELECT n, k, c FROM mention_keys JOIN (SELECT k, count(*) AS c "
-        f"FROM mention_keys GROUP BY k HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}) "
-        "USING (k)"
+        "CREATE TEMP TABLE held_keys AS SELECT k, CAST(row_number() OVER () AS UINTEGER) AS kid, c, "
+        f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM (SELECT k, count(*) AS c FROM mention_keys "
+        f"GROUP BY k HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)})"
     )
+    con.execute("CREATE TEMP TABLE held AS SELECT n, kid, w FROM mention_keys JOIN held_keys USING (k)")
     con.execute("DROP TABLE mention_keys")
 
 
@@ -560,7 +568,7 @@ def predict(
     del frame
     con = _connection(numbered, ordered=False, numbered=True)
     # The keys as given (e.g. stored) or built here, capped here.
-    _held_keys(con, max_key_mentions, mention="unique_id", given=BLOCK_KEYS in numbered.columns)
+    _held_keys(con, max_key_mentions, pair_rule, mention="unique_id", given=BLOCK_KEYS in numbered.columns)
     del numbered
     chunks = _candidate_pairs(con, pair_rule)
     settings = prediction_settings(splink_part(model_json))
@@ -604,24 +612,21 @@ PREDICT_PAIRS_CHUNK = 5_000_000  # candidate pairs scored by Splink at once (bou
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
     """Table `candidate_pairs` (chunk, match_key, join_key_l, join_key_r): the pairs of mentions whose
-    shared keys in table `held` are enough by `rule`, found by a join of the keys on the mentions'
-    numbers, as Splink's blocked pairs (the smaller number on the left, as Splink puts it), spread by a hash
-    over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer. Returns the number of chunks (at least one).
+    shared keys in table `held` (`_held_keys` for `rule`) are enough by `rule`, found by a join of the
+    keys' numbers on the mentions' numbers, as Splink's blocked pairs (the smaller number on the left, as
+    Splink puts it), spread by a hash over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer. Returns the
+    number of chunks (at least one).
 
     Splink then scores exactly these pairs (`register_blocked_pairs_for_predict`): blocking on the keys
     made it score every pair that shares any one key (three in four of them or more sharing too little)
     and drop those afterwards (bench/README.md, "Candidate pairs before scoring"), and blocking on pair
     numbers made it explode and join lists again (bench/README.md, "Blocked pairs given to Splink")."""
     con.execute(
-        "CREATE TEMP TABLE held_weighted AS SELECT CAST(n AS UINTEGER) AS n, k, "
-        f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM held"
+        "CREATE TEMP TABLE pair_ids AS SELECT a, b FROM (SELECT CAST(l.n AS UINTEGER) AS a, "
+        "CAST(r.n AS UINTEGER) AS b, l.w FROM held l JOIN held r ON r.kid = l.kid AND l.n < r.n) "
+        f"GROUP BY a, b HAVING sum(w) >= {int(rule.minimum)}"
     )
     con.execute("DROP TABLE held")
-    con.execute(
-        "CREATE TEMP TABLE pair_ids AS SELECT a, b FROM (SELECT l.n AS a, r.n AS b, l.w FROM held_weighted l "
-        f"JOIN held_weighted r ON r.k = l.k AND l.n < r.n) GROUP BY a, b HAVING sum(w) >= {int(rule.minimum)}"
-    )
-    con.execute("DROP TABLE held_weighted")
     total = con.execute("SELECT count(*) FROM pair_ids").fetchone()
     chunks = max(1, math.ceil((total[0] if total else 0) / PREDICT_PAIRS_CHUNK))
     con.execute(

@@ -129,7 +129,7 @@ def _kept_keys(connection: duckdb.DuckDBPyConnection, max_key_mentions: int) -> 
     _held_keys(connection, max_key_mentions)
     rows = connection.execute(
         "SELECT m.unique_id, coalesce(list(h.k ORDER BY h.k) FILTER (WHERE h.k IS NOT NULL), []) "
-        "FROM mentions m LEFT JOIN held h ON h.n = m.rowid GROUP BY m.unique_id"
+        "FROM mentions m LEFT JOIN (held JOIN held_keys USING (kid)) h ON h.n = m.rowid GROUP BY m.unique_id"
     ).fetchall()
     return dict(rows)
 
