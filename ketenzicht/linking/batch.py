@@ -775,7 +775,9 @@ def mentions_to_features(
     values = {name: column(name) for name in fields}
     with _collector_paused():
         if not with_keys:  # column by column (the keys are built in DuckDB, `predict`)
-            return pd.DataFrame(normalise_columns(ids, values), columns=list(FEATURE_COLUMNS))
+            # A Series per column, not copied into one block: half the time of a frame from the lists.
+            columns = normalise_columns(ids, values)
+            return pd.DataFrame({name: pd.Series(columns[name]) for name in FEATURE_COLUMNS}, copy=False)
         return features_frame(
             (
                 normalise_mention(uid, **{name: values[name][i] for name in fields})
