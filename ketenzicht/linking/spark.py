@@ -317,26 +317,50 @@ class SparkBackend:
         return canonical_model(saved, self._settings)
 
 
-def candidate_pairs_sql(rule: PairRule, view: str = INPUT_VIEW) -> str:
-    """Spark SQL: Splink's blocked pairs (match_key, join_key_l, join_key_r) of the mentions in `view`
-    whose shared keys (column `block_keys`, capped already) are enough by `rule`, the smaller unique id
-    on the left as Splink puts it. The Spark twin of `batch._candidate_pairs` (DuckDB): Splink then
-    scores these pairs only, instead of every pair that shares any one key."""
-    weight = rule.weight_sql("k", "c")
+HELD_KEYS_VIEW = "held_keys"
+CANDIDATE_PAIRS_VIEW = "candidate_pairs"
+
+
+def held_keys_sql(rule: PairRule, view: str = INPUT_VIEW) -> str:
+    """Spark SQL: each mention's keys (n: its unique id; k: a key of column `block_keys` of `view`, capped
+    already) with what the key counts towards `rule`'s minimum (w, `PairRule.weight_sql`)."""
     return (
-        "SELECT '0' AS match_key, l.n AS join_key_l, r.n AS join_key_r FROM ("
-        f"  SELECT n, k, {weight} AS w FROM ("
-        "    SELECT n, k, count(*) OVER (PARTITION BY k) AS c FROM ("
-        f"      SELECT unique_id AS n, explode(block_keys) AS k FROM {view}))) l "
-        "JOIN ("
-        "  SELECT n, k FROM ("
-        f"    SELECT unique_id AS n, explode(block_keys) AS k FROM {view})) r "
-        "ON r.k = l.k AND l.n < r.n "
-        f"GROUP BY l.n, r.n HAVING sum(l.w) >= {int(rule.minimum)}"
+        f"SELECT n, k, {rule.weight_sql('k', 'c')} AS w FROM ("
+        "  SELECT n, k, count(*) OVER (PARTITION BY k) AS c FROM ("
+        f"    SELECT unique_id AS n, explode(block_keys) AS k FROM {view}))"
     )
 
 
-CANDIDATE_PAIRS_VIEW = "candidate_pairs"
+def candidate_pairs_sql(rule: PairRule, held: str = HELD_KEYS_VIEW) -> str:
+    """Spark SQL: Splink's blocked pairs (match_key, join_key_l, join_key_r) of the mentions whose shared
+    keys (`held`, as `held_keys_sql` gives them) are enough by `rule`, the smaller unique id on the left
+    as Splink puts it. The Spark twin of `batch._candidate_pairs` (DuckDB), found the same way: with a
+    minimum of 2 or less, the pairs that share a key enough alone and (minimum 2) those that share a pair of
+    common keys; above that, every (pair, key) row grouped. Splink then scores these pairs only."""
+    minimum = int(rule.minimum)
+    if minimum > 2:
+        return (
+            "SELECT '0' AS match_key, l.n AS join_key_l, r.n AS join_key_r "
+            f"FROM {held} l JOIN {held} r ON r.k = l.k AND l.n < r.n "
+            f"GROUP BY l.n, r.n HAVING sum(l.w) >= {minimum}"
+        )
+    found = [
+        f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r "
+        f"ON r.k = l.k AND l.n < r.n AND l.w >= {minimum}"
+    ]
+    if minimum == 2:
+        combos = (
+            f"SELECT x.n, x.k AS k1, y.k AS k2 FROM {held} x JOIN {held} y "
+            "ON x.n = y.n AND x.k < y.k AND x.w < 2 AND y.w < 2"
+        )
+        found.append(
+            f"SELECT l.n, r.n FROM ({combos}) l JOIN ({combos}) r "
+            "ON r.k1 = l.k1 AND r.k2 = l.k2 AND l.n < r.n"
+        )
+    return (
+        "SELECT DISTINCT '0' AS match_key, a AS join_key_l, b AS join_key_r "
+        f"FROM ({' UNION ALL '.join(found)})"
+    )
 
 
 def predict_pairs(
@@ -350,6 +374,8 @@ def predict_pairs(
     with spark_session() as spark:
         backend = SparkBackend(spark, features_df)
         linker = backend.linker(splink_json)
+        held = spark.sql(held_keys_sql(rule)).persist()  # counted once, read by each join below
+        held.createOrReplaceTempView(HELD_KEYS_VIEW)
         pairs_df = spark.sql(candidate_pairs_sql(rule)).persist()  # found once, read by Splink's joins
         pairs_df.createOrReplaceTempView(CANDIDATE_PAIRS_VIEW)
         linker.table_management.register_blocked_pairs_for_predict(
@@ -359,4 +385,5 @@ def predict_pairs(
         pairs: pd.DataFrame = result.as_pandas_dataframe()
         result.drop_table_from_database_and_remove_from_cache()
         pairs_df.unpersist()
+        held.unpersist()
         return pairs
