@@ -202,8 +202,8 @@ def _held_keys(
     mention: str = "rowid",
     given: bool = False,
 ) -> None:
-    """Tables `held_keys` (k: a key; kid: its number; c: how many mentions hold it; w: what it counts
-    towards `rule`'s minimum, `PairRule.weight_sql`) and `held` (n: the mention's `mention` column in
+    """Tables `held_keys` (k: a key; kid: its number; w: what it counts towards `rule`'s minimum,
+    `PairRule.weight_sql` of how many mentions hold it) and `held` (n: the mention's `mention` column in
     table `mentions`, its `rowid` or its numbered unique id; kid, w): each mention's keys that at least one
     other mention and at most `key_cap` of `max_key_mentions` mentions share, as `with_block_keys` keeps
     them. The keys are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column
@@ -212,7 +212,7 @@ def _held_keys(
     keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS, ordered=False)
     con.execute(f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({keys}) AS k FROM mentions")
     con.execute(
-        "CREATE TEMP TABLE held_keys AS SELECT k, CAST(row_number() OVER () AS UINTEGER) AS kid, c, "
+        "CREATE TEMP TABLE held_keys AS SELECT k, CAST(row_number() OVER () AS UINTEGER) AS kid, "
         f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM (SELECT k, count(*) AS c FROM mention_keys "
         f"GROUP BY k HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)})"
     )
@@ -612,43 +612,19 @@ PREDICT_PAIRS_CHUNK = 5_000_000  # candidate pairs scored by Splink at once (bou
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
     """Table `candidate_pairs` (chunk, match_key, join_key_l, join_key_r): the pairs of mentions whose
-    shared keys in table `held` (`_held_keys` for `rule`) are enough by `rule`, found by a join of the
-    keys' numbers on the mentions' numbers, as Splink's blocked pairs (the smaller number on the left, as
-    Splink puts it), spread by a hash over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer. Returns the
-    number of chunks (at least one).
+    shared keys in table `held` (`_held_keys` for `rule`) are enough by `rule` (`PairRule.pairs_sql` over
+    the keys' numbers and the mentions' numbers), as Splink's blocked pairs (the smaller number on the
+    left, as Splink puts it), spread by a hash over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer.
+    Returns the number of chunks (at least one).
 
     Splink then scores exactly these pairs (`register_blocked_pairs_for_predict`): blocking on the keys
     made it score every pair that shares any one key (three in four of them or more sharing too little)
     and drop those afterwards (bench/README.md, "Candidate pairs before scoring"), and blocking on pair
     numbers made it explode and join lists again (bench/README.md, "Blocked pairs given to Splink")."""
-    minimum = int(rule.minimum)
-    if minimum <= 2:
-        # A key counts `minimum` (enough alone) or 1, so a pair is a candidate when it shares a key that is
-        # enough alone, or (minimum 2) two that are not: the pairs of the first kind, and those that share
-        # a pair of common keys, numbered as a key of its own (the two keys' numbers in one integer).
-        # Grouping every (pair, key) row took twice the time at 1,000,000 mentions (bench/README.md, "Keys
-        # joined by number"): most rows of common keys are pairs that share only that one key.
-        found = [
-            "SELECT l.n AS a, r.n AS b FROM held l JOIN held r "
-            f"ON r.kid = l.kid AND l.n < r.n AND l.w >= {minimum}"
-        ]
-        if minimum == 2:
-            con.execute(
-                "CREATE TEMP TABLE combos AS SELECT x.n, (CAST(x.kid AS UBIGINT) << 32) | y.kid AS kk "
-                "FROM held x JOIN held y ON x.n = y.n AND x.kid < y.kid AND x.w < 2 AND y.w < 2"
-            )
-            found.append("SELECT l.n, r.n FROM combos l JOIN combos r ON r.kk = l.kk AND l.n < r.n")
-        con.execute(
-            "CREATE TEMP TABLE pair_ids AS SELECT DISTINCT CAST(a AS UINTEGER) AS a, "
-            f"CAST(b AS UINTEGER) AS b FROM ({' UNION ALL '.join(found)})"
-        )
-        con.execute("DROP TABLE IF EXISTS combos")
-    else:
-        con.execute(
-            "CREATE TEMP TABLE pair_ids AS SELECT a, b FROM (SELECT CAST(l.n AS UINTEGER) AS a, "
-            "CAST(r.n AS UINTEGER) AS b, l.w FROM held l JOIN held r ON r.kid = l.kid AND l.n < r.n) "
-            f"GROUP BY a, b HAVING sum(w) >= {minimum}"
-        )
+    con.execute(
+        "CREATE TEMP TABLE pair_ids AS SELECT CAST(a AS UINTEGER) AS a, CAST(b AS UINTEGER) AS b "
+        f"FROM ({rule.pairs_sql('held', 'kid')})"
+    )
     con.execute("DROP TABLE held")
     total = con.execute("SELECT count(*) FROM pair_ids").fetchone()
     chunks = max(1, math.ceil((total[0] if total else 0) / PREDICT_PAIRS_CHUNK))

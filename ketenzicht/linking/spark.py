@@ -333,34 +333,9 @@ def held_keys_sql(rule: PairRule, view: str = INPUT_VIEW) -> str:
 
 def candidate_pairs_sql(rule: PairRule, held: str = HELD_KEYS_VIEW) -> str:
     """Spark SQL: Splink's blocked pairs (match_key, join_key_l, join_key_r) of the mentions whose shared
-    keys (`held`, as `held_keys_sql` gives them) are enough by `rule`, the smaller unique id on the left
-    as Splink puts it. The Spark twin of `batch._candidate_pairs` (DuckDB), found the same way: with a
-    minimum of 2 or less, the pairs that share a key enough alone and (minimum 2) those that share a pair of
-    common keys; above that, every (pair, key) row grouped. Splink then scores these pairs only."""
-    minimum = int(rule.minimum)
-    if minimum > 2:
-        return (
-            "SELECT '0' AS match_key, l.n AS join_key_l, r.n AS join_key_r "
-            f"FROM {held} l JOIN {held} r ON r.k = l.k AND l.n < r.n "
-            f"GROUP BY l.n, r.n HAVING sum(l.w) >= {minimum}"
-        )
-    found = [
-        f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r "
-        f"ON r.k = l.k AND l.n < r.n AND l.w >= {minimum}"
-    ]
-    if minimum == 2:
-        combos = (
-            f"SELECT x.n, x.k AS k1, y.k AS k2 FROM {held} x JOIN {held} y "
-            "ON x.n = y.n AND x.k < y.k AND x.w < 2 AND y.w < 2"
-        )
-        found.append(
-            f"SELECT l.n, r.n FROM ({combos}) l JOIN ({combos}) r "
-            "ON r.k1 = l.k1 AND r.k2 = l.k2 AND l.n < r.n"
-        )
-    return (
-        "SELECT DISTINCT '0' AS match_key, a AS join_key_l, b AS join_key_r "
-        f"FROM ({' UNION ALL '.join(found)})"
-    )
+    keys (`held`, as `held_keys_sql` gives them) are enough by `rule` (`PairRule.pairs_sql`, as
+    `batch._candidate_pairs` finds them on DuckDB), the smaller unique id on the left as Splink puts it."""
+    return f"SELECT '0' AS match_key, a AS join_key_l, b AS join_key_r FROM ({rule.pairs_sql(held, 'k')})"
 
 
 def predict_pairs(

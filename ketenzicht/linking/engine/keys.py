@@ -178,6 +178,35 @@ class PairRule:
         enough_alone = f"{_starts_with_sql(key, (BSN_KEY_PREFIX,))} OR {count} <= {int(self.rare)}"
         return f"CASE WHEN {enough_alone} THEN {int(self.minimum)} ELSE 1 END"
 
+    def pairs_sql(self, held: str, key: str) -> str:
+        """SQL (DuckDB and Spark): the candidate pairs (a, b; a < b) of the mentions in table `held` (n: a
+        mention; `key`: a key it holds under the cap; w: the key's `weight_sql`). A key counts `minimum`
+        (enough alone) or 1, so with a minimum of 2 or less a pair is a candidate when it shares a key that
+        is enough alone, or (minimum 2) a pair of keys that are not, each mention's pairs of common keys
+        joined as keys of their own: the (pair, key) rows of the many pairs that share one common key only
+        are never listed (half the time at 1,000,000 mentions, bench/README.md, "Keys joined by number").
+        Above 2, every (pair, key) row grouped."""
+        minimum = int(self.minimum)
+        if minimum > 2:
+            return (
+                f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r ON r.{key} = l.{key} AND l.n < r.n "
+                f"GROUP BY l.n, r.n HAVING sum(l.w) >= {minimum}"
+            )
+        found = [
+            f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r "
+            f"ON r.{key} = l.{key} AND l.n < r.n AND l.w >= {minimum}"
+        ]
+        common = ""
+        if minimum == 2:
+            common = (
+                f"WITH combos AS (SELECT x.n, x.{key} AS k1, y.{key} AS k2 FROM {held} x JOIN {held} y "
+                f"ON x.n = y.n AND x.{key} < y.{key} AND x.w < 2 AND y.w < 2) "
+            )
+            found.append(
+                "SELECT l.n, r.n FROM combos l JOIN combos r ON r.k1 = l.k1 AND r.k2 = l.k2 AND l.n < r.n"
+            )
+        return f"{common}SELECT DISTINCT a, b FROM ({' UNION ALL '.join(found)})"
+
 
 def _starts_with_sql(key: str, prefixes: tuple[str, ...]) -> str:
     """SQL (DuckDB, PostgreSQL, SQLite): the key column `key` starts with one of `prefixes`
