@@ -1,19 +1,27 @@
 """Context from relations in the batch: what a second pass with the relation term changes.
 
-    python bench/linking/context.py [N] [--seed S] [--params FILE] [--model FILE] [--save-context FILE]
+    python bench/linking/context.py [N] [--seed S] [--params FILE|shipped] [--repeat-pool F] [--model FILE]
+        [--context FILE|shipped] [--save-context FILE] [--link-weight W]
 
 N mentions (default 100,000) of the generator data of misses.py (the homonym and common-name knobs turned
 up, `misses-generator.yaml`, kept in bench/out/linking/misses-gen-R-sS/; `--params shipped`: the shipped
-generator.yaml, in bench/out/linking/gen-R-sS/). Steps:
+generator.yaml, in bench/out/linking/gen-R-sS/; `--repeat-pool F` as in misses.py, e.g. with
+`--params bench/linking/dense-generator.yaml`: about three mentions per person). Steps:
 
 1. first pass: the batch linker as in misses.py (train on the data, or `--model FILE`; predict on the
-   capped keys; cluster at match weight 8 with the BSN guard), prediction kept down to weight
-   8 - (the largest context weight), so every pair the context could lift is scored;
+   capped keys; cluster at the link weight, `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` as the application's
+   rebuild and intake, with the BSN and dates-of-birth guards), prediction kept down to the link weight less
+   the largest context weight (`context.ESTIMATED_MAX_WEIGHT` when the term is estimated), so every pair the
+   context could lift is scored;
 2. the relation-context model estimated from the first pass's clusters as the register's persons (no
    truth: m among pairs of one cluster, u among pairs of different clusters with the same surname), and,
    for comparison, from the true persons;
 3. second pass (`engine.context.second_pass`): each pair gets the context term of its two clusters; pairs
-   whose names contradict (`resolve.names_compatible`) keep their weight; cluster again at 8.
+   whose names contradict (`resolve.names_compatible`) keep their weight; cluster again at the link weight.
+   The two passes are those of `manage.py link_persons --rebuild --retrain` (`linking.rebuild`: a model
+   trained on the register, the relation term estimated again from its first pass); with `--context
+   shipped` the term is the one the application ships (`KETENZICHT_LINK_CONTEXT`), as `link_persons
+   --rebuild --retrain` did before it estimated the term too.
 
 Prints pairwise and cluster precision / recall / F1 before and after, the levels of the pairs that
 crossed the threshold and how many of those are true.
@@ -28,12 +36,14 @@ from collections import Counter
 from pathlib import Path
 
 import datasets
+import false_merges
 import harness  # also puts the project on sys.path
 import metrics
+import misses
 import pandas as pd
 
 PARAMS = harness.HERE / "misses-generator.yaml"
-LINK_WEIGHT = 8.0
+SHIPPED_CONTEXT = harness.ROOT / "ketenzicht" / "linking" / "data" / "person-context-v3.json"
 
 
 Homes = dict[str, tuple[str, str] | None]
@@ -77,7 +87,29 @@ def main() -> None:
         "--params", default=str(PARAMS), help="generator parameters; 'shipped': generator.yaml"
     )
     parser.add_argument("--model", type=Path, default=None, help="score with this model instead of training")
-    parser.add_argument("--context", type=Path, default=None, help="use this context model, do not estimate")
+    parser.add_argument(
+        "--repeat-pool",
+        type=float,
+        default=None,
+        help="generate with this population.repeat_pool_fraction (as misses.py)",
+    )
+    parser.add_argument(
+        "--context",
+        default=None,
+        help="use this context model, do not estimate; 'shipped': the application's file",
+    )
+    parser.add_argument(
+        "--false-pairs",
+        type=Path,
+        default=None,
+        help="write every false pair of the second pass with its cause (bench/linking/false_merges.py)",
+    )
+    parser.add_argument(
+        "--link-weight",
+        type=float,
+        default=None,
+        help="cluster at this match weight (default batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
+    )
     parser.add_argument("--save-context", type=Path, default=None, help="write the estimated context model")
     parser.add_argument(
         "--no-date-guard",
@@ -86,10 +118,14 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = int(args.mentions.replace("_", "").replace(",", ""))
-    if args.params == "shipped":
+    if args.params == "shipped" and args.repeat_pool is None:
         directory = harness.generated(n, args.seed)
     else:
-        directory = harness.generated(n, args.seed, params=Path(args.params).resolve(), prefix="misses-gen")
+        shipped = harness.ROOT / "ketenzicht" / "demo" / "data" / "generator.yaml"
+        params = shipped if args.params == "shipped" else Path(args.params).resolve()
+        if args.repeat_pool is not None:
+            params = misses.with_repeat_pool(params, args.repeat_pool)
+        directory = misses.ensure_data(n, args.seed, params)
 
     from ketenzicht.linking import batch
     from ketenzicht.linking.engine import context
@@ -120,11 +156,15 @@ def main() -> None:
 
     bsn_of, dates_of = batch.guard_maps(features)
     birth_date_of = None if args.no_date_guard else dates_of
-    # Score down to where the largest context weight could still lift a pair (bounded below at -10).
-    floor = LINK_WEIGHT - 20.0
+    link_weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
+    given: context.ContextModel | None = None
+    if args.context:
+        given = context.ContextModel.from_file(SHIPPED_CONTEXT if args.context == "shipped" else args.context)
+    # Score down to where the largest context weight could still lift a pair.
+    floor = link_weight - (max(given.max_weight, 0.0) if given else context.ESTIMATED_MAX_WEIGHT)
     predicted = batch.predict(features, model, threshold_match_weight=floor)
     t2 = time.perf_counter()
-    first = batch.cluster(features["unique_id"], predicted, LINK_WEIGHT, bsn_of, birth_date_of)
+    first = batch.cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
     t3 = time.perf_counter()
     print(
         f"first pass: train {t1 - t0:.1f} s, predict {t2 - t1:.1f} s ({len(predicted):,} pairs at weight "
@@ -132,8 +172,8 @@ def main() -> None:
         flush=True,
     )
 
-    if args.context:
-        context_model = context.ContextModel.from_file(args.context)
+    if given is not None:
+        context_model = given
     else:
         same, different = context.level_counts(register_of(first))
         estimated = context.estimate(same, different, source=f"first-pass clusters, {n} generator mentions")
@@ -164,8 +204,8 @@ def main() -> None:
     )
     second = predicted[["unique_id_l", "unique_id_r"]].copy()
     second["match_weight"] = [w for w, _ in results]
-    second = second[second["match_weight"] >= LINK_WEIGHT]
-    after = batch.cluster(features["unique_id"], second, LINK_WEIGHT, bsn_of, birth_date_of)
+    second = second[second["match_weight"] >= link_weight]
+    after = batch.cluster(features["unique_id"], second, link_weight, bsn_of, birth_date_of)
     t5 = time.perf_counter()
     print(f"second pass {t5 - t4:.1f} s", flush=True)
 
@@ -173,11 +213,22 @@ def main() -> None:
     for (w, name), before_w, left, right in zip(
         results, predicted["match_weight"], predicted["unique_id_l"], predicted["unique_id_r"], strict=True
     ):
-        if before_w < LINK_WEIGHT <= w:
+        if before_w < link_weight <= w:
             crossed[(name, true_of[left] == true_of[right])] += 1
-    print("pairs lifted over the threshold (level, true pair): count")
+    print(f"pairs lifted over the link weight {link_weight:.2f} (level, true pair): count")
     for key, count in sorted(crossed.items(), key=str):
         print(f"  {key}: {count:,}")
+
+    if args.false_pairs:
+        weighted = predicted.copy()
+        weighted["match_weight"] = [w for w, _ in results]
+        causes, _, wrong = false_merges.false_pairs(
+            features, truth["true_person"], weighted, after, link_weight, model,
+            false_merges.confounders(directory), args.false_pairs,
+        )  # fmt: skip
+        print(f"false pairs after the second pass, in {wrong:,} persons, by cause:")
+        for cause in false_merges.CAUSES:
+            print(f"  {cause}: {causes.get(cause, 0):,}")
 
     ids = list(features["unique_id"])
     true = [true_of[i] for i in ids]

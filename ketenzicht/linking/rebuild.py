@@ -82,13 +82,18 @@ def persons_rebuild(
     *,
     actor: User | None = None,
     retrain: bool = False,
+    retrain_context: bool = False,
     seed: int = 1,
     progress: Progress | None = None,
     backend: str = "duckdb",
 ) -> RebuildSummary:
-    """Rebuild all links. With `retrain`, estimate a new model on the register first and use that.
+    """Rebuild all links. With `retrain`, estimate a new model on the register first and use that; with
+    `retrain` or `retrain_context`, estimate the relation term again on the register too, from the first
+    pass's persons (when the term is on), and use that in the second pass. Both are saved where the
+    settings point (`KETENZICHT_LINK_MODEL`, `KETENZICHT_LINK_CONTEXT`).
     `backend`: where Splink trains and predicts, "duckdb" (in this process) or "spark" (see spark.py)."""
     step = progress or (lambda stage, done, total: None)
+    retrain_context = retrain or retrain_context
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
     mentions = list(PersonMention.objects.only(
         "id", "registration_id", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex", "bsn",
@@ -116,9 +121,15 @@ def persons_rebuild(
             artefact = json.loads(model_path.read_text(encoding="utf-8"))
         model = LinkModel(artefact)  # refuses a model that does not fit the comparison spec
 
-        # With the relation term, also the pairs it could lift over the lower threshold.
+        # With the relation term, also the pairs it could lift over the lower threshold. Retrained, the
+        # term is estimated again from this register after the first pass: its weight is not known yet.
         terms = context_model()
-        lift = max(terms.max_weight, 0.0) if terms else 0.0
+        if terms is None:
+            lift = 0.0
+        elif retrain_context:
+            lift = relation_context.ESTIMATED_MAX_WEIGHT
+        else:
+            lift = max(terms.max_weight, 0.0)
         step("predict", 0, 1)
         scored = predict(
             frame,
@@ -156,7 +167,12 @@ def persons_rebuild(
     levels: dict[tuple[str, str], str] = {}
     if terms is not None:
         # Second pass: the relation term between the first pass's persons, and cluster again.
-        pairs, levels = _with_relation_context(pairs, clustering, mentions, model, features, terms)
+        related = _registrations_related(mentions)
+        if retrain_context:
+            step("context", 0, 1)
+            terms = _context_estimate(related, clustering, features)
+            step("context", 1, 1)
+        pairs, levels = _with_relation_context(pairs, clustering, related, model, features, terms)
         clustering = cluster(
             registration_of,
             pairs,
@@ -222,16 +238,12 @@ def persons_rebuild(
     return summary
 
 
-def _with_relation_context(
-    pairs: list[ScoredPair],
-    clustering: Clustering,
-    mentions: list[PersonMention],
-    model: LinkModel,
-    features: list[Any],
-    terms: ContextModel,
-) -> tuple[list[ScoredPair], dict[tuple[str, str], str]]:
-    """The pairs with the relation term of `engine.context.second_pass` added (the first clustering's
-    persons as the related persons), and the level of each pair that got a term."""
+Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
+
+
+def _registrations_related(mentions: list[PersonMention]) -> Related:
+    """Per registration: the home of each of its mentions (None without postcode or house number) and its
+    relations (from, to, kind), as `engine.context.ties_of` takes them."""
     homes: dict[int, dict[str, tuple[str, str] | None]] = {}
     for mention in mentions:
         home = (mention.postcode, mention.house_number) if mention.postcode and mention.house_number else None
@@ -242,8 +254,39 @@ def _with_relation_context(
     ).iterator(chunk_size=10_000):
         if registration_id in relations:
             relations[registration_id].append((str(left), str(right), kind))
+    return [(homes[r], relations[r]) for r in homes]
+
+
+def _context_estimate(related: Related, clustering: Clustering, features: list[Any]) -> ContextModel:
+    """The relation term estimated again on this register (`engine.context.estimate`), the first pass's
+    persons taken as its persons, and saved where `KETENZICHT_LINK_CONTEXT` points, beside the retrained
+    model."""
     cluster_of = clustering.cluster_of
-    ties = relation_context.ties_of(((homes[r], relations[r]) for r in homes), cluster_of)
+    registration_of = {mention: index for index, (homes, _) in enumerate(related) for mention in homes}
+    surname_of = {f.unique_id: f.surname_first for f in features}
+    register = relation_context.Register(
+        cluster_of, registration_of, surname_of, relation_context.ties_of(related, cluster_of)
+    )
+    same, different = relation_context.level_counts(register)
+    estimated = relation_context.estimate(
+        same, different, source=f"rebuild of {len(cluster_of)} mentions, its first pass's persons"
+    )
+    relation_context.save(estimated, settings.KETENZICHT_LINK_CONTEXT)
+    return ContextModel(estimated)
+
+
+def _with_relation_context(
+    pairs: list[ScoredPair],
+    clustering: Clustering,
+    related: Related,
+    model: LinkModel,
+    features: list[Any],
+    terms: ContextModel,
+) -> tuple[list[ScoredPair], dict[tuple[str, str], str]]:
+    """The pairs with the relation term of `engine.context.second_pass` added (the first clustering's
+    persons as the related persons), and the level of each pair that got a term."""
+    cluster_of = clustering.cluster_of
+    ties = relation_context.ties_of(related, cluster_of)
     by_id = {f.unique_id: f for f in features}
 
     def compatible(left: str, right: str) -> bool:

@@ -23,9 +23,11 @@ from ketenzicht.linking.engine.context import (
     ContextModel,
     Register,
 )
+from ketenzicht.linking.features import features_of
 from ketenzicht.linking.models import MentionLink, ReviewItem
 from ketenzicht.linking.views import FIELD_LABELS
 from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import MentionRelation, PersonMention
 from ketenzicht.ui.formats import decimal
 from tests.conftest import exchange_registration, in_numbering
 from tests.people import DENNIS, person_of, register
@@ -383,6 +385,65 @@ def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(stro
     with override_settings(KETENZICHT_LINK_CONTEXT=""):
         call_command("link_persons", "--rebuild", "--no-progress")
     assert person_of(second, "p2") != person_of(first, "p2")  # without the term: apart again
+
+
+@pytest.mark.django_db
+def test_a_rebuild_that_retrains_the_context_estimates_the_term_on_this_register_and_uses_it(
+    strong: str, tmp_path: Path
+) -> None:
+    from django.core.management import call_command
+
+    partner = [{"from": "p1", "to": "p2", "kind": "partner"}]
+    mohammed = {"given_names": "Mohammed", "surname": "El Amrani", "sex": "M"}
+    fatima = {"given_names": "Fatima", "surname": "Bouzid", "birth_date": "1987-05-05", "sex": "F"}
+    samira = {"given_names": "Samira", "surname": "Haddou", "birth_date": "1994-01-09", "sex": "F"}
+    with override_settings(KETENZICHT_LINK_CONTEXT=""):  # taken in without the relation term
+        first = register("R1", DENNIS, SANDRA_IN_FULL)
+        second = register("R2", DENNIS, SANDRA_NAME_ONLY)
+        take_in("R3", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1985-03-02"},
+                       {"ref": "p2", "role": "victim", **fatima}], partner)  # fmt: skip
+        m2 = take_in("R4", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1992-07-19"},
+                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+        m3 = take_in("R5", [{"ref": "p1", "role": "suspect", **mohammed},
+                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+    # What the estimate must count: the register's persons as they stand (the rebuild's first pass
+    # finds the same without the term), each mention's ties from its own registration.
+    person_of_mention = {
+        str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")
+    }
+    mentions = list(PersonMention.objects.order_by("id"))
+    related: dict[int, tuple[dict[str, Any], list[tuple[str, str, str]]]] = {}
+    for mention in mentions:
+        related.setdefault(mention.registration_id, ({}, []))[0][str(mention.pk)] = None
+    for registration_id, left, right, kind in MentionRelation.objects.values_list(
+        "registration_id", "from_mention_id", "to_mention_id", "kind"
+    ):
+        related[registration_id][1].append((str(left), str(right), kind))
+    expected_same, expected_different = context.level_counts(
+        Register(
+            person_of_mention,
+            {str(m.pk): m.registration_id for m in mentions},
+            {str(m.pk): features_of(m).surname_first for m in mentions},
+            context.ties_of(related.values(), person_of_mention),
+        )
+    )
+    # Here a shared partner is no sign of one person: Samira was the partner of two Mohammeds.
+    assert expected_different[SAME_INTIMATE] > 0 and expected_same[NO_SHARED] > 0
+
+    path = tmp_path / "context.json"
+    path.write_text(Path(strong).read_text(encoding="utf-8"), encoding="utf-8")
+    with override_settings(KETENZICHT_LINK_CONTEXT=str(path)):
+        call_command("link_persons", "--rebuild", "--retrain-context", "--no-progress")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    assert saved["source"] == f"rebuild of {len(mentions)} mentions, its first pass's persons"
+    assert saved["pairs"]["same person"] == dict(expected_same)
+    assert saved["pairs"]["different persons, same surname"] == dict(expected_different)
+    estimated = ContextModel(saved)
+    assert estimated.weight(SAME_INTIMATE) < ContextModel.from_file(strong).weight(SAME_INTIMATE) - 6
+    # The second pass used the term estimated here, not the strong one it replaced (which joins both,
+    # as the rebuild test above shows).
+    assert person_of(second, "p2") != person_of(first, "p2")
+    assert person_of(m3) != person_of(m2)
 
 
 def test_a_context_model_that_cannot_be_used_fails_the_system_check(tmp_path: Path) -> None:

@@ -239,8 +239,14 @@ def level_counts(
     return same, different
 
 
+ESTIMATE_FLOOR = 1e-4
+# The largest weight an estimated model can give (m at most 1, u at least the floor): how far below the
+# link threshold a pair may be and still be lifted over it by a term not yet estimated.
+ESTIMATED_MAX_WEIGHT = math.log2(1 / ESTIMATE_FLOOR)
+
+
 def estimate(
-    same: Mapping[str, int], different: Mapping[str, int], *, source: str, floor: float = 1e-4
+    same: Mapping[str, int], different: Mapping[str, int], *, source: str, floor: float = ESTIMATE_FLOOR
 ) -> dict[str, Any]:
     """A context model (as saved) from the level counts of `level_counts`: m and u per non-null level,
     each with half a pair added (a level never seen keeps a small, finite probability) and at least

@@ -20,7 +20,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--rebuild", action="store_true", help="re-link the whole register")
         parser.add_argument(
-            "--retrain", action="store_true", help="estimate a new model on the register first"
+            "--retrain",
+            action="store_true",
+            help="estimate a new model on the register first (and the relation term, as --retrain-context)",
+        )
+        parser.add_argument(
+            "--retrain-context",
+            action="store_true",
+            help="estimate the relation term again on the register (its first pass's persons) and use it",
         )
         parser.add_argument("--seed", type=int, default=1, help="seed for training (default 1)")
         parser.add_argument(
@@ -37,7 +44,11 @@ class Command(BaseCommand):
             raise CommandError("say --rebuild: new registrations are linked on intake already")
         with progress_steps(disable=options["no_progress"]) as step:
             summary = persons_rebuild(
-                retrain=options["retrain"], seed=options["seed"], progress=step, backend=options["backend"]
+                retrain=options["retrain"],
+                retrain_context=options["retrain_context"],
+                seed=options["seed"],
+                progress=step,
+                backend=options["backend"],
             )
         self.stdout.write(
             f"{summary.mentions} mentions, {summary.pairs_scored} pairs scored -> {summary.persons} persons "
