@@ -105,22 +105,36 @@ def features_store(
             MentionFeatures.objects.filter(mention_id__in=chunk).delete()
             MentionKey.objects.filter(mention_id__in=chunk).delete()
         _key_counts_subtract(old)
-    execute_all(_features_statements(pairs, keys_of))
+    features_write(pairs, keys_of)
 
 
-def _features_statements(
-    pairs: Sequence[tuple[PersonMention, Features]], keys_of: Mapping[int, Sequence[str]] | None
-) -> list[Statement]:
-    """The features, blocking keys and key counts of new mentions, as statements (plain rows: no model
-    instance for each of the tens of keys per mention)."""
+# From this many key rows on, PostgreSQL takes the keys by COPY: a bulk batch's (about 26 keys per
+# mention) as INSERT statements are tens of thousands of parameters that the driver quotes one by one
+# into the statement's text, which cost more than the rest of writing the batch.
+COPY_KEYS_FROM = 1_000
+
+
+def features_write(
+    pairs: Sequence[tuple[PersonMention, Features]],
+    keys_of: Mapping[int, Sequence[str]] | None,
+    *,
+    also: Sequence[Statement] = (),
+) -> None:
+    """Write the features, blocking keys and key counts of new mentions (plain rows: no model instance for
+    each of the tens of keys per mention), and the statements `also` after them. A few mentions (an
+    intake) in one round trip on PostgreSQL; a bulk batch's keys by COPY there."""
     keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
-    return [
-        *insert_statements(
-            quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
-        ),
-        *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys),
-        *_key_counts_statements(Counter(key for _, key in keys)),
-    ]
+    features = insert_statements(
+        quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
+    )
+    counts = _key_counts_statements(Counter(key for _, key in keys))
+    if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:
+        rows_insert(quoted_table(MentionKey), ("mention_id", "key"), keys)
+        execute_all([*features, *counts, *also])
+        return
+    execute_all(
+        [*features, *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys), *counts, *also]
+    )
 
 
 def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[tuple[Any, ...]]:

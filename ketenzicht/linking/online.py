@@ -22,7 +22,7 @@ from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from ketenzicht.db import chunks, execute_all, insert_statements, quoted_table
+from ketenzicht.db import chunks, insert_statements, quoted_table
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
@@ -35,7 +35,7 @@ from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
 from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, join_contradicts, names_compatible
-from .features import _features_statements, features_of
+from .features import features_of, features_write
 from .models import (
     KeyCount,
     LinkMethod,
@@ -446,13 +446,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in resolved]
     link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
     link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
-    # Features, keys, key counts and links: one round trip on PostgreSQL.
-    execute_all(
-        [
-            *_features_statements(pairs, keys_of),
-            *insert_statements(quoted_table(MentionLink), link_columns, link_rows),
-        ]
-    )
+    # Features, keys, key counts and links: one round trip on PostgreSQL (a bulk batch's keys by COPY).
+    features_write(pairs, keys_of, also=insert_statements(quoted_table(MentionLink), link_columns, link_rows))
     persons.store(actor=actor)
     # A question a later merge of this batch answered (both mentions now one person) is not asked.
     doubtful = [

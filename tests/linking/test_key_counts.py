@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from ketenzicht.intake.pipeline import intake_registrations
 from ketenzicht.linking.batch import features_frame, with_block_keys
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
@@ -26,7 +27,13 @@ from ketenzicht.linking.engine.keys import (
     key_cap_sql,
 )
 from ketenzicht.linking.engine.normalise import normalise_mention
-from ketenzicht.linking.features import features_of, features_store, key_counts_kept, key_counts_recount
+from ketenzicht.linking.features import (
+    COPY_KEYS_FROM,
+    features_of,
+    features_store,
+    key_counts_kept,
+    key_counts_recount,
+)
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
 from ketenzicht.linking.online import _stored_mentions_of_keys, sharing_enough
 from ketenzicht.linking.services import (
@@ -36,6 +43,7 @@ from ketenzicht.linking.services import (
 )
 from ketenzicht.linking.splink_table import BLOCK_KEYS
 from ketenzicht.registrations.models import PersonMention
+from tests.conftest import exchange_registration, in_numbering
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
@@ -275,3 +283,29 @@ def test_the_cap_of_a_key_online_in_python_and_in_sql_alike(key: str, cap: int) 
         assert cursor.fetchone()[0] == cap
     in_duckdb = duckdb.execute(f"SELECT {key_cap_sql('k', 100)} FROM (SELECT CAST(? AS VARCHAR) AS k)", [key])
     assert in_duckdb.fetchone() == (cap,)  # the batch
+
+
+def test_a_bulk_batch_stores_each_mentions_own_keys_as_one_intake_does() -> None:
+    """A batch large enough that PostgreSQL takes its keys by COPY (`features.COPY_KEYS_FROM`) stores the
+    same keys per mention as an intake of one registration (INSERT statements), and counts them."""
+    first = ["Dennis", "Sandra", "Anna", "Mohammed", "Fatima", "Jan", "Lisa", "Piotr", "Sanne", "Ahmed"]
+    items = [
+        exchange_registration(
+            reference=in_numbering(f"B{n}"),
+            persons=[
+                {**DENNIS, "ref": "p1", "role": "suspect", "given_names": first[n % 10]}
+                | {"birth_date": f"19{60 + n}-01-02"},
+                {"ref": "p2", "role": "victim", **ANNA, "given_names": first[(n + 3) % 10]},
+            ],
+        )
+        for n in range(40)
+    ]
+    outcomes = intake_registrations(actor=None, items=items, channel="import")
+    assert all(outcome.created for outcome in outcomes)  # type: ignore[union-attr]
+    single = register("R1", DENNIS, SANDRA)
+    assert MentionKey.objects.count() >= COPY_KEYS_FROM + 2  # enough for COPY on PostgreSQL
+    for mention in PersonMention.objects.all():
+        stored = sorted(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
+        assert stored == sorted(blocking_keys(features_of(mention))), mention.pk
+    assert PersonMention.objects.filter(registration=single).count() == 2
+    assert counted() == recounted()
