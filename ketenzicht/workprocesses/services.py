@@ -88,16 +88,17 @@ def rollout_enable(
     return rollout
 
 
-# Within `versions_remembered()` the version per process, organisation and day is read once.
-_remembered: ContextVar[dict[tuple[str, int, date], ProcessVersion] | None] = ContextVar(
-    "process_versions", default=None
+# Within `versions_remembered()` the roll-outs per process and organisation are read once (an import of
+# history opens cases on many days: the day is chosen among them here, not asked of the database again).
+_remembered: ContextVar[dict[tuple[str, int], list[Rollout]] | None] = ContextVar(
+    "process_rollouts", default=None
 )
 
 
 @contextmanager
 def versions_remembered() -> Iterator[None]:
-    """Read each process version once while the block runs (a batch of intake opens many cases; no roll-out
-    changes inside it)."""
+    """Read the roll-outs of each process and organisation once while the block runs (a batch of intake
+    opens many cases; no roll-out changes inside it)."""
     token = _remembered.set({})
     try:
         yield
@@ -105,24 +106,31 @@ def versions_remembered() -> Iterator[None]:
         _remembered.reset(token)
 
 
+def _rollouts(process: str, organisation: Organisation) -> list[Rollout]:
+    """Every roll-out of `process` that applies to `organisation`, in the order of choice: its own before
+    the default's, the latest start first."""
+    return list(
+        Rollout.objects.filter(process=process)
+        .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
+        .select_related("process_version")
+        .order_by(F("organisation_id").asc(nulls_last=True), "-valid_from", "-id")
+    )
+
+
 def version_for(process: str, organisation: Organisation, on: date) -> ProcessVersion:
     """The version new cases of `process` start on in `organisation` on `on`: the organisation's own latest
     roll-out that has begun, else the default's."""
     remembered = _remembered.get()
-    key = (process, organisation.pk, on)
-    if remembered is not None and key in remembered:
-        return remembered[key]
-    chosen = (
-        Rollout.objects.filter(process=process, valid_from__lte=on)
-        .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
-        .select_related("process_version")
-        .order_by(F("organisation_id").asc(nulls_last=True), "-valid_from", "-id")  # its own first
-        .first()
-    )
+    key = (process, organisation.pk)
+    if remembered is None:
+        rollouts = _rollouts(process, organisation)
+    elif key in remembered:
+        rollouts = remembered[key]
+    else:
+        rollouts = remembered[key] = _rollouts(process, organisation)
+    chosen = next((rollout for rollout in rollouts if rollout.valid_from <= on), None)
     if chosen is None:
         raise NoProcessVersion(f"{process} is not rolled out for {organisation.code} on {on}")
-    if remembered is not None:
-        remembered[key] = chosen.process_version
     return chosen.process_version
 
 
