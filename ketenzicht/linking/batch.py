@@ -194,6 +194,21 @@ def _connection(
     return con
 
 
+def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[str, str]]:
+    """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them),
+    built by DuckDB (`keys.blocking_keys_sql`) rather than mention by mention in Python: (unique id, key)
+    rows, streamed."""
+    con = _connection(features_df, ordered=False)
+    cursor = con.execute(
+        f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
+    )
+    try:
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        con.close()
+
+
 def _held_keys(
     con: duckdb.DuckDBPyConnection,
     max_key_mentions: int,

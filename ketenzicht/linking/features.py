@@ -146,18 +146,28 @@ def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[
     return ((m.pk, json.dumps(f.as_row()), f.bsn) for m, f in pairs)
 
 
-def features_store_all(pairs: Iterable[tuple[PersonMention, Features]], *, chunk: int = 20_000) -> None:
+def features_store_all(
+    pairs: Iterable[tuple[PersonMention, Features]],
+    *,
+    keys: Iterable[tuple[int, str]] | None = None,
+    chunk: int = 20_000,
+) -> None:
     """Replace the features, blocking keys and key counts of every mention (a rebuild): the old ones
-    deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once."""
+    deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once.
+    `keys`: every (mention id, key) of these mentions, built already (`batch.mention_key_rows`); else each
+    mention's `blocking_keys` here."""
     MentionFeatures.objects.all().delete()
     MentionKey.objects.all().delete()
     KeyCount.objects.all().delete()
     iterator = iter(pairs)
     while part := list(islice(iterator, chunk)):
         rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
-        rows_insert(
-            quoted_table(MentionKey),
-            ("mention_id", "key"),
-            ((m.pk, key) for m, f in part for key in blocking_keys(f)),
-        )
+        if keys is None:
+            rows_insert(
+                quoted_table(MentionKey),
+                ("mention_id", "key"),
+                ((m.pk, key) for m, f in part for key in blocking_keys(f)),
+            )
+    if keys is not None:
+        rows_insert(quoted_table(MentionKey), ("mention_id", "key"), keys)
     key_counts_recount()

@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
-from ketenzicht.db import chunks
+from ketenzicht.db import chunks, quoted_table, rows_insert
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 
-from .batch import features_frame, predict, save_model, train
+from .batch import features_frame, mention_key_rows, predict, save_model, train
 from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
@@ -50,6 +51,7 @@ from .signals import persons_relinked
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
+LINK_COLUMNS = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
 # Why a link at or above the upper threshold that the clustering's guards refused goes to a reviewer.
 REFUSED_REASONS = {
     "different valid BSNs": gettext_noop("different valid BSNs"),
@@ -196,7 +198,9 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
-        features_store_all(pairs_with_features)  # features, blocking keys and key counts anew
+        # Features, blocking keys (built by DuckDB) and key counts anew.
+        keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
+        features_store_all(pairs_with_features, keys=keys)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {
@@ -206,18 +210,13 @@ def persons_rebuild(
             Person.objects.filter(pk=int(source)).update(merged_into_id=int(target))
         best = _best_probability(pairs, clustering.cluster_of)
         version = model_version()
-        links = [
-            MentionLink(
-                mention_id=int(mention),
-                person_id=person_of_cluster[cluster_id],
-                method=LinkMethod.REBUILD,
-                probability=best.get(mention),
-                model_version=version,
-            )
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        links = (
+            (int(mention), person_of_cluster[cluster_id], LinkMethod.REBUILD, best.get(mention), version, now)
             for mention, cluster_id in clustering.cluster_of.items()
-        ]
+        )
         MentionLink.objects.all().delete()
-        MentionLink.objects.bulk_create(links, batch_size=5000)
+        rows_insert(quoted_table(MentionLink), LINK_COLUMNS, links)  # plain rows: COPY on PostgreSQL
         reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features, levels, terms)
         persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)

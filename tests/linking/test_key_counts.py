@@ -35,7 +35,7 @@ from ketenzicht.linking.features import (
     key_counts_recount,
 )
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
-from ketenzicht.linking.online import _stored_mentions_of_keys, sharing_enough
+from ketenzicht.linking.online import _stored_mentions_of_keys, model_version, sharing_enough
 from ketenzicht.linking.services import (
     mention_split,
     merge_undo,
@@ -87,6 +87,14 @@ def test_a_rebuild_leaves_counts_equal_to_a_recount(capsys: Any) -> None:
     call_command("link_persons", "--rebuild", "--no-progress")
     assert counted() == recounted()
     assert MentionKey.objects.count() > 30
+    # The rebuild builds the keys in DuckDB: each mention's are those intake stores.
+    for mention in PersonMention.objects.all():
+        stored = sorted(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
+        assert stored == sorted(blocking_keys(features_of(mention))), mention.pk
+    links = MentionLink.objects.all()
+    assert links.count() == PersonMention.objects.count()
+    assert {(link.method, link.model_version) for link in links} == {("rebuild", model_version())}
+    assert all(link.updated_at is not None for link in links)
 
 
 @override_settings(KETENZICHT_LINK_UPPER=0.999999999, KETENZICHT_LINK_LOWER=0.5)

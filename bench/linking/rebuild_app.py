@@ -1,0 +1,113 @@
+"""The application's rebuild, end to end: `linking.rebuild.persons_rebuild` on a PostgreSQL register.
+
+    python bench/linking/rebuild_app.py [--persons 100000] [--seed 1]
+
+The register is the one `bench/linking/online.py` builds and caches for `--persons` persons (its
+registrations and mentions as the intake stores them, every mention's features and keys, each linked to
+its true person; relations are not in it, so the relation term's second pass finds no ties). This script
+has online.py build it when it is missing (`online.py --persons N --timed 10 --backends postgres
+--no-readme`), copies it to a throw-away database (`CREATE DATABASE ... TEMPLATE`, not timed) and runs
+the rebuild there in a process of its own, as `manage.py link_persons --rebuild` does (the shipped model,
+DuckDB): reading the mentions, normalising them, predicting and clustering, and writing features, keys
+and links. Printed: the wall of each stage the rebuild reports (`normalise`, `predict`, `cluster`,
+`store`; `before` is Django's start and reading the mentions, up to the first stage), the whole wall,
+the process's peak memory, and the rebuild's summary. The server: $BENCH_POSTGRES (default
+postgres://postgres@127.0.0.1:5432).
+
+Compare the Splink part alone at the same size with `python bench/linking/scaling.py --steps rebuild`,
+which leaves out the database and normalises column by column.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+
+
+def psql(sql: str, database: str = "postgres") -> str:
+    done = subprocess.run(
+        ["psql", f"{POSTGRES}/{database}", "-qtAc", sql], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def worker(result: Path) -> None:
+    import django
+
+    django.setup()
+    from ketenzicht.linking.rebuild import persons_rebuild
+
+    began = time.perf_counter()
+    first_seen: dict[str, float] = {}
+    last_seen: dict[str, float] = {}
+
+    def step(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter() - began
+        first_seen.setdefault(stage, now)
+        last_seen[stage] = now
+
+    summary = persons_rebuild(progress=step)
+    wall = time.perf_counter() - began
+    stages = {"before": min(first_seen.values(), default=wall)}
+    stages |= {stage: last_seen[stage] - first_seen[stage] for stage in first_seen}
+    out = {
+        "wall": wall,
+        "stages": stages,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "summary": summary.__dict__,
+    }
+    result.write_text(json.dumps(out), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker)
+        return
+    register = f"ketenzicht_bench_online_{args.persons}_{args.seed}"
+    if psql(f"SELECT 1 FROM pg_database WHERE datname = '{register}'") != "1":
+        print(f"building the register of {args.persons:,} persons with online.py", flush=True)
+        command = [sys.executable, str(HERE / "online.py"), "--persons", str(args.persons)]
+        command += ["--seed", str(args.seed), "--timed", "10", "--backends", "postgres", "--no-readme"]
+        subprocess.run(command, cwd=ROOT, check=True)
+    copy = f"ketenzicht_rebuild_app_{os.getpid()}"
+    psql(f"DROP DATABASE IF EXISTS {copy}")
+    psql(f"CREATE DATABASE {copy} TEMPLATE {register}")
+    result = ROOT / "bench" / "out" / "linking" / f"rebuild-app-{os.getpid()}.json"
+    result.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mentions = psql("SELECT count(*) FROM registrations_personmention", copy)
+        print(f"rebuild of the register of {args.persons:,} persons ({int(mentions):,} mentions), PostgreSQL")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false"}
+        env["DATABASE_URL"] = f"{POSTGRES}/{copy}"
+        subprocess.run([sys.executable, __file__, "--worker", str(result)], env=env, cwd=ROOT, check=True)
+        figures = json.loads(result.read_text(encoding="utf-8"))
+    finally:
+        psql(f"DROP DATABASE IF EXISTS {copy}")
+        result.unlink(missing_ok=True)
+    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in figures["stages"].items())
+    print(f"wall {figures['wall']:.1f} s ({stages}); peak {figures['peak_mib']:,.0f} MiB")
+    print(f"summary: {figures['summary']}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+
+if __name__ == "__main__":
+    main()
