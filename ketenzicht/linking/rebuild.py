@@ -36,7 +36,7 @@ from .engine.resolve import (
     cluster,
     names_compatible,
 )
-from .features import features_of, features_store_all
+from .features import features_of_all, features_store_all
 from .models import (
     LinkMethod,
     MentionLink,
@@ -102,13 +102,9 @@ def persons_rebuild(
         "postcode", "house_number", "street", "city",
     ).order_by("id"))  # fmt: skip
     step("normalise", 0, len(mentions))
-    pairs_with_features = []
-    for index, mention in enumerate(mentions, start=1):
-        pairs_with_features.append((mention, features_of(mention)))
-        if index % 10_000 == 0:
-            step("normalise", index, len(mentions))
+    features = features_of_all(mentions)
+    pairs_with_features = list(zip(mentions, features, strict=True))
     step("normalise", len(mentions), len(mentions))
-    features = [f for _, f in pairs_with_features]
     # predict blocks on the online matcher's keys (built in DuckDB; in Python on Spark): the same candidates
     frame = features_frame(features)
 

@@ -8,8 +8,10 @@ import pytest
 from django.core.management import call_command
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking.features import features_of, features_of_all
 from ketenzicht.linking.models import MentionLink, PairDecision
 from ketenzicht.linking.services import pair_decide
+from ketenzicht.registrations.models import PersonMention
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +57,17 @@ def test_the_command_wants_rebuild_said_out_loud() -> None:
 
     with pytest.raises(CommandError, match="--rebuild"):
         call_command("link_persons")
+
+
+def test_a_rebuild_normalises_every_mention_at_once_to_the_features_intake_gives_one_by_one() -> None:
+    register("R1", DENNIS, SANDRA)
+    register("R2", {**DENNIS, "given_names": "D.J.", "surname_prefix": "", "surname": "v.d. Linden"})
+    register(
+        "R3",
+        {"given_names": "Özlem Çiğdem", "surname": "Yılmaz-El Amrani", "birth_date": "1985-00-00"},
+        {"given_names": "S.", "surname": "Verbeek-de Vries", "birth_date": "1988-02-09", "sex": "F"},
+    )
+    register("R4", {"surname": "Jansen"})
+    mentions = list(PersonMention.objects.order_by("id"))
+    assert len(mentions) == 6
+    assert features_of_all(mentions) == [features_of(mention) for mention in mentions]
