@@ -194,6 +194,24 @@ def _connection(
     return con
 
 
+def held_keys_column(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_MENTIONS) -> list[list[str]]:
+    """Column `block_keys` of `with_block_keys` (each mention's keys that another mention and at most
+    `key_cap` of `max_key_mentions` mentions share), built and capped by DuckDB (`_held_keys`) instead of
+    mention by mention in Python; in the frame's order."""
+    con = _connection(features_df)  # ordered: row number i is the frame's row i
+    try:
+        _held_keys(con, max_key_mentions)
+        rows = con.execute(
+            "SELECT n, list(k ORDER BY k) FROM held JOIN held_keys USING (kid) GROUP BY n"
+        ).fetchall()
+    finally:
+        con.close()
+    keys: list[list[str]] = [[] for _ in range(len(features_df))]
+    for row, held in rows:
+        keys[row] = held
+    return keys
+
+
 def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[str, str]]:
     """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them),
     built by DuckDB (`keys.blocking_keys_sql`) rather than mention by mention in Python: (unique id, key)
@@ -573,7 +591,11 @@ def predict(
     if backend == "spark":
         from .spark import predict_pairs
 
-        frame = with_block_keys(frame, max_key_mentions)  # the keys as given (e.g. stored) or built, capped
+        if BLOCK_KEYS in frame.columns:
+            frame = with_block_keys(frame, max_key_mentions)  # the keys as given (e.g. stored), capped
+        else:  # built and capped by DuckDB here, not mention by mention in the driver
+            frame = frame.copy(deep=False)
+            frame[BLOCK_KEYS] = held_keys_column(frame, max_key_mentions)
         settings = prediction_settings(splink_part(model_json))
         return _flag_different_valid_bsns(predict_pairs(frame, settings, threshold_match_weight, pair_rule))
     if backend != "duckdb":

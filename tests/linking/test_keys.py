@@ -15,6 +15,7 @@ from ketenzicht.linking.batch import (
     _held_keys,
     features_frame,
     features_from_file,
+    held_keys_column,
     load_model,
     predict,
     with_block_keys,
@@ -122,6 +123,18 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
         u: list(k) for u, k in zip(expected["unique_id"], expected[BLOCK_KEYS], strict=True)
     }
     assert any(len(keys) for keys in expected[BLOCK_KEYS])
+
+
+def test_the_keys_handed_to_spark_are_built_and_capped_by_duckdb_as_in_python(tmp_path: Path) -> None:
+    generate(800, 5, tmp_path)
+    features = features_from_file(tmp_path / "registrations.jsonl")
+    frame = features_frame(features)
+    for cap in (3, 100, 10**9):
+        expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=cap)
+        built = held_keys_column(frame, cap)
+        assert len(built) == len(frame)
+        assert built == [sorted(keys) for keys in expected[BLOCK_KEYS]], cap
+    assert any(built) and not all(built)  # some mentions share keys, some share none
 
 
 def _kept_keys(connection: duckdb.DuckDBPyConnection, max_key_mentions: int) -> dict[str, list[str]]:
