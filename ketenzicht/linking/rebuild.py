@@ -105,7 +105,7 @@ def persons_rebuild(
     features = features_of_all(mentions)
     pairs_with_features = list(zip(mentions, features, strict=True))
     step("normalise", len(mentions), len(mentions))
-    # predict blocks on the online matcher's keys (built in DuckDB; in Python on Spark): the same candidates
+    # predict blocks on the online matcher's keys (built in DuckDB, for Spark too): the same candidates
     frame = features_frame(features)
 
     model_path = Path(settings.KETENZICHT_LINK_MODEL)
