@@ -33,14 +33,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+sys.path.insert(0, str(HERE))
 
-
-def psql(sql: str, database: str = "postgres") -> str:
-    done = subprocess.run(
-        ["psql", f"{POSTGRES}/{database}", "-qtAc", sql], check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
+from online import POSTGRES, database_url, psql  # noqa: E402  (the register online.py builds)
 
 
 def worker(result: Path) -> None:
@@ -82,7 +77,7 @@ def main() -> None:
     if args.worker:
         worker(args.worker)
         return
-    register = f"ketenzicht_bench_online_{args.persons}_{args.seed}"
+    register = database_url("postgres", args.persons, args.seed).rsplit("/", 1)[1]
     if psql(f"SELECT 1 FROM pg_database WHERE datname = '{register}'") != "1":
         print(f"building the register of {args.persons:,} persons with online.py", flush=True)
         command = [sys.executable, str(HERE / "online.py"), "--persons", str(args.persons)]

@@ -126,6 +126,8 @@ def features_store(
 # mention) as INSERT statements are tens of thousands of parameters that the driver quotes one by one
 # into the statement's text, which cost more than the rest of writing the batch.
 COPY_KEYS_FROM = 1_000
+FEATURES_COLUMNS = ("mention_id", "data", "bsn")
+KEY_COLUMNS = ("mention_id", "key")
 
 
 def features_write(
@@ -138,16 +140,18 @@ def features_write(
     each of the tens of keys per mention), and the statements `also` after them. A few mentions (an
     intake) in one round trip on PostgreSQL; a bulk batch's keys by COPY there."""
     keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
-    features = insert_statements(
-        quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), list(_features_rows(pairs))
-    )
-    counts = _key_counts_statements(Counter(key for _, key in keys))
+    key_statements: list[Statement] = []
     if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:
-        rows_insert(quoted_table(MentionKey), ("mention_id", "key"), keys)
-        execute_all([*features, *counts, *also])
-        return
+        rows_insert(quoted_table(MentionKey), KEY_COLUMNS, keys)
+    else:
+        key_statements = insert_statements(quoted_table(MentionKey), KEY_COLUMNS, keys)
     execute_all(
-        [*features, *insert_statements(quoted_table(MentionKey), ("mention_id", "key"), keys), *counts, *also]
+        [
+            *insert_statements(quoted_table(MentionFeatures), FEATURES_COLUMNS, list(_features_rows(pairs))),
+            *key_statements,
+            *_key_counts_statements(Counter(key for _, key in keys)),
+            *also,
+        ]
     )
 
 
@@ -161,27 +165,16 @@ def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[
 
 
 def features_store_all(
-    pairs: Iterable[tuple[PersonMention, Features]],
-    *,
-    keys: Iterable[tuple[int, str]] | None = None,
-    chunk: int = 20_000,
+    pairs: Iterable[tuple[PersonMention, Features]], keys: Iterable[tuple[int, str]], *, chunk: int = 20_000
 ) -> None:
     """Replace the features, blocking keys and key counts of every mention (a rebuild): the old ones
     deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once.
-    `keys`: every (mention id, key) of these mentions, built already (`batch.mention_key_rows`); else each
-    mention's `blocking_keys` here."""
+    `keys`: every (mention id, key) of these mentions, built already (`batch.mention_key_rows`)."""
     MentionFeatures.objects.all().delete()
     MentionKey.objects.all().delete()
     KeyCount.objects.all().delete()
     iterator = iter(pairs)
     while part := list(islice(iterator, chunk)):
-        rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), _features_rows(part))
-        if keys is None:
-            rows_insert(
-                quoted_table(MentionKey),
-                ("mention_id", "key"),
-                ((m.pk, key) for m, f in part for key in blocking_keys(f)),
-            )
-    if keys is not None:
-        rows_insert(quoted_table(MentionKey), ("mention_id", "key"), keys)
+        rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, _features_rows(part))
+    rows_insert(quoted_table(MentionKey), KEY_COLUMNS, keys)
     key_counts_recount()

@@ -72,6 +72,10 @@ def _context_model(path: str, modified: float) -> ContextModel:
     return ContextModel.from_file(path)
 
 
+# A MentionLink as a plain row (intake and the rebuild write links without model instances).
+LINK_COLUMNS = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
+
+
 def context_model() -> ContextModel | None:
     """The relation-context term's parameters in use (None: switched off, `KETENZICHT_LINK_CONTEXT` empty)."""
     path = settings.KETENZICHT_LINK_CONTEXT
@@ -445,9 +449,8 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     resolved = [(m, persons.ref(p), method, prob) for m, p, method, prob in links]
     linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in resolved]
     link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
-    link_columns = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
     # Features, keys, key counts and links: one round trip on PostgreSQL (a bulk batch's keys by COPY).
-    features_write(pairs, keys_of, also=insert_statements(quoted_table(MentionLink), link_columns, link_rows))
+    features_write(pairs, keys_of, also=insert_statements(quoted_table(MentionLink), LINK_COLUMNS, link_rows))
     persons.store(actor=actor)
     # A question a later merge of this batch answered (both mentions now one person) is not asked.
     doubtful = [

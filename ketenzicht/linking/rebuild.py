@@ -44,14 +44,13 @@ from .models import (
     ReviewItem,
     ReviewStatus,
 )
-from .online import context_model, model_version, pair_rule
+from .online import LINK_COLUMNS, context_model, model_version, pair_rule
 from .services import review_item_for
 from .signals import persons_relinked
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
-LINK_COLUMNS = ("mention_id", "person_id", "method", "probability", "model_version", "updated_at")
 # Why a link at or above the upper threshold that the clustering's guards refused goes to a reviewer.
 REFUSED_REASONS = {
     "different valid BSNs": gettext_noop("different valid BSNs"),
@@ -196,7 +195,7 @@ def persons_rebuild(
         step("store", 0, 1)
         # Features, blocking keys (built by DuckDB) and key counts anew.
         keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
-        features_store_all(pairs_with_features, keys=keys)
+        features_store_all(pairs_with_features, keys)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {

@@ -360,15 +360,15 @@ def test_two_mohammed_el_amranis_in_one_city_with_different_partners_stay_two(st
 # --- the rebuild's second pass ------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
-def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(strong: str) -> None:
-    from django.core.management import call_command
-
+def _sandra_and_three_mohammeds_without_the_term() -> tuple[Any, Any, Any, Any, Any]:
+    """Taken in without the relation term: Dennis with Sandra in full, then with Sandra by name only; a
+    Mohammed El Amrani with Fatima, one with Samira (other dates of birth), and one without a date of birth
+    with Samira. Returns the five registrations."""
     partner = [{"from": "p1", "to": "p2", "kind": "partner"}]
     mohammed = {"given_names": "Mohammed", "surname": "El Amrani", "sex": "M"}
     fatima = {"given_names": "Fatima", "surname": "Bouzid", "birth_date": "1987-05-05", "sex": "F"}
     samira = {"given_names": "Samira", "surname": "Haddou", "birth_date": "1994-01-09", "sex": "F"}
-    with override_settings(KETENZICHT_LINK_CONTEXT=""):  # taken in without the relation term
+    with override_settings(KETENZICHT_LINK_CONTEXT=""):
         first = register("R1", DENNIS, SANDRA_IN_FULL)
         second = register("R2", DENNIS, SANDRA_NAME_ONLY)
         m1 = take_in("R3", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1985-03-02"},
@@ -377,6 +377,14 @@ def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(stro
                             {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
         m3 = take_in("R5", [{"ref": "p1", "role": "suspect", **mohammed},
                             {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+    return first, second, m1, m2, m3
+
+
+@pytest.mark.django_db
+def test_a_rebuild_joins_through_the_relation_and_keeps_the_namesakes_apart(strong: str) -> None:
+    from django.core.management import call_command
+
+    first, second, m1, m2, m3 = _sandra_and_three_mohammeds_without_the_term()
     assert person_of(second, "p2") != person_of(first, "p2") and person_of(m3) != person_of(m2)
     with override_settings(KETENZICHT_LINK_CONTEXT=strong):
         call_command("link_persons", "--rebuild", "--no-progress")
@@ -393,19 +401,7 @@ def test_a_rebuild_that_retrains_the_context_estimates_the_term_on_this_register
 ) -> None:
     from django.core.management import call_command
 
-    partner = [{"from": "p1", "to": "p2", "kind": "partner"}]
-    mohammed = {"given_names": "Mohammed", "surname": "El Amrani", "sex": "M"}
-    fatima = {"given_names": "Fatima", "surname": "Bouzid", "birth_date": "1987-05-05", "sex": "F"}
-    samira = {"given_names": "Samira", "surname": "Haddou", "birth_date": "1994-01-09", "sex": "F"}
-    with override_settings(KETENZICHT_LINK_CONTEXT=""):  # taken in without the relation term
-        first = register("R1", DENNIS, SANDRA_IN_FULL)
-        second = register("R2", DENNIS, SANDRA_NAME_ONLY)
-        take_in("R3", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1985-03-02"},
-                       {"ref": "p2", "role": "victim", **fatima}], partner)  # fmt: skip
-        m2 = take_in("R4", [{"ref": "p1", "role": "suspect", **mohammed, "birth_date": "1992-07-19"},
-                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
-        m3 = take_in("R5", [{"ref": "p1", "role": "suspect", **mohammed},
-                            {"ref": "p2", "role": "victim", **samira}], partner)  # fmt: skip
+    first, second, _, m2, m3 = _sandra_and_three_mohammeds_without_the_term()
     # What the estimate must count: the register's persons as they stand (the rebuild's first pass
     # finds the same without the term), each mention's ties from its own registration.
     person_of_mention = {
