@@ -66,6 +66,8 @@ from ketenzicht.linking.splink_table import (
     conditional_u_from_counts,
     conditional_u_sql,
     random_u_sql,
+    same_bsn_m_from_counts,
+    same_bsn_m_sql,
     sql_type,
     table_columns,
     u_sample,
@@ -288,6 +290,10 @@ class _DuckDBBackend:
     def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
         return conditional_u(self.con, comparison)
 
+    def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
+        sql = same_bsn_m_sql(comparison)
+        return None if sql is None else same_bsn_m_from_counts(comparison, self.con.execute(sql).fetchall())
+
     def splink_json(self, linker: Any) -> dict[str, Any]:
         saved: dict[str, Any] = linker.misc.save_model_to_json()
         return saved
@@ -336,7 +342,8 @@ def train(
     prior: float | None = None,
     steps: str = "grouped",
 ) -> dict[str, Any]:
-    """Estimate the prior from deterministic rules, u by random sampling, m by EM; no labels. `backend`:
+    """Estimate the prior from deterministic rules, u by random sampling, m by EM (and, for the date of
+    birth, from pairs that share a valid BSN: the one label a register has). `backend`:
     where Splink runs, "duckdb" (in this process) or "spark" (ketenzicht/linking/spark.py).
 
     The name frequencies are counted on all mentions; the Splink estimates on a random sample of at most
@@ -360,8 +367,10 @@ def train(
     `prior` sets it instead. The estimate is recorded under `training.prior_estimated`.
 
     Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
-    the data allows; the others keep u from random sampling. Returns the model artefact: Splink's model
-    JSON under "splink" and the name-frequency table under "name_frequencies"."""
+    the data allows; the others keep u from random sampling. Comparisons with `m_from_same_bsn` get their
+    m from the pairs with the same valid BSN (fixed, so EM keeps it and weighs the others with it) when
+    the data has enough of them; else EM estimates it like the others. Returns the model artefact:
+    Splink's model JSON under "splink" and the name-frequency table under "name_frequencies"."""
     frequencies = NameFrequencies.count(
         (_none(v) for v in features_df["surname_first"]), (_none(v) for v in features_df["given_first"])
     )
@@ -403,8 +412,9 @@ def train(
                 if u is not None:
                     entry["u_probability"] = max(u, float(entry.get("u_probability", 0.0)))
                     entry["fix_u_probability"] = True
+        labelled = _m_from_same_bsn(db, model_u)
         linker = db.linker(model_u)
-        estimated: set[str] = set()
+        estimated: set[str] = set(labelled)
         skipped: list[str] = []
         held: dict[str, list[str]] = {}
         for rule in EM_BLOCKING_RULES:
@@ -434,7 +444,7 @@ def train(
                     "EM on %r ran again with %s held at their floor", rule, ", ".join(floored.labels)
                 )
                 held[rule] = floored.labels
-                linker = db.linker(_floors_released(db.splink_json(linker)))
+                linker = db.linker(_floors_released(db.splink_json(linker), floored.labels))
             estimated |= _m_changed(before, db.splink_json(linker))
         splink_json = db.splink_json(linker)
     from_shipped = _m_from_shipped(splink_json, estimated) if skipped else []
@@ -453,11 +463,32 @@ def train(
             "em_skipped": skipped,
             "em_floors_held": held,
             "m_from_shipped_model": from_shipped,
+            # Comparisons whose m was counted among pairs with the same valid BSN: how many pairs.
+            "m_from_same_bsn": labelled,
             "prior_estimated": estimated_prior,
             "prior": "estimated" if prior is None else "given",
             "prior_mentions": mentions,
         },
     }
+
+
+def _m_from_same_bsn(db: Any, splink_json: dict[str, Any]) -> dict[str, int]:
+    """Give each comparison with `m_from_same_bsn` the m counted among pairs with the same valid BSN (in
+    place, fixed for EM) where the data has enough of them; per comparison given, how many pairs."""
+    by_name = {c.name: c for c in COMPARISONS}
+    given: dict[str, int] = {}
+    for saved in splink_json["comparisons"]:
+        comparison = by_name[saved["output_column_name"]]
+        counted = db.same_bsn_m(comparison)
+        if counted is None:
+            continue
+        m_values, pairs = counted
+        for entry, m in zip(saved["comparison_levels"], m_values, strict=True):
+            if m is not None:
+                entry["m_probability"] = m
+                entry["fix_m_probability"] = True
+        given[comparison.name] = pairs
+    return given
 
 
 def _em(linker: Any, rule: str, max_pairs: float | None, steps: str) -> None:
@@ -494,17 +525,18 @@ def _floors_held(splink_json: Mapping[str, Any], comparisons: Sequence[Compariso
 
 
 def _floors_released(
-    splink_json: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS
+    splink_json: Mapping[str, Any], labels: Sequence[str], comparisons: Sequence[Comparison] = COMPARISONS
 ) -> dict[str, Any]:
-    """The settings after EM with the levels `_floors_held` fixed estimable again (their m stays): the
-    levels with a floor (no level is both floored and fixed by design)."""
+    """The settings after EM with the levels `_floors_held` fixed (`labels`, "comparison: level")
+    estimable again; their m stays. Levels fixed for another reason (by design, from same-BSN pairs) stay
+    fixed."""
     by_name = {c.name: c for c in comparisons}
+    held = set(labels)
     out = copy.deepcopy(dict(splink_json))
     for saved in out["comparisons"]:
-        for level, entry in zip(
-            by_name[saved["output_column_name"]].levels, saved["comparison_levels"], strict=True
-        ):
-            if level.min_m is not None:
+        name = saved["output_column_name"]
+        for level, entry in zip(by_name[name].levels, saved["comparison_levels"], strict=True):
+            if f"{name}: {level.label}" in held:
                 entry.pop("fix_m_probability", None)
     return out
 

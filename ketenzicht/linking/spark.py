@@ -310,6 +310,15 @@ class SparkBackend:
         rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
         return conditional_u_from_counts(comparison, rows)
 
+    def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
+        from ketenzicht.linking.splink_table import same_bsn_m_from_counts, same_bsn_m_sql
+
+        sql = same_bsn_m_sql(comparison)
+        if sql is None:
+            return None
+        rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
+        return same_bsn_m_from_counts(comparison, rows)
+
     def splink_json(self, linker: Any) -> dict[str, Any]:
         if self._settings is None:
             raise RuntimeError("no linker yet")

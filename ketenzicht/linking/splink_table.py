@@ -1,5 +1,6 @@
 """What both Splink backends (batch.py on DuckDB, spark.py on Spark) share: the columns of table `mentions`
-and their types, and the conditional-u query over it. Neither backend imports the other for these."""
+and their types, and the queries over it for the conditional u and for the m from same-BSN pairs. Neither
+backend imports the other for these."""
 
 from __future__ import annotations
 
@@ -42,10 +43,9 @@ def sql_type(column: str) -> str:
     return "VARCHAR"
 
 
-def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
-    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (level index, pairs)."""
-    if comparison.u_conditional_on is None:
-        return None
+def _level_counts_sql(comparison: Comparison, pairs_on: str, max_pairs: int) -> str:
+    """DuckDB's SQL over table `mentions`: (level index, pairs) among at most `max_pairs` pairs of mentions
+    that satisfy the join condition `pairs_on` (over aliases l and r), drawn in a fixed order."""
     cases = " ".join(
         f"WHEN {level.condition.sql()} THEN {index}"
         for index, level in enumerate(comparison.levels)
@@ -61,7 +61,7 @@ def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str
         f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
         f"    SELECT {columns} FROM ("
         f"      SELECT l.unique_id AS a, r.unique_id AS b FROM mentions l JOIN mentions r"
-        f"      ON l.unique_id < r.unique_id AND ({comparison.u_conditional_on}) AND l.bsn <> r.bsn"
+        f"      ON l.unique_id < r.unique_id AND {pairs_on}"
         f"      ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
         f"    ) p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b"
         f"  )"
@@ -69,10 +69,9 @@ def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str
     )
 
 
-def conditional_u_from_counts(
-    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
-) -> list[float | None] | None:
-    """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
+def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> list[float | None] | None:
+    """Each level's share of the pairs outside the null level (None there; a level not seen counts as one
+    pair), from the (level index, pairs) rows of `_level_counts_sql`; None below MIN_CONDITIONAL_PAIRS."""
     counts = {int(level): int(n) for level, n in rows}
     null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
     total = sum(n for level, n in counts.items() if level not in null_indexes)
@@ -82,6 +81,38 @@ def conditional_u_from_counts(
         None if index in null_indexes else max(counts.get(index, 0), 1) / total
         for index in range(len(comparison.levels))
     ]
+
+
+def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
+    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
+    that satisfy the comparison's `u_conditional_on` and have different valid BSNs (certainly two people)."""
+    if comparison.u_conditional_on is None:
+        return None
+    return _level_counts_sql(comparison, f"({comparison.u_conditional_on}) AND l.bsn <> r.bsn", max_pairs)
+
+
+def conditional_u_from_counts(
+    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
+) -> list[float | None] | None:
+    """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
+    return _shares(comparison, rows)
+
+
+def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
+    """The query of the m from labels (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
+    with the same valid BSN (certainly one person), for a comparison with `m_from_same_bsn`."""
+    if not comparison.m_from_same_bsn:
+        return None
+    return _level_counts_sql(comparison, "l.bsn = r.bsn", max_pairs)
+
+
+def same_bsn_m_from_counts(
+    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
+) -> tuple[list[float | None], int] | None:
+    """m per level, and the pairs counted, from the (level index, pairs) rows of `same_bsn_m_sql`'s query."""
+    rows = list(rows)
+    m_values = _shares(comparison, rows)
+    return None if m_values is None else (m_values, sum(int(n) for _, n in rows))
 
 
 # u by random sampling in few queries. Splink's own `estimate_u_using_random_sampling` runs, per comparison,

@@ -33,7 +33,7 @@ from ketenzicht.linking.engine.keys import EVERY_SHARED_KEY, PairRule
 from ketenzicht.linking.engine.model import LinkModel
 from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, features_from_exchange
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES, settings_dict
-from ketenzicht.linking.splink_table import conditional_u_sql
+from ketenzicht.linking.splink_table import conditional_u_sql, same_bsn_m_sql
 
 pytestmark = pytest.mark.slow
 
@@ -177,17 +177,22 @@ def test_spark_scores_only_the_pairs_that_share_enough_keys_as_duckdb_does(
         assert 0 < len(on_spark) < len(every)
 
 
-def test_the_conditional_u_query_counts_the_same_on_spark(spark: Any, frame: pd.DataFrame) -> None:
+def test_the_conditional_u_and_same_bsn_m_queries_count_the_same_on_spark(
+    spark: Any, frame: pd.DataFrame
+) -> None:
     from ketenzicht.linking.spark import SparkBackend, spark_sql
 
     SparkBackend(spark, frame)
+    queried = []
     for comparison in COMPARISONS:
-        sql = conditional_u_sql(comparison)
-        if sql is None:
-            continue
-        on_duckdb = sorted(_connection(frame).execute(sql).fetchall())
-        on_spark = sorted(tuple(row) for row in spark.sql(spark_sql(sql)).collect())
-        assert on_spark == on_duckdb and sum(n for _, n in on_duckdb) > 0, comparison.name
+        for sql in (conditional_u_sql(comparison), same_bsn_m_sql(comparison)):
+            if sql is None:
+                continue
+            on_duckdb = sorted(_connection(frame).execute(sql).fetchall())
+            on_spark = sorted(tuple(row) for row in spark.sql(spark_sql(sql)).collect())
+            assert on_spark == on_duckdb and sum(n for _, n in on_duckdb) > 0, comparison.name
+            queried.append(comparison.name)
+    assert queried == ["birth_date", "address"]
 
 
 # Training as `train` does it (u counted in DuckDB over a sample drawn in pandas on either backend; the

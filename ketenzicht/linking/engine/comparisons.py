@@ -270,6 +270,11 @@ class Comparison:
     # people (different valid BSNs), not among random pairs. For evidence that is not independent of the
     # names given a non-match: people with the same surname often share an address (a family).
     u_conditional_on: str | None = None
+    # When set: m is counted among pairs with the same valid BSN (certainly one person) where the data has
+    # enough of them, and held fixed while EM estimates the rest. For evidence that tells the members of one
+    # household apart: EM counts a father and son of one name at one address as a match, and so learns that
+    # a wholly different date of birth is common within one person (m 0.026 against 0.0013 counted).
+    m_from_same_bsn: bool = False
 
     def level_index(self, left: MentionFeatures, right: MentionFeatures) -> int:
         """The index into `levels` of the first level whose condition is True."""
@@ -409,6 +414,7 @@ BIRTH_DATE = Comparison(
         Level("same year", eq("birth_year"), min_m=BIRTH_DATE_SAME_YEAR_M),
         Level("else", Else(), min_m=BIRTH_DATE_DIFFERENT_M),
     ),
+    m_from_same_bsn=True,
 )
 
 SAME_PLACE = any_of(eq("pc4"), lev("city", 1))
