@@ -1,7 +1,8 @@
 """Context from relations in the batch: what a second pass with the relation term changes.
 
     python bench/linking/context.py [N] [--seed S] [--params FILE|shipped] [--repeat-pool F] [--model FILE]
-        [--context FILE|shipped] [--save-context FILE] [--link-weight W]
+        [--context FILE|shipped] [--save-context FILE] [--link-weight W] [--false-pairs FILE]
+        [--persons-out FILE]
 
 N mentions (default 100,000) of the generator data of misses.py (the homonym and common-name knobs turned
 up, `misses-generator.yaml`, kept in bench/out/linking/misses-gen-R-sS/; `--params shipped`: the shipped
@@ -24,7 +25,8 @@ generator.yaml, in bench/out/linking/gen-R-sS/; `--repeat-pool F` as in misses.p
    --rebuild --retrain` did before it estimated the term too.
 
 Prints pairwise and cluster precision / recall / F1 before and after, the levels of the pairs that
-crossed the threshold and how many of those are true.
+crossed the threshold and how many of those are true. `--persons-out FILE` writes each mention's true
+person and its person after the first and the second pass (parquet), to study the misses.
 """
 
 from __future__ import annotations
@@ -111,6 +113,12 @@ def main() -> None:
         help="cluster at this match weight (default batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
     )
     parser.add_argument("--save-context", type=Path, default=None, help="write the estimated context model")
+    parser.add_argument(
+        "--persons-out",
+        type=Path,
+        default=None,
+        help="write each mention's true person and its person after either pass (parquet)",
+    )
     parser.add_argument(
         "--no-date-guard",
         action="store_true",
@@ -232,6 +240,15 @@ def main() -> None:
 
     ids = list(features["unique_id"])
     true = [true_of[i] for i in ids]
+    if args.persons_out:
+        pd.DataFrame(
+            {
+                "mention_id": ids,
+                "true_person": true,
+                "first": [first[i] for i in ids],
+                "second": [after[i] for i in ids],
+            }
+        ).to_parquet(args.persons_out)
     for label, clusters in (("before (first pass)", first), ("after (second pass)", after)):
         predicted_ids = pd.Series([clusters[i] for i in ids])
         p = metrics.pairwise(predicted_ids, pd.Series(true))

@@ -69,18 +69,20 @@ def _level_counts_sql(comparison: Comparison, pairs_on: str, max_pairs: int) -> 
     )
 
 
-def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> list[float | None] | None:
+def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> tuple[list[float | None], int] | None:
     """Each level's share of the pairs outside the null level (None there; a level not seen counts as one
-    pair), from the (level index, pairs) rows of `_level_counts_sql`; None below MIN_CONDITIONAL_PAIRS."""
+    pair), and how many pairs that is, from the (level index, pairs) rows of `_level_counts_sql`; None below
+    MIN_CONDITIONAL_PAIRS."""
     counts = {int(level): int(n) for level, n in rows}
     null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
     total = sum(n for level, n in counts.items() if level not in null_indexes)
     if total < MIN_CONDITIONAL_PAIRS:
         return None
-    return [
+    shares: list[float | None] = [
         None if index in null_indexes else max(counts.get(index, 0), 1) / total
         for index in range(len(comparison.levels))
     ]
+    return shares, total
 
 
 def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
@@ -95,7 +97,8 @@ def conditional_u_from_counts(
     comparison: Comparison, rows: Iterable[tuple[Any, Any]]
 ) -> list[float | None] | None:
     """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
-    return _shares(comparison, rows)
+    shares = _shares(comparison, rows)
+    return None if shares is None else shares[0]
 
 
 def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
@@ -109,10 +112,9 @@ def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | 
 def same_bsn_m_from_counts(
     comparison: Comparison, rows: Iterable[tuple[Any, Any]]
 ) -> tuple[list[float | None], int] | None:
-    """m per level, and the pairs counted, from the (level index, pairs) rows of `same_bsn_m_sql`'s query."""
-    rows = list(rows)
-    m_values = _shares(comparison, rows)
-    return None if m_values is None else (m_values, sum(int(n) for _, n in rows))
+    """m per level, and the pairs it was counted from (outside the null level), from the (level index,
+    pairs) rows of `same_bsn_m_sql`'s query."""
+    return _shares(comparison, rows)
 
 
 # u by random sampling in few queries. Splink's own `estimate_u_using_random_sampling` runs, per comparison,

@@ -25,7 +25,8 @@ SURNAMES = ["jansen", "de vries", "el amrani", "bakker", "yilmaz", "visser", "sm
 def _mentions(persons: int, per_person: int) -> list[MentionFeatures]:
     """`persons` people with a valid BSN each, written `per_person` times: most dates exact, every tenth
     person once with another date altogether, every tenth once with the day unknown, every tenth with a
-    digit slipped once; a father of the same name at the same address, without a BSN, for every fifth."""
+    digit slipped once, one mention without a date; a father of the same name at the same address, without
+    a BSN, for every fifth."""
     out: list[MentionFeatures] = []
     for p in range(persons):
         year, month, day = 1960 + p % 45, 1 + p % 12, 1 + p % 28
@@ -37,10 +38,11 @@ def _mentions(persons: int, per_person: int) -> list[MentionFeatures]:
                 date = f"{year}-{month:02d}-00"
             elif k == 2 and p % 10 == 2:
                 date = f"{year}-{month:02d}-{(day % 9) + 1 if day > 9 else day + 10:02d}"
+            written: str | None = None if (p, k) == (3, 4) else date  # one mention without a date
             person = {
                 "given_names": GIVEN[p % len(GIVEN)],
                 "surname": SURNAMES[p % len(SURNAMES)],
-                "birth_date": date,
+                "birth_date": written,
                 "bsn": bsn_for(p),
                 "address": {"postcode": f"{1000 + p}AB", "house_number": str(1 + p % 90)},
             }
@@ -57,11 +59,13 @@ def _mentions(persons: int, per_person: int) -> list[MentionFeatures]:
 
 
 def _counted(mentions: list[MentionFeatures]) -> tuple[list[float | None], int]:
-    """m per level of the date of birth among same-BSN pairs, counted in Python by the online comparison."""
+    """m per level of the date of birth among same-BSN pairs, counted in Python by the online comparison,
+    and how many pairs outside the null level that is."""
     counts: Counter[int] = Counter()
     for a, b in combinations(mentions, 2):
-        if a.bsn is not None and a.bsn == b.bsn:
-            counts[BIRTH_DATE.level_index(a, b)] += 1
+        level = BIRTH_DATE.level_index(a, b)
+        if a.bsn is not None and a.bsn == b.bsn and not BIRTH_DATE.levels[level].is_null:
+            counts[level] += 1
     total = sum(counts.values())
     shares = [
         None if level.is_null else max(counts.get(i, 0), 1) / total
@@ -77,13 +81,13 @@ def _birth_date(splink_json: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_date_of_birth_m_is_counted_among_same_bsn_pairs_and_fixed() -> None:
-    mentions = _mentions(persons=110, per_person=5)  # 110 x 10 = 1,100 same-BSN pairs
+    mentions = _mentions(persons=110, per_person=5)  # 110 x 10 = 1,100 same-BSN pairs, 4 without a date
     expected, pairs = _counted(mentions)
-    assert pairs == 1100
+    assert pairs == 1096
     settings = settings_dict()
     before = copy.deepcopy(settings)
     given = _m_from_same_bsn(_DuckDBBackend(features_frame(mentions)), settings)
-    assert given == {"birth_date": 1100}
+    assert given == {"birth_date": 1096}
     levels = _birth_date(settings)
     for entry, m in zip(levels, expected, strict=True):
         if m is None:
@@ -92,7 +96,7 @@ def test_the_date_of_birth_m_is_counted_among_same_bsn_pairs_and_fixed() -> None
         assert entry["m_probability"] == pytest.approx(m)
         assert entry["fix_m_probability"] is True
     labels = [e["label_for_charts"] for e in levels]
-    assert levels[labels.index("else")]["m_probability"] == pytest.approx(11 * 4 / 1100)
+    assert levels[labels.index("else")]["m_probability"] == pytest.approx(11 * 4 / 1096)
     # The other comparisons are left to EM.
     others = [c for c in settings["comparisons"] if c["output_column_name"] != "birth_date"]
     assert others == [c for c in before["comparisons"] if c["output_column_name"] != "birth_date"]
@@ -111,7 +115,7 @@ def test_training_keeps_the_counted_m_and_says_so() -> None:
     expected, _ = _counted(mentions)
     frame: pd.DataFrame = features_frame(mentions)
     model = train(frame, seed=1, u_max_pairs=2e5, em_max_pairs=2e5)
-    assert model["training"]["m_from_same_bsn"] == {"birth_date": 1100}
+    assert model["training"]["m_from_same_bsn"] == {"birth_date": 1096}
     floors = {level.label: level.min_m for level in BIRTH_DATE.levels}
     for level, entry, m in zip(BIRTH_DATE.levels, _birth_date(model["splink"]), expected, strict=True):
         if m is not None:
