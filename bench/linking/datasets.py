@@ -27,6 +27,7 @@ MENTION_COLUMNS = [
     "birth_date",
     "sex",
     "bsn",
+    "phone",
     "street",
     "house_number",
     "house_number_suffix",
@@ -34,7 +35,7 @@ MENTION_COLUMNS = [
     "city",
     "role",
 ]
-PERSON_FIELDS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn")
+PERSON_FIELDS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", "phone")
 ADDRESS_FIELDS = ("street", "house_number", "house_number_suffix", "postcode", "city")
 FEBRL_COLUMNS = [
     "given_name",
@@ -115,8 +116,8 @@ def febrl_as_mentions(frame: pd.DataFrame) -> pd.DataFrame:
     given_name -> given_names, surname -> surname, date_of_birth (YYYYMMDD, as written: an impossible month
     or day becomes unknown in the normaliser) -> birth_date, address_1 -> street, street_number ->
     house_number, postcode (four digits: PC4 only), suburb -> city; address_2 (a building or locality name)
-    and state have no mention column. FEBRL has no prefix, sex, BSN or role. `source_dataset` is kept when
-    present.
+    and state have no mention column. FEBRL has no prefix, sex, BSN, phone or role. `source_dataset` is
+    kept when present.
     """
     out = pd.DataFrame(index=frame.index)
     out["mention_id"] = frame["rec_id"]
@@ -126,6 +127,7 @@ def febrl_as_mentions(frame: pd.DataFrame) -> pd.DataFrame:
     out["birth_date"] = frame["date_of_birth"].map(_febrl_date)
     out["sex"] = None
     out["bsn"] = None
+    out["phone"] = None
     out["street"] = frame["address_1"]
     out["house_number"] = frame["street_number"]
     out["house_number_suffix"] = None

@@ -285,12 +285,12 @@ KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE"
 # Person linking: the trained model artefact, and the match probabilities that decide on intake: at or
 # above UPPER a mention is linked to the person, below LOWER it is a new person, in between a reviewer looks.
 KETENZICHT_LINK_MODEL = os.environ.get(
-    "KETENZICHT_LINK_MODEL", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-model-v3.json")
+    "KETENZICHT_LINK_MODEL", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-model-v4.json")
 )
 # The relation-context term (engine/context.py): its m and u in their own file; empty switches it off
 # (a mention related to a linked person is then only asked about, never linked through the relation).
 KETENZICHT_LINK_CONTEXT = os.environ.get(
-    "KETENZICHT_LINK_CONTEXT", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-context-v3.json")
+    "KETENZICHT_LINK_CONTEXT", str(BASE_DIR / "ketenzicht" / "linking" / "data" / "person-context-v4.json")
 )
 KETENZICHT_LINK_UPPER = float(os.environ.get("KETENZICHT_LINK_UPPER", "0.99"))
 KETENZICHT_LINK_LOWER = float(os.environ.get("KETENZICHT_LINK_LOWER", "0.80"))

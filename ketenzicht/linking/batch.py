@@ -76,7 +76,7 @@ from ketenzicht.linking.splink_table import random_u as u_by_sampling
 
 logger = logging.getLogger(__name__)
 
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 DATA_DIR = Path(__file__).parent / "data"
 DEFAULT_MODEL_PATH = DATA_DIR / f"person-model-v{MODEL_VERSION}.json"
 
@@ -791,6 +791,7 @@ MENTION_FIELDS = (
     "house_number",
     "street",
     "city",
+    "phone",
 )
 
 
@@ -807,7 +808,7 @@ def mentions_to_features(
     df: pd.DataFrame, id_column: str = "mention_id", *, with_keys: bool = True
 ) -> pd.DataFrame:
     """Features of a DataFrame of mention columns (given_names, surname_prefix, surname, birth_date
-    `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city; missing columns count as empty), with
+    `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city, phone; missing columns count as empty), with
     each mention's blocking keys (`features_frame`) unless `with_keys` is false."""
 
     def column(name: str) -> list[str | None]:

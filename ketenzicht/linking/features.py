@@ -36,6 +36,7 @@ MENTION_INPUTS = {
     "house_number": "house_number",
     "street": "street",
     "city": "city",
+    "phone": "phone",
 }
 
 

@@ -1,7 +1,7 @@
 """Link a CSV file of person mentions on its own: the evaluation entry point behind `manage.py link_file`.
 
 The file has a header line with `mention_id`, the person fields of exchange format v1 (`given_names`,
-`surname_prefix`, `surname`, `birth_date`, `sex`, `bsn`) and the address fields flattened (`street`,
+`surname_prefix`, `surname`, `birth_date`, `sex`, `bsn`, `phone`) and the address fields flattened (`street`,
 `house_number`, `house_number_suffix`, `postcode`, `city`), in any order; other columns are ignored, an empty
 cell is a missing value. UTF-8 with or without a byte-order mark; `,` or `;` between cells (read from the
 header line); cells may be quoted. The result is `mention_id,person_id`, one line per input row in input
@@ -31,7 +31,7 @@ from ketenzicht.linking import batch
 from ketenzicht.linking.engine.model import MODEL_FORMAT, LinkModel
 
 ID_COLUMN = "mention_id"
-PERSON_COLUMNS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn")
+PERSON_COLUMNS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", "phone")
 ADDRESS_COLUMNS = ("street", "house_number", "house_number_suffix", "postcode", "city")
 FIELD_COLUMNS = PERSON_COLUMNS + ADDRESS_COLUMNS
 # The columns the engine compares (`batch.MENTION_FIELDS`); the others are accepted and not kept in memory

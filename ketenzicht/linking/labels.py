@@ -63,6 +63,9 @@ MARKED_FOR_TRANSLATION = (
     pgettext_lazy("comparison level", "same PC4 or place"),
     # sex
     pgettext_lazy("comparison level", "same"),
+    # phone
+    pgettext_lazy("comparison level", "same personal number"),
+    pgettext_lazy("comparison level", "numbers one digit apart"),
     # relation (engine/context.py)
     pgettext_lazy("comparison level", "no known related person"),
     pgettext_lazy("comparison level", "same partner or ex-partner"),

@@ -50,7 +50,7 @@ from .services import review_item_for
 # The columns of a mention that linking reads (features_of, the review priority, the order).
 MENTION_FIELDS = (
     "id", "registration_id", "role", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex",
-    "bsn", "postcode", "house_number", "street", "city",
+    "bsn", "postcode", "house_number", "street", "city", "phone",
 )  # fmt: skip
 
 T = TypeVar("T")

@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "birth_date": gettext_lazy("Date of birth"),
     "address": gettext_lazy("Address"),
     "sex": gettext_lazy("Sex"),
+    "phone": gettext_lazy("Phone"),
     "relation": gettext_lazy("Relation"),  # engine/context.py: the related persons both have in common
 }
 

@@ -16,6 +16,7 @@ from ketenzicht.linking.engine.normalise import (
     normalise_columns,
     normalise_given_names,
     normalise_mention,
+    normalise_phone,
     normalise_place_name,
     normalise_surname,
 )
@@ -264,6 +265,29 @@ def test_place_names(written: str | None, key: str | None) -> None:
     assert normalise_place_name(written) == key
 
 
+PHONES = [
+    ("06-12345678", "+31612345678"),
+    ("06 1234 5678", "+31612345678"),
+    ("+31 (0)6 12 34 56 78", "+31612345678"),
+    ("0031612345678", "+31612345678"),
+    ("06.12.34.56.78", "+31612345678"),
+    ("+48 512 345 678", "+48512345678"),  # a Polish mobile number
+    ("+32 470 12 34 56", "+32470123456"),  # a Belgian one
+    ("010-1234567", None),  # a landline: a household's, not a person's
+    ("+31 20 123 4567", None),
+    ("0800-1234", None),  # a service number
+    ("12345", None),
+    ("onbekend", None),
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(("written", "personal"), PHONES)
+def test_phone_numbers_personal_ones_in_one_form(written: str | None, personal: str | None) -> None:
+    assert normalise_phone(written) == (personal,)
+
+
 def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
     # The batch normalises column by column (normalise_columns); intake one mention at a time. Every
     # written form above, in rows that mix them with dates, BSNs, addresses, places, sexes and gaps.
@@ -274,6 +298,7 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
     addresses = [(postcode, number) for postcode, number, _ in ADDRESSES] + [(None, None)]
     places = [None, "", "'s-Gravenhage", "Den Haag", "  UTRECHT "]
     sexes = [None, "M", "v", "X", ""]
+    phones = [written for written, _ in PHONES] + [None]
     rows = []
     for i in range(3 * len(surnames)):
         surname, prefix = surnames[i % len(surnames)]
@@ -290,6 +315,7 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
                 "street": places[(i + 1) % len(places)],
                 "city": places[i % len(places)],
                 "sex": sexes[i % len(sexes)],
+                "phone": phones[i % len(phones)],
             }
         )
     ids = [f"m{i}" for i in range(len(rows))]

@@ -45,6 +45,27 @@ def test_a_different_stranger_becomes_a_new_person() -> None:
     assert MentionLink.objects.get(mention__registration=other).method == "new"
 
 
+def test_her_mobile_number_links_her_where_her_name_alone_is_a_question() -> None:
+    first = register("R1", DENNIS, {**SANDRA, "phone": "06-41234567"})
+    # Registered again without a date of birth or an address: her name alone is not enough (a Sandra
+    # Verbeek, one of several); the number she gave both times, written another way, makes her the same
+    # person.
+    later = {"given_names": "Sandra", "surname": "Verbeek", "sex": "F"}
+    alone = register("R2", later)
+    assert person_of(alone) != person_of(first, "p2")
+    linked = register("R3", {**later, "phone": "+31 6 4123 4567"})
+    assert person_of(linked) == person_of(first, "p2")
+    assert MentionLink.objects.get(mention__registration=linked).method == "online"
+
+
+def test_one_family_number_does_not_make_father_and_son_one_person() -> None:
+    father = {**DENNIS, "given_names": "Johannes", "birth_date": "1958-06-30", "phone": "06-41234567"}
+    son = {**DENNIS, "phone": "06-41234567"}  # the family's number given for both, same home
+    first = register("R1", father)
+    second = register("R2", son)
+    assert person_of(first) != person_of(second)
+
+
 def test_different_valid_bsns_are_never_joined_and_go_to_a_reviewer() -> None:
     first = register("R1", {**DENNIS, "bsn": "111222333"})
     second = register("R2", {**DENNIS, "bsn": "123456782"})

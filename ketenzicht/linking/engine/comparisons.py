@@ -323,6 +323,10 @@ INITIALS_CONFLICT_M = 2e-3  # first initial equal, further initials conflict
 # EM drives its m towards 0 (weight -120 at 300,000 mentions; at a million, below what a float holds, and
 # Splink refused the EM step).
 ADDRESS_VARIANT_M = 1e-4
+# People change numbers and have more than one: one registration in five with another number of the same
+# person is plausible (the generator's people keep one number, so EM alone would make "another number"
+# decisive against).
+PHONE_DIFFERENT_M = 0.2
 
 BSN = Comparison(
     "bsn",
@@ -466,7 +470,21 @@ SEX = Comparison(
     ),
 )
 
-COMPARISONS: tuple[Comparison, ...] = (BSN, SURNAME, GIVEN_NAMES, BIRTH_DATE, ADDRESS, SEX)
+PHONE = Comparison(
+    "phone",
+    "Personal (mobile) phone number",
+    (
+        Level("null", either_null("phone"), is_null=True),
+        Level("same personal number", eq("phone")),
+        Level("numbers one digit apart", lev("phone", 1)),
+        Level("else", Else(), min_m=PHONE_DIFFERENT_M),
+    ),
+    # A family may give one number for several of its members (a parent's for a child): u among pairs of
+    # one surname, as for the address.
+    u_conditional_on="l.surname_first = r.surname_first",
+)
+
+COMPARISONS: tuple[Comparison, ...] = (BSN, SURNAME, GIVEN_NAMES, BIRTH_DATE, ADDRESS, SEX, PHONE)
 
 
 def different_valid_bsns(left: MentionFeatures, right: MentionFeatures) -> bool:

@@ -52,6 +52,7 @@ CODES: dict[str, str] = {
     "house_number": "a",
     "street": "r",
     "city": "c",
+    "phone": "f",
 }
 
 
@@ -150,13 +151,17 @@ _REFINED = tuple(side for side in _SIDES if set(side.label.split(".")) <= _NAME_
 # linking.md, "Two keys"). So a pair is a candidate only when the keys under the cap it shares are enough
 # (`PairRule`), online and batch alike (settings `KETENZICHT_LINK_MIN_SHARED_KEYS`, `..._RARE_KEY_MENTIONS`).
 BSN_KEY_PREFIX = CODES["bsn_written"] + ":"
+PHONE_KEY_PREFIX = CODES["phone"] + ":"
+# Keys of one number that names about one person: each is enough on its own to compare a pair.
+ENOUGH_ALONE_PREFIXES = (BSN_KEY_PREFIX, PHONE_KEY_PREFIX)
 
 
 @dataclass(frozen=True)
 class PairRule:
     """When two mentions that share keys under the cap are a candidate pair: when they share at least
-    `minimum` of them, or one that is enough on its own: a BSN key (one number the person was registered
-    under says more than any two name keys), or a key held by at most `rare` mentions (the pair's own
+    `minimum` of them, or one that is enough on its own: a BSN or personal phone key (one number the
+    person was registered under says more than any two name keys), or a key held by at most `rare`
+    mentions (the pair's own
     two included): comparing the few mentions of a rare key costs little, and in a small register (or one
     with typos in every name, FEBRL) that is where the pairs sharing one key are. `minimum` 1: every pair
     that shares a key."""
@@ -166,7 +171,7 @@ class PairRule:
 
     def weight(self, key: str, count: int) -> int:
         """What one shared key, held by `count` mentions, counts towards `minimum`."""
-        return self.minimum if key.startswith(BSN_KEY_PREFIX) or count <= self.rare else 1
+        return self.minimum if key.startswith(ENOUGH_ALONE_PREFIXES) or count <= self.rare else 1
 
     def enough(self, shared: Mapping[str, int]) -> bool:
         """Whether a pair that shares these keys (each with the number of mentions holding it) is a
@@ -175,7 +180,7 @@ class PairRule:
 
     def weight_sql(self, key: str, count: str) -> str:
         """`weight` as a SQL expression over a key column and a count column (DuckDB and PostgreSQL)."""
-        enough_alone = f"{_starts_with_sql(key, (BSN_KEY_PREFIX,))} OR {count} <= {int(self.rare)}"
+        enough_alone = f"{_starts_with_sql(key, ENOUGH_ALONE_PREFIXES)} OR {count} <= {int(self.rare)}"
         return f"CASE WHEN {enough_alone} THEN {int(self.minimum)} ELSE 1 END"
 
     def pairs_sql(self, held: str, key: str) -> str:
@@ -214,7 +219,8 @@ def _starts_with_sql(key: str, prefixes: tuple[str, ...]) -> str:
     return " OR ".join(f"substr({key}, 1, {len(p)}) = '{p}'" for p in prefixes)
 
 
-# A BSN key is one person's (a valid BSN names one citizen), so a BSN held by more mentions than the cap is
+# A BSN key is one person's (a valid BSN names one citizen; a personal phone number about one), so a BSN
+# held by more mentions than the cap is
 # not "common": it is a person registered very often, the suspect of a stalking case with a report every
 # week. Skipping it (and his name and date keys, over the cap for the same reason) made each next
 # registration of him a new person. Two more kinds of key name a handful of people at most, so that held by
@@ -234,7 +240,7 @@ _NAME_AREA_KEY_PREFIXES = tuple(
         f"{side.label}+{code}:" for code, column, _ in REFINEMENTS if column == "pc4" for side in _REFINED
     )
 )
-_PERSON_KEY_PREFIXES = (BSN_KEY_PREFIX, _DATE_KEY_PREFIX, *_NAME_AREA_KEY_PREFIXES)
+_PERSON_KEY_PREFIXES = (*ENOUGH_ALONE_PREFIXES, _DATE_KEY_PREFIX, *_NAME_AREA_KEY_PREFIXES)
 if any(side.label.startswith(_DATE_KEY_PREFIX) != ("D" in side.label.split(".")) for side in _SIDES):
     raise ValueError("a key with a whole date of birth must combine it with another field")  # at import
 

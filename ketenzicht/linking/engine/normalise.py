@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+import phonenumbers
 from stdnum.nl import bsn as stdnum_bsn
 
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
@@ -346,6 +347,40 @@ def normalise_bsn(value: str | None) -> tuple[str | None, str | None]:
     return valid, digits
 
 
+# A Dutch mobile number as people write it: 06, +31 6 or 0031 6 and eight digits, with spaces, dashes, dots
+# or "(0)" between. The common case, read without the phonenumbers library (a million mentions in the batch).
+_DUTCH_MOBILE = re.compile(r"^(?:\+31|0031|0)6(\d{8})$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-./]|\(0\)")
+_PERSONAL_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+@lru_cache(maxsize=_NAME_CACHE)
+def normalise_phone(value: str | None) -> tuple[str | None]:
+    """(a personal phone number in E.164, "+31612345678", or None). Personal: a Dutch number in the 06
+    range (the mobile range of the Dutch numbering plan), or a mobile number of another country as the
+    phonenumbers library knows its ranges. A landline, a service number, or what is no phone number at all
+    says nothing of one person (a household shares its landline) and gives None."""
+    if not value:
+        return (None,)
+    text = _PHONE_SEPARATORS.sub("", value.strip())
+    if match := _DUTCH_MOBILE.match(text):
+        return (f"+316{match[1]}",)
+    try:
+        number = phonenumbers.parse(text, "NL")
+    except phonenumbers.NumberParseException:
+        return (None,)
+    if not phonenumbers.is_possible_number(number):
+        return (None,)
+    if number.country_code == 31:
+        national = str(number.national_number)
+        return (f"+31{national}",) if len(national) == 9 and national.startswith("6") else (None,)
+    if phonenumbers.number_type(number) in _PERSONAL_TYPES:
+        return (phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),)
+    return (None,)
+
+
 @lru_cache(maxsize=_NAME_CACHE)
 def normalise_address(
     postcode: str | None, house_number: str | None
@@ -411,6 +446,7 @@ class MentionFeatures:
     street: str | None = None
     city: str | None = None
     sex: str | None = None
+    phone: str | None = None  # a personal (mobile) number in E.164, `normalise_phone`
     # How common the first surname part and the first given name are (RARE, MIDDLE, COMMON), from the
     # model's name-frequency table (`NameFrequencies.apply`); None until applied or when there is no name.
     surname_freq: int | None = None
@@ -546,6 +582,7 @@ _GROUPS: tuple[tuple[tuple[str, ...], tuple[str, ...], Callable[..., tuple[Any, 
     (("street",), ("street",), lambda value: (normalise_place_name(value),)),
     (("city",), ("city",), lambda value: (normalise_place_name(value),)),
     (("sex",), ("sex",), lambda value: (normalise_sex(value),)),
+    (("phone",), ("phone",), normalise_phone),
 )
 # The list columns (a tuple in the cache, a list of its own in every mention's features).
 _LIST_COLUMNS = frozenset(
@@ -572,6 +609,7 @@ def normalise_mention(
     house_number: str | None = None,
     street: str | None = None,
     city: str | None = None,
+    phone: str | None = None,
 ) -> MentionFeatures:
     written = {
         "given_names": given_names,
@@ -584,6 +622,7 @@ def normalise_mention(
         "house_number": house_number,
         "street": street,
         "city": city,
+        "phone": phone,
     }
     row: dict[str, Any] = {"unique_id": unique_id}
     for columns, fields, normalise in _GROUPS:
@@ -637,4 +676,5 @@ def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> Mention
         house_number=address.get("house_number"),
         street=address.get("street"),
         city=address.get("city"),
+        phone=person.get("phone"),
     )

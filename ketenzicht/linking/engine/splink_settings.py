@@ -32,6 +32,8 @@ BLOCKING_RULES: tuple[str, ...] = (
     "l.pc4 = r.pc4 AND l.birth_year = r.birth_year",
     "l.city = r.city AND l.birth_date = r.birth_date",
     "l.surname_head = r.surname_head AND l.birth_date = r.birth_date",
+    # A personal phone number names about one person, whatever the names say.
+    "l.phone = r.phone",
 )
 
 # Blocking rules for EM: each leaves the comparisons on other columns free to be estimated.
