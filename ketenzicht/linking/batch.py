@@ -15,7 +15,7 @@ import math
 import operator
 import os
 import tempfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -287,8 +287,8 @@ class _DuckDBBackend:
         linker, _ = _linker(self.con, settings)
         return linker
 
-    def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
-        return conditional_u(self.con, comparison)
+    def conditional_u(self, comparisons: Sequence[Comparison]) -> dict[str, list[float | None] | None]:
+        return conditional_u(self.con, comparisons)
 
     def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
         sql = same_bsn_m_sql(comparison)
@@ -318,15 +318,15 @@ TRAINING_STEPS = ("grouped", "splink")
 
 
 def conditional_u(
-    con: duckdb.DuckDBPyConnection, comparison: Comparison, max_pairs: int = 2_000_000
-) -> list[float | None] | None:
-    """u per level (None for the null level) among pairs that satisfy the comparison's
-    `u_conditional_on` and have different valid BSNs (certainly two people), or None when there are too
-    few such pairs (data without BSNs)."""
-    sql = conditional_u_sql(comparison, max_pairs)
+    con: duckdb.DuckDBPyConnection, comparisons: Sequence[Comparison], max_pairs: int = 2_000_000
+) -> dict[str, list[float | None] | None]:
+    """u per level (None for the null level) of each comparison among pairs that satisfy their (one)
+    `u_conditional_on` and have different valid BSNs (certainly two people), counted in one pass; None
+    for a comparison when there are too few such pairs (data without BSNs)."""
+    sql = conditional_u_sql(comparisons, max_pairs)
     if sql is None:
-        return None
-    return conditional_u_from_counts(comparison, con.execute(sql).fetchall())
+        return {comparison.name: None for comparison in comparisons}
+    return conditional_u_from_counts(comparisons, con.execute(sql).fetchall())
 
 
 def train(
@@ -402,10 +402,16 @@ def train(
                 for entry, u in zip(levels, random_u[saved["output_column_name"]], strict=True):
                     if u is not None and not entry.get("fix_u_probability"):
                         entry["u_probability"] = u
-        by_name = {c.name: c for c in COMPARISONS}
+        # The comparisons with one condition share the pass over its pairs (the address and the phone).
+        by_condition: dict[str, list[Comparison]] = defaultdict(list)
+        for comparison in COMPARISONS:
+            if comparison.u_conditional_on is not None:
+                by_condition[comparison.u_conditional_on].append(comparison)
+        conditional = {
+            name: u for group in by_condition.values() for name, u in db.conditional_u(group).items()
+        }
         for saved in model_u["comparisons"]:
-            comparison = by_name[saved["output_column_name"]]
-            u_values = db.conditional_u(comparison)
+            u_values = conditional.get(saved["output_column_name"])
             if u_values is None:
                 continue
             for entry, u in zip(saved["comparison_levels"], u_values, strict=True):

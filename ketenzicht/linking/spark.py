@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
@@ -301,14 +301,14 @@ class SparkBackend:
         sdf = db_api.register(INPUT_VIEW, dataset_display_name=INPUT_VIEW)
         return Linker(sdf, spark_settings(settings), log_level=logging.WARNING)
 
-    def conditional_u(self, comparison: Comparison) -> list[float | None] | None:
+    def conditional_u(self, comparisons: Sequence[Comparison]) -> dict[str, list[float | None] | None]:
         from ketenzicht.linking.splink_table import conditional_u_from_counts, conditional_u_sql
 
-        sql = conditional_u_sql(comparison)
+        sql = conditional_u_sql(comparisons)
         if sql is None:
-            return None
+            return {comparison.name: None for comparison in comparisons}
         rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
-        return conditional_u_from_counts(comparison, rows)
+        return conditional_u_from_counts(comparisons, rows)
 
     def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
         from ketenzicht.linking.splink_table import same_bsn_m_from_counts, same_bsn_m_sql

@@ -43,37 +43,42 @@ def sql_type(column: str) -> str:
     return "VARCHAR"
 
 
-def _level_counts_sql(comparison: Comparison, pairs_on: str, max_pairs: int) -> str:
-    """DuckDB's SQL over table `mentions`: (level index, pairs) among at most `max_pairs` pairs of mentions
-    that satisfy the join condition `pairs_on` (over aliases l and r), drawn in a fixed order."""
-    cases = " ".join(
-        f"WHEN {level.condition.sql()} THEN {index}"
-        for index, level in enumerate(comparison.levels)
-        if level.condition.sql() != "ELSE"
-    )
-    else_index = len(comparison.levels) - 1
+def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, max_pairs: int) -> str:
+    """DuckDB's SQL over table `mentions`: (the level index of each comparison, pairs) among at most
+    `max_pairs` pairs of mentions that satisfy the join condition `pairs_on` (over aliases l and r), drawn
+    in a fixed order; one pass over the pairs for all the comparisons."""
+    levels = []
+    for number, comparison in enumerate(comparisons):
+        cases = " ".join(
+            f"WHEN {level.condition.sql()} THEN {index}"
+            for index, level in enumerate(comparison.levels)
+            if level.condition.sql() != "ELSE"
+        )
+        levels.append(f"CASE {cases} ELSE {len(comparison.levels) - 1} END AS level_{number}")
+    names = ", ".join(f"level_{number}" for number in range(len(comparisons)))
     columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
     # The pairs are drawn by their ids alone; their columns are joined on for the drawn pairs only (drawing
     # them with every column carried made the sort hold tens of millions of wide rows: 7.4 s of a 17.6 s
     # training at 300,000 mentions).
     return (
-        f"SELECT level, count(*) FROM ("
-        f"  SELECT CASE {cases} ELSE {else_index} END AS level FROM ("
+        f"SELECT {names}, count(*) FROM ("
+        f"  SELECT {', '.join(levels)} FROM ("
         f"    SELECT {columns} FROM ("
         f"      SELECT l.unique_id AS a, r.unique_id AS b FROM mentions l JOIN mentions r"
         f"      ON l.unique_id < r.unique_id AND {pairs_on}"
         f"      ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
         f"    ) p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b"
         f"  )"
-        f") GROUP BY level"
+        f") GROUP BY {names}"
     )
 
 
 def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> tuple[list[float | None], int] | None:
     """Each level's share of the pairs outside the null level (None there; a level not seen counts as one
-    pair), and how many pairs that is, from the (level index, pairs) rows of `_level_counts_sql`; None below
-    MIN_CONDITIONAL_PAIRS."""
-    counts = {int(level): int(n) for level, n in rows}
+    pair), and how many pairs that is, from (level index, pairs) rows; None below MIN_CONDITIONAL_PAIRS."""
+    counts: dict[int, int] = {}
+    for level, n in rows:
+        counts[int(level)] = counts.get(int(level), 0) + int(n)
     null_indexes = {i for i, level in enumerate(comparison.levels) if level.is_null}
     total = sum(n for level, n in counts.items() if level not in null_indexes)
     if total < MIN_CONDITIONAL_PAIRS:
@@ -85,20 +90,34 @@ def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> tuple[li
     return shares, total
 
 
-def conditional_u_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
-    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
-    that satisfy the comparison's `u_conditional_on` and have different valid BSNs (certainly two people)."""
-    if comparison.u_conditional_on is None:
+def conditional_u_sql(comparisons: Sequence[Comparison], max_pairs: int = 2_000_000) -> str | None:
+    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (each comparison's level index,
+    pairs) among pairs that satisfy the comparisons' `u_conditional_on` (one and the same: they share the
+    pass) and have different valid BSNs (certainly two people); None when they have none."""
+    conditions = {comparison.u_conditional_on for comparison in comparisons}
+    if len(conditions) != 1:
+        raise ValueError(
+            f"conditional u of comparisons with different conditions: {sorted(map(str, conditions))}"
+        )
+    (condition,) = conditions
+    if condition is None:
         return None
-    return _level_counts_sql(comparison, f"({comparison.u_conditional_on}) AND l.bsn <> r.bsn", max_pairs)
+    return _level_counts_sql(comparisons, f"({condition}) AND l.bsn <> r.bsn", max_pairs)
 
 
 def conditional_u_from_counts(
-    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
-) -> list[float | None] | None:
-    """u per level from the (level index, pairs) rows of `conditional_u_sql`'s query."""
-    shares = _shares(comparison, rows)
-    return None if shares is None else shares[0]
+    comparisons: Sequence[Comparison], rows: Iterable[Sequence[Any]]
+) -> dict[str, list[float | None] | None]:
+    """u per level of each comparison (None: too few pairs) from the rows of `conditional_u_sql`'s query."""
+    rows = [tuple(row) for row in rows]
+    return {
+        comparison.name: (
+            None
+            if (shares := _shares(comparison, ((row[k], row[-1]) for row in rows))) is None
+            else shares[0]
+        )
+        for k, comparison in enumerate(comparisons)
+    }
 
 
 def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
@@ -106,7 +125,7 @@ def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | 
     with the same valid BSN (certainly one person), for a comparison with `m_from_same_bsn`."""
     if not comparison.m_from_same_bsn:
         return None
-    return _level_counts_sql(comparison, "l.bsn = r.bsn", max_pairs)
+    return _level_counts_sql([comparison], "l.bsn = r.bsn", max_pairs)
 
 
 def same_bsn_m_from_counts(
