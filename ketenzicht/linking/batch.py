@@ -63,11 +63,9 @@ from ketenzicht.linking.splink_table import (
     INT_COLUMNS,
     LIST_COLUMNS,
     Counts,
-    conditional_u_from_counts,
-    conditional_u_sql,
+    conditional_u,
     random_u_sql,
-    same_bsn_m_from_counts,
-    same_bsn_m_sql,
+    same_bsn_m,
     sql_type,
     table_columns,
     u_sample,
@@ -287,12 +285,9 @@ class _DuckDBBackend:
         linker, _ = _linker(self.con, settings)
         return linker
 
-    def conditional_u(self, comparisons: Sequence[Comparison]) -> dict[str, list[float | None] | None]:
-        return conditional_u(self.con, comparisons)
-
-    def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
-        sql = same_bsn_m_sql(comparison)
-        return None if sql is None else same_bsn_m_from_counts(comparison, self.con.execute(sql).fetchall())
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of one of splink_table's queries over table `mentions`."""
+        return self.con.execute(sql).fetchall()
 
     def splink_json(self, linker: Any) -> dict[str, Any]:
         saved: dict[str, Any] = linker.misc.save_model_to_json()
@@ -315,18 +310,6 @@ def _backend(name: str, features_df: pd.DataFrame) -> Iterator[Any]:
 
 TRAIN_SAMPLE = 300_000
 TRAINING_STEPS = ("grouped", "splink")
-
-
-def conditional_u(
-    con: duckdb.DuckDBPyConnection, comparisons: Sequence[Comparison], max_pairs: int = 2_000_000
-) -> dict[str, list[float | None] | None]:
-    """u per level (None for the null level) of each comparison among pairs that satisfy their (one)
-    `u_conditional_on` and have different valid BSNs (certainly two people), counted in one pass; None
-    for a comparison when there are too few such pairs (data without BSNs)."""
-    sql = conditional_u_sql(comparisons, max_pairs)
-    if sql is None:
-        return {comparison.name: None for comparison in comparisons}
-    return conditional_u_from_counts(comparisons, con.execute(sql).fetchall())
 
 
 def train(
@@ -366,11 +349,12 @@ def train(
     The model's prior is the register's own estimate (from deterministic rules, see splink_settings);
     `prior` sets it instead. The estimate is recorded under `training.prior_estimated`.
 
-    Comparisons with `u_conditional_on` get their u from `conditional_u` (fixed, so EM keeps it) when
-    the data allows; the others keep u from random sampling. Comparisons with `m_from_same_bsn` get their
-    m from the pairs with the same valid BSN (fixed, so EM keeps it and weighs the others with it) when
-    the data has enough of them; else EM estimates it like the others. Returns the model artefact:
-    Splink's model JSON under "splink" and the name-frequency table under "name_frequencies"."""
+    Comparisons with `u_conditional_on` get their u from `splink_table.conditional_u` (fixed, so EM keeps
+    it) when the data allows; the others keep u from random sampling. Comparisons with `m_from_same_bsn`
+    get their m from the pairs with the same valid BSN (`splink_table.same_bsn_m`; fixed, so EM keeps it
+    and weighs the others with it) when the data has enough of them; else EM estimates it like the others.
+    Returns the model artefact: Splink's model JSON under "splink" and the name-frequency table under
+    "name_frequencies"."""
     frequencies = NameFrequencies.count(
         (_none(v) for v in features_df["surname_first"]), (_none(v) for v in features_df["given_first"])
     )
@@ -408,7 +392,7 @@ def train(
             if comparison.u_conditional_on is not None:
                 by_condition[comparison.u_conditional_on].append(comparison)
         conditional = {
-            name: u for group in by_condition.values() for name, u in db.conditional_u(group).items()
+            name: u for group in by_condition.values() for name, u in conditional_u(group, db.rows).items()
         }
         for saved in model_u["comparisons"]:
             u_values = conditional.get(saved["output_column_name"])
@@ -485,7 +469,7 @@ def _m_from_same_bsn(db: Any, splink_json: dict[str, Any]) -> dict[str, int]:
     given: dict[str, int] = {}
     for saved in splink_json["comparisons"]:
         comparison = by_name[saved["output_column_name"]]
-        counted = db.same_bsn_m(comparison)
+        counted = same_bsn_m(comparison, db.rows)
         if counted is None:
             continue
         m_values, pairs = counted

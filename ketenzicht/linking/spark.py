@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass
@@ -36,7 +36,6 @@ import pandas as pd
 import sqlglot
 from sqlglot import exp
 
-from ketenzicht.linking.engine.comparisons import Comparison
 from ketenzicht.linking.engine.keys import PairRule
 
 if TYPE_CHECKING:
@@ -301,23 +300,9 @@ class SparkBackend:
         sdf = db_api.register(INPUT_VIEW, dataset_display_name=INPUT_VIEW)
         return Linker(sdf, spark_settings(settings), log_level=logging.WARNING)
 
-    def conditional_u(self, comparisons: Sequence[Comparison]) -> dict[str, list[float | None] | None]:
-        from ketenzicht.linking.splink_table import conditional_u_from_counts, conditional_u_sql
-
-        sql = conditional_u_sql(comparisons)
-        if sql is None:
-            return {comparison.name: None for comparison in comparisons}
-        rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
-        return conditional_u_from_counts(comparisons, rows)
-
-    def same_bsn_m(self, comparison: Comparison) -> tuple[list[float | None], int] | None:
-        from ketenzicht.linking.splink_table import same_bsn_m_from_counts, same_bsn_m_sql
-
-        sql = same_bsn_m_sql(comparison)
-        if sql is None:
-            return None
-        rows = [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
-        return same_bsn_m_from_counts(comparison, rows)
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of one of splink_table's queries (DuckDB's SQL), run on the input view."""
+        return [tuple(row) for row in self.spark.sql(spark_sql(sql)).collect()]
 
     def splink_json(self, linker: Any) -> dict[str, Any]:
         if self._settings is None:

@@ -43,20 +43,24 @@ def sql_type(column: str) -> str:
     return "VARCHAR"
 
 
+def _level_sql(comparison: Comparison, alias: str) -> str:
+    """The comparison's level index of a pair as a SQL expression named `alias` (Splink's CASE WHEN: the
+    first level whose condition holds)."""
+    whens = " ".join(
+        f"WHEN {level.condition.sql()} THEN {index}"
+        for index, level in enumerate(comparison.levels)
+        if level.condition.sql() != "ELSE"
+    )
+    return f"CASE {whens} ELSE {len(comparison.levels) - 1} END AS {alias}"
+
+
 def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, max_pairs: int) -> str:
     """DuckDB's SQL over table `mentions`: (the level index of each comparison, pairs) among at most
     `max_pairs` pairs of mentions that satisfy the join condition `pairs_on` (over aliases l and r), drawn
     in a fixed order; one pass over the pairs for all the comparisons."""
-    levels = []
-    for number, comparison in enumerate(comparisons):
-        cases = " ".join(
-            f"WHEN {level.condition.sql()} THEN {index}"
-            for index, level in enumerate(comparison.levels)
-            if level.condition.sql() != "ELSE"
-        )
-        levels.append(f"CASE {cases} ELSE {len(comparison.levels) - 1} END AS level_{number}")
+    levels = [_level_sql(comparison, f"level_{number}") for number, comparison in enumerate(comparisons)]
     names = ", ".join(f"level_{number}" for number in range(len(comparisons)))
-    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in FEATURE_COLUMNS)
+    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in _columns_used(comparisons))
     # The pairs are drawn by their ids alone; their columns are joined on for the drawn pairs only (drawing
     # them with every column carried made the sort hold tens of millions of wide rows: 7.4 s of a 17.6 s
     # training at 300,000 mentions).
@@ -105,35 +109,38 @@ def conditional_u_sql(comparisons: Sequence[Comparison], max_pairs: int = 2_000_
     return _level_counts_sql(comparisons, f"({condition}) AND l.bsn <> r.bsn", max_pairs)
 
 
-def conditional_u_from_counts(
-    comparisons: Sequence[Comparison], rows: Iterable[Sequence[Any]]
-) -> dict[str, list[float | None] | None]:
-    """u per level of each comparison (None: too few pairs) from the rows of `conditional_u_sql`'s query."""
-    rows = [tuple(row) for row in rows]
-    return {
-        comparison.name: (
-            None
-            if (shares := _shares(comparison, ((row[k], row[-1]) for row in rows))) is None
-            else shares[0]
-        )
-        for k, comparison in enumerate(comparisons)
-    }
+# A backend's way to run a query of this module over its table `mentions` (spark.py translates it first).
+Rows = Callable[[str], Iterable[Sequence[Any]]]
+
+
+def conditional_u(comparisons: Sequence[Comparison], rows: Rows) -> dict[str, list[float | None] | None]:
+    """u per level (None for the null level) of each comparison among pairs that satisfy their (one)
+    `u_conditional_on` and have different valid BSNs (certainly two people), counted in one pass; None
+    for a comparison when there are too few such pairs (data without BSNs)."""
+    sql = conditional_u_sql(comparisons)
+    if sql is None:
+        return {comparison.name: None for comparison in comparisons}
+    found = [tuple(row) for row in rows(sql)]
+    u_of: dict[str, list[float | None] | None] = {}
+    for k, comparison in enumerate(comparisons):
+        shares = _shares(comparison, ((row[k], row[-1]) for row in found))
+        u_of[comparison.name] = None if shares is None else shares[0]
+    return u_of
 
 
 def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
-    """The query of the m from labels (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
+    """The query of `same_bsn_m` (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
     with the same valid BSN (certainly one person), for a comparison with `m_from_same_bsn`."""
     if not comparison.m_from_same_bsn:
         return None
     return _level_counts_sql([comparison], "l.bsn = r.bsn", max_pairs)
 
 
-def same_bsn_m_from_counts(
-    comparison: Comparison, rows: Iterable[tuple[Any, Any]]
-) -> tuple[list[float | None], int] | None:
-    """m per level, and the pairs it was counted from (outside the null level), from the (level index,
-    pairs) rows of `same_bsn_m_sql`'s query."""
-    return _shares(comparison, rows)
+def same_bsn_m(comparison: Comparison, rows: Rows) -> tuple[list[float | None], int] | None:
+    """m per level counted among pairs with the same valid BSN, and how many pairs (outside the null
+    level) that is; None for a comparison without `m_from_same_bsn`, or with too few such pairs."""
+    sql = same_bsn_m_sql(comparison)
+    return None if sql is None else _shares(comparison, (tuple(row) for row in rows(sql)))
 
 
 # u by random sampling in few queries. Splink's own `estimate_u_using_random_sampling` runs, per comparison,
@@ -197,14 +204,7 @@ def random_u_sql(
     comparison's level index, counted per combination of levels (DuckDB's SQL; spark.py translates it):
     columns c0, c1, ... in the order of `comparisons`, then n. Each pair is taken as Splink does, the
     smaller unique_id on the left; only the columns the comparisons read are carried."""
-    cases = []
-    for position, comparison in enumerate(comparisons):
-        whens = " ".join(
-            f"WHEN {level.condition.sql()} THEN {index}"
-            for index, level in enumerate(comparison.levels)
-            if level.condition.sql() != "ELSE"
-        )
-        cases.append(f"CASE {whens} ELSE {len(comparison.levels) - 1} END AS c{position}")
+    cases = [_level_sql(comparison, f"c{position}") for position, comparison in enumerate(comparisons)]
     used = _columns_used(comparisons)
     columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in used)
     names = ", ".join(f"c{position}" for position in range(len(comparisons)))

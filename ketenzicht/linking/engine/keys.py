@@ -161,10 +161,9 @@ class PairRule:
     """When two mentions that share keys under the cap are a candidate pair: when they share at least
     `minimum` of them, or one that is enough on its own: a BSN or personal phone key (one number the
     person was registered under says more than any two name keys), or a key held by at most `rare`
-    mentions (the pair's own
-    two included): comparing the few mentions of a rare key costs little, and in a small register (or one
-    with typos in every name, FEBRL) that is where the pairs sharing one key are. `minimum` 1: every pair
-    that shares a key."""
+    mentions (the pair's own two included): comparing the few mentions of a rare key costs little, and in
+    a small register (or one with typos in every name, FEBRL) that is where the pairs sharing one key are.
+    `minimum` 1: every pair that shares a key."""
 
     minimum: int = 2
     rare: int = 10
@@ -220,11 +219,11 @@ def _starts_with_sql(key: str, prefixes: tuple[str, ...]) -> str:
 
 
 # A BSN key is one person's (a valid BSN names one citizen; a personal phone number about one), so a BSN
-# held by more mentions than the cap is
-# not "common": it is a person registered very often, the suspect of a stalking case with a report every
-# week. Skipping it (and his name and date keys, over the cap for the same reason) made each next
-# registration of him a new person. Two more kinds of key name a handful of people at most, so that held by
-# more than the cap they too are a person registered very often:
+# (or phone) key held by more mentions than the cap is not "common": it is a person registered very often,
+# the suspect of a stalking case with a report every week. Skipping it (and his name and date keys, over
+# the cap for the same reason) made each next registration of him a new person. Two more kinds of key
+# name a handful of people at most, so that held by more than the cap they too are a person registered
+# very often:
 # - a whole date of birth with a name or a place (`D.n`, `D.i1`, `D.h`, `D.c`: "1985-03-02" with "jan",
 #   "j", "jansen" or Utrecht): at a million persons some forty share a date of birth, one or two of them
 #   its initial;
