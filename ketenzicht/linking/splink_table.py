@@ -54,27 +54,51 @@ def _level_sql(comparison: Comparison, alias: str) -> str:
     return f"CASE {whens} ELSE {len(comparison.levels) - 1} END AS {alias}"
 
 
-def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, max_pairs: int) -> str:
-    """DuckDB's SQL over table `mentions`: (the level index of each comparison, pairs) among at most
-    `max_pairs` pairs of mentions that satisfy the join condition `pairs_on` (over aliases l and r), drawn
-    in a fixed order; one pass over the pairs for all the comparisons."""
+# A backend's way to run a query of this module over its table `mentions` (spark.py translates it first).
+Rows = Callable[[str], Iterable[Sequence[Any]]]
+
+
+# The pairs counted for the conditional u and the same-BSN m: all of them up to MAX_LEVEL_PAIRS; above
+# that a share drawn by a hash of the pair (the same pairs every run). Until 2026-12-05 the first
+# MAX_LEVEL_PAIRS in the order of that hash were taken: sorting the 18 million same-surname pairs of a
+# 300,000-mention training sample for it took 5 of the 7.7 s of the conditional u (bench/README.md,
+# "Training: pairs drawn by a hash").
+MAX_LEVEL_PAIRS = 2_000_000
+DRAW_MODULUS = 1_000_000
+
+
+def _pairs_sql(pairs_on: str) -> str:
+    return f"mentions l JOIN mentions r ON l.unique_id < r.unique_id AND {pairs_on}"
+
+
+def pairs_count_sql(pairs_on: str) -> str:
+    """How many pairs of table `mentions` satisfy the join condition `pairs_on` (over aliases l and r)."""
+    return f"SELECT count(*) FROM {_pairs_sql(pairs_on)}"
+
+
+def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, share: float | None = None) -> str:
+    """DuckDB's SQL over table `mentions`: (the level index of each comparison, pairs) among the pairs of
+    mentions that satisfy the join condition `pairs_on` (over aliases l and r), or with `share` about
+    that share of them, drawn by a hash of the pair; one pass over the pairs for all the comparisons."""
     levels = [_level_sql(comparison, f"level_{number}") for number, comparison in enumerate(comparisons)]
     names = ", ".join(f"level_{number}" for number in range(len(comparisons)))
     columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in _columns_used(comparisons))
-    # The pairs are drawn by their ids alone; their columns are joined on for the drawn pairs only (drawing
-    # them with every column carried made the sort hold tens of millions of wide rows: 7.4 s of a 17.6 s
-    # training at 300,000 mentions).
+    drawn = pairs_on
+    if share is not None:
+        drawn += (
+            f" AND abs(hash(l.unique_id, r.unique_id)) % {DRAW_MODULUS} < {math.ceil(share * DRAW_MODULUS)}"
+        )
     return (
         f"SELECT {names}, count(*) FROM ("
-        f"  SELECT {', '.join(levels)} FROM ("
-        f"    SELECT {columns} FROM ("
-        f"      SELECT l.unique_id AS a, r.unique_id AS b FROM mentions l JOIN mentions r"
-        f"      ON l.unique_id < r.unique_id AND {pairs_on}"
-        f"      ORDER BY hash(l.unique_id || '|' || r.unique_id) LIMIT {int(max_pairs)}"
-        f"    ) p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b"
-        f"  )"
+        f"  SELECT {', '.join(levels)} FROM (SELECT {columns} FROM {_pairs_sql(drawn)})"
         f") GROUP BY {names}"
     )
+
+
+def _drawn_share(pairs_on: str, rows: Rows, max_pairs: int) -> float | None:
+    """The share of the pairs that satisfy `pairs_on` to count so that about `max_pairs` are (None: all)."""
+    ((total, *_),) = rows(pairs_count_sql(pairs_on))
+    return None if int(total) <= max_pairs else max_pairs / int(total)
 
 
 def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> tuple[list[float | None], int] | None:
@@ -94,33 +118,41 @@ def _shares(comparison: Comparison, rows: Iterable[tuple[Any, Any]]) -> tuple[li
     return shares, total
 
 
-def conditional_u_sql(comparisons: Sequence[Comparison], max_pairs: int = 2_000_000) -> str | None:
-    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (each comparison's level index,
-    pairs) among pairs that satisfy the comparisons' `u_conditional_on` (one and the same: they share the
-    pass) and have different valid BSNs (certainly two people); None when they have none."""
+def _condition(comparisons: Sequence[Comparison]) -> str | None:
+    """The join condition of the pairs of the comparisons' conditional u: their `u_conditional_on` (one and
+    the same: they share the pass) and different valid BSNs (certainly two people); None without one."""
     conditions = {comparison.u_conditional_on for comparison in comparisons}
     if len(conditions) != 1:
         raise ValueError(
             f"conditional u of comparisons with different conditions: {sorted(map(str, conditions))}"
         )
     (condition,) = conditions
-    if condition is None:
-        return None
-    return _level_counts_sql(comparisons, f"({condition}) AND l.bsn <> r.bsn", max_pairs)
+    return None if condition is None else f"({condition}) AND l.bsn <> r.bsn"
 
 
-# A backend's way to run a query of this module over its table `mentions` (spark.py translates it first).
-Rows = Callable[[str], Iterable[Sequence[Any]]]
+def conditional_u_sql(comparisons: Sequence[Comparison], share: float | None = None) -> str | None:
+    """The query of `conditional_u` (DuckDB's SQL over table `mentions`): (each comparison's level index,
+    pairs) among pairs that satisfy the comparisons' `u_conditional_on` (one and the same: they share the
+    pass) and have different valid BSNs (certainly two people), or about `share` of them; None when they
+    have no condition."""
+    condition = _condition(comparisons)
+    return None if condition is None else _level_counts_sql(comparisons, condition, share)
 
 
-def conditional_u(comparisons: Sequence[Comparison], rows: Rows) -> dict[str, list[float | None] | None]:
+def conditional_u(
+    comparisons: Sequence[Comparison], rows: Rows, max_pairs: int = MAX_LEVEL_PAIRS
+) -> dict[str, list[float | None] | None]:
     """u per level (None for the null level) of each comparison among pairs that satisfy their (one)
-    `u_conditional_on` and have different valid BSNs (certainly two people), counted in one pass; None
-    for a comparison when there are too few such pairs (data without BSNs)."""
-    sql = conditional_u_sql(comparisons)
-    if sql is None:
+    `u_conditional_on` and have different valid BSNs (certainly two people), counted in one pass over
+    about `max_pairs` of them at most; None for a comparison when there are too few such pairs (data
+    without BSNs)."""
+    condition = _condition(comparisons)
+    if condition is None:
         return {comparison.name: None for comparison in comparisons}
-    found = [tuple(row) for row in rows(sql)]
+    found = [
+        tuple(row)
+        for row in rows(_level_counts_sql(comparisons, condition, _drawn_share(condition, rows, max_pairs)))
+    ]
     u_of: dict[str, list[float | None] | None] = {}
     for k, comparison in enumerate(comparisons):
         shares = _shares(comparison, ((row[k], row[-1]) for row in found))
@@ -128,19 +160,28 @@ def conditional_u(comparisons: Sequence[Comparison], rows: Rows) -> dict[str, li
     return u_of
 
 
-def same_bsn_m_sql(comparison: Comparison, max_pairs: int = 2_000_000) -> str | None:
+SAME_BSN = "l.bsn = r.bsn"
+
+
+def same_bsn_m_sql(comparison: Comparison, share: float | None = None) -> str | None:
     """The query of `same_bsn_m` (DuckDB's SQL over table `mentions`): (level index, pairs) among pairs
-    with the same valid BSN (certainly one person), for a comparison with `m_from_same_bsn`."""
+    with the same valid BSN (certainly one person), or about `share` of them, for a comparison with
+    `m_from_same_bsn`."""
     if not comparison.m_from_same_bsn:
         return None
-    return _level_counts_sql([comparison], "l.bsn = r.bsn", max_pairs)
+    return _level_counts_sql([comparison], SAME_BSN, share)
 
 
-def same_bsn_m(comparison: Comparison, rows: Rows) -> tuple[list[float | None], int] | None:
-    """m per level counted among pairs with the same valid BSN, and how many pairs (outside the null
-    level) that is; None for a comparison without `m_from_same_bsn`, or with too few such pairs."""
-    sql = same_bsn_m_sql(comparison)
-    return None if sql is None else _shares(comparison, (tuple(row) for row in rows(sql)))
+def same_bsn_m(
+    comparison: Comparison, rows: Rows, max_pairs: int = MAX_LEVEL_PAIRS
+) -> tuple[list[float | None], int] | None:
+    """m per level counted among pairs with the same valid BSN (about `max_pairs` of them at most), and
+    how many pairs (outside the null level) that is; None for a comparison without `m_from_same_bsn`, or
+    with too few such pairs."""
+    if not comparison.m_from_same_bsn:
+        return None
+    sql = _level_counts_sql([comparison], SAME_BSN, _drawn_share(SAME_BSN, rows, max_pairs))
+    return _shares(comparison, (tuple(row) for row in rows(sql)))
 
 
 # u by random sampling in few queries. Splink's own `estimate_u_using_random_sampling` runs, per comparison,

@@ -17,6 +17,7 @@ from ketenzicht.linking.batch import _DuckDBBackend, _m_from_same_bsn, features_
 from ketenzicht.linking.engine.comparisons import BIRTH_DATE
 from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange
 from ketenzicht.linking.engine.splink_settings import settings_dict
+from ketenzicht.linking.splink_table import same_bsn_m
 
 GIVEN = ["jan", "pieter", "anna", "fatima", "mohammed", "sanne", "youssef", "lieke", "kees", "emma", "ayoub"]
 SURNAMES = ["jansen", "de vries", "el amrani", "bakker", "yilmaz", "visser", "smit", "meijer", "kaya"]
@@ -120,3 +121,24 @@ def test_training_keeps_the_counted_m_and_says_so() -> None:
     for level, entry, m in zip(BIRTH_DATE.levels, _birth_date(model["splink"]), expected, strict=True):
         if m is not None:
             assert entry["m_probability"] == pytest.approx(max(m, floors[level.label] or 0.0))
+
+
+def test_above_the_cap_a_share_of_the_pairs_is_drawn_by_their_hash() -> None:
+    mentions = _mentions(persons=330, per_person=5)  # 3,300 same-BSN pairs
+    db = _DuckDBBackend(features_frame(mentions))
+    queries: list[str] = []
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        queries.append(sql)
+        return db.rows(sql)
+
+    every = same_bsn_m(BIRTH_DATE, rows)
+    assert every is not None and every[1] == 3296 and "hash(" not in queries[-1]
+    drawn = same_bsn_m(BIRTH_DATE, rows, max_pairs=1500)
+    assert drawn is not None and "hash(" in queries[-1]
+    assert 1300 < drawn[1] < 1700  # about 1,500 of the 3,300 pairs (3,296 outside the null level)
+    assert same_bsn_m(BIRTH_DATE, db.rows, max_pairs=1500) == drawn  # the same pairs every time
+    for m_all, m_drawn in zip(every[0], drawn[0], strict=True):
+        assert (m_all is None) == (m_drawn is None)
+        if m_all is not None and m_all > 0.2:  # the common levels: the same share within the draw's noise
+            assert m_drawn == pytest.approx(m_all, abs=0.08)
