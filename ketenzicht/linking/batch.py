@@ -29,7 +29,9 @@ import pandas as pd
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.engine.keys import (
     DEFAULT_PAIR_RULE,
+    KEY_LABELS,
     PairRule,
+    blocking_key_hashes_sql,
     blocking_keys,
     blocking_keys_sql,
     key_cap,
@@ -234,6 +236,7 @@ def _held_keys(
     *,
     mention: str = "rowid",
     given: bool = False,
+    hashed: bool = False,
 ) -> None:
     """Tables `held_keys` (k: a key; kid: its number; w: what it counts towards `rule`'s minimum,
     `PairRule.weight_sql` of how many mentions hold it) and `held` (n: the mention's `mention` column in
@@ -241,15 +244,29 @@ def _held_keys(
     other mention and at most `key_cap` of `max_key_mentions` mentions share, as `with_block_keys` keeps
     them. The keys are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column
     `block_keys` (each mention's `blocking_keys`, e.g. stored ones). Numbered, the keys are joined as
-    integers rather than as text (bench/README.md, "Keys joined by number")."""
-    keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS, ordered=False)
-    con.execute(f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({keys}) AS k FROM mentions")
+    integers rather than as text (bench/README.md, "Keys joined by number"). `hashed` (built keys only):
+    each key is its label's number and a hash of its values (`keys.blocking_key_hashes_sql`), never
+    written out, and `held_keys` has the label (k, as "label:") in place of the key."""
+    if hashed and not given:
+        con.execute(
+            f"CREATE TEMP TABLE mention_keys AS SELECT n, x.kind AS kind, x.h AS h FROM "
+            f"(SELECT {mention} AS n, unnest({blocking_key_hashes_sql(INT_COLUMNS)}) AS x FROM mentions)"
+        )
+        labels = ", ".join(f"({number}, '{label}:')" for number, label in enumerate(KEY_LABELS))
+        key, kinds = "kind, h", f"JOIN (VALUES {labels}) AS kinds(kind, k) USING (kind)"
+    else:
+        keys = BLOCK_KEYS if given else blocking_keys_sql(INT_COLUMNS, ordered=False)
+        con.execute(
+            f"CREATE TEMP TABLE mention_keys AS SELECT {mention} AS n, unnest({keys}) AS k FROM mentions"
+        )
+        key, kinds = "k", ""
+    counted = f"SELECT {key}, count(*) AS c FROM mention_keys GROUP BY {key}"
     con.execute(
-        "CREATE TEMP TABLE held_keys AS SELECT k, CAST(row_number() OVER () AS UINTEGER) AS kid, "
-        f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM (SELECT k, count(*) AS c FROM mention_keys "
-        f"GROUP BY k HAVING count(*) BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)})"
+        f"CREATE TEMP TABLE held_keys AS SELECT {key}, CAST(row_number() OVER () AS UINTEGER) AS kid, "
+        f"CAST({rule.weight_sql('k', 'c')} AS UTINYINT) AS w FROM ({counted}) {kinds} "
+        f"WHERE c BETWEEN 2 AND {key_cap_sql('k', max_key_mentions)}"
     )
-    con.execute("CREATE TEMP TABLE held AS SELECT n, kid, w FROM mention_keys JOIN held_keys USING (k)")
+    con.execute(f"CREATE TEMP TABLE held AS SELECT n, kid, w FROM mention_keys JOIN held_keys USING ({key})")
     con.execute("DROP TABLE mention_keys")
 
 
@@ -627,7 +644,8 @@ def predict(
     del frame
     con = _connection(numbered, ordered=False, numbered=True)
     # The keys as given (e.g. stored) or built here, capped here.
-    _held_keys(con, max_key_mentions, pair_rule, mention="unique_id", given=BLOCK_KEYS in numbered.columns)
+    given = BLOCK_KEYS in numbered.columns
+    _held_keys(con, max_key_mentions, pair_rule, mention="unique_id", given=given, hashed=not given)
     del numbered
     chunks = _candidate_pairs(con, pair_rule)
     settings = prediction_settings(splink_part(model_json))
@@ -666,7 +684,11 @@ def _numbered(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return numbered, order
 
 
-PREDICT_PAIRS_CHUNK = 5_000_000  # candidate pairs scored by Splink at once (bounds DuckDB's pair tables)
+# Candidate pairs scored by Splink at once (bounds DuckDB's pair tables). Each chunk costs Splink one
+# selection of the mentions its pairs name (about 1.7 s at a million mentions, nearly all of them every
+# time); the scoring itself streams, so a larger chunk did not raise the peak (12.5 million pairs in one
+# chunk at a million mentions: 40.2 s and 2,692 MiB against 43.7 s and 2,699 MiB in three).
+PREDICT_PAIRS_CHUNK = 20_000_000
 
 
 def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
@@ -714,13 +736,35 @@ def cluster(
     (`engine.resolve.dates_contradict`), so no chain A-B-C can join them either.
 
     Returns unique_id -> cluster id (the smallest unique_id of the cluster)."""
-    parent: dict[str, str] = {uid: uid for uid in unique_ids}
+    cluster_of: dict[str, str] = {str(uid): str(uid) for uid in unique_ids}
+    strong = pairs[pairs["match_weight"] >= threshold_match_weight]
+    strong = strong.sort_values(["match_weight", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
+    left = [str(v) for v in strong["unique_id_l"]]
+    right = [str(v) for v in strong["unique_id_r"]]
+    # Only the mentions in a pair are looked at: at a million mentions one in four or fewer (a union-find
+    # over every mention took a third of the clustering's time).
+    cluster_of.update(_joined_in_order(left, right, bsn_by_id or {}, birth_date_by_id or {}))
+    return cluster_of
+
+
+def _joined_in_order(
+    left: Sequence[str],
+    right: Sequence[str],
+    bsn_by_id: Mapping[str, str | None],
+    date_of: Mapping[str, str | None],
+) -> dict[str, str]:
+    """`cluster`'s joins one pair at a time, in the order given (strongest first), each refused that would
+    put two valid BSNs or contradicting dates of birth in one person: every mention of the pairs -> the
+    smallest unique_id of its cluster."""
+    parent: dict[str, str] = {}
     # By cluster root: its valid BSN (one at most: the guard keeps two apart), and the complete dates of
     # birth of a cluster joined from more than one mention (a mention's own date is read from `date_of`
-    # until then). An empty set and a one-date Counter for each of a million mentions took half the
-    # clustering's time.
-    bsn_of = dict(bsn_by_id or {})  # a copy: a root takes its child's BSN
-    date_of = birth_date_by_id or {}
+    # until then). An empty set and a one-date Counter for each mention took half the clustering's time.
+    taken: dict[str, str] = {}  # the BSN a root took from a child (a copy of every mention's took longer)
+
+    def bsn_of(root: str) -> str | None:
+        return taken.get(root) or bsn_by_id.get(root)
+
     joined_dates: dict[str, Counter[str]] = {}
 
     def dates(root: str) -> Counter[str]:
@@ -731,31 +775,28 @@ def cluster(
         return found
 
     def find(uid: str) -> str:
-        root = uid
+        root = parent.setdefault(uid, uid)
         while parent[root] != root:
             root = parent[root]
         while parent[uid] != root:
             parent[uid], uid = root, parent[uid]
         return root
 
-    strong = pairs[pairs["match_weight"] >= threshold_match_weight]
-    strong = strong.sort_values(["match_weight", "unique_id_l", "unique_id_r"], ascending=[False, True, True])
-    for left, right in zip(strong["unique_id_l"], strong["unique_id_r"], strict=True):
-        left, right = str(left), str(right)
-        a, b = find(left), find(right)
+    for left_id, right_id in zip(left, right, strict=True):
+        a, b = find(left_id), find(right_id)
         if a == b:
             continue
-        bsn_a, bsn_b = bsn_of.get(a), bsn_of.get(b)
+        bsn_a, bsn_b = bsn_of(a), bsn_of(b)
         if bsn_a and bsn_b and bsn_a != bsn_b:
             continue
         dated = (joined_dates.get(a) or date_of.get(a)) and (joined_dates.get(b) or date_of.get(b))
-        if dated and join_contradicts(dates(a), dates(b), date_of.get(left), date_of.get(right)):
+        if dated and join_contradicts(dates(a), dates(b), date_of.get(left_id), date_of.get(right_id)):
             continue
         root, child = (a, b) if a < b else (b, a)
         parent[child] = root
-        child_bsn = bsn_of.get(child)
+        child_bsn = bsn_of(child)
         if child_bsn:  # the root holds none or the same
-            bsn_of[root] = child_bsn
+            taken[root] = child_bsn
         if joined_dates.get(child) or date_of.get(child):
             dates(root).update(dates(child))
             joined_dates.pop(child)

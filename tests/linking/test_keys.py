@@ -276,3 +276,26 @@ def test_the_rule_in_sql_is_the_rule_in_python() -> None:
         assert rule.enough({"a": 50, "b": 50}) == (rule.minimum <= 2)
         assert rule.enough({"a": 50}) == (rule.minimum <= 1)
         assert rule.enough({"a": 3}) == (rule.minimum <= 1 or rule.rare >= 3)
+
+
+def _held_by_key(
+    frame: pd.DataFrame, cap: int, rule: PairRule, *, hashed: bool
+) -> list[tuple[list[str], int]]:
+    """The keys held under the cap as the mentions that hold each (unique ids) and what it counts towards
+    the rule, sorted: what `predict` joins pairs on, whatever a key looks like."""
+    connection = _connection(frame)
+    _held_keys(connection, cap, rule, hashed=hashed)
+    rows = connection.execute(
+        "SELECT list(m.unique_id ORDER BY m.unique_id), any_value(h.w) FROM held h "
+        "JOIN mentions m ON m.rowid = h.n GROUP BY h.kid"
+    ).fetchall()
+    return sorted((list(ids), int(w)) for ids, w in rows)
+
+
+def test_hashed_keys_hold_the_same_mentions_as_keys_written_out(tmp_path: Path) -> None:
+    generate(1500, 7, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    for cap, rule in ((100, DEFAULT_PAIR_RULE), (3, PairRule(2, rare=2)), (10**9, EVERY_SHARED_KEY)):
+        written = _held_by_key(frame, cap, rule, hashed=False)
+        assert written == _held_by_key(frame, cap, rule, hashed=True), cap
+        assert len(written) > 500 and {w for _, w in written} == ({1, 2} if rule.minimum == 2 else {1})

@@ -291,8 +291,9 @@ def _present_sql(column: str, integer: bool) -> str:
     return f"{column} IS NOT NULL" if integer else f"({column} IS NOT NULL AND {column} <> '')"
 
 
-def _side_sql(side: _Side, integers: frozenset[str]) -> tuple[str, str]:
-    """(the condition under which the side has a key, the key's values joined by "|")."""
+def _side_values(side: _Side, integers: frozenset[str]) -> tuple[str, list[str]]:
+    """(the condition under which the side has a key, one SQL value per group of the key: a column, or the
+    sorted list of a group's columns)."""
     present: list[str] = []
     pieces: list[str] = []
     for group in side.groups:
@@ -302,11 +303,15 @@ def _side_sql(side: _Side, integers: frozenset[str]) -> tuple[str, str]:
             present.append(_present_sql(column, integer))
             text = _text_sql(column, integer)
             values.append(f"substr({text}, 1, 1)" if first_letter else text)
-        if len(values) > 1:
-            pieces.append(f"array_to_string(list_sort([{', '.join(values)}]), '|')")
-        else:
-            pieces.append(values[0])
-    return " AND ".join(dict.fromkeys(present)), " || '|' || ".join(pieces)
+        pieces.append(f"list_sort([{', '.join(values)}])" if len(values) > 1 else values[0])
+    return " AND ".join(dict.fromkeys(present)), pieces
+
+
+def _side_sql(side: _Side, integers: frozenset[str]) -> tuple[str, str]:
+    """(the condition under which the side has a key, the key's values joined by "|")."""
+    condition, pieces = _side_values(side, integers)
+    joined = [f"array_to_string({p}, '|')" if p.startswith("list_sort(") else p for p in pieces]
+    return condition, " || '|' || ".join(joined)
 
 
 def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, ordered: bool = True) -> str:
@@ -330,3 +335,41 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, orde
     listed = ",\n ".join(keys)
     distinct = f"list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL))"
     return f"list_sort({distinct})" if ordered else distinct
+
+
+# The labels of the keys (`codes` of `codes:values`, a refined key's with `+code`), numbered: the kind of a
+# hashed key (`blocking_key_hashes_sql`).
+KEY_LABELS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [side.label for side in _SIDES]
+        + [f"{side.label}+{code}" for side in _REFINED for code, _, _ in REFINEMENTS]
+    )
+)
+
+
+def blocking_key_hashes_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
+    """A DuckDB expression: the keys `blocking_keys_sql` gives, in no particular order, each as a struct of
+    its label's number in KEY_LABELS (`kind`) and a 64-bit hash of its values (`h`), without writing the
+    key out. Two equal keys give the same struct; two different keys the same struct only when the hashes
+    of their values collide, about once in a thousand rebuilds of 30 million mentions with 15 keys each
+    (n^2 / 2^65 for n distinct keys of one kind), and then the two keys count as one: a few more pairs to
+    score, or a key over the cap. For the batch, where the keys are counted, capped and joined many
+    million times and a key as text cost twice the time (bench/README.md, "Keys hashed")."""
+    integers = frozenset(integers)
+    kind = {label: number for number, label in enumerate(KEY_LABELS)}
+    keys: list[str] = []
+    for side in _SIDES:
+        condition, pieces = _side_values(side, integers)
+        keys.append(
+            f"CASE WHEN {condition} THEN {{'kind': {kind[side.label]}, 'h': hash({', '.join(pieces)})}} END"
+        )
+    for side in _REFINED:
+        condition, pieces = _side_values(side, integers)
+        for code, column, length in REFINEMENTS:
+            text = _text_sql(column, column in integers)
+            keys.append(
+                f"CASE WHEN {condition} AND {column} IS NOT NULL AND length({text}) >= {length} "
+                f"THEN {{'kind': {kind[f'{side.label}+{code}']}, 'h': hash({', '.join(pieces)}, {text})}} END"
+            )
+    listed = ",\n ".join(keys)
+    return f"list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL))"
