@@ -1,0 +1,87 @@
+"""Where the batch linker's time goes: `batch.link_dataframe`'s four stages, one after the other, on the
+chain-data generator's first N mentions, with the peak memory after each.
+
+    python bench/linking/stages.py [N] [--seed S] [--model shipped]
+
+N mentions (default 1,000,000; the register made once in bench/out/linking/, as generator.py does),
+loaded without truth (not timed). The stages, as `link_dataframe` runs them:
+
+- normalise: `mentions_to_features` (the features, column by column; the keys are built in predict),
+- train: `train` on the features themselves (`--model shipped`: the shipped model instead, not timed),
+- predict: `predict` at the link weight (keys built, counted and capped; candidate pairs; Splink scoring),
+- cluster: `guard_maps` and `cluster`.
+
+Wall seconds per stage (`time.perf_counter`) and the process's peak resident memory after it
+(`ru_maxrss`, DuckDB's included). Compare with plain Splink's own stages, which `generator.py` prints
+(`splink: {... 'seconds': {...}}`) for the same mentions. Nothing is written to bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+for _path in (str(ROOT), str(HERE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mentions", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--model", choices=["trained", "shipped"], default="trained")
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    import datasets
+    import harness
+
+    from ketenzicht.linking import batch
+
+    frame = datasets.load_generator(
+        harness.generated(args.mentions, args.seed), with_truth=False, limit=args.mentions
+    )
+    print(f"{len(frame):,} mentions loaded; peak {_peak_mib():,.0f} MiB", flush=True)
+    walls: dict[str, float] = {}
+
+    def stage(name: str, run: Any, *arguments: Any, **options: Any) -> Any:
+        started = time.perf_counter()
+        result = run(*arguments, **options)
+        walls[name] = time.perf_counter() - started
+        print(f"{name:<10} {walls[name]:7.1f} s   peak {_peak_mib():,.0f} MiB", flush=True)
+        return result
+
+    weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
+    features = stage("normalise", batch.mentions_to_features, frame, with_keys=False)
+    if args.model == "shipped":
+        model = batch.load_model()
+    else:
+        model = stage("train", batch.train, features, args.seed)
+    pairs = stage("predict", batch.predict, features, model, threshold_match_weight=weight)
+
+    def clustered() -> dict[str, str]:
+        return batch.cluster(features["unique_id"], pairs, weight, *batch.guard_maps(features))
+
+    persons = stage("cluster", clustered)
+    print(
+        f"total      {sum(walls.values()):7.1f} s   {len(pairs):,} pairs at match weight {weight:.2f}, "
+        f"{len(set(persons.values())):,} persons"
+    )
+
+
+if __name__ == "__main__":
+    main()
