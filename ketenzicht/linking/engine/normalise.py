@@ -554,6 +554,7 @@ def _given_group(given_names: str | None) -> tuple[Any, ...]:
     return given.first, given.full, given.initials, min(len(given.names), 2) or None, keys
 
 
+@lru_cache(maxsize=_NAME_CACHE)  # a date's `complete` is worked out once, not for each of its mentions
 def _birth_group(value: str | None) -> tuple[Any, ...]:
     birth = normalise_birth_date(value)
     return birth.year, birth.month, birth.day, birth.complete
