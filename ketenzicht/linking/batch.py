@@ -71,6 +71,7 @@ from ketenzicht.linking.splink_table import (
     sql_type,
     table_columns,
     u_sample,
+    weight_bound_sql,
 )
 from ketenzicht.linking.splink_table import random_u as u_by_sampling
 
@@ -616,12 +617,16 @@ def predict(
     backend: str = "duckdb",
     max_key_mentions: int = MAX_KEY_MENTIONS,
     pair_rule: PairRule = DEFAULT_PAIR_RULE,
+    *,
+    bounded: bool = True,
 ) -> pd.DataFrame:
     """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
     by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
     or above the threshold if given, with Splink on `backend` ("duckdb" or "spark"). The candidate pairs
     are found first and Splink scores those only: in DuckDB (`_candidate_pairs`) or in Spark
-    (`spark.candidate_pairs_sql`).
+    (`spark.candidate_pairs_sql`). On DuckDB with a threshold, the candidates whose weight cannot reach it
+    (`splink_table.weight_bound_sql`) are left out before Splink scores (`bounded=False`: not; the same
+    pairs and weights come out either way).
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
     comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
@@ -647,7 +652,11 @@ def predict(
     given = BLOCK_KEYS in numbered.columns
     _held_keys(con, max_key_mentions, pair_rule, mention="unique_id", given=given, hashed=not given)
     del numbered
-    chunks = _candidate_pairs(con, pair_rule)
+    bound = None
+    if bounded and threshold_match_weight is not None:
+        expression, columns = weight_bound_sql(model_json, COMPARISONS)
+        bound = (expression, columns, threshold_match_weight)
+    chunks = _candidate_pairs(con, pair_rule, bound)
     settings = prediction_settings(splink_part(model_json))
     settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads
     linker, db_api = _linker(con, settings)
@@ -691,12 +700,15 @@ def _numbered(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
 PREDICT_PAIRS_CHUNK = 20_000_000
 
 
-def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
+def _candidate_pairs(
+    con: duckdb.DuckDBPyConnection, rule: PairRule, bound: tuple[str, list[str], float] | None = None
+) -> int:
     """Table `candidate_pairs` (chunk, match_key, join_key_l, join_key_r): the pairs of mentions whose
     shared keys in table `held` (`_held_keys` for `rule`) are enough by `rule` (`PairRule.pairs_sql` over
     the keys' numbers and the mentions' numbers), as Splink's blocked pairs (the smaller number on the
-    left, as Splink puts it), spread by a hash over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer.
-    Returns the number of chunks (at least one).
+    left, as Splink puts it), spread by a hash over chunks of about PREDICT_PAIRS_CHUNK pairs or fewer;
+    with `bound` (an upper bound on a pair's weight, the columns it reads, the threshold) only those whose
+    bound reaches the threshold. Returns the number of chunks (at least one).
 
     Splink then scores exactly these pairs (`register_blocked_pairs_for_predict`): blocking on the keys
     made it score every pair that shares any one key (three in four of them or more sharing too little)
@@ -707,6 +719,16 @@ def _candidate_pairs(con: duckdb.DuckDBPyConnection, rule: PairRule) -> int:
         f"FROM ({rule.pairs_sql('held', 'kid')})"
     )
     con.execute("DROP TABLE held")
+    if bound is not None:  # (an upper bound on a pair's weight, the columns it reads, the threshold)
+        expression, columns, threshold = bound
+        carried = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+        con.execute(
+            f"CREATE TEMP TABLE reaching AS SELECT a, b FROM (SELECT p.a AS a, p.b AS b, {carried} FROM "
+            "pair_ids p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b) "
+            f"WHERE {expression} >= {float(threshold)!r}"
+        )
+        con.execute("DROP TABLE pair_ids")
+        con.execute("ALTER TABLE reaching RENAME TO pair_ids")
     total = con.execute("SELECT count(*) FROM pair_ids").fetchone()
     chunks = max(1, math.ceil((total[0] if total else 0) / PREDICT_PAIRS_CHUNK))
     con.execute(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import Comparison
+from ketenzicht.linking.engine.model import LinkModel
 from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
 BLOCK_KEYS = "block_keys"
@@ -297,3 +298,38 @@ def random_u(
 
 def _non_null(comparison: Comparison, per_level: Sequence[int]) -> list[int]:
     return [n for level, n in zip(comparison.levels, per_level, strict=True) if not level.is_null]
+
+
+# --- pairs that cannot reach the threshold, left out before Splink scores ----------------------------------
+#
+# Of the candidate pairs at a million mentions only one in thirty reaches the link weight, and Splink works
+# out every level of every comparison for each. The names' levels cost most (list overlaps, edit distances);
+# the other comparisons' levels cost a quarter of that. So their levels are worked out first, the names'
+# best levels assumed, and a pair whose weight cannot reach the threshold even so is not given to Splink.
+# That bound is exact from above (each comparison's weight is at most its best level's), so every pair at
+# or above the threshold is still scored, by Splink, with the same weight (tests/linking/test_keys.py).
+BOUND_EXACT = ("bsn", "birth_date", "address", "sex", "phone")
+# Bits added to the bound so that a pair at the threshold is never left out over how the weights are
+# summed (the online scorer's weights equal Splink's to about 1e-12, tests/linking/test_agreement.py).
+BOUND_MARGIN = 0.01
+
+
+def weight_bound_sql(model: Mapping[str, Any], comparisons: Sequence[Comparison]) -> tuple[str, list[str]]:
+    """(a SQL expression over the columns `name_l` / `name_r` of a pair, the feature columns it reads): an
+    upper bound on the match weight `model` gives the pair: the prior, each comparison in BOUND_EXACT at
+    its level, each other at its best level (or 0, the null level's)."""
+    scorer = LinkModel(dict(model), comparisons)
+    exact = [c for c in comparisons if c.name in BOUND_EXACT]
+    parts = [repr(scorer.prior_weight + BOUND_MARGIN)]
+    for comparison in comparisons:
+        weights = [level.weight for level in scorer.levels[comparison.name]]
+        if comparison not in exact:
+            parts.append(repr(max(0.0, *weights)))
+            continue
+        whens = " ".join(
+            f"WHEN {level.condition.sql()} THEN {weights[index]!r}"
+            for index, level in enumerate(comparison.levels)
+            if level.condition.sql() != "ELSE"
+        )
+        parts.append(f"(CASE {whens} ELSE {weights[-1]!r} END)")
+    return " + ".join(parts), _columns_used(exact)

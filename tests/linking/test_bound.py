@@ -1,0 +1,58 @@
+"""Pairs that cannot reach the threshold are left out before Splink scores (`splink_table.weight_bound_sql`):
+the bound is never below the weight Splink gives, and the pairs at or above the threshold come out the same,
+with the same weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ketenzicht.demo.generator import generate
+from ketenzicht.linking.batch import (
+    DEFAULT_MODEL_PATH,
+    _connection,
+    features_frame,
+    features_from_file,
+    load_model,
+    predict,
+    with_frequencies,
+)
+from ketenzicht.linking.engine.comparisons import COMPARISONS
+from ketenzicht.linking.engine.model import NameFrequencies
+from ketenzicht.linking.splink_table import weight_bound_sql
+
+
+def _weights(pairs: pd.DataFrame) -> dict[tuple[str, str], float]:
+    return dict(
+        zip(zip(pairs["unique_id_l"], pairs["unique_id_r"], strict=True), pairs["match_weight"], strict=True)
+    )
+
+
+def test_the_bound_is_never_below_splinks_weight_and_the_same_pairs_come_out(tmp_path: Path) -> None:
+    generate(1200, 21, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    model = load_model(DEFAULT_MODEL_PATH)
+    every = predict(frame, model)  # no threshold: every candidate pair, scored by Splink
+    assert len(every) > 1000
+
+    # The bound of each scored pair, worked out in DuckDB over the same features.
+    con = _connection(with_frequencies(frame, NameFrequencies.from_dict(model["name_frequencies"])))
+    expression, columns = weight_bound_sql(model, COMPARISONS)
+    con.register("scored", every[["unique_id_l", "unique_id_r", "match_weight"]])
+    carried = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns if c != "unique_id")
+    rows = con.execute(
+        f"SELECT match_weight, {expression} FROM (SELECT s.match_weight, {carried}, "
+        "l.unique_id AS unique_id_l, r.unique_id AS unique_id_r FROM scored s "
+        "JOIN mentions l ON l.unique_id = s.unique_id_l JOIN mentions r ON r.unique_id = s.unique_id_r)"
+    ).fetchall()
+    assert len(rows) == len(every)
+    assert all(bound >= weight for weight, bound in rows)
+    below = sum(bound < 6.63 for _, bound in rows)
+    assert below > len(rows) / 4  # the bound leaves many pairs out at the link weight
+
+    for threshold in (-5.0, 6.63, 12.0):
+        bounded = _weights(predict(frame, model, threshold_match_weight=threshold))
+        every_above = _weights(predict(frame, model, threshold_match_weight=threshold, bounded=False))
+        assert bounded.keys() == every_above.keys() and len(bounded) > 50, threshold
+        assert all(abs(bounded[p] - every_above[p]) < 1e-9 for p in bounded)
