@@ -654,8 +654,11 @@ def predict(
     del numbered
     bound = None
     if bounded and threshold_match_weight is not None:
-        expression, columns = weight_bound_sql(model_json, COMPARISONS)
-        bound = (expression, columns, threshold_match_weight)
+        try:
+            expression, columns = weight_bound_sql(model_json, COMPARISONS)
+            bound = (expression, columns, threshold_match_weight)
+        except ValueError:  # a model of another spec (an earlier version's): Splink scores every candidate
+            logger.info("no weight bound for a model of another comparison spec")
     chunks = _candidate_pairs(con, pair_rule, bound)
     settings = prediction_settings(splink_part(model_json))
     settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads

@@ -56,3 +56,12 @@ def test_the_bound_is_never_below_splinks_weight_and_the_same_pairs_come_out(tmp
         every_above = _weights(predict(frame, model, threshold_match_weight=threshold, bounded=False))
         assert bounded.keys() == every_above.keys() and len(bounded) > 50, threshold
         assert all(abs(bounded[p] - every_above[p]) < 1e-9 for p in bounded)
+
+
+def test_a_model_of_an_earlier_spec_is_scored_without_the_bound(tmp_path: Path) -> None:
+    generate(300, 22, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    earlier = load_model(DEFAULT_MODEL_PATH.with_name("person-model-v3.json"))  # no phone comparison
+    bounded = _weights(predict(frame, earlier, threshold_match_weight=6.63))
+    assert bounded == _weights(predict(frame, earlier, threshold_match_weight=6.63, bounded=False))
+    assert len(bounded) > 20
