@@ -1,6 +1,6 @@
 """What both Splink backends (batch.py on DuckDB, spark.py on Spark) share: the columns of table `mentions`
-and their types, and the queries over it for the conditional u and for the m from same-BSN pairs. Neither
-backend imports the other for these."""
+and their types, the queries over it for the conditional u and for the m from same-BSN pairs, and the upper
+bound on a pair's weight that leaves pairs out before scoring. Neither backend imports the other for these."""
 
 from __future__ import annotations
 
