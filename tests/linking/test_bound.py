@@ -19,7 +19,7 @@ from ketenzicht.linking.batch import (
     with_frequencies,
 )
 from ketenzicht.linking.engine.comparisons import COMPARISONS
-from ketenzicht.linking.engine.model import NameFrequencies
+from ketenzicht.linking.engine.normalise import NameFrequencies
 from ketenzicht.linking.splink_table import weight_bound_sql
 
 
