@@ -62,8 +62,8 @@ Rows = Callable[[str], Iterable[Sequence[Any]]]
 # The pairs counted for the conditional u and the same-BSN m: all of them up to MAX_LEVEL_PAIRS; above
 # that a share drawn by a hash of the pair (the same pairs every run). Until 2026-12-05 the first
 # MAX_LEVEL_PAIRS in the order of that hash were taken: sorting the 18 million same-surname pairs of a
-# 300,000-mention training sample for it took 5 of the 7.7 s of the conditional u (bench/README.md,
-# "Training: pairs drawn by a hash").
+# 300,000-mention training sample for it took 5 of the 7.7 s of the conditional u (bench/README.md, "The
+# rebuild's time by stage").
 MAX_LEVEL_PAIRS = 2_000_000
 DRAW_MODULUS = 1_000_000
 

@@ -354,7 +354,7 @@ def blocking_key_hashes_sql(integers: frozenset[str] | set[str] = frozenset()) -
     of their values collide, about once in a thousand rebuilds of 30 million mentions with 15 keys each
     (n^2 / 2^65 for n distinct keys of one kind), and then the two keys count as one: a few more pairs to
     score, or a key over the cap. For the batch, where the keys are counted, capped and joined many
-    million times and a key as text cost twice the time (bench/README.md, "Keys hashed")."""
+    million times and a key as text cost twice the time (bench/README.md, "The rebuild's time by stage")."""
     integers = frozenset(integers)
     kind = {label: number for number, label in enumerate(KEY_LABELS)}
     keys: list[str] = []
