@@ -66,6 +66,7 @@ from ketenzicht.linking.splink_table import (
     LIST_COLUMNS,
     Counts,
     conditional_u,
+    pair_columns_sql,
     random_u_sql,
     same_bsn_m,
     sql_type,
@@ -654,11 +655,8 @@ def predict(
     del numbered
     bound = None
     if bounded and threshold_match_weight is not None:
-        try:
-            expression, columns = weight_bound_sql(model_json, COMPARISONS)
-            bound = (expression, columns, threshold_match_weight)
-        except ValueError:  # a model of another spec (an earlier version's): Splink scores every candidate
-            logger.info("no weight bound for a model of another comparison spec")
+        found = weight_bound_sql(model_json, COMPARISONS)  # None for a model of an earlier spec
+        bound = None if found is None else (*found, threshold_match_weight)
     chunks = _candidate_pairs(con, pair_rule, bound)
     settings = prediction_settings(splink_part(model_json))
     settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads
@@ -724,7 +722,7 @@ def _candidate_pairs(
     con.execute("DROP TABLE held")
     if bound is not None:  # (an upper bound on a pair's weight, the columns it reads, the threshold)
         expression, columns, threshold = bound
-        carried = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+        carried = pair_columns_sql(columns)
         con.execute(
             f"CREATE TEMP TABLE reaching AS SELECT a, b FROM (SELECT p.a AS a, p.b AS b, {carried} FROM "
             "pair_ids p JOIN mentions l ON l.unique_id = p.a JOIN mentions r ON r.unique_id = p.b) "

@@ -44,15 +44,26 @@ def sql_type(column: str) -> str:
     return "VARCHAR"
 
 
-def _level_sql(comparison: Comparison, alias: str) -> str:
-    """The comparison's level index of a pair as a SQL expression named `alias` (Splink's CASE WHEN: the
-    first level whose condition holds)."""
+def _case_sql(comparison: Comparison, values: Sequence[Any]) -> str:
+    """A SQL expression of a pair: `values[i]` for the comparison's level i (Splink's CASE WHEN: the first
+    level whose condition holds)."""
     whens = " ".join(
-        f"WHEN {level.condition.sql()} THEN {index}"
+        f"WHEN {level.condition.sql()} THEN {values[index]!r}"
         for index, level in enumerate(comparison.levels)
         if level.condition.sql() != "ELSE"
     )
-    return f"CASE {whens} ELSE {len(comparison.levels) - 1} END AS {alias}"
+    return f"(CASE {whens} ELSE {values[-1]!r} END)"
+
+
+def _level_sql(comparison: Comparison, alias: str) -> str:
+    """The comparison's level index of a pair as a SQL expression named `alias`."""
+    return f"{_case_sql(comparison, range(len(comparison.levels)))} AS {alias}"
+
+
+def pair_columns_sql(columns: Iterable[str]) -> str:
+    """The select list that carries each of `columns` of a pair's two mentions (aliases l and r) as
+    `name_l` and `name_r`, as the comparisons' conditions read them."""
+    return ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
 
 
 # A backend's way to run a query of this module over its table `mentions` (spark.py translates it first).
@@ -83,7 +94,7 @@ def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, share: f
     that share of them, drawn by a hash of the pair; one pass over the pairs for all the comparisons."""
     levels = [_level_sql(comparison, f"level_{number}") for number, comparison in enumerate(comparisons)]
     names = ", ".join(f"level_{number}" for number in range(len(comparisons)))
-    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in _columns_used(comparisons))
+    columns = pair_columns_sql(_columns_used(comparisons))
     drawn = pairs_on
     if share is not None:
         drawn += (
@@ -150,10 +161,8 @@ def conditional_u(
     condition = _condition(comparisons)
     if condition is None:
         return {comparison.name: None for comparison in comparisons}
-    found = [
-        tuple(row)
-        for row in rows(_level_counts_sql(comparisons, condition, _drawn_share(condition, rows, max_pairs)))
-    ]
+    sql = _level_counts_sql(comparisons, condition, _drawn_share(condition, rows, max_pairs))
+    found = [tuple(row) for row in rows(sql)]
     u_of: dict[str, list[float | None] | None] = {}
     for k, comparison in enumerate(comparisons):
         shares = _shares(comparison, ((row[k], row[-1]) for row in found))
@@ -247,8 +256,7 @@ def random_u_sql(
     columns c0, c1, ... in the order of `comparisons`, then n. Each pair is taken as Splink does, the
     smaller unique_id on the left; only the columns the comparisons read are carried."""
     cases = [_level_sql(comparison, f"c{position}") for position, comparison in enumerate(comparisons)]
-    used = _columns_used(comparisons)
-    columns = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in used)
+    columns = pair_columns_sql(_columns_used(comparisons))
     names = ", ".join(f"c{position}" for position in range(len(comparisons)))
     late = f"(SELECT * FROM {table} WHERE {U_POSITION} > {int(after)} AND {U_POSITION} <= {int(upto)})"
     early = f"(SELECT * FROM {table} WHERE {U_POSITION} <= {int(upto)})"
@@ -315,22 +323,20 @@ BOUND_EXACT = ("bsn", "birth_date", "address", "sex", "phone")
 BOUND_MARGIN = 0.01
 
 
-def weight_bound_sql(model: Mapping[str, Any], comparisons: Sequence[Comparison]) -> tuple[str, list[str]]:
+def weight_bound_sql(
+    model: Mapping[str, Any], comparisons: Sequence[Comparison]
+) -> tuple[str, list[str]] | None:
     """(a SQL expression over the columns `name_l` / `name_r` of a pair, the feature columns it reads): an
     upper bound on the match weight `model` gives the pair: the prior, each comparison in BOUND_EXACT at
-    its level, each other at its best level (or 0, the null level's)."""
-    scorer = LinkModel(dict(model), comparisons)
-    exact = [c for c in comparisons if c.name in BOUND_EXACT]
+    its level, each other at its best level (or 0, the null level's). None for a model of another
+    comparison spec (an earlier version's, which `LinkModel` refuses): Splink scores every pair then."""
+    try:
+        scorer = LinkModel(dict(model), comparisons)
+    except ValueError:
+        return None
     parts = [repr(scorer.prior_weight + BOUND_MARGIN)]
     for comparison in comparisons:
         weights = [level.weight for level in scorer.levels[comparison.name]]
-        if comparison not in exact:
-            parts.append(repr(max(0.0, *weights)))
-            continue
-        whens = " ".join(
-            f"WHEN {level.condition.sql()} THEN {weights[index]!r}"
-            for index, level in enumerate(comparison.levels)
-            if level.condition.sql() != "ELSE"
-        )
-        parts.append(f"(CASE {whens} ELSE {weights[-1]!r} END)")
-    return " + ".join(parts), _columns_used(exact)
+        exact = comparison.name in BOUND_EXACT
+        parts.append(_case_sql(comparison, weights) if exact else repr(max(0.0, *weights)))
+    return " + ".join(parts), _columns_used([c for c in comparisons if c.name in BOUND_EXACT])

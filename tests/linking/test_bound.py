@@ -20,7 +20,7 @@ from ketenzicht.linking.batch import (
 )
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.normalise import NameFrequencies
-from ketenzicht.linking.splink_table import weight_bound_sql
+from ketenzicht.linking.splink_table import pair_columns_sql, weight_bound_sql
 
 
 def _weights(pairs: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -38,9 +38,11 @@ def test_the_bound_is_never_below_splinks_weight_and_the_same_pairs_come_out(tmp
 
     # The bound of each scored pair, worked out in DuckDB over the same features.
     con = _connection(with_frequencies(frame, NameFrequencies.from_dict(model["name_frequencies"])))
-    expression, columns = weight_bound_sql(model, COMPARISONS)
+    bound = weight_bound_sql(model, COMPARISONS)
+    assert bound is not None
+    expression, columns = bound
     con.register("scored", every[["unique_id_l", "unique_id_r", "match_weight"]])
-    carried = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns if c != "unique_id")
+    carried = pair_columns_sql(c for c in columns if c != "unique_id")
     rows = con.execute(
         f"SELECT match_weight, {expression} FROM (SELECT s.match_weight, {carried}, "
         "l.unique_id AS unique_id_l, r.unique_id AS unique_id_r FROM scored s "

@@ -291,11 +291,10 @@ def _present_sql(column: str, integer: bool) -> str:
     return f"{column} IS NOT NULL" if integer else f"({column} IS NOT NULL AND {column} <> '')"
 
 
-def _side_values(side: _Side, integers: frozenset[str]) -> tuple[str, list[str]]:
-    """(the condition under which the side has a key, one SQL value per group of the key: a column, or the
-    sorted list of a group's columns)."""
+def _side_values(side: _Side, integers: frozenset[str]) -> tuple[str, list[list[str]]]:
+    """(the condition under which the side has a key, the SQL values of each group of the key)."""
     present: list[str] = []
-    pieces: list[str] = []
+    groups: list[list[str]] = []
     for group in side.groups:
         values = []
         for column, first_letter in group:
@@ -303,15 +302,20 @@ def _side_values(side: _Side, integers: frozenset[str]) -> tuple[str, list[str]]
             present.append(_present_sql(column, integer))
             text = _text_sql(column, integer)
             values.append(f"substr({text}, 1, 1)" if first_letter else text)
-        pieces.append(f"list_sort([{', '.join(values)}])" if len(values) > 1 else values[0])
-    return " AND ".join(dict.fromkeys(present)), pieces
+        groups.append(values)
+    return " AND ".join(dict.fromkeys(present)), groups
+
+
+def _group_sql(values: list[str]) -> str:
+    """One group's value: its column, or the sorted list of its columns (one code, any order)."""
+    return f"list_sort([{', '.join(values)}])" if len(values) > 1 else values[0]
 
 
 def _side_sql(side: _Side, integers: frozenset[str]) -> tuple[str, str]:
     """(the condition under which the side has a key, the key's values joined by "|")."""
-    condition, pieces = _side_values(side, integers)
-    joined = [f"array_to_string({p}, '|')" if p.startswith("list_sort(") else p for p in pieces]
-    return condition, " || '|' || ".join(joined)
+    condition, groups = _side_values(side, integers)
+    pieces = [f"array_to_string({_group_sql(v)}, '|')" if len(v) > 1 else v[0] for v in groups]
+    return condition, " || '|' || ".join(pieces)
 
 
 def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, ordered: bool = True) -> str:
@@ -359,12 +363,14 @@ def blocking_key_hashes_sql(integers: frozenset[str] | set[str] = frozenset()) -
     kind = {label: number for number, label in enumerate(KEY_LABELS)}
     keys: list[str] = []
     for side in _SIDES:
-        condition, pieces = _side_values(side, integers)
+        condition, groups = _side_values(side, integers)
+        pieces = [_group_sql(values) for values in groups]
         keys.append(
             f"CASE WHEN {condition} THEN {{'kind': {kind[side.label]}, 'h': hash({', '.join(pieces)})}} END"
         )
     for side in _REFINED:
-        condition, pieces = _side_values(side, integers)
+        condition, groups = _side_values(side, integers)
+        pieces = [_group_sql(values) for values in groups]
         for code, column, length in REFINEMENTS:
             text = _text_sql(column, column in integers)
             keys.append(
