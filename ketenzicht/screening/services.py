@@ -39,7 +39,13 @@ from ketenzicht.registrations.models import (
     Registration,
 )
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import NoProcessVersion, case_add_registrations, case_open
+from ketenzicht.workprocesses.services import (
+    CaseToOpen,
+    NoProcessVersion,
+    case_add_registrations,
+    cases_open,
+    version_for,
+)
 
 from .case_models import ScreeningCase
 from .case_rules import CASE_RULES_PATH, CaseRules, Facts, PairFacts, decide, load_case_rules
@@ -457,42 +463,65 @@ def _is_second_open_case(error: IntegrityError) -> bool:
     )
 
 
-def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetime) -> bool:
-    """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
-    when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
+def _case_of(read: _Read, rules: CaseRules, pair: _Pair, *, at: datetime) -> tuple[CaseToOpen, ScreeningCase]:
+    """The kernel case and the desk's row a new case of the pair is opened with (the row's case to be set)."""
     words = _danger_words([read.registrations[pk][2] for pk in pair.registrations])
     urgency = _provisional(pair.reasons, words)
     organisation = Organisation.from_db(None, ["id", "code"], (pair.unit, read.units.get(pair.unit, "")))
     suspect_name, victim_name = _name(read, pair, pair.suspect), _name(read, pair, pair.victim)
+    wanted = CaseToOpen(
+        process=pair.process,
+        organisation=organisation,
+        title=_title(rules, pair, suspect_name, victim_name),
+        at=at,
+        persons=(pair.suspect, pair.victim),
+        registrations=tuple(pair.registrations),
+        data={"urgency_provisional": urgency},
+    )
+    row = ScreeningCase(
+        urgency=urgency,
+        urgency_rank=rank_of(urgency),
+        suspect_name=suspect_name[:300],
+        victim_name=victim_name[:300],
+        unit_id=pair.unit,
+        suspect_id=pair.suspect,
+        victim_id=pair.victim,
+        reasons=pair.reasons,
+        rules_version=rules.stamp,
+        opened_by_id=pair.opened_by,
+    )
+    return wanted, row
+
+
+def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, at: datetime) -> int:
+    """Open the cases of these pairs at once (those whose process is rolled out for their unit); how many.
+    Raises IntegrityError when another intake opened one of them meanwhile (the savepoint is rolled back
+    then, nothing of these is stored)."""
+    made = [_case_of(read, rules, pair, at=at) for pair in pairs]
+    rolled_out = []
+    for wanted, row in made:
+        try:
+            version_for(wanted.process, wanted.organisation, timezone.localdate(at))
+        except NoProcessVersion:
+            continue
+        rolled_out.append((wanted, row))
+    with transaction.atomic():  # a savepoint: two intakes may open a pair's case at once
+        cases = cases_open([wanted for wanted, _ in rolled_out], actor=actor)
+        rows = []
+        for case, (_, row) in zip(cases, rolled_out, strict=True):
+            row.case, row.deadline_at = case, case.deadline_at
+            rows.append(row)
+        ScreeningCase.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetime) -> bool:
+    """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
+    when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
     try:
-        with transaction.atomic():  # a savepoint: two intakes may open the pair's case at once
-            case = case_open(
-                process=pair.process,
-                organisation=organisation,
-                title=_title(rules, pair, suspect_name, victim_name),
-                actor=actor,
-                at=at,
-                persons=[Person(pk=pair.suspect), Person(pk=pair.victim)],
-                registrations=[_registration(read, pk) for pk in pair.registrations],
-                data={"urgency_provisional": urgency},
-            )
-            ScreeningCase.objects.create(
-                case=case,
-                urgency=urgency,
-                urgency_rank=rank_of(urgency),
-                deadline_at=case.deadline_at,
-                suspect_name=suspect_name[:300],
-                victim_name=victim_name[:300],
-                unit_id=pair.unit,
-                suspect_id=pair.suspect,
-                victim_id=pair.victim,
-                reasons=pair.reasons,
-                rules_version=rules.stamp,
-                opened_by_id=pair.opened_by,
-            )
+        return _open_all(read, rules, [pair], actor=actor, at=at) == 1
     except NoProcessVersion:
         return False
-    return True
 
 
 def _opened_meanwhile(pair: _Pair) -> _Open | None:
@@ -528,11 +557,22 @@ def screening_cases_for(
     opened, added, missing = 0, 0, 0
     changed: list[ScreeningCase] = []
     with transaction.atomic(savepoint=False):
+        new: list[_Pair] = []
         for key, pair in pairs.items():
             found = open_cases.get(key)
-            if found is not None:
+            if found is None:
+                new.append(pair)
+            else:
                 added += _join(read, rules, pair, found, actor=actor, at=at, changed=changed)
-                continue
+        try:
+            opened = _open_all(read, rules, new, actor=actor, at=at)
+            missing = len(new) - opened
+            new = []
+        except IntegrityError as error:
+            if not _is_second_open_case(error):
+                raise
+        # Another intake opened a case of one of the new pairs meanwhile: one pair at a time.
+        for pair in new:
             try:
                 if _open(read, rules, pair, actor=actor, at=at):
                     opened += 1

@@ -23,7 +23,6 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence, PersonMention, Registration
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
@@ -32,7 +31,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
-from ketenzicht.workprocesses.services import case_open, case_record, case_take
+from ketenzicht.workprocesses.services import CaseToOpen, case_record, case_take, cases_open
 
 from .engine.radar import Earlier, Period, Phase, classify
 from .engine.routing import (
@@ -106,13 +105,14 @@ def registration_facts(registration_ids: Iterable[int]) -> dict[int, Registratio
     }
 
 
-def _names(facts: RegistrationFacts) -> tuple[str, str]:
-    """The first suspect's and the first victim's name as the registration writes them."""
-    wanted = {m.id: m.role for m in facts.mentions if m.role in ("suspect", "victim")}
-    found: dict[str, str] = {}
+def _names(facts: Sequence[RegistrationFacts]) -> dict[int, tuple[str, str]]:
+    """Per registration the first suspect's and the first victim's name as it writes them: one query."""
+    wanted = {m.id: (f.id, m.role) for f in facts for m in f.mentions if m.role in ("suspect", "victim")}
+    found: dict[int, dict[str, str]] = defaultdict(dict)
     for mention in PersonMention.objects.filter(pk__in=list(wanted)).order_by("id"):
-        found.setdefault(mention.role, mention.display_name)
-    return found.get("suspect", ""), found.get("victim", "")
+        registration, role = wanted[mention.pk]
+        found[registration].setdefault(role, mention.display_name)
+    return {f.id: (found[f.id].get("suspect", ""), found[f.id].get("victim", "")) for f in facts}
 
 
 def municipalities_for(codes: Iterable[str]) -> dict[str, Municipality]:
@@ -160,55 +160,105 @@ def _periods(n: Notification) -> tuple[Period, ...]:
     return tuple(periods)
 
 
+@dataclass(frozen=True)
+class RadarAsked:
+    """One notification whose radar is wanted: to `organisation`, naming `persons`, received at `at`.
+    `leave_out`: its own case, when it is stored already. `pending`: the notification itself when it is
+    about to be stored with those asked after it (a batch of intake), which then count it as earlier."""
+
+    organisation: Organisation
+    persons: Sequence[int]
+    at: datetime
+    leave_out: int | None = None
+    pending: Notification | None = None
+
+
 def radar_for(
     organisation: Organisation, persons: Sequence[int], at: datetime, *, leave_out: int | None = None
 ) -> tuple[str, dict[str, Any]]:
-    """The radar class of a notification to `organisation` naming `persons`, received at `at`, from the
-    organisation's history as it stood then: its earlier notifications and the registrations it made in its
-    own system (which count as known). How many earlier notifications at other Veilig Thuis organisations
-    name any of the persons is counted beside it (hit / no-hit), never shown."""
-    if not persons:
-        return classify(at, [], []).radar_class.value, {
-            "known": [],
-            "earlier": [],
-            "involved_in": None,
-            "elsewhere": 0,
-        }
-    through = Case.persons.through.objects.filter(
-        person_id__in=list(persons), case__vt_notification__isnull=False
-    )
-    if leave_out is not None:
-        through = through.exclude(case_id=leave_out)
-    persons_of: dict[int, set[int]] = defaultdict(set)
-    for case_id, person in through.values_list("case_id", "person_id"):
-        persons_of[case_id].add(person)
-    history: list[Earlier] = []
-    elsewhere = 0
-    for n in Notification.objects.filter(case_id__in=list(persons_of), received_at__lt=at):
-        if n.outcome == "forwarded":
-            continue  # forwarded on receipt: the organisation it went to has it
-        if n.organisation_id != organisation.pk:
-            elsewhere += 1
-            continue
-        history.append(Earlier(str(n.case_id), n.received_at, frozenset(persons_of[n.case_id]), _periods(n)))
-    own: dict[int, set[int]] = defaultdict(set)
-    for registration, person in PersonMention.objects.filter(
-        link__person_id__in=list(persons),
-        registration__source=OrganisationKind.VEILIG_THUIS,
-        registration__municipality__vt_region=organisation,
-        registration__registered_at__lt=at,
-    ).values_list("registration_id", "link__person_id"):
-        own[registration].add(person)
-    received = dict(Registration.objects.filter(pk__in=list(own)).values_list("pk", "registered_at"))
-    history += [Earlier(f"r{pk}", received[pk], frozenset(found)) for pk, found in own.items()]
-    radar = classify(at, persons, history)
-    return radar.radar_class.value, {
-        "known": sorted(radar.known),
-        "earlier": [int(key) for key in radar.earlier if not key.startswith("r")],
-        "registrations": [int(key[1:]) for key in radar.earlier if key.startswith("r")],
-        "involved_in": int(radar.involved_in) if radar.involved_in else None,
-        "elsewhere": elsewhere,
-    }
+    """The radar of one notification (see `radars_for`)."""
+    return radars_for([RadarAsked(organisation, persons, at, leave_out)])[0]
+
+
+def radars_for(asked: Sequence[RadarAsked]) -> list[tuple[str, dict[str, Any]]]:
+    """The radar class of each notification asked, from its organisation's history as it stood at its
+    receipt: its earlier notifications (stored, or pending before it in `asked`) and the registrations it
+    made in its own system (which count as known). How many earlier notifications at other Veilig Thuis
+    organisations name any of the persons is counted beside it (hit / no-hit), never shown. Three queries
+    whatever the number asked."""
+    everyone = sorted({person for ask in asked for person in ask.persons})
+    latest = max((ask.at for ask in asked), default=None)
+    persons_of: dict[int, set[int]] = defaultdict(set)  # a stored notification's case: its persons asked
+    cases_of: dict[int, set[int]] = defaultdict(set)  # a person: the stored notifications' cases naming them
+    stored: list[Notification] = []
+    own: dict[int, set[int]] = defaultdict(set)  # a Veilig Thuis registration: its persons asked
+    own_at: dict[int, tuple[datetime, int | None]] = {}  # ... its registration time and region
+    owns_of: dict[int, set[int]] = defaultdict(set)  # a person: the Veilig Thuis registrations naming them
+    if everyone:
+        for case_id, person in Case.persons.through.objects.filter(
+            person_id__in=everyone, case__vt_notification__isnull=False
+        ).values_list("case_id", "person_id"):
+            persons_of[case_id].add(person)
+            cases_of[person].add(case_id)
+        stored = list(Notification.objects.filter(case_id__in=list(persons_of), received_at__lt=latest))
+        for registration, person, registered_at, region in PersonMention.objects.filter(
+            link__person_id__in=everyone,
+            registration__source=OrganisationKind.VEILIG_THUIS,
+            registration__registered_at__lt=latest,
+        ).values_list(
+            "registration_id", "link__person_id", "registration__registered_at",
+            "registration__municipality__vt_region_id",
+        ):  # fmt: skip
+            own[registration].add(person)
+            own_at[registration] = (registered_at, region)
+            owns_of[person].add(registration)
+    by_case = {n.case_id: n for n in stored}
+    results: list[tuple[str, dict[str, Any]]] = []
+    pending: list[tuple[Notification, frozenset[int]]] = []
+    for ask in asked:
+        named = frozenset(ask.persons)
+        if not named:
+            results.append(
+                (
+                    classify(ask.at, [], []).radar_class.value,
+                    {"known": [], "earlier": [], "involved_in": None, "elsewhere": 0},
+                )
+            )
+        else:
+            history: list[Earlier] = []
+            elsewhere = 0
+            earlier = [
+                (by_case[case], frozenset(persons_of[case] & named))
+                for case in sorted({case for person in named for case in cases_of[person]})
+                if case in by_case and case != ask.leave_out
+            ]
+            for n, persons in [*earlier, *((n, p & named) for n, p in pending if p & named)]:
+                if n.received_at >= ask.at or n.outcome == "forwarded":
+                    continue  # forwarded on receipt: the organisation it went to has it
+                if n.organisation_id != ask.organisation.pk:
+                    elsewhere += 1
+                    continue
+                history.append(Earlier(str(n.case_id), n.received_at, persons, _periods(n)))
+            for own_pk in sorted({pk for person in named for pk in owns_of[person]}):
+                own_registered, own_region = own_at[own_pk]
+                if own_region == ask.organisation.pk and own_registered < ask.at:
+                    history.append(Earlier(f"r{own_pk}", own_registered, frozenset(own[own_pk] & named)))
+            radar = classify(ask.at, named, history)
+            results.append(
+                (
+                    radar.radar_class.value,
+                    {
+                        "known": sorted(radar.known),
+                        "earlier": [int(key) for key in radar.earlier if not key.startswith("r")],
+                        "registrations": [int(key[1:]) for key in radar.earlier if key.startswith("r")],
+                        "involved_in": int(radar.involved_in) if radar.involved_in else None,
+                        "elsewhere": elsewhere,
+                    },
+                )
+            )
+        if ask.pending is not None:
+            pending.append((ask.pending, named))
+    return results
 
 
 # --- opening ------------------------------------------------------------------------------------------------
@@ -233,6 +283,21 @@ def _feedback_due(received: datetime, rules: ChainRules) -> datetime:
     return deadline_at(received, amount, unit)
 
 
+@dataclass(frozen=True)
+class ToNotify:
+    """One notification for `notifications_open`: the registration's facts, the organisation notified and
+    the municipality that decided it, why, and what it comes with."""
+
+    facts: RegistrationFacts
+    organisation: Organisation
+    municipality: Municipality | None
+    at: datetime
+    reasons: Sequence[str] = ()
+    police_case: Case | None = None
+    handoff: Handoff | None = None
+    forwarded_from: Notification | None = None
+
+
 def notification_open(
     *,
     facts: RegistrationFacts,
@@ -247,53 +312,88 @@ def notification_open(
     at: datetime | None = None,
 ) -> Notification:
     """Open a notification of `facts`' registration at `organisation` (in the caller's transaction)."""
+    wanted = ToNotify(
+        facts, organisation, municipality, at or timezone.now(), reasons, police_case, handoff, forwarded_from
+    )
+    return notifications_open([wanted], origin=origin, actor=actor)[0]
+
+
+def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User | None) -> list[Notification]:
+    """Open these notifications in the caller's transaction, in their order: each a safety-assessment case
+    of its organisation, its radar (counting those before it in `wanted` as earlier), and a disclosure of
+    its registration to the organisation. A fixed number of round trips whatever their number."""
+    if not wanted:
+        return []
     rules = chain_rules()
-    at = at or timezone.now()
-    registration = Registration.objects.get(pk=facts.id)
-    persons = notified_persons(facts)
-    suspect, victim = _names(facts)
-    urgency = _urgency_of(police_case)
-    title = f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else registration.reference
-    case = case_open(
-        process=PROCESS,
-        organisation=organisation,
-        title=title,
+    references = dict(
+        Registration.objects.filter(pk__in=[w.facts.id for w in wanted]).values_list("pk", "reference")
+    )
+    names = _names([w.facts for w in wanted])
+    persons = [notified_persons(w.facts) for w in wanted]
+    urgencies = [_urgency_of(w.police_case) for w in wanted]
+    cases = cases_open(
+        [
+            CaseToOpen(
+                process=PROCESS,
+                organisation=w.organisation,
+                title=_title(*names[w.facts.id], references[w.facts.id]),
+                at=w.at,
+                persons=named,
+                registrations=(w.facts.id,),
+                data={"urgency_provisional": urgency} if urgency else {},
+            )
+            for w, named, urgency in zip(wanted, persons, urgencies, strict=True)
+        ],
         actor=actor,
-        at=at,
-        persons=[Person(pk=pk) for pk in persons],
-        registrations=[registration],
-        data={"urgency_provisional": urgency} if urgency else {},
     )
-    radar_class, radar = radar_for(organisation, persons, at, leave_out=case.pk)
-    notification = Notification.objects.create(
-        case=case,
-        organisation=organisation,
-        registration=registration,
-        origin=origin,
-        reasons=list(reasons),
-        rules_version=rules.version,
-        municipality=municipality,
-        police_case=police_case,
-        handoff=handoff,
-        forwarded_from=forwarded_from,
-        received_at=at,
-        radar_class=radar_class,
-        radar=radar,
-        suspect_name=suspect[:300],
-        victim_name=victim[:300],
-        urgency_rank=rank_of(urgency),
-        deadline_at=case.deadline_at,
-        assessment_due_at=case.deadline_at,
-        feedback_due_at=_feedback_due(at, rules) if police_case is not None else None,
+    notifications = [
+        Notification(
+            case=case,
+            organisation=w.organisation,
+            registration_id=w.facts.id,
+            origin=origin,
+            reasons=list(w.reasons),
+            rules_version=rules.version,
+            municipality=w.municipality,
+            police_case=w.police_case,
+            handoff=w.handoff,
+            forwarded_from=w.forwarded_from,
+            received_at=w.at,
+            suspect_name=names[w.facts.id][0][:300],
+            victim_name=names[w.facts.id][1][:300],
+            urgency_rank=rank_of(urgency),
+            deadline_at=case.deadline_at,
+            assessment_due_at=case.deadline_at,
+            feedback_due_at=_feedback_due(w.at, rules) if w.police_case is not None else None,
+        )
+        for w, case, urgency in zip(wanted, cases, urgencies, strict=True)
+    ]
+    radars = radars_for(
+        [
+            RadarAsked(w.organisation, named, w.at, leave_out=n.case_id, pending=n)
+            for w, named, n in zip(wanted, persons, notifications, strict=True)
+        ]
     )
-    Disclosure.objects.create(
-        registration=registration,
-        organisation=organisation,
-        purpose=DISCLOSURE_PURPOSE,
-        reference=case.reference,
-        created_at=at,
+    for notification, (radar_class, radar) in zip(notifications, radars, strict=True):
+        notification.radar_class, notification.radar = radar_class, radar
+    Notification.objects.bulk_create(notifications)
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                registration_id=w.facts.id,
+                organisation=w.organisation,
+                purpose=DISCLOSURE_PURPOSE,
+                reference=case.reference,
+                created_at=w.at,
+            )
+            for w, case in zip(wanted, cases, strict=True)
+        ]
     )
-    return notification
+    return notifications
+
+
+def _title(suspect: str, victim: str, reference: str) -> str:
+    return f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else reference
 
 
 def notifications_route(
@@ -321,26 +421,24 @@ def notifications_route(
             "organisation_id", "registration_id"
         )
     )
-    opened: list[Notification] = []
+    wanted: list[ToNotify] = []
     for pk in routed:
-        found = reasons[pk]
         organisation, municipality = vt_organisation_for(facts[pk], rules, municipalities)
         if organisation is None or (organisation.pk, pk) in already:
             continue
-        opened.append(
-            notification_open(
-                facts=facts[pk],
-                organisation=organisation,
-                municipality=municipality,
-                origin=Origin.ROUTING,
-                actor=actor,
-                reasons=found,
-                police_case=police.get(pk),
-                # The police notify as they register: a registration of the past (an import of history)
-                # was notified then.
+        # The police notify as they register: a registration of the past (an import of history) was
+        # notified then.
+        wanted.append(
+            ToNotify(
+                facts[pk],
+                organisation,
+                municipality,
                 at=min(registered[pk], now),
+                reasons=reasons[pk],
+                police_case=police.get(pk),
             )
         )
+    opened = notifications_open(wanted, origin=Origin.ROUTING, actor=actor)
     _rising_risk(facts, police, registered, rules, at=now, opened={n.case_id for n in opened})
     return opened
 

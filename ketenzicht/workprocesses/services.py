@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -163,12 +164,12 @@ def _update_statement(case: Case, names: Sequence[str]) -> Statement:
     return f"UPDATE {quoted_table(Case)} SET {assignments} WHERE id = %s", [*values, case.pk]
 
 
-def _event_statements(event: CaseEvent) -> list[Statement]:
-    """A history line as a plain INSERT (its values prepared as the ORM prepares them), to go in one round
+def _event_statements(*events: CaseEvent) -> list[Statement]:
+    """History lines as plain INSERTs (their values prepared as the ORM prepares them), to go in one round
     trip with other statements."""
     fields = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
-    row = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    return insert_statements(quoted_table(CaseEvent), [str(f.column) for f in fields], [row])
+    rows = [[f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields] for event in events]
+    return insert_statements(quoted_table(CaseEvent), [str(f.column) for f in fields], rows)
 
 
 def case_open(
@@ -186,44 +187,99 @@ def case_open(
 
     Inside a caller's transaction it takes no savepoint of its own (intake opens cases in bulk): a caller
     that means to go on after a failure here keeps a savepoint of its own around it."""
-    at = at or timezone.now()
-    process_version = version_for(process, organisation, timezone.localdate(at))
-    definition = definition_of(process_version)
-    due, escalate_to = state_deadline(definition, definition.initial, at, _overrides(), data)
+    wanted = CaseToOpen(
+        process=process,
+        organisation=organisation,
+        title=title,
+        at=at,
+        persons=tuple(person.pk for person in persons),
+        registrations=tuple(registration.pk for registration in registrations),
+        data=data,
+    )
+    return cases_open([wanted], actor=actor)[0]
+
+
+@dataclass(frozen=True)
+class CaseToOpen:
+    """One case for `cases_open`: its process, organisation and title; the persons and registrations it is
+    about (primary keys); its data; when it opens (None: now)."""
+
+    process: str
+    organisation: Organisation
+    title: str
+    at: datetime | None = None
+    persons: Sequence[int] = ()
+    registrations: Sequence[int] = ()
+    data: Mapping[str, Any] | None = None
+
+
+def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case]:
+    """Open these cases, each as `case_open` opens one, in two round trips whatever their number (intake
+    opens a batch's cases at once): one INSERT of the cases, then their references, persons, registrations
+    and "opened" history lines. Raises NoProcessVersion, before writing anything, when a process is not
+    rolled out for its organisation on the day. In the caller's transaction, without a savepoint of its own
+    (see `case_open`)."""
+    now = timezone.now()
+    versions: dict[tuple[str, int, date], ProcessVersion] = {}
+    cases: list[Case] = []
+    for number, item in enumerate(wanted):
+        at = item.at or now
+        key = (item.process, item.organisation.pk, timezone.localdate(at))
+        if key not in versions:
+            versions[key] = version_for(item.process, item.organisation, key[2])
+        process_version = versions[key]
+        definition = definition_of(process_version)
+        due, escalate_to = state_deadline(definition, definition.initial, at, _overrides(), item.data)
+        cases.append(
+            Case(
+                # Unique until the primary key is known; then the reference it gives.
+                reference=f"tmp-{now.timestamp()}-{number}",
+                organisation=item.organisation,
+                process_version=process_version,
+                title=item.title[:300],
+                state=definition.initial,
+                deadline_at=due,
+                escalate_to=escalate_to or "",
+                opened_at=at,
+                data=dict(item.data or {}),
+            )
+        )
+    if not cases:
+        return []
     with transaction.atomic(savepoint=False):
-        case = Case.objects.create(
-            reference=f"tmp-{timezone.now().timestamp()}",
-            organisation=organisation,
-            process_version=process_version,
-            title=title[:300],
-            state=definition.initial,
-            deadline_at=due,
-            escalate_to=escalate_to or "",
-            opened_at=at,
-            data=dict(data or {}),
+        Case.objects.bulk_create(cases)
+        # A new case has no persons, registrations or history yet: plain inserts, without reading what is
+        # there first (as `set` would).
+        statements: list[Statement] = []
+        persons: list[tuple[int, int]] = []
+        registrations: list[tuple[int, int]] = []
+        events: list[CaseEvent] = []
+        for case, item in zip(cases, wanted, strict=True):
+            case.reference = f"Z{case.opened_at:%Y}-{case.pk:06d}"
+            statements.append(
+                (f"UPDATE {quoted_table(Case)} SET reference = %s WHERE id = %s", [case.reference, case.pk])
+            )
+            persons += [(case.pk, pk) for pk in dict.fromkeys(item.persons)]
+            registrations += [(case.pk, pk) for pk in dict.fromkeys(item.registrations)]
+            events.append(
+                _new_event(
+                    case,
+                    kind=EventKind.OPENED,
+                    actor=actor,
+                    at=case.opened_at,
+                    to_state=case.state,
+                    detail={
+                        "version": case.process_version.version,
+                        "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
+                    },
+                )
+            )
+        statements += insert_statements(quoted_table(Case.persons.through), ["case_id", "person_id"], persons)
+        statements += insert_statements(
+            quoted_table(Case.registrations.through), ["case_id", "registration_id"], registrations
         )
-        case.reference = f"Z{at:%Y}-{case.pk:06d}"
-        # Its reference, persons, registrations and history line in one round trip: a new case has none
-        # yet, so plain inserts, without reading what is there first (as `set` would).
-        statements: list[Statement] = [
-            (f"UPDATE {quoted_table(Case)} SET reference = %s WHERE id = %s", [case.reference, case.pk])
-        ]
-        for through, column, pks in (
-            (Case.persons.through, "person_id", [person.pk for person in persons]),
-            (Case.registrations.through, "registration_id", [r.pk for r in registrations]),
-        ):
-            rows = [(case.pk, pk) for pk in dict.fromkeys(pks)]
-            statements += insert_statements(quoted_table(through), ["case_id", column], rows)
-        opened = _new_event(
-            case,
-            kind=EventKind.OPENED,
-            actor=actor,
-            at=at,
-            to_state=definition.initial,
-            detail={"version": process_version.version, "deadline_at": due.isoformat() if due else None},
-        )
-        execute_all([*statements, *_event_statements(opened)])
-    return case
+        execute_all([*statements, *_event_statements(*events)])
+    return cases
 
 
 def case_add_registrations(

@@ -9,15 +9,19 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from ketenzicht.audit.access import NotVisible
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, CaseEvent, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
+    CaseToOpen,
     ConcurrentEdit,
     case_add_registrations,
     case_assign_contact,
@@ -26,11 +30,13 @@ from ketenzicht.workprocesses.services import (
     case_decline,
     case_open,
     case_take,
+    cases_open,
     deadlines_check,
     rollout_enable,
     version_for,
     versions_remembered,
 )
+from tests.conftest import exchange_registration, in_numbering
 
 pytestmark = pytest.mark.django_db
 
@@ -291,3 +297,58 @@ def test_the_history_refuses_the_orm_and_sqlite_replace() -> None:
             cursor.execute("TRUNCATE workprocesses_caseevent CASCADE")
     event.refresh_from_db()
     assert event.reason == ""
+
+
+def test_cases_open_opens_each_case_as_case_open_does_in_two_round_trips_whatever_their_number() -> None:
+    registrations = [
+        intake_registration(
+            actor=None, data=exchange_registration(reference=in_numbering(f"OPEN-{i}")), channel="import"
+        ).registration
+        for i in range(3)
+    ]
+    persons = sorted(Person.objects.values_list("pk", flat=True))
+    assert len(persons) == 2
+    alone = case_open(
+        process="ex_partner_stalking",
+        organisation=_unit("oost-brabant"),
+        title="Bedreiging ex-partner",
+        actor=None,
+        at=MONDAY,
+        persons=[Person(pk=pk) for pk in persons],
+        registrations=registrations[:1],
+        data={"urgency_provisional": "normal"},
+    )
+    wanted = [
+        CaseToOpen(
+            process="ex_partner_stalking" if i % 2 else "dv_screening",
+            organisation=_unit("oost-brabant" if i % 3 else "zeeland-west-brabant"),
+            title=f"Zaak {i}",
+            at=MONDAY,
+            persons=persons,
+            registrations=[r.pk for r in registrations[: 1 + i % 3]],
+            data={"urgency_provisional": "normal"},
+        )
+        for i in range(30)
+    ]
+    with versions_remembered():  # as intake does: the roll-outs read once
+        cases_open(wanted[:6], actor=None)
+        with CaptureQueriesContext(connection) as few:
+            cases_open(wanted[:3], actor=None)
+        with CaptureQueriesContext(connection) as many:
+            opened = cases_open(wanted, actor=None)
+    if connection.vendor == "postgresql":  # SQLite runs the statements of one round trip one by one
+        assert len(many) == len(few) == 2
+    for case, asked in zip(opened, wanted, strict=True):
+        case.refresh_from_db()
+        assert case.reference == f"Z2026-{case.pk:06d}" and case.title == asked.title
+        assert case.organisation == asked.organisation and case.process_version.process == asked.process
+        assert sorted(case.persons.values_list("pk", flat=True)) == persons
+        assert sorted(case.registrations.values_list("pk", flat=True)) == sorted(asked.registrations)
+        assert list(case.events.values_list("kind", "to_state", "actor_name")) == [
+            ("opened", case.state, "system")
+        ]
+    # The same case as case_open opens, field by field (but its own id and reference).
+    twin = Case.objects.get(pk=opened[1].pk)  # the same process and unit
+    fields = ("state", "deadline_at", "escalate_to", "opened_at", "data", "lock_version", "process_version")
+    assert [getattr(twin, f) for f in fields] == [getattr(alone, f) for f in fields]
+    assert twin.events.get().detail == alone.events.get().detail
