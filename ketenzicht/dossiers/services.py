@@ -12,7 +12,7 @@ from django.db.models import F
 from ketenzicht.audit.access import read
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
-from ketenzicht.db import copy_rows, quoted_table
+from ketenzicht.db import chunks, copy_rows, execute_all, insert_statements, quoted_table, rows_insert
 from ketenzicht.linking.engine.normalise import (
     normalise_address,
     normalise_birth_date,
@@ -107,36 +107,39 @@ def entry_rows(mention: Sequence[Any]) -> list[tuple[Any, ...]]:
     ]
 
 
-def _entry(row: tuple[Any, ...]) -> SearchEntry:
-    return SearchEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True)))
-
-
 def _keys_store(names: Iterable[str], *, only_new: bool) -> int:
-    """Look-up keys for these surname keys (those not yet in the index when `only_new`)."""
+    """Look-up keys for these surname keys (those not yet in the index when `only_new`): plain rows, a key
+    present already left as it is."""
     names = set(names)
     if only_new and names:
         present = SearchKey.objects.filter(key__in=names, key=F("surname_key"))
         names -= set(present.values_list("surname_key", flat=True))
     rows = [
-        SearchKey(key=key, surname_key=name)
+        (key, name)
         for name in sorted(names)
         for key in dict.fromkeys((*deletion_keys(name), sound_key(name)))
     ]
-    SearchKey.objects.bulk_create(rows, batch_size=5_000, ignore_conflicts=True)
+    for part in chunks(rows, 20_000):  # a batch's new names in one round trip; a rebuild's in slices
+        execute_all(
+            insert_statements(
+                quoted_table(SearchKey), ("key", "surname_key"), part, suffix=" ON CONFLICT DO NOTHING"
+            )
+        )
     return len(rows)
 
 
 def search_index_add(*, mention_ids: Iterable[int], replace: bool = False) -> int:
-    """Index these new mentions (`replace`: mentions indexed before). Returns the rows written."""
+    """Index these new mentions (`replace`: mentions indexed before): plain rows, by COPY on PostgreSQL for
+    a bulk batch. Returns the rows written."""
     ids = list(mention_ids)
     if not ids:
         return 0
     if replace:
         SearchEntry.objects.filter(mention_id__in=ids).delete()
     mentions = PersonMention.objects.filter(pk__in=ids).values_list(*_MENTION_FIELDS)
-    rows = [_entry(row) for mention in mentions for row in entry_rows(mention)]
-    SearchEntry.objects.bulk_create(rows, batch_size=2_000)
-    _keys_store({row.surname_key for row in rows}, only_new=True)
+    rows = [row for mention in mentions for row in entry_rows(mention)]
+    rows_insert(quoted_table(SearchEntry), ENTRY_COLUMNS, rows)
+    _keys_store({row[4] for row in rows}, only_new=True)
     return len(rows)
 
 
@@ -173,7 +176,7 @@ def search_index_rebuild(
             if postgresql:
                 copy_rows(cursor.cursor, "dossiers_rebuild", columns, entries)
             else:
-                SearchEntry.objects.bulk_create([_entry(row) for row in entries], batch_size=chunk)
+                rows_insert(table, ENTRY_COLUMNS, entries)
             done += len(batch)
             rows += len(entries)
             if progress is not None:

@@ -44,7 +44,10 @@ REVIEWER_DIFFERENT = "reviewer: different persons"  # not asked again
 
 
 def _slot(ref: object) -> object:
-    return ref if isinstance(ref, int) else id(ref)
+    """A person's key in the batch: a stored person's id, or a new person's object identity, which is kept
+    apart from the ids (an id is an int too: read as a stored person's, it would be looked up in the
+    register, and could in principle equal a stored person's)."""
+    return ref if isinstance(ref, int) else ("new", id(ref))
 
 
 class BatchPersons:

@@ -89,22 +89,27 @@ def rollout_enable(
     return rollout
 
 
-# Within `versions_remembered()` the roll-outs per process and organisation are read once (an import of
-# history opens cases on many days: the day is chosen among them here, not asked of the database again).
+# Within `versions_remembered()` every roll-out is read once, in one query (an intake batch opens cases of
+# several processes in dozens of organisations, an import of history on many days: the version is chosen
+# among them here, not asked of the database again).
 _remembered: ContextVar[dict[tuple[str, int], list[Rollout]] | None] = ContextVar(
     "process_rollouts", default=None
 )
+_ALL = ("", 0)  # the key under which the remembered roll-outs keep all of them
 
 
 @contextmanager
 def versions_remembered() -> Iterator[None]:
-    """Read the roll-outs of each process and organisation once while the block runs (a batch of intake
-    opens many cases; no roll-out changes inside it)."""
+    """Read the roll-outs once while the block runs (a batch of intake opens many cases; no roll-out changes
+    inside it)."""
     token = _remembered.set({})
     try:
         yield
     finally:
         _remembered.reset(token)
+
+
+_ORDER_OF_CHOICE = (F("organisation_id").asc(nulls_last=True), "-valid_from", "-id")
 
 
 def _rollouts(process: str, organisation: Organisation) -> list[Rollout]:
@@ -114,21 +119,36 @@ def _rollouts(process: str, organisation: Organisation) -> list[Rollout]:
         Rollout.objects.filter(process=process)
         .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
         .select_related("process_version")
-        .order_by(F("organisation_id").asc(nulls_last=True), "-valid_from", "-id")
+        .order_by(*_ORDER_OF_CHOICE)
     )
+
+
+def _remembered_rollouts(
+    remembered: dict[tuple[str, int], list[Rollout]], process: str, organisation: Organisation
+) -> list[Rollout]:
+    """`_rollouts`, taken from every roll-out read once into `remembered`."""
+    key = (process, organisation.pk)
+    if key not in remembered:
+        if _ALL not in remembered:
+            remembered[_ALL] = list(
+                Rollout.objects.select_related("process_version").order_by(*_ORDER_OF_CHOICE)
+            )
+        remembered[key] = [
+            rollout
+            for rollout in remembered[_ALL]
+            if rollout.process == process and rollout.organisation_id in (organisation.pk, None)
+        ]
+    return remembered[key]
 
 
 def version_for(process: str, organisation: Organisation, on: date) -> ProcessVersion:
     """The version new cases of `process` start on in `organisation` on `on`: the organisation's own latest
     roll-out that has begun, else the default's."""
     remembered = _remembered.get()
-    key = (process, organisation.pk)
     if remembered is None:
         rollouts = _rollouts(process, organisation)
-    elif key in remembered:
-        rollouts = remembered[key]
     else:
-        rollouts = remembered[key] = _rollouts(process, organisation)
+        rollouts = _remembered_rollouts(remembered, process, organisation)
     chosen = next((rollout for rollout in rollouts if rollout.valid_from <= on), None)
     if chosen is None:
         raise NoProcessVersion(f"{process} is not rolled out for {organisation.code} on {on}")

@@ -100,6 +100,14 @@ def test_versions_remembered_reads_each_version_once_and_forgets_after_the_block
     rollout_enable(process_version=_v(2), organisation=unit, valid_from=date(2026, 3, 2), actor=None)
     # Outside the block nothing is remembered: the new roll-out counts at once.
     assert version_for("ex_partner_stalking", unit, date(2026, 3, 2)) == _v(2)
+    elsewhere = _unit("zeeland-west-brabant")
+    with versions_remembered():
+        with django_assert_num_queries(1):  # every roll-out at once: other processes and units too
+            pilot = version_for("ex_partner_stalking", unit, date(2026, 3, 2))
+            before = version_for("ex_partner_stalking", unit, date(2026, 3, 1))
+            other = version_for("ex_partner_stalking", elsewhere, date(2026, 3, 2))
+            screening = version_for("dv_screening", unit, date(2026, 3, 2))
+        assert (pilot, before, other) == (_v(2), _v(1), _v(1)) and screening.process == "dv_screening"
 
 
 def test_a_unit_of_another_kind_cannot_run_a_police_process(make_user: Callable[..., Any]) -> None:
