@@ -279,8 +279,11 @@ KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "6
 KETENZICHT_BREAK_GLASS_MINUTES = int(os.environ.get("KETENZICHT_BREAK_GLASS_MINUTES", "30"))
 KETENZICHT_BREAK_GLASS_ROLES = ("police_registrar", "case_screener", "case_owner", "team_lead")
 
-# Import: registrations per database transaction in the bulk import (each line has its own savepoint).
-KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "200"))
+# Import: registrations per database transaction in the bulk import (each line has its own savepoint). 500:
+# each batch's fixed number of statements shared by more registrations (200: about 380/s, 500 and 1,000:
+# about 450/s on PostgreSQL, bench/README.md), and the planner's statistics still refreshed after the
+# first 1,000 (a first batch of 2,000 into an empty register ran at 184/s).
+KETENZICHT_IMPORT_BATCH_SIZE = int(os.environ.get("KETENZICHT_IMPORT_BATCH_SIZE", "500"))
 
 # Person linking: the trained model artefact, and the match probabilities that decide on intake: at or
 # above UPPER a mention is linked to the person, below LOWER it is a new person, in between a reviewer looks.

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from ketenzicht.db import statistics_refresh
 from ketenzicht.registrations.exchange import Problem, decode_json, printable
 from ketenzicht.registrations.models import Registration
@@ -93,10 +95,12 @@ def import_file(
     path: Path,
     *,
     actor: Any = None,
-    batch_size: int = 200,
+    batch_size: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_error: Callable[[LineError], None] | None = None,
 ) -> ImportSummary:
+    """Import the file's registrations `batch_size` at a time (None: KETENZICHT_IMPORT_BATCH_SIZE)."""
+    batch_size = batch_size or settings.KETENZICHT_IMPORT_BATCH_SIZE
     summary = ImportSummary()
     codes = ReferenceCodes.load()
     statistics = _Statistics(Registration.objects.count())
