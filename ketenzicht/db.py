@@ -4,6 +4,7 @@ Django's connection and no ketenzicht app."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
@@ -122,6 +123,40 @@ def rows_insert(
                 continue
             for sql, params in insert_statements(table, columns, chunk, db=db):
                 cursor.execute(sql, params)
+
+
+def json_value(value: Any) -> Any:
+    """A value for a JSON column in a plain row (INSERT or COPY): Jsonb on PostgreSQL, text on SQLite."""
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    return json.dumps(value)
+
+
+def ids_reserve(model: type[models.Model] | Any, n: int) -> list[int]:
+    """`n` new primary keys of the model's table, taken now, so that its rows and the rows that point at
+    them can be written as plain rows (COPY) in one go. PostgreSQL: from the column's sequence (never given
+    twice). SQLite: after the highest key it ever gave (`sqlite_sequence`, so a deleted row's key is not
+    given again); the caller's transaction holds SQLite's one write lock until the rows are in."""
+    if n <= 0:
+        return []
+    table = str(model._meta.db_table)
+    column = str(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
+            )
+            return [int(row[0]) for row in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+            f"coalesce((SELECT max({connection.ops.quote_name(column)}) FROM {quoted_table(model)}), 0))",
+            [table],
+        )
+        last = int(cursor.fetchone()[0])
+    return list(range(last + 1, last + 1 + n))
 
 
 # The largest primary key a row can have (a signed 64-bit integer on PostgreSQL and SQLite): an id in a URL

@@ -3,7 +3,6 @@ the mentions on intake (`online.mentions_link`), all anew in a rebuild (`feature
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
@@ -12,7 +11,15 @@ from typing import Any
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from ketenzicht.db import Statement, chunks, execute_all, insert_statements, quoted_table, rows_insert
+from ketenzicht.db import (
+    Statement,
+    chunks,
+    execute_all,
+    insert_statements,
+    json_value,
+    quoted_table,
+    rows_insert,
+)
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.keys import blocking_keys
@@ -158,11 +165,7 @@ def features_write(
 
 def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[tuple[Any, ...]]:
     """Rows of MentionFeatures (mention_id, data, bsn); `data` as JSON for the database at hand."""
-    if connection.vendor == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        return ((m.pk, Jsonb(f.as_row()), f.bsn) for m, f in pairs)
-    return ((m.pk, json.dumps(f.as_row()), f.bsn) for m, f in pairs)
+    return ((m.pk, json_value(f.as_row()), f.bsn) for m, f in pairs)
 
 
 def features_store_all(

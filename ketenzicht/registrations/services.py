@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record_many
+from ketenzicht.db import ids_reserve, json_value, quoted_table, rows_insert
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.refdata import content_hash, record_version
 from ketenzicht.organisations.roles import OrganisationKind
@@ -297,25 +298,27 @@ def _store_many(
             registration_of(item.reg, codes, content_hash=item.digest, channel=channel, created_by=created_by)
         )
     Registration.objects.bulk_create(registrations)
-    through = Registration.offences.through
-    offence_rows: list[Any] = []
-    mentions: list[PersonMention] = []
-    relations: list[tuple[Registration, PersonMention, PersonMention, str]] = []
+    # The offences, mentions and relations as plain rows (COPY on PostgreSQL for a bulk batch): no model
+    # instance for each, and the mentions' keys taken first, so that the relations can name them.
+    offence_rows: list[tuple[int, int]] = []
+    mention_rows: list[tuple[Any, ...]] = []
+    relation_rows: list[tuple[int, int, int, str]] = []
+    mention_ids = iter(ids_reserve(PersonMention, sum(len(item.reg.persons) for item in pending)))
     for item, registration in zip(pending, registrations, strict=True):
-        offence_rows += [
-            through(registration_id=registration.pk, offence_id=codes.offences[a].pk)
-            for a in item.reg.offences
+        offence_rows += [(registration.pk, codes.offences[a].pk) for a in item.reg.offences]
+        by_ref: dict[str, int] = {}
+        for person in item.reg.persons:
+            by_ref[person.ref] = next(mention_ids)
+            mention_rows.append(_mention_row(by_ref[person.ref], registration.pk, person))
+        relation_rows += [
+            (registration.pk, by_ref[r.from_], by_ref[r.to], r.kind) for r in item.reg.relations
         ]
-        by_ref = {person.ref: _mention(registration, person) for person in item.reg.persons}
-        mentions += by_ref.values()
-        relations += [(registration, by_ref[r.from_], by_ref[r.to], r.kind) for r in item.reg.relations]
-    through.objects.bulk_create(offence_rows)
-    PersonMention.objects.bulk_create(mentions)
-    MentionRelation.objects.bulk_create(
-        [
-            MentionRelation(registration=reg, from_mention=source, to_mention=target, kind=kind)
-            for reg, source, target, kind in relations
-        ]
+    rows_insert(quoted_table(Registration.offences.through), ("registration_id", "offence_id"), offence_rows)
+    rows_insert(quoted_table(PersonMention), MENTION_COLUMNS, mention_rows)
+    rows_insert(
+        quoted_table(MentionRelation),
+        ("registration_id", "from_mention_id", "to_mention_id", "kind"),
+        relation_rows,
     )
     access_log_record_many(
         actor=actor,
@@ -328,34 +331,63 @@ def _store_many(
     return {(r.source, r.reference): r for r in registrations}
 
 
-def _mention(registration: Registration, person: PersonIn) -> PersonMention:
+MENTION_COLUMNS = (
+    "id",
+    "registration_id",
+    "ref",
+    "role",
+    "given_names",
+    "surname_prefix",
+    "surname",
+    "birth_date_raw",
+    "birth_year",
+    "birth_month",
+    "birth_day",
+    "sex",
+    "bsn",
+    "bsn_valid",
+    "street",
+    "house_number",
+    "house_number_suffix",
+    "postcode",
+    "city",
+    "address_municipality",
+    "phone",
+    "extra",
+)
+
+
+def _mention_row(pk: int, registration_id: int, person: PersonIn) -> tuple[Any, ...]:
+    """A mention's row in MENTION_COLUMNS order, its JSON as the database at hand takes it."""
     birth = person.birth()
     address = person.address
-    return PersonMention(
-        registration=registration,
-        ref=person.ref,
-        role=person.role,
-        given_names=person.given_names,
-        surname_prefix=person.surname_prefix,
-        surname=person.surname,
-        birth_date_raw=person.birth_date,
-        birth_year=birth.year if birth else None,
-        birth_month=birth.month if birth else None,
-        birth_day=birth.day if birth else None,
-        sex=person.sex,
-        bsn=person.bsn,
-        bsn_valid=person.bsn_passes_check(),
-        street=address.street if address else "",
-        house_number=address.house_number if address else "",
-        house_number_suffix=address.house_number_suffix if address else "",
-        postcode=address.postcode if address else "",
-        city=address.city if address else "",
-        address_municipality=address.municipality if address else "",
-        phone=person.phone,
-        extra={
-            **(person.model_extra or {}),
-            **({"address": address.model_extra} if address and address.model_extra else {}),
-        },
+    extra = {
+        **(person.model_extra or {}),
+        **({"address": address.model_extra} if address and address.model_extra else {}),
+    }
+    return (
+        pk,
+        registration_id,
+        person.ref,
+        person.role,
+        person.given_names,
+        person.surname_prefix,
+        person.surname,
+        person.birth_date,
+        birth.year if birth else None,
+        birth.month if birth else None,
+        birth.day if birth else None,
+        person.sex,
+        person.bsn,
+        person.bsn_passes_check(),
+        address.street if address else "",
+        address.house_number if address else "",
+        address.house_number_suffix if address else "",
+        address.postcode if address else "",
+        address.city if address else "",
+        address.municipality if address else "",
+        person.phone,
+        json_value(extra),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.db import quoted_table
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 from ketenzicht.registrations.services import CreateResult, RegistrationInvalid, registration_create
 from tests.conftest import exchange_registration
@@ -86,10 +87,16 @@ def test_invalid_input_stores_nothing_at_all(registrar: Any) -> None:
 
 
 def test_a_failure_half_way_rolls_back_the_whole_registration(registrar: Any, monkeypatch: Any) -> None:
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("disk full")
+    from ketenzicht.registrations import services
 
-    monkeypatch.setattr(MentionRelation.objects, "bulk_create", broken)
+    original = services.rows_insert
+
+    def broken(table: str, columns: Any, rows: Any, **kwargs: Any) -> None:
+        if table == quoted_table(MentionRelation):  # after the registration and its mentions
+            raise RuntimeError("disk full")
+        original(table, columns, rows, **kwargs)
+
+    monkeypatch.setattr(services, "rows_insert", broken)
     with pytest.raises(RuntimeError):
         registration_create(actor=registrar, data=exchange_registration(), channel="api")
     assert Registration.objects.count() == PersonMention.objects.count() == 0
@@ -100,16 +107,18 @@ def test_a_batch_stores_each_good_item_and_refuses_only_what_the_database_refuse
 ) -> None:
     from django.db import DataError
 
+    from ketenzicht.registrations import services
     from ketenzicht.registrations.services import registrations_create
 
-    original = PersonMention.objects.bulk_create
+    original = services.rows_insert
 
-    def refuse_one(objs: list[PersonMention], *args: Any, **kwargs: Any) -> Any:
-        if any(m.surname == "Onopslaanbaar" for m in objs):
+    def refuse_one(table: str, columns: Any, rows: Any, **kwargs: Any) -> None:
+        rows = list(rows)
+        if any("Onopslaanbaar" in row for row in rows):
             raise DataError("value too long")
-        return original(objs, *args, **kwargs)
+        original(table, columns, rows, **kwargs)
 
-    monkeypatch.setattr(PersonMention.objects, "bulk_create", refuse_one)
+    monkeypatch.setattr(services, "rows_insert", refuse_one)
     bad = exchange_registration(reference="PL0600-R-2")
     bad["persons"][1]["surname"] = "Onopslaanbaar"
     items = [
