@@ -731,25 +731,28 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
     return alerted
 
 
-def radar_rebuild() -> int:
+def radar_rebuild(*, chunk: int = 2_000) -> int:
     """Recompute every notification's radar class from the persons as linked now (after a relink), each as
-    of its receipt. How many changed."""
+    of its receipt (`radars_for`, `chunk` notifications at a time). How many changed."""
     changed = 0
     persons_of: dict[int, list[int]] = defaultdict(list)
     for case_id, person in Case.persons.through.objects.filter(
         case__vt_notification__isnull=False
     ).values_list("case_id", "person_id"):
         persons_of[case_id].append(person)
-    for notification in Notification.objects.select_related("organisation").order_by(
-        "received_at", "case_id"
-    ):
-        radar_class, radar = radar_for(
-            notification.organisation, persons_of[notification.case_id], notification.received_at,
-            leave_out=notification.case_id,
-        )  # fmt: skip
-        if radar_class != notification.radar_class or radar != notification.radar:
-            Notification.objects.filter(pk=notification.pk).update(radar_class=radar_class, radar=radar)
-            changed += 1
+    notifications = list(
+        Notification.objects.select_related("organisation").order_by("received_at", "case_id")
+    )
+    for start in range(0, len(notifications), chunk):
+        part = notifications[start : start + chunk]
+        asked = [
+            RadarAsked(n.organisation, persons_of[n.case_id], n.received_at, leave_out=n.case_id)
+            for n in part
+        ]
+        for notification, (radar_class, radar) in zip(part, radars_for(asked), strict=True):
+            if radar_class != notification.radar_class or radar != notification.radar:
+                Notification.objects.filter(pk=notification.pk).update(radar_class=radar_class, radar=radar)
+                changed += 1
     return changed
 
 
