@@ -130,8 +130,8 @@ def features_store(
     features_write(pairs, keys_of)
 
 
-# From this many key rows on, PostgreSQL takes the keys by COPY: a bulk batch's (about 26 keys per
-# mention) as INSERT statements are tens of thousands of parameters that the driver quotes one by one
+# From this many key rows on, PostgreSQL takes the features and keys by COPY: a bulk batch's (about 26 keys
+# per mention) as INSERT statements are tens of thousands of parameters that the driver quotes one by one
 # into the statement's text, which cost more than the rest of writing the batch.
 COPY_KEYS_FROM = 1_000
 FEATURES_COLUMNS = ("mention_id", "data", "bsn")
@@ -148,15 +148,17 @@ def features_write(
     each of the tens of keys per mention), and the statements `also` after them. A few mentions (an
     intake) in one round trip on PostgreSQL; a bulk batch's keys by COPY there."""
     keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
-    key_statements: list[Statement] = []
+    rows = list(_features_rows(pairs))
+    statements: list[Statement] = []
     if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:
+        rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, rows)
         rows_insert(quoted_table(MentionKey), KEY_COLUMNS, keys)
     else:
-        key_statements = insert_statements(quoted_table(MentionKey), KEY_COLUMNS, keys)
+        statements += insert_statements(quoted_table(MentionFeatures), FEATURES_COLUMNS, rows)
+        statements += insert_statements(quoted_table(MentionKey), KEY_COLUMNS, keys)
     execute_all(
         [
-            *insert_statements(quoted_table(MentionFeatures), FEATURES_COLUMNS, list(_features_rows(pairs))),
-            *key_statements,
+            *statements,
             *_key_counts_statements(Counter(key for _, key in keys)),
             *also,
         ]

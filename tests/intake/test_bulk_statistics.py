@@ -4,7 +4,9 @@ JIT compilation and nested loops for a statement that runs in milliseconds; benc
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -47,3 +49,22 @@ def test_the_import_refreshes_the_statistics_each_time_it_has_grown_the_register
     # Counted after 16 (the first 10 or more), then after 32 (16 more: as many as there were); the last 24
     # are fewer than the 32 the register held then.
     assert _planner_rows(table) == 32
+
+
+def test_an_import_spaces_the_garbage_collections_and_restores_them_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[int, ...]] = []
+    real = bulk.intake_registrations
+
+    def watched(**kwargs: Any) -> Any:
+        seen.append(gc.get_threshold())
+        return real(**kwargs)
+
+    monkeypatch.setattr(bulk, "intake_registrations", watched)
+    path = tmp_path / "registrations.jsonl"
+    write_import_file(path, lines=12, bad=0)
+    before = gc.get_threshold()
+    assert bulk.import_file(path, batch_size=5).stored == 12
+    assert seen == [bulk.IMPORT_COLLECTION_THRESHOLDS] * 3 and seen[0] != before
+    assert gc.get_threshold() == before
