@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 
 from ketenzicht.intake import bulk
+from ketenzicht.linking.models import MentionKey
 from ketenzicht.registrations.models import Registration
 
 from .importfile import write_import_file
@@ -68,3 +69,25 @@ def test_an_import_spaces_the_garbage_collections_and_restores_them_after(
     assert bulk.import_file(path, batch_size=5).stored == 12
     assert seen == [bulk.IMPORT_COLLECTION_THRESHOLDS] * 3 and seen[0] != before
     assert gc.get_threshold() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_also_marks_the_new_pages_all_visible(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no visibility map: ANALYZE only")
+    monkeypatch.setattr(bulk, "STATISTICS_MIN", 10)
+    monkeypatch.setattr(bulk, "STATISTICS_GROWTH", 1.0)
+    path = tmp_path / "registrations.jsonl"
+    write_import_file(path, lines=24, bad=0)
+    assert not connection.in_atomic_block
+    assert bulk.import_file(path, batch_size=12).stored == 24
+    with connection.cursor() as cursor:
+        # The blocking keys' pages: all visible, so the look-up reads them from the index alone.
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = %s", [MentionKey._meta.db_table]
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0 and visible == pages
