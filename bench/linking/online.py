@@ -213,7 +213,7 @@ def build(directory: Path, register: int) -> None:
 
 def store(directory: Path, register: int) -> None:
     """The register's registrations and person mentions, as the intake stores them (its validation and
-    its field mapping, `registrations.services._mention`), written in bulk with explicit ids. Offences,
+    its field mapping, `registrations.services._mention_row`), written in bulk with explicit ids. Offences,
     relations and access-log entries are left out: linking reads them only for a review's priority."""
     from django.db import connection, transaction
     from django.utils import timezone
@@ -221,13 +221,18 @@ def store(directory: Path, register: int) -> None:
     from ketenzicht.db import quoted_table, rows_insert
     from ketenzicht.registrations.exchange import parse_registration
     from ketenzicht.registrations.models import PersonMention, Registration
-    from ketenzicht.registrations.services import ReferenceCodes, _mention, canonical_hash, registration_of
+    from ketenzicht.registrations.services import (
+        MENTION_COLUMNS,
+        ReferenceCodes,
+        _mention_row,
+        canonical_hash,
+        registration_of,
+    )
 
     codes = ReferenceCodes.load()
     known = codes.known()
     now = timezone.now()
     reg_fields = list(Registration._meta.concrete_fields)
-    mention_fields = list(PersonMention._meta.concrete_fields)
 
     def values(obj: Any, fields: list[Any]) -> tuple[Any, ...]:
         return tuple(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields)
@@ -241,7 +246,7 @@ def store(directory: Path, register: int) -> None:
 
         def flush() -> None:
             rows_insert(quoted_table(Registration), [str(f.column) for f in reg_fields], registration_rows)
-            rows_insert(quoted_table(PersonMention), [str(f.column) for f in mention_fields], mention_rows)
+            rows_insert(quoted_table(PersonMention), MENTION_COLUMNS, mention_rows)
             registration_rows.clear()
             mention_rows.clear()
 
@@ -257,9 +262,7 @@ def store(directory: Path, register: int) -> None:
             registration_rows.append(values(registration, reg_fields))
             for person in reg.persons:
                 mention_id += 1
-                mention = _mention(registration, person)
-                mention.id = mention_id
-                mention_rows.append(values(mention, mention_fields))
+                mention_rows.append(_mention_row(mention_id, registration.id, person))
             if len(registration_rows) == 20_000:
                 flush()
                 if (index + 1) % 100_000 == 0:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from ketenzicht.intake import bulk
+from ketenzicht.intake import bulk, pipeline
 from ketenzicht.linking.models import MentionKey
 from ketenzicht.registrations.models import Registration
 
@@ -56,7 +56,7 @@ def test_an_import_spaces_the_garbage_collections_and_restores_them_after(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[tuple[int, ...]] = []
-    real = bulk.intake_registrations
+    real = pipeline.intake_registrations
 
     def watched(**kwargs: Any) -> Any:
         seen.append(gc.get_threshold())

@@ -87,9 +87,10 @@ def test_invalid_input_stores_nothing_at_all(registrar: Any) -> None:
 
 
 def test_a_failure_half_way_rolls_back_the_whole_registration(registrar: Any, monkeypatch: Any) -> None:
+    from ketenzicht import db
     from ketenzicht.registrations import services
 
-    original = services.rows_insert
+    original = db.rows_insert
 
     def broken(table: str, columns: Any, rows: Any, **kwargs: Any) -> None:
         if table == quoted_table(MentionRelation):  # after the registration and its mentions
@@ -107,10 +108,11 @@ def test_a_batch_stores_each_good_item_and_refuses_only_what_the_database_refuse
 ) -> None:
     from django.db import DataError
 
+    from ketenzicht import db
     from ketenzicht.registrations import services
     from ketenzicht.registrations.services import registrations_create
 
-    original = services.rows_insert
+    original = db.rows_insert
 
     def refuse_one(table: str, columns: Any, rows: Any, **kwargs: Any) -> None:
         rows = list(rows)
