@@ -7,6 +7,7 @@ Pure: no Django. `parse_registration` turns a decoded JSON object into a `Regist
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -445,6 +446,7 @@ MAX_EXTRA_KEY = 100  # characters of an unknown key's name
 MAX_EXTRA_VALUE = 10_000  # characters of an unknown key's value, written as JSON
 
 
+@functools.cache
 def _known_keys(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(f.alias or name for name, f in model.model_fields.items())
 
@@ -453,7 +455,8 @@ def _extra_too_large(value: Any, model: type[BaseModel], path: str) -> Iterator[
     """Unknown keys are kept as they are, within limits: so many keys, names and values so long."""
     if not isinstance(value, dict):
         return
-    extra = {k: v for k, v in value.items() if k not in _known_keys(model)}
+    known = _known_keys(model)
+    extra = {k: v for k, v in value.items() if k not in known}
     if len(extra) > MAX_EXTRA_KEYS:
         yield FieldError.of(
             path or "(registration)",
