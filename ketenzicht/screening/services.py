@@ -3,8 +3,8 @@
 `screening_cases_for(registration_ids)` is the intake pipeline's step after `patterns` (and, over the
 whole register, `screening_cases_rebuild`): it reads the facts of the registrations in bulk (one statement
 for the batch), lets the pure engine decide (`case_rules.decide`), and per suspect-victim pair and
-police unit either opens a case on the work-process version rolled out for the unit
-(`workprocesses.services.case_open`) or adds the registrations to the pair's open case there
+police unit either opens a case on the work-process version rolled out for the unit (the batch's new
+cases at once: `workprocesses.services.cases_open`) or adds the registrations to the pair's open case there
 (`case_add_registrations`, which marks a case that was screened already for re-assessment)."""
 
 from __future__ import annotations
@@ -518,10 +518,7 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
 def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetime) -> bool:
     """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
     when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
-    try:
-        return _open_all(read, rules, [pair], actor=actor, at=at) == 1
-    except NoProcessVersion:
-        return False
+    return _open_all(read, rules, [pair], actor=actor, at=at) == 1
 
 
 def _opened_meanwhile(pair: _Pair) -> _Open | None:
@@ -544,8 +541,9 @@ def screening_cases_for(
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
     caller's transaction; the cases are opened by the system, at `at` (now). Reads everything in one
-    statement; writes per pair. Two intakes that open a case for one brand-new pair at once: the database
-    refuses the second (`screening_one_open_case`), whose registrations then join the first one's case."""
+    statement; opens the new pairs' cases at once, adds to the others' per pair. Two intakes that open a
+    case for one brand-new pair at once: the database refuses the second (`screening_one_open_case`), whose
+    registrations then join the first one's case (the batch's new pairs then taken one at a time)."""
     began = time.perf_counter()
     rules = case_rules()
     at = at or timezone.now()
