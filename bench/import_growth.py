@@ -1,5 +1,5 @@
 """Does the bulk import slow down as the register grows? python bench/import_growth.py [N] [--chunk C]
-[--backend postgres|sqlite] [--seed S] [--profile K]
+[--backend postgres|sqlite] [--seed S] [--profile K] [--batch-size B]
 
 Generates N registrations (default 100,000) with the chain-data generator, creates an empty database
 (migrated, reference data loaded; not timed), and imports the file chunk by chunk (C registrations each,
@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--backend", default="postgres", choices=("postgres", "sqlite"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, metavar="K")
+    parser.add_argument("--batch-size", type=int, default=0, help="per batch (default: the setting)")
     args = parser.parse_args()
     chunk = args.chunk or max(1, args.n // 10)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -139,7 +140,7 @@ def main() -> None:
             if profile:
                 profile.enable()
             spent.clear()
-            summary = import_file(path)
+            summary = import_file(path, batch_size=args.batch_size or None)
             if profile:
                 profile.disable()
                 profiles.append(profile)
