@@ -45,6 +45,7 @@ from ketenzicht.workprocesses.services import (
     case_add_registrations,
     cases_open,
     version_for,
+    versions_remembered,
 )
 
 from .case_models import ScreeningCase
@@ -497,21 +498,22 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
     """Open the cases of these pairs at once (those whose process is rolled out for their unit); how many.
     Raises IntegrityError when another intake opened one of them meanwhile (the savepoint is rolled back
     then, nothing of these is stored)."""
-    made = [_case_of(read, rules, pair, at=at) for pair in pairs]
     rolled_out = []
-    for wanted, row in made:
-        try:
-            version_for(wanted.process, wanted.organisation, timezone.localdate(at))
-        except NoProcessVersion:
-            continue
-        rolled_out.append((wanted, row))
-    with transaction.atomic():  # a savepoint: two intakes may open a pair's case at once
-        cases = cases_open([wanted for wanted, _ in rolled_out], actor=actor)
-        rows = []
-        for case, (_, row) in zip(cases, rolled_out, strict=True):
-            row.case, row.deadline_at = case, case.deadline_at
-            rows.append(row)
-        ScreeningCase.objects.bulk_create(rows)
+    with versions_remembered():  # read once here and in cases_open
+        for pair in pairs:
+            wanted, row = _case_of(read, rules, pair, at=at)
+            try:
+                version_for(wanted.process, wanted.organisation, timezone.localdate(at))
+            except NoProcessVersion:
+                continue
+            rolled_out.append((wanted, row))
+        with transaction.atomic():  # a savepoint: two intakes may open a pair's case at once
+            cases = cases_open([wanted for wanted, _ in rolled_out], actor=actor)
+            rows = []
+            for case, (_, row) in zip(cases, rolled_out, strict=True):
+                row.case, row.deadline_at = case, case.deadline_at
+                rows.append(row)
+            ScreeningCase.objects.bulk_create(rows)
     return len(rows)
 
 

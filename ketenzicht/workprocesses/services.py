@@ -101,7 +101,10 @@ _ALL = ("", 0)  # the key under which the remembered roll-outs keep all of them
 @contextmanager
 def versions_remembered() -> Iterator[None]:
     """Read the roll-outs once while the block runs (a batch of intake opens many cases; no roll-out changes
-    inside it)."""
+    inside it). Within an enclosing block, that block's are used."""
+    if _remembered.get() is not None:
+        yield
+        return
     token = _remembered.set({})
     try:
         yield
@@ -240,14 +243,11 @@ def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case
     rolled out for its organisation on the day. In the caller's transaction, without a savepoint of its own
     (see `case_open`)."""
     now = timezone.now()
-    versions: dict[tuple[str, int, date], ProcessVersion] = {}
     cases: list[Case] = []
-    for number, item in enumerate(wanted):
+    with versions_remembered():
+        versions = [version_for(w.process, w.organisation, timezone.localdate(w.at or now)) for w in wanted]
+    for number, (item, process_version) in enumerate(zip(wanted, versions, strict=True)):
         at = item.at or now
-        key = (item.process, item.organisation.pk, timezone.localdate(at))
-        if key not in versions:
-            versions[key] = version_for(item.process, item.organisation, key[2])
-        process_version = versions[key]
         definition = definition_of(process_version)
         due, escalate_to = state_deadline(definition, definition.initial, at, _overrides(), item.data)
         cases.append(

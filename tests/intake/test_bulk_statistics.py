@@ -77,7 +77,7 @@ def test_outside_a_transaction_postgresql_also_marks_the_new_pages_all_visible(
 ) -> None:
     # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no visibility map: ANALYZE only")
+        pytest.skip("SQLite has no visibility map to mark: its statistics refresh is ANALYZE only")
     monkeypatch.setattr(bulk, "STATISTICS_MIN", 10)
     monkeypatch.setattr(bulk, "STATISTICS_GROWTH", 1.0)
     path = tmp_path / "registrations.jsonl"
