@@ -1,5 +1,5 @@
 """Does the bulk import slow down as the register grows? python bench/import_growth.py [N] [--chunk C]
-[--backend postgres|sqlite] [--seed S] [--profile K] [--batch-size B]
+[--backend postgres|sqlite] [--seed S] [--profile K] [--batch-size B] [--keep]
 
 Generates N registrations (default 100,000) with the chain-data generator, creates an empty database
 (migrated, reference data loaded; not timed), and imports the file chunk by chunk (C registrations each,
@@ -15,7 +15,8 @@ most between them are printed (own time per registration, first chunk against la
 comes from.
 
 PostgreSQL: the server at $BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432); a throw-away
-database is created and dropped. SQLite: a file under bench/out/import_growth/.
+database is created and dropped (with --keep it stays, and its name is printed: to profile a look-up
+against a large register afterwards). SQLite: a file under bench/out/import_growth/.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", type=int, default=0, metavar="K")
     parser.add_argument("--batch-size", type=int, default=0, help="per batch (default: the setting)")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     args = parser.parse_args()
     chunk = args.chunk or max(1, args.n // 10)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -171,7 +173,9 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        if args.backend == "postgres":
+        if args.backend == "postgres" and args.keep:
+            print(f"kept: {server}/{name}")
+        elif args.backend == "postgres":
             psql(server, f"DROP DATABASE IF EXISTS {name}")
 
 
