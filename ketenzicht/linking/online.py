@@ -139,23 +139,30 @@ def sharing_enough(
     return [item for item, weight in shared.items() if weight >= rule.minimum]
 
 
-def _stored_lookup(keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_KEY) -> _Stored:
-    """The stored mentions of each key held by at most `cap` mentions that share enough of these keys by
-    `rule`, their features, and the count of each key that has mentions (up to `cap` + 1: more says only
-    "too common"). For a batch of several new mentions that is more than each of them will compare (a
-    stored mention may share one key with each of two new mentions): `sharing_enough` then picks each
-    one's own. Their persons are read afterwards, for the few candidates that score high enough to matter
-    (`_stored_persons`)."""
+def _stored_lookup(
+    keys: Sequence[str],
+    cap: int,
+    rule: PairRule = EVERY_SHARED_KEY,
+    holders: Sequence[Collection[str]] | None = None,
+) -> _Stored:
+    """The stored mentions of each key held by at most `cap` mentions that share enough keys by `rule`
+    with one of the new mentions whose keys `holders` lists (None: `keys` are one mention's), their
+    features, and the count of each key that has mentions (up to `cap` + 1: more says only "too common").
+    A stored mention that shares one key with each of two new mentions is a candidate of neither, and is
+    not read. Per key all its qualifying stored mentions are listed, whichever new mention they qualify
+    for: `sharing_enough` then picks each one's own. Their persons are read afterwards, for the few
+    candidates that score high enough to matter (`_stored_persons`)."""
+    holders = [keys] if holders is None else holders
     found = _Stored({}, defaultdict(list), {})
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(*_lookup_statement_postgresql(list(keys), cap, rule))
+            cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
             _read_lookup(found, cursor.fetchall())
         else:  # the mentions of the keys first, then the features of those that share enough
             for chunk in chunks(list(keys), 2000):
                 cursor.execute(*_lookup_statement(chunk, cap))
                 _read_lookup(found, cursor.fetchall())
-            qualify = set(sharing_enough(found.mentions, found.mentions, found.counts, rule))
+            qualify = {i for h in holders for i in sharing_enough(h, found.mentions, found.counts, rule)}
             kept = {key: [i for i in ids if i in qualify] for key, ids in found.mentions.items()}
             found.mentions = defaultdict(list, {key: ids for key, ids in kept.items() if ids})
             for ids in chunks(sorted(qualify), 2000):
@@ -202,31 +209,38 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
     return sql, list(mention_ids)
 
 
-def _lookup_statement_postgresql(keys: Sequence[str], cap: int, rule: PairRule) -> tuple[str, list[Any]]:
+def _lookup_statement_postgresql(
+    holders: Sequence[Collection[str]], cap: int, rule: PairRule
+) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
-    at most its cap + 1 of its mentions (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with
-    LIMIT runs once per key), so a key with more is known to be over the cap without its count; then, of
-    the mentions that share enough keys under the cap by `rule`, which mentions and their features (a
-    correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
+    (of any of `holders`, the keys of each new mention) at most its cap + 1 of its mentions and their
+    number (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with LIMIT runs once per key), so a
+    key with more is known to be over the cap without its count; then, of the stored mentions that share
+    enough keys under the cap by `rule` with one of the new mentions, which mentions and their features
+    (a correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
     keys (a bulk batch) made PostgreSQL scan the whole table while it was small enough to look cheap: time
-    that grew with the register."""
+    that grew with the register. The keys are sent once per new mention that holds them, with its number:
+    a text array and an integer array."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     limit, capped = key_cap_sql('q."key"', int(cap)), key_cap_sql('"key"', int(cap))
     weight = rule.weight_sql('u."key"', "u.n + 1")  # n: the stored mentions holding it; + the new one
+    pairs = [(key, number) for number, held in enumerate(holders) for key in held]
     sql = (
-        f'WITH m AS (SELECT q."key", k.mention_id, COUNT(*) OVER (PARTITION BY q."key") AS n '
-        f'FROM unnest(CAST(%s AS text[])) AS q("key") CROSS JOIN LATERAL '
-        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) k), '
+        f'WITH o AS (SELECT * FROM unnest(CAST(%s AS text[]), CAST(%s AS integer[])) AS o("key", holder)), '
+        f'm AS (SELECT q."key", k.mention_id, k.n FROM (SELECT DISTINCT "key" FROM o) q CROSS JOIN LATERAL '
+        f"(SELECT mention_id, COUNT(*) OVER () AS n FROM "
+        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) s) k), '
         f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
-        f"d AS (SELECT mention_id FROM u GROUP BY mention_id HAVING SUM({weight}) >= %s) "
+        f"d AS (SELECT DISTINCT mention_id FROM (SELECT o.holder, u.mention_id FROM u "
+        f'JOIN o ON o."key" = u."key" GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) e) '
         f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
         f'SELECT 1, "key", {bigint}, mention_id FROM u WHERE mention_id IN (SELECT mention_id FROM d) '
         f"UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM d"
     )
-    return sql, [list(keys), rule.minimum]
+    return sql, [[key for key, _ in pairs], [number for _, number in pairs], rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -303,7 +317,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
     cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
-    lookup = _stored_lookup(all_keys, cap, rule)
+    lookup = _stored_lookup(all_keys, cap, rule, list(keys_of.values()))
     counts, stored = lookup.counts, lookup.mentions
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are

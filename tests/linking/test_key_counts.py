@@ -35,7 +35,7 @@ from ketenzicht.linking.features import (
     key_counts_recount,
 )
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
-from ketenzicht.linking.online import _stored_mentions_of_keys, model_version, sharing_enough
+from ketenzicht.linking.online import _stored_lookup, _stored_mentions_of_keys, model_version, sharing_enough
 from ketenzicht.linking.services import (
     mention_split,
     merge_undo,
@@ -230,6 +230,25 @@ def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     assert sharing_enough(["n.y:a", "D.n:x"], held, counts, rule) == []
     assert sharing_enough(["n.y:a", "D.n:x"], held, counts, EVERY_SHARED_KEY) == [1, 4]
     assert sharing_enough(["n.y:a", "D.n:x"], held, {**counts, "D.n:x": 9}, rule) == [4]  # 9 + this one
+
+
+def test_the_look_up_reads_a_stored_mention_only_when_it_shares_enough_keys_with_one_new_mention() -> None:
+    jan = register("R1", {"given_names": "Jan", "surname": "Jansen", "birth_date": "1980-01-01"})
+    (stored,) = PersonMention.objects.filter(registration=jan).values_list("pk", flat=True)
+    one, other = "n.y:jansen|1980", "D.i1:19800101|j"
+    assert {one, other} <= set(MentionKey.objects.filter(mention_id=stored).values_list("key", flat=True))
+    rule = PairRule(2, rare=0)  # every key counts one: two are needed
+    # Two new mentions of one batch, each sharing one of Jan's keys: he is a candidate of neither, and his
+    # features are not read.
+    apart = _stored_lookup([one, other], 100, rule, [[one], [other]])
+    assert apart.rows == {} and dict(apart.mentions) == {}
+    # One new mention that shares both.
+    together = _stored_lookup([one, other], 100, rule, [[one, "n.y:nobody|1900"], [other, one]])
+    assert set(together.rows) == {stored}
+    assert dict(together.mentions) == {one: [stored], other: [stored]}
+    assert apart.counts == together.counts == {one: 1, other: 1}
+    # Without holders the keys are one mention's.
+    assert set(_stored_lookup([one, other], 100, rule).rows) == {stored}
 
 
 def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_date_of_birth_or_home() -> (
