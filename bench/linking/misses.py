@@ -24,7 +24,7 @@ A missed true pair is two mentions of one true person (truth.jsonl) that end in 
   the cap's mentions, so prediction never compared them;
 - blocking: they share no blocking key at all;
 - one key: they share keys under the cap, but not enough for a candidate pair (`engine.keys.PairRule`:
-  two, a BSN key, or a key held by at most 10 mentions; `--min-shared-keys`, `--rare-key-mentions`), so
+  two, a BSN key, or a key held by at most 5 mentions; `--min-shared-keys`, `--rare-key-mentions`), so
   prediction never compared them;
 - threshold, new person: compared, scored below the lower threshold (probability 0.80 by default, match
   weight 2.0, `KETENZICHT_LINK_LOWER`), so online it would be a new person without a review item;
@@ -266,7 +266,7 @@ def main() -> None:
         "--rare-key-mentions",
         type=int,
         default=None,
-        help="a key held by at most this many mentions is enough on its own (default 10)",
+        help="a key held by at most this many mentions is enough on its own (default 5)",
     )
     parser.add_argument(
         "--link-weight",

@@ -303,7 +303,7 @@ KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY = int(os.environ.get("KETENZICHT_LINK_MAX
 # RARE_KEY_MENTIONS mentions (engine/keys.py, PairRule); 1: every pair that shares a key. Online and the
 # batch rebuild alike.
 KETENZICHT_LINK_MIN_SHARED_KEYS = int(os.environ.get("KETENZICHT_LINK_MIN_SHARED_KEYS", "2"))
-KETENZICHT_LINK_RARE_KEY_MENTIONS = int(os.environ.get("KETENZICHT_LINK_RARE_KEY_MENTIONS", "10"))
+KETENZICHT_LINK_RARE_KEY_MENTIONS = int(os.environ.get("KETENZICHT_LINK_RARE_KEY_MENTIONS", "5"))
 
 # Batch linking on Spark (`link_persons --rebuild --backend spark`, see docs/linking.md): the master
 # (local[*]: Spark inside this machine; spark://host:7077 or yarn: a cluster), the driver's memory, shuffle

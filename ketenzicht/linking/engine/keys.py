@@ -166,7 +166,7 @@ class PairRule:
     `minimum` 1: every pair that shares a key."""
 
     minimum: int = 2
-    rare: int = 10
+    rare: int = 5
 
     def weight(self, key: str, count: int) -> int:
         """What one shared key, held by `count` mentions, counts towards `minimum`."""
