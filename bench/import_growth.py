@@ -16,7 +16,8 @@ comes from.
 
 PostgreSQL: the server at $BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432); a throw-away
 database is created and dropped (with --keep it stays, and its name is printed: to profile a look-up
-against a large register afterwards). SQLite: a file under bench/out/import_growth/.
+against a large register afterwards). Its settings that decide how much of the register's indexes stays
+in memory are printed first (`SERVER_SETTINGS`). SQLite: a file under bench/out/import_growth/.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out" / "import_growth"
 sys.path.insert(0, str(ROOT))
+
+
+# The PostgreSQL server's settings printed with the figures (docs/howto/registrations.md, "A large import").
+SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "work_mem")
 
 
 def psql(server: str, sql: str) -> None:
@@ -132,6 +137,15 @@ def main() -> None:
             f"import growth: {args.n:,} registrations in chunks of {chunk:,}, {args.backend}, "
             f"seed {args.seed}"
         )
+        if args.backend == "postgres":  # what decides how far the register's indexes stay in memory
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                shown = []
+                for setting in SERVER_SETTINGS:
+                    cursor.execute(f"SHOW {setting}")
+                    shown.append(f"{setting} {cursor.fetchone()[0]}")
+            print("server: " + ", ".join(shown))
         rates: list[float] = []
         profiles: list[cProfile.Profile] = []
         stored = 0
