@@ -140,26 +140,23 @@ def sharing_enough(
 
 
 def _stored_lookup(
-    keys: Sequence[str],
-    cap: int,
-    rule: PairRule = EVERY_SHARED_KEY,
-    holders: Sequence[Collection[str]] | None = None,
+    holders: Sequence[Collection[str]], cap: int, rule: PairRule = EVERY_SHARED_KEY
 ) -> _Stored:
-    """The stored mentions of each key held by at most `cap` mentions that share enough keys by `rule`
-    with one of the new mentions whose keys `holders` lists (None: `keys` are one mention's), their
+    """For new mentions whose keys `holders` lists (one collection per new mention): the stored mentions
+    of each key held by at most `cap` mentions that share enough keys by `rule` with one of them, their
     features, and the count of each key that has mentions (up to `cap` + 1: more says only "too common").
     A stored mention that shares one key with each of two new mentions is a candidate of neither, and is
     not read. Per key all its qualifying stored mentions are listed, whichever new mention they qualify
     for: `sharing_enough` then picks each one's own. Their persons are read afterwards, for the few
     candidates that score high enough to matter (`_stored_persons`)."""
-    holders = [keys] if holders is None else holders
+    keys = sorted({key for held in holders for key in held})
     found = _Stored({}, defaultdict(list), {})
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
             _read_lookup(found, cursor.fetchall())
         else:  # the mentions of the keys first, then the features of those that share enough
-            for chunk in chunks(list(keys), 2000):
+            for chunk in chunks(keys, 2000):
                 cursor.execute(*_lookup_statement(chunk, cap))
                 _read_lookup(found, cursor.fetchall())
             qualify = {i for h in holders for i in sharing_enough(h, found.mentions, found.counts, rule)}
@@ -295,7 +292,7 @@ def _stored_mentions_of_keys(
 ) -> tuple[dict[str, int], dict[str, list[int]]]:
     """The count of each key, and the stored mentions of each key counted at most `cap` times (of them,
     those that share enough of `keys` by `rule`, see `_stored_lookup`)."""
-    found = _stored_lookup(keys, cap, rule)
+    found = _stored_lookup([keys], cap, rule)
     return found.counts, found.mentions
 
 
@@ -310,14 +307,13 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     mentions.sort(key=lambda m: (m.registration.registered_at, m.registration_id, m.pk))
     pairs = [(m, model.prepare(features_of(m))) for m in mentions]
     keys_of = {m.pk: blocking_keys(f) for m, f in pairs}
-    all_keys = sorted({key for keys in keys_of.values() for key in keys})
 
     # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
     cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
-    lookup = _stored_lookup(all_keys, cap, rule, list(keys_of.values()))
+    lookup = _stored_lookup(list(keys_of.values()), cap, rule)
     counts, stored = lookup.counts, lookup.mentions
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are

@@ -240,15 +240,14 @@ def test_the_look_up_reads_a_stored_mention_only_when_it_shares_enough_keys_with
     rule = PairRule(2, rare=0)  # every key counts one: two are needed
     # Two new mentions of one batch, each sharing one of Jan's keys: he is a candidate of neither, and his
     # features are not read.
-    apart = _stored_lookup([one, other], 100, rule, [[one], [other]])
+    apart = _stored_lookup([[one], [other]], 100, rule)
     assert apart.rows == {} and dict(apart.mentions) == {}
     # One new mention that shares both.
-    together = _stored_lookup([one, other], 100, rule, [[one, "n.y:nobody|1900"], [other, one]])
+    together = _stored_lookup([[one, "n.y:nobody|1900"], [other, one]], 100, rule)
     assert set(together.rows) == {stored}
     assert dict(together.mentions) == {one: [stored], other: [stored]}
     assert apart.counts == together.counts == {one: 1, other: 1}
-    # Without holders the keys are one mention's.
-    assert set(_stored_lookup([one, other], 100, rule).rows) == {stored}
+    assert set(_stored_lookup([[one, other]], 100, rule).rows) == {stored}
 
 
 def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_date_of_birth_or_home() -> (
