@@ -9,9 +9,9 @@ batch in a transaction that is rolled back, so the register stays as it was. Per
 `KETENZICHT_LINK_RARE_KEY_MENTIONS` given with --rare, every stored candidate the link step scores is
 counted with the keys it shares with the new mention:
 
-- one key: it shares a single key, held by few enough mentions to be enough alone (`engine.keys.PairRule`);
-- a BSN or phone key among the shared;
-- two keys or more, none of them enough alone, or some of them.
+- a BSN or phone key among those it shares (enough alone whatever else);
+- otherwise one key only, held by few enough mentions to be enough alone (`engine.keys.PairRule`);
+- otherwise two keys or more;
 
 and with whether it scored at or above the lower threshold (`KETENZICHT_LINK_LOWER`): only those can link
 the new mention or make a review item. Also printed: the look-up's wall time per batch (statement and
@@ -62,8 +62,7 @@ def main() -> None:
     # keys, then `match_weight_row` for each candidate it gave. Both are watched, nothing is changed.
     shared_of: list[tuple[str, ...]] = []
     scored: list[tuple[tuple[str, ...], float]] = []
-    lookups: list[tuple[float, int]] = []
-    stored_now: list[Any] = []  # the look-up's result of the batch running
+    stored_now: list[tuple[Any, float]] = []  # the look-up's result of the batch running, and its seconds
     original_sharing, original_weight, original_lookup = (
         online.sharing_enough,
         LinkModel.match_weight_row,
@@ -72,11 +71,10 @@ def main() -> None:
 
     def sharing(keys: Any, found: Any, counts: Any, rule: Any) -> list[Any]:
         chosen = original_sharing(keys, found, counts, rule)
-        if stored_now and found is stored_now[0].mentions:  # the stored candidates, not the batch's own
+        if stored_now and found is stored_now[0][0].mentions:  # the stored candidates, not the batch's own
             held = list(keys)
-            for item in (i for i in chosen if i in stored_now[0].rows):  # those the link step scores
-                shared = [k for k in held if k in found and item in found[k]]
-                shared_of.append(tuple(f"{k}\t{rule.weight(k, counts[k] + 1)}" for k in shared))
+            for item in (i for i in chosen if i in stored_now[0][0].rows):  # those the link step scores
+                shared_of.append(tuple(k for k in held if k in found and item in found[k]))
         return chosen
 
     def weight(self: Any, left: Any, right: Any) -> float:
@@ -87,8 +85,7 @@ def main() -> None:
     def lookup(*a: Any, **k: Any) -> Any:
         began = time.perf_counter()
         found = original_lookup(*a, **k)
-        lookups.append((time.perf_counter() - began, len(found.rows)))
-        stored_now[:] = [found]
+        stored_now[:] = [(found, time.perf_counter() - began)]
         return found
 
     online.sharing_enough, online._stored_lookup = sharing, lookup
@@ -101,7 +98,6 @@ def main() -> None:
             items = [json.loads(line) for line in lines[first : first + 500]]
             shared_of.clear()
             scored.clear()
-            lookups.clear()
             with override_settings(KETENZICHT_LINK_RARE_KEY_MENTIONS=rare), transaction.atomic():
                 intake_registrations(actor=None, items=items, channel="import", origin="bench")
                 transaction.set_rollback(True)
@@ -112,7 +108,8 @@ def main() -> None:
                 kind = "alone" if alone else "one" if len(shared) == 1 else "two"
                 kinds[kind] += 1
                 useful[kind] += value >= lower
-            seconds, read = lookups[0]
+            found, seconds = stored_now[0]
+            read = len(found.rows)
             print(
                 f"{rare:>4}  {number + 1:>5}  {seconds:9.2f}  {read:>5}  {len(scored):>6}  "
                 f"{sum(useful.values()):>6}  {kinds['one']:>7} ({useful['one']:>5})  "
