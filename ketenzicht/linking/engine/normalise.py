@@ -415,9 +415,10 @@ def normalise_sex(value: str | None) -> str | None:
     return value if value in ("M", "F") else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MentionFeatures:
-    """The comparison columns of one mention. Lists are never None (empty instead)."""
+    """The comparison columns of one mention. Lists are never None (empty instead). With slots: a rebuild
+    holds a million of them (about 300 bytes each instead of 1,700 with a dict per instance)."""
 
     unique_id: str
     surname: str | None  # the parts joined by a space: "jansen vries"
