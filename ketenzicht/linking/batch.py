@@ -36,6 +36,7 @@ from ketenzicht.linking.engine.keys import (
     blocking_keys_sql,
     key_cap,
     key_cap_sql,
+    keys_digest_sql,
 )
 from ketenzicht.linking.engine.model import (
     MODEL_FORMAT,
@@ -223,6 +224,21 @@ def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iter
     con = _connection(features_df, ordered=False)
     cursor = con.execute(
         f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
+    )
+    try:
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        con.close()
+
+
+def mention_key_digests(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[int, str]]:
+    """(mention id, `keys.keys_digest` of its blocking keys) of every mention, in the order of the ids (the
+    frame's unique ids are mention ids), built by DuckDB (`keys.keys_digest_sql`): what a rebuild compares
+    with the stored fingerprints (`features.features_changed`)."""
+    con = _connection(features_df, ordered=False)
+    cursor = con.execute(
+        f"SELECT CAST(unique_id AS BIGINT) AS id, {keys_digest_sql(INT_COLUMNS)} FROM mentions ORDER BY id"
     )
     try:
         while rows := cursor.fetchmany(batch):

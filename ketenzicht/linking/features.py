@@ -1,10 +1,12 @@
 """The stored comparison features of mentions, their blocking keys and the count per key: written with
-the mentions on intake (`online.mentions_link`), all anew in a rebuild (`features_store_all`)."""
+the mentions on intake (`online.mentions_link`), anew in a rebuild where they changed
+(`features_store_changed`)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -22,7 +24,7 @@ from ketenzicht.db import (
 )
 from ketenzicht.registrations.models import PersonMention
 
-from .engine.keys import blocking_keys
+from .engine.keys import blocking_keys, keys_digest
 from .engine.normalise import FEATURE_COLUMNS, normalise_columns, normalise_mention
 from .engine.normalise import MentionFeatures as Features
 from .models import (
@@ -47,13 +49,35 @@ MENTION_INPUTS = {
 }
 
 
-def features_of_all(mentions: Sequence[PersonMention]) -> list[Features]:
+@dataclass(frozen=True)
+class MentionColumns:
+    """Every mention's id, registration and the inputs of its features, column by column (`MENTION_INPUTS`
+    names them): a rebuild of a million mentions holds plain values, not a million model instances."""
+
+    ids: list[int]
+    registrations: list[int]
+    inputs: dict[str, list[Any]]
+
+
+def mention_columns() -> MentionColumns:
+    """`MentionColumns` of every stored mention, in the order of their ids, read a chunk at a time."""
+    fields = list(MENTION_INPUTS.values())
+    ids: list[int] = []
+    registrations: list[int] = []
+    values: list[list[Any]] = [[] for _ in fields]
+    rows = PersonMention.objects.order_by("id").values_list("id", "registration_id", *fields)
+    for mention, registration, *inputs in rows.iterator(chunk_size=20_000):
+        ids.append(mention)
+        registrations.append(registration)
+        for column, value in zip(values, inputs, strict=True):
+            column.append(value)
+    return MentionColumns(ids, registrations, dict(zip(MENTION_INPUTS, values, strict=True)))
+
+
+def features_of_all(mentions: MentionColumns) -> list[Features]:
     """`features_of` of many mentions (a rebuild), normalised column by column (`normalise_columns`: each
     distinct name, date or address normalised once; the same features as one by one)."""
-    ids = [str(m.pk) for m in mentions]
-    columns = normalise_columns(
-        ids, {name: [getattr(m, field) for m in mentions] for name, field in MENTION_INPUTS.items()}
-    )
+    columns = normalise_columns([str(i) for i in mentions.ids], mentions.inputs)
     return [Features(*row) for row in zip(*(columns[name] for name in FEATURE_COLUMNS), strict=True)]
 
 
@@ -134,7 +158,7 @@ def features_store(
 # per mention) as INSERT statements are tens of thousands of parameters that the driver quotes one by one
 # into the statement's text, which cost more than the rest of writing the batch.
 COPY_KEYS_FROM = 1_000
-FEATURES_COLUMNS = ("mention_id", "data", "bsn")
+FEATURES_COLUMNS = ("mention_id", "data", "bsn", "keys_digest")
 KEY_COLUMNS = ("mention_id", "key")
 
 
@@ -147,8 +171,11 @@ def features_write(
     """Write the features, blocking keys and key counts of new mentions (plain rows: no model instance for
     each of the tens of keys per mention), and the statements `also` after them. A few mentions (an
     intake) in one round trip on PostgreSQL; a bulk batch's keys by COPY there."""
-    keys = [(m.pk, key) for m, f in pairs for key in (keys_of[m.pk] if keys_of else blocking_keys(f))]
-    rows = list(_features_rows(pairs))
+    keys_by = {m.pk: list(keys_of[m.pk]) if keys_of else blocking_keys(f) for m, f in pairs}
+    keys = [(mention, key) for mention, its_keys in keys_by.items() for key in its_keys]
+    rows = list(
+        _features_rows(((m.pk, f) for m, f in pairs), {m: keys_digest(k) for m, k in keys_by.items()})
+    )
     statements: list[Statement] = []
     if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:
         rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, rows)
@@ -165,22 +192,64 @@ def features_write(
     )
 
 
-def _features_rows(pairs: Iterable[tuple[PersonMention, Features]]) -> Iterator[tuple[Any, ...]]:
-    """Rows of MentionFeatures (mention_id, data, bsn); `data` as JSON for the database at hand."""
-    return ((m.pk, json_value(f.as_row()), f.bsn) for m, f in pairs)
+def _features_rows(
+    features: Iterable[tuple[int, Features]], digests: Mapping[int, str]
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of MentionFeatures (mention_id, data, bsn, keys_digest); `data` as JSON for the database at
+    hand."""
+    return ((mention, json_value(f.as_row()), f.bsn, digests[mention]) for mention, f in features)
 
 
-def features_store_all(
-    pairs: Iterable[tuple[PersonMention, Features]], keys: Iterable[tuple[int, str]], *, chunk: int = 20_000
+def features_changed(
+    features: Sequence[Features],
+    digests: Iterable[tuple[int, str]],
+    prepare: Callable[[Features], Features],
+) -> dict[int, str]:
+    """The mentions among `features` (in the order of their ids) whose stored features or keys differ from
+    these, or that have none stored, with their keys' new fingerprint. `digests`: (mention id,
+    `keys_digest` of its keys) of every one of them, in the same order (`batch.mention_key_digests`).
+    `prepare`: what is stored of features (the model's `prepare`: with its name-frequency buckets, as
+    intake stores them). The stored features are read a chunk at a time beside them."""
+    stored = MentionFeatures.objects.order_by("mention_id").values_list("mention_id", "data", "keys_digest")
+    stored_rows = iter(stored.iterator(chunk_size=10_000))
+    row = next(stored_rows, None)
+    changed: dict[int, str] = {}
+    for f, (mention, digest) in zip(features, digests, strict=True):
+        if int(f.unique_id) != mention:
+            raise ValueError(f"features of mention {f.unique_id} beside the keys of mention {mention}")
+        while row is not None and row[0] < mention:  # stored for a mention not being rebuilt: left
+            row = next(stored_rows, None)
+        if row is None or row[0] != mention or row[2] != digest or row[1] != prepare(f).as_row():
+            changed[mention] = digest
+    return changed
+
+
+def features_store_changed(
+    features: Sequence[Features],
+    changed: Mapping[int, str],
+    keys: Iterable[tuple[int, str]],
+    prepare: Callable[[Features], Features],
+    *,
+    chunk: int = 20_000,
 ) -> None:
-    """Replace the features, blocking keys and key counts of every mention (a rebuild): the old ones
-    deleted, the new ones written in bulk a chunk at a time (COPY on PostgreSQL), the keys counted once.
-    `keys`: every (mention id, key) of these mentions, built already (`batch.mention_key_rows`)."""
-    MentionFeatures.objects.all().delete()
-    MentionKey.objects.all().delete()
-    KeyCount.objects.all().delete()
-    iterator = iter(pairs)
+    """Replace the features, blocking keys and key counts of the mentions in `changed` (`features_changed`:
+    mention id -> its keys' fingerprint) and leave every other mention's as stored: a rebuild with the same
+    normalisation and key scheme writes almost nothing, where writing a million mentions' 27 million keys
+    anew was two thirds of its time (bench/README.md, "The application's rebuild"). When every mention is
+    in `changed` (the caller's choice when most changed: a new scheme, or no fingerprints stored yet), all
+    rows are deleted at once. The new rows are written in bulk a chunk at a time (COPY on PostgreSQL), the
+    keys counted once.
+    `keys`: every (mention id, key) of the changed mentions, built already (`batch.mention_key_rows`);
+    `prepare` as for `features_changed`."""
+    if len(changed) == len(features):
+        MentionFeatures.objects.all().delete()
+        MentionKey.objects.all().delete()
+    else:
+        for ids in chunks(list(changed)):
+            MentionFeatures.objects.filter(mention_id__in=ids).delete()
+            MentionKey.objects.filter(mention_id__in=ids).delete()
+    iterator = ((int(f.unique_id), prepare(f)) for f in features if int(f.unique_id) in changed)
     while part := list(islice(iterator, chunk)):
-        rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, _features_rows(part))
+        rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, _features_rows(part, changed))
     rows_insert(quoted_table(MentionKey), KEY_COLUMNS, keys)
     key_counts_recount()

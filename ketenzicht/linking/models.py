@@ -19,6 +19,9 @@ class MentionFeatures(models.Model):
     )
     data = models.JSONField()
     bsn = models.CharField(max_length=9, null=True, blank=True, db_index=True)  # noqa: DJ001 - None: no valid BSN
+    # The fingerprint of the mention's blocking keys (`engine.keys.keys_digest`): a rebuild rewrites the
+    # features and keys of a mention only where the features or this differ. None: not known (rewritten).
+    keys_digest = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 - None: not known
 
     def __str__(self) -> str:
         return f"features of mention {self.mention_id}"

@@ -23,7 +23,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 
-from .batch import features_frame, mention_key_rows, predict, save_model, train
+from .batch import features_frame, mention_key_digests, mention_key_rows, predict, save_model, train
 from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
@@ -36,7 +36,13 @@ from .engine.resolve import (
     cluster,
     names_compatible,
 )
-from .features import features_of_all, features_store_all
+from .features import (
+    MentionColumns,
+    features_changed,
+    features_of_all,
+    features_store_changed,
+    mention_columns,
+)
 from .models import (
     LinkMethod,
     MentionLink,
@@ -69,6 +75,7 @@ class RebuildSummary:
     refused: int
     reviews_opened: int
     model: str
+    features_rewritten: int  # mentions whose features and keys were written anew (the others unchanged)
 
 
 def _backend_session(backend: str) -> AbstractContextManager[Any]:
@@ -96,14 +103,10 @@ def persons_rebuild(
     step = progress or (lambda stage, done, total: None)
     retrain_context = retrain or retrain_context
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
-    mentions = list(PersonMention.objects.only(
-        "id", "registration_id", "given_names", "surname_prefix", "surname", "birth_date_raw", "sex", "bsn",
-        "postcode", "house_number", "street", "city",
-    ).order_by("id"))  # fmt: skip
-    step("normalise", 0, len(mentions))
+    mentions = mention_columns()
+    step("normalise", 0, len(mentions.ids))
     features = features_of_all(mentions)
-    pairs_with_features = list(zip(mentions, features, strict=True))
-    step("normalise", len(mentions), len(mentions))
+    step("normalise", len(mentions.ids), len(mentions.ids))
     # predict blocks on the online matcher's keys (built in DuckDB, for Spark too): the same candidates
     frame = features_frame(features)
 
@@ -137,7 +140,7 @@ def persons_rebuild(
             pair_rule=pair_rule(),
         )
         step("predict", 1, 1)
-    registration_of = {str(m.pk): m.registration_id for m in mentions}
+    registration_of = {str(m): r for m, r in zip(mentions.ids, mentions.registrations, strict=True)}
     pairs: list[ScoredPair] = []
     for row in scored.itertuples(index=False):
         left, right, probability = str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability)
@@ -193,9 +196,7 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
-        # Features, blocking keys (built by DuckDB) and key counts anew.
-        keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
-        features_store_all(pairs_with_features, keys)
+        rewritten = _features_store(features, frame, model.prepare)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {
@@ -216,7 +217,7 @@ def persons_rebuild(
         persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)
         summary = RebuildSummary(
-            mentions=len(mentions),
+            mentions=len(mentions.ids),
             pairs_scored=len(scored),
             persons=len(person_of_cluster),
             persons_new=len(new_persons),
@@ -224,6 +225,7 @@ def persons_rebuild(
             refused=len(clustering.refused),
             reviews_opened=reviews,
             model=version,
+            features_rewritten=rewritten,
         )
         access_log_record(
             actor=actor, action=Action.REBUILD, object_type="person", result=Result.STORED, origin="linking",
@@ -235,13 +237,34 @@ def persons_rebuild(
 Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
 
 
-def _registrations_related(mentions: list[PersonMention]) -> Related:
+def _features_store(features: list[Any], frame: Any, prepare: Callable[[Any], Any]) -> int:
+    """Write the features (`prepare`d, with the model's name-frequency buckets as intake stores them) and
+    blocking keys (built by DuckDB) of the mentions whose features or keys changed, and count the keys
+    anew; the number written. When most changed, all are written anew (one delete instead of a look-up
+    per mention)."""
+    changed = features_changed(features, mention_key_digests(frame), prepare)
+    if len(changed) * 2 > len(features):
+        changed = dict(mention_key_digests(frame))
+    if len(changed) < len(features):
+        frame = frame[frame["unique_id"].isin({str(m) for m in changed})]
+    keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
+    features_store_changed(features, changed, keys, prepare)
+    return len(changed)
+
+
+def _registrations_related(mentions: MentionColumns) -> Related:
     """Per registration: the home of each of its mentions (None without postcode or house number) and its
     relations (from, to, kind), as `engine.context.ties_of` takes them."""
     homes: dict[int, dict[str, tuple[str, str] | None]] = {}
-    for mention in mentions:
-        home = (mention.postcode, mention.house_number) if mention.postcode and mention.house_number else None
-        homes.setdefault(mention.registration_id, {})[str(mention.pk)] = home
+    for mention, registration, postcode, house_number in zip(
+        mentions.ids,
+        mentions.registrations,
+        mentions.inputs["postcode"],
+        mentions.inputs["house_number"],
+        strict=True,
+    ):
+        home = (postcode, house_number) if postcode and house_number else None
+        homes.setdefault(registration, {})[str(mention)] = home
     relations: dict[int, list[tuple[str, str, str]]] = {r: [] for r in homes}
     for registration_id, left, right, kind in MentionRelation.objects.values_list(
         "registration_id", "from_mention_id", "to_mention_id", "kind"

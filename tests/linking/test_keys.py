@@ -27,6 +27,8 @@ from ketenzicht.linking.engine.keys import (
     PairRule,
     blocking_keys,
     blocking_keys_sql,
+    keys_digest,
+    keys_digest_sql,
 )
 from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
@@ -116,6 +118,13 @@ def test_the_keys_duckdb_builds_are_the_keys_of_each_mention(tmp_path: Path) -> 
         f"SELECT unique_id, {blocking_keys_sql(INT_COLUMNS)} FROM mentions"
     ).fetchall()
     assert dict(everything) == {f.unique_id: blocking_keys(f) for f in features}
+    # The fingerprint a rebuild compares with the stored one: the same in DuckDB as in Python, also for a
+    # mention without keys; the separator keeps ["a|b", "c"] apart from ["a", "b|c"].
+    digests = connection.execute(f"SELECT unique_id, {keys_digest_sql(INT_COLUMNS)} FROM mentions").fetchall()
+    assert dict(digests) == {f.unique_id: keys_digest(blocking_keys(f)) for f in features}
+    assert dict(digests)["x5"] == keys_digest([])
+    assert keys_digest(["a|b", "c"]) != keys_digest(["a", "b|c"])
+    assert len({d for _, d in digests}) > len(features) * 0.9
     # With a cap, the same keys as the Python cap.
     capped = _connection(frame, ordered=False)
     expected = with_block_keys(features_frame(features, with_keys=True), max_key_mentions=3)

@@ -20,6 +20,7 @@ test_keys.py). Stored keys change when this scheme does: `manage.py link_persons
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -339,6 +340,19 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, orde
     listed = ",\n ".join(keys)
     distinct = f"list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL))"
     return f"list_sort({distinct})" if ordered else distinct
+
+
+def keys_digest(keys: list[str]) -> str:
+    """A fingerprint of one mention's keys (`blocking_keys`, sorted): the MD5 of the keys joined by U+001F,
+    stored with the mention's features, so that a rebuild rewrites only the mentions whose keys changed
+    (a new key scheme changes the fingerprint even where the features did not). `keys_digest_sql` gives
+    the same in DuckDB; tests/linking/test_keys.py holds the two against each other."""
+    return hashlib.md5("\x1f".join(keys).encode(), usedforsecurity=False).hexdigest()
+
+
+def keys_digest_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
+    """A DuckDB expression: `keys_digest` of the row's `blocking_keys`."""
+    return f"md5(array_to_string({blocking_keys_sql(integers)}, chr(31)))"
 
 
 # The labels of the keys (`codes` of `codes:values`, a refined key's with `+code`), numbered: the kind of a

@@ -53,5 +53,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{summary.mentions} mentions, {summary.pairs_scored} pairs scored -> {summary.persons} persons "
             f"({summary.persons_new} new ids, {summary.persons_merged} merged), {summary.refused} links "
-            f"refused by the guards, {summary.reviews_opened} review items opened; model {summary.model}"
+            f"refused by the guards, {summary.reviews_opened} review items opened; features and keys of "
+            f"{summary.features_rewritten} mentions written anew; model {summary.model}"
         )
