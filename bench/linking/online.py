@@ -133,10 +133,16 @@ def psql(sql: str, database: str = "postgres") -> str:
     return done.stdout.strip()
 
 
+# The cached registers' format: raised when what `fill` stores changes, so that an older cache is not used
+# (2: features with the phone and the model's name-frequency buckets, and the keys' fingerprint, as intake
+# stores them).
+REGISTER_FORMAT = 2
+
+
 def database_url(backend: str, persons: int, seed: int) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{OUT / f'register-{persons}-{seed}.sqlite3'}"
-    return f"{POSTGRES}/ketenzicht_bench_online_{persons}_{seed}"
+        return f"sqlite:///{OUT / f'register-{persons}-{seed}-v{REGISTER_FORMAT}.sqlite3'}"
+    return f"{POSTGRES}/ketenzicht_bench_online_{persons}_{seed}_v{REGISTER_FORMAT}"
 
 
 def drop_database(backend: str, url: str) -> None:
@@ -279,19 +285,19 @@ def fill(directory: Path) -> None:
     from django.utils import timezone
 
     from ketenzicht.db import quoted_table, rows_insert
-    from ketenzicht.linking.engine.keys import blocking_keys
-    from ketenzicht.linking.features import features_of, key_counts_recount
+    from ketenzicht.linking.engine.keys import blocking_keys, keys_digest
+    from ketenzicht.linking.features import FEATURES_COLUMNS, features_of, key_counts_recount
     from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink
-    from ketenzicht.linking.online import model_version
+    from ketenzicht.linking.online import link_model, model_version
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention
 
     truth = truth_of_mentions(directory)
     person_of: dict[str, int] = {}
-    version, now = model_version(), timezone.now()
+    version, now, model = model_version(), timezone.now(), link_model()
     fields = (
         "given_names", "surname_prefix", "surname", "birth_date_raw", "sex", "bsn", "postcode", "street",
-        "city",
+        "city", "phone",
     )  # fmt: skip
     rows = PersonMention.objects.order_by("id").values_list(
         "id", "registration__source", "registration__reference", "ref", *fields, "house_number"
@@ -311,7 +317,7 @@ def fill(directory: Path) -> None:
         done = 0
 
         def flush(keys: list[tuple[int, str]]) -> None:
-            rows_insert(quoted_table(MentionFeatures), ("mention_id", "data", "bsn"), features_rows)
+            rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, features_rows)
             rows_insert(
                 quoted_table(MentionLink),
                 ("mention_id", "person_id", "method", "probability", "model_version", "updated_at"),
@@ -326,12 +332,14 @@ def fill(directory: Path) -> None:
             mention = PersonMention(
                 id=mention_id, **dict(zip((*fields, "house_number"), values, strict=True))
             )
-            features = features_of(mention)
+            features = model.prepare(features_of(mention))  # as intake stores them
             truth_person = truth[(source, reference, ref)]
             person = person_of.setdefault(truth_person, len(person_of) + 1)
-            features_rows.append((mention_id, json.dumps(features.as_row()), features.bsn))
+            its_keys = blocking_keys(features)
+            data = json.dumps(features.as_row())
+            features_rows.append((mention_id, data, features.bsn, keys_digest(its_keys)))
             link_rows.append((mention_id, person, "rebuild", None, version, now))
-            keys.extend((mention_id, key) for key in blocking_keys(features))
+            keys.extend((mention_id, key) for key in its_keys)
             done += 1
             if len(features_rows) == 20_000:
                 flush(keys)

@@ -1,6 +1,6 @@
 """The application's rebuild, end to end: `linking.rebuild.persons_rebuild` on a PostgreSQL register.
 
-    python bench/linking/rebuild_app.py [--persons 100000] [--seed 1]
+    python bench/linking/rebuild_app.py [--persons 100000] [--seed 1] [--runs 2] [--rewrite]
 
 The register is the one `bench/linking/online.py` builds and caches for `--persons` persons (its
 registrations and mentions as the intake stores them, every mention's features and keys, each linked to
@@ -11,8 +11,13 @@ the rebuild there in a process of its own, as `manage.py link_persons --rebuild`
 DuckDB): reading the mentions, normalising them, predicting and clustering, and writing features, keys
 and links. Printed: the wall of each stage the rebuild reports (`normalise`, `predict`, `cluster`,
 `store`; `before` is Django's start and reading the mentions, up to the first stage), the whole wall,
-the process's peak memory, and the rebuild's summary. The server: $BENCH_POSTGRES (default
-postgres://postgres@127.0.0.1:5432).
+the process's peak memory, and the rebuild's summary. With `--runs N` the rebuild runs N times on the
+same copy, each in a process of its own: the first finds the register as intake left it, the later ones
+as the rebuild before left it (a rebuild rewrites only the features and keys that changed, so the first
+after intake, whose stored features and keys are the same, and the later ones write few). `--rewrite`
+forgets the stored keys' fingerprints in the copy first (not timed), as a register stored before they
+were kept: the first rebuild then writes every mention's features and keys anew. The server:
+$BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432).
 
 Compare the Splink part alone at the same size with `python bench/linking/scaling.py --steps rebuild`,
 which leaves out the database and normalises column by column.
@@ -72,6 +77,8 @@ def main() -> None:
     )
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=1, help="rebuilds one after the other on one copy")
+    parser.add_argument("--rewrite", action="store_true", help="forget the keys' fingerprints first")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -93,14 +100,19 @@ def main() -> None:
         print(f"rebuild of the register of {args.persons:,} persons ({int(mentions):,} mentions), PostgreSQL")
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false"}
         env["DATABASE_URL"] = f"{POSTGRES}/{copy}"
-        subprocess.run([sys.executable, __file__, "--worker", str(result)], env=env, cwd=ROOT, check=True)
-        figures = json.loads(result.read_text(encoding="utf-8"))
+        if args.rewrite:
+            psql("UPDATE linking_mentionfeatures SET keys_digest = NULL", copy)
+            psql("VACUUM ANALYZE linking_mentionfeatures", copy)
+        for run in range(1, args.runs + 1):
+            command = [sys.executable, __file__, "--worker", str(result)]
+            subprocess.run(command, env=env, cwd=ROOT, check=True)
+            figures = json.loads(result.read_text(encoding="utf-8"))
+            stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in figures["stages"].items())
+            print(f"run {run}: wall {figures['wall']:.1f} s ({stages}); peak {figures['peak_mib']:,.0f} MiB")
+            print(f"run {run}: summary: {figures['summary']}", flush=True)
     finally:
         psql(f"DROP DATABASE IF EXISTS {copy}")
         result.unlink(missing_ok=True)
-    stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in figures["stages"].items())
-    print(f"wall {figures['wall']:.1f} s ({stages}); peak {figures['peak_mib']:,.0f} MiB")
-    print(f"summary: {figures['summary']}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
 
