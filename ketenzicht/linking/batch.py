@@ -29,6 +29,7 @@ import pandas as pd
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.engine.keys import (
     DEFAULT_PAIR_RULE,
+    KEY_INPUTS,
     KEY_LABELS,
     PairRule,
     blocking_key_hashes_sql,
@@ -47,6 +48,7 @@ from ketenzicht.linking.engine.model import (
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
     RARE_SHARE,
+    FeatureColumns,
     MentionFeatures,
     NameFrequencies,
     features_from_exchange,
@@ -113,6 +115,14 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
     return frame
 
 
+def columns_frame(features: FeatureColumns) -> pd.DataFrame:
+    """`features_frame` of features held as columns (a rebuild): the same frame, made from the columns
+    without an object per mention; the frame's lists are the columns' own (neither is changed)."""
+    return pd.DataFrame(
+        {name: features.columns[name] for name in FEATURE_COLUMNS}, columns=list(FEATURE_COLUMNS)
+    )
+
+
 # Prediction blocks on the online matcher's keys, so that a rebuild scores the same candidate pairs as
 # intake does: two mentions are a candidate pair when they share a blocking key (engine.keys, derived from
 # BLOCKING_RULES) that at most MAX_KEY_MENTIONS mentions have. A key more common than that ("jansen" born
@@ -174,17 +184,22 @@ def duckdb_config() -> dict[str, str | bool | int | float | list[str]]:
 
 
 def _connection(
-    features_df: pd.DataFrame, *, ordered: bool = True, numbered: bool = False
+    features_df: pd.DataFrame,
+    *,
+    ordered: bool = True,
+    numbered: bool = False,
+    columns: Sequence[str] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the features as table `mentions`, with explicit column types.
     `ordered=False` lets DuckDB drop insertion order (less memory for large joins; for prediction, whose
     result is a set of pairs; training keeps it, so that seeded samples repeat). `numbered`: the frame's
-    unique ids are integers (`_numbered`), kept as such."""
+    unique ids are integers (`_numbered`), kept as such. `columns`: only these (default: every column
+    Splink's table has, `table_columns`)."""
     config = duckdb_config()
     if not ordered:
         config["preserve_insertion_order"] = False
     con = duckdb.connect(":memory:", config=config)
-    columns = table_columns(features_df)
+    columns = list(columns) if columns is not None else table_columns(features_df)
     # A frame of the same column objects (no deep copy of a million rows), the integers as nullable ints.
     frame = pd.DataFrame(
         {c: features_df[c].astype("Int64") if c in INT_COLUMNS else features_df[c] for c in columns},
@@ -217,11 +232,16 @@ def held_keys_column(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_
     return keys
 
 
+# What DuckDB needs to build the keys: the unique ids and the columns the keys are made of (two thirds of
+# the features' columns to copy into it, and none of the lists).
+_KEY_TABLE = ("unique_id", *KEY_INPUTS)
+
+
 def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[str, str]]:
     """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them),
     built by DuckDB (`keys.blocking_keys_sql`) rather than mention by mention in Python: (unique id, key)
     rows, streamed."""
-    con = _connection(features_df, ordered=False)
+    con = _connection(features_df, ordered=False, columns=_KEY_TABLE)
     cursor = con.execute(
         f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
     )
@@ -236,7 +256,7 @@ def mention_key_digests(features_df: pd.DataFrame, *, batch: int = 100_000) -> I
     """(mention id, `keys.keys_digest` of its blocking keys) of every mention, in the order of the ids (the
     frame's unique ids are mention ids), built by DuckDB (`keys.keys_digest_sql`): what a rebuild compares
     with the stored fingerprints (`features.features_changed`)."""
-    con = _connection(features_df, ordered=False)
+    con = _connection(features_df, ordered=False, columns=_KEY_TABLE)
     cursor = con.execute(
         f"SELECT CAST(unique_id AS BIGINT) AS id, {keys_digest_sql(INT_COLUMNS)} FROM mentions ORDER BY id"
     )

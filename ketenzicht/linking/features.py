@@ -25,7 +25,7 @@ from ketenzicht.db import (
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.keys import blocking_keys, keys_digest
-from .engine.normalise import FEATURE_COLUMNS, normalise_columns, normalise_mention
+from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention
 from .engine.normalise import MentionFeatures as Features
 from .models import (
     KeyCount,
@@ -58,6 +58,10 @@ class MentionColumns:
     registrations: list[int]
     inputs: dict[str, list[Any]]
 
+    def keeping(self, *names: str) -> MentionColumns:
+        """The same mentions with only these inputs (the others freed once normalised)."""
+        return MentionColumns(self.ids, self.registrations, {name: self.inputs[name] for name in names})
+
 
 def mention_columns() -> MentionColumns:
     """`MentionColumns` of every stored mention, in the order of their ids, read a chunk at a time."""
@@ -74,11 +78,10 @@ def mention_columns() -> MentionColumns:
     return MentionColumns(ids, registrations, dict(zip(MENTION_INPUTS, values, strict=True)))
 
 
-def features_of_all(mentions: MentionColumns) -> list[Features]:
+def features_of_all(mentions: MentionColumns) -> FeatureColumns:
     """`features_of` of many mentions (a rebuild), normalised column by column (`normalise_columns`: each
-    distinct name, date or address normalised once; the same features as one by one)."""
-    columns = normalise_columns([str(i) for i in mentions.ids], mentions.inputs)
-    return [Features(*row) for row in zip(*(columns[name] for name in FEATURE_COLUMNS), strict=True)]
+    distinct name, date or address normalised once; the same features as one by one), held as columns."""
+    return FeatureColumns(normalise_columns([str(i) for i in mentions.ids], mentions.inputs))
 
 
 def features_of(mention: PersonMention) -> Features:

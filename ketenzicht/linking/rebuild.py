@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -23,10 +24,11 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 
-from .batch import features_frame, mention_key_digests, mention_key_rows, predict, save_model, train
+from .batch import columns_frame, mention_key_digests, mention_key_rows, predict, save_model, train
 from .engine import context as relation_context
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
+from .engine.normalise import FeatureColumns
 from .engine.resolve import (
     DIFFERENT_DATES,
     Clustering,
@@ -106,9 +108,13 @@ def persons_rebuild(
     mentions = mention_columns()
     step("normalise", 0, len(mentions.ids))
     features = features_of_all(mentions)
+    mentions = mentions.keeping("postcode", "house_number")  # the homes, for the relation term
     step("normalise", len(mentions.ids), len(mentions.ids))
     # predict blocks on the online matcher's keys (built in DuckDB, for Spark too): the same candidates
-    frame = features_frame(features)
+    frame = columns_frame(features)
+    # The keys' fingerprints now, while little else is held (DuckDB copies the key columns to make them):
+    # 32 bytes per mention, in the order of the features (both by mention id).
+    digests = np.array([digest for _, digest in mention_key_digests(frame)], dtype="S32")
 
     model_path = Path(settings.KETENZICHT_LINK_MODEL)
     with _backend_session(backend):  # one Spark session for training and prediction
@@ -151,8 +157,9 @@ def persons_rebuild(
     decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
     same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
     different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
-    bsn_of = {f.unique_id: f.bsn for f in features if f.bsn}
-    birth_date_of = {f.unique_id: f.birth_date for f in features if f.birth_date}
+    ids = features.columns["unique_id"]
+    bsn_of = {u: bsn for u, bsn in zip(ids, features.columns["bsn"], strict=True) if bsn}
+    birth_date_of = {u: date for u, date in zip(ids, features.columns["birth_date"], strict=True) if date}
     guards = Guards(threshold=upper)
     step("cluster", 0, 1)
     clustering = cluster(
@@ -196,7 +203,7 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
-        rewritten = _features_store(features, frame, model.prepare)
+        rewritten = _features_store(features, digests, frame, model.prepare)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {
@@ -237,14 +244,18 @@ def persons_rebuild(
 Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
 
 
-def _features_store(features: list[Any], frame: Any, prepare: Callable[[Any], Any]) -> int:
+def _features_store(features: FeatureColumns, digests: Any, frame: Any, prepare: Callable[[Any], Any]) -> int:
     """Write the features (`prepare`d, with the model's name-frequency buckets as intake stores them) and
-    blocking keys (built by DuckDB) of the mentions whose features or keys changed, and count the keys
-    anew; the number written. When most changed, all are written anew (one delete instead of a look-up
-    per mention)."""
-    changed = features_changed(features, mention_key_digests(frame), prepare)
+    blocking keys (built by DuckDB) of the mentions whose features or keys changed (`digests`: the keys'
+    fingerprints in the order of the features, as bytes), and count the keys anew; the number written.
+    When most changed, all are written anew (one delete instead of a look-up per mention)."""
+
+    def every() -> Iterator[tuple[int, str]]:
+        return ((int(u), d.decode()) for u, d in zip(features.columns["unique_id"], digests, strict=True))
+
+    changed = features_changed(features, every(), prepare)
     if len(changed) * 2 > len(features):
-        changed = dict(mention_key_digests(frame))
+        changed = dict(every())
     if len(changed) < len(features):
         frame = frame[frame["unique_id"].isin({str(m) for m in changed})]
     keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
@@ -274,13 +285,13 @@ def _registrations_related(mentions: MentionColumns) -> Related:
     return [(homes[r], relations[r]) for r in homes]
 
 
-def _context_estimate(related: Related, clustering: Clustering, features: list[Any]) -> ContextModel:
+def _context_estimate(related: Related, clustering: Clustering, features: FeatureColumns) -> ContextModel:
     """The relation term estimated again on this register (`engine.context.estimate`), the first pass's
     persons taken as its persons, and saved where `KETENZICHT_LINK_CONTEXT` points, beside the retrained
     model."""
     cluster_of = clustering.cluster_of
     registration_of = {mention: index for index, (homes, _) in enumerate(related) for mention in homes}
-    surname_of = {f.unique_id: f.surname_first for f in features}
+    surname_of = dict(zip(features.columns["unique_id"], features.columns["surname_first"], strict=True))
     register = relation_context.Register(
         cluster_of, registration_of, surname_of, relation_context.ties_of(related, cluster_of)
     )
@@ -297,17 +308,16 @@ def _with_relation_context(
     clustering: Clustering,
     related: Related,
     model: LinkModel,
-    features: list[Any],
+    features: FeatureColumns,
     terms: ContextModel,
 ) -> tuple[list[ScoredPair], dict[tuple[str, str], str]]:
     """The pairs with the relation term of `engine.context.second_pass` added (the first clustering's
     persons as the related persons), and the level of each pair that got a term."""
     cluster_of = clustering.cluster_of
     ties = relation_context.ties_of(related, cluster_of)
-    by_id = {f.unique_id: f for f in features}
 
     def compatible(left: str, right: str) -> bool:
-        score = model.score(by_id[left], by_id[right])
+        score = model.score(features.of(left), features.of(right))
         return names_compatible({c.name: c.level for c in score.comparisons})
 
     out: list[ScoredPair] = []
@@ -338,7 +348,7 @@ def _open_reviews(
     cluster_of: dict[str, str],
     decisions: list[tuple[int, int, str]],
     model: LinkModel,
-    features: list[Any],
+    features: FeatureColumns,
     levels: dict[tuple[str, str], str],
     terms: ContextModel | None,
 ) -> int:
@@ -348,7 +358,6 @@ def _open_reviews(
     open_pairs = set(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
     )
-    by_id = {f.unique_id: f for f in features}
     wanted = sorted({i for pair in doubtful for i in pair[:2]})
     mentions = {
         m.pk: m
@@ -364,7 +373,7 @@ def _open_reviews(
         if (right, left) in open_pairs or (left, right) in open_pairs:
             continue
         open_pairs.add((left, right))
-        score = model.score(by_id[str(right)], by_id[str(left)])
+        score = model.score(features.of(str(right)), features.of(str(left)))
         level = levels.get((str(left), str(right)), relation_context.NULL)
         if terms is not None and level != relation_context.NULL:
             score = relation_context.with_context(score, level, terms)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking.batch import columns_frame, features_frame, mention_key_digests, mention_key_rows
 from ketenzicht.linking.engine.keys import blocking_keys, keys_digest
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
 from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision
@@ -76,8 +78,21 @@ def test_a_rebuild_normalises_every_mention_at_once_to_the_features_intake_gives
     assert len(mentions) == 6
     with django_assert_num_queries(1):  # the inputs read column by column, no query per mention
         columns = mention_columns()
-    assert features_of_all(columns) == [features_of(mention) for mention in mentions]
-    assert features_of_all(columns)[-1].phone
+    features = features_of_all(columns)
+    assert list(features) == [features_of(mention) for mention in mentions]
+    assert features[-1].phone
+    assert features[1:3] == [features_of(mention) for mention in mentions[1:3]]
+    assert features.of(str(mentions[2].pk)) == features_of(mentions[2])
+    with pytest.raises(KeyError):
+        features.of(str(mentions[-1].pk + 1))
+    # The frame the rebuild predicts on, made from the columns, is the frame of the features one by one.
+    frame = columns_frame(features)
+    pd.testing.assert_frame_equal(frame, features_frame(list(features)))
+    # The keys and their fingerprints DuckDB builds from it (from the key columns alone): intake's.
+    every_key = [(f.unique_id, key) for f in features for key in blocking_keys(f)]
+    assert sorted(mention_key_rows(frame)) == sorted(every_key) != []
+    digests = [(int(f.unique_id), keys_digest(blocking_keys(f))) for f in features]
+    assert list(mention_key_digests(frame)) == digests
 
 
 def _stored() -> tuple[dict[int, Any], dict[int, set[str]]]:

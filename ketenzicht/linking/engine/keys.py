@@ -144,6 +144,13 @@ REFINEMENTS: tuple[tuple[str, str, int], ...] = (  # (code, column, minimum leng
     ("c", "city", 1),
 )
 _REFINED = tuple(side for side in _SIDES if set(side.label.split(".")) <= _NAME_CODES)
+# The feature columns the keys are made of: a table of these alone gives every key (`blocking_keys_sql`).
+KEY_INPUTS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [column for side in _SIDES for group in side.groups for column, _ in group]
+        + [column for _, column, _ in REFINEMENTS]
+    )
+)
 
 
 # Candidates share two keys. At a million mentions nine in ten of the mentions one key under the cap

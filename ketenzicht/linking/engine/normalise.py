@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any
+from itertools import pairwise
+from typing import Any, overload
 
 import phonenumbers
 from stdnum.nl import bsn as stdnum_bsn
@@ -661,6 +663,47 @@ def normalise_columns(
             else:
                 result[name] = [group[index] for group in groups]
     return {name: result[name] if name in result else [None] * count for name in FEATURE_COLUMNS}
+
+
+class FeatureColumns(Sequence[MentionFeatures]):
+    """The features of many mentions held as the columns `normalise_columns` gives, in the order of the
+    mentions: a MentionFeatures is made only for the mention read (by index, by its unique id with `of`,
+    or one at a time when iterating), so that a rebuild of a million mentions holds no object per mention
+    (`columns` also makes the batch's frame without one). The unique ids must be integers, ascending (a
+    rebuild's mention ids), for `of`."""
+
+    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+        self.columns = {name: columns[name] for name in FEATURE_COLUMNS}
+        self._in_order = tuple(self.columns.values())
+        self._numbers = [int(u) for u in self.columns["unique_id"]]
+        if any(a >= b for a, b in pairwise(self._numbers)):
+            raise ValueError("the unique ids of FeatureColumns must be ascending integers")
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    @overload
+    def __getitem__(self, index: int) -> MentionFeatures: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[MentionFeatures]: ...
+
+    def __getitem__(self, index: int | slice) -> MentionFeatures | list[MentionFeatures]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return MentionFeatures(*(column[index] for column in self._in_order))
+
+    def __iter__(self) -> Iterator[MentionFeatures]:
+        for row in zip(*self._in_order, strict=True):
+            yield MentionFeatures(*row)
+
+    def of(self, unique_id: str) -> MentionFeatures:
+        """The features of the mention with this unique id (KeyError when there is none)."""
+        number = int(unique_id)
+        index = bisect_left(self._numbers, number)
+        if index == len(self._numbers) or self._numbers[index] != number:
+            raise KeyError(unique_id)
+        return self[index]
 
 
 def features_from_exchange(person: Mapping[str, Any], unique_id: str) -> MentionFeatures:
