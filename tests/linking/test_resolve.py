@@ -106,6 +106,26 @@ def test_a_merge_keeps_the_bigger_id_and_records_where_the_other_went() -> None:
     assert carried.merged == {"P2": "P1"}
 
 
+def test_a_person_whose_mentions_went_to_several_persons_merges_into_the_one_that_took_most() -> None:
+    # P3's mentions went three ways: two to the person that kept P1, one to P2's; P4's all to P2's.
+    old = {"m1": "P1", "m2": "P1", "m3": "P2", "m4": "P2", "m5": "P3", "m6": "P3", "m7": "P3", "m8": "P4"}
+    new = cluster(list(old), [*chain("m1", "m2", "m5", "m6"), *chain("m3", "m4", "m7", "m8")])
+    carried = carry_ids(old, new)
+    assert carried.person_of_cluster[new.cluster_of["m1"]] == "P1"
+    assert carried.person_of_cluster[new.cluster_of["m3"]] == "P2"
+    assert carried.merged == {"P3": "P1", "P4": "P2"}
+    # A tie (one mention each way) goes to the cluster with the lower id, whatever the order of the pairs.
+    old = {"m1": "P1", "m2": "P1", "m3": "P2", "m4": "P2", "m5": "P3", "m6": "P3"}
+    for pairs in (
+        [*chain("m1", "m2", "m5"), *chain("m3", "m4", "m6")],
+        [*chain("m4", "m3", "m6"), *chain("m2", "m1", "m5")],
+    ):
+        new = cluster(list(old), pairs)
+        carried = carry_ids(old, new)
+        receiving = min(new.cluster_of["m5"], new.cluster_of["m6"])
+        assert carried.merged == {"P3": carried.person_of_cluster[receiving]}
+
+
 def test_relations_agree_within_their_group_or_through_a_shared_home() -> None:
     assert relations_agree("ex_partner", "partner") and relations_agree("child", "family")
     assert relations_agree("household", "family") and relations_agree("partner", "household")

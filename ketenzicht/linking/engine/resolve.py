@@ -281,11 +281,14 @@ def carry_ids(old_person_of: Mapping[str, str], clustering: Clustering) -> Carri
         if person_of_cluster[cluster_id] is None and person not in taken:
             person_of_cluster[cluster_id] = person
             taken.add(person)
+    # Where the mentions of each old id went (read once: a rebuild of a million mentions merges thousands).
+    went: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for (cluster_id, person), count in overlap.items():
+        if person not in taken and person_of_cluster[cluster_id] is not None:
+            went[person][cluster_id] = count
     merged: dict[str, str] = {}
     for person in sorted(set(old_person_of.values()) - taken):
-        receivers = Counter(
-            {c: n for (c, p), n in overlap.items() if p == person and person_of_cluster[c] is not None}
-        )
+        receivers = went.get(person)
         if receivers:
             best = min(receivers, key=lambda c: (-receivers[c], c))
             target = person_of_cluster[best]
