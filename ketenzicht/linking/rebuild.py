@@ -343,6 +343,9 @@ def _best_probability(pairs: list[ScoredPair], cluster_of: dict[str, str]) -> di
     return best
 
 
+REVIEWS_AT_ONCE = 5_000
+
+
 def _open_reviews(
     doubtful: list[tuple[int, int, str]],
     cluster_of: dict[str, str],
@@ -353,30 +356,36 @@ def _open_reviews(
     terms: ContextModel | None,
 ) -> int:
     """A review item for each doubtful pair across two persons, unless decided or already open; one per
-    pair (the first reason given)."""
+    pair (the first reason given). Made and stored a part at a time (`REVIEWS_AT_ONCE` items): a rebuild
+    of a million mentions opens tens of thousands, each with its explanation and its mention's
+    registration read."""
     decided = {(a, b) for a, b, _ in decisions} | {(b, a) for a, b, _ in decisions}
     open_pairs = set(
         ReviewItem.objects.filter(status=ReviewStatus.OPEN).values_list("mention_id", "candidate_id")
     )
-    wanted = sorted({i for pair in doubtful for i in pair[:2]})
-    mentions = {
-        m.pk: m
-        for chunk in chunks(wanted)
-        for m in PersonMention.objects.filter(pk__in=chunk)
-        .select_related("registration")
-        .prefetch_related("registration__offences", "registration__relations")
-    }
-    items = []
+    to_open: list[tuple[int, int, str]] = []
     for left, right, reason in doubtful:
         if cluster_of[str(left)] == cluster_of[str(right)] or (left, right) in decided:
             continue
         if (right, left) in open_pairs or (left, right) in open_pairs:
             continue
         open_pairs.add((left, right))
-        score = model.score(features.of(str(right)), features.of(str(left)))
-        level = levels.get((str(left), str(right)), relation_context.NULL)
-        if terms is not None and level != relation_context.NULL:
-            score = relation_context.with_context(score, level, terms)
-        items.append(review_item_for(mentions[right], left, score, reason))
-    ReviewItem.objects.bulk_create(items, batch_size=2000)
-    return len(items)
+        to_open.append((left, right, reason))
+    for part in chunks(to_open, REVIEWS_AT_ONCE):
+        wanted = sorted({right for _, right, _ in part})
+        mentions = {
+            m.pk: m
+            for ids in chunks(wanted)
+            for m in PersonMention.objects.filter(pk__in=ids)
+            .select_related("registration")
+            .prefetch_related("registration__offences", "registration__relations")
+        }
+        items = []
+        for left, right, reason in part:
+            score = model.score(features.of(str(right)), features.of(str(left)))
+            level = levels.get((str(left), str(right)), relation_context.NULL)
+            if terms is not None and level != relation_context.NULL:
+                score = relation_context.with_context(score, level, terms)
+            items.append(review_item_for(mentions[right], left, score, reason))
+        ReviewItem.objects.bulk_create(items, batch_size=2000)
+    return len(to_open)

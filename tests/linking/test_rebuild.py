@@ -9,10 +9,11 @@ import pytest
 from django.core.management import call_command
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking import rebuild
 from ketenzicht.linking.batch import columns_frame, features_frame, mention_key_digests, mention_key_rows
 from ketenzicht.linking.engine.keys import blocking_keys, keys_digest
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
-from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision
+from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision, ReviewItem
 from ketenzicht.linking.online import link_model
 from ketenzicht.linking.services import pair_decide
 from ketenzicht.registrations.models import PersonMention
@@ -148,3 +149,25 @@ def test_a_rebuild_writes_every_mention_anew_when_most_changed(capsys: Any) -> N
     call_command("link_persons", "--rebuild", "--no-progress")
     assert "features and keys of 3 mentions written anew" in capsys.readouterr().out
     assert _stored() == intake
+
+
+def test_a_rebuild_opens_the_same_review_items_a_part_at_a_time(monkeypatch: Any) -> None:
+    from tests.linking.test_date_guard import FATHER, HOME
+
+    register("R1", {**FATHER, "address": HOME})
+    register("R2", {"given_names": "Petrus", "surname": "Peeters", "sex": "M", "address": HOME})
+    register("R3", {**FATHER, "given_names": "Petrus", "birth_date": "1991-02-14", "address": HOME})
+    register("R4", DENNIS, SANDRA)
+    register("R5", {**DENNIS, "birth_date": ""}, {**SANDRA, "birth_date": "", "given_names": "S."})
+    register("R6", {**DENNIS, "birth_date": "1986-04-13"}, {**SANDRA, "surname": "Verbeek-Jansen"})
+
+    def opened() -> list[tuple[Any, ...]]:
+        ReviewItem.objects.all().delete()
+        call_command("link_persons", "--rebuild", "--no-progress")
+        fields = ("mention_id", "candidate_id", "reason", "comparisons", "priority")
+        return sorted(ReviewItem.objects.values_list(*fields))
+
+    at_once = opened()
+    assert len({reason for _, _, reason, _, _ in at_once}) == 2 and len(at_once) == 3
+    monkeypatch.setattr(rebuild, "REVIEWS_AT_ONCE", 1)
+    assert opened() == at_once

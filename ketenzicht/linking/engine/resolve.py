@@ -15,7 +15,7 @@ Pure: no Django. Four guards keep a false merge from happening silently:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 DIFFERENT_DATES = "different dates of birth"
@@ -96,7 +96,7 @@ def join_contradicts(
     return False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoredPair:
     left: str
     right: str
@@ -125,44 +125,56 @@ class Clustering:
 
 class _Clusters:
     """Union-find that keeps per cluster its members, valid BSNs, complete dates of birth (with how many
-    mentions carry each) and the mentions it may never join."""
+    mentions carry each) and the mentions it may never join. Only what a mention alone does not say is
+    held: a mention never joined has no entry (a rebuild clusters a million mentions, most of them alone)."""
 
-    def __init__(self, nodes: Iterable[str], bsn_of: Mapping[str, str], birth_date_of: Mapping[str, str]):
-        self.parent: dict[str, str] = {}
-        self.members: dict[str, set[str]] = {}
-        self.bsns: dict[str, set[str]] = {}
-        self.dates: dict[str, Counter[str]] = {}
+    def __init__(self, nodes: Collection[str], bsn_of: Mapping[str, str], birth_date_of: Mapping[str, str]):
+        self.nodes = nodes
+        self.bsn_of = bsn_of
         self.birth_date_of = birth_date_of
-        self.never: dict[str, set[str]] = {}
-        for node in nodes:
-            self.parent[node] = node
-            self.members[node] = {node}
-            self.bsns[node] = {bsn_of[node]} if node in bsn_of else set()
-            self.dates[node] = Counter([birth_date_of[node]]) if birth_date_of.get(node) else Counter()
-            self.never[node] = set()
+        self.parent: dict[str, str] = {}  # a joined mention -> towards its root (roots have none)
+        self.members: dict[str, set[str]] = {}  # root of two or more mentions -> its mentions
+        self.bsns: dict[str, set[str]] = {}  # root of two or more -> the valid BSNs of its mentions
+        self.dates: dict[str, Counter[str]] = {}  # root of two or more -> its complete dates, counted
+        self.never: dict[str, set[str]] = {}  # root -> mentions it may never join
 
     def find(self, node: str) -> str:
         root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:
+        while (up := self.parent.get(root)) is not None:
+            root = up
+        while node != root:
             self.parent[node], node = root, self.parent[node]
         return root
 
+    def members_of(self, root: str) -> set[str]:
+        return self.members.get(root) or {root}
+
+    def bsns_of(self, root: str) -> set[str]:
+        if root in self.members:
+            return self.bsns.get(root, set())
+        return {self.bsn_of[root]} if root in self.bsn_of else set()
+
+    def dates_of(self, root: str) -> Counter[str]:
+        if root in self.members:
+            return self.dates.get(root, Counter())
+        date = self.birth_date_of.get(root)
+        return Counter([date]) if date else Counter()
+
     def forbid(self, a: str, b: str) -> None:
-        self.never[self.find(a)].add(b)
-        self.never[self.find(b)].add(a)
+        self.never.setdefault(self.find(a), set()).add(b)
+        self.never.setdefault(self.find(b), set()).add(a)
 
     def why_not(self, a: str, b: str) -> str | None:
         ra, rb = self.find(a), self.find(b)
-        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        if self.never[large] & self.members[small] or self.never[small] & self.members[large]:
+        small, large = (ra, rb) if self.size(ra) <= self.size(rb) else (rb, ra)
+        never_large, never_small = self.never.get(large, set()), self.never.get(small, set())
+        if never_large & self.members_of(small) or never_small & self.members_of(large):
             return "reviewer: different persons"
-        bsn_a, bsn_b = self.bsns[ra], self.bsns[rb]
+        bsn_a, bsn_b = self.bsns_of(ra), self.bsns_of(rb)
         if bsn_a and bsn_b and not (bsn_a <= bsn_b or bsn_b <= bsn_a):
             return "different valid BSNs"
         if join_contradicts(
-            self.dates[ra], self.dates[rb], self.birth_date_of.get(a), self.birth_date_of.get(b)
+            self.dates_of(ra), self.dates_of(rb), self.birth_date_of.get(a), self.birth_date_of.get(b)
         ):
             return DIFFERENT_DATES
         return None
@@ -171,17 +183,28 @@ class _Clusters:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return ra
-        if len(self.members[ra]) < len(self.members[rb]):
+        if self.size(ra) < self.size(rb):
             ra, rb = rb, ra
+        bsns = self.bsns_of(ra) | self.bsns_of(rb)
+        dates = self.dates_of(ra) + self.dates_of(rb)
+        members = self.members.pop(ra, None) or {ra}
+        members.update(self.members.pop(rb, {rb}))
+        self.bsns.pop(rb, None)
+        self.dates.pop(rb, None)
         self.parent[rb] = ra
-        self.members[ra] |= self.members.pop(rb)
-        self.bsns[ra] |= self.bsns.pop(rb)
-        self.dates[ra] += self.dates.pop(rb)
-        self.never[ra] |= self.never.pop(rb)
+        self.members[ra] = members
+        if bsns:
+            self.bsns[ra] = bsns
+        if dates:
+            self.dates[ra] = dates
+        if rb in self.never:
+            self.never.setdefault(ra, set()).update(self.never.pop(rb))
         return ra
 
     def size(self, node: str) -> int:
-        return len(self.members[self.find(node)])
+        root = self.find(node)
+        members = self.members.get(root)
+        return len(members) if members else 1
 
 
 def cluster(
@@ -201,16 +224,17 @@ def cluster(
     (and may join different BSNs or dates: a reviewer saw it), `different` keeps apart.
     """
     guards = guards or Guards()
-    all_nodes = sorted(set(nodes))
-    clusters = _Clusters(all_nodes, bsn_of or {}, birth_date_of or {})
+    node_set = set(nodes)
+    all_nodes = sorted(node_set)
+    clusters = _Clusters(node_set, bsn_of or {}, birth_date_of or {})
     refused: list[tuple[str, str, str]] = []
     for a, b in different:
-        if a in clusters.parent and b in clusters.parent:
+        if a in clusters.nodes and b in clusters.nodes:
             clusters.forbid(a, b)
     for a, b in same:
         if (
-            a in clusters.parent
-            and b in clusters.parent
+            a in clusters.nodes
+            and b in clusters.nodes
             and clusters.why_not(a, b) != "reviewer: different persons"
         ):
             clusters.union(a, b)
@@ -249,9 +273,10 @@ def cluster(
         else:
             refused.append((pair.left, pair.right, reason))
 
-    roots = {node: clusters.find(node) for node in all_nodes}
-    representative = {root: min(clusters.members[root]) for root in set(roots.values())}
-    return Clustering({node: representative[root] for node, root in roots.items()}, refused)
+    representative = {root: min(members) for root, members in clusters.members.items()}
+    return Clustering(
+        {node: representative.get(root := clusters.find(node), root) for node in all_nodes}, refused
+    )
 
 
 def _key(clusters: _Clusters, pair: ScoredPair) -> tuple[str, str]:
