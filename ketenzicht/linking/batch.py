@@ -149,12 +149,12 @@ def with_block_keys(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_M
     return frame
 
 
-def prediction_settings(splink_json: Mapping[str, Any]) -> dict[str, Any]:
+def prediction_settings(splink_json: Mapping[str, Any], *, explained: bool = True) -> dict[str, Any]:
     """The model's settings for prediction: no blocking rules (Splink is given the candidate pairs, on
-    DuckDB and on Spark alike)."""
+    DuckDB and on Spark alike); `explained`: with the columns per comparison (gamma_, mw_)."""
     settings = dict(splink_json)
     settings["blocking_rules_to_generate_predictions"] = []
-    settings["retain_intermediate_calculation_columns"] = True
+    settings["retain_intermediate_calculation_columns"] = explained
     return settings
 
 
@@ -647,6 +647,10 @@ def load_model(path: str | Path = DEFAULT_MODEL_PATH) -> dict[str, Any]:
     return data
 
 
+# What `predict` gives without explanations: the pair and its score (the BSNs and their flag are added).
+_SCORED_ALONE = ("unique_id_l", "unique_id_r", "match_weight", "match_probability")
+
+
 def predict(
     features_df: pd.DataFrame,
     model_json: Mapping[str, Any],
@@ -656,6 +660,7 @@ def predict(
     pair_rule: PairRule = DEFAULT_PAIR_RULE,
     *,
     bounded: bool = True,
+    explained: bool = True,
 ) -> pd.DataFrame:
     """Score every pair whose shared blocking keys of at most `max_key_mentions` mentions each are enough
     by `pair_rule` (the online matcher's candidates, see `with_block_keys` and `engine.keys.PairRule`), at
@@ -666,7 +671,9 @@ def predict(
     pairs and weights come out either way).
 
     Columns: unique_id_l, unique_id_r, match_weight, match_probability, gamma_<c> and mw_<c> per
-    comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag)."""
+    comparison, bsn_l, bsn_r and `different_valid_bsns` (the hard rule's flag). `explained=False`: without
+    the columns per comparison (a rebuild reads the probability alone; at a million mentions they were
+    hundreds of MB of its peak)."""
     frequencies = NameFrequencies.from_dict(model_json["name_frequencies"])
     frame = with_frequencies(features_df, frequencies)
     if backend == "spark":
@@ -677,7 +684,7 @@ def predict(
         else:  # built and capped by DuckDB here, not mention by mention in the driver
             frame = frame.copy(deep=False)
             frame[BLOCK_KEYS] = held_keys_column(frame, max_key_mentions)
-        settings = prediction_settings(splink_part(model_json))
+        settings = prediction_settings(splink_part(model_json), explained=explained)
         return _flag_different_valid_bsns(predict_pairs(frame, settings, threshold_match_weight, pair_rule))
     if backend != "duckdb":
         raise ValueError(f"backend {backend!r}: one of {', '.join(BACKENDS)}")
@@ -694,7 +701,7 @@ def predict(
         found = weight_bound_sql(model_json, COMPARISONS)  # None for a model of an earlier spec
         bound = None if found is None else (*found, threshold_match_weight)
     chunks = _candidate_pairs(con, pair_rule, bound)
-    settings = prediction_settings(splink_part(model_json))
+    settings = prediction_settings(splink_part(model_json), explained=explained)
     settings["retain_matching_columns"] = False  # the BSNs are added below; the rest nobody reads
     linker, db_api = _linker(con, settings)
     scored = []
@@ -707,7 +714,8 @@ def predict(
         result = linker.inference.predict(
             threshold_match_weight=threshold_match_weight, warning_mode="never" if chunk else "auto"
         )
-        scored.append(result.as_pandas_dataframe())
+        chunk_scored = result.as_pandas_dataframe()
+        scored.append(chunk_scored if explained else chunk_scored[list(_SCORED_ALONE)])
         result.drop_table_from_database_and_remove_from_cache()
     con.close()
     pairs = pd.concat(scored, ignore_index=True)

@@ -144,6 +144,7 @@ def persons_rebuild(
             backend=backend,
             max_key_mentions=settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
             pair_rule=pair_rule(),
+            explained=False,  # the probability is all the rebuild reads
         )
         step("predict", 1, 1)
     registration_of = {str(m): r for m, r in zip(mentions.ids, mentions.registrations, strict=True)}

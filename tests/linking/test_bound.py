@@ -67,3 +67,23 @@ def test_a_model_of_an_earlier_spec_is_scored_without_the_bound(tmp_path: Path) 
     bounded = _weights(predict(frame, earlier, threshold_match_weight=6.63))
     assert bounded == _weights(predict(frame, earlier, threshold_match_weight=6.63, bounded=False))
     assert len(bounded) > 20
+
+
+def test_without_explanations_the_same_pairs_come_out_with_the_same_scores_and_flags(tmp_path: Path) -> None:
+    generate(600, 23, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    model = load_model(DEFAULT_MODEL_PATH)
+    explained = predict(frame, model, threshold_match_weight=-5.0)
+    lean = predict(frame, model, threshold_match_weight=-5.0, explained=False)
+    assert any(c.startswith("mw_") for c in explained.columns)
+    assert set(lean.columns) == {
+        "unique_id_l", "unique_id_r", "match_weight", "match_probability",
+        "bsn_l", "bsn_r", "different_valid_bsns",
+    }  # fmt: skip
+    columns = sorted(lean.columns)
+    key = ["unique_id_l", "unique_id_r"]
+    pd.testing.assert_frame_equal(
+        explained[columns].sort_values(key).reset_index(drop=True),
+        lean[columns].sort_values(key).reset_index(drop=True),
+    )
+    assert len(lean) > 100
