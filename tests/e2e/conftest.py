@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from tests.e2e import axe
 
@@ -78,6 +79,11 @@ def browser() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+            # While Playwright's loop runs in this thread, Django keeps the thread's connections apart from
+            # those it holds without a running loop (asgiref's thread-critical Local): every test after the
+            # first browser test uses a second connection. Closed here, while the loop still runs, or the
+            # test database cannot be dropped at the end ("being accessed by other users").
+            connections.close_all()
 
 
 @pytest.fixture
