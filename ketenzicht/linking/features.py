@@ -14,11 +14,13 @@ from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from ketenzicht.db import (
+    CHUNK,
     Statement,
     chunks,
     execute_all,
     insert_statements,
     json_value,
+    one_of,
     quoted_table,
     rows_insert,
 )
@@ -227,6 +229,17 @@ def features_changed(
     return changed
 
 
+def mentions_delete(model: type[Any], mention_ids: Sequence[int]) -> None:
+    """Delete the rows of `model` (a table with a `mention_id` column) of these mentions, in parts: on
+    PostgreSQL 100,000 ids a statement (one array parameter), elsewhere `db.CHUNK`."""
+    table = quoted_table(model)
+    size = 100_000 if connection.vendor == "postgresql" else CHUNK
+    with connection.cursor() as cursor:
+        for part in chunks(mention_ids, size):
+            where, params = one_of('"mention_id"', part)
+            cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
+
+
 def features_store_changed(
     features: Sequence[Features],
     changed: Mapping[int, str],
@@ -239,18 +252,14 @@ def features_store_changed(
     mention id -> its keys' fingerprint) and leave every other mention's as stored: a rebuild with the same
     normalisation and key scheme writes almost nothing, where writing a million mentions' 27 million keys
     anew was two thirds of its time (bench/README.md, "The application's rebuild"). When every mention is
-    in `changed` (the caller's choice when most changed: a new scheme, or no fingerprints stored yet), all
-    rows are deleted at once. The new rows are written in bulk a chunk at a time (COPY on PostgreSQL), the
-    keys counted once.
+    in `changed` (the caller's choice when most changed: a new scheme, or no fingerprints stored yet),
+    every mention's rows are written anew. Only the rows of these mentions are deleted (`mentions_delete`),
+    never those of a mention registered while the rebuild ran. The new rows are written in bulk a chunk at
+    a time (COPY on PostgreSQL), the keys counted once.
     `keys`: every (mention id, key) of the changed mentions, built already (`batch.mention_key_rows`);
     `prepare` as for `features_changed`."""
-    if len(changed) == len(features):
-        MentionFeatures.objects.all().delete()
-        MentionKey.objects.all().delete()
-    else:
-        for ids in chunks(list(changed)):
-            MentionFeatures.objects.filter(mention_id__in=ids).delete()
-            MentionKey.objects.filter(mention_id__in=ids).delete()
+    mentions_delete(MentionFeatures, list(changed))
+    mentions_delete(MentionKey, list(changed))
     iterator = ((int(f.unique_id), prepare(f)) for f in features if int(f.unique_id) in changed)
     while part := list(islice(iterator, chunk)):
         rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, _features_rows(part, changed))

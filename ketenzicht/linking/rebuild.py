@@ -44,6 +44,7 @@ from .features import (
     features_of_all,
     features_store_changed,
     mention_columns,
+    mentions_delete,
 )
 from .models import (
     LinkMethod,
@@ -219,7 +220,8 @@ def persons_rebuild(
             (int(mention), person_of_cluster[cluster_id], LinkMethod.REBUILD, best.get(mention), version, now)
             for mention, cluster_id in clustering.cluster_of.items()
         )
-        MentionLink.objects.all().delete()
+        # The links of the mentions read, not of one registered while the rebuild ran (intake linked it).
+        mentions_delete(MentionLink, mentions.ids)
         rows_insert(quoted_table(MentionLink), LINK_COLUMNS, links)  # plain rows: COPY on PostgreSQL
         reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features, levels, terms)
         persons_relinked.send(sender=MentionLink, persons=None)

@@ -171,3 +171,34 @@ def test_a_rebuild_opens_the_same_review_items_a_part_at_a_time(monkeypatch: Any
     assert len({reason for _, _, reason, _, _ in at_once}) == 2 and len(at_once) == 3
     monkeypatch.setattr(rebuild, "REVIEWS_AT_ONCE", 1)
     assert opened() == at_once
+
+
+@pytest.mark.parametrize("all_anew", [False, True])
+def test_a_mention_registered_while_the_rebuild_runs_keeps_its_link_features_and_keys(
+    monkeypatch: Any, all_anew: bool
+) -> None:
+    register("R1", DENNIS, SANDRA)
+    register("R2", {**DENNIS, "given_names": "D.J."}, SANDRA)
+    if all_anew:
+        MentionFeatures.objects.update(keys_digest=None)  # every mention's features and keys written anew
+    during: list[Any] = []
+    normalise = rebuild.features_of_all
+
+    def and_meanwhile(mentions: Any) -> Any:
+        features = normalise(mentions)  # the rebuild has read the mentions; intake goes on
+        during.append(
+            register("R3", {"given_names": "Kees", "surname": "de Vries", "birth_date": "1979-05-30"})
+        )
+        return features
+
+    monkeypatch.setattr(rebuild, "features_of_all", and_meanwhile)
+    call_command("link_persons", "--rebuild", "--no-progress")
+    newcomer = during[0].mentions.get()
+    assert MentionLink.objects.get(mention=newcomer).method == "new"  # intake's link, left as it was
+    features = link_model().prepare(features_of(newcomer))
+    stored = MentionFeatures.objects.get(mention=newcomer)
+    assert (stored.data, stored.keys_digest) == (features.as_row(), keys_digest(blocking_keys(features)))
+    assert set(MentionKey.objects.filter(mention=newcomer).values_list("key", flat=True)) == set(
+        blocking_keys(features)
+    )
+    assert set(MentionLink.objects.exclude(mention=newcomer).values_list("method", flat=True)) == {"rebuild"}
