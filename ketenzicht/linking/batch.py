@@ -241,25 +241,24 @@ def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iter
     """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them),
     built by DuckDB (`keys.blocking_keys_sql`) rather than mention by mention in Python: (unique id, key)
     rows, streamed."""
-    con = _connection(features_df, ordered=False, columns=_KEY_TABLE)
-    cursor = con.execute(
-        f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
-    )
-    try:
-        while rows := cursor.fetchmany(batch):
-            yield from rows
-    finally:
-        con.close()
+    select = f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
+    return _key_table_rows(features_df, select, batch)
 
 
 def mention_key_digests(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[int, str]]:
     """(mention id, `keys.keys_digest` of its blocking keys) of every mention, in the order of the ids (the
     frame's unique ids are mention ids), built by DuckDB (`keys.keys_digest_sql`): what a rebuild compares
     with the stored fingerprints (`features.features_changed`)."""
-    con = _connection(features_df, ordered=False, columns=_KEY_TABLE)
-    cursor = con.execute(
+    select = (
         f"SELECT CAST(unique_id AS BIGINT) AS id, {keys_digest_sql(INT_COLUMNS)} FROM mentions ORDER BY id"
     )
+    return _key_table_rows(features_df, select, batch)
+
+
+def _key_table_rows(features_df: pd.DataFrame, select: str, batch: int) -> Iterator[Any]:
+    """The rows of `select` over the frame's key columns (table `mentions`, `_KEY_TABLE`), streamed."""
+    con = _connection(features_df, ordered=False, columns=_KEY_TABLE)
+    cursor = con.execute(select)
     try:
         while rows := cursor.fetchmany(batch):
             yield from rows

@@ -241,7 +241,7 @@ def mentions_delete(model: type[Any], mention_ids: Sequence[int]) -> None:
 
 
 def features_store_changed(
-    features: Sequence[Features],
+    features: FeatureColumns,
     changed: Mapping[int, str],
     keys: Iterable[tuple[int, str]],
     prepare: Callable[[Features], Features],
@@ -260,7 +260,7 @@ def features_store_changed(
     `prepare` as for `features_changed`."""
     mentions_delete(MentionFeatures, list(changed))
     mentions_delete(MentionKey, list(changed))
-    iterator = ((int(f.unique_id), prepare(f)) for f in features if int(f.unique_id) in changed)
+    iterator = ((mention, prepare(features.of(str(mention)))) for mention in sorted(changed))
     while part := list(islice(iterator, chunk)):
         rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, _features_rows(part, changed))
     rows_insert(quoted_table(MentionKey), KEY_COLUMNS, keys)
