@@ -182,16 +182,15 @@ def test_a_mention_registered_while_the_rebuild_runs_keeps_its_link_features_and
     if all_anew:
         MentionFeatures.objects.update(keys_digest=None)  # every mention's features and keys written anew
     during: list[Any] = []
-    normalise = rebuild.features_of_all
 
     def and_meanwhile(mentions: Any) -> Any:
-        features = normalise(mentions)  # the rebuild has read the mentions; intake goes on
+        features = features_of_all(mentions)  # the rebuild has read the mentions; intake goes on
         during.append(
             register("R3", {"given_names": "Kees", "surname": "de Vries", "birth_date": "1979-05-30"})
         )
         return features
 
-    monkeypatch.setattr(rebuild, "features_of_all", and_meanwhile)
+    monkeypatch.setattr("ketenzicht.linking.rebuild.features_of_all", and_meanwhile)
     call_command("link_persons", "--rebuild", "--no-progress")
     newcomer = during[0].mentions.get()
     assert MentionLink.objects.get(mention=newcomer).method == "new"  # intake's link, left as it was
