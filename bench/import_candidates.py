@@ -55,40 +55,38 @@ def main() -> None:
     from ketenzicht.linking import online
     from ketenzicht.linking.engine.keys import ENOUGH_ALONE_PREFIXES
     from ketenzicht.linking.engine.model import LinkModel, prob_to_match_weight
+    from ketenzicht.linking.models import MentionKey
 
     lower = prob_to_match_weight(settings.KETENZICHT_LINK_LOWER)
     lines = args.data.read_bytes().splitlines()
-    # What the link step does, in order: per new mention, `sharing_enough` over the stored candidates'
-    # keys, then `match_weight_row` for each candidate it gave. Both are watched, nothing is changed.
+    # What the link step does, in order: per new mention, `match_weight_row` for each stored candidate the
+    # look-up gave it (`_Stored.candidates`, those with features). Both are watched, nothing is changed; the
+    # keys each candidate shares with its new mention are read from MentionKey afterwards.
     shared_of: list[tuple[str, ...]] = []
     scored: list[tuple[tuple[str, ...], float]] = []
     stored_now: list[tuple[Any, float]] = []  # the look-up's result of the batch running, and its seconds
-    original_sharing, original_weight, original_lookup = (
-        online.sharing_enough,
-        LinkModel.match_weight_row,
-        online._stored_lookup,
-    )
-
-    def sharing(keys: Any, found: Any, counts: Any, rule: Any) -> list[Any]:
-        chosen = original_sharing(keys, found, counts, rule)
-        if stored_now and found is stored_now[0][0].mentions:  # the stored candidates, not the batch's own
-            held = list(keys)
-            for item in (i for i in chosen if i in stored_now[0][0].rows):  # those the link step scores
-                shared_of.append(tuple(k for k in held if k in found and item in found[k]))
-        return chosen
+    original_weight, original_lookup = LinkModel.match_weight_row, online._stored_lookup
 
     def weight(self: Any, left: Any, right: Any) -> float:
         value = original_weight(self, left, right)
         scored.append((shared_of[len(scored)], value))
         return value
 
-    def lookup(*a: Any, **k: Any) -> Any:
+    def lookup(holders: Any, *a: Any, **k: Any) -> Any:
         began = time.perf_counter()
-        found = original_lookup(*a, **k)
+        found = original_lookup(holders, *a, **k)
         stored_now[:] = [(found, time.perf_counter() - began)]
+        keys_of: dict[int, set[str]] = {}
+        for mention_id, key in MentionKey.objects.filter(
+            mention_id__in={i for ids in found.candidates for i in ids}
+        ).values_list("mention_id", "key"):
+            keys_of.setdefault(mention_id, set()).add(key)
+        for held, ids in zip(holders, found.candidates, strict=True):
+            for item in (i for i in ids if i in found.rows):  # those the link step scores, in its order
+                shared_of.append(tuple(key for key in held if key in keys_of.get(item, ())))
         return found
 
-    online.sharing_enough, online._stored_lookup = sharing, lookup
+    online._stored_lookup = lookup
     LinkModel.match_weight_row = weight  # type: ignore[method-assign]
     print(f"register: {args.database.rsplit('/', 1)[-1]}; lines {args.start:,}.. of {args.data}")
     print("rare  batch  look-up s  read  scored  useful  one key (useful)  BSN/phone (useful)  two+ (useful)")

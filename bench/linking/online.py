@@ -411,7 +411,7 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
 
     from ketenzicht.linking.features import _key_counts_subtract
     from ketenzicht.linking.models import KeyCount, MentionKey, MentionLink, PersonMerge, ReviewItem
-    from ketenzicht.linking.online import _stored_mentions_of_keys, mentions_link, pair_rule, sharing_enough
+    from ketenzicht.linking.online import _stored_lookup, mentions_link, pair_rule
     from ketenzicht.linking.services import merge_undo
     from ketenzicht.persons.models import Person
     from ketenzicht.registrations.models import PersonMention, Registration
@@ -497,10 +497,11 @@ def timed(directory: Path, register: int, count: int, profile: str | None = None
             ids = [o.mention_id for o in linked]
             keys_of = [blocking_keys(features_of(m)) for m in PersonMention.objects.filter(pk__in=ids)]
             keys = {k for mention_keys in keys_of for k in mention_keys}
-            counts, stored = _stored_mentions_of_keys(sorted(keys), cap, rule)
+            lookup = _stored_lookup(keys_of, cap, rule)
+            counts = lookup.counts
             keys_total += len(keys)
             skipped += sum(1 for k in keys if counts.get(k, 0) > key_cap(k, cap))
-            found = {i for k in keys_of for i in sharing_enough(k, stored, counts, rule)}
+            found = {i for ids in lookup.candidates for i in ids}
             scored.append(len({i for i in found if i <= before[PersonMention]}))
         figures["candidates_mean"] = statistics.mean(scored)
         figures["candidates_p95"] = _percentile(sorted(scored), 95)

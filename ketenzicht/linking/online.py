@@ -115,7 +115,7 @@ class _Stored:
     """What the register holds for the keys of a batch (`_stored_lookup`)."""
 
     counts: dict[str, int]  # the count of every key that has one
-    mentions: dict[str, list[int]]  # per key counted at most `cap` times, its stored mentions that qualify
+    candidates: list[list[int]]  # per new mention, the stored mentions that share enough keys, by id
     rows: dict[int, dict[str, Any]]  # the features of those mentions (`MentionFeatures.as_row`)
 
 
@@ -142,40 +142,45 @@ def sharing_enough(
 def _stored_lookup(
     holders: Sequence[Collection[str]], cap: int, rule: PairRule = EVERY_SHARED_KEY
 ) -> _Stored:
-    """For new mentions whose keys `holders` lists (one collection per new mention): the stored mentions
-    of each key held by at most `cap` mentions that share enough keys by `rule` with one of them, their
-    features, and the count of each key that has mentions (up to `cap` + 1: more says only "too common").
-    A stored mention that shares one key with each of two new mentions is a candidate of neither, and is
-    not read. Per key all its qualifying stored mentions are listed, whichever new mention they qualify
-    for: `sharing_enough` then picks each one's own. Their persons are read afterwards, for the few
-    candidates that score high enough to matter (`_stored_persons`)."""
-    keys = sorted({key for held in holders for key in held})
-    found = _Stored({}, defaultdict(list), {})
+    """For new mentions whose keys `holders` lists (one collection per new mention): per new mention the
+    stored mentions that share enough of its keys held by at most `cap` mentions by `rule` (`sharing_enough`),
+    in the order of their ids; their features; and the count of each key that has mentions (up to `cap` + 1:
+    more says only "too common"). A stored mention that shares one key with each of two new mentions is a
+    candidate of neither, and is not read. Their persons are read afterwards, for the few candidates that
+    score high enough to matter (`_stored_persons`)."""
+    found = _Stored({}, [[] for _ in holders], {})
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
             _read_lookup(found, cursor.fetchall())
         else:  # the mentions of the keys first, then the features of those that share enough
-            for chunk in chunks(keys, 2000):
+            per_key: dict[str, list[int]] = defaultdict(list)
+            for chunk in chunks(sorted({key for held in holders for key in held}), 2000):
                 cursor.execute(*_lookup_statement(chunk, cap))
+                _read_lookup(found, cursor.fetchall(), per_key)
+            found.candidates = [sharing_enough(h, per_key, found.counts, rule) for h in holders]
+            qualify = sorted({i for ids in found.candidates for i in ids})
+            for part in chunks(qualify, 2000):
+                cursor.execute(*_features_statement(part))
                 _read_lookup(found, cursor.fetchall())
-            qualify = {i for h in holders for i in sharing_enough(h, found.mentions, found.counts, rule)}
-            kept = {key: [i for i in ids if i in qualify] for key, ids in found.mentions.items()}
-            found.mentions = defaultdict(list, {key: ids for key, ids in kept.items() if ids})
-            for ids in chunks(sorted(qualify), 2000):
-                cursor.execute(*_features_statement(ids))
-                _read_lookup(found, cursor.fetchall())
+    for ids in found.candidates:
+        ids.sort()
     return found
 
 
-def _read_lookup(found: _Stored, result: Iterable[Sequence[Any]]) -> None:
-    """Add the rows of the look-up statements to `found`: kind 0 a key's count, 1 a mention of a key,
-    2 a mention's stored features."""
+def _read_lookup(
+    found: _Stored, result: Iterable[Sequence[Any]], per_key: dict[str, list[int]] | None = None
+) -> None:
+    """Add the rows of the look-up statements to `found`: kind 0 a key's count, 1 a mention of a key (into
+    `per_key`), 2 a mention's stored features, 3 a candidate (the mention) of a new mention (its number)."""
     for kind, value, number, mention_id in result:
         if kind == 0:
             found.counts[value] = number
         elif kind == 1:
-            found.mentions[value].append(mention_id)
+            assert per_key is not None
+            per_key[value].append(mention_id)
+        elif kind == 3:
+            found.candidates[number].append(mention_id)
         elif value is not None and mention_id not in found.rows:  # None: a mention without features
             found.rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
 
@@ -212,12 +217,13 @@ def _lookup_statement_postgresql(
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
     (of any of `holders`, the keys of each new mention) at most its cap + 1 of its mentions and their
     number (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with LIMIT runs once per key), so a
-    key with more is known to be over the cap without its count; then, of the stored mentions that share
-    enough keys under the cap by `rule` with one of the new mentions, which mentions and their features
-    (a correlated subquery, by primary key). Reading the counts from KeyCount with a list of thousands of
-    keys (a bulk batch) made PostgreSQL scan the whole table while it was small enough to look cheap: time
-    that grew with the register. The keys are sent once per new mention that holds them, with its number:
-    a text array and an integer array."""
+    key with more is known to be over the cap without its count; then, per new mention, the stored mentions
+    that share enough keys under the cap with it by `rule` (rows of kind 3: its number and the mention), and
+    the features of those mentions (a correlated subquery, by primary key). Reading the counts from KeyCount
+    with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was small
+    enough to look cheap: time that grew with the register. The keys are sent once per new mention that
+    holds them, with its number: a text array and an integer array. The candidates come back as pairs, not
+    as the mentions of each key: a quarter of the rows (bench/README.md)."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     limit, capped = key_cap_sql('q."key"', int(cap)), key_cap_sql('"key"', int(cap))
@@ -229,13 +235,12 @@ def _lookup_statement_postgresql(
         f"(SELECT mention_id, COUNT(*) OVER () AS n FROM "
         f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) s) k), '
         f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
-        f"d AS (SELECT DISTINCT mention_id FROM (SELECT o.holder, u.mention_id FROM u "
-        f'JOIN o ON o."key" = u."key" GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) e) '
+        f'e AS (SELECT o.holder, u.mention_id FROM u JOIN o ON o."key" = u."key" '
+        f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) "
         f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
-        f'SELECT 1, "key", {bigint}, mention_id FROM u WHERE mention_id IN (SELECT mention_id FROM d) '
-        f"UNION ALL "
+        f"SELECT 3, CAST(NULL AS text), holder, mention_id FROM e UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
-        f"{bigint}, d.mention_id FROM d"
+        f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"
     )
     return sql, [[key for key, _ in pairs], [number for _, number in pairs], rule.minimum]
 
@@ -287,13 +292,13 @@ def _stored_persons(mention_ids: Collection[int]) -> _StoredPersons:
     return found
 
 
-def _stored_mentions_of_keys(
+def _stored_candidates(
     keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_KEY
-) -> tuple[dict[str, int], dict[str, list[int]]]:
-    """The count of each key, and the stored mentions of each key counted at most `cap` times (of them,
-    those that share enough of `keys` by `rule`, see `_stored_lookup`)."""
+) -> tuple[dict[str, int], list[int]]:
+    """The count of each key, and the stored mentions that share enough of `keys` (one new mention's)
+    counted at most `cap` times by `rule` (see `_stored_lookup`)."""
     found = _stored_lookup([keys], cap, rule)
-    return found.counts, found.mentions
+    return found.counts, found.candidates[0]
 
 
 def mentions_link(*, registrations: Sequence[Registration], actor: User | None = None) -> list[LinkOutcome]:
@@ -314,14 +319,13 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
     cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
     lookup = _stored_lookup(list(keys_of.values()), cap, rule)
-    counts, stored = lookup.counts, lookup.mentions
+    counts = lookup.counts
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are
     # kept, and only their persons and those persons' BSNs are read, in one more statement.
     lower_weight = prob_to_match_weight(lower) - 1e-9  # a hair lower: the probability test decides below
     stored_weights: dict[int, dict[int, float]] = {}
-    for mention, features in pairs:
-        ids = sharing_enough(keys_of[mention.pk], stored, counts, rule)
+    for (mention, features), ids in zip(pairs, lookup.candidates, strict=True):
         scored = ((i, model.match_weight_row(features, lookup.rows[i])) for i in ids if i in lookup.rows)
         stored_weights[mention.pk] = {i: weight for i, weight in scored if weight >= lower_weight}
     relevant = {i for weights in stored_weights.values() for i in weights}

@@ -35,7 +35,7 @@ from ketenzicht.linking.features import (
     key_counts_recount,
 )
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
-from ketenzicht.linking.online import _stored_lookup, _stored_mentions_of_keys, model_version, sharing_enough
+from ketenzicht.linking.online import _stored_candidates, _stored_lookup, model_version, sharing_enough
 from ketenzicht.linking.services import (
     mention_split,
     merge_undo,
@@ -178,18 +178,19 @@ def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
         only_first_holds(keys[1])
         fourth = register("R4", dennis)
         assert person_of(fourth) == person_of(first)
-        assert _stored_mentions_of_keys([keys[1]], 1)[0] == {keys[1]: 2}  # R4's key: two again, over the cap
+        assert _stored_candidates([keys[1]], 1)[0] == {keys[1]: 2}  # R4's key: two again, over the cap
 
 
 def test_retrieval_reads_the_mentions_of_a_key_only_up_to_the_cap() -> None:
     for i, given in enumerate(("Anton", "Bert", "Cees", "Dirk"), start=1):
         register(f"R{i}", {"given_names": given, "surname": "Linden", "birth_date": f"1986-0{i}-1{i}"})
     common, rare = "n.y:linden|1986", "D.n:19860111|anton"
-    counts, stored = _stored_mentions_of_keys([common, rare, "n.y:nobody|1900"], 3)
+    mentions = list(PersonMention.objects.order_by("pk").values_list("pk", flat=True))
+    counts, stored = _stored_candidates([common, rare, "n.y:nobody|1900"], 3)
     assert counts == {common: 4, rare: 1}
-    assert set(stored) == {rare}
-    counts, stored = _stored_mentions_of_keys([common, rare], 4)
-    assert len(stored[common]) == 4 and len(stored[rare]) == 1
+    assert stored == mentions[:1]  # Anton by the rare key alone: the common one is over the cap of 3
+    counts, stored = _stored_candidates([common, rare], 4)
+    assert stored == mentions
 
 
 def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> None:
@@ -215,12 +216,11 @@ def test_online_a_candidate_shares_two_keys_a_bsn_key_or_a_rare_key() -> None:
     (stored,) = PersonMention.objects.filter(registration=jan).values_list("pk", flat=True)
     kees = normalise_mention("k", given_names="Kees", surname="Jansen", birth_date="1980-05-05")
     keys = blocking_keys(kees)  # shares "n.y:jansen|1980" with Jan, no other key
-    found = {"n.y:jansen|1980": [stored]}
-    assert _stored_mentions_of_keys(keys, 100, EVERY_SHARED_KEY)[1] == found
-    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=0))[1] == {}
+    assert _stored_candidates(keys, 100, EVERY_SHARED_KEY)[1] == [stored]
+    assert _stored_candidates(keys, 100, PairRule(2, rare=0))[1] == []
     # Held by Jan and Kees: two mentions, rare enough when rare is 2 or more.
-    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=1))[1] == {}
-    assert _stored_mentions_of_keys(keys, 100, PairRule(2, rare=2))[1] == found
+    assert _stored_candidates(keys, 100, PairRule(2, rare=1))[1] == []
+    assert _stored_candidates(keys, 100, PairRule(2, rare=2))[1] == [stored]
     # In a batch of new mentions, each one's candidates are its own: a stored mention that shares one
     # key with each of two new mentions is a candidate of neither.
     held = {"n.y:a": [1], "n.y:b": [1, 2], BSN_KEY_PREFIX + "1": [3], "D.n:x": [4]}
@@ -241,11 +241,11 @@ def test_the_look_up_reads_a_stored_mention_only_when_it_shares_enough_keys_with
     # Two new mentions of one batch, each sharing one of Jan's keys: he is a candidate of neither, and his
     # features are not read.
     apart = _stored_lookup([[one], [other]], 100, rule)
-    assert apart.rows == {} and dict(apart.mentions) == {}
+    assert apart.rows == {} and apart.candidates == [[], []]
     # One new mention that shares both.
     together = _stored_lookup([[one, "n.y:nobody|1900"], [other, one]], 100, rule)
     assert set(together.rows) == {stored}
-    assert dict(together.mentions) == {one: [stored], other: [stored]}
+    assert together.candidates == [[], [stored]]  # the first shares one key with him, the second two
     assert apart.counts == together.counts == {one: 1, other: 1}
     assert set(_stored_lookup([[one, other]], 100, rule).rows) == {stored}
 
