@@ -3,9 +3,11 @@
 Streams the file in batches of `batch_size` lines; each batch goes through the intake pipeline in one
 transaction (bulk inserts; should the database refuse them, each line is stored on its own), so a bad line
 stores nothing and a crash loses at most the uncommitted batch, which a re-run stores (known source +
-reference pairs are skipped). Reports every bad line with its number, field and reason, and goes on: a line
-that is not UTF-8, no JSON, nested too deep or holding a number too large is one rejected line, never the
-end of the run.
+reference pairs are skipped). On PostgreSQL a batch's commit does not wait for the disk
+(`db.commit_unflushed`): a crash of the server may also lose the batches committed in its last fraction of
+a second, which a re-run stores likewise. Reports every bad line with its number, field and reason, and
+goes on: a line that is not UTF-8, no JSON, nested too deep or holding a number too large is one rejected
+line, never the end of the run.
 """
 
 from __future__ import annotations
@@ -147,6 +149,7 @@ def import_file(
                 channel="import",
                 origin=f"import {path.name}",
                 codes=codes,
+                durable=False,
             )
         )
         stored = summary.stored

@@ -34,6 +34,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from ketenzicht.db import commit_unflushed
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.insights.services import stale_mark_registrations
 from ketenzicht.linking.online import mentions_link
@@ -168,13 +169,23 @@ STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthu
 
 
 def intake_registrations(
-    *, actor: Any, items: Sequence[Any], channel: str, origin: str = "", codes: ReferenceCodes | None = None
+    *,
+    actor: Any,
+    items: Sequence[Any],
+    channel: str,
+    origin: str = "",
+    codes: ReferenceCodes | None = None,
+    durable: bool = True,
 ) -> list[IntakeOutcome]:
     """Run a batch through the pipeline in one transaction; one outcome per item, in order. A rejected
-    item (IntakeForbidden or RegistrationInvalid as its outcome) stores nothing; the others are stored."""
+    item (IntakeForbidden or RegistrationInvalid as its outcome) stores nothing; the others are stored.
+    `durable=False`: the commit does not wait for the disk (`db.commit_unflushed`; a bulk import, which a
+    re-run completes)."""
     contexts = [IntakeContext(actor=actor, data=data, channel=channel, origin=origin) for data in items]
     outcomes: list[IntakeOutcome | None] = [None] * len(contexts)
     with transaction.atomic():
+        if not durable:
+            commit_unflushed()
         allowed: list[int] = []
         for index, ctx in enumerate(contexts):
             try:

@@ -5,6 +5,7 @@ JIT compilation and nested loops for a statement that runs in milliseconds; benc
 from __future__ import annotations
 
 import gc
+import json
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,34 @@ def test_outside_a_transaction_postgresql_also_marks_the_new_pages_all_visible(
         )
         pages, visible = cursor.fetchone()
     assert pages > 0 and visible == pages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_batch_commits_without_waiting_for_the_disk_and_other_intake_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's commits are left as they are")
+    seen: list[str] = []
+
+    def watch(batch: list[pipeline.IntakeContext]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", (*pipeline.STEPS_AFTER_STORE, watch))
+    path, rest = tmp_path / "registrations.jsonl", tmp_path / "all.jsonl"
+    write_import_file(rest, lines=11, bad=0)
+    *lines, last = rest.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines), encoding="utf-8")
+    assert not connection.in_atomic_block
+    assert bulk.import_file(path, batch_size=4).stored == 10
+    assert seen == ["off"] * 3  # every batch of the import
+    # Each batch's own: after the import, and for a registration through a form or the API, commits wait.
+    (outcome,) = pipeline.intake_registrations(actor=None, items=[json.loads(last)], channel="web")
+    assert isinstance(outcome, pipeline.IntakeResult) and outcome.created
+    assert seen[-1] == "on"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
