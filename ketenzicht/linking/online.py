@@ -9,13 +9,13 @@ or becomes a new person with a review item (in between, or when the hard BSN rul
 from __future__ import annotations
 
 import functools
-import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.db import connection
 from django.db.models import F, prefetch_related_objects
@@ -182,7 +182,7 @@ def _read_lookup(
         elif kind == 3:
             found.candidates[number].append(mention_id)
         elif value is not None and mention_id not in found.rows:  # None: a mention without features
-            found.rows[mention_id] = _features_row(json.loads(value) if isinstance(value, str) else value)
+            found.rows[mention_id] = _features_row(orjson.loads(value) if isinstance(value, str) else value)
 
 
 def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
