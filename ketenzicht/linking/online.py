@@ -293,15 +293,6 @@ def _stored_persons(mention_ids: Collection[int]) -> _StoredPersons:
     return found
 
 
-def _stored_candidates(
-    keys: Sequence[str], cap: int, rule: PairRule = EVERY_SHARED_KEY
-) -> tuple[dict[str, int], list[int]]:
-    """The count of each key, and the stored mentions that share enough of `keys` (one new mention's)
-    counted at most `cap` times by `rule` (see `_stored_lookup`)."""
-    found = _stored_lookup([keys], cap, rule)
-    return found.counts, found.candidates[0]
-
-
 def mentions_link(*, registrations: Sequence[Registration], actor: User | None = None) -> list[LinkOutcome]:
     """Link the mentions of newly stored registrations (call inside their transaction)."""
     model = link_model()

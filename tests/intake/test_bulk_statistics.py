@@ -100,7 +100,7 @@ def test_a_bulk_batch_commits_without_waiting_for_the_disk_and_other_intake_wait
 ) -> None:
     # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite's commits are left as they are")
+        pytest.skip("SQLite has no synchronous_commit: a bulk batch commits there as any other does")
     seen: list[str] = []
 
     def watch(batch: list[pipeline.IntakeContext]) -> None:

@@ -35,7 +35,7 @@ from ketenzicht.linking.features import (
     key_counts_recount,
 )
 from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink, ReviewItem
-from ketenzicht.linking.online import _stored_candidates, _stored_lookup, model_version, sharing_enough
+from ketenzicht.linking.online import _stored_lookup, model_version, sharing_enough
 from ketenzicht.linking.services import (
     mention_split,
     merge_undo,
@@ -62,6 +62,14 @@ def recounted() -> dict[str, int]:
 
 def stored_keys() -> dict[str, int]:
     return dict(Counter(MentionKey.objects.values_list("key", flat=True)))
+
+
+def _stored_candidates(
+    keys: list[str], cap: int, rule: PairRule = EVERY_SHARED_KEY
+) -> tuple[dict[str, int], list[int]]:
+    """The look-up for one new mention with these keys: the keys' counts, and its stored candidates."""
+    found = _stored_lookup([keys], cap, rule)
+    return found.counts, found.candidates[0]
 
 
 def a_register() -> list[Any]:
