@@ -53,7 +53,7 @@ def main() -> None:
 
     from ketenzicht.intake.pipeline import intake_registrations
     from ketenzicht.linking import online
-    from ketenzicht.linking.engine.keys import ENOUGH_ALONE_PREFIXES
+    from ketenzicht.linking.engine.keys import ENOUGH_ALONE_PREFIXES, key_number
     from ketenzicht.linking.engine.model import LinkModel, prob_to_match_weight
     from ketenzicht.linking.models import MentionKey
 
@@ -76,14 +76,14 @@ def main() -> None:
         began = time.perf_counter()
         found = original_lookup(holders, *a, **k)
         stored_now[:] = [(found, time.perf_counter() - began)]
-        keys_of: dict[int, set[str]] = {}
+        keys_of: dict[int, set[int]] = {}  # the stored keys' numbers (`key_number`)
         for mention_id, key in MentionKey.objects.filter(
             mention_id__in={i for ids in found.candidates for i in ids}
         ).values_list("mention_id", "key"):
             keys_of.setdefault(mention_id, set()).add(key)
         for held, ids in zip(holders, found.candidates, strict=True):
             for item in (i for i in ids if i in found.rows):  # those the link step scores, in its order
-                shared_of.append(tuple(key for key in held if key in keys_of.get(item, ())))
+                shared_of.append(tuple(key for key in held if key_number(key) in keys_of.get(item, ())))
         return found
 
     online._stored_lookup = lookup

@@ -285,7 +285,7 @@ def fill(directory: Path) -> None:
     from django.utils import timezone
 
     from ketenzicht.db import quoted_table, rows_insert
-    from ketenzicht.linking.engine.keys import blocking_keys, keys_digest
+    from ketenzicht.linking.engine.keys import blocking_keys, key_number, numbers_digest
     from ketenzicht.linking.features import FEATURES_COLUMNS, features_of, key_counts_recount
     from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink
     from ketenzicht.linking.online import link_model, model_version
@@ -310,13 +310,13 @@ def fill(directory: Path) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if sqlite:
             cursor.execute("PRAGMA cache_size = -1000000")
-            cursor.execute(f"CREATE TEMP TABLE {staging} (mention_id integer, key text)")
+            cursor.execute(f"CREATE TEMP TABLE {staging} (mention_id integer, key bigint)")
         else:
             cursor.execute("SET LOCAL session_replication_role = replica")  # no FK triggers while loading
         dropped = _drop_indexes(cursor, MentionKey._meta.db_table)
         done = 0
 
-        def flush(keys: list[tuple[int, str]]) -> None:
+        def flush(keys: list[tuple[int, int]]) -> None:
             rows_insert(quoted_table(MentionFeatures), FEATURES_COLUMNS, features_rows)
             rows_insert(
                 quoted_table(MentionLink),
@@ -327,7 +327,7 @@ def fill(directory: Path) -> None:
             features_rows.clear()
             link_rows.clear()
 
-        keys: list[tuple[int, str]] = []
+        keys: list[tuple[int, int]] = []
         for mention_id, source, reference, ref, *values in rows.iterator(chunk_size=20_000):
             mention = PersonMention(
                 id=mention_id, **dict(zip((*fields, "house_number"), values, strict=True))
@@ -335,9 +335,9 @@ def fill(directory: Path) -> None:
             features = model.prepare(features_of(mention))  # as intake stores them
             truth_person = truth[(source, reference, ref)]
             person = person_of.setdefault(truth_person, len(person_of) + 1)
-            its_keys = blocking_keys(features)
+            its_keys = [key_number(key) for key in blocking_keys(features)]  # as the register stores them
             data = json.dumps(features.as_row())
-            features_rows.append((mention_id, data, features.bsn, keys_digest(its_keys)))
+            features_rows.append((mention_id, data, features.bsn, numbers_digest(its_keys)))
             link_rows.append((mention_id, person, "rebuild", None, version, now))
             keys.extend((mention_id, key) for key in its_keys)
             done += 1

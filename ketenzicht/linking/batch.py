@@ -37,6 +37,7 @@ from ketenzicht.linking.engine.keys import (
     blocking_keys_sql,
     key_cap,
     key_cap_sql,
+    key_number_sql,
     keys_digest_sql,
 )
 from ketenzicht.linking.engine.model import (
@@ -237,11 +238,14 @@ def held_keys_column(features_df: pd.DataFrame, max_key_mentions: int = MAX_KEY_
 _KEY_TABLE = ("unique_id", *KEY_INPUTS)
 
 
-def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[str, str]]:
-    """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them),
-    built by DuckDB (`keys.blocking_keys_sql`) rather than mention by mention in Python: (unique id, key)
-    rows, streamed."""
-    select = f"SELECT unique_id, unnest({blocking_keys_sql(INT_COLUMNS, ordered=False)}) FROM mentions"
+def mention_key_rows(features_df: pd.DataFrame, *, batch: int = 100_000) -> Iterator[tuple[str, int]]:
+    """Every blocking key of every mention (`engine.keys.blocking_keys`, uncapped, as intake stores them:
+    its number, `keys.key_number`), built by DuckDB (`keys.blocking_keys_sql`, `keys.key_number_sql`)
+    rather than mention by mention in Python: (unique id, key number) rows, streamed."""
+    keys = blocking_keys_sql(INT_COLUMNS, ordered=False)
+    select = (
+        f"SELECT unique_id, {key_number_sql('k')} FROM (SELECT unique_id, unnest({keys}) AS k FROM mentions)"
+    )
     return _key_table_rows(features_df, select, batch)
 
 

@@ -26,7 +26,7 @@ from ketenzicht.db import (
 )
 from ketenzicht.registrations.models import PersonMention
 
-from .engine.keys import blocking_keys, keys_digest
+from .engine.keys import blocking_keys, key_number, numbers_digest
 from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention
 from .engine.normalise import MentionFeatures as Features
 from .models import (
@@ -101,7 +101,7 @@ def key_counts_kept(db: BaseDatabaseWrapper | None = None) -> bool:
     return (db or connection).vendor != "postgresql"
 
 
-def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
+def _key_counts_statements(counts: Mapping[int, int]) -> list[Statement]:
     """Add to the count of each key: upserts in key order (two transactions that count the same keys
     lock their rows in the same order, so they wait for each other instead of deadlocking); none where
     the database keeps no counts."""
@@ -117,7 +117,7 @@ def _key_counts_statements(counts: Mapping[str, int]) -> list[Statement]:
     )
 
 
-def _key_counts_subtract(counts: Mapping[str, int]) -> None:
+def _key_counts_subtract(counts: Mapping[int, int]) -> None:
     if not key_counts_kept():
         return
     table = quoted_table(KeyCount)
@@ -150,7 +150,7 @@ def features_store(
     mentions that had them; their old keys are counted out)."""
     if replace:
         ids = [m.pk for m, _ in pairs]
-        old: Counter[str] = Counter()
+        old: Counter[int] = Counter()
         for chunk in chunks(ids):
             old.update(MentionKey.objects.filter(mention_id__in=chunk).values_list("key", flat=True))
             MentionFeatures.objects.filter(mention_id__in=chunk).delete()
@@ -173,13 +173,16 @@ def features_write(
     *,
     also: Sequence[Statement] = (),
 ) -> None:
-    """Write the features, blocking keys and key counts of new mentions (plain rows: no model instance for
-    each of the tens of keys per mention), and the statements `also` after them. A few mentions (an
-    intake) in one round trip on PostgreSQL; a bulk batch's keys by COPY there."""
-    keys_by = {m.pk: list(keys_of[m.pk]) if keys_of else blocking_keys(f) for m, f in pairs}
-    keys = [(mention, key) for mention, its_keys in keys_by.items() for key in its_keys]
+    """Write the features, blocking keys (as their numbers, `engine.keys.key_number`) and key counts of new
+    mentions (plain rows: no model instance for each of the tens of keys per mention), and the statements
+    `also` after them. A few mentions (an intake) in one round trip on PostgreSQL; a bulk batch's keys by
+    COPY there."""
+    numbers_by = {
+        m.pk: [key_number(key) for key in (keys_of[m.pk] if keys_of else blocking_keys(f))] for m, f in pairs
+    }
+    keys = [(mention, number) for mention, numbers in numbers_by.items() for number in numbers]
     rows = list(
-        _features_rows(((m.pk, f) for m, f in pairs), {m: keys_digest(k) for m, k in keys_by.items()})
+        _features_rows(((m.pk, f) for m, f in pairs), {m: numbers_digest(n) for m, n in numbers_by.items()})
     )
     statements: list[Statement] = []
     if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:
@@ -243,7 +246,7 @@ def mentions_delete(model: type[Any], mention_ids: Sequence[int]) -> None:
 def features_store_changed(
     features: FeatureColumns,
     changed: Mapping[int, str],
-    keys: Iterable[tuple[int, str]],
+    keys: Iterable[tuple[int, int]],
     prepare: Callable[[Features], Features],
     *,
     chunk: int = 20_000,
@@ -256,7 +259,7 @@ def features_store_changed(
     every mention's rows are written anew. Only the rows of these mentions are deleted (`mentions_delete`),
     never those of a mention registered while the rebuild ran. The new rows are written in bulk a chunk at
     a time (COPY on PostgreSQL), the keys counted once.
-    `keys`: every (mention id, key) of the changed mentions, built already (`batch.mention_key_rows`);
+    `keys`: every (mention id, key number) of the changed mentions, built already (`batch.mention_key_rows`);
     `prepare` as for `features_changed`."""
     mentions_delete(MentionFeatures, list(changed))
     mentions_delete(MentionKey, list(changed))

@@ -30,14 +30,15 @@ class MentionFeatures(models.Model):
 class MentionKey(models.Model):
     """The blocking keys of a mention (engine.keys): online candidate retrieval is an index look-up.
 
-    The primary key (key, mention) is that index: the mentions of a key are read from it alone."""
+    The primary key (key, mention) is that index: the mentions of a key are read from it alone. A key is
+    stored as its number (`engine.keys.key_number`), not its text."""
 
     pk = models.CompositePrimaryKey("key", "mention")
-    key = models.CharField(max_length=200)
+    key = models.BigIntegerField()
     mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="blocking_keys")
 
     def __str__(self) -> str:
-        return self.key
+        return str(self.key)
 
 
 class KeyCount(models.Model):
@@ -48,7 +49,7 @@ class KeyCount(models.Model):
     not to a person). Kept on SQLite only: PostgreSQL's look-up counts a key's mentions itself
     (`features.key_counts_kept`), so there the table stays empty."""
 
-    key = models.CharField(max_length=200, primary_key=True)
+    key = models.BigIntegerField(primary_key=True)  # its number, as in MentionKey
     n = models.PositiveIntegerField()
 
     def __str__(self) -> str:

@@ -30,7 +30,15 @@ from ketenzicht.registrations.models import MentionRelation, PersonMention, Regi
 from .bridges import DIFFERENT_DATES, REVIEWER_DIFFERENT, BatchPersons
 from .engine import context as relation_context
 from .engine.context import ContextModel
-from .engine.keys import EVERY_SHARED_KEY, PairRule, blocking_keys, key_cap, key_cap_sql
+from .engine.keys import (
+    EVERY_SHARED_KEY,
+    PairRule,
+    blocking_keys,
+    key_cap,
+    key_number,
+    stored_key_cap_sql,
+    stored_weight_sql,
+)
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
 from .engine.normalise import FEATURE_COLUMNS
 from .engine.normalise import MentionFeatures as Features
@@ -147,55 +155,61 @@ def _stored_lookup(
     (`sharing_enough`), in the order of their ids; their features; and the count of each key that has
     mentions (up to `cap` + 1: more says only "too common"). A stored mention that shares one key with each
     of two new mentions is a candidate of neither, and is not read. Their persons are read afterwards, for
-    the few candidates that score high enough to matter (`_stored_persons`)."""
+    the few candidates that score high enough to matter (`_stored_persons`). The register holds the keys'
+    numbers (`engine.keys.key_number`): they are looked up by number, and the counts given by key."""
     found = _Stored({}, [[] for _ in holders], {})
+    key_of = {key_number(key): key for held in holders for key in held}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
-            _read_lookup(found, cursor.fetchall())
+            _read_lookup(found, cursor.fetchall(), key_of)
         else:  # the mentions of the keys first, then the features of those that share enough
             per_key: dict[str, list[int]] = defaultdict(list)
-            for chunk in chunks(sorted({key for held in holders for key in held}), 2000):
+            for chunk in chunks(sorted(key_of), 2000):
                 cursor.execute(*_lookup_statement(chunk, cap))
-                _read_lookup(found, cursor.fetchall(), per_key)
+                _read_lookup(found, cursor.fetchall(), key_of, per_key)
             found.candidates = [sharing_enough(h, per_key, found.counts, rule) for h in holders]
             qualify = sorted({i for ids in found.candidates for i in ids})
             for part in chunks(qualify, 2000):
                 cursor.execute(*_features_statement(part))
-                _read_lookup(found, cursor.fetchall())
+                _read_lookup(found, cursor.fetchall(), key_of)
     for ids in found.candidates:
         ids.sort()
     return found
 
 
 def _read_lookup(
-    found: _Stored, result: Iterable[Sequence[Any]], per_key: dict[str, list[int]] | None = None
+    found: _Stored,
+    result: Iterable[Sequence[Any]],
+    key_of: Mapping[int, str],
+    per_key: dict[str, list[int]] | None = None,
 ) -> None:
-    """Add the rows of the look-up statements to `found`: kind 0 a key's count, 1 a mention of a key (into
+    """Add the rows of the look-up statements to `found`: kind 0 a key's count (number: the count; the last
+    column: the key's number, `key_of` gives the key), 1 a mention of a key (number: the key's; into
     `per_key`), 2 a mention's stored features, 3 a candidate (the mention) of a new mention (its number)."""
     for kind, value, number, mention_id in result:
         if kind == 0:
-            found.counts[value] = number
+            found.counts[key_of[mention_id]] = number
         elif kind == 1:
             assert per_key is not None
-            per_key[value].append(mention_id)
+            per_key[key_of[number]].append(mention_id)
         elif kind == 3:
             found.candidates[number].append(mention_id)
         elif value is not None and mention_id not in found.rows:  # None: a mention without features
             found.rows[mention_id] = _features_row(orjson.loads(value) if isinstance(value, str) else value)
 
 
-def _lookup_statement(keys: Sequence[str], cap: int) -> tuple[str, list[Any]]:
+def _lookup_statement(keys: Sequence[int], cap: int) -> tuple[str, list[Any]]:
     """The look-up through the key counts (KeyCount, by primary key), then the mentions of the keys under
-    the cap (MentionKey)."""
+    the cap (MentionKey); `keys`: their numbers."""
     counts, mention_keys = quoted_table(KeyCount), quoted_table(MentionKey)
-    bigint = "CAST(NULL AS bigint)"
+    text = "CAST(NULL AS text)"
     marks = ", ".join(["%s"] * len(keys))
-    capped = key_cap_sql('c."key"', int(cap))
+    capped = stored_key_cap_sql('c."key"', int(cap))
     sql = (
         f'WITH c AS (SELECT "key", n FROM {counts} WHERE "key" IN ({marks})) '
-        f'SELECT 0, c."key", c.n, {bigint} FROM c UNION ALL '
-        f'SELECT 1, k."key", {bigint}, k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
+        f'SELECT 0, {text}, c.n, c."key" FROM c UNION ALL '
+        f'SELECT 1, {text}, k."key", k.mention_id FROM c JOIN {mention_keys} k ON k."key" = c."key" '
         f"WHERE c.n <= {capped}"
     )
     return sql, list(keys)
@@ -222,23 +236,23 @@ def _lookup_statement_postgresql(
     the features of those mentions (a correlated subquery, by primary key). Reading the counts from KeyCount
     with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was small
     enough to look cheap: time that grew with the register. The keys are sent once per new mention that
-    holds them, with its number: a text array and an integer array. The candidates come back as pairs (new
-    mention, stored mention), not as the qualifying mentions of every key they share: 44% fewer rows for a
-    batch of 500 against 300,000 registrations (bench/README.md)."""
+    holds them, as stored (`engine.keys.key_number`), with its number: two arrays. The candidates come back
+    as pairs (new mention, stored mention), not as the qualifying mentions of every key they share: 44%
+    fewer rows for a batch of 500 against 300,000 registrations (bench/README.md)."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
-    limit, capped = key_cap_sql('q."key"', int(cap)), key_cap_sql('"key"', int(cap))
-    weight = rule.weight_sql('u."key"', "u.n + 1")  # n: the stored mentions holding it; + the new one
-    pairs = [(key, number) for number, held in enumerate(holders) for key in held]
+    limit, capped = stored_key_cap_sql('q."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
+    weight = stored_weight_sql(rule, 'u."key"', "u.n + 1")  # n: the stored mentions holding it, + the new
+    pairs = [(key_number(key), number) for number, held in enumerate(holders) for key in held]
     sql = (
-        f'WITH o AS (SELECT * FROM unnest(CAST(%s AS text[]), CAST(%s AS integer[])) AS o("key", holder)), '
+        f'WITH o AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS integer[])) AS o("key", holder)), '
         f'm AS (SELECT q."key", k.mention_id, k.n FROM (SELECT DISTINCT "key" FROM o) q CROSS JOIN LATERAL '
         f"(SELECT mention_id, COUNT(*) OVER () AS n FROM "
         f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) s) k), '
         f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
         f'e AS (SELECT o.holder, u.mention_id FROM u JOIN o ON o."key" = u."key" '
         f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) "
-        f'SELECT 0, "key", MAX(n), {bigint} FROM m GROUP BY "key" UNION ALL '
+        f'SELECT 0, CAST(NULL AS text), MAX(n), "key" FROM m GROUP BY "key" UNION ALL '
         f"SELECT 3, CAST(NULL AS text), holder, mention_id FROM e UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"

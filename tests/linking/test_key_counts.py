@@ -6,25 +6,32 @@ from __future__ import annotations
 
 import importlib
 from collections import Counter
+from collections.abc import Iterable
 from types import SimpleNamespace
 from typing import Any
 
 import duckdb
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
 from ketenzicht.intake.pipeline import intake_registrations
 from ketenzicht.linking.batch import features_frame, with_block_keys
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
+    DEFAULT_PAIR_RULE,
     EVERY_SHARED_KEY,
+    KEY_LABELS,
     PairRule,
     blocking_keys,
     key_cap,
     key_cap_sql,
+    key_number,
+    key_number_sql,
+    stored_key_cap_sql,
+    stored_weight_sql,
 )
 from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.features import (
@@ -51,17 +58,29 @@ pytestmark = pytest.mark.django_db
 ANNA = {"given_names": "Anna Maria", "surname": "Jansen-de Vries", "birth_date": "1987-11-02", "sex": "F"}
 
 
-def counted() -> dict[str, int]:
+def counted() -> dict[int, int]:
     return dict(KeyCount.objects.values_list("key", "n"))
 
 
-def recounted() -> dict[str, int]:
+def recounted() -> dict[int, int]:
     """What KeyCount must hold: every stored key counted, or nothing where the database keeps no counts."""
     return stored_keys() if key_counts_kept() else {}
 
 
-def stored_keys() -> dict[str, int]:
+def stored_keys() -> dict[int, int]:
+    """How many mentions hold each stored key, by the key's number (`key_number`)."""
     return dict(Counter(MentionKey.objects.values_list("key", flat=True)))
+
+
+def numbers(keys: Iterable[str]) -> list[int]:
+    """The keys as the register stores them, sorted."""
+    return sorted(key_number(key) for key in keys)
+
+
+def keys_of_registration(registration: Any) -> list[str]:
+    """The keys of a registration's mentions, as text: stored, they are numbers."""
+    mentions = PersonMention.objects.filter(registration=registration)
+    return sorted({key for mention in mentions for key in blocking_keys(features_of(mention))})
 
 
 def _stored_candidates(
@@ -98,7 +117,7 @@ def test_a_rebuild_leaves_counts_equal_to_a_recount(capsys: Any) -> None:
     # The rebuild builds the keys in DuckDB: each mention's are those intake stores.
     for mention in PersonMention.objects.all():
         stored = sorted(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
-        assert stored == sorted(blocking_keys(features_of(mention))), mention.pk
+        assert stored == numbers(blocking_keys(features_of(mention))), mention.pk
     links = MentionLink.objects.all()
     assert links.count() == PersonMention.objects.count()
     assert {(link.method, link.model_version) for link in links} == {("rebuild", model_version())}
@@ -136,17 +155,27 @@ def test_storing_features_again_counts_the_old_keys_out() -> None:
     assert MentionFeatures.objects.get(mention=mention).data["surname"] == "verhoeven"
 
 
-def test_the_migration_restores_the_same_keys_and_counts_from_stored_features() -> None:
+@pytest.mark.django_db(transaction=True)  # migrations run outside a test's transaction (SQLite)
+def test_the_migration_turns_the_stored_keys_into_their_numbers_and_counts_them() -> None:
+    """A register stored before (keys as text, written by migration 0002 from the stored features) holds,
+    after migration 0007, the keys intake stores now (their numbers), and their counts where kept."""
     a_register()
     keys, counts = sorted(MentionKey.objects.values_list("mention_id", "key")), counted()
-    MentionKey.objects.all().delete()
-    KeyCount.objects.all().delete()
-    migration = importlib.import_module("ketenzicht.linking.migrations.0002_keycount_mentionkey_composite_pk")
+    before, after = ("linking", "0006_mentionfeatures_keys_digest"), ("linking", "0007_keys_as_numbers")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
     editor = SimpleNamespace(connection=connection)
-    migration.keys_refill(django_apps, editor)
+    importlib.import_module(
+        "ketenzicht.linking.migrations.0002_keycount_mentionkey_composite_pk"
+    ).keys_refill(old, editor)
     importlib.import_module(
         "ketenzicht.linking.migrations.0005_keycount_not_kept_on_postgresql"
-    ).counts_empty(django_apps, editor)
+    ).counts_empty(old, editor)
+    texts = old.get_model("linking", "MentionKey").objects.values_list("key", flat=True)
+    assert "n.y:linden|1986" in set(texts)
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
     assert sorted(MentionKey.objects.values_list("mention_id", "key")) == keys
     assert counted() == counts
     KeyCount.objects.all().delete()
@@ -169,15 +198,15 @@ def test_a_key_held_above_the_cap_is_not_looked_up() -> None:
         assert MentionLink.objects.get(mention__registration=second).method == "new"
         # One key under the cap is not enough to find him (a candidate shares two, a BSN key or a rare key,
         # here none is rare: keys.PairRule), two are: R1's keys alone (the keys and counts kept in step).
-        keys = sorted(
-            k
-            for k in MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True)
-            if not k.startswith(BSN_KEY_PREFIX)
+        keys = [k for k in keys_of_registration(first) if not k.startswith(BSN_KEY_PREFIX)]
+        assert numbers(keys) == sorted(
+            k for k in MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True)
         )
 
         def only_first_holds(key: str) -> None:
-            MentionKey.objects.filter(key=key).exclude(mention__registration=first).delete()
-            KeyCount.objects.filter(key=key).update(n=1)
+            number = key_number(key)
+            MentionKey.objects.filter(key=number).exclude(mention__registration=first).delete()
+            KeyCount.objects.filter(key=number).update(n=1)
 
         only_first_holds(keys[0])
         third = register("R3", dennis)
@@ -211,8 +240,8 @@ def test_two_mentions_whose_only_shared_keys_are_common_are_still_compared() -> 
         second = register("R6", jan)
     # Every key made of the names alone is held by six mentions, over the cap of 3; the names refined with
     # the place (or all initials) are held by these two only, so the second is compared with the first.
-    plain = set(MentionKey.objects.filter(mention__registration=first).values_list("key", flat=True))
-    assert all(stored_keys()[k] > 3 for k in plain if "+" not in k.split(":")[0])
+    plain = keys_of_registration(first)
+    assert all(stored_keys()[key_number(k)] > 3 for k in plain if "+" not in k.split(":")[0])
     assert (
         person_of(second) == person_of(first)
         or ReviewItem.objects.filter(mention__registration=second, candidate__registration=first).exists()
@@ -244,7 +273,8 @@ def test_the_look_up_reads_a_stored_mention_only_when_it_shares_enough_keys_with
     jan = register("R1", {"given_names": "Jan", "surname": "Jansen", "birth_date": "1980-01-01"})
     (stored,) = PersonMention.objects.filter(registration=jan).values_list("pk", flat=True)
     one, other = "n.y:jansen|1980", "D.i1:19800101|j"
-    assert {one, other} <= set(MentionKey.objects.filter(mention_id=stored).values_list("key", flat=True))
+    held = set(MentionKey.objects.filter(mention_id=stored).values_list("key", flat=True))
+    assert {key_number(one), key_number(other)} <= held
     rule = PairRule(2, rare=0)  # every key counts one: two are needed
     # Two new mentions of one batch, each sharing one of Jan's keys: he is a candidate of neither, and his
     # features are not read.
@@ -268,7 +298,7 @@ def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_d
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=2):
         reports = [register(f"R{i}", dennis) for i in range(6)]
         assert len({person_of(r) for r in reports}) == 1
-        held = stored_keys()
+        held = {key: stored_keys().get(key_number(key)) for key in keys_of_registration(reports[0])}
         assert held["b:123456782"] == held["D.i1:19860314|d"] == held["n+q:dennis|linden|5616"] == 6
         assert held["a.p:41|5616KD"] == held["n.y:linden|1986"] == 6  # over the cap
         # Without a BSN his date of birth with his name finds him.
@@ -312,11 +342,42 @@ def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_d
 )
 def test_the_cap_of_a_key_online_in_python_and_in_sql_alike(key: str, cap: int) -> None:
     assert key_cap(key, 100) == cap
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {key_cap_sql('k', 100)} FROM (SELECT %s AS k) AS t", [key])  # online
+    with connection.cursor() as cursor:  # online, where the key is stored as its number
+        cursor.execute(f"SELECT {stored_key_cap_sql('k', 100)} FROM (SELECT %s AS k) AS t", [key_number(key)])
         assert cursor.fetchone()[0] == cap
     in_duckdb = duckdb.execute(f"SELECT {key_cap_sql('k', 100)} FROM (SELECT CAST(? AS VARCHAR) AS k)", [key])
     assert in_duckdb.fetchone() == (cap,)  # the batch
+
+
+def test_a_key_is_stored_as_one_number_in_python_duckdb_and_postgresql() -> None:
+    keys = [f"{label}:dennis|linden|5616" for label in KEY_LABELS] + ["b:123456782", "n.y:jansen|1980", "f:"]
+    expected = [key_number(key) for key in keys]
+    assert len(set(expected)) == len(keys) and all(0 <= n < 2**63 for n in expected)  # a bigint
+    in_duckdb = duckdb.execute(
+        f"SELECT {key_number_sql('k')} FROM unnest(CAST(? AS VARCHAR[])) AS t(k)", [keys]
+    )
+    assert [n for (n,) in in_duckdb.fetchall()] == expected  # the rebuild's keys
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # the migration to numbers
+            in_postgresql = key_number_sql("k", "postgresql")
+            cursor.execute(
+                f"SELECT {in_postgresql} FROM unnest(CAST(%s AS text[])) WITH ORDINALITY t(k, i) ORDER BY i",
+                [keys],
+            )
+            assert [n for (n,) in cursor.fetchall()] == expected
+        # What the look-up must know of a stored key without its text: its cap and what it counts.
+        for key, number in zip(keys, expected, strict=True):
+            for rule in (DEFAULT_PAIR_RULE, PairRule(2, 0), PairRule(3, 10), EVERY_SHARED_KEY):
+                for count in (1, 5, 6, 11):
+                    cursor.execute(
+                        f"SELECT {stored_key_cap_sql('%s', 10)}, {stored_weight_sql(rule, '%s', '%s')}",
+                        [number, number, count],
+                    )
+                    assert cursor.fetchone() == (key_cap(key, 10), rule.weight(key, count)), (
+                        key,
+                        rule,
+                        count,
+                    )
 
 
 def test_a_bulk_batch_stores_each_mentions_own_keys_as_one_intake_does() -> None:
@@ -340,6 +401,6 @@ def test_a_bulk_batch_stores_each_mentions_own_keys_as_one_intake_does() -> None
     assert MentionKey.objects.count() >= COPY_KEYS_FROM + 2  # enough for COPY on PostgreSQL
     for mention in PersonMention.objects.all():
         stored = sorted(MentionKey.objects.filter(mention=mention).values_list("key", flat=True))
-        assert stored == sorted(blocking_keys(features_of(mention))), mention.pk
+        assert stored == numbers(blocking_keys(features_of(mention))), mention.pk
     assert PersonMention.objects.filter(registration=single).count() == 2
     assert counted() == recounted()

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ketenzicht.linking.engine.normalise import MentionFeatures
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
@@ -264,6 +265,65 @@ def key_cap_sql(key: str, cap: int) -> str:
     return f"(CASE WHEN {names_a_person} THEN {int(cap) * PERSON_KEY_CAP_FACTOR} ELSE {int(cap)} END)"
 
 
+# Stored keys are numbers. The register holds each key (`MentionKey`, and `KeyCount` where kept) as a 64-bit
+# integer, not as its text: half the index of text keys, compared as integers rather than by the
+# database's collation, so that an import's look-ups and key writes touch half the pages as the register
+# grows (bench/README.md, "Keys stored as numbers"). The number is the key's class (two bits: what the
+# look-up must know of a key without its text, `key_cap` and `PairRule.weight`) above the first 60 bits of
+# the MD5 of its text. Two different keys get one number only when those 60 bits collide: about once in
+# fifty registers of 200 million distinct keys (n^2 / 2^61); the two then count as one key, which gives a
+# few more candidates to score or a key over the cap, never a link on its own. Python, DuckDB and
+# PostgreSQL compute the same number (tests/linking/test_keys.py).
+KEY_CLASS_SHIFT = 60
+KEY_CLASS_ORDINARY, KEY_CLASS_PERSON, KEY_CLASS_ALONE = 0, 1, 2  # `key_cap` higher; also enough alone
+_KEY_HASH_HEX = KEY_CLASS_SHIFT // 4  # hex digits of the MD5 taken
+
+
+def key_class(key: str) -> int:
+    """Enough alone (a BSN or phone key, `PairRule.weight`), naming a person (`key_cap` higher), or
+    ordinary."""
+    if key.startswith(ENOUGH_ALONE_PREFIXES):
+        return KEY_CLASS_ALONE
+    return KEY_CLASS_PERSON if key.startswith(_PERSON_KEY_PREFIXES) else KEY_CLASS_ORDINARY
+
+
+@lru_cache(maxsize=1 << 16)  # a batch's keys are numbered for its look-up and again when stored
+def key_number(key: str) -> int:
+    """The key as the register stores it: its class above the first 60 bits of the MD5 of its text."""
+    first = int.from_bytes(hashlib.md5(key.encode(), usedforsecurity=False).digest()[:8], "big")
+    return (key_class(key) << KEY_CLASS_SHIFT) | first >> (64 - KEY_CLASS_SHIFT)
+
+
+def key_number_sql(key: str, dialect: str = "duckdb") -> str:
+    """`key_number` as an expression over a key column of text (`dialect` "duckdb" or "postgresql")."""
+    cases = (
+        (KEY_CLASS_ALONE, ENOUGH_ALONE_PREFIXES),
+        (KEY_CLASS_PERSON, _PERSON_KEY_PREFIXES),
+    )
+    klass = " ".join(f"WHEN {_starts_with_sql(key, prefixes)} THEN {number}" for number, prefixes in cases)
+    hexdigits = f"substr(md5({key}), 1, {_KEY_HASH_HEX})"
+    if dialect == "postgresql":
+        hashed = f"CAST(CAST('x' || {hexdigits} AS bit({KEY_CLASS_SHIFT})) AS bigint)"
+    elif dialect == "duckdb":
+        hashed = f"CAST('0x' || {hexdigits} AS BIGINT)"
+    else:
+        raise ValueError(f"no key numbers in SQL for {dialect!r}")
+    return f"((CAST(CASE {klass} ELSE 0 END AS BIGINT) << {KEY_CLASS_SHIFT}) | {hashed})"
+
+
+def stored_key_cap_sql(number: str, cap: int) -> str:
+    """`key_cap` as a SQL expression over a stored key's number (PostgreSQL and SQLite)."""
+    person = KEY_CLASS_PERSON << KEY_CLASS_SHIFT
+    return f"(CASE WHEN {number} >= {person} THEN {int(cap) * PERSON_KEY_CAP_FACTOR} ELSE {int(cap)} END)"
+
+
+def stored_weight_sql(rule: PairRule, number: str, count: str) -> str:
+    """`rule.weight` as a SQL expression over a stored key's number and a count (PostgreSQL and SQLite)."""
+    alone = KEY_CLASS_ALONE << KEY_CLASS_SHIFT
+    enough = f"{number} >= {alone} OR {count} <= {int(rule.rare)}"
+    return f"CASE WHEN {enough} THEN {int(rule.minimum)} ELSE 1 END"
+
+
 DEFAULT_PAIR_RULE = PairRule()
 EVERY_SHARED_KEY = PairRule(minimum=1, rare=0)
 
@@ -349,17 +409,25 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, orde
     return f"list_sort({distinct})" if ordered else distinct
 
 
-def keys_digest(keys: list[str]) -> str:
-    """A fingerprint of one mention's keys (`blocking_keys`, sorted): the MD5 of the keys joined by U+001F,
-    stored with the mention's features, so that a rebuild rewrites only the mentions whose keys changed
-    (a new key scheme changes the fingerprint even where the features did not). `keys_digest_sql` gives
-    the same in DuckDB; tests/linking/test_keys.py holds the two against each other."""
-    return hashlib.md5("\x1f".join(keys).encode(), usedforsecurity=False).hexdigest()
+def keys_digest(keys: Iterable[str]) -> str:
+    """A fingerprint of one mention's keys (`blocking_keys`) as the register stores them: the MD5 of their
+    numbers (`key_number`), sorted and joined by U+001F, stored with the mention's features, so that a
+    rebuild rewrites only the mentions whose stored keys changed (a new key scheme or numbering changes the
+    fingerprint even where the features did not). `keys_digest_sql` gives the same in DuckDB; tests/
+    linking/test_keys.py holds the two against each other."""
+    return numbers_digest(key_number(key) for key in keys)
+
+
+def numbers_digest(numbers: Iterable[int]) -> str:
+    """`keys_digest` of keys whose numbers are these."""
+    joined = "\x1f".join(map(str, sorted(set(numbers))))
+    return hashlib.md5(joined.encode(), usedforsecurity=False).hexdigest()
 
 
 def keys_digest_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
     """A DuckDB expression: `keys_digest` of the row's `blocking_keys`."""
-    return f"md5(array_to_string({blocking_keys_sql(integers)}, chr(31)))"
+    numbers = f"list_transform({blocking_keys_sql(integers, ordered=False)}, lambda k: {key_number_sql('k')})"
+    return f"md5(array_to_string(list_sort(list_distinct({numbers})), chr(31)))"
 
 
 # The labels of the keys (`codes` of `codes:values`, a refined key's with `+code`), numbered: the kind of a
