@@ -18,7 +18,9 @@ class MentionFeatures(models.Model):
         PersonMention, primary_key=True, on_delete=models.CASCADE, related_name="features"
     )
     data = models.JSONField()
-    bsn = models.CharField(max_length=9, null=True, blank=True, db_index=True)  # noqa: DJ001 - None: no valid BSN
+    # Read with the features, never searched by (a BSN is found through its blocking key, MentionKey): no
+    # index, which an import would write twice per mention (PostgreSQL adds one for LIKE).
+    bsn = models.CharField(max_length=9, null=True, blank=True)  # noqa: DJ001 - None: no valid BSN
     # The fingerprint of the mention's blocking keys (`engine.keys.keys_digest`): a rebuild rewrites the
     # features and keys of a mention only where the features or this differ. None: not known (rewritten).
     keys_digest = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001 - None: not known
