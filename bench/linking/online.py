@@ -135,8 +135,8 @@ def psql(sql: str, database: str = "postgres") -> str:
 
 # The cached registers' format: raised when what `fill` stores changes, so that an older cache is not used
 # (2: features with the phone and the model's name-frequency buckets, and the keys' fingerprint, as intake
-# stores them).
-REGISTER_FORMAT = 2
+# stores them; 3: the keys as their numbers, `engine.keys.key_number`).
+REGISTER_FORMAT = 3
 
 
 def database_url(backend: str, persons: int, seed: int) -> str:
@@ -285,7 +285,7 @@ def fill(directory: Path) -> None:
     from django.utils import timezone
 
     from ketenzicht.db import quoted_table, rows_insert
-    from ketenzicht.linking.engine.keys import blocking_keys, key_number, numbers_digest
+    from ketenzicht.linking.engine.keys import blocking_keys, key_number, keys_digest
     from ketenzicht.linking.features import FEATURES_COLUMNS, features_of, key_counts_recount
     from ketenzicht.linking.models import KeyCount, MentionFeatures, MentionKey, MentionLink
     from ketenzicht.linking.online import link_model, model_version
@@ -335,11 +335,11 @@ def fill(directory: Path) -> None:
             features = model.prepare(features_of(mention))  # as intake stores them
             truth_person = truth[(source, reference, ref)]
             person = person_of.setdefault(truth_person, len(person_of) + 1)
-            its_keys = [key_number(key) for key in blocking_keys(features)]  # as the register stores them
+            its_keys = blocking_keys(features)
             data = json.dumps(features.as_row())
-            features_rows.append((mention_id, data, features.bsn, numbers_digest(its_keys)))
+            features_rows.append((mention_id, data, features.bsn, keys_digest(its_keys)))
             link_rows.append((mention_id, person, "rebuild", None, version, now))
-            keys.extend((mention_id, key) for key in its_keys)
+            keys.extend((mention_id, key_number(key)) for key in its_keys)  # as the register stores them
             done += 1
             if len(features_rows) == 20_000:
                 flush(keys)

@@ -26,7 +26,7 @@ from ketenzicht.db import (
 )
 from ketenzicht.registrations.models import PersonMention
 
-from .engine.keys import blocking_keys, key_number, numbers_digest
+from .engine.keys import blocking_keys, key_number, keys_digest
 from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention
 from .engine.normalise import MentionFeatures as Features
 from .models import (
@@ -177,12 +177,10 @@ def features_write(
     mentions (plain rows: no model instance for each of the tens of keys per mention), and the statements
     `also` after them. A few mentions (an intake) in one round trip on PostgreSQL; a bulk batch's keys by
     COPY there."""
-    numbers_by = {
-        m.pk: [key_number(key) for key in (keys_of[m.pk] if keys_of else blocking_keys(f))] for m, f in pairs
-    }
-    keys = [(mention, number) for mention, numbers in numbers_by.items() for number in numbers]
+    keys_by = {m.pk: list(keys_of[m.pk]) if keys_of else blocking_keys(f) for m, f in pairs}
+    keys = [(mention, key_number(key)) for mention, its_keys in keys_by.items() for key in its_keys]
     rows = list(
-        _features_rows(((m.pk, f) for m, f in pairs), {m: numbers_digest(n) for m, n in numbers_by.items()})
+        _features_rows(((m.pk, f) for m, f in pairs), {m: keys_digest(k) for m, k in keys_by.items()})
     )
     statements: list[Statement] = []
     if connection.vendor == "postgresql" and len(keys) >= COPY_KEYS_FROM:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -409,25 +409,31 @@ def blocking_keys_sql(integers: frozenset[str] | set[str] = frozenset(), *, orde
     return f"list_sort({distinct})" if ordered else distinct
 
 
-def keys_digest(keys: Iterable[str]) -> str:
-    """A fingerprint of one mention's keys (`blocking_keys`) as the register stores them: the MD5 of their
-    numbers (`key_number`), sorted and joined by U+001F, stored with the mention's features, so that a
-    rebuild rewrites only the mentions whose stored keys changed (a new key scheme or numbering changes the
-    fingerprint even where the features did not). `keys_digest_sql` gives the same in DuckDB; tests/
-    linking/test_keys.py holds the two against each other."""
-    return numbers_digest(key_number(key) for key in keys)
+# How the keys are numbered (`key_number`), in a fingerprint's last part: a change of the classes or of the
+# hash's width changes every mention's fingerprint, so that the next rebuild writes the keys anew. Change
+# the word "md5" here when the hash changes.
+KEY_NUMBERING = (
+    f"md5>>{64 - KEY_CLASS_SHIFT}|{KEY_CLASS_ALONE}:{','.join(ENOUGH_ALONE_PREFIXES)}"
+    f"|{KEY_CLASS_PERSON}:{','.join(_PERSON_KEY_PREFIXES)}"
+)
+if "'" in KEY_NUMBERING:
+    raise ValueError("KEY_NUMBERING goes into SQL as a string literal")  # at import
 
 
-def numbers_digest(numbers: Iterable[int]) -> str:
-    """`keys_digest` of keys whose numbers are these."""
-    joined = "\x1f".join(map(str, sorted(set(numbers))))
-    return hashlib.md5(joined.encode(), usedforsecurity=False).hexdigest()
+def keys_digest(keys: list[str]) -> str:
+    """A fingerprint of one mention's keys (`blocking_keys`, sorted) as the register stores them: the MD5
+    of the keys joined by U+001F, then U+001E and how they are numbered (`KEY_NUMBERING`), stored with the
+    mention's features, so that a rebuild rewrites only the mentions whose stored keys changed (a new key
+    scheme or numbering changes the fingerprint even where the features did not). One MD5 per mention: a
+    rebuild computes it for every mention (in DuckDB, `keys_digest_sql`; tests/linking/test_keys.py holds
+    the two against each other)."""
+    text = "\x1f".join(keys) + "\x1e" + KEY_NUMBERING
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def keys_digest_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
     """A DuckDB expression: `keys_digest` of the row's `blocking_keys`."""
-    numbers = f"list_transform({blocking_keys_sql(integers, ordered=False)}, lambda k: {key_number_sql('k')})"
-    return f"md5(array_to_string(list_sort(list_distinct({numbers})), chr(31)))"
+    return f"md5(array_to_string({blocking_keys_sql(integers)}, chr(31)) || chr(30) || '{KEY_NUMBERING}')"
 
 
 # The labels of the keys (`codes` of `codes:values`, a refined key's with `+code`), numbered: the kind of a
