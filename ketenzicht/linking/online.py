@@ -122,7 +122,7 @@ class LinkOutcome:
 class _Stored:
     """What the register holds for the keys of a batch (`_stored_lookup`)."""
 
-    counts: dict[str, int]  # the count of every key that has one (of those asked for: `_stored_lookup`)
+    counts: dict[str, int]  # the count of every key that has one
     candidates: list[list[int]]  # per new mention, the stored mentions that share enough keys, by id
     rows: dict[int, dict[str, Any]]  # the features of those mentions (`MentionFeatures.as_row`)
 
@@ -148,25 +148,20 @@ def sharing_enough(
 
 
 def _stored_lookup(
-    holders: Sequence[Collection[str]],
-    cap: int,
-    rule: PairRule = EVERY_SHARED_KEY,
-    *,
-    counted: Collection[str] | None = None,
+    holders: Sequence[Collection[str]], cap: int, rule: PairRule = EVERY_SHARED_KEY
 ) -> _Stored:
     """For new mentions whose keys `holders` lists (one collection per new mention): per new mention the
     stored mentions that share enough of its keys held by at most `cap` mentions by `rule`
     (`sharing_enough`), in the order of their ids; their features; and the count of each key that has
-    mentions (up to `cap` + 1: more says only "too common"), of the keys in `counted` only when given
-    (PostgreSQL; SQLite gives them all). A stored mention that shares one key with each of two new mentions
-    is a candidate of neither, and is not read. Their persons are read afterwards, for the few candidates
-    that score high enough to matter (`_stored_persons`). The register holds the keys' numbers
-    (`engine.keys.key_number`): they are looked up by number, and the counts given by key."""
+    mentions (up to `cap` + 1: more says only "too common"). A stored mention that shares one key with each
+    of two new mentions is a candidate of neither, and is not read. Their persons are read afterwards, for
+    the few candidates that score high enough to matter (`_stored_persons`). The register holds the keys'
+    numbers (`engine.keys.key_number`): they are looked up by number, and the counts given by key."""
     found = _Stored({}, [[] for _ in holders], {})
     key_of = {key_number(key): key for held in holders for key in held}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(*_lookup_statement_postgresql(holders, cap, rule, counted))
+            cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
             _read_lookup(found, cursor.fetchall(), key_of)
         else:  # the mentions of the keys first, then the features of those that share enough
             per_key: dict[str, list[int]] = defaultdict(list)
@@ -231,7 +226,7 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
 
 
 def _lookup_statement_postgresql(
-    holders: Sequence[Collection[str]], cap: int, rule: PairRule, counted: Collection[str] | None = None
+    holders: Sequence[Collection[str]], cap: int, rule: PairRule
 ) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
     (of any of `holders`, the keys of each new mention) at most its cap + 1 of its mentions and their
@@ -243,15 +238,12 @@ def _lookup_statement_postgresql(
     enough to look cheap: time that grew with the register. The keys are sent once per new mention that
     holds them, as stored (`engine.keys.key_number`), with its number: two arrays. The candidates come back
     as pairs (new mention, stored mention), not as the qualifying mentions of every key they share: 44%
-    fewer rows for a batch of 500 against 300,000 registrations (bench/README.md). The counts (rows of kind
-    0) only of the keys in `counted` when given: a bulk batch needs those of the few keys two of its new
-    mentions hold, and counting and sending all of them took half the statement's time (bench/README.md)."""
+    fewer rows for a batch of 500 against 300,000 registrations (bench/README.md)."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     limit, capped = stored_key_cap_sql('q."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
     weight = stored_weight_sql(rule, 'u."key"', "u.n + 1")  # n: the stored mentions holding it, + the new
     pairs = [(key_number(key), number) for number, held in enumerate(holders) for key in held]
-    only = "" if counted is None else 'WHERE "key" = ANY(CAST(%s AS bigint[]))'
     sql = (
         f'WITH o AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS integer[])) AS o("key", holder)), '
         f'm AS (SELECT q."key", k.mention_id, k.n FROM (SELECT DISTINCT "key" FROM o) q CROSS JOIN LATERAL '
@@ -260,15 +252,12 @@ def _lookup_statement_postgresql(
         f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
         f'e AS (SELECT o.holder, u.mention_id FROM u JOIN o ON o."key" = u."key" '
         f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) "
-        f'SELECT 0, CAST(NULL AS text), MAX(n), "key" FROM m {only} GROUP BY "key" UNION ALL '
+        f'SELECT 0, CAST(NULL AS text), MAX(n), "key" FROM m GROUP BY "key" UNION ALL '
         f"SELECT 3, CAST(NULL AS text), holder, mention_id FROM e UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"
     )
-    params: list[Any] = [[key for key, _ in pairs], [number for _, number in pairs], rule.minimum]
-    if counted is not None:
-        params.append(sorted({key_number(key) for key in counted}))
-    return sql, params
+    return sql, [[key for key, _ in pairs], [number for _, number in pairs], rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -335,9 +324,7 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
     cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
-    # Only the counts of keys that two or more of the batch's mentions hold are used (`held` below).
-    twice = Counter(key for keys in keys_of.values() for key in keys)
-    lookup = _stored_lookup(list(keys_of.values()), cap, rule, counted=[k for k, n in twice.items() if n > 1])
+    lookup = _stored_lookup(list(keys_of.values()), cap, rule)
     counts = lookup.counts
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are

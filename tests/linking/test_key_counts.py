@@ -286,14 +286,6 @@ def test_the_look_up_reads_a_stored_mention_only_when_it_shares_enough_keys_with
     assert together.candidates == [[], [stored]]  # the first shares one key with him, the second two
     assert apart.counts == together.counts == {one: 1, other: 1}
     assert set(_stored_lookup([[one, other]], 100, rule).rows) == {stored}
-    # A bulk batch asks only for the counts of the keys two of its new mentions hold: the same candidates
-    # and features, fewer counts (PostgreSQL; SQLite reads every count on the way to the mentions).
-    asked = _stored_lookup([[one, "n.y:nobody|1900"], [other, one]], 100, rule, counted=[one])
-    assert (asked.candidates, asked.rows) == (together.candidates, together.rows)
-    assert asked.counts == ({one: 1} if connection.vendor == "postgresql" else together.counts)
-    assert _stored_lookup([[one], [other]], 100, rule, counted=[]).counts == (
-        {} if connection.vendor == "postgresql" else apart.counts
-    )
 
 
 def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_date_of_birth_or_home() -> (
