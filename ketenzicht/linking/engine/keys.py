@@ -273,7 +273,7 @@ def key_cap_sql(key: str, cap: int) -> str:
 # the MD5 of its text. Two different keys get one number only when those 60 bits collide: about once in
 # fifty registers of 200 million distinct keys (n^2 / 2^61); the two then count as one key, which gives a
 # few more candidates to score or a key over the cap, never a link on its own. Python, DuckDB and
-# PostgreSQL compute the same number (tests/linking/test_keys.py).
+# PostgreSQL compute the same number (tests/linking/test_key_counts.py).
 KEY_CLASS_SHIFT = 60
 KEY_CLASS_ORDINARY, KEY_CLASS_PERSON, KEY_CLASS_ALONE = 0, 1, 2  # `key_cap` higher; also enough alone
 _KEY_HASH_HEX = KEY_CLASS_SHIFT // 4  # hex digits of the MD5 taken
