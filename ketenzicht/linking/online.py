@@ -158,10 +158,11 @@ def _stored_lookup(
     the few candidates that score high enough to matter (`_stored_persons`). The register holds the keys'
     numbers (`engine.keys.key_number`): they are looked up by number, and the counts given by key."""
     found = _Stored({}, [[] for _ in holders], {})
-    key_of = {key_number(key): key for held in holders for key in held}
+    number_of = {key: key_number(key) for held in holders for key in held}
+    key_of = {number: key for key, number in number_of.items()}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(*_lookup_statement_postgresql(holders, cap, rule))
+            cursor.execute(*_lookup_statement_postgresql(holders, number_of, cap, rule))
             _read_lookup(found, cursor.fetchall(), key_of)
         else:  # the mentions of the keys first, then the features of those that share enough
             per_key: dict[str, list[int]] = defaultdict(list)
@@ -226,7 +227,7 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
 
 
 def _lookup_statement_postgresql(
-    holders: Sequence[Collection[str]], cap: int, rule: PairRule
+    holders: Sequence[Collection[str]], number_of: Mapping[str, int], cap: int, rule: PairRule
 ) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
     (of any of `holders`, the keys of each new mention) at most its cap + 1 of its mentions and their
@@ -236,14 +237,14 @@ def _lookup_statement_postgresql(
     the features of those mentions (a correlated subquery, by primary key). Reading the counts from KeyCount
     with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was small
     enough to look cheap: time that grew with the register. The keys are sent once per new mention that
-    holds them, as stored (`engine.keys.key_number`), with its number: two arrays. The candidates come back
-    as pairs (new mention, stored mention), not as the qualifying mentions of every key they share: 44%
-    fewer rows for a batch of 500 against 300,000 registrations (bench/README.md)."""
+    holds them, as stored (`number_of`: `engine.keys.key_number`), with its number: two arrays. The
+    candidates come back as pairs (new mention, stored mention), not as the qualifying mentions of every
+    key they share: 44% fewer rows for a batch of 500 against 300,000 registrations (bench/README.md)."""
     mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
     bigint = "CAST(NULL AS bigint)"
     limit, capped = stored_key_cap_sql('q."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
     weight = stored_weight_sql(rule, 'u."key"', "u.n + 1")  # n: the stored mentions holding it, + the new
-    pairs = [(key_number(key), number) for number, held in enumerate(holders) for key in held]
+    pairs = [(number_of[key], number) for number, held in enumerate(holders) for key in held]
     sql = (
         f'WITH o AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS integer[])) AS o("key", holder)), '
         f'm AS (SELECT q."key", k.mention_id, k.n FROM (SELECT DISTINCT "key" FROM o) q CROSS JOIN LATERAL '

@@ -298,7 +298,8 @@ def test_a_person_registered_more_often_than_the_cap_is_still_found_by_his_bsn_d
     with override_settings(KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY=2):
         reports = [register(f"R{i}", dennis) for i in range(6)]
         assert len({person_of(r) for r in reports}) == 1
-        held = {key: stored_keys().get(key_number(key)) for key in keys_of_registration(reports[0])}
+        stored = stored_keys()
+        held = {key: stored.get(key_number(key)) for key in keys_of_registration(reports[0])}
         assert held["b:123456782"] == held["D.i1:19860314|d"] == held["n+q:dennis|linden|5616"] == 6
         assert held["a.p:41|5616KD"] == held["n.y:linden|1986"] == 6  # over the cap
         # Without a BSN his date of birth with his name finds him.

@@ -2,8 +2,8 @@
 keys are turned into their numbers in place (PostgreSQL computes them itself; SQLite through the Python
 function), the columns become integers, and on the databases that keep key counts they are counted anew.
 The stored fingerprints (`keys_digest`, now with how the keys are numbered) no longer match, so the next
-rebuild writes every mention's keys once more. Back: the columns become text again and the fingerprints are forgotten,
-so that the rebuild of the code before writes the keys as text."""
+rebuild writes every mention's keys once more. Back: the columns become text again and the fingerprints
+are forgotten, so that the rebuild of the code before writes the keys as text."""
 
 from django.db import migrations, models
 
