@@ -11,11 +11,12 @@ the rebuild there in a process of its own, as `manage.py link_persons --rebuild`
 DuckDB): reading the mentions, normalising them, predicting and clustering, and writing features, keys
 and links. Printed: the wall of each stage the rebuild reports (`normalise`, `predict`, `cluster`,
 `store`; `before` is Django's start and reading the mentions, up to the first stage), the whole wall,
-the process's peak memory, and the rebuild's summary. With `--runs N` the rebuild runs N times on the
-same copy, each in a process of its own: the first finds the register as intake left it, the later ones
-as the rebuild before left it (a rebuild rewrites only the features and keys that changed, so the first
-after intake, whose stored features and keys are the same, and the later ones write few). `--rewrite`
-forgets the stored keys' fingerprints in the copy first (not timed), as a register stored before they
+the process's peak memory, the highest resident memory sampled (every 0.2 s) in each stage, and the
+rebuild's summary. With `--runs N` the rebuild runs N times on the same copy, each in a process of its
+own: the first finds the register as intake left it, the later ones as the rebuild before left it (a
+rebuild rewrites only the features and keys that changed, so the first after intake, whose stored
+features and keys are the same, and the later ones write few). `--rewrite` forgets the stored keys'
+fingerprints in the copy first (not timed), as a register stored before they
 were kept: the first rebuild then writes every mention's features and keys anew. The server:
 $BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432).
 
@@ -32,6 +33,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +41,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
 
 from online import POSTGRES, database_url, psql  # noqa: E402  (the register online.py builds)
 
@@ -52,20 +56,37 @@ def worker(result: Path) -> None:
     began = time.perf_counter()
     first_seen: dict[str, float] = {}
     last_seen: dict[str, float] = {}
+    stage_now = ["before"]
+    highest: dict[str, int] = {}  # stage -> the highest resident memory sampled in it, in pages
+    done_sampling = threading.Event()
+
+    def sample() -> None:  # every 0.2 s: the process's resident pages, by the stage it is in
+        with open("/proc/self/statm", "rb") as statm:
+            while not done_sampling.wait(0.2):
+                statm.seek(0)
+                resident = int(statm.read().split()[1])
+                highest[stage_now[0]] = max(highest.get(stage_now[0], 0), resident)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if Path("/proc/self/statm").exists():
+        sampler.start()
 
     def step(stage: str, done: int, total: int) -> None:
         now = time.perf_counter() - began
         first_seen.setdefault(stage, now)
         last_seen[stage] = now
+        stage_now[0] = stage
 
     summary = persons_rebuild(progress=step)
     wall = time.perf_counter() - began
+    done_sampling.set()
     stages = {"before": min(first_seen.values(), default=wall)}
     stages |= {stage: last_seen[stage] - first_seen[stage] for stage in first_seen}
     out = {
         "wall": wall,
         "stages": stages,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "stage_peak_mib": {stage: pages * PAGE / 2**20 for stage, pages in highest.items()},
         "summary": summary.__dict__,
     }
     result.write_text(json.dumps(out), encoding="utf-8")
@@ -109,6 +130,9 @@ def main() -> None:
             figures = json.loads(result.read_text(encoding="utf-8"))
             stages = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in figures["stages"].items())
             print(f"run {run}: wall {figures['wall']:.1f} s ({stages}); peak {figures['peak_mib']:,.0f} MiB")
+            if figures["stage_peak_mib"]:
+                peaks = ", ".join(f"{stage} {mib:,.0f}" for stage, mib in figures["stage_peak_mib"].items())
+                print(f"run {run}: highest resident memory sampled by stage (MiB): {peaks}")
             print(f"run {run}: summary: {figures['summary']}", flush=True)
     finally:
         psql(f"DROP DATABASE IF EXISTS {copy}")
