@@ -118,9 +118,14 @@ def features_frame(features: Iterable[MentionFeatures], *, with_keys: bool = Fal
 
 def columns_frame(features: FeatureColumns) -> pd.DataFrame:
     """`features_frame` of features held as columns (a rebuild): the same frame, made from the columns
-    without an object per mention; the frame's lists are the columns' own (neither is changed)."""
+    without an object per mention. The frame holds the columns' values as they are (every column of
+    dtype object: a number stays a Python int, None stays None), not copies of them, in arrays of its
+    own: `FeatureColumns.of_frame` reads the features from those arrays, so that the columns' lists need
+    not be kept beside them (neither is changed)."""
     return pd.DataFrame(
-        {name: features.columns[name] for name in FEATURE_COLUMNS}, columns=list(FEATURE_COLUMNS)
+        {name: features.columns[name] for name in FEATURE_COLUMNS},
+        columns=list(FEATURE_COLUMNS),
+        dtype=object,
     )
 
 

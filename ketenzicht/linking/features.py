@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+import orjson
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -83,7 +84,9 @@ def mention_columns() -> MentionColumns:
 def features_of_all(mentions: MentionColumns) -> FeatureColumns:
     """`features_of` of many mentions (a rebuild), normalised column by column (`normalise_columns`: each
     distinct name, date or address normalised once; the same features as one by one), held as columns."""
-    return FeatureColumns(normalise_columns([str(i) for i in mentions.ids], mentions.inputs))
+    return FeatureColumns(
+        normalise_columns([str(i) for i in mentions.ids], mentions.inputs, shared_lists=True)
+    )
 
 
 def features_of(mention: PersonMention) -> Features:
@@ -207,27 +210,42 @@ def _features_rows(
 
 
 def features_changed(
-    features: Sequence[Features],
+    features: FeatureColumns,
     digests: Iterable[tuple[int, str]],
-    prepare: Callable[[Features], Features],
+    prepare_row: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> dict[int, str]:
     """The mentions among `features` (in the order of their ids) whose stored features or keys differ from
     these, or that have none stored, with their keys' new fingerprint. `digests`: (mention id,
     `keys_digest` of its keys) of every one of them, in the same order (`batch.mention_key_digests`).
-    `prepare`: what is stored of features (the model's `prepare`: with its name-frequency buckets, as
-    intake stores them). The stored features are read a chunk at a time beside them."""
-    stored = MentionFeatures.objects.order_by("mention_id").values_list("mention_id", "data", "keys_digest")
-    stored_rows = iter(stored.iterator(chunk_size=10_000))
+    `prepare_row`: what is stored of a features row (the model's `prepare_row`: with its name-frequency
+    buckets, as intake stores them). The stored features are read a chunk at a time beside them
+    (`_stored_rows`), and compared as rows: no MentionFeatures is made for either side (a rebuild of a
+    million mentions compares them all)."""
+    stored_rows = _stored_rows()
     row = next(stored_rows, None)
     changed: dict[int, str] = {}
-    for f, (mention, digest) in zip(features, digests, strict=True):
-        if int(f.unique_id) != mention:
-            raise ValueError(f"features of mention {f.unique_id} beside the keys of mention {mention}")
+    for new, (mention, digest) in zip(features.rows(), digests, strict=True):
+        if int(new["unique_id"]) != mention:
+            raise ValueError(f"features of mention {new['unique_id']} beside the keys of mention {mention}")
         while row is not None and row[0] < mention:  # stored for a mention not being rebuilt: left
             row = next(stored_rows, None)
-        if row is None or row[0] != mention or row[2] != digest or row[1] != prepare(f).as_row():
+        if row is None or row[0] != mention or row[2] != digest or orjson.loads(row[1]) != prepare_row(new):
             changed[mention] = digest
     return changed
+
+
+def _stored_rows(chunk: int = 10_000) -> Iterator[tuple[int, str, str | None]]:
+    """(mention id, features as JSON text, keys' fingerprint) of every stored MentionFeatures row, in the
+    order of the mention ids, read `chunk` rows at a time (a server-side cursor on PostgreSQL). The JSON
+    is left as text for orjson: the ORM's JSON field decoded it with the json module, a third of the
+    time of comparing a million mentions' features."""
+    data = "CAST(data AS text)" if connection.vendor == "postgresql" else "data"
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT mention_id, {data}, keys_digest FROM {quoted_table(MentionFeatures)} ORDER BY mention_id"
+        )
+        while part := cursor.fetchmany(chunk):
+            yield from part
 
 
 def mentions_delete(model: type[Any], mention_ids: Sequence[int]) -> None:

@@ -113,6 +113,7 @@ def persons_rebuild(
     step("normalise", len(mentions.ids), len(mentions.ids))
     # predict blocks on the online matcher's keys (built in DuckDB, for Spark too): the same candidates
     frame = columns_frame(features)
+    features = FeatureColumns.of_frame(frame)  # the frame's arrays: the lists of each column go
     # The keys' fingerprints now, while little else is held (DuckDB copies the key columns to make them):
     # 32 bytes per mention, in the order of the features (both by mention id).
     digests = np.array([digest for _, digest in mention_key_digests(frame)], dtype="S32")
@@ -150,11 +151,14 @@ def persons_rebuild(
         step("predict", 1, 1)
     registration_of = {str(m): r for m, r in zip(mentions.ids, mentions.registrations, strict=True)}
     pairs: list[ScoredPair] = []
-    for row in scored.itertuples(index=False):
-        left, right, probability = str(row.unique_id_l), str(row.unique_id_r), float(row.match_probability)
+    # Column by column (a namedtuple per scored pair took seconds at a million mentions).
+    lefts, rights = scored["unique_id_l"].astype(str), scored["unique_id_r"].astype(str)
+    for left, right, probability in zip(lefts, rights, scored["match_probability"], strict=True):
         if registration_of[left] == registration_of[right]:
             continue  # two mentions of one registration are two people
-        pairs.append(ScoredPair(left, right, probability))
+        pairs.append(ScoredPair(left, right, float(probability)))
+    pairs_scored = len(scored)
+    del scored, lefts, rights  # the pairs hold what is read of them
 
     decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
     same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
@@ -205,7 +209,7 @@ def persons_rebuild(
 
     with transaction.atomic():
         step("store", 0, 1)
-        rewritten = _features_store(features, digests, frame, model.prepare)
+        rewritten = _features_store(features, digests, frame, model)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
         person_of_cluster = {
@@ -228,7 +232,7 @@ def persons_rebuild(
         step("store", 1, 1)
         summary = RebuildSummary(
             mentions=len(mentions.ids),
-            pairs_scored=len(scored),
+            pairs_scored=pairs_scored,
             persons=len(person_of_cluster),
             persons_new=len(new_persons),
             persons_merged=len(carried.merged),
@@ -247,8 +251,8 @@ def persons_rebuild(
 Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
 
 
-def _features_store(features: FeatureColumns, digests: Any, frame: Any, prepare: Callable[[Any], Any]) -> int:
-    """Write the features (`prepare`d, with the model's name-frequency buckets as intake stores them) and
+def _features_store(features: FeatureColumns, digests: Any, frame: Any, model: LinkModel) -> int:
+    """Write the features (with the model's name-frequency buckets, as intake stores them) and
     blocking keys (built by DuckDB) of the mentions whose features or keys changed (`digests`: the keys'
     fingerprints in the order of the features, as bytes), and count the keys anew; the number written.
     When most changed, all are written anew (one delete instead of a look-up per mention)."""
@@ -256,13 +260,13 @@ def _features_store(features: FeatureColumns, digests: Any, frame: Any, prepare:
     def every() -> Iterator[tuple[int, str]]:
         return ((int(u), d.decode()) for u, d in zip(features.columns["unique_id"], digests, strict=True))
 
-    changed = features_changed(features, every(), prepare)
+    changed = features_changed(features, every(), model.prepare_row)
     if len(changed) * 2 > len(features):
         changed = dict(every())
     if len(changed) < len(features):
         frame = frame[frame["unique_id"].isin({str(m) for m in changed})]
     keys = ((int(mention), key) for mention, key in mention_key_rows(frame))
-    features_store_changed(features, changed, keys, prepare)
+    features_store_changed(features, changed, keys, model.prepare)
     return len(changed)
 
 

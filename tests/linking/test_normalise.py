@@ -9,6 +9,7 @@ import pytest
 from ketenzicht.linking.batch import _collector_paused
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
+    FeatureColumns,
     features_from_exchange,
     normalise_address,
     normalise_birth_date,
@@ -327,6 +328,21 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
         one = normalise_mention(uid, **{**row, "sex": None})
         assert {name: values[i] for name, values in columns.items()} == one.as_row(), uid
     assert len({columns["surname_first"][i] for i in range(len(rows))}) > 10  # the rows do differ
+    # With the lists shared (a rebuild): the same values, each list column a tuple that every mention of the
+    # same name shares; FeatureColumns hands out each mention with lists of its own.
+    shared = normalise_columns([str(i) for i in range(len(rows))], given_columns, shared_lists=True)
+    for name in ("surname_keys", "surname_phonetic", "given_keys"):
+        assert [list(value) for value in shared[name]] == columns[name]
+        assert all(type(value) is tuple for value in shared[name])
+    jansen = [i for i, row in enumerate(rows) if row["surname"] == "Jansen"]
+    assert len(jansen) > 1 and len({id(shared["surname_keys"][i]) for i in jansen}) == 1
+    held = FeatureColumns(shared)
+    assert [f.as_row() | {"unique_id": uid} for f, uid in zip(held, ids, strict=True)] == [
+        {name: values[i] for name, values in columns.items()} for i in range(len(rows))
+    ]
+    first = held[jansen[0]]
+    first.surname_keys.append("changed")  # a mention's list is its own: the column is not changed
+    assert held[jansen[1]].surname_keys == list(shared["surname_keys"][jansen[1]]) != first.surname_keys
 
 
 def test_a_column_of_another_length_is_refused_by_name() -> None:

@@ -10,8 +10,15 @@ from django.core.management import call_command
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking import rebuild
-from ketenzicht.linking.batch import columns_frame, features_frame, mention_key_digests, mention_key_rows
+from ketenzicht.linking.batch import (
+    _connection,
+    columns_frame,
+    features_frame,
+    mention_key_digests,
+    mention_key_rows,
+)
 from ketenzicht.linking.engine.keys import blocking_keys, key_number, keys_digest
+from ketenzicht.linking.engine.normalise import FeatureColumns
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
 from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision, ReviewItem
 from ketenzicht.linking.online import link_model
@@ -86,14 +93,27 @@ def test_a_rebuild_normalises_every_mention_at_once_to_the_features_intake_gives
     assert features.of(str(mentions[2].pk)) == features_of(mentions[2])
     with pytest.raises(KeyError):
         features.of(str(mentions[-1].pk + 1))
-    # The frame the rebuild predicts on, made from the columns, is the frame of the features one by one.
+    # The frame the rebuild predicts on, made from the columns, gives the table Splink reads from the frame
+    # of the features one by one (its columns are of dtype object, the lists the normalisation's tuples),
+    # and the features read back from its arrays are those features.
     frame = columns_frame(features)
-    pd.testing.assert_frame_equal(frame, features_frame(list(features)))
+    assert _splink_table(frame) == _splink_table(features_frame(list(features)))
+    assert list(FeatureColumns.of_frame(frame)) == list(features)
+    assert FeatureColumns.of_frame(frame).of(str(mentions[2].pk)) == features_of(mentions[2])
     # The keys and their fingerprints DuckDB builds from it (from the key columns alone): intake's.
     every_key = [(f.unique_id, key_number(key)) for f in features for key in blocking_keys(f)]
     assert sorted(mention_key_rows(frame)) == sorted(every_key) != []
     digests = [(int(f.unique_id), keys_digest(blocking_keys(f))) for f in features]
     assert list(mention_key_digests(frame)) == digests
+
+
+def _splink_table(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """The rows of the table DuckDB makes of a features frame for Splink (`batch._connection`)."""
+    con = _connection(frame)
+    try:
+        return con.execute("SELECT * FROM mentions ORDER BY unique_id").fetchall()
+    finally:
+        con.close()
 
 
 def _stored() -> tuple[dict[int, Any], dict[int, set[int]]]:

@@ -330,6 +330,10 @@ class LinkModel:
         prepared once (e.g. those of stored candidates) make every later `score` cheaper."""
         return self.frequencies.apply(features)
 
+    def prepare_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`prepare` for features as a row (`MentionFeatures.as_row`): the buckets set in the row."""
+        return self.frequencies.apply_row(row)
+
     def prepare_right(self, features: MentionFeatures) -> MentionFeatures:
         """`prepare` for features that will only be scored as the right side of a pair (stored
         candidates): the same features when no level reads the right side's buckets."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import Any, overload
 
+import numpy as np
 import phonenumbers
 from stdnum.nl import bsn as stdnum_bsn
 
@@ -525,6 +526,13 @@ class NameFrequencies:
             return features
         return replace(features, surname_freq=surname_freq, given_freq=given_freq)
 
+    def apply_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """`apply` for features as a row (`MentionFeatures.as_row`): the buckets set in the row itself,
+        which is returned."""
+        row["surname_freq"] = self.bucket(self.surname, row["surname_first"])
+        row["given_freq"] = self.bucket(self.given, row["given_first"])
+        return row
+
 
 # The features of a mention come in groups, each from a few fields as written by one cached normalisation
 # that gives the group's columns in order: (columns, fields as written, normalisation). `normalise_mention`
@@ -637,13 +645,21 @@ def normalise_mention(
 
 
 def normalise_columns(
-    unique_ids: Sequence[str], columns: Mapping[str, Sequence[str | None]]
+    unique_ids: Sequence[str], columns: Mapping[str, Sequence[str | None]], *, shared_lists: bool = False
 ) -> dict[str, list[Any]]:
     """The features of many mentions as columns (`FEATURE_COLUMNS`, each a list in the order of
     `unique_ids`): for mention i, exactly the values `normalise_mention(unique_ids[i], **{name:
     columns[name][i]})` gives (tests/linking/test_normalise.py holds the two together). `columns` holds
-    the keyword arguments of `normalise_mention` (a missing one is None throughout). Column by column, so
-    that a million mentions cost a cached look-up per value rather than an object each (the batch)."""
+    the keyword arguments of `normalise_mention` (a missing one is None throughout). Group by group
+    (`_GROUPS`): each distinct value as written (a surname with its prefix, a postcode with its house
+    number, a BSN, ...) is normalised once, and each column is gathered from the distinct values' results
+    by numpy, so that a million mentions cost no normalisation and no object each (the batch). The
+    memoisation of the normalisations alone held only the last 131,072 values of each kind, fewer than a
+    register's distinct BSNs, addresses and phone numbers.
+    `shared_lists`: the list columns (surname and given-name keys) hold the normalisation's cached tuple,
+    one object for every mention of the same name, instead of a list of each mention's own (three lists
+    per mention, some 300 MB at a million mentions); for a holder that makes lists as it hands out a
+    mention (`FeatureColumns`)."""
     count = len(unique_ids)
 
     def values(name: str) -> Sequence[str | None]:
@@ -656,13 +672,36 @@ def normalise_columns(
 
     result: dict[str, list[Any]] = {"unique_id": list(unique_ids)}
     for names, fields, normalise in _GROUPS:
-        groups = [normalise(*written) for written in zip(*(values(f) for f in fields), strict=True)]
+        if len(fields) == 1:
+            codes, distinct = _distinct(values(fields[0]))
+            groups = [normalise(value) for value in distinct]
+        else:
+            codes, distinct = _distinct(zip(*(values(f) for f in fields), strict=True))
+            groups = [normalise(*written) for written in distinct]
         for index, name in enumerate(names):
-            if name in _LIST_COLUMNS:
-                result[name] = [list(group[index]) for group in groups]
+            column = _gathered([group[index] for group in groups], codes)
+            if name in _LIST_COLUMNS and not shared_lists:
+                result[name] = [list(value) for value in column]
             else:
-                result[name] = [group[index] for group in groups]
+                result[name] = column
     return {name: result[name] if name in result else [None] * count for name in FEATURE_COLUMNS}
+
+
+def _distinct(values: Iterable[Hashable]) -> tuple[np.ndarray, list[Any]]:
+    """Each value's number (an array, in the order of `values`) and the distinct values in the order of
+    their numbers (first seen first)."""
+    numbers: dict[Hashable, int] = {}
+    codes = np.fromiter((numbers.setdefault(value, len(numbers)) for value in values), dtype=np.intp)
+    return codes, list(numbers)
+
+
+def _gathered(distinct: list[Any], codes: np.ndarray) -> list[Any]:
+    """The column whose row i is `distinct[codes[i]]`: the very objects (a tuple too), gathered by numpy."""
+    held = np.empty(len(distinct), dtype=object)
+    for number, value in enumerate(distinct):  # item by item: numpy would unpack a tuple into a row
+        held[number] = value
+    gathered: list[Any] = held[codes].tolist()
+    return gathered
 
 
 class FeatureColumns(Sequence[MentionFeatures]):
@@ -670,14 +709,29 @@ class FeatureColumns(Sequence[MentionFeatures]):
     mentions: a MentionFeatures is made only for the mention read (by index, by its unique id with `of`,
     or one at a time when iterating), so that a rebuild of a million mentions holds no object per mention
     (`columns` also makes the batch's frame without one). The unique ids must be integers, ascending (a
-    rebuild's mention ids), for `of`."""
+    rebuild's mention ids), for `of`. A column is any sequence (a list, or a frame's array: `of_frame`);
+    a list column may hold tuples (`normalise_columns(shared_lists=True)`): each mention read gets lists
+    of its own, never the column's objects."""
 
-    def __init__(self, columns: Mapping[str, list[Any]]) -> None:
+    def __init__(self, columns: Mapping[str, Sequence[Any]]) -> None:
         self.columns = {name: columns[name] for name in FEATURE_COLUMNS}
         self._in_order = tuple(self.columns.values())
+        self._lists = tuple(i for i, name in enumerate(FEATURE_COLUMNS) if name in _LIST_COLUMNS)
         self._numbers = [int(u) for u in self.columns["unique_id"]]
         if any(a >= b for a, b in pairwise(self._numbers)):
             raise ValueError("the unique ids of FeatureColumns must be ascending integers")
+
+    @classmethod
+    def of_frame(cls, frame: Any) -> FeatureColumns:
+        """The columns of a frame of the features (`batch.columns_frame`), its own arrays: no second copy
+        of each column beside the frame."""
+        return cls({name: frame[name].to_numpy() for name in FEATURE_COLUMNS})
+
+    def _features(self, row: Iterable[Any]) -> MentionFeatures:
+        values = list(row)
+        for index in self._lists:
+            values[index] = list(values[index])
+        return MentionFeatures(*values)
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -691,11 +745,22 @@ class FeatureColumns(Sequence[MentionFeatures]):
     def __getitem__(self, index: int | slice) -> MentionFeatures | list[MentionFeatures]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return MentionFeatures(*(column[index] for column in self._in_order))
+        return self._features(column[index] for column in self._in_order)
 
     def __iter__(self) -> Iterator[MentionFeatures]:
         for row in zip(*self._in_order, strict=True):
-            yield MentionFeatures(*row)
+            yield self._features(row)
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """Each mention's features as a row, as its `MentionFeatures.as_row()` (lists of its own), in
+        order, without making the MentionFeatures (a rebuild compares a million with what is stored)."""
+        names = tuple(FEATURE_COLUMNS)
+        lists = tuple(names[index] for index in self._lists)
+        for values in zip(*self._in_order, strict=True):
+            row = dict(zip(names, values, strict=True))
+            for name in lists:
+                row[name] = list(row[name])
+            yield row
 
     def of(self, unique_id: str) -> MentionFeatures:
         """The features of the mention with this unique id (KeyError when there is none)."""
