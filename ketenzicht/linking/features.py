@@ -239,10 +239,10 @@ def _stored_rows(chunk: int = 10_000) -> Iterator[tuple[int, str, str | None]]:
     order of the mention ids, read `chunk` rows at a time (a server-side cursor on PostgreSQL). The JSON
     is left as text for orjson: the ORM's JSON field decoded it with the json module, a third of the
     time of comparing a million mentions' features."""
-    data = "CAST(data AS text)" if connection.vendor == "postgresql" else "data"
     with connection.chunked_cursor() as cursor:
         cursor.execute(
-            f"SELECT mention_id, {data}, keys_digest FROM {quoted_table(MentionFeatures)} ORDER BY mention_id"
+            f"SELECT mention_id, CAST(data AS text), keys_digest FROM {quoted_table(MentionFeatures)} "
+            "ORDER BY mention_id"
         )
         while part := cursor.fetchmany(chunk):
             yield from part

@@ -727,11 +727,12 @@ class FeatureColumns(Sequence[MentionFeatures]):
         of each column beside the frame."""
         return cls({name: frame[name].to_numpy() for name in FEATURE_COLUMNS})
 
-    def _features(self, row: Iterable[Any]) -> MentionFeatures:
+    def _values(self, row: Iterable[Any]) -> list[Any]:
+        """One mention's values in the order of FEATURE_COLUMNS, each list column a list of its own."""
         values = list(row)
         for index in self._lists:
             values[index] = list(values[index])
-        return MentionFeatures(*values)
+        return values
 
     def __len__(self) -> int:
         return len(self._numbers)
@@ -745,22 +746,17 @@ class FeatureColumns(Sequence[MentionFeatures]):
     def __getitem__(self, index: int | slice) -> MentionFeatures | list[MentionFeatures]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return self._features(column[index] for column in self._in_order)
+        return MentionFeatures(*self._values(column[index] for column in self._in_order))
 
     def __iter__(self) -> Iterator[MentionFeatures]:
         for row in zip(*self._in_order, strict=True):
-            yield self._features(row)
+            yield MentionFeatures(*self._values(row))
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Each mention's features as a row, as its `MentionFeatures.as_row()` (lists of its own), in
         order, without making the MentionFeatures (a rebuild compares a million with what is stored)."""
-        names = tuple(FEATURE_COLUMNS)
-        lists = tuple(names[index] for index in self._lists)
-        for values in zip(*self._in_order, strict=True):
-            row = dict(zip(names, values, strict=True))
-            for name in lists:
-                row[name] = list(row[name])
-            yield row
+        for row in zip(*self._in_order, strict=True):
+            yield dict(zip(FEATURE_COLUMNS, self._values(row), strict=True))
 
     def of(self, unique_id: str) -> MentionFeatures:
         """The features of the mention with this unique id (KeyError when there is none)."""
