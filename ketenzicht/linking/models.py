@@ -33,11 +33,19 @@ class MentionKey(models.Model):
     """The blocking keys of a mention (engine.keys): online candidate retrieval is an index look-up.
 
     The primary key (key, mention) is that index: the mentions of a key are read from it alone. A key is
-    stored as its number (`engine.keys.key_number`), not its text."""
+    stored as its number (`engine.keys.key_number`), not its text.
+
+    The keys are derived from the mention's features and written anew by a rebuild, about twenty per
+    mention: no database constraint on the mention. Its check would be a look-up of the mention per key at
+    every commit, two thirds of all such checks of an import (bench/README.md, "The import to a million
+    registrations"). Django still deletes a mention's keys with the mention (CASCADE), and a key whose
+    mention is gone finds no features and so no candidate (`online.mentions_link`)."""
 
     pk = models.CompositePrimaryKey("key", "mention")
     key = models.BigIntegerField()
-    mention = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="blocking_keys")
+    mention = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, related_name="blocking_keys", db_constraint=False
+    )
 
     def __str__(self) -> str:
         return str(self.key)

@@ -1,0 +1,52 @@
+"""The blocking keys' rows (MentionKey) have no database constraint on their mention: a deleted
+registration still takes its mentions' keys with it, and a key row whose mention is gone finds no
+candidate."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketenzicht.linking.engine.keys import blocking_keys
+from ketenzicht.linking.features import features_of
+from ketenzicht.linking.models import MentionKey, MentionLink, ReviewItem
+from ketenzicht.registrations.models import PersonMention, Registration
+from tests.people import DENNIS, SANDRA, person_of, register
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_deleted_registration_takes_its_mentions_keys_with_it() -> None:
+    dennis, sandra = register("R1", DENNIS), register("R2", SANDRA)
+    going = list(PersonMention.objects.filter(registration=dennis).values_list("pk", flat=True))
+    staying = list(PersonMention.objects.filter(registration=sandra).values_list("pk", flat=True))
+    assert MentionKey.objects.filter(mention_id__in=going).exists()
+
+    Registration.objects.filter(pk=dennis.pk).delete()  # as the retention purge deletes
+
+    assert not MentionKey.objects.filter(mention_id__in=going).exists()
+    assert MentionKey.objects.filter(mention_id__in=staying).count() == len(
+        blocking_keys(features_of(PersonMention.objects.get(pk=staying[0])))
+    )
+
+
+def test_a_key_whose_mention_is_gone_is_no_candidate() -> None:
+    dennis = register("R1", DENNIS)
+    mention = PersonMention.objects.get(registration=dennis)
+    gone = PersonMention.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1_000
+    # Sandra's keys, held by a mention that is not there (as after a delete that bypassed the ORM).
+    sandra_keys = {row.key for row in MentionKey.objects.filter(mention=mention)}
+    copy = register("R2", SANDRA)
+    sandra_mention = PersonMention.objects.get(registration=copy)
+    keys = list(MentionKey.objects.filter(mention=sandra_mention).values_list("key", flat=True))
+    Registration.objects.filter(pk=copy.pk).delete()
+    MentionKey.objects.bulk_create(MentionKey(key=key, mention_id=gone) for key in keys)
+    assert keys and not sandra_keys & set(keys)
+
+    sandra = register("R3", SANDRA)
+
+    link = MentionLink.objects.get(mention__registration=sandra)
+    assert link.method == "new"
+    assert not ReviewItem.objects.exists()
+    again = register("R4", SANDRA)  # and she is still found by her own keys
+    assert person_of(again) == person_of(sandra)
+    assert MentionKey.objects.filter(mention_id=gone).count() == len(keys)
