@@ -1,14 +1,16 @@
 """The blocking keys' rows (MentionKey) have no database constraint on their mention: a deleted
 registration still takes its mentions' keys with it, and a key row whose mention is gone finds no
-candidate."""
+candidate. The look-up's memory setting (PostgreSQL) ends with its transaction."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
 
 from ketenzicht.linking.engine.keys import blocking_keys
 from ketenzicht.linking.features import features_of
 from ketenzicht.linking.models import MentionKey, MentionLink, ReviewItem
+from ketenzicht.linking.online import LOOKUP_WORK_MEM
 from ketenzicht.registrations.models import PersonMention, Registration
 from tests.people import DENNIS, SANDRA, person_of, register
 
@@ -50,3 +52,21 @@ def test_a_key_whose_mention_is_gone_is_no_candidate() -> None:
     again = register("R4", SANDRA)  # and she is still found by her own keys
     assert person_of(again) == person_of(sandra)
     assert MentionKey.objects.filter(mention_id=gone).count() == len(keys)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_lookup_memory_holds_for_its_transaction_only() -> None:
+    def work_mem() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return str(cursor.fetchone()[0])
+
+    before = work_mem()
+    assert before != LOOKUP_WORK_MEM
+    with transaction.atomic():
+        first = register("R1", DENNIS, SANDRA)  # the look-up of intake, in this transaction
+        assert work_mem() == LOOKUP_WORK_MEM
+    assert work_mem() == before
+    assert person_of(register("R2", DENNIS)) == person_of(first)  # intake in a transaction of its own
+    assert work_mem() == before
