@@ -10,8 +10,10 @@ on intake (`_lookup_statement_postgresql`, the configured cap and pair rule), in
 `SET LOCAL work_mem` at each value of `--work-mem` in turn, `--repeat` times per slice. The stored mentions
 find themselves among their candidates, which a new registration's would not: a few rows more than an
 intake's look-up reads. Prints the median wall of the statement with reading its rows per setting (and
-every run's), the rows by kind, and with `--explain` the plan of the last slice (`EXPLAIN (ANALYZE,
-BUFFERS)`). Read only: nothing is written to the register or to bench/README.md.
+every run's), the rows by kind, how many of the keys are refined keys (`engine.keys.REFINEMENTS`) whose
+base key is under the cap (a refined key finds only what its base finds then), and with `--explain` the
+plan of the last slice (`EXPLAIN (ANALYZE, BUFFERS)`). Read only: nothing is written to the register or to
+bench/README.md.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection, transaction
 
-    from ketenzicht.linking.engine.keys import blocking_keys, key_number
+    from ketenzicht.linking.engine.keys import blocking_keys, key_cap, key_number
     from ketenzicht.linking.features import features_of
     from ketenzicht.linking.online import _lookup_statement_postgresql, pair_rule
     from ketenzicht.registrations.models import PersonMention
@@ -68,6 +70,7 @@ def main() -> None:
         mentions = PersonMention.objects.filter(pk__in=ids).select_related("registration")
         holders = [blocking_keys(features_of(mention)) for mention in mentions]
         number_of = {key: key_number(key) for held in holders for key in held}
+        key_of = {value: key for key, value in number_of.items()}
         statement = _lookup_statement_postgresql(holders, number_of, cap, rule)
         kinds: Counter[int] = Counter()
         for _ in range(args.repeat):
@@ -79,9 +82,14 @@ def main() -> None:
                     rows = cursor.fetchall()
                     walls[value].append(time.perf_counter() - began)
                 kinds = Counter(row[0] for row in rows)
+        count_of = {key_of[row[3]]: row[2] for row in rows if row[0] == 0}
+        key_of_keys = set(number_of)
+        refined = [key for key in key_of_keys if "+" in key.split(":", 1)[0]]
+        stand_in = sum(1 for key in refined if count_of.get(_base(key), 0) <= key_cap(_base(key), cap))
         print(
             f"slice {number + 1}: {len(holders):,} mentions, {len(number_of):,} keys; rows: "
-            f"{kinds[0]:,} key counts, {kinds[3]:,} candidate pairs, {kinds[2]:,} features"
+            f"{kinds[0]:,} key counts, {kinds[3]:,} candidate pairs, {kinds[2]:,} features; refined keys "
+            f"{len(refined):,}, of them {stand_in:,} with their base key under the cap"
         )
     for value, seconds in walls.items():
         every = ", ".join(f"{s * 1000:.0f}" for s in seconds)
@@ -91,6 +99,13 @@ def main() -> None:
             cursor.execute(f"SET LOCAL work_mem = '{values[-1]}'")
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement[0], statement[1])
             print("\n".join(row[0] for row in cursor.fetchall()))
+
+
+def _base(key: str) -> str:
+    """The key a refined key refines (`engine.keys.REFINEMENTS`): `i1.n+q:jansen|j|1234` gives
+    `i1.n:jansen|j`."""
+    label, values = key.split(":", 1)
+    return f"{label.split('+', 1)[0]}:{values.rsplit('|', 1)[0]}"
 
 
 if __name__ == "__main__":
