@@ -83,8 +83,7 @@ def main() -> None:
                     walls[value].append(time.perf_counter() - began)
                 kinds = Counter(row[0] for row in rows)
         count_of = {key_of[row[3]]: row[2] for row in rows if row[0] == 0}
-        key_of_keys = set(number_of)
-        refined = [key for key in key_of_keys if "+" in key.split(":", 1)[0]]
+        refined = [key for key in number_of if "+" in key.split(":", 1)[0]]
         stand_in = sum(1 for key in refined if count_of.get(_base(key), 0) <= key_cap(_base(key), cap))
         print(
             f"slice {number + 1}: {len(holders):,} mentions, {len(number_of):,} keys; rows: "

@@ -518,10 +518,14 @@ class NameFrequencies:
             return MIDDLE
         return RARE
 
+    def buckets(self, surname_first: str | None, given_first: str | None) -> tuple[int | None, int | None]:
+        """The buckets of a mention's first surname part and first given name (`surname_freq`,
+        `given_freq`)."""
+        return self.bucket(self.surname, surname_first), self.bucket(self.given, given_first)
+
     def apply(self, features: MentionFeatures) -> MentionFeatures:
         """The features with this table's buckets (the same object when they carry them already)."""
-        surname_freq = self.bucket(self.surname, features.surname_first)
-        given_freq = self.bucket(self.given, features.given_first)
+        surname_freq, given_freq = self.buckets(features.surname_first, features.given_first)
         if features.surname_freq == surname_freq and features.given_freq == given_freq:
             return features
         return replace(features, surname_freq=surname_freq, given_freq=given_freq)
@@ -529,8 +533,7 @@ class NameFrequencies:
     def apply_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """`apply` for features as a row (`MentionFeatures.as_row`): the buckets set in the row itself,
         which is returned."""
-        row["surname_freq"] = self.bucket(self.surname, row["surname_first"])
-        row["given_freq"] = self.bucket(self.given, row["given_first"])
+        row["surname_freq"], row["given_freq"] = self.buckets(row["surname_first"], row["given_first"])
         return row
 
 
