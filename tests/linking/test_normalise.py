@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import gc
+import os
+from typing import Any
 
+import numpy as np
 import pytest
+from stdnum.nl import bsn as stdnum_bsn
 
 from ketenzicht.linking.batch import _collector_paused
+from ketenzicht.linking.engine import normalise
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,
     FeatureColumns,
@@ -20,6 +25,7 @@ from ketenzicht.linking.engine.normalise import (
     normalise_phone,
     normalise_place_name,
     normalise_surname,
+    processes_for,
 )
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
 
@@ -174,9 +180,23 @@ BSNS = [
     ("1234 56 782", "123456782", "123456782"),
     ("123456783", None, "123456783"),  # fails the 11-check: not an identifier, kept as written
     ("12345678", None, "012345678"),
+    ("11111112", "011111112", "011111112"),  # zero-padded to nine digits, and then it passes the 11-check
+    ("000000000", None, "000000000"),  # passes the 11-check, but is no number
+    ("1234567820", None, "1234567820"),  # ten digits
+    ("١٢٣٤٥٦٧٨٢", None, "١٢٣٤٥٦٧٨٢"),  # Arabic-Indic digits: digits, but not a BSN as stdnum reads one
     ("", None, None),
     (None, None, None),
 ]
+
+
+def test_bsn_valid_exactly_when_stdnum_says_so() -> None:
+    # Nine plain digits skip stdnum's cleaning (there is nothing to clean) and go to its 11-check.
+    numbers = [f"{n:09d}" for n in range(0, 10**9, 9_876_543)] + [
+        f"{n:09d}" for n in range(123_456_700, 123_457_000)
+    ]
+    for number in numbers:
+        assert (normalise_bsn(number)[0] is not None) is stdnum_bsn.is_valid(number), number
+    assert sum(normalise_bsn(number)[0] is not None for number in numbers) > 20  # some do pass
 
 
 @pytest.mark.parametrize(("written", "valid", "digits"), BSNS)
@@ -289,9 +309,8 @@ def test_phone_numbers_personal_ones_in_one_form(written: str | None, personal: 
     assert normalise_phone(written) == (personal,)
 
 
-def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
-    # The batch normalises column by column (normalise_columns); intake one mention at a time. Every
-    # written form above, in rows that mix them with dates, BSNs, addresses, places, sexes and gaps.
+def _mixed_rows() -> list[dict[str, str | None]]:
+    """Every written form above, in rows that mix them with dates, BSNs, addresses, places, sexes and gaps."""
     surnames = [(written, prefix) for written, prefix, *_ in SURNAME_FORMS] + [("", ""), ("Jansen", "")]
     given = [written for written, *_ in GIVEN_NAMES] + ["van der Berg"]  # swapped into the given names
     dates = [written for written, *_ in BIRTH_DATES]
@@ -319,6 +338,12 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
                 "phone": phones[i % len(phones)],
             }
         )
+    return rows
+
+
+def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
+    # The batch normalises column by column (normalise_columns); intake one mention at a time.
+    rows = _mixed_rows()
     ids = [f"m{i}" for i in range(len(rows))]
     given_columns = {name: [row[name] for row in rows] for name in rows[0]}
     del given_columns["sex"]  # a column that is not given counts as missing throughout
@@ -343,6 +368,45 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
     first = held[jansen[0]]
     first.surname_keys.append("changed")  # a mention's list is its own: the column is not changed
     assert held[jansen[1]].surname_keys == list(shared["surname_keys"][jansen[1]]) != first.surname_keys
+
+
+def test_names_normalised_in_a_second_process_give_the_same_columns() -> None:
+    # A large batch normalises the names in a forked second process (`processes=2`) while the first does
+    # the rest: the same values as in one process, as lists or as arrays of objects (a frame's columns).
+    rows = _mixed_rows()
+    ids = [f"m{i}" for i in range(len(rows))]
+    given_columns = {name: [row[name] for row in rows] for name in rows[0]}
+    alone = normalise_columns(ids, given_columns)
+    assert normalise_columns(ids, given_columns, processes=2) == alone
+    arrays = normalise_columns(ids, given_columns, arrays=True, processes=2)
+    assert all(type(column) is np.ndarray and column.dtype == object for column in arrays.values())
+    assert {name: column.tolist() for name, column in arrays.items()} == alone
+    assert all(type(keys) is list for keys in arrays["surname_keys"])  # each mention's list, not a tuple
+
+
+def test_an_error_in_the_second_process_is_raised_with_its_cause() -> None:
+    columns: dict[str, list[Any]] = {"surname": ["Jansen", 7], "city": ["Utrecht", "Zeist"]}  # 7: no text
+    with pytest.raises(AttributeError):
+        normalise_columns(["a", "b"], columns)
+    with pytest.raises(RuntimeError, match=r"second process failed(.|\n)*AttributeError"):
+        normalise_columns(["a", "b"], columns, processes=2)
+
+
+def test_a_second_process_that_dies_leaves_its_names_to_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Killed (out of memory, say) before it answers: the first process normalises the names itself.
+    monkeypatch.setattr(normalise, "_send_normalised", lambda sending, inputs: os._exit(9))
+    rows = _mixed_rows()
+    ids = [f"m{i}" for i in range(len(rows))]
+    given_columns = {name: [row[name] for row in rows] for name in rows[0]}
+    assert normalise_columns(ids, given_columns, processes=2) == normalise_columns(ids, given_columns)
+
+
+def test_a_second_process_only_for_a_large_batch_on_two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert processes_for(99_999) == 1
+    assert processes_for(100_000) == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert processes_for(1_000_000) == 1
 
 
 def test_a_column_of_another_length_is_refused_by_name() -> None:

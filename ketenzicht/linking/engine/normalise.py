@@ -6,13 +6,17 @@ integer comparisons and Levenshtein distances on the columns of `MentionFeatures
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import traceback
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
+from multiprocessing.connection import Connection
 from typing import Any, overload
 
 import numpy as np
@@ -121,6 +125,8 @@ _ABBREVIATED = re.compile(r"\bv\s*[./]\s*d(?:\s*\.|(?=\s|$))")
 
 def fold(text: str) -> str:
     """Lower case, without diacritics, special letters spelled out, dashes and quotes unified."""
+    if text.isascii():  # no diacritics to take off (NFKD leaves ASCII as it is): most names
+        return text.translate(_SPECIAL).lower()
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.translate(_SPECIAL).lower()
@@ -341,13 +347,18 @@ def normalise_bsn(value: str | None) -> tuple[str | None, str | None]:
     """(the BSN when it passes the 11-check, else None; the digits as written, or None)."""
     if not value:
         return None, None
-    digits = "".join(ch for ch in value if ch.isdigit())
+    digits = value if value.isdigit() else "".join(ch for ch in value if ch.isdigit())
     if not digits:
         return None, None
     if len(digits) < 9:
         digits = digits.zfill(9)
-    valid = digits if len(digits) == 9 and stdnum_bsn.is_valid(digits) else None
-    return valid, digits
+    if len(digits) != 9:
+        return None, digits
+    if digits.isascii():  # nine digits as stdnum's `validate` leaves them: its own check of them alone
+        valid = digits != "000000000" and stdnum_bsn.checksum(digits) == 0
+    else:
+        valid = stdnum_bsn.is_valid(digits)
+    return digits if valid else None, digits
 
 
 # A Dutch mobile number as people write it: 06, +31 6 or 0031 6 and eight digits, with spaces, dashes, dots
@@ -648,8 +659,13 @@ def normalise_mention(
 
 
 def normalise_columns(
-    unique_ids: Sequence[str], columns: Mapping[str, Sequence[str | None]], *, shared_lists: bool = False
-) -> dict[str, list[Any]]:
+    unique_ids: Sequence[str],
+    columns: Mapping[str, Sequence[str | None]],
+    *,
+    shared_lists: bool = False,
+    arrays: bool = False,
+    processes: int = 1,
+) -> dict[str, Any]:
     """The features of many mentions as columns (`FEATURE_COLUMNS`, each a list in the order of
     `unique_ids`): for mention i, exactly the values `normalise_mention(unique_ids[i], **{name:
     columns[name][i]})` gives (tests/linking/test_normalise.py holds the two together). `columns` holds
@@ -662,7 +678,11 @@ def normalise_columns(
     `shared_lists`: the list columns (surname and given-name keys) hold the normalisation's cached tuple,
     one object for every mention of the same name, instead of a list of each mention's own (three lists
     per mention, some 300 MB at a million mentions); for a holder that makes lists as it hands out a
-    mention (`FeatureColumns`)."""
+    mention (`FeatureColumns`).
+    `arrays`: each column a numpy array of objects instead of a list (a frame takes the array as it is;
+    from a list it would first copy every value into such an array).
+    `processes`: 2 normalises the names in a second process (forked) while this one does the rest
+    (`_IN_SECOND_PROCESS`); `processes_for` says when that pays."""
     count = len(unique_ids)
 
     def values(name: str) -> Sequence[str | None]:
@@ -673,37 +693,110 @@ def normalise_columns(
             raise ValueError(f"column {name!r} has {len(found)} values for {count} mentions")
         return found
 
-    result: dict[str, list[Any]] = {"unique_id": list(unique_ids)}
-    for names, fields, normalise in _GROUPS:
-        if len(fields) == 1:
-            codes, distinct = _distinct(values(fields[0]))
-            groups = [normalise(value) for value in distinct]
-        else:
-            codes, distinct = _distinct(zip(*(values(f) for f in fields), strict=True))
-            groups = [normalise(*written) for written in distinct]
+    result: dict[str, Any] = {"unique_id": _objects(unique_ids)}
+    inputs = [[values(f) for f in fields] for _, fields, _ in _GROUPS]
+    for (names, _, _), (codes, groups) in zip(_GROUPS, _normalised_groups(inputs, processes), strict=True):
         for index, name in enumerate(names):
             column = _gathered([group[index] for group in groups], codes)
             if name in _LIST_COLUMNS and not shared_lists:
-                result[name] = [list(value) for value in column]
-            else:
-                result[name] = column
-    return {name: result[name] if name in result else [None] * count for name in FEATURE_COLUMNS}
+                column = np.fromiter(map(list, column), dtype=object, count=count)
+            result[name] = column
+    for name in FEATURE_COLUMNS:
+        result.setdefault(name, np.full(count, None, dtype=object))
+    return {name: result[name] if arrays else result[name].tolist() for name in FEATURE_COLUMNS}
 
 
-def _distinct(values: Iterable[Hashable]) -> tuple[np.ndarray, list[Any]]:
-    """Each value's number (an array, in the order of `values`) and the distinct values in the order of
-    their numbers (first seen first)."""
-    numbers: dict[Hashable, int] = {}
-    codes = np.fromiter((numbers.setdefault(value, len(numbers)) for value in values), dtype=np.intp)
+# Normalising a million mentions takes about 15 s in one process, half of it the names (surnames and given
+# names, each distinct one by one in Python), the other half the BSNs, dates, addresses and phone numbers.
+# With two processes the names go to the second (forked: it reads the columns without a copy, and sends
+# back only each row's number and the distinct names' results) while the first does the rest.
+_IN_SECOND_PROCESS = tuple(
+    g for g, (names, _, _) in enumerate(_GROUPS) if names[0] in ("surname", "given_first")
+)
+_SECOND_PROCESS_FROM = 100_000  # mentions: below, the fork costs more than it saves
+
+
+def processes_for(count: int) -> int:
+    """How many processes `normalise_columns` should use for `count` mentions: 2 for a large batch on a
+    machine that has a second core and can fork (and in a process that may have children: a daemonic
+    worker may not), else 1."""
+    can_fork = (
+        "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    )
+    return 2 if count >= _SECOND_PROCESS_FROM and (os.cpu_count() or 1) > 1 and can_fork else 1
+
+
+Normalised = tuple[np.ndarray, list[tuple[Any, ...]]]
+
+
+def _normalised(group: int, columns: Sequence[Sequence[str | None]]) -> Normalised:
+    """Group `group` of `_GROUPS` over the columns of its fields: each row's number, and the normalisation
+    of each distinct row in the order of the numbers."""
+    codes, distinct = _distinct(columns)
+    normalise = _GROUPS[group][2]
+    return codes, [normalise(*written) for written in distinct]
+
+
+def _normalised_groups(inputs: list[list[Sequence[str | None]]], processes: int) -> list[Normalised]:
+    """`_normalised` of every group (`inputs[g]`: the columns of group g's fields), in one process or, with
+    `processes` 2 where the machine can fork, the groups of `_IN_SECOND_PROCESS` in a second one. When
+    the second process dies without an answer (killed, out of memory), its groups are done here."""
+    everything = range(len(_GROUPS))
+    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [_normalised(group, inputs[group]) for group in everything]
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    second = context.Process(target=_send_normalised, args=(sending, inputs), daemon=True)
+    second.start()
+    sending.close()
+    try:
+        done = {g: _normalised(g, inputs[g]) for g in everything if g not in _IN_SECOND_PROCESS}
+        try:
+            answer = receiving.recv()
+        except EOFError:
+            answer = [_normalised(g, inputs[g]) for g in _IN_SECOND_PROCESS]
+    finally:
+        receiving.close()
+        second.join()
+    if isinstance(answer, str):
+        raise RuntimeError(f"normalising the names in the second process failed:\n{answer}")
+    done.update(zip(_IN_SECOND_PROCESS, answer, strict=True))
+    return [done[group] for group in everything]
+
+
+def _send_normalised(sending: Connection, inputs: list[list[Sequence[str | None]]]) -> None:
+    """The second process: the groups of `_IN_SECOND_PROCESS`, sent back (or the error, as text)."""
+    try:
+        answer: list[Normalised] | str = [_normalised(g, inputs[g]) for g in _IN_SECOND_PROCESS]
+    except Exception:
+        answer = traceback.format_exc()
+    sending.send(answer)
+    sending.close()
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """The values as a one-dimensional numpy array of objects (a tuple stays one item)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
+def _distinct(columns: Sequence[Sequence[str | None]]) -> tuple[np.ndarray, list[tuple[Any, ...]]]:
+    """Each row's number (an array, in the order of the rows) and the distinct rows of the columns as
+    tuples, in the order of their numbers (first seen first)."""
+    numbers: dict[tuple[Any, ...], int] = {}
+    codes = np.fromiter(
+        (numbers.setdefault(row, len(numbers)) for row in zip(*columns, strict=True)),
+        dtype=np.intp,
+        count=len(columns[0]),
+    )
     return codes, list(numbers)
 
 
-def _gathered(distinct: list[Any], codes: np.ndarray) -> list[Any]:
+def _gathered(distinct: list[Any], codes: np.ndarray) -> np.ndarray:
     """The column whose row i is `distinct[codes[i]]`: the very objects (a tuple too), gathered by numpy."""
-    held = np.empty(len(distinct), dtype=object)
-    for number, value in enumerate(distinct):  # item by item: numpy would unpack a tuple into a row
-        held[number] = value
-    gathered: list[Any] = held[codes].tolist()
+    held = np.fromiter(distinct, dtype=object, count=len(distinct))  # a tuple stays one item
+    gathered: np.ndarray = held[codes]
     return gathered
 
 
