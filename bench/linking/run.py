@@ -64,6 +64,12 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def children_peak_mib() -> float:
+    """The peak of the largest child process (ours: the second process that normalises the names of a
+    large batch, alive only while the features are made, when this process is far below its peak)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def _load(args: argparse.Namespace, method: str) -> tuple[list[pd.DataFrame], splink_baseline.Spec | None]:
     ssn = args.with_ssn
     if args.dataset == "febrl3":
@@ -133,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         report["predicted_pairs"] = len(result.pairs)
     report["link_seconds"] = time.perf_counter() - began
     report["peak_mib"] = peak_mib()
+    report["children_peak_mib"] = children_peak_mib()
     report["status"] = "ok"
     clusters.to_parquet(f"{out}.clusters.parquet", index=False)
     Path(f"{out}.json").write_text(json.dumps(report, indent=1), encoding="utf-8")

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import numpy as np
@@ -55,6 +55,7 @@ from ketenzicht.linking.engine.normalise import (
     features_from_exchange,
     normalise_columns,
     normalise_mention,
+    processes_for,
 )
 from ketenzicht.linking.engine.resolve import join_contradicts
 from ketenzicht.linking.engine.splink_settings import (
@@ -917,19 +918,28 @@ def mentions_to_features(
     `YYYY-MM-DD`, sex, bsn, house_number, postcode, street, city, phone; missing columns count as empty), with
     each mention's blocking keys (`features_frame`) unless `with_keys` is false."""
 
-    def column(name: str) -> list[str | None]:
+    def column(name: str) -> Sequence[str | None]:
         if name not in df.columns:
             return [None] * len(df)
-        return [v if type(v) is str else _text(v) for v in df[name]]
+        series = df[name]
+        if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+            held: np.ndarray = series.to_numpy(dtype=object, copy=True)  # text and gaps: nothing to convert
+            held[pd.isna(held)] = None
+            return cast(Sequence[str | None], held)
+        return [v if type(v) is str else _text(v) for v in series]
 
     ids = [str(v) for v in df[id_column]] if id_column in df.columns else [str(i) for i in df.index]
     fields = MENTION_FIELDS
     values = {name: column(name) for name in fields}
     with _collector_paused():
         if not with_keys:  # column by column (the keys are built in DuckDB, `predict`)
-            # A Series per column, not copied into one block: half the time of a frame from the lists.
-            columns = normalise_columns(ids, values)
-            return pd.DataFrame({name: pd.Series(columns[name]) for name in FEATURE_COLUMNS}, copy=False)
+            # A Series per column, not copied into one block: half the time of a frame from the lists. Each
+            # column an array the Series takes as it is; numbers with gaps become floats, as from a list.
+            columns = normalise_columns(ids, values, arrays=True, processes=processes_for(len(ids)))
+            return pd.DataFrame(
+                {name: pd.Series(columns[name], copy=False).infer_objects() for name in FEATURE_COLUMNS},
+                copy=False,
+            )
         return features_frame(
             (
                 normalise_mention(uid, **{name: values[name][i] for name in fields})

@@ -28,7 +28,7 @@ from ketenzicht.db import (
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.keys import blocking_keys, key_number, keys_digest
-from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention
+from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention, processes_for
 from .engine.normalise import MentionFeatures as Features
 from .models import (
     KeyCount,
@@ -85,7 +85,12 @@ def features_of_all(mentions: MentionColumns) -> FeatureColumns:
     """`features_of` of many mentions (a rebuild), normalised column by column (`normalise_columns`: each
     distinct name, date or address normalised once; the same features as one by one), held as columns."""
     return FeatureColumns(
-        normalise_columns([str(i) for i in mentions.ids], mentions.inputs, shared_lists=True)
+        normalise_columns(
+            [str(i) for i in mentions.ids],
+            mentions.inputs,
+            shared_lists=True,
+            processes=processes_for(len(mentions.ids)),
+        )
     )
 
 
