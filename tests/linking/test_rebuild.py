@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.linking import features as features_module
 from ketenzicht.linking import rebuild
 from ketenzicht.linking.batch import (
     _connection,
@@ -41,6 +42,30 @@ def test_a_rebuild_keeps_person_ids_and_links(capsys: Any) -> None:
     assert person_of(first) == person_of(second)
     assert set(MentionLink.objects.values_list("method", flat=True)) == {"rebuild"}
     assert AccessLogEntry.objects.filter(action="rebuild").exists()
+
+
+def test_a_rebuild_that_normalises_in_a_second_process_gives_the_same_persons(
+    monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    # A large register's names are normalised in a forked second process (`processes_for`, from 100,000
+    # mentions): here forced for four. The same links, and the database connection the fork shared is
+    # the rebuild's still: the next registration is linked through it.
+    first = register("R1", DENNIS, SANDRA)
+    register("R2", {**DENNIS, "given_names": "D.J.", "surname_prefix": "", "surname": "v.d. Linden"}, SANDRA)
+    before = dict(MentionLink.objects.values_list("mention_id", "person_id"))
+    asked: list[int] = []
+
+    def two(count: int) -> int:
+        asked.append(count)
+        return 2
+
+    monkeypatch.setattr(features_module, "processes_for", two)
+    call_command("link_persons", "--rebuild", "--no-progress")
+    assert asked == [4]
+    assert "4 mentions" in capsys.readouterr().out
+    assert dict(MentionLink.objects.values_list("mention_id", "person_id")) == before
+    third = register("R3", DENNIS)
+    assert person_of(third) == person_of(first)
 
 
 def test_a_reviewers_different_binds_the_rebuild(registrar: Any) -> None:
