@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 from typing import Any
 
@@ -392,9 +393,19 @@ def test_an_error_in_the_second_process_is_raised_with_its_cause() -> None:
         normalise_columns(["a", "b"], columns, processes=2)
 
 
+def test_an_error_in_the_first_process_is_raised_and_the_second_ends() -> None:
+    # The first process fails on a BSN that is no text while the second does the names: the first's own
+    # error, and no process left waiting.
+    many = 20_000  # more names than a pipe's buffer holds, so that the second cannot hand its answer over
+    columns: dict[str, list[Any]] = {"surname": [f"Jansen{i}" for i in range(many)], "bsn": [7] * many}
+    with pytest.raises(AttributeError):
+        normalise_columns([str(i) for i in range(many)], columns, processes=2)
+    assert multiprocessing.active_children() == []
+
+
 def test_a_second_process_that_dies_leaves_its_names_to_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
     # Killed (out of memory, say) before it answers: the first process normalises the names itself.
-    monkeypatch.setattr(normalise, "_send_normalised", lambda sending, inputs: os._exit(9))
+    monkeypatch.setattr(normalise, "_send_normalised", lambda sending, receiving, inputs: os._exit(9))
     rows = _mixed_rows()
     ids = [f"m{i}" for i in range(len(rows))]
     given_columns = {name: [row[name] for row in rows] for name in rows[0]}

@@ -13,6 +13,7 @@ import traceback
 import unicodedata
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import pairwise
@@ -740,13 +741,14 @@ def _normalised(group: int, columns: Sequence[Sequence[str | None]]) -> Normalis
 def _normalised_groups(inputs: list[list[Sequence[str | None]]], processes: int) -> list[Normalised]:
     """`_normalised` of every group (`inputs[g]`: the columns of group g's fields), in one process or, with
     `processes` 2 where the machine can fork, the groups of `_IN_SECOND_PROCESS` in a second one. When
-    the second process dies without an answer (killed, out of memory), its groups are done here."""
+    the second process dies without an answer (killed, out of memory), its groups are done here; when
+    this one fails, the second is stopped."""
     everything = range(len(_GROUPS))
     if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [_normalised(group, inputs[group]) for group in everything]
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
-    second = context.Process(target=_send_normalised, args=(sending, inputs), daemon=True)
+    second = context.Process(target=_send_normalised, args=(sending, receiving, inputs), daemon=True)
     second.start()
     sending.close()
     try:
@@ -755,6 +757,9 @@ def _normalised_groups(inputs: list[list[Sequence[str | None]]], processes: int)
             answer = receiving.recv()
         except EOFError:
             answer = [_normalised(g, inputs[g]) for g in _IN_SECOND_PROCESS]
+    except BaseException:  # failed here (or interrupted): the second's answer is no longer wanted
+        second.kill()
+        raise
     finally:
         receiving.close()
         second.join()
@@ -764,13 +769,19 @@ def _normalised_groups(inputs: list[list[Sequence[str | None]]], processes: int)
     return [done[group] for group in everything]
 
 
-def _send_normalised(sending: Connection, inputs: list[list[Sequence[str | None]]]) -> None:
-    """The second process: the groups of `_IN_SECOND_PROCESS`, sent back (or the error, as text)."""
+def _send_normalised(
+    sending: Connection, receiving: Connection, inputs: list[list[Sequence[str | None]]]
+) -> None:
+    """The second process: the groups of `_IN_SECOND_PROCESS`, sent back (or the error, as text). It
+    closes its copy of the receiving end first: else, with the first process failed and gone from the
+    pipe, a large answer would wait for a reader forever."""
+    receiving.close()
     try:
         answer: list[Normalised] | str = [_normalised(g, inputs[g]) for g in _IN_SECOND_PROCESS]
     except Exception:
         answer = traceback.format_exc()
-    sending.send(answer)
+    with suppress(BrokenPipeError):  # the first process failed in its own groups and no longer listens
+        sending.send(answer)
     sending.close()
 
 
