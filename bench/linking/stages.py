@@ -12,9 +12,10 @@ loaded without truth (not timed). The stages, as `link_dataframe` runs them:
 - cluster: `guard_maps` and `cluster`.
 
 Wall seconds per stage (`time.perf_counter`) and the process's peak resident memory after it
-(`ru_maxrss`, DuckDB's included), and that of the second process that normalises the names of a large
-batch (`normalise.processes_for`); the two together are at most the sum of the normalise stage's peak and
-the second process's (it lives only in that stage; pages they share count in both). Compare with plain
+(`ru_maxrss`, DuckDB's included), and that of the largest child process: the second process that
+normalises the names of a large batch (`normalise.processes_for`), or, when this run first generates the
+register, the generator. The first and the second together are at most the sum of the normalise stage's
+peak and the second's (it lives only in that stage; pages they share count in both). Compare with plain
 Splink's own stages, which `generator.py` prints (`splink: {... 'seconds': {...}}`) for the same
 mentions. Nothing is written to bench/README.md.
 """
@@ -41,7 +42,8 @@ def _peak_mib() -> float:
 
 
 def _children_peak_mib() -> float:
-    """The peak of the largest child process so far (the normaliser's second process; 0 without one)."""
+    """The peak of the largest child process so far (the normaliser's second process, or the generator of
+    a register made by this run; 0 without one)."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
@@ -72,7 +74,8 @@ def main() -> None:
         started = time.perf_counter()
         result = run(*arguments, **options)
         walls[name] = time.perf_counter() - started
-        children = f", second process {_children_peak_mib():,.0f} MiB" if _children_peak_mib() else ""
+        second = _children_peak_mib()
+        children = f", largest child process {second:,.0f} MiB" if second else ""
         print(f"{name:<10} {walls[name]:7.1f} s   peak {_peak_mib():,.0f} MiB{children}", flush=True)
         return result
 

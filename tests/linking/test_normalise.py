@@ -342,6 +342,12 @@ def _mixed_rows() -> list[dict[str, str | None]]:
     return rows
 
 
+def _mixed_columns() -> tuple[list[str], dict[str, list[str | None]]]:
+    """The ids and the columns of `_mixed_rows`."""
+    rows = _mixed_rows()
+    return [f"m{i}" for i in range(len(rows))], {name: [row[name] for row in rows] for name in rows[0]}
+
+
 def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
     # The batch normalises column by column (normalise_columns); intake one mention at a time.
     rows = _mixed_rows()
@@ -374,9 +380,7 @@ def test_many_mentions_column_by_column_are_the_mentions_one_by_one() -> None:
 def test_names_normalised_in_a_second_process_give_the_same_columns() -> None:
     # A large batch normalises the names in a forked second process (`processes=2`) while the first does
     # the rest: the same values as in one process, as lists or as arrays of objects (a frame's columns).
-    rows = _mixed_rows()
-    ids = [f"m{i}" for i in range(len(rows))]
-    given_columns = {name: [row[name] for row in rows] for name in rows[0]}
+    ids, given_columns = _mixed_columns()
     alone = normalise_columns(ids, given_columns)
     assert normalise_columns(ids, given_columns, processes=2) == alone
     arrays = normalise_columns(ids, given_columns, arrays=True, processes=2)
@@ -406,9 +410,7 @@ def test_an_error_in_the_first_process_is_raised_and_the_second_ends() -> None:
 def test_a_second_process_that_dies_leaves_its_names_to_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
     # Killed (out of memory, say) before it answers: the first process normalises the names itself.
     monkeypatch.setattr(normalise, "_send_normalised", lambda sending, receiving, inputs: os._exit(9))
-    rows = _mixed_rows()
-    ids = [f"m{i}" for i in range(len(rows))]
-    given_columns = {name: [row[name] for row in rows] for name in rows[0]}
+    ids, given_columns = _mixed_columns()
     assert normalise_columns(ids, given_columns, processes=2) == normalise_columns(ids, given_columns)
 
 

@@ -717,14 +717,16 @@ _IN_SECOND_PROCESS = tuple(
 _SECOND_PROCESS_FROM = 100_000  # mentions: below, the fork costs more than it saves
 
 
+def _can_fork() -> bool:
+    """Whether this process can fork a second: the machine has the fork start method, and this process
+    may have children (a daemonic worker may not)."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
 def processes_for(count: int) -> int:
     """How many processes `normalise_columns` should use for `count` mentions: 2 for a large batch on a
-    machine that has a second core and can fork (and in a process that may have children: a daemonic
-    worker may not), else 1."""
-    can_fork = (
-        "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
-    )
-    return 2 if count >= _SECOND_PROCESS_FROM and (os.cpu_count() or 1) > 1 and can_fork else 1
+    machine that has a second core, when this process can fork (`_can_fork`), else 1."""
+    return 2 if count >= _SECOND_PROCESS_FROM and (os.cpu_count() or 1) > 1 and _can_fork() else 1
 
 
 Normalised = tuple[np.ndarray, list[tuple[Any, ...]]]
@@ -740,11 +742,11 @@ def _normalised(group: int, columns: Sequence[Sequence[str | None]]) -> Normalis
 
 def _normalised_groups(inputs: list[list[Sequence[str | None]]], processes: int) -> list[Normalised]:
     """`_normalised` of every group (`inputs[g]`: the columns of group g's fields), in one process or, with
-    `processes` 2 where the machine can fork, the groups of `_IN_SECOND_PROCESS` in a second one. When
+    `processes` 2 where this process can fork, the groups of `_IN_SECOND_PROCESS` in a second one. When
     the second process dies without an answer (killed, out of memory), its groups are done here; when
     this one fails, the second is stopped."""
     everything = range(len(_GROUPS))
-    if processes < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if processes < 2 or not _can_fork():
         return [_normalised(group, inputs[group]) for group in everything]
     context = multiprocessing.get_context("fork")
     receiving, sending = context.Pipe(duplex=False)
