@@ -140,7 +140,8 @@ class Reasons:
         self.given = col("given_first")
         self.initials = col("initials")
         self.surname = col("surname")
-        self.surname_keys = [set(v) if isinstance(v, list) else set() for v in features["surname_keys"]]
+        keys = features["surname_keys"]
+        self.surname_keys = [set(v) if isinstance(v, list | tuple) else set() for v in keys]
         self.pc6 = col("pc6")
         self.city = col("city")
 

@@ -122,7 +122,7 @@ class HasAny:
 
     def evaluate(self, left: MentionFeatures, right: MentionFeatures) -> bool | None:
         x, y = self.a.value(left, right), self.b.value(left, right)
-        if not isinstance(x, list) or not isinstance(y, list):
+        if not isinstance(x, list | tuple) or not isinstance(y, list | tuple):
             return None
         return not set(x).isdisjoint(y)
 

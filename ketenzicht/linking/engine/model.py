@@ -146,7 +146,7 @@ def _lev_true(x: Any, y: Any, distance: int) -> bool:
 
 
 def _has_any_true(x: Any, y: Any) -> bool:
-    return isinstance(x, list) and isinstance(y, list) and not set(x).isdisjoint(y)
+    return isinstance(x, list | tuple) and isinstance(y, list | tuple) and not set(x).isdisjoint(y)
 
 
 class _Compiler:

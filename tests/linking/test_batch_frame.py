@@ -1,0 +1,48 @@
+"""The batch's features frame (`batch.mentions_to_features` without keys, as `link_dataframe` makes it):
+each mention's features as intake makes them one by one; the list columns hold each name's tuple, shared
+by its mentions, which DuckDB and the frame's readers take as the lists they stand for."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ketenzicht.linking import batch
+from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, normalise_mention
+
+ROWS = [
+    {"mention_id": "1", "given_names": "Jan Pieter", "surname_prefix": "van der", "surname": "Berg",
+     "birth_date": "1980-03-12", "bsn": "111222333", "postcode": "3512 AB", "house_number": "12"},
+    {"mention_id": "2", "given_names": "J.P.", "surname": "van der Berg", "birth_date": "1980-03-00"},
+    {"mention_id": "3", "given_names": "Jan", "surname": "Berg-de Vries", "city": "Utrecht",
+     "phone": "0612345678"},
+    {"mention_id": "4", "surname": "van der Berg", "sex": "M"},
+    {"mention_id": "5"},
+]  # fmt: skip
+LISTS = ("surname_keys", "surname_phonetic", "given_keys")
+
+
+def _frame() -> pd.DataFrame:
+    return batch.mentions_to_features(pd.DataFrame(ROWS), with_keys=False)  # as link_dataframe
+
+
+def test_each_row_reads_as_the_features_intake_makes() -> None:
+    frame = _frame()
+    for row, written in zip(frame[list(FEATURE_COLUMNS)].to_dict("records"), ROWS, strict=True):
+        fields = {k: v for k, v in written.items() if k != "mention_id"}
+        expected = normalise_mention(written["mention_id"], **fields)
+        found = batch._features_of_row(row)
+        assert found == expected
+        assert all(type(getattr(found, name)) is list for name in LISTS)
+
+
+def test_one_tuple_per_name_shared_by_its_mentions_and_lists_in_duckdb() -> None:
+    frame = _frame()
+    keys = frame["surname_keys"]
+    assert isinstance(keys[1], tuple) and keys[1] is keys[3]  # "van der Berg" twice: one object
+    con = batch._connection(frame)
+    try:
+        stored = dict(con.execute("SELECT unique_id, surname_keys FROM mentions").fetchall())
+    finally:
+        con.close()
+    assert stored == {uid: list(value) for uid, value in zip(frame["unique_id"], keys, strict=True)}
+    assert stored["3"] and all(isinstance(value, list) for value in stored.values())
