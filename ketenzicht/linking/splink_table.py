@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -312,15 +313,37 @@ def _non_null(comparison: Comparison, per_level: Sequence[int]) -> list[int]:
 #
 # Of the candidate pairs at a million mentions only one in thirty reaches the link weight, and Splink works
 # out every level of every comparison for each. The names' levels cost most (list overlaps, edit distances:
-# 11 of 19 s at a million mentions). So the other comparisons' levels are worked out first, the names' best
-# levels assumed, and a pair whose weight cannot reach the threshold even so is not given to Splink (four
-# in five candidates at the link weight). The bound is never below the weight (each comparison's weight
-# is at most its best level's), so every pair at or above the threshold is still scored, by Splink, with
-# the same weight (tests/linking/test_bound.py).
+# 11 of 19 s at a million mentions). So the other comparisons' levels are worked out first, and of the
+# names only the levels that cost little (equal names, equal initials: up to the first level with a list
+# overlap or an edit distance, `_cheap_levels`), the best of the others assumed where none of those holds;
+# a pair whose weight cannot reach the threshold even so is not given to Splink (nine in ten candidates at
+# the link weight). The bound is never below the weight (each comparison's weight is its level's, or at
+# most the best of the levels after the cheap ones when it is one of those), so every pair at or above the
+# threshold is still scored, by Splink, with the same weight (tests/linking/test_bound.py).
 BOUND_EXACT = ("bsn", "birth_date", "address", "sex", "phone")
+# SQL functions whose levels the bound does not work out for the names (the costly ones).
+_COSTLY = re.compile(
+    r"\b(levenshtein|damerau_levenshtein|jaro_winkler_similarity|jaro_similarity|list_has_any)\("
+)
 # Bits added to the bound so that a pair at the threshold is never left out over how the weights are
 # summed (the online scorer's weights equal Splink's to about 1e-12, tests/linking/test_agreement.py).
 BOUND_MARGIN = 0.01
+
+
+def _cheap_levels(comparison: Comparison) -> int:
+    """How many of the comparison's first levels need none of the costly functions (`_COSTLY`)."""
+    for index, level in enumerate(comparison.levels):
+        if level.condition.sql() == "ELSE" or _COSTLY.search(level.condition.sql()):
+            return index
+    return len(comparison.levels)
+
+
+def _bounded_levels(comparison: Comparison, weights: Sequence[float]) -> tuple[Comparison, list[float]]:
+    """The comparison's cheap levels (`_cheap_levels`) with their weights, and after them one ELSE with the
+    best weight of the levels left."""
+    cheap = _cheap_levels(comparison)
+    levels = (*comparison.levels[:cheap], comparison.levels[-1])
+    return replace(comparison, levels=levels), [*weights[:cheap], max(weights[cheap:])]
 
 
 def weight_bound_sql(
@@ -328,15 +351,22 @@ def weight_bound_sql(
 ) -> tuple[str, list[str]] | None:
     """(a SQL expression over the columns `name_l` / `name_r` of a pair, the feature columns it reads): an
     upper bound on the match weight `model` gives the pair: the prior, each comparison in BOUND_EXACT at
-    its level, each other at its best level (or 0, the null level's). None for a model of another
-    comparison spec (an earlier version's, which `LinkModel` refuses): Splink scores every pair then."""
+    its level, each other at its level when that is one of its cheap first levels, else at the best of the
+    rest (`_bounded_levels`). None for a model of another comparison spec (an earlier version's, which
+    `LinkModel` refuses): Splink scores every pair then."""
     try:
         scorer = LinkModel(dict(model), comparisons)
     except ValueError:
         return None
     parts = [repr(scorer.prior_weight + BOUND_MARGIN)]
+    read = []
     for comparison in comparisons:
         weights = [level.weight for level in scorer.levels[comparison.name]]
-        exact = comparison.name in BOUND_EXACT
-        parts.append(_case_sql(comparison, weights) if exact else repr(max(0.0, *weights)))
-    return " + ".join(parts), _columns_used([c for c in comparisons if c.name in BOUND_EXACT])
+        if comparison.name not in BOUND_EXACT:
+            comparison, weights = _bounded_levels(comparison, weights)
+        if len(comparison.levels) == 1:  # no cheap level: the best of all
+            parts.append(repr(weights[0]))
+            continue
+        parts.append(_case_sql(comparison, weights))
+        read.append(comparison)
+    return " + ".join(parts), _columns_used(read)

@@ -20,7 +20,13 @@ from ketenzicht.linking.batch import (
 )
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.normalise import NameFrequencies
-from ketenzicht.linking.splink_table import pair_columns_sql, weight_bound_sql
+from ketenzicht.linking.splink_table import (
+    BOUND_MARGIN,
+    _bounded_levels,
+    _cheap_levels,
+    pair_columns_sql,
+    weight_bound_sql,
+)
 
 
 def _weights(pairs: pd.DataFrame) -> dict[tuple[str, str], float]:
@@ -87,3 +93,35 @@ def test_without_explanations_the_same_pairs_come_out_with_the_same_scores_and_f
         lean[columns].sort_values(key).reset_index(drop=True),
     )
     assert len(lean) > 100
+
+
+def test_the_names_are_bounded_by_their_cheap_levels_and_the_best_of_the_rest(tmp_path: Path) -> None:
+    # The surname and the given names are worked out in the bound up to their first level with an edit
+    # distance or a list overlap; a pair at none of those levels gets the best weight of the rest.
+    surname = next(c for c in COMPARISONS if c.name == "surname")
+    given = next(c for c in COMPARISONS if c.name == "given_names")
+    assert [level.label for level in surname.levels[: _cheap_levels(surname)]] == [
+        "null", "exact, rare name", "exact, common name", "exact",
+    ]  # fmt: skip
+    assert _cheap_levels(given) == 5 and "levenshtein" in given.levels[5].condition.sql()
+    weights = [float(n) for n in range(len(given.levels))]
+    bounded, bounded_weights = _bounded_levels(given, weights)
+    assert bounded.levels == (*given.levels[:5], given.levels[-1])
+    assert bounded_weights == [0.0, 1.0, 2.0, 3.0, 4.0, float(len(given.levels) - 1)]
+
+    generate(600, 24, tmp_path)
+    frame = features_frame(features_from_file(tmp_path / "registrations.jsonl"))
+    model = load_model(DEFAULT_MODEL_PATH)
+    every = predict(frame, model)
+    bound = weight_bound_sql(model, COMPARISONS)
+    assert bound is not None
+    con = _connection(with_frequencies(frame, NameFrequencies.from_dict(model["name_frequencies"])))
+    con.register("scored", every[["unique_id_l", "unique_id_r", "match_weight"]])
+    carried = pair_columns_sql(c for c in bound[1] if c != "unique_id")
+    rows = con.execute(
+        f"SELECT match_weight, {bound[0]} FROM (SELECT s.match_weight, {carried} FROM scored s "
+        "JOIN mentions l ON l.unique_id = s.unique_id_l JOIN mentions r ON r.unique_id = s.unique_id_r)"
+    ).fetchall()
+    # Where both names are at a cheap level and the rest is worked out, the bound is the weight itself.
+    assert sum(abs(weight + BOUND_MARGIN - float(found)) < 1e-6 for weight, found in rows) > len(rows) / 10
+    assert all(found >= weight for weight, found in rows)
