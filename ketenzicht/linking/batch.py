@@ -333,11 +333,33 @@ BACKENDS = ("duckdb", "spark")
 
 
 def u_counts(sample_df: pd.DataFrame) -> Counts:
-    """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`), in DuckDB."""
+    """`splink_table.random_u`'s counts over the pairs of the sample (`u_sample`), in DuckDB, the names'
+    keys as an enum (`_name_keys_as_enum`)."""
     con = _connection(sample_df)
+    _name_keys_as_enum(con)
     return lambda comparisons, after, upto: con.execute(
         random_u_sql(comparisons, after, upto, table="mentions")
     ).fetchall()
+
+
+# The names' list columns, which the comparisons only test for a common element (`list_has_any`).
+NAME_KEY_COLUMNS = ("surname_keys", "surname_phonetic", "given_keys")
+
+
+def _name_keys_as_enum(con: duckdb.DuckDBPyConnection) -> None:
+    """The names' list columns of table `mentions` as lists of one ENUM of all their keys, which DuckDB
+    compares as small integers: the same overlaps, and the five million pairs of the u sample counted in
+    0.7 s less (4.7 s against 5.4 s; bench/README.md, "The names' keys as an enum"). One enum for all
+    three, as the surname's keys are tested against the given names' too."""
+    keys = " UNION ALL ".join(f"SELECT unnest({column}) AS k FROM mentions" for column in NAME_KEY_COLUMNS)
+    found = con.execute(f"SELECT count(*) FROM ({keys}) WHERE k IS NOT NULL").fetchone()
+    if not found or not found[0]:  # no name keys at all: an enum needs a value
+        return
+    con.execute(
+        f"CREATE TYPE name_key AS ENUM (SELECT DISTINCT k FROM ({keys}) WHERE k IS NOT NULL ORDER BY k)"
+    )
+    for column in NAME_KEY_COLUMNS:
+        con.execute(f"ALTER TABLE mentions ALTER COLUMN {column} TYPE name_key[]")
 
 
 class _DuckDBBackend:

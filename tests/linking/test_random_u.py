@@ -12,7 +12,15 @@ import pandas as pd
 import pytest
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
-from ketenzicht.linking.batch import _connection, features_frame, features_from_file, train
+from ketenzicht.linking.batch import (
+    NAME_KEY_COLUMNS,
+    _connection,
+    _name_keys_as_enum,
+    features_frame,
+    features_from_file,
+    train,
+    u_counts,
+)
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.splink_table import (
     U_POSITION,
@@ -101,3 +109,43 @@ def test_a_comparison_stops_once_every_level_is_seen_often_enough(frame: pd.Data
 def test_train_refuses_unknown_training_steps(frame: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="steps 'fast'"):
         train(frame, seed=1, steps="fast")
+
+
+def test_the_names_keys_as_an_enum_give_the_same_counts(frame: pd.DataFrame) -> None:
+    sample = u_sample(frame, max_pairs=20_000, seed=2)
+    rows = len(sample)
+    as_text = _connection(sample)
+    expected = as_text.execute(random_u_sql(COMPARISONS, 0, rows, table="mentions")).fetchall()
+    names = [
+        c for c in COMPARISONS if "list_has_any" in " ".join(level.condition.sql() for level in c.levels)
+    ]
+    assert {c.name for c in names} == {"surname", "given_names"}
+    counted = [tuple(row) for row in u_counts(sample)(COMPARISONS, 0, rows)]
+    assert sorted(counted) == sorted(expected)
+    # The overlap levels are reached, so the enum is tested where it counts.
+    surname = COMPARISONS.index(next(c for c in COMPARISONS if c.name == "surname"))
+    overlap = next(
+        i for i, level in enumerate(COMPARISONS[surname].levels) if level.label == "a part in common"
+    )
+    assert any(row[surname] == overlap for row in counted)
+
+
+def test_the_names_keys_as_an_enum_in_a_table_without_any() -> None:
+    empty = features_frame([])
+    con = _connection(empty)
+    _name_keys_as_enum(con)  # nothing to number: the columns stay lists of text
+    assert con.execute("SELECT count(*) FROM mentions").fetchone() == (0,)
+
+
+def test_the_names_keys_become_lists_of_an_enum(frame: pd.DataFrame) -> None:
+    con = _connection(frame)
+    before = con.execute("SELECT surname_keys, given_keys FROM mentions ORDER BY rowid").fetchall()
+    _name_keys_as_enum(con)
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'mentions'"
+        ).fetchall()
+    )
+    assert all(types[c].startswith("ENUM(") and types[c].endswith(")[]") for c in NAME_KEY_COLUMNS)
+    after = con.execute("SELECT surname_keys, given_keys FROM mentions ORDER BY rowid").fetchall()
+    assert after == before and any(keys for keys, _ in after)
