@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ketenzicht.linking import batch
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, normalise_mention
+from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, normalise_mention
 
 ROWS = [
     {"mention_id": "1", "given_names": "Jan Pieter", "surname_prefix": "van der", "surname": "Berg",
@@ -46,3 +46,25 @@ def test_one_tuple_per_name_shared_by_its_mentions_and_lists_in_duckdb() -> None
         con.close()
     assert stored == {uid: list(value) for uid, value in zip(frame["unique_id"], keys, strict=True)}
     assert stored["3"] and all(isinstance(value, list) for value in stored.values())
+
+
+def test_name_frequencies_and_buckets_as_the_engine_counts_them() -> None:
+    common, middle = ["jansen"] * 12, ["bakker"] * 2
+    surnames = [*common, *middle, *[f"rare{n}" for n in range(9_986)], None, "", float("nan")]
+    given = ["jan", None, "", *[f"g{n % 5_000}" for n in range(len(surnames) - 3)]]
+    frame = pd.DataFrame({"surname_first": surnames, "given_first": given}, dtype=object)
+    counted = batch.name_frequencies(frame)
+    assert counted == NameFrequencies.count(
+        (batch._none(v) for v in surnames), (batch._none(v) for v in given)
+    )
+    assert counted.surname["jansen"] == 12 and "rare1" not in counted.surname
+    buckets = batch.with_frequencies(frame, counted)
+    for column, names, counts in (
+        ("surname_freq", surnames, counted.surname),
+        ("given_freq", given, counted.given),
+    ):  # as a column of the buckets one by one would be (a gap makes it a column of floats)
+        expected = pd.Series([counted.bucket(counts, v) for v in names], name=column)
+        pd.testing.assert_series_equal(buckets[column], expected)
+    assert [buckets["surname_freq"][i] for i in (0, 12, 20)] == [2, 1, 0]
+    assert pd.isna(buckets["surname_freq"][len(surnames) - 3])
+    assert buckets["surname_freq"][len(surnames) - 1] == 0  # NaN is no name the table knows: rare

@@ -506,6 +506,14 @@ class NameFrequencies:
         for name in given_names:
             if name:
                 given_counts[name] = given_counts.get(name, 0) + 1
+        return cls.from_counts(total, surname_counts, given_counts)
+
+    @classmethod
+    def from_counts(
+        cls, total: int, surname_counts: Mapping[str, int], given_counts: Mapping[str, int]
+    ) -> NameFrequencies:
+        """The table of `total` mentions with these counts of each (non-empty) first surname part and first
+        given name: the names at or above the rare share, in the order of the names."""
         floor = RARE_SHARE * total
         return cls(
             total=total,
