@@ -4,6 +4,8 @@ by its mentions, which DuckDB and the frame's readers take as the lists they sta
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from ketenzicht.linking import batch
@@ -50,8 +52,8 @@ def test_one_tuple_per_name_shared_by_its_mentions_and_lists_in_duckdb() -> None
 
 def test_name_frequencies_and_buckets_as_the_engine_counts_them() -> None:
     common, middle = ["jansen"] * 12, ["bakker"] * 2
-    surnames = [*common, *middle, *[f"rare{n}" for n in range(9_986)], None, "", float("nan")]
-    given = ["jan", None, "", *[f"g{n % 5_000}" for n in range(len(surnames) - 3)]]
+    surnames: list[Any] = [*common, *middle, *[f"rare{n}" for n in range(9_986)], None, "", float("nan")]
+    given: list[Any] = ["jan", None, "", *[f"g{n % 5_000}" for n in range(len(surnames) - 3)]]
     frame = pd.DataFrame({"surname_first": surnames, "given_first": given}, dtype=object)
     counted = batch.name_frequencies(frame)
     assert counted == NameFrequencies.count(
