@@ -37,6 +37,14 @@ def test_each_row_reads_as_the_features_intake_makes() -> None:
         assert all(type(getattr(found, name)) is list for name in LISTS)
 
 
+def test_the_integer_columns_are_numbers_and_the_others_objects() -> None:
+    frame = _frame()
+    numbers = {name for name in frame.columns if frame[name].dtype != object}
+    assert numbers == {"birth_year", "birth_month", "birth_day", "given_count"}
+    assert all(frame[name].dtype == "float64" for name in numbers)  # a gap in each: floats, as from a list
+    assert frame["birth_year"][0] == 1980.0 and pd.isna(frame["birth_year"][2])
+
+
 def test_one_tuple_per_name_shared_by_its_mentions_and_lists_in_duckdb() -> None:
     frame = _frame()
     keys = frame["surname_keys"]
