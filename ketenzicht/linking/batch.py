@@ -367,8 +367,8 @@ NAME_KEY_COLUMNS = ("surname_keys", "surname_phonetic", "given_keys")
 def _name_keys_as_enum(con: duckdb.DuckDBPyConnection) -> None:
     """The names' list columns of table `mentions` as lists of one ENUM of all their keys, which DuckDB
     compares as small integers: the same overlaps, and the five million pairs of the u sample counted in
-    0.7 s less (4.7 s against 5.4 s; bench/README.md, "The names' keys as an enum"). One enum for all
-    three, as the surname's keys are tested against the given names' too."""
+    0.7 s less (4.7 s against 5.4 s; bench/README.md, "Clustering by components, a tighter bound"). One
+    enum for all three, as the surname's keys are tested against the given names' too."""
     keys = " UNION ALL ".join(f"SELECT unnest({column}) AS k FROM mentions" for column in NAME_KEY_COLUMNS)
     found = con.execute(f"SELECT count(*) FROM ({keys}) WHERE k IS NOT NULL").fetchone()
     if not found or not found[0]:  # no name keys at all: an enum needs a value
@@ -862,8 +862,8 @@ def cluster(
     smallest id the cluster id, as joining it pair by pair would give. Only the pairs of the other
     components are joined one at a time, strongest first (`_joined_in_order`); joins in one component
     never touch another, so the persons are those of joining every pair in that order
-    (tests/linking/test_cluster.py). At a million mentions fewer than one pair in ten is in such a
-    component."""
+    (tests/linking/test_cluster.py). At a million generator mentions 49,031 of the 416,526 pairs are
+    joined one at a time."""
     texts = [str(uid) for uid in unique_ids]
     cluster_of: dict[str, str] = dict(zip(texts, texts, strict=True))
     strong = pairs[pairs["match_weight"] >= threshold_match_weight]
@@ -880,13 +880,15 @@ def cluster(
         shape=(mentions, mentions),
     )
     components, component = connected_components(graph, directed=False)
-    by_text = np.array(sorted(range(mentions), key=ids.__getitem__), dtype=np.int64)  # Python's order of str
+    listed = ids.tolist()
+    by_text = np.array(
+        sorted(range(mentions), key=listed.__getitem__), dtype=np.int64
+    )  # as Python orders str
     rank = np.empty(mentions, dtype=np.int64)
     rank[by_text] = np.arange(mentions, dtype=np.int64)
     smallest = np.full(components, mentions, dtype=np.int64)  # each component's smallest id, as its rank
     np.minimum.at(smallest, component, rank)
     bsn_by_id, date_of = bsn_by_id or {}, birth_date_by_id or {}
-    listed = ids.tolist()
     guarded = (_distinct_per(component, list(map(bsn_by_id.get, listed)), components) > 1) | (
         _distinct_per(component, list(map(date_of.get, listed)), components) > 1
     )
