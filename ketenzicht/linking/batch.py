@@ -171,12 +171,12 @@ def with_frequencies(features_df: pd.DataFrame, frequencies: NameFrequencies) ->
     """The frequency buckets of `NameFrequencies.apply`, as columns: each name in the table bucketed once
     (`NameFrequencies.bucket`), every other name rare, no name None."""
     frame = features_df.copy(deep=False)  # the two columns are replaced, not written into
+    unknown = frequencies.bucket({}, "")  # a name missing from the table
     for column, name, counts in (
         ("surname_freq", "surname_first", frequencies.surname),
         ("given_freq", "given_first", frequencies.given),
     ):
         bucket = {known: frequencies.bucket(counts, known) for known in counts}.get
-        unknown = frequencies.bucket({}, "")  # a name missing from the table
         frame[column] = [None if v is None else bucket(v, unknown) for v in frame[name]]
     return frame
 
@@ -370,14 +370,13 @@ def _name_keys_as_enum(con: duckdb.DuckDBPyConnection) -> None:
     0.7 s less (4.7 s against 5.4 s; bench/README.md, "Clustering by components, a tighter bound"). One
     enum for all three, as the surname's keys are tested against the given names' too."""
     keys = " UNION ALL ".join(f"SELECT unnest({column}) AS k FROM mentions" for column in NAME_KEY_COLUMNS)
-    found = con.execute(f"SELECT count(*) FROM ({keys}) WHERE k IS NOT NULL").fetchone()
-    if not found or not found[0]:  # no name keys at all: an enum needs a value
-        return
-    con.execute(
-        f"CREATE TYPE name_key AS ENUM (SELECT DISTINCT k FROM ({keys}) WHERE k IS NOT NULL ORDER BY k)"
-    )
-    for column in NAME_KEY_COLUMNS:
-        con.execute(f"ALTER TABLE mentions ALTER COLUMN {column} TYPE name_key[]")
+    con.execute(f"CREATE TEMP TABLE name_keys AS SELECT DISTINCT k FROM ({keys}) WHERE k IS NOT NULL")
+    found = con.execute("SELECT count(*) FROM name_keys").fetchone()
+    if found and found[0]:  # an enum needs a value: a table without name keys keeps its lists of text
+        con.execute("CREATE TYPE name_key AS ENUM (SELECT k FROM name_keys ORDER BY k)")
+        for column in NAME_KEY_COLUMNS:
+            con.execute(f"ALTER TABLE mentions ALTER COLUMN {column} TYPE name_key[]")
+    con.execute("DROP TABLE name_keys")
 
 
 class _DuckDBBackend:
@@ -774,15 +773,19 @@ def predict(
     return _flag_different_valid_bsns(pairs)
 
 
+def _text_order(texts: list[str]) -> np.ndarray:
+    """The indices of `texts` in the order of the texts (stable): Python's sort of the indices, the order
+    numpy's argsort of the texts as objects gives in a fraction of its time (it compares through Python
+    objects; at a million ids 0.9 s)."""
+    return np.fromiter(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64, count=len(texts))
+
+
 def _numbered(frame: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The frame with its unique ids replaced by numbers in the order of the ids as text (so that a pair's
     smaller number is its smaller id, the left side Splink gives it, whatever the ids), and that order
     (the row of each number: a column's values by number are `column[order]`). DuckDB joins and groups
     numbers much faster than text (bench/README.md, "Blocked pairs given to Splink")."""
-    texts = [str(uid) for uid in frame["unique_id"]]
-    # Python's sort of the indices by their text: the stable order numpy's argsort of the texts as objects
-    # gives, in a fraction of its time (it compares through Python objects; at a million ids 0.9 s).
-    order = np.fromiter(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64, count=len(texts))
+    order = _text_order([str(uid) for uid in frame["unique_id"]])
     numbers = np.empty(len(frame), dtype=np.int64)
     numbers[order] = np.arange(len(frame), dtype=np.int64)
     numbered = frame.copy(deep=False)
@@ -881,9 +884,7 @@ def cluster(
     )
     components, component = connected_components(graph, directed=False)
     listed = ids.tolist()
-    by_text = np.array(
-        sorted(range(mentions), key=listed.__getitem__), dtype=np.int64
-    )  # as Python orders str
+    by_text = _text_order(listed)
     rank = np.empty(mentions, dtype=np.int64)
     rank[by_text] = np.arange(mentions, dtype=np.int64)
     smallest = np.full(components, mentions, dtype=np.int64)  # each component's smallest id, as its rank
@@ -1013,9 +1014,7 @@ def mentions_to_features(
             return [None] * len(df)
         series = df[name]
         if series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-            held: np.ndarray = series.to_numpy(dtype=object, copy=True)  # text and gaps: nothing to convert
-            held[pd.isna(held)] = None
-            return cast(Sequence[str | None], held)
+            return cast(Sequence[str | None], _gaps_as_none(series))  # text and gaps: nothing to convert
         return [v if type(v) is str else _text(v) for v in series]
 
     ids = [str(v) for v in df[id_column]] if id_column in df.columns else [str(i) for i in df.index]
@@ -1084,16 +1083,16 @@ def guard_maps(features: pd.DataFrame) -> tuple[dict[str, str | None], dict[str,
     the two maps `cluster` keeps its guards with (ids as text, as `cluster` looks them up)."""
     ids = features["unique_id"].astype(str).tolist()
     return (
-        dict(zip(ids, _without_gaps(features["bsn"]), strict=True)),
-        dict(zip(ids, _without_gaps(features["birth_date"]), strict=True)),
+        dict(zip(ids, _gaps_as_none(features["bsn"]), strict=True)),
+        dict(zip(ids, _gaps_as_none(features["birth_date"]), strict=True)),
     )
 
 
-def _without_gaps(column: pd.Series) -> list[Any]:
-    """The column's values with every gap (None, NaN, pandas' NA) as None."""
+def _gaps_as_none(column: pd.Series) -> np.ndarray:
+    """The column's values (an array of objects, a copy) with every gap (None, NaN, pandas' NA) as None."""
     values: np.ndarray = column.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = None
-    return cast(list[Any], values.tolist())
+    return values
 
 
 def candidate_keys(df: pd.DataFrame) -> pd.Series:
