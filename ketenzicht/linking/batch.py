@@ -34,7 +34,7 @@ from ketenzicht.linking.engine.keys import (
     KEY_INPUTS,
     KEY_LABELS,
     PairRule,
-    blocking_key_hashes_sql,
+    blocking_key_hash_rows_sql,
     blocking_keys,
     blocking_keys_sql,
     key_cap,
@@ -312,12 +312,12 @@ def _held_keys(
     them. The keys are built by DuckDB (`keys.blocking_keys_sql`), or with `given` read from column
     `block_keys` (each mention's `blocking_keys`, e.g. stored ones). Numbered, the keys are joined as
     integers rather than as text (bench/README.md, "Keys joined by number"). `hashed` (built keys only):
-    each key is its label's number and a hash of its values (`keys.blocking_key_hashes_sql`), never
+    each key is its label's number and a hash of its values (`keys.blocking_key_hash_rows_sql`), never
     written out, and `held_keys` has the label (k, as "label:") in place of the key."""
     if hashed and not given:
         con.execute(
-            f"CREATE TEMP TABLE mention_keys AS SELECT n, x.kind AS kind, x.h AS h FROM "
-            f"(SELECT {mention} AS n, unnest({blocking_key_hashes_sql(INT_COLUMNS)}) AS x FROM mentions)"
+            "CREATE TEMP TABLE mention_keys AS "
+            + blocking_key_hash_rows_sql("mentions", mention, INT_COLUMNS)
         )
         labels = ", ".join(f"({number}, '{label}:')" for number, label in enumerate(KEY_LABELS))
         key, kinds = "kind, h", f"JOIN (VALUES {labels}) AS kinds(kind, k) USING (kind)"
@@ -815,8 +815,8 @@ def _candidate_pairs(
     and drop those afterwards (bench/README.md, "Candidate pairs before scoring"), and blocking on pair
     numbers made it explode and join lists again (bench/README.md, "Blocked pairs given to Splink")."""
     con.execute(
-        "CREATE TEMP TABLE pair_ids AS SELECT CAST(a AS UINTEGER) AS a, CAST(b AS UINTEGER) AS b "
-        f"FROM ({rule.pairs_sql('held', 'kid')})"
+        "CREATE TEMP TABLE pair_ids AS SELECT CAST(p >> 32 AS UINTEGER) AS a, "
+        f"CAST(p & 4294967295 AS UINTEGER) AS b FROM ({rule.pairs_sql('held', 'kid', packed=True)})"
     )
     con.execute("DROP TABLE held")
     if bound is not None:  # (an upper bound on a pair's weight, the columns it reads, the threshold)

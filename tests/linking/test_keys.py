@@ -24,7 +24,9 @@ from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
     DEFAULT_PAIR_RULE,
     EVERY_SHARED_KEY,
+    KEY_LABELS,
     PairRule,
+    blocking_key_hash_rows_sql,
     blocking_keys,
     blocking_keys_sql,
     keys_digest,
@@ -308,3 +310,30 @@ def test_hashed_keys_hold_the_same_mentions_as_keys_written_out(tmp_path: Path) 
         written = _held_by_key(frame, cap, rule, hashed=False)
         assert written == _held_by_key(frame, cap, rule, hashed=True), cap
         assert len(written) > 500 and {w for _, w in written} == ({1, 2} if rule.minimum == 2 else {1})
+
+
+def test_key_rows_are_each_mention_s_keys_once() -> None:
+    """One (kind, hash) row per key of a mention, its label's number as the kind: the sides of one label
+    that give the same key (swapped names, a surname of one part read as its first and its last) give
+    one row, and different keys of one label (a double surname's two parts) a row each."""
+    mentions = [
+        normalise_mention(
+            "1", given_names="Jan", surname="Jansen", birth_date="1980-01-02", postcode="1234 AB"
+        ),
+        normalise_mention("2", given_names="Jan Piet", surname="de Vries-Bakker", city="Utrecht"),
+        normalise_mention(
+            "3", given_names="Jansen", surname="Jansen", birth_date="1980-01-02", bsn="111222333"
+        ),
+        normalise_mention("4", surname="Ali", phone="0612345678", house_number="12", postcode="1234AB"),
+        normalise_mention("5", given_names="J.", surname="Jansen"),
+    ]
+    connection = _connection(features_frame(mentions))
+    key_rows = blocking_key_hash_rows_sql("mentions", "rowid", INT_COLUMNS)
+    rows = connection.execute(
+        f"SELECT m.unique_id, k.kind, k.h FROM ({key_rows}) k JOIN mentions m ON m.rowid = k.n"
+    ).fetchall()
+    for features in mentions:
+        keys = blocking_keys(features)
+        own = [(kind, h) for uid, kind, h in rows if uid == features.unique_id]
+        assert len(own) == len(set(own)) == len(keys), features.unique_id
+        assert Counter(kind for kind, _ in own) == Counter(KEY_LABELS.index(k.split(":")[0]) for k in keys)

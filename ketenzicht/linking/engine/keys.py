@@ -191,19 +191,23 @@ class PairRule:
         enough_alone = f"{_starts_with_sql(key, ENOUGH_ALONE_PREFIXES)} OR {count} <= {int(self.rare)}"
         return f"CASE WHEN {enough_alone} THEN {int(self.minimum)} ELSE 1 END"
 
-    def pairs_sql(self, held: str, key: str) -> str:
+    def pairs_sql(self, held: str, key: str, *, packed: bool = False) -> str:
         """SQL (DuckDB and Spark): the candidate pairs (a, b; a < b) of the mentions in table `held` (n: a
         mention; `key`: a key it holds under the cap; w: the key's `weight_sql`). A key counts `minimum`
         (enough alone) or 1, so with a minimum of 2 or less a pair is a candidate when it shares a key that
         is enough alone, or (minimum 2) a pair of keys that are not, each mention's pairs of common keys
         joined as keys of their own: the (pair, key) rows of the many pairs that share one common key only
         are never listed (half the time at 1,000,000 mentions, bench/README.md, "Keys joined by number").
-        Above 2, every (pair, key) row grouped."""
+        Above 2, every (pair, key) row grouped.
+        `packed`: each pair as one number, p = a * 2^32 + b (mentions numbered from 0 to below 2^31):
+        DuckDB makes the 35 million (pair, key) rows of a million mentions distinct in two thirds of the
+        time as one 64-bit column (bench/README.md, "Key rows by kind")."""
         minimum = int(self.minimum)
+        pair = "CAST(a AS BIGINT) * 4294967296 + b AS p" if packed else "a, b"
         if minimum > 2:
             return (
-                f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r ON r.{key} = l.{key} AND l.n < r.n "
-                f"GROUP BY l.n, r.n HAVING sum(l.w) >= {minimum}"
+                f"SELECT {pair} FROM (SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r "
+                f"ON r.{key} = l.{key} AND l.n < r.n GROUP BY l.n, r.n HAVING sum(l.w) >= {minimum})"
             )
         found = [
             f"SELECT l.n AS a, r.n AS b FROM {held} l JOIN {held} r "
@@ -218,7 +222,7 @@ class PairRule:
             found.append(
                 "SELECT l.n, r.n FROM combos l JOIN combos r ON r.k1 = l.k1 AND r.k2 = l.k2 AND l.n < r.n"
             )
-        return f"{common}SELECT DISTINCT a, b FROM ({' UNION ALL '.join(found)})"
+        return f"{common}SELECT DISTINCT {pair} FROM ({' UNION ALL '.join(found)})"
 
 
 def _starts_with_sql(key: str, prefixes: tuple[str, ...]) -> str:
@@ -437,7 +441,7 @@ def keys_digest_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
 
 
 # The labels of the keys (`codes` of `codes:values`, a refined key's with `+code`), numbered: the kind of a
-# hashed key (`blocking_key_hashes_sql`).
+# hashed key (`blocking_key_hash_rows_sql`).
 KEY_LABELS: tuple[str, ...] = tuple(
     dict.fromkeys(
         [side.label for side in _SIDES]
@@ -446,31 +450,50 @@ KEY_LABELS: tuple[str, ...] = tuple(
 )
 
 
-def blocking_key_hashes_sql(integers: frozenset[str] | set[str] = frozenset()) -> str:
-    """A DuckDB expression: the keys `blocking_keys_sql` gives, in no particular order, each as a struct of
-    its label's number in KEY_LABELS (`kind`) and a 64-bit hash of its values (`h`), without writing the
-    key out. Two equal keys give the same struct; two different keys the same struct only when the hashes
-    of their values collide, about once in a thousand rebuilds of 30 million mentions with 15 keys each
-    (n^2 / 2^65 for n distinct keys of one kind), and then the two keys count as one: a few more pairs to
-    score, or a key over the cap. For the batch, where the keys are counted, capped and joined many
-    million times and a key as text cost twice the time (bench/README.md, "The rebuild's time by stage")."""
+def blocking_key_hash_rows_sql(
+    table: str, mention: str, integers: frozenset[str] | set[str] = frozenset()
+) -> str:
+    """A DuckDB query over `table`: one row (n: the row's `mention` column, kind, h) for each of the keys
+    `blocking_keys_sql` gives the row, each as its label's number in KEY_LABELS (`kind`, UTINYINT) and a
+    64-bit hash of its values (`h`), without writing the key out. Two equal keys give the same (kind, h);
+    two different keys the same only when the hashes of their values collide, about once in a thousand
+    rebuilds of 30 million mentions with 15 keys each (n^2 / 2^65 for n distinct keys of one kind), and
+    then the two keys count as one: a few more pairs to score, or a key over the cap. For the batch, where
+    the keys are counted, capped and joined many million times and a key as text cost twice the time
+    (bench/README.md, "The rebuild's time by stage").
+
+    One SELECT per side of a key, all of them together (UNION ALL): a list of every row's keys, filtered
+    and made distinct, then unnested, took twice the time (3.3 s against 1.5 s at a million mentions;
+    bench/README.md, "Key rows by kind"). Sides of one label (the two sides of the swapped names, a surname's
+    first and last part) can give a row the same key; a later side's key is left out where an earlier side
+    of its label gave the same, as the list's distinct did."""
     integers = frozenset(integers)
     kind = {label: number for number, label in enumerate(KEY_LABELS)}
-    keys: list[str] = []
+    by_kind: dict[int, list[tuple[str, str]]] = {}  # kind -> (condition, hash) of each of its sides
     for side in _SIDES:
         condition, groups = _side_values(side, integers)
-        pieces = [_group_sql(values) for values in groups]
-        keys.append(
-            f"CASE WHEN {condition} THEN {{'kind': {kind[side.label]}, 'h': hash({', '.join(pieces)})}} END"
-        )
+        pieces = ", ".join(_group_sql(values) for values in groups)
+        by_kind.setdefault(kind[side.label], []).append((condition, f"hash({pieces})"))
     for side in _REFINED:
         condition, groups = _side_values(side, integers)
-        pieces = [_group_sql(values) for values in groups]
+        pieces = ", ".join(_group_sql(values) for values in groups)
         for code, column, length in REFINEMENTS:
             text = _text_sql(column, column in integers)
-            keys.append(
-                f"CASE WHEN {condition} AND {column} IS NOT NULL AND length({text}) >= {length} "
-                f"THEN {{'kind': {kind[f'{side.label}+{code}']}, 'h': hash({', '.join(pieces)}, {text})}} END"
+            by_kind.setdefault(kind[f"{side.label}+{code}"], []).append(
+                (
+                    f"{condition} AND {column} IS NOT NULL AND length({text}) >= {length}",
+                    f"hash({pieces}, {text})",
+                )
             )
-    listed = ",\n ".join(keys)
-    return f"list_distinct(list_filter([{listed}], lambda k: k IS NOT NULL))"
+    selects = []
+    for number, sides in by_kind.items():
+        for index, (condition, hashed) in enumerate(sides):
+            earlier = "".join(
+                f" AND NOT coalesce(({before}) AND {other} = {hashed}, false)"
+                for before, other in sides[:index]
+            )
+            selects.append(
+                f"SELECT {mention} AS n, CAST({number} AS UTINYINT) AS kind, {hashed} AS h FROM {table} "
+                f"WHERE {condition}{earlier}"
+            )
+    return "\nUNION ALL ".join(selects)
