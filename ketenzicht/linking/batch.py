@@ -461,10 +461,10 @@ def train(
     Returns the model artefact: Splink's model JSON under "splink" and the name-frequency table under
     "name_frequencies"."""
     frequencies = name_frequencies(features_df)
-    features_df = with_frequencies(features_df, frequencies)
     mentions = len(features_df)
     if sample is not None and len(features_df) > sample:
         features_df = features_df.sample(n=sample, random_state=seed).sort_index()
+    features_df = with_frequencies(features_df, frequencies)  # of the sample only: the same rows' buckets
     if steps not in TRAINING_STEPS:
         raise ValueError(f"steps {steps!r}: one of {', '.join(TRAINING_STEPS)}")
     with _backend(backend, features_df) as db:
