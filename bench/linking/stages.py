@@ -9,7 +9,7 @@ loaded without truth (not timed). The stages, as `link_dataframe` runs them:
 - normalise: `mentions_to_features` (the features, column by column; the keys are built in predict),
 - train: `train` on the features themselves (`--model shipped`: the shipped model instead, not timed),
 - predict: `predict` at the link weight (keys built, counted and capped; candidate pairs; Splink scoring),
-- cluster: `guard_maps` and `cluster`.
+- cluster: `guard_columns` and `cluster_rows`.
 
 Wall seconds per stage (`time.perf_counter`) and the process's peak resident memory after it
 (`ru_maxrss`, DuckDB's included), and that of the largest child process: the second process that
@@ -87,13 +87,13 @@ def main() -> None:
         model = stage("train", batch.train, features, args.seed)
     pairs = stage("predict", batch.predict, features, model, threshold_match_weight=weight)
 
-    def clustered() -> dict[str, str]:
-        return batch.cluster(features["unique_id"], pairs, weight, *batch.guard_maps(features))
+    def clustered() -> Any:
+        return batch.cluster_rows(features["unique_id"], pairs, weight, *batch.guard_columns(features))
 
     persons = stage("cluster", clustered)
     print(
         f"total      {sum(walls.values()):7.1f} s   {len(pairs):,} pairs at match weight {weight:.2f}, "
-        f"{len(set(persons.values())):,} persons"
+        f"{len(set(persons.tolist())):,} persons"
     )
 
 

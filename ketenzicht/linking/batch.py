@@ -847,17 +847,37 @@ def _flag_different_valid_bsns(pairs: pd.DataFrame) -> pd.DataFrame:
 
 
 def cluster(
-    unique_ids: Iterable[str],
+    unique_ids: Iterable[Any],
     pairs: pd.DataFrame,
     threshold_match_weight: float,
     bsn_by_id: Mapping[str, str | None] | None = None,
     birth_date_by_id: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
+    """`cluster_rows` by id: unique_id (as text) -> cluster id (the smallest unique_id of the cluster, as
+    text), the guards' BSNs and complete dates of birth given by id (an id missing: none)."""
+    texts = [str(uid) for uid in unique_ids]
+    bsns = None if bsn_by_id is None else [bsn_by_id.get(uid) for uid in texts]
+    dates = None if birth_date_by_id is None else [birth_date_by_id.get(uid) for uid in texts]
+    roots = cluster_rows(texts, pairs, threshold_match_weight, bsns, dates)
+    return dict(zip(texts, [texts[root] for root in roots.tolist()], strict=True))
+
+
+def cluster_rows(
+    unique_ids: Sequence[Any] | np.ndarray | pd.Series,
+    pairs: pd.DataFrame,
+    threshold_match_weight: float,
+    bsns: Sequence[str | None] | np.ndarray | None = None,
+    birth_dates: Sequence[str | None] | np.ndarray | None = None,
+) -> np.ndarray:
     """Join mentions into persons: pairs at or above the threshold, strongest first, never joining two
     clusters that hold different valid BSNs or contradicting complete dates of birth
-    (`engine.resolve.dates_contradict`), so no chain A-B-C can join them either.
+    (`engine.resolve.dates_contradict`), so no chain A-B-C can join them either. `bsns` and
+    `birth_dates` hold each row's valid BSN and complete date (a gap None; `guard_columns`).
 
-    Returns unique_id -> cluster id (the smallest unique_id of the cluster).
+    Returns, for each row of `unique_ids` (unique; compared as text), the row of its cluster's id: the
+    cluster's smallest unique_id as text. By row rather than by id, so that a batch of a million mentions
+    needs no dictionary of them (the guards' two and the result took 0.9 of the clustering's 1.9 s;
+    bench/README.md, "Key rows by kind").
 
     The guards can refuse a join only where two mentions differ in a valid BSN or a complete date. So
     the pairs are first taken together as a graph (scipy's connected components): a component in
@@ -868,42 +888,50 @@ def cluster(
     (tests/linking/test_cluster.py). At a million generator mentions 49,031 of the 416,526 pairs are
     joined one at a time."""
     texts = [str(uid) for uid in unique_ids]
-    cluster_of: dict[str, str] = dict(zip(texts, texts, strict=True))
+    roots = np.arange(len(texts), dtype=np.int64)
     strong = pairs[pairs["match_weight"] >= threshold_match_weight]
     if strong.empty:
-        return cluster_of
-    left = strong["unique_id_l"].astype(str).to_numpy(dtype=object)
-    right = strong["unique_id_r"].astype(str).to_numpy(dtype=object)
+        return roots
+    row_of = pd.Index(texts)
+    left = row_of.get_indexer(strong["unique_id_l"].astype(str))
+    right = row_of.get_indexer(strong["unique_id_r"].astype(str))
+    if (left < 0).any() or (right < 0).any():
+        raise ValueError("a pair names a mention that is not among the unique ids")
     # Only the mentions in a pair are looked at: at a million mentions one in four or fewer.
     codes, found = pd.factorize(np.concatenate([left, right]))
-    ids = np.asarray(found, dtype=object)
-    pair_count, mentions = len(left), len(ids)
+    pair_count, mentions = len(left), len(found)
     graph = coo_array(
         (np.ones(pair_count, dtype=np.int8), (codes[:pair_count], codes[pair_count:])),
         shape=(mentions, mentions),
     )
     components, component = connected_components(graph, directed=False)
-    listed = ids.tolist()
-    by_text = _text_order(listed)
+    by_text = _text_order([texts[row] for row in found.tolist()])
     rank = np.empty(mentions, dtype=np.int64)
     rank[by_text] = np.arange(mentions, dtype=np.int64)
     smallest = np.full(components, mentions, dtype=np.int64)  # each component's smallest id, as its rank
     np.minimum.at(smallest, component, rank)
-    bsn_by_id, date_of = bsn_by_id or {}, birth_date_by_id or {}
-    guarded = (_distinct_per(component, list(map(bsn_by_id.get, listed)), components) > 1) | (
-        _distinct_per(component, list(map(date_of.get, listed)), components) > 1
-    )
+    guarded = np.zeros(components, dtype=bool)
+    for column in (bsns, birth_dates):
+        if column is not None:
+            guarded |= _distinct_per(component, np.asarray(column, dtype=object)[found], components) > 1
     free = ~guarded[component]
-    cluster_of.update(zip(ids[free].tolist(), ids[by_text[smallest[component[free]]]].tolist(), strict=True))
+    roots[found[free]] = found[by_text[smallest[component[free]]]]
     in_guarded = guarded[component[codes[:pair_count]]]
     if in_guarded.any():
-        rest = strong[in_guarded].assign(_l=left[in_guarded], _r=right[in_guarded])
+        rest = strong[in_guarded].assign(
+            _l=[texts[row] for row in left[in_guarded].tolist()],
+            _r=[texts[row] for row in right[in_guarded].tolist()],
+        )
         rest = rest.sort_values(["match_weight", "_l", "_r"], ascending=[False, True, True])
-        cluster_of.update(_joined_in_order(rest["_l"].tolist(), rest["_r"].tolist(), bsn_by_id, date_of))
-    return cluster_of
+        rows = found[~free].tolist()  # the guarded components' mentions: their BSNs and dates by id
+        bsn_of = {} if bsns is None else {texts[row]: bsns[row] for row in rows}
+        date_of = {} if birth_dates is None else {texts[row]: birth_dates[row] for row in rows}
+        joined = _joined_in_order(rest["_l"].tolist(), rest["_r"].tolist(), bsn_of, date_of)
+        roots[row_of.get_indexer(list(joined))] = row_of.get_indexer(list(joined.values()))
+    return roots
 
 
-def _distinct_per(component: np.ndarray, values: Sequence[str | None], components: int) -> np.ndarray:
+def _distinct_per(component: np.ndarray, values: np.ndarray, components: int) -> np.ndarray:
     """How many distinct values (None and "" not counted, as the guards do not count them) each of
     `components` components holds."""
     held = pd.DataFrame({"c": component, "v": values}).dropna()
@@ -1074,18 +1102,23 @@ def link_dataframe(
         features["unique_id"] = [str(i) for i in range(len(features))]
     model = train(features, seed)
     pairs = predict(features, model, threshold_match_weight=threshold_match_weight)
-    clusters = cluster(features["unique_id"], pairs, threshold_match_weight, *guard_maps(features))
-    return pd.Series([clusters[uid] for uid in features["unique_id"]], index=df.index, dtype=object)
+    ids = np.array([str(uid) for uid in features["unique_id"]], dtype=object)
+    roots = cluster_rows(ids, pairs, threshold_match_weight, *guard_columns(features))
+    return pd.Series(ids[roots], index=df.index, dtype=object)
 
 
 def guard_maps(features: pd.DataFrame) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """The valid BSN and the complete date of birth of every mention of a features frame, by unique id:
     the two maps `cluster` keeps its guards with (ids as text, as `cluster` looks them up)."""
     ids = features["unique_id"].astype(str).tolist()
-    return (
-        dict(zip(ids, _gaps_as_none(features["bsn"]), strict=True)),
-        dict(zip(ids, _gaps_as_none(features["birth_date"]), strict=True)),
-    )
+    bsns, dates = guard_columns(features)
+    return dict(zip(ids, bsns, strict=True)), dict(zip(ids, dates, strict=True))
+
+
+def guard_columns(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The valid BSN and the complete date of birth of each row of a features frame (a gap None): the two
+    columns `cluster_rows` keeps its guards with."""
+    return _gaps_as_none(features["bsn"]), _gaps_as_none(features["birth_date"])
 
 
 def _gaps_as_none(column: pd.Series) -> np.ndarray:

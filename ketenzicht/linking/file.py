@@ -20,7 +20,7 @@ import io
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,10 +242,11 @@ def _model_for(
     return model, f"trained on the file, seed {seed}"
 
 
-def person_ids(unique_ids: list[str], cluster_of: dict[str, str]) -> list[str]:
-    """`P` + the cluster's number in order of first appearance, zero-padded to one width (P000001)."""
-    number: dict[str, int] = {}
-    numbers = [number.setdefault(cluster_of[uid], len(number) + 1) for uid in unique_ids]
+def person_ids(clusters: Sequence[Any]) -> list[str]:
+    """One person id per row, given each row's cluster (any value naming it): `P` + the cluster's number
+    in order of first appearance, zero-padded to one width (P000001)."""
+    number: dict[Any, int] = {}
+    numbers = [number.setdefault(found, len(number) + 1) for found in clusters]
     width = max(6, len(str(len(number))))
     return [f"P{n:0{width}d}" for n in numbers]
 
@@ -266,10 +267,10 @@ def link_features(
         model, used = _model_for(features, seed, fallback_model, note)
     unique_ids = [str(uid) for uid in features["unique_id"]]
     if len(unique_ids) < 2:  # no pair to score
-        return person_ids(unique_ids, {uid: uid for uid in unique_ids}), used
+        return person_ids(unique_ids), used
     pairs = batch.predict(features, model, threshold_match_weight=threshold)
-    cluster_of = batch.cluster(unique_ids, pairs, threshold, *batch.guard_maps(features))
-    return person_ids(unique_ids, cluster_of), used
+    roots = batch.cluster_rows(unique_ids, pairs, threshold, *batch.guard_columns(features))
+    return person_ids(roots.tolist()), used
 
 
 def write_links(path: str | Path, mention_ids: list[str], person_ids: list[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 
 import pandas as pd
+import pytest
 
 from ketenzicht.linking import batch
 
@@ -84,3 +85,26 @@ def test_components_give_the_persons_of_joining_pair_by_pair() -> None:
         assert batch.cluster(ids, frame, 6.63, bsn_of, date_of) == expected
         guarded += len(set(expected.values())) > len(set(batch.cluster(ids, frame, 6.63).values()))
     assert guarded > 10  # the guards refused joins in many of the registers
+
+
+def test_rows_name_the_row_of_the_cluster_id() -> None:
+    frame = pd.DataFrame(
+        {
+            "unique_id_l": ["b", "a", "c", "c"],
+            "unique_id_r": ["c", "d", "e", "d"],
+            "match_weight": [9.0, 8.0, 7.0, 6.9],
+        }
+    )
+    ids = ["e", "d", "c", "b", "a"]
+    bsns = [None, "123456782", "111222333", None, ""]  # c-d is refused: two BSNs
+    roots = batch.cluster_rows(ids, frame, 6.63, bsns, [None] * 5)
+    assert [ids[root] for root in roots] == ["b", "a", "b", "b", "a"]
+    assert batch.cluster(ids, frame, 6.63, dict(zip(ids, bsns, strict=True))) == dict(
+        zip(ids, [ids[root] for root in roots], strict=True)
+    )
+
+
+def test_a_pair_of_an_unknown_mention_is_refused() -> None:
+    frame = pd.DataFrame({"unique_id_l": ["a"], "unique_id_r": ["x"], "match_weight": [9.0]})
+    with pytest.raises(ValueError, match="not among the unique ids"):
+        batch.cluster_rows(["a", "b"], frame, 6.63)
