@@ -176,8 +176,17 @@ def with_frequencies(features_df: pd.DataFrame, frequencies: NameFrequencies) ->
         ("surname_freq", "surname_first", frequencies.surname),
         ("given_freq", "given_first", frequencies.given),
     ):
-        bucket = {known: frequencies.bucket(counts, known) for known in counts}.get
-        frame[column] = [None if v is None else bucket(v, unknown) for v in frame[name]]
+        # Each known name's bucket, and the unknown bucket last: a name's position in the table, found by
+        # pandas' hash table (-1, the last, for a name not in it), picks its bucket. A third of the time
+        # of looking each mention's name up in Python (0.5 s at a million mentions).
+        table = np.array([*(frequencies.bucket(counts, known) for known in counts), unknown], dtype=np.int64)
+        names = frame[name].to_numpy(dtype=object)
+        found = table[pd.Index(list(counts), dtype=object).get_indexer(names)]
+        missing = np.equal(names, cast(Any, None))  # None is no name (NaN is one, unknown to the table)
+        if missing.any():  # a column of floats, as pandas makes of the buckets with None among them
+            found = found.astype(np.float64)
+            found[missing] = np.nan
+        frame[column] = found
     return frame
 
 
