@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -61,6 +62,35 @@ def _level_sql(comparison: Comparison, alias: str) -> str:
     return f"{_case_sql(comparison, range(len(comparison.levels)))} AS {alias}"
 
 
+# A call of a costly function on plain arguments (no parentheses inside): `levenshtein(street_l, street_r)`.
+_COSTLY_CALL = re.compile(
+    r"\b(?:levenshtein|damerau_levenshtein|jaro_winkler_similarity|jaro_similarity|list_has_any)\([^()]*\)"
+)
+
+
+def _levels_sql(comparisons: Sequence[Comparison], prefix: str) -> tuple[list[str], list[str]]:
+    """Each comparison's level index of a pair (`_level_sql`, named prefix0, prefix1, ...), with every
+    costly call that the levels make more than once worked out once: (the level expressions, which read
+    such a call's value as `_h0`, `_h1`, ...; the select items that work them out, `call AS _h0`, for a
+    select over the pair's columns that the levels are selected from). A comparison with two edit-distance
+    levels on one column (within 1, within 2) computed the distance twice for nearly every pair of a
+    random sample: the u sample's levels took a fifth more time (bench/README.md, "Key rows by kind")."""
+    levels = [_level_sql(comparison, f"{prefix}{number}") for number, comparison in enumerate(comparisons)]
+    calls = Counter(call for level in levels for call in _COSTLY_CALL.findall(level))
+    names = {call: f"_h{number}" for number, call in enumerate(c for c, n in calls.items() if n > 1)}
+    if names:
+        repeated = re.compile("|".join(re.escape(call) for call in names))
+        levels = [repeated.sub(lambda found: names[found.group(0)], level) for level in levels]
+    return levels, [f"{call} AS {name}" for call, name in names.items()]
+
+
+def _levels_over_sql(comparisons: Sequence[Comparison], prefix: str, pairs: str) -> str:
+    """SELECT of the levels (`_levels_sql`) of the pairs of the query `pairs` (the pair's columns)."""
+    levels, hoisted = _levels_sql(comparisons, prefix)
+    source = f"(SELECT *, {', '.join(hoisted)} FROM ({pairs}))" if hoisted else f"({pairs})"
+    return f"SELECT {', '.join(levels)} FROM {source}"
+
+
 def pair_columns_sql(columns: Iterable[str]) -> str:
     """The select list that carries each of `columns` of a pair's two mentions (aliases l and r) as
     `name_l` and `name_r`, as the comparisons' conditions read them."""
@@ -93,7 +123,6 @@ def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, share: f
     """DuckDB's SQL over table `mentions`: (the level index of each comparison, pairs) among the pairs of
     mentions that satisfy the join condition `pairs_on` (over aliases l and r), or with `share` about
     that share of them, drawn by a hash of the pair; one pass over the pairs for all the comparisons."""
-    levels = [_level_sql(comparison, f"level_{number}") for number, comparison in enumerate(comparisons)]
     names = ", ".join(f"level_{number}" for number in range(len(comparisons)))
     columns = pair_columns_sql(_columns_used(comparisons))
     drawn = pairs_on
@@ -101,11 +130,8 @@ def _level_counts_sql(comparisons: Sequence[Comparison], pairs_on: str, share: f
         drawn += (
             f" AND abs(hash(l.unique_id, r.unique_id)) % {DRAW_MODULUS} < {math.ceil(share * DRAW_MODULUS)}"
         )
-    return (
-        f"SELECT {names}, count(*) FROM ("
-        f"  SELECT {', '.join(levels)} FROM (SELECT {columns} FROM {_pairs_sql(drawn)})"
-        f") GROUP BY {names}"
-    )
+    levels = _levels_over_sql(comparisons, "level_", f"SELECT {columns} FROM {_pairs_sql(drawn)}")
+    return f"SELECT {names}, count(*) FROM ({levels}) GROUP BY {names}"
 
 
 def _drawn_share(pairs_on: str, rows: Rows, max_pairs: int) -> float | None:
@@ -256,7 +282,6 @@ def random_u_sql(
     comparison's level index, counted per combination of levels (DuckDB's SQL; spark.py translates it):
     columns c0, c1, ... in the order of `comparisons`, then n. Each pair is taken as Splink does, the
     smaller unique_id on the left; only the columns the comparisons read are carried."""
-    cases = [_level_sql(comparison, f"c{position}") for position, comparison in enumerate(comparisons)]
     columns = pair_columns_sql(_columns_used(comparisons))
     names = ", ".join(f"c{position}" for position in range(len(comparisons)))
     late = f"(SELECT * FROM {table} WHERE {U_POSITION} > {int(after)} AND {U_POSITION} <= {int(upto)})"
@@ -269,7 +294,9 @@ def random_u_sql(
         f"SELECT {columns} FROM {early} l JOIN {late} r"
         f" ON l.{U_POSITION} < r.{U_POSITION} AND l.unique_id < r.unique_id"
     )
-    return f"SELECT {names}, count(*) AS n FROM (  SELECT {', '.join(cases)} FROM ({pairs})) GROUP BY {names}"
+    return (
+        f"SELECT {names}, count(*) AS n FROM ({_levels_over_sql(comparisons, 'c', pairs)}) GROUP BY {names}"
+    )
 
 
 Counts = Callable[[Sequence[Comparison], int, int], Iterable[Sequence[Any]]]

@@ -24,6 +24,10 @@ from ketenzicht.linking.batch import (
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.splink_table import (
     U_POSITION,
+    _columns_used,
+    _level_sql,
+    _levels_sql,
+    pair_columns_sql,
     random_u,
     random_u_sql,
     u_sample,
@@ -149,3 +153,21 @@ def test_the_names_keys_become_lists_of_an_enum(frame: pd.DataFrame) -> None:
     assert all(types[c].startswith("ENUM(") and types[c].endswith(")[]") for c in NAME_KEY_COLUMNS)
     after = con.execute("SELECT surname_keys, given_keys FROM mentions ORDER BY rowid").fetchall()
     assert after == before and any(keys for keys, _ in after)
+
+
+def test_costly_calls_made_twice_are_worked_out_once_with_the_same_levels(frame: pd.DataFrame) -> None:
+    levels, hoisted = _levels_sql(COMPARISONS, "c")
+    # The surname and the given names test an edit distance within 1, then within 2: one call each.
+    assert "levenshtein(surname_first_l, surname_first_r) AS _h0" in hoisted
+    assert any(item.startswith("levenshtein(given_first_l, given_first_r) AS") for item in hoisted)
+    assert not any("levenshtein(surname_first_l" in level for level in levels)
+    connection = _connection(frame)
+    columns = pair_columns_sql(_columns_used(COMPARISONS))
+    pairs = f"SELECT {columns} FROM mentions l JOIN mentions r ON l.unique_id < r.unique_id"
+    plain = [_level_sql(comparison, f"c{n}") for n, comparison in enumerate(COMPARISONS)]
+    once = connection.execute(
+        f"SELECT {', '.join(levels)} FROM (SELECT *, {', '.join(hoisted)} FROM ({pairs}))"
+    ).fetchall()
+    twice = connection.execute(f"SELECT {', '.join(plain)} FROM ({pairs})").fetchall()
+    assert len(once) > 10_000 and sorted(once) == sorted(twice)
+    assert len({row[1] for row in once}) > 5  # the surname's levels: many of them seen
