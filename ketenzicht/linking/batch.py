@@ -1110,7 +1110,8 @@ def link_dataframe(
     if features["unique_id"].duplicated().any():
         features["unique_id"] = [str(i) for i in range(len(features))]
     model = train(features, seed)
-    pairs = predict(features, model, threshold_match_weight=threshold_match_weight)
+    # Only the weights are clustered: without the columns per comparison (a million pairs of them).
+    pairs = predict(features, model, threshold_match_weight=threshold_match_weight, explained=False)
     ids = np.array([str(uid) for uid in features["unique_id"]], dtype=object)
     roots = cluster_rows(ids, pairs, threshold_match_weight, *guard_columns(features))
     return pd.Series(ids[roots], index=df.index, dtype=object)

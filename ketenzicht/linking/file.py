@@ -268,7 +268,7 @@ def link_features(
     unique_ids = [str(uid) for uid in features["unique_id"]]
     if len(unique_ids) < 2:  # no pair to score
         return person_ids(unique_ids), used
-    pairs = batch.predict(features, model, threshold_match_weight=threshold)
+    pairs = batch.predict(features, model, threshold_match_weight=threshold, explained=False)
     roots = batch.cluster_rows(unique_ids, pairs, threshold, *batch.guard_columns(features))
     return person_ids(roots.tolist()), used
 
