@@ -74,7 +74,8 @@ def _levels_sql(comparisons: Sequence[Comparison], prefix: str) -> tuple[list[st
     such a call's value as `_h0`, `_h1`, ...; the select items that work them out, `call AS _h0`, for a
     select over the pair's columns that the levels are selected from). A comparison with two edit-distance
     levels on one column (within 1, within 2) computed the distance twice for nearly every pair of a
-    random sample: the u sample's levels took a fifth more time (bench/README.md, "Key rows by kind")."""
+    random sample: the surname's levels of the u sample took half as much time again (bench/README.md,
+    "Key rows by kind")."""
     levels = [_level_sql(comparison, f"{prefix}{number}") for number, comparison in enumerate(comparisons)]
     calls = Counter(call for level in levels for call in _COSTLY_CALL.findall(level))
     names = {call: f"_h{number}" for number, call in enumerate(c for c, n in calls.items() if n > 1)}
