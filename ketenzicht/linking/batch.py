@@ -902,6 +902,8 @@ def cluster_rows(
     if strong.empty:
         return roots
     row_of = pd.Index(texts)
+    if not row_of.is_unique:
+        raise ValueError("the unique ids repeat (compared as text)")
     left = row_of.get_indexer(strong["unique_id_l"].astype(str))
     right = row_of.get_indexer(strong["unique_id_r"].astype(str))
     if (left < 0).any() or (right < 0).any():

@@ -80,7 +80,8 @@ def _levels_sql(comparisons: Sequence[Comparison], prefix: str) -> tuple[list[st
     calls = Counter(call for level in levels for call in _COSTLY_CALL.findall(level))
     names = {call: f"_h{number}" for number, call in enumerate(c for c, n in calls.items() if n > 1)}
     if names:
-        repeated = re.compile("|".join(re.escape(call) for call in names))
+        # As whole calls: "levenshtein(a, b)" is not the end of "damerau_levenshtein(a, b)".
+        repeated = re.compile(r"\b(?:" + "|".join(re.escape(call) for call in names) + ")")
         levels = [repeated.sub(lambda found: names[found.group(0)], level) for level in levels]
     return levels, [f"{call} AS {name}" for call, name in names.items()]
 

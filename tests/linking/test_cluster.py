@@ -108,3 +108,9 @@ def test_a_pair_of_an_unknown_mention_is_refused() -> None:
     frame = pd.DataFrame({"unique_id_l": ["a"], "unique_id_r": ["x"], "match_weight": [9.0]})
     with pytest.raises(ValueError, match="not among the unique ids"):
         batch.cluster_rows(["a", "b"], frame, 6.63)
+
+
+def test_ids_that_repeat_as_text_are_refused() -> None:
+    frame = pd.DataFrame({"unique_id_l": ["1"], "unique_id_r": ["2"], "match_weight": [9.0]})
+    with pytest.raises(ValueError, match="repeat"):
+        batch.cluster_rows([1, "1", 2], frame, 6.63)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
+from ketenzicht.linking import splink_table
 from ketenzicht.linking.batch import (
     NAME_KEY_COLUMNS,
     _connection,
@@ -171,3 +172,14 @@ def test_costly_calls_made_twice_are_worked_out_once_with_the_same_levels(frame:
     twice = connection.execute(f"SELECT {', '.join(plain)} FROM ({pairs})").fetchall()
     assert len(once) > 10_000 and sorted(once) == sorted(twice)
     assert len({row[1] for row in once}) > 5  # the surname's levels: many of them seen
+
+
+def test_a_call_is_hoisted_whole_not_inside_a_longer_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    level = (
+        "CASE WHEN levenshtein(x_l, x_r) <= 1 THEN 1 WHEN levenshtein(x_l, x_r) <= 2 THEN 2 "
+        "WHEN damerau_levenshtein(x_l, x_r) <= 1 THEN 3 ELSE 4 END"
+    )
+    monkeypatch.setattr(splink_table, "_level_sql", lambda comparison, alias: f"{level} AS {alias}")
+    levels, hoisted = splink_table._levels_sql([COMPARISONS[0]], "c")
+    assert hoisted == ["levenshtein(x_l, x_r) AS _h0"]
+    assert levels[0].count("_h0") == 2 and "damerau_levenshtein(x_l, x_r) <= 1" in levels[0]
