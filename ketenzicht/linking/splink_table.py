@@ -62,10 +62,19 @@ def _level_sql(comparison: Comparison, alias: str) -> str:
     return f"{_case_sql(comparison, range(len(comparison.levels)))} AS {alias}"
 
 
-# A call of a costly function on plain arguments (no parentheses inside): `levenshtein(street_l, street_r)`.
-_COSTLY_CALL = re.compile(
-    r"\b(?:levenshtein|damerau_levenshtein|jaro_winkler_similarity|jaro_similarity|list_has_any)\([^()]*\)"
+# The SQL functions whose evaluation costs (edit distances, list overlaps): the bound leaves the names'
+# levels that call them out (`_cheap_levels`), and the pair-counting queries work a repeated call of one
+# out once (`_levels_sql`).
+_COSTLY_FUNCTIONS = (
+    "levenshtein",
+    "damerau_levenshtein",
+    "jaro_winkler_similarity",
+    "jaro_similarity",
+    "list_has_any",
 )
+_COSTLY = re.compile(rf"\b({'|'.join(_COSTLY_FUNCTIONS)})\(")
+# A call of one on plain arguments (no parentheses inside): `levenshtein(street_l, street_r)`.
+_COSTLY_CALL = re.compile(rf"\b(?:{'|'.join(_COSTLY_FUNCTIONS)})\([^()]*\)")
 
 
 def _levels_sql(comparisons: Sequence[Comparison], prefix: str) -> tuple[list[str], list[str]]:
@@ -350,10 +359,6 @@ def _non_null(comparison: Comparison, per_level: Sequence[int]) -> list[int]:
 # most the best of the levels after the cheap ones when it is one of those), so every pair at or above the
 # threshold is still scored, by Splink, with the same weight (tests/linking/test_bound.py).
 BOUND_EXACT = ("bsn", "birth_date", "address", "sex", "phone")
-# SQL functions whose levels the bound does not work out for the names (the costly ones).
-_COSTLY = re.compile(
-    r"\b(levenshtein|damerau_levenshtein|jaro_winkler_similarity|jaro_similarity|list_has_any)\("
-)
 # Bits added to the bound so that a pair at the threshold is never left out over how the weights are
 # summed (the online scorer's weights equal Splink's to about 1e-12, tests/linking/test_agreement.py).
 BOUND_MARGIN = 0.01
