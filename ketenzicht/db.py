@@ -36,6 +36,13 @@ def one_of(column: str, values: Sequence[int]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(str(int(v)) for v in values)})", []
 
 
+def integer_array(values: Iterable[int]) -> str:
+    """The integers as one PostgreSQL array literal ("{1,2,3}"), for a parameter cast to an integer array.
+    Django binds parameters on the client, and psycopg quotes a list element by element in Python: for the
+    21,000 keys of a bulk batch's look-up that took 36 ms against 14 ms for this text (bench/README.md)."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
 def query_rows(sql: str, params: Sequence[Any] = (), *, stream: bool = False) -> Iterator[tuple[Any, ...]]:
     """The rows of a query. On PostgreSQL with `stream`, through a server-side cursor (reading the whole
     register without holding it twice); else as a prepared statement, planned once per connection (the

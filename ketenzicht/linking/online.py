@@ -22,7 +22,7 @@ from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from ketenzicht.db import chunks, insert_statements, quoted_table
+from ketenzicht.db import chunks, insert_statements, integer_array, quoted_table
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
@@ -267,7 +267,8 @@ def _lookup_statement_postgresql(
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"
     )
-    return sql, [[key for key, _ in pairs], [number for _, number in pairs], rule.minimum]
+    keys, numbers = integer_array(key for key, _ in pairs), integer_array(number for _, number in pairs)
+    return sql, [keys, numbers, rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
