@@ -1,5 +1,6 @@
 """Does the bulk import slow down as the register grows? python bench/import_growth.py [N] [--chunk C]
-[--backend postgres|sqlite] [--seed S] [--profile K] [--batch-size B] [--keep]
+[--backend postgres|sqlite] [--seed S] [--profile K] [--batch-size B] [--keep] [--template DATABASE]
+[--file FILE]
 
 Generates N registrations (default 100,000) with the chain-data generator, creates an empty database
 (migrated, reference data loaded; not timed), and imports the file chunk by chunk (C registrations each,
@@ -18,6 +19,12 @@ PostgreSQL: the server at $BENCH_POSTGRES (default postgres://postgres@127.0.0.1
 database is created and dropped (with --keep it stays, and its name is printed: to profile a look-up
 against a large register afterwards). Its settings that decide how much of the register's indexes stays
 in memory are printed first (`SERVER_SETTINGS`). SQLite: a file under bench/out/import_growth/.
+
+A register that stands: with --template DATABASE the throw-away database is a copy of that PostgreSQL
+database (e.g. the register of a million persons that `bench/linking/online.py` builds, with --file the
+registrations of its generated file that follow the register), migrated to this code: the rate at a
+million without importing the million first. With --file FILE that file is imported (N is its number of
+lines), not a generated one.
 """
 
 from __future__ import annotations
@@ -83,23 +90,36 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="K")
     parser.add_argument("--batch-size", type=int, default=0, help="per batch (default: the setting)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument(
+        "--template",
+        metavar="DATABASE",
+        help="import into a copy of this PostgreSQL database (a register that stands), not an empty one",
+    )
+    parser.add_argument("--file", type=Path, help="import this file (exchange format) instead of generating")
     args = parser.parse_args()
-    chunk = args.chunk or max(1, args.n // 10)
     OUT.mkdir(parents=True, exist_ok=True)
 
     from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
 
-    data_dir = OUT / f"data-{args.n}-{args.seed}"
-    data = data_dir / REGISTRATIONS_FILE
-    if not data.exists():
-        generate(args.n, args.seed, data_dir)
+    if args.file:
+        data = args.file.resolve()
+        args.n = sum(1 for line in data.open("rb") if line.strip())
+        data_dir = OUT / f"file-{data.stem}-{args.n}"
+    else:
+        data_dir = OUT / f"data-{args.n}-{args.seed}"
+        data = data_dir / REGISTRATIONS_FILE
+        if not data.exists():
+            generate(args.n, args.seed, data_dir)
+    chunk = args.chunk or max(1, args.n // 10)
     paths = chunks_write(data, chunk, data_dir / f"chunks-{chunk}")
+    if args.template and args.backend != "postgres":
+        raise SystemExit("--template copies a PostgreSQL database")
 
     server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     name = f"ketenzicht_growth_{os.getpid()}"
     if args.backend == "postgres":
         psql(server, f"DROP DATABASE IF EXISTS {name}")
-        psql(server, f"CREATE DATABASE {name}")
+        psql(server, f"CREATE DATABASE {name}" + (f" TEMPLATE {args.template}" if args.template else ""))
         os.environ["DATABASE_URL"] = f"{server}/{name}"
     else:
         db = OUT / f"{name}.sqlite3"
@@ -114,6 +134,7 @@ def main() -> None:
 
         from ketenzicht.intake import pipeline
         from ketenzicht.intake.bulk import import_file
+        from ketenzicht.registrations.models import Registration
 
         spent: dict[str, float] = defaultdict(float)
 
@@ -133,9 +154,15 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         call_command("load_reference_data", verbosity=0)
+        source = f"{data}" if args.file else f"seed {args.seed}"
+        into = (
+            f"a copy of {args.template} ({Registration.objects.count():,} registrations)"
+            if args.template
+            else "empty"
+        )
         print(
-            f"import growth: {args.n:,} registrations in chunks of {chunk:,}, {args.backend}, "
-            f"seed {args.seed}"
+            f"import growth: {args.n:,} registrations in chunks of {chunk:,}, {args.backend}, {source}, "
+            f"into {into}"
         )
         if args.backend == "postgres":  # what decides how far the register's indexes stay in memory
             from django.db import connection
@@ -148,7 +175,7 @@ def main() -> None:
             print("server: " + ", ".join(shown))
         rates: list[float] = []
         profiles: list[cProfile.Profile] = []
-        stored = 0
+        stored = Registration.objects.count()
         for number, path in enumerate(paths):
             profiled = args.profile and number in (0, len(paths) - 1)
             profile = cProfile.Profile() if profiled else None
