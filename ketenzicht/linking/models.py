@@ -66,6 +66,22 @@ class KeyCount(models.Model):
         return f"{self.key}: {self.n}"
 
 
+class FullKey(models.Model):
+    """A blocking key known to be held by more mentions than its cap (PostgreSQL): the look-up then does
+    not read its mentions again to learn that (`online._lookup_statement_postgresql`). At a million
+    registrations a third of the rows the look-up read were such keys' first cap + 1 mentions, read to be
+    dropped (bench/README.md). The look-up records a key here when it finds it over the cap. A key leaves
+    when mentions holding it are deleted or their keys rewritten (a purge, a rebuild): a trigger on
+    MentionKey forgets those keys (migration 0010), so a key is only ever taken as full while it is. Empty
+    on SQLite, which keeps every key's count (KeyCount)."""
+
+    key = models.BigIntegerField(primary_key=True)  # its number, as in MentionKey
+    over = models.PositiveIntegerField()  # held by more mentions than this when recorded: its cap then
+
+    def __str__(self) -> str:
+        return f"{self.key}: more than {self.over}"
+
+
 class LinkMethod(models.TextChoices):
     ONLINE = "online", _("linked on intake")
     NEW = "new", _("new person on intake")

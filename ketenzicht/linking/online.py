@@ -45,6 +45,7 @@ from .engine.normalise import MentionFeatures as Features
 from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, join_contradicts, names_compatible
 from .features import features_of, features_write
 from .models import (
+    FullKey,
     KeyCount,
     LinkMethod,
     MentionFeatures,
@@ -248,21 +249,34 @@ def _lookup_statement_postgresql(
     enough to look cheap: time that grew with the register. The keys are sent once per new mention that
     holds them, as stored (`number_of`: `engine.keys.key_number`), with its number: two arrays. The
     candidates come back as pairs (new mention, stored mention), not as the qualifying mentions of every
-    key they share: 44% fewer rows for a batch of 500 against 300,000 registrations (bench/README.md)."""
-    mention_keys, features = quoted_table(MentionKey), quoted_table(MentionFeatures)
+    key they share: 44% fewer rows for a batch of 500 against 300,000 registrations (bench/README.md).
+    A key recorded as over its cap (FullKey) is not read at all: its count is given as its cap + 1; a key
+    the statement finds over its cap is recorded. At a million registrations those keys' mentions were a
+    third of the rows read (bench/README.md)."""
+    mention_keys, features, full = (quoted_table(m) for m in (MentionKey, MentionFeatures, FullKey))
     bigint = "CAST(NULL AS bigint)"
-    limit, capped = stored_key_cap_sql('q."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
+    limit, capped = stored_key_cap_sql('d."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
     weight = stored_weight_sql(rule, 'u."key"', "u.n + 1")  # n: the stored mentions holding it, + the new
     pairs = [(number_of[key], number) for number, held in enumerate(holders) for key in held]
     sql = (
         f'WITH o AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS integer[])) AS o("key", holder)), '
-        f'm AS (SELECT q."key", k.mention_id, k.n FROM (SELECT DISTINCT "key" FROM o) q CROSS JOIN LATERAL '
+        f'q AS MATERIALIZED (SELECT d."key", {limit} AS lim, EXISTS (SELECT 1 FROM {full} x '
+        f'WHERE x."key" = d."key" AND x.over >= {limit}) AS known_full '
+        f'FROM (SELECT DISTINCT "key" FROM o) d), '
+        f'm AS (SELECT q."key", k.mention_id, k.n FROM q CROSS JOIN LATERAL '
         f"(SELECT mention_id, COUNT(*) OVER () AS n FROM "
-        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT {limit} + 1) s) k), '
+        f'(SELECT mention_id FROM {mention_keys} WHERE "key" = q."key" LIMIT q.lim + 1) s) k '
+        f"WHERE NOT q.known_full), "
         f'u AS (SELECT "key", mention_id, n FROM m WHERE n <= {capped}), '
         f'e AS (SELECT o.holder, u.mention_id FROM u JOIN o ON o."key" = u."key" '
-        f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s) "
+        f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s), "
+        # Keys found over the cap are recorded, in key order (two look-ups recording the same keys wait
+        # for each other rather than deadlock).
+        f'w AS (INSERT INTO {full} ("key", over) SELECT "key", {capped} FROM m GROUP BY "key" '
+        f'HAVING MAX(n) > {capped} ORDER BY "key" '
+        f'ON CONFLICT ("key") DO UPDATE SET over = GREATEST({full}.over, excluded.over)) '
         f'SELECT 0, CAST(NULL AS text), MAX(n), "key" FROM m GROUP BY "key" UNION ALL '
+        f'SELECT 0, CAST(NULL AS text), lim + 1, "key" FROM q WHERE known_full UNION ALL '
         f"SELECT 3, CAST(NULL AS text), holder, mention_id FROM e UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"
