@@ -272,10 +272,10 @@ def _lookup_statement_postgresql(
         f"GROUP BY o.holder, u.mention_id HAVING SUM({weight}) >= %s), "
         # Keys found over the cap are recorded, in key order (two look-ups recording the same keys wait
         # for each other rather than deadlock).
-        f'w AS (INSERT INTO {full} ("key", over) SELECT "key", {capped} FROM m GROUP BY "key" '
-        f'HAVING MAX(n) > {capped} ORDER BY "key" '
-        f'ON CONFLICT ("key") DO UPDATE SET over = GREATEST({full}.over, excluded.over)) '
-        f'SELECT 0, CAST(NULL AS text), MAX(n), "key" FROM m GROUP BY "key" UNION ALL '
+        f'c AS (SELECT "key", MAX(n) AS n FROM m GROUP BY "key"), '
+        f'w AS (INSERT INTO {full} ("key", over) SELECT "key", {capped} FROM c WHERE n > {capped} '
+        f'ORDER BY "key" ON CONFLICT ("key") DO UPDATE SET over = GREATEST({full}.over, excluded.over)) '
+        f'SELECT 0, CAST(NULL AS text), n, "key" FROM c UNION ALL '
         f'SELECT 0, CAST(NULL AS text), lim + 1, "key" FROM q WHERE known_full UNION ALL '
         f"SELECT 3, CAST(NULL AS text), holder, mention_id FROM e UNION ALL "
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
