@@ -12,8 +12,9 @@ find themselves among their candidates, which a new registration's would not: a 
 intake's look-up reads. Prints the median wall of the statement with reading its rows per setting (and
 every run's), the rows by kind, how many of the keys are refined keys (`engine.keys.REFINEMENTS`) whose
 base key is under the cap (a refined key finds only what its base finds then), and with `--explain` the
-plan of the last slice (`EXPLAIN (ANALYZE, BUFFERS)`). Read only: nothing is written to the register or to
-bench/README.md.
+plan of the last slice (`EXPLAIN (ANALYZE, BUFFERS)`). Nothing is written to bench/README.md; the only
+write to the register is intake's own: the look-up records the keys it finds over their cap (`FullKey`),
+so the first run of a slice can take longer than the next ones.
 """
 
 from __future__ import annotations
