@@ -5,8 +5,12 @@ not."""
 
 from __future__ import annotations
 
+import threading
+import time
+from typing import Any
+
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from ketenzicht.linking.engine.keys import PairRule, key_number
 from ketenzicht.linking.models import FullKey, MentionKey
@@ -111,3 +115,42 @@ def test_sqlite_records_no_full_keys() -> None:
     jans(3)
     assert look_up(cap=2).counts == {COMMON: 3, OTHER: 3}
     assert recorded() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_look_ups_recording_the_same_full_keys_at_once_both_finish_with_the_same_answer() -> None:
+    # Skipped inside, not by a mark: a transactional test skipped before its database is set up breaks the
+    # teardown in tests/conftest.py that lifts the append-only triggers.
+    if connection.vendor != "postgresql":
+        pytest.skip("FullKey is kept on PostgreSQL")
+    jans(3)
+    recorded_uncommitted, second_started = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def intake(name: str) -> None:
+        try:
+            with transaction.atomic():
+                if name == "second":
+                    second_started.set()
+                outcome[name] = look_up(cap=2)  # the second waits here for the first's commit
+                if name == "first":
+                    recorded_uncommitted.set()
+                    assert second_started.wait(10)
+                    time.sleep(0.5)  # the second's look-up runs into the uncommitted record
+        except BaseException as error:
+            outcome[f"{name}_error"] = error
+            recorded_uncommitted.set()
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=intake, args=("first",))
+    one.start()
+    assert recorded_uncommitted.wait(20)
+    two = threading.Thread(target=intake, args=("second",))
+    two.start()
+    one.join(30)
+    two.join(30)
+    assert "first_error" not in outcome and "second_error" not in outcome, outcome
+    assert same(outcome["first"], outcome["second"])
+    assert outcome["first"].counts == {COMMON: 3, OTHER: 3}
+    assert recorded() == {key_number(COMMON): 2}
