@@ -1,0 +1,61 @@
+"""Two intakes of the same new person at the same moment end as one person: linking takes turns
+(`online.LINK_LOCK`), so the second one's look-up sees the mention the first one linked."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from ketenzicht.intake import pipeline
+from ketenzicht.registrations.models import Registration
+from tests.people import DENNIS, person_of, register
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PostgreSQL only (SQLite's transactions take the write lock when they begin, so two intakes cannot
+    # overlap there). Skipped inside, not by a mark: a transactional test skipped before its database is
+    # set up breaks the teardown in tests/conftest.py that lifts the append-only triggers.
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: PostgreSQL only")
+    linked_uncommitted, second_started = threading.Event(), threading.Event()
+
+    def hold_the_first(batch: list[pipeline.IntakeContext]) -> None:
+        """After the first intake has linked, keep its transaction open while the second one links."""
+        if threading.current_thread().name == "first":
+            linked_uncommitted.set()
+            assert second_started.wait(10)
+            time.sleep(1.0)
+
+    steps = list(pipeline.STEPS_AFTER_STORE)
+    steps.insert(steps.index(pipeline.link) + 1, hold_the_first)
+    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", tuple(steps))
+    outcome: dict[str, Any] = {}
+
+    def intake(reference: str) -> None:
+        name = threading.current_thread().name
+        try:
+            if name == "second":
+                second_started.set()
+            outcome[name] = register(reference, DENNIS).pk
+        except BaseException as error:
+            outcome[f"{name}_error"] = error
+            linked_uncommitted.set()
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=intake, args=("R1",), name="first")
+    one.start()
+    assert linked_uncommitted.wait(20)
+    two = threading.Thread(target=intake, args=("R2",), name="second")
+    two.start()
+    one.join(30)
+    two.join(30)
+
+    assert "first_error" not in outcome and "second_error" not in outcome, outcome
+    first, second = (Registration.objects.get(pk=outcome[name]) for name in ("first", "second"))
+    assert person_of(first) == person_of(second)
