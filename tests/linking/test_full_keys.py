@@ -5,6 +5,7 @@ not."""
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
+from ketenzicht.db import quoted_table, rows_insert
 from ketenzicht.linking.engine.keys import PairRule, key_number
 from ketenzicht.linking.models import FullKey, MentionKey
 from ketenzicht.linking.online import _Stored, _stored_lookup
@@ -154,3 +156,18 @@ def test_two_look_ups_recording_the_same_full_keys_at_once_both_finish_with_the_
     assert same(outcome["first"], outcome["second"])
     assert outcome["first"].counts == {COMMON: 3, OTHER: 3}
     assert recorded() == {key_number(COMMON): 2}
+
+
+@on_postgresql
+def test_a_statement_taking_away_many_key_rows_forgets_every_full_key() -> None:
+    # A rebuild's rewrite or a large purge deletes millions of key rows in a few statements: past
+    # FORGET_ALL rows the trigger forgets every recorded key at once instead of comparing them one by one.
+    forget_all = importlib.import_module("ketenzicht.linking.migrations.0010_full_keys").FORGET_ALL
+    jans(3)
+    look_up(cap=2)
+    assert recorded() == {key_number(COMMON): 2}
+    rows = [(10**9 + number, 7) for number in range(forget_all + 1)]  # key 7 of mentions not in the register
+    rows_insert(quoted_table(MentionKey), ("mention_id", "key"), rows)
+    MentionKey.objects.filter(key=7).delete()  # one statement, none of them holding the recorded key
+    assert recorded() == {}
+    assert MentionKey.objects.filter(key=key_number(COMMON)).count() == 3
