@@ -55,6 +55,7 @@ from .models import (
     ReviewItem,
 )
 from .services import review_item_for
+from .turn import link_turn
 
 # The columns of a mention that linking reads (features_of, the review priority, the order).
 MENTION_FIELDS = (
@@ -332,26 +333,10 @@ def _stored_persons(mention_ids: Collection[int]) -> _StoredPersons:
     return found
 
 
-# Linking takes turns. A transaction that links holds this lock until it ends (PostgreSQL, an advisory lock),
-# so that the next one's look-up sees the mentions the first one linked. Without it two transactions that
-# linked at the same moment (two imports, a registration entered online while an import batch was linked)
-# did not see each other's new mentions, and a person new to both became two persons without a review
-# item. SQLite needs none: its transactions take the write lock when they begin (`transaction_mode`).
-LINK_LOCK = 0x4B5A_4C49_4E4B  # "KZLINK"
-
-
-def _link_turn() -> None:
-    """Wait for any other transaction that is linking to end (PostgreSQL; held until this one ends)."""
-    assert connection.in_atomic_block, "linking runs inside the transaction that stores the mentions"
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LINK_LOCK])
-
-
 def mentions_link(*, registrations: Sequence[Registration], actor: User | None = None) -> list[LinkOutcome]:
     """Link the mentions of newly stored registrations (call inside their transaction; it waits for any
-    other transaction that is linking to end first, `_link_turn`)."""
-    _link_turn()
+    other transaction that links to end first, `turn.link_turn`)."""
+    link_turn()
     model = link_model()
     upper, lower = settings.KETENZICHT_LINK_UPPER, settings.KETENZICHT_LINK_LOWER
     by_id = {r.pk: r for r in registrations}

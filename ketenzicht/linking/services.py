@@ -25,6 +25,7 @@ from .models import (
     ReviewStatus,
 )
 from .signals import persons_relinked
+from .turn import link_turn
 
 ROLE_PRIORITY = {"suspect": 30, "victim": 20}
 # An item whose mention stands in a domestic-violence relation (partner, ex-partner, family, household) to a
@@ -90,6 +91,7 @@ def person_merge(
 ) -> PersonMerge:
     """Move every mention of `source` to `target`; `source` then points at `target`. Reversible.
     `method`: how the moved links are marked (a reviewer's decision, or online for a bridge on intake)."""
+    link_turn()  # the persons as the last intake or decision left them (turn.py)
     moved = list(MentionLink.objects.filter(person=source).values_list("mention_id", flat=True))
     MentionLink.objects.filter(mention_id__in=moved).update(person=target, method=method)
     source.merged_into = target
@@ -108,6 +110,7 @@ def person_merge(
 @transaction.atomic
 def merge_undo(*, merge: PersonMerge, actor: User | None) -> None:
     """Give the merged person back its mentions (those still with the target) and its own identity."""
+    link_turn()  # the persons as the last intake or decision left them (turn.py)
     if merge.undone_at is not None:
         return
     back = MentionLink.objects.filter(mention_id__in=merge.mention_ids, person=merge.target)
@@ -126,6 +129,7 @@ def merge_undo(*, merge: PersonMerge, actor: User | None) -> None:
 @transaction.atomic
 def mention_split(*, mention: PersonMention, actor: User | None) -> Person:
     """Take one mention out of its person into a new person; it stays apart in later rebuilds."""
+    link_turn()  # the persons as the last intake or decision left them (turn.py)
     link = MentionLink.objects.select_related("person").get(mention=mention)
     old = link.person
     others = list(
@@ -147,6 +151,7 @@ def mention_split(*, mention: PersonMention, actor: User | None) -> Person:
 @transaction.atomic
 def review_decide(*, item: ReviewItem, same: bool, actor: User | None) -> None:
     """A reviewer's answer, effective at once: same person (merge) or different persons (kept apart)."""
+    link_turn()  # the persons as the last intake or decision left them (turn.py)
     if item.status != ReviewStatus.OPEN:
         return
     decision = PairDecision.Decision.SAME if same else PairDecision.Decision.DIFFERENT

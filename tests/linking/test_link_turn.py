@@ -1,5 +1,6 @@
-"""Two intakes of the same new person at the same moment end as one person: linking takes turns
-(`online.LINK_LOCK`), so the second one's look-up sees the mention the first one linked."""
+"""Linking takes turns (`linking.turn`): two intakes of the same new person at the same moment end as one
+person, because the second one's look-up sees the mention the first one linked; and a reviewer's decision
+waits for an intake that is linking."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from django.db import connection
 
 from ketenzicht.intake import pipeline
-from ketenzicht.registrations.models import Registration
+from ketenzicht.linking.services import mention_split
+from ketenzicht.registrations.models import PersonMention, Registration
 from tests.people import DENNIS, person_of, register
 
 
@@ -59,3 +61,42 @@ def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: p
     assert "first_error" not in outcome and "second_error" not in outcome, outcome
     first, second = (Registration.objects.get(pk=outcome[name]) for name in ("first", "second"))
     assert person_of(first) == person_of(second)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one transaction write at a time: PostgreSQL only")
+    first, second = register("R1", DENNIS), register("R2", DENNIS)
+    assert person_of(first) == person_of(second)
+    linked_uncommitted = threading.Event()
+    order: list[str] = []
+
+    def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
+        linked_uncommitted.set()
+        time.sleep(1.0)
+        order.append("intake commits")
+
+    steps = list(pipeline.STEPS_AFTER_STORE)
+    steps.insert(steps.index(pipeline.link) + 1, hold_while_linking)
+    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", tuple(steps))
+    outcome: dict[str, Any] = {}
+
+    def intake() -> None:
+        try:
+            register("R3", DENNIS)
+        except BaseException as error:
+            outcome["error"] = error
+            linked_uncommitted.set()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=intake)
+    worker.start()
+    assert linked_uncommitted.wait(20)
+    mention_split(mention=PersonMention.objects.get(registration=second, ref="p1"), actor=None)
+    order.append("split done")
+    worker.join(30)
+    assert "error" not in outcome, outcome
+    assert order == ["intake commits", "split done"]  # without the turn the split went first
+    assert person_of(second) != person_of(first)
