@@ -97,6 +97,8 @@ def main() -> None:
     )
     parser.add_argument("--file", type=Path, help="import this file (exchange format) instead of generating")
     args = parser.parse_args()
+    if args.template and args.backend != "postgres":
+        raise SystemExit("--template copies a PostgreSQL database")
     OUT.mkdir(parents=True, exist_ok=True)
 
     from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
@@ -112,8 +114,6 @@ def main() -> None:
             generate(args.n, args.seed, data_dir)
     chunk = args.chunk or max(1, args.n // 10)
     paths = chunks_write(data, chunk, data_dir / f"chunks-{chunk}")
-    if args.template and args.backend != "postgres":
-        raise SystemExit("--template copies a PostgreSQL database")
 
     server = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     name = f"ketenzicht_growth_{os.getpid()}"

@@ -16,14 +16,24 @@ from ketenzicht.linking.services import mention_split
 from ketenzicht.registrations.models import PersonMention, Registration
 from tests.people import DENNIS, person_of, register
 
+# Both tests are transactional and PostgreSQL only: SQLite's transactions take the write lock when they
+# begin (`transaction_mode` IMMEDIATE), so two of them never overlap there and there is nothing to wait for.
+# Skipped inside, not by a mark: a transactional test skipped before its database is set up breaks the
+# teardown in tests/conftest.py that lifts the append-only triggers.
+ONLY_POSTGRESQL = "SQLite's transactions take the write lock when they begin, so two never overlap there"
+
+
+def step_after_link(monkeypatch: pytest.MonkeyPatch, step: pipeline.BatchStep) -> None:
+    """Run `step` in every intake right after its link step, inside its transaction."""
+    steps = list(pipeline.STEPS_AFTER_STORE)
+    steps.insert(steps.index(pipeline.link) + 1, step)
+    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", tuple(steps))
+
 
 @pytest.mark.django_db(transaction=True)
 def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: pytest.MonkeyPatch) -> None:
-    # PostgreSQL only (SQLite's transactions take the write lock when they begin, so two intakes cannot
-    # overlap there). Skipped inside, not by a mark: a transactional test skipped before its database is
-    # set up breaks the teardown in tests/conftest.py that lifts the append-only triggers.
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one transaction write at a time: PostgreSQL only")
+        pytest.skip(ONLY_POSTGRESQL)
     linked_uncommitted, second_started = threading.Event(), threading.Event()
 
     def hold_the_first(batch: list[pipeline.IntakeContext]) -> None:
@@ -33,9 +43,7 @@ def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: p
             assert second_started.wait(10)
             time.sleep(1.0)
 
-    steps = list(pipeline.STEPS_AFTER_STORE)
-    steps.insert(steps.index(pipeline.link) + 1, hold_the_first)
-    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", tuple(steps))
+    step_after_link(monkeypatch, hold_the_first)
     outcome: dict[str, Any] = {}
 
     def intake(reference: str) -> None:
@@ -66,7 +74,7 @@ def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: p
 @pytest.mark.django_db(transaction=True)
 def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one transaction write at a time: PostgreSQL only")
+        pytest.skip(ONLY_POSTGRESQL)
     first, second = register("R1", DENNIS), register("R2", DENNIS)
     assert person_of(first) == person_of(second)
     linked_uncommitted = threading.Event()
@@ -77,9 +85,7 @@ def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pyte
         time.sleep(1.0)
         order.append("intake commits")
 
-    steps = list(pipeline.STEPS_AFTER_STORE)
-    steps.insert(steps.index(pipeline.link) + 1, hold_while_linking)
-    monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", tuple(steps))
+    step_after_link(monkeypatch, hold_while_linking)
     outcome: dict[str, Any] = {}
 
     def intake() -> None:

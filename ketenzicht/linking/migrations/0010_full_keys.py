@@ -8,6 +8,10 @@ from django.db import migrations, models
 
 FORGET_ALL = 100_000
 
+DROP_TRIGGERS = [
+    f"DROP TRIGGER IF EXISTS linking_full_keys_{event} ON linking_mentionkey;"
+    for event in ("deleted", "updated", "truncated")
+]
 POSTGRES = [
     f"""
 CREATE OR REPLACE FUNCTION linking_full_keys_forget() RETURNS trigger AS $$
@@ -29,9 +33,7 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """,
-    "DROP TRIGGER IF EXISTS linking_full_keys_deleted ON linking_mentionkey;",
-    "DROP TRIGGER IF EXISTS linking_full_keys_updated ON linking_mentionkey;",
-    "DROP TRIGGER IF EXISTS linking_full_keys_truncated ON linking_mentionkey;",
+    *DROP_TRIGGERS,
     """CREATE TRIGGER linking_full_keys_deleted AFTER DELETE ON linking_mentionkey
         REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION linking_full_keys_forget();""",
     """CREATE TRIGGER linking_full_keys_updated AFTER UPDATE ON linking_mentionkey
@@ -40,9 +42,7 @@ $$ LANGUAGE plpgsql;
         FOR EACH STATEMENT EXECUTE FUNCTION linking_full_keys_forget_all();""",
 ]
 POSTGRES_REVERSE = [
-    "DROP TRIGGER IF EXISTS linking_full_keys_deleted ON linking_mentionkey;",
-    "DROP TRIGGER IF EXISTS linking_full_keys_updated ON linking_mentionkey;",
-    "DROP TRIGGER IF EXISTS linking_full_keys_truncated ON linking_mentionkey;",
+    *DROP_TRIGGERS,
     "DROP FUNCTION IF EXISTS linking_full_keys_forget();",
     "DROP FUNCTION IF EXISTS linking_full_keys_forget_all();",
 ]
