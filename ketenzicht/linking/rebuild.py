@@ -56,8 +56,12 @@ from .models import (
 from .online import LINK_COLUMNS, context_model, model_version, pair_rule
 from .services import review_item_for
 from .signals import persons_relinked
+from .turn import link_turn
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+Levels = dict[tuple[str, str], str]  # the relation term's level of a pair of mentions
+Doubtful = list[tuple[int, int, str]]  # (mention, candidate, reason) for a reviewer
+Decisions = list[tuple[int, int, str]]  # reviewers' (left, right, same or different)
 
 BETWEEN_THRESHOLDS = gettext_noop("between thresholds")
 # Why a link at or above the upper threshold that the clustering's guards refused goes to a reviewer.
@@ -160,32 +164,21 @@ def persons_rebuild(
     pairs_scored = len(scored)
     del scored, lefts, rights  # the pairs hold what is read of them
 
-    decisions = list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
-    same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
-    different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
     ids = features.columns["unique_id"]
     bsn_of = {u: bsn for u, bsn in zip(ids, features.columns["bsn"], strict=True) if bsn}
     birth_date_of = {u: date for u, date in zip(ids, features.columns["birth_date"], strict=True) if date}
     guards = Guards(threshold=upper)
-    step("cluster", 0, 1)
-    clustering = cluster(
-        registration_of,
-        pairs,
-        bsn_of=bsn_of,
-        birth_date_of=birth_date_of,
-        same=same,
-        different=different,
-        guards=guards,
-    )
-    levels: dict[tuple[str, str], str] = {}
-    if terms is not None:
-        # Second pass: the relation term between the first pass's persons, and cluster again.
-        related = _registrations_related(mentions)
-        if retrain_context:
-            step("context", 0, 1)
-            terms = _context_estimate(related, clustering, features)
-            step("context", 1, 1)
-        pairs, levels = _with_relation_context(pairs, clustering, related, model, features, terms)
+    related = _registrations_related(mentions) if terms is not None else []
+    scored_pairs = pairs
+
+    def persons(decisions: Decisions) -> tuple[Clustering, list[ScoredPair], Levels, Doubtful]:
+        """Cluster the scored pairs under the guards and the reviewers' `decisions`: the persons, the
+        pairs at or above the lower threshold, the relation levels and the pairs a reviewer should see."""
+        nonlocal terms
+        same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
+        different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
+        step("cluster", 0, 1)
+        pairs = scored_pairs
         clustering = cluster(
             registration_of,
             pairs,
@@ -195,20 +188,49 @@ def persons_rebuild(
             different=different,
             guards=guards,
         )
-    pairs = [p for p in pairs if p.probability >= lower]
-    doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]
-    step("cluster", 1, 1)
-    # A link the guards refused is no silent loss: a reviewer decides (a reviewer's own "different" holds).
-    doubtful += [
-        (int(left), int(right), REFUSED_REASONS[reason])
-        for left, right, reason in clustering.refused
-        if reason in REFUSED_REASONS
-    ]
-    old = {str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")}
-    carried = carry_ids(old, clustering)
+        levels: Levels = {}
+        if terms is not None:
+            # Second pass: the relation term between the first pass's persons, and cluster again.
+            if retrain_context:
+                step("context", 0, 1)
+                terms = _context_estimate(related, clustering, features)
+                step("context", 1, 1)
+            pairs, levels = _with_relation_context(pairs, clustering, related, model, features, terms)
+            clustering = cluster(
+                registration_of,
+                pairs,
+                bsn_of=bsn_of,
+                birth_date_of=birth_date_of,
+                same=same,
+                different=different,
+                guards=guards,
+            )
+        pairs = [p for p in pairs if p.probability >= lower]
+        doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]
+        step("cluster", 1, 1)
+        # A link the guards refused is no silent loss: a reviewer decides (a reviewer's "different" holds).
+        doubtful += [
+            (int(left), int(right), REFUSED_REASONS[reason])
+            for left, right, reason in clustering.refused
+            if reason in REFUSED_REASONS
+        ]
+        return clustering, pairs, levels, doubtful
+
+    decisions = _decisions()
+    clustering, pairs, levels, doubtful = persons(decisions)
 
     with transaction.atomic():
+        # No intake links and no reviewer decides while the links are rewritten; what they did while the
+        # rebuild computed is read now (turn.py). A reviewer's decision taken meanwhile binds: the pairs
+        # are clustered again with it (seconds, against the minutes of prediction).
+        link_turn()
         step("store", 0, 1)
+        decided_meanwhile = _decisions()
+        if set(decided_meanwhile) != set(decisions):
+            decisions = decided_meanwhile
+            clustering, pairs, levels, doubtful = persons(decisions)
+        old = {str(m): str(p) for m, p in MentionLink.objects.values_list("mention_id", "person_id")}
+        carried = carry_ids(old, clustering)
         rewritten = _features_store(features, digests, frame, model)
         new_persons = {c: Person() for c, p in carried.person_of_cluster.items() if p is None}
         Person.objects.bulk_create(list(new_persons.values()))
@@ -227,6 +249,9 @@ def persons_rebuild(
         # The links of the mentions read, not of one registered while the rebuild ran (intake linked it).
         mentions_delete(MentionLink, mentions.ids)
         rows_insert(quoted_table(MentionLink), LINK_COLUMNS, links)  # plain rows: COPY on PostgreSQL
+        # A mention registered while the rebuild ran, linked by intake to a person the rebuild merged
+        # away, follows that person.
+        followed = _links_follow_merges()
         reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features, levels, terms)
         persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)
@@ -243,12 +268,32 @@ def persons_rebuild(
         )
         access_log_record(
             actor=actor, action=Action.REBUILD, object_type="person", result=Result.STORED, origin="linking",
-            detail=summary.__dict__ | {"merged": carried.merged},
+            detail=summary.__dict__ | {"merged": carried.merged, "links_followed_merges": followed},
         )  # fmt: skip
     return summary
 
 
 Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
+
+
+def _decisions() -> Decisions:
+    return list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
+
+
+def _links_follow_merges() -> int:
+    """Move every link on a person merged into another to the person it ended in; how many moved. Only
+    mentions the rebuild did not read (registered while it ran) can be linked so."""
+    stray = list(MentionLink.objects.filter(person__merged_into__isnull=False).values_list("pk", "person_id"))
+    if not stray:
+        return 0
+    into = dict(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    for pk, person in stray:
+        end, seen = person, set()
+        while end in into and end not in seen:  # a chain of merges ends in a person not merged
+            seen.add(end)
+            end = into[end]
+        MentionLink.objects.filter(pk=pk).update(person_id=end)
+    return len(stray)
 
 
 def _features_store(features: FeatureColumns, digests: Any, frame: Any, model: LinkModel) -> int:
@@ -356,7 +401,7 @@ REVIEWS_AT_ONCE = 5_000
 def _open_reviews(
     doubtful: list[tuple[int, int, str]],
     cluster_of: dict[str, str],
-    decisions: list[tuple[int, int, str]],
+    decisions: Decisions,
     model: LinkModel,
     features: FeatureColumns,
     levels: dict[tuple[str, str], str],

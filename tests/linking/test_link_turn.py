@@ -12,11 +12,12 @@ import pytest
 from django.db import connection
 
 from ketenzicht.intake import pipeline
+from ketenzicht.linking import rebuild
 from ketenzicht.linking.services import mention_split
 from ketenzicht.registrations.models import PersonMention, Registration
 from tests.people import DENNIS, person_of, register
 
-# Both tests are transactional and PostgreSQL only: SQLite's transactions take the write lock when they
+# The tests are transactional and PostgreSQL only: SQLite's transactions take the write lock when they
 # begin (`transaction_mode` IMMEDIATE), so two of them never overlap there and there is nothing to wait for.
 # Skipped inside, not by a mark: a transactional test skipped before its database is set up breaks the
 # teardown in tests/conftest.py that lifts the append-only triggers.
@@ -106,3 +107,51 @@ def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pyte
     assert "error" not in outcome, outcome
     assert order == ["intake commits", "split done"]  # without the turn the split went first
     assert person_of(second) != person_of(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(ONLY_POSTGRESQL)
+    first = register("R1", DENNIS)
+    computed, linked_uncommitted = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
+        """Keep the intake's transaction open until the rebuild has computed its persons, and a while."""
+        linked_uncommitted.set()
+        assert computed.wait(30)
+        time.sleep(1.0)
+        order.append("intake commits")
+
+    step_after_link(monkeypatch, hold_while_linking)
+    outcome: dict[str, Any] = {}
+
+    def intake() -> None:
+        try:
+            outcome["registration"] = register("R2", DENNIS).pk
+        except BaseException as error:
+            outcome["error"] = error
+            linked_uncommitted.set()
+        finally:
+            connection.close()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "cluster" and done:
+            computed.set()
+        if stage == "store" and not done:
+            order.append("rebuild stores")
+
+    worker = threading.Thread(target=intake)
+    worker.start()
+    assert linked_uncommitted.wait(20)
+    try:
+        rebuild.persons_rebuild(progress=progress)
+    finally:
+        computed.set()
+        worker.join(30)
+    assert "error" not in outcome, outcome
+    assert order == ["intake commits", "rebuild stores"]  # without the turn the rebuild stored first
+    assert person_of(Registration.objects.get(pk=outcome["registration"])) == person_of(first)

@@ -20,14 +20,18 @@ from ketenzicht.linking.batch import (
 )
 from ketenzicht.linking.engine.keys import blocking_keys, key_number, keys_digest
 from ketenzicht.linking.engine.normalise import FeatureColumns
+from ketenzicht.linking.engine.resolve import cluster
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
 from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision, ReviewItem
 from ketenzicht.linking.online import link_model
-from ketenzicht.linking.services import pair_decide
+from ketenzicht.linking.services import mention_split, pair_decide
+from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
+
+KEES = {"given_names": "Kees", "surname": "de Vries", "birth_date": "1979-05-30"}
 
 
 def test_a_rebuild_keeps_person_ids_and_links(capsys: Any) -> None:
@@ -230,9 +234,7 @@ def test_a_mention_registered_while_the_rebuild_runs_keeps_its_link_features_and
 
     def and_meanwhile(mentions: Any) -> Any:
         features = features_of_all(mentions)  # the rebuild has read the mentions; intake goes on
-        during.append(
-            register("R3", {"given_names": "Kees", "surname": "de Vries", "birth_date": "1979-05-30"})
-        )
+        during.append(register("R3", KEES))
         return features
 
     monkeypatch.setattr("ketenzicht.linking.rebuild.features_of_all", and_meanwhile)
@@ -246,3 +248,46 @@ def test_a_mention_registered_while_the_rebuild_runs_keeps_its_link_features_and
         key_number(key) for key in blocking_keys(features)
     }
     assert set(MentionLink.objects.exclude(mention=newcomer).values_list("method", flat=True)) == {"rebuild"}
+
+
+def test_a_reviewers_split_while_the_rebuild_computes_binds_it(monkeypatch: Any) -> None:
+    # The rebuild reads the reviewers' decisions again once it holds the linking turn (turn.py): a split
+    # decided while it predicted and clustered is not undone by its links.
+    first, second = register("R1", DENNIS), register("R2", DENNIS)
+    assert person_of(first) == person_of(second)
+    split: list[Any] = []
+
+    def and_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not split:  # the rebuild has read the decisions; a reviewer splits the second mention off
+            split.append(mention_split(mention=second.mentions.get(), actor=None))
+        return cluster(*args, **kwargs)
+
+    monkeypatch.setattr("ketenzicht.linking.rebuild.cluster", and_meanwhile)
+    call_command("link_persons", "--rebuild", "--no-progress")
+    assert person_of(first) != person_of(second)
+    assert person_of(second) == split[0]  # the split's person kept its id
+
+
+def test_a_mention_linked_meanwhile_to_a_person_the_rebuild_merges_away_follows_the_merge(
+    monkeypatch: Any,
+) -> None:
+    first, second = register("R1", DENNIS), register("R2", DENNIS)
+    together = person_of(first)
+    apart = Person.objects.create()  # as an earlier model left them: two persons, which the rebuild joins
+    MentionLink.objects.filter(mention__registration=second).update(person=apart)
+    during: list[Any] = []
+
+    def and_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        if not during:  # intake links a new registration to the second person while the rebuild computes
+            during.append(register("R3", KEES))
+            MentionLink.objects.filter(mention__registration=during[0]).update(person=apart)
+        return cluster(*args, **kwargs)
+
+    monkeypatch.setattr("ketenzicht.linking.rebuild.cluster", and_meanwhile)
+    call_command("link_persons", "--rebuild", "--no-progress")
+    kept = person_of(first)
+    assert person_of(second) == kept and kept in (together, apart)
+    (merged_away,) = {together.pk, apart.pk} - {kept.pk}
+    assert Person.objects.get(pk=merged_away).merged_into_id == kept.pk
+    assert person_of(during[0]) == kept  # the newcomer's link followed its person into the merge
+    assert not MentionLink.objects.filter(person__merged_into__isnull=False).exists()
