@@ -132,6 +132,7 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/toegangslog/?object_type=registration", 302, 403, AUDIT_READERS),
     ],
     "linking:review-list": [Call("GET", "/koppelingen/beoordelen/", 302, 403, REVIEWERS)],
+    "linking:review-decisions": [Call("GET", "/koppelingen/beoordelen/besluiten/", 302, 403, REVIEWERS)],
     # Missing and forbidden alike (a role that sees none included): the one 404, logged once.
     "linking:review-detail": [Call("GET", "/koppelingen/beoordelen/999999/", 302, 404)],
     "dossiers:search": [

@@ -141,11 +141,13 @@ class ReviewItem(models.Model):
 
 class ReviewItemEvent(models.Model):
     """One step of a review item, append-only (the database refuses UPDATE and DELETE): decided by a
-    reviewer on the item itself, or superseded by a decision on another item that answered its question."""
+    reviewer on the item itself, superseded by a decision on another item that answered its question, or
+    reopened when a reviewer took the decision on `by_item` back."""
 
     class Kind(models.TextChoices):
         DECIDED = "decided", _("decided")
         SUPERSEDED = "superseded", _("superseded")
+        REOPENED = "reopened", _("reopened")  # the decision on `by_item` was taken back
 
     item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="events")
     at = models.DateTimeField()
@@ -155,7 +157,8 @@ class ReviewItemEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=ReviewStatus.choices)  # the status after the step
     decision = models.CharField(max_length=16)  # "same" or "different"
-    # The item decided on: the item itself for "decided", the other item for "superseded".
+    # The item decided on: the item itself for "decided", the other item for "superseded"; for "reopened"
+    # the item whose decision was taken back.
     by_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -21,7 +21,7 @@ def _persons_of(items: Iterable[ReviewItem]) -> list[int]:
 
 
 def review_list_logged(*, user: User, origin: str, shown: list[ReviewItem], refused: bool = False) -> None:
-    """The queue shown to `user` (or refused: the role reviews nothing)."""
+    """The queue (or the list of decisions) shown to `user` (or refused: the role reviews nothing)."""
     listed(
         actor=user, object_type="review_item", purpose=REVIEW_PURPOSE, origin=origin,
         detail={"count": len(shown)}, persons=_persons_of(shown), refused=refused,
@@ -29,8 +29,9 @@ def review_list_logged(*, user: User, origin: str, shown: list[ReviewItem], refu
 
 
 def review_item_open(*, user: User, pk: int, origin: str) -> ReviewItem:
-    """An open review item for reading, logged; NotVisible (logged as refused) for missing and forbidden."""
-    item = review_item_get_for_user(user=user, pk=pk, origin=origin)
+    """A review item for reading, open or decided, logged; NotVisible (logged as refused) for missing and
+    forbidden."""
+    item = review_item_get_for_user(user=user, pk=pk, origin=origin, decided_too=True)
     with transaction.atomic():
         read(
             actor=user, object_type="review_item", object_id=pk, purpose=REVIEW_PURPOSE, origin=origin,

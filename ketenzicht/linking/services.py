@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record
@@ -15,8 +17,10 @@ from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.model import Score
+from .engine.resolve import dates_contradict
 from .models import (
     LinkMethod,
+    MentionFeatures,
     MentionLink,
     PairDecision,
     PersonMerge,
@@ -72,6 +76,51 @@ def review_item_for(mention: PersonMention, candidate_id: int, score: Score, rea
 
 
 # --- reviewers' decisions -----------------------------------------------------------------------------
+
+# Why a reviewer's "same person" is refused (two valid BSNs: never one person, as in linking itself), or
+# must be confirmed (complete dates of birth that no slip explains: a date may have been registered wrong).
+CONFLICT_BSNS = gettext_noop("different valid BSNs")
+CONFLICT_DATES = gettext_noop("different dates of birth")
+
+
+class ReviewRefused(Exception):
+    """A reviewer's decision that is not carried out; `reason` says why (a msgid, shown translated)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def review_conflict(item: ReviewItem) -> str | None:
+    """What speaks against merging the persons of the item's two mentions, over all their mentions (not
+    only the two shown): CONFLICT_BSNS when both hold valid BSNs and neither person's are among the
+    other's, CONFLICT_DATES when their complete dates of birth contradict (`engine.resolve`); else None.
+    The reason only, never the values: they may come from registrations the reviewer may not see."""
+    person_of = dict(
+        MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id]).values_list(
+            "mention_id", "person_id"
+        )
+    )
+    mine, theirs = person_of.get(item.mention_id), person_of.get(item.candidate_id)
+    if mine is None or theirs is None or mine == theirs:
+        return None
+    bsns: dict[int, set[str]] = {mine: set(), theirs: set()}
+    dates: dict[int, Counter[str]] = {mine: Counter(), theirs: Counter()}
+    rows = MentionFeatures.objects.filter(mention__link__person_id__in=[mine, theirs]).values_list(
+        "mention__link__person_id", "bsn", "data"
+    )
+    for person, bsn, data in rows:
+        if bsn:
+            bsns[person].add(bsn)
+        date = str(data.get("birth_date") or "")
+        if len(date) == 8:  # complete
+            dates[person][date] += 1
+    ours, other = bsns[mine], bsns[theirs]
+    if ours and other and not (ours <= other or other <= ours):
+        return CONFLICT_BSNS
+    if dates_contradict(dates[mine], dates[theirs]):
+        return CONFLICT_DATES
+    return None
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -149,11 +198,17 @@ def mention_split(*, mention: PersonMention, actor: User | None) -> Person:
 
 
 @transaction.atomic
-def review_decide(*, item: ReviewItem, same: bool, actor: User | None) -> None:
-    """A reviewer's answer, effective at once: same person (merge) or different persons (kept apart)."""
+def review_decide(*, item: ReviewItem, same: bool, actor: User | None, dates_confirmed: bool = False) -> None:
+    """A reviewer's answer, effective at once: same person (merge) or different persons (kept apart).
+    "Same person" is refused (ReviewRefused) for two persons with different valid BSNs, and for two whose
+    dates of birth contradict unless `dates_confirmed` (the reviewer saw the warning and confirmed)."""
     link_turn()  # the persons as the last intake or decision left them (turn.py)
     if item.status != ReviewStatus.OPEN:
         return
+    if same:
+        conflict = review_conflict(item)
+        if conflict == CONFLICT_BSNS or (conflict == CONFLICT_DATES and not dates_confirmed):
+            raise ReviewRefused(conflict)
     decision = PairDecision.Decision.SAME if same else PairDecision.Decision.DIFFERENT
     pair_decide(left_id=item.mention_id, right_id=item.candidate_id, decision=decision, actor=actor)
     if same:
@@ -180,6 +235,62 @@ def review_decide(*, item: ReviewItem, same: bool, actor: User | None) -> None:
         actor=actor, action=Action.LINK, object_type="review_item", object_id=item.pk, result=Result.STORED,
         origin="linking", detail={"decision": decision, "closed": [other.pk for other in answered]},
     )  # fmt: skip
+
+
+UNDO_LATER_MERGE = gettext_noop("a later merge involves this person; undo that decision first")
+UNDO_NOT_DECIDED = gettext_noop("this item was not decided on itself")
+
+
+@transaction.atomic
+def review_undo(*, item: ReviewItem, actor: User | None) -> list[ReviewItem]:
+    """Take a reviewer's decision on `item` back: its merge undone (`merge_undo`), its pair decision gone,
+    the item open again and so every item it answered (superseded); each step in the items' history.
+    Refused (ReviewRefused) for an item not decided on itself, and while a later merge of the person that
+    took the mentions stands (that one is undone first). Returns the items opened again."""
+    link_turn()  # the persons as the last intake or decision left them (turn.py)
+    item = ReviewItem.objects.select_for_update().get(pk=item.pk)
+    if item.status not in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED):
+        raise ReviewRefused(UNDO_NOT_DECIDED)
+    same = item.status == ReviewStatus.ACCEPTED
+    merges = list(PersonMerge.objects.filter(reason=f"review {item.pk}", undone_at__isnull=True))
+    for merge in merges:
+        later = PersonMerge.objects.filter(source=merge.target, undone_at__isnull=True, at__gt=merge.at)
+        if later.exists():
+            raise ReviewRefused(UNDO_LATER_MERGE)
+    for merge in merges:
+        merge_undo(merge=merge, actor=actor)
+    left, right = _pair(item.mention_id, item.candidate_id)
+    PairDecision.objects.filter(left_id=left, right_id=right).delete()
+    answered = ReviewItem.objects.filter(
+        status=ReviewStatus.SUPERSEDED,
+        events__kind=ReviewItemEvent.Kind.SUPERSEDED,
+        events__by_item=item,
+    ).distinct()
+    reopened = [item, *answered]
+    now = timezone.now()
+    events = []
+    for other in reopened:
+        other.status, other.decided_by, other.decided_at = ReviewStatus.OPEN, None, None
+        events.append(
+            ReviewItemEvent(
+                item=other,
+                at=now,
+                actor=actor,
+                kind=ReviewItemEvent.Kind.REOPENED,
+                status=ReviewStatus.OPEN,
+                decision="same" if same else "different",  # the decision taken back
+                by_item=item,
+            )
+        )
+    ReviewItem.objects.bulk_update(reopened, ["status", "decided_by", "decided_at"])
+    ReviewItemEvent.objects.bulk_create(events)
+    access_log_record(
+        actor=actor, action=Action.LINK, object_type="review_item", object_id=item.pk, result=Result.STORED,
+        origin="linking",
+        detail={"undone": "same" if same else "different", "reopened": [o.pk for o in reopened],
+                "merges_undone": [m.pk for m in merges]},
+    )  # fmt: skip
+    return reopened
 
 
 def _review_close(

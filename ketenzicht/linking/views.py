@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
@@ -18,9 +21,17 @@ from ketenzicht.ui.formats import decimal
 
 from .charts import Step, waterfall_svg
 from .labels import level_label
+from .models import MentionLink, ReviewItem, ReviewItemEvent, ReviewStatus
 from .reviews import review_item_open, review_list_logged
-from .selectors import may_review, review_item_get_for_user, review_items_for_user
-from .services import review_decide
+from .selectors import may_review, review_decisions_for_user, review_item_get_for_user, review_items_for_user
+from .services import (
+    CONFLICT_BSNS,
+    CONFLICT_DATES,
+    ReviewRefused,
+    review_conflict,
+    review_decide,
+    review_undo,
+)
 
 PAGE_SIZE = 50
 FIELD_LABELS = {
@@ -63,7 +74,99 @@ def review_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     page = Paginator(review_items_for_user(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     review_list_logged(user=user, origin=request_origin(request, "web"), shown=list(page.object_list))
-    return render(request, "linking/review_list.html", {"page": page})
+    context = {
+        "page": page,
+        "lower": decimal(settings.KETENZICHT_LINK_LOWER, 2),
+        "upper": decimal(settings.KETENZICHT_LINK_UPPER, 2),
+    }
+    return render(request, "linking/review_list.html", context)
+
+
+@require_GET
+def review_decisions(request: HttpRequest) -> HttpResponse:
+    """The decisions taken, the latest first: each can be opened and taken back."""
+    _require_reviewer(request)
+    user = _user(request)
+    page = Paginator(review_decisions_for_user(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
+    review_list_logged(user=user, origin=request_origin(request, "web"), shown=list(page.object_list))
+    return render(request, "linking/review_decisions.html", {"page": page})
+
+
+def _decided_message(item: ReviewItem) -> str:
+    if item.status == ReviewStatus.SUPERSEDED:
+        return _("Answered on %(date)s by the decision on another item.") % {"date": _when(item)}
+    return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
+        "date": _when(item),
+        "user": item.decided_by.username if item.decided_by else _("the system"),
+        "decision": item.get_status_display(),
+    }
+
+
+def _answered_by(item: ReviewItem) -> int | None:
+    """The item whose decision answered this one (superseded), if any."""
+    if item.status != ReviewStatus.SUPERSEDED:
+        return None
+    event = item.events.filter(kind=ReviewItemEvent.Kind.SUPERSEDED).order_by("-at", "-pk").first()
+    return event.by_item_id if event else None
+
+
+def _when(item: ReviewItem) -> str:
+    return date_format(localtime(item.decided_at), "SHORT_DATETIME_FORMAT") if item.decided_at else "—"
+
+
+def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
+    if item.status != ReviewStatus.OPEN:  # decided meanwhile (another tab, a colleague)
+        messages.warning(request, _("This item was decided already.") + " " + _decided_message(item))
+        return redirect("linking:review-detail", pk=item.pk)
+    decision = request.POST.get("decision")
+    if decision not in {"same", "different"}:
+        messages.error(request, _("Choose: same person or different persons."))
+        return redirect("linking:review-detail", pk=item.pk)
+    try:
+        review_decide(
+            item=item,
+            same=decision == "same",
+            actor=user,
+            dates_confirmed=request.POST.get("dates_confirmed") == "yes",
+        )
+    except ReviewRefused as refused:
+        if refused.reason == CONFLICT_DATES:
+            messages.error(
+                request,
+                _("The dates of birth differ: confirm that you saw this, or choose different persons."),
+            )
+        else:
+            messages.error(request, _("Not merged: %(reason)s.") % {"reason": _(refused.reason)})
+        return redirect("linking:review-detail", pk=item.pk)
+    names = {"mention": item.mention.display_name, "candidate": item.candidate.display_name}
+    if decision == "same":
+        person = MentionLink.objects.get(mention_id=item.mention_id).person
+        text = _("Decided: %(mention)s and %(candidate)s are the same person, %(person)s.") % {
+            **names,
+            "person": person,
+        }
+    else:
+        text = _("Decided: %(mention)s and %(candidate)s are different persons.") % names
+    messages.success(request, text)
+    return redirect("linking:review-list")
+
+
+def _undo(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
+    try:
+        reopened = review_undo(item=item, actor=user)
+    except ReviewRefused as refused:
+        messages.error(request, _("Not taken back: %(reason)s.") % {"reason": _(refused.reason)})
+        return redirect("linking:review-detail", pk=item.pk)
+    messages.success(
+        request,
+        ngettext(
+            "Decision taken back: the item is open again.",
+            "Decision taken back: %(count)d items are open again.",
+            len(reopened),
+        )
+        % {"count": len(reopened)},
+    )
+    return redirect("linking:review-detail", pk=item.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,23 +174,16 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # No role check first: a role that reviews nothing gets the one 404 (NotVisible), logged once.
     user, origin = _user(request), request_origin(request, "web")
     if request.method == "POST":
-        item = review_item_get_for_user(user=user, pk=pk, origin=origin)
-        decision = request.POST.get("decision")
-        if decision not in {"same", "different"}:
-            messages.error(request, _("Choose: same person or different persons."))
-            return redirect("linking:review-detail", pk=pk)
-        review_decide(item=item, same=decision == "same", actor=user)
-        messages.success(
-            request,
-            _("Decided: same person, merged.") if decision == "same" else _("Decided: different persons."),
-        )
-        return redirect("linking:review-list")
+        item = review_item_get_for_user(user=user, pk=pk, origin=origin, decided_too=True)
+        if request.POST.get("action") == "undo":
+            return _undo(request, item, user)
+        return _decide(request, item, user)
     item = review_item_open(user=user, pk=pk, origin=origin)
     steps = [Step(str(FIELD_LABELS.get(c["name"], c["name"])), float(c["weight"])) for c in item.comparisons]
     chart = waterfall_svg(
         item.prior_weight,
         steps,
-        title=_("Match weight per field: %(total)s in total") % {"total": decimal(item.match_weight, 1)},
+        title=_("Match weight per field: %(total)s in total") % {"total": decimal(item.match_weight, 2)},
         prior_label=_("Prior"),
         total_label=_("Total"),
     )
@@ -103,6 +199,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # a functional administrator reviews the pair from the mentions alone).
     pair = [item.mention.registration_id, item.candidate.registration_id]
     may_open = set(registration_list_for_user(user=user).filter(pk__in=pair).values_list("pk", flat=True))
+    is_open = item.status == ReviewStatus.OPEN
     context = {
         "item": item,
         "chart": chart,
@@ -111,5 +208,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "prior": decimal(item.prior_weight, 2, signed=True),
         "total": decimal(item.match_weight, 2, signed=True),
         "may_open": may_open,
+        "is_open": is_open,
+        "conflict": review_conflict(item) if is_open else None,
+        "conflict_bsns": CONFLICT_BSNS,
+        "conflict_dates": CONFLICT_DATES,
+        "decided": None if is_open else _decided_message(item),
+        "answered_by": _answered_by(item),
+        "may_undo": item.status in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED),
     }
     return render(request, "linking/review_detail.html", context)

@@ -16,8 +16,9 @@ _BIRTH_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 def decimal(value: float, places: int, *, signed: bool = False) -> str:
-    """`value` with `places` decimals and the active language's decimal separator ("0,83")."""
-    text = str(number_format(value, places))
+    """`value` rounded to `places` decimals, with the active language's decimal separator ("0,83").
+    Rounded first: Django's number_format cuts a float's decimals off (6.486 would read "6,48")."""
+    text = str(number_format(round(value, places) + 0.0, places))  # + 0.0: no "-0,00"
     if signed and not text.startswith("-"):
         text = "+" + text
     return text

@@ -162,6 +162,7 @@ LISTS = [
     "/signalen/",
     "/api/v1/signals",
     "/koppelingen/beoordelen/",
+    "/koppelingen/beoordelen/besluiten/",
     "/zaken/",
 ]
 

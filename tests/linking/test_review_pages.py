@@ -68,7 +68,10 @@ def test_accepting_merges_at_once_and_the_item_leaves_the_queue(
     response = admin.post(f"/koppelingen/beoordelen/{item.pk}/", {"decision": "same"})
     assert response.status_code == 302
     assert person_of(first) == person_of(second)
-    assert admin.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 404
+    assert f"/koppelingen/beoordelen/{item.pk}/" not in admin.get("/koppelingen/beoordelen/").content.decode()
+    page = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()  # decided: shown, to take back
+    assert 'data-testid="decided"' in page and 'data-testid="undo"' in page
+    assert 'data-testid="accept"' not in page and 'data-testid="reject"' not in page
 
 
 def test_rejecting_keeps_them_apart(make_user: Callable[..., Any], doubtful_pair: tuple[Any, Any]) -> None:

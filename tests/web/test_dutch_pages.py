@@ -135,6 +135,7 @@ WALK: dict[str, list[Visit]] = {
         get("/toegangslog/?action=search"),
     ],
     "linking:review-list": [get("/koppelingen/beoordelen/")],
+    "linking:review-decisions": [get("/koppelingen/beoordelen/besluiten/")],
     "linking:review-detail": [
         get("/koppelingen/beoordelen/{review}/"),
         post("/koppelingen/beoordelen/{review}/", {"decision": "maybe"}),
@@ -728,6 +729,7 @@ SHOWN_TO = {
     "audit:access-log": Role.PRIVACY_OFFICER,
     "linking:review-list": Role.FUNCTIONAL_ADMIN,
     "linking:review-detail": Role.FUNCTIONAL_ADMIN,
+    "linking:review-decisions": Role.FUNCTIONAL_ADMIN,
     "dossiers:search": Role.CASE_SCREENER,
     "dossiers:dossier": Role.CASE_SCREENER,
     "dossiers:break-glass": Role.POLICE_REGISTRAR,

@@ -19,6 +19,15 @@ def test_numbers_get_a_decimal_comma_in_dutch() -> None:
         assert decimal(6.75, 2) == "6.75"
 
 
+def test_numbers_are_rounded_not_cut_off() -> None:
+    # A waterfall's weights add up to its total as shown: 6.486 is "6,49", not "6,48" (cut off).
+    with translation.override("nl"):
+        assert decimal(6.486, 2, signed=True) == "+6,49"
+        assert decimal(8.49995, 2) == "8,50"
+        assert decimal(0.8319, 3) == "0,832"
+        assert decimal(-0.004, 2, signed=True) == "+0,00"  # no "-0,00"
+
+
 def test_birth_dates_whole_and_partial() -> None:
     with translation.override("nl"):
         assert birth_date("1986-03-14") == "14-03-1986"
