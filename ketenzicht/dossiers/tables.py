@@ -15,6 +15,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from ketenzicht.linking.models import LinkMethod
+
 from .engine.dossier import DossierLine
 from .purpose import PERSON_PARAM
 
@@ -31,6 +33,10 @@ def registration_rows(
     breach = badge.format(" utrecht-status-badge--warning", escape(_("breach of a measure")))
     violence = badge.format(" utrecht-status-badge--danger", escape(_("violence")))
     first_mention = escape(_("first mention"))
+    by_reviewer = {
+        LinkMethod.REVIEW: escape(_("joined by a reviewer")),
+        LinkMethod.SPLIT: escape(_("split off by a reviewer")),
+    }
     doubtful_text = escape(_("doubtful"))  # outside the f-string, where makemessages finds it
     doubtful = (
         ' <span class="utrecht-status-badge utrecht-status-badge--warning" data-testid="doubtful-link">'
@@ -45,7 +51,10 @@ def registration_rows(
         offences = ", ".join(f"art. {escape(o.article)} ({escape(o.label)})" for o in line.offences) or "—"
         flags = ((line.stalking, stalking), (line.breach, breach), (line.violence, violence))
         markers = " ".join(html for flag, html in flags if flag)
-        if line.probability is not None:
+        if line.method in by_reviewer:
+            # A reviewer's word, not the linker's estimate (a moved link keeps the probability it had).
+            confidence = by_reviewer[line.method]
+        elif line.probability is not None:
             # As a percentage ("99,9 %"), not a raw score ("0,999"): the chance that this registration's
             # mention is this person, as the linker estimated it.
             confidence = escape(f"{floatformat(min(line.probability, 1.0) * 100, -1)} %")

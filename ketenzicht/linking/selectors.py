@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 from ketenzicht.registrations.sharing import visibility_filter
 
-from .models import ReviewItem, ReviewStatus
+from .models import MentionLink, ReviewItem, ReviewStatus
 
 REVIEW_PURPOSE = gettext_noop("review of person links")  # the access log shows it translated
 REVIEWER_ROLES = (Role.FUNCTIONAL_ADMIN, Role.CASE_SCREENER)
@@ -67,3 +67,28 @@ def review_item_get_for_user(
         if item is not None:
             return item
     raise refuse(actor=user, object_type="review_item", object_id=pk, origin=origin, purpose=REVIEW_PURPOSE)
+
+
+def review_shared_relations(item: ReviewItem) -> list[tuple[PersonMention, str]]:
+    """The persons the item's two sides have in common through a relation (the evidence of the relation
+    term, engine/context.py): each as the related mention in the registration of `item.mention`, with the
+    relation's kind, when that mention's person also stands in a relation to a mention of the candidate's
+    person, in any registration. Shown only to a reviewer who may open that registration (the caller)."""
+    own = MentionRelation.objects.filter(registration_id=item.mention.registration_id).filter(
+        Q(from_mention_id=item.mention_id) | Q(to_mention_id=item.mention_id)
+    )
+    related = {
+        (r.to_mention_id if r.from_mention_id == item.mention_id else r.from_mention_id): r.get_kind_display()
+        for r in own
+    }
+    person_of = dict(
+        MentionLink.objects.filter(mention_id__in=related).values_list("mention_id", "person_id")
+    )
+    candidate = MentionLink.objects.filter(mention_id=item.candidate_id).values_list("person_id", flat=True)
+    theirs = MentionLink.objects.filter(person_id__in=candidate).values_list("mention_id", flat=True)
+    around = MentionRelation.objects.filter(Q(from_mention_id__in=theirs) | Q(to_mention_id__in=theirs))
+    others = {m for pair in around.values_list("from_mention_id", "to_mention_id") for m in pair}
+    known = set(MentionLink.objects.filter(mention_id__in=others).values_list("person_id", flat=True))
+    shared = sorted(m for m, person in person_of.items() if person in known)
+    mentions = PersonMention.objects.in_bulk(shared)
+    return [(mentions[m], related[m]) for m in shared]

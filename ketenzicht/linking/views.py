@@ -23,7 +23,13 @@ from .charts import Step, waterfall_svg
 from .labels import level_label
 from .models import MentionLink, ReviewItem, ReviewItemEvent, ReviewStatus
 from .reviews import review_item_open, review_list_logged
-from .selectors import may_review, review_decisions_for_user, review_item_get_for_user, review_items_for_user
+from .selectors import (
+    may_review,
+    review_decisions_for_user,
+    review_item_get_for_user,
+    review_items_for_user,
+    review_shared_relations,
+)
 from .services import (
     CONFLICT_BSNS,
     CONFLICT_DATES,
@@ -215,5 +221,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "decided": None if is_open else _decided_message(item),
         "answered_by": _answered_by(item),
         "may_undo": item.status in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED),
+        # The third person both sides are related to, named from the mention's own registration: only to
+        # a reviewer who may open that registration.
+        "shared": review_shared_relations(item) if item.mention.registration_id in may_open else [],
     }
     return render(request, "linking/review_detail.html", context)

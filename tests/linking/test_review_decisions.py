@@ -18,7 +18,7 @@ from ketenzicht.linking.services import (
     person_merge,
     review_conflict,
 )
-from tests.people import DENNIS, person_of, register
+from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +204,34 @@ def test_the_decisions_taken_are_listed_for_who_may_see_the_pair(make_user: Call
     assert other.get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 404
     assert other.post(f"/koppelingen/beoordelen/{item.pk}/", {"action": "undo"}).status_code == 404
     assert ReviewItem.objects.get().status == "rejected"
+
+
+def test_the_dossier_says_a_reviewer_joined_a_registration(make_user: Callable[..., Any]) -> None:
+    one, _, item = pair(DENNIS, VARIANT)
+    decide(admin_client(make_user), item, decision="same")
+    screener = Client()
+    screener.force_login(make_user("case_screener", organisation="oost-brabant"))
+    person = person_of(one)
+    purpose = {"purpose_reason": "screening", "purpose_text": "screening of a new report"}
+    screener.post(f"/personen/{person.pk}/", purpose)
+    dossier = screener.get(f"/personen/{person.pk}/").content.decode()
+    assert dossier.count("samengevoegd door een beoordelaar") == 1  # the moved registration, not the other
+
+
+def test_the_person_both_sides_are_related_to_is_named_to_who_may_see_the_registration(
+    make_user: Callable[..., Any],
+) -> None:
+    register("R1", DENNIS, {**SANDRA, "given_names": "Sandra Wilhelmina", "birth_date": "1988-09-02"})
+    register("R2", DENNIS, {"given_names": "Sandra", "surname": "Verbeek"})  # too little on her own
+    item = ReviewItem.objects.get()
+    assert item.mention.ref == "p2" and item.comparisons[-1]["name"] == "relation"
+    screener = Client()
+    screener.force_login(make_user("case_screener", organisation="oost-brabant"))
+    shown = page(screener, item)
+    assert 'data-testid="shared-relation"' in shown
+    assert (
+        "Aan beide kanten verbonden met dezelfde persoon: Dennis Johannes van der Linden (ex-partner)."
+        in shown
+    )
+    # A functional administrator reviews from the two mentions alone: no third person's name.
+    assert 'data-testid="shared-relation"' not in page(admin_client(make_user), item)
