@@ -33,7 +33,7 @@ def registration_rows(
     breach = badge.format(" utrecht-status-badge--warning", escape(_("breach of a measure")))
     violence = badge.format(" utrecht-status-badge--danger", escape(_("violence")))
     first_mention = escape(_("first mention"))
-    by_reviewer = {
+    by_reviewer: dict[str, str] = {
         LinkMethod.REVIEW: escape(_("joined by a reviewer")),
         LinkMethod.SPLIT: escape(_("split off by a reviewer")),
     }
