@@ -157,3 +157,23 @@ def test_the_dossier_in_english_counts_one_registration_in_the_singular(screener
     recent = page.split('data-testid="total-recent">', 1)[1].split("</dd>", 1)[0]
     assert recent.startswith("1 registration (") and "1 registrations" not in page
     assert "1 registration on " in page  # the timeline's description
+
+
+def test_every_region_of_the_dossier_is_named_by_an_element_on_the_page(screener: Any) -> None:
+    # A table region named by an id nobody has is a nameless landmark (axe: landmark-unique, three of them).
+    import re
+
+    from django.test import Client
+
+    from tests.dossiers.test_hidden import PURPOSE
+
+    first = register("R1", DENNIS, SANDRA)
+    client = Client()
+    client.force_login(screener)
+    person = person_of(first)
+    client.post(f"/personen/{person.pk}/", PURPOSE)
+    page = client.get(f"/personen/{person.pk}/").content.decode()
+    named = [i for ids in re.findall(r'aria-labelledby="([^"]+)"', page) for i in ids.split()]
+    assert len(named) >= 4 and {"by-offence", "by-year", "by-source"} <= set(named)
+    ids = set(re.findall(r'\sid="([^"]+)"', page))
+    assert set(named) <= ids, set(named) - ids
