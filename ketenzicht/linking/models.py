@@ -196,6 +196,9 @@ class PersonMerge(models.Model):
     source = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     mention_ids = models.JSONField()
+    # How each moved mention was linked before ({mention id: LinkMethod}), given back by `merge_undo`.
+    # Empty for merges recorded before it was kept: those links come back as a reviewer's.
+    methods = models.JSONField(default=dict, blank=True)
     reason = models.CharField(max_length=100)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

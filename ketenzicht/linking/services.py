@@ -141,13 +141,15 @@ def person_merge(
     """Move every mention of `source` to `target`; `source` then points at `target`. Reversible.
     `method`: how the moved links are marked (a reviewer's decision, or online for a bridge on intake)."""
     link_turn()  # the persons as the last intake or decision left them (turn.py)
-    moved = list(MentionLink.objects.filter(person=source).values_list("mention_id", flat=True))
+    before = dict(MentionLink.objects.filter(person=source).values_list("mention_id", "method"))
+    moved = list(before)
     MentionLink.objects.filter(mention_id__in=moved).update(person=target, method=method)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     merge = PersonMerge.objects.create(
-        source=source, target=target, mention_ids=moved, reason=reason, by=actor
-    )
+        source=source, target=target, mention_ids=moved, methods={str(m): k for m, k in before.items()},
+        reason=reason, by=actor,
+    )  # fmt: skip
     persons_relinked.send(sender=PersonMerge, persons={source.pk, target.pk})
     access_log_record(
         actor=actor, action=Action.MERGE, object_type="person", object_id=target.pk, result=Result.STORED,
@@ -163,7 +165,12 @@ def merge_undo(*, merge: PersonMerge, actor: User | None) -> None:
     if merge.undone_at is not None:
         return
     back = MentionLink.objects.filter(mention_id__in=merge.mention_ids, person=merge.target)
-    back.update(person=merge.source, method=LinkMethod.REVIEW)
+    # Each link as it was before the merge (a merge recorded without them: as a reviewer's).
+    was: dict[str, list[int]] = {}
+    for mention_id in back.values_list("mention_id", flat=True):
+        was.setdefault(merge.methods.get(str(mention_id), LinkMethod.REVIEW), []).append(mention_id)
+    for method, mentions in was.items():
+        MentionLink.objects.filter(mention_id__in=mentions).update(person=merge.source, method=method)
     Person.objects.filter(pk=merge.source_id).update(merged_into=None)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])

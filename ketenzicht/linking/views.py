@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -103,7 +105,7 @@ def _decided_message(item: ReviewItem) -> str:
         return _("Answered on %(date)s by the decision on another item.") % {"date": _when(item)}
     return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
         "date": _when(item),
-        "user": item.decided_by.username if item.decided_by else _("the system"),
+        "user": _who(item.decided_by),
         "decision": item.get_status_display(),
     }
 
@@ -117,7 +119,16 @@ def _answered_by(item: ReviewItem) -> int | None:
 
 
 def _when(item: ReviewItem) -> str:
-    return date_format(localtime(item.decided_at), "SHORT_DATETIME_FORMAT") if item.decided_at else "—"
+    return _at(item.decided_at)
+
+
+def _at(moment: dt.datetime | None) -> str:
+    return date_format(localtime(moment), "SHORT_DATETIME_FORMAT") if moment else "—"
+
+
+def _who(user: User | None) -> str:
+    """A reviewer as colleagues know them: the name, else the login name."""
+    return (user.get_full_name() or user.username) if user is not None else _("the system")
 
 
 def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
@@ -158,6 +169,12 @@ def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
 
 
 def _undo(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
+    if item.status == ReviewStatus.OPEN:  # taken back meanwhile (another tab, a colleague)
+        event = item.events.filter(kind=ReviewItemEvent.Kind.REOPENED).select_related("actor").last()
+        if event is not None:
+            text = _("The decision was taken back already: on %(date)s by %(user)s.")
+            messages.warning(request, text % {"date": _at(event.at), "user": _who(event.actor)})
+            return redirect("linking:review-detail", pk=item.pk)
     try:
         reopened = review_undo(item=item, actor=user)
     except ReviewRefused as refused:

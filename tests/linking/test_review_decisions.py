@@ -10,7 +10,7 @@ import pytest
 from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.linking.models import PairDecision, PersonMerge, ReviewItem, ReviewItemEvent
+from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem, ReviewItemEvent
 from ketenzicht.linking.services import (
     CONFLICT_BSNS,
     CONFLICT_DATES,
@@ -104,6 +104,7 @@ def test_a_merge_taken_back_splits_the_persons_and_reopens_the_item_and_what_it_
 ) -> None:
     one, two, item = pair(DENNIS, VARIANT)
     before = (person_of(one), person_of(two))
+    methods = set(MentionLink.objects.values_list("mention_id", "method"))
     # The same question asked the other way round: the decision on `item` answers it too.
     mirrored = ReviewItem.objects.create(
         mention=item.candidate,
@@ -127,6 +128,7 @@ def test_a_merge_taken_back_splits_the_persons_and_reopens_the_item_and_what_it_
     said = decide(client, item, action="undo")
     assert said == ["Besluit teruggedraaid: 2 items zijn weer open."]
     assert (person_of(one), person_of(two)) == before
+    assert set(MentionLink.objects.values_list("mention_id", "method")) == methods  # as linked before
     assert not PairDecision.objects.exists()
     assert PersonMerge.objects.get().undone_at is not None
     assert set(ReviewItem.objects.values_list("status", flat=True)) == {"open"}
@@ -173,13 +175,25 @@ def test_a_merge_is_taken_back_only_after_a_later_merge_of_its_person(make_user:
 
 def test_a_decision_taken_in_another_tab_is_named_not_refused(make_user: Callable[..., Any]) -> None:
     one, two, item = pair(DENNIS, VARIANT)
-    client = admin_client(make_user)
+    reviewer = make_user("functional_admin", organisation="ketenzicht-beheer")
+    reviewer.first_name, reviewer.last_name = "Ingrid", "Verhoeven"
+    reviewer.save()
+    client = Client()
+    client.force_login(reviewer)
     decide(client, item, decision="same")
     refusals = AccessLogEntry.objects.filter(result="refused").count()
     said = decide(client, item, decision="different")  # the second tab still showed the buttons
     assert len(said) == 1 and said[0].startswith("Over dit item is al besloten. Besloten op ")
-    assert said[0].endswith(": dezelfde persoon.")
+    assert said[0].endswith(" door Ingrid Verhoeven: dezelfde persoon.")
     assert person_of(one) == person_of(two) and ReviewItem.objects.get().status == "accepted"
+    assert decide(client, item, action="undo") == ["Besluit teruggedraaid: het item is weer open."]
+    said = decide(client, item, action="undo")  # the second tab still showed "take back"
+    assert len(said) == 1 and said[0].startswith("Het besluit was al teruggedraaid: op ")
+    assert said[0].endswith(" door Ingrid Verhoeven.")
+    assert (
+        ReviewItem.objects.get().status == "open"
+        and ReviewItemEvent.objects.filter(kind="reopened").count() == 1
+    )
     assert AccessLogEntry.objects.filter(result="refused").count() == refusals
 
 
@@ -207,7 +221,7 @@ def test_the_decisions_taken_are_listed_for_who_may_see_the_pair(make_user: Call
 
 
 def test_the_dossier_says_a_reviewer_joined_a_registration(make_user: Callable[..., Any]) -> None:
-    one, _, item = pair(DENNIS, VARIANT)
+    one, two, item = pair(DENNIS, VARIANT)
     decide(admin_client(make_user), item, decision="same")
     screener = Client()
     screener.force_login(make_user("case_screener", organisation="oost-brabant"))
@@ -216,6 +230,11 @@ def test_the_dossier_says_a_reviewer_joined_a_registration(make_user: Callable[.
     screener.post(f"/personen/{person.pk}/", purpose)
     dossier = screener.get(f"/personen/{person.pk}/").content.decode()
     assert dossier.count("samengevoegd door een beoordelaar") == 1  # the moved registration, not the other
+    decide(admin_client(make_user), item, action="undo")
+    for registration in (one, two):  # apart again, each as it was linked before: no word of a merge
+        shown = person_of(registration)
+        screener.post(f"/personen/{shown.pk}/", purpose)
+        assert "samengevoegd" not in screener.get(f"/personen/{shown.pk}/").content.decode()
 
 
 def test_the_person_both_sides_are_related_to_is_named_to_who_may_see_the_registration(
