@@ -6,6 +6,7 @@ import datetime as dt
 from collections import Counter
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -324,7 +325,8 @@ def _review_close(
 
 def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:
     """The other open items whose question the decision on `item` answers: after "same person" every pair
-    of mentions that is now one person; after "different persons" every pair between those two persons
+    of mentions that is now one person, and every pair between that person and one with other valid BSNs
+    (two valid BSNs are never one person); after "different persons" every pair between those two persons
     (a reviewer's "different" keeps the two persons apart, whichever of their mentions are compared)."""
     person_of = dict(
         MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id]).values_list(
@@ -340,4 +342,10 @@ def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:
     for other in open_items.filter(mention_id__in=list(of), candidate_id__in=list(of)):
         if (of[other.mention_id] == of[other.candidate_id]) == same:
             answered.append(other)
+    if same:
+        # The merged person against a person whose valid BSNs differ: "same" can no longer be the answer
+        # (review_conflict), so the merge answered that question too; taken back, it is asked again.
+        asked = {other.pk for other in answered}
+        around = open_items.filter(Q(mention_id__in=list(of)) | Q(candidate_id__in=list(of)))
+        answered += [o for o in around if o.pk not in asked and review_conflict(o) == CONFLICT_BSNS]
     return answered

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from ketenzicht.audit.services import request_origin
@@ -54,5 +55,20 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         origin=request_origin(request, "web"),
         purpose=purpose,
     )
-    context = {"registration": registration, "break_glass": purpose.break_glass if purpose else None}
+    context = {
+        "registration": registration,
+        "break_glass": purpose.break_glass if purpose else None,
+        "back": _back(request),
+    }
     return render(request, "registrations/detail.html", context)
+
+
+BACK_PARAM = "terug"  # ?terug=<a path of this site>: the page the registration was opened from
+
+
+def _back(request: HttpRequest) -> str | None:
+    """The page to go back to, when the link named one of this site (a path, never another host)."""
+    path = request.GET.get(BACK_PARAM, "")
+    safe = path.startswith("/") and not path.startswith("//")
+    allowed = url_has_allowed_host_and_scheme(path, allowed_hosts={request.get_host()})
+    return path if safe and allowed else None

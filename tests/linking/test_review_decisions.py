@@ -3,6 +3,8 @@ taken twice (two tabs), and the list of decisions taken."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -254,3 +256,40 @@ def test_the_person_both_sides_are_related_to_is_named_to_who_may_see_the_regist
     )
     # A functional administrator reviews from the two mentions alone: no third person's name.
     assert 'data-testid="shared-relation"' not in page(admin_client(make_user), item)
+
+
+def test_a_registration_opened_from_an_item_leads_back_to_it(make_user: Callable[..., Any]) -> None:
+    one, _, item = pair(DENNIS, VARIANT)
+    screener = Client()
+    screener.force_login(make_user("case_screener", organisation="oost-brabant"))
+    shown = page(screener, item)
+    link = re.search(r'href="([^"]+)" data-testid="registration-b"', shown)
+    assert link is not None and link.group(1).endswith(f"?terug=%2Fkoppelingen%2Fbeoordelen%2F{item.pk}%2F")
+    registration = screener.get(html.unescape(link.group(1))).content.decode()
+    assert f'href="/koppelingen/beoordelen/{item.pk}/" data-testid="back"' in registration
+    for elsewhere in ("https://elders.example/", "//elders.example/", "javascript:alert(1)"):
+        opened = screener.get(f"/registraties/{one.pk}/", {"terug": elsewhere}).content.decode()
+        assert 'data-testid="back"' not in opened  # only a page of this site
+
+
+def test_joined_to_one_of_two_namesakes_the_question_about_the_other_is_answered(
+    make_user: Callable[..., Any],
+) -> None:
+    # "M. El Amrani, 1990" against two men of that name with their own BSNs: once a reviewer joins the
+    # mention to one of them, it cannot be the other (two valid BSNs), so that item closes; taken back,
+    # both are asked again.
+    with override_settings(**DOUBT_ALL):
+        first = register("R1", {**DENNIS, "bsn": "111222333"})
+        second = register("R2", {**DENNIS, "bsn": "123456782"})
+        third = register("R3", VARIANT)
+    assert len({person_of(first), person_of(second), person_of(third)}) == 3
+    asked = ReviewItem.objects.filter(mention__registration=third)
+    to_first = asked.get(candidate__registration=first)
+    to_second = asked.get(candidate__registration=second)
+    client = admin_client(make_user)
+    decide(client, to_first, decision="same")
+    assert person_of(third) == person_of(first)
+    assert ReviewItem.objects.get(pk=to_second.pk).status == "superseded"
+    assert f'href="/koppelingen/beoordelen/{to_first.pk}/"' in page(client, to_second)  # answered by that one
+    decide(client, to_first, action="undo")
+    assert {ReviewItem.objects.get(pk=i.pk).status for i in (to_first, to_second)} == {"open"}
