@@ -52,15 +52,35 @@ def _in_relation_to_linked_person(mention: PersonMention, circle: set[str]) -> b
     return MentionLink.objects.filter(mention_id__in=others).exclude(method=LinkMethod.NEW).exists()
 
 
-def _priority(mention: PersonMention, probability: float) -> int:
+# What an item's priority is made of, as the review page names the parts.
+PRIORITY_LINKED_RELATION = gettext_noop("in a domestic-violence relation to a person already known")
+PRIORITY_ROLE = gettext_noop("the mention's role")
+PRIORITY_CLOSE = gettext_noop("domestic-violence offence between partners or family")
+PRIORITY_PROBABILITY = gettext_noop("match probability")
+
+
+def priority_parts(mention: PersonMention, probability: float) -> list[tuple[str, int]]:
+    """The parts of an item's priority (msgid, points), those that count: the priority is their sum."""
     registration = mention.registration
     offences = {o.article for o in registration.offences.all()}
     relations = {r.kind for r in registration.relations.all()}
     domestic = domestic_violence()
     circle = set(domestic.circle)
     close = bool(offences & domestic.offences) and bool(relations & circle)
-    first = LINKED_RELATION_PRIORITY if _in_relation_to_linked_person(mention, circle) else 0
-    return first + ROLE_PRIORITY.get(mention.role, 10) + (30 if close else 0) + int(10 * probability)
+    parts = [
+        (
+            PRIORITY_LINKED_RELATION,
+            LINKED_RELATION_PRIORITY if _in_relation_to_linked_person(mention, circle) else 0,
+        ),
+        (PRIORITY_ROLE, ROLE_PRIORITY.get(mention.role, 10)),
+        (PRIORITY_CLOSE, 30 if close else 0),
+        (PRIORITY_PROBABILITY, int(10 * probability)),
+    ]
+    return [(label, points) for label, points in parts if points]
+
+
+def _priority(mention: PersonMention, probability: float) -> int:
+    return sum(points for _, points in priority_parts(mention, probability))
 
 
 def review_item_for(mention: PersonMention, candidate_id: int, score: Score, reason: str) -> ReviewItem:

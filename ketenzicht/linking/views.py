@@ -36,6 +36,7 @@ from .services import (
     CONFLICT_BSNS,
     CONFLICT_DATES,
     ReviewRefused,
+    priority_parts,
     review_conflict,
     review_decide,
     review_undo,
@@ -108,6 +109,15 @@ def _decided_message(item: ReviewItem) -> str:
         "user": _who(item.decided_by),
         "decision": item.get_status_display(),
     }
+
+
+def _priority_parts(item: ReviewItem) -> list[tuple[str, int]]:
+    """The parts of the item's priority, when computed now they still make up the priority it got (the
+    register may have changed since: then the number alone)."""
+    parts = priority_parts(item.mention, item.probability)
+    if sum(points for _, points in parts) != item.priority:
+        return []
+    return [(_(label), points) for label, points in parts]
 
 
 def _answered_by(item: ReviewItem) -> int | None:
@@ -241,5 +251,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # The third person both sides are related to, named from the mention's own registration: only to
         # a reviewer who may open that registration.
         "shared": review_shared_relations(item) if item.mention.registration_id in may_open else [],
+        "priority_parts": _priority_parts(item),
     }
     return render(request, "linking/review_detail.html", context)

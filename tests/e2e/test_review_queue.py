@@ -32,5 +32,8 @@ def test_the_screener_opens_a_pair_and_one_of_its_registrations(
     side = "a" if item.mention.registration_id == second.pk else "b"
     with page.expect_navigation():
         page.get_by_test_id(f"registration-{side}").click()
-    assert page.url.endswith(f"/registraties/{second.pk}/")
+    assert f"/registraties/{second.pk}/?terug=" in page.url
     expect(page.locator("h1")).to_contain_text(second.reference)
+    with page.expect_navigation():
+        page.get_by_test_id("back").click()  # back to the item, not to the list of registrations
+    assert page.url.endswith(f"/koppelingen/beoordelen/{item.pk}/")

@@ -254,6 +254,16 @@ def test_the_person_both_sides_are_related_to_is_named_to_who_may_see_the_regist
         "Aan beide kanten verbonden met dezelfde persoon: Dennis Johannes van der Linden (ex-partner)."
         in shown
     )
+    # Its priority, part by part: why it stands at the top of the queue.
+    said = re.search(r'data-testid="priority">([^<]+)</p>', shown)
+    assert said is not None
+    parts = said.group(1).split(": ", 1)[1].rstrip(".").split(" + ")
+    assert said.group(1).startswith(f"Prioriteit {item.priority}: ")
+    assert parts[:2] == [
+        "in een relatie van huiselijk geweld met een al bekende persoon 100",
+        "rol van de vermelding 20",
+    ]
+    assert sum(int(part.rsplit(" ", 1)[1]) for part in parts) == item.priority
     # A functional administrator reviews from the two mentions alone: no third person's name.
     assert 'data-testid="shared-relation"' not in page(admin_client(make_user), item)
 

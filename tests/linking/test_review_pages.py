@@ -112,7 +112,7 @@ def test_the_pair_links_its_registrations_only_for_a_reviewer_who_may_open_them(
     page = screener.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
     for side, registration in (("a", item.mention.registration), ("b", item.candidate.registration)):
         link = page.split(f'data-testid="registration-{side}"', 1)[0].rsplit("<a ", 1)[1]
-        assert f'href="/registraties/{registration.pk}/"' in link
+        assert f'href="/registraties/{registration.pk}/?terug=' in link
         assert screener.get(f"/registraties/{registration.pk}/").status_code == 200  # the link opens
     admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
     assert admin.get(f"/registraties/{first.pk}/").status_code == 404  # the register keeps it from them
