@@ -35,6 +35,7 @@ from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.insights.services import figures_refresh, register_years, stale_mark
 from ketenzicht.linking.models import MentionLink, ReviewItem, ReviewItemEvent
 from ketenzicht.linking.rebuild import persons_rebuild
+from ketenzicht.linking.turn import link_turn
 from ketenzicht.measures.engine.periods import Length
 from ketenzicht.measures.models import Breach
 from ketenzicht.organisations.models import User
@@ -373,6 +374,9 @@ def retention_purge(
     step("delete", 0, total)
     for chunk in chunks(plan.delete_ids, max(batch, 1)):
         with transaction.atomic():
+            # Deleting mentions changes persons and the keys' counts: not while an intake links, nor a
+            # look-up that would record a key this batch brings under its cap as full (linking/turn.py).
+            link_turn()
             affected = set(
                 MentionLink.objects.filter(mention__registration_id__in=chunk).values_list(
                     "person_id", flat=True

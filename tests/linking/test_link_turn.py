@@ -15,6 +15,8 @@ from ketenzicht.intake import pipeline
 from ketenzicht.linking import rebuild
 from ketenzicht.linking.services import mention_split
 from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.retention.services import retention_plan, retention_purge
+from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
 
 # The tests are transactional and PostgreSQL only: SQLite's transactions take the write lock when they
@@ -155,3 +157,52 @@ def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
     assert "error" not in outcome, outcome
     assert order == ["intake commits", "rebuild stores"]  # without the turn the rebuild stored first
     assert person_of(Registration.objects.get(pk=outcome["registration"])) == person_of(first)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retention_purge_deletes_only_after_an_intake_that_is_linking(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A purge batch that committed while a look-up, begun before it, counted its keys could leave a key
+    # recorded as over its cap that the batch brought under it (FullKey); now the batch waits its turn.
+    if connection.vendor != "postgresql":
+        pytest.skip(ONLY_POSTGRESQL)
+    old = take_in(
+        "PL0600-OLD-1", MARCO, LOTTE, registered_at="2019-03-06T09:12:00+01:00", relation="acquaintance"
+    )
+    plan = retention_plan()
+    assert plan.delete_ids == [old.pk]
+    linked_uncommitted = threading.Event()
+    order: list[str] = []
+
+    def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
+        linked_uncommitted.set()
+        time.sleep(1.0)
+        order.append("intake commits")
+
+    step_after_link(monkeypatch, hold_while_linking)
+    outcome: dict[str, Any] = {}
+
+    def intake() -> None:
+        try:
+            register("R2", DENNIS)
+        except BaseException as error:
+            outcome["error"] = error
+            linked_uncommitted.set()
+        finally:
+            connection.close()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "delete" and done:
+            order.append("purge batch commits")
+
+    worker = threading.Thread(target=intake)
+    worker.start()
+    assert linked_uncommitted.wait(20)
+    try:
+        retention_purge(plan, relink=False, progress=progress)
+    finally:
+        worker.join(30)
+    assert "error" not in outcome, outcome
+    assert order == ["intake commits", "purge batch commits"]  # without the turn the purge went first
+    assert not Registration.objects.filter(pk=old.pk).exists()
