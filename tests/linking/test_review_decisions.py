@@ -277,7 +277,12 @@ def test_a_registration_opened_from_an_item_leads_back_to_it(make_user: Callable
     assert link is not None and link.group(1).endswith(f"?terug=%2Fkoppelingen%2Fbeoordelen%2F{item.pk}%2F")
     registration = screener.get(html.unescape(link.group(1))).content.decode()
     assert f'href="/koppelingen/beoordelen/{item.pk}/" data-testid="back"' in registration
-    for elsewhere in ("https://elders.example/", "//elders.example/", "javascript:alert(1)"):
+    for elsewhere in (
+        "https://elders.example/",
+        "//elders.example/",
+        "/\\elders.example/",
+        "javascript:alert(1)",
+    ):
         opened = screener.get(f"/registraties/{one.pk}/", {"terug": elsewhere}).content.decode()
         assert 'data-testid="back"' not in opened  # only a page of this site
 
