@@ -123,6 +123,8 @@ def test_a_merge_taken_back_splits_the_persons_and_reopens_the_item_and_what_it_
     assert ReviewItem.objects.get(pk=mirrored.pk).status == "superseded"
     assert PairDecision.objects.get().decision == "same"
 
+    listing = client.get("/koppelingen/beoordelen/besluiten/").content.decode()
+    assert "beantwoord door een ander besluit" in listing and "dezelfde persoon" in listing
     shown = page(client, mirrored)  # the answered item says by which item, and links to it
     assert f'href="/koppelingen/beoordelen/{item.pk}/"' in shown and 'data-testid="undo"' not in shown
     shown = page(client, item)
