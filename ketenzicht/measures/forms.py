@@ -66,7 +66,9 @@ class ImposeForm(NldsFormMixin, forms.Form):
         if suspects:
             self.fields["suspect"].initial = suspects[0]
         self.fields["protected"].initial = victims
-        self.fields["conditions"].initial = [Condition.CONTACT_BAN]
+        # A restraining order bans contact (the usual first condition); an Aware alarm sets none.
+        kind = self.initial.get("kind")
+        self.fields["conditions"].initial = [] if kind == MeasureKind.AWARE_ALARM else [Condition.CONTACT_BAN]
 
     def clean_area_municipalities(self) -> list[str]:
         """CBS codes, from codes or names (a name may hold spaces: parts are split on commas; a part of

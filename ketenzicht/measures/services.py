@@ -260,10 +260,23 @@ def measure_impose(
         raise MeasureInvalid("protected", gettext_noop("name the persons this measure protects"))
     if Condition.OTHER in codes and not conditions_text.strip():
         raise MeasureInvalid("conditions_text", gettext_noop("describe the other condition"))
+    if kind == MeasureKind.AWARE_ALARM and codes:
+        # The victim's alarm button binds the suspect to nothing: a condition on it would make every later
+        # registration of the pair a breach. An order that binds him is a measure of its own.
+        raise MeasureInvalid(
+            "conditions",
+            gettext_noop("an Aware alarm sets no conditions: register the order that does on its own"),
+        )
+    if kind != MeasureKind.AWARE_ALARM and not codes:
+        raise MeasureInvalid("conditions", gettext_noop("tick the conditions this measure imposes"))
     area = _areas(areas)
     if Condition.AREA_BAN in codes and not area:
         raise MeasureInvalid(
             "areas", gettext_noop("an area ban needs the municipalities or postcodes it covers")
+        )
+    if area and Condition.AREA_BAN not in codes:
+        raise MeasureInvalid(
+            "areas", gettext_noop("banned areas are given: tick Area ban, or leave the areas empty")
         )
     if imposed_by not in ImposedBy.values:
         raise MeasureInvalid("imposed_by", gettext_noop("unknown authority: %(value)s"), value=imposed_by)

@@ -3,6 +3,7 @@ extending and ending, the case panel and the dossier panel, and the access log."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -87,6 +88,9 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     assert 'data-testid="measures-panel"' in panel and 'data-testid="new-restraining-order"' in panel
     form = owner.get(f"/zaken/{case.pk}/maatregelen/nieuw/?soort=restraining_order")
     assert form.status_code == 200 and "Marco Hendriks" in form.content.decode()
+    assert re.search(r'value="contact_ban"[^>]*checked', form.content.decode())  # the usual condition
+    alarm = owner.get(f"/zaken/{case.pk}/maatregelen/nieuw/?soort=aware_alarm").content.decode()
+    assert 'value="contact_ban"' in alarm and not re.search(r'value="contact_ban"[^>]*checked', alarm)
     today = timezone.localdate()
     data = {
         "kind": "restraining_order",

@@ -131,3 +131,27 @@ def test_a_court_measure_of_five_years_and_an_aware_alarm_of_six_months() -> Non
         police_case=case,
     )
     assert aware.ends_on == date(2026, 7, 14)
+
+
+def test_what_a_measure_imposes_must_be_said_and_fit_its_kind() -> None:
+    marco, lotte, _ = couple_with_case()
+    police = Organisation.objects.get(code="oost-brabant")
+    common: dict[str, Any] = dict(
+        suspect=marco, protected=[lotte], starts_on=date(2026, 1, 15), organisation=police, actor=None
+    )
+    with pytest.raises(MeasureInvalid) as invalid:  # an order of no conditions: nothing to breach
+        measure_impose(kind="restraining_order", conditions=[], imposed_by="mayor", **common)
+    assert invalid.value.field == "conditions"
+    with pytest.raises(MeasureInvalid) as invalid:  # the victim's alarm button binds the suspect to nothing
+        measure_impose(kind="aware_alarm", conditions=["contact_ban"], imposed_by="committee", **common)
+    assert invalid.value.field == "conditions"
+    with pytest.raises(MeasureInvalid) as invalid:  # areas without the ban: would they alert anyone?
+        measure_impose(
+            kind="restraining_order",
+            conditions=["contact_ban"],
+            areas={"municipalities": ["GM0772"], "postcodes": [["5611", "5612"]]},
+            imposed_by="mayor",
+            **common,
+        )
+    assert invalid.value.field == "areas"
+    assert not Measure.objects.exists()

@@ -281,6 +281,18 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
             expected_version=None,
         )
     assert invalid.value.field in ("areas", "conditions")
+    with pytest.raises(MeasureInvalid) as invalid:  # a behaviour order of no conditions orders nothing
+        behaviour_order_impose(
+            file,
+            actor=eva,
+            conditions=[],
+            conditions_text="",
+            areas=None,
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            expected_version=None,
+        )
+    assert invalid.value.field == "conditions"
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
     measure = behaviour_order_impose(
