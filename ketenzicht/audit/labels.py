@@ -19,6 +19,16 @@ OBJECT_TYPE_LABELS = {
     "statistics": pgettext_lazy("logged object", "statistics"),
     "break_glass": pgettext_lazy("logged object", "break-the-glass access"),
     "second_factor": pgettext_lazy("logged object", "second factor"),
+    "alert": pgettext_lazy("logged object", "alert"),
+    "measure": pgettext_lazy("logged object", "protective measure"),
+    "post": pgettext_lazy("logged object", "prosecutor's post"),
+    "screening": pgettext_lazy("logged object", "risk screening"),
+    "screening_case": pgettext_lazy("logged object", "screening queue"),
+    "vt_notification": pgettext_lazy("logged object", "Veilig Thuis notification"),
+    "vt_timeliness": pgettext_lazy("logged object", "Veilig Thuis timeliness"),
+    "zsm_file": pgettext_lazy("logged object", "ZSM file"),
+    "zsm_portfolio": pgettext_lazy("logged object", "ZSM portfolio"),
+    "zsm_request": pgettext_lazy("logged object", "request to a ZSM partner"),
 }
 # Actions the desks log beside the model's choices (Action): in words too.
 ACTION_LABELS = {

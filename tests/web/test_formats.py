@@ -47,6 +47,7 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
         assert object_type_label("review_item") == "beoordeling van een koppeling"
         assert object_type_label("person_search") == "zoekopdracht naar personen"
         assert object_type_label("case") == "zaak" and object_type_label("new_thing") == "new thing"
+        assert object_type_label("zsm_request") == "verzoek aan een ZSM-partner"
         assert origin_label("form 127.0.0.1") == "formulier 127.0.0.1"
         assert purpose_label("case_management: overleg over P1") == "Casusregie: overleg over P1"
         assert purpose_label("review of person links") == "beoordeling van persoonskoppelingen"
@@ -77,3 +78,20 @@ def test_english_dates_are_day_first_with_a_24_hour_clock() -> None:
         assert date_format(evening, "SHORT_DATETIME_FORMAT") == "12-03-2026 20:09"  # not 03/12/2026 8:09 p.m.
         assert date_format(evening.date(), "SHORT_DATE_FORMAT") == date(evening.date()) == "12-03-2026"
         assert date_format(evening, "DATETIME_FORMAT") == "12 March 2026 20:09"
+
+
+def test_every_object_type_the_code_logs_has_a_label() -> None:
+    # The access log shows the type in words; one without a label read as its code ("zsm request").
+    import re
+    from pathlib import Path
+
+    from ketenzicht.audit.labels import OBJECT_TYPE_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "ketenzicht"
+    logged = {
+        code
+        for source in root.rglob("*.py")
+        for code in re.findall(r'object_type="([a-z_]+)"', source.read_text(encoding="utf-8"))
+    }
+    assert {"case", "zsm_file", "measure"} <= logged
+    assert logged - set(OBJECT_TYPE_LABELS) == set()
