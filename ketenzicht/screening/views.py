@@ -240,6 +240,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         object_id=case.pk,
         origin=origin,
         detail={"screening_form": version.code},
+        persons=case.persons.values_list("pk", flat=True),
     )
     preview: Any = None
     status = 200

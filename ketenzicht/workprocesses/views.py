@@ -307,7 +307,13 @@ def _get_case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    read(actor=_user(request), object_type="case", object_id=case.pk, origin=request_origin(request, "web"))
+    read(
+        actor=_user(request),
+        object_type="case",
+        object_id=case.pk,
+        origin=request_origin(request, "web"),
+        persons=case.persons.values_list("pk", flat=True),  # the persons the case page names
+    )
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
 
 

@@ -377,3 +377,19 @@ def test_a_registration_added_reads_as_the_state_the_case_stayed_in(make_user: C
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert cells[3].startswith("Stand: Nieuw") and "Nieuw → Nieuw" not in cells[3]
+
+
+def test_opening_a_case_is_logged_against_the_persons_it_names(make_user: Callable[..., Any]) -> None:
+    # The privacy officer finds every look-up of a person by that person: the case page names them too.
+    from ketenzicht.audit.models import AccessLogPerson
+    from tests.people import DENNIS, SANDRA, person_of, register
+
+    registration = register("R1", DENNIS, SANDRA)
+    case = Case.objects.filter(registrations=registration, organisation__code="oost-brabant").first()
+    assert case is not None  # the police unit's screening case (Veilig Thuis opens its own)
+    persons = {person_of(registration).pk, person_of(registration, "p2").pk}
+    assert set(case.persons.values_list("pk", flat=True)) == persons
+    response = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    assert response.status_code == 200
+    entry = AccessLogEntry.objects.get(object_type="case", action="view", object_id=str(case.pk))
+    assert set(AccessLogPerson.objects.filter(entry=entry).values_list("person_id", flat=True)) == persons
