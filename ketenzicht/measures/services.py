@@ -298,6 +298,17 @@ def measure_impose(
             "district_office", gettext_noop("name the district office whose prosecutor is told of breaches")
         )
     with transaction.atomic():
+        # One registration of one measure: the same order sent twice (a second tab, a double submit)
+        # would alert twice on every breach. Checked with the suspect locked, so two at once cannot both
+        # pass.
+        Person.objects.select_for_update().filter(pk=suspect.pk).first()
+        same = _same_measure(kind, suspect, set(shielded), codes, area, starts_on, last)
+        if same is not None:
+            raise MeasureInvalid(
+                "measure",
+                gettext_noop("this measure is registered already for this period: %(measure)s"),
+                measure=same.reference,
+            )
         measure = Measure.objects.create(
             reference=_next_reference(at.year),
             kind=kind,
@@ -351,6 +362,30 @@ def measure_impose(
         )
         breaches_detect(sorted(set(since)), at=at)
     return measure
+
+
+def _same_measure(
+    kind: str,
+    suspect: Person,
+    protected: set[int],
+    conditions: Sequence[str],
+    areas: Mapping[str, Any],
+    starts_on: date,
+    ends_on: date,
+) -> Measure | None:
+    """A measure of this kind binding `suspect` for the same persons, conditions and areas, in force on a
+    day of the period: the same measure registered before."""
+    overlapping = Measure.objects.filter(
+        kind=kind, suspect=suspect, starts_on__lte=ends_on, ends_on__gte=starts_on
+    ).prefetch_related("protected")
+    for other in overlapping:
+        if (
+            {p.pk for p in other.protected.all()} == protected
+            and set(other.conditions) == set(conditions)
+            and (other.areas or {}) == dict(areas)
+        ):
+            return other
+    return None
 
 
 def _label_in_installation_language(kind: str) -> str:

@@ -113,6 +113,11 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     done = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", data)
     measure = Measure.objects.get()
     assert done.status_code == 302 and done["Location"] == f"/maatregelen/{measure.pk}/"
+    again = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", data)  # the same form from a second tab
+    assert again.status_code == 422 and Measure.objects.count() == 1
+    assert (
+        f"deze maatregel is al geregistreerd voor deze periode: {measure.reference}" in again.content.decode()
+    )
     assert (measure.imposed_by, measure.police_case, measure.areas) == (
         "mayor",
         case,
@@ -176,8 +181,15 @@ def test_the_list_reads_the_same_number_of_times_for_one_measure_or_many(
     client.get("/maatregelen/")  # the session and the user's roles, once
     with CaptureQueriesContext(connection) as one:
         assert client.get("/maatregelen/").status_code == 200
-    for _ in range(5):
-        restraining_order(world["marco"], world["lotte"], world["case"])
+    # Five more orders of other conditions (the same order twice is refused: one registration per measure).
+    for conditions in (
+        ["reporting_duty"],
+        ["care"],
+        ["contact_ban", "care"],
+        ["contact_ban", "reporting_duty"],
+        ["reporting_duty", "care"],
+    ):
+        restraining_order(world["marco"], world["lotte"], world["case"], conditions=conditions)
     with CaptureQueriesContext(connection) as six:
         page = client.get("/maatregelen/")
     assert page.content.decode().count('data-testid="measure-row"') == 6

@@ -52,7 +52,9 @@ def test_a_restraining_order_is_registered_extended_and_ended_with_its_history(
 def test_references_count_up_within_the_year() -> None:
     marco, lotte, case = couple_with_case()
     first = restraining_order(marco, lotte, case)
-    second = restraining_order(marco, lotte, None)
+    second = restraining_order(
+        marco, lotte, None, starts_on=first.ends_on + timedelta(days=1)
+    )  # the next one
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
     with pytest.raises(IntegrityError), transaction.atomic():
         Measure.objects.filter(pk=second.pk).update(reference=first.reference)
@@ -155,3 +157,30 @@ def test_what_a_measure_imposes_must_be_said_and_fit_its_kind() -> None:
         )
     assert invalid.value.field == "areas"
     assert not Measure.objects.exists()
+
+
+def test_the_same_measure_sent_twice_is_registered_once() -> None:
+    # A second tab, a double submit: two registrations of one order would alert twice on every breach.
+    marco, lotte, case = couple_with_case()
+    police = Organisation.objects.get(code="oost-brabant")
+    order: dict[str, Any] = dict(
+        kind="restraining_order",
+        suspect=marco,
+        protected=[lotte],
+        conditions=["contact_ban"],
+        starts_on=date(2026, 1, 15),
+        imposed_by="mayor",
+        organisation=police,
+        actor=None,
+        police_case=case,
+    )
+    first = measure_impose(**order)
+    with pytest.raises(MeasureInvalid) as invalid:
+        measure_impose(**order)
+    assert invalid.value.field == "measure" and invalid.value.params == {"measure": first.reference}
+    assert Measure.objects.count() == 1
+    later = measure_impose(**{**order, "starts_on": first.ends_on + timedelta(days=1)})  # a new order later
+    other = measure_impose(
+        **{**order, "conditions": ["contact_ban", "area_ban"], "areas": {"postcodes": ["5611"]}}
+    )
+    assert Measure.objects.count() == 3 and later.pk != other.pk
