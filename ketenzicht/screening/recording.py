@@ -38,7 +38,7 @@ def screening_result(
     return score(engine, answers, Judgement(level=Level(level), reason=reason))
 
 
-def _apply(case: Screening, actor: User, at: datetime) -> None:
+def _apply(case: Screening, actor: User, at: datetime, expected_version: int | None) -> None:
     """Record the screening's level and suggested urgency on its case."""
     # What the screener answered counts over what the register pre-answered.
     facts = {**{key: value.get("answer") for key, value in case.prefill.items()}, **case.answers}
@@ -47,7 +47,7 @@ def _apply(case: Screening, actor: User, at: datetime) -> None:
         case.case,
         values={"screening_level": level.value, "urgency_suggested": urgency(level, facts)},
         actor=actor,
-        expected_version=None,
+        expected_version=expected_version,
         note=case.reason,
         detail={"screening": case.pk, "instrument": str(case.instrument)},
         at=at,
@@ -64,8 +64,12 @@ def screening_record(
     reason: str = "",
     actor: User,
     at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Screening:
-    """Score and keep one screening. Raises ScoringError (naming each item or field) or Refused."""
+    """Score and keep one screening. Raises ScoringError (naming each item or field) or Refused; with
+    `expected_version` (the case's lock version the form was filled against), ConcurrentEdit when the case
+    changed since, a screening stored from another tab included: nothing is stored then. Either way the
+    case's lock version goes up and its history says so."""
     if not SCREENING_ROLES & set(actor.role_codes):
         raise Refused("role")
     if case.closed_at is not None:
@@ -94,7 +98,17 @@ def screening_record(
             recorded_at=at,
         )
         if not result.needs_second_person:
-            _apply(screening, actor, at)
+            _apply(screening, actor, at, expected_version)
+        else:  # the case holds nothing new yet, but the screening is there: its history says it waits
+            case_record(
+                case,
+                values={},
+                actor=actor,
+                expected_version=expected_version,
+                note=screening.reason,
+                detail={"screening": screening.pk, "awaiting_second": True, "instrument": str(instrument)},
+                at=at,
+            )
     return screening
 
 
@@ -123,5 +137,5 @@ def _second(screening: Screening, *, actor: User, confirm: bool, at: datetime | 
         current.second_at = at
         current.save(update_fields=["status", "second_person", "second_at"])
         if confirm:
-            _apply(current, actor, at)
+            _apply(current, actor, at, None)
     return current

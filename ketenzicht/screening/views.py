@@ -23,7 +23,7 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import refusal_text, state_label
+from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user
@@ -267,6 +267,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
                     level=form.chosen_level(),
                     reason=form.cleaned_data["reason"],
                     actor=user,
+                    expected_version=_posted_version(request),
                 )
                 if screening.status == Screening.Status.AWAITING_SECOND:
                     messages.success(
@@ -285,8 +286,11 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             for problem in error.problems:
                 form.add_error(None, _explain(problem))
             status = 400
-        except (Refused, ConcurrentEdit) as refusal:
-            messages.error(request, refusal_text(getattr(refusal, "code", "state")))
+        except ConcurrentEdit:
+            messages.error(request, str(CONCURRENT))
+            status = 409
+        except Refused as refusal:
+            messages.error(request, refusal_text(refusal.code))
             status = 400
     elif request.method == "POST":
         messages.error(request, _("Nothing was stored: answer every question marked in red below."))
@@ -298,6 +302,9 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "screening_case": screening_case,
             "version": version,
+            # The case as the form was first filled against it: kept through a preview, so a screening
+            # stored from another tab meanwhile is noticed when this one is stored.
+            "lock_version": _posted_version(request) if request.method == "POST" else case.lock_version,
             "offered": offered,
             "instrument": instrument,
             "form": form,
@@ -352,3 +359,9 @@ def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
     except Refused as refusal:
         messages.error(request, refusal_text(refusal.code))
     return redirect("workprocesses:case-detail", pk=case.pk)
+
+
+def _posted_version(request: HttpRequest) -> int | None:
+    """The case's lock version the screening form was filled against (None: not sent, not checked)."""
+    raw = request.POST.get("lock_version", "")
+    return int(raw) if raw.isdigit() else None

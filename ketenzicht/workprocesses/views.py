@@ -185,6 +185,8 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         )
     elif proposer:
         parts.append(_("proposed by %(proposer)s") % {"proposer": names.get(proposer, proposer)})
+    if event.detail.get("awaiting_second"):  # a desk stored something a second person must confirm
+        parts.append(_("waiting for a second person"))
     if event.reason:
         parts.append(event.reason)
     return parts

@@ -309,6 +309,8 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     assert "weapon" in stored.corrected and stored.status == "awaiting_second"
     case.refresh_from_db()
     assert "screening_level" not in case.data  # nothing recorded on the case until confirmed
+    history = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "wacht op een tweede persoon · afspraken gemaakt" in history  # its history says it waits
     # The one who lowered it cannot confirm; a colleague can.
     second_url = reverse("screening:screening-second", args=[case.pk, stored.pk])
     client.post(second_url, {"decision": "confirm"})
@@ -368,3 +370,22 @@ def test_a_refused_step_names_what_it_waits_for(make_user: Callable[..., Any]) -
     )
     assert answer.status_code == 400
     assert "Niveau van de risicoscreening" in answer.content.decode()
+
+
+def test_a_screening_stored_from_a_second_tab_is_refused_and_nothing_is_stored(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-T-1", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285b"])
+    case = ScreeningCase.objects.get().case
+    client = _client(make_user("case_screener"))
+    url = reverse("screening:screening-new", args=[case.pk])
+    data = _form_data(client, url)
+    page = client.get(url)
+    assert page.context["lock_version"] == case.lock_version
+    data["lock_version"] = page.context["lock_version"]  # both tabs were opened on this version
+    kept = client.post(url, {**data, "action": "preview"})  # a preview keeps the version it was given
+    assert f'name="lock_version" value="{case.lock_version}"' in kept.content.decode()
+    assert client.post(url, {**data, "action": "record"}).status_code == 302
+    again = client.post(url, {**data, "action": "record"})
+    assert again.status_code == 409 and Screening.objects.count() == 1
+    assert "Iemand anders heeft deze zaak intussen gewijzigd." in again.content.decode()
