@@ -28,6 +28,7 @@ REFUSALS = {
         "in its process."
     ),
     "note": _("Write the note first."),
+    "handover": _("A colleague holds this: only they or a team lead can hand it over."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
 }
 

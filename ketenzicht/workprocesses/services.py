@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
@@ -606,8 +607,14 @@ def case_assign(
         ):
             raise Refused("person")
         previous: User | None = getattr(current, field)
-        if previous is not None and previous.pk != person.pk and not reason.strip():
-            raise Refused("reason")  # a handover says why
+        if previous is not None and previous.pk != person.pk:
+            # A colleague's case is handed over by that colleague or by a team lead, never taken; the
+            # victim's contact person is changed by them, a team lead or the case's owner.
+            may = {previous.pk} | ({current.owner_id} if field == "victim_contact" else set())
+            if actor is not None and actor.pk not in may and not actor.has_role(Role.TEAM_LEAD):
+                raise Refused("handover")
+            if not reason.strip():
+                raise Refused("reason")  # a handover says why
         setattr(current, field, person)
         _save(current, [field])
         _event(

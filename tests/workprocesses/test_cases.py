@@ -360,3 +360,27 @@ def test_cases_open_opens_each_case_as_case_open_does_in_two_round_trips_whateve
     fields = ("state", "deadline_at", "escalate_to", "opened_at", "data", "lock_version", "process_version")
     assert [getattr(twin, f) for f in fields] == [getattr(alone, f) for f in fields]
     assert twin.events.get().detail == alone.events.get().detail
+
+
+def test_a_colleagues_case_is_handed_over_not_taken(make_user: Callable[..., Any]) -> None:
+    # The queue refuses "take on" for a case a colleague owns; the case page's assignment must too.
+    owner, colleague, lead = make_user("case_owner"), make_user("case_owner"), make_user("team_lead")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=lead, expected_version=case.lock_version)
+    with pytest.raises(Refused) as refused:
+        case_assign_owner(
+            case, owner=colleague, actor=colleague, expected_version=case.lock_version, reason="ik"
+        )
+    assert refused.value.code == "handover"
+    case.refresh_from_db()
+    assert case.owner == owner
+    case = case_assign_contact(case, contact=owner, actor=owner, expected_version=case.lock_version)
+    with pytest.raises(Refused) as refused:  # the contact person is the owner's to change, not a colleague's
+        case_assign_contact(
+            case, contact=colleague, actor=colleague, expected_version=case.lock_version, reason="ik"
+        )
+    assert refused.value.code == "handover"
+    case = case_assign_owner(
+        case, owner=colleague, actor=lead, expected_version=case.lock_version, reason="ziek"
+    )
+    assert case.owner == colleague  # a team lead hands it over
