@@ -431,6 +431,12 @@ REQUIRED_ANSWERS: dict[str, tuple[str, ...]] = {
 REQUIRED_WHEN: dict[str, dict[str, tuple[str, str]]] = {
     Partner.VICTIM_SUPPORT.value: {"wishes": ("contacted", "yes")},
 }
+# Given only with another answer: what only the victim can say, once reached; what probation knows of a
+# suspect it knows. Otherwise the prosecutor would read as fact what nobody could have learnt.
+ONLY_WHEN: dict[str, dict[str, tuple[str, str]]] = {
+    Partner.VICTIM_SUPPORT.value: {"wishes": ("contacted", "yes"), "afraid": ("contacted", "yes")},
+    Partner.PROBATION.value: {"supervised": ("known", "yes"), "conditions": ("known", "yes")},
+}
 
 
 def request_answer(
@@ -455,6 +461,11 @@ def request_answer(
     for name, (field, value) in REQUIRED_WHEN.get(request.partner, {}).items():
         if cleaned.get(field) == value and name not in cleaned:
             raise FileRefused(name, gettext_noop("this field is required"))
+    for name, (field, value) in ONLY_WHEN.get(request.partner, {}).items():
+        if name in cleaned and cleaned.get(field) != value:
+            raise FileRefused(
+                name, gettext_noop("leave this empty: it is known only when the answer above is yes")
+            )
     at = timezone.now()
     with transaction.atomic():
         current = (

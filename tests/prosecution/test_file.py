@@ -230,6 +230,9 @@ def test_answers_fill_the_file_and_move_the_triage(make_user: Any, prosecutors: 
     with pytest.raises(FileRefused) as wrong:
         request_answer(request, actor=probation, answer={"known": "yes", "advice": "jail"})
     assert wrong.value.field == "advice"
+    with pytest.raises(FileRefused) as unknowable:  # supervision of a suspect probation does not know
+        request_answer(request, actor=probation, answer={"known": "no", "supervised": "yes", "advice": "zsm"})
+    assert unknowable.value.field == "supervised"
     request_answer(
         request, actor=probation, answer={"known": "yes", "supervised": "yes", "advice": "regular"}
     )
@@ -335,6 +338,10 @@ def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: An
     assert refused.value.field == "wishes"
     request.refresh_from_db()
     assert request.answered_at is None  # nothing stored
+    for only_if_reached in ({"wishes": "prosecution"}, {"afraid": "yes"}):  # what nobody could have learnt
+        with pytest.raises(FileRefused) as refused:
+            request_answer(request, actor=victim_support, answer={"contacted": "no", **only_if_reached})
+        assert refused.value.field == next(iter(only_if_reached))
     answered = request_answer(
         request, actor=victim_support, answer={"contacted": "no", "note": "Drie keer gebeld, geen gehoor."}
     )
