@@ -112,6 +112,13 @@ class TransitionForm(LockedForm):
             required=transition.requires.reason,
             max_length=2000,
         )
+        if definition.states[transition.to].final:
+            # A step that ends the case cannot be taken back: said, and confirmed, before it is taken.
+            self.fields["confirm_final"] = forms.BooleanField(
+                label=_("I understand that this step ends the case and cannot be taken back."),
+                required=True,
+                error_messages={"required": _("Confirm that this step may end the case.")},
+            )
         _nlds(self)
 
     def values(self) -> dict[str, str]:

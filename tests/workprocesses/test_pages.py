@@ -221,14 +221,20 @@ def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None
     rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
     screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
     case = _case()
+    step = {
+        "action": "take",
+        "transition": "close_without_action",
+        "step-close_without_action-lock_version": case.lock_version,
+        "step-close_without_action-reason": "Aangifte ingetrokken",
+    }
+    # A step that ends the case is confirmed first: without the tick nothing is proposed.
+    unconfirmed = _client(screener).post(reverse("workprocesses:case-act", args=[case.pk]), step)
+    assert "Bevestig dat deze stap de zaak mag afsluiten." in unconfirmed.content.decode()
+    case.refresh_from_db()
+    assert not case.pending
     _client(screener).post(
         reverse("workprocesses:case-act", args=[case.pk]),
-        {
-            "action": "take",
-            "transition": "close_without_action",
-            "step-close_without_action-lock_version": case.lock_version,
-            "step-close_without_action-reason": "Aangifte ingetrokken",
-        },
+        {**step, "step-close_without_action-confirm_final": "on"},
     )
     case.refresh_from_db()
     assert case.pending
@@ -304,6 +310,7 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
             "transition": "close_without_action",
             "step-close_without_action-lock_version": case.lock_version,
             "step-close_without_action-reason": "Dubbele zaak",
+            "step-close_without_action-confirm_final": "on",
         },
     )
     listing = _client(owner).get(reverse("workprocesses:case-list")).content.decode()
