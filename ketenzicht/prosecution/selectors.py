@@ -123,7 +123,8 @@ def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[Partner
     ).select_related("file", "file__case", "file__district_office")
     if answered:
         return found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
-    return found.filter(answered_at__isnull=True).order_by("due_at", "id")
+    # Open: unanswered, of a file still open (a decided file needs no answer).
+    return found.filter(answered_at__isnull=True, file__open=True).order_by("due_at", "id")
 
 
 def request_get_for_user(*, user: User, pk: int, origin: str = "") -> PartnerRequest:

@@ -388,6 +388,13 @@ def request_add(file: ZsmFile, *, partner: str, question: str, actor: User) -> P
     registrations = list(file.case.registrations.order_by("registered_at", "id"))
     facts = registration_facts([r.pk for r in registrations])
     with transaction.atomic():
+        # The same question, still open, is not asked twice (a second tab): the file's row is locked first,
+        # so two at once cannot both pass.
+        ZsmFile.objects.select_for_update().filter(pk=file.pk).first()
+        if PartnerRequest.objects.filter(
+            file=file, partner=partner, question=question.strip(), answered_at__isnull=True
+        ).exists():
+            raise FileRefused("question", gettext_noop("this question was put to that partner already"))
         request = _request_open(
             file, partner, at=timezone.now(), registrations=registrations, facts=facts, question=question
         )
@@ -473,6 +480,10 @@ def request_answer(
         )
         if current.answered_at is not None:
             raise FileRefused("answer", gettext_noop("this request was answered already"))
+        if not current.file.open:
+            raise FileRefused(
+                "answer", gettext_noop("the prosecutor decided this file already: no answer is needed")
+            )
         current.answer = cleaned
         current.answered_at = at
         current.answered_by = actor

@@ -378,3 +378,26 @@ def test_a_hand_off_is_not_made_twice_while_the_first_waits_and_joins_the_open_f
     case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="nieuw incident")
     assert not Handoff.objects.filter(case=police_case, taken_at__isnull=True).exists()
     assert Handoff.objects.filter(case=police_case, kind="zsm").count() == 2
+
+
+def test_a_question_is_put_once_and_a_decided_file_needs_no_more_answers(
+    make_user: Any, prosecutors: Any
+) -> None:
+    from ketenzicht.prosecution.models import ZsmFile
+    from ketenzicht.prosecution.selectors import requests_for_user
+    from ketenzicht.prosecution.services import request_add
+
+    eva, _pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    question = "Heeft zij een contactverbod gevraagd?"
+    asked = request_add(file, partner="victim_support", question=question, actor=eva)
+    with pytest.raises(FileRefused) as twice:  # the same question from a second tab
+        request_add(file, partner="victim_support", question=f"  {question} ", actor=eva)
+    assert twice.value.field == "question"
+    assert PartnerRequest.objects.filter(file=file, question=question).count() == 1
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    assert asked in requests_for_user(user=victim_support)
+    ZsmFile.objects.filter(pk=file.pk).update(open=False)  # the prosecutor decided the file
+    assert asked not in requests_for_user(user=victim_support)  # off the partner's open list
+    with pytest.raises(FileRefused, match="no answer is needed"):
+        request_answer(asked, actor=victim_support, answer={"contacted": "no"})
