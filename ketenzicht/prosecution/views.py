@@ -414,6 +414,17 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your answer is with the ZSM table."))
                 return redirect("prosecution:requests")
     else:
+        if request.method == "POST":  # answered meanwhile (a second tab, a colleague): say so, keep theirs
+            messages.warning(
+                request,
+                _("Nothing of yours was stored: %(name)s answered this request already, on %(at)s.")
+                % {
+                    "name": found.answered_by_name,
+                    "at": f"{timezone.localtime(found.answered_at):%d-%m-%Y %H:%M}"
+                    if found.answered_at
+                    else "—",
+                },
+            )
         access_log_record(
             actor=user,
             action="view",

@@ -55,6 +55,13 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
         {"contacted": "yes", "wishes": "prosecution", "afraid": "yes", "damage": "deur vernield, € 450"},
     )
     assert answered.status_code == 302
+    again = victim_support.post(  # a second tab, answered otherwise: told, and the first answer stays
+        reverse("prosecution:request", args=[request.pk]), {"contacted": "no"}, follow=True
+    )
+    said = [str(m) for m in again.context["messages"]]
+    assert said[-1].startswith("Er is niets van u opgeslagen: ")
+    request.refresh_from_db()
+    assert request.answer["contacted"] == "yes"
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert "wil vervolging" in page and "deur vernield, € 450" in page
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
