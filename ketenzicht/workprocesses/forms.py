@@ -112,6 +112,11 @@ class TransitionForm(LockedForm):
             required=transition.requires.reason,
             max_length=2000,
         )
+        if suggested and any(
+            suggested.get(name) and definition.fields[name].kind is FieldKind.CHOICE
+            for name in transition.requires.fields
+        ):
+            self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
         if definition.states[transition.to].final:
             # A step that ends the case cannot be taken back: said, and confirmed, before it is taken.
             self.fields["confirm_final"] = forms.BooleanField(

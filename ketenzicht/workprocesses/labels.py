@@ -29,6 +29,7 @@ REFUSALS = {
     ),
     "note": _("Write the note first."),
     "handover": _("A colleague holds this: only they or a team lead can hand it over."),
+    "lowered": _("A value below the suggested one needs a reason: say why."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
 }
 

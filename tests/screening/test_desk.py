@@ -275,6 +275,24 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert 'data-testid="screening-trend"' in html and "zij is doodsbang" in html
     step = next(f for f in page.context["step_forms"] if f.transition.name == "screened")
     assert step["value_urgency"].value() == "acute"
+    assert "Verplicht als u minder kiest dan voorgesteld." in html
+    # Finishing the screening below the suggested urgency, without a word why: refused, nothing taken.
+    case.refresh_from_db()
+    finish = {
+        "action": "take",
+        "transition": "screened",
+        "step-screened-lock_version": case.lock_version,
+        "step-screened-value_urgency": "low",
+        "step-screened-value_stalking_indication": "no",
+    }
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    refused = client.post(act, finish).content.decode()
+    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refused
+    case.refresh_from_db()
+    assert case.state == "screening"
+    client.post(act, {**finish, "step-screened-reason": "zij is bij haar ouders in Canada"})
+    case.refresh_from_db()
+    assert case.state == "screened" and case.data["urgency"] == "low"
 
 
 def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_person(

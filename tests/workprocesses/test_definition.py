@@ -77,3 +77,46 @@ def test_the_validator_refuses_and_names_the_problem(change: object, problem: st
 def test_not_yaml_is_refused_clearly() -> None:
     with pytest.raises(DefinitionError, match="not valid YAML"):
         parse_definition(b"process: [unclosed", source="broken.yaml")
+
+
+def test_a_choice_below_the_desks_suggestion_needs_a_reason() -> None:
+    # The screening suggests "acute"; finishing the screening at "low" without a word would move the
+    # deadline to contact the victim from hours to days unexplained.
+    from datetime import datetime
+
+    from ketenzicht.workprocesses.definitions import DATA_DIR
+    from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+    from ketenzicht.workprocesses.engine.definition import load_definition
+    from ketenzicht.workprocesses.engine.machine import Refused, take
+
+    definition = load_definition(DATA_DIR / "ex_partner_stalking.v2.yaml")
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM)
+
+    def finish(urgency: str, suggested: str, reason: str = "") -> Any:
+        return take(
+            definition,
+            "screening",
+            "screened",
+            roles=["case_screener"],
+            at=at,
+            values={"urgency": urgency, "stalking_indication": "yes"},
+            recorded={"screening_level": "high", "urgency_suggested": suggested},
+            reason=reason,
+        )
+
+    with pytest.raises(Refused) as refused:
+        finish("low", "acute")
+    assert (refused.value.code, refused.value.detail) == ("lowered", "urgency")
+    assert finish("low", "acute", reason="slachtoffer verblijft in het buitenland").values["urgency"] == "low"
+    assert finish("acute", "acute").values["urgency"] == "acute"  # as suggested
+    assert finish("acute", "normal").values["urgency"] == "acute"  # raised: no reason asked
+    outcome = take(  # no suggestion recorded: nothing to fall below
+        definition,
+        "screening",
+        "screened",
+        roles=["case_screener"],
+        at=at,
+        values={"urgency": "low", "stalking_indication": "no"},
+        recorded={"screening_level": "standard"},
+    )
+    assert outcome.values["urgency"] == "low"

@@ -111,6 +111,24 @@ def _clean_values(definition: Definition, transition: Transition, given: Mapping
     return values
 
 
+SUGGESTED = "_suggested"  # a desk's suggestion for a choice field `f` is recorded as `f_suggested`
+
+
+def _below_suggestion(definition: Definition, values: Mapping[str, str], recorded: Mapping[str, Any]) -> str:
+    """The first choice field given a value below what a desk suggested for it (`<field>_suggested` on the
+    case, e.g. the urgency a screening suggests), or "". The choices are listed most serious first, so a
+    value later in the list than the suggestion is lower: lowering says why."""
+    for name, value in values.items():
+        spec = definition.fields.get(name)
+        suggested = str(recorded.get(name + SUGGESTED) or "")
+        if spec is None or spec.kind is not FieldKind.CHOICE or suggested not in spec.choices:
+            continue
+        order = list(spec.choices)
+        if value in spec.choices and order.index(value) > order.index(suggested):
+            return name
+    return ""
+
+
 def take(
     definition: Definition,
     state: str,
@@ -126,7 +144,8 @@ def take(
 ) -> Outcome:
     """Check and compute taking transition `name` from `state`. `second_person` says a second person has
     confirmed (the caller enforces that it is another person). Raises Refused with a stable code:
-    unknown, state, role, fields, field, recorded, reason, second_person."""
+    unknown, state, role, fields, field, recorded, reason, lowered (a choice below the desk's suggestion
+    without a reason), second_person."""
     transition = definition.transition(name)
     if transition is None:
         raise Refused("unknown", name)
@@ -141,6 +160,9 @@ def take(
         raise Refused("recorded", ", ".join(missing))
     if transition.requires.reason and not reason.strip():
         raise Refused("reason")
+    lowered = _below_suggestion(definition, cleaned, recorded or {})
+    if lowered and not reason.strip():
+        raise Refused("lowered", lowered)
     if transition.requires.second_person and not second_person:
         raise Refused("second_person")
     due, escalate_to = state_deadline(definition, transition.to, at, overrides, held)
