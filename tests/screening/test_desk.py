@@ -286,8 +286,8 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
         "step-screened-value_stalking_indication": "no",
     }
     act = reverse("workprocesses:case-act", args=[case.pk])
-    refused = client.post(act, finish).content.decode()
-    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refused
+    refusal = client.post(act, finish).content.decode()
+    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refusal
     case.refresh_from_db()
     assert case.state == "screening"
     client.post(act, {**finish, "step-screened-reason": "zij is bij haar ouders in Canada"})
