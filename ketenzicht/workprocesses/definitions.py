@@ -16,6 +16,19 @@ from .models import ProcessVersion, Rollout
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+@lru_cache(maxsize=1)
+def date_rules() -> dict[str, str]:
+    """Date field name -> "past" or "future" (data/date_fields.yaml): what its value may be."""
+    rules = yaml.safe_load((DATA_DIR / "date_fields.yaml").read_text(encoding="utf-8")) or {}
+    wrong = {name: rule for name, rule in rules.items() if rule not in ("past", "future")}
+    if wrong:
+        raise DefinitionError(
+            "date_fields.yaml",
+            [f"{name}: {rule!r} is neither past nor future" for name, rule in wrong.items()],
+        )
+    return dict(rules)
+
+
 def definition_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(data_dir.glob("*.v*.yaml"))
 

@@ -30,6 +30,8 @@ REFUSALS = {
     "note": _("Write the note first."),
     "handover": _("A colleague holds this: only they or a team lead can hand it over."),
     "lowered": _("A value below the suggested one needs a reason: say why."),
+    "date_future": _("This date is of something that happened: it cannot lie after today."),
+    "date_past": _("This date is of something still to come: it cannot lie before today."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
 }
 
@@ -52,9 +54,14 @@ def handoff_label(kind: str) -> str:
 
 
 def refusal_text(code: str, detail: str = "", definition: Definition | None = None) -> str:
-    """The refusal in words; for missing fields or recorded values, which ones (by their labels)."""
+    """The refusal in words; for the fields it concerns (missing, not recorded, lowered, a date out of
+    its time), which ones (by their labels)."""
     text = str(REFUSALS.get(code, REFUSALS["state"]))
-    if code in ("fields", "recorded") and detail and definition is not None:
+    if (
+        code in ("fields", "recorded", "lowered", "date_future", "date_past")
+        and detail
+        and definition is not None
+    ):
         names = [name.strip() for name in detail.split(",")]
         labels = [definition.fields[name].label if name in definition.fields else name for name in names]
         text = f"{text} ({', '.join(labels)})"

@@ -25,7 +25,7 @@ from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
 from .alerts import alert_raise
-from .definitions import definition_of
+from .definitions import date_rules, definition_of
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
 from .selectors import open_handoff_kinds
@@ -466,6 +466,7 @@ def _outcome(
         reason=reason,
         second_person=True,
         overrides=_overrides(),
+        dates=date_rules(),
     )
     kind = outcome.transition.handoff
     if kind and kind in open_handoff_kinds(case):

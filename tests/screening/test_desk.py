@@ -293,6 +293,21 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     client.post(act, {**finish, "step-screened-reason": "zij is bij haar ouders in Canada"})
     case.refresh_from_db()
     assert case.state == "screened" and case.data["urgency"] == "low"
+    # Contact with the victim cannot have happened tomorrow.
+    today = timezone.localdate()
+    contact = {
+        "action": "take",
+        "transition": "contact_victim",
+        "step-contact_victim-lock_version": case.lock_version,
+        "step-contact_victim-value_victim_contact_on": (today + timedelta(days=1)).isoformat(),
+    }
+    refusal = client.post(act, contact).content.decode()
+    assert "hij kan niet na vandaag liggen. (Datum contact met het slachtoffer)" in refusal
+    case.refresh_from_db()
+    assert case.state == "screened"
+    client.post(act, {**contact, "step-contact_victim-value_victim_contact_on": today.isoformat()})
+    case.refresh_from_db()
+    assert case.state == "contacted"
 
 
 def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_person(

@@ -120,3 +120,43 @@ def test_a_choice_below_the_desks_suggestion_needs_a_reason() -> None:
         recorded={"screening_level": "standard"},
     )
     assert outcome.values["urgency"] == "low"
+
+
+def test_a_date_that_happened_lies_not_after_today_and_one_to_come_not_before() -> None:
+    # Contact with the victim "on 01-03-2027" met an acute case's deadline; a hearing "on 01-01-2026" was
+    # sent to the case owner as the summons. Both are refused now, naming the field.
+    from datetime import datetime
+
+    from ketenzicht.workprocesses.definitions import DATA_DIR, date_rules
+    from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+    from ketenzicht.workprocesses.engine.definition import load_definition
+    from ketenzicht.workprocesses.engine.machine import Refused, take
+
+    rules = date_rules()
+    assert rules == {"victim_contact_on": "past", "decided_on": "past", "hearing_on": "future"}
+    police = load_definition(DATA_DIR / "ex_partner_stalking.v2.yaml")
+    at = datetime(2026, 12, 6, 23, 30, tzinfo=AMSTERDAM)  # late in the evening: today is the 6th in Amsterdam
+
+    def contact(on: str) -> Any:
+        return take(
+            police, "screened", "contact_victim", roles=["case_screener"], at=at,
+            values={"victim_contact_on": on}, dates=rules,
+        )  # fmt: skip
+
+    with pytest.raises(Refused) as refused:
+        contact("2027-03-01")
+    assert (refused.value.code, refused.value.detail) == ("date_future", "victim_contact_on")
+    assert contact("2026-12-06").target == "contacted" and contact("2026-12-01").target == "contacted"
+    zsm = load_definition(DATA_DIR / "zsm_file.v1.yaml")
+    recorded = {"vt_information": "ontvangen", "complaint": "gedaan"}
+
+    def summons(on: str) -> Any:
+        return take(
+            zsm, "at_zsm", "decide_summons", roles=["prosecutor"], at=at,
+            values={"hearing_on": on}, recorded=recorded, dates=rules,
+        )  # fmt: skip
+
+    with pytest.raises(Refused) as refused:
+        summons("2026-01-01")
+    assert (refused.value.code, refused.value.detail) == ("date_past", "hearing_on")
+    assert summons("2027-01-15").values["hearing_on"] == "2027-01-15"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from .deadlines import deadline_at, overridden
+from .deadlines import AMSTERDAM, deadline_at, overridden
 from .definition import Deadline, Definition, FieldKind, Transition
 
 
@@ -129,6 +129,24 @@ def _below_suggestion(definition: Definition, values: Mapping[str, str], recorde
     return ""
 
 
+def _date_out_of_time(
+    definition: Definition, values: Mapping[str, str], rules: Mapping[str, str], at: datetime
+) -> tuple[str, str] | None:
+    """(code, field) for a date given in the future where it must have happened (`past`), or in the past
+    where it is still to come (`future`), as `rules` says per field name; None when every date fits."""
+    today = at.astimezone(AMSTERDAM).date()
+    for name, value in values.items():
+        spec, rule = definition.fields.get(name), rules.get(name)
+        if spec is None or spec.kind is not FieldKind.DATE or rule is None:
+            continue
+        day = date.fromisoformat(value)
+        if rule == "past" and day > today:
+            return "date_future", name
+        if rule == "future" and day < today:
+            return "date_past", name
+    return None
+
+
 def take(
     definition: Definition,
     state: str,
@@ -141,11 +159,13 @@ def take(
     reason: str = "",
     second_person: bool = False,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    dates: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Check and compute taking transition `name` from `state`. `second_person` says a second person has
     confirmed (the caller enforces that it is another person). Raises Refused with a stable code:
-    unknown, state, role, fields, field, recorded, reason, lowered (a choice below the desk's suggestion
-    without a reason), second_person."""
+    unknown, state, role, fields, field, date_future / date_past (a date out of its time, as `dates` says
+    per field name), recorded, reason, lowered (a choice below the desk's suggestion without a reason),
+    second_person."""
     transition = definition.transition(name)
     if transition is None:
         raise Refused("unknown", name)
@@ -160,6 +180,9 @@ def take(
         raise Refused("recorded", ", ".join(missing))
     if transition.requires.reason and not reason.strip():
         raise Refused("reason")
+    when = _date_out_of_time(definition, cleaned, dates or {}, at)
+    if when:
+        raise Refused(*when)
     lowered = _below_suggestion(definition, cleaned, recorded or {})
     if lowered and not reason.strip():
         raise Refused("lowered", lowered)
