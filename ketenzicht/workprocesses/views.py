@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import people_names
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.registrations.services import registration_list_logged
@@ -185,6 +186,10 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         )
     elif proposer:
         parts.append(_("proposed by %(proposer)s") % {"proposer": names.get(proposer, proposer)})
+    escalated_to = str(event.detail.get("escalate_to") or "")
+    if escalated_to:  # whom the escalation alerted: two levels at one minute read as two different lines
+        role = str(Role(escalated_to).label) if escalated_to in Role.values else escalated_to
+        parts.append(_("alerted: %(role)s") % {"role": role.lower()})
     if event.detail.get("awaiting_second"):  # a desk stored something a second person must confirm
         parts.append(_("waiting for a second person"))
     if event.reason:

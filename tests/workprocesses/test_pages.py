@@ -281,7 +281,8 @@ def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert "opgeschaald" in cells[2]
-    assert cells[3] == "Stand: Nieuw"  # not "Nieuw → —", as if the case had left every state
+    # Not "Nieuw → —", as if the case had left every state; and whom it alerted.
+    assert cells[3] == "Stand: Nieuw · gewaarschuwd: teamleider"
 
 
 def test_the_case_says_what_its_deadline_asks(make_user: Callable[..., Any]) -> None:
