@@ -51,6 +51,7 @@ from .services import SEARCH_OBJECT
 BREAK_GLASS_OBJECT = "break_glass"
 REGISTRATION_OBJECT = "registration"
 REASON_MIN_LENGTH = 20
+REASON_MIN_WORDS = 3  # words of two or more letters, not one letter repeated
 NOTE_MIN_LENGTH = 10
 LIST_LIMIT = 200
 REVIEW_PROCESS = "break_glass_review"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import User
 from ketenzicht.ui.forms import NldsFormMixin
 
-from .break_glass import NOTE_MIN_LENGTH, REASON_MIN_LENGTH
+from .break_glass import NOTE_MIN_LENGTH, REASON_MIN_LENGTH, REASON_MIN_WORDS
 from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
 from .models import BreakGlassDecision
 from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make, reasons_for
@@ -95,7 +96,15 @@ class BreakGlassForm(NldsFormMixin, forms.Form):
     )
 
     def clean_reason(self) -> str:
-        return str(self.cleaned_data.get("reason") or "").strip()
+        reason = str(self.cleaned_data.get("reason") or "").strip()
+        # A reason the privacy officer can judge: words, not a key held down ("aaaaaaaaaaaaaaaaaaaaaa").
+        words = [w for w in re.findall(r"[^\W\d_]{2,}", reason) if len(set(w.casefold())) > 1]
+        if len(words) < REASON_MIN_WORDS:
+            raise forms.ValidationError(
+                gettext("Say in words why you need this access: at least %(n)d words.")
+                % {"n": REASON_MIN_WORDS}
+            )
+        return reason
 
 
 class BreakGlassDecisionForm(NldsFormMixin, forms.Form):

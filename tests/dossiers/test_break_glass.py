@@ -64,6 +64,14 @@ def test_without_reason_or_confirmation_nothing_is_stored(make_user: Callable[..
     page = response.content.decode()
     assert response.status_code == 422
     assert 'data-testid="error-reason"' in page and 'data-testid="error-confirm"' in page
+    for no_words in (
+        "a" * 30,
+        "1234567890 1234567890 123",
+        "aa bb cc dd ee ff gg hh",
+    ):  # long enough, no reason
+        response = client.post(f"/personen/{sandra.pk}/doorbreken/", {"reason": no_words, "confirm": "on"})
+        assert response.status_code == 422 and 'data-testid="error-reason"' in response.content.decode()
+        assert "minstens 3 woorden" in response.content.decode()
     response = client.post(f"/personen/{sandra.pk}/doorbreken/", {"reason": REASON})
     assert 'data-testid="error-confirm"' in response.content.decode()
     assert 'data-testid="error-reason"' not in response.content.decode()
