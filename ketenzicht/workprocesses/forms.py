@@ -116,6 +116,8 @@ class TransitionForm(LockedForm):
             suggested.get(name) and definition.fields[name].kind is FieldKind.CHOICE
             for name in transition.requires.fields
         ):
+            if not transition.requires.reason:
+                self.fields["reason"].label = _("Explanation (required below the suggestion)")
             self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
         if definition.states[transition.to].final:
             # A step that ends the case cannot be taken back: said, and confirmed, before it is taken.

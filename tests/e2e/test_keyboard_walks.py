@@ -97,7 +97,12 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
     assert_focus_on_message(page, "Screening starten")
     expect(page.get_by_test_id("case-state")).to_have_text("In screening")
     step = page.get_by_test_id("step-screened")
-    choose_option(page, step.get_by_label("Urgentie"), "Hoog")
+    choose_option(page, step.get_by_label("Urgentie"), "Hoog")  # below the suggested "Acuut": say why
+    type_into(
+        page,
+        step.get_by_label("Toelichting (verplicht onder het voorstel)"),
+        "Hij zit sinds vannacht vast; zij is bij haar zus.",
+    )
     tab_to(page, step.get_by_role("button", name="Screening afronden"))
     press(page, "Enter", navigates=True)
     assert_focus_on_message(page, "Screening afronden")
