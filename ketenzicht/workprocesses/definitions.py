@@ -68,6 +68,14 @@ def definitions_load(data_dir: Path = DATA_DIR) -> list[tuple[Definition, bool]]
 
 @lru_cache(maxsize=128)
 def _parsed(content_hash: str, process: str, version: int) -> Definition:
+    """The definition from its shipped file when that is the loaded content (the same hash), else from the
+    stored document. The file keeps the order of a choice field's choices (most serious first, which the
+    forms show and `engine.machine` ranks by); PostgreSQL's jsonb, which holds the document, sorts keys."""
+    shipped = DATA_DIR / f"{process}.v{version}.yaml"
+    if shipped.exists():
+        definition = load_definition(shipped)
+        if definition.content_hash == content_hash:
+            return definition
     document = ProcessVersion.objects.values_list("document", flat=True).get(process=process, version=version)
     return Definition.model_validate(document)
 

@@ -384,3 +384,13 @@ def test_a_colleagues_case_is_handed_over_not_taken(make_user: Callable[..., Any
         case, owner=colleague, actor=lead, expected_version=case.lock_version, reason="ziek"
     )
     assert case.owner == colleague  # a team lead hands it over
+
+
+def test_a_choice_fields_choices_keep_the_order_they_are_written_in() -> None:
+    # Most serious first: the forms list them so and a value below a suggestion is found by it. PostgreSQL's
+    # jsonb, which stores the loaded definition, sorts keys ("low" first); the shipped file keeps the order.
+    from ketenzicht.workprocesses.definitions import definition_of
+    from ketenzicht.workprocesses.models import ProcessVersion
+
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    assert list(definition_of(v2).fields["urgency"].choices) == ["acute", "high", "normal", "low"]
