@@ -31,7 +31,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 
 from .engine.resolve import DIFFERENT_DATES as _DIFFERENT_DATES
-from .engine.resolve import Guards, dates_contradict
+from .engine.resolve import Guards, bsns_contradict, dates_contradict
 from .models import LinkMethod, MentionFeatures, MentionLink, PairDecision
 from .services import person_merge
 
@@ -175,7 +175,7 @@ class BatchPersons:
         link to the new mention."""
         ours = self.bsns(mine, batch_bsns) | ({bsn} if bsn else set())
         theirs = self.bsns(other, batch_bsns)
-        if ours and theirs and not (ours <= theirs or theirs <= ours):
+        if bsns_contradict(ours, theirs):
             return DIFFERENT_BSNS
         # The new mention's own date is the model's to weigh (engine.resolve.join_contradicts): only the
         # mentions its person already holds must agree with the other person's.

@@ -72,8 +72,9 @@ class FullKey(models.Model):
     registrations a third of the rows the look-up read were such keys' first cap + 1 mentions, read to be
     dropped (bench/README.md). The look-up records a key here when it finds it over the cap. A key leaves
     when mentions holding it are deleted or their keys rewritten (a purge, a rebuild): a trigger on
-    MentionKey forgets those keys (migration 0010), so a key is taken as full only while it is (one race
-    with a purge aside: docs/linking.md). Empty on SQLite, which keeps every key's count (KeyCount)."""
+    MentionKey forgets those keys (migration 0010), and every look-up and every transaction that takes keys
+    away runs in the linking turn (turn.py), so a key is taken as full only while it is. Empty on SQLite,
+    which keeps every key's count (KeyCount)."""
 
     key = models.BigIntegerField(primary_key=True)  # its number, as in MentionKey
     over = models.PositiveIntegerField()  # held by more mentions than this when recorded: its cap then

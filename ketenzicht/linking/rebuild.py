@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -177,26 +178,9 @@ def persons_rebuild(
         nonlocal terms
         same = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.SAME]
         different = [(str(a), str(b)) for a, b, d in decisions if d == PairDecision.Decision.DIFFERENT]
-        step("cluster", 0, 1)
-        pairs = scored_pairs
-        clustering = cluster(
-            registration_of,
-            pairs,
-            bsn_of=bsn_of,
-            birth_date_of=birth_date_of,
-            same=same,
-            different=different,
-            guards=guards,
-        )
-        levels: Levels = {}
-        if terms is not None:
-            # Second pass: the relation term between the first pass's persons, and cluster again.
-            if retrain_context:
-                step("context", 0, 1)
-                terms = _context_estimate(related, clustering, features)
-                step("context", 1, 1)
-            pairs, levels = _with_relation_context(pairs, clustering, related, model, features, terms)
-            clustering = cluster(
+
+        def clustered(pairs: list[ScoredPair]) -> Clustering:
+            return cluster(
                 registration_of,
                 pairs,
                 bsn_of=bsn_of,
@@ -205,6 +189,19 @@ def persons_rebuild(
                 different=different,
                 guards=guards,
             )
+
+        step("cluster", 0, 1)
+        pairs = scored_pairs
+        clustering = clustered(pairs)
+        levels: Levels = {}
+        if terms is not None:
+            # Second pass: the relation term between the first pass's persons, and cluster again.
+            if retrain_context:
+                step("context", 0, 1)
+                terms = _context_estimate(related, clustering, features)
+                step("context", 1, 1)
+            pairs, levels = _with_relation_context(pairs, clustering, related, model, features, terms)
+            clustering = clustered(pairs)
         pairs = [p for p in pairs if p.probability >= lower]
         doubtful = [(int(p.left), int(p.right), BETWEEN_THRESHOLDS) for p in pairs if p.probability < upper]
         step("cluster", 1, 1)
@@ -287,12 +284,15 @@ def _links_follow_merges() -> int:
     if not stray:
         return 0
     into = dict(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    moving: defaultdict[int, list[int]] = defaultdict(list)  # the person a chain of merges ends in -> links
     for pk, person in stray:
         end, seen = person, set()
-        while end in into and end not in seen:  # a chain of merges ends in a person not merged
+        while end in into and end not in seen:
             seen.add(end)
             end = into[end]
-        MentionLink.objects.filter(pk=pk).update(person_id=end)
+        moving[end].append(pk)
+    for end, links in moving.items():
+        MentionLink.objects.filter(pk__in=links).update(person_id=end)
     return len(stray)
 
 

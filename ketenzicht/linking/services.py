@@ -18,7 +18,7 @@ from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.model import Score
-from .engine.resolve import dates_contradict
+from .engine.resolve import bsns_contradict, dates_contradict
 from .models import (
     LinkMethod,
     MentionFeatures,
@@ -114,8 +114,8 @@ class ReviewRefused(Exception):
 
 def review_conflict(item: ReviewItem) -> str | None:
     """What speaks against merging the persons of the item's two mentions, over all their mentions (not
-    only the two shown): CONFLICT_BSNS when both hold valid BSNs and neither person's are among the
-    other's, CONFLICT_DATES when their complete dates of birth contradict (`engine.resolve`); else None.
+    only the two shown): CONFLICT_BSNS when their valid BSNs contradict, CONFLICT_DATES when their
+    complete dates of birth do (`engine.resolve`, as for a bridge on intake); else None.
     The reason only, never the values: they may come from registrations the reviewer may not see."""
     person_of = dict(
         MentionLink.objects.filter(mention_id__in=[item.mention_id, item.candidate_id]).values_list(
@@ -136,8 +136,7 @@ def review_conflict(item: ReviewItem) -> str | None:
         date = str(data.get("birth_date") or "")
         if len(date) == 8:  # complete
             dates[person][date] += 1
-    ours, other = bsns[mine], bsns[theirs]
-    if ours and other and not (ours <= other or other <= ours):
+    if bsns_contradict(bsns[mine], bsns[theirs]):
         return CONFLICT_BSNS
     if dates_contradict(dates[mine], dates[theirs]):
         return CONFLICT_DATES

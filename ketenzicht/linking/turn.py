@@ -1,5 +1,6 @@
-"""Linking takes turns. A transaction that links mentions to persons (intake's link step) or changes which
-person a mention belongs to (a reviewer's merge, split or undo) first waits for any other such transaction
+"""Linking takes turns. A transaction that links mentions to persons (intake's link step), changes which
+person a mention belongs to (a reviewer's merge, split or undo, a rebuild writing its links) or takes
+mentions and their keys away (a retention purge's batch) first waits for any other such transaction
 to end, and holds the turn until it ends itself (PostgreSQL: an advisory lock for the transaction). So the
 next one reads the persons as the one before left them. Without it two intakes at the same moment (two
 imports, a registration entered online while an import batch was linked) did not see each other's new

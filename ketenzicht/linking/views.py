@@ -103,9 +103,9 @@ def review_decisions(request: HttpRequest) -> HttpResponse:
 
 def _decided_message(item: ReviewItem) -> str:
     if item.status == ReviewStatus.SUPERSEDED:
-        return _("Answered on %(date)s by the decision on another item.") % {"date": _when(item)}
+        return _("Answered on %(date)s by the decision on another item.") % {"date": _at(item.decided_at)}
     return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
-        "date": _when(item),
+        "date": _at(item.decided_at),
         "user": _who(item.decided_by),
         "decision": item.get_status_display(),
     }
@@ -126,10 +126,6 @@ def _answered_by(item: ReviewItem) -> int | None:
         return None
     event = item.events.filter(kind=ReviewItemEvent.Kind.SUPERSEDED).order_by("-at", "-pk").first()
     return event.by_item_id if event else None
-
-
-def _when(item: ReviewItem) -> str:
-    return _at(item.decided_at)
 
 
 def _at(moment: dt.datetime | None) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -74,26 +76,28 @@ def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: p
     assert person_of(first) == person_of(second)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pytest.MonkeyPatch) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
-    first, second = register("R1", DENNIS), register("R2", DENNIS)
-    assert person_of(first) == person_of(second)
+@contextmanager
+def intake_holding_the_turn(
+    monkeypatch: pytest.MonkeyPatch, reference: str, order: list[str], *, until: threading.Event | None = None
+) -> Iterator[dict[str, Any]]:
+    """Take `reference` (Dennis) in on another thread; once it has linked, it keeps its transaction (and the
+    turn) open a second more, after `until` is set when given, then commits ("intake commits" in `order`).
+    The body runs while the intake holds the turn; yields {"registration": its pk} once it is in."""
     linked_uncommitted = threading.Event()
-    order: list[str] = []
+    outcome: dict[str, Any] = {}
 
     def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
         linked_uncommitted.set()
+        if until is not None:
+            assert until.wait(30)
         time.sleep(1.0)
         order.append("intake commits")
 
     step_after_link(monkeypatch, hold_while_linking)
-    outcome: dict[str, Any] = {}
 
     def intake() -> None:
         try:
-            register("R3", DENNIS)
+            outcome["registration"] = register(reference, DENNIS).pk
         except BaseException as error:
             outcome["error"] = error
             linked_uncommitted.set()
@@ -103,10 +107,25 @@ def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pyte
     worker = threading.Thread(target=intake)
     worker.start()
     assert linked_uncommitted.wait(20)
-    mention_split(mention=PersonMention.objects.get(registration=second, ref="p1"), actor=None)
-    order.append("split done")
-    worker.join(30)
+    try:
+        yield outcome
+    finally:
+        if until is not None:
+            until.set()
+        worker.join(30)
     assert "error" not in outcome, outcome
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip(ONLY_POSTGRESQL)
+    first, second = register("R1", DENNIS), register("R2", DENNIS)
+    assert person_of(first) == person_of(second)
+    order: list[str] = []
+    with intake_holding_the_turn(monkeypatch, "R3", order):
+        mention_split(mention=PersonMention.objects.get(registration=second, ref="p1"), actor=None)
+        order.append("split done")
     assert order == ["intake commits", "split done"]  # without the turn the split went first
     assert person_of(second) != person_of(first)
 
@@ -118,27 +137,8 @@ def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
     if connection.vendor != "postgresql":
         pytest.skip(ONLY_POSTGRESQL)
     first = register("R1", DENNIS)
-    computed, linked_uncommitted = threading.Event(), threading.Event()
+    computed = threading.Event()  # the intake holds on until the rebuild has computed its persons
     order: list[str] = []
-
-    def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
-        """Keep the intake's transaction open until the rebuild has computed its persons, and a while."""
-        linked_uncommitted.set()
-        assert computed.wait(30)
-        time.sleep(1.0)
-        order.append("intake commits")
-
-    step_after_link(monkeypatch, hold_while_linking)
-    outcome: dict[str, Any] = {}
-
-    def intake() -> None:
-        try:
-            outcome["registration"] = register("R2", DENNIS).pk
-        except BaseException as error:
-            outcome["error"] = error
-            linked_uncommitted.set()
-        finally:
-            connection.close()
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "cluster" and done:
@@ -146,15 +146,8 @@ def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
         if stage == "store" and not done:
             order.append("rebuild stores")
 
-    worker = threading.Thread(target=intake)
-    worker.start()
-    assert linked_uncommitted.wait(20)
-    try:
+    with intake_holding_the_turn(monkeypatch, "R2", order, until=computed) as outcome:
         rebuild.persons_rebuild(progress=progress)
-    finally:
-        computed.set()
-        worker.join(30)
-    assert "error" not in outcome, outcome
     assert order == ["intake commits", "rebuild stores"]  # without the turn the rebuild stored first
     assert person_of(Registration.objects.get(pk=outcome["registration"])) == person_of(first)
 
@@ -172,37 +165,13 @@ def test_a_retention_purge_deletes_only_after_an_intake_that_is_linking(
     )
     plan = retention_plan()
     assert plan.delete_ids == [old.pk]
-    linked_uncommitted = threading.Event()
     order: list[str] = []
-
-    def hold_while_linking(batch: list[pipeline.IntakeContext]) -> None:
-        linked_uncommitted.set()
-        time.sleep(1.0)
-        order.append("intake commits")
-
-    step_after_link(monkeypatch, hold_while_linking)
-    outcome: dict[str, Any] = {}
-
-    def intake() -> None:
-        try:
-            register("R2", DENNIS)
-        except BaseException as error:
-            outcome["error"] = error
-            linked_uncommitted.set()
-        finally:
-            connection.close()
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "delete" and done:
             order.append("purge batch commits")
 
-    worker = threading.Thread(target=intake)
-    worker.start()
-    assert linked_uncommitted.wait(20)
-    try:
+    with intake_holding_the_turn(monkeypatch, "R2", order):
         retention_purge(plan, relink=False, progress=progress)
-    finally:
-        worker.join(30)
-    assert "error" not in outcome, outcome
     assert order == ["intake commits", "purge batch commits"]  # without the turn the purge went first
     assert not Registration.objects.filter(pk=old.pk).exists()

@@ -49,6 +49,13 @@ def _held_together(x: str, y: str, ours: Mapping[str, int], theirs: Mapping[str,
     return bool(ours.get(y)) or bool(theirs.get(x))
 
 
+def bsns_contradict(ours: Collection[str], theirs: Collection[str]) -> bool:
+    """Whether two persons' valid BSNs say they are two people: both hold some and neither's are all among
+    the other's (one person may carry a BSN on some mentions and none on others)."""
+    mine, other = set(ours), set(theirs)
+    return bool(mine and other and not (mine <= other or other <= mine))
+
+
 def dates_contradict(ours: Mapping[str, int], theirs: Mapping[str, int]) -> bool:
     """Whether two persons (complete date of birth -> how many of its mentions carry it) cannot be one.
 
