@@ -122,7 +122,12 @@ class TransitionForm(LockedForm):
         if definition.states[transition.to].final:
             # A step that ends the case cannot be taken back: said, and confirmed, before it is taken.
             self.fields["confirm_final"] = forms.BooleanField(
-                label=_("I understand that this step ends the case and cannot be taken back."),
+                label=_(
+                    "I understand that this step, once a second person confirms it, ends the case and cannot "
+                    "be taken back."
+                )
+                if transition.requires.second_person
+                else _("I understand that this step ends the case and cannot be taken back."),
                 required=True,
                 error_messages={"required": _("Confirm that this step may end the case.")},
             )

@@ -230,6 +230,7 @@ def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None
     # A step that ends the case is confirmed first: without the tick nothing is proposed.
     unconfirmed = _client(screener).post(reverse("workprocesses:case-act", args=[case.pk]), step)
     assert "Bevestig dat deze stap de zaak mag afsluiten." in unconfirmed.content.decode()
+    assert "zodra een tweede persoon haar bevestigt" in unconfirmed.content.decode()  # a proposal first
     case.refresh_from_db()
     assert not case.pending
     _client(screener).post(
