@@ -236,7 +236,13 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
         (slot, _(title), template, None if template else dossier_panel(slot, request, dossier.person))
         for slot, title, template in DOSSIER_SLOTS
     ]
-    person_signals = person_signal_rows_for_user(user=user, person_id=dossier.person.pk)
+    # Seen as the dossier sees the registrations: under its purpose, and whole during a break-the-glass grant.
+    person_signals = person_signal_rows_for_user(
+        user=user,
+        person_id=dossier.person.pk,
+        purposed=purpose is not None,
+        everything=dossier.break_glass is not None,
+    )
     for row in person_signals:
         row.side = _(SIDE_LABELS[row.side])
     return render(

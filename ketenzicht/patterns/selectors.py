@@ -87,9 +87,13 @@ class SignalSight:
         return "; ".join(f"{group.label}: {group.count}" for group in self.hidden)
 
 
-def signal_sight_for_user(*, user: User, signals: Sequence[Signal]) -> dict[int, SignalSight]:
+def signal_sight_for_user(
+    *, user: User, signals: Sequence[Signal], purposed: bool = False, everything: bool = False
+) -> dict[int, SignalSight]:
     """Per signal, what the user may see of its registrations (two queries for a whole page; the signals
-    come with their first-firing registration, as `signal_list_for_user` gives them)."""
+    come with their first-firing registration, as `signal_list_for_user` gives them). `purposed`: looked
+    up under a stated purpose (the dossier's); `everything`: during a break-the-glass grant the caller
+    checked."""
     if not signals:
         return {}
     evidence: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
@@ -100,7 +104,10 @@ def signal_sight_for_user(*, user: User, signals: Sequence[Signal]) -> dict[int,
     ids = {r for rows in evidence.values() for r, _at in rows} | {
         s.first_fired_registration_id for s in signals
     }
-    sight = registration_sight_for_user(user=user, ids=ids)
+    sight = registration_sight_for_user(user=user, ids=ids, purposed=purposed)
+    if everything:
+        sight.visible |= set(sight.hidden)
+        sight.hidden.clear()
     result = {}
     for signal in signals:
         rows = evidence.get(signal.pk, [])
@@ -156,16 +163,17 @@ def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
     return SignalEvidence(rows=rows, hidden_groups=sight.hidden_groups())
 
 
-def signal_names_for_user(*, user: User, signals: list[Signal]) -> dict[int, tuple[list[str], list[str]]]:
+def signal_names_for_user(
+    *, user: User, signals: list[Signal], purposed: bool = False, everything: bool = False
+) -> dict[int, tuple[list[str], list[str]]]:
     """Per signal, the names of its suspect side and victim side as written in the latest registration of
-    its evidence that the user may see (two queries for a whole page)."""
-    condition = visibility_filter(user)
-    if condition is None or not signals:
+    its evidence that the user may see (two queries for a whole page). `purposed` and `everything` as for
+    `signal_sight_for_user`."""
+    visible = _visible_registrations(user, purposed=purposed, everything=everything)
+    if visible is None or not signals:
         return {}
     rows = (
-        SignalRegistration.objects.filter(
-            signal__in=signals, registration__in=Registration.objects.filter(condition)
-        )
+        SignalRegistration.objects.filter(signal__in=signals, registration__in=visible)
         .order_by("signal_id", "-registration__registered_at", "-registration_id")
         .values_list("signal_id", "registration_id", "suspect_refs", "victim_refs")
     )
@@ -185,13 +193,21 @@ def signal_names_for_user(*, user: User, signals: list[Signal]) -> dict[int, tup
     }
 
 
-def signals_for_person_for_user(*, user: User, person_id: int) -> list[Signal]:
+def _visible_registrations(user: User, *, purposed: bool, everything: bool) -> QuerySet[Registration] | None:
+    if everything:
+        return Registration.objects.all()
+    condition = visibility_filter(user, purposed=purposed)
+    return None if condition is None else Registration.objects.filter(condition)
+
+
+def signals_for_person_for_user(
+    *, user: User, person_id: int, purposed: bool = False, everything: bool = False
+) -> list[Signal]:
     """The signals about a person (as suspect or victim) that rest on at least one registration the user
-    may see; the dossier shows them."""
-    condition = visibility_filter(user)
-    if condition is None:
+    may see; the dossier shows them. `purposed` and `everything` as for `signal_sight_for_user`."""
+    visible = _visible_registrations(user, purposed=purposed, everything=everything)
+    if visible is None:
         return []
-    visible = Registration.objects.filter(condition)
     return list(
         Signal.objects.filter(Q(suspect_id=person_id) | Q(victim_id=person_id))
         .filter(evidence__registration__in=visible)
@@ -209,21 +225,30 @@ class PersonSignal:
     other: int | None  # the other person of a pair
     may_open: bool  # the signal is in the user's unit list
     sight: SignalSight
+    other_name: str = ""  # as written in the latest registration of the signal the user may see
 
 
-def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSignal]:
-    """The dossier's signals section: each signal with this person's side and the other person."""
+def person_signal_rows_for_user(
+    *, user: User, person_id: int, purposed: bool = False, everything: bool = False
+) -> list[PersonSignal]:
+    """The dossier's signals section: each signal with this person's side and the other person, seen as
+    the dossier sees the registrations (`purposed`: under its purpose; `everything`: during the user's
+    break-the-glass grant for the person, checked by the caller)."""
     from .labels import rule_label
 
     org_id = getattr(user, "organisation_id", None)
     rows = []
-    signals = signals_for_person_for_user(user=user, person_id=person_id)
-    sights = signal_sight_for_user(user=user, signals=signals)
+    seen = {"purposed": purposed, "everything": everything}
+    signals = signals_for_person_for_user(user=user, person_id=person_id, **seen)
+    sights = signal_sight_for_user(user=user, signals=signals, **seen)
+    names = signal_names_for_user(user=user, signals=signals, **seen)
     for signal in signals:
         side = "suspect" if signal.suspect_id == person_id else "victim"
         if signal.rule == "mutual_conflict":
             side = "both"
         other = signal.victim_id if signal.suspect_id == person_id else signal.suspect_id
+        suspects, victims = names.get(signal.pk, ([], []))
+        other_names = victims if signal.suspect_id == person_id else suspects
         rows.append(
             PersonSignal(
                 signal=signal,
@@ -232,6 +257,7 @@ def person_signal_rows_for_user(*, user: User, person_id: int) -> list[PersonSig
                 other=other,
                 may_open=may_see_signals(user) and signal.unit_id == org_id,
                 sight=sights[signal.pk],
+                other_name=", ".join(other_names),
             )
         )
     return rows
