@@ -10,8 +10,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ketenzicht.organisations.models import User
+from ketenzicht.workprocesses.alerts import alert_second_person_answered, alert_second_person_wanted
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_record
@@ -109,7 +111,13 @@ def screening_record(
                 detail={"screening": screening.pk, "awaiting_second": True, "instrument": str(instrument)},
                 at=at,
             )
+            alert_second_person_wanted(case, step=_lowered_step(screening), proposer=actor, at=at)
     return screening
+
+
+def _lowered_step(screening: Screening) -> str:
+    """The step a second person confirms, in the instrument's Dutch (its levels are Dutch data)."""
+    return f"Risiconiveau verlaagd naar {Level(screening.level).label}"
 
 
 def screening_confirm(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
@@ -138,4 +146,12 @@ def _second(screening: Screening, *, actor: User, confirm: bool, at: datetime | 
         current.save(update_fields=["status", "second_person", "second_at"])
         if confirm:
             _apply(current, actor, at, None)
+        alert_second_person_answered(
+            current.case,
+            step=_lowered_step(current),
+            actor=actor,
+            proposer=current.recorded_by,
+            declined_reason=None if confirm else gettext("the lower level was not confirmed"),
+            at=at,
+        )
     return current

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, User
@@ -67,6 +67,63 @@ def alert_for_case_owner(
         params={"case": case.reference, **(params or {})},
         at=at,
     )
+
+
+# A step that waits for a second person (a proposed transition, a lowered screening level) is announced to the
+# team leads of the case's organisation, who can always be that person; once someone has confirmed or declined
+# it the announcement is settled (read by them), and a decline is told to whoever proposed the step.
+SECOND_PERSON_KIND = "second_person"
+SECOND_PERSON_DECLINED_KIND = "second_person_declined"
+SECOND_PERSON_MESSAGE = gettext_noop(
+    "Case %(case)s: %(who)s proposed “%(step)s”; it waits for a second person to confirm or decline it."
+)
+SECOND_PERSON_DECLINED_MESSAGE = gettext_noop(
+    "Case %(case)s: %(who)s declined your proposal “%(step)s”. Reason: %(reason)s"
+)
+
+
+def alert_second_person_wanted(case: Case, *, step: str, proposer: User, at: datetime | None = None) -> Alert:
+    """Tell the team leads of the case's organisation that `step` (its label) waits for a second person."""
+    return alert_raise(
+        kind=SECOND_PERSON_KIND,
+        message=SECOND_PERSON_MESSAGE,
+        organisation=case.organisation,
+        case=case,
+        role=Role.TEAM_LEAD,
+        params={"case": case.reference, "who": _name(proposer), "step": step},
+        at=at,
+    )
+
+
+def alert_second_person_answered(
+    case: Case,
+    *,
+    step: str,
+    actor: User,
+    proposer: User | None,
+    declined_reason: str | None,
+    at: datetime | None = None,
+) -> None:
+    """A second person confirmed (`declined_reason` None) or declined the step: the announcement is settled
+    in their name, and a decline goes to the proposer with its reason."""
+    at = at or timezone.now()
+    Alert.objects.filter(case=case, kind=SECOND_PERSON_KIND, params__step=step, read_at__isnull=True).update(
+        read_at=at, read_by=actor
+    )
+    if declined_reason is not None and proposer is not None:
+        alert_raise(
+            kind=SECOND_PERSON_DECLINED_KIND,
+            message=SECOND_PERSON_DECLINED_MESSAGE,
+            organisation=case.organisation,
+            case=case,
+            recipient=proposer,
+            params={"case": case.reference, "who": _name(actor), "step": step, "reason": declined_reason},
+            at=at,
+        )
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def alert_text(alert: Alert) -> str:

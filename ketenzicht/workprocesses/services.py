@@ -24,7 +24,7 @@ from ketenzicht.organisations.selectors import SYSTEM_ACTOR
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
-from .alerts import alert_raise
+from .alerts import alert_raise, alert_second_person_answered, alert_second_person_wanted
 from .definitions import date_rules, definition_of
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
@@ -526,9 +526,14 @@ def case_take(
                 reason=reason,
                 detail={"values": outcome.values},
             )
+            alert_second_person_wanted(current, step=outcome.transition.label, proposer=actor, at=at)
         else:
             _apply(current, outcome, actor=actor, at=at, reason=reason, detail={})
     return current
+
+
+def _proposer(pending: Mapping[str, Any]) -> User | None:
+    return User.objects.filter(pk=pending.get("by")).first()
 
 
 def case_confirm(
@@ -557,6 +562,9 @@ def case_confirm(
             reason=pending["reason"],
             detail={"proposed_by": pending["by_name"], "confirmed_by": actor.get_username()},
         )
+        alert_second_person_answered(
+            current, step=outcome.transition.label, actor=actor, proposer=None, declined_reason=None, at=at
+        )
     return current
 
 
@@ -579,6 +587,15 @@ def case_decline(
             transition=pending["transition"],
             reason=reason,
             detail={"proposed_by": pending["by_name"]},
+        )
+        step = definition_of(current.process_version).transition(pending["transition"])
+        alert_second_person_answered(
+            current,
+            step=step.label if step else pending["transition"],
+            actor=actor,
+            proposer=_proposer(pending),
+            declined_reason=reason.strip(),
+            at=at,
         )
     return current
 

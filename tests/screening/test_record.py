@@ -12,6 +12,7 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.engine.scoring import Answer, ScoringError
 from ketenzicht.screening.models import InstrumentVersion, Screening
 from ketenzicht.screening.recording import screening_confirm, screening_decline, screening_record
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_open
@@ -119,6 +120,36 @@ def test_raising_keeps_the_reason_and_lowering_waits_for_a_second_person(
     case.refresh_from_db()
     assert case.data["screening_level"] == "standard"
     assert Screening.objects.filter(case=case).count() == 2  # the trend: both kept
+
+
+def test_a_lowered_level_is_announced_to_the_team_leads_until_a_second_person_answers(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, owner, lead = make_user("case_screener"), make_user("case_owner"), make_user("team_lead")
+    case = _case()
+    answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True}
+    lowered = screening_record(
+        case=case,
+        instrument=_open_instrument(),
+        answers=answers,
+        level="standard",
+        reason="bedreiging in een ruzie over de omgang, door beiden ingetrokken",
+        actor=screener,
+    )
+    [alert] = alert_list_for_user(user=lead)
+    assert "Risiconiveau verlaagd naar Standaard" in alert_text(alert) and alert.case_id == case.pk
+    screening_decline(lowered, actor=owner)
+    assert not alert_list_for_user(user=lead).exists()
+    [told] = alert_list_for_user(user=screener)
+    assert told.kind == "second_person_declined"
+    again = screening_record(
+        case=case, instrument=_open_instrument(), answers=answers, level="standard",
+        reason="bedreiging in een ruzie over de omgang, door beiden ingetrokken", actor=screener,
+    )  # fmt: skip
+    assert alert_list_for_user(user=lead).count() == 1
+    screening_confirm(again, actor=lead)
+    assert not alert_list_for_user(user=lead).exists()
+    assert alert_list_for_user(user=screener).count() == 1
 
 
 def test_a_declined_lowering_leaves_the_case_as_it_was(make_user: Callable[..., Any]) -> None:

@@ -16,6 +16,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, CaseEvent, ProcessVersion
@@ -216,6 +217,42 @@ def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> 
     last = case.events.order_by("-id").first()
     assert last is not None and last.detail["proposed_by"] == screener.username
     assert last.detail["confirmed_by"] == owner.username
+
+
+def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
+    make_user: Callable[..., Any],
+) -> None:
+    """Nobody was told a step waited: the case sat with its proposal until its deadline ran out. The team
+    leads of the unit get an alert; confirming or declining settles it, and a decline is told to the
+    proposer with its reason."""
+    rollout_enable(
+        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 1, 1), actor=None
+    )
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    lead, other_lead = make_user("team_lead"), make_user("team_lead", organisation="limburg")
+    case = _open()
+    case = case_take(
+        case, "close_without_action", actor=screener, expected_version=case.lock_version, reason="geen feit"
+    )
+    [alert] = alert_list_for_user(user=lead)
+    assert alert.case == case and alert.kind == "second_person"
+    assert "Afsluiten zonder actie" in alert_text(alert) and screener.username in alert_text(alert)
+    assert not alert_list_for_user(user=other_lead).exists()  # another unit's team lead is not told
+    assert not alert_list_for_user(user=screener).exists()
+    case = case_decline(case, actor=owner, expected_version=case.lock_version, reason="eerst screenen")
+    assert not alert_list_for_user(user=lead).exists()
+    alert.refresh_from_db()
+    assert alert.read_by == owner
+    [told] = alert_list_for_user(user=screener)
+    assert told.kind == "second_person_declined" and "eerst screenen" in alert_text(told)
+    assert owner.username in alert_text(told)
+    case = case_take(
+        case, "close_without_action", actor=screener, expected_version=case.lock_version, reason="geen feit"
+    )
+    assert alert_list_for_user(user=lead).count() == 1
+    case_confirm(case, actor=lead, expected_version=case.lock_version)
+    assert not alert_list_for_user(user=lead).exists()
+    assert alert_list_for_user(user=screener).count() == 1  # only the earlier decline
 
 
 def test_owner_and_victim_contact_handovers_need_a_reason(make_user: Callable[..., Any]) -> None:
