@@ -244,9 +244,26 @@ def break_glass_grant(
     search: int | None = None,
 ) -> BreakGlassAccess:
     """Grant `user` the person's whole dossier for KETENZICHT_BREAK_GLASS_MINUTES, pending the privacy
-    officer's judgement. The caller checked the person with `break_glass_person_get_for_user`."""
+    officer's judgement. The caller checked the person with `break_glass_person_get_for_user`. While a
+    grant of the user for the person holds and waits for its judgement, that grant is returned and nothing
+    new is stored or logged (asked from a second tab, it would give the privacy officer a second access and
+    a second case to judge for one look); `break_glass_granted_before` tells the caller."""
     now = now or timezone.now()
     with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one grant at a time per user
+        holding = (
+            BreakGlassAccess.objects.filter(
+                user=user,
+                person_id=person_id,
+                kind=BreakGlassKind.DOSSIER,
+                decision=BreakGlassDecision.PENDING,
+                expires_at__gt=now,
+            )
+            .order_by("-expires_at")
+            .first()
+        )
+        if holding is not None:
+            return holding
         access = _access_open(user=user, reason=reason, now=now, person_id=person_id)
         access_log_record(
             actor=user,
@@ -267,6 +284,11 @@ def break_glass_grant(
             persons=[person_id],
         )
     return access
+
+
+def break_glass_granted_before(access: BreakGlassAccess, *, asked_at: dt.datetime) -> bool:
+    """Whether `break_glass_grant`, asked at `asked_at`, returned a grant that already held."""
+    return access.granted_at < asked_at
 
 
 def _access_open(*, user: User, reason: str, now: dt.datetime, **fields: Any) -> BreakGlassAccess:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,6 +23,7 @@ from .break_glass import (
     break_glass_decide,
     break_glass_get_for_user,
     break_glass_grant,
+    break_glass_granted_before,
     break_glass_person_get_for_user,
     break_glass_review_list_for_user,
     break_glass_search,
@@ -67,13 +69,27 @@ def person_break_glass(request: HttpRequest, person_id: int) -> HttpResponse:
         initial={"reason": search.reason} if search else None,
     )
     if request.method == "POST" and form.is_valid():
-        break_glass_grant(
+        asked_at = timezone.now()
+        access = break_glass_grant(
             user=user,
             person_id=person,
             reason=form.cleaned_data["reason"],
             origin=origin,
             search=search.pk if search else None,
+            now=asked_at,
         )
+        if break_glass_granted_before(access, asked_at=asked_at):
+            messages.info(
+                request,
+                _(
+                    "You already had access to this whole dossier (asked at %(granted)s, until %(until)s); "
+                    "no second access was recorded."
+                )
+                % {
+                    "granted": formats.time_format(timezone.localtime(access.granted_at), "H:i"),
+                    "until": formats.time_format(timezone.localtime(access.expires_at), "H:i"),
+                },
+            )
         return redirect("dossiers:dossier", person_id=person)
     context = {
         "form": form,

@@ -149,6 +149,7 @@ class AssignForm(LockedForm):
     )
     reason = forms.CharField(
         label=_("Reason for the handover"),
+        help_text=_("Required when the case or the contact passes from one colleague to another."),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),

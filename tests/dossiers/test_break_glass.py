@@ -113,6 +113,39 @@ def test_with_both_the_whole_dossier_shows_with_a_banner_and_every_view_is_flagg
     assert 'data-testid="break-glass-banner"' not in other.get(f"/personen/{sandra.pk}/").content.decode()
 
 
+def test_a_second_tab_asking_again_while_the_grant_holds_records_nothing_new(
+    make_user: Callable[..., Any],
+) -> None:
+    """Two tabs on the break-the-glass page, both sent: one access, one review case, one log entry for the
+    privacy officer; the second tab is told it already had access."""
+    sandra = sandra_with_hidden_registrations()
+    client = dossier_client(make_user("police_registrar"), sandra.pk)
+    first = client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    second = client.post(
+        f"/personen/{sandra.pk}/doorbreken/",
+        {"reason": "nog een keer gevraagd vanuit het tweede tabblad", "confirm": "on"},
+        follow=True,
+    )
+    assert first.status_code == 302 and second.status_code == 200
+    access = BreakGlassAccess.objects.get()
+    assert access.reason == REASON
+    assert AccessLogEntry.objects.filter(object_type="break_glass", result="granted").count() == 1
+    assert (
+        CaseEvent.objects.filter(case__process_version__process="break_glass_review")
+        .values("case")
+        .distinct()
+        .count()
+        == 1
+    )
+    page = second.content.decode()
+    assert "al toegang" in page and 'data-testid="break-glass-banner"' in page
+    # Once the privacy officer has judged it, asking again is a new access to judge.
+    access.decision = "improper"
+    access.save(update_fields=["decision"])
+    client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    assert BreakGlassAccess.objects.count() == 2
+
+
 def test_the_access_ends_after_the_setting(make_user: Callable[..., Any], settings: Any) -> None:
     sandra = sandra_with_hidden_registrations()
     settings.KETENZICHT_BREAK_GLASS_MINUTES = 5

@@ -89,9 +89,11 @@ def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
     assert "Lotte de Wit" in inbox and "Marco" not in inbox
     page = victim_support.get(reverse("prosecution:request", args=[to_victim_support.pk])).content.decode()
     assert "Lotte de Wit" in page and "Marco" not in page and "Hendriks" not in page
+    phone = page.split('data-testid="request-phone">', 1)[1].split("</dd>", 1)[0]
+    assert "niet in de politieregistraties" in phone  # no number in her registrations: said, not left out
     assert victim_support.get(reverse("prosecution:request", args=[to_probation.pk])).status_code == 404
     page = probation.get(reverse("prosecution:request", args=[to_probation.pk])).content.decode()
-    assert "Marco Hendriks" in page and "Lotte" not in page
+    assert "Marco Hendriks" in page and "Lotte" not in page and 'data-testid="request-phone"' not in page
     assert probation.get(reverse("prosecution:request", args=[to_victim_support.pk])).status_code == 404
     # Neither reaches the file, the police case or the registrations.
     for client in (victim_support, probation):
