@@ -29,6 +29,7 @@ from ketenzicht.workprocesses.models import Case
 
 from .facts import measure_history
 from .forms import ComplaintForm, RequestForm, TriageForm
+from .kept import input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
 from .models import Partner, Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
@@ -141,6 +142,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     )
     measures, breaches = measure_history(file.suspect_id, leave_out_case=file.pk)
     open_case = case.closed_at is None
+    kept = input_kept(request, file.pk)  # what a refused form held, shown again
     vt_state = case.data.get("vt_information", "")
     context: dict[str, Any] = {
         "case": case,
@@ -157,14 +159,14 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
         "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),
-        "triage_form": TriageForm(initial={"route": triage.get("route")})
+        "triage_form": TriageForm(initial=kept.get("TriageForm") or {"route": triage.get("route")})
         if open_case and case.state in TRIAGE_STATES
         else None,
-        "complaint_form": ComplaintForm()
+        "complaint_form": ComplaintForm(initial=kept.get("ComplaintForm"))
         if open_case and file.complaint_required and not case.data.get("complaint")
         else None,
         "complaint_on_file": case.data.get("complaint") == "on_file",
-        "request_form": RequestForm() if open_case else None,
+        "request_form": RequestForm(initial=kept.get("RequestForm")) if open_case else None,
         "signals": [rule_label(name) for name in signals],
         "own_orders": _own_orders(file),
         "registrations": triage.get("facts", {}).get("registrations", 0),

@@ -44,6 +44,7 @@ from .forms import (
     RequestForm,
     TriageForm,
 )
+from .kept import input_keep
 from .labels import ROUTE_LABELS, answer_rows
 from .models import Partner, PartnerRequest, Side, ZsmFile
 from .selectors import (
@@ -187,11 +188,13 @@ def _act_on_file(
     form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
+        input_keep(request, file.pk, form_class.__name__)
     else:
         try:
             messages.success(request, act(file, user, form.cleaned_data, _version(request)))
         except (Refused, FileRefused, ConcurrentEdit) as refusal:
             _refusal(request, refusal)
+            input_keep(request, file.pk, form_class.__name__)
     return redirect("workprocesses:case-detail", pk=pk)
 
 

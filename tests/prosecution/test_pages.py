@@ -4,6 +4,7 @@ the same 404 for another district office or partner."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,15 @@ from ketenzicht.prosecution.models import ZsmFile
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
+
+
+def _checked(page: str, name: str) -> list[str]:
+    """The values of the checked radio buttons named `name` on the page."""
+    found = []
+    for tag in re.findall(r"<input[^>]*>", page):
+        if f'name="{name}"' in tag and "checked" in tag:
+            found += re.findall(r'value="([^"]*)"', tag)
+    return found
 
 
 def _client(user: Any) -> Client:
@@ -75,6 +85,12 @@ def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: A
     assert file.case.state == "assembling"
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert "Geef aan waarom" in page or "reden" in page.lower()
+    # What was chosen comes back checked, not the triage's route: sent again with a reason only, it would
+    # store the suggested route with the reason for the other.
+    assert _checked(page, "route") == ["zvh"]
+    assert _checked(
+        client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode(), "route"
+    ) == ["zsm"]  # shown once: the next visit shows the triage's suggestion again
     client.post(url, {"route": "zsm", "reason": ""})
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
