@@ -65,25 +65,37 @@ class RequestForm(NldsFormMixin, forms.Form):
     )
 
 
+NOT_ASKED = gettext_lazy("not asked: the victim was not reached")
+
+
 class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
     """The wish is asked only of a victim who was reached (the service checks it too)."""
 
     contacted = forms.ChoiceField(
         label=gettext_lazy("Victim reached"), choices=YES_NO, widget=forms.RadioSelect
     )
+    # The answers only the victim can give have a "not asked" option, checked at first: a radio button once
+    # ticked cannot be unticked, and a wish ticked for a victim not reached was refused with no way on.
     wishes = forms.ChoiceField(
         label=gettext_lazy("The victim's wish"),
         choices=[
+            ("", NOT_ASKED),
             ("prosecution", gettext_lazy("wants prosecution")),
             ("no_prosecution", gettext_lazy("does not want prosecution")),
             ("undecided", gettext_lazy("undecided")),
         ],
         required=False,
-        help_text=gettext_lazy("Required when the victim was reached."),
+        initial="",
+        help_text=gettext_lazy("Required when the victim was reached; only then."),
         widget=forms.RadioSelect,
     )
     afraid = forms.ChoiceField(
-        label=gettext_lazy("Fears for their safety"), choices=YES_NO, required=False, widget=forms.RadioSelect
+        label=gettext_lazy("Fears for their safety"),
+        choices=[("", NOT_ASKED), *YES_NO],
+        required=False,
+        initial="",
+        help_text=gettext_lazy("Only when the victim was reached."),
+        widget=forms.RadioSelect,
     )
     damage = forms.CharField(
         label=gettext_lazy("Damage and losses"),
@@ -110,11 +122,17 @@ class ProbationAnswerForm(NldsFormMixin, forms.Form):
         label=gettext_lazy("Known to probation"), choices=YES_NO, widget=forms.RadioSelect
     )
     supervised = forms.ChoiceField(
-        label=gettext_lazy("Under supervision now"), choices=YES_NO, required=False, widget=forms.RadioSelect
+        label=gettext_lazy("Under supervision now"),
+        choices=[("", gettext_lazy("not applicable: not known to probation")), *YES_NO],
+        required=False,
+        initial="",
+        help_text=gettext_lazy("Only when the suspect is known to probation."),
+        widget=forms.RadioSelect,
     )
     conditions = forms.CharField(
         label=gettext_lazy("Current conditions"),
         required=False,
+        help_text=gettext_lazy("Only when the suspect is known to probation."),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -163,6 +181,22 @@ class AbsenceForm(NldsFormMixin, forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Post.objects.filter(pk__in=[p.pk for p in posts])
         field.label_from_instance = _post_label  # type: ignore[method-assign,assignment]
+
+    def clean(self) -> dict[str, Any]:
+        """An end without a start is no absence (stored, it cleared the absence and said "recorded"); an end
+        before the start is named at its field, with what was typed kept."""
+        data = super().clean()
+        start, end = data.get("absent_from"), data.get("absent_until")
+        if start is None and end is not None:
+            self.add_error(
+                "absent_from",
+                gettext_lazy(
+                    "Fill in from when the post holder is absent, or leave both dates empty to clear it."
+                ),
+            )
+        elif start is not None and end is not None and end < start:
+            self.add_error("absent_until", gettext_lazy("The absence ends before it starts."))
+        return data
 
 
 class OrderForm(ImposeForm):

@@ -280,15 +280,9 @@ def posts(request: HttpRequest) -> HttpResponse:
     form = AbsenceForm(request.POST or None, posts=held)
     if request.method == "POST" and form.is_valid():
         post = form.cleaned_data["post"]
-        try:
-            post_absence_set(
-                post,
-                absent_from=form.cleaned_data["absent_from"],
-                absent_until=form.cleaned_data["absent_until"],
-            )
-        except ValueError:
-            messages.error(request, _("The absence ends before it starts."))
-            return redirect("prosecution:posts")
+        post_absence_set(
+            post, absent_from=form.cleaned_data["absent_from"], absent_until=form.cleaned_data["absent_until"]
+        )  # the form checked the dates
         access_log_record(
             actor=user,
             action="absence",
@@ -303,7 +297,12 @@ def posts(request: HttpRequest) -> HttpResponse:
                 "until": str(post.absent_until or ""),
             },
         )
-        messages.success(request, _("The absence is recorded."))
+        messages.success(
+            request,
+            _("The absence is recorded.")
+            if post.absent_from
+            else _("The absence is cleared: the post holder is in."),
+        )
         return redirect("prosecution:posts")
     today = timezone.localdate()
     return render(

@@ -118,6 +118,23 @@ def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
         assert client.get(reverse("prosecution:desk")).status_code == 403
 
 
+def test_an_answer_only_the_victim_can_give_can_be_left_unasked(make_user: Any, file: Any) -> None:
+    """A wish ticked, then the victim turns out not reached: the radio buttons offer "not asked", so the
+    worker can take the tick back instead of being refused with no way on (before: only Back, losing the
+    rest of what was typed)."""
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    request = file.requests.get(partner="victim_support")
+    url = reverse("prosecution:request", args=[request.pk])
+    page = client.get(url).content.decode()
+    assert _checked(page, "wishes") == [""] and _checked(page, "afraid") == [""]
+    refused = client.post(url, {"contacted": "no", "wishes": "prosecution", "note": "twee keer gebeld"})
+    page = refused.content.decode()
+    assert _checked(page, "wishes") == ["prosecution"] and "twee keer gebeld" in page
+    client.post(url, {"contacted": "no", "wishes": "", "afraid": "", "note": "twee keer gebeld"})
+    request.refresh_from_db()
+    assert request.answer == {"contacted": "no", "note": "twee keer gebeld"}
+
+
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
     other = _client(make_user("prosecutor", organisation="om-limburg"))
     for url in (
@@ -167,3 +184,18 @@ def test_an_absence_is_recorded_on_the_posts_page(make_user: Any, eva: Any) -> N
     )
     post.refresh_from_db()
     assert str(post.absent_until) == "2026-12-20"  # refused: ends before it starts
+    # An end without a start was stored as "no absence" and reported as recorded: now refused at its field,
+    # with the dates typed kept, and the absence on file untouched.
+    response = client.post(
+        reverse("prosecution:posts"), {"post": post.pk, "absent_from": "", "absent_until": "2026-12-24"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 422 and 'data-testid="error-absent_from"' in page
+    assert 'value="2026-12-24"' in page
+    post.refresh_from_db()
+    assert (str(post.absent_from), str(post.absent_until)) == ("2026-12-01", "2026-12-20")
+    response = client.post(
+        reverse("prosecution:posts"), {"post": post.pk, "absent_from": "", "absent_until": ""}, follow=True
+    )
+    post.refresh_from_db()
+    assert post.absent_from is None and "afwezigheid is opgeheven" in response.content.decode()
