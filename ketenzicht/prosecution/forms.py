@@ -185,7 +185,7 @@ class AbsenceForm(NldsFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         """An end without a start is no absence (stored, it cleared the absence and said "recorded"); an end
         before the start is named at its field, with what was typed kept."""
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("absent_from"), data.get("absent_until")
         if start is None and end is not None:
             self.add_error(

@@ -32,7 +32,8 @@ from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text
-from ketenzicht.workprocesses.models import ProcessVersion
+from ketenzicht.workprocesses.models import Case, ProcessVersion
+from ketenzicht.workprocesses.selectors import concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .forms import (
@@ -75,11 +76,12 @@ def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _refusal(request: HttpRequest, refusal: Exception) -> None:
+def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None) -> None:
     if isinstance(refusal, Refused):
         messages.error(request, str(refusal_text(refusal.code)))
     elif isinstance(refusal, ConcurrentEdit):
-        messages.error(request, str(CONCURRENT))
+        text = concurrent_text(case, _user(request)) if case is not None else str(CONCURRENT)
+        messages.error(request, text)
     elif isinstance(refusal, FileRefused):
         messages.error(request, _(refusal.message))
 
@@ -193,7 +195,7 @@ def _act_on_file(
         try:
             messages.success(request, act(file, user, form.cleaned_data, _version(request)))
         except (Refused, FileRefused, ConcurrentEdit) as refusal:
-            _refusal(request, refusal)
+            _refusal(request, refusal, file.case)
             input_keep(request, file.pk, form_class.__name__)
     return redirect("workprocesses:case-detail", pk=pk)
 
@@ -253,7 +255,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
         except MeasureInvalid as invalid:
             add_service_error(form, invalid.field, invalid.text())
         except (Refused, ConcurrentEdit) as refusal:
-            _refusal(request, refusal)
+            _refusal(request, refusal, case)
             return redirect("workprocesses:case-detail", pk=pk)
         else:
             messages.success(

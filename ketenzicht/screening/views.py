@@ -23,10 +23,10 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text, state_label
+from ketenzicht.workprocesses.labels import refusal_text, state_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
-from ketenzicht.workprocesses.selectors import case_get_for_user
+from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
@@ -287,7 +287,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, _explain(problem))
             status = 400
         except ConcurrentEdit:
-            messages.error(request, str(CONCURRENT))
+            messages.error(request, concurrent_text(case, request.user))  # type: ignore[arg-type]
             status = 409
         except Refused as refusal:
             messages.error(request, refusal_text(refusal.code))

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ketenzicht.audit.access import NotVisible, refuse
 from ketenzicht.organisations.models import Organisation, User
@@ -16,7 +17,8 @@ from ketenzicht.organisations.roles import Role
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
 from .engine.machine import may_take
-from .models import Case, Handoff, ProcessVersion, Rollout
+from .labels import CONCURRENT
+from .models import Case, CaseEvent, Handoff, ProcessVersion, Rollout
 
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
@@ -171,3 +173,23 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
                 RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
             )
     return rows
+
+
+def concurrent_text(case: Case, user: User) -> str:
+    """What a user is told when the case changed since their form was opened: who changed it, when and how,
+    from its history. Their own change (a second tab, a button clicked twice) is said to be theirs: "someone
+    else" sent them to submit again, and the second submit stored the note twice."""
+    last = CaseEvent.objects.filter(case=case).order_by("-id").first()
+    if last is None:
+        return str(CONCURRENT)
+    what = last.get_kind_display()
+    when = f"{timezone.localtime(last.at):%H:%M}"
+    if last.actor_id is not None and last.actor_id == user.pk:
+        return gettext(
+            "You changed this case yourself a moment ago (%(what)s, %(when)s), from another tab or with a "
+            "second click. Nothing more was stored: check the history below before you submit again."
+        ) % {"what": what, "when": when}
+    return gettext(
+        "%(who)s changed this case at %(when)s (%(what)s) while you were working on it. Nothing of yours "
+        "was stored: check the case as it is now and submit again."
+    ) % {"who": last.actor_name or gettext("the system"), "what": what, "when": when}

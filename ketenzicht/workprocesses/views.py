@@ -26,7 +26,7 @@ from .definitions import definition_of
 from .engine.definition import Definition
 from .engine.machine import Refused
 from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
-from .labels import CONCURRENT, refusal_text, state_label, value_label
+from .labels import refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
@@ -36,6 +36,7 @@ from .selectors import (
     case_get_for_user,
     case_open_list,
     case_view,
+    concurrent_text,
     may_manage_rollouts,
     may_work_cases,
     rollout_overview,
@@ -402,8 +403,8 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             raise Refused("unknown")
     except ConcurrentEdit:
-        messages.error(request, str(CONCURRENT))
         case.refresh_from_db()
+        messages.error(request, concurrent_text(case, user))
         for form in bound.values():  # keep what the user typed, on the current version of the case
             if form.is_bound:
                 data = form.data.copy()

@@ -94,10 +94,41 @@ def test_the_second_of_two_users_on_one_case_is_told_and_keeps_the_note(
     note = "Slachtoffer gebeld: wil een vaste contactpersoon"
     second.get_by_test_id("note-form").get_by_label("Notitie").fill(note)
     second.get_by_role("button", name="Notitie toevoegen").click()
-    expect(second.get_by_role("alert").or_(second.locator(".utrecht-alert--error"))).to_contain_text(
-        "intussen gewijzigd"
-    )
+    told = second.get_by_role("alert").or_(second.locator(".utrecht-alert--error"))
+    expect(told).to_contain_text("intussen gewijzigd")
+    expect(told).to_contain_text("screener-a")  # who changed it
     expect(second.get_by_test_id("case-state")).to_have_text("In screening")
     expect(second.get_by_test_id("note-form").get_by_label("Notitie")).to_have_value(note)
     second.get_by_role("button", name="Notitie toevoegen").click()  # the second try is on the current case
     expect(second.get_by_test_id("history")).to_contain_text(note)
+
+
+def test_a_double_click_sends_a_form_once(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    """The page's script stops the second submit of a form while the first is under way; a form that
+    something else stopped is not marked, so it can still be sent."""
+    make_user("case_screener", organisation="oost-brabant", username="screener-dubbel", password=PASSWORD)
+    page = new_page()
+    login(page, "screener-dubbel", PASSWORD)
+    _open_case(page, "Twee keer geklikt")
+    page.get_by_test_id("note-form").get_by_label("Notitie").fill("Eén keer")
+    passed = page.evaluate(
+        """() => {
+            const form = document.querySelector('[data-testid="note-form"]');
+            let passed = 0;
+            let stopFirst = true;
+            form.addEventListener('submit', (event) => {
+                if (stopFirst) { stopFirst = false; event.preventDefault(); }
+            });
+            window.addEventListener('submit', (event) => {
+                if (!event.defaultPrevented) { passed += 1; }
+                event.preventDefault();
+            });
+            form.requestSubmit();  // stopped by the page itself: not marked as sent
+            form.requestSubmit();  // sent
+            form.requestSubmit();  // the second click: stopped
+            return [passed, form.dataset.kzSent || ""];
+        }"""
+    )
+    assert passed == [1, "yes"]

@@ -421,4 +421,4 @@ def test_a_screening_stored_from_a_second_tab_is_refused_and_nothing_is_stored(
     assert client.post(url, {**data, "action": "record"}).status_code == 302
     again = client.post(url, {**data, "action": "record"})
     assert again.status_code == 409 and Screening.objects.count() == 1
-    assert "Iemand anders heeft deze zaak intussen gewijzigd." in again.content.decode()
+    assert "U hebt deze zaak zelf zojuist gewijzigd" in again.content.decode()  # the same user, twice

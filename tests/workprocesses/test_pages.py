@@ -124,8 +124,23 @@ def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Ca
     page = answer.content.decode()
     assert "intussen gewijzigd" in page
     assert "Slachtoffer gebeld, wil aangifte doen" in page  # what the second user typed is still in the form
+    assert first.username in page and "stap gezet" in page  # who changed the case, and how
     case.refresh_from_db()
     assert case.state == "screening" and not case.events.filter(kind="note").exists()
+
+
+def test_a_form_sent_twice_by_its_own_user_says_it_was_theirs(make_user: Callable[..., Any]) -> None:
+    """A double click or a second tab: the second send was told "someone else changed this case", and the
+    user, believing the note lost, sent it again; it then stood twice in the history."""
+    screener = make_user("case_screener")
+    case = _case()
+    client, stale = _client(screener), case.lock_version
+    note = {"action": "note", "note-lock_version": stale, "note-text": "Slachtoffer gebeld"}
+    client.post(reverse("workprocesses:case-act", args=[case.pk]), note)
+    again = client.post(reverse("workprocesses:case-act", args=[case.pk]), note)
+    page = again.content.decode()
+    assert again.status_code == 409 and "zelf" in page and "Iemand anders" not in page
+    assert case.events.filter(kind="note").count() == 1
 
 
 def test_missing_and_forbidden_cases_answer_the_same_404_and_are_logged(
