@@ -122,6 +122,26 @@ def alert_second_person_answered(
         )
 
 
+# A case given to a colleague (a team lead's handover, an owner who passes it on, the victim's contact
+# person named) is told to that colleague: otherwise nobody knew a case had become theirs.
+HANDED_OVER_KIND = "handed_over"
+HANDED_OVER_MESSAGE = gettext_noop("Case %(case)s was given to you by %(who)s (%(what)s). %(reason)s")
+
+
+def alert_handed_over(
+    case: Case, *, to: User, by: User, what: str, reason: str, at: datetime | None = None
+) -> Alert:
+    return alert_raise(
+        kind=HANDED_OVER_KIND,
+        message=HANDED_OVER_MESSAGE,
+        organisation=case.organisation,
+        case=case,
+        recipient=to,
+        params={"case": case.reference, "who": _name(by), "what": what, "reason": reason},
+        at=at,
+    )
+
+
 def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 

@@ -24,7 +24,12 @@ from ketenzicht.organisations.selectors import SYSTEM_ACTOR
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 
-from .alerts import alert_raise, alert_second_person_answered, alert_second_person_wanted
+from .alerts import (
+    alert_handed_over,
+    alert_raise,
+    alert_second_person_answered,
+    alert_second_person_wanted,
+)
 from .definitions import date_rules, definition_of
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
@@ -636,7 +641,7 @@ def case_assign(
                 raise Refused("reason")  # a handover says why
         setattr(current, field, person)
         _save(current, [field])
-        _event(
+        event = _event(
             current,
             kind=kind,
             actor=actor,
@@ -647,6 +652,10 @@ def case_assign(
                 "to": person.get_username(),
             },
         )
+        if actor is not None and actor.pk != person.pk:
+            alert_handed_over(
+                current, to=person, by=actor, what=event.get_kind_display(), reason=reason.strip(), at=at
+            )
     return current
 
 

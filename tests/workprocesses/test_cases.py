@@ -255,6 +255,23 @@ def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
     assert alert_list_for_user(user=screener).count() == 1  # only the earlier decline
 
 
+def test_a_colleague_given_a_case_is_told(make_user: Callable[..., Any]) -> None:
+    """A team lead handed three cases to a case owner, who was not told any had become his."""
+    lead, owner, screener = make_user("team_lead"), make_user("case_owner"), make_user("case_screener")
+    case = _open()
+    case = case_assign_owner(case, owner=screener, actor=screener, expected_version=case.lock_version)
+    assert not alert_list_for_user(user=screener).exists()  # taking a case yourself tells nobody
+    case = case_assign_owner(
+        case, owner=owner, actor=lead, expected_version=case.lock_version, reason="verlof van de screener"
+    )
+    [told] = alert_list_for_user(user=owner)
+    assert told.kind == "handed_over" and told.case == case
+    text = alert_text(told)
+    assert case.reference in text and lead.username in text and "verlof van de screener" in text
+    case_assign_contact(case, contact=screener, actor=owner, expected_version=case.lock_version)
+    assert [a.kind for a in alert_list_for_user(user=screener)] == ["handed_over"]
+
+
 def test_owner_and_victim_contact_handovers_need_a_reason(make_user: Callable[..., Any]) -> None:
     owner, next_owner, stranger = (
         make_user("case_owner"),
