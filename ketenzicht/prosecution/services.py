@@ -31,6 +31,7 @@ from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Reg
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
@@ -541,7 +542,7 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             params = {
                 "case": request.file.case.reference,
                 "partner": str(Partner(request.partner).label),
-                "due": f"{timezone.localtime(request.due_at):%d-%m-%Y %H:%M}",
+                "due": deadline_text(request.due_at),  # as the case page shows it
             }
             coordinators = post_holders(office, PostKind.ZSM_COORDINATOR)
             for coordinator in coordinators:

@@ -26,6 +26,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence, PersonMention, Registration
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
@@ -722,7 +723,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
                 params={
                     "organisation": notification.organisation.name,
                     "notification": notification.case.reference,
-                    "due": f"{timezone.localtime(notification.feedback_due_at):%d-%m-%Y %H:%M}",
+                    "due": deadline_text(notification.feedback_due_at),  # as the case page shows it
                 },
                 at=now,
             )

@@ -23,6 +23,7 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
+from ketenzicht.ui.formats import deadline as deadline_text
 
 from .alerts import (
     alert_handed_over,
@@ -779,7 +780,7 @@ def _escalate(case: Case, *, now: datetime, role: str, level: int) -> None:
         params={
             "case": case.reference,
             "state": definition.states[case.state].label,
-            "deadline": f"{timezone.localtime(case.deadline_at):%d-%m-%Y %H:%M}",
+            "deadline": deadline_text(case.deadline_at),  # as the case page shows it
             "role": role,
         },
         at=now,

@@ -19,7 +19,7 @@ from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.models import Case, CaseEvent, ProcessVersion
+from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
     CaseToOpen,
@@ -303,6 +303,9 @@ def test_deadlines_check_escalates_once_with_frozen_time() -> None:
     assert deadlines_check(now=datetime(2026, 12, 30, 9, 0, tzinfo=AMSTERDAM)) == []
     event = case.events.get(kind="escalated")
     assert event.detail["escalate_to"] == "team_lead"
+    # The alert dates the deadline as the case page does: the last day, not the midnight after it.
+    text = alert_text(Alert.objects.get(case=case, kind="escalated"))
+    assert "28-12-2026, einde van de dag" in text and "29-12-2026" not in text
 
 
 def test_cases_of_another_unit_are_not_visible_and_the_refusal_is_logged_once(

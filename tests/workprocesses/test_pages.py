@@ -417,3 +417,14 @@ def test_opening_a_case_is_logged_against_the_persons_it_names(make_user: Callab
     assert response.status_code == 200
     entry = AccessLogEntry.objects.get(object_type="case", action="view", object_id=str(case.pk))
     assert set(AccessLogPerson.objects.filter(entry=entry).values_list("person_id", flat=True)) == persons
+
+
+def test_the_overdue_filter_with_nothing_overdue_does_not_say_there_are_no_open_cases(
+    make_user: Callable[..., Any],
+) -> None:
+    _case()
+    client = _client(make_user("case_screener"))
+    page = client.get(reverse("workprocesses:case-list") + "?te_laat=1").content.decode()
+    empty = page.split('data-testid="no-cases">', 1)[1].split("</p>", 1)[0]
+    assert "termijn" in empty and "Geen open zaken." not in empty
+    assert 'data-testid="no-cases"' not in client.get(reverse("workprocesses:case-list")).content.decode()
