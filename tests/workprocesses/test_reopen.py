@@ -24,6 +24,7 @@ from ketenzicht.workprocesses.services import (
     case_take,
     deadlines_check,
 )
+from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +318,24 @@ def test_a_reopen_against_an_older_lock_version_is_refused_and_stores_nothing(
     with pytest.raises(ConcurrentEdit):  # a second tab, or a colleague who loaded the closed case too
         case_reopen(case, actor=other_lead, reason="Ik ook.", expected_version=seen)
     assert _stored(case) == after_first and case.events.filter(kind="reopened").count() == 1
+
+
+def test_a_pair_s_newer_open_case_refuses_the_reopen_and_is_named(make_user: Callable[..., Any]) -> None:
+    """Once a pair's case is closed, its next registration opens a new case (intake joins only an open
+    one): reopening the old case then is refused, naming the new one to work on in."""
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    first = take_in("PL0600-RO-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    old = Case.objects.get(registrations=first, organisation__code="oost-brabant")
+    old = case_take(old, "no_further_action", actor=screener, expected_version=None, reason="Geen feit.")
+    second = take_in("PL0600-RO-2", MARCO, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
+    new = Case.objects.get(registrations=second, organisation__code="oost-brabant")
+    assert new.pk != old.pk and new.closed_at is None
+    before = _stored(old)
+    with pytest.raises(Refused) as refused:
+        case_reopen(old, actor=lead, reason="Nieuwe aangifte.", expected_version=None)
+    assert (refused.value.code, refused.value.detail) == ("open_case", new.reference)
+    assert _stored(old) == before
+    # Once that one is closed too, the older one may be reopened (and the pair has one open case again).
+    case_take(new, "no_further_action", actor=screener, expected_version=None, reason="Dubbel.")
+    old = case_reopen(old, actor=lead, reason="Hier verder werken.", expected_version=None)
+    assert old.closed_at is None and old.state == "new"
