@@ -11,15 +11,16 @@ class ScreeningConfig(AppConfig):
 
         from ketenzicht.workprocesses.labels import recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
-        from ketenzicht.workprocesses.signals import case_changed
+        from ketenzicht.workprocesses.signals import case_changed, case_reopening
 
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
         from .panel import screening_panel
-        from .receivers import sync_screening_case
+        from .receivers import refuse_second_open_case, sync_screening_case
         from .selectors import may_use_screening_desk
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
+        case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         register_case_panel("screening", screening_panel)
         for process in ("ex_partner_stalking", "dv_screening"):
             register_case_desk(

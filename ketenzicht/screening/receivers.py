@@ -1,10 +1,15 @@
 """The screening side of a kernel case kept in step with it (connected in apps.py): the queue's urgency and
-level, and whether the pair's case is still open."""
+level, and whether the pair's case is still open; a closed case reopens only while its pair has no other open
+case in the unit."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
+
+from ketenzicht.persons.models import Person
+from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 
 from .engine.urgency import rank_of
@@ -36,3 +41,56 @@ def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:
         urgency_rank=rank_of(urgency),
         level=str(case.data.get("screening_level") or ""),
     )
+
+
+def _one_with(pk: int) -> set[int]:
+    """The person and every person it is one with through merges (merged into it, or it into them): a
+    pair's case counts for the person it is now part of, as intake counts it."""
+    root, seen = pk, {pk}
+    while True:
+        above = Person.objects.filter(pk=root).values_list("merged_into_id", flat=True).first()
+        if above is None or above in seen:
+            break
+        root = above
+        seen.add(above)
+    family, reached = {root}, {root}
+    while reached:
+        reached = set(Person.objects.filter(merged_into_id__in=reached).values_list("pk", flat=True)) - family
+        family |= reached
+    return family
+
+
+def _other_open_case(row: ScreeningCase) -> str | None:
+    """The reference of another open case of the row's pair in its unit (of either process: the unit keeps
+    one open case per pair, whichever process it runs on), or None."""
+    return (
+        ScreeningCase.objects.filter(
+            unit_id=row.unit_id,
+            suspect_id__in=_one_with(row.suspect_id),
+            victim_id__in=_one_with(row.victim_id),
+            open=True,
+        )
+        .exclude(case_id=row.case_id)
+        .order_by("-case_id")
+        .values_list("case__reference", flat=True)
+        .first()
+    )
+
+
+def refuse_second_open_case(sender: Any, case: Case, **kwargs: Any) -> None:
+    """Before a closed screening case reopens (`case_reopening`): refused, naming the case to work on in,
+    when its pair has another open case in the unit (the pair's next registration opened a new one once this
+    one closed). The row is marked open here, in a savepoint, so that an intake opening a case for the pair
+    at the same moment is refused by the database (`screening_one_open_case`) and joins this one, or, having
+    come first, makes this reopen refused rather than failed."""
+    row = ScreeningCase.objects.filter(case_id=case.pk).first()
+    if row is None:
+        return
+    other = _other_open_case(row)
+    if other is not None:
+        raise Refused("open_case", other)
+    try:
+        with transaction.atomic():
+            ScreeningCase.objects.filter(case_id=case.pk).update(open=True)
+    except IntegrityError:
+        raise Refused("open_case", _other_open_case(row) or "") from None

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -625,6 +625,10 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     data = case.data
     became_acute = data.get("unsafety") == "acute" and notification.unsafety != "acute"
     outcome = str(data.get("outcome") or "")
+    if notification.closed_at is not None and case.closed_at is None and not outcome:
+        # Reopened by a team lead, and the outcome of the step that closed it withdrawn with it (it was the
+        # only one): the assessment has no outcome again, and the next one is fed back as the first.
+        notification.outcome, notification.outcome_at = "", None
     first_outcome = bool(outcome) and not notification.outcome and outcome != "forwarded"
     notification.open = case.closed_at is None
     notification.deadline_at = case.deadline_at
@@ -695,6 +699,34 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
                 at=now,  # fed back when the step was taken
             )
+
+
+def refuse_reopen(sender: Any, case: Case, **kwargs: Any) -> None:
+    """Before a closed safety-assessment case reopens (`case_reopening`): refused when its notification was
+    forwarded (the other organisation works on it, and this one no longer sees the registration), or when
+    the organisation has another open notification of the same registration (a later hand-off of it opened
+    one once this one closed), naming that case. The notification is marked open here, in a savepoint, so
+    that the database's one open notification per registration (`vt_one_open_notification`) refuses
+    whichever of this reopen and a new notification of the registration comes second."""
+    if case.process_version.process != PROCESS:  # loaded with the locked case
+        return
+    notification = Notification.objects.filter(case_id=case.pk).first()
+    if notification is None:
+        return
+    forwarded = notification.forwarded_to.select_related("organisation").order_by("-case_id").first()
+    if forwarded is not None:
+        raise Refused("forwarded", forwarded.organisation.name)
+    others = Notification.objects.filter(
+        organisation_id=notification.organisation_id, registration_id=notification.registration_id, open=True
+    ).exclude(case_id=case.pk)
+    other = others.values_list("case__reference", flat=True).first()
+    if other is not None:
+        raise Refused("open_case", other)
+    try:
+        with transaction.atomic():
+            Notification.objects.filter(case_id=case.pk).update(open=True)
+    except IntegrityError:
+        raise Refused("open_case", others.values_list("case__reference", flat=True).first() or "") from None
 
 
 def protocol_check(*, now: datetime | None = None) -> list[Notification]:

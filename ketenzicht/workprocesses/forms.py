@@ -12,7 +12,7 @@ from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
 from .engine.definition import Definition, FieldKind, Transition
 from .models import ProcessVersion
-from .selectors import rollout_organisations
+from .selectors import reopenable, rollout_organisations
 
 
 class DateInput(forms.DateInput):
@@ -74,6 +74,22 @@ class LockedForm(NldsFormMixin, forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+def _final_label(*, second_person: bool, reopenable: bool) -> Any:
+    if reopenable and second_person:
+        return _(
+            "I understand that this step, once a second person confirms it, ends the case; only a team lead "
+            "can open it again."
+        )
+    if reopenable:
+        return _("I understand that this step ends the case; only a team lead can open it again.")
+    if second_person:
+        return _(
+            "I understand that this step, once a second person confirms it, ends the case and cannot be "
+            "taken back."
+        )
+    return _("I understand that this step ends the case and cannot be taken back.")
+
+
 class TransitionForm(LockedForm):
     """Taking one step: its fields (from the definition), a reason where asked."""
 
@@ -120,14 +136,12 @@ class TransitionForm(LockedForm):
                 self.fields["reason"].label = _("Explanation (required below the suggestion)")
             self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
         if definition.states[transition.to].final:
-            # A step that ends the case cannot be taken back: said, and confirmed, before it is taken.
+            # A step that ends the case: said, and confirmed, before it is taken. Only a team lead can open
+            # the case again, and only in a process that has one (the others cannot be taken back at all).
             self.fields["confirm_final"] = forms.BooleanField(
-                label=_(
-                    "I understand that this step, once a second person confirms it, ends the case and cannot "
-                    "be taken back."
-                )
-                if transition.requires.second_person
-                else _("I understand that this step ends the case and cannot be taken back."),
+                label=_final_label(
+                    second_person=transition.requires.second_person, reopenable=reopenable(definition)
+                ),
                 required=True,
                 error_messages={"required": _("Confirm that this step may end the case.")},
             )
@@ -165,6 +179,18 @@ class AssignForm(LockedForm):
 class DeclineForm(LockedForm):
     reason = forms.CharField(
         label=_("Why do you decline this step?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(LockedForm):
+    reason = forms.CharField(
+        label=_("Why do you reopen the case?"),
+        help_text=_(
+            "It goes back to the state it was in before the step that closed it; the history keeps both."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why you reopen the case.")},
     )
 
 

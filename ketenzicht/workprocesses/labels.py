@@ -33,7 +33,21 @@ REFUSALS = {
     "date_future": _("This date is of something that happened: it cannot lie after today."),
     "date_past": _("This date is of something still to come: it cannot lie before today."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
+    "reopen_process": _("A closed case of this work process cannot be reopened."),
+    "reopen_role": _("Only a team lead of the case's organisation can reopen a closed case."),
+    "not_closed": _("The case is open: only a closed case can be reopened."),
+    "reopen_history": _("The history does not show the step that closed this case: it cannot be reopened."),
+    # A desk's refusal of a reopen (signals.case_reopening); the detail names the case or organisation.
+    "open_case": _(
+        "This case cannot be reopened: case %(reference)s is open for the same people. Work on in that case."
+    ),
+    "forwarded": _(
+        "This case was forwarded to %(organisation)s, which works on it now: it cannot be reopened here."
+    ),
 }
+
+# What the detail of a refusal fills in, by code.
+_NAMED = {"open_case": "reference", "forwarded": "organisation"}
 
 CONCURRENT = _(
     "Someone else changed this case while you were working on it. Nothing of yours was stored: "
@@ -55,8 +69,11 @@ def handoff_label(kind: str) -> str:
 
 def refusal_text(code: str, detail: str = "", definition: Definition | None = None) -> str:
     """The refusal in words; for the fields it concerns (missing, not recorded, lowered, a date out of
-    its time), which ones (by their labels)."""
+    its time), which ones (by their labels); for a reopen a desk refused, the case to work on in or the
+    organisation the case went to."""
     text = str(REFUSALS.get(code, REFUSALS["state"]))
+    if code in _NAMED:
+        return text % {_NAMED[code]: detail or "?"}
     if (
         code in ("fields", "recorded", "lowered", "date_future", "date_past")
         and detail

@@ -113,6 +113,7 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("deadline passed, escalated")
     RECORDED = "recorded", _("recorded by a desk")
     REGISTRATION = "registration", _("registration added")
+    REOPENED = "reopened", _("reopened")
 
 
 class CaseEvent(models.Model):

@@ -18,7 +18,7 @@ from .definitions import definition_of
 from .engine.definition import Definition, Transition
 from .engine.machine import may_take
 from .labels import CONCURRENT
-from .models import Case, CaseEvent, Handoff, ProcessVersion, Rollout
+from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
 
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
@@ -102,6 +102,40 @@ def case_view(case: Case, user: User) -> CaseView:
         ],
         overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
     )
+
+
+# Who opens a closed case again: a team lead of the case's own organisation, for a process that has the team
+# lead among its roles (the police's screening processes, the Veilig Thuis safety assessment; not the ZSM
+# file or the break-the-glass review, whose decisions are the prosecutor's and the privacy officer's).
+REOPEN_ROLE = Role.TEAM_LEAD
+
+
+def reopenable(definition: Definition) -> bool:
+    """Whether a closed case of this process can be opened again (by a team lead)."""
+    return REOPEN_ROLE in definition.roles
+
+
+def reopen_refusal(case: Case, user: User) -> str | None:
+    """Why `user` may not reopen `case` (a Refused code: `reopen_process`, `reopen_role`), or None. Whether
+    the case is closed is not asked here."""
+    if not reopenable(definition_of(case.process_version)):
+        return "reopen_process"
+    if user.organisation_id != case.organisation_id or not user.has_role(REOPEN_ROLE):
+        return "reopen_role"
+    return None
+
+
+def closing_step(case: Case) -> CaseEvent | None:
+    """The history line of the step that closed the case: the last transition into a final state (the
+    history is append-only, so the last stored is the last taken). Its `from_state` is where a reopen goes."""
+    definition = definition_of(case.process_version)
+    finals = [name for name, state in definition.states.items() if state.final]
+    return case.events.filter(kind=EventKind.TRANSITION, to_state__in=finals).order_by("-id").first()
+
+
+def may_reopen(case: Case, user: User) -> bool:
+    """Whether the case page offers `user` to reopen `case`: it is closed and the user may."""
+    return case.closed_at is not None and reopen_refusal(case, user) is None
 
 
 def open_handoff_kinds(case: Case) -> set[str]:

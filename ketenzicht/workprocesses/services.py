@@ -32,10 +32,11 @@ from .alerts import (
     alert_second_person_wanted,
 )
 from .definitions import date_rules, definition_of
+from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
-from .selectors import open_handoff_kinds
-from .signals import case_changed, handoff_created
+from .selectors import closing_step, open_handoff_kinds, reopen_refusal
+from .signals import case_changed, case_reopening, handoff_created
 
 
 class ConcurrentEdit(Exception):
@@ -607,6 +608,107 @@ def case_decline(
     return current
 
 
+# The history lines whose `detail["values"]` say what they recorded on the case; a reopen's
+# `detail["restored"]` says what it put back (None: took away).
+_RECORDING = (EventKind.TRANSITION, EventKind.RECORDED, EventKind.REGISTRATION, EventKind.REOPENED)
+
+
+def _before_closing(case: Case, definition: Definition, closing: CaseEvent) -> dict[str, Any]:
+    """The values the closing step recorded by itself (its `sets`, e.g. the outcome it stands for) as they
+    were before it, by the history: name -> value, None for one no earlier line recorded."""
+    step = definition.transition(closing.transition)
+    names = set(step.sets) if step is not None else set()
+    if not names:
+        return {}
+    before: dict[str, Any] = dict.fromkeys(names)
+    earlier = case.events.filter(kind__in=_RECORDING, id__lt=closing.pk).order_by("id")
+    for kind, detail in earlier.values_list("kind", "detail"):
+        found = (detail or {}).get("restored" if kind == EventKind.REOPENED else "values") or {}
+        before.update({name: value for name, value in found.items() if name in names})
+    return before
+
+
+def case_reopen(
+    case: Case, *, actor: User, reason: str, expected_version: int | None, at: datetime | None = None
+) -> Case:
+    """A team lead of the case's organisation opens a closed case again, saying why (a process with the team
+    lead among its roles: `selectors.reopenable`). The case goes back to the state it was in before the step
+    that closed it (the last transition into a final state in its history), with the deadline that state
+    sets counted anew from `at` (now) and its escalation reset, as entering the state sets them; values the
+    closing step recorded by itself (its `sets`) go back to what they were before it. One "reopened" line in
+    the history. A desk may refuse it (`signals.case_reopening`), e.g. when the pair has another open case to
+    work on in. Raises Refused (`reopen_process`, `reopen_role`, `not_closed`, `reason`, `reopen_history`, or
+    a desk's code) or ConcurrentEdit; nothing is stored then."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        refusal = reopen_refusal(current, actor)
+        if refusal is not None:
+            raise Refused(refusal)
+        if current.closed_at is None:
+            raise Refused("not_closed")
+        if not reason.strip():
+            raise Refused("reason")
+        definition = definition_of(current.process_version)
+        closing = closing_step(current)
+        if closing is None or definition.states.get(closing.from_state) is None:
+            raise Refused("reopen_history")
+        target = closing.from_state
+        case_reopening.send(sender=Case, case=current, to_state=target)
+        restored = _before_closing(current, definition, closing)
+        data = dict(current.data)
+        for name, value in restored.items():
+            if value is None:
+                data.pop(name, None)
+            else:
+                data[name] = value
+        withdrawn = {
+            name: current.data.get(name) for name in restored if current.data.get(name) != data.get(name)
+        }
+        due, escalate_to = state_deadline(definition, target, at, _overrides(), data)
+        closed_at, final = current.closed_at, current.state
+        current.state = target
+        current.data = data
+        current.deadline_at = due
+        current.escalate_to = escalate_to or ""
+        current.escalated_at = None
+        current.escalate_again_at = None
+        current.escalate_again_to = ""
+        current.pending = None
+        current.closed_at = None
+        _save(
+            current,
+            [
+                "state",
+                "data",
+                "deadline_at",
+                "escalate_to",
+                "escalated_at",
+                "escalate_again_at",
+                "escalate_again_to",
+                "pending",
+                "closed_at",
+            ],
+        )
+        _event(
+            current,
+            kind=EventKind.REOPENED,
+            actor=actor,
+            at=at,
+            from_state=final,
+            to_state=target,
+            reason=reason.strip(),
+            detail={
+                "closed_at": closed_at.isoformat(),
+                "closed_by": closing.transition,
+                "deadline_at": due.isoformat() if due else None,
+                **({"withdrawn": withdrawn, "restored": restored} if withdrawn else {}),
+            },
+        )
+        case_changed.send(sender=Case, case=current)
+    return current
+
+
 ASSIGNMENTS = {"owner": EventKind.OWNER, "victim_contact": EventKind.CONTACT}
 
 
@@ -730,17 +832,22 @@ def case_record(
     return current
 
 
+# The history lines by which a case enters a state (its deadline counts from the last of them).
+ENTERED_BY = (EventKind.OPENED, EventKind.TRANSITION, EventKind.REOPENED)
+
+
 def _deadline_after_record(
     case: Case, values: Mapping[str, Any]
 ) -> tuple[datetime | None, str | None] | None:
     """When recorded values change what the current state's deadline depends on (e.g. the urgency), its
-    deadline counted again from when the case entered the state; None when nothing changes."""
+    deadline counted again from when the case entered the state (opened, a step, or reopened into it); None
+    when nothing changes."""
     definition = definition_of(case.process_version)
     depends = definition.states[case.state].deadline_by
     if depends is None or depends.field not in values:
         return None
     entered = (
-        case.events.filter(to_state=case.state, kind__in=[EventKind.OPENED, EventKind.TRANSITION])
+        case.events.filter(to_state=case.state, kind__in=ENTERED_BY)
         .order_by("-at", "-id")
         .values_list("at", flat=True)
         .first()

@@ -14,3 +14,11 @@ case_changed = Signal()
 # after the hand-off row is stored: sender=Handoff, handoff=the row, actor=the user who took the step. The
 # desk that picks such hand-offs up (e.g. Veilig Thuis for "veilig_thuis") routes it here.
 handoff_created = Signal()
+
+# Sent inside the transaction of a reopen (`case_reopen`), after the kernel's own checks and before anything
+# is stored: sender=Case, case=the closed case (locked), to_state=the state it goes back to. A desk that
+# keeps a rule of its own about open cases (the screening desk: one open case per pair in a unit; Veilig
+# Thuis: one open notification per registration) raises `engine.machine.Refused` here when the reopen would
+# break it, e.g. Refused("open_case", <the reference of the open case to work on in>); the whole reopen is
+# then refused and nothing is stored.
+case_reopening = Signal()

@@ -25,7 +25,16 @@ from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
 from .engine.definition import Definition
 from .engine.machine import Refused
-from .forms import AssignForm, CaseOpenForm, DeclineForm, LockedForm, NoteForm, RolloutForm, TransitionForm
+from .forms import (
+    AssignForm,
+    CaseOpenForm,
+    DeclineForm,
+    LockedForm,
+    NoteForm,
+    ReopenForm,
+    RolloutForm,
+    TransitionForm,
+)
 from .labels import refusal_text, state_label, value_label
 from .models import Case, CaseEvent, ProcessVersion
 from .panels import case_desk, case_panels
@@ -36,8 +45,10 @@ from .selectors import (
     case_get_for_user,
     case_open_list,
     case_view,
+    closing_step,
     concurrent_text,
     may_manage_rollouts,
+    may_reopen,
     may_work_cases,
     rollout_overview,
 )
@@ -49,6 +60,7 @@ from .services import (
     case_decline,
     case_note,
     case_open,
+    case_reopen,
     case_take,
     rollout_enable,
 )
@@ -256,6 +268,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
+        **_reopen(case, user, view.definition, initial, bound),
         "pending_step": pending_step,
         "pending_by": people_names({str((case.pending or {}).get("by_name") or "")}).get(
             str((case.pending or {}).get("by_name") or ""), ""
@@ -277,6 +290,22 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             for alert in alert_list_for_user(user=user).filter(case=case).order_by("-created_at", "-id")[:20]
         ],
         **_registrations(case, user, request_origin(request, "web")),
+    }
+
+
+def _reopen(
+    case: Case, user: User, definition: Definition, initial: dict[str, Any], bound: dict[str, Any]
+) -> dict[str, Any]:
+    """A closed case, to a team lead of its organisation in a process that has one: the form to open it
+    again, and where it goes back to (the state before the step that closed it)."""
+    if not may_reopen(case, user):
+        return {"reopen_form": None}
+    closing = closing_step(case)
+    step = definition.transition(closing.transition) if closing else None
+    return {
+        "reopen_form": bound.get("reopen") or ReopenForm(initial=initial, prefix="reopen"),
+        "reopen_to": state_label(definition, closing.from_state) if closing else "",
+        "reopen_undoes": step.label if step else "",
     }
 
 
@@ -387,6 +416,18 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
                 messages.success(request, _("Proposed step declined."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "reopen":
+            form = ReopenForm(request.POST, prefix="reopen")
+            bound["reopen"] = form
+            if form.is_valid():
+                case_reopen(
+                    case,
+                    actor=user,
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.cleaned_data["lock_version"],
+                )
+                messages.success(request, _("Case reopened."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "note":
             form = NoteForm(request.POST, prefix="note")

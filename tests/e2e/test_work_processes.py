@@ -132,3 +132,36 @@ def test_a_double_click_sends_a_form_once(
         }"""
     )
     assert passed == [1, "yes"]
+
+
+def test_a_team_lead_reopens_a_case_a_screener_closed(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    make_user("case_screener", organisation="oost-brabant", username="screener-sluit", password=PASSWORD)
+    make_user("team_lead", organisation="oost-brabant", username="teamleider-ob", password=PASSWORD)
+    screener = new_page()
+    login(screener, "screener-sluit", PASSWORD)
+    _open_case(screener, "Ex-partner belt steeds")
+    step = screener.get_by_test_id("step-no_further_action")
+    step.get_by_label("Reden").fill("Aangeefster trekt de aangifte in")
+    step.get_by_label(
+        "Ik begrijp dat deze stap de zaak afsluit; alleen een teamleider kan haar weer openen."
+    ).check()
+    step.get_by_role("button", name="Geen verdere actie").click()
+    expect(screener.get_by_test_id("case-state")).to_have_text("Afgesloten")
+    expect(screener.get_by_test_id("reopen")).to_have_count(0)  # a screener does not reopen
+
+    lead = new_page()
+    login(lead, "teamleider-ob", PASSWORD)
+    lead.goto(screener.url)
+    section = lead.get_by_test_id("reopen")
+    expect(section.get_by_role("heading", name="Zaak heropenen")).to_be_visible()
+    expect(section.get_by_test_id("reopen-to")).to_contain_text("terug naar ‘Nieuw’")
+    section.get_by_label("Waarom heropent u de zaak?").fill("Nieuwe aangifte: hij staat weer voor de deur")
+    section.get_by_role("button", name="Zaak heropenen").click()
+    expect(lead.get_by_role("status")).to_contain_text("Zaak heropend.")
+    expect(lead.get_by_test_id("case-state")).to_have_text("Nieuw")
+    expect(lead.get_by_test_id("history").get_by_role("row").last).to_contain_text(
+        "Nieuwe aangifte: hij staat weer voor de deur"
+    )
+    expect(lead.get_by_test_id("step-start_screening")).to_be_visible()

@@ -179,3 +179,27 @@ def test_a_measure_registered_after_the_fact_judges_what_happened_since_its_firs
     # the measure), the threat of two days ago is.
     assert [b.registration for b in Breach.objects.filter(measure=measure)] == [later]
     assert Alert.objects.filter(recipient=owner, kind="measure_breach").count() == 1
+
+
+def test_a_police_case_reopened_takes_measures_and_is_told_of_breaches_again(
+    make_user: Callable[..., Any],
+) -> None:
+    """Measures read whether the police case is open as it is now: closed, a measure is imposed on it no
+    more; reopened by a team lead, it is again, and a breach is told on it (its owner alerted)."""
+    from ketenzicht.measures.selectors import may_impose_for
+    from ketenzicht.workprocesses.services import case_reopen, case_take
+
+    marco, lotte, case = couple_with_case()
+    owner = make_user("case_owner")
+    case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    measure = restraining_order(marco, lotte, case, actor=owner)
+    case = case_take(case, "no_further_action", actor=owner, expected_version=None, reason="Rustig.")
+    assert not may_impose_for(owner, case)
+    case = case_reopen(case, actor=make_user("team_lead"), reason="Nieuwe melding.", expected_version=None)
+    assert may_impose_for(owner, case)
+    later = take_in("PL0600-M-40", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
+    assert Breach.objects.get().measure == measure
+    [alert] = alert_list_for_user(user=owner).filter(kind="measure_breach")
+    assert alert.case == case
+    assert later in case.registrations.all()  # joined the reopened case: no second case for the pair
+    assert Case.objects.filter(organisation__code="oost-brabant").count() == 1

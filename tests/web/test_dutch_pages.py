@@ -58,6 +58,7 @@ from tests.test_route_matrix import ROLE_ORGANISATION, _route_names
 
 ANONYMOUS = "anonymous"
 PURPOSE = {"purpose_reason": "case_management", "purpose_text": "casusoverleg over deze persoon"}
+REOPEN = {"action": "reopen", "reopen-lock_version": "{closed_lock}"}
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,14 @@ WALK: dict[str, list[Visit]] = {
         get("/zaken/{acute}/"),
         get("/zaken/{zsm}/"),
         get("/zaken/{zsm_police}/"),
+        get("/zaken/{closed}/"),  # a team lead may reopen it
     ],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
+        # Reopening without a reason (the field's error); with one (refused to all but the team lead).
+        post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": ""}),
+        post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": "Nieuwe melding"}),
     ],
     "workprocesses:rollouts": [get("/werkprocessen/"), post("/werkprocessen/", {})],
     "screening:queue": [get("/screening/"), get("/screening/?urgency=high&owner=nobody&overdue=on")],
@@ -499,6 +504,18 @@ def world(db: Any) -> dict[str, int]:
         values={"acute_actions": "Slachtoffer naar de opvang"},
     )
     alert = Alert.objects.get(kind="vt_acute")
+    closed = case_take(
+        case_open(
+            process="ex_partner_stalking",
+            organisation=Organisation.objects.get(code="oost-brabant"),
+            title="Per vergissing afgesloten",
+            actor=None,
+        ),
+        "no_further_action",
+        actor=_user(Role.CASE_SCREENER, "warm-screener-closes"),
+        expected_version=None,
+        reason="Geen strafbaar feit",
+    )
     zsm = _zsm_file()
     ids = {
         "registration": first.pk,
@@ -516,6 +533,8 @@ def world(db: Any) -> dict[str, int]:
         "zsm": zsm.pk,
         "zsm_at_table": _zsm_at_table(),
         "zsm_police": zsm.police_case_id,
+        "closed": closed.pk,
+        "closed_lock": closed.lock_version,
         "to_victim_support": zsm.requests.get(partner="victim_support").pk,
         "answered": zsm.requests.get(partner="probation").pk,
     }

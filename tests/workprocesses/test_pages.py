@@ -428,3 +428,152 @@ def test_the_overdue_filter_with_nothing_overdue_does_not_say_there_are_no_open_
     empty = page.split('data-testid="no-cases">', 1)[1].split("</p>", 1)[0]
     assert "termijn" in empty and "Geen open zaken." not in empty
     assert 'data-testid="no-cases"' not in client.get(reverse("workprocesses:case-list")).content.decode()
+
+
+def _closed_case(screener: Any, unit: str = "oost-brabant") -> Case:
+    case = _case(unit)
+    return case_take(case, "no_further_action", actor=screener, expected_version=None, reason="Geen feit")
+
+
+def _reopen(client: Client, case: Case, reason: str, lock_version: int | None = None) -> Any:
+    return client.post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "reopen",
+            "reopen-lock_version": case.lock_version if lock_version is None else lock_version,
+            "reopen-reason": reason,
+        },
+    )
+
+
+def test_a_team_lead_reopens_a_closed_case_from_its_page_and_the_history_says_why(
+    make_user: Callable[..., Any],
+) -> None:
+    lead = _named(make_user("team_lead"), "Fatima", "El Amrani")
+    case = _closed_case(make_user("case_screener"))
+    client = _client(lead)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    start = page.index('data-testid="reopen"')
+    section = page[start : page.index("</section>", start)]
+    assert "<h2" in section and "Zaak heropenen</h2>" in section
+    # Where it goes: back to where it was before the step that closed it.
+    assert "Zij gaat terug naar ‘Nieuw’, waar zij was voordat ‘Geen verdere actie’ haar afsloot" in section
+    # The reason is marked required, for eyes and for screen readers, and the browser asks for it.
+    assert 'Waarom heropent u de zaak? <span aria-hidden="true">*</span>' in section
+    assert '<span class="kz-visually-hidden">(verplicht)</span>' in section
+    assert re.search(r'<textarea name="reopen-reason"[^>]* required', section)
+    assert 'name="action" value="reopen"' in section
+    answer = _reopen(client, case, "Nieuwe aangifte van het slachtoffer.")
+    assert answer.status_code == 302
+    case.refresh_from_db()
+    assert case.closed_at is None and case.state == "new"
+    page = client.get(answer["Location"]).content.decode()
+    assert "Zaak heropend." in page and 'data-testid="reopen"' not in page
+    assert "Geen verdere actie" in page  # the steps are offered again
+    rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page, re.S)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
+    assert cells[1] == "Fatima El Amrani" and cells[2] == "Heropend"
+    assert cells[3] == "Afgesloten → Nieuw · Nieuwe aangifte van het slachtoffer."
+
+
+def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user: Callable[..., Any]) -> None:
+    case = _closed_case(make_user("case_screener"))
+    answer = _reopen(_client(make_user("team_lead")), case, "   ")
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert "Niets opgeslagen" in page
+    assert 'data-testid="error-reopen-reason">Zeg waarom u de zaak heropent.<' in page
+    case.refresh_from_db()
+    assert case.closed_at is not None and not case.events.filter(kind="reopened").exists()
+
+
+def test_a_screener_does_not_see_the_reopen_and_a_post_is_refused(make_user: Callable[..., Any]) -> None:
+    screener = make_user("case_screener")
+    case = _closed_case(screener)
+    client = _client(screener)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="reopen"' not in page and "heropenen" not in page
+    answer = _reopen(client, case, "Ik wil verder.")
+    assert answer.status_code == 400
+    assert "Alleen een teamleider van de organisatie van de zaak kan een afgesloten zaak heropenen." in (
+        answer.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.closed_at is not None and not case.events.filter(kind="reopened").exists()
+    # Nor does a team lead see it on an open case.
+    open_case = _case()
+    shown = _client(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[open_case.pk]))
+    assert 'data-testid="reopen"' not in shown.content.decode()
+
+
+def test_a_team_lead_of_another_unit_gets_the_same_404_for_the_page_and_the_reopen(
+    make_user: Callable[..., Any],
+) -> None:
+    theirs = _closed_case(
+        make_user("case_screener", organisation="zeeland-west-brabant"), "zeeland-west-brabant"
+    )
+    client = _client(make_user("team_lead"))
+    forbidden = client.get(reverse("workprocesses:case-detail", args=[theirs.pk]))
+    missing = client.get(reverse("workprocesses:case-detail", args=[theirs.pk + 1000]))
+    assert forbidden.status_code == missing.status_code == 404
+    assert _neutral(forbidden.content, theirs.pk) == _neutral(missing.content, theirs.pk + 1000)
+    assert _reopen(client, theirs, "Nieuwe informatie.").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.closed_at is not None and not theirs.events.filter(kind="reopened").exists()
+
+
+def test_a_reopen_from_a_second_tab_is_told_and_stores_nothing(make_user: Callable[..., Any]) -> None:
+    case = _closed_case(make_user("case_screener"))
+    stale = case.lock_version
+    first, second = _client(make_user("team_lead")), _client(make_user("team_lead"))
+    assert _reopen(first, case, "Nieuwe aangifte.").status_code == 302
+    answer = _reopen(second, case, "Melder belde.", lock_version=stale)
+    assert answer.status_code == 409
+    assert "intussen gewijzigd" in answer.content.decode()
+    assert case.events.filter(kind="reopened").count() == 1
+    assert list(case.events.filter(kind="reopened").values_list("reason", flat=True)) == ["Nieuwe aangifte."]
+
+
+def test_a_reopen_refused_for_the_pair_s_newer_case_names_it(make_user: Callable[..., Any]) -> None:
+    from tests.patterns.helpers import LOTTE, MARCO, take_in
+
+    screener = make_user("case_screener")
+    first = take_in("PL0600-ROP-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
+    old = Case.objects.get(registrations=first, organisation__code="oost-brabant")
+    case_take(old, "no_further_action", actor=screener, expected_version=None, reason="Geen feit")
+    second = take_in("PL0600-ROP-2", MARCO, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
+    new = Case.objects.get(registrations=second, organisation__code="oost-brabant")
+    old.refresh_from_db()
+    answer = _reopen(_client(make_user("team_lead")), old, "Nieuwe aangifte.")
+    assert answer.status_code == 400
+    assert (
+        f"Deze zaak kan niet worden heropend: zaak {new.reference} is open voor dezelfde personen. "
+        "Werk verder in die zaak."
+    ) in answer.content.decode()
+    old.refresh_from_db()
+    assert old.closed_at is not None
+
+
+def test_the_confirmation_of_a_closing_step_says_who_can_open_the_case_again(
+    make_user: Callable[..., Any],
+) -> None:
+    from ketenzicht.workprocesses.definitions import definition_of
+    from ketenzicht.workprocesses.forms import TransitionForm
+
+    def label(process: str, step: str) -> str:
+        definition = definition_of(ProcessVersion.objects.filter(process=process).latest("version"))
+        transition = definition.transition(step)
+        assert transition is not None
+        return str(TransitionForm(definition=definition, transition=transition).fields["confirm_final"].label)
+
+    assert label("dv_screening", "no_further_action") == (
+        "Ik begrijp dat deze stap de zaak afsluit; alleen een teamleider kan haar weer openen."
+    )
+    assert label("ex_partner_stalking", "close_without_action") == (  # version 2: a second person first
+        "Ik begrijp dat deze stap, zodra een tweede persoon haar bevestigt, de zaak afsluit; alleen een "
+        "teamleider kan haar weer openen."
+    )
+    # A ZSM decision is the prosecutor's: no team lead opens it again.
+    assert label("zsm_file", "decide_dismissal") == (
+        "Ik begrijp dat deze stap de zaak afsluit en niet kan worden teruggedraaid."
+    )
