@@ -176,6 +176,25 @@ class AssignForm(LockedForm):
         field.label_from_instance = lambda user: user.get_full_name() or user.username
 
 
+class ConfirmForm(LockedForm):
+    """A second person's confirmation; of a step that ends the case, with that said and ticked first, as the
+    proposer had to (one click closed the case for good)."""
+
+    def __init__(
+        self, *args: Any, definition: Definition | None = None, final: bool = False, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if final:
+            self.fields["confirm_final"] = forms.BooleanField(
+                label=_("I understand that confirming ends the case; only a team lead can open it again.")
+                if definition is not None and reopenable(definition)
+                else _("I understand that confirming ends the case and that it cannot be taken back."),
+                required=True,
+                error_messages={"required": _("Confirm that this step may end the case.")},
+            )
+            _nlds(self)
+
+
 class DeclineForm(LockedForm):
     reason = forms.CharField(
         label=_("Why do you decline this step?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})

@@ -32,6 +32,7 @@ REFUSALS = {
     "lowered": _("A value below the suggested one needs a reason: say why."),
     "date_future": _("This date is of something that happened: it cannot lie after today."),
     "date_past": _("This date is of something still to come: it cannot lie before today."),
+    "not_proposer": _("Only the colleague who proposed this step can withdraw it; decline it instead."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
     "reopen_process": _("A closed case of this work process cannot be reopened."),
     "reopen_role": _("Only a team lead of the case's organisation can reopen a closed case."),

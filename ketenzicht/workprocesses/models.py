@@ -114,6 +114,7 @@ class EventKind(models.TextChoices):
     RECORDED = "recorded", _("recorded by a desk")
     REGISTRATION = "registration", _("registration added")
     REOPENED = "reopened", _("reopened")
+    WITHDRAWN = "withdrawn", _("proposed step withdrawn")
 
 
 class CaseEvent(models.Model):

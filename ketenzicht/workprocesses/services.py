@@ -709,6 +709,32 @@ def case_reopen(
     return current
 
 
+def case_withdraw(
+    case: Case, *, actor: User, expected_version: int | None, at: datetime | None = None
+) -> Case:
+    """Whoever proposed a step that waits for a second person takes the proposal back (proposed by mistake,
+    or overtaken): the case is as it was, the history says so, and the team leads' alert is settled."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        pending = _pending(current)
+        if pending.get("by") != actor.pk:
+            raise Refused("not_proposer")
+        current.pending = None
+        _save(current, ["pending"])
+        _event(current, kind=EventKind.WITHDRAWN, actor=actor, at=at, transition=pending["transition"])
+        step = definition_of(current.process_version).transition(pending["transition"])
+        alert_second_person_answered(
+            current,
+            step=step.label if step else pending["transition"],
+            actor=actor,
+            proposer=None,
+            declined_reason=None,
+            at=at,
+        )
+    return current
+
+
 ASSIGNMENTS = {"owner": EventKind.OWNER, "victim_contact": EventKind.CONTACT}
 
 

@@ -28,6 +28,7 @@ from .engine.machine import Refused
 from .forms import (
     AssignForm,
     CaseOpenForm,
+    ConfirmForm,
     DeclineForm,
     LockedForm,
     NoteForm,
@@ -62,6 +63,7 @@ from .services import (
     case_open,
     case_reopen,
     case_take,
+    case_withdraw,
     rollout_enable,
 )
 
@@ -210,6 +212,20 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
     return parts
 
 
+def _confirm_form(case: Case, data: Any = None) -> ConfirmForm:
+    """The second person's confirmation; it asks for the box when the waiting step ends the case."""
+    definition = definition_of(case.process_version)
+    step = definition.transition(case.pending["transition"]) if case.pending else None
+    final = bool(step and definition.states[step.to].final)
+    return ConfirmForm(
+        data,
+        initial={"lock_version": case.lock_version},
+        definition=definition,
+        final=final,
+        prefix="confirm",
+    )
+
+
 def _history(case: Case) -> list[dict[str, Any]]:
     definition = definition_of(case.process_version)
     events = list(case.events.all())
@@ -268,6 +284,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
+        "confirm_form": bound.get("confirm") or _confirm_form(case),
+        "withdraw_form": LockedForm(initial=initial, prefix="withdraw"),
+        "may_withdraw": bool(case.pending and case.pending.get("by") == user.pk),
         **_reopen(case, user, view.definition, initial, bound),
         "pending_step": pending_step,
         "pending_by": people_names({str((case.pending or {}).get("by_name") or "")}).get(
@@ -400,10 +419,17 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Assigned."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "confirm":
-            form = LockedForm(request.POST)
+            form = _confirm_form(case, request.POST)
+            bound["confirm"] = form
             if form.is_valid():
                 case_confirm(case, actor=user, expected_version=form.cleaned_data["lock_version"])
                 messages.success(request, _("Step confirmed."))
+                return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "withdraw":
+            form = LockedForm(request.POST, prefix="withdraw")
+            if form.is_valid():
+                case_withdraw(case, actor=user, expected_version=form.cleaned_data["lock_version"])
+                messages.success(request, _("Proposal withdrawn: the case is as it was."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "decline":
             form = DeclineForm(request.POST, prefix="decline")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
+from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.services import (
     case_add_registrations,
@@ -333,7 +334,22 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
     listing = _client(owner).get(reverse("workprocesses:case-list")).content.decode()
     assert 'data-testid="awaits-second-person">wacht op een tweede persoon<' in listing
     case.refresh_from_db()
-    _client(owner).post(act, {"action": "confirm", "lock_version": case.lock_version})
+    # The confirmation of a step that ends the case asks for the box too, as the proposal did.
+    page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert (
+        'name="confirm-confirm_final"' in page.split('data-testid="confirm-form"', 1)[1].split("</form>")[0]
+    )
+    refused = _client(owner).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
+    assert (
+        refused.status_code == 400 and 'data-testid="error-confirm-confirm_final"' in refused.content.decode()
+    )
+    case.refresh_from_db()
+    assert case.closed_at is None and case.pending
+    _client(owner).post(
+        act, {"action": "confirm", "confirm-lock_version": case.lock_version, "confirm-confirm_final": "on"}
+    )
+    case.refresh_from_db()
+    assert case.closed_at is not None
     page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page, re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
@@ -577,3 +593,40 @@ def test_the_confirmation_of_a_closing_step_says_who_can_open_the_case_again(
     assert label("zsm_file", "decide_dismissal") == (
         "Ik begrijp dat deze stap de zaak afsluit en niet kan worden teruggedraaid."
     )
+
+
+def test_the_proposer_withdraws_a_step_waiting_for_a_second_person(make_user: Callable[..., Any]) -> None:
+    """Proposed by mistake, a closing step hid every other step until a colleague declined it."""
+    unit = Organisation.objects.get(code="oost-brabant")
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=timezone.localdate(), actor=None)
+    screener, colleague, lead = make_user("case_screener"), make_user("case_screener"), make_user("team_lead")
+    case = _case()
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    _client(screener).post(
+        act,
+        {
+            "action": "take",
+            "transition": "close_without_action",
+            "step-close_without_action-lock_version": case.lock_version,
+            "step-close_without_action-reason": "Verkeerde zaak",
+            "step-close_without_action-confirm_final": "on",
+        },
+    )
+    case.refresh_from_db()
+    assert (
+        'data-testid="withdraw-form"'
+        not in _client(colleague).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    )
+    refused = _client(colleague).post(act, {"action": "withdraw", "withdraw-lock_version": case.lock_version})
+    assert refused.status_code == 400 and "Alleen wie deze stap voorstelde" in refused.content.decode()
+    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="withdraw-form"' in page
+    answer = _client(screener).post(
+        act, {"action": "withdraw", "withdraw-lock_version": case.lock_version}, follow=True
+    )
+    case.refresh_from_db()
+    assert case.pending is None and case.state == "new" and case.closed_at is None
+    assert case.events.order_by("-id").values_list("kind", flat=True)[0] == "withdrawn"
+    assert "ingetrokken" in answer.content.decode()
+    assert not alert_list_for_user(user=lead).exists()  # the team leads' alert is settled
