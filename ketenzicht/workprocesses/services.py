@@ -14,7 +14,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
@@ -51,6 +52,21 @@ def version_label(process_version: ProcessVersion) -> str:
 # --- roll-out -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RolloutRefused(Exception):
+    """A roll-out is refused before anything is stored; `field` names the form field."""
+
+    field: str
+    message: str | Promise
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+def _day(day: date) -> str:
+    return day.strftime("%d-%m-%Y")
+
+
 def rollout_enable(
     *,
     process_version: ProcessVersion,
@@ -59,11 +75,26 @@ def rollout_enable(
     actor: User | None,
     note: str = "",
     origin: str = "",
+    today: date | None = None,
 ) -> Rollout:
-    """Enable a version for one organisation (or, with None, as the default of all) from a date. Logged."""
+    """Enable a version for one organisation (or, with None, as the default of all) from a date. Logged.
+
+    `valid_from` lies not before `today` (default: the local date; a test or an import of history passes the
+    day it stands on): a roll-out cannot change the version of cases opened before it. Refusals raise
+    RolloutRefused; an organisation that cannot run the process, ValueError."""
     definition = definition_of(process_version)
     if organisation is not None and organisation.kind not in definition.organisation_kinds:
         raise ValueError(f"{organisation} cannot run {process_version}")
+    today = today or timezone.localdate()
+    if valid_from < today:
+        raise RolloutRefused(
+            "valid_from",
+            gettext_lazy(
+                "‘From’ cannot lie before today (%(today)s): cases opened before then keep the version they "
+                "started on. Choose today or a later day."
+            )
+            % {"today": _day(today)},
+        )
     with transaction.atomic():
         rollout = Rollout.objects.create(
             process=process_version.process,

@@ -43,6 +43,7 @@ from .selectors import (
 from .services import (
     ConcurrentEdit,
     NoProcessVersion,
+    RolloutRefused,
     case_assign,
     case_confirm,
     case_decline,
@@ -74,6 +75,8 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 origin=request_origin(request, "web"),
             )
+        except RolloutRefused as refused:
+            form.add_error(refused.field, str(refused.message))
         except ValueError:
             form.add_error("organisation", _("This organisation cannot run this work process."))
         else:
@@ -88,6 +91,8 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("workprocesses:rollouts")
+    if request.method == "POST":
+        messages.error(request, _("Nothing was stored: check the fields marked in red below."))
     return render(
         request,
         "workprocesses/rollouts.html",
