@@ -64,6 +64,12 @@ class RolloutForm(NldsFormMixin, forms.Form):
         return None if chosen == NATIONAL else rollout_organisations().get(pk=int(chosen))
 
 
+class WithdrawForm(NldsFormMixin, forms.Form):
+    """Withdrawing a planned roll-out; one per roll-out on the page (prefixed with its id)."""
+
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)
+
+
 class CaseOpenForm(NldsFormMixin, forms.Form):
     process = forms.ChoiceField(label=_("Work process"))
     title = forms.CharField(label=_("What is the case about?"), max_length=300)

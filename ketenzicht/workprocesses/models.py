@@ -33,7 +33,8 @@ class ProcessVersion(models.Model):
 
 class Rollout(models.Model):
     """From `valid_from` on, new cases of `process` in `organisation` (or, when empty, in every organisation
-    without a rollout of its own) start on `process_version`. Rows are added, never changed."""
+    without a rollout of its own) start on `process_version`. Rows are added, and changed only when withdrawn
+    before their first day (`withdrawn_at`); a withdrawn roll-out decides nothing."""
 
     process = models.CharField(max_length=64)
     process_version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="rollouts")
@@ -46,6 +47,11 @@ class Rollout(models.Model):
     )
     enabled_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["process", "organisation_id", "-valid_from", "-id"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import NotVisible, refuse
@@ -150,10 +150,14 @@ def rollout_organisations() -> QuerySet[Organisation]:
 
 def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     """Per process and organisation that can run it: the version in force today (own or default) and
-    the roll-outs still to come."""
+    the roll-outs still to come (withdrawn ones left out: they decide nothing)."""
     on = on or timezone.localdate()
     rows: list[RolloutRow] = []
-    rollouts = list(Rollout.objects.select_related("process_version", "organisation", "enabled_by"))
+    rollouts = list(
+        Rollout.objects.filter(withdrawn_at__isnull=True).select_related(
+            "process_version", "organisation", "enabled_by"
+        )
+    )
     for process in sorted({pv.process for pv in ProcessVersion.objects.all()}):
         kinds = _process_kinds(process)
         of_process = [r for r in rollouts if r.process == process]
@@ -171,3 +175,13 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
                 RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
             )
     return rows
+
+
+def rollout_planned(*, on: date | None = None) -> list[Rollout]:
+    """The roll-outs that have not begun (and are not withdrawn): the ones that can still be withdrawn."""
+    on = on or timezone.localdate()
+    return list(
+        Rollout.objects.filter(withdrawn_at__isnull=True, valid_from__gt=on)
+        .select_related("process_version", "organisation", "enabled_by")
+        .order_by("valid_from", F("organisation__name").asc(nulls_first=True), "process", "pk")
+    )

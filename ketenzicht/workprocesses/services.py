@@ -54,7 +54,7 @@ def version_label(process_version: ProcessVersion) -> str:
 
 @dataclass(frozen=True)
 class RolloutRefused(Exception):
-    """A roll-out is refused before anything is stored; `field` names the form field."""
+    """A roll-out (or its withdrawal) is refused before anything is stored; `field` names the form field."""
 
     field: str
     message: str | Promise
@@ -121,6 +121,57 @@ def rollout_enable(
     return rollout
 
 
+REASON_LENGTH = Rollout._meta.get_field("withdrawal_reason").max_length or 300
+
+
+def rollout_withdraw(
+    rollout: Rollout, *, actor: User, reason: str, origin: str = "", today: date | None = None
+) -> Rollout:
+    """Withdraw a roll-out before its first day, with a reason: it decides nothing any more (the version in
+    force stays) and its day is free again. One that has begun cannot be withdrawn (cases may run on it):
+    roll out another version from a later day instead. Logged; refusals raise RolloutRefused."""
+    reason = reason.strip()
+    if not reason:
+        raise RolloutRefused("reason", gettext_lazy("Give the reason for withdrawing this roll-out."))
+    if len(reason) > REASON_LENGTH:
+        raise RolloutRefused(
+            "reason", gettext_lazy("Keep the reason to at most %(n)s characters.") % {"n": REASON_LENGTH}
+        )
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # One statement decides: a second withdrawal at once, or the first day come meanwhile, finds no row.
+        withdrawn = Rollout.objects.filter(
+            pk=rollout.pk, withdrawn_at__isnull=True, valid_from__gt=today
+        ).update(withdrawn_at=timezone.now(), withdrawn_by=actor, withdrawal_reason=reason)
+        rollout.refresh_from_db()
+        if not withdrawn:
+            message: str | Promise
+            if rollout.withdrawn_at is not None:
+                message = gettext_lazy("This roll-out has been withdrawn already.")
+            else:
+                message = gettext_lazy(
+                    "This roll-out began on %(date)s and cannot be withdrawn: cases may run on it. Roll out "
+                    "another version from a later day instead."
+                ) % {"date": _day(rollout.valid_from)}
+            raise RolloutRefused("rollout", message)
+        access_log_record(
+            actor=actor,
+            action="withdraw",
+            object_type="rollout",
+            object_id=rollout.pk,
+            result="stored",
+            origin=origin,
+            detail={
+                "process": rollout.process,
+                "version": rollout.process_version.version,
+                "organisation": rollout.organisation.code if rollout.organisation else "",
+                "valid_from": rollout.valid_from.isoformat(),
+                "reason": reason,
+            },
+        )
+    return rollout
+
+
 # Within `versions_remembered()` every roll-out is read once, in one query (an intake batch opens cases of
 # several processes in dozens of organisations, an import of history on many days: the version is chosen
 # among them here, not asked of the database again).
@@ -148,10 +199,10 @@ _ORDER_OF_CHOICE = (F("organisation_id").asc(nulls_last=True), "-valid_from", "-
 
 
 def _rollouts(process: str, organisation: Organisation) -> list[Rollout]:
-    """Every roll-out of `process` that applies to `organisation`, in the order of choice: its own before
-    the default's, the latest start first."""
+    """Every roll-out of `process` that applies to `organisation` (a withdrawn one applies nowhere), in the
+    order of choice: its own before the default's, the latest start first."""
     return list(
-        Rollout.objects.filter(process=process)
+        Rollout.objects.filter(process=process, withdrawn_at__isnull=True)
         .filter(Q(organisation=organisation) | Q(organisation__isnull=True))
         .select_related("process_version")
         .order_by(*_ORDER_OF_CHOICE)
@@ -166,7 +217,9 @@ def _remembered_rollouts(
     if key not in remembered:
         if _ALL not in remembered:
             remembered[_ALL] = list(
-                Rollout.objects.select_related("process_version").order_by(*_ORDER_OF_CHOICE)
+                Rollout.objects.filter(withdrawn_at__isnull=True)
+                .select_related("process_version")
+                .order_by(*_ORDER_OF_CHOICE)
             )
         remembered[key] = [
             rollout

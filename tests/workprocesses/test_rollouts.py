@@ -1,5 +1,5 @@
-"""Roll-outs of work-process versions: no first day before today; `version_for` and the page's table follow
-what stands."""
+"""Roll-outs of work-process versions: no first day before today, and a planned roll-out withdrawn with a
+reason before it begins; `version_for` and the page's table follow what stands."""
 
 from __future__ import annotations
 
@@ -16,11 +16,14 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.workprocesses.models import ProcessVersion, Rollout
+from ketenzicht.workprocesses.selectors import rollout_overview
 from ketenzicht.workprocesses.services import (
     RolloutRefused,
     case_open,
     rollout_enable,
+    rollout_withdraw,
     version_for,
+    versions_remembered,
 )
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +99,100 @@ def test_the_page_refuses_a_first_day_before_today_at_the_field(make_user: Calla
     assert not Rollout.objects.filter(organisation=amsterdam).exists()
     row = re.search(rf'data-testid="rollout-{PROCESS}-amsterdam">(.*?)</tr>', text, re.S)
     assert row is not None and "01-01-2025" not in row.group(1)
+
+
+# --- withdrawing a planned roll-out ----------------------------------------------------------------------
+
+
+def test_a_planned_rollout_is_withdrawn_with_a_reason_and_decides_nothing_any_more(
+    make_user: Callable[..., Any],
+) -> None:
+    admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
+    planned = rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    assert version_for(PROCESS, unit, day) == _v(2)
+    with pytest.raises(RolloutRefused) as refused:
+        rollout_withdraw(planned, actor=admin, reason="  ")
+    assert refused.value.field == "reason"
+    rollout_withdraw(planned, actor=admin, reason="Verkeerde eenheid gekozen")
+    planned.refresh_from_db()
+    assert planned.withdrawn_by == admin and planned.withdrawal_reason == "Verkeerde eenheid gekozen"
+    assert version_for(PROCESS, unit, day) == _v(1)  # the version in force stays
+    with versions_remembered():
+        assert version_for(PROCESS, unit, day) == _v(1)
+    [row] = [r for r in rollout_overview() if r.organisation == unit and r.process == PROCESS]
+    assert row.upcoming == [] and row.current is not None and row.current.process_version == _v(1)
+    [entry] = AccessLogEntry.objects.filter(object_type="rollout", action="withdraw")
+    assert entry.actor == admin and entry.object_id == str(planned.pk)
+    assert (
+        entry.detail["reason"] == "Verkeerde eenheid gekozen"
+        and entry.detail["valid_from"] == day.isoformat()
+    )
+    # Once only; and the day is free for another roll-out.
+    with pytest.raises(RolloutRefused, match="al ingetrokken"):
+        rollout_withdraw(planned, actor=admin, reason="nogmaals")
+    rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    assert _logged("withdraw") == 1
+
+
+def test_a_rollout_that_has_begun_cannot_be_withdrawn(make_user: Callable[..., Any]) -> None:
+    admin, unit = _admin(make_user), _unit("oost-brabant")
+    today = rollout_enable(
+        process_version=_v(2), organisation=unit, valid_from=timezone.localdate(), actor=None
+    )
+    tomorrow = rollout_enable(process_version=_v(1), organisation=unit, valid_from=_later(1), actor=None)
+    for begun in (today, tomorrow):
+        on = timezone.localdate() if begun is today else _later(1)  # tomorrow's, seen tomorrow
+        with pytest.raises(RolloutRefused, match="kan niet worden ingetrokken") as refused:
+            rollout_withdraw(begun, actor=admin, reason="toch niet", today=on)
+        assert refused.value.field == "rollout"
+        begun.refresh_from_db()
+        assert begun.withdrawn_at is None
+    assert _logged("withdraw") == 0
+
+
+def test_the_administrator_withdraws_a_planned_rollout_from_the_page(make_user: Callable[..., Any]) -> None:
+    admin = _admin(make_user)
+    client = _client(admin)
+    unit, day = _unit("zeeland-west-brabant"), _later(4)
+    planned = rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    begun = rollout_enable(
+        process_version=_v(2), organisation=_unit("limburg"), valid_from=timezone.localdate(), actor=admin
+    )
+    page = client.get(reverse("workprocesses:rollouts")).content.decode()
+    assert f'data-testid="withdraw-{planned.pk}"' in page
+    assert f'data-testid="withdraw-{begun.pk}"' not in page  # begun: no withdrawal offered
+    url = reverse("workprocesses:rollout-withdraw", args=[planned.pk])
+    without = client.post(url, {f"withdraw-{planned.pk}-reason": ""})
+    assert without.status_code == 422
+    assert (
+        f'data-testid="error-withdraw-{planned.pk}-reason">Dit veld is verplicht.<'
+        in without.content.decode()
+    )
+    planned.refresh_from_db()
+    assert planned.withdrawn_at is None
+    answer = client.post(url, {f"withdraw-{planned.pk}-reason": "Pilot uitgesteld"}, follow=True)
+    assert answer.status_code == 200
+    text = answer.content.decode()
+    assert "Ingetrokken:" in text and day.strftime("%d-%m-%Y") in text
+    row = re.search(rf'data-testid="rollout-{PROCESS}-zeeland-west-brabant">(.*?)</tr>', text, re.S)
+    assert row is not None and day.strftime("%d-%m-%Y") not in row.group(1)
+    planned.refresh_from_db()
+    assert planned.withdrawal_reason == "Pilot uitgesteld" and planned.withdrawn_by == admin
+    # Sent again (a second tab): said so, nothing changed.
+    again = client.post(url, {f"withdraw-{planned.pk}-reason": "nogmaals"})
+    assert again.status_code == 422 and "al ingetrokken" in again.content.decode()
+    assert _logged("withdraw") == 1
+
+
+def test_only_the_functional_administrator_withdraws(make_user: Callable[..., Any]) -> None:
+    planned = rollout_enable(
+        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=_later(3), actor=None
+    )
+    url = reverse("workprocesses:rollout-withdraw", args=[planned.pk])
+    screener = make_user("case_screener")
+    assert _client(screener).post(url, {f"withdraw-{planned.pk}-reason": "weg"}).status_code == 403
+    assert _client(screener).get(url).status_code == 405
+    missing = reverse("workprocesses:rollout-withdraw", args=[999999])
+    assert _client(_admin(make_user)).post(missing, {"withdraw-999999-reason": "weg"}).status_code == 404
+    planned.refresh_from_db()
+    assert planned.withdrawn_at is None
