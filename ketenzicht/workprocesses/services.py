@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -67,6 +67,34 @@ def _day(day: date) -> str:
     return day.strftime("%d-%m-%Y")
 
 
+def _standing(process: str, organisation: Organisation | None, valid_from: date) -> Rollout | None:
+    """The roll-out that stands for the process in the organisation (None: the default) from that day."""
+    return (
+        Rollout.objects.filter(
+            process=process, organisation=organisation, valid_from=valid_from, withdrawn_at__isnull=True
+        )
+        .select_related("process_version")
+        .first()
+    )
+
+
+def _taken(standing: Rollout, *, organisation: Organisation | None, today: date) -> RolloutRefused:
+    """The day is taken by `standing`: the same version (a second tab, a second click) or another one."""
+    where = organisation.name if organisation else gettext_lazy("The national default")
+    found = {"where": where, "version": standing.process_version.version, "date": _day(standing.valid_from)}
+    if standing.valid_from > today:
+        text = gettext_lazy(
+            "%(where)s already has version %(version)s of this work process from %(date)s: nothing was "
+            "stored. To run another version from that day, withdraw that planned roll-out first."
+        )
+    else:
+        text = gettext_lazy(
+            "%(where)s already has version %(version)s of this work process from %(date)s: nothing was "
+            "stored. To run another version, roll it out from a later day."
+        )
+    return RolloutRefused("valid_from", text % found)
+
+
 def rollout_enable(
     *,
     process_version: ProcessVersion,
@@ -80,8 +108,9 @@ def rollout_enable(
     """Enable a version for one organisation (or, with None, as the default of all) from a date. Logged.
 
     `valid_from` lies not before `today` (default: the local date; a test or an import of history passes the
-    day it stands on): a roll-out cannot change the version of cases opened before it. Refusals raise
-    RolloutRefused; an organisation that cannot run the process, ValueError."""
+    day it stands on): a roll-out cannot change the version of cases opened before it. One roll-out stands
+    per process, organisation and day (the database's constraint decides between two at once). Refusals
+    raise RolloutRefused; an organisation that cannot run the process, ValueError."""
     definition = definition_of(process_version)
     if organisation is not None and organisation.kind not in definition.organisation_kinds:
         raise ValueError(f"{organisation} cannot run {process_version}")
@@ -95,15 +124,25 @@ def rollout_enable(
             )
             % {"today": _day(today)},
         )
+    standing = _standing(process_version.process, organisation, valid_from)
+    if standing is not None:
+        raise _taken(standing, organisation=organisation, today=today)
     with transaction.atomic():
-        rollout = Rollout.objects.create(
-            process=process_version.process,
-            process_version=process_version,
-            organisation=organisation,
-            valid_from=valid_from,
-            enabled_by=actor,
-            note=note,
-        )
+        try:
+            with transaction.atomic():
+                rollout = Rollout.objects.create(
+                    process=process_version.process,
+                    process_version=process_version,
+                    organisation=organisation,
+                    valid_from=valid_from,
+                    enabled_by=actor,
+                    note=note,
+                )
+        except IntegrityError as error:  # stored meanwhile by another administrator (or tab)
+            standing = _standing(process_version.process, organisation, valid_from)
+            if standing is None:
+                raise
+            raise _taken(standing, organisation=organisation, today=today) from error
         access_log_record(
             actor=actor,
             action="create",

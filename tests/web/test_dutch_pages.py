@@ -197,10 +197,18 @@ WALK: dict[str, list[Visit]] = {
     "workprocesses:rollouts": [
         get("/werkprocessen/"),
         post("/werkprocessen/", {}),
-        # A first day before today: refused at the field.
+        # A first day before today, and the day of a planned roll-out again: refused at the field.
         post(
             "/werkprocessen/",
             {"process_version": "{v2}", "organisation": "{police_unit}", "valid_from": "2025-01-01"},
+        ),
+        post(
+            "/werkprocessen/",
+            {
+                "process_version": "{v2}",
+                "organisation": "{police_unit}",
+                "valid_from": "{py}-{pm:02d}-{pd:02d}",
+            },
         ),
     ],
     # Without a reason: the page with the error at the planned roll-out's form.
@@ -586,6 +594,7 @@ def world(db: Any) -> dict[str, int]:
         note="pilot",
     )
     ids["v2"], ids["planned"] = v2.pk, planned.pk
+    ids |= {"py": planned.valid_from.year, "pm": planned.valid_from.month, "pd": planned.valid_from.day}
     ids["bg_person"], ids["bg_grant"] = _break_the_glass()
     return ids
 

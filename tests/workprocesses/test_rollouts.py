@@ -1,20 +1,27 @@
-"""Roll-outs of work-process versions: no first day before today, and a planned roll-out withdrawn with a
-reason before it begins; `version_for` and the page's table follow what stands."""
+"""Roll-outs of work-process versions: one that stands per process, organisation and first day (also when
+two administrators, or two tabs, send it at once), no first day before today, and a planned roll-out
+withdrawn with a reason before it begins; `version_for` and the page's table follow what stands."""
 
 from __future__ import annotations
 
+import importlib
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.workprocesses import services
 from ketenzicht.workprocesses.models import ProcessVersion, Rollout
 from ketenzicht.workprocesses.selectors import rollout_overview
 from ketenzicht.workprocesses.services import (
@@ -55,6 +62,156 @@ def _admin(make_user: Callable[..., Any]) -> Any:
 
 def _logged(action: str) -> int:
     return AccessLogEntry.objects.filter(object_type="rollout", action=action, result="stored").count()
+
+
+# --- one roll-out per process, organisation and day ------------------------------------------------------
+
+
+def test_the_same_rollout_sent_twice_is_stored_once_and_the_second_is_told(
+    make_user: Callable[..., Any],
+) -> None:
+    admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
+    rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    with pytest.raises(RolloutRefused) as refused:
+        rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    assert refused.value.field == "valid_from"
+    message = str(refused.value.message)
+    assert "Politie eenheid Zeeland-West-Brabant" in message and day.strftime("%d-%m-%Y") in message
+    assert "niets opgeslagen" in message
+    assert Rollout.objects.filter(organisation=unit, valid_from=day).count() == 1
+    assert _logged("create") == 1
+
+
+def test_another_version_on_a_taken_day_is_refused_too(make_user: Callable[..., Any]) -> None:
+    """Two roll-outs from one day cannot both decide which version a case starts on that day."""
+    unit, day = _unit("oost-brabant"), _later(10)
+    rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=None)
+    with pytest.raises(RolloutRefused, match="geplande uitrol dan eerst in"):
+        rollout_enable(process_version=_v(1), organisation=unit, valid_from=day, actor=None)
+    # Another organisation, another day, or the national default: each a day of its own.
+    rollout_enable(process_version=_v(1), organisation=_unit("limburg"), valid_from=day, actor=None)
+    rollout_enable(process_version=_v(1), organisation=unit, valid_from=day + timedelta(days=1), actor=None)
+    rollout_enable(process_version=_v(2), organisation=None, valid_from=day, actor=None)
+    with pytest.raises(RolloutRefused, match="landelijke standaard"):
+        rollout_enable(process_version=_v(2), organisation=None, valid_from=day, actor=None)
+
+
+def test_a_rollout_stored_meanwhile_by_another_tab_is_refused_by_the_database(
+    monkeypatch: pytest.MonkeyPatch, make_user: Callable[..., Any]
+) -> None:
+    """The race of two tabs: both looked before either stored. The check before storing is blinded here,
+    as if the other tab's roll-out had not been committed yet; the database's constraint refuses the second
+    and the service says so, the same way, with nothing of it stored or logged."""
+    admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
+    rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    looked: list[bool] = []
+    real = services._standing
+
+    def not_yet_committed(*args: Any) -> Rollout | None:
+        if not looked:  # the look before storing
+            looked.append(True)
+            return None
+        return real(*args)  # the look after the refusal, to name what stands
+
+    monkeypatch.setattr(services, "_standing", not_yet_committed)
+    with pytest.raises(RolloutRefused) as refused:
+        rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
+    assert looked and refused.value.field == "valid_from"
+    assert isinstance(refused.value.__cause__, IntegrityError)
+    assert Rollout.objects.filter(organisation=unit, valid_from=day).count() == 1
+    assert _logged("create") == 1
+
+
+def test_the_database_keeps_one_standing_rollout_per_day_a_withdrawn_one_does_not_count() -> None:
+    unit, day = _unit("oost-brabant"), _later(7)
+
+    def add(organisation: Organisation | None, **extra: Any) -> Rollout:
+        return Rollout.objects.create(
+            process=PROCESS, process_version=_v(2), organisation=organisation, valid_from=day, **extra
+        )
+
+    for organisation in (unit, None):
+        first = add(organisation)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            add(organisation)
+        add(organisation, withdrawn_at=timezone.now(), withdrawal_reason="test")  # withdrawn: allowed
+        Rollout.objects.filter(pk=first.pk).update(withdrawn_at=timezone.now())
+        add(organisation)  # the day is free again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_administrators_rolling_out_at_once_store_one(make_user: Callable[..., Any]) -> None:
+    # PostgreSQL only: SQLite lets one writer in at a time (transaction_mode IMMEDIATE), so the two cannot
+    # race there. Skipped here, not by a mark (see tests/screening/test_cases_race.py).
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "SQLite lets one connection write at a time, so two roll-outs cannot race: PostgreSQL only"
+        )
+    admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
+    first_stored, second_started = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def roll_out(name: str) -> None:
+        try:
+            with transaction.atomic():
+                if name == "second":
+                    second_started.set()
+                outcome[name] = rollout_enable(
+                    process_version=_v(2), organisation=unit, valid_from=day, actor=admin
+                )
+                if name == "first":
+                    first_stored.set()
+                    assert second_started.wait(10)
+                    time.sleep(1.0)  # uncommitted while the second looks, finds nothing, and stores
+        except BaseException as error:
+            outcome[f"{name}_error"] = error
+            first_stored.set()
+        finally:
+            connection.close()
+
+    one = threading.Thread(target=roll_out, args=("first",))
+    one.start()
+    assert first_stored.wait(20)
+    two = threading.Thread(target=roll_out, args=("second",))
+    two.start()
+    one.join(30)
+    two.join(30)
+    assert "first_error" not in outcome and "second" not in outcome, outcome
+    assert isinstance(outcome["second_error"], RolloutRefused), outcome
+    assert Rollout.objects.filter(organisation=unit, valid_from=day).count() == 1
+    assert _logged("create") == 1
+
+
+@pytest.mark.django_db(transaction=True)  # migrations run outside a test's transaction (SQLite)
+def test_the_migration_keeps_of_two_rollouts_of_one_day_the_one_version_for_chose() -> None:
+    before, after = (
+        ("workprocesses", "0006_further_escalation_and_alerts"),
+        ("workprocesses", "0008_rollout_one_per_day"),
+    )
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state([before]).apps
+        OldRollout = old.get_model("workprocesses", "Rollout")
+        unit, v1, v2 = _unit("zeeland-west-brabant"), _v(1), _v(2)
+        day = date(2026, 12, 10)
+        made = [
+            OldRollout.objects.create(
+                process=PROCESS, process_version_id=pv.pk, organisation_id=organisation, valid_from=day
+            ).pk
+            for pv, organisation in ((v2, unit.pk), (v2, unit.pk), (v1, unit.pk), (v2, None), (v2, None))
+        ]
+        MigrationExecutor(connection).migrate([after])
+        standing = Rollout.objects.filter(pk__in=made, withdrawn_at__isnull=True)
+        assert sorted(standing.values_list("pk", flat=True)) == [made[2], made[4]]  # the last of each day
+        assert version_for(PROCESS, unit, day) == v1  # as before the migration: the one entered last
+        withdrawn = Rollout.objects.filter(pk__in=made, withdrawn_at__isnull=False)
+        assert {r.withdrawal_reason for r in withdrawn} == {
+            importlib.import_module("ketenzicht.workprocesses.migrations.0007_rollout_withdrawal").REASON
+        }
+    finally:
+        MigrationExecutor(connection).migrate(latest)
 
 
 # --- no first day before today ---------------------------------------------------------------------------
@@ -99,6 +256,27 @@ def test_the_page_refuses_a_first_day_before_today_at_the_field(make_user: Calla
     assert not Rollout.objects.filter(organisation=amsterdam).exists()
     row = re.search(rf'data-testid="rollout-{PROCESS}-amsterdam">(.*?)</tr>', text, re.S)
     assert row is not None and "01-01-2025" not in row.group(1)
+
+
+def test_the_page_refuses_a_second_identical_rollout_from_another_tab(make_user: Callable[..., Any]) -> None:
+    admin = _admin(make_user)
+    first_tab, second_tab = _client(admin), _client(admin)
+    unit, day = _unit("zeeland-west-brabant"), _later(4)
+    form = {"process_version": _v(2).pk, "organisation": unit.pk, "valid_from": day.isoformat()}
+    for tab in (first_tab, second_tab):
+        assert tab.get(reverse("workprocesses:rollouts")).status_code == 200
+    assert first_tab.post(reverse("workprocesses:rollouts"), form).status_code == 302
+    answer = second_tab.post(reverse("workprocesses:rollouts"), form)
+    assert answer.status_code == 422
+    error = re.search(r'data-testid="error-valid_from">([^<]*)<', answer.content.decode())
+    assert error is not None and "heeft al versie 2 van dit werkproces vanaf " + day.strftime("%d-%m-%Y") in (
+        error.group(1)
+    )
+    row = re.search(
+        rf'data-testid="rollout-{PROCESS}-zeeland-west-brabant">(.*?)</tr>', answer.content.decode(), re.S
+    )
+    assert row is not None and row.group(1).count(day.strftime("%d-%m-%Y")) == 1
+    assert Rollout.objects.filter(organisation=unit).count() == 1
 
 
 # --- withdrawing a planned roll-out ----------------------------------------------------------------------

@@ -1,8 +1,29 @@
-"""A roll-out can be withdrawn before its first day (who, when, why)."""
+"""A roll-out can be withdrawn before its first day (who, when, why). Two roll-outs of one process for one
+organisation (or the default) from one day were accepted until now; of each such group the last one entered
+is the one `version_for` chose, so it stays and the others are marked withdrawn here (the unique
+constraints of 0008 then hold)."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+REASON = "a second roll-out of the same day: the one entered last stands (migration 0007)"
+
+
+def withdraw_doubles(apps, schema_editor):
+    Rollout = apps.get_model("workprocesses", "Rollout")
+    last: dict[tuple[str, int | None, object], int] = {}
+    doubles: list[int] = []
+    for pk, process, organisation_id, valid_from in Rollout.objects.order_by("id").values_list(
+        "id", "process", "organisation_id", "valid_from"
+    ):
+        key = (process, organisation_id, valid_from)
+        if key in last:
+            doubles.append(last[key])
+        last[key] = pk
+    if doubles:
+        Rollout.objects.filter(pk__in=doubles).update(withdrawn_at=timezone.now(), withdrawal_reason=REASON)
 
 
 class Migration(migrations.Migration):
@@ -34,4 +55,5 @@ class Migration(migrations.Migration):
                 to=settings.AUTH_USER_MODEL,
             ),
         ),
+        migrations.RunPython(withdraw_doubles, migrations.RunPython.noop),
     ]
