@@ -150,7 +150,7 @@ def rollout_organisations() -> QuerySet[Organisation]:
 
 def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     """Per process and organisation that can run it: the version in force today (own or default) and
-    the roll-outs still to come (withdrawn ones left out: they decide nothing)."""
+    the roll-outs still to come, as `services.version_for` will choose them (withdrawn ones left out)."""
     on = on or timezone.localdate()
     rows: list[RolloutRow] = []
     rollouts = list(
@@ -169,8 +169,17 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
             own = [r for r in of_process if r.organisation_id == organisation.pk]
             begun = sorted((r for r in own if r.valid_from <= on), key=lambda r: (r.valid_from, r.pk))
             current = begun[-1] if begun else (defaults[-1] if defaults else None)
-            upcoming = sorted((r for r in own if r.valid_from > on), key=lambda r: (r.valid_from, r.pk))
-            upcoming += [r for r in of_process if r.organisation_id is None and r.valid_from > on]
+            upcoming = [r for r in own if r.valid_from > on]
+            # A later default reaches the organisation only while none of its own has begun by then.
+            first_own = min((r.valid_from for r in own), default=None)
+            upcoming += [
+                r
+                for r in of_process
+                if r.organisation_id is None
+                and r.valid_from > on
+                and (first_own is None or r.valid_from < first_own)
+            ]
+            upcoming.sort(key=lambda r: (r.valid_from, r.pk))
             rows.append(
                 RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
             )

@@ -374,3 +374,24 @@ def test_only_the_functional_administrator_withdraws(make_user: Callable[..., An
     assert _client(_admin(make_user)).post(missing, {"withdraw-999999-reason": "weg"}).status_code == 404
     planned.refresh_from_db()
     assert planned.withdrawn_at is None
+
+
+# --- the table -------------------------------------------------------------------------------------------
+
+
+def test_a_later_default_is_not_planned_for_an_organisation_running_its_own_rollout() -> None:
+    """`version_for` takes an organisation's own begun roll-out before any default: a new national default
+    does not reach it, and the table does not list it there."""
+    pilot, other = _unit("oost-brabant"), _unit("limburg")
+    rollout_enable(process_version=_v(1), organisation=pilot, valid_from=timezone.localdate(), actor=None)
+    default = rollout_enable(process_version=_v(2), organisation=None, valid_from=_later(30), actor=None)
+    rows = {r.organisation.code: r for r in rollout_overview() if r.process == PROCESS}
+    assert rows["oost-brabant"].upcoming == [] and rows["limburg"].upcoming == [default]
+    assert version_for(PROCESS, pilot, _later(30)) == _v(1)
+    assert version_for(PROCESS, other, _later(30)) == _v(2)
+    # An own roll-out that begins after the default: the default comes first, then its own.
+    later_own = rollout_enable(process_version=_v(1), organisation=other, valid_from=_later(40), actor=None)
+    rows = {r.organisation.code: r for r in rollout_overview() if r.process == PROCESS}
+    assert rows["limburg"].upcoming == [default, later_own]
+    assert version_for(PROCESS, other, _later(35)) == _v(2)
+    assert version_for(PROCESS, other, _later(40)) == _v(1)
