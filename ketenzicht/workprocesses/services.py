@@ -656,7 +656,8 @@ def case_take(
 
 
 def _proposer(pending: Mapping[str, Any]) -> User | None:
-    return User.objects.filter(pk=pending.get("by")).first()
+    by = pending.get("by")
+    return User.objects.filter(pk=by).first() if by is not None else None
 
 
 def case_confirm(
