@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -192,7 +192,9 @@ class Figures:
     compare_head: list[Promise]
     compare_rows: list[CompareRow]
     counted_at: object  # the last refresh's end, or None
-    stale_days: int
+    stale_days: int  # days whose figures changed since (not counted again yet), the first and the last
+    stale_from: date | None
+    stale_to: date | None
     areas: dict[str, list[tuple[str, str]]]  # every area a user may choose, per kind (read once)
 
 
@@ -434,6 +436,16 @@ def figures_for(choice: Choice, *, known_years: list[int]) -> Figures:
         area_name = dict(known[choice.area_kind]).get(choice.area_code, choice.area_code)
     head, compare_rows = _compare(choice, first, last, known)
     refreshed = Refresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
+    stale = StaleDay.objects.aggregate(n=Count("pk"), first=Min("day"), last=Max("day"))
     return Figures(
-        choice, area_name, sections, head, compare_rows, refreshed, StaleDay.objects.count(), known
+        choice,
+        area_name,
+        sections,
+        head,
+        compare_rows,
+        refreshed,
+        stale["n"],
+        stale["first"],
+        stale["last"],
+        known,
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.insights.models import Cell, Refresh, StaleDay
 from ketenzicht.insights.selectors import years
-from ketenzicht.insights.services import figures_refresh
+from ketenzicht.insights.services import figures_refresh, stale_mark
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
@@ -296,3 +296,34 @@ def test_shares_come_from_the_exact_counts_and_hide_a_small_rest(make_user: Call
     assert shown[("Gebieden vergeleken", "op tijd beoordeeld", "Nederland")] == "65"
     assert shown[("Gebieden vergeleken", "op tijd gescreend", "Nederland")] == "60"
     assert all(int(value) % 5 == 0 for value in shown.values())
+
+
+def test_the_page_says_when_it_was_counted_and_what_is_not_counted_yet(
+    make_user: Callable[..., Any],
+) -> None:
+    """No recount runs by itself in the demo: the page promises none. It says when the figures were
+    counted, and which days have data that are not counted yet."""
+    _cells(2026, ("police_unit", "oost-brabant"), {("registrations", "stalking"): 5})
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    counted = Refresh.objects.latest("finished_at").finished_at
+
+    def said() -> str:
+        page = client.get("/inzicht/?jaar=2026").content.decode()
+        found = re.search(r'data-testid="insights-counted">(.*?)</p>', page, re.S)
+        assert found is not None
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+    at = timezone.localtime(counted).strftime("%d-%m-%Y %H:%M")
+    assert said() == f"Geteld op {at}: de cijfers tonen het register zoals het toen was."
+    stale_mark([date(2026, 2, 3), date(2026, 12, 1), date(2026, 3, 9), date(2026, 3, 9)])
+    text = said()
+    assert "volgende telling" not in text and "om de paar minuten" not in text
+    assert text.endswith(
+        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 3 dagen (van 03-02-2026 tot en met "
+        "01-12-2026); de cijfers van die dagen zijn nog niet opnieuw geteld."
+    )
+    StaleDay.objects.exclude(day=date(2026, 3, 9)).delete()
+    assert said().endswith(
+        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 1 dag (09-03-2026); de cijfers van die dag "
+        "zijn nog niet opnieuw geteld."
+    )
