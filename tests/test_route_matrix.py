@@ -180,6 +180,11 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),
         Call("POST", "/werkprocessen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 422),), body={}),
     ],
+    # A roll-out that does not exist: the administrator gets 404, everyone else the page's 403.
+    "workprocesses:rollout-withdraw": [
+        Call("POST", "/werkprocessen/999999/intrekken/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 404),), body={}),
+        Call("GET", "/werkprocessen/999999/intrekken/", 302, 405),
+    ],
     "screening:queue": [
         Call("GET", "/screening/", 302, 403, SCREENING_DESK),
         Call("GET", "/screening/?urgency=acute&owner=nobody&overdue=on", 302, 403, SCREENING_DESK),

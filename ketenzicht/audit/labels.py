@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "reactivate": pgettext_lazy("logged action", "reactivate"),
     "reset": pgettext_lazy("logged action", "password reset"),
     "revoke": pgettext_lazy("logged action", "revoke"),
+    "withdraw": pgettext_lazy("logged action", "withdraw"),
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +32,10 @@ KIND_OF_AREA = {
     "district_office": OrganisationKind.OM,
 }
 AREA_OF_KIND: dict[str, str] = {kind.value: area for area, kind in KIND_OF_AREA.items()}
+DUE = ("in_time", "late", "overdue_now")  # the statuses whose term has passed: a share in time is of these
+SHARE_IN_TIME = _("share in time")
+# The comparison's columns of shares (in percent, published by `share`); the others hold counts.
+COMPARE_SHARES = (_("screened in time"), _("assessed in time"), _("settled at the ZSM table"))
 
 
 def may_see_insights(user: User) -> bool:
@@ -188,7 +192,9 @@ class Figures:
     compare_head: list[Promise]
     compare_rows: list[CompareRow]
     counted_at: object  # the last refresh's end, or None
-    stale_days: int
+    stale_days: int  # days whose figures changed since (not counted again yet), the first and the last
+    stale_from: date | None
+    stale_to: date | None
     areas: dict[str, list[tuple[str, str]]]  # every area a user may choose, per kind (read once)
 
 
@@ -246,15 +252,16 @@ def _per_group(
     section: Section, whole: Mapping[tuple[str, str], float]
 ) -> tuple[str, list[str], list[list[str]]]:
     """The table of a grouped section over the chosen range: per group its parts, the total and the share
-    done in time (of those whose term passed), all published."""
+    done in time (of those whose term passed: in time, late, overdue now), all published; the share from
+    the exact counts (engine/disclosure.py)."""
     assert section.groups is not None
     caption, head, groups = section.groups
     codes = [code for code, _ in section.parts]
     lines = []
     for group, label in groups:
         exact = {code: whole.get((section.key, f"{group}:{code}"), 0) for code in codes}
-        due = published(int(sum(exact.get(s, 0) for s in ("in_time", "late", "overdue_now"))))
-        in_time = share(published(int(exact.get("in_time", 0))), due)
+        due = int(sum(exact.get(s, 0) for s in DUE))
+        in_time = share(int(exact.get("in_time", 0)), due)
         lines.append(
             [
                 str(label),
@@ -265,7 +272,7 @@ def _per_group(
         )
     return (
         str(caption),
-        [str(head), str(_("total")), *(str(label) for _, label in section.parts), str(_("share in time"))],
+        [str(head), str(_("total")), *(str(label) for _, label in section.parts), str(SHARE_IN_TIME)],
         lines,
     )
 
@@ -338,11 +345,11 @@ def _compare(
         _("of which stalking"),
         _("stalking signals before or without art. 285b"),
         _("screening cases opened"),
-        _("screened in time"),
+        COMPARE_SHARES[0],
         _("Veilig Thuis notifications"),
-        _("assessed in time"),
+        COMPARE_SHARES[1],
         _("ZSM decisions"),
-        _("settled at the ZSM table"),
+        COMPARE_SHARES[2],
         _("measures imposed"),
         _("breaches"),
         _("repeat victims"),
@@ -351,20 +358,17 @@ def _compare(
     for code, name in [*names.items(), ("", str(_("the Netherlands")))]:
         whole = _summed_years(per_area.get(code, []), single)
 
-        due = ("in_time", "late", "overdue_now")
-        screened_due = published(int(sum(_status(whole, "screening_timeliness", s) for s in due)))
-        vt_due = published(int(sum(_status(whole, "vt_notifications", s) for s in due)))
-        decided = _total(whole, "zsm_decided", "all")
+        decided = _exact(whole, "zsm_decided", "all")
         cells: list[Shown | str] = [
             _total(whole, "registrations"),
             _total(whole, "registrations", "stalking"),
             _total(whole, "stalking_signals", "before", "without"),
             _total(whole, "screening_timeliness"),
-            _percent(share(published(int(_status(whole, "screening_timeliness", "in_time"))), screened_due)),
+            _in_time(whole, "screening_timeliness"),
             _total(whole, "vt_notifications"),
-            _percent(share(published(int(_status(whole, "vt_notifications", "in_time"))), vt_due)),
-            decided,
-            _percent(share(_total(whole, "zsm_decided", "zsm"), decided)),
+            _in_time(whole, "vt_notifications"),
+            published(decided),
+            _percent(share(_exact(whole, "zsm_decided", "zsm"), decided)),
             _total(whole, "measures"),
             _total(whole, "breaches"),
             _total(whole, "repeat_victims") if single else "—",
@@ -373,18 +377,35 @@ def _compare(
     return head, rows
 
 
+def _exact(whole: Mapping[tuple[str, str], float], figure: str, *parts: str) -> int:
+    """A figure summed over its parts (or the parts named), exact: to be published before it is shown."""
+    return int(sum(v for (f, p), v in whole.items() if f == figure and (not parts or p in parts)))
+
+
 def _total(whole: Mapping[tuple[str, str], float], figure: str, *parts: str) -> Shown:
     """A figure summed over its parts (or the parts named), published."""
-    return published(int(sum(v for (f, p), v in whole.items() if f == figure and (not parts or p in parts))))
+    return published(_exact(whole, figure, *parts))
 
 
-def _status(whole: Mapping[tuple[str, str], float], figure: str, status: str) -> float:
+def _status(whole: Mapping[tuple[str, str], float], figure: str, status: str) -> int:
     """A grouped figure's count of one status over its groups (exact)."""
-    return sum(v for (f, p), v in whole.items() if f == figure and p.endswith(":" + status))
+    return int(sum(v for (f, p), v in whole.items() if f == figure and p.endswith(":" + status)))
+
+
+def _in_time(whole: Mapping[tuple[str, str], float], figure: str) -> str:
+    """The published share done in time of a grouped figure's cases whose term passed, from the exact
+    counts."""
+    return _percent(share(_status(whole, figure, "in_time"), sum(_status(whole, figure, s) for s in DUE)))
 
 
 def _percent(value: int | None) -> str:
     return "—" if value is None else f"{value}%"
+
+
+def is_share_column(heading: str) -> bool:
+    """Whether a column of an extra table or of the comparison (its heading, as shown) holds shares in
+    percent: the CSV names the unit of a share that cannot be shown too."""
+    return heading in {str(SHARE_IN_TIME), *(str(h) for h in COMPARE_SHARES)}
 
 
 def figures_for(choice: Choice, *, known_years: list[int]) -> Figures:
@@ -415,6 +436,16 @@ def figures_for(choice: Choice, *, known_years: list[int]) -> Figures:
         area_name = dict(known[choice.area_kind]).get(choice.area_code, choice.area_code)
     head, compare_rows = _compare(choice, first, last, known)
     refreshed = Refresh.objects.order_by("-finished_at").values_list("finished_at", flat=True).first()
+    stale = StaleDay.objects.aggregate(n=Count("pk"), first=Min("day"), last=Max("day"))
     return Figures(
-        choice, area_name, sections, head, compare_rows, refreshed, StaleDay.objects.count(), known
+        choice,
+        area_name,
+        sections,
+        head,
+        compare_rows,
+        refreshed,
+        stale["n"],
+        stale["first"],
+        stale["last"],
+        known,
     )

@@ -23,7 +23,16 @@ from ketenzicht.organisations.models import User
 from ketenzicht.ui.charts import Part, bars_svg
 
 from .labels import BY_CHOICES, COMPARE_KINDS
-from .selectors import Choice, Figures, SectionView, choice_for, figures_for, may_see_insights, years
+from .selectors import (
+    Choice,
+    Figures,
+    SectionView,
+    choice_for,
+    figures_for,
+    is_share_column,
+    may_see_insights,
+    years,
+)
 
 OBJECT_TYPE = "statistics"
 FIELD_NAMES = {
@@ -138,11 +147,11 @@ def _csv_rows(figures: Figures, choice: Choice) -> Iterator[list[str]]:
         for table, head, lines in view.extra:
             for cells in lines:
                 for name, text in zip(head[1:], cells[1:], strict=True):
-                    unit = percent if text.endswith("%") else count
+                    unit = percent if is_share_column(name) else count
                     yield line(f"{title}: {table}", f"{cells[0]}: {name}", whole, unit, text)
     for compared in figures.compare_rows:
         for heading, text in zip(figures.compare_head, compared.cells, strict=True):
-            unit = percent if text.endswith("%") else count
+            unit = percent if is_share_column(str(heading)) else count
             found = line(_("Areas compared"), heading, whole, unit, text)
             found[2] = compared.name
             yield found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
@@ -55,10 +56,18 @@ class RolloutForm(NldsFormMixin, forms.Form):
             *((str(o.pk), o.name) for o in rollout_organisations()),
         ]
         self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"
+        # The browser's date picker offers no day before today (the service refuses one all the same).
+        self.fields["valid_from"].widget.attrs["min"] = timezone.localdate().isoformat()
 
     def clean_organisation(self) -> Organisation | None:
         chosen = self.cleaned_data["organisation"]
         return None if chosen == NATIONAL else rollout_organisations().get(pk=int(chosen))
+
+
+class WithdrawForm(NldsFormMixin, forms.Form):
+    """Withdrawing a planned roll-out; one per roll-out on the page (prefixed with its id)."""
+
+    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)
 
 
 class CaseOpenForm(NldsFormMixin, forms.Form):

@@ -33,7 +33,9 @@ class ProcessVersion(models.Model):
 
 class Rollout(models.Model):
     """From `valid_from` on, new cases of `process` in `organisation` (or, when empty, in every organisation
-    without a rollout of its own) start on `process_version`. Rows are added, never changed."""
+    without a rollout of its own) start on `process_version`. Rows are added, and changed only when withdrawn
+    before their first day (`withdrawn_at`); a withdrawn roll-out decides nothing. One roll-out that stands
+    per process, organisation (or the default) and first day: the database refuses a second."""
 
     process = models.CharField(max_length=64)
     process_version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="rollouts")
@@ -46,10 +48,29 @@ class Rollout(models.Model):
     )
     enabled_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawal_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["process", "organisation_id", "-valid_from", "-id"]
         indexes = [models.Index(fields=["process", "organisation", "valid_from"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["process", "organisation", "valid_from"],
+                condition=models.Q(withdrawn_at__isnull=True, organisation__isnull=False),
+                name="rollout_one_per_organisation_day",
+            ),
+            # The national default has no organisation: NULLs are all distinct in a unique index, so its
+            # own constraint.
+            models.UniqueConstraint(
+                fields=["process", "valid_from"],
+                condition=models.Q(withdrawn_at__isnull=True, organisation__isnull=True),
+                name="rollout_one_default_per_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.process_version} from {self.valid_from} in {self.organisation or 'all'}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -186,10 +186,14 @@ def rollout_organisations() -> QuerySet[Organisation]:
 
 def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     """Per process and organisation that can run it: the version in force today (own or default) and
-    the roll-outs still to come."""
+    the roll-outs still to come, as `services.version_for` will choose them (withdrawn ones left out)."""
     on = on or timezone.localdate()
     rows: list[RolloutRow] = []
-    rollouts = list(Rollout.objects.select_related("process_version", "organisation", "enabled_by"))
+    rollouts = list(
+        Rollout.objects.filter(withdrawn_at__isnull=True).select_related(
+            "process_version", "organisation", "enabled_by"
+        )
+    )
     for process in sorted({pv.process for pv in ProcessVersion.objects.all()}):
         kinds = _process_kinds(process)
         of_process = [r for r in rollouts if r.process == process]
@@ -201,8 +205,17 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
             own = [r for r in of_process if r.organisation_id == organisation.pk]
             begun = sorted((r for r in own if r.valid_from <= on), key=lambda r: (r.valid_from, r.pk))
             current = begun[-1] if begun else (defaults[-1] if defaults else None)
-            upcoming = sorted((r for r in own if r.valid_from > on), key=lambda r: (r.valid_from, r.pk))
-            upcoming += [r for r in of_process if r.organisation_id is None and r.valid_from > on]
+            upcoming = [r for r in own if r.valid_from > on]
+            # A later default reaches the organisation only while none of its own has begun by then.
+            first_own = min((r.valid_from for r in own), default=None)
+            upcoming += [
+                r
+                for r in of_process
+                if r.organisation_id is None
+                and r.valid_from > on
+                and (first_own is None or r.valid_from < first_own)
+            ]
+            upcoming.sort(key=lambda r: (r.valid_from, r.pk))
             rows.append(
                 RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
             )
@@ -227,3 +240,13 @@ def concurrent_text(case: Case, user: User) -> str:
         "%(who)s changed this case at %(when)s (%(what)s) while you were working on it. Nothing of yours "
         "was stored: check the case as it is now and submit again."
     ) % {"who": last.actor_name or gettext("the system"), "what": what, "when": when}
+
+
+def rollout_planned(*, on: date | None = None) -> list[Rollout]:
+    """The roll-outs that have not begun (and are not withdrawn): the ones that can still be withdrawn."""
+    on = on or timezone.localdate()
+    return list(
+        Rollout.objects.filter(withdrawn_at__isnull=True, valid_from__gt=on)
+        .select_related("process_version", "organisation", "enabled_by")
+        .order_by("valid_from", F("organisation__name").asc(nulls_first=True), "process", "pk")
+    )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("zaken/<int:pk>/", views.case_detail, name="case-detail"),
     path("zaken/<int:pk>/actie/", views.case_act, name="case-act"),
     path("werkprocessen/", views.rollouts, name="rollouts"),
+    path("werkprocessen/<int:pk>/intrekken/", views.rollout_withdrawal, name="rollout-withdraw"),
     path("waarschuwingen/", alert_views.alert_list, name="alerts"),
     path("waarschuwingen/<int:pk>/gelezen/", alert_views.alert_mark_read, name="alert-read"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -35,9 +35,10 @@ from .forms import (
     ReopenForm,
     RolloutForm,
     TransitionForm,
+    WithdrawForm,
 )
 from .labels import refusal_text, state_label, value_label
-from .models import Case, CaseEvent, ProcessVersion
+from .models import Case, CaseEvent, ProcessVersion, Rollout
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .selectors import (
@@ -52,10 +53,12 @@ from .selectors import (
     may_reopen,
     may_work_cases,
     rollout_overview,
+    rollout_planned,
 )
 from .services import (
     ConcurrentEdit,
     NoProcessVersion,
+    RolloutRefused,
     case_assign,
     case_confirm,
     case_decline,
@@ -65,11 +68,43 @@ from .services import (
     case_take,
     case_withdraw,
     rollout_enable,
+    rollout_withdraw,
 )
 
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _rollouts_page(
+    request: HttpRequest,
+    form: RolloutForm,
+    *,
+    withdrawing: tuple[int, WithdrawForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The roll-out page: the form, the versions in force, the planned roll-outs each with its withdrawal
+    form (`withdrawing`: the one just sent back with its errors)."""
+    planned = [
+        (
+            rollout,
+            withdrawing[1]
+            if withdrawing and withdrawing[0] == rollout.pk
+            else WithdrawForm(prefix=f"withdraw-{rollout.pk}"),
+        )
+        for rollout in rollout_planned()
+    ]
+    return render(
+        request,
+        "workprocesses/rollouts.html",
+        {
+            "form": form,
+            "rows": rollout_overview(),
+            "planned": planned,
+            "versions": ProcessVersion.objects.all(),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -89,6 +124,8 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 origin=request_origin(request, "web"),
             )
+        except RolloutRefused as refused:
+            form.add_error(refused.field, str(refused.message))
         except ValueError:
             form.add_error("organisation", _("This organisation cannot run this work process."))
         else:
@@ -103,12 +140,47 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("workprocesses:rollouts")
-    return render(
-        request,
-        "workprocesses/rollouts.html",
-        {"form": form, "rows": rollout_overview(), "versions": ProcessVersion.objects.all()},
-        status=422 if request.method == "POST" else 200,
-    )
+    if request.method == "POST":
+        messages.error(request, _("Nothing was stored: check the fields marked in red below."))
+    return _rollouts_page(request, form, status=422 if request.method == "POST" else 200)
+
+
+@require_http_methods(["POST"])
+def rollout_withdrawal(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    if not may_manage_rollouts(user):
+        raise PermissionDenied
+    rollout = get_object_or_404(Rollout.objects.select_related("process_version", "organisation"), pk=pk)
+    form = WithdrawForm(request.POST, prefix=f"withdraw-{pk}")
+    if form.is_valid():
+        try:
+            rollout_withdraw(
+                rollout,
+                actor=user,
+                reason=form.cleaned_data["reason"],
+                origin=request_origin(request, "web"),
+            )
+        except RolloutRefused as refused:
+            if refused.field in form.fields:
+                form.add_error(refused.field, str(refused.message))
+            else:  # begun or withdrawn meanwhile: it is no longer in the list of planned roll-outs
+                messages.error(request, str(refused.message))
+        else:
+            where = rollout.organisation.name if rollout.organisation else _("all organisations")
+            messages.success(
+                request,
+                _("Withdrawn: %(version)s in %(where)s from %(date)s. The version in force stays.")
+                % {
+                    "version": f"{rollout.process_version.label} (versie {rollout.process_version.version})",
+                    "where": where,
+                    "date": rollout.valid_from.strftime("%d-%m-%Y"),
+                },
+            )
+            return redirect("workprocesses:rollouts")
+    if form.errors:
+        messages.error(request, _("Nothing was stored: check the fields marked in red below."))
+    form_to_roll_out = RolloutForm(initial={"valid_from": timezone.localdate()})
+    return _rollouts_page(request, form_to_roll_out, withdrawing=(pk, form), status=422)
 
 
 @require_http_methods(["GET"])

@@ -113,6 +113,7 @@ def test_a_screener_of_a_pilot_unit_sees_version_two_s_steps(
         organisation=Organisation.objects.get(code="limburg"),
         valid_from=date(2020, 1, 1),
         actor=None,
+        today=date(2020, 1, 1),  # set up as if rolled out then
     )
     take_in("PL1000-E-1", JOS, MIEKE, registered_at=_days_ago(3), unit="limburg", municipality="GM0935")
     make_user("case_screener", organisation="limburg", username="screener-limburg", password=PASSWORD)

@@ -32,10 +32,43 @@ def test_no_difference_of_published_counts_tells_a_suppressed_count() -> None:
     assert country is not None and country - others not in (1, 2, 3, 4)
 
 
-def test_shares_and_medians_only_from_what_may_be_shown() -> None:
-    assert share(published(50), published(100)) == 50
-    assert share(published(3), published(100)) is None  # a share of a suppressed count would tell it
-    assert share(published(0), published(0)) is None
+@pytest.mark.parametrize(
+    ("part", "whole", "shown"),
+    [
+        (5, 7, None),  # 2 not in time: 71% beside a whole of "5" would tell them (published 5 of 5: "100%")
+        (3, 100, None),  # a part from 1 to 4
+        (96, 100, None),  # a rest from 1 to 4
+        (0, 3, None),  # the whole itself is a count from 1 to 4
+        (0, 0, None),
+        (7, 12, 60),  # 58%, from the exact counts (published 5 of 10 would say 50%)
+        (6, 11, 55),
+        (50, 100, 50),
+        (0, 10, 0),  # none in time: 0% is exact
+        (10, 10, 100),  # all in time: 100% is exact
+        (195, 200, 95),  # 97.5%: not 100% while 5 were not in time
+        (5, 500, 5),  # 1%: not 0% while 5 were
+    ],
+)
+def test_a_share_comes_from_the_exact_counts_and_never_tells_a_small_count(
+    part: int, whole: int, shown: int | None
+) -> None:
+    assert share(part, whole) == shown
+
+
+def test_every_share_shown_is_a_multiple_of_five_and_no_small_count_stands_behind_it() -> None:
+    for whole in range(0, 120):
+        for part in range(0, whole + 1):
+            found = share(part, whole)
+            if found is None:
+                continue
+            assert found % 5 == 0 and part not in (1, 2, 3, 4) and whole - part not in (1, 2, 3, 4)
+            assert (found == 100) == (part == whole) and (found == 0) == (part == 0)
+            assert abs(found - 100 * part / whole) <= 2.5
+    with pytest.raises(ValueError, match="a part of 5 in a whole of 4"):
+        share(5, 4)
+
+
+def test_medians_only_where_five_stand_behind_them() -> None:
     assert median_shown(12.5, 5) == 12.5 and median_shown(12.5, 4) is None
     with pytest.raises(ValueError, match="negative"):
         published(-1)

@@ -15,9 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.insights.models import Cell, StaleDay
+from ketenzicht.insights.models import Cell, Refresh, StaleDay
 from ketenzicht.insights.selectors import years
-from ketenzicht.insights.services import figures_refresh
+from ketenzicht.insights.services import figures_refresh, stale_mark
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
@@ -202,3 +202,128 @@ def test_intake_and_the_desks_mark_days_and_a_count_takes_them_in(make_user: Cal
     assert figures_refresh().years == (today.year,)
     assert status() == {"in_time"}
     assert figures_refresh().years == ()  # nothing stale: nothing counted
+
+
+def _cells(year: int, area: tuple[str, str], values: dict[tuple[str, str], int]) -> None:
+    """Counted cells of one year and area, and the country's the same (the page reads only cells)."""
+    for kind, code in (area, ("national", "nl")):
+        Cell.objects.bulk_create(
+            Cell(
+                period_kind="year",
+                period_start=date(year, 1, 1),
+                area_kind=kind,
+                area_code=code,
+                figure=figure,
+                part=part,
+                value=value,
+            )
+            for (figure, part), value in values.items()
+        )
+    Refresh.objects.create(
+        started_at=timezone.now(), finished_at=timezone.now(), years=[year], cells=0, facts=0
+    )
+
+
+def _shares(page: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The radar groups' shares in time, and the country's row of the areas compared (heading -> cell)."""
+    radar = page[page.index("Per radargroep") :]
+    radar = radar[: radar.index("</table>")]
+    groups = {
+        re.sub(r"<[^>]+>", "", row[0]).strip(): row[-1]
+        for row in (
+            re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", line, re.S)
+            for line in re.findall(r'<tr class="utrecht-table__row">(.*?)</tr>', radar, re.S)
+        )
+        if len(row) > 2 and not row[0].startswith("Radargroep")
+    }
+    table = page[page.index('data-testid="insights-compare-table"') :]
+    heads = [
+        re.sub(r"<[^>]+>", "", h)
+        for h in re.findall(r'<th class="[^"]*kz-number" scope="col">(.*?)</th>', table)
+    ]
+    country = table[table.index(">Nederland<") :]
+    cells = NUMBER.findall(country[: country.index("</tr>")])
+    return groups, dict(zip(heads, cells, strict=True))
+
+
+def test_shares_come_from_the_exact_counts_and_hide_a_small_rest(make_user: Callable[..., Any]) -> None:
+    """Oost-Brabant as the tester saw it: 5 first notifications assessed in time, 1 late, 1 overdue. From
+    the published counts (5 of 5) the share read 100%; from the exact ones it is 71%, which beside a whole
+    of "5" tells the 2 not in time: no share. Where part and rest are both 5 or more, the share is the exact
+    one rounded to fives (7 of 12: 60%, where 5 of 10 said 50%)."""
+    _cells(
+        2026,
+        ("police_unit", "oost-brabant"),
+        {
+            ("vt_notifications", "first:in_time"): 5,
+            ("vt_notifications", "first:late"): 1,
+            ("vt_notifications", "first:overdue_now"): 1,
+            ("vt_notifications", "re:in_time"): 7,
+            ("vt_notifications", "re:late"): 5,
+            ("screening_timeliness", "normal:in_time"): 7,
+            ("screening_timeliness", "normal:late"): 3,
+            ("screening_timeliness", "high:late"): 2,
+            ("zsm_decided", "zsm"): 6,
+            ("zsm_decided", "regular"): 4,
+            ("zsm_decided", "all"): 10,
+        },
+    )
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    query = "?gebied=police_unit:oost-brabant&jaar=2026&per=year&vergelijk=police_unit"
+    page = client.get("/inzicht/" + query).content.decode()
+    groups, country = _shares(page)
+    assert groups["Eerste melding"] == "—"  # was "100%"
+    assert groups["Hermelding"] == "60%"  # 7 of 12 (was 50%: 5 of 10)
+    # Over both groups 12 of 19 in time (63%): rest 7, part 12: shown, rounded to fives.
+    assert country["Op tijd beoordeeld"] == "65%"
+    # Screening: 7 in time of 12 due, the rest 5: 58%, shown as 60% (from the published 5 of 10: 50%).
+    assert country["Op tijd gescreend"] == "60%"
+    # ZSM: 6 of 10 settled at the table, the other 4 would be told: no share (was 50%, from 5 of 10).
+    assert country["Afgedaan aan de ZSM-tafel"] == "—"
+    rows = list(
+        csv.reader(
+            io.StringIO(client.get("/inzicht/export.csv" + query).content.decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    # The CSV: the same shares, and a share that cannot be shown is empty, said so, and still a percent.
+    percents = {(row[0].split(": ")[-1], row[1], row[2]): row for row in rows if row[4] == "procent"}
+    radar = ("Per radargroep", "eerste melding: aandeel op tijd", "Politie eenheid Oost-Brabant")
+    zsm = ("Gebieden vergeleken", "afgedaan aan de ZSM-tafel", "Nederland")
+    for hidden in (radar, zsm):
+        assert percents[hidden][5:] == ["", "niet te tonen"]
+    shown = {key: row[5] for key, row in percents.items() if row[5]}
+    assert shown[("Per radargroep", "hermelding: aandeel op tijd", "Politie eenheid Oost-Brabant")] == "60"
+    assert shown[("Gebieden vergeleken", "op tijd beoordeeld", "Nederland")] == "65"
+    assert shown[("Gebieden vergeleken", "op tijd gescreend", "Nederland")] == "60"
+    assert all(int(value) % 5 == 0 for value in shown.values())
+
+
+def test_the_page_says_when_it_was_counted_and_what_is_not_counted_yet(
+    make_user: Callable[..., Any],
+) -> None:
+    """No recount runs by itself in the demo: the page promises none. It says when the figures were
+    counted, and which days have data that are not counted yet."""
+    _cells(2026, ("police_unit", "oost-brabant"), {("registrations", "stalking"): 5})
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    counted = Refresh.objects.latest("finished_at").finished_at
+
+    def said() -> str:
+        page = client.get("/inzicht/?jaar=2026").content.decode()
+        found = re.search(r'data-testid="insights-counted">(.*?)</p>', page, re.S)
+        assert found is not None
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+    at = timezone.localtime(counted).strftime("%d-%m-%Y %H:%M")
+    assert said() == f"Geteld op {at}: de cijfers tonen het register zoals het toen was."
+    stale_mark([date(2026, 2, 3), date(2026, 12, 1), date(2026, 3, 9), date(2026, 3, 9)])
+    text = said()
+    assert "volgende telling" not in text and "om de paar minuten" not in text
+    assert text.endswith(
+        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 3 dagen (van 03-02-2026 tot en met "
+        "01-12-2026); de cijfers van die dagen zijn nog niet opnieuw geteld."
+    )
+    StaleDay.objects.exclude(day=date(2026, 3, 9)).delete()
+    assert said().endswith(
+        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 1 dag (09-03-2026); de cijfers van die dag "
+        "zijn nog niet opnieuw geteld."
+    )

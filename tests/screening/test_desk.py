@@ -88,6 +88,7 @@ def _pilot() -> None:
         organisation=Organisation.objects.get(code="oost-brabant"),
         valid_from=date(2020, 1, 1),
         actor=None,
+        today=date(2020, 1, 1),  # set up as if rolled out then
     )
 
 

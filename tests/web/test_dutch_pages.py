@@ -50,8 +50,8 @@ from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
 from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
-from ketenzicht.workprocesses.models import Alert
-from ketenzicht.workprocesses.services import case_open, case_take
+from ketenzicht.workprocesses.models import Alert, ProcessVersion
+from ketenzicht.workprocesses.services import case_open, case_take, rollout_enable
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
 from tests.test_route_matrix import ROLE_ORGANISATION, _route_names
@@ -199,7 +199,25 @@ WALK: dict[str, list[Visit]] = {
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": ""}),
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": "Nieuwe melding"}),
     ],
-    "workprocesses:rollouts": [get("/werkprocessen/"), post("/werkprocessen/", {})],
+    "workprocesses:rollouts": [
+        get("/werkprocessen/"),
+        post("/werkprocessen/", {}),
+        # A first day before today, and the day of a planned roll-out again: refused at the field.
+        post(
+            "/werkprocessen/",
+            {"process_version": "{v2}", "organisation": "{police_unit}", "valid_from": "2025-01-01"},
+        ),
+        post(
+            "/werkprocessen/",
+            {
+                "process_version": "{v2}",
+                "organisation": "{police_unit}",
+                "valid_from": "{py}-{pm:02d}-{pd:02d}",
+            },
+        ),
+    ],
+    # Without a reason: the page with the error at the planned roll-out's form.
+    "workprocesses:rollout-withdraw": [post("/werkprocessen/{planned}/intrekken/", {})],
     "screening:queue": [get("/screening/"), get("/screening/?urgency=high&owner=nobody&overdue=on")],
     "screening:queue-assign": [post("/screening/overdragen/", {})],
     "screening:take": [post("/zaken/{screening}/nemen/", {})],
@@ -585,6 +603,17 @@ def world(db: Any) -> dict[str, int]:
     user_set_active(user=left, active=False)
     ids["staff"], ids["staff_left"] = staff.pk, left.pk
     ids["police_unit"] = Organisation.objects.get(code="oost-brabant").pk
+    # A planned roll-out (the page lists it with its withdrawal form).
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    planned = rollout_enable(
+        process_version=v2,
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        valid_from=timezone.localdate() + timedelta(days=20),
+        actor=None,
+        note="pilot",
+    )
+    ids["v2"], ids["planned"] = v2.pk, planned.pk
+    ids |= {"py": planned.valid_from.year, "pm": planned.valid_from.month, "pd": planned.valid_from.day}
     ids["bg_person"], ids["bg_grant"] = _break_the_glass()
     return ids
 
@@ -763,6 +792,7 @@ SHOWN_TO = {
     "workprocesses:case-detail": Role.CASE_SCREENER,
     "workprocesses:case-act": Role.CASE_SCREENER,
     "workprocesses:rollouts": Role.FUNCTIONAL_ADMIN,
+    "workprocesses:rollout-withdraw": Role.FUNCTIONAL_ADMIN,
     "screening:queue": Role.TEAM_LEAD,
     "screening:queue-assign": Role.TEAM_LEAD,
     "screening:take": Role.CASE_SCREENER,

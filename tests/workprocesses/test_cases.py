@@ -67,7 +67,11 @@ def test_a_pilot_unit_runs_v2_from_its_date_and_a_case_keeps_its_version(
 ) -> None:
     admin = make_user("functional_admin", organisation="ketenzicht-beheer")
     rollout_enable(
-        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 3, 3), actor=admin
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 3, 3),
+        actor=admin,
+        today=MONDAY.date(),
     )
     before = _open(at=MONDAY)
     assert before.process_version == _v(1)
@@ -80,7 +84,11 @@ def test_a_pilot_unit_runs_v2_from_its_date_and_a_case_keeps_its_version(
     assert AccessLogEntry.objects.filter(object_type="rollout", actor=admin, result="stored").count() == 1
     # Rolling back the unit later leaves the open v2 case on v2.
     rollout_enable(
-        process_version=_v(1), organisation=_unit("oost-brabant"), valid_from=date(2026, 3, 4), actor=admin
+        process_version=_v(1),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 3, 4),
+        actor=admin,
+        today=MONDAY.date(),
     )
     pilot.refresh_from_db()
     assert pilot.process_version == _v(2)
@@ -98,7 +106,9 @@ def test_versions_remembered_reads_each_version_once_and_forgets_after_the_block
         with django_assert_num_queries(0):  # another day: chosen among the roll-outs read already
             later = version_for("ex_partner_stalking", unit, date(2026, 3, 3))
         assert later == _v(1)
-    rollout_enable(process_version=_v(2), organisation=unit, valid_from=date(2026, 3, 2), actor=None)
+    rollout_enable(
+        process_version=_v(2), organisation=unit, valid_from=date(2026, 3, 2), actor=None, today=MONDAY.date()
+    )
     # Outside the block nothing is remembered: the new roll-out counts at once.
     assert version_for("ex_partner_stalking", unit, date(2026, 3, 2)) == _v(2)
     elsewhere = _unit("zeeland-west-brabant")
@@ -115,7 +125,11 @@ def test_a_unit_of_another_kind_cannot_run_a_police_process(make_user: Callable[
     veilig_thuis = Organisation.objects.filter(kind="veilig_thuis").first()
     with pytest.raises(ValueError, match="cannot run"):
         rollout_enable(
-            process_version=_v(2), organisation=veilig_thuis, valid_from=date(2026, 3, 3), actor=None
+            process_version=_v(2),
+            organisation=veilig_thuis,
+            valid_from=date(2026, 3, 3),
+            actor=None,
+            today=MONDAY.date(),
         )
 
 
@@ -195,7 +209,11 @@ def test_the_second_of_two_users_acting_on_one_case_is_told_and_nothing_is_lost(
 
 def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> None:
     rollout_enable(
-        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 1, 1), actor=None
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 1, 1),
+        actor=None,
+        today=date(2026, 1, 1),
     )
     screener, owner = make_user("case_screener"), make_user("case_owner")
     case = _open()
@@ -226,7 +244,11 @@ def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
     leads of the unit get an alert; confirming or declining settles it, and a decline is told to the
     proposer with its reason."""
     rollout_enable(
-        process_version=_v(2), organisation=_unit("oost-brabant"), valid_from=date(2026, 1, 1), actor=None
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 1, 1),
+        actor=None,
+        today=date(2026, 1, 1),
     )
     screener, owner = make_user("case_screener"), make_user("case_owner")
     lead, other_lead = make_user("team_lead"), make_user("team_lead", organisation="limburg")

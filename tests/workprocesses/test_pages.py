@@ -378,19 +378,20 @@ def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     url = reverse("workprocesses:rollouts")
     before = Rollout.objects.count()
-    forgot = client.post(url, {"process_version": v2.pk, "valid_from": "2027-01-15"})
+    later = timezone.localdate() + timedelta(days=40)  # a first day lies not before today
+    forgot = client.post(url, {"process_version": v2.pk, "valid_from": later.isoformat()})
     assert forgot.status_code == 422 and Rollout.objects.count() == before
     assert 'data-testid="error-organisation">Dit veld is verplicht.<' in forgot.content.decode()
     national = client.post(
-        url, {"process_version": v2.pk, "organisation": "landelijk", "valid_from": "2027-01-15"}
+        url, {"process_version": v2.pk, "organisation": "landelijk", "valid_from": later.isoformat()}
     )
     assert national.status_code == 302
-    assert Rollout.objects.filter(
-        organisation=None, process_version=v2, valid_from=date(2027, 1, 15)
-    ).exists()
+    assert Rollout.objects.filter(organisation=None, process_version=v2, valid_from=later).exists()
     vt = Organisation.objects.filter(kind="veilig_thuis").first()
     assert vt is not None
-    refused = client.post(url, {"process_version": v2.pk, "organisation": vt.pk, "valid_from": "2027-01-15"})
+    refused = client.post(
+        url, {"process_version": v2.pk, "organisation": vt.pk, "valid_from": later.isoformat()}
+    )
     assert refused.status_code == 422
 
 
