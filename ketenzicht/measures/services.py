@@ -24,7 +24,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR, dv_prosecutor_for
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Kind, PersonMention, Registration
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
@@ -76,6 +76,22 @@ BREACH_MESSAGES = {
         "Breach of protective measure %(measure)s reported in registration %(registration)s."
     ),
 }
+# The same alert to whoever stands in for the measure's prosecutor while an absence of theirs is recorded.
+BREACH_MESSAGES_STAND_IN = {
+    BreachKind.CONTACT: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect and a protected person appear "
+        "together in registration %(registration)s. This reaches you as stand-in for %(absent)s, who is "
+        "absent."
+    ),
+    BreachKind.AREA: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect appears in registration "
+        "%(registration)s in a banned area. This reaches you as stand-in for %(absent)s, who is absent."
+    ),
+    BreachKind.REPORTED: gettext_noop(
+        "Breach of protective measure %(measure)s reported in registration %(registration)s. This reaches "
+        "you as stand-in for %(absent)s, who is absent."
+    ),
+}
 NOTE_IMPOSED = gettext_noop("Protective measure %(measure)s registered: %(kind)s, %(period)s.")
 NOTE_EXTENDED = gettext_noop("Protective measure %(measure)s extended until %(until)s: %(reason)s")
 NOTE_ENDED = gettext_noop("Protective measure %(measure)s ended on %(on)s: %(reason)s")
@@ -96,6 +112,10 @@ class MeasureInvalid(ValueError):
         """The message in the active language."""
         params = {k: _shown(v) for k, v in self.params.items()}
         return gettext(self.message) % params if params else gettext(self.message)
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _shown(value: Any) -> Any:
@@ -773,9 +793,15 @@ def _breach_alerts(
                 params=params,
                 at=at,
             )
-    prosecutor = measure.prosecutor if measure.prosecutor and measure.prosecutor.is_active else None
-    if prosecutor is None:
-        prosecutor, _substitute = dv_prosecutor_for(measure.district_office, on=fact.day)
+    # The measure's prosecutor, unless recorded absent today: then whoever the office's posts say stands in,
+    # else the office's prosecutors by role; never the absent one alone.
+    duty = prosecutor_on_duty(
+        measure.district_office, on=timezone.localdate(at), prosecutor=measure.prosecutor
+    )
+    prosecutor_message, prosecutor_params = message, params
+    if duty.stands_in_for is not None:
+        prosecutor_message = BREACH_MESSAGES_STAND_IN[BreachKind(breach.kind)]
+        prosecutor_params = {**params, "absent": _person(duty.stands_in_for)}
     # The prosecution's case the measure was decided in (a ZSM file), so the alert opens it.
     decided_in = (
         Case.objects.filter(pk=measure.source_case_id, organisation_id=measure.district_office_id).first()
@@ -784,12 +810,12 @@ def _breach_alerts(
     )
     alert_raise(
         kind="measure_breach",
-        message=message,
+        message=prosecutor_message,
         organisation=measure.district_office,
         case=decided_in,
-        recipient=prosecutor,
+        recipient=duty.user,
         role=Role.PROSECUTOR,
-        params=params,
+        params=prosecutor_params,
         at=at,
     )
     _case_line(
