@@ -24,7 +24,7 @@ from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKin
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders
+from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders_on, prosecutor_on_duty
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
@@ -59,6 +59,15 @@ ANSWERED_MESSAGE = gettext_noop(
 LATE_MESSAGE = gettext_noop(
     "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s)."
 )
+# The same alerts to whoever stands in while the prosecutor they are meant for is recorded absent.
+ANSWERED_MESSAGE_STAND_IN = gettext_noop(
+    "ZSM file %(case)s: every chain partner has answered. The file is ready for triage and decision. This "
+    "reaches you as stand-in for %(absent)s, who is absent."
+)
+LATE_MESSAGE_STAND_IN = gettext_noop(
+    "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s). This reaches you "
+    "as stand-in: the ZSM coordinator (%(absent)s) is absent."
+)
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
 
@@ -68,6 +77,10 @@ PARTNERS: dict[
     Partner.VICTIM_SUPPORT.value: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
     Partner.PROBATION.value: (OrganisationKind.RECLASSERING, Side.SUSPECT),
 }
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class FileRefused(Exception):
@@ -512,14 +525,23 @@ def _all_answered(file: ZsmFile, *, at: datetime) -> None:
     if file.requests.filter(answered_at__isnull=True).exists():
         return
     case = Case.objects.select_related("owner", "organisation").get(pk=file.pk)
+    message, params, recipient = ANSWERED_MESSAGE, {"case": case.reference}, case.owner
+    if case.owner is not None:
+        # The file's prosecutor, unless recorded absent today: then whoever the office's posts say stands
+        # in, else the office's prosecutors.
+        duty = prosecutor_on_duty(case.organisation, on=timezone.localdate(at), prosecutor=case.owner)
+        recipient = duty.user
+        if duty.stands_in_for is not None:
+            message = ANSWERED_MESSAGE_STAND_IN
+            params["absent"] = _person(duty.stands_in_for)
     alert_raise(
         kind="zsm_answered",
-        message=ANSWERED_MESSAGE,
+        message=message,
         organisation=case.organisation,
         case=case,
-        recipient=case.owner,
+        recipient=recipient,
         role=Role.PROSECUTOR,
-        params={"case": case.reference},
+        params=params,
         at=at,
     )
 
@@ -544,7 +566,9 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
                 "partner": str(Partner(request.partner).label),
                 "due": deadline_text(request.due_at),  # as the case page shows it
             }
-            coordinators = post_holders(office, PostKind.ZSM_COORDINATOR)
+            # The coordinators present today; with none present, the office's prosecutors (told whom
+            # they stand in for when the coordinators are recorded absent).
+            coordinators, away = post_holders_on(office, PostKind.ZSM_COORDINATOR, on=timezone.localdate(now))
             for coordinator in coordinators:
                 alert_raise(
                     kind="zsm_request_late",
@@ -558,11 +582,11 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             if not coordinators:
                 alert_raise(
                     kind="zsm_request_late",
-                    message=LATE_MESSAGE,
+                    message=LATE_MESSAGE_STAND_IN if away else LATE_MESSAGE,
                     organisation=office,
                     case=request.file.case,
                     role=Role.PROSECUTOR,
-                    params=params,
+                    params={**params, "absent": ", ".join(_person(u) for u in away)} if away else params,
                     at=now,
                 )
             PartnerRequest.objects.filter(pk=request.pk).update(late_alerted_at=now)

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.measures.models import Measure
 from ketenzicht.measures.selectors import may_change
 from ketenzicht.measures.services import MeasureInvalid
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.prosecution.models import PartnerRequest
 from ketenzicht.prosecution.services import (
@@ -27,10 +27,11 @@ from ketenzicht.prosecution.services import (
 )
 from ketenzicht.registrations.models import Disclosure
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
-from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
@@ -261,6 +262,56 @@ def test_a_late_request_alerts_the_zsm_coordinator_once(
     assert requests_check(now=later + timedelta(hours=1)) == []
     assert PartnerRequest.objects.get(file=file, partner="probation").late(later)
     assert not PartnerRequest.objects.get(file=file, partner="victim_support").late(later)
+
+
+def test_the_file_complete_while_its_prosecutor_is_absent_reaches_the_stand_in(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The file went to Eva; she is recorded absent when the last partner answers: the substitute hears
+    that the file is complete, as her stand-in, not her alone; with him away too, the office's
+    prosecutors."""
+    eva, pieter, post = prosecutors
+    eva.first_name, eva.last_name = "Eva", "Smit"
+    eva.save(update_fields=["first_name", "last_name"])
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    today = timezone.localdate()
+    walks: list[tuple[dict[str, Any], dict[str, Any], bool]] = [(MARCO, LOTTE, False), (BART, ILSE, True)]
+    for n, (suspect, victim, substitute_away) in enumerate(walks):
+        post_absence_set(post, absent_from=None, absent_until=None)
+        file, _ = send_to_zsm(make_user, f"PL0600-ZSM-ABS-{n}", suspect=suspect, victim=victim)
+        assert file.case.owner == eva
+        post_absence_set(post, absent_from=today, absent_until=today + timedelta(days=2))
+        if substitute_away:
+            away = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
+            post_absence_set(away, absent_from=today, absent_until=today)
+        request_answer(
+            file.requests.get(partner="victim_support"), actor=victim_support, answer={"contacted": "no"}
+        )
+        request_answer(
+            file.requests.get(partner="probation"), actor=probation, answer={"known": "no", "advice": "zsm"}
+        )
+        alert = Alert.objects.get(kind="zsm_answered", case=file.case)
+        expected = (None, "prosecutor") if substitute_away else (pieter, "")
+        assert (alert.recipient, alert.role) == expected and alert.params["absent"] == "Eva Smit"
+        with translation.override("en"):
+            assert "stand-in for Eva Smit, who is absent" in alert_text(alert)
+
+
+def test_a_late_request_while_the_coordinator_is_absent_reaches_the_offices_prosecutors(
+    make_user: Any, prosecutors: Any, office: Any
+) -> None:
+    coordinator = make_user("prosecutor", organisation="om-oost-brabant", username="mirjam")
+    post = post_assign(organisation=office, user=coordinator, kind=PostKind.ZSM_COORDINATOR)
+    file, _ = send_to_zsm(make_user)
+    later = timezone.now() + timedelta(hours=5)
+    day = timezone.localdate(later)
+    post_absence_set(post, absent_from=day, absent_until=day)
+    assert len(requests_check(now=later)) == 2
+    alerts = Alert.objects.filter(kind="zsm_request_late", case=file.case)
+    assert {(a.recipient, a.role, a.params["absent"]) for a in alerts} == {(None, "prosecutor", "mirjam")}
+    with translation.override("en"):
+        assert all("the ZSM coordinator (mirjam) is absent" in alert_text(a) for a in alerts)
 
 
 def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and_the_case_owner(
