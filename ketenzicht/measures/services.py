@@ -26,7 +26,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import Kind, PersonMention, Registration
+from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
@@ -45,6 +45,10 @@ from .models import (
 )
 
 REFERENCE_PREFIX = "MR"
+# A registration that shows a measure possibly broken is disclosed to the measure's district office (the
+# sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
+# of the suspect, the police case or the persons' dossiers comes with it.
+DISCLOSURE_PURPOSE = "measure_breach"
 # The period engine's messages (it imports no Django), marked here for translation.
 PERIOD_MESSAGES = (
     gettext_noop("unknown kind of measure: %(kind)s"),
@@ -631,8 +635,9 @@ def breaches_detect(
     """The intake step: for every new registration, the measures in force that day binding a person linked
     into it; a breach when a protected person is in it too (contact), when it happened in or names an address
     in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
-    Each breach is stored with a history line and alerts the owner of the measure's police case and of the
-    open police cases the registration is on, and the district office's prosecutor. In the caller's
+    Each breach is stored with a history line, discloses the registration to the measure's district office
+    and alerts the owner of the measure's police case and of the open police cases the registration is on,
+    and the measure's prosecutor (whoever stands in while they are recorded absent). In the caller's
     transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
     constraint keeps the first.
 
@@ -722,6 +727,18 @@ def _breaches_found(
                     "kinds": breach.kinds,
                     "occurred_on": breach.occurred_on.isoformat(),
                 },
+            )
+            for breach in breaches
+        ]
+    )
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                registration_id=breach.registration_id,
+                organisation_id=breach.measure.district_office_id,
+                purpose=DISCLOSURE_PURPOSE,
+                reference=breach.measure.reference,
+                created_at=at,
             )
             for breach in breaches
         ]
