@@ -120,6 +120,16 @@ class ExtendForm(NldsFormMixin, forms.Form):
 class EndForm(NldsFormMixin, forms.Form):
     on = forms.DateField(label=_("Last day in force"), widget=_date_widget())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Ending early cannot be taken back (a measure is not restored; a new one would be imposed): said, and
+    # confirmed, before it is stored, as the case kernel does for a step that ends a case.
+    confirm_end = forms.BooleanField(
+        label=_(
+            "I understand that the measure ends on the last day given above, protects no one after it, and "
+            "that this cannot be taken back."
+        ),
+        required=True,
+        error_messages={"required": _("Confirm that the measure may end early.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

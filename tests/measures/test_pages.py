@@ -142,7 +142,8 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     )
     assert extended.status_code == 302
     ended = owner.post(
-        f"/maatregelen/{measure.pk}/beeindigen/", {"on": today.isoformat(), "reason": "Ingetrokken"}
+        f"/maatregelen/{measure.pk}/beeindigen/",
+        {"on": today.isoformat(), "reason": "Ingetrokken", "confirm_end": "on"},
     )
     assert ended.status_code == 302
     assert list(MeasureEvent.objects.values_list("kind", flat=True)) == ["imposed", "extended", "ended"]
@@ -323,3 +324,30 @@ def test_a_made_up_measure_link_carries_no_purpose(
     assert owner.get(f"/registraties/{first.pk}/?maatregel={measure.pk}").status_code == 200  # own unit
     read = AccessLogEntry.objects.filter(object_type="registration", result="shown").latest("id")
     assert read.purpose == ""
+
+
+def test_ending_early_is_confirmed_first_and_without_it_nothing_is_stored(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """Ending a measure early cannot be taken back: the page says so beside a check box, and a submit
+    without it is refused naming the box (the other fields keep what was typed), the measure unchanged."""
+    measure = world["measure"]
+    owner = _client(make_user("case_owner"))
+    page = owner.get(f"/maatregelen/{measure.pk}/").content.decode()
+    form = page.split('data-testid="end-form"')[1].split("</form>")[0]
+    assert 'name="confirm_end"' in form and "required" in form.split('name="confirm_end"')[1].split(">")[0]
+    today = timezone.localdate()
+    refused = owner.post(
+        f"/maatregelen/{measure.pk}/beeindigen/", {"on": today.isoformat(), "reason": "Ingetrokken"}
+    )
+    shown = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="error-confirm_end"' in shown
+    assert "Ingetrokken" in shown  # kept for the second try
+    before = Measure.objects.get(pk=measure.pk)
+    assert (before.ends_on, before.ended_at) == (measure.ends_on, None)
+    assert not MeasureEvent.objects.filter(measure=measure, kind="ended").exists()
+    done = owner.post(
+        f"/maatregelen/{measure.pk}/beeindigen/",
+        {"on": today.isoformat(), "reason": "Ingetrokken", "confirm_end": "on"},
+    )
+    assert done.status_code == 302 and Measure.objects.get(pk=measure.pk).ends_on == today
