@@ -207,8 +207,9 @@ class OrderForm(ImposeForm):
         super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
         for name in ("kind", "suspect", "protected"):
             del self.fields[name]
+        # A behaviour order holds until the end its decision names; it is not extended (measures.engine).
+        self.fields["ends_on"].required = True
         self.fields["ends_on"].help_text = gettext_lazy(
-            "Leave empty for 90 days, the longest a behaviour order holds at a time; extend it on the "
-            "measure's page."
+            "The last day the order holds. It is not extended: a new decision is a new order."
         )
         self.fields["conditions"].initial = [Condition.CONTACT_BAN]

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.utils import timezone, translation
 
 from ketenzicht.measures.models import Measure
-from ketenzicht.measures.selectors import may_change
+from ketenzicht.measures.selectors import may_change, measure_rows
 from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
@@ -347,6 +347,18 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
             expected_version=None,
         )
     assert invalid.value.field == "conditions"
+    with pytest.raises(MeasureInvalid) as invalid:  # the domain brief gives it no term: the decision names it
+        behaviour_order_impose(
+            file,
+            actor=eva,
+            conditions=["contact_ban"],
+            conditions_text="",
+            areas=None,
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            expected_version=None,
+        )
+    assert invalid.value.field == "ends_on"
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
     measure = behaviour_order_impose(
@@ -356,11 +368,11 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         conditions_text="geen contact met Lotte de Wit",
         areas=None,
         starts_on=timezone.localdate(),
-        ends_on=None,
+        ends_on=timezone.localdate() + timedelta(days=120),
         expected_version=None,
     )
     assert measure.kind == "behaviour_order" and measure.prosecutor == eva
-    assert (measure.ends_on - measure.starts_on).days == 89  # 90 days, both ends inclusive
+    assert measure.ends_on == timezone.localdate() + timedelta(days=120)  # as decided
     file.case.refresh_from_db()
     assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
     # He comes to her door again; she is written "Lote Witt" this time, with her date of birth.
@@ -376,8 +388,10 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         recipient=eva, kind="measure_breach", case=file.case
     ).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
-    # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
+    # The prosecutor lifts the order early on the measure's page; it is not extended (a new decision is a new
+    # order), so the page offers no extension.
     assert may_change(eva, measure)
+    assert measure_rows([measure], today=timezone.localdate())[0].extendable_until is None
 
 
 def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: Any, prosecutors: Any) -> None:
