@@ -49,7 +49,8 @@ REFERENCE_PREFIX = "MR"
 # sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
 # of the suspect, the police case or the persons' dossiers comes with it.
 DISCLOSURE_PURPOSE = "measure_breach"
-# The period engine's messages (it imports no Django), marked here for translation.
+# The period engine's messages (it imports no Django), marked here for translation: every message it raises
+# must be here (tests/measures/test_periods.py reads the engine for them), or the page shows it in English.
 PERIOD_MESSAGES = (
     gettext_noop("unknown kind of measure: %(kind)s"),
     gettext_noop("this kind of measure needs an end date"),
@@ -60,6 +61,7 @@ PERIOD_MESSAGES = (
     ),
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),
+    gettext_noop("this kind of measure may be extended until %(limit)s at most"),
 )
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")

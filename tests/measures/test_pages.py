@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
@@ -351,3 +351,19 @@ def test_ending_early_is_confirmed_first_and_without_it_nothing_is_stored(
         {"on": today.isoformat(), "reason": "Ingetrokken", "confirm_end": "on"},
     )
     assert done.status_code == 302 and Measure.objects.get(pk=measure.pk).ends_on == today
+
+
+@override_settings(MEASURE_TERMS={"restraining_order": {"at_a_time": {"amount": 5, "unit": "days"}}})
+def test_an_extension_refused_says_why_in_dutch(world: dict[str, Any], make_user: Callable[..., Any]) -> None:
+    """The tester read "this kind of measure may be extended until 03-06-2027 at most" on a Dutch page."""
+    measure = world["measure"]
+    owner = _client(make_user("case_owner"))
+    limit = measure.ends_on + timedelta(days=5)
+    refused = owner.post(
+        f"/maatregelen/{measure.pk}/verlengen/",
+        {"until": (limit + timedelta(days=1)).isoformat(), "reason": "Dreiging houdt aan"},
+    )
+    shown = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="error-until"' in shown
+    assert f"mag ten hoogste tot en met {limit:%d-%m-%Y} worden verlengd" in shown
+    assert "may be extended" not in shown

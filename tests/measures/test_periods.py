@@ -149,3 +149,37 @@ def test_a_setting_may_give_a_kind_periods_at_a_time() -> None:
     with pytest.raises(PeriodError, match="may be extended until") as refused:
         check_extension("behaviour_order", START, date(2026, 5, 31), date(2026, 8, 30), PERIODS)  # 91 more
     assert refused.value.field == "until" and refused.value.params == {"limit": date(2026, 8, 29)}
+
+
+def _engine_messages() -> set[str]:
+    """Every message the engine raises a PeriodError with: literal, or a module constant."""
+    import ast
+    import inspect
+
+    from ketenzicht.measures.engine import periods
+
+    tree = ast.parse(inspect.getsource(periods))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PeriodError":
+            message = node.args[1]
+            if isinstance(message, ast.Constant):
+                found.add(str(message.value))
+            else:
+                assert isinstance(message, ast.Name)
+                found.add(getattr(periods, message.id))
+    return found
+
+
+def test_every_message_of_the_engine_is_marked_for_translation_and_translated() -> None:
+    """The extension refusal came out in English: the engine's messages are marked in services (the engine
+    imports no Django), each one of them, and each has its Dutch."""
+    from django.utils import translation
+
+    from ketenzicht.measures.services import PERIOD_MESSAGES
+
+    messages = _engine_messages()
+    assert len(messages) >= 8 and messages <= set(PERIOD_MESSAGES)
+    with translation.override("nl"):
+        untranslated = [m for m in PERIOD_MESSAGES if translation.gettext(m) == m]
+    assert untranslated == []
