@@ -22,7 +22,7 @@ from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
-from .forms import EndForm, ExtendForm, ImposeForm, add_service_error
+from .forms import EndForm, ExtendForm, ImposeForm, add_service_errors
 from .models import ImposedBy, Measure, MeasureEventKind, MeasureKind
 from .purpose import MEASURE_PARAM
 from .selectors import (
@@ -142,7 +142,7 @@ def measure_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
                 measure, until=form.cleaned_data["until"], actor=user, reason=form.cleaned_data["reason"]
             )
         except MeasureInvalid as exc:
-            add_service_error(form, exc.field, exc.text())
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The measure was extended."))
             return redirect("measures:detail", pk=measure.pk)
@@ -162,7 +162,7 @@ def measure_end_view(request: HttpRequest, pk: int) -> HttpResponse:
                 measure, actor=user, reason=form.cleaned_data["reason"], on=form.cleaned_data["on"]
             )
         except MeasureInvalid as exc:
-            add_service_error(form, exc.field, exc.text())
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The measure was ended."))
             return redirect("measures:detail", pk=measure.pk)
@@ -220,7 +220,7 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
                     police_case=case,
                 )
             except MeasureInvalid as exc:
-                add_service_error(form, exc.field, exc.text())
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The measure was registered."))
                 return redirect("measures:detail", pk=measure.pk)
