@@ -71,6 +71,18 @@ LATE_MESSAGE_STAND_IN = gettext_noop(
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
 
+# Lines of a file's history and values of its case: records, written in the installation's language.
+COMPLAINT_LATE_NOTE = gettext_noop("complaint after its term (%(due)s)")
+ORDER_PERIOD = gettext_noop("%(start)s up to and including %(end)s (%(measure)s)")
+
+
+def _in_installation_language(message: str, **params: Any) -> str:
+    """`message` (marked with gettext_noop) in the installation's language, dates as dd-mm-yyyy."""
+    shown = {k: f"{v:%d-%m-%Y}" if isinstance(v, date) else v for k, v in params.items()}
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % shown
+
+
 PARTNERS: dict[
     str, tuple[str, str]
 ] = {  # keyed by the partner's code  # partner -> (organisation kind, side)
@@ -611,7 +623,7 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
             values={"complaint": "on_file"} if in_time else {},
             actor=actor,
             expected_version=expected_version,
-            note="" if in_time else f"klacht na de termijn ({file.complaint_due:%d-%m-%Y})",
+            note="" if in_time else _in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
             detail={"complaint_on": on.isoformat(), "in_time": in_time},
         )
         ZsmFile.objects.filter(pk=file.pk).update(complaint_on=on)
@@ -663,12 +675,15 @@ def behaviour_order_impose(
         labels = dict(Condition.choices)
         with translation.override(settings.LANGUAGE_CODE):
             summary = ", ".join(str(labels.get(code, code)) for code in measure.conditions)
+        period = _in_installation_language(
+            ORDER_PERIOD, start=measure.starts_on, end=measure.ends_on, measure=measure.reference
+        )
         text = "; ".join(
             part
             for part in (
                 summary,
                 conditions_text.strip(),
-                f"{measure.starts_on:%d-%m-%Y} t/m {measure.ends_on:%d-%m-%Y} ({measure.reference})",
+                period,
             )
             if part
         )

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -18,6 +19,7 @@ from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.prosecution.models import PartnerRequest
 from ketenzicht.prosecution.services import (
+    ORDER_PERIOD,
     FileRefused,
     behaviour_order_impose,
     complaint_record,
@@ -201,10 +203,13 @@ def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user: Any, pr
         make_user, offences=["285b"], relation="acquaintance", registered_at=long_ago, kind="incident"
     )
     assert file.complaint_due is not None and file.complaint_due < timezone.localdate()
-    with pytest.raises(FileRefused, match="after its term"):
+    with pytest.raises(FileRefused, match="after its term"), override_settings(LANGUAGE_CODE="en"):
         complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
     file.case.refresh_from_db()
     assert "complaint" not in file.case.data
+    # The history keeps it, in the installation's language (here English), not in words fixed in the code.
+    note = CaseEvent.objects.filter(case=file.case).latest("id").reason
+    assert note == f"complaint after its term ({file.complaint_due:%d-%m-%Y})"
 
 
 def test_another_route_than_the_triage_suggests_needs_a_reason(make_user: Any, prosecutors: Any) -> None:
@@ -375,6 +380,13 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
     assert measure.ends_on == timezone.localdate() + timedelta(days=120)  # as decided
     file.case.refresh_from_db()
     assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
+    with translation.override(settings.LANGUAGE_CODE):  # the file's record, in the installation's language
+        period = translation.gettext(ORDER_PERIOD) % {
+            "start": f"{measure.starts_on:%d-%m-%Y}",
+            "end": f"{measure.ends_on:%d-%m-%Y}",
+            "measure": measure.reference,
+        }
+    assert file.case.data["order_conditions"].endswith(period)
     # He comes to her door again; she is written "Lote Witt" this time, with her date of birth.
     take_in(
         "PL0600-ZSM-BREACH",
