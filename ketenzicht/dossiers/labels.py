@@ -18,20 +18,24 @@ QUERY_MESSAGES = (
 
 # A break-the-glass grant is logged with the purpose "break_glass: <the reason stated>".
 BREAK_GLASS_PURPOSE = "break_glass"
+# A breach registration opened from a measure's page: "measure <reference>" (ketenzicht.measures.purpose).
+MEASURE_PURPOSE = "measure"
 
 
 def purpose_label(logged: str) -> str:
     """A purpose as the access log stores it, to show: "case_management: text" becomes "Casusregie: text",
-        "registration politie:R1: text" the registration reason with its reference, "case PL0600-Z-1" the case
-    reason with the case's reference, and a fixed purpose of a
-        desk (marked with gettext_noop where it is logged) its translation; "break_glass: text" a
-    break-the-glass grant with its reason."""
+    "registration politie:R1: text" the registration reason with its reference, "case PL0600-Z-1" the case
+    reason with the case's reference, "measure MR2026-000001" the protective measure with its reference, a
+    fixed purpose of a desk (marked with gettext_noop where it is logged) its translation; "break_glass: text"
+    a break-the-glass grant with its reason."""
     reason, sep, rest = logged.partition(":")
     if sep and reason == BREAK_GLASS_PURPOSE:
         return f"{gettext('Break-the-glass access')}:{rest}"
     if sep and reason in PurposeReason.values and reason != PurposeReason.REGISTRATION:
         return f"{PurposeReason(reason).label}:{rest}"
     head, space, reference = logged.partition(" ")
+    if space and head == MEASURE_PURPOSE:
+        return f"{gettext('Protective measure')} ({reference})"
     if space and head in (PurposeReason.REGISTRATION, PurposeReason.CASE):
         where, sep, text = reference.partition(": ")
         return f"{PurposeReason(head).label} ({where})" + (f": {text}" if sep else "")

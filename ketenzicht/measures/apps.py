@@ -11,9 +11,13 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         from ketenzicht.dossiers.panels import register_dossier_panel
+        from ketenzicht.registrations.purposes import linked_purpose_register
         from ketenzicht.workprocesses.panels import register_case_panel
 
         from .panel import case_measures_panel, dossier_measures_panel
+        from .purpose import MEASURE_PARAM, registration_purpose_of_measure
 
         register_case_panel("measures", case_measures_panel)
         register_dossier_panel("measures", dossier_measures_panel)
+        # A breach registration opened from a measure's page is read under the measure.
+        linked_purpose_register(MEASURE_PARAM, registration_purpose_of_measure)

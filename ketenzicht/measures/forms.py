@@ -14,6 +14,7 @@ from ketenzicht.organisations.models import Municipality
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Condition, MeasureKind
+from .services import MeasureInvalid, measure_check
 
 FROM_CASE = (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
 _CODE = re.compile(r"^GM\d{4}$", re.IGNORECASE)
@@ -70,6 +71,40 @@ class ImposeForm(NldsFormMixin, forms.Form):
         kind = self.initial.get("kind")
         self.fields["conditions"].initial = [] if kind == MeasureKind.AWARE_ALARM else [Condition.CONTACT_BAN]
 
+    # The kind this form registers when it has no `kind` field (a desk's form for one kind).
+    fixed_kind: str | None = None
+
+    def parties(self) -> tuple[int | None, list[int]]:
+        """The persons chosen: who is bound, and who is protected."""
+        return self.cleaned_data.get("suspect"), list(self.cleaned_data.get("protected") or [])
+
+    def clean(self) -> dict[str, Any]:
+        """Everything to fix at once: what the fields could not read, and what the registry's rules find in
+        the rest (`measure_check`), each beside its field, so one submit shows it all."""
+        data = super().clean() or {}
+        kind = self.fixed_kind or data.get("kind")
+        if not kind:
+            return data
+        suspect, protected = self.parties()
+        problems, _checked = measure_check(
+            kind=kind,
+            suspect_id=suspect,
+            protected_ids=protected,
+            conditions=data.get("conditions") or [],
+            conditions_text=data.get("conditions_text") or "",
+            areas=self.areas(),
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+        )
+        unread = {name for name in self.errors}
+        for problem in problems:
+            target = FORM_FIELD.get(problem.field, problem.field)
+            # A field the form could not read is said once, by the form; the areas are judged as a whole.
+            if target in unread or (problem.field == "areas" and unread & AREA_FIELDS):
+                continue
+            self.add_error(target if target in self.fields else None, problem.text())
+        return data
+
     def clean_area_municipalities(self) -> list[str]:
         """CBS codes, from codes or names (a name may hold spaces: parts are split on commas; a part of
         codes only may also be split on spaces)."""
@@ -120,6 +155,16 @@ class ExtendForm(NldsFormMixin, forms.Form):
 class EndForm(NldsFormMixin, forms.Form):
     on = forms.DateField(label=_("Last day in force"), widget=_date_widget())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Ending early cannot be taken back (a measure is not restored; a new one would be imposed): said, and
+    # confirmed, before it is stored, as the case kernel does for a step that ends a case.
+    confirm_end = forms.BooleanField(
+        label=_(
+            "I understand that the measure ends on the last day given above, protects no one after it, and "
+            "that this cannot be taken back."
+        ),
+        required=True,
+        error_messages={"required": _("Confirm that the measure may end early.")},
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -127,9 +172,21 @@ class EndForm(NldsFormMixin, forms.Form):
 
 
 # The service's field names onto the form's.
-FORM_FIELD = {"areas": "area_postcodes", "imposed_by": None, "organisation": None, "district_office": None}
+FORM_FIELD: dict[str, str | None] = {
+    "areas": "area_postcodes",
+    "imposed_by": None,
+    "organisation": None,
+    "district_office": None,
+}
+AREA_FIELDS = {"area_municipalities", "area_postcodes"}
 
 
 def add_service_error(form: forms.Form, field: str, message: str) -> None:
     target = FORM_FIELD.get(field, field)
     form.add_error(target if target in form.fields else None, message)
+
+
+def add_service_errors(form: forms.Form, invalid: MeasureInvalid) -> None:
+    """Every problem the service found, each beside its field (or above the form)."""
+    for problem in invalid.problems:
+        add_service_error(form, problem.field, problem.text())

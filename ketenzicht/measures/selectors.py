@@ -14,13 +14,16 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from ketenzicht.audit.access import refuse
+from ketenzicht.dossiers.selectors import may_open_dossier
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.registrations.models import MentionRole, PersonMention
+from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
+from ketenzicht.registrations.selectors import registration_sight_for_user
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .engine.periods import days_left, extension_limit
-from .models import Condition, Measure, MeasureKind
+from .models import BreachKind, Condition, Measure, MeasureKind
 from .services import measure_terms
 
 POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
@@ -76,7 +79,9 @@ def measure_list_for_user(*, user: User) -> QuerySet[Measure]:
         return Measure.objects.none()
     return (
         Measure.objects.filter(condition)
-        .select_related("organisation", "district_office", "police_case", "prosecutor")
+        .select_related(
+            "organisation", "district_office", "police_case__organisation", "source_case", "prosecutor"
+        )
         .prefetch_related("protected")
         .annotate(breach_count=Count("breaches", distinct=True))
     )
@@ -87,6 +92,14 @@ def measure_get_for_user(*, user: User, pk: int, origin: str = "") -> Measure:
         return measure_list_for_user(user=user).get(pk=pk)
     except Measure.DoesNotExist:
         raise refuse(actor=user, object_type="measure", object_id=pk, origin=origin) from None
+
+
+def measure_for_purpose(*, user: User, measure_id: int) -> Measure | None:
+    """The measure, when `user` may see it (no log entry: the look-up it serves is logged with it)."""
+    condition = _visible(user)
+    if condition is None:
+        return None
+    return Measure.objects.filter(condition, pk=measure_id).first()
 
 
 def may_change(user: User, measure: Measure) -> bool:
@@ -234,3 +247,78 @@ def measures_of_persons(
         .annotate(breach_count=Count("breaches", distinct=True))
         .order_by("-ends_on", "-id")
     )
+
+
+# --- what a measure's page may link to ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeasureLinks:
+    """Which of the measure's neighbours the user may open from its page: a link to anything else would
+    answer the one 404, so it is shown as plain text (or, for what names protected data, not at all)."""
+
+    dossier: bool  # the bound person's dossier (police roles that search persons; not the prosecutor)
+    police_case: bool  # the police case (its unit's police roles)
+    source_case: bool  # the case it was decided in, e.g. the ZSM file (the district office's prosecutors)
+    # The police case the dossier link carries as its purpose (`?zaak=`): when the user may open it and the
+    # bound person is one of its persons; else the dossier asks for a purpose first.
+    dossier_case: int | None = None
+
+
+def measure_links_for_user(user: User, measure: Measure) -> MeasureLinks:
+    """What the measure's page links to for `user`: asked of the same selectors the linked pages use,
+    without a log entry (the page that opens logs, or refuses, once). Two queries at most."""
+    cases = [pk for pk in (measure.police_case_id, measure.source_case_id) if pk is not None]
+    open_cases = (
+        set(case_list_for_user(user=user).filter(pk__in=cases).values_list("pk", flat=True))
+        if cases
+        else set()
+    )
+    dossier = may_open_dossier(user)
+    police_case = measure.police_case_id is not None and measure.police_case_id in open_cases
+    in_case = (
+        dossier
+        and police_case
+        and Case.persons.through.objects.filter(
+            case_id=measure.police_case_id or 0, person_id=measure.suspect_id
+        ).exists()
+    )
+    return MeasureLinks(
+        dossier=dossier,
+        police_case=police_case,
+        source_case=measure.source_case_id in open_cases,
+        dossier_case=measure.police_case_id if in_case else None,
+    )
+
+
+@dataclass
+class BreachRow:
+    """A breach as its measure's page shows it. `registration` is set only when the user may open it
+    (under the measure as purpose); otherwise only what kind of organisation registered it is said: no
+    reference, no date (hit / no-hit, as for any registration a user may not see)."""
+
+    kinds: list[str]
+    occurred_on: date | None
+    registration: Registration | None
+    hidden_label: str = ""
+
+
+def breach_rows_for_user(user: User, measure: Measure) -> tuple[list[BreachRow], set[str]]:
+    """The measure's breaches for `user`, and the references of the registrations among them the user may
+    open (history lines name only those). Read as a registration opened from the measure is: under the
+    measure as purpose (`purpose.MEASURE_PARAM`). Two queries."""
+    breaches = list(measure.breaches.select_related("registration"))
+    sight = registration_sight_for_user(
+        user=user, ids=[breach.registration_id for breach in breaches], purposed=True
+    )
+    rows: list[BreachRow] = []
+    visible: set[str] = set()
+    for breach in breaches:
+        kinds = [str(BreachKind(kind).label) for kind in breach.kinds or [breach.kind]]
+        if breach.registration_id in sight.visible:
+            visible.add(breach.registration.reference)
+            rows.append(BreachRow(kinds, breach.occurred_on, breach.registration))
+        else:
+            group = sight.hidden_groups([breach.registration_id])
+            rows.append(BreachRow(kinds, None, None, group[0].label if group else ""))
+    return rows, visible

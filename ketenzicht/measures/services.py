@@ -24,9 +24,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR, dv_prosecutor_for
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import Kind, PersonMention, Registration
+from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
@@ -45,7 +45,12 @@ from .models import (
 )
 
 REFERENCE_PREFIX = "MR"
-# The period engine's messages (it imports no Django), marked here for translation.
+# A registration that shows a measure possibly broken is disclosed to the measure's district office (the
+# sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
+# of the suspect, the police case or the persons' dossiers comes with it.
+DISCLOSURE_PURPOSE = "measure_breach"
+# The period engine's messages (it imports no Django), marked here for translation: every message it raises
+# must be here (tests/measures/test_periods.py reads the engine for them), or the page shows it in English.
 PERIOD_MESSAGES = (
     gettext_noop("unknown kind of measure: %(kind)s"),
     gettext_noop("this kind of measure needs an end date"),
@@ -56,6 +61,7 @@ PERIOD_MESSAGES = (
     ),
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),
+    gettext_noop("this kind of measure may be extended until %(limit)s at most"),
 )
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
@@ -76,6 +82,22 @@ BREACH_MESSAGES = {
         "Breach of protective measure %(measure)s reported in registration %(registration)s."
     ),
 }
+# The same alert to whoever stands in for the measure's prosecutor while an absence of theirs is recorded.
+BREACH_MESSAGES_STAND_IN = {
+    BreachKind.CONTACT: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect and a protected person appear "
+        "together in registration %(registration)s. This reaches you as stand-in for %(absent)s, who is "
+        "absent."
+    ),
+    BreachKind.AREA: gettext_noop(
+        "Possible breach of protective measure %(measure)s: the suspect appears in registration "
+        "%(registration)s in a banned area. This reaches you as stand-in for %(absent)s, who is absent."
+    ),
+    BreachKind.REPORTED: gettext_noop(
+        "Breach of protective measure %(measure)s reported in registration %(registration)s. This reaches "
+        "you as stand-in for %(absent)s, who is absent."
+    ),
+}
 NOTE_IMPOSED = gettext_noop("Protective measure %(measure)s registered: %(kind)s, %(period)s.")
 NOTE_EXTENDED = gettext_noop("Protective measure %(measure)s extended until %(until)s: %(reason)s")
 NOTE_ENDED = gettext_noop("Protective measure %(measure)s ended on %(on)s: %(reason)s")
@@ -90,12 +112,26 @@ class MeasureInvalid(ValueError):
         self.field = field
         self.message = message
         self.params = params
+        # Every problem found in one go (this one first): a form shows them all at once, not one a submit.
+        self.problems: list[MeasureInvalid] = [self]
         super().__init__(f"{field}: {message % params if params else message}")
+
+    @classmethod
+    def every(cls, problems: Sequence[MeasureInvalid]) -> MeasureInvalid:
+        """One exception for several problems: `field` and `message` are the first's, `problems` all."""
+        first = problems[0]
+        found = cls(first.field, first.message, **first.params)
+        found.problems = list(problems)
+        return found
 
     def text(self) -> str:
         """The message in the active language."""
         params = {k: _shown(v) for k, v in self.params.items()}
         return gettext(self.message) % params if params else gettext(self.message)
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _shown(value: Any) -> Any:
@@ -221,6 +257,86 @@ def _period_text(starts_on: date, ends_on: date) -> str:
     return f"{starts_on:%d-%m-%Y} – {ends_on:%d-%m-%Y}"
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What `measure_check` made of the input: the conditions without repeats, the areas as stored, the
+    last day (None where a problem was found)."""
+
+    conditions: list[str]
+    areas: dict[str, list[Any]] | None
+    ends_on: date | None
+
+
+def measure_check(
+    *,
+    kind: str,
+    suspect_id: int | None,
+    protected_ids: Sequence[int],
+    conditions: Sequence[str],
+    conditions_text: str = "",
+    areas: Mapping[str, Any] | None = None,
+    starts_on: date | None,
+    ends_on: date | None = None,
+    imposed_by: str | None = None,
+) -> tuple[list[MeasureInvalid], Checked]:
+    """Every problem of a measure's own input at once (its kind, persons, conditions, areas, authority and
+    period), each naming its field; nothing is read but the period rules. `measure_impose` decides by it,
+    and a form asks it too, so that one submit shows everything to fix. A rule that needs an input found
+    wrong (the period of an unknown kind, the areas of areas unreadable) is left for the next time."""
+    problems: list[MeasureInvalid] = []
+
+    def problem(field: str, message: str, **params: Any) -> None:
+        problems.append(MeasureInvalid(field, message, **params))
+
+    known_kind = kind in MeasureKind.values
+    if not known_kind:
+        problem("kind", gettext_noop("unknown kind of measure: %(kind)s"), kind=kind)
+    if suspect_id is None:
+        problem("suspect", gettext_noop("a measure binds one known person"))
+    elif suspect_id in protected_ids:
+        problem("protected", gettext_noop("the suspect cannot be one of the protected persons"))
+    codes = list(dict.fromkeys(conditions))
+    unknown = [c for c in codes if c not in Condition.values]
+    if unknown:
+        problem("conditions", gettext_noop("unknown condition: %(code)s"), code=unknown[0])
+    if not protected_ids and (
+        Condition.CONTACT_BAN in codes or kind in (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
+    ):
+        problem("protected", gettext_noop("name the persons this measure protects"))
+    if Condition.OTHER in codes and not conditions_text.strip():
+        problem("conditions_text", gettext_noop("describe the other condition"))
+    if kind == MeasureKind.AWARE_ALARM and codes:
+        # The victim's alarm button binds the suspect to nothing: a condition on it would make every later
+        # registration of the pair a breach. An order that binds him is a measure of its own.
+        problem(
+            "conditions",
+            gettext_noop("an Aware alarm sets no conditions: register the order that does on its own"),
+        )
+    if known_kind and kind != MeasureKind.AWARE_ALARM and not codes:
+        problem("conditions", gettext_noop("tick the conditions this measure imposes"))
+    area: dict[str, list[Any]] | None
+    try:
+        area = _areas(areas)
+    except MeasureInvalid as invalid:
+        problems.append(invalid)
+        area = None
+    if area is not None and Condition.AREA_BAN in codes and not area:
+        problem("areas", gettext_noop("an area ban needs the municipalities or postcodes it covers"))
+    if area and Condition.AREA_BAN not in codes:
+        problem("areas", gettext_noop("banned areas are given: tick Area ban, or leave the areas empty"))
+    if imposed_by is not None and imposed_by not in ImposedBy.values:
+        problem("imposed_by", gettext_noop("unknown authority: %(value)s"), value=imposed_by)
+    last: date | None = None
+    if not isinstance(starts_on, date):
+        problem("starts_on", gettext_noop("a start date is required"))
+    elif known_kind:
+        try:
+            last = end_for(kind, starts_on, ends_on, measure_terms())
+        except PeriodError as exc:
+            problem(exc.field, exc.message, **exc.params)
+    return problems, Checked(codes, area, last)
+
+
 def measure_impose(
     *,
     kind: str,
@@ -241,62 +357,45 @@ def measure_impose(
     at: datetime | None = None,
 ) -> Measure:
     """Register a measure that was imposed (a restraining order by the mayor, a behaviour order by the
-    prosecutor, ...). Raises MeasureInvalid naming the field at fault; stores nothing then."""
+    prosecutor, ...). Raises MeasureInvalid naming the field at fault, with every problem found in its
+    `problems`; stores nothing then."""
     at = at or timezone.now()
-    if kind not in MeasureKind.values:
-        raise MeasureInvalid("kind", gettext_noop("unknown kind of measure: %(kind)s"), kind=kind)
-    if not isinstance(suspect, Person) or suspect.pk is None:
-        raise MeasureInvalid("suspect", gettext_noop("a measure binds one known person"))
     shielded = {p.pk: p for p in protected}
-    if suspect.pk in shielded:
-        raise MeasureInvalid("protected", gettext_noop("the suspect cannot be one of the protected persons"))
-    codes = list(dict.fromkeys(conditions))
-    unknown = [c for c in codes if c not in Condition.values]
-    if unknown:
-        raise MeasureInvalid("conditions", gettext_noop("unknown condition: %(code)s"), code=unknown[0])
-    if not shielded and (
-        Condition.CONTACT_BAN in codes or kind in (MeasureKind.RESTRAINING_ORDER, MeasureKind.AWARE_ALARM)
-    ):
-        raise MeasureInvalid("protected", gettext_noop("name the persons this measure protects"))
-    if Condition.OTHER in codes and not conditions_text.strip():
-        raise MeasureInvalid("conditions_text", gettext_noop("describe the other condition"))
-    if kind == MeasureKind.AWARE_ALARM and codes:
-        # The victim's alarm button binds the suspect to nothing: a condition on it would make every later
-        # registration of the pair a breach. An order that binds him is a measure of its own.
-        raise MeasureInvalid(
-            "conditions",
-            gettext_noop("an Aware alarm sets no conditions: register the order that does on its own"),
-        )
-    if kind != MeasureKind.AWARE_ALARM and not codes:
-        raise MeasureInvalid("conditions", gettext_noop("tick the conditions this measure imposes"))
-    area = _areas(areas)
-    if Condition.AREA_BAN in codes and not area:
-        raise MeasureInvalid(
-            "areas", gettext_noop("an area ban needs the municipalities or postcodes it covers")
-        )
-    if area and Condition.AREA_BAN not in codes:
-        raise MeasureInvalid(
-            "areas", gettext_noop("banned areas are given: tick Area ban, or leave the areas empty")
-        )
-    if imposed_by not in ImposedBy.values:
-        raise MeasureInvalid("imposed_by", gettext_noop("unknown authority: %(value)s"), value=imposed_by)
-    if not isinstance(starts_on, date):
-        raise MeasureInvalid("starts_on", gettext_noop("a start date is required"))
-    try:
-        last = end_for(kind, starts_on, ends_on, measure_terms())
-    except PeriodError as exc:
-        raise MeasureInvalid(exc.field, exc.message, **exc.params) from None
+    problems, checked = measure_check(
+        kind=kind,
+        suspect_id=suspect.pk if isinstance(suspect, Person) else None,
+        protected_ids=list(shielded),
+        conditions=conditions,
+        conditions_text=conditions_text,
+        areas=areas,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        imposed_by=imposed_by,
+    )
+    office: Organisation | None = None
     if organisation is None:
-        raise MeasureInvalid("organisation", gettext_noop("the registering organisation is required"))
+        problems.append(
+            MeasureInvalid("organisation", gettext_noop("the registering organisation is required"))
+        )
     if police_case is not None and police_case.organisation.kind != OrganisationKind.POLITIE:
-        raise MeasureInvalid(
-            "police_case", gettext_noop("%(case)s is no police case"), case=police_case.reference
+        problems.append(
+            MeasureInvalid(
+                "police_case", gettext_noop("%(case)s is no police case"), case=police_case.reference
+            )
         )
-    office = district_office or _district_office_for(organisation, police_case)
-    if office is None or office.kind != OrganisationKind.OM:
-        raise MeasureInvalid(
-            "district_office", gettext_noop("name the district office whose prosecutor is told of breaches")
-        )
+    elif organisation is not None:
+        office = district_office or _district_office_for(organisation, police_case)
+        if office is None or office.kind != OrganisationKind.OM:
+            problems.append(
+                MeasureInvalid(
+                    "district_office",
+                    gettext_noop("name the district office whose prosecutor is told of breaches"),
+                )
+            )
+    if problems:
+        raise MeasureInvalid.every(problems)
+    assert office is not None and checked.ends_on is not None and checked.areas is not None
+    codes, area, last = checked.conditions, checked.areas, checked.ends_on
     with transaction.atomic():
         # One registration of one measure: the same order sent twice (a second tab, a double submit)
         # would alert twice on every breach. Checked with the suspect locked, so two at once cannot both
@@ -611,8 +710,9 @@ def breaches_detect(
     """The intake step: for every new registration, the measures in force that day binding a person linked
     into it; a breach when a protected person is in it too (contact), when it happened in or names an address
     in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
-    Each breach is stored with a history line and alerts the owner of the measure's police case and of the
-    open police cases the registration is on, and the district office's prosecutor. In the caller's
+    Each breach is stored with a history line, discloses the registration to the measure's district office
+    and alerts the owner of the measure's police case and of the open police cases the registration is on,
+    and the measure's prosecutor (whoever stands in while they are recorded absent). In the caller's
     transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
     constraint keeps the first.
 
@@ -706,6 +806,18 @@ def _breaches_found(
             for breach in breaches
         ]
     )
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                registration_id=breach.registration_id,
+                organisation_id=breach.measure.district_office_id,
+                purpose=DISCLOSURE_PURPOSE,
+                reference=breach.measure.reference,
+                created_at=at,
+            )
+            for breach in breaches
+        ]
+    )
     for breach in breaches:
         fact = facts[breach.registration_id]
         _breach_alerts(breach.measure, breach, fact, joined.get(breach.registration_id, []), at=at)
@@ -773,9 +885,15 @@ def _breach_alerts(
                 params=params,
                 at=at,
             )
-    prosecutor = measure.prosecutor if measure.prosecutor and measure.prosecutor.is_active else None
-    if prosecutor is None:
-        prosecutor, _substitute = dv_prosecutor_for(measure.district_office, on=fact.day)
+    # The measure's prosecutor, unless recorded absent today: then whoever the office's posts say stands in,
+    # else the office's prosecutors by role; never the absent one alone.
+    duty = prosecutor_on_duty(
+        measure.district_office, on=timezone.localdate(at), prosecutor=measure.prosecutor
+    )
+    prosecutor_message, prosecutor_params = message, params
+    if duty.stands_in_for is not None:
+        prosecutor_message = BREACH_MESSAGES_STAND_IN[BreachKind(breach.kind)]
+        prosecutor_params = {**params, "absent": _person(duty.stands_in_for)}
     # The prosecution's case the measure was decided in (a ZSM file), so the alert opens it.
     decided_in = (
         Case.objects.filter(pk=measure.source_case_id, organisation_id=measure.district_office_id).first()
@@ -784,12 +902,12 @@ def _breach_alerts(
     )
     alert_raise(
         kind="measure_breach",
-        message=message,
+        message=prosecutor_message,
         organisation=measure.district_office,
         case=decided_in,
-        recipient=prosecutor,
+        recipient=duty.user,
         role=Role.PROSECUTOR,
-        params=params,
+        params=prosecutor_params,
         at=at,
     )
     _case_line(

@@ -22,14 +22,17 @@ from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
-from .forms import EndForm, ExtendForm, ImposeForm, add_service_error
-from .models import BreachKind, ImposedBy, Measure, MeasureEventKind, MeasureKind
+from .forms import EndForm, ExtendForm, ImposeForm, add_service_errors
+from .models import ImposedBy, Measure, MeasureEventKind, MeasureKind
+from .purpose import MEASURE_PARAM
 from .selectors import (
+    breach_rows_for_user,
     case_parties,
     may_change,
     may_impose_for,
     may_see_measures,
     measure_get_for_user,
+    measure_links_for_user,
     measure_list_for_user,
     measure_rows,
     person_names,
@@ -66,6 +69,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
     row = measure_rows([measure], today=timezone.localdate())[0]
+    breaches, openable = breach_rows_for_user(user, measure)
     history = list(measure.events.all())
     names = people_names({event.actor_name for event in history})
     events = [
@@ -75,17 +79,12 @@ def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
             "actor": names.get(event.actor_name, event.actor_name),
             "reason": event.reason,
             "ends_on": event.detail.get("ends_on"),
-            "registration": event.detail.get("registration", ""),
+            # A breach's registration is named only to whoever may open it.
+            "registration": reference
+            if (reference := event.detail.get("registration", "")) in openable
+            else "",
         }
         for event in history
-    ]
-    breaches = [
-        {
-            "registration": breach.registration,
-            "kinds": [BreachKind(k).label for k in breach.kinds or [breach.kind]],
-            "occurred_on": breach.occurred_on,
-        }
-        for breach in measure.breaches.select_related("registration")
     ]
     changeable = may_change(user, measure) and measure.ends_on >= timezone.localdate()
     return {
@@ -94,6 +93,8 @@ def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
         "imposed_by": ImposedBy(measure.imposed_by).label,
         "events": events,
         "breaches": breaches,
+        "links": measure_links_for_user(user, measure),
+        "purpose_param": MEASURE_PARAM,
         "extend_form": ExtendForm(initial={"until": row.extendable_until})
         if changeable and row.extendable_until
         else None,
@@ -141,7 +142,7 @@ def measure_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
                 measure, until=form.cleaned_data["until"], actor=user, reason=form.cleaned_data["reason"]
             )
         except MeasureInvalid as exc:
-            add_service_error(form, exc.field, exc.text())
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The measure was extended."))
             return redirect("measures:detail", pk=measure.pk)
@@ -161,7 +162,7 @@ def measure_end_view(request: HttpRequest, pk: int) -> HttpResponse:
                 measure, actor=user, reason=form.cleaned_data["reason"], on=form.cleaned_data["on"]
             )
         except MeasureInvalid as exc:
-            add_service_error(form, exc.field, exc.text())
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The measure was ended."))
             return redirect("measures:detail", pk=measure.pk)
@@ -219,7 +220,7 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
                     police_case=case,
                 )
             except MeasureInvalid as exc:
-                add_service_error(form, exc.field, exc.text())
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The measure was registered."))
                 return redirect("measures:detail", pk=measure.pk)

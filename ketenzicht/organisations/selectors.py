@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.http import HttpRequest
@@ -38,36 +40,85 @@ def api_caller(request: HttpRequest) -> User:
     return user
 
 
+def _posts_of(organisation: Organisation | int) -> list[Post]:
+    """The posts of an organisation held by active users, with the users: one query."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return list(
+        Post.objects.select_related("user")
+        .filter(organisation_id=organisation_id, user__is_active=True)
+        .order_by("kind", "id")
+    )
+
+
+def _absent_on(posts: Iterable[Post], day: date) -> set[int]:
+    """The users an absence recorded on a post they hold covers on `day`: an absence is the person's, on
+    whichever of their posts it was recorded."""
+    return {post.user_id for post in posts if post.absent_on(day)}
+
+
+@dataclass(frozen=True)
+class OnDuty:
+    """Who hears on a day of what is meant for one prosecutor of a district office.
+
+    `user` None: nobody by name (no post holder present), the caller addresses the office's prosecutors by
+    role. `stands_in_for`: the prosecutor recorded absent that day, for whom `user` (or the role) stands in.
+    `post`: the post through which `user` was found ("" for the prosecutor meant)."""
+
+    user: User | None
+    stands_in_for: User | None = None
+    post: str = ""
+
+
+def prosecutor_on_duty(office: Organisation | int, *, on: date, prosecutor: User | None = None) -> OnDuty:
+    """Who is to hear on `on` of something meant for `prosecutor` of the district office (the prosecutor of
+    a measure, the owner of a file): that prosecutor, unless an absence recorded on a post they hold there
+    covers the day. Then, and without a (still active) `prosecutor`, whoever the office's posts say stands
+    in: the prosecutor for domestic violence and stalking, else the substitute, each only when present and
+    not the absent one. When the post holder is absent and the substitute takes it, `stands_in_for` names
+    the post holder. One query."""
+    posts = _posts_of(office)
+    absent = _absent_on(posts, on)
+    stood_in: User | None = None
+    if prosecutor is not None and prosecutor.is_active:
+        if prosecutor.pk not in absent:
+            return OnDuty(prosecutor)
+        stood_in = prosecutor
+    for kind in (PostKind.DV_PROSECUTOR, PostKind.DV_SUBSTITUTE):
+        for post in posts:
+            if post.kind != kind:
+                continue
+            if post.user_id in absent:
+                if stood_in is None and kind == PostKind.DV_PROSECUTOR:
+                    stood_in = post.user
+                continue
+            if stood_in is not None and post.user_id == stood_in.pk:
+                continue
+            return OnDuty(post.user, stood_in, kind)
+    return OnDuty(None, stood_in)
+
+
 def dv_prosecutor_for(office: Organisation | int, *, on: date) -> tuple[User | None, bool]:
     """The prosecutor for domestic violence and stalking of a district office on `on`: the post holder, or
     when absent the substitute (the second value says a substitute stands in); (None, False) when neither
-    is there. Two queries at most whatever the number of posts."""
-    office_id = office if isinstance(office, int) else office.pk
-    posts = list(
-        Post.objects.select_related("user")
-        .filter(
-            organisation_id=office_id,
-            kind__in=[PostKind.DV_PROSECUTOR, PostKind.DV_SUBSTITUTE],
-            user__is_active=True,
-        )
-        .order_by("kind", "id")
-    )
-    for kind, substitute in ((PostKind.DV_PROSECUTOR, False), (PostKind.DV_SUBSTITUTE, True)):
-        for post in posts:
-            if post.kind == kind and not post.absent_on(on):
-                return post.user, substitute
-    return None, False
+    is there. One query whatever the number of posts."""
+    duty = prosecutor_on_duty(office, on=on)
+    return duty.user, duty.post == PostKind.DV_SUBSTITUTE
 
 
 def post_holders(organisation: Organisation | int, kind: str) -> list[User]:
     """The active users holding `kind` in `organisation` (e.g. its ZSM coordinators)."""
-    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
-    return [
-        post.user
-        for post in Post.objects.select_related("user").filter(
-            organisation_id=organisation_id, kind=kind, user__is_active=True
-        )
-    ]
+    return [post.user for post in _posts_of(organisation) if post.kind == kind]
+
+
+def post_holders_on(
+    organisation: Organisation | int, kind: str, *, on: date
+) -> tuple[list[User], list[User]]:
+    """The active users holding `kind` in `organisation`, split into those present on `on` and those an
+    absence covers then. One query."""
+    posts = _posts_of(organisation)
+    absent = _absent_on(posts, on)
+    holders = [post.user for post in posts if post.kind == kind]
+    return [u for u in holders if u.pk not in absent], [u for u in holders if u.pk in absent]
 
 
 def _post_kinds(user: User) -> frozenset[str]:

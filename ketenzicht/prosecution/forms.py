@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
-from ketenzicht.measures.models import Condition
+from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
 from ketenzicht.ui.forms import NldsFormMixin
 
@@ -203,12 +203,21 @@ class OrderForm(ImposeForm):
     """A behaviour order (art. 509hh Sv) on the file's suspect, protecting its victim: the measure form
     without the kind (always this one) and the persons (the file's)."""
 
+    fixed_kind = MeasureKind.BEHAVIOUR_ORDER
+
+    def parties(self) -> tuple[int | None, list[int]]:
+        return 1, [2]  # the file's suspect and victim (the service checks the persons themselves)
+
     def __init__(self, *args: Any, suspect_name: str, victim_name: str, **kwargs: Any) -> None:
         super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
         for name in ("kind", "suspect", "protected"):
             del self.fields[name]
+        # A behaviour order holds until the end its decision names; it is not extended (measures.engine).
+        self.fields["ends_on"].required = True
+        self.fields["ends_on"].error_messages["required"] = gettext_lazy(
+            "Give the last day the order holds: a behaviour order has no term of its own."
+        )
         self.fields["ends_on"].help_text = gettext_lazy(
-            "Leave empty for 90 days, the longest a behaviour order holds at a time; extend it on the "
-            "measure's page."
+            "The last day the order holds. It is not extended: a new decision is a new order."
         )
         self.fields["conditions"].initial = [Condition.CONTACT_BAN]

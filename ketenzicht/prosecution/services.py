@@ -24,7 +24,7 @@ from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKin
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders
+from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders_on, prosecutor_on_duty
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
@@ -59,8 +59,29 @@ ANSWERED_MESSAGE = gettext_noop(
 LATE_MESSAGE = gettext_noop(
     "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s)."
 )
+# The same alerts to whoever stands in while the prosecutor they are meant for is recorded absent.
+ANSWERED_MESSAGE_STAND_IN = gettext_noop(
+    "ZSM file %(case)s: every chain partner has answered. The file is ready for triage and decision. This "
+    "reaches you as stand-in for %(absent)s, who is absent."
+)
+LATE_MESSAGE_STAND_IN = gettext_noop(
+    "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s). This reaches you "
+    "as stand-in: the ZSM coordinator (%(absent)s) is absent."
+)
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
+
+# Lines of a file's history and values of its case: records, written in the installation's language.
+COMPLAINT_LATE_NOTE = gettext_noop("complaint after its term (%(due)s)")
+ORDER_PERIOD = gettext_noop("%(start)s up to and including %(end)s (%(measure)s)")
+
+
+def _in_installation_language(message: str, **params: Any) -> str:
+    """`message` (marked with gettext_noop) in the installation's language, dates as dd-mm-yyyy."""
+    shown = {k: f"{v:%d-%m-%Y}" if isinstance(v, date) else v for k, v in params.items()}
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % shown
+
 
 PARTNERS: dict[
     str, tuple[str, str]
@@ -68,6 +89,10 @@ PARTNERS: dict[
     Partner.VICTIM_SUPPORT.value: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
     Partner.PROBATION.value: (OrganisationKind.RECLASSERING, Side.SUSPECT),
 }
+
+
+def _person(user: User) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 class FileRefused(Exception):
@@ -512,14 +537,23 @@ def _all_answered(file: ZsmFile, *, at: datetime) -> None:
     if file.requests.filter(answered_at__isnull=True).exists():
         return
     case = Case.objects.select_related("owner", "organisation").get(pk=file.pk)
+    message, params, recipient = ANSWERED_MESSAGE, {"case": case.reference}, case.owner
+    if case.owner is not None:
+        # The file's prosecutor, unless recorded absent today: then whoever the office's posts say stands
+        # in, else the office's prosecutors.
+        duty = prosecutor_on_duty(case.organisation, on=timezone.localdate(at), prosecutor=case.owner)
+        recipient = duty.user
+        if duty.stands_in_for is not None:
+            message = ANSWERED_MESSAGE_STAND_IN
+            params["absent"] = _person(duty.stands_in_for)
     alert_raise(
         kind="zsm_answered",
-        message=ANSWERED_MESSAGE,
+        message=message,
         organisation=case.organisation,
         case=case,
-        recipient=case.owner,
+        recipient=recipient,
         role=Role.PROSECUTOR,
-        params={"case": case.reference},
+        params=params,
         at=at,
     )
 
@@ -544,7 +578,9 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
                 "partner": str(Partner(request.partner).label),
                 "due": deadline_text(request.due_at),  # as the case page shows it
             }
-            coordinators = post_holders(office, PostKind.ZSM_COORDINATOR)
+            # The coordinators present today; with none present, the office's prosecutors (told whom
+            # they stand in for when the coordinators are recorded absent).
+            coordinators, away = post_holders_on(office, PostKind.ZSM_COORDINATOR, on=timezone.localdate(now))
             for coordinator in coordinators:
                 alert_raise(
                     kind="zsm_request_late",
@@ -558,11 +594,11 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             if not coordinators:
                 alert_raise(
                     kind="zsm_request_late",
-                    message=LATE_MESSAGE,
+                    message=LATE_MESSAGE_STAND_IN if away else LATE_MESSAGE,
                     organisation=office,
                     case=request.file.case,
                     role=Role.PROSECUTOR,
-                    params=params,
+                    params={**params, "absent": ", ".join(_person(u) for u in away)} if away else params,
                     at=now,
                 )
             PartnerRequest.objects.filter(pk=request.pk).update(late_alerted_at=now)
@@ -587,7 +623,7 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
             values={"complaint": "on_file"} if in_time else {},
             actor=actor,
             expected_version=expected_version,
-            note="" if in_time else f"klacht na de termijn ({file.complaint_due:%d-%m-%Y})",
+            note="" if in_time else _in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
             detail={"complaint_on": on.isoformat(), "in_time": in_time},
         )
         ZsmFile.objects.filter(pk=file.pk).update(complaint_on=on)
@@ -639,12 +675,15 @@ def behaviour_order_impose(
         labels = dict(Condition.choices)
         with translation.override(settings.LANGUAGE_CODE):
             summary = ", ".join(str(labels.get(code, code)) for code in measure.conditions)
+        period = _in_installation_language(
+            ORDER_PERIOD, start=measure.starts_on, end=measure.ends_on, measure=measure.reference
+        )
         text = "; ".join(
             part
             for part in (
                 summary,
                 conditions_text.strip(),
-                f"{measure.starts_on:%d-%m-%Y} t/m {measure.ends_on:%d-%m-%Y} ({measure.reference})",
+                period,
             )
             if part
         )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import access_log_record, request_origin
-from ketenzicht.measures.forms import add_service_error
+from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
 from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import User
@@ -253,7 +253,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_version=_version(request),
             )
         except MeasureInvalid as invalid:
-            add_service_error(form, invalid.field, invalid.text())
+            add_service_errors(form, invalid)
         except (Refused, ConcurrentEdit) as refusal:
             _refusal(request, refusal, case)
             return redirect("workprocesses:case-detail", pk=pk)

@@ -32,6 +32,15 @@ class SharingRule(BaseModel):
     # Only for a look-up under a stated purpose (a search, a dossier, a case, a registration opened from
     # one of those): `visibility_filter(user, purposed=True)`.
     needs_purpose: StrictBool = False
+    # Only with scope `disclosed`: the disclosures the rule honours, by their purpose (a ZSM file, a breach
+    # of a protective measure); without it, every disclosure to the organisation.
+    disclosure_purposes: list[str] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _disclosure_purposes_need_the_disclosed_scope(self) -> SharingRule:
+        if self.disclosure_purposes is not None and self.scope != "disclosed":
+            raise ValueError(f"{self.name}: disclosure_purposes go with scope disclosed only")
+        return self
 
     def applies_to(self, user: User, *, purposed: bool = False) -> bool:
         if self.needs_purpose and not purposed:
@@ -58,6 +67,8 @@ class SharingRule(BaseModel):
             standing = Disclosure.objects.filter(
                 registration_id=OuterRef("pk"), organisation_id=org.pk, ended_at__isnull=True
             )
+            if self.disclosure_purposes is not None:
+                standing = standing.filter(purpose__in=self.disclosure_purposes)
             return sources & Q(Exists(standing))
         return sources
 

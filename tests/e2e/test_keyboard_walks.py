@@ -5,7 +5,7 @@ the walk tabs to shows its focus (tests/e2e/keyboard.py); every page it opened p
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -195,6 +195,11 @@ def test_the_prosecutor_triages_a_file_and_imposes_a_behaviour_order_by_keyboard
         order.locator("textarea[name=conditions_text]"),
         "Geen contact met Lotte de Wit; melden op maandag.",
     )
+    # The decision names its end, typed digit by digit; day and month alike, so the browser's order of the
+    # date's parts (day or month first, by the machine's locale) does not matter.
+    until = date(timezone.localdate().year + 1, 5, 5)
+    type_into(page, order.locator("input[name=ends_on]"), f"{until:%d%m%Y}")
+    expect(order.locator("input[name=ends_on]")).to_have_value(until.isoformat())
     tab_to(page, order.get_by_role("button"))
     press(page, "Enter", navigates=True)
     assert_focus_on_message(page)
@@ -202,7 +207,7 @@ def test_the_prosecutor_triages_a_file_and_imposes_a_behaviour_order_by_keyboard
         "Gedragsaanwijzing opgelegd, vervolgbeslissing nodig"
     )
     measure = Measure.objects.get(source_case=file.case)
-    assert measure.kind == "behaviour_order"
+    assert measure.kind == "behaviour_order" and measure.ends_on == until
     assert set(measure.conditions) == {"contact_ban", "reporting_duty"}
 
 

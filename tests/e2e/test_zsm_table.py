@@ -5,6 +5,7 @@ same suspect and victim, the victim's name misspelt, alerts the police case owne
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -84,12 +85,14 @@ def test_the_file_fills_the_prosecutor_imposes_a_contact_ban_and_a_breach_alerts
     order = prosecutor.get_by_test_id("order-form")
     expect(order.locator("input[name=conditions][value=contact_ban]")).to_be_checked()
     order.locator("textarea[name=conditions_text]").fill("Geen contact met Lotte de Wit, op welke wijze ook.")
+    until = timezone.localdate() + timedelta(days=90)  # the decision names its end
+    order.locator("input[name=ends_on]").fill(until.isoformat())
     order.get_by_role("button").click()
     expect(prosecutor.get_by_test_id("case-state")).to_have_text(
         "Gedragsaanwijzing opgelegd, vervolgbeslissing nodig"
     )
     measure = Measure.objects.get(source_case=file.case)
-    assert measure.kind == "behaviour_order" and measure.prosecutor is not None
+    assert measure.kind == "behaviour_order" and measure.prosecutor is not None and measure.ends_on == until
 
     # He stands at her door again; she is written "Lote Witt" this time.
     take_in(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -247,7 +247,7 @@ def test_every_counted_figure_reconciles_with_the_register(make_user: Callable[.
         conditions_text="geen contact",
         areas=None,
         starts_on=timezone.localdate(),
-        ends_on=None,
+        ends_on=timezone.localdate() + timedelta(days=90),
         expected_version=None,
     )
     take_in("PL0600-INS-2", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["285b"])

@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.intake import pipeline
 from ketenzicht.measures.models import Breach, MeasureEvent
 from ketenzicht.measures.selectors import person_names
 from ketenzicht.measures.services import breaches_detect, measure_end
 from ketenzicht.organisations.models import Organisation, Post, PostKind
+from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
 from ketenzicht.workprocesses.services import case_assign_owner
@@ -87,6 +88,43 @@ def test_nobody_owns_the_case_and_no_prosecutor_holds_the_post_the_roles_are_ale
     take_in("PL0600-M-4", MARCO, LOTTE, registered_at=recent(0))
     roles = set(Alert.objects.filter(kind="measure_breach").values_list("organisation__code", "role"))
     assert roles == {("oost-brabant", "case_owner"), ("om-oost-brabant", "prosecutor")}
+
+
+def test_while_the_measures_prosecutor_is_absent_the_breach_reaches_whoever_stands_in(
+    make_user: Callable[..., Any],
+) -> None:
+    """The tester's walk: the prosecutor for domestic violence (Eva) recorded absent today until two days
+    from now imposes an order; a breach registered meanwhile reaches the substitute (Pieter) as stand-in for
+    her, not her alone; with the substitute away too, the office's prosecutors; once she is back, her."""
+    office = Organisation.objects.get(code="om-oost-brabant")
+    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    eva.first_name, eva.last_name = "Eva", "Smit"
+    eva.save(update_fields=["first_name", "last_name"])
+    pieter = make_user("prosecutor", organisation="om-oost-brabant", username="pieter")
+    dv = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    substitute = post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    today = timezone.localdate()
+    post_absence_set(dv, absent_from=today, absent_until=today + timedelta(days=2))
+    marco, lotte, case = couple_with_case()
+    measure = restraining_order(marco, lotte, case, district_office=office, prosecutor=eva)
+    take_in("PL0600-M-ABS-1", MARCO, LOTTE_MISSPELT, registered_at=recent(0))
+    alert = Alert.objects.get(kind="measure_breach", organisation=office)
+    assert alert.recipient == pieter and alert.params["absent"] == "Eva Smit"
+    assert not alert_list_for_user(user=eva).filter(kind="measure_breach").exists()
+    with translation.override("en"):
+        text = alert_text(alert)
+    assert measure.reference in text and "stand-in for Eva Smit, who is absent" in text
+    # The substitute away as well: nobody stands in by name, so every prosecutor of the office.
+    post_absence_set(substitute, absent_from=today, absent_until=today)
+    take_in("PL0600-M-ABS-2", MARCO, LOTTE_MISSPELT, registered_at=recent(0))
+    alert = Alert.objects.filter(kind="measure_breach", organisation=office).latest("id")
+    assert (alert.recipient, alert.role, alert.params["absent"]) == (None, "prosecutor", "Eva Smit")
+    assert alert in alert_list_for_user(user=pieter) and alert in alert_list_for_user(user=eva)
+    # Back: the alert is hers again, in the words without a stand-in.
+    post_absence_set(dv, absent_from=None, absent_until=None)
+    take_in("PL0600-M-ABS-3", MARCO, LOTTE_MISSPELT, registered_at=recent(0))
+    alert = Alert.objects.filter(kind="measure_breach", organisation=office).latest("id")
+    assert alert.recipient == eva and "absent" not in alert.params
 
 
 def test_no_breach_after_the_end_nor_before_the_start() -> None:

@@ -6,16 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.measures.models import Measure, MeasureEvent
+from ketenzicht.measures.services import measure_impose
 from ketenzicht.organisations.models import Organisation
-from tests.measures.helpers import couple_with_case, restraining_order
+from ketenzicht.registrations.models import Disclosure
+from tests.measures.helpers import LOTTE_MISSPELT, couple_with_case, recent, restraining_order
+from tests.patterns.helpers import MARCO, take_in
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +142,8 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     )
     assert extended.status_code == 302
     ended = owner.post(
-        f"/maatregelen/{measure.pk}/beeindigen/", {"on": today.isoformat(), "reason": "Ingetrokken"}
+        f"/maatregelen/{measure.pk}/beeindigen/",
+        {"on": today.isoformat(), "reason": "Ingetrokken", "confirm_end": "on"},
     )
     assert ended.status_code == 302
     assert list(MeasureEvent.objects.values_list("kind", flat=True)) == ["imposed", "extended", "ended"]
@@ -194,3 +199,171 @@ def test_the_list_reads_the_same_number_of_times_for_one_measure_or_many(
         page = client.get("/maatregelen/")
     assert page.content.decode().count('data-testid="measure-row"') == 6
     assert len(six) == len(one)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href and href.startswith("/"):
+            self.hrefs.append(href)
+
+
+def _links(html: str) -> list[str]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.hrefs
+
+
+@pytest.fixture
+def breached(make_user: Callable[..., Any]) -> dict[str, Any]:
+    """A behaviour order of the district office (its prosecutor, decided in a ZSM file of the office), and a
+    later registration that breaches it."""
+    from ketenzicht.workprocesses.services import case_open
+
+    marco, lotte, case = couple_with_case()
+    office = Organisation.objects.get(code="om-oost-brabant")
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    zsm = case_open(process="zsm_file", organisation=office, title="Marco → Lotte", actor=None)
+    measure = measure_impose(
+        kind="behaviour_order",
+        suspect=marco,
+        protected=[lotte],
+        conditions=["contact_ban"],
+        starts_on=timezone.localdate() - timedelta(days=1),
+        ends_on=timezone.localdate() + timedelta(days=60),
+        imposed_by="prosecutor",
+        organisation=office,
+        actor=prosecutor,
+        district_office=office,
+        prosecutor=prosecutor,
+        police_case=case,
+        source_case=zsm,
+    )
+    later = take_in("PL0600-M-LINK", MARCO, LOTTE_MISSPELT, registered_at=recent(0))
+    return {"measure": measure, "breach": later, "case": case, "zsm": zsm, "prosecutor": prosecutor}
+
+
+def test_every_link_on_the_measure_page_opens_for_the_prosecutor(breached: dict[str, Any]) -> None:
+    """The tester's walk: the breach registration, the police case and the suspect's name gave the 404. The
+    breach is disclosed to the office and opens under the measure as purpose (logged); the police case and
+    the suspect's dossier, outside the prosecutor's need-to-know, are plain text; every link answers."""
+    measure, breach = breached["measure"], breached["breach"]
+    assert Disclosure.objects.filter(
+        registration=breach, organisation=measure.district_office, purpose="measure_breach"
+    ).exists()
+    client = _client(breached["prosecutor"])
+    page = client.get(f"/maatregelen/{measure.pk}/")
+    html = page.content.decode()
+    links = _links(html)
+    opened = f"/registraties/{breach.pk}/?maatregel={measure.pk}"
+    assert any(link.startswith(opened) for link in links)
+    assert f"/zaken/{breached['zsm'].pk}/" in links  # the ZSM file it was decided in
+    assert not any(link.startswith(("/personen/", f"/zaken/{breached['case'].pk}/")) for link in links)
+    assert breached["case"].reference in html and "Marco Hendriks" in html  # said, not linked
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    read = AccessLogEntry.objects.get(object_type="registration", object_id=str(breach.pk), result="shown")
+    assert read.purpose == f"measure {measure.reference}" and read.detail["measure"] == measure.pk
+    assert not AccessLogEntry.objects.filter(result="refused").exists()
+
+
+@pytest.mark.parametrize("role", ["case_owner", "case_screener", "team_lead"])
+def test_every_link_on_the_measure_page_opens_for_the_police(
+    breached: dict[str, Any], make_user: Callable[..., Any], role: str
+) -> None:
+    measure = breached["measure"]
+    client = _client(make_user(role))
+    links = _links(client.get(f"/maatregelen/{measure.pk}/").content.decode())
+    assert f"/zaken/{breached['case'].pk}/" in links
+    assert f"/personen/{measure.suspect_id}/?zaak={breached['case'].pk}" in links  # under the case
+    assert f"/zaken/{breached['zsm'].pk}/" not in links  # the office's file is not theirs
+    for link in links:
+        assert client.get(link).status_code == 200, (role, link)
+    assert not AccessLogEntry.objects.filter(result="refused").exists()
+
+
+def test_a_breach_the_user_may_not_open_is_no_link_and_names_no_registration(
+    breached: dict[str, Any],
+) -> None:
+    """A breach found before breaches were disclosed: the prosecutor sees that it happened and what kind of
+    breach, not which registration (no reference, no date); the migration discloses it, and it opens."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    measure, breach = breached["measure"], breached["breach"]
+    Disclosure.objects.filter(purpose="measure_breach").delete()
+    client = _client(breached["prosecutor"])
+    html = client.get(f"/maatregelen/{measure.pk}/").content.decode()
+    assert breach.reference not in html and f"/registraties/{breach.pk}/" not in html
+    assert 'data-testid="breach"' in html
+    import_module("ketenzicht.measures.migrations.0003_disclose_breaches").disclose(apps, None)
+    import_module("ketenzicht.measures.migrations.0003_disclose_breaches").disclose(apps, None)  # once
+    assert Disclosure.objects.filter(purpose="measure_breach", registration=breach).count() == 1
+    html = client.get(f"/maatregelen/{measure.pk}/").content.decode()
+    assert breach.reference in html
+    assert client.get(f"/registraties/{breach.pk}/?maatregel={measure.pk}").status_code == 200
+
+
+def test_a_made_up_measure_link_carries_no_purpose(
+    breached: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """`?maatregel=` of a measure the user may not see, or of a registration that is no breach of it, is no
+    purpose: a screener of another unit gets the one 404, logged once and without a purpose."""
+    measure, breach = breached["measure"], breached["breach"]
+    other = _client(make_user("case_screener", organisation="zeeland-west-brabant"))
+    assert other.get(f"/registraties/{breach.pk}/?maatregel={measure.pk}").status_code == 404
+    refused = AccessLogEntry.objects.get(object_type="registration", result="refused")
+    assert refused.purpose == ""
+    first = breached["case"].registrations.order_by("pk").first()
+    owner = _client(make_user("case_owner"))
+    assert owner.get(f"/registraties/{first.pk}/?maatregel={measure.pk}").status_code == 200  # own unit
+    read = AccessLogEntry.objects.filter(object_type="registration", result="shown").latest("id")
+    assert read.purpose == ""
+
+
+def test_ending_early_is_confirmed_first_and_without_it_nothing_is_stored(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """Ending a measure early cannot be taken back: the page says so beside a check box, and a submit
+    without it is refused naming the box (the other fields keep what was typed), the measure unchanged."""
+    measure = world["measure"]
+    owner = _client(make_user("case_owner"))
+    page = owner.get(f"/maatregelen/{measure.pk}/").content.decode()
+    form = page.split('data-testid="end-form"')[1].split("</form>")[0]
+    assert 'name="confirm_end"' in form and "required" in form.split('name="confirm_end"')[1].split(">")[0]
+    today = timezone.localdate()
+    refused = owner.post(
+        f"/maatregelen/{measure.pk}/beeindigen/", {"on": today.isoformat(), "reason": "Ingetrokken"}
+    )
+    shown = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="error-confirm_end"' in shown
+    assert "Ingetrokken" in shown  # kept for the second try
+    before = Measure.objects.get(pk=measure.pk)
+    assert (before.ends_on, before.ended_at) == (measure.ends_on, None)
+    assert not MeasureEvent.objects.filter(measure=measure, kind="ended").exists()
+    done = owner.post(
+        f"/maatregelen/{measure.pk}/beeindigen/",
+        {"on": today.isoformat(), "reason": "Ingetrokken", "confirm_end": "on"},
+    )
+    assert done.status_code == 302 and Measure.objects.get(pk=measure.pk).ends_on == today
+
+
+@override_settings(MEASURE_TERMS={"restraining_order": {"at_a_time": {"amount": 5, "unit": "days"}}})
+def test_an_extension_refused_says_why_in_dutch(world: dict[str, Any], make_user: Callable[..., Any]) -> None:
+    """The tester read "this kind of measure may be extended until 03-06-2027 at most" on a Dutch page."""
+    measure = world["measure"]
+    owner = _client(make_user("case_owner"))
+    limit = measure.ends_on + timedelta(days=5)
+    refused = owner.post(
+        f"/maatregelen/{measure.pk}/verlengen/",
+        {"until": (limit + timedelta(days=1)).isoformat(), "reason": "Dreiging houdt aan"},
+    )
+    shown = refused.content.decode()
+    assert refused.status_code == 422 and 'data-testid="error-until"' in shown
+    assert f"mag ten hoogste tot en met {limit:%d-%m-%Y} worden verlengd" in shown
+    assert "may be extended" not in shown

@@ -35,8 +35,8 @@ START = date(2026, 3, 3)
             date(2027, 2, 27),
         ),  # 31 Aug + 6 months: 28 Feb is the 1st day after
         ("court_measure", START, date(2031, 3, 2), date(2031, 3, 2)),  # exactly 5 years
-        ("behaviour_order", START, date(2026, 5, 31), date(2026, 5, 31)),  # 90 days, art. 509hh Sv
-        ("behaviour_order", START, None, date(2026, 5, 31)),
+        ("behaviour_order", START, date(2026, 5, 31), date(2026, 5, 31)),  # the end its decision names
+        ("behaviour_order", START, date(2027, 3, 2), date(2027, 3, 2)),  # the brief sets no limit
         ("suspended_conditions", START, date(2028, 3, 2), date(2028, 3, 2)),
         ("detention_conditions", START, START, START),  # one day
     ],
@@ -52,7 +52,7 @@ def test_end_for_allowed(kind: str, starts_on: date, ends_on: date | None, expec
         ("restraining_order", date(2026, 3, 2), "ends_on", "before the start"),
         ("court_measure", date(2031, 3, 3), "ends_on", "at most"),  # 5 years and a day
         ("court_measure", None, "ends_on", "needs an end date"),
-        ("behaviour_order", date(2026, 6, 1), "ends_on", "extend it after that"),  # 91 days at once
+        ("behaviour_order", None, "ends_on", "needs an end date"),  # the brief gives it no term
         ("suspended_conditions", None, "ends_on", "needs an end date"),
         ("detention_conditions", None, "ends_on", "needs an end date"),
         ("no_such_kind", None, "kind", "unknown kind"),
@@ -74,9 +74,7 @@ def test_end_for_refused(kind: str, ends_on: date | None, field: str, message_pa
         ("restraining_order", date(2026, 3, 12), date(2026, 3, 12), False),  # no later than now
         ("aware_alarm", date(2026, 9, 2), date(2027, 3, 2), True),
         ("court_measure", date(2027, 3, 2), date(2028, 3, 2), False),  # not extendable
-        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 29), True),  # another 90 days
-        ("behaviour_order", date(2026, 5, 31), date(2026, 5, 31), False),
-        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 30), False),  # 91 days more
+        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 29), False),  # not extendable
     ],
 )
 def test_extensions(kind: str, ends_on: date, until: date, allowed: bool) -> None:
@@ -121,7 +119,67 @@ def test_active_on_and_days_left(day: date, active: bool, left: int) -> None:
     assert days_left(measure, day) == left
 
 
-def test_a_behaviour_order_is_extended_ninety_days_at_a_time() -> None:
-    assert extension_limit("behaviour_order", START, date(2026, 5, 31), TERMS) == date(2026, 8, 29)
+def test_extension_limits() -> None:
+    assert extension_limit("behaviour_order", START, date(2026, 5, 31), TERMS) is None  # not extendable
     assert extension_limit("restraining_order", START, date(2026, 3, 12), TERMS) == date(2026, 3, 30)
     assert extension_limit("court_measure", START, date(2027, 3, 2), TERMS) is None
+
+
+# A setting that gives the behaviour order periods of 90 days at a time, each extendable (should the law be
+# read so: MEASURE_TERMS, docs/measures.md).
+PERIODS = terms_with(
+    {
+        "behaviour_order": {
+            "default": {"amount": 90, "unit": "days"},
+            "extendable": True,
+            "at_a_time": {"amount": 90, "unit": "days"},
+        }
+    }
+)
+
+
+def test_a_setting_may_give_a_kind_periods_at_a_time() -> None:
+    assert end_for("behaviour_order", START, None, PERIODS) == date(2026, 5, 31)  # 90 days
+    with pytest.raises(PeriodError, match="extend it after that"):
+        end_for("behaviour_order", START, date(2026, 6, 1), PERIODS)  # 91 days at once
+    assert extension_limit("behaviour_order", START, date(2026, 5, 31), PERIODS) == date(2026, 8, 29)
+    assert check_extension("behaviour_order", START, date(2026, 5, 31), date(2026, 8, 29), PERIODS) == date(
+        2026, 8, 29
+    )
+    with pytest.raises(PeriodError, match="may be extended until") as refused:
+        check_extension("behaviour_order", START, date(2026, 5, 31), date(2026, 8, 30), PERIODS)  # 91 more
+    assert refused.value.field == "until" and refused.value.params == {"limit": date(2026, 8, 29)}
+
+
+def _engine_messages() -> set[str]:
+    """Every message the engine raises a PeriodError with: literal, or a module constant."""
+    import ast
+    import inspect
+
+    from ketenzicht.measures.engine import periods
+
+    tree = ast.parse(inspect.getsource(periods))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "PeriodError":
+            message = node.args[1]
+            if isinstance(message, ast.Constant):
+                found.add(str(message.value))
+            else:
+                assert isinstance(message, ast.Name)
+                found.add(getattr(periods, message.id))
+    return found
+
+
+def test_every_message_of_the_engine_is_marked_for_translation_and_translated() -> None:
+    """The extension refusal came out in English: the engine's messages are marked in services (the engine
+    imports no Django), each one of them, and each has its Dutch."""
+    from django.utils import translation
+
+    from ketenzicht.measures.services import PERIOD_MESSAGES
+
+    messages = _engine_messages()
+    assert len(messages) >= 8 and messages <= set(PERIOD_MESSAGES)
+    with translation.override("nl"):
+        untranslated = [m for m in PERIOD_MESSAGES if translation.gettext(m) == m]
+    assert untranslated == []

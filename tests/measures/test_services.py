@@ -184,3 +184,47 @@ def test_the_same_measure_sent_twice_is_registered_once() -> None:
         **{**order, "conditions": ["contact_ban", "area_ban"], "areas": {"postcodes": ["5611"]}}
     )
     assert Measure.objects.count() == 3 and later.pk != other.pk
+
+
+def test_every_problem_is_found_at_once_and_nothing_is_stored() -> None:
+    """The behaviour order's form took three submits, one refusal each: the registry finds every problem
+    of the input in one go, each naming its field, the first as the exception's own."""
+    marco, lotte, case = couple_with_case()
+    office = Organisation.objects.get(code="om-oost-brabant")
+    with pytest.raises(MeasureInvalid) as refused:
+        measure_impose(
+            kind="behaviour_order",
+            suspect=marco,
+            protected=[lotte],
+            conditions=["contact_ban", "area_ban", "other"],  # the other unsaid, the area not given
+            starts_on=timezone.localdate(),
+            ends_on=None,  # and no end date
+            imposed_by="prosecutor",
+            organisation=office,
+            actor=None,
+            police_case=case,
+        )
+    fields = [problem.field for problem in refused.value.problems]
+    assert fields == ["conditions_text", "areas", "ends_on"] and refused.value.field == "conditions_text"
+    assert all(problem.text() for problem in refused.value.problems)
+    assert not Measure.objects.exists() and not MeasureEvent.objects.exists()
+    with pytest.raises(MeasureInvalid) as refused:  # an unreadable area is one problem among the others
+        measure_impose(
+            kind="restraining_order",
+            suspect=marco,
+            protected=[],
+            conditions=["area_ban"],
+            areas={"postcodes": [["5216", "5211"]]},
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() - timedelta(days=1),
+            imposed_by="king",
+            organisation=office,
+            actor=None,
+        )
+    assert [problem.field for problem in refused.value.problems] == [
+        "protected",
+        "areas",
+        "imposed_by",
+        "ends_on",
+    ]
+    assert not Measure.objects.exists()

@@ -5,7 +5,14 @@ from datetime import date
 import pytest
 
 from ketenzicht.organisations.models import Organisation, PostKind, User
-from ketenzicht.organisations.selectors import dv_prosecutor_for, holds_post, post_holders
+from ketenzicht.organisations.selectors import (
+    OnDuty,
+    dv_prosecutor_for,
+    holds_post,
+    post_holders,
+    post_holders_on,
+    prosecutor_on_duty,
+)
 from ketenzicht.organisations.services import post_absence_set, post_assign, user_create
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +63,47 @@ def test_a_post_is_held_in_the_users_own_organisation(office: Organisation) -> N
     assert holds_post(eva, PostKind.ZSM_COORDINATOR) and not holds_post(eva, PostKind.NATIONAL_PORTFOLIO)
     with pytest.raises(ValueError, match="ends before"):
         post_absence_set(post, absent_from=date(2026, 12, 5), absent_until=date(2026, 12, 1))
+
+
+def test_whoever_the_posts_say_stands_in_for_an_absent_prosecutor(office: Organisation) -> None:
+    """A prosecutor an alert is meant for (a measure's, a file's owner) hears of it, unless an absence
+    recorded on a post they hold covers the day: then the post holder, else the substitute, never the
+    absent one; with nobody present, nobody by name (the caller addresses the office's prosecutors)."""
+    eva, pieter, mirjam = (_prosecutor(office, name) for name in ("eva", "pieter", "mirjam"))
+    dv = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    substitute = post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    coordinator = post_assign(organisation=office, user=mirjam, kind=PostKind.ZSM_COORDINATOR)
+    day = date(2026, 12, 3)
+    assert prosecutor_on_duty(office, on=day, prosecutor=eva) == OnDuty(eva)
+    assert prosecutor_on_duty(office, on=day, prosecutor=mirjam) == OnDuty(mirjam)  # present: herself
+    post_absence_set(dv, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4))
+    assert prosecutor_on_duty(office, on=day, prosecutor=eva) == OnDuty(pieter, eva, PostKind.DV_SUBSTITUTE)
+    assert prosecutor_on_duty(office, on=date(2026, 12, 5), prosecutor=eva) == OnDuty(eva)
+    # Without a prosecutor of its own (a measure the police registered): the post holder's substitute.
+    assert prosecutor_on_duty(office, on=day) == OnDuty(pieter, eva, PostKind.DV_SUBSTITUTE)
+    # An absence is the person's, on whichever post it was recorded: Mirjam away as coordinator is away.
+    post_absence_set(coordinator, absent_from=day, absent_until=day)
+    assert prosecutor_on_duty(office, on=day, prosecutor=mirjam) == OnDuty(
+        pieter, mirjam, PostKind.DV_SUBSTITUTE
+    )
+    post_absence_set(substitute, absent_from=day, absent_until=None)
+    assert prosecutor_on_duty(office, on=day, prosecutor=eva) == OnDuty(None, eva)
+    assert prosecutor_on_duty(office, on=day) == OnDuty(None, eva)
+    assert dv_prosecutor_for(office, on=day) == (None, False)
+    # The substitute's own measure while he is away: the post holder, back by then, stands in.
+    assert prosecutor_on_duty(office, on=date(2026, 12, 7), prosecutor=pieter) == OnDuty(
+        eva, pieter, PostKind.DV_PROSECUTOR
+    )
+    # A prosecutor who left (inactive) is no one to tell: the posts decide, as for no prosecutor.
+    eva.is_active = False
+    eva.save(update_fields=["is_active"])
+    assert prosecutor_on_duty(office, on=date(2026, 12, 7), prosecutor=eva) == OnDuty(None)
+
+
+def test_post_holders_present_and_absent(office: Organisation) -> None:
+    eva, mirjam = _prosecutor(office, "eva"), _prosecutor(office, "mirjam")
+    post_assign(organisation=office, user=eva, kind=PostKind.ZSM_COORDINATOR)
+    post = post_assign(organisation=office, user=mirjam, kind=PostKind.ZSM_COORDINATOR)
+    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4))
+    assert post_holders_on(office, PostKind.ZSM_COORDINATOR, on=date(2026, 12, 3)) == ([eva], [mirjam])
+    assert post_holders_on(office, PostKind.ZSM_COORDINATOR, on=date(2026, 12, 5)) == ([eva, mirjam], [])

@@ -8,16 +8,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.measures.models import Measure
-from ketenzicht.measures.selectors import may_change
+from ketenzicht.measures.selectors import may_change, measure_rows
 from ketenzicht.measures.services import MeasureInvalid
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.prosecution.models import PartnerRequest
 from ketenzicht.prosecution.services import (
+    ORDER_PERIOD,
     FileRefused,
     behaviour_order_impose,
     complaint_record,
@@ -27,10 +29,11 @@ from ketenzicht.prosecution.services import (
 )
 from ketenzicht.registrations.models import Disclosure
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
-from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
@@ -200,10 +203,13 @@ def test_a_complaint_after_its_term_cannot_open_a_prosecution(make_user: Any, pr
         make_user, offences=["285b"], relation="acquaintance", registered_at=long_ago, kind="incident"
     )
     assert file.complaint_due is not None and file.complaint_due < timezone.localdate()
-    with pytest.raises(FileRefused, match="after its term"):
+    with pytest.raises(FileRefused, match="after its term"), override_settings(LANGUAGE_CODE="en"):
         complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
     file.case.refresh_from_db()
     assert "complaint" not in file.case.data
+    # The history keeps it, in the installation's language (here English), not in words fixed in the code.
+    note = CaseEvent.objects.filter(case=file.case).latest("id").reason
+    assert note == f"complaint after its term ({file.complaint_due:%d-%m-%Y})"
 
 
 def test_another_route_than_the_triage_suggests_needs_a_reason(make_user: Any, prosecutors: Any) -> None:
@@ -263,6 +269,56 @@ def test_a_late_request_alerts_the_zsm_coordinator_once(
     assert not PartnerRequest.objects.get(file=file, partner="victim_support").late(later)
 
 
+def test_the_file_complete_while_its_prosecutor_is_absent_reaches_the_stand_in(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The file went to Eva; she is recorded absent when the last partner answers: the substitute hears
+    that the file is complete, as her stand-in, not her alone; with him away too, the office's
+    prosecutors."""
+    eva, pieter, post = prosecutors
+    eva.first_name, eva.last_name = "Eva", "Smit"
+    eva.save(update_fields=["first_name", "last_name"])
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    today = timezone.localdate()
+    walks: list[tuple[dict[str, Any], dict[str, Any], bool]] = [(MARCO, LOTTE, False), (BART, ILSE, True)]
+    for n, (suspect, victim, substitute_away) in enumerate(walks):
+        post_absence_set(post, absent_from=None, absent_until=None)
+        file, _ = send_to_zsm(make_user, f"PL0600-ZSM-ABS-{n}", suspect=suspect, victim=victim)
+        assert file.case.owner == eva
+        post_absence_set(post, absent_from=today, absent_until=today + timedelta(days=2))
+        if substitute_away:
+            away = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
+            post_absence_set(away, absent_from=today, absent_until=today)
+        request_answer(
+            file.requests.get(partner="victim_support"), actor=victim_support, answer={"contacted": "no"}
+        )
+        request_answer(
+            file.requests.get(partner="probation"), actor=probation, answer={"known": "no", "advice": "zsm"}
+        )
+        alert = Alert.objects.get(kind="zsm_answered", case=file.case)
+        expected = (None, "prosecutor") if substitute_away else (pieter, "")
+        assert (alert.recipient, alert.role) == expected and alert.params["absent"] == "Eva Smit"
+        with translation.override("en"):
+            assert "stand-in for Eva Smit, who is absent" in alert_text(alert)
+
+
+def test_a_late_request_while_the_coordinator_is_absent_reaches_the_offices_prosecutors(
+    make_user: Any, prosecutors: Any, office: Any
+) -> None:
+    coordinator = make_user("prosecutor", organisation="om-oost-brabant", username="mirjam")
+    post = post_assign(organisation=office, user=coordinator, kind=PostKind.ZSM_COORDINATOR)
+    file, _ = send_to_zsm(make_user)
+    later = timezone.now() + timedelta(hours=5)
+    day = timezone.localdate(later)
+    post_absence_set(post, absent_from=day, absent_until=day)
+    assert len(requests_check(now=later)) == 2
+    alerts = Alert.objects.filter(kind="zsm_request_late", case=file.case)
+    assert {(a.recipient, a.role, a.params["absent"]) for a in alerts} == {(None, "prosecutor", "mirjam")}
+    with translation.override("en"):
+        assert all("the ZSM coordinator (mirjam) is absent" in alert_text(a) for a in alerts)
+
+
 def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and_the_case_owner(
     make_user: Any, prosecutors: Any
 ) -> None:
@@ -296,6 +352,18 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
             expected_version=None,
         )
     assert invalid.value.field == "conditions"
+    with pytest.raises(MeasureInvalid) as invalid:  # the domain brief gives it no term: the decision names it
+        behaviour_order_impose(
+            file,
+            actor=eva,
+            conditions=["contact_ban"],
+            conditions_text="",
+            areas=None,
+            starts_on=timezone.localdate(),
+            ends_on=None,
+            expected_version=None,
+        )
+    assert invalid.value.field == "ends_on"
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
     measure = behaviour_order_impose(
@@ -305,13 +373,20 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         conditions_text="geen contact met Lotte de Wit",
         areas=None,
         starts_on=timezone.localdate(),
-        ends_on=None,
+        ends_on=timezone.localdate() + timedelta(days=120),
         expected_version=None,
     )
     assert measure.kind == "behaviour_order" and measure.prosecutor == eva
-    assert (measure.ends_on - measure.starts_on).days == 89  # 90 days, both ends inclusive
+    assert measure.ends_on == timezone.localdate() + timedelta(days=120)  # as decided
     file.case.refresh_from_db()
     assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
+    with translation.override(settings.LANGUAGE_CODE):  # the file's record, in the installation's language
+        period = translation.gettext(ORDER_PERIOD) % {
+            "start": f"{measure.starts_on:%d-%m-%Y}",
+            "end": f"{measure.ends_on:%d-%m-%Y}",
+            "measure": measure.reference,
+        }
+    assert file.case.data["order_conditions"].endswith(period)
     # He comes to her door again; she is written "Lote Witt" this time, with her date of birth.
     take_in(
         "PL0600-ZSM-BREACH",
@@ -325,8 +400,10 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         recipient=eva, kind="measure_breach", case=file.case
     ).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
-    # The prosecutor extends the order on the measure's page (art. 509hh Sv: another 90 days).
+    # The prosecutor lifts the order early on the measure's page; it is not extended (a new decision is a new
+    # order), so the page offers no extension.
     assert may_change(eva, measure)
+    assert measure_rows([measure], today=timezone.localdate())[0].extendable_until is None
 
 
 def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: Any, prosecutors: Any) -> None:

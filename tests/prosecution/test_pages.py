@@ -199,3 +199,41 @@ def test_an_absence_is_recorded_on_the_posts_page(make_user: Any, eva: Any) -> N
     )
     post.refresh_from_db()
     assert post.absent_from is None and "afwezigheid is opgeheven" in response.content.decode()
+
+
+def test_the_behaviour_order_form_shows_every_error_at_once(eva: Any, file: Any) -> None:
+    """The tester needed three submits, one error each: now one submit names every field to fix, what the
+    form could not read and what the registry's rules refuse alike, and nothing is stored."""
+    from django.utils import timezone
+
+    from ketenzicht.measures.models import Measure
+    from ketenzicht.prosecution.services import triage_choose
+
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    client = _client(eva)
+    url = reverse("prosecution:order", args=[file.pk])
+    form = client.get(url).content.decode()
+    end_field = re.search(r'<input[^>]*name="ends_on"[^>]*>', form)
+    assert end_field is not None and "value=" not in end_field.group(0)  # the decision names its end
+    today = timezone.localdate().isoformat()
+    for data, errors in (
+        (  # the other condition unsaid, no banned area, no end date
+            {"conditions": ["contact_ban", "area_ban", "other"], "starts_on": today},
+            ("conditions_text", "area_postcodes", "ends_on"),
+        ),
+        (  # an unreadable postcode beside the rules' own refusals
+            {"conditions": ["area_ban", "other"], "starts_on": today, "area_postcodes": "56AB"},
+            ("conditions_text", "area_postcodes", "ends_on"),
+        ),
+        (  # an unreadable start: the period waits for it, the rest is said
+            {"conditions": ["other"], "starts_on": "morgen", "area_municipalities": "Eindhoven"},
+            ("conditions_text", "area_postcodes", "starts_on", "ends_on"),
+        ),
+    ):
+        refused = client.post(url, data)
+        shown = refused.content.decode()
+        assert refused.status_code == 422
+        assert {name for name in re.findall(r'data-testid="error-(\w+)"', shown)} == set(errors), data
+    assert not Measure.objects.exists()
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"

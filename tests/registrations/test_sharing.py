@@ -225,3 +225,47 @@ def test_veilig_thuis_sees_a_police_registration_only_while_it_is_disclosed_to_i
     assert police.pk not in {r.pk for r in registration_list_for_user(user=assessor)}
     with pytest.raises(NotVisible):
         registration_get_for_user(user=assessor, pk=police.pk)
+
+
+@pytest.mark.parametrize(
+    ("purpose", "seen"),
+    [("zsm_file", True), ("measure_breach", True), ("veilig_thuis_notification", False), ("other", False)],
+)
+def test_a_district_office_sees_what_is_disclosed_to_it_for_its_tasks_only(
+    make_user: Callable[..., Any], registrations: dict[str, Registration], purpose: str, seen: bool
+) -> None:
+    """A prosecutor sees a police registration disclosed to the office for its ZSM table or as the breach
+    of one of its measures (rules `om-zsm-file`, `om-measure-breach`), and not for a task no rule names;
+    another office sees none of it."""
+    from django.utils import timezone
+
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.registrations.models import Disclosure
+
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    other = make_user("prosecutor", organisation="om-zeeland-west-brabant")
+    police = registrations["ZWB-1"]  # another unit's: the office sees it for the task, not by its area
+    Disclosure.objects.create(
+        registration=police,
+        organisation=Organisation.objects.get(code="om-oost-brabant"),
+        purpose=purpose,
+        reference="MR2026-000001",
+        created_at=timezone.now(),
+    )
+    assert ({r.pk for r in registration_list_for_user(user=prosecutor)} == {police.pk}) is seen
+    assert not registration_list_for_user(user=other).exists()
+
+
+def test_disclosure_purposes_go_with_the_disclosed_scope_only() -> None:
+    from pydantic import ValidationError
+
+    rules = SharingRules.model_validate(_rules())
+    assert {rule.name: rule.disclosure_purposes for rule in rules.see if rule.scope == "disclosed"} == {
+        "vt-notified": ["veilig_thuis_notification"],
+        "om-zsm-file": ["zsm_file"],
+        "om-measure-breach": ["measure_breach"],
+    }
+    with pytest.raises(ValidationError, match="disclosure_purposes go with scope disclosed only"):
+        SharingRules.model_validate(_rules(see_0={"disclosure_purposes": ["zsm_file"]}))
+    with pytest.raises(ValidationError, match="disclosure_purposes"):
+        SharingRules.model_validate(_rules(see_5={"disclosure_purposes": []}))

@@ -51,6 +51,7 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
         assert origin_label("form 127.0.0.1") == "formulier 127.0.0.1"
         assert purpose_label("case_management: overleg over P1") == "Casusregie: overleg over P1"
         assert purpose_label("review of person links") == "beoordeling van persoonskoppelingen"
+        assert purpose_label("measure MR2026-000001") == "Beschermingsmaatregel (MR2026-000001)"
         assert purpose_label("registration politie:R1: aangifte") == (
             "Een registratie waaraan ik werk (politie:R1): aangifte"
         )

@@ -44,23 +44,20 @@ class Term:
     at_a_time: Length | None = None  # the longest the first period and each extension may run
 
 
-# "at_a_time": the longest the first period and each extension may run (a behaviour order: 90 days).
-# Restraining order (Wet tijdelijk huisverbod): 10 days, extendable to at most 28 days in all. Court measure
-# (art. 38v Sr): at most 5 years. Aware alarm: 6 months by default. The others carry the end their decision
-# names.
+# As the domain brief (../shared/docs/domain.md, "Protective measures") gives them: restraining order (Wet
+# tijdelijk huisverbod) 10 days, extendable to at most 28 days in all; court measure (art. 38v Sr) at most 5
+# years; Aware alarm typically 6 months. The others, the behaviour order (art. 509hh Sv) among them, name
+# no term there: each carries the end its decision names, and is not extended (a new decision is a new
+# measure). "at_a_time" (the longest the first period and each extension may run) is for a setting that
+# gives a kind periods, e.g. {"behaviour_order": {"extendable": true, "at_a_time": {"amount": 90, "unit":
+# "days"}}}; no kind has one by default.
 DEFAULT_TERMS: dict[str, dict[str, Any]] = {
     "restraining_order": {
         "default": {"amount": 10, "unit": "days"},
         "max": {"amount": 28, "unit": "days"},
         "extendable": True,
     },
-    # Art. 509hh Sv: at most 90 days at a time, each time extendable while the case is not decided.
-    "behaviour_order": {
-        "default": {"amount": 90, "unit": "days"},
-        "max": None,
-        "extendable": True,
-        "at_a_time": {"amount": 90, "unit": "days"},
-    },
+    "behaviour_order": {"default": None, "max": None, "extendable": False},
     "court_measure": {"default": None, "max": {"amount": 5, "unit": "years"}, "extendable": False},
     "suspended_conditions": {"default": None, "max": None, "extendable": False},
     "detention_conditions": {"default": None, "max": None, "extendable": False},
