@@ -102,6 +102,11 @@ def review_decisions(request: HttpRequest) -> HttpResponse:
 
 
 def _decided_message(item: ReviewItem) -> str:
+    if item.status == ReviewStatus.SUPERSEDED and _answered_by(item) is None:
+        return _(
+            "Answered on %(date)s: both mentions became one person without a decision on this item (a later "
+            "registration or a new linking of the register joined them)."
+        ) % {"date": _at(item.decided_at)}
     if item.status == ReviewStatus.SUPERSEDED:
         return _("Answered on %(date)s by the decision on another item.") % {"date": _at(item.decided_at)}
     return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
@@ -121,11 +126,13 @@ def _priority_parts(item: ReviewItem) -> list[tuple[str, int]]:
 
 
 def _answered_by(item: ReviewItem) -> int | None:
-    """The item whose decision answered this one (superseded), if any."""
+    """The item whose decision answered this one (superseded), if any; None when a join answered it."""
     if item.status != ReviewStatus.SUPERSEDED:
         return None
-    event = item.events.filter(kind=ReviewItemEvent.Kind.SUPERSEDED).order_by("-at", "-pk").first()
-    return event.by_item_id if event else None
+    event = item.events.order_by("-at", "-pk").first()
+    if event is None or event.kind != ReviewItemEvent.Kind.SUPERSEDED:
+        return None
+    return event.by_item_id
 
 
 def _at(moment: dt.datetime | None) -> str:
