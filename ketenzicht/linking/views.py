@@ -30,6 +30,7 @@ from .selectors import (
     review_decisions_for_user,
     review_item_get_for_user,
     review_items_for_user,
+    review_items_joined,
     review_shared_relations,
 )
 from .services import (
@@ -97,8 +98,11 @@ def review_decisions(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     user = _user(request)
     page = Paginator(review_decisions_for_user(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
-    review_list_logged(user=user, origin=request_origin(request, "web"), shown=list(page.object_list))
-    return render(request, "linking/review_decisions.html", {"page": page})
+    shown = list(page.object_list)
+    review_list_logged(user=user, origin=request_origin(request, "web"), shown=shown)
+    return render(
+        request, "linking/review_decisions.html", {"page": page, "joined": review_items_joined(shown)}
+    )
 
 
 def _decided_message(item: ReviewItem) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db.models import F
 from django.test import Client, override_settings
+from django.utils import translation
 
 from ketenzicht.intake.pipeline import IntakeResult, intake_registrations
 from ketenzicht.linking.models import PairDecision, ReviewItem, ReviewItemEvent, ReviewStatus
@@ -131,3 +132,8 @@ def test_a_question_answered_by_a_merge_on_intake_says_so_and_links_no_decision(
     assert "/koppelingen/beoordelen/" not in decided and 'data-testid="undo"' not in shown
     listing = client.get("/koppelingen/beoordelen/besluiten/").content.decode()
     assert f'href="/koppelingen/beoordelen/{item.pk}/"' in listing
+    with translation.override("nl"):
+        joined, other = (
+            translation.gettext(t) for t in ("answered: both mentions are one person now", "superseded")
+        )
+    assert joined in listing and other not in listing
