@@ -106,7 +106,10 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "otp_webauthn:js-i18n-catalog": [Call("GET", "/accounts/tweede-factor/sleutel/teksten.js", 302, 200)],
     "intake:new": [
-        Call("GET", "/registraties/nieuw/", 302, 403, REGISTRARS),
+        # The empty form has an address of its own (its one-time token): the menu's address leads there.
+        Call(
+            "GET", "/registraties/nieuw/", 302, 403, ((Role.POLICE_REGISTRAR, 302), (Role.VT_ASSESSOR, 302))
+        ),
         Call(
             "POST",
             "/registraties/nieuw/",

@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons
 from ketenzicht.linking.models import ReviewItem, ReviewStatus
+from ketenzicht.linking.selectors import review_items_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import (
@@ -93,6 +95,29 @@ def _visible(user: User, *, purposed: bool, everything: bool = False) -> QuerySe
     return Registration.objects.filter(condition)
 
 
+def _reviews(user: User, person: Person, visible_ids: QuerySet[Registration, Any]) -> dict[int, int | None]:
+    """The person's mentions in the dossier whose link waits for a reviewer (an open review item), each
+    with the most consequential of its items the user may open in the review queue (None: none, and the
+    dossier links to none: the queue's own rules decide, `review_items_for_user`)."""
+    waiting = list(
+        ReviewItem.objects.filter(status=ReviewStatus.OPEN, mention__link__person=person)
+        .filter(mention__registration__in=visible_ids)
+        .exclude(mention__link__person_id=F("candidate__link__person_id"))  # answered: one person now
+        .order_by("-priority", "pk")
+        .values_list("mention_id", "pk")
+    )
+    if not waiting:
+        return {}
+    openable = set(
+        review_items_for_user(user=user).filter(pk__in=[pk for _, pk in waiting]).values_list("pk", flat=True)
+    )
+    reviews: dict[int, int | None] = {}
+    for mention_id, pk in waiting:
+        if reviews.get(mention_id) is None:
+            reviews[mention_id] = pk if pk in openable else None
+    return reviews
+
+
 def dossier_get_for_user(*, user: User, person_id: int, origin: str = "", purpose: str = "") -> Dossier:
     """The dossier of the person under this id (following merges) as `user` may see it. Raises NotVisible
     (logged as refused) alike when there is no such person, when the user's role opens no dossiers and
@@ -150,12 +175,7 @@ def dossier_for_user(
     offence_of = Offence.objects.in_bulk({offence_id for _r, offence_id in pairs})
     for registration_id, offence_id in pairs:
         offences[registration_id].append(offence_of[offence_id])
-    reviews = dict(
-        ReviewItem.objects.filter(status=ReviewStatus.OPEN, mention__link__person=person)
-        .filter(mention__registration__in=visible_ids)
-        .order_by("-priority")
-        .values_list("mention_id", "pk")
-    )
+    reviews = _reviews(user, person, visible_ids)
     others = list(
         PersonMention.objects.filter(registration__in=visible_ids)
         .exclude(link__person=person)

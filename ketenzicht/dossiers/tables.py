@@ -21,11 +21,10 @@ from .engine.dossier import DossierLine
 from .purpose import PERSON_PARAM
 
 
-def registration_rows(
-    lines: Sequence[DossierLine], *, may_review: bool, person_id: int | None = None
-) -> SafeString:
+def registration_rows(lines: Sequence[DossierLine], *, person_id: int | None = None) -> SafeString:
     """The <tr> rows of the dossier's registrations table, one per line. With `person_id` the links to the
-    registrations carry the dossier's purpose (`?persoon=<id>`): another unit's registration opens only so."""
+    registrations carry the dossier's purpose (`?persoon=<id>`): another unit's registration opens only so.
+    A doubtful link points to its review item only when the user may open that item (`review_item_id`)."""
     carry = f"?{PERSON_PARAM}={person_id}" if person_id is not None else ""
     date_format = get_format("SHORT_DATE_FORMAT")
     badge = '<span class="utrecht-status-badge{}">{}</span>'
@@ -62,7 +61,9 @@ def registration_rows(
             confidence = first_mention
         if line.review_item_id is not None:
             where = reverse("linking:review-detail", args=[line.review_item_id])
-            confidence += doubtful + (link.format(escape(where), to_queue) if may_review else waits)
+            confidence += doubtful + link.format(escape(where), to_queue)
+        elif line.doubtful:
+            confidence += doubtful + waits
         detail = reverse("registrations:detail", args=[registration.pk]) + carry
         out.append(
             '<tr class="utrecht-table__row">'

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.services import request_origin
-from ketenzicht.linking.selectors import may_review
 from ketenzicht.patterns.selectors import person_signal_rows_for_user
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.registrations.purposes import LinkedPurpose
@@ -255,8 +254,6 @@ def person_dossier(request: HttpRequest, person_id: int) -> HttpResponse:
             "slots": slots,
             "person_signals": person_signals,
             "may_break_glass": may_break_glass(user),
-            "registration_rows": registration_rows(
-                dossier.lines, may_review=may_review(user), person_id=dossier.person.pk
-            ),
+            "registration_rows": registration_rows(dossier.lines, person_id=dossier.person.pk),
         },
     )

@@ -31,7 +31,8 @@ PERSON_FIELDS = (
 
 
 class RegistrationForm(NldsFormMixin, forms.Form):
-    # A reference fixed when the empty form is shown, so a double submit stores one registration.
+    # A reference fixed with the form's token when the empty form is issued (form_tokens.py): the form
+    # comes back with it after Back or a reload.
     reference = forms.CharField(
         label=_("Reference"),
         max_length=100,

@@ -1,7 +1,9 @@
 """The intake pipeline: the one way a registration enters Ketenzicht.
 
 Every channel (web form, API, bulk import, partner feeds) calls `intake_registration` for one registration
-or `intake_registrations` for a batch. The pipeline is an explicit sequence of steps run in one transaction:
+or `intake_registrations` for a batch; the web form calls `intake_form_registration`, which stores each
+form once (its one-time token, `FormSubmission`). The pipeline is an explicit sequence of steps run in one
+transaction:
 
     1. authorise   (per registration) may this actor register for this source and unit?
     2. store       (per batch) validate and store: registrations.services.registrations_create, idempotent
@@ -31,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
 from ketenzicht.db import commit_unflushed
@@ -52,6 +54,8 @@ from ketenzicht.registrations.sharing import may_register
 from ketenzicht.screening.services import screening_cases_for
 from ketenzicht.veiligthuis.services import notifications_route
 from ketenzicht.workprocesses.services import versions_remembered
+
+from .models import FormSubmission
 
 
 class IntakeForbidden(Exception):
@@ -84,6 +88,7 @@ class IntakeResult:
     created: bool
     conflict: bool
     notes: tuple[str, ...] = ()
+    repeated: bool = False  # a form sent again: the registration it was stored as, nothing stored now
 
 
 IntakeOutcome = IntakeResult | IntakeForbidden | RegistrationInvalid
@@ -230,3 +235,23 @@ def intake_registration(
     if isinstance(outcome, IntakeResult):
         return outcome
     raise outcome
+
+
+def intake_form_registration(*, actor: Any, data: Any, token: str, origin: str = "") -> IntakeResult:
+    """One registration of the web form, stored once per form: `token` is the form's one-time token
+    (`form_tokens`). The first write of the transaction claims it (`FormSubmission`); a form already stored
+    by `actor` gives its registration back (`repeated`) and stores nothing. A second send while the first
+    is being stored (a double click) waits for that transaction at the claim, then finds its registration;
+    should the first store nothing (refused), the second goes on. Raises RegistrationInvalid or
+    IntakeForbidden, and then the claim is gone with the rest."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                claim = FormSubmission.objects.create(user=actor, token=token)
+        except IntegrityError:
+            stored = FormSubmission.objects.select_related("registration").get(user=actor, token=token)
+            assert stored.registration is not None  # set in the transaction that claimed it
+            return IntakeResult(stored.registration, created=False, conflict=False, repeated=True)
+        result = intake_registration(actor=actor, data=data, channel="form", origin=origin)
+        FormSubmission.objects.filter(pk=claim.pk).update(registration=result.registration)
+    return result

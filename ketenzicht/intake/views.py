@@ -1,24 +1,26 @@
-"""The registrar's form: persons and relations added on the page (htmx), stored through the pipeline."""
+"""The registrar's form: persons and relations added on the page (htmx), stored through the pipeline, once
+per form (its one-time token: `form_tokens`)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
-from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.exchange import FieldError
+from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
 
+from .form_tokens import TOKEN_FIELD, TOKEN_PARAM, form_issue, form_reference, token_valid
 from .forms import (
     MAX_PERSONS,
     PERSONS_INITIAL,
@@ -31,18 +33,13 @@ from .forms import (
     to_exchange,
 )
 from .labels import error_text, field_label
-from .pipeline import IntakeForbidden, intake_registration
+from .pipeline import IntakeForbidden, IntakeResult, intake_form_registration
+from .selectors import form_registration_for_user
 
 
 def _require_registrar(request: HttpRequest) -> None:
     if not may_register(request.user):  # type: ignore[arg-type]
         raise PermissionDenied
-
-
-def _new_reference(unit: Organisation | None) -> str:
-    """A fresh reference in the unit's own numbering (its prefix from the reference data)."""
-    prefix = unit.reference_prefix if unit is not None else ""
-    return f"{prefix or 'KZ'}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
 
 
 def _person_count(request: HttpRequest) -> int:
@@ -52,17 +49,27 @@ def _person_count(request: HttpRequest) -> int:
         return 2
 
 
+def _form_address(token: str) -> str:
+    return f"{reverse('intake:new')}?{TOKEN_PARAM}={token}"
+
+
 @require_http_methods(["GET", "POST"])
 def registration_new(request: HttpRequest) -> HttpResponse:
     _require_registrar(request)
     unit = request.user.organisation  # type: ignore[union-attr]
     if request.method == "GET":
-        form = RegistrationForm(unit=unit, initial={"reference": _new_reference(unit)})
+        # The empty form has an address of its own (its token): Back and reload show the same form again.
+        token = request.GET.get(TOKEN_PARAM, "")
+        reference = form_reference(request.session, token)
+        if reference is None:
+            return redirect(_form_address(form_issue(request.session, unit)))
+        form = RegistrationForm(unit=unit, initial={"reference": reference})
         persons = PersonFormSet(prefix="persons", initial=PERSONS_INITIAL)
         relations = RelationFormSet(
             prefix="relations", initial=RELATIONS_INITIAL, form_kwargs={"person_count": 2}
         )
-        return _render(request, form, persons, relations)
+        stored = form_registration_for_user(user=request.user, token=token)  # type: ignore[arg-type]
+        return _render(request, form, persons, relations, token=token, stored=stored)
 
     form = RegistrationForm(request.POST, unit=unit)
     persons = PersonFormSet(request.POST, prefix="persons")
@@ -72,20 +79,44 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         initial=RELATIONS_INITIAL,
         form_kwargs={"labels": person_labels(request.POST, _person_count(request))},
     )
+    token = request.POST.get(TOKEN_FIELD, "")
+    if not token_valid(token):
+        # Not sent from this site's form (or from a page older than the token): shown again with a token
+        # of its own, nothing stored; sent once more, it is stored once.
+        form.add_error(
+            None, _("The form was not stored: it came without its form number. Check it and store it again.")
+        )
+        token = form_issue(request.session, unit)
+        return _render(request, form, persons, relations, token=token, status=422)
     if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
-        return _render(request, form, persons, relations, status=422)
+        return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
     )
     try:
-        result = intake_registration(
-            actor=request.user, data=data, channel="form", origin=request_origin(request, "form")
+        result = intake_form_registration(
+            actor=request.user, data=data, token=token, origin=request_origin(request, "form")
         )
     except (RegistrationInvalid, IntakeForbidden) as exc:
         _attach_errors(exc.errors, form, persons, relations, person_index, relation_index)
-        return _render(request, form, persons, relations, status=422)
+        return _render(request, form, persons, relations, token=token, status=422)
+    _say_stored(request, result)
+    return redirect("registrations:detail", pk=result.registration.pk)
+
+
+def _say_stored(request: HttpRequest, result: IntakeResult) -> None:
+    """The message on the registration's page: stored (and whose it is now), or stored before."""
     owner = result.registration.unit
-    if result.created and owner is not None and result.registration.source != "politie":
+    if result.repeated:
+        messages.info(
+            request,
+            _(
+                "This form was stored already, as registration %(ref)s. Nothing new was stored and the "
+                "registration was not changed."
+            )
+            % {"ref": result.registration.reference},
+        )
+    elif result.created and owner is not None and result.registration.source != "politie":
         messages.success(
             request,
             _("Report %(ref)s stored and sent to %(unit)s.")
@@ -103,7 +134,6 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         messages.info(
             request, _("Registration %(ref)s was already stored.") % {"ref": result.registration.reference}
         )
-    return redirect("registrations:detail", pk=result.registration.pk)
 
 
 def _attach_errors(
@@ -147,10 +177,20 @@ def _locate(
 
 
 def _render(
-    request: HttpRequest, form: RegistrationForm, persons: Any, relations: Any, status: int = 200
+    request: HttpRequest,
+    form: RegistrationForm,
+    persons: Any,
+    relations: Any,
+    *,
+    token: str,
+    stored: Registration | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     context = {
         "form": form,
+        "form_token": token,
+        "token_field": TOKEN_FIELD,
+        "stored": stored,  # this form was stored already (the browser went Back to it)
         "persons": persons,
         "relations": relations,
         "max_persons": MAX_PERSONS,

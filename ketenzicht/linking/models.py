@@ -142,12 +142,15 @@ class ReviewItem(models.Model):
 
 class ReviewItemEvent(models.Model):
     """One step of a review item, append-only (the database refuses UPDATE and DELETE): decided by a
-    reviewer on the item itself, superseded by a decision on another item that answered its question, or
-    reopened when a reviewer took the decision on `by_item` back."""
+    reviewer on the item itself, superseded by a decision on another item that answered its question,
+    joined when its two mentions became one person without a decision on an item (a merge on intake, a
+    rebuild: `services.review_items_follow_links`), or reopened when a reviewer took the decision on
+    `by_item` back (or, after "joined", when the two mentions are two persons again)."""
 
     class Kind(models.TextChoices):
         DECIDED = "decided", _("decided")
         SUPERSEDED = "superseded", _("superseded")
+        JOINED = "joined", _("joined")  # its two mentions are one person now: answered (status superseded)
         REOPENED = "reopened", _("reopened")  # the decision on `by_item` was taken back
 
     item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="events")
@@ -158,8 +161,8 @@ class ReviewItemEvent(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     status = models.CharField(max_length=16, choices=ReviewStatus.choices)  # the status after the step
     decision = models.CharField(max_length=16)  # "same" or "different"
-    # The item decided on: the item itself for "decided", the other item for "superseded"; for "reopened"
-    # the item whose decision was taken back.
+    # The item decided on: the item itself for "decided" and "joined", the other item for "superseded"; for
+    # "reopened" the item whose decision was taken back (the item itself after "joined").
     by_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

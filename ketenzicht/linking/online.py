@@ -510,6 +510,9 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     doubtful = related.doubts
     if related.relinks:
         linked = _relink(linked, related.relinks)
+        # A question the relation answered (both mentions one person now: a mention of the new person moved
+        # with the one the relation linked) is not asked either.
+        doubtful = _still_doubtful(doubtful)
     if doubtful:
         prefetch_related_objects(
             list({m.registration_id: m.registration for m, _, _, _ in doubtful}.values()),
@@ -703,6 +706,17 @@ def _related_doubts(
             reason = gettext_noop("also matches another person")
         doubts.append((mention, candidate.pk, scored[key], reason))
     return _Related(doubts, relinks)
+
+
+def _still_doubtful(
+    doubtful: Sequence[tuple[PersonMention, int, Score, str]],
+) -> list[tuple[PersonMention, int, Score, str]]:
+    """The questions whose two mentions are two persons as the links are now (one statement)."""
+    mentions = {m.pk for m, _, _, _ in doubtful} | {candidate for _, candidate, _, _ in doubtful}
+    person_of = dict(
+        MentionLink.objects.filter(mention_id__in=mentions).values_list("mention_id", "person_id")
+    )
+    return [item for item in doubtful if person_of.get(item[0].pk) != person_of.get(item[1])]
 
 
 def _movable(persons: set[int], linked: Sequence[tuple[PersonMention, int, str, float | None]]) -> set[int]:

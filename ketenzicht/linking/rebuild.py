@@ -55,7 +55,7 @@ from .models import (
     ReviewStatus,
 )
 from .online import LINK_COLUMNS, context_model, model_version, pair_rule
-from .services import review_item_for
+from .services import review_item_for, review_items_follow_links
 from .signals import persons_relinked
 from .turn import link_turn
 
@@ -249,6 +249,9 @@ def persons_rebuild(
         # A mention registered while the rebuild ran, linked by intake to a person the rebuild merged
         # away, follows that person.
         followed = _links_follow_merges()
+        # The open questions the new persons answered close, and those a join answered that are two persons
+        # again open (before new ones are opened: a pair asked about already is not asked twice).
+        joined, reopened = review_items_follow_links(persons=None, actor=actor)
         reviews = _open_reviews(doubtful, clustering.cluster_of, decisions, model, features, levels, terms)
         persons_relinked.send(sender=MentionLink, persons=None)
         step("store", 1, 1)
@@ -263,9 +266,11 @@ def persons_rebuild(
             model=version,
             features_rewritten=rewritten,
         )
+        also = {"merged": carried.merged, "links_followed_merges": followed}
+        also |= {"reviews_joined": joined, "reviews_reopened": reopened}
         access_log_record(
             actor=actor, action=Action.REBUILD, object_type="person", result=Result.STORED, origin="linking",
-            detail=summary.__dict__ | {"merged": carried.merged, "links_followed_merges": followed},
+            detail=summary.__dict__ | also,
         )  # fmt: skip
     return summary
 

@@ -13,7 +13,7 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 from ketenzicht.registrations.sharing import visibility_filter
 
-from .models import MentionLink, ReviewItem, ReviewStatus
+from .models import MentionLink, ReviewItem, ReviewItemEvent, ReviewStatus
 
 REVIEW_PURPOSE = gettext_noop("review of person links")  # the access log shows it translated
 REVIEWER_ROLES = (Role.FUNCTIONAL_ADMIN, Role.CASE_SCREENER)
@@ -52,6 +52,20 @@ def review_items_for_user(
 def review_decisions_for_user(*, user: User) -> QuerySet[ReviewItem]:
     """The decided items the user may see (as `review_items_for_user`), the latest decision first."""
     return review_items_for_user(user=user, status=DECIDED).order_by("-decided_at", "-pk")
+
+
+def review_items_joined(items: Collection[ReviewItem]) -> set[int]:
+    """Of `items`, those a join answered (superseded with the step "joined" as the latest: the two mentions
+    became one person without a decision on an item), for the list of decisions (one statement)."""
+    superseded = [item.pk for item in items if item.status == ReviewStatus.SUPERSEDED]
+    if not superseded:
+        return set()
+    latest = dict(
+        ReviewItemEvent.objects.filter(item_id__in=superseded)
+        .order_by("item_id", "at", "id")
+        .values_list("item_id", "kind")
+    )
+    return {pk for pk, kind in latest.items() if kind == ReviewItemEvent.Kind.JOINED}
 
 
 def review_item_get_for_user(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -156,10 +157,19 @@ def pair_decide(*, left_id: int, right_id: int, decision: str, actor: User | Non
 
 @transaction.atomic
 def person_merge(
-    *, source: Person, target: Person, actor: User | None, reason: str, method: str = LinkMethod.REVIEW
+    *,
+    source: Person,
+    target: Person,
+    actor: User | None,
+    reason: str,
+    method: str = LinkMethod.REVIEW,
+    close_joined: bool = True,
 ) -> PersonMerge:
     """Move every mention of `source` to `target`; `source` then points at `target`. Reversible.
-    `method`: how the moved links are marked (a reviewer's decision, or online for a bridge on intake)."""
+    `method`: how the moved links are marked (a reviewer's decision, or online for a bridge on intake).
+    The open review items the merge answered (both mentions one person now) are closed as joined
+    (`review_items_follow_links`); `close_joined=False` for a reviewer's decision, which closes them itself,
+    as answered by its item."""
     link_turn()  # the persons as the last intake or decision left them (turn.py)
     before = dict(MentionLink.objects.filter(person=source).values_list("mention_id", "method"))
     moved = list(before)
@@ -170,6 +180,8 @@ def person_merge(
         source=source, target=target, mention_ids=moved, methods={str(m): k for m, k in before.items()},
         reason=reason, by=actor,
     )  # fmt: skip
+    if close_joined:
+        review_items_follow_links(persons=[target.pk], actor=actor)
     persons_relinked.send(sender=PersonMerge, persons={source.pk, target.pk})
     access_log_record(
         actor=actor, action=Action.MERGE, object_type="person", object_id=target.pk, result=Result.STORED,
@@ -194,6 +206,8 @@ def merge_undo(*, merge: PersonMerge, actor: User | None) -> None:
     Person.objects.filter(pk=merge.source_id).update(merged_into=None)
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
+    # An item the merge answered (joined) whose two mentions are two persons again is asked again.
+    review_items_follow_links(persons=[merge.source_id, merge.target_id], actor=actor)
     persons_relinked.send(sender=PersonMerge, persons={merge.source_id, merge.target_id})
     access_log_record(
         actor=actor, action=Action.SPLIT, object_type="person", object_id=merge.target_id,
@@ -250,7 +264,10 @@ def review_decide(*, item: ReviewItem, same: bool, actor: User | None, dates_con
             # The person with more mentions keeps its id.
             sizes = {p.pk: p.mention_links.count() for p in (mine, theirs)}
             source, target = (mine, theirs) if sizes[mine.pk] <= sizes[theirs.pk] else (theirs, mine)
-            person_merge(source=source, target=target, actor=actor, reason=f"review {item.pk}")
+            # The items this decision answers are closed below, as answered by this item.
+            person_merge(
+                source=source, target=target, actor=actor, reason=f"review {item.pk}", close_joined=False
+            )
     now = timezone.now()
     events = [_review_close(item, same=same, actor=actor, at=now, by_item=item)]
     item.save(update_fields=["status", "decided_by", "decided_at"])
@@ -368,3 +385,59 @@ def _review_items_answered(item: ReviewItem, *, same: bool) -> list[ReviewItem]:
         around = open_items.filter(Q(mention_id__in=list(of)) | Q(candidate_id__in=list(of)))
         answered += [o for o in around if o.pk not in asked and review_conflict(o) == CONFLICT_BSNS]
     return answered
+
+
+def review_items_follow_links(*, persons: Collection[int] | None, actor: User | None) -> tuple[int, int]:
+    """Keep the review items in step with links that change without a reviewer's decision on an item (a
+    merge on intake, a merge undone, a rebuild), as `_review_items_answered` does for a decision: an open
+    item whose two mentions are one person now is answered, closed as superseded with a step "joined" in
+    its (append-only) history; an item closed so whose two mentions are two persons again (the merge
+    undone, a rebuild that keeps them apart) is open again, with a step "reopened", unless a reviewer's word
+    on the pair binds (`PairDecision`). `persons`: only the items with a mention of these persons (None:
+    every item, for a rebuild). Returns how many were closed and how many reopened."""
+    items = ReviewItem.objects.all()
+    if persons is not None:
+        ids = list(persons)
+        items = items.filter(Q(mention__link__person_id__in=ids) | Q(candidate__link__person_id__in=ids))
+    one_person = Q(mention__link__person_id=F("candidate__link__person_id"))
+    now = timezone.now()
+    joined = list(items.filter(one_person, status=ReviewStatus.OPEN))
+    apart = list(
+        items.filter(status=ReviewStatus.SUPERSEDED, events__kind=ReviewItemEvent.Kind.JOINED)
+        .exclude(one_person)
+        .distinct()
+    )
+    if apart:  # closed by a join as their latest step, and no reviewer's word on the pair since
+        latest = dict(
+            ReviewItemEvent.objects.filter(item__in=apart)
+            .order_by("item_id", "at", "id")
+            .values_list("item_id", "kind")
+        )
+        pairs = {_pair(item.mention_id, item.candidate_id) for item in apart}
+        decided = set(
+            PairDecision.objects.filter(
+                left_id__in={left for left, _ in pairs}, right_id__in={right for _, right in pairs}
+            ).values_list("left_id", "right_id")
+        )
+        apart = [
+            item
+            for item in apart
+            if latest[item.pk] == ReviewItemEvent.Kind.JOINED
+            and _pair(item.mention_id, item.candidate_id) not in decided
+        ]
+    events = []
+    for item, kind, status in [
+        *((item, ReviewItemEvent.Kind.JOINED, ReviewStatus.SUPERSEDED) for item in joined),
+        *((item, ReviewItemEvent.Kind.REOPENED, ReviewStatus.OPEN) for item in apart),
+    ]:
+        item.status = status
+        item.decided_by, item.decided_at = (actor, now) if status == ReviewStatus.SUPERSEDED else (None, None)
+        events.append(
+            ReviewItemEvent(
+                item=item, at=now, actor=actor, kind=kind, status=status, decision="same", by_item=item
+            )
+        )
+    if events:
+        ReviewItem.objects.bulk_update([*joined, *apart], ["status", "decided_by", "decided_at"])
+        ReviewItemEvent.objects.bulk_create(events)
+    return len(joined), len(apart)

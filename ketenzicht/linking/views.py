@@ -30,6 +30,7 @@ from .selectors import (
     review_decisions_for_user,
     review_item_get_for_user,
     review_items_for_user,
+    review_items_joined,
     review_shared_relations,
 )
 from .services import (
@@ -97,11 +98,19 @@ def review_decisions(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     user = _user(request)
     page = Paginator(review_decisions_for_user(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
-    review_list_logged(user=user, origin=request_origin(request, "web"), shown=list(page.object_list))
-    return render(request, "linking/review_decisions.html", {"page": page})
+    shown = list(page.object_list)
+    review_list_logged(user=user, origin=request_origin(request, "web"), shown=shown)
+    return render(
+        request, "linking/review_decisions.html", {"page": page, "joined": review_items_joined(shown)}
+    )
 
 
 def _decided_message(item: ReviewItem) -> str:
+    if item.status == ReviewStatus.SUPERSEDED and _answered_by(item) is None:
+        return _(
+            "Answered on %(date)s: both mentions became one person without a decision on this item (a later "
+            "registration or a new linking of the register joined them)."
+        ) % {"date": _at(item.decided_at)}
     if item.status == ReviewStatus.SUPERSEDED:
         return _("Answered on %(date)s by the decision on another item.") % {"date": _at(item.decided_at)}
     return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
@@ -121,11 +130,13 @@ def _priority_parts(item: ReviewItem) -> list[tuple[str, int]]:
 
 
 def _answered_by(item: ReviewItem) -> int | None:
-    """The item whose decision answered this one (superseded), if any."""
+    """The item whose decision answered this one (superseded), if any; None when a join answered it."""
     if item.status != ReviewStatus.SUPERSEDED:
         return None
-    event = item.events.filter(kind=ReviewItemEvent.Kind.SUPERSEDED).order_by("-at", "-pk").first()
-    return event.by_item_id if event else None
+    event = item.events.order_by("-at", "-pk").first()
+    if event is None or event.kind != ReviewItemEvent.Kind.SUPERSEDED:
+        return None
+    return event.by_item_id
 
 
 def _at(moment: dt.datetime | None) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
@@ -203,18 +203,65 @@ def _visible_registrations(user: User, *, purposed: bool, everything: bool) -> Q
 def signals_for_person_for_user(
     *, user: User, person_id: int, purposed: bool = False, everything: bool = False
 ) -> list[Signal]:
-    """The signals about a person (as suspect or victim) that rest on at least one registration the user
-    may see; the dossier shows them. `purposed` and `everything` as for `signal_sight_for_user`."""
+    """The signals whose evidence names the person, as suspect or victim, in a registration the user may
+    see; the dossier shows them. `purposed` and `everything` as for `signal_sight_for_user`."""
+    sides = _sides_of_person(user=user, person_id=person_id, purposed=purposed, everything=everything)
+    return _signals_ordered(sides)
+
+
+def _signals_ordered(sides: dict[int, list[_Side]]) -> list[Signal]:
+    return list(
+        Signal.objects.filter(pk__in=list(sides))
+        .select_related("first_fired_registration")
+        .order_by("-active", "-severity", "-last_registered_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class _Side:
+    """A registration of a signal's evidence that names the person: on which side, and who stands across."""
+
+    registration_id: int
+    registered_at: dt.datetime
+    side: str  # "suspect" or "victim"
+    across: tuple[str, ...]  # the refs of the other side in that registration
+
+
+def _sides_of_person(
+    *, user: User, person_id: int, purposed: bool, everything: bool
+) -> dict[int, list[_Side]]:
+    """Per signal, the registrations of its evidence the user may see that name the person: found through
+    the person's mentions and their links, not the signal's suspect and victim, so that a rule about one
+    person (repeated domestic violence against a victim, a serial perpetrator) is on the dossier of the
+    other side too, and merges and splits are followed as the links follow them."""
     visible = _visible_registrations(user, purposed=purposed, everything=everything)
     if visible is None:
-        return []
-    return list(
-        Signal.objects.filter(Q(suspect_id=person_id) | Q(victim_id=person_id))
-        .filter(evidence__registration__in=visible)
-        .select_related("first_fired_registration")
-        .distinct()
-        .order_by("-active", "-severity", "-last_registered_at")
-    )
+        return {}
+    mine: dict[int, set[str]] = defaultdict(set)
+    for registration_id, ref in PersonMention.objects.filter(
+        link__person_id=person_id, registration__in=visible
+    ).values_list("registration_id", "ref"):
+        mine[registration_id].add(ref)
+    if not mine:
+        return {}
+    sides: dict[int, list[_Side]] = defaultdict(list)
+    for signal_id, registration_id, registered_at, suspects, victims in SignalRegistration.objects.filter(
+        registration_id__in=list(mine)
+    ).values_list(
+        "signal_id", "registration_id", "registration__registered_at", "suspect_refs", "victim_refs"
+    ):
+        refs = mine[registration_id]
+        if refs & set(suspects):
+            sides[signal_id].append(_Side(registration_id, registered_at, "suspect", tuple(victims)))
+        if refs & set(victims):
+            sides[signal_id].append(_Side(registration_id, registered_at, "victim", tuple(suspects)))
+    return dict(sides)
+
+
+@dataclass
+class OtherPerson:
+    person_id: int
+    name: str  # as written in the latest registration of the signal the user may see that names them
 
 
 @dataclass
@@ -222,45 +269,63 @@ class PersonSignal:
     signal: Signal
     label: str
     side: str  # "suspect", "victim" or "both" (a mutual conflict)
-    other: int | None  # the other person of a pair
+    others: list[OtherPerson]  # who stands across from this person in the signal's registrations
     may_open: bool  # the signal is in the user's unit list
     sight: SignalSight
-    other_name: str = ""  # as written in the latest registration of the signal the user may see
 
 
 def person_signal_rows_for_user(
     *, user: User, person_id: int, purposed: bool = False, everything: bool = False
 ) -> list[PersonSignal]:
-    """The dossier's signals section: each signal with this person's side and the other person, seen as
-    the dossier sees the registrations (`purposed`: under its purpose; `everything`: during the user's
-    break-the-glass grant for the person, checked by the caller)."""
+    """The dossier's signals section: each signal that names this person, with the person's side and the
+    persons across (the other of a pair; for a rule about one person, the other side of its registrations),
+    seen as the dossier sees the registrations (`purposed`: under its purpose; `everything`: during the
+    user's break-the-glass grant for the person, checked by the caller)."""
     from .labels import rule_label
 
     org_id = getattr(user, "organisation_id", None)
-    rows = []
     seen = {"purposed": purposed, "everything": everything}
-    signals = signals_for_person_for_user(user=user, person_id=person_id, **seen)
+    sides = _sides_of_person(user=user, person_id=person_id, **seen)
+    signals = _signals_ordered(sides)
     sights = signal_sight_for_user(user=user, signals=signals, **seen)
-    names = signal_names_for_user(user=user, signals=signals, **seen)
+    across = _persons_across(sides, exclude=person_id)
+    rows = []
     for signal in signals:
-        side = "suspect" if signal.suspect_id == person_id else "victim"
-        if signal.rule == "mutual_conflict":
-            side = "both"
-        other = signal.victim_id if signal.suspect_id == person_id else signal.suspect_id
-        suspects, victims = names.get(signal.pk, ([], []))
-        other_names = victims if signal.suspect_id == person_id else suspects
+        taken = {side.side for side in sides[signal.pk]}
+        side = "both" if signal.rule == "mutual_conflict" or len(taken) > 1 else taken.pop()
         rows.append(
             PersonSignal(
                 signal=signal,
                 label=rule_label(signal.rule),
                 side=side,
-                other=other,
+                others=across.get(signal.pk, []),
                 may_open=may_see_signals(user) and signal.unit_id == org_id,
                 sight=sights[signal.pk],
-                other_name=", ".join(other_names),
             )
         )
     return rows
+
+
+def _persons_across(sides: dict[int, list[_Side]], *, exclude: int) -> dict[int, list[OtherPerson]]:
+    """Per signal, the persons of the refs across from the person (one statement), each named as written
+    in the latest of those registrations that names them, the most recently named first."""
+    wanted = {side.registration_id for rows in sides.values() for side in rows}
+    mentions: dict[tuple[int, str], tuple[int | None, str]] = {
+        (m.registration_id, m.ref): (m.person_now, m.display_name)
+        for m in PersonMention.objects.filter(registration_id__in=wanted)
+        .annotate(person_now=F("link__person_id"))
+        .only("registration_id", "ref", "given_names", "surname_prefix", "surname")
+    }
+    found: dict[int, list[OtherPerson]] = {}
+    for signal_id, rows in sides.items():
+        latest: dict[int, OtherPerson] = {}
+        for side in sorted(rows, key=lambda r: (r.registered_at, r.registration_id), reverse=True):
+            for ref in side.across:
+                person, name = mentions.get((side.registration_id, ref), (None, ""))
+                if person is not None and person != exclude and person not in latest:
+                    latest[person] = OtherPerson(person, name)
+        found[signal_id] = list(latest.values())
+    return found
 
 
 def _local(value: Any) -> str:

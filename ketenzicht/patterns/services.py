@@ -2,7 +2,9 @@
 
 `signals_update(persons=...)` is the online step (the intake pipeline after linking, and every change of
 links: merges, splits, review decisions); `signals_detect_all()` re-detects over the whole register
-(`manage.py detect_patterns`, and after a linking rebuild). Both end in `_store`, which makes the stored
+(`manage.py detect_patterns`, and after a linking rebuild); before either recomputes after a change of
+links, the signals of persons merged into others follow the merge (`signals_follow_merges`). Both end in
+`_store`, which makes the stored
 signals of the recomputed subjects exactly the findings: new ones are created, existing ones updated in
 place (keeping when Ketenzicht first raised them and who has seen them), and those that no longer hold at all
 (a split took away the registrations that made them) are closed as withdrawn, never deleted.
@@ -20,11 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketenzicht.audit.access import listed, read
 from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 from ketenzicht.organisations.models import User
+from ketenzicht.persons.models import Person
 
 from .detector import detector
 from .engine.detect import Finding
@@ -250,6 +254,72 @@ def _note_changes(
     return reopened
 
 
+MAX_MERGE_HOPS = 20  # a chain of merges longer than this is not followed (none is expected)
+PAIR_IN_ORDER = "mutual_conflict"  # the rule whose pair is written lower id first (engine/detect.py)
+
+
+def signals_follow_merges(*, persons: Iterable[int] | None) -> int:
+    """A signal about a person merged into another is about that other person now, as the mentions' links
+    are: its suspect or victim, and so its subject, move to the person the merges end in. It keeps its id,
+    its process and history and who has seen it; the recomputation after it updates its evidence (a change
+    of evidence makes it new again, as always). Without this the merged person's signal was withdrawn and
+    the same signal raised anew, its history left behind on a person no dossier opens. When the person it
+    ends in has that signal already (both halves had one), that one goes on and this one is left to the
+    recomputation, which withdraws it; so is a pair merged into one person. `persons`: the signals about
+    these persons (None: all). Returns how many moved."""
+    about = Signal.objects.filter(
+        Q(suspect__merged_into__isnull=False) | Q(victim__merged_into__isnull=False)
+    )
+    if persons is not None:
+        ids = list(persons)
+        about = about.filter(Q(suspect_id__in=ids) | Q(victim_id__in=ids))
+    moving = list(about.only("pk", "rule", "subject", "suspect_id", "victim_id"))
+    if not moving:
+        return 0
+    into: dict[int, int] = {}
+    frontier = {p for s in moving for p in (s.suspect_id, s.victim_id) if p is not None}
+    for _hop in range(MAX_MERGE_HOPS):
+        found = dict(
+            Person.objects.filter(pk__in=frontier - into.keys(), merged_into__isnull=False).values_list(
+                "pk", "merged_into_id"
+            )
+        )
+        if not found:
+            break
+        into.update(found)
+        frontier = set(found.values())
+
+    def end(person: int | None) -> int | None:
+        for _hop in range(MAX_MERGE_HOPS):
+            if person not in into:
+                break
+            person = into[person]
+        return person
+
+    wanted: dict[int, tuple[int | None, int | None, str]] = {}
+    for signal in moving:
+        suspect, victim = end(signal.suspect_id), end(signal.victim_id)
+        if suspect is not None and suspect == victim:
+            continue  # both sides one person now: no pair left
+        if signal.rule == PAIR_IN_ORDER and suspect is not None and victim is not None:
+            suspect, victim = min(suspect, victim), max(suspect, victim)
+        wanted[signal.pk] = (suspect, victim, subject_key(signal.rule, suspect, victim))
+    taken = set(
+        Signal.objects.filter(subject__in=[key for _, _, key in wanted.values()]).values_list(
+            "subject", flat=True
+        )
+    )
+    moved = []
+    for signal in moving:
+        if signal.pk not in wanted or wanted[signal.pk][2] in taken:
+            continue
+        signal.suspect_id, signal.victim_id, signal.subject = wanted[signal.pk]
+        taken.add(signal.subject)
+        moved.append(signal)
+    Signal.objects.bulk_update(moved, ["suspect", "victim", "subject"], batch_size=1_000)
+    return len(moved)
+
+
 def signals_update(*, persons: Iterable[int]) -> StoreSummary:
     """Recompute every signal about `persons` (their pairs, and they as suspect or victim) from all their
     registrations: the online step after linking, and after a merge, split or review decision."""
@@ -279,6 +349,7 @@ def signals_detect_all(*, progress: Progress | None = None) -> DetectSummary:
         if progress is not None:
             progress("detect", 1, 1)
             progress("store", 0, 1)
+        signals_follow_merges(persons=None)
         stored = _store(findings, None, found.rules.stamp, units)
         if progress is not None:
             progress("store", 1, 1)

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.test import override_settings
 
 from ketenzicht.dossiers.charts import TimelinePoint, timeline_svg
 from ketenzicht.dossiers.dossier import dossier_for_user
-from ketenzicht.linking.models import ReviewItem
+from ketenzicht.linking.models import MentionLink, ReviewItem
 from tests.people import DENNIS, SANDRA, person_of
 
 from .helpers import register
@@ -59,7 +60,10 @@ def test_counts_only_what_the_user_may_see(screener: Any) -> None:
 
 def test_a_doubtful_link_is_marked(screener: Any) -> None:
     first = register("R1", DENNIS, SANDRA)
-    second = register("R2", {**DENNIS, "given_names": "Dennis", "birth_date": "1986-03-15"})
+    with override_settings(KETENZICHT_LINK_UPPER=0.999999999):  # a doubt, not a link
+        second = register("R2", {**DENNIS, "given_names": "Dennis", "birth_date": "1986-03-15"})
+    assert person_of(second) != person_of(first)
+    ReviewItem.objects.all().delete()
     item = ReviewItem.objects.create(
         mention=second.mentions.get(ref="p1"),
         candidate=first.mentions.get(ref="p1"),
@@ -73,6 +77,11 @@ def test_a_doubtful_link_is_marked(screener: Any) -> None:
     assert dossier is not None
     doubtful = [line for line in dossier.lines if line.doubtful]
     assert [line.review_item_id for line in doubtful] == [item.pk]
+    # Answered: once both mentions are one person the link is no longer doubtful (linking closes the item;
+    # one left open is not shown as a doubt either).
+    MentionLink.objects.filter(mention=item.mention).update(person=person_of(first))
+    dossier = dossier_for_user(user=screener, person=person_of(first), now=NOW)
+    assert dossier is not None and not any(line.doubtful for line in dossier.lines)
 
 
 def test_timeline_is_accessible_and_marks_offences() -> None:

@@ -146,7 +146,7 @@ def test_invalid_birth_date_and_postcode_are_shown_at_their_fields(
         page.get_by_test_id("submit").click()
     response = navigation.value
     assert response is not None and response.status == 422
-    assert page.url.endswith("/registraties/nieuw/")
+    assert "/registraties/nieuw/?formulier=" in page.url  # the form's own address (its token)
 
     expect(page.get_by_test_id("form-errors")).to_be_visible()
     birth_error = page.get_by_test_id("error-persons-0-birth_date")
@@ -161,3 +161,42 @@ def test_invalid_birth_date_and_postcode_are_shown_at_their_fields(
     expect(page.locator("#id_persons-1-surname")).to_have_value("Bakker")
 
     assert Registration.objects.count() == before
+
+
+STORED_ALREADY = (
+    "This form was stored already, as registration %(ref)s. Nothing new was stored and the registration was "
+    "not changed."
+)
+
+
+def test_back_after_storing_and_storing_again_lands_on_the_registration_stored(
+    live_server: Any, make_user: Callable[..., Any], page: Any, login: Callable[..., None]
+) -> None:
+    """The tester's walk: store, browser Back (the form comes back filled in), fix a typo and store again.
+    The form keeps its reference and token, so nothing new is stored: the registration already stored
+    opens, with a message that says so."""
+    make_user("police_registrar", organisation="oost-brabant", username="reg-back", password=PASSWORD)
+    login(page, "reg-back", PASSWORD)
+    page.goto(f"{live_server.url}/registraties/nieuw/")
+    reference = page.input_value("#id_reference")
+    page.select_option("#id_kind", value="incident")
+    page.select_option("#id_municipality", value="GM0796")
+    page.fill("#id_summary", SUMMARY)
+    _fill_person(page, 0, "suspect", "Johannes", "van der", "Berg", "1985-04-12")
+    _fill_person(page, 1, "victim", "Anna", "", "Jansen", "1990-05-00")
+    with page.expect_navigation():
+        page.get_by_test_id("submit").click()
+    detail_url = page.url
+    assert re.search(r"/registraties/\d+/$", detail_url), detail_url
+
+    page.go_back()
+    expect(page.locator("#id_reference")).to_have_value(reference)  # not a fresh reference
+    expect(page.locator("#id_persons-0-surname")).to_have_value("Berg")  # the browser filled it in again
+    page.fill("#id_summary", SUMMARY + " (typefout verbeterd)")
+    with page.expect_navigation():
+        page.get_by_test_id("submit").click()
+
+    assert page.url == detail_url
+    expect(page.get_by_test_id("message")).to_have_text(_nl(STORED_ALREADY) % {"ref": reference})
+    assert list(Registration.objects.values_list("reference", flat=True)) == [reference]
+    expect(page.locator(".kz-summary")).to_have_text(SUMMARY)

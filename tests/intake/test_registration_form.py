@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -16,7 +17,9 @@ URL = "/registraties/nieuw/"
 
 
 def form_data(**overrides: str) -> dict[str, Any]:
+    """A filled-in form; each call a form of its own (its one-time token), unless `form_token` is given."""
     data: dict[str, Any] = {
+        "form_token": secrets.token_urlsafe(16),
         "reference": "PL0600-FORM-1",
         "kind": "incident",
         "occurred_at": "2026-11-20T21:40",
@@ -149,7 +152,7 @@ def test_impossible_input_is_refused_at_its_field(
 
 
 def test_the_form_says_which_unit_will_own_the_registration(client: Client) -> None:
-    page = client.get(URL).content.decode()
+    page = client.get(URL, follow=True).content.decode()
     assert 'data-testid="owning-unit"' in page and "Politie eenheid Oost-Brabant" in page
     assert 'value="PL0600-' in page  # a fresh reference in the unit's own numbering
     # an incident in Amsterdam, registered by Oost-Brabant, belongs to Oost-Brabant

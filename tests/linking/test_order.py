@@ -25,7 +25,14 @@ from ketenzicht.intake.bulk import import_file
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.linking import online
 from ketenzicht.linking.engine.resolve import Guards
-from ketenzicht.linking.models import MentionLink, PairDecision, PersonMerge, ReviewItem, ReviewStatus
+from ketenzicht.linking.models import (
+    MentionLink,
+    PairDecision,
+    PersonMerge,
+    ReviewItem,
+    ReviewItemEvent,
+    ReviewStatus,
+)
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.linking.selectors import review_items_for_user
 from ketenzicht.linking.services import merge_undo, pair_decide
@@ -257,7 +264,7 @@ def test_a_late_bridge_merges_the_two_persons_with_history(registrar: Any) -> No
     assert _mention_person("R1") != _mention_person("R2")
 
 
-def test_a_question_a_bridge_answered_leaves_the_queue_until_the_merge_is_undone(
+def test_a_question_a_bridge_answered_closes_until_the_merge_is_undone(
     make_user: Callable[..., Any],
 ) -> None:
     admin = make_user("functional_admin", organisation="ketenzicht-beheer")
@@ -269,11 +276,19 @@ def test_a_question_a_bridge_answered_leaves_the_queue_until_the_merge_is_undone
         _mention_person("R1"),
         _mention_person("R2"),
     }
-    _intake("R3", BOSMAN_B)  # the bridge answers it
+    _intake("R3", BOSMAN_B)  # the bridge answers it: closed, not left open behind the queue
     assert list(review_items_for_user(user=admin)) == []
-    assert ReviewItem.objects.get(pk=question.pk).status == ReviewStatus.OPEN
+    question.refresh_from_db()
+    assert (question.status, question.decided_by) == (ReviewStatus.SUPERSEDED, None)
+    assert [(e.kind, e.status, e.by_item_id) for e in question.events.all()] == [
+        (ReviewItemEvent.Kind.JOINED, ReviewStatus.SUPERSEDED, question.pk)
+    ]
+    assert question in review_items_for_user(user=admin, status=ReviewStatus.SUPERSEDED)
     merge_undo(merge=PersonMerge.objects.get(), actor=admin)
     assert list(review_items_for_user(user=admin)) == [question]
+    assert [(e.kind, e.status, e.actor) for e in question.events.all()][1:] == [
+        (ReviewItemEvent.Kind.REOPENED, ReviewStatus.OPEN, admin)
+    ]
 
 
 def test_a_bridge_between_two_persons_with_different_valid_bsns_is_a_question_not_a_merge() -> None:

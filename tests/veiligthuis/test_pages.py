@@ -27,7 +27,7 @@ def _client(user: Any) -> Client:
 
 def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user: Callable[..., Any]) -> None:
     client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
-    page = client.get("/registraties/nieuw/").content.decode()
+    page = client.get("/registraties/nieuw/", follow=True).content.decode()
     # Its own municipalities first, its own numbering in the reference.
     options = page[page.index('name="municipality"') :]
     assert options.index("Oss") < options.index("Amsterdam") and 'value="VT21-' in page

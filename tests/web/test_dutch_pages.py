@@ -69,11 +69,11 @@ class Visit:
     method: str = "GET"
     data: dict[str, Any] = field(default_factory=dict)
     before: tuple[Visit, ...] = ()  # requests that put the page in its state (e.g. a purpose stated)
-    follow: bool = False  # a POST that redirects to the page to check (post, redirect, get)
+    follow: bool = False  # a request that redirects to the page to check (post, redirect, get)
 
 
-def get(path: str, *, before: tuple[Visit, ...] = ()) -> Visit:
-    return Visit(path, before=before)
+def get(path: str, *, before: tuple[Visit, ...] = (), follow: bool = False) -> Visit:
+    return Visit(path, before=before, follow=follow)
 
 
 def post(path: str, data: dict[str, Any] | None = None) -> Visit:
@@ -81,6 +81,7 @@ def post(path: str, data: dict[str, Any] | None = None) -> Visit:
 
 
 INTAKE_BASE = {
+    "form_token": "walk-form-token-0001",
     "reference": "KZ-WALK-1",
     "kind": "aangifte",
     "persons-TOTAL_FORMS": "2",
@@ -115,7 +116,7 @@ WALK: dict[str, list[Visit]] = {
         post("/accounts/tweede-factor/sleutels/", {"key": "999999"}),
     ],
     "intake:new": [
-        get("/registraties/nieuw/"),
+        get("/registraties/nieuw/", follow=True),  # to the empty form's own address (its token)
         post("/registraties/nieuw/", {**INTAKE_BASE, "reference": ""}),
         # No person at all, a relation without its kind, a birth date that is no date, a bad BSN.
         post(
@@ -735,7 +736,7 @@ def _send(client: Client, visit: Visit, ids: dict[str, int]) -> Any:
     if visit.method == "POST":
         data = {key: str(value).format(**ids) for key, value in visit.data.items()}
         return client.post(path, data, follow=visit.follow)
-    return client.get(path)
+    return client.get(path, follow=visit.follow)
 
 
 @pytest.mark.django_db

@@ -62,15 +62,12 @@ class DossierLine:
     offences: list[Any]  # OffenceFacts (registrations.models.Offence)
     probability: float | None
     method: str
-    review_item_id: int | None  # an open review of this link: the link is doubtful
+    review_item_id: int | None  # an open review of this link that the user may open
     stalking: bool
     breach: bool
     violence: bool
     others: list[str]
-
-    @property
-    def doubtful(self) -> bool:
-        return self.review_item_id is not None
+    doubtful: bool = False  # an open review of this link waits (whether or not the user may open it)
 
 
 @dataclass
@@ -129,7 +126,7 @@ def dossier_facts(
     *,
     mentions: Sequence[Sequence[Any]],
     offences: Mapping[int, Sequence[OffenceFacts]],
-    reviews: Mapping[int, int],
+    reviews: Mapping[int, int | None],
     others: Sequence[Sequence[Any]],
     relations: Sequence[tuple[int, int, str]],
     labels: Labels,
@@ -140,7 +137,8 @@ def dossier_facts(
     `mentions`: the person's mentions in visible registrations, in time order, as (mention id, role,
     given names, surname prefix, surname, raw birth date, registration id, source, reference, kind,
     occurred at, registered at, link probability, link method); `offences` per registration; `reviews`:
-    the open review item per mention; `others`: the other mentions of those registrations as (mention id,
+    the mentions with an open review item, each with the item the user may open (None: none of them);
+    `others`: the other mentions of those registrations as (mention id,
     registration id, role, given names, surname prefix, surname, person id or None); `relations`: (from
     mention, to mention, kind) in those registrations."""
     mine = {m[0] for m in mentions}
@@ -191,6 +189,7 @@ def dossier_facts(
                 probability=probability,
                 method=method,
                 review_item_id=reviews.get(mention_id),
+                doubtful=mention_id in reviews,
                 stalking=any(o.article == STALKING_ARTICLE for o in listed),
                 breach=kind == BREACH_KIND or any(o.measure_breach for o in listed),
                 violence=any(o.violence for o in listed),
