@@ -311,6 +311,35 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert case.state == "contacted"
 
 
+def test_vandalism_and_a_threat_pre_answer_their_items_on_the_latest_instrument_version(
+    make_user: Callable[..., Any],
+) -> None:
+    """Version 2 of the open ex-partner stalking screening names the register's facts for "other threats"
+    (art. 285 without the words of a threat to kill) and "property damage" (art. 350); new screenings are
+    offered it, with the registrations that show each."""
+    _pilot()
+    take_in("PL0600-V-1", MARCO, LOTTE, registered_at=_days_ago(60), offences=["350"],
+            summary="Hij sloeg de ruit van haar auto in.")  # fmt: skip
+    take_in("PL0600-V-2", MARCO, LOTTE, registered_at=_days_ago(30), offences=["285"],
+            summary="Hij schreeuwde dat ze ervoor zou boeten.")  # fmt: skip
+    take_in("PL0600-V-3", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"],
+            summary="Hij dreigde haar dood te maken.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    page = _client(make_user("case_screener")).get(reverse("screening:screening-new", args=[case.pk]))
+    assert page.status_code == 200
+    assert [(v.code, v.version) for v in page.context["offered"]] == [("ex_partner_stalking_open", 2)]
+    html = page.content.decode()
+    rows = {row.item.key: row for row in page.context["form"].rows}
+    assert rows["property_damage"].answer is True
+    assert [r.reference for r in rows["property_damage"].evidence] == ["PL0600-V-1"]
+    assert rows["other_threats"].answer is True  # the threat without words of killing, not the threat to kill
+    assert [r.reference for r in rows["other_threats"].evidence] == ["PL0600-V-2"]
+    assert [r.reference for r in rows["threat_to_kill"].evidence] == ["PL0600-V-3"]
+    fields = dict((row.item.key, field) for row, field in page.context["form"].item_fields())
+    assert fields["property_damage"].value() == fields["other_threats"].value() == "yes"
+    assert "PL0600-V-1" in html.split('data-testid="prefill-property_damage"')[1][:600]
+
+
 def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_person(
     make_user: Callable[..., Any],
 ) -> None:
