@@ -142,8 +142,9 @@ class TransitionForm(LockedForm):
             for name in transition.requires.fields
         ):
             if not transition.requires.reason:
+                # Said only where the reason is otherwise optional: a required reason needs no condition.
                 self.fields["reason"].label = _("Explanation (required below the suggestion)")
-            self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
+                self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
         if definition.states[transition.to].final:
             # A step that ends the case: said, and confirmed, before it is taken. Only a team lead can open
             # the case again, and only in a process that has one (the others cannot be taken back at all).
