@@ -32,7 +32,7 @@ from .alerts import (
     alert_second_person_answered,
     alert_second_person_wanted,
 )
-from .definitions import date_rules, definition_of
+from .definitions import date_rules, definition_of, ranked_fields
 from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
@@ -597,6 +597,7 @@ def _outcome(
         second_person=True,
         overrides=_overrides(),
         dates=date_rules(),
+        ranked=ranked_fields(),
     )
     kind = outcome.transition.handoff
     if kind and kind in open_handoff_kinds(case):

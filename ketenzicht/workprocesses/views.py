@@ -326,19 +326,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
-    # A value the case already holds (e.g. the unsafety Veilig Thuis found), or that a desk suggested (e.g.
-    # the urgency from the screening: `urgency_suggested`), is preselected for the user to confirm.
-    suggested = {
-        **{key: value for key, value in case.data.items() if key in view.definition.fields},
-        **{
-            key.removesuffix("_suggested"): value
-            for key, value in case.data.items()
-            if key.endswith("_suggested")
-        },
-    }
     step_forms = [
         bound.get(t.name)
-        or TransitionForm(initial=initial, definition=view.definition, transition=t, suggested=suggested)
+        or TransitionForm(initial=initial, definition=view.definition, transition=t, recorded=case.data)
         for t in view.transitions
         if not (case.pending)
     ]
@@ -458,7 +448,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             transition = definition.transition(request.POST.get("transition", ""))
             if transition is None:
                 raise Refused("unknown")
-            form: Any = TransitionForm(request.POST, definition=definition, transition=transition)
+            form: Any = TransitionForm(
+                request.POST, definition=definition, transition=transition, recorded=case.data
+            )
             bound[transition.name] = form
             if form.is_valid():
                 case_take(
