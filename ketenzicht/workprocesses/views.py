@@ -310,9 +310,11 @@ def _history(case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
+                # A step of the process by its label; a desk's own step (e.g. a lowered screening level a
+                # second person declined) as the desk named it.
                 "step": definition.transition(event.transition).label  # type: ignore[union-attr]
                 if event.transition and definition.transition(event.transition)
-                else "",
+                else str(event.detail.get("step") or ""),
                 "version": event.process_version.rsplit(" v", 1)[-1],
                 "who": names.get(event.actor_name, event.actor_name),
                 "details": _details(event, definition, names),

@@ -30,6 +30,7 @@ from ketenzicht.workprocesses.services import (
     case_confirm,
     case_decline,
     case_open,
+    case_record,
     case_take,
     cases_open,
     deadlines_check,
@@ -235,6 +236,43 @@ def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> 
     last = case.events.order_by("-id").first()
     assert last is not None and last.detail["proposed_by"] == screener.username
     assert last.detail["confirmed_by"] == owner.username
+
+
+def test_a_desk_records_the_outcome_of_its_declined_step_as_a_decline_in_the_history(
+    make_user: Callable[..., Any],
+) -> None:
+    """A desk's own step that a second person declines (e.g. a lowered screening level) is one history line
+    of the decline: by the one who declined, naming the step and who proposed it, with the reason, and the
+    values the desk records as its outcome."""
+    from django.test import Client
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case = _open()
+    case = case_record(
+        case,
+        values={"screening_level": "high"},
+        actor=lead,
+        expected_version=case.lock_version,
+        note="Het mes is niet gevonden.",
+        detail={"proposed_by": screener.username},
+        declined="Risiconiveau verlaagd naar Verhoogd",
+    )
+    line = case.events.order_by("-id").first()
+    assert line is not None
+    assert (line.kind, line.actor, line.reason) == ("declined", lead, "Het mes is niet gevonden.")
+    assert (
+        line.detail["step"] == "Risiconiveau verlaagd naar Verhoogd"
+        and case.data["screening_level"] == "high"
+    )
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/zaken/{case.pk}/").content.decode()
+    row = next(r for r in page.split('data-testid="history-row"') if "Risiconiveau verlaagd" in r)
+    assert "Voorgestelde stap afgewezen: Risiconiveau verlaagd naar Verhoogd" in row
+    assert f"voorgesteld door {screener.username}" in row and "Het mes is niet gevonden." in row
+    plain = case_record(case, values={"screening_level": "medium"}, actor=lead, expected_version=None)
+    recorded = plain.events.order_by("-id").first()
+    assert recorded is not None and recorded.kind == "recorded" and "step" not in recorded.detail
 
 
 def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
