@@ -153,3 +153,22 @@ class ScreeningForm(NldsFormMixin, forms.Form):
     def chosen_level(self) -> str:
         level: str = self.cleaned_data.get("level") or ""
         return level if level in {lv.value for lv in Level} else ""
+
+
+class SecondPersonForm(NldsFormMixin, forms.Form):
+    """A second person confirms a lowered level, or declines it with the reason (told to the screener and
+    kept with the screening and in the case's history)."""
+
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("decline", _("Decline"))])
+    reason = forms.CharField(
+        label=_("Why do you decline the lower level?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not str(data.get("reason") or "").strip():
+            self.add_error("reason", _("Write why you decline the lower level: the screener reads it."))
+        return data

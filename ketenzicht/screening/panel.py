@@ -4,6 +4,8 @@ pair's signals with their reasons, and the way to the screening form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -16,8 +18,9 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 
-from .forms import URGENCIES
-from .labels import LEVELS, OVERRIDES
+from .engine.scoring import Override
+from .forms import URGENCIES, SecondPersonForm
+from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
 from .receivers import case_urgency
 from .selectors import (
@@ -29,6 +32,26 @@ from .selectors import (
     screenings_of,
 )
 from .services import case_rules
+
+
+def _trend_row(s: Screening, user: User) -> dict[str, Any]:
+    """One screening in the trend: the level that counts and how it came about. A declined lowering shows
+    the computed level, which counts, and the lowering that was not confirmed."""
+    override = OVERRIDES.get(s.result.get("override"), "")
+    level = LEVELS.get(s.level, s.level)  # type: ignore[call-overload]
+    if s.result.get("override") == Override.LOWERED and s.status == Screening.Status.RECORDED:
+        override = LOWERED_CONFIRMED
+    elif s.status == Screening.Status.DECLINED:
+        override = LOWERED_DECLINED % {"level": level}
+        level = LEVELS.get(s.computed_level, s.computed_level)  # type: ignore[call-overload]
+    return {
+        "screening": s,
+        "computed": LEVELS.get(s.computed_level, "") if s.computed_level else "",  # type: ignore[call-overload]
+        "level": level,
+        "override": override,
+        "corrected": len(s.corrected),
+        "may_confirm": s.status == Screening.Status.AWAITING_SECOND and s.recorded_by_id != user.pk,
+    }
 
 
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
@@ -62,18 +85,8 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "urgency_source": source,
                 "level_label": LEVELS.get(screening_case.level, "") if screening_case.level else "",  # type: ignore[call-overload]
                 "reasons": [rules.label(code, language) for code in screening_case.reasons],
-                "trend": [
-                    {
-                        "screening": s,
-                        "computed": LEVELS.get(s.computed_level, "") if s.computed_level else "",  # type: ignore[call-overload]
-                        "level": LEVELS.get(s.level, s.level),  # type: ignore[call-overload]
-                        "override": OVERRIDES.get(s.result.get("override"), ""),
-                        "corrected": len(s.corrected),
-                        "may_confirm": s.status == Screening.Status.AWAITING_SECOND
-                        and s.recorded_by_id != user.pk,
-                    }
-                    for s in screenings
-                ],
+                "trend": [_trend_row(s, user) for s in screenings],
+                "second_form": SecondPersonForm(),
                 "may_screen": case.closed_at is None and bool(instruments_for(case)),
                 "may_take": case.closed_at is None and case.owner_id is None,
                 "signals": [

@@ -31,7 +31,7 @@ from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
 from .engine.scoring import ScoringError, score
-from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm
+from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm, SecondPersonForm
 from .instruments import instrument_of
 from .labels import LEVELS
 from .models import InstrumentVersion, Screening, ScreeningCase
@@ -341,7 +341,7 @@ def _preview(version: InstrumentVersion, form: ScreeningForm) -> dict[str, Any]:
 
 @require_http_methods(["POST"])
 def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
-    """A second person confirms or declines a lowered level."""
+    """A second person confirms a lowered level, or declines it with the reason."""
     user = _user(request)
     case, _screening_case = _case(request, pk)
     screening = case.screenings.filter(pk=screening_pk).first()
@@ -349,13 +349,25 @@ def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
         raise refuse(
             actor=user, object_type="screening", object_id=screening_pk, origin=request_origin(request, "web")
         )
+    form = SecondPersonForm(request.POST)
+    if not form.is_valid():
+        if "decision" in form.errors:
+            messages.error(request, _("Nothing was stored: confirm the lower level or decline it."))
+        else:
+            label = form.fields["reason"].label
+            messages.error(request, _("Nothing was stored: fill in “%(field)s”.") % {"field": label})
+        return redirect("workprocesses:case-detail", pk=case.pk)
     try:
-        if request.POST.get("decision") == "confirm":
+        if form.cleaned_data["decision"] == "confirm":
             screening_confirm(screening, actor=user)
             messages.success(request, _("Lowered level confirmed."))
         else:
-            screening_decline(screening, actor=user)
-            messages.success(request, _("Lowered level declined: the case keeps the level it had."))
+            declined = screening_decline(screening, actor=user, reason=form.cleaned_data["reason"])
+            messages.success(
+                request,
+                _("Lowered level declined: the case has the computed level, %(level)s.")
+                % {"level": LEVELS.get(declined.computed_level, declined.computed_level)},  # type: ignore[call-overload]
+            )
     except Refused as refusal:
         messages.error(request, refusal_text(refusal.code))
     return redirect("workprocesses:case-detail", pk=case.pk)

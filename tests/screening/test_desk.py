@@ -386,6 +386,90 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     assert case.data["screening_level"] == "standard"
 
 
+HIGH_ANSWERS: dict[str, Any] = {
+    "threat_to_kill": True, "other_threats": False, "earlier_violence": True, "weapon": True,
+    "breach_of_ban": True, "incidents_12_months": 3, "escalation": False, "stalking_pattern": False,
+    "duration": "up_to_6_months", "turns_up": False, "watches": False, "third_parties": False,
+    "property_damage": False, "recent_separation": False, "suicide_threat": False, "substance_use": False,
+    "children_conflict": False, "victim_fear": True,
+}  # fmt: skip  # 4+3+3+3+3+1+2 = 19 points: high
+
+
+def _english(client: Client) -> Client:
+    """The user chose English (the language cookie): these words are checked in English here."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _lowered_to_medium(screener: Any) -> tuple[Any, Screening]:
+    """An acute pair's case whose screening (computed high) the screener lowered to medium."""
+    from ketenzicht.screening.models import InstrumentVersion
+    from ketenzicht.screening.recording import screening_record
+
+    take_in("PL0600-D-1", MARCO, LOTTE, registered_at=_days_ago(2),
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    lowered = screening_record(
+        case=case,
+        instrument=InstrumentVersion.objects.filter(code="ex_partner_stalking_open").latest("version"),
+        answers=HIGH_ANSWERS,
+        level="medium",
+        reason="Zij is verhuisd naar een geheim adres.",
+        actor=screener,
+    )
+    assert (lowered.computed_level, lowered.level, lowered.status) == ("high", "medium", "awaiting_second")
+    return case, lowered
+
+
+def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps_the_computed_level(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener)
+    client = _english(_client(lead))
+    detail = reverse("workprocesses:case-detail", args=[case.pk])
+    page = client.get(detail).content.decode()
+    decline = page[page.index('data-testid="screening-decline"') :]
+    decline = decline[: decline.index("</form>")]
+    assert 'name="reason"' in decline and "required" in decline  # the form asks why
+    second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
+    refused = client.post(second, {"decision": "decline", "reason": "  "}, follow=True)
+    assert "Nothing was stored: fill in “Why do you decline the lower level?”." in refused.content.decode()
+    lowered.refresh_from_db()
+    case.refresh_from_db()
+    assert lowered.status == "awaiting_second" and "screening_level" not in case.data
+
+    answer = client.post(second, {"decision": "decline", "reason": "Het mes is niet gevonden."}, follow=True)
+    html = answer.content.decode()
+    assert "Lowered level declined: the case has the computed level, high concern." in html
+    assert "keeps the level it had" not in html
+    case.refresh_from_db()
+    assert (case.data["screening_level"], case.data["urgency_suggested"]) == ("high", "acute")
+    # The trend: the level that counts, the lowering not confirmed, both reasons; no "to be confirmed".
+    trend = html[html.index('data-testid="screening-trend"') :]
+    trend = trend[: trend.index("</table>")]
+    assert "to be confirmed by a second person" not in trend
+    assert "the lowering to elevated concern was declined: the computed level counts" in trend
+    assert "<strong>High concern</strong>" in trend
+    assert "Reason for declining: Het mes is niet gevonden." in trend
+    assert 'data-testid="screening-decline"' not in html
+    # The case's history: the decline, by whom, of which step, proposed by whom, why.
+    rows = html[html.index('data-testid="history"') :].split('data-testid="history-row"')
+    declined = next(row for row in rows if "Risiconiveau verlaagd naar Verhoogd" in row)
+    assert "Proposed step declined: Risiconiveau verlaagd naar Verhoogd" in declined
+    assert "Het mes is niet gevonden." in declined and lead.username in declined
+    assert f"proposed by {screener.username}" in declined
+    # The screener is told why; the screening can be completed on the computed level.
+    told = _english(_client(screener)).get(detail).content.decode()
+    assert "declined your proposal" in told and "Het mes is niet gevonden." in told
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    finished = case_take(case, "screened", actor=screener, expected_version=case.lock_version,
+                         values={"urgency": "acute"})  # fmt: skip
+    assert finished.state == "screened"
+
+
 def page_instrument(client: Client, url: str) -> str:
     return str(client.get(url).context["version"].code)
 

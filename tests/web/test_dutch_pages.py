@@ -227,7 +227,14 @@ WALK: dict[str, list[Visit]] = {
         post("/zaken/{screening}/screening/", {"action": "preview"}),  # nothing answered
     ],
     "screening:screening-second": [
-        post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"})
+        post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"}),
+        # Declined without a reason: the case page says what is missing.
+        Visit(
+            "/zaken/{screening}/screening/{screening_id}/tweede/",
+            "POST",
+            {"decision": "decline", "reason": ""},
+            follow=True,
+        ),
     ],
     "veiligthuis:inbox": [
         get("/veiligthuis/"),
