@@ -403,12 +403,12 @@ def _english(client: Client) -> Client:
     return client
 
 
-def _lowered_to_medium(screener: Any) -> tuple[Any, Screening]:
+def _lowered_to_medium(screener: Any, relation: str = "ex_partner") -> tuple[Any, Screening]:
     """An acute pair's case whose screening (computed high) the screener lowered to medium."""
     from ketenzicht.screening.models import InstrumentVersion
     from ketenzicht.screening.recording import screening_record
 
-    take_in("PL0600-D-1", MARCO, LOTTE, registered_at=_days_ago(2),
+    take_in("PL0600-D-1", MARCO, LOTTE, registered_at=_days_ago(2), relation=relation,
             summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
     case = ScreeningCase.objects.get().case
     lowered = screening_record(
@@ -468,6 +468,47 @@ def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps
     finished = case_take(case, "screened", actor=screener, expected_version=case.lock_version,
                          values={"urgency": "acute"})  # fmt: skip
     assert finished.state == "screened"
+
+
+def test_screening_again_after_a_declined_lowering_starts_from_its_instrument_and_answers(
+    make_user: Callable[..., Any],
+) -> None:
+    """On an acute case nothing is typed twice: the form opens with the declined screening's instrument
+    (not the process's default) and every answer it gave, the duration included, to check and change."""
+    from ketenzicht.screening.recording import screening_decline
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener, relation="partner")
+    assert case.process_version.process == "dv_screening"  # its default instrument is MARAC
+    url = reverse("screening:screening-new", args=[case.pk])
+    client = _english(_client(screener))
+    waiting = client.get(url)
+    assert waiting.context["version"].code == "marac_criteria" and waiting.context["redo"] is None
+    screening_decline(lowered, actor=lead, reason="Het mes is niet gevonden.")
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["version"].code == "ex_partner_stalking_open"
+    values = {row.item.key: field.value() for row, field in page.context["form"].item_fields()}
+    expected = {
+        key: ("yes" if answer else "no") if isinstance(answer, bool) else answer
+        for key, answer in HIGH_ANSWERS.items()
+    }
+    assert values == expected
+    assert values["duration"] == "up_to_6_months" and values["incidents_12_months"] == 3
+    form = page.context["form"]
+    assert form["level"].value() in (None, "") and form["reason"].value() in (None, "")  # chosen anew
+    notice = page.content.decode().split('data-testid="redo-notice"')[1][:600]
+    assert "declined its lowered level (elevated concern)" in notice and "Het mes is niet gevonden." in notice
+    assert lead.username in notice
+    # Another instrument starts empty; storing again as it stands records the computed level.
+    other = client.get(url + "?instrument=marac_criteria")
+    assert other.context["redo"] is None
+    data = _form_data(client, url)
+    assert client.post(url, {**data, "action": "record"}).status_code == 302
+    latest = Screening.objects.order_by("-id").first()
+    assert latest is not None and latest.answers == HIGH_ANSWERS and latest.status == "recorded"
+    assert client.get(url).context["redo"] is None  # the latest screening is no declined one now
 
 
 def page_instrument(client: Client, url: str) -> str:
