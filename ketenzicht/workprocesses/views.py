@@ -547,7 +547,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code, refusal.detail, definition))
+        messages.error(request, refusal_text(refusal.code, refusal.detail, definition, case))
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

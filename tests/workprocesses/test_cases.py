@@ -275,6 +275,33 @@ def test_a_desk_records_the_outcome_of_its_declined_step_as_a_decline_in_the_his
     assert recorded is not None and recorded.kind == "recorded" and "step" not in recorded.detail
 
 
+def test_a_value_an_app_records_is_said_missing_in_that_apps_words() -> None:
+    """The kernel names a missing recorded value by its label; the app that records it may say why it is
+    missing instead (registered like its words for the value), the other values keep the kernel's words."""
+    from django.utils import translation
+
+    from ketenzicht.workprocesses.definitions import definition_of
+    from ketenzicht.workprocesses.labels import _MISSING, recorded_missing_register, refusal_text
+
+    case = _open()
+    definition = definition_of(case.process_version)
+    saved = dict(_MISSING)
+    try:
+        recorded_missing_register("screening_level", lambda c: f"Case {c.reference} waits for a colleague.")
+        recorded_missing_register("follow_up", lambda c: None)
+        with translation.override("en"):
+            assert refusal_text("recorded", "screening_level", definition, case) == (
+                f"Case {case.reference} waits for a colleague."
+            )
+            both = refusal_text("recorded", "screening_level, follow_up", definition, case)
+            assert both.startswith(f"Case {case.reference} waits for a colleague. This step waits for")
+            assert both.endswith("(Toelichting)")
+            assert refusal_text("recorded", "screening_level", definition).startswith("This step waits for")
+    finally:
+        _MISSING.clear()
+        _MISSING.update(saved)
+
+
 def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
     make_user: Callable[..., Any],
 ) -> None:
