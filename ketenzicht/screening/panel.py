@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
@@ -107,3 +108,25 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
             request=request,
         )
     )
+
+
+def screening_level_missing(case: Case) -> str | None:
+    """Why a step that needs the screening level is refused, in a screener's words, when a screening is
+    there but its level does not count yet: a lowered level waits for a second person, or the last
+    screening's lowering was declined (before 2026-12 such a decline left no level; now the computed one
+    is recorded). None: no screening yet (the kernel's words name the level)."""
+    waiting = case.screenings.filter(status=Screening.Status.AWAITING_SECOND).order_by("-recorded_at", "-id")
+    found = waiting.first()
+    if found is not None:
+        return _(
+            "The lowered level of the risk screening (%(level)s) waits for a second person to confirm it: a "
+            "colleague or a team lead confirms or declines it under Screening on this page. Then you can "
+            "complete the screening."
+        ) % {"level": LEVELS.get(found.level, found.level)}  # type: ignore[call-overload]
+    latest = case.screenings.order_by("-recorded_at", "-id").first()
+    if latest is not None and latest.status == Screening.Status.DECLINED:
+        return _(
+            "The second person declined the lowered level of the last risk screening: record the screening "
+            "again with “Screen again” (its answers are filled in). Then you can complete the screening."
+        )
+    return None

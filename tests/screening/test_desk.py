@@ -420,6 +420,7 @@ def _lowered_to_medium(screener: Any, relation: str = "ex_partner") -> tuple[Any
         actor=screener,
     )
     assert (lowered.computed_level, lowered.level, lowered.status) == ("high", "medium", "awaiting_second")
+    case.refresh_from_db()
     return case, lowered
 
 
@@ -427,7 +428,9 @@ def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps
     make_user: Callable[..., Any],
 ) -> None:
     screener, lead = make_user("case_screener"), make_user("team_lead")
-    case, lowered = _lowered_to_medium(screener)
+    case, lowered = _lowered_to_medium(
+        screener, relation="partner"
+    )  # DV screening: completing needs the level
     client = _english(_client(lead))
     detail = reverse("workprocesses:case-detail", args=[case.pk])
     page = client.get(detail).content.decode()
@@ -509,6 +512,42 @@ def test_screening_again_after_a_declined_lowering_starts_from_its_instrument_an
     latest = Screening.objects.order_by("-id").first()
     assert latest is not None and latest.answers == HIGH_ANSWERS and latest.status == "recorded"
     assert client.get(url).context["redo"] is None  # the latest screening is no declined one now
+
+
+def test_a_refused_screening_afronden_says_what_the_screening_waits_for(
+    make_user: Callable[..., Any],
+) -> None:
+    """Not "waits for information that has not been recorded yet": while a lowering waits, the second
+    person's confirmation; after a decline that left no level (as declines did before), screening again."""
+    screener = make_user("case_screener")
+    case, lowered = _lowered_to_medium(screener, relation="partner")  # DV screening requires the level
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    client = _english(_client(screener))
+    act = reverse("workprocesses:case-act", args=[case.pk])
+
+    def finish() -> str:
+        case.refresh_from_db()
+        answer = client.post(
+            act,
+            {
+                "action": "take",
+                "transition": "screened",
+                "step-screened-lock_version": case.lock_version,
+                "step-screened-value_urgency": "acute",
+            },
+        )
+        assert answer.status_code == 400
+        return answer.content.decode()
+
+    waiting = finish()
+    assert "The lowered level of the risk screening (elevated concern) waits for a second person" in waiting
+    assert "has not been recorded yet" not in waiting
+    Screening.objects.filter(pk=lowered.pk).update(status="declined")  # declined before the computed level
+    declined = finish()  # was recorded on the case
+    assert "record the screening again with “Screen again”" in declined
+    assert "has not been recorded yet" not in declined
+    case.refresh_from_db()
+    assert case.state == "screening"
 
 
 def page_instrument(client: Client, url: str) -> str:
