@@ -9,13 +9,13 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from ketenzicht.workprocesses.labels import recorded_value_register
+        from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
         from ketenzicht.workprocesses.signals import case_changed, case_reopening
 
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
-        from .panel import screening_panel
+        from .panel import screening_level_missing, screening_panel
         from .receivers import refuse_second_open_case, sync_screening_case
         from .selectors import may_use_screening_desk
 
@@ -31,3 +31,5 @@ class ScreeningConfig(AppConfig):
             "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}
         )
         recorded_value_register("urgency_suggested", _("Urgency suggested by the screening"), URGENCY_CHOICES)
+        # Why a step waits for the screening level, in a screener's words (a lowering waiting or declined).
+        recorded_missing_register("screening_level", screening_level_missing)

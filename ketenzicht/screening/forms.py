@@ -3,6 +3,7 @@ the instrument's items, pre-answered from the register where it can."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import User
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
-from .engine.instrument import AnswerKind, Instrument, Level
+from .engine.instrument import AnswerKind, Instrument, Item, Level
 from .labels import LEVELS
 from .selectors import PrefillRow, QueueFilter
 
@@ -105,10 +106,20 @@ def _initial(row: PrefillRow) -> Any:
     return row.answer
 
 
+def _earlier(item: Item, answer: Any) -> Any:
+    """An answer of an earlier screening as the field's value; None when it does not fit the item (an
+    answer of another version of the instrument)."""
+    if item.answer is AnswerKind.YES_NO:
+        return ("yes" if answer else "no") if isinstance(answer, bool) else None
+    if item.answer is AnswerKind.COUNT:
+        return answer if isinstance(answer, int) and not isinstance(answer, bool) and answer >= 0 else None
+    return answer if isinstance(answer, str) and answer in item.choices else None
+
+
 class ScreeningForm(NldsFormMixin, forms.Form):
-    """The items of one instrument, pre-answered where the register can answer; then the level: the
-    computed one, or the professional's own (raising needs a reason, lowering a reason and a second
-    person)."""
+    """The items of one instrument, pre-answered where the register can answer (or, `earlier`, with the
+    answers of a screening to do again); then the level: the computed one, or the professional's own
+    (raising needs a reason, lowering a reason and a second person)."""
 
     level = forms.ChoiceField(label=_("Level"), required=False)
     reason = forms.CharField(
@@ -118,14 +129,23 @@ class ScreeningForm(NldsFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args: Any, instrument: Instrument, rows: list[PrefillRow], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instrument: Instrument,
+        rows: list[PrefillRow],
+        earlier: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.instrument = instrument
         self.rows = rows
+        earlier = earlier or {}
         items: dict[str, forms.Field] = {}
         for row in rows:
             field = _field_for(row)
-            field.initial = _initial(row)
+            before = _earlier(row.item, earlier.get(row.item.key))
+            field.initial = before if before is not None else _initial(row)
             items[f"item_{row.item.key}"] = field
         self.fields = {**items, **self.fields}
         self.fields["level"].choices = [
@@ -153,3 +173,22 @@ class ScreeningForm(NldsFormMixin, forms.Form):
     def chosen_level(self) -> str:
         level: str = self.cleaned_data.get("level") or ""
         return level if level in {lv.value for lv in Level} else ""
+
+
+class SecondPersonForm(NldsFormMixin, forms.Form):
+    """A second person confirms a lowered level, or declines it with the reason (told to the screener and
+    kept with the screening and in the case's history)."""
+
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("decline", _("Decline"))])
+    reason = forms.CharField(
+        label=_("Why do you decline the lower level?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "decline" and not str(data.get("reason") or "").strip():
+            self.add_error("reason", _("Write why you decline the lower level: the screener reads it."))
+        return data

@@ -22,3 +22,7 @@ OVERRIDES = {
     Override.LOWERED: _("lowered by the professional, to be confirmed by a second person"),
     Override.CHOSEN: _("chosen by the professional"),
 }
+
+# A lowered level once the second person answered (OVERRIDES says it waits until then).
+LOWERED_CONFIRMED = _("lowered by the professional, confirmed by a second person")
+LOWERED_DECLINED = _("the lowering to %(level)s was declined: the computed level counts")

@@ -34,7 +34,8 @@ class InstrumentVersion(models.Model):
 class Screening(models.Model):
     """One screening of a case with one instrument version: the answers, what the register pre-answered
     (and which answers the screener corrected), the computed and the final level. A lowered level waits
-    for a second person. Screenings of a case are kept as its trend: a new one never replaces an old one."""
+    for a second person; declined, with a reason, the computed level counts. Screenings of a case are kept
+    as its trend: a new one never replaces an old one."""
 
     class Status(models.TextChoices):
         RECORDED = "recorded", _("recorded")
@@ -63,6 +64,8 @@ class Screening(models.Model):
         related_name="screenings_confirmed",
     )
     second_at = models.DateTimeField(null=True, blank=True)
+    # Why the second person declined a lowered level (the case then has the computed level).
+    declined_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["recorded_at", "id"]

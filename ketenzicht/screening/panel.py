@@ -4,10 +4,13 @@ pair's signals with their reasons, and the way to the screening form."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
@@ -16,8 +19,9 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 
-from .forms import URGENCIES
-from .labels import LEVELS, OVERRIDES
+from .engine.scoring import Override
+from .forms import URGENCIES, SecondPersonForm
+from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
 from .receivers import case_urgency
 from .selectors import (
@@ -29,6 +33,26 @@ from .selectors import (
     screenings_of,
 )
 from .services import case_rules
+
+
+def _trend_row(s: Screening, user: User) -> dict[str, Any]:
+    """One screening in the trend: the level that counts and how it came about. A declined lowering shows
+    the computed level, which counts, and the lowering that was not confirmed."""
+    override = OVERRIDES.get(s.result.get("override"), "")
+    level = LEVELS.get(s.level, s.level)  # type: ignore[call-overload]
+    if s.result.get("override") == Override.LOWERED and s.status == Screening.Status.RECORDED:
+        override = LOWERED_CONFIRMED
+    elif s.status == Screening.Status.DECLINED:
+        override = LOWERED_DECLINED % {"level": level}
+        level = LEVELS.get(s.computed_level, s.computed_level)  # type: ignore[call-overload]
+    return {
+        "screening": s,
+        "computed": LEVELS.get(s.computed_level, "") if s.computed_level else "",  # type: ignore[call-overload]
+        "level": level,
+        "override": override,
+        "corrected": len(s.corrected),
+        "may_confirm": s.status == Screening.Status.AWAITING_SECOND and s.recorded_by_id != user.pk,
+    }
 
 
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
@@ -62,18 +86,8 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "urgency_source": source,
                 "level_label": LEVELS.get(screening_case.level, "") if screening_case.level else "",  # type: ignore[call-overload]
                 "reasons": [rules.label(code, language) for code in screening_case.reasons],
-                "trend": [
-                    {
-                        "screening": s,
-                        "computed": LEVELS.get(s.computed_level, "") if s.computed_level else "",  # type: ignore[call-overload]
-                        "level": LEVELS.get(s.level, s.level),  # type: ignore[call-overload]
-                        "override": OVERRIDES.get(s.result.get("override"), ""),
-                        "corrected": len(s.corrected),
-                        "may_confirm": s.status == Screening.Status.AWAITING_SECOND
-                        and s.recorded_by_id != user.pk,
-                    }
-                    for s in screenings
-                ],
+                "trend": [_trend_row(s, user) for s in screenings],
+                "second_form": SecondPersonForm(),
                 "may_screen": case.closed_at is None and bool(instruments_for(case)),
                 "may_take": case.closed_at is None and case.owner_id is None,
                 "signals": [
@@ -94,3 +108,25 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
             request=request,
         )
     )
+
+
+def screening_level_missing(case: Case) -> str | None:
+    """Why a step that needs the screening level is refused, in a screener's words, when a screening is
+    there but its level does not count yet: a lowered level waits for a second person, or the last
+    screening's lowering was declined (before 2026-12 such a decline left no level; now the computed one
+    is recorded). None: no screening yet (the kernel's words name the level)."""
+    waiting = case.screenings.filter(status=Screening.Status.AWAITING_SECOND).order_by("-recorded_at", "-id")
+    found = waiting.first()
+    if found is not None:
+        return _(
+            "The lowered level of the risk screening (%(level)s) waits for a second person to confirm it: a "
+            "colleague or a team lead confirms or declines it under Screening on this page. Then you can "
+            "complete the screening."
+        ) % {"level": LEVELS.get(found.level, found.level)}  # type: ignore[call-overload]
+    latest = case.screenings.order_by("-recorded_at", "-id").first()
+    if latest is not None and latest.status == Screening.Status.DECLINED:
+        return _(
+            "The second person declined the lowered level of the last risk screening: record the screening "
+            "again with “Screen again” (its answers are filled in). Then you can complete the screening."
+        )
+    return None

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.alerts import alert_second_person_answered, alert_second_person_wanted
@@ -40,19 +39,31 @@ def screening_result(
     return score(engine, answers, Judgement(level=Level(level), reason=reason))
 
 
-def _apply(case: Screening, actor: User, at: datetime, expected_version: int | None) -> None:
-    """Record the screening's level and suggested urgency on its case."""
+def _apply(
+    case: Screening,
+    actor: User,
+    at: datetime,
+    expected_version: int | None,
+    *,
+    level: Level | None = None,
+    note: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    declined: str = "",
+) -> None:
+    """Record the screening's level (or `level`: the computed one, when a lowering was declined) and the
+    urgency it suggests on its case."""
     # What the screener answered counts over what the register pre-answered.
     facts = {**{key: value.get("answer") for key, value in case.prefill.items()}, **case.answers}
-    level = Level(case.level)
+    level = level or Level(case.level)
     case_record(
         case.case,
         values={"screening_level": level.value, "urgency_suggested": urgency(level, facts)},
         actor=actor,
         expected_version=expected_version,
-        note=case.reason,
-        detail={"screening": case.pk, "instrument": str(case.instrument)},
+        note=case.reason if note is None else note,
+        detail={"screening": case.pk, "instrument": str(case.instrument), **(detail or {})},
         at=at,
+        declined=declined,
     )
 
 
@@ -122,16 +133,24 @@ def _lowered_step(screening: Screening) -> str:
 
 def screening_confirm(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
     """A second person confirms a lowered level: then it is recorded on the case."""
-    return _second(screening, actor=actor, confirm=True, at=at)
+    return _second(screening, actor=actor, reason="", confirm=True, at=at)
 
 
-def screening_decline(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
-    """A second person declines a lowered level: the screening stays, declined; the case is unchanged."""
-    return _second(screening, actor=actor, confirm=False, at=at)
+def screening_decline(
+    screening: Screening, *, actor: User, reason: str, at: datetime | None = None
+) -> Screening:
+    """A second person declines a lowered level, saying why (Refused "reason" without): the screening stays,
+    declined, with the reason; the lowering does not count, so the case gets the level the instrument
+    computed (and the urgency that suggests), as a screening without a lowering would. The case's history
+    names who declined and why, and the screener who lowered it is told."""
+    return _second(screening, actor=actor, reason=reason, confirm=False, at=at)
 
 
-def _second(screening: Screening, *, actor: User, confirm: bool, at: datetime | None) -> Screening:
+def _second(
+    screening: Screening, *, actor: User, reason: str, confirm: bool, at: datetime | None
+) -> Screening:
     at = at or timezone.now()
+    reason = reason.strip()
     with transaction.atomic():
         current = Screening.objects.select_for_update().select_related("case").get(pk=screening.pk)
         if current.status != Screening.Status.AWAITING_SECOND:
@@ -140,18 +159,34 @@ def _second(screening: Screening, *, actor: User, confirm: bool, at: datetime | 
             raise Refused("same_person")
         if not SCREENING_ROLES & set(actor.role_codes):
             raise Refused("role")
+        if not confirm and not reason:
+            raise Refused("reason")
         current.status = Screening.Status.RECORDED if confirm else Screening.Status.DECLINED
         current.second_person = actor
         current.second_at = at
-        current.save(update_fields=["status", "second_person", "second_at"])
+        current.declined_reason = "" if confirm else reason
+        current.save(update_fields=["status", "second_person", "second_at", "declined_reason"])
+        proposer = current.recorded_by
+        names = {"proposed_by": proposer.get_username()}
         if confirm:
-            _apply(current, actor, at, None)
+            _apply(current, actor, at, None, detail={**names, "confirmed_by": actor.get_username()})
+        else:  # the lowering does not count: the instrument's result does
+            _apply(
+                current,
+                actor,
+                at,
+                None,
+                level=Level(current.computed_level),
+                note=reason,
+                detail=names,
+                declined=_lowered_step(current),
+            )
         alert_second_person_answered(
             current.case,
             step=_lowered_step(current),
             actor=actor,
-            proposer=current.recorded_by,
-            declined_reason=None if confirm else gettext("the lower level was not confirmed"),
+            proposer=proposer,
+            declined_reason=None if confirm else reason,
             at=at,
         )
     return current

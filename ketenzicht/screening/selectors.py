@@ -141,6 +141,15 @@ def screenings_of(case: Case) -> list[Screening]:
     return list(case.screenings.select_related("instrument", "recorded_by", "second_person"))
 
 
+def screening_to_redo(case: Case) -> Screening | None:
+    """The case's latest screening when a second person declined its lowered level: screening again starts
+    from its answers, for the screener to check and change."""
+    latest = (
+        case.screenings.select_related("instrument", "second_person").order_by("-recorded_at", "-id").first()
+    )
+    return latest if latest is not None and latest.status == Screening.Status.DECLINED else None
+
+
 # --- pre-answers ------------------------------------------------------------------------------------------
 
 

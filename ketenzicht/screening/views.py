@@ -31,7 +31,7 @@ from ketenzicht.workprocesses.services import ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
 from .engine.scoring import ScoringError, score
-from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm
+from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm, SecondPersonForm
 from .instruments import instrument_of
 from .labels import LEVELS
 from .models import InstrumentVersion, Screening, ScreeningCase
@@ -46,6 +46,7 @@ from .selectors import (
     queue_for_user,
     queue_versions,
     screening_case_of,
+    screening_to_redo,
 )
 
 REFUSALS = {
@@ -212,7 +213,10 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
     storing; `action=record` stores the screening (a lowered level then waits for a second person)."""
     user, origin = _user(request), request_origin(request, "web")
     case, screening_case = _case(request, pk)
-    version, offered = _instrument(case, request.POST.get("instrument") or request.GET.get("instrument", ""))
+    # After a declined lowering, screening again starts from that screening: its instrument, its answers.
+    redo = screening_to_redo(case)
+    asked = request.POST.get("instrument") or request.GET.get("instrument", "")
+    version, offered = _instrument(case, asked or (redo.instrument.code if redo else ""))
     if version is None:
         messages.error(request, _("No risk-screening instrument is loaded for this work process."))
         return redirect("workprocesses:case-detail", pk=case.pk)
@@ -233,7 +237,11 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             detail={**case_purpose_detail(case), "registrations": sorted({r.pk for r in shown})},
             shown=list({r.pk: r for r in shown}.values()),
         )
-    form = ScreeningForm(request.POST or None, instrument=instrument, rows=rows)
+    if redo is not None and redo.instrument.code != version.code:
+        redo = None  # another instrument: its answers are not this one's
+    form = ScreeningForm(
+        request.POST or None, instrument=instrument, rows=rows, earlier=redo.answers if redo else None
+    )
     read(
         actor=user,
         object_type="case",
@@ -309,9 +317,21 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             "instrument": instrument,
             "form": form,
             "preview": preview,
+            "redo": _redo_notice(redo) if redo is not None and request.method == "GET" else None,
         },
         status=status,
     )
+
+
+def _redo_notice(redo: Screening) -> dict[str, Any]:
+    """What the form says about the declined screening whose answers it starts from."""
+    second = redo.second_person
+    return {
+        "when": redo.recorded_at,
+        "who": (second.get_full_name() or second.get_username()) if second else "",
+        "level": LEVELS.get(redo.level, redo.level),  # type: ignore[call-overload]
+        "reason": redo.declined_reason,
+    }
 
 
 def _explain(problem: str) -> str:
@@ -341,7 +361,7 @@ def _preview(version: InstrumentVersion, form: ScreeningForm) -> dict[str, Any]:
 
 @require_http_methods(["POST"])
 def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpResponse:
-    """A second person confirms or declines a lowered level."""
+    """A second person confirms a lowered level, or declines it with the reason."""
     user = _user(request)
     case, _screening_case = _case(request, pk)
     screening = case.screenings.filter(pk=screening_pk).first()
@@ -349,13 +369,25 @@ def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
         raise refuse(
             actor=user, object_type="screening", object_id=screening_pk, origin=request_origin(request, "web")
         )
+    form = SecondPersonForm(request.POST)
+    if not form.is_valid():
+        if "decision" in form.errors:
+            messages.error(request, _("Nothing was stored: confirm the lower level or decline it."))
+        else:
+            label = form.fields["reason"].label
+            messages.error(request, _("Nothing was stored: fill in “%(field)s”.") % {"field": label})
+        return redirect("workprocesses:case-detail", pk=case.pk)
     try:
-        if request.POST.get("decision") == "confirm":
+        if form.cleaned_data["decision"] == "confirm":
             screening_confirm(screening, actor=user)
             messages.success(request, _("Lowered level confirmed."))
         else:
-            screening_decline(screening, actor=user)
-            messages.success(request, _("Lowered level declined: the case keeps the level it had."))
+            declined = screening_decline(screening, actor=user, reason=form.cleaned_data["reason"])
+            messages.success(
+                request,
+                _("Lowered level declined: the case has the computed level, %(level)s.")
+                % {"level": LEVELS.get(declined.computed_level, declined.computed_level)},  # type: ignore[call-overload]
+            )
     except Refused as refusal:
         messages.error(request, refusal_text(refusal.code))
     return redirect("workprocesses:case-detail", pk=case.pk)

@@ -29,6 +29,16 @@ def date_rules() -> dict[str, str]:
     return dict(rules)
 
 
+@lru_cache(maxsize=1)
+def ranked_fields() -> frozenset[str]:
+    """The choice fields whose choices are listed most serious first (data/ranked_fields.yaml), by name:
+    what a case holds for one of them is the floor a step's lower choice must explain (`lowering_floor`)."""
+    names = yaml.safe_load((DATA_DIR / "ranked_fields.yaml").read_text(encoding="utf-8")) or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise DefinitionError("ranked_fields.yaml", ["a list of field names is expected"])
+    return frozenset(names)
+
+
 def definition_files(data_dir: Path = DATA_DIR) -> list[Path]:
     return sorted(data_dir.glob("*.v*.yaml"))
 

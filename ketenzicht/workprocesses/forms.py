@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -11,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
+from .definitions import ranked_fields
 from .engine.definition import Definition, FieldKind, Transition
+from .engine.machine import SUGGESTED, lowering_floors
 from .models import ProcessVersion
 from .selectors import reopenable, rollout_organisations
 
@@ -99,6 +102,20 @@ def _final_label(*, second_person: bool, reopenable: bool) -> Any:
     return _("I understand that this step ends the case and cannot be taken back.")
 
 
+def _preselected(definition: Definition, recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """What a step's fields start with: a value the case already holds (e.g. the unsafety Veilig Thuis
+    found), or that a desk suggested (e.g. the urgency from the screening: `urgency_suggested`), for the user
+    to confirm or change."""
+    return {
+        **{key: value for key, value in recorded.items() if key in definition.fields},
+        **{
+            key.removesuffix(SUGGESTED): value
+            for key, value in recorded.items()
+            if key.endswith(SUGGESTED) and key.removesuffix(SUGGESTED) in definition.fields
+        },
+    }
+
+
 class TransitionForm(LockedForm):
     """Taking one step: its fields (from the definition), a reason where asked."""
 
@@ -107,14 +124,16 @@ class TransitionForm(LockedForm):
         *args: Any,
         definition: Definition,
         transition: Transition,
-        suggested: dict[str, Any] | None = None,
+        recorded: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        """`suggested`: values a desk proposes for the fields (e.g. the urgency a screening suggests),
-        preselected for the user to confirm or change."""
+        """`recorded`: the case's values. What it holds or a desk suggested is preselected; where the
+        engine's rule makes a lower choice need a reason (`lowering_floors`), the explanation says so."""
         kwargs.setdefault("prefix", f"step-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
+        suggested = _preselected(definition, recorded or {})
+        floors = lowering_floors(definition, transition, recorded or {}, ranked_fields())
         for name in transition.requires.fields:
             spec = definition.fields[name]
             field: forms.Field
@@ -137,12 +156,9 @@ class TransitionForm(LockedForm):
             required=transition.requires.reason,
             max_length=2000,
         )
-        if suggested and any(
-            suggested.get(name) and definition.fields[name].kind is FieldKind.CHOICE
-            for name in transition.requires.fields
-        ):
-            if not transition.requires.reason:
-                self.fields["reason"].label = _("Explanation (required below the suggestion)")
+        if floors and not transition.requires.reason:
+            # Said only where the reason is otherwise optional: a required reason needs no condition.
+            self.fields["reason"].label = _("Explanation (required below the suggestion)")
             self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
         if definition.states[transition.to].final:
             # A step that ends the case: said, and confirmed, before it is taken. Only a team lead can open

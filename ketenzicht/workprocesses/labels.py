@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -68,10 +68,42 @@ def handoff_label(kind: str) -> str:
     return str(HANDOFFS.get(kind, kind.replace("_", " ")))
 
 
-def refusal_text(code: str, detail: str = "", definition: Definition | None = None) -> str:
+# Why a value that an app records on a case is still missing, in that app's words (e.g. the screening level
+# while a lowered level waits for a second person): name -> a function of the case giving the words, or None
+# for the kernel's own. Registered by that app when it starts (`recorded_missing_register`), as its words for
+# the values below are, so the kernel imports no app.
+_MISSING: dict[str, Callable[[Any], Any]] = {}
+
+
+def recorded_missing_register(name: str, explain: Callable[[Any], Any]) -> None:
+    """`explain(case)` says why `name` is not recorded on the case yet (None: the kernel's words)."""
+    _MISSING[name] = explain
+
+
+def _missing_text(names: list[str], case: Any) -> tuple[list[str], list[str]]:
+    """(what the apps say about the missing values, the names they said nothing about)."""
+    said: list[str] = []
+    unsaid: list[str] = []
+    for name in names:
+        explain = _MISSING.get(name)
+        words = explain(case) if explain is not None else None
+        if words:
+            said.append(str(words))
+        else:
+            unsaid.append(name)
+    return said, unsaid
+
+
+def refusal_text(code: str, detail: str = "", definition: Definition | None = None, case: Any = None) -> str:
     """The refusal in words; for the fields it concerns (missing, not recorded, lowered, a date out of
     its time), which ones (by their labels); for a reopen a desk refused, the case to work on in or the
-    organisation the case went to."""
+    organisation the case went to. With the case, a value it waits for that an app records is explained in
+    that app's words (what it still waits for)."""
+    if code == "recorded" and detail and case is not None:
+        said, unsaid = _missing_text([name.strip() for name in detail.split(",")], case)
+        if said:
+            rest = [refusal_text(code, ", ".join(unsaid), definition)] if unsaid else []
+            return " ".join([*said, *rest])
     text = str(REFUSALS.get(code, REFUSALS["state"]))
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}

@@ -32,7 +32,7 @@ from .alerts import (
     alert_second_person_answered,
     alert_second_person_wanted,
 )
-from .definitions import date_rules, definition_of
+from .definitions import date_rules, definition_of, ranked_fields
 from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
@@ -597,6 +597,7 @@ def _outcome(
         second_person=True,
         overrides=_overrides(),
         dates=date_rules(),
+        ranked=ranked_fields(),
     )
     kind = outcome.transition.handoff
     if kind and kind in open_handoff_kinds(case):
@@ -946,10 +947,13 @@ def case_record(
     note: str = "",
     detail: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    declined: str = "",
 ) -> Case:
     """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
     transitions that require them (`requires.recorded`) find them. One history line says what and why.
-    Actor None: the system records (e.g. a chain partner's information arrived)."""
+    Actor None: the system records (e.g. a chain partner's information arrived). `declined`: the desk's
+    step a second person declined (e.g. a lowered screening level), which this records the outcome of: the
+    line is a decline, naming that step, by the actor, with `note` as its reason."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
@@ -968,12 +972,13 @@ def case_record(
         case_changed.send(sender=Case, case=current)
         _event(
             current,
-            kind=EventKind.RECORDED,
+            kind=EventKind.DECLINED if declined else EventKind.RECORDED,
             actor=actor,
             at=at,
             reason=note,
             detail={
                 **(detail or {}),
+                **({"step": declined} if declined else {}),
                 "values": dict(values),
                 **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
             },

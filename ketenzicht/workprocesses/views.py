@@ -310,9 +310,11 @@ def _history(case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
+                # A step of the process by its label; a desk's own step (e.g. a lowered screening level a
+                # second person declined) as the desk named it.
                 "step": definition.transition(event.transition).label  # type: ignore[union-attr]
                 if event.transition and definition.transition(event.transition)
-                else "",
+                else str(event.detail.get("step") or ""),
                 "version": event.process_version.rsplit(" v", 1)[-1],
                 "who": names.get(event.actor_name, event.actor_name),
                 "details": _details(event, definition, names),
@@ -326,19 +328,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
-    # A value the case already holds (e.g. the unsafety Veilig Thuis found), or that a desk suggested (e.g.
-    # the urgency from the screening: `urgency_suggested`), is preselected for the user to confirm.
-    suggested = {
-        **{key: value for key, value in case.data.items() if key in view.definition.fields},
-        **{
-            key.removesuffix("_suggested"): value
-            for key, value in case.data.items()
-            if key.endswith("_suggested")
-        },
-    }
     step_forms = [
         bound.get(t.name)
-        or TransitionForm(initial=initial, definition=view.definition, transition=t, suggested=suggested)
+        or TransitionForm(initial=initial, definition=view.definition, transition=t, recorded=case.data)
         for t in view.transitions
         if not (case.pending)
     ]
@@ -458,7 +450,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             transition = definition.transition(request.POST.get("transition", ""))
             if transition is None:
                 raise Refused("unknown")
-            form: Any = TransitionForm(request.POST, definition=definition, transition=transition)
+            form: Any = TransitionForm(
+                request.POST, definition=definition, transition=transition, recorded=case.data
+            )
             bound[transition.name] = form
             if form.is_valid():
                 case_take(
@@ -553,7 +547,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code, refusal.detail, definition))
+        messages.error(request, refusal_text(refusal.code, refusal.detail, definition, case))
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

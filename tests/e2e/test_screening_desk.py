@@ -1,6 +1,7 @@
 """The screening desk in Chromium, as a screener does the job from the landing page: the top acute case,
 the history from another unit, the pre-filled screening raised with a reason, an owner and a contact for the
-victim, "notify Veilig Thuis"; and a screener of a pilot unit who works on version 2's steps."""
+victim, "notify Veilig Thuis"; a screener of a pilot unit who works on version 2's steps; and a lowered level
+a team lead declines with a reason, screened again from its answers."""
 
 from __future__ import annotations
 
@@ -126,3 +127,63 @@ def test_a_screener_of_a_pilot_unit_sees_version_two_s_steps(
     expect(page.get_by_test_id("step-screened")).to_contain_text("Aanwijzingen voor stalking")
     expect(page.get_by_test_id("step-close_without_action")).to_contain_text("tweede persoon")
     expect(page.get_by_test_id("step-notify_vt")).to_have_count(0)  # only after contact and a safety plan
+
+
+def test_a_team_lead_declines_a_lowered_level_with_a_reason_and_the_screener_screens_again_from_it(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    """The walk the testers took: a lowered level declined from the team lead's alert. The decline asks
+    why; the case keeps the computed level; the screener screens again from the answers given."""
+    rollout_enable(
+        process_version=ProcessVersion.objects.get(process="ex_partner_stalking", version=2),
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        valid_from=date(2020, 1, 1),
+        actor=None,
+    )
+    take_in("PL0600-E-9", MARCO, LOTTE, registered_at=_days_ago(1), offences=["285"],
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    make_user("case_screener", organisation="oost-brabant", username="screener-lowers", password=PASSWORD)
+    make_user("team_lead", organisation="oost-brabant", username="lead-declines", password=PASSWORD)
+
+    page = new_page()
+    login(page, "screener-lowers", PASSWORD)
+    page.get_by_test_id("home-queue").click()
+    page.get_by_test_id("queue-case-link").first.click()
+    case_url = page.url
+    page.get_by_test_id("screen-case").click()
+    for key in ("earlier_violence", "breach_of_ban", "victim_fear", "turns_up", "watches"):
+        page.get_by_test_id(f"item-{key}").get_by_label("Ja").check()
+    for fieldset in page.locator("fieldset.kz-item").all():
+        no = fieldset.get_by_label("Nee")
+        if no.count() and not fieldset.get_by_label("Ja").is_checked():
+            no.check()
+    page.get_by_label("Hoe lang duurt het ongewenste contact al?").select_option("over_6_months")
+    page.get_by_test_id("screening-preview").click()
+    expect(page.get_by_test_id("preview")).to_contain_text("Hoog")
+    page.get_by_label("Niveau", exact=True).select_option(label="Verhoogd")
+    page.get_by_label("Reden voor een ander niveau dan het berekende").fill("Zij is naar een geheim adres.")
+    page.get_by_test_id("screening-record").click()
+    expect(page.get_by_test_id("screening-awaits-second")).to_be_visible()
+
+    lead = new_page()
+    login(lead, "lead-declines", PASSWORD)
+    lead.get_by_test_id("menu-alerts").click()
+    lead.get_by_test_id("alert-second_person").get_by_role("link").click()
+    decline = lead.get_by_test_id("screening-decline")
+    decline.get_by_role("button").click()  # no reason: the browser asks for it, nothing is sent
+    expect(lead.get_by_test_id("screening-awaits-second")).to_be_visible()
+    decline.get_by_role("textbox").fill("Hij heeft het mes nog; niet verlagen.")
+    decline.get_by_role("button").click()
+    expect(lead.get_by_test_id("screening-declined")).to_be_visible()
+    expect(lead.get_by_test_id("case-level")).to_contain_text("Hoog")  # the computed level
+    expect(lead.get_by_test_id("screening-trend")).to_contain_text("Hij heeft het mes nog; niet verlagen.")
+    expect(lead.get_by_test_id("history")).to_contain_text("Hij heeft het mes nog; niet verlagen.")
+
+    page.goto(case_url)
+    expect(page.get_by_test_id("case-alerts")).to_contain_text("Hij heeft het mes nog; niet verlagen.")
+    page.get_by_test_id("screen-case").click()
+    expect(page.get_by_test_id("redo-notice")).to_contain_text("Hij heeft het mes nog; niet verlagen.")
+    for key in ("threat_to_kill", "earlier_violence", "breach_of_ban", "victim_fear", "turns_up", "watches"):
+        expect(page.get_by_test_id(f"item-{key}").get_by_label("Ja")).to_be_checked()
+    expect(page.get_by_test_id("item-suicide_threat").get_by_label("Nee")).to_be_checked()
+    expect(page.get_by_label("Hoe lang duurt het ongewenste contact al?")).to_have_value("over_6_months")

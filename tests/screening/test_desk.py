@@ -311,6 +311,35 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert case.state == "contacted"
 
 
+def test_vandalism_and_a_threat_pre_answer_their_items_on_the_latest_instrument_version(
+    make_user: Callable[..., Any],
+) -> None:
+    """Version 2 of the open ex-partner stalking screening names the register's facts for "other threats"
+    (art. 285 without the words of a threat to kill) and "property damage" (art. 350); new screenings are
+    offered it, with the registrations that show each."""
+    _pilot()
+    take_in("PL0600-V-1", MARCO, LOTTE, registered_at=_days_ago(60), offences=["350"],
+            summary="Hij sloeg de ruit van haar auto in.")  # fmt: skip
+    take_in("PL0600-V-2", MARCO, LOTTE, registered_at=_days_ago(30), offences=["285"],
+            summary="Hij schreeuwde dat ze ervoor zou boeten.")  # fmt: skip
+    take_in("PL0600-V-3", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"],
+            summary="Hij dreigde haar dood te maken.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    page = _client(make_user("case_screener")).get(reverse("screening:screening-new", args=[case.pk]))
+    assert page.status_code == 200
+    assert [(v.code, v.version) for v in page.context["offered"]] == [("ex_partner_stalking_open", 2)]
+    html = page.content.decode()
+    rows = {row.item.key: row for row in page.context["form"].rows}
+    assert rows["property_damage"].answer is True
+    assert [r.reference for r in rows["property_damage"].evidence] == ["PL0600-V-1"]
+    assert rows["other_threats"].answer is True  # the threat without words of killing, not the threat to kill
+    assert [r.reference for r in rows["other_threats"].evidence] == ["PL0600-V-2"]
+    assert [r.reference for r in rows["threat_to_kill"].evidence] == ["PL0600-V-3"]
+    fields = dict((row.item.key, field) for row, field in page.context["form"].item_fields())
+    assert fields["property_damage"].value() == fields["other_threats"].value() == "yes"
+    assert "PL0600-V-1" in html.split('data-testid="prefill-property_damage"')[1][:600]
+
+
 def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_person(
     make_user: Callable[..., Any],
 ) -> None:
@@ -355,6 +384,170 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     case.refresh_from_db()
     assert stored.status == "recorded" and stored.second_person == second
     assert case.data["screening_level"] == "standard"
+
+
+HIGH_ANSWERS: dict[str, Any] = {
+    "threat_to_kill": True, "other_threats": False, "earlier_violence": True, "weapon": True,
+    "breach_of_ban": True, "incidents_12_months": 3, "escalation": False, "stalking_pattern": False,
+    "duration": "up_to_6_months", "turns_up": False, "watches": False, "third_parties": False,
+    "property_damage": False, "recent_separation": False, "suicide_threat": False, "substance_use": False,
+    "children_conflict": False, "victim_fear": True,
+}  # fmt: skip  # 4+3+3+3+3+1+2 = 19 points: high
+
+
+def _english(client: Client) -> Client:
+    """The user chose English (the language cookie): these words are checked in English here."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _lowered_to_medium(screener: Any, relation: str = "ex_partner") -> tuple[Any, Screening]:
+    """An acute pair's case whose screening (computed high) the screener lowered to medium."""
+    from ketenzicht.screening.models import InstrumentVersion
+    from ketenzicht.screening.recording import screening_record
+
+    take_in("PL0600-D-1", MARCO, LOTTE, registered_at=_days_ago(2), relation=relation,
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    lowered = screening_record(
+        case=case,
+        instrument=InstrumentVersion.objects.filter(code="ex_partner_stalking_open").latest("version"),
+        answers=HIGH_ANSWERS,
+        level="medium",
+        reason="Zij is verhuisd naar een geheim adres.",
+        actor=screener,
+    )
+    assert (lowered.computed_level, lowered.level, lowered.status) == ("high", "medium", "awaiting_second")
+    case.refresh_from_db()
+    return case, lowered
+
+
+def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps_the_computed_level(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(
+        screener, relation="partner"
+    )  # DV screening: completing needs the level
+    client = _english(_client(lead))
+    detail = reverse("workprocesses:case-detail", args=[case.pk])
+    page = client.get(detail).content.decode()
+    decline = page[page.index('data-testid="screening-decline"') :]
+    decline = decline[: decline.index("</form>")]
+    assert 'name="reason"' in decline and "required" in decline  # the form asks why
+    second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
+    refused = client.post(second, {"decision": "decline", "reason": "  "}, follow=True)
+    assert "Nothing was stored: fill in “Why do you decline the lower level?”." in refused.content.decode()
+    lowered.refresh_from_db()
+    case.refresh_from_db()
+    assert lowered.status == "awaiting_second" and "screening_level" not in case.data
+
+    answer = client.post(second, {"decision": "decline", "reason": "Het mes is niet gevonden."}, follow=True)
+    html = answer.content.decode()
+    assert "Lowered level declined: the case has the computed level, high concern." in html
+    assert "keeps the level it had" not in html
+    case.refresh_from_db()
+    assert (case.data["screening_level"], case.data["urgency_suggested"]) == ("high", "acute")
+    # The trend: the level that counts, the lowering not confirmed, both reasons; no "to be confirmed".
+    trend = html[html.index('data-testid="screening-trend"') :]
+    trend = trend[: trend.index("</table>")]
+    assert "to be confirmed by a second person" not in trend
+    assert "the lowering to elevated concern was declined: the computed level counts" in trend
+    assert "<strong>High concern</strong>" in trend
+    assert "Reason for declining: Het mes is niet gevonden." in trend
+    assert 'data-testid="screening-decline"' not in html
+    # The case's history: the decline, by whom, of which step, proposed by whom, why.
+    rows = html[html.index('data-testid="history"') :].split('data-testid="history-row"')
+    declined = next(row for row in rows if "Risiconiveau verlaagd naar Verhoogd" in row)
+    assert "Proposed step declined: Risiconiveau verlaagd naar Verhoogd" in declined
+    assert "Het mes is niet gevonden." in declined and lead.username in declined
+    assert f"proposed by {screener.username}" in declined
+    # The screener is told why; the screening can be completed on the computed level.
+    told = _english(_client(screener)).get(detail).content.decode()
+    assert "declined your proposal" in told and "Het mes is niet gevonden." in told
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    finished = case_take(case, "screened", actor=screener, expected_version=case.lock_version,
+                         values={"urgency": "acute"})  # fmt: skip
+    assert finished.state == "screened"
+
+
+def test_screening_again_after_a_declined_lowering_starts_from_its_instrument_and_answers(
+    make_user: Callable[..., Any],
+) -> None:
+    """On an acute case nothing is typed twice: the form opens with the declined screening's instrument
+    (not the process's default) and every answer it gave, the duration included, to check and change."""
+    from ketenzicht.screening.recording import screening_decline
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener, relation="partner")
+    assert case.process_version.process == "dv_screening"  # its default instrument is MARAC
+    url = reverse("screening:screening-new", args=[case.pk])
+    client = _english(_client(screener))
+    waiting = client.get(url)
+    assert waiting.context["version"].code == "marac_criteria" and waiting.context["redo"] is None
+    screening_decline(lowered, actor=lead, reason="Het mes is niet gevonden.")
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert page.context["version"].code == "ex_partner_stalking_open"
+    values = {row.item.key: field.value() for row, field in page.context["form"].item_fields()}
+    expected = {
+        key: ("yes" if answer else "no") if isinstance(answer, bool) else answer
+        for key, answer in HIGH_ANSWERS.items()
+    }
+    assert values == expected
+    assert values["duration"] == "up_to_6_months" and values["incidents_12_months"] == 3
+    form = page.context["form"]
+    assert form["level"].value() in (None, "") and form["reason"].value() in (None, "")  # chosen anew
+    notice = page.content.decode().split('data-testid="redo-notice"')[1][:600]
+    assert "declined its lowered level (elevated concern)" in notice and "Het mes is niet gevonden." in notice
+    assert lead.username in notice
+    # Another instrument starts empty; storing again as it stands records the computed level.
+    other = client.get(url + "?instrument=marac_criteria")
+    assert other.context["redo"] is None
+    data = _form_data(client, url)
+    assert client.post(url, {**data, "action": "record"}).status_code == 302
+    latest = Screening.objects.order_by("-id").first()
+    assert latest is not None and latest.answers == HIGH_ANSWERS and latest.status == "recorded"
+    assert client.get(url).context["redo"] is None  # the latest screening is no declined one now
+
+
+def test_a_refused_screening_afronden_says_what_the_screening_waits_for(
+    make_user: Callable[..., Any],
+) -> None:
+    """Not "waits for information that has not been recorded yet": while a lowering waits, the second
+    person's confirmation; after a decline that left no level (as declines did before), screening again."""
+    screener = make_user("case_screener")
+    case, lowered = _lowered_to_medium(screener, relation="partner")  # DV screening requires the level
+    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    client = _english(_client(screener))
+    act = reverse("workprocesses:case-act", args=[case.pk])
+
+    def finish() -> str:
+        case.refresh_from_db()
+        answer = client.post(
+            act,
+            {
+                "action": "take",
+                "transition": "screened",
+                "step-screened-lock_version": case.lock_version,
+                "step-screened-value_urgency": "acute",
+            },
+        )
+        assert answer.status_code == 400
+        return answer.content.decode()
+
+    waiting = finish()
+    assert "The lowered level of the risk screening (elevated concern) waits for a second person" in waiting
+    assert "has not been recorded yet" not in waiting
+    Screening.objects.filter(pk=lowered.pk).update(status="declined")  # declined before the computed level
+    declined = finish()  # was recorded on the case
+    assert "record the screening again with “Screen again”" in declined
+    assert "has not been recorded yet" not in declined
+    case.refresh_from_db()
+    assert case.state == "screening"
 
 
 def page_instrument(client: Client, url: str) -> str:

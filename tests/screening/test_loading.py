@@ -37,8 +37,12 @@ def test_the_shipped_instruments_are_loaded_once_as_open_versions() -> None:
     assert {row.code for row in rows} == SHIPPED
     assert {row.licence for row in rows} == {"open"}
     again = instruments_load()
-    assert [created for _, created in again] == [False, False, False]
-    assert InstrumentVersion.objects.count() == 3
+    assert [created for _, created in again] == [False] * len(instrument_files())
+    assert InstrumentVersion.objects.count() == len(instrument_files()) == 4
+    # A new version of an instrument is a row beside the old one, which stays as it was loaded.
+    assert list(
+        InstrumentVersion.objects.filter(code="ex_partner_stalking_open").values_list("version", flat=True)
+    ) == [1, 2]
     row = InstrumentVersion.objects.get(code="marac_criteria", version=1)
     assert instrument_of(row) == load_instrument(INSTRUMENTS_DIR / "marac_criteria.v1.yaml")
 
@@ -47,7 +51,8 @@ def test_load_reference_data_loads_the_instruments(capsys: pytest.CaptureFixture
     InstrumentVersion.objects.all().delete()
     output = _run("load_reference_data")
     assert "instrument marac_criteria v1\n" in output
-    assert InstrumentVersion.objects.count() == 3
+    assert "instrument ex_partner_stalking_open v2\n" in output
+    assert InstrumentVersion.objects.count() == 4
     assert "instrument marac_criteria v1 (unchanged)" in _run("load_reference_data")
 
 

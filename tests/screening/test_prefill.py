@@ -65,7 +65,43 @@ def test_a_pair_without_history_gets_no_and_zero() -> None:
         "incidents_12_months": 0,
         "escalation_signal": False,
         "stalking_signal": False,
+        "property_damage": False,
+        "other_threats": False,
     }
+
+
+VANDALISM = Offence("350", 2)
+
+
+def test_vandalism_answers_property_damage_and_a_threat_other_than_to_kill_answers_other_threats() -> None:
+    """Art. 350 (vernieling) is damage to the victim's things; art. 285 (bedreiging) is a threat: one of
+    the other threats, unless its summary holds the words of a threat to kill, which answer
+    `threat_to_kill` instead."""
+    events = [
+        event(1, 300, VANDALISM),
+        event(2, 200, THREAT),  # a threat, no words of killing
+        event(3, 100, THREAT, words=frozenset({"threat_to_kill"})),  # a threat to kill
+        event(4, 50, THREAT, words=frozenset({"weapon"})),  # a threat with a knife: another threat
+        event(5, 40, VANDALISM, suspect=VICTIM, victim=SUSPECT),  # the other way round: not this pair's
+        event(6, -1, VANDALISM, THREAT),  # after the moment of screening
+    ]
+    answers = prefill(events, suspect=SUSPECT, victim=VICTIM, at=NOW)
+    assert (answers["property_damage"].answer, answers["property_damage"].evidence) == (True, (1,))
+    assert (answers["other_threats"].answer, answers["other_threats"].evidence) == (True, (2, 4))
+    assert (answers["threat_to_kill"].answer, answers["threat_to_kill"].evidence) == (True, (3,))
+    assert answers["property_damage"].basis == answers["other_threats"].basis == "offence"
+
+
+def test_a_threat_to_kill_alone_is_no_other_threat() -> None:
+    answers = prefill(
+        [event(1, 10, THREAT, words=frozenset({"threat_to_kill"})), event(2, 5, ASSAULT)],
+        suspect=SUSPECT,
+        victim=VICTIM,
+        at=NOW,
+    )
+    assert answers["threat_to_kill"].answer is True
+    assert (answers["other_threats"].answer, answers["other_threats"].evidence) == (False, ())
+    assert answers["property_damage"].answer is False
 
 
 def test_every_fact_an_instrument_may_name_is_answered() -> None:

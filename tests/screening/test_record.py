@@ -138,10 +138,13 @@ def test_a_lowered_level_is_announced_to_the_team_leads_until_a_second_person_an
     )
     [alert] = alert_list_for_user(user=lead)
     assert "Risiconiveau verlaagd naar Standaard" in alert_text(alert) and alert.case_id == case.pk
-    screening_decline(lowered, actor=owner)
+    screening_decline(lowered, actor=owner, reason="de dreiging met een mes is niet ingetrokken")
     assert not alert_list_for_user(user=lead).exists()
     [told] = alert_list_for_user(user=screener)
     assert told.kind == "second_person_declined"
+    assert (
+        told.params["reason"] == "de dreiging met een mes is niet ingetrokken"
+    )  # the reason, not a fixed text
     again = screening_record(
         case=case, instrument=_open_instrument(), answers=answers, level="standard",
         reason="bedreiging in een ruzie over de omgang, door beiden ingetrokken", actor=screener,
@@ -152,21 +155,68 @@ def test_a_lowered_level_is_announced_to_the_team_leads_until_a_second_person_an
     assert alert_list_for_user(user=screener).count() == 1
 
 
-def test_a_declined_lowering_leaves_the_case_as_it_was(make_user: Callable[..., Any]) -> None:
+def test_a_declined_lowering_needs_a_reason_and_leaves_the_computed_level_on_the_case(
+    make_user: Callable[..., Any],
+) -> None:
+    """A lowering not confirmed does not count: the instrument's result does (docs/reference/
+    instrument-format.md; domain: a level may be raised, never silently lowered). The case gets the computed
+    level and the urgency it suggests, as a screening without a lowering would; the history says who
+    declined which step, and why."""
     screener, owner = make_user("case_screener"), make_user("case_owner")
     case = _case()
+    answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True}
     lowered = screening_record(
-        case=case,
-        instrument=_open_instrument(),
-        answers={**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True},
-        level="none",
-        reason="geen zorgen",
+        case=case, instrument=_open_instrument(), answers=answers, level="none", reason="geen zorgen",
         actor=screener,
-    )
-    declined = screening_decline(lowered, actor=owner)
-    assert declined.status == "declined"
+    )  # fmt: skip
+    assert (lowered.computed_level, lowered.level) == ("medium", "none")  # 4+3+3+3 = 13 points
+    events = case.events.count()
+    for blank in ("", "   "):
+        with pytest.raises(Refused) as refused:
+            screening_decline(lowered, actor=owner, reason=blank)
+        assert refused.value.code == "reason"
+    lowered.refresh_from_db()
     case.refresh_from_db()
-    assert "screening_level" not in case.data
+    assert lowered.status == "awaiting_second" and lowered.second_person is None  # nothing half stored
+    assert "screening_level" not in case.data and case.events.count() == events
+    assert not alert_list_for_user(user=screener).exists()
+
+    declined = screening_decline(lowered, actor=owner, reason="  Hij heeft een mes; niet verlagen.  ")
+    assert (declined.status, declined.second_person, declined.declined_reason) == (
+        "declined",
+        owner,
+        "Hij heeft een mes; niet verlagen.",
+    )
+    declined.refresh_from_db()
+    assert declined.declined_reason == "Hij heeft een mes; niet verlagen."
+    case.refresh_from_db()
+    assert case.data["screening_level"] == "medium"  # the computed level
+    assert case.data["urgency_suggested"] == "normal"  # what medium suggests
+    line = case.events.order_by("-id").first()
+    assert line is not None
+    assert (line.kind, line.actor, line.reason) == ("declined", owner, "Hij heeft een mes; niet verlagen.")
+    assert line.detail["step"] == "Risiconiveau verlaagd naar Geen zorgen"
+    assert line.detail["proposed_by"] == screener.username and line.detail["screening"] == declined.pk
+    assert line.detail["values"] == {"screening_level": "medium", "urgency_suggested": "normal"}
+    [told] = alert_list_for_user(user=screener)
+    assert "Hij heeft een mes; niet verlagen." in alert_text(told)
+    with pytest.raises(Refused) as refused:  # answered once
+        screening_decline(declined, actor=owner, reason="nogmaals")
+    assert refused.value.code == "nothing_pending"
+
+
+def test_a_confirmed_lowering_names_who_proposed_and_who_confirmed_it(make_user: Callable[..., Any]) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case = _case()
+    lowered = screening_record(
+        case=case, instrument=_open_instrument(), answers={**NO, "threat_to_kill": True, "weapon": True},
+        level="none", reason="beiden hebben afstand genomen", actor=screener,
+    )  # fmt: skip
+    screening_confirm(lowered, actor=lead)
+    line = case.events.order_by("-id").first()
+    assert line is not None and line.kind == "recorded" and line.actor == lead
+    assert (line.detail["proposed_by"], line.detail["confirmed_by"]) == (screener.username, lead.username)
+    assert line.detail["values"]["screening_level"] == "none"
 
 
 def test_only_screening_roles_record_and_missing_answers_are_named(make_user: Callable[..., Any]) -> None:

@@ -18,6 +18,7 @@ from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.veiligthuis.models import Notification, Origin
 from ketenzicht.veiligthuis.services import notification_forward, notification_from_handoff, protocol_check
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Handoff
 from ketenzicht.workprocesses.services import case_assign_owner, case_take, deadlines_check
 from tests.conftest import exchange_registration, in_numbering
@@ -124,12 +125,19 @@ def test_acute_unsafety_alerts_the_police_case_owner_and_the_outcome_flows_back(
     assert not alert_list_for_user(user=make_user("case_owner", organisation="zeeland-west-brabant"))
     notification.refresh_from_db()
     assert notification.unsafety == "acute" and notification.assessed_at is not None
+    conditions = {"unsafety": "structural", "safety_conditions": "geen contact met het slachtoffer"}
+    with pytest.raises(Refused) as refused:  # the acute unsafety found is not lowered without a word
+        case_take(
+            notification.case, "agree_conditions", actor=assessor, expected_version=None, values=conditions
+        )
+    assert (refused.value.code, refused.value.detail) == ("lowered", "unsafety")
     case_take(
         notification.case,
         "agree_conditions",
         actor=assessor,
         expected_version=None,
-        values={"unsafety": "structural", "safety_conditions": "geen contact met het slachtoffer"},
+        values=conditions,
+        reason="zij verblijft veilig bij haar zus",
     )
     notification.refresh_from_db()
     assert notification.outcome == "conditions" and notification.feedback_at is not None
@@ -278,8 +286,6 @@ def test_the_commands_route_what_is_not_notified_yet_and_check_the_protocol() ->
 
 
 def test_the_chain_contact_follows_but_does_not_own_a_notification(make_user: Callable[..., Any]) -> None:
-    from ketenzicht.workprocesses.engine.machine import Refused
-
     take_in("PL0600-VT-16", MARCO, LOTTE, registered_at=_recent(0))
     case = Notification.objects.get().case
     chain = make_user("chain_contact", organisation="vt-brabant-noordoost")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ketenzicht.registrations.models import Registration
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.workprocesses.services import case_take
 from tests.intake.test_registration_form import form_data
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
@@ -75,6 +76,84 @@ def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) 
     assert 'href="/veiligthuis/"' in back and "Terug naar het postvak Veilig Thuis" in case_page
     other = _client(make_user("vt_assessor", organisation="vt-amsterdam-amstelland"))
     assert 'data-testid="inbox-empty"' in other.get("/veiligthuis/").content.decode()
+
+
+def _step(page: str, name: str) -> str:
+    """The HTML of one step's form on the case page."""
+    start = page.index(f'data-testid="step-{name}"')
+    return page[start : page.index("</form>", start)]
+
+
+def test_a_closing_step_whose_reason_is_required_says_no_condition_beside_it(
+    make_user: Callable[..., Any],
+) -> None:
+    """The label "Reden * (verplicht)" with the help "Verplicht als u minder kiest dan voorgesteld"
+    contradicted itself: the condition is said only where the explanation is otherwise optional."""
+    take_in("PL0600-P-4", MARCO, LOTTE, registered_at=timezone.now().isoformat())
+    case = Notification.objects.select_related("case").get().case
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_take(
+        case, "start_investigation", actor=assessor, expected_version=None, values={"unsafety": "complex"}
+    )
+    page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
+    ending = _step(page, "end_involvement")
+    assert "Reden" in ending and 'name="step-end_involvement-reason"' in ending
+    assert "Verplicht als u minder kiest dan voorgesteld" not in ending
+    conditions = _step(page, "agree_conditions")  # the explanation is optional there: the condition is said
+    assert "Toelichting (verplicht onder het voorstel)" in conditions
+    assert "Verplicht als u minder kiest dan voorgesteld." in conditions
+
+
+def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_asks_for(
+    make_user: Callable[..., Any],
+) -> None:
+    """Acute unsafety recorded by one assessor is the floor of the unsafety a later step gives: the form says
+    an explanation is required below it, and the server refuses a lower choice without one."""
+    take_in("PL0600-P-3", MARCO, LOTTE, registered_at=timezone.now().isoformat())
+    notification = Notification.objects.select_related("case").get()
+    case = notification.case
+    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    act = f"/zaken/{case.pk}/actie/"
+    declared = client.post(
+        act,
+        {
+            "action": "take",
+            "transition": "declare_acute",
+            "step-declare_acute-lock_version": case.lock_version,
+            "step-declare_acute-value_acute_actions": "Veiligheidsplan; zij verblijft bij haar zus.",
+        },
+    )
+    assert declared.status_code == 302
+    colleague = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    page = colleague.get(f"/zaken/{case.pk}/").content.decode()
+    conditions = _step(page, "agree_conditions")
+    assert "Toelichting (verplicht onder het voorstel)" in conditions
+    assert "Verplicht als u minder kiest dan voorgesteld." in conditions
+    assert '<option value="acute" selected>' in conditions  # the recorded unsafety, preselected
+    case.refresh_from_db()
+    lowered = {
+        "action": "take",
+        "transition": "agree_conditions",
+        "step-agree_conditions-lock_version": case.lock_version,
+        "step-agree_conditions-value_unsafety": "structural",
+        "step-agree_conditions-value_safety_conditions": "Geen contact met het slachtoffer.",
+    }
+    refused = colleague.post(act, lowered)
+    assert refused.status_code == 400
+    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refused.content.decode()
+    assert "(Onveiligheid)" in refused.content.decode()
+    case.refresh_from_db()
+    assert (case.state, case.data["unsafety"]) == ("acute", "acute")
+    # The refused form comes back with the same words.
+    assert "Toelichting (verplicht onder het voorstel)" in _step(refused.content.decode(), "agree_conditions")
+    taken = colleague.post(
+        act, {**lowered, "step-agree_conditions-reason": "Zij woont weer veilig; afspraken met beiden."}
+    )
+    assert taken.status_code == 302
+    case.refresh_from_db()
+    assert (case.state, case.data["unsafety"]) == ("monitoring", "structural")
+    line = case.events.filter(transition="agree_conditions").get()
+    assert line.reason == "Zij woont weer veilig; afspraken met beiden."
 
 
 def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any]) -> None:

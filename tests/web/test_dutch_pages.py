@@ -228,7 +228,14 @@ WALK: dict[str, list[Visit]] = {
         post("/zaken/{screening}/screening/", {"action": "preview"}),  # nothing answered
     ],
     "screening:screening-second": [
-        post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"})
+        post("/zaken/{screening}/screening/{screening_id}/tweede/", {"decision": "x"}),
+        # Declined without a reason: the case page says what is missing.
+        Visit(
+            "/zaken/{screening}/screening/{screening_id}/tweede/",
+            "POST",
+            {"decision": "decline", "reason": ""},
+            follow=True,
+        ),
     ],
     "veiligthuis:inbox": [
         get("/veiligthuis/"),
@@ -505,7 +512,7 @@ def world(db: Any) -> dict[str, int]:
     screening_case = ScreeningCase.objects.select_related("case").get()
     lowered = screening_record(
         case=screening_case.case,
-        instrument=InstrumentVersion.objects.get(code="ex_partner_stalking_open"),
+        instrument=InstrumentVersion.objects.filter(code="ex_partner_stalking_open").latest("version"),
         answers=_answers("ex_partner_stalking_open", yes=("threat_to_kill", "weapon", "earlier_violence")),
         level="standard",
         reason="Slachtoffer is verhuisd",
@@ -703,7 +710,7 @@ def _zsm_at_table() -> int:
 
 def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
     """Every item of the instrument answered: the named ones yes, the rest no, 0 or the first choice."""
-    engine = instrument_of(InstrumentVersion.objects.get(code=code))
+    engine = instrument_of(InstrumentVersion.objects.filter(code=code).latest("version"))
     found: dict[str, Any] = {}
     for item in engine.items:
         if item.answer.value == "yes_no":

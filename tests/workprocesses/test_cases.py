@@ -30,6 +30,7 @@ from ketenzicht.workprocesses.services import (
     case_confirm,
     case_decline,
     case_open,
+    case_record,
     case_take,
     cases_open,
     deadlines_check,
@@ -235,6 +236,70 @@ def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> 
     last = case.events.order_by("-id").first()
     assert last is not None and last.detail["proposed_by"] == screener.username
     assert last.detail["confirmed_by"] == owner.username
+
+
+def test_a_desk_records_the_outcome_of_its_declined_step_as_a_decline_in_the_history(
+    make_user: Callable[..., Any],
+) -> None:
+    """A desk's own step that a second person declines (e.g. a lowered screening level) is one history line
+    of the decline: by the one who declined, naming the step and who proposed it, with the reason, and the
+    values the desk records as its outcome."""
+    from django.test import Client
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case = _open()
+    case = case_record(
+        case,
+        values={"screening_level": "high"},
+        actor=lead,
+        expected_version=case.lock_version,
+        note="Het mes is niet gevonden.",
+        detail={"proposed_by": screener.username},
+        declined="Risiconiveau verlaagd naar Verhoogd",
+    )
+    line = case.events.order_by("-id").first()
+    assert line is not None
+    assert (line.kind, line.actor, line.reason) == ("declined", lead, "Het mes is niet gevonden.")
+    assert (
+        line.detail["step"] == "Risiconiveau verlaagd naar Verhoogd"
+        and case.data["screening_level"] == "high"
+    )
+    client = Client()
+    client.force_login(lead)
+    page = client.get(f"/zaken/{case.pk}/").content.decode()
+    row = next(r for r in page.split('data-testid="history-row"') if "Risiconiveau verlaagd" in r)
+    assert "Voorgestelde stap afgewezen: Risiconiveau verlaagd naar Verhoogd" in row
+    assert f"voorgesteld door {screener.username}" in row and "Het mes is niet gevonden." in row
+    plain = case_record(case, values={"screening_level": "medium"}, actor=lead, expected_version=None)
+    recorded = plain.events.order_by("-id").first()
+    assert recorded is not None and recorded.kind == "recorded" and "step" not in recorded.detail
+
+
+def test_a_value_an_app_records_is_said_missing_in_that_apps_words() -> None:
+    """The kernel names a missing recorded value by its label; the app that records it may say why it is
+    missing instead (registered like its words for the value), the other values keep the kernel's words."""
+    from django.utils import translation
+
+    from ketenzicht.workprocesses.definitions import definition_of
+    from ketenzicht.workprocesses.labels import _MISSING, recorded_missing_register, refusal_text
+
+    case = _open()
+    definition = definition_of(case.process_version)
+    saved = dict(_MISSING)
+    try:
+        recorded_missing_register("screening_level", lambda c: f"Case {c.reference} waits for a colleague.")
+        recorded_missing_register("follow_up", lambda c: None)
+        with translation.override("en"):
+            assert refusal_text("recorded", "screening_level", definition, case) == (
+                f"Case {case.reference} waits for a colleague."
+            )
+            both = refusal_text("recorded", "screening_level, follow_up", definition, case)
+            assert both.startswith(f"Case {case.reference} waits for a colleague. This step waits for")
+            assert both.endswith("(Toelichting)")
+            assert refusal_text("recorded", "screening_level", definition).startswith("This step waits for")
+    finally:
+        _MISSING.clear()
+        _MISSING.update(saved)
 
 
 def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(

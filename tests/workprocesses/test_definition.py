@@ -122,6 +122,102 @@ def test_a_choice_below_the_desks_suggestion_needs_a_reason() -> None:
     assert outcome.values["urgency"] == "low"
 
 
+@pytest.mark.parametrize(
+    ("recorded", "given", "lowered"),
+    [
+        ({"unsafety": "acute"}, "structural", "unsafety"),  # a colleague's acute unsafety: below it, say why
+        ({"unsafety": "acute"}, "acute", ""),
+        ({"unsafety": "structural"}, "none", "unsafety"),
+        ({"unsafety": "none"}, "acute", ""),  # raising needs no reason
+        ({"unsafety": "none"}, "none", ""),  # the last choice: nothing lies below it
+        ({}, "none", ""),  # nothing recorded: no floor
+        ({"unsafety": "structural", "unsafety_suggested": "complex"}, "complex", ""),  # a suggestion counts
+    ],
+)
+def test_the_value_a_case_holds_for_a_ranked_field_is_the_floor_a_lower_choice_explains(
+    recorded: dict[str, str], given: str, lowered: str
+) -> None:
+    from datetime import datetime
+
+    from ketenzicht.workprocesses.definitions import DATA_DIR, ranked_fields
+    from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+    from ketenzicht.workprocesses.engine.definition import load_definition
+    from ketenzicht.workprocesses.engine.machine import Refused, lowering_floors, take
+
+    definition = load_definition(DATA_DIR / "vt_safety_assessment.v1.yaml")
+    transition = definition.transition("agree_conditions")
+    assert transition is not None
+    assert "unsafety" in ranked_fields()
+
+    def agree(reason: str = "") -> Any:
+        return take(
+            definition,
+            "acute",
+            "agree_conditions",
+            roles=["vt_assessor"],
+            at=datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM),
+            values={"unsafety": given, "safety_conditions": "geen contact"},
+            recorded=recorded,
+            reason=reason,
+            ranked=ranked_fields(),
+        )
+
+    # The form asks for the explanation exactly where the engine would refuse without one.
+    floors = lowering_floors(definition, transition, recorded, ranked_fields())
+    if lowered:
+        with pytest.raises(Refused) as refused:
+            agree()
+        assert (refused.value.code, refused.value.detail) == ("lowered", lowered)
+        assert agree(reason="zij woont weer veilig").values["unsafety"] == given
+        assert floors
+    else:
+        assert agree().values["unsafety"] == given
+    # Without the ranking, only a desk's suggestion is a floor (as for any choice field).
+    if "unsafety_suggested" not in recorded:
+        assert take(
+            definition, "acute", "agree_conditions", roles=["vt_assessor"],
+            at=datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM),
+            values={"unsafety": given, "safety_conditions": "geen contact"}, recorded=recorded,
+        ).values["unsafety"] == given  # fmt: skip
+
+
+def test_a_value_a_step_sets_by_itself_has_no_floor() -> None:
+    """`outcome` is set by each outcome step (`sets`): an investigation's outcome recorded earlier is no
+    floor for the conditions agreed after it."""
+    from datetime import datetime
+
+    from ketenzicht.workprocesses.definitions import DATA_DIR
+    from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
+    from ketenzicht.workprocesses.engine.definition import load_definition
+    from ketenzicht.workprocesses.engine.machine import take
+
+    definition = load_definition(DATA_DIR / "vt_safety_assessment.v1.yaml")
+    outcome = take(
+        definition,
+        "investigation",
+        "agree_conditions",
+        roles=["vt_assessor"],
+        at=datetime(2026, 3, 2, 9, 0, tzinfo=AMSTERDAM),
+        values={"unsafety": "structural", "safety_conditions": "geen contact"},
+        recorded={"unsafety": "structural", "outcome": "investigation"},
+        ranked=["unsafety", "outcome"],
+    )
+    assert outcome.values["outcome"] == "conditions"
+
+
+def test_every_ranked_field_is_a_choice_field_of_a_shipped_definition() -> None:
+    from ketenzicht.workprocesses.definitions import DATA_DIR, definition_files, ranked_fields
+    from ketenzicht.workprocesses.engine.definition import FieldKind, load_definition
+
+    choice_fields = {
+        name
+        for path in definition_files(DATA_DIR)
+        for name, spec in load_definition(path).fields.items()
+        if spec.kind is FieldKind.CHOICE
+    }
+    assert ranked_fields() and ranked_fields() <= choice_fields
+
+
 def test_a_date_that_happened_lies_not_after_today_and_one_to_come_not_before() -> None:
     # Contact with the victim "on 01-03-2027" met an acute case's deadline; a hearing "on 01-01-2026" was
     # sent to the case owner as the summons. Both are refused now, naming the field.

@@ -70,6 +70,8 @@ PREFILL_FACTS: dict[str, AnswerKind] = {
     "incidents_12_months": AnswerKind.COUNT,
     "escalation_signal": AnswerKind.YES_NO,
     "stalking_signal": AnswerKind.YES_NO,
+    "property_damage": AnswerKind.YES_NO,
+    "other_threats": AnswerKind.YES_NO,
 }
 
 

@@ -17,6 +17,12 @@ from ketenzicht.patterns.engine.events import Event, directed_pairs
 TWELVE_MONTHS = timedelta(days=365)
 ESCALATION_RULE = "escalation"
 STALKING_RULE = "possible_stalking"
+# Articles of the Wetboek van Strafrecht that answer a fact by themselves: vernieling (350) is damage to
+# property; bedreiging (285) is a threat, one of the other threats unless its summary holds the words of a
+# threat to kill (that answers `threat_to_kill`, from the summary's words).
+PROPERTY_DAMAGE_ARTICLES = frozenset({"350"})
+THREAT_ARTICLES = frozenset({"285"})
+THREAT_TO_KILL = "threat_to_kill"  # the pattern engine's word category
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,15 @@ def prefill(
     return {
         "earlier_violence": _yes_no("earlier_violence", [e for e in history if e.violence], "offence"),
         "threat_to_kill": _yes_no(
-            "threat_to_kill", [e for e in history if "threat_to_kill" in e.words], "summary"
+            "threat_to_kill", [e for e in history if THREAT_TO_KILL in e.words], "summary"
+        ),
+        "other_threats": _yes_no(
+            "other_threats",
+            [e for e in history if e.articles & THREAT_ARTICLES and THREAT_TO_KILL not in e.words],
+            "offence",
+        ),
+        "property_damage": _yes_no(
+            "property_damage", [e for e in history if e.articles & PROPERTY_DAMAGE_ARTICLES], "offence"
         ),
         "weapon": _yes_no("weapon", [e for e in history if "weapon" in e.words], "summary"),
         "breach_of_ban": _yes_no("breach_of_ban", [e for e in history if e.breach], "breach"),

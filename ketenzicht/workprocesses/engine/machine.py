@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -114,17 +114,49 @@ def _clean_values(definition: Definition, transition: Transition, given: Mapping
 SUGGESTED = "_suggested"  # a desk's suggestion for a choice field `f` is recorded as `f_suggested`
 
 
-def _below_suggestion(definition: Definition, values: Mapping[str, str], recorded: Mapping[str, Any]) -> str:
-    """The first choice field given a value below what a desk suggested for it (`<field>_suggested` on the
-    case, e.g. the urgency a screening suggests), or "". The choices are listed most serious first, so a
-    value later in the list than the suggestion is lower: lowering says why."""
+def lowering_floor(
+    definition: Definition, name: str, recorded: Mapping[str, Any], ranked: Collection[str] = ()
+) -> str:
+    """The value of choice field `name` that a step may not go below without a reason: what a desk
+    suggested for it (`<name>_suggested` on the case, e.g. the urgency a screening suggests), else, for a
+    ranked field (`ranked`, e.g. the unsafety Veilig Thuis found), the value the case already holds. The
+    choices are listed most serious first, so a value later in the list is lower. "" when there is no such
+    value, or when it is the last choice (nothing lies below it)."""
+    spec = definition.fields.get(name)
+    if spec is None or spec.kind is not FieldKind.CHOICE:
+        return ""
+    floor = str(recorded.get(name + SUGGESTED) or "")
+    if floor not in spec.choices:
+        floor = str(recorded.get(name) or "") if name in ranked else ""
+    if floor not in spec.choices or floor == list(spec.choices)[-1]:
+        return ""
+    return floor
+
+
+def lowering_floors(
+    definition: Definition, transition: Transition, recorded: Mapping[str, Any], ranked: Collection[str] = ()
+) -> dict[str, str]:
+    """The floors (`lowering_floor`) of the choice fields the step asks for: below them it needs a reason.
+    A value the step sets by itself (`sets`) is the step's meaning, not a choice: it has none."""
+    found = {
+        name: lowering_floor(definition, name, recorded, ranked)
+        for name in transition.requires.fields
+        if name not in transition.sets
+    }
+    return {name: floor for name, floor in found.items() if floor}
+
+
+def _below_floor(
+    definition: Definition, values: Mapping[str, str], recorded: Mapping[str, Any], ranked: Collection[str]
+) -> str:
+    """The first choice field given a value below its floor (`lowering_floor`), or "": lowering says why."""
     for name, value in values.items():
         spec = definition.fields.get(name)
-        suggested = str(recorded.get(name + SUGGESTED) or "")
-        if spec is None or spec.kind is not FieldKind.CHOICE or suggested not in spec.choices:
+        floor = lowering_floor(definition, name, recorded, ranked)
+        if spec is None or not floor or value not in spec.choices:
             continue
         order = list(spec.choices)
-        if value in spec.choices and order.index(value) > order.index(suggested):
+        if order.index(value) > order.index(floor):
             return name
     return ""
 
@@ -160,12 +192,13 @@ def take(
     second_person: bool = False,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     dates: Mapping[str, str] | None = None,
+    ranked: Collection[str] = (),
 ) -> Outcome:
     """Check and compute taking transition `name` from `state`. `second_person` says a second person has
     confirmed (the caller enforces that it is another person). Raises Refused with a stable code:
     unknown, state, role, fields, field, date_future / date_past (a date out of its time, as `dates` says
-    per field name), recorded, reason, lowered (a choice below the desk's suggestion without a reason),
-    second_person."""
+    per field name), recorded, reason, lowered (a choice below the desk's suggestion, or below what the case
+    holds for a field of `ranked`, without a reason: `lowering_floor`), second_person."""
     transition = definition.transition(name)
     if transition is None:
         raise Refused("unknown", name)
@@ -183,7 +216,8 @@ def take(
     when = _date_out_of_time(definition, cleaned, dates or {}, at)
     if when:
         raise Refused(*when)
-    lowered = _below_suggestion(definition, cleaned, recorded or {})
+    given = {key: value for key, value in cleaned.items() if key not in transition.sets}
+    lowered = _below_floor(definition, given, recorded or {}, ranked)
     if lowered and not reason.strip():
         raise Refused("lowered", lowered)
     if transition.requires.second_person and not second_person:
