@@ -139,6 +139,7 @@ def test_a_team_lead_declines_a_lowered_level_with_a_reason_and_the_screener_scr
         organisation=Organisation.objects.get(code="oost-brabant"),
         valid_from=date(2020, 1, 1),
         actor=None,
+        today=date(2020, 1, 1),  # set up as if rolled out then
     )
     take_in("PL0600-E-9", MARCO, LOTTE, registered_at=_days_ago(1), offences=["285"],
             summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
