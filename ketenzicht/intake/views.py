@@ -58,9 +58,15 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     _require_registrar(request)
     unit = request.user.organisation  # type: ignore[union-attr]
     if request.method == "GET":
-        # The empty form has an address of its own (its token): Back and reload show the same form again.
+        # The empty form has an address of its own (its token): Back and reload show the same form again,
+        # also one stored before a new login (a new session knows no token, the stored form does).
         token = request.GET.get(TOKEN_PARAM, "")
-        reference = form_reference(request.session, token)
+        stored = (
+            form_registration_for_user(user=request.user, token=token)  # type: ignore[arg-type]
+            if token_valid(token)
+            else None
+        )
+        reference = stored.reference if stored is not None else form_reference(request.session, token)
         if reference is None:
             return redirect(_form_address(form_issue(request.session, unit)))
         form = RegistrationForm(unit=unit, initial={"reference": reference})
@@ -68,7 +74,6 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         relations = RelationFormSet(
             prefix="relations", initial=RELATIONS_INITIAL, form_kwargs={"person_count": 2}
         )
-        stored = form_registration_for_user(user=request.user, token=token)  # type: ignore[arg-type]
         return _render(request, form, persons, relations, token=token, stored=stored)
 
     form = RegistrationForm(request.POST, unit=unit)

@@ -101,6 +101,17 @@ def test_back_after_storing_shows_the_same_form_and_storing_again_stores_nothing
     assert texts == [_nl(STORED_ALREADY) % {"ref": registration.reference}]
 
 
+def test_back_to_a_stored_form_after_logging_in_again_still_finds_it(client: Client, registrar: Any) -> None:
+    address, filled = _open(client)
+    client.post(address, {**_typed(), **filled})
+    client.logout()  # a new session: it knows no form token
+    client.force_login(registrar)
+    again_address, again_filled = _open(client, address)
+    assert (again_address, again_filled) == (address, filled)
+    assert client.post(again_address, {**_typed(), **filled}).status_code == 302
+    assert Registration.objects.count() == 1
+
+
 def test_the_same_form_sent_with_another_reference_is_still_stored_once(client: Client) -> None:
     address, filled = _open(client)
     assert client.post(address, {**_typed(), **filled}).status_code == 302
