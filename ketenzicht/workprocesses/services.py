@@ -663,6 +663,12 @@ def case_take(
     return current
 
 
+def _pending_label(case: Case, pending: Mapping[str, Any]) -> str:
+    """The waiting step's label, as its alerts name it (the transition's name when the version lacks it)."""
+    step = definition_of(case.process_version).transition(pending["transition"])
+    return step.label if step else str(pending["transition"])
+
+
 def _proposer(pending: Mapping[str, Any]) -> User | None:
     by = pending.get("by")
     return User.objects.filter(pk=by).first() if isinstance(by, int) else None
@@ -720,10 +726,9 @@ def case_decline(
             reason=reason,
             detail={"proposed_by": pending["by_name"]},
         )
-        step = definition_of(current.process_version).transition(pending["transition"])
         alert_second_person_answered(
             current,
-            step=step.label if step else pending["transition"],
+            step=_pending_label(current, pending),
             actor=actor,
             proposer=_proposer(pending),
             declined_reason=reason.strip(),
@@ -847,10 +852,9 @@ def case_withdraw(
         current.pending = None
         _save(current, ["pending"])
         _event(current, kind=EventKind.WITHDRAWN, actor=actor, at=at, transition=pending["transition"])
-        step = definition_of(current.process_version).transition(pending["transition"])
         alert_second_person_answered(
             current,
-            step=step.label if step else pending["transition"],
+            step=_pending_label(current, pending),
             actor=actor,
             proposer=None,
             declined_reason=None,
