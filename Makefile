@@ -4,10 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# make test runs on two worker processes (a test file stays on one; the longest files are handed out first,
+# make test runs the quick suite: every test but the browser walks (`e2e`) and those marked `slow` (Spark,
+# volume, the API contract's generated cases); TESTS=all runs everything, as CI does (CI=true sets it).
+# It runs on two worker processes (a test file stays on one; the longest files are handed out first,
 # by their times in tests/durations.json, see tests/conftest.py; `make test PYTEST_ARGS=--record-durations`
 # refreshes those times); PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= 2
+TESTS ?= $(if $(filter true,$(CI)),all,quick)
+TEST_SELECTION := $(if $(filter all,$(TESTS)),,-m "not e2e and not slow")
 
 .PHONY: run test lint format messages clean
 
@@ -29,10 +33,11 @@ run: $(VENV)/.installed-run
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py load_demo
 	DJANGO_SETTINGS_MODULE=config.settings.local $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test: the whole suite (DATABASE_URL picks PostgreSQL; browser tests skip without Chromium)
+## make test: the quick suite; make test TESTS=all: everything, browser and Spark included (DATABASE_URL picks
+## PostgreSQL; browser tests skip without Chromium, Spark tests without Java, except in CI)
 test: $(VENV)/.installed-dev
 	mkdir -p var
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder $(TEST_SELECTION) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ from schemathesis import GenerationMode
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.services import api_token_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # generated cases: CI and TESTS=all
 
 # Every role may hold a token (manage.py create_api_token); each sees other answers of the same routes.
 ROLES = tuple(Role.values)

@@ -22,6 +22,8 @@ from ketenzicht.registrations.exchange import KnownCodes, parse_registration, pa
 
 from .conftest import DataSet
 
+pytestmark = pytest.mark.slow  # twenty thousand generated registrations: CI and TESTS=all
+
 ROOT = Path(__file__).resolve().parents[2] / "ketenzicht"
 
 

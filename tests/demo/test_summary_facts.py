@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from ketenzicht.demo.generator.summaries import Summaries
 from tests.demo.conftest import DataSet
 
 
+@pytest.mark.slow  # twenty thousand generated registrations: CI and TESTS=all
 def test_each_campaign_registration_has_the_facts_its_summary_states(demo_set: DataSet) -> None:
     summary_of = {(r["source"], r["reference"]): r.get("summary", "") for r in demo_set.registrations}
     campaigns = [p for p in demo_set.facts("pattern") if "storyline" not in p]
