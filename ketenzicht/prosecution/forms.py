@@ -165,7 +165,9 @@ def _post_label(post: Post) -> str:
 
 
 class AbsenceForm(NldsFormMixin, forms.Form):
-    post = forms.ModelChoiceField(label=gettext_lazy("Post"), queryset=Post.objects.none())
+    post = forms.ModelChoiceField(
+        label=gettext_lazy("Post"), queryset=Post.objects.none(), empty_label=gettext_lazy("Choose a post")
+    )
     absent_from = forms.DateField(
         label=gettext_lazy("Absent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

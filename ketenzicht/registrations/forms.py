@@ -34,12 +34,20 @@ class OffenceMultipleChoiceField(_ModelMultipleChoiceField):
 
 class RegistrationFilterForm(NldsFormMixin, forms.Form):
     offence = OffenceChoiceField(
-        label=_("Offence"), queryset=Offence.objects.all(), required=False, to_field_name="article"
+        label=_("Offence"),
+        queryset=Offence.objects.all(),
+        required=False,
+        to_field_name="article",
+        empty_label=_("All offences"),
     )
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.all(), required=False, to_field_name="code"
+        label=_("Municipality"),
+        queryset=Municipality.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("All municipalities"),
     )
-    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *Kind.choices], required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds")), *Kind.choices], required=False)
     registered_from = forms.DateField(
         label=_("Registered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

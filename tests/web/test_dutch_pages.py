@@ -4,7 +4,8 @@ states, and the page fails on
 (a) a text looked up for translation that has no Dutch translation in the nl catalog,
 (b) an internal code (snake_case) in the visible text,
 (c) a date as YYYY-MM-DD in the visible text (Dutch: dd-mm-jjjj, "juni 1982" or "1982" when partial),
-(d) a number with a decimal point (Dutch: a decimal comma).
+(d) a number with a decimal point (Dutch: a decimal comma),
+(e) Django's empty choice "---------" in a list (it should say what to choose).
 
 A named route that returns HTML must have an entry in WALK (or in NOT_HTML, with the reason):
 `test_every_html_route_is_walked` fails otherwise, so a new page cannot skip these checks.
@@ -467,6 +468,8 @@ def text_problems(html: str) -> list[str]:
             for m in NUMBER_WITH_POINT.findall(text)
             if not THOUSANDS.fullmatch(m)
         ]
+        if text.strip() == "---------":
+            problems.append("Django's empty choice '---------' (say what to choose)")
     return problems
 
 
@@ -474,6 +477,7 @@ def test_the_text_checks_catch_what_they_are_for() -> None:
     bad = "<p>review_item op 1982-06-00, kans 0.831</p><input placeholder='person_search'>"
     assert len(text_problems(bad)) == 4
     assert len(text_problems("<code>kz_d0731</code>")) == 1
+    assert len(text_problems('<select><option value="">---------</option></select>')) == 1
     good = '<p title="Zoeken">Op 12-06-1982, juni 1982, kans 0,831, 1.234 keer, PL0600-2024-000123</p>'
     good += "<script>var x_y = '2024-01-01' + 0.5;</script><a href='/a_b/2024-01-01'>ok</a>"
     good += '<code translate="no">kz_d0731</code>'
