@@ -386,17 +386,23 @@ def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
             label = form.fields["reason"].label
             messages.error(request, _("Nothing was stored: fill in “%(field)s”.") % {"field": label})
         return redirect("workprocesses:case-detail", pk=case.pk)
+    # The case as the page showed it: a newer screening or the case closed since is "changed meanwhile".
+    expected = _posted_version(request)
     try:
         if form.cleaned_data["decision"] == "confirm":
-            screening_confirm(screening, actor=user)
+            screening_confirm(screening, actor=user, expected_version=expected)
             messages.success(request, _("Lowered level confirmed."))
         else:
-            declined = screening_decline(screening, actor=user, reason=form.cleaned_data["reason"])
+            declined = screening_decline(
+                screening, actor=user, reason=form.cleaned_data["reason"], expected_version=expected
+            )
             messages.success(
                 request,
                 _("Lowered level declined: the case has the computed level, %(level)s.")
                 % {"level": LEVELS.get(declined.computed_level, declined.computed_level)},  # type: ignore[call-overload]
             )
+    except ConcurrentEdit:
+        messages.error(request, concurrent_text(case, user))
     except Refused as refusal:
         messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
     return redirect("workprocesses:case-detail", pk=case.pk)

@@ -1,6 +1,7 @@
 """A lowered level that waits for a second person, and what happens to the case meanwhile: a newer screening
 makes it count no longer (confirming it later would put an older, lower level over the newer one), a closed
-case takes no confirmation and leaves no alert open."""
+case takes no confirmation and leaves no alert open, and the answer is refused when the case changed since
+the page was shown."""
 
 from __future__ import annotations
 
@@ -90,3 +91,64 @@ def test_a_lowering_waiting_when_the_case_closes_is_refused_and_its_alert_settle
     assert "screening_level" not in case.data and case.events.count() == events
     lowered.refresh_from_db()
     assert lowered.status == Screening.Status.LAPSED and lowered.second_person is None
+
+
+def _page_form(html: str, testid: str) -> str:
+    form = html[html.index(f'data-testid="{testid}"') :]
+    return form[: form.index("</form>")]
+
+
+def test_an_answer_from_a_page_shown_before_a_newer_screening_is_told_the_case_changed(
+    make_user: Callable[..., Any],
+) -> None:
+    from django.urls import reverse
+
+    from tests.screening.test_desk import HIGH_ANSWERS, _client, _english, _lowered_to_medium
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener)
+    client = _english(_client(lead))
+    detail = reverse("workprocesses:case-detail", args=[case.pk])
+    page = client.get(detail).content.decode()
+    shown = case.lock_version
+    for testid in ("screening-confirm", "screening-decline"):
+        assert f'name="lock_version" value="{shown}"' in _page_form(page, testid)
+    screening_record(case=case, instrument=lowered.instrument, answers=HIGH_ANSWERS, actor=screener)
+    second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
+    answer = client.post(second, {"decision": "confirm", "lock_version": shown}, follow=True)
+    html = answer.content.decode()
+    assert f"{screener.get_full_name() or screener.username} changed this case at" in html
+    assert "Lowered level confirmed." not in html
+    case.refresh_from_db()
+    lowered.refresh_from_db()
+    assert case.data["screening_level"] == "high" and lowered.status == "superseded"
+    # The page now shows it no longer counts, with no form to answer it; the history says why.
+    trend = _page_form(html.replace("</table>", "</form>"), "screening-trend")
+    assert "no longer counts: a newer screening was recorded" in trend
+    assert 'data-testid="screening-confirm"' not in html
+    assert "no longer waits for a second person: Risiconiveau verlaagd naar Verhoogd" in html
+    # An answer without the page's version (an older page) is refused in words, not "nothing pending".
+    old = client.post(second, {"decision": "decline", "reason": "te laat"}, follow=True).content.decode()
+    assert "A newer screening was recorded meanwhile: this lowering no longer counts." in old
+
+
+def test_an_answer_from_a_page_shown_before_the_case_closed_is_refused(make_user: Callable[..., Any]) -> None:
+    from django.urls import reverse
+
+    from tests.screening.test_desk import _client, _english, _lowered_to_medium
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener)
+    shown = case.lock_version
+    owner = make_user("case_owner")
+    case_take(case, "no_further_action", actor=owner, expected_version=None, reason="Geen feit.")
+    client = _english(_client(lead))
+    second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
+    changed = client.post(second, {"decision": "confirm", "lock_version": shown}, follow=True)
+    assert "changed this case at" in changed.content.decode()
+    closed = client.post(second, {"decision": "confirm"}, follow=True).content.decode()
+    assert "The case is closed." in closed
+    assert "no longer counts: the case was closed" in closed
+    case.refresh_from_db()
+    assert "screening_level" not in case.data
+    assert not alert_list_for_user(user=lead).exists()
