@@ -152,3 +152,18 @@ def test_an_answer_from_a_page_shown_before_the_case_closed_is_refused(make_user
     case.refresh_from_db()
     assert "screening_level" not in case.data
     assert not alert_list_for_user(user=lead).exists()
+
+
+def test_a_superseded_lowering_is_refused_in_dutch(make_user: Callable[..., Any]) -> None:
+    from django.urls import reverse
+
+    from tests.screening.test_desk import HIGH_ANSWERS, _client, _lowered_to_medium
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener)
+    screening_record(case=case, instrument=lowered.instrument, answers=HIGH_ANSWERS, actor=screener)
+    second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
+    html = _client(lead).post(second, {"decision": "confirm"}, follow=True).content.decode()
+    assert "Er is intussen een nieuwere screening vastgelegd; deze verlaging telt niet meer." in html
+    assert "telt niet meer: er is een nieuwere screening vastgelegd" in html
+    assert "wacht niet langer op een tweede persoon: Risiconiveau verlaagd naar Verhoogd" in html
