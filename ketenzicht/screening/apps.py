@@ -16,10 +16,11 @@ class ScreeningConfig(AppConfig):
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
         from .panel import screening_level_missing, screening_panel
-        from .receivers import refuse_second_open_case, sync_screening_case
+        from .receivers import lapse_waiting_lowerings, refuse_second_open_case, sync_screening_case
         from .selectors import may_use_screening_desk
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
+        case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         register_case_panel("screening", screening_panel)
         for process in ("ex_partner_stalking", "dv_screening"):

@@ -34,13 +34,18 @@ class InstrumentVersion(models.Model):
 class Screening(models.Model):
     """One screening of a case with one instrument version: the answers, what the register pre-answered
     (and which answers the screener corrected), the computed and the final level. A lowered level waits
-    for a second person; declined, with a reason, the computed level counts. Screenings of a case are kept
+    for a second person; declined, with a reason, the computed level counts; overtaken by a newer screening
+    or the case's closing, it no longer counts. Screenings of a case are kept
     as its trend: a new one never replaces an old one."""
 
     class Status(models.TextChoices):
         RECORDED = "recorded", _("recorded")
         AWAITING_SECOND = "awaiting_second", _("waiting for a second person")
         DECLINED = "declined", _("declined by the second person")
+        # A lowering that waited for a second person and no longer counts: a newer screening was recorded
+        # on the case, or the case was closed, meanwhile. Nobody can confirm or decline it any more.
+        SUPERSEDED = "superseded", _("no longer counts: a newer screening was recorded")
+        LAPSED = "lapsed", _("no longer counts: the case was closed")
 
     case = models.ForeignKey("workprocesses.Case", on_delete=models.PROTECT, related_name="screenings")
     instrument = models.ForeignKey(InstrumentVersion, on_delete=models.PROTECT, related_name="screenings")

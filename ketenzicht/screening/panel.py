@@ -34,6 +34,8 @@ from .selectors import (
 )
 from .services import case_rules
 
+NO_LONGER = (Screening.Status.SUPERSEDED, Screening.Status.LAPSED)
+
 
 def _trend_row(s: Screening, user: User) -> dict[str, Any]:
     """One screening in the trend: the level that counts and how it came about. A declined lowering shows
@@ -42,6 +44,8 @@ def _trend_row(s: Screening, user: User) -> dict[str, Any]:
     level = LEVELS.get(s.level, s.level)  # type: ignore[call-overload]
     if s.result.get("override") == Override.LOWERED and s.status == Screening.Status.RECORDED:
         override = LOWERED_CONFIRMED
+    elif s.status in NO_LONGER:
+        override = ""  # not "to be confirmed": its badge says it no longer counts
     elif s.status == Screening.Status.DECLINED:
         override = LOWERED_DECLINED % {"level": level}
         level = LEVELS.get(s.computed_level, s.computed_level)  # type: ignore[call-overload]
@@ -52,6 +56,8 @@ def _trend_row(s: Screening, user: User) -> dict[str, Any]:
         "override": override,
         "corrected": len(s.corrected),
         "may_confirm": s.status == Screening.Status.AWAITING_SECOND and s.recorded_by_id != user.pk,
+        # A lowering overtaken while it waited (a newer screening, the case closed): it never counted.
+        "no_longer": s.get_status_display() if s.status in NO_LONGER else "",
     }
 
 

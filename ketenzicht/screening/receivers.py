@@ -14,6 +14,7 @@ from ketenzicht.workprocesses.models import Case
 
 from .engine.urgency import rank_of
 from .models import ScreeningCase
+from .recording import screening_lapse_waiting
 
 # Where a case's urgency comes from, the first that holds one counting: decided at the screening, suggested
 # by the last screening, suggested by the register's facts when the case opened or got a registration.
@@ -41,6 +42,13 @@ def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:
         urgency_rank=rank_of(urgency),
         level=str(case.data.get("screening_level") or ""),
     )
+
+
+def lapse_waiting_lowerings(sender: Any, case: Case, **kwargs: Any) -> None:
+    """A case that closed while a lowered level waited for a second person: the lowering no longer counts
+    and its alert is settled (`recording.screening_lapse_waiting`)."""
+    if case.closed_at is not None:
+        screening_lapse_waiting(case)
 
 
 def _one_with(pk: int) -> set[int]:

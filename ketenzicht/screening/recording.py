@@ -12,10 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketenzicht.organisations.models import User
-from ketenzicht.workprocesses.alerts import alert_second_person_answered, alert_second_person_wanted
+from ketenzicht.workprocesses.alerts import (
+    alert_second_person_answered,
+    alert_second_person_settled,
+    alert_second_person_wanted,
+)
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_record
+from ketenzicht.workprocesses.services import ConcurrentEdit, case_record
 
 from .engine.instrument import Level
 from .engine.scoring import Answer, Judgement, Result, score
@@ -122,8 +126,49 @@ def screening_record(
                 detail={"screening": screening.pk, "awaiting_second": True, "instrument": str(instrument)},
                 at=at,
             )
+        # An older lowering still waiting no longer counts: confirmed later, it would put its older level
+        # over this one. Settled before this one's own alert, which may name the same step.
+        _supersede_waiting(case, by=screening, actor=actor, at=at)
+        if result.needs_second_person:
             alert_second_person_wanted(case, step=_lowered_step(screening), proposer=actor, at=at)
     return screening
+
+
+def _supersede_waiting(case: Case, *, by: Screening, actor: User, at: datetime) -> None:
+    """Every other screening of the case waiting for a second person is superseded by `by`: marked so, one
+    line in the case's history each, the team leads' alert settled."""
+    waiting = (
+        Screening.objects.select_for_update()
+        .filter(case=case, status=Screening.Status.AWAITING_SECOND)
+        .exclude(pk=by.pk)
+        .order_by("recorded_at", "id")
+    )
+    for older in waiting:
+        older.status = Screening.Status.SUPERSEDED
+        older.save(update_fields=["status"])
+        step = _lowered_step(older)
+        case_record(
+            case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            detail={"screening": older.pk, "superseded": older.pk, "superseded_by": by.pk, "lapsed": step},
+            at=at,
+        )
+        alert_second_person_settled(case, step=step, by=actor, at=at)
+
+
+def screening_lapse_waiting(case: Case) -> None:
+    """The case closed: a lowering still waiting for a second person no longer counts (marked lapsed) and
+    the team leads' alert for it is settled. Called inside the closing step's transaction (`case_changed`);
+    the closing step's own line in the history says the case closed."""
+    if case.closed_at is None:
+        return
+    waiting = Screening.objects.select_for_update().filter(case=case, status=Screening.Status.AWAITING_SECOND)
+    for screening in waiting:
+        screening.status = Screening.Status.LAPSED
+        screening.save(update_fields=["status"])
+        alert_second_person_settled(case, step=_lowered_step(screening), by=None, at=case.closed_at)
 
 
 def _lowered_step(screening: Screening) -> str:
@@ -131,28 +176,65 @@ def _lowered_step(screening: Screening) -> str:
     return f"Risiconiveau verlaagd naar {Level(screening.level).label}"
 
 
-def screening_confirm(screening: Screening, *, actor: User, at: datetime | None = None) -> Screening:
-    """A second person confirms a lowered level: then it is recorded on the case."""
-    return _second(screening, actor=actor, reason="", confirm=True, at=at)
+def screening_confirm(
+    screening: Screening,
+    *,
+    actor: User,
+    at: datetime | None = None,
+    expected_version: int | None = None,
+) -> Screening:
+    """A second person confirms a lowered level: then it is recorded on the case. Refused "superseded" when
+    a newer screening was recorded meanwhile, "closed" (or "lapsed", once reopened) when the case was
+    closed meanwhile; with `expected_version` (the case's lock version the page showed), ConcurrentEdit
+    when the case changed since."""
+    return _second(screening, actor=actor, reason="", confirm=True, at=at, expected_version=expected_version)
 
 
 def screening_decline(
-    screening: Screening, *, actor: User, reason: str, at: datetime | None = None
+    screening: Screening,
+    *,
+    actor: User,
+    reason: str,
+    at: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Screening:
     """A second person declines a lowered level, saying why (Refused "reason" without): the screening stays,
     declined, with the reason; the lowering does not count, so the case gets the level the instrument
     computed (and the urgency that suggests), as a screening without a lowering would. The case's history
-    names who declined and why, and the screener who lowered it is told."""
-    return _second(screening, actor=actor, reason=reason, confirm=False, at=at)
+    names who declined and why, and the screener who lowered it is told. Refused and ConcurrentEdit as
+    `screening_confirm`."""
+    return _second(
+        screening, actor=actor, reason=reason, confirm=False, at=at, expected_version=expected_version
+    )
+
+
+# Why a lowering that no longer waits cannot be answered, by its status.
+_NO_LONGER = {Screening.Status.SUPERSEDED: "superseded", Screening.Status.LAPSED: "lapsed"}
 
 
 def _second(
-    screening: Screening, *, actor: User, reason: str, confirm: bool, at: datetime | None
+    screening: Screening,
+    *,
+    actor: User,
+    reason: str,
+    confirm: bool,
+    at: datetime | None,
+    expected_version: int | None,
 ) -> Screening:
     at = at or timezone.now()
     reason = reason.strip()
     with transaction.atomic():
         current = Screening.objects.select_for_update().select_related("case").get(pk=screening.pk)
+        case = current.case
+        if expected_version is not None and case.lock_version != expected_version:
+            raise ConcurrentEdit(case.reference)  # e.g. a newer screening, or the case closed, since
+        if case.closed_at is not None and current.status in (
+            Screening.Status.AWAITING_SECOND,
+            Screening.Status.LAPSED,
+        ):
+            raise Refused("closed")
+        if current.status in _NO_LONGER:
+            raise Refused(_NO_LONGER[Screening.Status(current.status)])
         if current.status != Screening.Status.AWAITING_SECOND:
             raise Refused("nothing_pending")
         if current.recorded_by_id == actor.pk:
@@ -169,13 +251,19 @@ def _second(
         proposer = current.recorded_by
         names = {"proposed_by": proposer.get_username()}
         if confirm:
-            _apply(current, actor, at, None, detail={**names, "confirmed_by": actor.get_username()})
+            _apply(
+                current,
+                actor,
+                at,
+                expected_version,
+                detail={**names, "confirmed_by": actor.get_username()},
+            )
         else:  # the lowering does not count: the instrument's result does
             _apply(
                 current,
                 actor,
                 at,
-                None,
+                expected_version,
                 level=Level(current.computed_level),
                 note=reason,
                 detail=names,

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read, refuse
@@ -49,9 +50,17 @@ from .selectors import (
     screening_to_redo,
 )
 
+# Read when shown (gettext_lazy): in the language of the user it is shown to.
 REFUSALS = {
-    "owned": _("A colleague owns this case already: a team lead can hand it over."),
-    "unknown": _("One of the chosen cases is not in your queue (any more): nothing was handed over."),
+    "owned": gettext_lazy("A colleague owns this case already: a team lead can hand it over."),
+    "unknown": gettext_lazy(
+        "One of the chosen cases is not in your queue (any more): nothing was handed over."
+    ),
+    # A lowered level that no longer waits for a second person (Screening.Status.SUPERSEDED, LAPSED).
+    "superseded": gettext_lazy("A newer screening was recorded meanwhile: this lowering no longer counts."),
+    "lapsed": gettext_lazy(
+        "The case was closed while this lowering waited for a second person: it no longer counts."
+    ),
 }
 
 
@@ -377,19 +386,25 @@ def screening_second(request: HttpRequest, pk: int, screening_pk: int) -> HttpRe
             label = form.fields["reason"].label
             messages.error(request, _("Nothing was stored: fill in “%(field)s”.") % {"field": label})
         return redirect("workprocesses:case-detail", pk=case.pk)
+    # The case as the page showed it: a newer screening or the case closed since is "changed meanwhile".
+    expected = _posted_version(request)
     try:
         if form.cleaned_data["decision"] == "confirm":
-            screening_confirm(screening, actor=user)
+            screening_confirm(screening, actor=user, expected_version=expected)
             messages.success(request, _("Lowered level confirmed."))
         else:
-            declined = screening_decline(screening, actor=user, reason=form.cleaned_data["reason"])
+            declined = screening_decline(
+                screening, actor=user, reason=form.cleaned_data["reason"], expected_version=expected
+            )
             messages.success(
                 request,
                 _("Lowered level declined: the case has the computed level, %(level)s.")
                 % {"level": LEVELS.get(declined.computed_level, declined.computed_level)},  # type: ignore[call-overload]
             )
+    except ConcurrentEdit:
+        messages.error(request, concurrent_text(case, user))
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code))
+        messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
     return redirect("workprocesses:case-detail", pk=case.pk)
 
 

@@ -107,9 +107,7 @@ def alert_second_person_answered(
     """A second person confirmed (`declined_reason` None) or declined the step: the announcement is settled
     in their name, and a decline goes to the proposer with its reason."""
     at = at or timezone.now()
-    Alert.objects.filter(case=case, kind=SECOND_PERSON_KIND, params__step=step, read_at__isnull=True).update(
-        read_at=at, read_by=actor
-    )
+    alert_second_person_settled(case, step=step, by=actor, at=at)
     if declined_reason is not None and proposer is not None:
         alert_raise(
             kind=SECOND_PERSON_DECLINED_KIND,
@@ -120,6 +118,16 @@ def alert_second_person_answered(
             params={"case": case.reference, "who": _name(actor), "step": step, "reason": declined_reason},
             at=at,
         )
+
+
+def alert_second_person_settled(
+    case: Case, *, step: str, by: User | None, at: datetime | None = None
+) -> None:
+    """The step no longer waits for a second person (answered, or overtaken: a newer screening, the case
+    closed): its announcement is settled, in `by`'s name (None: the system's)."""
+    Alert.objects.filter(case=case, kind=SECOND_PERSON_KIND, params__step=step, read_at__isnull=True).update(
+        read_at=at or timezone.now(), read_by=by
+    )
 
 
 # A case given to a colleague (a team lead's handover, an owner who passes it on, the victim's contact

@@ -279,6 +279,9 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         parts.append(_("alerted: %(role)s") % {"role": role.lower()})
     if event.detail.get("awaiting_second"):  # a desk stored something a second person must confirm
         parts.append(_("waiting for a second person"))
+    lapsed = str(event.detail.get("lapsed") or "")
+    if lapsed:  # a desk's step that waited for a second person was overtaken (e.g. by a newer screening)
+        parts.append(_("no longer waits for a second person: %(step)s") % {"step": lapsed})
     if event.reason:
         parts.append(event.reason)
     return parts
