@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.services import user_set_active
@@ -398,7 +399,7 @@ def test_a_case_without_an_active_owner_alerts_its_unit_s_screeners_not_nobody(
     case_reopen(unowned, actor=lead, reason="Nieuwe informatie.", expected_version=None, at=WEDNESDAY)
     [told] = alert_list_for_user(user=screener).filter(kind="reopened")
     assert told.recipient is None and told.role == "case_screener"
-    assert "Nieuwe informatie." in alert_text(told)
+    assert "heeft geen eigenaar" in alert_text(told) and "Nieuwe informatie." in alert_text(told)
     assert not alert_list_for_user(user=elsewhere).exists()
 
     gone = make_user("case_owner")
@@ -409,3 +410,17 @@ def test_a_case_without_an_active_owner_alerts_its_unit_s_screeners_not_nobody(
     case_reopen(left, actor=lead, reason="Slachtoffer belde.", expected_version=None)
     assert not Alert.objects.filter(case=left, recipient=gone).exists()
     assert alert_list_for_user(user=screener).filter(kind="reopened", case=left).count() == 1
+
+
+def test_the_owner_reads_the_reopen_on_the_alerts_page_in_dutch(make_user: Callable[..., Any]) -> None:
+    lead, owner = _henk(make_user), make_user("case_owner")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    case = case_take(case, "no_further_action", actor=owner, expected_version=None, reason="Geen feit.")
+    case_reopen(case, actor=lead, reason="Nieuwe aangifte binnen.", expected_version=None)
+    client = Client()
+    client.force_login(owner)
+    page = client.get(reverse("workprocesses:alerts")).content.decode()
+    assert f"Zaak {case.reference} is heropend door Henk Claassen" in page
+    assert "staat weer op “Nieuw”" in page and "Reden: Nieuwe aangifte binnen." in page
+    assert "reopened by" not in page
