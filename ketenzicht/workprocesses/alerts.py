@@ -5,6 +5,7 @@ every user of a role within the organisation. A user sees the alerts meant for t
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,7 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.ui.formats import deadline
 
 from .models import Alert, Case
 
@@ -150,6 +152,77 @@ def alert_handed_over(
     )
 
 
+# A reopened case is told to whoever works on it: its owner and the victim's contact person (not the team lead
+# who reopened it). A case without an active owner (none, or one who left) is in its unit's queue: the alert
+# then goes to the role that works that queue (`queue_role`: the police's screeners, Veilig Thuis's
+# assessors), as a role alert, so it is not lost in a long list.
+REOPENED_KIND = "reopened"
+REOPENED_MESSAGE = gettext_noop(
+    "Case %(case)s was reopened by %(who)s and is back in “%(state)s”; deadline %(deadline)s. "
+    "Reason: %(reason)s"
+)
+REOPENED_NO_DEADLINE_MESSAGE = gettext_noop(
+    "Case %(case)s was reopened by %(who)s and is back in “%(state)s”. Reason: %(reason)s"
+)
+REOPENED_QUEUE_MESSAGE = gettext_noop(
+    "Case %(case)s was reopened by %(who)s and has no owner: it is back in “%(state)s” in your unit's "
+    "queue; deadline %(deadline)s. Reason: %(reason)s"
+)
+REOPENED_QUEUE_NO_DEADLINE_MESSAGE = gettext_noop(
+    "Case %(case)s was reopened by %(who)s and has no owner: it is back in “%(state)s” in your unit's "
+    "queue. Reason: %(reason)s"
+)
+
+
+def alert_reopened(
+    case: Case, *, by: User, state: str, reason: str, queue_role: str, at: datetime | None = None
+) -> list[Alert]:
+    """Tell the case's owner and the victim's contact person (each once, never `by`) that `by` reopened
+    the case, why, and its new deadline (`state`: the label of the state it is back in). Without an active
+    owner the alert goes to `queue_role` of the case's organisation. The alerts raised."""
+    params = {
+        "case": case.reference,
+        "who": _name(by),
+        "state": state,
+        "reason": reason,
+        # Stored as a moment, shown in the reader's language as the case page shows it (`alert_text`).
+        "deadline_at": case.deadline_at.isoformat() if case.deadline_at else "",
+    }
+    dated = case.deadline_at is not None
+    owner = case.owner if case.owner is not None and case.owner.is_active else None
+    told: list[Alert] = []
+    if owner is None:
+        told.append(
+            alert_raise(
+                kind=REOPENED_KIND,
+                message=REOPENED_QUEUE_MESSAGE if dated else REOPENED_QUEUE_NO_DEADLINE_MESSAGE,
+                organisation=case.organisation,
+                case=case,
+                role=queue_role,
+                params=params,
+                at=at,
+            )
+        )
+    people = [owner, case.victim_contact]
+    skip = {by.pk}
+    for person in people:
+        if person is None or not person.is_active or person.pk in skip:
+            continue
+        skip.add(person.pk)
+        told.append(
+            alert_raise(
+                kind=REOPENED_KIND,
+                message=REOPENED_MESSAGE if dated else REOPENED_NO_DEADLINE_MESSAGE,
+                organisation=case.organisation,
+                case=case,
+                recipient=person,
+                params=params,
+                at=at,
+            )
+        )
+    return told
+
+
 def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
@@ -159,6 +232,9 @@ def alert_text(alert: Alert) -> str:
     params = dict(alert.params)
     if params.get("role") in Role.values:
         params["role"] = str(Role(params["role"]).label)
+    if params.get("deadline_at"):
+        with contextlib.suppress(TypeError, ValueError):
+            params["deadline"] = deadline(datetime.fromisoformat(params["deadline_at"]))
     try:
         return gettext(alert.message) % params
     except (KeyError, TypeError, ValueError):

@@ -115,6 +115,12 @@ def reopenable(definition: Definition) -> bool:
     return REOPEN_ROLE in definition.roles
 
 
+def queue_role(definition: Definition) -> str:
+    """The role that works the process's unowned cases from its unit's queue: the first of its roles that is
+    not the team lead's (the police's screeners, Veilig Thuis's assessors)."""
+    return next((role for role in definition.roles if role != REOPEN_ROLE), REOPEN_ROLE)
+
+
 def reopen_refusal(case: Case, user: User) -> str | None:
     """Why `user` may not reopen `case` (a Refused code: `reopen_process`, `reopen_role`), or None. Whether
     the case is closed is not asked here."""

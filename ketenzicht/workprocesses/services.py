@@ -29,6 +29,7 @@ from ketenzicht.ui.formats import deadline as deadline_text
 from .alerts import (
     alert_handed_over,
     alert_raise,
+    alert_reopened,
     alert_second_person_answered,
     alert_second_person_wanted,
 )
@@ -36,7 +37,7 @@ from .definitions import date_rules, definition_of, ranked_fields
 from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
-from .selectors import closing_step, open_handoff_kinds, reopen_refusal
+from .selectors import closing_step, open_handoff_kinds, queue_role, reopen_refusal
 from .signals import case_changed, case_reopening, handoff_created
 
 
@@ -833,6 +834,14 @@ def case_reopen(
                 "deadline_at": due.isoformat() if due else None,
                 **({"withdrawn": withdrawn, "restored": restored} if withdrawn else {}),
             },
+        )
+        alert_reopened(
+            current,
+            by=actor,
+            state=definition.states[target].label,
+            reason=reason.strip(),
+            queue_role=queue_role(definition),
+            at=at,
         )
         case_changed.send(sender=Case, case=current)
     return current

@@ -3,8 +3,13 @@ on v2, elsewhere on v1."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from typing import Any
 
+import pytest
+from django.core.management import call_command
+
+from ketenzicht.demo.closed import DEMO_CLOSED_REASON
 from ketenzicht.demo.services import (
     DEMO_PILOT_FROM,
     demo_data_load,
@@ -13,9 +18,12 @@ from ketenzicht.demo.services import (
     demo_work_processes_ensure,
 )
 from ketenzicht.linking.models import MentionLink
+from ketenzicht.organisations.models import User
 from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.models import Case, Rollout
-from ketenzicht.workprocesses.selectors import rollout_overview
+from ketenzicht.workprocesses.selectors import case_closed_list, may_reopen, rollout_overview
+from ketenzicht.workprocesses.services import case_reopen
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +78,28 @@ def test_the_demo_pilot_runs_v2_in_two_units_and_the_register_has_screening_case
     # One open case per pair and unit.
     pairs = list(ScreeningCase.objects.values_list("unit_id", "suspect_id", "victim_id"))
     assert len(pairs) == len(set(pairs))
+
+
+def test_the_demo_has_a_closed_case_the_team_lead_finds_and_reopens_and_its_owner_is_told(
+    make_user: Callable[..., Any], capsys: Any
+) -> None:
+    """A police case of Oost-Brabant closed without action by the demo's screener (the case owner confirming
+    where the process asks a second person), in the team lead's closed cases; reopened, the screener who
+    owned it is told. Loading again closes no other case and leaves the reopened one open."""
+    call_command("load_demo", "--force", "--registrations", "300")
+    assert "Closed case:" in capsys.readouterr().out
+    lead = User.objects.get(username="teamleider")
+    [case] = [c for c in case_closed_list(user=lead) if c.organisation.code == "oost-brabant"]
+    assert may_reopen(case, lead) and case.owner is not None and case.owner.username == "screener"
+    steps = list(case.events.values_list("kind", "actor__username"))
+    assert steps[-1][0] == "transition" and ("transition", "screener") in steps  # screening started
+    if case.process_version.version == 2:  # closing without action waits for a second person there
+        assert ("proposed", "screener") in steps and steps[-1] == ("transition", "casusregisseur")
+    assert case.events.last().reason == DEMO_CLOSED_REASON  # type: ignore[union-attr]
+
+    case = case_reopen(case, actor=lead, reason="Melder belt opnieuw.", expected_version=None)
+    assert alert_list_for_user(user=case.owner).filter(kind="reopened", case=case).count() == 1  # type: ignore[arg-type]
+
+    call_command("load_demo", "--force", "--registrations", "300")
+    case.refresh_from_db()
+    assert case.closed_at is None and not case_closed_list(user=lead).exists()

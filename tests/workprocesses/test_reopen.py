@@ -9,15 +9,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.services import user_set_active
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.models import Case, CaseEvent
+from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
 from ketenzicht.workprocesses.selectors import case_open_list, may_reopen
 from ketenzicht.workprocesses.services import (
     ConcurrentEdit,
+    case_assign_contact,
+    case_assign_owner,
     case_open,
     case_record,
     case_reopen,
@@ -339,3 +344,83 @@ def test_a_pair_s_newer_open_case_refuses_the_reopen_and_is_named(make_user: Cal
     case_take(new, "no_further_action", actor=screener, expected_version=None, reason="Dubbel.")
     old = case_reopen(old, actor=lead, reason="Hier verder werken.", expected_version=None)
     assert old.closed_at is None and old.state == "new"
+
+
+# --- who is told ------------------------------------------------------------------------------------------
+
+
+def _henk(make_user: Callable[..., Any]) -> Any:
+    lead = make_user("team_lead")
+    lead.first_name, lead.last_name = "Henk", "Claassen"
+    lead.save(update_fields=["first_name", "last_name"])
+    return lead
+
+
+def test_reopening_alerts_the_owner_and_the_victim_s_contact_with_who_why_and_the_new_deadline(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, lead = make_user("case_screener"), _henk(make_user)
+    owner, contact = make_user("case_owner"), make_user("case_screener")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    case = case_assign_contact(case, contact=contact, actor=owner, expected_version=None)
+    case = case_take(case, "start_screening", actor=screener, expected_version=None, at=MONDAY)
+    case = case_take(case, "no_further_action", actor=screener, expected_version=None, reason="Geen feit.")
+    before = {u.pk: alert_list_for_user(user=u).count() for u in (owner, contact, lead)}
+
+    case_reopen(case, actor=lead, reason="Nieuwe aangifte binnen.", expected_version=None, at=WEDNESDAY)
+
+    for person in (owner, contact):
+        [told] = alert_list_for_user(user=person).filter(kind="reopened")
+        assert told.recipient == person and told.case == case
+        text = alert_text(told)
+        assert case.reference in text and "Henk Claassen" in text and "Nieuwe aangifte binnen." in text
+        assert "09-03-2026, einde van de dag" in text and "In screening" in text
+    assert alert_list_for_user(user=lead).count() == before[lead.pk]  # the team lead is not told
+
+
+def test_the_team_lead_reopening_a_case_they_own_is_not_alerted(make_user: Callable[..., Any]) -> None:
+    lead = make_user("team_lead")
+    case = _open()
+    case = case_assign_owner(case, owner=lead, actor=lead, expected_version=None)
+    case = case_take(case, "no_further_action", actor=lead, expected_version=None, reason="Geen feit.")
+    case_reopen(case, actor=lead, reason="Toch kijken.", expected_version=None)
+    assert not Alert.objects.filter(kind="reopened").exists()
+
+
+def test_a_case_without_an_active_owner_alerts_its_unit_s_screeners_not_nobody(
+    make_user: Callable[..., Any],
+) -> None:
+    """Nobody owns it, or its owner left: the case is in the unit's queue, and the screeners who work that
+    queue are told (a role alert); a screener of another unit is not."""
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    elsewhere = make_user("case_screener", organisation="zeeland-west-brabant")
+    unowned = _closed_in_screening(screener)
+    case_reopen(unowned, actor=lead, reason="Nieuwe informatie.", expected_version=None, at=WEDNESDAY)
+    [told] = alert_list_for_user(user=screener).filter(kind="reopened")
+    assert told.recipient is None and told.role == "case_screener"
+    assert "heeft geen eigenaar" in alert_text(told) and "Nieuwe informatie." in alert_text(told)
+    assert not alert_list_for_user(user=elsewhere).exists()
+
+    gone = make_user("case_owner")
+    left = _open()
+    left = case_assign_owner(left, owner=gone, actor=gone, expected_version=None)
+    left = case_take(left, "no_further_action", actor=screener, expected_version=None, reason="Geen feit.")
+    user_set_active(user=gone, active=False)
+    case_reopen(left, actor=lead, reason="Slachtoffer belde.", expected_version=None)
+    assert not Alert.objects.filter(case=left, recipient=gone).exists()
+    assert alert_list_for_user(user=screener).filter(kind="reopened", case=left).count() == 1
+
+
+def test_the_owner_reads_the_reopen_on_the_alerts_page_in_dutch(make_user: Callable[..., Any]) -> None:
+    lead, owner = _henk(make_user), make_user("case_owner")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=owner, expected_version=None)
+    case = case_take(case, "no_further_action", actor=owner, expected_version=None, reason="Geen feit.")
+    case_reopen(case, actor=lead, reason="Nieuwe aangifte binnen.", expected_version=None)
+    client = Client()
+    client.force_login(owner)
+    page = client.get(reverse("workprocesses:alerts")).content.decode()
+    assert f"Zaak {case.reference} is heropend door Henk Claassen" in page
+    assert "staat weer op “Nieuw”" in page and "Reden: Nieuwe aangifte binnen." in page
+    assert "reopened by" not in page

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ketenzicht.demo.closed import demo_closed_case_ensure
 from ketenzicht.demo.services import (
     DEMO_REGISTRATIONS,
     demo_data_load,
@@ -75,6 +76,16 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"ZSM table: file {zsm.case.reference} of {zsm.district_office.name} waits for victim "
                 "support and probation."
+            )
+        closed = demo_closed_case_ensure()
+        if closed is not None:
+            self.stdout.write(
+                f"Closed case: {closed.reference} of {closed.organisation.name}, closed without action"
+                + (
+                    " (teamleider can reopen it: Zaken, Afgesloten zaken tonen)."
+                    if closed.closed_at is not None
+                    else ", reopened since."
+                )
             )
         # What the scheduler does every few minutes in production (deadlines_check,
         # veiligthuis_protocol_check), once now: the demo's overdue cases reach their team leads and chain
