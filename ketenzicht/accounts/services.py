@@ -137,11 +137,17 @@ def account_create(
 
 def account_set_roles(*, actor: User, user: User, roles: list[str], origin: str) -> bool:
     """Give the user exactly `roles`; False when nothing changed. An administrator keeps their own
-    functional administrator role."""
+    functional administrator role and gives themselves no new role: that would let them grant themselves
+    any need-to-know (a prosecutor's files, the privacy officer's access log and break-the-glass review),
+    so another administrator does it."""
     _check_manager(actor)
     if user.pk == actor.pk and Role.FUNCTIONAL_ADMIN not in roles:
         raise AccountRefused("roles", _("You cannot take away your own functional administrator role."))
     held = user.role_codes
+    if user.pk == actor.pk and set(roles) - held:
+        raise AccountRefused(
+            "roles", _("You cannot give yourself a role: another functional administrator does that.")
+        )
     _check_roles_fit(roles, user.organisation, keep=held)
     added, removed = sorted(set(roles) - held), sorted(held - set(roles))
     if not added and not removed:

@@ -290,13 +290,30 @@ def test_an_admin_keeps_their_own_role_and_cannot_deactivate_themselves(client: 
     assert active.status_code == 422 and 'data-testid="error-active"' in active.content.decode()
     admin.refresh_from_db()
     assert admin.is_active and User.objects.get(pk=admin.pk).role_codes == {"functional_admin"}
-    # Adding a role beside their own is fine.
-    added = client.post(
-        f"/beheer/gebruikers/{admin.pk}/",
-        {"action": "roles", "roles": ["functional_admin", "privacy_officer"]},
-    )
-    assert added.status_code == 302
-    assert [e.action for e in _entries("user") if e.result == "stored"] == ["change"]
+    assert [e.action for e in _entries("user") if e.result == "stored"] == []
+
+
+def test_an_admin_gives_themselves_no_role_another_admin_does(
+    client: Client, admin: User, make_user: MakeUser
+) -> None:
+    """A role beside their own would give the administrator any need-to-know they chose (the privacy
+    officer's access log and break-the-glass review): refused at the field, nothing stored or logged."""
+    both = {"action": "roles", "roles": ["functional_admin", "privacy_officer"]}
+    refused = client.post(f"/beheer/gebruikers/{admin.pk}/", both)
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert 'data-testid="error-roles"' in page and "andere functioneel beheerder" in page
+    assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin"}
+    assert [e.action for e in _entries("user") if e.result == "stored"] == []
+    other = make_user("functional_admin", organisation=admin.organisation.code)
+    client.force_login(other)
+    assert client.post(f"/beheer/gebruikers/{admin.pk}/", both).status_code == 302
+    assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin", "privacy_officer"}
+    # Taking a role away from oneself stays possible (only their own administrator role stays).
+    client.force_login(admin)
+    mine = {"action": "roles", "roles": ["functional_admin"]}
+    assert client.post(f"/beheer/gebruikers/{admin.pk}/", mine).status_code == 302
+    assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin"}
 
 
 def test_a_token_is_shown_once_then_only_its_prefix_and_can_be_revoked(
