@@ -305,7 +305,7 @@ def test_an_admin_gives_themselves_no_role_another_admin_does(
     assert 'data-testid="error-roles"' in page and "andere functioneel beheerder" in page
     assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin"}
     assert [e.action for e in _entries("user") if e.result == "stored"] == []
-    other = make_user("functional_admin", organisation=admin.organisation.code)
+    other = make_user("functional_admin", organisation="ketenzicht-beheer")
     client.force_login(other)
     assert client.post(f"/beheer/gebruikers/{admin.pk}/", both).status_code == 302
     assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin", "privacy_officer"}
