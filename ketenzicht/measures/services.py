@@ -103,6 +103,9 @@ NOTE_EXTENDED = gettext_noop("Protective measure %(measure)s extended until %(un
 NOTE_ENDED = gettext_noop("Protective measure %(measure)s ended on %(on)s: %(reason)s")
 NOTE_BREACH = BREACH_MESSAGES
 
+# What the police case's history calls a measure's line (translated when shown).
+MEASURE_LINE = gettext_noop("protective measure")
+
 
 class MeasureInvalid(ValueError):
     """Input that cannot make or change a measure: `field` names the input at fault, `message` says why
@@ -250,6 +253,7 @@ def _case_line(
             note=text,
             detail={"measure": params.get("measure", ""), **detail},
             at=at,
+            what=MEASURE_LINE,
         )
 
 

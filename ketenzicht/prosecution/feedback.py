@@ -36,6 +36,9 @@ VT_IN_NOTE = gettext_noop("Information of %(organisation)s is in (notification %
 # What a decision's feedback names beside the decision itself.
 DECISION_DETAIL = ("dismissal_ground", "penalty", "hearing_on", "conditions_text", "order_conditions")
 
+# What the police case's history calls the ZSM decision's line (translated when shown).
+DECISION_LINE = gettext_noop("ZSM decision received")
+
 
 def decision_text(case: Case) -> str:
     """The decision with what goes with it, in the installation's language (a record, not a page)."""
@@ -81,6 +84,7 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
                     expected_version=None,
                     note=note,
                     detail={"zsm_file": case.reference, "decision": case.data.get("decision")},
+                    what=DECISION_LINE,
                     at=at,
                 )
         alert_for_case_owner(

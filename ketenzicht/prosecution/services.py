@@ -75,6 +75,12 @@ ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violen
 COMPLAINT_LATE_NOTE = gettext_noop("complaint after its term (%(due)s)")
 ORDER_PERIOD = gettext_noop("%(start)s up to and including %(end)s (%(measure)s)")
 
+# What the ZSM file's history calls these lines (translated when shown).
+HANDOFF_JOINED = gettext_noop("hand-off from the police added")
+REQUEST_LINE = gettext_noop("information requested from a partner")
+COMPLAINT_LINE = gettext_noop("complaint recorded")
+VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")
+
 
 def _in_installation_language(message: str, **params: Any) -> str:
     """`message` (marked with gettext_noop) in the installation's language, dates as dd-mm-yyyy."""
@@ -276,6 +282,7 @@ def file_open(
             expected_version=None,
             note=str(handoff.detail.get("reason") or "") if handoff else "",
             detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
+            what=HANDOFF_JOINED,
         )
         if handoff is not None and existing.prosecutor_id:  # taken on by the file it joined
             Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
@@ -433,6 +440,7 @@ def request_add(file: ZsmFile, *, partner: str, question: str, actor: User) -> P
             expected_version=None,
             note=question.strip(),
             detail={"request": request.pk, "partner": partner},
+            what=REQUEST_LINE,
         )
     return request
 
@@ -625,6 +633,7 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
             expected_version=expected_version,
             note="" if in_time else _in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
             detail={"complaint_on": on.isoformat(), "in_time": in_time},
+            what=COMPLAINT_LINE,
         )
         ZsmFile.objects.filter(pk=file.pk).update(complaint_on=on)
     if not in_time:
@@ -702,5 +711,11 @@ def vt_information_record(file: ZsmFile, *, at: datetime, note: str) -> None:
     if file.case.closed_at is not None or file.case.data.get("vt_information"):
         return
     case_record(
-        file.case, values={"vt_information": "in"}, actor=None, expected_version=None, note=note, at=at
+        file.case,
+        values={"vt_information": "in"},
+        actor=None,
+        expected_version=None,
+        note=note,
+        at=at,
+        what=VT_INFORMATION_LINE,
     )

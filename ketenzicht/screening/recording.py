@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.alerts import (
@@ -29,6 +30,10 @@ from .models import InstrumentVersion, Screening
 from .selectors import DESK_ROLES
 
 SCREENING_ROLES = frozenset(DESK_ROLES)  # the roles of the screening desk, team lead included
+
+# What the case history calls a screening's lines (translated when shown).
+SCREENING_RECORDED = gettext_noop("screening recorded")
+LOWERING_SUPERSEDED = gettext_noop("lowered level no longer counts")
 
 
 def screening_result(
@@ -68,6 +73,7 @@ def _apply(
         detail={"screening": case.pk, "instrument": str(case.instrument), **(detail or {})},
         at=at,
         declined=declined,
+        what=SCREENING_RECORDED,
     )
 
 
@@ -125,6 +131,7 @@ def screening_record(
                 note=screening.reason,
                 detail={"screening": screening.pk, "awaiting_second": True, "instrument": str(instrument)},
                 at=at,
+                what=SCREENING_RECORDED,
             )
         # An older lowering still waiting no longer counts: confirmed later, it would put its older level
         # over this one. Settled before this one's own alert, which may name the same step.
@@ -154,6 +161,7 @@ def _supersede_waiting(case: Case, *, by: Screening, actor: User, at: datetime) 
             expected_version=None,
             detail={"screening": older.pk, "superseded": older.pk, "superseded_by": by.pk, "lapsed": step},
             at=at,
+            what=LOWERING_SUPERSEDED,
         )
         alert_second_person_settled(case, step=step, by=actor, at=at)
 

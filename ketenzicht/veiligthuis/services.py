@@ -65,6 +65,10 @@ FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(n
 
 # --- reading the facts of registrations ---------------------------------------------------------------------
 
+# What the cases' histories call these lines (translated when shown).
+HANDOFF_JOINED = gettext_noop("hand-off from the police added")
+FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
+
 
 def registration_facts(registration_ids: Iterable[int]) -> dict[int, RegistrationFacts]:
     """The routing facts of these registrations: four queries whatever their number."""
@@ -530,6 +534,7 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
             expected_version=None,
             note=str(handoff.detail.get("reason") or ""),
             detail={"handoff": handoff.pk, "police_case": police_case.reference},
+            what=HANDOFF_JOINED,
         )
         return existing
     return notification_open(
@@ -698,6 +703,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 note=note,
                 detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
                 at=now,  # fed back when the step was taken
+                what=FEEDBACK_LINE,
             )
 
 

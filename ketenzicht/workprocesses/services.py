@@ -961,9 +961,12 @@ def case_record(
     detail: Mapping[str, Any] | None = None,
     at: datetime | None = None,
     declined: str = "",
+    what: str = "",
 ) -> Case:
     """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
-    transitions that require them (`requires.recorded`) find them. One history line says what and why.
+    transitions that require them (`requires.recorded`) find them. One history line says what and why;
+    `what` names what the desk recorded (an English text marked with gettext_noop, shown translated, e.g.
+    "screening recorded"), else the line reads only "recorded by a desk".
     Actor None: the system records (e.g. a chain partner's information arrived). `declined`: the desk's
     step a second person declined (e.g. a lowered screening level), which this records the outcome of: the
     line is a decline, naming that step, by the actor, with `note` as its reason."""
@@ -992,6 +995,7 @@ def case_record(
             detail={
                 **(detail or {}),
                 **({"step": declined} if declined else {}),
+                **({"what": what} if what and not declined else {}),
                 "values": dict(values),
                 **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
             },

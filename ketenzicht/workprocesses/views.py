@@ -38,7 +38,7 @@ from .forms import (
     WithdrawForm,
 )
 from .labels import refusal_text, state_label, value_label
-from .models import Case, CaseEvent, ProcessVersion, Rollout
+from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .selectors import (
@@ -313,6 +313,10 @@ def _history(case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "event": event,
+                # What a desk recorded as the desk names it (translated), else the kind of line.
+                "what": _(str(event.detail["what"]))
+                if event.kind == EventKind.RECORDED and event.detail.get("what")
+                else event.get_kind_display(),
                 # A step of the process by its label; a desk's own step (e.g. a lowered screening level a
                 # second person declined) as the desk named it.
                 "step": definition.transition(event.transition).label  # type: ignore[union-attr]

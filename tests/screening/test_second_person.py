@@ -167,3 +167,34 @@ def test_a_superseded_lowering_is_refused_in_dutch(make_user: Callable[..., Any]
     assert "Er is intussen een nieuwere screening vastgelegd; deze verlaging telt niet meer." in html
     assert "telt niet meer: er is een nieuwere screening vastgelegd" in html
     assert "wacht niet langer op een tweede persoon: Risiconiveau verlaagd naar Verhoogd" in html
+
+
+def test_the_history_names_what_the_desk_recorded_in_the_readers_language(
+    make_user: Callable[..., Any],
+) -> None:
+    """A desk's lines read as what they are ("Screening vastgelegd"), not as the kernel's "recorded by a
+    desk"; a line stored before desks named theirs keeps that general label."""
+    from django.urls import reverse
+
+    from ketenzicht.workprocesses.models import CaseEvent, EventKind
+    from tests.screening.test_desk import _client, _english, _lowered_to_medium
+
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    case, lowered = _lowered_to_medium(screener)
+    screening_confirm(lowered, actor=lead)
+    CaseEvent.objects.create(  # as an older desk line was stored: without its name
+        case=case, at=case.opened_at, kind=EventKind.RECORDED, actor=None, actor_name="",
+        process_version=case.events.first().process_version, detail={"values": {}},
+    )  # fmt: skip
+    detail = reverse("workprocesses:case-detail", args=[case.pk])
+
+    def what(client: Any) -> list[str]:
+        html = client.get(detail).content.decode()
+        cells = html.split('data-testid="history-what"')[1:]
+        return [cell.split(">", 1)[1].split("<", 1)[0] for cell in cells]
+
+    dutch = what(_client(lead))
+    assert dutch.count("Screening vastgelegd") == 2  # the lowering, and its confirmation
+    assert dutch.count("Vastgelegd vanuit een werkplek") == 1  # the older line
+    english = what(_english(_client(lead)))
+    assert english.count("Screening recorded") == 2 and english.count("Recorded by a desk") == 1
