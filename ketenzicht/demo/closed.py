@@ -41,18 +41,13 @@ STORYLINE_SUSPECTS: tuple[str, ...] = (
 def _closed_before() -> Case | None:
     """The case the demo closed on an earlier load (reopened since, perhaps): it is not closed again."""
     event = (
-        CaseEvent.objects.filter(kind=EventKind.PROPOSED, reason=DEMO_CLOSED_REASON)
+        CaseEvent.objects.filter(
+            kind__in=[EventKind.PROPOSED, EventKind.TRANSITION], reason=DEMO_CLOSED_REASON
+        )
         .select_related("case")
         .order_by("id")
         .first()
     )
-    if event is None:
-        event = (
-            CaseEvent.objects.filter(kind=EventKind.TRANSITION, reason=DEMO_CLOSED_REASON)
-            .select_related("case")
-            .order_by("id")
-            .first()
-        )
     return event.case if event is not None else None
 
 

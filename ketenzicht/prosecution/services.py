@@ -37,7 +37,13 @@ from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.models import Case, Handoff
-from ketenzicht.workprocesses.services import case_assign_owner, case_open, case_record, case_take
+from ketenzicht.workprocesses.services import (
+    HANDOFF_JOINED,
+    case_assign_owner,
+    case_open,
+    case_record,
+    case_take,
+)
 
 from .engine.triage import triage
 from .facts import triage_facts
@@ -76,7 +82,6 @@ COMPLAINT_LATE_NOTE = gettext_noop("complaint after its term (%(due)s)")
 ORDER_PERIOD = gettext_noop("%(start)s up to and including %(end)s (%(measure)s)")
 
 # What the ZSM file's history calls these lines (translated when shown).
-HANDOFF_JOINED = gettext_noop("hand-off from the police added")
 REQUEST_LINE = gettext_noop("information requested from a partner")
 COMPLAINT_LINE = gettext_noop("complaint recorded")
 VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")

@@ -46,9 +46,8 @@ def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:
 
 def lapse_waiting_lowerings(sender: Any, case: Case, **kwargs: Any) -> None:
     """A case that closed while a lowered level waited for a second person: the lowering no longer counts
-    and its alert is settled (`recording.screening_lapse_waiting`)."""
-    if case.closed_at is not None:
-        screening_lapse_waiting(case)
+    and its alert is settled (`recording.screening_lapse_waiting`, which leaves an open case alone)."""
+    screening_lapse_waiting(case)
 
 
 def _one_with(pk: int) -> set[int]:

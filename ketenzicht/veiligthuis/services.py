@@ -32,7 +32,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
-from ketenzicht.workprocesses.services import CaseToOpen, case_record, case_take, cases_open
+from ketenzicht.workprocesses.services import HANDOFF_JOINED, CaseToOpen, case_record, case_take, cases_open
 
 from .engine.radar import Earlier, Period, Phase, classify
 from .engine.routing import (
@@ -61,13 +61,11 @@ RISING_RISK_MESSAGE = gettext_noop(
     "involvement (%(why)s)."
 )
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
+# What the police case's history calls the feedback's line (translated when shown).
+FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
 
 
 # --- reading the facts of registrations ---------------------------------------------------------------------
-
-# What the cases' histories call these lines (translated when shown).
-HANDOFF_JOINED = gettext_noop("hand-off from the police added")
-FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
 
 
 def registration_facts(registration_ids: Iterable[int]) -> dict[int, RegistrationFacts]:

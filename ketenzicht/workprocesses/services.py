@@ -951,6 +951,11 @@ def case_note(case: Case, *, text: str, actor: User, expected_version: int | Non
     return current
 
 
+# The history line of a case that a hand-off joined instead of opening a case of its own (a desk's
+# `case_record(..., what=HANDOFF_JOINED)`: Veilig Thuis's notification, the ZSM file).
+HANDOFF_JOINED = gettext_noop("hand-off from the police added")
+
+
 def case_record(
     case: Case,
     *,
