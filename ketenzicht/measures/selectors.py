@@ -15,7 +15,7 @@ from django.db.models import Count, Q, QuerySet
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.dossiers.selectors import may_open_dossier
-from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.selectors import registration_sight_for_user
@@ -179,20 +179,31 @@ class MeasureRow:
     person_ids: set[int] = field(default_factory=set)
 
 
-def areas_text(areas: dict[str, list[object]]) -> str:
-    parts = [str(code) for code in areas.get("municipalities") or []]
+def areas_text(areas: dict[str, list[object]], names: dict[str, str] | None = None) -> str:
+    """A banned area as a reader knows it: municipalities by name (their CBS code only when unknown), then
+    postcode areas and ranges. `names`: code to name (`municipality_names`)."""
+    names = names or {}
+    parts = [names.get(str(code), str(code)) for code in areas.get("municipalities") or []]
     for pair in areas.get("postcodes") or []:
         low, high = str(pair[0]), str(pair[1])  # type: ignore[index]
         parts.append(str(low) if low == high else f"{low}–{high}")
     return ", ".join(parts)
 
 
+def municipality_names(measures: Iterable[Measure]) -> dict[str, str]:
+    """The names of the municipalities the measures ban (one query, none when no measure bans one)."""
+    codes = {str(code) for m in measures for code in (m.areas or {}).get("municipalities") or []}
+    if not codes:
+        return {}
+    return dict(Municipality.objects.filter(code__in=codes).values_list("code", "name"))
+
+
 def measure_rows(
     measures: Iterable[Measure], *, today: date, names_for: set[int] | None = None
 ) -> list[MeasureRow]:
     """Rows to show. Names of the suspect and protected persons are shown for the measures in
-    `names_for` (all when None); the others show counts only. Two queries (names, breaches) at most beyond
-    the measures' own."""
+    `names_for` (all when None); the others show counts only. Three queries (names, breaches, banned
+    municipalities) at most beyond the measures' own."""
     measures = list(measures)
     terms = measure_terms()
     shown = {m.pk for m in measures} if names_for is None else names_for
@@ -207,6 +218,7 @@ def measure_rows(
             Measure.objects.filter(pk__in=missing).annotate(n=Count("breaches")).values_list("pk", "n")
         ):
             counts[measure_id] = n
+    municipalities = municipality_names(measures)
     rows = []
     for m in measures:
         visible = m.pk in shown
@@ -220,7 +232,7 @@ def measure_rows(
                 protected=[names.get(p, "") for p in protected] if visible else [],
                 protected_count=len(protected),
                 conditions=[str(Condition(c).label) for c in m.conditions if c in Condition.values],
-                areas=areas_text(m.areas or {}),
+                areas=areas_text(m.areas or {}, municipalities),
                 active=m.starts_on <= today <= m.ends_on,
                 upcoming=today < m.starts_on,
                 days_left=days_left(m, today),

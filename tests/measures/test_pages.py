@@ -367,3 +367,20 @@ def test_an_extension_refused_says_why_in_dutch(world: dict[str, Any], make_user
     assert refused.status_code == 422 and 'data-testid="error-until"' in shown
     assert f"mag ten hoogste tot en met {limit:%d-%m-%Y} worden verlengd" in shown
     assert "may be extended" not in shown
+
+
+def test_a_banned_area_reads_as_municipality_names_not_codes(make_user: Callable[..., Any]) -> None:
+    # The officer at the door knows "Eindhoven", not "GM0772".
+    marco, lotte, case = couple_with_case()
+    measure = restraining_order(
+        marco,
+        lotte,
+        case,
+        conditions=["contact_ban", "area_ban"],
+        areas={"municipalities": ["GM0772"], "postcodes": [["5611", "5616"]]},
+    )
+    owner = _client(make_user("case_owner"))
+    for address in (f"/maatregelen/{measure.pk}/", "/maatregelen/"):
+        shown = owner.get(address).content.decode()
+        assert "Eindhoven, 5611–5616" in shown, address
+        assert "GM0772" not in shown, address
