@@ -37,6 +37,18 @@ def test_birth_dates_whole_and_partial() -> None:
         assert date(dt.date(2024, 3, 5)) == "05-03-2024"
 
 
+def test_short_dates_have_two_digit_days_and_months_in_both_languages() -> None:
+    # Django's Dutch short date is "5-3-2024"; the pages write "05-03-2024" everywhere, so one list (the
+    # dossier's timeline beside its registrations) must not mix the two.
+    from django.utils.formats import date_format
+
+    moment = dt.datetime(2024, 3, 5, 9, 7)
+    for language in ("nl", "en"):
+        with translation.override(language):
+            assert date_format(moment, "SHORT_DATE_FORMAT") == "05-03-2024", language
+            assert date_format(moment, "SHORT_DATETIME_FORMAT") == "05-03-2024 09:07", language
+
+
 def test_access_log_codes_and_purposes_in_dutch() -> None:
     from ketenzicht.audit.labels import object_type_label, origin_label
     from ketenzicht.dossiers.labels import purpose_label
