@@ -399,3 +399,12 @@ def test_only_the_admin_sees_the_links(client: Client, screener: User) -> None:
     other = Client()
     other.force_login(screener)
     assert 'href="/beheer/gebruikers/"' not in other.get("/").content.decode()
+
+
+def test_only_the_admin_is_offered_the_api_documentation(client: Client, screener: User) -> None:
+    # The API's documentation is for whoever connects another system (English, a try-out that needs a
+    # token the administrator issues); a screener's start page does not offer it.
+    assert 'data-testid="home-api-docs"' in client.get("/").content.decode()
+    other = Client()
+    other.force_login(screener)
+    assert 'href="/api/v1/docs"' not in other.get("/").content.decode()
