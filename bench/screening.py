@@ -24,7 +24,8 @@ situation and backend. Target: at most 5 ms (p95) added to intake.
 `patterns/loading.py::events_involving`, as the desk builds them) agrees with the generator's truth about its
 planted stalking campaigns. Per campaign and per registration of it (as if screened right after it): earlier
 violence (an offence of violence among the campaign's registrations so far), a threat to kill and a weapon
-(what the summaries' templates state: truth `summary_facts`), a breach of a measure (art. 184a or a
+(what the summaries' templates state: truth `summary_facts`), other threats (art. 285 in a registration
+whose summary does not threaten to kill), damage to property (art. 350), a breach of a measure (art. 184a or a
 registration of a breach), the incidents in the last 12 months (the campaign's registrations in the 365
 days up to then). At the campaign's last registration also the signals: a possible-stalking signal (every
 campaign is stalking) and an escalation signal (truth: the generator made the campaign escalate). Target:
@@ -231,7 +232,15 @@ def intake_worker(args: argparse.Namespace) -> dict[str, Any]:
 
 # --- --prefill ------------------------------------------------------------------------------------------
 
-HISTORY_FACTS = ("earlier_violence", "threat_to_kill", "weapon", "breach_of_ban", "incidents_12_months")
+HISTORY_FACTS = (
+    "earlier_violence",
+    "threat_to_kill",
+    "other_threats",
+    "property_damage",
+    "weapon",
+    "breach_of_ban",
+    "incidents_12_months",
+)
 SIGNAL_FACTS = ("stalking_signal", "escalation_signal")
 YEAR = timedelta(days=365)
 
@@ -281,6 +290,11 @@ def _truth_at(
     return {
         "earlier_violence": any(violent & set(data.get("offences", [])) for _at, data, _f in so_far),
         "threat_to_kill": any("threat_to_kill" in facts for _at, _data, facts in so_far),
+        # A threat (285) whose summary does not threaten to kill; damage to property (350).
+        "other_threats": any(
+            "285" in data.get("offences", []) and "threat_to_kill" not in facts for _at, data, facts in so_far
+        ),
+        "property_damage": any("350" in data.get("offences", []) for _at, data, _f in so_far),
         "weapon": any("weapon" in facts for _at, _data, facts in so_far),
         "breach_of_ban": any(
             "184a" in data.get("offences", []) or data.get("kind") == "overtreding_maatregel"
