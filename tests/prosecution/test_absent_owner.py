@@ -72,6 +72,8 @@ def test_an_absence_recorded_on_the_posts_page_hands_the_open_file_to_the_stand_
     file, _ = send_to_zsm(make_user)
     assert _owner(file) == eva
     today = timezone.localdate()
+    page = _client(pieter).get(reverse("prosecution:posts")).content.decode()
+    assert "open ZSM-dossiers" in page  # the page says what an absence does to the files
     response = _client(pieter).post(
         reverse("prosecution:posts"),
         {
