@@ -16,6 +16,7 @@ from django.db import transaction
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
+from .signals import absence_changed
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 API_TOKEN_NAME_LENGTH = 100  # ApiToken.name
@@ -241,11 +242,15 @@ def post_assign(*, organisation: Organisation, user: User, kind: str) -> Post:
 
 
 def post_absence_set(post: Post, *, absent_from: date | None, absent_until: date | None) -> Post:
-    """Record (or, with None, clear) an absence of the post holder; the substitute takes new cases then."""
+    """Record (or, with None, clear) an absence of the post holder; the substitute takes new cases then. In
+    one transaction with what the apps above do on `absence_changed` (the ZSM table hands an absent
+    prosecutor's open files to whoever stands in)."""
     if absent_from is None:
         absent_until = None
     if absent_from is not None and absent_until is not None and absent_until < absent_from:
         raise ValueError("absent_until: the absence ends before it starts")
-    post.absent_from, post.absent_until = absent_from, absent_until
-    post.save(update_fields=["absent_from", "absent_until"])
+    with transaction.atomic():
+        post.absent_from, post.absent_until = absent_from, absent_until
+        post.save(update_fields=["absent_from", "absent_until"])
+        absence_changed.send(sender=Post, post=post)
     return post

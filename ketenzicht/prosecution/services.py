@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -22,7 +23,7 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.measures.engine.periods import add_months
 from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKind
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
-from ketenzicht.organisations.models import Municipality, Organisation, PostKind, User
+from ketenzicht.organisations.models import Municipality, Organisation, Post, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders_on, prosecutor_on_duty
 from ketenzicht.persons.models import Person
@@ -36,7 +37,8 @@ from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
 from ketenzicht.workprocesses.alerts import alert_raise
-from ketenzicht.workprocesses.models import Case, Handoff
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, CaseEvent, EventKind, Handoff
 from ketenzicht.workprocesses.services import (
     HANDOFF_JOINED,
     case_assign_owner,
@@ -74,8 +76,19 @@ LATE_MESSAGE_STAND_IN = gettext_noop(
     "ZSM file %(case)s: %(partner)s did not answer the request within its term (%(due)s). This reaches you "
     "as stand-in: the ZSM coordinator (%(absent)s) is absent."
 )
+# An open file whose prosecutor is recorded absent goes to whoever stands in (and stays there): the alert to
+# the stand-in, or with nobody present the one to the office's prosecutors.
+STAND_IN_MESSAGE = gettext_noop(
+    "ZSM file %(case)s was handed to you as stand-in: its prosecutor, %(absent)s, is absent. It stays with "
+    "you when they return."
+)
+OWNER_ABSENT_MESSAGE = gettext_noop(
+    "ZSM file %(case)s: its prosecutor, %(absent)s, is absent, and neither the prosecutor for domestic "
+    "violence and stalking nor the substitute is present. Take it on."
+)
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
+HANDED_TO_STAND_IN = gettext_noop("to the stand-in: the file's prosecutor, %(absent)s, is absent")
 
 # Lines of a file's history and values of its case: records, written in the installation's language.
 COMPLAINT_LATE_NOTE = gettext_noop("complaint after its term (%(due)s)")
@@ -85,6 +98,7 @@ ORDER_PERIOD = gettext_noop("%(start)s up to and including %(end)s (%(measure)s)
 REQUEST_LINE = gettext_noop("information requested from a partner")
 COMPLAINT_LINE = gettext_noop("complaint recorded")
 VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")
+UNATTENDED_LINE = gettext_noop("prosecutor absent, nobody present to take the file over")
 
 
 def _in_installation_language(message: str, **params: Any) -> str:
@@ -379,6 +393,139 @@ def on_handoff(sender: Any, handoff: Handoff, actor: User | None = None, **kwarg
     if handoff.kind == HANDOFF_KIND:
         police_case = Case.objects.select_related("organisation", "process_version").get(pk=handoff.case_id)
         file_open(police_case=police_case, actor=actor, handoff=handoff, at=handoff.created_at)
+
+
+# --- an absent prosecutor's open files ---------------------------------------------------------------------
+
+
+def _absent_since(office_id: int, user_id: int, on: date) -> date | None:
+    """The start of the absence recorded on a post the user holds at the office that covers `on`; None when
+    none does (an absence is the person's, on whichever of their posts it was recorded)."""
+    starts = [
+        post.absent_from
+        for post in Post.objects.filter(organisation_id=office_id, user_id=user_id)
+        if post.absent_on(on) and post.absent_from is not None
+    ]
+    return min(starts) if starts else None
+
+
+def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
+    """Hand one open file whose prosecutor is absent on `on` to whoever the office's posts say stands in (it
+    stays there when the prosecutor returns), and alert them. With nobody present the file stays, and the
+    office's prosecutors are alerted once per absence (its history says so once). True when handed."""
+    with transaction.atomic():
+        # The file's row locked first: two checks at once hand it over once.
+        file = (
+            ZsmFile.objects.select_for_update(of=("self",))
+            .select_related("case", "case__owner", "district_office")
+            .filter(pk=file_id, open=True)
+            .first()
+        )
+        if file is None or file.case.closed_at is not None or file.case.owner is None:
+            return False
+        owner, office = file.case.owner, file.district_office
+        since = _absent_since(office.pk, owner.pk, on)
+        if since is None:
+            return False
+        duty = prosecutor_on_duty(office, on=on, prosecutor=owner)
+        params = {"case": file.case.reference, "absent": _person(owner)}
+        if duty.user is not None and duty.user.pk != owner.pk:
+            try:
+                case_assign_owner(
+                    file.case,
+                    owner=duty.user,
+                    actor=None,
+                    expected_version=None,
+                    reason=_in_installation_language(HANDED_TO_STAND_IN, absent=_person(owner)),
+                )
+            except Refused:
+                pass  # the stand-in cannot work the file (no prosecutor there): as if nobody were present
+            else:
+                ZsmFile.objects.filter(pk=file.pk).update(
+                    prosecutor=duty.user, substitute=duty.post == PostKind.DV_SUBSTITUTE
+                )
+                alert_raise(
+                    kind="zsm_stand_in",
+                    message=STAND_IN_MESSAGE,
+                    organisation=office,
+                    case=file.case,
+                    recipient=duty.user,
+                    params=params,
+                    at=at,
+                )
+                return True
+        # Nobody present to take it over: said once per absence, not at every check.
+        told = {"absent": owner.get_username(), "absent_from": since.isoformat()}
+        if CaseEvent.objects.filter(
+            case_id=file.pk,
+            kind=EventKind.RECORDED,
+            detail__what=UNATTENDED_LINE,
+            detail__absent=told["absent"],
+            detail__absent_from=told["absent_from"],
+        ).exists():
+            return False
+        case_record(
+            file.case,
+            values={},
+            actor=None,
+            expected_version=None,
+            note=_person(owner),
+            detail=told,
+            at=at,
+            what=UNATTENDED_LINE,
+        )
+        alert_raise(
+            kind="zsm_unrouted",
+            message=OWNER_ABSENT_MESSAGE,
+            organisation=office,
+            case=file.case,
+            role=Role.PROSECUTOR,
+            params=params,
+            at=at,
+        )
+    return False
+
+
+def absent_owners_check(
+    *,
+    now: datetime | None = None,
+    on: date | None = None,
+    office: Organisation | int | None = None,
+    user: User | int | None = None,
+) -> list[ZsmFile]:
+    """Hand every open ZSM file whose prosecutor an absence covers on `on` (default: the day of `now`) to
+    whoever stands in (see `_hand_over_from_absent`); the files handed. `office`/`user`: only theirs (an
+    absence just recorded). Safe to repeat: a file handed is no longer the absent one's, and the alert to
+    the office's prosecutors is raised once per absence. Run by `manage.py zsm_requests_check`."""
+    now = now or timezone.now()
+    on = on or timezone.localdate(now)
+    posts = Post.objects.filter(
+        Q(absent_until__isnull=True) | Q(absent_until__gte=on), absent_from__lte=on, user__is_active=True
+    )
+    if office is not None:
+        posts = posts.filter(organisation_id=office if isinstance(office, int) else office.pk)
+    if user is not None:
+        posts = posts.filter(user_id=user if isinstance(user, int) else user.pk)
+    pairs = set(posts.values_list("organisation_id", "user_id"))
+    if not pairs:
+        return []
+    theirs = Q()
+    for office_id, user_id in pairs:
+        theirs |= Q(district_office_id=office_id, case__owner_id=user_id)
+    found = list(
+        ZsmFile.objects.filter(theirs, open=True, case__closed_at__isnull=True)
+        .order_by("case_id")
+        .values_list("pk", flat=True)
+    )
+    handed = [pk for pk in found if _hand_over_from_absent(pk, on=on, at=now)]
+    return list(ZsmFile.objects.filter(pk__in=handed).select_related("case").order_by("case_id"))
+
+
+def on_absence_changed(sender: Any, post: Post, **kwargs: Any) -> None:
+    """An absence recorded that covers today: the prosecutor's open files go to whoever stands in, in the
+    transaction that records it. One that starts later waits for the check on its first day."""
+    if post.absent_on(timezone.localdate()):
+        absent_owners_check(office=post.organisation_id, user=post.user_id)
 
 
 # --- triage -------------------------------------------------------------------------------------------------

@@ -272,9 +272,9 @@ def test_a_late_request_alerts_the_zsm_coordinator_once(
 def test_the_file_complete_while_its_prosecutor_is_absent_reaches_the_stand_in(
     make_user: Any, prosecutors: Any
 ) -> None:
-    """The file went to Eva; she is recorded absent when the last partner answers: the substitute hears
-    that the file is complete, as her stand-in, not her alone; with him away too, the office's
-    prosecutors."""
+    """The file went to Eva; her absence starts today, before the check that hands her files over ran, when
+    the last partner answers: the substitute hears that the file is complete, as her stand-in, not her
+    alone; with him away too, the office's prosecutors."""
     eva, pieter, post = prosecutors
     eva.first_name, eva.last_name = "Eva", "Smit"
     eva.save(update_fields=["first_name", "last_name"])
@@ -286,7 +286,9 @@ def test_the_file_complete_while_its_prosecutor_is_absent_reaches_the_stand_in(
         post_absence_set(post, absent_from=None, absent_until=None)
         file, _ = send_to_zsm(make_user, f"PL0600-ZSM-ABS-{n}", suspect=suspect, victim=victim)
         assert file.case.owner == eva
-        post_absence_set(post, absent_from=today, absent_until=today + timedelta(days=2))
+        # Recorded on an earlier day for an absence from today, and today's check has not run yet: the file
+        # is still hers (an absence recorded covering today hands it over at once: test_absent_owner.py).
+        Post.objects.filter(pk=post.pk).update(absent_from=today, absent_until=today + timedelta(days=2))
         if substitute_away:
             away = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
             post_absence_set(away, absent_from=today, absent_until=today)

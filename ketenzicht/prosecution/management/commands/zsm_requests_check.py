@@ -1,21 +1,43 @@
-"""manage.py zsm_requests_check: mark the chain partners' requests not answered within their term and alert
-the district office's ZSM coordinator (run it from a scheduler beside deadlines_check). Safe to repeat: one
-alert per request."""
+"""manage.py zsm_requests_check: the ZSM table's periodic check (run it from a scheduler beside
+deadlines_check). It marks the chain partners' requests not answered within their term and alerts the
+district office's ZSM coordinator; and it hands every open file whose prosecutor is recorded absent that day
+to whoever stands in (an absence recorded for a later day takes effect at the first check of that day).
+Safe to repeat: one alert per request, a file handed over once."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from ketenzicht.prosecution.services import requests_check
+from ketenzicht.prosecution.services import absent_owners_check, requests_check
 
 
 class Command(BaseCommand):
-    help = "Alert the ZSM coordinators of requests to victim support and probation not answered in time."
+    help = (
+        "Alert the ZSM coordinators of requests to victim support and probation not answered in time, and "
+        "hand the open files of absent prosecutors to whoever stands in. Safe to repeat."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--now", help="check as if it were this moment (ISO 8601; for tests and replays)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        late = requests_check()
+        now = timezone.now()
+        if options["now"]:
+            try:
+                now = datetime.fromisoformat(options["now"])
+            except ValueError as exc:
+                raise CommandError(f"--now: not an ISO 8601 moment: {options['now']!r}") from exc
+            if timezone.is_naive(now):
+                now = timezone.make_aware(now)
+        late = requests_check(now=now)
         for request in late:
             self.stdout.write(f"{request.file.case.reference}: {request.partner} did not answer in time")
         self.stdout.write(f"{len(late)} request(s) not answered in time")
+        handed = absent_owners_check(now=now)
+        for file in handed:
+            self.stdout.write(f"{file.case.reference}: handed to the stand-in of its absent prosecutor")
+        self.stdout.write(f"{len(handed)} file(s) of absent prosecutors handed to their stand-in")

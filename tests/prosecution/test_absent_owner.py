@@ -1,0 +1,206 @@
+"""An open ZSM file does not stay with a prosecutor who becomes absent: recording an absence that covers today
+hands it to whoever stands in by the office's posts, in the same transaction; an absence that starts later
+waits for the periodic check of its first day. Once, and it stays with the stand-in when the prosecutor
+returns. With nobody present, the office's prosecutors are alerted once and the file stays."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ketenzicht.organisations.models import Organisation, Post, PostKind
+from ketenzicht.organisations.services import post_absence_set, post_assign
+from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.services import UNATTENDED_LINE, absent_owners_check
+from ketenzicht.workprocesses.alerts import alert_text
+from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def office(reference_data: Any) -> Organisation:
+    return Organisation.objects.get(code="om-oost-brabant")
+
+
+@pytest.fixture
+def prosecutors(office: Any, make_user: Any) -> tuple[Any, Any, Post]:
+    """Eva Smit holds the post for domestic violence and stalking, Pieter Bos is her substitute."""
+    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    pieter = make_user("prosecutor", organisation="om-oost-brabant", username="pieter")
+    for user, (first, last) in ((eva, ("Eva", "Smit")), (pieter, ("Pieter", "Bos"))):
+        user.first_name, user.last_name = first, last
+        user.save(update_fields=["first_name", "last_name"])
+    post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    return eva, pieter, post
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _owner_lines(file: ZsmFile) -> list[tuple[str, str, str]]:
+    return [
+        (e.detail.get("from", ""), e.detail["to"], e.actor_name)
+        for e in CaseEvent.objects.filter(case=file.case, kind=EventKind.OWNER).order_by("at", "id")
+    ]
+
+
+def _owner(file: ZsmFile) -> Any:
+    file.case.refresh_from_db()
+    return file.case.owner
+
+
+def test_an_absence_recorded_on_the_posts_page_hands_the_open_file_to_the_stand_in(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    assert _owner(file) == eva
+    today = timezone.localdate()
+    page = _client(pieter).get(reverse("prosecution:posts")).content.decode()
+    assert "open ZSM-dossiers" in page  # the page says what an absence does to the files
+    response = _client(pieter).post(
+        reverse("prosecution:posts"),
+        {
+            "post": post.pk,
+            "absent_from": today.isoformat(),
+            "absent_until": (today + timedelta(days=3)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    assert _owner(file) == pieter
+    assert ZsmFile.objects.get(pk=file.pk).prosecutor == pieter  # the file's panel names who has it now
+    # The history: routed to Eva, then by the system to the stand-in because she is absent (in the
+    # installation's language).
+    assert _owner_lines(file) == [("", "eva", "system"), ("eva", "pieter", "system")]
+    handed = CaseEvent.objects.filter(case=file.case, kind=EventKind.OWNER).latest("id")
+    assert "Eva Smit" in handed.reason and "afwezig" in handed.reason
+    alert = Alert.objects.get(kind="zsm_stand_in", case=file.case)
+    assert (alert.recipient, alert.params["absent"]) == (pieter, "Eva Smit")
+    with translation.override("en"):
+        assert f"ZSM file {file.case.reference} was handed to you as stand-in" in alert_text(alert)
+        assert "its prosecutor, Eva Smit, is absent" in alert_text(alert)
+    with translation.override("nl"):
+        assert f"ZSM-dossier {file.case.reference}" in alert_text(alert) and "afwezig" in alert_text(alert)
+    # Recorded again (a second tab, a corrected end), and the check: nothing is handed or told twice.
+    post_absence_set(post, absent_from=today, absent_until=today + timedelta(days=5))
+    assert absent_owners_check() == []
+    assert Alert.objects.filter(kind="zsm_stand_in", case=file.case).count() == 1
+    assert len(_owner_lines(file)) == 2
+    # Eva returns: the file stays with Pieter, no ping-pong.
+    post_absence_set(post, absent_from=None, absent_until=None)
+    assert absent_owners_check(on=today + timedelta(days=6)) == []
+    assert _owner(file) == pieter and len(_owner_lines(file)) == 2
+
+
+def test_an_absence_from_tomorrow_waits_for_the_check_of_that_day_and_hands_once(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    post_absence_set(post, absent_from=tomorrow, absent_until=tomorrow + timedelta(days=2))
+    assert _owner(file) == eva and not Alert.objects.filter(kind="zsm_stand_in").exists()
+    assert absent_owners_check() == []  # today she is in
+    assert _owner(file) == eva
+    # The scheduler's check on that day.
+    morning = timezone.now() + timedelta(days=1)
+    out = StringIO()
+    call_command("zsm_requests_check", now=morning.isoformat(), stdout=out)
+    assert f"{file.case.reference}: handed to the stand-in" in out.getvalue()
+    assert _owner(file) == pieter
+    # Run twice: handed once, alerted once.
+    out = StringIO()
+    call_command("zsm_requests_check", now=(morning + timedelta(minutes=5)).isoformat(), stdout=out)
+    assert "0 file(s) of absent prosecutors handed" in out.getvalue()
+    assert absent_owners_check(on=tomorrow) == []
+    assert Alert.objects.filter(kind="zsm_stand_in", case=file.case, recipient=pieter).count() == 1
+    assert _owner_lines(file) == [("", "eva", "system"), ("eva", "pieter", "system")]
+
+
+def test_with_nobody_present_the_office_is_alerted_once_and_the_file_stays(
+    make_user: Any, prosecutors: Any, office: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    today = timezone.localdate()
+    substitute = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    post_absence_set(substitute, absent_from=today, absent_until=today + timedelta(days=1))
+    post_absence_set(post, absent_from=today, absent_until=today + timedelta(days=9))
+    assert _owner(file) == eva
+    alert = Alert.objects.get(kind="zsm_unrouted", case=file.case)
+    assert (alert.recipient, alert.role, alert.organisation) == (None, "prosecutor", office)
+    with translation.override("en"):
+        assert "its prosecutor, Eva Smit, is absent" in alert_text(alert)
+        assert "nor the substitute is present. Take it on." in alert_text(alert)
+    lines = CaseEvent.objects.filter(case=file.case, kind=EventKind.RECORDED, detail__what=UNATTENDED_LINE)
+    assert [line.reason for line in lines] == ["Eva Smit"]
+    # The checks of that day and the next: said once, not every time.
+    assert absent_owners_check() == []
+    assert absent_owners_check(now=timezone.now() + timedelta(hours=20)) == []
+    assert Alert.objects.filter(kind="zsm_unrouted", case=file.case).count() == 1 and lines.count() == 1
+    # Pieter is back on the third day: that day's check hands the file to him.
+    handed = absent_owners_check(on=today + timedelta(days=2))
+    assert [f.pk for f in handed] == [file.pk] and _owner(file) == pieter
+    assert Alert.objects.filter(kind="zsm_stand_in", case=file.case, recipient=pieter).count() == 1
+
+
+def test_the_stand_in_opens_the_handed_file_and_another_office_still_gets_404(
+    make_user: Any, prosecutors: Any
+) -> None:
+    _eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
+    assert _owner(file) == pieter
+    page = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk]))
+    assert page.status_code == 200 and 'data-testid="zsm-file"' in page.content.decode()
+    assert 'data-testid="zsm-prosecutor">Pieter Bos (' in page.content.decode()
+    mine = _client(pieter).get(reverse("prosecution:desk") + "?show=mine").content.decode()
+    assert file.case.reference in mine
+    registration = file.registration_id
+    assert _client(pieter).get(f"/api/v1/registrations/{registration}").status_code == 200
+    # A prosecutor of another district office: the same 404 as for a file that does not exist.
+    other = make_user("prosecutor", organisation="om-rotterdam", username="ruud")
+    for url in (
+        reverse("workprocesses:case-detail", args=[file.pk]),
+        f"/api/v1/registrations/{registration}",
+    ):
+        assert _client(other).get(url).status_code == 404
+    assert _client(other).get(reverse("workprocesses:case-detail", args=[999_999])).status_code == 404
+
+
+def test_organisations_tells_and_does_not_import_prosecution() -> None:
+    """The absence is recorded at the bottom of the import graph: organisations sends a signal that the ZSM
+    table listens to, and imports nothing above it (scripts/import_graph.py)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("import_graph", ROOT / "scripts" / "import_graph.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(module)
+    graph = module.build_graph(ROOT / "ketenzicht")
+    from_organisations = {
+        target
+        for source, targets in graph.items()
+        if source.startswith("ketenzicht.organisations")
+        for target in targets
+    }
+    assert not {t for t in from_organisations if not t.startswith("ketenzicht.organisations")}
+    assert not [u for u in module.find_upward(graph) if "organisations" in str(u)]
