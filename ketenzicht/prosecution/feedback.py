@@ -15,8 +15,9 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
-from ketenzicht.organisations.models import User
+from ketenzicht.organisations.models import PostKind, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import holds_post
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import PROCESS as VT_PROCESS
@@ -120,6 +121,10 @@ def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
     route = str(data.get("route") or "")
     file.open = case.closed_at is None
     file.state = case.state
+    if case.owner_id != file.prosecutor_id:  # handed over (to a colleague, a stand-in) or given back
+        owner = case.owner if case.owner_id else None
+        file.prosecutor = owner
+        file.substitute = owner is not None and holds_post(owner, PostKind.DV_SUBSTITUTE)
     file.deadline_at = case.deadline_at
     file.closed_at = case.closed_at
     if route and route != file.route:

@@ -922,6 +922,7 @@ def case_assign(
             alert_handed_over(
                 current, to=person, by=actor, what=event.get_kind_display(), reason=reason.strip(), at=at
             )
+        case_changed.send(sender=Case, case=current)  # a desk that names the owner (a ZSM file) follows
     return current
 
 

@@ -204,3 +204,19 @@ def test_organisations_tells_and_does_not_import_prosecution() -> None:
     }
     assert not {t for t in from_organisations if not t.startswith("ketenzicht.organisations")}
     assert not [u for u in module.find_upward(graph) if "organisations" in str(u)]
+
+
+def test_a_file_handed_over_by_hand_names_its_new_prosecutor_on_the_panel(
+    make_user: Any, prosecutors: Any
+) -> None:
+    # Eva hands her file to a colleague herself: the file's panel and the desk must name him, not her.
+    from ketenzicht.workprocesses.services import case_assign_owner
+
+    eva, pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    assert _owner(file) == eva
+    case_assign_owner(file.case, owner=pieter, actor=eva, expected_version=None, reason="zitting morgen")
+    file.refresh_from_db()
+    assert (file.prosecutor, file.substitute) == (pieter, True)  # he holds the substitute's post
+    panel = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert 'data-testid="zsm-prosecutor">Pieter Bos (vervanger)<' in panel
