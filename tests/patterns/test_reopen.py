@@ -173,9 +173,13 @@ def test_a_new_registration_after_closing_reopens_it_and_the_unit_is_told(
     assert (signal.state, signal.closed_reason) == ("new", "")
     [event] = reopened_events(signal)
     assert (event.actor, event.reason) == (None, "new_registration")
-    assert str(event.get_reason_display()) == "new registration after closing"
+    with translation.override("en"):
+        assert str(event.get_reason_display()) == "new registration after closing"
     with translation.override("nl"):
-        assert str(event.get_reason_display()) != "new registration after closing"
+        assert str(event.get_reason_display()) == "nieuwe registratie na afsluiten"
+    page = Client()
+    page.force_login(screener)
+    assert "nieuwe registratie na afsluiten" in page.get(f"/signalen/{signal.pk}/").content.decode()
     # Nobody owns the pair's case yet: the unit's case screeners are told.
     [alert] = alert_list_for_user(user=screener).filter(kind="signal_reopened")
     assert alert.recipient is None and alert.role == "case_screener"
