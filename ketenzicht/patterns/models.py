@@ -34,7 +34,8 @@ def subject_key(rule: str, suspect: int | None, victim: int | None) -> str:
 
 class SignalState(models.TextChoices):
     """A signal's small process: new -> seen -> assessed -> closed (with a reason); a change of its
-    evidence or severity makes it new again (re-opened)."""
+    evidence or severity makes it new again (re-opened), and the desk can re-open a closed one (with a
+    reason: back to seen)."""
 
     NEW = "new", _("new")
     SEEN = "seen", _("seen")
@@ -47,6 +48,12 @@ class CloseReason(models.TextChoices):
     CASE_OPENED = "case_opened", _("taken up as a case")
     REFERRED = "referred", _("referred to another organisation")
     WITHDRAWN = "withdrawn", _("withdrawn: the rule no longer holds")  # by Ketenzicht only
+
+
+class ReopenReason(models.TextChoices):
+    """Why Ketenzicht itself re-opened a signal the desk had closed (the desk says why in a note)."""
+
+    NEW_REGISTRATION = "new_registration", _("new registration after closing")
 
 
 class Signal(models.Model):
@@ -142,8 +149,10 @@ class SignalEvent(models.Model):
     )  # None: Ketenzicht itself (raised, withdrawn, re-opened)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     state = models.CharField(max_length=16, choices=SignalState.choices)  # the state after the step
-    reason = models.CharField(max_length=16, choices=CloseReason.choices, blank=True)
-    note = models.TextField(blank=True)
+    reason = models.CharField(
+        max_length=16, choices=[*CloseReason.choices, *ReopenReason.choices], blank=True
+    )
+    note = models.TextField(blank=True)  # a desk's reopening: why (required)
 
     class Meta:
         ordering = ["at", "id"]

@@ -10,7 +10,9 @@ place (keeping when Ketenzicht first raised them and who has seen them), and tho
 (a split took away the registrations that made them) are closed as withdrawn, never deleted.
 
 Each signal also has a small process with an append-only history (SignalEvent): new -> seen -> assessed ->
-closed with a reason; Ketenzicht re-opens it when its evidence changes (see docs/decisions/0008)."""
+closed with a reason; Ketenzicht re-opens it when its evidence changes (see docs/decisions/0008), a closed
+one that got a new registration with the reason "new registration after closing"; the desk can re-open a
+closed one with a reason of its own (`signal_reopen`). Both are told through `signals.signals_reopened`."""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.access import listed, read
+from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
@@ -37,6 +41,7 @@ from .models import (
     SEVERITY_OF_NAME,
     SIGNAL_PURPOSE,
     CloseReason,
+    ReopenReason,
     Signal,
     SignalEvent,
     SignalRegistration,
@@ -44,6 +49,7 @@ from .models import (
     SignalState,
     subject_key,
 )
+from .signals import signals_reopened
 
 WITHDRAWN = ""  # the fingerprint of a withdrawn signal: no finding has it
 
@@ -153,9 +159,19 @@ def _store(
             _system_event(pk, SignalEvent.Kind.CLOSED, now, reason=CloseReason.WITHDRAWN) for pk in chunk
         ]
     Signal.objects.bulk_create(create, batch_size=2_000)
+    after_closing: list[int] = []
     if update:
-        reopened = _note_changes(update, evidence_of, now)
-        events += [_system_event(pk, SignalEvent.Kind.REOPENED, now) for pk in reopened]
+        reopened, after_closing = _note_changes(update, evidence_of, now)
+        told = set(after_closing)
+        events += [
+            _system_event(
+                pk,
+                SignalEvent.Kind.REOPENED,
+                now,
+                reason=ReopenReason.NEW_REGISTRATION if pk in told else "",
+            )
+            for pk in reopened
+        ]
         names = [
             "fingerprint",
             "updated_at",
@@ -186,6 +202,8 @@ def _store(
         created = [pk_of[s.subject] for s in create]
         events += [_system_event(pk, SignalEvent.Kind.RAISED, now) for pk in created]
     SignalEvent.objects.bulk_create(events, batch_size=5_000)
+    if after_closing:
+        signals_reopened.send(sender=Signal, signals=after_closing, by=None, reason="", at=now)
     return StoreSummary(created=len(create), updated=len(update), withdrawn=len(gone))
 
 
@@ -196,13 +214,15 @@ def _system_event(pk: int, kind: str, at: Any, *, reason: str = "") -> SignalEve
 
 def _note_changes(
     update: list[Signal], evidence_of: dict[str, list[tuple[int, list[str], list[str]]]], now: Any
-) -> list[int]:
+) -> tuple[list[int], list[int]]:
     """Compare the updated signals with what is stored: a change of severity or of the registrations in
     the evidence is written down on the signal and makes it new again for everyone (who had seen it is
     forgotten); any other update keeps the latest change as it was. The change is counted from what was
     last seen: while nobody has opened the signal since an earlier change, a new change adds to it.
     Such a change re-opens the signal in its process (back to new), as does its rule holding again after
-    it was withdrawn; any other update keeps its state. Returns the ids of the re-opened signals."""
+    it was withdrawn; any other update keeps its state. Returns the ids of the re-opened signals, and of
+    those among them that the desk had closed and that got a registration they did not have (re-opened
+    because of a new registration after closing: the desk is told)."""
     before: dict[int, dict[str, Any]] = {}
     registrations: dict[int, set[int]] = {}
     seen: set[int] = set()
@@ -218,6 +238,7 @@ def _note_changes(
         seen.update(SignalSeen.objects.filter(signal_id__in=pks).values_list("signal_id", flat=True))
     changed: list[int] = []
     reopened: list[int] = []
+    after_closing: list[int] = []
     for signal in update:
         was = before[signal.pk]
         old = registrations.get(signal.pk, set())
@@ -233,6 +254,8 @@ def _note_changes(
         signal.state, signal.closed_reason = SignalState.NEW, ""
         if was["state"] != SignalState.NEW:
             reopened.append(signal.pk)
+        if was["state"] == SignalState.CLOSED and not withdrawn and new - old:
+            after_closing.append(signal.pk)
         if was["change"] and signal.pk not in seen:  # unseen since the last change: count from before it
             base = was["change"]
             old = set(base["registrations_was"])
@@ -251,7 +274,7 @@ def _note_changes(
         changed.append(signal.pk)
     for pks in chunks(changed, 500):
         SignalSeen.objects.filter(signal_id__in=pks).delete()
-    return reopened
+    return reopened, after_closing
 
 
 MAX_MERGE_HOPS = 20  # a chain of merges longer than this is not followed (none is expected)
@@ -408,6 +431,15 @@ class StepRefused(Exception):
     """The step may not be taken now (the signal is closed, or a note or reason is missing)."""
 
 
+class ReopenRefused(StepRefused):
+    """A reopening refused: `field` "reason" (none given, or too long) or "signal" (not closed, or closed by
+    Ketenzicht), with the message to show."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
 def _step(signal: Signal, *, user: User, kind: str, state: str, reason: str = "", note: str = "") -> None:
     now = timezone.now()
     Signal.objects.filter(pk=signal.pk).update(state=state, closed_reason=reason, updated_at=now)
@@ -451,4 +483,59 @@ def signal_close(*, user: User, pk: int, reason: str, note: str, origin: str) ->
             reason=reason,
             note=note,
         )
+    return signal
+
+
+REOPEN_REASON_LENGTH = 2000
+
+
+def signal_reopen(*, user: User, pk: int, reason: str, origin: str) -> Signal:
+    """Re-open a signal the desk closed (closed by mistake, or before a new report came in): back among the
+    unit's open signals as seen, with its evidence; a "re-opened" step with the user's reason in its
+    history, the access logged with its purpose, and whoever works the pair's case told
+    (`signals.signals_reopened`). Whoever may close it may re-open it; NotVisible outside the own unit,
+    the same as a missing one. One statement decides: a signal not closed (or re-opened meanwhile, in
+    another tab) is refused and nothing is stored. A withdrawn signal is Ketenzicht's: it re-opens by
+    itself when its rule holds again."""
+    from .selectors import signal_get_for_user
+
+    signal = signal_get_for_user(user=user, pk=pk, origin=origin)
+    reason = reason.strip()
+    if not reason:
+        raise ReopenRefused("reason", gettext_noop("Say why you reopen the signal."))
+    if len(reason) > REOPEN_REASON_LENGTH:
+        raise ReopenRefused("reason", gettext_noop("Keep the reason to at most 2000 characters."))
+    now = timezone.now()
+    with transaction.atomic():
+        reopened = (
+            Signal.objects.filter(pk=signal.pk, state=SignalState.CLOSED)
+            .exclude(closed_reason=CloseReason.WITHDRAWN)
+            .update(state=SignalState.SEEN, closed_reason="", updated_at=now)
+        )
+        if not reopened:
+            signal.refresh_from_db(fields=["state", "closed_reason"])
+            if signal.closed_reason == CloseReason.WITHDRAWN:
+                raise ReopenRefused(
+                    "signal",
+                    gettext_noop(
+                        "Not reopened: Ketenzicht withdrew this signal because its rule no longer holds; "
+                        "it reopens by itself when the rule holds again."
+                    ),
+                )
+            raise ReopenRefused(
+                "signal", gettext_noop("Not reopened: this signal is open already (nothing was changed).")
+            )
+        signal.state, signal.closed_reason = SignalState.SEEN, ""
+        SignalEvent.objects.create(
+            signal=signal, at=now, actor=user, kind=SignalEvent.Kind.REOPENED, state=SignalState.SEEN,
+            note=reason,
+        )  # fmt: skip
+        signal_mark_seen(signal=signal, user=user)
+        access_log_record(
+            actor=user, action="reopen", object_type="signal", object_id=signal.pk, result="stored",
+            purpose=SIGNAL_PURPOSE, origin=origin,
+            detail={"suspect": signal.suspect_id, "victim": signal.victim_id, "rule": signal.rule},
+            persons=[signal.suspect_id, signal.victim_id],
+        )  # fmt: skip
+        signals_reopened.send(sender=Signal, signals=[signal.pk], by=user, reason=reason, at=now)
     return signal

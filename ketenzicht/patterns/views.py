@@ -13,8 +13,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketenzicht.audit.services import request_origin
 
+from .forms import SignalReopenForm
 from .labels import change_before_text, change_text, reason_rows, rule_description, rule_label
-from .models import SignalState
+from .models import CloseReason, SignalState
 from .selectors import (
     may_see_signals,
     signal_evidence_for_user,
@@ -23,7 +24,16 @@ from .selectors import (
     signal_names_for_user,
     signal_sight_for_user,
 )
-from .services import DESK_REASONS, StepRefused, signal_assess, signal_close, signal_list_logged, signal_open
+from .services import (
+    DESK_REASONS,
+    ReopenRefused,
+    StepRefused,
+    signal_assess,
+    signal_close,
+    signal_list_logged,
+    signal_open,
+    signal_reopen,
+)
 
 PAGE_SIZE = 50
 REFUSED = gettext_noop(
@@ -74,7 +84,9 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, pk)
 
 
-def _detail(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, pk: int, *, status: int = 200, reopen_form: SignalReopenForm | None = None
+) -> HttpResponse:
     # No role check first: a role that sees no signals gets the one 404 (NotVisible), logged once.
     signal = signal_open(user=request.user, pk=pk, origin=request_origin(request, "web"))  # type: ignore[arg-type]
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
@@ -92,6 +104,10 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse
             "seen": list(signal.seen.select_related("user")),
             "history": signal_history(signal),
             "closed": signal.state == SignalState.CLOSED,
+            # The desk re-opens what it closed; a withdrawn signal re-opens by itself when its rule holds.
+            "reopen_form": (reopen_form or SignalReopenForm())
+            if signal.state == SignalState.CLOSED and signal.closed_reason != CloseReason.WITHDRAWN
+            else None,
             "reasons_to_close": [(r.value, r.label) for r in DESK_REASONS],
             "change": change_text(signal.change),
             "before": change_before_text(signal.change),
@@ -102,9 +118,12 @@ def _detail(request: HttpRequest, pk: int, *, status: int = 200) -> HttpResponse
 
 @require_POST
 def signal_act(request: HttpRequest, pk: int) -> HttpResponse:
-    """The screening desk's steps on a signal: assess (with a note) or close (with a reason)."""
+    """The screening desk's steps on a signal: assess (with a note), close (with a reason) or re-open a
+    closed one (with a reason)."""
     user, origin = request.user, request_origin(request, "web")
     action, note = request.POST.get("action", ""), request.POST.get("note", "")
+    if action == "reopen":
+        return _reopen(request, pk)
     try:
         if action == "assess":
             signal_assess(user=user, pk=pk, note=note, origin=origin)  # type: ignore[arg-type]
@@ -118,4 +137,23 @@ def signal_act(request: HttpRequest, pk: int) -> HttpResponse:
     except StepRefused:
         messages.error(request, _(REFUSED))
         return _detail(request, pk, status=422)
+    return redirect("patterns:signal-detail", pk=pk)
+
+
+def _reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-open a closed signal: an empty reason is refused at its field (422), a signal open already (a
+    second tab) with a message (409); nothing is stored either way."""
+    user, origin = request.user, request_origin(request, "web")
+    form = SignalReopenForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        signal_reopen(user=user, pk=pk, reason=reason, origin=origin)  # type: ignore[arg-type]
+    except ReopenRefused as refused:
+        if refused.field == "reason":
+            if form.is_valid():  # the field passed, the service did not: say why there
+                form.add_error("reason", _(refused.message))
+            return _detail(request, pk, status=422, reopen_form=form)
+        messages.error(request, _(refused.message))
+        return _detail(request, pk, status=409)
+    messages.success(request, _("The signal is open again."))
     return redirect("patterns:signal-detail", pk=pk)

@@ -9,6 +9,7 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
         from ketenzicht.workprocesses.signals import case_changed, case_reopening
@@ -16,12 +17,18 @@ class ScreeningConfig(AppConfig):
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
         from .panel import screening_level_missing, screening_panel
-        from .receivers import lapse_waiting_lowerings, refuse_second_open_case, sync_screening_case
+        from .receivers import (
+            lapse_waiting_lowerings,
+            refuse_second_open_case,
+            sync_screening_case,
+            tell_signal_reopened,
+        )
         from .selectors import may_use_screening_desk
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
+        signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
         register_case_panel("screening", screening_panel)
         for process in ("ex_partner_stalking", "dv_screening"):
             register_case_desk(

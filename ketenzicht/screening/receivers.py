@@ -1,14 +1,19 @@
 """The screening side of a kernel case kept in step with it (connected in apps.py): the queue's urgency and
 level, and whether the pair's case is still open; a closed case reopens only while its pair has no other open
-case in the unit."""
+case in the unit. And a pattern signal re-opened (by a screener, or by Ketenzicht when a new registration came
+in after it was closed) is told to whoever works the pair's case, or else to the unit's case screeners."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
+from ketenzicht.organisations.roles import Role
+from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 
@@ -101,3 +106,60 @@ def refuse_second_open_case(sender: Any, case: Case, **kwargs: Any) -> None:
             ScreeningCase.objects.filter(case_id=case.pk).update(open=True)
     except IntegrityError:
         raise Refused("open_case", _other_open_case(row) or "") from None
+
+
+# A re-opened pattern signal is told as a signal appears: to the unit that works it. The owner of the pair's
+# open screening case in the signal's unit (not the one who re-opened it), or, when the pair has no open case
+# with an active owner (or the signal is about one person), the unit's case screeners, whose signals list it
+# is back in. The alerts page links the signal (`params.signal`).
+SIGNAL_REOPENED_KIND = "signal_reopened"
+SIGNAL_REOPENED_MESSAGE = gettext_noop(
+    "Pattern signal %(signal)s was reopened by %(who)s and is open again in your unit's signals. "
+    "Reason: %(reason)s"
+)
+SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE = gettext_noop(
+    "Pattern signal %(signal)s was reopened by Ketenzicht: a new registration came in after it was closed."
+)
+
+
+def tell_signal_reopened(
+    sender: Any, signals: list[int], by: Any = None, reason: str = "", at: Any = None, **kwargs: Any
+) -> None:
+    """`patterns.signals.signals_reopened`: one alert per re-opened signal, inside its transaction."""
+    for signal in Signal.objects.filter(pk__in=signals, unit__isnull=False).select_related("unit"):
+        params = {"signal": signal.pk, "reason": reason}
+        if by is not None:
+            params["who"] = by.get_full_name() or by.get_username()
+        message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE
+        case = _pair_case(signal)
+        owner = case.owner if case is not None and case.owner is not None and case.owner.is_active else None
+        if owner is not None and by is not None and owner.pk == by.pk:
+            continue  # the owner re-opened it: nobody else works it
+        alert_raise(
+            kind=SIGNAL_REOPENED_KIND,
+            message=message,
+            organisation=signal.unit,  # type: ignore[arg-type]
+            case=case,
+            recipient=owner,
+            role="" if owner is not None else Role.CASE_SCREENER,
+            params={**params, "case": case.reference} if case is not None else params,
+            at=at,
+        )
+
+
+def _pair_case(signal: Signal) -> Case | None:
+    """The open screening case of the signal's pair in the signal's unit (one at most), or None."""
+    if signal.suspect_id is None or signal.victim_id is None:
+        return None
+    row = (
+        ScreeningCase.objects.filter(
+            unit_id=signal.unit_id,
+            suspect_id__in=_one_with(signal.suspect_id),
+            victim_id__in=_one_with(signal.victim_id),
+            open=True,
+        )
+        .select_related("case__owner")
+        .order_by("-case_id")
+        .first()
+    )
+    return row.case if row is not None else None

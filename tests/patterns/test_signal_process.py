@@ -69,7 +69,7 @@ def test_a_closed_signal_is_reopened_when_its_evidence_changes(make_user: Callab
     take_in("PL-S-3", MARCO, LOTTE, registered_at="2024-04-02T08:30:00+02:00", offences=["285"])
     signal.refresh_from_db()
     assert (signal.state, signal.closed_reason) == ("new", "")
-    assert steps(signal)[-2:] == [("closed", "closed", "no_action"), ("reopened", "new", "")]
+    assert steps(signal)[-2:] == [("closed", "closed", "no_action"), ("reopened", "new", "new_registration")]
     assert f"/signalen/{signal.pk}/" in client.get("/signalen/").content.decode()
 
 

@@ -183,7 +183,14 @@ WALK: dict[str, list[Visit]] = {
     "break_glass:decide": [post("/privacy/doorbraken/{bg_grant}/", {})],
     "patterns:signal-list": [get("/signalen/")],
     "patterns:signal-detail": [get("/signalen/{signal}/")],
-    "patterns:signal-act": [post("/signalen/{signal}/actie/", {"action": "assess", "note": ""})],
+    "patterns:signal-act": [
+        post("/signalen/{signal}/actie/", {"action": "assess", "note": ""}),
+        # Closed, then reopened: without a reason (the field's error), with one, and once more (refused).
+        post("/signalen/{signal}/actie/", {"action": "close", "reason": "no_action"}),
+        post("/signalen/{signal}/actie/", {"action": "reopen", "reason": ""}),
+        post("/signalen/{signal}/actie/", {"action": "reopen", "reason": "Te vroeg gesloten."}),
+        post("/signalen/{signal}/actie/", {"action": "reopen", "reason": "Te vroeg gesloten."}),
+    ],
     "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1")],
     "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
     "workprocesses:case-detail": [
