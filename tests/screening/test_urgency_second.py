@@ -94,6 +94,9 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
         assert 'data-testid="pending-lowering"' in html
         assert "This lowers Urgentie from Acuut to Laag: a team lead of the unit must confirm" in html
         assert ('data-testid="confirm-form"' in html) is answers
+    dutch = _client(lead).get(detail).content.decode()
+    assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
+    assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
     # Other steps wait too (closing excepted, below).
     with pytest.raises(Refused) as refused:
         _lower(case, screener, "normal")
