@@ -1,6 +1,7 @@
 """Recording a screening of a case: score it with its instrument, keep what the register pre-answered and
 what the screener corrected, and record the level and the urgency it suggests on the case. A lowered level
-waits for a second person; a raised one keeps its reason."""
+waits for a second person; a raised one keeps its reason. A newer screening makes a lowering still waiting
+count no longer: an older lowered level, and a lowered urgency waiting for a team lead."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from ketenzicht.workprocesses.alerts import (
 )
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import ConcurrentEdit, case_record
+from ketenzicht.workprocesses.services import ConcurrentEdit, case_lowering_lapse, case_record
 
 from .engine.instrument import Level
 from .engine.scoring import Answer, Judgement, Result, score
@@ -136,6 +137,9 @@ def screening_record(
         # An older lowering still waiting no longer counts: confirmed later, it would put its older level
         # over this one. Settled before this one's own alert, which may name the same step.
         _supersede_waiting(case, by=screening, actor=actor, at=at)
+        # So does a lowered urgency waiting for a team lead: it was chosen below what the older screening
+        # suggested, and this one suggests the urgency anew.
+        case_lowering_lapse(case, actor=actor, at=at, detail={"screening": screening.pk})
         if result.needs_second_person:
             alert_second_person_wanted(case, step=_lowered_step(screening), proposer=actor, at=at)
     return screening

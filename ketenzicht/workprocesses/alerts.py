@@ -84,14 +84,17 @@ SECOND_PERSON_DECLINED_MESSAGE = gettext_noop(
 )
 
 
-def alert_second_person_wanted(case: Case, *, step: str, proposer: User, at: datetime | None = None) -> Alert:
-    """Tell the team leads of the case's organisation that `step` (its label) waits for a second person."""
+def alert_second_person_wanted(
+    case: Case, *, step: str, proposer: User, role: str = Role.TEAM_LEAD, at: datetime | None = None
+) -> Alert:
+    """Tell the team leads (or the users of `role`: who confirms a lowering) of the case's organisation that
+    `step` (its label) waits for a second person."""
     return alert_raise(
         kind=SECOND_PERSON_KIND,
         message=SECOND_PERSON_MESSAGE,
         organisation=case.organisation,
         case=case,
-        role=Role.TEAM_LEAD,
+        role=role,
         params={"case": case.reference, "who": _name(proposer), "step": step},
         at=at,
     )

@@ -29,14 +29,57 @@ def date_rules() -> dict[str, str]:
     return dict(rules)
 
 
+# What an entry of ranked_fields.yaml may say besides the field's name.
+_RANKED_PROPERTIES = frozenset({"lowering_confirmed_by"})
+
+
 @lru_cache(maxsize=1)
+def _ranked() -> dict[str, dict[str, str]]:
+    """data/ranked_fields.yaml: field name -> its properties ({} for a plain name)."""
+    entries = yaml.safe_load((DATA_DIR / "ranked_fields.yaml").read_text(encoding="utf-8")) or []
+    if not isinstance(entries, list):
+        raise DefinitionError("ranked_fields.yaml", ["a list of field names is expected"])
+    found: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            found[entry] = {}
+            continue
+        if not (isinstance(entry, dict) and len(entry) == 1):
+            problems.append(f"{entry!r}: a field name, or one name with its properties, is expected")
+            continue
+        [(name, properties)] = entry.items()
+        properties = properties or {}
+        if not isinstance(name, str) or not isinstance(properties, dict):
+            problems.append(f"{entry!r}: a field name with a mapping of properties is expected")
+            continue
+        unknown = sorted(set(properties) - _RANKED_PROPERTIES)
+        if unknown:
+            problems.append(f"{name}: unknown properties {', '.join(map(str, unknown))}")
+        role = properties.get("lowering_confirmed_by")
+        if role is not None and role not in Role.values:
+            problems.append(f"{name}: lowering_confirmed_by names unknown role {role!r}")
+        found[name] = {str(key): str(value) for key, value in properties.items()}
+    if problems:
+        raise DefinitionError("ranked_fields.yaml", problems)
+    return found
+
+
 def ranked_fields() -> frozenset[str]:
     """The choice fields whose choices are listed most serious first (data/ranked_fields.yaml), by name:
     what a case holds for one of them is the floor a step's lower choice must explain (`lowering_floor`)."""
-    names = yaml.safe_load((DATA_DIR / "ranked_fields.yaml").read_text(encoding="utf-8")) or []
-    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-        raise DefinitionError("ranked_fields.yaml", ["a list of field names is expected"])
-    return frozenset(names)
+    return frozenset(_ranked())
+
+
+def lowering_confirmers() -> dict[str, str]:
+    """Ranked field -> the role that confirms a step choosing less than its floor (its
+    `lowering_confirmed_by` in data/ranked_fields.yaml): such a step waits for a user of that role in the
+    case's organisation, never its proposer (`services.case_take`). The urgency: a team lead."""
+    return {
+        name: properties["lowering_confirmed_by"]
+        for name, properties in _ranked().items()
+        if properties.get("lowering_confirmed_by")
+    }
 
 
 def definition_files(data_dir: Path = DATA_DIR) -> list[Path]:

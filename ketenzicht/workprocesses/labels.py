@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from ketenzicht.organisations.roles import Role
+
 from .engine.definition import Definition, FieldKind
 
 REFUSALS = {
@@ -23,6 +25,12 @@ REFUSALS = {
     "pending": _("A proposed step is waiting for a second person: confirm or decline it first."),
     "nothing_pending": _("No step is waiting for confirmation."),
     "same_person": _("A second person must confirm: you proposed this step yourself."),
+    # A lowering (a ranked field below what the case would otherwise hold) waits for a role; the detail
+    # names it.
+    "confirm_role": _(
+        "This proposal lowers a value below what the case would otherwise hold: only a %(role)s of the "
+        "case's organisation, not the one who proposed it, can confirm or decline it."
+    ),
     "person": _(
         "This person cannot take on the case: choose a colleague of the case's organisation with a role "
         "in its process."
@@ -62,6 +70,24 @@ HANDOFFS = {
     "zsm": _("the ZSM table"),
     "zorg_en_veiligheidshuis": _("the Zorg- en Veiligheidshuis"),
 }
+
+
+def lowered_rows(definition: Definition, pending: Mapping[str, Any]) -> list[dict[str, str]]:
+    """What a lowering waiting for a second person lowers (a proposal's `lowered`), by the definition's
+    labels: field, from (what the case keeps meanwhile) and to, e.g. Urgentie, Acuut, Normaal."""
+    rows = []
+    for name, change in (pending.get("lowered") or {}).items():
+        spec = definition.fields.get(name)
+        choices = spec.choices if spec else {}
+        before, after = str(change.get("from") or ""), str(change.get("to") or "")
+        rows.append(
+            {
+                "field": spec.label if spec else name,
+                "from": choices.get(before, before),
+                "to": choices.get(after, after),
+            }
+        )
+    return rows
 
 
 def handoff_label(kind: str) -> str:
@@ -105,6 +131,8 @@ def refusal_text(code: str, detail: str = "", definition: Definition | None = No
             rest = [refusal_text(code, ", ".join(unsaid), definition)] if unsaid else []
             return " ".join([*said, *rest])
     text = str(REFUSALS.get(code, REFUSALS["state"]))
+    if code == "confirm_role":
+        return text % {"role": str(Role(detail).label).lower() if detail in Role.values else detail or "?"}
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}
     if (

@@ -31,11 +31,13 @@ from .alerts import (
     alert_raise,
     alert_reopened,
     alert_second_person_answered,
+    alert_second_person_settled,
     alert_second_person_wanted,
 )
-from .definitions import date_rules, definition_of, ranked_fields
+from .definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
 from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
+from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
 from .selectors import closing_step, open_handoff_kinds, queue_role, reopen_refusal
 from .signals import case_changed, case_reopening, handoff_created
@@ -582,15 +584,17 @@ def _outcome(
     at: datetime,
     values: Mapping[str, Any] | None,
     reason: str,
+    roles: Iterable[str] | None = None,
 ) -> Outcome:
-    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it).
+    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it);
+    `roles` (default: the actor's) are the roles it is taken with.
     A hand-off is refused while the previous one of its kind waits for its desk (pressed twice, it would
     leave a second one that nobody ever takes on)."""
     outcome = take(
         definition_of(case.process_version),
         case.state,
         transition,
-        roles=actor.role_codes,
+        roles=actor.role_codes if roles is None else roles,
         at=at,
         values=values,
         recorded=case.data,
@@ -614,6 +618,36 @@ def _pending(case: Case) -> dict[str, Any]:
     return pending
 
 
+def _lowering(outcome: Outcome) -> dict[str, Any]:
+    """What a step lowers that a second person must confirm: {"lowered": {field: {"from": its floor, "to":
+    the value given}}, "confirm_role": the role that confirms} for the fields it gives below their floor whose
+    lowering waits (`definitions.lowering_confirmers`, e.g. the urgency: a team lead); {} when none."""
+    confirmers = lowering_confirmers()
+    lowered = {
+        name: {"from": floor, "to": outcome.values[name]}
+        for name, floor in outcome.lowered.items()
+        if name in confirmers
+    }
+    if not lowered:
+        return {}
+    return {"lowered": lowered, "confirm_role": confirmers[next(iter(lowered))]}
+
+
+def _closes_over_lowering(case: Case, transition: str) -> bool:
+    """While a lowering waits for a second person, a step that ends the case (without a second person of
+    its own) may still be taken: the lowering then no longer counts, as a lowered screening level does."""
+    pending = case.pending or {}
+    definition = definition_of(case.process_version)
+    step = definition.transition(transition)
+    return bool(
+        pending.get("lowered")
+        and step is not None
+        and not step.requires.second_person
+        and step.to in definition.states
+        and definition.states[step.to].final
+    )
+
+
 def case_take(
     case: Case,
     transition: str,
@@ -625,19 +659,26 @@ def case_take(
     at: datetime | None = None,
 ) -> Case:
     """Take a transition. One that needs a second person is proposed and waits (`case.pending`) until
-    another user confirms it. Raises Refused or ConcurrentEdit; nothing is stored then."""
+    another user confirms it; so does one that gives a ranked field a lower choice than its floor where the
+    field's lowering is confirmed by a role (`definitions.lowering_confirmers`: a lowered urgency waits for a
+    team lead), the case keeping its higher value meanwhile. A step that ends the case may be taken while
+    such a lowering waits: the lowering then lapses. Raises Refused or ConcurrentEdit; nothing is stored
+    then."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
         if current.closed_at is not None:
             raise Refused("closed")
+        lapsing: dict[str, Any] = {}
         if current.pending:
-            raise Refused("pending", current.pending.get("transition", ""))
+            if not _closes_over_lowering(current, transition):
+                raise Refused("pending", current.pending.get("transition", ""))
+            lapsing = current.pending
         step = definition_of(current.process_version).transition(transition)
-        needs_second = bool(step and step.requires.second_person)
         # A step that needs a second person is checked as if confirmed: the proposal waits for one.
         outcome = _outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
-        if needs_second:
+        lowering = _lowering(outcome)
+        if (step and step.requires.second_person) or lowering:
             current.pending = {
                 "transition": transition,
                 "by": actor.pk,
@@ -645,6 +686,7 @@ def case_take(
                 "values": outcome.values,
                 "reason": reason,
                 "at": at.isoformat(),
+                **lowering,
             }
             _save(current, ["pending"])
             _event(
@@ -656,18 +698,37 @@ def case_take(
                 from_state=current.state,
                 to_state=outcome.target,
                 reason=reason,
-                detail={"values": outcome.values},
+                detail={"values": outcome.values, **lowering},
             )
-            alert_second_person_wanted(current, step=outcome.transition.label, proposer=actor, at=at)
+            alert_second_person_wanted(
+                current,
+                step=_pending_label(current, current.pending),
+                proposer=actor,
+                role=str(lowering.get("confirm_role") or Role.TEAM_LEAD),
+                at=at,
+            )
         else:
-            _apply(current, outcome, actor=actor, at=at, reason=reason, detail={})
+            label = _pending_label(current, lapsing) if lapsing else ""
+            _apply(
+                current, outcome, actor=actor, at=at, reason=reason, detail={"lapsed": label} if label else {}
+            )
+            if label:
+                alert_second_person_settled(current, step=label, by=None, at=at)
     return current
 
 
 def _pending_label(case: Case, pending: Mapping[str, Any]) -> str:
-    """The waiting step's label, as its alerts name it (the transition's name when the version lacks it)."""
-    step = definition_of(case.process_version).transition(pending["transition"])
-    return step.label if step else str(pending["transition"])
+    """The waiting step's label, as its alerts name it (the transition's name when the version lacks it);
+    a lowering names what it lowers, from what to what, by the definition's labels (e.g. "Screening
+    afronden: Urgentie Acuut → Normaal")."""
+    definition = definition_of(case.process_version)
+    step = definition.transition(pending["transition"])
+    label = step.label if step else str(pending["transition"])
+    rows = lowered_rows(definition, pending)
+    if not rows:
+        return label
+    changes = "; ".join(f"{row['field']} {row['from']} → {row['to']}" for row in rows)
+    return f"{label}: {changes}"
 
 
 def _proposer(pending: Mapping[str, Any]) -> User | None:
@@ -675,16 +736,28 @@ def _proposer(pending: Mapping[str, Any]) -> User | None:
     return User.objects.filter(pk=by).first() if isinstance(by, int) else None
 
 
+def _may_answer(case: Case, pending: Mapping[str, Any], actor: User) -> None:
+    """Who may answer the waiting step: never its proposer; a lowering only a user of the role that confirms
+    it (`confirm_role`) in the case's organisation. Refused ("same_person", "confirm_role") otherwise."""
+    if pending.get("by") == actor.pk:
+        raise Refused("same_person")
+    role = str(pending.get("confirm_role") or "")
+    if role and not (actor.organisation_id == case.organisation_id and actor.has_role(role)):
+        raise Refused("confirm_role", role)
+
+
 def case_confirm(
     case: Case, *, actor: User, expected_version: int | None, at: datetime | None = None
 ) -> Case:
-    """A second person confirms the proposed transition: then it is taken (both names in the history)."""
+    """A second person confirms the proposed transition: then it is taken (both names in the history). A
+    lowering (`confirm_role` in the proposal) is confirmed only by a user of that role in the case's
+    organisation, who need not hold a role of the step itself."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
         pending = _pending(current)
-        if pending["by"] == actor.pk:
-            raise Refused("same_person")
+        _may_answer(current, pending, actor)
+        lowering = bool(pending.get("confirm_role"))
         outcome = _outcome(
             current,
             pending["transition"],
@@ -692,6 +765,7 @@ def case_confirm(
             at=at,
             values=pending["values"],
             reason=pending["reason"],
+            roles=_step_roles(current, pending) if lowering else None,
         )
         _apply(
             current,
@@ -699,21 +773,41 @@ def case_confirm(
             actor=actor,
             at=at,
             reason=pending["reason"],
-            detail={"proposed_by": pending["by_name"], "confirmed_by": actor.get_username()},
+            detail={
+                "proposed_by": pending["by_name"],
+                "confirmed_by": actor.get_username(),
+                **({"lowered": pending["lowered"]} if lowering else {}),
+            },
         )
         alert_second_person_answered(
-            current, step=outcome.transition.label, actor=actor, proposer=None, declined_reason=None, at=at
+            current,
+            step=_pending_label(current, pending),
+            actor=actor,
+            proposer=None,
+            declined_reason=None,
+            at=at,
         )
     return current
+
+
+def _step_roles(case: Case, pending: Mapping[str, Any]) -> tuple[str, ...]:
+    """The roles that may take the waiting step (a lowering's confirmer answers for its own role)."""
+    step = definition_of(case.process_version).transition(pending["transition"])
+    return tuple(step.roles) if step else ()
 
 
 def case_decline(
     case: Case, *, actor: User, expected_version: int | None, reason: str, at: datetime | None = None
 ) -> Case:
+    """A second person declines the proposed transition, saying why: the case is as it was, the proposer
+    is told. A lowering is declined, as it is confirmed, only by a user of its `confirm_role` in the case's
+    organisation, never its proposer (who can withdraw it)."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
         pending = _pending(current)
+        if pending.get("confirm_role"):
+            _may_answer(current, pending, actor)
         if not reason.strip():
             raise Refused("reason")
         current.pending = None
@@ -725,7 +819,10 @@ def case_decline(
             at=at,
             transition=pending["transition"],
             reason=reason,
-            detail={"proposed_by": pending["by_name"]},
+            detail={
+                "proposed_by": pending["by_name"],
+                **({"lowered": pending["lowered"]} if pending.get("lowered") else {}),
+            },
         )
         alert_second_person_answered(
             current,
@@ -736,6 +833,47 @@ def case_decline(
             at=at,
         )
     return current
+
+
+# The history line of a lowering that no longer waits because what it lowered from changed (a desk's
+# `case_lowering_lapse`, e.g. a newer screening suggests another urgency).
+LOWERING_LAPSED = gettext_noop("proposed lowering no longer counts")
+
+
+def case_lowering_lapse(
+    case: Case, *, actor: User | None, at: datetime | None = None, detail: Mapping[str, Any] | None = None
+) -> bool:
+    """A lowering waiting for a second person (a proposal with `lowered`) no longer counts: a desk changed
+    what it lowered from (e.g. a newer screening, which suggests the urgency anew), so confirming it later
+    would put a choice made against an older floor over the new one. The proposal is cleared, one history
+    line says so (`detail` naming the desk's record), and the team leads' alert is settled. Nothing happens,
+    False, when no lowering waits. In the caller's transaction (a savepoint of its own)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, None)
+        pending = current.pending or {}
+        if not pending.get("lowered"):
+            return False
+        label = _pending_label(current, pending)
+        current.pending = None
+        _save(current, ["pending"])
+        _event(
+            current,
+            kind=EventKind.RECORDED,
+            actor=actor,
+            at=at,
+            transition=pending["transition"],
+            detail={
+                **(detail or {}),
+                "what": LOWERING_LAPSED,
+                "lapsed": label,
+                "proposed_by": pending.get("by_name", ""),
+                "lowered": pending["lowered"],
+                "values": {},
+            },
+        )
+        alert_second_person_settled(current, step=label, by=actor, at=at)
+    return True
 
 
 # The history lines whose `detail["values"]` say what they recorded on the case; a reopen's

@@ -37,7 +37,7 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
-from .labels import refusal_text, state_label, value_label
+from .labels import lowered_rows, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
@@ -262,6 +262,11 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
             value_label(definition, k, v) for k, v in (event.detail.get("values") or {}).items()
         )
     ]
+    if not event.detail.get("lapsed"):  # a lowering proposed, confirmed or declined: from what it lowers
+        parts += [
+            _("%(field)s lowered from %(before)s") % {"field": row["field"], "before": row["from"]}
+            for row in lowered_rows(definition, event.detail)
+        ]
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
     if person_from or person_to:
         parts.append(f"{names.get(person_from) or '—'} → {names.get(person_to) or '—'}")
@@ -366,7 +371,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "pending_values": [
             value_label(view.definition, k, v) for k, v in ((case.pending or {}).get("values") or {}).items()
         ],
-        "may_confirm": bool(case.pending and case.pending.get("by") != user.pk),
+        "may_confirm": _may_confirm(case, user),
+        # A lowering waiting for a role (e.g. the urgency, for a team lead): what from what to what, and who.
+        "pending_lowered": lowered_rows(view.definition, case.pending or {}),
+        "pending_role": _role_label(str((case.pending or {}).get("confirm_role") or "")),
         # What the steps recorded, as the definition names it (a desk shows its own values in its panel).
         "data_values": [
             value_label(view.definition, k, v) for k, v in case.data.items() if k in view.definition.fields
@@ -381,6 +389,20 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ],
         **_registrations(case, user, request_origin(request, "web")),
     }
+
+
+def _may_confirm(case: Case, user: User) -> bool:
+    """Whether the user may answer the waiting step: never its proposer; a lowering only a user of the role
+    that confirms it in the case's organisation (as `services.case_confirm` holds)."""
+    pending = case.pending or {}
+    if not pending or pending.get("by") == user.pk:
+        return False
+    role = str(pending.get("confirm_role") or "")
+    return not role or (user.organisation_id == case.organisation_id and user.has_role(role))
+
+
+def _role_label(role: str) -> str:
+    return str(Role(role).label).lower() if role in Role.values else role
 
 
 def _reopen(
@@ -462,7 +484,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             )
             bound[transition.name] = form
             if form.is_valid():
-                case_take(
+                taken = case_take(
                     case,
                     transition.name,
                     actor=user,
@@ -471,7 +493,16 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
                 done = _("Step taken: %(step)s.") % {"step": transition.label}
-                if transition.requires.second_person:
+                if taken.pending and taken.pending.get("confirm_role"):
+                    done = _(
+                        "Step proposed: %(step)s. It lowers %(what)s, so a %(role)s must confirm it; until "
+                        "then the case keeps what it had."
+                    ) % {
+                        "step": transition.label,
+                        "what": ", ".join(row["field"] for row in lowered_rows(definition, taken.pending)),
+                        "role": _role_label(str(taken.pending["confirm_role"])),
+                    }
+                elif taken.pending:
                     done = _("Step proposed: %(step)s. A second person must confirm it.") % {
                         "step": transition.label
                     }

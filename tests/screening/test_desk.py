@@ -293,6 +293,12 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert case.state == "screening"
     client.post(act, {**finish, "step-screened-reason": "zij is bij haar ouders in Canada"})
     case.refresh_from_db()
+    # With the reason, the lower urgency waits for a team lead of the unit (test_urgency_second.py).
+    assert case.state == "screening" and case.pending is not None
+    assert case.pending["lowered"] == {"urgency": {"from": "acute", "to": "low"}}
+    lead = make_user("team_lead")
+    _client(lead).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
+    case.refresh_from_db()
     assert case.state == "screened" and case.data["urgency"] == "low"
     # Contact with the victim cannot have happened tomorrow.
     today = timezone.localdate()

@@ -218,6 +218,37 @@ def test_every_ranked_field_is_a_choice_field_of_a_shipped_definition() -> None:
     assert ranked_fields() and ranked_fields() <= choice_fields
 
 
+def test_a_lowered_urgency_is_confirmed_by_a_team_lead_of_every_process_that_has_it(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ranked_fields.yaml names who confirms a lowering below the floor: for the urgency a team lead, a role
+    of every shipped process that has the field (else a lowering could never be confirmed). An unknown role
+    or property is refused when the file is read."""
+    from ketenzicht.workprocesses import definitions
+    from ketenzicht.workprocesses.engine.definition import DefinitionError, load_definition
+
+    assert definitions.lowering_confirmers() == {"urgency": "team_lead"}
+    assert {"urgency", "unsafety"} <= definitions.ranked_fields()
+    for path in definitions.definition_files(definitions.DATA_DIR):
+        definition = load_definition(path)
+        for name, role in definitions.lowering_confirmers().items():
+            if name in definition.fields:
+                assert role in definition.roles, path.name
+    (tmp_path / "ranked_fields.yaml").write_text(
+        "- unsafety\n- urgency: {lowering_confirmed_by: boss, colour: red}\n", encoding="utf-8"
+    )
+    monkeypatch.setattr(definitions, "DATA_DIR", tmp_path)
+    definitions._ranked.cache_clear()
+    try:
+        with pytest.raises(DefinitionError) as refused:
+            definitions.ranked_fields()
+        assert "unknown role 'boss'" in str(refused.value) and "unknown properties colour" in str(
+            refused.value
+        )
+    finally:
+        definitions._ranked.cache_clear()
+
+
 def test_a_date_that_happened_lies_not_after_today_and_one_to_come_not_before() -> None:
     # Contact with the victim "on 01-03-2027" met an acute case's deadline; a hearing "on 01-01-2026" was
     # sent to the case owner as the summons. Both are refused now, naming the field.

@@ -29,6 +29,9 @@ class Outcome:
     escalate_to: str | None
     final: bool
     values: dict[str, str] = field(default_factory=dict)
+    # The choice fields given a value below their floor (`lowering_floor`), each with that floor: a step
+    # that lowers one whose lowering a second person confirms waits for them (the caller decides).
+    lowered: dict[str, str] = field(default_factory=dict)
 
 
 def may_take(definition: Definition, state: str, roles: Iterable[str]) -> list[Transition]:
@@ -146,10 +149,12 @@ def lowering_floors(
     return {name: floor for name, floor in found.items() if floor}
 
 
-def _below_floor(
+def lowered_fields(
     definition: Definition, values: Mapping[str, str], recorded: Mapping[str, Any], ranked: Collection[str]
-) -> str:
-    """The first choice field given a value below its floor (`lowering_floor`), or "": lowering says why."""
+) -> dict[str, str]:
+    """The choice fields given a value below their floor (`lowering_floor`), each with that floor, in the
+    order given: lowering says why."""
+    found: dict[str, str] = {}
     for name, value in values.items():
         spec = definition.fields.get(name)
         floor = lowering_floor(definition, name, recorded, ranked)
@@ -157,8 +162,8 @@ def _below_floor(
             continue
         order = list(spec.choices)
         if order.index(value) > order.index(floor):
-            return name
-    return ""
+            found[name] = floor
+    return found
 
 
 def _date_out_of_time(
@@ -217,9 +222,9 @@ def take(
     if when:
         raise Refused(*when)
     given = {key: value for key, value in cleaned.items() if key not in transition.sets}
-    lowered = _below_floor(definition, given, recorded or {}, ranked)
+    lowered = lowered_fields(definition, given, recorded or {}, ranked)
     if lowered and not reason.strip():
-        raise Refused("lowered", lowered)
+        raise Refused("lowered", next(iter(lowered)))
     if transition.requires.second_person and not second_person:
         raise Refused("second_person")
     due, escalate_to = state_deadline(definition, transition.to, at, overrides, held)
@@ -231,4 +236,5 @@ def take(
         escalate_to=escalate_to,
         final=definition.states[transition.to].final,
         values=cleaned,
+        lowered=lowered,
     )

@@ -1,0 +1,258 @@
+"""A decided urgency lower than the one the case would otherwise have (what the screening suggested) waits
+for a team lead of the unit, as a lowered screening level does: the queue, the deadlines and the case keep
+the higher urgency meanwhile; the team leads are alerted and the alert is settled when one answers; a
+decline is told to the screener with its reason; a raise is taken at once; a newer screening or closing the
+case makes the lowering count no longer; an answer against an older lock version is refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
+from ketenzicht.screening.recording import screening_record
+from ketenzicht.screening.selectors import queue_for_user
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, EventKind
+from ketenzicht.workprocesses.services import (
+    ConcurrentEdit,
+    case_confirm,
+    case_decline,
+    case_note,
+    case_take,
+    case_withdraw,
+)
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.screening.test_desk import BRAM, HIGH_ANSWERS, NOOR, _client, _days_ago, _english
+from tests.screening.test_record import NO
+
+pytestmark = pytest.mark.django_db
+
+WHY = "Zij woont sinds gisteren bij haar ouders in Canada."
+
+
+def _instrument() -> InstrumentVersion:
+    return InstrumentVersion.objects.filter(code="ex_partner_stalking_open").latest("version")
+
+
+def _two_cases(screener: Any) -> tuple[Case, Case]:
+    """Two domestic-violence cases of one unit in screening: one the screening found acute (a threat to
+    kill with a knife), one of a quarrel the screening found low."""
+    take_in("PL0600-U-1", MARCO, LOTTE, registered_at=_days_ago(2), relation="partner",
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    take_in("PL0600-U-2", BRAM, NOOR, registered_at=_days_ago(1), relation="partner", summary="Ruzie.")
+    acute, low = (row.case for row in ScreeningCase.objects.order_by("case_id"))
+    screening_record(case=acute, instrument=_instrument(), answers=HIGH_ANSWERS, actor=screener)
+    screening_record(case=low, instrument=_instrument(), answers=NO, actor=screener)
+    for case in (acute, low):
+        case_take(case, "start_screening", actor=screener, expected_version=None)
+        case.refresh_from_db()
+    assert (acute.data["urgency_suggested"], low.data["urgency_suggested"]) == ("acute", "low")
+    return acute, low
+
+
+def _lower(case: Case, screener: Any, urgency: str = "low") -> Case:
+    return case_take(case, "screened", actor=screener, expected_version=case.lock_version,
+                     values={"urgency": urgency}, reason=WHY)  # fmt: skip
+
+
+def _queue(user: Any) -> list[int]:
+    return [row.case_id for row in queue_for_user(user=user)]
+
+
+def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, low = _two_cases(screener)
+    deadline = acute.deadline_at
+    assert _queue(lead) == [acute.pk, low.pk]
+
+    case = _lower(acute, screener)
+    case.refresh_from_db()
+    # Not taken: the step waits, the case has no lower urgency and keeps its deadline and its queue place.
+    assert case.state == "screening" and "urgency" not in case.data and case.deadline_at == deadline
+    assert case.pending is not None and case.pending["confirm_role"] == "team_lead"
+    assert case.pending["lowered"] == {"urgency": {"from": "acute", "to": "low"}}
+    assert ScreeningCase.objects.get(case=case).urgency == "acute"
+    assert _queue(lead) == [acute.pk, low.pk]
+    proposed = case.events.get(kind=EventKind.PROPOSED)
+    assert proposed.actor == screener and proposed.reason == WHY and proposed.detail["lowered"]
+    # The team leads are alerted, naming what is lowered; the screener is not.
+    [alert] = alert_list_for_user(user=lead)
+    assert alert.kind == "second_person" and alert.case == case
+    assert "Screening afronden: Urgentie Acuut → Laag" in alert_text(alert)
+    assert not alert_list_for_user(user=screener).exists()
+    # The case page says the lowering waits, and for whom; only the team lead gets the form to answer it.
+    detail = reverse("workprocesses:case-detail", args=[case.pk])
+    for user, answers in ((lead, True), (screener, False)):
+        html = _english(_client(user)).get(detail).content.decode()
+        assert 'data-testid="pending-lowering"' in html
+        assert "This lowers Urgentie from Acuut to Laag: a team lead of the unit must confirm" in html
+        assert ('data-testid="confirm-form"' in html) is answers
+    dutch = _client(lead).get(detail).content.decode()
+    assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
+    assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
+    # Other steps wait too (closing excepted, below).
+    with pytest.raises(Refused) as refused:
+        _lower(case, screener, "normal")
+    assert refused.value.code == "pending"
+
+
+def test_only_a_team_lead_of_the_unit_other_than_the_proposer_answers_a_lowering(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, colleague = make_user("case_screener"), make_user("case_screener", "case_owner")
+    proposer_lead, lead = make_user("team_lead"), make_user("team_lead")
+    elsewhere = make_user("team_lead", organisation="zeeland-west-brabant")
+    acute, _low = _two_cases(screener)
+    case = _lower(acute, proposer_lead)
+    for user, code in (
+        (proposer_lead, "same_person"),
+        (colleague, "confirm_role"),
+        (elsewhere, "confirm_role"),
+    ):
+        with pytest.raises(Refused) as confirmed:
+            case_confirm(case, actor=user, expected_version=None)
+        with pytest.raises(Refused) as declined:
+            case_decline(case, actor=user, expected_version=None, reason="nee")
+        assert (confirmed.value.code, declined.value.code) == (code, code)
+    case.refresh_from_db()
+    assert case.pending and "urgency" not in case.data
+    # Posted from the page by a colleague who is no team lead: refused in words, nothing taken.
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    page = _english(_client(colleague)).post(
+        act, {"action": "confirm", "confirm-lock_version": case.lock_version}
+    )
+    assert page.status_code == 400
+    assert (
+        "only a team lead of the case&#x27;s organisation, not the one who proposed it"
+        in page.content.decode()
+    )
+    case_confirm(case, actor=lead, expected_version=case.lock_version)
+    case.refresh_from_db()
+    assert case.data["urgency"] == "low"
+
+
+def test_a_team_lead_confirms_the_lowering_and_the_queue_follows(make_user: Callable[..., Any]) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, low = _two_cases(screener)
+    case = _lower(acute, screener)
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    answer = _english(_client(lead)).post(
+        act, {"action": "confirm", "confirm-lock_version": case.lock_version}, follow=True
+    )
+    assert "Step confirmed." in answer.content.decode()
+    case.refresh_from_db()
+    assert case.state == "screened" and case.data["urgency"] == "low" and case.pending is None
+    assert ScreeningCase.objects.get(case=case).urgency == "low"
+    assert _queue(lead) == [low.pk, acute.pk]  # low in screening (suggested low), then the lowered one
+    line = case.events.filter(kind=EventKind.TRANSITION, transition="screened").get()
+    assert line.actor == lead and line.reason == WHY
+    assert (line.detail["proposed_by"], line.detail["confirmed_by"]) == (screener.username, lead.username)
+    assert not alert_list_for_user(user=lead).exists()  # the alert is settled
+    settled = case.alerts.get(kind="second_person")
+    assert settled.read_by == lead
+
+
+def test_a_declined_lowering_leaves_the_case_as_it_was_and_tells_the_screener_why(
+    make_user: Callable[..., Any],
+) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, low = _two_cases(screener)
+    case = _lower(acute, screener)
+    with pytest.raises(Refused) as refused:
+        case_decline(case, actor=lead, expected_version=None, reason=" ")
+    assert refused.value.code == "reason"
+    case_decline(case, actor=lead, expected_version=case.lock_version, reason="Het mes is niet gevonden.")
+    case.refresh_from_db()
+    assert case.state == "screening" and "urgency" not in case.data and case.pending is None
+    assert ScreeningCase.objects.get(case=case).urgency == "acute"
+    assert _queue(lead) == [acute.pk, low.pk]
+    line = case.events.get(kind=EventKind.DECLINED)
+    assert line.actor == lead and line.reason == "Het mes is niet gevonden."
+    assert line.detail["proposed_by"] == screener.username
+    assert not alert_list_for_user(user=lead).exists()
+    [told] = alert_list_for_user(user=screener)
+    assert told.kind == "second_person_declined" and told.case == case
+    assert "Het mes is niet gevonden." in alert_text(told)
+
+
+def test_a_raise_or_the_suggested_urgency_is_taken_at_once(make_user: Callable[..., Any]) -> None:
+    """Also after a lowering was withdrawn: the screener then decides again, and a raise needs nobody."""
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, low = _two_cases(screener)
+    case = _lower(low, screener, "low")  # the suggestion itself: no lowering
+    assert case.state == "screened" and case.pending is None and case.data["urgency"] == "low"
+    waiting = _lower(acute, screener, "high")
+    assert waiting.pending and waiting.state == "screening"
+    case_withdraw(waiting, actor=screener, expected_version=waiting.lock_version)
+    waiting.refresh_from_db()
+    raised = case_take(waiting, "screened", actor=screener, expected_version=waiting.lock_version,
+                       values={"urgency": "acute"})  # fmt: skip
+    assert raised.state == "screened" and raised.data["urgency"] == "acute" and raised.pending is None
+    assert not alert_list_for_user(user=lead).exists()  # the withdrawn proposal's alert is settled too
+    assert _queue(lead) == [acute.pk, low.pk]
+
+
+def test_an_answer_against_an_older_lock_version_is_refused(make_user: Callable[..., Any]) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, _low = _two_cases(screener)
+    with pytest.raises(ConcurrentEdit):  # proposed against a page shown before the screening started
+        case_take(acute, "screened", actor=screener, expected_version=acute.lock_version - 1,
+                  values={"urgency": "low"}, reason=WHY)  # fmt: skip
+    case = _lower(acute, screener)
+    shown = case.lock_version
+    case_note(case, text="Slachtoffer belde terug.", actor=screener, expected_version=shown)
+    with pytest.raises(ConcurrentEdit):
+        case_confirm(case, actor=lead, expected_version=shown)
+    with pytest.raises(ConcurrentEdit):
+        case_decline(case, actor=lead, expected_version=shown, reason="nee")
+    case.refresh_from_db()
+    assert case.pending and "urgency" not in case.data
+    assert alert_list_for_user(user=lead).count() == 1
+    # From the page: told the case changed, nothing confirmed.
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    page = _english(_client(lead)).post(act, {"action": "confirm", "confirm-lock_version": shown})
+    assert page.status_code == 409
+    case.refresh_from_db()
+    assert case.pending and "urgency" not in case.data
+
+
+def test_a_newer_screening_makes_a_waiting_lowering_count_no_longer(make_user: Callable[..., Any]) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, _low = _two_cases(screener)
+    case = _lower(acute, screener)
+    newer = screening_record(case=case, instrument=_instrument(), answers=HIGH_ANSWERS, actor=screener)
+    case.refresh_from_db()
+    assert case.pending is None and "urgency" not in case.data and case.state == "screening"
+    assert not alert_list_for_user(user=lead).exists()
+    line = case.events.get(kind=EventKind.RECORDED, detail__lapsed__isnull=False)
+    assert (
+        line.detail["screening"] == newer.pk and line.detail["what"] == "proposed lowering no longer counts"
+    )
+    assert line.detail["lapsed"] == "Screening afronden: Urgentie Acuut → Laag"
+    with pytest.raises(Refused) as refused:
+        case_confirm(case, actor=lead, expected_version=None)
+    assert refused.value.code == "nothing_pending"
+    html = _english(_client(lead)).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "no longer waits for a second person: Screening afronden: Urgentie Acuut → Laag" in html
+
+
+def test_closing_the_case_makes_a_waiting_lowering_count_no_longer(make_user: Callable[..., Any]) -> None:
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    acute, _low = _two_cases(screener)
+    case = _lower(acute, screener)
+    closed = case_take(case, "no_further_action", actor=screener, expected_version=case.lock_version,
+                       reason="Aangifte ingetrokken.")  # fmt: skip
+    assert closed.closed_at is not None and closed.pending is None and "urgency" not in closed.data
+    assert not alert_list_for_user(user=lead).exists()
+    line = closed.events.get(kind=EventKind.TRANSITION, transition="no_further_action")
+    assert line.detail["lapsed"] == "Screening afronden: Urgentie Acuut → Laag"
+    with pytest.raises(Refused) as refused:
+        case_confirm(closed, actor=lead, expected_version=None)
+    assert refused.value.code == "nothing_pending"
