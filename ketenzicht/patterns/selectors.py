@@ -19,6 +19,7 @@ from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
 from ketenzicht.registrations.sharing import visibility_filter
 
+from .labels import rule_label
 from .models import SIGNAL_PURPOSE, Severity, Signal, SignalEvent, SignalRegistration, SignalSeen, SignalState
 
 # Who works a unit's signals list: the police case screeners and case owners of that unit.
@@ -281,8 +282,6 @@ def person_signal_rows_for_user(
     persons across (the other of a pair; for a rule about one person, the other side of its registrations),
     seen as the dossier sees the registrations (`purposed`: under its purpose; `everything`: during the
     user's break-the-glass grant for the person, checked by the caller)."""
-    from .labels import rule_label
-
     org_id = getattr(user, "organisation_id", None)
     seen = {"purposed": purposed, "everything": everything}
     sides = _sides_of_person(user=user, person_id=person_id, **seen)

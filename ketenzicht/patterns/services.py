@@ -49,6 +49,7 @@ from .models import (
     SignalState,
     subject_key,
 )
+from .selectors import signal_get_for_user
 from .signals import signals_reopened
 
 WITHDRAWN = ""  # the fingerprint of a withdrawn signal: no finding has it
@@ -409,8 +410,6 @@ def signal_list_logged(
 def signal_open(*, user: User, pk: int, origin: str) -> Signal:
     """One signal of the user's unit, for reading: logged with its purpose and marked seen by the user. A
     signal outside the user's unit raises NotVisible (logged as refused), the same as a missing one."""
-    from .selectors import signal_get_for_user
-
     signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     with transaction.atomic():
         signal_mark_seen(signal=signal, user=user)
@@ -455,8 +454,6 @@ DESK_REASONS = [r for r in CloseReason if r != CloseReason.WITHDRAWN]  # withdra
 def signal_assess(*, user: User, pk: int, note: str, origin: str) -> Signal:
     """The screener has looked into the signal: assessed, with a note. NotVisible outside the own unit
     (looked up outside the transaction: a refusal's entry must stay)."""
-    from .selectors import signal_get_for_user
-
     signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     if signal.state == SignalState.CLOSED or not note.strip():
         raise StepRefused("assess")
@@ -469,8 +466,6 @@ def signal_assess(*, user: User, pk: int, note: str, origin: str) -> Signal:
 
 def signal_close(*, user: User, pk: int, reason: str, note: str, origin: str) -> Signal:
     """Close the signal with one of the desk's reasons. NotVisible outside the own unit."""
-    from .selectors import signal_get_for_user
-
     signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     if signal.state == SignalState.CLOSED or reason not in DESK_REASONS:
         raise StepRefused("close")
@@ -497,8 +492,6 @@ def signal_reopen(*, user: User, pk: int, reason: str, origin: str) -> Signal:
     the same as a missing one. One statement decides: a signal not closed (or re-opened meanwhile, in
     another tab) is refused and nothing is stored. A withdrawn signal is Ketenzicht's: it re-opens by
     itself when its rule holds again."""
-    from .selectors import signal_get_for_user
-
     signal = signal_get_for_user(user=user, pk=pk, origin=origin)
     reason = reason.strip()
     if not reason:

@@ -28,6 +28,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from .exchange import FieldError, KnownCodes, PersonIn, RegistrationIn, gettext_noop, parse_registration
 from .models import MentionRelation, Offence, PersonMention, Registration
 from .purposes import LinkedPurpose
+from .selectors import registration_get_for_user
 from .sharing import visibility_filter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -435,8 +436,6 @@ def registration_open(
 
     Raises NotVisible for missing and forbidden alike.
     """
-    from .selectors import registration_get_for_user
-
     stated = purpose.log if purpose else ""
     outside = purpose.break_glass if purpose else None
     registration = registration_get_for_user(

@@ -21,6 +21,7 @@ from .plants import Planter
 from .population import Population
 from .reference import load_reference
 from .rng import DAY, NOISE, stream
+from .storylines import storyline_drafts
 from .summaries import Summaries
 from .writer import Writer
 
@@ -83,8 +84,6 @@ class Generator:
                     heapq.heappush(heap, (draft.minute, next(order), draft))
 
         if storylines:
-            from .storylines import storyline_drafts
-
             story = storyline_drafts(self.params, self.population)
             counts["storyline"] = len(story)
             push(story)
