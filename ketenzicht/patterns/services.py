@@ -440,6 +440,12 @@ class ReopenRefused(StepRefused):
 
 
 def _step(signal: Signal, *, user: User, kind: str, state: str, reason: str = "", note: str = "") -> None:
+    """Take a desk step on a signal that is not closed, inside the caller's transaction. The row is locked
+    and its state read again first: of two tabs (or two screeners) closing or assessing at once, the second
+    waits for the first and is refused once it sees the signal closed (StepRefused), storing nothing."""
+    current = Signal.objects.select_for_update().filter(pk=signal.pk).values_list("state", flat=True).first()
+    if current is None or current == SignalState.CLOSED:
+        raise StepRefused(kind)
     now = timezone.now()
     Signal.objects.filter(pk=signal.pk).update(state=state, closed_reason=reason, updated_at=now)
     signal.state, signal.closed_reason = state, reason

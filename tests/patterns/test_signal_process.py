@@ -91,3 +91,42 @@ def test_the_history_refuses_to_be_rewritten(statement: str) -> None:
     with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)
     assert SignalEvent.objects.count() >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_screeners_closing_one_signal_at_once_close_it_once(make_user: Callable[..., Any]) -> None:
+    # PostgreSQL only (SQLite lets one writer in at a time); skipped inside the test, as in
+    # tests/screening/test_cases_race.py, so that the transactional teardown runs.
+    import threading
+    import time
+
+    from ketenzicht.patterns.services import StepRefused, signal_close
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one connection write at a time, so two closings cannot race there")
+    signal = two_reports()
+    first = make_user("case_screener", organisation="oost-brabant", username="anna")
+    second = make_user("case_screener", organisation="oost-brabant", username="bram")
+    outcome: list[str] = []
+
+    def close_in_a_second_tab() -> None:
+        try:
+            signal_close(user=second, pk=signal.pk, reason="case_opened", note="", origin="test")
+            outcome.append("closed")
+        except StepRefused:
+            outcome.append("refused")
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # Anna's closing holds the signal's row while Bram's, begun on the same open signal, comes in.
+        Signal.objects.select_for_update().get(pk=signal.pk)
+        other = threading.Thread(target=close_in_a_second_tab)
+        other.start()
+        time.sleep(1.0)  # Bram has read the signal as open and waits for the row
+        signal_close(user=first, pk=signal.pk, reason="no_action", note="", origin="test")
+    other.join(timeout=30)
+    assert outcome == ["refused"]
+    assert [(e.kind, e.reason) for e in SignalEvent.objects.filter(signal=signal, kind="closed")] == [
+        ("closed", "no_action")
+    ]
