@@ -800,14 +800,14 @@ def case_decline(
     case: Case, *, actor: User, expected_version: int | None, reason: str, at: datetime | None = None
 ) -> Case:
     """A second person declines the proposed transition, saying why: the case is as it was, the proposer
-    is told. A lowering is declined, as it is confirmed, only by a user of its `confirm_role` in the case's
-    organisation, never its proposer (who can withdraw it)."""
+    is told. Never the proposer, who withdraws it instead (a decline says someone else looked at it); a
+    lowering is declined, as it is confirmed, only by a user of its `confirm_role` in the case's
+    organisation."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
         pending = _pending(current)
-        if pending.get("confirm_role"):
-            _may_answer(current, pending, actor)
+        _may_answer(current, pending, actor)
         if not reason.strip():
             raise Refused("reason")
         current.pending = None

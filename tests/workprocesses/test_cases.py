@@ -226,6 +226,11 @@ def test_a_second_person_confirms_or_declines(make_user: Callable[..., Any]) -> 
     with pytest.raises(Refused) as refused:
         case_confirm(case, actor=screener, expected_version=case.lock_version)
     assert refused.value.code == "same_person"
+    with pytest.raises(Refused) as refused:  # nor decline it: a decline says someone else looked; withdraw
+        case_decline(case, actor=screener, expected_version=case.lock_version, reason="toch niet")
+    assert refused.value.code == "same_person"
+    case.refresh_from_db()
+    assert case.pending is not None and not case.events.filter(kind="declined").exists()
     case = case_decline(case, actor=owner, expected_version=case.lock_version, reason="eerst screenen")
     assert case.pending is None and case.state == "new"
     case = case_take(
