@@ -437,6 +437,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
                     actor=None,
                     expected_version=None,
                     reason=_in_installation_language(HANDED_TO_STAND_IN, absent=_person(owner)),
+                    at=at,
                 )
             except Refused:
                 pass  # the stand-in cannot work the file (no prosecutor there): as if nobody were present

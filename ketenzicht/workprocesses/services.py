@@ -1021,11 +1021,13 @@ def case_assign(
     actor: User | None,
     expected_version: int | None,
     reason: str = "",
+    at: datetime | None = None,
 ) -> Case:
     """Make `person` the case's owner or the victim's contact (`field`); a handover needs a reason. Actor
-    None: the system assigns (a desk's routing, e.g. a ZSM file to the district office's prosecutor)."""
+    None: the system assigns (a desk's routing, e.g. a ZSM file to the district office's prosecutor); `at`:
+    the moment its history names (default now; a check run for a given moment passes that)."""
     kind = ASSIGNMENTS[field]
-    at = timezone.now()
+    at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
         if current.closed_at is not None:
@@ -1065,10 +1067,16 @@ def case_assign(
 
 
 def case_assign_owner(
-    case: Case, *, owner: User, actor: User | None, expected_version: int | None, reason: str = ""
+    case: Case,
+    *,
+    owner: User,
+    actor: User | None,
+    expected_version: int | None,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> Case:
     return case_assign(
-        case, "owner", person=owner, actor=actor, expected_version=expected_version, reason=reason
+        case, "owner", person=owner, actor=actor, expected_version=expected_version, reason=reason, at=at
     )
 
 

@@ -131,6 +131,9 @@ def test_an_absence_from_tomorrow_waits_for_the_check_of_that_day_and_hands_once
     assert absent_owners_check(on=tomorrow) == []
     assert Alert.objects.filter(kind="zsm_stand_in", case=file.case, recipient=pieter).count() == 1
     assert _owner_lines(file) == [("", "eva", "system"), ("eva", "pieter", "system")]
+    # The history names the moment of the check that handed it, not when the command happened to run.
+    handed = CaseEvent.objects.filter(case=file.case, kind=EventKind.OWNER).latest("id")
+    assert abs((handed.at - morning).total_seconds()) < 1
 
 
 def test_with_nobody_present_the_office_is_alerted_once_and_the_file_stays(
