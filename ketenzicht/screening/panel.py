@@ -90,6 +90,10 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "urgency": urgency,
                 "urgency_label": URGENCIES.get(urgency, ""),
                 "urgency_source": source,
+                # A lowered urgency waiting for a team lead (the kernel's proposal): the case keeps this one.
+                "urgency_lowering": URGENCIES.get(
+                    str(((case.pending or {}).get("lowered") or {}).get("urgency", {}).get("to", "")), ""
+                ),
                 "level_label": LEVELS.get(screening_case.level, "") if screening_case.level else "",  # type: ignore[call-overload]
                 "reasons": [rules.label(code, language) for code in screening_case.reasons],
                 "trend": [_trend_row(s, user) for s in screenings],

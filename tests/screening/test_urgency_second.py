@@ -6,6 +6,7 @@ case makes the lowering count no longer; an answer against an older lock version
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -97,6 +98,8 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     dutch = _client(lead).get(detail).content.decode()
     assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
     assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
+    # The screening panel's urgency (still acute) points to the waiting lowering.
+    assert re.search(r'data-testid="urgency-lowering">Een verlaging naar [Ll]aag wacht op bevestiging', dutch)
     # Other steps wait too (closing excepted, below).
     with pytest.raises(Refused) as refused:
         _lower(case, screener, "normal")
