@@ -144,6 +144,7 @@ def tell_signal_reopened(
             role="" if owner is not None else Role.CASE_SCREENER,
             params={**params, "case": case.reference} if case is not None else params,
             at=at,
+            not_for=by,  # the screener who reopened it knows
         )
 
 

@@ -32,9 +32,11 @@ def alert_raise(
     role: str = "",
     params: Mapping[str, Any] | None = None,
     at: datetime | None = None,
+    not_for: User | None = None,
 ) -> Alert:
     """Store an alert (inside the caller's transaction). `message` is an English text marked with
-    gettext_noop where it is written, with %(name)s placeholders filled from `params`."""
+    gettext_noop where it is written, with %(name)s placeholders filled from `params`. A role's alert is
+    not shown to `not_for` (whose own act it reports)."""
     if recipient is None and not role:
         raise ValueError("an alert needs a recipient or a role")
     return Alert.objects.create(
@@ -42,6 +44,7 @@ def alert_raise(
         case=case,
         recipient=recipient,
         role="" if recipient is not None else role,
+        not_for=None if recipient is not None else not_for,
         kind=kind,
         message=message,
         params=dict(params or {}),
@@ -97,6 +100,7 @@ def alert_second_person_wanted(
         role=role,
         params={"case": case.reference, "who": _name(proposer), "step": step},
         at=at,
+        not_for=proposer,  # a team lead who proposed it is not asked to answer themselves
     )
 
 
@@ -204,6 +208,7 @@ def alert_reopened(
                 role=queue_role,
                 params=params,
                 at=at,
+                not_for=by,
             )
         )
     people = [owner, case.victim_contact]
@@ -247,8 +252,9 @@ def alert_text(alert: Alert) -> str:
 def _meant_for(user: User) -> Q | None:
     if not user.is_authenticated or user.organisation_id is None:
         return None
-    return Q(recipient=user) | Q(
-        recipient__isnull=True, organisation_id=user.organisation_id, role__in=list(user.role_codes)
+    return Q(recipient=user) | (
+        Q(recipient__isnull=True, organisation_id=user.organisation_id, role__in=list(user.role_codes))
+        & ~Q(not_for=user)
     )
 
 

@@ -205,6 +205,11 @@ class Alert(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
     role = models.CharField(max_length=32, blank=True)  # with no recipient: every user of this role
+    # A role's alert is not meant for the user whose own act it reports (a team lead who reopened a case
+    # of the queue, who proposed a step): they know already, and would be asked to answer themselves.
+    not_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=32)  # e.g. "escalated", "vt_acute", "vt_no_feedback"
     message = models.CharField(max_length=300)
     params = models.JSONField(default=dict, blank=True)

@@ -163,6 +163,18 @@ def test_reopening_twice_is_refused_once(make_user: Callable[..., Any]) -> None:
     assert AccessLogEntry.objects.filter(object_type="signal", action="reopen").count() == 1
 
 
+def test_the_screener_who_reopens_an_unowned_pair_s_signal_is_not_told_of_it(
+    make_user: Callable[..., Any],
+) -> None:
+    # Nobody owns the pair's case: the unit's screeners are told, but not the one who reopened it.
+    signal, client, user = closed_signal(make_user)
+    colleague = make_user("case_screener", organisation="oost-brabant")
+    assert reopen(client, signal).status_code == 302
+    assert not alert_list_for_user(user=user).filter(kind="signal_reopened").exists()
+    [told] = alert_list_for_user(user=colleague).filter(kind="signal_reopened")
+    assert told.role == "case_screener" and REASON in alert_text(told)
+
+
 def test_a_new_registration_after_closing_reopens_it_and_the_unit_is_told(
     make_user: Callable[..., Any],
 ) -> None:

@@ -347,6 +347,25 @@ def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
     assert alert_list_for_user(user=screener).count() == 1  # only the earlier decline
 
 
+def test_a_team_lead_who_proposes_a_step_is_not_asked_to_answer_it(make_user: Callable[..., Any]) -> None:
+    # The team leads are asked to confirm; the one who proposed it cannot, so it is not on their list.
+    rollout_enable(
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 1, 1),
+        actor=None,
+        today=date(2026, 1, 1),
+    )
+    proposer, colleague = make_user("team_lead"), make_user("team_lead")
+    case = _open()
+    case_take(
+        case, "close_without_action", actor=proposer, expected_version=case.lock_version, reason="dubbel"
+    )
+    assert not alert_list_for_user(user=proposer).exists()
+    [asked] = alert_list_for_user(user=colleague)
+    assert asked.kind == "second_person" and asked.case == case
+
+
 def test_a_colleague_given_a_case_is_told(make_user: Callable[..., Any]) -> None:
     """A team lead handed three cases to a case owner, who was not told any had become his."""
     lead, owner, screener = make_user("team_lead"), make_user("case_owner"), make_user("case_screener")

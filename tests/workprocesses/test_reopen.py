@@ -412,6 +412,18 @@ def test_a_case_without_an_active_owner_alerts_its_unit_s_screeners_not_nobody(
     assert alert_list_for_user(user=screener).filter(kind="reopened", case=left).count() == 1
 
 
+def test_a_team_lead_who_screens_too_is_not_told_of_the_reopen_they_made_themselves(
+    make_user: Callable[..., Any],
+) -> None:
+    # The queue's alert goes to the unit's screeners; the team lead who reopened it is one of them and knows.
+    screener = make_user("case_screener")
+    lead = make_user("team_lead", "case_screener")
+    unowned = _closed_in_screening(screener)
+    case_reopen(unowned, actor=lead, reason="Nieuwe informatie.", expected_version=None, at=WEDNESDAY)
+    assert alert_list_for_user(user=screener).filter(kind="reopened", case=unowned).count() == 1
+    assert not alert_list_for_user(user=lead).filter(kind="reopened").exists()
+
+
 def test_the_owner_reads_the_reopen_on_the_alerts_page_in_dutch(make_user: Callable[..., Any]) -> None:
     lead, owner = _henk(make_user), make_user("case_owner")
     case = _open()
