@@ -53,7 +53,7 @@ from ketenzicht.registrations.services import (
 from ketenzicht.registrations.sharing import may_register
 from ketenzicht.screening.services import screening_cases_for
 from ketenzicht.veiligthuis.services import notifications_route
-from ketenzicht.workprocesses.services import versions_remembered
+from ketenzicht.workprocesses.rollouts import versions_remembered
 
 from .models import FormSubmission
 

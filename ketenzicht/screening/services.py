@@ -39,14 +39,8 @@ from ketenzicht.registrations.models import (
     Registration,
 )
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import (
-    CaseToOpen,
-    NoProcessVersion,
-    case_add_registrations,
-    cases_open,
-    version_for,
-    versions_remembered,
-)
+from ketenzicht.workprocesses.rollouts import NoProcessVersion, version_for, versions_remembered
+from ketenzicht.workprocesses.services import CaseToOpen, case_add_registrations, cases_open
 
 from .case_models import ScreeningCase
 from .case_rules import CASE_RULES_PATH, CaseRules, Facts, PairFacts, decide, load_case_rules

@@ -192,7 +192,7 @@ def rollout_organisations() -> QuerySet[Organisation]:
 
 def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
     """Per process and organisation that can run it: the version in force today (own or default) and
-    the roll-outs still to come, as `services.version_for` will choose them (withdrawn ones left out)."""
+    the roll-outs still to come, as `rollouts.version_for` will choose them (withdrawn ones left out)."""
     on = on or timezone.localdate()
     rows: list[RolloutRow] = []
     rollouts = list(

@@ -41,6 +41,7 @@ from .labels import lowered_rows, refusal_text, state_label, value_label
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
+from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
     case_closed_list,
     case_colleagues,
@@ -57,8 +58,6 @@ from .selectors import (
 )
 from .services import (
     ConcurrentEdit,
-    NoProcessVersion,
-    RolloutRefused,
     case_assign,
     case_confirm,
     case_decline,
@@ -67,8 +66,6 @@ from .services import (
     case_reopen,
     case_take,
     case_withdraw,
-    rollout_enable,
-    rollout_withdraw,
 )
 
 

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.workprocesses.models import ProcessVersion
-from ketenzicht.workprocesses.services import rollout_enable
+from ketenzicht.workprocesses.rollouts import rollout_enable
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 PASSWORD = "geheim-wachtwoord-e2e"

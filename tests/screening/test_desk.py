@@ -18,7 +18,8 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.models import Screening, ScreeningCase
 from ketenzicht.workprocesses.models import Handoff, ProcessVersion
-from ketenzicht.workprocesses.services import case_record, case_take, rollout_enable
+from ketenzicht.workprocesses.rollouts import rollout_enable
+from ketenzicht.workprocesses.services import case_record, case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db

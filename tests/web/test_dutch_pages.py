@@ -53,7 +53,8 @@ from ketenzicht.screening.recording import screening_record
 from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Alert, ProcessVersion
-from ketenzicht.workprocesses.services import case_open, case_take, rollout_enable
+from ketenzicht.workprocesses.rollouts import rollout_enable
+from ketenzicht.workprocesses.services import case_open, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import DENNIS, person_of, register
 from tests.test_route_matrix import ROLE_ORGANISATION, _route_names

@@ -20,6 +20,7 @@ from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersion
+from ketenzicht.workprocesses.rollouts import rollout_enable, version_for, versions_remembered
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
     CaseToOpen,
@@ -34,9 +35,6 @@ from ketenzicht.workprocesses.services import (
     case_take,
     cases_open,
     deadlines_check,
-    rollout_enable,
-    version_for,
-    versions_remembered,
 )
 from tests.conftest import exchange_registration, in_numbering
 

@@ -18,13 +18,8 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import (
-    case_add_registrations,
-    case_open,
-    case_take,
-    deadlines_check,
-    rollout_enable,
-)
+from ketenzicht.workprocesses.rollouts import rollout_enable
+from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take, deadlines_check
 from tests.conftest import exchange_registration
 
 pytestmark = pytest.mark.django_db

@@ -21,17 +21,17 @@ from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
-from ketenzicht.workprocesses import services
+from ketenzicht.workprocesses import rollouts
 from ketenzicht.workprocesses.models import ProcessVersion, Rollout
-from ketenzicht.workprocesses.selectors import rollout_overview
-from ketenzicht.workprocesses.services import (
+from ketenzicht.workprocesses.rollouts import (
     RolloutRefused,
-    case_open,
     rollout_enable,
     rollout_withdraw,
     version_for,
     versions_remembered,
 )
+from ketenzicht.workprocesses.selectors import rollout_overview
+from ketenzicht.workprocesses.services import case_open
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_a_rollout_stored_meanwhile_by_another_tab_is_refused_by_the_database(
     admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
     rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
     looked: list[bool] = []
-    real = services._standing
+    real = rollouts._standing
 
     def not_yet_committed(*args: Any) -> Rollout | None:
         if not looked:  # the look before storing
@@ -113,7 +113,7 @@ def test_a_rollout_stored_meanwhile_by_another_tab_is_refused_by_the_database(
             return None
         return real(*args)  # the look after the refusal, to name what stands
 
-    monkeypatch.setattr(services, "_standing", not_yet_committed)
+    monkeypatch.setattr(rollouts, "_standing", not_yet_committed)
     with pytest.raises(RolloutRefused) as refused:
         rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
     assert looked and refused.value.field == "valid_from"
