@@ -40,7 +40,7 @@ from ketenzicht.db import commit_unflushed
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.insights.services import stale_mark_registrations
 from ketenzicht.linking.online import mentions_link
-from ketenzicht.measures.services import breaches_detect
+from ketenzicht.measures.breaches import breaches_detect
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration

@@ -8,47 +8,36 @@ what else it needs."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import Organisation, User
-from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
+from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
-from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
-from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.registrations.models import Registration
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_record
 
-from .engine.periods import PeriodError, Term, active_on, check_extension, end_for, terms_with
+from .breaches import breaches_detect
+from .engine.periods import PeriodError, Term, check_extension, end_for, terms_with
+from .history import case_line, measure_event, value_shown
 from .models import (
-    Breach,
-    BreachKind,
     Condition,
     ImposedBy,
     Measure,
-    MeasureEvent,
     MeasureEventKind,
     MeasureKind,
 )
 
 REFERENCE_PREFIX = "MR"
-# A registration that shows a measure possibly broken is disclosed to the measure's district office (the
-# sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
-# of the suspect, the police case or the persons' dossiers comes with it.
-DISCLOSURE_PURPOSE = "measure_breach"
 # The period engine's messages (it imports no Django), marked here for translation: every message it raises
 # must be here (tests/measures/test_periods.py reads the engine for them), or the page shows it in English.
 PERIOD_MESSAGES = (
@@ -67,44 +56,11 @@ PERIOD_MESSAGES = (
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
 _POSTCODE4 = re.compile(r"^\d{4}$")
 
-# Alerts and history lines: English texts shown translated (alerts) or written in the installation's
-# language (a case's history is a record, not a page).
-BREACH_MESSAGES = {
-    BreachKind.CONTACT: gettext_noop(
-        "Possible breach of protective measure %(measure)s: the suspect and a protected person appear "
-        "together in registration %(registration)s."
-    ),
-    BreachKind.AREA: gettext_noop(
-        "Possible breach of protective measure %(measure)s: the suspect appears in registration "
-        "%(registration)s in a banned area."
-    ),
-    BreachKind.REPORTED: gettext_noop(
-        "Breach of protective measure %(measure)s reported in registration %(registration)s."
-    ),
-}
-# The same alert to whoever stands in for the measure's prosecutor while an absence of theirs is recorded.
-BREACH_MESSAGES_STAND_IN = {
-    BreachKind.CONTACT: gettext_noop(
-        "Possible breach of protective measure %(measure)s: the suspect and a protected person appear "
-        "together in registration %(registration)s. This reaches you as stand-in for %(absent)s, who is "
-        "absent."
-    ),
-    BreachKind.AREA: gettext_noop(
-        "Possible breach of protective measure %(measure)s: the suspect appears in registration "
-        "%(registration)s in a banned area. This reaches you as stand-in for %(absent)s, who is absent."
-    ),
-    BreachKind.REPORTED: gettext_noop(
-        "Breach of protective measure %(measure)s reported in registration %(registration)s. This reaches "
-        "you as stand-in for %(absent)s, who is absent."
-    ),
-}
+# History lines: English texts written in the installation's language (a case's history is a record, not a
+# page).
 NOTE_IMPOSED = gettext_noop("Protective measure %(measure)s registered: %(kind)s, %(period)s.")
 NOTE_EXTENDED = gettext_noop("Protective measure %(measure)s extended until %(until)s: %(reason)s")
 NOTE_ENDED = gettext_noop("Protective measure %(measure)s ended on %(on)s: %(reason)s")
-NOTE_BREACH = BREACH_MESSAGES
-
-# What the police case's history calls a measure's line (translated when shown).
-MEASURE_LINE = gettext_noop("protective measure")
 
 
 class MeasureInvalid(ValueError):
@@ -129,16 +85,8 @@ class MeasureInvalid(ValueError):
 
     def text(self) -> str:
         """The message in the active language."""
-        params = {k: _shown(v) for k, v in self.params.items()}
+        params = {k: value_shown(v) for k, v in self.params.items()}
         return gettext(self.message) % params if params else gettext(self.message)
-
-
-def _person(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def _shown(value: Any) -> Any:
-    return value.strftime("%d-%m-%Y") if isinstance(value, date) else value
 
 
 def measure_terms() -> dict[str, Term]:
@@ -214,47 +162,6 @@ def _district_office_for(organisation: Organisation, police_case: Case | None) -
     if organisation.kind == OrganisationKind.POLITIE:
         return organisation.district_offices.order_by("pk").first()
     return None
-
-
-def _event(
-    measure: Measure, *, kind: str, actor: User | None, at: datetime, reason: str = "", **detail: Any
-) -> MeasureEvent:
-    return MeasureEvent.objects.create(
-        measure=measure,
-        at=at,
-        kind=kind,
-        actor=actor if actor is not None and actor.pk else None,
-        actor_name=actor.get_username() if actor is not None else SYSTEM_ACTOR,
-        reason=reason,
-        detail=detail,
-    )
-
-
-def _case_line(
-    case: Case | None,
-    *,
-    note: str,
-    params: Mapping[str, Any],
-    actor: User | None,
-    at: datetime,
-    **detail: Any,
-) -> None:
-    """A line in the police case's history, in the installation's language (left out once it is closed)."""
-    if case is None or case.closed_at is not None:
-        return
-    with translation.override(settings.LANGUAGE_CODE):
-        text = gettext(note) % {k: _shown(v) for k, v in params.items()}
-    with contextlib.suppress(Refused):
-        case_record(
-            case,
-            values={},
-            actor=actor,
-            expected_version=None,
-            note=text,
-            detail={"measure": params.get("measure", ""), **detail},
-            at=at,
-            what=MEASURE_LINE,
-        )
 
 
 def _period_text(starts_on: date, ends_on: date) -> str:
@@ -431,7 +338,7 @@ def measure_impose(
             created_at=at,
         )
         measure.protected.set(list(shielded.values()))
-        _event(
+        measure_event(
             measure,
             kind=MeasureEventKind.IMPOSED,
             actor=actor,
@@ -441,7 +348,7 @@ def measure_impose(
             conditions=codes,
             protected=sorted(shielded),
         )
-        _case_line(
+        case_line(
             police_case,
             note=NOTE_IMPOSED,
             params={
@@ -581,7 +488,7 @@ def _recorded(
     reason: str,
 ) -> None:
     """A change of the end date in the measure's history and in its police case's."""
-    _event(
+    measure_event(
         measure,
         kind=kind,
         actor=actor,
@@ -590,7 +497,7 @@ def _recorded(
         previous_end=previous_end.isoformat(),
         ends_on=measure.ends_on.isoformat(),
     )
-    _case_line(
+    case_line(
         _police_case(measure),
         note=note,
         params={"measure": measure.reference, **params, "reason": reason.strip()},
@@ -603,322 +510,3 @@ def _police_case(measure: Measure) -> Case | None:
     if measure.police_case_id is None:
         return None
     return Case.objects.select_related("process_version", "organisation").get(pk=measure.police_case_id)
-
-
-# --- breaches ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Seen:
-    """What the breach rules need of one new registration."""
-
-    reference: str
-    day: date
-    unit_id: int | None
-    municipality: str
-    reported: bool
-    persons: set[int]
-    postcodes: set[str]
-
-
-@dataclass
-class _Candidate:
-    """A measure binding a person of the batch, as the rules need it."""
-
-    pk: int
-    suspect_id: int
-    starts_on: date
-    ends_on: date
-    conditions: list[str]
-    areas: dict[str, Any]
-    protected: set[int] = field(default_factory=set)
-
-
-def _in_areas(areas: Mapping[str, Any], municipality: str, postcodes: set[str]) -> bool:
-    if municipality and municipality in (areas.get("municipalities") or ()):
-        return True
-    ranges = areas.get("postcodes") or ()
-    return any(low <= code <= high for low, high in ranges for code in postcodes)
-
-
-def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
-    """The batch's registrations with the persons their mentions link to and whether they name an offence
-    of breaching a measure: one query."""
-    seen: dict[int, _Seen] = {}
-    breach_offence = Registration.offences.through.objects.filter(
-        registration_id=OuterRef("registration_id"), offence__measure_breach=True
-    )
-    rows = (
-        PersonMention.objects.filter(registration_id__in=registration_ids)
-        .order_by()
-        .annotate(breach_offence=Exists(breach_offence))
-        .values_list(
-            "registration_id",
-            "link__person_id",
-            "postcode",
-            "registration__reference",
-            "registration__occurred_at",
-            "registration__registered_at",
-            "registration__unit_id",
-            "registration__municipality__code",
-            "registration__kind",
-            "breach_offence",
-        )
-    )
-    for pk, person, postcode, reference, occurred, registered, unit, municipality, kind, offence in rows:
-        fact = seen.get(pk)
-        if fact is None:
-            when = occurred or registered
-            fact = seen[pk] = _Seen(
-                reference=reference,
-                day=timezone.localtime(when).date(),
-                unit_id=unit,
-                municipality=municipality or "",
-                reported=kind == Kind.OVERTREDING_MAATREGEL or bool(offence),
-                persons=set(),
-                postcodes=set(),
-            )
-        if person is not None:
-            fact.persons.add(person)
-        if postcode:
-            fact.postcodes.add(postcode[:4])
-    return seen
-
-
-def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Candidate]:
-    """The measures binding these persons (in force on some of `days` when given), with their protected
-    persons: one query."""
-    measures = Measure.objects.filter(suspect_id__in=persons).order_by()
-    if days:
-        measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
-    candidates: dict[int, _Candidate] = {}
-    for pk, suspect, starts_on, ends_on, conditions, areas, protected in measures.values_list(
-        "id", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"
-    ):
-        found = candidates.get(pk)
-        if found is None:
-            found = candidates[pk] = _Candidate(
-                pk, suspect, starts_on, ends_on, conditions or [], areas or {}
-            )
-        if protected is not None:
-            found.protected.add(protected)
-    return candidates
-
-
-def breaches_detect(
-    registration_ids: Sequence[int],
-    *,
-    linked: Mapping[int, Iterable[int]] | None = None,
-    at: datetime | None = None,
-) -> list[Breach]:
-    """The intake step: for every new registration, the measures in force that day binding a person linked
-    into it; a breach when a protected person is in it too (contact), when it happened in or names an address
-    in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
-    Each breach is stored with a history line, discloses the registration to the measure's district office
-    and alerts the owner of the measure's police case and of the open police cases the registration is on,
-    and the measure's prosecutor (whoever stands in while they are recorded absent). In the caller's
-    transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
-    constraint keeps the first.
-
-    `linked` (registration id -> person ids, as the pipeline's link step found them) is for registrations
-    stored in the caller's transaction (the pipeline's new ones). It saves a read (one query when no measure
-    binds a person of the batch), and the breaches go in without a savepoint: none can exist for them yet.
-    Without it: two queries when nothing binds (the batch's facts, the measures)."""
-    ids = list(registration_ids)
-    if not ids:
-        return []
-    if linked is not None:
-        persons = {p for pk in ids for p in linked.get(pk, ())}
-        if not persons:
-            return []
-        candidates = _candidates(persons)  # by suspect alone: the days are checked below
-        if not candidates:
-            return []
-        facts = _facts(ids)
-    else:
-        facts = _facts(ids)
-        persons = {p for fact in facts.values() for p in fact.persons}
-        if not persons:
-            return []
-        candidates = _candidates(persons, [fact.day for fact in facts.values()])
-        if not candidates:
-            return []
-    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now(), new=linked is not None)
-
-
-def _breaches_found(
-    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
-) -> list[Breach]:
-    found: list[tuple[int, int, list[str]]] = []
-    for pk, fact in facts.items():
-        for measure in candidates:
-            if measure.suspect_id not in fact.persons or not active_on(measure, fact.day):
-                continue
-            kinds: list[str] = []
-            if (measure.protected - {measure.suspect_id}) & fact.persons:
-                kinds.append(BreachKind.CONTACT)
-            if Condition.AREA_BAN in measure.conditions and _in_areas(
-                measure.areas, fact.municipality, fact.postcodes
-            ):
-                kinds.append(BreachKind.AREA)
-            if fact.reported:
-                kinds.append(BreachKind.REPORTED)
-            if kinds:
-                found.append((measure.pk, pk, kinds))
-    if not found:
-        return []
-    measures = (
-        Measure.objects.order_by()
-        .select_related(
-            "police_case__organisation",
-            "police_case__owner",
-            "police_case__process_version",
-            "district_office",
-            "prosecutor",
-            "organisation",
-        )
-        .in_bulk([m for m, _, _ in found])
-    )
-    joined = _open_police_cases({r for _, r, _ in found})
-    rows = [
-        Breach(
-            measure=measures[measure_id],
-            registration_id=pk,
-            kind=kinds[0],
-            kinds=kinds,
-            occurred_on=facts[pk].day,
-            detected_at=at,
-        )
-        for measure_id, pk, kinds in found
-    ]
-    breaches = _breaches_store(rows, new=new)
-    MeasureEvent.objects.bulk_create(
-        [
-            MeasureEvent(
-                measure=breach.measure,
-                at=at,
-                kind=MeasureEventKind.BREACH,
-                actor=None,
-                actor_name=SYSTEM_ACTOR,
-                detail={
-                    "registration": facts[breach.registration_id].reference,
-                    "breach": breach.pk,
-                    "kinds": breach.kinds,
-                    "occurred_on": breach.occurred_on.isoformat(),
-                },
-            )
-            for breach in breaches
-        ]
-    )
-    Disclosure.objects.bulk_create(
-        [
-            Disclosure(
-                registration_id=breach.registration_id,
-                organisation_id=breach.measure.district_office_id,
-                purpose=DISCLOSURE_PURPOSE,
-                reference=breach.measure.reference,
-                created_at=at,
-            )
-            for breach in breaches
-        ]
-    )
-    for breach in breaches:
-        fact = facts[breach.registration_id]
-        _breach_alerts(breach.measure, breach, fact, joined.get(breach.registration_id, []), at=at)
-    return breaches
-
-
-def _breaches_store(rows: list[Breach], *, new: bool) -> list[Breach]:
-    """Insert the breaches in one statement. Registrations stored in the caller's transaction (`new`: the
-    pipeline's) cannot have one yet; otherwise a breach already stored for a measure and registration keeps
-    its place (the unique constraint) and the others are stored one by one."""
-    if new:
-        return Breach.objects.bulk_create(rows)
-    try:
-        with transaction.atomic():
-            return Breach.objects.bulk_create(rows)
-    except IntegrityError:
-        stored = []
-        for row in rows:
-            try:
-                with transaction.atomic():
-                    row.save(force_insert=True)
-            except IntegrityError:
-                continue
-            stored.append(row)
-        return stored
-
-
-def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
-    found: dict[int, list[Case]] = defaultdict(list)
-    through = Case.registrations.through.objects.filter(
-        registration_id__in=list(registration_ids),
-        case__organisation__kind=OrganisationKind.POLITIE,
-        case__closed_at__isnull=True,
-    ).select_related("case__owner", "case__organisation", "case__process_version")
-    for row in sorted(through.order_by(), key=lambda row: (row.case.opened_at, row.case_id)):
-        found[row.registration_id].append(row.case)
-    return found
-
-
-def _breach_alerts(
-    measure: Measure, breach: Breach, fact: _Seen, joined: list[Case], *, at: datetime
-) -> None:
-    message = BREACH_MESSAGES[BreachKind(breach.kind)]
-    params = {"measure": measure.reference, "registration": fact.reference}
-    cases: dict[int, Case] = {}
-    if measure.police_case is not None and measure.police_case.closed_at is None:
-        cases[measure.police_case.pk] = measure.police_case
-    for case in joined:
-        cases.setdefault(case.pk, case)
-    for case in cases.values():
-        alert_for_case_owner(
-            case, kind="measure_breach", message=message, fallback_role=Role.CASE_OWNER, params=params, at=at
-        )
-    if not cases:
-        # No open police case to tell: the case owners of the unit that registered the measure, else of the
-        # unit that registered the breach.
-        unit = measure.organisation if measure.organisation.kind == OrganisationKind.POLITIE else None
-        unit_id = unit.pk if unit is not None else fact.unit_id
-        if unit_id is not None:
-            alert_raise(
-                kind="measure_breach",
-                message=message,
-                organisation=unit or Organisation.objects.get(pk=unit_id),
-                role=Role.CASE_OWNER,
-                params=params,
-                at=at,
-            )
-    # The measure's prosecutor, unless recorded absent today: then whoever the office's posts say stands in,
-    # else the office's prosecutors by role; never the absent one alone.
-    duty = prosecutor_on_duty(
-        measure.district_office, on=timezone.localdate(at), prosecutor=measure.prosecutor
-    )
-    prosecutor_message, prosecutor_params = message, params
-    if duty.stands_in_for is not None:
-        prosecutor_message = BREACH_MESSAGES_STAND_IN[BreachKind(breach.kind)]
-        prosecutor_params = {**params, "absent": _person(duty.stands_in_for)}
-    # The prosecution's case the measure was decided in (a ZSM file), so the alert opens it.
-    decided_in = (
-        Case.objects.filter(pk=measure.source_case_id, organisation_id=measure.district_office_id).first()
-        if measure.source_case_id
-        else None
-    )
-    alert_raise(
-        kind="measure_breach",
-        message=prosecutor_message,
-        organisation=measure.district_office,
-        case=decided_in,
-        recipient=duty.user,
-        role=Role.PROSECUTOR,
-        params=prosecutor_params,
-        at=at,
-    )
-    _case_line(
-        measure.police_case,
-        note=NOTE_BREACH[BreachKind(breach.kind)],
-        params=params,
-        actor=None,
-        at=at,
-        registration=fact.reference,
-    )

@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from ketenzicht.intake import pipeline
+from ketenzicht.measures.breaches import breaches_detect
 from ketenzicht.measures.models import Breach, MeasureEvent
 from ketenzicht.measures.selectors import person_names
-from ketenzicht.measures.services import breaches_detect, measure_end
+from ketenzicht.measures.services import measure_end
 from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
