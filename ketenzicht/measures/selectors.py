@@ -103,18 +103,15 @@ def measure_for_purpose(*, user: User, measure_id: int) -> Measure | None:
 
 
 def may_change(user: User, measure: Measure) -> bool:
-    """Extending and ending early: the police roles of the unit that sees it; a behaviour order also the
-    prosecutors of the district office that imposed it (art. 509hh Sv: the prosecutor extends or lifts it)."""
+    """Extending and ending early: the police roles of the unit that sees it; a behaviour order only the
+    prosecutors of the district office that imposed it (art. 509hh Sv: the prosecutor extends or lifts it;
+    the police see it and act on its breaches, they do not lift it)."""
     if measure.ended_at is not None:
         return False
-    if _police_unit(user) is not None:
-        return True
-    office = _district_office(user)
-    return (
-        office is not None
-        and measure.kind == MeasureKind.BEHAVIOUR_ORDER
-        and measure.district_office_id == office.pk
-    )
+    if measure.kind == MeasureKind.BEHAVIOUR_ORDER:
+        office = _district_office(user)
+        return office is not None and measure.district_office_id == office.pk
+    return _police_unit(user) is not None
 
 
 def may_impose_for(user: User, case: Case) -> bool:

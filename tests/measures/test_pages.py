@@ -384,3 +384,22 @@ def test_a_banned_area_reads_as_municipality_names_not_codes(make_user: Callable
         shown = owner.get(address).content.decode()
         assert "Eindhoven, 5611–5616" in shown, address
         assert "GM0772" not in shown, address
+
+
+def test_only_the_district_office_lifts_its_behaviour_order_the_police_do_not(
+    breached: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    # The walk: a police case owner was offered "Vervroegd beëindigen" on the prosecutor's order and ended it.
+    measure = breached["measure"]
+    police = _client(make_user("case_owner"))
+    page = police.get(f"/maatregelen/{measure.pk}/").content.decode()
+    assert page and 'data-testid="end-form"' not in page and 'data-testid="extend-form"' not in page
+    today = timezone.localdate()
+    ended = police.post(f"/maatregelen/{measure.pk}/beeindigen/", {"on": today.isoformat(), "reason": "x"})
+    assert ended.status_code == 403
+    measure.refresh_from_db()
+    assert (
+        measure.ended_at is None and not MeasureEvent.objects.filter(measure=measure, kind="ended").exists()
+    )
+    prosecutor = _client(breached["prosecutor"])
+    assert 'data-testid="end-form"' in prosecutor.get(f"/maatregelen/{measure.pk}/").content.decode()
