@@ -92,7 +92,7 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     for user, answers in ((lead, True), (screener, False)):
         html = _english(_client(user)).get(detail).content.decode()
         assert 'data-testid="pending-lowering"' in html
-        assert "This lowers Urgentie from Acuut to Laag: a team lead of the unit must confirm" in html
+        assert "This lowers Urgency from Acute to Low: a team lead of the unit must confirm" in html
         assert ('data-testid="confirm-form"' in html) is answers
     dutch = _client(lead).get(detail).content.decode()
     assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
