@@ -240,7 +240,10 @@ def test_a_newer_screening_makes_a_waiting_lowering_count_no_longer(make_user: C
         case_confirm(case, actor=lead, expected_version=None)
     assert refused.value.code == "nothing_pending"
     html = _english(_client(lead)).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
-    assert "no longer waits for a second person: Screening afronden: Urgentie Acuut → Laag" in html
+    assert "no longer waits for a second person: Complete screening: Urgency Acute → Low" in html
+    assert case.events.filter(
+        detail__lapsed="Screening afronden: Urgentie Acuut → Laag"
+    ).exists()  # as stored
 
 
 def test_closing_the_case_makes_a_waiting_lowering_count_no_longer(make_user: Callable[..., Any]) -> None:
