@@ -24,7 +24,7 @@ from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
-from ketenzicht.workprocesses.labels import value_label
+from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
 from .facts import measure_history
@@ -51,8 +51,8 @@ def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
                 "organisation": n.organisation.name,
                 "reference": n.case.reference,
                 "received": timezone.localtime(n.received_at),
-                "unsafety": fields["unsafety"].choices.get(n.unsafety, "") if n.unsafety else "",
-                "outcome": fields["outcome"].choices.get(n.outcome, "") if n.outcome else "",
+                "unsafety": data_text(fields["unsafety"].choices.get(n.unsafety, "")) if n.unsafety else "",
+                "outcome": data_text(fields["outcome"].choices.get(n.outcome, "")) if n.outcome else "",
                 "conditions": str(n.case.data.get("safety_conditions") or ""),
             }
         )
@@ -117,7 +117,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     police = file.police_case
     police_fields = definition_of(police.process_version).fields
     screening = [
-        (police_fields[name].label, _screening_value(name, str(value), police.process_version))
+        (data_text(police_fields[name].label), _screening_value(name, str(value), police.process_version))
         for name in (
             "urgency",
             "urgency_provisional",
@@ -149,7 +149,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "file": file,
         "screening": screening,
         "vt_state": vt_state,
-        "vt_label": definition.fields["vt_information"].choices.get(vt_state, "") if vt_state else "",
+        "vt_label": data_text(definition.fields["vt_information"].choices.get(vt_state, ""))
+        if vt_state
+        else "",
         "vt_rows": _vt_rows(file),
         "requests": requests,
         "answered": sum(1 for r in requests if r["answered"]),
@@ -172,7 +174,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "registrations": triage.get("facts", {}).get("registrations", 0),
         "measures": measures,
         "breaches": breaches,
-        "decision": definition.fields["decision"].choices.get(file.decision, "") if file.decision else "",
+        "decision": data_text(definition.fields["decision"].choices.get(file.decision, ""))
+        if file.decision
+        else "",
         "version": case.lock_version,
         "order_possible": open_case and case.state in ("at_zsm", "regular", "zvh"),
     }
@@ -198,9 +202,9 @@ def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "office": file.district_office.name,
                 "reference": file.case.reference,
                 "received": timezone.localtime(file.received_at),
-                "state": definition.states[file.case.state].label,
+                "state": state_label(definition, file.case.state),
                 "route": ROUTE_LABELS.get(file.route, ""),
-                "decision": definition.fields["decision"].choices.get(file.decision, "")
+                "decision": data_text(definition.fields["decision"].choices.get(file.decision, ""))
                 if file.decision
                 else "",
                 "decided": timezone.localtime(file.decided_at) if file.decided_at else None,

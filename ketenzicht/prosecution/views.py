@@ -31,7 +31,7 @@ from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import CONCURRENT, refusal_text
+from ketenzicht.workprocesses.labels import CONCURRENT, data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.selectors import concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
@@ -134,7 +134,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 "received": f"{timezone.localtime(file.received_at):%d-%m-%Y %H:%M}",
                 "pair": f"{file.suspect_name or '?'} → {file.victim_name or '?'}",
                 "police": file.police_case.organisation.name,
-                "state": definition.states[case.state].label,
+                "state": state_label(definition, case.state),
                 "route": ROUTE_LABELS.get(file.route or file.triage.get("route", ""), ""),
                 "breaches": breached.get(file.pk, 0),
                 "suggested": not file.route,
@@ -142,7 +142,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 "requests": len(requests),
                 "late": any(late and not done for done, late in requests),
                 "vt": case.data.get("vt_information", ""),
-                "decision": definition.fields["decision"].choices.get(file.decision, "")
+                "decision": data_text(definition.fields["decision"].choices.get(file.decision, ""))
                 if file.decision
                 else "",
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
@@ -341,7 +341,7 @@ def national(request: HttpRequest) -> HttpResponse:
         "prosecution/national.html",
         {
             "rows": rows,
-            "headers": [*ROUTE_LABELS.values(), *decisions.values()],
+            "headers": [*ROUTE_LABELS.values(), *(data_text(text) for text in decisions.values())],
             "totals": {
                 "open": sum(f.open for f in figures),
                 "overdue": sum(f.overdue for f in figures),

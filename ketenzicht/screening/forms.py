@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
+from ketenzicht.workprocesses.labels import data_text
 
 from .engine.instrument import AnswerKind, Instrument, Item, Level
 from .labels import LEVELS
@@ -44,7 +45,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
         ]
         self.fields["version"].choices = [
             ("", _("All")),
-            *((str(pv.pk), f"{pv.label} (versie {pv.version})") for pv in versions),
+            *((str(pv.pk), f"{data_text(pv.label)} ({_('version')} {pv.version})") for pv in versions),
         ]
 
     def chosen(self) -> QueueFilter:

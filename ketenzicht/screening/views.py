@@ -24,7 +24,7 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import refusal_text, state_label
+from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
@@ -128,6 +128,7 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
         case = row.case
         deadline = timezone.localtime(case.deadline_at) if case.deadline_at else None
         owner = case.owner
+        version = case.process_version
         found.append(
             {
                 "pk": case.pk,
@@ -144,7 +145,7 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": (owner.get_full_name() or owner.username) if owner else "",
-                "version": f"{case.process_version.label} ({_('version')} {case.process_version.version})",
+                "version": f"{data_text(version.label)} ({_('version')} {version.version})",
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},
             }

@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import data_text, state_label
 from ketenzicht.workprocesses.models import Case
 
 from .forms import ForwardForm
@@ -25,7 +26,7 @@ from .selectors import feedback_for_police_case, may_use_vt_desk, notification_o
 
 def _choice(notification: Notification, name: str, value: str) -> str:
     spec = definition_of(notification.case.process_version).fields.get(name)
-    return spec.choices.get(value, value) if spec and value else ""
+    return data_text(spec.choices.get(value, value)) if spec and value else ""
 
 
 def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
@@ -85,7 +86,7 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "organisation": n.organisation.name,
                 "reference": n.case.reference,
                 "received": timezone.localtime(n.received_at),
-                "state": definition.states[n.case.state].label,
+                "state": state_label(definition, n.case.state),
                 "unsafety": _choice(n, "unsafety", n.unsafety),
                 "outcome": _choice(n, "outcome", n.outcome),
                 "conditions": str(n.case.data.get("safety_conditions") or "").strip().rstrip("."),

@@ -16,6 +16,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_sight_for_user
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import state_label
 from ketenzicht.workprocesses.models import Case
 
 from .engine.radar import RadarClass
@@ -174,7 +175,7 @@ def radar_history(notification: Notification, *, user: User) -> RadarHistory:
         if n is None:
             continue
         definition = definition_of(n.case.process_version)
-        history.earlier.append(EarlierRow(n, definition.states[n.case.state].label, common[case_id]))
+        history.earlier.append(EarlierRow(n, state_label(definition, n.case.state), common[case_id]))
         if radar.get("involved_in") == case_id:
             history.involved_in = n
     own = [int(i) for i in radar.get("registrations") or []]

@@ -22,7 +22,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import refusal_text
+from ketenzicht.workprocesses.labels import refusal_text, state_label
 from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit, case_assign
 
@@ -97,7 +97,7 @@ def _inbox_rows(rows: list[Any], roles: frozenset[str]) -> list[dict[str, Any]]:
                 # Acute while it waits for the assessment or for what follows acute unsafety.
                 "acute": case.state in ("received", "acute")
                 and (n.urgency_rank == 0 or n.unsafety == "acute"),
-                "state": definition.states[case.state].label,
+                "state": state_label(definition, case.state),
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),
                 "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",

@@ -19,6 +19,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.ui.formats import deadline
 
+from .labels import data_text, stored_step_text
 from .models import Alert, Case
 
 
@@ -236,8 +237,13 @@ def _name(user: User) -> str:
 
 
 def alert_text(alert: Alert) -> str:
-    """The alert's message in the user's language, its placeholders filled (a role by its name)."""
+    """The alert's message in the user's language, its placeholders filled (a role by its name; a state or
+    step stored as the process file names it, in the user's language where the catalogue has it whole)."""
     params = dict(alert.params)
+    if isinstance(params.get("state"), str):
+        params["state"] = data_text(params["state"])
+    if isinstance(params.get("step"), str):
+        params["step"] = stored_step_text(params["step"])
     if params.get("role") in Role.values:
         params["role"] = str(Role(params["role"]).label)
     if params.get("deadline_at"):

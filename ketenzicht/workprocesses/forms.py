@@ -15,6 +15,7 @@ from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 from .definitions import ranked_fields
 from .engine.definition import Definition, FieldKind, Transition
 from .engine.machine import SUGGESTED, lowering_floors
+from .labels import data_text
 from .models import ProcessVersion
 from .selectors import reopenable, rollout_organisations
 
@@ -58,7 +59,9 @@ class RolloutForm(NldsFormMixin, forms.Form):
             (NATIONAL, _("All organisations without a roll-out of their own (national default)")),
             *((str(o.pk), o.name) for o in rollout_organisations()),
         ]
-        self.fields["process_version"].label_from_instance = lambda pv: f"{pv.label} (versie {pv.version})"
+        self.fields["process_version"].label_from_instance = lambda pv: (
+            f"{data_text(pv.label)} ({_('version')} {pv.version})"
+        )
         # The browser's date picker offers no day before today (the service refuses one all the same).
         self.fields["valid_from"].widget.attrs["min"] = timezone.localdate().isoformat()
 
@@ -136,17 +139,17 @@ class TransitionForm(LockedForm):
         floors = lowering_floors(definition, transition, recorded or {}, ranked_fields())
         for name in transition.requires.fields:
             spec = definition.fields[name]
+            label = data_text(spec.label)  # the definition's words in the user's language
             field: forms.Field
             if spec.kind is FieldKind.CHOICE:
+                choices = [(code, data_text(text)) for code, text in spec.choices.items()]
                 field = forms.ChoiceField(
-                    label=spec.label, choices=[("", _("Make a choice")), *spec.choices.items()], required=True
+                    label=label, choices=[("", _("Make a choice")), *choices], required=True
                 )
             elif spec.kind is FieldKind.DATE:
-                field = forms.DateField(label=spec.label, widget=DateInput, required=True)
+                field = forms.DateField(label=label, widget=DateInput, required=True)
             else:
-                field = forms.CharField(
-                    label=spec.label, widget=forms.Textarea(attrs={"rows": 2}), required=True
-                )
+                field = forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), required=True)
             if suggested and suggested.get(name):
                 field.initial = suggested[name]
             self.fields[f"value_{name}"] = field

@@ -1,16 +1,84 @@
-"""Words for the codes of the kernel, for pages (English msgids, translated)."""
+"""Words for the codes of the kernel, for pages (English msgids, translated), and the work processes' own
+words (Dutch in the versioned files) in the user's language (`data_text`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import yaml
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
 
 from .engine.definition import Definition, FieldKind
+
+# The English of the processes' words, beside the versioned files (which a loaded version never changes).
+ENGLISH_FILE = Path(__file__).resolve().parent / "data" / "translations" / "en.yaml"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> dict[str, str]:
+    """Dutch text of a process file -> its English (data/translations/en.yaml), read once."""
+    found = yaml.safe_load(ENGLISH_FILE.read_text(encoding="utf-8")) or {}
+    return {str(dutch): str(english) for dutch, english in found.items()}
+
+
+def data_text(text: str) -> str:
+    """A process's word (the label of a process, state, step or field, or a choice) as a page shows it: its
+    English on an English page, else the text itself (Dutch, or a text the catalogue lacks). Texts stored in
+    the installation's language (history, alerts' params) are written from the definition, not from this."""
+    if not text or not _english():
+        return text
+    return english_words().get(text, text)
+
+
+def _english() -> bool:
+    return (get_language() or "nl").startswith("en")
+
+
+def stored_step_text(text: str) -> str:
+    """A step as an alert stored it, in the file's words (`services._pending_label`: the step's label, with
+    what a lowering lowers, e.g. "Screening afronden: Urgentie Acuut → Laag"), in the user's language when
+    the catalogue has every part of it; otherwise as stored."""
+    if not _english() or text in english_words() or ": " not in text:
+        return data_text(text)
+    words = english_words()
+    head, _sep, tail = text.partition(": ")
+    if head not in words:
+        return text
+    changes = []
+    for change in tail.split("; "):
+        left, arrow, after = change.partition(" → ")
+        field = next((f for f in words if left.startswith(f"{f} ") and left[len(f) + 1 :] in words), None)
+        if not arrow or field is None or after not in words:
+            return text
+        changes.append(f"{words[field]} {words[left[len(field) + 1 :]]} → {words[after]}")
+    return f"{words[head]}: {'; '.join(changes)}"
+
+
+def process_texts(definition: Definition) -> Iterator[str]:
+    """Every text of a definition that pages show: its label, the labels of its states, transitions and
+    fields, and the labels of the fields' choices."""
+    yield definition.label
+    for state in definition.states.values():
+        yield state.label
+    for transition in definition.transitions:
+        yield transition.label
+    for spec in definition.fields.values():
+        yield spec.label
+        yield from spec.choices.values()
+
+
+def texts_without_english(definition: Definition) -> list[str]:
+    """The definition's texts that data/translations/en.yaml lacks (a new version's new words), in order."""
+    words = english_words()
+    return list(dict.fromkeys(text for text in process_texts(definition) if text not in words))
+
 
 REFUSALS = {
     "unknown": _("This step does not exist in the case's work process."),
@@ -72,9 +140,13 @@ HANDOFFS = {
 }
 
 
-def lowered_rows(definition: Definition, pending: Mapping[str, Any]) -> list[dict[str, str]]:
+def lowered_rows(
+    definition: Definition, pending: Mapping[str, Any], *, stored: bool = False
+) -> list[dict[str, str]]:
     """What a lowering waiting for a second person lowers (a proposal's `lowered`), by the definition's
-    labels: field, from (what the case keeps meanwhile) and to, e.g. Urgentie, Acuut, Normaal."""
+    labels: field, from (what the case keeps meanwhile) and to, e.g. Urgentie, Acuut, Normaal. For a page in
+    the user's language; `stored`: in the file's own words, for a text that is stored (an alert's step)."""
+    words: Callable[[str], str] = str if stored else data_text
     rows = []
     for name, change in (pending.get("lowered") or {}).items():
         spec = definition.fields.get(name)
@@ -82,9 +154,9 @@ def lowered_rows(definition: Definition, pending: Mapping[str, Any]) -> list[dic
         before, after = str(change.get("from") or ""), str(change.get("to") or "")
         rows.append(
             {
-                "field": spec.label if spec else name,
-                "from": choices.get(before, before),
-                "to": choices.get(after, after),
+                "field": words(spec.label) if spec else name,
+                "from": words(choices.get(before, before)),
+                "to": words(choices.get(after, after)),
             }
         )
     return rows
@@ -141,14 +213,23 @@ def refusal_text(code: str, detail: str = "", definition: Definition | None = No
         and definition is not None
     ):
         names = [name.strip() for name in detail.split(",")]
-        labels = [definition.fields[name].label if name in definition.fields else name for name in names]
+        labels = [
+            data_text(definition.fields[name].label) if name in definition.fields else name for name in names
+        ]
         text = f"{text} ({', '.join(labels)})"
     return text
 
 
 def state_label(definition: Definition, state: str) -> str:
+    """The state's label in the user's language (the code when the version lacks it)."""
     found = definition.states.get(state)
-    return found.label if found else state
+    return data_text(found.label) if found else state
+
+
+def step_label(definition: Definition, transition: str) -> str:
+    """The transition's label in the user's language (its name when the version lacks it)."""
+    found = definition.transition(transition)
+    return data_text(found.label) if found else transition
 
 
 # Values that an app above the kernel records on a case in codes of its own (the screening level, the
@@ -163,18 +244,19 @@ def recorded_value_register(name: str, label: Any, words: Mapping[str, Any]) -> 
 
 
 def value_label(definition: Definition, name: str, value: str) -> tuple[str, str]:
-    """A recorded value in words: a choice by its label, a date as dd-mm-jjjj, a value an app recorded by
-    the words it registered."""
+    """A recorded value in words, in the user's language: (the field's label, the value): a choice by its
+    label, a date as dd-mm-jjjj, a value an app recorded by the words it registered."""
     spec = definition.fields.get(name)
     recorded = _RECORDED.get(name)
     if recorded is not None and (spec is None or not spec.choices):
         label, words = recorded
-        return (spec.label if spec is not None else str(label)), str(words.get(str(value), value))
+        return (data_text(spec.label) if spec is not None else str(label)), str(words.get(str(value), value))
     if spec is None:
         return name, value
     if spec.kind == FieldKind.DATE:
         try:
-            return spec.label, f"{date.fromisoformat(str(value)):%d-%m-%Y}"
+            return data_text(spec.label), f"{date.fromisoformat(str(value)):%d-%m-%Y}"
         except ValueError:
-            return spec.label, value
-    return spec.label, spec.choices.get(value, value)
+            return data_text(spec.label), value
+    # A choice by its label; a text someone wrote stays as written.
+    return data_text(spec.label), data_text(spec.choices[value]) if value in spec.choices else value

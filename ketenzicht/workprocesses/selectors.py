@@ -17,7 +17,7 @@ from ketenzicht.organisations.roles import Role
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
 from .engine.machine import may_take
-from .labels import CONCURRENT
+from .labels import CONCURRENT, state_label
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
 
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
@@ -92,7 +92,7 @@ def case_view(case: Case, user: User) -> CaseView:
     return CaseView(
         case=case,
         definition=definition,
-        state_label=definition.states[case.state].label,
+        state_label=state_label(definition, case.state),  # in the user's language
         transitions=[]
         if case.closed_at
         else [

@@ -483,7 +483,7 @@ def _pending_label(case: Case, pending: Mapping[str, Any]) -> str:
     definition = definition_of(case.process_version)
     step = definition.transition(pending["transition"])
     label = step.label if step else str(pending["transition"])
-    rows = lowered_rows(definition, pending)
+    rows = lowered_rows(definition, pending, stored=True)  # stored in the alerts: the file's words
     if not rows:
         return label
     changes = "; ".join(f"{row['field']} {row['from']} → {row['to']}" for row in rows)

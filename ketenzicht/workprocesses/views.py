@@ -37,7 +37,15 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
-from .labels import lowered_rows, refusal_text, state_label, value_label
+from .labels import (
+    data_text,
+    lowered_rows,
+    refusal_text,
+    state_label,
+    step_label,
+    stored_step_text,
+    value_label,
+)
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
 from .panels import case_desk, case_panels
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
@@ -71,6 +79,11 @@ from .services import (
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
+
+
+def _version_text(process_version: ProcessVersion) -> str:
+    """A version as messages name it, e.g. "Ex-partnerstalking (verbeterde werkwijze) (versie 2)"."""
+    return f"{data_text(process_version.label)} ({_('version')} {process_version.version})"
 
 
 def _rollouts_page(
@@ -131,7 +144,7 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 request,
                 _("%(version)s runs in %(where)s from %(date)s.")
                 % {
-                    "version": f"{data['process_version'].label} (versie {data['process_version'].version})",
+                    "version": _version_text(data["process_version"]),
                     "where": where,
                     "date": data["valid_from"].strftime("%d-%m-%Y"),
                 },
@@ -168,7 +181,7 @@ def rollout_withdrawal(request: HttpRequest, pk: int) -> HttpResponse:
                 request,
                 _("Withdrawn: %(version)s in %(where)s from %(date)s. The version in force stays.")
                 % {
-                    "version": f"{rollout.process_version.label} (versie {rollout.process_version.version})",
+                    "version": _version_text(rollout.process_version),
                     "where": where,
                     "date": rollout.valid_from.strftime("%d-%m-%Y"),
                 },
@@ -212,7 +225,7 @@ def _processes_for(user: User) -> list[tuple[str, str]]:
         if definition.opened_by_desk:
             continue  # opened by its desk only (a case of it without the desk's side would be stranded)
         if kind in definition.organisation_kinds and set(user.role_codes) & set(definition.roles):
-            choices.setdefault(pv.process, definition.label.split(" (")[0])
+            choices.setdefault(pv.process, data_text(definition.label).split(" (")[0])
     return sorted(choices.items())
 
 
@@ -283,7 +296,7 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         parts.append(_("waiting for a second person"))
     lapsed = str(event.detail.get("lapsed") or "")
     if lapsed:  # a desk's step that waited for a second person was overtaken (e.g. by a newer screening)
-        parts.append(_("no longer waits for a second person: %(step)s") % {"step": lapsed})
+        parts.append(_("no longer waits for a second person: %(step)s") % {"step": stored_step_text(lapsed)})
     if event.reason:
         parts.append(event.reason)
     return parts
@@ -321,9 +334,9 @@ def _history(case: Case) -> list[dict[str, Any]]:
                 else event.get_kind_display(),
                 # A step of the process by its label; a desk's own step (e.g. a lowered screening level a
                 # second person declined) as the desk named it.
-                "step": definition.transition(event.transition).label  # type: ignore[union-attr]
+                "step": step_label(definition, event.transition)
                 if event.transition and definition.transition(event.transition)
-                else str(event.detail.get("step") or ""),
+                else stored_step_text(str(event.detail.get("step") or "")),
                 "version": event.process_version.rsplit(" v", 1)[-1],
                 "who": names.get(event.actor_name, event.actor_name),
                 "details": _details(event, definition, names),
@@ -414,7 +427,7 @@ def _reopen(
     return {
         "reopen_form": bound.get("reopen") or ReopenForm(initial=initial, prefix="reopen"),
         "reopen_to": state_label(definition, closing.from_state) if closing else "",
-        "reopen_undoes": step.label if step else "",
+        "reopen_undoes": data_text(step.label) if step else "",
     }
 
 
@@ -489,19 +502,19 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                     values=form.values(),
                     reason=form.cleaned_data["reason"],
                 )
-                done = _("Step taken: %(step)s.") % {"step": transition.label}
+                done = _("Step taken: %(step)s.") % {"step": data_text(transition.label)}
                 if taken.pending and taken.pending.get("confirm_role"):
                     done = _(
                         "Step proposed: %(step)s. It lowers %(what)s, so a %(role)s must confirm it; until "
                         "then the case keeps what it had."
                     ) % {
-                        "step": transition.label,
+                        "step": data_text(transition.label),
                         "what": ", ".join(row["field"] for row in lowered_rows(definition, taken.pending)),
                         "role": _role_label(str(taken.pending["confirm_role"])),
                     }
                 elif taken.pending:
                     done = _("Step proposed: %(step)s. A second person must confirm it.") % {
-                        "step": transition.label
+                        "step": data_text(transition.label)
                     }
                 messages.success(request, done)
                 return redirect("workprocesses:case-detail", pk=case.pk)

@@ -93,7 +93,7 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     for user, answers in ((lead, True), (screener, False)):
         html = _english(_client(user)).get(detail).content.decode()
         assert 'data-testid="pending-lowering"' in html
-        assert "This lowers Urgentie from Acuut to Laag: a team lead of the unit must confirm" in html
+        assert "This lowers Urgency from Acute to Low: a team lead of the unit must confirm" in html
         assert ('data-testid="confirm-form"' in html) is answers
     dutch = _client(lead).get(detail).content.decode()
     assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
@@ -243,7 +243,10 @@ def test_a_newer_screening_makes_a_waiting_lowering_count_no_longer(make_user: C
         case_confirm(case, actor=lead, expected_version=None)
     assert refused.value.code == "nothing_pending"
     html = _english(_client(lead)).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
-    assert "no longer waits for a second person: Screening afronden: Urgentie Acuut → Laag" in html
+    assert "no longer waits for a second person: Complete screening: Urgency Acute → Low" in html
+    assert case.events.filter(
+        detail__lapsed="Screening afronden: Urgentie Acuut → Laag"
+    ).exists()  # as stored
 
 
 def test_closing_the_case_makes_a_waiting_lowering_count_no_longer(make_user: Callable[..., Any]) -> None:

@@ -298,7 +298,7 @@ def test_a_value_an_app_records_is_said_missing_in_that_apps_words() -> None:
             )
             both = refusal_text("recorded", "screening_level, follow_up", definition, case)
             assert both.startswith(f"Case {case.reference} waits for a colleague. This step waits for")
-            assert both.endswith("(Toelichting)")
+            assert both.endswith("(Explanation)")  # the field's label, in English on an English page
             assert refusal_text("recorded", "screening_level", definition).startswith("This step waits for")
     finally:
         _MISSING.clear()
