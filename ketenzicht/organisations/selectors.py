@@ -151,6 +151,17 @@ def post_labels(user: User) -> list[str]:
 SYSTEM_ACTOR = "system"  # the actor name of what Ketenzicht did itself (a check, a detection)
 
 
+def anyone_else_with_role(organisation: Organisation | int, role: str, *, besides: User) -> bool:
+    """Whether an active user of the organisation other than `besides` holds `role` (who could be the
+    second person for something `besides` proposed)."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    return (
+        User.objects.filter(organisation_id=organisation_id, is_active=True, roles__role=role)
+        .exclude(pk=besides.pk)
+        .exists()
+    )
+
+
 def people_names(usernames: set[str]) -> dict[str, str]:
     """Usernames as the people's names for a history: a page names a colleague, not an account; what
     Ketenzicht did itself is "Ketenzicht". A username of an account that is gone stays as it was."""

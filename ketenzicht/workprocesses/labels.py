@@ -99,6 +99,12 @@ REFUSALS = {
         "This proposal lowers a value below what the case would otherwise hold: only a %(role)s of the "
         "case's organisation, not the one who proposed it, can confirm or decline it."
     ),
+    # A lowering nobody could confirm: no other user of the confirming role in the case's organisation.
+    "no_confirmer": _(
+        "Nobody else in your organisation is a %(role)s, so nobody could confirm this lowering: the case "
+        "keeps the higher value. Choose it, or ask your functional administrator to give a colleague the "
+        "role."
+    ),
     "person": _(
         "This person cannot take on the case: choose a colleague of the case's organisation with a role "
         "in its process."
@@ -203,7 +209,7 @@ def refusal_text(code: str, detail: str = "", definition: Definition | None = No
             rest = [refusal_text(code, ", ".join(unsaid), definition)] if unsaid else []
             return " ".join([*said, *rest])
     text = str(REFUSALS.get(code, REFUSALS["state"]))
-    if code == "confirm_role":
+    if code in ("confirm_role", "no_confirmer"):
         return text % {"role": str(Role(detail).label).lower() if detail in Role.values else detail or "?"}
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}

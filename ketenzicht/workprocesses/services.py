@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, anyone_else_with_role
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
 from ketenzicht.ui.formats import deadline as deadline_text
@@ -437,6 +437,11 @@ def case_take(
         # A step that needs a second person is checked as if confirmed: the proposal waits for one.
         outcome = _outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
         lowering = _lowering(outcome)
+        if lowering and not anyone_else_with_role(
+            current.organisation_id, lowering["confirm_role"], besides=actor
+        ):
+            # It would wait for good: refused before anything is stored, the case keeps the higher value.
+            raise Refused("no_confirmer", lowering["confirm_role"])
         if (step and step.requires.second_person) or lowering:
             current.pending = {
                 "transition": transition,

@@ -292,12 +292,12 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refusal
     case.refresh_from_db()
     assert case.state == "screening"
+    lead = make_user("team_lead")  # the unit has a team lead who can confirm a lowering
     client.post(act, {**finish, "step-screened-reason": "zij is bij haar ouders in Canada"})
     case.refresh_from_db()
     # With the reason, the lower urgency waits for a team lead of the unit (test_urgency_second.py).
     assert case.state == "screening" and case.pending is not None
     assert case.pending["lowered"] == {"urgency": {"from": "acute", "to": "low"}}
-    lead = make_user("team_lead")
     _client(lead).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
     case.refresh_from_db()
     assert case.state == "screened" and case.data["urgency"] == "low"

@@ -12,12 +12,14 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
 from ketenzicht.screening.selectors import queue_for_user
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import refusal_text
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import (
     ConcurrentEdit,
@@ -262,3 +264,26 @@ def test_closing_the_case_makes_a_waiting_lowering_count_no_longer(make_user: Ca
     with pytest.raises(Refused) as refused:
         case_confirm(closed, actor=lead, expected_version=None)
     assert refused.value.code == "nothing_pending"
+
+
+def test_a_lowering_nobody_could_confirm_is_refused_before_anything_is_stored(
+    make_user: Callable[..., Any],
+) -> None:
+    # The walk: a unit without a team lead, or a team lead who is the unit's only one and lowers it himself,
+    # left a proposal nobody could ever answer. It is refused at once; the case keeps the higher urgency.
+    screener = make_user("case_screener")
+    acute, _low = _two_cases(screener)
+    before = (acute.lock_version, acute.events.count())
+    with pytest.raises(Refused) as refused:
+        _lower(acute, screener)
+    assert refused.value.code == "no_confirmer" and refused.value.detail == "team_lead"
+    acute.refresh_from_db()
+    assert acute.pending is None and (acute.lock_version, acute.events.count()) == before
+    with translation.override("nl"):
+        assert "Niemand anders in uw organisatie is teamleider" in refusal_text("no_confirmer", "team_lead")
+    lead = make_user("team_lead")  # the unit's only team lead cannot confirm his own lowering either
+    with pytest.raises(Refused) as refused:
+        _lower(acute, lead)
+    assert refused.value.code == "no_confirmer"
+    make_user("team_lead")  # with a second one, the lowering waits for him
+    assert _lower(acute, lead).pending is not None
