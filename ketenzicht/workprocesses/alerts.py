@@ -62,7 +62,8 @@ def alert_for_case_owner(
     params: Mapping[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Alert:
-    """An alert to the case's owner, or to `fallback_role` of its organisation when nobody owns it."""
+    """An alert to the case's owner, or to `fallback_role` of its organisation when nobody owns it (then
+    marked `for_owner`: whoever takes the case on gets it, `alerts_follow_owner`)."""
     return alert_raise(
         kind=kind,
         message=message,
@@ -70,9 +71,21 @@ def alert_for_case_owner(
         case=case,
         recipient=case.owner,
         role=fallback_role,
-        params={"case": case.reference, **(params or {})},
+        params={"case": case.reference, **(params or {}), **({} if case.owner else {FOR_OWNER: True})},
         at=at,
     )
+
+
+# An alert meant for a case's owner that went to a role while nobody owned the case.
+FOR_OWNER = "for_owner"
+
+
+def alerts_follow_owner(case: Case, owner: User) -> int:
+    """The case's unread alerts that were meant for its owner and went to a role while it had none now go
+    to `owner`, who took it on (else the role keeps them and the owner never sees them); how many."""
+    return Alert.objects.filter(
+        case=case, recipient__isnull=True, read_at__isnull=True, **{f"params__{FOR_OWNER}": True}
+    ).update(recipient=owner, role="", not_for=None)
 
 
 # A step that waits for a second person (a proposed transition, a lowered screening level) is announced to the

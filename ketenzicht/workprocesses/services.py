@@ -28,6 +28,7 @@ from .alerts import (
     alert_second_person_answered,
     alert_second_person_settled,
     alert_second_person_wanted,
+    alerts_follow_owner,
 )
 from .definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
 from .engine.definition import Definition
@@ -811,6 +812,8 @@ def case_assign(
                 raise Refused("reason")  # a handover says why
         setattr(current, field, person)
         _save(current, [field])
+        if field == "owner":
+            alerts_follow_owner(current, person)
         event = _event(
             current,
             kind=kind,

@@ -167,6 +167,23 @@ def test_no_feedback_in_the_protocols_term_alerts_the_police_owner_once() -> Non
     assert alert.role == "case_owner" and alert.organisation.code == "oost-brabant"
 
 
+def test_an_alert_for_the_owner_of_a_case_nobody_owned_goes_to_whoever_takes_the_case_on(
+    make_user: Callable[..., Any],
+) -> None:
+    # The walk: the "no feedback" alert went to the case owners' role while nobody owned the police case;
+    # the screener who then took the case never saw it, and every case owner of the unit still did.
+    take_in("PL0600-VT-10", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.get()
+    other_owner, screener = make_user("case_owner"), make_user("case_screener")
+    assert notification.feedback_due_at is not None and notification.police_case is not None
+    protocol_check(now=notification.feedback_due_at + timedelta(minutes=1))
+    assert alert_list_for_user(user=other_owner).filter(kind="vt_no_feedback").count() == 1
+    case_assign_owner(notification.police_case, owner=screener, actor=screener, expected_version=None)
+    [alert] = alert_list_for_user(user=screener).filter(kind="vt_no_feedback")
+    assert alert.recipient == screener and alert.case == notification.police_case
+    assert not alert_list_for_user(user=other_owner).exists()
+
+
 def test_forwarding_moves_the_notification_and_its_sight(make_user: Callable[..., Any]) -> None:
     registration = take_in("PL0600-VT-9", MARCO, LOTTE, registered_at=_recent(0))
     notification = Notification.objects.get()
