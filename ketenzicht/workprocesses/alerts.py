@@ -99,6 +99,11 @@ SECOND_PERSON_MESSAGE = gettext_noop(
 SECOND_PERSON_DECLINED_MESSAGE = gettext_noop(
     "Case %(case)s: %(who)s declined your proposal “%(step)s”. Reason: %(reason)s"
 )
+SECOND_PERSON_CONFIRMED_KIND = "second_person_confirmed"
+SECOND_PERSON_CONFIRMED_MESSAGE = gettext_noop(
+    "Case %(case)s: %(who)s confirmed your proposal “%(step)s”; it is taken. See the case for its new state "
+    "and deadline."
+)
 
 
 def alert_second_person_wanted(
@@ -128,9 +133,20 @@ def alert_second_person_answered(
     at: datetime | None = None,
 ) -> None:
     """A second person confirmed (`declined_reason` None) or declined the step: the announcement is settled
-    in their name, and a decline goes to the proposer with its reason."""
+    in their name, and the proposer (when given) is told: a decline with its reason, a confirmation that the
+    step is taken (its new state and deadline are on the case)."""
     at = at or timezone.now()
     alert_second_person_settled(case, step=step, by=actor, at=at)
+    if declined_reason is None and proposer is not None and proposer.pk != actor.pk:
+        alert_raise(
+            kind=SECOND_PERSON_CONFIRMED_KIND,
+            message=SECOND_PERSON_CONFIRMED_MESSAGE,
+            organisation=case.organisation,
+            case=case,
+            recipient=proposer,
+            params={"case": case.reference, "who": _name(actor), "step": step},
+            at=at,
+        )
     if declined_reason is not None and proposer is not None:
         alert_raise(
             kind=SECOND_PERSON_DECLINED_KIND,

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
-from .definitions import ranked_fields
+from .definitions import lowering_confirmers, ranked_fields
 from .engine.definition import Definition, FieldKind, Transition
 from .engine.machine import SUGGESTED, lowering_floors
 from .labels import data_text
@@ -152,6 +153,16 @@ class TransitionForm(LockedForm):
                 field = forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": 2}), required=True)
             if suggested and suggested.get(name):
                 field.initial = suggested[name]
+            confirmer = lowering_confirmers().get(name)
+            if confirmer and floors.get(name) in spec.choices:
+                # Said before it is chosen, not only after: a lower choice waits for a second person.
+                field.help_text = _(
+                    "A choice below %(floor)s needs a reason and waits for a %(role)s of the unit to confirm "
+                    "it; until then the case keeps %(floor)s."
+                ) % {
+                    "floor": data_text(spec.choices[floors[name]]),
+                    "role": str(Role(confirmer).label).lower() if confirmer in Role.values else confirmer,
+                }
             self.fields[f"value_{name}"] = field
         self.fields["reason"] = forms.CharField(
             label=_("Reason") if transition.requires.reason else _("Explanation (optional)"),

@@ -548,7 +548,7 @@ def case_confirm(
             current,
             step=_pending_label(current, pending),
             actor=actor,
-            proposer=None,
+            proposer=_proposer(pending),
             declined_reason=None,
             at=at,
         )

@@ -75,6 +75,11 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     deadline = acute.deadline_at
     assert _queue(lead) == [acute.pk, low.pk]
 
+    # The step's form says so before a lower urgency is chosen, not only after.
+    form = _client(screener).get(reverse("workprocesses:case-detail", args=[acute.pk])).content.decode()
+    assert (
+        "Een lagere keuze dan Acuut vraagt om een reden en wacht op bevestiging door een teamleider" in form
+    )
     case = _lower(acute, screener)
     case.refresh_from_db()
     # Not taken: the step waits, the case has no lower urgency and keeps its deadline and its queue place.
@@ -95,13 +100,15 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     for user, answers in ((lead, True), (screener, False)):
         html = _english(_client(user)).get(detail).content.decode()
         assert 'data-testid="pending-lowering"' in html
-        assert "This lowers Urgency from Acute to Low: a team lead of the unit must confirm" in html
+        assert "This lowers urgency from Acute to Low: a team lead of the unit must confirm" in html
         assert ('data-testid="confirm-form"' in html) is answers
     dutch = _client(lead).get(detail).content.decode()
-    assert "Dit verlaagt Urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
+    assert "Dit verlaagt urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
     assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
+    assert "Wacht op bevestiging door een teamleider" in dutch  # whom it waits for, not "a second person"
     # The screening panel's urgency (still acute) points to the waiting lowering.
-    assert re.search(r'data-testid="urgency-lowering">Een verlaging naar [Ll]aag wacht op bevestiging', dutch)
+    pointer = r'data-testid="urgency-lowering"><a[^>]*>Een verlaging naar [Ll]aag wacht op bevestiging'
+    assert re.search(pointer, dutch)
     # Other steps wait too (closing excepted, below).
     with pytest.raises(Refused) as refused:
         _lower(case, screener, "normal")

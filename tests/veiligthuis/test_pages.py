@@ -100,7 +100,7 @@ def test_a_closing_step_whose_reason_is_required_says_no_condition_beside_it(
     assert "Reden" in ending and 'name="step-end_involvement-reason"' in ending
     assert "Verplicht als u minder kiest dan voorgesteld" not in ending
     conditions = _step(page, "agree_conditions")  # the explanation is optional there: the condition is said
-    assert "Toelichting (verplicht onder het voorstel)" in conditions
+    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in conditions
     assert "Verplicht als u minder kiest dan voorgesteld." in conditions
 
 
@@ -127,7 +127,7 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     colleague = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = colleague.get(f"/zaken/{case.pk}/").content.decode()
     conditions = _step(page, "agree_conditions")
-    assert "Toelichting (verplicht onder het voorstel)" in conditions
+    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in conditions
     assert "Verplicht als u minder kiest dan voorgesteld." in conditions
     assert '<option value="acute" selected>' in conditions  # the recorded unsafety, preselected
     case.refresh_from_db()
@@ -145,7 +145,9 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     case.refresh_from_db()
     assert (case.state, case.data["unsafety"]) == ("acute", "acute")
     # The refused form comes back with the same words.
-    assert "Toelichting (verplicht onder het voorstel)" in _step(refused.content.decode(), "agree_conditions")
+    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in _step(
+        refused.content.decode(), "agree_conditions"
+    )
     taken = colleague.post(
         act, {**lowered, "step-agree_conditions-reason": "Zij woont weer veilig; afspraken met beiden."}
     )

@@ -52,6 +52,8 @@ from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
 from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.services import ACUTE_MESSAGE as VT_ACUTE_MESSAGE
+from ketenzicht.workprocesses.alerts import alert_for_case_owner
 from ketenzicht.workprocesses.models import Alert, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_open, case_take
@@ -542,7 +544,7 @@ def world(db: Any) -> dict[str, int]:
         expected_version=None,
         values={"acute_actions": "Slachtoffer naar de opvang"},
     )
-    alert = Alert.objects.get(kind="vt_acute")
+    assert Alert.objects.filter(kind="vt_acute").exists()
     closed = case_take(
         case_open(
             process="ex_partner_stalking",
@@ -554,6 +556,15 @@ def world(db: Any) -> dict[str, int]:
         actor=_user(Role.CASE_SCREENER, "warm-screener-closes"),
         expected_version=None,
         reason="Geen strafbaar feit",
+    )
+    # The alert the walk reads as a case owner: one for the owners of a case nobody takes on (the pair's
+    # acute alert follows the screener who takes the pair's case in the walk, as it should).
+    alert = alert_for_case_owner(
+        closed,
+        kind="vt_acute",
+        message=VT_ACUTE_MESSAGE,
+        fallback_role=Role.CASE_OWNER,
+        params={"organisation": acute.organisation.name, "notification": acute.case.reference},
     )
     zsm = _zsm_file()
     ids = {

@@ -342,7 +342,10 @@ def test_a_step_waiting_for_a_second_person_is_announced_to_the_team_leads(
     assert alert_list_for_user(user=lead).count() == 1
     case_confirm(case, actor=lead, expected_version=case.lock_version)
     assert not alert_list_for_user(user=lead).exists()
-    assert alert_list_for_user(user=screener).count() == 1  # only the earlier decline
+    # The earlier decline, and now the confirmation: the proposer learns the step was taken, and by whom.
+    told = alert_list_for_user(user=screener).get(kind="second_person_confirmed")
+    assert lead.username in alert_text(told) and "Afsluiten zonder actie" in alert_text(told)
+    assert alert_list_for_user(user=screener).count() == 2
 
 
 def test_a_team_lead_who_proposes_a_step_is_not_asked_to_answer_it(make_user: Callable[..., Any]) -> None:
