@@ -223,3 +223,48 @@ def test_a_file_handed_over_by_hand_names_its_new_prosecutor_on_the_panel(
     assert (file.prosecutor, file.substitute) == (pieter, True)  # he holds the substitute's post
     panel = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="zsm-prosecutor">Pieter Bos (vervanger)<' in panel
+
+
+def test_the_absent_prosecutors_alerts_about_the_handed_file_are_settled_and_leave_her_page(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    routed = Alert.objects.get(kind="zsm_routed", case=file.case, recipient=eva)
+    assert routed.read_at is None
+    # Another matter's alert to her, about no file of hers handed: it stays.
+    kept = Alert.objects.create(
+        organisation=file.district_office,
+        case=file.case,
+        recipient=eva,
+        kind="measure_breach",
+        message="x",
+        created_at=timezone.now(),
+    )
+    post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
+    assert _owner(file) == pieter
+    routed.refresh_from_db()
+    kept.refresh_from_db()
+    assert routed.read_at is not None and routed.read_by is None  # settled by the system
+    assert kept.read_at is None
+    assert not Alert.objects.filter(recipient=eva, kind="zsm_routed", read_at__isnull=True).exists()
+    page = _client(eva).get(reverse("workprocesses:alerts")).content.decode()
+    assert 'data-testid="alert-zsm_routed"' not in page
+    # Pieter's alerts, now his to act on, stay unread.
+    assert Alert.objects.filter(recipient=pieter, kind="zsm_stand_in", read_at__isnull=True).count() == 1
+
+
+def test_a_file_handed_over_by_hand_settles_the_previous_prosecutors_alerts(
+    make_user: Any, prosecutors: Any
+) -> None:
+    from ketenzicht.workprocesses.services import case_assign_owner
+
+    eva, pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    case_assign_owner(file.case, owner=pieter, actor=eva, expected_version=None, reason="zitting morgen")
+    routed = Alert.objects.get(kind="zsm_routed", case=file.case, recipient=eva)
+    assert routed.read_at is not None and routed.read_by is None
+    given = Alert.objects.get(kind="handed_over", case=file.case, recipient=pieter)
+    assert given.read_at is None
+    page = _client(eva).get(reverse("workprocesses:alerts") + "?gelezen=1").content.decode()
+    assert 'data-testid="alert-settled"' in page
