@@ -268,3 +268,22 @@ def test_a_file_handed_over_by_hand_settles_the_previous_prosecutors_alerts(
     assert given.read_at is None
     page = _client(eva).get(reverse("workprocesses:alerts") + "?gelezen=1").content.decode()
     assert 'data-testid="alert-settled"' in page
+
+
+def test_the_police_case_names_the_prosecutor_who_has_its_file(make_user: Any, prosecutors: Any) -> None:
+    """The police case's owner wants to know whom to call: the ZSM panel names the file's prosecutor, and
+    the stand-in as such, beside the office."""
+    _eva, _pieter, post = prosecutors
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    _file, police_case = send_to_zsm(make_user, owner=owner)
+
+    def named() -> str:
+        page = (
+            _client(owner).get(reverse("workprocesses:case-detail", args=[police_case.pk])).content.decode()
+        )
+        assert 'data-testid="zsm-decision"' in page
+        return page.split('data-testid="zsm-decision-prosecutor">')[1].split("</span>")[0]
+
+    assert named() == "Eva Smit"
+    post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
+    assert named() == "Pieter Bos (vervanger)"
