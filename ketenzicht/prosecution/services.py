@@ -9,6 +9,7 @@ scope), and a request to victim support and one to probation."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, Post, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders_on, prosecutor_on_duty
+from ketenzicht.organisations.services import post_absence_set
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
@@ -559,6 +561,49 @@ def absent_owners_check(
     )
     handed = [pk for pk in found if _hand_over_from_absent(pk, on=on, at=now)]
     return list(ZsmFile.objects.filter(pk__in=handed).select_related("case").order_by("case_id"))
+
+
+@dataclasses.dataclass(frozen=True)
+class AbsenceOutcome:
+    """What recording an absence did to the post holder's open files at the office: those handed, per
+    stand-in (whether they stand in as the substitute), and those left with them because nobody was
+    present to take them over (the office's prosecutors were alerted). References in order."""
+
+    handed: list[tuple[User, bool, list[str]]] = dataclasses.field(default_factory=list)
+    unattended: list[str] = dataclasses.field(default_factory=list)
+
+
+def absence_record(post: Post, *, absent_from: date | None, absent_until: date | None) -> AbsenceOutcome:
+    """Record (or clear) an absence on a post of the office (organisations' `post_absence_set`, whose
+    `absence_changed` hands the files over here, in its transaction: on_absence_changed) and say what became
+    of the holder's open files. The files are handed once, by the receiver; this only compares the owners
+    before and after, in the same transaction. Raises ValueError as post_absence_set does."""
+    with transaction.atomic():
+        theirs = list(
+            ZsmFile.objects.filter(
+                district_office_id=post.organisation_id,
+                case__owner_id=post.user_id,
+                open=True,
+                case__closed_at__isnull=True,
+            )
+            .order_by("case_id")
+            .values_list("pk", flat=True)
+        )
+        post_absence_set(post, absent_from=absent_from, absent_until=absent_until)
+        outcome = AbsenceOutcome()
+        if not theirs or not post.absent_on(timezone.localdate()):
+            return outcome
+        handed: dict[int, tuple[User, bool, list[str]]] = {}
+        for file in (
+            ZsmFile.objects.filter(pk__in=theirs).select_related("case", "case__owner").order_by("case_id")
+        ):
+            owner = file.case.owner
+            if owner is None or owner.pk == post.user_id:
+                outcome.unattended.append(file.case.reference)
+            else:
+                handed.setdefault(owner.pk, (owner, file.substitute, []))[2].append(file.case.reference)
+        outcome.handed.extend(handed.values())
+    return outcome
 
 
 def on_absence_changed(sender: Any, post: Post, **kwargs: Any) -> None:

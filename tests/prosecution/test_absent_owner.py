@@ -287,3 +287,44 @@ def test_the_police_case_names_the_prosecutor_who_has_its_file(make_user: Any, p
     assert named() == "Eva Smit"
     post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
     assert named() == "Pieter Bos (vervanger)"
+
+
+def _record_absence(user: Any, post: Post) -> str:
+    client = _client(user)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": timezone.localdate().isoformat(), "absent_until": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_posts_page_says_which_open_files_went_to_whom(make_user: Any, prosecutors: Any) -> None:
+    _eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    page = _record_absence(pieter, post)
+    assert (
+        f"The absence is recorded. 1 open ZSM file went to Pieter Bos (substitute): {file.case.reference}."
+    ) in page
+    assert _owner(file) == pieter
+    # Handed once: by the receiver of the absence, the page only reports it.
+    assert Alert.objects.filter(kind="zsm_stand_in", case=file.case).count() == 1
+    assert len(_owner_lines(file)) == 2
+
+
+def test_the_posts_page_says_when_nobody_was_present_to_take_the_files_over(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    substitute = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    post_absence_set(substitute, absent_from=timezone.localdate(), absent_until=None)
+    page = _record_absence(eva, post)
+    assert (
+        f"The absence is recorded. Nobody was present to take over 1 open ZSM file ({file.case.reference}): "
+        "the prosecutors of the district office have been alerted."
+    ) in page
+    assert _owner(file) == eva
+    assert Alert.objects.filter(kind="zsm_unrouted", case=file.case).count() == 1
