@@ -328,3 +328,17 @@ def test_the_posts_page_says_when_nobody_was_present_to_take_the_files_over(
     ) in page
     assert _owner(file) == eva
     assert Alert.objects.filter(kind="zsm_unrouted", case=file.case).count() == 1
+
+
+def test_the_posts_page_reports_the_hand_over_in_dutch(make_user: Any, prosecutors: Any) -> None:
+    _eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    response = _client(pieter).post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": timezone.localdate().isoformat(), "absent_until": ""},
+        follow=True,
+    )
+    assert (
+        "De afwezigheid is vastgelegd. 1 open ZSM-dossier ging naar Pieter Bos (vervanger): "
+        f"{file.case.reference}."
+    ) in response.content.decode()

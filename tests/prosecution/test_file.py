@@ -534,7 +534,7 @@ def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_ta
     client.force_login(owner)
     page = client.get(f"/zaken/{police_case.pk}/").content.decode()
     row = page.split('data-testid="handoff-zsm"')[-1].split("</li>")[0]
-    assert file.case.reference in row
+    assert f"toegevoegd aan het lopende dossier {file.case.reference}" in row and "opgepakt" not in row
 
 
 def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted(
