@@ -21,7 +21,7 @@ from ketenzicht.organisations.selectors import holds_post
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import PROCESS as VT_PROCESS
-from ketenzicht.workprocesses.alerts import alert_for_case_owner
+from ketenzicht.workprocesses.alerts import HANDED_OVER_KIND, alert_for_case_owner, alert_settle
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind
@@ -36,6 +36,10 @@ VT_IN_NOTE = gettext_noop("Information of %(organisation)s is in (notification %
 
 # What a decision's feedback names beside the decision itself.
 DECISION_DETAIL = ("dismissal_ground", "penalty", "hearing_on", "conditions_text", "order_conditions")
+
+# The alerts that tell a prosecutor a file is theirs or asks their act as its holder (routed, handed over,
+# stood in for, complete, joined by new information): settled when the file goes to someone else.
+HOLDER_ALERT_KINDS = ("zsm_routed", "zsm_stand_in", "zsm_answered", "zsm_joined", HANDED_OVER_KIND)
 
 # What the police case's history calls the ZSM decision's line (translated when shown).
 DECISION_LINE = gettext_noop("ZSM decision received")
@@ -122,6 +126,13 @@ def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
     file.open = case.closed_at is None
     file.state = case.state
     if case.owner_id != file.prosecutor_id:  # handed over (to a colleague, a stand-in) or given back
+        if file.prosecutor_id is not None:
+            # What told the previous prosecutor the file was theirs asks nothing of them now: settled in
+            # the hand-over's transaction, at its moment, so no stale alert waits on their alerts page.
+            handed_at = (
+                case.events.filter(kind=EventKind.OWNER).order_by("-at", "-id").values_list("at", flat=True)
+            ).first()
+            alert_settle(case, recipient_id=file.prosecutor_id, kinds=HOLDER_ALERT_KINDS, at=handed_at)
         owner = case.owner if case.owner_id else None
         file.prosecutor = owner
         file.substitute = owner is not None and holds_post(owner, PostKind.DV_SUBSTITUTE)

@@ -184,12 +184,13 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
 
 
 def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
-    """On a police case: the ZSM files its hand-offs opened, their route and decision."""
+    """On a police case: the ZSM files its hand-offs opened, the prosecutor who has each, their route and
+    decision."""
     if case.organisation.kind != OrganisationKind.POLITIE:
         return None
     files = list(
         ZsmFile.objects.filter(police_case=case).select_related(
-            "case", "case__process_version", "district_office"
+            "case", "case__process_version", "district_office", "prosecutor"
         )
     )
     if not files:
@@ -200,6 +201,11 @@ def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
         rows.append(
             {
                 "office": file.district_office.name,
+                # Whom the police case's owner calls about it: the prosecutor who has the file.
+                "prosecutor": (file.prosecutor.get_full_name() or file.prosecutor.get_username())
+                if file.prosecutor
+                else "",
+                "substitute": file.substitute,
                 "reference": file.case.reference,
                 "received": timezone.localtime(file.received_at),
                 "state": state_label(definition, file.case.state),

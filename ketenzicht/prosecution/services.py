@@ -9,6 +9,7 @@ scope), and a request to victim support and one to probation."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, Post, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import dv_prosecutor_for, post_holders_on, prosecutor_on_duty
+from ketenzicht.organisations.services import post_absence_set
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.domestic import domestic_violence
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
@@ -86,6 +88,14 @@ OWNER_ABSENT_MESSAGE = gettext_noop(
     "ZSM file %(case)s: its prosecutor, %(absent)s, is absent, and neither the prosecutor for domestic "
     "violence and stalking nor the substitute is present. Take it on."
 )
+# A hand-off of a police case whose file is open joins that file: the alert to its prosecutor, and the
+# note of its history line (a record, in the installation's language).
+JOINED_MESSAGE = gettext_noop(
+    "New information from the police (police case %(police_case)s) joined ZSM file %(case)s. Look at it "
+    "before you decide."
+)
+JOINED_NOTE = gettext_noop("police case %(police_case)s: %(reason)s")
+JOINED_NOTE_BARE = gettext_noop("police case %(police_case)s")
 ROUTED_PRIMARY = gettext_noop("prosecutor for domestic violence and stalking")
 ROUTED_SUBSTITUTE = gettext_noop("substitute: the prosecutor for domestic violence and stalking is absent")
 HANDED_TO_STAND_IN = gettext_noop("to the stand-in: the file's prosecutor, %(absent)s, is absent")
@@ -283,30 +293,61 @@ def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
     )
 
 
+def _join(
+    file: ZsmFile, *, police_case: Case, handoff: Handoff | None, actor: User | None, at: datetime
+) -> None:
+    """A hand-off of a police case whose file is open joins that file: a line in its history naming the
+    police case and why it was sent, and an alert to the file's prosecutor (the office's prosecutors while
+    nobody has it). The hand-off is settled by the system, not taken by anyone: nobody picked it up."""
+    reason = str(handoff.detail.get("reason") or "").strip() if handoff else ""
+    note = _in_installation_language(
+        JOINED_NOTE if reason else JOINED_NOTE_BARE, police_case=police_case.reference, reason=reason
+    )
+    case_record(
+        file.case,
+        values={},
+        actor=actor,
+        expected_version=None,
+        note=note,
+        detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
+        at=at,
+        what=HANDOFF_JOINED,
+    )
+    owner = file.case.owner
+    alert_raise(
+        kind="zsm_joined",
+        message=JOINED_MESSAGE,
+        organisation=file.district_office,
+        case=file.case,
+        recipient=owner,
+        role=Role.PROSECUTOR,
+        params={"case": file.case.reference, "police_case": police_case.reference},
+        at=at,
+    )
+    if handoff is not None:  # the police case's page says which file it joined (workprocesses/case_detail)
+        Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
+            taken_at=at, taken_by=None, detail={**handoff.detail, "joined": file.case.reference}
+        )
+
+
 def file_open(
     *, police_case: Case, actor: User | None, handoff: Handoff | None = None, at: datetime | None = None
 ) -> ZsmFile | None:
     """Open the ZSM file of a police case (in the caller's transaction); None when no district office serves
     it. A police case with an open file adds nothing: the hand-off joins that file (its history says so)."""
     at = at or timezone.now()
-    existing = ZsmFile.objects.filter(police_case=police_case, open=True).select_related("case").first()
+    # Only a file whose case is still open takes a hand-off in (a behaviour order imposed still waits for
+    # its follow-up decision); one finally decided is closed, and a new hand-off opens a file of its own.
+    existing = (
+        ZsmFile.objects.filter(police_case=police_case, open=True, case__closed_at__isnull=True)
+        .select_related("case", "case__owner", "district_office")
+        .first()
+    )
     registrations = list(police_case.registrations.filter(source="politie").order_by("registered_at", "id"))
     if not registrations:
         return None
     if existing is not None:
-        case_record(
-            existing.case,
-            values={},
-            actor=actor,
-            expected_version=None,
-            note=str(handoff.detail.get("reason") or "") if handoff else "",
-            detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
-            what=HANDOFF_JOINED,
-        )
-        if handoff is not None and existing.prosecutor_id:  # taken on by the file it joined
-            Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
-                taken_at=at, taken_by_id=existing.prosecutor_id
-            )
+        _join(existing, police_case=police_case, handoff=handoff, actor=actor, at=at)
         return existing
     facts = registration_facts([r.pk for r in registrations])
     latest = registrations[-1]
@@ -520,6 +561,49 @@ def absent_owners_check(
     )
     handed = [pk for pk in found if _hand_over_from_absent(pk, on=on, at=now)]
     return list(ZsmFile.objects.filter(pk__in=handed).select_related("case").order_by("case_id"))
+
+
+@dataclasses.dataclass(frozen=True)
+class AbsenceOutcome:
+    """What recording an absence did to the post holder's open files at the office: those handed, per
+    stand-in (whether they stand in as the substitute), and those left with them because nobody was
+    present to take them over (the office's prosecutors were alerted). References in order."""
+
+    handed: list[tuple[User, bool, list[str]]] = dataclasses.field(default_factory=list)
+    unattended: list[str] = dataclasses.field(default_factory=list)
+
+
+def absence_record(post: Post, *, absent_from: date | None, absent_until: date | None) -> AbsenceOutcome:
+    """Record (or clear) an absence on a post of the office (organisations' `post_absence_set`, whose
+    `absence_changed` hands the files over here, in its transaction: on_absence_changed) and say what became
+    of the holder's open files. The files are handed once, by the receiver; this only compares the owners
+    before and after, in the same transaction. Raises ValueError as post_absence_set does."""
+    with transaction.atomic():
+        theirs = list(
+            ZsmFile.objects.filter(
+                district_office_id=post.organisation_id,
+                case__owner_id=post.user_id,
+                open=True,
+                case__closed_at__isnull=True,
+            )
+            .order_by("case_id")
+            .values_list("pk", flat=True)
+        )
+        post_absence_set(post, absent_from=absent_from, absent_until=absent_until)
+        outcome = AbsenceOutcome()
+        if not theirs or not post.absent_on(timezone.localdate()):
+            return outcome
+        handed: dict[int, tuple[User, bool, list[str]]] = {}
+        for file in (
+            ZsmFile.objects.filter(pk__in=theirs).select_related("case", "case__owner").order_by("case_id")
+        ):
+            owner = file.case.owner
+            if owner is None or owner.pk == post.user_id:
+                outcome.unattended.append(file.case.reference)
+            else:
+                handed.setdefault(owner.pk, (owner, file.substitute, []))[2].append(file.case.reference)
+        outcome.handed.extend(handed.values())
+    return outcome
 
 
 def on_absence_changed(sender: Any, post: Post, **kwargs: Any) -> None:

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
@@ -26,7 +27,6 @@ from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
 from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.services import post_absence_set
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
@@ -61,7 +61,9 @@ from .selectors import (
     requests_for_user,
 )
 from .services import (
+    AbsenceOutcome,
     FileRefused,
+    absence_record,
     behaviour_order_impose,
     complaint_record,
     request_add,
@@ -282,7 +284,7 @@ def posts(request: HttpRequest) -> HttpResponse:
     form = AbsenceForm(request.POST or None, posts=held)
     if request.method == "POST" and form.is_valid():
         post = form.cleaned_data["post"]
-        post_absence_set(
+        outcome = absence_record(
             post, absent_from=form.cleaned_data["absent_from"], absent_until=form.cleaned_data["absent_until"]
         )  # the form checked the dates
         access_log_record(
@@ -301,7 +303,7 @@ def posts(request: HttpRequest) -> HttpResponse:
         )
         messages.success(
             request,
-            _("The absence is recorded.")
+            _absence_message(outcome)
             if post.absent_from
             else _("The absence is cleared: the post holder is in."),
         )
@@ -313,6 +315,35 @@ def posts(request: HttpRequest) -> HttpResponse:
         {"posts": [(post, post.absent_on(today)) for post in held], "form": form},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _absence_message(outcome: AbsenceOutcome) -> str:
+    """That the absence is recorded, and which of the holder's open files went to whom, or stayed because
+    nobody was present to take them over."""
+    parts = [_("The absence is recorded.")]
+    for to, substitute, references in outcome.handed:
+        name = to.get_full_name() or to.get_username()
+        who = _("%(name)s (substitute)") % {"name": name} if substitute else name
+        parts.append(
+            ngettext(
+                "%(count)d open ZSM file went to %(who)s: %(files)s.",
+                "%(count)d open ZSM files went to %(who)s: %(files)s.",
+                len(references),
+            )
+            % {"count": len(references), "who": who, "files": ", ".join(references)}
+        )
+    if outcome.unattended:
+        parts.append(
+            ngettext(
+                "Nobody was present to take over %(count)d open ZSM file (%(files)s): the prosecutors of "
+                "the district office have been alerted.",
+                "Nobody was present to take over %(count)d open ZSM files (%(files)s): the prosecutors of "
+                "the district office have been alerted.",
+                len(outcome.unattended),
+            )
+            % {"count": len(outcome.unattended), "files": ", ".join(outcome.unattended)}
+        )
+    return " ".join(parts)
 
 
 @require_http_methods(["GET"])

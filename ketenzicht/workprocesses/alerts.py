@@ -6,7 +6,7 @@ every user of a role within the organisation. A user sees the alerts meant for t
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -167,6 +167,15 @@ def alert_second_person_settled(
     Alert.objects.filter(case=case, kind=SECOND_PERSON_KIND, params__step=step, read_at__isnull=True).update(
         read_at=at or timezone.now(), read_by=by
     )
+
+
+def alert_settle(case: Case, *, recipient_id: int, kinds: Iterable[str], at: datetime | None = None) -> int:
+    """The alerts of these kinds to one user about the case that ask nothing of them any more (the case went
+    to someone else): settled in the system's name (read, read_by None), in the caller's transaction. How
+    many were settled."""
+    return Alert.objects.filter(
+        case=case, recipient_id=recipient_id, kind__in=list(kinds), read_at__isnull=True
+    ).update(read_at=at or timezone.now(), read_by=None)
 
 
 # A case given to a colleague (a team lead's handover, an owner who passes it on, the victim's contact

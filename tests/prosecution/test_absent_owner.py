@@ -223,3 +223,122 @@ def test_a_file_handed_over_by_hand_names_its_new_prosecutor_on_the_panel(
     assert (file.prosecutor, file.substitute) == (pieter, True)  # he holds the substitute's post
     panel = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="zsm-prosecutor">Pieter Bos (vervanger)<' in panel
+
+
+def test_the_absent_prosecutors_alerts_about_the_handed_file_are_settled_and_leave_her_page(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    routed = Alert.objects.get(kind="zsm_routed", case=file.case, recipient=eva)
+    assert routed.read_at is None
+    # Another matter's alert to her, about no file of hers handed: it stays.
+    kept = Alert.objects.create(
+        organisation=file.district_office,
+        case=file.case,
+        recipient=eva,
+        kind="measure_breach",
+        message="x",
+        created_at=timezone.now(),
+    )
+    post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
+    assert _owner(file) == pieter
+    routed.refresh_from_db()
+    kept.refresh_from_db()
+    assert routed.read_at is not None and routed.read_by is None  # settled by the system
+    assert kept.read_at is None
+    assert not Alert.objects.filter(recipient=eva, kind="zsm_routed", read_at__isnull=True).exists()
+    page = _client(eva).get(reverse("workprocesses:alerts")).content.decode()
+    assert 'data-testid="alert-zsm_routed"' not in page
+    # Pieter's alerts, now his to act on, stay unread.
+    assert Alert.objects.filter(recipient=pieter, kind="zsm_stand_in", read_at__isnull=True).count() == 1
+
+
+def test_a_file_handed_over_by_hand_settles_the_previous_prosecutors_alerts(
+    make_user: Any, prosecutors: Any
+) -> None:
+    from ketenzicht.workprocesses.services import case_assign_owner
+
+    eva, pieter, _post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    case_assign_owner(file.case, owner=pieter, actor=eva, expected_version=None, reason="zitting morgen")
+    routed = Alert.objects.get(kind="zsm_routed", case=file.case, recipient=eva)
+    assert routed.read_at is not None and routed.read_by is None
+    given = Alert.objects.get(kind="handed_over", case=file.case, recipient=pieter)
+    assert given.read_at is None
+    page = _client(eva).get(reverse("workprocesses:alerts") + "?gelezen=1").content.decode()
+    assert 'data-testid="alert-settled"' in page
+
+
+def test_the_police_case_names_the_prosecutor_who_has_its_file(make_user: Any, prosecutors: Any) -> None:
+    """The police case's owner wants to know whom to call: the ZSM panel names the file's prosecutor, and
+    the stand-in as such, beside the office."""
+    _eva, _pieter, post = prosecutors
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    _file, police_case = send_to_zsm(make_user, owner=owner)
+
+    def named() -> str:
+        page = (
+            _client(owner).get(reverse("workprocesses:case-detail", args=[police_case.pk])).content.decode()
+        )
+        assert 'data-testid="zsm-decision"' in page
+        return page.split('data-testid="zsm-decision-prosecutor">')[1].split("</span>")[0]
+
+    assert named() == "Eva Smit"
+    post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
+    assert named() == "Pieter Bos (vervanger)"
+
+
+def _record_absence(user: Any, post: Post) -> str:
+    client = _client(user)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": timezone.localdate().isoformat(), "absent_until": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_posts_page_says_which_open_files_went_to_whom(make_user: Any, prosecutors: Any) -> None:
+    _eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    page = _record_absence(pieter, post)
+    assert (
+        f"The absence is recorded. 1 open ZSM file went to Pieter Bos (substitute): {file.case.reference}."
+    ) in page
+    assert _owner(file) == pieter
+    # Handed once: by the receiver of the absence, the page only reports it.
+    assert Alert.objects.filter(kind="zsm_stand_in", case=file.case).count() == 1
+    assert len(_owner_lines(file)) == 2
+
+
+def test_the_posts_page_says_when_nobody_was_present_to_take_the_files_over(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    substitute = Post.objects.get(user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    post_absence_set(substitute, absent_from=timezone.localdate(), absent_until=None)
+    page = _record_absence(eva, post)
+    assert (
+        f"The absence is recorded. Nobody was present to take over 1 open ZSM file ({file.case.reference}): "
+        "the prosecutors of the district office have been alerted."
+    ) in page
+    assert _owner(file) == eva
+    assert Alert.objects.filter(kind="zsm_unrouted", case=file.case).count() == 1
+
+
+def test_the_posts_page_reports_the_hand_over_in_dutch(make_user: Any, prosecutors: Any) -> None:
+    _eva, pieter, post = prosecutors
+    file, _ = send_to_zsm(make_user)
+    response = _client(pieter).post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": timezone.localdate().isoformat(), "absent_until": ""},
+        follow=True,
+    )
+    assert (
+        "De afwezigheid is vastgelegd. 1 open ZSM-dossier ging naar Pieter Bos (vervanger): "
+        f"{file.case.reference}."
+    ) in response.content.decode()

@@ -447,7 +447,7 @@ def test_a_hand_off_is_not_made_twice_while_the_first_waits_and_joins_the_open_f
     client.force_login(owner)
     page = client.get(f"/zaken/{police_case.pk}/").content.decode()
     assert 'value="send_to_zsm"' not in page
-    # Once the office has a prosecutor who took it on, a new hand-off joins the open file and is taken on
+    # Once the office has a prosecutor who took it on, a new hand-off joins the open file and is settled
     # with it: nothing is left waiting.
     eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
     post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
@@ -480,3 +480,88 @@ def test_a_question_is_put_once_and_a_decided_file_needs_no_more_answers(
     assert asked not in requests_for_user(user=victim_support)  # off the partner's open list
     with pytest.raises(FileRefused, match="no answer is needed"):
         request_answer(asked, actor=victim_support, answer={"contacted": "no"})
+
+
+def _behaviour_order(file: Any, eva: Any) -> None:
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case = case
+    behaviour_order_impose(
+        file,
+        actor=eva,
+        conditions=["contact_ban"],
+        conditions_text="",
+        areas=None,
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=30),
+        expected_version=None,
+    )
+
+
+def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_taken_by_nobody(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """After a behaviour order the file waits for its follow-up decision: a new hand-off joins it. Nobody
+    picked it up, so nobody is named as having taken it; the file's prosecutor is told instead."""
+    from django.test import Client
+
+    from ketenzicht.prosecution.models import ZsmFile
+    from ketenzicht.workprocesses.models import Handoff
+
+    eva, _pieter, _post = prosecutors
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    file, police_case = send_to_zsm(make_user, owner=owner, relation="acquaintance", offences=["285b"])
+    _behaviour_order(file, eva)
+    file.refresh_from_db()
+    assert file.open and file.decision == "behaviour_order"
+    case_take(
+        police_case, "send_to_zsm", actor=owner, expected_version=None, reason="stond weer voor de deur"
+    )
+    assert ZsmFile.objects.filter(police_case=police_case).count() == 1  # joined, no second file
+    second = Handoff.objects.filter(case=police_case, kind="zsm").latest("id")
+    assert second.taken_at is not None and second.taken_by is None
+    assert second.detail["joined"] == file.case.reference
+    alert = Alert.objects.get(kind="zsm_joined", case=file.case)
+    assert alert.recipient == eva
+    with translation.override("en"):
+        assert alert_text(alert) == (
+            f"New information from the police (police case {police_case.reference}) joined ZSM file "
+            f"{file.case.reference}. Look at it before you decide."
+        )
+    line = CaseEvent.objects.get(case=file.case, kind=EventKind.RECORDED, detail__handoff=second.pk)
+    assert police_case.reference in line.reason and "stond weer voor de deur" in line.reason
+    # The police case's page says the hand-off was added to the open file, not that someone picked it up.
+    client = Client()
+    client.force_login(owner)
+    page = client.get(f"/zaken/{police_case.pk}/").content.decode()
+    row = page.split('data-testid="handoff-zsm"')[-1].split("</li>")[0]
+    assert f"toegevoegd aan het lopende dossier {file.case.reference}" in row and "opgepakt" not in row
+
+
+def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The file finally decided is closed: a new hand-off of the police case is a new matter for the table,
+    opened, routed and alerted as any new file; the decided file's history is left alone."""
+    from ketenzicht.prosecution.models import ZsmFile
+
+    eva, _pieter, _post = prosecutors
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    file, police_case = send_to_zsm(make_user, owner=owner, relation="acquaintance", offences=["285b"])
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    case_take(
+        case,
+        "decide_dismissal",
+        actor=eva,
+        expected_version=None,
+        values={"dismissal_ground": "public_interest"},
+        reason="eerste keer",
+    )
+    lines = CaseEvent.objects.filter(case=file.case).count()
+    case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="nieuw incident")
+    files = list(ZsmFile.objects.filter(police_case=police_case).order_by("case_id"))
+    assert len(files) == 2 and files[0].pk == file.pk
+    new = files[1]
+    assert new.open and new.prosecutor == eva and not new.decision
+    assert Alert.objects.filter(kind="zsm_routed", case=new.case, recipient=eva).exists()
+    assert CaseEvent.objects.filter(case=file.case).count() == lines
+    assert not Alert.objects.filter(kind="zsm_joined").exists()
