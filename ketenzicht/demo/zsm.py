@@ -10,6 +10,7 @@ from django.db import transaction
 from ketenzicht.organisations.models import User
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.screening.recording import SCREENING_RECORDED
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.services import case_assign_owner, case_record, case_take
 
@@ -59,6 +60,7 @@ def demo_zsm_ensure() -> ZsmFile | None:
                 actor=owner,
                 expected_version=None,
                 note="Open screening ex-partnerstalking: hoog (dagelijkse berichten, volgen, verhuizing).",
+                what=SCREENING_RECORDED,
             )
         for step, values in STEPS:
             transition = definition.transition(step)

@@ -81,7 +81,7 @@ class Measure(models.Model):
 
 
 class MeasureEventKind(models.TextChoices):
-    IMPOSED = "imposed", _("imposed")
+    IMPOSED = "imposed", _("registered")  # by whoever registered it; who imposed it is the measure's field
     EXTENDED = "extended", _("extended")
     ENDED = "ended", _("ended early")
     BREACH = "breach", _("possible breach")

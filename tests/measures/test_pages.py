@@ -127,6 +127,9 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
         case,
         {"postcodes": [["5611", "5616"]]},
     )
+    # The mayor imposed it; the police registered it: the history says so, not "opgelegd" by the officer.
+    history = owner.get(f"/maatregelen/{measure.pk}/").content.decode()
+    assert ": geregistreerd" in history and ": opgelegd" not in history
     panel = owner.get(f"/zaken/{case.pk}/").content.decode()
     assert (
         measure.reference in panel and 'data-testid="extendable-until"' in panel and "Lotte de Wit" in panel
