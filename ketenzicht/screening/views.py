@@ -139,6 +139,17 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "reassess": bool(case.data.get("reassess")),
                 "pair": f"{row.suspect_name or '?'} → {row.victim_name or '?'}",
                 "state": state_label(definition_of(case.process_version), case.state),
+                # A proposed step (a lowered urgency, a closing) waits for a second person: the team lead
+                # sees it in the queue, not only on the case.
+                "waiting": (
+                    (
+                        _("a lowering waits for confirmation")
+                        if case.pending.get("lowered")
+                        else _("waits for a second person")
+                    )
+                    if case.pending
+                    else ""
+                ),
                 "deadline": formats.deadline(deadline) if deadline else "",
                 "deadline_iso": deadline.isoformat() if deadline else "",
                 "overdue": bool(deadline and deadline <= now),

@@ -106,6 +106,9 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     assert "Dit verlaagt urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
     assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
     assert "Wacht op bevestiging door een teamleider" in dutch  # whom it waits for, not "a second person"
+    # The team lead's queue shows which case waits for them.
+    queue = _client(lead).get(reverse("screening:queue")).content.decode()
+    assert queue.count('data-testid="queue-waiting"') == 1 and "verlaging wacht op bevestiging" in queue
     # The screening panel's urgency (still acute) points to the waiting lowering.
     pointer = r'data-testid="urgency-lowering"><a[^>]*>Een verlaging naar [Ll]aag wacht op bevestiging'
     assert re.search(pointer, dutch)
