@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.roles import Role
+from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.alerts import alert_raise
@@ -114,11 +117,12 @@ def refuse_second_open_case(sender: Any, case: Case, **kwargs: Any) -> None:
 # is back in. The alerts page links the signal (`params.signal`).
 SIGNAL_REOPENED_KIND = "signal_reopened"
 SIGNAL_REOPENED_MESSAGE = gettext_noop(
-    "Pattern signal %(signal)s was reopened by %(who)s and is open again in your unit's signals. "
-    "Reason: %(reason)s"
+    "Pattern signal “%(rule)s” (no. %(signal)s) was reopened by %(who)s and is open again in your unit's "
+    "signals. Reason: %(reason)s"
 )
 SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE = gettext_noop(
-    "Pattern signal %(signal)s was reopened by Ketenzicht: a new registration came in after it was closed."
+    "Pattern signal “%(rule)s” (no. %(signal)s) was reopened by Ketenzicht: a new registration came in "
+    "after it was closed."
 )
 
 
@@ -127,7 +131,8 @@ def tell_signal_reopened(
 ) -> None:
     """`patterns.signals.signals_reopened`: one alert per re-opened signal, inside its transaction."""
     for signal in Signal.objects.filter(pk__in=signals, unit__isnull=False).select_related("unit"):
-        params = {"signal": signal.pk, "reason": reason}
+        with translation.override(settings.LANGUAGE_CODE):  # stored in the installation's language
+            params = {"signal": signal.pk, "rule": rule_label(signal.rule), "reason": reason}
         if by is not None:
             params["who"] = by.get_full_name() or by.get_username()
         message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE

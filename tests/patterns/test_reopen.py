@@ -98,6 +98,9 @@ def test_a_screener_reopens_a_closed_signal_with_a_reason(make_user: Callable[..
     # The pair's case owner is told, with the reason, and a link to the signal.
     [alert] = alert_list_for_user(user=owner).filter(kind="signal_reopened")
     assert alert.case_id == case.pk and REASON in alert_text(alert)
+    # It names the signal as the desk knows it (its rule), not by its number alone.
+    with translation.override("nl"):
+        assert f"Patroonsignaal “Mogelijke belaging” (nr. {signal.pk})" in alert_text(alert)
     with translation.override("en"):
         assert "reopened by" in alert_text(alert)
     owner_client = Client()
