@@ -265,16 +265,25 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         parts.append(f"{_('State')}: {state_label(definition, event.from_state)}")
     elif event.to_state:
         before = state_label(definition, event.from_state) if event.from_state else "—"
-        parts.append(f"{before} → {state_label(definition, event.to_state)}")
+        moved = f"{before} → {state_label(definition, event.to_state)}"
+        if event.kind in (EventKind.PROPOSED, EventKind.DECLINED):  # not taken: what it would have done
+            moved = _("would go %(states)s") % {"states": moved}
+        parts.append(moved)
     parts += [
         f"{label}: {value}"
         for label, value in (
             value_label(definition, k, v) for k, v in (event.detail.get("values") or {}).items()
         )
     ]
-    if not event.detail.get("lapsed"):  # a lowering proposed, confirmed or declined: from what it lowers
+    if not event.detail.get("lapsed"):  # a lowering proposed, confirmed or declined: from what, to what
+        if event.kind == EventKind.PROPOSED:
+            lowering = _("lowering proposed: %(field)s from %(before)s to %(after)s")
+        elif event.kind == EventKind.DECLINED:
+            lowering = _("lowering declined: %(field)s stays %(before)s, not %(after)s")
+        else:
+            lowering = _("%(field)s lowered from %(before)s to %(after)s")
         parts += [
-            _("%(field)s lowered from %(before)s") % {"field": row["field"], "before": row["from"]}
+            lowering % {"field": row["field"], "before": row["from"], "after": row["to"]}
             for row in lowered_rows(definition, event.detail)
         ]
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))

@@ -104,7 +104,8 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
         assert ('data-testid="confirm-form"' in html) is answers
     dutch = _client(lead).get(detail).content.decode()
     assert "Dit verlaagt urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
-    assert "Urgentie verlaagd van Acuut" in dutch  # the history's proposed line
+    assert "verlaging voorgesteld: Urgentie van Acuut naar Laag" in dutch  # the history's proposed line
+    assert "zou gaan: In screening →" in dutch  # not taken yet: what it would do
     assert "Wacht op bevestiging door een teamleider" in dutch  # whom it waits for, not "a second person"
     # The team lead's queue shows which case waits for them.
     queue = _client(lead).get(reverse("screening:queue")).content.decode()
@@ -195,6 +196,9 @@ def test_a_declined_lowering_leaves_the_case_as_it_was_and_tells_the_screener_wh
     [told] = alert_list_for_user(user=screener)
     assert told.kind == "second_person_declined" and told.case == case
     assert "Het mes is niet gevonden." in alert_text(told)
+    # The history's decline says what stays, not "lowered" (the walk read it as if it had been).
+    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "verlaging afgewezen: Urgentie blijft Acuut, niet Laag" in page
 
 
 def test_a_raise_or_the_suggested_urgency_is_taken_at_once(make_user: Callable[..., Any]) -> None:
