@@ -23,6 +23,7 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.measures.engine.periods import add_months
 from ketenzicht.measures.models import Condition, ImposedBy, Measure, MeasureKind
+from ketenzicht.measures.selectors import areas_text, municipality_names
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Municipality, Organisation, Post, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
@@ -919,8 +920,15 @@ def behaviour_order_impose(
             source_case=file.case,
         )
         labels = dict(Condition.choices)
+        # Where the suspect may not come, by name, beside the area ban: the police act on it at the door.
+        banned = areas_text(measure.areas or {}, municipality_names([measure]))
         with translation.override(settings.LANGUAGE_CODE):
-            summary = ", ".join(str(labels.get(code, code)) for code in measure.conditions)
+            summary = ", ".join(
+                f"{labels.get(code, code)} ({banned})"
+                if code == Condition.AREA_BAN and banned
+                else str(labels.get(code, code))
+                for code in measure.conditions
+            )
         period = _in_installation_language(
             ORDER_PERIOD, start=measure.starts_on, end=measure.ends_on, measure=measure.reference
         )

@@ -321,6 +321,26 @@ def test_a_late_request_while_the_coordinator_is_absent_reaches_the_offices_pros
         assert all("the ZSM coordinator (mirjam) is absent" in alert_text(a) for a in alerts)
 
 
+def test_a_behaviour_order_s_record_names_the_banned_area(make_user: Any, prosecutors: Any) -> None:
+    # The walk: the order's line on the file and the police case said "Gebiedsverbod" but not where.
+    eva, _pieter, _post = prosecutors
+    file, _police_case = send_to_zsm(make_user)
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case.refresh_from_db()
+    behaviour_order_impose(
+        file,
+        actor=eva,
+        conditions=["contact_ban", "area_ban"],
+        conditions_text="",
+        areas={"municipalities": ["GM0772", "GM0855"]},
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + timedelta(days=90),
+        expected_version=None,
+    )
+    file.case.refresh_from_db()
+    assert "Gebiedsverbod (Eindhoven, Tilburg)" in file.case.data["order_conditions"]
+
+
 def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and_the_case_owner(
     make_user: Any, prosecutors: Any
 ) -> None:
