@@ -936,7 +936,7 @@ def behaviour_order_impose(
             part
             for part in (
                 summary,
-                conditions_text.strip(),
+                conditions_text.strip().rstrip("."),  # the parts are joined with "; "
                 period,
             )
             if part

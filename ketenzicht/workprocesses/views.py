@@ -518,7 +518,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                         "then the case keeps what it had."
                     ) % {
                         "step": data_text(transition.label),
-                        "what": ", ".join(row["field"] for row in lowered_rows(definition, taken.pending)),
+                        "what": ", ".join(
+                            row["field"].lower() for row in lowered_rows(definition, taken.pending)
+                        ),
                         "role": _role_label(str(taken.pending["confirm_role"])),
                     }
                 elif taken.pending:

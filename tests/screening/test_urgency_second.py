@@ -107,6 +107,7 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     assert "verlaging voorgesteld: Urgentie van Acuut naar Laag" in dutch  # the history's proposed line
     assert "zou gaan: In screening →" in dutch  # not taken yet: what it would do
     assert "Wacht op bevestiging door een teamleider" in dutch  # whom it waits for, not "a second person"
+    assert ">Verlaging bevestigen</button>" in dutch
     # The team lead's queue shows which case waits for them.
     queue = _client(lead).get(reverse("screening:queue")).content.decode()
     assert queue.count('data-testid="queue-waiting"') == 1 and "verlaging wacht op bevestiging" in queue
