@@ -15,7 +15,7 @@ from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
 from .definitions import lowering_confirmers, ranked_fields
 from .engine.definition import Definition, FieldKind, Transition
-from .engine.machine import SUGGESTED, lowering_floors
+from .engine.machine import PROVISIONAL, SUGGESTED, lowering_floors
 from .labels import data_text
 from .models import ProcessVersion
 from .selectors import reopenable, rollout_organisations
@@ -111,6 +111,12 @@ def _preselected(definition: Definition, recorded: Mapping[str, Any]) -> dict[st
     found), or that a desk suggested (e.g. the urgency from the screening: `urgency_suggested`), for the user
     to confirm or change."""
     return {
+        # A provisional value (the register's, before anyone judged) first, so that what follows wins.
+        **{
+            key.removesuffix(PROVISIONAL): value
+            for key, value in recorded.items()
+            if key.endswith(PROVISIONAL) and key.removesuffix(PROVISIONAL) in definition.fields
+        },
         **{key: value for key, value in recorded.items() if key in definition.fields},
         **{
             key.removesuffix(SUGGESTED): value

@@ -44,10 +44,11 @@ def send_to_zsm(
     )
     police_case = police_case_of(registration)
     owner = owner or make_user("case_owner", organisation="oost-brabant")
-    for step, values in (
-        ("start_screening", {}),
-        ("screened", {"urgency": "normal"}),
-    ):
-        police_case = case_take(police_case, step, actor=owner, expected_version=None, values=values)
+    police_case = case_take(police_case, "start_screening", actor=owner, expected_version=None)
+    # The urgency the registrations gave (a lower one would wait for a team lead).
+    urgency = police_case.data.get("urgency_provisional") or "normal"
+    police_case = case_take(
+        police_case, "screened", actor=owner, expected_version=None, values={"urgency": urgency}
+    )
     police_case = case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM")
     return ZsmFile.objects.select_related("case", "police_case").get(police_case=police_case), police_case

@@ -302,3 +302,25 @@ def test_a_lowering_nobody_could_confirm_is_refused_before_anything_is_stored(
     assert refused.value.code == "no_confirmer"
     make_user("team_lead")  # with a second one, the lowering waits for him
     assert _lower(acute, lead).pending is not None
+
+
+def test_without_a_screening_the_registrations_urgency_is_the_floor(make_user: Callable[..., Any]) -> None:
+    # The second walk: where the risk screening is optional (version 1), skipping it let a screener put a
+    # case the registrations made urgent to a lower urgency alone, without a reason.
+    screener, lead = make_user("case_screener"), make_user("team_lead")
+    take_in("PL0600-U-P", MARCO, LOTTE, registered_at=_days_ago(1), relation="ex_partner",
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    case = case_take(case, "start_screening", actor=screener, expected_version=None)
+    provisional = case.data["urgency_provisional"]
+    assert provisional in ("acute", "high") and "urgency_suggested" not in case.data
+    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert re.search(rf'<option value="{provisional}" selected>', page)  # it starts at the register's
+    with pytest.raises(Refused) as refused:
+        case_take(case, "screened", actor=screener, expected_version=None, values={"urgency": "low"})
+    assert refused.value.code == "lowered"
+    waiting = _lower(case, screener)
+    assert waiting.pending is not None and waiting.pending["lowered"] == {
+        "urgency": {"from": provisional, "to": "low"}
+    }
+    assert alert_list_for_user(user=lead).filter(kind="second_person").count() == 1

@@ -115,6 +115,10 @@ def _clean_values(definition: Definition, transition: Transition, given: Mapping
 
 
 SUGGESTED = "_suggested"  # a desk's suggestion for a choice field `f` is recorded as `f_suggested`
+# A desk's provisional value, from the register before anyone judged the case (the urgency the registrations'
+# facts give, `f_provisional`): the floor when nothing was suggested since, so that skipping the step that
+# suggests (an optional risk screening) does not let a lower choice pass unexplained and unconfirmed.
+PROVISIONAL = "_provisional"
 
 
 def lowering_floor(
@@ -122,15 +126,18 @@ def lowering_floor(
 ) -> str:
     """The value of choice field `name` that a step may not go below without a reason: what a desk
     suggested for it (`<name>_suggested` on the case, e.g. the urgency a screening suggests), else, for a
-    ranked field (`ranked`, e.g. the unsafety Veilig Thuis found), the value the case already holds. The
-    choices are listed most serious first, so a value later in the list is lower. "" when there is no such
-    value, or when it is the last choice (nothing lies below it)."""
+    ranked field (`ranked`, e.g. the unsafety Veilig Thuis found), the value the case already holds, else
+    its provisional value (`<name>_provisional`, e.g. the urgency the registrations give before the
+    screening). The choices are listed most serious first, so a value later in the list is lower. "" when
+    there is no such value, or when it is the last choice (nothing lies below it)."""
     spec = definition.fields.get(name)
     if spec is None or spec.kind is not FieldKind.CHOICE:
         return ""
     floor = str(recorded.get(name + SUGGESTED) or "")
     if floor not in spec.choices:
         floor = str(recorded.get(name) or "") if name in ranked else ""
+    if floor not in spec.choices:
+        floor = str(recorded.get(name + PROVISIONAL) or "")
     if floor not in spec.choices or floor == list(spec.choices)[-1]:
         return ""
     return floor
