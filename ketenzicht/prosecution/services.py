@@ -483,10 +483,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
                 )
             except Refused:
                 pass  # the stand-in cannot work the file (no prosecutor there): as if nobody were present
-            else:
-                ZsmFile.objects.filter(pk=file.pk).update(
-                    prosecutor=duty.user, substitute=duty.post == PostKind.DV_SUBSTITUTE
-                )
+            else:  # the file's prosecutor follows the owner (feedback.sync_file, on case_changed)
                 alert_raise(
                     kind="zsm_stand_in",
                     message=STAND_IN_MESSAGE,

@@ -6,12 +6,11 @@ Safe to repeat: one alert per request, a file handed over once."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandParser
 
+from ketenzicht.console import moment_option
 from ketenzicht.prosecution.services import absent_owners_check, requests_check
 
 
@@ -25,14 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="check as if it were this moment (ISO 8601; for tests and replays)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = timezone.now()
-        if options["now"]:
-            try:
-                now = datetime.fromisoformat(options["now"])
-            except ValueError as exc:
-                raise CommandError(f"--now: not an ISO 8601 moment: {options['now']!r}") from exc
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+        now = moment_option(options["now"])
         late = requests_check(now=now)
         for request in late:
             self.stdout.write(f"{request.file.case.reference}: {request.partner} did not answer in time")
