@@ -10,17 +10,22 @@ class ProsecutionConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.organisations.signals import absence_changed
-        from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
+        from ketenzicht.workprocesses.panels import (
+            register_case_desk,
+            register_case_panel,
+            register_step_note,
+        )
         from ketenzicht.workprocesses.signals import case_changed, handoff_created
 
         from .feedback import sync_file
-        from .panel import decision_panel, file_panel
+        from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
-        from .services import on_absence_changed, on_handoff
+        from .services import HANDOFF_KIND, on_absence_changed, on_handoff
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
+        register_step_note(HANDOFF_KIND, zsm_step_note)
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)

@@ -217,3 +217,27 @@ def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
             }
         )
     return SafeString(render_to_string("prosecution/_decision_panel.html", {"rows": rows}, request=request))
+
+
+def zsm_step_note(case: Case) -> str | None:
+    """On the police case's step to the ZSM table: said before it is taken that a file still open takes the
+    hand-off in (`services.file_open`), so that nobody expects a new file and a new prosecutor."""
+    file = (
+        ZsmFile.objects.filter(police_case=case, open=True, case__closed_at__isnull=True)
+        .select_related("case", "prosecutor")
+        .first()
+    )
+    if file is None:
+        return None
+    if file.prosecutor is None:
+        return _(
+            "ZSM file %(file)s of this case is still open: this hand-off adds the case's new information to "
+            "it and opens no new file."
+        ) % {"file": file.case.reference}
+    return _(
+        "ZSM file %(file)s of this case is still open with %(prosecutor)s: this hand-off adds the case's new "
+        "information to it and opens no new file."
+    ) % {
+        "file": file.case.reference,
+        "prosecutor": file.prosecutor.get_full_name() or file.prosecutor.get_username(),
+    }

@@ -129,6 +129,9 @@ def _preselected(definition: Definition, recorded: Mapping[str, Any]) -> dict[st
 class TransitionForm(LockedForm):
     """Taking one step: its fields (from the definition), a reason where asked."""
 
+    # What the desk the step hands over to says before it is taken (`panels.step_note`), set by the page.
+    note: str | None = None
+
     def __init__(
         self,
         *args: Any,
@@ -191,6 +194,22 @@ class TransitionForm(LockedForm):
                 error_messages={"required": _("Confirm that this step may end the case.")},
             )
         _nlds(self)
+
+    def mark_refusal(self, code: str, detail: str, text: str) -> None:
+        """Put the engine's refusal on the field it concerns, so that the page marks where to act: a
+        missing or too short reason on the reason field (also for a lower choice, which the engine names
+        by the lowered field though the reason is what is missing), a missing or out-of-time value on
+        that value's field. A refusal of the whole step stays only at the top of the page."""
+        names = [name.strip() for name in detail.split(",") if name.strip()]
+        if code in ("reason", "lowered"):
+            targets = ["reason"]
+        elif code in ("fields", "field", "date_future", "date_past"):
+            targets = [f"value_{name}" for name in names]
+        else:
+            targets = []
+        for target in targets:
+            if target in self.fields and not self.has_error(target):
+                self.add_error(target, text)
 
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}

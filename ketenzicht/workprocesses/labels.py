@@ -111,7 +111,7 @@ REFUSALS = {
     ),
     "note": _("Write the note first."),
     "handover": _("A colleague holds this: only they or a team lead can hand it over."),
-    "lowered": _("A value below the suggested one needs a reason: say why."),
+    "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
     "date_future": _("This date is of something that happened: it cannot lie after today."),
     "date_past": _("This date is of something still to come: it cannot lie before today."),
     "not_proposer": _("Only the colleague who proposed this step can withdraw it; decline it instead."),

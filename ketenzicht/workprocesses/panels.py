@@ -28,6 +28,23 @@ def case_panels(request: HttpRequest, case: Case) -> list[SafeString]:
     return [html for html in found if html]
 
 
+# What a desk says on a step's form before it is taken, for steps that hand the case over to it (e.g. that a
+# hand-off to the ZSM table joins a file still open rather than opening one): handoff kind -> function of
+# the case returning the words, or None when there is nothing to say.
+StepNote = Callable[[Case], str | None]
+
+_STEP_NOTES: dict[str, StepNote] = {}
+
+
+def register_step_note(handoff: str, note: StepNote) -> None:
+    _STEP_NOTES[handoff] = note
+
+
+def step_note(case: Case, handoff: str | None) -> str | None:
+    found = _STEP_NOTES.get(handoff or "")
+    return found(case) if found is not None else None
+
+
 # The desk a case of a process is worked from, for the case page's way back (a Veilig Thuis assessor came
 # from the inbox, not from the list of cases): process -> (url name, label, who may use the desk).
 _DESKS: dict[str, tuple[str, Any, Callable[[Any], bool]]] = {}

@@ -47,7 +47,7 @@ from .labels import (
     value_label,
 )
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
-from .panels import case_desk, case_panels
+from .panels import case_desk, case_panels, step_note
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
@@ -365,6 +365,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         for t in view.transitions
         if not (case.pending)
     ]
+    for form in step_forms:
+        form.note = step_note(case, form.transition.handoff)
     colleagues = case_colleagues(case)
     pending_step = view.definition.transition(case.pending["transition"]) if case.pending else None
     return {
@@ -606,7 +608,11 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        messages.error(request, refusal_text(refusal.code, refusal.detail, definition, case))
+        said = refusal_text(refusal.code, refusal.detail, definition, case)
+        messages.error(request, said)
+        for form in bound.values():
+            if isinstance(form, TransitionForm):
+                form.mark_refusal(refusal.code, refusal.detail, said)
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

@@ -533,6 +533,12 @@ def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_ta
     _behaviour_order(file, eva)
     file.refresh_from_db()
     assert file.open and file.decision == "behaviour_order"
+    # Said on the step's form before it is taken: the hand-off goes to the open file and its prosecutor.
+    client = Client()
+    client.force_login(owner)
+    before = client.get(f"/zaken/{police_case.pk}/").content.decode()
+    note = before.split('data-testid="step-note-send_to_zsm">', 1)[1].split("</p>", 1)[0]
+    assert file.case.reference in note and eva.get_full_name() in note and "geen nieuw dossier" in note
     case_take(
         police_case, "send_to_zsm", actor=owner, expected_version=None, reason="stond weer voor de deur"
     )
@@ -550,8 +556,6 @@ def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_ta
     line = CaseEvent.objects.get(case=file.case, kind=EventKind.RECORDED, detail__handoff=second.pk)
     assert police_case.reference in line.reason and "stond weer voor de deur" in line.reason
     # The police case's page says the hand-off was added to the open file, not that someone picked it up.
-    client = Client()
-    client.force_login(owner)
     page = client.get(f"/zaken/{police_case.pk}/").content.decode()
     row = page.split('data-testid="handoff-zsm"')[-1].split("</li>")[0]
     assert f"toegevoegd aan het lopende dossier {file.case.reference}" in row and "opgepakt" not in row
@@ -577,6 +581,13 @@ def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted
         reason="eerste keer",
     )
     lines = CaseEvent.objects.filter(case=file.case).count()
+    from django.test import Client
+
+    client = Client()
+    client.force_login(owner)
+    assert (
+        'data-testid="step-note-send_to_zsm"' not in client.get(f"/zaken/{police_case.pk}/").content.decode()
+    )
     case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="nieuw incident")
     files = list(ZsmFile.objects.filter(police_case=police_case).order_by("case_id"))
     assert len(files) == 2 and files[0].pk == file.pk

@@ -289,7 +289,7 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     }
     act = reverse("workprocesses:case-act", args=[case.pk])
     refusal = client.post(act, finish).content.decode()
-    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refusal
+    assert "Een lagere keuze dan voorgesteld vraagt een reden: schrijf die in het veld Toelichting" in refusal
     case.refresh_from_db()
     assert case.state == "screening"
     lead = make_user("team_lead")  # the unit has a team lead who can confirm a lowering

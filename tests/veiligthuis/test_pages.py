@@ -140,7 +140,10 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     }
     refused = colleague.post(act, lowered)
     assert refused.status_code == 400
-    assert "Een lagere waarde dan voorgesteld vraagt om een reden" in refused.content.decode()
+    assert (
+        "Een lagere keuze dan voorgesteld vraagt een reden: schrijf die in het veld Toelichting"
+        in refused.content.decode()
+    )
     assert "(Onveiligheid)" in refused.content.decode()
     case.refresh_from_db()
     assert (case.state, case.data["unsafety"]) == ("acute", "acute")

@@ -87,6 +87,9 @@ def test_a_screener_works_a_case_from_the_list(make_user: Callable[..., Any]) ->
     client = _client(screener)
     listing = client.get(reverse("workprocesses:case-list")).content.decode()
     assert case.reference in listing and "Nieuw" in listing
+    # The process by its name, not only a version number that says nothing on its own.
+    process = listing.split('data-testid="case-process">', 1)[1].split("</td>", 1)[0]
+    assert process == "Ex-partnerstalking (werkwijze 2024) (versie 1)"
     detail = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert "Screening starten" in detail and "versie 1" in detail
     answer = client.post(
@@ -271,6 +274,43 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
     assert 'data-testid="error-step-no_further_action-reason"' in page
     case.refresh_from_db()
     assert case.state == "new"
+
+
+def test_a_lower_choice_without_a_reason_is_marked_at_the_explanation_not_only_at_the_top(
+    make_user: Callable[..., Any],
+) -> None:
+    """The engine names the lowered field (Urgentie), but what is missing is the explanation: the page marks
+    that field, so the user does not look for the mistake in the urgency they chose on purpose."""
+    case = _case()
+    client = _client(make_user("case_screener"))
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    client.post(
+        act, {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": 0}
+    )
+    case.refresh_from_db()
+    Case.objects.filter(pk=case.pk).update(data={**case.data, "urgency_suggested": "high"})
+    answer = client.post(
+        act,
+        {
+            "action": "take",
+            "transition": "screened",
+            "step-screened-lock_version": case.lock_version,
+            "step-screened-value_urgency": "low",
+        },
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    said = (
+        "Een lagere keuze dan voorgesteld vraagt een reden: schrijf die in het veld Toelichting. (Urgentie)"
+    )
+    assert page.index(said) < page.index("<h1")  # at the top
+    field_error = page.split('data-testid="error-step-screened-reason"', 1)[1].split("</", 1)[0]
+    assert said in field_error
+    assert 'data-testid="error-step-screened-value_urgency"' not in page  # the choice itself was fine
+    step = page[page.index('data-testid="step-screened"') :]
+    assert '<option value="low" selected>' in step[: step.index("</form>")]  # what was chosen stays
+    case.refresh_from_db()
+    assert case.state == "screening" and "urgency" not in case.data
 
 
 def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user: Callable[..., Any]) -> None:
