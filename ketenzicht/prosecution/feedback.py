@@ -30,8 +30,16 @@ from ketenzicht.workprocesses.services import case_record
 from .models import ZsmFile
 from .services import PROCESS, vt_information_record
 
-DECISION_MESSAGE = gettext_noop("Case %(case)s: %(office)s decided on ZSM file %(file)s: %(decision)s.")
-DECISION_NOTE = gettext_noop("Decision of %(office)s on ZSM file %(file)s: %(decision)s.")
+# Named with the prosecutor who decided, whom the police and Veilig Thuis call about it (a measure's
+# conditions, a hearing). The texts without a prosecutor stay for the alerts and lines stored before.
+DECISION_MESSAGE = gettext_noop(
+    "Case %(case)s: %(office)s (%(prosecutor)s) decided on ZSM file %(file)s: %(decision)s."
+)
+DECISION_NOTE = gettext_noop("Decision of %(office)s (%(prosecutor)s) on ZSM file %(file)s: %(decision)s.")
+DECISION_MESSAGE_UNNAMED = gettext_noop(
+    "Case %(case)s: %(office)s decided on ZSM file %(file)s: %(decision)s."
+)
+DECISION_NOTE_UNNAMED = gettext_noop("Decision of %(office)s on ZSM file %(file)s: %(decision)s.")
 VT_IN_NOTE = gettext_noop("Information of %(organisation)s is in (notification %(notification)s).")
 
 # What a decision's feedback names beside the decision itself.
@@ -66,12 +74,16 @@ def decision_text(case: Case) -> str:
 def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> None:
     """The decision in the history of the police case and of each Veilig Thuis notification of it (while
     open; a closed case keeps its panel), and an alert to each one's owner."""
+    decided_by = actor or file.prosecutor
+    prosecutor = (decided_by.get_full_name() or decided_by.get_username()) if decided_by else ""
+    named = {"prosecutor": prosecutor} if prosecutor else {}
     with translation.override(settings.LANGUAGE_CODE):
         decision = decision_text(case)
-        note = gettext(DECISION_NOTE) % {
+        note = gettext(DECISION_NOTE if prosecutor else DECISION_NOTE_UNNAMED) % {
             "office": file.district_office.name,
             "file": case.reference,
             "decision": decision,
+            **named,
         }
     police_case = file.police_case
     told: list[tuple[Case, str]] = [(police_case, Role.CASE_OWNER)]
@@ -95,9 +107,14 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
         alert_for_case_owner(
             other,
             kind="zsm_decision",
-            message=DECISION_MESSAGE,
+            message=DECISION_MESSAGE if prosecutor else DECISION_MESSAGE_UNNAMED,
             fallback_role=fallback_role,
-            params={"office": file.district_office.name, "file": case.reference, "decision": decision},
+            params={
+                "office": file.district_office.name,
+                "file": case.reference,
+                "decision": decision,
+                **named,
+            },
             at=at,
         )
 

@@ -147,8 +147,14 @@ def test_a_domestic_decision_waits_for_veilig_thuis(make_user: Any, prosecutors:
         case=police_case, kind=EventKind.RECORDED, detail__zsm_file=file.case.reference
     )
     assert police_lines.count() == 1 and "Strafbeschikking" in police_lines.get().reason
-    assert Alert.objects.filter(case=police_case, kind="zsm_decision").exists()
-    assert Alert.objects.filter(case=notification.case, kind="zsm_decision").exists()
+    # Whom to call about it: the prosecutor who decided is named, in the line and in the alerts.
+    name = eva.get_full_name() or eva.get_username()
+    assert f"({name})" in police_lines.get().reason
+    for told in (police_case, notification.case):
+        alert = Alert.objects.get(case=told, kind="zsm_decision")
+        with translation.override("nl"):
+            said = alert_text(alert)
+        assert said.startswith(f"Zaak {told.reference}: ") and f"({name}) besliste" in said
 
 
 def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(
@@ -538,7 +544,11 @@ def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_ta
     client.force_login(owner)
     before = client.get(f"/zaken/{police_case.pk}/").content.decode()
     note = before.split('data-testid="step-note-send_to_zsm">', 1)[1].split("</p>", 1)[0]
-    assert file.case.reference in note and eva.get_full_name() in note and "geen nieuw dossier" in note
+    assert (
+        f"{file.case.reference} van deze zaak loopt nog bij {eva.get_full_name() or eva.get_username()}:"
+        in note
+    )
+    assert "geen nieuw dossier" in note
     case_take(
         police_case, "send_to_zsm", actor=owner, expected_version=None, reason="stond weer voor de deur"
     )
