@@ -168,6 +168,37 @@ def test_the_dossier_in_english_counts_one_registration_in_the_singular(screener
     assert "1 registration on " in page  # the timeline's description
 
 
+def test_the_dossier_counts_a_registration_in_another_role_so_the_parts_add_up(screener: Any) -> None:
+    """A registration naming the person as reporter counts in the total: the parts named beside it must
+    add up to it ("2 registrations (1 as suspect, 0 as victim)" left the reader looking for the second)."""
+    from django.test import Client
+
+    from ketenzicht.intake.pipeline import intake_registration
+    from tests.conftest import exchange_registration, in_numbering
+    from tests.dossiers.test_hidden import PURPOSE
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    first = register("R1", DENNIS, SANDRA, registered_at=now)
+    intake_registration(
+        actor=None,
+        data=exchange_registration(
+            reference=in_numbering("R2"),
+            persons=[{"ref": "p1", "role": "reporter", **DENNIS}],
+            relations=[],
+            registered_at=now,
+            occurred_at=now,
+        ),
+        channel="import",
+    )
+    client = Client()
+    client.force_login(screener)
+    person = person_of(first)
+    client.post(f"/personen/{person.pk}/", PURPOSE)
+    page = client.get(f"/personen/{person.pk}/").content.decode()
+    recent = page.split('data-testid="total-recent">', 1)[1].split("</dd>", 1)[0]
+    assert recent == "2 registraties (1 als verdachte, 0 als slachtoffer, 1 in een andere rol)"
+
+
 def test_every_region_of_the_dossier_is_named_by_an_element_on_the_page(screener: Any) -> None:
     # A table region named by an id nobody has is a nameless landmark (axe: landmark-unique, three of them).
     import re
