@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -48,3 +49,19 @@ def test_memory_is_bounded_as_n_grows() -> None:
     assert large - small < 10 * 1024, (
         f"peak RSS grew from {small} KiB to {large} KiB for 2x the registrations"
     )
+
+
+@pytest.mark.django_db
+def test_the_demo_users_print_in_columns_whatever_their_names_length(settings: Any) -> None:
+    """`officier-vervanger` and `portefeuillehouder` are longer than the others: the organisation and the
+    roles still start in one column, so the list reads as a table."""
+    import io
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("load_demo", "--users-only", stdout=out)
+    rows = [line for line in out.getvalue().splitlines() if line.startswith("  ")]
+    names = {line.split()[0]: line for line in rows}
+    assert {"officier-vervanger", "portefeuillehouder", "privacy"} <= set(names)
+    starts = {line.index(line.split()[1], len(line.split()[0]) + 2) for line in rows}
+    assert len(starts) == 1

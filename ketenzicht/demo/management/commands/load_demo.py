@@ -43,8 +43,13 @@ class Command(BaseCommand):
             raise CommandError("demo users with known passwords belong on a demo machine: use --force")
         users = demo_users_ensure()
         self.stdout.write(f"Demo users (password for all: {users[0].password}):")
+        name_width = max(len(user.username) for user in users)
+        organisation_width = max(len(str(user.organisation)) for user in users)
         for user in users:
-            self.stdout.write(f"  {user.username:<16} {user.organisation:<26} {', '.join(user.roles)}")
+            self.stdout.write(
+                f"  {user.username:<{name_width}} {user.organisation:<{organisation_width}} "
+                f"{', '.join(user.roles)}"
+            )
         self.stdout.write(
             f"Second factor of every demo user: authenticator key {demo_totp_secret()} (demo only); "
             "`python manage.py demo_code` prints the code it gives now."
