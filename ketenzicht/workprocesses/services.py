@@ -986,8 +986,10 @@ def _escalate(case: Case, *, now: datetime, role: str, level: int) -> None:
 
 def deadlines_check(*, now: datetime | None = None) -> list[Case]:
     """Escalate every open case whose deadline has passed and that was not escalated for it yet (to the
-    state's `escalate_to`, with an alert to that role), and once more those still overdue when the
-    deadline's `then` says so. The cases escalated, in order."""
+    state's `escalate_to`, with an alert to that role), and once more those still overdue the deadline's
+    `then` term after that first escalation. One run takes a case one level at most: a case found far past
+    its deadline goes to the first level's role now, the next level a later run, when the term has passed
+    since. The cases escalated, in order."""
     now = now or timezone.now()
     escalated: list[Case] = []
     first = Case.objects.filter(closed_at__isnull=True, deadline_at__lte=now, escalated_at__isnull=True)
@@ -1006,9 +1008,8 @@ def deadlines_check(*, now: datetime | None = None) -> list[Case]:
                     if case.escalated_at is not None:
                         continue
                     case.escalated_at = now
-                    further = further_escalation(
-                        definition_of(case.process_version), case.state, case.deadline_at, case.data,
-                        _overrides(),
+                    further = further_escalation(  # counted from now: one level per run, each its term
+                        definition_of(case.process_version), case.state, now, case.data, _overrides(),
                     )  # fmt: skip
                     case.escalate_again_at, case.escalate_again_to = further or (None, "")
                     _save(case, ["escalated_at", "escalate_again_at", "escalate_again_to"])
@@ -1016,6 +1017,8 @@ def deadlines_check(*, now: datetime | None = None) -> list[Case]:
                 else:
                     if case.escalate_again_at is None or case.escalate_again_at > now:
                         continue
+                    if case.escalated_at is None or case.escalated_at >= now:
+                        continue  # the first level was reached in this run (or a later one): its turn first
                     case.escalate_again_at = None
                     _save(case, ["escalate_again_at"])
                     _escalate(case, now=now, role=case.escalate_again_to, level=2)

@@ -298,7 +298,7 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
     elif proposer:
         parts.append(_("proposed by %(proposer)s") % {"proposer": names.get(proposer, proposer)})
     escalated_to = str(event.detail.get("escalate_to") or "")
-    if escalated_to:  # whom the escalation alerted: two levels at one minute read as two different lines
+    if escalated_to:  # whom the escalation alerted: the team lead's line and the chain contact's differ
         role = str(Role(escalated_to).label) if escalated_to in Role.values else escalated_to
         parts.append(_("alerted: %(role)s") % {"role": role.lower()})
     if event.detail.get("awaiting_second"):  # a desk stored something a second person must confirm

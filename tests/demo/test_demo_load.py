@@ -60,6 +60,19 @@ def test_the_demo_register_holds_the_storylines_for_the_right_users(
     assert timezone.localdate() - timedelta(days=13) <= timezone.localdate(newest.registered_at)
     assert newest.registered_at <= timezone.now()
 
+    # Overdue cases went a level at a time, each when it fell due (the scheduler replayed), never two
+    # levels at one moment; the chain contact was told only a term after the team lead.
+    from ketenzicht.workprocesses.models import CaseEvent
+
+    levels: dict[int, list[tuple[Any, int]]] = {}
+    escalations = CaseEvent.objects.filter(kind="escalated").order_by("at", "id")
+    for case_id, at, level in escalations.values_list("case_id", "at", "detail__level"):
+        levels.setdefault(case_id, []).append((at, level))
+    assert any(len(rows) == 2 for rows in levels.values())  # the chain contact's turn came for some
+    for rows in levels.values():
+        assert len({at for at, _ in rows}) == len(rows)
+        assert [level for _, level in rows] in ([1], [1, 2])
+
     call_command("load_demo", "--force", "--registrations", "400")
     assert "0 registrations stored, 400 already present" in capsys.readouterr().out
     assert Registration.objects.count() == 400

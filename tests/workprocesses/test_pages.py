@@ -666,3 +666,20 @@ def test_the_proposer_withdraws_a_step_waiting_for_a_second_person(make_user: Ca
     assert case.events.order_by("-id").values_list("kind", flat=True)[0] == "withdrawn"
     assert "ingetrokken" in answer.content.decode()
     assert not alert_list_for_user(user=lead).exists()  # the team leads' alert is settled
+
+
+def test_the_case_page_s_forms_leave_checking_to_the_server_and_keep_required_for_screen_readers(
+    make_user: Callable[..., Any],
+) -> None:
+    """As every form of the project: `novalidate`, so an empty required field gets the app's Dutch message
+    at the field, not the browser's own bubble (in the browser's language); `required` stays on the field."""
+    case = _case()
+    page = _client(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    forms = re.findall(r"(<form [^>]*>)(.*?)</form>", page.content.decode(), flags=re.S)
+    acting = [(tag, body) for tag, body in forms if reverse("workprocesses:case-act", args=[case.pk]) in tag]
+    steps = [tag for tag, _ in acting if 'data-testid="step-' in tag]
+    assert steps and {"note-form", "owner-form"} <= {
+        m.group(1) for tag, _ in acting if (m := re.search(r'data-testid="([^"]+)"', tag))
+    }
+    assert [tag for tag, _ in acting if "novalidate" not in tag] == []
+    assert any(re.search(r"<(textarea|input|select)[^>]* required", body) for _, body in acting)

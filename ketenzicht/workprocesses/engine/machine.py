@@ -64,16 +64,19 @@ def deadline_spec(
 def further_escalation(
     definition: Definition,
     state: str,
-    deadline: datetime,
+    escalated: datetime,
     data: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[datetime, str] | None:
     """When a case still overdue after its first escalation is escalated again, and to whom; None when
-    the state's deadline names no further escalation."""
+    the state's deadline names no further escalation. The `then` term counts from `escalated`, the moment
+    of the first escalation, not from the deadline: a case found far past its deadline (a check that did
+    not run for days, old data loaded) reaches the first level's role first, and the next one only when
+    that role has had its term."""
     spec = deadline_spec(definition, state, data, overrides)
     if spec is None or spec.then is None:
         return None
-    return deadline_at(deadline, spec.then.amount, spec.then.unit), spec.then.escalate_to
+    return deadline_at(escalated, spec.then.amount, spec.then.unit), spec.then.escalate_to
 
 
 def state_deadline(

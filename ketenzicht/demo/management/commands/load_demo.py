@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ketenzicht.demo.closed import demo_closed_case_ensure
+from ketenzicht.demo.deadlines import demo_deadlines_replay
 from ketenzicht.demo.services import (
     DEMO_REGISTRATIONS,
     demo_data_load,
@@ -22,7 +23,6 @@ from ketenzicht.insights.services import figures_refresh, register_years
 from ketenzicht.prosecution.services import requests_check
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.veiligthuis.services import protocol_check
-from ketenzicht.workprocesses.services import deadlines_check
 
 
 class Command(BaseCommand):
@@ -93,13 +93,15 @@ class Command(BaseCommand):
                 )
             )
         # What the scheduler does every few minutes in production (deadlines_check,
-        # veiligthuis_protocol_check), once now: the demo's overdue cases reach their team leads and chain
-        # contacts, and the police hear of feedback that did not come.
-        escalated = deadlines_check()
+        # veiligthuis_protocol_check): the demo's overdue cases reach their team leads and, a term later,
+        # their chain contacts, each when it fell due (replayed: the register is dated in the past), and the
+        # police hear of feedback that did not come.
+        escalated = demo_deadlines_replay()
         late = protocol_check()
         requests_check()
         self.stdout.write(
-            f"Deadlines checked: {len(escalated)} overdue case(s) escalated, "
+            f"Deadlines checked: {len({case.pk for case in escalated})} overdue case(s) escalated "
+            f"({len(escalated)} escalation(s): a case still overdue a term later goes a level further), "
             f"{len(late)} police case(s) alerted of missing Veilig Thuis feedback."
         )
         # The insight figures, counted once for every year of the demo register (in production
