@@ -206,6 +206,11 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
         {"decision": "improper", "note": note},
         access.decided_at,
     )
+    # The officer who judged holds the closed case, and its history says so before the judgement.
+    case.refresh_from_db()
+    assert case.owner is not None and case.owner.username == "noor"
+    assigned = CaseEvent.objects.get(case=case, kind="owner")
+    assert (assigned.actor_name, assigned.detail["to"]) == ("noor", "noor")
     step = CaseEvent.objects.get(case=case, kind="transition")
     assert (step.transition, step.actor_name, step.detail["values"]["note"]) == (
         "judge_improper",
