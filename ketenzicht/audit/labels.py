@@ -38,6 +38,7 @@ ACTION_LABELS = {
     "change": pgettext_lazy("logged action", "change"),
     "deactivate": pgettext_lazy("logged action", "deactivate"),
     "reactivate": pgettext_lazy("logged action", "reactivate"),
+    "reopen": pgettext_lazy("logged action", "reopen"),
     "reset": pgettext_lazy("logged action", "password reset"),
     "revoke": pgettext_lazy("logged action", "revoke"),
     "withdraw": pgettext_lazy("logged action", "withdraw"),

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 
-from .models import AccessLogEntry, AccessLogPerson
+from .labels import ACTION_LABELS
+from .models import AccessLogEntry, AccessLogPerson, Action
 
 AUDIT_READER_ROLES = (Role.PRIVACY_OFFICER, Role.FUNCTIONAL_ADMIN)
 
@@ -33,3 +34,9 @@ def access_log_for_persons(*, user: User, person_ids: Iterable[int]) -> QuerySet
         return AccessLogEntry.objects.none()
     concerned = AccessLogPerson.objects.filter(person_id__in=list(person_ids)).values("entry_id")
     return AccessLogEntry.objects.filter(pk__in=concerned)
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """Every action an entry can have, for the log's filter: the model's choices, then the desks' own."""
+    extra = [(code, str(label)) for code, label in ACTION_LABELS.items() if code not in Action.values]
+    return [(code, str(label)) for code, label in Action.choices] + sorted(extra, key=lambda c: c[1])

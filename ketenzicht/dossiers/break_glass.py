@@ -30,8 +30,9 @@ from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention
 from ketenzicht.registrations.purposes import LinkedPurpose, OutsideRules
 from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_open, case_take
+from ketenzicht.workprocesses.services import case_assign_owner, case_open, case_take
 
 from .dossier import dossier_get_for_user
 from .engine.query import mask_bsn, parse_query
@@ -467,6 +468,7 @@ def break_glass_decide(
             access=locked, at=now, kind=decision, actor=actor, actor_name=actor.get_username(), note=note
         )
         if locked.case is not None:
+            _judge_owns(locked.case, actor=actor, at=now)
             case_take(
                 locked.case,
                 REVIEW_TRANSITIONS[BreakGlassDecision(decision)],
@@ -487,6 +489,18 @@ def break_glass_decide(
         if decision == BreakGlassDecision.IMPROPER:
             _alert_improper(locked, note=note, now=now)
     return locked
+
+
+def _judge_owns(case: Case, *, actor: User, at: dt.datetime) -> None:
+    """The privacy officer who judges becomes the review case's owner (a history line), so the closed case
+    names who judged it. Only a case nobody holds yet, of the officer's own organisation: a colleague's
+    case is not taken over (that would need a handover with a reason); the judgement stands either way."""
+    if case.owner_id is not None or case.organisation_id != actor.organisation_id:
+        return
+    try:
+        case_assign_owner(case, owner=actor, actor=actor, expected_version=None, at=at)
+    except Refused:  # e.g. the officer holds no role of the process: the judgement is taken all the same
+        return
 
 
 def _alert_improper(access: BreakGlassAccess, *, note: str, now: dt.datetime) -> None:

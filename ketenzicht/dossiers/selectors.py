@@ -14,7 +14,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.sharing import may_see_registrations
 
-from .models import BreakGlassAccess
+from .models import BreakGlassAccess, BreakGlassDecision
 
 MAX_MERGE_HOPS = 20
 PERSON_OBJECT = "person"
@@ -47,6 +47,14 @@ def may_break_glass(user: User) -> bool:
 def may_review_break_glass(user: User) -> bool:
     """The privacy officer judges every break-the-glass access."""
     return bool(user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER))
+
+
+def break_glass_pending_count(user: User) -> int:
+    """How many break-the-glass accesses wait for the privacy officer's judgement (0 for anyone else): the
+    start page and the menu show it."""
+    if not may_review_break_glass(user):
+        return 0
+    return BreakGlassAccess.objects.filter(decision=BreakGlassDecision.PENDING).count()
 
 
 def break_glass_active(*, user: User, person_id: int) -> BreakGlassAccess | None:

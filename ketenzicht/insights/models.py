@@ -1,5 +1,5 @@
 """The figures, counted ahead (`services.figures_refresh`): exact counts per period, area, figure and part.
-They hold no names and no ids; what a user sees of them is published through engine/disclosure.py."""
+They hold no names and no ids; what a user sees of them is published through ketenzicht/ui/disclosure.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The read side of the insight desk: who may see the figures, the choice of area and period, and the
-figures of that choice, published (engine/disclosure.py) before anything leaves this module. One query for
+figures of that choice, published (ui/disclosure.py) before anything leaves this module. One query for
 the chosen area, one for the comparison of areas; both read only the counted cells (services.py)."""
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import holds_post
+from ketenzicht.ui.disclosure import Shown, median_shown, published, share
 
 from .engine.counting import MEDIAN
-from .engine.disclosure import Shown, median_shown, published, share
 from .engine.periods import PeriodKind, period_end, period_start
 from .labels import SECTIONS, Section
 from .models import Cell, Refresh, StaleDay
@@ -253,7 +253,7 @@ def _per_group(
 ) -> tuple[str, list[str], list[list[str]]]:
     """The table of a grouped section over the chosen range: per group its parts, the total and the share
     done in time (of those whose term passed: in time, late, overdue now), all published; the share from
-    the exact counts (engine/disclosure.py)."""
+    the exact counts (ketenzicht/ui/disclosure.py)."""
     assert section.groups is not None
     caption, head, groups = section.groups
     codes = [code for code, _ in section.parts]

@@ -169,3 +169,10 @@ def people_names(usernames: set[str]) -> dict[str, str]:
     names = {user.username: user.get_full_name() or user.username for user in found}
     names[SYSTEM_ACTOR] = gettext("Ketenzicht")
     return {name: names.get(name, name) for name in usernames}
+
+
+def organisation_names(codes: set[str]) -> dict[str, str]:
+    """Organisation codes as their names, for a page that stored the code (the access log); a code of an
+    organisation that is gone stays as it was."""
+    found = dict(Organisation.objects.filter(code__in=codes - {""}).values_list("code", "name"))
+    return {code: found.get(code, code) for code in codes}

@@ -62,10 +62,12 @@ def bars_svg(
     plot_height: int = 200,
     ticks: Sequence[str] | None = None,
     suppressed_label: str = "",
+    suppressed_texts: Mapping[tuple[str, str], str] | None = None,
 ) -> SafeString:
     """`rows`: (period label, {part code: value, None when suppressed}) in order; `ticks`: what is written
     under each bar (by default the label's last three characters; the table has it whole);
-    `suppressed_label`: the legend's words for the hatched block (none: no legend entry)."""
+    `suppressed_label`: the legend's words for the hatched block (none: no legend entry);
+    `suppressed_texts`: (period label, part code) -> what a suppressed block's tip says, if not "<5"."""
     colours = {p.code: p.colour or PALETTE[i % len(PALETTE)] for i, p in enumerate(parts)}
     left, right, top = 44, 10, 12
     plot_w = width - left - right
@@ -113,7 +115,9 @@ def bars_svg(
             value = values.get(part.code, 0)
             if value == 0:
                 continue
-            text = SUPPRESSED if value is None else str(value)
+            text = (
+                (suppressed_texts or {}).get((label, part.code), SUPPRESSED) if value is None else str(value)
+            )
             tip = f"<title>{escape(label)}: {escape(part.label)} {escape(text)}</title>"
             h = max(plot_height * shown(value) / highest, 3.0)
             fill = hatch if value is None else colours[part.code]

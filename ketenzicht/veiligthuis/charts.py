@@ -14,17 +14,23 @@ PARTS = (("in_time", "#1e6b34"), ("late", "#a15c00"), ("overdue_now", "#b3261e")
 
 
 def weekly_bars_svg(
-    weeks: Sequence[tuple[str, Mapping[str, int]]],
+    weeks: Sequence[tuple[str, Mapping[str, int | None]]],
     *,
     title: str,
     description: str,
     legend: Mapping[str, str],
+    suppressed_label: str = "",
+    suppressed_texts: Mapping[tuple[str, str], str] | None = None,
 ) -> SafeString:
-    """`weeks`: (label, {part: count}) oldest first; `legend`: part -> its name."""
+    """`weeks`: (label, {part: count, None where suppressed}) oldest first; `legend`: part -> its name;
+    `suppressed_label`: the legend's words for a suppressed block; `suppressed_texts`: (label, part) -> its
+    tip where that is not "<5"."""
     return bars_svg(
         list(weeks),
         parts=[Part(code, legend.get(code, code), colour) for code, colour in PARTS],
         title=title,
         description=description,
         chart_id="timeliness-chart",
+        suppressed_label=suppressed_label,
+        suppressed_texts=suppressed_texts,
     )

@@ -15,6 +15,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_sight_for_user
+from ketenzicht.ui.disclosure import THRESHOLD, published, share
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label
 from ketenzicht.workprocesses.models import Case
@@ -38,9 +39,9 @@ def may_use_vt_desk(user: User) -> bool:
 
 
 def may_see_timeliness(user: User) -> bool:
-    """Veilig Thuis staff see the exact timeliness figures of every region (their working figures, small
-    counts included). Statistics for others, published with small counts suppressed, are the insight
-    desk's (ketenzicht/insights)."""
+    """Veilig Thuis staff see the timeliness figures of every region: their own organisation's exact (their
+    working figures), other organisations' published as on the insight desk (small counts suppressed, see
+    `timeliness`). Statistics for others are the insight desk's (ketenzicht/insights)."""
     return may_use_vt_desk(user)
 
 
@@ -268,32 +269,110 @@ def _window(now: datetime, weeks: int) -> tuple[date, datetime]:
     return first, timezone.make_aware(datetime.combine(first, datetime.min.time()))
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One count as shown: `text` on the page, `value` for the chart (None where part of it is suppressed)."""
+
+    text: str
+    value: int | None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _cell(own: int, others: int) -> Cell:
+    """A count of the viewer's own organisation's notifications (exact: their working figures) and other
+    organisations' (published as on the insight desk: 1 to 4 suppressed, the rest rounded to 5). Where the
+    others' part is suppressed the cell says only that it is below the own count plus 5, as "<5" does."""
+    if others == 0:
+        return Cell(str(own), own)
+    shown = published(others).value
+    if shown is None:
+        return Cell(f"<{own + THRESHOLD}", None)
+    return Cell(str(own + shown), own + shown)
+
+
+@dataclass(frozen=True)
+class ShownRow:
+    """A row of the timeliness page: the own organisation's part exact, other organisations' published."""
+
+    label: str
+    received: Cell
+    in_time: Cell
+    late: Cell
+    overdue_now: Cell
+    waiting: Cell
+    share_in_time: int | None
+    group_counts: list[Cell]
+
+    @classmethod
+    def of(cls, own: WeekRow, others: WeekRow) -> ShownRow:
+        return cls(
+            own.label,
+            _cell(own.received, others.received),
+            _cell(own.in_time, others.in_time),
+            _cell(own.late, others.late),
+            _cell(own.overdue_now, others.overdue_now),
+            _cell(own.waiting, others.waiting),
+            _shown_share(own, others),
+            [_cell(o, r) for o, r in zip(own.group_counts, others.group_counts, strict=True)],
+        )
+
+
+def _shown_share(own: WeekRow, others: WeekRow) -> int | None:
+    """The share assessed in time: exact for the own organisation alone; with other organisations' counts
+    in it, only where their own share could be shown (no part or rest of 1 to 4), rounded to 5 points."""
+    others_due = others.in_time + others.late + others.overdue_now
+    if not others_due:
+        return own.share_in_time
+    if share(others.in_time, others_due) is None:
+        return None
+    return share(own.in_time + others.in_time, own.in_time + own.late + own.overdue_now + others_due)
+
+
 @dataclass
 class Timeliness:
-    weeks: list[WeekRow]  # per week of receipt, oldest first, for the chosen organisation (or all)
-    regions: list[tuple[Organisation, WeekRow]]  # summed over the weeks, per Veilig Thuis organisation
+    weeks: list[ShownRow]  # per week of receipt, oldest first, for the chosen organisation (or all)
+    regions: list[tuple[Organisation, ShownRow]]  # summed over the weeks, per Veilig Thuis organisation
 
 
 def timeliness(
-    *, weeks: int = 12, organisation: Organisation | None = None, now: datetime | None = None
+    *,
+    viewer: Organisation | None,
+    weeks: int = 12,
+    organisation: Organisation | None = None,
+    now: datetime | None = None,
 ) -> Timeliness:
     """For the last `weeks` (this week counting): per week of receipt, for one Veilig Thuis organisation or
     all, and summed per organisation (every one, also with none): notifications received, assessed within
-    the term, late, overdue now, still within it, and per radar class. Counts only; one query."""
+    the term, late, overdue now, still within it, and per radar class. Counts only; one query.
+
+    The `viewer`'s organisation's counts are exact (its staff work those notifications); every other
+    organisation's are published (ketenzicht/ui/disclosure.py), also inside a total with the own ones:
+    a Veilig Thuis organisation has no need to know another's individual notifications, and a count of 1
+    registered minutes ago would all but name it."""
     now = now or timezone.now()
     first, start = _window(now, weeks)
-    rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
+    own_rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
+    other_rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
     totals: dict[int, WeekRow] = defaultdict(lambda: WeekRow(first))
+    viewer_id = viewer.pk if viewer is not None else None
     for organisation_id, received, due, assessed, radar_class in (
         Notification.objects.filter(received_at__gte=start)
         .exclude(outcome="forwarded")
         .values_list("organisation_id", "received_at", "assessment_due_at", "assessed_at", "radar_class")
     ):
         totals[organisation_id].count(due, assessed, radar_class, now)
+        rows = own_rows if organisation_id == viewer_id else other_rows
         row = rows.get(_monday(received))
         if row is not None and (organisation is None or organisation_id == organisation.pk):
             row.count(due, assessed, radar_class, now)
     regions = Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
-    return Timeliness(
-        list(rows.values()), [(region, totals.get(region.pk) or WeekRow(first)) for region in regions]
-    )
+    nothing = WeekRow(first)
+    by_region = []
+    for region in regions:
+        total = totals.get(region.pk) or nothing
+        by_region.append(
+            (region, ShownRow.of(total, nothing) if region.pk == viewer_id else ShownRow.of(nothing, total))
+        )
+    return Timeliness([ShownRow.of(own_rows[w], other_rows[w]) for w in own_rows], by_region)

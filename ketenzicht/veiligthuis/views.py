@@ -193,7 +193,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
     )
     code = request.GET.get("regio", own.code if own else "")
     region = next((r for r in regions if r.code == code), None)
-    figures = timeliness(weeks=weeks, organisation=region)
+    figures = timeliness(viewer=own, weeks=weeks, organisation=region)
     rows = figures.weeks
     legend = {
         "in_time": _("assessed in time"),
@@ -206,10 +206,10 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
             (
                 row.label,
                 {
-                    "in_time": row.in_time,
-                    "late": row.late,
-                    "overdue_now": row.overdue_now,
-                    "waiting": row.waiting,
+                    "in_time": row.in_time.value,
+                    "late": row.late.value,
+                    "overdue_now": row.overdue_now.value,
+                    "waiting": row.waiting.value,
                 },
             )
             for row in rows
@@ -221,6 +221,18 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
             "The table below gives the same figures."
         ),
         legend=legend,
+        suppressed_label=_("fewer than 5 of another organisation"),
+        suppressed_texts={
+            (row.label, part): cell.text
+            for row in rows
+            for part, cell in (
+                ("in_time", row.in_time),
+                ("late", row.late),
+                ("overdue_now", row.overdue_now),
+                ("waiting", row.waiting),
+            )
+            if cell.value is None
+        },
     )
     listed(
         actor=user,

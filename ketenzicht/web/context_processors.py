@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
 
 from ketenzicht.accounts.selectors import may_manage_users
 from ketenzicht.audit.selectors import AUDIT_READER_ROLES
-from ketenzicht.dossiers.selectors import may_review_break_glass, may_search_persons
+from ketenzicht.dossiers.selectors import (
+    break_glass_pending_count,
+    may_review_break_glass,
+    may_search_persons,
+)
 from ketenzicht.insights.selectors import may_see_insights
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
@@ -53,20 +58,22 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_see_zsm_portfolio": may_see_portfolio(user),
         "kz_may_see_measures": may_see_measures(user),
         "kz_may_see_insights": may_see_insights(user),
-        "kz_alerts_unread": _AlertCount(user),
+        "kz_alerts_unread": _Count(lambda: alert_list_for_user(user=user).count()),
+        "kz_break_glass_pending": _Count(lambda: break_glass_pending_count(user)),
     }
 
 
-class _AlertCount:
-    """The number of unread alerts, counted only when a page shows it (one query then)."""
+class _Count:
+    """A number for the menu or the start page (unread alerts, accesses to judge), counted only when a page
+    shows it (one query then)."""
 
-    def __init__(self, user: Any) -> None:
-        self.user = user
+    def __init__(self, count: Callable[[], int]) -> None:
+        self.count = count
         self._count: int | None = None
 
     def __int__(self) -> int:
         if self._count is None:
-            self._count = alert_list_for_user(user=self.user).count()
+            self._count = self.count()
         return self._count
 
     def __str__(self) -> str:

@@ -17,8 +17,10 @@ from ketenzicht.organisations.roles import Role
 
 from .engine.definition import Definition, FieldKind
 
-# The English of the processes' words, beside the versioned files (which a loaded version never changes).
+# The English of the processes' words, beside the versioned files (which a loaded version never changes),
+# and the few Dutch page words for a file's text that reads wrong on a Dutch page.
 ENGLISH_FILE = Path(__file__).resolve().parent / "data" / "translations" / "en.yaml"
+DUTCH_FILE = ENGLISH_FILE.with_name("nl.yaml")
 
 
 @lru_cache(maxsize=1)
@@ -28,12 +30,22 @@ def english_words() -> dict[str, str]:
     return {str(dutch): str(english) for dutch, english in found.items()}
 
 
+@lru_cache(maxsize=1)
+def dutch_words() -> dict[str, str]:
+    """Text of a process file -> the Dutch a page shows instead (data/translations/nl.yaml), read once."""
+    found = yaml.safe_load(DUTCH_FILE.read_text(encoding="utf-8")) or {}
+    return {str(text): str(shown) for text, shown in found.items()}
+
+
 def data_text(text: str) -> str:
     """A process's word (the label of a process, state, step or field, or a choice) as a page shows it: its
-    English on an English page, else the text itself (Dutch, or a text the catalogue lacks). Texts stored in
-    the installation's language (history, alerts' params) are written from the definition, not from this."""
-    if not text or not _english():
+    English on an English page, else the text itself (Dutch, or a text the catalogue lacks), or its Dutch
+    page words where data/translations/nl.yaml has them. Texts stored in the installation's language
+    (history, alerts' params) are written from the definition, not from this."""
+    if not text:
         return text
+    if not _english():
+        return dutch_words().get(text, text)
     return english_words().get(text, text)
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 
+import ketenzicht
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.audit.selectors import action_choices
+from ketenzicht.audit.services import access_log_record
+from ketenzicht.organisations.models import User
 from ketenzicht.registrations.services import registration_create
 from tests.conftest import exchange_registration
 
@@ -28,6 +35,44 @@ def test_a_privacy_officer_sees_who_viewed_a_registration(make_user: Callable[..
     page = officer.get(f"/toegangslog/?object_type=registration&object_id={registration.pk}&action=view")
     assert page.status_code == 200
     rows = page.content.decode().split('data-testid="access-log"')[1]
-    assert "ingrid" in rows and "oost-brabant" in rows
+    # Named, not coded: ingrid has no name set, so her username stands; her organisation by its name.
+    assert ">ingrid<" in rows and "Politie eenheid Oost-Brabant" in rows and ">oost-brabant<" not in rows
     assert '<form method="post"' not in rows  # read-only: nothing to submit
     assert officer.post("/toegangslog/").status_code == 405
+
+
+def _logged_action_codes() -> set[str]:
+    """Every action code the source passes as a string to a call's `action=` (the logging helpers'), but
+    not argparse's (`store_true`, `append`)."""
+    codes: set[str] = set()
+    for path in Path(ketenzicht.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") != "add_argument":
+                for keyword in node.keywords:
+                    if keyword.arg == "action" and isinstance(keyword.value, ast.Constant):
+                        codes.add(str(keyword.value.value))
+    return codes
+
+
+def test_every_action_that_is_logged_can_be_filtered_on() -> None:
+    choices = {code for code, _ in action_choices()}
+    assert {"answer", "forward", "reopen", "view", "login"} <= choices
+    assert _logged_action_codes() - choices == set()
+
+
+def test_an_answer_is_found_by_filtering_on_it(make_user: Callable[..., Any]) -> None:
+    helper = make_user("victim_support", organisation="slachtofferhulp-nederland", username="hulp")
+    User.objects.filter(pk=helper.pk).update(first_name="Sanne", last_name="de Boer")
+    helper.refresh_from_db()
+    access_log_record(actor=helper, action="answer", object_type="zsm_request", object_id=7, result="stored")
+    access_log_record(actor=helper, action="view", object_type="zsm_request", object_id=7, result="shown")
+    officer = Client()
+    officer.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    page = officer.get("/toegangslog/").content.decode()
+    form = page[page.index('id="f-action"') : page.index("</select>", page.index('id="f-action"'))]
+    assert '<option value="answer">antwoord</option>' in form
+    rows = officer.get("/toegangslog/?action=answer").content.decode().split('data-testid="access-log"')[1]
+    assert rows.count('data-testid="log-user"') == 1 and ">antwoord<" in rows
+    assert "Sanne de Boer" in rows and 'title="hulp"' in rows and ">hulp<" not in rows
+    assert "Slachtofferhulp Nederland" in rows and ">slachtofferhulp-nederland<" not in rows
+    assert AccessLogEntry.objects.filter(action="answer").count() == 1

@@ -176,7 +176,12 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     sandra, user, access = granted(make_user)
     team_lead = make_user("team_lead")
     privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer", username="noor"))
-    assert "/privacy/doorbraken/" in privacy.get("/").content.decode()
+    home = privacy.get("/").content.decode()
+    assert "/privacy/doorbraken/" in home
+    # The start page and the menu say how many wait for a judgement, and lead to those.
+    tile = home.split('data-testid="home-break-glass-pending">', 1)[1].split("</a>", 1)[0]
+    assert tile.startswith("1 ") and 'href="/privacy/doorbraken/?show=pending"' in home
+    assert home.split('data-testid="menu-break-glass-pending">', 1)[1].startswith("(1<")
     page = privacy.get("/privacy/doorbraken/").content.decode()
     item = page.split(f'data-testid="break-glass-{access.pk}"', 1)[1]
     assert REASON in item and user.username in item and str(sandra.pk) in item
@@ -206,6 +211,11 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
         {"decision": "improper", "note": note},
         access.decided_at,
     )
+    # The officer who judged holds the closed case, and its history says so before the judgement.
+    case.refresh_from_db()
+    assert case.owner is not None and case.owner.username == "noor"
+    assigned = CaseEvent.objects.get(case=case, kind="owner")
+    assert (assigned.actor_name, assigned.detail["to"]) == ("noor", "noor")
     step = CaseEvent.objects.get(case=case, kind="transition")
     assert (step.transition, step.actor_name, step.detail["values"]["note"]) == (
         "judge_improper",
@@ -228,6 +238,9 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     assert note in client_for(team_lead).get("/waarschuwingen/").content.decode()
     page = privacy.get("/privacy/doorbraken/").content.decode()
     assert f'data-testid="break-glass-form-{access.pk}"' not in page and note in page
+    assert (
+        "break-glass-pending" not in page and "break-glass-pending" not in privacy.get("/").content.decode()
+    )
 
 
 def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None:

@@ -8,8 +8,8 @@ from itertools import combinations
 import pytest
 
 from ketenzicht.insights.engine.counting import MEDIAN, NATIONAL, Fact, count
-from ketenzicht.insights.engine.disclosure import median_shown, published, share
 from ketenzicht.insights.engine.periods import PeriodKind, period_end, period_start, starts_in_year, year_span
+from ketenzicht.ui.disclosure import median_shown, published, share
 
 
 @pytest.mark.parametrize(

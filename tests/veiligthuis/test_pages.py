@@ -3,6 +3,7 @@ the timeliness page (counts, no names)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Registration
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.services import case_take
@@ -174,6 +176,71 @@ def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any])
     assert ">1</td>" in rows  # the one notification, counted in its week (overdue now)
     analyst = _client(make_user("national_analyst", organisation="landelijke-eenheid"))
     assert analyst.get("/veiligthuis/tijdigheid/").status_code == 403
+
+
+def _cells(page: str, testid: str, heading: str) -> list[str]:
+    """The cells of the row headed `heading` in the table `testid`."""
+    table = page[page.index(f'data-testid="{testid}"') :]
+    row = table[table.index(f'scope="row">{heading}<') :]
+    row = row[: row.index("</tr>")]
+    return re.findall(r'<td class="utrecht-table__cell">([^<]*(?:<[0-9]+)?)</td>', row.replace("&lt;", "<"))
+
+
+def test_another_organisations_small_timeliness_counts_are_suppressed(make_user: Callable[..., Any]) -> None:
+    """A Veilig Thuis team lead works their own organisation's notifications and sees its counts exactly;
+    another organisation's count of 1 to 4 (a notification registered minutes ago) is shown as on the
+    figures page, <5, in its row, in its weeks, in a total with the own counts and in no share."""
+    take_in("PL0600-P-6", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=20)).isoformat())
+    take_in("PL0600-P-7", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=20)).isoformat())
+    own, other = Notification.objects.order_by("received_at")[:2]
+    assert own.organisation.code == "vt-brabant-noordoost"
+    Notification.objects.filter(pk=other.pk).update(
+        organisation=Organisation.objects.get(code="vt-amsterdam-amstelland")
+    )
+    week = "{}-W{:02d}".format(*timezone.localtime(own.received_at).isocalendar()[:2])
+    lead = _client(make_user("team_lead", organisation="vt-brabant-noordoost"))
+
+    page = lead.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
+    amsterdam = _cells(page, "timeliness-regions", "Veilig Thuis Amsterdam-Amstelland")
+    assert amsterdam[:5] == ["<5", "0", "0", "<5", "0"] and amsterdam[5] == "—"
+    assert _cells(page, "timeliness-regions", "Veilig Thuis Brabant Noordoost")[:5] == [
+        "1",
+        "0",
+        "0",
+        "1",
+        "0",
+    ]
+    # The week of both: one own (exact) and fewer than 5 of another organisation, so "<6", never "2".
+    assert _cells(page, "timeliness-table", week)[:5] == ["<6", "0", "0", "<6", "0"]
+    assert ">2</td>" not in page and " &lt;6</title>" in page
+
+    theirs = lead.get("/veiligthuis/tijdigheid/?regio=vt-amsterdam-amstelland&weken=4").content.decode()
+    cells = _cells(theirs, "timeliness-table", week)
+    assert cells[:5] == ["<5", "0", "0", "<5", "0"] and cells[5] == "—"
+    weekly = theirs[
+        theirs.index('data-testid="timeliness-table"') : theirs.index('data-testid="timeliness-regions"')
+    ]
+    assert ">1</td>" not in weekly and " 1</title>" not in theirs and " &lt;5</title>" in theirs
+    mine = lead.get("/veiligthuis/tijdigheid/?regio=vt-brabant-noordoost&weken=4").content.decode()
+    assert _cells(mine, "timeliness-table", week)[:5] == ["1", "0", "0", "1", "0"]
+
+    # Amsterdam's own staff see it the other way round.
+    theirs_own = _client(make_user("team_lead", organisation="vt-amsterdam-amstelland"))
+    page = theirs_own.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
+    assert _cells(page, "timeliness-regions", "Veilig Thuis Amsterdam-Amstelland")[:5] == [
+        "1",
+        "0",
+        "0",
+        "1",
+        "0",
+    ]
+    assert _cells(page, "timeliness-regions", "Veilig Thuis Brabant Noordoost")[:5] == [
+        "<5",
+        "0",
+        "0",
+        "<5",
+        "0",
+    ]
 
 
 def test_the_team_lead_sees_who_holds_what_and_the_assessor_does_not(make_user: Callable[..., Any]) -> None:

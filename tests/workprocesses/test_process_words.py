@@ -19,6 +19,7 @@ from ketenzicht.workprocesses.engine.definition import load_definition
 from ketenzicht.workprocesses.forms import TransitionForm
 from ketenzicht.workprocesses.labels import (
     data_text,
+    dutch_words,
     english_words,
     process_texts,
     stored_step_text,
@@ -56,6 +57,22 @@ def test_every_entry_is_a_word_of_a_process_file() -> None:
     """No entry for a text that no version uses (a typo in the Dutch would go unnoticed otherwise)."""
     used = {text for path in definition_files() for text in process_texts(load_definition(path))}
     assert sorted(set(english_words()) - used) == []
+
+
+def test_every_dutch_page_word_is_a_word_of_a_process_file() -> None:
+    used = {text for path in definition_files() for text in process_texts(load_definition(path))}
+    assert dutch_words() and sorted(set(dutch_words()) - used) == []
+
+
+def test_the_break_glass_review_reads_as_dutch_on_a_dutch_page() -> None:
+    """Its loaded file says "Beoordeling doorbraak (break-the-glass)": an English term, and with the page's
+    "(versie 1)" two brackets in a row. The file stays; the page shows plain Dutch."""
+    with translation.override("nl"):
+        assert data_text("Beoordeling doorbraak (break-the-glass)") == "Beoordeling doorbraak"
+    with translation.override("en"):
+        assert data_text("Beoordeling doorbraak (break-the-glass)") == (
+            "Review of an emergency access (break-the-glass)"
+        )
 
 
 def test_the_word_in_the_users_language() -> None:
