@@ -77,6 +77,14 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
 
 
+def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> None:
+    """ "Slachtofferhulp Nederland" beside "Reclassering" (the organisation is Reclassering Nederland)."""
+    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    partners = re.findall(r"<strong>([^<]*)</strong> \(([^)]*)\)", page)
+    assert ("Slachtofferhulp Nederland", "over het slachtoffer") in partners
+    assert ("Reclassering Nederland", "over de verdachte") in partners
+
+
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
