@@ -215,7 +215,7 @@ def test_every_error_of_an_answer_is_a_sentence(
     """ "Dit veld is verplicht." at one field, "dit veld is verplicht" at another: one way everywhere."""
     client = _client(make_user(partner, organisation=organisation))
     url = reverse("prosecution:request", args=[file.requests.get(partner=partner).pk])
-    assert _error(client.post(url, {}).content.decode(), required) == "Dit veld is verplicht."
+    assert _error(client.post(url, {"note": ""}).content.decode(), required) == "Dit veld is verplicht."
     page = client.post(url, {first: "yes"}).content.decode()
     errors = re.findall(r'data-testid="error-[a-z_]+">([^<]*)</div>', page)
     assert len(errors) >= 1
