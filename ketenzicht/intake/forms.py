@@ -66,8 +66,8 @@ class RegistrationForm(NldsFormMixin, forms.Form):
         if unit is not None and unit.kind == OrganisationKind.VEILIG_THUIS:
             # A Veilig Thuis organisation registers only for the municipalities it serves: no other is
             # offered (nor taken).
-            field.queryset = municipalities.filter(vt_region=unit)
-            field.empty_label = _("Make a choice")
+            field.queryset = served = municipalities.filter(vt_region=unit)
+            field.choices = [("", _("Make a choice"))] + [(m.code, m.name) for m in served]
         elif unit is not None:
             # A police unit registers an incident wherever it happened: its own municipalities first, where
             # its registrar nearly always works, the others apart under a heading of their own.

@@ -34,6 +34,11 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
     select = page[page.index('name="municipality"') :]
     select = select[: select.index("</select>")]
     assert re.findall(r'<option value="(GM\d+)"', select) == ["GM0796", "GM1948", "GM0828"]
+    assert re.findall(r'<option value="GM\d+">([^<]*)</option>', select) == [
+        "&#x27;s-Hertogenbosch",
+        "Meierijstad",
+        "Oss",
+    ]
     assert "Amsterdam" not in select and 'value="VT21-' in page
     stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
     assert stored.status_code == 302
