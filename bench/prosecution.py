@@ -134,7 +134,7 @@ def worker(args: argparse.Namespace) -> dict[str, Any]:
     answers = {
         "victim_support": (
             victim_support,
-            {"contacted": "yes", "wishes": "prosecution", "damage": "ruit, € 300"},
+            {"contacted": "yes", "wishes": "prosecution", "afraid": "no", "damage": "ruit, € 300"},
         ),
         "probation": (
             probation,

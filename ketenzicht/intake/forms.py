@@ -62,19 +62,25 @@ class RegistrationForm(NldsFormMixin, forms.Form):
     def __init__(self, *args: Any, unit: Organisation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         municipalities = Municipality.objects.all()
-        if unit is not None:
-            # The unit's own municipalities first: that is where its registrar nearly always works (for a
-            # Veilig Thuis organisation: the municipalities it serves).
-            by_region = unit.kind == OrganisationKind.VEILIG_THUIS
-            served = {"vt_region": unit} if by_region else {"police_unit": unit}
-            own = list(municipalities.filter(**served))
-            others = list(municipalities.exclude(**served))
-            self.fields["municipality"].queryset = municipalities
-            self.fields["municipality"].choices = [("", _("Make a choice"))] + [
-                (m.code, m.name) for m in own + others
+        field = self.fields["municipality"]
+        if unit is not None and unit.kind == OrganisationKind.VEILIG_THUIS:
+            # A Veilig Thuis organisation registers only for the municipalities it serves: no other is
+            # offered (nor taken).
+            field.queryset = served = municipalities.filter(vt_region=unit)
+            field.choices = [("", _("Make a choice"))] + [(m.code, m.name) for m in served]
+        elif unit is not None:
+            # A police unit registers an incident wherever it happened: its own municipalities first, where
+            # its registrar nearly always works, the others apart under a heading of their own.
+            field.queryset = municipalities
+            own = [(m.code, m.name) for m in municipalities.filter(police_unit=unit)]
+            others = [(m.code, m.name) for m in municipalities.exclude(police_unit=unit)]
+            field.choices = [
+                ("", _("Make a choice")),
+                (_("Municipalities of your unit"), own),
+                (_("Other municipalities"), others),
             ]
         else:
-            self.fields["municipality"].queryset = municipalities
+            field.queryset = municipalities
 
 
 DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")

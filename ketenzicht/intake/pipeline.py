@@ -108,7 +108,8 @@ def authorise(ctx: IntakeContext) -> None:
     municipality = str(data.get("municipality") or "")
     if not may_register(ctx.actor, source=source, unit_code=str(unit or ""), municipality_code=municipality):
         org = ctx.actor.organisation
-        where = f"{org.code}" if org is not None else "no organisation"
+        # The organisation as its people know it (its name), never its internal code.
+        where = org.name if org is not None else "no organisation"
         if org is not None and org.kind == source and source != "politie":
             raise IntakeForbidden(
                 FieldError.of(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
@@ -15,6 +15,7 @@ from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Partner
 from .selectors import DeskFilter
+from .services import answer_refusals
 
 ROUTES = [
     ("zsm", gettext_lazy("Settle at the ZSM table")),
@@ -65,36 +66,52 @@ class RequestForm(NldsFormMixin, forms.Form):
     )
 
 
-NOT_ASKED = gettext_lazy("not asked: the victim was not reached")
+NOT_ASKED = ("not_asked", gettext_lazy("not asked: the victim was not reached"))
+NOT_APPLICABLE = ("not_applicable", gettext_lazy("not applicable: not known to probation"))
 
 
-class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
-    """The wish is asked only of a victim who was reached (the service checks it too)."""
+class AnswerForm(NldsFormMixin, forms.Form):
+    """A partner's answer. The service checks it (also for any other caller); the form asks it first, so that
+    every field to fix is named at once, next to the field."""
 
+    partner: str
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _cleaned, refusals = answer_refusals(self.partner, data)
+        for refusal in refusals:
+            if refusal.field in self.fields and refusal.field not in self.errors:
+                self.add_error(refusal.field, gettext(refusal.message))
+        return data
+
+
+class VictimSupportAnswerForm(AnswerForm):
+    """What only the victim can say is asked only of a victim who was reached, and then it must be recorded
+    (the service checks it too)."""
+
+    partner = Partner.VICTIM_SUPPORT.value
     contacted = forms.ChoiceField(
         label=gettext_lazy("Victim reached"), choices=YES_NO, widget=forms.RadioSelect
     )
-    # The answers only the victim can give have a "not asked" option, checked at first: a radio button once
-    # ticked cannot be unticked, and a wish ticked for a victim not reached was refused with no way on.
+    # The answers only the victim can give have a "not asked" option: a radio button once ticked cannot be
+    # unticked. None is checked at first: a reached victim's answer must be chosen, not left as "not asked".
     wishes = forms.ChoiceField(
         label=gettext_lazy("The victim's wish"),
         choices=[
-            ("", NOT_ASKED),
+            NOT_ASKED,
             ("prosecution", gettext_lazy("wants prosecution")),
             ("no_prosecution", gettext_lazy("does not want prosecution")),
             ("undecided", gettext_lazy("undecided")),
         ],
         required=False,
-        initial="",
         help_text=gettext_lazy("Required when the victim was reached; only then."),
         widget=forms.RadioSelect,
     )
     afraid = forms.ChoiceField(
         label=gettext_lazy("Fears for their safety"),
-        choices=[("", NOT_ASKED), *YES_NO],
+        choices=[NOT_ASKED, *YES_NO],
         required=False,
-        initial="",
-        help_text=gettext_lazy("Only when the victim was reached."),
+        help_text=gettext_lazy("Required when the victim was reached; only then."),
         widget=forms.RadioSelect,
     )
     damage = forms.CharField(
@@ -117,16 +134,16 @@ class VictimSupportAnswerForm(NldsFormMixin, forms.Form):
     )
 
 
-class ProbationAnswerForm(NldsFormMixin, forms.Form):
+class ProbationAnswerForm(AnswerForm):
+    partner = Partner.PROBATION.value
     known = forms.ChoiceField(
         label=gettext_lazy("Known to probation"), choices=YES_NO, widget=forms.RadioSelect
     )
     supervised = forms.ChoiceField(
         label=gettext_lazy("Under supervision now"),
-        choices=[("", gettext_lazy("not applicable: not known to probation")), *YES_NO],
+        choices=[NOT_APPLICABLE, *YES_NO],
         required=False,
-        initial="",
-        help_text=gettext_lazy("Only when the suspect is known to probation."),
+        help_text=gettext_lazy("Required when the suspect is known to probation; only then."),
         widget=forms.RadioSelect,
     )
     conditions = forms.CharField(

@@ -69,7 +69,7 @@ class ZsmFile(models.Model):
 
 class Partner(models.TextChoices):
     VICTIM_SUPPORT = "victim_support", _("Victim Support Netherlands")
-    PROBATION = "probation", _("Probation Service")
+    PROBATION = "probation", _("Probation Service Netherlands")
 
 
 class Side(models.TextChoices):

@@ -684,35 +684,94 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
     # field -> allowed values (None: free text)
     Partner.VICTIM_SUPPORT.value: {
         "contacted": ("yes", "no"),
-        "wishes": ("prosecution", "no_prosecution", "undecided"),
-        "afraid": ("yes", "no"),
+        "wishes": ("prosecution", "no_prosecution", "undecided", "not_asked"),
+        "afraid": ("yes", "no", "not_asked"),
         "damage": None,
         "safety": None,
         "note": None,
     },
     Partner.PROBATION.value: {
         "known": ("yes", "no"),
-        "supervised": ("yes", "no"),
+        "supervised": ("yes", "no", "not_applicable"),
         "conditions": None,
         "advice": ("zsm", "conditions", "regular", "zvh"),
         "note": None,
     },
 }
+# The choice that says an answer could not be had (the victim was not reached, probation does not know the
+# suspect): chosen, nothing is stored for it, as when it is left empty.
+NOT_GIVEN = ("not_asked", "not_applicable")
+REQUIRED = gettext_noop("This field is required.")
 REQUIRED_ANSWERS: dict[str, tuple[str, ...]] = {
     Partner.VICTIM_SUPPORT.value: ("contacted",),
     Partner.PROBATION.value: ("known", "advice"),
 }
-# Required only with another answer: the victim's wish once the victim was reached (a victim support
-# worker who could not reach her cannot know it, and must not have to make one up).
-REQUIRED_WHEN: dict[str, dict[str, tuple[str, str]]] = {
-    Partner.VICTIM_SUPPORT.value: {"wishes": ("contacted", "yes")},
+# Required with another answer, with what to choose: what the victim says once reached (a victim support
+# worker who could not reach her cannot know it, and must not have to make one up; one who did must record
+# it), whether probation supervises a suspect it knows.
+REACHED = gettext_noop("The victim was reached: choose what they answered, not “not asked”.")
+REQUIRED_WHEN: dict[str, dict[str, tuple[str, str, str]]] = {
+    Partner.VICTIM_SUPPORT.value: {
+        "wishes": ("contacted", "yes", REACHED),
+        "afraid": ("contacted", "yes", REACHED),
+    },
+    Partner.PROBATION.value: {
+        "supervised": (
+            "known",
+            "yes",
+            gettext_noop("The suspect is known to probation: choose yes or no, not “not applicable”."),
+        ),
+    },
 }
-# Given only with another answer: what only the victim can say, once reached; what probation knows of a
-# suspect it knows. Otherwise the prosecutor would read as fact what nobody could have learnt.
-ONLY_WHEN: dict[str, dict[str, tuple[str, str]]] = {
-    Partner.VICTIM_SUPPORT.value: {"wishes": ("contacted", "yes"), "afraid": ("contacted", "yes")},
-    Partner.PROBATION.value: {"supervised": ("known", "yes"), "conditions": ("known", "yes")},
+# Given only with another answer, with what to choose otherwise: what only the victim can say, once reached;
+# what probation knows of a suspect it knows. Otherwise the prosecutor would read as fact what nobody could
+# have learnt.
+NOT_REACHED = gettext_noop("The victim was not reached: choose “not asked: the victim was not reached”.")
+NOT_KNOWN = gettext_noop(
+    "The suspect is not known to probation: choose “not applicable: not known to probation”."
+)
+ONLY_WHEN: dict[str, dict[str, tuple[str, str, str]]] = {
+    Partner.VICTIM_SUPPORT.value: {
+        "wishes": ("contacted", "yes", NOT_REACHED),
+        "afraid": ("contacted", "yes", NOT_REACHED),
+    },
+    Partner.PROBATION.value: {
+        "supervised": ("known", "yes", NOT_KNOWN),
+        "conditions": (
+            "known",
+            "yes",
+            gettext_noop("The suspect is not known to probation: leave this empty."),
+        ),
+    },
 }
+
+
+def answer_refusals(partner: str, answer: Mapping[str, Any]) -> tuple[dict[str, str], list[FileRefused]]:
+    """A partner's answer as it is stored, and what is wrong with it: at most one refusal a field, in the
+    order they are checked. Also for the form, so that it names every field to fix at once."""
+    spec = ANSWER_FIELDS[partner]
+    cleaned: dict[str, str] = {}
+    refusals: dict[str, FileRefused] = {}
+    for name, value in answer.items():
+        if name not in spec:
+            refusals[name] = FileRefused(name, gettext_noop("not a field of this answer"))
+            continue
+        text = str(value or "").strip()
+        allowed = spec[name]
+        if text and allowed is not None and text not in allowed:
+            refusals[name] = FileRefused(name, gettext_noop("choose one of the options"))
+        elif text and text not in NOT_GIVEN:
+            cleaned[name] = text[:2000]
+    for name in REQUIRED_ANSWERS[partner]:
+        if name not in cleaned:
+            refusals.setdefault(name, FileRefused(name, REQUIRED))
+    for name, (field, value, message) in REQUIRED_WHEN.get(partner, {}).items():
+        if cleaned.get(field) == value and name not in cleaned:
+            refusals.setdefault(name, FileRefused(name, message))
+    for name, (field, value, message) in ONLY_WHEN.get(partner, {}).items():
+        if name in cleaned and field in cleaned and cleaned[field] != value:
+            refusals.setdefault(name, FileRefused(name, message))
+    return cleaned, list(refusals.values())
 
 
 def request_answer(
@@ -720,28 +779,9 @@ def request_answer(
 ) -> PartnerRequest:
     """The partner answers (once; a later correction is a new request of the table). Logged; the file's triage
     is computed again with the answer."""
-    spec = ANSWER_FIELDS[request.partner]
-    cleaned: dict[str, str] = {}
-    for name, value in answer.items():
-        if name not in spec:
-            raise FileRefused(name, gettext_noop("not a field of this answer"))
-        text = str(value or "").strip()
-        allowed = spec[name]
-        if text and allowed is not None and text not in allowed:
-            raise FileRefused(name, gettext_noop("choose one of the options"))
-        if text:
-            cleaned[name] = text[:2000]
-    for name in REQUIRED_ANSWERS[request.partner]:
-        if name not in cleaned:
-            raise FileRefused(name, gettext_noop("this field is required"))
-    for name, (field, value) in REQUIRED_WHEN.get(request.partner, {}).items():
-        if cleaned.get(field) == value and name not in cleaned:
-            raise FileRefused(name, gettext_noop("this field is required"))
-    for name, (field, value) in ONLY_WHEN.get(request.partner, {}).items():
-        if name in cleaned and cleaned.get(field) != value:
-            raise FileRefused(
-                name, gettext_noop("leave this empty: it is known only when the answer above is yes")
-            )
+    cleaned, refusals = answer_refusals(request.partner, answer)
+    if refusals:
+        raise refusals[0]
     at = timezone.now()
     with transaction.atomic():
         current = (

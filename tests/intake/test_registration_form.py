@@ -178,3 +178,12 @@ def test_a_birth_date_typed_the_dutch_way_is_taken(client: Client) -> None:
     )
     assert refused.status_code == 422
     assert 'data-testid="error-persons-0-birth_date"' in refused.content.decode()
+
+
+def test_a_police_unit_is_offered_its_own_municipalities_apart_from_the_others(client: Client) -> None:
+    page = client.get(URL, follow=True).content.decode()
+    select = page[page.index('name="municipality"') :]
+    select = select[: select.index("</select>")]
+    own, others = select.split("<optgroup")[1:]
+    assert "Oss" in own and "Eindhoven" in own and "Amsterdam" not in own
+    assert "Amsterdam" in others and "Oss" not in others

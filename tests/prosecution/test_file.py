@@ -242,6 +242,11 @@ def test_answers_fill_the_file_and_move_the_triage(make_user: Any, prosecutors: 
     with pytest.raises(FileRefused) as wrong:
         request_answer(request, actor=probation, answer={"known": "yes", "advice": "jail"})
     assert wrong.value.field == "advice"
+    with pytest.raises(FileRefused) as unrecorded:  # supervision of a suspect probation knows is recorded
+        request_answer(
+            request, actor=probation, answer={"known": "yes", "supervised": "not_applicable", "advice": "zsm"}
+        )
+    assert unrecorded.value.field == "supervised"
     with pytest.raises(FileRefused) as unknowable:  # supervision of a suspect probation does not know
         request_answer(request, actor=probation, answer={"known": "no", "supervised": "yes", "advice": "zsm"})
     assert unknowable.value.field == "supervised"
@@ -264,7 +269,7 @@ def test_a_late_request_alerts_the_zsm_coordinator_once(
     request_answer(
         file.requests.get(partner="victim_support"),
         actor=victim_support,
-        answer={"contacted": "yes", "wishes": "prosecution"},
+        answer={"contacted": "yes", "wishes": "prosecution", "afraid": "no"},
     )
     later = timezone.now() + timedelta(hours=5)
     late = requests_check(now=later)
@@ -443,6 +448,20 @@ def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: An
     assert refused.value.field == "wishes"
     request.refresh_from_db()
     assert request.answered_at is None  # nothing stored
+    # Reached, what only the victim can say is recorded: "not asked" or nothing is refused at its field.
+    for unrecorded in ({"afraid": "not_asked"}, {}):
+        with pytest.raises(FileRefused) as refused:
+            request_answer(
+                request,
+                actor=victim_support,
+                answer={"contacted": "yes", "wishes": "undecided", **unrecorded},
+            )
+        assert refused.value.field == "afraid" and "not asked" in refused.value.message
+    with pytest.raises(FileRefused) as refused:
+        request_answer(request, actor=victim_support, answer={"contacted": "yes", "afraid": "no"})
+    assert refused.value.field == "wishes" and "not asked" in refused.value.message
+    request.refresh_from_db()
+    assert request.answered_at is None
     for only_if_reached in ({"wishes": "prosecution"}, {"afraid": "yes"}):  # what nobody could have learnt
         with pytest.raises(FileRefused) as refused:
             request_answer(request, actor=victim_support, answer={"contacted": "no", **only_if_reached})

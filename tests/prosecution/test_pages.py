@@ -77,6 +77,14 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
 
 
+def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> None:
+    """ "Slachtofferhulp Nederland" beside "Reclassering" (the organisation is Reclassering Nederland)."""
+    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    partners = re.findall(r"<strong>([^<]*)</strong> \(([^)]*)\)", page)
+    assert ("Slachtofferhulp Nederland", "over het slachtoffer") in partners
+    assert ("Reclassering Nederland", "over de verdachte") in partners
+
+
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
@@ -118,21 +126,101 @@ def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
         assert client.get(reverse("prosecution:desk")).status_code == 403
 
 
+def _error(page: str, field: str) -> str:
+    """The error shown at `field` ("" when none)."""
+    marker = f'data-testid="error-{field}">'
+    return page.split(marker, 1)[1].split("</div>", 1)[0] if marker in page else ""
+
+
 def test_an_answer_only_the_victim_can_give_can_be_left_unasked(make_user: Any, file: Any) -> None:
     """A wish ticked, then the victim turns out not reached: the radio buttons offer "not asked", so the
     worker can take the tick back instead of being refused with no way on (before: only Back, losing the
-    rest of what was typed)."""
+    rest of what was typed). The error names that choice (before: "leave this empty", on radio buttons)."""
     client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     request = file.requests.get(partner="victim_support")
     url = reverse("prosecution:request", args=[request.pk])
     page = client.get(url).content.decode()
-    assert _checked(page, "wishes") == [""] and _checked(page, "afraid") == [""]
+    # Nothing is ticked at first: "not asked" is chosen, never assumed.
+    assert _checked(page, "wishes") == [] and _checked(page, "afraid") == []
     refused = client.post(url, {"contacted": "no", "wishes": "prosecution", "note": "twee keer gebeld"})
     page = refused.content.decode()
     assert _checked(page, "wishes") == ["prosecution"] and "twee keer gebeld" in page
-    client.post(url, {"contacted": "no", "wishes": "", "afraid": "", "note": "twee keer gebeld"})
+    assert _error(page, "wishes") == (
+        "Het slachtoffer is niet bereikt: kies „niet gevraagd: het slachtoffer is niet bereikt”."
+    )
+    client.post(
+        url, {"contacted": "no", "wishes": "not_asked", "afraid": "not_asked", "note": "twee keer gebeld"}
+    )
     request.refresh_from_db()
     assert request.answer == {"contacted": "no", "note": "twee keer gebeld"}
+
+
+def test_a_reached_victims_fear_and_wish_must_be_recorded(make_user: Any, file: Any) -> None:
+    """Reached, the victim's fear stayed on "not asked: the victim was not reached" and was accepted so:
+    the prosecutor never learnt she was afraid."""
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    request = file.requests.get(partner="victim_support")
+    url = reverse("prosecution:request", args=[request.pk])
+    for afraid in ("not_asked", ""):
+        page = client.post(
+            url, {"contacted": "yes", "wishes": "not_asked", "afraid": afraid}
+        ).content.decode()
+        for field in ("wishes", "afraid"):  # both named at once
+            assert _error(page, field) == (
+                "Het slachtoffer is bereikt: kies wat het slachtoffer antwoordde, niet „niet gevraagd”."
+            )
+        request.refresh_from_db()
+        assert request.answered_at is None
+    client.post(url, {"contacted": "yes", "wishes": "undecided", "afraid": "yes"})
+    request.refresh_from_db()
+    assert request.answer == {"contacted": "yes", "wishes": "undecided", "afraid": "yes"}
+
+
+def test_probation_records_supervision_of_a_suspect_it_knows(make_user: Any, file: Any) -> None:
+    client = _client(make_user("probation", organisation="reclassering-nederland"))
+    request = file.requests.get(partner="probation")
+    url = reverse("prosecution:request", args=[request.pk])
+    assert _checked(client.get(url).content.decode(), "supervised") == []
+    page = client.post(
+        url, {"known": "yes", "supervised": "not_applicable", "advice": "zsm"}
+    ).content.decode()
+    assert _error(page, "supervised") == (
+        "De verdachte is bekend bij de reclassering: kies ja of nee, niet „niet van toepassing”."
+    )
+    page = client.post(
+        url, {"known": "no", "supervised": "yes", "conditions": "meldplicht", "advice": "zsm"}
+    ).content.decode()
+    assert _error(page, "supervised") == (
+        "De verdachte is niet bekend bij de reclassering: kies „niet van toepassing: niet bekend bij de "
+        "reclassering”."
+    )
+    assert _error(page, "conditions") == "De verdachte is niet bekend bij de reclassering: laat dit leeg."
+    request.refresh_from_db()
+    assert request.answered_at is None
+    client.post(url, {"known": "no", "supervised": "not_applicable", "advice": "zsm"})
+    request.refresh_from_db()
+    assert request.answer == {"known": "no", "advice": "zsm"}
+
+
+@pytest.mark.parametrize(
+    ("partner", "organisation", "first", "required"),
+    [
+        ("victim_support", "slachtofferhulp-nederland", "contacted", "contacted"),
+        ("probation", "reclassering-nederland", "known", "advice"),
+    ],
+)
+def test_every_error_of_an_answer_is_a_sentence(
+    make_user: Any, file: Any, partner: str, organisation: str, first: str, required: str
+) -> None:
+    """ "Dit veld is verplicht." at one field, "dit veld is verplicht" at another: one way everywhere."""
+    client = _client(make_user(partner, organisation=organisation))
+    url = reverse("prosecution:request", args=[file.requests.get(partner=partner).pk])
+    assert _error(client.post(url, {"note": ""}).content.decode(), required) == "Dit veld is verplicht."
+    page = client.post(url, {first: "yes"}).content.decode()
+    errors = re.findall(r'data-testid="error-[a-z_]+">([^<]*)</div>', page)
+    assert len(errors) >= 1
+    for error in errors:
+        assert error[0].isupper() and error.endswith("."), error
 
 
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:

@@ -281,7 +281,10 @@ def test_veilig_thuis_reports_to_the_police_in_its_own_region_only(make_user: Ca
     assert report("GM0796").registration.source == "veilig_thuis"
     with pytest.raises(IntakeForbidden) as refused:
         report("GM0363")  # Amsterdam
-    assert refused.value.errors[0].field == "municipality"
+    error = refused.value.errors[0]
+    assert error.field == "municipality"
+    # The organisation by its name, never its internal code.
+    assert "Veilig Thuis Brabant Noordoost" in error.reason and "vt-brabant-noordoost" not in error.reason
 
 
 def test_the_commands_route_what_is_not_notified_yet_and_check_the_protocol() -> None:

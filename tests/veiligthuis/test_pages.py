@@ -31,9 +31,16 @@ def _client(user: Any) -> Client:
 def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user: Callable[..., Any]) -> None:
     client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = client.get("/registraties/nieuw/", follow=True).content.decode()
-    # Its own municipalities first, its own numbering in the reference.
-    options = page[page.index('name="municipality"') :]
-    assert options.index("Oss") < options.index("Amsterdam") and 'value="VT21-' in page
+    # Only the municipalities it serves are offered, its own numbering in the reference.
+    select = page[page.index('name="municipality"') :]
+    select = select[: select.index("</select>")]
+    assert re.findall(r'<option value="(GM\d+)"', select) == ["GM0796", "GM1948", "GM0828"]
+    assert re.findall(r'<option value="GM\d+">([^<]*)</option>', select) == [
+        "&#x27;s-Hertogenbosch",
+        "Meierijstad",
+        "Oss",
+    ]
+    assert "Amsterdam" not in select and 'value="VT21-' in page
     stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
     assert stored.status_code == 302
     registration = Registration.objects.get()
@@ -50,6 +57,8 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
     assert registrar.get(f"/registraties/{registration.pk}/").status_code == 200
     refused = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-2", municipality="GM0363"))
     assert refused.status_code == 422 and not Registration.objects.filter(reference="VT21-FORM-2").exists()
+    error = refused.content.decode().split('data-testid="error-municipality"')[1][:300]
+    assert "vt-brabant-noordoost" not in error
 
 
 def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) -> None:
