@@ -30,6 +30,7 @@ from .forms import (
     RelationForm,
     RelationFormSet,
     person_labels,
+    persons_unnamed,
     to_exchange,
 )
 from .labels import error_text, field_label
@@ -93,7 +94,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         token = form_issue(request.session, unit)
         return _render(request, form, persons, relations, token=token, status=422)
-    if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
+    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])  # each checked: all errors shown
+    if persons_unnamed(persons, relations) or not valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()

@@ -178,3 +178,56 @@ def test_a_birth_date_typed_the_dutch_way_is_taken(client: Client) -> None:
     )
     assert refused.status_code == 422
     assert 'data-testid="error-persons-0-birth_date"' in refused.content.decode()
+
+
+def victim_without_name(**overrides: str) -> dict[str, Any]:
+    """Person 2 left at its role (victim) with every field emptied, related to person 1 as partner."""
+    data = form_data(**{"relations-0-kind": "partner", **overrides})
+    for name in ("given_names", "surname", "birth_date"):
+        data[f"persons-1-{name}"] = ""
+    return data
+
+
+def test_a_related_person_without_a_name_is_marked_and_nothing_is_stored(client: Client) -> None:
+    response = client.post(URL, victim_without_name())
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="error-persons-1-surname"' in page
+    assert 'data-testid="error-relations-0-to_ref"' not in page and "'p2'" not in page
+    assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param(
+            {"persons-TOTAL_FORMS": "3", "persons-1-surname": "Jansen", "persons-2-role": "victim"},
+            "persons-2-surname",
+            id="an added person given a role",
+        ),
+        pytest.param({"persons-1-role": "witness"}, "persons-1-surname", id="another role chosen"),
+        pytest.param({"persons-1-phone": "0612345678"}, "persons-1-surname", id="only a phone"),
+    ],
+)
+def test_a_person_in_use_without_a_name_is_not_dropped(
+    client: Client, overrides: dict[str, str], field: str
+) -> None:
+    response = client.post(URL, {**victim_without_name(**{"relations-0-kind": ""}), **overrides})
+    assert response.status_code == 422
+    assert f'data-testid="error-{field}"' in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_a_person_fieldset_left_as_it_opened_is_left_out(client: Client) -> None:
+    data = victim_without_name(**{"relations-0-kind": ""})
+    data.update({"persons-TOTAL_FORMS": "3", "persons-2-role": "suspect"})  # added, left as it came
+    response = client.post(URL, data)
+    assert response.status_code == 302
+    assert list(PersonMention.objects.values_list("surname", flat=True)) == ["Berg"]
+
+
+def test_a_relation_to_a_person_not_on_the_form_names_the_person_by_number(client: Client) -> None:
+    response = client.post(URL, form_data(**{"relations-0-to_ref": "p3", "relations-0-kind": "partner"}))
+    page = response.content.decode()
+    error = page.split('data-testid="error-relations-0-to_ref"')[1][:200]
+    assert "Persoon 3" in error and "p3" not in error
