@@ -19,6 +19,7 @@ from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
+from ketenzicht.ui.forms import ErrorItem, error_items
 
 from .form_tokens import TOKEN_FIELD, TOKEN_PARAM, form_issue, form_reference, token_valid
 from .forms import (
@@ -195,6 +196,7 @@ def _render(
 ) -> HttpResponse:
     context = {
         "form": form,
+        "error_summary": _error_summary(form, persons, relations),
         "form_token": token,
         "token_field": TOKEN_FIELD,
         "stored": stored,  # this form was stored already (the browser went Back to it)
@@ -204,6 +206,19 @@ def _render(
         "person_label": _("Person %(n)s"),  # the page's script names the persons as the server does
     }
     return render(request, "intake/registration_form.html", context, status=status)
+
+
+def _error_summary(form: RegistrationForm, persons: Any, relations: Any) -> list[ErrorItem]:
+    """The field errors of the whole page for the summary on top, in the page's order, each naming the
+    person or relation it is in (the form's own errors, which name no field, are shown above it)."""
+    items = [item for item in error_items(form) if item.anchor]
+    items += [ErrorItem(str(error), "persons") for error in persons.non_form_errors()]
+    for index, person in enumerate(persons.forms):
+        items += error_items(person, prefix=_("Person %(n)s") % {"n": index + 1})
+    items += [ErrorItem(str(error), "relations") for error in relations.non_form_errors()]
+    for index, relation in enumerate(relations.forms):
+        items += error_items(relation, prefix=_("Relation %(n)s") % {"n": index + 1})
+    return items
 
 
 def _index(request: HttpRequest, name: str, limit: int) -> int:

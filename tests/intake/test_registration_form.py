@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -180,7 +181,7 @@ def test_a_birth_date_typed_the_dutch_way_is_taken(client: Client) -> None:
     assert 'data-testid="error-persons-0-birth_date"' in refused.content.decode()
 
 
-def victim_without_name(**overrides: str) -> dict[str, Any]:
+def victim_without_name(**overrides: Any) -> dict[str, Any]:
     """Person 2 left at its role (victim) with every field emptied, related to person 1 as partner."""
     data = form_data(**{"relations-0-kind": "partner", **overrides})
     for name in ("given_names", "surname", "birth_date"):
@@ -231,3 +232,25 @@ def test_a_relation_to_a_person_not_on_the_form_names_the_person_by_number(clien
     page = response.content.decode()
     error = page.split('data-testid="error-relations-0-to_ref"')[1][:200]
     assert "Persoon 3" in error and "p3" not in error
+
+
+def summary_links(page: str) -> list[tuple[str, str]]:
+    """(anchor, text) of each link in the error summary on top of the page."""
+    summary = page.split('data-testid="error-summary"')[1].split("</ul>")[0]
+    return re.findall(r'<a [^>]*href="#([^"]+)"[^>]*>([^<]*)</a>', summary)
+
+
+def test_the_error_summary_links_each_error_to_its_field(client: Client) -> None:
+    page = client.post(URL, victim_without_name(offences=["999"])).content.decode()
+    links = summary_links(page)
+    assert [anchor for anchor, _ in links] == ["id_offences_0", "id_persons-1-surname"]
+    assert links[1][1].startswith("Persoon 2, Achternaam: ")
+    for anchor, _ in links:  # each link leads to an input on the page
+        assert f'id="{anchor}"' in page
+    # the pipeline's errors too, in the order of the page
+    page = client.post(
+        URL, form_data(**{"persons-0-birth_date": "1985-13-01", "persons-1-postcode": "56111"})
+    ).content.decode()
+    links = summary_links(page)
+    assert [anchor for anchor, _ in links] == ["id_persons-0-birth_date", "id_persons-1-postcode"]
+    assert links[0][1] == "Persoon 1, Geboortedatum: de maand moet 01-12 of 00 zijn"
