@@ -155,11 +155,20 @@ def _attach_errors(
     """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
-        reason = error_text(error, _)
         if target is not None and field in target.fields:
-            target.add_error(field, reason)
+            target.add_error(field, error_text(_as_typed(error, target, field), _))
         else:
-            form.add_error(None, f"{field_label(error.field)}: {reason}")
+            form.add_error(None, f"{field_label(error.field)}: {error_text(error, _)}")
+
+
+def _as_typed(error: FieldError, target: Any, field: str) -> FieldError:
+    """The error quoting the field's value as the registrar typed it: the form may have sent it rewritten
+    (a birth date typed 31-02-1980 goes as 1980-02-31), and the message should say what is on the screen."""
+    params = dict(error.params)
+    typed = str(target.data.get(target.add_prefix(field), "") or "").strip()
+    if "value" not in params or not typed:
+        return error
+    return FieldError.of(error.field, error.template, **{**params, "value": typed})
 
 
 def _locate(

@@ -254,3 +254,11 @@ def test_the_error_summary_links_each_error_to_its_field(client: Client) -> None
     links = summary_links(page)
     assert [anchor for anchor, _ in links] == ["id_persons-0-birth_date", "id_persons-1-postcode"]
     assert links[0][1] == "Persoon 1, Geboortedatum: de maand moet 01-12 of 00 zijn"
+
+
+def test_a_date_that_does_not_exist_is_quoted_as_typed(client: Client) -> None:
+    response = client.post(URL, form_data(**{"persons-0-birth_date": "31-02-1980"}))
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="error-persons-0-birth_date"')[1][:200]
+    assert "31-02-1980 is geen bestaande datum" in error and "1980-02-31" not in error
+    assert Registration.objects.count() == 0
