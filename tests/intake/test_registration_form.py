@@ -262,3 +262,13 @@ def test_a_date_that_does_not_exist_is_quoted_as_typed(client: Client) -> None:
     error = response.content.decode().split('data-testid="error-persons-0-birth_date"')[1][:200]
     assert "31-02-1980 is geen bestaande datum" in error and "1980-02-31" not in error
     assert Registration.objects.count() == 0
+
+
+def test_a_phone_field_without_a_number_is_refused_at_its_field(client: Client) -> None:
+    response = client.post(URL, form_data(**{"persons-1-phone": "bel me"}))
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="error-persons-1-phone"')[1][:200]
+    assert "bel me" in error
+    assert Registration.objects.count() == 0
+    stored = client.post(URL, form_data(**{"persons-1-phone": "+32 470 12 34 56"}))  # a Belgian mobile
+    assert stored.status_code == 302
