@@ -236,7 +236,7 @@ def test_a_relation_to_a_person_not_on_the_form_names_the_person_by_number(clien
 
 def summary_links(page: str) -> list[tuple[str, str]]:
     """(anchor, text) of each link in the error summary on top of the page."""
-    summary = page.split('data-testid="error-summary"')[1].split("</ul>")[0]
+    summary = page.split('data-testid="form-errors-list"')[1].split("</ul>")[0]
     return re.findall(r'<a [^>]*href="#([^"]+)"[^>]*>([^<]*)</a>', summary)
 
 
