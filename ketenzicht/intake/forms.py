@@ -124,6 +124,11 @@ class PersonForm(NldsFormMixin, forms.Form):
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         return not any(data.get(name) for name in PERSON_FIELDS)
 
+    def names_someone(self) -> bool:
+        """A name or a date of birth: what a person needs to be stored (and linked)."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return any(data.get(name) for name in (*NAME_FIELDS, "birth_date"))
+
 
 def person_labels(data: Any, count: int) -> list[str]:
     """How a relation row names the persons on the page: "Person 2: Sandra Verbeek (victim)", from what was
@@ -169,6 +174,38 @@ class RelationForm(NldsFormMixin, forms.Form):
 # The form opens with a suspect, a victim and a relation row between them, the common case.
 PERSONS_INITIAL = [{"role": "suspect"}, {"role": "victim"}]
 RELATIONS_INITIAL = [{"from_ref": "p1", "to_ref": "p2"}]
+
+
+def default_role(index: int) -> str:
+    """The role the person fieldset at `index` opens with: the first two as the form opens (suspect, victim),
+    one added on the page the select's first choice (it has no empty choice)."""
+    if index < len(PERSONS_INITIAL):
+        return PERSONS_INITIAL[index]["role"]
+    return str(MentionRole.choices[0][0])
+
+
+def persons_unnamed(persons: Any, relations: Any) -> bool:
+    """Marks every person fieldset that is in use but names nobody, and says whether it marked any. In use: a
+    field filled in, a role other than the one it opened with, or a relation to it. A fieldset left as it
+    opened is no person and is left out; one in use without a name or a date of birth would be dropped
+    without a word (or stored without anything to link it by), so the registration is not stored."""
+    related = {
+        relation.cleaned_data.get(end)
+        for relation in relations.forms
+        if hasattr(relation, "cleaned_data") and not relation.is_blank()
+        for end in ("from_ref", "to_ref")
+    }
+    marked = False
+    for index, person in enumerate(persons.forms):
+        if not hasattr(person, "cleaned_data") or person.names_someone():
+            continue
+        role = person.cleaned_data.get("role")
+        in_use = not person.is_blank() or f"p{index + 1}" in related
+        if in_use or (role and role != default_role(index)):
+            person.add_error("surname", _("Fill in a name or a date of birth, or leave this person empty"))
+            marked = True
+    return marked
+
 
 PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, max_num=MAX_PERSONS, validate_max=True)
 RelationFormSet = forms.formset_factory(RelationForm, extra=0, max_num=MAX_PERSONS * 2, validate_max=True)

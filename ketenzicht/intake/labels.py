@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Kind, MentionRole, RelationKind, Sex, Source
@@ -27,6 +28,8 @@ FIELD_LABELS = {
     "relations": _("Relations"),
 }
 ONE_OF = "must be one of %(expected)s"
+NO_PERSON = "no person with ref '%(ref)s'"  # a relation's end: the form's persons are p1, p2, ...
+FORM_PERSON = re.compile(r"p([1-9][0-9]*)")
 CHOICES: tuple[type[models.TextChoices], ...] = (RelationKind, MentionRole, Kind, Source, Sex)
 
 
@@ -51,4 +54,10 @@ def error_text(error: FieldError, gettext: Callable[[str], str]) -> str:
     if error.template == ONE_OF:
         params = dict(error.params)
         return gettext(ONE_OF) % {"expected": _choice_labels(str(params.get("expected", "")))}
+    if error.template == NO_PERSON:
+        number = FORM_PERSON.fullmatch(str(dict(error.params).get("ref", "")))
+        if number is None:
+            return gettext(gettext_noop("choose one of the persons on this form"))
+        person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
+        return gettext(gettext_noop("%(person)s is not on this form")) % {"person": person}
     return error.translated(gettext)

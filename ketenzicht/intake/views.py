@@ -19,6 +19,7 @@ from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.services import RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
+from ketenzicht.ui.forms import ErrorItem, error_items
 
 from .form_tokens import TOKEN_FIELD, TOKEN_PARAM, form_issue, form_reference, token_valid
 from .forms import (
@@ -30,6 +31,7 @@ from .forms import (
     RelationForm,
     RelationFormSet,
     person_labels,
+    persons_unnamed,
     to_exchange,
 )
 from .labels import error_text, field_label
@@ -93,7 +95,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         token = form_issue(request.session, unit)
         return _render(request, form, persons, relations, token=token, status=422)
-    if not (form.is_valid() and persons.is_valid() and relations.is_valid()):
+    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])  # each checked: all errors shown
+    if persons_unnamed(persons, relations) or not valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
@@ -152,11 +155,20 @@ def _attach_errors(
     """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
-        reason = error_text(error, _)
         if target is not None and field in target.fields:
-            target.add_error(field, reason)
+            target.add_error(field, error_text(_as_typed(error, target, field), _))
         else:
-            form.add_error(None, f"{field_label(error.field)}: {reason}")
+            form.add_error(None, f"{field_label(error.field)}: {error_text(error, _)}")
+
+
+def _as_typed(error: FieldError, target: Any, field: str) -> FieldError:
+    """The error quoting the field's value as the registrar typed it: the form may have sent it rewritten
+    (a birth date typed 31-02-1980 goes as 1980-02-31), and the message should say what is on the screen."""
+    params = dict(error.params)
+    typed = str(target.data.get(target.add_prefix(field), "") or "").strip()
+    if "value" not in params or not typed:
+        return error
+    return FieldError.of(error.field, error.template, **{**params, "value": typed})
 
 
 def _locate(
@@ -193,6 +205,7 @@ def _render(
 ) -> HttpResponse:
     context = {
         "form": form,
+        "error_summary": _error_summary(form, persons, relations),
         "form_token": token,
         "token_field": TOKEN_FIELD,
         "stored": stored,  # this form was stored already (the browser went Back to it)
@@ -202,6 +215,19 @@ def _render(
         "person_label": _("Person %(n)s"),  # the page's script names the persons as the server does
     }
     return render(request, "intake/registration_form.html", context, status=status)
+
+
+def _error_summary(form: RegistrationForm, persons: Any, relations: Any) -> list[ErrorItem]:
+    """The field errors of the whole page for the summary on top, in the page's order, each naming the
+    person or relation it is in (the form's own errors, which name no field, are shown above it)."""
+    items = [item for item in error_items(form) if item.anchor]
+    items += [ErrorItem(str(error), "persons") for error in persons.non_form_errors()]
+    for index, person in enumerate(persons.forms):
+        items += error_items(person, prefix=_("Person %(n)s") % {"n": index + 1})
+    items += [ErrorItem(str(error), "relations") for error in relations.non_form_errors()]
+    for index, relation in enumerate(relations.forms):
+        items += error_items(relation, prefix=_("Relation %(n)s") % {"n": index + 1})
+    return items
 
 
 def _index(request: HttpRequest, name: str, limit: int) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
+import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.nl import bsn as stdnum_bsn
@@ -116,6 +117,17 @@ def parse_birth_date(value: str) -> BirthDate:
         except ValueError:
             raise Problem(gettext_noop("%(value)s is not a date"), value=value) from None
     return BirthDate(value.strip(), year, month or None, day or None)
+
+
+def check_phone(value: str) -> None:
+    """A phone number as written: what python-phonenumbers can read as one number (Dutch unless it starts
+    with + or 00), any kind and any country: a landline, a service number, a foreign number. Text without a
+    number in it ("bel me", "onbekend"), or two numbers run together, is an error; which numbers say
+    something of one person is for linking to decide (`normalise_phone`)."""
+    try:
+        phonenumbers.parse(value, "NL")
+    except phonenumbers.NumberParseException:
+        raise Problem(gettext_noop("'%(value)s' is not a phone number"), value=value) from None
 
 
 def normalise_article(value: str) -> str:
@@ -230,6 +242,13 @@ class PersonIn(_Lenient):
     @classmethod
     def _bsn(cls, value: str) -> str:
         return compact_bsn(value)[0] if value else ""
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        if value:
+            check_phone(value)
+        return value
 
     def birth(self) -> BirthDate | None:
         return parse_birth_date(self.birth_date) if self.birth_date else None

@@ -3,7 +3,7 @@ a purpose and arrives with the dossier."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -56,6 +56,13 @@ class RegistrationFilterForm(NldsFormMixin, forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("registered_from"), data.get("registered_to")
+        if start and end and end < start:
+            self.add_error("registered_to", _("lies before the date in 'Registered from'"))
+        return data
 
     def apply(self, registrations: QuerySet[Registration]) -> QuerySet[Registration]:
         if not self.is_valid():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -33,3 +34,26 @@ class NldsFormMixin:
             classes = nlds_widget_class(field.widget)
             if classes:
                 field.widget.attrs["class"] = classes
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """One line of an error summary (templates/_error_summary.html): the message, and the id of the field's
+    input it links to ("" for an error that names no field)."""
+
+    text: str
+    anchor: str = ""
+
+
+def error_items(form: forms.BaseForm, prefix: str = "") -> list[ErrorItem]:
+    """The errors of `form` in the order of its fields, each as "<prefix>, <field label>: <message>" linking
+    to the field (a group of checkboxes or radio buttons: to its first); the form's own errors first."""
+    lead = f"{prefix}: " if prefix else ""
+    items = [ErrorItem(f"{lead}{error}") for error in form.non_field_errors()]
+    for field in form:
+        if not field.errors:
+            continue
+        anchor = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
+        label = f"{prefix}, {field.label}" if prefix else str(field.label)
+        items += [ErrorItem(f"{label}: {error}", anchor) for error in field.errors]
+    return items

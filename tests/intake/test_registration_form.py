@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -187,3 +188,96 @@ def test_a_police_unit_is_offered_its_own_municipalities_apart_from_the_others(c
     own, others = select.split("<optgroup")[1:]
     assert "Oss" in own and "Eindhoven" in own and "Amsterdam" not in own
     assert "Amsterdam" in others and "Oss" not in others
+
+
+def victim_without_name(**overrides: Any) -> dict[str, Any]:
+    """Person 2 left at its role (victim) with every field emptied, related to person 1 as partner."""
+    data = form_data(**{"relations-0-kind": "partner", **overrides})
+    for name in ("given_names", "surname", "birth_date"):
+        data[f"persons-1-{name}"] = ""
+    return data
+
+
+def test_a_related_person_without_a_name_is_marked_and_nothing_is_stored(client: Client) -> None:
+    response = client.post(URL, victim_without_name())
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="error-persons-1-surname"' in page
+    assert 'data-testid="error-relations-0-to_ref"' not in page and "'p2'" not in page
+    assert Registration.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        pytest.param(
+            {"persons-TOTAL_FORMS": "3", "persons-1-surname": "Jansen", "persons-2-role": "victim"},
+            "persons-2-surname",
+            id="an added person given a role",
+        ),
+        pytest.param({"persons-1-role": "witness"}, "persons-1-surname", id="another role chosen"),
+        pytest.param({"persons-1-phone": "0612345678"}, "persons-1-surname", id="only a phone"),
+    ],
+)
+def test_a_person_in_use_without_a_name_is_not_dropped(
+    client: Client, overrides: dict[str, str], field: str
+) -> None:
+    response = client.post(URL, {**victim_without_name(**{"relations-0-kind": ""}), **overrides})
+    assert response.status_code == 422
+    assert f'data-testid="error-{field}"' in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_a_person_fieldset_left_as_it_opened_is_left_out(client: Client) -> None:
+    data = victim_without_name(**{"relations-0-kind": ""})
+    data.update({"persons-TOTAL_FORMS": "3", "persons-2-role": "suspect"})  # added, left as it came
+    response = client.post(URL, data)
+    assert response.status_code == 302
+    assert list(PersonMention.objects.values_list("surname", flat=True)) == ["Berg"]
+
+
+def test_a_relation_to_a_person_not_on_the_form_names_the_person_by_number(client: Client) -> None:
+    response = client.post(URL, form_data(**{"relations-0-to_ref": "p3", "relations-0-kind": "partner"}))
+    page = response.content.decode()
+    error = page.split('data-testid="error-relations-0-to_ref"')[1][:200]
+    assert "Persoon 3" in error and "p3" not in error
+
+
+def summary_links(page: str) -> list[tuple[str, str]]:
+    """(anchor, text) of each link in the error summary on top of the page."""
+    summary = page.split('data-testid="form-errors-list"')[1].split("</ul>")[0]
+    return re.findall(r'<a [^>]*href="#([^"]+)"[^>]*>([^<]*)</a>', summary)
+
+
+def test_the_error_summary_links_each_error_to_its_field(client: Client) -> None:
+    page = client.post(URL, victim_without_name(offences=["999"])).content.decode()
+    links = summary_links(page)
+    assert [anchor for anchor, _ in links] == ["id_offences_0", "id_persons-1-surname"]
+    assert links[1][1].startswith("Persoon 2, Achternaam: ")
+    for anchor, _ in links:  # each link leads to an input on the page
+        assert f'id="{anchor}"' in page
+    # the pipeline's errors too, in the order of the page
+    page = client.post(
+        URL, form_data(**{"persons-0-birth_date": "1985-13-01", "persons-1-postcode": "56111"})
+    ).content.decode()
+    links = summary_links(page)
+    assert [anchor for anchor, _ in links] == ["id_persons-0-birth_date", "id_persons-1-postcode"]
+    assert links[0][1] == "Persoon 1, Geboortedatum: de maand moet 01-12 of 00 zijn"
+
+
+def test_a_date_that_does_not_exist_is_quoted_as_typed(client: Client) -> None:
+    response = client.post(URL, form_data(**{"persons-0-birth_date": "31-02-1980"}))
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="error-persons-0-birth_date"')[1][:200]
+    assert "31-02-1980 is geen bestaande datum" in error and "1980-02-31" not in error
+    assert Registration.objects.count() == 0
+
+
+def test_a_phone_field_without_a_number_is_refused_at_its_field(client: Client) -> None:
+    response = client.post(URL, form_data(**{"persons-1-phone": "bel me"}))
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="error-persons-1-phone"')[1][:200]
+    assert "bel me" in error
+    assert Registration.objects.count() == 0
+    stored = client.post(URL, form_data(**{"persons-1-phone": "+32 470 12 34 56"}))  # a Belgian mobile
+    assert stored.status_code == 302

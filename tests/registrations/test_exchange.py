@@ -74,6 +74,9 @@ def test_the_documented_example_is_valid() -> None:
         (with_person(0, bsn="12345"), "persons[0].bsn", "9 digits"),
         (with_person(0, bsn="12345678A"), "persons[0].bsn", "9 digits"),
         (with_person(0, sex="V"), "persons[0].sex", "must be one of"),
+        (with_person(0, phone="bel me"), "persons[0].phone", "not a phone number"),
+        (with_person(0, phone="onbekend"), "persons[0].phone", "not a phone number"),
+        (with_person(0, phone="0612345678 of 0687654321"), "persons[0].phone", "not a phone number"),
         (with_person(0, address={"postcode": "56111 NB"}), "persons[0].address.postcode", "postcode"),
         (with_person(0, address={"municipality": "GM0001"}), "persons[0].address.municipality", "unknown"),
         (with_person(1, ref="p1"), "persons[1].ref", "used twice"),
@@ -135,6 +138,23 @@ def test_written_forms_are_normalised() -> None:
     assert reg.persons[0].bsn == "123456782"
     assert reg.persons[0].address is not None
     assert (reg.persons[0].address.postcode, reg.persons[0].address.house_number) == ("5611 NB", "12")
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "06-12345678",
+        "+31 (0)6 12 34 56 78",
+        "010-1234567",
+        "0800-1234",
+        "+48 512 345 678",
+        "0032 470 12 34 56",
+    ],
+)
+def test_a_phone_number_of_any_kind_or_country_passes_as_written(phone: str) -> None:
+    reg, errors = parse_registration(with_person(0, phone=phone), CODES)
+    assert errors == [] and reg is not None
+    assert reg.persons[0].phone == phone
 
 
 def test_unknown_keys_are_kept() -> None:

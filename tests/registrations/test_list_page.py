@@ -72,3 +72,11 @@ def test_the_list_and_its_filters_are_in_the_access_log(screener_client: Client)
     assert entry.result == "shown"
     assert entry.detail["filters"] == {"offence": str(Offence.objects.get(article="285").pk)}
     assert entry.detail["count"] == 1
+
+
+def test_a_period_that_ends_before_it_starts_is_marked_at_its_end(screener_client: Client) -> None:
+    response = screener_client.get("/registraties/?registered_from=2026-07-01&registered_to=2026-06-01")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-testid="error-registered_to"' in page and 'data-testid="filter-errors"' in page
+    assert "ligt voor de datum bij" in page.split('data-testid="error-registered_to"')[1][:200]
