@@ -108,6 +108,15 @@ def test_with_both_the_whole_dossier_shows_with_a_banner_and_every_view_is_flagg
     assert set(HIDDEN) <= set(entry.detail["references"])
     granted = AccessLogEntry.objects.get(object_type="break_glass")
     assert granted.result == "granted" and granted.detail["break_glass"] is True
+    # The access log says which views were outside the sharing rules, under which grant, beside the purpose
+    # the user stated: the privacy officer reads them apart from the ordinary views.
+    log = Client()
+    log.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    rows = log.get("/toegangslog/").content.decode().split('<tr class="utrecht-table__row">')[1:]
+    flagged = [row for row in rows if 'data-testid="log-break-glass"' in row]
+    assert len(flagged) == 3  # the grant and the two views
+    assert all(f"buiten de deelregels (doorbraak {access.pk})" in row for row in flagged)
+    assert len(rows) > len(flagged)  # the views before the grant stay unmarked
     # Another user of the same unit still sees the dossier within the rules.
     other = dossier_client(make_user("police_registrar"), sandra.pk)
     assert 'data-testid="break-glass-banner"' not in other.get(f"/personen/{sandra.pk}/").content.decode()
