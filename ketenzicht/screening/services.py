@@ -113,7 +113,7 @@ class _Read:
 
     facts: list[tuple[int, int, Facts]]  # (registration, unit, facts) in the order they were registered
     registrations: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # source, reference, summary
-    registered: dict[int, datetime] = field(default_factory=dict)  # the batch's registrations: registered_at
+    registered: dict[int, datetime] = field(default_factory=dict)  # registered_at, of those above
     evidence: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)  # of the pairs' signals
     merged: dict[int, int] = field(default_factory=dict)  # a person merged since -> the one it is part of
     open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
@@ -309,8 +309,9 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
         )
         read.facts.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
     evidence_rows.sort(key=lambda r: (_moment(r[4]), r[2]))
-    for suspect, victim, pk, unit_id, _at, source, reference, summary in evidence_rows:
+    for suspect, victim, pk, unit_id, at, source, reference, summary in evidence_rows:
         read.registrations.setdefault(pk, (source, reference, summary or ""))
+        read.registered.setdefault(pk, _moment(at))
         found = read.evidence.setdefault((unit_id, suspect, victim), [])
         if pk not in found:
             found.append(pk)
@@ -566,9 +567,10 @@ def screening_cases_for(
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
     caller's transaction; the cases are opened by the system, at `at` (now). `at_registered`: instead, a
-    pair's case is opened (on the version rolled out on that day), or its registrations join the pair's
-    open case, at the moment the latest of the pair's registrations of this batch was registered (never
-    later than now): a register taken in afterwards (the demo's) then has its cases opened as it came in.
+    pair's case is opened (on the version rolled out on that day), or a registration joins the pair's open
+    case, at the moment the registration was registered (never later than now; a pair's later
+    registrations of the batch join the case its first opened, each at its moment): a register taken in
+    afterwards (the demo's) then has its cases opened as it came in.
     Reads everything in one statement; opens the new pairs' cases at once, adds to the others' per pair.
     Two intakes that open a case for one brand-new pair at once: the database refuses the second
     (`screening_one_open_case`), whose registrations then join the first one's case (the batch's new pairs
@@ -579,6 +581,29 @@ def screening_cases_for(
     at_of = _at_registered(now) if at_registered else _at_moment(now)
     read = _read(registration_ids, rules)
     pairs = _pairs_of(read, rules)
+    later = {pk for pair in pairs.values() for pk in pair.batch[1:]} if at_registered else set()
+    if at_registered:
+        # A pair's case holds what was registered by its moment: the signals' evidence registered later
+        # (stored in this batch) joins it later.
+        for pair in pairs.values():
+            until = max(read.registered[pk] for pk in pair.batch)
+            pair.registrations = [pk for pk in pair.registrations if read.registered.get(pk, until) <= until]
+    if later:
+        # A pair with more than one registration in the batch: its case opens at the first, the later ones
+        # join it at their own moments (a round each; the batch's earliest registration is in the first).
+        first = screening_cases_for(
+            [pk for pk in registration_ids if pk not in later], actor=actor, at=now, at_registered=True
+        )
+        rest = screening_cases_for(
+            [pk for pk in registration_ids if pk in later], actor=actor, at=now, at_registered=True
+        )
+        return CasesSummary(
+            first.registrations + rest.registrations,
+            first.opened + rest.opened,
+            first.added + rest.added,
+            first.not_rolled_out + rest.not_rolled_out,
+            time.perf_counter() - began,
+        )
     if not pairs:
         return CasesSummary(len(read.facts), 0, 0, 0, time.perf_counter() - began)
     open_cases = _open_cases(read, pairs)
@@ -628,10 +653,12 @@ def screening_cases_for(
     return CasesSummary(len(read.facts), opened, added, missing, time.perf_counter() - began)
 
 
-def screening_cases_rebuild(*, progress: Progress | None = None, chunk: int = CHUNK) -> CasesSummary:
+def screening_cases_rebuild(
+    *, progress: Progress | None = None, chunk: int = CHUNK, at_registered: bool = False
+) -> CasesSummary:
     """Over the whole register, in the order registrations came in: every registration that may open a
-    case and is on no screening case yet is handled as intake would. Idempotent: a second run adds
-    nothing. One transaction per chunk."""
+    case and is on no screening case yet is handled as intake would (`at_registered`: as a historic import
+    would, `screening_cases_for`). Idempotent: a second run adds nothing. One transaction per chunk."""
     began = time.perf_counter()
     rules = case_rules()
     on_a_case = set(
@@ -651,7 +678,7 @@ def screening_cases_rebuild(*, progress: Progress | None = None, chunk: int = CH
         progress("cases", 0, len(ids))
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
-            summary = screening_cases_for(ids[start : start + chunk])
+            summary = screening_cases_for(ids[start : start + chunk], at_registered=at_registered)
         looked += summary.registrations
         opened += summary.opened
         added += summary.added

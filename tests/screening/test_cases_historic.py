@@ -43,10 +43,10 @@ def _file(folder: Path, name: str, *lines: dict[str, Any]) -> Path:
 
 
 def test_a_historic_import_opens_the_case_when_its_registrations_came_in(tmp_path: Path) -> None:
-    # Version 2 from 15 March 2024 in the unit: a case opened on the 20th runs on it, opened today too.
+    # Version 2 from 10 March 2024 in the unit: a case opened on the 6th runs on version 1 (today: 2).
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     unit = Organisation.objects.get(code="oost-brabant")
-    Rollout.objects.create(process=v2.process, process_version=v2, organisation=unit, valid_from="2024-03-15")
+    Rollout.objects.create(process=v2.process, process_version=v2, organisation=unit, valid_from="2024-03-10")
     first = _file(
         tmp_path,
         "first.jsonl",
@@ -56,19 +56,25 @@ def test_a_historic_import_opens_the_case_when_its_registrations_came_in(tmp_pat
     import_file(first, historic=True)
     [screening] = ScreeningCase.objects.select_related("case__process_version")
     case = screening.case
-    opened = datetime.fromisoformat("2024-03-20T10:00:00+01:00")  # the pair's latest of the batch
+    opened = datetime.fromisoformat("2024-03-06T09:12:00+01:00")  # the pair's first registration
     assert case.opened_at == opened and case.reference.startswith("Z2024-")
-    assert case.process_version.version == 2  # the version rolled out on that day
-    # Its deadline counts from then (version 2: four hours while new) and the desk's row follows it.
-    assert case.deadline_at is not None and opened < case.deadline_at <= opened + timedelta(hours=4)
+    assert case.process_version.version == 1  # the version rolled out on that day
+    # Its deadline counts from then and the desk's row follows it.
+    assert case.deadline_at is not None and opened < case.deadline_at <= opened + timedelta(days=4)
     assert screening.deadline_at == case.deadline_at
-    assert list(case.events.values_list("kind", "at")) == [("opened", opened)]
+    # The batch's second registration of the pair joined it at its own moment.
+    events = list(case.events.values_list("kind", "at"))
+    assert events == [
+        ("opened", opened),
+        ("registration", datetime.fromisoformat("2024-03-20T10:00:00+01:00")),
+    ]
+    assert case.registrations.count() == 2
 
     later = _file(tmp_path, "later.jsonl", _line("PL0600-H-3", "2024-04-02T10:00:00+02:00"))
     import_file(later, historic=True)
-    joined = case.events.get(kind="registration")
-    assert joined.at == datetime.fromisoformat("2024-04-02T10:00:00+02:00")
-    assert ScreeningCase.objects.count() == 1
+    joined = case.events.filter(kind="registration").order_by("at").last()
+    assert joined is not None and joined.at == datetime.fromisoformat("2024-04-02T10:00:00+02:00")
+    assert ScreeningCase.objects.count() == 1 and case.registrations.count() == 3
 
 
 def test_a_normal_import_opens_the_case_now(tmp_path: Path) -> None:
