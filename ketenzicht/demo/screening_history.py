@@ -105,7 +105,8 @@ def _within(rng: random.Random, start: datetime, deadline: datetime | None) -> d
     deadline allows)."""
     if deadline is None or deadline <= start + timedelta(minutes=20):
         return _daytime(rng, start + _minutes(rng, 20, 240))
-    return _daytime(rng, start + (deadline - start) * rng.uniform(0.15, 0.85), deadline)
+    minutes = int((deadline - start).total_seconds() * rng.uniform(0.15, 0.85) // 60)
+    return _daytime(rng, start + timedelta(minutes=max(minutes, 1)), deadline)
 
 
 def _untouched(horizon: datetime, open_weeks: int) -> list[tuple[ScreeningCase, datetime]]:
