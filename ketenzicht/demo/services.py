@@ -37,9 +37,13 @@ DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
 DEMO_SEED = 2026
 DEMO_REGISTRATIONS = 3_000
-# The pilot of the improved ex-partner stalking work process: version 2 in two police units.
+# The pilot of the improved ex-partner stalking work process: version 2 in two police units, from before
+# the storylines' cases opened (as their registrations came in: from June 2026).
 DEMO_PILOT_UNITS = ("oost-brabant", "limburg")
-DEMO_PILOT_FROM = date(2026, 10, 1)
+DEMO_PILOT_FROM = date(2026, 5, 1)
+# The police's work processes, run nationally from the register's first day (the reference data's default
+# begins later): the demo's cases open as its registrations came in, over five years.
+DEMO_POLICE_PROCESSES = ("ex_partner_stalking", "dv_screening")
 
 
 @dataclass(frozen=True)
@@ -127,19 +131,45 @@ def registrations_moved(source: Path, target: Path, by: timedelta) -> None:
 
 def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_SEED) -> ImportSummary:
     """Generate the demo register (with the named storylines), move it to end in the week before today
-    (`demo_shift`), and take it in through the intake pipeline, as the system. Safe to repeat: what is there
-    already is left as it is."""
+    (`demo_shift`), and take it in through the intake pipeline, as the system, as if as it came in: its
+    screening cases open at their registrations' moments (on the national default rolled out from the
+    register's first day, `demo_default_rollouts_ensure`). Safe to repeat: what is there already is left as
+    it is."""
     with tempfile.TemporaryDirectory(prefix="ketenzicht-demo-") as folder:
         out = Path(folder)
         generate(registrations, seed, out, storylines=True)
         moved = out / f"moved-{REGISTRATIONS_FILE}"
         registrations_moved(out / REGISTRATIONS_FILE, moved, demo_shift())
-        summary = import_file(moved)
+        demo_default_rollouts_ensure()
+        # Historic: each screening case opens when its registrations came in, not today.
+        summary = import_file(moved, historic=True)
     if PersonMention.objects.filter(link__isnull=True).exists():
         persons_rebuild()  # registrations stored before linking existed get their persons too
     if PersonMention.objects.filter(link__isnull=False, search_entries__isnull=True).exists():
         search_index_rebuild()  # and their persons can be found
     return summary
+
+
+def demo_default_rollouts_ensure() -> int:
+    """Roll out version 1 of the police's work processes as the national default from the register's first
+    day (moved with the register), where the default begins later; how many were added. Safe to repeat."""
+    first = load_params().window.start_date + demo_shift()
+    added = 0
+    for process in DEMO_POLICE_PROCESSES:
+        defaults = Rollout.objects.filter(
+            process=process, organisation__isnull=True, withdrawn_at__isnull=True
+        )
+        if defaults.filter(valid_from__lte=first).exists():
+            continue
+        Rollout.objects.create(
+            process=process,
+            process_version=ProcessVersion.objects.get(process=process, version=1),
+            organisation=None,
+            valid_from=first,
+            note="demo: the register's cases open as its registrations came in, from its first day",
+        )
+        added += 1
+    return added
 
 
 def demo_pilot_rollouts_ensure() -> int:
@@ -165,7 +195,8 @@ def demo_work_processes_ensure() -> CasesSummary:
     """The pilot roll-outs, and the screening cases of the demo register: intake opened most of them; the
     rebuild opens those of registrations taken in before (or relinked after) intake. Safe to repeat."""
     demo_pilot_rollouts_ensure()
-    return screening_cases_rebuild()
+    demo_default_rollouts_ensure()
+    return screening_cases_rebuild(at_registered=True)
 
 
 # --- Veilig Thuis: a history of worked notifications -------------------------------------------------------

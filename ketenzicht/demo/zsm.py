@@ -6,6 +6,7 @@ complaint (her report of the stalking) are in. See docs/demo.md, "The ZSM table"
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from ketenzicht.organisations.models import User
 from ketenzicht.prosecution.models import ZsmFile
@@ -17,7 +18,8 @@ from ketenzicht.workprocesses.services import case_assign_owner, case_record, ca
 from .services import demo_users_ensure
 
 DEMO_ZSM_UNIT = "oost-brabant"
-DEMO_ZSM_SUSPECT = "Wijngaarde"
+# His name as the case names it: the spelling of the registration that opened it (e.g. Wyngaarde).
+DEMO_ZSM_SUSPECT = ("Wijngaarde", "Wyngaarde")
 DEMO_ZSM_OWNER = "casusregisseur"
 # What the case owner records on the way to the ZSM table, per step of either version of the process.
 STEPS: tuple[tuple[str, dict[str, str | None]], ...] = (
@@ -35,7 +37,8 @@ def demo_zsm_ensure() -> ZsmFile | None:
     """Send the storyline's police case to the ZSM table (once; safe to repeat). None when the storyline's
     case is not there (a demo register without it)."""
     screening = (
-        ScreeningCase.objects.filter(unit__code=DEMO_ZSM_UNIT, suspect_name__contains=DEMO_ZSM_SUSPECT)
+        ScreeningCase.objects.filter(unit__code=DEMO_ZSM_UNIT)
+        .filter(Q(suspect_name__contains=DEMO_ZSM_SUSPECT[0]) | Q(suspect_name__contains=DEMO_ZSM_SUSPECT[1]))
         .select_related("case", "case__process_version")
         .order_by("-case_id")
         .first()

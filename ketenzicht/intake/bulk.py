@@ -122,8 +122,11 @@ def import_file(
     batch_size: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_error: Callable[[LineError], None] | None = None,
+    historic: bool = False,
 ) -> ImportSummary:
-    """Import the file's registrations `batch_size` at a time (None: KETENZICHT_IMPORT_BATCH_SIZE)."""
+    """Import the file's registrations `batch_size` at a time (None: KETENZICHT_IMPORT_BATCH_SIZE).
+    `historic=True` (the demo's register): screening cases open at the moments the registrations were
+    registered, not now (`intake_registrations`)."""
     batch_size = batch_size or settings.KETENZICHT_IMPORT_BATCH_SIZE
     summary = ImportSummary()
     codes = ReferenceCodes.load()
@@ -150,6 +153,7 @@ def import_file(
                 origin=f"import {path.name}",
                 codes=codes,
                 durable=False,
+                historic=historic,
             )
         )
         stored = summary.stored

@@ -14,6 +14,7 @@ transaction:
     5. screening   (per batch) open a screening case in the registration's police unit for every suspect-
                    victim pair the case rules name (a DV relation, stalking, a breach of a measure, a
                    pattern signal about the pair), or add the registration to the pair's open case there
+                   (now; for a historic import, when the pair's registrations were registered)
     6. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
                    region of the victim's (or children's) municipality; alert the assessor of an open
                    notification when a new police registration shows rising risk
@@ -75,6 +76,8 @@ class IntakeContext:
     result: CreateResult | None = None
     notes: list[str] = field(default_factory=list)
     persons: set[int] = field(default_factory=set)  # the persons its mentions were linked to
+    # A register taken in afterwards (the demo's): its cases are opened as its registrations came in.
+    historic: bool = False
 
     @property
     def registration(self) -> Registration:
@@ -148,8 +151,11 @@ def patterns(batch: list[IntakeContext]) -> None:
 
 
 def screening(batch: list[IntakeContext]) -> None:
-    # The cases are opened by the system (the registrar did not choose to open one): actor None.
-    screening_cases_for([ctx.registration.pk for ctx in batch])
+    # The cases are opened by the system (the registrar did not choose to open one): actor None; now, or
+    # for a historic import when the registrations came in.
+    screening_cases_for(
+        [ctx.registration.pk for ctx in batch], at_registered=any(ctx.historic for ctx in batch)
+    )
 
 
 def veiligthuis(batch: list[IntakeContext]) -> None:
@@ -182,12 +188,18 @@ def intake_registrations(
     origin: str = "",
     codes: ReferenceCodes | None = None,
     durable: bool = True,
+    historic: bool = False,
 ) -> list[IntakeOutcome]:
     """Run a batch through the pipeline in one transaction; one outcome per item, in order. A rejected
     item (IntakeForbidden or RegistrationInvalid as its outcome) stores nothing; the others are stored.
     `durable=False`: the commit does not wait for the disk (`db.commit_unflushed`; a bulk import, which a
-    re-run completes)."""
-    contexts = [IntakeContext(actor=actor, data=data, channel=channel, origin=origin) for data in items]
+    re-run completes). `historic=True`: a register taken in afterwards (the demo's), whose screening cases
+    open, and are joined, at the moments its registrations were registered rather than now (a normal
+    import of a backlog opens them now, for today's screeners)."""
+    contexts = [
+        IntakeContext(actor=actor, data=data, channel=channel, origin=origin, historic=historic)
+        for data in items
+    ]
     outcomes: list[IntakeOutcome | None] = [None] * len(contexts)
     with transaction.atomic():
         if not durable:

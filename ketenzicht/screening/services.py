@@ -56,6 +56,8 @@ HIGH_REASONS = {
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 2_000
+# When a pair's case opens, or its registrations join one: given the batch's read and the pair's ones.
+_At = Callable[["_Read", Sequence[int]], datetime]
 
 
 def case_rules_path() -> Path:
@@ -93,6 +95,7 @@ class _Pair:
     reasons: list[str]
     registrations: list[int]  # in the order they came in
     opened_by: int | None
+    batch: list[int] = field(default_factory=list)  # the batch's registrations of the pair (no evidence)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class _Read:
 
     facts: list[tuple[int, int, Facts]]  # (registration, unit, facts) in the order they were registered
     registrations: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # source, reference, summary
+    registered: dict[int, datetime] = field(default_factory=dict)  # registered_at, of those above
     evidence: dict[tuple[int, int, int], list[int]] = field(default_factory=dict)  # of the pairs' signals
     merged: dict[int, int] = field(default_factory=dict)  # a person merged since -> the one it is part of
     open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
@@ -290,8 +294,9 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
     signals: dict[tuple[int, int], set[str]] = defaultdict(set)
     for suspect, victim, rule in signal_rows:
         signals[(suspect, victim)].add(rule)
-    for pk, source, kind, unit_id, _at, reference, summary in regs:
+    for pk, source, kind, unit_id, at, reference, summary in regs:
         read.registrations[pk] = (source, reference, summary or "")
+        read.registered[pk] = _moment(at)
         pairs = tuple(
             PairFacts(
                 suspect,
@@ -304,8 +309,9 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
         )
         read.facts.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
     evidence_rows.sort(key=lambda r: (_moment(r[4]), r[2]))
-    for suspect, victim, pk, unit_id, _at, source, reference, summary in evidence_rows:
+    for suspect, victim, pk, unit_id, at, source, reference, summary in evidence_rows:
         read.registrations.setdefault(pk, (source, reference, summary or ""))
+        read.registered.setdefault(pk, _moment(at))
         found = read.evidence.setdefault((unit_id, suspect, victim), [])
         if pk not in found:
             found.append(pk)
@@ -389,11 +395,13 @@ def _pairs_of(read: _Read, rules: CaseRules) -> dict[tuple[int, int, int], _Pair
                     list(opening.reasons),
                     [registration_id],
                     registration_id,
+                    [registration_id],
                 )
                 continue
             pair.reasons.extend(code for code in opening.reasons if code not in pair.reasons)
             if registration_id not in pair.registrations:
                 pair.registrations.append(registration_id)
+                pair.batch.append(registration_id)
     signal_reasons = {reason.code for reason in rules.reasons if reason.signals}
     for key, pair in pairs.items():
         evidence = read.evidence.get(key)
@@ -418,7 +426,7 @@ def _join(
     found: _Open,
     *,
     actor: Any,
-    at: datetime,
+    at: _At,
     changed: list[ScreeningCase],
 ) -> int:
     """Add the pair's registrations to its open case; the number added."""
@@ -426,6 +434,7 @@ def _join(
     fresh = [pk for pk in pair.registrations if (found.case, pk) not in read.present]
     added = 0
     if fresh:
+        joined = at(read, [pk for pk in pair.batch if pk in fresh] or fresh)
         words = _danger_words([read.registrations[pk][2] for pk in fresh])
         suggested = _provisional([*found.reasons, *new_reasons], words)
         raise_to = rank_of(suggested) < rank_of(found.provisional)
@@ -434,7 +443,7 @@ def _join(
             [_registration(read, pk) for pk in fresh],
             actor=actor,
             reassess_unless_in=rules.assessing_states,
-            at=at,
+            at=joined,
             detail={"reasons": new_reasons, "rules": rules.stamp},
             data={"urgency_provisional": suggested} if raise_to else None,
         )
@@ -488,16 +497,17 @@ def _case_of(read: _Read, rules: CaseRules, pair: _Pair, *, at: datetime) -> tup
     return wanted, row
 
 
-def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, at: datetime) -> int:
-    """Open the cases of these pairs at once (those whose process is rolled out for their unit); how many.
-    Raises IntegrityError when another intake opened one of them meanwhile (the savepoint is rolled back
-    then, nothing of these is stored)."""
+def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, at: _At) -> int:
+    """Open the cases of these pairs at once (those whose process is rolled out for their unit, on the day
+    each opens); how many. Raises IntegrityError when another intake opened one of them meanwhile (the
+    savepoint is rolled back then, nothing of these is stored)."""
     rolled_out = []
     with versions_remembered():  # read once here and in cases_open
         for pair in pairs:
-            wanted, row = _case_of(read, rules, pair, at=at)
+            moment = at(read, pair.batch)
+            wanted, row = _case_of(read, rules, pair, at=moment)
             try:
-                version_for(wanted.process, wanted.organisation, timezone.localdate(at))
+                version_for(wanted.process, wanted.organisation, timezone.localdate(moment))
             except NoProcessVersion:
                 continue
             rolled_out.append((wanted, row))
@@ -511,7 +521,7 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
     return len(rows)
 
 
-def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: datetime) -> bool:
+def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: _At) -> bool:
     """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
     when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
     return _open_all(read, rules, [pair], actor=actor, at=at) == 1
@@ -532,19 +542,68 @@ def _opened_meanwhile(pair: _Pair) -> _Open | None:
     return _Open(case_id, list(reasons or []), str((data or {}).get("urgency_provisional") or ""))
 
 
+def _at_moment(moment: datetime) -> _At:
+    """Every case opened and every join at one moment."""
+    return lambda read, registrations: moment
+
+
+def _at_registered(now: datetime) -> _At:
+    """A pair's case opened, or its registrations joined, when the latest of them was registered (never
+    after `now`)."""
+
+    def at(read: _Read, registrations: Sequence[int]) -> datetime:
+        moments = [read.registered[pk] for pk in registrations if pk in read.registered]
+        return min(max(moments), now) if moments else now
+
+    return at
+
+
 def screening_cases_for(
-    registration_ids: Sequence[int], *, actor: Any = None, at: datetime | None = None
+    registration_ids: Sequence[int],
+    *,
+    actor: Any = None,
+    at: datetime | None = None,
+    at_registered: bool = False,
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
-    caller's transaction; the cases are opened by the system, at `at` (now). Reads everything in one
-    statement; opens the new pairs' cases at once, adds to the others' per pair. Two intakes that open a
-    case for one brand-new pair at once: the database refuses the second (`screening_one_open_case`), whose
-    registrations then join the first one's case (the batch's new pairs then taken one at a time)."""
+    caller's transaction; the cases are opened by the system, at `at` (now). `at_registered`: instead, a
+    pair's case is opened (on the version rolled out on that day), or a registration joins the pair's open
+    case, at the moment the registration was registered (never later than now; a pair's later
+    registrations of the batch join the case its first opened, each at its moment): a register taken in
+    afterwards (the demo's) then has its cases opened as it came in.
+    Reads everything in one statement; opens the new pairs' cases at once, adds to the others' per pair.
+    Two intakes that open a case for one brand-new pair at once: the database refuses the second
+    (`screening_one_open_case`), whose registrations then join the first one's case (the batch's new pairs
+    then taken one at a time)."""
     began = time.perf_counter()
     rules = case_rules()
-    at = at or timezone.now()
+    now = at or timezone.now()
+    at_of = _at_registered(now) if at_registered else _at_moment(now)
     read = _read(registration_ids, rules)
     pairs = _pairs_of(read, rules)
+    later = {pk for pair in pairs.values() for pk in pair.batch[1:]} if at_registered else set()
+    if at_registered:
+        # A pair's case holds what was registered by its moment: the signals' evidence registered later
+        # (stored in this batch) joins it later.
+        for pair in pairs.values():
+            until = max(read.registered[pk] for pk in pair.batch)
+            pair.registrations = [pk for pk in pair.registrations if read.registered.get(pk, until) <= until]
+    if later:
+        # A pair with more than one registration in the batch: its case opens at the first, the later ones
+        # join it at their own moments (a round each; the batch's earliest registration is in the first).
+        first = screening_cases_for(
+            [pk for pk in registration_ids if pk not in later], actor=actor, at=now, at_registered=True
+        )
+        rest = screening_cases_for(
+            [pk for pk in registration_ids if pk in later], actor=actor, at=now, at_registered=True
+        )
+        return CasesSummary(
+            first.registrations + rest.registrations,
+            first.opened + rest.opened,
+            first.added + rest.added,
+            first.not_rolled_out + rest.not_rolled_out,
+            time.perf_counter() - began,
+        )
     if not pairs:
         return CasesSummary(len(read.facts), 0, 0, 0, time.perf_counter() - began)
     open_cases = _open_cases(read, pairs)
@@ -557,9 +616,9 @@ def screening_cases_for(
             if found is None:
                 new.append(pair)
             else:
-                added += _join(read, rules, pair, found, actor=actor, at=at, changed=changed)
+                added += _join(read, rules, pair, found, actor=actor, at=at_of, changed=changed)
         try:
-            opened = _open_all(read, rules, new, actor=actor, at=at)
+            opened = _open_all(read, rules, new, actor=actor, at=at_of)
             missing = len(new) - opened
             new = []
         except IntegrityError as error:
@@ -568,7 +627,7 @@ def screening_cases_for(
         # Another intake opened a case of one of the new pairs meanwhile: one pair at a time.
         for pair in new:
             try:
-                if _open(read, rules, pair, actor=actor, at=at):
+                if _open(read, rules, pair, actor=actor, at=at_of):
                     opened += 1
                 else:
                     missing += 1
@@ -578,7 +637,7 @@ def screening_cases_for(
                     raise
                 found = _opened_meanwhile(pair)
                 if found is None:  # opened and closed again meanwhile: try once more to open it
-                    if not _open(read, rules, pair, actor=actor, at=at):
+                    if not _open(read, rules, pair, actor=actor, at=at_of):
                         missing += 1
                     else:
                         opened += 1
@@ -588,16 +647,18 @@ def screening_cases_for(
                     case_id=found.case, registration_id__in=pair.registrations
                 ).values_list("case_id", "registration_id")
             )
-            added += _join(read, rules, pair, found, actor=actor, at=at, changed=changed)
+            added += _join(read, rules, pair, found, actor=actor, at=at_of, changed=changed)
         if changed:
             ScreeningCase.objects.bulk_update(changed, ["reasons"])
     return CasesSummary(len(read.facts), opened, added, missing, time.perf_counter() - began)
 
 
-def screening_cases_rebuild(*, progress: Progress | None = None, chunk: int = CHUNK) -> CasesSummary:
+def screening_cases_rebuild(
+    *, progress: Progress | None = None, chunk: int = CHUNK, at_registered: bool = False
+) -> CasesSummary:
     """Over the whole register, in the order registrations came in: every registration that may open a
-    case and is on no screening case yet is handled as intake would. Idempotent: a second run adds
-    nothing. One transaction per chunk."""
+    case and is on no screening case yet is handled as intake would (`at_registered`: as a historic import
+    would, `screening_cases_for`). Idempotent: a second run adds nothing. One transaction per chunk."""
     began = time.perf_counter()
     rules = case_rules()
     on_a_case = set(
@@ -617,7 +678,7 @@ def screening_cases_rebuild(*, progress: Progress | None = None, chunk: int = CH
         progress("cases", 0, len(ids))
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
-            summary = screening_cases_for(ids[start : start + chunk])
+            summary = screening_cases_for(ids[start : start + chunk], at_registered=at_registered)
         looked += summary.registrations
         opened += summary.opened
         added += summary.added

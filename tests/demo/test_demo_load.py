@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -128,3 +128,57 @@ def test_the_register_moves_by_whole_weeks_to_end_before_today(tmp_path: Any) ->
     assert moved["occurred_at"] == "2026-11-02"
     assert moved["persons"] == line["persons"] and moved["reference"] == line["reference"]
     assert date.fromisoformat(moved["occurred_at"]).weekday() == date(2026, 10, 19).weekday()
+
+
+def test_the_demo_cases_open_as_their_registrations_came_in_and_the_older_ones_were_worked(
+    capsys: Any,
+) -> None:
+    """Each police screening case opened at its registrations' moment, over the register's years; the older
+    ones were worked and closed through their process, in order, before the register ended; the last weeks'
+    and the storylines' are open; today's users find no alert of that history unread."""
+    from django.db.models import Max
+
+    from ketenzicht.organisations.models import User
+    from ketenzicht.screening.models import ScreeningCase
+    from ketenzicht.workprocesses.alerts import alert_list_for_user
+
+    call_command("load_demo", "--force", "--registrations", "300")
+    out = capsys.readouterr().out
+    assert "older ones worked now" in out
+    horizon = Registration.objects.aggregate(newest=Max("registered_at"))["newest"]
+    cases = list(ScreeningCase.objects.select_related("case", "unit"))
+    for screening in cases:
+        case = screening.case
+        registered = set(case.registrations.values_list("registered_at", flat=True))
+        assert case.opened_at in registered, case.reference  # when one of its registrations came in
+        opened = case.events.get(kind="opened")
+        assert opened.at == case.opened_at
+        assert datetime.fromisoformat(opened.detail["deadline_at"]) > case.opened_at  # counted from then
+    assert len({screening.case.opened_at.year for screening in cases}) >= 3  # over the register's years
+    assert len([s for s in cases if s.case.opened_at < horizon - timedelta(days=365)]) > len(cases) // 3
+
+    closed = [s.case for s in cases if s.case.closed_at is not None]
+    assert len(closed) > len(cases) // 2
+    for case in closed:
+        events = list(case.events.order_by("at", "id"))
+        assert events[0].kind == "opened" and events[-1].kind == "transition" and events[-1].reason
+        started = [e for e in events if e.transition == "start_screening"]
+        assert started and started[0].actor is not None
+        assert started[0].actor.username in ("screener", "screener-zwb")
+        if case.closed_at < horizon:  # the history's (the demo's one closed case is closed today)
+            assert events[-1].at == case.closed_at
+    # The storylines are walked open: the knife threat's case, and the moved victim's (sent to ZSM).
+    dennis = [s for s in cases if "Linden" in s.suspect_name and s.unit.code == "oost-brabant"]
+    assert dennis and all(s.case.closed_at is None for s in dennis)
+    assert any(
+        s.case.closed_at is None and s.case.state == "with_partners"
+        for s in cases
+        if "ngaarde" in s.suspect_name
+    )
+    # Nothing of the history waits unread: today's alerts are about open cases only.
+    for name in ("screener", "teamleider", "casusregisseur", "screener-zwb"):
+        unread = alert_list_for_user(user=User.objects.get(username=name), unread_only=True)
+        assert not unread.filter(case__closed_at__lt=horizon).exists(), name
+
+    call_command("load_demo", "--force", "--registrations", "300")
+    assert "older ones worked now" not in capsys.readouterr().out  # safe to repeat

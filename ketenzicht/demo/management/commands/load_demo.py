@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ketenzicht.demo.closed import demo_closed_case_ensure
 from ketenzicht.demo.deadlines import demo_deadlines_replay
+from ketenzicht.demo.screening_history import demo_screening_history_ensure
 from ketenzicht.demo.services import (
     DEMO_REGISTRATIONS,
     demo_data_load,
@@ -92,6 +93,14 @@ class Command(BaseCommand):
                     else ", reopened since."
                 )
             )
+        # After the ZSM storyline and the closed case (both left as they are): the older cases' history.
+        history = demo_screening_history_ensure()
+        open_cases = ScreeningCase.objects.filter(open=True).count()
+        self.stdout.write(
+            f"Police screening: {open_cases} case(s) open (the register's last weeks and the storylines')"
+            + (f"; {history} older ones worked now" if history else "")
+            + "."
+        )
         # What the scheduler does every few minutes in production (deadlines_check,
         # veiligthuis_protocol_check): the demo's overdue cases reach their team leads and, a term later,
         # their chain contacts, each when it fell due (replayed: the register is dated in the past), and the
