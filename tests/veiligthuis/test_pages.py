@@ -210,6 +210,10 @@ def test_another_organisations_small_timeliness_counts_are_suppressed(make_user:
     lead = _client(make_user("team_lead", organisation="vt-brabant-noordoost"))
 
     page = lead.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
+    # The page says how to read "<5" and "<6", as text: a "<" written raw opened an HTML tag that ate the
+    # rest of the sentence.
+    said = page.split('data-testid="timeliness-disclosure">', 1)[1].split("</p>", 1)[0]
+    assert "als &lt;5, elk" in said and said.endswith("bovenop uw eigen aantal.") and "<" not in said
     amsterdam = _cells(page, "timeliness-regions", "Veilig Thuis Amsterdam-Amstelland")
     assert amsterdam[:5] == ["<5", "0", "0", "<5", "0"] and amsterdam[5] == "—"
     assert _cells(page, "timeliness-regions", "Veilig Thuis Brabant Noordoost")[:5] == [
