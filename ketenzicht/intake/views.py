@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
-from ketenzicht.registrations.exchange import FieldError
+from ketenzicht.registrations.exchange import FieldError, parse_registration
 from ketenzicht.registrations.models import Registration
-from ketenzicht.registrations.services import RegistrationInvalid
+from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
 from ketenzicht.ui.forms import ErrorItem, error_items
 
@@ -96,11 +96,18 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         token = form_issue(request.session, unit)
         return _render(request, form, persons, relations, token=token, status=422)
     valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])  # each checked: all errors shown
-    if persons_unnamed(persons, relations) or not valid:
+    unnamed = persons_unnamed(persons, relations)
+    if not valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
     )
+    if unnamed:
+        # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
+        # wrong date of birth of person 1 beside the nameless person 2), not one round trip after another.
+        _reg, errors = parse_registration(data, ReferenceCodes.load().known())
+        _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
+        return _render(request, form, persons, relations, token=token, status=422)
     try:
         result = intake_form_registration(
             actor=request.user, data=data, token=token, origin=request_origin(request, "form")
@@ -151,10 +158,18 @@ def _attach_errors(
     relations: Any,
     person_index: dict[int, int],
     relation_index: dict[int, int],
+    *,
+    beside_marked: bool = False,
 ) -> None:
-    """Put each pipeline error on the form field it names; what names no field goes on top of the form."""
+    """Put each pipeline error on the form field it names; what names no field goes on top of the form.
+    `beside_marked`: the errors of a check beside the form's own marks of nameless persons. Only those on a
+    field of the registration or of a person are news there: a relation's or the whole registration's may
+    follow from a person the form marked already (a relation to them, a registration without a person),
+    and a marked field keeps its one message."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
+        if beside_marked and (target is None or target in relations.forms or target.has_error(field)):
+            continue
         if target is not None and field in target.fields:
             target.add_error(field, error_text(_as_typed(error, target, field), _))
         else:

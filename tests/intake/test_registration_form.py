@@ -207,6 +207,21 @@ def test_a_related_person_without_a_name_is_marked_and_nothing_is_stored(client:
     assert Registration.objects.count() == 0
 
 
+def test_the_nameless_person_and_the_other_persons_mistakes_show_in_one_round_trip(client: Client) -> None:
+    """Person 2 named nobody, and person 1's date of birth and phone are wrong: all three are marked at once,
+    not the nameless person first and the rest only when the form is sent again."""
+    response = client.post(
+        URL, victim_without_name(**{"persons-0-birth_date": "31-02-1980", "persons-0-phone": "bel me"})
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    for field in ("persons-1-surname", "persons-0-birth_date", "persons-0-phone"):
+        assert f'data-testid="error-{field}"' in page, field
+    assert "31-02-1980 is geen bestaande datum" in page and "'p2'" not in page
+    assert 'data-testid="error-relations-0-to_ref"' not in page  # follows from person 2, marked already
+    assert Registration.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
