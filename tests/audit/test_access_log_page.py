@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 import ketenzicht
 from ketenzicht.audit.models import AccessLogEntry
@@ -58,6 +59,10 @@ def test_every_action_that_is_logged_can_be_filtered_on() -> None:
     choices = {code for code, _ in action_choices()}
     assert {"answer", "forward", "reopen", "view", "login"} <= choices
     assert _logged_action_codes() - choices == set()
+    # Each choice reads differently: two actions with one Dutch word ("intrekken" twice) cannot be told apart.
+    with translation.override("nl"):
+        labels = [str(label) for _, label in action_choices()]
+    assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
 
 
 def test_an_answer_is_found_by_filtering_on_it(make_user: Callable[..., Any]) -> None:
