@@ -68,6 +68,10 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             # offered (nor taken).
             field.queryset = served = municipalities.filter(vt_region=unit)
             field.choices = [("", _("Make a choice"))] + [(m.code, m.name) for m in served]
+            # What it sends the police under its right to report is a notification: a report (aangifte) or
+            # a complaint (klacht) is the victim's to make, at the police.
+            self.fields["kind"].choices = [(Kind.MELDING, Kind.MELDING.label)]
+            self.fields["kind"].initial = Kind.MELDING
         elif unit is not None:
             # A police unit registers an incident wherever it happened: its own municipalities first, where
             # its registrar nearly always works, the others apart under a heading of their own.

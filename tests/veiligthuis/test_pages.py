@@ -41,6 +41,13 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
         "Oss",
     ]
     assert "Amsterdam" not in select and 'value="VT21-' in page
+    # What Veilig Thuis sends the police is a notification: a report or complaint is the victim's to make.
+    kind = page[page.index('name="kind"') :]
+    kind = kind[: kind.index("</select>")]
+    assert re.findall(r'<option value="(\w+)"', kind) == ["melding"] and "selected" in kind
+    aangifte = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-0", kind="aangifte"))
+    assert aangifte.status_code == 422 and 'data-testid="error-kind"' in aangifte.content.decode()
+    assert not Registration.objects.exists()
     stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
     assert stored.status_code == 302
     registration = Registration.objects.get()
