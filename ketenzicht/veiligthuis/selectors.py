@@ -353,8 +353,8 @@ def timeliness(
     registered minutes ago would all but name it."""
     now = now or timezone.now()
     first, start = _window(now, weeks)
-    own_rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
-    other_rows = {first + timedelta(weeks=i): WeekRow(first + timedelta(weeks=i)) for i in range(weeks)}
+    mondays = [first + timedelta(weeks=i) for i in range(weeks)]
+    own_rows, other_rows = ({monday: WeekRow(monday) for monday in mondays} for _ in range(2))
     totals: dict[int, WeekRow] = defaultdict(lambda: WeekRow(first))
     viewer_id = viewer.pk if viewer is not None else None
     for organisation_id, received, due, assessed, radar_class in (
@@ -375,4 +375,4 @@ def timeliness(
         by_region.append(
             (region, ShownRow.of(total, nothing) if region.pk == viewer_id else ShownRow.of(nothing, total))
         )
-    return Timeliness([ShownRow.of(own_rows[w], other_rows[w]) for w in own_rows], by_region)
+    return Timeliness([ShownRow.of(own_rows[m], other_rows[m]) for m in mondays], by_region)
