@@ -67,6 +67,7 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             # A Veilig Thuis organisation registers only for the municipalities it serves: no other is
             # offered (nor taken).
             field.queryset = served = municipalities.filter(vt_region=unit)
+            field.required = True  # it decides which police unit the report goes to
             field.choices = [("", _("Make a choice"))] + [(m.code, m.name) for m in served]
             # What it sends the police under its right to report is a notification: a report (aangifte) or
             # a complaint (klacht) is the victim's to make, at the police.

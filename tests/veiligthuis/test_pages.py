@@ -48,6 +48,12 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
     aangifte = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-0", kind="aangifte"))
     assert aangifte.status_code == 422 and 'data-testid="error-kind"' in aangifte.content.decode()
     assert not Registration.objects.exists()
+    # Without a municipality it is asked for, not refused as one the organisation does not serve.
+    unplaced = client.post(
+        "/registraties/nieuw/", form_data(reference="VT21-FORM-0", kind="melding", municipality="")
+    )
+    error = unplaced.content.decode().split('data-testid="error-municipality"')[1][:300]
+    assert unplaced.status_code == 422 and "Dit veld is verplicht." in error and "bedient" not in error
     stored = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-1", kind="melding"))
     assert stored.status_code == 302
     registration = Registration.objects.get()
