@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ketenzicht.audit.services import request_origin
 
-from .forms import SignalReopenForm
+from .forms import SignalAssessForm, SignalCloseForm, SignalReopenForm
 from .labels import change_before_text, change_text, reason_rows, rule_description, rule_label
 from .models import CloseReason, SignalState
 from .selectors import (
@@ -25,7 +25,6 @@ from .selectors import (
     signal_sight_for_user,
 )
 from .services import (
-    DESK_REASONS,
     ReopenRefused,
     StepRefused,
     signal_assess,
@@ -85,10 +84,19 @@ def signal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail(
-    request: HttpRequest, pk: int, *, status: int = 200, reopen_form: SignalReopenForm | None = None
+    request: HttpRequest,
+    pk: int,
+    *,
+    status: int = 200,
+    reopen_form: SignalReopenForm | None = None,
+    assess_form: SignalAssessForm | None = None,
+    close_form: SignalCloseForm | None = None,
 ) -> HttpResponse:
     # No role check first: a role that sees no signals gets the one 404 (NotVisible), logged once.
     signal = signal_open(user=request.user, pk=pk, origin=request_origin(request, "web"))  # type: ignore[arg-type]
+    stepped = any(form is not None and form.is_bound for form in (assess_form, close_form))
+    if stepped and signal.state == SignalState.CLOSED:  # closed in another tab meanwhile: no forms, say why
+        messages.error(request, _(REFUSED))
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
     sight = signal_sight_for_user(user=request.user, signals=[signal])[signal.pk]  # type: ignore[arg-type]
     return render(
@@ -108,7 +116,8 @@ def _detail(
             "reopen_form": (reopen_form or SignalReopenForm())
             if signal.state == SignalState.CLOSED and signal.closed_reason != CloseReason.WITHDRAWN
             else None,
-            "reasons_to_close": [(r.value, r.label) for r in DESK_REASONS],
+            "assess_form": assess_form or SignalAssessForm(),
+            "close_form": close_form or SignalCloseForm(),
             "change": change_text(signal.change),
             "before": change_before_text(signal.change),
         },
@@ -124,12 +133,20 @@ def signal_act(request: HttpRequest, pk: int) -> HttpResponse:
     action, note = request.POST.get("action", ""), request.POST.get("note", "")
     if action == "reopen":
         return _reopen(request, pk)
+    if action == "assess":
+        assess_form = SignalAssessForm(request.POST)
+        if not assess_form.is_valid():  # said at the field; the typed close form is not involved
+            return _detail(request, pk, status=422, assess_form=assess_form)
+    elif action == "close":
+        close_form = SignalCloseForm(request.POST)
+        if not close_form.is_valid():
+            return _detail(request, pk, status=422, close_form=close_form)
     try:
         if action == "assess":
             signal_assess(user=user, pk=pk, note=note, origin=origin)  # type: ignore[arg-type]
             messages.success(request, _("The signal is assessed."))
         elif action == "close":
-            reason = request.POST.get("reason", "")
+            reason = close_form.cleaned_data["reason"]
             signal_close(user=user, pk=pk, reason=reason, note=note, origin=origin)  # type: ignore[arg-type]
             messages.success(request, _("The signal is closed."))
         else:

@@ -130,3 +130,34 @@ def test_two_screeners_closing_one_signal_at_once_close_it_once(make_user: Calla
     assert [(e.kind, e.reason) for e in SignalEvent.objects.filter(signal=signal, kind="closed")] == [
         ("closed", "no_action")
     ]
+
+
+def test_an_empty_step_is_refused_at_its_field_and_keeps_what_was_typed(
+    make_user: Callable[..., Any],
+) -> None:
+    """No note to an assessment, no reason to a closing: the field says what is missing (not one message
+    for all cases at the top), the note typed for the closing stays, and no step is stored."""
+    signal = two_reports()
+    client, _user = screener(make_user)
+    act = f"/signalen/{signal.pk}/actie/"
+    page = client.post(act, {"action": "assess", "note": "  "})
+    assert page.status_code == 422
+    assess = page.content.decode().split('data-testid="assess-form"')[1].split("</form>")[0]
+    assert 'data-testid="error-note"' in assess and "Schrijf uw beoordeling op." in assess
+    page = client.post(act, {"action": "close", "reason": "", "note": "Eerst de melder bellen."})
+    assert page.status_code == 422
+    close = page.content.decode().split('data-testid="close-form"')[1].split("</form>")[0]
+    assert 'data-testid="error-reason"' in close and "Kies waarom u het signaal sluit." in close
+    assert "Eerst de melder bellen." in close
+    signal.refresh_from_db()
+    assert signal.state == "seen" and [kind for kind, _, _ in steps(signal)] == ["raised", "seen"]
+
+
+def test_a_step_on_a_signal_closed_meanwhile_says_why_nothing_happened(make_user: Callable[..., Any]) -> None:
+    signal = two_reports()
+    client, _user = screener(make_user)
+    act = f"/signalen/{signal.pk}/actie/"
+    assert client.post(act, {"action": "close", "reason": "no_action"}).status_code == 302
+    page = client.post(act, {"action": "assess", "note": ""})  # the second tab, its form still open
+    assert page.status_code == 422
+    assert "Niet gedaan" in page.content.decode()
