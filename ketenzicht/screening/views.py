@@ -22,6 +22,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
+from ketenzicht.ui.formats import versioned
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
@@ -156,7 +157,7 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": (owner.get_full_name() or owner.username) if owner else "",
-                "version": f"{data_text(version.label)} ({_('version')} {version.version})",
+                "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},
             }

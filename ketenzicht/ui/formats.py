@@ -1,5 +1,5 @@
 """Numbers and dates as the interface shows them: a decimal comma in Dutch, dates as dd-mm-jjjj, a partial
-birth date as "juni 1982" or "1982" (never the stored "1982-06-00")."""
+birth date as "juni 1982" or "1982" (never the stored "1982-06-00"), a version after its name."""
 
 from __future__ import annotations
 
@@ -62,3 +62,9 @@ def deadline(value: dt.datetime) -> str:
         last_day = local.date() - dt.timedelta(days=1)
         return gettext("%(date)s, end of the day") % {"date": date(last_day)}
     return dateformat.format(local, "d-m-Y H:i")
+
+
+def versioned(label: str, version: int | str) -> str:
+    """A versioned thing by its name, e.g. "Ex-partnerstalking (verbeterde werkwijze), versie 2": after a
+    comma, so a name with brackets of its own does not get a second pair."""
+    return gettext("%(label)s, version %(version)s") % {"label": label, "version": version}

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
 from .definitions import lowering_confirmers, ranked_fields
@@ -60,8 +61,8 @@ class RolloutForm(NldsFormMixin, forms.Form):
             (NATIONAL, _("All organisations without a roll-out of their own (national default)")),
             *((str(o.pk), o.name) for o in rollout_organisations()),
         ]
-        self.fields["process_version"].label_from_instance = lambda pv: (
-            f"{data_text(pv.label)} ({_('version')} {pv.version})"
+        self.fields["process_version"].label_from_instance = lambda pv: versioned(
+            data_text(pv.label), pv.version
         )
         # The browser's date picker offers no day before today (the service refuses one all the same).
         self.fields["valid_from"].widget.attrs["min"] = timezone.localdate().isoformat()

@@ -20,6 +20,7 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import people_names
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.registrations.services import registration_list_logged
+from ketenzicht.ui.formats import versioned
 
 from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
@@ -82,8 +83,8 @@ def _user(request: HttpRequest) -> User:
 
 
 def _version_text(process_version: ProcessVersion) -> str:
-    """A version as messages name it, e.g. "Ex-partnerstalking (verbeterde werkwijze) (versie 2)"."""
-    return f"{data_text(process_version.label)} ({_('version')} {process_version.version})"
+    """A version as messages name it, e.g. "Ex-partnerstalking (verbeterde werkwijze), versie 2"."""
+    return versioned(data_text(process_version.label), process_version.version)
 
 
 def _rollouts_page(

@@ -34,7 +34,7 @@ def test_a_pilot_unit_follows_v2_and_another_unit_v1(
     login(admin, "beheer-e2e", PASSWORD)
     admin.goto(f"{live_server.url}/")
     admin.get_by_role("navigation").get_by_role("link", name="Werkprocessen").click()
-    admin.get_by_label("Versie").select_option(label="Ex-partnerstalking (verbeterde werkwijze) (versie 2)")
+    admin.get_by_label("Versie").select_option(label="Ex-partnerstalking (verbeterde werkwijze), versie 2")
     admin.get_by_label("Organisatie").select_option(label="Politie eenheid Oost-Brabant")
     admin.get_by_role("button", name="Uitrollen").click()
     expect(admin.get_by_role("status")).to_contain_text("Politie eenheid Oost-Brabant")

@@ -89,7 +89,7 @@ def test_a_screener_works_a_case_from_the_list(make_user: Callable[..., Any]) ->
     assert case.reference in listing and "Nieuw" in listing
     # The process by its name, not only a version number that says nothing on its own.
     process = listing.split('data-testid="case-process">', 1)[1].split("</td>", 1)[0]
-    assert process == "Ex-partnerstalking (werkwijze 2024) (versie 1)"
+    assert process == "Ex-partnerstalking (werkwijze 2024), versie 1"
     detail = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert "Screening starten" in detail and "versie 1" in detail
     answer = client.post(

@@ -25,3 +25,9 @@ def kz_birth_dates(values: Iterable[str] | None) -> str:
 @register.filter
 def kz_deadline(value: dt.datetime | None) -> str:
     return formats.deadline(value) if value else ""
+
+
+@register.simple_tag
+def kz_versioned(label: str, version: int | str) -> str:
+    """`{% kz_versioned instrument.name instrument.version %}`: "B-SAFER, versie 1"."""
+    return formats.versioned(str(label), version)
