@@ -4,6 +4,7 @@ services, selectors and the engine; the case itself is the kernel's page (workpr
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.contrib import messages
@@ -313,8 +314,16 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("workprocesses:case-detail", pk=case.pk)
             preview = _preview(version, form)
         except ScoringError as error:
+            # The computed level stays in sight while the screener writes what is missing (computed before
+            # the errors are added: an error takes its field out of the cleaned data).
+            with contextlib.suppress(ScoringError):
+                preview = _preview(version, form)
             for problem in error.problems:
-                form.add_error(None, _explain(problem))
+                if problem.startswith("judgement.reason"):
+                    form.add_error("reason", _explain(problem))
+                    messages.error(request, _("Nothing was stored: give the reason for your level below."))
+                else:
+                    form.add_error(None, _explain(problem))
             status = 400
         except ConcurrentEdit:
             messages.error(request, concurrent_text(case, request.user))  # type: ignore[arg-type]

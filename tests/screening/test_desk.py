@@ -261,6 +261,11 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     # Raising needs a reason: without one nothing is stored and the page says why.
     refused = client.post(url, {**data, "action": "record", "level": "high"})
     assert refused.status_code == 400 and Screening.objects.count() == 0
+    # ... at the reason's field, with the computed level and its reasons still in sight to write it against.
+    html = refused.content.decode()
+    assert 'data-testid="error-reason"' in html and "Geef de reden voor een ander niveau" in html
+    assert refused.context["preview"]["computed"].level.value == computed
+    assert 'data-testid="preview"' in html and refused.context["form"].non_field_errors() == []
     answer = client.post(url, {**data, "action": "record", "level": "high", "reason": "zij is doodsbang"})
     assert answer.status_code == 302
     stored = Screening.objects.get()
