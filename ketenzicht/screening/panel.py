@@ -23,7 +23,7 @@ from .engine.scoring import Override
 from .forms import URGENCIES, SecondPersonForm
 from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
-from .receivers import case_urgency
+from .receivers import case_urgency, urgency_suggested_lower
 from .selectors import (
     instruments_for,
     may_use_screening_desk,
@@ -90,6 +90,7 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "urgency": urgency,
                 "urgency_label": URGENCIES.get(urgency, ""),
                 "urgency_source": source,
+                "urgency_suggested_lower": URGENCIES.get(urgency_suggested_lower(case.data), ""),
                 # A lowered urgency waiting for a team lead (the kernel's proposal): the case keeps this one.
                 "urgency_lowering": URGENCIES.get(
                     str(((case.pending or {}).get("lowered") or {}).get("urgency", {}).get("to", "")), ""

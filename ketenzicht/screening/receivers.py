@@ -24,8 +24,10 @@ from .engine.urgency import rank_of
 from .models import ScreeningCase
 from .recording import screening_lapse_waiting
 
-# Where a case's urgency comes from, the first that holds one counting: decided at the screening, suggested
-# by the last screening, suggested by the register's facts when the case opened or got a registration.
+# Where a case's urgency comes from: decided at the screening; else suggested by the last screening, or by
+# the register's facts when the case opened or got a registration (provisional), whichever is the more
+# urgent: a screening's suggestion lowers nothing until the screener confirms it in the step that completes
+# the screening (where a lower choice than the suggestion waits for a team lead).
 URGENCY_SOURCES = (
     ("urgency", "decided"),
     ("urgency_suggested", "suggested"),
@@ -35,10 +37,23 @@ URGENCY_SOURCES = (
 
 def case_urgency(data: dict[str, Any]) -> tuple[str, str]:
     """(the case's urgency, where it comes from), ("", "") when none is known yet."""
-    for key, source in URGENCY_SOURCES:
-        if data.get(key):
-            return str(data[key]), source
-    return "", ""
+    if data.get("urgency"):
+        return str(data["urgency"]), "decided"
+    suggested = str(data.get("urgency_suggested") or "")
+    provisional = str(data.get("urgency_provisional") or "")
+    if suggested and provisional and rank_of(provisional) < rank_of(suggested):
+        return provisional, "provisional"  # a lower suggestion, not yet confirmed: the case keeps its place
+    if suggested:
+        return suggested, "suggested"
+    return (provisional, "provisional") if provisional else ("", "")
+
+
+def urgency_suggested_lower(data: dict[str, Any]) -> str:
+    """The urgency a screening suggests when it is lower than what the case keeps until it is confirmed;
+    else ""."""
+    urgency, source = case_urgency(data)
+    suggested = str(data.get("urgency_suggested") or "")
+    return suggested if source == "provisional" and suggested and suggested != urgency else ""
 
 
 def sync_screening_case(sender: Any, case: Case, **kwargs: Any) -> None:

@@ -324,3 +324,33 @@ def test_without_a_screening_the_registrations_urgency_is_the_floor(make_user: C
         "urgency": {"from": provisional, "to": "low"}
     }
     assert alert_list_for_user(user=lead).filter(kind="second_person").count() == 1
+
+
+def test_a_screening_that_suggests_less_urgency_moves_the_case_only_when_confirmed(
+    make_user: Callable[..., Any],
+) -> None:
+    """The second walk: the queue ranked a case at the screening's lower suggestion ("Laag") while the case
+    page still said it was to be confirmed. Until the screener completes the screening the case keeps the
+    registrations' urgency and its place; the page says what the screening suggests; confirming that
+    suggestion then needs no team lead (the screening decides)."""
+    screener = make_user("case_screener")
+    make_user("team_lead")
+    take_in("PL0600-U-S", MARCO, LOTTE, registered_at=_days_ago(1), relation="ex_partner",
+            summary="Hij dreigde haar dood te maken met een mes.")  # fmt: skip
+    case = ScreeningCase.objects.get().case
+    provisional = case.data["urgency_provisional"]
+    assert provisional in ("acute", "high")
+    screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
+    case = case_take(case, "start_screening", actor=screener, expected_version=None)
+    assert case.data["urgency_suggested"] == "low"
+    row = ScreeningCase.objects.get(case=case)
+    assert row.urgency == provisional  # not yet lowered: the queue keeps the case where it was
+    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    note = page.split('data-testid="urgency-suggested-lower"')[1].split("</span>")[0]
+    assert "stelt laag voor" in note and "bevestig" in note
+    case = case_take(
+        case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "low"}
+    )
+    assert case.pending is None and case.data["urgency"] == "low"  # the suggestion, confirmed: no team lead
+    row.refresh_from_db()
+    assert row.urgency == "low"
