@@ -337,7 +337,8 @@ class ReviewRow:
     views: list[AccessLogEntry] = field(default_factory=list)  # of the dossier
     registration_views: list[AccessLogEntry] = field(default_factory=list)  # opened from it
     searches: list[AccessLogEntry] = field(default_factory=list)  # a search outside the rules
-    references: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)  # the registrations the dossier listed
+    opened: list[str] = field(default_factory=list)  # the registrations opened, each once
     events: list[BreakGlassEvent] = field(default_factory=list)
     form: Any = None  # the page's judgement form, for a pending access
     search: int | None = None  # of a dossier grant: the break-the-glass search that showed the person
@@ -379,17 +380,19 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
         detail__break_glass=True,
         detail__grant__in=list(rows),
     ).order_by("at", "id")
-    references: dict[int, set[str]] = defaultdict(set)
+    references: dict[int, set[str]] = defaultdict(set)  # listed by the dossier
+    opened: dict[int, set[str]] = defaultdict(set)  # opened one by one
     for entry in views:
         grant = entry.detail.get("grant")
         if grant in rows:
             if entry.object_type == REGISTRATION_OBJECT:
                 rows[grant].registration_views.append(entry)
+                opened[grant].update(entry.detail.get("references") or [])
             elif entry.object_type == SEARCH_OBJECT:
                 rows[grant].searches.append(entry)
             else:
                 rows[grant].views.append(entry)
-            references[grant].update(entry.detail.get("references") or [])
+                references[grant].update(entry.detail.get("references") or [])
     grants = AccessLogEntry.objects.filter(
         object_type=BREAK_GLASS_OBJECT,
         action=Action.CREATE,
@@ -403,7 +406,7 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
     for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
         rows[event.access_id].events.append(event)
     for grant, row in rows.items():
-        row.references = sorted(references[grant])
+        row.references, row.opened = sorted(references[grant]), sorted(opened[grant])
     listed(
         actor=user,
         object_type=BREAK_GLASS_OBJECT,
