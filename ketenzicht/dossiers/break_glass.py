@@ -482,7 +482,7 @@ def break_glass_decide(
             )
         access_log_record(
             actor=actor,
-            action=Action.CREATE,
+            action=Action.JUDGE,
             object_type=BREAK_GLASS_OBJECT,
             object_id=locked.pk,
             result=Result.STORED,

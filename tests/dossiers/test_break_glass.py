@@ -240,7 +240,7 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
         BreakGlassEvent.objects.filter(access=access).update(note="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
         BreakGlassEvent.objects.filter(access=access).delete()
-    decision = AccessLogEntry.objects.get(object_type="break_glass", action="create", result="stored")
+    decision = AccessLogEntry.objects.get(object_type="break_glass", action="judge", result="stored")
     assert decision.detail["decision"] == "improper"
     alerts = Alert.objects.filter(kind="break_glass_improper")
     assert {(a.recipient_id, a.role) for a in alerts} == {(None, "team_lead"), (user.pk, "")}
@@ -250,6 +250,26 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     assert (
         "break-glass-pending" not in page and "break-glass-pending" not in privacy.get("/").content.decode()
     )
+
+
+def test_the_judgement_is_logged_as_a_judgement_and_found_by_filtering_on_it(
+    make_user: Callable[..., Any],
+) -> None:
+    _sandra, _user, access = granted(make_user)
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.post(f"/privacy/doorbraken/{access.pk}/", {f"g{access.pk}-decision": "proper"})
+    judged = AccessLogEntry.objects.get(object_type="break_glass", result="stored")
+    assert judged.action == "judge" and judged.detail["decision"] == "proper"
+    # The grant stays the only `create` of the access: a judgement reads apart from it.
+    assert AccessLogEntry.objects.get(object_type="break_glass", action="create").result == "granted"
+    page = privacy.get("/toegangslog/").content.decode()
+    form = page[page.index('id="f-action"') : page.index("</select>", page.index('id="f-action"'))]
+    label = form.split('<option value="judge">', 1)[1].split("</option>", 1)[0]
+    create = form.split('<option value="create">', 1)[1].split("</option>", 1)[0]
+    assert label and label != create
+    rows = privacy.get("/toegangslog/?action=judge").content.decode().split('data-testid="access-log"')[1]
+    cells = rows.split("<tbody", 1)[1].split('<tr class="utrecht-table__row">')[1:]
+    assert len(cells) == 1 and f'<td class="utrecht-table__cell">{label}</td>' in cells[0]
 
 
 def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None:
