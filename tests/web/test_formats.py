@@ -67,6 +67,11 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
         assert purpose_label("registration politie:R1: aangifte") == (
             "Een registratie waaraan ik werk (politie:R1): aangifte"
         )
+        assert purpose_label("break_glass: acute dreiging") == (
+            "Inzage buiten de deelregels (doorbraak): acute dreiging"
+        )
+        # Beside the access log's break-the-glass mark: the reason alone, the mark says the rest once.
+        assert purpose_label("break_glass: acute dreiging", flagged=True) == "acute dreiging"
         assert field_label("persons") == "Personen" and field_label("relations[0].kind") == "Relaties"
         one_of = FieldError.of(
             "relations[0].kind",
