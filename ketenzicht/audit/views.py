@@ -15,7 +15,13 @@ from ketenzicht.organisations.selectors import organisation_names, people_names
 
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
-from .selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_list_for_user, action_choices
+from .selectors import (
+    AUDIT_READER_ROLES,
+    access_log_by_actor,
+    access_log_for_persons,
+    access_log_list_for_user,
+    action_choices,
+)
 from .services import access_log_record, mask_long_numbers, request_origin
 
 PAGE_SIZE = 100
@@ -47,8 +53,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "result": request.GET.get("result", "").strip(),
     }
     for field, value in filters.items():
-        if value:
+        if value and field != "actor_username":
             entries = entries.filter(**{field: value})
+    entries = access_log_by_actor(entries, filters["actor_username"])  # by name or username
     page = Paginator(entries.prefetch_related("persons"), PAGE_SIZE).get_page(request.GET.get("page"))
     used = {k: mask_long_numbers(v) for k, v in {**filters, "person": person}.items() if v}
     with transaction.atomic():
