@@ -8,7 +8,7 @@ import re
 
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 DATE_FORMAT = "d-m-Y"
@@ -62,3 +62,14 @@ def deadline(value: dt.datetime) -> str:
         last_day = local.date() - dt.timedelta(days=1)
         return gettext("%(date)s, end of the day") % {"date": date(last_day)}
     return dateformat.format(local, "d-m-Y H:i")
+
+
+def period(start: dt.datetime, end: dt.datetime) -> str:
+    """From `start` to `end`, the day said once: "07-12-2026 08:36 – 09:06" within a day, "07-12-2026 08:36"
+    within a minute, both days otherwise (the short date and time format, 24-hour clock, in local time)."""
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    begin = date_format(first, "SHORT_DATETIME_FORMAT")
+    if first.date() != last.date():
+        return f"{begin} – {date_format(last, 'SHORT_DATETIME_FORMAT')}"
+    until = dateformat.format(last, "H:i")
+    return begin if until == dateformat.format(first, "H:i") else f"{begin} – {until}"

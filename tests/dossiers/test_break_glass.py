@@ -15,6 +15,7 @@ from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassEvent
+from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.models import Alert, CaseEvent
 from tests.dossiers.test_hidden import HIDDEN, PURPOSE, client_for, sandra_with_hidden_registrations
 
@@ -293,6 +294,30 @@ def test_the_start_pages_count_leads_to_the_accesses_it_counts(make_user: Callab
     page = privacy.get(href).content.decode()
     listed = re.findall(r'<section class="kz-panel" data-testid="break-glass-(\d+)"', page)
     assert listed == [str(waiting.pk)]  # the one the count said, not the judged one beside it
+
+
+def test_the_review_says_the_user_the_day_and_the_time_once(make_user: Callable[..., Any]) -> None:
+    _sandra, user, access = granted(make_user)  # the dossier viewed once since the grant
+    at = dt.datetime(2026, 3, 9, 14, 5, tzinfo=dt.UTC)  # 15:05 in Amsterdam
+    BreakGlassAccess.objects.filter(pk=access.pk).update(
+        granted_at=at, expires_at=at + dt.timedelta(minutes=30)
+    )
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+
+    def fact(name: str) -> str:
+        item = (
+            privacy.get("/privacy/doorbraken/")
+            .content.decode()
+            .split(f'data-testid="break-glass-{access.pk}"')[1]
+        )
+        return item.split(f">{name}</dt>", 1)[1].split("</dd>", 1)[0].split(">", 1)[1]
+
+    assert fact("Gebruiker").count(user.username) == 1  # no name: the username, once
+    assert fact("Tijdstip") == "09-03-2026 15:05 – 15:35"  # one day: said once
+    viewed = fact("Ingezien")
+    assert re.search(r"\(\d\d-\d\d-\d{4} \d\d:\d\d\)", viewed), viewed  # one view: one time
+    User.objects.filter(pk=user.pk).update(first_name="Rik", last_name="Smits")
+    assert fact("Gebruiker").startswith(f"Rik Smits ({user.username}), ")
 
 
 def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None:

@@ -1,4 +1,4 @@
-"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines."""
+"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines, periods."""
 
 from __future__ import annotations
 
@@ -25,3 +25,9 @@ def kz_birth_dates(values: Iterable[str] | None) -> str:
 @register.filter
 def kz_deadline(value: dt.datetime | None) -> str:
     return formats.deadline(value) if value else ""
+
+
+@register.simple_tag
+def kz_period(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """From `start` to `end`, the day said once (`formats.period`)."""
+    return formats.period(start, end) if start is not None and end is not None else ""
