@@ -313,8 +313,9 @@ def _access_open(*, user: User, reason: str, now: dt.datetime, **fields: Any) ->
 
 def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | None:
     """The kernel case of the privacy officer's judgement, in the administration organisation (the first
-    active one of kind `beheer`); None when there is none. Its title names the grant and the user: the case
-    list and page show it to every privacy officer, who judges the access, not the person."""
+    active one of kind `beheer`); None when there is none. Its title names the grant and the user (by name, by
+    username when the account has none): the case list and page show it to every privacy officer, who judges
+    the access, not the person."""
     organisation = (
         Organisation.objects.filter(kind=OrganisationKind.BEHEER, active=True).order_by("code").first()
     )
@@ -323,7 +324,7 @@ def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | N
     return case_open(
         process=REVIEW_PROCESS,
         organisation=organisation,
-        title=f"Doorbraak {access.pk}: {access.user.get_username()}",
+        title=f"Doorbraak {access.pk}: {access.user.get_full_name() or access.user.get_username()}",
         actor=access.user,
         at=now,
     )

@@ -354,6 +354,16 @@ def test_the_grant_opens_a_review_case_that_names_the_grant_and_the_user_not_the
     assert client_for(user).get(f"/zaken/{case.pk}/").status_code == 404
 
 
+def test_the_review_case_names_the_user_by_name(make_user: Callable[..., Any]) -> None:
+    sandra = sandra_with_hidden_registrations()
+    user = make_user("police_registrar")
+    User.objects.filter(pk=user.pk).update(first_name="Rik", last_name="Smits")
+    user.refresh_from_db()
+    dossier_client(user, sandra.pk).post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    access = BreakGlassAccess.objects.get()
+    assert access.case is not None and access.case.title == f"Doorbraak {access.pk}: Rik Smits"
+
+
 @pytest.mark.parametrize(
     ("roles", "organisation"),
     [
