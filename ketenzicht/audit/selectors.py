@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, organisation_names, people_names
 
 from .labels import ACTION_LABELS
 from .models import AccessLogEntry, AccessLogPerson, Action
@@ -61,6 +61,18 @@ def access_log_by_actor(entries: QuerySet[AccessLogEntry], text: str) -> QuerySe
         | Q(actor_username__in=usernames)
         | Q(actor_id__in=named.values("pk"))
     )
+
+
+def access_log_named(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
+    """The entries, each with `actor_name` and `organisation_name` for a page: the log stores the username
+    and the organisation's code as they were, a page names the people and organisations."""
+    rows = list(entries)
+    users = people_names({e.actor_username for e in rows})
+    organisations = organisation_names({e.organisation_code for e in rows})
+    for e in rows:
+        e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
+        e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
+    return rows
 
 
 def action_choices() -> list[tuple[str, str]]:

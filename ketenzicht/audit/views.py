@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.selectors import organisation_names, people_names
 
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
@@ -20,6 +19,7 @@ from .selectors import (
     access_log_by_actor,
     access_log_for_persons,
     access_log_list_for_user,
+    access_log_named,
     action_choices,
 )
 from .services import access_log_record, mask_long_numbers, request_origin
@@ -63,14 +63,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             actor=user, action=Action.LIST, object_type=OBJECT, result=Result.SHOWN, origin=origin,
             detail={"filters": used, "page": page.number, "count": len(page.object_list)},
         )  # fmt: skip
-    rows = list(page.object_list)
-    # The log stores the username and the organisation's code (as they were); the page names them.
-    users = people_names({e.actor_username for e in rows})
-    organisations = organisation_names({e.organisation_code for e in rows})
-    for e in rows:
-        e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
-        e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
-    page.object_list = rows
+    page.object_list = access_log_named(page.object_list)  # people and organisations by name
     query = request.GET.copy()
     query.pop("page", None)
     context = {
