@@ -63,6 +63,9 @@ def test_every_action_that_is_logged_can_be_filtered_on() -> None:
     with translation.override("nl"):
         labels = [str(label) for _, label in action_choices()]
     assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
+    # And in words, not as its code ("judge" reads "beoordelen").
+    with translation.override("nl"):
+        assert [code for code, label in action_choices() if str(label) == code] == []
 
 
 def test_an_answer_is_found_by_filtering_on_it(make_user: Callable[..., Any]) -> None:

@@ -179,6 +179,6 @@ def test_the_count_of_registrations_opened_matches_the_ones_listed_apart_from_th
     )
     viewed = item.split('data-testid="break-glass-viewed">', 1)[1].split("</dd>", 1)[0]
     opened = viewed.split('data-testid="break-glass-registration-views">', 1)[1].split("</span>", 1)[0]
-    assert re.fullmatch(rf"2 [^\d:]+: {HIDDEN[0]}, {HIDDEN[2]}", opened), opened
+    assert opened == f"2 registraties geopend: {HIDDEN[0]}, {HIDDEN[2]}"
     dossier = viewed.split('data-testid="break-glass-dossier-references">', 1)[1].split("</span>", 1)[0]
-    assert re.fullmatch(rf"[^\d:]*{len(listed)} [^\d:]+: {', '.join(sorted(listed))}", dossier), dossier
+    assert dossier == f"met daarin {len(listed)} registraties: {', '.join(sorted(listed))}"
