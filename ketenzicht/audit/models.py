@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     SPLIT = "split", _("split")
     REBUILD = "rebuild", _("rebuild")
     PURGE = "purge", _("retention purge")
+    JUDGE = "judge", _("judge")  # the privacy officer's judgement of a break-the-glass access
 
 
 class Result(models.TextChoices):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat, Trim
+from django.utils.translation import gettext
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, organisation_names, people_names
 
 from .labels import ACTION_LABELS
 from .models import AccessLogEntry, AccessLogPerson, Action
@@ -34,6 +37,42 @@ def access_log_for_persons(*, user: User, person_ids: Iterable[int]) -> QuerySet
         return AccessLogEntry.objects.none()
     concerned = AccessLogPerson.objects.filter(person_id__in=list(person_ids)).values("entry_id")
     return AccessLogEntry.objects.filter(pk__in=concerned)
+
+
+def access_log_by_actor(entries: QuerySet[AccessLogEntry], text: str) -> QuerySet[AccessLogEntry]:
+    """The entries of the user `text` names, as a privacy officer knows them: by username, first name, last
+    name or full name, case-insensitive, however many spaces were typed; "Ketenzicht" names the system (the
+    page shows it so). A user is found by the names they have now, the log keeps the username of its time."""
+    wanted = " ".join(text.split())
+    if not wanted:
+        return entries
+    full_name = Trim(Concat("first_name", Value(" "), "last_name"))
+    named = User.objects.annotate(full_name=full_name).filter(
+        Q(username__iexact=wanted)
+        | Q(first_name__iexact=wanted)
+        | Q(last_name__iexact=wanted)
+        | Q(full_name__iexact=wanted)
+    )
+    usernames = list(named.values_list("username", flat=True))
+    if wanted.casefold() == gettext("Ketenzicht").casefold():
+        usernames.append(SYSTEM_ACTOR)
+    return entries.filter(
+        Q(actor_username__iexact=wanted)
+        | Q(actor_username__in=usernames)
+        | Q(actor_id__in=named.values("pk"))
+    )
+
+
+def access_log_named(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
+    """The entries, each with `actor_name` and `organisation_name` for a page: the log stores the username
+    and the organisation's code as they were, a page names the people and organisations."""
+    rows = list(entries)
+    users = people_names({e.actor_username for e in rows})
+    organisations = organisation_names({e.organisation_code for e in rows})
+    for e in rows:
+        e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
+        e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
+    return rows
 
 
 def action_choices() -> list[tuple[str, str]]:

@@ -11,11 +11,17 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.selectors import organisation_names, people_names
 
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
-from .selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_list_for_user, action_choices
+from .selectors import (
+    AUDIT_READER_ROLES,
+    access_log_by_actor,
+    access_log_for_persons,
+    access_log_list_for_user,
+    access_log_named,
+    action_choices,
+)
 from .services import access_log_record, mask_long_numbers, request_origin
 
 PAGE_SIZE = 100
@@ -47,8 +53,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "result": request.GET.get("result", "").strip(),
     }
     for field, value in filters.items():
-        if value:
+        if value and field != "actor_username":
             entries = entries.filter(**{field: value})
+    entries = access_log_by_actor(entries, filters["actor_username"])  # by name or username
     page = Paginator(entries.prefetch_related("persons"), PAGE_SIZE).get_page(request.GET.get("page"))
     used = {k: mask_long_numbers(v) for k, v in {**filters, "person": person}.items() if v}
     with transaction.atomic():
@@ -56,14 +63,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
             actor=user, action=Action.LIST, object_type=OBJECT, result=Result.SHOWN, origin=origin,
             detail={"filters": used, "page": page.number, "count": len(page.object_list)},
         )  # fmt: skip
-    rows = list(page.object_list)
-    # The log stores the username and the organisation's code (as they were); the page names them.
-    users = people_names({e.actor_username for e in rows})
-    organisations = organisation_names({e.organisation_code for e in rows})
-    for e in rows:
-        e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
-        e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
-    page.object_list = rows
+    page.object_list = access_log_named(page.object_list)  # people and organisations by name
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -313,8 +313,9 @@ def _access_open(*, user: User, reason: str, now: dt.datetime, **fields: Any) ->
 
 def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | None:
     """The kernel case of the privacy officer's judgement, in the administration organisation (the first
-    active one of kind `beheer`); None when there is none. Its title names the grant and the user: the case
-    list and page show it to every privacy officer, who judges the access, not the person."""
+    active one of kind `beheer`); None when there is none. Its title names the grant and the user (by name, by
+    username when the account has none): the case list and page show it to every privacy officer, who judges
+    the access, not the person."""
     organisation = (
         Organisation.objects.filter(kind=OrganisationKind.BEHEER, active=True).order_by("code").first()
     )
@@ -323,7 +324,7 @@ def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | N
     return case_open(
         process=REVIEW_PROCESS,
         organisation=organisation,
-        title=f"Doorbraak {access.pk}: {access.user.get_username()}",
+        title=f"Doorbraak {access.pk}: {access.user.get_full_name() or access.user.get_username()}",
         actor=access.user,
         at=now,
     )
@@ -337,7 +338,8 @@ class ReviewRow:
     views: list[AccessLogEntry] = field(default_factory=list)  # of the dossier
     registration_views: list[AccessLogEntry] = field(default_factory=list)  # opened from it
     searches: list[AccessLogEntry] = field(default_factory=list)  # a search outside the rules
-    references: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)  # the registrations the dossier listed
+    opened: list[str] = field(default_factory=list)  # the registrations opened, each once
     events: list[BreakGlassEvent] = field(default_factory=list)
     form: Any = None  # the page's judgement form, for a pending access
     search: int | None = None  # of a dossier grant: the break-the-glass search that showed the person
@@ -379,17 +381,19 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
         detail__break_glass=True,
         detail__grant__in=list(rows),
     ).order_by("at", "id")
-    references: dict[int, set[str]] = defaultdict(set)
+    references: dict[int, set[str]] = defaultdict(set)  # listed by the dossier
+    opened: dict[int, set[str]] = defaultdict(set)  # opened one by one
     for entry in views:
         grant = entry.detail.get("grant")
         if grant in rows:
             if entry.object_type == REGISTRATION_OBJECT:
                 rows[grant].registration_views.append(entry)
+                opened[grant].update(entry.detail.get("references") or [])
             elif entry.object_type == SEARCH_OBJECT:
                 rows[grant].searches.append(entry)
             else:
                 rows[grant].views.append(entry)
-            references[grant].update(entry.detail.get("references") or [])
+                references[grant].update(entry.detail.get("references") or [])
     grants = AccessLogEntry.objects.filter(
         object_type=BREAK_GLASS_OBJECT,
         action=Action.CREATE,
@@ -403,7 +407,7 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
     for event in BreakGlassEvent.objects.filter(access_id__in=list(rows)).order_by("at", "id"):
         rows[event.access_id].events.append(event)
     for grant, row in rows.items():
-        row.references = sorted(references[grant])
+        row.references, row.opened = sorted(references[grant]), sorted(opened[grant])
     listed(
         actor=user,
         object_type=BREAK_GLASS_OBJECT,
@@ -479,7 +483,7 @@ def break_glass_decide(
             )
         access_log_record(
             actor=actor,
-            action=Action.CREATE,
+            action=Action.JUDGE,
             object_type=BREAK_GLASS_OBJECT,
             object_id=locked.pk,
             result=Result.STORED,

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons
+from ketenzicht.audit.selectors import AUDIT_READER_ROLES, access_log_for_persons, access_log_named
 from ketenzicht.linking.models import ReviewItem, ReviewStatus
 from ketenzicht.linking.selectors import review_items_for_user
 from ketenzicht.organisations.models import User
@@ -202,7 +202,7 @@ def dossier_for_user(
         now=now,
     )
     access = (
-        list(access_log_for_persons(user=user, person_ids=person_ids_merged_into(person))[:200])
+        access_log_named(access_log_for_persons(user=user, person_ids=person_ids_merged_into(person))[:200])
         if may_read_access
         else []
     )

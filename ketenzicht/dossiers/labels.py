@@ -22,15 +22,16 @@ BREAK_GLASS_PURPOSE = "break_glass"
 MEASURE_PURPOSE = "measure"
 
 
-def purpose_label(logged: str) -> str:
+def purpose_label(logged: str, *, flagged: bool = False) -> str:
     """A purpose as the access log stores it, to show: "case_management: text" becomes "Casusregie: text",
     "registration politie:R1: text" the registration reason with its reference, "case PL0600-Z-1" the case
     reason with the case's reference, "measure MR2026-000001" the protective measure with its reference, a
     fixed purpose of a desk (marked with gettext_noop where it is logged) its translation; "break_glass: text"
-    a break-the-glass grant with its reason."""
+    a break-the-glass grant with its reason, or the reason alone when `flagged` (the page marks the entry as
+    break-the-glass beside it, and says so once)."""
     reason, sep, rest = logged.partition(":")
     if sep and reason == BREAK_GLASS_PURPOSE:
-        return f"{gettext('Break-the-glass access')}:{rest}"
+        return rest.strip() if flagged else f"{gettext('Break-the-glass access')}:{rest}"
     if sep and reason in PurposeReason.values and reason != PurposeReason.REGISTRATION:
         return f"{PurposeReason(reason).label}:{rest}"
     head, space, reference = logged.partition(" ")

@@ -8,7 +8,7 @@ import re
 
 from django.utils import dateformat, timezone
 from django.utils.dates import MONTHS
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 
 DATE_FORMAT = "d-m-Y"
@@ -68,3 +68,14 @@ def versioned(label: str, version: int | str) -> str:
     """A versioned thing by its name, e.g. "Ex-partnerstalking (verbeterde werkwijze), versie 2": after a
     comma, so a name with brackets of its own does not get a second pair."""
     return gettext("%(label)s, version %(version)s") % {"label": label, "version": version}
+
+
+def period(start: dt.datetime, end: dt.datetime) -> str:
+    """From `start` to `end`, the day said once: "07-12-2026 08:36 – 09:06" within a day, "07-12-2026 08:36"
+    within a minute, both days otherwise (the short date and time format, 24-hour clock, in local time)."""
+    first, last = timezone.localtime(start), timezone.localtime(end)
+    begin = date_format(first, "SHORT_DATETIME_FORMAT")
+    if first.date() != last.date():
+        return f"{begin} – {date_format(last, 'SHORT_DATETIME_FORMAT')}"
+    until = dateformat.format(last, "H:i")
+    return begin if until == dateformat.format(first, "H:i") else f"{begin} – {until}"

@@ -63,6 +63,9 @@ def test_every_action_that_is_logged_can_be_filtered_on() -> None:
     with translation.override("nl"):
         labels = [str(label) for _, label in action_choices()]
     assert len(labels) == len(set(labels)), sorted(label for label in labels if labels.count(label) > 1)
+    # And in words, not as its code ("judge" reads "beoordelen").
+    with translation.override("nl"):
+        assert [code for code, label in action_choices() if str(label) == code] == []
 
 
 def test_an_answer_is_found_by_filtering_on_it(make_user: Callable[..., Any]) -> None:
@@ -81,3 +84,32 @@ def test_an_answer_is_found_by_filtering_on_it(make_user: Callable[..., Any]) ->
     assert "Sanne de Boer" in rows and 'title="hulp"' in rows and ">hulp<" not in rows
     assert "Slachtofferhulp Nederland" in rows and ">slachtofferhulp-nederland<" not in rows
     assert AccessLogEntry.objects.filter(action="answer").count() == 1
+
+
+def test_the_user_filter_finds_a_user_by_name_as_well_as_by_username(make_user: Callable[..., Any]) -> None:
+    def named(username: str, first: str, last: str) -> User:
+        user: User = make_user("case_screener", organisation="oost-brabant", username=username)
+        User.objects.filter(pk=user.pk).update(first_name=first, last_name=last)
+        user.refresh_from_db()
+        return user
+
+    sanne = named("sdeboer", "Sanne", "de Boer")
+    named_alike = named("sboer", "Sander", "Boer")
+    for user, object_id in ((sanne, 1), (named_alike, 2)):
+        access_log_record(actor=user, action="view", object_type="case", object_id=object_id, result="shown")
+    access_log_record(actor=None, action="rebuild", object_type="case", object_id=3, result="stored")
+    officer = Client()
+    officer.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer", username="olga"))
+
+    def found(text: str) -> list[str]:
+        page = officer.get("/toegangslog/", {"actor": text, "object_type": "case"}).content.decode()
+        rows = page.split('data-testid="access-log"')[1]
+        return [cell.split("<", 1)[0] for cell in rows.split('data-testid="log-user"')[1:]]
+
+    for text in ("sdeboer", "SDeBoer", "Sanne", "sanne", "de boer", "Sanne de Boer", "  sanne   DE boer "):
+        assert found(text) == [' title="sdeboer">Sanne de Boer'], text
+    assert found("Boer") == [' title="sboer">Sander Boer']  # a last name, not a part of one
+    assert found("Sanne Boer") == [] and found("San") == []
+    assert found("ketenzicht") == [
+        ' title="system">Ketenzicht'
+    ]  # what Ketenzicht did itself, as the page names it

@@ -10,7 +10,9 @@ import pytest
 from django.test import Client, override_settings
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.audit.services import access_log_record
 from ketenzicht.linking.models import ReviewItem
+from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, SANDRA, person_of, register
@@ -179,6 +181,33 @@ def test_the_dossier_access_list_holds_those_reads_and_links_to_the_access_log(
     access = page.split('data-testid="access-list"')[1]
     assert "ingrid" in access and f"registratie {registration.pk}" in access
     assert f'href="/toegangslog/?person={person.pk}" data-testid="access-log-link"' in page
+
+
+def test_the_dossier_access_list_names_people_organisations_and_actions(
+    make_user: Callable[..., Any], officer: Any
+) -> None:
+    registration = register("R1", DENNIS, SANDRA)
+    person = person_of(registration)
+    ingrid = make_user("case_screener", username="ingrid")
+    User.objects.filter(pk=ingrid.pk).update(first_name="Ingrid", last_name="de Vries")
+    client_for(ingrid).get(f"/registraties/{registration.pk}/")
+    helper = make_user("victim_support", organisation="slachtofferhulp-nederland", username="hulp")
+    access_log_record(
+        actor=helper,
+        action="answer",
+        object_type="zsm_request",
+        object_id=7,
+        result="stored",
+        persons=[person.pk],
+    )
+    auditor = client_for(officer)
+    purpose = {"purpose_reason": "privacy_audit", "purpose_text": "controle van inzage"}
+    assert auditor.post(f"/personen/{person.pk}/", purpose).status_code == 302
+    access = auditor.get(f"/personen/{person.pk}/").content.decode().split('data-testid="access-list"')[1]
+    access = access.split("</table>", 1)[0]
+    assert 'title="ingrid">Ingrid de Vries<' in access and ">ingrid<" not in access
+    assert ">Politie eenheid Oost-Brabant<" in access and ">oost-brabant<" not in access
+    assert ">Slachtofferhulp Nederland<" in access and ">antwoord<" in access and ">answer<" not in access
 
 
 def test_each_entry_links_to_the_access_lists_of_its_persons(

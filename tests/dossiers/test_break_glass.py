@@ -5,6 +5,7 @@ officer (proper / improper) in an append-only history and in the history of a ke
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.test import Client
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassEvent
+from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.models import Alert, CaseEvent
 from tests.dossiers.test_hidden import HIDDEN, PURPOSE, client_for, sandra_with_hidden_registrations
 
@@ -114,9 +116,14 @@ def test_with_both_the_whole_dossier_shows_with_a_banner_and_every_view_is_flagg
     log.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
     rows = log.get("/toegangslog/").content.decode().split('<tr class="utrecht-table__row">')[1:]
     flagged = [row for row in rows if 'data-testid="log-break-glass"' in row]
-    assert len(flagged) == 3  # the grant and the two views
+    assert len(flagged) == 2  # the two views
     assert all(f"buiten de deelregels (doorbraak {access.pk})" in row for row in flagged)
-    assert len(rows) > len(flagged)  # the views before the grant stay unmarked
+    assert len(rows) > len(flagged) + 1  # the views before the grant stay unmarked
+    # Each row says once that it was outside the sharing rules: the grant by its object, with the reason as
+    # its purpose; a view by its mark, beside the purpose the user stated.
+    (grant,) = [row for row in rows if "toegestaan" in row and f"(doorbraak) {access.pk}<" in row]
+    assert grant.count("buiten de deelregels") == 1 and f">{REASON}<" in grant
+    assert all(row.count("buiten de deelregels") == 1 for row in flagged)
     # Another user of the same unit still sees the dossier within the rules.
     other = dossier_client(make_user("police_registrar"), sandra.pk)
     assert 'data-testid="break-glass-banner"' not in other.get(f"/personen/{sandra.pk}/").content.decode()
@@ -189,7 +196,7 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     assert "/privacy/doorbraken/" in home
     # The start page and the menu say how many wait for a judgement, and lead to those.
     tile = home.split('data-testid="home-break-glass-pending">', 1)[1].split("</a>", 1)[0]
-    assert tile.startswith("1 ") and 'href="/privacy/doorbraken/?show=pending"' in home
+    assert tile.startswith("1 ")
     assert home.split('data-testid="menu-break-glass-pending">', 1)[1].startswith("(1<")
     page = privacy.get("/privacy/doorbraken/").content.decode()
     item = page.split(f'data-testid="break-glass-{access.pk}"', 1)[1]
@@ -240,7 +247,7 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
         BreakGlassEvent.objects.filter(access=access).update(note="changed")
     with pytest.raises(DatabaseError), transaction.atomic():
         BreakGlassEvent.objects.filter(access=access).delete()
-    decision = AccessLogEntry.objects.get(object_type="break_glass", action="create", result="stored")
+    decision = AccessLogEntry.objects.get(object_type="break_glass", action="judge", result="stored")
     assert decision.detail["decision"] == "improper"
     alerts = Alert.objects.filter(kind="break_glass_improper")
     assert {(a.recipient_id, a.role) for a in alerts} == {(None, "team_lead"), (user.pk, "")}
@@ -250,6 +257,67 @@ def test_the_privacy_officer_lists_and_judges_and_the_history_stays(make_user: C
     assert (
         "break-glass-pending" not in page and "break-glass-pending" not in privacy.get("/").content.decode()
     )
+
+
+def test_the_judgement_is_logged_as_a_judgement_and_found_by_filtering_on_it(
+    make_user: Callable[..., Any],
+) -> None:
+    _sandra, _user, access = granted(make_user)
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.post(f"/privacy/doorbraken/{access.pk}/", {f"g{access.pk}-decision": "proper"})
+    judged = AccessLogEntry.objects.get(object_type="break_glass", result="stored")
+    assert judged.action == "judge" and judged.detail["decision"] == "proper"
+    # The grant stays the only `create` of the access: a judgement reads apart from it.
+    assert AccessLogEntry.objects.get(object_type="break_glass", action="create").result == "granted"
+    page = privacy.get("/toegangslog/").content.decode()
+    form = page[page.index('id="f-action"') : page.index("</select>", page.index('id="f-action"'))]
+    label = form.split('<option value="judge">', 1)[1].split("</option>", 1)[0]
+    create = form.split('<option value="create">', 1)[1].split("</option>", 1)[0]
+    assert (label, create) == ("beoordelen", "aanmaken")
+    rows = privacy.get("/toegangslog/?action=judge").content.decode().split('data-testid="access-log"')[1]
+    cells = rows.split("<tbody", 1)[1].split('<tr class="utrecht-table__row">')[1:]
+    assert len(cells) == 1 and f'<td class="utrecht-table__cell">{label}</td>' in cells[0]
+
+
+def test_the_start_pages_count_leads_to_the_accesses_it_counts(make_user: Callable[..., Any]) -> None:
+    sandra, _user, judged = granted(make_user)
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    privacy.post(f"/privacy/doorbraken/{judged.pk}/", {f"g{judged.pk}-decision": "proper"})
+    client = dossier_client(make_user("police_registrar"), sandra.pk)
+    client.post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    waiting = BreakGlassAccess.objects.get(decision="pending")
+    home = privacy.get("/").content.decode()
+    link = home.split('data-testid="home-break-glass-pending"', 1)[0].rsplit("<a ", 1)[1]
+    href = link.split('href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    tile = home.split('data-testid="home-break-glass-pending">', 1)[1].split("</a>", 1)[0]
+    assert tile.startswith("1 ")
+    page = privacy.get(href).content.decode()
+    listed = re.findall(r'<section class="kz-panel" data-testid="break-glass-(\d+)"', page)
+    assert listed == [str(waiting.pk)]  # the one the count said, not the judged one beside it
+
+
+def test_the_review_says_the_user_the_day_and_the_time_once(make_user: Callable[..., Any]) -> None:
+    _sandra, user, access = granted(make_user)  # the dossier viewed once since the grant
+    at = dt.datetime(2026, 3, 9, 14, 5, tzinfo=dt.UTC)  # 15:05 in Amsterdam
+    BreakGlassAccess.objects.filter(pk=access.pk).update(
+        granted_at=at, expires_at=at + dt.timedelta(minutes=30)
+    )
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+
+    def fact(name: str) -> str:
+        item = (
+            privacy.get("/privacy/doorbraken/")
+            .content.decode()
+            .split(f'data-testid="break-glass-{access.pk}"')[1]
+        )
+        return item.split(f">{name}</dt>", 1)[1].split("</dd>", 1)[0].split(">", 1)[1]
+
+    assert fact("Gebruiker").count(user.username) == 1  # no name: the username, once
+    assert fact("Tijdstip") == "09-03-2026 15:05 – 15:35"  # one day: said once
+    viewed = fact("Ingezien")
+    assert re.search(r"\(\d\d-\d\d-\d{4} \d\d:\d\d\)", viewed), viewed  # one view: one time
+    User.objects.filter(pk=user.pk).update(first_name="Rik", last_name="Smits")
+    assert fact("Gebruiker").startswith(f"Rik Smits ({user.username}), ")
 
 
 def test_a_proper_judgement_alerts_nobody(make_user: Callable[..., Any]) -> None:
@@ -284,6 +352,16 @@ def test_the_grant_opens_a_review_case_that_names_the_grant_and_the_user_not_the
     assert 'name="transition" value="judge_proper"' not in page
     # The user who broke the glass and other organisations do not see the case.
     assert client_for(user).get(f"/zaken/{case.pk}/").status_code == 404
+
+
+def test_the_review_case_names_the_user_by_name(make_user: Callable[..., Any]) -> None:
+    sandra = sandra_with_hidden_registrations()
+    user = make_user("police_registrar")
+    User.objects.filter(pk=user.pk).update(first_name="Rik", last_name="Smits")
+    user.refresh_from_db()
+    dossier_client(user, sandra.pk).post(f"/personen/{sandra.pk}/doorbreken/", GRANT)
+    access = BreakGlassAccess.objects.get()
+    assert access.case is not None and access.case.title == f"Doorbraak {access.pk}: Rik Smits"
 
 
 @pytest.mark.parametrize(

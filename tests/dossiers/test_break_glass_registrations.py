@@ -158,3 +158,27 @@ def test_the_privacy_officer_sees_the_registrations_opened_under_the_grant(
     item = page.split(f'data-testid="break-glass-{access.pk}"', 1)[1]
     viewed = item.split('data-testid="break-glass-viewed">', 1)[1].split("</dd>", 1)[0]
     assert "1 registratie geopend" in viewed and HIDDEN[2] in viewed
+
+
+def test_the_count_of_registrations_opened_matches_the_ones_listed_apart_from_the_dossiers(
+    make_user: Callable[..., Any],
+) -> None:
+    """The dossier listed every registration of the person; two were opened, one of them twice: the page
+    says so in two parts, each count matching its own list."""
+    sandra, _user, client, access = with_grant(make_user)
+    client.get(f"/personen/{sandra.pk}/")
+    for reference in (HIDDEN[2], HIDDEN[0], HIDDEN[2]):
+        assert client.get(f"/registraties/{pk_of(reference)}/?persoon={sandra.pk}").status_code == 200
+    listed = AccessLogEntry.objects.get(object_type="person", detail__break_glass=True).detail["references"]
+    assert len(listed) > 2 and HIDDEN[1] in listed
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    item = (
+        privacy.get("/privacy/doorbraken/")
+        .content.decode()
+        .split(f'data-testid="break-glass-{access.pk}"')[1]
+    )
+    viewed = item.split('data-testid="break-glass-viewed">', 1)[1].split("</dd>", 1)[0]
+    opened = viewed.split('data-testid="break-glass-registration-views">', 1)[1].split("</span>", 1)[0]
+    assert opened == f"2 registraties geopend: {HIDDEN[0]}, {HIDDEN[2]}"
+    dossier = viewed.split('data-testid="break-glass-dossier-references">', 1)[1].split("</span>", 1)[0]
+    assert dossier == f"met daarin {len(listed)} registraties: {', '.join(sorted(listed))}"

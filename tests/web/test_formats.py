@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.utils import translation
 
-from ketenzicht.ui.formats import birth_date, date, deadline, decimal
+from ketenzicht.ui.formats import birth_date, date, deadline, decimal, period
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 
 
@@ -67,6 +67,11 @@ def test_access_log_codes_and_purposes_in_dutch() -> None:
         assert purpose_label("registration politie:R1: aangifte") == (
             "Een registratie waaraan ik werk (politie:R1): aangifte"
         )
+        assert purpose_label("break_glass: acute dreiging") == (
+            "Inzage buiten de deelregels (doorbraak): acute dreiging"
+        )
+        # Beside the access log's break-the-glass mark: the reason alone, the mark says the rest once.
+        assert purpose_label("break_glass: acute dreiging", flagged=True) == "acute dreiging"
         assert field_label("persons") == "Personen" and field_label("relations[0].kind") == "Relaties"
         one_of = FieldError.of(
             "relations[0].kind",
@@ -108,3 +113,11 @@ def test_every_object_type_the_code_logs_has_a_label() -> None:
     }
     assert {"case", "zsm_file", "measure"} <= logged
     assert logged - set(OBJECT_TYPE_LABELS) == set()
+
+
+def test_a_period_says_its_day_once() -> None:
+    start = dt.datetime(2026, 12, 7, 7, 36, 20, tzinfo=dt.UTC)  # 08:36 in Amsterdam
+    with translation.override("nl"):
+        assert period(start, start + dt.timedelta(minutes=30)) == "07-12-2026 08:36 – 09:06"
+        assert period(start, start + dt.timedelta(seconds=30)) == "07-12-2026 08:36"
+        assert period(start, start + dt.timedelta(hours=16)) == "07-12-2026 08:36 – 08-12-2026 00:36"

@@ -1,4 +1,4 @@
-"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines."""
+"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines, periods."""
 
 from __future__ import annotations
 
@@ -31,3 +31,9 @@ def kz_deadline(value: dt.datetime | None) -> str:
 def kz_versioned(label: str, version: int | str) -> str:
     """`{% kz_versioned instrument.name instrument.version %}`: "B-SAFER, versie 1"."""
     return formats.versioned(str(label), version)
+
+
+@register.simple_tag
+def kz_period(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """From `start` to `end`, the day said once (`formats.period`)."""
+    return formats.period(start, end) if start is not None and end is not None else ""

@@ -19,6 +19,13 @@ def kz_purpose(value: str | None) -> str:
 
 
 @register.filter
+def kz_log_purpose(entry: Any) -> str:
+    """An access-log entry's purpose in words; on an entry outside the sharing rules (the page marks it so,
+    or it is the grant itself) a break-the-glass purpose is its reason alone."""
+    return purpose_label(entry.purpose or "", flagged=bool((entry.detail or {}).get("break_glass")))
+
+
+@register.filter
 def kz_action(entry: Any) -> str:
     """An access-log entry's action in words."""
     return action_label(entry.action, str(entry.get_action_display()))
