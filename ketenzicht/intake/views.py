@@ -24,15 +24,24 @@ from ketenzicht.ui.forms import ErrorItem, error_items
 from .form_tokens import TOKEN_FIELD, TOKEN_PARAM, form_issue, form_reference, token_valid
 from .forms import (
     MAX_PERSONS,
+    PERSON_FIELDS,
     PERSONS_INITIAL,
+    RELATION_FIELDS,
     RELATIONS_INITIAL,
+    REMOVE_PERSON,
+    REMOVE_RELATION,
     PersonFormSet,
     RegistrationForm,
     RelationForm,
     RelationFormSet,
+    flat,
     person_labels,
+    person_remove,
     persons_unnamed,
+    relation_remove,
     to_exchange,
+    typed_blocks,
+    typed_registration,
 )
 from .labels import error_text, field_label
 from .pipeline import IntakeForbidden, IntakeResult, intake_form_registration
@@ -49,6 +58,13 @@ def _person_count(request: HttpRequest) -> int:
         return max(1, min(MAX_PERSONS, int(request.POST.get("persons-TOTAL_FORMS", 2))))
     except ValueError:
         return 2
+
+
+def _relation_count(request: HttpRequest) -> int:
+    try:
+        return max(0, min(MAX_PERSONS * 2, int(request.POST.get("relations-TOTAL_FORMS", 1))))
+    except ValueError:
+        return 1
 
 
 def _form_address(token: str) -> str:
@@ -78,6 +94,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         return _render(request, form, persons, relations, token=token, stored=stored)
 
+    if REMOVE_PERSON in request.POST or REMOVE_RELATION in request.POST:
+        return _remove_block(request, unit)
     form = RegistrationForm(request.POST, unit=unit)
     persons = PersonFormSet(request.POST, prefix="persons")
     relations = RelationFormSet(
@@ -117,6 +135,66 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         return _render(request, form, persons, relations, token=token, status=422)
     _say_stored(request, result)
     return redirect("registrations:detail", pk=result.registration.pk)
+
+
+def _posted_index(request: HttpRequest, name: str, count: int) -> int | None:
+    try:
+        index = int(request.POST.get(name, ""))
+    except ValueError:
+        return None
+    return index if 0 <= index < count else None
+
+
+def _remove_block(request: HttpRequest, unit: Any) -> HttpResponse:
+    """A fieldset's "Remove" button, a submit button of the form (so that it works without a script too): the
+    form again without that person or relation, everything else as it was typed; nothing is checked or
+    stored. A person that a relation given in the form names is not removed: that relation says why."""
+    persons = typed_blocks(request.POST, "persons", ("role", *PERSON_FIELDS), _person_count(request))
+    relations = typed_blocks(request.POST, "relations", RELATION_FIELDS, _relation_count(request))
+    notice, error_title = "", None
+    refused: list[tuple[int, str]] = []
+    person = _posted_index(request, REMOVE_PERSON, len(persons))
+    relation = _posted_index(request, REMOVE_RELATION, len(relations))
+    if person is not None:
+        removed = person_remove(persons, relations, person)
+        persons, relations, refused = removed.persons, removed.relations, removed.kept
+        if refused:
+            error_title = _("Person %(n)s was not removed: a relation names them.") % {"n": person + 1}
+        else:
+            notice = _("Person %(n)s was removed; the persons after it moved up a number.") % {
+                "n": person + 1
+            }
+    elif relation is not None:
+        relations = relation_remove(relations, relation)
+        notice = _("Relation %(n)s was removed; the relations after it moved up a number.") % {
+            "n": relation + 1
+        }
+    form = RegistrationForm(unit=unit, initial=typed_registration(request.POST))
+    person_forms = PersonFormSet(prefix="persons", initial=persons)
+    labels = person_labels(flat("persons", persons), person_forms.total_form_count())
+    relation_forms = RelationFormSet(prefix="relations", initial=relations, form_kwargs={"labels": labels})
+    for number, end in refused:
+        relation_forms.forms[number].mark(
+            end,
+            _(
+                "This relation names person %(n)s, whom you asked to remove. Choose another person here, or "
+                "remove this relation first."
+            )
+            % {"n": (person or 0) + 1},
+        )
+    token = request.POST.get(TOKEN_FIELD, "")
+    if not token_valid(token):
+        token = form_issue(request.session, unit)
+    return _render(
+        request,
+        form,
+        person_forms,
+        relation_forms,
+        token=token,
+        notice=notice,
+        error_title=error_title,
+        status=422 if refused else 200,
+    )
 
 
 def _say_stored(request: HttpRequest, result: IntakeResult) -> None:
@@ -217,10 +295,14 @@ def _render(
     token: str,
     stored: Registration | None = None,
     status: int = 200,
+    notice: str = "",
+    error_title: str | None = None,
 ) -> HttpResponse:
     context = {
         "form": form,
         "error_summary": _error_summary(form, persons, relations),
+        "error_title": error_title or _("The registration was not stored. Correct the fields marked below."),
+        "notice": notice,  # what a fieldset's Remove button did
         "form_token": token,
         "token_field": TOKEN_FIELD,
         "stored": stored,  # this form was stored already (the browser went Back to it)
