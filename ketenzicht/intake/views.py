@@ -318,13 +318,25 @@ def _error_summary(form: RegistrationForm, persons: Any, relations: Any) -> list
     """The field errors of the whole page for the summary on top, in the page's order, each naming the
     person or relation it is in (the form's own errors, which name no field, are shown above it)."""
     items = [item for item in error_items(form) if item.anchor]
-    items += [ErrorItem(str(error), "persons") for error in persons.non_form_errors()]
+    items += [
+        ErrorItem(str(error), _first_input(persons, "given_names")) for error in persons.non_form_errors()
+    ]
     for index, person in enumerate(persons.forms):
         items += error_items(person, prefix=_("Person %(n)s") % {"n": index + 1})
-    items += [ErrorItem(str(error), "relations") for error in relations.non_form_errors()]
+    items += [
+        ErrorItem(str(error), _first_input(relations, "from_ref")) for error in relations.non_form_errors()
+    ]
     for index, relation in enumerate(relations.forms):
         items += error_items(relation, prefix=_("Relation %(n)s") % {"n": index + 1})
     return items
+
+
+def _first_input(formset: Any, field: str) -> str:
+    """Where an error of the persons or relations as a whole leads: the first fieldset's `field`, or with no
+    fieldset on the page the button that adds one ("add-person", "add-relation")."""
+    if formset.forms:
+        return str(formset.forms[0][field].id_for_label)
+    return "add-person" if formset.prefix == "persons" else "add-relation"
 
 
 def _index(request: HttpRequest, name: str, limit: int) -> int:

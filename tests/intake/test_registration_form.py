@@ -296,3 +296,54 @@ def test_a_phone_field_without_a_number_is_refused_at_its_field(client: Client) 
     assert Registration.objects.count() == 0
     stored = client.post(URL, form_data(**{"persons-1-phone": "+32 470 12 34 56"}))  # a Belgian mobile
     assert stored.status_code == 302
+
+
+# The ids of what a link can focus: no hidden input.
+FOCUSABLE = re.compile(r'<(?:input(?![^>]*type="hidden")|select|textarea|button)\b[^>]*\bid="([^"]+)"')
+
+
+@pytest.mark.parametrize(
+    ("overrides", "anchors"),
+    [
+        pytest.param(
+            {
+                "reference": "",
+                "kind": "xyz",
+                "occurred_at": "gisteren",
+                "municipality": "GM9999",
+                "offences": ["999"],
+                "persons-0-role": "xyz",
+                "persons-0-birth_date": "12-04-1985x",
+                "persons-0-sex": "q",
+                "persons-1-postcode": "56111 AB 12",
+                "relations-0-kind": "xyz",
+            },
+            [
+                "id_reference",
+                "id_kind",
+                "id_occurred_at",
+                "id_municipality",
+                "id_offences_0",  # a group of checkboxes: its first
+                "id_persons-0-role",
+                "id_persons-0-birth_date",
+                "id_persons-0-sex",
+                "id_persons-1-postcode",
+                "id_relations-0-kind",
+            ],
+            id="a field of every kind",
+        ),
+        pytest.param(
+            {"persons-TOTAL_FORMS": "21", "relations-TOTAL_FORMS": "41"},
+            ["id_persons-0-given_names", "id_relations-0-from_ref"],
+            id="the persons and the relations as a whole",
+        ),
+    ],
+)
+def test_every_link_of_the_error_summary_focuses_the_input_in_error(
+    client: Client, overrides: dict[str, Any], anchors: list[str]
+) -> None:
+    page = client.post(URL, form_data(**overrides)).content.decode()
+    links = [anchor for anchor, _ in summary_links(page)]
+    assert links == anchors
+    focusable = set(FOCUSABLE.findall(page))
+    assert [anchor for anchor in links if anchor not in focusable] == []
