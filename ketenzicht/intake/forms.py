@@ -221,7 +221,30 @@ def persons_unnamed(persons: Any, relations: Any) -> bool:
     return marked
 
 
-PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, max_num=MAX_PERSONS, validate_max=True)
+class BasePersonFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        """A registration is about someone: a form whose every person fieldset is left as it opened names
+        nobody. Said with the other fields' mistakes (the registration's own too), not after them; a person
+        with mistakes of its own is in use, and says those."""
+        if any(self.errors):
+            return
+        if not any(
+            not person.is_blank() or person.cleaned_data.get("role") != default_role(index)
+            for index, person in enumerate(self.forms)
+        ):
+            raise forms.ValidationError(
+                _("Fill in at least one person: a name or a date of birth."), code="no_person"
+            )
+
+
+PersonFormSet = forms.formset_factory(
+    PersonForm,
+    formset=BasePersonFormSet,
+    extra=0,
+    min_num=1,
+    max_num=MAX_PERSONS,
+    validate_max=True,
+)
 RelationFormSet = forms.formset_factory(RelationForm, extra=0, max_num=MAX_PERSONS * 2, validate_max=True)
 
 

@@ -113,16 +113,20 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         token = form_issue(request.session, unit)
         return _render(request, form, persons, relations, token=token, status=422)
-    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])  # each checked: all errors shown
-    unnamed = persons_unnamed(persons, relations)
-    if not valid:
+    # Each checked, so that all errors show at once: the registration's own fields, each person's and
+    # relation's, and the persons as a whole (none filled in: said beside a reference left empty).
+    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])
+    each_valid = valid or (form.is_valid() and relations.is_valid() and not any(persons.errors))
+    marked = persons_unnamed(persons, relations) or bool(persons.non_form_errors())
+    if not each_valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
     )
-    if unnamed:
+    if marked:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
-        # wrong date of birth of person 1 beside the nameless person 2), not one round trip after another.
+        # wrong date of birth of person 1 beside the nameless person 2, an incident in the future beside
+        # no person at all), not one round trip after another.
         _reg, errors = parse_registration(data, ReferenceCodes.load().known())
         _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
         return _render(request, form, persons, relations, token=token, status=422)
@@ -240,13 +244,15 @@ def _attach_errors(
     beside_marked: bool = False,
 ) -> None:
     """Put each pipeline error on the form field it names; what names no field goes on top of the form.
-    `beside_marked`: the errors of a check beside the form's own marks of nameless persons. Only those on a
-    field of the registration or of a person are news there: a relation's or the whole registration's may
-    follow from a person the form marked already (a relation to them, a registration without a person),
-    and a marked field keeps its one message."""
+    `beside_marked`: the errors of a check beside the form's own marks of nameless persons (or of no person
+    at all). Only those on a field of the registration or of a person are news there: a relation's or the
+    persons' may follow from a person the form marked already (a relation to them, a registration without a
+    person), and a marked field keeps its one message."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
-        if beside_marked and (target is None or target in relations.forms or target.has_error(field)):
+        if beside_marked and (
+            target is None or target in relations.forms or field == "persons" or target.has_error(field)
+        ):
             continue
         if target is not None and field in target.fields:
             target.add_error(field, error_text(_as_typed(error, target, field), _))

@@ -4,7 +4,6 @@ script needed): the page comes back without that block, everything else as it wa
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from django.test import Client
 
 from ketenzicht.registrations.models import MentionRelation, Registration
 
+from .formpage import sent
 from .test_registration_form import URL, form_data
 
 pytestmark = pytest.mark.django_db
@@ -22,57 +22,6 @@ def client(registrar: Any) -> Client:
     c = Client()
     c.force_login(registrar)
     return c
-
-
-class _Fields(HTMLParser):
-    """What the page's form sends as it stands: text and hidden inputs, checked boxes, chosen options,
-    text areas (the submit buttons left out)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: dict[str, list[str]] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def _add(self, name: str, value: str) -> None:
-        self.fields.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "input" and a.get("name"):
-            if a.get("type") in {"checkbox", "radio"}:
-                if "checked" in a:
-                    self._add(a["name"], a.get("value", "on"))
-            elif a.get("type") not in {"submit", "button"}:
-                self._add(a["name"], a.get("value", ""))
-        elif tag == "select":
-            self._select = a.get("name")
-            self.fields.setdefault(a.get("name", ""), [])
-        elif tag == "option" and self._select and "selected" in a:
-            self._add(self._select, a.get("value", ""))
-        elif tag == "textarea":
-            self._textarea = a.get("name")
-            self._add(a.get("name", ""), "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.fields[self._textarea][-1] += data.removeprefix("\n")
-
-
-def sent(page: str, **pressed: str) -> dict[str, Any]:
-    """The page's registration form as the browser sends it, with the button `pressed` (name=value)."""
-    form = page.split('<form method="post" class="kz-form"')[1].split("</form>")[0]
-    parser = _Fields()
-    parser.feed(form)
-    fields: dict[str, Any] = {k: (v if len(v) != 1 else v[0]) for k, v in parser.fields.items()}
-    fields = {k: ("" if v == [] else v) for k, v in fields.items()}
-    return {**fields, **pressed}
 
 
 def three_persons(**overrides: str) -> dict[str, Any]:

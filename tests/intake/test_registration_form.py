@@ -13,6 +13,8 @@ from django.utils import translation
 from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
+from .formpage import sent
+
 pytestmark = pytest.mark.django_db
 URL = "/registraties/nieuw/"
 
@@ -347,3 +349,38 @@ def test_every_link_of_the_error_summary_focuses_the_input_in_error(
     assert links == anchors
     focusable = set(FOCUSABLE.findall(page))
     assert [anchor for anchor in links if anchor not in focusable] == []
+
+
+def as_it_opens(client: Client, **overrides: str) -> dict[str, Any]:
+    """The form sent as it opens, nothing filled in: only what the page fills in itself (the reference, the
+    kind, the persons' roles, the relation row between them)."""
+    return {**sent(client.get(URL, follow=True).content.decode()), **overrides}
+
+
+def test_an_empty_registration_names_every_missing_field_in_one_round_trip(client: Client) -> None:
+    response = client.post(URL, as_it_opens(client, reference=""))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_reference", "id_persons-0-given_names"]
+    assert 'data-testid="error-reference"' in page and 'data-testid="error-persons"' in page
+    assert "invoer" not in page  # the exchange format's words are not the form's
+    assert Registration.objects.count() == 0
+
+
+def test_a_registration_without_persons_says_so_in_the_summary_beside_the_other_mistakes(
+    client: Client,
+) -> None:
+    """The reference left as filled in: no person is the form's one mistake, a link in the summary like any
+    other, and said beside what storing would find besides (an incident in the future)."""
+    page = client.post(URL, as_it_opens(client)).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-0-given_names"]
+    page = client.post(URL, as_it_opens(client, occurred_at="2031-01-01T10:00")).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_occurred_at", "id_persons-0-given_names"]
+    assert "invoer" not in page
+    assert Registration.objects.count() == 0
+
+
+def test_a_person_given_only_a_role_is_marked_as_nameless_not_as_missing(client: Client) -> None:
+    page = client.post(URL, as_it_opens(client, **{"persons-1-role": "witness"})).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-1-surname"]
+    assert 'data-testid="error-persons"' not in page
