@@ -22,6 +22,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
+from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
@@ -337,6 +338,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             "offered": offered,
             "instrument": instrument,
             "form": form,
+            "error_summary": error_items(form),
             "preview": preview,
             "redo": _redo_notice(redo) if redo is not None and request.method == "GET" else None,
         },
