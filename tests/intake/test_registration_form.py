@@ -363,6 +363,7 @@ def test_an_empty_registration_names_every_missing_field_in_one_round_trip(clien
     page = response.content.decode()
     assert [anchor for anchor, _ in summary_links(page)] == ["id_reference", "id_persons-0-given_names"]
     assert 'data-testid="error-reference"' in page and 'data-testid="error-persons"' in page
+    assert summary_links(page)[1][1] == "Vul minstens één persoon in: een naam of een geboortedatum."
     assert "invoer" not in page  # the exchange format's words are not the form's
     assert Registration.objects.count() == 0
 

@@ -358,6 +358,7 @@ def test_an_answer_with_mistakes_has_the_error_summary_leading_to_each_field(
     marked = marked_fields(page)
     assert marked  # a required radio group, or both of a reached victim
     assert linked_fields(page) == marked
+    assert "Er is niets opgeslagen. Verbeter de gemarkeerde velden hieronder." in page
     request.refresh_from_db()
     assert request.answered_at is None
 
