@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -170,6 +172,13 @@ class RelationForm(NldsFormMixin, forms.Form):
                 choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}
             )
 
+    def mark(self, field: str, message: str) -> None:
+        """`message` at `field`, also on the unbound form that shows the page again after a removal (Django's
+        add_error takes the field out of the cleaned data, which an unbound form has none of)."""
+        if not self.is_bound and not hasattr(self, "cleaned_data"):
+            self.cleaned_data = {}
+        self.add_error(field, message)
+
     def is_blank(self) -> bool:
         """Empty, or the prefilled row (person 1 to person 2) left as it was: no relation given."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -212,7 +221,30 @@ def persons_unnamed(persons: Any, relations: Any) -> bool:
     return marked
 
 
-PersonFormSet = forms.formset_factory(PersonForm, extra=0, min_num=1, max_num=MAX_PERSONS, validate_max=True)
+class BasePersonFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def clean(self) -> None:
+        """A registration is about someone: a form whose every person fieldset is left as it opened names
+        nobody. Said with the other fields' mistakes (the registration's own too), not after them; a person
+        with mistakes of its own is in use, and says those."""
+        if any(self.errors):
+            return
+        if not any(
+            not person.is_blank() or person.cleaned_data.get("role") != default_role(index)
+            for index, person in enumerate(self.forms)
+        ):
+            raise forms.ValidationError(
+                _("Fill in at least one person: a name or a date of birth."), code="no_person"
+            )
+
+
+PersonFormSet = forms.formset_factory(
+    PersonForm,
+    formset=BasePersonFormSet,
+    extra=0,
+    min_num=1,
+    max_num=MAX_PERSONS,
+    validate_max=True,
+)
 RelationFormSet = forms.formset_factory(RelationForm, extra=0, max_num=MAX_PERSONS * 2, validate_max=True)
 
 
@@ -265,3 +297,104 @@ def to_exchange(
         relation_index[len(registration["relations"])] = index
         registration["relations"].append({"from": r["from_ref"], "to": r["to_ref"], "kind": r["kind"]})
     return registration, person_index, relation_index
+
+
+# --- a block removed: the form again as typed, without one person or relation ------------------------------
+
+REMOVE_PERSON = "remove_person"
+REMOVE_RELATION = "remove_relation"
+RELATION_FIELDS = ("from_ref", "kind", "to_ref")
+REGISTRATION_FIELDS = ("reference", "kind", "occurred_at", "municipality", "summary")
+_REF = re.compile(r"^p(\d+)$")
+
+
+def typed_registration(data: Any) -> dict[str, Any]:
+    """The registration's own fields as posted (`data`: a QueryDict), as the initial values of a form."""
+    typed: dict[str, Any] = {name: data.get(name, "") for name in REGISTRATION_FIELDS}
+    typed["offences"] = data.getlist("offences")
+    return typed
+
+
+def typed_blocks(
+    data: Mapping[str, Any], prefix: str, names: tuple[str, ...], count: int
+) -> list[dict[str, str]]:
+    """The fieldsets of a formset as posted (`count` of them), each as {field: what was typed}."""
+    return [
+        {name: str(data.get(f"{prefix}-{index}-{name}", "") or "") for name in names}
+        for index in range(count)
+    ]
+
+
+def flat(prefix: str, blocks: list[dict[str, str]]) -> dict[str, str]:
+    """Blocks as a formset posts them ("persons-0-surname"), for `person_labels`."""
+    return {
+        f"{prefix}-{index}-{name}": value
+        for index, block in enumerate(blocks)
+        for name, value in block.items()
+    }
+
+
+@dataclass(frozen=True)
+class Removed:
+    """The blocks after a removal; `kept`: the relations (by index) that refused it, naming the person to be
+    removed (then nothing was removed)."""
+
+    persons: list[dict[str, str]]
+    relations: list[dict[str, str]]
+    kept: list[tuple[int, str]] = field(default_factory=list)
+
+
+def relation_open(relation: dict[str, str], index: int) -> bool:
+    """Nothing given in this relation row (`RelationForm.is_blank` on what was typed): empty, or the row the
+    form opens with as it opened."""
+    if relation.get("kind"):
+        return False
+    ends = (relation.get("from_ref", ""), relation.get("to_ref", ""))
+    opened = RELATIONS_INITIAL[index] if index < len(RELATIONS_INITIAL) else {}
+    return ends in {("", ""), (opened.get("from_ref", ""), opened.get("to_ref", ""))}
+
+
+def person_remove(persons: list[dict[str, str]], relations: list[dict[str, str]], index: int) -> Removed:
+    """Person `index` taken out. The persons after it move up a number, and the relations' references with
+    them (p3 becomes p2), so that each relation keeps its persons. A relation given in the form that names
+    this person refuses it: nothing is removed, and that relation (its end field) says why. The row the form
+    opens with, left as it opened, gives nothing: it is emptied. A person fieldset after it left as it opened
+    (nothing typed, its first role) opens as its new place does, so that it is still no person."""
+    gone = f"p{index + 1}"
+    kept = []
+    for number, relation in enumerate(relations):
+        ends = [end for end in ("from_ref", "to_ref") if relation.get(end) == gone]
+        if ends and not relation_open(relation, number):
+            kept.append((number, ends[0]))
+    if kept:
+        return Removed(persons, relations, kept)
+
+    def moved(ref: str) -> str:
+        found = _REF.match(ref)
+        number = int(found.group(1)) if found else 0
+        return f"p{number - 1}" if number > index + 1 else ref
+
+    after = [
+        {**person, "role": default_role(place - 1)}
+        if not any(person.get(name) for name in PERSON_FIELDS) and person.get("role") == default_role(place)
+        else person
+        for place, person in enumerate(persons[index + 1 :], start=index + 1)
+    ]
+    return Removed(
+        persons[:index] + after,
+        [
+            {**relation, "from_ref": "", "to_ref": ""}
+            if gone in (relation.get("from_ref"), relation.get("to_ref"))
+            else {
+                **relation,
+                "from_ref": moved(relation.get("from_ref", "")),
+                "to_ref": moved(relation.get("to_ref", "")),
+            }
+            for relation in relations
+        ],
+    )
+
+
+def relation_remove(relations: list[dict[str, str]], index: int) -> list[dict[str, str]]:
+    """Relation `index` taken out; the persons and the other relations stay as they are."""
+    return relations[:index] + relations[index + 1 :]

@@ -24,15 +24,24 @@ from ketenzicht.ui.forms import ErrorItem, error_items
 from .form_tokens import TOKEN_FIELD, TOKEN_PARAM, form_issue, form_reference, token_valid
 from .forms import (
     MAX_PERSONS,
+    PERSON_FIELDS,
     PERSONS_INITIAL,
+    RELATION_FIELDS,
     RELATIONS_INITIAL,
+    REMOVE_PERSON,
+    REMOVE_RELATION,
     PersonFormSet,
     RegistrationForm,
     RelationForm,
     RelationFormSet,
+    flat,
     person_labels,
+    person_remove,
     persons_unnamed,
+    relation_remove,
     to_exchange,
+    typed_blocks,
+    typed_registration,
 )
 from .labels import error_text, field_label
 from .pipeline import IntakeForbidden, IntakeResult, intake_form_registration
@@ -49,6 +58,13 @@ def _person_count(request: HttpRequest) -> int:
         return max(1, min(MAX_PERSONS, int(request.POST.get("persons-TOTAL_FORMS", 2))))
     except ValueError:
         return 2
+
+
+def _relation_count(request: HttpRequest) -> int:
+    try:
+        return max(0, min(MAX_PERSONS * 2, int(request.POST.get("relations-TOTAL_FORMS", 1))))
+    except ValueError:
+        return 1
 
 
 def _form_address(token: str) -> str:
@@ -78,6 +94,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         return _render(request, form, persons, relations, token=token, stored=stored)
 
+    if REMOVE_PERSON in request.POST or REMOVE_RELATION in request.POST:
+        return _remove_block(request, unit)
     form = RegistrationForm(request.POST, unit=unit)
     persons = PersonFormSet(request.POST, prefix="persons")
     relations = RelationFormSet(
@@ -95,16 +113,20 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         )
         token = form_issue(request.session, unit)
         return _render(request, form, persons, relations, token=token, status=422)
-    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])  # each checked: all errors shown
-    unnamed = persons_unnamed(persons, relations)
-    if not valid:
+    # Each checked, so that all errors show at once: the registration's own fields, each person's and
+    # relation's, and the persons as a whole (none filled in: said beside a reference left empty).
+    valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])
+    each_valid = valid or (form.is_valid() and relations.is_valid() and not any(persons.errors))
+    marked = persons_unnamed(persons, relations) or bool(persons.non_form_errors())
+    if not each_valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
         form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
     )
-    if unnamed:
+    if marked:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
-        # wrong date of birth of person 1 beside the nameless person 2), not one round trip after another.
+        # wrong date of birth of person 1 beside the nameless person 2, an incident in the future beside
+        # no person at all), not one round trip after another.
         _reg, errors = parse_registration(data, ReferenceCodes.load().known())
         _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
         return _render(request, form, persons, relations, token=token, status=422)
@@ -117,6 +139,66 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         return _render(request, form, persons, relations, token=token, status=422)
     _say_stored(request, result)
     return redirect("registrations:detail", pk=result.registration.pk)
+
+
+def _posted_index(request: HttpRequest, name: str, count: int) -> int | None:
+    try:
+        index = int(request.POST.get(name, ""))
+    except ValueError:
+        return None
+    return index if 0 <= index < count else None
+
+
+def _remove_block(request: HttpRequest, unit: Any) -> HttpResponse:
+    """A fieldset's "Remove" button, a submit button of the form (so that it works without a script too): the
+    form again without that person or relation, everything else as it was typed; nothing is checked or
+    stored. A person that a relation given in the form names is not removed: that relation says why."""
+    persons = typed_blocks(request.POST, "persons", ("role", *PERSON_FIELDS), _person_count(request))
+    relations = typed_blocks(request.POST, "relations", RELATION_FIELDS, _relation_count(request))
+    notice, error_title = "", None
+    refused: list[tuple[int, str]] = []
+    person = _posted_index(request, REMOVE_PERSON, len(persons))
+    relation = _posted_index(request, REMOVE_RELATION, len(relations))
+    if person is not None:
+        removed = person_remove(persons, relations, person)
+        persons, relations, refused = removed.persons, removed.relations, removed.kept
+        if refused:
+            error_title = _("Person %(n)s was not removed: a relation names them.") % {"n": person + 1}
+        else:
+            notice = _("Person %(n)s was removed; the persons after it moved up a number.") % {
+                "n": person + 1
+            }
+    elif relation is not None:
+        relations = relation_remove(relations, relation)
+        notice = _("Relation %(n)s was removed; the relations after it moved up a number.") % {
+            "n": relation + 1
+        }
+    form = RegistrationForm(unit=unit, initial=typed_registration(request.POST))
+    person_forms = PersonFormSet(prefix="persons", initial=persons)
+    labels = person_labels(flat("persons", persons), person_forms.total_form_count())
+    relation_forms = RelationFormSet(prefix="relations", initial=relations, form_kwargs={"labels": labels})
+    for number, end in refused:
+        relation_forms.forms[number].mark(
+            end,
+            _(
+                "This relation names person %(n)s, whom you asked to remove. Choose another person here, or "
+                "remove this relation first."
+            )
+            % {"n": (person or 0) + 1},
+        )
+    token = request.POST.get(TOKEN_FIELD, "")
+    if not token_valid(token):
+        token = form_issue(request.session, unit)
+    return _render(
+        request,
+        form,
+        person_forms,
+        relation_forms,
+        token=token,
+        notice=notice,
+        error_title=error_title,
+        status=422 if refused else 200,
+    )
 
 
 def _say_stored(request: HttpRequest, result: IntakeResult) -> None:
@@ -162,13 +244,15 @@ def _attach_errors(
     beside_marked: bool = False,
 ) -> None:
     """Put each pipeline error on the form field it names; what names no field goes on top of the form.
-    `beside_marked`: the errors of a check beside the form's own marks of nameless persons. Only those on a
-    field of the registration or of a person are news there: a relation's or the whole registration's may
-    follow from a person the form marked already (a relation to them, a registration without a person),
-    and a marked field keeps its one message."""
+    `beside_marked`: the errors of a check beside the form's own marks of nameless persons (or of no person
+    at all). Only those on a field of the registration or of a person are news there: a relation's or the
+    persons' may follow from a person the form marked already (a relation to them, a registration without a
+    person), and a marked field keeps its one message."""
     for error in errors:
         target, field = _locate(error.field, form, persons, relations, person_index, relation_index)
-        if beside_marked and (target is None or target in relations.forms or target.has_error(field)):
+        if beside_marked and (
+            target is None or target in relations.forms or field == "persons" or target.has_error(field)
+        ):
             continue
         if target is not None and field in target.fields:
             target.add_error(field, error_text(_as_typed(error, target, field), _))
@@ -217,10 +301,14 @@ def _render(
     token: str,
     stored: Registration | None = None,
     status: int = 200,
+    notice: str = "",
+    error_title: str | None = None,
 ) -> HttpResponse:
     context = {
         "form": form,
         "error_summary": _error_summary(form, persons, relations),
+        "error_title": error_title or _("The registration was not stored. Correct the fields marked below."),
+        "notice": notice,  # what a fieldset's Remove button did
         "form_token": token,
         "token_field": TOKEN_FIELD,
         "stored": stored,  # this form was stored already (the browser went Back to it)
@@ -236,13 +324,25 @@ def _error_summary(form: RegistrationForm, persons: Any, relations: Any) -> list
     """The field errors of the whole page for the summary on top, in the page's order, each naming the
     person or relation it is in (the form's own errors, which name no field, are shown above it)."""
     items = [item for item in error_items(form) if item.anchor]
-    items += [ErrorItem(str(error), "persons") for error in persons.non_form_errors()]
+    items += [
+        ErrorItem(str(error), _first_input(persons, "given_names")) for error in persons.non_form_errors()
+    ]
     for index, person in enumerate(persons.forms):
         items += error_items(person, prefix=_("Person %(n)s") % {"n": index + 1})
-    items += [ErrorItem(str(error), "relations") for error in relations.non_form_errors()]
+    items += [
+        ErrorItem(str(error), _first_input(relations, "from_ref")) for error in relations.non_form_errors()
+    ]
     for index, relation in enumerate(relations.forms):
         items += error_items(relation, prefix=_("Relation %(n)s") % {"n": index + 1})
     return items
+
+
+def _first_input(formset: Any, field: str) -> str:
+    """Where an error of the persons or relations as a whole leads: the first fieldset's `field`, or with no
+    fieldset on the page the button that adds one ("add-person", "add-relation")."""
+    if formset.forms:
+        return str(formset.forms[0][field].id_for_label)
+    return "add-person" if formset.prefix == "persons" else "add-relation"
 
 
 def _index(request: HttpRequest, name: str, limit: int) -> int:

@@ -151,6 +151,12 @@ class ExtendForm(NldsFormMixin, forms.Form):
     until = forms.DateField(label=_("Extend until"), widget=_date_widget())
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Its ids its own: the end form on the same page has a reason too (a label, or a link of the error
+        # summary, to "id_reason" led to the first on the page).
+        kwargs.setdefault("auto_id", "id_extend_%s")
+        super().__init__(*args, **kwargs)
+
 
 class EndForm(NldsFormMixin, forms.Form):
     on = forms.DateField(label=_("Last day in force"), widget=_date_widget())
@@ -167,6 +173,7 @@ class EndForm(NldsFormMixin, forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_end_%s")  # its ids its own, as the extend form's (above)
         super().__init__(*args, **kwargs)
         self.fields["on"].initial = timezone.localdate()
 

@@ -20,6 +20,7 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
+from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
 from .forms import EndForm, ExtendForm, ImposeForm, add_service_errors
@@ -125,6 +126,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _changed_or_again(request: HttpRequest, measure: Measure, form_name: str, form: Any) -> HttpResponse:
     context = _detail_context(_user(request), measure)
     context[form_name] = form
+    context["error_summary"] = error_items(form)
     _log_read(request, measure, context["row"].person_ids)
     return render(request, "measures/detail.html", context, status=422)
 
@@ -224,4 +226,9 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The measure was registered."))
                 return redirect("measures:detail", pk=measure.pk)
-    return render(request, "measures/new.html", {"form": form, "case": case}, status=status)
+    return render(
+        request,
+        "measures/new.html",
+        {"form": form, "case": case, "error_summary": error_items(form)},
+        status=status,
+    )

@@ -29,6 +29,7 @@ from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
+from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, data_text, refusal_text, state_label
@@ -269,7 +270,13 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "prosecution/order.html",
-        {"file": file, "case": case, "form": form, "version": case.lock_version},
+        {
+            "file": file,
+            "case": case,
+            "form": form,
+            "error_summary": error_items(form),
+            "version": case.lock_version,
+        },
         status=422 if request.method == "POST" else 200,
     )
 
@@ -312,7 +319,11 @@ def posts(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "prosecution/posts.html",
-        {"posts": [(post, post.absent_on(today)) for post in held], "form": form},
+        {
+            "posts": [(post, post.absent_on(today)) for post in held],
+            "form": form,
+            "error_summary": error_items(form),
+        },
         status=422 if request.method == "POST" else 200,
     )
 
@@ -485,6 +496,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             "offences": offences,
             "occurred_on": date.fromisoformat(brief["occurred_on"]) if brief.get("occurred_on") else None,
             "form": form if found.answered_at is None else None,
+            "error_summary": error_items(form) if found.answered_at is None else [],
             "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
             "late": found.late(timezone.now()),
         },

@@ -24,6 +24,7 @@ from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
 from ketenzicht.ui.formats import versioned
+from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
@@ -320,8 +321,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
                 preview = _preview(version, form)
             for problem in error.problems:
                 if problem.startswith("judgement.reason"):
-                    form.add_error("reason", _explain(problem))
-                    messages.error(request, _("Nothing was stored: give the reason for your level below."))
+                    form.add_error("reason", _explain(problem))  # the summary above the form links it
                 else:
                     form.add_error(None, _explain(problem))
             status = 400
@@ -347,6 +347,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             "offered": offered,
             "instrument": instrument,
             "form": form,
+            "error_summary": error_items(form),
             "preview": preview,
             "redo": _redo_notice(redo) if redo is not None and request.method == "GET" else None,
         },

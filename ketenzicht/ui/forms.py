@@ -47,13 +47,22 @@ class ErrorItem:
 
 def error_items(form: forms.BaseForm, prefix: str = "") -> list[ErrorItem]:
     """The errors of `form` in the order of its fields, each as "<prefix>, <field label>: <message>" linking
-    to the field (a group of checkboxes or radio buttons: to its first); the form's own errors first."""
+    to the field's input, which the link focuses; the form's own errors first, and a hidden field's (no input
+    to focus) with them, unlinked."""
     lead = f"{prefix}: " if prefix else ""
     items = [ErrorItem(f"{lead}{error}") for error in form.non_field_errors()]
     for field in form:
         if not field.errors:
             continue
-        anchor = field.id_for_label or (f"{field.auto_id}_0" if field.auto_id else "")
         label = f"{prefix}, {field.label}" if prefix else str(field.label)
-        items += [ErrorItem(f"{label}: {error}", anchor) for error in field.errors]
+        items += [ErrorItem(f"{label}: {error}", input_id(field)) for error in field.errors]
     return items
+
+
+def input_id(field: forms.BoundField) -> str:
+    """The id of the input that a link to `field` focuses: its own; the first of a group of checkboxes or
+    radio buttons, or of a date in parts (those have no id of their own); none for a hidden field."""
+    if field.is_hidden:
+        return ""
+    own = field.field.widget.attrs.get("id") or field.auto_id
+    return str(field.id_for_label or (f"{own}_0" if own else ""))

@@ -13,6 +13,8 @@ from django.utils import translation
 from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 
+from .formpage import sent
+
 pytestmark = pytest.mark.django_db
 URL = "/registraties/nieuw/"
 
@@ -296,3 +298,90 @@ def test_a_phone_field_without_a_number_is_refused_at_its_field(client: Client) 
     assert Registration.objects.count() == 0
     stored = client.post(URL, form_data(**{"persons-1-phone": "+32 470 12 34 56"}))  # a Belgian mobile
     assert stored.status_code == 302
+
+
+# The ids of what a link can focus: no hidden input.
+FOCUSABLE = re.compile(r'<(?:input(?![^>]*type="hidden")|select|textarea|button)\b[^>]*\bid="([^"]+)"')
+
+
+@pytest.mark.parametrize(
+    ("overrides", "anchors"),
+    [
+        pytest.param(
+            {
+                "reference": "",
+                "kind": "xyz",
+                "occurred_at": "gisteren",
+                "municipality": "GM9999",
+                "offences": ["999"],
+                "persons-0-role": "xyz",
+                "persons-0-birth_date": "12-04-1985x",
+                "persons-0-sex": "q",
+                "persons-1-postcode": "56111 AB 12",
+                "relations-0-kind": "xyz",
+            },
+            [
+                "id_reference",
+                "id_kind",
+                "id_occurred_at",
+                "id_municipality",
+                "id_offences_0",  # a group of checkboxes: its first
+                "id_persons-0-role",
+                "id_persons-0-birth_date",
+                "id_persons-0-sex",
+                "id_persons-1-postcode",
+                "id_relations-0-kind",
+            ],
+            id="a field of every kind",
+        ),
+        pytest.param(
+            {"persons-TOTAL_FORMS": "21", "relations-TOTAL_FORMS": "41"},
+            ["id_persons-0-given_names", "id_relations-0-from_ref"],
+            id="the persons and the relations as a whole",
+        ),
+    ],
+)
+def test_every_link_of_the_error_summary_focuses_the_input_in_error(
+    client: Client, overrides: dict[str, Any], anchors: list[str]
+) -> None:
+    page = client.post(URL, form_data(**overrides)).content.decode()
+    links = [anchor for anchor, _ in summary_links(page)]
+    assert links == anchors
+    focusable = set(FOCUSABLE.findall(page))
+    assert [anchor for anchor in links if anchor not in focusable] == []
+
+
+def as_it_opens(client: Client, **overrides: str) -> dict[str, Any]:
+    """The form sent as it opens, nothing filled in: only what the page fills in itself (the reference, the
+    kind, the persons' roles, the relation row between them)."""
+    return {**sent(client.get(URL, follow=True).content.decode()), **overrides}
+
+
+def test_an_empty_registration_names_every_missing_field_in_one_round_trip(client: Client) -> None:
+    response = client.post(URL, as_it_opens(client, reference=""))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_reference", "id_persons-0-given_names"]
+    assert 'data-testid="error-reference"' in page and 'data-testid="error-persons"' in page
+    assert summary_links(page)[1][1] == "Vul minstens één persoon in: een naam of een geboortedatum."
+    assert "invoer" not in page  # the exchange format's words are not the form's
+    assert Registration.objects.count() == 0
+
+
+def test_a_registration_without_persons_says_so_in_the_summary_beside_the_other_mistakes(
+    client: Client,
+) -> None:
+    """The reference left as filled in: no person is the form's one mistake, a link in the summary like any
+    other, and said beside what storing would find besides (an incident in the future)."""
+    page = client.post(URL, as_it_opens(client)).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-0-given_names"]
+    page = client.post(URL, as_it_opens(client, occurred_at="2031-01-01T10:00")).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_occurred_at", "id_persons-0-given_names"]
+    assert "invoer" not in page
+    assert Registration.objects.count() == 0
+
+
+def test_a_person_given_only_a_role_is_marked_as_nameless_not_as_missing(client: Client) -> None:
+    page = client.post(URL, as_it_opens(client, **{"persons-1-role": "witness"})).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-1-surname"]
+    assert 'data-testid="error-persons"' not in page

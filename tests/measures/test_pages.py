@@ -20,6 +20,7 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Disclosure
 from tests.measures.helpers import LOTTE_MISSPELT, couple_with_case, recent, restraining_order
 from tests.patterns.helpers import MARCO, take_in
+from tests.summary import linked_fields, marked_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -406,3 +407,22 @@ def test_only_the_district_office_lifts_its_behaviour_order_the_police_do_not(
     )
     prosecutor = _client(breached["prosecutor"])
     assert 'data-testid="end-form"' in prosecutor.get(f"/maatregelen/{measure.pk}/").content.decode()
+
+
+def test_the_measure_forms_have_the_error_summary_leading_to_each_field(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """The extend and the end form share a page, and both have a reason: each leads to its own."""
+    measure, case = world["measure"], world["case"]
+    owner = _client(make_user("case_owner"))
+    page = owner.post(f"/maatregelen/{measure.pk}/beeindigen/", {"on": ""}).content.decode()
+    assert marked_fields(page) == ["on", "reason", "confirm_end"]
+    assert linked_fields(page) == marked_fields(page)
+    assert 'href="#id_end_reason"' in page
+    page = owner.post(f"/maatregelen/{measure.pk}/verlengen/", {"until": "morgen"}).content.decode()
+    assert marked_fields(page) == ["until", "reason"] and linked_fields(page) == marked_fields(page)
+    assert 'href="#id_extend_reason"' in page
+    page = owner.post(
+        f"/zaken/{case.pk}/maatregelen/nieuw/", {"kind": "restraining_order", "starts_on": "morgen"}
+    ).content.decode()
+    assert "starts_on" in marked_fields(page) and linked_fields(page) == marked_fields(page)

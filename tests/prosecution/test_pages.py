@@ -16,6 +16,7 @@ from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import ZsmFile
 from tests.prosecution.helpers import send_to_zsm
+from tests.summary import linked_fields, marked_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +326,59 @@ def test_the_behaviour_order_form_shows_every_error_at_once(eva: Any, file: Any)
     assert not Measure.objects.exists()
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
+
+
+@pytest.mark.parametrize(
+    ("partner", "organisation", "data"),
+    [
+        pytest.param(  # as a browser sends it: the text fields, empty
+            "victim_support", "slachtofferhulp-nederland", {"note": ""}, id="victim support, nothing"
+        ),
+        pytest.param(
+            "victim_support",
+            "slachtofferhulp-nederland",
+            {"contacted": "yes", "wishes": "not_asked", "afraid": "not_asked"},
+            id="victim support, reached but not asked",
+        ),
+        pytest.param("probation", "reclassering-nederland", {"note": ""}, id="probation, nothing"),
+        pytest.param(
+            "probation",
+            "reclassering-nederland",
+            {"known": "no", "supervised": "yes", "conditions": "meldplicht"},
+            id="probation, not known but supervised",
+        ),
+    ],
+)
+def test_an_answer_with_mistakes_has_the_error_summary_leading_to_each_field(
+    make_user: Any, file: Any, partner: str, organisation: str, data: dict[str, str]
+) -> None:
+    client = _client(make_user(partner, organisation=organisation))
+    request = file.requests.get(partner=partner)
+    page = client.post(reverse("prosecution:request", args=[request.pk]), data).content.decode()
+    marked = marked_fields(page)
+    assert marked  # a required radio group, or both of a reached victim
+    assert linked_fields(page) == marked
+    assert "Er is niets opgeslagen. Verbeter de gemarkeerde velden hieronder." in page
+    request.refresh_from_db()
+    assert request.answered_at is None
+
+
+def test_the_order_and_absence_forms_have_the_error_summary_leading_to_each_field(
+    eva: Any, file: Any
+) -> None:
+    from django.utils import timezone
+
+    from ketenzicht.prosecution.services import triage_choose
+
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    client = _client(eva)
+    today = timezone.localdate().isoformat()
+    page = client.post(
+        reverse("prosecution:order", args=[file.pk]),
+        {"conditions": ["area_ban", "other"], "starts_on": today, "area_postcodes": "56AB"},
+    ).content.decode()
+    assert len(marked_fields(page)) == 3 and linked_fields(page) == marked_fields(page)
+    page = client.post(
+        reverse("prosecution:posts"), {"post": eva.posts.get().pk, "absent_until": "2026-12-24"}
+    ).content.decode()
+    assert marked_fields(page) == ["absent_from"] and linked_fields(page) == ["absent_from"]

@@ -21,6 +21,7 @@ from ketenzicht.workprocesses.models import Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_record, case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.summary import linked_fields, marked_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -628,3 +629,21 @@ def test_a_screening_stored_from_a_second_tab_is_refused_and_nothing_is_stored(
     again = client.post(url, {**data, "action": "record"})
     assert again.status_code == 409 and Screening.objects.count() == 1
     assert "U hebt deze zaak zelf zojuist gewijzigd" in again.content.decode()  # the same user, twice
+
+
+def test_a_screening_sent_with_questions_unanswered_has_the_error_summary_leading_to_each(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-S-1", MARCO, LOTTE, registered_at=_days_ago(10), relation="partner")
+    case = ScreeningCase.objects.get().case
+    client = _client(make_user("case_screener"))
+    url = reverse("screening:screening-new", args=[case.pk])
+    data = _form_data(client, url)
+    items = [name for name in data if name.startswith("item_")]
+    unanswered = {items[0], items[-1]}  # the first and the last question
+    sent = {name: value for name, value in data.items() if name not in unanswered}
+    response = client.post(url, {**sent, "action": "record"})
+    assert response.status_code == 400 and Screening.objects.count() == 0
+    page = response.content.decode()
+    assert set(marked_fields(page)) == unanswered
+    assert linked_fields(page) == marked_fields(page)

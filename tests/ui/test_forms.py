@@ -1,0 +1,47 @@
+"""An error summary's links (ui.forms.error_items) lead to the input in error, whatever its kind of field."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+
+from ketenzicht.ui.forms import error_items
+
+# The ids of what a link can focus: no hidden input.
+FOCUSABLE = re.compile(r'<(?:input(?![^>]*type="hidden")|select|textarea|button)\b[^>]*\bid="([^"]+)"')
+
+
+class EveryKind(forms.Form):
+    text = forms.CharField(label="Text")
+    choice = forms.ChoiceField(label="Choice", choices=[("a", "A")])
+    radio = forms.ChoiceField(label="Radio", choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    boxes = forms.MultipleChoiceField(
+        label="Boxes", choices=[("a", "A"), ("b", "B")], widget=forms.CheckboxSelectMultiple
+    )
+    box = forms.BooleanField(label="Box")
+    day = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    moment = forms.SplitDateTimeField(label="Moment")  # a date and a time, two inputs
+    parts = forms.DateField(label="Parts", widget=forms.SelectDateWidget)  # day, month and year apart
+    named = forms.ChoiceField(
+        label="Named", choices=[("a", "A")], widget=forms.RadioSelect(attrs={"id": "own"})
+    )
+    version = forms.IntegerField(label="Version", widget=forms.HiddenInput)
+
+
+def test_each_link_leads_to_an_input_of_its_field_and_a_hidden_field_is_named_unlinked() -> None:
+    form = EveryKind(data={"version": "x"}, prefix="persons-2")
+    assert not form.is_valid()
+    page = "".join(str(form[name]) for name in form.fields)
+    focusable = set(FOCUSABLE.findall(page))
+    items = error_items(form, prefix="Person 3")
+    linked = {
+        item.text.split(":")[0].removeprefix("Person 3, "): item.anchor for item in items if item.anchor
+    }
+    assert set(linked) == {name.capitalize() for name in form.fields} - {"Version"}
+    for label, anchor in linked.items():
+        assert anchor in focusable, (label, anchor)
+        tag = re.search(rf'<[^>]*\bid="{re.escape(anchor)}"[^>]*>', page)
+        assert tag is not None and f'name="persons-2-{label.lower()}' in tag.group(0), label
+    (hidden,) = [item for item in items if item.text.startswith("Person 3, Version")]
+    assert hidden.anchor == ""
