@@ -45,3 +45,19 @@ def test_each_link_leads_to_an_input_of_its_field_and_a_hidden_field_is_named_un
         assert tag is not None and f'name="persons-2-{label.lower()}' in tag.group(0), label
     (hidden,) = [item for item in items if item.text.startswith("Person 3, Version")]
     assert hidden.anchor == ""
+
+
+def test_a_fields_errors_under_it_read_as_sentences() -> None:
+    """A service's problem is worded to follow a field's name ("Einddatum: de einddatum ligt voor de
+    ingangsdatum"); under the field it stands alone: a capital first, a full stop last, a sentence that
+    has its own end kept as it is."""
+    from ketenzicht.ui.templatetags.kz_forms import kz_sentences
+
+    assert (
+        kz_sentences(["de einddatum ligt voor de ingangsdatum"]) == "De einddatum ligt voor de ingangsdatum."
+    )
+    assert (
+        kz_sentences(["Dit veld is verplicht.", "kies een reden"]) == "Dit veld is verplicht. Kies een reden."
+    )
+    assert kz_sentences(["welke zaak? (kenmerk)"]) == "Welke zaak? (kenmerk)"
+    assert kz_sentences([]) == "" and kz_sentences(None) == ""

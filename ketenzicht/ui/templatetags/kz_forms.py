@@ -1,10 +1,14 @@
-"""Render a form field's widget tied to its description and error message (aria-describedby, aria-invalid)."""
+"""Render a form field's widget tied to its description and error message (aria-describedby, aria-invalid),
+and a field's errors as sentences of their own."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 
 register = template.Library()
 
@@ -22,3 +26,15 @@ def kz_widget(field: BoundField) -> SafeString:
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def kz_sentences(errors: Iterable[object] | None) -> str:
+    """A field's errors under it, each a sentence: a capital first and a full stop last. The services word
+    their problems to follow a field's name ("Einddatum: de einddatum ligt voor de ingangsdatum", as the
+    error summary and the API say them); under the field itself they stand alone."""
+    sentences = []
+    for error in errors or ():
+        text = capfirst(str(error).strip())
+        sentences.append(text if not text or text[-1] in '.!?)”"' else f"{text}.")
+    return " ".join(sentences)
