@@ -181,7 +181,10 @@ def alert_settle(case: Case, *, recipient_id: int, kinds: Iterable[str], at: dat
 # A case given to a colleague (a team lead's handover, an owner who passes it on, the victim's contact
 # person named) is told to that colleague: otherwise nobody knew a case had become theirs.
 HANDED_OVER_KIND = "handed_over"
-HANDED_OVER_MESSAGE = gettext_noop("Case %(case)s was given to you by %(who)s (%(what)s). %(reason)s")
+HANDED_OVER_MESSAGE = gettext_noop("Case %(case)s was given to you by %(who)s (%(what)s). Reason: %(reason)s")
+HANDED_OVER_NO_REASON_MESSAGE = gettext_noop("Case %(case)s was given to you by %(who)s (%(what)s).")
+# The words of alerts stored before the reason was named as one (their `message` is this msgid).
+HANDED_OVER_MESSAGE_BEFORE = gettext_noop("Case %(case)s was given to you by %(who)s (%(what)s). %(reason)s")
 
 
 def alert_handed_over(
@@ -189,7 +192,7 @@ def alert_handed_over(
 ) -> Alert:
     return alert_raise(
         kind=HANDED_OVER_KIND,
-        message=HANDED_OVER_MESSAGE,
+        message=HANDED_OVER_MESSAGE if reason.strip() else HANDED_OVER_NO_REASON_MESSAGE,
         organisation=case.organisation,
         case=case,
         recipient=to,

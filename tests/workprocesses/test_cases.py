@@ -380,6 +380,7 @@ def test_a_colleague_given_a_case_is_told(make_user: Callable[..., Any]) -> None
     assert told.kind == "handed_over" and told.case == case
     text = alert_text(told)
     assert case.reference in text and lead.username in text and "verlof van de screener" in text
+    assert "). Reden: verlof van de screener" in text  # the reason named as one, not a loose sentence
     case_assign_contact(case, contact=screener, actor=owner, expected_version=case.lock_version)
     assert [a.kind for a in alert_list_for_user(user=screener)] == ["handed_over"]
 
