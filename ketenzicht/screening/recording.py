@@ -101,8 +101,12 @@ def screening_record(
     at = at or timezone.now()
     result = screening_result(instrument, answers, level, reason)
     pre = {key: dict(value) for key, value in (prefill or {}).items()}
+    # A correction is an answer other than what the register showed: where its registrations showed
+    # nothing (no evidence), the form asked the screener to answer, and an answer there corrects nothing.
     corrected = sorted(
-        key for key, value in pre.items() if key in answers and answers[key] != value.get("answer")
+        key
+        for key, value in pre.items()
+        if key in answers and value.get("evidence") and answers[key] != value.get("answer")
     )
     with transaction.atomic():
         screening = Screening.objects.create(

@@ -63,14 +63,15 @@ def test_a_screening_keeps_both_levels_the_corrections_and_tells_the_case(
     answers |= {"incidents_12_months": 3, "victim_fear": True}
     prefill = {
         "threat_to_kill": {"answer": True, "evidence": [11], "basis": "summary"},
-        "weapon": {"answer": False, "evidence": [], "basis": "summary"},  # the screener knows better
-        "incidents_12_months": {"answer": 3, "evidence": [11, 12, 13], "basis": "count"},
+        # nothing found in the registrations: the screener answers, which corrects nothing
+        "weapon": {"answer": False, "evidence": [], "basis": "summary"},
+        "incidents_12_months": {"answer": 2, "evidence": [11, 12], "basis": "count"},  # one more, she says
     }
     screening = screening_record(
         case=case, instrument=_open_instrument(), answers=answers, prefill=prefill, actor=screener
     )
     assert screening.status == Screening.Status.RECORDED
-    assert screening.corrected == ["weapon"]
+    assert screening.corrected == ["incidents_12_months"]
     assert screening.computed_level == screening.level == "high"  # 4+3+3+3+3+2 = 18 points
     case.refresh_from_db()
     assert case.data["screening_level"] == "high"
