@@ -61,3 +61,21 @@ def test_a_fields_errors_under_it_read_as_sentences() -> None:
     )
     assert kz_sentences(["welke zaak? (kenmerk)"]) == "Welke zaak? (kenmerk)"
     assert kz_sentences([]) == "" and kz_sentences(None) == ""
+
+
+def test_a_single_checkbox_field_shows_its_box_before_its_label() -> None:
+    """A filter's "Alleen zaken over de termijn" stood under its label like a text field's input; a
+    checkbox comes first, its label beside it, as in the checkbox groups."""
+    from django import forms
+    from django.template.loader import render_to_string
+
+    class Filters(forms.Form):
+        overdue = forms.BooleanField(label="Alleen zaken over de termijn", required=False)
+        name = forms.CharField(label="Naam", required=False)
+
+    form = Filters()
+    check = render_to_string("intake/_field.html", {"field": form["overdue"]})
+    assert 'class="kz-check"' in check and check.index("<input") < check.index("<label")
+    assert 'for="id_overdue"' in check and "utrecht-form-label--checkbox" in check
+    text = render_to_string("intake/_field.html", {"field": form["name"]})
+    assert "kz-check" not in text and text.index("<label") < text.index("<input")
