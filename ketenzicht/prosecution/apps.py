@@ -15,8 +15,9 @@ class ProsecutionConfig(AppConfig):
             register_case_panel,
             register_step_note,
         )
-        from ketenzicht.workprocesses.signals import case_changed, handoff_created
+        from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
+        from .decisions import on_stepping
         from .feedback import sync_file
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
@@ -24,6 +25,7 @@ class ProsecutionConfig(AppConfig):
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
+        case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)

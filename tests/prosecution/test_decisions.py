@@ -1,0 +1,102 @@
+"""The prosecutor's decisions on a ZSM file may not contradict what the file holds: no dismissal for want of
+a complaint that is on file, or that the file does not need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
+from ketenzicht.prosecution.services import triage_choose
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.services import case_take
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+STALKING = {"required": True, "months": 3, "articles": ["285b"]}
+
+
+@pytest.fixture
+def eva(make_user: Any, reference_data: Any) -> Any:
+    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
+    )
+    return user
+
+
+def _at_zsm(make_user: Any, eva: Any, **kwargs: Any) -> Any:
+    """A file (not domestic: no wait for Veilig Thuis) triaged to the ZSM table."""
+    file, _ = send_to_zsm(make_user, relation="acquaintance", **kwargs)
+    file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    return file
+
+
+def _dismiss(file: Any, eva: Any, ground: str) -> Any:
+    return case_take(
+        file.case,
+        "decide_dismissal",
+        actor=eva,
+        expected_version=None,
+        values={"dismissal_ground": ground},
+        reason="sepot",
+    )
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_no_dismissal_for_want_of_a_complaint_that_is_on_file(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")  # her report is the complaint
+    assert file.case.data["complaint"] == "on_file"
+    with pytest.raises(Refused) as refused:
+        _dismiss(file, eva, "no_complaint")
+    assert (refused.value.code, refused.value.detail) == ("desk", "dismissal_ground")
+    assert f"{timezone.localdate():%d-%m-%Y}" in refused.value.said
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm" and "decision" not in file.case.data  # nothing stored
+    assert _dismiss(file, eva, "public_interest").state == "decided"
+
+
+@override_settings(STALKING_COMPLAINT={"required": False})
+def test_no_dismissal_for_want_of_a_complaint_the_file_does_not_need(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    assert file.case.data["complaint"] == "not_required"
+    with pytest.raises(Refused) as refused:
+        _dismiss(file, eva, "no_complaint")
+    assert refused.value.detail == "dismissal_ground" and "needs no complaint" in refused.value.said
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_dismissal_for_want_of_a_complaint_while_none_is_on_file(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    assert "complaint" not in file.case.data
+    assert _dismiss(file, eva, "no_complaint").state == "decided"
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    client = Client()
+    client.force_login(eva)
+    page = client.post(
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": "decide_dismissal",
+            "step-decide_dismissal-lock_version": file.case.lock_version,
+            "step-decide_dismissal-value_dismissal_ground": "no_complaint",
+            "step-decide_dismissal-reason": "sepot",
+            "step-decide_dismissal-confirm_final": "on",
+        },
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    error = html.split('data-testid="error-step-decide_dismissal-value_dismissal_ground">', 1)[1]
+    assert f"{timezone.localdate():%d-%m-%Y}" in error.split("</div>", 1)[0]
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
