@@ -1,5 +1,6 @@
 """The prosecutor's decisions on a ZSM file may not contradict what the file holds: no dismissal for want of
-a complaint that is on file, or that the file does not need."""
+a complaint that is on file, or that the file does not need. A final decision before the chain partners
+answered is warned of on its form and needs a reason; the history names the answers it was taken without."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
-from ketenzicht.prosecution.services import triage_choose
+from ketenzicht.prosecution.models import PartnerRequest
+from ketenzicht.prosecution.services import request_answer, triage_choose
 from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_take
 from tests.prosecution.helpers import send_to_zsm
 
@@ -100,3 +103,68 @@ def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva
     assert f"{timezone.localdate():%d-%m-%Y}" in error.split("</div>", 1)[0]
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
+
+
+def _answer_all(make_user: Any, file: Any) -> None:
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    for request in PartnerRequest.objects.filter(file=file):
+        if request.partner == "victim_support":
+            request_answer(request, actor=victim_support, answer={"contacted": "no"})
+        else:
+            request_answer(request, actor=probation, answer={"known": "no", "advice": "zsm"})
+
+
+def _penalty(file: Any, eva: Any, reason: str = "") -> Any:
+    file.case.refresh_from_db()
+    return case_take(
+        file.case,
+        "decide_penalty_order",
+        actor=eva,
+        expected_version=None,
+        values={"penalty": "taakstraf 40 uur"},
+        reason=reason,
+    )
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_deciding_before_the_partners_answered_needs_a_reason_and_the_history_names_them(
+    make_user: Any, eva: Any
+) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    with pytest.raises(Refused) as refused:
+        _penalty(file, eva)
+    assert (refused.value.code, refused.value.detail) == ("desk", "reason")
+    assert (
+        "Slachtofferhulp Nederland" in refused.value.said and "Reclassering Nederland" in refused.value.said
+    )
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
+    # Fast-track ZSM stays possible, with a reason; the history keeps what it was decided without.
+    assert _penalty(file, eva, reason="bekent, verblijft elders: niet wachten").state == "decided"
+    line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
+    assert {row["partner"] for row in line.detail["without_answers"]} == {"victim_support", "probation"}
+    assert line.reason == "bekent, verblijft elders: niet wachten"
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert line.detail["desk_note"] in page and "Slachtofferhulp Nederland" in line.detail["desk_note"]
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    for step in ("decide_penalty_order", "decide_summons", "decide_conditions", "decide_dismissal"):
+        note = page.split(f'data-testid="step-note-{step}">', 1)[1].split("</p>", 1)[0]
+        assert "Slachtofferhulp Nederland" in note and "Reclassering Nederland" in note
+    assert 'data-testid="step-note-decide_behaviour_order"' not in page  # not a final decision
+    _answer_all(make_user, file)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert 'data-testid="step-note-decide_penalty_order"' not in page
+    # Everything in: a decision needs no reason of its own.
+    assert _penalty(file, eva).state == "decided"
+    line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
+    assert "without_answers" not in line.detail
