@@ -66,7 +66,7 @@ def _final(case: Case, transition: str) -> bool:
 def outstanding(case: Case) -> list[PartnerRequest]:
     """The file's requests not answered (nor withdrawn), the earliest due first."""
     return list(
-        PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=True)
+        PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=True, withdrawn_at__isnull=True)
         .select_related("organisation")
         .order_by("due_at", "id")
     )

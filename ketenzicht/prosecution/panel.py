@@ -84,12 +84,15 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
     about = {Side.VICTIM: _("about the victim"), Side.SUSPECT: _("about the suspect")}
     answered_text, late_text = _("answered on %(when)s by %(by)s"), _("no answer, was due by %(due)s")
     waiting_text = _("waiting, due by %(due)s")
+    withdrawn_text = _("withdrawn on %(when)s: the file was decided without this answer")
     rows = []
     for r in file_requests(file):
         late = r.late(now)
         if r.answered_at:
             when = f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}"
             state = answered_text % {"when": when, "by": r.answered_by_name}
+        elif r.withdrawn_at:
+            state = withdrawn_text % {"when": f"{timezone.localtime(r.withdrawn_at):%d-%m-%Y %H:%M}"}
         else:
             state = (late_text if late else waiting_text) % {"due": formats.deadline(r.due_at)}
         rows.append(
@@ -99,6 +102,7 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
                 "question": r.question,
                 "state": state,
                 "answered": r.answered_at is not None,
+                "withdrawn": r.answered_at is None and r.withdrawn_at is not None,
                 "late": late,
                 "answer": answer_rows(r.partner, r.answer),
             }

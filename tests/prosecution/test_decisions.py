@@ -168,3 +168,39 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
     assert _penalty(file, eva).state == "decided"
     line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
     assert "without_answers" not in line.detail
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    answered = PartnerRequest.objects.get(file=file, partner="probation")
+    request_answer(answered, actor=probation, answer={"known": "no", "advice": "zsm"})
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    partner = Client()
+    partner.force_login(victim_support)
+    inbox = reverse("prosecution:requests")
+    assert 'data-testid="request-row"' in partner.get(inbox).content.decode()
+    decided = _dismiss(file, eva, "public_interest")
+    withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
+    answered.refresh_from_db()
+    assert withdrawn.withdrawn_at == decided.closed_at and withdrawn.answered_at is None
+    assert answered.withdrawn_at is None  # an answer given stays an answer
+    # The partner: no longer open, but in the list of those done with, saying why and since when.
+    assert 'data-testid="requests-empty"' in partner.get(inbox).content.decode()
+    done = partner.get(inbox, {"toon": "beantwoord"}).content.decode()
+    said = f"{timezone.localtime(decided.closed_at):%d-%m-%Y}"
+    assert 'data-testid="request-withdrawn"' in done and said in done
+    page_url = reverse("prosecution:request", args=[withdrawn.pk])
+    page = partner.get(page_url).content.decode()
+    assert 'data-testid="request-withdrawn"' in page and 'data-testid="answer-form"' not in page
+    posted = partner.post(page_url, {"contacted": "no"}, follow=True).content.decode()
+    assert said in posted
+    withdrawn.refresh_from_db()
+    assert withdrawn.answered_at is None and withdrawn.answer == {}
+    # The prosecutor's file: withdrawn, not waiting.
+    client = Client()
+    client.force_login(eva)
+    html = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert html.count('data-testid="zsm-request-withdrawn"') == 1
+    assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html
