@@ -85,14 +85,14 @@ def decision_step_note(case: Case, transition: str) -> str | None:
     waiting = outstanding(case)
     if not waiting:
         return None
+    due = gettext("%(request)s, due by %(due)s")
     return gettext(
         "Not answered yet: %(requests)s (%(answered)s of %(all)s requests answered). Decide without their "
         "answers only when the file cannot wait, and say why in the reason: the decision withdraws the "
         "open requests."
     ) % {
         "requests": "; ".join(
-            f"{_named([r])}, {gettext('due by %(due)s') % {'due': formats.deadline(r.due_at)}}"
-            for r in waiting
+            due % {"request": _named([r]), "due": formats.deadline(r.due_at)} for r in waiting
         ),
         "answered": PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=False).count(),
         "all": PartnerRequest.objects.filter(file_id=case.pk).count(),
