@@ -69,9 +69,12 @@ def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_s
     client.force_login(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     said = page.split('data-testid="zsm-measure-history">', 1)[1].split("</p>", 1)[0]
-    assert f"({today:%d-%m-%Y}): 1, and &lt;5 you may not see." in said
-    assert "besides this file's own: 1." in said
-    assert "registered as a breach offence): 1, and &lt;5 you may not see." in said
+    assert f"vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1, en &lt;5 die u niet mag inzien." in said
+    assert "Nu van kracht, naast die van dit dossier: 1." in said
+    assert "geregistreerd als overtredingsfeit): 1, en &lt;5 die u niet mag inzien." in said
     # So is the count of the pair's registrations over all units: Amsterdam's is not the office's to see.
     pair = page.split('data-testid="zsm-pair-history">', 1)[1].split("</p>", 1)[0]
-    assert "(all units): 1, and &lt;5 you may not see." in pair and file.triage["facts"]["registrations"] == 2
+    assert (
+        "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
+        and file.triage["facts"]["registrations"] == 2
+    )
