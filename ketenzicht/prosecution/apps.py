@@ -13,10 +13,12 @@ class ProsecutionConfig(AppConfig):
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
             register_case_panel,
+            register_process_step_note,
             register_step_note,
         )
-        from ketenzicht.workprocesses.signals import case_changed, handoff_created
+        from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
+        from .decisions import decision_step_note, on_stepping
         from .feedback import sync_file
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
@@ -24,8 +26,10 @@ class ProsecutionConfig(AppConfig):
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
+        case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)
+        register_process_step_note("zsm_file", decision_step_note)
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)

@@ -27,7 +27,7 @@ from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import case_record
 
-from .models import ZsmFile
+from .models import PartnerRequest, ZsmFile
 from .services import PROCESS, vt_information_record
 
 # Named with the prosecutor who decided, whom the police and Veilig Thuis call about it (a measure's
@@ -162,6 +162,11 @@ def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
     if decided_now:
         file.decision, file.decided_at = decision, now
     file.save()
+    if case.closed_at is not None:
+        # Decided: what the partners were asked and did not answer is withdrawn, visibly on both sides.
+        PartnerRequest.objects.filter(file=file, answered_at__isnull=True, withdrawn_at__isnull=True).update(
+            withdrawn_at=case.closed_at
+        )
     if decided_now:
         actor = User.objects.filter(pk=stepped_by).first() if stepped_by else None
         _feed_back(file, case, actor=actor, at=now)

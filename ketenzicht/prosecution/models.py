@@ -100,6 +100,9 @@ class PartnerRequest(models.Model):
     answered_by_name = models.CharField(max_length=150, blank=True)
     answer = models.JSONField(default=dict, blank=True)
     late_alerted_at = models.DateTimeField(null=True, blank=True)
+    # Withdrawn when the prosecutor decided the file before the partner answered (feedback.sync_file): the
+    # request stays, with when; the partner sees it withdrawn, no longer open.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -112,4 +115,4 @@ class PartnerRequest(models.Model):
         return f"{self.partner} for {self.file_id}"
 
     def late(self, now) -> bool:  # type: ignore[no-untyped-def]
-        return (self.answered_at or now) > self.due_at
+        return (self.answered_at or self.withdrawn_at or now) > self.due_at

@@ -15,19 +15,23 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from ketenzicht.measures.models import Measure
+from ketenzicht.measures.selectors import measure_list_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
+from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
+from ketenzicht.ui.disclosure import published
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
-from .facts import measure_history
+from .facts import SuspectHistory, pair_registrations, suspect_history
 from .forms import ComplaintForm, RequestForm, TriageForm
 from .kept import input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
@@ -77,6 +81,36 @@ def _own_orders(file: ZsmFile) -> list[dict[str, Any]]:
     ]
 
 
+def _counted(shown: int, whole: int) -> str:
+    """A count of what the user may see, exact, and of what they may not see beside it, published as every
+    such count is (ui/disclosure.py: 1 to 4 as "<5", others rounded to 5): that there are more, never
+    exactly how many nor which."""
+    hidden = whole - shown
+    if hidden <= 0:
+        return str(shown)
+    return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published(hidden).text}
+
+
+def _history_rows(file: ZsmFile, user: User) -> dict[str, Any]:
+    """The suspect's protective measures and breaches beside this file (facts.suspect_history), counted
+    over what the user may see, with what they may not see published beside it."""
+    whole = suspect_history(file)
+    visible = Registration.objects.filter(pk__in=registration_list_for_user(user=user).values("pk"))
+    seen: SuspectHistory = suspect_history(
+        file,
+        measures=Measure.objects.filter(pk__in=measure_list_for_user(user=user).values("pk")),
+        registrations=visible,
+    )
+    return {
+        # The police registrations that name both persons, over all units (the triage counts them all).
+        "pair": _counted(pair_registrations(file, visible), pair_registrations(file)),
+        "incident": whole.incident,
+        "earlier": _counted(seen.earlier, whole.earlier),
+        "in_force": _counted(seen.in_force, whole.in_force),
+        "breaches": _counted(seen.breaches, whole.breaches),
+    }
+
+
 def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
     """Each request with its state in words (composed here: a file may hold dozens)."""
     now = timezone.now()
@@ -84,12 +118,15 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
     about = {Side.VICTIM: _("about the victim"), Side.SUSPECT: _("about the suspect")}
     answered_text, late_text = _("answered on %(when)s by %(by)s"), _("no answer, was due by %(due)s")
     waiting_text = _("waiting, due by %(due)s")
+    withdrawn_text = _("withdrawn on %(when)s: the file was decided without this answer")
     rows = []
     for r in file_requests(file):
         late = r.late(now)
         if r.answered_at:
             when = f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}"
             state = answered_text % {"when": when, "by": r.answered_by_name}
+        elif r.withdrawn_at:
+            state = withdrawn_text % {"when": f"{timezone.localtime(r.withdrawn_at):%d-%m-%Y %H:%M}"}
         else:
             state = (late_text if late else waiting_text) % {"due": formats.deadline(r.due_at)}
         rows.append(
@@ -99,6 +136,7 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
                 "question": r.question,
                 "state": state,
                 "answered": r.answered_at is not None,
+                "withdrawn": r.answered_at is None and r.withdrawn_at is not None,
                 "late": late,
                 "answer": answer_rows(r.partner, r.answer),
             }
@@ -140,7 +178,6 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         if file.suspect_id and file.victim_id
         else []
     )
-    measures, breaches = measure_history(file.suspect_id, leave_out_case=file.pk)
     open_case = case.closed_at is None
     kept = input_kept(request, file.pk)  # what a refused form held, shown again
     vt_state = case.data.get("vt_information", "")
@@ -171,9 +208,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "request_form": RequestForm(initial=kept.get("RequestForm")) if open_case else None,
         "signals": [rule_label(name) for name in signals],
         "own_orders": _own_orders(file),
-        "registrations": triage.get("facts", {}).get("registrations", 0),
-        "measures": measures,
-        "breaches": breaches,
+        "history": _history_rows(file, user),
         "decision": data_text(definition.fields["decision"].choices.get(file.decision, ""))
         if file.decision
         else "",

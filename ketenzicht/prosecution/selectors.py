@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
@@ -114,7 +115,8 @@ def file_requests(file: ZsmFile) -> list[PartnerRequest]:
 
 def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[PartnerRequest]:
     """The requests put to the user's organisation for the partner they work for: open ones the nearest
-    deadline first, or answered ones the latest first."""
+    deadline first, or (`answered`) those done with, answered or withdrawn because the prosecutor decided
+    the file first, the latest first."""
     partners = partners_of(user)
     if not partners:
         return PartnerRequest.objects.none()
@@ -122,9 +124,15 @@ def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[Partner
         organisation_id=user.organisation_id or 0, partner__in=partners
     ).select_related("file", "file__case", "file__district_office")
     if answered:
-        return found.filter(answered_at__isnull=False).order_by("-answered_at", "-id")
+        return (
+            found.filter(Q(answered_at__isnull=False) | Q(withdrawn_at__isnull=False))
+            .annotate(done_at=Coalesce("answered_at", "withdrawn_at"))
+            .order_by("-done_at", "-id")
+        )
     # Open: unanswered, of a file still open (a decided file needs no answer).
-    return found.filter(answered_at__isnull=True, file__open=True).order_by("due_at", "id")
+    return found.filter(answered_at__isnull=True, withdrawn_at__isnull=True, file__open=True).order_by(
+        "due_at", "id"
+    )
 
 
 def request_get_for_user(*, user: User, pk: int, origin: str = "") -> PartnerRequest:
@@ -195,10 +203,10 @@ def portfolio(*, days: int = 365, now: datetime | None = None) -> list[OfficeFig
                 if decided:
                     figures.hours.append((decided - received).total_seconds() / 3600)
     late: dict[int, int] = defaultdict(int)
-    for office, answered, due in PartnerRequest.objects.filter(requested_at__gte=since).values_list(
-        "file__district_office_id", "answered_at", "due_at"
-    ):
-        if (answered or now) > due:
+    for office, answered, withdrawn, due in PartnerRequest.objects.filter(
+        requested_at__gte=since
+    ).values_list("file__district_office_id", "answered_at", "withdrawn_at", "due_at"):
+        if (answered or withdrawn or now) > due:
             late[office] += 1
     for office, count in late.items():
         if office in offices:

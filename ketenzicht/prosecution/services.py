@@ -660,7 +660,11 @@ def request_add(file: ZsmFile, *, partner: str, question: str, actor: User) -> P
         # so two at once cannot both pass.
         ZsmFile.objects.select_for_update().filter(pk=file.pk).first()
         if PartnerRequest.objects.filter(
-            file=file, partner=partner, question=question.strip(), answered_at__isnull=True
+            file=file,
+            partner=partner,
+            question=question.strip(),
+            answered_at__isnull=True,
+            withdrawn_at__isnull=True,
         ).exists():
             raise FileRefused("question", gettext_noop("this question was put to that partner already"))
         request = _request_open(
@@ -789,7 +793,7 @@ def request_answer(
         )
         if current.answered_at is not None:
             raise FileRefused("answer", gettext_noop("this request was answered already"))
-        if not current.file.open:
+        if not current.file.open or current.withdrawn_at is not None:
             raise FileRefused(
                 "answer", gettext_noop("the prosecutor decided this file already: no answer is needed")
             )
@@ -817,7 +821,7 @@ def request_answer(
 def _all_answered(file: ZsmFile, *, at: datetime) -> None:
     """Alert the file's prosecutor (the office's prosecutors while nobody owns it) once every request is
     answered: the file is complete."""
-    if file.requests.filter(answered_at__isnull=True).exists():
+    if file.requests.filter(answered_at__isnull=True, withdrawn_at__isnull=True).exists():
         return
     case = Case.objects.select_related("owner", "organisation").get(pk=file.pk)
     message, params, recipient = ANSWERED_MESSAGE, {"case": case.reference}, case.owner
@@ -847,7 +851,11 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
     now = now or timezone.now()
     late = (
         PartnerRequest.objects.filter(
-            answered_at__isnull=True, late_alerted_at__isnull=True, due_at__lte=now, file__open=True
+            answered_at__isnull=True,
+            withdrawn_at__isnull=True,
+            late_alerted_at__isnull=True,
+            due_at__lte=now,
+            file__open=True,
         )
         .select_related("file", "file__case", "file__district_office")
         .order_by("due_at", "id")

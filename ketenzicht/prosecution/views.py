@@ -109,11 +109,11 @@ def desk(request: HttpRequest) -> HttpResponse:
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     files: list[ZsmFile] = list(page.object_list)
     answered: dict[int, list[tuple[bool, bool]]] = {}
-    for file_id, answered_at, due_at in PartnerRequest.objects.filter(
+    for file_id, answered_at, withdrawn_at, due_at in PartnerRequest.objects.filter(
         file_id__in=[f.pk for f in files]
-    ).values_list("file_id", "answered_at", "due_at"):
+    ).values_list("file_id", "answered_at", "withdrawn_at", "due_at"):
         answered.setdefault(file_id, []).append(
-            (answered_at is not None, (answered_at or timezone.now()) > due_at)
+            (answered_at is not None, (answered_at or withdrawn_at or timezone.now()) > due_at)
         )
     breached = dict(
         Breach.objects.filter(measure__source_case_id__in=[f.pk for f in files])
@@ -401,6 +401,14 @@ def definition_of_zsm_decisions() -> dict[str, str]:
 # --- the partners' requests ---------------------------------------------------------------------------------
 
 
+def _withdrawn_text(found: PartnerRequest) -> str:
+    """A request withdrawn because the prosecutor decided the file before it was answered, with when."""
+    when = timezone.localtime(found.withdrawn_at) if found.withdrawn_at else None
+    return _("withdrawn: the Public Prosecution Service decided on %(date)s") % {
+        "date": f"{when:%d-%m-%Y}" if when else "—"
+    }
+
+
 @require_http_methods(["GET"])
 def requests_inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
@@ -430,6 +438,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "due": formats.deadline(r.due_at),
             "late": r.late(now),
             "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
+            "withdrawn": _withdrawn_text(r) if r.withdrawn_at and not r.answered_at else "",
             "further": bool(r.question),
         }
         for r in shown
@@ -447,7 +456,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     found = request_get_for_user(user=user, pk=pk, origin=origin)
     form_class = ANSWER_FORMS[found.partner]
     form = form_class(request.POST or None)
-    if request.method == "POST" and found.answered_at is None:
+    if request.method == "POST" and found.answered_at is None and found.withdrawn_at is None:
         if form.is_valid():
             try:
                 request_answer(found, actor=user, answer=form.cleaned_data, origin=origin)
@@ -460,7 +469,12 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Your answer is with the ZSM table."))
                 return redirect("prosecution:requests")
     else:
-        if request.method == "POST":  # answered meanwhile (a second tab, a colleague): say so, keep theirs
+        if request.method == "POST" and found.answered_at is None:  # withdrawn: the file was decided
+            messages.warning(
+                request,
+                _("Nothing of yours was stored: %(withdrawn)s.") % {"withdrawn": _withdrawn_text(found)},
+            )
+        elif request.method == "POST":  # answered meanwhile (a second tab, a colleague): say so, keep theirs
             messages.warning(
                 request,
                 _("Nothing of yours was stored: %(name)s answered this request already, on %(at)s.")
@@ -495,9 +509,12 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             "person": brief.get("person") or {},
             "offences": offences,
             "occurred_on": date.fromisoformat(brief["occurred_on"]) if brief.get("occurred_on") else None,
-            "form": form if found.answered_at is None else None,
-            "error_summary": error_items(form) if found.answered_at is None else [],
+            "form": form if found.answered_at is None and found.withdrawn_at is None else None,
+            "error_summary": error_items(form)
+            if found.answered_at is None and found.withdrawn_at is None
+            else [],
             "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
             "late": found.late(timezone.now()),
+            "withdrawn": _withdrawn_text(found) if found.withdrawn_at and not found.answered_at else "",
         },
     )

@@ -200,11 +200,12 @@ class TransitionForm(LockedForm):
         """Put the engine's refusal on the field it concerns, so that the page marks where to act: a
         missing or too short reason on the reason field (also for a lower choice, which the engine names
         by the lowered field though the reason is what is missing), a missing or out-of-time value on
-        that value's field. A refusal of the whole step stays only at the top of the page."""
+        that value's field, a desk's own rule (signals.case_stepping) on the field it names. A refusal of
+        the whole step stays only at the top of the page."""
         names = [name.strip() for name in detail.split(",") if name.strip()]
-        if code in ("reason", "lowered"):
+        if code in ("reason", "lowered") or (code == "desk" and names == ["reason"]):
             targets = ["reason"]
-        elif code in ("fields", "field", "date_future", "date_past"):
+        elif code in ("fields", "field", "date_future", "date_past", "desk"):
             targets = [f"value_{name}" for name in names]
         else:
             targets = []

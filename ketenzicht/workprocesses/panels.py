@@ -40,9 +40,31 @@ def register_step_note(handoff: str, note: StepNote) -> None:
     _STEP_NOTES[handoff] = note
 
 
-def step_note(case: Case, handoff: str | None) -> str | None:
+# What a desk says on the steps of its own process before they are taken (e.g. that the chain partners have
+# not answered a ZSM file yet): process -> function of the case and the step's name returning the words, or
+# None when there is nothing to say.
+ProcessStepNote = Callable[[Case, str], str | None]
+
+_PROCESS_STEP_NOTES: dict[str, ProcessStepNote] = {}
+
+
+def register_process_step_note(process: str, note: ProcessStepNote) -> None:
+    _PROCESS_STEP_NOTES[process] = note
+
+
+def step_note(case: Case, handoff: str | None, transition: str = "") -> str | None:
+    """What the desks say on a step's form: the one it hands over to, the one whose process it is."""
     found = _STEP_NOTES.get(handoff or "")
-    return found(case) if found is not None else None
+    own = _PROCESS_STEP_NOTES.get(case.process_version.process)
+    said = [
+        text
+        for text in (
+            found(case) if found is not None else None,
+            own(case, transition) if own is not None and transition else None,
+        )
+        if text
+    ]
+    return " ".join(said) or None
 
 
 # The desk a case of a process is worked from, for the case page's way back (a Veilig Thuis assessor came

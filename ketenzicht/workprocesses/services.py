@@ -37,7 +37,7 @@ from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
 from .rollouts import version_for, versions_remembered
 from .selectors import closing_step, open_handoff_kinds, queue_role, reopen_refusal
-from .signals import case_changed, case_reopening, handoff_created
+from .signals import case_changed, case_reopening, case_stepping, handoff_created
 
 
 class ConcurrentEdit(Exception):
@@ -437,6 +437,18 @@ def case_take(
         step = definition_of(current.process_version).transition(transition)
         # A step that needs a second person is checked as if confirmed: the proposal waits for one.
         outcome = _outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
+        # A desk's own rules about the step (signals.case_stepping): it refuses, or adds to the history line.
+        desk_detail: dict[str, Any] = {}
+        for _receiver, said in case_stepping.send(
+            sender=Case,
+            case=current,
+            transition=transition,
+            values=dict(outcome.values),
+            reason=reason,
+            actor=actor,
+        ):
+            if isinstance(said, dict):
+                desk_detail.update(said)
         lowering = _lowering(outcome)
         if lowering and not anyone_else_with_role(
             current.organisation_id, lowering["confirm_role"], besides=actor
@@ -463,7 +475,7 @@ def case_take(
                 from_state=current.state,
                 to_state=outcome.target,
                 reason=reason,
-                detail={"values": outcome.values, **lowering},
+                detail={"values": outcome.values, **lowering, **desk_detail},
             )
             alert_second_person_wanted(
                 current,
@@ -475,7 +487,12 @@ def case_take(
         else:
             label = _pending_label(current, lapsing) if lapsing else ""
             _apply(
-                current, outcome, actor=actor, at=at, reason=reason, detail={"lapsed": label} if label else {}
+                current,
+                outcome,
+                actor=actor,
+                at=at,
+                reason=reason,
+                detail={**desk_detail, **({"lapsed": label} if label else {})},
             )
             if label:
                 alert_second_person_settled(current, step=label, by=None, at=at)

@@ -23,3 +23,14 @@ handoff_created = Signal()
 # break it, e.g. Refused("open_case", <the reference of the open case to work on in>); the whole reopen is
 # then refused and nothing is stored.
 case_reopening = Signal()
+
+# Sent inside the transaction of a step about to be taken (`case_take`), after the kernel's own checks and
+# before anything is stored: sender=Case, case=the case (locked), transition=the step's name, values=what the
+# step would record (with what its `sets:` gives), reason=the reason given, actor=the user. A desk that keeps
+# a rule of its own about a step's values (the ZSM desk: no dismissal for want of a complaint that is on file)
+# raises `engine.machine.Refused("desk", <the field to fix>, said=<its words, in the user's language>)`: the
+# step is refused, nothing is stored, and the case page marks that field with those words. A receiver may
+# return a dict: it joins the detail of the step's history line (what the step was taken with, e.g. the
+# answers it was taken without); its "desk_note", a text in the installation's language, is shown in the line.
+# A step confirmed by a second person is checked when it is proposed.
+case_stepping = Signal()

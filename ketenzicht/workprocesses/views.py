@@ -307,6 +307,9 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
     lapsed = str(event.detail.get("lapsed") or "")
     if lapsed:  # a desk's step that waited for a second person was overtaken (e.g. by a newer screening)
         parts.append(_("no longer waits for a second person: %(step)s") % {"step": stored_step_text(lapsed)})
+    desk_note = str(event.detail.get("desk_note") or "")
+    if desk_note:  # what a desk added to a step's line (signals.case_stepping), a record in its language
+        parts.append(desk_note)
     if event.reason:
         parts.append(event.reason)
     return parts
@@ -367,7 +370,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         if not (case.pending)
     ]
     for form in step_forms:
-        form.note = step_note(case, form.transition.handoff)
+        form.note = step_note(case, form.transition.handoff, form.transition.name)
     colleagues = case_colleagues(case)
     pending_step = view.definition.transition(case.pending["transition"]) if case.pending else None
     return {
@@ -609,7 +612,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        said = refusal_text(refusal.code, refusal.detail, definition, case)
+        said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case)
         messages.error(request, said)
         for form in bound.values():
             if isinstance(form, TransitionForm):

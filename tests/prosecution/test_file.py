@@ -138,6 +138,7 @@ def test_a_domestic_decision_waits_for_veilig_thuis(make_user: Any, prosecutors:
         actor=eva,
         expected_version=None,
         values={"penalty": "taakstraf 40 uur"},
+        reason="bekennende verdachte, niet wachten",  # the partners have not answered (test_decisions.py)
     )
     assert decided.state == "decided"
     file.refresh_from_db()
@@ -184,7 +185,12 @@ def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) ->
     file.case.refresh_from_db()
     assert (
         case_take(
-            file.case, "decide_summons", actor=eva, expected_version=None, values={"hearing_on": "2027-02-01"}
+            file.case,
+            "decide_summons",
+            actor=eva,
+            expected_version=None,
+            values={"hearing_on": "2027-02-01"},
+            reason="snel naar de zitting",
         ).state
         == "decided"
     )

@@ -34,8 +34,8 @@ class TriageFacts:
     violence: bool = False
     registrations: int = 0  # the pair's police registrations over all units
     children: bool = False  # children named in the file's registrations
-    measures: int = 0  # protective measures the suspect had before (any kind, active or ended)
-    breaches: int = 0  # breaches of measures by the suspect
+    measures: int = 0  # protective measures of the suspect started before the file's offences (any kind)
+    breaches: int = 0  # breaches of measures by the suspect (found by the registry, or of a breach offence)
     vt_unsafety: str = ""  # Veilig Thuis's finding: acute, structural, complex, none
     vt_outcome: str = ""  # investigation, child_protection, conditions, local_care, end
     victim_wishes: str = ""  # victim support: prosecution, no_prosecution, undecided

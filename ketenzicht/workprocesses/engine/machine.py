@@ -12,11 +12,13 @@ from .definition import Deadline, Definition, FieldKind, Transition
 
 
 class Refused(Exception):
-    """A transition that may not be taken now. `code` is stable (tests, translations), `detail` names what."""
+    """A transition that may not be taken now. `code` is stable (tests, translations), `detail` names what;
+    `said`: the words of a desk that refused it by a rule of its own (shown as they are)."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, said: str = "") -> None:
         self.code = code
         self.detail = detail
+        self.said = said
         super().__init__(f"{code}: {detail}" if detail else code)
 
 

@@ -1,0 +1,135 @@
+"""The ZSM desk's own rules about the prosecutor's decisions, checked when a step of a file is taken (the
+kernel's `case_stepping`, in its transaction, before anything is stored): a decision may not contradict what
+the file holds. A dismissal for want of a complaint (art. 285b Sr) is refused while a complaint is on file,
+and where the file needs none. A final decision while a chain partner's answer is outstanding is said on its
+form before it is taken, and needs a reason (a fast ZSM decision stays possible): its history line names
+the answers it was taken without."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+
+from ketenzicht.ui import formats
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case
+
+from .models import Partner, PartnerRequest, Side, ZsmFile
+
+PROCESS = "zsm_file"
+NO_COMPLAINT = "no_complaint"
+
+
+def _complaint_refusal(case: Case, values: Mapping[str, Any]) -> Refused | None:
+    """A dismissal "no complaint" where the file holds a complaint in time, or needs none."""
+    if values.get("dismissal_ground") != NO_COMPLAINT:
+        return None
+    complaint = case.data.get("complaint")
+    if complaint == "on_file":
+        on = ZsmFile.objects.filter(pk=case.pk).values_list("complaint_on", flat=True).first()
+        said = (
+            gettext(
+                "A complaint is on file (received on %(on)s): it cannot be dismissed for want of one. Choose "
+                "the ground that applies."
+            )
+            % {"on": f"{on:%d-%m-%Y}"}
+            if on
+            else gettext(
+                "A complaint is on file: it cannot be dismissed for want of one. Choose the ground that "
+                "applies."
+            )
+        )
+        return Refused("desk", "dismissal_ground", said=said)
+    if complaint == "not_required":
+        return Refused(
+            "desk",
+            "dismissal_ground",
+            said=gettext(
+                "This file needs no complaint: it cannot be dismissed for want of one. Choose the ground "
+                "that applies."
+            ),
+        )
+    return None
+
+
+def _final(case: Case, transition: str) -> bool:
+    definition = definition_of(case.process_version)
+    step = definition.transition(transition)
+    return step is not None and step.to in definition.states and definition.states[step.to].final
+
+
+def outstanding(case: Case) -> list[PartnerRequest]:
+    """The file's requests not answered (nor withdrawn), the earliest due first."""
+    return list(
+        PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=True, withdrawn_at__isnull=True)
+        .select_related("organisation")
+        .order_by("due_at", "id")
+    )
+
+
+def _named(requests: list[PartnerRequest]) -> str:
+    """The requests as "Slachtofferhulp Nederland (over het slachtoffer)", in the active language."""
+    about = {Side.VICTIM: gettext("about the victim"), Side.SUSPECT: gettext("about the suspect")}
+    return ", ".join(f"{r.organisation.name} ({about.get(Side(r.side), r.side)})" for r in requests)
+
+
+def decision_step_note(case: Case, transition: str) -> str | None:
+    """On the form of a final decision while answers are outstanding: which, and that it needs a reason."""
+    if case.process_version.process != PROCESS or case.closed_at is not None or not _final(case, transition):
+        return None
+    waiting = outstanding(case)
+    if not waiting:
+        return None
+    due = gettext("%(request)s, due by %(due)s")
+    return gettext(
+        "Not answered yet: %(requests)s (%(answered)s of %(all)s requests answered). Decide without their "
+        "answers only when the file cannot wait, and say why in the reason: the decision withdraws the "
+        "open requests."
+    ) % {
+        "requests": "; ".join(
+            due % {"request": _named([r]), "due": formats.deadline(r.due_at)} for r in waiting
+        ),
+        "answered": PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=False).count(),
+        "all": PartnerRequest.objects.filter(file_id=case.pk).count(),
+    }
+
+
+def _without_answers(case: Case, transition: str, reason: str) -> dict[str, Any] | None:
+    """A final decision while answers are outstanding: refused without a reason; else what its history line
+    keeps of the answers it was taken without (the note in the installation's language: a record)."""
+    if not _final(case, transition):
+        return None
+    waiting = outstanding(case)
+    if not waiting:
+        return None
+    if not reason.strip():
+        raise Refused(
+            "desk",
+            "reason",
+            said=gettext(
+                "Not answered yet: %(requests)s. To decide without their answers, say why in the reason."
+            )
+            % {"requests": _named(waiting)},
+        )
+    with translation.override(settings.LANGUAGE_CODE):
+        note = gettext("decided without the answers of %(requests)s") % {"requests": _named(waiting)}
+    return {
+        "without_answers": [{"request": r.pk, "partner": Partner(r.partner).value} for r in waiting],
+        "desk_note": note,
+    }
+
+
+def on_stepping(
+    sender: Any, case: Case, transition: str, values: Mapping[str, Any], reason: str, **kwargs: Any
+) -> dict[str, Any] | None:
+    if case.process_version.process != PROCESS:
+        return None
+    refused = _complaint_refusal(case, values)
+    if refused is not None:
+        raise refused
+    return _without_answers(case, transition, reason)

@@ -1,0 +1,207 @@
+"""The prosecutor's decisions on a ZSM file may not contradict what the file holds: no dismissal for want of
+a complaint that is on file, or that the file does not need. A final decision before the chain partners
+answered is warned of on its form and needs a reason; the history names the answers it was taken without."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
+from ketenzicht.prosecution.models import PartnerRequest
+from ketenzicht.prosecution.services import request_answer, triage_choose
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import CaseEvent, EventKind
+from ketenzicht.workprocesses.services import case_take
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+STALKING = {"required": True, "months": 3, "articles": ["285b"]}
+
+
+@pytest.fixture
+def eva(make_user: Any, reference_data: Any) -> Any:
+    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
+    )
+    return user
+
+
+def _at_zsm(make_user: Any, eva: Any, **kwargs: Any) -> Any:
+    """A file (not domestic: no wait for Veilig Thuis) triaged to the ZSM table."""
+    file, _ = send_to_zsm(make_user, relation="acquaintance", **kwargs)
+    file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    return file
+
+
+def _dismiss(file: Any, eva: Any, ground: str) -> Any:
+    return case_take(
+        file.case,
+        "decide_dismissal",
+        actor=eva,
+        expected_version=None,
+        values={"dismissal_ground": ground},
+        reason="sepot",
+    )
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_no_dismissal_for_want_of_a_complaint_that_is_on_file(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")  # her report is the complaint
+    assert file.case.data["complaint"] == "on_file"
+    with pytest.raises(Refused) as refused:
+        _dismiss(file, eva, "no_complaint")
+    assert (refused.value.code, refused.value.detail) == ("desk", "dismissal_ground")
+    assert refused.value.said.startswith(f"Er is een klacht (ontvangen op {timezone.localdate():%d-%m-%Y})")
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm" and "decision" not in file.case.data  # nothing stored
+    assert _dismiss(file, eva, "public_interest").state == "decided"
+
+
+@override_settings(STALKING_COMPLAINT={"required": False})
+def test_no_dismissal_for_want_of_a_complaint_the_file_does_not_need(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    assert file.case.data["complaint"] == "not_required"
+    with pytest.raises(Refused) as refused:
+        _dismiss(file, eva, "no_complaint")
+    assert refused.value.detail == "dismissal_ground"
+    assert refused.value.said.startswith("Dit dossier heeft geen klacht nodig")
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_dismissal_for_want_of_a_complaint_while_none_is_on_file(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    assert "complaint" not in file.case.data
+    assert _dismiss(file, eva, "no_complaint").state == "decided"
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    client = Client()
+    client.force_login(eva)
+    page = client.post(
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": "decide_dismissal",
+            "step-decide_dismissal-lock_version": file.case.lock_version,
+            "step-decide_dismissal-value_dismissal_ground": "no_complaint",
+            "step-decide_dismissal-reason": "sepot",
+            "step-decide_dismissal-confirm_final": "on",
+        },
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    error = html.split('data-testid="error-step-decide_dismissal-value_dismissal_ground">', 1)[1]
+    assert f"{timezone.localdate():%d-%m-%Y}" in error.split("</div>", 1)[0]
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
+
+
+def _answer_all(make_user: Any, file: Any) -> None:
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    for request in PartnerRequest.objects.filter(file=file):
+        if request.partner == "victim_support":
+            request_answer(request, actor=victim_support, answer={"contacted": "no"})
+        else:
+            request_answer(request, actor=probation, answer={"known": "no", "advice": "zsm"})
+
+
+def _penalty(file: Any, eva: Any, reason: str = "") -> Any:
+    file.case.refresh_from_db()
+    return case_take(
+        file.case,
+        "decide_penalty_order",
+        actor=eva,
+        expected_version=None,
+        values={"penalty": "taakstraf 40 uur"},
+        reason=reason,
+    )
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_deciding_before_the_partners_answered_needs_a_reason_and_the_history_names_them(
+    make_user: Any, eva: Any
+) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    with pytest.raises(Refused) as refused:
+        _penalty(file, eva)
+    assert (refused.value.code, refused.value.detail) == ("desk", "reason")
+    assert (
+        "Slachtofferhulp Nederland" in refused.value.said and "Reclassering Nederland" in refused.value.said
+    )
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
+    # Fast-track ZSM stays possible, with a reason; the history keeps what it was decided without.
+    assert _penalty(file, eva, reason="bekent, verblijft elders: niet wachten").state == "decided"
+    line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
+    assert {row["partner"] for row in line.detail["without_answers"]} == {"victim_support", "probation"}
+    assert line.reason == "bekent, verblijft elders: niet wachten"
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert line.detail["desk_note"] in page and "Slachtofferhulp Nederland" in line.detail["desk_note"]
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    for step in ("decide_penalty_order", "decide_summons", "decide_conditions", "decide_dismissal"):
+        note = page.split(f'data-testid="step-note-{step}">', 1)[1].split("</p>", 1)[0]
+        assert "Slachtofferhulp Nederland" in note and "Reclassering Nederland" in note
+    assert 'data-testid="step-note-decide_behaviour_order"' not in page  # not a final decision
+    _answer_all(make_user, file)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert 'data-testid="step-note-decide_penalty_order"' not in page
+    # Everything in: a decision needs no reason of its own.
+    assert _penalty(file, eva).state == "decided"
+    line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
+    assert "without_answers" not in line.detail
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user: Any, eva: Any) -> None:
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    probation = make_user("probation", organisation="reclassering-nederland")
+    answered = PartnerRequest.objects.get(file=file, partner="probation")
+    request_answer(answered, actor=probation, answer={"known": "no", "advice": "zsm"})
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    partner = Client()
+    partner.force_login(victim_support)
+    inbox = reverse("prosecution:requests")
+    assert 'data-testid="request-row"' in partner.get(inbox).content.decode()
+    decided = _dismiss(file, eva, "public_interest")
+    withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
+    answered.refresh_from_db()
+    assert withdrawn.withdrawn_at == decided.closed_at and withdrawn.answered_at is None
+    assert answered.withdrawn_at is None  # an answer given stays an answer
+    # The partner: no longer open, but in the list of those done with, saying why and since when.
+    assert 'data-testid="requests-empty"' in partner.get(inbox).content.decode()
+    done = partner.get(inbox, {"toon": "beantwoord"}).content.decode()
+    said = f"{timezone.localtime(decided.closed_at):%d-%m-%Y}"
+    assert 'data-testid="request-withdrawn"' in done and said in done
+    page_url = reverse("prosecution:request", args=[withdrawn.pk])
+    page = partner.get(page_url).content.decode()
+    assert 'data-testid="request-withdrawn"' in page and 'data-testid="answer-form"' not in page
+    posted = partner.post(page_url, {"contacted": "no"}, follow=True).content.decode()
+    assert said in posted
+    withdrawn.refresh_from_db()
+    assert withdrawn.answered_at is None and withdrawn.answer == {}
+    # The prosecutor's file: withdrawn, not waiting.
+    client = Client()
+    client.force_login(eva)
+    html = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert html.count('data-testid="zsm-request-withdrawn"') == 1
+    assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html

@@ -1,0 +1,80 @@
+"""The suspect's protective measures and breaches on the ZSM file: "earlier" only for measures that started
+before the file's offences, those in force now said apart, breaches as the measures registry found them and
+as registrations of a breach offence; counted over what the prosecutor may see, what they may not see only
+published beside it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
+from ketenzicht.prosecution.facts import suspect_history
+from tests.measures.helpers import recent, restraining_order
+from tests.patterns.helpers import LOTTE, MARCO, take_in
+from tests.people import person_of
+from tests.prosecution.helpers import send_to_zsm
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def eva(make_user: Any, reference_data: Any) -> Any:
+    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
+    )
+    return user
+
+
+def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_see(
+    make_user: Any, eva: Any
+) -> None:
+    today = timezone.localdate()
+    # A breach of a measure registered by the police in Amsterdam: the district office may not see it.
+    elsewhere = take_in(
+        "PL0500-B-1",
+        MARCO,
+        LOTTE,
+        registered_at=recent(40),
+        offences=["184a"],
+        unit="amsterdam",
+        municipality="GM0363",
+    )
+    marco, lotte = person_of(elsewhere, "p1"), person_of(elsewhere, "p2")
+    # Measures: one long ended, one of another district office, and a restraining order from today on.
+    restraining_order(marco, lotte, None, starts_on=today - timedelta(days=100))
+    restraining_order(
+        marco,
+        lotte,
+        None,
+        starts_on=today - timedelta(days=50),
+        district_office=Organisation.objects.get(code="om-amsterdam"),
+    )
+    restraining_order(marco, lotte, None, starts_on=today)
+    # The file: his breach of the contact ban, registered today.
+    file, _police_case = send_to_zsm(make_user, offences=["184a"])
+    assert file.suspect_id == marco.pk
+    whole = suspect_history(file)
+    assert (whole.incident, whole.earlier, whole.in_force, whole.breaches) == (today, 2, 1, 2)
+    # The triage counts them the same way: the breach is a reason.
+    assert "breach_of_measure" in file.triage["reasons"]
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    said = page.split('data-testid="zsm-measure-history">', 1)[1].split("</p>", 1)[0]
+    assert f"vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1, en &lt;5 die u niet mag inzien." in said
+    assert "Nu van kracht, naast die van dit dossier: 1." in said
+    assert "geregistreerd als overtredingsfeit): 1, en &lt;5 die u niet mag inzien." in said
+    # So is the count of the pair's registrations over all units: Amsterdam's is not the office's to see.
+    pair = page.split('data-testid="zsm-pair-history">', 1)[1].split("</p>", 1)[0]
+    assert (
+        "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
+        and file.triage["facts"]["registrations"] == 2
+    )
