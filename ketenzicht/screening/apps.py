@@ -12,6 +12,7 @@ class ScreeningConfig(AppConfig):
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
+        from ketenzicht.workprocesses.purpose import case_reads_register
         from ketenzicht.workprocesses.signals import case_changed, case_reopening
 
         from .engine.instrument import LEVEL_LABELS
@@ -23,13 +24,15 @@ class ScreeningConfig(AppConfig):
             sync_screening_case,
             tell_signal_reopened,
         )
-        from .selectors import may_use_screening_desk
+        from .selectors import may_use_screening_desk, pair_history_ids
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
         register_case_panel("screening", screening_panel)
+        # The pair's history on the case page links its registrations with the case as purpose.
+        case_reads_register("screening-pair-history", pair_history_ids)
         for process in ("ex_partner_stalking", "dv_screening"):
             register_case_desk(
                 process, "screening:queue", _("Back to the screening queue"), may_use_screening_desk

@@ -236,6 +236,12 @@ def pair_history(user: User, screening_case: ScreeningCase) -> PairHistory:
     return PairHistory(shown=shown, hidden=sight.hidden_groups())
 
 
+def pair_history_ids(user: User, case: Case) -> list[int]:
+    """The registrations the case page's history of the pair shows the user (none for a case of no pair)."""
+    screening_case = screening_case_of(case)
+    return [] if screening_case is None else [r.pk for r in pair_history(user, screening_case).shown]
+
+
 def pair_signals(user: User, screening_case: ScreeningCase) -> list[Signal]:
     """The pattern signals about the pair that the user may see."""
     return list(
