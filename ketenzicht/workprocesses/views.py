@@ -609,7 +609,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        said = refusal_text(refusal.code, refusal.detail, definition, case)
+        said = refusal_text(refusal.code, refusal.detail, definition, case, refusal.params)
         messages.error(request, said)
         for form in bound.values():
             if isinstance(form, TransitionForm):
