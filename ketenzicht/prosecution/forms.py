@@ -231,12 +231,14 @@ class OrderForm(ImposeForm):
         super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
         for name in ("kind", "suspect", "protected"):
             del self.fields[name]
-        # A behaviour order holds until the end its decision names; it is not extended (measures.engine).
+        # A behaviour order holds until the end its decision names, 90 days at most; it may be extended by
+        # at most 90 days at a time (art. 509hh Sv, measures.engine.periods).
         self.fields["ends_on"].required = True
         self.fields["ends_on"].error_messages["required"] = gettext_lazy(
             "Give the last day the order holds: a behaviour order has no term of its own."
         )
         self.fields["ends_on"].help_text = gettext_lazy(
-            "The last day the order holds. It is not extended: a new decision is a new order."
+            "The last day the order holds: at most 90 days from its start. It may be extended, each time by "
+            "at most 90 days, on the measure's page."
         )
         self.fields["conditions"].initial = [Condition.CONTACT_BAN]

@@ -25,7 +25,7 @@ from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
-from ketenzicht.measures.services import MeasureInvalid
+from ketenzicht.measures.services import MeasureInvalid, measure_case_start
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
@@ -240,7 +240,12 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
     if case.closed_at is not None or case.state not in ORDER_STATES:
         messages.error(request, str(refusal_text("state")))
         return redirect("workprocesses:case-detail", pk=pk)
-    form = OrderForm(request.POST or None, suspect_name=file.suspect_name, victim_name=file.victim_name)
+    form = OrderForm(
+        request.POST or None,
+        suspect_name=file.suspect_name,
+        victim_name=file.victim_name,
+        earliest=measure_case_start(file.police_case, file.case),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -345,7 +345,7 @@ def test_a_behaviour_order_s_record_names_the_banned_area(make_user: Any, prosec
         conditions_text="",
         areas={"municipalities": ["GM0772", "GM0855"]},
         starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + timedelta(days=90),
+        ends_on=timezone.localdate() + timedelta(days=89),  # 90 days, the longest at a time
         expected_version=None,
     )
     file.case.refresh_from_db()
@@ -399,18 +399,22 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
     assert invalid.value.field == "ends_on"
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
-    measure = behaviour_order_impose(
-        file,
+    order: dict[str, Any] = dict(
         actor=eva,
         conditions=["contact_ban"],
         conditions_text="geen contact met Lotte de Wit",
         areas=None,
         starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + timedelta(days=120),
         expected_version=None,
     )
+    with pytest.raises(MeasureInvalid) as invalid:  # 91 days: art. 509hh Sv gives 90 at a time
+        behaviour_order_impose(file, **order, ends_on=timezone.localdate() + timedelta(days=90))
+    assert invalid.value.field == "ends_on"
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm" and not Measure.objects.exists()
+    measure = behaviour_order_impose(file, **order, ends_on=timezone.localdate() + timedelta(days=60))
     assert measure.kind == "behaviour_order" and measure.prosecutor == eva
-    assert measure.ends_on == timezone.localdate() + timedelta(days=120)  # as decided
+    assert measure.ends_on == timezone.localdate() + timedelta(days=60)  # as decided
     file.case.refresh_from_db()
     assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
     with translation.override(settings.LANGUAGE_CODE):  # the file's record, in the installation's language
@@ -433,10 +437,10 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         recipient=eva, kind="measure_breach", case=file.case
     ).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
-    # The prosecutor lifts the order early on the measure's page; it is not extended (a new decision is a new
-    # order), so the page offers no extension.
+    # The prosecutor lifts the order early, or extends it by at most 90 days, on the measure's page.
     assert may_change(eva, measure)
-    assert measure_rows([measure], today=timezone.localdate())[0].extendable_until is None
+    row = measure_rows([measure], today=timezone.localdate())[0]
+    assert row.extendable_until == measure.ends_on + timedelta(days=90)
 
 
 def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: Any, prosecutors: Any) -> None:
