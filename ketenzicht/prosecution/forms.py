@@ -3,14 +3,18 @@ answers, and an absence of a post holder."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
+from ketenzicht.organisations.services import absence_problems
+from ketenzicht.ui import formats
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Partner
@@ -81,7 +85,7 @@ class AnswerForm(NldsFormMixin, forms.Form):
         _cleaned, refusals = answer_refusals(self.partner, data)
         for refusal in refusals:
             if refusal.field in self.fields and refusal.field not in self.errors:
-                self.add_error(refusal.field, gettext(refusal.message))
+                self.add_error(refusal.field, refusal.text())
         return data
 
 
@@ -215,6 +219,11 @@ class AbsenceForm(NldsFormMixin, forms.Form):
             )
         elif start is not None and end is not None and end < start:
             self.add_error("absent_until", gettext_lazy("The absence ends before it starts."))
+        for problem in absence_problems(start, end, today=timezone.localdate()):
+            # A date out of its window, said at its field with the bound (the service refuses it too).
+            if problem.field in self.fields and not self.has_error(problem.field):
+                params = {k: formats.date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
+                self.add_error(problem.field, gettext(problem.message) % params)
         return data
 
 

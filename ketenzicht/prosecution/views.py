@@ -85,7 +85,7 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
         text = concurrent_text(case, _user(request)) if case is not None else str(CONCURRENT)
         messages.error(request, text)
     elif isinstance(refusal, FileRefused):
-        messages.error(request, _(refusal.message))
+        messages.error(request, refusal.text())
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -447,9 +447,9 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 request_answer(found, actor=user, answer=form.cleaned_data, origin=origin)
             except FileRefused as refusal:
                 if refusal.field in form.fields:
-                    form.add_error(refusal.field, _(refusal.message))
+                    form.add_error(refusal.field, refusal.text())
                 else:
-                    messages.error(request, _(refusal.message))
+                    messages.error(request, refusal.text())
             else:
                 messages.success(request, _("Your answer is with the ZSM table."))
                 return redirect("prosecution:requests")

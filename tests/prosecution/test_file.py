@@ -32,6 +32,7 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
+from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm
@@ -180,6 +181,13 @@ def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) ->
     with pytest.raises(FileRefused) as future:
         complaint_record(file, on=timezone.localdate() + timedelta(days=1), actor=eva, expected_version=None)
     assert future.value.field == "complaint_on"
+    # Nor from before the file's first registration (it reports what the complaint is about).
+    first = case_start(file.case).day
+    with pytest.raises(FileRefused) as early:
+        complaint_record(file, on=first - timedelta(days=1), actor=eva, expected_version=None)
+    assert early.value.field == "complaint_on" and early.value.params == {"day": first}
+    file.refresh_from_db()
+    assert file.complaint_on is None
     complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
     file.case.refresh_from_db()
     assert (

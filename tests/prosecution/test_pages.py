@@ -369,3 +369,22 @@ def test_a_behaviour_order_a_century_long_or_from_before_the_file_is_refused_at_
         },
     )
     assert done.status_code == 302 and Measure.objects.get().ends_on == today + timedelta(days=89)
+
+
+def test_an_absence_until_2999_is_refused_at_its_field_with_the_last_day_allowed(eva: Any) -> None:
+    from django.utils import timezone
+
+    client = _client(eva)
+    post = eva.posts.get()
+    today = timezone.localdate()
+    response = client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": today.isoformat(), "absent_until": "2999-12-31"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    error = page.split('data-testid="error-absent_until"', 1)[1].split("</", 1)[0]
+    assert f"{today + timedelta(days=365):%d-%m-%Y}" in error
+    assert 'data-testid="error-absent_from"' not in page
+    post.refresh_from_db()
+    assert post.absent_from is None and post.absent_until is None
