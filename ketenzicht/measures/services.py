@@ -120,8 +120,9 @@ def measure_start_window() -> StartWindow:
 
 
 def measure_case_start(police_case: Case | None, source_case: Case | None = None) -> CaseStart | None:
-    """The start of the case a measure is registered from (the police case, else the case it was decided
-    in): the measure starts not before it. None without a case."""
+    """The start of the case a measure is registered from (the police case, which holds the registrations
+    of what happened, else the case it was decided in): the measure starts not before it. None without a
+    case."""
     case = police_case or source_case
     return case_start(case) if case is not None else None
 

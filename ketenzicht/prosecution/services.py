@@ -1012,7 +1012,11 @@ def behaviour_order_impose(
             "decide_behaviour_order",
             actor=actor,
             expected_version=expected_version,
-            values={"order_conditions": text[:2000], "decided_on": starts_on.isoformat()},
+            # Decided on its start, or today for an order that starts later: a decision is not dated ahead.
+            values={
+                "order_conditions": text[:2000],
+                "decided_on": min(starts_on, timezone.localdate()).isoformat(),
+            },
         )
     return measure
 

@@ -637,3 +637,26 @@ def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted
     assert Alert.objects.filter(kind="zsm_routed", case=new.case, recipient=eva).exists()
     assert CaseEvent.objects.filter(case=file.case).count() == lines
     assert not Alert.objects.filter(kind="zsm_joined").exists()
+
+
+def test_a_behaviour_order_from_tomorrow_is_decided_today(make_user: Any, prosecutors: Any) -> None:
+    # Its decision was dated on its start, tomorrow, and refused as a decision taken in the future: the
+    # order could not start on a later day at all.
+    eva, _pieter, _post = prosecutors
+    file, _police_case = send_to_zsm(make_user)
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case.refresh_from_db()
+    today = timezone.localdate()
+    measure = behaviour_order_impose(
+        file,
+        actor=eva,
+        conditions=["contact_ban"],
+        conditions_text="",
+        areas=None,
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=30),
+        expected_version=None,
+    )
+    file.case.refresh_from_db()
+    assert measure.starts_on == today + timedelta(days=1)
+    assert file.case.data["decided_on"] == today.isoformat()
