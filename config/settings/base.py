@@ -344,6 +344,9 @@ STALKING_COMPLAINT = {
 # laid over the defaults: {"aware_alarm": {"default": {"amount": 3, "unit": "months"}}}. Units: days, months,
 # years; "max" is the longest it may last in all, extensions included; "extendable": may it be extended.
 MEASURE_TERMS = json.loads(os.environ.get("KETENZICHT_MEASURE_TERMS", "{}"))
+# How far before or after the day it is registered a measure may start ({"days_back": n, "days_ahead": n},
+# laid over measures/engine/periods.py DEFAULT_START_WINDOW: a year either way).
+MEASURE_START_WINDOW = json.loads(os.environ.get("KETENZICHT_MEASURE_START_WINDOW", "{}"))
 # Retention (docs/retention.md, ketenzicht/retention/engine/due.py DEFAULT_PERIODS): how long a registration
 # is kept, per source and kind, counted from its first processing (registered_at), as JSON laid over the
 # defaults per source: {"politie": {"default": {"amount": 1, "unit": "years"}, "aangifte": {"amount": 5,

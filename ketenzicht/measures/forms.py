@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality
 from ketenzicht.ui.forms import NldsFormMixin
+from ketenzicht.workprocesses.engine.machine import CaseStart
 
 from .models import Condition, MeasureKind
 from .services import MeasureInvalid, measure_check
@@ -58,9 +59,17 @@ class ImposeForm(NldsFormMixin, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, names: dict[int, str], suspects: list[int], victims: list[int], **kwargs: Any
+        self,
+        *args: Any,
+        names: dict[int, str],
+        suspects: list[int],
+        victims: list[int],
+        earliest: CaseStart | None = None,
+        **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
+        # The start of the case the measure is registered from: the measure starts not before it.
+        self.earliest = earliest
         self.fields["suspect"].choices = [(p, names.get(p, str(p))) for p in suspects]
         self.fields["protected"].choices = [(p, names.get(p, str(p))) for p in victims]
         self.fields["starts_on"].initial = timezone.localdate()
@@ -95,6 +104,7 @@ class ImposeForm(NldsFormMixin, forms.Form):
             areas=self.areas(),
             starts_on=data.get("starts_on"),
             ends_on=data.get("ends_on"),
+            earliest=self.earliest,
         )
         unread = {name for name in self.errors}
         for problem in problems:

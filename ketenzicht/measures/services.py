@@ -24,10 +24,21 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import Registration
+from ketenzicht.workprocesses.engine.machine import CaseStart
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import case_start
 
 from .breaches import breaches_detect
-from .engine.periods import PeriodError, Term, check_extension, end_for, terms_with
+from .engine.periods import (
+    PeriodError,
+    StartWindow,
+    Term,
+    check_extension,
+    check_start,
+    end_for,
+    start_window_with,
+    terms_with,
+)
 from .history import case_line, measure_event, value_shown
 from .models import (
     Condition,
@@ -51,6 +62,14 @@ PERIOD_MESSAGES = (
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),
     gettext_noop("this kind of measure may be extended until %(limit)s at most"),
+    gettext_noop("the start cannot lie before %(limit)s: the first registration of the case is of that day"),
+    gettext_noop("the start cannot lie before %(limit)s: the case was opened on that day"),
+    gettext_noop(
+        "the start cannot lie before %(limit)s: a measure is registered within %(days)s days after it starts"
+    ),
+    gettext_noop(
+        "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
+    ),
 )
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
@@ -92,6 +111,20 @@ class MeasureInvalid(ValueError):
 def measure_terms() -> dict[str, Term]:
     """The period rules in force: the defaults with the setting MEASURE_TERMS laid over them."""
     return terms_with(getattr(settings, "MEASURE_TERMS", None) or {})
+
+
+def measure_start_window() -> StartWindow:
+    """How far from the day it is registered a measure may start: the default with the setting
+    MEASURE_START_WINDOW laid over it."""
+    return start_window_with(getattr(settings, "MEASURE_START_WINDOW", None) or {})
+
+
+def measure_case_start(police_case: Case | None, source_case: Case | None = None) -> CaseStart | None:
+    """The start of the case a measure is registered from (the police case, which holds the registrations
+    of what happened, else the case it was decided in): the measure starts not before it. None without a
+    case."""
+    case = police_case or source_case
+    return case_start(case) if case is not None else None
 
 
 # --- imposing, extending, ending ----------------------------------------------------------------------------
@@ -189,9 +222,13 @@ def measure_check(
     starts_on: date | None,
     ends_on: date | None = None,
     imposed_by: str | None = None,
+    today: date | None = None,
+    earliest: CaseStart | None = None,
 ) -> tuple[list[MeasureInvalid], Checked]:
     """Every problem of a measure's own input at once (its kind, persons, conditions, areas, authority and
-    period), each naming its field; nothing is read but the period rules. `measure_impose` decides by it,
+    period), each naming its field; nothing is read but the period rules. The start lies within the start
+    window around `today` (default: today) and not before `earliest`, the start of the case it is registered
+    from (`measure_case_start`). `measure_impose` decides by it,
     and a form asks it too, so that one submit shows everything to fix. A rule that needs an input found
     wrong (the period of an unknown kind, the areas of areas unreadable) is left for the next time."""
     problems: list[MeasureInvalid] = []
@@ -240,7 +277,18 @@ def measure_check(
     last: date | None = None
     if not isinstance(starts_on, date):
         problem("starts_on", gettext_noop("a start date is required"))
-    elif known_kind:
+        return problems, Checked(codes, area, None)
+    try:
+        check_start(
+            starts_on,
+            today=today or timezone.localdate(),
+            window=measure_start_window(),
+            case_start=earliest.day if earliest else None,
+            case_start_by=earliest.by if earliest else "registration",
+        )
+    except PeriodError as exc:
+        problem(exc.field, exc.message, **exc.params)
+    if known_kind:
         try:
             last = end_for(kind, starts_on, ends_on, measure_terms())
         except PeriodError as exc:
@@ -282,6 +330,8 @@ def measure_impose(
         starts_on=starts_on,
         ends_on=ends_on,
         imposed_by=imposed_by,
+        today=timezone.localdate(at),
+        earliest=measure_case_start(police_case, source_case),
     )
     office: Organisation | None = None
     if organisation is None:

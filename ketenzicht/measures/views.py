@@ -38,7 +38,7 @@ from .selectors import (
     measure_rows,
     person_names,
 )
-from .services import MeasureInvalid, measure_end, measure_extend, measure_impose
+from .services import MeasureInvalid, measure_case_start, measure_end, measure_extend, measure_impose
 
 LIST_LIMIT = 200
 
@@ -197,6 +197,7 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         names=names,
         suspects=suspects,
         victims=victims,
+        earliest=measure_case_start(case),
     )
     status = 200
     if request.method == "POST":

@@ -6,12 +6,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
@@ -241,14 +244,63 @@ def post_assign(*, organisation: Organisation, user: User, kind: str) -> Post:
     return post
 
 
-def post_absence_set(post: Post, *, absent_from: date | None, absent_until: date | None) -> Post:
+# How far from today an absence's dates may lie. An absence is recorded when it begins, or some months later
+# when a long one was not recorded at once; one that lasts longer than a year ahead is recorded "until further
+# notice" (no end). A date beyond (01-01-1900, 2999) is a slip of the year.
+ABSENCE_WINDOW_DAYS = 365
+ABSENCE_TOO_EARLY = gettext_noop(
+    "an absence is recorded from at most %(days)s days back: this date cannot lie before %(day)s"
+)
+ABSENCE_TOO_LATE = gettext_noop(
+    "an absence is recorded at most %(days)s days ahead: this date cannot lie after %(day)s; leave the end "
+    "empty for an absence until further notice"
+)
+
+
+@dataclass(frozen=True)
+class AbsenceProblem:
+    field: str  # absent_from | absent_until
+    message: str  # English, with %(name)s placeholders from `params`
+    params: dict[str, Any]
+
+
+def absence_problems(
+    absent_from: date | None, absent_until: date | None, *, today: date
+) -> list[AbsenceProblem]:
+    """What is wrong with the dates of an absence, each naming its field: a date more than
+    ABSENCE_WINDOW_DAYS before or after `today`, an end before the start."""
+    problems: list[AbsenceProblem] = []
+    earliest = today - timedelta(days=ABSENCE_WINDOW_DAYS)
+    latest = today + timedelta(days=ABSENCE_WINDOW_DAYS)
+    for field, day in (("absent_from", absent_from), ("absent_until", absent_until)):
+        if day is None:
+            continue
+        if day < earliest and field == "absent_from":
+            problems.append(
+                AbsenceProblem(field, ABSENCE_TOO_EARLY, {"days": ABSENCE_WINDOW_DAYS, "day": earliest})
+            )
+        elif day > latest:
+            problems.append(
+                AbsenceProblem(field, ABSENCE_TOO_LATE, {"days": ABSENCE_WINDOW_DAYS, "day": latest})
+            )
+    if absent_from is not None and absent_until is not None and absent_until < absent_from:
+        problems.append(AbsenceProblem("absent_until", gettext_noop("the absence ends before it starts"), {}))
+    return problems
+
+
+def post_absence_set(
+    post: Post, *, absent_from: date | None, absent_until: date | None, today: date | None = None
+) -> Post:
     """Record (or, with None, clear) an absence of the post holder; the substitute takes new cases then. In
     one transaction with what the apps above do on `absence_changed` (the ZSM table hands an absent
-    prosecutor's open files to whoever stands in)."""
+    prosecutor's open files to whoever stands in). Raises ValueError ("field: message") for dates out of
+    their window (`absence_problems`, around `today`, default today); stores nothing then."""
     if absent_from is None:
         absent_until = None
-    if absent_from is not None and absent_until is not None and absent_until < absent_from:
-        raise ValueError("absent_until: the absence ends before it starts")
+    problems = absence_problems(absent_from, absent_until, today=today or timezone.localdate())
+    if problems:
+        first = problems[0]
+        raise ValueError(f"{first.field}: {first.message % first.params if first.params else first.message}")
     with transaction.atomic():
         post.absent_from, post.absent_until = absent_from, absent_until
         post.save(update_fields=["absent_from", "absent_until"])

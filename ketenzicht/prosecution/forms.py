@@ -3,14 +3,18 @@ answers, and an absence of a post holder."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
+from ketenzicht.organisations.services import absence_problems
+from ketenzicht.ui import formats
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Partner
@@ -81,7 +85,7 @@ class AnswerForm(NldsFormMixin, forms.Form):
         _cleaned, refusals = answer_refusals(self.partner, data)
         for refusal in refusals:
             if refusal.field in self.fields and refusal.field not in self.errors:
-                self.add_error(refusal.field, gettext(refusal.message))
+                self.add_error(refusal.field, refusal.text())
         return data
 
 
@@ -215,6 +219,11 @@ class AbsenceForm(NldsFormMixin, forms.Form):
             )
         elif start is not None and end is not None and end < start:
             self.add_error("absent_until", gettext_lazy("The absence ends before it starts."))
+        for problem in absence_problems(start, end, today=timezone.localdate()):
+            # A date out of its window, said at its field with the bound (the service refuses it too).
+            if problem.field in self.fields and not self.has_error(problem.field):
+                params = {k: formats.date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
+                self.add_error(problem.field, gettext(problem.message) % params)
         return data
 
 
@@ -231,12 +240,14 @@ class OrderForm(ImposeForm):
         super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
         for name in ("kind", "suspect", "protected"):
             del self.fields[name]
-        # A behaviour order holds until the end its decision names; it is not extended (measures.engine).
+        # A behaviour order holds until the end its decision names, 90 days at most; it may be extended by
+        # at most 90 days at a time (art. 509hh Sv, measures.engine.periods).
         self.fields["ends_on"].required = True
         self.fields["ends_on"].error_messages["required"] = gettext_lazy(
             "Give the last day the order holds: a behaviour order has no term of its own."
         )
         self.fields["ends_on"].help_text = gettext_lazy(
-            "The last day the order holds. It is not extended: a new decision is a new order."
+            "The last day the order holds: at most 90 days from its start. It may be extended, each time by "
+            "at most 90 days, on the measure's page."
         )
         self.fields["conditions"].initial = [Condition.CONTACT_BAN]

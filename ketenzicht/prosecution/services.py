@@ -35,6 +35,7 @@ from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Reg
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.ui import formats
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
@@ -42,6 +43,7 @@ from ketenzicht.veiligthuis.services import registration_facts
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, CaseEvent, EventKind, Handoff
+from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import (
     HANDOFF_JOINED,
     case_assign_owner,
@@ -131,13 +133,32 @@ def _person(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-class FileRefused(Exception):
-    """A desk action the file does not allow now; `field` names what to fix (for the form)."""
+# A complaint dated before the file's start (`complaint_record`), by what the start is known from.
+COMPLAINT_BEFORE_REGISTRATION = gettext_noop(
+    "the complaint cannot be from before %(day)s: the first registration of this file is of that day"
+)
+COMPLAINT_BEFORE_OPENED = gettext_noop(
+    "the complaint cannot be from before %(day)s: this file was opened on that day"
+)
 
-    def __init__(self, field: str, message: str) -> None:
+
+class FileRefused(Exception):
+    """A desk action the file does not allow now; `field` names what to fix (for the form), `message` why
+    (English, with %(name)s placeholders filled from `params`, a date shown as dd-mm-yyyy)."""
+
+    def __init__(self, field: str, message: str, **params: Any) -> None:
         self.field = field
         self.message = message
-        super().__init__(f"{field}: {message}")
+        self.params = params
+        super().__init__(f"{field}: {message % params if params else message}")
+
+    def text(self) -> str:
+        """The message in the active language."""
+        shown = {
+            key: formats.date(value) if isinstance(value, date) else value
+            for key, value in self.params.items()
+        }
+        return gettext(self.message) % shown if shown else gettext(self.message)
 
 
 # --- opening a file -----------------------------------------------------------------------------------------
@@ -907,6 +928,14 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
         raise FileRefused("complaint_on", gettext_noop("this file needs no complaint"))
     if on > timezone.localdate():
         raise FileRefused("complaint_on", gettext_noop("the date lies in the future"))
+    # A complaint is about what the file's registrations report: it is not made before the first of them.
+    start = case_start(file.case)
+    if on < start.day:
+        raise FileRefused(
+            "complaint_on",
+            COMPLAINT_BEFORE_REGISTRATION if start.by == "registration" else COMPLAINT_BEFORE_OPENED,
+            day=start.day,
+        )
     in_time = file.complaint_due is None or on <= file.complaint_due
     with transaction.atomic():
         case = case_record(
@@ -991,7 +1020,11 @@ def behaviour_order_impose(
             "decide_behaviour_order",
             actor=actor,
             expected_version=expected_version,
-            values={"order_conditions": text[:2000], "decided_on": starts_on.isoformat()},
+            # Decided on its start, or today for an order that starts later: a decision is not dated ahead.
+            values={
+                "order_conditions": text[:2000],
+                "decided_on": min(starts_on, timezone.localdate()).isoformat(),
+            },
         )
     return measure
 

@@ -25,7 +25,7 @@ from ketenzicht.audit.access import listed
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
-from ketenzicht.measures.services import MeasureInvalid
+from ketenzicht.measures.services import MeasureInvalid, measure_case_start
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
@@ -86,7 +86,7 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
         text = concurrent_text(case, _user(request)) if case is not None else str(CONCURRENT)
         messages.error(request, text)
     elif isinstance(refusal, FileRefused):
-        messages.error(request, _(refusal.message))
+        messages.error(request, refusal.text())
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
@@ -241,7 +241,12 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
     if case.closed_at is not None or case.state not in ORDER_STATES:
         messages.error(request, str(refusal_text("state")))
         return redirect("workprocesses:case-detail", pk=pk)
-    form = OrderForm(request.POST or None, suspect_name=file.suspect_name, victim_name=file.victim_name)
+    form = OrderForm(
+        request.POST or None,
+        suspect_name=file.suspect_name,
+        victim_name=file.victim_name,
+        earliest=measure_case_start(file.police_case, file.case),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -462,9 +467,9 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
                 request_answer(found, actor=user, answer=form.cleaned_data, origin=origin)
             except FileRefused as refusal:
                 if refusal.field in form.fields:
-                    form.add_error(refusal.field, _(refusal.message))
+                    form.add_error(refusal.field, refusal.text())
                 else:
-                    messages.error(request, _(refusal.message))
+                    messages.error(request, refusal.text())
             else:
                 messages.success(request, _("Your answer is with the ZSM table."))
                 return redirect("prosecution:requests")

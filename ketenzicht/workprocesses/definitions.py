@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from django.db import transaction
@@ -11,22 +12,60 @@ from django.db import transaction
 from ketenzicht.organisations.roles import Role
 
 from .engine.definition import Definition, DefinitionError, load_definition
+from .engine.machine import CASE_START, FUTURE, PAST, DateRule
 from .models import ProcessVersion, Rollout
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+# What an entry of date_fields.yaml may say about its field.
+_DATE_PROPERTIES = frozenset({"when", "from", "days_ahead"})
+
+
+def _date_rule(name: Any, raw: Any) -> tuple[DateRule | None, list[str]]:
+    """One entry of date_fields.yaml: a rule, or the problems with it (each naming the field)."""
+    if isinstance(raw, str):
+        raw = {"when": raw}
+    if not isinstance(name, str) or not isinstance(raw, dict):
+        return None, [f"{name!r}: a field name with past, future or a mapping of properties is expected"]
+    problems: list[str] = []
+    unknown = sorted(map(str, set(raw) - _DATE_PROPERTIES))
+    if unknown:
+        problems.append(f"{name}: unknown properties {', '.join(unknown)}")
+    when, start, ahead = raw.get("when"), raw.get("from"), raw.get("days_ahead")
+    if when not in (PAST, FUTURE):
+        problems.append(f"{name}: when {when!r} is neither past nor future")
+    if start is not None and start != CASE_START:
+        problems.append(f"{name}: from {start!r} is not case_start")
+    elif start is not None and when != PAST:
+        problems.append(f"{name}: from case_start bounds a date in the past only")
+    if ahead is not None and (isinstance(ahead, bool) or not isinstance(ahead, int) or ahead < 0):
+        problems.append(f"{name}: days_ahead {ahead!r} is not a whole number of days of 0 or more")
+    elif ahead is not None and when != FUTURE:
+        problems.append(f"{name}: days_ahead bounds a date in the future only")
+    if problems:
+        return None, problems
+    return DateRule(when=str(when), from_start=start == CASE_START, days_ahead=ahead), []
+
+
 @lru_cache(maxsize=1)
-def date_rules() -> dict[str, str]:
-    """Date field name -> "past" or "future" (data/date_fields.yaml): what its value may be."""
+def date_rules() -> dict[str, DateRule]:
+    """Date field name -> what its value may be (data/date_fields.yaml): a date that happened (past), may be
+    not before the case's start; one still to come (future), not more than so many days ahead. Raises
+    DefinitionError listing every entry that is wrong."""
     rules = yaml.safe_load((DATA_DIR / "date_fields.yaml").read_text(encoding="utf-8")) or {}
-    wrong = {name: rule for name, rule in rules.items() if rule not in ("past", "future")}
-    if wrong:
-        raise DefinitionError(
-            "date_fields.yaml",
-            [f"{name}: {rule!r} is neither past nor future" for name, rule in wrong.items()],
-        )
-    return dict(rules)
+    if not isinstance(rules, dict):
+        raise DefinitionError("date_fields.yaml", ["a mapping of field names to their rules is expected"])
+    found: dict[str, DateRule] = {}
+    problems: list[str] = []
+    for name, raw in rules.items():
+        rule, wrong = _date_rule(name, raw)
+        problems += wrong
+        if rule is not None:
+            found[name] = rule
+    if problems:
+        raise DefinitionError("date_fields.yaml", problems)
+    return found
 
 
 # What an entry of ranked_fields.yaml may say besides the field's name.

@@ -17,7 +17,7 @@ from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 from .definitions import lowering_confirmers, ranked_fields
 from .engine.definition import Definition, FieldKind, Transition
 from .engine.machine import PROVISIONAL, SUGGESTED, lowering_floors
-from .labels import data_text
+from .labels import DATE_REFUSALS, data_text
 from .models import ProcessVersion
 from .selectors import reopenable, rollout_organisations
 
@@ -205,7 +205,7 @@ class TransitionForm(LockedForm):
         names = [name.strip() for name in detail.split(",") if name.strip()]
         if code in ("reason", "lowered") or (code == "desk" and names == ["reason"]):
             targets = ["reason"]
-        elif code in ("fields", "field", "date_future", "date_past", "desk"):
+        elif code in ("fields", "field", "desk", *DATE_REFUSALS):
             targets = [f"value_{name}" for name in names]
         else:
             targets = []

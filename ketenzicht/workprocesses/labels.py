@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
+from ketenzicht.ui import formats
 
 from .engine.definition import Definition, FieldKind
 
@@ -126,6 +127,10 @@ REFUSALS = {
     "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
     "date_future": _("This date is of something that happened: it cannot lie after today."),
     "date_past": _("This date is of something still to come: it cannot lie before today."),
+    # A date before the case's start (data/date_fields.yaml `from: case_start`); the words say where the
+    # start comes from (`_BEFORE_START`).
+    "date_before_start": _("This date cannot lie before %(bound)s: this case was opened on that day."),
+    "date_too_far": _("This date cannot lie after %(bound)s: at most %(days)s days from today."),
     "not_proposer": _("Only the colleague who proposed this step can withdraw it; decline it instead."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
     "reopen_process": _("A closed case of this work process cannot be reopened."),
@@ -140,6 +145,17 @@ REFUSALS = {
         "This case was forwarded to %(organisation)s, which works on it now: it cannot be reopened here."
     ),
 }
+
+# A date before the case's start, by what the start is known from (engine.machine.CaseStart.by).
+_BEFORE_START = {
+    "registration": _(
+        "This date cannot lie before %(bound)s: the first registration of this case is of that day."
+    ),
+    "opened": REFUSALS["date_before_start"],
+}
+
+# The refusals of a date out of its time: the field is named beside them (and marked on the form).
+DATE_REFUSALS = ("date_future", "date_past", "date_before_start", "date_too_far")
 
 # What the detail of a refusal fills in, by code.
 _NAMED = {"open_case": "reference", "forwarded": "organisation"}
@@ -210,9 +226,16 @@ def _missing_text(names: list[str], case: Any) -> tuple[list[str], list[str]]:
     return said, unsaid
 
 
-def refusal_text(code: str, detail: str = "", definition: Definition | None = None, case: Any = None) -> str:
+def refusal_text(
+    code: str,
+    detail: str = "",
+    definition: Definition | None = None,
+    case: Any = None,
+    params: Mapping[str, str] | None = None,
+) -> str:
     """The refusal in words; for the fields it concerns (missing, not recorded, lowered, a date out of
-    its time), which ones (by their labels); for a reopen a desk refused, the case to work on in or the
+    its time), which ones (by their labels); for a date out of its window, the bound it passed (`params`,
+    as the refusal gives them); for a reopen a desk refused, the case to work on in or the
     organisation the case went to. With the case, a value it waits for that an app records is explained in
     that app's words (what it still waits for)."""
     if code == "recorded" and detail and case is not None:
@@ -225,10 +248,18 @@ def refusal_text(code: str, detail: str = "", definition: Definition | None = No
         return text % {"role": str(Role(detail).label).lower() if detail in Role.values else detail or "?"}
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}
-    if (
-        code in ("fields", "recorded", "lowered", "date_future", "date_past")
-        and detail
-        and definition is not None
+    if code in ("date_before_start", "date_too_far"):
+        given = dict(params or {})
+        if code == "date_before_start":
+            text = str(_BEFORE_START.get(given.get("by", ""), text))
+        bound = given.get("bound", "")
+        try:
+            shown = formats.date(date.fromisoformat(bound))
+        except ValueError:
+            shown = bound or "?"
+        text = text % {"bound": shown, "days": given.get("days", "?")}
+    if (code in DATE_REFUSALS or code in ("fields", "recorded", "lowered")) and (
+        detail and definition is not None
     ):
         names = [name.strip() for name in detail.split(",")]
         labels = [

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -16,7 +17,7 @@ from ketenzicht.organisations.roles import Role
 
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
-from .engine.machine import may_take
+from .engine.machine import CaseStart, may_take
 from .labels import CONCURRENT, state_label
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
 
@@ -82,6 +83,21 @@ class CaseView:
     state_label: str
     transitions: list[Transition]
     overdue: bool
+
+
+def case_start(case: Case) -> CaseStart:
+    """The first day of what the case is about, in Amsterdam: its earliest registration's incident (the day
+    it was registered when the incident's time is unknown), else, holding no registration, the day it
+    opened. A date of something that happened in the case lies not before it (data/date_fields.yaml)."""
+    first = (
+        case.registrations.annotate(began=Coalesce("occurred_at", "registered_at"))
+        .order_by("began")
+        .values_list("began", flat=True)
+        .first()
+    )
+    if first is not None:
+        return CaseStart(timezone.localtime(first).date(), "registration")
+    return CaseStart(timezone.localtime(case.opened_at).date(), "opened")
 
 
 def case_view(case: Case, user: User) -> CaseView:

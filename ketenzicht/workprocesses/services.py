@@ -36,7 +36,7 @@ from .engine.machine import Outcome, Refused, further_escalation, state_deadline
 from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
 from .rollouts import version_for, versions_remembered
-from .selectors import closing_step, open_handoff_kinds, queue_role, reopen_refusal
+from .selectors import case_start, closing_step, open_handoff_kinds, queue_role, reopen_refusal
 from .signals import case_changed, case_reopening, case_stepping, handoff_created
 
 
@@ -350,6 +350,9 @@ def _outcome(
     `roles` (default: the actor's) are the roles it is taken with.
     A hand-off is refused while the previous one of its kind waits for its desk (pressed twice, it would
     leave a second one that nobody ever takes on)."""
+    dates = date_rules()
+    # The case's start is read only for a step given a date that may not lie before it.
+    bounded = any(name in dates and dates[name].from_start for name in values or {})
     outcome = take(
         definition_of(case.process_version),
         case.state,
@@ -361,8 +364,9 @@ def _outcome(
         reason=reason,
         second_person=True,
         overrides=_overrides(),
-        dates=date_rules(),
+        dates=dates,
         ranked=ranked_fields(),
+        start=case_start(case) if bounded else None,
     )
     kind = outcome.transition.handoff
     if kind and kind in open_handoff_kinds(case):

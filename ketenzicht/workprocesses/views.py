@@ -612,7 +612,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
-        said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case)
+        said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case, refusal.params)
         messages.error(request, said)
         for form in bound.values():
             if isinstance(form, TransitionForm):

@@ -5,7 +5,7 @@ the walk tabs to shows its focus (tests/e2e/keyboard.py); every page it opened p
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -197,8 +197,10 @@ def test_the_prosecutor_triages_a_file_and_imposes_a_behaviour_order_by_keyboard
         "Geen contact met Lotte de Wit; melden op maandag.",
     )
     # The decision names its end, typed digit by digit; day and month alike, so the browser's order of the
-    # date's parts (day or month first, by the machine's locale) does not matter.
-    until = date(timezone.localdate().year + 1, 5, 5)
+    # date's parts (day or month first, by the machine's locale) does not matter. Within the order's 90 days
+    # (there is such a day every month or so: 1-1, 2-2, ... 12-12).
+    today = timezone.localdate()
+    until = next(day for day in (today + timedelta(days=n) for n in range(1, 90)) if day.day == day.month)
     type_into(page, order.locator("input[name=ends_on]"), f"{until:%d%m%Y}")
     expect(order.locator("input[name=ends_on]")).to_have_value(until.isoformat())
     tab_to(page, order.get_by_role("button"))

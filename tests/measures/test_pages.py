@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.measures.models import Measure, MeasureEvent
-from ketenzicht.measures.services import measure_impose
+from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Disclosure
 from tests.measures.helpers import LOTTE_MISSPELT, couple_with_case, recent, restraining_order
@@ -426,3 +426,50 @@ def test_the_measure_forms_have_the_error_summary_leading_to_each_field(
         f"/zaken/{case.pk}/maatregelen/nieuw/", {"kind": "restraining_order", "starts_on": "morgen"}
     ).content.decode()
     assert "starts_on" in marked_fields(page) and linked_fields(page) == marked_fields(page)
+
+
+def test_a_restraining_order_from_before_the_case_is_refused_at_its_start_with_the_bound(
+    make_user: Callable[..., Any],
+) -> None:
+    """A restraining order "from 01-01-1900" was registered (MR2026-000001 "01-01-1900 – 10-01-1900"), and
+    the insights page then counted from 1900. The form names the case's first day at the start field."""
+    marco, lotte, case = couple_with_case()
+    first = timezone.localdate() - timedelta(days=7)  # couple_with_case: registered a week ago
+    owner = _client(make_user("case_owner"))
+    data = {
+        "kind": "restraining_order",
+        "suspect": marco.pk,
+        "protected": [lotte.pk],
+        "conditions": ["contact_ban"],
+    }
+    for start in ("1900-01-01", (first - timedelta(days=1)).isoformat()):
+        answer = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", {**data, "starts_on": start})
+        page = answer.content.decode()
+        assert answer.status_code == 422
+        error = page.split('data-testid="error-starts_on"', 1)[1].split("</", 1)[0]
+        assert f"De ingangsdatum kan niet voor {first:%d-%m-%Y} liggen: de eerste registratie" in error
+    assert not Measure.objects.exists() and not MeasureEvent.objects.exists()
+    done = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", {**data, "starts_on": first.isoformat()})
+    assert done.status_code == 302 and Measure.objects.get().starts_on == first
+
+
+def test_the_service_refuses_a_start_out_of_its_window_without_a_form() -> None:
+    marco, lotte, case = couple_with_case()
+    common: dict[str, Any] = dict(
+        suspect=marco,
+        protected=[lotte],
+        conditions=["contact_ban"],
+        imposed_by="mayor",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        actor=None,
+    )
+
+    for start, police_case in (
+        (date(1900, 1, 1), case),  # before the case
+        (date(1900, 1, 1), None),  # without a case: more than a year back
+        (timezone.localdate() + timedelta(days=400), None),  # more than a year ahead
+    ):
+        with pytest.raises(MeasureInvalid) as invalid:
+            measure_impose(kind="restraining_order", starts_on=start, police_case=police_case, **common)
+        assert invalid.value.field == "starts_on"
+    assert not Measure.objects.exists() and not MeasureEvent.objects.exists()

@@ -9,12 +9,15 @@ import pytest
 
 from ketenzicht.measures.engine.periods import (
     PeriodError,
+    StartWindow,
     active_on,
     check_extension,
+    check_start,
     days_left,
     end_for,
     extension_limit,
     latest_end,
+    start_window_with,
     terms_with,
 )
 
@@ -35,9 +38,11 @@ START = date(2026, 3, 3)
             date(2027, 2, 27),
         ),  # 31 Aug + 6 months: 28 Feb is the 1st day after
         ("court_measure", START, date(2031, 3, 2), date(2031, 3, 2)),  # exactly 5 years
-        ("behaviour_order", START, date(2026, 5, 31), date(2026, 5, 31)),  # the end its decision names
-        ("behaviour_order", START, date(2027, 3, 2), date(2027, 3, 2)),  # the brief sets no limit
+        ("behaviour_order", START, date(2026, 4, 30), date(2026, 4, 30)),  # the end its decision names
+        ("behaviour_order", START, date(2026, 5, 31), date(2026, 5, 31)),  # 90 days, the most at a time
+        ("aware_alarm", START, date(2026, 9, 2), date(2026, 9, 2)),  # 6 months, the most at a time
         ("suspended_conditions", START, date(2028, 3, 2), date(2028, 3, 2)),
+        ("suspended_conditions", START, date(2036, 3, 2), date(2036, 3, 2)),  # 10 years (art. 14b Sr)
         ("detention_conditions", START, START, START),  # one day
     ],
 )
@@ -53,6 +58,11 @@ def test_end_for_allowed(kind: str, starts_on: date, ends_on: date | None, expec
         ("court_measure", date(2031, 3, 3), "ends_on", "at most"),  # 5 years and a day
         ("court_measure", None, "ends_on", "needs an end date"),
         ("behaviour_order", None, "ends_on", "needs an end date"),  # the brief gives it no term
+        # 91 days (an end a century ahead was accepted): art. 509hh Sv gives 90 days at a time.
+        ("behaviour_order", date(2026, 6, 1), "ends_on", "extend it after that"),
+        ("behaviour_order", date(2126, 12, 7), "ends_on", "extend it after that"),
+        ("aware_alarm", date(2026, 9, 3), "ends_on", "extend it after that"),  # 6 months and a day
+        ("suspended_conditions", date(2036, 3, 3), "ends_on", "at most"),  # 10 years and a day
         ("suspended_conditions", None, "ends_on", "needs an end date"),
         ("detention_conditions", None, "ends_on", "needs an end date"),
         ("no_such_kind", None, "kind", "unknown kind"),
@@ -74,7 +84,9 @@ def test_end_for_refused(kind: str, ends_on: date | None, field: str, message_pa
         ("restraining_order", date(2026, 3, 12), date(2026, 3, 12), False),  # no later than now
         ("aware_alarm", date(2026, 9, 2), date(2027, 3, 2), True),
         ("court_measure", date(2027, 3, 2), date(2028, 3, 2), False),  # not extendable
-        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 29), False),  # not extendable
+        ("aware_alarm", date(2026, 9, 2), date(2027, 3, 3), False),  # 6 months and a day more
+        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 29), True),  # 90 days more
+        ("behaviour_order", date(2026, 5, 31), date(2026, 8, 30), False),  # 91 days more
     ],
 )
 def test_extensions(kind: str, ends_on: date, until: date, allowed: bool) -> None:
@@ -120,7 +132,7 @@ def test_active_on_and_days_left(day: date, active: bool, left: int) -> None:
 
 
 def test_extension_limits() -> None:
-    assert extension_limit("behaviour_order", START, date(2026, 5, 31), TERMS) is None  # not extendable
+    assert extension_limit("behaviour_order", START, date(2026, 5, 31), TERMS) == date(2026, 8, 29)
     assert extension_limit("restraining_order", START, date(2026, 3, 12), TERMS) == date(2026, 3, 30)
     assert extension_limit("court_measure", START, date(2027, 3, 2), TERMS) is None
 
@@ -183,3 +195,42 @@ def test_every_message_of_the_engine_is_marked_for_translation_and_translated() 
     with translation.override("nl"):
         untranslated = [m for m in PERIOD_MESSAGES if translation.gettext(m) == m]
     assert untranslated == []
+
+
+WINDOW = start_window_with()
+
+
+@pytest.mark.parametrize(
+    ("starts_on", "case_start", "by", "message_part", "limit"),
+    [
+        # A restraining order "from 01-01-1900" was registered for a case of this year.
+        (date(1900, 1, 1), date(2026, 8, 3), "registration", "first registration", date(2026, 8, 3)),
+        (date(2026, 8, 2), date(2026, 8, 3), "registration", "first registration", date(2026, 8, 3)),
+        (date(2026, 8, 2), date(2026, 8, 3), "opened", "was opened", date(2026, 8, 3)),
+        (date(1900, 1, 1), None, "", "within 365 days", date(2025, 12, 7)),  # a year before today
+        (date(2025, 12, 6), date(2020, 1, 1), "registration", "within 365 days", date(2025, 12, 7)),
+        (date(2027, 12, 8), None, "", "at most 365 days", date(2027, 12, 7)),
+    ],
+)
+def test_a_start_out_of_its_window_is_refused_with_its_bound(
+    starts_on: date, case_start: date | None, by: str, message_part: str, limit: date
+) -> None:
+    with pytest.raises(PeriodError) as refused:
+        check_start(
+            starts_on, today=date(2026, 12, 7), window=WINDOW, case_start=case_start, case_start_by=by
+        )
+    assert refused.value.field == "starts_on" and message_part in str(refused.value)
+    assert refused.value.params["limit"] == limit
+
+
+@pytest.mark.parametrize("starts_on", [date(2026, 8, 3), date(2026, 12, 7), date(2027, 12, 7)])
+def test_a_start_within_its_window_is_taken(starts_on: date) -> None:
+    check_start(starts_on, today=date(2026, 12, 7), window=WINDOW, case_start=date(2026, 8, 3))
+
+
+def test_the_start_window_is_a_setting_checked_when_read() -> None:
+    assert start_window_with({"days_back": 30}) == StartWindow(days_back=30, days_ahead=365)
+    with pytest.raises(ValueError, match="days_back"):
+        start_window_with({"days_back": -1})
+    with pytest.raises(ValueError, match="unknown keys weeks"):
+        start_window_with({"weeks": 2})

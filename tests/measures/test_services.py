@@ -10,6 +10,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ketenzicht.measures.engine.periods import add_months
 from ketenzicht.measures.models import Measure, MeasureEvent
 from ketenzicht.measures.services import MeasureInvalid, measure_end, measure_extend, measure_impose
 from ketenzicht.organisations.models import Organisation
@@ -121,18 +122,20 @@ def test_a_court_measure_of_five_years_and_an_aware_alarm_of_six_months() -> Non
     )
     assert court.district_office == office
     assert court.areas == {"municipalities": ["GM0796"], "postcodes": [["5211", "5216"], ["5611", "5611"]]}
+    # Registered from the police case: it starts not before the case's registration of a week ago.
+    aware_start = timezone.localdate() - timedelta(days=2)
     aware = measure_impose(
         kind="aware_alarm",
         suspect=marco,
         protected=[lotte],
         conditions=[],
-        starts_on=start,
+        starts_on=aware_start,
         imposed_by="committee",
         organisation=Organisation.objects.get(code="oost-brabant"),
         actor=None,
         police_case=case,
     )
-    assert aware.ends_on == date(2026, 7, 14)
+    assert aware.ends_on == add_months(aware_start, 6) - timedelta(days=1)  # six months, the last inclusive
 
 
 def test_what_a_measure_imposes_must_be_said_and_fit_its_kind() -> None:
@@ -168,7 +171,7 @@ def test_the_same_measure_sent_twice_is_registered_once() -> None:
         suspect=marco,
         protected=[lotte],
         conditions=["contact_ban"],
-        starts_on=date(2026, 1, 15),
+        starts_on=timezone.localdate() - timedelta(days=2),
         imposed_by="mayor",
         organisation=police,
         actor=None,

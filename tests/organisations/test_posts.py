@@ -22,6 +22,9 @@ def _prosecutor(office: Organisation, username: str) -> User:
     return user_create(username=username, password=None, organisation=office, roles=["prosecutor"])
 
 
+ON = date(2026, 12, 1)  # the day the absences below are recorded on
+
+
 @pytest.fixture
 def office(reference_data: None) -> Organisation:
     return Organisation.objects.get(code="om-oost-brabant")
@@ -35,18 +38,18 @@ def test_the_post_holder_takes_the_cases_and_the_substitute_stands_in_while_abse
     post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
     post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
     assert dv_prosecutor_for(office, on=date(2026, 12, 3)) == (eva, False)
-    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4))
+    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4), today=ON)
     assert dv_prosecutor_for(office, on=date(2026, 12, 3)) == (pieter, True)
     assert dv_prosecutor_for(office, on=date(2026, 12, 4)) == (pieter, True)
     assert dv_prosecutor_for(office, on=date(2026, 12, 5)) == (eva, False)
-    post_absence_set(post, absent_from=None, absent_until=date(2026, 12, 9))
+    post_absence_set(post, absent_from=None, absent_until=date(2026, 12, 9), today=ON)
     assert dv_prosecutor_for(office, on=date(2026, 12, 3)) == (eva, False)
 
 
 def test_no_post_holder_present_means_nobody(office: Organisation) -> None:
     eva = _prosecutor(office, "eva")
     post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
-    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=None)  # open-ended absence
+    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=None, today=ON)  # open-ended absence
     assert dv_prosecutor_for(office, on=date(2027, 6, 1)) == (None, False)
     other = Organisation.objects.get(code="om-limburg")
     assert dv_prosecutor_for(other, on=date(2026, 12, 3)) == (None, False)
@@ -62,7 +65,7 @@ def test_a_post_is_held_in_the_users_own_organisation(office: Organisation) -> N
     assert post_holders(office, PostKind.ZSM_COORDINATOR) == [eva]
     assert holds_post(eva, PostKind.ZSM_COORDINATOR) and not holds_post(eva, PostKind.NATIONAL_PORTFOLIO)
     with pytest.raises(ValueError, match="ends before"):
-        post_absence_set(post, absent_from=date(2026, 12, 5), absent_until=date(2026, 12, 1))
+        post_absence_set(post, absent_from=date(2026, 12, 5), absent_until=date(2026, 12, 1), today=ON)
 
 
 def test_whoever_the_posts_say_stands_in_for_an_absent_prosecutor(office: Organisation) -> None:
@@ -76,7 +79,7 @@ def test_whoever_the_posts_say_stands_in_for_an_absent_prosecutor(office: Organi
     day = date(2026, 12, 3)
     assert prosecutor_on_duty(office, on=day, prosecutor=eva) == OnDuty(eva)
     assert prosecutor_on_duty(office, on=day, prosecutor=mirjam) == OnDuty(mirjam)  # present: herself
-    post_absence_set(dv, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4))
+    post_absence_set(dv, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4), today=ON)
     assert prosecutor_on_duty(office, on=day, prosecutor=eva) == OnDuty(pieter, eva, PostKind.DV_SUBSTITUTE)
     assert prosecutor_on_duty(office, on=date(2026, 12, 5), prosecutor=eva) == OnDuty(eva)
     # Without a prosecutor of its own (a measure the police registered): the post holder's substitute.
@@ -104,6 +107,25 @@ def test_post_holders_present_and_absent(office: Organisation) -> None:
     eva, mirjam = _prosecutor(office, "eva"), _prosecutor(office, "mirjam")
     post_assign(organisation=office, user=eva, kind=PostKind.ZSM_COORDINATOR)
     post = post_assign(organisation=office, user=mirjam, kind=PostKind.ZSM_COORDINATOR)
-    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4))
+    post_absence_set(post, absent_from=date(2026, 12, 1), absent_until=date(2026, 12, 4), today=ON)
     assert post_holders_on(office, PostKind.ZSM_COORDINATOR, on=date(2026, 12, 3)) == ([eva], [mirjam])
     assert post_holders_on(office, PostKind.ZSM_COORDINATOR, on=date(2026, 12, 5)) == ([eva, mirjam], [])
+
+
+def test_an_absence_a_slip_of_the_year_away_is_refused_naming_its_field(office: Organisation) -> None:
+    """An absence "from 01-01-1900" or "until 31-12-2999" is no absence anyone plans: refused, with the
+    bound, and nothing stored; one that lasts longer than a year has no end ("until further notice")."""
+    eva = _prosecutor(office, "eva")
+    post = post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    for start, end, field, bound in (
+        (date(1900, 1, 1), None, "absent_from", "2025-12-01"),
+        (ON, date(2999, 12, 31), "absent_until", "2027-12-01"),
+        (date(2999, 1, 1), None, "absent_from", "2027-12-01"),
+    ):
+        with pytest.raises(ValueError, match=f"^{field}: .*{bound}"):
+            post_absence_set(post, absent_from=start, absent_until=end, today=ON)
+    post.refresh_from_db()
+    assert (post.absent_from, post.absent_until) == (None, None)
+    post_absence_set(post, absent_from=date(2025, 12, 1), absent_until=date(2027, 12, 1), today=ON)
+    post.refresh_from_db()
+    assert (post.absent_from, post.absent_until) == (date(2025, 12, 1), date(2027, 12, 1))

@@ -32,6 +32,7 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
+from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm
@@ -181,6 +182,13 @@ def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) ->
     with pytest.raises(FileRefused) as future:
         complaint_record(file, on=timezone.localdate() + timedelta(days=1), actor=eva, expected_version=None)
     assert future.value.field == "complaint_on"
+    # Nor from before the file's first registration (it reports what the complaint is about).
+    first = case_start(file.case).day
+    with pytest.raises(FileRefused) as early:
+        complaint_record(file, on=first - timedelta(days=1), actor=eva, expected_version=None)
+    assert early.value.field == "complaint_on" and early.value.params == {"day": first}
+    file.refresh_from_db()
+    assert file.complaint_on is None
     complaint_record(file, on=timezone.localdate(), actor=eva, expected_version=None)
     file.case.refresh_from_db()
     assert (
@@ -351,7 +359,7 @@ def test_a_behaviour_order_s_record_names_the_banned_area(make_user: Any, prosec
         conditions_text="",
         areas={"municipalities": ["GM0772", "GM0855"]},
         starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + timedelta(days=90),
+        ends_on=timezone.localdate() + timedelta(days=89),  # 90 days, the longest at a time
         expected_version=None,
     )
     file.case.refresh_from_db()
@@ -405,18 +413,22 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
     assert invalid.value.field == "ends_on"
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm" and not Measure.objects.exists()  # nothing half stored
-    measure = behaviour_order_impose(
-        file,
+    order: dict[str, Any] = dict(
         actor=eva,
         conditions=["contact_ban"],
         conditions_text="geen contact met Lotte de Wit",
         areas=None,
         starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + timedelta(days=120),
         expected_version=None,
     )
+    with pytest.raises(MeasureInvalid) as invalid:  # 91 days: art. 509hh Sv gives 90 at a time
+        behaviour_order_impose(file, **order, ends_on=timezone.localdate() + timedelta(days=90))
+    assert invalid.value.field == "ends_on"
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm" and not Measure.objects.exists()
+    measure = behaviour_order_impose(file, **order, ends_on=timezone.localdate() + timedelta(days=60))
     assert measure.kind == "behaviour_order" and measure.prosecutor == eva
-    assert measure.ends_on == timezone.localdate() + timedelta(days=120)  # as decided
+    assert measure.ends_on == timezone.localdate() + timedelta(days=60)  # as decided
     file.case.refresh_from_db()
     assert file.case.state == "order_imposed" and file.case.data["decision"] == "behaviour_order"
     with translation.override(settings.LANGUAGE_CODE):  # the file's record, in the installation's language
@@ -439,10 +451,10 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
         recipient=eva, kind="measure_breach", case=file.case
     ).exists()  # opens the file
     assert Alert.objects.filter(recipient=owner, kind__contains="breach").exists()
-    # The prosecutor lifts the order early on the measure's page; it is not extended (a new decision is a new
-    # order), so the page offers no extension.
+    # The prosecutor lifts the order early, or extends it by at most 90 days, on the measure's page.
     assert may_change(eva, measure)
-    assert measure_rows([measure], today=timezone.localdate())[0].extendable_until is None
+    row = measure_rows([measure], today=timezone.localdate())[0]
+    assert row.extendable_until == measure.ends_on + timedelta(days=90)
 
 
 def test_a_victim_not_reached_needs_no_wish_and_a_reached_one_does(make_user: Any, prosecutors: Any) -> None:
@@ -631,3 +643,26 @@ def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted
     assert Alert.objects.filter(kind="zsm_routed", case=new.case, recipient=eva).exists()
     assert CaseEvent.objects.filter(case=file.case).count() == lines
     assert not Alert.objects.filter(kind="zsm_joined").exists()
+
+
+def test_a_behaviour_order_from_tomorrow_is_decided_today(make_user: Any, prosecutors: Any) -> None:
+    # Its decision was dated on its start, tomorrow, and refused as a decision taken in the future: the
+    # order could not start on a later day at all.
+    eva, _pieter, _post = prosecutors
+    file, _police_case = send_to_zsm(make_user)
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case.refresh_from_db()
+    today = timezone.localdate()
+    measure = behaviour_order_impose(
+        file,
+        actor=eva,
+        conditions=["contact_ban"],
+        conditions_text="",
+        areas=None,
+        starts_on=today + timedelta(days=1),
+        ends_on=today + timedelta(days=30),
+        expected_version=None,
+    )
+    file.case.refresh_from_db()
+    assert measure.starts_on == today + timedelta(days=1)
+    assert file.case.data["decided_on"] == today.isoformat()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -379,6 +380,69 @@ def test_the_order_and_absence_forms_have_the_error_summary_leading_to_each_fiel
     ).content.decode()
     assert len(marked_fields(page)) == 3 and linked_fields(page) == marked_fields(page)
     page = client.post(
-        reverse("prosecution:posts"), {"post": eva.posts.get().pk, "absent_until": "2026-12-24"}
+        reverse("prosecution:posts"),
+        {"post": eva.posts.get().pk, "absent_until": (timezone.localdate() + timedelta(days=17)).isoformat()},
     ).content.decode()
     assert marked_fields(page) == ["absent_from"] and linked_fields(page) == ["absent_from"]
+
+
+def test_a_behaviour_order_a_century_long_or_from_before_the_file_is_refused_at_its_fields(
+    eva: Any, file: Any
+) -> None:
+    """An end of 07-12-2126 was accepted ("nog 36525 dagen" on the dossier): art. 509hh Sv gives at most 90
+    days at a time. A start before the case's first registration is refused as well, naming the day."""
+    from django.utils import timezone
+
+    from ketenzicht.measures.models import Measure
+    from ketenzicht.prosecution.services import triage_choose
+    from ketenzicht.workprocesses.selectors import case_start
+
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    client = _client(eva)
+    url = reverse("prosecution:order", args=[file.pk])
+    today = timezone.localdate()
+    first = case_start(file.police_case).day
+    refused = client.post(
+        url,
+        {
+            "conditions": ["contact_ban"],
+            "starts_on": (first - timedelta(days=1)).isoformat(),
+            "ends_on": "2126-12-07",
+        },
+    )
+    shown = refused.content.decode()
+    assert refused.status_code == 422
+    assert set(re.findall(r'data-testid="error-(\w+)"', shown)) == {"starts_on", "ends_on"}
+    start_error = shown.split('data-testid="error-starts_on"', 1)[1].split("</", 1)[0]
+    assert f"{first:%d-%m-%Y}" in start_error
+    end_error = shown.split('data-testid="error-ends_on"', 1)[1].split("</", 1)[0]
+    assert f"{first - timedelta(days=1) + timedelta(days=89):%d-%m-%Y}" in end_error
+    assert not Measure.objects.exists()
+    done = client.post(
+        url,
+        {
+            "conditions": ["contact_ban"],
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=89)).isoformat(),
+        },
+    )
+    assert done.status_code == 302 and Measure.objects.get().ends_on == today + timedelta(days=89)
+
+
+def test_an_absence_until_2999_is_refused_at_its_field_with_the_last_day_allowed(eva: Any) -> None:
+    from django.utils import timezone
+
+    client = _client(eva)
+    post = eva.posts.get()
+    today = timezone.localdate()
+    response = client.post(
+        reverse("prosecution:posts"),
+        {"post": post.pk, "absent_from": today.isoformat(), "absent_until": "2999-12-31"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 422
+    error = page.split('data-testid="error-absent_until"', 1)[1].split("</", 1)[0]
+    assert f"{today + timedelta(days=365):%d-%m-%Y}" in error
+    assert 'data-testid="error-absent_from"' not in page
+    post.refresh_from_db()
+    assert post.absent_from is None and post.absent_until is None

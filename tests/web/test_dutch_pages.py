@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -613,7 +613,8 @@ def world(db: Any) -> dict[str, int]:
         "actor": None,
         "police_case": screening_case.case,
     }
-    broken = measure_impose(**order, starts_on=date(2024, 3, 21))
+    # Registered then: a start more than a year before the day it is registered is refused.
+    broken = measure_impose(**order, starts_on=date(2024, 3, 21), at=datetime(2024, 3, 21, 12, 0, tzinfo=UTC))
     take_in("PL-WALK-3", MARCO, LOTTE, registered_at="2024-03-25T22:00:00+01:00", offences=["184a"])
     measure = measure_impose(**order, starts_on=timezone.localdate() - timedelta(days=2))
     ids["measure"], ids["broken"] = measure.pk, broken.pk

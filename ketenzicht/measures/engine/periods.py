@@ -46,22 +46,37 @@ class Term:
 
 # As the domain brief (../shared/docs/domain.md, "Protective measures") gives them: restraining order (Wet
 # tijdelijk huisverbod) 10 days, extendable to at most 28 days in all; court measure (art. 38v Sr) at most 5
-# years; Aware alarm typically 6 months. The others, the behaviour order (art. 509hh Sv) among them, name
-# no term there: each carries the end its decision names, and is not extended (a new decision is a new
-# measure). "at_a_time" (the longest the first period and each extension may run) is for a setting that
-# gives a kind periods, e.g. {"behaviour_order": {"extendable": true, "at_a_time": {"amount": 90, "unit":
-# "days"}}}; no kind has one by default.
+# years; Aware alarm typically 6 months. "at_a_time" is the longest the first period and each extension may
+# run:
+# - behaviour order (art. 509hh Sv): the prosecutor gives it for at most 90 days, and may extend it, each
+#   time by at most 90 days; the decision names its end (no default length).
+# - Aware alarm: the committee issues it for a period, usually half a year, and looks at it again at its
+#   end; an extension is another such period. Half a year at a time is the longest it runs unseen (an end
+#   date a century ahead was accepted before).
+# - conditions of a suspended sentence: they hold for the probation period, which art. 14b Sr sets at three
+#   years at most, at ten in the cases of its second paragraph: ten years in all.
+# - conditions of lifted pre-trial detention hold until the judgment; the law names no term for them.
 DEFAULT_TERMS: dict[str, dict[str, Any]] = {
     "restraining_order": {
         "default": {"amount": 10, "unit": "days"},
         "max": {"amount": 28, "unit": "days"},
         "extendable": True,
     },
-    "behaviour_order": {"default": None, "max": None, "extendable": False},
+    "behaviour_order": {
+        "default": None,
+        "max": None,
+        "extendable": True,
+        "at_a_time": {"amount": 90, "unit": "days"},
+    },
     "court_measure": {"default": None, "max": {"amount": 5, "unit": "years"}, "extendable": False},
-    "suspended_conditions": {"default": None, "max": None, "extendable": False},
+    "suspended_conditions": {"default": None, "max": {"amount": 10, "unit": "years"}, "extendable": False},
     "detention_conditions": {"default": None, "max": None, "extendable": False},
-    "aware_alarm": {"default": {"amount": 6, "unit": "months"}, "max": None, "extendable": True},
+    "aware_alarm": {
+        "default": {"amount": 6, "unit": "months"},
+        "max": None,
+        "extendable": True,
+        "at_a_time": {"amount": 6, "unit": "months"},
+    },
 }
 
 
@@ -101,6 +116,71 @@ def terms_with(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict
         )
         for kind, raw in merged.items()
     }
+
+
+# How far from today a measure's start may lie when it is registered; the setting MEASURE_START_WINDOW
+# (environment KETENZICHT_MEASURE_START_WINDOW, JSON) is laid over it. A measure is registered when it is
+# imposed, or days or weeks later when it is entered after the fact (an order dated back: intake's breaches
+# are judged again from its start); a year either way leaves room for that, and for a court judgment that
+# reaches the registry late, while a slip of the year (01-01-1900, 2126) is refused. A measure registered
+# from a case also starts not before the case does: it was imposed over what the case reports.
+DEFAULT_START_WINDOW: dict[str, int] = {"days_back": 365, "days_ahead": 365}
+
+
+@dataclass(frozen=True)
+class StartWindow:
+    days_back: int  # the start lies at most this many days before the day it is registered
+    days_ahead: int  # and at most this many days after it
+
+
+def start_window_with(overrides: Mapping[str, Any] | None = None) -> StartWindow:
+    """DEFAULT_START_WINDOW with `overrides` laid over it; ValueError naming what is wrong."""
+    merged = {**DEFAULT_START_WINDOW, **(overrides or {})}
+    unknown = sorted(set(merged) - set(DEFAULT_START_WINDOW))
+    if unknown:
+        raise ValueError(f"MEASURE_START_WINDOW: unknown keys {', '.join(map(str, unknown))}")
+    for key, value in merged.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(
+                f"MEASURE_START_WINDOW {key}: expected a whole number of days >= 0, got {value!r}"
+            )
+    return StartWindow(days_back=merged["days_back"], days_ahead=merged["days_ahead"])
+
+
+# Why a start lies out of its window (services.PERIOD_MESSAGES translates); by what bounds it.
+START_BEFORE_REGISTRATION = (
+    "the start cannot lie before %(limit)s: the first registration of the case is of that day"
+)
+START_BEFORE_OPENED = "the start cannot lie before %(limit)s: the case was opened on that day"
+START_TOO_EARLY = (
+    "the start cannot lie before %(limit)s: a measure is registered within %(days)s days after it starts"
+)
+START_TOO_LATE = (
+    "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
+)
+
+
+def check_start(
+    starts_on: date,
+    *,
+    today: date,
+    window: StartWindow,
+    case_start: date | None = None,
+    case_start_by: str = "registration",
+) -> None:
+    """PeriodError ("starts_on") for a start out of its window: before the case's start (`case_start`, known
+    by `case_start_by`: "registration" or "opened"), more than `window.days_back` days before `today`, or
+    more than `window.days_ahead` days after it."""
+    if case_start is not None and starts_on < min(case_start, today):
+        if case_start_by == "opened":
+            raise PeriodError("starts_on", START_BEFORE_OPENED, limit=case_start)
+        raise PeriodError("starts_on", START_BEFORE_REGISTRATION, limit=case_start)
+    earliest = today - timedelta(days=window.days_back)
+    if starts_on < earliest:
+        raise PeriodError("starts_on", START_TOO_EARLY, limit=earliest, days=window.days_back)
+    latest = today + timedelta(days=window.days_ahead)
+    if starts_on > latest:
+        raise PeriodError("starts_on", START_TOO_LATE, limit=latest, days=window.days_ahead)
 
 
 def latest_end(kind: str, starts_on: date, terms: Mapping[str, Term]) -> date | None:

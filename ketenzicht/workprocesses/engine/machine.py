@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .deadlines import AMSTERDAM, deadline_at, overridden
@@ -13,13 +13,40 @@ from .definition import Deadline, Definition, FieldKind, Transition
 
 class Refused(Exception):
     """A transition that may not be taken now. `code` is stable (tests, translations), `detail` names what;
-    `said`: the words of a desk that refused it by a rule of its own (shown as they are)."""
+    `said`: the words of a desk that refused it by a rule of its own (shown as they are); `params` fills in
+    what the words say beside it (a date's bound, as an ISO date, and where it comes from)."""
 
-    def __init__(self, code: str, detail: str = "", *, said: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", *, said: str = "", **params: str) -> None:
         self.code = code
         self.detail = detail
         self.said = said
+        self.params = params
         super().__init__(f"{code}: {detail}" if detail else code)
+
+
+PAST, FUTURE = "past", "future"
+CASE_START = "case_start"
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """What the value of a date field may be (definitions.date_rules, data/date_fields.yaml): `when` PAST, a
+    date of something that happened (today or before), or FUTURE, of something still to come (today or
+    after); `from_start` (PAST): not before the case's start; `days_ahead` (FUTURE): not more than that many
+    days after today."""
+
+    when: str
+    from_start: bool = False
+    days_ahead: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseStart:
+    """The first day of what a case is about: `day`, and `by` what it is known, "registration" (its earliest
+    registration's incident) or "opened" (the day it opened, when it holds no registration)."""
+
+    day: date
+    by: str
 
 
 @dataclass(frozen=True)
@@ -179,20 +206,33 @@ def lowered_fields(
 
 
 def _date_out_of_time(
-    definition: Definition, values: Mapping[str, str], rules: Mapping[str, str], at: datetime
-) -> tuple[str, str] | None:
-    """(code, field) for a date given in the future where it must have happened (`past`), or in the past
-    where it is still to come (`future`), as `rules` says per field name; None when every date fits."""
+    definition: Definition,
+    values: Mapping[str, str],
+    rules: Mapping[str, DateRule | str],
+    at: datetime,
+    start: CaseStart | None,
+) -> Refused | None:
+    """The refusal of the first date out of its time, as `rules` says per field name; None when every date
+    fits: date_future (something that happened, given after today), date_past (something to come, given
+    before today), date_before_start (before the case's `start`, params `bound` and `by`), date_too_far
+    (more days ahead than the rule allows, param `bound`). A rule may be "past" or "future" alone."""
     today = at.astimezone(AMSTERDAM).date()
     for name, value in values.items():
-        spec, rule = definition.fields.get(name), rules.get(name)
-        if spec is None or spec.kind is not FieldKind.DATE or rule is None:
+        spec, given = definition.fields.get(name), rules.get(name)
+        if spec is None or spec.kind is not FieldKind.DATE or given is None:
             continue
+        rule = given if isinstance(given, DateRule) else DateRule(when=given)
         day = date.fromisoformat(value)
-        if rule == "past" and day > today:
-            return "date_future", name
-        if rule == "future" and day < today:
-            return "date_past", name
+        if rule.when == PAST and day > today:
+            return Refused("date_future", name)
+        if rule.when == FUTURE and day < today:
+            return Refused("date_past", name)
+        # A start after today (a registration dated ahead) bounds no date that happened up to today.
+        if rule.from_start and start is not None and day < min(start.day, today):
+            return Refused("date_before_start", name, bound=start.day.isoformat(), by=start.by)
+        if rule.days_ahead is not None and day > today + timedelta(days=rule.days_ahead):
+            bound = today + timedelta(days=rule.days_ahead)
+            return Refused("date_too_far", name, bound=bound.isoformat(), days=str(rule.days_ahead))
     return None
 
 
@@ -208,14 +248,16 @@ def take(
     reason: str = "",
     second_person: bool = False,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
-    dates: Mapping[str, str] | None = None,
+    dates: Mapping[str, DateRule | str] | None = None,
     ranked: Collection[str] = (),
+    start: CaseStart | None = None,
 ) -> Outcome:
     """Check and compute taking transition `name` from `state`. `second_person` says a second person has
     confirmed (the caller enforces that it is another person). Raises Refused with a stable code:
-    unknown, state, role, fields, field, date_future / date_past (a date out of its time, as `dates` says
-    per field name), recorded, reason, lowered (a choice below the desk's suggestion, or below what the case
-    holds for a field of `ranked`, without a reason: `lowering_floor`), second_person."""
+    unknown, state, role, fields, field, date_future / date_past / date_before_start / date_too_far (a date
+    out of its time, as `dates` says per field name; `start`: the case's start), recorded, reason, lowered
+    (a choice below the desk's suggestion, or below what the case holds for a field of `ranked`, without a
+    reason: `lowering_floor`), second_person."""
     transition = definition.transition(name)
     if transition is None:
         raise Refused("unknown", name)
@@ -230,9 +272,9 @@ def take(
         raise Refused("recorded", ", ".join(missing))
     if transition.requires.reason and not reason.strip():
         raise Refused("reason")
-    when = _date_out_of_time(definition, cleaned, dates or {}, at)
+    when = _date_out_of_time(definition, cleaned, dates or {}, at, start)
     if when:
-        raise Refused(*when)
+        raise when
     given = {key: value for key, value in cleaned.items() if key not in transition.sets}
     lowered = lowered_fields(definition, given, recorded or {}, ranked)
     if lowered and not reason.strip():
