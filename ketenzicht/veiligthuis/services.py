@@ -27,12 +27,19 @@ from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui.formats import deadline as deadline_text
-from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
+from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
-from ketenzicht.workprocesses.services import HANDOFF_JOINED, CaseToOpen, case_record, case_take, cases_open
+from ketenzicht.workprocesses.services import (
+    ALERTS_SETTLED,
+    HANDOFF_JOINED,
+    CaseToOpen,
+    case_record,
+    case_take,
+    cases_open,
+)
 
 from .engine.radar import Earlier, Period, Phase, classify
 from .engine.routing import (
@@ -60,6 +67,7 @@ RISING_RISK_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new police registration of %(when)s names a person of it during your "
     "involvement (%(why)s)."
 )
+NO_FEEDBACK_KIND = "vt_no_feedback"
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
 # What the police case's history calls the feedback's line (translated when shown).
 FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
@@ -669,6 +677,14 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
+    # The feedback came: the police case's alert that it did not come within the term asks nothing any more.
+    settled = (
+        alerts_settle_reason_gone(
+            police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
+        )
+        if became_acute or first_outcome
+        else 0
+    )
     if (became_acute or first_outcome) and police_case.closed_at is None:
         # One line in the police case's history, in the installation's language (a record, not a page);
         # the panel on the case shows the notification's state as it is now.
@@ -699,7 +715,11 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,
                 expected_version=None,
                 note=note,
-                detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
+                detail={
+                    "veilig_thuis": notification.organisation.code,
+                    "notification": case.reference,
+                    **({ALERTS_SETTLED: settled} if settled else {}),
+                },
                 at=now,  # fed back when the step was taken
                 what=FEEDBACK_LINE,
             )
@@ -753,7 +773,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
             assert notification.police_case is not None and notification.feedback_due_at is not None
             alert_for_case_owner(
                 notification.police_case,
-                kind="vt_no_feedback",
+                kind=NO_FEEDBACK_KIND,
                 message=NO_FEEDBACK_MESSAGE,
                 fallback_role=Role.CASE_OWNER,
                 params={
