@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
@@ -138,5 +139,6 @@ def test_an_escalation_is_settled_once_the_case_moves_on_and_its_history_says_so
     client = Client()
     client.force_login(lead)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    with translation.override(settings.LANGUAGE_CODE):  # the request's English does not outlive the test
+        page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert "1 alert settled: its reason no longer holds" in page
