@@ -942,6 +942,58 @@ def case_record(
     return current
 
 
+# The history line of a case a desk closed because another case of the organisation took it over.
+TAKEN_OVER = gettext_noop("taken over by another case")
+
+
+def case_close_taken_over(
+    case: Case, *, by: Case, actor: User | None, note: str, at: datetime | None = None
+) -> Case:
+    """A desk closes the case because `by`, a case of the same organisation, takes over what it was about
+    (e.g. a Veilig Thuis notification that waited past its term without an assessment, when the police hand
+    the same registration over again): the case goes to its process's final state without a step of its
+    own, its history names `by` and why (`note`), and its unread escalations are settled. Refused
+    (`closed`) when it is closed already, (`organisation`) when `by` is another organisation's."""
+    at = at or timezone.now()
+    if by.organisation_id != case.organisation_id:
+        raise Refused("organisation")
+    with transaction.atomic():
+        current = _locked(case, None)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        definition = definition_of(current.process_version)
+        final = next(name for name, state in definition.states.items() if state.final)
+        before = current.state
+        current.state = final
+        current.closed_at = at
+        current.deadline_at = None
+        current.escalate_to = ""
+        current.escalate_again_at = None
+        current.pending = None
+        _save(
+            current,
+            ["state", "closed_at", "deadline_at", "escalate_to", "escalate_again_at", "pending"],
+        )
+        settled = _escalations_settle(current, at)
+        _event(
+            current,
+            kind=EventKind.RECORDED,
+            actor=actor,
+            at=at,
+            from_state=before,
+            to_state=final,
+            reason=note,
+            detail={
+                "what": TAKEN_OVER,
+                "taken_over_by": by.reference,
+                "values": {},
+                **({ALERTS_SETTLED: settled} if settled else {}),
+            },
+        )
+        case_changed.send(sender=Case, case=current)
+    return current
+
+
 # The history lines by which a case enters a state (its deadline counts from the last of them).
 ENTERED_BY = (EventKind.OPENED, EventKind.TRANSITION, EventKind.REOPENED)
 
