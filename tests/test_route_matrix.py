@@ -231,6 +231,7 @@ MATRIX: dict[str, list[Call]] = {
     ],
     "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
     "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
+    "veiligthuis:take-up": [Call("POST", "/veiligthuis/999999/opgepakt/", 302, 404, body={})],
     "prosecution:desk": [
         Call("GET", "/zsm/", 302, 403, ZSM_DESK),
         Call("GET", "/zsm/?show=overdue", 302, 403, ZSM_DESK),

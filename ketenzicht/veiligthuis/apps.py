@@ -9,18 +9,23 @@ class VeiligThuisConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
+        from ketenzicht.workprocesses.panels import (
+            register_case_desk,
+            register_case_panel,
+            register_step_note,
+        )
         from ketenzicht.workprocesses.signals import case_changed, case_reopening, handoff_created
 
-        from .panel import feedback_panel, notification_panel
+        from .panel import feedback_panel, notification_panel, vt_step_note
         from .selectors import may_use_vt_desk
-        from .services import on_handoff, refuse_reopen, sync_notification
+        from .services import HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
 
         handoff_created.connect(on_handoff, dispatch_uid="veiligthuis-handoff")
         case_changed.connect(sync_notification, dispatch_uid="veiligthuis-sync-case")
         case_reopening.connect(refuse_reopen, dispatch_uid="veiligthuis-reopen")
         register_case_panel("veiligthuis", notification_panel)
         register_case_panel("veiligthuis_feedback", feedback_panel)
+        register_step_note(HANDOFF_KIND, vt_step_note)
         register_case_desk(
             "vt_safety_assessment", "veiligthuis:inbox", _("Back to the Veilig Thuis inbox"), may_use_vt_desk
         )

@@ -65,12 +65,26 @@ class Notification(models.Model):
     feedback_due_at = models.DateTimeField(null=True, blank=True)
     feedback_at = models.DateTimeField(null=True, blank=True)
     no_feedback_alerted_at = models.DateTimeField(null=True, blank=True)
+    # What each police hand-off told Veilig Thuis, as handed over (services.handover_told): the risk
+    # screening's level and instrument, the urgency, stalking yes/no, the safety plan, the police contact.
+    handovers = models.JSONField(default=list, blank=True)
+    # New information from the police that nobody of Veilig Thuis has taken up yet (the inbox marks it and
+    # shows it first), and since when.
+    news = models.BooleanField(default=False)
+    news_at = models.DateTimeField(null=True, blank=True)
+    # A notification that waited past its term without an assessment, closed when a new hand-off of the
+    # police opened this one in its place.
+    taken_over_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="took_over"
+    )
 
     class Meta:
         ordering = ["case_id"]
         indexes = [
+            # New police information first, then acute at the police, then the nearest deadline.
             models.Index(
-                fields=["organisation", "open", "urgency_rank", "deadline_at", "case"], name="vt_inbox"
+                fields=["organisation", "open", "-news", "urgency_rank", "deadline_at", "case"],
+                name="vt_inbox",
             ),
             models.Index(fields=["received_at", "organisation"], name="vt_received"),
             models.Index(fields=["feedback_at", "feedback_due_at"], name="vt_feedback_due"),

@@ -4,12 +4,14 @@ feedback of Veilig Thuis on what the case notified."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
@@ -18,10 +20,12 @@ from ketenzicht.workprocesses.labels import data_text, state_label
 from ketenzicht.workprocesses.models import Case
 
 from .forms import ForwardForm
+from .handover import handover_rows
 from .labels import RADAR_BADGES, radar_group, radar_label
 from .models import Notification
 from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
+from .services import being_worked, handoff_target
 
 
 def _choice(notification: Notification, name: str, value: str) -> str:
@@ -53,7 +57,25 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
         }
         for row in history.earlier
     ]
+    definition = definition_of(case.process_version)
+    handovers = [
+        {
+            "at": timezone.localtime(datetime.fromisoformat(str(told["at"]))) if told.get("at") else None,
+            "police_case": told.get("police_case", ""),
+            "rows": handover_rows(told, definition),
+        }
+        for told in reversed(notification.handovers or [])
+    ]
     context: dict[str, Any] = {
+        "handovers": handovers,
+        "news": notification.news,
+        "may_take_up": bool(
+            notification.news and case.closed_at is None and set(user.role_codes) & definition.working_roles()
+        ),
+        "took_over": [
+            {"pk": old.case_id, "reference": old.case.reference}
+            for old in notification.took_over.select_related("case").order_by("case_id")
+        ],
         "notification": notification,
         "origin": notification.get_origin_display(),
         "reasons": reasons,
@@ -95,11 +117,40 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "feedback_due": n.feedback_due_at,
                 "no_feedback": bool(
                     n.feedback_at is None
+                    and n.taken_over_by_id is None
                     and n.feedback_due_at
                     and n.feedback_due_at <= now
                     and n.outcome != "forwarded"
                 ),
                 "forwarded": n.outcome == "forwarded",
+                "taken_over_by": n.taken_over_by.case.reference if n.taken_over_by is not None else "",
             }
         )
     return SafeString(render_to_string("veiligthuis/_feedback.html", {"rows": rows}, request=request))
+
+
+def vt_step_note(case: Case) -> str | None:
+    """On the police case's step "notify Veilig Thuis": said before it is taken whether the hand-off joins
+    the open notification of the case's latest registration (still being worked) or opens a new one that
+    takes over a notification that waited past its term (`services.notification_from_handoff`)."""
+    target = handoff_target(case)
+    if target is None or target.open is None:
+        return None
+    params = {"notification": target.open.case.reference, "organisation": target.organisation.name}
+    if being_worked(target.open, at=timezone.now()):
+        return (
+            _(
+                "Notification %(notification)s of %(organisation)s about this case's latest registration is "
+                "still being worked: this hand-off adds the case's information to it, marked as new for its "
+                "assessor, and opens no new notification."
+            )
+            % params
+        )
+    return (
+        _(
+            "Notification %(notification)s of %(organisation)s about this case's latest registration waited "
+            "past its term without a safety assessment: this hand-off opens a new notification, which takes "
+            "it over."
+        )
+        % params
+    )

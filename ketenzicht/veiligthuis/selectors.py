@@ -54,8 +54,9 @@ class InboxFilter:
 
 
 def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet[Notification]:
-    """The open notifications of the user's Veilig Thuis organisation: acute at the police first, then the
-    nearest deadline. Nothing for a user who may not use the desk."""
+    """The open notifications of the user's Veilig Thuis organisation: those with new information from the
+    police that nobody took up yet first, then (within either) acute at the police, then the nearest
+    deadline. Nothing for a user who may not use the desk."""
     if not may_use_vt_desk(user):
         return Notification.objects.none()
     chosen = chosen or InboxFilter()
@@ -79,7 +80,7 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     return (
         found.select_related("case", "case__owner", "case__process_version")
         .defer("radar", "reasons", "case__data", "case__pending", "case__process_version__document")
-        .order_by("urgency_rank", "deadline_at", "case_id")
+        .order_by("-news", "urgency_rank", "deadline_at", "case_id")
     )
 
 
@@ -125,7 +126,12 @@ def notification_of(case: Case) -> Notification | None:
         cached[case.pk] = (
             Notification.objects.filter(case_id=case.pk)
             .select_related(
-                "registration", "police_case", "organisation", "forwarded_from__case", "municipality"
+                "registration",
+                "police_case",
+                "organisation",
+                "forwarded_from__case",
+                "municipality",
+                "taken_over_by__case",
             )
             .first()
         )
@@ -196,7 +202,7 @@ def feedback_for_police_case(case: Case) -> list[Notification]:
     feedback: shown to the police users who may open the case."""
     return list(
         Notification.objects.filter(police_case=case)
-        .select_related("organisation", "case", "case__process_version")
+        .select_related("organisation", "case", "case__process_version", "taken_over_by__case")
         .order_by("received_at", "case_id")
     )
 

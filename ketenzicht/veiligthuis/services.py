@@ -27,12 +27,21 @@ from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui.formats import deadline as deadline_text
-from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
+from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
-from ketenzicht.workprocesses.services import HANDOFF_JOINED, CaseToOpen, case_record, case_take, cases_open
+from ketenzicht.workprocesses.services import (
+    ALERTS_SETTLED,
+    HANDOFF_JOINED,
+    CaseToOpen,
+    case_assign_owner,
+    case_close_taken_over,
+    case_record,
+    case_take,
+    cases_open,
+)
 
 from .engine.radar import Earlier, Period, Phase, classify
 from .engine.routing import (
@@ -42,6 +51,7 @@ from .engine.routing import (
     routing_municipality,
     routing_reasons,
 )
+from .handover import handover_text, handover_told
 from .models import Notification, Origin
 from .rules import ChainRules, chain_rules
 
@@ -60,6 +70,7 @@ RISING_RISK_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new police registration of %(when)s names a person of it during your "
     "involvement (%(why)s)."
 )
+NO_FEEDBACK_KIND = "vt_no_feedback"
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
 # What the police case's history calls the feedback's line (translated when shown).
 FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
@@ -504,46 +515,281 @@ def _rising_risk(
 # --- the screening desk's hand-off --------------------------------------------------------------------------
 
 
-def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notification | None:
-    """The police case's "notify Veilig Thuis": its latest registration is notified to the Veilig Thuis
-    organisation of the victim's (or children's) municipality. When that registration is already notified
-    there and still open, the hand-off joins that notification (its history says so)."""
-    rules = chain_rules()
-    police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
-        pk=handoff.case_id
-    )
+# The history lines of a hand-off on the notification's side, and of Veilig Thuis taking it up.
+HANDOFF_RECEIVED = gettext_noop("hand-off from the police received")
+HANDOFF_TAKEN_UP = gettext_noop("hand-off from the police taken up")
+TAKES_OVER_NOTE = gettext_noop(
+    "Takes over notification %(notification)s of this registration, which waited past its term (%(due)s) "
+    "without a safety assessment."
+)
+TAKEN_OVER_NOTE = gettext_noop(
+    "The police handed this registration over again (police case %(police_case)s) while this notification "
+    "still waited past its term for its safety assessment: notification %(notification)s takes it over."
+)
+# On the police case: a notification that no feedback will come from, and why.
+POLICE_TAKEN_OVER_NOTE = gettext_noop(
+    "Notification %(old)s of %(organisation)s waited past its term without a safety assessment and is taken "
+    "over by the new notification %(notification)s: the feedback comes on that one."
+)
+POLICE_TAKEN_OVER_LINE = gettext_noop("notification of Veilig Thuis taken over")
+TAKES_OVER_MESSAGE = gettext_noop(
+    "Notification %(notification)s: a new hand-off from the police (police case %(police_case)s). It takes "
+    "over notification %(old)s, which waited past its term without a safety assessment."
+)
+JOINED_MESSAGE = gettext_noop(
+    "Notification %(notification)s: new information from the police (police case %(police_case)s). See what "
+    "was handed over on the notification."
+)
+
+
+def _in_installation_language(message: str, **params: Any) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % params
+
+
+def being_worked(notification: Notification, *, at: datetime) -> bool:
+    """Whether an open notification is still being worked, so that a new hand-off of its registration
+    joins it: its safety assessment was made (it left "received"), or it still waits for it within its
+    term. One that waited past its term without an assessment is taken over by a new notification instead,
+    so that the hand-off is not hidden behind a long overdue line of the inbox."""
+    case = notification.case
+    if case.closed_at is not None:
+        return False
+    return case.state != "received" or case.deadline_at is None or case.deadline_at > at
+
+
+@dataclass(frozen=True)
+class HandoffTarget:
+    """Where a police case's hand-off to Veilig Thuis goes: the registration notified, the organisation
+    and municipality that decided it, and the open notification of it there (None: none is open)."""
+
+    facts: RegistrationFacts
+    organisation: Organisation
+    municipality: Municipality | None
+    open: Notification | None
+
+
+def handoff_target(police_case: Case) -> HandoffTarget | None:
+    """Where a hand-off of the police case to Veilig Thuis goes now (None: no registration, or none of its
+    municipality has a Veilig Thuis organisation)."""
     latest = police_case.registrations.order_by("-registered_at", "-id").first()
     if latest is None:
         return None
     facts = registration_facts([latest.pk])[latest.pk]
-    organisation, municipality = vt_organisation_for(facts, rules)
+    organisation, municipality = vt_organisation_for(facts, chain_rules())
     if organisation is None:
         return None
-    existing = Notification.objects.filter(organisation=organisation, registration=latest, open=True).first()
-    if existing is not None:
-        existing.police_case = existing.police_case or police_case
-        existing.handoff = existing.handoff or handoff
-        existing.feedback_due_at = existing.feedback_due_at or _feedback_due(handoff.created_at, rules)
-        existing.save(update_fields=["police_case", "handoff", "feedback_due_at"])
-        case_record(
-            existing.case,
-            values={},
-            actor=actor,
-            expected_version=None,
-            note=str(handoff.detail.get("reason") or ""),
-            detail={"handoff": handoff.pk, "police_case": police_case.reference},
-            what=HANDOFF_JOINED,
-        )
-        return existing
-    return notification_open(
-        facts=facts,
-        organisation=organisation,
-        municipality=municipality,
+    existing = (
+        Notification.objects.filter(organisation=organisation, registration=latest, open=True)
+        .select_related("case", "case__owner", "organisation")
+        .first()
+    )
+    return HandoffTarget(facts, organisation, municipality, existing)
+
+
+def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notification | None:
+    """The police case's "notify Veilig Thuis": its latest registration is notified to the Veilig Thuis
+    organisation of the victim's (or children's) municipality, with what the hand-off tells (handover.py).
+    When that registration's notification there is open and still being worked (`being_worked`), the
+    hand-off joins it: its history and the inbox say so, and its assessor is alerted. When it is open but
+    waited past its term without an assessment, a new notification takes it over (it closes, saying so on
+    both sides). Either way the hand-off counts as taken only once Veilig Thuis takes it up."""
+    rules = chain_rules()
+    police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
+        pk=handoff.case_id
+    )
+    target = handoff_target(police_case)
+    if target is None:
+        return None
+    at = handoff.created_at
+    told = handover_told(handoff, police_case)
+    existing = target.open
+    if existing is not None and being_worked(existing, at=at):
+        return _join(existing, handoff=handoff, police_case=police_case, told=told, actor=actor, rules=rules)
+    if existing is not None:  # the database keeps one open notification per registration: this one first
+        Notification.objects.filter(pk=existing.pk).update(open=False)
+    notification = notification_open(
+        facts=target.facts,
+        organisation=target.organisation,
+        municipality=target.municipality,
         origin=Origin.POLICE_CASE,
         actor=actor,
         police_case=police_case,
         handoff=handoff,
-        at=handoff.created_at,
+        at=at,
+    )
+    changes: dict[str, Any] = {"handovers": [told], "news": True, "news_at": at}
+    if existing is not None:
+        # The same registration: the history its persons had when it came in is the one it still has (the
+        # notification it takes over is no earlier notification of them).
+        changes.update(radar_class=existing.radar_class, radar=existing.radar)
+    Notification.objects.filter(pk=notification.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(notification, name, value)
+    definition = definition_of(notification.case.process_version)
+    note = handover_text(told, definition)
+    if existing is not None:
+        assert existing.case.deadline_at is not None  # waited past it
+        note = f"{note}. " + _in_installation_language(
+            TAKES_OVER_NOTE,
+            notification=existing.case.reference,
+            due=deadline_text(existing.case.deadline_at),
+        )
+    case_record(
+        notification.case,
+        values={},
+        actor=actor,
+        expected_version=None,
+        note=note,
+        detail={"handoff": handoff.pk, "police_case": police_case.reference},
+        at=at,
+        what=HANDOFF_RECEIVED,
+    )
+    if existing is not None:
+        _take_over(existing, by=notification, police_case=police_case, at=at)
+    return notification
+
+
+def _join(
+    existing: Notification,
+    *,
+    handoff: Handoff,
+    police_case: Case,
+    told: dict[str, Any],
+    actor: User | None,
+    rules: ChainRules,
+) -> Notification:
+    """The hand-off joins a notification still being worked: what it tells is kept and written in the
+    history, the inbox marks the notification as having new information from the police, its assessor (the
+    assessors while nobody owns it) is alerted, and a higher urgency of the police counts for the term of an
+    assessment still to come. The police case's hand-off names the notification it joined."""
+    at = handoff.created_at
+    existing.police_case = existing.police_case or police_case
+    existing.handoff = existing.handoff or handoff
+    existing.feedback_due_at = existing.feedback_due_at or _feedback_due(at, rules)
+    existing.handovers = [*existing.handovers, told]
+    existing.news, existing.news_at = True, at
+    fields = ["police_case", "handoff", "feedback_due_at", "handovers", "news", "news_at"]
+    urgency = str(told.get("urgency") or "")
+    raise_urgency = bool(
+        urgency and existing.case.state == "received" and rank_of(urgency) < existing.urgency_rank
+    )
+    if raise_urgency:
+        existing.urgency_rank = rank_of(urgency)
+        fields.append("urgency_rank")
+    existing.save(update_fields=fields)
+    case = case_record(
+        existing.case,
+        values={"urgency_provisional": urgency} if raise_urgency else {},
+        actor=actor,
+        expected_version=None,
+        note=handover_text(told, definition_of(existing.case.process_version)),
+        detail={"handoff": handoff.pk, "police_case": police_case.reference},
+        at=at,
+        what=HANDOFF_JOINED,
+    )
+    Handoff.objects.filter(pk=handoff.pk).update(
+        detail={**handoff.detail, "joined": case.reference, "joined_at": at.isoformat()}
+    )
+    alert_raise(
+        kind="vt_handoff_joined",
+        message=JOINED_MESSAGE,
+        organisation=existing.organisation,
+        case=case,
+        recipient=case.owner if case.owner is not None and case.owner.is_active else None,
+        role=Role.VT_ASSESSOR,
+        params={"notification": case.reference, "police_case": police_case.reference},
+        at=at,
+    )
+    existing.case = case
+    return existing
+
+
+def _take_over(old: Notification, *, by: Notification, police_case: Case, at: datetime) -> None:
+    """`old` waited past its term without an assessment: it closes, taken over by `by` (its owner, still
+    with the organisation, owns `by`); the police case's alert that no feedback came on it is settled, and
+    its history says why."""
+    case_close_taken_over(
+        old.case,
+        by=by.case,
+        actor=None,
+        note=_in_installation_language(
+            TAKEN_OVER_NOTE, police_case=police_case.reference, notification=by.case.reference
+        ),
+        at=at,
+    )
+    Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
+    old.taken_over_by = by
+    owner = old.case.owner
+    if owner is not None and owner.is_active:
+        with contextlib.suppress(Refused):
+            case_assign_owner(by.case, owner=owner, actor=None, expected_version=None, at=at)
+    else:
+        owner = None
+    alert_raise(
+        kind="vt_handoff_takes_over",
+        message=TAKES_OVER_MESSAGE,
+        organisation=by.organisation,
+        case=by.case,
+        recipient=owner,
+        role=Role.VT_ASSESSOR,
+        params={
+            "notification": by.case.reference,
+            "old": old.case.reference,
+            "police_case": police_case.reference,
+        },
+        at=at,
+    )
+    # The police case the old notification fed back to (the routing's may be another than this one).
+    told = police_case
+    if old.police_case_id and old.police_case_id != police_case.pk:
+        told = Case.objects.select_related("organisation").get(pk=old.police_case_id)
+    settled = alerts_settle_reason_gone(
+        told, kinds=[NO_FEEDBACK_KIND], params={"notification": old.case.reference}, at=at
+    )
+    with contextlib.suppress(Refused):  # a police case closed meanwhile: the panel shows it
+        case_record(
+            told,
+            values={},
+            actor=None,
+            expected_version=None,
+            note=_in_installation_language(
+                POLICE_TAKEN_OVER_NOTE,
+                old=old.case.reference,
+                organisation=old.organisation.name,
+                notification=by.case.reference,
+            ),
+            detail={
+                "veilig_thuis": old.organisation.code,
+                "notification": by.case.reference,
+                **({ALERTS_SETTLED: settled} if settled else {}),
+            },
+            at=at,
+            what=POLICE_TAKEN_OVER_LINE,
+        )
+
+
+def notification_take_up(notification: Notification, *, actor: User, at: datetime | None = None) -> int:
+    """Veilig Thuis takes up what the police handed over on this notification (an assessor read it, or took
+    a step on it or took it on since it came): its hand-offs count as taken, by `actor`, and the inbox no
+    longer marks it. The history says so. How many hand-offs were taken."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        taken = _taken_up(notification, actor_id=actor.pk, at=at)
+        case_record(
+            notification.case, values={}, actor=actor, expected_version=None, at=at, what=HANDOFF_TAKEN_UP
+        )
+    return taken
+
+
+def _taken_up(notification: Notification, *, actor_id: int | None, at: datetime) -> int:
+    pending = [int(told["handoff"]) for told in notification.handovers if told.get("handoff")]
+    if notification.handoff_id:
+        pending.append(notification.handoff_id)
+    Notification.objects.filter(pk=notification.pk).update(news=False, news_at=None)
+    notification.news, notification.news_at = False, None
+    return Handoff.objects.filter(pk__in=pending, taken_at__isnull=True).update(
+        taken_at=at, taken_by_id=actor_id
     )
 
 
@@ -591,6 +837,9 @@ def notification_forward(
             forwarded_from=notification,
             at=at,
         )
+        if notification.handovers:  # what the police told goes with it, new to the organisation it reaches
+            forwarded.handovers, forwarded.news, forwarded.news_at = notification.handovers, True, at
+            forwarded.save(update_fields=["handovers", "news", "news_at"])
         access_log_record(
             actor=actor,
             action="forward",
@@ -652,10 +901,22 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     if (became_acute or first_outcome) and notification.feedback_at is None:
         notification.feedback_at = now
     notification.save()
-    if notification.handoff_id and (case.owner_id or case.state != "received"):
-        Handoff.objects.filter(pk=notification.handoff_id, taken_at__isnull=True).update(
-            taken_at=now, taken_by_id=case.owner_id
+    if notification.news and notification.news_at is not None and outcome != "forwarded":
+        # The police's hand-off is taken up once someone of this Veilig Thuis acts on the notification
+        # after it came: a step, or taking it on (not the system's routing, not the police's hand-off; not
+        # forwarding it, which leaves it to the organisation it goes to).
+        acted = (
+            case.events.filter(
+                kind__in=[EventKind.TRANSITION, EventKind.OWNER],
+                at__gte=notification.news_at,
+                actor__organisation_id=notification.organisation_id,
+            )
+            .order_by("-at", "-id")
+            .values_list("at", "actor_id")
+            .first()
         )
+        if acted is not None:
+            _taken_up(notification, actor_id=acted[1], at=acted[0])
     police_case = notification.police_case
     if police_case is None:
         return
@@ -669,6 +930,14 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
+    # The feedback came: the police case's alert that it did not come within the term asks nothing any more.
+    settled = (
+        alerts_settle_reason_gone(
+            police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
+        )
+        if became_acute or first_outcome
+        else 0
+    )
     if (became_acute or first_outcome) and police_case.closed_at is None:
         # One line in the police case's history, in the installation's language (a record, not a page);
         # the panel on the case shows the notification's state as it is now.
@@ -699,7 +968,11 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,
                 expected_version=None,
                 note=note,
-                detail={"veilig_thuis": notification.organisation.code, "notification": case.reference},
+                detail={
+                    "veilig_thuis": notification.organisation.code,
+                    "notification": case.reference,
+                    **({ALERTS_SETTLED: settled} if settled else {}),
+                },
                 at=now,  # fed back when the step was taken
                 what=FEEDBACK_LINE,
             )
@@ -746,6 +1019,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
         no_feedback_alerted_at__isnull=True,
         police_case__isnull=False,
         forwarded_to__isnull=True,
+        taken_over_by__isnull=True,  # the notification that took it over gives the feedback
     ).select_related("police_case", "police_case__owner", "police_case__organisation", "organisation", "case")
     alerted: list[Notification] = []
     for notification in late.order_by("feedback_due_at", "case_id"):
@@ -753,7 +1027,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
             assert notification.police_case is not None and notification.feedback_due_at is not None
             alert_for_case_owner(
                 notification.police_case,
-                kind="vt_no_feedback",
+                kind=NO_FEEDBACK_KIND,
                 message=NO_FEEDBACK_MESSAGE,
                 fallback_role=Role.CASE_OWNER,
                 params={

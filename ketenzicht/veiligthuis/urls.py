@@ -9,4 +9,5 @@ urlpatterns = [
     path("veiligthuis/tijdigheid/", views.timeliness_page, name="timeliness"),
     path("veiligthuis/<int:pk>/nemen/", views.take, name="take"),
     path("veiligthuis/<int:pk>/doorsturen/", views.forward, name="forward"),
+    path("veiligthuis/<int:pk>/opgepakt/", views.take_up, name="take-up"),
 ]

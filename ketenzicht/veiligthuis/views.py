@@ -39,7 +39,7 @@ from .selectors import (
     notification_of,
     timeliness,
 )
-from .services import ForwardRefused, notification_forward
+from .services import ForwardRefused, notification_forward, notification_take_up
 
 
 def _user(request: HttpRequest) -> User:
@@ -102,6 +102,7 @@ def _inbox_rows(rows: list[Any], roles: frozenset[str]) -> list[dict[str, Any]]:
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),
                 "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
                 "origin": n.get_origin_display(),
+                "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},
                 "may_take": bool(roles & definition.working_roles()),  # not the chain contact, who follows
             }
@@ -132,6 +133,36 @@ def take(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal_text(refusal.code) if isinstance(refusal, Refused) else str(refusal))
         return redirect("veiligthuis:inbox")
     messages.success(request, _("You own notification %(ref)s now.") % {"ref": case.reference})
+    return redirect("workprocesses:case-detail", pk=case.pk)
+
+
+@require_http_methods(["POST"])
+def take_up(request: HttpRequest, pk: int) -> HttpResponse:
+    """An assessor read what the police handed over on the notification and takes it up: the police case
+    shows the hand-off as taken, and the inbox no longer marks it as new."""
+    user = _user(request)
+    case = case_get_for_user(user=user, pk=pk, origin=request_origin(request, "web"))
+    notification = notification_of(case)
+    if notification is None or not may_use_vt_desk(user):
+        raise Http404
+    if not set(user.role_codes) & definition_of(case.process_version).working_roles():
+        messages.error(
+            request, _("Your role follows notifications but does not assess them: an assessor takes it up.")
+        )
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    if not notification.news:
+        messages.info(request, _("The police's information on this notification was taken up already."))
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    try:
+        notification_take_up(notification, actor=user)
+    except (Refused, ConcurrentEdit) as refusal:
+        messages.error(request, refusal_text(refusal.code) if isinstance(refusal, Refused) else str(refusal))
+        return redirect("workprocesses:case-detail", pk=case.pk)
+    messages.success(
+        request,
+        _("You took up the police's information on notification %(ref)s; the police case shows it as taken.")
+        % {"ref": case.reference},
+    )
     return redirect("workprocesses:case-detail", pk=case.pk)
 
 

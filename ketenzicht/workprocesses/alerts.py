@@ -178,6 +178,23 @@ def alert_settle(case: Case, *, recipient_id: int, kinds: Iterable[str], at: dat
     ).update(read_at=at or timezone.now(), read_by=None)
 
 
+# The alert of a passed deadline (services._escalate).
+ESCALATED_KIND = "escalated"
+
+
+def alerts_settle_reason_gone(
+    case: Case, *, kinds: Iterable[str], at: datetime | None = None, params: Mapping[str, Any] | None = None
+) -> int:
+    """The unread alerts of these kinds about the case whose reason no longer holds (a passed deadline after
+    the case took a step and has a new one, feedback that came after all): settled in the system's name
+    (read, read_by None), for everyone they were meant for, in the caller's transaction. `params`: only
+    alerts whose params hold these values (e.g. the notification the feedback was about). How many."""
+    found = Alert.objects.filter(case=case, kind__in=list(kinds), read_at__isnull=True)
+    for name, value in (params or {}).items():
+        found = found.filter(**{f"params__{name}": value})
+    return found.update(read_at=at or timezone.now(), read_by=None)
+
+
 # A case given to a colleague (a team lead's handover, an owner who passes it on, the victim's contact
 # person named) is told to that colleague: otherwise nobody knew a case had become theirs.
 HANDED_OVER_KIND = "handed_over"

@@ -22,6 +22,7 @@ from ketenzicht.registrations.models import Registration
 from ketenzicht.ui.formats import deadline as deadline_text
 
 from .alerts import (
+    ESCALATED_KIND,
     alert_handed_over,
     alert_raise,
     alert_reopened,
@@ -29,6 +30,7 @@ from .alerts import (
     alert_second_person_settled,
     alert_second_person_wanted,
     alerts_follow_owner,
+    alerts_settle_reason_gone,
 )
 from .definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
 from .engine.definition import Definition
@@ -240,6 +242,7 @@ def case_add_registrations(
             current.escalated_at = None
             current.escalate_again_at = None
             fields += ["deadline_at", "escalate_to", "escalated_at", "escalate_again_at"]
+        settled = _escalations_settle(current, at) if moved is not None else 0
         line = _new_event(
             current,
             kind=EventKind.REGISTRATION,
@@ -254,6 +257,7 @@ def case_add_registrations(
                 "reassess": reassess,
                 **({"values": dict(data)} if data else {}),
                 **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
+                **({ALERTS_SETTLED: settled} if settled else {}),
             },
         )
         # The registrations (the case row is locked: none of these is there), the case and its history line
@@ -312,6 +316,9 @@ def _apply(
             "closed_at",
         ],
     )
+    # A step gives the case its new state's deadline (or closes it): an escalation of the deadline that
+    # passed asks nothing any more.
+    settled = _escalations_settle(case, at)
     _event(
         case,
         kind=EventKind.TRANSITION,
@@ -321,7 +328,7 @@ def _apply(
         from_state=outcome.source,
         to_state=outcome.target,
         reason=reason,
-        detail={**detail, "values": outcome.values},
+        detail={**detail, "values": outcome.values, **({ALERTS_SETTLED: settled} if settled else {})},
     )
     case_changed.send(sender=Case, case=case)
     if outcome.transition.handoff:
@@ -334,6 +341,17 @@ def _apply(
             detail={"state": outcome.source, "data": dict(case.data), "reason": reason},
         )
         handoff_created.send(sender=Handoff, handoff=handoff, actor=actor)
+
+
+# A history line's detail: how many alerts it settled because their reason no longer holds.
+ALERTS_SETTLED = "alerts_settled"
+
+
+def _escalations_settle(case: Case, at: datetime) -> int:
+    """The case's unread escalation alerts settled, when its deadline has not passed (any more)."""
+    if case.closed_at is None and case.deadline_at is not None and case.deadline_at <= at:
+        return 0
+    return alerts_settle_reason_gone(case, kinds=[ESCALATED_KIND], at=at)
 
 
 def _outcome(
@@ -925,6 +943,7 @@ def case_record(
             current.escalate_again_at = None
             fields += ["deadline_at", "escalate_to", "escalated_at", "escalate_again_at"]
         _save(current, fields)
+        settled = _escalations_settle(current, at) if moved is not None else 0
         case_changed.send(sender=Case, case=current)
         _event(
             current,
@@ -938,8 +957,61 @@ def case_record(
                 **({"what": what} if what and not declined else {}),
                 "values": dict(values),
                 **({"deadline_at": current.deadline_at.isoformat()} if moved and current.deadline_at else {}),
+                **({ALERTS_SETTLED: settled} if settled else {}),
             },
         )
+    return current
+
+
+# The history line of a case a desk closed because another case of the organisation took it over.
+TAKEN_OVER = gettext_noop("taken over by another case")
+
+
+def case_close_taken_over(
+    case: Case, *, by: Case, actor: User | None, note: str, at: datetime | None = None
+) -> Case:
+    """A desk closes the case because `by`, a case of the same organisation, takes over what it was about
+    (e.g. a Veilig Thuis notification that waited past its term without an assessment, when the police hand
+    the same registration over again): the case goes to its process's final state without a step of its
+    own, its history names `by` and why (`note`), and its unread escalations are settled. Refused
+    (`closed`) when it is closed already, (`organisation`) when `by` is another organisation's."""
+    at = at or timezone.now()
+    if by.organisation_id != case.organisation_id:
+        raise Refused("organisation")
+    with transaction.atomic():
+        current = _locked(case, None)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        definition = definition_of(current.process_version)
+        final = next(name for name, state in definition.states.items() if state.final)
+        before = current.state
+        current.state = final
+        current.closed_at = at
+        current.deadline_at = None
+        current.escalate_to = ""
+        current.escalate_again_at = None
+        current.pending = None
+        _save(
+            current,
+            ["state", "closed_at", "deadline_at", "escalate_to", "escalate_again_at", "pending"],
+        )
+        settled = _escalations_settle(current, at)
+        _event(
+            current,
+            kind=EventKind.RECORDED,
+            actor=actor,
+            at=at,
+            from_state=before,
+            to_state=final,
+            reason=note,
+            detail={
+                "what": TAKEN_OVER,
+                "taken_over_by": by.reference,
+                "values": {},
+                **({ALERTS_SETTLED: settled} if settled else {}),
+            },
+        )
+        case_changed.send(sender=Case, case=current)
     return current
 
 
@@ -990,7 +1062,7 @@ def _escalate(case: Case, *, now: datetime, role: str, level: int) -> None:
         detail={"deadline_at": case.deadline_at.isoformat(), "escalate_to": role, "level": level},
     )
     alert_raise(
-        kind="escalated",
+        kind=ESCALATED_KIND,
         message=ESCALATED_MESSAGE if level == 1 else ESCALATED_AGAIN_MESSAGE,
         organisation=case.organisation,
         case=case,

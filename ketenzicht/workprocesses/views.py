@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read
@@ -66,6 +67,7 @@ from .selectors import (
     rollout_planned,
 )
 from .services import (
+    ALERTS_SETTLED,
     ConcurrentEdit,
     case_assign,
     case_confirm,
@@ -310,6 +312,16 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
     desk_note = str(event.detail.get("desk_note") or "")
     if desk_note:  # what a desk added to a step's line (signals.case_stepping), a record in its language
         parts.append(desk_note)
+    settled = event.detail.get(ALERTS_SETTLED)
+    if isinstance(settled, int) and settled:  # alerts whose reason the line took away
+        parts.append(
+            ngettext(
+                "%(n)s alert settled: its reason no longer holds",
+                "%(n)s alerts settled: their reason no longer holds",
+                settled,
+            )
+            % {"n": settled}
+        )
     if event.reason:
         parts.append(event.reason)
     return parts

@@ -11,13 +11,17 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
-from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_open, deadlines_check
+from ketenzicht.workprocesses.models import Case, EventKind
+from ketenzicht.workprocesses.services import case_open, case_record, case_take, deadlines_check
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +105,40 @@ def test_the_command_names_the_role_each_case_went_to() -> None:
     assert "1 case(s) escalated" in first.getvalue()
     call_command("deadlines_check", "--now", "2026-03-25T09:00", stdout=second)
     assert f"{case.reference}: overdue in state received, escalated to chain_contact" in second.getvalue()
+
+
+def test_an_escalation_is_settled_once_the_case_moves_on_and_its_history_says_so(
+    make_user: Callable[..., Any],
+) -> None:
+    """The team lead's alert that a deadline passed asks nothing any more once a step gives the case a new
+    deadline (or closes it): settled by the system, the step's history line counting it. One that is still
+    overdue after a recorded value stays."""
+    case = _assessment()
+    lead = make_user("team_lead", organisation=VT)
+    assessor = make_user("vt_assessor", organisation=VT)
+    deadlines_check(now=_at(10, 9))
+    [alert] = alert_list_for_user(user=lead)
+    case_record(
+        case, values={"unsafety": "structural"}, actor=assessor, expected_version=None, at=_at(10, 10)
+    )
+    alert.refresh_from_db()
+    assert alert.read_at is None  # still overdue: the record did not move the deadline
+    case = case_take(
+        case,
+        "start_investigation",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "structural"},
+        at=_at(11, 9),
+    )
+    alert.refresh_from_db()
+    assert alert.read_at == _at(11, 9) and alert.read_by is None
+    assert not alert_list_for_user(user=lead)
+    step = case.events.get(kind=EventKind.TRANSITION)
+    assert step.detail["alerts_settled"] == 1
+    client = Client()
+    client.force_login(lead)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override(settings.LANGUAGE_CODE):  # the request's English does not outlive the test
+        page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "1 alert settled: its reason no longer holds" in page
