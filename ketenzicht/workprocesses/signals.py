@@ -23,3 +23,12 @@ handoff_created = Signal()
 # break it, e.g. Refused("open_case", <the reference of the open case to work on in>); the whole reopen is
 # then refused and nothing is stored.
 case_reopening = Signal()
+
+# Sent inside the transaction of a user adding registrations to a case from its page
+# (`case_add_registrations_by_user`), after they and their persons are stored: sender=Case, case=the case
+# (locked), registrations=the ones added, actor=the user. A desk that derives something from a case's
+# persons does it here (the screening desk: the pair a manually opened case is about, which puts it in the
+# unit's queue), and raises `engine.machine.Refused` when the registrations would break a rule of its own
+# (e.g. Refused("pair_open", <the open case of the same pair, when the actor may open it>)); nothing is
+# stored then.
+case_registrations_joined = Signal()

@@ -13,12 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import listed, read
+from ketenzicht.audit.access import NotVisible, listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import people_names
-from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
+from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.selectors import (
+    registration_by_reference_for_user,
+    registration_list_for_user,
+    registration_sight_for_user,
+)
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui.formats import versioned
 
@@ -33,6 +38,7 @@ from .forms import (
     DeclineForm,
     LockedForm,
     NoteForm,
+    RegistrationAddForm,
     ReopenForm,
     RolloutForm,
     TransitionForm,
@@ -67,6 +73,7 @@ from .selectors import (
 )
 from .services import (
     ConcurrentEdit,
+    case_add_registrations_by_user,
     case_assign,
     case_confirm,
     case_decline,
@@ -381,6 +388,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             initial={**initial, "person": case.victim_contact_id}, colleagues=colleagues, prefix="contact"
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
+        "registration_form": bound.get("registration")
+        or RegistrationAddForm(initial=initial, prefix="registration"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "confirm_form": bound.get("confirm") or _confirm_form(case),
         "withdraw_form": LockedForm(initial=initial, prefix="withdraw"),
@@ -468,6 +477,35 @@ def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
         "hidden_groups": sight.hidden_groups(),
         "hidden": len(sight.hidden),
     }
+
+
+def _registrations_by_reference(
+    request: HttpRequest, case: Case, form: RegistrationAddForm
+) -> list[Registration]:
+    """The registrations the form's reference names that the user may see, looked up with the case as the
+    purpose and logged so; none (the form says so, the refusal logged once): none exists or the user may
+    see none, the same answer either way."""
+    user, origin = _user(request), request_origin(request, "web")
+    purpose = case_purpose_log(case.reference)
+    try:
+        found = registration_by_reference_for_user(
+            user=user,
+            reference=form.cleaned_data["reference"],
+            origin=origin,
+            purpose=purpose,
+            purposed=True,
+        )
+    except NotVisible:
+        form.add_error("reference", _("No registration with this reference that you may see."))
+        return []
+    registration_list_logged(
+        user=user,
+        origin=origin,
+        purpose=purpose,
+        detail={**case_purpose_detail(case), "registrations": [r.pk for r in found], "to_add": True},
+        shown=found,
+    )
+    return found
 
 
 def _get_case(request: HttpRequest, pk: int) -> Case:
@@ -583,6 +621,21 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Case reopened."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "registration":
+            form = RegistrationAddForm(request.POST, prefix="registration")
+            bound["registration"] = form
+            if form.is_valid():
+                added = _registrations_by_reference(request, case, form)
+                if added:
+                    case_add_registrations_by_user(
+                        case, added, actor=user, expected_version=form.cleaned_data["lock_version"]
+                    )
+                    messages.success(
+                        request,
+                        _("Registration %(reference)s added to the case.")
+                        % {"reference": form.cleaned_data["reference"].strip()},
+                    )
+                    return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "note":
             form = NoteForm(request.POST, prefix="note")
             bound["note"] = form
