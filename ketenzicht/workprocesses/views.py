@@ -29,7 +29,7 @@ from ketenzicht.ui.formats import versioned
 
 from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
-from .engine.definition import Definition
+from .engine.definition import Definition, Transition
 from .engine.machine import Refused
 from .forms import (
     AssignForm,
@@ -381,6 +381,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "view": view,
         "case": case,
         "step_forms": step_forms,
+        "withheld": _withheld(case, view.withheld),
         "owner_form": bound.get("owner")
         or AssignForm(initial={**initial, "person": case.owner_id}, colleagues=colleagues, prefix="owner"),
         "contact_form": bound.get("contact")
@@ -420,6 +421,38 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ],
         **_registrations(case, user, request_origin(request, "web")),
     }
+
+
+def _roles_text(roles: list[str]) -> str:
+    """Roles as a sentence names them: "casusregisseur of teamleider"."""
+    labels = [_role_label(role) for role in roles]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+def _withheld(case: Case, steps: list[Transition]) -> list[dict[str, str]]:
+    """The steps of the process the user may not take now, each with who may: the case's owner by name when
+    they hold a role of the step (and the other roles that may), else the roles."""
+    if case.pending:
+        return []  # nothing is taken while a step waits for a second person
+    owner = case.owner if case.owner is not None and case.owner.is_active else None
+    rows = []
+    for step in steps:
+        roles = list(step.roles)
+        if owner is not None and owner.has_role(*roles):
+            others = [role for role in roles if not owner.has_role(role)]
+            name = owner.get_full_name() or owner.get_username()
+            text = (
+                _("Only the owner of the case can take this step: %(owner)s (or a %(roles)s).")
+                % {"owner": name, "roles": _roles_text(others)}
+                if others
+                else _("Only the owner of the case can take this step: %(owner)s.") % {"owner": name}
+            )
+        else:
+            text = _("Only a %(roles)s can take this step.") % {"roles": _roles_text(roles)}
+        rows.append({"name": step.name, "label": data_text(step.label), "who": text})
+    return rows
 
 
 def _may_confirm(case: Case, user: User) -> bool:
