@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.registrations.models import Registration
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import BART, ILSE, take_in
@@ -156,3 +159,25 @@ def test_a_closed_case_offers_no_registration_to_add(make_user: Callable[..., An
     Case.objects.filter(pk=case.pk).update(closed_at=case.opened_at, state="closed")
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="registration-add-form"' not in page
+
+
+def test_the_case_page_says_which_date_of_a_registration_is_the_incident_s(
+    make_user: Callable[..., Any],
+) -> None:
+    """Damage done late on 8 August, registered the next morning: the case page names both, each by what
+    it is (the dossier dates the same registration by the incident)."""
+    registration = take_in(
+        "PL0600-H-4", BART, ILSE, registered_at="2026-08-09T09:00:00+02:00", relation=None, offences=["350"]
+    )
+    Registration.objects.filter(pk=registration.pk).update(
+        occurred_at=datetime(2026, 8, 8, 21, 30, tzinfo=UTC)  # 23:30 in Amsterdam
+    )
+    client = _client(make_user("team_lead"))
+    case = _opened_by_hand(client)
+    assert _add(client, case, registration.reference).status_code == 302
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    listed = page.split('data-testid="case-registrations"', 1)[1].split("</ul>", 1)[0]
+    with translation.override("nl"):
+        occurred = translation.pgettext("date of a registration", "occurred")
+        registered = translation.pgettext("date of a registration", "registered")
+    assert f"{occurred} 08-08-2026, {registered} 09-08-2026" in listed
