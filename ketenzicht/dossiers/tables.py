@@ -14,6 +14,7 @@ from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ketenzicht.linking.models import LinkMethod
 
@@ -32,6 +33,8 @@ def registration_rows(lines: Sequence[DossierLine], *, person_id: int | None = N
     breach = badge.format(" utrecht-status-badge--warning", escape(_("breach of a measure")))
     violence = badge.format(" utrecht-status-badge--danger", escape(_("violence")))
     first_mention = escape(_("first mention"))
+    # The column is the incident's date; without one, the registration's, said so.
+    registered = escape(pgettext("date of a registration", "registered"))
     by_reviewer: dict[str, str] = {
         LinkMethod.REVIEW: escape(_("joined by a reviewer")),
         LinkMethod.SPLIT: escape(_("split off by a reviewer")),
@@ -67,7 +70,8 @@ def registration_rows(lines: Sequence[DossierLine], *, person_id: int | None = N
         detail = reverse("registrations:detail", args=[registration.pk]) + carry
         out.append(
             '<tr class="utrecht-table__row">'
-            f"{cell}{escape(dateformat.format(localtime(line.when), date_format))}</td>"
+            f"{cell}{escape(dateformat.format(localtime(line.when), date_format))}"
+            f"{'' if line.occurred else f' ({registered})'}</td>"
             f"{cell}{link.format(escape(detail), escape(registration.reference))}</td>"
             f"{cell}{escape(registration.get_source_display())}</td>"
             f"{cell}{escape(line.role_label)}</td>"

@@ -65,6 +65,25 @@ def registration_get_for_user(
         ) from None
 
 
+def registration_by_reference_for_user(
+    *, user: User, reference: str, origin: str = "", purpose: str = "", purposed: bool = False
+) -> list[Registration]:
+    """The registrations with this reference (one per source that uses it) that `user` may see, e.g. typed
+    in to add to a case. Raises NotVisible (logged once as refused, under the purpose if any) both when none
+    exists and when the user may see none of them: the answer never tells which."""
+    reference = reference.strip()
+    found = list(
+        registration_list_for_user(user=user, purposed=purposed)
+        .filter(reference=reference)
+        .order_by("source")
+    )
+    if not found:
+        raise refuse(
+            actor=user, object_type="registration", object_id=reference[:64], origin=origin, purpose=purpose
+        )
+    return found
+
+
 # ------------------------------------------------------------------------------ what a user may not see
 
 

@@ -11,32 +11,41 @@ class ScreeningConfig(AppConfig):
 
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
-        from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
+        from ketenzicht.workprocesses.panels import (
+            register_assessing_states,
+            register_case_desk,
+            register_case_panel,
+        )
         from ketenzicht.workprocesses.purpose import case_reads_register
-        from ketenzicht.workprocesses.signals import case_changed, case_reopening
+        from ketenzicht.workprocesses.signals import case_changed, case_registrations_joined, case_reopening
 
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
         from .panel import screening_level_missing, screening_panel
         from .receivers import (
+            SCREENING_PROCESSES,
+            join_pair_of_manual_case,
             lapse_waiting_lowerings,
             refuse_second_open_case,
             sync_screening_case,
             tell_signal_reopened,
         )
         from .selectors import may_use_screening_desk, pair_history_ids
+        from .services import case_rules
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
+        case_registrations_joined.connect(join_pair_of_manual_case, dispatch_uid="screening-manual-pair")
         signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
         register_case_panel("screening", screening_panel)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)
-        for process in ("ex_partner_stalking", "dv_screening"):
+        for process in SCREENING_PROCESSES:
             register_case_desk(
                 process, "screening:queue", _("Back to the screening queue"), may_use_screening_desk
             )
+            register_assessing_states(process, lambda: case_rules().assessing_states)
         # What a recorded screening writes on its case, in words on the case page and in its history.
         recorded_value_register(
             "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}

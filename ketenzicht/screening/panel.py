@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from ketenzicht.audit.services import request_origin
@@ -23,7 +23,7 @@ from .engine.scoring import Override
 from .forms import URGENCIES, SecondPersonForm
 from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
-from .receivers import case_urgency, urgency_suggested_lower
+from .receivers import MANUAL_REASON, case_urgency, urgency_suggested_lower
 from .selectors import (
     instruments_for,
     may_use_screening_desk,
@@ -35,6 +35,8 @@ from .selectors import (
 from .services import case_rules
 
 NO_LONGER = (Screening.Status.SUPERSEDED, Screening.Status.LAPSED)
+# Why a case opened by hand is there: no case rule opened it.
+MANUAL_REASON_LABEL = gettext_lazy("opened by hand; its registrations were added on the case page")
 
 
 def _trend_row(s: Screening, user: User) -> dict[str, Any]:
@@ -96,7 +98,10 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                     str(((case.pending or {}).get("lowered") or {}).get("urgency", {}).get("to", "")), ""
                 ),
                 "level_label": LEVELS.get(screening_case.level, "") if screening_case.level else "",  # type: ignore[call-overload]
-                "reasons": [rules.label(code, language) for code in screening_case.reasons],
+                "reasons": [
+                    str(MANUAL_REASON_LABEL) if code == MANUAL_REASON else rules.label(code, language)
+                    for code in screening_case.reasons
+                ],
                 "trend": [_trend_row(s, user) for s in screenings],
                 "second_form": SecondPersonForm(),
                 "may_screen": case.closed_at is None and bool(instruments_for(case)),

@@ -16,9 +16,11 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .engine.urgency import rank_of
 from .models import ScreeningCase
@@ -124,6 +126,89 @@ def refuse_second_open_case(sender: Any, case: Case, **kwargs: Any) -> None:
             ScreeningCase.objects.filter(case_id=case.pk).update(open=True)
     except IntegrityError:
         raise Refused("open_case", _other_open_case(row) or "") from None
+
+
+# The processes whose cases are the screening desk's: a case of one opened by hand is put in the queue once
+# its registrations name a suspect and a victim.
+SCREENING_PROCESSES = ("ex_partner_stalking", "dv_screening")
+MANUAL_REASON = "manual"  # a pair row's reason when its case was opened by hand, not by the case rules
+
+
+def _pair_of(case: Case) -> tuple[PersonMention, PersonMention] | None:
+    """The suspect and victim (their mentions) of the case's first registration that names both, linked to
+    persons; None when no registration of the case does."""
+    mentions = (
+        PersonMention.objects.filter(
+            registration__cases=case,
+            role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
+            link__isnull=False,
+        )
+        .select_related("link")
+        .order_by("registration__registered_at", "registration_id", "id")
+    )
+    by_registration: dict[int, dict[str, PersonMention]] = {}
+    for mention in mentions:
+        sides = by_registration.setdefault(mention.registration_id, {})
+        sides.setdefault(mention.role, mention)
+        if len(sides) == 2:
+            return sides[MentionRole.SUSPECT], sides[MentionRole.VICTIM]
+    return None
+
+
+def _root(pk: int) -> int:
+    """The person a merged person now is part of (itself when not merged)."""
+    seen = {pk}
+    while True:
+        above = Person.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+        if above is None or above in seen:
+            return pk
+        pk = above
+        seen.add(above)
+
+
+def join_pair_of_manual_case(
+    sender: Any, case: Case, registrations: Any = (), actor: Any = None, **kwargs: Any
+) -> None:
+    """`case_registrations_joined`: a screening case opened by hand has no pair yet; once its registrations
+    name a suspect and a victim it gets the pair row, and with it its place in the unit's queue (and later
+    registrations of the pair join it, as intake joins them). Refused ("pair_open", the other case, named
+    only when the actor may open it) when the pair has an open case in the unit already: the unit keeps one
+    open case per pair."""
+    if case.process_version.process not in SCREENING_PROCESSES:
+        return
+    if ScreeningCase.objects.filter(case_id=case.pk).exists():
+        return
+    pair = _pair_of(case)
+    if pair is None:
+        return
+    suspect, victim = pair
+    urgency, _source = case_urgency(case.data)
+    row = ScreeningCase(
+        case_id=case.pk,
+        unit_id=case.organisation_id,
+        suspect_id=_root(suspect.link.person_id),
+        victim_id=_root(victim.link.person_id),
+        reasons=[MANUAL_REASON],
+        rules_version="",
+        opened_by_id=suspect.registration_id,
+        suspect_name=suspect.display_name[:300],
+        victim_name=victim.display_name[:300],
+        urgency=urgency,
+        urgency_rank=rank_of(urgency),
+        deadline_at=case.deadline_at,
+        open=True,
+    )
+    other = _other_open_case(row)
+    if other is None:
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+            return
+        except IntegrityError:  # another one opened the pair's case at the same moment
+            other = _other_open_case(row) or ""
+    if other and case_list_for_user(user=actor).filter(reference=other).exists():
+        raise Refused("pair_open", other)
+    raise Refused("pair_open_hidden")
 
 
 # A re-opened pattern signal is told as a signal appears: to the unit that works it. The owner of the pair's

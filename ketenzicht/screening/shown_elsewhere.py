@@ -20,6 +20,7 @@ from ketenzicht.dossiers.selectors import person_ids_merged_into
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label, value_label
 from ketenzicht.workprocesses.models import Case
@@ -121,11 +122,32 @@ class CasePerson:
 
 
 def case_persons(case: Case) -> list[CasePerson]:
-    """Suspect and victim of a screening case (the caller has opened the case); empty for other cases."""
+    """Suspect and victim of a screening case (the caller has opened the case); of a case without a pair (a
+    case opened by hand, whose registrations do not name both yet), its persons as its registrations name
+    them, suspects first."""
     screening = screening_case_of(case)
     if screening is None:
-        return []
+        return _persons_from_registrations(case)
     return [
         CasePerson("suspect", screening.suspect, screening.suspect_name),
         CasePerson("victim", screening.victim, screening.victim_name),
     ]
+
+
+def _persons_from_registrations(case: Case) -> list[CasePerson]:
+    persons = {person.pk: person for person in case.persons.all()}
+    found: dict[int, CasePerson] = {}
+    mentions = (
+        PersonMention.objects.filter(
+            registration__cases=case,
+            role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
+            link__person_id__in=list(persons),
+        )
+        .order_by("registration__registered_at", "id")
+        .values_list("link__person_id", "role", "given_names", "surname_prefix", "surname")
+    )
+    for person_id, role, *name in mentions:
+        if person_id not in found:
+            written = " ".join(part for part in name if part)
+            found[person_id] = CasePerson(role, persons[person_id], written)
+    return sorted(found.values(), key=lambda p: p.side != MentionRole.SUSPECT)

@@ -281,3 +281,14 @@ class ReopenForm(LockedForm):
 
 class NoteForm(LockedForm):
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RegistrationAddForm(LockedForm):
+    """A registration added to a case by its reference, as the user knows it (e.g. from the dossier)."""
+
+    reference = forms.CharField(
+        label=_("Reference of the registration"),
+        help_text=_("For example PL0600-2026-000012. Its suspect and victim become the case's persons."),
+        max_length=100,
+        error_messages={"required": _("Give the reference of the registration.")},
+    )

@@ -144,6 +144,17 @@ REFUSALS = {
     "forwarded": _(
         "This case was forwarded to %(organisation)s, which works on it now: it cannot be reopened here."
     ),
+    "registration_present": _("This registration is part of this case already."),
+    # A desk's refusal of registrations added on a case's page (signals.case_registrations_joined): their
+    # suspect and victim have an open case in the unit already; named when the user may open it.
+    "pair_open": _(
+        "Not added: case %(reference)s is already open for the suspect and victim of this registration, and "
+        "a unit keeps one open case per pair. Add the registration to that case."
+    ),
+    "pair_open_hidden": _(
+        "Not added: another case of your unit, which you may not open, is already open for the suspect and "
+        "victim of this registration, and a unit keeps one open case per pair. Ask your team lead."
+    ),
 }
 
 # A date before the case's start, by what the start is known from (engine.machine.CaseStart.by).
@@ -158,7 +169,7 @@ _BEFORE_START = {
 DATE_REFUSALS = ("date_future", "date_past", "date_before_start", "date_too_far")
 
 # What the detail of a refusal fills in, by code.
-_NAMED = {"open_case": "reference", "forwarded": "organisation"}
+_NAMED = {"open_case": "reference", "forwarded": "organisation", "pair_open": "reference"}
 
 CONCURRENT = _(
     "Someone else changed this case while you were working on it. Nothing of yours was stored: "

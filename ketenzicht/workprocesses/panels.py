@@ -4,7 +4,7 @@ the case (None: nothing to add, e.g. a case of another desk's process)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -82,3 +82,20 @@ def case_desk(case: Case, user: Any) -> tuple[str, str] | None:
     if found is None or not found[2](user):
         return None
     return reverse(found[0]), str(found[1])
+
+
+# The states in which a case of a process is still being assessed (a screening case before its screening is
+# done): a registration added then needs no new assessment. process -> a function giving those states (read
+# when asked: a desk may keep them in a file of its own); registered by the desk.
+_ASSESSING: dict[str, Callable[[], Sequence[str]]] = {}
+
+
+def register_assessing_states(process: str, states: Callable[[], Sequence[str]]) -> None:
+    _ASSESSING[process] = states
+
+
+def assessing_states(process: str) -> tuple[str, ...]:
+    """The states of `process` a desk said its cases are assessed in; () when none said (a registration
+    added marks the case for a new assessment in every state)."""
+    found = _ASSESSING.get(process)
+    return tuple(found()) if found is not None else ()

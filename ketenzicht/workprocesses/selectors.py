@@ -3,7 +3,7 @@ who hold one of its process's roles; anything else is NotVisible (logged once, i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import F, Q, QuerySet
@@ -83,6 +83,9 @@ class CaseView:
     state_label: str
     transitions: list[Transition]
     overdue: bool
+    # The steps of the process from the case's state that other roles take, not the user's (the page says
+    # who may take them); a desk's own steps and a hand-off still waiting are not among them.
+    withheld: list[Transition] = field(default_factory=list)
 
 
 def case_start(case: Case) -> CaseStart:
@@ -105,18 +108,23 @@ def case_view(case: Case, user: User) -> CaseView:
     desk that has not yet taken on the previous one (the page shows that hand-off as waiting)."""
     definition = definition_of(case.process_version)
     waiting = open_handoff_kinds(case) if not case.closed_at else set()
+    steps = (
+        []
+        if case.closed_at
+        else [
+            t
+            for t in definition.transitions_from(case.state)
+            if not t.via_desk and not (t.handoff and t.handoff in waiting)
+        ]
+    )
+    mine = {t.name for t in may_take(definition, case.state, user.role_codes)}
     return CaseView(
         case=case,
         definition=definition,
         state_label=state_label(definition, case.state),  # in the user's language
-        transitions=[]
-        if case.closed_at
-        else [
-            t
-            for t in may_take(definition, case.state, user.role_codes)
-            if not t.via_desk and not (t.handoff and t.handoff in waiting)
-        ],
+        transitions=[t for t in steps if t.name in mine],
         overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
+        withheld=[t for t in steps if t.name not in mine],
     )
 
 

@@ -18,7 +18,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, anyone_else_with_role
 from ketenzicht.persons.models import Person
-from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.ui.formats import deadline as deadline_text
 
 from .alerts import (
@@ -37,9 +37,10 @@ from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
+from .panels import assessing_states
 from .rollouts import version_for, versions_remembered
 from .selectors import case_start, closing_step, open_handoff_kinds, queue_role, reopen_refusal
-from .signals import case_changed, case_reopening, case_stepping, handoff_created
+from .signals import case_changed, case_registrations_joined, case_reopening, case_stepping, handoff_created
 
 
 class ConcurrentEdit(Exception):
@@ -274,6 +275,56 @@ def case_add_registrations(
             ]
         )
         case_changed.send(sender=Case, case=current)
+    return current
+
+
+def _persons_of(registrations: Sequence[Registration]) -> list[int]:
+    """The suspects and victims of these registrations, as linking knows them (a merged person as the
+    person it was merged into), in the order they are written."""
+    linked = PersonMention.objects.filter(
+        registration__in=[registration.pk for registration in registrations],
+        role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
+        link__isnull=False,
+    ).order_by("registration__registered_at", "id")
+    found: list[int] = []
+    for person_id in linked.values_list("link__person_id", flat=True):
+        seen = {person_id}
+        above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+        while above is not None and above not in seen:
+            person_id = above
+            seen.add(above)
+            above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+        if person_id not in found:
+            found.append(person_id)
+    return found
+
+
+def case_add_registrations_by_user(
+    case: Case, registrations: Sequence[Registration], *, actor: User, expected_version: int
+) -> Case:
+    """Add registrations to an open case from its page (a manually opened case gets its first ones here):
+    through `case_add_registrations` (its history line; a case assessed already is marked for a new
+    assessment), with their suspects and victims as persons of the case. The desks hear of it
+    (`signals.case_registrations_joined`) and may refuse it (`Refused`): then nothing is stored.
+    ConcurrentEdit when the case changed since `expected_version`; Refused("closed") for a closed case,
+    Refused("registration_present") when every one of them is on the case already."""
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        present = set(current.registrations.values_list("pk", flat=True))
+        added = [registration for registration in registrations if registration.pk not in present]
+        if not added:
+            raise Refused("registration_present")
+        current = case_add_registrations(
+            current,
+            added,
+            actor=actor,
+            reassess_unless_in=assessing_states(current.process_version.process),
+        )
+        known = set(current.persons.values_list("pk", flat=True))
+        current.persons.add(*[pk for pk in _persons_of(added) if pk not in known])
+        case_registrations_joined.send(sender=Case, case=current, registrations=added, actor=actor)
     return current
 
 

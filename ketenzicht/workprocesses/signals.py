@@ -34,3 +34,12 @@ case_reopening = Signal()
 # answers it was taken without); its "desk_note", a text in the installation's language, is shown in the line.
 # A step confirmed by a second person is checked when it is proposed.
 case_stepping = Signal()
+
+# Sent inside the transaction of a user adding registrations to a case from its page
+# (`case_add_registrations_by_user`), after they and their persons are stored: sender=Case, case=the case
+# (locked), registrations=the ones added, actor=the user. A desk that derives something from a case's
+# persons does it here (the screening desk: the pair a manually opened case is about, which puts it in the
+# unit's queue), and raises `engine.machine.Refused` when the registrations would break a rule of its own
+# (e.g. Refused("pair_open", <the open case of the same pair, when the actor may open it>)); nothing is
+# stored then.
+case_registrations_joined = Signal()

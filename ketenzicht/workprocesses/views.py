@@ -14,18 +14,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import listed, read
+from ketenzicht.audit.access import NotVisible, listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import people_names
-from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
+from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.selectors import (
+    registration_by_reference_for_user,
+    registration_list_for_user,
+    registration_sight_for_user,
+)
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui.formats import versioned
 
 from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
-from .engine.definition import Definition
+from .engine.definition import Definition, Transition
 from .engine.machine import Refused
 from .forms import (
     AssignForm,
@@ -34,6 +39,7 @@ from .forms import (
     DeclineForm,
     LockedForm,
     NoteForm,
+    RegistrationAddForm,
     ReopenForm,
     RolloutForm,
     TransitionForm,
@@ -69,6 +75,7 @@ from .selectors import (
 from .services import (
     ALERTS_SETTLED,
     ConcurrentEdit,
+    case_add_registrations_by_user,
     case_assign,
     case_confirm,
     case_decline,
@@ -389,6 +396,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "view": view,
         "case": case,
         "step_forms": step_forms,
+        "withheld": _withheld(case, view.withheld),
         "owner_form": bound.get("owner")
         or AssignForm(initial={**initial, "person": case.owner_id}, colleagues=colleagues, prefix="owner"),
         "contact_form": bound.get("contact")
@@ -396,6 +404,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             initial={**initial, "person": case.victim_contact_id}, colleagues=colleagues, prefix="contact"
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
+        "registration_form": bound.get("registration")
+        or RegistrationAddForm(initial=initial, prefix="registration"),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "confirm_form": bound.get("confirm") or _confirm_form(case),
         "withdraw_form": LockedForm(initial=initial, prefix="withdraw"),
@@ -426,6 +436,38 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ],
         **_registrations(case, user, request_origin(request, "web")),
     }
+
+
+def _roles_text(roles: list[str]) -> str:
+    """Roles as a sentence names them: "casusregisseur of teamleider"."""
+    labels = [_role_label(role) for role in roles]
+    if len(labels) < 2:
+        return "".join(labels)
+    return _("%(first)s or %(last)s") % {"first": ", ".join(labels[:-1]), "last": labels[-1]}
+
+
+def _withheld(case: Case, steps: list[Transition]) -> list[dict[str, str]]:
+    """The steps of the process the user may not take now, each with who may: the case's owner by name when
+    they hold a role of the step (and the other roles that may), else the roles."""
+    if case.pending:
+        return []  # nothing is taken while a step waits for a second person
+    owner = case.owner if case.owner is not None and case.owner.is_active else None
+    rows = []
+    for step in steps:
+        roles = list(step.roles)
+        if owner is not None and owner.has_role(*roles):
+            others = [role for role in roles if not owner.has_role(role)]
+            name = owner.get_full_name() or owner.get_username()
+            text = (
+                _("Only the owner of the case can take this step: %(owner)s (or a %(roles)s).")
+                % {"owner": name, "roles": _roles_text(others)}
+                if others
+                else _("Only the owner of the case can take this step: %(owner)s.") % {"owner": name}
+            )
+        else:
+            text = _("Only a %(roles)s can take this step.") % {"roles": _roles_text(roles)}
+        rows.append({"name": step.name, "label": data_text(step.label), "who": text})
+    return rows
 
 
 def _may_confirm(case: Case, user: User) -> bool:
@@ -483,6 +525,35 @@ def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
         "hidden_groups": sight.hidden_groups(),
         "hidden": len(sight.hidden),
     }
+
+
+def _registrations_by_reference(
+    request: HttpRequest, case: Case, form: RegistrationAddForm
+) -> list[Registration]:
+    """The registrations the form's reference names that the user may see, looked up with the case as the
+    purpose and logged so; none (the form says so, the refusal logged once): none exists or the user may
+    see none, the same answer either way."""
+    user, origin = _user(request), request_origin(request, "web")
+    purpose = case_purpose_log(case.reference)
+    try:
+        found = registration_by_reference_for_user(
+            user=user,
+            reference=form.cleaned_data["reference"],
+            origin=origin,
+            purpose=purpose,
+            purposed=True,
+        )
+    except NotVisible:
+        form.add_error("reference", _("No registration with this reference that you may see."))
+        return []
+    registration_list_logged(
+        user=user,
+        origin=origin,
+        purpose=purpose,
+        detail={**case_purpose_detail(case), "registrations": [r.pk for r in found], "to_add": True},
+        shown=found,
+    )
+    return found
 
 
 def _get_case(request: HttpRequest, pk: int) -> Case:
@@ -598,6 +669,21 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Case reopened."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
+        elif action == "registration":
+            form = RegistrationAddForm(request.POST, prefix="registration")
+            bound["registration"] = form
+            if form.is_valid():
+                added = _registrations_by_reference(request, case, form)
+                if added:
+                    case_add_registrations_by_user(
+                        case, added, actor=user, expected_version=form.cleaned_data["lock_version"]
+                    )
+                    messages.success(
+                        request,
+                        _("Registration %(reference)s added to the case.")
+                        % {"reference": form.cleaned_data["reference"].strip()},
+                    )
+                    return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "note":
             form = NoteForm(request.POST, prefix="note")
             bound["note"] = form

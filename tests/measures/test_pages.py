@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.measures.models import Measure, MeasureEvent
@@ -273,6 +273,22 @@ def test_every_link_on_the_measure_page_opens_for_the_prosecutor(breached: dict[
     read = AccessLogEntry.objects.get(object_type="registration", object_id=str(breach.pk), result="shown")
     assert read.purpose == f"measure {measure.reference}" and read.detail["measure"] == measure.pk
     assert not AccessLogEntry.objects.filter(result="refused").exists()
+
+
+def test_a_breach_says_which_date_is_the_incident_s_and_which_the_registration_s(
+    breached: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    measure, breach = breached["measure"], breached["breach"]
+    html = _client(make_user("team_lead")).get(f"/maatregelen/{measure.pk}/").content.decode()
+    line = re.search(r'data-testid="breach">(.*?)</li>', html, re.S)
+    assert line is not None and breach.reference in line.group(1)
+    with translation.override("nl"):
+        occurred = translation.pgettext("date of a registration", "occurred")
+        registered = translation.pgettext("date of a registration", "registered")
+    on = f"{timezone.localtime(breach.occurred_at):%d-%m-%Y}"
+    assert f"{occurred} {on}, {registered} {timezone.localtime(breach.registered_at):%d-%m-%Y}" in line.group(
+        1
+    )
 
 
 @pytest.mark.parametrize("role", ["case_owner", "case_screener", "team_lead"])

@@ -79,4 +79,4 @@ def test_a_period_that_ends_before_it_starts_is_marked_at_its_end(screener_clien
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="error-registered_to"' in page and 'data-testid="filter-errors"' in page
-    assert "ligt voor de datum bij" in page.split('data-testid="error-registered_to"')[1][:200]
+    assert "Ligt voor de datum bij" in page.split('data-testid="error-registered_to"')[1][:200]

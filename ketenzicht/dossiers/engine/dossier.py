@@ -68,6 +68,8 @@ class DossierLine:
     violence: bool
     others: list[str]
     doubtful: bool = False  # an open review of this link waits (whether or not the user may open it)
+    # Whether `when` is the time of the incident; False: none was written down, it is the registration's.
+    occurred: bool = True
 
 
 @dataclass
@@ -185,6 +187,7 @@ def dossier_facts(
                 role=role,
                 role_label=str(labels.roles.get(role, role)),
                 when=when,
+                occurred=occurred_at is not None,
                 offences=listed,
                 probability=probability,
                 method=method,

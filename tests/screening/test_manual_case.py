@@ -1,0 +1,108 @@
+"""A screening case opened by hand: once a registration added on its page names a suspect and a victim it
+is the pair's case in the unit, in the queue, and later registrations of the pair join it; a pair with an
+open case in the unit already is refused (one open case per pair per unit), naming that case only to a
+user who may open it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ketenzicht.organisations.models import Organisation
+from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.screening.selectors import queue_for_user
+from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.models import Case, EventKind
+from ketenzicht.workprocesses.services import case_add_registrations_by_user, case_open
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
+from tests.people import person_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _by_hand(process: str = "ex_partner_stalking") -> Case:
+    return case_open(
+        process=process,
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Op verzoek van de wijkagent",
+        actor=None,
+    )
+
+
+def _add(client: Client, case: Case, reference: str) -> Any:
+    case.refresh_from_db()
+    return client.post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "registration",
+            "registration-lock_version": case.lock_version,
+            "registration-reference": reference,
+        },
+    )
+
+
+def test_a_case_opened_by_hand_joins_the_queue_as_its_pair_s_case_and_the_pair_s_next_report_joins_it(
+    make_user: Callable[..., Any],
+) -> None:
+    registration = take_in(
+        "PL0600-M-1", BART, ILSE, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    assert not ScreeningCase.objects.exists()  # the case rules opened no case for it
+    screener = make_user("case_screener")
+    case = _by_hand()
+    assert not queue_for_user(user=screener).exists()
+
+    assert _add(_client(make_user("team_lead")), case, registration.reference).status_code == 302
+    row = ScreeningCase.objects.get(case=case)
+    assert (row.suspect, row.victim) == (person_of(registration, "p1"), person_of(registration, "p2"))
+    assert (row.suspect_name, row.victim_name) == ("Bart Mertens", "Ilse Coenen")
+    assert row.open and row.unit.code == "oost-brabant" and row.deadline_at == case.deadline_at
+    assert [s.case_id for s in queue_for_user(user=screener)] == [case.pk]
+    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="suspect-dossier"' in page and 'data-testid="victim-dossier"' in page
+
+    # The pair's next report, one the case rules open a case for, joins this case.
+    later = take_in("PL0600-M-2", BART, ILSE, registered_at="2026-08-20T10:00:00+02:00")
+    assert ScreeningCase.objects.count() == 1
+    assert set(case.registrations.all()) == {registration, later}
+
+
+def test_a_pair_with_an_open_case_in_the_unit_is_refused_naming_that_case_and_nothing_is_stored(
+    make_user: Callable[..., Any],
+) -> None:
+    registration = take_in("PL0600-M-3", MARCO, LOTTE, registered_at="2026-08-09T10:00:00+02:00")
+    opened = ScreeningCase.objects.get().case  # intake opened the pair's case
+    case = _by_hand()
+    answer = _add(_client(make_user("team_lead")), case, registration.reference)
+    assert answer.status_code == 400
+    assert opened.reference in answer.content.decode()
+    case.refresh_from_db()
+    assert not case.registrations.exists() and not case.persons.exists()
+    assert not case.events.filter(kind=EventKind.REGISTRATION).exists()
+    assert list(ScreeningCase.objects.values_list("case_id", flat=True)) == [opened.pk]
+
+
+def test_the_open_case_of_the_pair_is_not_named_to_a_user_who_may_not_open_it(
+    make_user: Callable[..., Any],
+) -> None:
+    registration = take_in("PL0600-M-4", MARCO, LOTTE, registered_at="2026-08-09T10:00:00+02:00")
+    opened = ScreeningCase.objects.get().case
+    case = _by_hand()
+    outsider = make_user("team_lead", organisation="noord-nederland")  # may not open the unit's cases
+    with pytest.raises(Refused) as refused:
+        case_add_registrations_by_user(
+            case, [registration], actor=outsider, expected_version=case.lock_version
+        )
+    assert (refused.value.code, refused.value.detail) == ("pair_open_hidden", "")
+    assert opened.reference not in str(refused.value)
+    assert not case.registrations.exists()
