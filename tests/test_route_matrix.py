@@ -295,6 +295,17 @@ MATRIX: dict[str, list[Call]] = {
             body={"action": "active", "active": "0"},
         ),
     ],
+    "accounts:user-deactivate": [
+        Call("GET", "/beheer/gebruikers/999999/deactiveren/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 404),)),
+        Call(
+            "POST",
+            "/beheer/gebruikers/999999/deactiveren/",
+            302,
+            403,
+            ((Role.FUNCTIONAL_ADMIN, 404),),
+            body={"reason": "Uit dienst."},
+        ),
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

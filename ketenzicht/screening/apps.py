@@ -9,6 +9,7 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
         from ketenzicht.workprocesses.panels import register_case_desk, register_case_panel
@@ -23,12 +24,13 @@ class ScreeningConfig(AppConfig):
             sync_screening_case,
             tell_signal_reopened,
         )
-        from .selectors import may_use_screening_desk
+        from .selectors import acute_held_by, may_use_screening_desk
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
+        user_holdings.connect(acute_held_by, dispatch_uid="screening-acute-held")
         register_case_panel("screening", screening_panel)
         for process in ("ex_partner_stalking", "dv_screening"):
             register_case_desk(

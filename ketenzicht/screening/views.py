@@ -157,6 +157,8 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": (owner.get_full_name() or owner.username) if owner else "",
+                # An owner who left (deactivated): the case is the unit's again, for anyone to take.
+                "owner_gone": owner is not None and not owner.is_active,
                 "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},

@@ -288,7 +288,14 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
             for row in lowered_rows(definition, event.detail)
         ]
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
-    if person_from or person_to:
+    if event.detail.get("left"):  # given back when its holder was deactivated
+        parts.append(
+            _("%(who)s (deactivated) → nobody: back in the unit's queue")
+            % {"who": names.get(person_from) or person_from}
+            if event.kind == EventKind.OWNER
+            else _("%(who)s (deactivated) → nobody") % {"who": names.get(person_from) or person_from}
+        )
+    elif person_from or person_to:
         parts.append(f"{names.get(person_from) or '—'} → {names.get(person_to) or '—'}")
     proposer, confirmer = (str(event.detail.get(k) or "") for k in ("proposed_by", "confirmed_by"))
     if proposer and confirmer:  # the actor is the one who confirmed: name who proposed the step too
