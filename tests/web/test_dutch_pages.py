@@ -879,7 +879,6 @@ SHOWN_TO = {
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {
-    "screening:queue-assign",
     "screening:take",
     "screening:screening-second",
     "veiligthuis:take",
