@@ -617,10 +617,17 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Refused as refusal:
         said = refusal_text(refusal.code, refusal.detail, definition, case)
-        messages.error(request, said)
+        assigning = [form for form in bound.values() if isinstance(form, AssignForm)]
+        # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike);
+        # the top of the page says only where to look.
+        messages.error(
+            request, _("Nothing was stored: check the fields marked in red below.") if assigning else said
+        )
         for form in bound.values():
             if isinstance(form, TransitionForm):
                 form.mark_refusal(refusal.code, refusal.detail, said)
+            elif isinstance(form, AssignForm):
+                form.mark_refusal(refusal.code, said)
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

@@ -128,6 +128,32 @@ def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Ca
     assert case.state == "screening" and not case.events.filter(kind="note").exists()
 
 
+def test_an_assignment_without_a_reason_is_marked_at_its_own_forms_reason(
+    make_user: Callable[..., Any],
+) -> None:
+    owner, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    colleague = make_user("case_owner")
+    case = _case()
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    _client(owner).post(
+        act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
+    )
+    case.refresh_from_db()
+    answer = _client(lead).post(
+        act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": colleague.pk}
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert 'data-testid="error-owner-reason"' in page and 'id="id_owner-reason_error"' in page
+    assert (
+        'data-testid="error-contact-reason"' not in page and 'data-testid="error-contact-person"' not in page
+    )
+    assert answer.context["contact_form"].is_bound is False  # the other form as it was
+    assert answer.context["owner_form"]["person"].value() == str(colleague.pk)  # the choice kept
+    case.refresh_from_db()
+    assert case.owner == owner
+
+
 def test_a_form_sent_twice_by_its_own_user_says_it_was_theirs(make_user: Callable[..., Any]) -> None:
     """A double click or a second tab: the second send was told "someone else changed this case", and the
     user, believing the note lost, sent it again; it then stood twice in the history."""
