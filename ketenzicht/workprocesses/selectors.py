@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from ketenzicht.audit.access import NotVisible, refuse
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import people_names
 from ketenzicht.organisations.signals import Holding
 
 from .definitions import definition_of
@@ -247,7 +248,11 @@ def concurrent_text(case: Case, user: User) -> str:
     return gettext(
         "%(who)s changed this case at %(when)s (%(what)s) while you were working on it. Nothing of yours "
         "was stored: check the case as it is now and submit again."
-    ) % {"who": last.actor_name or gettext("the system"), "what": what, "when": when}
+    ) % {
+        "who": people_names({last.actor_name}).get(last.actor_name) or gettext("the system"),
+        "what": what,
+        "when": when,
+    }
 
 
 def rollout_planned(*, on: date | None = None) -> list[Rollout]:

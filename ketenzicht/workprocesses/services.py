@@ -1,5 +1,6 @@
 """Changing cases (roll-outs: rollouts.py). Every change of a case is one transaction that appends to its
-history and raises its lock version; a change against an older lock version is refused (ConcurrentEdit)."""
+history and raises its lock version; a change against an older lock version is refused (ConcurrentEdit),
+a note only when more than notes changed since."""
 
 from __future__ import annotations
 
@@ -966,10 +967,29 @@ def on_user_deactivated(
 
 
 def case_note(case: Case, *, text: str, actor: User, expected_version: int | None) -> Case:
+    """A note adds a line to the history. It is refused (ConcurrentEdit) when the case changed since
+    `expected_version` by anything but notes (a step, values, its people: the note may be about a case that
+    is no longer as the writer saw it), and when it is the same note its writer just sent (a double click, a
+    second tab); colleagues' notes meanwhile conflict with nothing. It raises the lock version: a step
+    against the page before it (a second person's confirmation) is asked to read it first."""
     if not text.strip():
         raise Refused("note")
     with transaction.atomic():
-        current = _locked(case, expected_version)
+        current = _locked(case, None)
+        last = current.events.order_by("-id").first()
+        if (
+            last is not None
+            and last.kind == EventKind.NOTE
+            and last.actor_id == actor.pk
+            and last.reason == text.strip()
+        ):
+            raise ConcurrentEdit(current.reference)
+        if expected_version is not None and current.lock_version != expected_version:
+            # Every change since raised the lock version once, with one line of history: its lines.
+            since = max(current.lock_version - expected_version, 0)
+            kinds = set(current.events.order_by("-id").values_list("kind", flat=True)[:since])
+            if expected_version > current.lock_version or kinds - {EventKind.NOTE}:
+                raise ConcurrentEdit(current.reference)
         _save(current, [])
         _event(current, kind=EventKind.NOTE, actor=actor, at=timezone.now(), reason=text.strip())
     return current

@@ -207,7 +207,11 @@ WALK: dict[str, list[Visit]] = {
     ],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
-        post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
+        # A step against the page before a colleague's note: the edit conflict, naming who wrote it.
+        post(
+            "/zaken/{case}/actie/",
+            {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": "0"},
+        ),
         # Reopening without a reason (the field's error); with one (refused to all but the team lead).
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": ""}),
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": "Nieuwe melding"}),
