@@ -112,6 +112,10 @@ def test_deactivating_asks_why_lists_what_they_hold_and_gives_the_cases_back_to_
     case_page = reverse("workprocesses:case-detail", args=[lotte.pk])
     history = _client(screener, "en").get(case_page).content.decode()
     assert "Marco van Dijk (deactivated) → nobody: back in the unit&#x27;s queue" in history
+    dutch = _client(screener).get(case_page).content.decode()
+    assert "Marco van Dijk (gedeactiveerd) → niemand: terug in de wachtrij van de eenheid" in dutch
+    with translation.override("nl"):
+        assert "Marco van Dijk is gedeactiveerd door Kees Beheer" in alert_text(alert)
 
 
 def test_a_unit_without_a_team_lead_tells_its_screeners(make_user: MakeUser, admin: User) -> None:
@@ -164,7 +168,7 @@ def test_an_owner_deactivated_earlier_is_marked_and_the_case_is_the_units_to_tak
     case_assign_owner(lotte, owner=marco, actor=marco, expected_version=None)
     User.objects.filter(pk=marco.pk).update(is_active=False)  # as a deactivation before cases were given back
     queue = _queue(_client(screener))
-    assert "Marco van Dijk" in queue and 'data-testid="owner-gone"' in queue
+    assert "Marco van Dijk" in queue and 'data-testid="owner-gone"' in queue and "(gedeactiveerd)" in queue
     nobody = _queue(_client(screener), owner="nobody")
     assert lotte.reference in nobody and anna.reference in nobody
     page = _client(screener).get(reverse("workprocesses:case-detail", args=[lotte.pk])).content.decode()

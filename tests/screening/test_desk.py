@@ -222,6 +222,7 @@ def test_a_bulk_handover_that_lacks_something_keeps_what_was_typed_and_says_what
     assert f'<option value="{colleague.pk}" selected>' in html and "Verlof van Ingrid.</textarea>" in html
     with translation.override("en"):
         assert answer.context["bulk_form"].errors["cases"] == ["Choose at least one case."]
+    assert "Kies minstens één zaak." in html  # at its place, in Dutch
     # A case ticked, no reason: the tick stays, the reason is asked for at its field.
     answer = _client(lead).post(bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
     html = answer.content.decode()
