@@ -193,9 +193,9 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/screening/", 302, 403, SCREENING_DESK),
         Call("GET", "/screening/?urgency=acute&owner=nobody&overdue=on", 302, 403, SCREENING_DESK),
     ],
-    # Only a team lead hands over in bulk; an empty choice goes back to the queue with a message.
+    # Only a team lead hands over in bulk; an empty choice shows the queue again, what is missing marked.
     "screening:queue-assign": [
-        Call("POST", "/screening/overdragen/", 302, 403, ((Role.TEAM_LEAD, 302),), body={})
+        Call("POST", "/screening/overdragen/", 302, 403, ((Role.TEAM_LEAD, 422),), body={})
     ],
     # Missing and forbidden alike: 404 for every signed-in user.
     "screening:take": [Call("POST", "/zaken/999999/nemen/", 302, 404, body={})],
@@ -294,6 +294,17 @@ MATRIX: dict[str, list[Call]] = {
             403,
             ((Role.FUNCTIONAL_ADMIN, 404),),
             body={"action": "active", "active": "0"},
+        ),
+    ],
+    "accounts:user-deactivate": [
+        Call("GET", "/beheer/gebruikers/999999/deactiveren/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 404),)),
+        Call(
+            "POST",
+            "/beheer/gebruikers/999999/deactiveren/",
+            302,
+            403,
+            ((Role.FUNCTIONAL_ADMIN, 404),),
+            body={"reason": "Uit dienst."},
         ),
     ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],

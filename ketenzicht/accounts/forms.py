@@ -118,6 +118,18 @@ class SecondFactorResetForm(NldsFormMixin, forms.Form):
     )
 
 
+class DeactivateForm(NldsFormMixin, forms.Form):
+    reason = forms.CharField(
+        label=_("Why is this user deactivated?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example: left the team on 1 December. It goes into the history of every case given back."
+        ),
+        error_messages={"required": _("Say why the user is deactivated.")},
+    )
+
+
 class TokenForm(NldsFormMixin, forms.Form):
     name = forms.CharField(
         label=_("What the token is for"),

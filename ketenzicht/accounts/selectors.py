@@ -1,17 +1,19 @@
-"""Reads for the user management pages: who may use them, the users (searched and filtered), one user and
-their API tokens."""
+"""Reads for the user management pages: who may use them, the users (searched and filtered), one user,
+their API tokens and what they hold."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from ketenzicht.organisations.models import ApiToken, Organisation, User
+from ketenzicht.organisations.models import ApiToken, Organisation, Post, User
 from ketenzicht.organisations.roles import Role, roles_fitting
+from ketenzicht.organisations.signals import Holding, user_holdings
 
 PAGE_SIZE = 50
 MANAGER_ROLES = (Role.FUNCTIONAL_ADMIN,)
@@ -68,3 +70,21 @@ def user_role_choices(user: User) -> list[Role]:
     kind = user.organisation.kind if user.organisation else ""
     offered = set(roles_fitting(kind)) | {Role(code) for code in user.role_codes}
     return [role for role in Role if role in offered]
+
+
+def user_holdings_of(user: User) -> list[Holding]:
+    """What the user holds that others must go on with when they leave: what the apps above say (the open
+    cases they own, those where they are the victim's contact person; by reference only), and their posts."""
+    found: list[Holding] = []
+    for _receiver, answer in user_holdings.send(sender=User, user=user):
+        given: list[Holding] = answer or []  # type: ignore[assignment]  # each receiver's list
+        found += [holding for holding in given if holding.items]
+    posts = Post.objects.filter(user=user).select_related("organisation").order_by("kind")
+    if posts:
+        found.append(
+            Holding(
+                gettext("Posts they hold"),
+                tuple(f"{post.get_kind_display()} ({post.organisation.name})" for post in posts),
+            )
+        )
+    return found

@@ -165,14 +165,18 @@ def account_set_roles(*, actor: User, user: User, roles: list[str], origin: str)
     return True
 
 
-def account_set_active(*, actor: User, user: User, active: bool, origin: str) -> bool:
+def account_set_active(*, actor: User, user: User, active: bool, origin: str, reason: str = "") -> bool:
     """Deactivate or reactivate a user (never delete: their history keeps them); False when nothing
-    changed. An administrator cannot deactivate themselves."""
+    changed. An administrator cannot deactivate themselves. A deactivation says why (`reason`, in the log and
+    in the history of every open case the user held: those go back to their unit, in this transaction)."""
     _check_manager(actor)
     if user.pk == actor.pk and not active:
         raise AccountRefused("active", _("You cannot deactivate yourself."))
+    reason = reason.strip()
+    if not active and user.is_active and not reason:
+        raise AccountRefused("reason", _("Say why the user is deactivated."))
     with transaction.atomic():
-        changed = user_set_active(user=user, active=active)
+        changed = user_set_active(user=user, active=active, actor=actor, reason=reason)
         if changed:
             _stored(
                 USER,
@@ -180,7 +184,11 @@ def account_set_active(*, actor: User, user: User, active: bool, origin: str) ->
                 action="reactivate" if active else "deactivate",
                 actor=actor,
                 origin=origin,
-                detail={"username": user.username, "active": active},
+                detail={
+                    "username": user.username,
+                    "active": active,
+                    **({} if active else {"reason": reason}),
+                },
             )
     return changed
 

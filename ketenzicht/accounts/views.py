@@ -21,6 +21,7 @@ from ketenzicht.organisations.models import ApiToken, User
 from ketenzicht.organisations.roles import Role
 
 from .forms import (
+    DeactivateForm,
     PasswordForm,
     RolesForm,
     SecondFactorResetForm,
@@ -31,6 +32,7 @@ from .forms import (
 from .selectors import (
     PAGE_SIZE,
     may_manage_users,
+    user_holdings_of,
     user_list,
     user_role_choices,
     user_second_factor,
@@ -200,10 +202,12 @@ def _act(
                 return back
         elif action == "active":
             active = request.POST.get("active") == "1"
+            if not active and subject.pk == actor.pk:
+                raise AccountRefused("active", _("You cannot deactivate yourself."))
+            if not active:  # asked on a page of its own: what the user holds, and why
+                return redirect("accounts:user-deactivate", pk=subject.pk)
             account_set_active(actor=actor, user=subject, active=active, origin=origin)
-            messages.success(
-                request, _("The user is active again.") if active else _("The user is deactivated.")
-            )
+            messages.success(request, _("The user is active again."))
             return back
         elif action == "password":
             form = PasswordForm(request.POST)
@@ -254,3 +258,51 @@ def _act(
             target = {"roles": "roles_form", "password": "password_form", "name": "token_form"}[error.field]
             _refused_on(forms[target], error)
     return None
+
+
+@require_http_methods(["GET", "POST"])
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivating a user, confirmed with a reason on a page that lists what they hold (the open cases they
+    own, where they are the victim's contact person, their posts): those go back to their unit when done."""
+    actor, origin = _user(request), request_origin(request, "web")
+    if not may_manage_users(actor):
+        raise _refuse(actor, origin, action="change" if request.method == "POST" else "view", object_id=pk)
+    subject = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    if not subject.is_active:
+        messages.info(request, _("This user is deactivated already."))
+        return redirect("accounts:user", pk=subject.pk)
+    form = DeactivateForm(request.POST or None)
+    active_error = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_set_active(
+                actor=actor, user=subject, active=False, origin=origin, reason=form.cleaned_data["reason"]
+            )
+        except AccountRefused as error:
+            if error.field == "active":
+                active_error = str(error.message)
+            else:
+                _refused_on(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The user is deactivated. What they held is back with their unit, whose team leads "
+                    "are told."
+                ),
+            )
+            return redirect("accounts:user", pk=subject.pk)
+    elif request.method == "GET":
+        read(actor=actor, object_type=USER, object_id=subject.pk, origin=origin)
+    return render(
+        request,
+        "accounts/user_deactivate.html",
+        {
+            "subject": subject,
+            "form": form,
+            "holdings": user_holdings_of(subject),
+            "active_error": active_error,
+            "own": subject.pk == actor.pk,
+        },
+        status=200 if request.method == "GET" else 422,
+    )

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
-from .signals import absence_changed
+from .signals import absence_changed, user_deactivated
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 API_TOKEN_NAME_LENGTH = 100  # ApiToken.name
@@ -216,14 +216,18 @@ def api_token_revoke(token: ApiToken) -> bool:
     return True
 
 
-def user_set_active(*, user: User, active: bool) -> bool:
+def user_set_active(*, user: User, active: bool, actor: User | None = None, reason: str = "") -> bool:
     """Deactivate (or reactivate) a user; a user is never deleted, their history keeps them. An inactive
-    user cannot log in, their sessions end at their next request and their API tokens stop working.
-    False when nothing changed."""
+    user cannot log in, their sessions end at their next request and their API tokens stop working. A
+    deactivation gives back what they held (`user_deactivated`, in the same transaction: `actor` and
+    `reason` go with it). False when nothing changed."""
     if user.is_active == active:
         return False
-    user.is_active = active
-    user.save(update_fields=["is_active"])
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            user_deactivated.send(sender=User, user=user, actor=actor, reason=reason.strip())
     return True
 
 

@@ -3,6 +3,8 @@ AppConfig.ready() (imports point down)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.dispatch import Signal
 
 # Sent inside the transaction of every absence recorded or cleared on a post (`post_absence_set`), after the
@@ -10,3 +12,25 @@ from django.dispatch import Signal
 # keeps work with a person (the ZSM table: a file's prosecutor) hands it to whoever stands in here when the
 # absence covers today.
 absence_changed = Signal()
+
+# Sent inside the transaction that deactivates a user (`user_set_active`), after the user row is saved:
+# sender=User, user=the user (now inactive), actor=who deactivated them (None: the system), reason=why (may be
+# empty). What the user held that others must go on with (the cases they own, those where they are the
+# victim's contact person) is given back here, each change in its own history, so nothing waits on someone
+# who can no longer log in.
+user_deactivated = Signal()
+
+# Sent to ask what a user holds, before they are deactivated (the functional administrator's confirmation
+# page): sender=User, user=the user. Each receiver returns a list of `Holding` (empty: nothing of theirs);
+# `signal.send` collects them. A holding names its items by reference only: the administrator has no
+# need-to-know of a case's content.
+user_holdings = Signal()
+
+
+@dataclass(frozen=True)
+class Holding:
+    """Something a user holds: `what` (a translated label, e.g. "Open cases they own") and `items` (the
+    references, in order)."""
+
+    what: str
+    items: tuple[str, ...]

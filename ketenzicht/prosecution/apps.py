@@ -14,6 +14,7 @@ class ProsecutionConfig(AppConfig):
             register_case_desk,
             register_case_panel,
             register_process_step_note,
+            register_stand_in,
             register_step_note,
         )
         from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
@@ -22,12 +23,13 @@ class ProsecutionConfig(AppConfig):
         from .feedback import sync_file
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
-        from .services import HANDOFF_KIND, on_absence_changed, on_handoff
+        from .services import HANDOFF_KIND, on_absence_changed, on_handoff, stand_in_for_leaving
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
         case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
+        register_stand_in("zsm_file", stand_in_for_leaving)  # a prosecutor who leaves: as when absent
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)

@@ -632,6 +632,17 @@ def on_absence_changed(sender: Any, post: Post, **kwargs: Any) -> None:
         absent_owners_check(office=post.organisation_id, user=post.user_id)
 
 
+def stand_in_for_leaving(case: Case, leaving: User) -> User | None:
+    """Who takes over the open ZSM file `case` when its prosecutor `leaving` is deactivated: whoever stands
+    in at the file's office today, as for an absent prosecutor (None: nobody present; the file goes back to
+    the office's queue without a prosecutor)."""
+    file = ZsmFile.objects.filter(pk=case.pk, open=True).first()
+    if file is None:
+        return None
+    duty = prosecutor_on_duty(file.district_office_id, on=timezone.localdate(), prosecutor=leaving)
+    return duty.user if duty.user is not None and duty.user.pk != leaving.pk else None
+
+
 # --- triage -------------------------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
         from ketenzicht.workprocesses.panels import (
@@ -30,7 +31,7 @@ class ScreeningConfig(AppConfig):
             sync_screening_case,
             tell_signal_reopened,
         )
-        from .selectors import may_use_screening_desk, pair_history_ids
+        from .selectors import acute_held_by, may_use_screening_desk, pair_history_ids
         from .services import case_rules
 
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
@@ -38,6 +39,7 @@ class ScreeningConfig(AppConfig):
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         case_registrations_joined.connect(join_pair_of_manual_case, dispatch_uid="screening-manual-pair")
         signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
+        user_holdings.connect(acute_held_by, dispatch_uid="screening-acute-held")
         register_case_panel("screening", screening_panel)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)

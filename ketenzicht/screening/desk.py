@@ -16,10 +16,11 @@ from .selectors import may_reassign_in_bulk, may_use_screening_desk, queue_for_u
 
 
 def screening_take(case: Case, *, actor: User, expected_version: int | None) -> Case:
-    """The screener takes a case nobody owns yet: they become its owner (casusregisseur)."""
+    """The screener takes a case nobody owns yet (or whose owner left: deactivated): they become its owner
+    (casusregisseur)."""
     if not may_use_screening_desk(actor):
         raise Refused("role")
-    if case.owner_id is not None and case.owner_id != actor.pk:
+    if case.owner is not None and case.owner.is_active and case.owner_id != actor.pk:
         raise Refused("owned")
     return case_assign(case, "owner", person=actor, actor=actor, expected_version=expected_version)
 

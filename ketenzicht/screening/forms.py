@@ -62,12 +62,20 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
 
 
 class BulkAssignForm(NldsFormMixin, forms.Form):
-    cases = forms.TypedMultipleChoiceField(label=_("Cases"), coerce=int)
+    cases = forms.TypedMultipleChoiceField(
+        label=_("Cases"), coerce=int, error_messages={"required": _("Choose at least one case.")}
+    )
     person = forms.ModelChoiceField(
-        label=_("New owner"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
+        label=_("New owner"),
+        queryset=User.objects.none(),
+        empty_label=_("Choose a colleague"),
+        error_messages={"required": _("Choose the colleague who takes the cases over.")},
     )
     reason = forms.CharField(
-        label=_("Reason for the handover"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Reason for the handover"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Give a reason for the handover.")},
     )
 
     def __init__(self, *args: Any, colleagues: Any, case_ids: list[int], **kwargs: Any) -> None:

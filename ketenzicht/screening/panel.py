@@ -105,7 +105,7 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "trend": [_trend_row(s, user) for s in screenings],
                 "second_form": SecondPersonForm(),
                 "may_screen": case.closed_at is None and bool(instruments_for(case)),
-                "may_take": case.closed_at is None and case.owner_id is None,
+                "may_take": case.closed_at is None and (case.owner is None or not case.owner.is_active),
                 "signals": [
                     {"signal": s, "label": rule_label(s.rule), "reasons": reason_rows(s.reasons)}
                     for s in signals

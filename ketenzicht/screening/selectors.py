@@ -10,9 +10,11 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.signals import Holding
 from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.loading import events_involving
 from ketenzicht.patterns.models import Signal
@@ -91,8 +93,8 @@ def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet
         cases = cases.filter(level=chosen.level)
     if chosen.owner == "me":
         cases = cases.filter(case__owner=user)
-    elif chosen.owner == "nobody":
-        cases = cases.filter(case__owner__isnull=True)
+    elif chosen.owner == "nobody":  # none, or one who left (deactivated): the unit's to take
+        cases = cases.filter(Q(case__owner__isnull=True) | Q(case__owner__is_active=False))
     elif chosen.owner.isdigit():
         cases = cases.filter(case__owner_id=int(chosen.owner))
     if chosen.version is not None:
@@ -249,3 +251,13 @@ def pair_signals(user: User, screening_case: ScreeningCase) -> list[Signal]:
             Q(suspect_id=screening_case.suspect_id, victim_id=screening_case.victim_id)
         )
     )
+
+
+def acute_held_by(sender: Any, user: User, **kwargs: Any) -> list[Holding]:
+    """`user_holdings`: the acute open screening cases the user owns (named among their open cases)."""
+    acute = list(
+        ScreeningCase.objects.filter(open=True, case__owner=user, urgency="acute")
+        .order_by("case__reference")
+        .values_list("case__reference", flat=True)
+    )
+    return [Holding(gettext("Acute among the open cases they own"), tuple(acute))] if acute else []

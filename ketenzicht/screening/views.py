@@ -89,6 +89,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     if not may_use_screening_desk(user):
         listed(actor=user, object_type="screening_case", origin=origin, refused=True)
         raise PermissionDenied
+    return _queue_page(request, user, origin)
+
+
+def _queue_page(
+    request: HttpRequest, user: User, origin: str, bulk: BulkAssignForm | None = None
+) -> HttpResponse:
+    """The queue (its filters from the query string); `bulk`: a team lead's hand-over that was not stored,
+    shown again with what they chose and typed and its errors at their fields."""
     colleagues = list(_unit_colleagues(user))
     filters = QueueFilterForm(request.GET or None, colleagues=colleagues, versions=queue_versions(user))
     cases = queue_for_user(user=user, chosen=filters.chosen())
@@ -107,24 +115,30 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "screening/queue.html",
         {
-            "rows": _queue_rows(rows),
+            "rows": _queue_rows(
+                rows, chosen=set(request.POST.getlist("cases")) if bulk is not None else None
+            ),
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
             "lead": lead,
-            "bulk_form": BulkAssignForm(colleagues=_unit_colleagues(user), case_ids=[r.case_id for r in rows])
+            "bulk_form": (
+                bulk or BulkAssignForm(colleagues=_unit_colleagues(user), case_ids=[r.case_id for r in rows])
+            )
             if lead
             else None,
         },
+        status=422 if bulk is not None else 200,
     )
 
 
 URGENCY_BADGES = {"acute": "utrecht-status-badge--danger", "high": "utrecht-status-badge--warning"}
 
 
-def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
+def _queue_rows(rows: list[Any], *, chosen: set[str] | None = None) -> list[dict[str, Any]]:
     """What each row shows, worked out here rather than in the template (50 rows of includes and
-    translations took most of the page's time)."""
+    translations took most of the page's time). `chosen`: the cases ticked in a hand-over that was not
+    stored (ticked again)."""
     now = timezone.now()
     found = []
     for row in rows:
@@ -135,6 +149,7 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
         found.append(
             {
                 "pk": case.pk,
+                "chosen": str(case.pk) in (chosen or set()),
                 "reference": case.reference,
                 "urgency": row.urgency,
                 "urgency_label": str(URGENCIES.get(row.urgency, "—")).capitalize(),
@@ -159,6 +174,8 @@ def _queue_rows(rows: list[Any]) -> list[dict[str, Any]]:
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": (owner.get_full_name() or owner.username) if owner else "",
+                # An owner who left (deactivated): the case is the unit's again, for anyone to take.
+                "owner_gone": owner is not None and not owner.is_active,
                 "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},
@@ -175,9 +192,9 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     ids = [int(pk) for pk in request.POST.getlist("cases") if pk.isdigit()]
     form = BulkAssignForm(request.POST, colleagues=_unit_colleagues(user), case_ids=ids)
-    if not form.is_valid():
-        messages.error(request, _("Nothing was handed over: choose cases, a colleague and give a reason."))
-        return redirect("screening:queue")
+    if not form.is_valid():  # the queue again, with what was chosen and typed, each mistake at its field
+        messages.error(request, _("Nothing was handed over: check the fields marked in red below."))
+        return _queue_page(request, user, request_origin(request, "web"), bulk=form)
     try:
         done = screening_reassign(
             form.cleaned_data["cases"],

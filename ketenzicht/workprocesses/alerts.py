@@ -19,8 +19,10 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.ui.formats import deadline
 
+from .definitions import definition_of
 from .labels import data_text, stored_step_text
 from .models import Alert, Case
+from .selectors import queue_role
 
 
 def alert_raise(
@@ -285,6 +287,72 @@ def alert_reopened(
                 recipient=person,
                 params=params,
                 at=at,
+            )
+        )
+    return told
+
+
+# A user who left (was deactivated) while holding open cases: the cases are back in the unit's queue, the
+# victims of others have no contact person. One alert to the organisation's team leads (without any: the
+# role that works the queue) naming the cases, so that someone takes them on.
+OWNER_LEFT_KIND = "owner_left"
+OWNER_LEFT_MESSAGE = gettext_noop(
+    "%(who)s was deactivated by %(by)s. Back in the queue without an owner: %(cases)s. Reason: %(reason)s"
+)
+CONTACT_LEFT_MESSAGE = gettext_noop(
+    "%(who)s was deactivated by %(by)s. The victim has no contact person any more in: %(contact_cases)s. "
+    "Reason: %(reason)s"
+)
+BOTH_LEFT_MESSAGE = gettext_noop(
+    "%(who)s was deactivated by %(by)s. Back in the queue without an owner: %(cases)s. The victim has no "
+    "contact person any more in: %(contact_cases)s. Reason: %(reason)s"
+)
+
+
+def alert_owner_left(
+    user: User,
+    *,
+    queued: list[Case],
+    contactless: list[Case],
+    reason: str,
+    by: User | None,
+    at: datetime | None = None,
+) -> list[Alert]:
+    """Tell each organisation of the cases (the user's own, as a rule) that `user` left and which of its
+    open cases lost their owner (`queued`) or their victim's contact person (`contactless`): one alert to
+    its team leads, or, with no active team lead there, to the role that works the queue of its first case.
+    The alerts raised."""
+    told: list[Alert] = []
+    organisations: dict[int, list[Case]] = {}
+    for case in [*queued, *contactless]:
+        organisations.setdefault(case.organisation_id, []).append(case)
+    for cases in organisations.values():
+        organisation = cases[0].organisation
+        lost = [c.reference for c in queued if c.organisation_id == organisation.pk]
+        alone = [c.reference for c in contactless if c.organisation_id == organisation.pk]
+        leads = User.objects.filter(
+            organisation=organisation, is_active=True, roles__role=Role.TEAM_LEAD
+        ).exists()
+        role = Role.TEAM_LEAD if leads else queue_role(definition_of(cases[0].process_version))
+        message = (
+            BOTH_LEFT_MESSAGE if lost and alone else OWNER_LEFT_MESSAGE if lost else CONTACT_LEFT_MESSAGE
+        )
+        told.append(
+            alert_raise(
+                kind=OWNER_LEFT_KIND,
+                message=message,
+                organisation=organisation,
+                case=cases[0] if len({*lost, *alone}) == 1 else None,
+                role=role,
+                params={
+                    "who": _name(user),
+                    "by": _name(by) if by is not None else "Ketenzicht",
+                    "cases": ", ".join(lost),
+                    "contact_cases": ", ".join(alone),
+                    "reason": reason or "—",
+                },
+                at=at,
+                not_for=by,
             )
         )
     return told

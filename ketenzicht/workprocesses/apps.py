@@ -7,9 +7,16 @@ class WorkprocessesConfig(AppConfig):
     verbose_name = "Work processes and cases"
 
     def ready(self) -> None:
+        from ketenzicht.organisations.signals import user_deactivated, user_holdings
         from ketenzicht.registrations.purposes import linked_purpose_register
 
         from .purpose import CASE_PARAM, registration_purpose_of_case
+        from .selectors import holdings_of
+        from .services import on_user_deactivated
+
+        # A user who leaves gives back the open cases they hold; asked first what those are.
+        user_deactivated.connect(on_user_deactivated, dispatch_uid="workprocesses-owner-left")
+        user_holdings.connect(holdings_of, dispatch_uid="workprocesses-holdings")
 
         # A registration opened from a case page is read under the case.
         linked_purpose_register(CASE_PARAM, registration_purpose_of_case)

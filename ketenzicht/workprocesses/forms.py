@@ -241,6 +241,13 @@ class AssignForm(LockedForm):
         field.queryset = colleagues
         field.label_from_instance = lambda user: user.get_full_name() or user.username
 
+    def mark_refusal(self, code: str, text: str) -> None:
+        """Put the kernel's refusal of this assignment on the field it concerns (a missing reason on the
+        reason, a colleague who cannot take it on the colleague), else on the form: the page has two of
+        these forms, so the top of the page alone would not say which one."""
+        target = {"reason": "reason", "person": "person", "handover": "person"}.get(code)
+        self.add_error(target, text)
+
 
 class ConfirmForm(LockedForm):
     """A second person's confirmation; of a step that ends the case, with that said and ticked first, as the

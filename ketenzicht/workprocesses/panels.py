@@ -99,3 +99,20 @@ def assessing_states(process: str) -> tuple[str, ...]:
     added marks the case for a new assessment in every state)."""
     found = _ASSESSING.get(process)
     return tuple(found()) if found is not None else ()
+
+
+# Who takes over a case of a process when its owner leaves (is deactivated), if a desk names someone: a
+# ZSM file goes to the prosecutor who stands in, as when its prosecutor is absent. process -> function of
+# (the case, the owner who left) returning the user, or None: then the case goes back to its unit's queue.
+StandIn = Callable[[Case, Any], Any]
+
+_STAND_INS: dict[str, StandIn] = {}
+
+
+def register_stand_in(process: str, finder: StandIn) -> None:
+    _STAND_INS[process] = finder
+
+
+def stand_in_for(case: Case, leaving: Any) -> Any:
+    found = _STAND_INS.get(case.process_version.process)
+    return found(case, leaving) if found is not None else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
@@ -14,6 +15,8 @@ from django.utils.translation import gettext
 from ketenzicht.audit.access import NotVisible, refuse
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import people_names
+from ketenzicht.organisations.signals import Holding
 
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
@@ -269,7 +272,11 @@ def concurrent_text(case: Case, user: User) -> str:
     return gettext(
         "%(who)s changed this case at %(when)s (%(what)s) while you were working on it. Nothing of yours "
         "was stored: check the case as it is now and submit again."
-    ) % {"who": last.actor_name or gettext("the system"), "what": what, "when": when}
+    ) % {
+        "who": people_names({last.actor_name}).get(last.actor_name) or gettext("the system"),
+        "what": what,
+        "when": when,
+    }
 
 
 def rollout_planned(*, on: date | None = None) -> list[Rollout]:
@@ -280,3 +287,30 @@ def rollout_planned(*, on: date | None = None) -> list[Rollout]:
         .select_related("process_version", "organisation", "enabled_by")
         .order_by("valid_from", F("organisation__name").asc(nulls_first=True), "process", "pk")
     )
+
+
+def cases_held_by(user: User) -> tuple[list[Case], list[Case]]:
+    """The open cases `user` owns and those where they are the victim's contact person (each by reference):
+    what their leaving gives back (the functional administrator's confirmation lists the references)."""
+    found = Case.objects.filter(closed_at__isnull=True).filter(Q(owner=user) | Q(victim_contact=user))
+    cases = list(found.select_related("process_version").order_by("reference"))
+    return (
+        [c for c in cases if c.owner_id == user.pk],
+        [c for c in cases if c.victim_contact_id == user.pk],
+    )
+
+
+def holdings_of(sender: Any, user: User, **kwargs: Any) -> list[Holding]:
+    """`user_holdings`: the open cases the user owns and those where they are the victim's contact person."""
+    owned, contact = cases_held_by(user)
+    found = []
+    if owned:
+        found.append(Holding(gettext("Open cases they own"), tuple(c.reference for c in owned)))
+    if contact:
+        found.append(
+            Holding(
+                gettext("Open cases where they are the victim's contact person"),
+                tuple(c.reference for c in contact),
+            )
+        )
+    return found

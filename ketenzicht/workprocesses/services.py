@@ -1,17 +1,19 @@
 """Changing cases (roll-outs: rollouts.py). Every change of a case is one transaction that appends to its
-history and raises its lock version; a change against an older lock version is refused (ConcurrentEdit)."""
+history and raises its lock version; a change against an older lock version is refused (ConcurrentEdit),
+a note only when more than notes changed since."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.db import connection, models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
@@ -24,6 +26,7 @@ from ketenzicht.ui.formats import deadline as deadline_text
 from .alerts import (
     ESCALATED_KIND,
     alert_handed_over,
+    alert_owner_left,
     alert_raise,
     alert_reopened,
     alert_second_person_answered,
@@ -37,7 +40,7 @@ from .engine.definition import Definition
 from .engine.machine import Outcome, Refused, further_escalation, state_deadline, take
 from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
-from .panels import assessing_states
+from .panels import assessing_states, stand_in_for
 from .rollouts import version_for, versions_remembered
 from .selectors import case_start, closing_step, open_handoff_kinds, queue_role, reopen_refusal
 from .signals import case_changed, case_registrations_joined, case_reopening, case_stepping, handoff_created
@@ -892,7 +895,8 @@ def case_assign(
         ):
             raise Refused("person")
         previous: User | None = getattr(current, field)
-        if previous is not None and previous.pk != person.pk:
+        # Someone who left (deactivated) hands nothing over: the case is the unit's to take, as with nobody.
+        if previous is not None and previous.pk != person.pk and previous.is_active:
             # A colleague's case is handed over by that colleague or by a team lead, never taken; the
             # victim's contact person is changed by them, a team lead or the case's owner.
             may = {previous.pk} | ({current.owner_id} if field == "victim_contact" else set())
@@ -945,11 +949,136 @@ def case_assign_contact(
     )
 
 
+# The reason a history line gives when a user left without one given (the system deactivated them).
+LEFT_REASON = gettext_noop("%(who)s no longer works here (deactivated).")
+
+
+def _left_text(user: User) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(LEFT_REASON) % {"who": user.get_full_name() or user.get_username()}
+
+
+@dataclass(frozen=True)
+class Released:
+    """What a user's deactivation did to the open cases they held: those back in their unit's queue (no
+    owner), those a desk's stand-in took over, and those whose victim no longer has a contact person.
+    References in order."""
+
+    queued: list[str]
+    handed: list[str]
+    contactless: list[str]
+
+
+def cases_release_of(user: User, *, actor: User | None, reason: str, at: datetime | None = None) -> Released:
+    """The open cases `user` (who is leaving: deactivated) owns or is the victim's contact person of are given
+    back: a case whose desk names a stand-in (`panels.stand_in_for`: a ZSM file's prosecutor on duty) goes to
+    them; any other is back in its unit's queue without an owner; the victim's contact person is cleared.
+    Each change is a line of the case's history (by `actor`, with `reason`, naming who left), and the
+    organisation's team leads (without any: the queue's role) get one alert naming the cases. In the
+    caller's transaction (`user_set_active`'s, through `user_deactivated`)."""
+    at = at or timezone.now()
+    reason = reason.strip()
+    queued: list[Case] = []
+    handed: list[str] = []
+    contactless: list[Case] = []
+    with transaction.atomic():
+        held = (
+            Case.objects.filter(closed_at__isnull=True)
+            .filter(models.Q(owner=user) | models.Q(victim_contact=user))
+            .order_by("reference")
+            .values_list("pk", flat=True)
+        )
+        for pk in list(held):
+            current = _locked(Case(pk=pk), None)
+            if current.owner_id == user.pk:
+                stand_in = stand_in_for(current, user)
+                taken = None
+                if stand_in is not None and stand_in.pk != user.pk:
+                    with contextlib.suppress(Refused):  # the stand-in cannot work it: back to the queue
+                        taken = case_assign(
+                            current,
+                            "owner",
+                            person=stand_in,
+                            actor=None,
+                            expected_version=None,
+                            reason=reason or _left_text(user),
+                            at=at,
+                        )
+                if taken is not None:
+                    current = taken
+                    handed.append(current.reference)
+                    if actor is not None:
+                        alert_handed_over(
+                            current,
+                            to=stand_in,
+                            by=actor,
+                            what=str(EventKind.OWNER.label),
+                            reason=reason or _left_text(user),
+                            at=at,
+                        )
+                else:
+                    current.owner = None
+                    _save(current, ["owner"])
+                    _event(
+                        current,
+                        kind=EventKind.OWNER,
+                        actor=actor,
+                        at=at,
+                        reason=reason or _left_text(user),
+                        detail={"from": user.get_username(), "to": "", "left": True},
+                    )
+                    case_changed.send(sender=Case, case=current)
+                    queued.append(current)
+            if current.victim_contact_id == user.pk:
+                current.victim_contact = None
+                _save(current, ["victim_contact"])
+                _event(
+                    current,
+                    kind=EventKind.CONTACT,
+                    actor=actor,
+                    at=at,
+                    reason=reason or _left_text(user),
+                    detail={"from": user.get_username(), "to": "", "left": True},
+                )
+                contactless.append(current)
+        if queued or contactless:
+            alert_owner_left(user, queued=queued, contactless=contactless, reason=reason, by=actor, at=at)
+    return Released(
+        queued=[c.reference for c in queued], handed=handed, contactless=[c.reference for c in contactless]
+    )
+
+
+def on_user_deactivated(
+    sender: Any, user: User, actor: User | None = None, reason: str = "", **kwargs: Any
+) -> None:
+    """A user deactivated: their open cases are given back (`cases_release_of`), in that transaction."""
+    cases_release_of(user, actor=actor, reason=reason)
+
+
 def case_note(case: Case, *, text: str, actor: User, expected_version: int | None) -> Case:
+    """A note adds a line to the history. It is refused (ConcurrentEdit) when the case changed since
+    `expected_version` by anything but notes (a step, values, its people: the note may be about a case that
+    is no longer as the writer saw it), and when it is the same note its writer just sent (a double click, a
+    second tab); colleagues' notes meanwhile conflict with nothing. It raises the lock version: a step
+    against the page before it (a second person's confirmation) is asked to read it first."""
     if not text.strip():
         raise Refused("note")
     with transaction.atomic():
-        current = _locked(case, expected_version)
+        current = _locked(case, None)
+        last = current.events.order_by("-id").first()
+        if (
+            last is not None
+            and last.kind == EventKind.NOTE
+            and last.actor_id == actor.pk
+            and last.reason == text.strip()
+        ):
+            raise ConcurrentEdit(current.reference)
+        if expected_version is not None and current.lock_version != expected_version:
+            # Every change since raised the lock version once, with one line of history: its lines.
+            since = max(current.lock_version - expected_version, 0)
+            kinds = set(current.events.order_by("-id").values_list("kind", flat=True)[:since])
+            if expected_version > current.lock_version or kinds - {EventKind.NOTE}:
+                raise ConcurrentEdit(current.reference)
         _save(current, [])
         _event(current, kind=EventKind.NOTE, actor=actor, at=timezone.now(), reason=text.strip())
     return current

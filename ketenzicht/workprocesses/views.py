@@ -297,7 +297,14 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
             for row in lowered_rows(definition, event.detail)
         ]
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
-    if person_from or person_to:
+    if event.detail.get("left"):  # given back when its holder was deactivated
+        parts.append(
+            _("%(who)s (deactivated) → nobody: back in the unit's queue")
+            % {"who": names.get(person_from) or person_from}
+            if event.kind == EventKind.OWNER
+            else _("%(who)s (deactivated) → nobody") % {"who": names.get(person_from) or person_from}
+        )
+    elif person_from or person_to:
         parts.append(f"{names.get(person_from) or '—'} → {names.get(person_to) or '—'}")
     proposer, confirmer = (str(event.detail.get(k) or "") for k in ("proposed_by", "confirmed_by"))
     if proposer and confirmer:  # the actor is the one who confirmed: name who proposed the step too
@@ -711,10 +718,17 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Refused as refusal:
         said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case, refusal.params)
-        messages.error(request, said)
+        assigning = [form for form in bound.values() if isinstance(form, AssignForm)]
+        # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike);
+        # the top of the page says only where to look.
+        messages.error(
+            request, _("Nothing was stored: check the fields marked in red below.") if assigning else said
+        )
         for form in bound.values():
             if isinstance(form, TransitionForm):
                 form.mark_refusal(refusal.code, refusal.detail, said)
+            elif isinstance(form, AssignForm):
+                form.mark_refusal(refusal.code, said)
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

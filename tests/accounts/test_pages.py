@@ -212,8 +212,15 @@ def test_a_role_held_that_no_longer_fits_may_stay_or_go(client: Client, make_use
 
 def test_deactivate_and_reactivate_keep_the_user_and_are_logged(client: Client, screener: User) -> None:
     token = api_token_create(user=screener, name="script")
+    # The button on the user's page leads to the confirmation; only that deactivates, with a reason.
+    asked = client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "active", "active": "0"})
+    assert asked.status_code == 302 and asked["Location"] == f"/beheer/gebruikers/{screener.pk}/deactiveren/"
+    screener.refresh_from_db()
+    assert screener.is_active
     assert (
-        client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "active", "active": "0"}).status_code
+        client.post(
+            f"/beheer/gebruikers/{screener.pk}/deactiveren/", {"reason": "Uit dienst per 1 december."}
+        ).status_code
         == 302
     )
     screener.refresh_from_db()
@@ -356,7 +363,7 @@ def test_a_token_needs_a_name_and_another_users_token_is_not_found(
 
 
 def test_a_deactivated_user_gets_no_new_token(client: Client, screener: User) -> None:
-    client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "active", "active": "0"})
+    client.post(f"/beheer/gebruikers/{screener.pk}/deactiveren/", {"reason": "Uit dienst."})
     response = client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "token", "name": "feed"})
     assert response.status_code == 422 and not ApiToken.objects.exists()
 

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
@@ -204,6 +204,35 @@ def test_take_makes_the_screener_owner_and_a_team_lead_hands_cases_over_in_bulk(
     assert (lotte.owner, anna.owner) == (colleague, colleague)
     handover = lotte.events.filter(kind="owner").order_by("-id").first()
     assert handover is not None and handover.reason == "verlof" and handover.actor == lead
+
+
+def test_a_bulk_handover_that_lacks_something_keeps_what_was_typed_and_says_what_at_its_field(
+    make_user: Callable[..., Any],
+) -> None:
+    cases = _three_cases()
+    colleague = make_user("case_owner")
+    lead = make_user("team_lead", "case_screener")
+    lotte = cases["Lotte"].case
+    bulk = reverse("screening:queue-assign")
+    # A colleague and a reason, no case ticked: the queue again, the colleague and the reason kept.
+    answer = _client(lead).post(bulk, {"person": colleague.pk, "reason": "Verlof van Ingrid."})
+    assert answer.status_code == 422
+    html = answer.content.decode()
+    assert 'data-testid="error-cases"' in html and 'aria-describedby="bulk_cases_error"' in html
+    assert 'data-testid="error-person"' not in html and 'data-testid="error-reason"' not in html
+    assert f'<option value="{colleague.pk}" selected>' in html and "Verlof van Ingrid.</textarea>" in html
+    with translation.override("en"):
+        assert answer.context["bulk_form"].errors["cases"] == ["Choose at least one case."]
+    assert "Kies minstens één zaak." in html  # at its place, in Dutch
+    # A case ticked, no reason: the tick stays, the reason is asked for at its field.
+    answer = _client(lead).post(bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
+    html = answer.content.decode()
+    assert answer.status_code == 422 and 'data-testid="error-reason"' in html
+    assert 'data-testid="error-cases"' not in html
+    assert f'value="{lotte.pk}" form="bulk-form"' in html
+    assert html.split(f'value="{lotte.pk}" form="bulk-form"', 1)[1].split(">", 1)[0].endswith(" checked")
+    lotte.refresh_from_db()
+    assert lotte.owner is None
 
 
 def _form_data(client: Client, url: str) -> dict[str, Any]:

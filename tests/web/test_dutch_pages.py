@@ -54,7 +54,7 @@ from ketenzicht.signin.services import recovery_codes_renew, totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import ACUTE_MESSAGE as VT_ACUTE_MESSAGE
 from ketenzicht.workprocesses.alerts import alert_for_case_owner
-from ketenzicht.workprocesses.models import Alert, ProcessVersion
+from ketenzicht.workprocesses.models import Alert, Case, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_open, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
@@ -207,7 +207,11 @@ WALK: dict[str, list[Visit]] = {
     ],
     "workprocesses:case-act": [
         post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "{lock}", "note-text": ""}),
-        post("/zaken/{case}/actie/", {"action": "note", "note-lock_version": "0", "note-text": "Te laat"}),
+        # A step against the page before a colleague's note: the edit conflict, naming who wrote it.
+        post(
+            "/zaken/{case}/actie/",
+            {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": "0"},
+        ),
         # Reopening without a reason (the field's error); with one (refused to all but the team lead).
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": ""}),
         post("/zaken/{closed}/actie/", {**REOPEN, "reopen-reason": "Nieuwe melding"}),
@@ -345,6 +349,12 @@ WALK: dict[str, list[Visit]] = {
         post("/beheer/gebruikers/{staff_left}/", {"action": "token", "name": "feed"}),
         post("/beheer/gebruikers/{staff}/", {"action": "token", "name": "feed"}),
         post("/beheer/gebruikers/{staff}/", {"action": "x"}),
+    ],
+    # What a user holds, and the reason asked (without one: said at its field; nobody is deactivated here).
+    "accounts:user-deactivate": [
+        get("/beheer/gebruikers/{holder}/deactiveren/"),
+        get("/beheer/gebruikers/{staff}/deactiveren/"),
+        post("/beheer/gebruikers/{holder}/deactiveren/", {"reason": ""}),
     ],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
@@ -636,6 +646,13 @@ def world(db: Any) -> dict[str, int]:
     left = _user(Role.CASE_OWNER, "warm-left")
     user_set_active(user=left, active=False)
     ids["staff"], ids["staff_left"] = staff.pk, left.pk
+    # Someone who owns open cases, for the page that lists them before a deactivation.
+    ids["holder"] = (
+        Case.objects.filter(closed_at__isnull=True, owner__isnull=False)
+        .values_list("owner", flat=True)
+        .first()
+        or staff.pk
+    )
     ids["police_unit"] = Organisation.objects.get(code="oost-brabant").pk
     # A planned roll-out (the page lists it with its withdrawal form).
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
@@ -865,10 +882,10 @@ SHOWN_TO = {
     "accounts:users": Role.FUNCTIONAL_ADMIN,
     "accounts:user-new": Role.FUNCTIONAL_ADMIN,
     "accounts:user": Role.FUNCTIONAL_ADMIN,
+    "accounts:user-deactivate": Role.FUNCTIONAL_ADMIN,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {
-    "screening:queue-assign",
     "screening:take",
     "screening:screening-second",
     "veiligthuis:take",

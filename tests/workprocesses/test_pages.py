@@ -108,7 +108,7 @@ def test_a_screener_works_a_case_from_the_list(make_user: Callable[..., Any]) ->
 
 
 def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Callable[..., Any]) -> None:
-    first, second = make_user("case_screener"), make_user("case_owner")
+    first, second = _named(make_user("case_screener"), "Henk", "Claassen"), make_user("case_owner")
     case = _case()
     stale = case.lock_version
     _client(first).post(
@@ -123,9 +123,65 @@ def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Ca
     page = answer.content.decode()
     assert "intussen gewijzigd" in page
     assert "Slachtoffer gebeld, wil aangifte doen" in page  # what the second user typed is still in the form
-    assert first.username in page and "stap gezet" in page  # who changed the case, and how
+    assert "Henk Claassen heeft" in page and "stap gezet" in page  # who changed the case, and how
+    assert first.username not in page  # the person, not their account
     case.refresh_from_db()
     assert case.state == "screening" and not case.events.filter(kind="note").exists()
+
+
+def test_a_note_goes_through_whatever_notes_a_colleague_added_meanwhile(
+    make_user: Callable[..., Any],
+) -> None:
+    first = _named(make_user("case_screener"), "Henk", "Claassen")
+    second = _named(make_user("case_owner"), "Ingrid", "Verhoeven")
+    case = _case()
+    act, opened = reverse("workprocesses:case-act", args=[case.pk]), case.lock_version
+    note = {"action": "note", "note-lock_version": opened}
+    assert _client(first).post(act, {**note, "note-text": "Melder gebeld"}).status_code == 302
+    # Both opened the page before the first note: the second's note goes through all the same.
+    assert _client(second).post(act, {**note, "note-text": "Slachtoffer gebeld"}).status_code == 302
+    assert list(case.events.filter(kind="note").values_list("reason", flat=True)) == [
+        "Melder gebeld",
+        "Slachtoffer gebeld",
+    ]
+    # A step still asks to read what was added first, naming the person who wrote last.
+    step = {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": opened}
+    refused = _client(first).post(act, step)
+    assert refused.status_code == 409 and "Ingrid Verhoeven heeft" in refused.content.decode()
+    assert second.username not in refused.content.decode()
+    # After a step, a note written against the case as it was is refused too (it may be about that).
+    fresh = Case.objects.get(pk=case.pk).lock_version
+    step["step-start_screening-lock_version"] = fresh
+    assert _client(first).post(act, step).status_code == 302
+    stale = _client(second).post(act, {"action": "note", "note-lock_version": fresh, "note-text": "Nog iets"})
+    assert stale.status_code == 409 and "Henk Claassen heeft" in stale.content.decode()
+    assert first.username not in stale.content.decode()
+
+
+def test_an_assignment_without_a_reason_is_marked_at_its_own_forms_reason(
+    make_user: Callable[..., Any],
+) -> None:
+    owner, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    colleague = make_user("case_owner")
+    case = _case()
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    _client(owner).post(
+        act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
+    )
+    case.refresh_from_db()
+    answer = _client(lead).post(
+        act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": colleague.pk}
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    assert 'data-testid="error-owner-reason"' in page and 'id="id_owner-reason_error"' in page
+    assert (
+        'data-testid="error-contact-reason"' not in page and 'data-testid="error-contact-person"' not in page
+    )
+    assert answer.context["contact_form"].is_bound is False  # the other form as it was
+    assert answer.context["owner_form"]["person"].value() == str(colleague.pk)  # the choice kept
+    case.refresh_from_db()
+    assert case.owner == owner
 
 
 def test_a_form_sent_twice_by_its_own_user_says_it_was_theirs(make_user: Callable[..., Any]) -> None:
