@@ -8,4 +8,5 @@ urlpatterns = [
     path("beheer/gebruikers/", views.users, name="users"),
     path("beheer/gebruikers/nieuw/", views.user_new, name="user-new"),
     path("beheer/gebruikers/<int:pk>/", views.user_page, name="user"),
+    path("beheer/eenheden/", views.units, name="units"),
 ]

@@ -33,6 +33,7 @@ from .forms import (
 from .selectors import (
     PAGE_SIZE,
     may_manage_users,
+    unit_overview,
     user_list,
     user_role_choices,
     user_second_factor,
@@ -110,6 +111,15 @@ def users(request: HttpRequest) -> HttpResponse:
         "accounts/user_list.html",
         {"page": page, "rows": rows, "filters": filters, "query": query.urlencode()},
     )
+
+
+@require_GET
+def units(request: HttpRequest) -> HttpResponse:
+    """The organisations (units) read-only: kind, code, region and served municipalities, active users per
+    role. Counts only, no names: not logged; anyone but the functional administrator gets 403."""
+    if not may_manage_users(_user(request)):
+        raise PermissionDenied
+    return render(request, "accounts/units.html", {"rows": unit_overview()})
 
 
 @require_http_methods(["GET", "POST"])
