@@ -484,3 +484,12 @@ def test_only_the_admin_is_offered_the_api_documentation(client: Client, screene
     other = Client()
     other.force_login(screener)
     assert 'href="/api/v1/docs"' not in other.get("/").content.decode()
+
+
+def test_the_password_rules_and_the_note_speak_dutch(client: Client) -> None:
+    """Django 5.2's own Dutch lacks its minimum length message: ours says it in Dutch."""
+    html = client.post(
+        "/beheer/gebruikers/nieuw/", _new_user(username="ingrid", password="kort", password_again="kort")
+    ).content.decode()
+    assert "Dit wachtwoord is te kort: het moet minstens 12 tekens hebben." in html
+    assert "Vul het wachtwoord opnieuw in." in html and "too short" not in html
