@@ -307,6 +307,11 @@ MATRIX: dict[str, list[Call]] = {
             body={"reason": "Uit dienst."},
         ),
     ],
+    # The functional administrator's read-only pages of the units and the instruments.
+    "accounts:units": [Call("GET", "/beheer/eenheden/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),))],
+    "screening:instruments": [
+        Call("GET", "/beheer/instrumenten/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),))
+    ],
     "api-v1:api-root": [Call("GET", "/api/v1/", 404, 404)],
     "api-v1:openapi-json": [Call("GET", "/api/v1/openapi.json", 302, 200)],
     "api-v1:openapi-view": [Call("GET", "/api/v1/docs", 302, 200)],

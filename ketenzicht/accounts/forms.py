@@ -1,6 +1,6 @@
 """The user management forms. They check what a form can (filled in, the two passwords equal); the rules
 (roles that fit the organisation, the password validators, an administrator keeping their own role) are the
-services', whose refusals the views put on the field they name."""
+services', whose refusals the views put on the field they name, together with the form's own in one answer."""
 
 from __future__ import annotations
 
@@ -62,6 +62,12 @@ class _PasswordPair(forms.Form):
         if first and second and first != second:
             self.add_error("password_again", _("The two passwords differ."))
         return data
+
+    @property
+    def retype_note(self) -> str:
+        """What the password field says when the form comes back with errors: the passwords are not sent
+        back to the browser, so they are typed again."""
+        return str(_("Type the password again.")) if self.is_bound and self.errors else ""
 
 
 class UserCreateForm(NldsFormMixin, _PasswordPair):

@@ -1,17 +1,17 @@
 """Reads for the user management pages: who may use them, the users (searched and filtered), one user,
-their API tokens and what they hold."""
+their API tokens and what they hold, and the organisations (units) with their active users per role."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from ketenzicht.organisations.models import ApiToken, Organisation, Post, User
+from ketenzicht.organisations.models import ApiToken, Municipality, Organisation, Post, User, UserRole
 from ketenzicht.organisations.roles import Role, roles_fitting
 from ketenzicht.organisations.signals import Holding, user_holdings
 
@@ -88,3 +88,54 @@ def user_holdings_of(user: User) -> list[Holding]:
             )
         )
     return found
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """One organisation on the units page: the municipalities it serves (police unit, Veilig Thuis region or
+    district office; none for a national organisation) and its active users per role."""
+
+    organisation: Organisation
+    municipalities: list[str]
+    active_users: list[tuple[Role, int]]
+    users: int  # active users, each once
+
+
+def unit_overview() -> list[UnitRow]:
+    """Every organisation (active ones first, then by kind and name) with what the functional administrator
+    needs to place users: served municipalities and the number of active users per role (a user with two
+    roles counts under both). Four queries, whatever the number of organisations."""
+    served: dict[int, list[str]] = {}
+    for name, *units in Municipality.objects.order_by("name").values_list(
+        "name", "police_unit_id", "vt_region_id", "district_office_id"
+    ):
+        for unit in set(units):
+            served.setdefault(unit, []).append(name)
+    counts: dict[int, dict[str, int]] = {}
+    per_role = (
+        UserRole.objects.filter(user__is_active=True, user__organisation__isnull=False)
+        .values_list("user__organisation_id", "role")
+        .annotate(n=Count("user_id", distinct=True))
+    )
+    for organisation_id, role, n in per_role:
+        counts.setdefault(organisation_id, {})[role] = n
+    active_users = dict(
+        User.objects.filter(is_active=True, organisation__isnull=False)
+        .values_list("organisation_id")
+        .annotate(n=Count("id"))
+        .values_list("organisation_id", "n")
+    )
+    rows = []
+    for organisation in Organisation.objects.select_related("police_unit").order_by(
+        "-active", "kind", "name"
+    ):
+        mine = counts.get(organisation.pk, {})
+        rows.append(
+            UnitRow(
+                organisation=organisation,
+                municipalities=served.get(organisation.pk, []),
+                active_users=[(role, mine[role]) for role in Role if role in mine],
+                users=active_users.get(organisation.pk, 0),
+            )
+        )
+    return rows

@@ -65,13 +65,17 @@ def _check_manager(actor: User) -> None:
         raise PermissionError("only a functional administrator manages users")
 
 
-def _check_roles_fit(roles: list[str], organisation: Organisation | None, *, keep: frozenset[str]) -> None:
-    """Every role known and fitting the organisation's kind (a role the user holds already may stay)."""
+def _check_roles(roles: list[str]) -> None:
+    """At least one role, every one known."""
     if not roles:
         raise AccountRefused("roles", _("Choose at least one role."))
-    unknown = set(roles) - set(Role.values)
-    if unknown:
+    if set(roles) - set(Role.values):
         raise AccountRefused("roles", _("Unknown role."))
+
+
+def _check_roles_fit(roles: list[str], organisation: Organisation | None, *, keep: frozenset[str]) -> None:
+    """Every role known and fitting the organisation's kind (a role the user holds already may stay)."""
+    _check_roles(roles)
     kind = organisation.kind if organisation else ""
     misfits = [Role(r) for r in roles if r not in roles_fitting(kind) and r not in keep]
     if misfits:
@@ -92,6 +96,57 @@ def _password_problems(password: str, user: User) -> None:
         raise AccountRefused("password", " ".join(error.messages)) from error
 
 
+def account_create_problems(
+    *,
+    username: str | None,
+    organisation: Organisation | None,
+    roles: list[str] | None,
+    password: str | None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> list[AccountRefused]:
+    """Every refusal of a new user at once, at most one per field, so that a form shows them together. A
+    value given as None could not be read (its form field has an error already) and is not checked."""
+    problems: list[AccountRefused] = []
+    if username is not None:
+        username = username.strip()
+        if not username:
+            problems.append(AccountRefused("username", _("Enter a username.")))
+        elif User.objects.filter(username__iexact=username).exists():
+            problems.append(AccountRefused("username", _("This username is taken.")))
+    if organisation is not None and not organisation.active:
+        problems.append(AccountRefused("organisation", _("This organisation is no longer active.")))
+    if roles is not None:
+        try:
+            if organisation is None:
+                _check_roles(roles)
+            else:
+                _check_roles_fit(roles, organisation, keep=frozenset())
+        except AccountRefused as refused:
+            problems.append(refused)
+    if password is not None:
+        names = {"first_name": first_name.strip(), "last_name": last_name.strip(), "email": email.strip()}
+        problems += account_password_problems(User(username=(username or "").strip(), **names), password)
+    return problems
+
+
+def account_password_problems(user: User, password: str) -> list[AccountRefused]:
+    """What the password validators hold against `password` for `user` (one refusal on the field, or none)."""
+    try:
+        _password_problems(password, user)
+    except AccountRefused as refused:
+        return [refused]
+    return []
+
+
+def account_token_problems(user: User) -> list[AccountRefused]:
+    """Why `user` gets no new API token, whatever it is for: a deactivated user gets none."""
+    if not user.is_active:
+        return [AccountRefused("name", _("This user is deactivated: reactivate them first."))]
+    return []
+
+
 def account_create(
     *,
     actor: User,
@@ -104,18 +159,16 @@ def account_create(
     password: str,
     origin: str,
 ) -> User:
-    """A new user with their roles and an initial password (which must pass the password validators)."""
+    """A new user with their roles and an initial password (which must pass the password validators). A
+    refusal raises the first of account_create_problems, which a form asks first to show them all."""
     _check_manager(actor)
     username = username.strip()
-    if not username:
-        raise AccountRefused("username", _("Enter a username."))
-    if User.objects.filter(username__iexact=username).exists():
-        raise AccountRefused("username", _("This username is taken."))
-    if not organisation.active:
-        raise AccountRefused("organisation", _("This organisation is no longer active."))
-    _check_roles_fit(roles, organisation, keep=frozenset())
     names = {"first_name": first_name.strip(), "last_name": last_name.strip(), "email": email.strip()}
-    _password_problems(password, User(username=username, **names))
+    problems = account_create_problems(
+        username=username, organisation=organisation, roles=roles, password=password, **names
+    )
+    if problems:
+        raise problems[0]
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -244,8 +297,9 @@ def account_reset_second_factor(*, actor: User, user: User, origin: str) -> bool
 def account_token_create(*, actor: User, user: User, name: str, origin: str) -> tuple[ApiToken, str]:
     """A new API token for an active user: the row and the token, to be shown once."""
     _check_manager(actor)
-    if not user.is_active:
-        raise AccountRefused("name", _("This user is deactivated: reactivate them first."))
+    problems = account_token_problems(user)
+    if problems:
+        raise problems[0]
     with transaction.atomic():
         try:
             row, token = api_token_issue(user=user, name=name)

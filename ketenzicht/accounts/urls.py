@@ -9,4 +9,5 @@ urlpatterns = [
     path("beheer/gebruikers/nieuw/", views.user_new, name="user-new"),
     path("beheer/gebruikers/<int:pk>/", views.user_page, name="user"),
     path("beheer/gebruikers/<int:pk>/deactiveren/", views.user_deactivate, name="user-deactivate"),
+    path("beheer/eenheden/", views.units, name="units"),
 ]

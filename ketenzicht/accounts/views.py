@@ -13,12 +13,14 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.organisations.models import ApiToken, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.ui.forms import ErrorItem, error_items
 
 from .forms import (
     DeactivateForm,
@@ -32,6 +34,7 @@ from .forms import (
 from .selectors import (
     PAGE_SIZE,
     may_manage_users,
+    unit_overview,
     user_holdings_of,
     user_list,
     user_role_choices,
@@ -42,11 +45,14 @@ from .services import (
     USER,
     AccountRefused,
     account_create,
+    account_create_problems,
+    account_password_problems,
     account_reset_password,
     account_reset_second_factor,
     account_set_active,
     account_set_roles,
     account_token_create,
+    account_token_problems,
     account_token_revoke,
 )
 
@@ -72,6 +78,13 @@ def _refuse(user: User, origin: str, *, action: str, object_id: str | int = "") 
 
 def _refused_on(form: Form, error: AccountRefused) -> None:
     form.add_error(error.field if error.field in form.fields else None, str(error.message))
+
+
+def _refused_on_all(form: Form, problems: list[AccountRefused]) -> None:
+    """Put the services' refusals on their fields beside the form's own errors (a field the form refused
+    already was not given to the service)."""
+    for problem in problems:
+        _refused_on(form, problem)
 
 
 @require_GET
@@ -102,33 +115,57 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def units(request: HttpRequest) -> HttpResponse:
+    """The organisations (units) read-only: kind, code, region and served municipalities, active users per
+    role. Counts only, no names: not logged; anyone but the functional administrator gets 403."""
+    if not may_manage_users(_user(request)):
+        raise PermissionDenied
+    return render(request, "accounts/units.html", {"rows": unit_overview()})
+
+
 @require_http_methods(["GET", "POST"])
 def user_new(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_manage_users(user):
         raise _refuse(user, origin, action="create")
-    form = UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = UserCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        valid = form.is_valid()
         data = form.cleaned_data
-        try:
-            created = account_create(
-                actor=user,
-                username=data["username"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                organisation=data["organisation"],
-                roles=data["roles"],
-                password=data["password"],
-                origin=origin,
-            )
-        except AccountRefused as error:
-            _refused_on(form, error)
-        else:
-            messages.success(request, _("User %(username)s is created.") % {"username": created.username})
-            return redirect("accounts:user", pk=created.pk)
+        problems = account_create_problems(
+            username=data.get("username"),
+            organisation=data.get("organisation"),
+            roles=data.get("roles"),
+            password=data.get("password"),
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            email=data.get("email", ""),
+        )
+        _refused_on_all(form, problems)
+        if valid and not problems:
+            try:
+                created = account_create(
+                    actor=user,
+                    username=data["username"],
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    email=data["email"],
+                    organisation=data["organisation"],
+                    roles=data["roles"],
+                    password=data["password"],
+                    origin=origin,
+                )
+            except AccountRefused as error:  # the username taken meanwhile
+                _refused_on(form, error)
+            else:
+                messages.success(request, _("User %(username)s is created.") % {"username": created.username})
+                return redirect("accounts:user", pk=created.pk)
     return render(
-        request, "accounts/user_new.html", {"form": form}, status=422 if request.method == "POST" else 200
+        request,
+        "accounts/user_new.html",
+        {"form": form, "error_summary": error_items(form) if form.is_bound else []},
+        status=422 if request.method == "POST" else 200,
     )
 
 
@@ -160,6 +197,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         read(actor=actor, object_type=USER, object_id=subject.pk, origin=origin)
     status = 200 if request.method == "GET" or "new_token" in context else 422
+    context["error_summary"] = _error_summary(forms, context)
     response = render(
         request,
         "accounts/user_detail.html",
@@ -212,7 +250,14 @@ def _act(
         elif action == "password":
             form = PasswordForm(request.POST)
             forms["password_form"] = form
-            if form.is_valid():
+            valid = form.is_valid()
+            problems = (
+                account_password_problems(subject, form.cleaned_data["password"])
+                if "password" in form.cleaned_data
+                else []
+            )
+            _refused_on_all(form, problems)
+            if valid and not problems:
                 account_reset_password(
                     actor=actor, user=subject, password=form.cleaned_data["password"], origin=origin
                 )
@@ -233,7 +278,10 @@ def _act(
         elif action == "token":
             form = TokenForm(request.POST)
             forms["token_form"] = form
-            if form.is_valid():
+            valid = form.is_valid()
+            problems = account_token_problems(subject)
+            _refused_on_all(form, problems)
+            if valid and not problems:
                 row, token = account_token_create(
                     actor=actor, user=subject, name=form.cleaned_data["name"], origin=origin
                 )
@@ -306,3 +354,23 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=200 if request.method == "GET" else 422,
     )
+
+
+SECTIONS = (
+    ("roles_form", _lazy("Change the roles")),
+    ("password_form", _lazy("Reset the password")),
+    ("second_factor_form", _lazy("Reset the second factor")),
+    ("token_form", _lazy("New API token")),
+)
+
+
+def _error_summary(forms: dict[str, Any], context: dict[str, Any]) -> list[ErrorItem]:
+    """The error summary of the user's page: what the form that came back refused, each line naming the
+    form's section and linking to its field."""
+    items = [ErrorItem(context["action_error"])] if context.get("action_error") else []
+    if context["active_error"]:
+        items.append(ErrorItem(f"{_('Access')}: {context['active_error']}", "active_button"))
+    for key, section in SECTIONS:
+        if forms[key].is_bound:
+            items += error_items(forms[key], prefix=str(section))
+    return items

@@ -5,14 +5,14 @@ for a pair with the evidence the user may see (the rest counted, never named).""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ketenzicht.organisations.models import User
+from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.signals import Holding
 from ketenzicht.patterns.detector import detector
@@ -26,7 +26,7 @@ from ketenzicht.registrations.selectors import (
     registration_sight_for_user,
 )
 from ketenzicht.workprocesses.models import Case, ProcessVersion
-from ketenzicht.workprocesses.selectors import case_versions_for
+from ketenzicht.workprocesses.selectors import case_versions_for, rollout_overview
 
 from .engine.instrument import Instrument, Item
 from .engine.prefill import Prefill, prefill
@@ -126,16 +126,10 @@ def screening_case_of(case: Case) -> ScreeningCase | None:
 
 def instruments_for(case: Case) -> list[InstrumentVersion]:
     """The latest version of each instrument the case's process offers, the default first."""
-    pv = case.process_version
-    wanted = INSTRUMENTS_FOR.get((pv.process, pv.version), ())
     latest: dict[str, InstrumentVersion] = {}
     for version in InstrumentVersion.objects.order_by("code", "version"):
         latest[version.code] = version
-    chosen = [latest[code] for code in wanted if code in latest]
-    if (pv.process, pv.version) in ONLY_THESE:
-        return chosen  # the pilot requires its own screening
-    licensed = [v for code, v in sorted(latest.items()) if v.licence == InstrumentVersion.Licence.LICENSED]
-    return chosen + [v for v in licensed if v not in chosen]
+    return [latest[code] for code in offered_codes(case.process_version, latest)]
 
 
 def screenings_of(case: Case) -> list[Screening]:
@@ -261,3 +255,64 @@ def acute_held_by(sender: Any, user: User, **kwargs: Any) -> list[Holding]:
         .values_list("case__reference", flat=True)
     )
     return [Holding(gettext("Acute among the open cases they own"), tuple(acute))] if acute else []
+
+
+# --- the instruments, for the functional administrator ------------------------------------------------------
+
+
+def may_see_instruments(user: User) -> bool:
+    return bool(user.is_authenticated and user.has_role(Role.FUNCTIONAL_ADMIN))
+
+
+@dataclass(frozen=True)
+class InstrumentOffer:
+    """A process version that offers an instrument, and the units where it is in force today."""
+
+    process_version: ProcessVersion
+    units: list[Organisation]
+
+
+@dataclass(frozen=True)
+class InstrumentVersionRow:
+    """One loaded version of an instrument; `offers` only for the latest (a new screening uses that one)."""
+
+    version: InstrumentVersion
+    latest: bool
+    offers: list[InstrumentOffer]
+
+
+def offered_codes(process_version: ProcessVersion, latest: dict[str, InstrumentVersion]) -> list[str]:
+    """The codes of the instruments a process version offers (as `instruments_for` chooses them)."""
+    key = (process_version.process, process_version.version)
+    chosen = [code for code in INSTRUMENTS_FOR.get(key, ()) if code in latest]
+    if key in ONLY_THESE:
+        return chosen  # the pilot requires its own screening
+    licensed = sorted(c for c, v in latest.items() if v.licence == InstrumentVersion.Licence.LICENSED)
+    return chosen + [code for code in licensed if code not in chosen]
+
+
+def instrument_overview(*, on: date | None = None) -> list[list[InstrumentVersionRow]]:
+    """Every loaded instrument (by code) with its versions, oldest first; the latest version with the
+    screening process versions that offer it and the units where each is in force on `on` (today)."""
+    versions = list(InstrumentVersion.objects.defer("document").order_by("code", "version"))
+    latest = {v.code: v for v in versions}
+    process_versions = list(
+        ProcessVersion.objects.filter(process__in=case_rules().processes)
+        .defer("document")
+        .order_by("process", "version")
+    )
+    in_force: dict[int, list[Organisation]] = {}
+    for row in rollout_overview(on=on):
+        if row.current is not None:
+            in_force.setdefault(row.current.process_version_id, []).append(row.organisation)
+    offers: dict[str, list[InstrumentOffer]] = {}
+    for pv in process_versions:
+        for code in offered_codes(pv, latest):
+            offers.setdefault(code, []).append(InstrumentOffer(pv, in_force.get(pv.pk, [])))
+    overview: dict[str, list[InstrumentVersionRow]] = {}
+    for version in versions:
+        is_latest = latest[version.code] == version
+        overview.setdefault(version.code, []).append(
+            InstrumentVersionRow(version, is_latest, offers.get(version.code, []) if is_latest else [])
+        )
+    return list(overview.values())

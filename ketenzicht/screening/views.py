@@ -42,8 +42,10 @@ from .models import InstrumentVersion, Screening, ScreeningCase
 from .recording import screening_confirm, screening_decline, screening_record, screening_result
 from .selectors import (
     PAGE_SIZE,
+    instrument_overview,
     instruments_for,
     may_reassign_in_bulk,
+    may_see_instruments,
     may_use_screening_desk,
     pair_prefill,
     prefill_rows,
@@ -452,3 +454,12 @@ def _posted_version(request: HttpRequest) -> int | None:
     """The case's lock version the screening form was filled against (None: not sent, not checked)."""
     raw = request.POST.get("lock_version", "")
     return int(raw) if raw.isdigit() else None
+
+
+@require_http_methods(["GET"])
+def instruments(request: HttpRequest) -> HttpResponse:
+    """The functional administrator's read-only view of the risk-screening instruments as loaded data: each
+    instrument's versions, and which processes and units offer the latest."""
+    if not may_see_instruments(_user(request)):
+        raise PermissionDenied
+    return render(request, "screening/instruments.html", {"instruments": instrument_overview()})

@@ -19,7 +19,7 @@ from ketenzicht.organisations.selectors import post_labels
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
-from ketenzicht.screening.selectors import may_use_screening_desk
+from ketenzicht.screening.selectors import may_see_instruments, may_use_screening_desk
 from ketenzicht.signin.selectors import second_factor_passed, second_factor_required
 from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
 from ketenzicht.workprocesses.alerts import alert_list_for_user
@@ -51,6 +51,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_screen": may_use_screening_desk(user),
         "kz_may_manage_rollouts": may_manage_rollouts(user),
         "kz_may_manage_users": may_manage_users(user),
+        "kz_may_see_instruments": may_see_instruments(user),
         "kz_may_use_vt_desk": may_use_vt_desk(user),
         "kz_may_see_vt_timeliness": may_see_timeliness(user),
         "kz_may_use_zsm_desk": may_use_zsm_desk(user),

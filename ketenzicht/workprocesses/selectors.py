@@ -217,9 +217,10 @@ def rollout_organisations() -> QuerySet[Organisation]:
     return Organisation.objects.filter(kind__in=kinds, active=True).order_by("name")
 
 
-def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
-    """Per process and organisation that can run it: the version in force today (own or default) and
-    the roll-outs still to come, as `rollouts.version_for` will choose them (withdrawn ones left out)."""
+def rollout_overview(*, on: date | None = None, organisation: Organisation | None = None) -> list[RolloutRow]:
+    """Per process and organisation that can run it (only `organisation`, when given): the version in force
+    today (own or default) and the roll-outs still to come, as `rollouts.version_for` will choose them
+    (withdrawn ones left out)."""
     on = on or timezone.localdate()
     rows: list[RolloutRow] = []
     rollouts = list(
@@ -234,8 +235,11 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
             (r for r in of_process if r.organisation_id is None and r.valid_from <= on),
             key=lambda r: (r.valid_from, r.pk),
         )
-        for organisation in Organisation.objects.filter(kind__in=kinds, active=True).order_by("name"):
-            own = [r for r in of_process if r.organisation_id == organisation.pk]
+        units = Organisation.objects.filter(kind__in=kinds, active=True).order_by("name")
+        if organisation is not None:
+            units = units.filter(pk=organisation.pk)
+        for unit in units:
+            own = [r for r in of_process if r.organisation_id == unit.pk]
             begun = sorted((r for r in own if r.valid_from <= on), key=lambda r: (r.valid_from, r.pk))
             current = begun[-1] if begun else (defaults[-1] if defaults else None)
             upcoming = [r for r in own if r.valid_from > on]
@@ -249,10 +253,23 @@ def rollout_overview(*, on: date | None = None) -> list[RolloutRow]:
                 and (first_own is None or r.valid_from < first_own)
             ]
             upcoming.sort(key=lambda r: (r.valid_from, r.pk))
-            rows.append(
-                RolloutRow(organisation=organisation, process=process, current=current, upcoming=upcoming)
-            )
+            rows.append(RolloutRow(organisation=unit, process=process, current=current, upcoming=upcoming))
     return rows
+
+
+def may_see_unit_processes(user: User) -> bool:
+    """A team lead sees which version of each work process runs in their unit (read-only: the roll-out is
+    the functional administrator's)."""
+    return bool(user.is_authenticated and user.organisation_id and user.has_role(Role.TEAM_LEAD))
+
+
+def unit_processes(user: User, *, on: date | None = None) -> list[RolloutRow]:
+    """The work processes of the user's unit with a version in force or planned: that version and the
+    planned ones (none for a user who may not see them)."""
+    if not may_see_unit_processes(user) or user.organisation is None:
+        return []
+    rows = rollout_overview(on=on, organisation=user.organisation)
+    return [row for row in rows if row.current is not None or row.upcoming]
 
 
 def concurrent_text(case: Case, user: User) -> str:

@@ -71,6 +71,7 @@ from .selectors import (
     may_work_cases,
     rollout_overview,
     rollout_planned,
+    unit_processes,
 )
 from .services import (
     ALERTS_SETTLED,
@@ -223,6 +224,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "overdue_only": overdue_only,
             "closed": closed,
             "may_open": bool(_processes_for(user)),
+            "unit_processes": [] if closed else unit_processes(user),
         },
     )
 

@@ -158,6 +158,49 @@ def test_bad_input_names_the_field_and_stores_nothing(
     assert _entries("user", "create") == []
 
 
+def _summary_links(html: str) -> list[str]:
+    summary = html.split('data-testid="form-errors-list"', 1)[1].split("</ul>", 1)[0]
+    return [part.split('"', 1)[0] for part in summary.split('href="#')[1:]]
+
+
+def test_every_error_of_a_new_user_comes_back_at_once(client: Client, screener: User) -> None:
+    """A password pair that differs, a username taken and a role that does not fit the organisation: all
+    three in one answer, each at its field and in the summary, nothing stored."""
+    response = client.post(
+        "/beheer/gebruikers/nieuw/",
+        _new_user(username="ingrid", roles=["prosecutor"], password_again=GOOD_PASSWORD + "x"),
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    for field in ("username", "roles", "password_again"):
+        assert f'data-testid="error-{field}"' in html, field
+    assert _summary_links(html) == ["id_username", "id_roles_0", "id_password_again"]
+    assert not User.objects.filter(username="anouk").exists() and _entries("user", "create") == []
+
+
+def test_an_empty_new_user_form_names_every_required_field(client: Client) -> None:
+    html = client.post("/beheer/gebruikers/nieuw/", {}).content.decode()
+    assert "id_username" in _summary_links(html) and "id_password_again" in _summary_links(html)
+
+
+def test_the_password_validators_speak_beside_the_forms_own_errors(client: Client) -> None:
+    response = client.post(
+        "/beheer/gebruikers/nieuw/", _new_user(first_name="", password="kort", password_again="kort")
+    )
+    html = response.content.decode()
+    assert 'data-testid="error-first_name"' in html and 'data-testid="error-password"' in html
+
+
+def test_the_password_is_not_sent_back_and_the_page_asks_to_type_it_again(client: Client) -> None:
+    assert 'data-testid="note-password"' not in client.get("/beheer/gebruikers/nieuw/").content.decode()
+    html = client.post("/beheer/gebruikers/nieuw/", _new_user(email="geen-adres")).content.decode()
+    assert GOOD_PASSWORD not in html
+    assert (
+        'data-testid="note-password"' in html
+        and 'aria-describedby="id_password_helptext id_password_note"' in html
+    )
+
+
 # -- one user ------------------------------------------------------------------------------------------
 
 
@@ -251,6 +294,19 @@ def test_a_new_password_passes_the_validators_and_is_never_logged(client: Client
     assert good.status_code == 302 and User.objects.get(pk=screener.pk).check_password(GOOD_PASSWORD)
     (entry,) = _entries("user", "reset")
     assert GOOD_PASSWORD not in str(entry.detail) and entry.detail["username"] == "ingrid"
+
+
+def test_a_new_password_that_differs_and_is_weak_hears_both_at_once(client: Client, screener: User) -> None:
+    response = client.post(
+        f"/beheer/gebruikers/{screener.pk}/",
+        {"action": "password", "password": "ingrid12", "password_again": "ingrid13"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 422 and "ingrid12" not in html
+    assert 'data-testid="error-password"' in html and 'data-testid="error-password_again"' in html
+    assert _summary_links(html) == ["id_password", "id_password_again"]
+    assert 'data-testid="note-password"' in html
+    assert User.objects.get(pk=screener.pk).check_password("ingrid12") is False
 
 
 def test_the_second_factor_is_removed_only_when_confirmed_logged_without_a_secret(
@@ -368,6 +424,28 @@ def test_a_deactivated_user_gets_no_new_token(client: Client, screener: User) ->
     assert response.status_code == 422 and not ApiToken.objects.exists()
 
 
+def test_a_deactivated_user_without_a_token_name_hears_both_at_once(client: Client, screener: User) -> None:
+    client.post(f"/beheer/gebruikers/{screener.pk}/deactiveren/", {"reason": "Uit dienst."})
+    screener.refresh_from_db()
+    assert not screener.is_active
+    response = client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "token", "name": " "})
+    html = response.content.decode()
+    error = html.split('data-testid="error-name">', 1)[1].split("</div>", 1)[0]
+    assert response.status_code == 422 and len(_summary_links(html)) == 2
+    assert "gedeactiveerd" in error and "verplicht" in error
+    assert not ApiToken.objects.exists()
+
+
+def test_the_users_page_sums_up_a_refusal_linking_to_its_field(client: Client, admin: User) -> None:
+    active = client.post(f"/beheer/gebruikers/{admin.pk}/", {"action": "active", "active": "0"})
+    assert _summary_links(active.content.decode()) == ["active_button"]
+    assert 'id="active_button"' in active.content.decode()
+    roles = client.post(f"/beheer/gebruikers/{admin.pk}/", {"action": "roles", "roles": ["privacy_officer"]})
+    assert _summary_links(roles.content.decode()) == ["id_roles_0"]
+    unknown = client.post(f"/beheer/gebruikers/{admin.pk}/", {"action": "x"}).content.decode()
+    assert 'data-testid="form-errors"' in unknown
+
+
 # -- who may ---------------------------------------------------------------------------------------------
 
 
@@ -415,3 +493,12 @@ def test_only_the_admin_is_offered_the_api_documentation(client: Client, screene
     other = Client()
     other.force_login(screener)
     assert 'href="/api/v1/docs"' not in other.get("/").content.decode()
+
+
+def test_the_password_rules_and_the_note_speak_dutch(client: Client) -> None:
+    """Django 5.2's own Dutch lacks its minimum length message: ours says it in Dutch."""
+    html = client.post(
+        "/beheer/gebruikers/nieuw/", _new_user(username="ingrid", password="kort", password_again="kort")
+    ).content.decode()
+    assert "Dit wachtwoord is te kort: het moet minstens 12 tekens hebben." in html
+    assert "Vul het wachtwoord opnieuw in." in html and "too short" not in html

@@ -336,6 +336,8 @@ WALK: dict[str, list[Visit]] = {
             },
         ),
     ],
+    "accounts:units": [get("/beheer/eenheden/")],
+    "screening:instruments": [get("/beheer/instrumenten/")],
     "accounts:user": [
         get("/beheer/gebruikers/{staff}/"),
         get("/beheer/gebruikers/{staff_left}/"),
@@ -883,6 +885,8 @@ SHOWN_TO = {
     "accounts:user-new": Role.FUNCTIONAL_ADMIN,
     "accounts:user": Role.FUNCTIONAL_ADMIN,
     "accounts:user-deactivate": Role.FUNCTIONAL_ADMIN,
+    "accounts:units": Role.FUNCTIONAL_ADMIN,
+    "screening:instruments": Role.FUNCTIONAL_ADMIN,
 }
 # Routes that only act and send the user back to a page (their messages are checked on that page).
 ACT_AND_RETURN = {

@@ -739,3 +739,31 @@ def test_the_case_page_s_forms_leave_checking_to_the_server_and_keep_required_fo
     }
     assert [tag for tag, _ in acting if "novalidate" not in tag] == []
     assert any(re.search(r"<(textarea|input|select)[^>]* required", body) for _, body in acting)
+
+
+def test_a_team_lead_sees_the_versions_in_force_in_their_unit_and_the_planned_one(
+    make_user: Callable[..., Any],
+) -> None:
+    """Read-only: the version each process runs on in the unit, since when, and a planned next version;
+    another unit's roll-out is not theirs, and the roll-out form stays the administrator's."""
+    unit = Organisation.objects.get(code="oost-brabant")
+    today = timezone.localdate()
+    v1 = ProcessVersion.objects.get(process="ex_partner_stalking", version=1)
+    v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    rollout_enable(process_version=v1, organisation=unit, valid_from=today, actor=None)
+    rollout_enable(process_version=v2, organisation=unit, valid_from=today + timedelta(days=30), actor=None)
+    other = Organisation.objects.get(code="limburg")
+    rollout_enable(process_version=v2, organisation=other, valid_from=today + timedelta(days=7), actor=None)
+    lead = _client(make_user("team_lead", organisation="oost-brabant"))
+    html = lead.get(reverse("workprocesses:case-list")).content.decode()
+    row = html.split('data-testid="unit-process-ex_partner_stalking"', 1)[1].split("</tr>", 1)[0]
+    assert today.strftime("%d-%m-%Y") in row and (today + timedelta(days=30)).strftime("%d-%m-%Y") in row
+    assert "versie 1" in row.split("<td")[1] and "versie 2" in row.split("<td")[3]
+    assert (today + timedelta(days=7)).strftime("%d-%m-%Y") not in row
+    assert 'data-testid="rollout-form"' not in html
+    assert lead.get(reverse("workprocesses:rollouts")).status_code == 403
+    screener = _client(make_user("case_screener", organisation="oost-brabant"))
+    assert (
+        'data-testid="unit-processes"'
+        not in screener.get(reverse("workprocesses:case-list")).content.decode()
+    )
