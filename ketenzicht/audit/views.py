@@ -8,9 +8,11 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import person_number, person_number_parse
 
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
@@ -40,10 +42,19 @@ def access_log(request: HttpRequest) -> HttpResponse:
             )
         raise PermissionDenied
     person = request.GET.get("person", "").strip()
-    if person.isdigit():
-        entries = access_log_for_persons(user=user, person_ids=[int(person)])
+    person_id = person_number_parse(person)
+    person_error = ""
+    if person_id is not None:
+        entries = access_log_for_persons(user=user, person_ids=[person_id])
+        person = person_number(person_id)
+    elif person:  # not a number: said at the field, and nothing shown as if it were filtered
+        person_error = gettext(
+            "“%(typed)s” is not a person number. Type the number the dossier shows, such as P0000498; to "
+            "find a person by name, search under Persons with the purpose “Privacy supervision of look-ups”: "
+            "the dossier shows who looked at them."
+        ) % {"typed": person}
+        entries = access_log_list_for_user(user=user).none()
     else:
-        person = ""
         entries = access_log_list_for_user(user=user)
     filters = {
         "actor_username": request.GET.get("actor", "").strip(),
@@ -70,9 +81,10 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filters": filters,
         "person": person,
+        "person_error": person_error,
         "actions": action_choices(),
         "object_types": OBJECT_TYPE_LABELS.items(),
         "results": Result.choices,
         "query": query.urlencode(),
     }
-    return render(request, "audit/access_log.html", context)
+    return render(request, "audit/access_log.html", context, status=400 if person_error else 200)

@@ -79,3 +79,17 @@ def period(start: dt.datetime, end: dt.datetime) -> str:
         return f"{begin} – {date_format(last, 'SHORT_DATETIME_FORMAT')}"
     until = dateformat.format(last, "H:i")
     return begin if until == dateformat.format(first, "H:i") else f"{begin} – {until}"
+
+
+_PERSON_NUMBER = re.compile(r"\s*[Pp]?\s*0*(\d{1,12})\s*")
+
+
+def person_number(pk: int) -> str:
+    """A person as the pages number them: "P0000498" (`persons.Person.number`)."""
+    return f"P{pk:07d}"
+
+
+def person_number_parse(text: str) -> int | None:
+    """The person a typed number means: "P0000498", "p498" and "498" alike; None when it is no number."""
+    found = _PERSON_NUMBER.fullmatch(text or "")
+    return int(found.group(1)) if found and int(found.group(1)) > 0 else None

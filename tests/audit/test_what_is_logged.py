@@ -85,7 +85,7 @@ def test_reading_the_access_log_is_logged_with_its_filters(officer: Any) -> None
     assert page.status_code == 200
     entry = AccessLogEntry.objects.get(object_type="access_log")
     assert (entry.actor_username, entry.action, entry.result) == ("olga", "list", "shown")
-    assert entry.detail["filters"] == {"action": "view", "person": "12"}
+    assert entry.detail["filters"] == {"action": "view", "person": "P0000012"}  # as the pages number persons
 
 
 def test_a_refused_look_at_the_access_log_is_logged(make_user: Callable[..., Any]) -> None:
@@ -217,7 +217,31 @@ def test_each_entry_links_to_the_access_lists_of_its_persons(
     client_for(make_user("case_screener")).get(f"/registraties/{registration.pk}/")
     rows = client_for(officer).get("/toegangslog/?object_type=registration").content.decode()
     for ref in ("p1", "p2"):
-        assert f'href="/toegangslog/?person={person_of(registration, ref).pk}"' in rows
+        person = person_of(registration, ref).pk
+        assert f'href="/toegangslog/?person=P{person:07d}"' in rows and f">P{person:07d}</a>" in rows
+
+
+def test_the_person_filter_takes_the_number_as_the_pages_show_it_and_says_when_it_is_none(
+    make_user: Callable[..., Any], officer: Any
+) -> None:
+    """A walk typed "P0000498" (as every dossier shows it) and "Verbeek": both were ignored without a word and
+    the whole log shown as if filtered."""
+    registration = register("R1", DENNIS, SANDRA)
+    client_for(make_user("case_screener")).get(f"/registraties/{registration.pk}/")
+    person = person_of(registration, "p1").pk
+    client = client_for(officer)
+    for typed in (f"P{person:07d}", f"p{person}", str(person), f" P {person} "):
+        page = client.get("/toegangslog/", {"person": typed})
+        assert page.status_code == 200, typed
+        html = page.content.decode()
+        assert 'data-testid="person-filter"' in html and f'value="P{person:07d}"' in html
+        assert f">P{person:07d}</a>" in html.split('data-testid="access-log"')[1]  # the view that showed them
+    refused = client.get("/toegangslog/", {"person": "Verbeek"})
+    html = refused.content.decode()
+    assert refused.status_code == 400 and 'data-testid="error-person"' in html
+    assert "is geen persoonsnummer" in html and "P0000498" in html
+    rows = html.split("</thead>")[-1]
+    assert rows.count('<td class="utrecht-table__cell"') == 1 and "Geen regels." in rows  # nothing shown
 
 
 def _persons_logged(**lookup: Any) -> set[int]:

@@ -37,3 +37,9 @@ def kz_versioned(label: str, version: int | str) -> str:
 def kz_period(start: dt.datetime | None, end: dt.datetime | None) -> str:
     """From `start` to `end`, the day said once (`formats.period`)."""
     return formats.period(start, end) if start is not None and end is not None else ""
+
+
+@register.filter
+def kz_person_number(value: int | None) -> str:
+    """A person's id as the pages number them: "P0000498"."""
+    return formats.person_number(value) if value else ""
