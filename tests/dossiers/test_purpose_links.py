@@ -15,7 +15,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.services import api_token_create
 from ketenzicht.patterns.models import Signal
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.people import DENNIS, SANDRA, person_of
+from tests.people import DENNIS, SANDRA, person_of, register
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,17 @@ def test_the_dossier_api_takes_a_signal_as_its_purpose(make_user: Callable[..., 
     assert view.detail["purpose"]["signal_id"] == signal.pk
     refused = dossier(signal.victim_id, {"signal": signal.pk + 1000})
     assert refused.status_code == 403 and "purpose.signal" in refused.json()["detail"]
+
+
+def test_a_purpose_that_ends_its_own_sentence_gets_no_second_full_stop(make_user: Callable[..., Any]) -> None:
+    """The dossier said "Uw doel: ... Z2026-000030..": the page's full stop after a purpose text that has
+    one already."""
+    person = person_of(register("R1", DENNIS, SANDRA)).pk
+    client = Client()
+    client.force_login(make_user("case_screener"))
+    for text in ("Melding van vandaag.", "Melding van vandaag"):
+        purpose = {"purpose_reason": "screening", "purpose_text": text}
+        assert client.post(f"/personen/{person}/", purpose).status_code == 302
+        html = client.get(f"/personen/{person}/").content.decode()
+        said = html.split('data-testid="dossier-purpose"', 1)[1].split("<a ", 1)[0]
+        assert said.rstrip().endswith("Melding van vandaag.") and ".." not in said, text

@@ -56,3 +56,5 @@ def test_the_pair_history_and_the_pre_answers_name_both_dates(make_user: Callabl
     dates = re.findall(r'data-testid="registration-dates">(.*?)</span>', form, re.S)
     assert dates, "no evidence listed"
     assert f"{_label('occurred')} 08-08-2026, {_label('registered')} 09-08-2026" in dates
+    # The dates close their bracket without a stray space ("geregistreerd 09-08-2026 )" before).
+    assert re.search(r"registration-dates\">[^<]*</span>\)", form) and "</span> )" not in form
