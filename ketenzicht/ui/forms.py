@@ -55,8 +55,23 @@ def error_items(form: forms.BaseForm, prefix: str = "") -> list[ErrorItem]:
         if not field.errors:
             continue
         label = f"{prefix}, {field.label}" if prefix else str(field.label)
-        items += [ErrorItem(f"{label}: {error}", input_id(field)) for error in field.errors]
+        items += [
+            ErrorItem(_labelled(label, str(field.label), str(error)), input_id(field))
+            for error in field.errors
+        ]
     return items
+
+
+def _labelled(label: str, name: str, error: str) -> str:
+    """ "<label>: <message>", but a message that names its field already stands alone (as the sentence it is):
+    not "Ingangsdatum: de ingangsdatum kan niet voor ... liggen"."""
+    said, field = error.casefold(), name.casefold().strip(" *")
+    opens = any(said.startswith(article + field) for article in ("", "de ", "het ", "een ", "the ", "a "))
+    if field and (opens or (len(field.split()) > 1 and field in said)):
+        start = label[: -len(name)].rstrip(", ") if label.endswith(name) else ""
+        sentence = error[:1].upper() + error[1:]
+        return f"{start}: {sentence}" if start else sentence
+    return f"{label}: {error}"
 
 
 def input_id(field: forms.BoundField) -> str:

@@ -79,3 +79,25 @@ def test_a_single_checkbox_field_shows_its_box_before_its_label() -> None:
     assert 'for="id_overdue"' in check and "utrecht-form-label--checkbox" in check
     text = render_to_string("intake/_field.html", {"field": form["name"]})
     assert "kz-check" not in text and text.index("<label") < text.index("<input")
+
+
+def test_a_message_that_names_its_field_is_not_led_by_the_label_again() -> None:
+    """The summary said "Ingangsdatum: de ingangsdatum kan niet voor ... liggen" and "Reden voor een ander
+    niveau dan het berekende: Geef de reden voor een ander niveau dan het berekende."."""
+
+    class Measure(forms.Form):
+        starts_on = forms.CharField(label="Ingangsdatum")
+        reason = forms.CharField(label="Reden voor een ander niveau dan het berekende")
+        choice = forms.ChoiceField(label="Keuze", choices=[("a", "A")])
+
+    form = Measure(data={"starts_on": "x", "reason": "x", "choice": "b"})
+    assert not form.is_valid()  # the choice: not one of its choices
+    form.add_error("starts_on", "de ingangsdatum kan niet voor 06-09-2026 liggen")
+    form.add_error("reason", "Geef de reden voor een ander niveau dan het berekende.")
+    texts = [item.text for item in error_items(form)]
+    assert texts[0] == "De ingangsdatum kan niet voor 06-09-2026 liggen"
+    assert texts[1] == "Geef de reden voor een ander niveau dan het berekende."
+    assert texts[2].startswith("Keuze: ")  # a message that does not name it keeps the label
+    assert error_items(form, prefix="Maatregel")[0].text == (
+        "Maatregel: De ingangsdatum kan niet voor 06-09-2026 liggen"
+    )
