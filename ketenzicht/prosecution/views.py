@@ -414,6 +414,12 @@ def _withdrawn_text(found: PartnerRequest) -> str:
     }
 
 
+def _withdrawn_unanswered(found: PartnerRequest) -> bool:
+    """Withdrawn before it was answered: the partner sees only that it was asked, by whom, when, and that
+    no answer is needed (the brief is no longer theirs to read)."""
+    return found.withdrawn_at is not None and found.answered_at is None
+
+
 @require_http_methods(["GET"])
 def requests_inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
@@ -429,7 +435,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
         object_type="zsm_request",
         origin=origin,
         detail={"count": len(shown), "page": page.number},
-        persons=[r.person_id for r in shown],
+        persons=[r.person_id for r in shown if not _withdrawn_unanswered(r)],
     )
     now = timezone.now()
     rows = [
@@ -437,13 +443,14 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "pk": r.pk,
             "file": r.file.case.reference,
             "office": r.file.district_office.name,
-            "person": (r.brief.get("person") or {}).get("name", ""),
+            # A request withdrawn unanswered is no longer the partner's to read: not even whom it was about.
+            "person": "" if _withdrawn_unanswered(r) else (r.brief.get("person") or {}).get("name", ""),
             "side": _("the victim") if r.side == Side.VICTIM else _("the suspect"),
             "requested": f"{timezone.localtime(r.requested_at):%d-%m-%Y %H:%M}",
             "due": formats.deadline(r.due_at),
             "late": r.late(now),
             "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
-            "withdrawn": _withdrawn_text(r) if r.withdrawn_at and not r.answered_at else "",
+            "withdrawn": _withdrawn_text(r) if _withdrawn_unanswered(r) else "",
             "further": bool(r.question),
         }
         for r in shown
@@ -498,9 +505,9 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             result="shown",
             origin=origin,
             detail={"file": found.file.case.reference},
-            persons=[found.person_id],
+            persons=[] if _withdrawn_unanswered(found) else [found.person_id],
         )
-    brief = found.brief
+    brief = {} if _withdrawn_unanswered(found) else found.brief
     offences = [
         f"{o.label_nl} (art. {o.article} Sr)"
         for o in Offence.objects.filter(article__in=brief.get("offences", []))
@@ -520,6 +527,6 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
             "late": found.late(timezone.now()),
-            "withdrawn": _withdrawn_text(found) if found.withdrawn_at and not found.answered_at else "",
+            "withdrawn": _withdrawn_text(found) if _withdrawn_unanswered(found) else "",
         },
     )

@@ -205,3 +205,29 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     html = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert html.count('data-testid="zsm-request-withdrawn"') == 1
     assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_request_withdrawn_unanswered_no_longer_shows_its_brief(make_user: Any, eva: Any) -> None:
+    """Once withdrawn without an answer, the partner sees only the request's reference, who asked, when and
+    that it was withdrawn: not the victim's name, date of birth, residence or the offences."""
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
+    brief = withdrawn.brief
+    person = brief["person"]
+    assert person["name"] and person["birth_date"] and brief["offences"]
+    born = "-".join(reversed(person["birth_date"].split("-")))  # as the page shows it
+    partner = Client()
+    partner.force_login(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    page_url = reverse("prosecution:request", args=[withdrawn.pk])
+    before = partner.get(page_url).content.decode()
+    assert person["name"] in before and born in before and "285b" in before and "Woonplaats" in before
+    _dismiss(file, eva, "public_interest")
+    page = partner.get(page_url).content.decode()
+    assert 'data-testid="request-withdrawn"' in page and file.case.reference in page
+    assert "Arrondissementsparket Oost-Brabant" in page  # who asked
+    assert f"{timezone.localtime(withdrawn.requested_at):%d-%m-%Y %H:%M}" in page  # when
+    for shown in (person["name"], born, "285b", 'data-testid="request-brief"', "Geboortedatum", "Woonplaats"):
+        assert shown not in page
+    listed = partner.get(reverse("prosecution:requests"), {"toon": "beantwoord"}).content.decode()
+    assert 'data-testid="request-withdrawn"' in listed and person["name"] not in listed
