@@ -18,7 +18,7 @@ from ketenzicht.prosecution.services import request_answer, triage_choose
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_take
-from tests.prosecution.helpers import send_to_zsm
+from tests.prosecution.helpers import send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +35,9 @@ def eva(make_user: Any, reference_data: Any) -> Any:
 
 
 def _at_zsm(make_user: Any, eva: Any, **kwargs: Any) -> Any:
-    """A file (not domestic: no wait for Veilig Thuis) triaged to the ZSM table."""
-    file, _ = send_to_zsm(make_user, relation="acquaintance", **kwargs)
+    """A file (not domestic, and Veilig Thuis has assessed its notification of the stalking: no wait for
+    Veilig Thuis) triaged to the ZSM table."""
+    file = vt_assessed(make_user, send_to_zsm(make_user, relation="acquaintance", **kwargs)[0])
     file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
     return file
 
