@@ -89,12 +89,6 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
         messages.error(request, refusal.text())
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else name
-        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
-
-
 # --- the district office's desk -----------------------------------------------------------------------------
 
 
@@ -191,13 +185,18 @@ def _act_on_file(
     and back to the file with the message or what was refused."""
     user, _origin, file = _file(request, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
+    if not form.is_valid():  # the panel shows the form again, bound, with its errors at the fields
         input_keep(request, file.pk, form_class.__name__)
     else:
         try:
             messages.success(request, act(file, user, form.cleaned_data, _version(request)))
-        except (Refused, FileRefused, ConcurrentEdit) as refusal:
+        except FileRefused as refusal:
+            if refusal.field in form.fields:  # at the field it concerns, as the form's own errors
+                input_keep(request, file.pk, form_class.__name__, {refusal.field: refusal.text()})
+            else:
+                _refusal(request, refusal, file.case)
+                input_keep(request, file.pk, form_class.__name__)
+        except (Refused, ConcurrentEdit) as refusal:
             _refusal(request, refusal, file.case)
             input_keep(request, file.pk, form_class.__name__)
     return redirect("workprocesses:case-detail", pk=pk)

@@ -90,17 +90,20 @@ def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> N
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
-    client.post(url, {"route": "zvh", "reason": ""})
+    refused = client.post(url, {"route": "zvh", "reason": ""}, follow=True)
     file.case.refresh_from_db()
     assert file.case.state == "assembling"
-    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
-    assert "Geef aan waarom" in page or "reden" in page.lower()
+    page = refused.content.decode()
+    # Said at the reason field, marked, and in the error summary leading to it; not a banner at the top.
+    assert _error(page, "reason").startswith("Geef aan waarom u een andere route kiest")
+    assert marked_fields(page) == ["reason"] and linked_fields(page) == ["reason"]
+    assert not [str(m) for m in refused.context["messages"]]
     # What was chosen comes back checked, not the triage's route: sent again with a reason only, it would
     # store the suggested route with the reason for the other.
     assert _checked(page, "route") == ["zvh"]
-    assert _checked(
-        client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode(), "route"
-    ) == ["zsm"]  # shown once: the next visit shows the triage's suggestion again
+    again = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    # Shown once: the next visit shows the triage's suggestion again, and no error.
+    assert _checked(again, "route") == ["zsm"] and 'data-testid="error-reason"' not in again
     client.post(url, {"route": "zsm", "reason": ""})
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
