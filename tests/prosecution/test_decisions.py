@@ -4,6 +4,7 @@ answered is warned of on its form and needs a reason; the history names the answ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -153,6 +154,15 @@ def test_deciding_before_the_partners_answered_needs_a_reason_and_the_history_na
     assert line.detail["desk_note"] in page and "Slachtofferhulp Nederland" in line.detail["desk_note"]
 
 
+def _reason_label(page: str, step: str) -> str:
+    """The words of the label of the step's reason field (tags left out)."""
+    form = page[page.index(f'data-testid="step-{step}"') :]
+    form = form[: form.index("</form>")]
+    label = re.search(r'<label[^>]*for="[^"]*-reason"[^>]*>(.*?)</label>', form, re.S)
+    assert label is not None
+    return re.sub(r"<[^>]+>", "", label.group(1)).strip()
+
+
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, eva: Any) -> None:
     file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
@@ -163,9 +173,28 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
         note = page.split(f'data-testid="step-note-{step}">', 1)[1].split("</p>", 1)[0]
         assert "Slachtofferhulp Nederland" in note and "Reclassering Nederland" in note
     assert 'data-testid="step-note-decide_behaviour_order"' not in page  # not a final decision
+    # The reason the note asks for is labelled and marked as required, not "(optional)".
+    assert _reason_label(page, "decide_penalty_order") == "Reden *(verplicht)"
+    # Left empty: said at the reason, naming whose answers are missing; nothing taken.
+    refused = client.post(
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": "decide_penalty_order",
+            "step-decide_penalty_order-lock_version": file.case.lock_version,
+            "step-decide_penalty_order-value_penalty": "boete",
+            "step-decide_penalty_order-reason": "",
+            "step-decide_penalty_order-confirm_final": "on",
+        },
+    ).content.decode()
+    said = refused.split('data-testid="error-step-decide_penalty_order-reason">', 1)[1].split("</div>", 1)[0]
+    assert "Slachtofferhulp Nederland" in said and "Reclassering Nederland" in said
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
     _answer_all(make_user, file)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="step-note-decide_penalty_order"' not in page
+    assert _reason_label(page, "decide_penalty_order") == "Toelichting (niet verplicht)"
     # Everything in: a decision needs no reason of its own.
     assert _penalty(file, eva).state == "decided"
     line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
