@@ -215,6 +215,10 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         else "",
         "version": case.lock_version,
         "order_possible": open_case and case.state in ("at_zsm", "regular", "zvh"),
+        "police_owner": (police.owner.get_full_name() or police.owner.get_username()) if police.owner else "",
+        # The triage changes with the answers still to come; once none is (answered, withdrawn, decided),
+        # it no longer does.
+        "triage_moves": open_case and any(not (r["answered"] or r["withdrawn"]) for r in requests),
     }
     for name in ("triage_form", "complaint_form", "request_form"):
         # The refused form's errors, summed up above it as on every form, each leading to its field.

@@ -265,10 +265,27 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
             _refusal(request, refusal, case)
             return redirect("workprocesses:case-detail", pk=pk)
         else:
+            # Whom a breach alerts beside the prosecutor: the police case's owner, by name (a screener or a
+            # case owner: not always the "casusregisseur"), else as such.
+            police_owner = file.police_case.owner
+            said = {
+                "ref": measure.reference,
+                "end": formats.date(measure.ends_on),
+                "case": file.police_case.reference,
+            }
             messages.success(
                 request,
-                _("Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the case owner.")
-                % {"ref": measure.reference, "end": formats.date(measure.ends_on)},
+                _(
+                    "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and %(owner)s, the "
+                    "owner of police case %(case)s."
+                )
+                % {**said, "owner": police_owner.get_full_name() or police_owner.get_username()}
+                if police_owner is not None
+                else _(
+                    "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the owner of "
+                    "police case %(case)s."
+                )
+                % said,
             )
             return redirect("workprocesses:case-detail", pk=pk)
     return render(

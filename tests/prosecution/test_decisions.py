@@ -212,6 +212,10 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     partner.force_login(victim_support)
     inbox = reverse("prosecution:requests")
     assert 'data-testid="request-row"' in partner.get(inbox).content.decode()
+    client = Client()
+    client.force_login(eva)
+    file_url = reverse("workprocesses:case-detail", args=[file.pk])
+    assert "opnieuw berekend zodra ketenpartners antwoorden" in client.get(file_url).content.decode()
     decided = _dismiss(file, eva, "public_interest")
     withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
     answered.refresh_from_db()
@@ -229,11 +233,11 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     assert said in posted
     withdrawn.refresh_from_db()
     assert withdrawn.answered_at is None and withdrawn.answer == {}
-    # The prosecutor's file: withdrawn, not waiting.
-    client = Client()
-    client.force_login(eva)
-    html = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    # The prosecutor's file: withdrawn, not waiting, and the triage no longer computed again.
+    html = client.get(file_url).content.decode()
     assert html.count('data-testid="zsm-request-withdrawn"') == 1
+    rules = html.split('data-testid="zsm-triage-rules">', 1)[1].split("</p>", 1)[0]
+    assert rules.strip() and "opnieuw berekend" not in rules
     assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html
 
 
