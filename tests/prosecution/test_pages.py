@@ -467,7 +467,8 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
     client = _client(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     intro = page.split('data-testid="zsm-order-intro">', 1)[1].split("</p>", 1)[0].strip()
-    assert intro[0].isupper() and "sanne.bakker" in intro and file.police_case.reference in intro
+    assert intro.startswith("Een gedragsaanwijzing legt")
+    assert "sanne.bakker" in intro and file.police_case.reference in intro
     today = timezone.localdate()
     done = client.post(
         reverse("prosecution:order", args=[file.pk]),
@@ -482,4 +483,4 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
     said = [str(m) for m in done.context["messages"]]
     assert done.status_code == 200, re.findall(r'data-testid="error-[^>]*>[^<]*', done.content.decode())
     assert len(said) == 1 and "sanne.bakker" in said[0] and file.police_case.reference in said[0], said
-    assert "casusregisseur" not in said[0]
+    assert "casusregisseur" not in said[0] and "de eigenaar van politiezaak" in said[0]
