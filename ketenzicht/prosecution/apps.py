@@ -14,12 +14,13 @@ class ProsecutionConfig(AppConfig):
             register_case_desk,
             register_case_panel,
             register_process_step_note,
+            register_reason_required,
             register_stand_in,
             register_step_note,
         )
         from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
-        from .decisions import decision_step_note, on_stepping
+        from .decisions import decision_reason_required, decision_step_note, on_stepping
         from .feedback import sync_file
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
@@ -34,4 +35,5 @@ class ProsecutionConfig(AppConfig):
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)
         register_process_step_note("zsm_file", decision_step_note)
+        register_reason_required("zsm_file", decision_reason_required)
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)

@@ -99,6 +99,21 @@ def decision_step_note(case: Case, transition: str) -> str | None:
     }
 
 
+def _missing_reason(waiting: list[PartnerRequest]) -> str:
+    return gettext(
+        "Not answered yet: %(requests)s. To decide without their answers, say why in the reason."
+    ) % {"requests": _named(waiting)}
+
+
+def decision_reason_required(case: Case, transition: str) -> str | None:
+    """A final decision while answers are outstanding needs a reason (`_without_answers`): what to say when
+    it is left empty, for the step's form to label and mark the reason as required."""
+    if case.process_version.process != PROCESS or case.closed_at is not None or not _final(case, transition):
+        return None
+    waiting = outstanding(case)
+    return _missing_reason(waiting) if waiting else None
+
+
 def _without_answers(case: Case, transition: str, reason: str) -> dict[str, Any] | None:
     """A final decision while answers are outstanding: refused without a reason; else what its history line
     keeps of the answers it was taken without (the note in the installation's language: a record)."""
@@ -108,14 +123,7 @@ def _without_answers(case: Case, transition: str, reason: str) -> dict[str, Any]
     if not waiting:
         return None
     if not reason.strip():
-        raise Refused(
-            "desk",
-            "reason",
-            said=gettext(
-                "Not answered yet: %(requests)s. To decide without their answers, say why in the reason."
-            )
-            % {"requests": _named(waiting)},
-        )
+        raise Refused("desk", "reason", said=_missing_reason(waiting))
     with translation.override(settings.LANGUAGE_CODE):
         note = gettext("decided without the answers of %(requests)s") % {"requests": _named(waiting)}
     return {

@@ -174,7 +174,8 @@ def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
 
 def vt_information_arrived(vt_case: Case) -> None:
     """A safety-assessment case changed: once it holds a finding (unsafety or an outcome), every open ZSM
-    file of its police case or registration that waits for Veilig Thuis's information has it."""
+    file of its police case or registration that waits for Veilig Thuis's information has it (a file waits
+    for the notification, domestic or not: services.file_open)."""
     data = vt_case.data
     if not (data.get("unsafety") or data.get("outcome")) or data.get("outcome") == "forwarded":
         return
@@ -183,7 +184,7 @@ def vt_information_arrived(vt_case: Case) -> None:
     )
     if notification is None:
         return
-    waiting = ZsmFile.objects.filter(open=True, vt_information_at__isnull=True, domestic=True).filter(
+    waiting = ZsmFile.objects.filter(open=True, vt_information_at__isnull=True).filter(
         Q(police_case_id=notification["police_case_id"])
         | Q(case__registrations__id=notification["registration_id"])
     )

@@ -26,6 +26,7 @@ from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
 from ketenzicht.ui.disclosure import published
+from ketenzicht.ui.forms import error_items
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label, value_label
@@ -33,7 +34,7 @@ from ketenzicht.workprocesses.models import Case
 
 from .facts import SuspectHistory, pair_registrations, suspect_history
 from .forms import ComplaintForm, RequestForm, TriageForm
-from .kept import input_kept
+from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
 from .models import Partner, Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
@@ -198,14 +199,14 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
         "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),
-        "triage_form": TriageForm(initial=kept.get("TriageForm") or {"route": triage.get("route")})
+        "triage_form": form_again(TriageForm, kept.get("TriageForm"), {"route": triage.get("route")})
         if open_case and case.state in TRIAGE_STATES
         else None,
-        "complaint_form": ComplaintForm(initial=kept.get("ComplaintForm"))
+        "complaint_form": form_again(ComplaintForm, kept.get("ComplaintForm"))
         if open_case and file.complaint_required and not case.data.get("complaint")
         else None,
         "complaint_on_file": case.data.get("complaint") == "on_file",
-        "request_form": RequestForm(initial=kept.get("RequestForm")) if open_case else None,
+        "request_form": form_again(RequestForm, kept.get("RequestForm")) if open_case else None,
         "signals": [rule_label(name) for name in signals],
         "own_orders": _own_orders(file),
         "history": _history_rows(file, user),
@@ -214,7 +215,15 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         else "",
         "version": case.lock_version,
         "order_possible": open_case and case.state in ("at_zsm", "regular", "zvh"),
+        "police_owner": (police.owner.get_full_name() or police.owner.get_username()) if police.owner else "",
+        # The triage changes with the answers still to come; once none is (answered, withdrawn, decided),
+        # it no longer does.
+        "triage_moves": open_case and any(not (r["answered"] or r["withdrawn"]) for r in requests),
     }
+    for name in ("triage_form", "complaint_form", "request_form"):
+        # The refused form's errors, summed up above it as on every form, each leading to its field.
+        form = context[name]
+        context[f"{name}_errors"] = error_items(form) if form is not None and form.is_bound else []
     return SafeString(render_to_string("prosecution/_file_panel.html", context, request=request))
 
 

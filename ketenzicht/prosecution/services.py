@@ -211,9 +211,17 @@ def _is_domestic(facts: Mapping[int, RegistrationFacts]) -> bool:
     return any(kind in circle for f in facts.values() for _a, _b, kind in f.relations)
 
 
-def _vt_information_in(police_case: Case, registration_ids: list[int]) -> bool:
-    """Whether Veilig Thuis has fed back a finding (unsafety or an outcome) on the case."""
-    return notifications_about(police_case.pk, registration_ids).exclude(unsafety="", outcome="").exists()
+def _vt_information(police_case: Case, registration_ids: list[int], *, domestic: bool) -> str:
+    """What the file records of Veilig Thuis's information when it opens: "in" once Veilig Thuis has fed
+    back a finding (unsafety or an outcome) on the case; "" (waiting) while a notification of the case or
+    its registrations is not assessed yet, domestic or not; "not_required" only when the case is not
+    domestic and Veilig Thuis was not notified of it."""
+    notified = notifications_about(police_case.pk, registration_ids)
+    if notified.exclude(unsafety="", outcome="").exclude(outcome="forwarded").exists():
+        return "in"
+    if domestic or notified.exists():
+        return ""
+    return "not_required"
 
 
 def _person_brief(mentions: list[PersonMention], side: str) -> dict[str, str]:
@@ -388,10 +396,9 @@ def file_open(
     data: dict[str, Any] = {}
     if urgency:
         data["urgency_provisional"] = urgency
-    if not domestic:
-        data["vt_information"] = "not_required"
-    elif _vt_information_in(police_case, [r.pk for r in registrations]):
-        data["vt_information"] = "in"
+    vt_information = _vt_information(police_case, [r.pk for r in registrations], domestic=domestic)
+    if vt_information:
+        data["vt_information"] = vt_information
     if not complaint["required"]:
         data["complaint"] = "not_required"
     elif complaint["on"] is not None and complaint["on"] <= complaint["due"]:

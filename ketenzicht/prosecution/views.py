@@ -89,12 +89,6 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
         messages.error(request, refusal.text())
 
 
-def _form_errors(request: HttpRequest, form: Any) -> None:
-    for name, errors in form.errors.items():
-        label = form.fields[name].label if name in form.fields else name
-        messages.error(request, f"{label}: {' '.join(str(e) for e in errors)}")
-
-
 # --- the district office's desk -----------------------------------------------------------------------------
 
 
@@ -191,13 +185,18 @@ def _act_on_file(
     and back to the file with the message or what was refused."""
     user, _origin, file = _file(request, pk)
     form = form_class(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
+    if not form.is_valid():  # the panel shows the form again, bound, with its errors at the fields
         input_keep(request, file.pk, form_class.__name__)
     else:
         try:
             messages.success(request, act(file, user, form.cleaned_data, _version(request)))
-        except (Refused, FileRefused, ConcurrentEdit) as refusal:
+        except FileRefused as refusal:
+            if refusal.field in form.fields:  # at the field it concerns, as the form's own errors
+                input_keep(request, file.pk, form_class.__name__, {refusal.field: refusal.text()})
+            else:
+                _refusal(request, refusal, file.case)
+                input_keep(request, file.pk, form_class.__name__)
+        except (Refused, ConcurrentEdit) as refusal:
             _refusal(request, refusal, file.case)
             input_keep(request, file.pk, form_class.__name__)
     return redirect("workprocesses:case-detail", pk=pk)
@@ -266,10 +265,27 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
             _refusal(request, refusal, case)
             return redirect("workprocesses:case-detail", pk=pk)
         else:
+            # Whom a breach alerts beside the prosecutor: the police case's owner, by name (a screener or a
+            # case owner: not always the "casusregisseur"), else as such.
+            police_owner = file.police_case.owner
+            said = {
+                "ref": measure.reference,
+                "end": formats.date(measure.ends_on),
+                "case": file.police_case.reference,
+            }
             messages.success(
                 request,
-                _("Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the case owner.")
-                % {"ref": measure.reference, "end": formats.date(measure.ends_on)},
+                _(
+                    "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and %(owner)s, the "
+                    "owner of police case %(case)s."
+                )
+                % {**said, "owner": police_owner.get_full_name() or police_owner.get_username()}
+                if police_owner is not None
+                else _(
+                    "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the owner of "
+                    "police case %(case)s."
+                )
+                % said,
             )
             return redirect("workprocesses:case-detail", pk=pk)
     return render(
@@ -414,6 +430,12 @@ def _withdrawn_text(found: PartnerRequest) -> str:
     }
 
 
+def _withdrawn_unanswered(found: PartnerRequest) -> bool:
+    """Withdrawn before it was answered: the partner sees only that it was asked, by whom, when, and that
+    no answer is needed (the brief is no longer theirs to read)."""
+    return found.withdrawn_at is not None and found.answered_at is None
+
+
 @require_http_methods(["GET"])
 def requests_inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
@@ -429,7 +451,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
         object_type="zsm_request",
         origin=origin,
         detail={"count": len(shown), "page": page.number},
-        persons=[r.person_id for r in shown],
+        persons=[r.person_id for r in shown if not _withdrawn_unanswered(r)],
     )
     now = timezone.now()
     rows = [
@@ -437,13 +459,14 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "pk": r.pk,
             "file": r.file.case.reference,
             "office": r.file.district_office.name,
-            "person": (r.brief.get("person") or {}).get("name", ""),
+            # A request withdrawn unanswered is no longer the partner's to read: not even whom it was about.
+            "person": "" if _withdrawn_unanswered(r) else (r.brief.get("person") or {}).get("name", ""),
             "side": _("the victim") if r.side == Side.VICTIM else _("the suspect"),
             "requested": f"{timezone.localtime(r.requested_at):%d-%m-%Y %H:%M}",
             "due": formats.deadline(r.due_at),
             "late": r.late(now),
             "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
-            "withdrawn": _withdrawn_text(r) if r.withdrawn_at and not r.answered_at else "",
+            "withdrawn": _withdrawn_text(r) if _withdrawn_unanswered(r) else "",
             "further": bool(r.question),
         }
         for r in shown
@@ -498,9 +521,9 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             result="shown",
             origin=origin,
             detail={"file": found.file.case.reference},
-            persons=[found.person_id],
+            persons=[] if _withdrawn_unanswered(found) else [found.person_id],
         )
-    brief = found.brief
+    brief = {} if _withdrawn_unanswered(found) else found.brief
     offences = [
         f"{o.label_nl} (art. {o.article} Sr)"
         for o in Offence.objects.filter(article__in=brief.get("offences", []))
@@ -520,6 +543,6 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             else [],
             "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
             "late": found.late(timezone.now()),
-            "withdrawn": _withdrawn_text(found) if found.withdrawn_at and not found.answered_at else "",
+            "withdrawn": _withdrawn_text(found) if _withdrawn_unanswered(found) else "",
         },
     )

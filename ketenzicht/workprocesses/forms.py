@@ -139,10 +139,13 @@ class TransitionForm(LockedForm):
         definition: Definition,
         transition: Transition,
         recorded: Mapping[str, Any] | None = None,
+        reason_required: str | None = None,
         **kwargs: Any,
     ) -> None:
         """`recorded`: the case's values. What it holds or a desk suggested is preselected; where the
-        engine's rule makes a lower choice need a reason (`lowering_floors`), the explanation says so."""
+        engine's rule makes a lower choice need a reason (`lowering_floors`), the explanation says so.
+        `reason_required`: a desk requires the reason now (`panels.reason_required`), saying this when it is
+        left empty: the reason is labelled and marked as required."""
         kwargs.setdefault("prefix", f"step-{transition.name}")
         super().__init__(*args, **kwargs)
         self.transition = transition
@@ -180,7 +183,11 @@ class TransitionForm(LockedForm):
             required=transition.requires.reason,
             max_length=2000,
         )
-        if floors and not transition.requires.reason:
+        if reason_required and not transition.requires.reason:
+            self.fields["reason"].label = _("Reason")
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = reason_required
+        elif floors and not transition.requires.reason:
             # Said only where the reason is otherwise optional: a required reason needs no condition.
             self.fields["reason"].label = _("Explanation (required below the suggestion)")
             self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")

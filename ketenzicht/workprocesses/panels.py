@@ -67,6 +67,27 @@ def step_note(case: Case, handoff: str | None, transition: str = "") -> str | No
     return " ".join(said) or None
 
 
+# Whether a desk requires the reason of a step of its own process now, where the definition leaves it
+# optional (e.g. a final decision on a ZSM file while the chain partners have not answered, which the desk's
+# own rule, signals.case_stepping, refuses without one): process -> function of the case and the step's name
+# returning what to say when the reason is left empty, or None when it is not required now. The step's form
+# labels the reason as required and marks it so, instead of "(optional)".
+ReasonRequired = Callable[[Case, str], str | None]
+
+_REASONS_REQUIRED: dict[str, ReasonRequired] = {}
+
+
+def register_reason_required(process: str, rule: ReasonRequired) -> None:
+    _REASONS_REQUIRED[process] = rule
+
+
+def reason_required(case: Case, transition: str) -> str | None:
+    """What the desk of the case's process says when the step's reason is left empty, where it requires
+    one now; None when it does not."""
+    rule = _REASONS_REQUIRED.get(case.process_version.process)
+    return rule(case, transition) if rule is not None and transition else None
+
+
 # The desk a case of a process is worked from, for the case page's way back (a Veilig Thuis assessor came
 # from the inbox, not from the list of cases): process -> (url name, label, who may use the desk).
 _DESKS: dict[str, tuple[str, Any, Callable[[Any], bool]]] = {}

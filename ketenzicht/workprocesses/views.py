@@ -55,7 +55,7 @@ from .labels import (
     value_label,
 )
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
-from .panels import case_desk, case_panels, step_note
+from .panels import case_desk, case_panels, reason_required, step_note
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
@@ -393,7 +393,13 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     bound = bound or {}
     step_forms = [
         bound.get(t.name)
-        or TransitionForm(initial=initial, definition=view.definition, transition=t, recorded=case.data)
+        or TransitionForm(
+            initial=initial,
+            definition=view.definition,
+            transition=t,
+            recorded=case.data,
+            reason_required=reason_required(case, t.name),
+        )
         for t in view.transitions
         if not (case.pending)
     ]
@@ -597,7 +603,11 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             if transition is None:
                 raise Refused("unknown")
             form: Any = TransitionForm(
-                request.POST, definition=definition, transition=transition, recorded=case.data
+                request.POST,
+                definition=definition,
+                transition=transition,
+                recorded=case.data,
+                reason_required=reason_required(case, transition.name),
             )
             bound[transition.name] = form
             if form.is_valid():

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
@@ -52,3 +53,19 @@ def send_to_zsm(
     )
     police_case = case_take(police_case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM")
     return ZsmFile.objects.select_related("case", "police_case").get(police_case=police_case), police_case
+
+
+def vt_assessed(make_user: Any, file: ZsmFile) -> ZsmFile:
+    """Veilig Thuis assesses every notification of the file's registrations (no unsafety found): its
+    information is in, and a decision need not wait for it."""
+    for notification in Notification.objects.filter(registration__in=file.case.registrations.all()):
+        assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+        case_take(
+            notification.case,
+            "end_involvement",
+            actor=assessor,
+            expected_version=None,
+            values={"unsafety": "none"},
+            reason="hulp loopt",
+        )
+    return ZsmFile.objects.select_related("case", "police_case").get(pk=file.pk)

@@ -4,6 +4,7 @@ answered is warned of on its form and needs a reason; the history names the answ
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from ketenzicht.prosecution.services import request_answer, triage_choose
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_take
-from tests.prosecution.helpers import send_to_zsm
+from tests.prosecution.helpers import send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -35,8 +36,9 @@ def eva(make_user: Any, reference_data: Any) -> Any:
 
 
 def _at_zsm(make_user: Any, eva: Any, **kwargs: Any) -> Any:
-    """A file (not domestic: no wait for Veilig Thuis) triaged to the ZSM table."""
-    file, _ = send_to_zsm(make_user, relation="acquaintance", **kwargs)
+    """A file (not domestic, and Veilig Thuis has assessed its notification of the stalking: no wait for
+    Veilig Thuis) triaged to the ZSM table."""
+    file = vt_assessed(make_user, send_to_zsm(make_user, relation="acquaintance", **kwargs)[0])
     file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
     return file
 
@@ -152,6 +154,15 @@ def test_deciding_before_the_partners_answered_needs_a_reason_and_the_history_na
     assert line.detail["desk_note"] in page and "Slachtofferhulp Nederland" in line.detail["desk_note"]
 
 
+def _reason_label(page: str, step: str) -> str:
+    """The words of the label of the step's reason field (tags left out)."""
+    form = page[page.index(f'data-testid="step-{step}"') :]
+    form = form[: form.index("</form>")]
+    label = re.search(r'<label[^>]*for="[^"]*-reason"[^>]*>(.*?)</label>', form, re.S)
+    assert label is not None
+    return re.sub(r"<[^>]+>", "", label.group(1)).strip()
+
+
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, eva: Any) -> None:
     file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
@@ -162,9 +173,28 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
         note = page.split(f'data-testid="step-note-{step}">', 1)[1].split("</p>", 1)[0]
         assert "Slachtofferhulp Nederland" in note and "Reclassering Nederland" in note
     assert 'data-testid="step-note-decide_behaviour_order"' not in page  # not a final decision
+    # The reason the note asks for is labelled and marked as required, not "(optional)".
+    assert _reason_label(page, "decide_penalty_order") == "Reden *(verplicht)"
+    # Left empty: said at the reason, naming whose answers are missing; nothing taken.
+    refused = client.post(
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": "decide_penalty_order",
+            "step-decide_penalty_order-lock_version": file.case.lock_version,
+            "step-decide_penalty_order-value_penalty": "boete",
+            "step-decide_penalty_order-reason": "",
+            "step-decide_penalty_order-confirm_final": "on",
+        },
+    ).content.decode()
+    said = refused.split('data-testid="error-step-decide_penalty_order-reason">', 1)[1].split("</div>", 1)[0]
+    assert "Slachtofferhulp Nederland" in said and "Reclassering Nederland" in said
+    file.case.refresh_from_db()
+    assert file.case.state == "at_zsm"
     _answer_all(make_user, file)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="step-note-decide_penalty_order"' not in page
+    assert _reason_label(page, "decide_penalty_order") == "Toelichting (niet verplicht)"
     # Everything in: a decision needs no reason of its own.
     assert _penalty(file, eva).state == "decided"
     line = CaseEvent.objects.get(case=file.case, kind=EventKind.TRANSITION, transition="decide_penalty_order")
@@ -182,6 +212,10 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     partner.force_login(victim_support)
     inbox = reverse("prosecution:requests")
     assert 'data-testid="request-row"' in partner.get(inbox).content.decode()
+    client = Client()
+    client.force_login(eva)
+    file_url = reverse("workprocesses:case-detail", args=[file.pk])
+    assert "opnieuw berekend zodra ketenpartners antwoorden" in client.get(file_url).content.decode()
     decided = _dismiss(file, eva, "public_interest")
     withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
     answered.refresh_from_db()
@@ -199,9 +233,35 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     assert said in posted
     withdrawn.refresh_from_db()
     assert withdrawn.answered_at is None and withdrawn.answer == {}
-    # The prosecutor's file: withdrawn, not waiting.
-    client = Client()
-    client.force_login(eva)
-    html = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    # The prosecutor's file: withdrawn, not waiting, and the triage no longer computed again.
+    html = client.get(file_url).content.decode()
     assert html.count('data-testid="zsm-request-withdrawn"') == 1
+    rules = html.split('data-testid="zsm-triage-rules">', 1)[1].split("</p>", 1)[0]
+    assert rules.strip() and "opnieuw berekend" not in rules
     assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html
+
+
+@override_settings(STALKING_COMPLAINT=STALKING)
+def test_a_request_withdrawn_unanswered_no_longer_shows_its_brief(make_user: Any, eva: Any) -> None:
+    """Once withdrawn without an answer, the partner sees only the request's reference, who asked, when and
+    that it was withdrawn: not the victim's name, date of birth, residence or the offences."""
+    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
+    brief = withdrawn.brief
+    person = brief["person"]
+    assert person["name"] and person["birth_date"] and brief["offences"]
+    born = "-".join(reversed(person["birth_date"].split("-")))  # as the page shows it
+    partner = Client()
+    partner.force_login(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    page_url = reverse("prosecution:request", args=[withdrawn.pk])
+    before = partner.get(page_url).content.decode()
+    assert person["name"] in before and born in before and "285b" in before and "Woonplaats" in before
+    _dismiss(file, eva, "public_interest")
+    page = partner.get(page_url).content.decode()
+    assert 'data-testid="request-withdrawn"' in page and file.case.reference in page
+    assert "Arrondissementsparket Oost-Brabant" in page  # who asked
+    assert f"{timezone.localtime(withdrawn.requested_at):%d-%m-%Y %H:%M}" in page  # when
+    for shown in (person["name"], born, "285b", 'data-testid="request-brief"', "Geboortedatum", "Woonplaats"):
+        assert shown not in page
+    listed = partner.get(reverse("prosecution:requests"), {"toon": "beantwoord"}).content.decode()
+    assert 'data-testid="request-withdrawn"' in listed and person["name"] not in listed

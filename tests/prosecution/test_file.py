@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from ketenzicht.measures.models import Measure
@@ -35,7 +36,7 @@ from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
 from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
-from tests.prosecution.helpers import send_to_zsm
+from tests.prosecution.helpers import send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -162,14 +163,21 @@ def test_a_domestic_decision_waits_for_veilig_thuis(make_user: Any, prosecutors:
 def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(
     make_user: Any, prosecutors: Any
 ) -> None:
-    file, _ = send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="klacht")
+    """Acquaintances, and Veilig Thuis was not notified (no municipality known to route it by)."""
+    file, police_case = send_to_zsm(
+        make_user, relation="acquaintance", offences=["285b"], kind="klacht", municipality=""
+    )
+    assert not Notification.objects.filter(police_case=police_case).exists()
+    assert not Notification.objects.filter(registration=file.registration).exists()
     assert file.case.data["vt_information"] == "not_required" and not file.domestic
 
 
 @override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})
 def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) -> None:
     eva, _pieter, _post = prosecutors
-    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="melding")
+    file = vt_assessed(
+        make_user, send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="melding")[0]
+    )
     assert file.complaint_required and file.complaint_on is None
     assert file.complaint_due is not None
     assert timedelta(days=88) <= file.complaint_due - timezone.localdate() <= timedelta(days=92)  # 3 months
@@ -205,7 +213,9 @@ def test_stalking_needs_a_complaint_in_time(make_user: Any, prosecutors: Any) ->
 
 
 def test_a_report_of_the_stalking_is_the_complaint(make_user: Any, prosecutors: Any) -> None:
-    file, _ = send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="aangifte")
+    file = vt_assessed(
+        make_user, send_to_zsm(make_user, offences=["285b"], relation="acquaintance", kind="aangifte")[0]
+    )
     assert file.complaint_required and file.complaint_on == timezone.localdate()
     assert file.case.data["complaint"] == "on_file"
 
@@ -573,6 +583,7 @@ def test_a_hand_off_to_a_file_still_open_joins_it_tells_its_prosecutor_and_is_ta
     eva, _pieter, _post = prosecutors
     owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
     file, police_case = send_to_zsm(make_user, owner=owner, relation="acquaintance", offences=["285b"])
+    file = vt_assessed(make_user, file)
     _behaviour_order(file, eva)
     file.refresh_from_db()
     assert file.open and file.decision == "behaviour_order"
@@ -618,6 +629,7 @@ def test_a_hand_off_after_the_final_decision_opens_a_new_file_routed_and_alerted
     eva, _pieter, _post = prosecutors
     owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
     file, police_case = send_to_zsm(make_user, owner=owner, relation="acquaintance", offences=["285b"])
+    file = vt_assessed(make_user, file)
     case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
     case_take(
         case,
@@ -666,3 +678,45 @@ def test_a_behaviour_order_from_tomorrow_is_decided_today(make_user: Any, prosec
     file.case.refresh_from_db()
     assert measure.starts_on == today + timedelta(days=1)
     assert file.case.data["decided_on"] == today.isoformat()
+
+
+def _vt_said(client: Any, file: Any) -> tuple[str, str]:
+    """What the file's page and the ZSM table say of Veilig Thuis's information."""
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    state = page.split('data-testid="zsm-vt-state">', 1)[1].split("<h3", 1)[0]
+    desk = client.get(reverse("prosecution:desk")).content.decode()
+    row = desk.split(file.case.reference, 1)[1].split("</tr>", 1)[0]
+    return state, row
+
+
+def test_a_file_whose_case_veilig_thuis_was_notified_of_waits_for_it(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """Not domestic (acquaintances), but the police notified Veilig Thuis of the stalking: the file waits for
+    Veilig Thuis's information, not "not needed" beside a notification not assessed yet."""
+    eva = prosecutors[0]
+    file = send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="klacht")[0]
+    notification = Notification.objects.get(registration=file.registration)
+    assert not file.domestic and not file.case.data.get("vt_information")
+    client = Client()
+    client.force_login(eva)
+    state, row = _vt_said(client, file)
+    assert "wacht op Veilig Thuis" in state and "Niet nodig" not in state
+    assert notification.case.reference in state  # the notification it waits for, "not assessed yet"
+    assert "wacht" in row and "niet nodig" not in row
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    with pytest.raises(Refused) as refused:
+        case_take(case, "decide_penalty_order", actor=eva, expected_version=None, values={"penalty": "boete"})
+    assert refused.value.code == "recorded" and "vt_information" in refused.value.detail
+    # Veilig Thuis assesses: the information is in, as for a domestic file.
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="hulp loopt",
+    )
+    file.case.refresh_from_db()
+    assert file.case.data["vt_information"] == "in"

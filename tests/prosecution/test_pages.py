@@ -90,17 +90,20 @@ def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> N
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
-    client.post(url, {"route": "zvh", "reason": ""})
+    refused = client.post(url, {"route": "zvh", "reason": ""}, follow=True)
     file.case.refresh_from_db()
     assert file.case.state == "assembling"
-    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
-    assert "Geef aan waarom" in page or "reden" in page.lower()
+    page = refused.content.decode()
+    # Said at the reason field, marked, and in the error summary leading to it; not a banner at the top.
+    assert _error(page, "reason").startswith("Geef aan waarom u een andere route kiest")
+    assert marked_fields(page) == ["reason"] and linked_fields(page) == ["reason"]
+    assert not [str(m) for m in refused.context["messages"]]
     # What was chosen comes back checked, not the triage's route: sent again with a reason only, it would
     # store the suggested route with the reason for the other.
     assert _checked(page, "route") == ["zvh"]
-    assert _checked(
-        client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode(), "route"
-    ) == ["zsm"]  # shown once: the next visit shows the triage's suggestion again
+    again = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    # Shown once: the next visit shows the triage's suggestion again, and no error.
+    assert _checked(again, "route") == ["zsm"] and 'data-testid="error-reason"' not in again
     client.post(url, {"route": "zsm", "reason": ""})
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
@@ -446,3 +449,38 @@ def test_an_absence_until_2999_is_refused_at_its_field_with_the_last_day_allowed
     assert 'data-testid="error-absent_from"' not in page
     post.refresh_from_db()
     assert post.absent_from is None and post.absent_until is None
+
+
+def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, eva: Any) -> None:
+    """The police case's owner is a screener here, not only a "casusregisseur": the file's text and the
+    message after imposing the order name them, and the text says what a behaviour order is from its
+    start."""
+    from django.utils import timezone
+
+    from ketenzicht.prosecution.services import triage_choose
+    from ketenzicht.workprocesses.services import case_assign_owner
+
+    screener = make_user("case_screener", "case_owner", organisation="oost-brabant", username="sanne.bakker")
+    file, police_case = send_to_zsm(make_user, owner=screener)
+    case_assign_owner(police_case, owner=screener, actor=screener, expected_version=None)
+    triaged = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    client = _client(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    intro = page.split('data-testid="zsm-order-intro">', 1)[1].split("</p>", 1)[0].strip()
+    assert intro.startswith("Een gedragsaanwijzing legt")
+    assert "sanne.bakker" in intro and file.police_case.reference in intro
+    today = timezone.localdate()
+    done = client.post(
+        reverse("prosecution:order", args=[file.pk]),
+        {
+            "conditions": ["contact_ban"],
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=60)).isoformat(),
+            "version": triaged.lock_version,
+        },
+        follow=True,
+    )
+    said = [str(m) for m in done.context["messages"]]
+    assert done.status_code == 200, re.findall(r'data-testid="error-[^>]*>[^<]*', done.content.decode())
+    assert len(said) == 1 and "sanne.bakker" in said[0] and file.police_case.reference in said[0], said
+    assert "casusregisseur" not in said[0] and "de eigenaar van politiezaak" in said[0]
