@@ -12,12 +12,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.screening.selectors import queue_for_user
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import case_add_registrations_by_user, case_open
+from tests.conftest import exchange_registration, in_numbering
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import person_of
 
@@ -106,3 +108,38 @@ def test_the_open_case_of_the_pair_is_not_named_to_a_user_who_may_not_open_it(
     assert (refused.value.code, refused.value.detail) == ("pair_open_hidden", "")
     assert opened.reference not in str(refused.value)
     assert not case.registrations.exists()
+
+
+def test_the_pair_of_a_case_opened_by_hand_does_not_push_out_the_persons_named_before_it(
+    make_user: Callable[..., Any],
+) -> None:
+    """A first report names two victims and no suspect; a later one names the suspect of one of them: the
+    case becomes that pair's, and the other victim stays among its persons."""
+    noor = {"given_names": "Noor", "surname": "Sedney", "birth_date": "1990-02-02", "sex": "F"}
+    data = exchange_registration(
+        reference=in_numbering("PL0600-M-5", source="politie", unit="oost-brabant", municipality=None),
+        kind="melding",
+        persons=[{"ref": "p1", "role": "victim", **noor}, {"ref": "p2", "role": "victim", **ILSE}],
+        relations=[],
+        offences=["350"],
+        registered_at="2026-08-08T09:00:00+02:00",
+        occurred_at="2026-08-08T09:00:00+02:00",
+    )
+    victims = intake_registration(actor=None, data=data, channel="import").registration
+    pair = take_in(
+        "PL0600-M-6", BART, ILSE, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    case = _by_hand()
+    client = _client(make_user("team_lead"))
+    assert _add(client, case, victims.reference).status_code == 302
+    assert _add(client, case, pair.reference).status_code == 302
+    row = ScreeningCase.objects.get(case=case)
+    assert (row.suspect, row.victim) == (person_of(pair, "p1"), person_of(pair, "p2"))
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    persons = page.split('data-testid="case-persons"', 1)[1].split("</dl>", 1)[0]
+    assert [name for name in ("Bart Mertens", "Ilse Coenen", "Noor Sedney") if name in persons] == [
+        "Bart Mertens",
+        "Ilse Coenen",
+        "Noor Sedney",
+    ]
+    assert persons.index("Bart Mertens") < persons.index("Ilse Coenen") < persons.index("Noor Sedney")
