@@ -143,3 +143,36 @@ def test_the_pair_of_a_case_opened_by_hand_does_not_push_out_the_persons_named_b
         "Noor Sedney",
     ]
     assert persons.index("Bart Mertens") < persons.index("Ilse Coenen") < persons.index("Noor Sedney")
+
+
+def test_a_case_opened_by_hand_gets_the_provisional_urgency_its_registrations_give_in_the_queue(
+    make_user: Callable[..., Any],
+) -> None:
+    """As intake does for a case it opens: a threat with a knife in the report is acute before any
+    screening, so the case sorts above the others, not below Laag with "—"."""
+    registration = take_in(
+        "PL0600-M-7",
+        BART,
+        ILSE,
+        registered_at="2026-08-09T10:00:00+02:00",
+        relation=None,
+        offences=["350"],
+        summary="Verdachte stond met een mes voor de deur.",
+    )
+    assert not ScreeningCase.objects.exists()
+    case = _by_hand()
+    assert _add(_client(make_user("team_lead")), case, registration.reference).status_code == 302
+    row = ScreeningCase.objects.get(case=case)
+    assert (row.urgency, row.urgency_rank) == ("acute", 0)
+    case.refresh_from_db()
+    assert case.data["urgency_provisional"] == "acute"
+    assert case.events.filter(
+        kind=EventKind.RECORDED, detail__values={"urgency_provisional": "acute"}
+    ).exists()
+    # A report without danger words gives a case intake would call normal, never low.
+    plain = take_in(
+        "PL0600-M-8", MARCO, LOTTE, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    other = _by_hand()
+    assert _add(_client(make_user("team_lead")), other, plain.reference).status_code == 302
+    assert ScreeningCase.objects.get(case=other).urgency == "normal"
