@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
@@ -176,3 +177,55 @@ def test_a_case_opened_by_hand_gets_the_provisional_urgency_its_registrations_gi
     other = _by_hand()
     assert _add(_client(make_user("team_lead")), other, plain.reference).status_code == 302
     assert ScreeningCase.objects.get(case=other).urgency == "normal"
+
+
+def test_a_case_opened_by_hand_says_it_is_not_in_the_queue_until_a_registration_names_a_pair(
+    make_user: Callable[..., Any],
+) -> None:
+    """Without persons there is nobody to screen (said on the step that starts the screening too); with a
+    victim only, the case says it joins the queue once a registration names a suspect and a victim."""
+    noor = {"given_names": "Noor", "surname": "Sedney", "birth_date": "1990-02-02", "sex": "F"}
+    data = exchange_registration(
+        reference=in_numbering("PL0600-M-9", source="politie", unit="oost-brabant", municipality=None),
+        kind="melding",
+        persons=[{"ref": "p1", "role": "victim", **noor}],
+        relations=[],
+        offences=["350"],
+        registered_at="2026-08-08T09:00:00+02:00",
+        occurred_at="2026-08-08T09:00:00+02:00",
+    )
+    alone = intake_registration(actor=None, data=data, channel="import").registration
+    pair = take_in(
+        "PL0600-M-10", BART, noor, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    case = _by_hand()
+    lead = make_user("team_lead")
+    client = _client(lead)
+    with translation.override("nl"):
+        joins = translation.gettext(
+            "The case joins the screening queue once a registration names both a suspect and a victim."
+        )
+        nobody = translation.gettext(
+            "This case has no persons yet: add a registration about them above. Until then there is nobody "
+            "to screen."
+        )
+
+    def waiting() -> str:
+        page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+        found = page.split('data-testid="screening-waiting"', 1)
+        return found[1].split("</section>", 1)[0] if len(found) == 2 else ""
+
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="step-note-start_screening"' in page
+    assert nobody in waiting() and joins in waiting()
+
+    assert _add(client, case, alone.reference).status_code == 302
+    assert joins in waiting() and nobody not in waiting()
+    screener = make_user("case_screener")
+    assert not queue_for_user(user=screener).filter(case_id=case.pk).exists()
+
+    assert _add(client, case, pair.reference).status_code == 302
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="screening-waiting"' not in page and 'data-testid="screening-panel"' in page
+    assert 'data-testid="step-note-start_screening"' not in page
+    assert queue_for_user(user=screener).filter(case_id=case.pk).exists()
