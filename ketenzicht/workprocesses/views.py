@@ -437,7 +437,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "registration_form": bound.get("registration")
-        or RegistrationAddForm(initial=initial, prefix="registration"),
+        or RegistrationAddForm(
+            initial=initial, prefix="registration", prefix_example=case.organisation.reference_prefix
+        ),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "confirm_form": bound.get("confirm") or _confirm_form(case),
         "withdraw_form": LockedForm(initial=initial, prefix="withdraw"),
@@ -702,7 +704,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Case reopened."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "registration":
-            form = RegistrationAddForm(request.POST, prefix="registration")
+            form = RegistrationAddForm(
+                request.POST, prefix="registration", prefix_example=case.organisation.reference_prefix
+            )
             bound["registration"] = form
             if form.is_valid():
                 added = _registrations_by_reference(request, case, form)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.intake.pipeline import intake_registration
@@ -300,3 +300,25 @@ def test_the_history_counts_a_registration_added_that_the_user_may_not_see_witho
         ) % {"n": 1}
     rows = page.split('data-testid="history-row"')[1:]
     assert any(hidden in row for row in rows)
+
+
+def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisation(
+    make_user: Callable[..., Any],
+) -> None:
+    """A Veilig Thuis notification's form shows a Veilig Thuis reference, a police case's a police one."""
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.workprocesses.services import case_open
+
+    def hint(user: Any, case: Case) -> str:
+        page = _client(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+        form = page.split('data-testid="registration-add-form"', 1)[1].split("</form>", 1)[0]
+        return form
+
+    year = timezone.localdate().year
+    region = Organisation.objects.get(code="vt-brabant-noordoost")
+    notification = case_open(process="vt_safety_assessment", organisation=region, title="Melding", actor=None)
+    form = hint(make_user("vt_assessor", organisation="vt-brabant-noordoost"), notification)
+    assert f"{region.reference_prefix}-{year}-000012" in form and "PL0" not in form
+    lead = make_user("team_lead")
+    police = _opened_by_hand(_client(lead))
+    assert f"{police.organisation.reference_prefix}-{year}-000012" in hint(lead, police)
