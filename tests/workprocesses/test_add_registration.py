@@ -322,3 +322,32 @@ def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisa
     lead = make_user("team_lead")
     police = _opened_by_hand(_client(lead))
     assert f"{police.organisation.reference_prefix}-{year}-000012" in hint(lead, police)
+
+
+def test_a_registration_naming_a_case_s_person_merged_since_is_about_that_person(
+    make_user: Callable[..., Any],
+) -> None:
+    """Ilse was registered once more under another name and linking has merged the two since: a report
+    naming her under that name is about the case's person."""
+    from ketenzicht.linking.services import person_merge
+
+    first = _no_case_for("PL0600-H-12")
+    again = {"given_names": "Ilona", "surname": "Smit", "birth_date": "1983-09-09", "sex": "F"}
+    later = take_in(
+        "PL0600-H-13",
+        MARCO,
+        again,
+        registered_at="2026-08-12T10:00:00+02:00",
+        relation=None,
+        offences=["350"],
+    )
+    lead = make_user("team_lead")
+    client = _client(lead)
+    case = _opened_by_hand(client)
+    assert _add(client, case, first.reference).status_code == 302
+    ilse, ilona = person_of(first, "p2"), person_of(later, "p2")
+    assert ilse != ilona
+    person_merge(source=ilse, target=ilona, actor=None, reason="dezelfde persoon")
+    assert _add(client, case, later.reference).status_code == 302
+    case.refresh_from_db()
+    assert set(case.registrations.all()) == {first, later}
