@@ -17,7 +17,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.models import Case
 
-from .selectors import may_impose_for, measure_list_for_user, measure_rows, measures_of_persons
+from .selectors import case_parties, may_impose_for, measure_list_for_user, measure_rows, measures_of_persons
 
 
 def _log(request: HttpRequest, rows: list, where: dict[str, object]) -> None:  # type: ignore[type-arg]
@@ -48,7 +48,14 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
     )
     rows = measure_rows(measures, today=today, names_for=visible)
     _log(request, rows, {"case": case.reference})
-    context = {"rows": rows, "case": case, "may_impose": may_impose}
+    suspects, victims = case_parties(case) if may_impose else ([], [])
+    # A measure binds a suspect and protects a victim of the case: none to choose, no form to offer.
+    context = {
+        "rows": rows,
+        "case": case,
+        "may_impose": may_impose,
+        "has_parties": bool(suspects and victims),
+    }
     return SafeString(render_to_string("measures/_panel.html", context, request=request))
 
 

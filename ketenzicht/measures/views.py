@@ -200,9 +200,10 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         earliest=measure_case_start(case),
     )
     status = 200
+    has_parties = bool(suspects and victims)  # without them there is nobody to bind or protect
     if request.method == "POST":
         status = 422
-        if form.is_valid():
+        if has_parties and form.is_valid():
             data = form.cleaned_data
             persons = Person.objects.in_bulk([data["suspect"], *data["protected"]])
             try:
@@ -230,6 +231,11 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     return render(
         request,
         "measures/new.html",
-        {"form": form, "case": case, "error_summary": error_items(form)},
+        {
+            "form": form,
+            "case": case,
+            "error_summary": error_items(form) if has_parties else [],
+            "has_parties": has_parties,
+        },
         status=status,
     )

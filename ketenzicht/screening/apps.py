@@ -16,13 +16,14 @@ class ScreeningConfig(AppConfig):
             register_assessing_states,
             register_case_desk,
             register_case_panel,
+            register_process_step_note,
         )
         from ketenzicht.workprocesses.purpose import case_reads_register
         from ketenzicht.workprocesses.signals import case_changed, case_registrations_joined, case_reopening
 
         from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
-        from .panel import screening_level_missing, screening_panel
+        from .panel import manual_step_note, screening_level_missing, screening_panel
         from .receivers import (
             SCREENING_PROCESSES,
             join_pair_of_manual_case,
@@ -48,6 +49,7 @@ class ScreeningConfig(AppConfig):
                 process, "screening:queue", _("Back to the screening queue"), may_use_screening_desk
             )
             register_assessing_states(process, lambda: case_rules().assessing_states)
+            register_process_step_note(process, manual_step_note)
         # What a recorded screening writes on its case, in words on the case page and in its history.
         recorded_value_register(
             "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}

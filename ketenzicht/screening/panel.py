@@ -23,7 +23,7 @@ from .engine.scoring import Override
 from .forms import URGENCIES, SecondPersonForm
 from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
-from .receivers import MANUAL_REASON, case_urgency, urgency_suggested_lower
+from .receivers import MANUAL_REASON, SCREENING_PROCESSES, case_urgency, urgency_suggested_lower
 from .selectors import (
     instruments_for,
     may_use_screening_desk,
@@ -35,6 +35,7 @@ from .selectors import (
 from .services import case_rules
 
 NO_LONGER = (Screening.Status.SUPERSEDED, Screening.Status.LAPSED)
+START_SCREENING = "start_screening"  # the step of the screening processes that starts the screening
 # Why a case opened by hand is there: no case rule opened it.
 MANUAL_REASON_LABEL = gettext_lazy("opened by hand; its registrations were added on the case page")
 
@@ -63,11 +64,34 @@ def _trend_row(s: Screening, user: User) -> dict[str, Any]:
     }
 
 
+def _waiting_panel(case: Case) -> SafeString | None:
+    """A screening case opened by hand whose registrations do not name a suspect and a victim yet: that it
+    is not in the queue until one does, and (without persons) that there is nothing to screen yet."""
+    if case.closed_at is not None or case.process_version.process not in SCREENING_PROCESSES:
+        return None
+    return SafeString(
+        render_to_string("screening/_waiting.html", {"case": case, "has_persons": case.persons.exists()})
+    )
+
+
+def manual_step_note(case: Case, transition: str) -> str | None:
+    """On the step that starts the screening of a case opened by hand without a suspect and a victim yet:
+    that there is nothing to screen until a registration names both."""
+    if transition != START_SCREENING or case.closed_at is not None or screening_case_of(case) is not None:
+        return None
+    return _(
+        "This case has no suspect and victim yet: add a registration that names both on this page first. "
+        "Until then there is nobody to screen, and the case is not in the screening queue."
+    )
+
+
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
     user: User = request.user  # type: ignore[assignment]
-    screening_case = screening_case_of(case)
-    if screening_case is None or not may_use_screening_desk(user):
+    if not may_use_screening_desk(user):
         return None
+    screening_case = screening_case_of(case)
+    if screening_case is None:
+        return _waiting_panel(case)
     urgency, source = case_urgency(case.data)
     screenings = screenings_of(case)
     rules = case_rules()

@@ -21,10 +21,12 @@ from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
+from ketenzicht.workprocesses.services import case_record
 
 from .engine.urgency import rank_of
 from .models import ScreeningCase
 from .recording import screening_lapse_waiting
+from .services import provisional_urgency_of
 
 # Where a case's urgency comes from: decided at the screening; else suggested by the last screening, or by
 # the register's facts when the case opened or got a registration (provisional), whichever is the more
@@ -132,6 +134,8 @@ def refuse_second_open_case(sender: Any, case: Case, **kwargs: Any) -> None:
 # its registrations name a suspect and a victim.
 SCREENING_PROCESSES = ("ex_partner_stalking", "dv_screening")
 MANUAL_REASON = "manual"  # a pair row's reason when its case was opened by hand, not by the case rules
+# The history line of the provisional urgency a manual case's registrations give its pair.
+MANUAL_PROVISIONAL = gettext_noop("provisional urgency from the registrations of the case")
 
 
 def _pair_of(case: Case) -> tuple[PersonMention, PersonMention] | None:
@@ -182,12 +186,17 @@ def join_pair_of_manual_case(
     if pair is None:
         return
     suspect, victim = pair
-    urgency, _source = case_urgency(case.data)
+    suspect_id, victim_id = _root(suspect.link.person_id), _root(victim.link.person_id)
+    # The urgency its registrations give the pair before any screening, as intake gives a case it opens.
+    provisional = provisional_urgency_of(
+        list(case.registrations.values_list("pk", flat=True)), suspect_id, victim_id
+    )
+    urgency, _source = case_urgency({**case.data, "urgency_provisional": provisional})
     row = ScreeningCase(
         case_id=case.pk,
         unit_id=case.organisation_id,
-        suspect_id=_root(suspect.link.person_id),
-        victim_id=_root(victim.link.person_id),
+        suspect_id=suspect_id,
+        victim_id=victim_id,
         reasons=[MANUAL_REASON],
         rules_version="",
         opened_by_id=suspect.registration_id,
@@ -203,9 +212,18 @@ def join_pair_of_manual_case(
         try:
             with transaction.atomic():
                 row.save(force_insert=True)
-            return
         except IntegrityError:  # another one opened the pair's case at the same moment
             other = _other_open_case(row) or ""
+        else:
+            if case.data.get("urgency_provisional") != provisional:
+                case_record(
+                    case,
+                    values={"urgency_provisional": provisional},
+                    actor=actor,
+                    expected_version=None,
+                    what=MANUAL_PROVISIONAL,
+                )
+            return
     if other and case_list_for_user(user=actor).filter(reference=other).exists():
         raise Refused("pair_open", other)
     raise Refused("pair_open_hidden")

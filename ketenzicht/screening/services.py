@@ -367,6 +367,24 @@ def _provisional(reasons: Sequence[str], words: set[str] | frozenset[str] = froz
     return provisional_urgency(facts, signal="signal" in found, stalking="stalking" in found)
 
 
+def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim: int) -> str:
+    """The urgency before any screening that these registrations give the pair `suspect` -> `victim` (as
+    persons are now, merges included), as intake gives the case it opens for a pair: the reasons the case
+    rules find in them for the pair, the danger facts of their summaries. E.g. for a case opened by hand
+    once its registrations name a pair."""
+    rules = case_rules()
+    read = _read(registration_ids, rules)
+    reasons: list[str] = []
+    for (_unit, found_suspect, found_victim), pair in _pairs_of(read, rules).items():
+        if (read.merged.get(found_suspect, found_suspect), read.merged.get(found_victim, found_victim)) == (
+            suspect,
+            victim,
+        ):
+            reasons += [code for code in pair.reasons if code not in reasons]
+    words = _danger_words([read.registrations[pk][2] for pk in registration_ids if pk in read.registrations])
+    return _provisional(reasons, words)
+
+
 def _name(read: _Read, pair: _Pair, person: int) -> str:
     """The name the pair's latest registration that names the person writes for it."""
     written = [read.names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in read.names]

@@ -27,6 +27,7 @@ from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .models import ScreeningCase
+from .receivers import MANUAL_REASON
 from .selectors import screening_case_of
 
 SIDES = {"suspect": _("suspect"), "victim": _("victim")}
@@ -122,16 +123,22 @@ class CasePerson:
 
 
 def case_persons(case: Case) -> list[CasePerson]:
-    """Suspect and victim of a screening case (the caller has opened the case); of a case without a pair (a
-    case opened by hand, whose registrations do not name both yet), its persons as its registrations name
-    them, suspects first."""
+    """Suspect and victim of a screening case (the caller has opened the case), of one opened by hand
+    followed by the other persons its registrations named (the pair never silently replaces them); of a case
+    without a pair (a case opened by hand, whose registrations do not name both yet), its persons as its
+    registrations name them, suspects first."""
     screening = screening_case_of(case)
     if screening is None:
         return _persons_from_registrations(case)
-    return [
+    pair = [
         CasePerson("suspect", screening.suspect, screening.suspect_name),
         CasePerson("victim", screening.victim, screening.victim_name),
     ]
+    if MANUAL_REASON not in screening.reasons:
+        return pair
+    # A case opened by hand keeps the persons its registrations named before they named the pair.
+    paired = {screening.suspect_id, screening.victim_id}
+    return pair + [p for p in _persons_from_registrations(case) if p.person.pk not in paired]
 
 
 def _persons_from_registrations(case: Case) -> list[CasePerson]:

@@ -298,11 +298,26 @@ class NoteForm(LockedForm):
 
 
 class RegistrationAddForm(LockedForm):
-    """A registration added to a case by its reference, as the user knows it (e.g. from the dossier)."""
+    """A registration added to a case by its reference, as the user knows it (e.g. from the dossier).
+    `prefix_example`: what the references of the case's organisation start with (e.g. PL0600, VT21), for
+    an example in its own numbering; empty: no example."""
 
     reference = forms.CharField(
         label=_("Reference of the registration"),
-        help_text=_("For example PL0600-2026-000012. Its suspect and victim become the case's persons."),
         max_length=100,
         error_messages={"required": _("Give the reference of the registration.")},
     )
+
+    def __init__(self, *args: Any, prefix_example: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if prefix_example:
+            example = f"{prefix_example}-{timezone.localdate().year}-000012"
+            self.fields["reference"].help_text = _(
+                "For example %(example)s. Its suspect and victim become the case's persons; once the case "
+                "has persons, add only registrations about them."
+            ) % {"example": example}
+        else:
+            self.fields["reference"].help_text = _(
+                "Its suspect and victim become the case's persons; once the case has persons, add only "
+                "registrations about them."
+            )

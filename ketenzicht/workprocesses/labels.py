@@ -145,6 +145,11 @@ REFUSALS = {
         "This case was forwarded to %(organisation)s, which works on it now: it cannot be reopened here."
     ),
     "registration_present": _("This registration is part of this case already."),
+    # A registration about other people than the case's (detail: its reference; params: the case's persons).
+    "registration_unrelated": _(
+        "%(reference)s names none of the persons of this case (%(names)s): add only registrations about "
+        "these persons."
+    ),
     # A desk's refusal of registrations added on a case's page (signals.case_registrations_joined): their
     # suspect and victim have an open case in the unit already; named when the user may open it.
     "pair_open": _(
@@ -257,6 +262,8 @@ def refusal_text(
     text = str(REFUSALS.get(code, REFUSALS["state"]))
     if code in ("confirm_role", "no_confirmer"):
         return text % {"role": str(Role(detail).label).lower() if detail in Role.values else detail or "?"}
+    if code == "registration_unrelated":
+        return text % {"reference": detail or "?", "names": dict(params or {}).get("names") or "?"}
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}
     if code in ("date_before_start", "date_too_far"):

@@ -281,6 +281,17 @@ def case_add_registrations(
     return current
 
 
+def _root_of(person_id: int) -> int:
+    """The person a merged person now is part of (itself when not merged)."""
+    seen = {person_id}
+    above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+    while above is not None and above not in seen:
+        person_id = above
+        seen.add(above)
+        above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+    return person_id
+
+
 def _persons_of(registrations: Sequence[Registration]) -> list[int]:
     """The suspects and victims of these registrations, as linking knows them (a merged person as the
     person it was merged into), in the order they are written."""
@@ -291,15 +302,38 @@ def _persons_of(registrations: Sequence[Registration]) -> list[int]:
     ).order_by("registration__registered_at", "id")
     found: list[int] = []
     for person_id in linked.values_list("link__person_id", flat=True):
-        seen = {person_id}
-        above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
-        while above is not None and above not in seen:
-            person_id = above
-            seen.add(above)
-            above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
+        person_id = _root_of(person_id)
         if person_id not in found:
             found.append(person_id)
     return found
+
+
+def _names_of_persons(case: Case, persons: Sequence[int]) -> str:
+    """The case's persons (their ids as linking knows them now) by the names its registrations give them,
+    in the order they are written; a person no registration of the case names by its number."""
+    names: dict[int, str] = {}
+    mentions = PersonMention.objects.filter(
+        registration__cases=case,
+        role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
+        link__isnull=False,
+    ).order_by("registration__registered_at", "id")
+    for mention in mentions.select_related("link"):
+        names.setdefault(_root_of(mention.link.person_id), mention.display_name)
+    return ", ".join(names.get(pk) or str(Person(pk=pk)) for pk in persons)
+
+
+def _refuse_unrelated(case: Case, added: Sequence[Registration], known: Sequence[int]) -> None:
+    """Refused("registration_unrelated", <its reference>, names=<the case's persons>) when one of `added`
+    names none of the case's persons (`known`, as linking knows them now): a case is about its persons, and
+    a registration about other people would make it about two families. A case without persons yet takes
+    any."""
+    if not known:
+        return
+    for registration in added:
+        if not set(_persons_of([registration])) & set(known):
+            raise Refused(
+                "registration_unrelated", registration.reference, names=_names_of_persons(case, known)
+            )
 
 
 def case_add_registrations_by_user(
@@ -310,7 +344,8 @@ def case_add_registrations_by_user(
     assessment), with their suspects and victims as persons of the case. The desks hear of it
     (`signals.case_registrations_joined`) and may refuse it (`Refused`): then nothing is stored.
     ConcurrentEdit when the case changed since `expected_version`; Refused("closed") for a closed case,
-    Refused("registration_present") when every one of them is on the case already."""
+    Refused("registration_present") when every one of them is on the case already,
+    Refused("registration_unrelated") when one names none of the persons the case has already."""
     with transaction.atomic():
         current = _locked(case, expected_version)
         if current.closed_at is not None:
@@ -319,13 +354,14 @@ def case_add_registrations_by_user(
         added = [registration for registration in registrations if registration.pk not in present]
         if not added:
             raise Refused("registration_present")
+        known = list(dict.fromkeys(_root_of(pk) for pk in current.persons.values_list("pk", flat=True)))
+        _refuse_unrelated(current, added, known)
         current = case_add_registrations(
             current,
             added,
             actor=actor,
             reassess_unless_in=assessing_states(current.process_version.process),
         )
-        known = set(current.persons.values_list("pk", flat=True))
         current.persons.add(*[pk for pk in _persons_of(added) if pk not in known])
         case_registrations_joined.send(sender=Case, case=current, registrations=added, actor=actor)
     return current

@@ -268,8 +268,26 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) -> list[str]:
-    """What an event changed, in parts the page joins with a dot: states, values, people, the reason."""
+def _added_registrations(event: CaseEvent, shown: dict[int, str]) -> list[str]:
+    """The registrations a "registration added" line added: by reference those the user may see (`shown`,
+    pk -> reference), the others counted, never named."""
+    added = [pk for pk in event.detail.get("registrations") or [] if isinstance(pk, int)]
+    named = [shown[pk] for pk in added if pk in shown]
+    hidden = len(added) - len(named)
+    parts = [", ".join(named)] if named else []
+    if hidden:
+        parts.append(
+            ngettext("%(n)s registration you may not see", "%(n)s registrations you may not see", hidden)
+            % {"n": hidden}
+        )
+    return parts
+
+
+def _details(
+    event: CaseEvent, definition: Definition, names: dict[str, str], shown: dict[int, str] | None = None
+) -> list[str]:
+    """What an event changed, in parts the page joins with a dot: states, values, people, the reason; for
+    registrations added, which (`shown`: those the user may see, pk -> reference)."""
     parts = []
     if event.from_state and (not event.to_state or event.to_state == event.from_state):
         # An escalation, a note, a registration added: the case stayed where it was ("Nieuw", not
@@ -281,6 +299,8 @@ def _details(event: CaseEvent, definition: Definition, names: dict[str, str]) ->
         if event.kind in (EventKind.PROPOSED, EventKind.DECLINED):  # not taken: what it would have done
             moved = _("would go %(states)s") % {"states": moved}
         parts.append(moved)
+    if event.kind == EventKind.REGISTRATION:
+        parts += _added_registrations(event, shown or {})
     parts += [
         f"{label}: {value}"
         for label, value in (
@@ -357,7 +377,9 @@ def _confirm_form(case: Case, data: Any = None) -> ConfirmForm:
     )
 
 
-def _history(case: Case) -> list[dict[str, Any]]:
+def _history(case: Case, shown: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """The case's history lines; `shown`: the registrations of the case the user may see (pk -> reference),
+    named on the lines that added them."""
     definition = definition_of(case.process_version)
     events = list(case.events.all())
     people = {e.actor_name for e in events}
@@ -380,7 +402,7 @@ def _history(case: Case) -> list[dict[str, Any]]:
                 else stored_step_text(str(event.detail.get("step") or "")),
                 "version": event.process_version.rsplit(" v", 1)[-1],
                 "who": names.get(event.actor_name, event.actor_name),
-                "details": _details(event, definition, names),
+                "details": _details(event, definition, names, shown),
             }
         )
     return rows
@@ -407,6 +429,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         form.note = step_note(case, form.transition.handoff, form.transition.name)
     colleagues = case_colleagues(case)
     pending_step = view.definition.transition(case.pending["transition"]) if case.pending else None
+    listed_registrations = _registrations(case, user, request_origin(request, "web"))
     return {
         "view": view,
         "case": case,
@@ -420,7 +443,9 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "registration_form": bound.get("registration")
-        or RegistrationAddForm(initial=initial, prefix="registration"),
+        or RegistrationAddForm(
+            initial=initial, prefix="registration", prefix_example=case.organisation.reference_prefix
+        ),
         "decline_form": bound.get("decline") or DeclineForm(initial=initial, prefix="decline"),
         "confirm_form": bound.get("confirm") or _confirm_form(case),
         "withdraw_form": LockedForm(initial=initial, prefix="withdraw"),
@@ -441,7 +466,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "data_values": [
             value_label(view.definition, k, v) for k, v in case.data.items() if k in view.definition.fields
         ],
-        "history": _history(case),
+        "history": _history(case, {r.pk: r.reference for r in listed_registrations["registrations"]}),
         "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
         "panels": case_panels(request, case),
         "desk": case_desk(case, user),
@@ -449,7 +474,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             {"alert": alert, "text": alert_text(alert)}
             for alert in alert_list_for_user(user=user).filter(case=case).order_by("-created_at", "-id")[:20]
         ],
-        **_registrations(case, user, request_origin(request, "web")),
+        **listed_registrations,
     }
 
 
@@ -689,7 +714,9 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Case reopened."))
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "registration":
-            form = RegistrationAddForm(request.POST, prefix="registration")
+            form = RegistrationAddForm(
+                request.POST, prefix="registration", prefix_example=case.organisation.reference_prefix
+            )
             bound["registration"] = form
             if form.is_valid():
                 added = _registrations_by_reference(request, case, form)
@@ -730,17 +757,19 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except Refused as refusal:
         said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case, refusal.params)
-        assigning = [form for form in bound.values() if isinstance(form, AssignForm)]
-        # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike);
-        # the top of the page says only where to look.
+        at_field = [form for form in bound.values() if isinstance(form, (AssignForm, RegistrationAddForm))]
+        # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a
+        # registration's at its reference; the top of the page says only where to look.
         messages.error(
-            request, _("Nothing was stored: check the fields marked in red below.") if assigning else said
+            request, _("Nothing was stored: check the fields marked in red below.") if at_field else said
         )
         for form in bound.values():
             if isinstance(form, TransitionForm):
                 form.mark_refusal(refusal.code, refusal.detail, said)
             elif isinstance(form, AssignForm):
                 form.mark_refusal(refusal.code, said)
+            elif isinstance(form, RegistrationAddForm):  # said at the reference it refuses
+                form.add_error("reference", said)
         case.refresh_from_db()
         return render(
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

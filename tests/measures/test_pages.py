@@ -489,3 +489,30 @@ def test_the_service_refuses_a_start_out_of_its_window_without_a_form() -> None:
             measure_impose(kind="restraining_order", starts_on=start, police_case=police_case, **common)
         assert invalid.value.field == "starts_on"
     assert not Measure.objects.exists() and not MeasureEvent.objects.exists()
+
+
+def test_a_case_without_a_suspect_and_a_victim_explains_why_it_offers_no_measure_form(
+    make_user: Callable[..., Any],
+) -> None:
+    """A case opened by hand has no persons yet: nobody to bind or protect, so no empty form."""
+    from ketenzicht.workprocesses.services import case_open
+
+    case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Op verzoek van de wijkagent",
+        actor=None,
+    )
+    owner = _client(make_user("case_owner"))
+    panel = owner.get(f"/zaken/{case.pk}/").content.decode()
+    assert 'data-testid="measure-no-parties"' in panel and 'data-testid="new-restraining-order"' not in panel
+    page = owner.get(f"/zaken/{case.pk}/maatregelen/nieuw/?soort=restraining_order")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="measure-no-parties"' in html and 'data-testid="measure-form"' not in html
+    sent = owner.post(
+        f"/zaken/{case.pk}/maatregelen/nieuw/",
+        {"kind": "restraining_order", "starts_on": timezone.localdate().isoformat()},
+    )
+    assert sent.status_code == 422 and 'data-testid="measure-no-parties"' in sent.content.decode()
+    assert not Measure.objects.exists()

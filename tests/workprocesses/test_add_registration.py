@@ -13,13 +13,16 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.registrations.models import Registration
+from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case, EventKind
-from ketenzicht.workprocesses.services import case_take
-from tests.patterns.helpers import BART, ILSE, take_in
+from ketenzicht.workprocesses.services import case_add_registrations, case_take
+from tests.conftest import exchange_registration, in_numbering
+from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import person_of
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +184,170 @@ def test_the_case_page_says_which_date_of_a_registration_is_the_incident_s(
         occurred = translation.pgettext("date of a registration", "occurred")
         registered = translation.pgettext("date of a registration", "registered")
     assert f"{occurred} 08-08-2026, {registered} 09-08-2026" in listed
+
+
+def _victim_only(reference: str, victim: dict[str, Any]) -> Any:
+    """A registration that names a victim and no suspect (e.g. a report of someone unknown at the door)."""
+    data = exchange_registration(
+        reference=in_numbering(reference, source="politie", unit="oost-brabant", municipality=None),
+        kind="melding",
+        persons=[{"ref": "p1", "role": "victim", **victim}],
+        relations=[],
+        offences=["350"],
+        registered_at="2026-08-09T09:00:00+02:00",
+        occurred_at="2026-08-09T09:00:00+02:00",
+    )
+    return intake_registration(actor=None, data=data, channel="import").registration
+
+
+def _field_error(answer: Any) -> str:
+    error = re.search(
+        r'data-testid="error-registration-reference">(.*?)</div>', answer.content.decode(), re.S
+    )
+    assert error is not None
+    return error.group(1)
+
+
+def test_a_registration_about_other_people_is_refused_at_its_field_naming_the_case_s_persons(
+    make_user: Callable[..., Any],
+) -> None:
+    """A case about Bart and Ilse does not take a report about Marco and Lotte: two families on one case."""
+    first = _no_case_for("PL0600-H-5")
+    other = take_in(
+        "PL0600-H-6", MARCO, LOTTE, registered_at="2026-08-10T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    lead = make_user("team_lead")
+    client = _client(lead)
+    case = _opened_by_hand(client)
+    assert _add(client, case, first.reference).status_code == 302
+    case.refresh_from_db()
+    persons, version = set(case.persons.all()), case.lock_version
+
+    answer = _add(client, case, other.reference)
+    assert answer.status_code == 400
+    with translation.override("nl"):
+        said = translation.gettext(
+            "%(reference)s names none of the persons of this case (%(names)s): add only registrations "
+            "about these persons."
+        )
+    assert "(%(names)s)" in said  # translated: the test reads the words the user reads
+    assert _field_error(answer).strip() == said % {
+        "reference": other.reference,
+        "names": "Bart Mertens, Ilse Coenen",
+    }
+    case.refresh_from_db()
+    assert list(case.registrations.all()) == [first] and set(case.persons.all()) == persons
+    assert case.lock_version == version and case.events.filter(kind=EventKind.REGISTRATION).count() == 1
+
+
+def test_a_registration_naming_one_of_the_case_s_persons_is_added_and_the_history_names_it(
+    make_user: Callable[..., Any],
+) -> None:
+    first = _no_case_for("PL0600-H-7")
+    # Bart again, now towards Lotte: about one of the case's persons, so it belongs here.
+    related = take_in(
+        "PL0600-H-8", BART, LOTTE, registered_at="2026-08-11T10:00:00+02:00", relation=None, offences=["350"]
+    )
+    lead = make_user("team_lead")
+    client = _client(lead)
+    case = _opened_by_hand(client)
+    assert _add(client, case, first.reference).status_code == 302
+    assert _add(client, case, related.reference).status_code == 302
+    case.refresh_from_db()
+    assert set(case.registrations.all()) == {first, related}
+    assert person_of(related, "p2") in case.persons.all()
+
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    rows = [row for row in page.split('data-testid="history-row"')[1:] if first.reference in row]
+    assert len(rows) == 1 and related.reference not in rows[0]
+    assert any(related.reference in row for row in page.split('data-testid="history-row"')[1:])
+
+
+def test_a_case_s_first_registration_naming_only_a_victim_keeps_its_victim_against_another_pair(
+    make_user: Callable[..., Any],
+) -> None:
+    """A manual case whose first registration names only a victim does not become another pair's case."""
+    victim = {"given_names": "Noor", "surname": "Sedney", "birth_date": "1990-02-02", "sex": "F"}
+    alone = _victim_only("PL0600-H-9", victim)
+    other = take_in("PL0600-H-10", MARCO, LOTTE, registered_at="2026-08-10T10:00:00+02:00")
+    ScreeningCase.objects.all().delete()  # the pair's own case aside: the point is this case's pair
+    lead = make_user("team_lead")
+    client = _client(lead)
+    case = _opened_by_hand(client)
+    assert _add(client, case, alone.reference).status_code == 302
+    answer = _add(client, case, other.reference)
+    assert answer.status_code == 400
+    assert "Noor Sedney" in _field_error(answer)
+    assert not ScreeningCase.objects.filter(case=case).exists()
+    case.refresh_from_db()
+    assert list(case.persons.all()) == [person_of(alone, "p1")]
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "Noor Sedney" in page.split('data-testid="case-persons"', 1)[1].split("</dl>", 1)[0]
+
+
+def test_the_history_counts_a_registration_added_that_the_user_may_not_see_without_naming_it(
+    make_user: Callable[..., Any],
+) -> None:
+    elsewhere = _no_case_for("H-11", source="veilig_thuis")  # the police do not see Veilig Thuis's own
+    client = _client(make_user("team_lead"))
+    case = _opened_by_hand(client)
+    case_add_registrations(case, [elsewhere], actor=None)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert elsewhere.reference not in page
+    with translation.override("nl"):
+        hidden = translation.ngettext(
+            "%(n)s registration you may not see", "%(n)s registrations you may not see", 1
+        ) % {"n": 1}
+    rows = page.split('data-testid="history-row"')[1:]
+    assert any(hidden in row for row in rows)
+
+
+def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisation(
+    make_user: Callable[..., Any],
+) -> None:
+    """A Veilig Thuis notification's form shows a Veilig Thuis reference, a police case's a police one."""
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.workprocesses.services import case_open
+
+    def hint(user: Any, case: Case) -> str:
+        page = _client(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+        form = page.split('data-testid="registration-add-form"', 1)[1].split("</form>", 1)[0]
+        return form
+
+    year = timezone.localdate().year
+    region = Organisation.objects.get(code="vt-brabant-noordoost")
+    notification = case_open(process="vt_safety_assessment", organisation=region, title="Melding", actor=None)
+    form = hint(make_user("vt_assessor", organisation="vt-brabant-noordoost"), notification)
+    assert f"{region.reference_prefix}-{year}-000012" in form and "PL0" not in form
+    lead = make_user("team_lead")
+    police = _opened_by_hand(_client(lead))
+    assert f"{police.organisation.reference_prefix}-{year}-000012" in hint(lead, police)
+
+
+def test_a_registration_naming_a_case_s_person_merged_since_is_about_that_person(
+    make_user: Callable[..., Any],
+) -> None:
+    """Ilse was registered once more under another name and linking has merged the two since: a report
+    naming her under that name is about the case's person."""
+    from ketenzicht.linking.services import person_merge
+
+    first = _no_case_for("PL0600-H-12")
+    again = {"given_names": "Ilona", "surname": "Smit", "birth_date": "1983-09-09", "sex": "F"}
+    later = take_in(
+        "PL0600-H-13",
+        MARCO,
+        again,
+        registered_at="2026-08-12T10:00:00+02:00",
+        relation=None,
+        offences=["350"],
+    )
+    lead = make_user("team_lead")
+    client = _client(lead)
+    case = _opened_by_hand(client)
+    assert _add(client, case, first.reference).status_code == 302
+    ilse, ilona = person_of(first, "p2"), person_of(later, "p2")
+    assert ilse != ilona
+    person_merge(source=ilse, target=ilona, actor=None, reason="dezelfde persoon")
+    assert _add(client, case, later.reference).status_code == 302
+    case.refresh_from_db()
+    assert set(case.registrations.all()) == {first, later}
