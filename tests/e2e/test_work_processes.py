@@ -144,9 +144,16 @@ def test_a_team_lead_reopens_a_case_a_screener_closed(
     _open_case(screener, "Ex-partner belt steeds")
     step = screener.get_by_test_id("step-no_further_action")
     step.get_by_label("Reden").fill("Aangeefster trekt de aangifte in")
-    step.get_by_label(
+    confirm = step.get_by_label(
         "Ik begrijp dat deze stap de zaak afsluit; alleen een teamleider kan haar weer openen."
-    ).check()
+    )
+    # The box before its label on one line: the label squeezed into the box's column read one letter a line.
+    label = step.locator("label", has_text="Ik begrijp dat deze stap").bounding_box()
+    box = confirm.bounding_box()
+    assert label is not None and box is not None
+    assert label["width"] > 10 * box["width"] and label["height"] < 3 * box["height"]
+    assert label["x"] > box["x"]
+    confirm.check()
     step.get_by_role("button", name="Geen verdere actie").click()
     expect(screener.get_by_test_id("case-state")).to_have_text("Afgesloten")
     expect(screener.get_by_test_id("reopen")).to_have_count(0)  # a screener does not reopen
@@ -159,7 +166,7 @@ def test_a_team_lead_reopens_a_case_a_screener_closed(
     expect(section.get_by_test_id("reopen-to")).to_contain_text("terug naar ‘Nieuw’")
     section.get_by_label("Waarom heropent u de zaak?").fill("Nieuwe aangifte: hij staat weer voor de deur")
     section.get_by_role("button", name="Zaak heropenen").click()
-    expect(lead.get_by_role("status")).to_contain_text("Zaak heropend.")
+    expect(lead.get_by_test_id("message")).to_contain_text("Zaak heropend.")
     expect(lead.get_by_test_id("case-state")).to_have_text("Nieuw")
     expect(lead.get_by_test_id("history").get_by_role("row").last).to_contain_text(
         "Nieuwe aangifte: hij staat weer voor de deur"
