@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from ketenzicht.ui.formats import person_number
+
 
 class Person(models.Model):
     """A person keeps its id for as long as it exists: rebuilds map new clusters onto old ids, and a person
@@ -16,7 +18,7 @@ class Person(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"P{self.pk:07d}" if self.pk else "P(new)"
+        return person_number(self.pk) if self.pk else "P(new)"
 
     @property
     def active(self) -> bool:

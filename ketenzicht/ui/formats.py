@@ -85,7 +85,7 @@ _PERSON_NUMBER = re.compile(r"\s*[Pp]?\s*0*(\d{1,12})\s*")
 
 
 def person_number(pk: int) -> str:
-    """A person as the pages number them: "P0000498" (`persons.Person.number`)."""
+    """A person as the pages number them: "P0000498" (`str(Person)` too)."""
     return f"P{pk:07d}"
 
 

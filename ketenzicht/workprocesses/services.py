@@ -994,6 +994,23 @@ def _left_text(user: User) -> str:
         return gettext(LEFT_REASON) % {"who": user.get_full_name() or user.get_username()}
 
 
+def _let_go(
+    case: Case, field: str, kind: str, user: User, *, actor: User | None, at: datetime, why: str
+) -> None:
+    """`field` (the owner or the victim's contact person) of `case` emptied because `user` left, with its
+    history line."""
+    setattr(case, field, None)
+    _save(case, [field])
+    _event(
+        case,
+        kind=kind,
+        actor=actor,
+        at=at,
+        reason=why,
+        detail={"from": user.get_username(), "to": "", "left": True},
+    )
+
+
 @dataclass(frozen=True)
 class Released:
     """What a user's deactivation did to the open cases they held: those back in their unit's queue (no
@@ -1014,6 +1031,7 @@ def cases_release_of(user: User, *, actor: User | None, reason: str, at: datetim
     caller's transaction (`user_set_active`'s, through `user_deactivated`)."""
     at = at or timezone.now()
     reason = reason.strip()
+    why = reason or _left_text(user)
     queued: list[Case] = []
     handed: list[str] = []
     contactless: list[Case] = []
@@ -1037,7 +1055,7 @@ def cases_release_of(user: User, *, actor: User | None, reason: str, at: datetim
                             person=stand_in,
                             actor=None,
                             expected_version=None,
-                            reason=reason or _left_text(user),
+                            reason=why,
                             at=at,
                         )
                 if taken is not None:
@@ -1049,33 +1067,15 @@ def cases_release_of(user: User, *, actor: User | None, reason: str, at: datetim
                             to=stand_in,
                             by=actor,
                             what=str(EventKind.OWNER.label),
-                            reason=reason or _left_text(user),
+                            reason=why,
                             at=at,
                         )
                 else:
-                    current.owner = None
-                    _save(current, ["owner"])
-                    _event(
-                        current,
-                        kind=EventKind.OWNER,
-                        actor=actor,
-                        at=at,
-                        reason=reason or _left_text(user),
-                        detail={"from": user.get_username(), "to": "", "left": True},
-                    )
+                    _let_go(current, "owner", EventKind.OWNER, user, actor=actor, at=at, why=why)
                     case_changed.send(sender=Case, case=current)
                     queued.append(current)
             if current.victim_contact_id == user.pk:
-                current.victim_contact = None
-                _save(current, ["victim_contact"])
-                _event(
-                    current,
-                    kind=EventKind.CONTACT,
-                    actor=actor,
-                    at=at,
-                    reason=reason or _left_text(user),
-                    detail={"from": user.get_username(), "to": "", "left": True},
-                )
+                _let_go(current, "victim_contact", EventKind.CONTACT, user, actor=actor, at=at, why=why)
                 contactless.append(current)
         if queued or contactless:
             alert_owner_left(user, queued=queued, contactless=contactless, reason=reason, by=actor, at=at)
