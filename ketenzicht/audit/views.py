@@ -49,9 +49,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
         person = person_number(person_id)
     elif person:  # not a number: said at the field, and nothing shown as if it were filtered
         person_error = gettext(
-            "“%(typed)s” is not a person number. Type the number the dossier shows, such as P0000498; to "
-            "find a person by name, search under Persons with the purpose “Privacy supervision of look-ups”: "
-            "the dossier shows who looked at them."
+            "“%(typed)s” is not a person number. Type a number such as P0000498, as the column “Persons "
+            "concerned” and the dossiers show it; a number there leads to that person's entries."
         ) % {"typed": person}
         entries = access_log_list_for_user(user=user).none()
     else:
