@@ -451,10 +451,13 @@ def file_open(
     for partner in PARTNERS:
         _request_open(file, partner, at=at, registrations=registrations, facts=facts)
     _route_to_prosecutor(file, at=at)
-    if handoff is not None and file.prosecutor_id:
-        Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(
-            taken_at=at, taken_by_id=file.prosecutor_id
-        )
+    if handoff is not None:
+        # The police case's page says the file it opened and to whom it went ("received ... assigned to"),
+        # not that someone took it up: the routing is the system's, no prosecutor has acted yet.
+        opened: dict[str, Any] = {"detail": {**handoff.detail, "opened": case.reference}}
+        if file.prosecutor_id:
+            opened.update(taken_at=at, taken_by_id=file.prosecutor_id)
+        Handoff.objects.filter(pk=handoff.pk, taken_at__isnull=True).update(**opened)
     triage_refresh(file)
     return file
 

@@ -87,6 +87,26 @@ def test_the_file_opens_at_the_office_of_the_municipality_and_goes_to_its_dv_pro
     assert file.triage["route"] == "zsm" and file.triage["reasons"] == ["simple_case"]
 
 
+def test_the_police_case_says_which_file_its_hand_off_opened_and_to_whom_not_that_someone_took_it_up(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The police case page read "opgepakt" in the minute the hand-off was sent: the routing to the office's
+    prosecutor counted as taking it up, before anyone at the ZSM table had opened the file."""
+    from ketenzicht.workprocesses.models import Handoff
+
+    owner = make_user("case_owner", organisation="oost-brabant", username="kees-owner")
+    file, police_case = send_to_zsm(make_user, owner=owner)
+    handoff = Handoff.objects.get(case=police_case, kind="zsm")
+    assert handoff.detail["opened"] == file.case.reference
+    client = Client()
+    client.force_login(owner)
+    with translation.override("nl"):
+        page = client.get(f"/zaken/{police_case.pk}/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    line = page.split('data-testid="handoff-zsm"', 1)[1].split("</li>", 1)[0]
+    assert f"als dossier {file.case.reference}" in line and "toegewezen aan" in line
+    assert "opgepakt" not in line
+
+
 def test_the_substitute_takes_the_file_while_the_prosecutor_is_absent(
     make_user: Any, prosecutors: Any
 ) -> None:
