@@ -62,7 +62,10 @@ PERIOD_MESSAGES = (
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),
     gettext_noop("this kind of measure may be extended until %(limit)s at most"),
-    gettext_noop("the start cannot lie before %(limit)s: the first registration of the case is of that day"),
+    gettext_noop(
+        "the start cannot lie before %(limit)s: the earliest incident of the case's registrations happened "
+        "that day"
+    ),
     gettext_noop("the start cannot lie before %(limit)s: the case was opened on that day"),
     gettext_noop(
         "the start cannot lie before %(limit)s: a measure is registered within %(days)s days after it starts"

@@ -135,7 +135,8 @@ def _person(user: User) -> str:
 
 # A complaint dated before the file's start (`complaint_record`), by what the start is known from.
 COMPLAINT_BEFORE_REGISTRATION = gettext_noop(
-    "the complaint cannot be from before %(day)s: the first registration of this file is of that day"
+    "the complaint cannot be from before %(day)s: the earliest incident of this file's registrations "
+    "happened that day"
 )
 COMPLAINT_BEFORE_OPENED = gettext_noop(
     "the complaint cannot be from before %(day)s: this file was opened on that day"

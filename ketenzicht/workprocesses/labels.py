@@ -165,7 +165,8 @@ REFUSALS = {
 # A date before the case's start, by what the start is known from (engine.machine.CaseStart.by).
 _BEFORE_START = {
     "registration": _(
-        "This date cannot lie before %(bound)s: the first registration of this case is of that day."
+        "This date cannot lie before %(bound)s: the earliest incident of this case's registrations happened "
+        "that day."
     ),
     "opened": REFUSALS["date_before_start"],
 }

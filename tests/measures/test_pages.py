@@ -463,7 +463,10 @@ def test_a_restraining_order_from_before_the_case_is_refused_at_its_start_with_t
         page = answer.content.decode()
         assert answer.status_code == 422
         error = page.split('data-testid="error-starts_on"', 1)[1].split("</", 1)[0]
-        assert f"De ingangsdatum kan niet voor {first:%d-%m-%Y} liggen: de eerste registratie" in error
+        assert (
+            f"De ingangsdatum kan niet voor {first:%d-%m-%Y} liggen: het eerste voorval in de registraties"
+            in error
+        )
     assert not Measure.objects.exists() and not MeasureEvent.objects.exists()
     done = owner.post(f"/zaken/{case.pk}/maatregelen/nieuw/", {**data, "starts_on": first.isoformat()})
     assert done.status_code == 302 and Measure.objects.get().starts_on == first

@@ -204,8 +204,8 @@ WINDOW = start_window_with()
     ("starts_on", "case_start", "by", "message_part", "limit"),
     [
         # A restraining order "from 01-01-1900" was registered for a case of this year.
-        (date(1900, 1, 1), date(2026, 8, 3), "registration", "first registration", date(2026, 8, 3)),
-        (date(2026, 8, 2), date(2026, 8, 3), "registration", "first registration", date(2026, 8, 3)),
+        (date(1900, 1, 1), date(2026, 8, 3), "registration", "earliest incident", date(2026, 8, 3)),
+        (date(2026, 8, 2), date(2026, 8, 3), "registration", "earliest incident", date(2026, 8, 3)),
         (date(2026, 8, 2), date(2026, 8, 3), "opened", "was opened", date(2026, 8, 3)),
         (date(1900, 1, 1), None, "", "within 365 days", date(2025, 12, 7)),  # a year before today
         (date(2025, 12, 6), date(2020, 1, 1), "registration", "within 365 days", date(2025, 12, 7)),

@@ -184,7 +184,10 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
     assert answer.status_code == 400
     page = answer.content.decode()
     field_error = page.split('data-testid="error-step-contact_victim-value_victim_contact_on"', 1)[1]
-    said = "Deze datum kan niet voor 03-08-2026 liggen: de eerste registratie van deze zaak is van die dag."
+    said = (
+        "Deze datum kan niet voor 03-08-2026 liggen: het eerste voorval in de registraties van deze zaak "
+        "was op die dag."
+    )
     assert said in field_error.split("</", 1)[0]
     case.refresh_from_db()
     assert case.state == "screened" and "victim_contact_on" not in case.data

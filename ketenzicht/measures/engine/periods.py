@@ -149,7 +149,8 @@ def start_window_with(overrides: Mapping[str, Any] | None = None) -> StartWindow
 
 # Why a start lies out of its window (services.PERIOD_MESSAGES translates); by what bounds it.
 START_BEFORE_REGISTRATION = (
-    "the start cannot lie before %(limit)s: the first registration of the case is of that day"
+    "the start cannot lie before %(limit)s: the earliest incident of the case's registrations happened "
+    "that day"
 )
 START_BEFORE_OPENED = "the start cannot lie before %(limit)s: the case was opened on that day"
 START_TOO_EARLY = (
