@@ -178,12 +178,12 @@ def open_handoff_kinds(case: Case) -> set[str]:
 
 def case_colleagues(case: Case) -> QuerySet[User]:
     """Who may own or be the contact of a case: users of its organisation holding a role that can take a
-    step of its process."""
+    step of its process, by name as the pages write it (as the queue's hand-over lists them)."""
     roles = sorted(definition_of(case.process_version).working_roles())
     return (
         User.objects.filter(organisation_id=case.organisation_id, is_active=True, roles__role__in=roles)
         .distinct()
-        .order_by("username")
+        .order_by("first_name", "last_name", "username")
     )
 
 

@@ -767,3 +767,17 @@ def test_a_team_lead_sees_the_versions_in_force_in_their_unit_and_the_planned_on
         'data-testid="unit-processes"'
         not in screener.get(reverse("workprocesses:case-list")).content.decode()
     )
+
+
+def test_the_case_page_lists_colleagues_in_the_order_of_the_queues_hand_over(
+    make_user: Callable[..., Any],
+) -> None:
+    """The case page listed colleagues by account ("Marco van Dijk, Ingrid Verhoeven, Henk Claassen") while
+    the queue's hand-over listed them by name: one order, by name as the pages write it."""
+    marco = _named(make_user("case_owner", username="a-marco"), "Marco", "van Dijk")
+    ingrid = _named(make_user("case_screener", username="b-ingrid"), "Ingrid", "Verhoeven")
+    henk = _named(make_user("team_lead", "case_screener", username="c-henk"), "Henk", "Claassen")
+    page = _client(henk).get(reverse("workprocesses:case-detail", args=[_case().pk])).content.decode()
+    owner_select = page.split('name="owner-person"', 1)[1].split("</select>", 1)[0]
+    shown = re.findall(r'<option value="(\d+)"', owner_select)
+    assert [int(pk) for pk in shown] == [henk.pk, ingrid.pk, marco.pk]
