@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,6 +82,25 @@ def registration_by_reference_for_user(
             actor=user, object_type="registration", object_id=reference[:64], origin=origin, purpose=purpose
         )
     return found
+
+
+def registration_references(ids: Collection[str]) -> dict[str, str]:
+    """The reference of each registration of these ids, as the access log stores them (text; an id that is
+    no number, e.g. a reference a refused look-up logged, is left out). Not scoped to a user: the access
+    log's pages, for its readers only, name what was looked at (registered in apps.py)."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    return {
+        str(pk): reference
+        for pk, reference in Registration.objects.filter(pk__in=numbers).values_list("pk", "reference")
+    }
+
+
+def registration_ids_of_reference(text: str) -> list[str]:
+    """The ids of the registrations with this reference (one per source that uses it), as the access log
+    stores them; for its filter on the object."""
+    return [
+        str(pk) for pk in Registration.objects.filter(reference=text.strip()).values_list("pk", flat=True)
+    ]
 
 
 # ------------------------------------------------------------------------------ what a user may not see
