@@ -77,6 +77,7 @@ class SignalSight:
     # Asked for (`with_purpose`): those of the hidden the user would see under a stated purpose (the
     # dossier's), apart; `hidden` then holds only those the user may not see at all.
     with_purpose: list[HiddenGroup] = field(default_factory=list)
+    first_fired_with_purpose: bool = False  # the user may not see it here, but would under a purpose
 
     @property
     def first_fired_at(self) -> dt.datetime | None:
@@ -133,6 +134,7 @@ def signal_sight_for_user(
             last_registered_at=max(dates) if dates else None,
             hidden=sight.hidden_groups(r for r, _at in rows if r not in sight.with_purpose),
             with_purpose=sight.hidden_groups(r for r, _at in rows if r in sight.with_purpose),
+            first_fired_with_purpose=signal.first_fired_registration_id in sight.with_purpose,
         )
     return result
 

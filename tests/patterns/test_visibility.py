@@ -116,6 +116,9 @@ def test_the_list_says_the_dossier_shows_what_a_purpose_opens_and_counts_the_res
     assert "visible in the dossier with a purpose</a>)" in opened
     hidden = cell.split('class="kz-hidden-count">', 1)[1]
     assert hidden.startswith("(1 not visible to you: Veilig Thuis: 1)") and "Zeeland" not in hidden
+    # The firing one is the other unit's too: said so, still without its date.
+    first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert first == "in a registration of another unit, visible in the dossier with a purpose"
     # The link opens the dossier under the signal's purpose, with the two reports in it.
     dossier = client.get(f"/personen/{signal.suspect_id}/?signaal={signal.pk}")
     assert dossier.status_code == 200 and named(dossier.content.decode()) == list(HIDDEN[:2])
