@@ -74,6 +74,7 @@ def test_the_log_names_a_registration_by_its_reference_and_finds_it_by_it(
     assert objects(f"object_id={registration.reference}") == [f"registratie {registration.reference}"]
     assert objects(f"object_id={registration.pk}") == [f"registratie {registration.reference}"]
     assert objects(f"object_type=case&object_id={registration.reference}") == []
+    assert 'for="f-id">Object (kenmerk of id)</label>' in officer.get("/toegangslog/").content.decode()
 
 
 def _logged_action_codes() -> set[str]:

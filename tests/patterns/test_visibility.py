@@ -95,6 +95,10 @@ def test_the_pages_name_no_registration_the_user_may_not_see(make_user: Callable
     assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in hidden
     cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
     assert cell.startswith("4 ") and "Veilig Thuis: 1" in cell
+    assert "(2 van andere eenheden: " in cell and "zichtbaar in het dossier met een doel</a>)" in cell
+    assert "(1 niet zichtbaar voor u: Veilig Thuis: 1)" in cell
+    first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert first == "in een registratie van een andere eenheid, zichtbaar in het dossier met een doel"
 
 
 def test_the_list_says_the_dossier_shows_what_a_purpose_opens_and_counts_the_rest_as_hidden(
