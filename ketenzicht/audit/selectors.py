@@ -14,6 +14,7 @@ from ketenzicht.organisations.selectors import SYSTEM_ACTOR, organisation_names,
 
 from .labels import ACTION_LABELS
 from .models import AccessLogEntry, AccessLogPerson, Action
+from .naming import object_ids_named, object_names
 
 AUDIT_READER_ROLES = (Role.PRIVACY_OFFICER, Role.FUNCTIONAL_ADMIN)
 
@@ -63,15 +64,35 @@ def access_log_by_actor(entries: QuerySet[AccessLogEntry], text: str) -> QuerySe
     )
 
 
+def access_log_by_object(
+    entries: QuerySet[AccessLogEntry], text: str, object_type: str = ""
+) -> QuerySet[AccessLogEntry]:
+    """The entries of the object `text` names: by the id the log stores, or by the name the page shows
+    for it (a registration's reference, `naming.py`); `object_type`: of that type only."""
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    wanted = text.strip()
+    if not wanted:
+        return entries
+    condition = Q(object_id=wanted)
+    for named_type, ids in object_ids_named(wanted, object_type).items():
+        condition |= Q(object_type=named_type, object_id__in=ids)
+    return entries.filter(condition)
+
+
 def access_log_named(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
-    """The entries, each with `actor_name` and `organisation_name` for a page: the log stores the username
-    and the organisation's code as they were, a page names the people and organisations."""
+    """The entries, each with `actor_name`, `organisation_name` and `object_name` for a page: the log
+    stores the username, the organisation's code and the object's id as they were, a page names the
+    people, the organisations and the objects (a registration by its reference, `naming.py`; an object
+    without a name by its id)."""
     rows = list(entries)
     users = people_names({e.actor_username for e in rows})
     organisations = organisation_names({e.organisation_code for e in rows})
+    objects = object_names((e.object_type, e.object_id) for e in rows)
     for e in rows:
         e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
         e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
+        e.object_name = objects.get((e.object_type, e.object_id), e.object_id)  # type: ignore[attr-defined]
     return rows
 
 

@@ -19,6 +19,7 @@ from .models import Action, Result
 from .selectors import (
     AUDIT_READER_ROLES,
     access_log_by_actor,
+    access_log_by_object,
     access_log_for_persons,
     access_log_list_for_user,
     access_log_named,
@@ -62,9 +63,11 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "action": request.GET.get("action", "").strip(),
         "result": request.GET.get("result", "").strip(),
     }
-    for field, value in filters.items():
-        if value and field != "actor_username":
-            entries = entries.filter(**{field: value})
+    for field in ("action", "result"):
+        if filters[field]:
+            entries = entries.filter(**{field: filters[field]})
+    # The object by the id the log stores or by the name the page shows (a registration's reference).
+    entries = access_log_by_object(entries, filters["object_id"], filters["object_type"])
     entries = access_log_by_actor(entries, filters["actor_username"])  # by name or username
     page = Paginator(entries.prefetch_related("persons"), PAGE_SIZE).get_page(request.GET.get("page"))
     used = {k: mask_long_numbers(v) for k, v in {**filters, "person": person}.items() if v}

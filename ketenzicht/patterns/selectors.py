@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, QuerySet
@@ -74,6 +74,10 @@ class SignalSight:
     first_fired: Registration | None  # None: the user may not see it
     last_registered_at: dt.datetime | None  # of the latest registration the user may see
     hidden: list[HiddenGroup]
+    # Asked for (`with_purpose`): those of the hidden the user would see under a stated purpose (the
+    # dossier's), apart; `hidden` then holds only those the user may not see at all.
+    with_purpose: list[HiddenGroup] = field(default_factory=list)
+    first_fired_with_purpose: bool = False  # the user may not see it here, but would under a purpose
 
     @property
     def first_fired_at(self) -> dt.datetime | None:
@@ -87,14 +91,24 @@ class SignalSight:
     def hidden_summary(self) -> str:
         return "; ".join(f"{group.label}: {group.count}" for group in self.hidden)
 
+    @property
+    def with_purpose_total(self) -> int:
+        return sum(group.count for group in self.with_purpose)
+
 
 def signal_sight_for_user(
-    *, user: User, signals: Sequence[Signal], purposed: bool = False, everything: bool = False
+    *,
+    user: User,
+    signals: Sequence[Signal],
+    purposed: bool = False,
+    everything: bool = False,
+    with_purpose: bool = False,
 ) -> dict[int, SignalSight]:
     """Per signal, what the user may see of its registrations (two queries for a whole page; the signals
     come with their first-firing registration, as `signal_list_for_user` gives them). `purposed`: looked
     up under a stated purpose (the dossier's); `everything`: during a break-the-glass grant the caller
-    checked."""
+    checked; `with_purpose` (looked up without one, the signals list): those the user would see under a
+    stated purpose counted apart from those they may not see at all."""
     if not signals:
         return {}
     evidence: dict[int, list[tuple[int, dt.datetime]]] = defaultdict(list)
@@ -105,10 +119,11 @@ def signal_sight_for_user(
     ids = {r for rows in evidence.values() for r, _at in rows} | {
         s.first_fired_registration_id for s in signals
     }
-    sight = registration_sight_for_user(user=user, ids=ids, purposed=purposed)
+    sight = registration_sight_for_user(user=user, ids=ids, purposed=purposed, with_purpose=with_purpose)
     if everything:
         sight.visible |= set(sight.hidden)
         sight.hidden.clear()
+        sight.with_purpose.clear()
     result = {}
     for signal in signals:
         rows = evidence.get(signal.pk, [])
@@ -117,7 +132,9 @@ def signal_sight_for_user(
         result[signal.pk] = SignalSight(
             first_fired=signal.first_fired_registration if shown_first else None,
             last_registered_at=max(dates) if dates else None,
-            hidden=sight.hidden_groups(r for r, _at in rows),
+            hidden=sight.hidden_groups(r for r, _at in rows if r not in sight.with_purpose),
+            with_purpose=sight.hidden_groups(r for r, _at in rows if r in sight.with_purpose),
+            first_fired_with_purpose=signal.first_fired_registration_id in sight.with_purpose,
         )
     return result
 

@@ -54,7 +54,9 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(signals, PAGE_SIZE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
     names = signal_names_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
-    sights = signal_sight_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
+    # Read without a purpose; a pair's registrations the user would see under one (police: every unit's) are
+    # said to be in the dossier opened with one, apart from those the user may not see at all.
+    sights = signal_sight_for_user(user=request.user, signals=shown, with_purpose=True)  # type: ignore[arg-type]
     rows = [
         {
             "signal": signal,

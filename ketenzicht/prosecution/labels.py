@@ -9,7 +9,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .engine.triage import Label
+from .engine.triage import Label, TriageFacts
 from .forms import ANSWER_FORMS, ROUTES
 from .rules import triage_rules
 
@@ -17,10 +17,12 @@ ROUTE_LABELS = dict(ROUTES)
 DANGER_LABELS = {"acute": _("acute"), "high": _("high"), "normal": _("normal"), "low": _("low")}
 
 
-def reason_label(code: str) -> str:
-    """A triage reason in the page's language (the rule file's own words)."""
+def reason_label(code: str, seen: TriageFacts | None = None) -> str:
+    """A triage reason in the page's language (the rule file's own words). `seen`: the counted facts as
+    the reader may see them (facts.py): a rule those do not meet is said without its count
+    (`Rule.label_seen`), as the file shows only the counts the reader may see."""
     rules = triage_rules()
-    found: Label | None = next((r.label for r in rules.rules if r.code == code), None)
+    found: Label | None = next((r.label_seen(seen) for r in rules.rules if r.code == code), None)
     if found is None and rules.default.code == code:
         found = rules.default.label
     if found is None:

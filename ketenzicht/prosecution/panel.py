@@ -32,6 +32,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
+from .engine.triage import TriageFacts
 from .facts import SuspectHistory, pair_registrations, suspect_history
 from .forms import ComplaintForm, RequestForm, TriageForm
 from .kept import form_again, input_kept
@@ -92,9 +93,10 @@ def _counted(shown: int, whole: int) -> str:
     return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published(hidden).text}
 
 
-def _history_rows(file: ZsmFile, user: User) -> dict[str, Any]:
+def _history_rows(file: ZsmFile, user: User) -> tuple[dict[str, Any], TriageFacts]:
     """The suspect's protective measures and breaches beside this file (facts.suspect_history), counted
-    over what the user may see, with what they may not see published beside it."""
+    over what the user may see, with what they may not see published beside it; and those counts as the
+    triage's counted facts, for its reasons' words (`labels.reason_label`)."""
     whole = suspect_history(file)
     visible = Registration.objects.filter(pk__in=registration_list_for_user(user=user).values("pk"))
     seen: SuspectHistory = suspect_history(
@@ -102,14 +104,16 @@ def _history_rows(file: ZsmFile, user: User) -> dict[str, Any]:
         measures=Measure.objects.filter(pk__in=measure_list_for_user(user=user).values("pk")),
         registrations=visible,
     )
-    return {
+    pair_seen = pair_registrations(file, visible)
+    rows = {
         # The police registrations that name both persons, over all units (the triage counts them all).
-        "pair": _counted(pair_registrations(file, visible), pair_registrations(file)),
+        "pair": _counted(pair_seen, pair_registrations(file)),
         "incident": whole.incident,
         "earlier": _counted(seen.earlier, whole.earlier),
         "in_force": _counted(seen.in_force, whole.in_force),
         "breaches": _counted(seen.breaches, whole.breaches),
     }
+    return rows, TriageFacts(registrations=pair_seen, measures=seen.earlier, breaches=seen.breaches)
 
 
 def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
@@ -181,6 +185,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     )
     open_case = case.closed_at is None
     kept = input_kept(request, file.pk)  # what a refused form held, shown again
+    history, seen = _history_rows(file, user)
     vt_state = case.data.get("vt_information", "")
     context: dict[str, Any] = {
         "case": case,
@@ -195,7 +200,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "answered": sum(1 for r in requests if r["answered"]),
         "triage_route": ROUTE_LABELS.get(triage.get("route", ""), ""),
         "triage_danger": DANGER_LABELS.get(triage.get("danger", ""), ""),
-        "triage_reasons": [reason_label(code) for code in triage.get("reasons", [])],
+        # The triage counts over the whole register; a reason on a count the user does not see met is said
+        # without its count, beside the counts they may see (the history below).
+        "triage_reasons": [reason_label(code, seen) for code in triage.get("reasons", [])],
         # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
         "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),
@@ -209,7 +216,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "request_form": form_again(RequestForm, kept.get("RequestForm")) if open_case else None,
         "signals": [rule_label(name) for name in signals],
         "own_orders": _own_orders(file),
-        "history": _history_rows(file, user),
+        "history": history,
         "decision": data_text(definition.fields["decision"].choices.get(file.decision, ""))
         if file.decision
         else "",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,25 @@ def registration_by_reference_for_user(
     return found
 
 
+def registration_references(ids: Collection[str]) -> dict[str, str]:
+    """The reference of each registration of these ids, as the access log stores them (text; an id that is
+    no number, e.g. a reference a refused look-up logged, is left out). Not scoped to a user: the access
+    log's pages, for its readers only, name what was looked at (registered in apps.py)."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    return {
+        str(pk): reference
+        for pk, reference in Registration.objects.filter(pk__in=numbers).values_list("pk", "reference")
+    }
+
+
+def registration_ids_of_reference(text: str) -> list[str]:
+    """The ids of the registrations with this reference (one per source that uses it), as the access log
+    stores them; for its filter on the object."""
+    return [
+        str(pk) for pk in Registration.objects.filter(reference=text.strip()).values_list("pk", flat=True)
+    ]
+
+
 # ------------------------------------------------------------------------------ what a user may not see
 
 
@@ -111,6 +130,8 @@ class Sight:
 
     visible: set[int] = field(default_factory=set)
     hidden: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # id -> (source, unit, name)
+    # Of the hidden ones, those the user would see under a stated purpose (only when asked: `with_purpose`).
+    with_purpose: set[int] = field(default_factory=set)
 
     def hidden_groups(self, ids: Iterable[int] | None = None) -> list[HiddenGroup]:
         """The hidden ones among `ids` (all with None), counted per organisation kind and police unit."""
@@ -122,28 +143,41 @@ class Sight:
         ]
 
 
-def registration_sight_for_user(
-    *, user: User, ids: Iterable[int] | QuerySet[Any], purposed: bool = False
-) -> Sight:
-    """For these registrations (ids, or a query of `pk` values): which the user may see under the sharing
-    rules (`purposed`: under a stated purpose), and of the others only their organisation kind and police
-    unit. One query."""
-    condition = visibility_filter(user, purposed=purposed)
-    seen: Case | Value = (
+def _seen(condition: Q | None) -> Case | Value:
+    return (
         Value(False)
         if condition is None
         else Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
     )
+
+
+def registration_sight_for_user(
+    *,
+    user: User,
+    ids: Iterable[int] | QuerySet[Any],
+    purposed: bool = False,
+    with_purpose: bool = False,
+) -> Sight:
+    """For these registrations (ids, or a query of `pk` values): which the user may see under the sharing
+    rules (`purposed`: under a stated purpose), and of the others only their organisation kind and police
+    unit. `with_purpose` (for a look-up without one): also which of the others the user would see under a
+    stated purpose (`Sight.with_purpose`), e.g. to say that a dossier opened with one shows them. One
+    query."""
     wanted: Any = ids if isinstance(ids, QuerySet) else list(ids)
-    rows = (
-        Registration.objects.filter(pk__in=wanted)
-        .annotate(seen=seen)
-        .values_list("pk", "seen", "source", "unit__code", "unit__name")
+    found = Registration.objects.filter(pk__in=wanted).annotate(
+        seen=_seen(visibility_filter(user, purposed=purposed)),
+        seen_with_purpose=_seen(visibility_filter(user, purposed=True))
+        if with_purpose and not purposed
+        else Value(False),
     )
     sight = Sight()
-    for pk, may_see, source, unit_code, unit_name in rows:
+    for pk, may_see, would_see, source, unit_code, unit_name in found.values_list(
+        "pk", "seen", "seen_with_purpose", "source", "unit__code", "unit__name"
+    ):
         if may_see:
             sight.visible.add(pk)
-        else:
-            sight.hidden[pk] = (source, unit_code or "", unit_name or "")
+            continue
+        sight.hidden[pk] = (source, unit_code or "", unit_name or "")
+        if would_see:
+            sight.with_purpose.add(pk)
     return sight

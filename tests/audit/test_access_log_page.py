@@ -42,6 +42,41 @@ def test_a_privacy_officer_sees_who_viewed_a_registration(make_user: Callable[..
     assert officer.post("/toegangslog/").status_code == 405
 
 
+def test_the_log_names_a_registration_by_its_reference_and_finds_it_by_it(
+    make_user: Callable[..., Any],
+) -> None:
+    """The log stores a registration by its id; the page names it by its reference (registered by the
+    registrations app: audit imports nothing above it), old entries as much as new ones. An id nothing
+    answers to (a refused look-up of a made-up one) and a reference a refused look-up stored stay as
+    they are. The filter on the object takes the reference as the page shows it, or the id."""
+    registration = registration_create(
+        actor=None, data=exchange_registration(), channel="import"
+    ).registration
+    screener = make_user("case_screener", organisation="oost-brabant", username="ingrid")
+    for object_id in (registration.pk, 987654, "PL0600-2099-000001"):
+        access_log_record(
+            actor=screener, action="view", object_type="registration", object_id=object_id, result="refused"
+        )
+    officer = Client()
+    officer.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+
+    def objects(query: str) -> list[str]:
+        page = officer.get(f"/toegangslog/?result=refused&{query}")  # not the entry of its intake
+        assert page.status_code == 200
+        rows = page.content.decode().split('data-testid="access-log"')[1]
+        return [cell.split("</td>", 1)[0] for cell in rows.split('data-testid="log-object">')[1:]]
+
+    assert objects("object_type=registration") == [
+        "registratie PL0600-2099-000001",
+        "registratie 987654",
+        f"registratie {registration.reference}",
+    ]
+    assert objects(f"object_id={registration.reference}") == [f"registratie {registration.reference}"]
+    assert objects(f"object_id={registration.pk}") == [f"registratie {registration.reference}"]
+    assert objects(f"object_type=case&object_id={registration.reference}") == []
+    assert 'for="f-id">Object (kenmerk of id)</label>' in officer.get("/toegangslog/").content.decode()
+
+
 def _logged_action_codes() -> set[str]:
     """Every action code the source passes as a string to a call's `action=` (the logging helpers'), but
     not argparse's (`store_true`, `append`)."""

@@ -94,7 +94,38 @@ def test_the_pages_name_no_registration_the_user_may_not_see(make_user: Callable
     )
     assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in hidden
     cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
-    assert cell.startswith("4 ") and "Zeeland-West-Brabant: 2" in cell and "Veilig Thuis: 1" in cell
+    assert cell.startswith("4 ") and "Veilig Thuis: 1" in cell
+    assert "(2 van andere eenheden: " in cell and "zichtbaar in het dossier met een doel</a>)" in cell
+    assert "(1 niet zichtbaar voor u: Veilig Thuis: 1)" in cell
+    first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert first == "in een registratie van een andere eenheid, zichtbaar in het dossier met een doel"
+
+
+def test_the_list_says_the_dossier_shows_what_a_purpose_opens_and_counts_the_rest_as_hidden(
+    make_user: Callable[..., Any],
+) -> None:
+    """The list is read without a purpose: the other unit's two reports are not visible there, but a
+    screener sees them in the dossier opened with one (police: every unit, under a purpose, logged). So
+    the list says so and links to the dossier under the signal's purpose, which shows them indeed; Veilig
+    Thuis's notification, which no purpose opens to the police, is still counted as not visible."""
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    client.cookies["django_language"] = "en"
+    listing = client.get("/signalen/").content.decode()
+    cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert named(cell) == [] and cell.startswith("4 ")
+    opened = cell.split(f'data-testid="with-purpose-{signal.pk}">', 1)[1].split("</span>", 1)[0]
+    link = f'href="/personen/{signal.suspect_id}/?signaal={signal.pk}"'
+    assert opened.startswith("(2 of other units: ") and link in opened
+    assert "visible in the dossier with a purpose</a>)" in opened
+    hidden = cell.split('class="kz-hidden-count">', 1)[1]
+    assert hidden.startswith("(1 not visible to you: Veilig Thuis: 1)") and "Zeeland" not in hidden
+    # The firing one is the other unit's too: said so, still without its date.
+    first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
+    assert first == "in a registration of another unit, visible in the dossier with a purpose"
+    # The link opens the dossier under the signal's purpose, with the two reports in it.
+    dossier = client.get(f"/personen/{signal.suspect_id}/?signaal={signal.pk}")
+    assert dossier.status_code == 200 and named(dossier.content.decode()) == list(HIDDEN[:2])
 
 
 def test_the_unit_that_may_see_the_first_firing_registration_sees_it_named(

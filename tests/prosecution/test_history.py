@@ -78,3 +78,30 @@ def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_s
         "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
         and file.triage["facts"]["registrations"] == 2
     )
+
+
+def test_the_triage_reason_on_the_pair_count_tells_no_more_than_the_count_beside_it(
+    make_user: Any, eva: Any
+) -> None:
+    """The triage counts the pair's registrations over all units; the file shows the prosecutor the one
+    they may see and "<5" they may not. "Five or more" beside that would tell that exactly 4 are hidden:
+    the reason says it counts registrations they may not see, without a count."""
+    for n in range(4):  # four reports in Amsterdam: the district office may not see them
+        take_in(
+            f"PL0500-R-{n}",
+            MARCO,
+            LOTTE,
+            registered_at=recent(60 - n),
+            unit="amsterdam",
+            municipality="GM0363",
+        )
+    file, _police_case = send_to_zsm(make_user)
+    assert file.triage["facts"]["registrations"] == 5 and "repeated_reports" in file.triage["reasons"]
+    client = Client()
+    client.force_login(eva)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    pair = page.split('data-testid="zsm-pair-history">', 1)[1].split("</p>", 1)[0]
+    assert "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
+    reasons = page.split('data-testid="zsm-triage-reasons">', 1)[1].split("</ul>", 1)[0]
+    assert "Vijf of meer" not in reasons and not any(ch.isdigit() for ch in reasons)
+    assert "Herhaalde registraties over dit paar, ook registraties die u niet mag inzien" in reasons

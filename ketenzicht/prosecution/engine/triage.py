@@ -16,6 +16,12 @@ from ketenzicht.datafile import DataFileError, read_mapping, validated
 
 Route = Literal["zsm", "regular", "zvh"]
 DANGER_ORDER = ("low", "normal", "high", "acute")
+# Facts counted over the whole register, of which a reader may see only part: the file shows each as the
+# count the reader may see, with what they may not see beside it published as every such count is (1 to 4
+# as "<5", others rounded to 5). A rule on one of them says so in words of its own, without a count, to a
+# reader whose own count does not meet it (`Rule.label_partly_hidden`): "five or more" beside "2, and <5
+# you may not see" would tell that 3 or 4 are hidden.
+COUNTED_FACTS = ("registrations", "measures", "breaches")
 
 
 class TriageRulesError(DataFileError):
@@ -102,10 +108,37 @@ class Rule(_Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     route: Route
     label: Label
+    # Required for a rule on a counted fact (COUNTED_FACTS): its words for a reader whose own counts do
+    # not meet it, saying that it counts what they may not see, and never how many.
+    label_partly_hidden: Label | None = None
     when: tuple[Condition, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _counted_facts_have_words_without_a_count(self) -> Rule:
+        counted = sorted({c.fact for c in self.when if c.fact in COUNTED_FACTS})
+        if counted and self.label_partly_hidden is None:
+            raise ValueError(
+                f"rule {self.code!r} counts {', '.join(counted)} over the whole register: it needs "
+                "label_partly_hidden, its words for a reader who may not see them all (without a count)"
+            )
+        if self.label_partly_hidden is not None:
+            for language, text in self.label_partly_hidden:
+                if any(character.isdigit() for character in text):
+                    raise ValueError(f"label_partly_hidden.{language} of rule {self.code!r} tells a count")
+        return self
 
     def holds(self, facts: TriageFacts) -> bool:
         return all(condition.holds(facts) for condition in self.when)
+
+    def label_seen(self, seen: TriageFacts | None) -> Label:
+        """The rule's words for a reader who sees the counted facts as `seen` holds them (the counts they
+        may see; None: all of them): its own words when what they see meets its conditions on those
+        facts, else its words without a count."""
+        if self.label_partly_hidden is None or seen is None:
+            return self.label
+        if all(c.holds(seen) for c in self.when if c.fact in COUNTED_FACTS):
+            return self.label
+        return self.label_partly_hidden
 
 
 class Default(_Strict):
