@@ -708,7 +708,10 @@ def _join(
 def _take_over(old: Notification, *, by: Notification, police_case: Case, at: datetime) -> None:
     """`old` waited past its term without an assessment: it closes, taken over by `by` (its owner, still
     with the organisation, owns `by`); the police case's alert that no feedback came on it is settled, and
-    its history says why."""
+    its history says why. Marked taken over before its case closes, so that the desk's row in step with the
+    case (`sync_notification`) does not count the close as its assessment."""
+    Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
+    old.taken_over_by = by
     case_close_taken_over(
         old.case,
         by=by.case,
@@ -718,8 +721,6 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case, at: da
         ),
         at=at,
     )
-    Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
-    old.taken_over_by = by
     owner = old.case.owner
     if owner is not None and owner.is_active:
         with contextlib.suppress(Refused):
@@ -891,7 +892,9 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         notification.outcome = outcome
         notification.outcome_at = now
     notification.closed_at = case.closed_at
-    if case.state != "received" and notification.assessed_at is None:
+    # Closed as taken over is no assessment: the notification that took it over carries the term.
+    taken_over = notification.taken_over_by_id is not None
+    if case.state != "received" and notification.assessed_at is None and not taken_over:
         notification.assessed_at = now
     if case.state == "investigation" and notification.investigation_at is None:
         notification.investigation_at = now

@@ -15,10 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from ketenzicht.insights.facts import facts_between
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.selectors import timeliness
 from ketenzicht.veiligthuis.services import notification_forward, protocol_check
 from ketenzicht.workprocesses.models import Alert, Case, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
@@ -244,3 +246,46 @@ def test_a_forwarded_notification_takes_what_the_police_handed_over_along_untake
     forwarded.refresh_from_db()
     assert forwarded.handovers == notification.handovers and forwarded.news
     assert Handoff.objects.get(kind="veilig_thuis").taken_at is None  # Amsterdam has not taken it up yet
+
+
+def test_a_notification_taken_over_counts_as_taken_over_not_overdue_and_the_new_one_carries_the_term(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.get()
+    _notify(_client(screener), police)
+    old.refresh_from_db()
+    new = Notification.objects.exclude(pk=old.pk).get()
+    assert old.taken_over_by == new
+    # Its close by the take-over is no assessment.
+    assert old.assessed_at is None and old.assessed_in_time is None
+
+    # The Veilig Thuis desk's figures: the old one in the week it came in, taken over (not overdue, not
+    # late, not in the share in time); the new one in this week, within its term.
+    figures = timeliness(viewer=old.organisation, weeks=8, organisation=old.organisation)
+    week_of = {row.label: row for row in figures.weeks}
+    old_week = "{}-W{:02d}".format(*timezone.localtime(old.received_at).isocalendar()[:2])
+    new_week = "{}-W{:02d}".format(*timezone.localtime(new.received_at).isocalendar()[:2])
+    counted = week_of[old_week]
+    assert (counted.received.value, counted.taken_over.value) == (1, 1)
+    assert (counted.overdue_now.value, counted.late.value, counted.in_time.value) == (0, 0, 0)
+    assert counted.share_in_time is None
+    assert (week_of[new_week].waiting.value, week_of[new_week].taken_over.value) == (1, 0)
+    [(_organisation, region)] = [(o, r) for o, r in figures.regions if o.pk == old.organisation_id]
+    assert (region.received.value, region.taken_over.value, region.overdue_now.value) == (2, 1, 0)
+    assert (region.waiting.value, region.share_in_time) == (1, None)
+    page = (
+        _client(make_user("team_lead", organisation=VT))
+        .get(reverse("veiligthuis:timeliness") + "?weken=8")
+        .content.decode()
+    )
+    assert "Taken over" in page
+
+    # The insight desk's facts: the same.
+    first = timezone.localdate() - timedelta(days=40)
+    parts = {
+        fact.part.partition(":")[2]
+        for fact in facts_between(first, timezone.localdate())
+        if fact.figure == "vt_notifications"
+    }
+    assert parts == {"taken_over", "waiting"}
