@@ -29,7 +29,7 @@ from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
-from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
+from ketenzicht.workprocesses.engine.deadlines import deadline_at, grace_end, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
 from ketenzicht.workprocesses.services import (
@@ -547,15 +547,27 @@ def _in_installation_language(message: str, **params: Any) -> str:
         return gettext(message) % params
 
 
-def being_worked(notification: Notification, *, at: datetime) -> bool:
+def takeover_from(deadline: datetime, rules: ChainRules | None = None) -> datetime:
+    """From when a notification still waiting for its assessment, whose term passes at `deadline`, is
+    taken over by a new hand-off of its registration: the end of the chain rules' grace after the term
+    (`protocol.takeover_grace_working_days` working days after the day it passed; Dutch public holidays
+    and weekends do not count)."""
+    rules = rules or chain_rules()
+    return grace_end(deadline, rules.protocol.takeover_grace_working_days)
+
+
+def being_worked(notification: Notification, *, at: datetime, rules: ChainRules | None = None) -> bool:
     """Whether an open notification is still being worked, so that a new hand-off of its registration
     joins it: its safety assessment was made (it left "received"), or it still waits for it within its
-    term. One that waited past its term without an assessment is taken over by a new notification instead,
-    so that the hand-off is not hidden behind a long overdue line of the inbox."""
+    term or the grace after it (`takeover_from`). One that waited past both without an assessment is taken
+    over by a new notification instead, so that the hand-off is not hidden behind a long overdue line of the
+    inbox."""
     case = notification.case
     if case.closed_at is not None:
         return False
-    return case.state != "received" or case.deadline_at is None or case.deadline_at > at
+    if case.state != "received" or case.deadline_at is None:
+        return True
+    return takeover_from(case.deadline_at, rules) > at
 
 
 @dataclass(frozen=True)
@@ -592,8 +604,9 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     organisation of the victim's (or children's) municipality, with what the hand-off tells (handover.py).
     When that registration's notification there is open and still being worked (`being_worked`), the
     hand-off joins it: its history and the inbox say so, and its assessor is alerted. When it is open but
-    waited past its term without an assessment, a new notification takes it over (it closes, saying so on
-    both sides). Either way the hand-off counts as taken only once Veilig Thuis takes it up."""
+    waited past its term and the grace after it without an assessment, a new notification takes it over (it
+    closes, saying so on both sides). Either way the hand-off counts as taken only once Veilig Thuis takes
+    it up."""
     rules = chain_rules()
     police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
         pk=handoff.case_id
@@ -604,7 +617,7 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     at = handoff.created_at
     told = handover_told(handoff, police_case)
     existing = target.open
-    if existing is not None and being_worked(existing, at=at):
+    if existing is not None and being_worked(existing, at=at, rules=rules):
         return _join(existing, handoff=handoff, police_case=police_case, told=told, actor=actor, rules=rules)
     if existing is not None:  # the database keeps one open notification per registration: this one first
         Notification.objects.filter(pk=existing.pk).update(open=False)

@@ -19,9 +19,12 @@ from ketenzicht.insights.facts import facts_between
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
+from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.rules import chain_rules
 from ketenzicht.veiligthuis.selectors import timeliness
-from ketenzicht.veiligthuis.services import notification_forward, protocol_check
+from ketenzicht.veiligthuis.services import being_worked, notification_forward, protocol_check
+from ketenzicht.workprocesses.engine.deadlines import grace_end
 from ketenzicht.workprocesses.models import Alert, Case, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
@@ -289,3 +292,37 @@ def test_a_notification_taken_over_counts_as_taken_over_not_overdue_and_the_new_
         if fact.figure == "vt_notifications"
     }
     assert parts == {"taken_over", "waiting"}
+
+
+def test_a_notification_just_past_its_term_is_not_taken_over_within_the_grace(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=0)
+    # Its term passed a minute ago, without a safety assessment.
+    due = timezone.now() - timedelta(minutes=1)
+    Case.objects.filter(vt_notification__isnull=False).update(deadline_at=due)
+    Notification.objects.update(deadline_at=due, assessment_due_at=due)
+    old = Notification.objects.select_related("case").get()
+    rules = chain_rules()
+    assert rules.protocol.takeover_grace_working_days == 1
+    until = grace_end(due, 1)  # the end of the next working day after the day the term passed
+    assert until > timezone.now() + timedelta(hours=1)
+    # Both sides of the bound: still worked up to the end of the grace, taken over from it.
+    assert being_worked(old, at=until - timedelta(minutes=1))
+    assert not being_worked(old, at=until)
+    # Without a grace, a minute past the term was enough.
+    no_grace = rules.model_copy(
+        update={"protocol": rules.protocol.model_copy(update={"takeover_grace_working_days": 0})}
+    )
+    assert not being_worked(old, at=timezone.now(), rules=no_grace)
+
+    # The step says beforehand that the hand-off joins it, and until when the grace runs.
+    client = _client(screener)
+    step = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    with translation.override("en"):
+        said = f"within the grace after it (until {deadline_text(until)})"
+    assert said in step and "opens no new notification" in step
+    _notify(client, police)
+    old.refresh_from_db()
+    assert Notification.objects.count() == 1
+    assert old.open and old.taken_over_by is None and old.news and len(old.handovers) == 1
