@@ -54,6 +54,7 @@ from .engine.routing import (
 from .handover import handover_text, handover_told
 from .models import Notification, Origin
 from .rules import ChainRules, chain_rules
+from .signals import notifications_opened
 
 PROCESS = "vt_safety_assessment"
 HANDOFF_KIND = "veilig_thuis"
@@ -335,7 +336,8 @@ def notification_open(
 def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User | None) -> list[Notification]:
     """Open these notifications in the caller's transaction, in their order: each a safety-assessment case
     of its organisation, its radar (counting those before it in `wanted` as earlier), and a disclosure of
-    its registration to the organisation. A fixed number of round trips whatever their number."""
+    its registration to the organisation; then `signals.notifications_opened`. A fixed number of round
+    trips whatever their number (and those of the signal's receivers)."""
     if not wanted:
         return []
     rules = chain_rules()
@@ -403,6 +405,7 @@ def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User |
             for w, case in zip(wanted, cases, strict=True)
         ]
     )
+    notifications_opened.send(sender=Notification, notifications=notifications)
     return notifications
 
 
