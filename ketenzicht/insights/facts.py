@@ -16,7 +16,9 @@ The definitions, once (docs/insights.md explains them to the reader):
   passed, late when screened after one, overdue now, waiting (within its deadline), or closed without a
   screening;
 - a Veilig Thuis notification counts on the day it was received (forwarded ones at the region that got
-  them): assessed in time, late, overdue now or within the term, per radar group;
+  them): assessed in time, late, overdue now or within the term, per radar group; one that waited past its
+  term and was taken over by a new notification of the police's hand-off counts as taken over (the new
+  one carries the term), neither overdue nor late;
 - a ZSM decision counts on the day it was taken, per route, with the hours from receipt to decision;
 - a measure counts on its first day, per kind; a breach on the day it happened, per kind.
 """
@@ -287,14 +289,17 @@ def _veilig_thuis(first: date, last: date, areas: Areas, now: datetime) -> Itera
             "radar_class",
             "organisation_id",
             "municipality_id",
+            "taken_over_by_id",
         )
     )
-    for received_at, due, assessed, radar_class, organisation_id, municipality_id in found:
+    for received_at, due, assessed, radar_class, organisation_id, municipality_id, successor in found:
         where = (
             tuple(a for a in areas.of(municipality_id) if a[0] != "vt_region")
             + areas.of(None, organisation_id)[1:]
         )
-        if assessed is not None:
+        if successor is not None:  # its work moved to the notification that took it over, with the term
+            status = "taken_over"
+        elif assessed is not None:
             status = "in_time" if due is None or assessed <= due else "late"
         elif due is not None and due <= now:
             status = "overdue_now"

@@ -29,6 +29,7 @@ TIMELINESS_LABELS = {
     "overdue_now": _("overdue now"),
     "waiting": _("within the term"),
     "closed_unscreened": _("closed without screening"),
+    "taken_over": _("taken over by a new notification"),
 }
 RADAR_GROUPS = (
     ("first", _("first notification")),
@@ -96,9 +97,11 @@ SECTIONS: tuple[Section, ...] = (
         _("Veilig Thuis: notifications assessed within the term"),
         _(
             "Notifications on the day they were received, at the region that assessed them: assessed within "
-            "the term, late, overdue now or still within it; per radar group in the table."
+            "the term, late, overdue now or still within it, or taken over by a new notification when the "
+            "police handed the registration over again after the term (the new one carries the term); per "
+            "radar group in the table."
         ),
-        tuple((code, TIMELINESS_LABELS[code]) for code in TIMELINESS),
+        tuple((code, TIMELINESS_LABELS[code]) for code in (*TIMELINESS, "taken_over")),
         groups=(_("Per radar group"), _("radar group"), RADAR_GROUPS),
     ),
     Section(

@@ -10,6 +10,7 @@ class ProsecutionConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.organisations.signals import absence_changed
+        from ketenzicht.veiligthuis.signals import notifications_opened
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
             register_case_panel,
@@ -21,13 +22,14 @@ class ProsecutionConfig(AppConfig):
         from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
         from .decisions import decision_reason_required, decision_step_note, on_stepping
-        from .feedback import sync_file
+        from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
         from .services import HANDOFF_KIND, on_absence_changed, on_handoff, stand_in_for_leaving
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
+        notifications_opened.connect(vt_notifications_opened, dispatch_uid="prosecution-vt-opened")
         case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_stand_in("zsm_file", stand_in_for_leaving)  # a prosecutor who leaves: as when absent

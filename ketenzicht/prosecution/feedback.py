@@ -1,5 +1,6 @@
 """In step with the cases: the ZSM file follows its case; a decision is fed back to the police case and to
-Veilig Thuis; Veilig Thuis's information, once in, is recorded on the open files that wait for it.
+Veilig Thuis; Veilig Thuis's information, once in, is recorded on the open files that wait for it, and a
+file that did not wait for it waits once Veilig Thuis is notified of its case after all.
 
 Every case change sends `case_changed` (a police case's on every intake that joins it): a case of another
 process costs no query here."""
@@ -7,6 +8,7 @@ process costs no query here."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -41,6 +43,14 @@ DECISION_MESSAGE_UNNAMED = gettext_noop(
 )
 DECISION_NOTE_UNNAMED = gettext_noop("Decision of %(office)s on ZSM file %(file)s: %(decision)s.")
 VT_IN_NOTE = gettext_noop("Information of %(organisation)s is in (notification %(notification)s).")
+# A file that recorded Veilig Thuis's information as not needed (not domestic, and Veilig Thuis had not been
+# notified when it opened), when a notification of its case comes in later.
+VT_NOW_NEEDED_NOTE = gettext_noop(
+    "%(organisation)s received notification %(notification)s of this case after the file recorded its "
+    "information as not needed: a criminal decision waits until its information is in."
+)
+# What the file's history calls that line (translated when shown).
+VT_NOW_NEEDED_LINE = gettext_noop("waiting for Veilig Thuis")
 
 # What a decision's feedback names beside the decision itself.
 DECISION_DETAIL = ("dismissal_ground", "penalty", "hearing_on", "conditions_text", "order_conditions")
@@ -170,6 +180,53 @@ def sync_file(sender: Any, case: Case, **kwargs: Any) -> None:
     if decided_now:
         actor = User.objects.filter(pk=stepped_by).first() if stepped_by else None
         _feed_back(file, case, actor=actor, at=now)
+
+
+def vt_notifications_opened(sender: Any, notifications: Sequence[Notification], **kwargs: Any) -> None:
+    """Veilig Thuis received notifications (`veiligthuis.signals.notifications_opened`): every open ZSM file
+    of their police cases or registrations that recorded Veilig Thuis's information as not needed waits
+    for it now (its history says why), as a file does that opens after a notification
+    (services.file_open). A decided file is left alone. One query for the batch, and a line per file."""
+    if not notifications:
+        return
+    police_cases = {n.police_case_id for n in notifications if n.police_case_id is not None}
+    registrations = {n.registration_id for n in notifications}
+    files = (
+        ZsmFile.objects.filter(
+            open=True, case__closed_at__isnull=True, case__data__vt_information="not_required"
+        )
+        .filter(Q(police_case_id__in=police_cases) | Q(case__registrations__id__in=registrations))
+        .select_related("case", "case__process_version")
+        .distinct()
+        .order_by("pk")
+    )
+    for file in files:
+        on_file = set(file.case.registrations.values_list("pk", flat=True))
+        notification = next(
+            n
+            for n in notifications
+            if n.police_case_id == file.police_case_id or n.registration_id in on_file
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            note = gettext(VT_NOW_NEEDED_NOTE) % {
+                "organisation": notification.organisation.name,
+                "notification": notification.case.reference,
+            }
+        # What sync_file keeps of the information's arrival goes with the value.
+        ZsmFile.objects.filter(pk=file.pk).update(vt_information_at=None)
+        case_record(
+            file.case,
+            values={"vt_information": ""},
+            actor=None,
+            expected_version=None,
+            note=note,
+            detail={
+                "veilig_thuis": notification.organisation.code,
+                "notification": notification.case.reference,
+            },
+            at=timezone.now(),  # a routed notification is received when the police registered
+            what=VT_NOW_NEEDED_LINE,
+        )
 
 
 def vt_information_arrived(vt_case: Case) -> None:

@@ -1,5 +1,6 @@
 """The timeliness chart: per week one stacked bar of notifications assessed in time, assessed late, overdue
-now and within the term (ketenzicht/ui/charts.py draws it). The page shows the same figures in a table."""
+now, within the term and taken over by a new notification (ketenzicht/ui/charts.py draws it). The page shows
+the same figures in a table."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from django.utils.safestring import SafeString
 from ketenzicht.ui.charts import Part, bars_svg
 
 # Colours with AA contrast on white; the legend names each, so colour is never the only cue.
-PARTS = (("in_time", "#1e6b34"), ("late", "#a15c00"), ("overdue_now", "#b3261e"), ("waiting", "#1d4ed8"))
+PARTS = (
+    ("in_time", "#1e6b34"),
+    ("late", "#a15c00"),
+    ("overdue_now", "#b3261e"),
+    ("waiting", "#1d4ed8"),
+    ("taken_over", "#5b5b66"),
+)
 
 
 def weekly_bars_svg(

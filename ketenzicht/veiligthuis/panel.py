@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label
 from ketenzicht.workprocesses.models import Case
@@ -25,7 +26,7 @@ from .labels import RADAR_BADGES, radar_group, radar_label
 from .models import Notification
 from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
-from .services import being_worked, handoff_target
+from .services import being_worked, handoff_target, takeover_from
 
 
 def _choice(notification: Notification, name: str, value: str) -> str:
@@ -131,13 +132,29 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
 
 def vt_step_note(case: Case) -> str | None:
     """On the police case's step "notify Veilig Thuis": said before it is taken whether the hand-off joins
-    the open notification of the case's latest registration (still being worked) or opens a new one that
-    takes over a notification that waited past its term (`services.notification_from_handoff`)."""
+    the open notification of the case's latest registration (still being worked, or past its term within
+    the grace after it, until when) or opens a new one that takes over a notification that waited past its
+    term and the grace (`services.being_worked`, as `services.notification_from_handoff` decides)."""
     target = handoff_target(case)
     if target is None or target.open is None:
         return None
     params = {"notification": target.open.case.reference, "organisation": target.organisation.name}
-    if being_worked(target.open, at=timezone.now()):
+    now = timezone.now()
+    rules = chain_rules()
+    if being_worked(target.open, at=now, rules=rules):
+        waiting = target.open.case
+        if waiting.state == "received" and waiting.deadline_at is not None and waiting.deadline_at <= now:
+            return _(
+                "Notification %(notification)s of %(organisation)s about this case's latest registration "
+                "waited past its term (%(due)s) without a safety assessment, within the grace after it "
+                "(until %(until)s): this hand-off adds the case's information to it, marked as new for its "
+                "assessor, and opens no new notification. After the grace a hand-off opens a new "
+                "notification, which takes it over."
+            ) % {
+                **params,
+                "due": deadline_text(waiting.deadline_at),
+                "until": deadline_text(takeover_from(waiting.deadline_at, rules)),
+            }
         return (
             _(
                 "Notification %(notification)s of %(organisation)s about this case's latest registration is "

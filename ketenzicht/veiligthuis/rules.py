@@ -60,6 +60,9 @@ class RisingRisk(_Strict):
 
 class Protocol(_Strict):
     feedback_term: Term
+    # Working days after the day a notification's assessment term passed during which a new hand-off of its
+    # registration still joins it; after them a new notification takes it over (services.being_worked).
+    takeover_grace_working_days: int = Field(ge=0, le=20, strict=True)
     acute_unsafety: Alerted
     no_feedback: Alerted
     rising_risk: RisingRisk

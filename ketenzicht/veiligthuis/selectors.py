@@ -227,13 +227,27 @@ class WeekRow:
     late: int = 0  # assessed after the term
     overdue_now: int = 0  # not assessed and past the term
     waiting: int = 0  # not assessed, still within the term
+    # Not assessed, and taken over by a new notification when the police handed its registration over
+    # again after its term: its work moved there, and the new one carries the term. Neither overdue nor
+    # late, and not in the share in time.
+    taken_over: int = 0
     by_class: Counter[str] = field(default_factory=Counter)
 
-    def count(self, due: datetime | None, assessed: datetime | None, radar_class: str, now: datetime) -> None:
+    def count(
+        self,
+        due: datetime | None,
+        assessed: datetime | None,
+        radar_class: str,
+        now: datetime,
+        *,
+        taken_over: bool = False,
+    ) -> None:
         """Count one notification received in this row's period."""
         self.received += 1
         self.by_class[radar_class] += 1
-        if assessed is not None:
+        if taken_over:
+            self.taken_over += 1
+        elif assessed is not None:
             if due is None or assessed <= due:
                 self.in_time += 1
             else:
@@ -308,6 +322,7 @@ class ShownRow:
     late: Cell
     overdue_now: Cell
     waiting: Cell
+    taken_over: Cell
     share_in_time: int | None
     group_counts: list[Cell]
 
@@ -320,6 +335,7 @@ class ShownRow:
             _cell(own.late, others.late),
             _cell(own.overdue_now, others.overdue_now),
             _cell(own.waiting, others.waiting),
+            _cell(own.taken_over, others.taken_over),
             _shown_share(own, others),
             [_cell(o, r) for o, r in zip(own.group_counts, others.group_counts, strict=True)],
         )
@@ -334,6 +350,16 @@ def _shown_share(own: WeekRow, others: WeekRow) -> int | None:
     if share(others.in_time, others_due) is None:
         return None
     return share(own.in_time + others.in_time, own.in_time + own.late + own.overdue_now + others_due)
+
+
+TIMELINESS_FIELDS = (
+    "organisation_id",
+    "received_at",
+    "assessment_due_at",
+    "assessed_at",
+    "radar_class",
+    "taken_over_by_id",
+)
 
 
 @dataclass
@@ -351,7 +377,8 @@ def timeliness(
 ) -> Timeliness:
     """For the last `weeks` (this week counting): per week of receipt, for one Veilig Thuis organisation or
     all, and summed per organisation (every one, also with none): notifications received, assessed within
-    the term, late, overdue now, still within it, and per radar class. Counts only; one query.
+    the term, late, overdue now, still within it, taken over by a new notification, and per radar class.
+    Counts only; one query.
 
     The `viewer`'s organisation's counts are exact (its staff work those notifications); every other
     organisation's are published (ketenzicht/ui/disclosure.py), also inside a total with the own ones:
@@ -363,16 +390,17 @@ def timeliness(
     own_rows, other_rows = ({monday: WeekRow(monday) for monday in mondays} for _ in range(2))
     totals: dict[int, WeekRow] = defaultdict(lambda: WeekRow(first))
     viewer_id = viewer.pk if viewer is not None else None
-    for organisation_id, received, due, assessed, radar_class in (
+    for organisation_id, received, due, assessed, radar_class, successor in (
         Notification.objects.filter(received_at__gte=start)
         .exclude(outcome="forwarded")
-        .values_list("organisation_id", "received_at", "assessment_due_at", "assessed_at", "radar_class")
+        .values_list(*TIMELINESS_FIELDS)
     ):
-        totals[organisation_id].count(due, assessed, radar_class, now)
+        taken_over = successor is not None
+        totals[organisation_id].count(due, assessed, radar_class, now, taken_over=taken_over)
         rows = own_rows if organisation_id == viewer_id else other_rows
         row = rows.get(_monday(received))
         if row is not None and (organisation is None or organisation_id == organisation.pk):
-            row.count(due, assessed, radar_class, now)
+            row.count(due, assessed, radar_class, now, taken_over=taken_over)
     regions = Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
     nothing = WeekRow(first)
     by_region = []

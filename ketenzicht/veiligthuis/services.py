@@ -29,7 +29,7 @@ from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
-from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
+from ketenzicht.workprocesses.engine.deadlines import deadline_at, grace_end, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
 from ketenzicht.workprocesses.services import (
@@ -54,6 +54,7 @@ from .engine.routing import (
 from .handover import handover_text, handover_told
 from .models import Notification, Origin
 from .rules import ChainRules, chain_rules
+from .signals import notifications_opened
 
 PROCESS = "vt_safety_assessment"
 HANDOFF_KIND = "veilig_thuis"
@@ -335,7 +336,8 @@ def notification_open(
 def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User | None) -> list[Notification]:
     """Open these notifications in the caller's transaction, in their order: each a safety-assessment case
     of its organisation, its radar (counting those before it in `wanted` as earlier), and a disclosure of
-    its registration to the organisation. A fixed number of round trips whatever their number."""
+    its registration to the organisation; then `signals.notifications_opened`. A fixed number of round
+    trips whatever their number (and those of the signal's receivers)."""
     if not wanted:
         return []
     rules = chain_rules()
@@ -403,6 +405,7 @@ def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User |
             for w, case in zip(wanted, cases, strict=True)
         ]
     )
+    notifications_opened.send(sender=Notification, notifications=notifications)
     return notifications
 
 
@@ -547,15 +550,27 @@ def _in_installation_language(message: str, **params: Any) -> str:
         return gettext(message) % params
 
 
-def being_worked(notification: Notification, *, at: datetime) -> bool:
+def takeover_from(deadline: datetime, rules: ChainRules | None = None) -> datetime:
+    """From when a notification still waiting for its assessment, whose term passes at `deadline`, is
+    taken over by a new hand-off of its registration: the end of the chain rules' grace after the term
+    (`protocol.takeover_grace_working_days` working days after the day it passed; Dutch public holidays
+    and weekends do not count)."""
+    rules = rules or chain_rules()
+    return grace_end(deadline, rules.protocol.takeover_grace_working_days)
+
+
+def being_worked(notification: Notification, *, at: datetime, rules: ChainRules | None = None) -> bool:
     """Whether an open notification is still being worked, so that a new hand-off of its registration
     joins it: its safety assessment was made (it left "received"), or it still waits for it within its
-    term. One that waited past its term without an assessment is taken over by a new notification instead,
-    so that the hand-off is not hidden behind a long overdue line of the inbox."""
+    term or the grace after it (`takeover_from`). One that waited past both without an assessment is taken
+    over by a new notification instead, so that the hand-off is not hidden behind a long overdue line of the
+    inbox."""
     case = notification.case
     if case.closed_at is not None:
         return False
-    return case.state != "received" or case.deadline_at is None or case.deadline_at > at
+    if case.state != "received" or case.deadline_at is None:
+        return True
+    return takeover_from(case.deadline_at, rules) > at
 
 
 @dataclass(frozen=True)
@@ -592,8 +607,9 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     organisation of the victim's (or children's) municipality, with what the hand-off tells (handover.py).
     When that registration's notification there is open and still being worked (`being_worked`), the
     hand-off joins it: its history and the inbox say so, and its assessor is alerted. When it is open but
-    waited past its term without an assessment, a new notification takes it over (it closes, saying so on
-    both sides). Either way the hand-off counts as taken only once Veilig Thuis takes it up."""
+    waited past its term and the grace after it without an assessment, a new notification takes it over (it
+    closes, saying so on both sides). Either way the hand-off counts as taken only once Veilig Thuis takes
+    it up."""
     rules = chain_rules()
     police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
         pk=handoff.case_id
@@ -604,7 +620,7 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     at = handoff.created_at
     told = handover_told(handoff, police_case)
     existing = target.open
-    if existing is not None and being_worked(existing, at=at):
+    if existing is not None and being_worked(existing, at=at, rules=rules):
         return _join(existing, handoff=handoff, police_case=police_case, told=told, actor=actor, rules=rules)
     if existing is not None:  # the database keeps one open notification per registration: this one first
         Notification.objects.filter(pk=existing.pk).update(open=False)
@@ -708,7 +724,10 @@ def _join(
 def _take_over(old: Notification, *, by: Notification, police_case: Case, at: datetime) -> None:
     """`old` waited past its term without an assessment: it closes, taken over by `by` (its owner, still
     with the organisation, owns `by`); the police case's alert that no feedback came on it is settled, and
-    its history says why."""
+    its history says why. Marked taken over before its case closes, so that the desk's row in step with the
+    case (`sync_notification`) does not count the close as its assessment."""
+    Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
+    old.taken_over_by = by
     case_close_taken_over(
         old.case,
         by=by.case,
@@ -718,8 +737,6 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case, at: da
         ),
         at=at,
     )
-    Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
-    old.taken_over_by = by
     owner = old.case.owner
     if owner is not None and owner.is_active:
         with contextlib.suppress(Refused):
@@ -891,7 +908,9 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         notification.outcome = outcome
         notification.outcome_at = now
     notification.closed_at = case.closed_at
-    if case.state != "received" and notification.assessed_at is None:
+    # Closed as taken over is no assessment: the notification that took it over carries the term.
+    taken_over = notification.taken_over_by_id is not None
+    if case.state != "received" and notification.assessed_at is None and not taken_over:
         notification.assessed_at = now
     if case.state == "investigation" and notification.investigation_at is None:
         notification.investigation_at = now

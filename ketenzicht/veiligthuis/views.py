@@ -231,6 +231,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
         "late": _("assessed late"),
         "overdue_now": _("overdue now"),
         "waiting": _("within the term"),
+        "taken_over": _("taken over by a new notification"),
     }
     chart = weekly_bars_svg(
         [
@@ -241,6 +242,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
                     "late": row.late.value,
                     "overdue_now": row.overdue_now.value,
                     "waiting": row.waiting.value,
+                    "taken_over": row.taken_over.value,
                 },
             )
             for row in rows
@@ -248,8 +250,8 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
         title=_("Safety assessments per week of receipt: %(where)s")
         % {"where": region.name if region else _("all regions")},
         description=_(
-            "Stacked bars per week: assessed in time, assessed late, overdue now, within the term. "
-            "The table below gives the same figures."
+            "Stacked bars per week: assessed in time, assessed late, overdue now, within the term, taken "
+            "over by a new notification. The table below gives the same figures."
         ),
         legend=legend,
         suppressed_label=_("fewer than 5 of another organisation"),
@@ -261,6 +263,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
                 ("late", row.late),
                 ("overdue_now", row.overdue_now),
                 ("waiting", row.waiting),
+                ("taken_over", row.taken_over),
             )
             if cell.value is None
         },

@@ -187,7 +187,9 @@ def expected_from_the_register(now: datetime) -> dict[Key, float]:
     for notification in Notification.objects.exclude(outcome="forwarded").select_related("municipality"):
         where = [a for a in areas_of(notification.municipality, None) if a[0] != "vt_region"]
         where.append(("vt_region", notification.organisation.code))
-        if notification.assessed_at is not None:
+        if notification.taken_over_by_id is not None:
+            status = "taken_over"
+        elif notification.assessed_at is not None:
             due = notification.assessment_due_at
             status = "in_time" if due is None or notification.assessed_at <= due else "late"
         elif notification.assessment_due_at is not None and notification.assessment_due_at <= now:

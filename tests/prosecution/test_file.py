@@ -18,7 +18,8 @@ from ketenzicht.measures.selectors import may_change, measure_rows
 from ketenzicht.measures.services import MeasureInvalid
 from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
-from ketenzicht.prosecution.models import PartnerRequest
+from ketenzicht.prosecution.feedback import VT_NOW_NEEDED_LINE
+from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
 from ketenzicht.prosecution.services import (
     ORDER_PERIOD,
     FileRefused,
@@ -29,7 +30,8 @@ from ketenzicht.prosecution.services import (
     triage_choose,
 )
 from ketenzicht.registrations.models import Disclosure
-from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.models import Notification, Origin
+from ketenzicht.veiligthuis.services import notification_open, registration_facts
 from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
@@ -190,6 +192,80 @@ def test_no_veilig_thuis_information_is_needed_outside_the_domestic_circle(
     assert not Notification.objects.filter(police_case=police_case).exists()
     assert not Notification.objects.filter(registration=file.registration).exists()
     assert file.case.data["vt_information"] == "not_required" and not file.domestic
+
+
+def _notified_later(file: ZsmFile, police_case: Any) -> Notification:
+    """Veilig Thuis is notified of the file's registration after the file opened, from its police case."""
+    facts = registration_facts([file.registration_id])[file.registration_id]
+    return notification_open(
+        facts=facts,
+        organisation=Organisation.objects.get(code="vt-brabant-noordoost"),
+        municipality=None,
+        origin=Origin.POLICE_CASE,
+        actor=None,
+        police_case=police_case,
+    )
+
+
+def test_a_file_that_needed_no_veilig_thuis_waits_for_it_once_veilig_thuis_is_notified_after_all(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, _pieter, _post = prosecutors
+    file, police_case = send_to_zsm(
+        make_user, relation="acquaintance", offences=["285b"], kind="klacht", municipality=""
+    )
+    assert file.case.data["vt_information"] == "not_required"
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    ZsmFile.objects.filter(pk=file.pk).update(vt_information_at=timezone.now())  # as a step's sync keeps it
+
+    notification = _notified_later(file, police_case)
+    file.refresh_from_db()
+    case.refresh_from_db()
+    assert case.data["vt_information"] == "" and file.vt_information_at is None and case.state == "at_zsm"
+    line = CaseEvent.objects.get(case=case, detail__what=VT_NOW_NEEDED_LINE)
+    assert line.actor is None and line.detail["notification"] == notification.case.reference
+    assert notification.case.reference in line.reason and "Veilig Thuis Brabant Noordoost" in line.reason
+    # A criminal decision waits for Veilig Thuis now ...
+    with pytest.raises(Refused) as refused:
+        case_take(case, "decide_penalty_order", actor=eva, expected_version=None, values={"penalty": "boete"})
+    assert refused.value.code == "recorded" and "vt_information" in refused.value.detail
+    # ... until its information is in.
+    file = vt_assessed(make_user, file)
+    assert file.case.data["vt_information"] == "in" and file.vt_information_at is not None
+    case = case_take(
+        file.case,
+        "decide_penalty_order",
+        actor=eva,
+        expected_version=None,
+        values={"penalty": "boete"},
+        reason="bekennende verdachte",  # the partners' answers are not awaited
+    )
+    assert case.state == "decided"
+
+
+def test_a_decided_file_is_left_as_it_was_when_veilig_thuis_is_notified_later(
+    make_user: Any, prosecutors: Any
+) -> None:
+    eva, _pieter, _post = prosecutors
+    file, police_case = send_to_zsm(
+        make_user, relation="acquaintance", offences=["285b"], kind="klacht", municipality=""
+    )
+    case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    case = case_take(
+        case,
+        "decide_dismissal",
+        actor=eva,
+        expected_version=None,
+        values={"dismissal_ground": "public_interest"},
+        reason="eerste keer",
+    )
+    assert case.closed_at is not None
+    lines = CaseEvent.objects.filter(case=case).count()
+
+    _notified_later(file, police_case)
+    case.refresh_from_db()
+    assert case.data["vt_information"] == "not_required"
+    assert CaseEvent.objects.filter(case=case).count() == lines
 
 
 @override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})

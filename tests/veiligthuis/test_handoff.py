@@ -15,11 +15,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from ketenzicht.insights.facts import facts_between
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
+from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.models import Notification
-from ketenzicht.veiligthuis.services import notification_forward, protocol_check
+from ketenzicht.veiligthuis.rules import chain_rules
+from ketenzicht.veiligthuis.selectors import timeliness
+from ketenzicht.veiligthuis.services import being_worked, notification_forward, protocol_check
+from ketenzicht.workprocesses.engine.deadlines import grace_end
 from ketenzicht.workprocesses.models import Alert, Case, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
@@ -244,3 +249,80 @@ def test_a_forwarded_notification_takes_what_the_police_handed_over_along_untake
     forwarded.refresh_from_db()
     assert forwarded.handovers == notification.handovers and forwarded.news
     assert Handoff.objects.get(kind="veilig_thuis").taken_at is None  # Amsterdam has not taken it up yet
+
+
+def test_a_notification_taken_over_counts_as_taken_over_not_overdue_and_the_new_one_carries_the_term(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.get()
+    _notify(_client(screener), police)
+    old.refresh_from_db()
+    new = Notification.objects.exclude(pk=old.pk).get()
+    assert old.taken_over_by == new
+    # Its close by the take-over is no assessment.
+    assert old.assessed_at is None and old.assessed_in_time is None
+
+    # The Veilig Thuis desk's figures: the old one in the week it came in, taken over (not overdue, not
+    # late, not in the share in time); the new one in this week, within its term.
+    figures = timeliness(viewer=old.organisation, weeks=8, organisation=old.organisation)
+    week_of = {row.label: row for row in figures.weeks}
+    old_week = "{}-W{:02d}".format(*timezone.localtime(old.received_at).isocalendar()[:2])
+    new_week = "{}-W{:02d}".format(*timezone.localtime(new.received_at).isocalendar()[:2])
+    counted = week_of[old_week]
+    assert (counted.received.value, counted.taken_over.value) == (1, 1)
+    assert (counted.overdue_now.value, counted.late.value, counted.in_time.value) == (0, 0, 0)
+    assert counted.share_in_time is None
+    assert (week_of[new_week].waiting.value, week_of[new_week].taken_over.value) == (1, 0)
+    [(_organisation, region)] = [(o, r) for o, r in figures.regions if o.pk == old.organisation_id]
+    assert (region.received.value, region.taken_over.value, region.overdue_now.value) == (2, 1, 0)
+    assert (region.waiting.value, region.share_in_time) == (1, None)
+    page = (
+        _client(make_user("team_lead", organisation=VT))
+        .get(reverse("veiligthuis:timeliness") + "?weken=8")
+        .content.decode()
+    )
+    assert "Taken over" in page
+
+    # The insight desk's facts: the same.
+    first = timezone.localdate() - timedelta(days=40)
+    parts = {
+        fact.part.partition(":")[2]
+        for fact in facts_between(first, timezone.localdate())
+        if fact.figure == "vt_notifications"
+    }
+    assert parts == {"taken_over", "waiting"}
+
+
+def test_a_notification_just_past_its_term_is_not_taken_over_within_the_grace(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=0)
+    # Its term passed a minute ago, without a safety assessment.
+    due = timezone.now() - timedelta(minutes=1)
+    Case.objects.filter(vt_notification__isnull=False).update(deadline_at=due)
+    Notification.objects.update(deadline_at=due, assessment_due_at=due)
+    old = Notification.objects.select_related("case").get()
+    rules = chain_rules()
+    assert rules.protocol.takeover_grace_working_days == 1
+    until = grace_end(due, 1)  # the end of the next working day after the day the term passed
+    assert until > timezone.now() + timedelta(hours=1)
+    # Both sides of the bound: still worked up to the end of the grace, taken over from it.
+    assert being_worked(old, at=until - timedelta(minutes=1))
+    assert not being_worked(old, at=until)
+    # Without a grace, a minute past the term was enough.
+    no_grace = rules.model_copy(
+        update={"protocol": rules.protocol.model_copy(update={"takeover_grace_working_days": 0})}
+    )
+    assert not being_worked(old, at=timezone.now(), rules=no_grace)
+
+    # The step says beforehand that the hand-off joins it, and until when the grace runs.
+    client = _client(screener)
+    step = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    with translation.override("en"):
+        said = f"within the grace after it (until {deadline_text(until)})"
+    assert said in step and "opens no new notification" in step
+    _notify(client, police)
+    old.refresh_from_db()
+    assert Notification.objects.count() == 1
+    assert old.open and old.taken_over_by is None and old.news and len(old.handovers) == 1

@@ -6,7 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM, add_working_days, deadline_at, is_working_day
+from ketenzicht.workprocesses.engine.deadlines import (
+    AMSTERDAM,
+    add_working_days,
+    deadline_at,
+    grace_end,
+    is_working_day,
+)
 from ketenzicht.workprocesses.engine.definition import DeadlineUnit
 
 
@@ -48,3 +54,28 @@ def test_day_deadlines_end_at_midnight_in_amsterdam_and_hours_are_calendar_hours
 def test_a_naive_start_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         deadline_at(datetime(2026, 1, 5, 9), 1, DeadlineUnit.HOURS)
+
+
+@pytest.mark.parametrize(
+    ("passed", "working_days", "ends"),
+    [
+        # A day term of Monday 7 December passes at midnight: one working day's grace is Tuesday.
+        (datetime(2026, 12, 8, 0, 0, tzinfo=AMSTERDAM), 1, datetime(2026, 12, 9, 0, 0, tzinfo=AMSTERDAM)),
+        # Passed on a Friday (a term of hours): the grace is Monday, the weekend does not count.
+        (datetime(2026, 12, 11, 14, 30, tzinfo=AMSTERDAM), 1, datetime(2026, 12, 15, 0, 0, tzinfo=AMSTERDAM)),
+        # The term of Thursday 2 April 2026: Good Friday, the weekend and Easter Monday do not count.
+        (datetime(2026, 4, 3, 0, 0, tzinfo=AMSTERDAM), 1, datetime(2026, 4, 8, 0, 0, tzinfo=AMSTERDAM)),
+        (datetime(2026, 4, 3, 0, 0, tzinfo=AMSTERDAM), 2, datetime(2026, 4, 9, 0, 0, tzinfo=AMSTERDAM)),
+        # No grace: the term itself.
+        (datetime(2026, 12, 8, 0, 0, tzinfo=AMSTERDAM), 0, datetime(2026, 12, 8, 0, 0, tzinfo=AMSTERDAM)),
+    ],
+)
+def test_a_grace_after_a_deadline_counts_working_days_after_the_day_it_passed(
+    passed: datetime, working_days: int, ends: datetime
+) -> None:
+    assert grace_end(passed, working_days) == ends
+
+
+def test_a_negative_grace_is_refused() -> None:
+    with pytest.raises(ValueError, match="working_days"):
+        grace_end(datetime(2026, 12, 8, tzinfo=AMSTERDAM), -1)

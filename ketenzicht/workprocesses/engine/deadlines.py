@@ -58,3 +58,14 @@ def deadline_at(start: datetime, amount: int, unit: DeadlineUnit, tz: ZoneInfo =
     else:
         last = add_working_days(local.date(), amount)
     return datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=tz)
+
+
+def grace_end(passed: datetime, working_days: int, tz: ZoneInfo = AMSTERDAM) -> datetime:
+    """The end of a grace of `working_days` after a deadline that passed at `passed` (aware): the end of the
+    `working_days`-th working day after the day it passed, in `tz`'s calendar. A day deadline passes at the
+    midnight after its last day, which counts as the day it passed. 0: the deadline itself."""
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    if working_days == 0:
+        return passed
+    return deadline_at(passed - timedelta(microseconds=1), working_days, DeadlineUnit.WORKING_DAYS, tz)
