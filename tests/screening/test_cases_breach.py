@@ -5,6 +5,7 @@ measure. A registration of the bound person that breaches nothing joins nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.measures.models import Breach
 from ketenzicht.screening.models import ScreeningCase
+from ketenzicht.screening.selectors import pair_history, pair_prefill
 from ketenzicht.workprocesses.models import Case
 from tests.conftest import exchange_registration, in_numbering
 from tests.measures.helpers import couple_with_case, recent, restraining_order
@@ -46,8 +48,11 @@ def bound_alone(
     return intake_registration(actor=None, data=data, channel="import").registration
 
 
-def test_an_arrest_for_a_breach_naming_the_bound_person_alone_joins_the_case_of_the_measure_s_pair() -> None:
+def test_an_arrest_for_a_breach_naming_the_bound_person_alone_joins_the_case_of_the_measure_s_pair(
+    make_user: Callable[..., Any],
+) -> None:
     marco, lotte, case = couple_with_case()
+    before = list(case.registrations.values_list("pk", flat=True))
     measure = restraining_order(marco, lotte, case)
     arrest = bound_alone(
         "PL0600-B-1",
@@ -65,6 +70,14 @@ def test_an_arrest_for_a_breach_naming_the_bound_person_alone_joins_the_case_of_
     assert line.detail["measures"] == [measure.reference]
     assert measure.reference in line.detail["desk_note"]
     assert line.detail["reasons"] == ["measure_breach"]
+    # The screening's evidence counts it: the threat and the arrest, the arrest a breach of the ban; the
+    # case page's history of the pair shows it.
+    facts = pair_prefill(screening)
+    assert set(facts["incidents_12_months"].evidence) == {*before, arrest.pk}
+    assert facts["incidents_12_months"].answer == len(before) + 1
+    assert facts["breach_of_ban"].evidence == (arrest.pk,)
+    screener = make_user("case_screener")
+    assert arrest in pair_history(screener, screening).shown
 
 
 def test_without_an_open_case_of_the_pair_the_breach_opens_one_for_the_measure_s_pair() -> None:
