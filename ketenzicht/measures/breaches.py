@@ -1,8 +1,8 @@
 """The intake step that finds breaches of protective measures: `breaches_detect(registration_ids)` runs
 after `veiligthuis` in the intake pipeline. It reads the batch's linked persons and the measures binding them
 in two queries, and only when a measure binds one of them reads what else it needs; a breach found is stored,
-written in the measure's (and its police case's) history, its registration disclosed to the measure's district
-office, and alerted to whoever acts on it."""
+told to the desks above (`signals.breaches_stored`), written in the measure's (and its police case's)
+history, its registration disclosed to the measure's district office, and alerted to whoever acts on it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from ketenzicht.workprocesses.models import Case
 from .engine.periods import active_on
 from .history import case_line, person_name
 from .models import Breach, BreachKind, Condition, Measure, MeasureEvent, MeasureEventKind
+from .signals import breaches_stored
 
 # A registration that shows a measure possibly broken is disclosed to the measure's district office (the
 # sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
@@ -285,7 +286,6 @@ def _breaches_found(
         )
         .in_bulk([m for m, _, _ in found])
     )
-    joined = _open_police_cases({r for _, r, _ in found})
     rows = [
         Breach(
             measure=measures[measure_id],
@@ -298,6 +298,11 @@ def _breaches_found(
         for measure_id, pk, kinds in found
     ]
     breaches = _breaches_store(rows, new=new)
+    if not breaches:
+        return []
+    breaches_stored.send(sender=Breach, breaches=breaches, at=at)
+    # The open police cases the registrations are on, the cases of the measures' pairs they joined included.
+    joined = _open_police_cases({breach.registration_id for breach in breaches})
     MeasureEvent.objects.bulk_create(
         [
             MeasureEvent(

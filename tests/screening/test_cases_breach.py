@@ -6,9 +6,11 @@ measure. A registration of the bound person that breaches nothing joins nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.measures.models import Breach
@@ -115,3 +117,15 @@ def test_a_registration_of_the_bound_person_that_breaches_nothing_does_not_join(
     inside = bound_alone("PL0600-B-5", offences=[], municipality="GM0796")
     assert Breach.objects.get(registration=inside).kind == "area"
     assert case.registrations.filter(pk=inside.pk).exists()
+
+
+def test_a_measure_registered_after_the_fact_puts_the_arrest_since_its_first_day_on_the_pair_s_case() -> None:
+    marco, lotte, case = couple_with_case()  # a week ago: the threat that led to the measure
+    arrest = bound_alone("PL0600-B-6", offences=["184a"])
+    assert not case.registrations.filter(pk=arrest.pk).exists()  # no measure yet: nobody's pair
+    measure = restraining_order(marco, lotte, case, starts_on=timezone.localdate() - timedelta(days=7))
+    assert Breach.objects.get(registration=arrest).measure == measure
+    assert case.registrations.filter(pk=arrest.pk).exists()
+    line = case.events.get(kind="registration")
+    assert line.detail["registrations"] == [arrest.pk] and line.detail["measures"] == [measure.reference]
+    assert ScreeningCase.objects.count() == 1
