@@ -10,6 +10,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.intake.pipeline import intake_registration
@@ -70,7 +72,11 @@ def test_an_arrest_for_a_breach_naming_the_bound_person_alone_joins_the_case_of_
     line = case.events.get(kind="registration")
     assert line.detail["registrations"] == [arrest.pk]
     assert line.detail["measures"] == [measure.reference]
-    assert measure.reference in line.detail["desk_note"]
+    # A record in the installation's language (Dutch), as the case page shows it to everyone.
+    assert (
+        line.detail["desk_note"]
+        == f"Toegevoegd als overtreding van beschermingsmaatregel {measure.reference}."
+    )
     assert line.detail["reasons"] == ["measure_breach"]
     # The screening's evidence counts it: the threat and the arrest, the arrest a breach of the ban; the
     # case page's history of the pair shows it.
@@ -80,6 +86,11 @@ def test_an_arrest_for_a_breach_naming_the_bound_person_alone_joins_the_case_of_
     assert facts["breach_of_ban"].evidence == (arrest.pk,)
     screener = make_user("case_screener")
     assert arrest in pair_history(screener, screening).shown
+    # The case page's history line says it joined as a breach of the measure, in Dutch.
+    client = Client()
+    client.force_login(screener)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert f"Toegevoegd als overtreding van beschermingsmaatregel {measure.reference}." in page
 
 
 def test_without_an_open_case_of_the_pair_the_breach_opens_one_for_the_measure_s_pair() -> None:
@@ -96,7 +107,9 @@ def test_without_an_open_case_of_the_pair_the_breach_opens_one_for_the_measure_s
     assert list(screening.case.registrations.all()) == [arrest]
     opened = screening.case.events.get(kind="opened")
     assert opened.detail["measures"] == [measure.reference]
-    assert measure.reference in opened.detail["desk_note"]
+    assert opened.detail["desk_note"] == (
+        f"Geopend voor een overtreding van beschermingsmaatregel {measure.reference}."
+    )
 
 
 def test_a_registration_of_the_bound_person_that_breaches_nothing_does_not_join() -> None:
