@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any
 
 # The ids of one object type, as the log stores them (text) -> the name of each that has one.
 Namer = Callable[[Collection[str]], Mapping[str, str]]
@@ -47,3 +48,19 @@ def object_ids_named(text: str, object_type: str = "") -> dict[str, list[str]]:
     types = [object_type] if object_type else list(_FINDERS)
     found = {t: sorted(_FINDERS[t](text)) for t in types if t in _FINDERS}
     return {t: ids for t, ids in found.items() if ids}
+
+
+def by_field(model: Any, field: str) -> tuple[Namer, Finder]:
+    """A namer and a finder for objects logged by their primary key and known by one field of `model` (a
+    case by its reference "Z2026-000080", a measure by "MR2026-000001"). For an app's AppConfig.ready."""
+
+    def namer(ids: Collection[str]) -> dict[str, str]:
+        numbers = [int(i) for i in ids if i.isdigit()]
+        return {
+            str(pk): str(name) for pk, name in model.objects.filter(pk__in=numbers).values_list("pk", field)
+        }
+
+    def finder(text: str) -> list[str]:
+        return [str(pk) for pk in model.objects.filter(**{field: text.strip()}).values_list("pk", flat=True)]
+
+    return namer, finder

@@ -14,7 +14,9 @@ transaction:
     5. screening   (per batch) open a screening case in the registration's police unit for every suspect-
                    victim pair the case rules name (a DV relation, stalking, a breach of a measure, a
                    pattern signal about the pair), or add the registration to the pair's open case there
-                   (now; for a historic import, when the pair's registrations were registered)
+                   (now; for a historic import, when the pair's registrations were registered); a breach
+                   of a measure in force (judged as step 7 judges it) brings the measure's pair, bound and
+                   protected person, also when the registration names the bound person alone
     6. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
                    region of the victim's (or children's) municipality; alert the assessor of an open
                    notification when a new police registration shows rising risk
@@ -154,7 +156,9 @@ def screening(batch: list[IntakeContext]) -> None:
     # The cases are opened by the system (the registrar did not choose to open one): actor None; now, or
     # for a historic import when the registrations came in.
     screening_cases_for(
-        [ctx.registration.pk for ctx in batch], at_registered=any(ctx.historic for ctx in batch)
+        [ctx.registration.pk for ctx in batch],
+        at_registered=any(ctx.historic for ctx in batch),
+        linked={ctx.registration.pk: ctx.persons for ctx in batch},
     )
 
 

@@ -10,6 +10,12 @@ class MeasuresConfig(AppConfig):
     verbose_name = "Protective measures"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import by_field, object_naming_register
+
+        from .models import Measure
+
+        object_naming_register("measure", *by_field(Measure, "reference"))  # the access log: "MR2026-000001"
+
         from ketenzicht.dossiers.panels import register_dossier_panel
         from ketenzicht.registrations.purposes import linked_purpose_register
         from ketenzicht.workprocesses.panels import register_case_panel

@@ -1,8 +1,8 @@
 """The intake step that finds breaches of protective measures: `breaches_detect(registration_ids)` runs
 after `veiligthuis` in the intake pipeline. It reads the batch's linked persons and the measures binding them
 in two queries, and only when a measure binds one of them reads what else it needs; a breach found is stored,
-written in the measure's (and its police case's) history, its registration disclosed to the measure's district
-office, and alerted to whoever acts on it."""
+told to the desks above (`signals.breaches_stored`), written in the measure's (and its police case's)
+history, its registration disclosed to the measure's district office, and alerted to whoever acts on it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from ketenzicht.workprocesses.models import Case
 from .engine.periods import active_on
 from .history import case_line, person_name
 from .models import Breach, BreachKind, Condition, Measure, MeasureEvent, MeasureEventKind
+from .signals import breaches_stored
 
 # A registration that shows a measure possibly broken is disclosed to the measure's district office (the
 # sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
@@ -88,6 +89,7 @@ class _Candidate:
     """A measure binding a person of the batch, as the rules need it."""
 
     pk: int
+    reference: str
     suspect_id: int
     starts_on: date
     ends_on: date
@@ -154,13 +156,13 @@ def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Cand
     if days:
         measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
     candidates: dict[int, _Candidate] = {}
-    for pk, suspect, starts_on, ends_on, conditions, areas, protected in measures.values_list(
-        "id", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"
+    for pk, reference, suspect, starts_on, ends_on, conditions, areas, protected in measures.values_list(
+        "id", "reference", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"
     ):
         found = candidates.get(pk)
         if found is None:
             found = candidates[pk] = _Candidate(
-                pk, suspect, starts_on, ends_on, conditions or [], areas or {}
+                pk, reference, suspect, starts_on, ends_on, conditions or [], areas or {}
             )
         if protected is not None:
             found.protected.add(protected)
@@ -186,31 +188,67 @@ def breaches_detect(
     stored in the caller's transaction (the pipeline's new ones). It saves a read (one query when no measure
     binds a person of the batch), and the breaches go in without a savepoint: none can exist for them yet.
     Without it: two queries when nothing binds (the batch's facts, the measures)."""
+    facts, candidates = _judged_against(registration_ids, linked)
+    if not candidates:
+        return []
+    return _breaches_found(facts, candidates, at=at or timezone.now(), new=linked is not None)
+
+
+@dataclass(frozen=True)
+class BreachOf:
+    """A registration judged a breach of a measure in force (as `breaches_detect` judges it, nothing
+    stored): the measure, the person it binds and the persons it protects."""
+
+    registration: int
+    measure: str  # its reference
+    suspect: int
+    protected: tuple[int, ...]
+
+
+def breaches_judge(
+    registration_ids: Sequence[int], *, linked: Mapping[int, Iterable[int]] | None = None
+) -> dict[int, list[BreachOf]]:
+    """The breaches `breaches_detect` finds in these registrations, judged and not stored: registration id
+    -> the measures it breaches, for a desk that acts on them in the same intake before (or without) the
+    measures step (the screening step: the registration joins the case of each measure's pair). `linked`
+    as for `breaches_detect`: one query when no measure binds a person of the batch, else two."""
+    facts, candidates = _judged_against(registration_ids, linked)
+    by_pk = {candidate.pk: candidate for candidate in candidates}
+    found: dict[int, list[BreachOf]] = defaultdict(list)
+    for measure_id, pk, _kinds in _judge(facts, candidates):
+        measure = by_pk[measure_id]
+        protected = tuple(sorted(measure.protected - {measure.suspect_id}))
+        found[pk].append(BreachOf(pk, measure.reference, measure.suspect_id, protected))
+    return dict(found)
+
+
+def _judged_against(
+    registration_ids: Sequence[int], linked: Mapping[int, Iterable[int]] | None
+) -> tuple[dict[int, _Seen], list[_Candidate]]:
+    """The facts of the registrations and the measures to judge them against ([] when none binds a person
+    of them: then the facts may be left unread)."""
     ids = list(registration_ids)
     if not ids:
-        return []
+        return {}, []
     if linked is not None:
         persons = {p for pk in ids for p in linked.get(pk, ())}
         if not persons:
-            return []
-        candidates = _candidates(persons)  # by suspect alone: the days are checked below
+            return {}, []
+        candidates = _candidates(persons)  # by suspect alone: the days are checked in `_judge`
         if not candidates:
-            return []
-        facts = _facts(ids)
-    else:
-        facts = _facts(ids)
-        persons = {p for fact in facts.values() for p in fact.persons}
-        if not persons:
-            return []
-        candidates = _candidates(persons, [fact.day for fact in facts.values()])
-        if not candidates:
-            return []
-    return _breaches_found(facts, list(candidates.values()), at=at or timezone.now(), new=linked is not None)
+            return {}, []
+        return _facts(ids), list(candidates.values())
+    facts = _facts(ids)
+    persons = {p for fact in facts.values() for p in fact.persons}
+    if not persons:
+        return facts, []
+    return facts, list(_candidates(persons, [fact.day for fact in facts.values()]).values())
 
 
-def _breaches_found(
-    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
-) -> list[Breach]:
+def _judge(facts: dict[int, _Seen], candidates: list[_Candidate]) -> list[tuple[int, int, list[str]]]:
+    """(measure id, registration id, breach kinds) of every measure in force that day binding a person
+    linked into the registration, when a protected person is in it too, it lies in a banned area while an
+    area ban holds, or it reports a breach of a measure."""
     found: list[tuple[int, int, list[str]]] = []
     for pk, fact in facts.items():
         for measure in candidates:
@@ -227,6 +265,13 @@ def _breaches_found(
                 kinds.append(BreachKind.REPORTED)
             if kinds:
                 found.append((measure.pk, pk, kinds))
+    return found
+
+
+def _breaches_found(
+    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
+) -> list[Breach]:
+    found = _judge(facts, candidates)
     if not found:
         return []
     measures = (
@@ -241,7 +286,6 @@ def _breaches_found(
         )
         .in_bulk([m for m, _, _ in found])
     )
-    joined = _open_police_cases({r for _, r, _ in found})
     rows = [
         Breach(
             measure=measures[measure_id],
@@ -254,6 +298,11 @@ def _breaches_found(
         for measure_id, pk, kinds in found
     ]
     breaches = _breaches_store(rows, new=new)
+    if not breaches:
+        return []
+    breaches_stored.send(sender=Breach, breaches=breaches, at=at)
+    # The open police cases the registrations are on, the cases of the measures' pairs they joined included.
+    joined = _open_police_cases({breach.registration_id for breach in breaches})
     MeasureEvent.objects.bulk_create(
         [
             MeasureEvent(

@@ -7,6 +7,13 @@ class ProsecutionConfig(AppConfig):
     verbose_name = "ZSM and prosecution"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import by_field, object_naming_register
+
+        from .models import ZsmFile
+
+        # The access log names a ZSM file by its case's reference (its key is the case's).
+        object_naming_register("zsm_file", *by_field(ZsmFile, "case__reference"))
+
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.organisations.signals import absence_changed

@@ -9,6 +9,7 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.measures.signals import breaches_stored
         from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
@@ -27,6 +28,7 @@ class ScreeningConfig(AppConfig):
         from .receivers import (
             SCREENING_PROCESSES,
             join_pair_of_manual_case,
+            join_pairs_of_breaches,
             lapse_waiting_lowerings,
             refuse_second_open_case,
             sync_screening_case,
@@ -40,6 +42,7 @@ class ScreeningConfig(AppConfig):
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
         case_registrations_joined.connect(join_pair_of_manual_case, dispatch_uid="screening-manual-pair")
         signals_reopened.connect(tell_signal_reopened, dispatch_uid="screening-signal-reopened")
+        breaches_stored.connect(join_pairs_of_breaches, dispatch_uid="screening-breach-pairs")
         user_holdings.connect(acute_held_by, dispatch_uid="screening-acute-held")
         register_case_panel("screening", screening_panel)
         # The pair's history on the case page links its registrations with the case as purpose.

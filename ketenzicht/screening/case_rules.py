@@ -34,7 +34,8 @@ class Labels(_Strict):
 class Reason(_Strict):
     """A reason to open a case for a suspect-victim pair. It applies when any of its tests holds: the pair's
     relation is one of `relations`, the registration names one of `offences` or is of one of `kinds`, the
-    pair has a pattern signal of one of `signals` ("any": any signal about the pair)."""
+    pair has a pattern signal of one of `signals` ("any": any signal about the pair), `breaches`: the
+    registration breaches a protective measure in force that binds the suspect and protects the victim."""
 
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: Labels
@@ -43,17 +44,22 @@ class Reason(_Strict):
     offences: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     signals: tuple[str, ...] | Literal["any"] = ()
+    breaches: bool = False
 
     @model_validator(mode="after")
     def _has_a_test(self) -> Reason:
-        if not (self.relations or self.offences or self.kinds or self.signals):
-            raise ValueError(f"reason {self.code!r} has no test (relations, offences, kinds or signals)")
+        if not (self.relations or self.offences or self.kinds or self.signals or self.breaches):
+            raise ValueError(
+                f"reason {self.code!r} has no test (relations, offences, kinds, signals or breaches)"
+            )
         return self
 
     def applies(self, facts: Facts, pair: PairFacts) -> bool:
         if set(self.relations) & pair.relations:
             return True
         if set(self.offences) & facts.offences or facts.kind in self.kinds:
+            return True
+        if self.breaches and pair.measures:
             return True
         if self.signals == "any":
             return bool(pair.signals)
@@ -106,12 +112,16 @@ def load_case_rules(path: Path = CASE_RULES_PATH) -> CaseRules:
 @dataclass(frozen=True, slots=True)
 class PairFacts:
     """A suspect-victim pair of a registration (person ids after linking): the relation kinds written down
-    between them in it (either direction) and the rules of the pattern signals about the pair."""
+    between them in it (either direction), the rules of the pattern signals about the pair, and the
+    protective measures binding the suspect and protecting the victim that the registration breaches (their
+    references; such a pair need not be named in the registration: a breach of a contact ban may name the
+    suspect alone)."""
 
     suspect: int
     victim: int
     relations: frozenset[str] = field(default=frozenset())
     signals: frozenset[str] = field(default=frozenset())
+    measures: frozenset[str] = field(default=frozenset())
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +156,11 @@ def decide(rules: CaseRules, facts: Facts) -> tuple[Opening, ...]:
             pair
             if known is None
             else PairFacts(
-                pair.suspect, pair.victim, known.relations | pair.relations, known.signals | pair.signals
+                pair.suspect,
+                pair.victim,
+                known.relations | pair.relations,
+                known.signals | pair.signals,
+                known.measures | pair.measures,
             )
         )
     openings: list[Opening] = []

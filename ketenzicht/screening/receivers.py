@@ -5,6 +5,7 @@ in after it was closed) is told to whoever works the pair's case, or else to the
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from ketenzicht.workprocesses.services import case_record
 from .engine.urgency import rank_of
 from .models import ScreeningCase
 from .recording import screening_lapse_waiting
-from .services import provisional_urgency_of
+from .services import provisional_urgency_of, screening_cases_for
 
 # Where a case's urgency comes from: decided at the screening; else suggested by the last screening, or by
 # the register's facts when the case opened or got a registration (provisional), whichever is the more
@@ -287,3 +288,12 @@ def _pair_case(signal: Signal) -> Case | None:
         .first()
     )
     return row.case if row is not None else None
+
+
+def join_pairs_of_breaches(sender: Any, breaches: list[Any], at: datetime, **kwargs: Any) -> None:
+    """Breaches of protective measures stored (`measures.signals.breaches_stored`): each registration joins
+    the open case of its measure's pair in its unit, or opens one, as the screening step does at intake
+    (`screening_cases_for`, which judges the breaches again and adds nothing twice). At intake that step
+    put them there already; this is for a measure registered after the fact, whose breaches are the
+    suspect's registrations since its first day."""
+    screening_cases_for(sorted({breach.registration_id for breach in breaches}), at=at)

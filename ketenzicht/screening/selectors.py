@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from ketenzicht.measures.models import Breach
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.signals import Holding
@@ -177,6 +178,17 @@ def pair_prefill(screening_case: ScreeningCase, *, at: datetime | None = None) -
         victim=screening_case.victim_id,
         at=at or timezone.now(),
         signal_rules=list(rules),
+        breaches=pair_breaches(screening_case),
+    )
+
+
+def pair_breaches(screening_case: ScreeningCase) -> set[int]:
+    """The registrations found to breach a protective measure binding the pair's suspect and protecting its
+    victim (ids; the caller shows them through the access selectors): the pair's, named in them or not."""
+    return set(
+        Breach.objects.filter(
+            measure__suspect_id=screening_case.suspect_id, measure__protected=screening_case.victim_id
+        ).values_list("registration_id", flat=True)
     )
 
 
@@ -209,20 +221,25 @@ def prefill_rows(
 
 @dataclass(frozen=True)
 class PairHistory:
-    """The registrations in which both persons of a pair are linked, across units: those the user may see
-    under the case as purpose (oldest first), and the others counted per organisation and unit."""
+    """The registrations in which both persons of a pair are linked (or that breach a measure between
+    them), across units: those the user may see under the case as purpose (oldest first), and the others
+    counted per organisation and unit."""
 
     shown: list[Any]
     hidden: list[HiddenGroup]
 
 
 def pair_history(user: User, screening_case: ScreeningCase) -> PairHistory:
-    ids = list(
+    """The pair's history: the registrations in which both are linked, and those that breach a protective
+    measure binding the suspect and protecting the victim (an arrest for the breach may name the suspect
+    alone)."""
+    both = (
         Registration.objects.filter(mentions__link__person_id=screening_case.suspect_id)
         .filter(mentions__link__person_id=screening_case.victim_id)
         .values_list("pk", flat=True)
         .distinct()
     )
+    ids = sorted({*both, *pair_breaches(screening_case)})
     sight = registration_sight_for_user(user=user, ids=ids, purposed=True)
     shown = list(
         registration_list_for_user(user=user, purposed=True)

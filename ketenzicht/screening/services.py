@@ -13,7 +13,7 @@ import functools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,12 +21,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.db import query_rows
 from ketenzicht.db import quoted_table as _t
 from ketenzicht.linking.models import MentionLink
+from ketenzicht.measures.breaches import breaches_judge
+from ketenzicht.measures.selectors import person_names
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.models import Signal, SignalRegistration
@@ -53,6 +56,10 @@ HIGH_REASONS = {
     "stalking_signal": "signal",
     "pattern_signal": "signal",
 }
+
+# The history line of a registration that joins, or opens, the case of a measure's pair as a breach of it.
+NOTE_JOINED_AS_BREACH = gettext_noop("Joined as a breach of protective measure %(measures)s.")
+NOTE_OPENED_AS_BREACH = gettext_noop("Opened for a breach of protective measure %(measures)s.")
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 2_000
@@ -120,6 +127,12 @@ class _Read:
     present: set[tuple[int, int]] = field(default_factory=set)  # (case, registration) on an open case
     units: dict[int, str] = field(default_factory=dict)  # organisation id -> code
     names: dict[tuple[int, int], str] = field(default_factory=dict)  # (registration, person) -> its name
+    # (registration, suspect, victim) -> the measures binding the suspect and protecting the victim that the
+    # registration breaches (their references), as the measures register judges it
+    breaches: dict[tuple[int, int, int], list[str]] = field(default_factory=dict)
+    # person -> the name the register knows them by, for a pair's person no registration of it names (the
+    # protected person of a breach), read when a case opens for the pair
+    known_names: dict[int, str] = field(default_factory=dict)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -148,16 +161,23 @@ def _one_of(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
-def _statement(registration_ids: Sequence[int], sources: Sequence[str]) -> tuple[str, list[Any]]:
+def _statement(
+    registration_ids: Sequence[int], sources: Sequence[str], also: Sequence[int] = ()
+) -> tuple[str, list[Any]]:
     """The facts of a batch and what the cases already hold, as one statement of JSON arrays: one round trip
     where the ORM needs ten (registrations, offences, suspects and victims, relations, the pattern signals
     about the suspects and their evidence, persons merged since, the pairs' open cases, what is on them, the
-    units, the names the registrations write for the batch's persons)."""
+    units, the names the registrations write for the batch's persons). `also`: persons of pairs the batch
+    concerns without naming them (a breach's protected persons), whose open cases are read too."""
     reg, mention, link, person = _t(Registration), _t(PersonMention), _t(MentionLink), _t(Person)
     through, offence = _t(Registration.offences.through), _t(Offence)
     on_case = _t(Case.registrations.through)
     ids_sql, ids = _one_of("r.id", [int(pk) for pk in registration_ids])
     sources_sql, source_params = _one_of("r.source", list(sources))
+    also_sql, also_params = "", list[Any]()
+    if also:
+        where, also_params = _one_of("p.id", [int(pk) for pk in also])
+        also_sql = f"\n  UNION SELECT p.id FROM {person} p WHERE {where}"
     suspect, victim = MentionRole.SUSPECT.value, MentionRole.VICTIM.value
     provisional = _json_text("c.data", "urgency_provisional")
     # CROSS JOIN: SQLite joins in the order written (from the few signals and people of the batch to their
@@ -176,7 +196,7 @@ merged (old, new) AS (
   SELECT p.id, p.merged_into_id FROM {person} p WHERE p.merged_into_id IN (SELECT person_id FROM parties)
   UNION
   SELECT p.id, merged.new FROM {person} p JOIN merged ON p.merged_into_id = merged.old),
-people AS (SELECT person_id AS id FROM parties UNION SELECT old FROM merged),
+people AS (SELECT person_id AS id FROM parties UNION SELECT old FROM merged{also_sql}),
 signals AS (
   SELECT s.id, s.suspect_id, s.victim_id, s.rule FROM {_t(Signal)} s
   WHERE s.active AND s.victim_id IS NOT NULL
@@ -224,7 +244,8 @@ open_cases AS (
         ),
     ]
     select = ",\n  ".join(_agg(what, rest) for what, rest in columns)
-    return f"WITH RECURSIVE{ctes}\nSELECT\n  {select}", [*ids, *source_params, *source_params]
+    params = [*ids, *source_params, *also_params, *source_params]
+    return f"WITH RECURSIVE{ctes}\nSELECT\n  {select}", params
 
 
 def _fetch(sql: str, params: list[Any]) -> tuple[Any, ...]:
@@ -265,14 +286,27 @@ def _moment(value: Any) -> datetime:
     return found.replace(tzinfo=UTC) if found.tzinfo is None else found
 
 
-def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
-    """The facts of the registrations that may open a case and the state of the cases they may join."""
+def _read(
+    registration_ids: Sequence[int], rules: CaseRules, linked: Mapping[int, Iterable[int]] | None = None
+) -> _Read:
+    """The facts of the registrations that may open a case and the state of the cases they may join. A
+    registration that breaches a protective measure in force (`measures.breaches.breaches_judge`; `linked`
+    as the pipeline's link step found the persons) brings the measure's pairs (bound -> protected person),
+    whether it names the protected person or not."""
     if not registration_ids:
         return _Read([])
-    row = _fetch(*_statement(registration_ids, rules.sources))
+    breaches: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+    for pk, judged in breaches_judge(registration_ids, linked=linked).items():
+        for breach in judged:
+            for protected in breach.protected:
+                refs = breaches[(pk, breach.suspect, protected)]
+                if breach.measure not in refs:
+                    refs.append(breach.measure)
+    also = sorted({person for _pk, suspect, victim in breaches for person in (suspect, victim)})
+    row = _fetch(*_statement(registration_ids, rules.sources, also))
     (regs, offence_rows, party_rows, relation_rows, signal_rows, evidence_rows, merged_rows, open_rows,
      present_rows, unit_rows, name_rows) = (_json(value) for value in row)  # fmt: skip
-    read = _Read([])
+    read = _Read([], breaches=dict(breaches))
     if not regs:
         return read
     regs.sort(key=lambda r: (_moment(r[4]), r[0]))
@@ -297,15 +331,21 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
     for pk, source, kind, unit_id, at, reference, summary in regs:
         read.registrations[pk] = (source, reference, summary or "")
         read.registered[pk] = _moment(at)
+        named = [
+            (suspect, victim)
+            for suspect in dict.fromkeys(suspects.get(pk, ()))
+            for victim in dict.fromkeys(victims.get(pk, ()))
+        ]
+        breached = [(suspect, victim) for (of, suspect, victim) in breaches if of == pk]
         pairs = tuple(
             PairFacts(
                 suspect,
                 victim,
                 frozenset(relations.get((pk, suspect, victim), ())),
                 frozenset(signals.get((suspect, victim), ())),
+                frozenset(breaches.get((pk, suspect, victim), ())),
             )
-            for suspect in dict.fromkeys(suspects.get(pk, ()))
-            for victim in dict.fromkeys(victims.get(pk, ()))
+            for suspect, victim in dict.fromkeys([*named, *breached])
         )
         read.facts.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
     evidence_rows.sort(key=lambda r: (_moment(r[4]), r[2]))
@@ -388,7 +428,25 @@ def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim
 def _name(read: _Read, pair: _Pair, person: int) -> str:
     """The name the pair's latest registration that names the person writes for it."""
     written = [read.names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in read.names]
-    return written[0] if written else ""
+    return written[0] if written else read.known_names.get(person, "")
+
+
+def _breached(read: _Read, pair: _Pair, registrations: Iterable[int]) -> list[str]:
+    """The measures of the pair (binding its suspect, protecting its victim) these registrations breach."""
+    found: list[str] = []
+    for pk in registrations:
+        found += [ref for ref in read.breaches.get((pk, pair.suspect, pair.victim), ()) if ref not in found]
+    return found
+
+
+def _breach_line(note: str, measures: list[str]) -> dict[str, Any]:
+    """What a case's history line says of registrations that are a breach of the pair's measures: their
+    references, and a note in the installation's language (a history is a record, not a page)."""
+    if not measures:
+        return {}
+    with translation.override(settings.LANGUAGE_CODE):
+        text = gettext(note) % {"measures": ", ".join(measures)}
+    return {"measures": measures, "desk_note": text}
 
 
 def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
@@ -462,7 +520,11 @@ def _join(
             actor=actor,
             reassess_unless_in=rules.assessing_states,
             at=joined,
-            detail={"reasons": new_reasons, "rules": rules.stamp},
+            detail={
+                "reasons": new_reasons,
+                "rules": rules.stamp,
+                **_breach_line(NOTE_JOINED_AS_BREACH, _breached(read, pair, fresh)),
+            },
             data={"urgency_provisional": suggested} if raise_to else None,
         )
         added = len(fresh)
@@ -499,6 +561,7 @@ def _case_of(read: _Read, rules: CaseRules, pair: _Pair, *, at: datetime) -> tup
         persons=(pair.suspect, pair.victim),
         registrations=tuple(pair.registrations),
         data={"urgency_provisional": urgency},
+        detail=_breach_line(NOTE_OPENED_AS_BREACH, _breached(read, pair, pair.registrations)),
     )
     row = ScreeningCase(
         urgency=urgency,
@@ -520,6 +583,14 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
     each opens); how many. Raises IntegrityError when another intake opened one of them meanwhile (the
     savepoint is rolled back then, nothing of these is stored)."""
     rolled_out = []
+    unnamed = {
+        person
+        for pair in pairs
+        for person in (pair.suspect, pair.victim)
+        if not _name(read, pair, person) and person not in read.known_names
+    }
+    if unnamed:  # the protected person of a breach that names the bound person alone
+        read.known_names.update(person_names(unnamed))
     with versions_remembered():  # read once here and in cases_open
         for pair in pairs:
             moment = at(read, pair.batch)
@@ -582,9 +653,13 @@ def screening_cases_for(
     actor: Any = None,
     at: datetime | None = None,
     at_registered: bool = False,
+    linked: Mapping[int, Iterable[int]] | None = None,
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
-    caller's transaction; the cases are opened by the system, at `at` (now). `at_registered`: instead, a
+    caller's transaction; the cases are opened by the system, at `at` (now). A registration that breaches a
+    protective measure in force joins (or opens) the case of the measure's pair too, named in it or not,
+    with a history line naming the measure; `linked` (registration id -> person ids, as the pipeline's link
+    step found them) saves a read in judging that. `at_registered`: instead, a
     pair's case is opened (on the version rolled out on that day), or a registration joins the pair's open
     case, at the moment the registration was registered (never later than now; a pair's later
     registrations of the batch join the case its first opened, each at its moment): a register taken in
@@ -597,7 +672,7 @@ def screening_cases_for(
     rules = case_rules()
     now = at or timezone.now()
     at_of = _at_registered(now) if at_registered else _at_moment(now)
-    read = _read(registration_ids, rules)
+    read = _read(registration_ids, rules, linked)
     pairs = _pairs_of(read, rules)
     later = {pk for pair in pairs.values() for pk in pair.batch[1:]} if at_registered else set()
     if at_registered:
@@ -610,10 +685,18 @@ def screening_cases_for(
         # A pair with more than one registration in the batch: its case opens at the first, the later ones
         # join it at their own moments (a round each; the batch's earliest registration is in the first).
         first = screening_cases_for(
-            [pk for pk in registration_ids if pk not in later], actor=actor, at=now, at_registered=True
+            [pk for pk in registration_ids if pk not in later],
+            actor=actor,
+            at=now,
+            at_registered=True,
+            linked=linked,
         )
         rest = screening_cases_for(
-            [pk for pk in registration_ids if pk in later], actor=actor, at=now, at_registered=True
+            [pk for pk in registration_ids if pk in later],
+            actor=actor,
+            at=now,
+            at_registered=True,
+            linked=linked,
         )
         return CasesSummary(
             first.registrations + rest.registrations,

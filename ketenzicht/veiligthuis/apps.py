@@ -7,6 +7,13 @@ class VeiligThuisConfig(AppConfig):
     verbose_name = "Veilig Thuis"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import by_field, object_naming_register
+
+        from .models import Notification
+
+        # The access log names a notification by its case's reference (its key is the case's).
+        object_naming_register("vt_notification", *by_field(Notification, "case__reference"))
+
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.workprocesses.panels import (

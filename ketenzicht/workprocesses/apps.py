@@ -7,6 +7,13 @@ class WorkprocessesConfig(AppConfig):
     verbose_name = "Work processes and cases"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import by_field, object_naming_register
+
+        from .models import Case
+
+        # The access log names a case (and the desks' kinds of case) by its reference, and finds it by it.
+        object_naming_register("case", *by_field(Case, "reference"))
+
         from ketenzicht.organisations.signals import user_deactivated, user_holdings
         from ketenzicht.registrations.purposes import linked_purpose_register
 

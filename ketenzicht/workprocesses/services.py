@@ -125,7 +125,8 @@ def case_open(
 @dataclass(frozen=True)
 class CaseToOpen:
     """One case for `cases_open`: its process, organisation and title; the persons and registrations it is
-    about (primary keys); its data; when it opens (None: now)."""
+    about (primary keys); its data; when it opens (None: now); what its "opened" line says besides (a desk's
+    `detail`, e.g. its "desk_note")."""
 
     process: str
     organisation: Organisation
@@ -134,6 +135,7 @@ class CaseToOpen:
     persons: Sequence[int] = ()
     registrations: Sequence[int] = ()
     data: Mapping[str, Any] | None = None
+    detail: Mapping[str, Any] | None = None
 
 
 def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case]:
@@ -189,6 +191,7 @@ def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case
                     at=case.opened_at,
                     to_state=case.state,
                     detail={
+                        **(item.detail or {}),
                         "version": case.process_version.version,
                         "deadline_at": case.deadline_at.isoformat() if case.deadline_at else None,
                     },

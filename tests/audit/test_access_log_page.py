@@ -77,6 +77,47 @@ def test_the_log_names_a_registration_by_its_reference_and_finds_it_by_it(
     assert 'for="f-id">Object (kenmerk of id)</label>' in officer.get("/toegangslog/").content.decode()
 
 
+def test_the_log_names_cases_files_notifications_measures_and_persons_as_the_pages_do(
+    make_user: Callable[..., Any],
+) -> None:
+    """A case read "zaak 80", a measure "beschermingsmaatregel 1": the privacy officer knows them by the
+    references the desks show, and finds them by those."""
+    from ketenzicht.organisations.models import Organisation
+    from ketenzicht.workprocesses.services import case_open
+
+    case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Ex-partner blijft bellen",
+        actor=None,
+    )
+    screener = make_user("case_screener", organisation="oost-brabant", username="ingrid")
+    for object_type, object_id in (
+        ("case", case.pk),
+        ("zsm_file", case.pk),
+        ("person", 527),
+        ("measure", 99),
+    ):
+        access_log_record(
+            actor=screener, action="view", object_type=object_type, object_id=object_id, result="ok"
+        )
+    officer = Client()
+    officer.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+
+    def objects(query: str) -> list[str]:
+        page = officer.get(f"/toegangslog/?user=ingrid&{query}")
+        assert page.status_code == 200
+        rows = page.content.decode().split('data-testid="access-log"')[1]
+        return [
+            cell.split("</td>", 1)[0].split(" ", 1)[1] for cell in rows.split('data-testid="log-object">')[1:]
+        ]
+
+    assert objects("object_type=case") == [case.reference]
+    assert objects("object_type=person") == ["P0000527"]
+    assert objects("object_type=measure") == ["99"]  # no such measure: its id stays
+    assert objects(f"object_id={case.reference}") == [case.reference]
+
+
 def _logged_action_codes() -> set[str]:
     """Every action code the source passes as a string to a call's `action=` (the logging helpers'), but
     not argparse's (`store_true`, `append`)."""

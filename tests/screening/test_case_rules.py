@@ -37,6 +37,7 @@ def _facts(data: dict[str, Any]) -> Facts:
                 pair["victim"],
                 frozenset(pair.get("relations", ())),
                 frozenset(pair.get("signals", ())),
+                frozenset(pair.get("measures", ())),
             )
             for pair in data.get("pairs", ())
         ),

@@ -44,7 +44,7 @@ def test_an_ex_partner_threat_opens_a_case_in_the_unit_and_a_second_one_under_a_
     assert screening.unit.code == "oost-brabant" and case.organisation.code == "oost-brabant"
     assert (screening.suspect, screening.victim) == (person_of(first, "p1"), person_of(first, "p2"))
     assert screening.reasons == ["ex_partner"] and screening.opened_by == first
-    assert screening.rules_version.startswith("v2:")
+    assert screening.rules_version.startswith("v3:")
     assert (case.process_version.process, case.state) == ("ex_partner_stalking", "new")
     assert list(case.registrations.all()) == [first]
     assert set(case.persons.all()) == {screening.suspect, screening.victim}

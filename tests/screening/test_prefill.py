@@ -139,3 +139,31 @@ def test_a_notification_naming_the_suspect_as_involved_counts_for_the_pair() -> 
     assert (answers["threat_to_kill"].answer, answers["threat_to_kill"].evidence) == (True, (8,))
     # Involved beside another suspect: not the pair's (the other person is the one acting).
     assert (answers["incidents_12_months"].answer, answers["incidents_12_months"].evidence) == (2, (8, 1))
+
+
+def test_a_breach_of_a_measure_protecting_the_victim_is_the_pair_s_though_it_names_the_suspect_alone() -> (
+    None
+):
+    arrest = Event(
+        id=8,
+        source="politie",
+        reference="PL-8",
+        kind="incident",
+        at=NOW - timedelta(days=2),
+        offences=(BREACH,),
+        parties=(Party(SUSPECT, "suspect", "p1"),),
+    )
+    someone_else = Event(
+        id=9,
+        source="politie",
+        reference="PL-9",
+        kind="incident",
+        at=NOW,
+        parties=(Party(OTHER, "suspect", "p1"),),
+    )
+    events = [event(1, 30, THREAT), arrest, someone_else]
+    alone = prefill(events, suspect=SUSPECT, victim=VICTIM, at=NOW)
+    assert alone["incidents_12_months"].answer == 1 and alone["breach_of_ban"].answer is False
+    judged = prefill(events, suspect=SUSPECT, victim=VICTIM, at=NOW, breaches=[8, 9])
+    assert (judged["incidents_12_months"].answer, judged["incidents_12_months"].evidence) == (2, (1, 8))
+    assert (judged["breach_of_ban"].answer, judged["breach_of_ban"].evidence) == (True, (8,))

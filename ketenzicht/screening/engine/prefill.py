@@ -36,11 +36,20 @@ class Prefill:
     basis: str  # what was looked at: "offence", "summary", "breach", "count", "signal"
 
 
-def _of_pair(events: Iterable[Event], suspect: int, victim: int) -> list[Event]:
+def _of_pair(
+    events: Iterable[Event], suspect: int, victim: int, breaches: frozenset[int] = frozenset()
+) -> list[Event]:
     """Events in which the suspect acts towards the victim, as the pattern engine pairs them
     (`directed_pairs`): as suspect, or as the person involved in a notification without a suspect (a
-    report of being followed, a Veilig Thuis notification), towards the victim (or the reporter)."""
-    chosen = [event for event in events if (suspect, victim) in directed_pairs(event.parties)]
+    report of being followed, a Veilig Thuis notification), towards the victim (or the reporter); and the
+    suspect's events that breach a protective measure protecting the victim (`breaches`), whether they name
+    the victim or not (an arrest for breaching a contact ban names the suspect alone)."""
+    chosen = [
+        event
+        for event in events
+        if (suspect, victim) in directed_pairs(event.parties)
+        or (event.id in breaches and any(party.person == suspect for party in event.parties))
+    ]
     return sorted(chosen, key=lambda e: (e.at, e.id))
 
 
@@ -55,9 +64,12 @@ def prefill(
     victim: int,
     at: datetime,
     signal_rules: Iterable[str] = (),
+    breaches: Iterable[int] = (),
 ) -> dict[str, Prefill]:
-    """Every register fact for the pair, as known at `at` (later registrations do not count)."""
-    history = [e for e in _of_pair(events, suspect, victim) if e.at <= at]
+    """Every register fact for the pair, as known at `at` (later registrations do not count). `breaches`:
+    the events (registration ids) that breach a protective measure binding the suspect and protecting the
+    victim: they are the pair's, named in them or not."""
+    history = [e for e in _of_pair(events, suspect, victim, frozenset(breaches)) if e.at <= at]
     rules = set(signal_rules)
     recent = [e for e in history if e.at > at - TWELVE_MONTHS]
     return {
