@@ -1,4 +1,4 @@
-"""Where the batch linker's time goes: `batch.link_dataframe`'s four stages, one after the other, on the
+"""Where the batch linker's time goes: `batch.link.link_dataframe`'s four stages, one after the other, on the
 chain-data generator's first N mentions, with the peak memory after each.
 
     python bench/linking/stages.py [N] [--seed S] [--model shipped]
@@ -62,7 +62,15 @@ def main() -> None:
     import datasets
     import harness
 
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.artefact import load_model
+    from ketenzicht.linking.batch.clustering import (
+        DEFAULT_THRESHOLD_MATCH_WEIGHT,
+        cluster_rows,
+        guard_columns,
+    )
+    from ketenzicht.linking.batch.mentions import mentions_to_features
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
 
     frame = datasets.load_generator(
         harness.generated(args.mentions, args.seed), with_truth=False, limit=args.mentions
@@ -79,16 +87,13 @@ def main() -> None:
         print(f"{name:<10} {walls[name]:7.1f} s   peak {_peak_mib():,.0f} MiB{children}", flush=True)
         return result
 
-    weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
-    features = stage("normalise", batch.mentions_to_features, frame, with_keys=False)
-    if args.model == "shipped":
-        model = batch.load_model()
-    else:
-        model = stage("train", batch.train, features, args.seed)
-    pairs = stage("predict", batch.predict, features, model, threshold_match_weight=weight)
+    weight = DEFAULT_THRESHOLD_MATCH_WEIGHT
+    features = stage("normalise", mentions_to_features, frame, with_keys=False)
+    model = load_model() if args.model == "shipped" else stage("train", train, features, args.seed)
+    pairs = stage("predict", predict, features, model, threshold_match_weight=weight)
 
     def clustered() -> Any:
-        return batch.cluster_rows(features["unique_id"], pairs, weight, *batch.guard_columns(features))
+        return cluster_rows(features["unique_id"], pairs, weight, *guard_columns(features))
 
     persons = stage("cluster", clustered)
     print(

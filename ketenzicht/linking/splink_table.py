@@ -1,4 +1,4 @@
-"""What both Splink backends (batch.py on DuckDB, spark.py on Spark) share: the columns of table `mentions`
+"""What both Splink backends (batch/ on DuckDB, spark.py on Spark) share: the columns of table `mentions`
 and their types, the queries over it for the conditional u and for the m from same-BSN pairs, and the upper
 bound on a pair's weight that leaves pairs out before scoring. Neither backend imports the other for these."""
 

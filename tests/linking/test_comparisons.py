@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ketenzicht.linking.batch import cluster
+from ketenzicht.linking.batch.clustering import cluster
 from ketenzicht.linking.engine.comparisons import (
     ADDRESS,
     BIRTH_DATE,

@@ -9,17 +9,11 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import (
-    DEFAULT_MODEL_PATH,
-    _connection,
-    _held_keys,
-    features_frame,
-    features_from_file,
-    held_keys_column,
-    load_model,
-    predict,
-    with_block_keys,
-)
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.blocking import _held_keys, held_keys_column, with_block_keys
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file
+from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
     DEFAULT_PAIR_RULE,

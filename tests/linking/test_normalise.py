@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from stdnum.nl import bsn as stdnum_bsn
 
-from ketenzicht.linking.batch import _collector_paused
+from ketenzicht.linking.batch.mentions import _collector_paused
 from ketenzicht.linking.engine import normalise
 from ketenzicht.linking.engine.normalise import (
     FEATURE_COLUMNS,

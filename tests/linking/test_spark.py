@@ -19,15 +19,11 @@ import pytest
 from django.core.management import call_command
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
-from ketenzicht.linking.batch import (
-    _connection,
-    features_frame,
-    features_from_file,
-    load_model,
-    predict,
-    train,
-    with_frequencies,
-)
+from ketenzicht.linking.batch.artefact import load_model
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file, with_frequencies
+from ketenzicht.linking.batch.prediction import predict
+from ketenzicht.linking.batch.training import train
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.keys import EVERY_SHARED_KEY, PairRule
 from ketenzicht.linking.engine.model import LinkModel

@@ -840,8 +840,8 @@ class FeatureColumns(Sequence[MentionFeatures]):
 
     @classmethod
     def of_frame(cls, frame: Any) -> FeatureColumns:
-        """The columns of a frame of the features (`batch.columns_frame`), its own arrays: no second copy
-        of each column beside the frame."""
+        """The columns of a frame of the features (`batch.frame.columns_frame`), its own arrays: no second
+        copy of each column beside the frame."""
         return cls({name: frame[name].to_numpy() for name in FEATURE_COLUMNS})
 
     def _values(self, row: Iterable[Any]) -> list[Any]:
