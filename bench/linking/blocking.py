@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from ketenzicht.linking.batch.connection import _connection  # noqa: E402
 from ketenzicht.linking.batch.frame import features_frame, features_from_file  # noqa: E402
 from ketenzicht.linking.engine.keys import _parse, blocking_keys  # noqa: E402
-from ketenzicht.linking.engine.normalise import MentionFeatures  # noqa: E402
+from ketenzicht.linking.engine.mention_features import MentionFeatures  # noqa: E402
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES  # noqa: E402
 
 CAP = 100  # settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY

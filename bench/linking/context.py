@@ -142,8 +142,8 @@ def main() -> None:
     from ketenzicht.linking.batch.prediction import predict
     from ketenzicht.linking.batch.training import train
     from ketenzicht.linking.engine import context
+    from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
     from ketenzicht.linking.engine.model import LinkModel
-    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
     from ketenzicht.linking.engine.resolve import names_compatible
 
     truth = datasets.load_generator(directory, with_truth=True, limit=n)

@@ -72,8 +72,8 @@ def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFr
     from ketenzicht.linking.batch.mentions import mentions_to_features
     from ketenzicht.linking.batch.prediction import predict
     from ketenzicht.linking.batch.training import train
+    from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
     from ketenzicht.linking.engine.model import LinkModel
-    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
     records = _records(dataset).reset_index(drop=True)
     mentions = datasets.febrl_as_mentions(records)

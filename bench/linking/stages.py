@@ -13,7 +13,7 @@ loaded without truth (not timed). The stages, as `link_dataframe` runs them:
 
 Wall seconds per stage (`time.perf_counter`) and the process's peak resident memory after it
 (`ru_maxrss`, DuckDB's included), and that of the largest child process: the second process that
-normalises the names of a large batch (`normalise.processes_for`), or, when this run first generates the
+normalises the names of a large batch (`columns.processes_for`), or, when this run first generates the
 register, the generator. The first and the second together are at most the sum of the normalise stage's
 peak and the second's (it lives only in that stage; pages they share count in both). Compare with plain
 Splink's own stages, which `generator.py` prints (`splink: {... 'seconds': {...}}`) for the same

@@ -27,9 +27,10 @@ from ketenzicht.db import (
 )
 from ketenzicht.registrations.models import PersonMention
 
+from .engine.columns import FeatureColumns, normalise_columns, processes_for
 from .engine.keys import blocking_keys, key_number, keys_digest
-from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention, processes_for
-from .engine.normalise import MentionFeatures as Features
+from .engine.mention_features import MentionFeatures as Features
+from .engine.normalise import normalise_mention
 from .models import (
     KeyCount,
     MentionFeatures,

@@ -31,9 +31,9 @@ from .batch.frame import columns_frame
 from .batch.prediction import predict
 from .batch.training import train
 from .engine import context as relation_context
+from .engine.columns import FeatureColumns
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
-from .engine.normalise import FeatureColumns
 from .engine.resolve import (
     DIFFERENT_DATES,
     Clustering,

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import Comparison
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
 BLOCK_KEYS = "block_keys"
 LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys", "block_keys"}

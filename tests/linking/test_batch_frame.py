@@ -11,7 +11,8 @@ import pandas as pd
 from ketenzicht.linking.batch.connection import _connection
 from ketenzicht.linking.batch.frame import _features_of_row, _none, name_frequencies, with_frequencies
 from ketenzicht.linking.batch.mentions import mentions_to_features
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, normalise_mention
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, NameFrequencies
+from ketenzicht.linking.engine.normalise import normalise_mention
 
 ROWS = [
     {"mention_id": "1", "given_names": "Jan Pieter", "surname_prefix": "van der", "surname": "Berg",

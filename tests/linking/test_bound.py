@@ -14,7 +14,7 @@ from ketenzicht.linking.batch.connection import _connection
 from ketenzicht.linking.batch.frame import features_frame, features_from_file, with_frequencies
 from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.engine.comparisons import COMPARISONS
-from ketenzicht.linking.engine.normalise import NameFrequencies
+from ketenzicht.linking.engine.mention_features import NameFrequencies
 from ketenzicht.linking.splink_table import (
     BOUND_MARGIN,
     _bounded_levels,

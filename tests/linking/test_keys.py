@@ -26,7 +26,8 @@ from ketenzicht.linking.engine.keys import (
     keys_digest,
     keys_digest_sql,
 )
-from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
+from ketenzicht.linking.engine.mention_features import MentionFeatures
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 from ketenzicht.linking.splink_table import BLOCK_KEYS, INT_COLUMNS
 

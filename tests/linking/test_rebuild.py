@@ -14,8 +14,8 @@ from ketenzicht.linking import rebuild
 from ketenzicht.linking.batch.blocking import mention_key_digests, mention_key_rows
 from ketenzicht.linking.batch.connection import _connection
 from ketenzicht.linking.batch.frame import columns_frame, features_frame
+from ketenzicht.linking.engine.columns import FeatureColumns
 from ketenzicht.linking.engine.keys import blocking_keys, key_number, keys_digest
-from ketenzicht.linking.engine.normalise import FeatureColumns
 from ketenzicht.linking.engine.resolve import cluster
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
 from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision, ReviewItem

@@ -26,8 +26,9 @@ from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.batch.training import train
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.keys import EVERY_SHARED_KEY, PairRule
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, NameFrequencies
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, features_from_exchange
+from ketenzicht.linking.engine.normalise import features_from_exchange
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES, settings_dict
 from ketenzicht.linking.splink_table import conditional_u_sql, same_bsn_m_sql
 

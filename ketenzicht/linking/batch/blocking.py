@@ -31,7 +31,7 @@ from ketenzicht.linking.engine.keys import (
     key_number_sql,
     keys_digest_sql,
 )
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
 from ketenzicht.linking.splink_table import BLOCK_KEYS, INT_COLUMNS
 
 # Prediction blocks on the online matcher's keys, so that a rebuild scores the same candidate pairs as

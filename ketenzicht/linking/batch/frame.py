@@ -18,14 +18,10 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from ketenzicht.linking.engine.columns import FeatureColumns
 from ketenzicht.linking.engine.keys import blocking_keys
-from ketenzicht.linking.engine.normalise import (
-    FEATURE_COLUMNS,
-    FeatureColumns,
-    MentionFeatures,
-    NameFrequencies,
-    features_from_exchange,
-)
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, MentionFeatures, NameFrequencies
+from ketenzicht.linking.engine.normalise import features_from_exchange
 from ketenzicht.linking.splink_table import BLOCK_KEYS, LIST_COLUMNS
 
 

@@ -13,12 +13,9 @@ from typing import Any, cast
 import pandas as pd
 
 from ketenzicht.linking.batch.frame import _gaps_as_none, _none, features_frame
-from ketenzicht.linking.engine.normalise import (
-    FEATURE_COLUMNS,
-    normalise_columns,
-    normalise_mention,
-    processes_for,
-)
+from ketenzicht.linking.engine.columns import normalise_columns, processes_for
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.splink_table import INT_COLUMNS
 
 MENTION_FIELDS = (

@@ -18,8 +18,8 @@ from ketenzicht.linking.batch.connection import BACKENDS, _connection, _linker
 from ketenzicht.linking.batch.frame import _text_order, with_frequencies
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule
+from ketenzicht.linking.engine.mention_features import NameFrequencies
 from ketenzicht.linking.engine.model import splink_part
-from ketenzicht.linking.engine.normalise import NameFrequencies
 from ketenzicht.linking.splink_table import BLOCK_KEYS, pair_columns_sql, weight_bound_sql
 
 # What `predict` gives without explanations: the pair and its score (the BSNs and their flag are added).

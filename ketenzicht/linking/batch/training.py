@@ -25,8 +25,8 @@ from ketenzicht.linking.batch.m_estimates import (
     _m_from_shipped,
 )
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
+from ketenzicht.linking.engine.mention_features import RARE_SHARE
 from ketenzicht.linking.engine.model import MODEL_FORMAT, MODEL_FORMAT_VERSION
-from ketenzicht.linking.engine.normalise import RARE_SHARE
 from ketenzicht.linking.engine.splink_settings import (
     BLOCKING_RULES,
     DETERMINISTIC_RECALL,

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ketenzicht.linking.engine.normalise import MentionFeatures
+from ketenzicht.linking.engine.mention_features import MentionFeatures
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 
 _PLAIN = re.compile(r"^l\.(\w+) = r\.(\w+)$")

@@ -41,7 +41,7 @@ from ketenzicht.linking.engine.comparisons import (
     ValueIs,
     different_valid_bsns,
 )
-from ketenzicht.linking.engine.normalise import MentionFeatures, NameFrequencies
+from ketenzicht.linking.engine.mention_features import MentionFeatures, NameFrequencies
 
 MODEL_FORMAT = "ketenzicht-person-model"
 MODEL_FORMAT_VERSION = 1
