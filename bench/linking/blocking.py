@@ -6,10 +6,10 @@ Generates N registrations (default 20,000) with the chain-data generator into be
 (reused when present), normalises every mention, runs each prediction blocking rule as a DuckDB self-join
 and compares the union with the true pairs from truth.jsonl (evaluation code may read it).
 
-Then the keys that online retrieval and `batch.predict` block on: the blocking keys of engine/keys.py
-against one key per rule side (the scheme before keys were named by value kind): keys per mention, and
-the candidate pairs and true pairs that share a key held by at most KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
-(100) of these mentions.
+Then the keys that online retrieval and `batch.prediction.predict` block on: the blocking keys of
+engine/keys.py against one key per rule side (the scheme before keys were named by value kind): keys per
+mention, and the candidate pairs and true pairs that share a key held by at most
+KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY (100) of these mentions.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from ketenzicht.linking.batch import _connection, features_frame, features_from_file  # noqa: E402
+from ketenzicht.linking.batch.connection import _connection  # noqa: E402
+from ketenzicht.linking.batch.frame import features_frame, features_from_file  # noqa: E402
 from ketenzicht.linking.engine.keys import _parse, blocking_keys  # noqa: E402
-from ketenzicht.linking.engine.normalise import MentionFeatures  # noqa: E402
+from ketenzicht.linking.engine.mention_features import MentionFeatures  # noqa: E402
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES  # noqa: E402
 
 CAP = 100  # settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY
@@ -148,8 +149,8 @@ def main() -> None:
 
 def online_keys(con: Any, features: list[MentionFeatures]) -> None:
     """Keys per mention, candidate pairs and true pairs sharing a key: all keys and keys of at most CAP
-    mentions (as online retrieval and `batch.predict` use them), for the keys of engine/keys.py and for
-    one key per rule side (the scheme before)."""
+    mentions (as online retrieval and `batch.prediction.predict` use them), for the keys of engine/keys.py and
+    for one key per rule side (the scheme before)."""
     app = features
     true_pairs = con.execute(
         "SELECT count(*) FROM truth l JOIN truth r ON l.person = r.person AND l.unique_id < r.unique_id"

@@ -32,8 +32,9 @@ def main() -> None:
     from django.conf import settings
 
     from ketenzicht.linking.engine.keys import blocking_keys
+    from ketenzicht.linking.engine.mention_features import MentionFeatures
     from ketenzicht.linking.engine.model import prob_to_match_weight
-    from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange
+    from ketenzicht.linking.engine.normalise import features_from_exchange
     from ketenzicht.linking.online import link_model
 
     size, timed = int(sys.argv[1]), int(sys.argv[2])

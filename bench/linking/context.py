@@ -10,10 +10,10 @@ generator.yaml, in bench/out/linking/gen-R-sS/; `--repeat-pool F` as in misses.p
 `--params bench/linking/dense-generator.yaml`: about three mentions per person). Steps:
 
 1. first pass: the batch linker as in misses.py (train on the data, or `--model FILE`; predict on the
-   capped keys; cluster at the link weight, `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` as the application's
-   rebuild and intake, with the BSN and dates-of-birth guards), prediction kept down to the link weight less
-   the largest context weight (`context.ESTIMATED_MAX_WEIGHT` when the term is estimated), so every pair the
-   context could lift is scored;
+   capped keys; cluster at the link weight, `batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT` as the
+   application's rebuild and intake, with the BSN and dates-of-birth guards), prediction kept down to the link
+   weight less the largest context weight (`context.ESTIMATED_MAX_WEIGHT` when the term is estimated), so
+   every pair the context could lift is scored;
 2. the relation-context model estimated from the first pass's clusters as the register's persons (no
    truth: m among pairs of one cluster, u among pairs of different clusters with the same surname), and,
    for comparison, from the true persons;
@@ -110,7 +110,7 @@ def main() -> None:
         "--link-weight",
         type=float,
         default=None,
-        help="cluster at this match weight (default batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
+        help="cluster at this match weight (default batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
     )
     parser.add_argument("--save-context", type=Path, default=None, help="write the estimated context model")
     parser.add_argument(
@@ -135,10 +135,15 @@ def main() -> None:
             params = misses.with_repeat_pool(params, args.repeat_pool)
         directory = misses.ensure_data(n, args.seed, params)
 
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.artefact import load_model
+    from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT, cluster, guard_maps
+    from ketenzicht.linking.batch.frame import _features_of_row
+    from ketenzicht.linking.batch.mentions import mentions_to_features
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
     from ketenzicht.linking.engine import context
+    from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
     from ketenzicht.linking.engine.model import LinkModel
-    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
     from ketenzicht.linking.engine.resolve import names_compatible
 
     truth = datasets.load_generator(directory, with_truth=True, limit=n)
@@ -146,8 +151,8 @@ def main() -> None:
         f"{len(truth):,} mentions of {truth['true_person'].nunique():,} people from {directory}", flush=True
     )
     t0 = time.perf_counter()
-    features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
-    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed)
+    features = mentions_to_features(truth[datasets.MENTION_COLUMNS])
+    model = load_model(args.model) if args.model else train(features, args.seed)
     t1 = time.perf_counter()
     registrations = homes_and_relations(directory, n)
     registration_of = {m: k for k, (homes, _) in enumerate(registrations) for m in homes}
@@ -162,17 +167,17 @@ def main() -> None:
     truth_model = context.estimate(same, different, source=f"generator truth, {n} mentions")
     print("estimated from the true persons:", _weights(context.ContextModel(truth_model)), flush=True)
 
-    bsn_of, dates_of = batch.guard_maps(features)
+    bsn_of, dates_of = guard_maps(features)
     birth_date_of = None if args.no_date_guard else dates_of
-    link_weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
+    link_weight = DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
     given: context.ContextModel | None = None
     if args.context:
         given = context.ContextModel.from_file(SHIPPED_CONTEXT if args.context == "shipped" else args.context)
     # Score down to where the largest context weight could still lift a pair.
     floor = link_weight - (max(given.max_weight, 0.0) if given else context.ESTIMATED_MAX_WEIGHT)
-    predicted = batch.predict(features, model, threshold_match_weight=floor)
+    predicted = predict(features, model, threshold_match_weight=floor)
     t2 = time.perf_counter()
-    first = batch.cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
+    first = cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
     t3 = time.perf_counter()
     print(
         f"first pass: train {t1 - t0:.1f} s, predict {t2 - t1:.1f} s ({len(predicted):,} pairs at weight "
@@ -195,7 +200,7 @@ def main() -> None:
     feature_rows = features[list(FEATURE_COLUMNS)].to_dict("records")
 
     def compatible(left: str, right: str) -> bool:
-        a, b = (batch._features_of_row(feature_rows[row_of[x]]) for x in (left, right))
+        a, b = (_features_of_row(feature_rows[row_of[x]]) for x in (left, right))
         score = link_model.score(a, b)
         return names_compatible({c.name: c.level for c in score.comparisons})
 
@@ -213,7 +218,7 @@ def main() -> None:
     second = predicted[["unique_id_l", "unique_id_r"]].copy()
     second["match_weight"] = [w for w, _ in results]
     second = second[second["match_weight"] >= link_weight]
-    after = batch.cluster(features["unique_id"], second, link_weight, bsn_of, birth_date_of)
+    after = cluster(features["unique_id"], second, link_weight, bsn_of, birth_date_of)
     t5 = time.perf_counter()
     print(f"second pass {t5 - t4:.1f} s", flush=True)
 

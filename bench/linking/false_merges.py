@@ -143,7 +143,7 @@ def false_pairs(
         scored[(left, right) if left < right else (right, left)] = float(w)
         lowest[cluster_of[left]] = min(lowest.get(cluster_of[left], float("inf")), float(w))
     rows = {uid: row for uid, row in zip(ids, features.to_dict("records"), strict=True) if uid in in_wrong}
-    from ketenzicht.linking.batch import _features_of_row
+    from ketenzicht.linking.batch.frame import _features_of_row
     from ketenzicht.linking.engine.model import LinkModel
 
     scorer = LinkModel(model)

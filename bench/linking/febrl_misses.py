@@ -3,9 +3,9 @@
     python bench/linking/febrl_misses.py [febrl4|febrl3 ...] [--seed S] [--show N] [--csv FILE]
         [--curve W,W,...]
 
-Links as `batch.link_dataframe` does (train on the records themselves with seed S, predict on the online
-matcher's keys under the key cap, cluster at `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` with the BSN and
-dates-of-birth guards), but keeps every compared pair, so a missed pair shows why it was missed. A missed
+Links as `batch.link.link_dataframe` does (train on the records themselves with seed S, predict on the online
+matcher's keys under the key cap, cluster at `batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT` with the BSN
+and dates-of-birth guards), but keeps every compared pair, so a missed pair shows why it was missed. A missed
 true pair is two records of one FEBRL entity (FEBRL4: one in A, one in B) that end in two clusters.
 Printed per data set:
 
@@ -19,7 +19,7 @@ Printed per data set:
 
 `--csv FILE` writes every missed pair (raw fields of both records, levels, weights) for a closer look.
 `--curve 0,4,8` also clusters the same pairs at those match weights and prints pairwise P / R / F1 and
-cluster F1 for each (the operating weight is `batch.DEFAULT_THRESHOLD_MATCH_WEIGHT`).
+cluster F1 for each (the operating weight is `batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT`).
 """
 
 from __future__ import annotations
@@ -67,24 +67,27 @@ def _differences(a: pd.Series, b: pd.Series) -> list[str]:
 
 
 def analyse(dataset: str, seed: int, show: int, curve: list[float]) -> pd.DataFrame:
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT, cluster, guard_maps
+    from ketenzicht.linking.batch.frame import _features_of_row
+    from ketenzicht.linking.batch.mentions import mentions_to_features
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
+    from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
     from ketenzicht.linking.engine.model import LinkModel
-    from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
     records = _records(dataset).reset_index(drop=True)
     mentions = datasets.febrl_as_mentions(records)
-    features = batch.mentions_to_features(mentions)
-    model = batch.train(features, seed)
-    pairs = batch.predict(features, model)
-    threshold = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
-    guards = batch.guard_maps(features)
-    clusters = batch.cluster(features["unique_id"], pairs, threshold, *guards)
+    features = mentions_to_features(mentions)
+    model = train(features, seed)
+    pairs = predict(features, model)
+    threshold = DEFAULT_THRESHOLD_MATCH_WEIGHT
+    guards = guard_maps(features)
+    clusters = cluster(features["unique_id"], pairs, threshold, *guards)
     _curve(dataset, records, features, pairs, curve, guards)
     comparisons = [c["output_column_name"] for c in model["splink"]["comparisons"]]
     scorer = LinkModel(model)
     feature = {
-        row["unique_id"]: batch._features_of_row(row)
-        for row in features[list(FEATURE_COLUMNS)].to_dict("records")
+        row["unique_id"]: _features_of_row(row) for row in features[list(FEATURE_COLUMNS)].to_dict("records")
     }
     scored = {
         frozenset((left, right)): row
@@ -130,11 +133,11 @@ def _curve(
     guards: tuple[dict[str, str | None], dict[str, str | None]],
 ) -> None:
     """Pairwise and cluster figures when the same pairs are clustered at other match weights."""
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.clustering import cluster
 
     side = records["source_dataset"] if dataset == "febrl4" else None
     for threshold in thresholds:
-        clusters = batch.cluster(features["unique_id"], pairs, threshold, *guards)
+        clusters = cluster(features["unique_id"], pairs, threshold, *guards)
         predicted = [clusters[uid] for uid in features["unique_id"]]
         pair = metrics.pairwise(predicted, records["true_entity"], side)
         exact = metrics.clusters(predicted, records["true_entity"])

@@ -76,7 +76,7 @@ def main() -> None:
         if len(walls) > 1:
             wall += " (" + ", ".join(f"{w:.1f}" for w in walls) + ")"
         peak = statistics.median(r["peak_mib"] for r in reports)
-        # Ours forks a second process to normalise the names of a large batch (`normalise.processes_for`):
+        # Ours forks a second process to normalise the names of a large batch (`columns.processes_for`):
         # its own peak, while the first is far below its later one (bench/README.md).
         second = statistics.median(r.get("children_peak_mib", 0.0) for r in reports)
         peak_cell = f"{peak:,.0f} MiB" + (f" (second process {second:,.0f} MiB)" if second else "")

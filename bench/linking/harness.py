@@ -126,25 +126,26 @@ def replace_block(name: str, text: str, readme: Path = README) -> None:
 
 
 def ours_reachability(mentions: pd.DataFrame, true: pd.Series) -> str:
-    """Reachability of ours when `ketenzicht.linking.batch.candidate_keys(df)` exists, else "n/a".
+    """Reachability of ours when `ketenzicht.linking.batch.link.candidate_keys(df)` exists, else "n/a".
 
     It returns either a DataFrame (one key column per blocking rule, None = no key) or a Series with a
     list of keys per row (two rows are candidates when the keys they share are enough by
-    `batch.DEFAULT_PAIR_RULE`).
+    `engine.keys.DEFAULT_PAIR_RULE`).
     """
     from run import find_ours
 
     if find_ours() is None:
         return "n/a"
-    import ketenzicht.linking.batch as batch
+    import ketenzicht.linking.batch.link as batch_link
+    import ketenzicht.linking.engine.keys as engine_keys
 
-    candidate_keys = getattr(batch, "candidate_keys", None)
+    candidate_keys = getattr(batch_link, "candidate_keys", None)
     if candidate_keys is None:
         return "n/a"
     keys = candidate_keys(mentions)
     if isinstance(keys, pd.DataFrame):  # one key column per rule
         return f"{metrics.reachable_true_pairs(true, keys).share:.2%}"
-    rule = getattr(batch, "DEFAULT_PAIR_RULE", None)
+    rule = getattr(engine_keys, "DEFAULT_PAIR_RULE", None)
     if rule is None:
         return f"{metrics.reachable_true_pairs_from_key_lists(true, keys).share:.2%}"
     counts = Counter(key for row in keys for key in row)

@@ -9,14 +9,14 @@ common-name knobs turned up) and seed S into `bench/out/linking/misses-gen-R-sS/
 the first N mentions are linked.
 
 Linking is the batch linker of the other generator benchmarks (`bench/linking/generator.py`, which
-calls `ketenzicht.linking.batch.link_dataframe`), step by step so that the scores stay visible: train on
+calls `ketenzicht.linking.batch.link.link_dataframe`), step by step so that the scores stay visible: train on
 the mentions themselves (seed S; or `--model FILE`, e.g. the shipped model, to hold the model fixed),
-predict on the online matcher's blocking keys under the key cap (`batch.MAX_KEY_MENTIONS`, the same cap
-as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match weight
-`batch.DEFAULT_THRESHOLD_MATCH_WEIGHT` (6.63, the upper threshold's probability of 0.99; `--link-weight W`
-for another) with the BSN guard. The only difference from `link_dataframe` is that prediction keeps the
-pairs down to match weight 0 (probability 0.5) instead of the link weight; clustering reads only those at
-or above it, so the persons are the same. `--key-cap N` sets the key cap (default 100).
+predict on the online matcher's blocking keys under the key cap (`batch.blocking.MAX_KEY_MENTIONS`, the same
+cap as `KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY`), cluster at match weight
+`batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT` (6.63, the upper threshold's probability of 0.99;
+`--link-weight W` for another) with the BSN guard. The only difference from `link_dataframe` is that
+prediction keeps the pairs down to match weight 0 (probability 0.5) instead of the link weight; clustering
+reads only those at or above it, so the persons are the same. `--key-cap N` sets the key cap (default 100).
 
 A missed true pair is two mentions of one true person (truth.jsonl) that end in two persons. Its cause:
 
@@ -43,7 +43,7 @@ differ); typo (a surname or first given name that is a spelling variant, or a co
 differs); address missing on a side; none of these.
 
 Also printed: pairwise precision / recall / F1 and reach (the share of true pairs that share a key under
-the cap, `metrics.reachable_true_pairs_from_key_lists` on `batch.candidate_keys`' keys, as in
+the cap, `metrics.reachable_true_pairs_from_key_lists` on `batch.link.candidate_keys`' keys, as in
 generator.py), reach without the cap, and review items per 10,000 registrations for three (upper, lower)
 settings, counted as online intake would make them: mentions in file order (the order of arrival), each
 against the mentions before it; the best score at or above the upper threshold links (or, against a
@@ -273,13 +273,13 @@ def main() -> None:
         "--link-weight",
         type=float,
         default=None,
-        help="cluster at this match weight (default batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
+        help="cluster at this match weight (default batch.clustering.DEFAULT_THRESHOLD_MATCH_WEIGHT)",
     )
     parser.add_argument(
         "--key-cap",
         type=int,
         default=None,
-        help="the key cap in mentions (default batch.MAX_KEY_MENTIONS, the shipped "
+        help="the key cap in mentions (default batch.blocking.MAX_KEY_MENTIONS, the shipped "
         "KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY)",
     )
     parser.add_argument(
@@ -297,11 +297,16 @@ def main() -> None:
         params = with_repeat_pool(params, args.repeat_pool)
     directory = ensure_data(n, args.seed, params)
 
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.artefact import load_model, save_model
+    from ketenzicht.linking.batch.blocking import MAX_KEY_MENTIONS
+    from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT, cluster, guard_maps
+    from ketenzicht.linking.batch.mentions import mentions_to_features
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
     from ketenzicht.linking.splink_table import BLOCK_KEYS
 
-    link_weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
-    cap = args.key_cap or batch.MAX_KEY_MENTIONS
+    link_weight = DEFAULT_THRESHOLD_MATCH_WEIGHT if args.link_weight is None else args.link_weight
+    cap = args.key_cap or MAX_KEY_MENTIONS
     from ketenzicht.linking.engine.keys import DEFAULT_PAIR_RULE, PairRule, key_cap
 
     rule = PairRule(
@@ -317,24 +322,22 @@ def main() -> None:
         flush=True,
     )
     t0 = time.perf_counter()
-    features = batch.mentions_to_features(truth[datasets.MENTION_COLUMNS])
+    features = mentions_to_features(truth[datasets.MENTION_COLUMNS])
     assert not features["unique_id"].duplicated().any()
     t1 = time.perf_counter()
-    model = batch.load_model(args.model) if args.model else batch.train(features, args.seed, prior=args.prior)
+    model = load_model(args.model) if args.model else train(features, args.seed, prior=args.prior)
     if args.save_model:
-        batch.save_model(model, args.save_model)
+        save_model(model, args.save_model)
     t2 = time.perf_counter()
     prior = float(model["splink"]["probability_two_random_records_match"])
     print(f"model prior (two random mentions match) {prior:.3g}, weight {weight(prior):.2f}", flush=True)
     if (estimated := model.get("training", {}).get("prior_estimated")) is not None:
         print(f"this register's own estimate (recorded) {estimated:.3g}", flush=True)
-    predicted = batch.predict(
-        features, model, threshold_match_weight=0.0, max_key_mentions=cap, pair_rule=rule
-    )
+    predicted = predict(features, model, threshold_match_weight=0.0, max_key_mentions=cap, pair_rule=rule)
     t3 = time.perf_counter()
-    bsn_of, dates_of = batch.guard_maps(features)
+    bsn_of, dates_of = guard_maps(features)
     birth_date_of = None if args.no_date_guard else dates_of
-    cluster_of = batch.cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
+    cluster_of = cluster(features["unique_id"], predicted, link_weight, bsn_of, birth_date_of)
     t4 = time.perf_counter()
     print(
         f"normalise + keys {t1 - t0:.1f} s, train {t2 - t1:.1f} s, predict {t3 - t2:.1f} s "

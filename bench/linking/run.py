@@ -10,7 +10,7 @@ linking alone (data in memory to cluster ids), of loading, the phases Splink rep
 resident memory of this process (`ru_maxrss`, which includes DuckDB's memory). Exit status 3 when "ours"
 is not available yet.
 
-"Ours" is `ketenzicht.linking.batch.link_dataframe(df: pandas.DataFrame, *, seed: int) -> pandas.Series`:
+"Ours" is `ketenzicht.linking.batch.link.link_dataframe(df: pandas.DataFrame, *, seed: int) -> pandas.Series`:
 one cluster id per row of `df` (index aligned); `df` has the columns of `datasets.MENTION_COLUMNS` (plus
 `source_dataset` "a"/"b" for FEBRL4, where only pairs across the two count).
 """
@@ -42,10 +42,10 @@ NOT_AVAILABLE = 3
 
 
 def find_ours() -> Callable[..., pd.Series] | None:
-    """`ketenzicht.linking.batch.link_dataframe`, or None when it does not exist (yet)."""
+    """`ketenzicht.linking.batch.link.link_dataframe`, or None when it does not exist (yet)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     try:
-        module = importlib.import_module("ketenzicht.linking.batch")
+        module = importlib.import_module("ketenzicht.linking.batch.link")
     except ImportError:
         return None
     except Exception:  # e.g. apps not loaded: set Django up and try once more
@@ -53,7 +53,7 @@ def find_ours() -> Callable[..., pd.Series] | None:
 
         django.setup()
         try:
-            module = importlib.import_module("ketenzicht.linking.batch")
+            module = importlib.import_module("ketenzicht.linking.batch.link")
         except ImportError:
             return None
     function = getattr(module, "link_dataframe", None)

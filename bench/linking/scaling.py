@@ -6,15 +6,15 @@ per register size and backend, fitted and extrapolated to a national register.
 
 For each size N the chain-data generator's register of N mentions (seed S; made once in
 bench/out/linking/, as generator.py does) is turned into features with their blocking keys
-(`batch.mentions_to_features`, cached in bench/out/scaling/; not timed). Then each step runs in a process
-of its own, per backend:
+(`batch.mentions.mentions_to_features`, cached in bench/out/scaling/; not timed). Then each step runs in a
+process of its own, per backend:
 
-- train: `batch.train(features, seed, backend=B)` (the register's own model; Splink's estimates on a
-  seeded sample of at most `batch.TRAIN_SAMPLE` mentions),
-- rebuild: `batch.predict` with the shipped model at the rebuild's lower threshold (match probability
-  0.80, without the relation term's lift) and `batch.cluster` at the upper one (0.99): the Splink part of
-  `manage.py link_persons --rebuild`, without reading the mentions from and writing the links to the
-  database.
+- train: `batch.training.train(features, seed, backend=B)` (the register's own model; Splink's estimates on a
+  seeded sample of at most `batch.training.TRAIN_SAMPLE` mentions),
+- rebuild: `batch.prediction.predict` with the shipped model at the rebuild's lower threshold (match
+  probability 0.80, without the relation term's lift) and `batch.clustering.cluster` at the upper one (0.99):
+  the Splink part of `manage.py link_persons --rebuild`, without reading the mentions from and writing the
+  links to the database.
 
 Wall: the step inside its process (the features loaded, the Spark session started first and not
 counted: `session_seconds` shows the JVM's start-up). Peak: the largest sum of the resident memory of the
@@ -71,7 +71,7 @@ def features_path(mentions: int, seed: int) -> Path:
     if not path.exists():
         import datasets
 
-        from ketenzicht.linking.batch import mentions_to_features
+        from ketenzicht.linking.batch.mentions import mentions_to_features
 
         directory = harness.generated(mentions, seed)
         frame = mentions_to_features(datasets.load_generator(directory, with_truth=False, limit=mentions))
@@ -85,7 +85,11 @@ def run_step(step: str, backend: str, path: Path, seed: int) -> dict[str, Any]:
     """In the child process: one step on one backend; its figures."""
     from contextlib import nullcontext
 
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.artefact import load_model
+    from ketenzicht.linking.batch.clustering import cluster
+    from ketenzicht.linking.batch.frame import _none
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
     from ketenzicht.linking.engine.model import prob_to_match_weight
 
     with path.open("rb") as handle:
@@ -106,15 +110,13 @@ def run_step(step: str, backend: str, path: Path, seed: int) -> dict[str, Any]:
         report["session_seconds"] = time.perf_counter() - began
         began = time.perf_counter()
         if step == "train":
-            model = batch.train(frame, seed=seed, backend=backend)
+            model = train(frame, seed=seed, backend=backend)
             report["prior"] = model["splink"]["probability_two_random_records_match"]
         else:
-            model = batch.load_model()
-            pairs = batch.predict(
-                frame, model, threshold_match_weight=prob_to_match_weight(LOWER), backend=backend
-            )
-            bsn = dict(zip(frame["unique_id"], (batch._none(v) for v in frame["bsn"]), strict=True))
-            clusters = batch.cluster(frame["unique_id"], pairs, prob_to_match_weight(UPPER), bsn)
+            model = load_model()
+            pairs = predict(frame, model, threshold_match_weight=prob_to_match_weight(LOWER), backend=backend)
+            bsn = dict(zip(frame["unique_id"], (_none(v) for v in frame["bsn"]), strict=True))
+            clusters = cluster(frame["unique_id"], pairs, prob_to_match_weight(UPPER), bsn)
             report["pairs"] = len(pairs)
             report["persons"] = len(set(clusters.values()))
         report["seconds"] = time.perf_counter() - began

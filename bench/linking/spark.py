@@ -11,9 +11,9 @@ KETENZICHT_SPARK_* (default local[*], driver memory 4g).
 
     python bench/linking/spark.py [N] --training [--backends duckdb,spark] [--steps grouped,splink]
 
-Training alone (`batch.train` on the register's features, read from the generated file), per backend and
-way of training (`steps`: "grouped", batch.train's own: u for all comparisons in few queries, EM on the
-counts of level patterns; "splink": Splink's own u estimate, a query per comparison and chunk of pairs,
+Training alone (`batch.training.train` on the register's features, read from the generated file), per backend
+and way of training (`steps`: "grouped", batch.training.train's own: u for all comparisons in few queries, EM
+on the counts of level patterns; "splink": Splink's own u estimate, a query per comparison and chunk of pairs,
 and EM over every pair, as before), each in its own process, timed and measured as above; then how far
 each model's match weights lie from the first one's (largest difference of log2(m/u) over all levels,
 and the prior).
@@ -105,7 +105,9 @@ def timed_rebuild(backend: str, retrain: bool, env: dict[str, str]) -> tuple[flo
 
 def train_one(data: Path, backend: str, steps: str, model_path: Path) -> None:
     """In a child process: train on the register's features and save the model; prints the seconds."""
-    from ketenzicht.linking.batch import features_frame, features_from_file, save_model, train
+    from ketenzicht.linking.batch.artefact import save_model
+    from ketenzicht.linking.batch.frame import features_frame, features_from_file
+    from ketenzicht.linking.batch.training import train
 
     frame = features_frame(features_from_file(data / REGISTRATIONS_FILE))
     began = time.perf_counter()

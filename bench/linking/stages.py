@@ -1,4 +1,4 @@
-"""Where the batch linker's time goes: `batch.link_dataframe`'s four stages, one after the other, on the
+"""Where the batch linker's time goes: `batch.link.link_dataframe`'s four stages, one after the other, on the
 chain-data generator's first N mentions, with the peak memory after each.
 
     python bench/linking/stages.py [N] [--seed S] [--model shipped]
@@ -13,7 +13,7 @@ loaded without truth (not timed). The stages, as `link_dataframe` runs them:
 
 Wall seconds per stage (`time.perf_counter`) and the process's peak resident memory after it
 (`ru_maxrss`, DuckDB's included), and that of the largest child process: the second process that
-normalises the names of a large batch (`normalise.processes_for`), or, when this run first generates the
+normalises the names of a large batch (`columns.processes_for`), or, when this run first generates the
 register, the generator. The first and the second together are at most the sum of the normalise stage's
 peak and the second's (it lives only in that stage; pages they share count in both). Compare with plain
 Splink's own stages, which `generator.py` prints (`splink: {... 'seconds': {...}}`) for the same
@@ -62,7 +62,15 @@ def main() -> None:
     import datasets
     import harness
 
-    from ketenzicht.linking import batch
+    from ketenzicht.linking.batch.artefact import load_model
+    from ketenzicht.linking.batch.clustering import (
+        DEFAULT_THRESHOLD_MATCH_WEIGHT,
+        cluster_rows,
+        guard_columns,
+    )
+    from ketenzicht.linking.batch.mentions import mentions_to_features
+    from ketenzicht.linking.batch.prediction import predict
+    from ketenzicht.linking.batch.training import train
 
     frame = datasets.load_generator(
         harness.generated(args.mentions, args.seed), with_truth=False, limit=args.mentions
@@ -79,16 +87,13 @@ def main() -> None:
         print(f"{name:<10} {walls[name]:7.1f} s   peak {_peak_mib():,.0f} MiB{children}", flush=True)
         return result
 
-    weight = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT
-    features = stage("normalise", batch.mentions_to_features, frame, with_keys=False)
-    if args.model == "shipped":
-        model = batch.load_model()
-    else:
-        model = stage("train", batch.train, features, args.seed)
-    pairs = stage("predict", batch.predict, features, model, threshold_match_weight=weight)
+    weight = DEFAULT_THRESHOLD_MATCH_WEIGHT
+    features = stage("normalise", mentions_to_features, frame, with_keys=False)
+    model = load_model() if args.model == "shipped" else stage("train", train, features, args.seed)
+    pairs = stage("predict", predict, features, model, threshold_match_weight=weight)
 
     def clustered() -> Any:
-        return batch.cluster_rows(features["unique_id"], pairs, weight, *batch.guard_columns(features))
+        return cluster_rows(features["unique_id"], pairs, weight, *guard_columns(features))
 
     persons = stage("cluster", clustered)
     print(

@@ -13,13 +13,8 @@ from ketenzicht.audit.access import read
 from ketenzicht.audit.models import Action, Result
 from ketenzicht.audit.services import access_log_record, access_log_record_many
 from ketenzicht.db import chunks, copy_rows, execute_all, insert_statements, quoted_table, rows_insert
-from ketenzicht.linking.engine.normalise import (
-    normalise_address,
-    normalise_birth_date,
-    normalise_bsn,
-    normalise_given_names,
-    normalise_surname,
-)
+from ketenzicht.linking.engine.fields import normalise_address, normalise_birth_date, normalise_bsn
+from ketenzicht.linking.engine.names import normalise_given_names, normalise_surname
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import PersonMention

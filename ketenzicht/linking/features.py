@@ -27,9 +27,10 @@ from ketenzicht.db import (
 )
 from ketenzicht.registrations.models import PersonMention
 
+from .engine.columns import FeatureColumns, normalise_columns, processes_for
 from .engine.keys import blocking_keys, key_number, keys_digest
-from .engine.normalise import FeatureColumns, normalise_columns, normalise_mention, processes_for
-from .engine.normalise import MentionFeatures as Features
+from .engine.mention_features import MentionFeatures as Features
+from .engine.normalise import normalise_mention
 from .models import (
     KeyCount,
     MentionFeatures,
@@ -221,7 +222,7 @@ def features_changed(
 ) -> dict[int, str]:
     """The mentions among `features` (in the order of their ids) whose stored features or keys differ from
     these, or that have none stored, with their keys' new fingerprint. `digests`: (mention id,
-    `keys_digest` of its keys) of every one of them, in the same order (`batch.mention_key_digests`).
+    `keys_digest` of its keys) of every one of them, in the same order (`batch.blocking.mention_key_digests`).
     `prepare_row`: what is stored of a features row (the model's `prepare_row`: with its name-frequency
     buckets, as intake stores them). The stored features are read a chunk at a time beside them
     (`_stored_rows`), and compared as rows: no MentionFeatures is made for either side (a rebuild of a
@@ -280,8 +281,8 @@ def features_store_changed(
     every mention's rows are written anew. Only the rows of these mentions are deleted (`mentions_delete`),
     never those of a mention registered while the rebuild ran. The new rows are written in bulk a chunk at
     a time (COPY on PostgreSQL), the keys counted once.
-    `keys`: every (mention id, key number) of the changed mentions, built already (`batch.mention_key_rows`);
-    `prepare` as for `features_changed`."""
+    `keys`: every (mention id, key number) of the changed mentions, built already
+    (`batch.blocking.mention_key_rows`); `prepare` as for `features_changed`."""
     mentions_delete(MentionFeatures, list(changed))
     mentions_delete(MentionKey, list(changed))
     iterator = ((mention, prepare(features.of(str(mention)))) for mention in sorted(changed))

@@ -27,16 +27,20 @@ from typing import Any
 
 import pandas as pd
 
-from ketenzicht.linking import batch
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT, cluster_rows, guard_columns
+from ketenzicht.linking.batch.mentions import MENTION_FIELDS, mentions_to_features
+from ketenzicht.linking.batch.prediction import predict
+from ketenzicht.linking.batch.training import train
 from ketenzicht.linking.engine.model import MODEL_FORMAT, LinkModel
 
 ID_COLUMN = "mention_id"
 PERSON_COLUMNS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", "phone")
 ADDRESS_COLUMNS = ("street", "house_number", "house_number_suffix", "postcode", "city")
 FIELD_COLUMNS = PERSON_COLUMNS + ADDRESS_COLUMNS
-# The columns the engine compares (`batch.MENTION_FIELDS`); the others are accepted and not kept in memory
-# (`house_number_suffix`: the engine compares the house number's digits only).
-READ_COLUMNS = tuple(c for c in FIELD_COLUMNS if c in batch.MENTION_FIELDS)
+# The columns the engine compares (`batch.mentions.MENTION_FIELDS`); the others are accepted and not kept in
+# memory (`house_number_suffix`: the engine compares the house number's digits only).
+READ_COLUMNS = tuple(c for c in FIELD_COLUMNS if c in MENTION_FIELDS)
 DELIMITERS = (",", ";")
 # Below this many rows the file is not trained on: u by random sampling and m by EM need many pairs, and
 # on a few hundred mentions Splink's EM may fail outright (an m that underflows to 0).
@@ -201,9 +205,10 @@ def _read(path: Path) -> Mentions:
 
 
 def load_link_model(path: str | Path) -> dict[str, Any]:
-    """A model artefact of `batch.train` (what `save_model` writes), checked against the comparison spec."""
+    """A model artefact of `batch.training.train` (what `save_model` writes), checked against the
+    comparison spec."""
     try:
-        model = batch.load_model(path)
+        model = load_model(path)
     except (OSError, ValueError) as exc:
         raise LinkFileError(f"cannot read the model {path}: {exc}") from None
     if not isinstance(model, dict) or model.get("format") != MODEL_FORMAT:
@@ -226,7 +231,7 @@ def _model_for(
         note(f"link_file: {counted} too few to train on (at least {MIN_TRAIN_ROWS}): using {shipped}")
         return load_link_model(fallback_path), shipped
     try:
-        model = batch.train(features, seed)
+        model = train(features, seed)
         LinkModel(model)
     except MemoryError:
         raise
@@ -260,16 +265,16 @@ def link_features(
     model: dict[str, Any] | None = None,
     note: Note = lambda text: None,
 ) -> tuple[list[str], str]:
-    """One person id per row of `features` (`batch.mentions_to_features`), and which model linked them:
-    `model` if given, else one trained on the features, else the shipped `fallback_model`."""
+    """One person id per row of `features` (`batch.mentions.mentions_to_features`), and which model linked
+    them: `model` if given, else one trained on the features, else the shipped `fallback_model`."""
     used = "the given model"
     if model is None:
         model, used = _model_for(features, seed, fallback_model, note)
     unique_ids = [str(uid) for uid in features["unique_id"]]
     if len(unique_ids) < 2:  # no pair to score
         return person_ids(unique_ids), used
-    pairs = batch.predict(features, model, threshold_match_weight=threshold, explained=False)
-    roots = batch.cluster_rows(unique_ids, pairs, threshold, *batch.guard_columns(features))
+    pairs = predict(features, model, threshold_match_weight=threshold, explained=False)
+    roots = cluster_rows(unique_ids, pairs, threshold, *guard_columns(features))
     return person_ids(roots.tolist()), used
 
 
@@ -310,9 +315,9 @@ def link_file(
     out: str | Path,
     *,
     seed: int = 1,
-    threshold: float = batch.DEFAULT_THRESHOLD_MATCH_WEIGHT,
+    threshold: float = DEFAULT_THRESHOLD_MATCH_WEIGHT,
     model_path: str | Path | None = None,
-    fallback_model: str | Path = batch.DEFAULT_MODEL_PATH,
+    fallback_model: str | Path = DEFAULT_MODEL_PATH,
     note: Note = lambda text: None,
 ) -> LinkFileSummary:
     """Read `source`, link its rows, write `out`. Nothing is written when the input has an error."""
@@ -322,8 +327,8 @@ def link_file(
     model = load_link_model(model_path) if model_path is not None else None
     mentions = read_mentions(source)
     ids = mentions.ids
-    # unique_id: the row number; the keys are built in DuckDB (`batch.predict`)
-    features = batch.mentions_to_features(mentions.frame, with_keys=False)
+    # unique_id: the row number; the keys are built in DuckDB (`batch.prediction.predict`)
+    features = mentions_to_features(mentions.frame, with_keys=False)
     del mentions  # the file's cells are not needed any more: only the features go on
     persons, used = link_features(
         features, seed=seed, threshold=threshold, fallback_model=fallback_model, model=model, note=note

@@ -39,9 +39,9 @@ from .engine.keys import (
     stored_key_cap_sql,
     stored_weight_sql,
 )
+from .engine.mention_features import FEATURE_COLUMNS
+from .engine.mention_features import MentionFeatures as Features
 from .engine.model import LinkModel, Score, match_weight_to_probability, prob_to_match_weight
-from .engine.normalise import FEATURE_COLUMNS
-from .engine.normalise import MentionFeatures as Features
 from .engine.resolve import HOUSEHOLD, RELATION_GROUPS, Guards, join_contradicts, names_compatible
 from .features import features_of, features_write
 from .models import (

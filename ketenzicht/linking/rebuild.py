@@ -25,11 +25,15 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 
-from .batch import columns_frame, mention_key_digests, mention_key_rows, predict, save_model, train
+from .batch.artefact import save_model
+from .batch.blocking import mention_key_digests, mention_key_rows
+from .batch.frame import columns_frame
+from .batch.prediction import predict
+from .batch.training import train
 from .engine import context as relation_context
+from .engine.columns import FeatureColumns
 from .engine.context import ContextModel
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
-from .engine.normalise import FeatureColumns
 from .engine.resolve import (
     DIFFERENT_DATES,
     Clustering,

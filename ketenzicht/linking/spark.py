@@ -1,4 +1,4 @@
-"""Batch linking on Spark: the same Splink job as `batch.py` runs on DuckDB, for registers that outgrow one
+"""Batch linking on Spark: the same Splink job as `batch/` runs on DuckDB, for registers that outgrow one
 machine (`manage.py link_persons --rebuild --backend spark`).
 
 Only the place where Splink runs changes; the comparison spec, the blocking rules, the training steps and
@@ -237,7 +237,7 @@ def canonical_model(saved: Mapping[str, Any], settings: Mapping[str, Any]) -> di
 
 def _arrow_table(features_df: pd.DataFrame) -> Any:
     """The features (and blocking keys, when the frame has them) with the column types of
-    batch._connection: VARCHAR[] as array<string>, INTEGER as int, VARCHAR as string."""
+    batch.connection._connection: VARCHAR[] as array<string>, INTEGER as int, VARCHAR as string."""
     import pyarrow as pa
 
     from ketenzicht.linking.splink_table import sql_type, table_columns
@@ -253,8 +253,8 @@ def _arrow_table(features_df: pd.DataFrame) -> Any:
 
 
 # Tables Splink reads again and again that it does not keep itself: EM on level-pattern counts
-# (batch.train) runs one query per iteration over this small table, which Spark would otherwise recompute
-# from the comparison vectors each time.
+# (batch.training.train) runs one query per iteration over this small table, which Spark would otherwise
+# recompute from the comparison vectors each time.
 KEEP_TABLES = ("__splink__agreement_pattern_counts",)
 
 
@@ -277,7 +277,8 @@ def _spark_api() -> Any:
 
 class SparkBackend:
     """Splink on Spark over the features as the temporary view `mentions`: the backend interface of
-    `batch.train` (linker, conditional u, the saved model in canonical SQL), and prediction's linker."""
+    `batch.training.train` (linker, conditional u, the saved model in canonical SQL), and prediction's
+    linker."""
 
     def __init__(self, spark: SparkSession, features_df: pd.DataFrame):
         self.spark = spark
@@ -328,7 +329,8 @@ def held_keys_sql(rule: PairRule, view: str = INPUT_VIEW) -> str:
 def candidate_pairs_sql(rule: PairRule, held: str = HELD_KEYS_VIEW) -> str:
     """Spark SQL: Splink's blocked pairs (match_key, join_key_l, join_key_r) of the mentions whose shared
     keys (`held`, as `held_keys_sql` gives them) are enough by `rule` (`PairRule.pairs_sql`, as
-    `batch._candidate_pairs` finds them on DuckDB), the smaller unique id on the left as Splink puts it."""
+    `batch.prediction._candidate_pairs` finds them on DuckDB), the smaller unique id on the left as Splink
+    puts it."""
     return f"SELECT '0' AS match_key, a AS join_key_l, b AS join_key_r FROM ({rule.pairs_sql(held, 'k')})"
 
 

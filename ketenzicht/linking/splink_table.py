@@ -1,4 +1,4 @@
-"""What both Splink backends (batch.py on DuckDB, spark.py on Spark) share: the columns of table `mentions`
+"""What both Splink backends (batch/ on DuckDB, spark.py on Spark) share: the columns of table `mentions`
 and their types, the queries over it for the conditional u and for the m from same-BSN pairs, and the upper
 bound on a pair's weight that leaves pairs out before scoring. Neither backend imports the other for these."""
 
@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from ketenzicht.linking.engine.comparisons import Comparison
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS
 
 BLOCK_KEYS = "block_keys"
 LIST_COLUMNS = {"surname_keys", "surname_phonetic", "given_keys", "block_keys"}

@@ -9,16 +9,12 @@ import pandas as pd
 import pytest
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import (
-    DEFAULT_MODEL_PATH,
-    features_frame,
-    features_from_file,
-    load_model,
-    predict,
-    train,
-)
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.frame import features_frame, features_from_file
+from ketenzicht.linking.batch.prediction import predict
+from ketenzicht.linking.batch.training import train
+from ketenzicht.linking.engine.mention_features import MentionFeatures
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import MentionFeatures
 
 Trained = tuple[list[MentionFeatures], dict[str, Any], pd.DataFrame]
 

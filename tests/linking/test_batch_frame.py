@@ -1,5 +1,5 @@
-"""The batch's features frame (`batch.mentions_to_features` without keys, as `link_dataframe` makes it):
-each mention's features as intake makes them one by one; the list columns hold each name's tuple, shared
+"""The batch's features frame (`batch.mentions.mentions_to_features` without keys, as `link_dataframe` makes
+it): each mention's features as intake makes them one by one; the list columns hold each name's tuple, shared
 by its mentions, which DuckDB and the frame's readers take as the lists they stand for."""
 
 from __future__ import annotations
@@ -8,8 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from ketenzicht.linking import batch
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, normalise_mention
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import _features_of_row, _none, name_frequencies, with_frequencies
+from ketenzicht.linking.batch.mentions import mentions_to_features
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, NameFrequencies
+from ketenzicht.linking.engine.normalise import normalise_mention
 
 ROWS = [
     {"mention_id": "1", "given_names": "Jan Pieter", "surname_prefix": "van der", "surname": "Berg",
@@ -24,7 +27,7 @@ LISTS = ("surname_keys", "surname_phonetic", "given_keys")
 
 
 def _frame() -> pd.DataFrame:
-    return batch.mentions_to_features(pd.DataFrame(ROWS), with_keys=False)  # as link_dataframe
+    return mentions_to_features(pd.DataFrame(ROWS), with_keys=False)  # as link_dataframe
 
 
 def test_each_row_reads_as_the_features_intake_makes() -> None:
@@ -32,7 +35,7 @@ def test_each_row_reads_as_the_features_intake_makes() -> None:
     for row, written in zip(frame[list(FEATURE_COLUMNS)].to_dict("records"), ROWS, strict=True):
         fields = {k: v for k, v in written.items() if k != "mention_id"}
         expected = normalise_mention(written["mention_id"], **fields)
-        found = batch._features_of_row(row)
+        found = _features_of_row(row)
         assert found == expected
         assert all(type(getattr(found, name)) is list for name in LISTS)
 
@@ -49,7 +52,7 @@ def test_one_tuple_per_name_shared_by_its_mentions_and_lists_in_duckdb() -> None
     frame = _frame()
     keys = frame["surname_keys"]
     assert isinstance(keys[1], tuple) and keys[1] is keys[3]  # "van der Berg" twice: one object
-    con = batch._connection(frame)
+    con = _connection(frame)
     try:
         stored = dict(con.execute("SELECT unique_id, surname_keys FROM mentions").fetchall())
     finally:
@@ -63,12 +66,10 @@ def test_name_frequencies_and_buckets_as_the_engine_counts_them() -> None:
     surnames: list[Any] = [*common, *middle, *[f"rare{n}" for n in range(9_986)], None, "", float("nan")]
     given: list[Any] = ["jan", None, "", *[f"g{n % 5_000}" for n in range(len(surnames) - 3)]]
     frame = pd.DataFrame({"surname_first": surnames, "given_first": given}, dtype=object)
-    counted = batch.name_frequencies(frame)
-    assert counted == NameFrequencies.count(
-        (batch._none(v) for v in surnames), (batch._none(v) for v in given)
-    )
+    counted = name_frequencies(frame)
+    assert counted == NameFrequencies.count((_none(v) for v in surnames), (_none(v) for v in given))
     assert counted.surname["jansen"] == 12 and "rare1" not in counted.surname
-    buckets = batch.with_frequencies(frame, counted)
+    buckets = with_frequencies(frame, counted)
     for column, names, counts in (
         ("surname_freq", surnames, counted.surname),
         ("given_freq", given, counted.given),

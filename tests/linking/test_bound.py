@@ -9,17 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import (
-    DEFAULT_MODEL_PATH,
-    _connection,
-    features_frame,
-    features_from_file,
-    load_model,
-    predict,
-    with_frequencies,
-)
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file, with_frequencies
+from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.engine.comparisons import COMPARISONS
-from ketenzicht.linking.engine.normalise import NameFrequencies
+from ketenzicht.linking.engine.mention_features import NameFrequencies
 from ketenzicht.linking.splink_table import (
     BOUND_MARGIN,
     _bounded_levels,

@@ -1,5 +1,5 @@
-"""The batch clustering (`batch.cluster`): pairs joined strongest first, a chain joins its ends unless a
-guard refuses, a mention in no pair is a person of its own."""
+"""The batch clustering (`batch.clustering.cluster`): pairs joined strongest first, a chain joins its ends
+unless a guard refuses, a mention in no pair is a person of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import pandas as pd
 import pytest
 
-from ketenzicht.linking import batch
+from ketenzicht.linking.batch import clustering
 
 
 def test_a_chain_with_one_bsn_and_one_date_is_one_person() -> None:
@@ -17,26 +17,26 @@ def test_a_chain_with_one_bsn_and_one_date_is_one_person() -> None:
     )
     bsn_of = {"a": "111222333", "b": None, "c": "111222333", "d": None}
     date_of = {"a": "19800315", "b": None, "c": None, "d": "19800315"}
-    found = batch.cluster(["a", "b", "c", "d", "e"], frame, 6.63, bsn_of, date_of)
+    found = clustering.cluster(["a", "b", "c", "d", "e"], frame, 6.63, bsn_of, date_of)
     assert found == {"a": "a", "b": "a", "c": "a", "d": "a", "e": "e"}
 
 
 def test_a_chain_between_two_bsns_stays_two_persons() -> None:
     frame = pd.DataFrame({"unique_id_l": ["a", "b"], "unique_id_r": ["b", "c"], "match_weight": [9.0, 8.0]})
     bsn_of = {"a": "111222333", "b": None, "c": "123456782"}
-    found = batch.cluster(["a", "b", "c"], frame, 6.63, bsn_of, {})
+    found = clustering.cluster(["a", "b", "c"], frame, 6.63, bsn_of, {})
     assert found == {"a": "a", "b": "a", "c": "c"}  # the stronger pair joins first
 
 
 def test_ids_compared_as_text_whatever_their_type() -> None:
     frame = pd.DataFrame({"unique_id_l": [10, 9], "unique_id_r": [2, 10], "match_weight": [9.0, 8.0]})
-    found = batch.cluster(["2", "9", "10", "11"], frame, 6.63)
+    found = clustering.cluster(["2", "9", "10", "11"], frame, 6.63)
     assert found == {"2": "10", "9": "10", "10": "10", "11": "11"}  # "10" < "2" < "9"
 
 
 def test_an_empty_bsn_or_date_is_no_value() -> None:
     frame = pd.DataFrame({"unique_id_l": ["a", "b"], "unique_id_r": ["b", "c"], "match_weight": [9.0, 8.0]})
-    found = batch.cluster(
+    found = clustering.cluster(
         ["a", "b", "c"], frame, 6.63, {"a": "", "c": "123456782"}, {"b": "", "c": "19800315"}
     )
     assert set(found.values()) == {"a"}
@@ -54,7 +54,7 @@ def _one_at_a_time(
     )
     found = {uid: uid for uid in ids}
     found.update(
-        batch._joined_in_order(list(strong["unique_id_l"]), list(strong["unique_id_r"]), bsn_of, date_of)
+        clustering._joined_in_order(list(strong["unique_id_l"]), list(strong["unique_id_r"]), bsn_of, date_of)
     )
     return found
 
@@ -82,8 +82,8 @@ def test_components_give_the_persons_of_joining_pair_by_pair() -> None:
             }
         )
         expected = _one_at_a_time(ids, frame, 6.63, bsn_of, date_of)
-        assert batch.cluster(ids, frame, 6.63, bsn_of, date_of) == expected
-        guarded += len(set(expected.values())) > len(set(batch.cluster(ids, frame, 6.63).values()))
+        assert clustering.cluster(ids, frame, 6.63, bsn_of, date_of) == expected
+        guarded += len(set(expected.values())) > len(set(clustering.cluster(ids, frame, 6.63).values()))
     assert guarded > 10  # the guards refused joins in many of the registers
 
 
@@ -97,9 +97,9 @@ def test_rows_name_the_row_of_the_cluster_id() -> None:
     )
     ids = ["e", "d", "c", "b", "a"]
     bsns = [None, "123456782", "111222333", None, ""]  # c-d is refused: two BSNs
-    roots = batch.cluster_rows(ids, frame, 6.63, bsns, [None] * 5)
+    roots = clustering.cluster_rows(ids, frame, 6.63, bsns, [None] * 5)
     assert [ids[root] for root in roots] == ["b", "a", "b", "b", "a"]
-    assert batch.cluster(ids, frame, 6.63, dict(zip(ids, bsns, strict=True))) == dict(
+    assert clustering.cluster(ids, frame, 6.63, dict(zip(ids, bsns, strict=True))) == dict(
         zip(ids, [ids[root] for root in roots], strict=True)
     )
 
@@ -107,10 +107,10 @@ def test_rows_name_the_row_of_the_cluster_id() -> None:
 def test_a_pair_of_an_unknown_mention_is_refused() -> None:
     frame = pd.DataFrame({"unique_id_l": ["a"], "unique_id_r": ["x"], "match_weight": [9.0]})
     with pytest.raises(ValueError, match="not among the unique ids"):
-        batch.cluster_rows(["a", "b"], frame, 6.63)
+        clustering.cluster_rows(["a", "b"], frame, 6.63)
 
 
 def test_ids_that_repeat_as_text_are_refused() -> None:
     frame = pd.DataFrame({"unique_id_l": ["1"], "unique_id_r": ["2"], "match_weight": [9.0]})
     with pytest.raises(ValueError, match="repeat"):
-        batch.cluster_rows([1, "1", 2], frame, 6.63)
+        clustering.cluster_rows([1, "1", 2], frame, 6.63)

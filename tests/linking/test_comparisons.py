@@ -8,7 +8,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ketenzicht.linking.batch import cluster
+from ketenzicht.linking.batch.clustering import cluster
 from ketenzicht.linking.engine.comparisons import (
     ADDRESS,
     BIRTH_DATE,
@@ -19,13 +19,9 @@ from ketenzicht.linking.engine.comparisons import (
     SURNAME,
     Comparison,
 )
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, MentionFeatures, NameFrequencies
 from ketenzicht.linking.engine.model import LinkModel, match_weight_to_probability
-from ketenzicht.linking.engine.normalise import (
-    FEATURE_COLUMNS,
-    MentionFeatures,
-    NameFrequencies,
-    normalise_mention,
-)
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.engine.splink_settings import settings_dict
 
 

@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import DEFAULT_MODEL_PATH, features_from_file, load_model
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.frame import features_from_file
 from ketenzicht.linking.engine.keys import blocking_keys
 from ketenzicht.linking.engine.model import LinkModel, compile_levels
 from ketenzicht.linking.engine.normalise import normalise_mention

@@ -1,5 +1,6 @@
 """The dates-of-birth guard: a person never holds two dates of birth that no slip of the pen explains, in
-the batch clustering (engine.resolve.cluster, batch.cluster) and online (a new mention, a bridge)."""
+the batch clustering (engine.resolve.cluster, batch.clustering.cluster) and online (a new mention, a
+bridge)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from itertools import pairwise
 import pandas as pd
 import pytest
 
-from ketenzicht.linking import batch
+from ketenzicht.linking.batch import clustering
 from ketenzicht.linking.engine.resolve import DIFFERENT_DATES, ScoredPair, cluster, dates_contradict
 from ketenzicht.linking.models import ReviewItem
 from tests.people import person_of, register
@@ -78,10 +79,10 @@ def test_the_batch_linkers_clustering_keeps_the_same_guard() -> None:
         }
     )
     dates = {"father": "19610402", "son": "19900719", "x": None, "a": "19800315", "b": "19800316"}
-    cluster_of = batch.cluster(list(dates), pairs, 8.0, None, dates)
+    cluster_of = clustering.cluster(list(dates), pairs, 8.0, None, dates)
     assert cluster_of["x"] == cluster_of["son"] != cluster_of["father"]
     assert cluster_of["a"] == cluster_of["b"]  # a one-digit typo joins
-    without = batch.cluster(list(dates), pairs, 8.0, None, None)
+    without = clustering.cluster(list(dates), pairs, 8.0, None, None)
     assert without["father"] == without["son"]  # what the guard prevents
 
 

@@ -18,7 +18,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import override_settings
 
 from ketenzicht.intake.pipeline import intake_registrations
-from ketenzicht.linking.batch import features_frame, with_block_keys
+from ketenzicht.linking.batch.blocking import with_block_keys
+from ketenzicht.linking.batch.frame import features_frame
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
     DEFAULT_PAIR_RULE,

@@ -9,17 +9,11 @@ import duckdb
 import pandas as pd
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import (
-    DEFAULT_MODEL_PATH,
-    _connection,
-    _held_keys,
-    features_frame,
-    features_from_file,
-    held_keys_column,
-    load_model,
-    predict,
-    with_block_keys,
-)
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
+from ketenzicht.linking.batch.blocking import _held_keys, held_keys_column, with_block_keys
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file
+from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
     DEFAULT_PAIR_RULE,
@@ -32,7 +26,8 @@ from ketenzicht.linking.engine.keys import (
     keys_digest,
     keys_digest_sql,
 )
-from ketenzicht.linking.engine.normalise import MentionFeatures, normalise_mention
+from ketenzicht.linking.engine.mention_features import MentionFeatures
+from ketenzicht.linking.engine.normalise import normalise_mention
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 from ketenzicht.linking.splink_table import BLOCK_KEYS, INT_COLUMNS
 

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking import batch
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH
+from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT
+from ketenzicht.linking.batch.mentions import MENTION_FIELDS, mentions_to_features
 from ketenzicht.linking.engine.model import prob_to_match_weight
 from ketenzicht.linking.file import (
     ADDRESS_COLUMNS,
@@ -120,7 +122,7 @@ def test_the_file_is_linked_at_the_upper_threshold_where_intake_and_the_rebuild_
     # One link threshold: a pair that intake links (probability 0.99 or more) is joined in the file too.
     _, err = linked_people
     upper = prob_to_match_weight(settings.KETENZICHT_LINK_UPPER)
-    assert upper == pytest.approx(batch.DEFAULT_THRESHOLD_MATCH_WEIGHT)
+    assert upper == pytest.approx(DEFAULT_THRESHOLD_MATCH_WEIGHT)
     assert err.splitlines()[-1].endswith(f"threshold match weight {upper:g})")
 
 
@@ -158,9 +160,9 @@ def test_the_reader_sniffs_the_delimiter_and_skips_a_bom(tmp_path: Path, delimit
 
 
 def test_every_field_the_engine_compares_reaches_the_features(tmp_path: Path) -> None:
-    assert set(batch.MENTION_FIELDS) <= set(FIELD_COLUMNS)
+    assert set(MENTION_FIELDS) <= set(FIELD_COLUMNS)
     text = as_csv(rows_of(PEOPLE)[:1], ["mention_id", *FIELD_COLUMNS])
-    features = batch.mentions_to_features(read_mentions(write(tmp_path, text)).frame).iloc[0]
+    features = mentions_to_features(read_mentions(write(tmp_path, text)).frame).iloc[0]
     assert (features["pc6"], features["house_number"], features["street"], features["city"]) == (
         "3512AB", "12", "dorpsstraat", "utrecht",
     )  # fmt: skip
@@ -222,8 +224,8 @@ def test_a_file_with_no_or_one_row_still_works_with_the_shipped_model(tmp_path: 
 
 
 def test_a_given_model_is_used_instead_of_training(tmp_path: Path) -> None:
-    result, err = link(write(tmp_path, PEOPLE), "--model", str(batch.DEFAULT_MODEL_PATH))
-    assert "too few" not in err and f"the model {batch.DEFAULT_MODEL_PATH}" in err
+    result, err = link(write(tmp_path, PEOPLE), "--model", str(DEFAULT_MODEL_PATH))
+    assert "too few" not in err and f"the model {DEFAULT_MODEL_PATH}" in err
     assert len({r["person_id"] for r in result}) == 9
     (tmp_path / "bad.json").write_text(json.dumps({"comparisons": []}), encoding="utf-8")
     with pytest.raises(CommandError, match="not a person model"):

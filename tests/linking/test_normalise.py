@@ -11,23 +11,19 @@ import numpy as np
 import pytest
 from stdnum.nl import bsn as stdnum_bsn
 
-from ketenzicht.linking.batch import _collector_paused
-from ketenzicht.linking.engine import normalise
-from ketenzicht.linking.engine.normalise import (
-    FEATURE_COLUMNS,
-    FeatureColumns,
-    features_from_exchange,
+from ketenzicht.linking.batch.mentions import _collector_paused
+from ketenzicht.linking.engine import columns as columns_module
+from ketenzicht.linking.engine.columns import FeatureColumns, normalise_columns, processes_for
+from ketenzicht.linking.engine.fields import (
     normalise_address,
     normalise_birth_date,
     normalise_bsn,
-    normalise_columns,
-    normalise_given_names,
-    normalise_mention,
     normalise_phone,
     normalise_place_name,
-    normalise_surname,
-    processes_for,
 )
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS
+from ketenzicht.linking.engine.names import normalise_given_names, normalise_surname
+from ketenzicht.linking.engine.normalise import features_from_exchange, normalise_mention
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
 
 # (surname as written, prefix field, expected prefix, expected parts, extra keys that must be present)
@@ -409,7 +405,7 @@ def test_an_error_in_the_first_process_is_raised_and_the_second_ends() -> None:
 
 def test_a_second_process_that_dies_leaves_its_names_to_the_first(monkeypatch: pytest.MonkeyPatch) -> None:
     # Killed (out of memory, say) before it answers: the first process normalises the names itself.
-    monkeypatch.setattr(normalise, "_send_normalised", lambda sending, receiving, inputs: os._exit(9))
+    monkeypatch.setattr(columns_module, "_send_normalised", lambda sending, receiving, inputs: os._exit(9))
     ids, given_columns = _mixed_columns()
     assert normalise_columns(ids, given_columns, processes=2) == normalise_columns(ids, given_columns)
 

@@ -13,15 +13,9 @@ import pytest
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
 from ketenzicht.linking import splink_table
-from ketenzicht.linking.batch import (
-    NAME_KEY_COLUMNS,
-    _connection,
-    _name_keys_as_enum,
-    features_frame,
-    features_from_file,
-    train,
-    u_counts,
-)
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file
+from ketenzicht.linking.batch.training import NAME_KEY_COLUMNS, _name_keys_as_enum, train, u_counts
 from ketenzicht.linking.engine.comparisons import COMPARISONS, Comparison
 from ketenzicht.linking.splink_table import (
     U_POSITION,

@@ -11,15 +11,11 @@ from django.core.management import call_command
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.linking import features as features_module
 from ketenzicht.linking import rebuild
-from ketenzicht.linking.batch import (
-    _connection,
-    columns_frame,
-    features_frame,
-    mention_key_digests,
-    mention_key_rows,
-)
+from ketenzicht.linking.batch.blocking import mention_key_digests, mention_key_rows
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import columns_frame, features_frame
+from ketenzicht.linking.engine.columns import FeatureColumns
 from ketenzicht.linking.engine.keys import blocking_keys, key_number, keys_digest
-from ketenzicht.linking.engine.normalise import FeatureColumns
 from ketenzicht.linking.engine.resolve import cluster
 from ketenzicht.linking.features import features_of, features_of_all, mention_columns
 from ketenzicht.linking.models import MentionFeatures, MentionKey, MentionLink, PairDecision, ReviewItem
@@ -137,7 +133,7 @@ def test_a_rebuild_normalises_every_mention_at_once_to_the_features_intake_gives
 
 
 def _splink_table(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """The rows of the table DuckDB makes of a features frame for Splink (`batch._connection`)."""
+    """The rows of the table DuckDB makes of a features frame for Splink (`batch.connection._connection`)."""
     con = _connection(frame)
     try:
         return con.execute("SELECT * FROM mentions ORDER BY unique_id").fetchall()

@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 
 from ketenzicht.demo.generator.population import bsn_for
-from ketenzicht.linking.batch import _DuckDBBackend, _m_from_same_bsn, features_frame, train
+from ketenzicht.linking.batch.frame import features_frame
+from ketenzicht.linking.batch.m_estimates import _m_from_same_bsn
+from ketenzicht.linking.batch.training import _DuckDBBackend, train
 from ketenzicht.linking.engine.comparisons import BIRTH_DATE
-from ketenzicht.linking.engine.normalise import MentionFeatures, features_from_exchange
+from ketenzicht.linking.engine.mention_features import MentionFeatures
+from ketenzicht.linking.engine.normalise import features_from_exchange
 from ketenzicht.linking.engine.splink_settings import settings_dict
 from ketenzicht.linking.splink_table import same_bsn_m
 

@@ -19,19 +19,16 @@ import pytest
 from django.core.management import call_command
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate
-from ketenzicht.linking.batch import (
-    _connection,
-    features_frame,
-    features_from_file,
-    load_model,
-    predict,
-    train,
-    with_frequencies,
-)
+from ketenzicht.linking.batch.artefact import load_model
+from ketenzicht.linking.batch.connection import _connection
+from ketenzicht.linking.batch.frame import features_frame, features_from_file, with_frequencies
+from ketenzicht.linking.batch.prediction import predict
+from ketenzicht.linking.batch.training import train
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 from ketenzicht.linking.engine.keys import EVERY_SHARED_KEY, PairRule
+from ketenzicht.linking.engine.mention_features import FEATURE_COLUMNS, NameFrequencies
 from ketenzicht.linking.engine.model import LinkModel
-from ketenzicht.linking.engine.normalise import FEATURE_COLUMNS, NameFrequencies, features_from_exchange
+from ketenzicht.linking.engine.normalise import features_from_exchange
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES, settings_dict
 from ketenzicht.linking.splink_table import conditional_u_sql, same_bsn_m_sql
 

@@ -14,20 +14,17 @@ import pytest
 from splink.internals.linker_components.training import LinkerTraining
 
 from ketenzicht.demo.generator import generate
-from ketenzicht.linking.batch import (
-    DEFAULT_MODEL_PATH,
+from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model, save_model
+from ketenzicht.linking.batch.frame import features_frame, features_from_file
+from ketenzicht.linking.batch.m_estimates import (
     TrainingFailed,
     _floors_held,
     _floors_released,
     _m_changed,
     _m_from_shipped,
     _m_values,
-    features_frame,
-    features_from_file,
-    load_model,
-    save_model,
-    train,
 )
+from ketenzicht.linking.batch.training import train
 from ketenzicht.linking.engine.comparisons import COMPARISONS
 
 

@@ -13,13 +13,8 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import JaroWinkler
 
-from ketenzicht.linking.engine.normalise import (
-    ARTICLES,
-    PREFIX_WORDS,
-    normalise_bsn,
-    normalise_given_names,
-    normalise_surname,
-)
+from ketenzicht.linking.engine.fields import normalise_bsn
+from ketenzicht.linking.engine.names import ARTICLES, PREFIX_WORDS, normalise_given_names, normalise_surname
 from ketenzicht.linking.engine.phonetic import dutch_phonetic
 
 MAX_QUERY_LENGTH = 200

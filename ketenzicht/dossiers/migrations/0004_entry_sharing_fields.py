@@ -14,7 +14,7 @@ from django.db import migrations, models
 from django.db.models import Q
 
 from ketenzicht.dossiers.engine.query import deletion_keys, sound_key
-from ketenzicht.linking.engine.normalise import normalise_bsn
+from ketenzicht.linking.engine.fields import normalise_bsn
 
 OLD_TRIGRAM = "dossiers_se_surname_trgm"
 TRIGRAM = "dossiers_sk_key_trgm"

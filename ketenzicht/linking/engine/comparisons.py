@@ -17,7 +17,7 @@ from typing import Literal, Protocol
 
 from rapidfuzz.distance import Levenshtein as _Levenshtein
 
-from ketenzicht.linking.engine.normalise import COMMON, RARE, MentionFeatures
+from ketenzicht.linking.engine.mention_features import COMMON, RARE, MentionFeatures
 
 Side = Literal["l", "r"]
 Value = str | int | list[str] | None

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ketenzicht.linking.engine.normalise import MentionFeatures
+from ketenzicht.linking.engine.mention_features import MentionFeatures
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
 
 _PLAIN = re.compile(r"^l\.(\w+) = r\.(\w+)$")
@@ -132,9 +132,9 @@ def _key(features: MentionFeatures, side: _Side) -> str | None:
 
 
 # Refined keys. A key held by more mentions than the cap (KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY,
-# batch.MAX_KEY_MENTIONS) is skipped; for the keys made of names alone ("jansen" + initial "j") that would
-# drop the only key two mentions without a birth date share. So each such key is also emitted combined with
-# a second field, a rarer key that is counted and capped on its own: `i1.n+q:jansen|j|1234`. The refined
+# batch.blocking.MAX_KEY_MENTIONS) is skipped; for the keys made of names alone ("jansen" + initial "j") that
+# would drop the only key two mentions without a birth date share. So each such key is also emitted combined
+# with a second field, a rarer key that is counted and capped on its own: `i1.n+q:jansen|j|1234`. The refined
 # keys are emitted always (whether a key is common is not known when a mention's keys are stored, and it
 # changes as the register grows), online and batch alike; where the plain key is under the cap they only
 # find candidates it finds already.

@@ -41,7 +41,7 @@ from ketenzicht.linking.engine.comparisons import (
     ValueIs,
     different_valid_bsns,
 )
-from ketenzicht.linking.engine.normalise import MentionFeatures, NameFrequencies
+from ketenzicht.linking.engine.mention_features import MentionFeatures, NameFrequencies
 
 MODEL_FORMAT = "ketenzicht-person-model"
 MODEL_FORMAT_VERSION = 1
@@ -263,8 +263,8 @@ def compile_row_weight(
 class LinkModel:
     """The trained parameters of one model, bound to the comparison spec it was trained with.
 
-    `model` is the artefact of `ketenzicht.linking.batch.train` (Splink's JSON under "splink", the name
-    frequencies under "name_frequencies"); bare Splink JSON is accepted too (then every name is rare)."""
+    `model` is the artefact of `ketenzicht.linking.batch.training.train` (Splink's JSON under "splink", the
+    name frequencies under "name_frequencies"); bare Splink JSON is accepted too (then every name is rare)."""
 
     def __init__(self, model: Mapping[str, Any], comparisons: Sequence[Comparison] = COMPARISONS):
         self.frequencies = NameFrequencies.from_dict(

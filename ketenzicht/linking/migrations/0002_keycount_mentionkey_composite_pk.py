@@ -13,7 +13,7 @@ def keys_refill(apps, schema_editor):  # type: ignore[no-untyped-def]
     keys must be the ones the running matcher looks up; a later change of the scheme rewrites them with
     `manage.py link_persons --rebuild`, not with this migration."""
     from ketenzicht.linking.engine.keys import blocking_keys
-    from ketenzicht.linking.engine.normalise import MentionFeatures as Features
+    from ketenzicht.linking.engine.mention_features import MentionFeatures as Features
 
     db = schema_editor.connection
     features = apps.get_model("linking", "MentionFeatures")

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ketenzicht.linking.batch import DEFAULT_THRESHOLD_MATCH_WEIGHT
+from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT
 from ketenzicht.linking.file import MIN_TRAIN_ROWS, LinkFileError, link_file
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ketenzicht.console import progress_steps
-from ketenzicht.linking.batch import BACKENDS
+from ketenzicht.linking.batch.connection import BACKENDS
 from ketenzicht.linking.rebuild import persons_rebuild
 
 
