@@ -21,9 +21,8 @@ from ketenzicht.workprocesses.models import Case
 
 from .forms import ForwardForm
 from .handover import handover_rows
-from .labels import RADAR_BADGES, radar_group, radar_label
+from .labels import RADAR_BADGES, radar_group, radar_label, reason_label
 from .models import Notification
-from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
 from .services import being_worked, handoff_target
 
@@ -38,11 +37,7 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
     notification = notification_of(case)
     if notification is None or not may_use_vt_desk(user):
         return None
-    rules = chain_rules()
-    reasons = []
-    for code in notification.reasons:
-        reason = rules.reason(code)
-        reasons.append(reason.label.nl if reason else code)
+    reasons = [reason_label(code) for code in notification.reasons]
     history = radar_history(notification, user=user)
     earlier = [
         {

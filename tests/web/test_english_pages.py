@@ -1,0 +1,82 @@
+"""Pages in English show no Dutch words that come from data: the reasons a case was opened for (its title)
+and a notification was made for, the screening level, the offences of a ZSM request, the deadline and the
+prosecutor's post in an alert. The same pages in Dutch show the Dutch words. An instrument's texts exist
+only in Dutch (licensed or validated wording): an English page shows them in Dutch, marked as Dutch, with a
+note."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from ketenzicht.veiligthuis.models import Notification
+from ketenzicht.veiligthuis.services import protocol_check
+from ketenzicht.workprocesses.services import case_record
+from tests.patterns.helpers import BART, ILSE, take_in
+from tests.prosecution.helpers import police_case_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _language_kept() -> Iterator[None]:
+    """A request's language does not outlive the test."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+def _client(user: Any, language: str) -> Client:
+    client = Client()
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client
+
+
+def _pages(user: Any, *urls: str) -> dict[str, str]:
+    """The pages in each language, joined: language -> the text of every page."""
+    found = {}
+    for language in ("en", "nl"):
+        client = _client(user, language)
+        answers = [client.get(url) for url in urls]
+        assert [answer.status_code for answer in answers] == [200] * len(urls)
+        found[language] = "".join(answer.content.decode() for answer in answers)
+    return found
+
+
+@pytest.fixture
+def stalking_case(make_user: Callable[..., Any]) -> Any:
+    """A stalking report (285b) between ex-partners, 20 days ago: a police screening case whose title the
+    case rules wrote, a notification to Veilig Thuis that gave no feedback in time (an alert), and the level
+    of a screening recorded on the case."""
+    registration = take_in(
+        "PL0600-EN-1",
+        BART,
+        ILSE,
+        registered_at=(timezone.now() - timedelta(days=20)).isoformat(timespec="seconds"),
+        offences=["285b"],
+    )
+    case = police_case_of(registration)
+    case_record(case, values={"screening_level": "standard"}, actor=None, expected_version=None)
+    protocol_check()
+    return case
+
+
+def test_a_notification_shows_why_it_was_made_in_the_pages_language(
+    make_user: Callable[..., Any], stalking_case: Any
+) -> None:
+    notification = Notification.objects.get(police_case=stalking_case)
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    pages = _pages(assessor, reverse("workprocesses:case-detail", args=[notification.case_id]))
+    assert "Domestic relation (partner, ex-partner, family, child)" in pages["en"]
+    assert "Stalking (art. 285b Sr)" in pages["en"]
+    assert "Huiselijke relatie (partner, ex-partner, familie, kind)" in pages["nl"]
+    assert "Belaging (art. 285b Sr)" in pages["nl"]
+    for word in ("Huiselijke relatie", "Belaging"):
+        assert word not in pages["en"], word
