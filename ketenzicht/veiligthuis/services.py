@@ -1034,6 +1034,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
                     "organisation": notification.organisation.name,
                     "notification": notification.case.reference,
                     "due": deadline_text(notification.feedback_due_at),  # as the case page shows it
+                    "due_at": notification.feedback_due_at.isoformat(),  # shown in the reader's language
                 },
                 at=now,
             )

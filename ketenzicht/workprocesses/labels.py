@@ -287,6 +287,29 @@ def refusal_text(
     return text
 
 
+# A case's title is stored as written (in the installation's language), and an app that writes titles from
+# its own data (the screening's reason for opening a case: "Verdachte is ex-partner van het slachtoffer
+# (A → B)") says how such a title reads in the user's language: a function of the stored title giving it in
+# the user's language, or None when the title is not one of its own. Registered by that app when it starts
+# (`case_title_register`), so the kernel imports no app.
+_TITLES: list[Callable[[str], str | None]] = []
+
+
+def case_title_register(words: Callable[[str], str | None]) -> None:
+    if words not in _TITLES:
+        _TITLES.append(words)
+
+
+def case_title(title: str) -> str:
+    """A case's stored title as a page shows it: in the user's language where the app that wrote it knows
+    its words; otherwise as stored (a title a user typed stays as typed)."""
+    for words in _TITLES:
+        shown = words(title)
+        if shown is not None:
+            return shown
+    return title
+
+
 def state_label(definition: Definition, state: str) -> str:
     """The state's label in the user's language (the code when the version lacks it)."""
     found = definition.states.get(state)

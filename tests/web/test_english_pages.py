@@ -68,6 +68,30 @@ def stalking_case(make_user: Callable[..., Any]) -> Any:
     return case
 
 
+def test_a_police_case_shows_its_reason_and_level_in_the_pages_language(
+    make_user: Callable[..., Any], stalking_case: Any
+) -> None:
+    owner = make_user("case_owner", organisation="oost-brabant")
+    pages = _pages(
+        owner,
+        reverse("workprocesses:case-list"),
+        reverse("workprocesses:case-detail", args=[stalking_case.pk]),
+        reverse("workprocesses:alerts"),
+    )
+    english, dutch = pages["en"], pages["nl"]
+    # The title the case rules wrote (stored in Dutch) starts with the reason in the page's language; the
+    # persons' names stay as written.
+    assert stalking_case.title.startswith("Belaging (art. 285b Sr) (")
+    assert "Stalking (art. 285b Sr) (Bart Mertens → Ilse Coenen)" in english
+    assert "Belaging (art. 285b Sr) (Bart Mertens → Ilse Coenen)" in dutch
+    # The recorded level, on the case and in its history.
+    assert "Standard concern" in english and "Standaard" in dutch
+    # The alert that Veilig Thuis gave no feedback: its deadline in the reader's words.
+    assert "end of the day" in english and "einde van de dag" in dutch
+    for word in ("Belaging", "Standaard", "einde van de dag", "Huiselijke relatie"):
+        assert word not in english, word
+
+
 def test_a_notification_shows_why_it_was_made_in_the_pages_language(
     make_user: Callable[..., Any], stalking_case: Any
 ) -> None:
