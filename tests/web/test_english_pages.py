@@ -16,11 +16,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import protocol_check
 from ketenzicht.workprocesses.services import case_record
 from tests.patterns.helpers import BART, ILSE, take_in
-from tests.prosecution.helpers import police_case_of
+from tests.prosecution.helpers import police_case_of, send_to_zsm
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +106,19 @@ def test_a_notification_shows_why_it_was_made_in_the_pages_language(
     assert "Belaging (art. 285b Sr)" in pages["nl"]
     for word in ("Huiselijke relatie", "Belaging"):
         assert word not in pages["en"], word
+
+
+def test_a_zsm_request_and_the_routing_alert_in_the_pages_language(make_user: Callable[..., Any]) -> None:
+    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
+    office = Organisation.objects.get(code="om-oost-brabant")
+    post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    file, _police_case = send_to_zsm(make_user, offences=["285b"])
+    alerts = _pages(eva, reverse("workprocesses:alerts"))
+    assert "was routed to you (prosecutor for domestic violence and stalking)" in alerts["en"]
+    assert "(officier huiselijk geweld en stalking)" in alerts["nl"]
+    assert "officier huiselijk geweld" not in alerts["en"]
+    victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
+    request = file.requests.get(partner="victim_support")
+    pages = _pages(victim_support, reverse("prosecution:request", args=[request.pk]))
+    assert "Stalking (art. 285b Sr)" in pages["en"] and "Belaging" not in pages["en"]
+    assert "Belaging (art. 285b Sr)" in pages["nl"]
