@@ -108,6 +108,21 @@ def test_a_notification_shows_why_it_was_made_in_the_pages_language(
         assert word not in pages["en"], word
 
 
+def test_the_screening_form_shows_the_instruments_dutch_with_a_note_in_english(
+    make_user: Callable[..., Any], stalking_case: Any
+) -> None:
+    screener = make_user("case_screener", organisation="oost-brabant")
+    url = reverse("screening:screening-new", args=[stalking_case.pk])
+    pages = _pages(screener, url + "?instrument=marac_criteria")
+    question = "Heeft de verdachte een wapen gebruikt of ermee gedreigd?"
+    # Never translated here: in Dutch on both pages, marked as Dutch; the English page says so once.
+    assert f'<span lang="nl">{question}</span>' in pages["en"]
+    assert f'<span lang="nl">{question}</span>' in pages["nl"]
+    assert pages["en"].count("(available in Dutch only)") == 1
+    assert "(available in Dutch only)" not in pages["nl"]
+    assert "(alleen in het Nederlands beschikbaar)" not in pages["nl"]
+
+
 def test_a_zsm_request_and_the_routing_alert_in_the_pages_language(make_user: Callable[..., Any]) -> None:
     eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
     office = Organisation.objects.get(code="om-oost-brabant")
