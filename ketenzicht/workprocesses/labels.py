@@ -310,6 +310,28 @@ def case_title(title: str) -> str:
     return title
 
 
+# A history line's note that a desk wrote in the installation's language (a record) from words it knows,
+# e.g. Veilig Thuis's feedback on a police case: the desk keeps what the note says in the event's detail,
+# names itself there under NOTE_WORDS and registers how the note reads in the user's language
+# (`history_note_register`), so the kernel imports no desk. Any other note is shown as written.
+NOTE_WORDS = "note_words"
+_NOTES: dict[str, Callable[[Mapping[str, Any]], str | None]] = {}
+
+
+def history_note_register(name: str, words: Callable[[Mapping[str, Any]], str | None]) -> None:
+    """`words(detail)` gives the note of a line whose detail names `name` under NOTE_WORDS in the user's
+    language (None: as written)."""
+    _NOTES[name] = words
+
+
+def history_note(note: str, detail: Mapping[str, Any]) -> str:
+    """A history line's note as a page shows it: in the user's language where the desk that wrote it says
+    how; otherwise as written (a reason a user typed stays as typed)."""
+    words = _NOTES.get(str(detail.get(NOTE_WORDS) or ""))
+    shown = words(detail) if words is not None else None
+    return note if shown is None else shown
+
+
 def state_label(definition: Definition, state: str) -> str:
     """The state's label in the user's language (the code when the version lacks it)."""
     found = definition.states.get(state)

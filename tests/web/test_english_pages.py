@@ -20,7 +20,7 @@ from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import protocol_check
-from ketenzicht.workprocesses.services import case_record
+from ketenzicht.workprocesses.services import case_record, case_take
 from tests.patterns.helpers import BART, ILSE, take_in
 from tests.prosecution.helpers import police_case_of, send_to_zsm
 
@@ -137,3 +137,24 @@ def test_a_zsm_request_and_the_routing_alert_in_the_pages_language(make_user: Ca
     pages = _pages(victim_support, reverse("prosecution:request", args=[request.pk]))
     assert "Stalking (art. 285b Sr)" in pages["en"] and "Belaging" not in pages["en"]
     assert "Belaging (art. 285b Sr)" in pages["nl"]
+
+
+def test_the_feedback_of_veilig_thuis_in_a_police_cases_history_in_the_pages_language(
+    make_user: Callable[..., Any], stalking_case: Any
+) -> None:
+    """Stored in the installation's language (a record), shown in the reader's: the file's fields and
+    choices translated, what the assessor wrote as written."""
+    notification = Notification.objects.get(police_case=stalking_case)
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "start_investigation", actor=assessor, expected_version=None,
+        values={"unsafety": "structural"},
+    )  # fmt: skip
+    line = stalking_case.events.get(detail__notification=notification.case.reference)
+    assert line.reason.startswith("Terugkoppeling van ")  # the record
+    owner = make_user("case_owner", organisation="oost-brabant")
+    pages = _pages(owner, reverse("workprocesses:case-detail", args=[stalking_case.pk]))
+    reference = notification.case.reference
+    assert f"on notification {reference}: Unsafety: Structural unsafety" in pages["en"]
+    assert "Onveiligheid" not in pages["en"]
+    assert f"over melding {reference}: Onveiligheid: Structurele onveiligheid" in pages["nl"]
