@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.utils.translation import get_language
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
@@ -324,12 +326,32 @@ def history_note_register(name: str, words: Callable[[Mapping[str, Any]], str | 
     _NOTES[name] = words
 
 
+# The fixed notes an app writes (English texts marked with gettext_noop, stored in the installation's
+# language, e.g. why the ZSM table routed a file to its prosecutor), registered by that app when it starts
+# (`history_texts_register`): a page shows such a note in its reader's language, however old the line.
+_TEXTS: list[str] = []
+
+
+def history_texts_register(*texts: str) -> None:
+    _TEXTS.extend(text for text in texts if text not in _TEXTS)
+
+
+def _written_texts() -> dict[str, str]:
+    """The registered texts as they are stored (in the installation's language) -> the text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {gettext(text): text for text in _TEXTS}
+
+
 def history_note(note: str, detail: Mapping[str, Any]) -> str:
     """A history line's note as a page shows it: in the user's language where the desk that wrote it says
-    how; otherwise as written (a reason a user typed stays as typed)."""
+    how, or where it is a fixed text an app registered; otherwise as written (a reason a user typed stays
+    as typed)."""
     words = _NOTES.get(str(detail.get(NOTE_WORDS) or ""))
     shown = words(detail) if words is not None else None
-    return note if shown is None else shown
+    if shown is not None:
+        return shown
+    text = _written_texts().get(note)
+    return note if text is None else gettext(text)
 
 
 def state_label(definition: Definition, state: str) -> str:

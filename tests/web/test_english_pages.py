@@ -128,10 +128,13 @@ def test_a_zsm_request_and_the_routing_alert_in_the_pages_language(make_user: Ca
     office = Organisation.objects.get(code="om-oost-brabant")
     post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
     file, _police_case = send_to_zsm(make_user, offences=["285b"])
-    alerts = _pages(eva, reverse("workprocesses:alerts"))
-    assert "was routed to you (prosecutor for domestic violence and stalking)" in alerts["en"]
-    assert "(officier huiselijk geweld en stalking)" in alerts["nl"]
-    assert "officier huiselijk geweld" not in alerts["en"]
+    # The alert, and the line of the file's history that made her its owner (stored in Dutch).
+    pages = _pages(eva, reverse("workprocesses:alerts"), reverse("workprocesses:case-detail", args=[file.pk]))
+    assert "was routed to you (prosecutor for domestic violence and stalking)" in pages["en"]
+    assert "eva · prosecutor for domestic violence and stalking" in pages["en"]
+    assert "(officier huiselijk geweld en stalking)" in pages["nl"]
+    assert "eva · officier huiselijk geweld en stalking" in pages["nl"]
+    assert "officier huiselijk geweld" not in pages["en"]
     victim_support = make_user("victim_support", organisation="slachtofferhulp-nederland")
     request = file.requests.get(partner="victim_support")
     pages = _pages(victim_support, reverse("prosecution:request", args=[request.pk]))
