@@ -11,6 +11,7 @@ improper judgement alerts the team lead of the user's organisation and the user.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from ketenzicht.audit.access import listed, refuse
 from ketenzicht.audit.models import AccessLogEntry, Action, Result
@@ -311,6 +312,22 @@ def _access_open(*, user: User, reason: str, now: dt.datetime, **fields: Any) ->
     return access
 
 
+# The review case's title as stored (in the installation's language, a record), and as a page in English
+# shows it (`review_title_words`, registered with the kernel in apps.py).
+REVIEW_TITLE_STORED = "Doorbraak {number}: {user}"
+REVIEW_TITLE = gettext_noop("Break-the-glass %(number)s: %(user)s")
+_REVIEW_TITLE_STORED = re.compile(r"Doorbraak (?P<number>\d+): (?P<user>.+)")
+
+
+def review_title_words(title: str) -> str | None:
+    """A review case's stored title on a page in English ("Break-the-glass 12: Rik Smits"); None on a Dutch
+    page (as stored) or for another title."""
+    found = _REVIEW_TITLE_STORED.fullmatch(title)
+    if found is None or not (get_language() or "nl").startswith("en"):
+        return None
+    return gettext(REVIEW_TITLE) % found.groupdict()
+
+
 def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | None:
     """The kernel case of the privacy officer's judgement, in the administration organisation (the first
     active one of kind `beheer`); None when there is none. Its title names the grant and the user (by name, by
@@ -324,7 +341,9 @@ def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | N
     return case_open(
         process=REVIEW_PROCESS,
         organisation=organisation,
-        title=f"Doorbraak {access.pk}: {access.user.get_full_name() or access.user.get_username()}",
+        title=REVIEW_TITLE_STORED.format(
+            number=access.pk, user=access.user.get_full_name() or access.user.get_username()
+        ),
         actor=access.user,
         at=now,
     )

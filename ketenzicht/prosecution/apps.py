@@ -18,6 +18,7 @@ class ProsecutionConfig(AppConfig):
 
         from ketenzicht.organisations.signals import absence_changed
         from ketenzicht.veiligthuis.signals import notifications_opened
+        from ketenzicht.workprocesses.labels import history_texts_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
             register_case_panel,
@@ -32,7 +33,14 @@ class ProsecutionConfig(AppConfig):
         from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
-        from .services import HANDOFF_KIND, on_absence_changed, on_handoff, stand_in_for_leaving
+        from .services import (
+            HANDOFF_KIND,
+            ROUTED_PRIMARY,
+            ROUTED_SUBSTITUTE,
+            on_absence_changed,
+            on_handoff,
+            stand_in_for_leaving,
+        )
 
         handoff_created.connect(on_handoff, dispatch_uid="prosecution-handoff")
         case_changed.connect(sync_file, dispatch_uid="prosecution-sync-case")
@@ -46,3 +54,5 @@ class ProsecutionConfig(AppConfig):
         register_process_step_note("zsm_file", decision_step_note)
         register_reason_required("zsm_file", decision_reason_required)
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)
+        # Why a file went to its prosecutor, on the line that made them its owner: in the reader's language.
+        history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)

@@ -40,7 +40,7 @@ from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
-from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.alerts import TEXT_PARAMS, alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, CaseEvent, EventKind, Handoff
 from ketenzicht.workprocesses.selectors import case_start
@@ -307,9 +307,11 @@ def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
             at=at,
         )
         return
-    # The history and the alert in the installation's language (records, not pages).
+    # The history in the installation's language (a record, not a page); the alert says why in its
+    # reader's language.
+    routed = ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY
     with translation.override(settings.LANGUAGE_CODE):
-        why = gettext(ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY)
+        why = gettext(routed)
     case_assign_owner(file.case, owner=prosecutor, actor=None, expected_version=None, reason=why)
     file.prosecutor, file.substitute = prosecutor, substitute
     file.save(update_fields=["prosecutor", "substitute"])
@@ -319,7 +321,7 @@ def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
         organisation=file.district_office,
         case=file.case,
         recipient=prosecutor,
-        params={"case": file.case.reference, "why": why},
+        params={"case": file.case.reference, "why": routed, TEXT_PARAMS: ["why"]},
         at=at,
     )
 
@@ -911,6 +913,7 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
                 "case": request.file.case.reference,
                 "partner": str(Partner(request.partner).label),
                 "due": deadline_text(request.due_at),  # as the case page shows it
+                "due_at": request.due_at.isoformat(),  # shown in the reader's language
             }
             # The coordinators present today; with none present, the office's prosecutors (told whom
             # they stand in for when the coordinators are recorded absent).

@@ -525,7 +525,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
         )
     brief = {} if _withdrawn_unanswered(found) else found.brief
     offences = [
-        f"{o.label_nl} (art. {o.article} Sr)"
+        f"{o.label} (art. {o.article} Sr)"
         for o in Offence.objects.filter(article__in=brief.get("offences", []))
     ]
     return render(

@@ -7,12 +7,17 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Risk screening"
 
     def ready(self) -> None:
+        from django.utils.text import capfirst
         from django.utils.translation import gettext_lazy as _
 
         from ketenzicht.measures.signals import breaches_stored
         from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
-        from ketenzicht.workprocesses.labels import recorded_missing_register, recorded_value_register
+        from ketenzicht.workprocesses.labels import (
+            case_title_register,
+            recorded_missing_register,
+            recorded_value_register,
+        )
         from ketenzicht.workprocesses.panels import (
             register_assessing_states,
             register_case_desk,
@@ -22,9 +27,9 @@ class ScreeningConfig(AppConfig):
         from ketenzicht.workprocesses.purpose import case_reads_register
         from ketenzicht.workprocesses.signals import case_changed, case_registrations_joined, case_reopening
 
-        from .engine.instrument import LEVEL_LABELS
         from .forms import URGENCY_CHOICES
-        from .panel import manual_step_note, screening_level_missing, screening_panel
+        from .labels import LEVELS
+        from .panel import case_title_words, manual_step_note, screening_level_missing, screening_panel
         from .receivers import (
             SCREENING_PROCESSES,
             join_pair_of_manual_case,
@@ -45,6 +50,8 @@ class ScreeningConfig(AppConfig):
         breaches_stored.connect(join_pairs_of_breaches, dispatch_uid="screening-breach-pairs")
         user_holdings.connect(acute_held_by, dispatch_uid="screening-acute-held")
         register_case_panel("screening", screening_panel)
+        # The titles of the cases the case rules open start with a reason's label: in the user's language.
+        case_title_register(case_title_words)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)
         for process in SCREENING_PROCESSES:
@@ -54,8 +61,11 @@ class ScreeningConfig(AppConfig):
             register_assessing_states(process, lambda: case_rules().assessing_states)
             register_process_step_note(process, manual_step_note)
         # What a recorded screening writes on its case, in words on the case page and in its history.
+        # The levels as msgids (their Dutch is the engine's Level.label): "high concern" on an English page.
         recorded_value_register(
-            "screening_level", _("Level of the risk screening"), {k.value: v for k, v in LEVEL_LABELS.items()}
+            "screening_level",
+            _("Level of the risk screening"),
+            {k.value: capfirst(v) for k, v in LEVELS.items()},
         )
         recorded_value_register("urgency_suggested", _("Urgency suggested by the screening"), URGENCY_CHOICES)
         # Why a step waits for the screening level, in a screener's words (a lowering waiting or declined).

@@ -99,6 +99,14 @@ class CaseRules(_Strict):
                 return reason.label.en if language.startswith("en") else reason.label.nl
         return code
 
+    def title_in(self, title: str, language: str) -> str | None:
+        """A case title these rules wrote (`services._title`: the first reason's Dutch label, then the pair
+        in brackets) with the label in `language`; None for a title that does not start with a label."""
+        for reason in self.reasons:
+            if title == reason.label.nl or title.startswith(f"{reason.label.nl} ("):
+                return self.label(reason.code, language) + title[len(reason.label.nl) :]
+        return None
+
 
 def parse_case_rules(raw: bytes, source: str = "<case rules>") -> CaseRules:
     """Parse and validate a rule file; CaseRulesError lists every problem with where it is."""

@@ -85,6 +85,11 @@ def manual_step_note(case: Case, transition: str) -> str | None:
     )
 
 
+def case_title_words(title: str) -> str | None:
+    """A case title the case rules wrote, in the user's language (registered with the kernel in apps.py)."""
+    return case_rules().title_in(title, get_language() or "nl")
+
+
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
     user: User = request.user  # type: ignore[assignment]
     if not may_use_screening_desk(user):

@@ -16,6 +16,7 @@ class VeiligThuisConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.workprocesses.labels import history_note_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
             register_case_panel,
@@ -23,9 +24,9 @@ class VeiligThuisConfig(AppConfig):
         )
         from ketenzicht.workprocesses.signals import case_changed, case_reopening, handoff_created
 
-        from .panel import feedback_panel, notification_panel, vt_step_note
+        from .panel import feedback_note, feedback_panel, notification_panel, vt_step_note
         from .selectors import may_use_vt_desk
-        from .services import HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
+        from .services import FEEDBACK_WORDS, HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
 
         handoff_created.connect(on_handoff, dispatch_uid="veiligthuis-handoff")
         case_changed.connect(sync_notification, dispatch_uid="veiligthuis-sync-case")
@@ -33,6 +34,8 @@ class VeiligThuisConfig(AppConfig):
         register_case_panel("veiligthuis", notification_panel)
         register_case_panel("veiligthuis_feedback", feedback_panel)
         register_step_note(HANDOFF_KIND, vt_step_note)
+        # The feedback's line in a police case's history, in the reader's language.
+        history_note_register(FEEDBACK_WORDS, feedback_note)
         register_case_desk(
             "vt_safety_assessment", "veiligthuis:inbox", _("Back to the Veilig Thuis inbox"), may_use_vt_desk
         )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .engine.radar import RadarClass
 from .models import Origin
+from .rules import chain_rules
 
 RADAR_LABELS = {
     RadarClass.FIRST: _("First notification"),
@@ -36,3 +38,12 @@ def radar_group(code: str) -> str:
         return RadarClass(code).group
     except ValueError:
         return ""
+
+
+def reason_label(code: str) -> str:
+    """A routing reason in the page's language (the rule file's own words); its code when the rules lack
+    it."""
+    reason = chain_rules().reason(code)
+    if reason is None:
+        return code
+    return reason.label.en if (get_language() or "nl").startswith("en") else reason.label.nl

@@ -4,6 +4,7 @@ feedback of Veilig Thuis on what the case notified."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +23,19 @@ from ketenzicht.workprocesses.models import Case
 
 from .forms import ForwardForm
 from .handover import handover_rows
-from .labels import RADAR_BADGES, radar_group, radar_label
+from .labels import RADAR_BADGES, radar_group, radar_label, reason_label
 from .models import Notification
-from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
-from .services import being_worked, handoff_target, takeover_from
+from .services import being_worked, feedback_text, handoff_target, takeover_from
+
+
+def feedback_note(detail: Mapping[str, Any]) -> str | None:
+    """The note of the police case's line of Veilig Thuis's feedback in the reader's language (registered
+    with the kernel in apps.py); None for a line that kept no feedback (then it is shown as written)."""
+    feedback = detail.get("feedback")
+    if not isinstance(feedback, dict):
+        return None
+    return feedback_text(feedback, str(detail.get("notification") or ""), words=data_text)
 
 
 def _choice(notification: Notification, name: str, value: str) -> str:
@@ -39,11 +48,7 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
     notification = notification_of(case)
     if notification is None or not may_use_vt_desk(user):
         return None
-    rules = chain_rules()
-    reasons = []
-    for code in notification.reasons:
-        reason = rules.reason(code)
-        reasons.append(reason.label.nl if reason else code)
+    reasons = [reason_label(code) for code in notification.reasons]
     history = radar_history(notification, user=user)
     earlier = [
         {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +31,7 @@ from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, a
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, grace_end, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import NOTE_WORDS
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
 from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
@@ -73,6 +74,24 @@ RISING_RISK_MESSAGE = gettext_noop(
 )
 NO_FEEDBACK_KIND = "vt_no_feedback"
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
+# The name under which the feedback's line says how its note reads in the reader's language (apps.py).
+FEEDBACK_WORDS = "vt_feedback"
+
+
+def feedback_text(feedback: Mapping[str, Any], notification: str, *, words: Callable[[str], str]) -> str:
+    """The feedback's note in the active language: its fields and choices by `words` (the file's words as
+    they are, or in the reader's language), what the assessor wrote as written."""
+    told = [f"{words(str(field))}: {words(str(value))}" for field, value in feedback.get("told") or []]
+    if feedback.get("written"):
+        field, text = feedback["written"]
+        told.append(f"{words(str(field))}: {text}")
+    return gettext(FEEDBACK_NOTE) % {
+        "organisation": feedback.get("organisation", ""),
+        "notification": notification,
+        "feedback": "; ".join(told),
+    }
+
+
 # What the police case's history calls the feedback's line (translated when shown).
 FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
 
@@ -960,24 +979,27 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     if (became_acute or first_outcome) and police_case.closed_at is None:
         # One line in the police case's history, in the installation's language (a record, not a page);
         # the panel on the case shows the notification's state as it is now.
+        # What it says is kept beside it, in the file's words, for a page in another language
+        # (`panel.feedback_note`).
         definition = definition_of(case.process_version)
-        told = [
-            f"{definition.fields[name].label}: {definition.fields[name].choices.get(value, value)}"
-            for name, value in (
-                ("unsafety", notification.unsafety),
-                ("outcome", outcome if first_outcome else ""),
-            )
-            if value
-        ]
-        if data.get("safety_conditions"):
-            conditions = str(data["safety_conditions"]).strip().rstrip(".")
-            told.append(f"{definition.fields['safety_conditions'].label}: {conditions}")
+        feedback: dict[str, Any] = {
+            "organisation": notification.organisation.name,
+            "told": [
+                [definition.fields[name].label, definition.fields[name].choices.get(value, value)]
+                for name, value in (
+                    ("unsafety", notification.unsafety),
+                    ("outcome", outcome if first_outcome else ""),
+                )
+                if value
+            ],
+        }
+        if data.get("safety_conditions"):  # written by the assessor: as written
+            feedback["written"] = [
+                definition.fields["safety_conditions"].label,
+                str(data["safety_conditions"]).strip().rstrip("."),
+            ]
         with translation.override(settings.LANGUAGE_CODE):
-            note = gettext(FEEDBACK_NOTE) % {
-                "organisation": notification.organisation.name,
-                "notification": case.reference,
-                "feedback": "; ".join(told),
-            }
+            note = feedback_text(feedback, case.reference, words=str)
         # Closed meanwhile: the feedback stays on the notification, shown on the case's panel.
         with contextlib.suppress(Refused):
             case_record(
@@ -990,6 +1012,8 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
                 detail={
                     "veilig_thuis": notification.organisation.code,
                     "notification": case.reference,
+                    "feedback": feedback,
+                    NOTE_WORDS: FEEDBACK_WORDS,
                     **({ALERTS_SETTLED: settled} if settled else {}),
                 },
                 at=now,  # fed back when the step was taken
@@ -1053,6 +1077,7 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
                     "organisation": notification.organisation.name,
                     "notification": notification.case.reference,
                     "due": deadline_text(notification.feedback_due_at),  # as the case page shows it
+                    "due_at": notification.feedback_due_at.isoformat(),  # shown in the reader's language
                 },
                 at=now,
             )

@@ -81,6 +81,10 @@ def alert_for_case_owner(
 # An alert meant for a case's owner that went to a role while nobody owned the case.
 FOR_OWNER = "for_owner"
 
+# The params that are texts of their own (English, marked with gettext_noop where they are written), named
+# in the alert's params under this key: translated when the alert is shown, like its message.
+TEXT_PARAMS = "texts"
+
 
 def alerts_follow_owner(case: Case, owner: User) -> int:
     """The case's unread alerts that were meant for its owner and went to a role while it had none now go
@@ -364,17 +368,24 @@ def _name(user: User) -> str:
 
 def alert_text(alert: Alert) -> str:
     """The alert's message in the user's language, its placeholders filled (a role by its name; a state or
-    step stored as the process file names it, in the user's language where the catalogue has it whole)."""
+    step stored as the process file names it, in the user's language where the catalogue has it whole; a
+    deadline stored with its moment in the user's words)."""
     params = dict(alert.params)
+    for name in params.pop(TEXT_PARAMS, None) or ():
+        if isinstance(params.get(name), str):
+            params[name] = gettext(params[name])
     if isinstance(params.get("state"), str):
         params["state"] = data_text(params["state"])
     if isinstance(params.get("step"), str):
         params["step"] = stored_step_text(params["step"])
     if params.get("role") in Role.values:
         params["role"] = str(Role(params["role"]).label)
-    if params.get("deadline_at"):
-        with contextlib.suppress(TypeError, ValueError):
-            params["deadline"] = deadline(datetime.fromisoformat(params["deadline_at"]))
+    # A deadline stored beside its words ("08-12-2026, einde van de dag", as written) is shown in the
+    # user's words: "deadline_at" gives "deadline", "due_at" gives "due".
+    for name in ("deadline", "due"):
+        if params.get(f"{name}_at"):
+            with contextlib.suppress(TypeError, ValueError):
+                params[name] = deadline(datetime.fromisoformat(params[f"{name}_at"]))
     try:
         return gettext(alert.message) % params
     except (KeyError, TypeError, ValueError):

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.utils.translation import get_language
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
@@ -286,6 +288,71 @@ def refusal_text(
         ]
         text = f"{text} ({', '.join(labels)})"
     return text
+
+
+# A case's title is stored as written (in the installation's language), and an app that writes titles from
+# its own data (the screening's reason for opening a case: "Verdachte is ex-partner van het slachtoffer
+# (A → B)") says how such a title reads in the user's language: a function of the stored title giving it in
+# the user's language, or None when the title is not one of its own. Registered by that app when it starts
+# (`case_title_register`), so the kernel imports no app.
+_TITLES: list[Callable[[str], str | None]] = []
+
+
+def case_title_register(words: Callable[[str], str | None]) -> None:
+    if words not in _TITLES:
+        _TITLES.append(words)
+
+
+def case_title(title: str) -> str:
+    """A case's stored title as a page shows it: in the user's language where the app that wrote it knows
+    its words; otherwise as stored (a title a user typed stays as typed)."""
+    for words in _TITLES:
+        shown = words(title)
+        if shown is not None:
+            return shown
+    return title
+
+
+# A history line's note that a desk wrote in the installation's language (a record) from words it knows,
+# e.g. Veilig Thuis's feedback on a police case: the desk keeps what the note says in the event's detail,
+# names itself there under NOTE_WORDS and registers how the note reads in the user's language
+# (`history_note_register`), so the kernel imports no desk. Any other note is shown as written.
+NOTE_WORDS = "note_words"
+_NOTES: dict[str, Callable[[Mapping[str, Any]], str | None]] = {}
+
+
+def history_note_register(name: str, words: Callable[[Mapping[str, Any]], str | None]) -> None:
+    """`words(detail)` gives the note of a line whose detail names `name` under NOTE_WORDS in the user's
+    language (None: as written)."""
+    _NOTES[name] = words
+
+
+# The fixed notes an app writes (English texts marked with gettext_noop, stored in the installation's
+# language, e.g. why the ZSM table routed a file to its prosecutor), registered by that app when it starts
+# (`history_texts_register`): a page shows such a note in its reader's language, however old the line.
+_TEXTS: list[str] = []
+
+
+def history_texts_register(*texts: str) -> None:
+    _TEXTS.extend(text for text in texts if text not in _TEXTS)
+
+
+def _written_texts() -> dict[str, str]:
+    """The registered texts as they are stored (in the installation's language) -> the text."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {gettext(text): text for text in _TEXTS}
+
+
+def history_note(note: str, detail: Mapping[str, Any]) -> str:
+    """A history line's note as a page shows it: in the user's language where the desk that wrote it says
+    how, or where it is a fixed text an app registered; otherwise as written (a reason a user typed stays
+    as typed)."""
+    words = _NOTES.get(str(detail.get(NOTE_WORDS) or ""))
+    shown = words(detail) if words is not None else None
+    if shown is not None:
+        return shown
+    text = _written_texts().get(note)
+    return note if text is None else gettext(text)
 
 
 def state_label(definition: Definition, state: str) -> str:

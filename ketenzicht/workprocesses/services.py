@@ -1290,6 +1290,7 @@ def _escalate(case: Case, *, now: datetime, role: str, level: int) -> None:
             "case": case.reference,
             "state": definition.states[case.state].label,
             "deadline": deadline_text(case.deadline_at),  # as the case page shows it
+            "deadline_at": case.deadline_at.isoformat(),  # shown in the reader's language
             "role": role,
         },
         at=now,

@@ -47,6 +47,7 @@ from .forms import (
 )
 from .labels import (
     data_text,
+    history_note,
     lowered_rows,
     refusal_text,
     state_label,
@@ -359,7 +360,7 @@ def _details(
             % {"n": settled}
         )
     if event.reason:
-        parts.append(event.reason)
+        parts.append(history_note(event.reason, event.detail))
     return parts
 
 

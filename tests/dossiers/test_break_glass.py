@@ -364,6 +364,25 @@ def test_the_review_case_names_the_user_by_name(make_user: Callable[..., Any]) -
     assert access.case is not None and access.case.title == f"Doorbraak {access.pk}: Rik Smits"
 
 
+def test_the_review_cases_title_reads_in_english_on_an_english_page(make_user: Callable[..., Any]) -> None:
+    """Stored in Dutch (a record), as the case rules' titles are; an English page says it in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    _sandra, user, access = granted(make_user)
+    assert access.case is not None
+    privacy = client_for(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    with translation.override(settings.LANGUAGE_CODE):  # the request's language does not outlive the test
+        for url in ("/zaken/", f"/zaken/{access.case.pk}/"):
+            dutch = privacy.get(url).content.decode()
+            privacy.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+            english = privacy.get(url).content.decode()
+            privacy.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+            assert f"Doorbraak {access.pk}: {user.username}" in dutch, url
+            assert f"Break-the-glass {access.pk}: {user.username}" in english, url
+            assert "Doorbraak" not in english, url
+
+
 @pytest.mark.parametrize(
     ("roles", "organisation"),
     [

@@ -1,4 +1,5 @@
-"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines, periods."""
+"""Stored values in the user's language: birth dates (partial ones as "juni 1982"), deadlines, periods; a
+text that exists only in Dutch marked as Dutch, with a note on a page in another language."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ketenzicht.ui import formats
 
@@ -43,3 +48,20 @@ def kz_period(start: dt.datetime | None, end: dt.datetime | None) -> str:
 def kz_person_number(value: int | None) -> str:
     """A person's id as the pages number them: "P0000498"."""
     return formats.person_number(value) if value else ""
+
+
+@register.filter
+def kz_dutch(value: str | None) -> SafeString:
+    """`{{ item.question|kz_dutch }}`: a text that exists only in Dutch (an instrument's name, questions and
+    choices: licensed or validated wording, never translated here), marked as Dutch for screen readers on
+    every page."""
+    return format_html('<span lang="nl">{}</span>', value or "")
+
+
+@register.simple_tag
+def kz_dutch_note() -> SafeString:
+    """`{% kz_dutch_note %}` beside such a text: on a page in English, "(available in Dutch only)"; nothing
+    on a Dutch page."""
+    if not (get_language() or "nl").startswith("en"):
+        return SafeString("")
+    return format_html('<span class="kz-dutch-only">{}</span>', _("(available in Dutch only)"))
