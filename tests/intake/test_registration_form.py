@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
@@ -471,4 +471,18 @@ def test_a_report_missing_them_shows_beside_the_other_mistakes_in_one_round_trip
         "id_offences_0",
         "id_persons-0-birth_date",
     ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_incident_in_the_future_says_the_bound_in_the_pages_date_format(client: Client) -> None:
+    before = timezone.localtime()
+    response = client.post(URL, form_data(occurred_at="2031-01-01T10:00"))
+    after = timezone.localtime()
+    page = response.content.decode()
+    error = page.split('data-testid="error-occurred_at"')[1].split("</div>")[0]
+    template = _nl("lies in the future: it cannot be later than now (%(bound)s)")
+    bounds = {f"{moment:%d-%m-%Y %H:%M}" for moment in (before, after)}
+    said = {template % {"bound": bound} for bound in bounds}
+    assert any(text[:1].upper() + text[1:] in error for text in said), error
+    assert any(text in dict(summary_links(page))["id_occurred_at"] for text in said)
     assert Registration.objects.count() == 0
