@@ -309,7 +309,7 @@ def _render(
     context = {
         "form": form,
         "error_summary": _error_summary(form, persons, relations),
-        "error_title": error_title or _("The registration was not stored. Correct the fields marked below."),
+        "error_title": error_title,  # None: the summary's own wording (nothing stored)
         "notice": notice,  # what a fieldset's Remove button did
         "form_token": token,
         "token_field": TOKEN_FIELD,

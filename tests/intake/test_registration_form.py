@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 
 from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
+from tests.summary import banners, nothing_stored
 
 from .formpage import sent
 
@@ -486,3 +487,8 @@ def test_an_incident_in_the_future_says_the_bound_in_the_pages_date_format(clien
     assert any(text[:1].upper() + text[1:] in error for text in said), error
     assert any(text in dict(summary_links(page))["id_occurred_at"] for text in said)
     assert Registration.objects.count() == 0
+
+
+def test_a_form_not_stored_says_so_in_the_words_of_every_form(client: Client) -> None:
+    page = client.post(URL, form_data(**{"persons-1-postcode": "56111"})).content.decode()
+    assert banners(page) == [nothing_stored()]
