@@ -762,9 +762,14 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a
         # registration's at its reference; the top of the page says only where to look.
         messages.error(request, NOTHING_STORED if at_field else said)
+        # At a date's own field the refusal does not name the field again: its label is there, and the
+        # message on top names it.
+        beside = refusal.said or refusal_text(
+            refusal.code, refusal.detail, definition, case, refusal.params, named=False
+        )
         for form in bound.values():
             if isinstance(form, TransitionForm):
-                form.mark_refusal(refusal.code, refusal.detail, said)
+                form.mark_refusal(refusal.code, refusal.detail, beside)
             elif isinstance(form, AssignForm):
                 form.mark_refusal(refusal.code, said)
             elif isinstance(form, RegistrationAddForm):  # said at the reference it refuses
