@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils import translation
+
 # The ids of what a link can focus: no hidden input.
 FOCUSABLE = re.compile(r'<(?:input(?![^>]*type="hidden")|select|textarea|button)\b[^>]*>')
 
@@ -33,3 +35,20 @@ def linked_fields(page: str) -> list[str]:
 def marked_fields(page: str) -> list[str]:
     """The fields marked in error on the page (their data-testid="error-<name>"), in the page's order."""
     return re.findall(r'data-testid="error-([\w-]+)"', page)
+
+
+NOTHING_STORED = "Nothing was stored. Correct the fields marked below."
+
+
+def nothing_stored() -> str:
+    """The one wording of a form not stored, as the pages say it (in Dutch, whatever it is now): the error
+    summary's and the messages' of pages without a summary."""
+    with translation.override("nl"):
+        return translation.gettext(NOTHING_STORED)
+
+
+def banners(page: str) -> list[str]:
+    """The texts of the page's error summary title and error messages, whitespace as one space."""
+    found = re.findall(r'data-testid="form-errors-title">([^<]*)<', page)
+    found += re.findall(r'utrecht-alert--error kz-message"[^>]*>\s*(?:<[^>]+>\s*)*([^<]+)<', page)
+    return [" ".join(text.split()) for text in found]

@@ -1,6 +1,7 @@
 """The registration form's one-time token and its reference (Kenmerk), kept in the server-side session.
 
-Every empty form gets a token and a fresh reference in the unit's own numbering, and its address carries
+Every empty form gets a token and a fresh reference in the unit's numbering of the register (the next
+number, reserved for it: `new_reference`), and its address carries
 the token (`/registraties/nieuw/?formulier=<token>`). A browser that goes Back to the form after storing it
 loads that address again (the answer to the form's POST took the page out of its cache), and the form
 comes back with the same token and the same reference, while the browser fills in again what was typed.
@@ -17,6 +18,8 @@ from typing import Any
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.registrations.services import reference_reserve
 
 SESSION_KEY = "intake_forms"  # token -> reference, the latest forms issued in this session
 KEEP = 20  # forms open at once in one session (tabs, forms left unfinished): the oldest is forgotten
@@ -26,9 +29,13 @@ _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def new_reference(unit: Organisation | None) -> str:
-    """A fresh reference in the unit's own numbering (its prefix from the reference data)."""
+    """A fresh reference in the register's numbering of the unit ("PL0600-2026-000012": its prefix from the
+    reference data, the year, a number of its own), reserved now: no other form gets it
+    (`registrations.services.reference_reserve`). A user without an organisation (none registers) gets
+    one of the "KZ" series."""
     prefix = unit.reference_prefix if unit is not None else ""
-    return f"{prefix or 'KZ'}-{timezone.localdate():%Y%m%d}-{secrets.token_hex(4).upper()}"
+    source = unit.kind if unit is not None and unit.kind != OrganisationKind.POLITIE else "politie"
+    return reference_reserve(source=source, prefix=prefix or "KZ", year=timezone.localdate().year)
 
 
 def token_valid(token: object) -> bool:

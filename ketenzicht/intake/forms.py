@@ -50,7 +50,11 @@ class RegistrationForm(NldsFormMixin, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     municipality = forms.ModelChoiceField(
-        label=_("Municipality"), queryset=Municipality.objects.none(), required=False, to_field_name="code"
+        label=_("Municipality"),
+        queryset=Municipality.objects.none(),
+        required=False,
+        to_field_name="code",
+        help_text=_("Where it happened; required for a report (aangifte) or a complaint (klacht)."),
     )
     offences = OffenceMultipleChoiceField(
         label=_("Offences"),
@@ -59,7 +63,12 @@ class RegistrationForm(NldsFormMixin, forms.Form):
         to_field_name="article",
         widget=forms.CheckboxSelectMultiple,
     )
-    summary = forms.CharField(label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What happened; required for a report (aangifte) or a complaint (klacht)."),
+    )
 
     def __init__(self, *args: Any, unit: Organisation | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,6 +97,37 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             ]
         else:
             field.queryset = municipalities
+
+    def statement_incomplete(self) -> bool:
+        """Marks what a report (aangifte) or a complaint (klacht) left out, and says whether it marked any.
+        Such a kind is the victim's statement to the police about an offence: it names at least one
+        offence, the municipality where it happened (its Veilig Thuis region and police unit follow from it)
+        and what happened. Each one missing is said at its own field; a field with a mistake of its own
+        keeps that one. Marked after the form is checked, as the nameless persons are (`persons_unnamed`):
+        the rest is then checked as storing would, so that every mistake shows at once. The exchange format
+        leaves them optional (a feed's notification or incident may have none): the form's rule."""
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        if data.get("kind") not in STATEMENT_KINDS:
+            return False
+        marked = False
+        for name, message in STATEMENT_REQUIRED.items():
+            if name not in self.errors and not data.get(name):
+                # Put beside the field, not through add_error: the cleaned value stays for the check.
+                self.errors.setdefault(name, self.error_class(renderer=self.renderer)).append(
+                    forms.ValidationError(message, code="required_for_kind")
+                )
+                marked = True
+        return marked
+
+
+# The kinds that are a statement to the police about an offence (see RegistrationForm.clean); a notification
+# (melding), an incident record or a breach of a measure may come before anyone knows the offence or place.
+STATEMENT_KINDS = frozenset({Kind.AANGIFTE, Kind.KLACHT})
+STATEMENT_REQUIRED = {
+    "municipality": _("Choose the municipality where it happened: a report or complaint always names it."),
+    "offences": _("Tick at least one offence: a report or complaint always names one."),
+    "summary": _("Describe what happened: a report or complaint always has a summary."),
+}
 
 
 DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")

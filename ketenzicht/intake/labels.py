@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Kind, MentionRole, RelationKind, Sex, Source
+from ketenzicht.ui.formats import iso_moment
 
 FIELD_LABELS = {
     "(registration)": _("Registration"),
@@ -60,4 +61,7 @@ def error_text(error: FieldError, gettext: Callable[[str], str]) -> str:
             return gettext(gettext_noop("choose one of the persons on this form"))
         person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
         return gettext(gettext_noop("%(person)s is not on this form")) % {"person": person}
+    if "bound" in dict(error.params):  # a time out of its bounds: the bound as the pages write times
+        params = dict(error.params)
+        return gettext(error.template) % {**params, "bound": iso_moment(str(params["bound"]))}
     return error.translated(gettext)

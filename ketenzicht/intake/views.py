@@ -118,6 +118,8 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     valid = all([form.is_valid(), persons.is_valid(), relations.is_valid()])
     each_valid = valid or (form.is_valid() and relations.is_valid() and not any(persons.errors))
     marked = persons_unnamed(persons, relations) or bool(persons.non_form_errors())
+    # A report or complaint without its offence, place or account: said at each field, with the rest.
+    marked = form.statement_incomplete() or marked
     if not each_valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
@@ -126,7 +128,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     if marked:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
         # wrong date of birth of person 1 beside the nameless person 2, an incident in the future beside
-        # no person at all), not one round trip after another.
+        # no person at all or a report without its offence), not one round trip after another.
         _reg, errors = parse_registration(data, ReferenceCodes.load().known())
         _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
         return _render(request, form, persons, relations, token=token, status=422)
@@ -307,7 +309,7 @@ def _render(
     context = {
         "form": form,
         "error_summary": _error_summary(form, persons, relations),
-        "error_title": error_title or _("The registration was not stored. Correct the fields marked below."),
+        "error_title": error_title,  # None: the summary's own wording (nothing stored)
         "notice": notice,  # what a fieldset's Remove button did
         "form_token": token,
         "token_field": TOKEN_FIELD,

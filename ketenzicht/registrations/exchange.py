@@ -577,6 +577,15 @@ def _born_after(birth: BirthDate, day: dt.date) -> bool:
     return birth.day is not None and birth.day > day.day
 
 
+def _in_future(field: str, now: dt.datetime) -> FieldError:
+    """A time ahead of the clock, with the bound it passed: the clock's time (ISO 8601, to the minute; a
+    page shows it in its own format). The clock skew allowed is not added: the bound is "now"."""
+    bound = now.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+    return FieldError.of(
+        field, gettext_noop("lies in the future: it cannot be later than now (%(bound)s)"), bound=bound
+    )
+
+
 def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
     """No time in the future, nothing happened after it was registered, nobody born after the incident."""
     errors: list[FieldError] = []
@@ -585,7 +594,7 @@ def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
     registered_at = registered[0] if registered is not None else None
     assert registered_at is None or isinstance(registered_at, dt.datetime)
     if registered_at is not None and registered_at > now + CLOCK_SKEW:
-        errors.append(FieldError.of("registered_at", gettext_noop("lies in the future")))
+        errors.append(_in_future("registered_at", now))
     incident: dt.date | None = None
     if occurred is not None:
         value, _date_only = occurred
@@ -596,10 +605,19 @@ def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
         else:
             incident = value
             zone = registered_at.tzinfo if registered_at is not None else dt.UTC
-            future = value > (now + CLOCK_SKEW).astimezone(zone).date()
+            today = (now + CLOCK_SKEW).astimezone(zone).date()
+            future = value > today
             late = registered_at is not None and value > registered_at.date()
-        if future:
-            errors.append(FieldError.of("occurred_at", gettext_noop("lies in the future")))
+        if future and isinstance(value, dt.datetime):
+            errors.append(_in_future("occurred_at", now))
+        elif future:
+            errors.append(
+                FieldError.of(
+                    "occurred_at",
+                    gettext_noop("lies in the future: it cannot be later than today (%(bound)s)"),
+                    bound=today.isoformat(),
+                )
+            )
         elif late:
             errors.append(
                 FieldError.of(

@@ -188,3 +188,16 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} to {self.organisation_id} ({self.purpose})"
+
+
+class ReferenceCounter(models.Model):
+    """The last number handed out in one series of the register's numbering, "<prefix>-<year>-" (e.g.
+    "PL0600-2026-": PL0600-2026-000001, -000002, ...), for references Ketenzicht suggests itself (the web
+    form's). A number is handed out once, also when its form is never stored (a gap, not a second use):
+    `services.reference_reserve`."""
+
+    series = models.CharField(max_length=64, primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}{self.last:06d}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 import yaml
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Length
 from pydantic import BaseModel, Field
 
 from ketenzicht.audit.access import listed, read
@@ -26,12 +29,48 @@ from ketenzicht.organisations.refdata import content_hash, record_version
 from ketenzicht.organisations.roles import OrganisationKind
 
 from .exchange import FieldError, KnownCodes, PersonIn, RegistrationIn, gettext_noop, parse_registration
-from .models import MentionRelation, Offence, PersonMention, Registration
+from .models import MentionRelation, Offence, PersonMention, ReferenceCounter, Registration
 from .purposes import LinkedPurpose
 from .selectors import registration_get_for_user
 from .sharing import visibility_filter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def reference_reserve(*, source: str, prefix: str, year: int) -> str:
+    """A new reference in the register's numbering, "<prefix>-<year>-<number>" ("PL0600-2026-000012"),
+    handed out once: its series' counter (`ReferenceCounter`) is raised in a transaction of its own, by an
+    UPDATE that takes the row's lock, so two registrars asking at once wait for each other and get two
+    numbers. A number is above every one of its series in the register, also those that came in another
+    way (a feed, an import); one that comes in later with a number handed out here is told apart by the
+    register's own key (source + reference), which stores nothing twice. A number not used (a form left)
+    is a gap. `source`: the kind of organisation the prefix is of (its registrations are searched)."""
+    series = f"{prefix}-{year}-"
+    with transaction.atomic():
+        ReferenceCounter.objects.get_or_create(series=series)
+        ReferenceCounter.objects.filter(series=series).update(last=F("last") + 1)
+        number = ReferenceCounter.objects.values_list("last", flat=True).get(series=series)
+        highest = _highest_in_register(source, series)
+        if highest >= number:
+            number = highest + 1
+            ReferenceCounter.objects.filter(series=series).update(last=number)
+    return f"{series}{number:06d}"
+
+
+def _highest_in_register(source: str, series: str) -> int:
+    """The highest number of `series` among the registrations of `source` in the register (six to nine
+    digits after it), 0 when it holds none."""
+    last = (
+        Registration.objects.filter(
+            source=source,
+            reference__startswith=series,
+            reference__regex=rf"^{re.escape(series)}[0-9]{{6,9}}$",
+        )
+        .order_by(Length("reference").desc(), "-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    return int(last[len(series) :]) if last else 0
 
 
 class RegistrationInvalid(Exception):

@@ -350,8 +350,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         except Refused as refusal:
             messages.error(request, refusal_text(refusal.code))
             status = 400
-    elif request.method == "POST":
-        messages.error(request, _("Nothing was stored: answer every question marked in red below."))
+    elif request.method == "POST":  # the error summary above the form says it, each mistake a link
         status = 400
     return render(
         request,

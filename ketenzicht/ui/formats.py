@@ -36,6 +36,24 @@ def date(value: dt.date) -> str:
     return dateformat.format(value, DATE_FORMAT)
 
 
+def moment(value: dt.datetime) -> str:
+    """A time as dd-mm-jjjj uu:mm, in local time."""
+    return dateformat.format(timezone.localtime(value), "d-m-Y H:i")
+
+
+def iso_moment(text: str) -> str:
+    """An ISO 8601 date ("2026-12-07") or time with offset ("2026-12-07T10:02+00:00"), as it comes from a
+    check that speaks ISO (the exchange format's), the way the pages show it: "07-12-2026", or
+    "07-12-2026 11:02" in local time. Anything else is shown as it is."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    if len(text.strip()) == 10:
+        return date(value.date())
+    return moment(value) if value.tzinfo is not None else dateformat.format(value, "d-m-Y H:i")
+
+
 def birth_date(raw: str) -> str:
     """A birth date as written in a registration (YYYY-MM-DD, 00 for an unknown month or day) to show:
     "14-03-1986", "maart 1986" or "1986". Anything else is shown as it is."""
@@ -61,7 +79,7 @@ def deadline(value: dt.datetime) -> str:
     if (local.hour, local.minute, local.second) == (0, 0, 0):
         last_day = local.date() - dt.timedelta(days=1)
         return gettext("%(date)s, end of the day") % {"date": date(last_day)}
-    return dateformat.format(local, "d-m-Y H:i")
+    return moment(local)
 
 
 def versioned(label: str, version: int | str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 _CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.CheckboxSelectMultiple, "utrecht-checkbox utrecht-checkbox--html-input"),
@@ -21,6 +22,11 @@ def nlds_widget_class(widget: forms.Widget) -> str:
         if isinstance(widget, kind):
             return classes
     return ""
+
+
+# The one wording of a form that was not stored: the error summary's (templates/ui/_error_summary.html, the
+# same msgid) and a page's message where it has no summary (the case page's forms).
+NOTHING_STORED = _("Nothing was stored. Correct the fields marked below.")
 
 
 class NldsFormMixin:

@@ -251,9 +251,12 @@ def refusal_text(
     definition: Definition | None = None,
     case: Any = None,
     params: Mapping[str, str] | None = None,
+    *,
+    named: bool = True,
 ) -> str:
     """The refusal in words; for the fields it concerns (missing, not recorded, lowered, a date out of
-    its time), which ones (by their labels); for a date out of its window, the bound it passed (`params`,
+    its time), which ones (by their labels; `named=False`: not for a date, where it is said at the date's
+    own field, whose label names it); for a date out of its window, the bound it passed (`params`,
     as the refusal gives them); for a reopen a desk refused, the case to work on in or the
     organisation the case went to. With the case, a value it waits for that an app records is explained in
     that app's words (what it still waits for)."""
@@ -279,7 +282,7 @@ def refusal_text(
         except ValueError:
             shown = bound or "?"
         text = text % {"bound": shown, "days": given.get("days", "?")}
-    if (code in DATE_REFUSALS or code in ("fields", "recorded", "lowered")) and (
+    if ((code in DATE_REFUSALS and named) or code in ("fields", "recorded", "lowered")) and (
         detail and definition is not None
     ):
         names = [name.strip() for name in detail.split(",")]

@@ -27,6 +27,7 @@ from ketenzicht.registrations.selectors import (
 )
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui.formats import versioned
+from ketenzicht.ui.forms import NOTHING_STORED
 
 from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
@@ -163,7 +164,7 @@ def rollouts(request: HttpRequest) -> HttpResponse:
             )
             return redirect("workprocesses:rollouts")
     if request.method == "POST":
-        messages.error(request, _("Nothing was stored: check the fields marked in red below."))
+        messages.error(request, NOTHING_STORED)
     return _rollouts_page(request, form, status=422 if request.method == "POST" else 200)
 
 
@@ -200,7 +201,7 @@ def rollout_withdrawal(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("workprocesses:rollouts")
     if form.errors:
-        messages.error(request, _("Nothing was stored: check the fields marked in red below."))
+        messages.error(request, NOTHING_STORED)
     form_to_roll_out = RolloutForm(initial={"valid_from": timezone.localdate()})
     return _rollouts_page(request, form_to_roll_out, withdrawing=(pk, form), status=422)
 
@@ -761,12 +762,15 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         at_field = [form for form in bound.values() if isinstance(form, (AssignForm, RegistrationAddForm))]
         # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a
         # registration's at its reference; the top of the page says only where to look.
-        messages.error(
-            request, _("Nothing was stored: check the fields marked in red below.") if at_field else said
+        messages.error(request, NOTHING_STORED if at_field else said)
+        # At a date's own field the refusal does not name the field again: its label is there, and the
+        # message on top names it.
+        beside = refusal.said or refusal_text(
+            refusal.code, refusal.detail, definition, case, refusal.params, named=False
         )
         for form in bound.values():
             if isinstance(form, TransitionForm):
-                form.mark_refusal(refusal.code, refusal.detail, said)
+                form.mark_refusal(refusal.code, refusal.detail, beside)
             elif isinstance(form, AssignForm):
                 form.mark_refusal(refusal.code, said)
             elif isinstance(form, RegistrationAddForm):  # said at the reference it refuses
@@ -776,7 +780,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
         )
     # A form with a mistake: the page opens at its top, so say there what was not stored and where.
-    messages.error(request, _("Nothing was stored: check the fields marked in red below."))
+    messages.error(request, NOTHING_STORED)
     case.refresh_from_db()
     return render(
         request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400

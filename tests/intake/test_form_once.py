@@ -12,7 +12,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.intake import pipeline
 from ketenzicht.intake.models import FormSubmission
@@ -217,3 +217,21 @@ def test_a_double_click_stores_once(registrar: Any, monkeypatch: pytest.MonkeyPa
     assert outcome["first"].created and outcome["second"].repeated
     assert outcome["second"].registration.pk == outcome["first"].registration.pk
     assert list(Registration.objects.values_list("reference", flat=True)) == ["PL0600-CLICK-1"]
+
+
+def test_a_new_form_suggests_the_next_number_of_the_registers_numbering(client: Client) -> None:
+    """Each empty form: its own number in the unit's numbering of the register ("PL0600-2026-000012"), above
+    the registrations of that series stored already; going back to the form keeps its number."""
+    year = timezone.localdate().year
+    pipeline.intake_registration(
+        actor=None,
+        data=exchange_registration(
+            reference=f"PL0600-{year}-000011", registered_at=f"{year}-01-02T09:00:00+01:00"
+        ),
+        channel="import",
+    )
+    first_address, first = _open(client)
+    _second_address, second = _open(client)
+    assert (first["reference"], second["reference"]) == (f"PL0600-{year}-000012", f"PL0600-{year}-000013")
+    _again_address, again = _open(client, first_address)
+    assert again["reference"] == first["reference"]

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.intake.forms import person_labels
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
+from tests.summary import banners, nothing_stored
 
 from .formpage import sent
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 URL = "/registraties/nieuw/"
 
 
-def form_data(**overrides: str) -> dict[str, Any]:
+def form_data(**overrides: Any) -> dict[str, Any]:
     """A filled-in form; each call a form of its own (its one-time token), unless `form_token` is given."""
     data: dict[str, Any] = {
         "form_token": secrets.token_urlsafe(16),
@@ -361,9 +362,16 @@ def test_an_empty_registration_names_every_missing_field_in_one_round_trip(clien
     response = client.post(URL, as_it_opens(client, reference=""))
     assert response.status_code == 422
     page = response.content.decode()
-    assert [anchor for anchor, _ in summary_links(page)] == ["id_reference", "id_persons-0-given_names"]
+    # The form opens as a report (aangifte): its offence, place and account are asked for too.
+    assert [anchor for anchor, _ in summary_links(page)] == [
+        "id_reference",
+        "id_municipality",
+        "id_offences_0",
+        "id_summary",
+        "id_persons-0-given_names",
+    ]
     assert 'data-testid="error-reference"' in page and 'data-testid="error-persons"' in page
-    assert summary_links(page)[1][1] == "Vul minstens één persoon in: een naam of een geboortedatum."
+    assert summary_links(page)[4][1] == "Vul minstens één persoon in: een naam of een geboortedatum."
     assert "invoer" not in page  # the exchange format's words are not the form's
     assert Registration.objects.count() == 0
 
@@ -373,15 +381,114 @@ def test_a_registration_without_persons_says_so_in_the_summary_beside_the_other_
 ) -> None:
     """The reference left as filled in: no person is the form's one mistake, a link in the summary like any
     other, and said beside what storing would find besides (an incident in the future)."""
-    page = client.post(URL, as_it_opens(client)).content.decode()
+    page = client.post(URL, as_it_opens(client, kind="incident")).content.decode()
     assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-0-given_names"]
-    page = client.post(URL, as_it_opens(client, occurred_at="2031-01-01T10:00")).content.decode()
+    opened = as_it_opens(client, kind="incident", occurred_at="2031-01-01T10:00")
+    page = client.post(URL, opened).content.decode()
     assert [anchor for anchor, _ in summary_links(page)] == ["id_occurred_at", "id_persons-0-given_names"]
     assert "invoer" not in page
     assert Registration.objects.count() == 0
 
 
 def test_a_person_given_only_a_role_is_marked_as_nameless_not_as_missing(client: Client) -> None:
-    page = client.post(URL, as_it_opens(client, **{"persons-1-role": "witness"})).content.decode()
+    opened = as_it_opens(client, kind="incident", **{"persons-1-role": "witness"})
+    page = client.post(URL, opened).content.decode()
     assert [anchor for anchor, _ in summary_links(page)] == ["id_persons-1-surname"]
     assert 'data-testid="error-persons"' not in page
+
+
+def _nl(msgid: str) -> str:
+    """The text the pages show for `msgid` (whatever the Dutch translations are now)."""
+    with translation.override("nl"):
+        return translation.gettext(msgid)
+
+
+STATEMENT_MISSING = {
+    "municipality": "Choose the municipality where it happened: a report or complaint always names it.",
+    "offences": "Tick at least one offence: a report or complaint always names one.",
+    "summary": "Describe what happened: a report or complaint always has a summary.",
+}
+
+
+@pytest.mark.parametrize("kind", ["aangifte", "klacht"])
+def test_a_report_without_offence_place_or_account_names_each_at_its_field_and_stores_nothing(
+    client: Client, kind: str
+) -> None:
+    response = client.post(URL, form_data(kind=kind, municipality="", offences=[], summary=""))
+    assert response.status_code == 422
+    page = response.content.decode()
+    for name, msgid in STATEMENT_MISSING.items():
+        error = page.split(f'data-testid="error-{name}"')[1].split("</div>")[0]
+        assert _nl(msgid) in error, name
+    links = summary_links(page)
+    assert [anchor for anchor, _ in links] == ["id_municipality", "id_offences_0", "id_summary"]
+    assert all(_nl(msgid) in text for (_, text), msgid in zip(links, STATEMENT_MISSING.values(), strict=True))
+    assert Registration.objects.count() == 0
+    # What was typed is kept.
+    fields = sent(page)
+    assert (fields["reference"], fields["kind"], fields["occurred_at"]) == (
+        "PL0600-FORM-1",
+        kind,
+        "2026-11-20T21:40",
+    )
+    assert (fields["persons-0-surname"], fields["persons-1-surname"]) == ("Berg", "Jansen")
+
+
+def test_a_report_missing_one_of_them_names_only_that_one(client: Client) -> None:
+    page = client.post(URL, form_data(kind="aangifte", summary="  ")).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == ["id_summary"]
+    assert Registration.objects.count() == 0
+    assert client.post(URL, form_data(kind="aangifte")).status_code == 302
+
+
+def test_a_report_with_an_unknown_offence_says_that_and_not_that_none_is_ticked(client: Client) -> None:
+    page = client.post(URL, form_data(kind="aangifte", offences=["999"])).content.decode()
+    error = page.split('data-testid="error-offences"')[1].split("</div>")[0]
+    assert _nl(STATEMENT_MISSING["offences"]) not in error and error.strip()
+
+
+@pytest.mark.parametrize("kind", ["melding", "incident", "overtreding_maatregel"])
+def test_a_notification_incident_or_breach_may_come_without_offence_place_or_account(
+    client: Client, kind: str
+) -> None:
+    response = client.post(URL, form_data(kind=kind, municipality="", offences=[], summary=""))
+    assert response.status_code == 302
+    assert Registration.objects.get().kind == kind
+
+
+def test_a_report_missing_them_shows_beside_the_other_mistakes_in_one_round_trip(client: Client) -> None:
+    """An incident in the future and a wrong date of birth, said together with the missing offence."""
+    page = client.post(
+        URL,
+        form_data(
+            kind="aangifte",
+            offences=[],
+            occurred_at="2031-01-01T10:00",
+            **{"persons-0-birth_date": "1985-13-01"},
+        ),
+    ).content.decode()
+    assert [anchor for anchor, _ in summary_links(page)] == [
+        "id_occurred_at",
+        "id_offences_0",
+        "id_persons-0-birth_date",
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_an_incident_in_the_future_says_the_bound_in_the_pages_date_format(client: Client) -> None:
+    before = timezone.localtime()
+    response = client.post(URL, form_data(occurred_at="2031-01-01T10:00"))
+    after = timezone.localtime()
+    page = response.content.decode()
+    error = page.split('data-testid="error-occurred_at"')[1].split("</div>")[0]
+    template = _nl("lies in the future: it cannot be later than now (%(bound)s)")
+    bounds = {f"{moment:%d-%m-%Y %H:%M}" for moment in (before, after)}
+    said = {template % {"bound": bound} for bound in bounds}
+    assert any(text[:1].upper() + text[1:] in error for text in said), error
+    assert any(text in dict(summary_links(page))["id_occurred_at"] for text in said)
+    assert Registration.objects.count() == 0
+
+
+def test_a_form_not_stored_says_so_in_the_words_of_every_form(client: Client) -> None:
+    page = client.post(URL, form_data(**{"persons-1-postcode": "56111"})).content.decode()
+    assert banners(page) == [nothing_stored()]

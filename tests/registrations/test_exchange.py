@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -224,3 +225,31 @@ def test_a_birth_in_the_month_of_the_incident_with_an_unknown_day_passes() -> No
 def test_a_relation_without_a_type_is_required_not_a_list_of_codes() -> None:
     data = exchange_registration(relations=[{"from": "p1", "to": "p2", "kind": ""}])
     assert errors_of(data) == {"relations[0].kind": "is required"}
+
+
+NOW = dt.datetime(2026, 12, 7, 10, 2, 37, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "reason"),
+    [
+        (
+            exchange_registration(occurred_at="2026-12-08T10:00:00+01:00"),
+            "occurred_at",
+            "lies in the future: it cannot be later than now (2026-12-07T10:02+00:00)",
+        ),
+        (
+            exchange_registration(occurred_at="2026-12-08"),
+            "occurred_at",
+            "lies in the future: it cannot be later than today (2026-12-07)",
+        ),
+        (
+            exchange_registration(registered_at="2026-12-08T10:00:00+01:00"),
+            "registered_at",
+            "lies in the future: it cannot be later than now (2026-12-07T10:02+00:00)",
+        ),
+    ],
+)
+def test_a_time_in_the_future_says_the_bound_it_passed(data: dict[str, Any], field: str, reason: str) -> None:
+    _reg, errors = parse_registration(data, CODES, now=NOW)
+    assert {e.field: e.reason for e in errors}[field] == reason

@@ -21,7 +21,7 @@ from ketenzicht.workprocesses.models import Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_record, case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.summary import linked_fields, marked_fields
+from tests.summary import banners, linked_fields, marked_fields, nothing_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -675,5 +675,6 @@ def test_a_screening_sent_with_questions_unanswered_has_the_error_summary_leadin
     response = client.post(url, {**sent, "action": "record"})
     assert response.status_code == 400 and Screening.objects.count() == 0
     page = response.content.decode()
+    assert banners(page) == [nothing_stored()]  # said once, in the words of every form not stored
     assert set(marked_fields(page)) == unanswered
     assert linked_fields(page) == marked_fields(page)

@@ -188,7 +188,11 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
         "Deze datum kan niet voor 03-08-2026 liggen: het eerste voorval in de registraties van deze zaak "
         "was op die dag."
     )
-    assert said in field_error.split("</", 1)[0]
+    at_field = field_error.split(">", 1)[1].split("</", 1)[0]
+    # Said at the date's own field without its name again; the message on top names the field.
+    assert at_field == said
+    message = page.split('data-testid="message"', 1)[1].split("</p>", 1)[0]
+    assert f"{said} (Datum contact met het slachtoffer)" in message
     case.refresh_from_db()
     assert case.state == "screened" and "victim_contact_on" not in case.data
     today = timezone.localdate()

@@ -21,6 +21,7 @@ from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take, deadlines_check
 from tests.conftest import exchange_registration
+from tests.summary import banners, nothing_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -326,7 +327,8 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
     )
     assert answer.status_code == 400
     page = answer.content.decode()
-    assert page.index("Niets opgeslagen") < page.index("<h1")  # in the messages, above the case
+    # In the messages, above the case, in the words of every form not stored.
+    assert banners(page) == [nothing_stored()] and page.index(nothing_stored()) < page.index("<h1")
     assert 'data-testid="error-step-no_further_action-reason"' in page
     case.refresh_from_db()
     assert case.state == "new"
@@ -589,7 +591,7 @@ def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user:
     answer = _reopen(_client(make_user("team_lead")), case, "   ")
     assert answer.status_code == 400
     page = answer.content.decode()
-    assert "Niets opgeslagen" in page
+    assert banners(page) == [nothing_stored()]
     assert 'data-testid="error-reopen-reason">Zeg waarom u de zaak heropent.<' in page
     case.refresh_from_db()
     assert case.closed_at is not None and not case.events.filter(kind="reopened").exists()

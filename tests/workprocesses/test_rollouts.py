@@ -32,6 +32,7 @@ from ketenzicht.workprocesses.rollouts import (
 )
 from ketenzicht.workprocesses.selectors import rollout_overview
 from ketenzicht.workprocesses.services import case_open
+from tests.summary import banners, nothing_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -252,7 +253,7 @@ def test_the_page_refuses_a_first_day_before_today_at_the_field(make_user: Calla
     text = answer.content.decode()
     error = re.search(r'data-testid="error-valid_from">([^<]*)<', text)
     assert error is not None and "‘Vanaf’ kan niet vóór vandaag" in error.group(1)
-    assert "Niets opgeslagen" in text
+    assert banners(text) == [nothing_stored()]
     assert not Rollout.objects.filter(organisation=amsterdam).exists()
     row = re.search(rf'data-testid="rollout-{PROCESS}-amsterdam">(.*?)</tr>', text, re.S)
     assert row is not None and "01-01-2025" not in row.group(1)

@@ -1,0 +1,62 @@
+"""reference_reserve: the register's numbering ("PL0600-2026-000012") for the references Ketenzicht
+suggests itself, each number handed out once, above what the register holds of its series."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from ketenzicht.registrations.models import ReferenceCounter
+from ketenzicht.registrations.services import reference_reserve, registration_create
+from tests.conftest import exchange_registration
+
+
+@pytest.mark.django_db
+def test_numbers_follow_each_other_per_prefix_and_year() -> None:
+    taken = [reference_reserve(source="politie", prefix="PL0600", year=2026) for _ in range(3)]
+    assert taken == ["PL0600-2026-000001", "PL0600-2026-000002", "PL0600-2026-000003"]
+    assert reference_reserve(source="politie", prefix="PL0600", year=2027) == "PL0600-2027-000001"
+    assert reference_reserve(source="politie", prefix="PL0500", year=2026) == "PL0500-2026-000001"
+    assert reference_reserve(source="politie", prefix="PL0600", year=2026) == "PL0600-2026-000004"
+
+
+@pytest.mark.django_db
+def test_a_number_the_register_holds_already_is_not_handed_out(registrar: Any) -> None:
+    """Registrations that came in another way (a feed, an import) in the same numbering: the next number is
+    above the highest of them; another series, or a reference that is no number of it, does not count."""
+    assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000001"
+    for reference in ("PL0600-2024-000041", "PL0600-2024-00009X", "PL0600-2025-000900", "PL0600-2024-EIGEN"):
+        registration_create(actor=None, data=exchange_registration(reference=reference), channel="import")
+    assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000042"
+    assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000043"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registrars_asking_at_once_never_get_the_same_number() -> None:
+    """Several forms opened at the same moment (threads, each with its own connection): every number once,
+    none skipped."""
+    taken: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def open_forms() -> None:
+        try:
+            start.wait(10)
+            for _ in range(5):
+                taken.append(reference_reserve(source="politie", prefix="PL0600", year=2026))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=open_forms) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(taken) == [f"PL0600-2026-{n:06d}" for n in range(1, 31)]
+    assert ReferenceCounter.objects.get(series="PL0600-2026-").last == 30
