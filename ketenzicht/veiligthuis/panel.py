@@ -25,6 +25,7 @@ from .forms import ForwardForm
 from .handover import handover_rows
 from .labels import RADAR_BADGES, radar_group, radar_label, reason_label
 from .models import Notification
+from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
 from .services import being_worked, feedback_text, handoff_target, takeover_from
 
