@@ -61,6 +61,7 @@ class RisingRisk(_Strict):
 class Protocol(_Strict):
     feedback_term: Term
     acute_unsafety: Alerted
+    feedback: Alerted
     no_feedback: Alerted
     rising_risk: RisingRisk
 

@@ -32,6 +32,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
+from ketenzicht.workprocesses.selectors import queue_role
 from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
     HANDOFF_JOINED,
@@ -72,6 +73,10 @@ RISING_RISK_MESSAGE = gettext_noop(
 )
 NO_FEEDBACK_KIND = "vt_no_feedback"
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
+FEEDBACK_KIND = "vt_feedback"
+FEEDBACK_MESSAGE = gettext_noop(
+    "Case %(case)s: feedback from %(organisation)s on notification %(notification)s: %(feedback)s."
+)
 # What the police case's history calls the feedback's line (translated when shown).
 FEEDBACK_LINE = gettext_noop("feedback from Veilig Thuis")
 
@@ -930,36 +935,57 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
+    if not (became_acute or first_outcome):
+        return
     # The feedback came: the police case's alert that it did not come within the term asks nothing any more.
-    settled = (
-        alerts_settle_reason_gone(
-            police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
-        )
-        if became_acute or first_outcome
-        else 0
+    settled = alerts_settle_reason_gone(
+        police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
     )
-    if (became_acute or first_outcome) and police_case.closed_at is None:
-        # One line in the police case's history, in the installation's language (a record, not a page);
-        # the panel on the case shows the notification's state as it is now.
-        definition = definition_of(case.process_version)
-        told = [
-            f"{definition.fields[name].label}: {definition.fields[name].choices.get(value, value)}"
-            for name, value in (
-                ("unsafety", notification.unsafety),
-                ("outcome", outcome if first_outcome else ""),
-            )
-            if value
-        ]
-        if data.get("safety_conditions"):
-            conditions = str(data["safety_conditions"]).strip().rstrip(".")
-            told.append(f"{definition.fields['safety_conditions'].label}: {conditions}")
+    # What Veilig Thuis fed back, in the installation's language (a record, not a page); the panel on the
+    # police case shows the notification's state as it is now.
+    definition = definition_of(case.process_version)
+    told = [
+        f"{definition.fields[name].label}: {definition.fields[name].choices.get(value, value)}"
+        for name, value in (
+            ("unsafety", notification.unsafety),
+            ("outcome", outcome if first_outcome else ""),
+        )
+        if value
+    ]
+    if data.get("safety_conditions"):
+        conditions = str(data["safety_conditions"]).strip().rstrip(".")
+        told.append(f"{definition.fields['safety_conditions'].label}: {conditions}")
+    feedback = "; ".join(told)
+    if (
+        not became_acute
+        and police_case.closed_at is None
+        and rules.protocol.feedback.alert == "police_case_owner"
+    ):
+        # Acute unsafety has its own alert (above); any other feedback is told to whoever works the police
+        # case: its owner, else the role that works its unit's queue (marked for the owner: whoever takes
+        # the case on gets it). Once per feedback: the first outcome (again after a reopen withdrew it). A
+        # closed police case keeps it on its panel only: nobody works it any more.
+        alert_for_case_owner(
+            police_case,
+            kind=FEEDBACK_KIND,
+            message=FEEDBACK_MESSAGE,
+            fallback_role=queue_role(definition_of(police_case.process_version)),
+            params={
+                "organisation": notification.organisation.name,
+                "notification": case.reference,
+                "feedback": feedback,
+            },
+            at=now,
+        )
+    if police_case.closed_at is None:
+        # One line in the police case's history. Closed meanwhile: the feedback stays on the notification,
+        # shown on the case's panel.
         with translation.override(settings.LANGUAGE_CODE):
             note = gettext(FEEDBACK_NOTE) % {
                 "organisation": notification.organisation.name,
                 "notification": case.reference,
-                "feedback": "; ".join(told),
+                "feedback": feedback,
             }
-        # Closed meanwhile: the feedback stays on the notification, shown on the case's panel.
         with contextlib.suppress(Refused):
             case_record(
                 police_case,
