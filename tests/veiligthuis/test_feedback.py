@@ -89,6 +89,7 @@ def test_feedback_that_is_not_acute_alerts_the_police_queue_once_and_follows_who
     text = alert_text(alert)
     assert notification.case.reference in text and police_case.reference in text
     assert "Structurele onveiligheid" in text and "Geen contact met Ilse" in text
+    assert text.startswith(f"Zaak {police_case.reference}: terugkoppeling van ")
     assert not alert_list_for_user(user=owner).exists()
     assert not alert_list_for_user(user=make_user("case_screener", organisation="zeeland-west-brabant"))
     # Once per feedback: ending the monitoring later alerts nobody again.

@@ -207,10 +207,8 @@ def test_the_explanation_names_the_suggested_value_it_is_required_below(
     )  # fmt: skip
     page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
     label, helped = _reason_words(_step(page, "hand_over_local"), "hand_over_local")
-    assert label.endswith(": Structurele onveiligheid)")
-    assert "Structurele onveiligheid" in helped and "Onveiligheid" in helped.replace(
-        "Structurele onveiligheid", ""
-    )
+    assert label == "Toelichting (verplicht bij een lagere keuze dan voorgesteld: Structurele onveiligheid)"
+    assert helped == "Verplicht als u bij Onveiligheid minder kiest dan Structurele onveiligheid."
 
 
 def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any]) -> None:
