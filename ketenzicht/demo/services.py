@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
@@ -28,9 +28,9 @@ from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
 from ketenzicht.signin.services import totp_device_fixed
 from ketenzicht.veiligthuis.models import Notification
-from ketenzicht.veiligthuis.services import radar_rebuild
+from ketenzicht.veiligthuis.services import FEEDBACK_KIND, radar_rebuild
 from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
-from ketenzicht.workprocesses.models import ProcessVersion, Rollout
+from ketenzicht.workprocesses.models import Alert, ProcessVersion, Rollout
 from ketenzicht.workprocesses.services import case_take
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
@@ -341,6 +341,10 @@ def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: S
                     reason=step.reason,
                     at=step.at,
                 )
+            # The police read the history's feedback back then: its alert waits for nobody today.
+            Alert.objects.filter(
+                kind=FEEDBACK_KIND, read_at__isnull=True, params__notification=notification.case.reference
+            ).update(read_at=F("created_at"), read_by=None)
         worked += 1
     if worked:
         radar_rebuild()

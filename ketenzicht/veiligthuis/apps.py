@@ -22,15 +22,22 @@ class VeiligThuisConfig(AppConfig):
             register_case_panel,
             register_step_note,
         )
-        from ketenzicht.workprocesses.signals import case_changed, case_reopening, handoff_created
+        from ketenzicht.workprocesses.signals import (
+            case_changed,
+            case_reopening,
+            case_stepping,
+            handoff_created,
+        )
 
         from .panel import feedback_note, feedback_panel, notification_panel, vt_step_note
         from .selectors import may_use_vt_desk
         from .services import FEEDBACK_WORDS, HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
+        from .steps import on_stepping
 
         handoff_created.connect(on_handoff, dispatch_uid="veiligthuis-handoff")
         case_changed.connect(sync_notification, dispatch_uid="veiligthuis-sync-case")
         case_reopening.connect(refuse_reopen, dispatch_uid="veiligthuis-reopen")
+        case_stepping.connect(on_stepping, dispatch_uid="veiligthuis-step-rules")
         register_case_panel("veiligthuis", notification_panel)
         register_case_panel("veiligthuis_feedback", feedback_panel)
         register_step_note(HANDOFF_KIND, vt_step_note)

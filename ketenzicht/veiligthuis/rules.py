@@ -64,6 +64,7 @@ class Protocol(_Strict):
     # registration still joins it; after them a new notification takes it over (services.being_worked).
     takeover_grace_working_days: int = Field(ge=0, le=20, strict=True)
     acute_unsafety: Alerted
+    feedback: Alerted
     no_feedback: Alerted
     rising_risk: RisingRisk
 

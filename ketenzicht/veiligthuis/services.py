@@ -33,6 +33,7 @@ from ketenzicht.workprocesses.engine.deadlines import deadline_at, grace_end, ov
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import NOTE_WORDS
 from ketenzicht.workprocesses.models import Case, EventKind, Handoff
+from ketenzicht.workprocesses.selectors import queue_role
 from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
     HANDOFF_JOINED,
@@ -74,6 +75,10 @@ RISING_RISK_MESSAGE = gettext_noop(
 )
 NO_FEEDBACK_KIND = "vt_no_feedback"
 FEEDBACK_NOTE = gettext_noop("Feedback from %(organisation)s on notification %(notification)s: %(feedback)s.")
+FEEDBACK_KIND = "vt_feedback"
+FEEDBACK_MESSAGE = gettext_noop(
+    "Case %(case)s: feedback from %(organisation)s on notification %(notification)s: %(feedback)s."
+)
 # The name under which the feedback's line says how its note reads in the reader's language (apps.py).
 FEEDBACK_WORDS = "vt_feedback"
 
@@ -968,39 +973,62 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
+    if not (became_acute or first_outcome):
+        return
     # The feedback came: the police case's alert that it did not come within the term asks nothing any more.
-    settled = (
-        alerts_settle_reason_gone(
-            police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
-        )
-        if became_acute or first_outcome
-        else 0
+    settled = alerts_settle_reason_gone(
+        police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
     )
-    if (became_acute or first_outcome) and police_case.closed_at is None:
-        # One line in the police case's history, in the installation's language (a record, not a page);
-        # the panel on the case shows the notification's state as it is now.
-        # What it says is kept beside it, in the file's words, for a page in another language
-        # (`panel.feedback_note`).
-        definition = definition_of(case.process_version)
-        feedback: dict[str, Any] = {
-            "organisation": notification.organisation.name,
-            "told": [
-                [definition.fields[name].label, definition.fields[name].choices.get(value, value)]
-                for name, value in (
-                    ("unsafety", notification.unsafety),
-                    ("outcome", outcome if first_outcome else ""),
-                )
-                if value
-            ],
-        }
-        if data.get("safety_conditions"):  # written by the assessor: as written
-            feedback["written"] = [
-                definition.fields["safety_conditions"].label,
-                str(data["safety_conditions"]).strip().rstrip("."),
-            ]
+    # What Veilig Thuis fed back, kept in the file's words beside the police case's line, for a page in
+    # another language (`panel.feedback_note`); what the assessor wrote as written.
+    definition = definition_of(case.process_version)
+    feedback: dict[str, Any] = {
+        "organisation": notification.organisation.name,
+        "told": [
+            [definition.fields[name].label, definition.fields[name].choices.get(value, value)]
+            for name, value in (
+                ("unsafety", notification.unsafety),
+                ("outcome", outcome if first_outcome else ""),
+            )
+            if value
+        ],
+    }
+    if data.get("safety_conditions"):
+        feedback["written"] = [
+            definition.fields["safety_conditions"].label,
+            str(data["safety_conditions"]).strip().rstrip("."),
+        ]
+    told = "; ".join(
+        [f"{field}: {value}" for field, value in feedback["told"]]
+        + ([f"{feedback['written'][0]}: {feedback['written'][1]}"] if feedback.get("written") else [])
+    )
+    if (
+        not became_acute
+        and police_case.closed_at is None
+        and rules.protocol.feedback.alert == "police_case_owner"
+    ):
+        # Acute unsafety has its own alert (above); any other feedback is told to whoever works the police
+        # case: its owner, else the role that works its unit's queue (marked for the owner: whoever takes
+        # the case on gets it). Once per feedback: the first outcome (again after a reopen withdrew it). A
+        # closed police case keeps it on its panel only: nobody works it any more.
+        alert_for_case_owner(
+            police_case,
+            kind=FEEDBACK_KIND,
+            message=FEEDBACK_MESSAGE,
+            fallback_role=queue_role(definition_of(police_case.process_version)),
+            params={
+                "organisation": notification.organisation.name,
+                "notification": case.reference,
+                "feedback": told,
+            },
+            at=now,
+        )
+    if police_case.closed_at is None:
+        # One line in the police case's history, in the installation's language (a record, not a page); the
+        # panel on the case shows the notification's state as it is now. Closed meanwhile: the feedback stays
+        # on the notification, shown on the case's panel.
         with translation.override(settings.LANGUAGE_CODE):
             note = feedback_text(feedback, case.reference, words=str)
-        # Closed meanwhile: the feedback stays on the notification, shown on the case's panel.
         with contextlib.suppress(Refused):
             case_record(
                 police_case,

@@ -188,9 +188,25 @@ class TransitionForm(LockedForm):
             self.fields["reason"].required = True
             self.fields["reason"].error_messages["required"] = reason_required
         elif floors and not transition.requires.reason:
-            # Said only where the reason is otherwise optional: a required reason needs no condition.
-            self.fields["reason"].label = _("Explanation (required below the suggestion)")
-            self.fields["reason"].help_text = _("Required when you choose less than the suggested value.")
+            # Said only where the reason is otherwise optional: a required reason needs no condition. What
+            # was suggested is named (the floor: a desk's suggestion, or what the case holds), per field.
+            named = {
+                name: (
+                    data_text(definition.fields[name].label),
+                    data_text(definition.fields[name].choices[floor]),
+                )
+                for name, floor in floors.items()
+            }
+            self.fields["reason"].label = _("Explanation (required below the suggestion: %(suggested)s)") % {
+                "suggested": "; ".join(
+                    value if len(named) == 1 else f"{label} {value}" for label, value in named.values()
+                )
+            }
+            self.fields["reason"].help_text = " ".join(
+                _("Required when you choose less than %(value)s for %(field)s.")
+                % {"value": value, "field": label}
+                for label, value in named.values()
+            )
         if definition.states[transition.to].final:
             # A step that ends the case: said, and confirmed, before it is taken. Only a team lead can open
             # the case again, and only in a process that has one (the others cannot be taken back at all).

@@ -100,7 +100,7 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
     choose_option(page, step.get_by_label("Urgentie"), "Hoog")  # below the suggested "Acuut": say why
     type_into(
         page,
-        step.get_by_label("Toelichting (verplicht bij een lagere keuze dan voorgesteld)"),
+        step.get_by_label("Toelichting (verplicht bij een lagere keuze dan voorgesteld: Acuut)"),
         "Hij zit sinds vannacht vast; zij is bij haar zus.",
     )
     tab_to(page, step.get_by_role("button", name="Screening afronden"))

@@ -312,7 +312,9 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert 'data-testid="screening-trend"' in html and "zij is doodsbang" in html
     step = next(f for f in page.context["step_forms"] if f.transition.name == "screened")
     assert step["value_urgency"].value() == "acute"
-    assert "Verplicht als u minder kiest dan voorgesteld." in html
+    assert 'id="id_step-screened-reason_helptext"' in html  # what a lower choice needs, and below what
+    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld: Acuut)" in html
+    assert "Verplicht als u bij Urgentie minder kiest dan Acuut." in html
     # Finishing the screening below the suggested urgency, without a word why: refused, nothing taken.
     case.refresh_from_db()
     finish = {

@@ -334,7 +334,7 @@ def test_acute_unsafety_is_still_the_assessment_and_a_forwarded_one_is_not_histo
     )
     forwarded = Notification.objects.get(organisation__code="vt-amsterdam-amstelland")
     assert forwarded.radar_class == "first"  # Amsterdam never had them
-    case_take(first.case, "end_involvement", actor=assessor, expected_version=None,
+    case_take(first.case, "request_child_protection", actor=assessor, expected_version=None,
               values={"unsafety": "acute"}, reason="in de opvang")  # fmt: skip
     take_in("PL0600-VT-19", MARCO, LOTTE, registered_at=_recent(0))
     third = (

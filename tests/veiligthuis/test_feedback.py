@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import protocol_check
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.models import Alert
-from ketenzicht.workprocesses.services import case_take
+from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, take_in
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +64,92 @@ def test_feedback_settles_the_alert_that_it_did_not_come(make_user) -> None:  # 
     assert notification.police_case is not None
     line = notification.police_case.events.get(detail__what="feedback from Veilig Thuis")
     assert line.detail["alerts_settled"] == 1
+
+
+def test_feedback_that_is_not_acute_alerts_the_police_queue_once_and_follows_whoever_takes_the_case(
+    make_user: Callable[..., Any],
+) -> None:
+    """The walk: after "Voorwaarden en vervolg afspreken" on a notification whose police case had no owner,
+    the case's panel showed the feedback, but no screener, team lead or case owner was alerted."""
+    take_in("PL0600-FB-10", BART, ILSE, registered_at=timezone.now().isoformat())
+    notification = Notification.objects.select_related("police_case", "case").get()
+    police_case = notification.police_case
+    assert police_case is not None and police_case.owner is None
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "agree_conditions", actor=assessor, expected_version=None,
+        values={"unsafety": "structural", "safety_conditions": "Geen contact met Ilse."},
+    )  # fmt: skip
+    [alert] = alert_list_for_user(user=screener)  # the role that works the unit's queue
+    assert (alert.kind, alert.case, alert.role, alert.organisation) == (
+        "vt_feedback", police_case, "case_screener", police_case.organisation,
+    )  # fmt: skip
+    assert alert.params["notification"] == notification.case.reference
+    text = alert_text(alert)
+    assert notification.case.reference in text and police_case.reference in text
+    assert "Structurele onveiligheid" in text and "Geen contact met Ilse" in text
+    assert text.startswith(f"Zaak {police_case.reference}: terugkoppeling van ")
+    assert not alert_list_for_user(user=owner).exists()
+    assert not alert_list_for_user(user=make_user("case_screener", organisation="zeeland-west-brabant"))
+    # Once per feedback: ending the monitoring later alerts nobody again.
+    case_take(
+        notification.case, "end_involvement", actor=assessor, expected_version=None,
+        values={"unsafety": "structural"}, reason="afspraken nagekomen",
+    )  # fmt: skip
+    assert Alert.objects.filter(kind="vt_feedback").count() == 1
+    # Whoever takes the police case on gets it.
+    case_assign_owner(police_case, owner=screener, actor=screener, expected_version=None)
+    alert.refresh_from_db()
+    assert alert.recipient == screener
+
+
+def test_feedback_alerts_the_police_case_owner_and_acute_unsafety_alerts_only_as_acute(
+    make_user: Callable[..., Any],
+) -> None:
+    take_in("PL0600-FB-11", BART, ILSE, registered_at=timezone.now().isoformat())
+    take_in("PL0600-FB-12", BART, {**ILSE, "given_names": "Ilona"}, registered_at=timezone.now().isoformat())
+    first, second = Notification.objects.select_related("police_case", "case").order_by("case_id")
+    assert first.police_case is not None and second.police_case is not None
+    owner = make_user("case_owner")
+    for notification in (first, second):
+        assert notification.police_case is not None
+        case_assign_owner(notification.police_case, owner=owner, actor=owner, expected_version=None)
+    assessor = make_user("vt_assessor", organisation=first.organisation.code)
+    case_take(
+        first.case,
+        "start_investigation",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "complex"},
+    )
+    [alert] = alert_list_for_user(user=owner)
+    assert (alert.kind, alert.recipient, alert.case) == ("vt_feedback", owner, first.police_case)
+    case_take(
+        second.case, "declare_acute", actor=assessor, expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )  # fmt: skip
+    kinds = sorted(
+        a.kind for a in alert_list_for_user(user=owner).filter(params__notification=second.case.reference)
+    )
+    assert kinds == ["vt_acute"]  # acute unsafety has its own alert, not a second one
+
+
+def test_feedback_on_a_police_case_closed_meanwhile_alerts_nobody(make_user: Callable[..., Any]) -> None:
+    """Nobody works a closed police case: the feedback stays on its panel, no queue is alerted."""
+    take_in("PL0600-FB-13", BART, ILSE, registered_at=timezone.now().isoformat())
+    notification = Notification.objects.select_related("police_case", "case").get()
+    assert notification.police_case is not None
+    screener = make_user("case_screener")
+    case_take(
+        notification.police_case, "no_further_action", actor=screener, expected_version=None,
+        reason="Geen strafbaar feit.",
+    )  # fmt: skip
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "start_investigation", actor=assessor, expected_version=None,
+        values={"unsafety": "complex"},
+    )  # fmt: skip
+    notification.refresh_from_db()
+    assert notification.outcome == "investigation" and notification.feedback_at is not None
+    assert not Alert.objects.filter(kind="vt_feedback").exists()

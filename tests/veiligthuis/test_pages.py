@@ -108,6 +108,13 @@ def _step(page: str, name: str) -> str:
     return page[start : page.index("</form>", start)]
 
 
+def _reason_words(form: str, name: str) -> tuple[str, str]:
+    """The label and the help of a step's reason field, as its form shows them."""
+    label = re.search(rf'for="id_step-{name}-reason">([^<]*)<', form)
+    helped = re.search(rf'id="id_step-{name}-reason_helptext">([^<]*)<', form)
+    return (label.group(1) if label else "", helped.group(1) if helped else "")
+
+
 def test_a_closing_step_whose_reason_is_required_says_no_condition_beside_it(
     make_user: Callable[..., Any],
 ) -> None:
@@ -122,10 +129,10 @@ def test_a_closing_step_whose_reason_is_required_says_no_condition_beside_it(
     page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
     ending = _step(page, "end_involvement")
     assert "Reden" in ending and 'name="step-end_involvement-reason"' in ending
-    assert "Verplicht als u minder kiest dan voorgesteld" not in ending
+    assert 'id="id_step-end_involvement-reason_helptext"' not in ending
     conditions = _step(page, "agree_conditions")  # the explanation is optional there: the condition is said
-    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in conditions
-    assert "Verplicht als u minder kiest dan voorgesteld." in conditions
+    label, helped = _reason_words(conditions, "agree_conditions")
+    assert "Complexe problematiek" in label and "Complexe problematiek" in helped  # what it is below
 
 
 def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_asks_for(
@@ -151,8 +158,8 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     colleague = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = colleague.get(f"/zaken/{case.pk}/").content.decode()
     conditions = _step(page, "agree_conditions")
-    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in conditions
-    assert "Verplicht als u minder kiest dan voorgesteld." in conditions
+    label, helped = _reason_words(conditions, "agree_conditions")
+    assert "Acute onveiligheid" in label and "Acute onveiligheid" in helped
     assert '<option value="acute" selected>' in conditions  # the recorded unsafety, preselected
     case.refresh_from_db()
     lowered = {
@@ -172,8 +179,9 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     case.refresh_from_db()
     assert (case.state, case.data["unsafety"]) == ("acute", "acute")
     # The refused form comes back with the same words.
-    assert "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" in _step(
-        refused.content.decode(), "agree_conditions"
+    assert (
+        "Acute onveiligheid"
+        in _reason_words(_step(refused.content.decode(), "agree_conditions"), "agree_conditions")[0]
     )
     taken = colleague.post(
         act, {**lowered, "step-agree_conditions-reason": "Zij woont weer veilig; afspraken met beiden."}
@@ -183,6 +191,24 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     assert (case.state, case.data["unsafety"]) == ("monitoring", "structural")
     line = case.events.filter(transition="agree_conditions").get()
     assert line.reason == "Zij woont weer veilig; afspraken met beiden."
+
+
+def test_the_explanation_names_the_suggested_value_it_is_required_below(
+    make_user: Callable[..., Any],
+) -> None:
+    """The walk: on "Overdragen aan lokaal team of zorg" after the conditions step the explanation read
+    "Toelichting (verplicht bij een lagere keuze dan voorgesteld)" without saying what was suggested."""
+    take_in("PL0600-P-5", MARCO, LOTTE, registered_at=timezone.now().isoformat())
+    case = Notification.objects.select_related("case").get().case
+    assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
+    case_take(
+        case, "agree_conditions", actor=assessor, expected_version=None,
+        values={"unsafety": "structural", "safety_conditions": "Geen contact met het slachtoffer."},
+    )  # fmt: skip
+    page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
+    label, helped = _reason_words(_step(page, "hand_over_local"), "hand_over_local")
+    assert label == "Toelichting (verplicht bij een lagere keuze dan voorgesteld: Structurele onveiligheid)"
+    assert helped == "Verplicht als u bij Onveiligheid minder kiest dan Structurele onveiligheid."
 
 
 def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any]) -> None:
