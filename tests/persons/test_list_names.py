@@ -9,10 +9,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.selectors import person_list_names_for_user
+from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.services import case_take
 from tests.measures.helpers import recent, restraining_order
 from tests.patterns.helpers import MARCO, take_in
 from tests.people import person_of
@@ -95,3 +99,36 @@ def test_a_spelling_only_in_registrations_the_reader_may_not_see_is_not_used(
     # A reader who sees none of her registrations gets her number, never a spelling.
     lead = make_user("team_lead")
     assert person_list_names_for_user(user=lead, person_ids=[marieke.pk]) == {}
+
+
+def test_the_veilig_thuis_inbox_names_her_alike_on_each_notification(make_user: Callable[..., Any]) -> None:
+    marieke_three_ways()
+    client = Client()
+    client.force_login(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    page = client.get("/veiligthuis/").content.decode()
+    rows = page.split('data-testid="inbox-row"')[1:]
+    assert len(rows) == 3  # each report notified on its own, each in the registrations Veilig Thuis sees
+    for row in rows:
+        assert "Marco Hendriks → Marieke de Graaf" in row
+    assert "Marike" not in page and "Graaf, de" not in page
+
+
+def test_the_zsm_desk_names_the_file_s_persons_by_the_registrations_sent_with_it(
+    make_user: Callable[..., Any],
+) -> None:
+    _marco, _marieke, case = marieke_three_ways()
+    owner = make_user("case_owner")
+    case = case_take(case, "start_screening", actor=owner, expected_version=None)
+    urgency = case.data.get("urgency_provisional") or "normal"
+    case = case_take(case, "screened", actor=owner, expected_version=None, values={"urgency": urgency})
+    case_take(case, "send_to_zsm", actor=owner, expected_version=None, reason="ZSM")
+    file = ZsmFile.objects.get(police_case=case)
+    assert file.victim_name == "Marike de Graaf"  # stored from the case as it opened
+    office = Organisation.objects.get(code="om-oost-brabant")
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(organisation=office, user=prosecutor, kind=PostKind.DV_PROSECUTOR)
+    client = Client()
+    client.force_login(prosecutor)
+    desk = client.get("/zsm/").content.decode()
+    assert file.case.reference in desk and "Marco Hendriks → Marieke de Graaf" in desk
+    assert "Marike" not in desk and "Graaf, de" not in desk
