@@ -38,6 +38,7 @@ from ketenzicht.registrations.models import (
     PersonMention,
     Registration,
 )
+from ketenzicht.registrations.names import Spelling, list_name
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.rollouts import NoProcessVersion, version_for, versions_remembered
 from ketenzicht.workprocesses.services import CaseToOpen, case_add_registrations, cases_open
@@ -119,7 +120,8 @@ class _Read:
     open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
     present: set[tuple[int, int]] = field(default_factory=set)  # (case, registration) on an open case
     units: dict[int, str] = field(default_factory=dict)  # organisation id -> code
-    names: dict[tuple[int, int], str] = field(default_factory=dict)  # (registration, person) -> its name
+    # (registration, person) -> its name fields (given names, prefix, surname) as written there
+    names: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -322,8 +324,7 @@ def _read(registration_ids: Sequence[int], rules: CaseRules) -> _Read:
     read.present = {(case_id, pk) for case_id, pk in present_rows}
     read.units = {pk: code for pk, code in unit_rows}
     for pk, person, given, prefix, surname in sorted(name_rows, key=lambda r: (r[0], r[1])):
-        name = " ".join(part for part in (given, prefix, surname) if part)
-        read.names.setdefault((pk, person), name)
+        read.names.setdefault((pk, person), (given or "", prefix or "", surname or ""))
     return read
 
 
@@ -386,9 +387,12 @@ def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim
 
 
 def _name(read: _Read, pair: _Pair, person: int) -> str:
-    """The name the pair's latest registration that names the person writes for it."""
-    written = [read.names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in read.names]
-    return written[0] if written else ""
+    """The person's list name (`registrations.names`) among the pair's registrations, for the case's title."""
+    return list_name(
+        Spelling(*read.names[(pk, person)], read.registered[pk], pk)
+        for pk in pair.registrations
+        if (pk, person) in read.names and pk in read.registered
+    )
 
 
 def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
