@@ -18,6 +18,7 @@ from ketenzicht.linking.models import ReviewItem, ReviewStatus
 from ketenzicht.linking.selectors import review_items_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import person_list_names_for_user
 from ketenzicht.registrations.models import (
     MentionRelation,
     MentionRole,
@@ -47,6 +48,7 @@ _SOURCE_LABELS = dict(Registration._meta.get_field("source").choices or [])
 class Dossier:
     person: Person
     lines: list[DossierLine]
+    name: str  # the list name (registrations.names): the heading's
     names: list[str]
     birth_dates: list[str]
     totals: CountRow
@@ -188,7 +190,14 @@ def dossier_for_user(
             "from_mention_id", "to_mention_id", "kind"
         )
     )
+    person_names = person_list_names_for_user(
+        user=user,
+        person_ids={o[6] for o in others if o[6] is not None},
+        purposed=purposed,
+        break_glass_person=person.pk if break_glass is not None else None,
+    )
     facts = dossier_facts(
+        person_names=person_names,
         mentions=mentions,
         offences=offences,
         reviews=reviews,
@@ -213,6 +222,7 @@ def dossier_for_user(
     return Dossier(
         person=person,
         lines=facts.lines,
+        name=facts.name,
         names=facts.names,
         birth_dates=facts.birth_dates,
         totals=facts.totals,

@@ -17,6 +17,7 @@ from rapidfuzz.distance import JaroWinkler
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.organisations.models import Municipality, User
 from ketenzicht.registrations.models import PersonMention
+from ketenzicht.registrations.names import Spelling, list_names
 from ketenzicht.registrations.sharing import visibility_filter
 
 from .engine.query import Entry, Scorer, SearchQuery, deletion_keys, sound_key
@@ -49,6 +50,7 @@ _ROW = (
 class PersonHit:
     person_id: int
     score: float
+    name: str = ""  # the list name (registrations.names) among the mentions the searcher may see
     names: list[str] = field(default_factory=list)  # name variants seen, most frequent first
     birth_dates: list[str] = field(default_factory=list)
     municipality: str = ""  # last known
@@ -215,14 +217,17 @@ def _describe(hits: dict[int, PersonHit], condition: Q) -> None:
             "address_municipality",
             "registration_id",
             "registration__municipality__code",
+            "registration__registered_at",
         )
     )
     names: dict[int, Counter[str]] = defaultdict(Counter)
     births: dict[int, Counter[str]] = defaultdict(Counter)
     registrations: dict[int, set[int]] = defaultdict(set)
     last_code: dict[int, str] = {}
-    for person_id, given, prefix, surname, birth, address_code, registration_id, place_code in rows:
+    spellings: list[tuple[int, Spelling]] = []
+    for person_id, given, prefix, surname, birth, address_code, registration_id, place_code, at in rows:
         names[person_id][" ".join(p for p in (given, prefix, surname) if p)] += 1
+        spellings.append((person_id, Spelling(given, prefix, surname, at, registration_id)))
         if birth:
             births[person_id][birth] += 1
         registrations[person_id].add(registration_id)
@@ -232,7 +237,9 @@ def _describe(hits: dict[int, PersonHit], condition: Q) -> None:
     municipalities = dict(
         Municipality.objects.filter(code__in=set(last_code.values())).values_list("code", "name")
     )
+    listed = list_names(spellings)
     for person_id, hit in hits.items():
+        hit.name = listed.get(person_id, "")
         hit.names = [name for name, _n in names[person_id].most_common()]
         hit.birth_dates = [birth for birth, _n in births[person_id].most_common()]
         hit.municipality = municipalities.get(last_code.get(person_id, ""), "")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality
+from ketenzicht.persons.selectors import person_label
 from ketenzicht.ui.forms import NldsFormMixin
 from ketenzicht.workprocesses.engine.machine import CaseStart
 
@@ -70,8 +71,8 @@ class ImposeForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         # The start of the case the measure is registered from: the measure starts not before it.
         self.earliest = earliest
-        self.fields["suspect"].choices = [(p, names.get(p, str(p))) for p in suspects]
-        self.fields["protected"].choices = [(p, names.get(p, str(p))) for p in victims]
+        self.fields["suspect"].choices = [(p, person_label(p, names)) for p in suspects]
+        self.fields["protected"].choices = [(p, person_label(p, names)) for p in victims]
         self.fields["starts_on"].initial = timezone.localdate()
         if suspects:
             self.fields["suspect"].initial = suspects[0]

@@ -46,7 +46,7 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
     visible = set(
         measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
-    rows = measure_rows(measures, today=today, names_for=visible)
+    rows = measure_rows(measures, user=user, today=today, names_for=visible)
     _log(request, rows, {"case": case.reference})
     suspects, victims = case_parties(case) if may_impose else ([], [])
     # A measure binds a suspect and protects a victim of the case: none to choose, no form to offer.
@@ -66,7 +66,7 @@ def dossier_measures_panel(request: HttpRequest, person: Person) -> SafeString |
     visible = set(
         measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
-    rows = measure_rows(measures, today=today, names_for=visible)
+    rows = measure_rows(measures, user=user, today=today, names_for=visible)
     _log(request, rows, {"person": person.pk})
     context = {"rows": rows, "person_id": person.pk}
     return SafeString(render_to_string("measures/_dossier.html", context, request=request))

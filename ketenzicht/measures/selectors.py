@@ -6,7 +6,7 @@ showed."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +17,7 @@ from ketenzicht.audit.access import refuse
 from ketenzicht.dossiers.selectors import may_open_dossier
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.selectors import registration_sight_for_user
 from ketenzicht.workprocesses.models import Case
@@ -123,26 +124,6 @@ def may_impose_for(user: User, case: Case) -> bool:
 # --- persons and rows ---------------------------------------------------------------------------------------
 
 
-def person_names(person_ids: Iterable[int]) -> dict[int, str]:
-    """The name each person was registered under most often, the first of equally frequent ones: a later
-    misspelling does not rename the person a measure binds. One query."""
-    seen: dict[int, Counter[str]] = defaultdict(Counter)
-    first: dict[int, dict[str, int]] = defaultdict(dict)
-    rows = (
-        PersonMention.objects.filter(link__person_id__in=list(person_ids))
-        .order_by("registration__registered_at", "id")
-        .values_list("link__person_id", "given_names", "surname_prefix", "surname")
-    )
-    for order, (person_id, *parts) in enumerate(rows):
-        name = " ".join(p for p in parts if p)
-        seen[person_id][name] += 1
-        first[person_id].setdefault(name, -order)  # earlier is larger: ties go to the first name
-    return {
-        person_id: max(counts, key=lambda name: (counts[name], first[person_id][name]))
-        for person_id, counts in seen.items()
-    }
-
-
 def case_parties(case: Case) -> tuple[list[int], list[int]]:
     """The case's persons as suspects and as victims in its registrations (a person may be both)."""
     suspects: set[int] = set()
@@ -196,18 +177,19 @@ def municipality_names(measures: Iterable[Measure]) -> dict[str, str]:
 
 
 def measure_rows(
-    measures: Iterable[Measure], *, today: date, names_for: set[int] | None = None
+    measures: Iterable[Measure], *, user: User, today: date, names_for: set[int] | None = None
 ) -> list[MeasureRow]:
-    """Rows to show. Names of the suspect and protected persons are shown for the measures in
-    `names_for` (all when None); the others show counts only. Three queries (names, breaches, banned
-    municipalities) at most beyond the measures' own."""
+    """Rows to show to `user`. The suspect and protected persons are shown for the measures in `names_for`
+    (all when None), each by its list name among the registrations the user may see
+    (`persons.selectors`), else by its number; the others show counts only. Four queries (names,
+    breaches, banned municipalities) at most beyond the measures' own."""
     measures = list(measures)
     terms = measure_terms()
     shown = {m.pk for m in measures} if names_for is None else names_for
     wanted = {m.suspect_id for m in measures if m.pk in shown} | {
         p.pk for m in measures if m.pk in shown for p in m.protected.all()
     }
-    names = person_names(wanted) if wanted else {}
+    names = person_list_names_for_user(user=user, person_ids=wanted)
     counts: dict[int, int] = defaultdict(int)
     missing = [m.pk for m in measures if not hasattr(m, "breach_count")]
     if missing:
@@ -225,8 +207,8 @@ def measure_rows(
             MeasureRow(
                 measure=m,
                 kind=str(MeasureKind(m.kind).label),
-                suspect=names.get(m.suspect_id, str(m.suspect_id)) if visible else "",
-                protected=[names.get(p, "") for p in protected] if visible else [],
+                suspect=person_label(m.suspect_id, names) if visible else "",
+                protected=[person_label(p, names) for p in protected] if visible else [],
                 protected_count=len(protected),
                 conditions=[str(Condition(c).label) for c in m.conditions if c in Condition.values],
                 areas=areas_text(m.areas or {}, municipalities),

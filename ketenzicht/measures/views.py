@@ -20,6 +20,7 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import person_list_names_for_user
 from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
@@ -36,7 +37,6 @@ from .selectors import (
     measure_links_for_user,
     measure_list_for_user,
     measure_rows,
-    person_names,
 )
 from .services import MeasureInvalid, measure_case_start, measure_end, measure_extend, measure_impose
 
@@ -57,7 +57,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     measures = measure_list_for_user(user=user).order_by("-ends_on", "-id")
     if not show_all:
         measures = measures.filter(ends_on__gte=today)
-    rows = measure_rows(measures[:LIST_LIMIT], today=today)
+    rows = measure_rows(measures[:LIST_LIMIT], user=user, today=today)
     listed(
         actor=user,
         object_type="measure",
@@ -69,7 +69,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
-    row = measure_rows([measure], today=timezone.localdate())[0]
+    row = measure_rows([measure], user=user, today=timezone.localdate())[0]
     breaches, openable = breach_rows_for_user(user, measure)
     history = list(measure.events.all())
     names = people_names({event.actor_name for event in history})
@@ -180,7 +180,7 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     if not may_impose_for(user, case):
         raise PermissionDenied
     suspects, victims = case_parties(case)
-    names = person_names({*suspects, *victims})
+    names = person_list_names_for_user(user=user, person_ids={*suspects, *victims}, purposed=True)
     read(
         actor=user,
         object_type="case",
@@ -188,7 +188,7 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         origin=request_origin(request, "web"),
         purpose="measure",
         detail={"measure": "new"},
-        persons=sorted(names),
+        persons=sorted({*suspects, *victims}),
     )
     kind = request.GET.get("soort", MeasureKind.RESTRAINING_ORDER)
     form = ImposeForm(

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.persons.selectors import person_list_names
 from ketenzicht.registrations.models import PersonMention, Registration
-from ketenzicht.registrations.selectors import HiddenGroup, registration_sight_for_user
+from ketenzicht.registrations.names import full_name
+from ketenzicht.registrations.selectors import (
+    HiddenGroup,
+    registration_list_for_user,
+    registration_sight_for_user,
+)
 from ketenzicht.registrations.sharing import visibility_filter
 
 from .labels import rule_label
@@ -184,9 +190,10 @@ def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
 def signal_names_for_user(
     *, user: User, signals: list[Signal], purposed: bool = False, everything: bool = False
 ) -> dict[int, tuple[list[str], list[str]]]:
-    """Per signal, the names of its suspect side and victim side as written in the latest registration of
-    its evidence that the user may see (two queries for a whole page). `purposed` and `everything` as for
-    `signal_sight_for_user`."""
+    """Per signal, the persons of its suspect side and victim side as the latest registration of its evidence
+    that the user may see names them, each by its list name (`registrations.names`) among the registrations
+    the user may see; a mention not linked to a person as that registration writes it (four queries for a
+    whole page). `purposed` and `everything` as for `signal_sight_for_user`."""
     visible = _visible_registrations(user, purposed=purposed, everything=everything)
     if visible is None or not signals:
         return {}
@@ -198,16 +205,32 @@ def signal_names_for_user(
     latest: dict[int, tuple[int, list[str], list[str]]] = {}
     for signal_id, registration_id, suspects, victims in rows:
         latest.setdefault(signal_id, (registration_id, suspects, victims))
-    names = {
-        (m.registration_id, m.ref): m.display_name
-        for m in PersonMention.objects.filter(registration_id__in=[r for r, _, _ in latest.values()])
-    }
+    mentions = _mentions_named(list({r for r, _, _ in latest.values()}))
+    names = person_list_names(
+        person_ids={p for p, _w in mentions.values() if p is not None}, registrations=visible
+    )
+
+    def named(registration_id: int, ref: str) -> str:
+        person, written = mentions.get((registration_id, ref), (None, ref))
+        return names.get(person, written) if person is not None else written
+
     return {
         signal_id: (
-            [names.get((registration_id, ref), ref) for ref in suspects],
-            [names.get((registration_id, ref), ref) for ref in victims],
+            [named(registration_id, ref) for ref in suspects],
+            [named(registration_id, ref) for ref in victims],
         )
         for signal_id, (registration_id, suspects, victims) in latest.items()
+    }
+
+
+def _mentions_named(registration_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int | None, str]]:
+    """The mentions of these registrations by (registration, ref): the person each is linked to now (None:
+    not linked) and its full spelling (`registrations.names.full_name`)."""
+    return {
+        (registration_id, ref): (person, full_name(given, prefix, surname))
+        for registration_id, ref, person, given, prefix, surname in PersonMention.objects.filter(
+            registration_id__in=list(registration_ids)
+        ).values_list("registration_id", "ref", "link__person_id", "given_names", "surname_prefix", "surname")
     }
 
 
@@ -279,7 +302,7 @@ def _sides_of_person(
 @dataclass
 class OtherPerson:
     person_id: int
-    name: str  # as written in the latest registration of the signal the user may see that names them
+    name: str  # the list name among the registrations the user may see (registrations.names)
 
 
 @dataclass
@@ -304,7 +327,11 @@ def person_signal_rows_for_user(
     sides = _sides_of_person(user=user, person_id=person_id, **seen)
     signals = _signals_ordered(sides)
     sights = signal_sight_for_user(user=user, signals=signals, **seen)
-    across = _persons_across(sides, exclude=person_id)
+    # Named among what the dossier sees: under a break-the-glass grant the person's registrations too.
+    named_in = registration_list_for_user(
+        user=user, purposed=purposed, break_glass_person=person_id if everything else None
+    )
+    across = _persons_across(sides, exclude=person_id, visible=named_in)
     rows = []
     for signal in signals:
         taken = {side.side for side in sides[signal.pk]}
@@ -322,26 +349,29 @@ def person_signal_rows_for_user(
     return rows
 
 
-def _persons_across(sides: dict[int, list[_Side]], *, exclude: int) -> dict[int, list[OtherPerson]]:
-    """Per signal, the persons of the refs across from the person (one statement), each named as written
-    in the latest of those registrations that names them, the most recently named first."""
+def _persons_across(
+    sides: dict[int, list[_Side]], *, exclude: int, visible: QuerySet[Registration]
+) -> dict[int, list[OtherPerson]]:
+    """Per signal, the persons of the refs across from the person (one statement), each by its list name
+    among the registrations the dossier sees (`visible`), the most recently named first."""
     wanted = {side.registration_id for rows in sides.values() for side in rows}
-    mentions: dict[tuple[int, str], tuple[int | None, str]] = {
-        (m.registration_id, m.ref): (m.person_now, m.display_name)
-        for m in PersonMention.objects.filter(registration_id__in=wanted)
-        .annotate(person_now=F("link__person_id"))
-        .only("registration_id", "ref", "given_names", "surname_prefix", "surname")
-    }
-    found: dict[int, list[OtherPerson]] = {}
+    mentions = _mentions_named(wanted)
+    found: dict[int, list[int]] = {}
     for signal_id, rows in sides.items():
-        latest: dict[int, OtherPerson] = {}
+        latest: list[int] = []
         for side in sorted(rows, key=lambda r: (r.registered_at, r.registration_id), reverse=True):
             for ref in side.across:
-                person, name = mentions.get((side.registration_id, ref), (None, ""))
+                person, _written = mentions.get((side.registration_id, ref), (None, ""))
                 if person is not None and person != exclude and person not in latest:
-                    latest[person] = OtherPerson(person, name)
-        found[signal_id] = list(latest.values())
-    return found
+                    latest.append(person)
+        found[signal_id] = latest
+    names = person_list_names(
+        person_ids={p for persons in found.values() for p in persons}, registrations=visible
+    )
+    return {
+        signal_id: [OtherPerson(person, names.get(person, "")) for person in persons]
+        for signal_id, persons in found.items()
+    }
 
 
 def _local(value: Any) -> str:

@@ -237,7 +237,9 @@ class OrderForm(ImposeForm):
         return 1, [2]  # the file's suspect and victim (the service checks the persons themselves)
 
     def __init__(self, *args: Any, suspect_name: str, victim_name: str, **kwargs: Any) -> None:
-        super().__init__(*args, names={1: suspect_name, 2: victim_name}, suspects=[1], victims=[2], **kwargs)
+        super().__init__(
+            *args, names={1: suspect_name or "?", 2: victim_name or "?"}, suspects=[1], victims=[2], **kwargs
+        )
         for name in ("kind", "suspect", "protected"):
             del self.fields[name]
         # A behaviour order holds until the end its decision names, 90 days at most; it may be extended by

@@ -27,6 +27,7 @@ from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
 from ketenzicht.measures.services import MeasureInvalid, measure_case_start
 from ketenzicht.organisations.models import User
+from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
 from ketenzicht.ui.forms import error_items
@@ -119,6 +120,9 @@ def desk(request: HttpRequest) -> HttpResponse:
         actor=user, object_type="zsm_file", origin=origin, detail={"count": len(files), "page": page.number}
     )
     now = timezone.now()
+    names = person_list_names_for_user(
+        user=user, person_ids={p for f in files for p in (f.suspect_id, f.victim_id)}
+    )
     rows = []
     for file in files:
         case = file.case
@@ -129,7 +133,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 "pk": case.pk,
                 "reference": case.reference,
                 "received": f"{timezone.localtime(file.received_at):%d-%m-%Y %H:%M}",
-                "pair": f"{file.suspect_name or '?'} → {file.victim_name or '?'}",
+                "pair": f"{person_label(file.suspect_id, names)} → {person_label(file.victim_id, names)}",
                 "police": file.police_case.organisation.name,
                 "state": state_label(definition, case.state),
                 "route": ROUTE_LABELS.get(file.route or file.triage.get("route", ""), ""),
@@ -240,10 +244,12 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
     if case.closed_at is not None or case.state not in ORDER_STATES:
         messages.error(request, str(refusal_text("state")))
         return redirect("workprocesses:case-detail", pk=pk)
+    names = person_list_names_for_user(user=user, person_ids=(file.suspect_id, file.victim_id))
+    suspect_name, victim_name = person_label(file.suspect_id, names), person_label(file.victim_id, names)
     form = OrderForm(
         request.POST or None,
-        suspect_name=file.suspect_name,
-        victim_name=file.victim_name,
+        suspect_name=suspect_name,
+        victim_name=victim_name,
         earliest=measure_case_start(file.police_case, file.case),
     )
     if request.method == "POST" and form.is_valid():
@@ -293,6 +299,8 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
         "prosecution/order.html",
         {
             "file": file,
+            "suspect_name": suspect_name,
+            "victim_name": victim_name,
             "case": case,
             "form": form,
             "error_summary": error_items(form),

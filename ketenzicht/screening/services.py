@@ -29,11 +29,11 @@ from ketenzicht.db import query_rows
 from ketenzicht.db import quoted_table as _t
 from ketenzicht.linking.models import MentionLink
 from ketenzicht.measures.breaches import breaches_judge
-from ketenzicht.measures.selectors import person_names
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.models import Signal, SignalRegistration
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import person_list_names
 from ketenzicht.registrations.models import (
     MentionRelation,
     MentionRole,
@@ -41,6 +41,7 @@ from ketenzicht.registrations.models import (
     PersonMention,
     Registration,
 )
+from ketenzicht.registrations.names import Spelling, list_name
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.rollouts import NoProcessVersion, version_for, versions_remembered
 from ketenzicht.workprocesses.services import CaseToOpen, case_add_registrations, cases_open
@@ -126,7 +127,8 @@ class _Read:
     open_rows: list[tuple[int, int, int, int, list[str], str]] = field(default_factory=list)
     present: set[tuple[int, int]] = field(default_factory=set)  # (case, registration) on an open case
     units: dict[int, str] = field(default_factory=dict)  # organisation id -> code
-    names: dict[tuple[int, int], str] = field(default_factory=dict)  # (registration, person) -> its name
+    # (registration, person) -> its name fields (given names, prefix, surname) as written there
+    names: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     # (registration, suspect, victim) -> the measures binding the suspect and protecting the victim that the
     # registration breaches (their references), as the measures register judges it
     breaches: dict[tuple[int, int, int], list[str]] = field(default_factory=dict)
@@ -362,8 +364,7 @@ def _read(
     read.present = {(case_id, pk) for case_id, pk in present_rows}
     read.units = {pk: code for pk, code in unit_rows}
     for pk, person, given, prefix, surname in sorted(name_rows, key=lambda r: (r[0], r[1])):
-        name = " ".join(part for part in (given, prefix, surname) if part)
-        read.names.setdefault((pk, person), name)
+        read.names.setdefault((pk, person), (given or "", prefix or "", surname or ""))
     return read
 
 
@@ -426,9 +427,13 @@ def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim
 
 
 def _name(read: _Read, pair: _Pair, person: int) -> str:
-    """The name the pair's latest registration that names the person writes for it."""
-    written = [read.names[(pk, person)] for pk in reversed(pair.registrations) if (pk, person) in read.names]
-    return written[0] if written else read.known_names.get(person, "")
+    """The person's list name (`registrations.names`) among the pair's registrations, for the case's title;
+    for a person none of them names (the protected person of a breach), the name the register knows."""
+    return list_name(
+        Spelling(*read.names[(pk, person)], read.registered[pk], pk)
+        for pk in pair.registrations
+        if (pk, person) in read.names and pk in read.registered
+    ) or read.known_names.get(person, "")
 
 
 def _breached(read: _Read, pair: _Pair, registrations: Iterable[int]) -> list[str]:
@@ -590,7 +595,10 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
         if not _name(read, pair, person) and person not in read.known_names
     }
     if unnamed:  # the protected person of a breach that names the bound person alone
-        read.known_names.update(person_names(unnamed))
+        # The list name among the police's registrations: a police case's title, which its unit may read.
+        read.known_names.update(
+            person_list_names(person_ids=unnamed, registrations=Registration.objects.filter(source="politie"))
+        )
     with versions_remembered():  # read once here and in cases_open
         for pair in pairs:
             moment = at(read, pair.batch)

@@ -20,6 +20,7 @@ from ketenzicht.dossiers.selectors import person_ids_merged_into
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import person_list_names_for_user
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label, value_label
@@ -115,33 +116,39 @@ def signal_case_for_user(*, user: User, signal: Signal) -> Case | None:
 class CasePerson:
     side: str
     person: Person
-    name: str  # as the case's opening registration writes it ("" when not known)
+    name: str  # the list name for the reader (registrations.names; "" when no registration they see names it)
 
     @property
     def side_label(self) -> str:
         return str(SIDES[self.side])
 
 
-def case_persons(case: Case) -> list[CasePerson]:
+def case_persons(case: Case, *, user: User) -> list[CasePerson]:
     """Suspect and victim of a screening case (the caller has opened the case), of one opened by hand
     followed by the other persons its registrations named (the pair never silently replaces them); of a case
     without a pair (a case opened by hand, whose registrations do not name both yet), its persons as its
-    registrations name them, suspects first."""
+    registrations name them, suspects first. Each by its list name among the registrations `user` may see
+    under the case as purpose."""
     screening = screening_case_of(case)
     if screening is None:
-        return _persons_from_registrations(case)
-    pair = [
-        CasePerson("suspect", screening.suspect, screening.suspect_name),
-        CasePerson("victim", screening.victim, screening.victim_name),
-    ]
-    if MANUAL_REASON not in screening.reasons:
-        return pair
-    # A case opened by hand keeps the persons its registrations named before they named the pair.
-    paired = {screening.suspect_id, screening.victim_id}
-    return pair + [p for p in _persons_from_registrations(case) if p.person.pk not in paired]
+        found = _persons_from_registrations(case)
+    else:
+        found = [
+            CasePerson("suspect", screening.suspect, ""),
+            CasePerson("victim", screening.victim, ""),
+        ]
+        if MANUAL_REASON in screening.reasons:
+            # A case opened by hand keeps the persons its registrations named before they named the pair.
+            paired = {screening.suspect_id, screening.victim_id}
+            found += [p for p in _persons_from_registrations(case) if p.person.pk not in paired]
+    # The case page reads the case's registrations under the case as its purpose: so are its persons named.
+    names = person_list_names_for_user(user=user, person_ids={p.person.pk for p in found}, purposed=True)
+    return [CasePerson(p.side, p.person, names.get(p.person.pk, "")) for p in found]
 
 
 def _persons_from_registrations(case: Case) -> list[CasePerson]:
+    """The case's persons with the side the first of its registrations that names them gives them (names
+    are filled in by the caller)."""
     persons = {person.pk: person for person in case.persons.all()}
     found: dict[int, CasePerson] = {}
     mentions = (
@@ -151,10 +158,9 @@ def _persons_from_registrations(case: Case) -> list[CasePerson]:
             link__person_id__in=list(persons),
         )
         .order_by("registration__registered_at", "id")
-        .values_list("link__person_id", "role", "given_names", "surname_prefix", "surname")
+        .values_list("link__person_id", "role")
     )
-    for person_id, role, *name in mentions:
+    for person_id, role in mentions:
         if person_id not in found:
-            written = " ".join(part for part in name if part)
-            found[person_id] = CasePerson(role, persons[person_id], written)
+            found[person_id] = CasePerson(role, persons[person_id], "")
     return sorted(found.values(), key=lambda p: p.side != MentionRole.SUSPECT)

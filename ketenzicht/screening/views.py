@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read, refuse
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
@@ -118,7 +119,11 @@ def _queue_page(
         "screening/queue.html",
         {
             "rows": _queue_rows(
-                rows, chosen=set(request.POST.getlist("cases")) if bulk is not None else None
+                rows,
+                names=person_list_names_for_user(
+                    user=user, person_ids={p for r in rows for p in (r.suspect_id, r.victim_id)}
+                ),
+                chosen=set(request.POST.getlist("cases")) if bulk is not None else None,
             ),
             "page": page,
             "filters": filters,
@@ -137,10 +142,12 @@ def _queue_page(
 URGENCY_BADGES = {"acute": "utrecht-status-badge--danger", "high": "utrecht-status-badge--warning"}
 
 
-def _queue_rows(rows: list[Any], *, chosen: set[str] | None = None) -> list[dict[str, Any]]:
+def _queue_rows(
+    rows: list[Any], *, names: dict[int, str], chosen: set[str] | None = None
+) -> list[dict[str, Any]]:
     """What each row shows, worked out here rather than in the template (50 rows of includes and
-    translations took most of the page's time). `chosen`: the cases ticked in a hand-over that was not
-    stored (ticked again)."""
+    translations took most of the page's time). `names`: the persons' list names for the user
+    (`persons.selectors`); `chosen`: the cases ticked in a hand-over that was not stored (ticked again)."""
     now = timezone.now()
     found = []
     for row in rows:
@@ -157,7 +164,7 @@ def _queue_rows(rows: list[Any], *, chosen: set[str] | None = None) -> list[dict
                 "urgency_label": str(URGENCIES.get(row.urgency, "—")).capitalize(),
                 "urgency_class": URGENCY_BADGES.get(row.urgency, ""),
                 "reassess": bool(case.data.get("reassess")),
-                "pair": f"{row.suspect_name or '?'} → {row.victim_name or '?'}",
+                "pair": f"{person_label(row.suspect_id, names)} → {person_label(row.victim_id, names)}",
                 "state": state_label(definition_of(case.process_version), case.state),
                 # A proposed step (a lowered urgency, a closing) waits for a second person: the team lead
                 # sees it in the queue, not only on the case.
@@ -358,6 +365,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "screening_case": screening_case,
+            "pair": _pair_named(user, screening_case),
             "version": version,
             # The case as the form was first filled against it: kept through a preview, so a screening
             # stored from another tab meanwhile is noticed when this one is stored.
@@ -371,6 +379,13 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _pair_named(user: User, screening_case: ScreeningCase) -> str:
+    """The case's suspect and victim by their list names for `user`, who reads the case under its purpose."""
+    pair = (screening_case.suspect_id, screening_case.victim_id)
+    names = person_list_names_for_user(user=user, person_ids=pair, purposed=True)
+    return " → ".join(person_label(p, names) for p in pair)
 
 
 def _redo_notice(redo: Screening) -> dict[str, Any]:

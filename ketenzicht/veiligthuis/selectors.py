@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.registrations.models import Registration
-from ketenzicht.registrations.selectors import registration_sight_for_user
+from ketenzicht.persons.selectors import person_label, person_list_names
+from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
+from ketenzicht.registrations.names import full_name
+from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.ui.disclosure import THRESHOLD, published, share
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label
@@ -89,6 +91,38 @@ class Workload:
     owner: str  # the owner's name, "" for nobody yet
     open: int
     overdue: int
+
+
+def notification_pairs_for_user(*, user: User, notifications: list[Notification]) -> dict[int, str]:
+    """Per notification (its case id) "suspect → victim": the first suspect and the first victim its
+    registration names, each by its list name among the registrations `user` may see (`persons.selectors`),
+    else by its number; a mention linked to no person as the registration writes it when the user may see
+    that registration, else "?". Four queries for a page."""
+    wanted = {n.registration_id for n in notifications}
+    if not wanted:
+        return {}
+    visible = registration_list_for_user(user=user)
+    seen = set(visible.filter(pk__in=wanted).values_list("pk", flat=True))
+    first: dict[int, dict[str, tuple[int | None, str]]] = defaultdict(dict)
+    for registration_id, role, person, given, prefix, surname in (
+        PersonMention.objects.filter(
+            registration_id__in=wanted, role__in=[MentionRole.SUSPECT, MentionRole.VICTIM]
+        )
+        .order_by("id")
+        .values_list("registration_id", "role", "link__person_id", "given_names", "surname_prefix", "surname")
+    ):
+        first[registration_id].setdefault(role, (person, full_name(given, prefix, surname)))
+    persons = {person for sides in first.values() for person, _w in sides.values()}
+    names = person_list_names(person_ids=persons, registrations=visible)
+
+    def named(registration_id: int, role: str) -> str:
+        person, written = first[registration_id].get(role, (None, ""))
+        if person is not None:
+            return person_label(person, names)
+        return (written if registration_id in seen else "") or "?"
+
+    sides = (MentionRole.SUSPECT, MentionRole.VICTIM)
+    return {n.case_id: " → ".join(named(n.registration_id, side) for side in sides) for n in notifications}
 
 
 def may_see_workload(user: User) -> bool:

@@ -37,6 +37,7 @@ from .selectors import (
     may_see_timeliness,
     may_use_vt_desk,
     notification_of,
+    notification_pairs_for_user,
     timeliness,
 )
 from .services import ForwardRefused, notification_forward, notification_take_up
@@ -70,7 +71,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "veiligthuis/inbox.html",
         {
-            "rows": _inbox_rows(rows, user.role_codes),
+            "rows": _inbox_rows(
+                rows, user.role_codes, notification_pairs_for_user(user=user, notifications=rows)
+            ),
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
@@ -79,7 +82,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _inbox_rows(rows: list[Any], roles: frozenset[str]) -> list[dict[str, Any]]:
+def _inbox_rows(rows: list[Any], roles: frozenset[str], pairs: dict[int, str]) -> list[dict[str, Any]]:
+    """What each row of the inbox shows; `pairs`: each notification's suspect and victim for the user."""
     now = timezone.now()
     found = []
     for n in rows:
@@ -91,7 +95,7 @@ def _inbox_rows(rows: list[Any], roles: frozenset[str]) -> list[dict[str, Any]]:
                 "pk": case.pk,
                 "reference": case.reference,
                 "received": f"{timezone.localtime(n.received_at):%d-%m-%Y %H:%M}",
-                "pair": f"{n.suspect_name or '?'} → {n.victim_name or '?'}",
+                "pair": pairs.get(case.pk, "? → ?"),
                 "radar": radar_label(n.radar_class),
                 "radar_class": RADAR_BADGES.get(group, ""),
                 # Acute while it waits for the assessment or for what follows acute unsafety.

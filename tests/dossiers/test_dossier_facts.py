@@ -67,3 +67,35 @@ def test_counts_split_by_role_and_the_last_twelve_months() -> None:
         (7, "Sandra Bakker", ["Ex-partner"]),
     ]
     assert facts.names == ["Dennis van der Linden"]
+
+
+def test_the_heading_names_the_person_by_the_list_name_and_companions_by_theirs() -> None:
+    def spelt(pk: int, given: str, prefix: str, surname: str, days_ago: int) -> tuple[Any, ...]:
+        when = NOW - dt.timedelta(days=days_ago)
+        return (pk, "victim", given, prefix, surname, "", 30 + pk, "politie", f"R{pk}", "aangifte", when,
+                when, 0.99, "online")  # fmt: skip
+
+    facts = dossier_facts(
+        mentions=[
+            spelt(1, "Marike", "de", "Graaf", 30),
+            spelt(2, "Marieke", "de", "Graaf", 20),
+            spelt(3, "Marieke", "", "Graaf, de", 10),
+        ],
+        offences={},
+        reviews={},
+        others=[
+            (40, 31, "suspect", "E.J.", None, "Scholten", 8),
+            (41, 33, "witness", "Piet", "", "Berg, van", None),
+        ],
+        relations=[],
+        labels=Labels(roles={}, relations={}, sources={}),
+        now=NOW,
+        person_names={8: "Erik Scholten"},  # his list name among everything the reader may see
+    )
+    # Written "de Graaf" twice (once with the prefix after the surname), "Marike" once: the first wins,
+    # though the first registration and the latest spell her otherwise.
+    assert facts.name == "Marieke de Graaf"
+    assert sorted(facts.names) == ["Marieke Graaf, de", "Marieke de Graaf", "Marike de Graaf"]  # as written
+    assert {c.name for c in facts.companions} == {"Erik Scholten", "Piet van Berg"}
+    # Each registration's own line keeps what it wrote.
+    assert [line.others for line in facts.lines] == [["E.J. Scholten"], [], ["Piet Berg, van"]]

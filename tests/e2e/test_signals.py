@@ -38,8 +38,9 @@ def test_screener_sees_the_new_signal_first_and_opens_the_evidence(
     login(page, "screener-sig", PASSWORD)
     page.goto(f"{live_server.url}/signalen/")
     rows = page.get_by_test_id("signal-table").locator("tbody tr")
-    # At the top: the new pair's signals (possible stalking and escalation, both high), named as written
-    # in the latest registration; the older, medium signal below them.
+    # At the top: the new pair's signals (possible stalking and escalation, both high), each person by
+    # their list name (Ruud is written once each way: the tie goes to the latest registration); the older,
+    # medium signal below them.
     for top in (rows.nth(0), rows.nth(1)):
         expect(top).to_contain_text("Ruud Kramr")
         expect(top).to_contain_text("Sofie Mulder")

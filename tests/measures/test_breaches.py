@@ -16,10 +16,10 @@ from django.utils import timezone, translation
 from ketenzicht.intake import pipeline
 from ketenzicht.measures.breaches import breaches_detect
 from ketenzicht.measures.models import Breach, MeasureEvent
-from ketenzicht.measures.selectors import person_names
 from ketenzicht.measures.services import measure_end
 from ketenzicht.organisations.models import Organisation, Post, PostKind
 from ketenzicht.organisations.services import post_absence_set, post_assign
+from ketenzicht.persons.selectors import person_list_names_for_user
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
 from ketenzicht.workprocesses.services import case_assign_owner
@@ -195,11 +195,12 @@ def test_the_measure_keeps_the_name_it_was_imposed_under_after_a_misspelt_breach
     make_user: Callable[..., Any],
 ) -> None:
     marco, lotte, case = couple_with_case()
+    take_in("PL0600-M-AGAIN", MARCO, LOTTE, registered_at=recent(5), offences=["300"])
     owner = make_user("case_owner")
     measure = restraining_order(marco, lotte, case, actor=owner)
     take_in("PL0600-M-NAME", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
     assert Breach.objects.filter(measure=measure).exists()
-    names = person_names([lotte.pk])
+    names = person_list_names_for_user(user=owner, person_ids=[lotte.pk])
     assert names[lotte.pk] == "Lotte de Wit"  # written so more often than the misspelling
 
 

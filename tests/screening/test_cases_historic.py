@@ -83,3 +83,22 @@ def test_a_normal_import_opens_the_case_now(tmp_path: Path) -> None:
     [screening] = ScreeningCase.objects.select_related("case")
     assert screening.case.opened_at >= before
     assert screening.case.deadline_at is not None and screening.case.deadline_at > before
+
+
+def test_a_case_opened_on_several_registrations_at_once_is_titled_with_the_persons_list_names(
+    tmp_path: Path,
+) -> None:
+    marieke = {"birth_date": "1984-08-17", "sex": "F", "bsn": "123456782", "given_names": "Marieke"}
+    lines = (
+        _line("PL0600-H-21", "2024-03-06T09:12:00+01:00", victim={**marieke, "given_names": "Marike",
+                                                                 "surname_prefix": "de", "surname": "Graaf"}),
+        _line("PL0600-H-22", "2024-03-12T09:12:00+01:00", victim={**marieke, "surname_prefix": "de",
+                                                                 "surname": "Graaf"}),
+        _line("PL0600-H-23", "2024-03-20T10:00:00+01:00", victim={**marieke, "surname": "Graaf, de"}),
+    )  # fmt: skip
+    import_file(_file(tmp_path, "three.jsonl", *lines))
+    [screening] = ScreeningCase.objects.select_related("case")
+    assert screening.case.registrations.count() == 3
+    # Neither the first registration's spelling nor the latest's: the one most often written.
+    assert screening.victim_name == "Marieke de Graaf"
+    assert screening.case.title.endswith("(Marco Hendriks → Marieke de Graaf)")

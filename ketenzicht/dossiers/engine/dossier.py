@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ketenzicht.registrations.names import Spelling, full_name, list_name
+
 SUSPECT, VICTIM = "suspect", "victim"  # registrations.models.MentionRole
 STALKING_ARTICLE = "285b"
 BREACH_KIND = "overtreding_maatregel"
@@ -87,7 +89,8 @@ class CountRow:
 @dataclass
 class DossierFacts:
     lines: list[DossierLine]
-    names: list[str]
+    name: str  # the person's list name (registrations.names): the heading's
+    names: list[str]  # every spelling seen, as written, the most frequent first
     birth_dates: list[str]
     totals: CountRow
     last_12_months: CountRow
@@ -120,10 +123,6 @@ def article_order(article: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, article)
 
 
-def _name(given: str | None, prefix: str | None, surname: str | None) -> str:
-    return " ".join(p for p in (given, prefix, surname) if p)
-
-
 def dossier_facts(
     *,
     mentions: Sequence[Sequence[Any]],
@@ -133,6 +132,7 @@ def dossier_facts(
     relations: Sequence[tuple[int, int, str]],
     labels: Labels,
     now: dt.datetime,
+    person_names: Mapping[int, str] | None = None,
 ) -> DossierFacts:
     """The facts of one person's dossier.
 
@@ -142,7 +142,10 @@ def dossier_facts(
     the mentions with an open review item, each with the item the user may open (None: none of them);
     `others`: the other mentions of those registrations as (mention id,
     registration id, role, given names, surname prefix, surname, person id or None); `relations`: (from
-    mention, to mention, kind) in those registrations."""
+    mention, to mention, kind) in those registrations; `person_names`: the list names of the other persons
+    (`registrations.names.list_name` among the registrations the user may see), else the latest spelling in
+    these registrations."""
+    person_names = person_names or {}
     mine = {m[0] for m in mentions}
     relation_of: dict[int, list[str]] = defaultdict(list)  # other mention -> relation kinds to the person
     for left, right, kind in relations:
@@ -154,13 +157,13 @@ def dossier_facts(
     others_by_registration: dict[int, list[str]] = defaultdict(list)
     companions: dict[Any, dict[str, Any]] = {}
     for mention_id, registration_id, role, given, prefix, surname, other_person in others:
-        name = _name(given, prefix, surname)
+        name = " ".join(p for p in (given, prefix, surname) if p)  # as this registration writes it
         others_by_registration[registration_id].append(name)
         slot = companions.setdefault(
             other_person or f"m{mention_id}",
             {"name": name, "registrations": set(), "relations": Counter(), "roles": Counter()},
         )
-        slot["name"] = name  # the latest spelling
+        slot["name"] = person_names.get(other_person or 0) or full_name(given, prefix, surname)
         slot["registrations"].add(registration_id)
         slot["roles"][role] += 1
         for kind in relation_of.get(mention_id, []):
@@ -168,6 +171,7 @@ def dossier_facts(
 
     lines: list[DossierLine] = []
     names: Counter[str] = Counter()
+    spellings: list[Spelling] = []
     births: Counter[str] = Counter()
     totals, recent = CountRow("total"), CountRow("last 12 months")
     by_offence: dict[str, CountRow] = {}
@@ -199,7 +203,8 @@ def dossier_facts(
                 others=others_by_registration.get(registration_id, []),
             )
         )
-        names[_name(given, prefix, surname)] += 1
+        names[" ".join(p for p in (given, prefix, surname) if p)] += 1
+        spellings.append(Spelling(given or "", prefix or "", surname or "", registered_at, registration_id))
         if birth_raw:
             births[birth_raw] += 1
         _count(totals, role)
@@ -222,6 +227,7 @@ def dossier_facts(
     companion_list.sort(key=lambda c: (-c.together, c.name))
     return DossierFacts(
         lines=lines,
+        name=list_name(spellings),
         names=[n for n, _c in names.most_common()],
         birth_dates=[b for b, _c in births.most_common()],
         totals=totals,

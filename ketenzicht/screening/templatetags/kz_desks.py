@@ -31,5 +31,5 @@ def kz_signal_case(user: Any, signal: Any) -> Case | None:
 
 
 @register.simple_tag
-def kz_case_persons(case: Case) -> list[CasePerson]:
-    return case_persons(case)
+def kz_case_persons(user: Any, case: Case) -> list[CasePerson]:
+    return case_persons(case, user=user)
