@@ -73,6 +73,9 @@ PERIOD_MESSAGES = (
     gettext_noop(
         "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
     ),
+    gettext_noop(
+        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being imposed"
+    ),
 )
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
@@ -288,6 +291,7 @@ def measure_check(
             window=measure_start_window(),
             case_start=earliest.day if earliest else None,
             case_start_by=earliest.by if earliest else "registration",
+            term=measure_terms()[kind] if known_kind else None,
         )
     except PeriodError as exc:
         problem(exc.field, exc.message, **exc.params)

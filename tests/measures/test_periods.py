@@ -228,6 +228,34 @@ def test_a_start_within_its_window_is_taken(starts_on: date) -> None:
     check_start(starts_on, today=date(2026, 12, 7), window=WINDOW, case_start=date(2026, 8, 3))
 
 
+@pytest.mark.parametrize(
+    ("kind", "latest"),
+    [
+        ("restraining_order", date(2026, 12, 8)),
+        ("behaviour_order", date(2026, 12, 21)),  # imposed at the ZSM table: served within two weeks
+        ("aware_alarm", date(2027, 1, 6)),
+    ],
+)
+def test_a_measure_imposed_at_once_starts_within_days_not_a_year_ahead(kind: str, latest: date) -> None:
+    """A behaviour order imposed at the ZSM table could start up to a year ahead, as a court's measure may."""
+    today = date(2026, 12, 7)
+    check_start(latest, today=today, window=WINDOW, term=TERMS[kind])
+    with pytest.raises(PeriodError) as refused:
+        check_start(date.fromordinal(latest.toordinal() + 1), today=today, window=WINDOW, term=TERMS[kind])
+    assert refused.value.field == "starts_on" and "this kind of measure starts within" in str(refused.value)
+    assert refused.value.params["limit"] == latest
+    # A court's measure keeps the window's year.
+    check_start(date(2027, 12, 7), today=today, window=WINDOW, term=TERMS["court_measure"])
+
+
+def test_a_kinds_start_term_is_a_whole_number_of_days() -> None:
+    with pytest.raises(ValueError, match="behaviour_order.starts_within_days"):
+        terms_with({"behaviour_order": {"starts_within_days": -2}})
+    assert (
+        terms_with({"behaviour_order": {"starts_within_days": 3}})["behaviour_order"].starts_within_days == 3
+    )
+
+
 def test_the_start_window_is_a_setting_checked_when_read() -> None:
     assert start_window_with({"days_back": 30}) == StartWindow(days_back=30, days_ahead=365)
     with pytest.raises(ValueError, match="days_back"):

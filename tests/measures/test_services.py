@@ -52,10 +52,11 @@ def test_a_restraining_order_is_registered_extended_and_ended_with_its_history(
 
 def test_references_count_up_within_the_year() -> None:
     marco, lotte, case = couple_with_case()
-    first = restraining_order(marco, lotte, case)
-    second = restraining_order(
-        marco, lotte, None, starts_on=first.ends_on + timedelta(days=1)
-    )  # the next one
+    # One to today; the next one from tomorrow (an order imposed at once starts within a day).
+    first = restraining_order(
+        marco, lotte, case, starts_on=timezone.localdate() - timedelta(days=2), ends_on=timezone.localdate()
+    )
+    second = restraining_order(marco, lotte, None, starts_on=first.ends_on + timedelta(days=1))
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
     with pytest.raises(IntegrityError), transaction.atomic():
         Measure.objects.filter(pk=second.pk).update(reference=first.reference)
@@ -172,6 +173,7 @@ def test_the_same_measure_sent_twice_is_registered_once() -> None:
         protected=[lotte],
         conditions=["contact_ban"],
         starts_on=timezone.localdate() - timedelta(days=2),
+        ends_on=timezone.localdate(),  # the next one may start tomorrow: an order imposed at once starts then
         imposed_by="mayor",
         organisation=police,
         actor=None,
@@ -182,7 +184,7 @@ def test_the_same_measure_sent_twice_is_registered_once() -> None:
         measure_impose(**order)
     assert invalid.value.field == "measure" and invalid.value.params == {"measure": first.reference}
     assert Measure.objects.count() == 1
-    later = measure_impose(**{**order, "starts_on": first.ends_on + timedelta(days=1)})  # a new order later
+    later = measure_impose(**{**order, "starts_on": first.ends_on + timedelta(days=1), "ends_on": None})
     other = measure_impose(
         **{**order, "conditions": ["contact_ban", "area_ban"], "areas": {"postcodes": ["5611"]}}
     )

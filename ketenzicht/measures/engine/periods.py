@@ -42,6 +42,8 @@ class Term:
     maximum: Length | None  # the longest it may last in all, extensions included; None: no limit
     extendable: bool
     at_a_time: Length | None = None  # the longest the first period and each extension may run
+    # The start lies at most this many days after the day it is registered (None: the start window's).
+    starts_within_days: int | None = None
 
 
 # As the domain brief (../shared/docs/domain.md, "Protective measures") gives them: restraining order (Wet
@@ -56,17 +58,23 @@ class Term:
 # - conditions of a suspended sentence: they hold for the probation period, which art. 14b Sr sets at three
 #   years at most, at ten in the cases of its second paragraph: ten years in all.
 # - conditions of lifted pre-trial detention hold until the judgment; the law names no term for them.
+# "starts_within_days": a measure imposed at once starts within days of it, not months ahead as a court's
+# measure may: a restraining order from its service (the day after at the latest, when it is registered
+# before it is served), a behaviour order once it is served on the suspect (two weeks leave room for that),
+# an Aware alarm once the committee issues the button (a month).
 DEFAULT_TERMS: dict[str, dict[str, Any]] = {
     "restraining_order": {
         "default": {"amount": 10, "unit": "days"},
         "max": {"amount": 28, "unit": "days"},
         "extendable": True,
+        "starts_within_days": 1,
     },
     "behaviour_order": {
         "default": None,
         "max": None,
         "extendable": True,
         "at_a_time": {"amount": 90, "unit": "days"},
+        "starts_within_days": 14,
     },
     "court_measure": {"default": None, "max": {"amount": 5, "unit": "years"}, "extendable": False},
     "suspended_conditions": {"default": None, "max": {"amount": 10, "unit": "years"}, "extendable": False},
@@ -76,6 +84,7 @@ DEFAULT_TERMS: dict[str, dict[str, Any]] = {
         "max": None,
         "extendable": True,
         "at_a_time": {"amount": 6, "unit": "months"},
+        "starts_within_days": 30,
     },
 }
 
@@ -100,6 +109,14 @@ def _length(raw: Any, where: str) -> Length | None:
     return Length(int(raw["amount"]), str(raw["unit"]))
 
 
+def _days(raw: Any, where: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ValueError(f"MEASURE_TERMS {where}: expected a whole number of days >= 0, got {raw!r}")
+    return raw
+
+
 def terms_with(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Term]:
     """The terms per kind: DEFAULT_TERMS with `overrides` laid over them key by key."""
     merged: dict[str, dict[str, Any]] = {kind: dict(term) for kind, term in DEFAULT_TERMS.items()}
@@ -113,6 +130,7 @@ def terms_with(overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict
             maximum=_length(raw.get("max"), f"{kind}.max"),
             extendable=bool(raw.get("extendable", False)),
             at_a_time=_length(raw.get("at_a_time"), f"{kind}.at_a_time"),
+            starts_within_days=_days(raw.get("starts_within_days"), f"{kind}.starts_within_days"),
         )
         for kind, raw in merged.items()
     }
@@ -159,6 +177,9 @@ START_TOO_EARLY = (
 START_TOO_LATE = (
     "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
 )
+START_TOO_LATE_FOR_KIND = (
+    "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being imposed"
+)
 
 
 def check_start(
@@ -168,10 +189,12 @@ def check_start(
     window: StartWindow,
     case_start: date | None = None,
     case_start_by: str = "registration",
+    term: Term | None = None,
 ) -> None:
     """PeriodError ("starts_on") for a start out of its window: before the case's start (`case_start`, known
     by `case_start_by`: "registration" or "opened"), more than `window.days_back` days before `today`, or
-    more than `window.days_ahead` days after it."""
+    more than `window.days_ahead` days after it, or than the `term`'s `starts_within_days` (the measure's
+    kind)."""
     if case_start is not None and starts_on < min(case_start, today):
         if case_start_by == "opened":
             raise PeriodError("starts_on", START_BEFORE_OPENED, limit=case_start)
@@ -179,6 +202,11 @@ def check_start(
     earliest = today - timedelta(days=window.days_back)
     if starts_on < earliest:
         raise PeriodError("starts_on", START_TOO_EARLY, limit=earliest, days=window.days_back)
+    within = term.starts_within_days if term is not None else None
+    if within is not None and within < window.days_ahead:
+        latest = today + timedelta(days=within)
+        if starts_on > latest:
+            raise PeriodError("starts_on", START_TOO_LATE_FOR_KIND, limit=latest, days=within)
     latest = today + timedelta(days=window.days_ahead)
     if starts_on > latest:
         raise PeriodError("starts_on", START_TOO_LATE, limit=latest, days=window.days_ahead)
