@@ -74,7 +74,8 @@ PERIOD_MESSAGES = (
         "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
     ),
     gettext_noop(
-        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being imposed"
+        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being "
+        "imposed"
     ),
 )
 

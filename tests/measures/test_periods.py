@@ -249,7 +249,7 @@ def test_a_measure_imposed_at_once_starts_within_days_not_a_year_ahead(kind: str
 
 
 def test_a_kinds_start_term_is_a_whole_number_of_days() -> None:
-    with pytest.raises(ValueError, match="behaviour_order.starts_within_days"):
+    with pytest.raises(ValueError, match=r"behaviour_order\.starts_within_days"):
         terms_with({"behaviour_order": {"starts_within_days": -2}})
     assert (
         terms_with({"behaviour_order": {"starts_within_days": 3}})["behaviour_order"].starts_within_days == 3
