@@ -17,7 +17,7 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.insights.models import Cell, Refresh, StaleDay
 from ketenzicht.insights.selectors import years
-from ketenzicht.insights.services import figures_refresh, stale_mark
+from ketenzicht.insights.services import figures_refresh, register_years, stale_mark
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
@@ -328,3 +328,22 @@ def test_the_page_says_when_it_was_counted_and_what_is_not_counted_yet(
         "Sindsdien zijn er nieuwe of gewijzigde gegevens over 1 dag (09-03-2026); de cijfers van die dag "
         "zijn nog niet opnieuw geteld."
     )
+
+
+def test_every_year_of_the_register_is_offered_one_without_dv_or_stalking_too(
+    make_user: Callable[..., Any],
+) -> None:
+    """The register begins in December 2021 with a registration that is neither domestic violence nor
+    stalking: 2021 is counted (with nothing in it) and offered in the year list and under every year."""
+    take_in(
+        "PL0600-Y1", BART, ILSE, registered_at="2021-12-09T10:00:00+01:00", offences=["350"], relation=None
+    )
+    take_in("PL0600-Y2", MARCO, LOTTE, registered_at="2022-03-04T10:00:00+01:00", offences=["285b"])
+    figures_refresh(years=register_years())
+    assert not Cell.objects.filter(period_start__year=2021).exists()
+    assert years()[-2:] == [2022, 2021]
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    page = client.get("/inzicht/?jaar=&per=year").content.decode()
+    assert '<option value="2021">2021</option>' in page
+    table = page[page.index('data-testid="insights-table-registrations"') :]
+    assert re.search(r'scope="row">2021</th>', table[: table.index("</table>")])
