@@ -386,3 +386,22 @@ def test_the_schedule_setting_names_itself_when_it_is_no_number_of_minutes(monke
     assert env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES") == 5
     monkeypatch.delenv("KETENZICHT_INSIGHTS_REFRESH_MINUTES")
     assert env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES") is None
+
+
+def test_the_counted_line_reads_in_dutch(make_user: Callable[..., Any], settings: Any) -> None:
+    _cells(2026, ("police_unit", "oost-brabant"), {("registrations", "stalking"): 5})
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
+    stale_mark([date(2026, 12, 2), date(2026, 12, 7)])
+    page = re.sub(r"\s+", " ", client.get("/inzicht/?jaar=2026").content.decode())
+    assert "Bijgewerkt op " in page
+    assert "Hier telt niets ze vanzelf opnieuw: wat daarna is vastgelegd, staat er pas in als een" in page
+    assert (
+        "die de grafieken tellen op 2 dagen (van 02-12-2026 tot en met 07-12-2026: een registratie op de dag "
+        "van registratie, een zaak op de dag van opening, een overtreding op de dag waarop die plaatsvond)"
+    ) in page
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = 5
+    page = re.sub(r"\s+", " ", client.get("/inzicht/?jaar=2026").content.decode())
+    assert (
+        "Ze worden elke 5 minuten opnieuw geteld: wat daarna is vastgelegd, staat er na de volgende" in page
+    )
