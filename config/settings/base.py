@@ -279,6 +279,21 @@ KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "6
 KETENZICHT_BREAK_GLASS_MINUTES = int(os.environ.get("KETENZICHT_BREAK_GLASS_MINUTES", "30"))
 KETENZICHT_BREAK_GLASS_ROLES = ("police_registrar", "case_screener", "case_owner", "team_lead")
 
+
+# Insights: how often the scheduler (cron, a systemd timer) runs `manage.py insights_refresh` here, in
+# minutes, so that the figures page can say how often its figures are counted (docs/insights.md). Unset, as
+# in the demo and on a developer's machine, where nothing runs it: the page says nothing counts by itself.
+def env_minutes(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name}: {value!r} is no whole number of minutes (1 or more)")
+    return int(value)
+
+
+KETENZICHT_INSIGHTS_REFRESH_MINUTES = env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES")
+
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint). 500:
 # each batch's fixed number of statements shared by more registrations (200: about 380/s, 500 and 1,000:
 # about 450/s on PostgreSQL, bench/README.md), and the planner's statistics still refreshed after the

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import holds_post
+from ketenzicht.registrations.models import Registration
 from ketenzicht.ui.disclosure import Shown, median_shown, published, share
 
 from .engine.counting import MEDIAN
@@ -81,13 +83,19 @@ def areas() -> dict[str, list[tuple[str, str]]]:
 
 
 def years() -> list[int]:
-    """The years counted so far, newest first."""
+    """The years counted so far, newest first: from the register's first year (every count covers it,
+    `services.register_years`, and a year without a DV or stalking registration leaves no cell: it still
+    shows, with its zeros) to the last year with cells."""
     span = Cell.objects.filter(period_kind="year", area_kind="national").aggregate(
         first=Min("period_start"), last=Max("period_start")
     )
     if span["first"] is None:
         return []
-    return list(range(span["last"].year, span["first"].year - 1, -1))
+    first = span["first"].year
+    registered = Registration.objects.aggregate(first=Min("registered_at"))["first"]
+    if registered is not None:
+        first = min(first, timezone.localtime(registered).year)
+    return list(range(span["last"].year, first - 1, -1))
 
 
 def choice_for(user: User, query: Mapping[str, str], *, known_years: list[int]) -> tuple[Choice, list[str]]:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from ketenzicht.measures.models import Measure
+from ketenzicht.measures.models import Breach, Measure
 from ketenzicht.patterns.models import Signal
 from ketenzicht.registrations.models import Registration
 from ketenzicht.workprocesses.models import Case
@@ -38,14 +38,18 @@ def stale_mark(days: Iterable[date | datetime | None]) -> None:
 
 
 def stale_mark_registrations(registrations: Iterable[Registration], *, persons: Iterable[int] = ()) -> None:
-    """Intake's step: the days a batch changes, i.e. today (the screening cases and notifications it
-    opens), the days its registrations were registered and happened (a breach counts on the latter), and
-    the first days of the stalking signals of its persons (a new art. 285b registration turns a signal
-    "without" into "before")."""
+    """Intake's step: the days a batch changes, as the figures count them: today (the screening cases and
+    notifications it opens), the days its registrations were registered, the days its breaches happened,
+    and the first days of the stalking signals of its persons (a new art. 285b registration turns a signal
+    "without" into "before"). The day a registration happened counts nowhere else: it is not marked."""
     chosen = set(persons)
     days: list[date | datetime | None] = [timezone.now()]
-    for registration in registrations:
-        days += [registration.registered_at, registration.occurred_at]
+    batch = list(registrations)
+    for registration in batch:
+        days.append(registration.registered_at)
+    days += Breach.objects.filter(registration__in=[r.pk for r in batch]).values_list(
+        "occurred_on", flat=True
+    )
     if chosen:
         days += Signal.objects.filter(Q(suspect_id__in=chosen) | Q(victim_id__in=chosen)).values_list(
             "first_fired_at", flat=True

@@ -7,6 +7,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -94,6 +95,8 @@ def figures_page(request: HttpRequest) -> HttpResponse:
             "by_label": dict(BY_CHOICES)[choice.by],
             "years": known,
             "export_query": query,
+            # How often the scheduler counts here (unset where nothing does: the page then says so).
+            "refresh_minutes": settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES,
         },
     )
 

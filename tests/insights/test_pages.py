@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +17,11 @@ from django.utils import timezone
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.insights.models import Cell, Refresh, StaleDay
 from ketenzicht.insights.selectors import years
-from ketenzicht.insights.services import figures_refresh, stale_mark
+from ketenzicht.insights.services import figures_refresh, register_years, stale_mark
+from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.services import case_take
+from tests.conftest import exchange_registration, in_numbering
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
@@ -299,14 +301,17 @@ def test_shares_come_from_the_exact_counts_and_hide_a_small_rest(make_user: Call
     assert all(int(value) % 5 == 0 for value in shown.values())
 
 
-def test_the_page_says_when_it_was_counted_and_what_is_not_counted_yet(
-    make_user: Callable[..., Any],
+def test_the_page_says_when_it_was_counted_how_often_and_what_is_not_counted_yet(
+    make_user: Callable[..., Any], settings: Any
 ) -> None:
-    """No recount runs by itself in the demo: the page promises none. It says when the figures were
-    counted, and which days have data that are not counted yet."""
+    """The page says when the figures were last updated, how often they are counted (the schedule this
+    installation declares; where nothing runs the count, that nothing counts by itself: it promises no
+    recount that nothing runs), and which days, as the charts count them, have data not counted yet."""
     _cells(2026, ("police_unit", "oost-brabant"), {("registrations", "stalking"): 5})
     client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
     counted = Refresh.objects.latest("finished_at").finished_at
+
+    client.cookies["django_language"] = "en"
 
     def said() -> str:
         page = client.get("/inzicht/?jaar=2026").content.decode()
@@ -315,16 +320,88 @@ def test_the_page_says_when_it_was_counted_and_what_is_not_counted_yet(
         return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", found.group(1))).strip()
 
     at = timezone.localtime(counted).strftime("%d-%m-%Y %H:%M")
-    assert said() == f"Geteld op {at}: de cijfers tonen het register zoals het toen was."
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
+    assert said() == (
+        f"Last updated on {at}: the figures show the register as it was then. Nothing here counts them "
+        "again by itself: what is registered later shows only once an administrator counts again "
+        "(manage.py insights_refresh)."
+    )
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = 5
+    assert said().endswith(
+        "They are counted again every 5 minutes: what is registered later shows after the next count."
+    )
     stale_mark([date(2026, 2, 3), date(2026, 12, 1), date(2026, 3, 9), date(2026, 3, 9)])
-    text = said()
-    assert "volgende telling" not in text and "om de paar minuten" not in text
-    assert text.endswith(
-        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 3 dagen (van 03-02-2026 tot en met "
-        "01-12-2026); de cijfers van die dagen zijn nog niet opnieuw geteld."
+    assert said().endswith(
+        "Since then, data were added or changed that the charts count on 3 days (from 03-02-2026 to "
+        "01-12-2026: a registration on the day it was registered, a case on the day it opened, a breach on "
+        "the day it happened); the figures of those days are not counted again yet."
     )
     StaleDay.objects.exclude(day=date(2026, 3, 9)).delete()
-    assert said().endswith(
-        "Sindsdien zijn er nieuwe of gewijzigde gegevens over 1 dag (09-03-2026); de cijfers van die dag "
-        "zijn nog niet opnieuw geteld."
+    assert "count on 1 day (09-03-2026: a registration on the day it was registered" in said()
+
+
+def test_a_registration_marks_the_day_it_was_registered_not_the_day_it_happened() -> None:
+    """The charts count a registration on the day it was registered: an incident of five days ago,
+    registered today, changes today's figures only (a breach would count on the day it happened)."""
+    now = timezone.localtime()
+    happened = now - timedelta(days=5)
+    data = exchange_registration(
+        reference=in_numbering("PL0600-D1", source="politie", unit="oost-brabant", municipality="GM0772"),
+        municipality="GM0772",
+        occurred_at=happened.isoformat(),
+        registered_at=now.isoformat(),
+    )
+    intake_registration(actor=None, data=data, channel="import")
+    assert set(StaleDay.objects.values_list("day", flat=True)) == {now.date()}
+
+
+def test_every_year_of_the_register_is_offered_one_without_dv_or_stalking_too(
+    make_user: Callable[..., Any],
+) -> None:
+    """The register begins in December 2021 with a registration that is neither domestic violence nor
+    stalking: 2021 is counted (with nothing in it) and offered in the year list and under every year."""
+    take_in(
+        "PL0600-Y1", BART, ILSE, registered_at="2021-12-09T10:00:00+01:00", offences=["350"], relation=None
+    )
+    take_in("PL0600-Y2", MARCO, LOTTE, registered_at="2022-03-04T10:00:00+01:00", offences=["285b"])
+    figures_refresh(years=register_years())
+    assert not Cell.objects.filter(period_start__year=2021).exists()
+    assert years()[-2:] == [2022, 2021]
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    page = client.get("/inzicht/?jaar=&per=year").content.decode()
+    assert '<option value="2021">2021</option>' in page
+    table = page[page.index('data-testid="insights-table-registrations"') :]
+    assert re.search(r'scope="row">2021</th>', table[: table.index("</table>")])
+
+
+def test_the_schedule_setting_names_itself_when_it_is_no_number_of_minutes(monkeypatch: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.settings.base import env_minutes
+
+    monkeypatch.setenv("KETENZICHT_INSIGHTS_REFRESH_MINUTES", "vijf")
+    with pytest.raises(ImproperlyConfigured, match="KETENZICHT_INSIGHTS_REFRESH_MINUTES: 'vijf'"):
+        env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES")
+    monkeypatch.setenv("KETENZICHT_INSIGHTS_REFRESH_MINUTES", " 5 ")
+    assert env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES") == 5
+    monkeypatch.delenv("KETENZICHT_INSIGHTS_REFRESH_MINUTES")
+    assert env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES") is None
+
+
+def test_the_counted_line_reads_in_dutch(make_user: Callable[..., Any], settings: Any) -> None:
+    _cells(2026, ("police_unit", "oost-brabant"), {("registrations", "stalking"): 5})
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
+    stale_mark([date(2026, 12, 2), date(2026, 12, 7)])
+    page = re.sub(r"\s+", " ", client.get("/inzicht/?jaar=2026").content.decode())
+    assert "Bijgewerkt op " in page
+    assert "Hier telt niets ze vanzelf opnieuw: wat daarna is vastgelegd, staat er pas in als een" in page
+    assert (
+        "die de grafieken tellen op 2 dagen (van 02-12-2026 tot en met 07-12-2026: een registratie op de dag "
+        "van registratie, een zaak op de dag van opening, een overtreding op de dag waarop die plaatsvond)"
+    ) in page
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = 5
+    page = re.sub(r"\s+", " ", client.get("/inzicht/?jaar=2026").content.decode())
+    assert (
+        "Ze worden elke 5 minuten opnieuw geteld: wat daarna is vastgelegd, staat er na de volgende" in page
     )
