@@ -279,6 +279,13 @@ KETENZICHT_PURPOSE_MINUTES = int(os.environ.get("KETENZICHT_PURPOSE_MINUTES", "6
 KETENZICHT_BREAK_GLASS_MINUTES = int(os.environ.get("KETENZICHT_BREAK_GLASS_MINUTES", "30"))
 KETENZICHT_BREAK_GLASS_ROLES = ("police_registrar", "case_screener", "case_owner", "team_lead")
 
+# Intake: an incident (occurred_at) may have happened at most this many years before its registration,
+# and never before the birth of a person it names. Forty: a report of abuse long past (in childhood, by a
+# former partner) comes in decades later, and art. 70 lid 2 Sr lets the gravest offences, and sexual offences
+# against minors, be prosecuted without a time limit; an older date is a slip of the year
+# (docs/reference/exchange-format-notes.md#occurred_at).
+KETENZICHT_OCCURRED_MAX_YEARS = int(os.environ.get("KETENZICHT_OCCURRED_MAX_YEARS", "40"))
+
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint). 500:
 # each batch's fixed number of statements shared by more registrations (200: about 380/s, 500 and 1,000:
 # about 450/s on PostgreSQL, bench/README.md), and the planner's statistics still refreshed after the

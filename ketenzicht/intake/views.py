@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -129,7 +130,9 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
         # wrong date of birth of person 1 beside the nameless person 2, an incident in the future beside
         # no person at all or a report without its offence), not one round trip after another.
-        _reg, errors = parse_registration(data, ReferenceCodes.load().known())
+        _reg, errors = parse_registration(
+            data, ReferenceCodes.load().known(), occurred_max_years=settings.KETENZICHT_OCCURRED_MAX_YEARS
+        )
         _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
         return _render(request, form, persons, relations, token=token, status=422)
     try:
