@@ -348,7 +348,7 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     }
     refusal = client.post(act, contact).content.decode()
     bound = today.strftime("%d-%m-%Y")
-    assert f"it cannot lie after today ({bound}). (Datum contact met het slachtoffer)" in refusal
+    assert f"hij kan niet na vandaag ({bound}) liggen. (Datum contact met het slachtoffer)" in refusal
     case.refresh_from_db()
     assert case.state == "screened"
     client.post(act, {**contact, "step-contact_victim-value_victim_contact_on": today.isoformat()})
