@@ -294,6 +294,13 @@ def env_minutes(name: str) -> int | None:
 
 KETENZICHT_INSIGHTS_REFRESH_MINUTES = env_minutes("KETENZICHT_INSIGHTS_REFRESH_MINUTES")
 
+# Intake: an incident (occurred_at) may have happened at most this many years before its registration,
+# and never before the birth of a person it names. Forty: a report of abuse long past (in childhood, by a
+# former partner) comes in decades later, while an older date is far more often a slip of the year (1900
+# for 2019) than such a report; an installation that takes in older reports raises it
+# (docs/reference/exchange-format-notes.md#occurred_at).
+KETENZICHT_OCCURRED_MAX_YEARS = int(os.environ.get("KETENZICHT_OCCURRED_MAX_YEARS", "40"))
+
 # Import: registrations per database transaction in the bulk import (each line has its own savepoint). 500:
 # each batch's fixed number of statements shared by more registrations (200: about 380/s, 500 and 1,000:
 # about 450/s on PostgreSQL, bench/README.md), and the planner's statistics still refreshed after the

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from ketenzicht.registrations.exchange import FieldError
+from ketenzicht.registrations.exchange import BORN_LATER, FieldError
 from ketenzicht.registrations.models import Kind, MentionRole, RelationKind, Sex, Source
 from ketenzicht.ui.formats import iso_moment
 
@@ -61,6 +61,17 @@ def error_text(error: FieldError, gettext: Callable[[str], str]) -> str:
             return gettext(gettext_noop("choose one of the persons on this form"))
         person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
         return gettext(gettext_noop("%(person)s is not on this form")) % {"person": person}
+    if error.template == BORN_LATER:  # the person as the form numbers them (its refs are p1, p2, ...)
+        params = dict(error.params)
+        number = FORM_PERSON.fullmatch(str(params.get("ref", "")))
+        bound = iso_moment(str(params["bound"]))
+        if number is None:
+            return gettext(error.template) % {**params, "bound": bound}
+        person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
+        return gettext(gettext_noop("cannot lie before %(bound)s: %(person)s was not born yet")) % {
+            "bound": bound,
+            "person": person,
+        }
     if "bound" in dict(error.params):  # a time out of its bounds: the bound as the pages write times
         params = dict(error.params)
         return gettext(error.template) % {**params, "bound": iso_moment(str(params["bound"]))}

@@ -42,8 +42,9 @@ from django.utils.translation import gettext_noop
 from ketenzicht.db import commit_unflushed
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.insights.services import stale_mark_registrations
-from ketenzicht.linking.online import mentions_link
+from ketenzicht.linking.online import LinkOutcome, mentions_link
 from ketenzicht.measures.breaches import breaches_detect
+from ketenzicht.measures.models import Breach
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
 from ketenzicht.registrations.models import Registration
@@ -78,6 +79,8 @@ class IntakeContext:
     result: CreateResult | None = None
     notes: list[str] = field(default_factory=list)
     persons: set[int] = field(default_factory=set)  # the persons its mentions were linked to
+    links: list[LinkOutcome] = field(default_factory=list)  # what linking did with each of its mentions
+    breaches: list[Breach] = field(default_factory=list)  # the breaches of measures found in it
     # A register taken in afterwards (the demo's): its cases are opened as its registrations came in.
     historic: bool = False
 
@@ -94,6 +97,10 @@ class IntakeResult:
     conflict: bool
     notes: tuple[str, ...] = ()
     repeated: bool = False  # a form sent again: the registration it was stored as, nothing stored now
+    # What the steps did with a newly stored registration, for the page that says it to its registrar (who
+    # may see only part of it: `intake.selectors.intake_feedback_for_user`).
+    links: tuple[LinkOutcome, ...] = ()
+    breaches: tuple[Breach, ...] = ()
 
 
 IntakeOutcome = IntakeResult | IntakeForbidden | RegistrationInvalid
@@ -141,6 +148,7 @@ def link(batch: list[IntakeContext]) -> None:
     by_registration = {ctx.registration.pk: ctx for ctx in batch}
     for outcome in outcomes:
         by_registration[outcome.registration_id].persons.add(outcome.person_id)
+        by_registration[outcome.registration_id].links.append(outcome)
         if outcome.reviews:
             doubtful[outcome.registration_id] = doubtful.get(outcome.registration_id, 0) + 1
     for ctx in batch:
@@ -167,9 +175,12 @@ def veiligthuis(batch: list[IntakeContext]) -> None:
 
 
 def measures(batch: list[IntakeContext]) -> None:
-    breaches_detect(
+    found = breaches_detect(
         [ctx.registration.pk for ctx in batch], linked={ctx.registration.pk: ctx.persons for ctx in batch}
     )
+    by_registration = {ctx.registration.pk: ctx for ctx in batch}
+    for breach in found:
+        by_registration[breach.registration_id].breaches.append(breach)
 
 
 STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
@@ -239,7 +250,12 @@ def intake_registrations(
         for index, ctx in enumerate(contexts):
             if ctx.result is not None:
                 outcomes[index] = IntakeResult(
-                    ctx.registration, ctx.result.created, ctx.result.conflict, tuple(ctx.notes)
+                    ctx.registration,
+                    ctx.result.created,
+                    ctx.result.conflict,
+                    tuple(ctx.notes),
+                    links=tuple(ctx.links),
+                    breaches=tuple(ctx.breaches),
                 )
     return [outcome for outcome in outcomes if outcome is not None]
 

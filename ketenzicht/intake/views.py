@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
 from ketenzicht.registrations.exchange import FieldError, parse_registration
-from ketenzicht.registrations.models import Registration
+from ketenzicht.registrations.models import Kind, Registration
 from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid
 from ketenzicht.registrations.sharing import may_register
 from ketenzicht.ui.forms import ErrorItem, error_items
@@ -45,7 +46,7 @@ from .forms import (
 )
 from .labels import error_text, field_label
 from .pipeline import IntakeForbidden, IntakeResult, intake_form_registration
-from .selectors import form_registration_for_user
+from .selectors import breaches_found_for_user, form_registration_for_user, mentions_linked_for_user
 
 
 def _require_registrar(request: HttpRequest) -> None:
@@ -129,7 +130,9 @@ def registration_new(request: HttpRequest) -> HttpResponse:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a
         # wrong date of birth of person 1 beside the nameless person 2, an incident in the future beside
         # no person at all or a report without its offence), not one round trip after another.
-        _reg, errors = parse_registration(data, ReferenceCodes.load().known())
+        _reg, errors = parse_registration(
+            data, ReferenceCodes.load().known(), occurred_max_years=settings.KETENZICHT_OCCURRED_MAX_YEARS
+        )
         _attach_errors(errors, form, persons, relations, person_index, relation_index, beside_marked=True)
         return _render(request, form, persons, relations, token=token, status=422)
     try:
@@ -233,6 +236,59 @@ def _say_stored(request: HttpRequest, result: IntakeResult) -> None:
         messages.info(
             request, _("Registration %(ref)s was already stored.") % {"ref": result.registration.reference}
         )
+    if result.created:
+        _say_linked(request, result)
+
+
+def _say_linked(request: HttpRequest, result: IntakeResult) -> None:
+    """What linking and the check of protective measures did with a registration just stored, in the
+    registrar's words and as far as they may know it (`intake.selectors`): per person, linked to a known
+    person, a new person, or waiting for a reviewer; a breach of a measure found, and who was alerted."""
+    user = request.user
+    lines = []
+    for row in mentions_linked_for_user(
+        user=user,  # type: ignore[arg-type]
+        registration=result.registration,
+        links=result.links,
+    ):
+        number = row.ref.removeprefix("p")
+        person = _("Person %(n)s") % {"n": number} if number.isdigit() else row.ref
+        if row.name:
+            person = f"{person} ({row.name})"
+        if row.known and row.review:
+            text = _("%(person)s: linked to a known person (%(number)s); a reviewer still checks this link.")
+        elif row.known:
+            text = _("%(person)s: linked to a known person (%(number)s).")
+        elif row.review:
+            text = _(
+                "%(person)s: a new person for now (%(number)s); waits for a reviewer, who checks whether "
+                "this is a known person."
+            )
+        else:
+            text = _("%(person)s: a new person (%(number)s).")
+        lines.append(text % {"person": person, "number": row.person})
+    if lines:
+        messages.info(request, " ".join([_("Persons linked:"), *lines]))
+    reported = result.registration.kind == Kind.OVERTREDING_MAATREGEL
+    for notice in breaches_found_for_user(user=user, breaches=result.breaches):  # type: ignore[arg-type]
+        if notice.measure is not None and notice.case_owner:
+            text = _(
+                "Possible breach of protective measure %(measure)s: the owner of the police case and the "
+                "prosecutor have been alerted."
+            )
+        elif notice.measure is not None:
+            text = _(
+                "Possible breach of protective measure %(measure)s: the case owners of the unit and the "
+                "prosecutor have been alerted."
+            )
+        elif reported:  # the registrar reported a breach: that it was passed on says no more than they knew
+            text = _(
+                "The breach you registered matches a protective measure in force: those who act on the "
+                "measure have been alerted."
+            )
+        else:
+            continue
+        messages.warning(request, text % {"measure": notice.measure})
 
 
 def _attach_errors(

@@ -24,7 +24,7 @@ from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .engine.periods import days_left, extension_limit
-from .models import BreachKind, Condition, Measure, MeasureKind
+from .models import Breach, BreachKind, Condition, Measure, MeasureKind
 from .services import measure_terms
 
 POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
@@ -313,3 +313,55 @@ def breach_rows_for_user(user: User, measure: Measure) -> tuple[list[BreachRow],
             group = sight.hidden_groups([breach.registration_id])
             rows.append(BreachRow(kinds, None, None, group[0].label if group else ""))
     return rows, visible
+
+
+# --- breaches found on intake, as their registrar may know them ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class BreachNotice:
+    """A breach found in a registration just stored, as its registrar may be told: the measure's reference
+    only when they may see the measure (`_visible`); whom the intake step alerted besides the measure's
+    prosecutor: the owner of an open police case (`case_owner`), else the case owners of the unit."""
+
+    measure: str | None
+    case_owner: bool
+
+
+def breach_notices_for_user(user: User, breaches: Iterable[Breach]) -> list[BreachNotice]:
+    """What `user` may be told of these breaches of one registration they stored (the intake's feedback)."""
+    found = list(breaches)
+    if not found:
+        return []
+    condition = _visible(user)
+    seen = (
+        set(
+            Measure.objects.filter(condition, pk__in=[b.measure_id for b in found]).values_list(
+                "pk", flat=True
+            )
+        )
+        if condition is not None
+        else set()
+    )
+    registration_ids = {b.registration_id for b in found}
+    on_open_case = set(
+        Case.registrations.through.objects.filter(
+            registration_id__in=registration_ids,
+            case__organisation__kind=OrganisationKind.POLITIE,
+            case__closed_at__isnull=True,
+        ).values_list("registration_id", flat=True)
+    )
+    open_measure_case = set(
+        Measure.objects.filter(
+            pk__in=[b.measure_id for b in found],
+            police_case__isnull=False,
+            police_case__closed_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    return [
+        BreachNotice(
+            measure=b.measure.reference if b.measure_id in seen else None,
+            case_owner=b.registration_id in on_open_case or b.measure_id in open_measure_case,
+        )
+        for b in found
+    ]

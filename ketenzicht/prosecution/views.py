@@ -82,7 +82,7 @@ def _user(request: HttpRequest) -> User:
 
 def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None) -> None:
     if isinstance(refusal, Refused):
-        messages.error(request, str(refusal_text(refusal.code)))
+        messages.error(request, str(refusal_text(refusal.code, params=refusal.params)))
     elif isinstance(refusal, ConcurrentEdit):
         text = concurrent_text(case, _user(request)) if case is not None else str(CONCURRENT)
         messages.error(request, text)

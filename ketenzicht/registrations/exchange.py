@@ -382,6 +382,11 @@ class KnownCodes:
 # How far a time may lie ahead of the clock that checks it (clocks of partner systems drift).
 CLOCK_SKEW = dt.timedelta(minutes=15)
 
+# How many years before its registration an incident may have happened, unless the installation says
+# otherwise (settings.KETENZICHT_OCCURRED_MAX_YEARS): an old date is a slip of the year far more often than
+# a report of abuse that long ago (docs/reference/exchange-format-notes.md#occurred_at).
+OCCURRED_MAX_YEARS = 40
+
 
 def field_path(loc: tuple[int | str, ...]) -> str:
     path = ""
@@ -577,6 +582,19 @@ def _born_after(birth: BirthDate, day: dt.date) -> bool:
     return birth.day is not None and birth.day > day.day
 
 
+def _earliest_birth(birth: BirthDate) -> dt.date:
+    """The first day a (partly known) birth date may be: 1986-00-00 is 01-01-1986 at the earliest."""
+    return dt.date(birth.year, birth.month or 1, birth.day or 1)
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` years before `day` (29 February: the 28th in a year without it)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
 def _in_future(field: str, now: dt.datetime) -> FieldError:
     """A time ahead of the clock, with the bound it passed: the clock's time (ISO 8601, to the minute; a
     page shows it in its own format). The clock skew allowed is not added: the bound is "now"."""
@@ -586,8 +604,46 @@ def _in_future(field: str, now: dt.datetime) -> FieldError:
     )
 
 
-def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
-    """No time in the future, nothing happened after it was registered, nobody born after the incident."""
+# The incident's time before the birth of a person it names (the first day their birth date may be).
+BORN_LATER = gettext_noop("cannot lie before %(bound)s: the person with ref '%(ref)s' was not born yet")
+# The incident's time more years before its registration than the installation allows.
+TOO_LONG_AGO = gettext_noop("cannot lie before %(bound)s: at most %(years)s years before its registration")
+
+
+def _born_bound(data: dict[str, Any]) -> tuple[dt.date, str] | None:
+    """The latest first day of birth of the persons named (and the ref of that person), or None."""
+    latest: tuple[dt.date, str] | None = None
+    for person in _list(data.get("persons")):
+        raw = person.get("birth_date") if isinstance(person, dict) else None
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        try:
+            first = _earliest_birth(parse_birth_date(raw))
+        except Problem:
+            continue
+        if latest is None or first > latest[0]:
+            latest = (first, _text(person.get("ref")))
+    return latest
+
+
+def _too_early(
+    data: dict[str, Any], incident: dt.date, registered: dt.date, max_years: int
+) -> FieldError | None:
+    """The incident's day before the tightest of its bounds: the birth of a person it names, or
+    `max_years` before the day it was registered. The bound it passed is named (and whose birth)."""
+    oldest = _years_before(registered, max_years)
+    born = _born_bound(data)
+    if born is not None and born[0] > oldest and incident < born[0]:
+        return FieldError.of("occurred_at", BORN_LATER, bound=born[0].isoformat(), ref=born[1])
+    if incident < oldest:
+        return FieldError.of("occurred_at", TOO_LONG_AGO, bound=oldest.isoformat(), years=max_years)
+    return None
+
+
+def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list[FieldError]:
+    """No time in the future, nothing happened after it was registered, nobody born after the incident;
+    the incident not before the birth of a person it names nor more than `max_years` before its
+    registration."""
     errors: list[FieldError] = []
     registered = _moment(data.get("registered_at"), date_allowed=False)
     occurred = _moment(data.get("occurred_at"), date_allowed=True)
@@ -624,6 +680,17 @@ def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
                     "occurred_at", gettext_noop("lies after the time of registration (registered_at)")
                 )
             )
+        else:
+            registered_day = (
+                registered_at.astimezone(value.tzinfo).date()
+                if registered_at is not None and isinstance(value, dt.datetime)
+                else registered_at.date()
+                if registered_at is not None
+                else now.date()
+            )
+            early = _too_early(data, incident, registered_day, max_years)
+            if early is not None:
+                errors.append(early)
     elif registered_at is not None:
         incident = registered_at.date()
     if incident is None:
@@ -644,13 +711,18 @@ def _check_times(data: dict[str, Any], now: dt.datetime) -> list[FieldError]:
 
 
 def check_rules(
-    data: dict[str, Any], codes: KnownCodes, *, now: dt.datetime | None = None
+    data: dict[str, Any],
+    codes: KnownCodes,
+    *,
+    now: dt.datetime | None = None,
+    occurred_max_years: int = OCCURRED_MAX_YEARS,
 ) -> list[FieldError]:
     """Rules across fields and against the reference data. Works on the raw object, so that these
-    errors are reported together with the schema's own. `now` is the clock times are checked against."""
+    errors are reported together with the schema's own. `now` is the clock times are checked against;
+    `occurred_max_years` how many years before its registration an incident may have happened."""
     errors: list[FieldError] = [*_nul_characters(data, ""), *_extra_keys(data)]
     errors += _check_reference(data, codes)
-    errors += _check_times(data, now or dt.datetime.now(dt.UTC))
+    errors += _check_times(data, now or dt.datetime.now(dt.UTC), occurred_max_years)
     persons, relations = _list(data.get("persons")), _list(data.get("relations"))
     refs: set[str] = set()
     for i, person in enumerate(persons):
@@ -711,7 +783,11 @@ def check_rules(
 
 
 def parse_registration(
-    data: Any, codes: KnownCodes, *, now: dt.datetime | None = None
+    data: Any,
+    codes: KnownCodes,
+    *,
+    now: dt.datetime | None = None,
+    occurred_max_years: int = OCCURRED_MAX_YEARS,
 ) -> tuple[RegistrationIn | None, list[FieldError]]:
     if not isinstance(data, dict):
         return None, [FieldError.of("(registration)", gettext_noop("must be a JSON object"))]
@@ -721,5 +797,7 @@ def parse_registration(
         reg = RegistrationIn.model_validate(data)
     except ValidationError as exc:
         errors = [_field_error(e) for e in exc.errors()]
-    errors += [e for e in check_rules(data, codes, now=now) if e not in errors]
+    errors += [
+        e for e in check_rules(data, codes, now=now, occurred_max_years=occurred_max_years) if e not in errors
+    ]
     return (None, errors) if errors else (reg, [])

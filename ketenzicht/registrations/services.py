@@ -179,7 +179,9 @@ def registrations_create(
     fresh: dict[tuple[str, str], _Pending] = {}
     repeats: list[tuple[int, tuple[str, str], str]] = []
     for index, data in enumerate(items):
-        reg, errors = parse_registration(data, known)
+        reg, errors = parse_registration(
+            data, known, occurred_max_years=settings.KETENZICHT_OCCURRED_MAX_YEARS
+        )
         if errors or reg is None:
             outcomes[index] = RegistrationInvalid(errors)
             continue

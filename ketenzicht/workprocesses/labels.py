@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -127,8 +127,8 @@ REFUSALS = {
     "note": _("Write the note first."),
     "handover": _("A colleague holds this: only they or a team lead can hand it over."),
     "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
-    "date_future": _("This date is of something that happened: it cannot lie after today."),
-    "date_past": _("This date is of something still to come: it cannot lie before today."),
+    "date_future": _("This date is of something that happened: it cannot lie after today (%(bound)s)."),
+    "date_past": _("This date is of something still to come: it cannot lie before today (%(bound)s)."),
     # A date before the case's start (data/date_fields.yaml `from: case_start`); the words say where the
     # start comes from (`_BEFORE_START`).
     "date_before_start": _("This date cannot lie before %(bound)s: this case was opened on that day."),
@@ -272,11 +272,13 @@ def refusal_text(
         return text % {"reference": detail or "?", "names": dict(params or {}).get("names") or "?"}
     if code in _NAMED:
         return text % {_NAMED[code]: detail or "?"}
-    if code in ("date_before_start", "date_too_far"):
+    if code in DATE_REFUSALS:
         given = dict(params or {})
         if code == "date_before_start":
             text = str(_BEFORE_START.get(given.get("by", ""), text))
         bound = given.get("bound", "")
+        if not bound and code in ("date_future", "date_past"):  # a refusal passed on without its params
+            bound = timezone.localdate().isoformat()
         try:
             shown = formats.date(date.fromisoformat(bound))
         except ValueError:

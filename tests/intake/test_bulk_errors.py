@@ -51,6 +51,13 @@ def run(tmp_path: Path, lines: list[Any], *options: str) -> tuple[int, str, dict
     return status, stdout.strip(), errors_file(errors_out)
 
 
+def no_births(**overrides: Any) -> dict[str, Any]:
+    data = reg(**overrides)
+    for mention in data["persons"]:
+        del mention["birth_date"]
+    return data
+
+
 P1_P2 = {"from": "p1", "to": "p2"}
 
 ONE_BAD_FIELD = [
@@ -104,6 +111,11 @@ ONE_BAD_FIELD = [
     ),
     pytest.param(reg(registered_at="2024-03-06"), "registered_at", id="registered_at a date only"),
     pytest.param(reg(occurred_at="2024-02-30"), "occurred_at", id="occurred_at not a date"),
+    pytest.param(
+        no_births(occurred_at="1900-06-01T10:00:00+01:00"),
+        "occurred_at",
+        id="occurred_at more than 40 years before registered_at",
+    ),
     pytest.param(
         reg(relations=[{"from": "p1", "to": "p3", "kind": "partner"}]),
         "relations[0].to",

@@ -492,3 +492,59 @@ def test_an_incident_in_the_future_says_the_bound_in_the_pages_date_format(clien
 def test_a_form_not_stored_says_so_in_the_words_of_every_form(client: Client) -> None:
     page = client.post(URL, form_data(**{"persons-1-postcode": "56111"})).content.decode()
     assert banners(page) == [nothing_stored()]
+
+
+def _years_back(years: int) -> str:
+    """Today's date `years` years ago, as the pages write it (29 February: the 28th)."""
+    today = timezone.localdate()
+    try:
+        day = today.replace(year=today.year - years)
+    except ValueError:
+        day = today.replace(year=today.year - years, day=28)
+    return day.strftime("%d-%m-%Y")
+
+
+def test_an_incident_too_long_ago_is_refused_at_its_field_with_the_bound_and_kept_as_typed(
+    client: Client, settings: Any
+) -> None:
+    """01-06-1900 10:00 was stored as the time of an incident: only a year outside 1900-2100 was refused.
+    Now the incident lies at most so many years back (a setting), said with the bound at the field and in
+    the summary; nothing is stored and what was typed stays."""
+    unborn = {"persons-0-birth_date": "", "persons-1-birth_date": ""}
+    response = client.post(URL, form_data(occurred_at="1900-06-01T10:00", **unborn))
+    assert response.status_code == 422
+    page = response.content.decode()
+    said = _nl("cannot lie before %(bound)s: at most %(years)s years before its registration") % {
+        "bound": _years_back(40),
+        "years": 40,
+    }
+    error = page.split('data-testid="error-occurred_at"')[1].split("</div>")[0]
+    assert said[:1].upper() + said[1:] in error
+    assert said in dict(summary_links(page))["id_occurred_at"]
+    assert 'value="1900-06-01T10:00"' in page
+    assert Registration.objects.count() == 0
+    settings.KETENZICHT_OCCURRED_MAX_YEARS = 10
+    page = client.post(URL, form_data(occurred_at="2010-06-01T10:00", **unborn)).content.decode()
+    said = _nl("cannot lie before %(bound)s: at most %(years)s years before its registration") % {
+        "bound": _years_back(10),
+        "years": 10,
+    }
+    assert said in dict(summary_links(page))["id_occurred_at"]
+    assert Registration.objects.count() == 0
+
+
+def test_an_incident_before_the_birth_of_a_person_named_says_which_person(client: Client) -> None:
+    """Person 2 was born in May 1990 (the day unknown): an incident in 1988 cannot have been about her."""
+    response = client.post(URL, form_data(occurred_at="1988-06-01T10:00"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    said = _nl("cannot lie before %(bound)s: %(person)s was not born yet") % {
+        "bound": "01-05-1990",
+        "person": _nl("Person %(n)s") % {"n": 2},
+    }
+    error = page.split('data-testid="error-occurred_at"')[1].split("</div>")[0]
+    assert said[:1].upper() + said[1:] in error
+    assert said in dict(summary_links(page))["id_occurred_at"]
+    assert 'value="1988-06-01T10:00"' in page
+    assert Registration.objects.count() == 0
+    assert client.post(URL, form_data(occurred_at="1990-05-01T10:00")).status_code == 302

@@ -253,3 +253,48 @@ NOW = dt.datetime(2026, 12, 7, 10, 2, 37, tzinfo=dt.UTC)
 def test_a_time_in_the_future_says_the_bound_it_passed(data: dict[str, Any], field: str, reason: str) -> None:
     _reg, errors = parse_registration(data, CODES, now=NOW)
     assert {e.field: e.reason for e in errors}[field] == reason
+
+
+def test_an_incident_more_years_back_than_allowed_is_refused_at_occurred_at_naming_the_bound() -> None:
+    """01-06-1900 was stored as the time of an incident registered in 2024: only the year was checked."""
+    unborn = [
+        {"ref": "p1", "role": "suspect", "surname": "Berg"},
+        {"ref": "p2", "role": "victim", "surname": "Jansen"},
+    ]
+    data = exchange_registration(occurred_at="1900-06-01T10:00:00+01:00", persons=unborn)
+    assert errors_of(data) == {
+        "occurred_at": "cannot lie before 1984-03-06: at most 40 years before its registration"
+    }
+    assert errors_of({**data, "occurred_at": "1984-03-05"}).keys() == {"occurred_at"}
+    assert errors_of({**data, "occurred_at": "1984-03-06"}) == {}  # the bound is the oldest day allowed
+    # With the persons' dates of birth the tighter bound is the latest birth, named at occurred_at.
+    assert errors_of(exchange_registration(occurred_at="1900-06-01T10:00:00+01:00"))["occurred_at"] == (
+        "cannot lie before 1987-11-02: the person with ref 'p2' was not born yet"
+    )
+
+
+def test_the_number_of_years_back_is_the_installation_s() -> None:
+    data = exchange_registration(occurred_at="2010-03-05")
+    _reg, errors = parse_registration(data, CODES, occurred_max_years=10)
+    assert [(e.field, e.reason) for e in errors] == [
+        ("occurred_at", "cannot lie before 2014-03-06: at most 10 years before its registration")
+    ]
+    assert parse_registration(data, CODES, occurred_max_years=15)[1] == []
+
+
+def test_an_incident_before_the_birth_of_a_person_named_is_refused_naming_that_person() -> None:
+    """The latest born sets the bound; a partly known birth date bounds from its first possible day."""
+    data = exchange_registration(occurred_at="1986-06-01T10:00:00+02:00")
+    data["persons"][0]["birth_date"] = "1986-00-00"
+    data["persons"][1]["birth_date"] = "1987-11-02"
+    reasons = errors_of(data)
+    assert reasons["occurred_at"] == "cannot lie before 1987-11-02: the person with ref 'p2' was not born yet"
+    assert reasons["persons[1].birth_date"] == "lies after the date of the incident"
+    assert "persons[0].birth_date" not in reasons
+    data["persons"][1]["birth_date"] = "1980-01-01"
+    data["occurred_at"] = "1985-12-31"
+    assert errors_of(data)["occurred_at"] == (
+        "cannot lie before 1986-01-01: the person with ref 'p1' was not born yet"
+    )
+    data["occurred_at"] = "1986-01-01"
+    assert errors_of(data) == {}

@@ -347,7 +347,8 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
         "step-contact_victim-value_victim_contact_on": (today + timedelta(days=1)).isoformat(),
     }
     refusal = client.post(act, contact).content.decode()
-    assert "hij kan niet na vandaag liggen. (Datum contact met het slachtoffer)" in refusal
+    bound = today.strftime("%d-%m-%Y")
+    assert f"hij kan niet na vandaag ({bound}) liggen. (Datum contact met het slachtoffer)" in refusal
     case.refresh_from_db()
     assert case.state == "screened"
     client.post(act, {**contact, "step-contact_victim-value_victim_contact_on": today.isoformat()})

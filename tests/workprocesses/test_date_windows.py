@@ -89,6 +89,10 @@ def test_the_engine_bounds_a_past_date_by_the_case_start_and_a_future_one_by_day
         )  # fmt: skip
 
     with pytest.raises(Refused) as refused:
+        contact("2026-12-07")  # tomorrow: today in Amsterdam is the 6th, and it is the bound
+    assert (refused.value.code, refused.value.detail) == ("date_future", "victim_contact_on")
+    assert refused.value.params == {"bound": "2026-12-06"}
+    with pytest.raises(Refused) as refused:
         contact("1901-01-01")
     assert (refused.value.code, refused.value.detail) == ("date_before_start", "victim_contact_on")
     assert refused.value.params == {"bound": "2026-08-03", "by": "registration"}
@@ -104,6 +108,9 @@ def test_the_engine_bounds_a_past_date_by_the_case_start_and_a_future_one_by_day
             values={"hearing_on": on}, recorded=recorded, dates=rules, start=start,
         )  # fmt: skip
 
+    with pytest.raises(Refused) as refused:
+        summons("2026-12-05")
+    assert (refused.value.code, refused.value.params) == ("date_past", {"bound": "2026-12-06"})
     with pytest.raises(Refused) as refused:
         summons("2999-01-01")
     assert (refused.value.code, refused.value.detail) == ("date_too_far", "hearing_on")
@@ -207,3 +214,43 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
     )
     case.refresh_from_db()
     assert case.state == "contacted"
+
+
+@pytestmark_db
+def test_a_victim_contact_after_today_is_refused_naming_today_as_its_bound(
+    make_user: Callable[..., Any],
+) -> None:
+    """The refusal of a date in the future said "... cannot lie after today" without a date, where the
+    other date refusals name their bound: now it names today's date, at the field and in the message."""
+    case = _v2_case()
+    screener = make_user("case_screener")
+    case = case_take(case, "start_screening", actor=screener, expected_version=None)
+    case = case_record(case, values={"screening_level": "high"}, actor=screener, expected_version=None)
+    urgency = case.data.get("urgency_provisional") or "normal"
+    case = case_take(
+        case, "screened", actor=screener, expected_version=None,
+        values={"urgency": urgency, "stalking_indication": "yes"},
+    )  # fmt: skip
+    today = timezone.localdate()
+    client = _client(screener)
+    client.cookies["django_language"] = "en"
+    answer = client.post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": "contact_victim",
+            "step-contact_victim-lock_version": case.lock_version,
+            "step-contact_victim-value_victim_contact_on": (today + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert answer.status_code == 400
+    page = answer.content.decode()
+    said = (
+        f"This date is of something that happened: it cannot lie after today ({today.strftime('%d-%m-%Y')})."
+    )
+    field_error = page.split('data-testid="error-step-contact_victim-value_victim_contact_on"', 1)[1]
+    assert field_error.split(">", 1)[1].split("</", 1)[0] == said
+    message = page.split('data-testid="message"', 1)[1].split("</p>", 1)[0]
+    assert f"{said} (Date of contact with the victim)" in message
+    case.refresh_from_db()
+    assert case.state == "screened" and "victim_contact_on" not in case.data

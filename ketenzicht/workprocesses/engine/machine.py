@@ -214,8 +214,9 @@ def _date_out_of_time(
 ) -> Refused | None:
     """The refusal of the first date out of its time, as `rules` says per field name; None when every date
     fits: date_future (something that happened, given after today), date_past (something to come, given
-    before today), date_before_start (before the case's `start`, params `bound` and `by`), date_too_far
-    (more days ahead than the rule allows, param `bound`). A rule may be "past" or "future" alone."""
+    before today), both with today as param `bound`; date_before_start (before the case's `start`, params
+    `bound` and `by`), date_too_far (more days ahead than the rule allows, param `bound`). A rule may be
+    "past" or "future" alone."""
     today = at.astimezone(AMSTERDAM).date()
     for name, value in values.items():
         spec, given = definition.fields.get(name), rules.get(name)
@@ -224,9 +225,9 @@ def _date_out_of_time(
         rule = given if isinstance(given, DateRule) else DateRule(when=given)
         day = date.fromisoformat(value)
         if rule.when == PAST and day > today:
-            return Refused("date_future", name)
+            return Refused("date_future", name, bound=today.isoformat())
         if rule.when == FUTURE and day < today:
-            return Refused("date_past", name)
+            return Refused("date_past", name, bound=today.isoformat())
         # A start after today (a registration dated ahead) bounds no date that happened up to today.
         if rule.from_start and start is not None and day < min(start.day, today):
             return Refused("date_before_start", name, bound=start.day.isoformat(), by=start.by)
