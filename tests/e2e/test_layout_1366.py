@@ -1,0 +1,90 @@
+"""The desks at 1366x768, a common screen at the police and Veilig Thuis, in Chromium, over the demo register:
+the ZSM table, the Veilig Thuis inbox and the screening queue fit the page without sideways scrolling, their
+deadline column in view; the registration form's reference field shows the whole reference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from ketenzicht.demo.services import demo_users_ensure
+
+SCREEN = {"width": 1366, "height": 768}
+
+# What scrolls sideways: the page itself, and the table's scroll container.
+OVERFLOW = """table => {
+  const doc = document.documentElement;
+  const box = table.closest(".utrecht-table-container");
+  return {page: [doc.scrollWidth, doc.clientWidth], table: [box.scrollWidth, box.clientWidth]};
+}"""
+
+# Where the deadline column's header ends, and where the table's visible part ends.
+DEADLINE_IN_VIEW = """table => {
+  const header = [...table.querySelectorAll("thead th")].find(th => th.textContent.trim() === "Termijn");
+  const box = table.closest(".utrecht-table-container");
+  return [header.getBoundingClientRect().right, box.getBoundingClientRect().right];
+}"""
+
+
+@pytest.fixture
+def demo_register(live_server: Any) -> str:
+    """The demo register as `make run` loads it (its storylines: a ZSM file waiting for its partners, an
+    acute Veilig Thuis notification over its term, overdue and escalated screening cases); the password."""
+    call_command("load_demo", "--force", "--registrations", "80", verbosity=0)
+    return str(demo_users_ensure()[0].password)
+
+
+def _assert_fits(page: Any, table_id: str) -> None:
+    table = page.get_by_test_id(table_id)
+    expect(table.locator("tbody tr").first).to_be_visible()
+    sizes = table.evaluate(OVERFLOW)
+    assert sizes["page"][0] <= sizes["page"][1], f"{page.url}: the page scrolls sideways {sizes['page']}"
+    assert sizes["table"][0] <= sizes["table"][1], f"{page.url}: {table_id} scrolls sideways {sizes['table']}"
+    header_end, visible_end = table.evaluate(DEADLINE_IN_VIEW)
+    assert header_end <= visible_end <= SCREEN["width"], f"{page.url}: the deadline column is out of view"
+
+
+@pytest.mark.parametrize(
+    ("username", "home_link", "table_id"),
+    [
+        ("officier", "home-zsm", "zsm-table"),
+        ("zsm-coordinator", "home-zsm", "zsm-table"),
+        ("veiligthuis", "home-vt-inbox", "inbox-table"),
+        ("teamleider", "home-queue", "queue-table"),  # the team lead's queue has a column more: the choice
+        ("screener", "home-queue", "queue-table"),
+    ],
+)
+def test_a_desk_fits_a_1366_screen_with_its_deadline_in_view(
+    demo_register: str,
+    new_page: Callable[[], Any],
+    login: Callable[..., None],
+    username: str,
+    home_link: str,
+    table_id: str,
+) -> None:
+    page = new_page()
+    page.set_viewport_size(SCREEN)
+    login(page, username, demo_register)
+    page.get_by_test_id(home_link).click()
+    _assert_fits(page, table_id)
+
+
+def test_the_reference_field_shows_the_whole_reference(
+    demo_register: str, new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    page = new_page()
+    page.set_viewport_size(SCREEN)
+    login(page, "registrar", demo_register)
+    page.get_by_role("link", name="Nieuwe registratie").first.click()
+    field = page.locator("#id_reference")
+    expect(field).to_have_value(re.compile(r"^PL0600-\d{4}-\d{6}$"))  # filled in: the unit's next number
+    assert field.evaluate("f => f.scrollWidth <= f.clientWidth"), "the reference filled in is cut off"
+    # A reference of the unit's own system, which the form takes as well, is longer.
+    field.fill("PL0600-BVH-2026-00012345")
+    width, shown = field.evaluate("f => [f.scrollWidth, f.clientWidth]")
+    assert width <= shown, f"a reference of the unit's own system is cut off ({width} > {shown} px)"
