@@ -41,19 +41,22 @@ def reference_reserve(*, source: str, prefix: str, year: int) -> str:
     """A new reference in the register's numbering, "<prefix>-<year>-<number>" ("PL0600-2026-000012"),
     handed out once: its series' counter (`ReferenceCounter`) is raised in a transaction of its own, by an
     UPDATE that takes the row's lock, so two registrars asking at once wait for each other and get two
-    numbers. A number is above every one of its series in the register, also those that came in another
-    way (a feed, an import); one that comes in later with a number handed out here is told apart by the
-    register's own key (source + reference), which stores nothing twice. A number not used (a form left)
-    is a gap. `source`: the kind of organisation the prefix is of (its registrations are searched)."""
+    numbers. A number no registration of `source` holds: a series starts above the highest number the
+    register holds of it, and a number a feed or an import took meanwhile (one look-up by the register's
+    key, source + reference) makes the series jump above the highest again. Searching the register's
+    numbers only then keeps opening a form one look-up at a national register's size. A number not used (a
+    form left) is a gap."""
     series = f"{prefix}-{year}-"
     with transaction.atomic():
-        ReferenceCounter.objects.get_or_create(series=series)
+        _counter, created = ReferenceCounter.objects.get_or_create(series=series)
         ReferenceCounter.objects.filter(series=series).update(last=F("last") + 1)
         number = ReferenceCounter.objects.values_list("last", flat=True).get(series=series)
-        highest = _highest_in_register(source, series)
-        if highest >= number:
-            number = highest + 1
-            ReferenceCounter.objects.filter(series=series).update(last=number)
+        taken = Registration.objects.filter(source=source, reference=f"{series}{number:06d}").exists()
+        if created or taken:
+            highest = _highest_in_register(source, series)
+            if highest >= number:
+                number = highest + 1
+                ReferenceCounter.objects.filter(series=series).update(last=number)
     return f"{series}{number:06d}"
 
 

@@ -25,13 +25,31 @@ def test_numbers_follow_each_other_per_prefix_and_year() -> None:
 
 @pytest.mark.django_db
 def test_a_number_the_register_holds_already_is_not_handed_out(registrar: Any) -> None:
-    """Registrations that came in another way (a feed, an import) in the same numbering: the next number is
-    above the highest of them; another series, or a reference that is no number of it, does not count."""
-    assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000001"
-    for reference in ("PL0600-2024-000041", "PL0600-2024-00009X", "PL0600-2025-000900", "PL0600-2024-EIGEN"):
+    """Registrations that came in another way (a feed, an import) in the same numbering: a series starts
+    above the highest of them, and a number one of them took meanwhile makes it jump above the highest
+    again; another series, or a reference that is no number of it, does not count."""
+    for reference in ("PL0600-2024-000007", "PL0600-2024-00009X", "PL0600-2025-000900", "PL0600-2024-EIGEN"):
+        registration_create(actor=None, data=exchange_registration(reference=reference), channel="import")
+    assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000008"
+    for reference in ("PL0600-2024-000009", "PL0600-2024-000041"):  # a feed, meanwhile
         registration_create(actor=None, data=exchange_registration(reference=reference), channel="import")
     assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000042"
     assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000043"
+
+
+@pytest.mark.django_db
+def test_opening_a_form_reads_one_number_of_the_register_not_its_series(registrar: Any) -> None:
+    """The register's highest number of a series was searched at every form opened: a scan of the police's
+    registrations at a national register's size. Once the series has a counter, one look-up by key."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    reference_reserve(source="politie", prefix="PL0600", year=2024)
+    with CaptureQueriesContext(connection) as queries:
+        assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000002"
+    assert not any(
+        "LIKE" in q["sql"].upper() or "REGEXP" in q["sql"].upper() for q in queries.captured_queries
+    )
 
 
 @pytest.mark.django_db(transaction=True)
