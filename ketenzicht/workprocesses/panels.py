@@ -67,6 +67,25 @@ def step_note(case: Case, handoff: str | None, transition: str = "") -> str | No
     return " ".join(said) or None
 
 
+# What a step of a desk's own process waits for before it can be taken (e.g. a ZSM file's final decisions,
+# for Veilig Thuis's information): process -> function of the case and the step's name returning the words
+# (what it waits for, since when), or None when nothing holds it back. The case page shows such a step as
+# waiting, with those words, instead of a form that would only be refused once filled in and sent.
+StepWaiting = Callable[[Case, str], str | None]
+
+_STEPS_WAITING: dict[str, StepWaiting] = {}
+
+
+def register_step_waiting(process: str, rule: StepWaiting) -> None:
+    _STEPS_WAITING[process] = rule
+
+
+def step_waiting(case: Case, transition: str) -> str | None:
+    """What the step waits for, in the words of the desk whose process it is; None: it can be taken."""
+    rule = _STEPS_WAITING.get(case.process_version.process)
+    return rule(case, transition) if rule is not None and transition else None
+
+
 # Whether a desk requires the reason of a step of its own process now, where the definition leaves it
 # optional (e.g. a final decision on a ZSM file while the chain partners have not answered, which the desk's
 # own rule, signals.case_stepping, refuses without one): process -> function of the case and the step's name
