@@ -23,6 +23,7 @@ class ProsecutionConfig(AppConfig):
         from ketenzicht.workprocesses.labels import history_texts_register, recorded_missing_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
+            register_case_noun,
             register_case_panel,
             register_process_step_note,
             register_reason_required,
@@ -69,5 +70,7 @@ class ProsecutionConfig(AppConfig):
         for name in WAITING_FOR:
             recorded_missing_register(name, functools.partial(waiting_for, name))
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)
+        # A file, as the ZSM table and the file's history lines call it, on its page's title and heading.
+        register_case_noun("zsm_file", _("File"))
         # Why a file went to its prosecutor, on the line that made them its owner: in the reader's language.
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)

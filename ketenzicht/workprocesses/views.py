@@ -57,7 +57,7 @@ from .labels import (
     value_label,
 )
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
-from .panels import case_desk, case_panels, reason_required, step_note, step_waiting
+from .panels import case_desk, case_noun, case_panels, reason_required, step_note, step_waiting
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
@@ -439,6 +439,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     return {
         "view": view,
         "case": case,
+        "case_noun": case_noun(case),
         "step_forms": step_forms,
         "withheld": _withheld(case, view.withheld),
         "waiting_steps": [

@@ -484,3 +484,19 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
     assert done.status_code == 200, re.findall(r'data-testid="error-[^>]*>[^<]*', done.content.decode())
     assert len(said) == 1 and "sanne.bakker" in said[0] and file.police_case.reference in said[0], said
     assert "casusregisseur" not in said[0] and "de eigenaar van politiezaak" in said[0]
+
+
+def test_the_file_page_calls_it_a_file_as_the_table_does(make_user: Any, eva: Any, file: Any) -> None:
+    """ "Dossier Z…" on the file's title and heading, as the ZSM table's column and the history lines say;
+    a police case stays a "Zaak"."""
+    client = _client(eva)
+    desk = client.get(reverse("prosecution:desk")).content.decode()
+    assert re.search(r'<th[^>]*scope="col">Dossier</th>', desk)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert f"<title>Dossier {file.case.reference}" in page
+    assert f'data-testid="case-heading">Dossier {file.case.reference}</h1>' in page
+    owner = make_user("case_owner", organisation="oost-brabant")
+    police = (
+        _client(owner).get(reverse("workprocesses:case-detail", args=[file.police_case.pk])).content.decode()
+    )
+    assert f'data-testid="case-heading">Zaak {file.police_case.reference}</h1>' in police
