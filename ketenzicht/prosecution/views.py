@@ -476,6 +476,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
             "withdrawn": _withdrawn_text(r) if _withdrawn_unanswered(r) else "",
             "further": bool(r.question),
+            "acute": r.file.urgency_rank == 0,
         }
         for r in shown
     ]

@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
-from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
+from ketenzicht.prosecution.services import request_add, request_answer
+from tests.patterns.helpers import BART, ILSE
 from tests.prosecution.helpers import send_to_zsm
 from tests.summary import linked_fields, marked_fields
 
@@ -500,3 +503,36 @@ def test_the_file_page_calls_it_a_file_as_the_table_does(make_user: Any, eva: An
         _client(owner).get(reverse("workprocesses:case-detail", args=[file.police_case.pk])).content.decode()
     )
     assert f'data-testid="case-heading">Zaak {file.police_case.reference}</h1>' in police
+
+
+def test_a_partner_sees_how_many_requests_wait_and_the_most_urgent_first(make_user: Any, eva: Any) -> None:
+    """The start page counts the open requests and those past their term; the list puts those past their
+    term first, then those of acute files, then the nearest deadline."""
+    first = send_to_zsm(make_user, "PL0600-ZSM-1")[0]
+    acute = send_to_zsm(make_user, "PL0600-ZSM-2", suspect=BART, victim=ILSE)[0]
+    ZsmFile.objects.filter(pk=acute.pk).update(urgency_rank=0)
+    further = request_add(
+        first, partner="victim_support", question="Is er een contactverbod nodig?", actor=eva
+    )
+    PartnerRequest.objects.filter(pk=further.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    normal = first.requests.get(partner="victim_support", question="")
+    urgent = acute.requests.get(partner="victim_support")
+    assert normal.due_at < urgent.due_at  # the nearest deadline alone would list the acute file's second
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    listed = client.get(reverse("prosecution:requests")).context["rows"]
+    assert [row["pk"] for row in listed] == [further.pk, urgent.pk, normal.pk]
+    assert [row["acute"] for row in listed] == [False, True, False]
+    home = client.get(reverse("home")).content.decode()
+    link = home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0]
+    assert re.search(r"\b3\b", link)
+    late = home.split('data-testid="home-requests-late">', 1)[1].split("</strong>", 1)[0]
+    assert re.search(r"\b1\b", late)
+    # Answered, it no longer counts; nothing past its term: no warning.
+    request_answer(
+        further,
+        actor=make_user("victim_support", organisation="slachtofferhulp-nederland"),
+        answer={"contacted": "no"},
+    )
+    home = client.get(reverse("home")).content.decode()
+    assert re.search(r"\b2\b", home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0])
+    assert 'data-testid="home-requests-late"' not in home
