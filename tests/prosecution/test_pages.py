@@ -17,7 +17,7 @@ from django.utils import timezone
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
-from ketenzicht.prosecution.services import request_add, request_answer
+from ketenzicht.prosecution.services import FileRefused, request_add, request_answer
 from tests.patterns.helpers import BART, ILSE
 from tests.prosecution.helpers import send_to_zsm
 from tests.summary import linked_fields, marked_fields
@@ -531,8 +531,54 @@ def test_a_partner_sees_how_many_requests_wait_and_the_most_urgent_first(make_us
     request_answer(
         further,
         actor=make_user("victim_support", organisation="slachtofferhulp-nederland"),
-        answer={"contacted": "no"},
+        answer={"contacted": "no", "question_answer": "Nog niet bekend."},
     )
     home = client.get(reverse("home")).content.decode()
     assert re.search(r"\b2\b", home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0])
     assert 'data-testid="home-requests-late"' not in home
+
+
+def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
+    make_user: Any, eva: Any, file: Any
+) -> None:
+    further = request_add(file, partner="probation", question="Heeft hij een meldplicht elders?", actor=eva)
+    client = _client(make_user("probation", organisation="reclassering-nederland"))
+    url = reverse("prosecution:request", args=[further.pk])
+    assert 'name="question_answer"' in client.get(url).content.decode()
+    standard = file.requests.get(partner="probation", question="")
+    # The standard request asks no such question.
+    assert (
+        'name="question_answer"'
+        not in client.get(reverse("prosecution:request", args=[standard.pk])).content.decode()
+    )
+    # Left empty: said at its field, nothing stored.
+    page = client.post(url, {"known": "yes", "supervised": "yes", "advice": "zsm"}).content.decode()
+    assert _error(page, "question_answer")
+    further.refresh_from_db()
+    assert further.answered_at is None
+    client.post(
+        url,
+        {
+            "known": "yes",
+            "supervised": "yes",
+            "advice": "zsm",
+            "note": "toezicht loopt",
+            "question_answer": "Ja, wekelijks in Eindhoven.",
+        },
+    )
+    further.refresh_from_db()
+    assert further.answer["question_answer"] == "Ja, wekelijks in Eindhoven."
+    assert further.answer["note"] == "toezicht loopt"
+    # Shown to the partner and on the file, next to the question.
+    answered = client.get(url).content.decode()
+    assert "Ja, wekelijks in Eindhoven." in answered.split('data-testid="request-question-answer">', 1)[1]
+    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    asked = page.split("Heeft hij een meldplicht elders?", 1)[1]
+    shown = asked.split('data-testid="zsm-question-answer">', 1)[1].split("</p>", 1)[0]
+    assert "Ja, wekelijks in Eindhoven." in shown
+    # In the same request's block, before the next request (if any).
+    assert 'data-testid="zsm-question-answer"' in asked.split('data-testid="zsm-request"', 1)[0]
+    # The service refuses the answer to a question that was not asked, and requires one that was.
+    with pytest.raises(FileRefused) as refused:
+        request_answer(standard, actor=eva, answer={"known": "no", "advice": "zsm", "question_answer": "x"})
+    assert refused.value.field == "question_answer"
