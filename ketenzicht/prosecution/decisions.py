@@ -213,7 +213,7 @@ def decision_waiting(case: Case, transition: str) -> str | None:
     missing = [name for name in step.requires.recorded if not str(case.data.get(name) or "").strip()]
     said = [
         waiting_for(name, case)
-        or gettext("Waits for %(field)s") % {"field": data_text(definition.fields[name].label).lower()}
+        or gettext("Waits for %(field)s") % {"field": data_text(definition.fields[name].label)}
         for name in missing
     ]
     return "; ".join(said) or None

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -85,3 +85,21 @@ def test_decisions_waiting_for_veilig_thuis_say_so_before_they_are_filled_in(
     assert 'data-testid="waiting-steps"' not in page
     for step in FINAL:
         assert f'data-testid="step-{step}"' in page
+
+
+@override_settings(STALKING_COMPLAINT={"required": True, "months": 3, "articles": ["285b"]})
+def test_decisions_waiting_for_the_complaint_say_until_when_it_can_come(make_user: Any, eva: Any) -> None:
+    """Stalking reported without a complaint: a dismissal (for want of one) is offered; the decisions that
+    need the complaint wait for it, with the last day it can be made."""
+    file = vt_assessed(
+        make_user, send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="melding")[0]
+    )
+    file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    assert "complaint" not in file.case.data and file.complaint_due is not None
+    page = _page(eva, file.pk)
+    assert (
+        'data-testid="step-decide_dismissal"' in page and 'data-testid="waiting-decide_dismissal"' not in page
+    )
+    for step in ("decide_penalty_order", "decide_summons", "decide_conditions"):
+        assert f'data-testid="step-{step}"' not in page
+        assert "285b Sr" in _waiting(page, step) and f"{file.complaint_due:%d-%m-%Y}" in _waiting(page, step)
