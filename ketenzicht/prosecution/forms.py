@@ -88,6 +88,7 @@ class AnswerForm(NldsFormMixin, forms.Form):
         if self.question:
             answer = forms.CharField(
                 label=gettext_lazy("Your answer to the question of the table"),
+                error_messages={"required": gettext_lazy("Answer the question of the table.")},
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
