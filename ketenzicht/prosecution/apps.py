@@ -1,3 +1,5 @@
+import functools
+
 from django.apps import AppConfig
 
 
@@ -18,18 +20,27 @@ class ProsecutionConfig(AppConfig):
 
         from ketenzicht.organisations.signals import absence_changed
         from ketenzicht.veiligthuis.signals import notifications_opened
-        from ketenzicht.workprocesses.labels import history_texts_register
+        from ketenzicht.workprocesses.labels import history_texts_register, recorded_missing_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
+            register_case_noun,
             register_case_panel,
             register_process_step_note,
             register_reason_required,
             register_stand_in,
             register_step_note,
+            register_step_waiting,
         )
         from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
-        from .decisions import decision_reason_required, decision_step_note, on_stepping
+        from .decisions import (
+            WAITING_FOR,
+            decision_reason_required,
+            decision_step_note,
+            decision_waiting,
+            on_stepping,
+            waiting_for,
+        )
         from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
         from .selectors import may_use_zsm_desk
@@ -53,6 +64,13 @@ class ProsecutionConfig(AppConfig):
         register_step_note(HANDOFF_KIND, zsm_step_note)
         register_process_step_note("zsm_file", decision_step_note)
         register_reason_required("zsm_file", decision_reason_required)
+        # A decision that waits for Veilig Thuis or the complaint says so before it is filled in, and its
+        # refusal, if sent anyway, in the same words.
+        register_step_waiting("zsm_file", decision_waiting)
+        for name in WAITING_FOR:
+            recorded_missing_register(name, functools.partial(waiting_for, name))
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)
+        # A file, as the ZSM table and the file's history lines call it, on its page's title and heading.
+        register_case_noun("zsm_file", _("File"))
         # Why a file went to its prosecutor, on the line that made them its owner: in the reader's language.
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)

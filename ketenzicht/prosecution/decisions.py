@@ -3,7 +3,9 @@ kernel's `case_stepping`, in its transaction, before anything is stored): a deci
 the file holds. A dismissal for want of a complaint (art. 285b Sr) is refused while a complaint is on file,
 and where the file needs none. A final decision while a chain partner's answer is outstanding is said on its
 form before it is taken, and needs a reason (a fast ZSM decision stays possible): its history line names
-the answers it was taken without."""
+the answers it was taken without. A decision that waits for what the file must first record (Veilig Thuis's
+information, the victim's complaint) is shown waiting, naming what for and since when, not as a form that
+would only be refused once sent."""
 
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from ketenzicht.ui import formats
+from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import data_text
 from ketenzicht.workprocesses.models import Case
 
 from .models import Partner, PartnerRequest, Side, ZsmFile
@@ -141,3 +145,75 @@ def on_stepping(
     if refused is not None:
         raise refused
     return _without_answers(case, transition, reason)
+
+
+def _vt_waiting(case: Case) -> str:
+    """What a file waits for while Veilig Thuis's information is not in: the notifications of its police
+    case or registrations not assessed yet, each with the Veilig Thuis that has it and when it came in."""
+    file = ZsmFile.objects.filter(pk=case.pk).values("police_case_id").first()
+    if file is None:
+        return ""
+    notified = list(
+        notifications_about(file["police_case_id"], case.registrations.values("pk"))
+        .select_related("organisation", "case")
+        .order_by("received_at", "pk")
+    )
+    open_ones = [n for n in notified if not (n.unsafety or n.outcome)] or notified
+    if not open_ones:
+        return gettext(
+            "Waits for Veilig Thuis's information: no notification of this case has reached Veilig Thuis yet"
+        )
+    notification = gettext("%(organisation)s (notification %(reference)s, received %(received)s)")
+    return gettext("Waits for %(notifications)s") % {
+        "notifications": ", ".join(
+            notification
+            % {
+                "organisation": n.organisation.name,
+                "reference": n.case.reference,
+                "received": f"{timezone.localtime(n.received_at):%d-%m-%Y}",
+            }
+            for n in open_ones
+        )
+    }
+
+
+def _complaint_waiting(case: Case) -> str:
+    """What a file waits for while the complaint its stalking case needs is not on file: the victim's
+    complaint, and until when it may come."""
+    due = ZsmFile.objects.filter(pk=case.pk).values_list("complaint_due", flat=True).first()
+    if due is None:
+        return gettext("Waits for the victim's complaint (art. 285b Sr)")
+    return gettext("Waits for the victim's complaint (art. 285b Sr), which can be made until %(due)s") % {
+        "due": formats.date(due)
+    }
+
+
+WAITING_FOR = {"vt_information": _vt_waiting, "complaint": _complaint_waiting}
+
+
+def waiting_for(name: str, case: Case) -> str | None:
+    """Why the file does not hold `name` yet, in words (for the kernel's refusal too); None: not a value
+    this desk waits for, or the case is not a ZSM file."""
+    explain = WAITING_FOR.get(name)
+    if explain is None or case.process_version.process != PROCESS or case.data.get(name):
+        return None
+    return explain(case) or None
+
+
+def decision_waiting(case: Case, transition: str) -> str | None:
+    """What a decision of the file waits for before it can be taken (the values it needs recorded that the
+    file does not hold yet), in words; None when nothing holds it back. A step that needs none of them (a
+    route, a behaviour order) does not wait."""
+    if case.process_version.process != PROCESS or case.closed_at is not None:
+        return None
+    definition = definition_of(case.process_version)
+    step = definition.transition(transition)
+    if step is None:
+        return None
+    missing = [name for name in step.requires.recorded if not str(case.data.get(name) or "").strip()]
+    said = [
+        waiting_for(name, case)
+        or gettext("Waits for %(field)s") % {"field": data_text(definition.fields[name].label)}
+        for name in missing
+    ]
+    return "; ".join(said) or None

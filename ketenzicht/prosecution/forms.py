@@ -19,7 +19,7 @@ from ketenzicht.ui.forms import NldsFormMixin
 
 from .models import Partner
 from .selectors import DeskFilter
-from .services import answer_refusals
+from .services import QUESTION_ANSWER, answer_refusals
 
 ROUTES = [
     ("zsm", gettext_lazy("Settle at the ZSM table")),
@@ -80,9 +80,23 @@ class AnswerForm(NldsFormMixin, forms.Form):
 
     partner: str
 
+    def __init__(self, *args: Any, question: str = "", **kwargs: Any) -> None:
+        """`question`: the table's further question of the request, if any: then asked first, with a field
+        of its own for the answer (required), beside the standard answers."""
+        super().__init__(*args, **kwargs)
+        self.question = question.strip()
+        if self.question:
+            answer = forms.CharField(
+                label=gettext_lazy("Your answer to the question of the table"),
+                error_messages={"required": gettext_lazy("Answer the question of the table.")},
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.fields = {QUESTION_ANSWER: answer, **self.fields}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        _cleaned, refusals = answer_refusals(self.partner, data)
+        _cleaned, refusals = answer_refusals(self.partner, data, question=self.question)
         for refusal in refusals:
             if refusal.field in self.fields and refusal.field not in self.errors:
                 self.add_error(refusal.field, refusal.text())
@@ -175,7 +189,7 @@ class ProbationAnswerForm(AnswerForm):
     )
 
 
-ANSWER_FORMS: dict[str, type[forms.Form]] = {
+ANSWER_FORMS: dict[str, type[AnswerForm]] = {
     Partner.VICTIM_SUPPORT: VictimSupportAnswerForm,
     Partner.PROBATION: ProbationAnswerForm,
 }

@@ -39,6 +39,7 @@ from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
 from .models import Partner, Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
+from .services import QUESTION_ANSWER
 
 TRIAGE_STATES = ("assembling", "at_zsm")
 
@@ -139,6 +140,7 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
                 "partner": partners.get(r.partner, r.partner),
                 "about": about.get(Side(r.side), r.side),
                 "question": r.question,
+                "question_answer": str(r.answer.get(QUESTION_ANSWER) or ""),
                 "state": state,
                 "answered": r.answered_at is not None,
                 "withdrawn": r.answered_at is None and r.withdrawn_at is not None,

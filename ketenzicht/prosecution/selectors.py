@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case as Either
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -114,9 +115,9 @@ def file_requests(file: ZsmFile) -> list[PartnerRequest]:
 
 
 def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[PartnerRequest]:
-    """The requests put to the user's organisation for the partner they work for: open ones the nearest
-    deadline first, or (`answered`) those done with, answered or withdrawn because the prosecutor decided
-    the file first, the latest first."""
+    """The requests put to the user's organisation for the partner they work for: open ones the most urgent
+    first (past their term, then by the file's urgency, then the nearest deadline), or (`answered`) those
+    done with, answered or withdrawn because the prosecutor decided the file first, the latest first."""
     partners = partners_of(user)
     if not partners:
         return PartnerRequest.objects.none()
@@ -129,10 +130,39 @@ def requests_for_user(*, user: User, answered: bool = False) -> QuerySet[Partner
             .annotate(done_at=Coalesce("answered_at", "withdrawn_at"))
             .order_by("-done_at", "-id")
         )
-    # Open: unanswered, of a file still open (a decided file needs no answer).
-    return found.filter(answered_at__isnull=True, withdrawn_at__isnull=True, file__open=True).order_by(
-        "due_at", "id"
+    # Open: unanswered, of a file still open (a decided file needs no answer). The most urgent first: those
+    # past their term, then those of the most urgent files (acute first), each the nearest deadline first.
+    return (
+        _open_requests(found)
+        .annotate(
+            past_term=Either(
+                When(due_at__lt=timezone.now(), then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("past_term", "file__urgency_rank", "due_at", "id")
     )
+
+
+def _open_requests(found: QuerySet[PartnerRequest]) -> QuerySet[PartnerRequest]:
+    return found.filter(answered_at__isnull=True, withdrawn_at__isnull=True, file__open=True)
+
+
+@dataclass(frozen=True)
+class RequestCounts:
+    open: int  # not answered, of a file still open
+    late: int  # of those, past their term
+
+
+def request_counts(*, user: User) -> RequestCounts:
+    """How many requests wait for the user's answer, and how many of them are past their term: for the start
+    page (none for a user who answers none)."""
+    partners = partners_of(user)
+    if not partners:
+        return RequestCounts(open=0, late=0)
+    counted = _open_requests(
+        PartnerRequest.objects.filter(organisation_id=user.organisation_id or 0, partner__in=partners)
+    ).aggregate(open=Count("id"), late=Count("id", filter=Q(due_at__lt=timezone.now())))
+    return RequestCounts(open=counted["open"], late=counted["late"])
 
 
 def request_get_for_user(*, user: User, pk: int, origin: str = "") -> PartnerRequest:

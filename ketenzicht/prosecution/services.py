@@ -738,6 +738,7 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "damage": None,
         "safety": None,
         "note": None,
+        "question_answer": None,
     },
     Partner.PROBATION.value: {
         "known": ("yes", "no"),
@@ -745,6 +746,7 @@ ANSWER_FIELDS: dict[str, dict[str, tuple[str, ...] | None]] = {
         "conditions": None,
         "advice": ("zsm", "conditions", "regular", "zvh"),
         "note": None,
+        "question_answer": None,
     },
 }
 # The choice that says an answer could not be had (the victim was not reached, probation does not know the
@@ -795,9 +797,17 @@ ONLY_WHEN: dict[str, dict[str, tuple[str, str, str]]] = {
 }
 
 
-def answer_refusals(partner: str, answer: Mapping[str, Any]) -> tuple[dict[str, str], list[FileRefused]]:
+# The answer to a further question of the table (`PartnerRequest.question`), beside the standard answers:
+# asked only with such a question, and then required (it is what the table asked).
+QUESTION_ANSWER = "question_answer"
+
+
+def answer_refusals(
+    partner: str, answer: Mapping[str, Any], *, question: str = ""
+) -> tuple[dict[str, str], list[FileRefused]]:
     """A partner's answer as it is stored, and what is wrong with it: at most one refusal a field, in the
-    order they are checked. Also for the form, so that it names every field to fix at once."""
+    order they are checked. Also for the form, so that it names every field to fix at once. `question`: the
+    table's further question of the request, whose answer is then required (and refused without one)."""
     spec = ANSWER_FIELDS[partner]
     cleaned: dict[str, str] = {}
     refusals: dict[str, FileRefused] = {}
@@ -814,6 +824,15 @@ def answer_refusals(partner: str, answer: Mapping[str, Any]) -> tuple[dict[str, 
     for name in REQUIRED_ANSWERS[partner]:
         if name not in cleaned:
             refusals.setdefault(name, FileRefused(name, REQUIRED))
+    if question.strip() and QUESTION_ANSWER not in cleaned:
+        refusals.setdefault(
+            QUESTION_ANSWER, FileRefused(QUESTION_ANSWER, gettext_noop("Answer the question of the table."))
+        )
+    elif not question.strip() and QUESTION_ANSWER in cleaned:
+        refusals.setdefault(
+            QUESTION_ANSWER,
+            FileRefused(QUESTION_ANSWER, gettext_noop("this request asks no further question")),
+        )
     for name, (field, value, message) in REQUIRED_WHEN.get(partner, {}).items():
         if cleaned.get(field) == value and name not in cleaned:
             refusals.setdefault(name, FileRefused(name, message))
@@ -828,7 +847,7 @@ def request_answer(
 ) -> PartnerRequest:
     """The partner answers (once; a later correction is a new request of the table). Logged; the file's triage
     is computed again with the answer."""
-    cleaned, refusals = answer_refusals(request.partner, answer)
+    cleaned, refusals = answer_refusals(request.partner, answer, question=request.question)
     if refusals:
         raise refusals[0]
     at = timezone.now()

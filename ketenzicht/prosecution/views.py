@@ -63,6 +63,7 @@ from .selectors import (
     requests_for_user,
 )
 from .services import (
+    QUESTION_ANSWER,
     AbsenceOutcome,
     FileRefused,
     absence_record,
@@ -476,6 +477,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
             "answered": f"{timezone.localtime(r.answered_at):%d-%m-%Y %H:%M}" if r.answered_at else "",
             "withdrawn": _withdrawn_text(r) if _withdrawn_unanswered(r) else "",
             "further": bool(r.question),
+            "acute": r.file.urgency_rank == 0,
         }
         for r in shown
     ]
@@ -491,7 +493,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     found = request_get_for_user(user=user, pk=pk, origin=origin)
     form_class = ANSWER_FORMS[found.partner]
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, question=found.question)
     if request.method == "POST" and found.answered_at is None and found.withdrawn_at is None:
         if form.is_valid():
             try:
@@ -550,6 +552,7 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             if found.answered_at is None and found.withdrawn_at is None
             else [],
             "answer": answer_rows(found.partner, found.answer) if found.answered_at else [],
+            "question_answer": str(found.answer.get(QUESTION_ANSWER) or "") if found.answered_at else "",
             "late": found.late(timezone.now()),
             "withdrawn": _withdrawn_text(found) if _withdrawn_unanswered(found) else "",
         },

@@ -8,10 +8,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from ketenzicht.prosecution.selectors import may_answer_requests, request_counts
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html")
+    user = request.user
+    # A chain partner sees how many requests of the ZSM table wait for them, and how many are past their term.
+    counts = request_counts(user=user) if may_answer_requests(user) else None  # type: ignore[arg-type]
+    return render(request, "web/home.html", {"request_counts": counts})
 
 
 @login_not_required

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from .models import Case
 
@@ -65,6 +66,41 @@ def step_note(case: Case, handoff: str | None, transition: str = "") -> str | No
         if text
     ]
     return " ".join(said) or None
+
+
+# What a step of a desk's own process waits for before it can be taken (e.g. a ZSM file's final decisions,
+# for Veilig Thuis's information): process -> function of the case and the step's name returning the words
+# (what it waits for, since when), or None when nothing holds it back. The case page shows such a step as
+# waiting, with those words, instead of a form that would only be refused once filled in and sent.
+StepWaiting = Callable[[Case, str], str | None]
+
+_STEPS_WAITING: dict[str, StepWaiting] = {}
+
+
+def register_step_waiting(process: str, rule: StepWaiting) -> None:
+    _STEPS_WAITING[process] = rule
+
+
+def step_waiting(case: Case, transition: str) -> str | None:
+    """What the step waits for, in the words of the desk whose process it is; None: it can be taken."""
+    rule = _STEPS_WAITING.get(case.process_version.process)
+    return rule(case, transition) if rule is not None and transition else None
+
+
+# The word a desk's pages use for a case of its process (the ZSM table's "File"), for the case page's title
+# and heading to say it as the desk's lists and its history lines do: process -> the word (lazily
+# translated); a process without one is a "Case".
+_CASE_NOUNS: dict[str, Any] = {}
+
+
+def register_case_noun(process: str, noun: Any) -> None:
+    _CASE_NOUNS[process] = noun
+
+
+def case_noun(case: Case) -> str:
+    """What the case page calls this case, in the user's language: its desk's word, else "Case"."""
+    found = _CASE_NOUNS.get(case.process_version.process)
+    return str(found) if found is not None else gettext("Case")
 
 
 # Whether a desk requires the reason of a step of its own process now, where the definition leaves it

@@ -57,7 +57,7 @@ from .labels import (
     value_label,
 )
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
-from .panels import case_desk, case_panels, reason_required, step_note
+from .panels import case_desk, case_noun, case_panels, reason_required, step_note, step_waiting
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
@@ -415,6 +415,10 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     view = case_view(case, user)
     initial = {"lock_version": case.lock_version}
     bound = bound or {}
+    # A step that waits for something a desk records is said to wait, with what for, not offered as a form.
+    waiting = (
+        {} if case.pending else {t.name: why for t in view.transitions if (why := step_waiting(case, t.name))}
+    )
     step_forms = [
         bound.get(t.name)
         or TransitionForm(
@@ -425,7 +429,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             reason_required=reason_required(case, t.name),
         )
         for t in view.transitions
-        if not (case.pending)
+        if not (case.pending) and t.name not in waiting
     ]
     for form in step_forms:
         form.note = step_note(case, form.transition.handoff, form.transition.name)
@@ -435,8 +439,14 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     return {
         "view": view,
         "case": case,
+        "case_noun": case_noun(case),
         "step_forms": step_forms,
         "withheld": _withheld(case, view.withheld),
+        "waiting_steps": [
+            {"name": t.name, "label": data_text(t.label), "why": waiting[t.name]}
+            for t in view.transitions
+            if t.name in waiting
+        ],
         "owner_form": bound.get("owner")
         or AssignForm(initial={**initial, "person": case.owner_id}, colleagues=colleagues, prefix="owner"),
         "contact_form": bound.get("contact")

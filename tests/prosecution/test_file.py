@@ -648,7 +648,7 @@ def test_a_question_is_put_once_and_a_decided_file_needs_no_more_answers(
     ZsmFile.objects.filter(pk=file.pk).update(open=False)  # the prosecutor decided the file
     assert asked not in requests_for_user(user=victim_support)  # off the partner's open list
     with pytest.raises(FileRefused, match="no answer is needed"):
-        request_answer(asked, actor=victim_support, answer={"contacted": "no"})
+        request_answer(asked, actor=victim_support, answer={"contacted": "no", "question_answer": "Nee."})
 
 
 def _behaviour_order(file: Any, eva: Any) -> None:

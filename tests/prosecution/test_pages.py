@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
-from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
+from ketenzicht.prosecution.services import FileRefused, request_add, request_answer
+from tests.patterns.helpers import BART, ILSE
 from tests.prosecution.helpers import send_to_zsm
 from tests.summary import linked_fields, marked_fields
 
@@ -484,3 +487,98 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
     assert done.status_code == 200, re.findall(r'data-testid="error-[^>]*>[^<]*', done.content.decode())
     assert len(said) == 1 and "sanne.bakker" in said[0] and file.police_case.reference in said[0], said
     assert "casusregisseur" not in said[0] and "de eigenaar van politiezaak" in said[0]
+
+
+def test_the_file_page_calls_it_a_file_as_the_table_does(make_user: Any, eva: Any, file: Any) -> None:
+    """ "Dossier Z…" on the file's title and heading, as the ZSM table's column and the history lines say;
+    a police case stays a "Zaak"."""
+    client = _client(eva)
+    desk = client.get(reverse("prosecution:desk")).content.decode()
+    assert re.search(r'<th[^>]*scope="col">Dossier</th>', desk)
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert f"<title>Dossier {file.case.reference}" in page
+    assert f'data-testid="case-heading">Dossier {file.case.reference}</h1>' in page
+    owner = make_user("case_owner", organisation="oost-brabant")
+    police = (
+        _client(owner).get(reverse("workprocesses:case-detail", args=[file.police_case.pk])).content.decode()
+    )
+    assert f'data-testid="case-heading">Zaak {file.police_case.reference}</h1>' in police
+
+
+def test_a_partner_sees_how_many_requests_wait_and_the_most_urgent_first(make_user: Any, eva: Any) -> None:
+    """The start page counts the open requests and those past their term; the list puts those past their
+    term first, then those of acute files, then the nearest deadline."""
+    first = send_to_zsm(make_user, "PL0600-ZSM-1")[0]
+    acute = send_to_zsm(make_user, "PL0600-ZSM-2", suspect=BART, victim=ILSE)[0]
+    ZsmFile.objects.filter(pk=acute.pk).update(urgency_rank=0)
+    further = request_add(
+        first, partner="victim_support", question="Is er een contactverbod nodig?", actor=eva
+    )
+    PartnerRequest.objects.filter(pk=further.pk).update(due_at=timezone.now() - timedelta(minutes=5))
+    normal = first.requests.get(partner="victim_support", question="")
+    urgent = acute.requests.get(partner="victim_support")
+    assert normal.due_at < urgent.due_at  # the nearest deadline alone would list the acute file's second
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    listed = client.get(reverse("prosecution:requests")).context["rows"]
+    assert [row["pk"] for row in listed] == [further.pk, urgent.pk, normal.pk]
+    assert [row["acute"] for row in listed] == [False, True, False]
+    home = client.get(reverse("home")).content.decode()
+    link = home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0]
+    assert link.strip() == "Verzoeken van de ZSM-tafel: 3 open, binnen enkele uren beantwoorden"
+    late = home.split('data-testid="home-requests-late">', 1)[1].split("</strong>", 1)[0]
+    assert late == "1 over de termijn"
+    # Answered, it no longer counts; nothing past its term: no warning.
+    request_answer(
+        further,
+        actor=make_user("victim_support", organisation="slachtofferhulp-nederland"),
+        answer={"contacted": "no", "question_answer": "Nog niet bekend."},
+    )
+    home = client.get(reverse("home")).content.decode()
+    assert re.search(r"\b2\b", home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0])
+    assert 'data-testid="home-requests-late"' not in home
+
+
+def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
+    make_user: Any, eva: Any, file: Any
+) -> None:
+    further = request_add(file, partner="probation", question="Heeft hij een meldplicht elders?", actor=eva)
+    client = _client(make_user("probation", organisation="reclassering-nederland"))
+    url = reverse("prosecution:request", args=[further.pk])
+    assert 'name="question_answer"' in client.get(url).content.decode()
+    standard = file.requests.get(partner="probation", question="")
+    # The standard request asks no such question.
+    assert (
+        'name="question_answer"'
+        not in client.get(reverse("prosecution:request", args=[standard.pk])).content.decode()
+    )
+    # Left empty: said at its field, nothing stored.
+    page = client.post(url, {"known": "yes", "supervised": "yes", "advice": "zsm"}).content.decode()
+    assert _error(page, "question_answer") == "Beantwoord de vraag van de tafel."
+    further.refresh_from_db()
+    assert further.answered_at is None
+    client.post(
+        url,
+        {
+            "known": "yes",
+            "supervised": "yes",
+            "advice": "zsm",
+            "note": "toezicht loopt",
+            "question_answer": "Ja, wekelijks in Eindhoven.",
+        },
+    )
+    further.refresh_from_db()
+    assert further.answer["question_answer"] == "Ja, wekelijks in Eindhoven."
+    assert further.answer["note"] == "toezicht loopt"
+    # Shown to the partner and on the file, next to the question.
+    answered = client.get(url).content.decode()
+    assert "Ja, wekelijks in Eindhoven." in answered.split('data-testid="request-question-answer">', 1)[1]
+    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    asked = page.split("Heeft hij een meldplicht elders?", 1)[1]
+    shown = asked.split('data-testid="zsm-question-answer">', 1)[1].split("</p>", 1)[0]
+    assert "Ja, wekelijks in Eindhoven." in shown
+    # In the same request's block, before the next request (if any).
+    assert 'data-testid="zsm-question-answer"' in asked.split('data-testid="zsm-request"', 1)[0]
+    # The service refuses the answer to a question that was not asked, and requires one that was.
+    with pytest.raises(FileRefused) as refused:
+        request_answer(standard, actor=eva, answer={"known": "no", "advice": "zsm", "question_answer": "x"})
+    assert refused.value.field == "question_answer"
