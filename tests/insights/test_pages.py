@@ -323,8 +323,7 @@ def test_the_page_says_when_it_was_counted_how_often_and_what_is_not_counted_yet
     settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
     assert said() == (
         f"Last updated on {at}: the figures show the register as it was then. Nothing here counts them "
-        "again by itself: what is registered later shows only once an administrator counts again "
-        "(manage.py insights_refresh)."
+        "again by itself: what is registered later shows only once an administrator has them counted again."
     )
     settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = 5
     assert said().endswith(
