@@ -964,12 +964,18 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     if police_case is None:
         return
     rules = chain_rules()
-    if became_acute and rules.protocol.acute_unsafety.alert == "police_case_owner":
+    if (
+        became_acute
+        and police_case.closed_at is None
+        and rules.protocol.acute_unsafety.alert == "police_case_owner"
+    ):
+        # As any other feedback (below): the owner of the open police case, else the role that works its
+        # unit's queue (whoever takes the case on gets it); a closed police case keeps it on its panel only.
         alert_for_case_owner(
             police_case,
             kind="vt_acute",
             message=ACUTE_MESSAGE,
-            fallback_role=Role.CASE_OWNER,
+            fallback_role=queue_role(definition_of(police_case.process_version)),
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
