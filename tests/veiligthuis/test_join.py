@@ -65,7 +65,10 @@ def test_later_registrations_of_the_pair_join_its_open_notification_and_the_hand
     # Its history says so, one line per registration.
     lines = list(case.events.filter(kind=EventKind.REGISTRATION).order_by("at", "id"))
     assert [line.detail["registrations"] for line in lines] == [[second.pk], [breach.pk]]
-    assert breach.reference in lines[1].detail["desk_note"]
+    note = lines[1].detail["desk_note"]  # in the installation's language
+    assert (
+        note.startswith(f"Nieuwe registratie {breach.reference} van de politie van ") and "toegevoegd" in note
+    )
     page = Client()
     page.force_login(assessor)
     html = page.get(f"/zaken/{case.pk}/").content.decode()
@@ -110,7 +113,7 @@ def test_a_registration_of_the_pair_takes_over_a_notification_that_waited_past_i
     assert old.registration == old_registration and not old.open and old.taken_over_by == new
     assert old.assessed_at is None  # its close is no assessment
     assert new.open and new.radar_class == old.radar_class == "first"
-    assert new.case.events.filter(reason__contains=old.case.reference).exists()
+    assert new.case.events.filter(reason__contains=f"Neemt melding {old.case.reference} over").exists()
     assert Alert.objects.filter(kind="vt_handoff_takes_over", case=new.case).exists()
 
 
