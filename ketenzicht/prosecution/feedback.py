@@ -244,6 +244,8 @@ def vt_information_arrived(vt_case: Case) -> None:
     waiting = ZsmFile.objects.filter(open=True, vt_information_at__isnull=True).filter(
         Q(police_case_id=notification["police_case_id"])
         | Q(case__registrations__id=notification["registration_id"])
+        # registrations that joined the notification of their pair
+        | Q(case__registrations__in=vt_case.registrations.values("pk"))
     )
     with translation.override(settings.LANGUAGE_CODE):
         note = gettext(VT_IN_NOTE) % {

@@ -63,6 +63,9 @@ class Protocol(_Strict):
     # Working days after the day a notification's assessment term passed during which a new hand-off of its
     # registration still joins it; after them a new notification takes it over (services.being_worked).
     takeover_grace_working_days: int = Field(ge=0, le=20, strict=True)
+    # Days within which a new police registration about the pair of an open notification joins it (or takes
+    # it over) instead of opening its own (services.notifications_route); an older one is history.
+    join_recent_days: int = Field(gt=0, le=60, strict=True)
     acute_unsafety: Alerted
     feedback: Alerted
     no_feedback: Alerted

@@ -244,10 +244,16 @@ def feedback_for_police_case(case: Case) -> list[Notification]:
 def notifications_about(police_case_id: int, registration_ids: Any) -> QuerySet[Notification]:
     """The notifications a police case made or its registrations were routed as, not forwarded away
     (`registration_ids`: a list or a subquery): what Veilig Thuis knows of that case, for the desks that
-    follow it (the ZSM table)."""
-    return Notification.objects.filter(
-        Q(police_case_id=police_case_id) | Q(registration_id__in=registration_ids)
-    ).exclude(outcome="forwarded")
+    follow it (the ZSM table); a registration that joined the notification of its pair counts as its own."""
+    return (
+        Notification.objects.filter(
+            Q(police_case_id=police_case_id)
+            | Q(registration_id__in=registration_ids)
+            | Q(case__registrations__in=registration_ids)
+        )
+        .exclude(outcome="forwarded")
+        .distinct()
+    )
 
 
 # --- timeliness ------------------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
     HANDOFF_JOINED,
     CaseToOpen,
+    case_add_registrations,
     case_assign_owner,
     case_close_taken_over,
     case_record,
@@ -52,6 +53,7 @@ from .engine.routing import (
     notified_persons,
     routing_municipality,
     routing_reasons,
+    suspect_victim_pairs,
 )
 from .handover import handover_text, handover_told
 from .models import Notification, Origin
@@ -440,10 +442,17 @@ def _title(suspect: str, victim: str, reference: str) -> str:
 def notifications_route(
     registration_ids: Sequence[int], *, actor: User | None = None, at: datetime | None = None
 ) -> list[Notification]:
-    """The intake step: notify Veilig Thuis of every new registration a routing reason names (one
-    notification per registration and organisation while it is open), then alert the assessors of open
-    notifications whose persons a new police registration names with rising risk. In the caller's
-    transaction."""
+    """The intake step: notify Veilig Thuis of every new registration a routing reason names, then alert the
+    assessors of open notifications whose persons a new police registration names with rising risk. In the
+    caller's transaction.
+
+    One notification per suspect-victim pair while Veilig Thuis works it: a registration naming a pair of an
+    open notification at the organisation it is routed to (`pair_notifications`) joins it while it is being
+    worked (`being_worked`, the hand-off's rule): the registration is added to its case and disclosed, its
+    history says so, and the inbox marks it as having new information from the police (`_join_registration`).
+    One that waited past its term and the grace after it without an assessment is taken over by a new
+    notification of the registration instead (`_take_over`). A registration is notified once per
+    organisation while its notification is open (joined or notified)."""
     rules = chain_rules()
     now = at or timezone.now()
     facts = registration_facts(registration_ids)
@@ -453,35 +462,221 @@ def notifications_route(
     }
     routed = [pk for pk in sorted(facts, key=lambda pk: (registered[pk], pk)) if reasons[pk]]
     police = police_cases_of(facts)
-    # What the loop needs, read once for the batch: the deciding municipalities, the open notifications.
+    # What the loop needs, read once for the batch: the deciding municipalities, the open notifications of
+    # these registrations (notified or joined), those of their pairs.
     municipalities = municipalities_for(
         routing_municipality(facts[pk], rules.routing.route_by) for pk in routed
     )
     already = set(
-        Notification.objects.filter(registration_id__in=routed, open__in=[True]).values_list(
-            "organisation_id", "registration_id"
-        )
+        Case.registrations.through.objects.filter(
+            registration_id__in=routed, case__vt_notification__open=True
+        ).values_list("case__vt_notification__organisation_id", "registration_id")
     )
+    pairs = {pk: suspect_victim_pairs(facts[pk]) for pk in routed}
+    open_of_pairs = pair_notifications({person for pk in routed for pair in pairs[pk] for person in pair})
     wanted: list[ToNotify] = []
+    wanted_persons: list[frozenset[int]] = []
+    joins: list[
+        tuple[Notification | int, int]
+    ] = []  # (open notification, or index in `wanted`; registration)
+    takes_over: dict[int, Notification] = {}  # index in `wanted`: the open notification it takes over
     for pk in routed:
         organisation, municipality = vt_organisation_for(facts[pk], rules, municipalities)
         if organisation is None or (organisation.pk, pk) in already:
             continue
         # The police notify as they register: a registration of the past (an import of history) was
         # notified then.
+        received = min(registered[pk], now)
+        # An import of history is notified as it came (`protocol.join_recent_days`).
+        named = pairs[pk] if (now - registered[pk]).days < rules.protocol.join_recent_days else frozenset()
+        pending = next(
+            (
+                i
+                for i in reversed(range(len(wanted)))
+                if wanted[i].organisation.pk == organisation.pk
+                and any(set(pair) <= wanted_persons[i] for pair in named)
+            ),
+            None,
+        )
+        if pending is not None:  # notified in this batch: being worked
+            joins.append((pending, pk))
+            continue
+        existing = next(
+            (
+                n
+                for n, persons in open_of_pairs
+                if n.organisation_id == organisation.pk
+                and n.received_at <= received
+                and n.pk not in takes_over.values()
+                and any(set(pair) <= persons for pair in named)
+            ),
+            None,
+        )
+        if existing is not None and being_worked(existing, at=received, rules=rules):
+            joins.append((existing, pk))
+            continue
+        if existing is not None:
+            takes_over[len(wanted)] = existing
         wanted.append(
             ToNotify(
                 facts[pk],
                 organisation,
                 municipality,
-                at=min(registered[pk], now),
+                at=received,
                 reasons=reasons[pk],
                 police_case=police.get(pk),
             )
         )
+        wanted_persons.append(frozenset(notified_persons(facts[pk])))
     opened = notifications_open(wanted, origin=Origin.ROUTING, actor=actor)
+    for index, old in takes_over.items():
+        _routing_takes_over(old, by=opened[index], actor=actor, rules=rules)
+    for target, pk in joins:
+        notification = opened[target] if isinstance(target, int) else target
+        _join_registration(
+            notification,
+            facts[pk],
+            police_case=police.get(pk),
+            at=min(registered[pk], now),
+            actor=actor,
+            rules=rules,
+        )
     _rising_risk(facts, police, registered, rules, at=now, opened={n.case_id for n in opened})
     return opened
+
+
+def pair_notifications(persons: Iterable[int]) -> list[tuple[Notification, frozenset[int]]]:
+    """The open notifications naming any of these persons, each with those of them it names, the latest
+    received first: two queries."""
+    persons_of: dict[int, set[int]] = defaultdict(set)
+    for case_id, person in Case.persons.through.objects.filter(
+        person_id__in=sorted(set(persons)), case__vt_notification__open=True
+    ).values_list("case_id", "person_id"):
+        persons_of[case_id].add(person)
+    if not persons_of:
+        return []
+    found = Notification.objects.filter(case_id__in=list(persons_of), open=True).select_related(
+        "case", "case__owner", "case__process_version", "organisation"
+    )
+    return [(n, frozenset(persons_of[n.case_id])) for n in found.order_by("-received_at", "-case_id")]
+
+
+JOINED_REGISTRATION_NOTE = gettext_noop(
+    "New police registration %(registration)s of %(when)s added: it names the suspect and the victim of this "
+    "notification."
+)
+
+
+def _add_registration(
+    notification: Notification,
+    facts: RegistrationFacts,
+    *,
+    at: datetime,
+    actor: User | None,
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Add a registration about the notification's suspect-victim pair to its case (one "registration
+    added" line saying so), disclose it to the organisation and add the persons it names."""
+    registration = Registration.objects.get(pk=facts.id)
+    definition = definition_of(notification.case.process_version)
+    case = case_add_registrations(
+        notification.case,
+        [registration],
+        actor=actor,
+        reassess_unless_in=tuple(definition.states),  # a desk of its own: no screening's "reassess"
+        at=at,
+        detail={
+            "desk_note": _in_installation_language(
+                JOINED_REGISTRATION_NOTE,
+                registration=registration.reference,
+                when=f"{timezone.localtime(registration.registered_at or at):%d-%m-%Y}",
+            )
+        },
+        data=data,
+    )
+    Disclosure.objects.get_or_create(
+        registration=registration,
+        organisation_id=notification.organisation_id,
+        purpose=DISCLOSURE_PURPOSE,
+        ended_at__isnull=True,
+        defaults={"reference": case.reference, "created_at": at},
+    )
+    Case.persons.through.objects.bulk_create(
+        [Case.persons.through(case_id=case.pk, person_id=p) for p in notified_persons(facts)],
+        ignore_conflicts=True,
+    )
+    notification.case = case
+    return case
+
+
+def _join_registration(
+    notification: Notification,
+    facts: RegistrationFacts,
+    *,
+    police_case: Case | None,
+    at: datetime,
+    actor: User | None,
+    rules: ChainRules,
+) -> None:
+    """A later police registration about the notification's suspect-victim pair joins it (routing): added to
+    its case (`_add_registration`), the inbox marks it as having new information from the police, feedback
+    goes to the registration's police case when it had none, and a higher urgency of the police counts for
+    the term of an assessment still to come. No notification of its own: the figures count the one it
+    joined (docs/veiligthuis.md)."""
+    changes: dict[str, Any] = {"news": True, "news_at": at}
+    if notification.police_case_id is None and police_case is not None:
+        changes.update(police_case=police_case, feedback_due_at=_feedback_due(at, rules))
+    urgency = _urgency_of(police_case)
+    raise_urgency = bool(
+        urgency and notification.case.state == "received" and rank_of(urgency) < notification.urgency_rank
+    )
+    if raise_urgency:
+        changes["urgency_rank"] = rank_of(urgency)
+    # Before the case changes: the desk's row kept in step with it reads these.
+    Notification.objects.filter(pk=notification.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(notification, name, value)
+    _add_registration(
+        notification,
+        facts,
+        at=at,
+        actor=actor,
+        data={"urgency_provisional": urgency} if raise_urgency else None,
+    )
+
+
+TAKES_OVER_PAIR_NOTE = gettext_noop(
+    "Takes over notification %(notification)s about the same suspect and victim, which waited past its term "
+    "(%(due)s) without a safety assessment."
+)
+
+
+def _routing_takes_over(
+    old: Notification, *, by: Notification, actor: User | None, rules: ChainRules
+) -> None:
+    """A registration about the pair of `old`, which waited past its term and the grace after it without an
+    assessment, opened `by`: it takes `old` over (as a police hand-off does), with its radar (the same
+    persons' history) and the information the police handed over on it."""
+    assert old.case.deadline_at is not None  # waited past it
+    changes: dict[str, Any] = {"radar_class": old.radar_class, "radar": old.radar}
+    if old.handovers:
+        changes.update(handovers=old.handovers, news=True, news_at=by.received_at)
+    Notification.objects.filter(pk=by.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(by, name, value)
+    case_record(
+        by.case,
+        values={},
+        actor=actor,
+        expected_version=None,
+        note=_in_installation_language(
+            TAKES_OVER_PAIR_NOTE,
+            notification=old.case.reference,
+            due=deadline_text(old.case.deadline_at),
+        ),
+        at=by.received_at,
+    )
+    _take_over(old, by=by, police_case=None, at=by.received_at)
 
 
 def _rising_risk(
@@ -563,6 +758,14 @@ TAKES_OVER_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new hand-off from the police (police case %(police_case)s). It takes "
     "over notification %(old)s, which waited past its term without a safety assessment."
 )
+TAKEN_OVER_BY_REGISTRATION_NOTE = gettext_noop(
+    "A new police registration names the suspect and the victim of this notification while it still waited "
+    "past its term for its safety assessment: notification %(notification)s takes it over."
+)
+TAKES_OVER_BY_REGISTRATION_MESSAGE = gettext_noop(
+    "Notification %(notification)s: a new police registration about the suspect and the victim of "
+    "notification %(old)s, which waited past its term without a safety assessment. It takes that one over."
+)
 JOINED_MESSAGE = gettext_noop(
     "Notification %(notification)s: new information from the police (police case %(police_case)s). See what "
     "was handed over on the notification."
@@ -618,11 +821,23 @@ def handoff_target(police_case: Case) -> HandoffTarget | None:
     organisation, municipality = vt_organisation_for(facts, chain_rules())
     if organisation is None:
         return None
+    # The open notification of the registration (notified, or joined later), else of its suspect-victim pair.
     existing = (
-        Notification.objects.filter(organisation=organisation, registration=latest, open=True)
-        .select_related("case", "case__owner", "organisation")
+        Notification.objects.filter(organisation=organisation, case__registrations=latest, open=True)
+        .select_related("case", "case__owner", "case__process_version", "organisation")
+        .order_by("-received_at", "-case_id")
         .first()
     )
+    if existing is None:
+        pairs = suspect_victim_pairs(facts)
+        existing = next(
+            (
+                n
+                for n, persons in pair_notifications({p for pair in pairs for p in pair})
+                if n.organisation_id == organisation.pk and any(set(pair) <= persons for pair in pairs)
+            ),
+            None,
+        )
     return HandoffTarget(facts, organisation, municipality, existing)
 
 
@@ -645,6 +860,8 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     told = handover_told(handoff, police_case)
     existing = target.open
     if existing is not None and being_worked(existing, at=at, rules=rules):
+        if not existing.case.registrations.filter(pk=target.facts.id).exists():  # joins its pair's
+            _add_registration(existing, target.facts, at=at, actor=actor)
         return _join(existing, handoff=handoff, police_case=police_case, told=told, actor=actor, rules=rules)
     if existing is not None:  # the database keeps one open notification per registration: this one first
         Notification.objects.filter(pk=existing.pk).update(open=False)
@@ -745,11 +962,12 @@ def _join(
     return existing
 
 
-def _take_over(old: Notification, *, by: Notification, police_case: Case, at: datetime) -> None:
+def _take_over(old: Notification, *, by: Notification, police_case: Case | None, at: datetime) -> None:
     """`old` waited past its term without an assessment: it closes, taken over by `by` (its owner, still
     with the organisation, owns `by`); the police case's alert that no feedback came on it is settled, and
     its history says why. Marked taken over before its case closes, so that the desk's row in step with the
-    case (`sync_notification`) does not count the close as its assessment."""
+    case (`sync_notification`) does not count the close as its assessment. `police_case`: the one whose
+    hand-off took it over (None: a new registration of its pair, routed)."""
     Notification.objects.filter(pk=old.pk).update(taken_over_by=by)
     old.taken_over_by = by
     case_close_taken_over(
@@ -758,7 +976,9 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case, at: da
         actor=None,
         note=_in_installation_language(
             TAKEN_OVER_NOTE, police_case=police_case.reference, notification=by.case.reference
-        ),
+        )
+        if police_case is not None
+        else _in_installation_language(TAKEN_OVER_BY_REGISTRATION_NOTE, notification=by.case.reference),
         at=at,
     )
     owner = old.case.owner
@@ -769,7 +989,7 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case, at: da
         owner = None
     alert_raise(
         kind="vt_handoff_takes_over",
-        message=TAKES_OVER_MESSAGE,
+        message=TAKES_OVER_MESSAGE if police_case is not None else TAKES_OVER_BY_REGISTRATION_MESSAGE,
         organisation=by.organisation,
         case=by.case,
         recipient=owner,
@@ -777,14 +997,16 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case, at: da
         params={
             "notification": by.case.reference,
             "old": old.case.reference,
-            "police_case": police_case.reference,
+            **({"police_case": police_case.reference} if police_case is not None else {}),
         },
         at=at,
     )
     # The police case the old notification fed back to (the routing's may be another than this one).
     told = police_case
-    if old.police_case_id and old.police_case_id != police_case.pk:
+    if old.police_case_id and (police_case is None or old.police_case_id != police_case.pk):
         told = Case.objects.select_related("organisation").get(pk=old.police_case_id)
+    if told is None:
+        return
     settled = alerts_settle_reason_gone(
         told, kinds=[NO_FEEDBACK_KIND], params={"notification": old.case.reference}, at=at
     )
@@ -857,10 +1079,16 @@ def notification_forward(
     if not reason.strip():
         raise ForwardRefused("reason")
     at = timezone.now()
+    # The registrations that joined it (of its suspect-victim pair) go with it.
+    joined = list(
+        notification.case.registrations.exclude(pk=notification.registration_id)
+        .order_by("registered_at", "id")
+        .values_list("pk", flat=True)
+    )
     with transaction.atomic():
         case_take(notification.case, "forward", actor=actor, expected_version=None, reason=reason, at=at)
         Disclosure.objects.filter(
-            registration=notification.registration,
+            registration_id__in=[notification.registration_id, *joined],
             organisation_id=notification.organisation_id,
             purpose=DISCLOSURE_PURPOSE,
             ended_at__isnull=True,
@@ -878,6 +1106,8 @@ def notification_forward(
             forwarded_from=notification,
             at=at,
         )
+        for facts in registration_facts(joined).values():
+            _add_registration(forwarded, facts, at=at, actor=actor)
         if notification.handovers:  # what the police told goes with it, new to the organisation it reaches
             forwarded.handovers, forwarded.news, forwarded.news_at = notification.handovers, True, at
             forwarded.save(update_fields=["handovers", "news", "news_at"])
@@ -964,12 +1194,18 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     if police_case is None:
         return
     rules = chain_rules()
-    if became_acute and rules.protocol.acute_unsafety.alert == "police_case_owner":
+    if (
+        became_acute
+        and police_case.closed_at is None
+        and rules.protocol.acute_unsafety.alert == "police_case_owner"
+    ):
+        # As any other feedback (below): the owner of the open police case, else the role that works its
+        # unit's queue (whoever takes the case on gets it); a closed police case keeps it on its panel only.
         alert_for_case_owner(
             police_case,
             kind="vt_acute",
             message=ACUTE_MESSAGE,
-            fallback_role=Role.CASE_OWNER,
+            fallback_role=queue_role(definition_of(police_case.process_version)),
             params={"organisation": notification.organisation.name, "notification": case.reference},
             at=now,
         )
@@ -1142,7 +1378,11 @@ def radar_rebuild(*, chunk: int = 2_000) -> int:
 def notifications_rebuild(*, at: datetime | None = None) -> int:
     """Route the registrations of the register that a reason names and that no notification covers yet
     (after a rule change, or for a register loaded before this desk). How many notifications were opened."""
-    covered = set(Notification.objects.values_list("registration_id", flat=True))
+    covered = set(Notification.objects.values_list("registration_id", flat=True)) | set(
+        Case.registrations.through.objects.filter(case__vt_notification__isnull=False).values_list(
+            "registration_id", flat=True
+        )
+    )  # notified, or joined to the notification of its pair
     ids = [
         pk
         for pk in Registration.objects.filter(source__in=chain_rules().routing.sources)

@@ -27,6 +27,8 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 pytestmark = pytest.mark.django_db
 
 NEIGHBOUR = {"given_names": "Kees", "surname": "Jansen", "birth_date": "1970-02-02", "sex": "M"}
+# Marco's new partner: another pair with him, so another notification.
+SANNE = {"given_names": "Sanne", "surname": "Bakker", "birth_date": "1992-11-11", "sex": "F"}
 
 
 def _recent(days: int = 0) -> str:
@@ -69,12 +71,14 @@ def test_a_second_notification_while_the_first_is_assessed_is_during_involvement
     make_user: Callable[..., Any],
 ) -> None:
     take_in("PL0600-VT-4", MARCO, LOTTE, registered_at=_recent(10))
-    take_in("PL0600-VT-5", MARCO, LOTTE, registered_at=_recent(5))
+    take_in("PL0600-VT-5", MARCO, SANNE, registered_at=_recent(5))  # another pair: its own notification
     first, second = Notification.objects.order_by("received_at")
     assert second.radar_class == "during_assessment"
-    assert second.radar["involved_in"] == first.case_id and sorted(second.radar["known"]) == sorted(
-        first.case.persons.values_list("pk", flat=True)
+    marco = set(first.case.persons.values_list("pk", flat=True)) & set(
+        second.case.persons.values_list("pk", flat=True)
     )
+    assert second.radar["involved_in"] == first.case_id and second.radar["known"] == sorted(marco)
+    assert len(marco) == 1
     assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
     case_take(
         first.case,
@@ -326,7 +330,7 @@ def test_acute_unsafety_is_still_the_assessment_and_a_forwarded_one_is_not_histo
     assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost")
     case_take(first.case, "declare_acute", actor=assessor, expected_version=None,
               values={"acute_actions": "opvang"})  # fmt: skip
-    take_in("PL0600-VT-18", MARCO, LOTTE, registered_at=_recent(1))
+    take_in("PL0600-VT-18", MARCO, SANNE, registered_at=_recent(1))
     second = Notification.objects.order_by("received_at").last()
     assert second is not None and second.radar_class == "during_assessment"
     notification_forward(
@@ -360,7 +364,7 @@ def test_the_terms_are_settings_in_working_or_calendar_days() -> None:
         WORK_PROCESS_DEADLINES={"vt_assessment": {"amount": 5, "unit": "calendar_days"}},
         VT_PROTOCOL_TERMS={"vt_feedback": {"amount": 10, "unit": "working_days"}},
     ):
-        take_in("PL0600-VT-21", MARCO, LOTTE, registered_at=friday)
+        take_in("PL0600-VT-21", SANNE, LOTTE, registered_at=friday)
     calendar = Notification.objects.exclude(pk=working.pk).get()
     assert calendar.assessment_due_at is not None and calendar.feedback_due_at is not None
     assert (

@@ -153,3 +153,48 @@ def test_feedback_on_a_police_case_closed_meanwhile_alerts_nobody(make_user: Cal
     notification.refresh_from_db()
     assert notification.outcome == "investigation" and notification.feedback_at is not None
     assert not Alert.objects.filter(kind="vt_feedback").exists()
+
+
+def test_acute_unsafety_without_a_police_case_owner_alerts_the_queue_and_follows_whoever_takes_it(
+    make_user: Callable[..., Any],
+) -> None:
+    """The walk: acute unsafety on a notification whose police case had no owner alerted the unit's case
+    owners, not the screeners who work the queue (as the other feedback does)."""
+    take_in("PL0600-FB-14", BART, ILSE, registered_at=timezone.now().isoformat())
+    notification = Notification.objects.select_related("police_case", "case").get()
+    police_case = notification.police_case
+    assert police_case is not None and police_case.owner is None
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "declare_acute", actor=assessor, expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )  # fmt: skip
+    [alert] = alert_list_for_user(user=screener)
+    assert (alert.kind, alert.case, alert.role) == ("vt_acute", police_case, "case_screener")
+    assert not alert_list_for_user(user=owner).exists()
+    case_assign_owner(police_case, owner=screener, actor=screener, expected_version=None)
+    alert.refresh_from_db()
+    assert alert.recipient == screener
+
+
+def test_acute_unsafety_on_a_police_case_closed_meanwhile_alerts_nobody(
+    make_user: Callable[..., Any],
+) -> None:
+    """Nobody works a closed police case: the acute unsafety stays on its panel, nobody is alerted."""
+    take_in("PL0600-FB-15", BART, ILSE, registered_at=timezone.now().isoformat())
+    notification = Notification.objects.select_related("police_case", "case").get()
+    assert notification.police_case is not None
+    screener = make_user("case_screener")
+    case_take(
+        notification.police_case, "no_further_action", actor=screener, expected_version=None,
+        reason="Geen strafbaar feit.",
+    )  # fmt: skip
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "declare_acute", actor=assessor, expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )  # fmt: skip
+    notification.refresh_from_db()
+    assert notification.unsafety == "acute" and notification.feedback_at is not None
+    assert not Alert.objects.filter(kind="vt_acute").exists()

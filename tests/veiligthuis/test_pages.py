@@ -21,6 +21,9 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
 
+# Marco's new partner: another pair with him, so a notification of its own.
+SANNE = {"given_names": "Sanne", "surname": "Bakker", "birth_date": "1992-11-11", "sex": "F"}
+
 
 def _client(user: Any) -> Client:
     client = Client()
@@ -79,7 +82,7 @@ def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) 
     take_in(
         "PL0600-P-2",
         MARCO,
-        LOTTE,
+        SANNE,  # another pair: its own notification
         registered_at=timezone.now().isoformat(),
         offences=["285"],
         summary="Hij dreigde haar te vermoorden met een mes.",
@@ -300,7 +303,7 @@ def test_the_team_lead_sees_who_holds_what_and_the_assessor_does_not(make_user: 
     from ketenzicht.workprocesses.services import case_assign_owner
 
     take_in("PL0600-P-4", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=30)).isoformat())
-    take_in("PL0600-P-5", MARCO, LOTTE, registered_at=timezone.now().isoformat())
+    take_in("PL0600-P-5", MARCO, SANNE, registered_at=timezone.now().isoformat())
     assessor = make_user("vt_assessor", organisation="vt-brabant-noordoost", username="fatma")
     old = Notification.objects.order_by("received_at").first()
     assert old is not None

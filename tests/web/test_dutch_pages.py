@@ -548,7 +548,7 @@ def world(db: Any) -> dict[str, int]:
     )
     assert signal is not None and review is not None
     # Both registrations of the pair were notified to Veilig Thuis; the first is found acutely unsafe, which
-    # alerts the police (the pair's case has no owner yet: the case owners of the unit).
+    # alerts the police (the pair's case has no owner yet: the screeners who work the unit's queue).
     acute, notification = Notification.objects.select_related("case").order_by("received_at")[:2]
     case_take(
         acute.case,

@@ -100,3 +100,14 @@ def notified_persons(facts: RegistrationFacts) -> list[int]:
     return sorted(
         {m.person for m in facts.mentions if m.person is not None and m.role not in ("reporter", "witness")}
     )
+
+
+def suspect_victim_pairs(facts: RegistrationFacts) -> frozenset[tuple[int, int]]:
+    """The (suspect, victim) pairs of linked persons a registration names: a later registration naming a pair
+    of an open notification at the same Veilig Thuis organisation joins it (services.notifications_route)."""
+    return frozenset(
+        (s.person, v.person)
+        for s in facts.with_role(SUSPECT)
+        for v in facts.with_role(VICTIM)
+        if s.person is not None and v.person is not None and s.person != v.person
+    )
