@@ -298,9 +298,12 @@ def _read(
     if not registration_ids:
         return _Read([])
     breaches: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+    # registration -> the pairs it breaches a measure of, in the order judged
+    breached: dict[int, dict[tuple[int, int], None]] = defaultdict(dict)
     for pk, judged in breaches_judge(registration_ids, linked=linked).items():
         for breach in judged:
             for protected in breach.protected:
+                breached[pk][(breach.suspect, protected)] = None
                 refs = breaches[(pk, breach.suspect, protected)]
                 if breach.measure not in refs:
                     refs.append(breach.measure)
@@ -338,7 +341,6 @@ def _read(
             for suspect in dict.fromkeys(suspects.get(pk, ()))
             for victim in dict.fromkeys(victims.get(pk, ()))
         ]
-        breached = [(suspect, victim) for (of, suspect, victim) in breaches if of == pk]
         pairs = tuple(
             PairFacts(
                 suspect,
@@ -347,7 +349,7 @@ def _read(
                 frozenset(signals.get((suspect, victim), ())),
                 frozenset(breaches.get((pk, suspect, victim), ())),
             )
-            for suspect, victim in dict.fromkeys([*named, *breached])
+            for suspect, victim in dict.fromkeys([*named, *breached.get(pk, ())])
         )
         read.facts.append((pk, unit_id, Facts(source, kind, frozenset(offences.get(pk, ())), pairs)))
     evidence_rows.sort(key=lambda r: (_moment(r[4]), r[2]))
