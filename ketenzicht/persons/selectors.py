@@ -17,7 +17,7 @@ from .models import Person
 MAX_MERGE_HOPS = 20
 
 
-def _merged_to(person_ids: set[int]) -> dict[int, int]:
+def persons_merged_to(person_ids: set[int]) -> dict[int, int]:
     """Each of `person_ids` to the person it is part of now (itself when not merged): a case or a measure
     keeps the id it was opened on, the person's mentions follow the merge. One query per merge hop."""
     now = {pk: pk for pk in person_ids}
@@ -47,7 +47,7 @@ def person_list_names(
     wanted = {pk for pk in person_ids if pk is not None}
     if not wanted:
         return {}
-    now = _merged_to(wanted)
+    now = persons_merged_to(wanted)
     rows = PersonMention.objects.filter(
         link__person_id__in=set(now.values()), registration__in=registrations.values("pk")
     ).values_list(

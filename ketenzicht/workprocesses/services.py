@@ -20,6 +20,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, anyone_else_with_role
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import persons_merged_to
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.ui.formats import deadline as deadline_text
 
@@ -284,17 +285,6 @@ def case_add_registrations(
     return current
 
 
-def _root_of(person_id: int) -> int:
-    """The person a merged person now is part of (itself when not merged)."""
-    seen = {person_id}
-    above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
-    while above is not None and above not in seen:
-        person_id = above
-        seen.add(above)
-        above = Person.objects.filter(pk=person_id).values_list("merged_into_id", flat=True).first()
-    return person_id
-
-
 def _persons_of(registrations: Sequence[Registration]) -> list[int]:
     """The suspects and victims of these registrations, as linking knows them (a merged person as the
     person it was merged into), in the order they are written."""
@@ -303,12 +293,9 @@ def _persons_of(registrations: Sequence[Registration]) -> list[int]:
         role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
         link__isnull=False,
     ).order_by("registration__registered_at", "id")
-    found: list[int] = []
-    for person_id in linked.values_list("link__person_id", flat=True):
-        person_id = _root_of(person_id)
-        if person_id not in found:
-            found.append(person_id)
-    return found
+    written = list(linked.values_list("link__person_id", flat=True))
+    now = persons_merged_to(set(written))
+    return list(dict.fromkeys(now[pk] for pk in written))
 
 
 def _names_of_persons(case: Case, persons: Sequence[int]) -> str:
@@ -320,8 +307,10 @@ def _names_of_persons(case: Case, persons: Sequence[int]) -> str:
         role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
         link__isnull=False,
     ).order_by("registration__registered_at", "id")
-    for mention in mentions.select_related("link"):
-        names.setdefault(_root_of(mention.link.person_id), mention.display_name)
+    found = list(mentions.select_related("link"))
+    now = persons_merged_to({mention.link.person_id for mention in found})
+    for mention in found:
+        names.setdefault(now[mention.link.person_id], mention.display_name)
     return ", ".join(names.get(pk) or str(Person(pk=pk)) for pk in persons)
 
 
@@ -357,7 +346,9 @@ def case_add_registrations_by_user(
         added = [registration for registration in registrations if registration.pk not in present]
         if not added:
             raise Refused("registration_present")
-        known = list(dict.fromkeys(_root_of(pk) for pk in current.persons.values_list("pk", flat=True)))
+        held = list(current.persons.values_list("pk", flat=True))
+        now = persons_merged_to(set(held))
+        known = list(dict.fromkeys(now[pk] for pk in held))
         _refuse_unrelated(current, added, known)
         current = case_add_registrations(
             current,
