@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -98,8 +99,9 @@ def decision_step_note(case: Case, transition: str) -> str | None:
         "requests": "; ".join(
             due % {"request": _named([r]), "due": formats.deadline(r.due_at)} for r in waiting
         ),
-        "answered": PartnerRequest.objects.filter(file_id=case.pk, answered_at__isnull=False).count(),
-        "all": PartnerRequest.objects.filter(file_id=case.pk).count(),
+        **PartnerRequest.objects.filter(file_id=case.pk).aggregate(
+            answered=Count("pk", filter=Q(answered_at__isnull=False)), all=Count("pk")
+        ),
     }
 
 

@@ -85,17 +85,22 @@ FEEDBACK_MESSAGE = gettext_noop(
 FEEDBACK_WORDS = "vt_feedback"
 
 
-def feedback_text(feedback: Mapping[str, Any], notification: str, *, words: Callable[[str], str]) -> str:
-    """The feedback's note in the active language: its fields and choices by `words` (the file's words as
-    they are, or in the reader's language), what the assessor wrote as written."""
+def _feedback_told(feedback: Mapping[str, Any], *, words: Callable[[str], str]) -> str:
+    """What the feedback told: its fields and choices by `words` (the file's words as they are, or in the
+    reader's language), what the assessor wrote as written."""
     told = [f"{words(str(field))}: {words(str(value))}" for field, value in feedback.get("told") or []]
     if feedback.get("written"):
         field, text = feedback["written"]
         told.append(f"{words(str(field))}: {text}")
+    return "; ".join(told)
+
+
+def feedback_text(feedback: Mapping[str, Any], notification: str, *, words: Callable[[str], str]) -> str:
+    """The feedback's note in the active language (`_feedback_told`)."""
     return gettext(FEEDBACK_NOTE) % {
         "organisation": feedback.get("organisation", ""),
         "notification": notification,
-        "feedback": "; ".join(told),
+        "feedback": _feedback_told(feedback, words=words),
     }
 
 
@@ -1234,10 +1239,7 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
             definition.fields["safety_conditions"].label,
             str(data["safety_conditions"]).strip().rstrip("."),
         ]
-    told = "; ".join(
-        [f"{field}: {value}" for field, value in feedback["told"]]
-        + ([f"{feedback['written'][0]}: {feedback['written'][1]}"] if feedback.get("written") else [])
-    )
+    told = _feedback_told(feedback, words=str)
     if (
         not became_acute
         and police_case.closed_at is None
