@@ -59,13 +59,18 @@ def vt_assessed(make_user: Any, file: ZsmFile) -> ZsmFile:
     """Veilig Thuis assesses every notification of the file's registrations (no unsafety found): its
     information is in, and a decision need not wait for it."""
     for notification in Notification.objects.filter(registration__in=file.case.registrations.all()):
-        assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-        case_take(
-            notification.case,
-            "end_involvement",
-            actor=assessor,
-            expected_version=None,
-            values={"unsafety": "none"},
-            reason="hulp loopt",
-        )
+        vt_assess(make_user, notification)
     return ZsmFile.objects.select_related("case", "police_case").get(pk=file.pk)
+
+
+def vt_assess(make_user: Any, notification: Notification) -> None:
+    """An assessor of the notification's Veilig Thuis ends its involvement: no unsafety found."""
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="hulp loopt",
+    )
