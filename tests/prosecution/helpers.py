@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.prosecution.models import ZsmFile
@@ -73,4 +76,24 @@ def vt_assess(make_user: Any, notification: Notification) -> None:
         expected_version=None,
         values={"unsafety": "none"},
         reason="hulp loopt",
+    )
+
+
+def decision_post(
+    client: Client, file: ZsmFile, transition: str, values: dict[str, str], reason: str, **extra: Any
+) -> HttpResponse:
+    """The case page's form for the final decision `transition`, sent with `values`, `reason` and the
+    confirmation ticked."""
+    field = f"step-{transition}-"
+    return client.post(  # type: ignore[return-value]
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": transition,
+            f"{field}lock_version": file.case.lock_version,
+            **{f"{field}value_{name}": value for name, value in values.items()},
+            f"{field}reason": reason,
+            f"{field}confirm_final": "on",
+        },
+        **extra,
     )

@@ -19,7 +19,7 @@ from ketenzicht.prosecution.services import request_answer, triage_choose
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_take
-from tests.prosecution.helpers import send_to_zsm, vt_assessed
+from tests.prosecution.helpers import decision_post, send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -89,17 +89,7 @@ def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva
     file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     client = Client()
     client.force_login(eva)
-    page = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_dismissal",
-            "step-decide_dismissal-lock_version": file.case.lock_version,
-            "step-decide_dismissal-value_dismissal_ground": "no_complaint",
-            "step-decide_dismissal-reason": "sepot",
-            "step-decide_dismissal-confirm_final": "on",
-        },
-    )
+    page = decision_post(client, file, "decide_dismissal", {"dismissal_ground": "no_complaint"}, "sepot")
     assert page.status_code == 400
     html = page.content.decode()
     error = html.split('data-testid="error-step-decide_dismissal-value_dismissal_ground">', 1)[1]
@@ -176,17 +166,7 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
     # The reason the note asks for is labelled and marked as required, not "(optional)".
     assert _reason_label(page, "decide_penalty_order") == "Reden *(verplicht)"
     # Left empty: said at the reason, naming whose answers are missing; nothing taken.
-    refused = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_penalty_order",
-            "step-decide_penalty_order-lock_version": file.case.lock_version,
-            "step-decide_penalty_order-value_penalty": "boete",
-            "step-decide_penalty_order-reason": "",
-            "step-decide_penalty_order-confirm_final": "on",
-        },
-    ).content.decode()
+    refused = decision_post(client, file, "decide_penalty_order", {"penalty": "boete"}, "").content.decode()
     said = refused.split('data-testid="error-step-decide_penalty_order-reason">', 1)[1].split("</div>", 1)[0]
     assert "Slachtofferhulp Nederland" in said and "Reclassering Nederland" in said
     file.case.refresh_from_db()

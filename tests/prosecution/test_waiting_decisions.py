@@ -15,7 +15,7 @@ from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.services import triage_choose
 from ketenzicht.veiligthuis.models import Notification
-from tests.prosecution.helpers import send_to_zsm, vt_assessed
+from tests.prosecution.helpers import decision_post, send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -64,18 +64,7 @@ def test_decisions_waiting_for_veilig_thuis_say_so_before_they_are_filled_in(
     # Sent anyway (an old tab): refused in the same words.
     client = Client()
     client.force_login(eva)
-    refused = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_penalty_order",
-            "step-decide_penalty_order-lock_version": file.case.lock_version,
-            "step-decide_penalty_order-value_penalty": "boete",
-            "step-decide_penalty_order-reason": "snel",
-            "step-decide_penalty_order-confirm_final": "on",
-        },
-        follow=True,
-    )
+    refused = decision_post(client, file, "decide_penalty_order", {"penalty": "boete"}, "snel", follow=True)
     assert expected in refused.content.decode()
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
