@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.services import triage_choose
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
@@ -97,3 +98,11 @@ def decision_post(
         },
         **extra,
     )
+
+
+def at_zsm(make_user: Any, prosecutor: Any, **kwargs: Any) -> ZsmFile:
+    """A file (not domestic, and Veilig Thuis has assessed its notification of the stalking: no wait for
+    Veilig Thuis) triaged to the ZSM table by `prosecutor`."""
+    file = vt_assessed(make_user, send_to_zsm(make_user, relation="acquaintance", **kwargs)[0])
+    file.case = triage_choose(file, route="zsm", actor=prosecutor, reason="", expected_version=None)
+    return file
