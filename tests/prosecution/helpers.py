@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.prosecution.models import ZsmFile
+from ketenzicht.prosecution.services import triage_choose
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
@@ -59,13 +63,46 @@ def vt_assessed(make_user: Any, file: ZsmFile) -> ZsmFile:
     """Veilig Thuis assesses every notification of the file's registrations (no unsafety found): its
     information is in, and a decision need not wait for it."""
     for notification in Notification.objects.filter(registration__in=file.case.registrations.all()):
-        assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-        case_take(
-            notification.case,
-            "end_involvement",
-            actor=assessor,
-            expected_version=None,
-            values={"unsafety": "none"},
-            reason="hulp loopt",
-        )
+        vt_assess(make_user, notification)
     return ZsmFile.objects.select_related("case", "police_case").get(pk=file.pk)
+
+
+def vt_assess(make_user: Any, notification: Notification) -> None:
+    """An assessor of the notification's Veilig Thuis ends its involvement: no unsafety found."""
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case,
+        "end_involvement",
+        actor=assessor,
+        expected_version=None,
+        values={"unsafety": "none"},
+        reason="hulp loopt",
+    )
+
+
+def decision_post(
+    client: Client, file: ZsmFile, transition: str, values: dict[str, str], reason: str, **extra: Any
+) -> HttpResponse:
+    """The case page's form for the final decision `transition`, sent with `values`, `reason` and the
+    confirmation ticked."""
+    field = f"step-{transition}-"
+    return client.post(  # type: ignore[return-value]
+        reverse("workprocesses:case-act", args=[file.pk]),
+        {
+            "action": "take",
+            "transition": transition,
+            f"{field}lock_version": file.case.lock_version,
+            **{f"{field}value_{name}": value for name, value in values.items()},
+            f"{field}reason": reason,
+            f"{field}confirm_final": "on",
+        },
+        **extra,
+    )
+
+
+def at_zsm(make_user: Any, prosecutor: Any, **kwargs: Any) -> ZsmFile:
+    """A file (not domestic, and Veilig Thuis has assessed its notification of the stalking: no wait for
+    Veilig Thuis) triaged to the ZSM table by `prosecutor`."""
+    file = vt_assessed(make_user, send_to_zsm(make_user, relation="acquaintance", **kwargs)[0])
+    file.case = triage_choose(file, route="zsm", actor=prosecutor, reason="", expected_version=None)
+    return file

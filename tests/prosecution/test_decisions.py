@@ -15,11 +15,11 @@ from django.utils import timezone
 from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import PartnerRequest
-from ketenzicht.prosecution.services import request_answer, triage_choose
+from ketenzicht.prosecution.services import request_answer
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_take
-from tests.prosecution.helpers import send_to_zsm, vt_assessed
+from tests.prosecution.helpers import at_zsm, decision_post
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +35,6 @@ def eva(make_user: Any, reference_data: Any) -> Any:
     return user
 
 
-def _at_zsm(make_user: Any, eva: Any, **kwargs: Any) -> Any:
-    """A file (not domestic, and Veilig Thuis has assessed its notification of the stalking: no wait for
-    Veilig Thuis) triaged to the ZSM table."""
-    file = vt_assessed(make_user, send_to_zsm(make_user, relation="acquaintance", **kwargs)[0])
-    file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
-    return file
-
-
 def _dismiss(file: Any, eva: Any, ground: str) -> Any:
     return case_take(
         file.case,
@@ -56,7 +48,7 @@ def _dismiss(file: Any, eva: Any, ground: str) -> Any:
 
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_no_dismissal_for_want_of_a_complaint_that_is_on_file(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")  # her report is the complaint
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")  # her report is the complaint
     assert file.case.data["complaint"] == "on_file"
     with pytest.raises(Refused) as refused:
         _dismiss(file, eva, "no_complaint")
@@ -69,7 +61,7 @@ def test_no_dismissal_for_want_of_a_complaint_that_is_on_file(make_user: Any, ev
 
 @override_settings(STALKING_COMPLAINT={"required": False})
 def test_no_dismissal_for_want_of_a_complaint_the_file_does_not_need(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="melding")
     assert file.case.data["complaint"] == "not_required"
     with pytest.raises(Refused) as refused:
         _dismiss(file, eva, "no_complaint")
@@ -79,27 +71,17 @@ def test_no_dismissal_for_want_of_a_complaint_the_file_does_not_need(make_user: 
 
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_a_dismissal_for_want_of_a_complaint_while_none_is_on_file(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="melding")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="melding")
     assert "complaint" not in file.case.data
     assert _dismiss(file, eva, "no_complaint").state == "decided"
 
 
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     client = Client()
     client.force_login(eva)
-    page = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_dismissal",
-            "step-decide_dismissal-lock_version": file.case.lock_version,
-            "step-decide_dismissal-value_dismissal_ground": "no_complaint",
-            "step-decide_dismissal-reason": "sepot",
-            "step-decide_dismissal-confirm_final": "on",
-        },
-    )
+    page = decision_post(client, file, "decide_dismissal", {"dismissal_ground": "no_complaint"}, "sepot")
     assert page.status_code == 400
     html = page.content.decode()
     error = html.split('data-testid="error-step-decide_dismissal-value_dismissal_ground">', 1)[1]
@@ -134,7 +116,7 @@ def _penalty(file: Any, eva: Any, reason: str = "") -> Any:
 def test_deciding_before_the_partners_answered_needs_a_reason_and_the_history_names_them(
     make_user: Any, eva: Any
 ) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     with pytest.raises(Refused) as refused:
         _penalty(file, eva)
     assert (refused.value.code, refused.value.detail) == ("desk", "reason")
@@ -165,7 +147,7 @@ def _reason_label(page: str, step: str) -> str:
 
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     client = Client()
     client.force_login(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
@@ -176,17 +158,7 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
     # The reason the note asks for is labelled and marked as required, not "(optional)".
     assert _reason_label(page, "decide_penalty_order") == "Reden *(verplicht)"
     # Left empty: said at the reason, naming whose answers are missing; nothing taken.
-    refused = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_penalty_order",
-            "step-decide_penalty_order-lock_version": file.case.lock_version,
-            "step-decide_penalty_order-value_penalty": "boete",
-            "step-decide_penalty_order-reason": "",
-            "step-decide_penalty_order-confirm_final": "on",
-        },
-    ).content.decode()
+    refused = decision_post(client, file, "decide_penalty_order", {"penalty": "boete"}, "").content.decode()
     said = refused.split('data-testid="error-step-decide_penalty_order-reason">', 1)[1].split("</div>", 1)[0]
     assert "Slachtofferhulp Nederland" in said and "Reclassering Nederland" in said
     file.case.refresh_from_db()
@@ -203,7 +175,7 @@ def test_the_decision_form_warns_while_answers_are_outstanding(make_user: Any, e
 
 @override_settings(STALKING_COMPLAINT=STALKING)
 def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user: Any, eva: Any) -> None:
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     probation = make_user("probation", organisation="reclassering-nederland")
     answered = PartnerRequest.objects.get(file=file, partner="probation")
     request_answer(answered, actor=probation, answer={"known": "no", "advice": "zsm"})
@@ -245,7 +217,7 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
 def test_a_request_withdrawn_unanswered_no_longer_shows_its_brief(make_user: Any, eva: Any) -> None:
     """Once withdrawn without an answer, the partner sees only the request's reference, who asked, when and
     that it was withdrawn: not the victim's name, date of birth, residence or the offences."""
-    file = _at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
+    file = at_zsm(make_user, eva, offences=["285b"], kind="aangifte")
     withdrawn = PartnerRequest.objects.get(file=file, partner="victim_support")
     brief = withdrawn.brief
     person = brief["person"]

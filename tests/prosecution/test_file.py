@@ -38,7 +38,7 @@ from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
 from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
-from tests.prosecution.helpers import send_to_zsm, vt_assessed
+from tests.prosecution.helpers import send_to_zsm, vt_assess, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -144,15 +144,7 @@ def test_a_domestic_decision_waits_for_veilig_thuis(make_user: Any, prosecutors:
     assert refused.value.code == "recorded" and "vt_information" in refused.value.detail
     # Veilig Thuis assesses the notification of the registration: the information is in.
     notification = Notification.objects.get(registration=file.registration)
-    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-    case_take(
-        notification.case,
-        "end_involvement",
-        actor=assessor,
-        expected_version=None,
-        values={"unsafety": "none"},
-        reason="hulp loopt",
-    )
+    vt_assess(make_user, notification)
     file.refresh_from_db()
     file.case.refresh_from_db()
     assert file.case.data["vt_information"] == "in" and file.vt_information_at is not None
@@ -805,14 +797,6 @@ def test_a_file_whose_case_veilig_thuis_was_notified_of_waits_for_it(
         case_take(case, "decide_penalty_order", actor=eva, expected_version=None, values={"penalty": "boete"})
     assert refused.value.code == "recorded" and "vt_information" in refused.value.detail
     # Veilig Thuis assesses: the information is in, as for a domestic file.
-    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-    case_take(
-        notification.case,
-        "end_involvement",
-        actor=assessor,
-        expected_version=None,
-        values={"unsafety": "none"},
-        reason="hulp loopt",
-    )
+    vt_assess(make_user, notification)
     file.case.refresh_from_db()
     assert file.case.data["vt_information"] == "in"

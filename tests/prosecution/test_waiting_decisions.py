@@ -15,7 +15,7 @@ from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.services import triage_choose
 from ketenzicht.veiligthuis.models import Notification
-from tests.prosecution.helpers import send_to_zsm, vt_assessed
+from tests.prosecution.helpers import at_zsm, decision_post, send_to_zsm, vt_assessed
 
 pytestmark = pytest.mark.django_db
 
@@ -64,18 +64,7 @@ def test_decisions_waiting_for_veilig_thuis_say_so_before_they_are_filled_in(
     # Sent anyway (an old tab): refused in the same words.
     client = Client()
     client.force_login(eva)
-    refused = client.post(
-        reverse("workprocesses:case-act", args=[file.pk]),
-        {
-            "action": "take",
-            "transition": "decide_penalty_order",
-            "step-decide_penalty_order-lock_version": file.case.lock_version,
-            "step-decide_penalty_order-value_penalty": "boete",
-            "step-decide_penalty_order-reason": "snel",
-            "step-decide_penalty_order-confirm_final": "on",
-        },
-        follow=True,
-    )
+    refused = decision_post(client, file, "decide_penalty_order", {"penalty": "boete"}, "snel", follow=True)
     assert expected in refused.content.decode()
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
@@ -91,10 +80,7 @@ def test_decisions_waiting_for_veilig_thuis_say_so_before_they_are_filled_in(
 def test_decisions_waiting_for_the_complaint_say_until_when_it_can_come(make_user: Any, eva: Any) -> None:
     """Stalking reported without a complaint: a dismissal (for want of one) is offered; the decisions that
     need the complaint wait for it, with the last day it can be made."""
-    file = vt_assessed(
-        make_user, send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="melding")[0]
-    )
-    file.case = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file = at_zsm(make_user, eva, offences=["285b"], kind="melding")
     assert "complaint" not in file.case.data and file.complaint_due is not None
     page = _page(eva, file.pk)
     assert (

@@ -12,11 +12,34 @@ from django.utils import timezone
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import protocol_check
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
-from ketenzicht.workprocesses.models import Alert
+from ketenzicht.workprocesses.models import Alert, Case
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, take_in
 
 pytestmark = pytest.mark.django_db
+
+
+def _taken_in(reference: str, registered_at: str) -> Notification:
+    """Bart towards Ilse taken in: the Veilig Thuis notification it opened, the only one."""
+    take_in(reference, BART, ILSE, registered_at=registered_at)
+    return Notification.objects.select_related("police_case", "case").get()
+
+
+def _close(make_user: Callable[..., Any], police_case: Case) -> None:
+    """A screener closes the police case meanwhile: no further action."""
+    screener = make_user("case_screener")
+    case_take(
+        police_case, "no_further_action", actor=screener, expected_version=None, reason="Geen strafbaar feit."
+    )
+
+
+def _declare_acute(make_user: Callable[..., Any], notification: Notification) -> None:
+    """An assessor of the notification's Veilig Thuis declares acute unsafety."""
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    case_take(
+        notification.case, "declare_acute", actor=assessor, expected_version=None,
+        values={"acute_actions": "Slachtoffer naar de opvang"},
+    )  # fmt: skip
 
 
 def test_acute_unsafety_is_feedback_dated_by_its_step(make_user) -> None:  # type: ignore[no-untyped-def]
@@ -49,8 +72,7 @@ def test_acute_unsafety_is_feedback_dated_by_its_step(make_user) -> None:  # typ
 def test_feedback_settles_the_alert_that_it_did_not_come(make_user) -> None:  # type: ignore[no-untyped-def]
     """The police case owner's alert that no feedback came within the protocol's term asks nothing any more
     once it comes: settled by the system, and the feedback's line in the police case's history says so."""
-    take_in("PL0600-FB-9", BART, ILSE, registered_at=(timezone.now() - timedelta(days=20)).isoformat())
-    notification = Notification.objects.select_related("police_case", "case").get()
+    notification = _taken_in("PL0600-FB-9", (timezone.now() - timedelta(days=20)).isoformat())
     protocol_check()
     alert = Alert.objects.get(kind="vt_no_feedback")
     assert alert.read_at is None
@@ -71,8 +93,7 @@ def test_feedback_that_is_not_acute_alerts_the_police_queue_once_and_follows_who
 ) -> None:
     """The walk: after "Voorwaarden en vervolg afspreken" on a notification whose police case had no owner,
     the case's panel showed the feedback, but no screener, team lead or case owner was alerted."""
-    take_in("PL0600-FB-10", BART, ILSE, registered_at=timezone.now().isoformat())
-    notification = Notification.objects.select_related("police_case", "case").get()
+    notification = _taken_in("PL0600-FB-10", timezone.now().isoformat())
     police_case = notification.police_case
     assert police_case is not None and police_case.owner is None
     screener, owner = make_user("case_screener"), make_user("case_owner")
@@ -137,14 +158,9 @@ def test_feedback_alerts_the_police_case_owner_and_acute_unsafety_alerts_only_as
 
 def test_feedback_on_a_police_case_closed_meanwhile_alerts_nobody(make_user: Callable[..., Any]) -> None:
     """Nobody works a closed police case: the feedback stays on its panel, no queue is alerted."""
-    take_in("PL0600-FB-13", BART, ILSE, registered_at=timezone.now().isoformat())
-    notification = Notification.objects.select_related("police_case", "case").get()
+    notification = _taken_in("PL0600-FB-13", timezone.now().isoformat())
     assert notification.police_case is not None
-    screener = make_user("case_screener")
-    case_take(
-        notification.police_case, "no_further_action", actor=screener, expected_version=None,
-        reason="Geen strafbaar feit.",
-    )  # fmt: skip
+    _close(make_user, notification.police_case)
     assessor = make_user("vt_assessor", organisation=notification.organisation.code)
     case_take(
         notification.case, "start_investigation", actor=assessor, expected_version=None,
@@ -160,16 +176,11 @@ def test_acute_unsafety_without_a_police_case_owner_alerts_the_queue_and_follows
 ) -> None:
     """The walk: acute unsafety on a notification whose police case had no owner alerted the unit's case
     owners, not the screeners who work the queue (as the other feedback does)."""
-    take_in("PL0600-FB-14", BART, ILSE, registered_at=timezone.now().isoformat())
-    notification = Notification.objects.select_related("police_case", "case").get()
+    notification = _taken_in("PL0600-FB-14", timezone.now().isoformat())
     police_case = notification.police_case
     assert police_case is not None and police_case.owner is None
     screener, owner = make_user("case_screener"), make_user("case_owner")
-    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-    case_take(
-        notification.case, "declare_acute", actor=assessor, expected_version=None,
-        values={"acute_actions": "Slachtoffer naar de opvang"},
-    )  # fmt: skip
+    _declare_acute(make_user, notification)
     [alert] = alert_list_for_user(user=screener)
     assert (alert.kind, alert.case, alert.role) == ("vt_acute", police_case, "case_screener")
     assert not alert_list_for_user(user=owner).exists()
@@ -182,19 +193,10 @@ def test_acute_unsafety_on_a_police_case_closed_meanwhile_alerts_nobody(
     make_user: Callable[..., Any],
 ) -> None:
     """Nobody works a closed police case: the acute unsafety stays on its panel, nobody is alerted."""
-    take_in("PL0600-FB-15", BART, ILSE, registered_at=timezone.now().isoformat())
-    notification = Notification.objects.select_related("police_case", "case").get()
+    notification = _taken_in("PL0600-FB-15", timezone.now().isoformat())
     assert notification.police_case is not None
-    screener = make_user("case_screener")
-    case_take(
-        notification.police_case, "no_further_action", actor=screener, expected_version=None,
-        reason="Geen strafbaar feit.",
-    )  # fmt: skip
-    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
-    case_take(
-        notification.case, "declare_acute", actor=assessor, expected_version=None,
-        values={"acute_actions": "Slachtoffer naar de opvang"},
-    )  # fmt: skip
+    _close(make_user, notification.police_case)
+    _declare_acute(make_user, notification)
     notification.refresh_from_db()
     assert notification.unsafety == "acute" and notification.feedback_at is not None
     assert not Alert.objects.filter(kind="vt_acute").exists()

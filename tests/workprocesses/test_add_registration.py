@@ -43,6 +43,13 @@ def _opened_by_hand(client: Client) -> Case:
     return Case.objects.get(pk=int(answer["Location"].rstrip("/").rsplit("/", 1)[-1]))
 
 
+def _opened_by_a_lead(make_user: Callable[..., Any]) -> tuple[Any, Client, Case]:
+    """A team lead, logged in, and the case they opened by hand."""
+    lead = make_user("team_lead")
+    client = _client(lead)
+    return lead, client, _opened_by_hand(client)
+
+
 def _add(client: Client, case: Case, reference: str) -> Any:
     case.refresh_from_db()
     return client.post(
@@ -72,9 +79,7 @@ def test_a_team_lead_adds_a_registration_to_a_case_opened_by_hand_and_its_people
     make_user: Callable[..., Any],
 ) -> None:
     registration = _no_case_for("PL0600-H-1")
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    lead, client, case = _opened_by_a_lead(make_user)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="registration-add-form"' in page and 'name="registration-reference"' in page
     assert 'data-testid="case-persons"' not in page
@@ -110,9 +115,7 @@ def test_a_reference_the_user_may_not_see_is_answered_as_one_that_does_not_exist
 ) -> None:
     # Veilig Thuis's own registration (no police unit): the police do not see it, with a purpose or not.
     elsewhere = _no_case_for("H-9", source="veilig_thuis")
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    lead, client, case = _opened_by_a_lead(make_user)
 
     def answer_to(reference: str) -> str:
         answer = _add(client, case, reference)
@@ -138,9 +141,7 @@ def test_a_registration_on_a_case_assessed_already_marks_it_for_a_new_assessment
     make_user: Callable[..., Any],
 ) -> None:
     first, second = _no_case_for("PL0600-H-2"), _no_case_for("PL0600-H-3")
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, first.reference).status_code == 302
     case.refresh_from_db()
     case = case_take(case, "start_screening", actor=lead, expected_version=case.lock_version)
@@ -156,9 +157,7 @@ def test_a_registration_on_a_case_assessed_already_marks_it_for_a_new_assessment
 
 
 def test_a_closed_case_offers_no_registration_to_add(make_user: Callable[..., Any]) -> None:
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    _lead, client, case = _opened_by_a_lead(make_user)
     Case.objects.filter(pk=case.pk).update(closed_at=case.opened_at, state="closed")
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="registration-add-form"' not in page
@@ -216,9 +215,7 @@ def test_a_registration_about_other_people_is_refused_at_its_field_naming_the_ca
     other = take_in(
         "PL0600-H-6", MARCO, LOTTE, registered_at="2026-08-10T10:00:00+02:00", relation=None, offences=["350"]
     )
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, first.reference).status_code == 302
     case.refresh_from_db()
     persons, version = set(case.persons.all()), case.lock_version
@@ -248,9 +245,7 @@ def test_a_registration_naming_one_of_the_case_s_persons_is_added_and_the_histor
     related = take_in(
         "PL0600-H-8", BART, LOTTE, registered_at="2026-08-11T10:00:00+02:00", relation=None, offences=["350"]
     )
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, first.reference).status_code == 302
     assert _add(client, case, related.reference).status_code == 302
     case.refresh_from_db()
@@ -271,9 +266,7 @@ def test_a_case_s_first_registration_naming_only_a_victim_keeps_its_victim_again
     alone = _victim_only("PL0600-H-9", victim)
     other = take_in("PL0600-H-10", MARCO, LOTTE, registered_at="2026-08-10T10:00:00+02:00")
     ScreeningCase.objects.all().delete()  # the pair's own case aside: the point is this case's pair
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, alone.reference).status_code == 302
     answer = _add(client, case, other.reference)
     assert answer.status_code == 400
@@ -341,9 +334,7 @@ def test_a_registration_naming_a_case_s_person_merged_since_is_about_that_person
         relation=None,
         offences=["350"],
     )
-    lead = make_user("team_lead")
-    client = _client(lead)
-    case = _opened_by_hand(client)
+    _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, first.reference).status_code == 302
     ilse, ilona = person_of(first, "p2"), person_of(later, "p2")
     assert ilse != ilona
