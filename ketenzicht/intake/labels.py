@@ -52,27 +52,23 @@ def _choice_labels(expected: str) -> str:
 
 def error_text(error: FieldError, gettext: Callable[[str], str]) -> str:
     """The error's reason in the language `gettext` translates into, codes replaced by their labels."""
+    params = dict(error.params)
     if error.template == ONE_OF:
-        params = dict(error.params)
         return gettext(ONE_OF) % {"expected": _choice_labels(str(params.get("expected", "")))}
+    number = FORM_PERSON.fullmatch(str(params.get("ref", "")))
     if error.template == NO_PERSON:
-        number = FORM_PERSON.fullmatch(str(dict(error.params).get("ref", "")))
         if number is None:
             return gettext(gettext_noop("choose one of the persons on this form"))
         person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
         return gettext(gettext_noop("%(person)s is not on this form")) % {"person": person}
-    if error.template == BORN_LATER:  # the person as the form numbers them (its refs are p1, p2, ...)
-        params = dict(error.params)
-        number = FORM_PERSON.fullmatch(str(params.get("ref", "")))
-        bound = iso_moment(str(params["bound"]))
-        if number is None:
-            return gettext(error.template) % {**params, "bound": bound}
+    if "bound" not in params:
+        return error.translated(gettext)
+    # A time out of its bounds: the bound as the pages write times.
+    bound = iso_moment(str(params["bound"]))
+    if error.template == BORN_LATER and number is not None:  # the person as the form numbers them (p1, ...)
         person = gettext(gettext_noop("Person %(n)s")) % {"n": number[1]}
         return gettext(gettext_noop("cannot lie before %(bound)s: %(person)s was not born yet")) % {
             "bound": bound,
             "person": person,
         }
-    if "bound" in dict(error.params):  # a time out of its bounds: the bound as the pages write times
-        params = dict(error.params)
-        return gettext(error.template) % {**params, "bound": iso_moment(str(params["bound"]))}
-    return error.translated(gettext)
+    return gettext(error.template) % {**params, "bound": bound}

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from ketenzicht.dossiers.selectors import may_search_persons
 from ketenzicht.linking.models import LinkMethod
 from ketenzicht.linking.online import LinkOutcome
-from ketenzicht.measures.models import Breach
-from ketenzicht.measures.selectors import BreachNotice, breach_notices_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.ui.formats import person_number
@@ -67,8 +65,3 @@ def mentions_linked_for_user(
         if o.mention_id in mentions
     ]
     return sorted(rows, key=lambda row: (len(row.ref), row.ref))
-
-
-def breaches_found_for_user(*, user: User, breaches: Iterable[Breach]) -> list[BreachNotice]:
-    """The breaches of measures found in a registration `user` just stored, as they may be told of them."""
-    return breach_notices_for_user(user, breaches)

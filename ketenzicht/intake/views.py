@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.services import request_origin
+from ketenzicht.measures.selectors import breach_notices_for_user
 from ketenzicht.registrations.exchange import FieldError, parse_registration
 from ketenzicht.registrations.models import Kind, Registration
 from ketenzicht.registrations.services import ReferenceCodes, RegistrationInvalid
@@ -46,7 +47,7 @@ from .forms import (
 )
 from .labels import error_text, field_label
 from .pipeline import IntakeForbidden, IntakeResult, intake_form_registration
-from .selectors import breaches_found_for_user, form_registration_for_user, mentions_linked_for_user
+from .selectors import form_registration_for_user, mentions_linked_for_user
 
 
 def _require_registrar(request: HttpRequest) -> None:
@@ -270,7 +271,7 @@ def _say_linked(request: HttpRequest, result: IntakeResult) -> None:
     if lines:
         messages.info(request, " ".join([_("Persons linked:"), *lines]))
     reported = result.registration.kind == Kind.OVERTREDING_MAATREGEL
-    for notice in breaches_found_for_user(user=user, breaches=result.breaches):  # type: ignore[arg-type]
+    for notice in breach_notices_for_user(user, result.breaches):  # type: ignore[arg-type]
         if notice.measure is not None and notice.case_owner:
             text = _(
                 "Possible breach of protective measure %(measure)s: the owner of the police case and the "

@@ -681,13 +681,12 @@ def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list
                 )
             )
         else:
-            registered_day = (
-                registered_at.astimezone(value.tzinfo).date()
-                if registered_at is not None and isinstance(value, dt.datetime)
-                else registered_at.date()
-                if registered_at is not None
-                else now.date()
-            )
+            if registered_at is None:
+                registered_day = now.date()
+            elif isinstance(value, dt.datetime):
+                registered_day = registered_at.astimezone(value.tzinfo).date()
+            else:
+                registered_day = registered_at.date()
             early = _too_early(data, incident, registered_day, max_years)
             if early is not None:
                 errors.append(early)

@@ -123,6 +123,11 @@ def article_order(article: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, article)
 
 
+def _written(given: str | None, prefix: str | None, surname: str | None) -> str:
+    """A mention's name as its registration writes it (the list name is `registrations.names`)."""
+    return " ".join(p for p in (given, prefix, surname) if p)
+
+
 def dossier_facts(
     *,
     mentions: Sequence[Sequence[Any]],
@@ -157,7 +162,7 @@ def dossier_facts(
     others_by_registration: dict[int, list[str]] = defaultdict(list)
     companions: dict[Any, dict[str, Any]] = {}
     for mention_id, registration_id, role, given, prefix, surname, other_person in others:
-        name = " ".join(p for p in (given, prefix, surname) if p)  # as this registration writes it
+        name = _written(given, prefix, surname)
         others_by_registration[registration_id].append(name)
         slot = companions.setdefault(
             other_person or f"m{mention_id}",
@@ -203,7 +208,7 @@ def dossier_facts(
                 others=others_by_registration.get(registration_id, []),
             )
         )
-        names[" ".join(p for p in (given, prefix, surname) if p)] += 1
+        names[_written(given, prefix, surname)] += 1
         spellings.append(Spelling(given or "", prefix or "", surname or "", registered_at, registration_id))
         if birth_raw:
             births[birth_raw] += 1
