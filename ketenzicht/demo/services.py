@@ -23,6 +23,7 @@ from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.services import post_assign, user_create, user_set_roles
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
@@ -31,7 +32,7 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import FEEDBACK_KIND, radar_rebuild
 from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
 from ketenzicht.workprocesses.models import Alert, ProcessVersion, Rollout
-from ketenzicht.workprocesses.services import case_take
+from ketenzicht.workprocesses.services import case_assign_owner, case_take
 
 DEMO_USERS = Path(__file__).resolve().parent / "data" / "demo_users.yaml"
 # The demo register: a fixed seed, so every `make run` shows the same people and stories.
@@ -311,7 +312,13 @@ def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: S
         return 0
     if not User.objects.filter(username=DEMO_VT_ASSESSOR).exists():
         demo_users_ensure()
-    actor = User.objects.get(username=DEMO_VT_ASSESSOR)
+    fallback = User.objects.get(username=DEMO_VT_ASSESSOR)
+    # A region with a demo assessor of its own had its notifications worked and owned by them (one still in
+    # investigation or monitoring is theirs to follow up); the other regions' by the demo assessor, unowned.
+    own: dict[int, User] = {}
+    for user in User.objects.filter(is_active=True, roles__role=Role.VT_ASSESSOR).order_by("username"):
+        if user.organisation_id is not None:
+            own.setdefault(user.organisation_id, user)
     kept = {*keep_open, _storyline_notification()}
     untouched = (
         Notification.objects.filter(
@@ -328,7 +335,13 @@ def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: S
     for notification in untouched:
         rng = random.Random(f"{DEMO_SEED}:vt:{notification.registration.reference}")
         steps = vt_history_plan(rng, notification.received_at, acute=notification.urgency_rank == 0)
+        owner = own.get(notification.case.organisation_id)
+        actor = owner or fallback
         with transaction.atomic():
+            if owner is not None and steps[0].at <= horizon:
+                case_assign_owner(
+                    notification.case, owner=owner, actor=owner, expected_version=None, at=steps[0].at
+                )
             for step in steps:
                 if step.at > horizon:
                     break  # still in investigation or monitoring when the register ends

@@ -14,6 +14,8 @@ from ketenzicht.demo.services import (
     demo_vt_history_ensure,
     demo_work_processes_ensure,
 )
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.registrations.models import Registration
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
@@ -73,6 +75,21 @@ def test_the_demo_works_the_older_notifications_and_leaves_the_last_weeks_open()
         case__vt_feedback__in=worked_old, kind=EventKind.RECORDED, detail__has_key="veilig_thuis"
     )
     assert fed_back.exists() and fed_back.aggregate(last=Max("at"))["last"] <= horizon  # on the police case
+    # Each region's own demo assessor worked and owns its notifications (one still in investigation or
+    # monitoring is theirs to follow up); a region without one was worked by the demo assessor, unowned.
+    assessors: dict[int, User] = {
+        user.organisation_id: user
+        for user in User.objects.filter(roles__role=Role.VT_ASSESSOR).order_by("-username")
+        if user.organisation_id is not None
+    }
+    owned = worked_old.filter(case__organisation_id__in=list(assessors))
+    assert owned.filter(open=True).exists()
+    for n in owned.select_related("case"):
+        assert n.case.owner_id == assessors[n.case.organisation_id].pk
+        actors = set(steps.filter(case=n.case).values_list("actor_id", flat=True))
+        assert actors == {n.case.owner_id}
+    others = worked_old.exclude(case__organisation_id__in=list(assessors))
+    assert not others.filter(case__owner__isnull=False).exists()
     in_time = [n.assessed_in_time for n in worked_old]
     assert in_time.count(True) > 0.7 * len(in_time) and False in in_time
 
