@@ -31,6 +31,7 @@ class ProsecutionConfig(AppConfig):
             register_step_note,
             register_step_waiting,
         )
+        from ketenzicht.workprocesses.references import register_reference_prefix
         from ketenzicht.workprocesses.signals import case_changed, case_stepping, handoff_created
 
         from .decisions import (
@@ -72,5 +73,7 @@ class ProsecutionConfig(AppConfig):
         register_case_desk("zsm_file", "prosecution:desk", _("Back to the ZSM table"), may_use_zsm_desk)
         # A file, as the ZSM table and the file's history lines call it, on its page's title and heading.
         register_case_noun("zsm_file", _("File"))
+        # Its reference reads as a file of the table ("ZSM2026-000083"), apart from the police's cases.
+        register_reference_prefix("zsm_file", "ZSM")
         # Why a file went to its prosecutor, on the line that made them its owner: in the reader's language.
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)

@@ -30,6 +30,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.models import Offence
 from ketenzicht.ui import formats
+from ketenzicht.ui.disclosure import median_shown, published
 from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -396,28 +397,40 @@ def national(request: HttpRequest) -> HttpResponse:
     figures = portfolio()
     listed(actor=user, object_type="zsm_portfolio", origin=origin, detail={"offices": len(figures)})
     decisions = definition_of_zsm_decisions()
-    rows = [
-        {
-            "office": f.office.name,
-            "open": f.open,
-            "overdue": f.overdue,
-            "late_requests": f.late_requests,
-            "counts": [f.routes.get(code, 0) for code in ROUTE_LABELS]
-            + [f.decisions.get(code, 0) for code in decisions],
-            "median_hours": f.median_hours,
-        }
-        for f in figures
-    ]
+    # Counts only, published as every figure of the chain is (ui/disclosure.py): a count from 1 to 4 of one
+    # office is "<5", the others rounded to 5; the totals summed exactly first, then published.
     return render(
         request,
         "prosecution/national.html",
         {
-            "rows": rows,
-            "headers": [*ROUTE_LABELS.values(), *(data_text(text) for text in decisions.values())],
+            "now_rows": [
+                {
+                    "office": f.office.name,
+                    "counts": [published(f.open), published(f.overdue), published(f.late_requests)],
+                    "median_hours": median_shown(f.median_hours, len(f.hours)),
+                }
+                for f in figures
+            ],
+            "route_headers": list(ROUTE_LABELS.values()),
+            "route_rows": [
+                {
+                    "office": f.office.name,
+                    "counts": [published(f.routes.get(code, 0)) for code in ROUTE_LABELS],
+                }
+                for f in figures
+            ],
+            "decision_headers": [data_text(text) for text in decisions.values()],
+            "decision_rows": [
+                {
+                    "office": f.office.name,
+                    "counts": [published(f.decisions.get(code, 0)) for code in decisions],
+                }
+                for f in figures
+            ],
             "totals": {
-                "open": sum(f.open for f in figures),
-                "overdue": sum(f.overdue for f in figures),
-                "late_requests": sum(f.late_requests for f in figures),
+                "open": published(sum(f.open for f in figures)),
+                "overdue": published(sum(f.overdue for f in figures)),
+                "late_requests": published(sum(f.late_requests for f in figures)),
             },
         },
     )

@@ -22,6 +22,7 @@ class VeiligThuisConfig(AppConfig):
             register_case_panel,
             register_step_note,
         )
+        from ketenzicht.workprocesses.references import register_reference_prefix
         from ketenzicht.workprocesses.signals import (
             case_changed,
             case_reopening,
@@ -46,3 +47,5 @@ class VeiligThuisConfig(AppConfig):
         register_case_desk(
             "vt_safety_assessment", "veiligthuis:inbox", _("Back to the Veilig Thuis inbox"), may_use_vt_desk
         )
+        # A notification reads as one ("VT2026-000081"), apart from the police's cases ("Z2026-000075").
+        register_reference_prefix("vt_safety_assessment", "VT")

@@ -42,6 +42,7 @@ from .engine.machine import Outcome, Refused, further_escalation, state_deadline
 from .labels import lowered_rows
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
 from .panels import assessing_states, stand_in_for
+from .references import case_reference
 from .rollouts import version_for, versions_remembered
 from .selectors import case_start, closing_step, open_handoff_kinds, queue_role, reopen_refusal
 from .signals import case_changed, case_registrations_joined, case_reopening, case_stepping, handoff_created
@@ -178,7 +179,7 @@ def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case
         registrations: list[tuple[int, int]] = []
         events: list[CaseEvent] = []
         for case, item in zip(cases, wanted, strict=True):
-            case.reference = f"Z{case.opened_at:%Y}-{case.pk:06d}"
+            case.reference = case_reference(item.process, case.opened_at, case.pk)
             statements.append(
                 (f"UPDATE {quoted_table(Case)} SET reference = %s WHERE id = %s", [case.reference, case.pk])
             )
