@@ -110,6 +110,7 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
     rows = []
     for n in notifications:
         definition = definition_of(n.case.process_version)
+        latest = str(n.case.data.get("outcome") or "")
         rows.append(
             {
                 "organisation": n.organisation.name,
@@ -118,6 +119,8 @@ def feedback_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "state": state_label(definition, n.case.state),
                 "unsafety": _choice(n, "unsafety", n.unsafety),
                 "outcome": _choice(n, "outcome", n.outcome),
+                # A later step's outcome (fed back too, each in the case's history): the one it has now.
+                "latest": _choice(n, "outcome", latest) if latest not in ("", n.outcome, "forwarded") else "",
                 "conditions": str(n.case.data.get("safety_conditions") or "").strip().rstrip("."),
                 "outcome_at": timezone.localtime(n.outcome_at) if n.outcome_at else None,
                 "feedback_given": n.feedback_at is not None,

@@ -85,10 +85,27 @@ FEEDBACK_MESSAGE = gettext_noop(
 FEEDBACK_WORDS = "vt_feedback"
 
 
+# What the police case is told of a safety assessment: these fields of its case, as a step recorded them.
+TOLD = ("unsafety", "outcome", "safety_conditions")
+
+
 def _feedback_told(feedback: Mapping[str, Any], *, words: Callable[[str], str]) -> str:
     """What the feedback told: its fields and choices by `words` (the file's words as they are, or in the
-    reader's language), what the assessor wrote as written."""
-    told = [f"{words(str(field))}: {words(str(value))}" for field, value in feedback.get("told") or []]
+    reader's language), a choice changed since the police were told before as from what to what, what the
+    assessor wrote as written."""
+    told = []
+    for field, *values in feedback.get("told") or []:
+        if len(values) == 2:
+            told.append(
+                gettext("%(field)s changed from %(before)s to %(after)s")
+                % {
+                    "field": words(str(field)),
+                    "before": words(str(values[0])),
+                    "after": words(str(values[1])),
+                }
+            )
+        else:
+            told.append(f"{words(str(field))}: {words(str(values[0]))}")
     if feedback.get("written"):
         field, text = feedback["written"]
         told.append(f"{words(str(field))}: {text}")
@@ -1132,9 +1149,10 @@ def notification_forward(
 
 
 def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
-    """After every change of a safety-assessment case: the desk's row follows it; the first outcome is fed
-    back to the police case; acute unsafety alerts the police case's owner at once. Every case change sends
-    this signal (a police case's on every intake that joins it): another process's case costs no query."""
+    """After every change of a safety-assessment case: the desk's row follows it, and each step that changes
+    what the police case was told (`TOLD`: the unsafety, the outcome, the safety conditions) is fed back to
+    it once (`_feed_back`). Every case change sends this signal (a police case's on every intake that joins
+    it): another process's case costs no query."""
     if case.process_version.process != PROCESS:  # loaded with the locked case
         return
     notification = (
@@ -1143,27 +1161,23 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
     if notification is None:
         return
     stepped = (
-        case.events.filter(kind=EventKind.TRANSITION)
-        .order_by("-at", "-id")
-        .values_list("at", "actor_id")
-        .first()
+        case.events.filter(kind=EventKind.TRANSITION).order_by("-id").values_list("id", "at", "actor_id")
     )
-    # When the step was taken (a desk may record it after the fact), and by whom.
-    now, stepped_by = stepped if stepped else (timezone.now(), None)
+    # The step last taken (a desk may record it after the fact: when it was taken), and by whom.
+    step, now, stepped_by = stepped.first() or (None, timezone.now(), None)
     data = case.data
-    became_acute = data.get("unsafety") == "acute" and notification.unsafety != "acute"
     outcome = str(data.get("outcome") or "")
     if notification.closed_at is not None and case.closed_at is None and not outcome:
         # Reopened by a team lead, and the outcome of the step that closed it withdrawn with it (it was the
-        # only one): the assessment has no outcome again, and the next one is fed back as the first.
+        # only one): the assessment has no outcome again; the next one is kept as its outcome.
         notification.outcome, notification.outcome_at = "", None
     first_outcome = bool(outcome) and not notification.outcome and outcome != "forwarded"
     notification.open = case.closed_at is None
     notification.deadline_at = case.deadline_at
     notification.unsafety = str(data.get("unsafety") or "")
     if outcome and not notification.outcome:
-        # The safety assessment's outcome, kept: a later step (the end of an investigation or of monitoring)
-        # records its own in the case's history, not here.
+        # The safety assessment's outcome, kept (the figures count it once): a later step (the end of an
+        # investigation or of monitoring) is fed back to the police, not kept here.
         notification.outcome = outcome
         notification.outcome_at = now
     notification.closed_at = case.closed_at
@@ -1175,9 +1189,24 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         notification.investigation_at = now
     if case.state == "monitoring" and notification.monitoring_at is None:
         notification.monitoring_at = now
-    # Acute unsafety is fed back at once (below), as the first outcome is: either is the protocol's feedback.
-    if (became_acute or first_outcome) and notification.feedback_at is None:
+    # Acute unsafety is the protocol's feedback as the first outcome is: given once, at the first of them.
+    if (notification.unsafety == "acute" or first_outcome) and notification.feedback_at is None:
         notification.feedback_at = now
+    # A step not seen before, on a notification with a police case to tell (a forwarded one tells nothing:
+    # the organisation it went to feeds back). Seen once, never again: a repeated save, a reopen that
+    # restores what the step before recorded, another change of the case are no feedback.
+    before = dict(notification.told)
+    new_step = (
+        step is not None
+        and before.get("step") != step
+        and notification.police_case is not None
+        and outcome != "forwarded"
+    )
+    now_told = {name: str(data.get(name) or "").strip() for name in TOLD}
+    # What changed since the police were last told; a value a reopen withdrew is not told as gone.
+    changed = [name for name in TOLD if now_told[name] and now_told[name] != before.get(name, "")]
+    if new_step:
+        notification.told = {**before, **{name: now_told[name] for name in changed}, "step": step}
     notification.save()
     if notification.news and notification.news_at is not None and outcome != "forwarded":
         # The police's hand-off is taken up once someone of this Veilig Thuis acts on the notification
@@ -1195,96 +1224,92 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         )
         if acted is not None:
             _taken_up(notification, actor_id=acted[1], at=acted[0])
+    if new_step and changed:
+        _feed_back(notification, case, before=before, after=now_told, changed=changed, at=now, by=stepped_by)
+
+
+def _feed_back(
+    notification: Notification,
+    case: Case,
+    *,
+    before: Mapping[str, Any],
+    after: Mapping[str, str],
+    changed: Sequence[str],
+    at: datetime,
+    by: int | None,
+) -> None:
+    """Tell the notification's police case what the step changed (`changed` of `TOLD`, from `before` to
+    `after`): a line in its history, open or closed, in the installation's language, naming what changed
+    (the unsafety from what to what, a new outcome, new safety conditions), the unsafety always; an alert to
+    whoever works the open police case (its owner, else the role that works its unit's queue, marked for
+    the owner: whoever takes the case on gets it), urgent (`vt_acute`) when the unsafety became acute. A
+    closed police case gets the line and no alert: nobody works it any more."""
     police_case = notification.police_case
-    if police_case is None:
-        return
+    assert police_case is not None
     rules = chain_rules()
-    if (
-        became_acute
-        and police_case.closed_at is None
-        and rules.protocol.acute_unsafety.alert == "police_case_owner"
-    ):
-        # As any other feedback (below): the owner of the open police case, else the role that works its
-        # unit's queue (whoever takes the case on gets it); a closed police case keeps it on its panel only.
-        alert_for_case_owner(
-            police_case,
-            kind="vt_acute",
-            message=ACUTE_MESSAGE,
-            fallback_role=queue_role(definition_of(police_case.process_version)),
-            params={"organisation": notification.organisation.name, "notification": case.reference},
-            at=now,
-        )
-    if not (became_acute or first_outcome):
-        return
+    became_acute = after["unsafety"] == "acute" and before.get("unsafety") != "acute"
     # The feedback came: the police case's alert that it did not come within the term asks nothing any more.
     settled = alerts_settle_reason_gone(
-        police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=now
+        police_case, kinds=[NO_FEEDBACK_KIND], params={"notification": case.reference}, at=at
     )
     # What Veilig Thuis fed back, kept in the file's words beside the police case's line, for a page in
-    # another language (`panel.feedback_note`); what the assessor wrote as written.
-    definition = definition_of(case.process_version)
-    feedback: dict[str, Any] = {
-        "organisation": notification.organisation.name,
-        "told": [
-            [definition.fields[name].label, definition.fields[name].choices.get(value, value)]
-            for name, value in (
-                ("unsafety", notification.unsafety),
-                ("outcome", outcome if first_outcome else ""),
-            )
-            if value
-        ],
-    }
-    if data.get("safety_conditions"):
-        feedback["written"] = [
-            definition.fields["safety_conditions"].label,
-            str(data["safety_conditions"]).strip().rstrip("."),
-        ]
-    told = _feedback_told(feedback, words=str)
-    if (
-        not became_acute
-        and police_case.closed_at is None
-        and rules.protocol.feedback.alert == "police_case_owner"
-    ):
-        # Acute unsafety has its own alert (above); any other feedback is told to whoever works the police
-        # case: its owner, else the role that works its unit's queue (marked for the owner: whoever takes
-        # the case on gets it). Once per feedback: the first outcome (again after a reopen withdrew it). A
-        # closed police case keeps it on its panel only: nobody works it any more.
+    # another language (`panel.feedback_note`): a choice told as it is, or as changed from what the police
+    # were told before; what the assessor wrote as written.
+    fields = definition_of(case.process_version).fields
+    told: list[list[str]] = []
+    for name in ("unsafety", "outcome"):
+        if not after[name] or (name not in changed and name != "unsafety"):
+            continue
+        choices = fields[name].choices
+        now_word = choices.get(after[name], after[name])
+        was = str(before.get(name) or "")
+        told.append(
+            [fields[name].label, choices.get(was, was), now_word]
+            if name in changed and was
+            else [fields[name].label, now_word]
+        )
+    feedback: dict[str, Any] = {"organisation": notification.organisation.name, "told": told}
+    if "safety_conditions" in changed:
+        feedback["written"] = [fields["safety_conditions"].label, after["safety_conditions"].rstrip(".")]
+    feedback["changed"] = list(changed)
+    # In the installation's language: a record, and the alert's words are filled in when it is raised.
+    with translation.override(settings.LANGUAGE_CODE):
+        note = feedback_text(feedback, case.reference, words=str)
+        words = _feedback_told(feedback, words=str)
+    alerted = rules.protocol.acute_unsafety if became_acute else rules.protocol.feedback
+    if police_case.closed_at is None and alerted.alert == "police_case_owner":
         alert_for_case_owner(
             police_case,
-            kind=FEEDBACK_KIND,
-            message=FEEDBACK_MESSAGE,
+            kind="vt_acute" if became_acute else FEEDBACK_KIND,
+            message=ACUTE_MESSAGE if became_acute else FEEDBACK_MESSAGE,
             fallback_role=queue_role(definition_of(police_case.process_version)),
             params={
                 "organisation": notification.organisation.name,
                 "notification": case.reference,
-                "feedback": told,
+                **({} if became_acute else {"feedback": words}),
             },
-            at=now,
+            at=at,
         )
-    if police_case.closed_at is None:
-        # One line in the police case's history, in the installation's language (a record, not a page); the
-        # panel on the case shows the notification's state as it is now. Closed meanwhile: the feedback stays
-        # on the notification, shown on the case's panel.
-        with translation.override(settings.LANGUAGE_CODE):
-            note = feedback_text(feedback, case.reference, words=str)
-        with contextlib.suppress(Refused):
-            case_record(
-                police_case,
-                values={},
-                # The assessor who took the step: the police read who fed back.
-                actor=User.objects.filter(pk=stepped_by).first() if stepped_by else None,
-                expected_version=None,
-                note=note,
-                detail={
-                    "veilig_thuis": notification.organisation.code,
-                    "notification": case.reference,
-                    "feedback": feedback,
-                    NOTE_WORDS: FEEDBACK_WORDS,
-                    **({ALERTS_SETTLED: settled} if settled else {}),
-                },
-                at=now,  # fed back when the step was taken
-                what=FEEDBACK_LINE,
-            )
+    # One line in the police case's history, also when it is closed: the panel on the case shows the
+    # notification's state as it is now, the history each change as it was told.
+    case_record(
+        police_case,
+        values={},
+        # The assessor who took the step: the police read who fed back.
+        actor=User.objects.filter(pk=by).first() if by else None,
+        expected_version=None,
+        note=note,
+        detail={
+            "veilig_thuis": notification.organisation.code,
+            "notification": case.reference,
+            "feedback": feedback,
+            NOTE_WORDS: FEEDBACK_WORDS,
+            **({ALERTS_SETTLED: settled} if settled else {}),
+        },
+        at=at,  # fed back when the step was taken
+        what=FEEDBACK_LINE,
+        closed_too=True,
+    )
 
 
 def refuse_reopen(sender: Any, case: Case, **kwargs: Any) -> None:

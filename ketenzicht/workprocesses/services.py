@@ -1131,6 +1131,7 @@ def case_record(
     at: datetime | None = None,
     declined: str = "",
     what: str = "",
+    closed_too: bool = False,
 ) -> Case:
     """A desk records values on the case (e.g. the screening's level): they join `case.data`, where
     transitions that require them (`requires.recorded`) find them. One history line says what and why;
@@ -1138,11 +1139,13 @@ def case_record(
     "screening recorded"), else the line reads only "recorded by a desk".
     Actor None: the system records (e.g. a chain partner's information arrived). `declined`: the desk's
     step a second person declined (e.g. a lowered screening level), which this records the outcome of: the
-    line is a decline, naming that step, by the actor, with `note` as its reason."""
+    line is a decline, naming that step, by the actor, with `note` as its reason. `closed_too`: the line is
+    written on a closed case too (what a chain partner told about it afterwards), when it records no values:
+    a closed case's data stay as they were closed."""
     at = at or timezone.now()
     with transaction.atomic():
         current = _locked(case, expected_version)
-        if current.closed_at is not None:
+        if current.closed_at is not None and not (closed_too and not values and not declined):
             raise Refused("closed")
         current.data = {**current.data, **values}
         fields = ["data"]

@@ -113,16 +113,19 @@ def test_feedback_that_is_not_acute_alerts_the_police_queue_once_and_follows_who
     assert text.startswith(f"Zaak {police_case.reference}: terugkoppeling van ")
     assert not alert_list_for_user(user=owner).exists()
     assert not alert_list_for_user(user=make_user("case_screener", organisation="zeeland-west-brabant"))
-    # Once per feedback: ending the monitoring later alerts nobody again.
+    # Once per step: ending the monitoring later is fed back as its own feedback, naming what changed.
     case_take(
         notification.case, "end_involvement", actor=assessor, expected_version=None,
         values={"unsafety": "structural"}, reason="afspraken nagekomen",
     )  # fmt: skip
-    assert Alert.objects.filter(kind="vt_feedback").count() == 1
-    # Whoever takes the police case on gets it.
+    first, ended = Alert.objects.filter(kind="vt_feedback").order_by("id")
+    assert first == alert and ended.role == "case_screener"
+    assert "Uitkomst gewijzigd van Voorwaarden en vervolg naar Einde betrokkenheid" in alert_text(ended)
+    # Whoever takes the police case on gets them.
     case_assign_owner(police_case, owner=screener, actor=screener, expected_version=None)
     alert.refresh_from_db()
-    assert alert.recipient == screener
+    ended.refresh_from_db()
+    assert alert.recipient == ended.recipient == screener
 
 
 def test_feedback_alerts_the_police_case_owner_and_acute_unsafety_alerts_only_as_acute(

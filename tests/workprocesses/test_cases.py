@@ -278,6 +278,32 @@ def test_a_desk_records_the_outcome_of_its_declined_step_as_a_decline_in_the_his
     assert recorded is not None and recorded.kind == "recorded" and "step" not in recorded.detail
 
 
+def test_a_desk_writes_what_a_partner_told_on_a_closed_case_but_records_no_values_there(
+    make_user: Callable[..., Any],
+) -> None:
+    """A closed case's data stay as they were closed; a line of what a chain partner told afterwards (Veilig
+    Thuis's feedback) is written in its history when the desk asks for it, and only then."""
+    screener = make_user("case_screener")
+    case = case_take(_open(), "no_further_action", actor=screener, expected_version=None, reason="Geen feit.")
+    with pytest.raises(Refused, match="closed"):
+        case_record(case, values={}, actor=None, expected_version=None, note="Nagekomen.")
+    with pytest.raises(Refused, match="closed"):
+        case_record(
+            case, values={"screening_level": "high"}, actor=None, expected_version=None, closed_too=True
+        )
+    told = case_record(
+        case, values={}, actor=None, expected_version=None, note="Nagekomen.", what="told", closed_too=True
+    )
+    line = told.events.order_by("-id").first()
+    assert line is not None and (line.kind, line.reason, line.detail["what"]) == (
+        "recorded",
+        "Nagekomen.",
+        "told",
+    )
+    assert told.closed_at == case.closed_at is not None and told.state == "closed"
+    assert "screening_level" not in told.data
+
+
 def test_a_value_an_app_records_is_said_missing_in_that_apps_words() -> None:
     """The kernel names a missing recorded value by its label; the app that records it may say why it is
     missing instead (registered like its words for the value), the other values keep the kernel's words."""
