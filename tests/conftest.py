@@ -120,6 +120,19 @@ def reference_data(django_db_setup: None, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _installation_language() -> Generator[None, None, None]:
+    """Every test starts in the installation's language, as a process's first request does: a page fetched in
+    English by an earlier test in the same worker (the locale middleware leaves its language active) must not
+    turn the next test's alert texts and messages English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _reference_data_for_db_tests(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
         request.getfixturevalue("reference_data")
