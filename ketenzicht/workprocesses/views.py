@@ -616,11 +616,13 @@ def _get_case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    read(
+    read(  # the case page is the case's work: its purpose is the case (from the queue, a list or a link)
         actor=_user(request),
         object_type="case",
         object_id=case.pk,
         origin=request_origin(request, "web"),
+        purpose=case_purpose_log(case.reference),
+        detail=case_purpose_detail(case),
         persons=case.persons.values_list("pk", flat=True),  # the persons the case page names
     )
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
