@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import listed
+from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
@@ -35,6 +35,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case, ProcessVersion
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
@@ -240,7 +241,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order(request: HttpRequest, pk: int) -> HttpResponse:
     """Impose a behaviour order (art. 509hh Sv): contact ban, area ban, reporting duty, care, with dates."""
-    user, _origin, file = _file(request, pk)
+    user, origin, file = _file(request, pk)
     case = file.case
     if case.closed_at is not None or case.state not in ORDER_STATES:
         messages.error(request, str(refusal_text("state")))
@@ -295,6 +296,15 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
                 % said,
             )
             return redirect("workprocesses:case-detail", pk=pk)
+    read(  # the form names the file's suspect and victim: read under the file's case
+        actor=user,
+        object_type="zsm_file",
+        object_id=file.pk,
+        origin=origin,
+        purpose=case_purpose_log(case.reference),
+        detail={**case_purpose_detail(case), "order": "new"},
+        persons=[p for p in (file.suspect_id, file.victim_id) if p is not None],
+    )
     return render(
         request,
         "prosecution/order.html",
@@ -530,7 +540,8 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             object_id=found.pk,
             result="shown",
             origin=origin,
-            detail={"file": found.file.case.reference},
+            purpose=case_purpose_log(found.file.case.reference),  # the table's request on its file
+            detail={**case_purpose_detail(found.file.case), "file": found.file.case.reference},
             persons=[] if _withdrawn_unanswered(found) else [found.person_id],
         )
     brief = {} if _withdrawn_unanswered(found) else found.brief

@@ -297,7 +297,8 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         object_type="case",
         object_id=case.pk,
         origin=origin,
-        detail={"screening_form": version.code},
+        purpose=case_purpose_log(case.reference),
+        detail={**case_purpose_detail(case), "screening_form": version.code},
         persons=case.persons.values_list("pk", flat=True),
     )
     preview: Any = None
