@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketenzicht.audit.access import listed, read
@@ -41,6 +42,8 @@ from .selectors import (
 )
 from .services import MeasureInvalid, measure_case_start, measure_end, measure_extend, measure_impose
 
+# The access log's purpose, shown translated.
+LIST_PURPOSE = gettext_noop("overview of the protective measures")
 LIST_LIMIT = 200
 
 
@@ -62,6 +65,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="measure",
+        purpose=LIST_PURPOSE,
         origin=request_origin(request, "web"),
         detail={"shown": len(rows), "all": show_all},
         persons=sorted({p for row in rows for p in row.person_ids}),

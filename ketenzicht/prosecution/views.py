@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read
@@ -75,6 +75,10 @@ from .services import (
     triage_choose,
 )
 
+# The purposes of the desk's lists in the access log (shown translated).
+DESK_PURPOSE = gettext_noop("work at the ZSM table of the own district office")
+PORTFOLIO_PURPOSE = gettext_noop("national figures of the ZSM tables")
+REQUESTS_PURPOSE = gettext_noop("answering the ZSM table's requests")
 ORDER_STATES = ("at_zsm", "regular", "zvh")
 
 
@@ -99,7 +103,7 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
 def desk(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_use_zsm_desk(user):
-        listed(actor=user, object_type="zsm_file", origin=origin, refused=True)
+        listed(actor=user, object_type="zsm_file", purpose=DESK_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     filters = DeskFilterForm(request.GET or None)
     found = desk_files(user=user, chosen=filters.chosen())
@@ -119,7 +123,11 @@ def desk(request: HttpRequest) -> HttpResponse:
         .values_list("measure__source_case_id", "n")
     )
     listed(
-        actor=user, object_type="zsm_file", origin=origin, detail={"count": len(files), "page": page.number}
+        actor=user,
+        object_type="zsm_file",
+        purpose=DESK_PURPOSE,
+        origin=origin,
+        detail={"count": len(files), "page": page.number},
     )
     now = timezone.now()
     names = person_list_names_for_user(
@@ -401,10 +409,18 @@ def _absence_message(outcome: AbsenceOutcome) -> str:
 def national(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_see_portfolio(user):
-        listed(actor=user, object_type="zsm_portfolio", origin=origin, refused=True)
+        listed(
+            actor=user, object_type="zsm_portfolio", purpose=PORTFOLIO_PURPOSE, origin=origin, refused=True
+        )
         raise PermissionDenied
     figures = portfolio()
-    listed(actor=user, object_type="zsm_portfolio", origin=origin, detail={"offices": len(figures)})
+    listed(
+        actor=user,
+        object_type="zsm_portfolio",
+        purpose=PORTFOLIO_PURPOSE,
+        origin=origin,
+        detail={"offices": len(figures)},
+    )
     decisions = definition_of_zsm_decisions()
     rows = [
         {
@@ -459,7 +475,7 @@ def _withdrawn_unanswered(found: PartnerRequest) -> bool:
 def requests_inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_answer_requests(user):
-        listed(actor=user, object_type="zsm_request", origin=origin, refused=True)
+        listed(actor=user, object_type="zsm_request", purpose=REQUESTS_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     answered = request.GET.get("toon") == "beantwoord"
     found = requests_for_user(user=user, answered=answered)
@@ -468,6 +484,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="zsm_request",
+        purpose=REQUESTS_PURPOSE,
         origin=origin,
         detail={"count": len(shown), "page": page.number},
         persons=[r.person_id for r in shown if not _withdrawn_unanswered(r)],

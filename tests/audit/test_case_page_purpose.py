@@ -71,3 +71,40 @@ def test_each_desks_case_page_is_logged_with_the_case_as_its_purpose(make_user: 
         # The object by its reference, the purpose in words with the same reference.
         assert f"zaak {case.reference}" in row
         assert f"Een zaak waaraan ik werk ({case.reference})" in row
+
+
+def test_the_desks_lists_are_logged_with_their_purpose(make_user: Callable[..., Any]) -> None:
+    """Each desk's list says why it was read: the queue, the case list, the alerts, the inbox, the ZSM
+    table, the partner's requests, the figures, the users, the access log itself."""
+    send_to_zsm(make_user)
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"),
+        user=prosecutor,
+        kind=PostKind.DV_PROSECUTOR,
+    )
+    walks = [
+        (make_user("case_screener"), ["/screening/", "/zaken/", "/waarschuwingen/"]),
+        (make_user("vt_assessor", organisation="vt-brabant-noordoost"), ["/veiligthuis/"]),
+        (prosecutor, ["/zsm/"]),
+        (make_user("victim_support", organisation="slachtofferhulp-nederland"), ["/verzoeken/"]),
+        (make_user("national_analyst", organisation="landelijke-eenheid"), ["/inzicht/"]),
+        (make_user("functional_admin", organisation="ketenzicht-beheer"), ["/beheer/gebruikers/"]),
+    ]
+    for user, paths in walks:
+        for path in paths:
+            assert _client(user).get(path).status_code == 200, path
+    privacy = make_user("privacy_officer", organisation="ketenzicht-beheer")
+    page = _client(privacy).get("/toegangslog/", {"action": "list"}).content.decode()
+    lists = AccessLogEntry.objects.filter(action="list").exclude(object_type="registration")
+    assert {e.object_type for e in lists} >= {
+        "screening_case", "case", "alert", "vt_notification", "zsm_file", "zsm_request", "statistics", "user",
+        "access_log",
+    }  # fmt: skip
+    assert [e.object_type for e in lists if not e.purpose] == []
+    for words in (
+        "screening van de zaken van de eigen eenheid",
+        "werk aan de ZSM-tafel van het eigen",
+        "gebruikersbeheer",
+    ):
+        assert words in page
