@@ -437,7 +437,8 @@ def signal_log_names(ids: Collection[str]) -> dict[str, str]:
 
 def signal_ids_of_log_name(text: str) -> list[str]:
     """The signals a name as the log shows it names: its persons' numbers (the suspect's first) and, when
-    typed, its kind (in either language, or the rule's code); [] for text that is no signal's name."""
+    typed, its kind (in either language, or the rule's code; needed for a signal about one person); [] for
+    text that is no signal's name."""
     persons = [int(n) for n in _LOGGED_PERSON.findall(text)]
     if not persons or len(persons) > 2:
         return []
@@ -445,6 +446,8 @@ def signal_ids_of_log_name(text: str) -> list[str]:
     for arrow in _ARROWS:
         words = words.replace(arrow, " ")
     kind = " ".join(words.split()).casefold()
+    if len(persons) == 1 and not kind:
+        return []  # a person's number alone names the person (the log's person filter), not their signals
     signals = Signal.objects.all()
     if len(persons) == 2:
         signals = signals.filter(suspect_id=persons[0], victim_id=persons[1])

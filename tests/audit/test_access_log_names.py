@@ -69,6 +69,9 @@ def test_a_signal_is_named_by_its_kind_and_pair_and_found_by_that_name(
     # The pair the other way round, or another kind, names no signal of theirs.
     backwards = f"{person_number(signal.victim_id)} → {person_number(signal.suspect_id)}"
     assert _objects(officer.get("/toegangslog/", {"object_id": backwards, "action": "view"})) == []
+    # A person's number alone names the person, not their signals.
+    alone = {"object_id": person_number(signal.victim_id), "object_type": "signal"}
+    assert _objects(officer.get("/toegangslog/", alone)) == []
     other_kind = f"Escalatie {person_number(signal.suspect_id)} → {person_number(signal.victim_id)}"
     assert not Signal.objects.filter(rule="escalation", suspect_id=signal.suspect_id).exists()
     assert _objects(officer.get("/toegangslog/", {"object_id": other_kind, "action": "view"})) == []
