@@ -3,9 +3,12 @@ their API tokens and what they hold, and the organisations (units) with their ac
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -139,3 +142,43 @@ def unit_overview() -> list[UnitRow]:
             )
         )
     return rows
+
+
+# --- the access log's names for users and API tokens (registered in apps.py) -------------------------------
+
+_WITH_USERNAME = re.compile(r"(.*)\(([^()]+)\)")
+
+
+def user_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each user of these ids (as the access log stores them): "Ingrid de Vries (ingrid)", the
+    username alone for a user without a name. For the access log's readers only."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = User.objects.filter(pk__in=numbers)
+    return {
+        str(user.pk): f"{user.get_full_name()} ({user.username})" if user.get_full_name() else user.username
+        for user in found
+    }
+
+
+def user_ids_of_log_name(text: str) -> list[str]:
+    """The users a name as the log shows it names: "Name (username)", the username or the full name."""
+    wanted = " ".join(text.split())
+    if not wanted:
+        return []
+    pair = _WITH_USERNAME.fullmatch(wanted)
+    if pair is not None:
+        found = User.objects.filter(username__iexact=pair.group(2).strip())
+    else:
+        full_name = Trim(Concat("first_name", Value(" "), "last_name"))
+        found = User.objects.annotate(full_name=full_name).filter(
+            Q(username__iexact=wanted) | Q(full_name__iexact=wanted)
+        )
+    return [str(pk) for pk in found.values_list("pk", flat=True)]
+
+
+def token_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each API token of these ids: its name, the first characters shown when it was made, and
+    its user, "koppeling VT (abcd1234…), vt-koppeling". Never the token."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = ApiToken.objects.filter(pk__in=numbers).select_related("user")
+    return {str(token.pk): f"{token.name} ({token.prefix}…), {token.user.username}" for token in found}

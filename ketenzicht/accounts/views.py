@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.access import listed, read
@@ -56,6 +57,9 @@ from .services import (
     account_token_revoke,
 )
 
+# The access log's purpose, shown translated.
+USERS_PURPOSE = gettext_noop("user management")
+
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -68,6 +72,7 @@ def _refuse(user: User, origin: str, *, action: str, object_id: str | int = "") 
             actor=user,
             action=action,
             object_type=USER,
+            purpose=USERS_PURPOSE,
             object_id=object_id,
             result="refused",
             origin=origin,
@@ -91,7 +96,7 @@ def _refused_on_all(form: Form, problems: list[AccountRefused]) -> None:
 def users(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_manage_users(user):
-        listed(actor=user, object_type=USER, origin=origin, refused=True)
+        listed(actor=user, object_type=USER, purpose=USERS_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     filters = UserFilterForm(request.GET or None)
     found = user_list()
@@ -102,6 +107,7 @@ def users(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type=USER,
+        purpose=USERS_PURPOSE,
         origin=origin,
         detail={"page": page.number, "count": len(page.object_list), "filters": filters.used()},
     )
@@ -195,7 +201,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
         if answer is not None:
             return answer
     else:
-        read(actor=actor, object_type=USER, object_id=subject.pk, origin=origin)
+        read(actor=actor, object_type=USER, purpose=USERS_PURPOSE, object_id=subject.pk, origin=origin)
     status = 200 if request.method == "GET" or "new_token" in context else 422
     context["error_summary"] = _error_summary(forms, context)
     response = render(
@@ -341,7 +347,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("accounts:user", pk=subject.pk)
     elif request.method == "GET":
-        read(actor=actor, object_type=USER, object_id=subject.pk, origin=origin)
+        read(actor=actor, object_type=USER, purpose=USERS_PURPOSE, object_id=subject.pk, origin=origin)
     return render(
         request,
         "accounts/user_deactivate.html",

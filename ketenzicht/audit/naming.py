@@ -64,3 +64,17 @@ def by_field(model: Any, field: str) -> tuple[Namer, Finder]:
         return [str(pk) for pk in model.objects.filter(**{field: text.strip()}).values_list("pk", flat=True)]
 
     return namer, finder
+
+
+def finder_of_names(namer: Namer, candidates: Callable[[], Iterable[Any]]) -> Finder:
+    """A finder for a kind with few objects (posts, users, tokens): the ids whose name, as `namer` gives
+    it, is the text typed (case and spaces aside). `candidates`: every id of the kind."""
+
+    def finder(text: str) -> list[str]:
+        wanted = " ".join(text.split()).casefold()
+        if not wanted:
+            return []
+        names = namer([str(i) for i in candidates()])
+        return [i for i, name in names.items() if " ".join(name.split()).casefold() == wanted]
+
+    return finder

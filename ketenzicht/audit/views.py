@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_GET
 
 from ketenzicht.organisations.models import User
@@ -29,6 +29,8 @@ from .services import access_log_record, mask_long_numbers, request_origin
 
 PAGE_SIZE = 100
 OBJECT = "access_log"
+# The purpose of reading the log (shown translated), as of the break-the-glass list.
+SUPERVISION_PURPOSE = gettext_noop("supervision of look-ups")
 
 
 @require_GET
@@ -39,7 +41,12 @@ def access_log(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*AUDIT_READER_ROLES):
         with transaction.atomic():
             access_log_record(
-                actor=user, action=Action.LIST, object_type=OBJECT, result=Result.REFUSED, origin=origin
+                actor=user,
+                action=Action.LIST,
+                object_type=OBJECT,
+                result=Result.REFUSED,
+                purpose=SUPERVISION_PURPOSE,
+                origin=origin,
             )
         raise PermissionDenied
     person = request.GET.get("person", "").strip()
@@ -74,6 +81,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         access_log_record(
             actor=user, action=Action.LIST, object_type=OBJECT, result=Result.SHOWN, origin=origin,
+            purpose=SUPERVISION_PURPOSE,
             detail={"filters": used, "page": page.number, "count": len(page.object_list)},
         )  # fmt: skip
     page.object_list = access_log_named(page.object_list)  # people and organisations by name

@@ -6,6 +6,15 @@ class DossiersConfig(AppConfig):
     verbose_name = "Person search and dossiers"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import object_naming_register
+
+        from .selectors import break_glass_log_names
+
+        # The access log names a break-the-glass grant, and a search made under one, by the grant's number
+        # and whom or what it concerned.
+        object_naming_register("break_glass", break_glass_log_names)
+        object_naming_register("person_search", break_glass_log_names)
+
         from ketenzicht.registrations.purposes import BREAK_GLASS_PARAM, linked_purpose_register
         from ketenzicht.workprocesses.labels import case_title_register
 

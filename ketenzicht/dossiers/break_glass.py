@@ -50,6 +50,8 @@ from .selectors import (
 )
 from .services import SEARCH_OBJECT
 
+# The access log's purpose, shown translated.
+SUPERVISION_PURPOSE = gettext_noop("supervision of look-ups")
 BREAK_GLASS_OBJECT = "break_glass"
 REGISTRATION_OBJECT = "registration"
 REASON_MIN_LENGTH = 20
@@ -380,7 +382,13 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
     most LIST_LIMIT of each; `show` one of REVIEW_SHOWS for only those. For the privacy officer only.
     Raises PermissionDenied (logged as refused)."""
     if not may_review_break_glass(user):
-        listed(actor=user, object_type=BREAK_GLASS_OBJECT, origin=origin, refused=True)
+        listed(
+            actor=user,
+            object_type=BREAK_GLASS_OBJECT,
+            purpose=SUPERVISION_PURPOSE,
+            origin=origin,
+            refused=True,
+        )
         raise PermissionDenied
     accesses = BreakGlassAccess.objects.select_related("user", "user__organisation", "decided_by")
     pending: list[BreakGlassAccess] = []
@@ -430,6 +438,7 @@ def break_glass_review_list_for_user(*, user: User, origin: str, show: str = "")
     listed(
         actor=user,
         object_type=BREAK_GLASS_OBJECT,
+        purpose=SUPERVISION_PURPOSE,
         origin=origin,
         detail={"pending": len(pending), "decided": len(decided)} | ({"show": show} if show else {}),
     )

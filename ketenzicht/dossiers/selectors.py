@@ -5,6 +5,8 @@ sharing rules: missing and forbidden look the same.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.utils import timezone
 
@@ -13,6 +15,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.sharing import may_see_registrations
+from ketenzicht.ui.formats import person_number
 
 from .models import BreakGlassAccess, BreakGlassDecision
 
@@ -87,3 +90,15 @@ def person_resolve(person_id: int) -> Person:
         person = Person.objects.get(pk=person.merged_into_id)
         hops += 1
     return person
+
+
+def break_glass_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The access log's name of each break-the-glass grant of these ids (registered in apps.py): its number
+    with the person's number, "12 (P0000498)", or with the search typed, "13 (“jansen”)". For the access
+    log's readers only."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = BreakGlassAccess.objects.filter(pk__in=numbers).values_list("pk", "person_id", "query")
+    return {
+        str(pk): f"{pk} ({person_number(person)})" if person else f"{pk} (“{query}”)"
+        for pk, person, query in found
+    }

@@ -35,6 +35,8 @@ from .selectors import (
     years,
 )
 
+# The access log's purpose, shown translated.
+FIGURES_PURPOSE = gettext_noop("chain figures without names")
 OBJECT_TYPE = "statistics"
 FIELD_NAMES = {
     "gebied": gettext_noop("area"),
@@ -56,7 +58,13 @@ def _chosen(request: HttpRequest, user: User) -> tuple[Choice, list[int], list[s
 
 
 def _refused(request: HttpRequest, user: User) -> PermissionDenied:
-    listed(actor=user, object_type=OBJECT_TYPE, origin=request_origin(request, "web"), refused=True)
+    listed(
+        actor=user,
+        object_type=OBJECT_TYPE,
+        purpose=FIGURES_PURPOSE,
+        origin=request_origin(request, "web"),
+        refused=True,
+    )
     return PermissionDenied()
 
 
@@ -78,7 +86,11 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     figures = figures_for(choice, known_years=known)
     charts = [None if view.empty else _chart(view, figures) for view in figures.sections]
     listed(
-        actor=user, object_type=OBJECT_TYPE, origin=request_origin(request, "web"), detail=choice.as_query()
+        actor=user,
+        object_type=OBJECT_TYPE,
+        purpose=FIGURES_PURPOSE,
+        origin=request_origin(request, "web"),
+        detail=choice.as_query(),
     )
     query = "&".join(f"{k}={v}" for k, v in choice.as_query().items())
     return render(

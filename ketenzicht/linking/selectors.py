@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.db.models import F, Q, QuerySet
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
@@ -106,3 +106,45 @@ def review_shared_relations(item: ReviewItem) -> list[tuple[PersonMention, str]]
     shared = sorted(m for m, person in person_of.items() if person in known)
     mentions = PersonMention.objects.in_bulk(shared)
     return [(mentions[m], related[m]) for m in shared]
+
+
+# --- the access log's names for review items (registered in apps.py) ---------------------------------------
+
+_PAIR_SIGNS = ("↔", "<->")
+# The word a review item's name begins with, in either language (the log's filter takes both).
+_REVIEW_WORDS = ("review", "beoordeling")
+
+
+def review_item_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each review item of these ids (as the access log stores them): "Beoordeling" with the
+    reference of its mention's registration and of its candidate's, "Beoordeling PL0600-2026-000017 ↔
+    PL0600-2026-000005". Not scoped to a user: the access log's pages, for its readers only, name what was
+    looked at."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = ReviewItem.objects.filter(pk__in=numbers).values_list(
+        "pk", "mention__registration__reference", "candidate__registration__reference"
+    )
+    return {
+        str(pk): gettext("Review %(mention)s ↔ %(candidate)s") % {"mention": mention, "candidate": candidate}
+        for pk, mention, candidate in found
+    }
+
+
+def review_item_ids_of_log_name(text: str) -> list[str]:
+    """The review items a name as the log shows it names: "Beoordeling" (or "Review") and the mention's
+    registration reference, with or without "↔" and the candidate's; [] for text that is no review's name
+    (a bare reference names its registration, not its reviews)."""
+    words = text.split()
+    named = bool(words) and words[0].casefold() in {*_REVIEW_WORDS, gettext("Review").casefold()}
+    rest = " ".join(words[1:] if named else words)
+    sign = next((s for s in _PAIR_SIGNS if s in rest), None)
+    if not named and sign is None:
+        return []
+    mention, _sign, candidate = rest.partition(sign) if sign else (rest, "", "")
+    mention, candidate = mention.strip(), candidate.strip()
+    if not mention or (sign and not candidate):
+        return []
+    items = ReviewItem.objects.filter(mention__registration__reference=mention)
+    if candidate:
+        items = items.filter(candidate__registration__reference=candidate)
+    return [str(pk) for pk in items.values_list("pk", flat=True)]

@@ -16,17 +16,24 @@ from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 
 from .selectors import case_parties, may_impose_for, measure_list_for_user, measure_rows, measures_of_persons
 
 
-def _log(request: HttpRequest, rows: list, where: dict[str, object]) -> None:  # type: ignore[type-arg]
+def _log(
+    request: HttpRequest,
+    rows: list,  # type: ignore[type-arg]
+    where: dict[str, object],
+    purpose: str = "",
+) -> None:
     persons = sorted({p for row in rows for p in row.person_ids})
     if rows:
         listed(
             actor=request.user,  # type: ignore[arg-type]
             object_type="measure",
             origin=request_origin(request, "web"),
+            purpose=purpose,
             detail={**where, "shown": len(rows)},
             persons=persons,
         )
@@ -47,7 +54,10 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
         measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
     rows = measure_rows(measures, user=user, today=today, names_for=visible)
-    _log(request, rows, {"case": case.reference})
+    # Read on the case's page: under the case, as the page itself.
+    _log(
+        request, rows, {**case_purpose_detail(case), "case": case.reference}, case_purpose_log(case.reference)
+    )
     suspects, victims = case_parties(case) if may_impose else ([], [])
     # A measure binds a suspect and protects a victim of the case: none to choose, no form to offer.
     context = {

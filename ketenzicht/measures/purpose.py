@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ketenzicht.dossiers.labels import MEASURE_PURPOSE
 from ketenzicht.registrations.purposes import LinkedPurpose
 
-from .models import Breach
+from .models import Breach, Measure
 from .selectors import measure_for_purpose
 
 MEASURE_REASON = MEASURE_PURPOSE  # "measure <reference>" in the access log, shown in words there
@@ -22,6 +22,11 @@ MEASURE_PARAM = "maatregel"  # the query parameter of a link from a measure's pa
 def measure_purpose_log(reference: str) -> str:
     """The measure as the access log's purpose column holds it."""
     return f"{MEASURE_REASON} {reference}"
+
+
+def measure_purpose_detail(measure: Measure) -> dict[str, Any]:
+    """The measure as a log entry's detail holds it: {"purpose": {...}, "measure": id}."""
+    return {"purpose": {"reason": MEASURE_REASON, "measure_id": measure.pk}, "measure": measure.pk}
 
 
 def registration_purpose_of_measure(
@@ -38,7 +43,4 @@ def registration_purpose_of_measure(
         or not Breach.objects.filter(measure=measure, registration_id=registration_id).exists()
     ):
         return None
-    return LinkedPurpose(
-        log=measure_purpose_log(measure.reference),
-        detail={"purpose": {"reason": MEASURE_REASON, "measure_id": measure.pk}, "measure": measure.pk},
-    )
+    return LinkedPurpose(log=measure_purpose_log(measure.reference), detail=measure_purpose_detail(measure))

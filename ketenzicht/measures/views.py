@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketenzicht.audit.access import listed, read
@@ -22,11 +23,12 @@ from ketenzicht.organisations.selectors import people_names
 from ketenzicht.persons.models import Person
 from ketenzicht.persons.selectors import person_list_names_for_user
 from ketenzicht.ui.forms import error_items
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user
 
 from .forms import EndForm, ExtendForm, ImposeForm, add_service_errors
 from .models import ImposedBy, Measure, MeasureEventKind, MeasureKind
-from .purpose import MEASURE_PARAM
+from .purpose import MEASURE_PARAM, measure_purpose_detail, measure_purpose_log
 from .selectors import (
     breach_rows_for_user,
     case_parties,
@@ -40,6 +42,8 @@ from .selectors import (
 )
 from .services import MeasureInvalid, measure_case_start, measure_end, measure_extend, measure_impose
 
+# The access log's purpose, shown translated.
+LIST_PURPOSE = gettext_noop("overview of the protective measures")
 LIST_LIMIT = 200
 
 
@@ -61,6 +65,7 @@ def measure_list(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="measure",
+        purpose=LIST_PURPOSE,
         origin=request_origin(request, "web"),
         detail={"shown": len(rows), "all": show_all},
         persons=sorted({p for row in rows for p in row.person_ids}),
@@ -109,7 +114,8 @@ def _log_read(request: HttpRequest, measure: Measure, row_persons: set[int]) -> 
         object_type="measure",
         object_id=measure.pk,
         origin=request_origin(request, "web"),
-        detail={"reference": measure.reference},
+        purpose=measure_purpose_log(measure.reference),  # the measure's page is the measure's work
+        detail={**measure_purpose_detail(measure), "reference": measure.reference},
         persons=sorted(row_persons),
     )
 
@@ -186,8 +192,8 @@ def measure_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         object_type="case",
         object_id=case.pk,
         origin=request_origin(request, "web"),
-        purpose="measure",
-        detail={"measure": "new"},
+        purpose=case_purpose_log(case.reference),  # a measure imposed in the case: the case's work
+        detail={**case_purpose_detail(case), "measure": "new"},
         persons=sorted({*suspects, *victims}),
     )
     kind = request.GET.get("soort", MeasureKind.RESTRAINING_ORDER)

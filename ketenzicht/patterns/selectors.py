@@ -4,12 +4,13 @@ the signals on a person's dossier, and the export for checking against a truth f
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
@@ -24,7 +25,9 @@ from ketenzicht.registrations.selectors import (
     registration_sight_for_user,
 )
 from ketenzicht.registrations.sharing import visibility_filter
+from ketenzicht.ui.formats import person_number
 
+from .detector import detector
 from .labels import rule_label
 from .models import SIGNAL_PURPOSE, Severity, Signal, SignalEvent, SignalRegistration, SignalSeen, SignalState
 
@@ -409,3 +412,53 @@ def signal_export_lines() -> Iterator[dict[str, Any]]:
 def signal_history(signal: Signal) -> list[SignalEvent]:
     """The steps of a signal's process, oldest first (the caller has the signal through the one road)."""
     return list(signal.events.select_related("actor"))
+
+
+# --- the access log's names for signals (registered in apps.py) --------------------------------------------
+
+_LOGGED_PERSON = re.compile(r"\bP(\d{1,9})\b", re.IGNORECASE)
+_ARROWS = ("→", "->")
+
+
+def signal_log_name(rule: str, suspect_id: int | None, victim_id: int | None) -> str:
+    """A signal as the access log names it: its kind and its persons' numbers, "Mogelijke belaging
+    P0000232 → P0000527" (a signal about one person: that person's number alone)."""
+    numbers = [person_number(p) for p in (suspect_id, victim_id) if p is not None]
+    return " ".join([rule_label(rule), " → ".join(numbers)]).strip()
+
+
+def signal_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each signal of these ids (as the access log stores them). Not scoped to a user: the access
+    log's pages, for its readers only, name what was looked at."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = Signal.objects.filter(pk__in=numbers).values_list("pk", "rule", "suspect_id", "victim_id")
+    return {str(pk): signal_log_name(rule, suspect, victim) for pk, rule, suspect, victim in found}
+
+
+def signal_ids_of_log_name(text: str) -> list[str]:
+    """The signals a name as the log shows it names: its persons' numbers (the suspect's first) and, when
+    typed, its kind (in either language, or the rule's code; needed for a signal about one person); [] for
+    text that is no signal's name."""
+    persons = [int(n) for n in _LOGGED_PERSON.findall(text)]
+    if not persons or len(persons) > 2:
+        return []
+    words = _LOGGED_PERSON.sub(" ", text)
+    for arrow in _ARROWS:
+        words = words.replace(arrow, " ")
+    kind = " ".join(words.split()).casefold()
+    if len(persons) == 1 and not kind:
+        return []  # a person's number alone names the person (the log's person filter), not their signals
+    signals = Signal.objects.all()
+    if len(persons) == 2:
+        signals = signals.filter(suspect_id=persons[0], victim_id=persons[1])
+    else:
+        alone = Q(suspect_id=persons[0], victim__isnull=True) | Q(victim_id=persons[0], suspect__isnull=True)
+        signals = signals.filter(alone)
+    if kind:
+        rules = [
+            rule.name
+            for rule in detector().rules.rules
+            if kind in {rule.name.casefold(), rule.label.nl.casefold(), rule.label.en.casefold()}
+        ]
+        signals = signals.filter(rule__in=rules)
+    return [str(pk) for pk in signals.values_list("pk", flat=True)]

@@ -9,12 +9,21 @@ class ProsecutionConfig(AppConfig):
     verbose_name = "ZSM and prosecution"
 
     def ready(self) -> None:
-        from ketenzicht.audit.naming import by_field, object_naming_register
+        from ketenzicht.audit.naming import by_field, finder_of_names, object_naming_register
+        from ketenzicht.organisations.models import Post
 
         from .models import ZsmFile
+        from .selectors import post_log_names, request_ids_of_log_name, request_log_names
 
-        # The access log names a ZSM file by its case's reference (its key is the case's).
+        # The access log names a ZSM file by its case's reference (its key is the case's), a post by what it
+        # is and who holds it, a partner's request by the partner and the file; and finds each by that name.
         object_naming_register("zsm_file", *by_field(ZsmFile, "case__reference"))
+        object_naming_register(
+            "post",
+            post_log_names,
+            finder_of_names(post_log_names, lambda: Post.objects.values_list("pk", flat=True)),
+        )
+        object_naming_register("zsm_request", request_log_names, request_ids_of_log_name)
 
         from django.utils.translation import gettext_lazy as _
 

@@ -5,6 +5,7 @@ figures per district office (counts, no names). Anything else is NotVisible (log
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -13,6 +14,7 @@ from django.db.models import Case as Either
 from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import override
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, Post, PostKind, User
@@ -242,3 +244,49 @@ def portfolio(*, days: int = 365, now: datetime | None = None) -> list[OfficeFig
         if office in offices:
             offices[office].late_requests = count
     return sorted(offices.values(), key=lambda f: f.office.name)
+
+
+# --- the access log's names for posts and partner requests (registered in apps.py) -------------------------
+
+
+def post_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each post of these ids (as the access log stores them): the post, its holder and the
+    office, "Officier van justitie huiselijk geweld en stalking: Eva Jansen (Arrondissementsparket
+    Oost-Brabant)". Not scoped: for the access log's readers only."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = Post.objects.filter(pk__in=numbers).select_related("user", "organisation")
+    return {
+        str(post.pk): f"{PostKind(post.kind).label}: {post.user.get_full_name() or post.user.username} "
+        f"({post.organisation.name})"
+        for post in found
+        if post.kind in PostKind.values
+    }
+
+
+def request_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The name of each request to a ZSM partner of these ids: the partner and the file's reference,
+    "Slachtofferhulp, Z2026-000079". Not scoped: for the access log's readers only."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = PartnerRequest.objects.filter(pk__in=numbers).values_list(
+        "pk", "partner", "file__case__reference"
+    )
+    return {
+        str(pk): f"{Partner(partner).label}, {reference}" if partner in Partner.values else reference
+        for pk, partner, reference in found
+    }
+
+
+def request_ids_of_log_name(text: str) -> list[str]:
+    """The requests a name as the log shows it names: the partner (in either language, or its code) and the
+    file's reference after the last comma; [] for text that is no request's name."""
+    partner_text, comma, reference = " ".join(text.split()).rpartition(",")
+    if not comma or not reference.strip():
+        return []
+    wanted = partner_text.strip().casefold()
+    partners = [
+        value for value, label in Partner.choices if wanted in {value.casefold(), str(label).casefold()}
+    ]
+    with override("en"):
+        partners += [value for value, label in Partner.choices if wanted == str(label).casefold()]
+    found = PartnerRequest.objects.filter(partner__in=partners, file__case__reference=reference.strip())
+    return [str(pk) for pk in found.values_list("pk", flat=True)]

@@ -18,10 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
-from ketenzicht.audit.access import listed
+from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.measures.forms import add_service_errors
 from ketenzicht.measures.models import Breach
@@ -36,6 +36,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case, ProcessVersion
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
 
@@ -75,6 +76,10 @@ from .services import (
     triage_choose,
 )
 
+# The purposes of the desk's lists in the access log (shown translated).
+DESK_PURPOSE = gettext_noop("work at the ZSM table of the own district office")
+PORTFOLIO_PURPOSE = gettext_noop("national figures of the ZSM tables")
+REQUESTS_PURPOSE = gettext_noop("answering the ZSM table's requests")
 ORDER_STATES = ("at_zsm", "regular", "zvh")
 
 
@@ -99,7 +104,7 @@ def _refusal(request: HttpRequest, refusal: Exception, case: Case | None = None)
 def desk(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_use_zsm_desk(user):
-        listed(actor=user, object_type="zsm_file", origin=origin, refused=True)
+        listed(actor=user, object_type="zsm_file", purpose=DESK_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     filters = DeskFilterForm(request.GET or None)
     found = desk_files(user=user, chosen=filters.chosen())
@@ -119,7 +124,11 @@ def desk(request: HttpRequest) -> HttpResponse:
         .values_list("measure__source_case_id", "n")
     )
     listed(
-        actor=user, object_type="zsm_file", origin=origin, detail={"count": len(files), "page": page.number}
+        actor=user,
+        object_type="zsm_file",
+        purpose=DESK_PURPOSE,
+        origin=origin,
+        detail={"count": len(files), "page": page.number},
     )
     now = timezone.now()
     names = person_list_names_for_user(
@@ -241,7 +250,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order(request: HttpRequest, pk: int) -> HttpResponse:
     """Impose a behaviour order (art. 509hh Sv): contact ban, area ban, reporting duty, care, with dates."""
-    user, _origin, file = _file(request, pk)
+    user, origin, file = _file(request, pk)
     case = file.case
     if case.closed_at is not None or case.state not in ORDER_STATES:
         messages.error(request, str(refusal_text("state")))
@@ -296,6 +305,15 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
                 % said,
             )
             return redirect("workprocesses:case-detail", pk=pk)
+    read(  # the form names the file's suspect and victim: read under the file's case
+        actor=user,
+        object_type="zsm_file",
+        object_id=file.pk,
+        origin=origin,
+        purpose=case_purpose_log(case.reference),
+        detail={**case_purpose_detail(case), "order": "new"},
+        persons=[p for p in (file.suspect_id, file.victim_id) if p is not None],
+    )
     return render(
         request,
         "prosecution/order.html",
@@ -392,10 +410,18 @@ def _absence_message(outcome: AbsenceOutcome) -> str:
 def national(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_see_portfolio(user):
-        listed(actor=user, object_type="zsm_portfolio", origin=origin, refused=True)
+        listed(
+            actor=user, object_type="zsm_portfolio", purpose=PORTFOLIO_PURPOSE, origin=origin, refused=True
+        )
         raise PermissionDenied
     figures = portfolio()
-    listed(actor=user, object_type="zsm_portfolio", origin=origin, detail={"offices": len(figures)})
+    listed(
+        actor=user,
+        object_type="zsm_portfolio",
+        purpose=PORTFOLIO_PURPOSE,
+        origin=origin,
+        detail={"offices": len(figures)},
+    )
     decisions = definition_of_zsm_decisions()
     # Counts only, published as every figure of the chain is (ui/disclosure.py): a count from 1 to 4 of one
     # office is "<5", the others rounded to 5; the totals summed exactly first, then published.
@@ -462,7 +488,7 @@ def _withdrawn_unanswered(found: PartnerRequest) -> bool:
 def requests_inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_answer_requests(user):
-        listed(actor=user, object_type="zsm_request", origin=origin, refused=True)
+        listed(actor=user, object_type="zsm_request", purpose=REQUESTS_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     answered = request.GET.get("toon") == "beantwoord"
     found = requests_for_user(user=user, answered=answered)
@@ -471,6 +497,7 @@ def requests_inbox(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="zsm_request",
+        purpose=REQUESTS_PURPOSE,
         origin=origin,
         detail={"count": len(shown), "page": page.number},
         persons=[r.person_id for r in shown if not _withdrawn_unanswered(r)],
@@ -543,7 +570,8 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             object_id=found.pk,
             result="shown",
             origin=origin,
-            detail={"file": found.file.case.reference},
+            purpose=case_purpose_log(found.file.case.reference),  # the table's request on its file
+            detail={**case_purpose_detail(found.file.case), "file": found.file.case.reference},
             persons=[] if _withdrawn_unanswered(found) else [found.person_id],
         )
     brief = {} if _withdrawn_unanswered(found) else found.brief

@@ -7,6 +7,13 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Risk screening"
 
     def ready(self) -> None:
+        from ketenzicht.audit.naming import object_naming_register
+
+        from .selectors import screening_log_names
+
+        # The access log names a risk screening by its case and instrument.
+        object_naming_register("screening", screening_log_names)
+
         from django.utils.text import capfirst
         from django.utils.translation import gettext_lazy as _
 

@@ -4,6 +4,7 @@ for a pair with the evidence the user may see (the rest counted, never named).""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from ketenzicht.registrations.selectors import (
     registration_list_for_user,
     registration_sight_for_user,
 )
+from ketenzicht.ui.formats import versioned
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_versions_for, rollout_overview
 
@@ -333,3 +335,13 @@ def instrument_overview(*, on: date | None = None) -> list[list[InstrumentVersio
             InstrumentVersionRow(version, is_latest, offers.get(version.code, []) if is_latest else [])
         )
     return list(overview.values())
+
+
+def screening_log_names(ids: Collection[str]) -> dict[str, str]:
+    """The access log's name of each risk screening of these ids (registered in apps.py): its case and its
+    instrument, "Z2026-000074, B-SAFER, versie 1". For the access log's readers only."""
+    numbers = [int(i) for i in ids if i.isdigit()]
+    found = Screening.objects.filter(pk__in=numbers).select_related("case", "instrument")
+    return {
+        str(s.pk): f"{s.case.reference}, {versioned(s.instrument.name, s.instrument.version)}" for s in found
+    }

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read, refuse
@@ -57,6 +57,8 @@ from .selectors import (
 )
 
 # Read when shown (gettext_lazy): in the language of the user it is shown to.
+# The access log's purpose, shown translated.
+QUEUE_PURPOSE = gettext_noop("screening of the own unit's cases")
 REFUSALS = {
     "owned": gettext_lazy("A colleague owns this case already: a team lead can hand it over."),
     "unknown": gettext_lazy(
@@ -90,7 +92,7 @@ def _unit_colleagues(user: User) -> Any:
 def queue(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_use_screening_desk(user):
-        listed(actor=user, object_type="screening_case", origin=origin, refused=True)
+        listed(actor=user, object_type="screening_case", purpose=QUEUE_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     return _queue_page(request, user, origin)
 
@@ -108,6 +110,7 @@ def _queue_page(
     listed(
         actor=user,
         object_type="screening_case",
+        purpose=QUEUE_PURPOSE,
         origin=origin,
         detail={"count": len(rows), "page": page.number},
     )
@@ -297,7 +300,8 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         object_type="case",
         object_id=case.pk,
         origin=origin,
-        detail={"screening_form": version.code},
+        purpose=case_purpose_log(case.reference),
+        detail={**case_purpose_detail(case), "screening_form": version.code},
         persons=case.persons.values_list("pk", flat=True),
     )
     preview: Any = None

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
@@ -42,6 +43,10 @@ from .selectors import (
 )
 from .services import ForwardRefused, notification_forward, notification_take_up
 
+# The purposes of the desk's lists in the access log (shown translated).
+TIMELINESS_PURPOSE = gettext_noop("timeliness figures of Veilig Thuis")
+INBOX_PURPOSE = gettext_noop("work on the notifications of the own Veilig Thuis")
+
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
@@ -51,7 +56,7 @@ def _user(request: HttpRequest) -> User:
 def inbox(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_use_vt_desk(user):
-        listed(actor=user, object_type="vt_notification", origin=origin, refused=True)
+        listed(actor=user, object_type="vt_notification", purpose=INBOX_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     filters = InboxFilterForm(request.GET or None)
     found = inbox_for_user(user=user, chosen=filters.chosen())
@@ -62,6 +67,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="vt_notification",
+        purpose=INBOX_PURPOSE,
         origin=origin,
         detail={"count": len(rows), "page": page.number},
     )
@@ -211,7 +217,9 @@ WEEK_CHOICES = (4, 8, 12, 26, 52)
 def timeliness_page(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_see_timeliness(user):
-        listed(actor=user, object_type="vt_timeliness", origin=origin, refused=True)
+        listed(
+            actor=user, object_type="vt_timeliness", purpose=TIMELINESS_PURPOSE, origin=origin, refused=True
+        )
         raise PermissionDenied
     regions = list(
         Organisation.objects.filter(kind=OrganisationKind.VEILIG_THUIS, active=True).order_by("name")
@@ -275,6 +283,7 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="vt_timeliness",
+        purpose=TIMELINESS_PURPOSE,
         origin=origin,
         detail={"region": region.code if region else "all", "weeks": weeks},
     )

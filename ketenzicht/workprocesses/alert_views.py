@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
@@ -15,6 +16,8 @@ from ketenzicht.organisations.models import User
 
 from .alerts import alert_get_for_user, alert_list_for_user, alert_read, alert_text
 
+# The access log's purpose, shown translated.
+ALERT_PURPOSE = gettext_noop("reading the own alerts")
 PAGE_SIZE = 50
 
 
@@ -34,6 +37,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     listed(
         actor=user,
         object_type="alert",
+        purpose=ALERT_PURPOSE,
         origin=request_origin(request, "web"),
         detail={"count": len(rows), "page": page.number},
     )

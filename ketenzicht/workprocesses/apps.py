@@ -7,12 +7,20 @@ class WorkprocessesConfig(AppConfig):
     verbose_name = "Work processes and cases"
 
     def ready(self) -> None:
-        from ketenzicht.audit.naming import by_field, object_naming_register
+        from ketenzicht.audit.naming import by_field, finder_of_names, object_naming_register
 
-        from .models import Case
+        from .log_names import alert_log_names, rollout_log_names
+        from .models import Case, Rollout
 
-        # The access log names a case (and the desks' kinds of case) by its reference, and finds it by it.
+        # The access log names a case (and the desks' kinds of case) by its reference, and finds it by it; an
+        # alert by its case and message, a roll-out by its version, where and from when.
         object_naming_register("case", *by_field(Case, "reference"))
+        object_naming_register("alert", alert_log_names)
+        object_naming_register(
+            "rollout",
+            rollout_log_names,
+            finder_of_names(rollout_log_names, lambda: Rollout.objects.values_list("pk", flat=True)),
+        )
 
         from ketenzicht.organisations.signals import user_deactivated, user_holdings
         from ketenzicht.registrations.purposes import linked_purpose_register

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import NotVisible, listed, read
@@ -88,6 +88,9 @@ from .services import (
     case_take,
     case_withdraw,
 )
+
+# The access log's purpose, shown translated.
+CASE_LIST_PURPOSE = gettext_noop("work on the cases of the own organisation")
 
 
 def _user(request: HttpRequest) -> User:
@@ -210,13 +213,19 @@ def rollout_withdrawal(request: HttpRequest, pk: int) -> HttpResponse:
 def case_list(request: HttpRequest) -> HttpResponse:
     user, origin = _user(request), request_origin(request, "web")
     if not may_work_cases(user):
-        listed(actor=user, object_type="case", origin=origin, refused=True)
+        listed(actor=user, object_type="case", purpose=CASE_LIST_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     overdue_only = request.GET.get("te_laat") == "1"
     closed = request.GET.get("afgesloten") == "1"
     found = case_closed_list(user=user) if closed else case_open_list(user=user, overdue_only=overdue_only)
     cases = list(found[:200])
-    listed(actor=user, object_type="case", origin=origin, detail={"count": len(cases), "closed": closed})
+    listed(
+        actor=user,
+        object_type="case",
+        purpose=CASE_LIST_PURPOSE,
+        origin=origin,
+        detail={"count": len(cases), "closed": closed},
+    )
     rows = [case_view(case, user) for case in cases]
     return render(
         request,
@@ -616,11 +625,13 @@ def _get_case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    read(
+    read(  # the case page is the case's work: its purpose is the case (from the queue, a list or a link)
         actor=_user(request),
         object_type="case",
         object_id=case.pk,
         origin=request_origin(request, "web"),
+        purpose=case_purpose_log(case.reference),
+        detail=case_purpose_detail(case),
         persons=case.persons.values_list("pk", flat=True),  # the persons the case page names
     )
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))

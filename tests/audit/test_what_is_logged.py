@@ -14,6 +14,7 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.linking.models import ReviewItem
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
+from ketenzicht.ui.formats import person_number
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, SANDRA, person_of, register
 
@@ -131,9 +132,12 @@ def test_a_signal_view_is_in_the_access_list_of_its_suspect_and_victim(
     suspect, victim = person_of(first, "p1"), person_of(first, "p2")
     assert {signal.suspect_id, signal.victim_id} == {suspect.pk, victim.pk}
     auditor = client_for(officer)
+    # Named as the desks know it, its kind and its pair by their numbers, not by its number in the database.
+    name = f"Mogelijke belaging {person_number(suspect.pk)} → {person_number(victim.pk)}"
     for person in (suspect, victim):
         rows = _access_list(auditor, person.pk)
-        assert "ingrid" in rows and f"signaal {signal.pk}" in rows
+        assert "ingrid" in rows and f"patroonsignaal {name}" in rows
+        assert f"signaal {signal.pk}<" not in rows
 
 
 def test_a_registration_view_is_in_the_access_list_of_every_person_in_it(
@@ -167,7 +171,9 @@ def test_a_review_item_view_is_in_the_access_list_of_both_persons(
     auditor = client_for(officer)
     for registration in (first, second):
         rows = _access_list(auditor, person_of(registration).pk)
-        assert "beheer" in rows and "beoordeling van een koppeling" in rows
+        # Named by the registrations of its mention and its candidate, not by its number in the database.
+        name = f"Beoordeling {item.mention.registration.reference} ↔ {item.candidate.registration.reference}"
+        assert "beheer" in rows and f"beoordeling van een koppeling {name}" in rows
 
 
 def test_the_dossier_access_list_holds_those_reads_and_links_to_the_access_log(

@@ -16,6 +16,7 @@ from django.test import Client
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.dossiers.models import BreakGlassAccess, BreakGlassEvent
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import person_number
 from ketenzicht.workprocesses.models import Alert, CaseEvent
 from tests.dossiers.test_hidden import HIDDEN, PURPOSE, client_for, sandra_with_hidden_registrations
 
@@ -121,7 +122,9 @@ def test_with_both_the_whole_dossier_shows_with_a_banner_and_every_view_is_flagg
     assert len(rows) > len(flagged) + 1  # the views before the grant stay unmarked
     # Each row says once that it was outside the sharing rules: the grant by its object, with the reason as
     # its purpose; a view by its mark, beside the purpose the user stated.
-    (grant,) = [row for row in rows if "toegestaan" in row and f"(doorbraak) {access.pk}<" in row]
+    # The grant by its number and the person's, as the privacy officer's list names it.
+    named = f"(doorbraak) {access.pk} ({person_number(sandra.pk)})<"
+    (grant,) = [row for row in rows if "toegestaan" in row and named in row]
     assert grant.count("buiten de deelregels") == 1 and f">{REASON}<" in grant
     assert all(row.count("buiten de deelregels") == 1 for row in flagged)
     # Another user of the same unit still sees the dossier within the rules.
