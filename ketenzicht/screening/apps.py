@@ -22,6 +22,7 @@ class ScreeningConfig(AppConfig):
         from ketenzicht.patterns.signals import signals_reopened
         from ketenzicht.workprocesses.labels import (
             case_title_register,
+            history_texts_register,
             recorded_missing_register,
             recorded_value_register,
         )
@@ -46,6 +47,7 @@ class ScreeningConfig(AppConfig):
             sync_screening_case,
             tell_signal_reopened,
         )
+        from .recording import STARTED_BY_RECORDING
         from .selectors import acute_held_by, may_use_screening_desk, pair_history_ids
         from .services import case_rules
 
@@ -59,6 +61,8 @@ class ScreeningConfig(AppConfig):
         register_case_panel("screening", screening_panel)
         # The titles of the cases the case rules open start with a reason's label: in the user's language.
         case_title_register(case_title_words)
+        # The note of the start step a recorded screening took, in the reader's language.
+        history_texts_register(STARTED_BY_RECORDING)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)
         for process in SCREENING_PROCESSES:

@@ -24,6 +24,7 @@ from .forms import URGENCIES, SecondPersonForm
 from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
 from .models import Screening
 from .receivers import MANUAL_REASON, SCREENING_PROCESSES, case_urgency, urgency_suggested_lower
+from .recording import START_SCREENING
 from .selectors import (
     instruments_for,
     may_use_screening_desk,
@@ -35,7 +36,6 @@ from .selectors import (
 from .services import case_rules
 
 NO_LONGER = (Screening.Status.SUPERSEDED, Screening.Status.LAPSED)
-START_SCREENING = "start_screening"  # the step of the screening processes that starts the screening
 # Why a case opened by hand is there: no case rule opened it.
 MANUAL_REASON_LABEL = gettext_lazy("opened by hand; its registrations were added on the case page")
 

@@ -1,7 +1,9 @@
 """Recording a screening of a case: score it with its instrument, keep what the register pre-answered and
 what the screener corrected, and record the level and the urgency it suggests on the case. A lowered level
 waits for a second person; a raised one keeps its reason. A newer screening makes a lowering still waiting
-count no longer: an older lowered level, and a lowered urgency waiting for a team lead."""
+count no longer: an older lowered level, and a lowered urgency waiting for a team lead. Recorded on a case
+whose screening has not started (still "Nieuw"), it starts it first: the process's start step is taken in
+the same transaction, by the screener, with its own line in the history."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.alerts import (
@@ -21,7 +24,12 @@ from ketenzicht.workprocesses.alerts import (
 )
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import ConcurrentEdit, case_lowering_lapse, case_record
+from ketenzicht.workprocesses.services import (
+    ConcurrentEdit,
+    case_lowering_lapse,
+    case_record,
+    case_take_where_available,
+)
 
 from .engine.instrument import Level
 from .engine.scoring import Answer, Judgement, Result, score
@@ -35,6 +43,23 @@ SCREENING_ROLES = frozenset(DESK_ROLES)  # the roles of the screening desk, team
 # What the case history calls a screening's lines (translated when shown).
 SCREENING_RECORDED = gettext_noop("screening recorded")
 LOWERING_SUPERSEDED = gettext_noop("lowered level no longer counts")
+# The step of the screening processes that starts the screening: every version of them has it, from the
+# first state ("Nieuw"), without requirements (tests/screening/test_record_start.py checks each loaded one).
+START_SCREENING = "start_screening"
+# The note of that step's line when recording a screening took it (a record in the installation's language,
+# shown in the reader's: registered in apps.py).
+STARTED_BY_RECORDING = gettext_noop("started by recording the risk screening")
+
+
+class StartRefused(Refused):
+    """Recording the screening would start the case's screening, and its start step is refused: `refusal`
+    says why (the kernel's refusal of the step, its code and detail), `step` names the step. Nothing is
+    stored."""
+
+    def __init__(self, step: str, refusal: Refused) -> None:
+        super().__init__("start", refusal.code, said=refusal.said, **refusal.params)
+        self.step = step
+        self.refusal = refusal
 
 
 def screening_result(
@@ -93,7 +118,9 @@ def screening_record(
     """Score and keep one screening. Raises ScoringError (naming each item or field) or Refused; with
     `expected_version` (the case's lock version the form was filled against), ConcurrentEdit when the case
     changed since, a screening stored from another tab included: nothing is stored then. Either way the
-    case's lock version goes up and its history says so."""
+    case's lock version goes up and its history says so. On a case whose screening has not started (its
+    process's START_SCREENING step open, the case "Nieuw"), the step is taken first, in this transaction,
+    by `actor` at `at`: its deadline met then; StartRefused, nothing stored, where the step is refused."""
     if not SCREENING_ROLES & set(actor.role_codes):
         raise Refused("role")
     if case.closed_at is not None:
@@ -109,6 +136,10 @@ def screening_record(
         if key in answers and value.get("evidence") and answers[key] != value.get("answer")
     )
     with transaction.atomic():
+        # Not started yet: recording the screening starts it, at this moment (its deadline met then).
+        started = _start(case, actor, at, expected_version)
+        if started is not None:
+            case, expected_version = started, started.lock_version
         screening = Screening.objects.create(
             case=case,
             instrument=instrument,
@@ -147,6 +178,19 @@ def screening_record(
         if result.needs_second_person:
             alert_second_person_wanted(case, step=_lowered_step(screening), proposer=actor, at=at)
     return screening
+
+
+def _start(case: Case, actor: User, at: datetime, expected_version: int | None) -> Case | None:
+    """The start step taken where the case's process has it open (the case still "Nieuw"), as the screener,
+    at `at`; None where the screening has started already. StartRefused where the step is refused."""
+    with translation.override(settings.LANGUAGE_CODE):
+        note = gettext(STARTED_BY_RECORDING)
+    try:
+        return case_take_where_available(
+            case, START_SCREENING, actor=actor, expected_version=expected_version, reason=note, at=at
+        )
+    except Refused as refusal:
+        raise StartRefused(START_SCREENING, refusal) from refusal
 
 
 def _supersede_waiting(case: Case, *, by: Screening, actor: User, at: datetime) -> None:

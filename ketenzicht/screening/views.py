@@ -28,7 +28,7 @@ from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
+from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label, step_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
@@ -40,7 +40,13 @@ from .forms import URGENCIES, BulkAssignForm, QueueFilterForm, ScreeningForm, Se
 from .instruments import instrument_of
 from .labels import LEVELS
 from .models import InstrumentVersion, Screening, ScreeningCase
-from .recording import screening_confirm, screening_decline, screening_record, screening_result
+from .recording import (
+    StartRefused,
+    screening_confirm,
+    screening_decline,
+    screening_record,
+    screening_result,
+)
 from .selectors import (
     PAGE_SIZE,
     instrument_overview,
@@ -358,6 +364,9 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         except ConcurrentEdit:
             messages.error(request, concurrent_text(case, request.user))  # type: ignore[arg-type]
             status = 409
+        except StartRefused as refusal:
+            messages.error(request, _start_refused_text(case, refusal))
+            status = 400
         except Refused as refusal:
             messages.error(request, refusal_text(refusal.code))
             status = 400
@@ -383,6 +392,18 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _start_refused_text(case: Case, refusal: StartRefused) -> str:
+    """Why the screening was not stored: recording it would start the case's screening, and that step is
+    refused; the step's refusal in the case page's words (a desk's rule in its own)."""
+    definition = definition_of(case.process_version)
+    inner = refusal.refusal
+    why = inner.said or refusal_text(inner.code, inner.detail, definition, case, inner.params)
+    return _(
+        "The screening was not stored: recording it starts the screening of the case (step “%(step)s”), "
+        "and that step cannot be taken now. %(why)s"
+    ) % {"step": step_label(definition, refusal.step), "why": why}
 
 
 def _pair_named(user: User, screening_case: ScreeningCase) -> str:

@@ -606,6 +606,36 @@ def case_take(
     return current
 
 
+def case_take_where_available(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Case | None:
+    """Take `transition`, without values, when the case's state (read under the case's lock) is one the step
+    leaves from: for a desk whose own record implies the step (e.g. recording a screening starts it). None,
+    nothing stored, when the case is elsewhere or its process has no such step. Where the step is there it
+    is taken as `case_take` takes it, its history line and deadline included, and refused as it refuses
+    (Refused, ConcurrentEdit; nothing stored); a step that would wait for a second person is refused
+    (`second_person`): the desk's record cannot wait for one. In the caller's transaction (a savepoint)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = _locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        step = definition_of(current.process_version).transition(transition)
+        if step is None or current.state not in step.sources:
+            return None
+        if step.requires.second_person:
+            raise Refused("second_person")
+        return case_take(
+            current, transition, actor=actor, expected_version=current.lock_version, reason=reason, at=at
+        )
+
+
 def _pending_label(case: Case, pending: Mapping[str, Any]) -> str:
     """The waiting step's label, as its alerts name it (the transition's name when the version lacks it);
     a lowering names what it lowers, from what to what, by the definition's labels (e.g. "Screening

@@ -86,7 +86,9 @@ def test_a_screener_works_the_top_acute_case_from_the_queue_to_veilig_thuis(
     expect(page.get_by_test_id("screening-trend")).to_contain_text("Zij is doodsbang")
     expect(page.get_by_test_id("case-level")).to_contain_text("Hoog")
 
-    page.get_by_test_id("step-start_screening").get_by_role("button").click()
+    # Recording the screening started it: no "Screening starten" any more, completing it is offered.
+    expect(page.get_by_test_id("case-state")).to_have_text("In screening")
+    expect(page.get_by_test_id("step-start_screening")).to_have_count(0)
     step = page.get_by_test_id("step-screened")
     expect(step.get_by_label("Urgentie")).to_have_value("acute")  # suggested by the screening
     step.get_by_role("button", name="Screening afronden").click()

@@ -305,8 +305,9 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     assert case.data["screening_level"] == "high" and case.data["urgency_suggested"] == "acute"
     screening_case.refresh_from_db()
     assert (screening_case.level, screening_case.urgency) == ("high", "acute")
-    # The case page shows the trend; the step that closes the screening preselects the suggested urgency.
-    case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
+    # Recording the screening started it (the case was "Nieuw"): the case page shows the trend; the step
+    # that closes the screening preselects the suggested urgency.
+    assert case.state == "screening"
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk]))
     html = page.content.decode()
     assert 'data-testid="screening-trend"' in html and "zij is doodsbang" in html
@@ -418,6 +419,7 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     assert stored.corrected == ["weapon"] and stored.status == "awaiting_second"
     case.refresh_from_db()
     assert "screening_level" not in case.data  # nothing recorded on the case until confirmed
+    assert case.state == "screening"  # but the screening has started: it was recorded
     history = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert "wacht op een tweede persoon · afspraken gemaakt" in history  # its history says it waits
     # The one who lowered it cannot confirm; a colleague can.
@@ -467,6 +469,7 @@ def _lowered_to_medium(screener: Any, relation: str = "ex_partner") -> tuple[Any
     )
     assert (lowered.computed_level, lowered.level, lowered.status) == ("high", "medium", "awaiting_second")
     case.refresh_from_db()
+    assert case.state == "screening"  # recording it started the screening of the new case
     return case, lowered
 
 
@@ -513,7 +516,6 @@ def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps
     # The screener is told why; the screening can be completed on the computed level.
     told = _english(_client(screener)).get(detail).content.decode()
     assert "declined your proposal" in told and "Het mes is niet gevonden." in told
-    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
     finished = case_take(case, "screened", actor=screener, expected_version=case.lock_version,
                          values={"urgency": "acute"})  # fmt: skip
     assert finished.state == "screened"
@@ -567,7 +569,6 @@ def test_a_refused_screening_afronden_says_what_the_screening_waits_for(
     person's confirmation; after a decline that left no level (as declines did before), screening again."""
     screener = make_user("case_screener")
     case, lowered = _lowered_to_medium(screener, relation="partner")  # DV screening requires the level
-    case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
     client = _english(_client(screener))
     act = reverse("workprocesses:case-act", args=[case.pk])
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.screening.engine.scoring import Answer, ScoringError
 from ketenzicht.screening.models import InstrumentVersion, Screening
 from ketenzicht.screening.recording import screening_confirm, screening_decline, screening_record
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_open
+from ketenzicht.workprocesses.services import case_open, case_take
 
 pytestmark = pytest.mark.django_db
 
@@ -41,13 +41,16 @@ NO: dict[str, Answer] = {
 }
 
 
-def _case() -> Case:
-    return case_open(
+def _case(starter: User) -> Case:
+    """An ex-partner stalking case whose screening `starter` started ("In screening"): these tests are about
+    what a screening records (recording one on a case still "Nieuw" starts it: test_record_start.py)."""
+    case = case_open(
         process="ex_partner_stalking",
         organisation=Organisation.objects.get(code="oost-brabant"),
         title="Ex-partner dreigt",
         actor=None,
     )
+    return case_take(case, "start_screening", actor=starter, expected_version=None)
 
 
 def _open_instrument() -> InstrumentVersion:
@@ -58,7 +61,7 @@ def test_a_screening_keeps_both_levels_the_corrections_and_tells_the_case(
     make_user: Callable[..., Any],
 ) -> None:
     screener = make_user("case_screener")
-    case = _case()
+    case = _case(screener)
     answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "breach_of_ban": True}
     answers |= {"incidents_12_months": 3, "victim_fear": True}
     prefill = {
@@ -84,7 +87,7 @@ def test_raising_keeps_the_reason_and_lowering_waits_for_a_second_person(
     make_user: Callable[..., Any],
 ) -> None:
     screener, owner = make_user("case_screener"), make_user("case_owner")
-    case = _case()
+    case = _case(screener)
     raised = screening_record(
         case=case,
         instrument=_open_instrument(),
@@ -127,7 +130,7 @@ def test_a_lowered_level_is_announced_to_the_team_leads_until_a_second_person_an
     make_user: Callable[..., Any],
 ) -> None:
     screener, owner, lead = make_user("case_screener"), make_user("case_owner"), make_user("team_lead")
-    case = _case()
+    case = _case(screener)
     answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True}
     lowered = screening_record(
         case=case,
@@ -168,7 +171,7 @@ def test_a_declined_lowering_needs_a_reason_and_leaves_the_computed_level_on_the
     level and the urgency it suggests, as a screening without a lowering would; the history says who
     declined which step, and why."""
     screener, owner = make_user("case_screener"), make_user("case_owner")
-    case = _case()
+    case = _case(screener)
     answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "escalation": True}
     lowered = screening_record(
         case=case, instrument=_open_instrument(), answers=answers, level="none", reason="geen zorgen",
@@ -212,7 +215,7 @@ def test_a_declined_lowering_needs_a_reason_and_leaves_the_computed_level_on_the
 
 def test_a_confirmed_lowering_names_who_proposed_and_who_confirmed_it(make_user: Callable[..., Any]) -> None:
     screener, lead = make_user("case_screener"), make_user("team_lead")
-    case = _case()
+    case = _case(screener)
     lowered = screening_record(
         case=case, instrument=_open_instrument(), answers={**NO, "threat_to_kill": True, "weapon": True},
         level="none", reason="beiden hebben afstand genomen", actor=screener,
@@ -225,7 +228,7 @@ def test_a_confirmed_lowering_names_who_proposed_and_who_confirmed_it(make_user:
 
 
 def test_only_screening_roles_record_and_missing_answers_are_named(make_user: Callable[..., Any]) -> None:
-    case = _case()
+    case = _case(make_user("team_lead"))
     with pytest.raises(Refused):
         screening_record(
             case=case, instrument=_open_instrument(), answers=NO, actor=make_user("police_registrar")
@@ -245,7 +248,7 @@ def test_the_case_page_shows_the_recorded_level_and_urgency_in_words(make_user: 
     from django.utils import translation
 
     screener = make_user("case_screener")
-    case = _case()
+    case = _case(screener)
     answers = {**NO, "threat_to_kill": True, "weapon": True, "earlier_violence": True, "breach_of_ban": True}
     answers |= {"incidents_12_months": 3, "victim_fear": True}  # high, as above
     screening_record(case=case, instrument=_open_instrument(), answers=answers, prefill={}, actor=screener)

@@ -34,7 +34,7 @@ def _lowered(case: Case, screener: Any, level: str = "standard") -> Screening:
 
 def test_a_newer_screening_makes_a_waiting_lowering_count_no_longer(make_user: Callable[..., Any]) -> None:
     screener, lead = make_user("case_screener"), make_user("team_lead")
-    case = _case()
+    case = _case(screener)
     older = _lowered(case, screener)
     assert alert_list_for_user(user=lead).count() == 1
     newer = screening_record(
@@ -59,7 +59,7 @@ def test_a_newer_lowering_keeps_its_own_alert_while_the_older_one_is_settled(
     make_user: Callable[..., Any],
 ) -> None:
     screener, lead = make_user("case_screener"), make_user("team_lead")
-    case = _case()
+    case = _case(screener)
     older = _lowered(case, screener)
     newer = _lowered(case, screener)  # the same step's label: only the older one's alert is settled
     older.refresh_from_db()
@@ -76,7 +76,7 @@ def test_a_lowering_waiting_when_the_case_closes_is_refused_and_its_alert_settle
     make_user: Callable[..., Any],
 ) -> None:
     screener, lead = make_user("case_screener"), make_user("team_lead")
-    case = _case()
+    case = _case(screener)
     lowered = _lowered(case, screener)
     case.refresh_from_db()
     case_take(case, "no_further_action", actor=lead, expected_version=None, reason="Geen feit.")

@@ -52,8 +52,8 @@ def _two_cases(screener: Any) -> tuple[Case, Case]:
     screening_record(case=acute, instrument=_instrument(), answers=HIGH_ANSWERS, actor=screener)
     screening_record(case=low, instrument=_instrument(), answers=NO, actor=screener)
     for case in (acute, low):
-        case_take(case, "start_screening", actor=screener, expected_version=None)
         case.refresh_from_db()
+        assert case.state == "screening"  # recording the screening started it
     assert (acute.data["urgency_suggested"], low.data["urgency_suggested"]) == ("acute", "low")
     return acute, low
 
@@ -341,7 +341,8 @@ def test_a_screening_that_suggests_less_urgency_moves_the_case_only_when_confirm
     provisional = case.data["urgency_provisional"]
     assert provisional in ("acute", "high")
     screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
-    case = case_take(case, "start_screening", actor=screener, expected_version=None)
+    case.refresh_from_db()
+    assert case.state == "screening"  # recording the screening started it
     assert case.data["urgency_suggested"] == "low"
     row = ScreeningCase.objects.get(case=case)
     assert row.urgency == provisional  # not yet lowered: the queue keeps the case where it was
