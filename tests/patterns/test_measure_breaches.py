@@ -156,4 +156,8 @@ def test_the_engine_gives_a_breach_to_the_pair_its_measure_protects() -> None:
     assert [(b.registration, b.measure) for b in reason.breaches] == [(2, "MR2026-000001")]
     someone_else = Event(2, "politie", "R2", "incident", later, parties=alone, measure_breaches=(other,))
     assert someone_else.pairs() == [(10, 30)] and not someone_else.breach_for((10, 20))
+    # The protected person as the suspect, the bound person her victim: no episode of his towards her.
+    turned = Event(3, "politie", "R3", "aangifte", later, measure_breaches=(ban,),
+                   parties=(Party(20, "suspect", "p1"), Party(10, "victim", "p2")))  # fmt: skip
+    assert turned.pairs() == [(20, 10)]
     assert not [f for f in detector.detect([threat, someone_else]) if (f.suspect, f.victim) == (10, 20)]

@@ -119,12 +119,14 @@ class Event:
 
     def pairs(self) -> list[tuple[int, int]]:
         """Its directed pairs (see `directed_pairs`), and the pair of every measure it breaches: the bound
-        person towards each person the measure protects, named in it or not."""
+        person towards each person the measure protects, named in it or not, when the bound person acts in
+        it (suspect or involved: not when a protected person is the suspect and the bound person the
+        victim, nor for a measure of a person merged into another since, who is no party)."""
         found = directed_pairs(self.parties)
-        persons = {p.person for p in self.parties}
+        acting = {p.person for p in self.parties if p.role in (SUSPECT, INVOLVED)}
         for breach in self.measure_breaches:
-            if breach.suspect not in persons:
-                continue  # a measure of a person merged into another since: not this registration's
+            if breach.suspect not in acting:
+                continue
             for victim in breach.protected:
                 pair = (breach.suspect, victim)
                 if victim != breach.suspect and pair not in found:
