@@ -27,3 +27,13 @@ class MeasuresConfig(AppConfig):
         register_dossier_panel("measures", dossier_measures_panel)
         # A breach registration opened from a measure's page is read under the measure.
         linked_purpose_register(MEASURE_PARAM, registration_purpose_of_measure)
+
+        from ketenzicht.patterns.measure_breaches import breach_source_register
+
+        from .pattern_facts import SOURCE, signals_after_breaches
+        from .signals import breaches_stored
+
+        # A breach is a registration of the pair its measure protects, named in it or not: the pattern
+        # signals count it, and are computed again when breaches are stored.
+        breach_source_register(SOURCE)
+        breaches_stored.connect(signals_after_breaches, dispatch_uid="measures-breach-signals")

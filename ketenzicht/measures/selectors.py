@@ -88,6 +88,16 @@ def measure_list_for_user(*, user: User) -> QuerySet[Measure]:
     )
 
 
+def measure_references_visible(*, user: User, references: Iterable[str]) -> set[str]:
+    """The references among `references` of the measures `user` may see (no log entry: the page that
+    names them logs what it showed)."""
+    condition = _visible(user)
+    wanted = set(references)
+    if condition is None or not wanted:
+        return set()
+    return set(Measure.objects.filter(condition, reference__in=wanted).values_list("reference", flat=True))
+
+
 def measure_get_for_user(*, user: User, pk: int, origin: str = "") -> Measure:
     try:
         return measure_list_for_user(user=user).get(pk=pk)

@@ -7,5 +7,6 @@ from django.dispatch import Signal
 # intake, or for the registrations since a measure's first day when it is registered after the fact), after
 # they are stored and before anyone is alerted of them: sender=the Breach model, breaches=the rows stored
 # (their measure loaded), at=when they were found. The screening desk puts each breach's registration on
-# the case of the measure's pair here (at intake its own step did that already: nothing is added twice).
+# the case of the measure's pair here (at intake its own step did that already: nothing is added twice);
+# the registry itself recomputes the pattern signals of the measures' persons (`pattern_facts`).
 breaches_stored = Signal()

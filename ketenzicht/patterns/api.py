@@ -20,6 +20,7 @@ from .selectors import (
     may_see_signals,
     signal_evidence_for_user,
     signal_list_for_user,
+    signal_reasons_for_user,
     signal_sight_for_user,
 )
 from .services import signal_list_logged, signal_open
@@ -91,7 +92,7 @@ def signal_detail(
     sight = signal_sight_for_user(user=user, signals=[signal])[signal.pk]
     return {
         **_summary(signal, sight),
-        "reasons": signal.reasons,
+        "reasons": signal_reasons_for_user(user=user, signal=signal),
         "registrations": [
             {
                 "source": row.registration.source,

@@ -3,12 +3,15 @@ user's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from ketenzicht.ui.formats import number
+from ketenzicht.ui.formats import date, number
 
 from .detector import detector
 from .models import Severity
@@ -58,6 +61,16 @@ RELATION_LABELS = {
 }
 
 
+# A breach behind a reason, by what it broke (`engine.events`: CONTACT_BAN, AREA_BAN, MEASURE), when the user
+# may see the measure; without it (a measure the user may not see, or none found) the last one.
+BREACH_OF = {
+    "contact_ban": _("breach of the contact ban %(measure)s on %(date)s"),
+    "area_ban": _("breach of the area ban %(measure)s on %(date)s"),
+    "measure": _("breach of the protective measure %(measure)s on %(date)s"),
+}
+BREACH_UNNAMED = _("breach of a protective measure on %(date)s")
+
+
 def _english() -> bool:
     return (get_language() or "nl").startswith("en")
 
@@ -90,8 +103,42 @@ def _value(code: str, value: Any) -> str:
     return str(value)
 
 
+def _day(text: str) -> str:
+    """An ISO date, or an ISO time (then its day in local time), as dd-mm-jjjj."""
+    moment = parse_datetime(text) if "T" in text else None
+    if moment is not None:
+        return date(timezone.localtime(moment) if timezone.is_aware(moment) else moment)
+    day = parse_date(text)
+    return date(day) if isinstance(day, dt.date) else text
+
+
+def breach_texts(reason: dict[str, Any]) -> list[str]:
+    """The breaches of measures behind a reason, in words, as `selectors.signal_reasons_for_user` left them
+    for the user: "breach of the contact ban MR2026-000001 on 12-06-2026", a measure the user may not see as
+    "a protective measure", and those in registrations the user may not see counted."""
+    texts = []
+    for breach in reason.get("breaches") or []:
+        measure, day = breach.get("measure", ""), _day(str(breach.get("on", "")))
+        if measure:
+            text = BREACH_OF.get(breach.get("what", ""), BREACH_OF["measure"])
+            texts.append(str(text) % {"measure": measure, "date": day})
+        else:
+            texts.append(str(BREACH_UNNAMED) % {"date": day})
+    hidden = int(reason.get("breaches_not_shown") or 0)
+    if hidden:
+        texts.append(
+            _registrations(
+                hidden,
+                gettext("1 in a registration you may not see"),
+                gettext("%(n)d in registrations you may not see"),
+            )
+        )
+    return texts
+
+
 def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The stored reasons of a signal as rows to show: what, the value, the threshold, whether it holds."""
+    """The reasons of a signal as the user may see them (`selectors.signal_reasons_for_user`) as rows to
+    show: what, the value, the threshold, whether it holds, and the breaches of measures behind it."""
     rows = []
     for reason in reasons:
         code = reason.get("code", "")
@@ -103,6 +150,7 @@ def reason_rows(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "value": _value(code, reason.get("value")),
                 "threshold": "" if threshold is None else _value(code, threshold),
                 "met": bool(reason.get("met", True)),
+                "breaches": breach_texts(reason),
             }
         )
     return rows

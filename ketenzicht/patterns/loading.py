@@ -3,7 +3,11 @@
 Two ways in: `events_involving(persons)` for the online update (every registration one of those persons is
 linked into) and `all_events()` for detection over the whole register, which first reads who is mentioned
 where (mentions and links only), keeps the registrations that can take part in a pattern (a pair seen more
-than once either way, a victim with more than one registration), and reads the rest of those alone."""
+than once either way, a victim with more than one registration), and reads the rest of those alone.
+
+Both bring the breaches of protective measures (`measure_breaches`): a registration found to breach a
+measure is one of the pair the measure protects, named in it or not; the online update also reads the
+breaches of measures protecting one of its persons that name only the bound person."""
 
 from __future__ import annotations
 
@@ -25,8 +29,9 @@ from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import MentionRelation, Offence, PersonMention, Registration
 
 from .engine.detect import Detector
-from .engine.events import Event, Party, directed_pairs, home_key
+from .engine.events import Event, MeasureBreach, Party, directed_pairs, home_key
 from .engine.events import Offence as OffenceFact
+from .measure_breaches import breaches_of
 from .models import Signal
 
 Progress = Callable[[str, int, int], None]
@@ -166,7 +171,8 @@ def events_and_signals_involving(
     people = sorted(set(persons))
     if connection.vendor == "postgresql" and len(people) <= CHUNK:
         stored: dict[str, tuple[int, str]] = {}
-        return _events_in_one_statement(people, detector, unit_pks, stored), stored
+        events = _events_in_one_statement(people, detector, unit_pks, stored)
+        return _with_breaches(events, breaches_of(people), detector, unit_pks), stored
     parties: dict[int, list[Party]] = defaultdict(list)
     for chunk in chunks(people):
         where, params = one_of("l2.person_id", chunk)
@@ -176,7 +182,34 @@ def events_and_signals_involving(
         )
         for registration_id, *row in query_rows(_parties_sql(f"m.registration_id IN ({involving})"), params):
             parties[registration_id].append(_party(*row))
-    return _events(sorted(parties), parties, detector, unit_pks=unit_pks), None
+    events = _events(sorted(parties), parties, detector, unit_pks=unit_pks)
+    return _with_breaches(events, breaches_of(people), detector, unit_pks), None
+
+
+def _with_breaches(
+    events: list[Event],
+    breaches: dict[int, list[MeasureBreach]],
+    detector: Detector,
+    unit_pks: dict[str, int] | None,
+) -> list[Event]:
+    """The events with the breaches of measures found in them, and the breach registrations not among them
+    (an arrest that names only the bound person, read for a person the measure protects) as events too."""
+    if not breaches:
+        return events
+    have = {event.id for event in events}
+    missing = sorted(set(breaches) - have)
+    if missing:
+        parties: dict[int, list[Party]] = defaultdict(list)
+        for chunk in chunks(missing):
+            where, params = one_of("m.registration_id", chunk)
+            for registration_id, *row in query_rows(_parties_sql(where), params):
+                parties[registration_id].append(_party(*row))
+        events = [*events, *_events(sorted(parties), parties, detector, unit_pks=unit_pks)]
+        events.sort(key=lambda event: event.id)
+    return [
+        replace(event, measure_breaches=tuple(breaches[event.id])) if event.id in breaches else event
+        for event in events
+    ]
 
 
 def _one_statement() -> str:
@@ -265,11 +298,16 @@ def all_events(
         parties[registration_id].append(Party(person, role, ref))  # homes follow for those kept
         if progress is not None and rows % 200_000 == 0:
             progress("mentions", rows, 0)
+    breaches = breaches_of(None)
     pair_count: Counter[tuple[int, int]] = Counter()
     victim_count: Counter[int] = Counter()
     pairs_of: dict[int, list[tuple[int, int]]] = {}
     for registration_id, found in parties.items():
         pairs = directed_pairs(tuple(found))
+        if registration_id in breaches:  # the pairs of the measures it breaches too (`Event.pairs`)
+            event = Event(registration_id, "", "", "", dt.datetime.min, parties=tuple(found),
+                          measure_breaches=tuple(breaches[registration_id]))  # fmt: skip
+            pairs = event.pairs()
         if pairs:
             pairs_of[registration_id] = pairs
             for suspect, victim in pairs:
@@ -285,4 +323,6 @@ def all_events(
     kept = {pk: parties[pk] for pk in keep}
     parties.clear()
     _add_homes(kept)
-    return _events(keep, kept, detector, progress, unit_pks), looked_at
+    events = _events(keep, kept, detector, progress, unit_pks)
+    kept_breaches = {pk: breaches[pk] for pk in keep if pk in breaches}
+    return _with_breaches(events, kept_breaches, detector, None), looked_at

@@ -29,6 +29,7 @@ from ketenzicht.ui.formats import person_number
 
 from .detector import detector
 from .labels import rule_label
+from .measure_breaches import measures_visible
 from .models import SIGNAL_PURPOSE, Severity, Signal, SignalEvent, SignalRegistration, SignalSeen, SignalState
 
 # Who works a unit's signals list: the police case screeners and case owners of that unit.
@@ -164,6 +165,45 @@ class SignalEvidence:
     @property
     def hidden(self) -> int:
         return sum(group.count for group in self.hidden_groups)
+
+
+def signal_reasons_for_user(*, user: User, signal: Signal, purposed: bool = False) -> list[dict[str, Any]]:
+    """The signal's stored reasons as `user` may see them (the page, the case panel and the API show these,
+    never the stored ones). A reason counting breaches of protective measures keeps, of the breaches behind
+    it, those in registrations the user may see (`purposed`: under a stated purpose), each with the
+    registration's reference, and names the measure (reference and what it banned) only when the user may
+    see the measure (`measure_breaches.measures_visible`); the others are counted in `breaches_not_shown`,
+    never named (no reference, no date). Two queries when a reason has breaches, none otherwise."""
+    stored = [dict(reason) for reason in signal.reasons or []]
+    notes = [note for reason in stored for note in reason.get("breaches") or []]
+    if not notes:
+        return [{k: v for k, v in reason.items() if k != "breaches"} for reason in stored]
+    sight = registration_sight_for_user(
+        user=user, ids={int(note["registration"]) for note in notes}, purposed=purposed
+    )
+    references = dict(Registration.objects.filter(pk__in=sight.visible).values_list("pk", "reference"))
+    measures = measures_visible(
+        user, {note.get("measure", "") for note in notes if int(note["registration"]) in references}
+    )
+    shown: list[dict[str, Any]] = []
+    for reason in stored:
+        breaches = reason.pop("breaches", None)
+        if breaches is None:
+            shown.append(reason)
+            continue
+        seen = [note for note in breaches if int(note["registration"]) in references]
+        reason["breaches"] = [
+            {
+                "registration": references[int(note["registration"])],
+                "on": note["on"],
+                "measure": note.get("measure", "") if note.get("measure", "") in measures else "",
+                "what": note.get("what", "") if note.get("measure", "") in measures else "",
+            }
+            for note in seen
+        ]
+        reason["breaches_not_shown"] = len(breaches) - len(seen)
+        shown.append(reason)
+    return shown
 
 
 def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:

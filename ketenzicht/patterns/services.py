@@ -35,7 +35,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
 
 from .detector import detector
-from .engine.detect import Finding
+from .engine.detect import Finding, Reason
 from .loading import Progress, all_events, events_and_signals_involving
 from .models import (
     SEVERITY_OF_NAME,
@@ -86,11 +86,23 @@ def _fields(finding: Finding, version: str, unit_pks: dict[str, int]) -> dict[st
         "last_registration_id": finding.last_event.id,
         "last_registered_at": finding.last_event.at,
         "unit_id": unit_pks.get(finding.unit),
-        "reasons": [
-            {"code": r.code, "value": r.value, "threshold": r.threshold, "met": r.met}
-            for r in finding.reasons
-        ],
+        "reasons": [_reason(r) for r in finding.reasons],
     }
+
+
+def _reason(reason: Reason) -> dict[str, Any]:
+    """A reason as the signal stores it; the breaches of measures behind it (when any) as
+    {"registration", "on", "measure", "what"}: shown to each user as far as they may see them
+    (`labels.reason_rows`)."""
+    stored: dict[str, Any] = {
+        "code": reason.code, "value": reason.value, "threshold": reason.threshold, "met": reason.met
+    }  # fmt: skip
+    if reason.breaches:
+        stored["breaches"] = [
+            {"registration": b.registration, "on": b.on, "measure": b.measure, "what": b.what}
+            for b in reason.breaches
+        ]
+    return stored
 
 
 def _fingerprint(fields: dict[str, Any], evidence: list[tuple[int, list[str], list[str]]]) -> str:

@@ -22,6 +22,7 @@ from .selectors import (
     signal_history,
     signal_list_for_user,
     signal_names_for_user,
+    signal_reasons_for_user,
     signal_sight_for_user,
 )
 from .services import (
@@ -108,7 +109,7 @@ def _detail(
             "signal": signal,
             "label": rule_label(signal.rule),
             "description": rule_description(signal.rule),
-            "reasons": reason_rows(signal.reasons),
+            "reasons": reason_rows(signal_reasons_for_user(user=request.user, signal=signal)),  # type: ignore[arg-type]
             "evidence": evidence,
             "sight": sight,
             "seen": list(signal.seen.select_related("user")),

@@ -102,9 +102,12 @@ def test_without_an_open_case_of_the_pair_the_breach_opens_one_for_the_measure_s
     arrest = bound_alone("PL0600-B-3", offences=["184a"])
     [screening] = ScreeningCase.objects.select_related("case")
     assert (screening.suspect, screening.victim) == (marco, lotte)
-    assert screening.unit.code == "oost-brabant" and screening.reasons == ["measure_breach"]
+    # The breach is the pair's second registration, a breach of the ban: their escalation signal fires too.
+    assert screening.unit.code == "oost-brabant"
+    assert screening.reasons == ["measure_breach", "pattern_signal"]
     assert screening.victim_name == "Lotte de Wit"  # named by the register, though the arrest names no victim
-    assert list(screening.case.registrations.all()) == [arrest]
+    # With the signal, the case takes its evidence: the neighbours' threat and the arrest.
+    assert set(screening.case.registrations.all()) == {first, arrest}
     opened = screening.case.events.get(kind="opened")
     assert opened.detail["measures"] == [measure.reference]
     assert opened.detail["desk_note"] == (

@@ -30,13 +30,27 @@ Value = int | float | str
 
 
 @dataclass(frozen=True, slots=True)
+class BreachNote:
+    """One breach of a protective measure behind a reason: its registration and day, and the measure it
+    breaches when the measures registry found one protecting the pair's victim from its suspect (else the
+    registration only says it is a breach: `measure` and `what` empty, `on` when it was registered)."""
+
+    registration: int
+    on: str  # ISO date the breach happened, or ISO time the registration was registered
+    measure: str = ""  # the measure's reference
+    what: str = ""  # events.CONTACT_BAN, AREA_BAN or MEASURE
+
+
+@dataclass(frozen=True, slots=True)
 class Reason:
-    """One feature against its threshold: `code` names it (the app words it), `met` says whether it holds."""
+    """One feature against its threshold: `code` names it (the app words it), `met` says whether it holds.
+    `breaches`: the breaches of measures the feature counts, for the app to name."""
 
     code: str
     value: Value
     threshold: Value | None = None
     met: bool = True
+    breaches: tuple[BreachNote, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +100,22 @@ def _sides(suspect: int, victim: int) -> Sides:
         return (event.refs_of(suspect), event.refs_of(victim))
 
     return sides
+
+
+def _breach_notes(episodes: Iterable[Episode], pair: Pair) -> tuple[BreachNote, ...]:
+    """The breaches of measures in a pair's episodes: per breaching registration, each measure protecting
+    the victim from the suspect it breaches, or the registration alone when it says it is a breach and no
+    such measure was found."""
+    notes: list[BreachNote] = []
+    for episode in episodes:
+        for event in episode.events:
+            if not event.breach_for(pair):
+                continue
+            found = event.breaches_of(*pair)
+            if not found:
+                notes.append(BreachNote(event.id, event.at.isoformat()))
+            notes += [BreachNote(event.id, b.on.isoformat(), b.measure, b.what) for b in found]
+    return tuple(notes)
 
 
 def _window(episodes: list[Episode], at: datetime, days: int) -> list[Episode]:
@@ -222,7 +252,9 @@ class Detector:
                     return self._stalking(
                         history, pair, _upto(forward, at, last_id), _upto(reverse, at, last_id), at, rule
                     )
-                return self._escalation(_upto(forward, at, last_id), _upto(reverse, at, last_id), at, rule)
+                return self._escalation(
+                    pair, _upto(forward, at, last_id), _upto(reverse, at, last_id), at, rule
+                )
 
             scanned = self._scan(timeline, evaluate)
             if scanned is None:
@@ -269,10 +301,10 @@ class Detector:
         rule: PossibleStalking,
     ) -> Evaluation:
         config = self.rules.episodes
-        ahead = _window(episodes_of(forward, config), at, rule.window_days)
+        ahead = _window(episodes_of(forward, config, pair), at, rule.window_days)
         if len(ahead) < 2:
             return NOT
-        back = _window(episodes_of(reverse, config), at, rule.window_days)
+        back = _window(episodes_of(reverse, config, (pair[1], pair[0])), at, rule.window_days)
         relation = history.relation(pair, at)
         factor = (
             rule.relation_factor.get(relation, rule.unknown_relation) if relation else rule.unknown_relation
@@ -293,6 +325,9 @@ class Detector:
             reasons.append(Reason("stalking_words", ", ".join(stalking_words)))
         if danger_words:
             reasons.append(Reason("danger_words", ", ".join(danger_words)))
+        breaches = sum(1 for ep in ahead if ep.breach)
+        if breaches:
+            reasons.append(Reason("breach", breaches, breaches=_breach_notes(ahead, pair)))
         if len(units) > 1:
             reasons.append(Reason("units", len(units)))
         fires = all(r.met for r in reasons)
@@ -302,12 +337,12 @@ class Detector:
         return Evaluation(True, "high" if high else "medium", tuple(reasons))
 
     def _escalation(
-        self, forward: list[Event], reverse: list[Event], at: datetime, rule: Escalation
+        self, pair: Pair, forward: list[Event], reverse: list[Event], at: datetime, rule: Escalation
     ) -> Evaluation:
-        ahead = _window(episodes_of(forward, self.rules.episodes), at, rule.window_days)
+        ahead = _window(episodes_of(forward, self.rules.episodes, pair), at, rule.window_days)
         if len(ahead) < rule.min_episodes:
             return NOT
-        back = _window(episodes_of(reverse, self.rules.episodes), at, rule.window_days)
+        back = _window(episodes_of(reverse, self.rules.episodes, (pair[1], pair[0])), at, rule.window_days)
         if self.both_ways(ahead, back) >= rule.max_reverse_share:
             return NOT
         latest, earlier = ahead[-1], ahead[:-1]
@@ -317,7 +352,7 @@ class Detector:
             met["danger_words"] = Reason("danger_words", ", ".join(danger))
         breaches = sum(1 for ep in ahead if ep.breach)
         if breaches:
-            met["breach"] = Reason("breach", breaches)
+            met["breach"] = Reason("breach", breaches, breaches=_breach_notes(ahead, pair))
         if latest.violence and not any(ep.violence for ep in earlier):
             met["first_violence"] = Reason("first_violence", latest.severity)
         before = max(ep.severity for ep in earlier)
@@ -344,11 +379,16 @@ class Detector:
             timeline = sorted({e.id: e for e in [*one, *other]}.values(), key=sort_key)
 
             def evaluate(
-                at: datetime, last_id: int, one: list[Event] = one, other: list[Event] = other
+                at: datetime,
+                last_id: int,
+                one: list[Event] = one,
+                other: list[Event] = other,
+                pair: Pair = (a, b),
             ) -> Evaluation:
                 config = self.rules.episodes
-                xs = _window(episodes_of(_upto(one, at, last_id), config), at, rule.window_days)
-                ys = _window(episodes_of(_upto(other, at, last_id), config), at, rule.window_days)
+                back = (pair[1], pair[0])
+                xs = _window(episodes_of(_upto(one, at, last_id), config, pair), at, rule.window_days)
+                ys = _window(episodes_of(_upto(other, at, last_id), config, back), at, rule.window_days)
                 # an episode whose summary says both sides took part counts for the other way too
                 x = len(xs) + sum(1 for ep in ys if ep.words & self.mutual)
                 y = len(ys) + sum(1 for ep in xs if ep.words & self.mutual)
@@ -404,7 +444,7 @@ class Detector:
             count = sum(
                 len(
                     _window(
-                        episodes_of(_upto(history.events(p), at, last_id), self.rules.episodes),
+                        episodes_of(_upto(history.events(p), at, last_id), self.rules.episodes, p),
                         at,
                         rule.window_days,
                     )
@@ -452,7 +492,7 @@ class Detector:
                 len(events) >= rule.min_domestic_episodes
                 and history.relation(pair) in rule.domestic_relations
             ):
-                episodes = episodes_of(events, self.rules.episodes)
+                episodes = episodes_of(events, self.rules.episodes, pair)
                 if len(episodes) >= rule.min_domestic_episodes:
                     since.append(sort_key(episodes[rule.min_domestic_episodes - 1].events[0]))
             if since:

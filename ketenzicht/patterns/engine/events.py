@@ -4,7 +4,7 @@ builds events from whatever store it has; person ids are the linked persons."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 # Roles that act (do something to someone) and roles that are acted upon.
 SUSPECT = "suspect"
@@ -13,6 +13,11 @@ INVOLVED = "involved"
 REPORTER = "reporter"
 
 BREACH_KIND = "overtreding_maatregel"
+
+# What a breach of a protective measure broke, as `MeasureBreach.what` holds it.
+CONTACT_BAN = "contact_ban"
+AREA_BAN = "area_ban"
+MEASURE = "measure"  # any other condition of the measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,22 @@ def neighbours(home: str, other: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class MeasureBreach:
+    """A registration found to breach a protective measure that binds `suspect` and protects `protected`
+    (the measures registry judged it). It is a registration of each pair (suspect, protected person), named
+    in it or not: an arrest for breaching a contact ban often names the bound person alone."""
+
+    measure: str  # the measure's reference
+    what: str  # CONTACT_BAN, AREA_BAN or MEASURE
+    suspect: int
+    protected: tuple[int, ...]
+    on: date  # the day it happened
+
+    def of_pair(self, suspect: int, victim: int) -> bool:
+        return self.suspect == suspect and victim in self.protected
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     id: int
     source: str
@@ -64,10 +85,25 @@ class Event:
     relations: tuple[tuple[int, int, str], ...] = ()
     summary: str = ""
     words: frozenset[str] = field(default=frozenset())  # word categories found in the summary
+    measure_breaches: tuple[MeasureBreach, ...] = ()  # the protective measures it was found to breach
 
     @property
     def breach(self) -> bool:
+        """Whether the registration says it is a breach of a measure (its kind or an offence)."""
         return self.kind == BREACH_KIND or any(o.breach for o in self.offences)
+
+    def breaches_of(self, suspect: int, victim: int) -> tuple[MeasureBreach, ...]:
+        """The breaches found in it of measures that bind `suspect` and protect `victim`."""
+        return tuple(b for b in self.measure_breaches if b.of_pair(suspect, victim))
+
+    def breach_for(self, pair: tuple[int, int] | None) -> bool:
+        """A breach for this pair: the registration says so, or it breaches a measure protecting the pair's
+        victim from its suspect (without a pair: the registration says so, or it breaches any measure)."""
+        if self.breach:
+            return True
+        if pair is None:
+            return bool(self.measure_breaches)
+        return bool(self.breaches_of(*pair))
 
     @property
     def violence(self) -> bool:
@@ -82,7 +118,20 @@ class Event:
         return frozenset(o.article for o in self.offences)
 
     def pairs(self) -> list[tuple[int, int]]:
-        return directed_pairs(self.parties)
+        """Its directed pairs (see `directed_pairs`), and the pair of every measure it breaches: the bound
+        person towards each person the measure protects, named in it or not, when the bound person acts in
+        it (suspect or involved: not when a protected person is the suspect and the bound person the
+        victim, nor for a measure of a person merged into another since, who is no party)."""
+        found = directed_pairs(self.parties)
+        acting = {p.person for p in self.parties if p.role in (SUSPECT, INVOLVED)}
+        for breach in self.measure_breaches:
+            if breach.suspect not in acting:
+                continue
+            for victim in breach.protected:
+                pair = (breach.suspect, victim)
+                if victim != breach.suspect and pair not in found:
+                    found.append(pair)
+        return found
 
     def refs_of(self, person: int) -> tuple[str, ...]:
         return tuple(p.ref for p in self.parties if p.person == person)

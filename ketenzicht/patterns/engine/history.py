@@ -20,6 +20,7 @@ class Episode:
 
     events: list[Event] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
+    pair: Pair | None = None  # whose episode it is (a breach of a measure counts for its own pair only)
 
     @property
     def start(self) -> datetime:
@@ -27,7 +28,7 @@ class Episode:
 
     @property
     def breach(self) -> bool:
-        return any(e.breach for e in self.events)
+        return any(e.breach_for(self.pair) for e in self.events)
 
     @property
     def violence(self) -> bool:
@@ -46,11 +47,12 @@ def sort_key(event: Event) -> tuple[datetime, int]:
     return (event.at, event.id)
 
 
-def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
+def episodes_of(events: Sequence[Event], config: Episodes, pair: Pair | None = None) -> list[Episode]:
     """Episodes of one pair's events (in time order). A registration of a follow-up source within
     `follow_up_days` after the start of the latest episode joins it when that episode has none of its source
     yet (Veilig Thuis following up the police's incident); a breach always starts a new one, and so does a
-    partner's second registration (a series of Veilig Thuis notifications is a series of episodes)."""
+    partner's second registration (a series of Veilig Thuis notifications is a series of episodes). `pair`:
+    whose events they are, for the breaches of measures protecting its victim from its suspect."""
     follow = timedelta(days=config.follow_up_days)
     sources = set(config.follow_up_sources)
     found: list[Episode] = []
@@ -59,13 +61,13 @@ def episodes_of(events: Sequence[Event], config: Episodes) -> list[Episode]:
         if (
             last is not None
             and event.source in sources
-            and not event.breach
+            and not event.breach_for(pair)
             and event.at - last.start <= follow
             and all(e.source != event.source for e in last.events)
         ):
             last.events.append(event)
         else:
-            last = Episode([event])
+            last = Episode([event], pair=pair)
             found.append(last)
         last.words |= event.words
     return found
