@@ -1317,7 +1317,8 @@ def refuse_reopen(sender: Any, case: Case, **kwargs: Any) -> None:
 
 def protocol_check(*, now: datetime | None = None) -> list[Notification]:
     """Alert the owner of every police case whose notification got no feedback within the protocol's term
-    (once per notification). Run it from a scheduler beside deadlines_check."""
+    (once per notification), or with nobody owning it the role that works its unit's queue (whoever takes
+    the case on gets it), as the other feedback alerts. Run it from a scheduler beside deadlines_check."""
     now = now or timezone.now()
     rules = chain_rules()
     if rules.protocol.no_feedback.alert == "none":
@@ -1329,7 +1330,14 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
         police_case__isnull=False,
         forwarded_to__isnull=True,
         taken_over_by__isnull=True,  # the notification that took it over gives the feedback
-    ).select_related("police_case", "police_case__owner", "police_case__organisation", "organisation", "case")
+    ).select_related(
+        "police_case",
+        "police_case__owner",
+        "police_case__organisation",
+        "police_case__process_version",
+        "organisation",
+        "case",
+    )
     alerted: list[Notification] = []
     for notification in late.order_by("feedback_due_at", "case_id"):
         with transaction.atomic():
@@ -1338,7 +1346,8 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
                 notification.police_case,
                 kind=NO_FEEDBACK_KIND,
                 message=NO_FEEDBACK_MESSAGE,
-                fallback_role=Role.CASE_OWNER,
+                # As the other feedback alerts: with no owner, the role that works the unit's queue.
+                fallback_role=queue_role(definition_of(notification.police_case.process_version)),
                 params={
                     "organisation": notification.organisation.name,
                     "notification": notification.case.reference,
