@@ -203,7 +203,9 @@ STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
 
 def insights(batch: list[IntakeContext]) -> None:
     stale_mark_registrations(
-        [ctx.registration for ctx in batch], persons={p for ctx in batch for p in ctx.persons}
+        [ctx.registration for ctx in batch],
+        breaches=[breach for ctx in batch for breach in ctx.breaches],
+        persons={p for ctx in batch for p in ctx.persons},
     )
 
 
