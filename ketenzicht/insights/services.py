@@ -37,19 +37,19 @@ def stale_mark(days: Iterable[date | datetime | None]) -> None:
         )
 
 
-def stale_mark_registrations(registrations: Iterable[Registration], *, persons: Iterable[int] = ()) -> None:
+def stale_mark_registrations(
+    registrations: Iterable[Registration], *, breaches: Iterable[Breach], persons: Iterable[int] = ()
+) -> None:
     """Intake's step: the days a batch changes, as the figures count them: today (the screening cases and
-    notifications it opens), the days its registrations were registered, the days its breaches happened,
-    and the first days of the stalking signals of its persons (a new art. 285b registration turns a signal
+    notifications it opens), the days its registrations were registered, the days its breaches happened
+    (`breaches`: those the intake's measures step stored of them, as it has them, not read again), and the
+    first days of the stalking signals of its persons (a new art. 285b registration turns a signal
     "without" into "before"). The day a registration happened counts nowhere else: it is not marked."""
     chosen = set(persons)
     days: list[date | datetime | None] = [timezone.now()]
-    batch = list(registrations)
-    for registration in batch:
+    for registration in registrations:
         days.append(registration.registered_at)
-    days += Breach.objects.filter(registration__in=[r.pk for r in batch]).values_list(
-        "occurred_on", flat=True
-    )
+    days += [breach.occurred_on for breach in breaches]
     if chosen:
         days += Signal.objects.filter(Q(suspect_id__in=chosen) | Q(victim_id__in=chosen)).values_list(
             "first_fired_at", flat=True

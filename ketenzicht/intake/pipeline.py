@@ -11,23 +11,29 @@ transaction:
     -- the steps below run for the newly stored registrations of the batch only --
     3. link        (per batch) link each person mention to a person, a new person, or a review item
     4. patterns    (per batch) recompute the signals of every person linked into the batch
-    5. screening   (per batch) open a screening case in the registration's police unit for every suspect-
+    5. breaches    (per batch) judge, once for the batch and storing nothing, which registrations breach a
+                   protective measure in force that binds a person linked into them: a protected person is
+                   in it too, it lies in a banned area, or it reports a breach (`ctx.judged`, for steps 6
+                   and 8)
+    6. screening   (per batch) open a screening case in the registration's police unit for every suspect-
                    victim pair the case rules name (a DV relation, stalking, a breach of a measure, a
                    pattern signal about the pair), or add the registration to the pair's open case there
                    (now; for a historic import, when the pair's registrations were registered); a breach
-                   of a measure in force (judged as step 7 judges it) brings the measure's pair, bound and
-                   protected person, also when the registration names the bound person alone
-    6. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
+                   judged in step 5 brings the measure's pair, bound and protected person, also when the
+                   registration names the bound person alone
+    7. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
                    region of the victim's (or children's) municipality; alert the assessor of an open
                    notification when a new police registration shows rising risk
-    7. measures    (per batch) a breach of every protective measure in force that binds a person linked into
-                   a registration, when a protected person is in it too, it lies in a banned area, or it
-                   reports a breach; alert the police case owners and the district office's prosecutor
-    8. insights    (per batch) mark the days whose figures the batch changed (registered, happened, and
-                   the first day of the signals of its persons), for the next count of the insight figures
+    8. measures    (per batch) store the breaches judged in step 5 (`ctx.breaches`); alert the police case
+                   owners and the district office's prosecutor
+    9. insights    (per batch) mark the days whose figures the batch changed (registered, the days its
+                   breaches happened as step 8 stored them, and the first day of the signals of its
+                   persons), for the next count of the insight figures
 
 To add a step after storing, write `step(batch: list[IntakeContext]) -> None` (it sees every newly stored
-registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`.
+registration of the batch at once, so it can work in bulk) and put it in `STEPS_AFTER_STORE`. What a step
+finds that a later one needs goes on the contexts (`persons`, `links`, `judged`, `breaches`): each thing
+is worked out once per batch, by the step that owns it.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from ketenzicht.db import commit_unflushed
 from ketenzicht.dossiers.services import search_index_add
 from ketenzicht.insights.services import stale_mark_registrations
 from ketenzicht.linking.online import LinkOutcome, mentions_link
-from ketenzicht.measures.breaches import breaches_detect
+from ketenzicht.measures.breaches import BreachOf, breaches_judge, breaches_record
 from ketenzicht.measures.models import Breach
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.registrations.exchange import FieldError
@@ -80,7 +86,10 @@ class IntakeContext:
     notes: list[str] = field(default_factory=list)
     persons: set[int] = field(default_factory=set)  # the persons its mentions were linked to
     links: list[LinkOutcome] = field(default_factory=list)  # what linking did with each of its mentions
-    breaches: list[Breach] = field(default_factory=list)  # the breaches of measures found in it
+    # The breaches of measures in force judged in it (the `breaches` step), and those the `measures` step
+    # stored of them.
+    judged: list[BreachOf] = field(default_factory=list)
+    breaches: list[Breach] = field(default_factory=list)
     # A register taken in afterwards (the demo's): its cases are opened as its registrations came in.
     historic: bool = False
 
@@ -160,13 +169,21 @@ def patterns(batch: list[IntakeContext]) -> None:
     signals_update(persons={person for ctx in batch for person in ctx.persons})
 
 
+def breaches(batch: list[IntakeContext]) -> None:
+    judged = breaches_judge(
+        [ctx.registration.pk for ctx in batch], linked={ctx.registration.pk: ctx.persons for ctx in batch}
+    )
+    for ctx in batch:
+        ctx.judged = judged.get(ctx.registration.pk, [])
+
+
 def screening(batch: list[IntakeContext]) -> None:
     # The cases are opened by the system (the registrar did not choose to open one): actor None; now, or
     # for a historic import when the registrations came in.
     screening_cases_for(
         [ctx.registration.pk for ctx in batch],
         at_registered=any(ctx.historic for ctx in batch),
-        linked={ctx.registration.pk: ctx.persons for ctx in batch},
+        breaches={ctx.registration.pk: ctx.judged for ctx in batch},
     )
 
 
@@ -175,9 +192,7 @@ def veiligthuis(batch: list[IntakeContext]) -> None:
 
 
 def measures(batch: list[IntakeContext]) -> None:
-    found = breaches_detect(
-        [ctx.registration.pk for ctx in batch], linked={ctx.registration.pk: ctx.persons for ctx in batch}
-    )
+    found = breaches_record([breach for ctx in batch for breach in ctx.judged], new=True)
     by_registration = {ctx.registration.pk: ctx for ctx in batch}
     for breach in found:
         by_registration[breach.registration_id].breaches.append(breach)
@@ -188,11 +203,21 @@ STEPS_BEFORE_STORE: tuple[Check, ...] = (authorise,)
 
 def insights(batch: list[IntakeContext]) -> None:
     stale_mark_registrations(
-        [ctx.registration for ctx in batch], persons={p for ctx in batch for p in ctx.persons}
+        [ctx.registration for ctx in batch],
+        breaches=[breach for ctx in batch for breach in ctx.breaches],
+        persons={p for ctx in batch for p in ctx.persons},
     )
 
 
-STEPS_AFTER_STORE: tuple[BatchStep, ...] = (link, patterns, screening, veiligthuis, measures, insights)
+STEPS_AFTER_STORE: tuple[BatchStep, ...] = (
+    link,
+    patterns,
+    breaches,
+    screening,
+    veiligthuis,
+    measures,
+    insights,
+)
 
 
 def intake_registrations(

@@ -1,8 +1,10 @@
-"""The intake step that finds breaches of protective measures: `breaches_detect(registration_ids)` runs
-after `veiligthuis` in the intake pipeline. It reads the batch's linked persons and the measures binding them
-in two queries, and only when a measure binds one of them reads what else it needs; a breach found is stored,
-told to the desks above (`signals.breaches_stored`), written in the measure's (and its police case's)
-history, its registration disclosed to the measure's district office, and alerted to whoever acts on it."""
+"""Breaches of protective measures found in new registrations. The intake pipeline judges a batch once
+(`breaches_judge`: the batch's linked persons and the measures binding them in two queries, and only when a
+measure binds one of them what else the rules need), hands the judgement to the screening step (a breach
+brings the measure's pair) and stores it in its measures step (`breaches_record`); `breaches_detect` does
+both for a measure registered after the fact. A breach stored is told to the desks above
+(`signals.breaches_stored`), written in the measure's (and its police case's) history, its registration
+disclosed to the measure's district office, and alerted to whoever acts on it."""
 
 from __future__ import annotations
 
@@ -175,51 +177,84 @@ def breaches_detect(
     linked: Mapping[int, Iterable[int]] | None = None,
     at: datetime | None = None,
 ) -> list[Breach]:
-    """The intake step: for every new registration, the measures in force that day binding a person linked
-    into it; a breach when a protected person is in it too (contact), when it happened in or names an address
-    in a banned area while an area ban holds (area), or when it reports a breach of a measure (reported).
-    Each breach is stored with a history line, discloses the registration to the measure's district office
-    and alerts the owner of the measure's police case and of the open police cases the registration is on,
-    and the measure's prosecutor (whoever stands in while they are recorded absent). In the caller's
-    transaction. A registration already judged against a measure (a breach stored) is left alone: the unique
-    constraint keeps the first.
+    """For every registration, the measures in force that day binding a person linked into it; a breach when
+    a protected person is in it too (contact), when it happened in or names an address in a banned area
+    while an area ban holds (area), or when it reports a breach of a measure (reported): judged as
+    `breaches_judge` judges them and stored as `breaches_record` stores them. A registration already judged
+    against a measure (a breach stored) is left alone: the unique constraint keeps the first.
 
     `linked` (registration id -> person ids, as the pipeline's link step found them) is for registrations
-    stored in the caller's transaction (the pipeline's new ones). It saves a read (one query when no measure
-    binds a person of the batch), and the breaches go in without a savepoint: none can exist for them yet.
-    Without it: two queries when nothing binds (the batch's facts, the measures)."""
-    facts, candidates = _judged_against(registration_ids, linked)
-    if not candidates:
-        return []
-    return _breaches_found(facts, candidates, at=at or timezone.now(), new=linked is not None)
+    stored in the caller's transaction. It saves a read (one query when no measure binds a person of them),
+    and the breaches go in without a savepoint: none can exist for them yet. Without it: two queries when
+    nothing binds (the registrations' facts, the measures). The intake pipeline judges once per batch
+    (`breaches_judge`), hands the judgement to the screening step, and stores it with `breaches_record`."""
+    judged = breaches_judge(registration_ids, linked=linked)
+    return breaches_record(
+        [breach for found in judged.values() for breach in found], at=at, new=linked is not None
+    )
 
 
 @dataclass(frozen=True)
 class BreachOf:
-    """A registration judged a breach of a measure in force (as `breaches_detect` judges it, nothing
-    stored): the measure, the person it binds and the persons it protects."""
+    """A registration judged a breach of a measure in force (as `breaches_judge` judges it, nothing
+    stored): the measure, the person it binds and the persons it protects, the breach's kinds, and what the
+    alerts and history lines of a breach stored (`breaches_record`) say of the registration."""
 
     registration: int
     measure: str  # its reference
     suspect: int
     protected: tuple[int, ...]
+    measure_id: int
+    kinds: tuple[str, ...]  # contact, area, reported: those that hold, in that order
+    reference: str  # the registration's
+    occurred_on: date  # the day it happened, else the day it was registered
+    unit_id: int | None  # the registration's unit
 
 
 def breaches_judge(
     registration_ids: Sequence[int], *, linked: Mapping[int, Iterable[int]] | None = None
 ) -> dict[int, list[BreachOf]]:
-    """The breaches `breaches_detect` finds in these registrations, judged and not stored: registration id
-    -> the measures it breaches, for a desk that acts on them in the same intake before (or without) the
-    measures step (the screening step: the registration joins the case of each measure's pair). `linked`
-    as for `breaches_detect`: one query when no measure binds a person of the batch, else two."""
+    """The breaches of measures in force in these registrations, judged and not stored: registration id ->
+    the measures it breaches (contact, area, reported, as `breaches_detect` says). The intake pipeline
+    judges once per batch: the screening step acts on the judgement (the registration joins the case of
+    each measure's pair), the measures step stores it (`breaches_record`). `linked` as for
+    `breaches_detect`: one query when no measure binds a person of the registrations, else two."""
     facts, candidates = _judged_against(registration_ids, linked)
     by_pk = {candidate.pk: candidate for candidate in candidates}
     found: dict[int, list[BreachOf]] = defaultdict(list)
-    for measure_id, pk, _kinds in _judge(facts, candidates):
-        measure = by_pk[measure_id]
+    for measure_id, pk, kinds in _judge(facts, candidates):
+        measure, fact = by_pk[measure_id], facts[pk]
         protected = tuple(sorted(measure.protected - {measure.suspect_id}))
-        found[pk].append(BreachOf(pk, measure.reference, measure.suspect_id, protected))
+        found[pk].append(
+            BreachOf(
+                pk,
+                measure.reference,
+                measure.suspect_id,
+                protected,
+                measure_id=measure_id,
+                kinds=tuple(kinds),
+                reference=fact.reference,
+                occurred_on=fact.day,
+                unit_id=fact.unit_id,
+            )
+        )
     return dict(found)
+
+
+def breaches_record(
+    judged: Sequence[BreachOf], *, at: datetime | None = None, new: bool = False
+) -> list[Breach]:
+    """Store the breaches judged (`breaches_judge`): each with a line in the measure's history (and its
+    police case's), the registration disclosed to the measure's district office, told to the desks above
+    (`signals.breaches_stored`), and alerted to the owner of the measure's police case and of the open
+    police cases the registration is on, and to the measure's prosecutor (whoever stands in while they are
+    recorded absent). In the caller's transaction. The breaches stored, without those stored before (a
+    measure and registration keep their first). `new`: the registrations were stored in the caller's
+    transaction (the intake pipeline's), so none has a breach yet and they go in without a savepoint; and
+    the screening step put them on their pairs' cases already."""
+    if not judged:
+        return []
+    return _breaches_found(list(judged), at=at or timezone.now(), new=new)
 
 
 def _judged_against(
@@ -268,12 +303,7 @@ def _judge(facts: dict[int, _Seen], candidates: list[_Candidate]) -> list[tuple[
     return found
 
 
-def _breaches_found(
-    facts: dict[int, _Seen], candidates: list[_Candidate], *, at: datetime, new: bool
-) -> list[Breach]:
-    found = _judge(facts, candidates)
-    if not found:
-        return []
+def _breaches_found(judged: list[BreachOf], *, at: datetime, new: bool) -> list[Breach]:
     measures = (
         Measure.objects.order_by()
         .select_related(
@@ -284,23 +314,24 @@ def _breaches_found(
             "prosecutor",
             "organisation",
         )
-        .in_bulk([m for m, _, _ in found])
+        .in_bulk({found.measure_id for found in judged})
     )
     rows = [
         Breach(
-            measure=measures[measure_id],
-            registration_id=pk,
-            kind=kinds[0],
-            kinds=kinds,
-            occurred_on=facts[pk].day,
+            measure=measures[found.measure_id],
+            registration_id=found.registration,
+            kind=found.kinds[0],
+            kinds=list(found.kinds),
+            occurred_on=found.occurred_on,
             detected_at=at,
         )
-        for measure_id, pk, kinds in found
+        for found in judged
     ]
     breaches = _breaches_store(rows, new=new)
     if not breaches:
         return []
-    breaches_stored.send(sender=Breach, breaches=breaches, at=at)
+    breaches_stored.send(sender=Breach, breaches=breaches, at=at, judged=judged, new=new)
+    judgement = {(found.measure_id, found.registration): found for found in judged}
     # The open police cases the registrations are on, the cases of the measures' pairs they joined included.
     joined = _open_police_cases({breach.registration_id for breach in breaches})
     MeasureEvent.objects.bulk_create(
@@ -312,7 +343,7 @@ def _breaches_found(
                 actor=None,
                 actor_name=SYSTEM_ACTOR,
                 detail={
-                    "registration": facts[breach.registration_id].reference,
+                    "registration": judgement[(breach.measure_id, breach.registration_id)].reference,
                     "breach": breach.pk,
                     "kinds": breach.kinds,
                     "occurred_on": breach.occurred_on.isoformat(),
@@ -334,8 +365,8 @@ def _breaches_found(
         ]
     )
     for breach in breaches:
-        fact = facts[breach.registration_id]
-        _breach_alerts(breach.measure, breach, fact, joined.get(breach.registration_id, []), at=at)
+        found = judgement[(breach.measure_id, breach.registration_id)]
+        _breach_alerts(breach.measure, breach, found, joined.get(breach.registration_id, []), at=at)
     return breaches
 
 
@@ -373,7 +404,7 @@ def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
 
 
 def _breach_alerts(
-    measure: Measure, breach: Breach, fact: _Seen, joined: list[Case], *, at: datetime
+    measure: Measure, breach: Breach, fact: BreachOf, joined: list[Case], *, at: datetime
 ) -> None:
     message = BREACH_MESSAGES[BreachKind(breach.kind)]
     params = {"measure": measure.reference, "registration": fact.reference}

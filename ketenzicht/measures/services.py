@@ -2,9 +2,9 @@
 intake step that finds breaches. Each write adds a line to the measure's history and, when the measure
 belongs to a police case, a line to that case's history, in the caller's transaction.
 
-`breaches_detect(registration_ids)` is the intake pipeline's step after `veiligthuis`: it reads the batch's
-linked persons and the measures binding them in two queries, and only when a measure binds one of them reads
-what else it needs."""
+The breaches the intake pipeline finds are in `breaches` (`breaches_judge` once per batch, `breaches_record`
+to store them); `breaches_detect` judges and stores the registrations since a measure's first day when it is
+registered after the fact."""
 
 from __future__ import annotations
 

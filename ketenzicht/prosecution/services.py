@@ -37,6 +37,7 @@ from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui import formats
 from ketenzicht.ui.formats import deadline as deadline_text
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
@@ -112,13 +113,6 @@ REQUEST_LINE = gettext_noop("information requested from a partner")
 COMPLAINT_LINE = gettext_noop("complaint recorded")
 VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")
 UNATTENDED_LINE = gettext_noop("prosecutor absent, nobody present to take the file over")
-
-
-def _in_installation_language(message: str, **params: Any) -> str:
-    """`message` (marked with gettext_noop) in the installation's language, dates as dd-mm-yyyy."""
-    shown = {k: f"{v:%d-%m-%Y}" if isinstance(v, date) else v for k, v in params.items()}
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext(message) % shown
 
 
 PARTNERS: dict[
@@ -333,7 +327,7 @@ def _join(
     police case and why it was sent, and an alert to the file's prosecutor (the office's prosecutors while
     nobody has it). The hand-off is settled by the system, not taken by anyone: nobody picked it up."""
     reason = str(handoff.detail.get("reason") or "").strip() if handoff else ""
-    note = _in_installation_language(
+    note = in_installation_language(
         JOINED_NOTE if reason else JOINED_NOTE_BARE, police_case=police_case.reference, reason=reason
     )
     case_record(
@@ -512,7 +506,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
                     owner=duty.user,
                     actor=None,
                     expected_version=None,
-                    reason=_in_installation_language(HANDED_TO_STAND_IN, absent=_person(owner)),
+                    reason=in_installation_language(HANDED_TO_STAND_IN, absent=_person(owner)),
                     at=at,
                 )
             except Refused:
@@ -987,7 +981,7 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
             values={"complaint": "on_file"} if in_time else {},
             actor=actor,
             expected_version=expected_version,
-            note="" if in_time else _in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
+            note="" if in_time else in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
             detail={"complaint_on": on.isoformat(), "in_time": in_time},
             what=COMPLAINT_LINE,
         )
@@ -1047,7 +1041,7 @@ def behaviour_order_impose(
                 else str(labels.get(code, code))
                 for code in measure.conditions
             )
-        period = _in_installation_language(
+        period = in_installation_language(
             ORDER_PERIOD, start=measure.starts_on, end=measure.ends_on, measure=measure.reference
         )
         text = "; ".join(

@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models.functions import Length
 from pydantic import BaseModel, Field
 
@@ -39,18 +38,22 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 def reference_reserve(*, source: str, prefix: str, year: int) -> str:
     """A new reference in the register's numbering, "<prefix>-<year>-<number>" ("PL0600-2026-000012"),
-    handed out once: its series' counter (`ReferenceCounter`) is raised in a transaction of its own, by an
-    UPDATE that takes the row's lock, so two registrars asking at once wait for each other and get two
-    numbers. A number no registration of `source` holds: a series starts above the highest number the
-    register holds of it, and a number a feed or an import took meanwhile (one look-up by the register's
-    key, source + reference) makes the series jump above the highest again. Searching the register's
-    numbers only then keeps opening a form one look-up at a national register's size. A number not used (a
-    form left) is a gap."""
+    handed out once: its series' counter (`ReferenceCounter`) is raised in a transaction of its own, by one
+    UPDATE that takes the row's lock and returns the number (`UPDATE ... RETURNING`), so two registrars
+    asking at once wait for each other and get two numbers. A number no registration of `source` holds: a
+    series starts above the highest number the register holds of it, and a number a feed or an import took
+    meanwhile (one look-up by the register's key, source + reference) makes the series jump above the
+    highest again. Searching the register's numbers only then keeps opening a form one look-up at a national
+    register's size. A number not used (a form left) is a gap."""
     series = f"{prefix}-{year}-"
     with transaction.atomic():
-        _counter, created = ReferenceCounter.objects.get_or_create(series=series)
-        ReferenceCounter.objects.filter(series=series).update(last=F("last") + 1)
-        number = ReferenceCounter.objects.values_list("last", flat=True).get(series=series)
+        number = _counter_raise(series)
+        created = number is None
+        if number is None:
+            # A new series: its counter, unless another registrar's opened it meanwhile; then raised alike.
+            ReferenceCounter.objects.bulk_create([ReferenceCounter(series=series)], ignore_conflicts=True)
+            number = _counter_raise(series)
+            assert number is not None
         taken = Registration.objects.filter(source=source, reference=f"{series}{number:06d}").exists()
         if created or taken:
             highest = _highest_in_register(source, series)
@@ -58,6 +61,17 @@ def reference_reserve(*, source: str, prefix: str, year: int) -> str:
                 number = highest + 1
                 ReferenceCounter.objects.filter(series=series).update(last=number)
     return f"{series}{number:06d}"
+
+
+def _counter_raise(series: str) -> int | None:
+    """The series' counter raised by one, in one statement that locks its row: the number it now holds, or
+    None when the series has no counter yet."""
+    last, key = (connection.ops.quote_name(name) for name in ("last", "series"))
+    table = quoted_table(ReferenceCounter)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {key} = %s RETURNING {last}", [series])
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def _highest_in_register(source: str, series: str) -> int:

@@ -5,6 +5,7 @@ in after it was closed) is told to whoever works the pair's case, or else to the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_noop
 
+from ketenzicht.measures.breaches import BreachOf
 from ketenzicht.organisations.roles import Role
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
@@ -290,10 +292,24 @@ def _pair_case(signal: Signal) -> Case | None:
     return row.case if row is not None else None
 
 
-def join_pairs_of_breaches(sender: Any, breaches: list[Any], at: datetime, **kwargs: Any) -> None:
+def join_pairs_of_breaches(
+    sender: Any,
+    breaches: list[Any],
+    at: datetime,
+    judged: Sequence[BreachOf],
+    new: bool = False,
+    **kwargs: Any,
+) -> None:
     """Breaches of protective measures stored (`measures.signals.breaches_stored`): each registration joins
     the open case of its measure's pair in its unit, or opens one, as the screening step does at intake
-    (`screening_cases_for`, which judges the breaches again and adds nothing twice). At intake that step
-    put them there already; this is for a measure registered after the fact, whose breaches are the
-    suspect's registrations since its first day."""
-    screening_cases_for(sorted({breach.registration_id for breach in breaches}), at=at)
+    (`screening_cases_for`, on the judgement they were stored from; nothing is added twice). At intake
+    (`new`) that step put them there already, on the same judgement: nothing to do. This is for a measure
+    registered after the fact, whose breaches are the suspect's registrations since its first day."""
+    if new:
+        return
+    registrations = sorted({breach.registration_id for breach in breaches})
+    found: dict[int, list[BreachOf]] = {pk: [] for pk in registrations}
+    for breach in judged:
+        if breach.registration in found:
+            found[breach.registration].append(breach)
+    screening_cases_for(registrations, at=at, breaches=found)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.db import query_rows
 from ketenzicht.db import quoted_table as _t
 from ketenzicht.linking.models import MentionLink
-from ketenzicht.measures.breaches import breaches_judge
+from ketenzicht.measures.breaches import BreachOf, breaches_judge
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.models import Signal, SignalRegistration
@@ -289,19 +289,19 @@ def _moment(value: Any) -> datetime:
 
 
 def _read(
-    registration_ids: Sequence[int], rules: CaseRules, linked: Mapping[int, Iterable[int]] | None = None
+    registration_ids: Sequence[int], rules: CaseRules, judged: Mapping[int, Sequence[BreachOf]]
 ) -> _Read:
     """The facts of the registrations that may open a case and the state of the cases they may join. A
-    registration that breaches a protective measure in force (`measures.breaches.breaches_judge`; `linked`
-    as the pipeline's link step found the persons) brings the measure's pairs (bound -> protected person),
-    whether it names the protected person or not."""
+    registration that breaches a protective measure in force (`judged`: registration id -> the breaches
+    `measures.breaches.breaches_judge` judged in it) brings the measure's pairs (bound -> protected
+    person), whether it names the protected person or not."""
     if not registration_ids:
         return _Read([])
     breaches: dict[tuple[int, int, int], list[str]] = defaultdict(list)
     # registration -> the pairs it breaches a measure of, in the order judged
     breached: dict[int, dict[tuple[int, int], None]] = defaultdict(dict)
-    for pk, judged in breaches_judge(registration_ids, linked=linked).items():
-        for breach in judged:
+    for pk in registration_ids:
+        for breach in judged.get(pk, ()):
             for protected in breach.protected:
                 breached[pk][(breach.suspect, protected)] = None
                 refs = breaches[(pk, breach.suspect, protected)]
@@ -416,7 +416,7 @@ def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim
     rules find in them for the pair, the danger facts of their summaries. E.g. for a case opened by hand
     once its registrations name a pair."""
     rules = case_rules()
-    read = _read(registration_ids, rules)
+    read = _read(registration_ids, rules, breaches_judge(registration_ids))
     reasons: list[str] = []
     for (_unit, found_suspect, found_victim), pair in _pairs_of(read, rules).items():
         if (read.merged.get(found_suspect, found_suspect), read.merged.get(found_victim, found_victim)) == (
@@ -663,13 +663,15 @@ def screening_cases_for(
     actor: Any = None,
     at: datetime | None = None,
     at_registered: bool = False,
-    linked: Mapping[int, Iterable[int]] | None = None,
+    breaches: Mapping[int, Sequence[BreachOf]] | None = None,
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
     caller's transaction; the cases are opened by the system, at `at` (now). A registration that breaches a
     protective measure in force joins (or opens) the case of the measure's pair too, named in it or not,
-    with a history line naming the measure; `linked` (registration id -> person ids, as the pipeline's link
-    step found them) saves a read in judging that. `at_registered`: instead, a
+    with a history line naming the measure; `breaches` (registration id -> the breaches judged in it, as
+    `measures.breaches.breaches_judge` judges them) is that judgement when the caller has it (the intake
+    pipeline judges a batch once, for this step and its measures step): then it is not judged here.
+    `at_registered`: instead, a
     pair's case is opened (on the version rolled out on that day), or a registration joins the pair's open
     case, at the moment the registration was registered (never later than now; a pair's later
     registrations of the batch join the case its first opened, each at its moment): a register taken in
@@ -682,7 +684,9 @@ def screening_cases_for(
     rules = case_rules()
     now = at or timezone.now()
     at_of = _at_registered(now) if at_registered else _at_moment(now)
-    read = _read(registration_ids, rules, linked)
+    if breaches is None:
+        breaches = breaches_judge(registration_ids)  # judged once: a historic batch's rounds share it
+    read = _read(registration_ids, rules, breaches)
     pairs = _pairs_of(read, rules)
     later = {pk for pair in pairs.values() for pk in pair.batch[1:]} if at_registered else set()
     if at_registered:
@@ -699,14 +703,14 @@ def screening_cases_for(
             actor=actor,
             at=now,
             at_registered=True,
-            linked=linked,
+            breaches=breaches,
         )
         rest = screening_cases_for(
             [pk for pk in registration_ids if pk in later],
             actor=actor,
             at=now,
             at_registered=True,
-            linked=linked,
+            breaches=breaches,
         )
         return CasesSummary(
             first.registrations + rest.registrations,

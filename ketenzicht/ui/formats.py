@@ -1,12 +1,15 @@
 """Numbers and dates as the interface shows them: a decimal comma in Dutch, dates as dd-mm-jjjj, a partial
-birth date as "juni 1982" or "1982" (never the stored "1982-06-00"), a version after its name."""
+birth date as "juni 1982" or "1982" (never the stored "1982-06-00"), a version after its name, and a record's
+words in the installation's language (`in_installation_language`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
-from django.utils import dateformat, timezone
+from django.conf import settings
+from django.utils import dateformat, timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
@@ -80,6 +83,23 @@ def deadline(value: dt.datetime) -> str:
         last_day = local.date() - dt.timedelta(days=1)
         return gettext("%(date)s, end of the day") % {"date": date(last_day)}
     return moment(local)
+
+
+def in_installation_language(message: str, **params: Any) -> str:
+    """`message` (English, marked with gettext_noop where it is written) with `params`, in the installation's
+    language (settings.LANGUAGE_CODE) whatever the language of the page that has it written: the words of a
+    record (a case's history line, a value of a case) are written once, not translated when shown. A date
+    among the params as dd-mm-jjjj, a time as dd-mm-jjjj uu:mm in local time."""
+    shown = {
+        key: moment(value)
+        if isinstance(value, dt.datetime)
+        else date(value)
+        if isinstance(value, dt.date)
+        else value
+        for key, value in params.items()
+    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % shown
 
 
 def versioned(label: str, version: int | str) -> str:

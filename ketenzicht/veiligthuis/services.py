@@ -27,6 +27,7 @@ from ketenzicht.registrations.models import Disclosure, MentionRelation, Offence
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.ui.formats import deadline as deadline_text
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, grace_end, overridden
@@ -608,7 +609,7 @@ def _add_registration(
         reassess_unless_in=tuple(definition.states),  # a desk of its own: no screening's "reassess"
         at=at,
         detail={
-            "desk_note": _in_installation_language(
+            "desk_note": in_installation_language(
                 JOINED_REGISTRATION_NOTE,
                 registration=registration.reference,
                 when=f"{timezone.localtime(registration.registered_at or at):%d-%m-%Y}",
@@ -691,7 +692,7 @@ def _routing_takes_over(
         values={},
         actor=actor,
         expected_version=None,
-        note=_in_installation_language(
+        note=in_installation_language(
             TAKES_OVER_PAIR_NOTE,
             notification=old.case.reference,
             due=deadline_text(old.case.deadline_at),
@@ -792,11 +793,6 @@ JOINED_MESSAGE = gettext_noop(
     "Notification %(notification)s: new information from the police (police case %(police_case)s). See what "
     "was handed over on the notification."
 )
-
-
-def _in_installation_language(message: str, **params: Any) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return gettext(message) % params
 
 
 def takeover_from(deadline: datetime, rules: ChainRules | None = None) -> datetime:
@@ -909,7 +905,7 @@ def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notifi
     note = handover_text(told, definition)
     if existing is not None:
         assert existing.case.deadline_at is not None  # waited past it
-        note = f"{note}. " + _in_installation_language(
+        note = f"{note}. " + in_installation_language(
             TAKES_OVER_NOTE,
             notification=existing.case.reference,
             due=deadline_text(existing.case.deadline_at),
@@ -996,11 +992,11 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case | None,
         old.case,
         by=by.case,
         actor=None,
-        note=_in_installation_language(
+        note=in_installation_language(
             TAKEN_OVER_NOTE, police_case=police_case.reference, notification=by.case.reference
         )
         if police_case is not None
-        else _in_installation_language(TAKEN_OVER_BY_REGISTRATION_NOTE, notification=by.case.reference),
+        else in_installation_language(TAKEN_OVER_BY_REGISTRATION_NOTE, notification=by.case.reference),
         at=at,
     )
     owner = old.case.owner
@@ -1038,7 +1034,7 @@ def _take_over(old: Notification, *, by: Notification, police_case: Case | None,
             values={},
             actor=None,
             expected_version=None,
-            note=_in_installation_language(
+            note=in_installation_language(
                 POLICE_TAKEN_OVER_NOTE,
                 old=old.case.reference,
                 organisation=old.organisation.name,
@@ -1342,7 +1338,8 @@ def refuse_reopen(sender: Any, case: Case, **kwargs: Any) -> None:
 
 def protocol_check(*, now: datetime | None = None) -> list[Notification]:
     """Alert the owner of every police case whose notification got no feedback within the protocol's term
-    (once per notification). Run it from a scheduler beside deadlines_check."""
+    (once per notification), or with nobody owning it the role that works its unit's queue (whoever takes
+    the case on gets it), as the other feedback alerts. Run it from a scheduler beside deadlines_check."""
     now = now or timezone.now()
     rules = chain_rules()
     if rules.protocol.no_feedback.alert == "none":
@@ -1354,7 +1351,14 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
         police_case__isnull=False,
         forwarded_to__isnull=True,
         taken_over_by__isnull=True,  # the notification that took it over gives the feedback
-    ).select_related("police_case", "police_case__owner", "police_case__organisation", "organisation", "case")
+    ).select_related(
+        "police_case",
+        "police_case__owner",
+        "police_case__organisation",
+        "police_case__process_version",
+        "organisation",
+        "case",
+    )
     alerted: list[Notification] = []
     for notification in late.order_by("feedback_due_at", "case_id"):
         with transaction.atomic():
@@ -1363,7 +1367,8 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
                 notification.police_case,
                 kind=NO_FEEDBACK_KIND,
                 message=NO_FEEDBACK_MESSAGE,
-                fallback_role=Role.CASE_OWNER,
+                # As the other feedback alerts: with no owner, the role that works the unit's queue.
+                fallback_role=queue_role(definition_of(notification.police_case.process_version)),
                 params={
                     "organisation": notification.organisation.name,
                     "notification": notification.case.reference,

@@ -243,3 +243,49 @@ def test_a_police_case_reopened_takes_measures_and_is_told_of_breaches_again(
     assert alert.case == case
     assert later in case.registrations.all()  # joined the reopened case: no second case for the pair
     assert Case.objects.filter(organisation__code="oost-brabant").count() == 1
+
+
+# The statements that judge breaches: the measures binding the batch's persons (with their protected
+# persons), and the batch's facts (the persons its mentions link to, whether it reports a breach).
+def _judging(queries: CaptureQueriesContext) -> tuple[int, int]:
+    sql = [query["sql"] for query in queries.captured_queries]
+    return (
+        sum('"protected__id"' in statement and '"measures_measure"' in statement for statement in sql),
+        sum('"breach_offence"' in statement for statement in sql),
+    )
+
+
+def test_an_intake_batch_judges_its_breaches_once_for_the_screening_and_the_measures_step() -> None:
+    """The screening step judged the batch's breaches (a breach brings the measure's pair onto its case),
+    the measures step judged them again to store them, and the screening desk's receiver of the stored
+    breaches a third time: now the batch is judged once and the judgement handed on."""
+    marco, lotte, case = couple_with_case()
+    measure = restraining_order(marco, lotte, case)
+    with CaptureQueriesContext(connection) as queries:
+        later = take_in("PL0600-M-ONCE", MARCO, LOTTE_MISSPELT, registered_at=recent(0), offences=["300"])
+    assert _judging(queries) == (1, 1)
+    breach = Breach.objects.get()
+    assert (breach.measure, breach.registration, breach.kinds) == (measure, later, ["contact"])
+    assert later in case.registrations.all()  # the screening step acted on the same judgement
+    lines = CaseEvent.objects.filter(case=case, kind="registration").order_by("pk")
+    assert [line.detail.get("measures") for line in lines][-1] == [measure.reference]
+    assert Alert.objects.filter(kind="measure_breach").count() == 2  # the case's owners, the prosecutor
+    # A batch of persons no measure binds: the measures binding them are looked up once, nothing more.
+    with CaptureQueriesContext(connection) as queries:
+        take_in("PL0600-M-NONE", STRANGER, LOTTE, registered_at=recent(0), relation=None)
+    assert _judging(queries) == (1, 0)
+    assert Breach.objects.count() == 1
+
+
+def test_a_measure_registered_after_the_fact_judges_the_registrations_since_once(
+    make_user: Callable[..., Any],
+) -> None:
+    """The breaches found since a measure's first day put their registrations on the pair's case on the
+    judgement they were stored from (the screening desk judged them again)."""
+    marco, lotte, case = couple_with_case()
+    later = take_in("PL0600-M-AFTER", MARCO, LOTTE_MISSPELT, registered_at=recent(2), offences=["300"])
+    with CaptureQueriesContext(connection) as queries:
+        measure = restraining_order(marco, lotte, case, starts_on=timezone.localdate() - timedelta(days=7))
+    assert _judging(queries) == (1, 1)
+    assert [b.registration for b in Breach.objects.filter(measure=measure)] == [later]
+    assert later in case.registrations.all()

@@ -52,6 +52,26 @@ def test_opening_a_form_reads_one_number_of_the_register_not_its_series(registra
     )
 
 
+@pytest.mark.django_db
+def test_a_number_of_a_known_series_takes_one_statement_on_its_counter() -> None:
+    """Opening a form raised the counter in three statements (read it, raise it, read it again): now one
+    UPDATE that returns the number, beside the look-up of that number in the register."""
+    from django.test.utils import CaptureQueriesContext
+
+    reference_reserve(source="politie", prefix="PL0600", year=2024)
+    with CaptureQueriesContext(connection) as queries:
+        assert reference_reserve(source="politie", prefix="PL0600", year=2024) == "PL0600-2024-000002"
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK"))
+    ]
+    counter = [sql for sql in statements if ReferenceCounter._meta.db_table in sql]
+    assert len(counter) == 1 and counter[0].upper().startswith("UPDATE"), counter
+    assert len(statements) == 2, statements  # the counter, and whether the register holds the number
+    assert ReferenceCounter.objects.get(series="PL0600-2024-").last == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_registrars_asking_at_once_never_get_the_same_number() -> None:
     """Several forms opened at the same moment (threads, each with its own connection): every number once,

@@ -160,32 +160,55 @@ def test_acute_unsafety_alerts_the_police_case_owner_and_the_outcome_flows_back(
     assert 'data-testid="vt-panel"' in vt.get(f"/zaken/{notification.case_id}/").content.decode()
 
 
-def test_no_feedback_in_the_protocols_term_alerts_the_police_owner_once() -> None:
+def test_no_feedback_in_the_protocols_term_alerts_the_police_owner_once(
+    make_user: Callable[..., Any],
+) -> None:
     take_in("PL0600-VT-8", MARCO, LOTTE, registered_at=_recent(0))
-    notification = Notification.objects.get()
-    assert notification.feedback_due_at is not None
+    notification = Notification.objects.select_related("police_case").get()
+    police_case = notification.police_case
+    assert notification.feedback_due_at is not None and police_case is not None
+    owner = make_user("case_owner")
+    case_assign_owner(police_case, owner=owner, actor=owner, expected_version=None)
     assert protocol_check(now=notification.feedback_due_at - timedelta(minutes=1)) == []
     assert len(protocol_check(now=notification.feedback_due_at + timedelta(minutes=1))) == 1
     assert protocol_check(now=notification.feedback_due_at + timedelta(days=3)) == []
     alert = Alert.objects.get(kind="vt_no_feedback")
-    assert alert.role == "case_owner" and alert.organisation.code == "oost-brabant"
+    assert (alert.recipient, alert.case, alert.organisation.code) == (owner, police_case, "oost-brabant")
+
+
+def test_no_feedback_for_a_police_case_nobody_owns_goes_to_the_units_queue_as_other_feedback(
+    make_user: Callable[..., Any],
+) -> None:
+    """With nobody owning the police case, the "no feedback" alert went to the case owners' role while the
+    feedback, acute unsafety and the rest of Veilig Thuis's alerts went to the role that works the unit's
+    queue (the screeners), who take unowned cases on: now it goes there too."""
+    take_in("PL0600-VT-11", MARCO, LOTTE, registered_at=_recent(0))
+    notification = Notification.objects.select_related("police_case").get()
+    assert notification.feedback_due_at is not None and notification.police_case is not None
+    assert notification.police_case.owner is None
+    screener, owner = make_user("case_screener"), make_user("case_owner")
+    protocol_check(now=notification.feedback_due_at + timedelta(minutes=1))
+    alert = Alert.objects.get(kind="vt_no_feedback")
+    assert (alert.recipient, alert.role, alert.organisation.code) == (None, "case_screener", "oost-brabant")
+    assert [a.pk for a in alert_list_for_user(user=screener).filter(kind="vt_no_feedback")] == [alert.pk]
+    assert not alert_list_for_user(user=owner).filter(kind="vt_no_feedback").exists()
 
 
 def test_an_alert_for_the_owner_of_a_case_nobody_owned_goes_to_whoever_takes_the_case_on(
     make_user: Callable[..., Any],
 ) -> None:
-    # The walk: the "no feedback" alert went to the case owners' role while nobody owned the police case;
-    # the screener who then took the case never saw it, and every case owner of the unit still did.
+    # The walk: the "no feedback" alert went to a role while nobody owned the police case; the one who then
+    # took the case never saw it, and everyone of that role in the unit still did.
     take_in("PL0600-VT-10", MARCO, LOTTE, registered_at=_recent(0))
     notification = Notification.objects.get()
-    other_owner, screener = make_user("case_owner"), make_user("case_screener")
+    other_screener, owner = make_user("case_screener"), make_user("case_owner")
     assert notification.feedback_due_at is not None and notification.police_case is not None
     protocol_check(now=notification.feedback_due_at + timedelta(minutes=1))
-    assert alert_list_for_user(user=other_owner).filter(kind="vt_no_feedback").count() == 1
-    case_assign_owner(notification.police_case, owner=screener, actor=screener, expected_version=None)
-    [alert] = alert_list_for_user(user=screener).filter(kind="vt_no_feedback")
-    assert alert.recipient == screener and alert.case == notification.police_case
-    assert not alert_list_for_user(user=other_owner).exists()
+    assert alert_list_for_user(user=other_screener).filter(kind="vt_no_feedback").count() == 1
+    case_assign_owner(notification.police_case, owner=owner, actor=owner, expected_version=None)
+    [alert] = alert_list_for_user(user=owner).filter(kind="vt_no_feedback")
+    assert alert.recipient == owner and alert.case == notification.police_case
+    assert not alert_list_for_user(user=other_screener).exists()
 
 
 def test_forwarding_moves_the_notification_and_its_sight(make_user: Callable[..., Any]) -> None:
