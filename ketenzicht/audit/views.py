@@ -89,4 +89,4 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "results": Result.choices,
         "query": query.urlencode(),
     }
-    return render(request, "audit/access_log.html", context, status=400 if person_error else 200)
+    return render(request, "audit/access_log.html", context, status=422 if person_error else 200)

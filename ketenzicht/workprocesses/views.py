@@ -787,11 +787,11 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("reference", said)
         case.refresh_from_db()
         return render(
-            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
         )
     # A form with a mistake: the page opens at its top, so say there what was not stored and where.
     messages.error(request, NOTHING_STORED)
     case.refresh_from_db()
     return render(
-        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
     )

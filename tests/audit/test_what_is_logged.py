@@ -240,7 +240,7 @@ def test_the_person_filter_takes_the_number_as_the_pages_show_it_and_says_when_i
         assert f">P{person:07d}</a>" in html.split('data-testid="access-log"')[1]  # the view that showed them
     refused = client.get("/toegangslog/", {"person": "Verbeek"})
     html = refused.content.decode()
-    assert refused.status_code == 400 and 'data-testid="error-person"' in html
+    assert refused.status_code == 422 and 'data-testid="error-person"' in html
     assert (
         "is geen persoonsnummer" in html and "P0000498" in html and 'data-testid="person-filter"' not in html
     )

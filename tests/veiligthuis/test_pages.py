@@ -173,7 +173,7 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
         "step-agree_conditions-value_safety_conditions": "Geen contact met het slachtoffer.",
     }
     refused = colleague.post(act, lowered)
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert (
         "Een lagere keuze dan voorgesteld vraagt een reden: schrijf die in het veld Toelichting"
         in refused.content.decode()
