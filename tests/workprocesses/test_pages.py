@@ -3,6 +3,7 @@ the same 404 for a missing and a forbidden case; a second user acting on an old 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -17,6 +18,8 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.alerts import alert_list_for_user
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import data_text
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take, deadlines_check
@@ -327,9 +330,43 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
     )
     assert answer.status_code == 422
     page = answer.content.decode()
-    # In the messages, above the case, in the words of every form not stored.
-    assert banners(page) == [nothing_stored()] and page.index(nothing_stored()) < page.index("<h1")
+    # In the messages, above the case, in the words of every form not stored, naming the step: the page has
+    # a form for each step.
+    step = _step_label(case, "no_further_action")
+    assert [html.unescape(text) for text in banners(page)] == [f"Stap '{step}': {nothing_stored()}"]
+    assert page.index(nothing_stored()) < page.index("<h1")
     assert 'data-testid="error-step-no_further_action-reason"' in page
+    case.refresh_from_db()
+    assert case.state == "new"
+
+
+def _step_label(case: Case, name: str) -> str:
+    transition = definition_of(case.process_version).transition(name)
+    assert transition is not None
+    return data_text(transition.label)
+
+
+def test_a_step_refused_as_a_whole_is_named_on_top_of_the_page(make_user: Callable[..., Any]) -> None:
+    """A case page holds a form for each step (six and more); a step the process refuses as a whole (not
+    at one of its fields) was said on top without saying which step it was."""
+    case = _case()
+    definition = definition_of(case.process_version)
+    refused = next(
+        t
+        for t in definition.transitions
+        if case.state not in t.sources and not t.via_desk and not t.requires.fields and not t.requires.reason
+    )  # a step its form has nothing to ask for, which the process refuses in this state
+    answer = _client(make_user("case_screener")).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": refused.name,
+            f"step-{refused.name}-lock_version": case.lock_version,
+        },
+    )
+    assert answer.status_code == 422
+    [banner] = [html.unescape(text) for text in banners(answer.content.decode())]
+    assert banner.startswith(f"Stap '{data_text(refused.label)}': ") and nothing_stored() not in banner
     case.refresh_from_db()
     assert case.state == "new"
 
