@@ -57,8 +57,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
         person = person_number(person_id)
     elif person:  # not a number: said at the field, and nothing shown as if it were filtered
         person_error = gettext(
-            "“%(typed)s” is not a person number. Type a number such as P0000498, as the column “Persons "
-            "concerned” and the dossiers show it; a number there leads to that person's entries."
+            "“%(typed)s” is not a person number. Type a person number (P and seven digits) as the column "
+            "“Persons concerned” and the dossiers show it; a number there leads to that person's entries."
         ) % {"typed": person}
         entries = access_log_list_for_user(user=user).none()
     else:
@@ -97,4 +97,4 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "results": Result.choices,
         "query": query.urlencode(),
     }
-    return render(request, "audit/access_log.html", context, status=400 if person_error else 200)
+    return render(request, "audit/access_log.html", context, status=422 if person_error else 200)

@@ -25,7 +25,7 @@ from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
-from ketenzicht.ui.disclosure import published
+from ketenzicht.ui.disclosure import THRESHOLD, published
 from ketenzicht.ui.forms import error_items
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
@@ -86,12 +86,15 @@ def _own_orders(file: ZsmFile) -> list[dict[str, Any]]:
 
 def _counted(shown: int, whole: int) -> str:
     """A count of what the user may see, exact, and of what they may not see beside it, published as every
-    such count is (ui/disclosure.py: 1 to 4 as "<5", others rounded to 5): that there are more, never
-    exactly how many nor which."""
+    such count is (ui/disclosure.py: 1 to 4 suppressed, said as "fewer than 5" in this sentence, others
+    rounded to 5): that there are more, never exactly how many nor which."""
     hidden = whole - shown
     if hidden <= 0:
         return str(shown)
-    return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published(hidden).text}
+    published_hidden = published(hidden)
+    if published_hidden.suppressed:  # in words: the sentence is read, not scanned as a table
+        return _("%(shown)s, and fewer than %(n)s you may not see") % {"shown": shown, "n": THRESHOLD}
+    return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published_hidden.text}
 
 
 def _history_rows(file: ZsmFile, user: User) -> tuple[dict[str, Any], TriageFacts]:

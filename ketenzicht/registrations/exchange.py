@@ -610,29 +610,37 @@ BORN_LATER = gettext_noop("cannot lie before %(bound)s: the person with ref '%(r
 TOO_LONG_AGO = gettext_noop("cannot lie before %(bound)s: at most %(years)s years before its registration")
 
 
-def _born_bound(data: dict[str, Any]) -> tuple[dt.date, str] | None:
-    """The latest first day of birth of the persons named (and the ref of that person), or None."""
-    latest: tuple[dt.date, str] | None = None
-    for person in _list(data.get("persons")):
+def _birth_dates(data: dict[str, Any]) -> Iterator[tuple[int, BirthDate, str]]:
+    """Each person's date of birth that reads as one: the person's index, the date and the person's ref."""
+    for i, person in enumerate(_list(data.get("persons"))):
         raw = person.get("birth_date") if isinstance(person, dict) else None
         if not isinstance(raw, str) or not raw.strip():
             continue
         try:
-            first = _earliest_birth(parse_birth_date(raw))
+            birth = parse_birth_date(raw)
         except Problem:
             continue
-        if latest is None or first > latest[0]:
-            latest = (first, _text(person.get("ref")))
+        yield i, birth, _text(person.get("ref"))
+
+
+def _born_bound(data: dict[str, Any], unborn: set[int]) -> tuple[dt.date, str] | None:
+    """The latest first day of birth of the persons named (and the ref of that person), or None. A date of
+    birth in the future (`unborn`: refused at its own field) bounds nothing."""
+    latest: tuple[dt.date, str] | None = None
+    for i, birth, ref in _birth_dates(data):
+        first = _earliest_birth(birth)
+        if i not in unborn and (latest is None or first > latest[0]):
+            latest = (first, ref)
     return latest
 
 
 def _too_early(
-    data: dict[str, Any], incident: dt.date, registered: dt.date, max_years: int
+    data: dict[str, Any], incident: dt.date, registered: dt.date, max_years: int, unborn: set[int]
 ) -> FieldError | None:
     """The incident's day before the tightest of its bounds: the birth of a person it names, or
     `max_years` before the day it was registered. The bound it passed is named (and whose birth)."""
     oldest = _years_before(registered, max_years)
-    born = _born_bound(data)
+    born = _born_bound(data, unborn)
     if born is not None and born[0] > oldest and incident < born[0]:
         return FieldError.of("occurred_at", BORN_LATER, bound=born[0].isoformat(), ref=born[1])
     if incident < oldest:
@@ -649,6 +657,21 @@ def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list
     occurred = _moment(data.get("occurred_at"), date_allowed=True)
     registered_at = registered[0] if registered is not None else None
     assert registered_at is None or isinstance(registered_at, dt.datetime)
+    # A date of birth in the future is its own mistake, said at its own field: it is not held against the
+    # incident's time ("before the birth of ...") nor the incident against it ("after the incident").
+    zone = registered_at.tzinfo if registered_at is not None else dt.UTC
+    today = (now + CLOCK_SKEW).astimezone(zone).date()
+    unborn: set[int] = set()
+    for i, birth, _ref in _birth_dates(data):
+        if _born_after(birth, today):
+            unborn.add(i)
+            errors.append(
+                FieldError.of(
+                    f"persons[{i}].birth_date",
+                    gettext_noop("lies in the future: it cannot be later than today (%(bound)s)"),
+                    bound=today.isoformat(),
+                )
+            )
     if registered_at is not None and registered_at > now + CLOCK_SKEW:
         errors.append(_in_future("registered_at", now))
     incident: dt.date | None = None
@@ -660,8 +683,6 @@ def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list
             late = registered_at is not None and value > registered_at
         else:
             incident = value
-            zone = registered_at.tzinfo if registered_at is not None else dt.UTC
-            today = (now + CLOCK_SKEW).astimezone(zone).date()
             future = value > today
             late = registered_at is not None and value > registered_at.date()
         if future and isinstance(value, dt.datetime):
@@ -687,22 +708,15 @@ def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list
                 registered_day = registered_at.astimezone(value.tzinfo).date()
             else:
                 registered_day = registered_at.date()
-            early = _too_early(data, incident, registered_day, max_years)
+            early = _too_early(data, incident, registered_day, max_years, unborn)
             if early is not None:
                 errors.append(early)
     elif registered_at is not None:
         incident = registered_at.date()
     if incident is None:
         return errors
-    for i, person in enumerate(_list(data.get("persons"))):
-        raw = person.get("birth_date") if isinstance(person, dict) else None
-        if not isinstance(raw, str) or not raw.strip():
-            continue
-        try:
-            birth = parse_birth_date(raw)
-        except Problem:
-            continue
-        if _born_after(birth, incident):
+    for i, birth, _ref in _birth_dates(data):
+        if i not in unborn and _born_after(birth, incident):
             errors.append(
                 FieldError.of(f"persons[{i}].birth_date", gettext_noop("lies after the date of the incident"))
             )

@@ -314,7 +314,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST" and case.closed_at is not None:
         messages.error(request, refusal_text("closed"))
-        status = 400
+        status = 422
     elif request.method == "POST" and form.is_valid():
         prefill = {
             key: {"answer": fact.answer, "evidence": list(fact.evidence), "basis": fact.basis}
@@ -360,7 +360,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
                     form.add_error("reason", _explain(problem))  # the summary above the form links it
                 else:
                     form.add_error(None, _explain(problem))
-            status = 400
+            status = 422
         except ConcurrentEdit:
             messages.error(request, concurrent_text(case, request.user))  # type: ignore[arg-type]
             status = 409
@@ -369,9 +369,9 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             status = 400
         except Refused as refusal:
             messages.error(request, refusal_text(refusal.code))
-            status = 400
+            status = 422
     elif request.method == "POST":  # the error summary above the form says it, each mistake a link
-        status = 400
+        status = 422
     return render(
         request,
         "screening/screening_form.html",

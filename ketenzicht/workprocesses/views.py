@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
@@ -637,6 +638,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
 
 
+def _step_named(step: str, text: str | Promise) -> str:
+    """A refusal on top of a case page, which holds a form for each step: named by its step, if any."""
+    return _("Step '%(step)s': %(text)s") % {"step": step, "text": text} if step else str(text)
+
+
 @require_http_methods(["POST"])
 def case_act(request: HttpRequest, pk: int) -> HttpResponse:
     """One POST road for every change of a case; `action` says which."""
@@ -645,11 +651,16 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     definition = definition_of(case.process_version)
     bound: dict[str, Any] = {}
+    step = ""  # the step a step's form, or a confirmation's, is about: the banner of a refusal names it
+    if action in ("confirm", "decline", "withdraw") and case.pending:
+        pending = definition.transition(str(case.pending.get("transition", "")))
+        step = data_text(pending.label) if pending else ""
     try:
         if action == "take":
             transition = definition.transition(request.POST.get("transition", ""))
             if transition is None:
                 raise Refused("unknown")
+            step = data_text(transition.label)
             form: Any = TransitionForm(
                 request.POST,
                 definition=definition,
@@ -783,7 +794,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         at_field = [form for form in bound.values() if isinstance(form, (AssignForm, RegistrationAddForm))]
         # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a
         # registration's at its reference; the top of the page says only where to look.
-        messages.error(request, NOTHING_STORED if at_field else said)
+        messages.error(request, _step_named(step, NOTHING_STORED if at_field else said))
         # At a date's own field the refusal does not name the field again: its label is there, and the
         # message on top names it.
         beside = refusal.said or refusal_text(
@@ -798,11 +809,11 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("reference", said)
         case.refresh_from_db()
         return render(
-            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
         )
     # A form with a mistake: the page opens at its top, so say there what was not stored and where.
-    messages.error(request, NOTHING_STORED)
+    messages.error(request, _step_named(step, NOTHING_STORED))
     case.refresh_from_db()
     return render(
-        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=400
+        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
     )

@@ -67,6 +67,14 @@ def test_the_page_shows_kind_code_region_and_counts(admin: Client, make_user: Ma
     assert Organisation.objects.get(code="oost-brabant").name in district  # its police unit
 
 
+def test_a_district_office_names_its_police_unit_once(admin: Client) -> None:
+    """It read "bij politie-eenheid Politie eenheid Oost-Brabant": the unit's name says what it is."""
+    html = admin.get("/beheer/eenheden/").content.decode()
+    police = html.split('data-testid="unit-om-oost-brabant-police">', 1)[1].split("</span>", 1)[0]
+    assert police == "werkt samen met Politie eenheid Oost-Brabant"
+    assert "politie-eenheid Politie" not in html
+
+
 def test_the_admin_reaches_it_from_the_menu_and_the_start_page_others_do_not(
     admin: Client, make_user: MakeUser
 ) -> None:

@@ -3,6 +3,7 @@ a BSN in clear; and, per person, every read of their data, findable from the int
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -246,12 +247,22 @@ def test_the_person_filter_takes_the_number_as_the_pages_show_it_and_says_when_i
         assert f">P{person:07d}</a>" in html.split('data-testid="access-log"')[1]  # the view that showed them
     refused = client.get("/toegangslog/", {"person": "Verbeek"})
     html = refused.content.decode()
-    assert refused.status_code == 400 and 'data-testid="error-person"' in html
-    assert (
-        "is geen persoonsnummer" in html and "P0000498" in html and 'data-testid="person-filter"' not in html
-    )
+    assert refused.status_code == 422 and 'data-testid="error-person"' in html
+    assert "is geen persoonsnummer" in html and 'data-testid="person-filter"' not in html
+    assert "P en zeven cijfers" in html.split('data-testid="error-person"')[1].split("</div>")[0]
     rows = html.split("</thead>")[-1]
     assert rows.count('<td class="utrecht-table__cell"') == 1 and "Geen regels." in rows  # nothing shown
+
+
+def test_the_person_filter_points_at_nobody_by_way_of_example(officer: Any) -> None:
+    """The field's example and the error beside it named "P0000498", a person of the demo register: an
+    example to copy that led to someone. They say the format instead, and name no person number."""
+    client = client_for(officer)
+    for page in (client.get("/toegangslog/"), client.get("/toegangslog/", {"person": "Verbeek"})):
+        html = page.content.decode()
+        field = html.split('id="f-person"', 1)[1].split(">", 1)[0]
+        assert 'placeholder="P en zeven cijfers"' in field
+        assert not re.search(r"P\d{7}", html.split("<main", 1)[1].split('data-testid="access-log"')[0])
 
 
 def _persons_logged(**lookup: Any) -> set[int]:

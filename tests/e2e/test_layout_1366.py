@@ -1,6 +1,7 @@
 """The desks at 1366x768, a common screen at the police and Veilig Thuis, in Chromium, over the demo register:
 the ZSM table, the Veilig Thuis inbox and the screening queue fit the page without sideways scrolling, their
-deadline column in view; the registration form's reference field shows the whole reference."""
+deadline column in view; the registration form's reference field shows the whole reference; the page header
+takes two rows at most, also for the roles with the longest menus."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from ketenzicht.demo.services import demo_users_ensure
+from tests.e2e.keyboard import press, tab_to
 
 SCREEN = {"width": 1366, "height": 768}
 
@@ -88,3 +90,44 @@ def test_the_reference_field_shows_the_whole_reference(
     field.fill("PL0600-BVH-2026-00012345")
     width, shown = field.evaluate("f => [f.scrollWidth, f.clientWidth]")
     assert width <= shown, f"a reference of the unit's own system is cut off ({width} > {shown} px)"
+
+
+# How many rows the header's parts take: the name, who is logged in, the language and each menu item; a part
+# whose top lies above the bottom of the row before is on that row.
+HEADER_ROWS = """header => {
+  const parts = [...header.querySelectorAll(".kz-brand, .kz-user, .kz-lang, .kz-nav__list > li")];
+  const boxes = parts.map(part => part.getBoundingClientRect()).sort((a, b) => a.top - b.top);
+  let rows = 0, bottom = -Infinity;
+  for (const box of boxes) {
+    if (box.top >= bottom - 1) { rows += 1; bottom = box.bottom; }
+    else { bottom = Math.max(bottom, box.bottom); }
+  }
+  return rows;
+}"""
+
+
+def test_the_header_takes_two_rows_at_most_and_its_menu_is_reached_with_tab(
+    demo_register: str, new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    """The header wrapped to three rows at 1366 px (the name; the menu; who is logged in and the language)
+    for the roles with many menu items, pushing the page down. Now: two rows, and Tab still reaches the menu
+    after the language (the page's order is the order seen) and opens a page from it."""
+    for username, last_item in (
+        ("beheerder", "Toegangslogboek"),
+        ("screener", "Beoordelingswachtrij"),
+        ("casusregisseur", "Signalen"),
+        ("teamleider", "Beoordelingswachtrij"),
+        ("officier", "Maatregelen"),  # the longest roles beside the name
+    ):
+        page = new_page()
+        page.set_viewport_size(SCREEN)
+        login(page, username, demo_register)
+        header = page.locator("header.kz-header")
+        rows = header.evaluate(HEADER_ROWS)
+        assert rows <= 2, f"{username}: the header takes {rows} rows at 1366 px"
+        menu = page.get_by_role("navigation", name="Hoofdmenu")
+        expect(menu.get_by_role("link", name=last_item)).to_be_visible()
+        page.goto(page.url)  # the focus at the top of the page again
+        tab_to(page, menu.get_by_role("link", name=last_item))
+        press(page, "Enter", navigates=True)
+        expect(page.locator("header.kz-header nav a[aria-current=page]")).to_have_text(last_item)

@@ -548,3 +548,20 @@ def test_an_incident_before_the_birth_of_a_person_named_says_which_person(client
     assert 'value="1988-06-01T10:00"' in page
     assert Registration.objects.count() == 0
     assert client.post(URL, form_data(occurred_at="1990-05-01T10:00")).status_code == 302
+
+
+def test_a_date_of_birth_in_the_future_is_said_at_that_date_not_at_the_incident(client: Client) -> None:
+    """A mistyped year of birth (2062 for 1962) was said first as an incident "before the birth" of the
+    person, at the incident's time, which was right. It is said at the date of birth itself, once: neither
+    the incident's time nor "after the incident" is held against it."""
+    year = timezone.localdate().year + 2
+    response = client.post(URL, form_data(**{"persons-1-birth_date": f"01-05-{year}"}))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert 'data-testid="error-occurred_at"' not in page
+    error = page.split('data-testid="error-persons-1-birth_date"')[1].split("</div>")[0]
+    said = _nl("lies in the future: it cannot be later than today (%(bound)s)").split(":")[0]
+    assert said[:1].upper() + said[1:] in error
+    assert _nl("lies after the date of the incident") not in page
+    assert [anchor for anchor, _text in summary_links(page)] == ["id_persons-1-birth_date"]
+    assert Registration.objects.count() == 0

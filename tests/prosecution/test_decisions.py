@@ -82,7 +82,7 @@ def test_the_case_page_says_at_the_ground_why_it_was_refused(make_user: Any, eva
     client = Client()
     client.force_login(eva)
     page = decision_post(client, file, "decide_dismissal", {"dismissal_ground": "no_complaint"}, "sepot")
-    assert page.status_code == 400
+    assert page.status_code == 422
     html = page.content.decode()
     error = html.split('data-testid="error-step-decide_dismissal-value_dismissal_ground">', 1)[1]
     assert f"{timezone.localdate():%d-%m-%Y}" in error.split("</div>", 1)[0]

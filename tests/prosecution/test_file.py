@@ -800,3 +800,40 @@ def test_a_file_whose_case_veilig_thuis_was_notified_of_waits_for_it(
     vt_assess(make_user, notification)
     file.case.refresh_from_db()
     assert file.case.data["vt_information"] == "in"
+    state, row = _vt_said(client, file)
+    assert "Ontvangen" in state and "Binnen" not in state
+
+
+def test_the_zsm_table_says_what_it_has_of_veilig_thuis_in_the_words_of_the_file(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The table said "Veilig Thuis: binnen" (received? inside?) where the file says Veilig Thuis's
+    information is in: both say it was received, or that the file waits for it, or that it is not needed."""
+    eva = prosecutors[0]
+    file = send_to_zsm(make_user, relation="acquaintance", offences=["285b"], kind="klacht")[0]
+    notification = Notification.objects.get(registration=file.registration)
+    client = Client()
+    client.force_login(eva)
+
+    def said() -> tuple[str, str]:
+        state, row = _vt_said(client, file)
+        return state, row.split('data-testid="zsm-vt">', 1)[1].split("</span>", 1)[0]
+
+    state, vt = said()
+    assert vt == "Veilig Thuis: wacht op informatie" and "wacht op Veilig Thuis" in state
+    vt_assess(make_user, notification)
+    state, vt = said()
+    assert vt == "Veilig Thuis: informatie ontvangen" and "Ontvangen" in state
+    other = send_to_zsm(
+        make_user,
+        "PL0600-ZSM-2",
+        suspect=BART,
+        victim=ILSE,
+        relation="acquaintance",
+        offences=["285b"],
+        kind="klacht",
+        municipality="",
+    )[0]
+    assert other.case.data["vt_information"] == "not_required"
+    row = client.get(reverse("prosecution:desk")).content.decode().split(other.case.reference, 1)[1]
+    assert row.split('data-testid="zsm-vt">', 1)[1].split("</span>", 1)[0] == "Veilig Thuis: niet nodig"

@@ -69,13 +69,16 @@ def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_s
     client.force_login(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     said = page.split('data-testid="zsm-measure-history">', 1)[1].split("</p>", 1)[0]
-    assert f"vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1, en &lt;5 die u niet mag inzien." in said
+    assert (
+        f"vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1, en minder dan 5 die u niet mag inzien."
+        in said
+    )
     assert "Nu van kracht, naast die van dit dossier: 1." in said
-    assert "geregistreerd als overtredingsfeit): 1, en &lt;5 die u niet mag inzien." in said
+    assert "geregistreerd als overtredingsfeit): 1, en minder dan 5 die u niet mag inzien." in said
     # So is the count of the pair's registrations over all units: Amsterdam's is not the office's to see.
     pair = page.split('data-testid="zsm-pair-history">', 1)[1].split("</p>", 1)[0]
     assert (
-        "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
+        "(alle eenheden): 1, en minder dan 5 die u niet mag inzien." in pair
         and file.triage["facts"]["registrations"] == 2
     )
 
@@ -101,7 +104,7 @@ def test_the_triage_reason_on_the_pair_count_tells_no_more_than_the_count_beside
     client.force_login(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     pair = page.split('data-testid="zsm-pair-history">', 1)[1].split("</p>", 1)[0]
-    assert "(alle eenheden): 1, en &lt;5 die u niet mag inzien." in pair
+    assert "(alle eenheden): 1, en minder dan 5 die u niet mag inzien." in pair
     reasons = page.split('data-testid="zsm-triage-reasons">', 1)[1].split("</ul>", 1)[0]
     assert "Vijf of meer" not in reasons and not any(ch.isdigit() for ch in reasons)
     assert "Herhaalde registraties over dit paar, ook registraties die u niet mag inzien" in reasons

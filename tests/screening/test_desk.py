@@ -290,7 +290,7 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
 
     # Raising needs a reason: without one nothing is stored and the page says why.
     refused = client.post(url, {**data, "action": "record", "level": "high"})
-    assert refused.status_code == 400 and Screening.objects.count() == 0
+    assert refused.status_code == 422 and Screening.objects.count() == 0
     # ... at the reason's field, with the computed level and its reasons still in sight to write it against.
     html = refused.content.decode()
     assert 'data-testid="error-reason"' in html and "Geef de reden voor een ander niveau" in html
@@ -583,7 +583,7 @@ def test_a_refused_screening_afronden_says_what_the_screening_waits_for(
                 "step-screened-value_urgency": "acute",
             },
         )
-        assert answer.status_code == 400
+        assert answer.status_code == 422
         return answer.content.decode()
 
     waiting = finish()
@@ -642,7 +642,7 @@ def test_a_refused_step_names_what_it_waits_for(make_user: Callable[..., Any]) -
             "step-screened-value_urgency": "high",
         },
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert "Niveau van de risicoscreening" in answer.content.decode()
 
 
@@ -677,7 +677,7 @@ def test_a_screening_sent_with_questions_unanswered_has_the_error_summary_leadin
     unanswered = {items[0], items[-1]}  # the first and the last question
     sent = {name: value for name, value in data.items() if name not in unanswered}
     response = client.post(url, {**sent, "action": "record"})
-    assert response.status_code == 400 and Screening.objects.count() == 0
+    assert response.status_code == 422 and Screening.objects.count() == 0
     page = response.content.decode()
     assert banners(page) == [nothing_stored()]  # said once, in the words of every form not stored
     assert set(marked_fields(page)) == unanswered

@@ -87,7 +87,7 @@ def test_a_pair_with_an_open_case_in_the_unit_is_refused_naming_that_case_and_no
     opened = ScreeningCase.objects.get().case  # intake opened the pair's case
     case = _by_hand()
     answer = _add(_client(make_user("team_lead")), case, registration.reference)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert opened.reference in answer.content.decode()
     case.refresh_from_db()
     assert not case.registrations.exists() and not case.persons.exists()

@@ -145,7 +145,7 @@ def test_only_a_team_lead_of_the_unit_other_than_the_proposer_answers_a_lowering
     page = _english(_client(colleague)).post(
         act, {"action": "confirm", "confirm-lock_version": case.lock_version}
     )
-    assert page.status_code == 400
+    assert page.status_code == 422
     assert (
         "only a team lead of the case&#x27;s organisation, not the one who proposed it"
         in page.content.decode()

@@ -113,7 +113,7 @@ def test_the_case_page_marks_the_unsafety_field_with_the_refusal(make_user: Call
             "step-end_involvement-confirm_final": "on",
         },
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     page = refused.content.decode()
     error = re.search(r'data-testid="error-step-end_involvement-value_unsafety">([^<]*)<', page)
     assert error is not None  # the words at the field, with the steps that fit

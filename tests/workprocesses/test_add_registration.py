@@ -119,7 +119,7 @@ def test_a_reference_the_user_may_not_see_is_answered_as_one_that_does_not_exist
 
     def answer_to(reference: str) -> str:
         answer = _add(client, case, reference)
-        assert answer.status_code == 400
+        assert answer.status_code == 422
         page = answer.content.decode()
         error = re.search(r'data-testid="error-registration-reference">(.*?)</div>', page, re.S)
         assert error is not None
@@ -152,7 +152,7 @@ def test_a_registration_on_a_case_assessed_already_marks_it_for_a_new_assessment
     case.refresh_from_db()
     assert case.data["reassess"] is True
     # The same registration again: nothing is added, and the form says so.
-    assert _add(client, case, second.reference).status_code == 400
+    assert _add(client, case, second.reference).status_code == 422
     assert case.events.filter(kind=EventKind.REGISTRATION).count() == 2
 
 
@@ -221,7 +221,7 @@ def test_a_registration_about_other_people_is_refused_at_its_field_naming_the_ca
     persons, version = set(case.persons.all()), case.lock_version
 
     answer = _add(client, case, other.reference)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     with translation.override("nl"):
         said = translation.gettext(
             "%(reference)s names none of the persons of this case (%(names)s): add only registrations "
@@ -269,7 +269,7 @@ def test_a_case_s_first_registration_naming_only_a_victim_keeps_its_victim_again
     _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, alone.reference).status_code == 302
     answer = _add(client, case, other.reference)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert "Noor Sedney" in _field_error(answer)
     assert not ScreeningCase.objects.filter(case=case).exists()
     case.refresh_from_db()

@@ -188,7 +188,7 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
             "step-contact_victim-value_victim_contact_on": "1901-01-01",
         },
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
     field_error = page.split('data-testid="error-step-contact_victim-value_victim_contact_on"', 1)[1]
     said = (
@@ -243,7 +243,7 @@ def test_a_victim_contact_after_today_is_refused_naming_today_as_its_bound(
             "step-contact_victim-value_victim_contact_on": (today + timedelta(days=1)).isoformat(),
         },
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
     said = (
         f"This date is of something that happened: it cannot lie after today ({today.strftime('%d-%m-%Y')})."

@@ -3,6 +3,7 @@ the same 404 for a missing and a forbidden case; a second user acting on an old 
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -17,6 +18,8 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.services import registration_create
 from ketenzicht.workprocesses.alerts import alert_list_for_user
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.labels import data_text
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take, deadlines_check
@@ -173,7 +176,7 @@ def test_an_assignment_without_a_reason_is_marked_at_its_own_forms_reason(
     answer = _client(lead).post(
         act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": colleague.pk}
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
     assert 'data-testid="error-owner-reason"' in page and 'id="id_owner-reason_error"' in page
     assert (
@@ -325,11 +328,45 @@ def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Ca
             "step-no_further_action-lock_version": case.lock_version,
         },
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
-    # In the messages, above the case, in the words of every form not stored.
-    assert banners(page) == [nothing_stored()] and page.index(nothing_stored()) < page.index("<h1")
+    # In the messages, above the case, in the words of every form not stored, naming the step: the page has
+    # a form for each step.
+    step = _step_label(case, "no_further_action")
+    assert [html.unescape(text) for text in banners(page)] == [f"Stap '{step}': {nothing_stored()}"]
+    assert page.index(nothing_stored()) < page.index("<h1")
     assert 'data-testid="error-step-no_further_action-reason"' in page
+    case.refresh_from_db()
+    assert case.state == "new"
+
+
+def _step_label(case: Case, name: str) -> str:
+    transition = definition_of(case.process_version).transition(name)
+    assert transition is not None
+    return data_text(transition.label)
+
+
+def test_a_step_refused_as_a_whole_is_named_on_top_of_the_page(make_user: Callable[..., Any]) -> None:
+    """A case page holds a form for each step (six and more); a step the process refuses as a whole (not
+    at one of its fields) was said on top without saying which step it was."""
+    case = _case()
+    definition = definition_of(case.process_version)
+    refused = next(
+        t
+        for t in definition.transitions
+        if case.state not in t.sources and not t.via_desk and not t.requires.fields and not t.requires.reason
+    )  # a step its form has nothing to ask for, which the process refuses in this state
+    answer = _client(make_user("case_screener")).post(
+        reverse("workprocesses:case-act", args=[case.pk]),
+        {
+            "action": "take",
+            "transition": refused.name,
+            f"step-{refused.name}-lock_version": case.lock_version,
+        },
+    )
+    assert answer.status_code == 422
+    [banner] = [html.unescape(text) for text in banners(answer.content.decode())]
+    assert banner.startswith(f"Stap '{data_text(refused.label)}': ") and nothing_stored() not in banner
     case.refresh_from_db()
     assert case.state == "new"
 
@@ -356,7 +393,7 @@ def test_a_lower_choice_without_a_reason_is_marked_at_the_explanation_not_only_a
             "step-screened-value_urgency": "low",
         },
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
     said = (
         "Een lagere keuze dan voorgesteld vraagt een reden: schrijf die in het veld Toelichting. (Urgentie)"
@@ -434,7 +471,7 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
     )
     refused = _client(owner).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
     assert (
-        refused.status_code == 400 and 'data-testid="error-confirm-confirm_final"' in refused.content.decode()
+        refused.status_code == 422 and 'data-testid="error-confirm-confirm_final"' in refused.content.decode()
     )
     case.refresh_from_db()
     assert case.closed_at is None and case.pending
@@ -589,7 +626,7 @@ def test_a_team_lead_reopens_a_closed_case_from_its_page_and_the_history_says_wh
 def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user: Callable[..., Any]) -> None:
     case = _closed_case(make_user("case_screener"))
     answer = _reopen(_client(make_user("team_lead")), case, "   ")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     page = answer.content.decode()
     assert banners(page) == [nothing_stored()]
     assert 'data-testid="error-reopen-reason">Zeg waarom u de zaak heropent.<' in page
@@ -604,7 +641,7 @@ def test_a_screener_does_not_see_the_reopen_and_a_post_is_refused(make_user: Cal
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="reopen"' not in page and "heropenen" not in page
     answer = _reopen(client, case, "Ik wil verder.")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert "Alleen een teamleider van de organisatie van de zaak kan een afgesloten zaak heropenen." in (
         answer.content.decode()
     )
@@ -655,7 +692,7 @@ def test_a_reopen_refused_for_the_pair_s_newer_case_names_it(make_user: Callable
     new = Case.objects.get(registrations=second, organisation__code="oost-brabant")
     old.refresh_from_db()
     answer = _reopen(_client(make_user("team_lead")), old, "Nieuwe aangifte.")
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert (
         f"Deze zaak kan niet worden heropend: zaak {new.reference} is open voor dezelfde personen. "
         "Werk verder in die zaak."
@@ -713,7 +750,7 @@ def test_the_proposer_withdraws_a_step_waiting_for_a_second_person(make_user: Ca
         not in _client(colleague).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     )
     refused = _client(colleague).post(act, {"action": "withdraw", "withdraw-lock_version": case.lock_version})
-    assert refused.status_code == 400 and "Alleen wie deze stap voorstelde" in refused.content.decode()
+    assert refused.status_code == 422 and "Alleen wie deze stap voorstelde" in refused.content.decode()
     page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="withdraw-form"' in page
     answer = _client(screener).post(

@@ -65,3 +65,15 @@ def kz_dutch_note() -> SafeString:
     if not (get_language() or "nl").startswith("en"):
         return SafeString("")
     return format_html('<span class="kz-dutch-only">{}</span>', _("(available in Dutch only)"))
+
+
+@register.filter
+def kz_count(value: object) -> object:
+    """`{{ shown|kz_count }}`: a published count in a dense table. A suppressed one ("<5", or "<6": one's
+    own exact count plus fewer than 5 of another organisation) keeps its short form, explained in words
+    (`abbr` with a title, read out by screen readers): "fewer than 5"; any other value as it is."""
+    text = str(value)
+    if len(text) > 1 and text[0] == "<" and text[1:].isdigit():
+        said = _("fewer than %(n)s") % {"n": text[1:]}
+        return format_html('<abbr class="kz-suppressed" title="{}">{}</abbr>', said, text)
+    return value
