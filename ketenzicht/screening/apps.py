@@ -13,6 +13,7 @@ class ScreeningConfig(AppConfig):
         from ketenzicht.measures.signals import breaches_stored
         from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
+        from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import (
             case_title_register,
             recorded_missing_register,
@@ -29,7 +30,13 @@ class ScreeningConfig(AppConfig):
 
         from .forms import URGENCY_CHOICES
         from .labels import LEVELS
-        from .panel import case_title_words, manual_step_note, screening_level_missing, screening_panel
+        from .panel import (
+            case_pairs_of,
+            case_title_words,
+            manual_step_note,
+            screening_level_missing,
+            screening_panel,
+        )
         from .receivers import (
             SCREENING_PROCESSES,
             join_pair_of_manual_case,
@@ -52,6 +59,8 @@ class ScreeningConfig(AppConfig):
         register_case_panel("screening", screening_panel)
         # The titles of the cases the case rules open start with a reason's label: in the user's language.
         case_title_register(case_title_words)
+        # Their heading names the pair as the lists do, for the reader, not as the title was written.
+        case_pairs_register("screening", case_pairs_of)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)
         for process in SCREENING_PROCESSES:
