@@ -29,6 +29,7 @@ class ProsecutionConfig(AppConfig):
 
         from ketenzicht.organisations.signals import absence_changed
         from ketenzicht.veiligthuis.signals import notifications_opened
+        from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import history_texts_register, recorded_missing_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
@@ -53,7 +54,7 @@ class ProsecutionConfig(AppConfig):
         )
         from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
-        from .selectors import may_use_zsm_desk
+        from .selectors import file_case_pairs, may_use_zsm_desk
         from .services import (
             HANDOFF_KIND,
             ROUTED_PRIMARY,
@@ -69,6 +70,8 @@ class ProsecutionConfig(AppConfig):
         case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_stand_in("zsm_file", stand_in_for_leaving)  # a prosecutor who leaves: as when absent
+        # A file's heading names its pair as the desk does, for the reader (not its stored title).
+        case_pairs_register("prosecution", file_case_pairs)
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)

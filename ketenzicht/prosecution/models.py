@@ -25,6 +25,10 @@ class ZsmFile(models.Model):
     )
     suspect = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     victim = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The names the police case was opened with, copied when the file opened: a record, kept as written
+    # then. The desk and the case's heading name the pair by the prosecutor's list names among the
+    # registrations disclosed to the file (`workprocesses.headings`), not by these, which may come from a
+    # registration the prosecutor may not see.
     suspect_name = models.CharField(max_length=300, blank=True)
     victim_name = models.CharField(max_length=300, blank=True)
     # Whether the file is about domestic violence (a relation of the domestic circle): then a criminal

@@ -5,7 +5,7 @@ figures per district office (counts, no names). Anything else is NotVisible (log
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -20,6 +20,7 @@ from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, Post, PostKind, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import holds_post
+from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.models import Case
 
 from .models import Partner, PartnerRequest, ZsmFile
@@ -290,3 +291,13 @@ def request_ids_of_log_name(text: str) -> list[str]:
         partners += [value for value, label in Partner.choices if wanted == str(label).casefold()]
     found = PartnerRequest.objects.filter(partner__in=partners, file__case__reference=reference.strip())
     return [str(pk) for pk in found.values_list("pk", flat=True)]
+
+
+def file_case_pairs(cases: Sequence[Case]) -> dict[int, CasePair]:
+    """The pairs of the ZSM files among `cases` for their heading (`workprocesses.headings`, registered in
+    apps.py): the suspect and the victim of the police case the file was sent from, as the desk names them.
+    One query."""
+    rows = ZsmFile.objects.filter(case_id__in=[case.pk for case in cases]).values_list(
+        "case_id", "suspect_id", "victim_id"
+    )
+    return {case_id: CasePair(suspect, victim) for case_id, suspect, victim in rows}

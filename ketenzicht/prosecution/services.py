@@ -405,6 +405,8 @@ def file_open(
     case = case_open(
         process=PROCESS,
         organisation=office,
+        # The record of the opening, with the police case's names of then; pages head the file with the
+        # prosecutor's list names instead (`selectors.file_case_pairs`, `workprocesses.headings`).
         title=f"{suspect_name or '?'} → {victim_name or '?'}",
         actor=actor,
         at=at,

@@ -20,6 +20,7 @@ class ScreeningConfig(AppConfig):
         from ketenzicht.measures.signals import breaches_stored
         from ketenzicht.organisations.signals import user_holdings
         from ketenzicht.patterns.signals import signals_reopened
+        from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import (
             case_title_register,
             history_texts_register,
@@ -37,7 +38,13 @@ class ScreeningConfig(AppConfig):
 
         from .forms import URGENCY_CHOICES
         from .labels import LEVELS
-        from .panel import case_title_words, manual_step_note, screening_level_missing, screening_panel
+        from .panel import (
+            case_pairs_of,
+            case_title_words,
+            manual_step_note,
+            screening_level_missing,
+            screening_panel,
+        )
         from .receivers import (
             SCREENING_PROCESSES,
             join_pair_of_manual_case,
@@ -63,6 +70,8 @@ class ScreeningConfig(AppConfig):
         case_title_register(case_title_words)
         # The note of the start step a recorded screening took, in the reader's language.
         history_texts_register(STARTED_BY_RECORDING)
+        # Their heading names the pair as the lists do, for the reader, not as the title was written.
+        case_pairs_register("screening", case_pairs_of)
         # The pair's history on the case page links its registrations with the case as purpose.
         case_reads_register("screening-pair-history", pair_history_ids)
         for process in SCREENING_PROCESSES:

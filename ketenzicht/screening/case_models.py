@@ -30,8 +30,11 @@ class ScreeningCase(models.Model):
     )  # the registration that opened it (None: opened by the signal alone)
     # The queue's order: the urgency decided at the screening, or until then the one the register's facts
     # suggest (engine/urgency.py); its rank sorts acute first. The level of the last recorded screening.
-    # The names as the opening registration writes them (the unit's own registration): the queue and the
-    # case title read them without a join.
+    # The names the case was opened with (the list names among its opening registrations; for a person none
+    # of them names, the name the register knew then): a record of the opening, kept as written then. No
+    # page names the pair by them: the queue and the case's heading name it by the reader's list names
+    # (`persons.selectors`, `workprocesses.headings`), as a spelling written here may come from a
+    # registration the reader may not see.
     suspect_name = models.CharField(max_length=300, blank=True)
     victim_name = models.CharField(max_length=300, blank=True)
     urgency = models.CharField(max_length=16, blank=True)

@@ -99,6 +99,14 @@ class CaseRules(_Strict):
                 return reason.label.en if language.startswith("en") else reason.label.nl
         return code
 
+    def title_label(self, title: str, language: str) -> str | None:
+        """The label a case title these rules wrote starts with (`services._title`), in `language`; None
+        for a title that does not start with one."""
+        for reason in self.reasons:
+            if title == reason.label.nl or title.startswith(f"{reason.label.nl} ("):
+                return self.label(reason.code, language)
+        return None
+
     def title_in(self, title: str, language: str) -> str | None:
         """A case title these rules wrote (`services._title`: the first reason's Dutch label, then the pair
         in brackets) with the label in `language`; None for a title that does not start with a label."""

@@ -4,6 +4,7 @@ pair's signals with their reasons, and the way to the screening form."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
@@ -17,13 +18,14 @@ from ketenzicht.organisations.models import User
 from ketenzicht.patterns.labels import reason_rows, rule_label
 from ketenzicht.patterns.selectors import signal_reasons_for_user
 from ketenzicht.registrations.services import registration_list_logged
+from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 
 from .engine.scoring import Override
 from .forms import URGENCIES, SecondPersonForm
 from .labels import LEVELS, LOWERED_CONFIRMED, LOWERED_DECLINED, OVERRIDES
-from .models import Screening
+from .models import Screening, ScreeningCase
 from .receivers import MANUAL_REASON, SCREENING_PROCESSES, case_urgency, urgency_suggested_lower
 from .recording import START_SCREENING
 from .selectors import (
@@ -89,6 +91,28 @@ def manual_step_note(case: Case, transition: str) -> str | None:
 def case_title_words(title: str) -> str | None:
     """A case title the case rules wrote, in the user's language (registered with the kernel in apps.py)."""
     return case_rules().title_in(title, get_language() or "nl")
+
+
+def case_pairs_of(cases: Sequence[Case]) -> dict[int, CasePair]:
+    """The pairs of the screening cases among `cases` for their heading (`workprocesses.headings`, registered
+    in apps.py): suspect and victim, after the label of the reason that opened the case in the user's
+    language. A case opened by hand is left out: its heading is the title its user typed. One query."""
+    rules, language = case_rules(), get_language() or "nl"
+    known = {reason.code for reason in rules.reasons}
+    found: dict[int, CasePair] = {}
+    rows = ScreeningCase.objects.filter(case_id__in=[case.pk for case in cases]).values_list(
+        "case_id", "suspect_id", "victim_id", "reasons", "case__title"
+    )
+    for case_id, suspect, victim, reasons, title in rows:
+        if MANUAL_REASON in reasons:
+            continue
+        opening = reasons[0] if reasons else ""
+        if opening in known:
+            words = rules.label(opening, language)
+        else:  # a reason of an older rule file: its label as the title wrote it, without the names
+            words = rules.title_label(title, language) or title.split(" (", 1)[0]
+        found[case_id] = CasePair(suspect, victim, words)
+    return found
 
 
 def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:

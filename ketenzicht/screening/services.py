@@ -457,6 +457,8 @@ def _breach_line(note: str, measures: list[str]) -> dict[str, Any]:
 
 
 def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
+    """The case's title, kept as the record of its opening (the names of then). Pages head the case with
+    the reader's list names instead (`panel.case_pairs_of`, `workprocesses.headings`)."""
     return f"{rules.label(opening.reasons[0])} ({suspect or '?'} → {victim or '?'})"
 
 

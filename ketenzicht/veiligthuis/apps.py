@@ -16,6 +16,7 @@ class VeiligThuisConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import history_note_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
@@ -31,7 +32,7 @@ class VeiligThuisConfig(AppConfig):
         )
 
         from .panel import feedback_note, feedback_panel, notification_panel, vt_step_note
-        from .selectors import may_use_vt_desk
+        from .selectors import may_use_vt_desk, notification_case_pairs
         from .services import FEEDBACK_WORDS, HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
         from .steps import on_stepping
 
@@ -40,6 +41,8 @@ class VeiligThuisConfig(AppConfig):
         case_reopening.connect(refuse_reopen, dispatch_uid="veiligthuis-reopen")
         case_stepping.connect(on_stepping, dispatch_uid="veiligthuis-step-rules")
         register_case_panel("veiligthuis", notification_panel)
+        # A notification's heading names its pair as the inbox does, for the reader (not its stored title).
+        case_pairs_register("veiligthuis", notification_case_pairs)
         register_case_panel("veiligthuis_feedback", feedback_panel)
         register_step_note(HANDOFF_KIND, vt_step_note)
         # The feedback's line in a police case's history, in the reader's language.

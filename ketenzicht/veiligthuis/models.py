@@ -46,7 +46,9 @@ class Notification(models.Model):
     # "earlier": [case ids], "involved_in": case id or null, "elsewhere": count at other organisations}.
     radar_class = models.CharField(max_length=32)
     radar = models.JSONField(default=dict)
-    # The names as the notified registration writes them, for the inbox.
+    # The names as the notified registration wrote them when it was notified: a record of the notification,
+    # kept as written then. The inbox and the case's heading name the pair by the reader's list names
+    # (`selectors.notification_pairs_for_user`, `workprocesses.headings`), not by these.
     suspect_name = models.CharField(max_length=300, blank=True)
     victim_name = models.CharField(max_length=300, blank=True)
     # Kept in step with the case.

@@ -4,6 +4,7 @@ on the radar, the feedback a police case got, and the timeliness figures (counts
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from ketenzicht.registrations.names import full_name
 from ketenzicht.registrations.selectors import registration_list_for_user, registration_sight_for_user
 from ketenzicht.ui.disclosure import THRESHOLD, published, share
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.labels import state_label
 from ketenzicht.workprocesses.models import Case
 
@@ -123,6 +125,34 @@ def notification_pairs_for_user(*, user: User, notifications: list[Notification]
 
     sides = (MentionRole.SUSPECT, MentionRole.VICTIM)
     return {n.case_id: " → ".join(named(n.registration_id, side) for side in sides) for n in notifications}
+
+
+def notification_case_pairs(cases: Sequence[Case]) -> dict[int, CasePair]:
+    """The pairs of the notifications among `cases` for their heading (`workprocesses.headings`, registered
+    in apps.py): the first suspect and the first victim the notified registration names, as the inbox names
+    them (a mention linked to no person: no person, so its role word). Two queries."""
+    notified = dict(
+        Notification.objects.filter(case_id__in=[case.pk for case in cases]).values_list(
+            "case_id", "registration_id"
+        )
+    )
+    if not notified:
+        return {}
+    first: dict[int, dict[str, int | None]] = defaultdict(dict)
+    for registration_id, role, person in (
+        PersonMention.objects.filter(
+            registration_id__in=set(notified.values()), role__in=[MentionRole.SUSPECT, MentionRole.VICTIM]
+        )
+        .order_by("id")
+        .values_list("registration_id", "role", "link__person_id")
+    ):
+        first[registration_id].setdefault(role, person)
+    return {
+        case_id: CasePair(
+            first[registration_id].get(MentionRole.SUSPECT), first[registration_id].get(MentionRole.VICTIM)
+        )
+        for case_id, registration_id in notified.items()
+    }
 
 
 def may_see_workload(user: User) -> bool:

@@ -459,6 +459,8 @@ def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User |
 
 
 def _title(suspect: str, victim: str, reference: str) -> str:
+    """The notification's title, kept as the record of its opening (the names as notified). Pages head it
+    with the reader's list names instead (`selectors.notification_case_pairs`, `workprocesses.headings`)."""
     return f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else reference
 
 

@@ -1,7 +1,12 @@
 """Alerts: raising them (a desk, a passed deadline), reading the ones meant for a user, marking them read.
 
 An alert names why in its message; it goes to one user (the case owner) or, when the case has none, to
-every user of a role within the organisation. A user sees the alerts meant for them and nothing else."""
+every user of a role within the organisation. A user sees the alerts meant for them and nothing else.
+
+An alert is read later, by others than the one it was raised for: its text is rendered when it is read
+(`alert_text`), and it names its case by reference, never by its persons' names (a name stored in its
+params would be the spelling of then, from registrations its reader may not see). The case page it
+links to names the persons for its reader (`headings`). Decision 0009."""
 
 from __future__ import annotations
 

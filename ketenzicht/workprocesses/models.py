@@ -82,6 +82,9 @@ class Case(models.Model):
     reference = models.CharField(max_length=32, unique=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     process_version = models.ForeignKey(ProcessVersion, on_delete=models.PROTECT, related_name="cases")
+    # As written when the case opened (typed by a user, or by the desk that opened it with the names of
+    # then): the record of its opening. A page heads a case a desk pairs with its persons' list names for
+    # the reader instead (`headings.case_headings`); the title is shown only where no desk does.
     title = models.CharField(max_length=300)
     state = models.CharField(max_length=64)
     owner = models.ForeignKey(

@@ -20,7 +20,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, anyone_else_with_role
 from ketenzicht.persons.models import Person
-from ketenzicht.persons.selectors import persons_merged_to
+from ketenzicht.persons.selectors import person_label, person_list_names_for_user, persons_merged_to
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.ui.formats import deadline as deadline_text
 
@@ -299,23 +299,15 @@ def _persons_of(registrations: Sequence[Registration]) -> list[int]:
     return list(dict.fromkeys(now[pk] for pk in written))
 
 
-def _names_of_persons(case: Case, persons: Sequence[int]) -> str:
-    """The case's persons (their ids as linking knows them now) by the names its registrations give them,
-    in the order they are written; a person no registration of the case names by its number."""
-    names: dict[int, str] = {}
-    mentions = PersonMention.objects.filter(
-        registration__cases=case,
-        role__in=[MentionRole.SUSPECT, MentionRole.VICTIM],
-        link__isnull=False,
-    ).order_by("registration__registered_at", "id")
-    found = list(mentions.select_related("link"))
-    now = persons_merged_to({mention.link.person_id for mention in found})
-    for mention in found:
-        names.setdefault(now[mention.link.person_id], mention.display_name)
-    return ", ".join(names.get(pk) or str(Person(pk=pk)) for pk in persons)
+def _names_of_persons(persons: Sequence[int], actor: User) -> str:
+    """The case's persons (their ids as linking knows them now) as the case page names them to `actor`: by
+    their list names among the registrations `actor` may see under the case as purpose (never a spelling
+    of a registration they may not see), else by their number."""
+    names = person_list_names_for_user(user=actor, person_ids=persons, purposed=True)
+    return ", ".join(person_label(pk, names) for pk in persons)
 
 
-def _refuse_unrelated(case: Case, added: Sequence[Registration], known: Sequence[int]) -> None:
+def _refuse_unrelated(added: Sequence[Registration], known: Sequence[int], actor: User) -> None:
     """Refused("registration_unrelated", <its reference>, names=<the case's persons>) when one of `added`
     names none of the case's persons (`known`, as linking knows them now): a case is about its persons, and
     a registration about other people would make it about two families. A case without persons yet takes
@@ -325,7 +317,7 @@ def _refuse_unrelated(case: Case, added: Sequence[Registration], known: Sequence
     for registration in added:
         if not set(_persons_of([registration])) & set(known):
             raise Refused(
-                "registration_unrelated", registration.reference, names=_names_of_persons(case, known)
+                "registration_unrelated", registration.reference, names=_names_of_persons(known, actor)
             )
 
 
@@ -350,7 +342,7 @@ def case_add_registrations_by_user(
         held = list(current.persons.values_list("pk", flat=True))
         now = persons_merged_to(set(held))
         known = list(dict.fromkeys(now[pk] for pk in held))
-        _refuse_unrelated(current, added, known)
+        _refuse_unrelated(added, known, actor)
         current = case_add_registrations(
             current,
             added,

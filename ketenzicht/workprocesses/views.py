@@ -47,6 +47,7 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
+from .headings import case_heading, case_headings
 from .labels import (
     data_text,
     history_note,
@@ -228,11 +229,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         detail={"count": len(cases), "closed": closed},
     )
     rows = [case_view(case, user) for case in cases]
+    # What each case is about, its persons named as the desks' lists name them for this user (not the
+    # names its title was written with when it opened).
+    headings = case_headings(cases, user=user)
     return render(
         request,
         "workprocesses/case_list.html",
         {
-            "rows": rows,
+            "rows": [(row, headings[row.case.pk]) for row in rows],
             "overdue_only": overdue_only,
             "closed": closed,
             "may_open": bool(_processes_for(user)),
@@ -450,6 +454,8 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "view": view,
         "case": case,
         "case_noun": case_noun(case),
+        # The persons as the page's own list of them names them (read under the case as purpose).
+        "heading": case_heading(case, user=user, purposed=True),
         "step_forms": step_forms,
         "withheld": _withheld(case, view.withheld),
         "waiting_steps": [

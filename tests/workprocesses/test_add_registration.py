@@ -342,3 +342,46 @@ def test_a_registration_naming_a_case_s_person_merged_since_is_about_that_person
     assert _add(client, case, later.reference).status_code == 302
     case.refresh_from_db()
     assert set(case.registrations.all()) == {first, later}
+
+
+def test_the_refusal_names_the_case_s_persons_by_their_list_names_not_the_first_spelling(
+    make_user: Callable[..., Any],
+) -> None:
+    """The persons the refusal names are named as the case page's persons are: the spelling most often
+    written in the registrations the user may see, not the first registration's."""
+    ilse = {**ILSE, "bsn": "111222333"}
+    first = take_in(
+        "PL0600-H-9",
+        BART,
+        {**ilse, "given_names": "I."},
+        registered_at="2026-08-08T10:00:00+02:00",
+        relation=None,
+        offences=["350"],
+    )
+    later = [
+        take_in(
+            f"PL0600-H-1{n}",
+            BART,
+            ilse,
+            registered_at=f"2026-08-09T1{n}:00:00+02:00",
+            relation=None,
+            offences=["350"],
+        )
+        for n in (1, 2)
+    ]
+    assert person_of(first, "p2") == person_of(later[0], "p2") == person_of(later[1], "p2")
+    other = take_in(
+        "PL0600-H-13",
+        MARCO,
+        LOTTE,
+        registered_at="2026-08-10T10:00:00+02:00",
+        relation=None,
+        offences=["350"],
+    )
+    _lead, client, case = _opened_by_a_lead(make_user)
+    assert _add(client, case, first.reference).status_code == 302
+    answer = _add(client, case, other.reference)
+    assert answer.status_code == 400
+    error = _field_error(answer)
+    assert "Bart Mertens, Ilse Coenen" in error
+    assert "I. Coenen" not in error
