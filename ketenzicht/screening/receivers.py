@@ -302,11 +302,11 @@ def join_pairs_of_breaches(
 ) -> None:
     """Breaches of protective measures stored (`measures.signals.breaches_stored`): each registration joins
     the open case of its measure's pair in its unit, or opens one, as the screening step does at intake
-    (`screening_cases_for`, on the judgement they were stored from; nothing is added twice). At intake
-    (`new`) that step put them there already, on the same judgement: nothing to do. This is for a measure
-    registered after the fact, whose breaches are the suspect's registrations since its first day."""
-    if new:
-        return
+    (`screening_cases_for`, on the judgement they were stored from, never judged again; nothing is added
+    twice). For a measure registered after the fact these are the suspect's registrations since its first
+    day. At intake (`new`) the screening step put them there already, but the pattern signals of the pair
+    were computed again only now that the breaches are stored (the measures app's receiver, connected before
+    this one: INSTALLED_APPS order): a signal the breach raised joins the case here, with its evidence."""
     registrations = sorted({breach.registration_id for breach in breaches})
     found: dict[int, list[BreachOf]] = {pk: [] for pk in registrations}
     for breach in judged:

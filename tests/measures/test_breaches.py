@@ -248,9 +248,16 @@ def test_a_police_case_reopened_takes_measures_and_is_told_of_breaches_again(
 # The statements that judge breaches: the measures binding the batch's persons (with their protected
 # persons), and the batch's facts (the persons its mentions link to, whether it reports a breach).
 def _judging(queries: CaptureQueriesContext) -> tuple[int, int]:
+    """The statements that judge breaches: the measures binding the batch's persons with their terms and
+    areas (the pattern signals' read of measures, which takes no terms, is not judging), and the offences."""
     sql = [query["sql"] for query in queries.captured_queries]
     return (
-        sum('"protected__id"' in statement and '"measures_measure"' in statement for statement in sql),
+        sum(
+            '"protected__id"' in statement
+            and '"measures_measure"' in statement
+            and '"starts_on"' in statement
+            for statement in sql
+        ),
         sum('"breach_offence"' in statement for statement in sql),
     )
 
