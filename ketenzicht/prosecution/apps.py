@@ -26,6 +26,7 @@ class ProsecutionConfig(AppConfig):
             register_case_noun,
             register_case_panel,
             register_process_step_note,
+            register_queue_lead,
             register_reason_required,
             register_stand_in,
             register_step_note,
@@ -43,7 +44,7 @@ class ProsecutionConfig(AppConfig):
         )
         from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
-        from .selectors import may_use_zsm_desk
+        from .selectors import leads_zsm_table, may_use_zsm_desk
         from .services import (
             HANDOFF_KIND,
             ROUTED_PRIMARY,
@@ -59,6 +60,8 @@ class ProsecutionConfig(AppConfig):
         case_stepping.connect(on_stepping, dispatch_uid="prosecution-decision-rules")
         absence_changed.connect(on_absence_changed, dispatch_uid="prosecution-absent-owner")
         register_stand_in("zsm_file", stand_in_for_leaving)  # a prosecutor who leaves: as when absent
+        # The ZSM coordinator divides the office's files: they hand one over, as a team lead does elsewhere.
+        register_queue_lead("zsm_file", leads_zsm_table, _("the ZSM coordinator"))
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)
