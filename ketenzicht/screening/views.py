@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read, refuse
@@ -217,7 +217,9 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     person = form.cleaned_data["person"]
     messages.success(
         request,
-        _("%(count)s cases handed over to %(name)s.")
+        ngettext(
+            "%(count)s case handed over to %(name)s.", "%(count)s cases handed over to %(name)s.", len(done)
+        )
         % {"count": len(done), "name": person.get_full_name() or person.username},
     )
     return redirect("screening:queue")
