@@ -212,7 +212,13 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except Refused as refusal:
-        messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
+        messages.error(
+            request,
+            str(
+                REFUSALS.get(refusal.code)
+                or refusal_text(refusal.code, refusal.detail, params=refusal.params)
+            ),
+        )
         return redirect("screening:queue")
     person = form.cleaned_data["person"]
     messages.success(

@@ -456,8 +456,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             for t in view.transitions
             if t.name in waiting
         ],
-        **_assign_offer(case, user, "owner", initial, colleagues, bound),
-        **_assign_offer(case, user, "contact", initial, colleagues, bound),
+        **_assign_offers(case, user, initial, colleagues, bound),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "registration_form": bound.get("registration")
         or RegistrationAddForm(
@@ -495,21 +494,43 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
     }
 
 
+def _assign_offers(
+    case: Case, user: User, initial: dict[str, Any], colleagues: Any, bound: dict[str, Any]
+) -> dict[str, Any]:
+    """The forms to assign the owner and the victim's contact person (`_assign_offer`), the colleagues'
+    absences read once for both."""
+    offered = [a for a in ("owner", "contact") if a not in bound and may_hand_over(case, _FIELDS[a], user)]
+    absences = absences_on(colleagues, on=timezone.localdate()) if offered else {}
+    found: dict[str, Any] = {}
+    for action in ("owner", "contact"):
+        found |= _assign_offer(case, action, initial, colleagues, bound, absences, action in offered)
+    return found
+
+
+_FIELDS = {"owner": "owner", "contact": "victim_contact"}
+
+
 def _assign_offer(
-    case: Case, user: User, action: str, initial: dict[str, Any], colleagues: Any, bound: dict[str, Any]
+    case: Case,
+    action: str,
+    initial: dict[str, Any],
+    colleagues: Any,
+    bound: dict[str, Any],
+    absences: dict[int, Any],
+    offered: bool,
 ) -> dict[str, Any]:
     """The form to assign the owner (`action` "owner") or the victim's contact person ("contact"), only when
-    the kernel would take it from this user (`may_hand_over`); otherwise who holds it and who may hand it
-    over, as a sentence. The colleagues recorded absent today are marked in the list (a hand-over to them
-    is refused)."""
-    field = "owner" if action == "owner" else "victim_contact"
+    the kernel would take it from this user (`offered`: `may_hand_over`); otherwise who holds it and who may
+    hand it over, as a sentence. The colleagues recorded absent today are marked in the list (a hand-over
+    to them is refused)."""
+    field = _FIELDS[action]
     if action in bound:
         return {f"{action}_form": bound[action], f"{action}_held": ""}
-    if may_hand_over(case, field, user):
+    if offered:
         form = AssignForm(
             initial={**initial, "person": getattr(case, f"{field}_id")},
             colleagues=colleagues,
-            absences=absences_on(colleagues, on=timezone.localdate()),
+            absences=absences,
             prefix=action,
         )
         return {f"{action}_form": form, f"{action}_held": ""}
