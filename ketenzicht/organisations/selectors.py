@@ -121,6 +121,27 @@ def post_holders_on(
     return [u for u in holders if u.pk not in absent], [u for u in holders if u.pk in absent]
 
 
+@dataclass(frozen=True)
+class Absence:
+    """An absence recorded on a post a user holds: from `starts` until `ends` (both inclusive; `ends` None:
+    until further notice)."""
+
+    starts: date
+    ends: date | None
+
+
+def absences_on(users: Iterable[User | int], *, on: date) -> dict[int, Absence]:
+    """The users (of those given) an absence recorded on a post they hold covers on `on` (an absence is the
+    person's, on whichever of their posts it was recorded), each with that absence: user id -> Absence.
+    One query."""
+    ids = {user if isinstance(user, int) else user.pk for user in users}
+    found: dict[int, Absence] = {}
+    for post in Post.objects.filter(user_id__in=ids, absent_from__isnull=False).order_by("absent_from", "id"):
+        if post.absent_on(on) and post.user_id not in found and post.absent_from is not None:
+            found[post.user_id] = Absence(post.absent_from, post.absent_until)
+    return found
+
+
 def _post_kinds(user: User) -> frozenset[str]:
     """The posts the user holds in their own organisation: one query per request (kept on the user)."""
     held: frozenset[str] | None = getattr(user, "_post_kinds", None)

@@ -36,6 +36,7 @@ class ProsecutionConfig(AppConfig):
             register_case_noun,
             register_case_panel,
             register_process_step_note,
+            register_queue_lead,
             register_reason_required,
             register_stand_in,
             register_step_note,
@@ -54,7 +55,7 @@ class ProsecutionConfig(AppConfig):
         )
         from .feedback import sync_file, vt_notifications_opened
         from .panel import decision_panel, file_panel, zsm_step_note
-        from .selectors import file_case_pairs, may_use_zsm_desk
+        from .selectors import file_case_pairs, leads_zsm_table, may_use_zsm_desk
         from .services import (
             HANDOFF_KIND,
             ROUTED_PRIMARY,
@@ -72,6 +73,8 @@ class ProsecutionConfig(AppConfig):
         register_stand_in("zsm_file", stand_in_for_leaving)  # a prosecutor who leaves: as when absent
         # A file's heading names its pair as the desk does, for the reader (not its stored title).
         case_pairs_register("prosecution", file_case_pairs)
+        # The ZSM coordinator divides the office's files: they hand one over, as a team lead does elsewhere.
+        register_queue_lead("zsm_file", leads_zsm_table, _("the ZSM coordinator"))
         register_case_panel("zsm_file", file_panel)
         register_case_panel("zsm_decision", decision_panel)
         register_step_note(HANDOFF_KIND, zsm_step_note)

@@ -42,6 +42,18 @@ def may_use_zsm_desk(user: User) -> bool:
     )
 
 
+def leads_zsm_table(case: Case, user: User) -> bool:
+    """Whether `user` divides the files of `case`'s district office: a prosecutor there holding the post of
+    ZSM coordinator. They hand a file from one prosecutor to another, as a team lead does elsewhere (the
+    kernel asks this through `register_queue_lead`; a district office has no team lead)."""
+    return bool(
+        user.is_authenticated
+        and user.organisation_id == case.organisation_id
+        and may_use_zsm_desk(user)
+        and holds_post(user, PostKind.ZSM_COORDINATOR)
+    )
+
+
 def may_see_portfolio(user: User) -> bool:
     return may_use_zsm_desk(user) and holds_post(user, PostKind.NATIONAL_PORTFOLIO)
 

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed, read, refuse
@@ -221,12 +221,20 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except Refused as refusal:
-        messages.error(request, str(REFUSALS.get(refusal.code) or refusal_text(refusal.code)))
+        messages.error(
+            request,
+            str(
+                REFUSALS.get(refusal.code)
+                or refusal_text(refusal.code, refusal.detail, params=refusal.params)
+            ),
+        )
         return redirect("screening:queue")
     person = form.cleaned_data["person"]
     messages.success(
         request,
-        _("%(count)s cases handed over to %(name)s.")
+        ngettext(
+            "%(count)s case handed over to %(name)s.", "%(count)s cases handed over to %(name)s.", len(done)
+        )
         % {"count": len(done), "name": person.get_full_name() or person.username},
     )
     return redirect("screening:queue")

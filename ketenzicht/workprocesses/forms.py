@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import Absence
+from ketenzicht.ui import formats
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 
@@ -258,17 +260,32 @@ class AssignForm(LockedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, colleagues: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, colleagues: Any, absences: Mapping[int, Absence] | None = None, **kwargs: Any
+    ) -> None:
+        """`absences`: the colleagues recorded absent today (user id -> their absence), marked in the list
+        with the absence's end, as the kernel refuses a hand-over to them."""
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
         field.queryset = colleagues
-        field.label_from_instance = lambda user: user.get_full_name() or user.username
+        away = absences or {}
+
+        def label(user: User) -> str:
+            name = user.get_full_name() or user.username
+            absence = away.get(user.pk)
+            if absence is None:
+                return name
+            if absence.ends is None:
+                return _("%(name)s (absent until further notice)") % {"name": name}
+            return _("%(name)s (absent until %(day)s)") % {"name": name, "day": formats.date(absence.ends)}
+
+        field.label_from_instance = label
 
     def mark_refusal(self, code: str, text: str) -> None:
         """Put the kernel's refusal of this assignment on the field it concerns (a missing reason on the
         reason, a colleague who cannot take it on the colleague), else on the form: the page has two of
         these forms, so the top of the page alone would not say which one."""
-        target = {"reason": "reason", "person": "person", "handover": "person"}.get(code)
+        target = {"reason": "reason", "person": "person", "handover": "person", "absent": "person"}.get(code)
         self.add_error(target, text)
 
 

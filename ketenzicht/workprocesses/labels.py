@@ -126,6 +126,17 @@ REFUSALS = {
     ),
     "note": _("Write the note first."),
     "handover": _("A colleague holds this: only they or a team lead can hand it over."),
+    # The same where a desk names who leads its queue (panels.register_queue_lead: the ZSM coordinator).
+    "handover_lead": _("A colleague holds this: only they, a team lead or %(lead)s can hand it over."),
+    # A hand-over to someone recorded absent now (detail: their name; params: the absence's first and last
+    # day, the last "" while it lasts until further notice).
+    "absent": _(
+        "%(name)s is absent from %(starts)s until and including %(ends)s: choose someone else or the "
+        "substitute."
+    ),
+    "absent_open": _(
+        "%(name)s is absent from %(starts)s until further notice: choose someone else or the substitute."
+    ),
     "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
     "date_future": _("This date is of something that happened: it cannot lie after today (%(bound)s)."),
     "date_past": _("This date is of something still to come: it cannot lie before today (%(bound)s)."),
@@ -245,6 +256,20 @@ def _missing_text(names: list[str], case: Any) -> tuple[list[str], list[str]]:
     return said, unsaid
 
 
+def _day(iso: str) -> str:
+    try:
+        return formats.date(date.fromisoformat(iso))
+    except ValueError:
+        return iso or "?"
+
+
+def _absent_text(name: str, params: Mapping[str, str]) -> str:
+    """The refusal of a hand-over to someone recorded absent: who, from when, until when."""
+    ends = params.get("ends", "")
+    text = REFUSALS["absent"] if ends else REFUSALS["absent_open"]
+    return str(text) % {"name": name or "?", "starts": _day(params.get("starts", "")), "ends": _day(ends)}
+
+
 def refusal_text(
     code: str,
     detail: str = "",
@@ -265,6 +290,10 @@ def refusal_text(
         if said:
             rest = [refusal_text(code, ", ".join(unsaid), definition)] if unsaid else []
             return " ".join([*said, *rest])
+    if code == "handover" and (lead := dict(params or {}).get("lead")):  # who leads the desk's queue
+        return str(REFUSALS["handover_lead"]) % {"lead": lead}
+    if code == "absent":
+        return _absent_text(detail, params or {})
     text = str(REFUSALS.get(code, REFUSALS["state"]))
     if code in ("confirm_role", "no_confirmer"):
         return text % {"role": str(Role(detail).label).lower() if detail in Role.values else detail or "?"}

@@ -173,3 +173,30 @@ def register_stand_in(process: str, finder: StandIn) -> None:
 def stand_in_for(case: Case, leaving: Any) -> Any:
     found = _STAND_INS.get(case.process_version.process)
     return found(case, leaving) if found is not None else None
+
+
+# Who leads the queue of a desk's process besides a team lead: they divide its cases among the colleagues, so
+# they may hand over a case a colleague holds, as a team lead may (a ZSM file: the district office's ZSM
+# coordinator; a district office has no team lead). process -> (function of the case and the user saying
+# whether the user leads that case's queue, the lead as a sentence names them, lazily translated: "the ZSM
+# coordinator").
+QueueLead = Callable[[Case, Any], bool]
+
+_QUEUE_LEADS: dict[str, tuple[QueueLead, Any]] = {}
+
+
+def register_queue_lead(process: str, leads: QueueLead, label: Any) -> None:
+    _QUEUE_LEADS[process] = (leads, label)
+
+
+def leads_queue(case: Case, user: Any) -> bool:
+    """Whether `user` leads the queue of the case's process, as its desk says (False without a desk rule)."""
+    found = _QUEUE_LEADS.get(case.process_version.process)
+    return bool(found is not None and found[0](case, user))
+
+
+def queue_lead_label(case: Case) -> str:
+    """Who leads the queue of the case's process, in the user's language ("the ZSM coordinator"); "" when
+    no desk names one."""
+    found = _QUEUE_LEADS.get(case.process_version.process)
+    return str(found[1]) if found is not None else ""

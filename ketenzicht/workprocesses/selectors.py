@@ -23,6 +23,7 @@ from .engine.definition import Definition, Transition
 from .engine.machine import CaseStart, may_take
 from .labels import CONCURRENT, state_label
 from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion, Rollout
+from .panels import leads_queue
 
 __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
@@ -174,6 +175,20 @@ def may_reopen(case: Case, user: User) -> bool:
 def open_handoff_kinds(case: Case) -> set[str]:
     """The kinds of hand-off of this case that their desk has not taken on yet."""
     return set(Handoff.objects.filter(case=case, taken_at__isnull=True).values_list("kind", flat=True))
+
+
+def may_hand_over(case: Case, field: str, user: User) -> bool:
+    """Whether `user` may give the case's owner or the victim's contact person (`field`) to someone else now
+    (`services.case_assign` holds the same rule): when nobody holds it, or who held it left (deactivated),
+    anyone who may work the case takes it; a colleague's is handed over by that colleague, by a team lead,
+    or by whoever leads the queue of the case's desk (`panels.leads_queue`: a ZSM file's coordinator); the
+    victim's contact person also by the case's owner. Never taken by someone else."""
+    previous: User | None = getattr(case, field)
+    if previous is None or not previous.is_active or previous.pk == user.pk:
+        return True
+    if field == "victim_contact" and case.owner_id == user.pk:
+        return True
+    return user.has_role(Role.TEAM_LEAD) or leads_queue(case, user)
 
 
 def case_colleagues(case: Case) -> QuerySet[User]:

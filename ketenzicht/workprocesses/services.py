@@ -18,7 +18,7 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.db import Statement, execute_all, insert_statements, quoted_table
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import SYSTEM_ACTOR, anyone_else_with_role
+from ketenzicht.organisations.selectors import SYSTEM_ACTOR, absences_on, anyone_else_with_role
 from ketenzicht.persons.models import Person
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user, persons_merged_to
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
@@ -44,7 +44,14 @@ from .models import Case, CaseEvent, EventKind, Handoff, ProcessVersion
 from .panels import assessing_states, stand_in_for
 from .references import case_reference
 from .rollouts import version_for, versions_remembered
-from .selectors import case_start, closing_step, open_handoff_kinds, queue_role, reopen_refusal
+from .selectors import (
+    case_start,
+    closing_step,
+    may_hand_over,
+    open_handoff_kinds,
+    queue_role,
+    reopen_refusal,
+)
 from .signals import case_changed, case_registrations_joined, case_reopening, case_stepping, handoff_created
 
 
@@ -950,13 +957,24 @@ def case_assign(
         previous: User | None = getattr(current, field)
         # Someone who left (deactivated) hands nothing over: the case is the unit's to take, as with nobody.
         if previous is not None and previous.pk != person.pk and previous.is_active:
-            # A colleague's case is handed over by that colleague or by a team lead, never taken; the
-            # victim's contact person is changed by them, a team lead or the case's owner.
-            may = {previous.pk} | ({current.owner_id} if field == "victim_contact" else set())
-            if actor is not None and actor.pk not in may and not actor.has_role(Role.TEAM_LEAD):
+            # A colleague's case is handed over by that colleague, a team lead or the lead of the desk's
+            # queue (a ZSM file's coordinator), never taken; the victim's contact person also by the
+            # case's owner (`selectors.may_hand_over`, which the case page asks before offering the form).
+            if actor is not None and not may_hand_over(current, field, actor):
                 raise Refused("handover")
             if not reason.strip():
                 raise Refused("reason")  # a handover says why
+        # Nobody hands a case to a colleague recorded absent now (a post's absence, as the ZSM table
+        # records it): it would wait for them. Taking it oneself, or keeping who holds it, stays possible.
+        if actor is not None and person.pk != actor.pk and (previous is None or previous.pk != person.pk):
+            absence = absences_on([person], on=timezone.localdate(at)).get(person.pk)
+            if absence is not None:
+                raise Refused(
+                    "absent",
+                    person.get_full_name() or person.get_username(),
+                    starts=absence.starts.isoformat(),
+                    ends=absence.ends.isoformat() if absence.ends else "",
+                )
         setattr(current, field, person)
         _save(current, [field])
         if field == "owner":

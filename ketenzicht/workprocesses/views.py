@@ -19,7 +19,7 @@ from ketenzicht.audit.access import NotVisible, listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import people_names
+from ketenzicht.organisations.selectors import absences_on, people_names
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import (
     registration_by_reference_for_user,
@@ -59,7 +59,15 @@ from .labels import (
     value_label,
 )
 from .models import Case, CaseEvent, EventKind, ProcessVersion, Rollout
-from .panels import case_desk, case_noun, case_panels, reason_required, step_note, step_waiting
+from .panels import (
+    case_desk,
+    case_noun,
+    case_panels,
+    queue_lead_label,
+    reason_required,
+    step_note,
+    step_waiting,
+)
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
@@ -70,6 +78,7 @@ from .selectors import (
     case_view,
     closing_step,
     concurrent_text,
+    may_hand_over,
     may_manage_rollouts,
     may_reopen,
     may_work_cases,
@@ -463,12 +472,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
             for t in view.transitions
             if t.name in waiting
         ],
-        "owner_form": bound.get("owner")
-        or AssignForm(initial={**initial, "person": case.owner_id}, colleagues=colleagues, prefix="owner"),
-        "contact_form": bound.get("contact")
-        or AssignForm(
-            initial={**initial, "person": case.victim_contact_id}, colleagues=colleagues, prefix="contact"
-        ),
+        **_assign_offers(case, user, initial, colleagues, bound),
         "note_form": bound.get("note") or NoteForm(initial=initial, prefix="note"),
         "registration_form": bound.get("registration")
         or RegistrationAddForm(
@@ -504,6 +508,69 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ],
         **listed_registrations,
     }
+
+
+def _assign_offers(
+    case: Case, user: User, initial: dict[str, Any], colleagues: Any, bound: dict[str, Any]
+) -> dict[str, Any]:
+    """The forms to assign the owner and the victim's contact person (`_assign_offer`), the colleagues'
+    absences read once for both."""
+    offered = [a for a in ("owner", "contact") if a not in bound and may_hand_over(case, _FIELDS[a], user)]
+    absences = absences_on(colleagues, on=timezone.localdate()) if offered else {}
+    found: dict[str, Any] = {}
+    for action in ("owner", "contact"):
+        found |= _assign_offer(case, action, initial, colleagues, bound, absences, action in offered)
+    return found
+
+
+_FIELDS = {"owner": "owner", "contact": "victim_contact"}
+
+
+def _assign_offer(
+    case: Case,
+    action: str,
+    initial: dict[str, Any],
+    colleagues: Any,
+    bound: dict[str, Any],
+    absences: dict[int, Any],
+    offered: bool,
+) -> dict[str, Any]:
+    """The form to assign the owner (`action` "owner") or the victim's contact person ("contact"), only when
+    the kernel would take it from this user (`offered`: `may_hand_over`); otherwise who holds it and who may
+    hand it over, as a sentence. The colleagues recorded absent today are marked in the list (a hand-over
+    to them is refused)."""
+    field = _FIELDS[action]
+    if action in bound:
+        return {f"{action}_form": bound[action], f"{action}_held": ""}
+    if offered:
+        form = AssignForm(
+            initial={**initial, "person": getattr(case, f"{field}_id")},
+            colleagues=colleagues,
+            absences=absences,
+            prefix=action,
+        )
+        return {f"{action}_form": form, f"{action}_held": ""}
+    holder = getattr(case, field)
+    names = {"name": holder.get_full_name() or holder.get_username(), "lead": queue_lead_label(case)}
+    if field == "owner":
+        text = (
+            _("%(name)s has this: only they, a team lead or %(lead)s can hand it over.")
+            if names["lead"]
+            else _("%(name)s has this: only they or a team lead can hand it over.")
+        )
+    else:
+        text = (
+            _(
+                "%(name)s is the victim's contact person: only they, the case's owner, a team lead or "
+                "%(lead)s can change this."
+            )
+            if names["lead"]
+            else _(
+                "%(name)s is the victim's contact person: only they, the case's owner or a team lead can "
+                "change this."
+            )
+        )
+    return {f"{action}_form": None, f"{action}_held": text % names}
 
 
 def _roles_text(roles: list[str]) -> str:
@@ -703,7 +770,13 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, done)
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action in ("owner", "contact"):
-            form = AssignForm(request.POST, colleagues=case_colleagues(case), prefix=action)
+            colleagues = case_colleagues(case)
+            form = AssignForm(
+                request.POST,
+                colleagues=colleagues,
+                absences=absences_on(colleagues, on=timezone.localdate()),
+                prefix=action,
+            )
             bound[action] = form
             if form.is_valid():
                 case_assign(
@@ -796,6 +869,8 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
         )
     except Refused as refusal:
+        if refusal.code == "handover":  # named: who may hand it over, the desk's queue lead among them
+            refusal.params = {**refusal.params, "lead": queue_lead_label(case)}
         said = refusal.said or refusal_text(refusal.code, refusal.detail, definition, case, refusal.params)
         at_field = [form for form in bound.values() if isinstance(form, (AssignForm, RegistrationAddForm))]
         # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a

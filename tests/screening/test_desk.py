@@ -206,6 +206,23 @@ def test_take_makes_the_screener_owner_and_a_team_lead_hands_cases_over_in_bulk(
     assert handover is not None and handover.reason == "verlof" and handover.actor == lead
 
 
+def test_a_bulk_handover_counts_the_cases_in_words_that_fit_the_number(make_user: Callable[..., Any]) -> None:
+    cases = _three_cases()
+    colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    colleague.first_name, colleague.last_name = "Ingrid", "Jansen"
+    colleague.save(update_fields=["first_name", "last_name"])
+    lotte, anna = cases["Lotte"].case, cases["Anna"].case
+    bulk = reverse("screening:queue-assign")
+    one = _client(lead).post(
+        bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": "verlof"}, follow=True
+    )
+    assert "1 zaak overgedragen aan Ingrid Jansen." in one.content.decode()
+    two = _client(lead).post(
+        bulk, {"cases": [lotte.pk, anna.pk], "person": lead.pk, "reason": "terug"}, follow=True
+    )
+    assert "2 zaken overgedragen aan" in two.content.decode()
+
+
 def test_a_bulk_handover_that_lacks_something_keeps_what_was_typed_and_says_what_at_its_field(
     make_user: Callable[..., Any],
 ) -> None:

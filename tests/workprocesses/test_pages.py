@@ -285,8 +285,11 @@ def test_the_history_names_colleagues_not_their_accounts(make_user: Callable[...
     assert cells[1][1] == "Ingrid Verhoeven" and cells[1][3] == "— → Marco van Dijk"
     assert cells[2][3] == "Aangeefster gebeld"  # the note alone, no stray separator before it
     assert screener.username not in page and owner.username not in page
-    # The form shows who owns the case now, not an empty choice.
-    assert re.search(rf'<option value="{owner.pk}" selected>Marco van Dijk</option>', page)
+    # A colleague reads who owns the case now (the form is not theirs to use); the owner's form shows them
+    # chosen, not an empty choice.
+    assert 'data-testid="owner-held">Marco van Dijk heeft dit in behandeling:' in page
+    mine = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert re.search(rf'<option value="{owner.pk}" selected>Marco van Dijk</option>', mine)
 
 
 def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None:
