@@ -215,6 +215,31 @@ class RolloutRow:
     process: str
     current: Rollout | None  # the roll-out in force today
     upcoming: list[Rollout]
+    since: date | None = (
+        None  # the first day of the current version without a break (earlier roll-outs of it)
+    )
+
+
+def _since(current: Rollout | None, begun: list[Rollout]) -> date | None:
+    """The day `current`'s version began to run without a break: earlier roll-outs of the same scope (the
+    unit's own, or the national default) that rolled out that same version count (the reference data's
+    default from 2024 follows the demo's from the register's first day; the version ran all along)."""
+    if current is None:
+        return None
+    same_scope = sorted(
+        (
+            r
+            for r in begun
+            if r.organisation_id == current.organisation_id and r.valid_from <= current.valid_from
+        ),
+        key=lambda r: (r.valid_from, r.pk),
+    )
+    since = current.valid_from
+    for rollout in reversed(same_scope):
+        if rollout.process_version_id != current.process_version_id:
+            break
+        since = rollout.valid_from
+    return since
 
 
 def _process_kinds(process: str) -> set[str]:
@@ -268,8 +293,59 @@ def rollout_overview(*, on: date | None = None, organisation: Organisation | Non
                 and (first_own is None or r.valid_from < first_own)
             ]
             upcoming.sort(key=lambda r: (r.valid_from, r.pk))
-            rows.append(RolloutRow(organisation=unit, process=process, current=current, upcoming=upcoming))
+            since = _since(current, begun if current in begun else defaults)
+            rows.append(
+                RolloutRow(
+                    organisation=unit, process=process, current=current, upcoming=upcoming, since=since
+                )
+            )
     return rows
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    rollout: Rollout
+    until: date | None  # the first day of the roll-out that replaced it (same unit, or the default), if any
+
+
+@dataclass(frozen=True)
+class VersionHistory:
+    version: ProcessVersion
+    in_force: list[HistoryEntry]  # every roll-out of the version that has begun, oldest first
+    withdrawn: list[Rollout]  # withdrawn before their first day: who, when and why stay on the row
+
+
+def rollout_history(*, on: date | None = None) -> list[VersionHistory]:
+    """Per loaded version: every roll-out of it that was ever in force (per unit or as national default), each
+    with its first day and, where a later roll-out for the same unit (or default) replaced it, its last
+    day's successor; and the roll-outs of it that were withdrawn. Nothing is left out."""
+    on = on or timezone.localdate()
+    rollouts = list(
+        Rollout.objects.select_related(
+            "process_version", "organisation", "enabled_by", "withdrawn_by"
+        ).order_by("valid_from", "pk")
+    )
+    standing = [r for r in rollouts if r.withdrawn_at is None and r.valid_from <= on]
+    history = []
+    for version in ProcessVersion.objects.order_by("process", "version"):
+        entries = []
+        for rollout in standing:
+            if rollout.process_version_id != version.pk:
+                continue
+            until = next(
+                (
+                    r.valid_from
+                    for r in standing
+                    if r.process == rollout.process
+                    and r.organisation_id == rollout.organisation_id
+                    and r.valid_from > rollout.valid_from
+                ),
+                None,
+            )
+            entries.append(HistoryEntry(rollout=rollout, until=until))
+        withdrawn = [r for r in rollouts if r.withdrawn_at is not None and r.process_version_id == version.pk]
+        history.append(VersionHistory(version=version, in_force=entries, withdrawn=withdrawn))
+    return history
 
 
 def may_see_unit_processes(user: User) -> bool:

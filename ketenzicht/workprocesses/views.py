@@ -82,6 +82,7 @@ from .selectors import (
     may_manage_rollouts,
     may_reopen,
     may_work_cases,
+    rollout_history,
     rollout_overview,
     rollout_planned,
     unit_processes,
@@ -138,7 +139,7 @@ def _rollouts_page(
             "form": form,
             "rows": rollout_overview(),
             "planned": planned,
-            "versions": ProcessVersion.objects.all(),
+            "history": rollout_history(),
         },
         status=status,
     )
