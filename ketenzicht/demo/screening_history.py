@@ -281,10 +281,12 @@ def demo_screening_history_ensure(
         reference = screening.opened_by.reference if screening.opened_by else screening.case.reference
         rng = random.Random(f"{DEMO_SEED}:screening:{reference}")
         users = _users(screening.unit.code, cache)
-        urgent = str(screening.case.data.get("urgency_provisional") or "") in ("acute", "high")
+        provisional = str(screening.case.data.get("urgency_provisional") or "")
+        urgent = provisional in ("acute", "high")
         with transaction.atomic():
             case = _start(screening.case, rng, base, users)
-            if rng.random() < (0.15 if urgent else 0.45):
+            # An acute case is not closed without action before its risk screening (screening/steps.py).
+            if provisional != "acute" and rng.random() < (0.15 if urgent else 0.45):
                 _no_action(case, rng, users)
             else:
                 _follow_up(case, rng, users, horizon)

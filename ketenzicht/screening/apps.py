@@ -32,9 +32,15 @@ class ScreeningConfig(AppConfig):
             register_case_desk,
             register_case_panel,
             register_process_step_note,
+            register_step_waiting,
         )
         from ketenzicht.workprocesses.purpose import case_reads_register
-        from ketenzicht.workprocesses.signals import case_changed, case_registrations_joined, case_reopening
+        from ketenzicht.workprocesses.signals import (
+            case_changed,
+            case_registrations_joined,
+            case_reopening,
+            case_stepping,
+        )
 
         from .forms import URGENCY_CHOICES
         from .labels import LEVELS
@@ -57,7 +63,10 @@ class ScreeningConfig(AppConfig):
         from .recording import STARTED_BY_RECORDING
         from .selectors import acute_held_by, may_use_screening_desk, pair_history_ids
         from .services import case_rules
+        from .steps import closing_waiting, on_stepping
 
+        # An acute case is not closed without action before its risk screening is recorded.
+        case_stepping.connect(on_stepping, dispatch_uid="screening-close-acute")
         case_changed.connect(sync_screening_case, dispatch_uid="screening-sync-case")
         case_changed.connect(lapse_waiting_lowerings, dispatch_uid="screening-lapse-lowerings")
         case_reopening.connect(refuse_second_open_case, dispatch_uid="screening-reopen")
@@ -80,6 +89,7 @@ class ScreeningConfig(AppConfig):
             )
             register_assessing_states(process, lambda: case_rules().assessing_states)
             register_process_step_note(process, manual_step_note)
+            register_step_waiting(process, closing_waiting)
         # What a recorded screening writes on its case, in words on the case page and in its history.
         # The levels as msgids (their Dutch is the engine's Level.label): "high concern" on an English page.
         recorded_value_register(
