@@ -73,3 +73,8 @@ def origin_label(origin: str) -> str:
     channel, space, rest = origin.partition(" ")
     label = ORIGIN_LABELS.get(channel)
     return f"{label}{space}{rest}" if label is not None else origin
+
+
+# The object types whose name, as its app gives it, starts with the kind's own word (a review item is
+# "Beoordeling PL0600-2026-000017 ↔ PL0600-2026-000005"): the log shows the name alone, not the word twice.
+NAME_SAYS_KIND = frozenset({"review_item"})

@@ -78,3 +78,21 @@ def finder_of_names(namer: Namer, candidates: Callable[[], Iterable[Any]]) -> Fi
         return [i for i, name in names.items() if " ".join(name.split()).casefold() == wanted]
 
     return finder
+
+
+# The persons a name (and a date of birth) typed into the log's person filter names, for the user reading the
+# log: (person id, name, year of birth or None) each, best first. Raises ValueError with a message for the
+# field when the text is no search. Registered by the app that searches persons (dossiers); it logs the
+# search itself, with its purpose.
+PersonFinder = Callable[[Any, str, str], list[tuple[int, str, int | None]]]
+_PERSON_FINDER: list[PersonFinder] = []
+
+
+def person_finder_register(finder: PersonFinder) -> None:
+    """Find persons by name for the log's person filter with `finder` (one, the person search's)."""
+    _PERSON_FINDER[:] = [finder]
+
+
+def persons_named(user: Any, text: str, origin: str) -> list[tuple[int, str, int | None]]:
+    """The persons `text` names for `user`, as the registered person search finds them ([] without one)."""
+    return _PERSON_FINDER[0](user, text, origin) if _PERSON_FINDER else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, Trim
 from django.utils.translation import gettext
 
@@ -12,7 +12,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, organisation_names, people_names
 
-from .labels import ACTION_LABELS
+from .labels import ACTION_LABELS, NAME_SAYS_KIND
 from .models import AccessLogEntry, AccessLogPerson, Action
 from .naming import object_ids_named, object_names
 
@@ -38,6 +38,18 @@ def access_log_for_persons(*, user: User, person_ids: Iterable[int]) -> QuerySet
         return AccessLogEntry.objects.none()
     concerned = AccessLogPerson.objects.filter(person_id__in=list(person_ids)).values("entry_id")
     return AccessLogEntry.objects.filter(pk__in=concerned)
+
+
+def access_log_person_counts(person_ids: Iterable[int]) -> dict[int, int]:
+    """How many entries concern each of these persons (their rows in the log), for the candidates of the
+    log's person filter."""
+    rows = (
+        AccessLogPerson.objects.filter(person_id__in=list(person_ids))
+        .values("person_id")
+        .annotate(n=Count("entry_id", distinct=True))
+        .values_list("person_id", "n")
+    )
+    return dict(rows)
 
 
 def access_log_by_actor(entries: QuerySet[AccessLogEntry], text: str) -> QuerySet[AccessLogEntry]:
@@ -93,6 +105,8 @@ def access_log_named(entries: Iterable[AccessLogEntry]) -> list[AccessLogEntry]:
         e.actor_name = users.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
         e.organisation_name = organisations.get(e.organisation_code, e.organisation_code)  # type: ignore[attr-defined]
         e.object_name = objects.get((e.object_type, e.object_id), e.object_id)  # type: ignore[attr-defined]
+        # A name that says its kind itself ("Beoordeling PL… ↔ PL…") is shown without the kind's word.
+        e.name_says_kind = e.object_type in NAME_SAYS_KIND and (e.object_type, e.object_id) in objects  # type: ignore[attr-defined]
     return rows
 
 

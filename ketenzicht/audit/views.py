@@ -3,6 +3,8 @@ is logged too."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -16,6 +18,7 @@ from ketenzicht.ui.formats import person_number, person_number_parse
 
 from .labels import OBJECT_TYPE_LABELS
 from .models import Action, Result
+from .naming import persons_named
 from .selectors import (
     AUDIT_READER_ROLES,
     access_log_by_actor,
@@ -23,6 +26,7 @@ from .selectors import (
     access_log_for_persons,
     access_log_list_for_user,
     access_log_named,
+    access_log_person_counts,
     action_choices,
 )
 from .services import access_log_record, mask_long_numbers, request_origin
@@ -49,20 +53,55 @@ def access_log(request: HttpRequest) -> HttpResponse:
                 origin=origin,
             )
         raise PermissionDenied
-    person = request.GET.get("person", "").strip()
-    person_id = person_number_parse(person)
+    typed = []
+    for value in request.GET.getlist("person"):  # chosen candidates, or numbers typed with commas
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        numbers = all(person_number_parse(p) is not None for p in parts)
+        typed += parts if numbers else [value.strip()] if value.strip() else []
+    person_ids = [person_number_parse(p) for p in typed]
+    person = ", ".join(typed)
     person_error = ""
-    if person_id is not None:
-        entries = access_log_for_persons(user=user, person_ids=[person_id])
-        person = person_number(person_id)
-    elif person:  # not a number: said at the field, and nothing shown as if it were filtered
-        person_error = gettext(
-            "“%(typed)s” is not a person number. Type a person number (P and seven digits) as the column "
-            "“Persons concerned” and the dossiers show it; a number there leads to that person's entries."
-        ) % {"typed": person}
-        entries = access_log_list_for_user(user=user).none()
-    else:
-        entries = access_log_list_for_user(user=user)
+    candidates: list[dict[str, object]] = []
+    entries = access_log_list_for_user(user=user)
+    if typed and all(pid is not None for pid in person_ids):
+        chosen = [pid for pid in person_ids if pid is not None]
+        entries = access_log_for_persons(user=user, person_ids=chosen)
+        person = ", ".join(person_number(pid) for pid in chosen)
+    elif typed:  # a name (and a date of birth): the persons it names, for the officer to choose
+        found: list[tuple[int, str, int | None]] = []
+        try:
+            found = persons_named(user, person, origin)  # the police's person search, logged there
+        except PermissionError:
+            person_error = gettext(
+                "Only the privacy officer finds persons by name here. Type a person number (P and seven digits)."
+            )
+        except ValueError as error:
+            person_error = gettext(
+                "“%(typed)s” is not a person number, and no name to search by (%(reason)s). Type a name, "
+                "with a date of birth if you know it, or a person number (P and seven digits)."
+            ) % {"typed": person, "reason": gettext(str(error))}
+        if not person_error and not found:
+            person_error = gettext(
+                "No person named “%(typed)s” was found. Type a name as the registrations write it, with a "
+                "date of birth if you know it, or a person number (P and seven digits)."
+            ) % {"typed": person}
+        rows = access_log_person_counts([pid for pid, _name, _year in found])
+        candidates = [
+            {"number": person_number(pid), "name": name, "year": year, "rows": rows.get(pid, 0)}
+            for pid, name, year in found
+        ]
+        if len(found) == 1:  # one person: their entries at once
+            entries = access_log_for_persons(user=user, person_ids=[found[0][0]])
+            person = person_number(found[0][0])
+        else:  # none or several: nothing shown as if it were filtered, until a person is chosen
+            entries = entries.none()
+    since, until, period_errors = _period(request.GET.get("since", ""), request.GET.get("until", ""))
+    if since is not None:
+        entries = entries.filter(at__date__gte=since)
+    if until is not None:
+        entries = entries.filter(at__date__lte=until)
+    if period_errors:
+        entries = entries.none()
     filters = {
         "actor_username": request.GET.get("actor", "").strip(),
         "object_type": request.GET.get("object_type", "").strip(),
@@ -77,7 +116,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
     entries = access_log_by_object(entries, filters["object_id"], filters["object_type"])
     entries = access_log_by_actor(entries, filters["actor_username"])  # by name or username
     page = Paginator(entries.prefetch_related("persons"), PAGE_SIZE).get_page(request.GET.get("page"))
-    used = {k: mask_long_numbers(v) for k, v in {**filters, "person": person}.items() if v}
+    period = {"since": request.GET.get("since", "").strip(), "until": request.GET.get("until", "").strip()}
+    used = {k: mask_long_numbers(v) for k, v in {**filters, **period, "person": person}.items() if v}
     with transaction.atomic():
         access_log_record(
             actor=user, action=Action.LIST, object_type=OBJECT, result=Result.SHOWN, origin=origin,
@@ -92,9 +132,44 @@ def access_log(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "person": person,
         "person_error": person_error,
+        "candidates": candidates if len(candidates) > 1 else [],
+        "period": period,
+        "period_errors": period_errors,
         "actions": action_choices(),
         "object_types": OBJECT_TYPE_LABELS.items(),
         "results": Result.choices,
         "query": query.urlencode(),
     }
-    return render(request, "audit/access_log.html", context, status=422 if person_error else 200)
+    return render(
+        request, "audit/access_log.html", context, status=422 if person_error or period_errors else 200
+    )
+
+
+def _period(since_text: str, until_text: str) -> tuple[dt.date | None, dt.date | None, dict[str, str]]:
+    """The period typed (dates, "from" and "up to and including"), and an error per field at fault."""
+    errors: dict[str, str] = {}
+    dates: dict[str, dt.date | None] = {}
+    for field, text in (("since", since_text.strip()), ("until", until_text.strip())):
+        dates[field] = None
+        if text:
+            try:
+                dates[field] = _date(text)
+            except ValueError:
+                label = gettext("From") if field == "since" else gettext("Up to and including")
+                errors[field] = gettext("“%(field)s”: “%(typed)s” is not a date.") % {
+                    "field": label,
+                    "typed": text,
+                }
+    since, until = dates["since"], dates["until"]
+    if since is not None and until is not None and until < since:
+        errors["until"] = gettext("“Up to and including” lies before “From”: the period is empty.")
+    return since, until, errors
+
+
+def _date(text: str) -> dt.date:
+    """A date as a date field sends it (2026-11-07) or as people type it (7-11-2026)."""
+    day, sep, rest = text.partition("-")
+    if sep and len(day) <= 2:
+        month, _sep, year = rest.partition("-")
+        return dt.date(int(year), int(month), int(day))
+    return dt.date.fromisoformat(text)

@@ -15,6 +15,15 @@ class DossiersConfig(AppConfig):
         object_naming_register("break_glass", break_glass_log_names)
         object_naming_register("person_search", break_glass_log_names)
 
+        from ketenzicht.audit.naming import person_finder_register
+
+        from .services import person_search_for_supervision
+
+        # The access log's person filter finds persons by name with the police's person search.
+        person_finder_register(
+            lambda user, text, origin: person_search_for_supervision(user=user, text=text, origin=origin)
+        )
+
         from ketenzicht.registrations.purposes import BREAK_GLASS_PARAM, linked_purpose_register
         from ketenzicht.workprocesses.labels import case_title_register
 

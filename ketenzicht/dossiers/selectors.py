@@ -36,6 +36,13 @@ def may_search_persons(user: User) -> bool:
     )
 
 
+def may_search_persons_for_supervision(user: User) -> bool:
+    """The privacy officer finds persons by name on the access log page, to audit who looked at them
+    (purpose "supervision of look-ups", logged): every registration's names count, no registration is
+    shown (docs/reference/sharing-rules.md, "Supervision")."""
+    return bool(user.is_authenticated and user.has_role(Role.PRIVACY_OFFICER))
+
+
 def may_open_dossier(user: User) -> bool:
     """Searchers open dossiers; audit readers open them for the access list alone."""
     return may_search_persons(user) or bool(user.is_authenticated and user.has_role(*AUDIT_READER_ROLES))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from itertools import islice
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext_noop
 
 from ketenzicht.audit.access import read
 from ketenzicht.audit.models import Action, Result
@@ -24,9 +26,17 @@ from .engine.query import QueryError, deletion_keys, mask_bsn, parse_query, soun
 from .models import SearchEntry, SearchKey
 from .purpose import Purpose
 from .search import PersonHit, person_search_for_user
-from .selectors import PERSON_OBJECT, may_open_dossier, may_search_persons
+from .selectors import (
+    PERSON_OBJECT,
+    may_open_dossier,
+    may_search_persons,
+    may_search_persons_for_supervision,
+)
 
 SEARCH_OBJECT = "person_search"
+# The privacy officer's search on the access log page (the same words as the log page's own purpose).
+SUPERVISION_PURPOSE = gettext_noop("supervision of look-ups")
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _MENTION_FIELDS = (
     "pk",
     "given_names",
@@ -241,6 +251,39 @@ def person_search(*, user: User, text: str, purpose: Purpose | None, origin: str
     with transaction.atomic():
         _log_search(user=user, purpose=purpose, origin=origin, masked=masked, hits=hits)
     return hits
+
+
+def person_search_for_supervision(*, user: User, text: str, origin: str) -> list[tuple[int, str, int | None]]:
+    """The persons a name (and a date of birth) typed on the access log page names, for the privacy officer
+    auditing who looked at them: (person id, name, year of birth) each, best first, found by the police's
+    person search over every registration. Logged once, with its purpose and the persons shown; nothing is
+    shown of the registrations. Raises ValueError (a message for the field) for text that is no search,
+    and PermissionError (logged) for any other role."""
+    masked = mask_bsn(text)[:200]
+    if not may_search_persons_for_supervision(user):
+        with transaction.atomic():
+            access_log_record(
+                actor=user, action=Action.SEARCH, object_type=SEARCH_OBJECT, result=Result.REFUSED,
+                purpose=SUPERVISION_PURPOSE, origin=origin, detail={"query": masked, "refused": "role"},
+            )  # fmt: skip
+        raise PermissionError("your role may not search persons by name")
+    try:
+        query = parse_query(text)
+    except QueryError as error:
+        raise ValueError(error.message) from error
+    hits = person_search_for_user(user=user, query=query, everything=True)
+    with transaction.atomic():
+        access_log_record(
+            actor=user, action=Action.SEARCH, object_type=SEARCH_OBJECT, result=Result.SHOWN,
+            purpose=SUPERVISION_PURPOSE, origin=origin,
+            detail={"query": masked, "count": len(hits), "supervision": True},
+            persons=[hit.person_id for hit in hits],
+        )  # fmt: skip
+    found = []
+    for hit in hits:
+        year = next((m.group(1) for b in hit.birth_dates if (m := _YEAR.search(b))), None)
+        found.append((hit.person_id, hit.name, int(year) if year else None))
+    return found
 
 
 def _log_search(*, user: User, purpose: Purpose, origin: str, masked: str, hits: list[PersonHit]) -> None:

@@ -90,7 +90,7 @@ def test_a_review_item_is_named_by_its_registrations_and_found_by_that_name(
     assert {mention, candidate} == {first.reference, second.reference}
     name = f"Beoordeling {mention} ↔ {candidate}"
     found = _objects(officer.get("/toegangslog/", {"object_id": name, "object_type": "review_item"}))
-    assert found == [f"beoordeling van een koppeling {name}"]
+    assert found == [name]  # the kind's word once, not "beoordeling van een koppeling Beoordeling …"
     # The word and the mention's registration alone find it too; the registration's reference alone names
     # the registration, not its reviews.
     assert _objects(officer.get("/toegangslog/", {"object_id": f"beoordeling {mention}"})) == found
@@ -98,7 +98,7 @@ def test_a_review_item_is_named_by_its_registrations_and_found_by_that_name(
     # In English the name and the filter speak English.
     officer.cookies["django_language"] = "en"
     english = _objects(officer.get("/toegangslog/", {"object_id": f"Review {mention} ↔ {candidate}"}))
-    assert english == [f"link review Review {mention} ↔ {candidate}"]
+    assert english == [f"Review {mention} ↔ {candidate}"]
 
 
 def test_a_post_a_partners_request_and_a_user_are_named_and_found_by_their_names(
