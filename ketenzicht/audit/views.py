@@ -73,7 +73,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
             found = persons_named(user, person, origin)  # the police's person search, logged there
         except PermissionError:
             person_error = gettext(
-                "Only the privacy officer finds persons by name here. Type a person number (P and seven digits)."
+                "Only the privacy officer finds persons by name here. "
+                "Type a person number (P and seven digits)."
             )
         except ValueError as error:
             person_error = gettext(

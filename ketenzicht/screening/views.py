@@ -374,7 +374,7 @@ def screening_new(request: HttpRequest, pk: int) -> HttpResponse:
             status = 409
         except StartRefused as refusal:
             messages.error(request, _start_refused_text(case, refusal))
-            status = 400
+            status = 422
         except Refused as refusal:
             messages.error(request, refusal_text(refusal.code))
             status = 422

@@ -111,7 +111,7 @@ def test_a_prosecutor_without_the_post_is_told_who_hands_over_not_offered_a_form
     )
     # Sent anyway (an old page): refused at the colleague, naming the coordinator; nothing changes.
     response = _hand(people["sara"], case, people["sara"])
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "alleen die collega, een teamleider of de ZSM-coördinator kan het overdragen" in (
         response.content.decode()
     )
@@ -200,7 +200,7 @@ def test_the_file_page_marks_an_absent_colleague_and_refuses_at_the_colleague(
     assert f"Pieter Bos (afwezig t/m {until})" in page
     assert "Sara Vos</option>" in page
     response = _hand(people["mirjam"], case, people["pieter"])
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.content.decode()
     assert f"tot en met {until}; kies een ander of de vervanger." in body
     case.refresh_from_db()

@@ -199,7 +199,7 @@ def test_a_refused_start_refuses_the_screening_naming_why_and_stores_nothing(
     client = _client(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     page = client.post(url, {**_form_data(client, url), "action": "record"})
-    assert page.status_code == 400
+    assert page.status_code == 422
     html = page.content.decode()
     assert "De screening is niet opgeslagen: het vastleggen ervan start de screening van de zaak" in html
     assert "(stap „Screening starten”)" in html

@@ -381,7 +381,7 @@ def test_the_refusal_names_the_case_s_persons_by_their_list_names_not_the_first_
     _lead, client, case = _opened_by_a_lead(make_user)
     assert _add(client, case, first.reference).status_code == 302
     answer = _add(client, case, other.reference)
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     error = _field_error(answer)
     assert "Bart Mertens, Ilse Coenen" in error
     assert "I. Coenen" not in error
