@@ -246,6 +246,8 @@ MATRIX: dict[str, list[Call]] = {
     "insights:export": [
         Call("GET", "/inzicht/export.csv", 302, 403, ((Role.NATIONAL_ANALYST, 200), (Role.TEAM_LEAD, 200)))
     ],
+    # Counting the figures again: the functional administrator only.
+    "insights:recount": [Call("GET", "/inzicht/tellen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),))],
     # Only the national portfolio holder (a post, which the matrix's prosecutor does not hold).
     "prosecution:national": [Call("GET", "/zsm/landelijk/", 302, 403)],
     "prosecution:posts": [

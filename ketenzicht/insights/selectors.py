@@ -50,6 +50,38 @@ def may_see_insights(user: User) -> bool:
     )
 
 
+def may_recount(user: User) -> bool:
+    """Functional administrators only: they may have the figures counted again from their page (the
+    same count as `manage.py insights_refresh`); they need not see the figures themselves."""
+    return bool(user.is_authenticated and user.has_role(Role.FUNCTIONAL_ADMIN))
+
+
+@dataclass(frozen=True)
+class CountState:
+    """What the functional administrator's page tells before a count: the last run (when, which years, how
+    long) and the days marked since, which the next count answers."""
+
+    finished_at: object  # None before the first count
+    years: list[int]
+    seconds: float | None
+    stale_days: int
+    stale_from: date | None
+    stale_to: date | None
+
+
+def count_state() -> CountState:
+    last = Refresh.objects.order_by("-finished_at").first()
+    stale = StaleDay.objects.aggregate(n=Count("pk"), first=Min("day"), last=Max("day"))
+    return CountState(
+        last.finished_at if last else None,
+        list(last.years) if last else [],
+        (last.finished_at - last.started_at).total_seconds() if last else None,
+        stale["n"],
+        stale["first"],
+        stale["last"],
+    )
+
+
 # --- the choice ------------------------------------------------------------------------------------------
 
 
@@ -192,6 +224,24 @@ class CompareRow:
     cells: list[str]
 
 
+# The areas compared, a table per theme, so that a laptop's screen shows each whole: (key, title, the
+# columns of the comparison it holds, by index). The CSV keeps every column in one list.
+COMPARE_THEMES: tuple[tuple[str, Promise, tuple[int, ...]], ...] = (
+    ("police", _("Police: registrations, signals and screening"), (0, 1, 2, 3, 4)),
+    ("veiligthuis", _("Veilig Thuis"), (5, 6)),
+    ("zsm", _("ZSM table"), (7, 8)),
+    ("measures", _("Measures, breaches and persons"), (9, 10, 11)),
+)
+
+
+@dataclass
+class CompareTable:
+    key: str
+    title: Promise
+    head: list[Promise]
+    rows: list[CompareRow]
+
+
 @dataclass
 class Figures:
     choice: Choice
@@ -204,6 +254,22 @@ class Figures:
     stale_from: date | None
     stale_to: date | None
     areas: dict[str, list[tuple[str, str]]]  # every area a user may choose, per kind (read once)
+
+    @property
+    def compare_tables(self) -> list[CompareTable]:
+        """The areas compared, split per theme (COMPARE_THEMES): every column in exactly one table."""
+        return [
+            CompareTable(
+                key,
+                title,
+                [self.compare_head[i] for i in columns],
+                [
+                    CompareRow(row.code, row.name, [row.cells[i] for i in columns])
+                    for row in self.compare_rows
+                ],
+            )
+            for key, title, columns in COMPARE_THEMES
+        ]
 
 
 Exact = dict[str, dict[tuple[str, str], float]]  # period start (iso) -> (figure, part) -> value

@@ -10,12 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from ketenzicht.audit.access import listed
 from ketenzicht.audit.models import Action, Result
@@ -29,11 +30,14 @@ from .selectors import (
     Figures,
     SectionView,
     choice_for,
+    count_state,
     figures_for,
     is_share_column,
+    may_recount,
     may_see_insights,
     years,
 )
+from .services import figures_refresh, register_years
 
 # The access log's purpose, shown translated.
 FIGURES_PURPOSE = gettext_noop("chain figures without names")
@@ -201,3 +205,57 @@ def figures_export(request: HttpRequest) -> HttpResponse:
         detail=choice.as_query(),
     )
     return response
+
+
+RECOUNT_CHOICES = ("stale", "all")  # the days marked since the last count (the default run), every year
+
+
+@require_http_methods(["GET", "POST"])
+def recount_page(request: HttpRequest) -> HttpResponse:
+    """The functional administrator's page: when the figures were last counted and how long that took,
+    the days marked since, and a button that counts again now: `figures_refresh`, as `manage.py
+    insights_refresh` (the days marked) or `--all` (every year). Each count is logged; anyone else is
+    refused (logged once, 403), as on the figures page."""
+    user = _user(request)
+    if not may_recount(user):
+        access_log_record(
+            actor=user,
+            action=Action.REBUILD if request.method == "POST" else Action.VIEW,
+            object_type=OBJECT_TYPE,
+            result=Result.REFUSED,
+            origin=request_origin(request, "web"),
+        )
+        raise PermissionDenied()
+    if request.method == "POST":
+        which = request.POST.get("welke", "")
+        if which not in RECOUNT_CHOICES:
+            messages.error(request, _("What to count: choose the days marked since, or every year."))
+            return HttpResponseRedirect(reverse("insights:recount"))
+        result = figures_refresh(years=register_years() if which == "all" else None)
+        access_log_record(
+            actor=user,
+            action=Action.REBUILD,
+            object_type=OBJECT_TYPE,
+            result=Result.STORED,
+            origin=request_origin(request, "web"),
+            detail={"counted": which, "years": list(result.years), "seconds": round(result.seconds, 1)},
+        )
+        if result.years:
+            messages.success(
+                request,
+                _("Counted again: %(years)s, in %(seconds)s seconds. The figures page shows them now.")
+                % {"years": ", ".join(map(str, result.years)), "seconds": _decimal(round(result.seconds, 1))},
+            )
+        else:
+            messages.info(request, _("Nothing was marked since the last count: the figures are up to date."))
+        return HttpResponseRedirect(reverse("insights:recount"))
+    state = count_state()  # when and how long, and days marked: no figures, nothing to log
+    return render(
+        request,
+        "insights/recount.html",
+        {
+            "state": state,
+            "seconds": _decimal(round(state.seconds, 1)) if state.seconds is not None else None,
+            "refresh_minutes": settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES,
+        },
+    )

@@ -12,7 +12,7 @@ from ketenzicht.dossiers.selectors import (
     may_review_break_glass,
     may_search_persons,
 )
-from ketenzicht.insights.selectors import may_see_insights
+from ketenzicht.insights.selectors import may_recount, may_see_insights
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
 from ketenzicht.organisations.selectors import post_labels
@@ -59,6 +59,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_see_zsm_portfolio": may_see_portfolio(user),
         "kz_may_see_measures": may_see_measures(user),
         "kz_may_see_insights": may_see_insights(user),
+        "kz_may_recount_insights": may_recount(user),
         "kz_alerts_unread": _Count(lambda: alert_list_for_user(user=user).count()),
         "kz_break_glass_pending": _Count(lambda: break_glass_pending_count(user)),
     }

@@ -131,3 +131,50 @@ def test_the_header_takes_two_rows_at_most_and_its_menu_is_reached_with_tab(
         tab_to(page, menu.get_by_role("link", name=last_item))
         press(page, "Enter", navigates=True)
         expect(page.locator("header.kz-header nav a[aria-current=page]")).to_have_text(last_item)
+
+
+# The areas compared, per theme: how wide the table is against its box, and on how many lines the longest
+# area name and the tallest column head are set (a line is the cell's line height).
+COMPARE_SIZES = """table => {
+  const box = table.closest(".utrecht-table-container");
+  const lines = cell => {
+    const style = getComputedStyle(cell);
+    const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.5;
+    const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+    return Math.round((cell.getBoundingClientRect().height - padding) / line);
+  };
+  return {
+    table: [box.scrollWidth, box.clientWidth],
+    name: Math.max(...[...table.querySelectorAll("tbody th")].map(lines)),
+    head: Math.max(...[...table.querySelectorAll("thead th")].map(lines)),
+  };
+}"""
+
+
+@pytest.mark.parametrize("username", ["analist", "teamleider", "portefeuillehouder"])
+def test_the_areas_compared_read_on_a_1366_screen(
+    demo_register: str, new_page: Callable[[], Any], login: Callable[..., None], username: str
+) -> None:
+    """The comparison of areas was one table of twelve columns, 2474 px wide in a box of 1152: unit names
+    set over three or four lines. Per theme (police, Veilig Thuis, ZSM, measures and persons) each table
+    fits its box, for every kind of area, the area's name on one or two lines and no head over four."""
+    page = new_page()
+    page.set_viewport_size(SCREEN)
+    login(page, username, demo_register)
+    page.get_by_test_id("home-insights").click()
+    for kind in ("politie-eenheid", "Veilig Thuis-regio", "arrondissementsparket"):
+        page.get_by_test_id("insights-filters").get_by_label("Vergelijk per", exact=True).select_option(
+            label=kind
+        )
+        page.get_by_test_id("insights-show").click()
+        for theme in ("police", "veiligthuis", "zsm", "measures"):
+            table = page.get_by_test_id(f"insights-compare-{theme}")
+            expect(table.locator("tbody tr").first).to_be_visible()
+            sizes = table.evaluate(COMPARE_SIZES)
+            where = f"{kind}, {theme}"
+            assert sizes["table"][0] <= sizes["table"][1], f"{where}: scrolls sideways {sizes['table']}"
+            assert sizes["name"] <= 2, f"{where}: an area's name set on {sizes['name']} lines"
+            assert sizes["head"] <= 4, f"{where}: a column head set on {sizes['head']} lines"
+        doc = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert doc[0] <= doc[1], f"{kind}: the page scrolls sideways {doc}"
+    expect(page.get_by_test_id("insights-note-cases")).to_contain_text("patroonsignaal")

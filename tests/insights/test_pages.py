@@ -242,14 +242,28 @@ def _shares(page: str) -> tuple[dict[str, str], dict[str, str]]:
         )
         if len(row) > 2 and not row[0].startswith("Radargroep")
     }
-    table = page[page.index('data-testid="insights-compare-table"') :]
-    heads = [
-        re.sub(r"<[^>]+>", "", h)
-        for h in re.findall(r'<th class="[^"]*kz-number" scope="col">(.*?)</th>', table)
-    ]
-    country = table[table.index(">Nederland<") :]
-    cells = NUMBER.findall(country[: country.index("</tr>")])
-    return groups, dict(zip(heads, cells, strict=True))
+    country: dict[str, str] = {}
+    for head, rows in _compare_tables(page).values():
+        country.update(zip(head, rows["Nederland"], strict=True))
+    return groups, country
+
+
+def _compare_tables(page: str) -> dict[str, tuple[list[str], dict[str, list[str]]]]:
+    """The areas compared, per theme: its column heads and per area (its name) its cells."""
+    found = {}
+    for key, table in re.findall(
+        r'<table [^>]*data-testid="insights-compare-([a-z]+)"[^>]*>(.*?)</table>', page, re.S
+    ):
+        head = [
+            re.sub(r"<[^>]+>", "", h)
+            for h in re.findall(r'<th class="[^"]*kz-number" scope="col">(.*?)</th>', table)
+        ]
+        rows = {
+            re.sub(r"<[^>]+>", "", name).strip(): NUMBER.findall(line)
+            for name, line in re.findall(r'scope="row">(.*?)</th>(.*?)</tr>', table, re.S)
+        }
+        found[key] = (head, rows)
+    return found
 
 
 def test_shares_come_from_the_exact_counts_and_hide_a_small_rest(make_user: Callable[..., Any]) -> None:
@@ -325,8 +339,9 @@ def test_the_page_says_when_it_was_counted_how_often_and_what_is_not_counted_yet
     at = timezone.localtime(counted).strftime("%d-%m-%Y %H:%M")
     settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
     assert said() == (
-        f"Last updated on {at}: the figures show the register as it was then. Nothing here counts them "
-        "again by itself: what is registered later shows only once an administrator has them counted again."
+        f"Last updated on {at}: the figures show the register as it was then. Nothing counts them again by "
+        "itself here: what is registered later shows once a functional administrator has them counted again "
+        "(on their page Count the figures again)."
     )
     settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = 5
     assert said().endswith(
@@ -407,3 +422,98 @@ def test_the_counted_line_reads_in_dutch(make_user: Callable[..., Any], settings
     assert (
         "Ze worden elke 5 minuten opnieuw geteld: wat daarna is vastgelegd, staat er na de volgende" in page
     )
+
+
+def test_the_areas_compared_are_a_table_per_theme_and_the_csv_keeps_every_column(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    """At 1366 px twelve columns beside a unit's name did not fit: the comparison is a table per theme
+    (police, Veilig Thuis, ZSM, measures and persons), each with the areas and the country, every column in
+    exactly one of them; the CSV still holds every column for every area."""
+    client, _user = _client(make_user, "national_analyst", "landelijke-eenheid")
+    query = "?gebied=police_unit:oost-brabant&jaar=2024&per=month&vergelijk=police_unit"
+    page = client.get("/inzicht/" + query).content.decode()
+    tables = _compare_tables(page)
+    assert list(tables) == ["police", "veiligthuis", "zsm", "measures"]
+    heads = [h for head, _rows in tables.values() for h in head]
+    assert len(heads) == len(set(heads)) == 12
+    assert all(len(head) <= 5 for head, _rows in tables.values())
+    assert tables["police"][0][:2] == ["Registraties huiselijk geweld en belaging", "Waarvan belaging"]
+    for head, rows in tables.values():
+        assert "Nederland" in rows and "Politie eenheid Oost-Brabant" in rows
+        assert all(len(cells) == len(head) for cells in rows.values())
+    assert tables["police"][1]["Politie eenheid Oost-Brabant"][0] == "10"
+    lines = list(
+        csv.reader(
+            io.StringIO(client.get("/inzicht/export.csv" + query).content.decode("utf-8-sig")), delimiter=";"
+        )
+    )
+    compared = [line for line in lines if line[0] == "Gebieden vergeleken" and line[2] == "Nederland"]
+    assert sorted(line[1].lower() for line in compared) == sorted(h.lower() for h in heads)
+
+
+def test_where_registrations_and_screening_cases_sit_side_by_side_a_note_says_they_differ(
+    make_user: Callable[..., Any], counted: None
+) -> None:
+    """Oost-Brabant in a month showed 0 registrations beside <5 screening cases opened: a case also opens on
+    a pattern signal or a registration of an earlier period. The police table of the comparison, where the
+    two sit side by side, says so and points to it; the median's table says when a median is shown."""
+    client, _user = _client(make_user, "team_lead", "oost-brabant")
+    page = re.sub(r"\s+", " ", client.get("/inzicht/?jaar=2024").content.decode())
+    police = re.search(r'<table [^>]*data-testid="insights-compare-police"[^>]*>', page)
+    assert police is not None and 'aria-describedby="insights-note-cases"' in police.group(0)
+    note = re.search(r'id="insights-note-cases" data-testid="insights-note-cases">(.*?)</p>', page)
+    assert note is not None and "een zaak opent ook op een patroonsignaal" in note.group(1)
+    median = re.search(r'data-testid="insights-median-note-stalking_signals">(.*?)</p>', page)
+    assert median is not None
+    assert median.group(1).startswith("De mediane voorsprong in dagen staat er alleen waar er ten minste 5")
+
+
+def test_the_functional_administrator_counts_again_from_a_page_and_others_are_refused(
+    make_user: Callable[..., Any], counted: None, settings: Any
+) -> None:
+    """The figures page says an administrator has them counted again: the functional administrator (and
+    only they) has a page that says when they were last counted and how long that took, and a button that
+    runs the count of `insights_refresh` (the days marked since, or every year); each count is logged."""
+    settings.KETENZICHT_INSIGHTS_REFRESH_MINUTES = None
+    admin, admin_user = _client(make_user, "functional_admin", "landelijke-eenheid")
+    assert 'data-testid="home-insights-recount"' in admin.get("/").content.decode()
+    page = re.sub(r"\s+", " ", admin.get("/inzicht/tellen/").content.decode())
+    last = re.search(r'data-testid="recount-last">(.*?)</dd>', page)
+    this_year = timezone.localdate().year  # intake marks today too
+    assert last is not None and f"2024, {this_year}, in " in last.group(1) and " seconden" in last.group(1)
+    assert 'data-testid="recount-stale">niets' in page
+    take_in("PL0600-K1", BART, ILSE, registered_at="2024-09-02T10:00:00+02:00", offences=["300"])
+    page = re.sub(r"\s+", " ", admin.get("/inzicht/tellen/").content.decode())
+    assert "dagen (van 02-09-2024 tot en met" in page or "dag (02-09-2024)" in page
+    before = Refresh.objects.count()
+    done = re.sub(
+        r"\s+", " ", admin.post("/inzicht/tellen/", {"welke": "stale"}, follow=True).content.decode()
+    )
+    assert f"Opnieuw geteld: 2024, {this_year}, in " in done and not StaleDay.objects.exists()
+    assert Refresh.objects.count() == before + 1
+    september = Cell.objects.get(
+        period_kind="month", period_start=date(2024, 9, 1), area_kind="national", figure="registrations"
+    )
+    assert september.value == 1
+    entry = AccessLogEntry.objects.filter(actor=admin_user, object_type="statistics").latest("at")
+    assert (entry.action, entry.result, entry.detail["counted"]) == ("rebuild", "stored", "stale")
+    assert entry.detail["years"] == [2024, this_year]
+    # Nothing marked since: said so; every year counts every year of the register.
+    done = admin.post("/inzicht/tellen/", {"welke": "stale"}, follow=True).content.decode()
+    assert "Er is sinds de laatste telling niets gemarkeerd" in done
+    admin.post("/inzicht/tellen/", {"welke": "all"})
+    assert Refresh.objects.latest("finished_at").years == register_years()
+    # An unknown choice counts nothing and names the field.
+    count = Refresh.objects.count()
+    done = admin.post("/inzicht/tellen/", {"welke": "alles"}, follow=True).content.decode()
+    assert "Wat opnieuw tellen:" in done and Refresh.objects.count() == count
+    # Anyone else, the analyst who sees the figures too: refused (403), logged once per request.
+    for role, organisation in (("national_analyst", "landelijke-eenheid"), ("case_screener", "oost-brabant")):
+        client, user = _client(make_user, role, organisation)
+        assert 'data-testid="home-insights-recount"' not in client.get("/").content.decode()
+        assert client.get("/inzicht/tellen/").status_code == 403
+        assert client.post("/inzicht/tellen/", {"welke": "all"}).status_code == 403
+        refused = AccessLogEntry.objects.filter(actor=user, object_type="statistics", result="refused")
+        assert sorted(refused.values_list("action", flat=True)) == ["rebuild", "view"]
+    assert Refresh.objects.count() == count

@@ -210,6 +210,8 @@ def test_a_decision_withdraws_the_open_requests_visibly_on_both_sides(make_user:
     assert html.count('data-testid="zsm-request-withdrawn"') == 1
     rules = html.split('data-testid="zsm-triage-rules">', 1)[1].split("</p>", 1)[0]
     assert rules.strip() and "opnieuw berekend" not in rules
+    # Which rules these are: the version of the ZSM triage rules the route was computed with.
+    assert re.sub(r"\s+", " ", rules).strip().startswith("Voorgesteld door de ZSM-triageregels, versie ")
     assert 'data-testid="zsm-request-waiting"' not in html and 'data-testid="zsm-request-late"' not in html
 
 

@@ -286,6 +286,7 @@ WALK: dict[str, list[Visit]] = {
         post("/zsm/{zsm_at_table}/gedragsaanwijzing/", {"conditions": "area_ban", "starts_on": "x"}),
     ],
     "prosecution:requests": [get("/verzoeken/"), get("/verzoeken/?toon=beantwoord")],
+    "insights:recount": [get("/inzicht/tellen/")],
     "insights:figures": [
         get("/inzicht/"),
         get("/inzicht/?gebied=police_unit:oost-brabant&jaar=2024&per=week&vergelijk=vt_region"),
@@ -881,6 +882,7 @@ SHOWN_TO = {
     "prosecution:requests": Role.VICTIM_SUPPORT,
     "prosecution:request": Role.VICTIM_SUPPORT,
     "insights:figures": Role.NATIONAL_ANALYST,
+    "insights:recount": Role.FUNCTIONAL_ADMIN,
     "accounts:users": Role.FUNCTIONAL_ADMIN,
     "accounts:user-new": Role.FUNCTIONAL_ADMIN,
     "accounts:user": Role.FUNCTIONAL_ADMIN,
