@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
@@ -424,42 +425,62 @@ def national(request: HttpRequest) -> HttpResponse:
     )
     decisions = definition_of_zsm_decisions()
     # Counts only, published as every figure of the chain is (ui/disclosure.py): a count from 1 to 4 of one
-    # office is "<5", the others rounded to 5; the totals summed exactly first, then published.
-    return render(
-        request,
-        "prosecution/national.html",
-        {
-            "now_rows": [
-                {
-                    "office": f.office.name,
-                    "counts": [published(f.open), published(f.overdue), published(f.late_requests)],
-                    "median_hours": median_shown(f.median_hours, len(f.hours)),
-                }
+    # office is "<5", the others rounded to 5; the totals summed exactly first, then published. Three tables
+    # narrow enough for a laptop: what is open now and the pace, the routes, the decisions.
+    tables = [
+        _national_table(
+            _("Open now and the pace"),
+            "national-table",
+            [_("Open"), _("Overdue now"), _("Late answers"), _("Median hours to decision")],
+            {
+                f.office.name: [
+                    *(_count_cell(n) for n in (f.open, f.overdue, f.late_requests)),
+                    _median_cell(median_shown(f.median_hours, len(f.hours))),
+                ]
                 for f in figures
-            ],
-            "route_headers": list(ROUTE_LABELS.values()),
-            "route_rows": [
-                {
-                    "office": f.office.name,
-                    "counts": [published(f.routes.get(code, 0)) for code in ROUTE_LABELS],
-                }
-                for f in figures
-            ],
-            "decision_headers": [data_text(text) for text in decisions.values()],
-            "decision_rows": [
-                {
-                    "office": f.office.name,
-                    "counts": [published(f.decisions.get(code, 0)) for code in decisions],
-                }
-                for f in figures
-            ],
-            "totals": {
-                "open": published(sum(f.open for f in figures)),
-                "overdue": published(sum(f.overdue for f in figures)),
-                "late_requests": published(sum(f.late_requests for f in figures)),
             },
-        },
-    )
+            row_testid="national-row",
+        ),
+        _national_table(
+            _("Routes chosen (last 365 days)"),
+            "national-routes",
+            [str(label) for label in ROUTE_LABELS.values()],
+            {f.office.name: [_count_cell(f.routes.get(code, 0)) for code in ROUTE_LABELS] for f in figures},
+        ),
+        _national_table(
+            _("Decisions taken (last 365 days)"),
+            "national-decisions",
+            [data_text(text) for text in decisions.values()],
+            {f.office.name: [_count_cell(f.decisions.get(code, 0)) for code in decisions] for f in figures},
+        ),
+    ]
+    totals = {
+        "open": published(sum(f.open for f in figures)),
+        "overdue": published(sum(f.overdue for f in figures)),
+        "late_requests": published(sum(f.late_requests for f in figures)),
+    }
+    return render(request, "prosecution/national.html", {"tables": tables, "totals": totals})
+
+
+def _count_cell(exact: int) -> dict[str, Any]:
+    shown = published(exact)
+    return {"text": shown.text, "suppressed": shown.suppressed}
+
+
+def _median_cell(median: float | None) -> dict[str, Any]:
+    return {"text": "—" if median is None else localize(median), "suppressed": False}
+
+
+def _national_table(
+    title: str, testid: str, headers: list[str], rows: dict[str, list[dict[str, Any]]], row_testid: str = ""
+) -> dict[str, Any]:
+    return {
+        "title": title,
+        "testid": testid,
+        "headers": headers,
+        "rows": [{"office": office, "cells": cells} for office, cells in rows.items()],
+        "row_testid": row_testid,
+    }
 
 
 def definition_of_zsm_decisions() -> dict[str, str]:
