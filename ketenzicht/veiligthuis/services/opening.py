@@ -1,0 +1,507 @@
+"""Opening notifications: routed from intake (one per suspect-victim pair and Veilig Thuis
+organisation), a registration joining the open notification of its pair, and the batch rebuild."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from ketenzicht.organisations.models import Municipality, Organisation, User
+from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.registrations.models import Disclosure, Offence, Registration
+from ketenzicht.screening.engine.urgency import rank_of
+from ketenzicht.screening.receivers import case_urgency
+from ketenzicht.ui.formats import deadline as deadline_text
+from ketenzicht.ui.formats import in_installation_language
+from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
+from ketenzicht.workprocesses.models import Case, Handoff
+from ketenzicht.workprocesses.services import (
+    CaseToOpen,
+    case_add_registrations,
+    case_record,
+    cases_open,
+)
+
+from ..engine.routing import (
+    RegistrationFacts,
+    notified_persons,
+    routing_municipality,
+    routing_reasons,
+    suspect_victim_pairs,
+)
+from ..models import Notification, Origin
+from ..rules import ChainRules, chain_rules
+from ..signals import notifications_opened
+from .facts import (
+    municipalities_for,
+    police_cases_of,
+    registration_facts,
+    suspect_victim_names,
+    vt_organisation_for,
+)
+from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_MESSAGE
+from .radar import RadarAsked, radars_for
+from .takeover import being_worked, take_over
+
+
+@dataclass(frozen=True)
+class Notified:
+    registration: Registration
+    organisation: Organisation
+    municipality: Municipality | None
+
+
+def _urgency_of(police_case: Case | None) -> str:
+    return case_urgency(police_case.data)[0] if police_case is not None else ""
+
+
+def feedback_due(received: datetime, rules: ChainRules) -> datetime:
+    term = rules.protocol.feedback_term
+    amount, unit = overridden(
+        term.amount, term.unit, term.setting, getattr(settings, "VT_PROTOCOL_TERMS", {})
+    )
+    return deadline_at(received, amount, unit)
+
+
+@dataclass(frozen=True)
+class ToNotify:
+    """One notification for `notifications_open`: the registration's facts, the organisation notified and
+    the municipality that decided it, why, and what it comes with."""
+
+    facts: RegistrationFacts
+    organisation: Organisation
+    municipality: Municipality | None
+    at: datetime
+    reasons: Sequence[str] = ()
+    police_case: Case | None = None
+    handoff: Handoff | None = None
+    forwarded_from: Notification | None = None
+
+
+def notification_open(
+    *,
+    facts: RegistrationFacts,
+    organisation: Organisation,
+    municipality: Municipality | None,
+    origin: str,
+    actor: User | None,
+    reasons: Sequence[str] = (),
+    police_case: Case | None = None,
+    handoff: Handoff | None = None,
+    forwarded_from: Notification | None = None,
+    at: datetime | None = None,
+) -> Notification:
+    """Open a notification of `facts`' registration at `organisation` (in the caller's transaction)."""
+    wanted = ToNotify(
+        facts, organisation, municipality, at or timezone.now(), reasons, police_case, handoff, forwarded_from
+    )
+    return notifications_open([wanted], origin=origin, actor=actor)[0]
+
+
+def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User | None) -> list[Notification]:
+    """Open these notifications in the caller's transaction, in their order: each a safety-assessment case
+    of its organisation, its radar (counting those before it in `wanted` as earlier), and a disclosure of
+    its registration to the organisation; then `signals.notifications_opened`. A fixed number of round
+    trips whatever their number (and those of the signal's receivers)."""
+    if not wanted:
+        return []
+    rules = chain_rules()
+    references = dict(
+        Registration.objects.filter(pk__in=[w.facts.id for w in wanted]).values_list("pk", "reference")
+    )
+    names = suspect_victim_names([w.facts for w in wanted])
+    persons = [notified_persons(w.facts) for w in wanted]
+    urgencies = [_urgency_of(w.police_case) for w in wanted]
+    cases = cases_open(
+        [
+            CaseToOpen(
+                process=PROCESS,
+                organisation=w.organisation,
+                title=_title(*names[w.facts.id], references[w.facts.id]),
+                at=w.at,
+                persons=named,
+                registrations=(w.facts.id,),
+                data={"urgency_provisional": urgency} if urgency else {},
+            )
+            for w, named, urgency in zip(wanted, persons, urgencies, strict=True)
+        ],
+        actor=actor,
+    )
+    notifications = [
+        Notification(
+            case=case,
+            organisation=w.organisation,
+            registration_id=w.facts.id,
+            origin=origin,
+            reasons=list(w.reasons),
+            rules_version=rules.version,
+            municipality=w.municipality,
+            police_case=w.police_case,
+            handoff=w.handoff,
+            forwarded_from=w.forwarded_from,
+            received_at=w.at,
+            suspect_name=names[w.facts.id][0][:300],
+            victim_name=names[w.facts.id][1][:300],
+            urgency_rank=rank_of(urgency),
+            deadline_at=case.deadline_at,
+            assessment_due_at=case.deadline_at,
+            feedback_due_at=feedback_due(w.at, rules) if w.police_case is not None else None,
+        )
+        for w, case, urgency in zip(wanted, cases, urgencies, strict=True)
+    ]
+    radars = radars_for(
+        [
+            RadarAsked(w.organisation, named, w.at, leave_out=n.case_id, pending=n)
+            for w, named, n in zip(wanted, persons, notifications, strict=True)
+        ]
+    )
+    for notification, (radar_class, radar) in zip(notifications, radars, strict=True):
+        notification.radar_class, notification.radar = radar_class, radar
+    Notification.objects.bulk_create(notifications)
+    Disclosure.objects.bulk_create(
+        [
+            Disclosure(
+                registration_id=w.facts.id,
+                organisation=w.organisation,
+                purpose=DISCLOSURE_PURPOSE,
+                reference=case.reference,
+                created_at=w.at,
+            )
+            for w, case in zip(wanted, cases, strict=True)
+        ]
+    )
+    notifications_opened.send(sender=Notification, notifications=notifications)
+    return notifications
+
+
+def _title(suspect: str, victim: str, reference: str) -> str:
+    """The notification's title, kept as the record of its opening (the names as notified). Pages head it
+    with the reader's list names instead (`selectors.notification_case_pairs`, `workprocesses.headings`)."""
+    return f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else reference
+
+
+def notifications_route(
+    registration_ids: Sequence[int], *, actor: User | None = None, at: datetime | None = None
+) -> list[Notification]:
+    """The intake step: notify Veilig Thuis of every new registration a routing reason names, then alert the
+    assessors of open notifications whose persons a new police registration names with rising risk. In the
+    caller's transaction.
+
+    One notification per suspect-victim pair while Veilig Thuis works it: a registration naming a pair of an
+    open notification at the organisation it is routed to (`pair_notifications`) joins it while it is being
+    worked (`being_worked`, the hand-off's rule): the registration is added to its case and disclosed, its
+    history says so, and the inbox marks it as having new information from the police (`_join_registration`).
+    One that waited past its term and the grace after it without an assessment is taken over by a new
+    notification of the registration instead (`take_over`). A registration is notified once per
+    organisation while its notification is open (joined or notified)."""
+    rules = chain_rules()
+    now = at or timezone.now()
+    facts = registration_facts(registration_ids)
+    registered = {pk: fact.registered_at or now for pk, fact in facts.items()}
+    reasons = {
+        pk: routing_reasons(fact, rules.routing.sources, rules.routing.reasons) for pk, fact in facts.items()
+    }
+    routed = [pk for pk in sorted(facts, key=lambda pk: (registered[pk], pk)) if reasons[pk]]
+    police = police_cases_of(facts)
+    # What the loop needs, read once for the batch: the deciding municipalities, the open notifications of
+    # these registrations (notified or joined), those of their pairs.
+    municipalities = municipalities_for(
+        routing_municipality(facts[pk], rules.routing.route_by) for pk in routed
+    )
+    already = set(
+        Case.registrations.through.objects.filter(
+            registration_id__in=routed, case__vt_notification__open=True
+        ).values_list("case__vt_notification__organisation_id", "registration_id")
+    )
+    pairs = {pk: suspect_victim_pairs(facts[pk]) for pk in routed}
+    open_of_pairs = pair_notifications({person for pk in routed for pair in pairs[pk] for person in pair})
+    wanted: list[ToNotify] = []
+    wanted_persons: list[frozenset[int]] = []
+    joins: list[
+        tuple[Notification | int, int]
+    ] = []  # (open notification, or index in `wanted`; registration)
+    takes_over: dict[int, Notification] = {}  # index in `wanted`: the open notification it takes over
+    for pk in routed:
+        organisation, municipality = vt_organisation_for(facts[pk], rules, municipalities)
+        if organisation is None or (organisation.pk, pk) in already:
+            continue
+        # The police notify as they register: a registration of the past (an import of history) was
+        # notified then.
+        received = min(registered[pk], now)
+        # An import of history is notified as it came (`protocol.join_recent_days`).
+        named = pairs[pk] if (now - registered[pk]).days < rules.protocol.join_recent_days else frozenset()
+        pending = next(
+            (
+                i
+                for i in reversed(range(len(wanted)))
+                if wanted[i].organisation.pk == organisation.pk
+                and any(set(pair) <= wanted_persons[i] for pair in named)
+            ),
+            None,
+        )
+        if pending is not None:  # notified in this batch: being worked
+            joins.append((pending, pk))
+            continue
+        existing = next(
+            (
+                n
+                for n, persons in open_of_pairs
+                if n.organisation_id == organisation.pk
+                and n.received_at <= received
+                and n.pk not in takes_over.values()
+                and any(set(pair) <= persons for pair in named)
+            ),
+            None,
+        )
+        if existing is not None and being_worked(existing, at=received, rules=rules):
+            joins.append((existing, pk))
+            continue
+        if existing is not None:
+            takes_over[len(wanted)] = existing
+        wanted.append(
+            ToNotify(
+                facts[pk],
+                organisation,
+                municipality,
+                at=received,
+                reasons=reasons[pk],
+                police_case=police.get(pk),
+            )
+        )
+        wanted_persons.append(frozenset(notified_persons(facts[pk])))
+    opened = notifications_open(wanted, origin=Origin.ROUTING, actor=actor)
+    for index, old in takes_over.items():
+        _routing_takes_over(old, by=opened[index], actor=actor, rules=rules)
+    for target, pk in joins:
+        notification = opened[target] if isinstance(target, int) else target
+        _join_registration(
+            notification,
+            facts[pk],
+            police_case=police.get(pk),
+            at=min(registered[pk], now),
+            actor=actor,
+            rules=rules,
+        )
+    _rising_risk(facts, police, registered, rules, at=now, opened={n.case_id for n in opened})
+    return opened
+
+
+def pair_notifications(persons: Iterable[int]) -> list[tuple[Notification, frozenset[int]]]:
+    """The open notifications naming any of these persons, each with those of them it names, the latest
+    received first: two queries."""
+    persons_of: dict[int, set[int]] = defaultdict(set)
+    for case_id, person in Case.persons.through.objects.filter(
+        person_id__in=sorted(set(persons)), case__vt_notification__open=True
+    ).values_list("case_id", "person_id"):
+        persons_of[case_id].add(person)
+    if not persons_of:
+        return []
+    found = Notification.objects.filter(case_id__in=list(persons_of), open=True).select_related(
+        "case", "case__owner", "case__process_version", "organisation"
+    )
+    return [(n, frozenset(persons_of[n.case_id])) for n in found.order_by("-received_at", "-case_id")]
+
+
+JOINED_REGISTRATION_NOTE = gettext_noop(
+    "New police registration %(registration)s of %(when)s added: it names the suspect and the victim of this "
+    "notification."
+)
+
+
+def registration_add(
+    notification: Notification,
+    facts: RegistrationFacts,
+    *,
+    at: datetime,
+    actor: User | None,
+    data: Mapping[str, Any] | None = None,
+) -> Case:
+    """Add a registration about the notification's suspect-victim pair to its case (one "registration
+    added" line saying so), disclose it to the organisation and add the persons it names."""
+    registration = Registration.objects.get(pk=facts.id)
+    definition = definition_of(notification.case.process_version)
+    case = case_add_registrations(
+        notification.case,
+        [registration],
+        actor=actor,
+        reassess_unless_in=tuple(definition.states),  # a desk of its own: no screening's "reassess"
+        at=at,
+        detail={
+            "desk_note": in_installation_language(
+                JOINED_REGISTRATION_NOTE,
+                registration=registration.reference,
+                when=f"{timezone.localtime(registration.registered_at or at):%d-%m-%Y}",
+            )
+        },
+        data=data,
+    )
+    Disclosure.objects.get_or_create(
+        registration=registration,
+        organisation_id=notification.organisation_id,
+        purpose=DISCLOSURE_PURPOSE,
+        ended_at__isnull=True,
+        defaults={"reference": case.reference, "created_at": at},
+    )
+    Case.persons.through.objects.bulk_create(
+        [Case.persons.through(case_id=case.pk, person_id=p) for p in notified_persons(facts)],
+        ignore_conflicts=True,
+    )
+    notification.case = case
+    return case
+
+
+def _join_registration(
+    notification: Notification,
+    facts: RegistrationFacts,
+    *,
+    police_case: Case | None,
+    at: datetime,
+    actor: User | None,
+    rules: ChainRules,
+) -> None:
+    """A later police registration about the notification's suspect-victim pair joins it (routing): added to
+    its case (`registration_add`), the inbox marks it as having new information from the police, feedback
+    goes to the registration's police case when it had none, and a higher urgency of the police counts for
+    the term of an assessment still to come. No notification of its own: the figures count the one it
+    joined (docs/veiligthuis.md)."""
+    changes: dict[str, Any] = {"news": True, "news_at": at}
+    if notification.police_case_id is None and police_case is not None:
+        changes.update(police_case=police_case, feedback_due_at=feedback_due(at, rules))
+    urgency = _urgency_of(police_case)
+    raise_urgency = bool(
+        urgency and notification.case.state == "received" and rank_of(urgency) < notification.urgency_rank
+    )
+    if raise_urgency:
+        changes["urgency_rank"] = rank_of(urgency)
+    # Before the case changes: the desk's row kept in step with it reads these.
+    Notification.objects.filter(pk=notification.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(notification, name, value)
+    registration_add(
+        notification,
+        facts,
+        at=at,
+        actor=actor,
+        data={"urgency_provisional": urgency} if raise_urgency else None,
+    )
+
+
+TAKES_OVER_PAIR_NOTE = gettext_noop(
+    "Takes over notification %(notification)s about the same suspect and victim, which waited past its term "
+    "(%(due)s) without a safety assessment."
+)
+
+
+def _routing_takes_over(
+    old: Notification, *, by: Notification, actor: User | None, rules: ChainRules
+) -> None:
+    """A registration about the pair of `old`, which waited past its term and the grace after it without an
+    assessment, opened `by`: it takes `old` over (as a police hand-off does), with its radar (the same
+    persons' history) and the information the police handed over on it."""
+    assert old.case.deadline_at is not None  # waited past it
+    changes: dict[str, Any] = {"radar_class": old.radar_class, "radar": old.radar}
+    if old.handovers:
+        changes.update(handovers=old.handovers, news=True, news_at=by.received_at)
+    Notification.objects.filter(pk=by.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(by, name, value)
+    case_record(
+        by.case,
+        values={},
+        actor=actor,
+        expected_version=None,
+        note=in_installation_language(
+            TAKES_OVER_PAIR_NOTE,
+            notification=old.case.reference,
+            due=deadline_text(old.case.deadline_at),
+        ),
+        at=by.received_at,
+    )
+    take_over(old, by=by, police_case=None, at=by.received_at)
+
+
+def _rising_risk(
+    facts: Mapping[int, RegistrationFacts],
+    police: Mapping[int, Case],
+    registered: Mapping[int, datetime],
+    rules: ChainRules,
+    *,
+    at: datetime,
+    opened: set[int],
+) -> None:
+    """Alert the assessor of every open notification that a new police registration of these shows rising
+    risk for (the rule's urgency, a violent offence, a kind it names). A registration older than the rule's
+    `recent_days` (an import of history) raises none."""
+    rule = rules.protocol.rising_risk
+    if rule.alert == "none":
+        return
+    violent = set(Offence.objects.filter(violence=True).values_list("article", flat=True))
+    for pk, fact in facts.items():
+        if fact.source != OrganisationKind.POLITIE or (at - registered[pk]).days >= rule.recent_days:
+            continue
+        why: list[str] = []
+        urgency = _urgency_of(police.get(pk))
+        if urgency and urgency in rule.urgency:
+            why.append(f"urgency {urgency}")
+        if rule.violent_offence and fact.offences & violent:
+            why.append("violent offence " + ", ".join(sorted(fact.offences & violent)))
+        if fact.kind in rule.kinds:
+            why.append(fact.kind)
+        persons = notified_persons(fact)
+        if not why or not persons:
+            continue
+        involved = (
+            Notification.objects.filter(open=True, case__persons__in=persons, received_at__lte=registered[pk])
+            .exclude(case_id__in=opened)
+            .select_related("case", "case__owner", "case__organisation")
+            .distinct()
+        )
+        for notification in involved:
+            params = {
+                "notification": notification.case.reference,
+                "when": f"{timezone.localtime(registered[pk]):%d-%m-%Y}",
+                "why": "; ".join(why),
+            }
+            if rule.alert == "vt_assessor":
+                alert_raise(
+                    kind="vt_rising_risk",
+                    message=RISING_RISK_MESSAGE,
+                    organisation=notification.organisation,
+                    case=notification.case,
+                    recipient=notification.case.owner,
+                    role=Role.VT_ASSESSOR,
+                    params=params,
+                    at=at,
+                )
+
+
+def notifications_rebuild(*, at: datetime | None = None) -> int:
+    """Route the registrations of the register that a reason names and that no notification covers yet
+    (after a rule change, or for a register loaded before this desk). How many notifications were opened."""
+    covered = set(Notification.objects.values_list("registration_id", flat=True)) | set(
+        Case.registrations.through.objects.filter(case__vt_notification__isnull=False).values_list(
+            "registration_id", flat=True
+        )
+    )  # notified, or joined to the notification of its pair
+    ids = [
+        pk
+        for pk in Registration.objects.filter(source__in=chain_rules().routing.sources)
+        .order_by("registered_at", "id")
+        .values_list("pk", flat=True)
+        if pk not in covered
+    ]
+    opened = 0
+    for start in range(0, len(ids), 500):
+        with transaction.atomic():
+            opened += len(notifications_route(ids[start : start + 500], at=at))
+    return opened
