@@ -1,0 +1,306 @@
+"""Taking a step of a case's work process: the engine decides, the desks' rules may refuse
+(`case_stepping`), the history and the deadline follow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import anyone_else_with_role
+
+from ..alerts import (
+    ESCALATED_KIND,
+    alert_second_person_settled,
+    alert_second_person_wanted,
+    alerts_settle_reason_gone,
+)
+from ..definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
+from ..engine.machine import Outcome, Refused, take
+from ..labels import lowered_rows
+from ..models import Case, EventKind, Handoff
+from ..selectors import (
+    case_start,
+    open_handoff_kinds,
+)
+from ..signals import case_changed, case_stepping, handoff_created
+from .store import case_locked, deadline_overrides, event_append, fields_save
+
+
+def step_apply(
+    case: Case, outcome: Outcome, *, actor: User, at: datetime, reason: str, detail: dict[str, Any]
+) -> None:
+    case.state = outcome.target
+    case.data = {**case.data, **outcome.values}
+    case.deadline_at = outcome.deadline_at
+    case.escalate_to = outcome.escalate_to or ""
+    case.escalated_at = None
+    case.escalate_again_at = None
+    case.pending = None
+    if outcome.final:
+        case.closed_at = at
+    fields_save(
+        case,
+        [
+            "state",
+            "data",
+            "deadline_at",
+            "escalate_to",
+            "escalated_at",
+            "escalate_again_at",
+            "pending",
+            "closed_at",
+        ],
+    )
+    # A step gives the case its new state's deadline (or closes it): an escalation of the deadline that
+    # passed asks nothing any more.
+    settled = escalations_settle(case, at)
+    event_append(
+        case,
+        kind=EventKind.TRANSITION,
+        actor=actor,
+        at=at,
+        transition=outcome.transition.name,
+        from_state=outcome.source,
+        to_state=outcome.target,
+        reason=reason,
+        detail={**detail, "values": outcome.values, **({ALERTS_SETTLED: settled} if settled else {})},
+    )
+    case_changed.send(sender=Case, case=case)
+    if outcome.transition.handoff:
+        handoff = Handoff.objects.create(
+            case=case,
+            kind=outcome.transition.handoff,
+            transition=outcome.transition.name,
+            created_at=at,
+            created_by=actor,
+            detail={"state": outcome.source, "data": dict(case.data), "reason": reason},
+        )
+        handoff_created.send(sender=Handoff, handoff=handoff, actor=actor)
+
+
+# A history line's detail: how many alerts it settled because their reason no longer holds.
+ALERTS_SETTLED = "alerts_settled"
+
+
+def escalations_settle(case: Case, at: datetime) -> int:
+    """The case's unread escalation alerts settled, when its deadline has not passed (any more)."""
+    if case.closed_at is None and case.deadline_at is not None and case.deadline_at <= at:
+        return 0
+    return alerts_settle_reason_gone(case, kinds=[ESCALATED_KIND], at=at)
+
+
+def step_outcome(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    at: datetime,
+    values: Mapping[str, Any] | None,
+    reason: str,
+    roles: Iterable[str] | None = None,
+) -> Outcome:
+    """What taking `transition` on `case` would do, a second person taken as given (callers enforce it);
+    `roles` (default: the actor's) are the roles it is taken with.
+    A hand-off is refused while the previous one of its kind waits for its desk (pressed twice, it would
+    leave a second one that nobody ever takes on)."""
+    dates = date_rules()
+    # The case's start is read only for a step given a date that may not lie before it.
+    bounded = any(name in dates and dates[name].from_start for name in values or {})
+    outcome = take(
+        definition_of(case.process_version),
+        case.state,
+        transition,
+        roles=actor.role_codes if roles is None else roles,
+        at=at,
+        values=values,
+        recorded=case.data,
+        reason=reason,
+        second_person=True,
+        overrides=deadline_overrides(),
+        dates=dates,
+        ranked=ranked_fields(),
+        start=case_start(case) if bounded else None,
+    )
+    kind = outcome.transition.handoff
+    if kind and kind in open_handoff_kinds(case):
+        raise Refused("handoff_waiting", kind)
+    return outcome
+
+
+def pending_of(case: Case) -> dict[str, Any]:
+    """The step waiting for a second person; Refused when none waits."""
+    pending: dict[str, Any] | None = case.pending
+    if not pending:
+        raise Refused("nothing_pending")
+    return pending
+
+
+def _lowering(outcome: Outcome) -> dict[str, Any]:
+    """What a step lowers that a second person must confirm: {"lowered": {field: {"from": its floor, "to":
+    the value given}}, "confirm_role": the role that confirms} for the fields it gives below their floor whose
+    lowering waits (`definitions.lowering_confirmers`, e.g. the urgency: a team lead); {} when none."""
+    confirmers = lowering_confirmers()
+    lowered = {
+        name: {"from": floor, "to": outcome.values[name]}
+        for name, floor in outcome.lowered.items()
+        if name in confirmers
+    }
+    if not lowered:
+        return {}
+    return {"lowered": lowered, "confirm_role": confirmers[next(iter(lowered))]}
+
+
+def _closes_over_lowering(case: Case, transition: str) -> bool:
+    """While a lowering waits for a second person, a step that ends the case (without a second person of
+    its own) may still be taken: the lowering then no longer counts, as a lowered screening level does."""
+    pending = case.pending or {}
+    definition = definition_of(case.process_version)
+    step = definition.transition(transition)
+    return bool(
+        pending.get("lowered")
+        and step is not None
+        and not step.requires.second_person
+        and step.to in definition.states
+        and definition.states[step.to].final
+    )
+
+
+def case_take(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+    values: Mapping[str, Any] | None = None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """Take a transition. One that needs a second person is proposed and waits (`case.pending`) until
+    another user confirms it; so does one that gives a ranked field a lower choice than its floor where the
+    field's lowering is confirmed by a role (`definitions.lowering_confirmers`: a lowered urgency waits for a
+    team lead), the case keeping its higher value meanwhile. A step that ends the case may be taken while
+    such a lowering waits: the lowering then lapses. Raises Refused or ConcurrentEdit; nothing is stored
+    then."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = case_locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        lapsing: dict[str, Any] = {}
+        if current.pending:
+            if not _closes_over_lowering(current, transition):
+                raise Refused("pending", current.pending.get("transition", ""))
+            lapsing = current.pending
+        step = definition_of(current.process_version).transition(transition)
+        # A step that needs a second person is checked as if confirmed: the proposal waits for one.
+        outcome = step_outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
+        # A desk's own rules about the step (signals.case_stepping): it refuses, or adds to the history line.
+        desk_detail: dict[str, Any] = {}
+        for _receiver, said in case_stepping.send(
+            sender=Case,
+            case=current,
+            transition=transition,
+            values=dict(outcome.values),
+            reason=reason,
+            actor=actor,
+        ):
+            if isinstance(said, dict):
+                desk_detail.update(said)
+        lowering = _lowering(outcome)
+        if lowering and not anyone_else_with_role(
+            current.organisation_id, lowering["confirm_role"], besides=actor
+        ):
+            # It would wait for good: refused before anything is stored, the case keeps the higher value.
+            raise Refused("no_confirmer", lowering["confirm_role"])
+        if (step and step.requires.second_person) or lowering:
+            current.pending = {
+                "transition": transition,
+                "by": actor.pk,
+                "by_name": actor.get_username(),
+                "values": outcome.values,
+                "reason": reason,
+                "at": at.isoformat(),
+                **lowering,
+            }
+            fields_save(current, ["pending"])
+            event_append(
+                current,
+                kind=EventKind.PROPOSED,
+                actor=actor,
+                at=at,
+                transition=transition,
+                from_state=current.state,
+                to_state=outcome.target,
+                reason=reason,
+                detail={"values": outcome.values, **lowering, **desk_detail},
+            )
+            alert_second_person_wanted(
+                current,
+                step=pending_label(current, current.pending),
+                proposer=actor,
+                role=str(lowering.get("confirm_role") or Role.TEAM_LEAD),
+                at=at,
+            )
+        else:
+            label = pending_label(current, lapsing) if lapsing else ""
+            step_apply(
+                current,
+                outcome,
+                actor=actor,
+                at=at,
+                reason=reason,
+                detail={**desk_detail, **({"lapsed": label} if label else {})},
+            )
+            if label:
+                alert_second_person_settled(current, step=label, by=None, at=at)
+    return current
+
+
+def case_take_where_available(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+    reason: str = "",
+    at: datetime | None = None,
+) -> Case | None:
+    """Take `transition`, without values, when the case's state (read under the case's lock) is one the step
+    leaves from: for a desk whose own record implies the step (e.g. recording a screening starts it). None,
+    nothing stored, when the case is elsewhere or its process has no such step. Where the step is there it
+    is taken as `case_take` takes it, its history line and deadline included, and refused as it refuses
+    (Refused, ConcurrentEdit; nothing stored); a step that would wait for a second person is refused
+    (`second_person`): the desk's record cannot wait for one. In the caller's transaction (a savepoint)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        current = case_locked(case, expected_version)
+        if current.closed_at is not None:
+            raise Refused("closed")
+        step = definition_of(current.process_version).transition(transition)
+        if step is None or current.state not in step.sources:
+            return None
+        if step.requires.second_person:
+            raise Refused("second_person")
+        return case_take(
+            current, transition, actor=actor, expected_version=current.lock_version, reason=reason, at=at
+        )
+
+
+def pending_label(case: Case, pending: Mapping[str, Any]) -> str:
+    """The waiting step's label, as its alerts name it (the transition's name when the version lacks it);
+    a lowering names what it lowers, from what to what, by the definition's labels (e.g. "Screening
+    afronden: Urgentie Acuut → Normaal")."""
+    definition = definition_of(case.process_version)
+    step = definition.transition(pending["transition"])
+    label = step.label if step else str(pending["transition"])
+    rows = lowered_rows(definition, pending, stored=True)  # stored in the alerts: the file's words
+    if not rows:
+        return label
+    changes = "; ".join(f"{row['field']} {row['from']} → {row['to']}" for row in rows)
+    return f"{label}: {changes}"
