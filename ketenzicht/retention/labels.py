@@ -35,6 +35,17 @@ GROUNDS = {
     ),
 }
 
+# Why a registration past its period is kept: the kinds of reason of services.Plan.held_reasons, in order.
+HELD_REASONS = {
+    "open case": gettext_lazy("an open case"),
+    "closed case": gettext_lazy("a closed case, for its period again from the day it closed"),
+    "Veilig Thuis notification": gettext_lazy("a notification to Veilig Thuis"),
+    "ZSM file": gettext_lazy("a ZSM file"),
+    "breach": gettext_lazy("a breach of a protective measure"),
+    "decided review item": gettext_lazy("a decided link review"),
+    "pattern signal": gettext_lazy("a pattern signal with no other evidence left"),
+}
+
 
 def category_label(source: str, key: str) -> str:
     """ "Politie", "Politie: aangifte" (a kind with a period of its own), "Toegangslog"."""

@@ -68,6 +68,7 @@ class Overview:
     overdue_days: int
     overdue: bool  # no completed run within overdue_days
     last_refused: Run | None  # the newest run, when it was refused
+    held_reasons: dict[str, Shown]  # kind of reason ("open case") -> registrations it keeps past their period
 
 
 def _plan_counts(
@@ -155,4 +156,5 @@ def retention_overview(*, today: date | None = None, now: datetime | None = None
         overdue_days=days,
         overdue=last_completed is None or now - last_completed > timedelta(days=days),
         last_refused=runs[0] if runs and runs[0].outcome == Outcome.REFUSED else None,
+        held_reasons={reason: published(n) for reason, n in plan.held_reasons.items()},
     )

@@ -18,7 +18,7 @@ from ketenzicht.audit.services import access_log_record, request_origin
 from ketenzicht.organisations.models import User
 
 from .engine.due import RetentionSettingError
-from .labels import ACCESS_LOG, GROUNDS, category_label, length_label
+from .labels import ACCESS_LOG, GROUNDS, HELD_REASONS, category_label, length_label
 from .selectors import SOON_DAYS, Overview, may_see_retention, retention_overview
 
 # The access log's purpose, shown translated.
@@ -70,4 +70,9 @@ def _context(overview: Overview) -> dict[str, Any]:
         "rows": rows,
         "run_headers": [row["label"] for row in rows if not row["access_log"]],
         "soon_days": SOON_DAYS,
+        "held_reasons": [
+            (label, overview.held_reasons[reason])
+            for reason, label in HELD_REASONS.items()
+            if reason in overview.held_reasons
+        ],
     }

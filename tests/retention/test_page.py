@@ -133,6 +133,9 @@ def test_the_privacy_officer_reaches_the_page_from_home_sees_published_counts_an
     assert _cells(page, "retention-soon")[:2] == ["<5", "0"]
     assert "Art. 8 en art. 14 lid 1 Wpg" in page and "Art. 7.3.8 Jeugdwet" in page
     assert "5 jaar" in page and "20 jaar" in page
+    reasons = re.search(r'data-testid="retention-held-reasons"[^>]*>(.*?)</ul>', page)
+    assert reasons is not None
+    assert html.unescape(re.sub(r"<[^>]+>", "", reasons.group(1))).strip() == "een open zaak: <5"
     assert register["old1"].reference not in page  # counts only
     # No run recorded: the scheduled run is overdue.
     assert 'data-testid="retention-overdue"' in page and "Er is nog geen run vastgelegd." in page
