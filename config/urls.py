@@ -31,6 +31,7 @@ urlpatterns = [
     path("koppelingen/beoordelen/", include("ketenzicht.linking.urls")),
     path("personen/", include("ketenzicht.dossiers.urls")),
     path("privacy/doorbraken/", include("ketenzicht.dossiers.break_glass_urls")),
+    path("privacy/bewaartermijnen/", include("ketenzicht.retention.urls")),
     path("signalen/", include("ketenzicht.patterns.urls")),
     path("", include("ketenzicht.workprocesses.urls")),
     path("", include("ketenzicht.screening.urls")),

@@ -162,6 +162,8 @@ MATRIX: dict[str, list[Call]] = {
         Call("POST", "/personen/doorbreken/", 302, 403, searchers(302), body={}),
     ],
     "break_glass:list": [Call("GET", "/privacy/doorbraken/", 302, 403, ((Role.PRIVACY_OFFICER, 200),))],
+    # The retention periods, what is due and the runs: the privacy officer and the functional administrator.
+    "retention:overview": [Call("GET", "/privacy/bewaartermijnen/", 302, 403, AUDIT_READERS)],
     # Missing and forbidden alike: the one 404, logged once.
     "break_glass:decide": [Call("POST", "/privacy/doorbraken/999999/", 302, 404, body={})],
     "patterns:signal-list": [Call("GET", "/signalen/", 302, 403, SIGNAL_DESK)],

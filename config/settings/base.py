@@ -381,3 +381,12 @@ RETENTION_PERIODS = json.loads(os.environ.get("KETENZICHT_RETENTION_PERIODS", "{
 # AVG, who saw a person's data must be answerable for as long as the police data are kept). The purge never
 # deletes an entry within it, and deletes none at all itself: the application's database role may not.
 RETENTION_ACCESS_LOG = json.loads(os.environ.get("KETENZICHT_RETENTION_ACCESS_LOG", "null"))
+# How many days may pass without a completed `retention_purge --execute` before the privacy officer's page
+# Bewaartermijnen warns that the scheduled run is overdue: 2 for a daily run (one missed day is no alarm); an
+# installation that runs it weekly sets 8.
+_overdue = os.environ.get("KETENZICHT_RETENTION_RUN_OVERDUE_DAYS", "2").strip()
+if not _overdue.isdigit() or int(_overdue) < 1:
+    raise ImproperlyConfigured(
+        f"KETENZICHT_RETENTION_RUN_OVERDUE_DAYS: {_overdue!r} is no whole number of days (1 or more)"
+    )
+RETENTION_RUN_OVERDUE_DAYS = int(_overdue)

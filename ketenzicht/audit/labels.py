@@ -18,6 +18,7 @@ OBJECT_TYPE_LABELS = {
     "api_token": pgettext_lazy("logged object", "API token"),
     "statistics": pgettext_lazy("logged object", "statistics"),
     "break_glass": pgettext_lazy("logged object", "break-the-glass access"),
+    "retention": pgettext_lazy("logged object", "retention periods"),
     "second_factor": pgettext_lazy("logged object", "second factor"),
     "alert": pgettext_lazy("logged object", "alert"),
     "measure": pgettext_lazy("logged object", "protective measure"),

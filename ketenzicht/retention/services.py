@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from ketenzicht.audit.models import AccessLogEntry, Action, Result
@@ -48,6 +48,7 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
 
 from .engine.due import Candidate, Periods, describe, periods_with, verdict
+from .models import Outcome, Run
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -431,6 +432,48 @@ def retention_purge(
     )
     _log(plan, result, actor)
     return result
+
+
+def retention_run(
+    plan: Plan,
+    *,
+    batch: int = 500,
+    relink: bool = True,
+    progress: Progress | None = None,
+    actor: User | None = None,
+    log_batch: int = 5_000,
+) -> PurgeSummary | None:
+    """The scheduled run: `retention_purge` of `plan` (None when nothing is due), recorded as a Run however
+    it ends: deleted, nothing due, or refused (the refusal is raised again after it is recorded)."""
+    started = timezone.now()
+    if not plan.delete_ids and not plan.access_log_delete:
+        _run_record(plan, started, Outcome.NOTHING)
+        return None
+    try:
+        summary = retention_purge(
+            plan, batch=batch, relink=relink, progress=progress, actor=actor, log_batch=log_batch
+        )
+    except (ProtectedError, RestrictedError) as error:
+        _run_record(plan, started, Outcome.REFUSED, error=str(error.args[0] if error.args else error))
+        raise
+    _run_record(plan, started, Outcome.DONE, summary=summary)
+    return summary
+
+
+def _run_record(
+    plan: Plan, started: datetime, outcome: str, *, summary: PurgeSummary | None = None, error: str = ""
+) -> Run:
+    deleted = summary.deleted if summary else {}
+    return Run.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        as_of=plan.today,
+        outcome=outcome,
+        deleted={f"{source}/{kind}": n for (source, kind), n in sorted(deleted.items()) if n},
+        held={f"{row.source}/{row.kind}": row.held for row in plan.rows if row.held},
+        access_log_deleted=summary.access_log_deleted if summary else 0,
+        error=(error or (summary.access_log_error if summary else ""))[:1000],
+    )
 
 
 def _access_log_purge(plan: Plan, *, step: Progress, log_batch: int, actor: User | None) -> int:

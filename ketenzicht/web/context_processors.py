@@ -19,6 +19,7 @@ from ketenzicht.organisations.selectors import post_labels
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
+from ketenzicht.retention.selectors import may_see_retention
 from ketenzicht.screening.selectors import may_see_instruments, may_use_screening_desk
 from ketenzicht.signin.selectors import second_factor_passed, second_factor_required
 from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
@@ -44,6 +45,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_see_registrations": may_see_registrations(user),
         "kz_may_read_access_log": user.has_role(*AUDIT_READER_ROLES),
         "kz_may_review_break_glass": may_review_break_glass(user),
+        "kz_may_see_retention": may_see_retention(user),
         "kz_may_review_links": may_review(user),
         "kz_may_search_persons": may_search_persons(user),
         "kz_may_see_signals": may_see_signals(user),

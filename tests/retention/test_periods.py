@@ -71,3 +71,18 @@ def test_a_keeper_keeps_whatever_the_period() -> None:
     held = verdict(Candidate(date(2010, 1, 1), FIVE_YEARS, keepers=["ZSM file Z-1"]), TODAY)
     assert held.due and not held.delete and held.reasons == ("ZSM file Z-1",)
     assert not verdict(Candidate(date(2026, 1, 1), FIVE_YEARS, keepers=["ZSM file Z-1"]), TODAY).due
+
+
+def test_the_categories_are_each_sources_default_and_the_kinds_with_a_period_of_their_own() -> None:
+    periods = periods_with({"politie": {"incident": {"amount": 1, "unit": "years"}}})
+    assert periods.categories() == [
+        ("politie", "default"),
+        ("politie", "incident"),
+        ("veilig_thuis", "default"),
+        ("om", "default"),
+        ("slachtofferhulp", "default"),
+        ("reclassering", "default"),
+    ]
+    assert periods.category_of("politie", "incident") == ("politie", "incident")
+    assert periods.category_of("politie", "aangifte") == ("politie", "default")
+    assert periods_with().category_of("politie", "incident") == ("politie", "default")

@@ -4,13 +4,14 @@ and nothing newer, what keeps a registration, the access log, and what is recomp
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import ProtectedError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from ketenzicht.patterns.models import Signal
 from ketenzicht.patterns.services import signals_update
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import PersonMention, Registration
+from ketenzicht.retention.models import Outcome, Run
 from ketenzicht.retention.services import retention_plan, retention_purge
 from ketenzicht.workprocesses.models import Case
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
@@ -241,3 +243,38 @@ def test_a_bad_setting_gives_an_error_naming_it() -> None:
         pytest.raises(CommandError, match="RETENTION_ACCESS_LOG: 'unit' must be one of days, months, years"),
     ):
         purge()
+
+
+def test_each_executed_run_is_recorded_however_it_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The privacy officer's page reads the runs from these records: a dry run is none, a run that finds
+    nothing due is one, and so is a run the database refused."""
+    register()
+    close_cases()
+    purge()
+    assert not Run.objects.exists()
+    purge("--execute", "--no-relink")
+    done = Run.objects.get()
+    assert (done.outcome, done.deleted, done.held, done.as_of) == (
+        Outcome.DONE,
+        {"politie/aangifte": 1},
+        {},
+        timezone.localdate(),
+    )
+    purge("--execute")
+    assert Run.objects.latest("finished_at").outcome == Outcome.NOTHING
+    take("PL0600-RT-40", BART, LOTTE, registered_at=OLD)
+    close_cases()
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise ProtectedError("a reference this list does not cover", set())
+
+    monkeypatch.setattr("ketenzicht.retention.services.retention_purge", refused)
+    with pytest.raises(CommandError, match="refused and rolled back"):
+        purge("--execute", "--today", "2026-12-01")
+    last = Run.objects.latest("finished_at")
+    assert (last.outcome, last.as_of, last.error) == (
+        Outcome.REFUSED,
+        date(2026, 12, 1),
+        "a reference this list does not cover",
+    )
+    assert Run.objects.count() == 3

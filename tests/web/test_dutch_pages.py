@@ -47,6 +47,7 @@ from ketenzicht.organisations.services import (
 from ketenzicht.patterns.models import Signal
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.prosecution.services import request_answer
+from ketenzicht.retention.models import Outcome, Run
 from ketenzicht.screening.instruments import instrument_of
 from ketenzicht.screening.models import InstrumentVersion, ScreeningCase
 from ketenzicht.screening.recording import screening_record
@@ -287,6 +288,7 @@ WALK: dict[str, list[Visit]] = {
     ],
     "prosecution:requests": [get("/verzoeken/"), get("/verzoeken/?toon=beantwoord")],
     "insights:recount": [get("/inzicht/tellen/")],
+    "retention:overview": [get("/privacy/bewaartermijnen/")],
     "insights:figures": [
         get("/inzicht/"),
         get("/inzicht/?gebied=police_unit:oost-brabant&jaar=2024&per=week&vergelijk=vt_region"),
@@ -639,6 +641,24 @@ def world(db: Any) -> dict[str, int]:
     case.refresh_from_db()
     ids["lock"] = case.lock_version
     figures_refresh(years=[2024, timezone.localdate().year])  # the insight desk shows counted figures
+    # Two retention runs for the page Bewaartermijnen: yesterday's, which deleted, and today's, refused.
+    yesterday = timezone.now() - timedelta(days=1)
+    Run.objects.create(
+        started_at=yesterday,
+        finished_at=yesterday,
+        as_of=timezone.localdate(yesterday),
+        outcome=Outcome.DONE,
+        deleted={"politie/aangifte": 7, "slachtofferhulp/melding": 1},
+        held={"politie/aangifte": 2},
+        access_log_deleted=12,
+    )
+    Run.objects.create(
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        as_of=timezone.localdate(),
+        outcome=Outcome.REFUSED,
+        error="Cannot delete some instances of model 'Registration'",
+    )
     # Users for the functional administrator's pages: one with an API token in use and one revoked, one
     # deactivated.
     staff = User.objects.get(username="warm-screener-lowers")
@@ -883,6 +903,7 @@ SHOWN_TO = {
     "prosecution:request": Role.VICTIM_SUPPORT,
     "insights:figures": Role.NATIONAL_ANALYST,
     "insights:recount": Role.FUNCTIONAL_ADMIN,
+    "retention:overview": Role.PRIVACY_OFFICER,
     "accounts:users": Role.FUNCTIONAL_ADMIN,
     "accounts:user-new": Role.FUNCTIONAL_ADMIN,
     "accounts:user": Role.FUNCTIONAL_ADMIN,
@@ -932,5 +953,9 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
     doorbraken = privacy.get("/privacy/doorbraken/").content.decode()
     assert "rechtszaak morgen" in doorbraken and "PL0900-WALK-BG" in doorbraken and "Petra" not in doorbraken
+    retention = privacy.get("/privacy/bewaartermijnen/").content.decode()
+    assert (
+        retention.count('data-testid="retention-run"') == 2 and 'data-testid="retention-refused"' in retention
+    )
     log = privacy.get("/toegangslog/").content.decode()
     assert "beoordeling van persoonskoppelingen" in log and "Casusregie: casusoverleg" in log

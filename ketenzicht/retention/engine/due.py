@@ -83,6 +83,21 @@ class Periods:
         per_source = self.by_source[source]
         return per_source.get(kind, per_source["default"])
 
+    def category_of(self, source: str, kind: str) -> tuple[str, str]:
+        """The category of data the periods define for a registration: (source, kind) where the kind has a
+        period of its own, else (source, "default")."""
+        return (source, kind if kind in self.by_source[source] else "default")
+
+    def categories(self) -> list[tuple[str, str]]:
+        """Every category the periods define, per source in SOURCES: its default first, then its kinds with
+        a period of their own, in the order of KINDS."""
+        found: list[tuple[str, str]] = []
+        for source in SOURCES:
+            keys = self.by_source[source]
+            found.append((source, "default"))
+            found.extend((source, kind) for kind in KINDS if kind in keys)
+        return found
+
 
 def periods_with(
     overrides: Mapping[str, Any] | None = None, access_log: Mapping[str, Any] | None = None

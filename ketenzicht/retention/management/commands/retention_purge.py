@@ -1,5 +1,6 @@
 """manage.py retention_purge: what is past its retention period (a dry run, by default), and with --execute
-the deletion of it, in batches, with the recomputation of what remains. See docs/retention.md."""
+the deletion of it, in batches, with the recomputation of what remains; each --execute is recorded as a
+retention.Run (the privacy officer's page Bewaartermijnen). See docs/retention.md."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.db.models import ProtectedError, RestrictedError
 from ketenzicht.audit.triggers import FLOOR_DAYS
 from ketenzicht.console import progress_steps
 from ketenzicht.retention.engine.due import RetentionSettingError, describe
-from ketenzicht.retention.services import Plan, retention_plan, retention_purge
+from ketenzicht.retention.services import Plan, retention_plan, retention_run
 
 SHOWN_HELD = 20  # held registrations listed one by one; the rest are counted
 
@@ -53,12 +54,9 @@ class Command(BaseCommand):
         if not execute:
             self.stdout.write("Dry run: nothing deleted. Run with --execute to delete what is due.")
             return
-        if not plan.delete_ids and not plan.access_log_delete:
-            self.stdout.write("Nothing to delete.")
-            return
         try:
             with progress_steps(disable=options["no_progress"]) as step:
-                summary = retention_purge(
+                summary = retention_run(
                     plan,
                     batch=options["batch"],
                     relink=not options["no_relink"],
@@ -70,6 +68,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"refused and rolled back (earlier batches stay deleted; run again after a fix): {error}"
             ) from error
+        if summary is None:
+            self.stdout.write("Nothing to delete.")
+            return
         per_kind = ", ".join(f"{s}/{k} {n}" for (s, k), n in sorted(summary.deleted.items()))
         self.stdout.write(
             f"Deleted {summary.total} registrations in {summary.batches} batch(es): {per_kind}. "
