@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
@@ -591,7 +592,8 @@ def feedback_list_for_user(
     *, user: User, chosen: FeedbackFilter | None = None, now: datetime | None = None
 ) -> QuerySet[Notification]:
     """The notifications of the user's organisation that owe the police feedback (or owed it), received in
-    the chosen period and in the chosen state: the oldest term first, the ones without a term last."""
+    the chosen period and in the chosen state: the missing ones first, then the due ones, each by their
+    term; then the rest (sent, or none owed here), the latest received first."""
     now = now or timezone.now()
     chosen = chosen or FeedbackFilter()
     found = _feedback_base(user, chosen)
@@ -606,8 +608,16 @@ def feedback_list_for_user(
         .defer(
             "radar", "reasons", "handovers", "case__data", "case__pending", "case__process_version__document"
         )
-        .annotate(forwarded=Exists(Notification.objects.filter(forwarded_from=OuterRef("pk"))))
-        .order_by(F("feedback_due_at").asc(nulls_last=True), "received_at", "case_id")
+        .annotate(
+            forwarded=Exists(Notification.objects.filter(forwarded_from=OuterRef("pk"))),
+            rank=DbCase(
+                When(feedback_missing(now), then=Value(0)),
+                When(feedback_due(now), then=Value(1)),
+                default=Value(2),
+            ),
+            term=DbCase(When(rank__lt=2, then=F("feedback_due_at"))),
+        )
+        .order_by("rank", F("term").asc(nulls_last=True), "-received_at", "-case_id")
     )
 
 

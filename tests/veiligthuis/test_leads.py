@@ -92,6 +92,9 @@ def test_the_chain_contact_sees_which_feedback_is_sent_due_or_missing(
     )
     rows = _rows(page)
     assert set(rows) == {n.case.reference for n in (late, due, sent, away)}
+    # Missing first, then due; then the rest, the latest received first.
+    assert list(rows)[:2] == [late.case.reference, due.case.reference]
+    assert list(rows)[2:] == [sent.case.reference, away.case.reference]
     assert 'data-state="missing"' in rows[late.case.reference]
     assert 'data-state="due"' in rows[due.case.reference]
     assert 'data-state="sent"' in rows[sent.case.reference]
