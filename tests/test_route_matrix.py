@@ -231,6 +231,20 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/zaken/999999/maatregelen/nieuw/", 302, 404),
         Call("POST", "/zaken/999999/maatregelen/nieuw/", 302, 404, body={}),
     ],
+    # The chain contact's list of feedback to the police; a period that is no period is refused at its field.
+    "veiligthuis:feedback": [
+        Call("GET", "/veiligthuis/terugkoppeling/", 302, 403, ((Role.CHAIN_CONTACT, 200),)),
+        Call(
+            "GET",
+            "/veiligthuis/terugkoppeling/?state=missing&since=2026-01-01&until=2026-12-31",
+            302,
+            403,
+            ((Role.CHAIN_CONTACT, 200),),
+        ),
+        Call("GET", "/veiligthuis/terugkoppeling/?since=nooit", 302, 403, ((Role.CHAIN_CONTACT, 422),)),
+    ],
+    # Only Veilig Thuis's team lead hands notifications over in bulk (the matrix's team lead is the police's).
+    "veiligthuis:inbox-hand-over": [Call("POST", "/veiligthuis/overdragen/", 302, 403, body={})],
     "veiligthuis:take": [Call("POST", "/veiligthuis/999999/nemen/", 302, 404, body={})],
     "veiligthuis:forward": [Call("POST", "/veiligthuis/999999/doorsturen/", 302, 404, body={})],
     "veiligthuis:take-up": [Call("POST", "/veiligthuis/999999/opgepakt/", 302, 404, body={})],

@@ -25,6 +25,7 @@ OBJECT_TYPE_LABELS = {
     "post": pgettext_lazy("logged object", "prosecutor's post"),
     "screening": pgettext_lazy("logged object", "risk screening"),
     "screening_case": pgettext_lazy("logged object", "screening queue"),
+    "vt_feedback": pgettext_lazy("logged object", "Veilig Thuis feedback to the police"),
     "vt_notification": pgettext_lazy("logged object", "Veilig Thuis notification"),
     "vt_timeliness": pgettext_lazy("logged object", "Veilig Thuis timeliness"),
     "zsm_file": pgettext_lazy("logged object", "ZSM file"),

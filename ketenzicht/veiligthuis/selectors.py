@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
@@ -158,6 +159,28 @@ def notification_case_pairs(cases: Sequence[Case]) -> dict[int, CasePair]:
 def may_see_workload(user: User) -> bool:
     """The team lead and the chain contact see who holds how many of the organisation's notifications."""
     return may_use_vt_desk(user) and user.has_role(Role.TEAM_LEAD, Role.CHAIN_CONTACT)
+
+
+def may_hand_over_in_bulk(user: User) -> bool:
+    """The team lead hands notifications of the inbox over to a colleague in one go, as the police queue's
+    team lead does."""
+    return may_use_vt_desk(user) and user.has_role(Role.TEAM_LEAD)
+
+
+def hand_over_colleagues(user: User) -> QuerySet[User]:
+    """Who a team lead may make the owner of the organisation's notifications: its active users holding a
+    role that assesses them (the kernel refuses anyone else, and a colleague recorded absent), by name as
+    the pages write it."""
+    assert user.organisation_id is not None
+    return (
+        User.objects.filter(
+            organisation_id=user.organisation_id,
+            is_active=True,
+            roles__role__in=[Role.VT_ASSESSOR, Role.TEAM_LEAD],
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def inbox_workload(*, user: User) -> list[Workload]:
@@ -480,3 +503,149 @@ def timeliness(
             (region, ShownRow.of(total, nothing) if region.pk == viewer_id else ShownRow.of(nothing, total))
         )
     return Timeliness([ShownRow.of(own_rows[m], other_rows[m]) for m in mondays], by_region)
+
+
+# --- feedback to the police (the chain contact's list) ---------------------------------------------------
+
+# What a notification's feedback to the police is: sent, due (within its term), missing (past its term: the
+# protocol's no-feedback alert), or none here (forwarded: the organisation it went to feeds back; taken
+# over: the notification that took it over does).
+FEEDBACK_STATES = ("missing", "due", "sent")
+
+
+def may_see_feedback_list(user: User) -> bool:
+    """The chain contact keeps the chain protocol: they follow whether each notification of their
+    organisation got its feedback to the police within the term."""
+    return may_use_vt_desk(user) and user.has_role(Role.CHAIN_CONTACT)
+
+
+def _feedback_ours() -> Q:
+    """Feedback this notification owes: it has a police case to tell, it was not forwarded and not taken
+    over."""
+    return Q(police_case__isnull=False, forwarded_to__isnull=True, taken_over_by__isnull=True)
+
+
+def feedback_missing(now: datetime) -> Q:
+    """The chain protocol's missing feedback, as `services.protocol_check` alerts it (once): none given
+    while the term passed, on a notification that owes it."""
+    return _feedback_ours() & Q(feedback_at__isnull=True, feedback_due_at__lte=now)
+
+
+def feedback_due(now: datetime) -> Q:
+    """Feedback owed and still within its term (or with no term)."""
+    return (
+        _feedback_ours()
+        & Q(feedback_at__isnull=True)
+        & (Q(feedback_due_at__gt=now) | Q(feedback_due_at__isnull=True))
+    )
+
+
+def feedback_sent() -> Q:
+    return Q(police_case__isnull=False, feedback_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class FeedbackFilter:
+    state: str = ""  # one of FEEDBACK_STATES, "" all
+    since: date | None = None  # received on or after
+    until: date | None = None  # received on or before
+
+
+@dataclass(frozen=True)
+class FeedbackCounts:
+    missing: int
+    due: int
+    sent: int
+    total: int
+
+
+def _feedback_base(user: User, chosen: FeedbackFilter) -> QuerySet[Notification]:
+    """The notifications of the user's organisation that came from a police case, received in the chosen
+    period; nothing for a user who may not see the list."""
+    if not may_see_feedback_list(user):
+        return Notification.objects.none()
+    assert user.organisation_id is not None
+    found = Notification.objects.filter(organisation_id=user.organisation_id, police_case__isnull=False)
+    if chosen.since is not None:
+        found = found.filter(received_at__date__gte=chosen.since)
+    if chosen.until is not None:
+        found = found.filter(received_at__date__lte=chosen.until)
+    return found
+
+
+def feedback_counts_for_user(
+    *, user: User, chosen: FeedbackFilter | None = None, now: datetime | None = None
+) -> FeedbackCounts:
+    """How many notifications of the period (the state filter aside) miss their feedback, wait for it
+    within the term, and got it; and how many there are in all. One query."""
+    now = now or timezone.now()
+    found = _feedback_base(user, chosen or FeedbackFilter()).aggregate(
+        missing=Count("pk", filter=feedback_missing(now), distinct=True),
+        due=Count("pk", filter=feedback_due(now), distinct=True),
+        sent=Count("pk", filter=feedback_sent(), distinct=True),
+        total=Count("pk", distinct=True),
+    )
+    return FeedbackCounts(found["missing"], found["due"], found["sent"], found["total"])
+
+
+def feedback_list_for_user(
+    *, user: User, chosen: FeedbackFilter | None = None, now: datetime | None = None
+) -> QuerySet[Notification]:
+    """The notifications of the user's organisation that owe the police feedback (or owed it), received in
+    the chosen period and in the chosen state: the missing ones first, then the due ones, each by their
+    term; then the rest (sent, or none owed here), the latest received first."""
+    now = now or timezone.now()
+    chosen = chosen or FeedbackFilter()
+    found = _feedback_base(user, chosen)
+    if chosen.state == "missing":
+        found = found.filter(feedback_missing(now))
+    elif chosen.state == "due":
+        found = found.filter(feedback_due(now))
+    elif chosen.state == "sent":
+        found = found.filter(feedback_sent())
+    return (
+        found.select_related("case", "case__process_version", "police_case", "taken_over_by__case")
+        .defer(
+            "radar", "reasons", "handovers", "case__data", "case__pending", "case__process_version__document"
+        )
+        .annotate(
+            forwarded=Exists(Notification.objects.filter(forwarded_from=OuterRef("pk"))),
+            rank=DbCase(
+                When(feedback_missing(now), then=Value(0)),
+                When(feedback_due(now), then=Value(1)),
+                default=Value(2),
+            ),
+            term=DbCase(When(rank__lt=2, then=F("feedback_due_at"))),
+        )
+        .order_by("rank", F("term").asc(nulls_last=True), "-received_at", "-case_id")
+    )
+
+
+def feedback_state(notification: Notification, *, forwarded: bool, now: datetime) -> str:
+    """What the list says of one notification's feedback (FEEDBACK_STATES, or "forwarded" / "taken_over":
+    none owed here), by the same conditions as the filters."""
+    if notification.feedback_at is not None:
+        return "sent"
+    if forwarded:
+        return "forwarded"
+    if notification.taken_over_by_id is not None:
+        return "taken_over"
+    if notification.feedback_due_at is not None and notification.feedback_due_at <= now:
+        return "missing"
+    return "due"
+
+
+def police_cases_seen(*, user: User, notifications: Sequence[Notification]) -> set[int]:
+    """The police cases of `notifications` whose reference the user may read: those that hold a
+    registration the sharing rules let the user see (Veilig Thuis: the one notified to it, while the
+    disclosure stands; a notification forwarded away no longer names the police case). One query."""
+    wanted = {n.police_case_id for n in notifications if n.police_case_id is not None}
+    if not wanted:
+        return set()
+    visible = registration_list_for_user(user=user).values("pk")
+    seen = set(
+        Case.registrations.through.objects.filter(
+            case_id__in=wanted, registration_id__in=visible
+        ).values_list("case_id", flat=True)
+    )
+    return seen

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import listed
@@ -23,29 +23,44 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import refusal_text, state_label
+from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
 from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import ConcurrentEdit, case_assign
 
 from .charts import weekly_bars_svg
-from .forms import ForwardForm, InboxFilterForm
+from .forms import BulkHandOverForm, FeedbackFilterForm, ForwardForm, InboxFilterForm
 from .labels import RADAR_BADGES, RADAR_GROUPS, radar_group, radar_label
 from .selectors import (
     PAGE_SIZE,
     RADAR_GROUP_ORDER,
+    feedback_counts_for_user,
+    feedback_list_for_user,
+    feedback_state,
+    hand_over_colleagues,
     inbox_for_user,
     inbox_workload,
+    may_hand_over_in_bulk,
+    may_see_feedback_list,
     may_see_timeliness,
     may_use_vt_desk,
     notification_of,
     notification_pairs_for_user,
+    police_cases_seen,
     timeliness,
 )
-from .services import ForwardRefused, notification_forward, notification_take_up
+from .services import (
+    TOLD,
+    ForwardRefused,
+    HandOverRefused,
+    notification_forward,
+    notification_take_up,
+    notifications_hand_over,
+)
 
 # The purposes of the desk's lists in the access log (shown translated).
 TIMELINESS_PURPOSE = gettext_noop("timeliness figures of Veilig Thuis")
 INBOX_PURPOSE = gettext_noop("work on the notifications of the own Veilig Thuis")
+FEEDBACK_PURPOSE = gettext_noop("keeping the chain protocol: feedback to the police")
 
 
 def _user(request: HttpRequest) -> User:
@@ -58,6 +73,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if not may_use_vt_desk(user):
         listed(actor=user, object_type="vt_notification", purpose=INBOX_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
+    return _inbox_page(request, user, origin)
+
+
+def _inbox_page(
+    request: HttpRequest,
+    user: User,
+    origin: str,
+    bulk: BulkHandOverForm | None = None,
+    refusals: list[str] | None = None,
+) -> HttpResponse:
+    """The inbox (its filters from the query string); `bulk`: a team lead's hand-over that was not stored,
+    shown again with what they chose and typed, its errors at their fields and `refusals` (the kernel's,
+    one per notification) above them."""
     filters = InboxFilterForm(request.GET or None)
     found = inbox_for_user(user=user, chosen=filters.chosen())
     # The page's case ids first (the vt_inbox index alone), then those rows with their joins: a deep page
@@ -73,23 +101,37 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
+    lead = may_hand_over_in_bulk(user)
+    chosen = set(request.POST.getlist("notifications")) if bulk is not None else set()
     return render(
         request,
         "veiligthuis/inbox.html",
         {
             "rows": _inbox_rows(
-                rows, user.role_codes, notification_pairs_for_user(user=user, notifications=rows)
+                rows, user.role_codes, notification_pairs_for_user(user=user, notifications=rows), chosen
             ),
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
             "workload": inbox_workload(user=user),
+            "lead": lead,
+            "bulk_form": (
+                bulk
+                or BulkHandOverForm(colleagues=hand_over_colleagues(user), case_ids=[n.case_id for n in rows])
+            )
+            if lead
+            else None,
+            "refusals": refusals or [],
         },
+        status=422 if bulk is not None else 200,
     )
 
 
-def _inbox_rows(rows: list[Any], roles: frozenset[str], pairs: dict[int, str]) -> list[dict[str, Any]]:
-    """What each row of the inbox shows; `pairs`: each notification's suspect and victim for the user."""
+def _inbox_rows(
+    rows: list[Any], roles: frozenset[str], pairs: dict[int, str], chosen: set[str]
+) -> list[dict[str, Any]]:
+    """What each row of the inbox shows; `pairs`: each notification's suspect and victim for the user;
+    `chosen`: the notifications ticked in a hand-over that was not stored (ticked again)."""
     now = timezone.now()
     found = []
     for n in rows:
@@ -114,6 +156,8 @@ def _inbox_rows(rows: list[Any], roles: frozenset[str], pairs: dict[int, str]) -
                 "origin": n.get_origin_display(),
                 "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},
+                "chosen": str(case.pk) in chosen,
+                "choose_label": _("Choose notification %(ref)s") % {"ref": case.reference},
                 "may_take": bool(roles & definition.working_roles()),  # not the chain contact, who follows
             }
         )
@@ -174,6 +218,65 @@ def take_up(request: HttpRequest, pk: int) -> HttpResponse:
         % {"ref": case.reference},
     )
     return redirect("workprocesses:case-detail", pk=case.pk)
+
+
+# Why a hand-over was refused as a whole (the kernel's refusals per notification: `refusal_text`).
+HAND_OVER_REFUSALS = {
+    "unknown": gettext_lazy(
+        "One of the chosen notifications is not in your inbox (any more): nothing was handed over."
+    ),
+}
+
+
+@require_http_methods(["POST"])
+def inbox_hand_over(request: HttpRequest) -> HttpResponse:
+    """A team lead hands the notifications ticked in the inbox to one colleague, with one reason: all or
+    nothing; the inbox again (422) with each mistake at its field, or each notification the kernel refused
+    named with why."""
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_hand_over_in_bulk(user):
+        raise PermissionDenied
+    ids = [int(pk) for pk in request.POST.getlist("notifications") if pk.isdigit()]
+    form = BulkHandOverForm(request.POST, colleagues=hand_over_colleagues(user), case_ids=ids)
+    if not form.is_valid():  # the inbox again, with what was chosen and typed, each mistake at its field
+        messages.error(request, _("Nothing was handed over: check the fields marked in red below."))
+        return _inbox_page(request, user, origin, bulk=form)
+    person = form.cleaned_data["person"]
+    try:
+        done = notifications_hand_over(
+            form.cleaned_data["notifications"], person=person, actor=user, reason=form.cleaned_data["reason"]
+        )
+    except HandOverRefused as refused:
+        messages.error(request, _("Nothing was handed over: the notifications below were refused."))
+        return _inbox_page(
+            request,
+            user,
+            origin,
+            bulk=form,
+            refusals=[
+                f"{reference}: {refusal_text(refusal.code, refusal.detail, params=refusal.params)}"
+                for reference, refusal in refused.refusals
+            ],
+        )
+    except Refused as refusal:
+        messages.error(
+            request,
+            str(
+                HAND_OVER_REFUSALS.get(refusal.code)
+                or refusal_text(refusal.code, refusal.detail, params=refusal.params)
+            ),
+        )
+        return _inbox_page(request, user, origin, bulk=form)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s notification handed over to %(name)s.",
+            "%(count)s notifications handed over to %(name)s.",
+            len(done),
+        )
+        % {"count": len(done), "name": person.get_full_name() or person.username},
+    )
+    return redirect("veiligthuis:inbox")
 
 
 @require_http_methods(["POST"])
@@ -301,3 +404,101 @@ def timeliness_page(request: HttpRequest) -> HttpResponse:
             "radar_headers": [RADAR_GROUPS[group] for group in RADAR_GROUP_ORDER],
         },
     )
+
+
+# What the chain contact's list says of a notification's feedback, and its badge.
+FEEDBACK_STATE_LABELS = {
+    "missing": (gettext_lazy("missing: past the term"), "utrecht-status-badge--danger"),
+    "due": (gettext_lazy("due: within the term"), "utrecht-status-badge--warning"),
+    "sent": (gettext_lazy("sent"), ""),
+    "forwarded": (gettext_lazy("forwarded: the other Veilig Thuis feeds back"), ""),
+    "taken_over": (gettext_lazy("taken over: the new notification feeds back"), ""),
+}
+
+
+@require_http_methods(["GET"])
+def feedback_page(request: HttpRequest) -> HttpResponse:
+    """The chain contact's list of feedback to the police: per notification of the organisation that came
+    from a police case, whether the feedback was sent, is due or is missing, with counts on top."""
+    user, origin = _user(request), request_origin(request, "web")
+    if not may_see_feedback_list(user):
+        listed(actor=user, object_type="vt_feedback", purpose=FEEDBACK_PURPOSE, origin=origin, refused=True)
+        raise PermissionDenied
+    filters = FeedbackFilterForm(request.GET or None)
+    invalid = filters.is_bound and not filters.is_valid()
+    chosen = filters.chosen()
+    now = timezone.now()
+    found = feedback_list_for_user(user=user, chosen=chosen, now=now)
+    if invalid:  # a period that is no period: nothing shown as if it were filtered, its error at its field
+        found = found.none()
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    listed(
+        actor=user,
+        object_type="vt_feedback",
+        purpose=FEEDBACK_PURPOSE,
+        origin=origin,
+        detail={
+            "filters": {k: str(v) for k, v in vars(chosen).items() if v},
+            "count": len(rows),
+            "page": page.number,
+        },
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "veiligthuis/feedback.html",
+        {
+            "rows": _feedback_rows(rows, police_cases_seen(user=user, notifications=rows), now),
+            "counts": None if invalid else feedback_counts_for_user(user=user, chosen=chosen, now=now),
+            "page": page,
+            "filters": filters,
+            "query": query.urlencode(),
+        },
+        status=422 if invalid else 200,
+    )
+
+
+def _told_text(notification: Any) -> str:
+    """What the police case was told last (the notification's `told`), by the process file's labels."""
+    fields = definition_of(notification.case.process_version).fields
+    told = notification.told or {}
+    parts = []
+    for name in TOLD:
+        value = str(told.get(name) or "").strip()
+        spec = fields.get(name)
+        if not value or spec is None:
+            continue
+        word = data_text(spec.choices.get(value, value)) if spec.choices else value.rstrip(".")
+        parts.append(f"{data_text(spec.label)}: {word}")
+    return "; ".join(parts)
+
+
+def _feedback_rows(rows: list[Any], seen: set[int], now: Any) -> list[dict[str, Any]]:
+    """What each row of the chain contact's list shows; `seen`: the police cases whose reference the user
+    may read (`selectors.police_cases_seen`)."""
+    found = []
+    for n in rows:
+        state = feedback_state(n, forwarded=n.forwarded, now=now)
+        label, badge = FEEDBACK_STATE_LABELS[state]
+        police_case = n.police_case
+        found.append(
+            {
+                "pk": n.case_id,
+                "reference": n.case.reference,
+                "police_case": police_case.reference
+                if police_case is not None and police_case.pk in seen
+                else "",
+                "received": f"{timezone.localtime(n.received_at):%d-%m-%Y %H:%M}",
+                "term": formats.deadline(n.feedback_due_at) if n.feedback_due_at else "",
+                "state": state,
+                "state_label": label,
+                "state_badge": badge,
+                "sent": f"{timezone.localtime(n.feedback_at):%d-%m-%Y %H:%M}" if n.feedback_at else "",
+                "told": _told_text(n),
+                "taken_over_by": n.taken_over_by.case.reference if n.taken_over_by is not None else "",
+                "taken_over_pk": n.taken_over_by_id,
+            }
+        )
+    return found

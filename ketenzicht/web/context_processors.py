@@ -22,7 +22,7 @@ from ketenzicht.registrations.sharing import may_register, may_see_registrations
 from ketenzicht.retention.selectors import may_see_retention
 from ketenzicht.screening.selectors import may_see_instruments, may_use_screening_desk
 from ketenzicht.signin.selectors import second_factor_passed, second_factor_required
-from ketenzicht.veiligthuis.selectors import may_see_timeliness, may_use_vt_desk
+from ketenzicht.veiligthuis.selectors import may_see_feedback_list, may_see_timeliness, may_use_vt_desk
 from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.selectors import may_manage_rollouts, may_work_cases
 
@@ -56,6 +56,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_see_instruments": may_see_instruments(user),
         "kz_may_use_vt_desk": may_use_vt_desk(user),
         "kz_may_see_vt_timeliness": may_see_timeliness(user),
+        "kz_may_see_vt_feedback": may_see_feedback_list(user),
         "kz_may_use_zsm_desk": may_use_zsm_desk(user),
         "kz_may_answer_requests": may_answer_requests(user),
         "kz_may_see_zsm_portfolio": may_see_portfolio(user),

@@ -262,6 +262,14 @@ WALK: dict[str, list[Visit]] = {
         get("/veiligthuis/tijdigheid/"),
         get("/veiligthuis/tijdigheid/?regio=alle&weken=52"),
     ],
+    "veiligthuis:feedback": [
+        get("/veiligthuis/terugkoppeling/"),
+        get("/veiligthuis/terugkoppeling/?state=missing&since=2024-01-01"),
+        get("/veiligthuis/terugkoppeling/?since=2026-12-01&until=2026-11-01"),
+    ],
+    "veiligthuis:inbox-hand-over": [
+        post("/veiligthuis/overdragen/", {"notifications": "{notification}", "reason": ""}),
+    ],
     "veiligthuis:take": [post("/veiligthuis/{notification}/nemen/")],
     "veiligthuis:forward": [post("/veiligthuis/{notification}/doorsturen/", {"reason": ""})],
     "veiligthuis:take-up": [post("/veiligthuis/{notification}/opgepakt/")],
@@ -788,8 +796,8 @@ def _answers(code: str, yes: tuple[str, ...]) -> dict[str, Any]:
     return found
 
 
-def _user(role: str, username: str) -> Any:
-    organisation = Organisation.objects.get(code=ROLE_ORGANISATION[Role(role)])
+def _user(role: str, username: str, organisation_code: str = "") -> Any:
+    organisation = Organisation.objects.get(code=organisation_code or ROLE_ORGANISATION[Role(role)])
     user = user_create(username=username, password=None, organisation=organisation, roles=[role])
     if role == Role.CASE_SCREENER:  # the second factor's code page; the other roles see its set-up page
         totp_device_fixed(user, secret="KETENZICHTWALK22")
@@ -845,8 +853,11 @@ def test_every_page_a_role_reaches_is_dutch(world: dict[str, int], monkeypatch: 
     assert not failures, "\n".join(failures)
 
 
+# Veilig Thuis's team lead (the walk's team lead is the police's): a role in another organisation.
+VT_TEAM_LEAD = (Role.TEAM_LEAD, "vt-brabant-noordoost")
+
 # Who sees each walked page with content (not a refusal): the walk must not check refusal pages only.
-SHOWN_TO = {
+SHOWN_TO: dict[str, Role | tuple[Role, str]] = {
     "home": Role.CASE_SCREENER,
     "second_factor": Role.CASE_SCREENER,
     "second_factor_setup": Role.POLICE_REGISTRAR,
@@ -882,6 +893,8 @@ SHOWN_TO = {
     "screening:screening-second": Role.CASE_OWNER,
     "veiligthuis:inbox": Role.VT_ASSESSOR,
     "veiligthuis:timeliness": Role.VT_ASSESSOR,
+    "veiligthuis:feedback": Role.CHAIN_CONTACT,
+    "veiligthuis:inbox-hand-over": VT_TEAM_LEAD,
     "veiligthuis:take": Role.VT_ASSESSOR,
     "veiligthuis:forward": Role.VT_ASSESSOR,
     "veiligthuis:take-up": Role.VT_ASSESSOR,
@@ -931,11 +944,13 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert set(SHOWN_TO) | {"login"} == set(WALK)
     assert Client().get("/accounts/login/").status_code == 200
     clients: dict[str, Client] = {}
-    for name, role in SHOWN_TO.items():
-        if role not in clients:
-            clients[role] = Client()
-            clients[role].force_login(_user(role, f"full-{role}"))
-        statuses = [_send(clients[role], visit, world).status_code for visit in WALK[name]]
+    for name, shown_to in SHOWN_TO.items():
+        role, organisation = shown_to if isinstance(shown_to, tuple) else (shown_to, "")
+        key = f"{role}-{organisation}" if organisation else str(role)
+        if key not in clients:
+            clients[key] = Client()
+            clients[key].force_login(_user(role, f"full-{key}", organisation))
+        statuses = [_send(clients[key], visit, world).status_code for visit in WALK[name]]
         shown = {302} if name in ACT_AND_RETURN else {200, 409, 422}
         assert shown & set(statuses), f"{name}: {statuses}"
     screener, privacy = clients[Role.CASE_SCREENER], clients[Role.PRIVACY_OFFICER]

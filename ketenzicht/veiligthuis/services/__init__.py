@@ -8,9 +8,10 @@ it was notified of, and nothing else of the police's).
 
 The services are split by meaning: `names` (shared names and texts), `facts` (reading registrations),
 `radar`, `opening` (routing from intake, joining, the batch rebuild), `takeover` (a notification that waited
-past its term), `handoff` (the screening desk's hand-off and taking it up), `forwarding` (to another region)
-and `feedback` (in step with the case, feedback to the police, the protocol's alerts). This module names what
-the rest of the application uses."""
+past its term), `handoff` (the screening desk's hand-off and taking it up), `forwarding` (to another region),
+`reassign` (a team lead's hand-over of notifications to a colleague) and `feedback` (in step with the
+case, feedback to the police, the protocol's alerts). This module names what the rest of the application
+uses."""
 
 from .facts import registration_facts
 from .feedback import feedback_text, protocol_check, refuse_reopen, sync_notification
@@ -24,9 +25,11 @@ from .names import (
     HANDOFF_KIND,
     PROCESS,
     TAKEN_OVER_BY_REGISTRATION_NOTE,
+    TOLD,
 )
 from .opening import notification_open, notifications_rebuild, notifications_route
 from .radar import radar_rebuild
+from .reassign import HandOverRefused, notifications_hand_over
 from .takeover import being_worked, takeover_from
 
 __all__ = [
@@ -37,7 +40,9 @@ __all__ = [
     "HANDOFF_KIND",
     "PROCESS",
     "TAKEN_OVER_BY_REGISTRATION_NOTE",
+    "TOLD",
     "ForwardRefused",
+    "HandOverRefused",
     "being_worked",
     "feedback_text",
     "handoff_target",
@@ -45,6 +50,7 @@ __all__ = [
     "notification_from_handoff",
     "notification_open",
     "notification_take_up",
+    "notifications_hand_over",
     "notifications_rebuild",
     "notifications_route",
     "on_handoff",

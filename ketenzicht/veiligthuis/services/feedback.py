@@ -27,6 +27,7 @@ from ketenzicht.workprocesses.services import (
 
 from ..models import Notification
 from ..rules import chain_rules
+from ..selectors import feedback_missing
 from .handoff import taken_up
 from .names import (
     ACUTE_MESSAGE,
@@ -277,13 +278,11 @@ def protocol_check(*, now: datetime | None = None) -> list[Notification]:
     rules = chain_rules()
     if rules.protocol.no_feedback.alert == "none":
         return []
+    # The chain contact's list of feedback calls the same notifications missing (selectors.feedback_missing):
+    # none given within the term, a police case to tell, not forwarded, not taken over (the notification
+    # that took it over gives the feedback).
     late = Notification.objects.filter(
-        feedback_at__isnull=True,
-        feedback_due_at__lte=now,
-        no_feedback_alerted_at__isnull=True,
-        police_case__isnull=False,
-        forwarded_to__isnull=True,
-        taken_over_by__isnull=True,  # the notification that took it over gives the feedback
+        feedback_missing(now), no_feedback_alerted_at__isnull=True
     ).select_related(
         "police_case",
         "police_case__owner",
