@@ -129,13 +129,21 @@ REFUSALS = {
     # The same where a desk names who leads its queue (panels.register_queue_lead: the ZSM coordinator).
     "handover_lead": _("A colleague holds this: only they, a team lead or %(lead)s can hand it over."),
     # A hand-over to someone recorded absent now (detail: their name; params: the absence's first and last
-    # day, the last "" while it lasts until further notice).
+    # day, the last "" while it lasts until further notice; `substitute` "1" where they are the substitute
+    # themselves, who cannot be pointed to: organisations.selectors.Absence.params).
     "absent": _(
         "%(name)s is absent from %(starts)s until and including %(ends)s: choose someone else or the "
         "substitute."
     ),
     "absent_open": _(
         "%(name)s is absent from %(starts)s until further notice: choose someone else or the substitute."
+    ),
+    "absent_substitute": _(
+        "%(name)s, the substitute, is absent from %(starts)s until and including %(ends)s: choose someone "
+        "else."
+    ),
+    "absent_substitute_open": _(
+        "%(name)s, the substitute, is absent from %(starts)s until further notice: choose someone else."
     ),
     "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
     "date_future": _("This date is of something that happened: it cannot lie after today (%(bound)s)."),
@@ -264,9 +272,11 @@ def _day(iso: str) -> str:
 
 
 def _absent_text(name: str, params: Mapping[str, str]) -> str:
-    """The refusal of a hand-over to someone recorded absent: who, from when, until when."""
+    """The refusal of a hand-over to someone recorded absent: who, from when, until when; the substitute
+    only pointed to where the absent colleague is not the substitute themselves."""
     ends = params.get("ends", "")
-    text = REFUSALS["absent"] if ends else REFUSALS["absent_open"]
+    code = "absent_substitute" if params.get("substitute") else "absent"
+    text = REFUSALS[code] if ends else REFUSALS[f"{code}_open"]
     return str(text) % {"name": name or "?", "starts": _day(params.get("starts", "")), "ends": _day(ends)}
 
 
