@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.utils import timezone, translation
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
@@ -151,7 +151,8 @@ REFUSALS = {
     # A date before the case's start (data/date_fields.yaml `from: case_start`); the words say where the
     # start comes from (`_BEFORE_START`).
     "date_before_start": _("This date cannot lie before %(bound)s: this case was opened on that day."),
-    "date_too_far": _("This date cannot lie after %(bound)s: at most %(days)s days from today."),
+    # A date too far ahead: said in the singular or the plural as its number of days asks (`_too_far`).
+    "date_too_far": _("This date cannot lie after %(bound)s: too far from today."),
     "not_proposer": _("Only the colleague who proposed this step can withdraw it; decline it instead."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
     "reopen_process": _("A closed case of this work process cannot be reopened."),
@@ -280,6 +281,18 @@ def _absent_text(name: str, params: Mapping[str, str]) -> str:
     return str(text) % {"name": name or "?", "starts": _day(params.get("starts", "")), "ends": _day(ends)}
 
 
+def _too_far(days: str) -> str:
+    """The refusal of a date more than `days` days ahead (as the refusal gives it, a number in words), its
+    placeholders still to fill in."""
+    if not days.isdigit():
+        return str(REFUSALS["date_too_far"])
+    return ngettext(
+        "This date cannot lie after %(bound)s: at most %(days)s day from today.",
+        "This date cannot lie after %(bound)s: at most %(days)s days from today.",
+        int(days),
+    )
+
+
 def refusal_text(
     code: str,
     detail: str = "",
@@ -322,6 +335,8 @@ def refusal_text(
             shown = formats.date(date.fromisoformat(bound))
         except ValueError:
             shown = bound or "?"
+        if code == "date_too_far":
+            text = _too_far(given.get("days", ""))
         text = text % {"bound": shown, "days": given.get("days", "?")}
     if ((code in DATE_REFUSALS and named) or code in ("fields", "recorded", "lowered")) and (
         detail and definition is not None
