@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ketenzicht.organisations.models import Organisation, User
@@ -429,7 +429,7 @@ def measure_impose(
             note=NOTE_IMPOSED,
             params={
                 "measure": measure.reference,
-                "kind": _label_in_installation_language(kind),
+                "kind": MeasureKind(kind).label,  # case_line writes it in the installation's language
                 "period": _period_text(starts_on, last),
             },
             actor=actor,
@@ -472,11 +472,6 @@ def _same_measure(
         ):
             return other
     return None
-
-
-def _label_in_installation_language(kind: str) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(MeasureKind(kind).label)
 
 
 def measure_extend(

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -397,9 +396,8 @@ def history_texts_register(*texts: str) -> None:
 
 
 def _written_texts() -> dict[str, str]:
-    """The registered texts as they are stored (in the installation's language) -> the text."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return {gettext(text): text for text in _TEXTS}
+    """The registered texts as they are stored (written by `in_installation_language`) -> the text."""
+    return {formats.in_installation_language(text): text for text in _TEXTS}
 
 
 def history_note(note: str, detail: Mapping[str, Any]) -> str:
