@@ -17,6 +17,7 @@ import yaml
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
 from ketenzicht.dossiers.services import search_index_rebuild
@@ -28,6 +29,7 @@ from ketenzicht.organisations.services import post_assign, user_create, user_set
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
 from ketenzicht.signin.services import totp_device_fixed
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import FEEDBACK_KIND, radar_rebuild
 from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
@@ -45,6 +47,12 @@ DEMO_PILOT_FROM = date(2026, 5, 1)
 # The police's work processes, run nationally from the register's first day (the reference data's default
 # begins later): the demo's cases open as its registrations came in, over five years.
 DEMO_POLICE_PROCESSES = ("ex_partner_stalking", "dv_screening")
+# The notes on the demo's roll-outs, written in the installation's language and shown in the reader's
+# (registered in apps.py with workprocesses.rollouts.rollout_notes_register).
+DEMO_DEFAULT_NOTE = gettext_noop(
+    "demo: the register's cases open as its registrations came in, from its first day"
+)
+DEMO_PILOT_NOTE = gettext_noop("demo: pilot of the improved work process")
 
 
 @dataclass(frozen=True)
@@ -167,7 +175,7 @@ def demo_default_rollouts_ensure() -> int:
             process_version=ProcessVersion.objects.get(process=process, version=1),
             organisation=None,
             valid_from=first,
-            note="demo: the register's cases open as its registrations came in, from its first day",
+            note=in_installation_language(DEMO_DEFAULT_NOTE),
         )
         added += 1
     return added
@@ -186,7 +194,7 @@ def demo_pilot_rollouts_ensure() -> int:
                 process_version=v2,
                 organisation=unit,
                 valid_from=DEMO_PILOT_FROM + demo_shift(),  # moved with the register
-                note="demo: pilot of the improved work process",
+                note=in_installation_language(DEMO_PILOT_NOTE),
             )
             added += 1
     return added
