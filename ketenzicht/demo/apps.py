@@ -8,7 +8,7 @@ class DemoConfig(AppConfig):
     def ready(self) -> None:
         from ketenzicht.workprocesses.rollouts import rollout_notes_register
 
-        from .services import DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE
+        from .notes import DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE
 
         # The demo's roll-outs are shown with their notes in the reader's language.
         rollout_notes_register(DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE)

@@ -17,9 +17,9 @@ import yaml
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
-from django.utils.translation import gettext_noop
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
+from ketenzicht.demo.notes import DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE
 from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
@@ -47,12 +47,6 @@ DEMO_PILOT_FROM = date(2026, 5, 1)
 # The police's work processes, run nationally from the register's first day (the reference data's default
 # begins later): the demo's cases open as its registrations came in, over five years.
 DEMO_POLICE_PROCESSES = ("ex_partner_stalking", "dv_screening")
-# The notes on the demo's roll-outs, written in the installation's language and shown in the reader's
-# (registered in apps.py with workprocesses.rollouts.rollout_notes_register).
-DEMO_DEFAULT_NOTE = gettext_noop(
-    "demo: the register's cases open as its registrations came in, from its first day"
-)
-DEMO_PILOT_NOTE = gettext_noop("demo: pilot of the improved work process")
 
 
 @dataclass(frozen=True)

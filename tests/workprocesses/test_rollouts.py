@@ -404,7 +404,7 @@ def test_the_notes_ketenzicht_writes_on_its_own_rollouts_read_in_the_pages_langu
 ) -> None:
     """The reference data's and the demo's notes stood in English on the Dutch page; one a functional
     administrator typed stays as typed."""
-    from ketenzicht.demo.services import DEMO_PILOT_NOTE
+    from ketenzicht.demo.notes import DEMO_PILOT_NOTE
     from ketenzicht.workprocesses.definitions import DEFAULT_ROLLOUT_NOTE, default_rollouts_ensure
 
     Rollout.objects.filter(organisation__isnull=True).delete()
