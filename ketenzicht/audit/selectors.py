@@ -40,12 +40,20 @@ def access_log_for_persons(*, user: User, person_ids: Iterable[int]) -> QuerySet
     return AccessLogEntry.objects.filter(pk__in=concerned)
 
 
-def access_log_person_counts(person_ids: Iterable[int]) -> dict[int, int]:
+def access_log_last_id() -> int:
+    """The id of the log's newest entry (0 for an empty log): where the log stood before an entry to come."""
+    return AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def access_log_person_counts(person_ids: Iterable[int], *, upto: int | None = None) -> dict[int, int]:
     """How many entries concern each of these persons (their rows in the log), for the candidates of the
-    log's person filter."""
+    log's person filter; with `upto`, only the entries up to that id (the log as it stood before the search
+    that found them: the search's own entry concerns each of them, and is not counted)."""
+    concerning = AccessLogPerson.objects.filter(person_id__in=list(person_ids))
+    if upto is not None:
+        concerning = concerning.filter(entry_id__lte=upto)
     rows = (
-        AccessLogPerson.objects.filter(person_id__in=list(person_ids))
-        .values("person_id")
+        concerning.values("person_id")
         .annotate(n=Count("entry_id", distinct=True))
         .values_list("person_id", "n")
     )

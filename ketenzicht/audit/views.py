@@ -24,6 +24,7 @@ from .selectors import (
     access_log_by_actor,
     access_log_by_object,
     access_log_for_persons,
+    access_log_last_id,
     access_log_list_for_user,
     access_log_named,
     access_log_person_counts,
@@ -69,6 +70,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         person = ", ".join(person_number(pid) for pid in chosen)
     elif typed:  # a name (and a date of birth): the persons it names, for the officer to choose
         found: list[tuple[int, str, int | None]] = []
+        before = access_log_last_id()  # the search's own entry concerns each person found: not counted
         try:
             found = persons_named(user, person, origin)  # the police's person search, logged there
         except PermissionError:
@@ -86,7 +88,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
                 "No person named “%(typed)s” was found. Type a name as the registrations write it, with a "
                 "date of birth if you know it, or a person number (P and seven digits)."
             ) % {"typed": person}
-        rows = access_log_person_counts([pid for pid, _name, _year in found])
+        rows = access_log_person_counts([pid for pid, _name, _year in found], upto=before)
         candidates = [
             {"number": person_number(pid), "name": name, "year": year, "rows": rows.get(pid, 0)}
             for pid, name, year in found

@@ -19,6 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
+from ketenzicht.demo.notes import DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE
 from ketenzicht.dossiers.services import search_index_rebuild
 from ketenzicht.intake.bulk import ImportSummary, import_file
 from ketenzicht.linking.rebuild import persons_rebuild
@@ -28,6 +29,7 @@ from ketenzicht.organisations.services import post_assign, user_create, user_set
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.screening.services import CasesSummary, screening_cases_rebuild
 from ketenzicht.signin.services import totp_device_fixed
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import FEEDBACK_KIND, radar_rebuild
 from ketenzicht.workprocesses.engine.deadlines import add_working_days, is_working_day
@@ -167,7 +169,7 @@ def demo_default_rollouts_ensure() -> int:
             process_version=ProcessVersion.objects.get(process=process, version=1),
             organisation=None,
             valid_from=first,
-            note="demo: the register's cases open as its registrations came in, from its first day",
+            note=in_installation_language(DEMO_DEFAULT_NOTE),
         )
         added += 1
     return added
@@ -186,7 +188,7 @@ def demo_pilot_rollouts_ensure() -> int:
                 process_version=v2,
                 organisation=unit,
                 valid_from=DEMO_PILOT_FROM + demo_shift(),  # moved with the register
-                note="demo: pilot of the improved work process",
+                note=in_installation_language(DEMO_PILOT_NOTE),
             )
             added += 1
     return added

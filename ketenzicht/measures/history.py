@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_record
@@ -58,8 +57,7 @@ def case_line(
     """A line in the police case's history, in the installation's language (left out once it is closed)."""
     if case is None or case.closed_at is not None:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        text = gettext(note) % {k: value_shown(v) for k, v in params.items()}
+    text = in_installation_language(note, **{k: value_shown(v) for k, v in params.items()})
     with contextlib.suppress(Refused):
         case_record(
             case,

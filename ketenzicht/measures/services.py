@@ -9,7 +9,7 @@ registered after the fact."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,8 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
@@ -30,6 +30,9 @@ from ketenzicht.workprocesses.selectors import case_start
 
 from .breaches import breaches_detect
 from .engine.periods import (
+    START_TOO_EARLY,
+    START_TOO_LATE,
+    START_TOO_LATE_FOR_KIND,
     PeriodError,
     StartWindow,
     Term,
@@ -67,17 +70,29 @@ PERIOD_MESSAGES = (
         "that day"
     ),
     gettext_noop("the start cannot lie before %(limit)s: the case was opened on that day"),
-    gettext_noop(
-        "the start cannot lie before %(limit)s: a measure is registered within %(days)s days after it starts"
-    ),
-    gettext_noop(
-        "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it starts"
-    ),
-    gettext_noop(
-        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being "
-        "imposed"
-    ),
 )
+# The engine's messages with a number of days (its English says "days"), in the singular or the plural as
+# the number asks, in the active language: by the engine's message.
+PERIOD_MESSAGES_IN_DAYS: dict[str, Callable[[int], str]] = {
+    START_TOO_EARLY: lambda days: ngettext(
+        "the start cannot lie before %(limit)s: a measure is registered within %(days)s day after it starts",
+        "the start cannot lie before %(limit)s: a measure is registered within %(days)s days after it starts",
+        days,
+    ),
+    START_TOO_LATE: lambda days: ngettext(
+        "the start cannot lie after %(limit)s: a measure is registered at most %(days)s day before it starts",
+        "the start cannot lie after %(limit)s: a measure is registered at most %(days)s days before it "
+        "starts",
+        days,
+    ),
+    START_TOO_LATE_FOR_KIND: lambda days: ngettext(
+        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s day of being "
+        "imposed",
+        "the start cannot lie after %(limit)s: this kind of measure starts within %(days)s days of being "
+        "imposed",
+        days,
+    ),
+}
 
 _MUNICIPALITY = re.compile(r"^GM\d{4}$")
 _POSTCODE4 = re.compile(r"^\d{4}$")
@@ -110,8 +125,11 @@ class MeasureInvalid(ValueError):
         return found
 
     def text(self) -> str:
-        """The message in the active language."""
+        """The message in the active language (a number of days in the singular or plural as it asks)."""
         params = {k: value_shown(v) for k, v in self.params.items()}
+        in_days = PERIOD_MESSAGES_IN_DAYS.get(self.message)
+        if in_days is not None:
+            return in_days(int(self.params["days"])) % params
         return gettext(self.message) % params if params else gettext(self.message)
 
 
@@ -411,7 +429,7 @@ def measure_impose(
             note=NOTE_IMPOSED,
             params={
                 "measure": measure.reference,
-                "kind": _label_in_installation_language(kind),
+                "kind": MeasureKind(kind).label,  # case_line writes it in the installation's language
                 "period": _period_text(starts_on, last),
             },
             actor=actor,
@@ -454,11 +472,6 @@ def _same_measure(
         ):
             return other
     return None
-
-
-def _label_in_installation_language(kind: str) -> str:
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(MeasureKind(kind).label)
 
 
 def measure_extend(

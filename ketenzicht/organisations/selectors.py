@@ -124,10 +124,22 @@ def post_holders_on(
 @dataclass(frozen=True)
 class Absence:
     """An absence recorded on a post a user holds: from `starts` until `ends` (both inclusive; `ends` None:
-    until further notice)."""
+    until further notice). `substitute`: the user is the substitute (holds the substitute's post), so a
+    refusal of a hand-over to them cannot send the work to "the substitute"."""
 
     starts: date
     ends: date | None
+    substitute: bool = False
+
+    def params(self) -> dict[str, str]:
+        """What a refusal of a hand-over to the absent user says of the absence (workprocesses.labels
+        `refusal_text`, code "absent"): first and last day as ISO dates (the last "" until further notice),
+        and "1" in `substitute` where they are the substitute themselves."""
+        return {
+            "starts": self.starts.isoformat(),
+            "ends": self.ends.isoformat() if self.ends else "",
+            "substitute": "1" if self.substitute else "",
+        }
 
 
 def absences_on(users: Iterable[User | int], *, on: date) -> dict[int, Absence]:
@@ -135,10 +147,14 @@ def absences_on(users: Iterable[User | int], *, on: date) -> dict[int, Absence]:
     person's, on whichever of their posts it was recorded), each with that absence: user id -> Absence.
     One query."""
     ids = {user if isinstance(user, int) else user.pk for user in users}
+    posts = list(Post.objects.filter(user_id__in=ids).order_by("absent_from", "id"))
+    substitutes = {post.user_id for post in posts if post.kind == PostKind.DV_SUBSTITUTE}
     found: dict[int, Absence] = {}
-    for post in Post.objects.filter(user_id__in=ids, absent_from__isnull=False).order_by("absent_from", "id"):
+    for post in posts:
         if post.absent_on(on) and post.user_id not in found and post.absent_from is not None:
-            found[post.user_id] = Absence(post.absent_from, post.absent_until)
+            found[post.user_id] = Absence(
+                post.absent_from, post.absent_until, substitute=post.user_id in substitutes
+            )
     return found
 
 

@@ -14,7 +14,7 @@ import yaml
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
@@ -252,10 +252,12 @@ def post_assign(*, organisation: Organisation, user: User, kind: str) -> Post:
 # when a long one was not recorded at once; one that lasts longer than a year ahead is recorded "until further
 # notice" (no end). A date beyond (01-01-1900, 2999) is a slip of the year.
 ABSENCE_WINDOW_DAYS = 365
-ABSENCE_TOO_EARLY = gettext_noop(
+# The English of a date out of the window (the days in the plural); `AbsenceProblem.words` says it in the
+# active language, in the singular or the plural as the number asks.
+ABSENCE_TOO_EARLY = (
     "an absence is recorded from at most %(days)s days back: this date cannot lie before %(day)s"
 )
-ABSENCE_TOO_LATE = gettext_noop(
+ABSENCE_TOO_LATE = (
     "an absence is recorded at most %(days)s days ahead: this date cannot lie after %(day)s; leave the end "
     "empty for an absence until further notice"
 )
@@ -266,6 +268,26 @@ class AbsenceProblem:
     field: str  # absent_from | absent_until
     message: str  # English, with %(name)s placeholders from `params`
     params: dict[str, Any]
+
+    def words(self) -> str:
+        """The message in the active language, its placeholders still to fill in from `params`: a number
+        of days in the singular or the plural as it asks."""
+        days = self.params.get("days")
+        if self.message == ABSENCE_TOO_EARLY and isinstance(days, int):
+            return ngettext(
+                "an absence is recorded from at most %(days)s day back: this date cannot lie before %(day)s",
+                "an absence is recorded from at most %(days)s days back: this date cannot lie before %(day)s",
+                days,
+            )
+        if self.message == ABSENCE_TOO_LATE and isinstance(days, int):
+            return ngettext(
+                "an absence is recorded at most %(days)s day ahead: this date cannot lie after %(day)s; "
+                "leave the end empty for an absence until further notice",
+                "an absence is recorded at most %(days)s days ahead: this date cannot lie after %(day)s; "
+                "leave the end empty for an absence until further notice",
+                days,
+            )
+        return gettext(self.message)
 
 
 def absence_problems(

@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.ui import formats
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -130,8 +131,9 @@ def _without_answers(case: Case, transition: str, reason: str) -> dict[str, Any]
         return None
     if not reason.strip():
         raise Refused("desk", "reason", said=_missing_reason(waiting))
-    with translation.override(settings.LANGUAGE_CODE):
-        note = gettext("decided without the answers of %(requests)s") % {"requests": _named(waiting)}
+    note = in_installation_language(
+        gettext_noop("decided without the answers of %(requests)s"), requests=lazy(_named, str)(waiting)
+    )
     return {
         "without_answers": [{"request": r.pk, "partner": Partner(r.partner).value} for r in waiting],
         "desk_note": note,

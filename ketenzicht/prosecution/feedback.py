@@ -12,14 +12,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import PostKind, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import holds_post
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import PROCESS as VT_PROCESS
@@ -87,14 +88,14 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
     decided_by = actor or file.prosecutor
     prosecutor = (decided_by.get_full_name() or decided_by.get_username()) if decided_by else ""
     named = {"prosecutor": prosecutor} if prosecutor else {}
-    with translation.override(settings.LANGUAGE_CODE):
-        decision = decision_text(case)
-        note = gettext(DECISION_NOTE if prosecutor else DECISION_NOTE_UNNAMED) % {
-            "office": file.district_office.name,
-            "file": case.reference,
-            "decision": decision,
-            **named,
-        }
+    decision = in_installation_language(lazy(decision_text, str)(case))
+    note = in_installation_language(
+        DECISION_NOTE if prosecutor else DECISION_NOTE_UNNAMED,
+        office=file.district_office.name,
+        file=case.reference,
+        decision=decision,
+        **named,
+    )
     police_case = file.police_case
     told: list[tuple[Case, str]] = [(police_case, Role.CASE_OWNER)]
     notifications = notifications_about(
@@ -207,11 +208,11 @@ def vt_notifications_opened(sender: Any, notifications: Sequence[Notification], 
             for n in notifications
             if n.police_case_id == file.police_case_id or n.registration_id in on_file
         )
-        with translation.override(settings.LANGUAGE_CODE):
-            note = gettext(VT_NOW_NEEDED_NOTE) % {
-                "organisation": notification.organisation.name,
-                "notification": notification.case.reference,
-            }
+        note = in_installation_language(
+            VT_NOW_NEEDED_NOTE,
+            organisation=notification.organisation.name,
+            notification=notification.case.reference,
+        )
         # What sync_file keeps of the information's arrival goes with the value.
         ZsmFile.objects.filter(pk=file.pk).update(vt_information_at=None)
         case_record(
@@ -247,10 +248,8 @@ def vt_information_arrived(vt_case: Case) -> None:
         # registrations that joined the notification of their pair
         | Q(case__registrations__in=vt_case.registrations.values("pk"))
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        note = gettext(VT_IN_NOTE) % {
-            "organisation": vt_case.organisation.name,
-            "notification": vt_case.reference,
-        }
+    note = in_installation_language(
+        VT_IN_NOTE, organisation=vt_case.organisation.name, notification=vt_case.reference
+    )
     for file in waiting.select_related("case", "case__process_version").distinct():
         vt_information_record(file, at=timezone.now(), note=note)

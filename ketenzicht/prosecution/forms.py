@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
@@ -237,7 +237,7 @@ class AbsenceForm(NldsFormMixin, forms.Form):
             # A date out of its window, said at its field with the bound (the service refuses it too).
             if problem.field in self.fields and not self.has_error(problem.field):
                 params = {k: formats.date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
-                self.add_error(problem.field, gettext(problem.message) % params)
+                self.add_error(problem.field, problem.words() % params)
         return data
 
 

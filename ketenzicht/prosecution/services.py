@@ -17,7 +17,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.services import access_log_record
@@ -304,8 +305,7 @@ def _route_to_prosecutor(file: ZsmFile, *, at: datetime) -> None:
     # The history in the installation's language (a record, not a page); the alert says why in its
     # reader's language.
     routed = ROUTED_SUBSTITUTE if substitute else ROUTED_PRIMARY
-    with translation.override(settings.LANGUAGE_CODE):
-        why = gettext(routed)
+    why = in_installation_language(routed)
     case_assign_owner(file.case, owner=prosecutor, actor=None, expected_version=None, reason=why)
     file.prosecutor, file.substitute = prosecutor, substitute
     file.save(update_fields=["prosecutor", "substitute"])
@@ -999,6 +999,17 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
 # --- the behaviour order (art. 509hh Sv) ------------------------------------------------------------------
 
 
+def _conditions_words(conditions: Sequence[str], banned: str) -> str:
+    """A measure's conditions by their labels in the active language, the area ban with where (`banned`)."""
+    labels = dict(Condition.choices)
+    return ", ".join(
+        f"{labels.get(code, code)} ({banned})"
+        if code == Condition.AREA_BAN and banned
+        else str(labels.get(code, code))
+        for code in conditions
+    )
+
+
 def behaviour_order_impose(
     file: ZsmFile,
     *,
@@ -1033,16 +1044,9 @@ def behaviour_order_impose(
             police_case=file.police_case,
             source_case=file.case,
         )
-        labels = dict(Condition.choices)
         # Where the suspect may not come, by name, beside the area ban: the police act on it at the door.
         banned = areas_text(measure.areas or {}, municipality_names([measure]))
-        with translation.override(settings.LANGUAGE_CODE):
-            summary = ", ".join(
-                f"{labels.get(code, code)} ({banned})"
-                if code == Condition.AREA_BAN and banned
-                else str(labels.get(code, code))
-                for code in measure.conditions
-            )
+        summary = in_installation_language(lazy(_conditions_words, str)(measure.conditions, banned))
         period = in_installation_language(
             ORDER_PERIOD, start=measure.starts_on, end=measure.ends_on, measure=measure.reference
         )

@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext_noop
 
 from ketenzicht.measures.breaches import BreachOf
@@ -20,6 +19,7 @@ from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRole, PersonMention
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
@@ -252,8 +252,9 @@ def tell_signal_reopened(
 ) -> None:
     """`patterns.signals.signals_reopened`: one alert per re-opened signal, inside its transaction."""
     for signal in Signal.objects.filter(pk__in=signals, unit__isnull=False).select_related("unit"):
-        with translation.override(settings.LANGUAGE_CODE):  # stored in the installation's language
-            params = {"signal": signal.pk, "rule": rule_label(signal.rule), "reason": reason}
+        # The rule's name stored in the installation's language, as the alert keeps it.
+        rule = in_installation_language(lazy(rule_label, str)(signal.rule))
+        params = {"signal": signal.pk, "rule": rule, "reason": reason}
         if by is not None:
             params["who"] = by.get_full_name() or by.get_username()
         message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE

@@ -11,12 +11,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import (
     alert_second_person_answered,
     alert_second_person_settled,
@@ -183,8 +183,7 @@ def screening_record(
 def _start(case: Case, actor: User, at: datetime, expected_version: int | None) -> Case | None:
     """The start step taken where the case's process has it open (the case still "Nieuw"), as the screener,
     at `at`; None where the screening has started already. StartRefused where the step is refused."""
-    with translation.override(settings.LANGUAGE_CODE):
-        note = gettext(STARTED_BY_RECORDING)
+    note = in_installation_language(STARTED_BY_RECORDING)
     try:
         return case_take_where_available(
             case, START_SCREENING, actor=actor, expected_version=expected_version, reason=note, at=at

@@ -21,9 +21,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from ketenzicht.db import query_rows
 from ketenzicht.db import quoted_table as _t
@@ -42,6 +42,7 @@ from ketenzicht.registrations.models import (
     Registration,
 )
 from ketenzicht.registrations.names import Spelling, list_name
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.rollouts import NoProcessVersion, version_for, versions_remembered
 from ketenzicht.workprocesses.services import CaseToOpen, case_add_registrations, cases_open
@@ -451,9 +452,7 @@ def _breach_line(note: str, measures: list[str]) -> dict[str, Any]:
     references, and a note in the installation's language (a history is a record, not a page)."""
     if not measures:
         return {}
-    with translation.override(settings.LANGUAGE_CODE):
-        text = gettext(note) % {"measures": ", ".join(measures)}
-    return {"measures": measures, "desk_note": text}
+    return {"measures": measures, "desk_note": in_installation_language(note, measures=", ".join(measures))}
 
 
 def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:

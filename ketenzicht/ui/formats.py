@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import dateformat, timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 
 DATE_FORMAT = "d-m-Y"
@@ -85,20 +86,27 @@ def deadline(value: dt.datetime) -> str:
     return moment(local)
 
 
-def in_installation_language(message: str, **params: Any) -> str:
+def in_installation_language(message: str | Promise, **params: Any) -> str:
     """`message` (English, marked with gettext_noop where it is written) with `params`, in the installation's
     language (settings.LANGUAGE_CODE) whatever the language of the page that has it written: the words of a
     record (a case's history line, a value of a case) are written once, not translated when shown. A date
-    among the params as dd-mm-jjjj, a time as dd-mm-jjjj uu:mm in local time."""
-    shown = {
-        key: moment(value)
-        if isinstance(value, dt.datetime)
-        else date(value)
-        if isinstance(value, dt.date)
-        else value
-        for key, value in params.items()
-    }
+    among the params as dd-mm-jjjj, a time as dd-mm-jjjj uu:mm in local time. A lazy text, as the message or
+    among the params (a choice's label, gettext_lazy, or `django.utils.functional.lazy` of a function that
+    puts words together from labels and definitions), is rendered in the installation's language too: the
+    one way to write a record's words, no `translation.override` of one's own."""
     with translation.override(settings.LANGUAGE_CODE):
+        shown = {
+            key: moment(value)
+            if isinstance(value, dt.datetime)
+            else date(value)
+            if isinstance(value, dt.date)
+            else str(value)
+            if isinstance(value, Promise)
+            else value
+            for key, value in params.items()
+        }
+        if isinstance(message, Promise):
+            return str(message) % shown if shown else str(message)
         return gettext(message) % shown
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext
 
 from ketenzicht.screening.models import Screening
 from ketenzicht.screening.receivers import case_urgency
-from ketenzicht.ui.formats import versioned
+from ketenzicht.ui.formats import in_installation_language, versioned
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.definition import Definition
 from ketenzicht.workprocesses.labels import data_text, value_label
@@ -112,7 +111,11 @@ def handover_rows(told: Mapping[str, Any], vt_definition: Definition) -> list[tu
 
 def handover_text(told: Mapping[str, Any], vt_definition: Definition) -> str:
     """The history's words for what a hand-off told, in the installation's language (a record)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        rows = handover_rows(told, vt_definition)
-        police = gettext("Police case %(case)s") % {"case": told.get("police_case", "")}
+    return in_installation_language(lazy(_handover_words, str)(told, vt_definition))
+
+
+def _handover_words(told: Mapping[str, Any], vt_definition: Definition) -> str:
+    """What a hand-off told in one line, in the active language."""
+    rows = handover_rows(told, vt_definition)
+    police = gettext("Police case %(case)s") % {"case": told.get("police_case", "")}
     return "; ".join([police, *(f"{label}: {value.strip().rstrip('.')}" for label, value in rows)])

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
-from django.utils import translation
 from django.utils.text import get_text_list
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.definition import Definition, Transition
 from ketenzicht.workprocesses.engine.machine import Refused, may_take
@@ -69,12 +68,12 @@ def _unsafety_changed(definition: Definition, before: str, after: str) -> dict[s
     """What the step's history line keeps of a changed unsafety: from and to, and the words (in the
     installation's language: a record, written from the definition)."""
     spec = definition.fields[UNSAFETY]
-    with translation.override(settings.LANGUAGE_CODE):
-        note = gettext("%(field)s changed from %(before)s to %(after)s") % {
-            "field": spec.label,
-            "before": spec.choices.get(before, before),
-            "after": spec.choices.get(after, after),
-        }
+    note = in_installation_language(
+        gettext_noop("%(field)s changed from %(before)s to %(after)s"),
+        field=spec.label,
+        before=spec.choices.get(before, before),
+        after=spec.choices.get(after, after),
+    )
     return {"unsafety_changed": {"from": before, "to": after}, "desk_note": note}
 
 

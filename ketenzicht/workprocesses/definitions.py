@@ -8,8 +8,10 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.roles import Role
+from ketenzicht.ui.formats import in_installation_language
 
 from .engine.definition import Definition, DefinitionError, load_definition
 from .engine.machine import CASE_START, FUTURE, PAST, DateRule
@@ -177,6 +179,11 @@ def definition_of(process_version: ProcessVersion) -> Definition:
     return _parsed(process_version.content_hash, process_version.process, process_version.version)
 
 
+# The note on a national default the reference data rolls out: written in the installation's language, shown
+# in the reader's (`rollouts.rollout_note`).
+DEFAULT_ROLLOUT_NOTE = gettext_noop("national default (reference data)")
+
+
 def default_rollouts_ensure(data_dir: Path = DATA_DIR) -> int:
     """Create the national default roll-out of each process that has none yet; how many were created."""
     spec = yaml.safe_load((data_dir / "rollouts.yaml").read_text(encoding="utf-8"))
@@ -189,7 +196,7 @@ def default_rollouts_ensure(data_dir: Path = DATA_DIR) -> int:
             process_version=ProcessVersion.objects.get(process=entry["process"], version=entry["version"]),
             organisation=None,
             valid_from=entry["valid_from"],
-            note="national default (reference data)",
+            note=in_installation_language(DEFAULT_ROLLOUT_NOTE),
         )
         created += 1
     return created

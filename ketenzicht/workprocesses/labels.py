@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.conf import settings
-from django.utils import timezone, translation
-from django.utils.translation import get_language, gettext
+from django.utils import timezone
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.roles import Role
@@ -129,7 +128,8 @@ REFUSALS = {
     # The same where a desk names who leads its queue (panels.register_queue_lead: the ZSM coordinator).
     "handover_lead": _("A colleague holds this: only they, a team lead or %(lead)s can hand it over."),
     # A hand-over to someone recorded absent now (detail: their name; params: the absence's first and last
-    # day, the last "" while it lasts until further notice).
+    # day, the last "" while it lasts until further notice; `substitute` "1" where they are the substitute
+    # themselves, who cannot be pointed to: organisations.selectors.Absence.params).
     "absent": _(
         "%(name)s is absent from %(starts)s until and including %(ends)s: choose someone else or the "
         "substitute."
@@ -137,13 +137,21 @@ REFUSALS = {
     "absent_open": _(
         "%(name)s is absent from %(starts)s until further notice: choose someone else or the substitute."
     ),
+    "absent_substitute": _(
+        "%(name)s, the substitute, is absent from %(starts)s until and including %(ends)s: choose someone "
+        "else."
+    ),
+    "absent_substitute_open": _(
+        "%(name)s, the substitute, is absent from %(starts)s until further notice: choose someone else."
+    ),
     "lowered": _("A choice below the suggested value needs a reason: write it in the explanation field."),
     "date_future": _("This date is of something that happened: it cannot lie after today (%(bound)s)."),
     "date_past": _("This date is of something still to come: it cannot lie before today (%(bound)s)."),
     # A date before the case's start (data/date_fields.yaml `from: case_start`); the words say where the
     # start comes from (`_BEFORE_START`).
     "date_before_start": _("This date cannot lie before %(bound)s: this case was opened on that day."),
-    "date_too_far": _("This date cannot lie after %(bound)s: at most %(days)s days from today."),
+    # A date too far ahead: said in the singular or the plural as its number of days asks (`_too_far`).
+    "date_too_far": _("This date cannot lie after %(bound)s: too far from today."),
     "not_proposer": _("Only the colleague who proposed this step can withdraw it; decline it instead."),
     "handoff_waiting": _("This was handed over already and waits for the receiving desk to take it on."),
     "reopen_process": _("A closed case of this work process cannot be reopened."),
@@ -264,10 +272,24 @@ def _day(iso: str) -> str:
 
 
 def _absent_text(name: str, params: Mapping[str, str]) -> str:
-    """The refusal of a hand-over to someone recorded absent: who, from when, until when."""
+    """The refusal of a hand-over to someone recorded absent: who, from when, until when; the substitute
+    only pointed to where the absent colleague is not the substitute themselves."""
     ends = params.get("ends", "")
-    text = REFUSALS["absent"] if ends else REFUSALS["absent_open"]
+    code = "absent_substitute" if params.get("substitute") else "absent"
+    text = REFUSALS[code] if ends else REFUSALS[f"{code}_open"]
     return str(text) % {"name": name or "?", "starts": _day(params.get("starts", "")), "ends": _day(ends)}
+
+
+def _too_far(days: str) -> str:
+    """The refusal of a date more than `days` days ahead (as the refusal gives it, a number in words), its
+    placeholders still to fill in."""
+    if not days.isdigit():
+        return str(REFUSALS["date_too_far"])
+    return ngettext(
+        "This date cannot lie after %(bound)s: at most %(days)s day from today.",
+        "This date cannot lie after %(bound)s: at most %(days)s days from today.",
+        int(days),
+    )
 
 
 def refusal_text(
@@ -312,6 +334,8 @@ def refusal_text(
             shown = formats.date(date.fromisoformat(bound))
         except ValueError:
             shown = bound or "?"
+        if code == "date_too_far":
+            text = _too_far(given.get("days", ""))
         text = text % {"bound": shown, "days": given.get("days", "?")}
     if ((code in DATE_REFUSALS and named) or code in ("fields", "recorded", "lowered")) and (
         detail and definition is not None
@@ -372,9 +396,8 @@ def history_texts_register(*texts: str) -> None:
 
 
 def _written_texts() -> dict[str, str]:
-    """The registered texts as they are stored (in the installation's language) -> the text."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return {gettext(text): text for text in _TEXTS}
+    """The registered texts as they are stored (written by `in_installation_language`) -> the text."""
+    return {formats.in_installation_language(text): text for text in _TEXTS}
 
 
 def history_note(note: str, detail: Mapping[str, Any]) -> str:

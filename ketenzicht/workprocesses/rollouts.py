@@ -13,13 +13,32 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
+from ketenzicht.ui.formats import in_installation_language
 
-from .definitions import definition_of
+from .definitions import DEFAULT_ROLLOUT_NOTE, definition_of
 from .models import ProcessVersion, Rollout
+
+# The notes Ketenzicht writes on the roll-outs it makes itself (the reference data's national defaults, the
+# demo's pilots): English texts marked with gettext_noop, written in the installation's language, shown in the
+# reader's however they were written (older ones in English). The app that writes one registers it
+# (`rollout_notes_register`); a note a functional administrator typed stays as typed.
+_NOTES: list[str] = [DEFAULT_ROLLOUT_NOTE]
+
+
+def rollout_notes_register(*notes: str) -> None:
+    _NOTES.extend(note for note in notes if note not in _NOTES)
+
+
+def rollout_note(note: str) -> str:
+    """A roll-out's note as a page shows it: one of Ketenzicht's own in the reader's language."""
+    for text in _NOTES:
+        if note in (text, in_installation_language(text)):
+            return gettext(text)
+    return note
 
 
 class NoProcessVersion(Exception):

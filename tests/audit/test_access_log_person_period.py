@@ -72,9 +72,14 @@ def test_several_persons_are_offered_to_choose_with_year_of_birth_and_count(offi
     candidates = body.split('data-testid="person-candidates"')[1].split("</form>")[0]
     assert person_number(older) in candidates and person_number(younger) in candidates
     assert "1962" in candidates and "1988" in candidates
-    # Their entries: the two looks, and this search that found them both.
+    # Their entries: the two looks; not this search that found them both (its own entry).
     assert f">{person_number(younger)}</label></td>" in candidates
     counts = [row.split("</td>")[-2].rsplit(">", 1)[1] for row in candidates.split('person-candidate"')[1:]]
+    assert sorted(counts) == ["0", "2"], counts
+    # Searched again, the first search is another entry concerning them: counted now.
+    again = officer.get("/toegangslog/", {"person": "Sandra Verbeek"}).content.decode()
+    offered = again.split('data-testid="person-candidates"')[1].split("</form>")[0]
+    counts = [row.split("</td>")[-2].rsplit(">", 1)[1] for row in offered.split('person-candidate"')[1:]]
     assert sorted(counts) == ["1", "3"], counts
     assert "kees" not in _rows(page)  # nothing shown as if filtered before a choice
     # A date of birth puts the person born then first, as the police's search does.

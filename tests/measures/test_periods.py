@@ -188,13 +188,41 @@ def test_every_message_of_the_engine_is_marked_for_translation_and_translated() 
     imports no Django), each one of them, and each has its Dutch."""
     from django.utils import translation
 
-    from ketenzicht.measures.services import PERIOD_MESSAGES
+    from ketenzicht.measures.services import PERIOD_MESSAGES, PERIOD_MESSAGES_IN_DAYS
 
     messages = _engine_messages()
-    assert len(messages) >= 8 and messages <= set(PERIOD_MESSAGES)
+    assert len(messages) >= 8 and messages <= set(PERIOD_MESSAGES) | set(PERIOD_MESSAGES_IN_DAYS)
     with translation.override("nl"):
         untranslated = [m for m in PERIOD_MESSAGES if translation.gettext(m) == m]
+        # A number of days in the singular or the plural as it asks, in Dutch too.
+        one = [words(1) for words in PERIOD_MESSAGES_IN_DAYS.values()]
+        more = [words(365) for words in PERIOD_MESSAGES_IN_DAYS.values()]
     assert untranslated == []
+    assert all("%(days)s dag " in text for text in one) and all("%(days)s dagen " in text for text in more)
+
+
+def test_a_start_a_single_day_out_of_its_window_says_one_day() -> None:
+    """A setting of one day back ("binnen 1 dagen") reads in the singular."""
+    from django.utils import translation
+
+    from ketenzicht.measures.services import MeasureInvalid
+
+    window = start_window_with({"days_back": 1, "days_ahead": 2})
+    with pytest.raises(PeriodError) as early:
+        check_start(date(2026, 12, 1), today=date(2026, 12, 7), window=window)
+    with pytest.raises(PeriodError) as late:
+        check_start(date(2026, 12, 20), today=date(2026, 12, 7), window=window)
+    with translation.override("nl"):
+        one = MeasureInvalid(early.value.field, early.value.message, **early.value.params).text()
+        two = MeasureInvalid(late.value.field, late.value.message, **late.value.params).text()
+    assert one == (
+        "de ingangsdatum kan niet voor 06-12-2026 liggen: een maatregel wordt binnen 1 dag na de ingang "
+        "geregistreerd"
+    )
+    assert two == (
+        "de ingangsdatum kan niet na 09-12-2026 liggen: een maatregel wordt ten hoogste 2 dagen voor de "
+        "ingang geregistreerd"
+    )
 
 
 WINDOW = start_window_with()

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from ketenzicht.organisations.models import Organisation, PostKind, User
 from ketenzicht.organisations.selectors import (
@@ -13,7 +14,14 @@ from ketenzicht.organisations.selectors import (
     post_holders_on,
     prosecutor_on_duty,
 )
-from ketenzicht.organisations.services import post_absence_set, post_assign, user_create
+from ketenzicht.organisations.services import (
+    ABSENCE_TOO_EARLY,
+    AbsenceProblem,
+    absence_problems,
+    post_absence_set,
+    post_assign,
+    user_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +137,17 @@ def test_an_absence_a_slip_of_the_year_away_is_refused_naming_its_field(office: 
     post_absence_set(post, absent_from=date(2025, 12, 1), absent_until=date(2027, 12, 1), today=ON)
     post.refresh_from_db()
     assert (post.absent_from, post.absent_until) == (date(2025, 12, 1), date(2027, 12, 1))
+
+
+def test_an_absence_out_of_its_window_says_its_days_in_the_singular_or_the_plural() -> None:
+    """ "ten hoogste 1 dagen terug" read wrong: the number of days asks for its form, in Dutch too."""
+    far = absence_problems(date(2025, 1, 1), date(2028, 1, 1), today=date(2026, 12, 7))
+    one = AbsenceProblem("absent_from", ABSENCE_TOO_EARLY, {"days": 1, "day": "06-12-2026"})
+    with translation.override("nl"):
+        said = [problem.words() % problem.params for problem in [*far, one]]
+    assert said[0].startswith("een afwezigheid wordt vastgelegd vanaf ten hoogste 365 dagen terug")
+    assert said[1].startswith("een afwezigheid wordt ten hoogste 365 dagen vooruit vastgelegd")
+    assert said[2] == (
+        "een afwezigheid wordt vastgelegd vanaf ten hoogste 1 dag terug: deze datum kan niet voor 06-12-2026 "
+        "liggen"
+    )

@@ -14,7 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import Organisation, Post, PostKind
+from ketenzicht.organisations.selectors import absences_on
 from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import refusal_text
@@ -185,6 +186,33 @@ def test_a_hand_over_to_a_prosecutor_recorded_absent_today_is_refused_naming_the
         case, owner=people["pieter"], actor=people["eva"], expected_version=None, reason="verlof"
     )
     assert case.owner == people["pieter"]
+
+
+def test_the_refusal_points_to_the_substitute_only_where_the_absent_colleague_is_not_the_substitute(
+    people: Any,
+) -> None:
+    """The substitute recorded absent is told apart: "or the substitute" would point back to them."""
+    today = timezone.localdate()
+    ends = today + timedelta(days=4)
+    post_absence_set(people["pieter_post"], absent_from=today, absent_until=ends)
+    post_absence_set(Post.objects.get(user=people["eva"]), absent_from=today, absent_until=None)
+    absences = absences_on([people["eva"], people["pieter"]], on=today)
+    shown = (formats.date_format(today, "d-m-Y"), formats.date_format(ends, "d-m-Y"))
+    with translation.override("nl"):
+        substitute = refusal_text("absent", "Pieter Bos", params=absences[people["pieter"].pk].params())
+        prosecutor = refusal_text("absent", "Eva Smit", params=absences[people["eva"].pk].params())
+    assert (
+        substitute
+        == f"Pieter Bos, de vervanger, is afwezig van {shown[0]} tot en met {shown[1]}; kies een ander."
+    )
+    assert (
+        prosecutor == f"Eva Smit is afwezig van {shown[0]} tot nader order; kies een ander of de vervanger."
+    )
+    post_absence_set(people["pieter_post"], absent_from=today, absent_until=None)
+    absent = absences_on([people["pieter"]], on=today)[people["pieter"].pk]
+    with translation.override("nl"):
+        said = refusal_text("absent", "Pieter Bos", params=absent.params())
+    assert said == f"Pieter Bos, de vervanger, is afwezig van {shown[0]} tot nader order; kies een ander."
 
 
 def test_the_file_page_marks_an_absent_colleague_and_refuses_at_the_colleague(

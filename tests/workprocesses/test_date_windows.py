@@ -12,13 +12,14 @@ import pytest
 import yaml
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.workprocesses import definitions
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.definition import DefinitionError, FieldKind, load_definition
 from ketenzicht.workprocesses.engine.machine import CaseStart, Refused, take
+from ketenzicht.workprocesses.labels import refusal_text
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.selectors import case_start
@@ -118,6 +119,17 @@ def test_the_engine_bounds_a_past_date_by_the_case_start_and_a_future_one_by_day
     with pytest.raises(Refused):
         summons("2027-12-07")
     assert summons("2027-12-06").values["hearing_on"] == "2027-12-06"
+
+
+def test_a_date_too_far_ahead_says_its_days_in_the_singular_or_the_plural() -> None:
+    """A rule of one day ahead read "ten hoogste 1 dagen": the number asks for its form."""
+    with translation.override("nl"):
+        one = refusal_text("date_too_far", params={"bound": "2026-12-07", "days": "1"})
+        many = refusal_text("date_too_far", params={"bound": "2027-12-06", "days": "365"})
+        unsaid = refusal_text("date_too_far", params={"bound": "2027-12-06"})  # passed on without its days
+    assert one == "Deze datum kan niet na 07-12-2026 liggen: ten hoogste 1 dag na vandaag."
+    assert many == "Deze datum kan niet na 06-12-2027 liggen: ten hoogste 365 dagen na vandaag."
+    assert unsaid == "Deze datum kan niet na 06-12-2027 liggen: te ver na vandaag."
 
 
 pytestmark_db = pytest.mark.django_db

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
@@ -396,3 +397,40 @@ def test_a_later_default_is_not_planned_for_an_organisation_running_its_own_roll
     assert rows["limburg"].upcoming == [default, later_own]
     assert version_for(PROCESS, other, _later(35)) == _v(2)
     assert version_for(PROCESS, other, _later(40)) == _v(1)
+
+
+def test_the_notes_ketenzicht_writes_on_its_own_rollouts_read_in_the_pages_language(
+    make_user: Callable[..., Any],
+) -> None:
+    """The reference data's and the demo's notes stood in English on the Dutch page; one a functional
+    administrator typed stays as typed."""
+    from ketenzicht.demo.notes import DEMO_PILOT_NOTE
+    from ketenzicht.workprocesses.definitions import DEFAULT_ROLLOUT_NOTE, default_rollouts_ensure
+
+    Rollout.objects.filter(organisation__isnull=True).delete()
+    assert default_rollouts_ensure() > 0  # written in the installation's language
+    assert set(Rollout.objects.filter(organisation__isnull=True).values_list("note", flat=True)) == {
+        "landelijke standaard (referentiegegevens)"
+    }
+    admin = _admin(make_user)
+    # An older one, written in English before.
+    rollout_enable(
+        process_version=_v(2),
+        organisation=_unit("limburg"),
+        valid_from=_later(3),
+        actor=admin,
+        note=DEMO_PILOT_NOTE,
+    )
+    rollout_enable(
+        process_version=_v(2), organisation=_unit("zeeland-west-brabant"), valid_from=_later(4), actor=admin,
+        note="pilot na overleg met de eenheid",
+    )  # fmt: skip
+    page = _client(admin).get(reverse("workprocesses:rollouts")).content.decode()
+    assert "landelijke standaard (referentiegegevens)" in page
+    assert "demo: pilot van de verbeterde werkwijze" in page and DEMO_PILOT_NOTE not in page
+    assert "pilot na overleg met de eenheid" in page
+    client = _client(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("workprocesses:rollouts")).content.decode()
+    assert DEFAULT_ROLLOUT_NOTE in english and DEMO_PILOT_NOTE in english
+    assert "pilot na overleg met de eenheid" in english
