@@ -167,7 +167,7 @@ def test_a_hand_over_to_a_prosecutor_recorded_absent_today_is_refused_naming_the
         said = refusal_text(refused.value.code, refused.value.detail, params=refused.value.params)
     shown = (formats.date_format(today, "d-m-Y"), formats.date_format(ends, "d-m-Y"))
     assert said == (
-        f"Pieter Bos is afwezig van {shown[0]} tot en met {shown[1]}; kies een ander of de vervanger."
+        f"Pieter Bos, de vervanger, is afwezig van {shown[0]} tot en met {shown[1]}; kies een ander."
     )
     case.refresh_from_db()
     assert case.owner == people["eva"]
@@ -179,7 +179,7 @@ def test_a_hand_over_to_a_prosecutor_recorded_absent_today_is_refused_naming_the
         )
     with translation.override("nl"):
         said = refusal_text(refused.value.code, refused.value.detail, params=refused.value.params)
-    assert said == f"Pieter Bos is afwezig van {shown[0]} tot nader order; kies een ander of de vervanger."
+    assert said == f"Pieter Bos, de vervanger, is afwezig van {shown[0]} tot nader order; kies een ander."
     # An absence that starts tomorrow does not stand in the way today.
     post_absence_set(people["pieter_post"], absent_from=today + timedelta(days=1), absent_until=ends)
     case = case_assign_owner(
@@ -230,6 +230,7 @@ def test_the_file_page_marks_an_absent_colleague_and_refuses_at_the_colleague(
     response = _hand(people["mirjam"], case, people["pieter"])
     assert response.status_code == 422
     body = response.content.decode()
-    assert f"tot en met {until}; kies een ander of de vervanger." in body
+    since = formats.date_format(today, "d-m-Y")
+    assert f"Pieter Bos, de vervanger, is afwezig van {since} tot en met {until}; kies een ander." in body
     case.refresh_from_db()
     assert case.owner == people["eva"]

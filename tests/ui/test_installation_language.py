@@ -60,11 +60,6 @@ def test_a_lazy_text_is_rendered_in_the_installations_language() -> None:
         assert translation.get_language() == "en"
 
 
-# The case services of Veilig Thuis and the kernel, split into modules on another branch: their own switch to
-# the installation's language is to follow (the module or the package of modules).
-PENDING = ("ketenzicht/veiligthuis/services", "ketenzicht/workprocesses/services")
-
-
 def test_records_are_written_with_the_one_helper_not_a_switch_of_their_own() -> None:
     """Prosecution feedback, decisions, measures' history and the screening's breach line each switched to the
     installation's language inline: one way to write a record's words is kept the same everywhere."""
@@ -75,4 +70,4 @@ def test_records_are_written_with_the_one_helper_not_a_switch_of_their_own() -> 
         for path in (root / "ketenzicht").rglob("*.py")
         if path.name != "formats.py" and switch.search(path.read_text(encoding="utf-8"))
     }
-    assert [path for path in sorted(found) if not path.startswith(PENDING)] == []
+    assert sorted(found) == []

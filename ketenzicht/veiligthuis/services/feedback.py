@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.ui.formats import deadline as deadline_text
+from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -203,9 +204,8 @@ def _feed_back(
         feedback["written"] = [fields["safety_conditions"].label, after["safety_conditions"].rstrip(".")]
     feedback["changed"] = list(changed)
     # In the installation's language: a record, and the alert's words are filled in when it is raised.
-    with translation.override(settings.LANGUAGE_CODE):
-        note = feedback_text(feedback, case.reference, words=str)
-        words = _feedback_told(feedback, words=str)
+    note = in_installation_language(lazy(feedback_text, str)(feedback, case.reference, words=str))
+    words = in_installation_language(lazy(_feedback_told, str)(feedback, words=str))
     alerted = rules.protocol.acute_unsafety if became_acute else rules.protocol.feedback
     if police_case.closed_at is None and alerted.alert == "police_case_owner":
         alert_for_case_owner(

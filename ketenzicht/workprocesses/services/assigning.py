@@ -75,8 +75,7 @@ def case_assign(
                 raise Refused(
                     "absent",
                     person.get_full_name() or person.get_username(),
-                    starts=absence.starts.isoformat(),
-                    ends=absence.ends.isoformat() if absence.ends else "",
+                    **absence.params(),
                 )
         setattr(current, field, person)
         fields_save(current, [field])
