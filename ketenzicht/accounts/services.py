@@ -425,10 +425,12 @@ def account_move(
     problems = account_move_problems(actor=actor, user=user, organisation=organisation, on=on, reason=reason)
     if problems:
         raise problems[0]
-    previous = user.organisation
-    assert previous is not None  # refused above otherwise
     with transaction.atomic():
-        moved = user_move(user=user, organisation=organisation, on=on, actor=actor, reason=reason)
+        try:
+            moved = user_move(user=user, organisation=organisation, on=on, actor=actor, reason=reason)
+        except ValueError as error:  # moved meanwhile by another administrator
+            raise AccountRefused("organisation", _("The user was moved meanwhile: look again.")) from error
+        previous = moved.move.from_organisation
         _stored(
             USER,
             user.pk,

@@ -254,17 +254,18 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
     transaction). Raises ValueError ("field: message") for a move that cannot be; the caller checks what
     the functional administrator may do."""
     reason = reason.strip()
-    previous = user.organisation
-    if previous is None:
-        raise ValueError("organisation: the user belongs to no organisation")
-    if organisation.pk == previous.pk:
-        raise ValueError("organisation: the user belongs to this organisation already")
-    if organisation.kind != previous.kind:
-        raise ValueError("organisation: a user moves to an organisation of the same kind")
     if not reason:
         raise ValueError("reason: say why the user moves")
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()  # two moves at once: one after the other
+        # The user's row locked and read again: of two moves at once, the second sees the first's unit.
+        current = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+        previous = current.organisation
+        if previous is None:
+            raise ValueError("organisation: the user belongs to no organisation")
+        if organisation.pk == previous.pk:
+            raise ValueError("organisation: the user belongs to this organisation already")
+        if organisation.kind != previous.kind:
+            raise ValueError("organisation: a user moves to an organisation of the same kind")
         posts = Post.objects.filter(user=user, organisation=previous).order_by("kind", "id")
         ended = [post.kind for post in posts]
         posts.delete()

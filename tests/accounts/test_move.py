@@ -245,3 +245,44 @@ def test_the_move_page_in_english_names_what_goes_back(make_user: MakeUser, admi
     assert 'data-testid="holds-nothing"' in page
     user_page = _client(admin, "en").get(reverse("accounts:user", args=[screener.pk])).content.decode()
     assert 'data-testid="move"' in user_page and "Move to another unit…" in user_page
+
+
+def test_a_move_made_meanwhile_by_another_administrator_is_refused_not_done_twice(
+    make_user: MakeUser, admin: User
+) -> None:
+    from ketenzicht.accounts.services import AccountRefused, account_move
+
+    screener = make_user("case_screener")
+    stale = User.objects.select_related("organisation").get(pk=screener.pk)  # as the second page read it
+    rotterdam = Organisation.objects.get(code="rotterdam")
+    today = timezone.localdate()
+    account_move(actor=admin, user=screener, organisation=rotterdam, on=today, reason="Eerste.", origin="web")
+    with pytest.raises(AccountRefused) as refused:
+        account_move(
+            actor=admin, user=stale, organisation=rotterdam, on=today, reason="Tweede.", origin="web"
+        )
+    assert refused.value.field == "organisation"
+    assert UnitMove.objects.filter(user=screener).count() == 1
+    assert AccessLogEntry.objects.filter(action="move").count() == 1
+
+
+def test_the_old_units_case_is_refused_through_the_access_selector_and_logged_once(
+    make_user: MakeUser, admin: User
+) -> None:
+    from django.http import Http404
+
+    from ketenzicht.accounts.services import account_move
+    from ketenzicht.workprocesses.selectors import case_get_for_user
+
+    lotte, _anna = _two_cases()
+    screener = make_user("case_screener")
+    assert case_get_for_user(user=screener, pk=lotte.pk) == lotte
+    rotterdam = Organisation.objects.get(code="rotterdam")
+    account_move(
+        actor=admin, user=screener, organisation=rotterdam, on=timezone.localdate(), reason="x", origin="web"
+    )
+    moved = User.objects.get(pk=screener.pk)  # as the next request loads them
+    with pytest.raises(Http404):
+        case_get_for_user(user=moved, pk=lotte.pk)
+    refusals = AccessLogEntry.objects.filter(actor=moved, object_type="case", result="refused")
+    assert [entry.object_id for entry in refusals] == [str(lotte.pk)]
