@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import OrganisationKind, Role
@@ -163,7 +164,8 @@ class UnitMove(models.Model):
     on = models.DateField()
     moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=300)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # When the move was saved; the history lines of the cases it gave back carry the same time.
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["user", "on", "id"]

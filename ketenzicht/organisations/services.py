@@ -275,7 +275,9 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
         user.organisation = organisation
         user.save(update_fields=["organisation"])
         user.__dict__.pop("_post_kinds", None)
+        at = timezone.now()
         move = UnitMove.objects.create(
+            recorded_at=at,
             user=user,
             from_organisation=previous,
             to_organisation=organisation,
@@ -285,7 +287,7 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
         )
         with translation.override(settings.LANGUAGE_CODE):
             why = gettext(MOVED_REASON) % {"unit": organisation.name, "reason": reason}
-        user_moved.send(sender=User, user=user, previous=previous, actor=actor, reason=why)
+        user_moved.send(sender=User, user=user, previous=previous, at=at, actor=actor, reason=why)
     return Moved(move, ended, revoked)
 
 

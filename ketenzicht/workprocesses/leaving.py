@@ -4,6 +4,7 @@ transaction. They can no longer see those cases, so nobody may wait on them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ketenzicht.organisations.models import Organisation, User
@@ -15,10 +16,13 @@ def on_user_moved(
     sender: Any,
     user: User,
     previous: Organisation,
+    at: datetime,
     actor: User | None = None,
     reason: str = "",
     **kwargs: Any,
 ) -> Released:
     """`user_moved`: the open cases the user owns or is the victim's contact person of go back, each history
-    line with the move's `reason` (which names the new unit); the old unit's team leads are told."""
-    return cases_release_of(user, actor=actor, reason=reason)
+    line with the move's `reason` (which names the new unit) and the move's time `at`; the old unit's team
+    leads are told. A history line that emptied the owner or the contact person at the time of a recorded
+    move says the user moved, not that they were deactivated (`organisations.selectors.moves_at`)."""
+    return cases_release_of(user, actor=actor, reason=reason, at=at)

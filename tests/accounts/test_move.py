@@ -102,6 +102,11 @@ def test_moving_gives_the_cases_back_revokes_the_tokens_and_shows_the_units_over
         assert line.actor == admin
         assert line.reason == "Verplaatst naar Politie eenheid Rotterdam: Overgeplaatst naar Rotterdam."
         assert line.detail == {"from": marco.username, "to": "", "left": True}
+        assert line.at == UnitMove.objects.get(user=marco).recorded_at
+
+    history = _client(lead).get(reverse("workprocesses:case-detail", args=[lotte.pk])).content.decode()
+    assert "Marco van Dijk (naar een andere eenheid verplaatst) → niemand: terug in de wachtrij" in history
+    assert "(gedeactiveerd)" not in history
 
     # Once in the access log, naming the user; never a case.
     [entry] = AccessLogEntry.objects.filter(object_type="user", action="move")
