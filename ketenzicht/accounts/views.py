@@ -392,26 +392,39 @@ def user_move(request: HttpRequest, pk: int) -> HttpResponse:
         _refused_on_all(form, problems)
         if valid and not problems:
             previous = subject.organisation
-            account_move(
-                actor=actor,
-                user=subject,
-                organisation=data["organisation"],
-                on=data["on"],
-                reason=data["reason"],
-                origin=origin,
-            )
-            messages.success(
-                request,
+            try:
+                moved = account_move(
+                    actor=actor,
+                    user=subject,
+                    organisation=data["organisation"],
+                    on=data["on"],
+                    reason=data["reason"],
+                    origin=origin,
+                )
+            except AccountRefused as error:  # moved meanwhile by another administrator
+                _refused_on(form, error)
+                return _move_page(request, subject, form, offered, status=422)
+            said = [
                 _(
                     "The user now belongs to %(unit)s. What they held in %(previous)s is back with that "
-                    "unit, whose team leads are told; their posts there ended and their API tokens are "
-                    "revoked."
+                    "unit, whose team leads are told."
                 )
-                % {"unit": data["organisation"].name, "previous": previous.name if previous else "—"},
-            )
+                % {"unit": data["organisation"].name, "previous": previous.name if previous else "—"}
+            ]
+            if moved.posts_ended:
+                said.append(_("Their posts there ended."))
+            if moved.tokens_revoked:
+                said.append(_("Their API tokens are revoked."))
+            messages.success(request, " ".join(str(part) for part in said))
             return redirect("accounts:user", pk=subject.pk)
     else:
         read(actor=actor, object_type=USER, purpose=USERS_PURPOSE, object_id=subject.pk, origin=origin)
+    return _move_page(request, subject, form, offered, status=200 if request.method == "GET" else 422)
+
+
+def _move_page(
+    request: HttpRequest, subject: User, form: MoveForm, offered: list[Any], *, status: int
+) -> HttpResponse:
     return render(
         request,
         "accounts/user_move.html",
@@ -423,7 +436,7 @@ def user_move(request: HttpRequest, pk: int) -> HttpResponse:
             "tokens": [token for token in user_tokens(subject) if not token.revoked],
             "error_summary": error_items(form) if form.is_bound else [],
         },
-        status=200 if request.method == "GET" else 422,
+        status=status,
     )
 
 

@@ -87,7 +87,8 @@ def test_moving_gives_the_cases_back_revokes_the_tokens_and_shows_the_units_over
     assert "Politie eenheid Oost-Brabant" not in offered and "Arrondissementsparket" not in offered
     assert "Veilig Thuis" not in offered
 
-    done = _client(admin).post(
+    admin_client = _client(admin)
+    done = admin_client.post(
         url, {"organisation": _unit("rotterdam"), "on": _today(), "reason": "Overgeplaatst naar Rotterdam."}
     )
     assert done.status_code == 302
@@ -134,7 +135,9 @@ def test_moving_gives_the_cases_back_revokes_the_tokens_and_shows_the_units_over
     assert _client(marco).get(reverse("workprocesses:case-detail", args=[anna.pk])).status_code == 404
 
     # The user's page: the units over time, by whom and why.
-    user_page = _client(admin).get(reverse("accounts:user", args=[marco.pk])).content.decode()
+    user_page = admin_client.get(reverse("accounts:user", args=[marco.pk])).content.decode()
+    assert "De gebruiker hoort nu bij Politie eenheid Rotterdam." in user_page
+    assert "De API-tokens zijn ingetrokken." in user_page and "De posten daar" not in user_page
     history = user_page.split('data-testid="unit-history"', 1)[1].split("</table>", 1)[0]
     rows = history.split('data-testid="unit-period"')[1:]
     assert len(rows) == 2
@@ -291,3 +294,22 @@ def test_the_old_units_case_is_refused_through_the_access_selector_and_logged_on
         case_get_for_user(user=moved, pk=lotte.pk)
     refusals = AccessLogEntry.objects.filter(actor=moved, object_type="case", result="refused")
     assert [entry.object_id for entry in refusals] == [str(lotte.pk)]
+
+
+def test_the_page_answers_a_move_made_meanwhile_with_422_at_the_unit(
+    make_user: MakeUser, admin: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ketenzicht.accounts import views
+    from ketenzicht.accounts.services import AccountRefused
+
+    def moved_meanwhile(**kwargs: Any) -> Any:
+        raise AccountRefused("organisation", "De gebruiker is intussen verplaatst: kijk opnieuw.")
+
+    monkeypatch.setattr(views, "account_move", moved_meanwhile)
+    screener = make_user("case_screener")
+    answer = _client(admin).post(
+        reverse("accounts:user-move", args=[screener.pk]),
+        {"organisation": _unit("rotterdam"), "on": _today(), "reason": "Overgeplaatst."},
+    )
+    assert answer.status_code == 422
+    assert "intussen verplaatst" in answer.content.decode().split('data-testid="error-organisation"', 1)[1]
