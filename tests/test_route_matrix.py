@@ -325,6 +325,17 @@ MATRIX: dict[str, list[Call]] = {
             body={"reason": "Uit dienst."},
         ),
     ],
+    "accounts:user-move": [
+        Call("GET", "/beheer/gebruikers/999999/verplaatsen/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 404),)),
+        Call(
+            "POST",
+            "/beheer/gebruikers/999999/verplaatsen/",
+            302,
+            403,
+            ((Role.FUNCTIONAL_ADMIN, 404),),
+            body={"organisation": "1", "on": "2026-01-01", "reason": "Overgeplaatst."},
+        ),
+    ],
     # The functional administrator's read-only pages of the units and the instruments.
     "accounts:units": [Call("GET", "/beheer/eenheden/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),))],
     "screening:instruments": [

@@ -142,3 +142,41 @@ class TokenForm(NldsFormMixin, forms.Form):
         max_length=API_TOKEN_NAME_LENGTH,
         help_text=_("For example: feed of Veilig Thuis Brabant-Noordoost."),
     )
+
+
+class MoveForm(NldsFormMixin, forms.Form):
+    """Moving a user to another unit: the units offered are those the user may move to (`offered`); any
+    other chosen is read all the same, for the service to say why it cannot be."""
+
+    organisation = forms.ModelChoiceField(
+        label=_("New unit"),
+        queryset=Organisation.objects.all(),
+        empty_label="—",
+        help_text=_("Only units of the same kind as the user's own, where their roles fit."),
+        error_messages={"required": _("Choose the unit the user moves to.")},
+    )
+    on = forms.DateField(
+        label=_("Moves on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The first day in the new unit: today or a day since they came to the present one."),
+        error_messages={
+            "required": _("Give the day the user moves."),
+            "invalid": _("Give the day as dd-mm-yyyy."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why does the user move?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "For example: transferred to the Rotterdam unit. It goes into the history of every case given "
+            "back."
+        ),
+        error_messages={"required": _("Say why the user moves.")},
+    )
+
+    def __init__(self, *args: Any, offered: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.widget.choices = [("", "—"), *((unit.pk, unit.name) for unit in offered)]

@@ -6,15 +6,25 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Concat, Trim
+from django.utils import timezone
 from django.utils.translation import gettext
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp_webauthn.models import WebAuthnCredential
 
-from ketenzicht.organisations.models import ApiToken, Municipality, Organisation, Post, User, UserRole
+from ketenzicht.organisations.models import (
+    ApiToken,
+    Municipality,
+    Organisation,
+    Post,
+    UnitMove,
+    User,
+    UserRole,
+)
 from ketenzicht.organisations.roles import Role, roles_fitting
 from ketenzicht.organisations.signals import Holding, user_holdings
 
@@ -91,6 +101,63 @@ def user_holdings_of(user: User) -> list[Holding]:
             )
         )
     return found
+
+
+def _person(user: User | None) -> str:
+    if user is None:
+        return ""
+    return f"{user.get_full_name()} ({user.username})" if user.get_full_name() else user.username
+
+
+@dataclass(frozen=True)
+class UnitPeriod:
+    """A unit the user belonged to: from `since` (the day they came: created or moved there) until `until`
+    (the day they moved on; None: still there), moved there by `by` ("" for the unit they started in) for
+    `reason`."""
+
+    organisation: Organisation | None
+    since: date
+    until: date | None
+    by: str
+    reason: str
+
+
+def user_unit_history(user: User) -> list[UnitPeriod]:
+    """The units the user belonged to, the first first: the one they were created in, then one per move.
+    One query."""
+    moves = list(
+        UnitMove.objects.filter(user=user)
+        .select_related("from_organisation", "to_organisation", "moved_by")
+        .order_by("on", "id")
+    )
+    first = moves[0].from_organisation if moves else user.organisation
+    periods = [
+        UnitPeriod(first, timezone.localdate(user.date_joined), moves[0].on if moves else None, "", "")
+    ]
+    for number, move in enumerate(moves):
+        until = moves[number + 1].on if number + 1 < len(moves) else None
+        periods.append(UnitPeriod(move.to_organisation, move.on, until, _person(move.moved_by), move.reason))
+    return periods
+
+
+def user_unit_since(user: User) -> date:
+    """The day the user came to their present unit: their last move's, else the day they were created."""
+    last = UnitMove.objects.filter(user=user).order_by("-on", "-id").values_list("on", flat=True).first()
+    return last if last is not None else timezone.localdate(user.date_joined)
+
+
+def user_move_choices(user: User) -> list[Organisation]:
+    """The units the user may move to: the active organisations of their own's kind but their own, when
+    every role they hold fits that kind (none for a user without an organisation, or holding a role that
+    does not fit it: the roles are put right first)."""
+    if user.organisation is None:
+        return []
+    kind = user.organisation.kind
+    if not user.role_codes or user.role_codes - set(roles_fitting(kind)):
+        return []
+    return list(
+        Organisation.objects.filter(kind=kind, active=True).exclude(pk=user.organisation.pk).order_by("name")
+    )
 
 
 @dataclass(frozen=True)

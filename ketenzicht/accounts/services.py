@@ -5,11 +5,13 @@ token). What is refused raises AccountRefused naming the field, before anything 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -20,15 +22,17 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import ApiToken, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role, roles_fitting
 from ketenzicht.organisations.services import (
+    Moved,
     api_token_issue,
     api_token_revoke,
     user_create,
+    user_move,
     user_set_active,
     user_set_password,
     user_set_roles,
 )
 
-from .selectors import may_manage_users, user_second_factor
+from .selectors import may_manage_users, user_second_factor, user_unit_since
 
 USER = "user"
 API_TOKEN = "api_token"
@@ -331,3 +335,116 @@ def account_token_revoke(*, actor: User, token: ApiToken, origin: str) -> bool:
                 detail={"username": token.user.username, "name": token.name, "prefix": token.prefix},
             )
     return changed
+
+
+def account_move_problems(
+    *,
+    actor: User,
+    user: User,
+    organisation: Organisation | None,
+    on: date | None,
+    reason: str | None,
+    today: date | None = None,
+) -> list[AccountRefused]:
+    """Every refusal of moving `user` at once, at most one per field (organisation, on, reason), so that a
+    form shows them together. A value given as None could not be read (its field has an error already)
+    and is not checked. The new unit is active, not their own, of the same kind, and every role the user
+    holds fits it; an administrator does not move themselves (another does: a unit is a need-to-know); a
+    deactivated user is not moved. The day lies not after `today` (default today) and not before they came
+    to their present unit."""
+    problems: list[AccountRefused] = []
+    own = user.organisation
+    if user.pk == actor.pk:
+        problems.append(
+            AccountRefused(
+                "organisation", _("You cannot move yourself: another functional administrator does that.")
+            )
+        )
+    elif not user.is_active:
+        problems.append(AccountRefused("organisation", _("This user is deactivated: reactivate them first.")))
+    elif own is None:
+        problems.append(AccountRefused("organisation", _("This user belongs to no unit yet.")))
+    elif organisation is not None:
+        misfits = [
+            Role(code) for code in sorted(user.role_codes) if code not in roles_fitting(organisation.kind)
+        ]
+        if organisation.pk == own.pk:
+            problems.append(AccountRefused("organisation", _("The user belongs to this unit already.")))
+        elif not organisation.active:
+            problems.append(AccountRefused("organisation", _("This organisation is no longer active.")))
+        elif organisation.kind != own.kind:
+            problems.append(
+                AccountRefused(
+                    "organisation",
+                    _("Choose a unit of the same kind as the user's own (%(kind)s).")
+                    % {"kind": str(OrganisationKind(own.kind).label)},
+                )
+            )
+        elif misfits:
+            problems.append(
+                AccountRefused(
+                    "organisation",
+                    _("%(roles)s does not fit an organisation of the kind %(kind)s: change the roles first.")
+                    % {
+                        "roles": ", ".join(str(r.label) for r in misfits),
+                        "kind": str(OrganisationKind(organisation.kind).label),
+                    },
+                )
+            )
+    if on is not None:
+        today = today or timezone.localdate()
+        since = user_unit_since(user)
+        if on > today:
+            problems.append(
+                AccountRefused(
+                    "on", _("A move is recorded when it takes effect: the day cannot lie after today.")
+                )
+            )
+        elif on < since:
+            problems.append(
+                AccountRefused(
+                    "on",
+                    _("The user came to their present unit on %(day)s: the move cannot lie before it.")
+                    % {"day": formats.date_format(since, "d-m-Y")},
+                )
+            )
+    if reason is not None and not reason.strip():
+        problems.append(AccountRefused("reason", _("Say why the user moves.")))
+    return problems
+
+
+def account_move(
+    *, actor: User, user: User, organisation: Organisation, on: date, reason: str, origin: str
+) -> Moved:
+    """Move the user to another unit of the same kind from `on`, in one transaction with one access-log
+    entry (the units, the day, why, the posts that ended, the tokens revoked: never a case, the
+    administrator has no need-to-know of them). Their open cases in the unit they leave go back to it, their
+    posts there end, their API tokens are revoked (`user_move`). A refusal raises the first of
+    account_move_problems, which a form asks first to show them all."""
+    _check_manager(actor)
+    problems = account_move_problems(actor=actor, user=user, organisation=organisation, on=on, reason=reason)
+    if problems:
+        raise problems[0]
+    with transaction.atomic():
+        try:
+            moved = user_move(user=user, organisation=organisation, on=on, actor=actor, reason=reason)
+        except ValueError as error:  # moved meanwhile by another administrator
+            raise AccountRefused("organisation", _("The user was moved meanwhile: look again.")) from error
+        previous = moved.move.from_organisation
+        _stored(
+            USER,
+            user.pk,
+            action="move",
+            actor=actor,
+            origin=origin,
+            detail={
+                "username": user.username,
+                "from": previous.code,
+                "to": organisation.code,
+                "on": on.isoformat(),
+                "reason": reason.strip(),
+                "posts_ended": moved.posts_ended,
+                "tokens_revoked": moved.tokens_revoked,
+            },
+        )
+    return moved

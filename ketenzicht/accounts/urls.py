@@ -9,5 +9,6 @@ urlpatterns = [
     path("beheer/gebruikers/nieuw/", views.user_new, name="user-new"),
     path("beheer/gebruikers/<int:pk>/", views.user_page, name="user"),
     path("beheer/gebruikers/<int:pk>/deactiveren/", views.user_deactivate, name="user-deactivate"),
+    path("beheer/gebruikers/<int:pk>/verplaatsen/", views.user_move, name="user-move"),
     path("beheer/eenheden/", views.units, name="units"),
 ]

@@ -25,6 +25,7 @@ from ketenzicht.ui.forms import ErrorItem, error_items
 
 from .forms import (
     DeactivateForm,
+    MoveForm,
     PasswordForm,
     RolesForm,
     SecondFactorResetForm,
@@ -38,15 +39,19 @@ from .selectors import (
     unit_overview,
     user_holdings_of,
     user_list,
+    user_move_choices,
     user_role_choices,
     user_second_factor,
     user_tokens,
+    user_unit_history,
 )
 from .services import (
     USER,
     AccountRefused,
     account_create,
     account_create_problems,
+    account_move,
+    account_move_problems,
     account_password_problems,
     account_reset_password,
     account_reset_second_factor,
@@ -213,6 +218,7 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
             "roles": subject.role_labels(),
             "tokens": user_tokens(subject),
             "second_factor": user_second_factor(subject),
+            "unit_history": user_unit_history(subject),
         },
         status=status,
     )
@@ -359,6 +365,78 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             "own": subject.pk == actor.pk,
         },
         status=200 if request.method == "GET" else 422,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def user_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Moving a user to another unit of the same kind, with the day and a reason, on a page that lists what
+    they hold: their open cases go back to the unit they leave, their posts there end, their API tokens are
+    revoked."""
+    actor, origin = _user(request), request_origin(request, "web")
+    if not may_manage_users(actor):
+        raise _refuse(actor, origin, action="change" if request.method == "POST" else "view", object_id=pk)
+    subject = get_object_or_404(User.objects.select_related("organisation"), pk=pk)
+    offered = user_move_choices(subject)
+    form = MoveForm(request.POST if request.method == "POST" else None, offered=offered)
+    if request.method == "POST":
+        valid = form.is_valid()
+        data = form.cleaned_data
+        problems = account_move_problems(
+            actor=actor,
+            user=subject,
+            organisation=data.get("organisation"),
+            on=data.get("on"),
+            reason=data.get("reason"),
+        )
+        _refused_on_all(form, problems)
+        if valid and not problems:
+            previous = subject.organisation
+            try:
+                moved = account_move(
+                    actor=actor,
+                    user=subject,
+                    organisation=data["organisation"],
+                    on=data["on"],
+                    reason=data["reason"],
+                    origin=origin,
+                )
+            except AccountRefused as error:  # moved meanwhile by another administrator
+                _refused_on(form, error)
+                return _move_page(request, subject, form, offered, status=422)
+            said = [
+                _(
+                    "The user now belongs to %(unit)s. What they held in %(previous)s is back with that "
+                    "unit, whose team leads are told."
+                )
+                % {"unit": data["organisation"].name, "previous": previous.name if previous else "—"}
+            ]
+            if moved.posts_ended:
+                said.append(_("Their posts there ended."))
+            if moved.tokens_revoked:
+                said.append(_("Their API tokens are revoked."))
+            messages.success(request, " ".join(str(part) for part in said))
+            return redirect("accounts:user", pk=subject.pk)
+    else:
+        read(actor=actor, object_type=USER, purpose=USERS_PURPOSE, object_id=subject.pk, origin=origin)
+    return _move_page(request, subject, form, offered, status=200 if request.method == "GET" else 422)
+
+
+def _move_page(
+    request: HttpRequest, subject: User, form: MoveForm, offered: list[Any], *, status: int
+) -> HttpResponse:
+    return render(
+        request,
+        "accounts/user_move.html",
+        {
+            "subject": subject,
+            "form": form,
+            "offered": offered,
+            "holdings": user_holdings_of(subject),
+            "tokens": [token for token in user_tokens(subject) if not token.revoked],
+            "error_summary": error_items(form) if form.is_bound else [],
+        },
+        status=status,
     )
 
 

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "forward": pgettext_lazy("logged action", "forward"),
     "change": pgettext_lazy("logged action", "change"),
     "deactivate": pgettext_lazy("logged action", "deactivate"),
+    "move": pgettext_lazy("logged action", "move to another unit"),
     "reactivate": pgettext_lazy("logged action", "reactivate"),
     "reopen": pgettext_lazy("logged action", "reopen"),
     "reset": pgettext_lazy("logged action", "password reset"),

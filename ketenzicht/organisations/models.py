@@ -6,6 +6,7 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import OrganisationKind, Role
@@ -150,3 +151,24 @@ class Post(models.Model):
         if self.absent_from is None:
             return False
         return self.absent_from <= day and (self.absent_until is None or day <= self.absent_until)
+
+
+class UnitMove(models.Model):
+    """A user moved from one organisation (unit) to another of the same kind, from `on`: by whom, why. The
+    user's units over time follow from these (the first since they were created, each next from its move's
+    day); a move is never changed or deleted."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="unit_moves")
+    from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    on = models.DateField()
+    moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300)
+    # When the move was saved; the history lines of the cases it gave back carry the same time.
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user", "on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.from_organisation.code} -> {self.to_organisation.code} {self.on}"

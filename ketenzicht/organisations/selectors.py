@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from .models import ApiToken, Municipality, Organisation, Post, PostKind, User
+from .models import ApiToken, Municipality, Organisation, Post, PostKind, UnitMove, User
 from .roles import OrganisationKind
 from .services import api_token_hash
 
@@ -213,3 +213,16 @@ def organisation_names(codes: set[str]) -> dict[str, str]:
     organisation that is gone stays as it was."""
     found = dict(Organisation.objects.filter(code__in=codes - {""}).values_list("code", "name"))
     return {code: found.get(code, code) for code in codes}
+
+
+def moves_at(lines: Iterable[tuple[str, datetime]]) -> set[tuple[str, datetime]]:
+    """Of these (username, time) pairs, those when that user was moved to another unit (a move's
+    `recorded_at`): a history line that gave back what they held then was written for the move, not for a
+    deactivation. One query."""
+    wanted = set(lines)
+    if not wanted:
+        return set()
+    found = UnitMove.objects.filter(
+        user__username__in={name for name, _at in wanted}, recorded_at__in={at for _name, at in wanted}
+    ).values_list("user__username", "recorded_at")
+    return {pair for pair in found if pair in wanted}

@@ -16,10 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from .models import ApiToken, Municipality, Organisation, Post, PostKind, User, UserRole
+from ketenzicht.ui.formats import in_installation_language
+
+from .models import ApiToken, Municipality, Organisation, Post, PostKind, UnitMove, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
-from .signals import absence_changed, user_deactivated
+from .signals import absence_changed, user_deactivated, user_moved
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 API_TOKEN_NAME_LENGTH = 100  # ApiToken.name
@@ -229,6 +231,64 @@ def user_set_active(*, user: User, active: bool, actor: User | None = None, reas
         if not active:
             user_deactivated.send(sender=User, user=user, actor=actor, reason=reason.strip())
     return True
+
+
+# The reason the history of each case a moved user gave back gives: where they went, and why.
+MOVED_REASON = gettext_noop("Moved to %(unit)s: %(reason)s")
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What moving a user did: the move recorded, the posts that ended in the organisation they left (kind
+    codes, in order) and the prefixes of the API tokens revoked."""
+
+    move: UnitMove
+    posts_ended: list[str]
+    tokens_revoked: list[str]
+
+
+def user_move(*, user: User, organisation: Organisation, on: date, actor: User | None, reason: str) -> Moved:
+    """Move `user` to `organisation` (of the same kind as their own) from `on`, in one transaction: their
+    posts in the organisation they leave end (with any absence recorded on them), their API tokens are
+    revoked (a feed of the old unit stops), they belong to the new one, and the move is recorded (by
+    `actor`, with `reason`). What they held there is given back by the apps above (`user_moved`, in this
+    transaction). Raises ValueError ("field: message") for a move that cannot be; the caller checks what
+    the functional administrator may do."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("reason: say why the user moves")
+    with transaction.atomic():
+        # The user's row locked and read again: of two moves at once, the second sees the first's unit.
+        current = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+        previous = current.organisation
+        if previous is None:
+            raise ValueError("organisation: the user belongs to no organisation")
+        if organisation.pk == previous.pk:
+            raise ValueError("organisation: the user belongs to this organisation already")
+        if organisation.kind != previous.kind:
+            raise ValueError("organisation: a user moves to an organisation of the same kind")
+        posts = Post.objects.filter(user=user, organisation=previous).order_by("kind", "id")
+        ended = [post.kind for post in posts]
+        posts.delete()
+        tokens = ApiToken.objects.filter(user=user, revoked=False).order_by("created_at", "id")
+        revoked = list(tokens.values_list("prefix", flat=True))
+        tokens.update(revoked=True)
+        user.organisation = organisation
+        user.save(update_fields=["organisation"])
+        user.__dict__.pop("_post_kinds", None)
+        at = timezone.now()
+        move = UnitMove.objects.create(
+            recorded_at=at,
+            user=user,
+            from_organisation=previous,
+            to_organisation=organisation,
+            on=on,
+            moved_by=actor,
+            reason=reason,
+        )
+        why = in_installation_language(MOVED_REASON, unit=organisation.name, reason=reason)
+        user_moved.send(sender=User, user=user, previous=previous, at=at, actor=actor, reason=why)
+    return Moved(move, ended, revoked)
 
 
 def user_set_password(*, user: User, password: str) -> None:

@@ -642,13 +642,14 @@ def on_absence_changed(sender: Any, post: Post, **kwargs: Any) -> None:
 
 
 def stand_in_for_leaving(case: Case, leaving: User) -> User | None:
-    """Who takes over the open ZSM file `case` when its prosecutor `leaving` is deactivated: whoever stands
-    in at the file's office today, as for an absent prosecutor (None: nobody present; the file goes back to
-    the office's queue without a prosecutor)."""
+    """Who takes over the open ZSM file `case` when its prosecutor `leaving` is deactivated or moved to
+    another office: whoever the office's posts say stands in today, as for an absent prosecutor (None:
+    nobody present; the file goes back to the office's queue without a prosecutor). The one leaving is
+    not asked for (a moved prosecutor is still active, but no longer there)."""
     file = ZsmFile.objects.filter(pk=case.pk, open=True).first()
     if file is None:
         return None
-    duty = prosecutor_on_duty(file.district_office_id, on=timezone.localdate(), prosecutor=leaving)
+    duty = prosecutor_on_duty(file.district_office_id, on=timezone.localdate())
     return duty.user if duty.user is not None and duty.user.pk != leaving.pk else None
 
 

@@ -316,6 +316,19 @@ BOTH_LEFT_MESSAGE = gettext_noop(
     "%(who)s was deactivated by %(by)s. Back in the queue without an owner: %(cases)s. The victim has no "
     "contact person any more in: %(contact_cases)s. Reason: %(reason)s"
 )
+# The same when the user moved to another unit (still active: they work elsewhere now).
+OWNER_MOVED_MESSAGE = gettext_noop(
+    "%(who)s was moved to another unit by %(by)s. Back in the queue without an owner: %(cases)s. "
+    "Reason: %(reason)s"
+)
+CONTACT_MOVED_MESSAGE = gettext_noop(
+    "%(who)s was moved to another unit by %(by)s. The victim has no contact person any more in: "
+    "%(contact_cases)s. Reason: %(reason)s"
+)
+BOTH_MOVED_MESSAGE = gettext_noop(
+    "%(who)s was moved to another unit by %(by)s. Back in the queue without an owner: %(cases)s. The "
+    "victim has no contact person any more in: %(contact_cases)s. Reason: %(reason)s"
+)
 
 
 def alert_owner_left(
@@ -330,8 +343,13 @@ def alert_owner_left(
     """Tell each organisation of the cases (the user's own, as a rule) that `user` left and which of its
     open cases lost their owner (`queued`) or their victim's contact person (`contactless`): one alert to
     its team leads, or, with no active team lead there, to the role that works the queue of its first case.
-    The alerts raised."""
+    A user still active moved to another unit: the alert says so. The alerts raised."""
     told: list[Alert] = []
+    both, owner, contact = (
+        (BOTH_MOVED_MESSAGE, OWNER_MOVED_MESSAGE, CONTACT_MOVED_MESSAGE)
+        if user.is_active
+        else (BOTH_LEFT_MESSAGE, OWNER_LEFT_MESSAGE, CONTACT_LEFT_MESSAGE)
+    )
     organisations: dict[int, list[Case]] = {}
     for case in [*queued, *contactless]:
         organisations.setdefault(case.organisation_id, []).append(case)
@@ -343,9 +361,7 @@ def alert_owner_left(
             organisation=organisation, is_active=True, roles__role=Role.TEAM_LEAD
         ).exists()
         role = Role.TEAM_LEAD if leads else queue_role(definition_of(cases[0].process_version))
-        message = (
-            BOTH_LEFT_MESSAGE if lost and alone else OWNER_LEFT_MESSAGE if lost else CONTACT_LEFT_MESSAGE
-        )
+        message = both if lost and alone else owner if lost else contact
         told.append(
             alert_raise(
                 kind=OWNER_LEFT_KIND,

@@ -22,15 +22,18 @@ class WorkprocessesConfig(AppConfig):
             finder_of_names(rollout_log_names, lambda: Rollout.objects.values_list("pk", flat=True)),
         )
 
-        from ketenzicht.organisations.signals import user_deactivated, user_holdings
+        from ketenzicht.organisations.signals import user_deactivated, user_holdings, user_moved
         from ketenzicht.registrations.purposes import linked_purpose_register
 
+        from .leaving import on_user_moved
         from .purpose import CASE_PARAM, registration_purpose_of_case
         from .selectors import holdings_of
         from .services import on_user_deactivated
 
-        # A user who leaves gives back the open cases they hold; asked first what those are.
+        # A user who leaves (or moves to another unit) gives back the open cases they hold; asked first what
+        # those are.
         user_deactivated.connect(on_user_deactivated, dispatch_uid="workprocesses-owner-left")
+        user_moved.connect(on_user_moved, dispatch_uid="workprocesses-owner-moved")
         user_holdings.connect(holdings_of, dispatch_uid="workprocesses-holdings")
 
         # A registration opened from a case page is read under the case.

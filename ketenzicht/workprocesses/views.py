@@ -19,7 +19,7 @@ from ketenzicht.audit.access import NotVisible, listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import absences_on, people_names
+from ketenzicht.organisations.selectors import absences_on, moves_at, people_names
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import (
     registration_by_reference_for_user,
@@ -310,10 +310,15 @@ def _added_registrations(event: CaseEvent, shown: dict[int, str]) -> list[str]:
 
 
 def _details(
-    event: CaseEvent, definition: Definition, names: dict[str, str], shown: dict[int, str] | None = None
+    event: CaseEvent,
+    definition: Definition,
+    names: dict[str, str],
+    shown: dict[int, str] | None = None,
+    holder_moved: bool = False,
 ) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason; for
-    registrations added, which (`shown`: those the user may see, pk -> reference)."""
+    registrations added, which (`shown`: those the user may see, pk -> reference). `holder_moved`: a line
+    that gave back what its holder held was written when they moved to another unit, not when deactivated."""
     parts = []
     if event.from_state and (not event.to_state or event.to_state == event.from_state):
         # An escalation, a note, a registration added: the case stayed where it was ("Nieuw", not
@@ -345,7 +350,15 @@ def _details(
             for row in lowered_rows(definition, event.detail)
         ]
     person_from, person_to = (str(event.detail.get(k) or "") for k in ("from", "to"))
-    if event.detail.get("left"):  # given back when its holder was deactivated
+    if event.detail.get("left") and holder_moved:  # given back when its holder moved to another unit
+        parts.append(
+            _("%(who)s (moved to another unit) → nobody: back in the unit's queue")
+            % {"who": names.get(person_from) or person_from}
+            if event.kind == EventKind.OWNER
+            else _("%(who)s (moved to another unit) → nobody")
+            % {"who": names.get(person_from) or person_from}
+        )
+    elif event.detail.get("left"):  # given back when its holder was deactivated
         parts.append(
             _("%(who)s (deactivated) → nobody: back in the unit's queue")
             % {"who": names.get(person_from) or person_from}
@@ -412,6 +425,8 @@ def _history(case: Case, shown: dict[int, str] | None = None) -> list[dict[str, 
     for event in events:
         people |= {str(event.detail.get(k) or "") for k in ("from", "to", "confirmed_by", "proposed_by")}
     names = people_names(people)
+    left = [(str(e.detail.get("from") or ""), e.at) for e in events if e.detail.get("left")]
+    moved = moves_at(left)
     rows = []
     for event in events:
         rows.append(
@@ -428,7 +443,13 @@ def _history(case: Case, shown: dict[int, str] | None = None) -> list[dict[str, 
                 else stored_step_text(str(event.detail.get("step") or "")),
                 "version": event.process_version.rsplit(" v", 1)[-1],
                 "who": names.get(event.actor_name, event.actor_name),
-                "details": _details(event, definition, names, shown),
+                "details": _details(
+                    event,
+                    definition,
+                    names,
+                    shown,
+                    holder_moved=(str(event.detail.get("from") or ""), event.at) in moved,
+                ),
             }
         )
     return rows

@@ -1,12 +1,14 @@
 """The functional administrator's and the privacy officer's pages in the browser, so that axe-core (which runs
 on every page a browser test opens) checks them too: the administrator goes from the start page to the users,
-opens one and changes a role; the privacy officer opens the break-the-glass list and judges an access."""
+opens one and changes a role, and moves another to another unit; the privacy officer opens the
+break-the-glass list and judges an access."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketenzicht.demo.services import demo_users_ensure
@@ -36,6 +38,25 @@ def test_the_administrator_changes_a_role_from_the_start_page(
         form.locator("button[type=submit]").click()
     expect(page.get_by_test_id("user-facts")).to_be_visible()
     assert set(User.objects.get(pk=subject.pk).role_codes) == {"case_screener", "case_owner"}
+
+
+def test_the_administrator_moves_a_user_to_another_unit(
+    live_server: Any, make_user: Callable[..., Any], page: Any, login: Callable[..., None]
+) -> None:
+    demo_users_ensure()
+    subject: User = make_user("case_screener", organisation="oost-brabant", username="aaa-e2e-mover")
+    login(page, "beheerder", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/beheer/gebruikers/{subject.pk}/")
+    with page.expect_navigation():
+        page.get_by_test_id("move").click()
+    form = page.get_by_test_id("move-form")
+    form.locator("select[name=organisation]").select_option(label="Politie eenheid Rotterdam")
+    form.locator("input[name=on]").fill(timezone.localdate().isoformat())
+    form.locator("textarea[name=reason]").fill("Overgeplaatst naar Rotterdam.")
+    with page.expect_navigation():
+        page.get_by_test_id("move-confirm").click()
+    expect(page.get_by_test_id("unit-history")).to_contain_text("Overgeplaatst naar Rotterdam.")
+    assert User.objects.filter(pk=subject.pk, organisation__code="rotterdam").exists()
 
 
 def test_the_privacy_officer_judges_an_access(

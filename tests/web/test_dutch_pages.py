@@ -369,6 +369,16 @@ WALK: dict[str, list[Visit]] = {
         get("/beheer/gebruikers/{staff}/deactiveren/"),
         post("/beheer/gebruikers/{holder}/deactiveren/", {"reason": ""}),
     ],
+    # What a user holds, and the new unit, the day and the reason asked (refused here: nobody moves).
+    "accounts:user-move": [
+        get("/beheer/gebruikers/{holder}/verplaatsen/"),
+        get("/beheer/gebruikers/{staff_left}/verplaatsen/"),
+        post(
+            "/beheer/gebruikers/{holder}/verplaatsen/",
+            {"organisation": "{police_unit}", "on": "2020-01-01", "reason": ""},
+        ),
+        post("/beheer/gebruikers/{holder}/verplaatsen/", {"organisation": "", "on": "1-2", "reason": "x"}),
+    ],
     "prosecution:request": [
         get("/verzoeken/{to_victim_support}/"),
         post("/verzoeken/{to_victim_support}/", {"wishes": "maybe"}),
@@ -921,6 +931,7 @@ SHOWN_TO: dict[str, Role | tuple[Role, str]] = {
     "accounts:user-new": Role.FUNCTIONAL_ADMIN,
     "accounts:user": Role.FUNCTIONAL_ADMIN,
     "accounts:user-deactivate": Role.FUNCTIONAL_ADMIN,
+    "accounts:user-move": Role.FUNCTIONAL_ADMIN,
     "accounts:units": Role.FUNCTIONAL_ADMIN,
     "screening:instruments": Role.FUNCTIONAL_ADMIN,
 }
@@ -964,6 +975,7 @@ def test_the_walk_sees_the_data(world: dict[str, int]) -> None:
     assert "warm-left" in users and "utrecht-status-badge--warning" in users
     staff = clients[Role.FUNCTIONAL_ADMIN].get(f"/beheer/gebruikers/{world['staff']}/").content.decode()
     assert staff.count('data-testid="token-row"') >= 2  # the one in use, the revoked one (and the walk's)
+    assert staff.count('data-testid="unit-period"') == 1 and 'data-testid="move"' in staff
     screener.post(f"/personen/{world['person']}/", PURPOSE)
     assert 'data-testid="doubtful-link"' in screener.get(f"/personen/{world['person']}/").content.decode()
     doorbraken = privacy.get("/privacy/doorbraken/").content.decode()
