@@ -618,4 +618,5 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             "late": found.late(timezone.now()),
             "withdrawn": _withdrawn_text(found) if _withdrawn_unanswered(found) else "",
         },
+        status=422 if request.method == "POST" else 200,  # a POST that lands here stored nothing
     )

@@ -231,6 +231,35 @@ def test_every_error_of_an_answer_is_a_sentence(
         assert error[0].isupper() and error.endswith("."), error
 
 
+@pytest.mark.parametrize(
+    ("partner", "organisation", "valid"),
+    [
+        ("victim_support", "slachtofferhulp-nederland", {"contacted": "no"}),
+        (
+            "probation",
+            "reclassering-nederland",
+            {"known": "no", "supervised": "not_applicable", "advice": "zsm"},
+        ),
+    ],
+)
+def test_a_refused_answer_is_a_422_as_every_refused_form(
+    make_user: Any, file: Any, partner: str, organisation: str, valid: dict[str, str]
+) -> None:
+    """An empty answer came back with its errors but as 200, an answer to a request answered already as 200
+    too: a refused form answers 422, as everywhere else."""
+    client = _client(make_user(partner, organisation=organisation))
+    request = file.requests.get(partner=partner)
+    url = reverse("prosecution:request", args=[request.pk])
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"note": ""})
+    assert refused.status_code == 422 and "Dit veld is verplicht." in refused.content.decode()
+    request.refresh_from_db()
+    assert request.answered_at is None
+    assert client.post(url, valid).status_code == 302
+    again = client.post(url, valid)  # a second tab: nothing of it is stored
+    assert again.status_code == 422 and "Er is niets van u opgeslagen: " in again.content.decode()
+
+
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
     other = _client(make_user("prosecutor", organisation="om-limburg"))
     for url in (
