@@ -618,3 +618,11 @@ def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
     with pytest.raises(FileRefused) as refused:
         request_answer(standard, actor=eva, answer={"known": "no", "advice": "zsm", "question_answer": "x"})
     assert refused.value.field == "question_answer"
+
+
+def test_the_start_page_says_no_request_is_open_in_words(make_user: Any) -> None:
+    """With nothing to answer the start page read "0 open, to answer within hours": work that is not there."""
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    home = client.get(reverse("home")).content.decode()
+    link = home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0]
+    assert link.strip() == "Verzoeken van de ZSM-tafel: geen open verzoeken"
