@@ -93,7 +93,10 @@ def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> N
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
-    refused = client.post(url, {"route": "zvh", "reason": ""}, follow=True)
+    refused = client.post(url, {"route": "zvh", "reason": ""})
+    # The file's page at once, as 422 (it was a redirect to a page that answered 200).
+    assert refused.status_code == 422
+    assert "workprocesses/case_detail.html" in [t.name for t in refused.templates]
     file.case.refresh_from_db()
     assert file.case.state == "assembling"
     page = refused.content.decode()
@@ -258,6 +261,16 @@ def test_a_refused_answer_is_a_422_as_every_refused_form(
     assert client.post(url, valid).status_code == 302
     again = client.post(url, valid)  # a second tab: nothing of it is stored
     assert again.status_code == 422 and "Er is niets van u opgeslagen: " in again.content.decode()
+
+
+def test_a_refused_question_to_a_partner_is_a_422_with_its_field_named(eva: Any, file: Any) -> None:
+    client = _client(eva)
+    refused = client.post(
+        reverse("prosecution:request-new", args=[file.pk]), {"partner": "probation", "question": ""}
+    )
+    assert refused.status_code == 422
+    assert _error(refused.content.decode(), "question")
+    assert file.requests.count() == 2  # the two the table asked at first; nothing new
 
 
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
