@@ -65,6 +65,8 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "case": case,
         "may_impose": may_impose,
         "has_parties": bool(suspects and victims),
+        # A measure's page is linked only where its names may be shown: point there only when one is.
+        "any_page": any(row.names_shown for row in rows),
     }
     return SafeString(render_to_string("measures/_panel.html", context, request=request))
 

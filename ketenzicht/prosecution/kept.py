@@ -1,5 +1,5 @@
-"""What a user typed into a form of the ZSM file's panel, kept across the redirect back to the case page
-when it was refused, so that the panel shows it again instead of the defaults (a route chosen against the
+"""What a user typed into a form of the ZSM file's panel, kept for the case page shown again (422) when it
+was refused, so that the panel shows it again instead of the defaults (a route chosen against the
 triage, refused for want of a reason, came back as the triage's route: corrected and sent, it stored the
 suggested route with the reason for the other), with what was refused at the field it concerns."""
 

@@ -40,6 +40,7 @@ from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import concurrent_text
 from ketenzicht.workprocesses.services import ConcurrentEdit
+from ketenzicht.workprocesses.views import case_page_refused
 
 from .forms import (
     ANSWER_FORMS,
@@ -198,23 +199,26 @@ def _act_on_file(
     request: HttpRequest, pk: int, form_class: type[forms.Form], act: FileAction
 ) -> HttpResponse:
     """A form posted from the file's panel: checked, handed to `act` (which returns the success message),
-    and back to the file with the message or what was refused."""
+    and back to the file with the message; refused, the file's page at once (422, as every refused form),
+    its panel showing what was typed with what was refused."""
     user, _origin, file = _file(request, pk)
     form = form_class(request.POST)
     if not form.is_valid():  # the panel shows the form again, bound, with its errors at the fields
         input_keep(request, file.pk, form_class.__name__)
-    else:
-        try:
-            messages.success(request, act(file, user, form.cleaned_data, _version(request)))
-        except FileRefused as refusal:
-            if refusal.field in form.fields:  # at the field it concerns, as the form's own errors
-                input_keep(request, file.pk, form_class.__name__, {refusal.field: refusal.text()})
-            else:
-                _refusal(request, refusal, file.case)
-                input_keep(request, file.pk, form_class.__name__)
-        except (Refused, ConcurrentEdit) as refusal:
+        return case_page_refused(request, file.case)
+    try:
+        messages.success(request, act(file, user, form.cleaned_data, _version(request)))
+    except FileRefused as refusal:
+        if refusal.field in form.fields:  # at the field it concerns, as the form's own errors
+            input_keep(request, file.pk, form_class.__name__, {refusal.field: refusal.text()})
+        else:
             _refusal(request, refusal, file.case)
             input_keep(request, file.pk, form_class.__name__)
+        return case_page_refused(request, file.case)
+    except (Refused, ConcurrentEdit) as refusal:
+        _refusal(request, refusal, file.case)
+        input_keep(request, file.pk, form_class.__name__)
+        return case_page_refused(request, file.case, 409 if isinstance(refusal, ConcurrentEdit) else 422)
     return redirect("workprocesses:case-detail", pk=pk)
 
 
@@ -618,4 +622,5 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             "late": found.late(timezone.now()),
             "withdrawn": _withdrawn_text(found) if _withdrawn_unanswered(found) else "",
         },
+        status=422 if request.method == "POST" else 200,  # a POST that lands here stored nothing
     )

@@ -49,6 +49,7 @@ from .recording import (
 )
 from .selectors import (
     PAGE_SIZE,
+    QueueFilter,
     instrument_overview,
     instruments_for,
     may_reassign_in_bulk,
@@ -136,6 +137,7 @@ def _queue_page(
             ),
             "page": page,
             "filters": filters,
+            "filtered": filters.chosen() != QueueFilter(),  # an empty queue, or none that match
             "query": query.urlencode(),
             "lead": lead,
             "bulk_form": (

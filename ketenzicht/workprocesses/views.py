@@ -733,6 +733,14 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
 
 
+def case_page_refused(request: HttpRequest, case: Case, status: int = 422) -> HttpResponse:
+    """The case page again, as a desk's form posted from one of its panels was refused (422; 409 when the
+    case changed meanwhile): the panel shows what its desk kept of the input, with the errors at their
+    fields; nothing was stored."""
+    case.refresh_from_db()
+    return render(request, "workprocesses/case_detail.html", _detail_context(request, case), status=status)
+
+
 def _step_named(step: str, text: str | Promise) -> str:
     """A refusal on top of a case page, which holds a form for each step: named by its step, if any."""
     return _("Step '%(step)s': %(text)s") % {"step": step, "text": text} if step else str(text)

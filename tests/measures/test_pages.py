@@ -18,8 +18,9 @@ from ketenzicht.measures.models import Measure, MeasureEvent
 from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Disclosure
+from ketenzicht.workprocesses.models import Case
 from tests.measures.helpers import LOTTE_MISSPELT, couple_with_case, recent, restraining_order
-from tests.patterns.helpers import MARCO, take_in
+from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.summary import linked_fields, marked_fields
 
 pytestmark = pytest.mark.django_db
@@ -524,3 +525,30 @@ def test_a_case_without_a_suspect_and_a_victim_explains_why_it_offers_no_measure
     )
     assert sent.status_code == 422 and 'data-testid="measure-no-parties"' in sent.content.decode()
     assert not Measure.objects.exists()
+
+
+def test_the_case_panel_points_to_a_measures_page_only_when_it_links_one(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """Another unit's case about the same pair lists the measure without its names and without a link (its
+    page is a 404 there), but said "Extend or end a measure on its page.": a way on that was not there."""
+    own = _client(make_user("case_screener", organisation="oost-brabant"))
+    page = own.get(f"/zaken/{world['case'].pk}/").content.decode()
+    assert f'href="/maatregelen/{world["measure"].pk}/"' in page
+    on_its_page = "Verleng of beëindig een maatregel op zijn eigen pagina."
+    assert on_its_page in page
+    later = take_in(
+        "PL0900-M-2",
+        MARCO,
+        LOTTE,
+        registered_at=recent(1),
+        unit="zeeland-west-brabant",
+        municipality="GM0855",
+    )
+    other_case = Case.objects.get(registrations=later, organisation__code="zeeland-west-brabant")
+    other = _client(make_user("case_screener", organisation="zeeland-west-brabant"))
+    page = other.get(f"/zaken/{other_case.pk}/").content.decode()
+    assert world["measure"].reference in page  # listed: the pair's measure in force
+    assert f'href="/maatregelen/{world["measure"].pk}/"' not in page
+    assert on_its_page not in page
+    assert other.get(f"/maatregelen/{world['measure'].pk}/").status_code == 404

@@ -93,7 +93,10 @@ def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> N
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
     client = _client(eva)
     url = reverse("prosecution:triage", args=[file.pk])
-    refused = client.post(url, {"route": "zvh", "reason": ""}, follow=True)
+    refused = client.post(url, {"route": "zvh", "reason": ""})
+    # The file's page at once, as 422 (it was a redirect to a page that answered 200).
+    assert refused.status_code == 422
+    assert "workprocesses/case_detail.html" in [t.name for t in refused.templates]
     file.case.refresh_from_db()
     assert file.case.state == "assembling"
     page = refused.content.decode()
@@ -229,6 +232,45 @@ def test_every_error_of_an_answer_is_a_sentence(
     assert len(errors) >= 1
     for error in errors:
         assert error[0].isupper() and error.endswith("."), error
+
+
+@pytest.mark.parametrize(
+    ("partner", "organisation", "valid"),
+    [
+        ("victim_support", "slachtofferhulp-nederland", {"contacted": "no"}),
+        (
+            "probation",
+            "reclassering-nederland",
+            {"known": "no", "supervised": "not_applicable", "advice": "zsm"},
+        ),
+    ],
+)
+def test_a_refused_answer_is_a_422_as_every_refused_form(
+    make_user: Any, file: Any, partner: str, organisation: str, valid: dict[str, str]
+) -> None:
+    """An empty answer came back with its errors but as 200, an answer to a request answered already as 200
+    too: a refused form answers 422, as everywhere else."""
+    client = _client(make_user(partner, organisation=organisation))
+    request = file.requests.get(partner=partner)
+    url = reverse("prosecution:request", args=[request.pk])
+    assert client.get(url).status_code == 200
+    refused = client.post(url, {"note": ""})
+    assert refused.status_code == 422 and "Dit veld is verplicht." in refused.content.decode()
+    request.refresh_from_db()
+    assert request.answered_at is None
+    assert client.post(url, valid).status_code == 302
+    again = client.post(url, valid)  # a second tab: nothing of it is stored
+    assert again.status_code == 422 and "Er is niets van u opgeslagen: " in again.content.decode()
+
+
+def test_a_refused_question_to_a_partner_is_a_422_with_its_field_named(eva: Any, file: Any) -> None:
+    client = _client(eva)
+    refused = client.post(
+        reverse("prosecution:request-new", args=[file.pk]), {"partner": "probation", "question": ""}
+    )
+    assert refused.status_code == 422
+    assert _error(refused.content.decode(), "question")
+    assert file.requests.count() == 2  # the two the table asked at first; nothing new
 
 
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
@@ -589,3 +631,11 @@ def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
     with pytest.raises(FileRefused) as refused:
         request_answer(standard, actor=eva, answer={"known": "no", "advice": "zsm", "question_answer": "x"})
     assert refused.value.field == "question_answer"
+
+
+def test_the_start_page_says_no_request_is_open_in_words(make_user: Any) -> None:
+    """With nothing to answer the start page read "0 open, to answer within hours": work that is not there."""
+    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    home = client.get(reverse("home")).content.decode()
+    link = home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0]
+    assert link.strip() == "Verzoeken van de ZSM-tafel: geen open verzoeken"

@@ -699,3 +699,17 @@ def test_a_screening_sent_with_questions_unanswered_has_the_error_summary_leadin
     assert banners(page) == [nothing_stored()]  # said once, in the words of every form not stored
     assert set(marked_fields(page)) == unanswered
     assert linked_fields(page) == marked_fields(page)
+
+
+def test_an_empty_queue_says_so_and_a_filter_that_finds_nothing_says_that(
+    make_user: Callable[..., Any],
+) -> None:
+    """The last case worked, the queue said "no open screening cases that match this" without any filter."""
+    client = _client(make_user("case_screener"))
+    empty = client.get(reverse("screening:queue")).content.decode()
+    said = empty.split('data-testid="queue-empty">', 1)[1].split("</p>", 1)[0]
+    assert said == "Geen openstaande screeningszaken: er wacht niets in de wachtrij."
+    _three_cases()
+    none = client.get(reverse("screening:queue"), {"owner": "me"}).content.decode()
+    said = none.split('data-testid="queue-empty">', 1)[1].split("</p>", 1)[0]
+    assert said == "Geen openstaande screeningszaken die hieraan voldoen."
