@@ -162,6 +162,36 @@ def signal_sight_for_user(
     return result
 
 
+def signal_changes_for_user(*, user: User, signals: Sequence[Signal]) -> dict[int, dict[str, Any]]:
+    """Per signal, its latest change (`Signal.change`: registrations added and removed, those before) as
+    `user` may be told it, read without a purpose: counted only over the registrations they may see or are
+    told of (another unit's police registrations, the sharing rules' `counted`), never another
+    organisation's (a Veilig Thuis file joining the signal is not "1 more registration" to the police). The
+    severity's change stays. Two queries for a page."""
+    changed = [signal for signal in signals if signal.change]
+    if not changed:
+        return {}
+    now: dict[int, set[int]] = defaultdict(set)
+    for signal_id, registration_id in SignalRegistration.objects.filter(
+        signal__in=[signal.pk for signal in changed]
+    ).values_list("signal_id", "registration_id"):
+        now[signal_id].add(registration_id)
+    was = {signal.pk: {int(r) for r in signal.change.get("registrations_was") or []} for signal in changed}
+    ids = {r for found in (*now.values(), *was.values()) for r in found}
+    sight = registration_sight_for_user(user=user, ids=ids)
+    told = sight.visible | set(sight.hidden)
+    result = {}
+    for signal in changed:
+        before, after = was[signal.pk] & told, now[signal.pk] & told
+        result[signal.pk] = {
+            **signal.change,
+            "added": len(after - before),
+            "removed": len(before - after),
+            "registrations_was": sorted(before),
+        }
+    return result
+
+
 @dataclass
 class EvidenceRow:
     registration: Registration

@@ -187,3 +187,32 @@ def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Call
     for path in ("/signalen/", f"/signalen/{signal.pk}/", "/api/v1/signals"):
         text = client.get(path).content.decode()
         assert not shows(text, 15, 4) and "2024-04-15" not in text and "VT21-2024-000061" not in text
+
+
+def test_a_veilig_thuis_file_joining_the_signal_is_no_change_to_the_police(
+    make_user: Callable[..., Any],
+) -> None:
+    """The signal changed when Veilig Thuis's own file joined it ("1 more registration"): the police may
+    not know of that file, so to them the list and the page show no such change; a police report of
+    another unit joining it is a change they are told, counted."""
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    assert client.get(f"/signalen/{signal.pk}/").status_code == 200  # seen: a change counts from here
+    take_in(
+        "VT21-2024-000061", MARCO, LOTTE, registered_at="2024-04-15T10:00:00+02:00", source="veilig_thuis",
+        kind="melding", offences=[],
+    )  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.change and signal.change["added"] == 1  # stored: over the whole register
+    listing = client.get("/signalen/").content.decode()
+    page = client.get(f"/signalen/{signal.pk}/").content.decode()
+    assert f'data-testid="changed-{signal.pk}"' not in listing and 'data-testid="signal-change"' not in page
+    take_in(
+        "PL0900-2024-000071", MARCO, LOTTE, registered_at="2024-04-20T10:00:00+02:00",
+        unit="zeeland-west-brabant", municipality="GM0855",
+    )  # fmt: skip
+    signal.refresh_from_db()
+    owner = screener_client(make_user, signal.unit.code if signal.unit else "")
+    page = owner.get(f"/signalen/{signal.pk}/").content.decode()
+    change = page.split('data-testid="signal-change">', 1)[1].split("</dd>", 1)[0]
+    assert "1 registratie erbij" in change  # the police report only, not the Veilig Thuis file before it
