@@ -18,7 +18,7 @@ from ketenzicht.dossiers.selectors import may_open_dossier
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
-from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
+from ketenzicht.registrations.models import MentionRole, PersonMention, Registration, Source
 from ketenzicht.registrations.selectors import registration_sight_for_user
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
@@ -320,8 +320,12 @@ def breach_rows_for_user(user: User, measure: Measure) -> tuple[list[BreachRow],
             visible.add(breach.registration.reference)
             rows.append(BreachRow(kinds, breach.occurred_on, breach.registration))
         else:
+            # The breach is the measure's own information (its police and prosecutor are alerted of it):
+            # listed even in a registration the rules do not count for the user, by its kind of
+            # organisation only.
             group = sight.hidden_groups([breach.registration_id])
-            rows.append(BreachRow(kinds, None, None, group[0].label if group else ""))
+            label = group[0].label if group else str(Source(breach.registration.source).label)
+            rows.append(BreachRow(kinds, None, None, label))
     return rows, visible
 
 

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
@@ -61,7 +61,6 @@ def signal_list_for_user(
     return (
         signals.select_related("first_fired_registration", "last_registration")
         .prefetch_related(Prefetch("seen", queryset=SignalSeen.objects.select_related("user")))
-        .annotate(evidence_total=Count("evidence"))
         .order_by("-active", "-severity", "-last_registered_at", "-id")  # Meta.ordering: not with GROUP BY
     )
 
@@ -79,8 +78,11 @@ def signal_get_for_user(*, user: User, pk: int, origin: str = "") -> Signal:
 @dataclass
 class SignalSight:
     """What a user may see of a signal's registrations: the one that made it fire and the dates only when
-    the user may see that registration; the others counted per organisation kind and unit, never named."""
+    the user may see that registration; the others counted per organisation kind and unit, never named, as
+    far as the sharing rules count them for the user (`counted`); any other not mentioned, not even in the
+    number of the signal's registrations (`total`)."""
 
+    shown: int  # the signal's registrations the user may see
     first_fired: Registration | None  # None: the user may not see it
     last_registered_at: dt.datetime | None  # of the latest registration the user may see
     hidden: list[HiddenGroup]
@@ -88,6 +90,9 @@ class SignalSight:
     # dossier's), apart; `hidden` then holds only those the user may not see at all.
     with_purpose: list[HiddenGroup] = field(default_factory=list)
     first_fired_with_purpose: bool = False  # the user may not see it here, but would under a purpose
+    # The user may not see it, and the sharing rules count it for them (another unit's police registration):
+    # the page says it fired "in a registration you may not see". Of another organisation's it says nothing.
+    first_fired_counted: bool = False
 
     @property
     def first_fired_at(self) -> dt.datetime | None:
@@ -96,6 +101,12 @@ class SignalSight:
     @property
     def hidden_total(self) -> int:
         return sum(group.count for group in self.hidden)
+
+    @property
+    def total(self) -> int:
+        """The number of the signal's registrations the user is told of: those they may see, and those
+        counted for them (another unit's police registrations), never another organisation's."""
+        return self.shown + self.with_purpose_total + self.hidden_total
 
     @property
     def hidden_summary(self) -> str:
@@ -131,7 +142,7 @@ def signal_sight_for_user(
     }
     sight = registration_sight_for_user(user=user, ids=ids, purposed=purposed, with_purpose=with_purpose)
     if everything:
-        sight.visible |= set(sight.hidden)
+        sight.visible = set(ids)
         sight.hidden.clear()
         sight.with_purpose.clear()
     result = {}
@@ -140,12 +151,44 @@ def signal_sight_for_user(
         dates = [at for r, at in rows if r in sight.visible]
         shown_first = signal.first_fired_registration_id in sight.visible
         result[signal.pk] = SignalSight(
+            shown=sum(1 for r, _at in rows if r in sight.visible),
             first_fired=signal.first_fired_registration if shown_first else None,
             last_registered_at=max(dates) if dates else None,
             hidden=sight.hidden_groups(r for r, _at in rows if r not in sight.with_purpose),
             with_purpose=sight.hidden_groups(r for r, _at in rows if r in sight.with_purpose),
             first_fired_with_purpose=signal.first_fired_registration_id in sight.with_purpose,
+            first_fired_counted=signal.first_fired_registration_id in sight.hidden,
         )
+    return result
+
+
+def signal_changes_for_user(*, user: User, signals: Sequence[Signal]) -> dict[int, dict[str, Any]]:
+    """Per signal, its latest change (`Signal.change`: registrations added and removed, those before) as
+    `user` may be told it, read without a purpose: counted only over the registrations they may see or are
+    told of (another unit's police registrations, the sharing rules' `counted`), never another
+    organisation's (a Veilig Thuis file joining the signal is not "1 more registration" to the police). The
+    severity's change stays. Two queries for a page."""
+    changed = [signal for signal in signals if signal.change]
+    if not changed:
+        return {}
+    now: dict[int, set[int]] = defaultdict(set)
+    for signal_id, registration_id in SignalRegistration.objects.filter(
+        signal__in=[signal.pk for signal in changed]
+    ).values_list("signal_id", "registration_id"):
+        now[signal_id].add(registration_id)
+    was = {signal.pk: {int(r) for r in signal.change.get("registrations_was") or []} for signal in changed}
+    ids = {r for found in (*now.values(), *was.values()) for r in found}
+    sight = registration_sight_for_user(user=user, ids=ids)
+    told = sight.visible | set(sight.hidden)
+    result = {}
+    for signal in changed:
+        before, after = was[signal.pk] & told, now[signal.pk] & told
+        result[signal.pk] = {
+            **signal.change,
+            "added": len(after - before),
+            "removed": len(before - after),
+            "registrations_was": sorted(before),
+        }
     return result
 
 
@@ -173,7 +216,8 @@ def signal_reasons_for_user(*, user: User, signal: Signal, purposed: bool = Fals
     it, those in registrations the user may see (`purposed`: under a stated purpose), each with the
     registration's reference, and names the measure (reference and what it banned) only when the user may
     see the measure (`measure_breaches.measures_visible`); the others are counted in `breaches_not_shown`,
-    never named (no reference, no date). Two queries when a reason has breaches, none otherwise."""
+    never named (no reference, no date), as far as the sharing rules count them for the user. Two queries
+    when a reason has breaches, none otherwise."""
     stored = [dict(reason) for reason in signal.reasons or []]
     notes = [note for reason in stored for note in reason.get("breaches") or []]
     if not notes:
@@ -201,7 +245,10 @@ def signal_reasons_for_user(*, user: User, signal: Signal, purposed: bool = Fals
             }
             for note in seen
         ]
-        reason["breaches_not_shown"] = len(breaches) - len(seen)
+        # Counted only as far as the sharing rules count them for the user (never another organisation's).
+        reason["breaches_not_shown"] = sum(
+            1 for note in breaches if int(note["registration"]) in sight.hidden
+        )
         shown.append(reason)
     return shown
 

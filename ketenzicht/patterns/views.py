@@ -18,6 +18,7 @@ from .labels import change_before_text, change_text, reason_rows, rule_descripti
 from .models import CloseReason, SignalState
 from .selectors import (
     may_see_signals,
+    signal_changes_for_user,
     signal_evidence_for_user,
     signal_history,
     signal_list_for_user,
@@ -58,6 +59,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     # Read without a purpose; a pair's registrations the user would see under one (police: every unit's) are
     # said to be in the dossier opened with one, apart from those the user may not see at all.
     sights = signal_sight_for_user(user=request.user, signals=shown, with_purpose=True)  # type: ignore[arg-type]
+    changes = signal_changes_for_user(user=request.user, signals=shown)  # type: ignore[arg-type]
     rows = [
         {
             "signal": signal,
@@ -65,8 +67,8 @@ def signal_list(request: HttpRequest) -> HttpResponse:
             "names": names.get(signal.pk, ([], [])),
             "sight": sights[signal.pk],
             "seen_by_me": any(s.user_id == request.user.pk for s in signal.seen.all()),
-            "change": change_text(signal.change),
-            "before": change_before_text(signal.change),
+            "change": change_text(changes.get(signal.pk, {})),
+            "before": change_before_text(changes.get(signal.pk, {})),
         }
         for signal in shown
     ]
@@ -102,6 +104,7 @@ def _detail(
         messages.error(request, _(REFUSED))
     evidence = signal_evidence_for_user(user=request.user, signal=signal)  # type: ignore[arg-type]
     sight = signal_sight_for_user(user=request.user, signals=[signal])[signal.pk]  # type: ignore[arg-type]
+    change = signal_changes_for_user(user=request.user, signals=[signal]).get(signal.pk, {})  # type: ignore[arg-type]
     return render(
         request,
         "patterns/signal_detail.html",
@@ -121,8 +124,8 @@ def _detail(
             else None,
             "assess_form": assess_form or SignalAssessForm(),
             "close_form": close_form or SignalCloseForm(),
-            "change": change_text(signal.change),
-            "before": change_before_text(signal.change),
+            "change": change_text(change),
+            "before": change_before_text(change),
         },
         status=status,
     )

@@ -99,8 +99,11 @@ def _counted(shown: int, whole: int) -> str:
 
 def _history_rows(file: ZsmFile, user: User) -> tuple[dict[str, Any], TriageFacts]:
     """The suspect's protective measures and breaches beside this file (facts.suspect_history), counted
-    over what the user may see, with what they may not see published beside it; and those counts as the
-    triage's counted facts, for its reasons' words (`labels.reason_label`)."""
+    over what the user may see; of the measures they may not see, the count published beside it. Of the
+    registrations they may not see (the pair's police registrations not disclosed to the office, a breach
+    in one) nothing: a count of another organisation's registrations is as protected as they are
+    (docs/reference/sharing-rules.md). And those counts as the triage's counted facts, for its reasons'
+    words (`labels.reason_label`)."""
     whole = suspect_history(file)
     visible = Registration.objects.filter(pk__in=registration_list_for_user(user=user).values("pk"))
     seen: SuspectHistory = suspect_history(
@@ -110,12 +113,13 @@ def _history_rows(file: ZsmFile, user: User) -> tuple[dict[str, Any], TriageFact
     )
     pair_seen = pair_registrations(file, visible)
     rows = {
-        # The police registrations that name both persons, over all units (the triage counts them all).
-        "pair": _counted(pair_seen, pair_registrations(file)),
+        # The police registrations that name both persons, of those the user may see (the triage counts
+        # them all; the others are not said here, not even as "fewer than 5").
+        "pair": str(pair_seen),
         "incident": whole.incident,
         "earlier": _counted(seen.earlier, whole.earlier),
         "in_force": _counted(seen.in_force, whole.in_force),
-        "breaches": _counted(seen.breaches, whole.breaches),
+        "breaches": str(seen.breaches),
     }
     return rows, TriageFacts(registrations=pair_seen, measures=seen.earlier, breaches=seen.breaches)
 

@@ -13,7 +13,7 @@ from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
 
 from .models import MentionRelation, PersonMention, Registration, Source
-from .sharing import visibility_filter
+from .sharing import counted_sources, visibility_filter
 
 
 def registration_list_for_user(
@@ -126,7 +126,9 @@ class HiddenGroup:
 
 @dataclass
 class Sight:
-    """Which of some registrations a user may see; of the others only the organisation kind and unit."""
+    """Which of some registrations a user may see; of the others only the organisation kind and unit, and
+    only of those the sharing rules count for the user (`counted`): any other is in neither set, as if it
+    did not exist."""
 
     visible: set[int] = field(default_factory=set)
     hidden: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # id -> (source, unit, name)
@@ -161,8 +163,10 @@ def registration_sight_for_user(
     """For these registrations (ids, or a query of `pk` values): which the user may see under the sharing
     rules (`purposed`: under a stated purpose), and of the others only their organisation kind and police
     unit. `with_purpose` (for a look-up without one): also which of the others the user would see under a
-    stated purpose (`Sight.with_purpose`), e.g. to say that a dossier opened with one shows them. One
-    query."""
+    stated purpose (`Sight.with_purpose`), e.g. to say that a dossier opened with one shows them. A
+    registration the user may not see whose source the sharing rules do not count for them (`counted`: for
+    the police, e.g. Veilig Thuis's own files) is left out altogether: not visible, not hidden, not
+    counted. One query."""
     wanted: Any = ids if isinstance(ids, QuerySet) else list(ids)
     found = Registration.objects.filter(pk__in=wanted).annotate(
         seen=_seen(visibility_filter(user, purposed=purposed)),
@@ -171,12 +175,15 @@ def registration_sight_for_user(
         else Value(False),
     )
     sight = Sight()
+    counted = counted_sources(user)
     for pk, may_see, would_see, source, unit_code, unit_name in found.values_list(
         "pk", "seen", "seen_with_purpose", "source", "unit__code", "unit__name"
     ):
         if may_see:
             sight.visible.add(pk)
             continue
+        if not would_see and source not in counted:
+            continue  # another kind of organisation's: not even that it exists
         sight.hidden[pk] = (source, unit_code or "", unit_name or "")
         if would_see:
             sight.with_purpose.add(pk)

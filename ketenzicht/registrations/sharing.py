@@ -85,11 +85,22 @@ class SharingRule(BaseModel):
         return self.scope == "national"
 
 
+class CountRule(BaseModel):
+    """Of the registrations a user of `organisation_kind` may not see, those of `sources` are counted
+    (hit / no-hit, never named); any other is not mentioned at all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    organisation_kind: OrganisationKind
+    sources: list[Source] = Field(min_length=1)
+
+
 class SharingRules(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dataset: Literal["sharing_rules"]
     version: str
+    counted: list[CountRule] = Field(default_factory=list)
     see: list[SharingRule]
     create: list[SharingRule]
     content_hash: str = ""
@@ -119,6 +130,20 @@ def visibility_filter(user: User, *, purposed: bool = False) -> Q | None:
     for grant in grants[1:]:
         combined |= grant
     return combined
+
+
+def counted_sources(user: User) -> frozenset[str]:
+    """The sources whose registrations `user` may not see are still counted for them (the rules'
+    `counted`); a hidden registration of any other source is not mentioned to them, not even as a number."""
+    org = user.organisation
+    if not user.is_active or org is None:
+        return frozenset()
+    return frozenset(
+        source.value
+        for rule in sharing_rules().counted
+        if rule.organisation_kind == org.kind
+        for source in rule.sources
+    )
 
 
 def may_see_registrations(user: User, *, purposed: bool = False) -> bool:

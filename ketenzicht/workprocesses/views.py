@@ -3,6 +3,7 @@ case with its steps, assignments, notes and history. Thin: rules live in service
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.contrib import messages
@@ -294,12 +295,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _added_registrations(event: CaseEvent, shown: dict[int, str]) -> list[str]:
+def _added_registrations(event: CaseEvent, shown: dict[int, str], counted: Collection[int]) -> list[str]:
     """The registrations a "registration added" line added: by reference those the user may see (`shown`,
-    pk -> reference), the others counted, never named."""
+    pk -> reference), those the sharing rules count for them (`counted`, `Sight.hidden`) counted, never
+    named; any other not mentioned at all."""
     added = [pk for pk in event.detail.get("registrations") or [] if isinstance(pk, int)]
     named = [shown[pk] for pk in added if pk in shown]
-    hidden = len(added) - len(named)
+    hidden = sum(1 for pk in added if pk not in shown and pk in counted)
     parts = [", ".join(named)] if named else []
     if hidden:
         parts.append(
@@ -314,11 +316,13 @@ def _details(
     definition: Definition,
     names: dict[str, str],
     shown: dict[int, str] | None = None,
+    counted: Collection[int] = (),
     holder_moved: bool = False,
 ) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason; for
-    registrations added, which (`shown`: those the user may see, pk -> reference). `holder_moved`: a line
-    that gave back what its holder held was written when they moved to another unit, not when deactivated."""
+    registrations added, which (`shown`: those the user may see, pk -> reference; `counted`: those they may
+    not see but are told of, counted). `holder_moved`: a line that gave back what its holder held was written
+    when they moved to another unit, not when deactivated."""
     parts = []
     if event.from_state and (not event.to_state or event.to_state == event.from_state):
         # An escalation, a note, a registration added: the case stayed where it was ("Nieuw", not
@@ -331,7 +335,7 @@ def _details(
             moved = _("would go %(states)s") % {"states": moved}
         parts.append(moved)
     if event.kind == EventKind.REGISTRATION:
-        parts += _added_registrations(event, shown or {})
+        parts += _added_registrations(event, shown or {}, counted)
     parts += [
         f"{label}: {value}"
         for label, value in (
@@ -416,9 +420,12 @@ def _confirm_form(case: Case, data: Any = None) -> ConfirmForm:
     )
 
 
-def _history(case: Case, shown: dict[int, str] | None = None) -> list[dict[str, Any]]:
+def _history(
+    case: Case, shown: dict[int, str] | None = None, counted: Collection[int] = ()
+) -> list[dict[str, Any]]:
     """The case's history lines; `shown`: the registrations of the case the user may see (pk -> reference),
-    named on the lines that added them."""
+    named on the lines that added them; `counted`: those they may not see that the sharing rules count for
+    them, counted on those lines (any other is not mentioned)."""
     definition = definition_of(case.process_version)
     events = list(case.events.all())
     people = {e.actor_name for e in events}
@@ -448,6 +455,7 @@ def _history(case: Case, shown: dict[int, str] | None = None) -> list[dict[str, 
                     definition,
                     names,
                     shown,
+                    counted,
                     holder_moved=(str(event.detail.get("from") or ""), event.at) in moved,
                 ),
             }
@@ -520,7 +528,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "data_values": [
             value_label(view.definition, k, v) for k, v in case.data.items() if k in view.definition.fields
         ],
-        "history": _history(case, {r.pk: r.reference for r in listed_registrations["registrations"]}),
+        "history": _history(
+            case,
+            {r.pk: r.reference for r in listed_registrations["registrations"]},
+            listed_registrations["hidden_ids"],
+        ),
         "handoffs": list(case.handoffs.select_related("created_by", "taken_by")),
         "panels": case_panels(request, case),
         "desk": case_desk(case, user),
@@ -660,7 +672,8 @@ def _reopen(
 def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
     """The registrations the case concerns that the user may see, read with the case as their purpose (so
     a screener or case owner sees those of other police units too, under the sharing rules' `needs_purpose`),
-    logged with it; the others counted, never named."""
+    logged with it; the others counted, never named, as far as the sharing rules count them for the user
+    (`counted`: for the police another unit's police registrations, never another organisation's)."""
     ids = list(case.registrations.values_list("pk", flat=True))
     sight = registration_sight_for_user(user=user, ids=ids, purposed=True)
     visible = list(
@@ -681,6 +694,7 @@ def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
         "purpose_query": f"{CASE_PARAM}={case.pk}",  # the links carry the case as their purpose
         "hidden_groups": sight.hidden_groups(),
         "hidden": len(sight.hidden),
+        "hidden_ids": set(sight.hidden),
     }
 
 

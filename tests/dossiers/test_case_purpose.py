@@ -75,7 +75,8 @@ def test_the_case_page_shows_the_cases_registrations_of_other_police_units_logge
     client = client_for(make_user, role)
     page = client.get(f"/zaken/{w.ours.pk}/").content.decode()
     assert w.own.reference in page and w.elsewhere.reference in page
-    assert w.vt.reference not in page and 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in page
+    # Veilig Thuis's own file: neither named nor counted (sharing rules `counted`).
+    assert w.vt.reference not in page and "hidden-veilig_thuis" not in page and "case-hidden" not in page
     lists = AccessLogEntry.objects.filter(object_type="registration", action="list")
     listed = lists.get(
         detail__has_key="registrations"
@@ -160,10 +161,10 @@ def test_the_case_page_links_the_dossiers_of_its_persons_with_the_case_as_purpos
     view = AccessLogEntry.objects.get(object_type="person", action="view", result="shown")
     assert view.object_id == str(w.victim) and view.purpose == f"case {w.ours.reference}"
     assert view.detail["purpose"]["case_id"] == w.ours.pk
-    # Under the case the dossier holds the other unit's police registration; Veilig Thuis's is counted.
+    # Under the case the dossier holds the other unit's police registration; of Veilig Thuis's own file it
+    # says nothing, not even a count.
     assert w.elsewhere.reference in html and w.vt.reference not in html
-    hidden = html.split('data-testid="dossier-hidden"', 1)[1].split("</div>", 1)[0]
-    assert "Veilig Thuis: 1<" in hidden and "Zeeland-West-Brabant" not in hidden
+    assert 'data-testid="dossier-hidden"' not in html
     # Its registration links carry the dossier's purpose (the case) on.
     opened = client.get(f"/registraties/{w.elsewhere.pk}/?persoon={w.victim}")
     assert opened.status_code == 200

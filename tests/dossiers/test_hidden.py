@@ -1,5 +1,6 @@
 """The dossier says what it cannot show: registrations of the person the user may not see are counted per
-organisation kind and police unit (hit / no-hit), never named: no reference, no date, no offence."""
+police unit (hit / no-hit), never named: no reference, no date, no offence. Another kind of organisation's
+(Veilig Thuis's own files) is not even counted for the police (sharing rules `counted`)."""
 
 from __future__ import annotations
 
@@ -42,37 +43,38 @@ def client_for(user: Any) -> Client:
     return client
 
 
-def test_the_dossier_counts_per_organisation_what_the_user_may_not_see(make_user: Callable[..., Any]) -> None:
-    """A registrar sees the own unit's police registrations; the others are counted, never named."""
+def test_the_dossier_counts_per_unit_what_the_user_may_not_see(make_user: Callable[..., Any]) -> None:
+    """A registrar sees the own unit's police registrations; another unit's are counted, never named;
+    Veilig Thuis's own file is neither named nor counted."""
     sandra = sandra_with_hidden_registrations()
     client = client_for(make_user("police_registrar", organisation="oost-brabant"))
     client.post(f"/personen/{sandra.pk}/", PURPOSE)
     page = client.get(f"/personen/{sandra.pk}/").content.decode()
     assert 'data-testid="total-victim">3<' in page
     hidden = page.split('data-testid="dossier-hidden"', 1)[1].split("</div>", 1)[0]
-    assert ": 3." in hidden
-    assert "Politie eenheid Zeeland-West-Brabant: 2<" in hidden and "Veilig Thuis: 1<" in hidden
+    assert ": 2." in hidden
+    assert "Politie eenheid Zeeland-West-Brabant: 2<" in hidden and "Veilig Thuis" not in hidden
     assert not [reference for reference in HIDDEN if reference in page]
     assert "art. 302" not in page and "2023" not in page  # nor the offence nor the dates
 
 
-def test_under_a_purpose_a_screener_sees_every_police_unit_and_counts_the_other_organisations(
+def test_under_a_purpose_a_screener_sees_every_police_unit_and_nothing_of_the_other_organisations(
     make_user: Callable[..., Any],
 ) -> None:
     """The police screener's dossier (always under a purpose) holds the police registrations of every unit;
-    Veilig Thuis's stays counted. The signal page, which has no stated purpose, keeps the own unit."""
+    of Veilig Thuis's own file it says nothing, not even a count. The signal page, which has no stated
+    purpose, keeps the own unit and counts the other unit's."""
     sandra = sandra_with_hidden_registrations()
     client = client_for(make_user("case_screener", organisation="oost-brabant"))
     client.post(f"/personen/{sandra.pk}/", PURPOSE)
     page = client.get(f"/personen/{sandra.pk}/").content.decode()
     assert 'data-testid="total-victim">5<' in page
-    hidden = page.split('data-testid="dossier-hidden"', 1)[1].split("</div>", 1)[0]
-    assert ": 1." in hidden and "Veilig Thuis: 1<" in hidden and "Zeeland-West-Brabant" not in hidden
+    assert 'data-testid="dossier-hidden"' not in page and "niet mag zien" not in page
     assert [reference for reference in HIDDEN if reference in page] == list(HIDDEN[:2])
     assert "13-07-2023" not in page  # nothing of the Veilig Thuis notification
     signal = Signal.objects.get(rule="possible_stalking", victim=sandra)
     signal_page = client.get(f"/signalen/{signal.pk}/").content.decode()
-    assert "Politie eenheid Zeeland-West-Brabant: 2<" in signal_page and "Veilig Thuis: 1<" in signal_page
+    assert "Politie eenheid Zeeland-West-Brabant: 2<" in signal_page and "Veilig Thuis: " not in signal_page
 
 
 def test_a_user_who_may_see_everything_gets_no_hidden_count(make_user: Callable[..., Any]) -> None:
@@ -85,7 +87,7 @@ def test_a_user_who_may_see_everything_gets_no_hidden_count(make_user: Callable[
     assert "Dennis" in page and 'data-testid="dossier-hidden"' not in page
 
 
-def test_the_dossier_api_counts_them_too(make_user: Callable[..., Any]) -> None:
+def test_the_dossier_api_says_nothing_of_them_either(make_user: Callable[..., Any]) -> None:
     sandra = sandra_with_hidden_registrations()
     token = api_token_create(user=make_user("case_screener", organisation="zeeland-west-brabant"), name="t")
     response = Client().post(
@@ -95,11 +97,10 @@ def test_the_dossier_api_counts_them_too(make_user: Callable[..., Any]) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     body = response.json()
-    # Under its purpose the screener sees the police registrations of both units; Veilig Thuis's counted.
+    # Under its purpose the screener sees the police registrations of both units; Veilig Thuis's own file
+    # is not counted either.
     assert [r["reference"] for r in body["registrations"]][:2] == list(HIDDEN[:2])
     assert len(body["registrations"]) == 5
-    assert body["registrations_not_shown"] == 1
-    assert body["registrations_not_shown_by_organisation"] == [
-        {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
-    ]
+    assert body["registrations_not_shown"] == 0
+    assert body["registrations_not_shown_by_organisation"] == []
     assert "VT21" not in response.content.decode()

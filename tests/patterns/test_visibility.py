@@ -1,5 +1,7 @@
-"""Need-to-know on every field of a signal: a registration the user may not see is counted per
-organisation kind and police unit, never named (no reference, no date), on the pages and in the API."""
+"""Need-to-know on every field of a signal: another police unit's registration the user may not see is
+counted per unit, never named (no reference, no date), on the pages and in the API; another kind of
+organisation's (Veilig Thuis's own file) is neither named nor counted, not even in the signal's number of
+registrations (sharing rules `counted`)."""
 
 from __future__ import annotations
 
@@ -68,13 +70,13 @@ def test_the_api_names_no_registration_the_caller_may_not_see(make_user: Callabl
     assert body["first_fired_registration"] is None and body["first_fired_at"] is None
     assert [r["reference"] for r in body["registrations"]] == ["PL0600-2024-000041"]
     assert body["last_registered_at"].startswith("2024-04-10")
-    assert body["registrations_not_shown"] == 3
+    assert body["registrations_not_shown"] == 2
     assert body["registrations_not_shown_by_organisation"] == [
         {"organisation_kind": "politie", "unit": "zeeland-west-brabant", "count": 2},
-        {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
     ]
+    assert "veilig_thuis" not in one.content.decode() and "veilig_thuis" not in listing.content.decode()
     item = next(i for i in listing.json()["items"] if i["id"] == signal.pk)
-    assert item["first_fired_registration"] is None and item["registrations_not_shown"] == 3
+    assert item["first_fired_registration"] is None and item["registrations_not_shown"] == 2
 
 
 def test_the_pages_name_no_registration_the_user_may_not_see(make_user: Callable[..., Any]) -> None:
@@ -92,11 +94,12 @@ def test_the_pages_name_no_registration_the_user_may_not_see(make_user: Callable
     assert (
         'data-testid="hidden-politie-zeeland-west-brabant">Politie eenheid Zeeland-West-Brabant: 2<' in hidden
     )
-    assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in hidden
+    assert "Veilig Thuis" not in hidden and ": 2." in hidden
     cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
-    assert cell.startswith("4 ") and "Veilig Thuis: 1" in cell
+    # Three: the own unit's and the other unit's two; Veilig Thuis's own file is not in the number either.
+    assert cell.startswith("3 ") and "Veilig Thuis" not in cell
     assert "(2 van andere eenheden: " in cell and "zichtbaar in het dossier met een doel</a>)" in cell
-    assert "(1 niet zichtbaar voor u: Veilig Thuis: 1)" in cell
+    assert "niet zichtbaar voor u" not in cell
     first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
     assert first == "in een registratie van een andere eenheid, zichtbaar in het dossier met een doel"
 
@@ -107,19 +110,18 @@ def test_the_list_says_the_dossier_shows_what_a_purpose_opens_and_counts_the_res
     """The list is read without a purpose: the other unit's two reports are not visible there, but a
     screener sees them in the dossier opened with one (police: every unit, under a purpose, logged). So
     the list says so and links to the dossier under the signal's purpose, which shows them indeed; Veilig
-    Thuis's notification, which no purpose opens to the police, is still counted as not visible."""
+    Thuis's notification, which no purpose opens to the police, is not mentioned at all."""
     signal = hidden_first_then_own_unit()
     client = screener_client(make_user)
     client.cookies["django_language"] = "en"
     listing = client.get("/signalen/").content.decode()
     cell = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</td>", 1)[0]
-    assert named(cell) == [] and cell.startswith("4 ")
+    assert named(cell) == [] and cell.startswith("3 ")
     opened = cell.split(f'data-testid="with-purpose-{signal.pk}">', 1)[1].split("</span>", 1)[0]
     link = f'href="/personen/{signal.suspect_id}/?signaal={signal.pk}"'
     assert opened.startswith("(2 of other units: ") and link in opened
     assert "visible in the dossier with a purpose</a>)" in opened
-    hidden = cell.split('class="kz-hidden-count">', 1)[1]
-    assert hidden.startswith("(1 not visible to you: Veilig Thuis: 1)") and "Zeeland" not in hidden
+    assert "not visible to you" not in cell and "Veilig Thuis" not in cell
     # The firing one is the other unit's too: said so, still without its date.
     first = listing.split(f'data-testid="first-fired-{signal.pk}">', 1)[1].split("</td>", 1)[0]
     assert first == "in a registration of another unit, visible in the dossier with a purpose"
@@ -142,7 +144,6 @@ def test_the_unit_that_may_see_the_first_firing_registration_sees_it_named(
     assert body["first_fired_registration"]["reference"] == signal.first_fired_registration.reference
     assert body["registrations_not_shown_by_organisation"] == [
         {"organisation_kind": "politie", "unit": "oost-brabant", "count": 1},
-        {"organisation_kind": "veilig_thuis", "unit": None, "count": 1},
     ]
 
 
@@ -180,9 +181,38 @@ def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Call
     client = screener_client(make_user)
     body = client.get(f"/api/v1/signals/{signal.pk}").json()
     assert body["last_registered_at"].startswith("2024-04-10")
-    assert body["registrations_not_shown_by_organisation"][1] == {
-        "organisation_kind": "veilig_thuis", "unit": None, "count": 2,
-    }  # fmt: skip
+    assert body["registrations_not_shown_by_organisation"] == [
+        {"organisation_kind": "politie", "unit": "zeeland-west-brabant", "count": 2},
+    ]
     for path in ("/signalen/", f"/signalen/{signal.pk}/", "/api/v1/signals"):
         text = client.get(path).content.decode()
         assert not shows(text, 15, 4) and "2024-04-15" not in text and "VT21-2024-000061" not in text
+
+
+def test_a_veilig_thuis_file_joining_the_signal_is_no_change_to_the_police(
+    make_user: Callable[..., Any],
+) -> None:
+    """The signal changed when Veilig Thuis's own file joined it ("1 more registration"): the police may
+    not know of that file, so to them the list and the page show no such change; a police report of
+    another unit joining it is a change they are told, counted."""
+    signal = hidden_first_then_own_unit()
+    client = screener_client(make_user)
+    assert client.get(f"/signalen/{signal.pk}/").status_code == 200  # seen: a change counts from here
+    take_in(
+        "VT21-2024-000061", MARCO, LOTTE, registered_at="2024-04-15T10:00:00+02:00", source="veilig_thuis",
+        kind="melding", offences=[],
+    )  # fmt: skip
+    signal.refresh_from_db()
+    assert signal.change and signal.change["added"] == 1  # stored: over the whole register
+    listing = client.get("/signalen/").content.decode()
+    page = client.get(f"/signalen/{signal.pk}/").content.decode()
+    assert f'data-testid="changed-{signal.pk}"' not in listing and 'data-testid="signal-change"' not in page
+    take_in(
+        "PL0900-2024-000071", MARCO, LOTTE, registered_at="2024-04-20T10:00:00+02:00",
+        unit="zeeland-west-brabant", municipality="GM0855",
+    )  # fmt: skip
+    signal.refresh_from_db()
+    owner = screener_client(make_user, signal.unit.code if signal.unit else "")
+    page = owner.get(f"/signalen/{signal.pk}/").content.decode()
+    change = page.split('data-testid="signal-change">', 1)[1].split("</dd>", 1)[0]
+    assert "1 registratie erbij" in change  # the police report only, not the Veilig Thuis file before it

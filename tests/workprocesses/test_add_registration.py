@@ -278,9 +278,11 @@ def test_a_case_s_first_registration_naming_only_a_victim_keeps_its_victim_again
     assert "Noor Sedney" in page.split('data-testid="case-persons"', 1)[1].split("</dl>", 1)[0]
 
 
-def test_the_history_counts_a_registration_added_that_the_user_may_not_see_without_naming_it(
+def test_the_history_says_nothing_of_a_registration_added_of_another_organisation(
     make_user: Callable[..., Any],
 ) -> None:
+    """Veilig Thuis's own registration on a police case: the police may neither see it nor count it (the
+    sharing rules' `counted`), so the line that added it names and counts nothing of it."""
     elsewhere = _no_case_for("H-11", source="veilig_thuis")  # the police do not see Veilig Thuis's own
     client = _client(make_user("team_lead"))
     case = _opened_by_hand(client)
@@ -292,7 +294,8 @@ def test_the_history_counts_a_registration_added_that_the_user_may_not_see_witho
             "%(n)s registration you may not see", "%(n)s registrations you may not see", 1
         ) % {"n": 1}
     rows = page.split('data-testid="history-row"')[1:]
-    assert any(hidden in row for row in rows)
+    assert not any(hidden in row for row in rows) and "die u niet mag zien" not in page
+    assert 'data-testid="case-hidden"' not in page
 
 
 def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisation(

@@ -228,11 +228,11 @@ def test_a_registrar_has_no_case_pages(make_user: Callable[..., Any]) -> None:
     assert "/zaken/" not in client.get("/").content.decode()
 
 
-def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
+def test_a_case_lists_the_registrations_the_user_may_see_and_says_nothing_of_the_rest(
     make_user: Callable[..., Any],
 ) -> None:
     """The case is the purpose: another police unit's registration of the case is shown (and logged with
-    the case); another organisation's stays counted, never named."""
+    the case); another organisation's is neither named nor counted (sharing rules `counted`)."""
     own = registration_create(actor=None, data=exchange_registration(), channel="import").registration
     other = registration_create(
         actor=None,
@@ -255,7 +255,8 @@ def test_a_case_lists_the_registrations_the_user_may_see_and_counts_the_rest(
     text = page.content.decode()
     assert own.reference in text and other.reference in text
     assert elsewhere.reference not in text
-    assert 'data-testid="hidden-veilig_thuis">Veilig Thuis: 1<' in text
+    assert 'data-testid="case-hidden"' not in text and "hidden-veilig_thuis" not in text
+    assert "niet mag inzien" not in text and "niet mag zien" not in text
     assert f"/registraties/{other.pk}/?zaak={case.pk}" in text  # the link carries the case
     shown = AccessLogEntry.objects.get(object_type="registration", action="list")
     assert shown.purpose == f"case {case.reference}" and shown.detail["case"] == case.pk
