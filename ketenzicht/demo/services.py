@@ -359,8 +359,10 @@ def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: S
     fallback = User.objects.get(username=DEMO_VT_ASSESSOR)
     # A region with a demo assessor of its own had its notifications worked and owned by them (one still in
     # investigation or monitoring is theirs to follow up); the other regions' by the demo assessor, unowned.
+    # The region's assessor: one who is not its team lead too (`veiligthuis`, not `teamleider-vt`).
     own: dict[int, User] = {}
-    for user in User.objects.filter(is_active=True, roles__role=Role.VT_ASSESSOR).order_by("username"):
+    assessors = User.objects.filter(is_active=True, roles__role=Role.VT_ASSESSOR).order_by("username")
+    for user in sorted(assessors, key=lambda user: user.has_role(Role.TEAM_LEAD)):
         if user.organisation_id is not None:
             own.setdefault(user.organisation_id, user)
     kept = {*keep_open, _storyline_notification()}
