@@ -1,6 +1,8 @@
-"""The demo's closed case: a police case of Oost-Brabant that its screener closed without action, confirmed by
-a case owner as the second person, for the team lead (`teamleider`) to find under *Zaken* → *Afgesloten
-zaken tonen* and reopen. See docs/demo.md, "Version 1 elsewhere, and the team lead"."""
+"""The demo's closed case: a police case of Oost-Brabant that its screener closed without action (confirmed
+by a case owner as the second person where its process asks one: ex-partner stalking version 2), for the team
+lead (`teamleider`) to find under *Zaken* → *Afgesloten zaken tonen* and reopen. In the demo register (of
+either size) no case outside the storylines opens on version 2, so it is a version 1 case, closed with *Geen
+verdere actie* alone. See docs/demo.md, "Version 1 elsewhere, and the team lead"."""
 
 from __future__ import annotations
 

@@ -18,6 +18,12 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from ketenzicht.demo.contact_ban import (
+    demo_ban_alerts_read,
+    demo_ban_ensure,
+    demo_ban_moment,
+    demo_ban_prosecutor,
+)
 from ketenzicht.demo.generator import REGISTRATIONS_FILE, generate, load_params
 from ketenzicht.demo.notes import DEMO_DEFAULT_NOTE, DEMO_PILOT_NOTE
 from ketenzicht.dossiers.services import search_index_rebuild
@@ -132,6 +138,31 @@ def registrations_moved(source: Path, target: Path, by: timedelta) -> None:
             out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
+def registrations_split(source: Path, before: Path, after: Path, *, at: datetime) -> None:
+    """Copy an exchange-format file's registrations registered before `at` to `before`, the others to
+    `after`, each in the order of the file."""
+    with (
+        source.open(encoding="utf-8") as lines,
+        before.open("w", encoding="utf-8") as early,
+        after.open("w", encoding="utf-8") as late,
+    ):
+        for line in lines:
+            registered = json.loads(line).get("registered_at")
+            earlier = isinstance(registered, str) and datetime.fromisoformat(registered) < at
+            (early if earlier else late).write(line)
+
+
+def _summed(first: ImportSummary, second: ImportSummary) -> ImportSummary:
+    return ImportSummary(
+        read=first.read + second.read,
+        stored=first.stored + second.stored,
+        already_present=first.already_present + second.already_present,
+        conflicts=first.conflicts + second.conflicts,
+        rejected=first.rejected + second.rejected,
+        errors=[*first.errors, *second.errors],
+    )
+
+
 def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_SEED) -> ImportSummary:
     """Generate the demo register (with the named storylines), move it to end in the week before today
     (`demo_shift`), and take it in through the intake pipeline, as the system, as if as it came in: its
@@ -144,12 +175,25 @@ def demo_data_load(*, registrations: int = DEMO_REGISTRATIONS, seed: int = DEMO_
         moved = out / f"moved-{REGISTRATIONS_FILE}"
         registrations_moved(out / REGISTRATIONS_FILE, moved, demo_shift())
         demo_default_rollouts_ensure()
-        # Historic: each screening case opens when its registrations came in, not today.
-        summary = import_file(moved, historic=True)
+        # The storyline's contact ban is registered on the day it was imposed (by its prosecutor, a demo
+        # user): the registrations before it go in first, then the ban, then those after it, whose breaches
+        # intake attributes to it. Historic: each screening case opens when its registrations came in.
+        ban_at = demo_ban_moment(demo_shift())
+        if demo_ban_prosecutor() is None:
+            summary = import_file(moved, historic=True)
+        else:
+            before, after = out / "before-ban.jsonl", out / "after-ban.jsonl"
+            registrations_split(moved, before, after, at=ban_at)
+            summary = import_file(before, historic=True)
+            demo_ban_ensure(at=ban_at)
+            summary = _summed(summary, import_file(after, historic=True))
     if PersonMention.objects.filter(link__isnull=True).exists():
         persons_rebuild()  # registrations stored before linking existed get their persons too
     if PersonMention.objects.filter(link__isnull=False, search_entries__isnull=True).exists():
         search_index_rebuild()  # and their persons can be found
+    ban = demo_ban_ensure(at=ban_at)  # a register loaded before the ban existed gets it now
+    if ban is not None:
+        demo_ban_alerts_read(ban)
     return summary
 
 
@@ -317,8 +361,10 @@ def demo_vt_history_ensure(*, open_weeks: int = DEMO_VT_OPEN_WEEKS, keep_open: S
     fallback = User.objects.get(username=DEMO_VT_ASSESSOR)
     # A region with a demo assessor of its own had its notifications worked and owned by them (one still in
     # investigation or monitoring is theirs to follow up); the other regions' by the demo assessor, unowned.
+    # The region's assessor: one who is not its team lead too (`veiligthuis`, not `teamleider-vt`).
     own: dict[int, User] = {}
-    for user in User.objects.filter(is_active=True, roles__role=Role.VT_ASSESSOR).order_by("username"):
+    assessors = User.objects.filter(is_active=True, roles__role=Role.VT_ASSESSOR).order_by("username")
+    for user in sorted(assessors, key=lambda user: user.has_role(Role.TEAM_LEAD)):
         if user.organisation_id is not None:
             own.setdefault(user.organisation_id, user)
     kept = {*keep_open, _storyline_notification()}

@@ -25,7 +25,8 @@ transaction:
                    region of the victim's (or children's) municipality; alert the assessor of an open
                    notification when a new police registration shows rising risk
     8. measures    (per batch) store the breaches judged in step 5 (`ctx.breaches`); alert the police case
-                   owners and the district office's prosecutor
+                   owners and the district office's prosecutor (now; for a historic import, when each
+                   registration was registered)
     9. insights    (per batch) mark the days whose figures the batch changed (registered, the days its
                    breaches happened as step 8 stored them, and the first day of the signals of its
                    persons), for the next count of the insight figures
@@ -192,7 +193,16 @@ def veiligthuis(batch: list[IntakeContext]) -> None:
 
 
 def measures(batch: list[IntakeContext]) -> None:
-    found = breaches_record([breach for ctx in batch for breach in ctx.judged], new=True)
+    if any(ctx.historic for ctx in batch):
+        # A register taken in afterwards: each breach found when its registration came in, its alerts and
+        # history lines dated then (as the screening step opens the cases then), not today.
+        found = [
+            breach
+            for ctx in batch
+            for breach in breaches_record(ctx.judged, at=ctx.registration.registered_at, new=True)
+        ]
+    else:
+        found = breaches_record([breach for ctx in batch for breach in ctx.judged], new=True)
     by_registration = {ctx.registration.pk: ctx for ctx in batch}
     for breach in found:
         by_registration[breach.registration_id].breaches.append(breach)

@@ -199,6 +199,14 @@ def anyone_else_with_role(organisation: Organisation | int, role: str, *, beside
     )
 
 
+def names_with_role(organisation: Organisation | int, role: str) -> list[str]:
+    """The names of the organisation's active users who hold `role`, sorted (who to ask for a step only
+    that role takes)."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    users = User.objects.filter(organisation_id=organisation_id, is_active=True, roles__role=role).distinct()
+    return sorted(user.get_full_name() or user.username for user in users)
+
+
 def people_names(usernames: set[str]) -> dict[str, str]:
     """Usernames as the people's names for a history: a page names a colleague, not an account; what
     Ketenzicht did itself is "Ketenzicht". A username of an account that is gone stays as it was."""

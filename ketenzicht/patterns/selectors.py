@@ -280,10 +280,12 @@ def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:
 def signal_names_for_user(
     *, user: User, signals: list[Signal], purposed: bool = False, everything: bool = False
 ) -> dict[int, tuple[list[str], list[str]]]:
-    """Per signal, the persons of its suspect side and victim side as the latest registration of its evidence
-    that the user may see names them, each by its list name (`registrations.names`) among the registrations
-    the user may see; a mention not linked to a person as that registration writes it (four queries for a
-    whole page). `purposed` and `everything` as for `signal_sight_for_user`."""
+    """Per signal, the persons of its suspect side and of its victim side, each side as the latest
+    registration of its evidence that the user may see and that names that side names them (an arrest for
+    breaching a contact ban names the bound person alone: the victim side comes from an earlier
+    registration), each by its list name (`registrations.names`) among the registrations the user may see;
+    a mention not linked to a person as that registration writes it (four queries for a whole page).
+    `purposed` and `everything` as for `signal_sight_for_user`."""
     visible = _visible_registrations(user, purposed=purposed, everything=everything)
     if visible is None or not signals:
         return {}
@@ -292,25 +294,30 @@ def signal_names_for_user(
         .order_by("signal_id", "-registration__registered_at", "-registration_id")
         .values_list("signal_id", "registration_id", "suspect_refs", "victim_refs")
     )
-    latest: dict[int, tuple[int, list[str], list[str]]] = {}
+    sides: dict[int, list[tuple[int, list[str]] | None]] = {}
     for signal_id, registration_id, suspects, victims in rows:
-        latest.setdefault(signal_id, (registration_id, suspects, victims))
-    mentions = _mentions_named(list({r for r, _, _ in latest.values()}))
+        found = sides.setdefault(signal_id, [None, None])
+        for side, refs in enumerate((suspects, victims)):
+            if refs and found[side] is None:
+                found[side] = (registration_id, refs)
+    mentions = _mentions_named(
+        list({side[0] for found in sides.values() for side in found if side is not None})
+    )
     names = person_list_names(
         person_ids={p for p, _w in mentions.values() if p is not None}, registrations=visible
     )
 
-    def named(registration_id: int, ref: str) -> str:
-        person, written = mentions.get((registration_id, ref), (None, ref))
-        return names.get(person, written) if person is not None else written
+    def named(side: tuple[int, list[str]] | None) -> list[str]:
+        if side is None:
+            return []
+        registration_id, refs = side
+        shown = []
+        for ref in refs:
+            person, written = mentions.get((registration_id, ref), (None, ref))
+            shown.append(names.get(person, written) if person is not None else written)
+        return shown
 
-    return {
-        signal_id: (
-            [named(registration_id, ref) for ref in suspects],
-            [named(registration_id, ref) for ref in victims],
-        )
-        for signal_id, (registration_id, suspects, victims) in latest.items()
-    }
+    return {signal_id: (named(suspect), named(victim)) for signal_id, (suspect, victim) in sides.items()}
 
 
 def _mentions_named(registration_ids: Iterable[int]) -> dict[tuple[int, str], tuple[int | None, str]]:

@@ -20,7 +20,7 @@ from ketenzicht.audit.access import NotVisible, listed, read
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.organisations.selectors import absences_on, moves_at, people_names
+from ketenzicht.organisations.selectors import absences_on, moves_at, names_with_role, people_names
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import (
     registration_by_reference_for_user,
@@ -72,6 +72,7 @@ from .panels import (
 from .purpose import CASE_PARAM, case_purpose_detail, case_purpose_log
 from .rollouts import NoProcessVersion, RolloutRefused, rollout_enable, rollout_withdraw
 from .selectors import (
+    REOPEN_ROLE,
     case_closed_list,
     case_colleagues,
     case_get_for_user,
@@ -83,6 +84,7 @@ from .selectors import (
     may_manage_rollouts,
     may_reopen,
     may_work_cases,
+    reopenable,
     rollout_history,
     rollout_overview,
     rollout_planned,
@@ -659,7 +661,7 @@ def _reopen(
     """A closed case, to a team lead of its organisation in a process that has one: the form to open it
     again, and where it goes back to (the state before the step that closed it)."""
     if not may_reopen(case, user):
-        return {"reopen_form": None}
+        return {"reopen_form": None, "reopen_hint": _reopen_hint(case, definition)}
     closing = closing_step(case)
     step = definition.transition(closing.transition) if closing else None
     return {
@@ -667,6 +669,25 @@ def _reopen(
         "reopen_to": state_label(definition, closing.from_state) if closing else "",
         "reopen_undoes": data_text(step.label) if step else "",
     }
+
+
+def _reopen_hint(case: Case, definition: Definition) -> str:
+    """For a closed case the user may not reopen: who can (a team lead of its organisation, by name), or
+    that a closed case of its process is not reopened."""
+    if case.closed_at is None:
+        return ""
+    if not reopenable(definition):
+        return _("A closed case of this work process cannot be reopened.")
+    organisation = case.organisation.name
+    names = names_with_role(case.organisation_id, REOPEN_ROLE)
+    if not names:
+        return _(
+            "Only a team lead of %(organisation)s can reopen this closed case, and it has none in Ketenzicht."
+        ) % {"organisation": organisation}
+    return _(
+        "Only a team lead of %(organisation)s can reopen this closed case, for instance when new information "
+        "came in: ask %(names)s."
+    ) % {"organisation": organisation, "names": ", ".join(names)}
 
 
 def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ketenzicht.patterns.engine.detect import Detector
 from ketenzicht.patterns.engine.events import CONTACT_BAN, Event, MeasureBreach, Offence, Party
 from ketenzicht.patterns.engine.rules import load_rules
 from ketenzicht.patterns.models import Signal
-from ketenzicht.patterns.selectors import signal_reasons_for_user
+from ketenzicht.patterns.selectors import signal_names_for_user, signal_reasons_for_user
 from tests.measures.helpers import couple_with_case, restraining_order
 from tests.patterns.helpers import BART, ILSE, MARCO, take_in
 from tests.people import person_of
@@ -65,6 +65,9 @@ def test_an_arrest_naming_the_bound_person_alone_counts_for_the_pair_and_names_t
          "what": CONTACT_BAN}
     ]  # fmt: skip
     assert reason["breaches_not_shown"] == 0
+    # The list names the pair: the victim as the latest registration that names her (not the arrest) does.
+    suspects, victims = signal_names_for_user(user=screener, signals=[escalation])[escalation.pk]
+    assert len(suspects) == 1 and victims and "Lotte" in victims[0]
     client = Client()
     client.force_login(screener)
     page = client.get(f"/signalen/{escalation.pk}/").content.decode()

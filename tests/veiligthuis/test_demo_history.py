@@ -76,12 +76,16 @@ def test_the_demo_works_the_older_notifications_and_leaves_the_last_weeks_open()
     )
     assert fed_back.exists() and fed_back.aggregate(last=Max("at"))["last"] <= horizon  # on the police case
     # Each region's own demo assessor worked and owns its notifications (one still in investigation or
-    # monitoring is theirs to follow up); a region without one was worked by the demo assessor, unowned.
+    # monitoring is theirs to follow up): its assessor, not its team lead who assesses too (`veiligthuis`,
+    # as docs/demo.md says, not `teamleider-vt`); a region without one was worked by the demo assessor,
+    # unowned.
     assessors: dict[int, User] = {
         user.organisation_id: user
-        for user in User.objects.filter(roles__role=Role.VT_ASSESSOR).order_by("-username")
+        for user in User.objects.filter(roles__role=Role.VT_ASSESSOR).exclude(roles__role=Role.TEAM_LEAD)
         if user.organisation_id is not None
     }
+    fatma = User.objects.get(username="veiligthuis")
+    assert fatma.organisation_id is not None and assessors[fatma.organisation_id] == fatma
     owned = worked_old.filter(case__organisation_id__in=list(assessors))
     assert owned.filter(open=True).exists()
     for n in owned.select_related("case"):

@@ -4,6 +4,7 @@ on v2, elsewhere on v1."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,6 +98,16 @@ def test_the_demo_has_a_closed_case_the_team_lead_finds_and_reopens_and_its_owne
     if case.process_version.version == 2:  # closing without action waits for a second person there
         assert ("proposed", "screener") in steps and steps[-1] == ("transition", "casusregisseur")
     assert case.events.last().reason == DEMO_CLOSED_REASON  # type: ignore[union-attr]
+    # As docs/demo.md says: no case outside the storylines opens on the pilot's version 2, so the closed one
+    # runs on version 1 and its screener closed it alone (a smaller register: DV screening).
+    assert (case.process_version.process, case.process_version.version) == ("dv_screening", 1)
+    assert not case.events.filter(kind="proposed").exists()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "demo.md").read_text(encoding="utf-8")
+    walk = " ".join(
+        doc[doc.index("**Reopening a closed case.**") : doc.index("**A user who leaves.**")].split()
+    )
+    assert "runs on version 1" in walk and "*Screening huiselijk geweld* case" in walk
+    assert "who proposed and who confirmed" not in walk
 
     case = case_reopen(case, actor=lead, reason="Melder belt opnieuw.", expected_version=None)
     assert alert_list_for_user(user=case.owner).filter(kind="reopened", case=case).count() == 1  # type: ignore[arg-type]

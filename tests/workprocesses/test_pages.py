@@ -643,7 +643,9 @@ def test_a_screener_does_not_see_the_reopen_and_a_post_is_refused(make_user: Cal
     case = _closed_case(screener)
     client = _client(screener)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
-    assert 'data-testid="reopen"' not in page and "heropenen" not in page
+    # No form: the page says who can reopen it instead.
+    assert 'data-testid="reopen"' not in page and 'data-testid="reopen-form"' not in page
+    assert 'data-testid="reopen-hint"' in page and "Alleen een teamleider van Politie eenheid" in page
     answer = _reopen(client, case, "Ik wil verder.")
     assert answer.status_code == 422
     assert "Alleen een teamleider van de organisatie van de zaak kan een afgesloten zaak heropenen." in (

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.services import user_set_active
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
@@ -29,6 +31,7 @@ from ketenzicht.workprocesses.services import (
     case_take,
     deadlines_check,
 )
+from ketenzicht.workprocesses.views import _reopen_hint
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
@@ -436,3 +439,36 @@ def test_the_owner_reads_the_reopen_on_the_alerts_page_in_dutch(make_user: Calla
     assert f"Zaak {case.reference} is heropend door Henk Claassen" in page
     assert "staat weer op “Nieuw”" in page and "Reden: Nieuwe aangifte binnen." in page
     assert "reopened by" not in page
+
+
+def test_a_closed_case_tells_who_may_not_reopen_it_who_can(make_user: Callable[..., Any]) -> None:
+    """The case owner (casusregisseur) sees closed cases of the unit but cannot reopen them: the case page
+    names the unit's team leads to ask; the team lead gets the form instead."""
+    owner = make_user("case_owner")
+    case = _closed_in_screening(make_user("case_screener"))
+    client = Client()
+    client.force_login(owner)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="reopen-hint"' in page and 'data-testid="reopen-form"' not in page
+    assert "Alleen een teamleider van Politie eenheid Oost-Brabant kan deze afgesloten zaak heropenen" in page
+    assert "die heeft er in Ketenzicht geen" in page  # no team lead in the unit yet
+
+    lead = _henk(make_user)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert "vraag het aan Henk Claassen." in page
+    client.force_login(lead)
+    page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    assert 'data-testid="reopen-form"' in page and 'data-testid="reopen-hint"' not in page
+
+
+def test_a_closed_case_of_a_process_without_reopening_says_so() -> None:
+    zsm = case_open(
+        process="zsm_file",
+        organisation=Organisation.objects.get(code="om-oost-brabant"),
+        title="ZSM",
+        actor=None,
+    )
+    zsm.closed_at = MONDAY  # as closed (not stored): the hint depends on the process alone
+    with translation.override("nl"):
+        hint = _reopen_hint(zsm, definition_of(zsm.process_version))
+    assert hint == "Een afgesloten zaak van dit werkproces kan niet worden heropend."
