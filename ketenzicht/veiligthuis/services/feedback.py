@@ -43,6 +43,7 @@ from .names import (
     PROCESS,
     REOPENED_KIND,
     REOPENED_MESSAGE,
+    SINCE,
     TOLD,
 )
 
@@ -160,26 +161,35 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         if acted is not None:
             taken_up(notification, actor_id=acted[1], at=acted[0])
     if new_step and changed:
-        _feed_back(notification, case, before=before, after=now_told, changed=changed, at=now, by=stepped_by)
-    if notification.police_case is not None and case.closed_at is None:
+        # Fed back when the step was taken; a step taken before the notification had a police case (one that
+        # joined it later: a registration of its pair, a hand-off) is told when it joined (`since`).
+        since = before.get(SINCE)
+        told_at = max(now, datetime.fromisoformat(since)) if since else now
+        _feed_back(
+            notification, case, before=before, after=now_told, changed=changed, at=told_at, by=stepped_by
+        )
+    last = (
+        case.events.order_by("-id").values_list("id", "kind", "at", "actor_id").first()
+        if notification.police_case is not None and case.closed_at is None
+        else None
+    )
+    if last is not None and last[1] == EventKind.REOPENED:
         # Reopened by a team lead (the reopen's line is the case's last): the police case is told once.
-        last = case.events.order_by("-id").values_list("id", "kind", "at", "actor_id").first()
-        if last is not None and last[1] == EventKind.REOPENED:
-            police_tell(
-                notification,
-                told=("reopened", last[0]),
-                note=in_installation_language(
-                    POLICE_REOPENED_NOTE,
-                    organisation=notification.organisation.name,
-                    notification=case.reference,
-                ),
-                what=POLICE_REOPENED_LINE,
-                kind=REOPENED_KIND,
-                message=REOPENED_MESSAGE,
-                params={"organisation": notification.organisation.name, "notification": case.reference},
-                by=last[3],
-                at=last[2],
-            )
+        police_tell(
+            notification,
+            told=("reopened", last[0]),
+            note=in_installation_language(
+                POLICE_REOPENED_NOTE,
+                organisation=notification.organisation.name,
+                notification=case.reference,
+            ),
+            what=POLICE_REOPENED_LINE,
+            kind=REOPENED_KIND,
+            message=REOPENED_MESSAGE,
+            params={"organisation": notification.organisation.name, "notification": case.reference},
+            by=last[3],
+            at=last[2],
+        )
 
 
 def police_tell(

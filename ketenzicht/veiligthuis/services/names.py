@@ -32,6 +32,9 @@ FEEDBACK_WORDS = "vt_feedback"
 
 # What the police case is told of a safety assessment: these fields of its case, as a step recorded them.
 TOLD = ("unsafety", "outcome", "safety_conditions")
+# In a notification's `told`: since when it has its police case, when one joined it later (a registration of
+# its pair, a police hand-off), ISO time: what was not told yet is told then, not dated before it.
+SINCE = "since"
 
 # The history lines of a hand-off on the notification's side, and of Veilig Thuis taking it up.
 HANDOFF_RECEIVED = gettext_noop("hand-off from the police received")
