@@ -65,3 +65,19 @@ def test_a_breach_still_counts_once_the_protected_person_is_merged_into_another(
     escalation = Signal.objects.get(rule="escalation", suspect=marco, victim=charlotte)
     assert escalation.active and escalation.evidence.filter(registration=breach.registration).exists()
     assert list(measure.protected.all()) == [lotte]  # as imposed
+
+
+def test_a_registration_of_the_person_the_bound_person_was_merged_into_is_judged_a_breach() -> None:
+    """After the merge the next arrest names "Kees Smit", the person Marco's mentions moved to: it is judged
+    against the measure imposed on Marco, stored as its breach, and counted for the pair."""
+    measure, first = _breached()
+    marco, lotte = measure.suspect, measure.protected.get()
+    smit = person_of(take_in("PL0600-MB-4", KEES, {**BART}, registered_at=_ago(30), relation=None))
+    person_merge(source=marco, target=smit, actor=None, reason="zelfde persoon (test)")
+    arrest = bound_alone("PL0600-MB-5", offences=["184a"], summary=ARREST, person=KEES)
+    assert person_of(arrest) == smit
+    assert Breach.objects.get(registration=arrest).measure == measure
+    escalation = Signal.objects.get(rule="escalation", suspect=smit, victim=lotte)
+    assert {first.registration_id, arrest.pk} <= set(
+        escalation.evidence.values_list("registration_id", flat=True)
+    )
