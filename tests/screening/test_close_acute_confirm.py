@@ -74,6 +74,11 @@ def test_the_case_page_says_the_pending_close_waits_for_the_screening_and_refuse
     assert 'data-testid="pending-waiting">Afsluiten zonder actie: ' + WAITING + ". " + NOT_NOW in pending
     assert 'data-testid="confirm-form"' not in pending  # it would only be refused
     assert 'data-testid="decline-form"' in pending  # it may still be declined
+    # The proposer reads the same, and may withdraw it.
+    mine = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    mine = mine.split('data-testid="pending"')[1].split("</section>")[0]
+    assert 'data-testid="pending-waiting">' in mine and 'data-testid="withdraw-form"' in mine
+    assert "Een andere collega moet dit bevestigen" not in mine
 
     # Sent anyway (a page shown before the urgency changed): refused in the desk's words, nothing stored.
     answer = _client(lead).post(
