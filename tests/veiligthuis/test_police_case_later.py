@@ -13,9 +13,14 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.veiligthuis.models import Notification, Origin
-from ketenzicht.veiligthuis.services import notification_open, registration_facts
-from ketenzicht.workprocesses.models import Alert, Case, CaseEvent
-from ketenzicht.workprocesses.services import case_take
+from ketenzicht.veiligthuis.services import (
+    notification_from_handoff,
+    notification_open,
+    registration_facts,
+    sync_notification,
+)
+from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, Handoff
+from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take
 from tests.patterns.helpers import BART, ILSE, take_in
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +91,52 @@ def test_a_police_case_that_joins_later_is_told_what_it_was_not_told_yet(
         "betrokkenheid."
     )
     assert Alert.objects.filter(case=police_case, kind="vt_feedback").count() == 2
+
+
+def test_a_police_case_whose_handoff_joins_later_is_told_what_it_was_not_told_yet(
+    make_user: Callable[..., Any],
+) -> None:
+    """The same through the screening desk's hand-off: a police case opened by hand on the registration, its
+    "notify Veilig Thuis" joins the notification that had none."""
+    now = timezone.now()
+    first = take_in(
+        "PL0600-PL-3", BART, ILSE, registered_at=(now - timedelta(hours=5)).isoformat(), relation=None
+    )
+    notification = notification_open(
+        facts=registration_facts([first.pk])[first.pk],
+        organisation=Organisation.objects.get(code=VT),
+        municipality=None,
+        origin=Origin.ROUTING,
+        actor=None,
+        at=now - timedelta(hours=5),
+    )
+    assessor = make_user("vt_assessor", organisation=VT)
+    _step(
+        notification, assessor, "declare_acute", at=now - timedelta(hours=4),
+        acute_actions="Slachtoffer naar de opvang",
+    )  # fmt: skip
+    police_case = case_open(
+        process="ex_partner_stalking",
+        organisation=Organisation.objects.get(code="oost-brabant"),
+        title="Op verzoek van de wijkagent",
+        actor=None,
+    )
+    case_add_registrations(police_case, [first], actor=None)
+    handoff = Handoff.objects.create(
+        case=police_case,
+        kind="veilig_thuis",
+        transition="notify_vt",
+        created_at=now,
+        created_by=make_user("case_screener"),
+        detail={},
+    )
+    joined = notification_from_handoff(handoff, actor=None)
+    assert joined is not None and joined.pk == notification.pk and joined.police_case == police_case
+    [told] = _lines(police_case)
+    assert "Onveiligheid: Acute onveiligheid" in told.reason and told.at == now
+    [alert] = Alert.objects.filter(case=police_case)
+    assert (alert.kind, alert.created_at) == ("vt_acute", now)  # urgent, as it was never told
+    # Seen again: nothing twice.
+    notification.case.refresh_from_db()
+    sync_notification(None, case=notification.case)
+    assert len(_lines(police_case)) == 1 and Alert.objects.filter(case=police_case).count() == 1
