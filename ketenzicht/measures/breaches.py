@@ -15,13 +15,14 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
+from ketenzicht.persons.selectors import persons_merged_to
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.models import Case
@@ -153,14 +154,20 @@ def _facts(registration_ids: Sequence[int]) -> dict[int, _Seen]:
 
 def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Candidate]:
     """The measures binding these persons (in force on some of `days` when given), with their protected
-    persons: one query."""
-    measures = Measure.objects.filter(suspect_id__in=persons).order_by()
+    persons: one query (and one per merge hop when a person of them was merged). A measure keeps the persons
+    it was imposed on; one merged into another person since is read as the person the merges end in, as the
+    registrations' mentions are (`persons_merged_to`), so that a registration of that person is judged
+    against it (found by a bound person merged into one of `persons` directly)."""
+    measures = Measure.objects.filter(Q(suspect_id__in=persons) | Q(suspect__merged_into_id__in=persons))
     if days:
         measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
     candidates: dict[int, _Candidate] = {}
-    for pk, reference, suspect, starts_on, ends_on, conditions, areas, protected in measures.values_list(
-        "id", "reference", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id"
-    ):
+    merged: set[int] = set()
+    for row in measures.order_by().values_list(
+        "id", "reference", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id",
+        "suspect__merged_into_id", "protected__merged_into_id",
+    ):  # fmt: skip
+        pk, reference, suspect, starts_on, ends_on, conditions, areas, protected, moved, protected_moved = row
         found = candidates.get(pk)
         if found is None:
             found = candidates[pk] = _Candidate(
@@ -168,6 +175,12 @@ def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Cand
             )
         if protected is not None:
             found.protected.add(protected)
+        merged |= {person for person, into in ((suspect, moved), (protected, protected_moved)) if into}
+    if merged:
+        now = persons_merged_to(merged)
+        for candidate in candidates.values():
+            candidate.suspect_id = now.get(candidate.suspect_id, candidate.suspect_id)
+            candidate.protected = {now.get(p, p) for p in candidate.protected}
     return candidates
 
 

@@ -17,6 +17,7 @@ from ketenzicht.db import chunks
 from ketenzicht.patterns.engine.events import AREA_BAN, CONTACT_BAN, MEASURE, MeasureBreach
 from ketenzicht.patterns.measure_breaches import BreachSource
 from ketenzicht.patterns.services import signals_update
+from ketenzicht.persons.selectors import persons_merged_from, persons_merged_to
 
 from .models import Breach, BreachKind, Condition, Measure
 from .selectors import measure_references_visible
@@ -36,23 +37,31 @@ def _what(kind: str, conditions: list[str]) -> str:
 
 def _measures(persons: Sequence[int] | None) -> dict[int, _Measure]:
     """The measures binding or protecting one of `persons` (all with None) that protect someone, with the
-    persons they protect: one query per chunk of persons."""
+    persons they protect. A measure keeps the persons it was imposed on; a person merged into another since is
+    read as the person the merges end in, as the registrations' mentions are (`persons_merged_to`): the
+    measure is found by either, and binds and protects the person it ends in, so its breach still counts for
+    its pair. One query per chunk of persons, and one per merge hop each way."""
     found: dict[int, _Measure] = {}
     through = Measure.protected.through
     queries = []
     if persons is None:
         queries.append(Measure.objects.order_by())
     else:
-        for chunk in chunks(sorted(set(persons)), 500):
+        for chunk in chunks(sorted(persons_merged_from(set(persons))), 500):
             protecting = through.objects.filter(person_id__in=chunk).values("measure_id")
             queries.append(Measure.objects.order_by().filter(Q(suspect_id__in=chunk) | Q(pk__in=protecting)))
+    rows: dict[int, _Measure] = {}  # as imposed
     for query in queries:
-        for pk, reference, suspect, conditions, protected in query.values_list(
+        for pk, reference, suspect, conditions, person in query.values_list(
             "id", "reference", "suspect_id", "conditions", "protected__id"
         ):
-            measure = found.setdefault(pk, (reference, suspect, list(conditions or []), set()))
-            if protected is not None and protected != suspect:
-                measure[3].add(protected)
+            row = rows.setdefault(pk, (reference, suspect, list(conditions or []), set()))
+            if person is not None:
+                row[3].add(person)
+    now = persons_merged_to({p for _r, bound, _c, protected in rows.values() for p in (bound, *protected)})
+    for pk, (reference, suspect, conditions, protected) in rows.items():
+        bound = now.get(suspect, suspect)
+        found[pk] = (reference, bound, conditions, {now.get(p, p) for p in protected} - {bound})
     return {pk: m for pk, m in found.items() if m[3]}
 
 
@@ -91,11 +100,13 @@ SOURCE = BreachSource(breaches_of=breaches_for_patterns, measures_visible=_visib
 def signals_after_breaches(sender: Any, breaches: Sequence[Breach] = (), at: datetime | None = None,
                            **kwargs: Any) -> None:  # fmt: skip
     """Breaches stored (`signals.breaches_stored`): the signals of each measure's bound and protected persons
-    are computed again, now with the breach as a registration of their pair (in the same transaction)."""
+    (merges followed) are computed again, now with the breach as a registration of their pair (in the same
+    transaction)."""
     measure_ids = {breach.measure_id for breach in breaches}
     if not measure_ids:
         return
     persons = {breach.measure.suspect_id for breach in breaches}
     protected = Measure.protected.through.objects.filter(measure_id__in=measure_ids)
     persons |= set(protected.values_list("person_id", flat=True))
-    signals_update(persons=persons)
+    # A person merged into another since the measure was imposed: the signals are the person's it ends in.
+    signals_update(persons=set(persons_merged_to(persons).values()))

@@ -37,6 +37,20 @@ def persons_merged_to(person_ids: set[int]) -> dict[int, int]:
     return now
 
 
+def persons_merged_from(person_ids: set[int]) -> set[int]:
+    """`person_ids` and every person merged into one of them, over every hop: the ids a case or a measure
+    opened on one of them before a merge may still hold (`persons_merged_to` reads them forward). One query
+    per merge hop."""
+    found = set(person_ids)
+    frontier = set(person_ids)
+    for _hop in range(MAX_MERGE_HOPS):
+        if not frontier:
+            break
+        frontier = set(Person.objects.filter(merged_into__in=frontier).values_list("pk", flat=True)) - found
+        found |= frontier
+    return found
+
+
 def person_list_names(
     *, person_ids: Iterable[int | None], registrations: QuerySet[Registration]
 ) -> dict[int, str]:

@@ -1,12 +1,13 @@
 """The screening desk's own rule about closing a case without action, checked when the step is taken (the
 kernel's `case_stepping`, in its transaction, before anything is stored; a step that needs a second person is
-checked when it is proposed, before anyone is asked). Every DV and stalking report gets a structured risk
-screening, an acute one above all: closing a screening case without action (*Afsluiten zonder actie*,
-*Geen verdere actie*) is refused while its urgency (decided, or until then the provisional one) is acute and
-no risk screening is recorded on it. The case page shows that step as waiting for the screening
-(`step_waiting`) instead of a form that would only be refused. A recorded screening is kept for good (a
-newer one is added beside it, never in its place), so what the proposal was allowed on still holds when a
-second person confirms it."""
+checked when it is proposed, before anyone is asked, and again when it is confirmed). Every DV and stalking
+report gets a structured risk screening, an acute one above all: closing a screening case without action
+(*Afsluiten zonder actie*, *Geen verdere actie*) is refused while its urgency (decided, or until then the
+provisional one) is acute and no risk screening is recorded on it. The case page shows that step as waiting
+for the screening (`step_waiting`) instead of a form that would only be refused, and a proposal of it as
+waiting for the screening before it can be confirmed: the case may have become acute since it was proposed
+(a new registration of the pair). A recorded screening is kept for good (a newer one is added beside it,
+never in its place), so what a proposal was allowed on by the screening still holds when it is confirmed."""
 
 from __future__ import annotations
 

@@ -69,7 +69,8 @@ class Notification(models.Model):
     no_feedback_alerted_at = models.DateTimeField(null=True, blank=True)
     # What the police case was told last (services.TOLD: the unsafety, the outcome, the safety conditions,
     # as the step that told them recorded them) and that step ("step": its history line's id): each later
-    # step that changes one of them is fed back once, a step seen before never again.
+    # step that changes one of them is fed back once, a step seen before never again. Also: "since" (when a
+    # police case joined a notification that had none), "reopened" (the reopen told), "forwarded" (where to).
     told = models.JSONField(default=dict, blank=True)
     # What each police hand-off told Veilig Thuis, as handed over (services.handover_told): the risk
     # screening's level and instrument, the urgency, stalking yes/no, the safety plan, the police contact.

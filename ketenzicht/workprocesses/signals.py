@@ -32,7 +32,8 @@ case_reopening = Signal()
 # step is refused, nothing is stored, and the case page marks that field with those words. A receiver may
 # return a dict: it joins the detail of the step's history line (what the step was taken with, e.g. the
 # answers it was taken without); its "desk_note", a text in the installation's language, is shown in the line.
-# A step confirmed by a second person is checked when it is proposed.
+# A step that waits for a second person is checked when it is proposed, and again when it is confirmed (on
+# the case as it is then, actor=the one who confirms): what allowed the proposal may no longer hold.
 case_stepping = Signal()
 
 # Sent inside the transaction of a user adding registrations to a case from its page

@@ -516,6 +516,11 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         "may_withdraw": bool(case.pending and case.pending.get("by") == user.pk),
         **_reopen(case, user, view.definition, initial, bound),
         "pending_step": pending_step,
+        # What the waiting step waits for before it can be confirmed (a desk's rule the case no longer meets,
+        # e.g. it became acute since a close without action was proposed); "" when it can be.
+        "pending_waiting": step_waiting(case, str(case.pending.get("transition") or ""))
+        if case.pending
+        else "",
         "pending_by": people_names({str((case.pending or {}).get("by_name") or "")}).get(
             str((case.pending or {}).get("by_name") or ""), ""
         ),

@@ -74,7 +74,12 @@ def test_a_reopened_notification_is_open_again_and_its_next_outcome_is_fed_back(
     notification.refresh_from_db()
     assert notification.outcome == "conditions" and notification.open
     told = police_case.events.filter(kind="recorded", detail__notification=case.reference)
-    assert told.count() == 2  # the end, then the conditions agreed after the reopen
+    # The end, the reopen (test_police_told.py), then the conditions agreed after it.
+    assert [line.detail["what"] for line in told.order_by("id")] == [
+        "feedback from Veilig Thuis",
+        "notification of Veilig Thuis reopened",
+        "feedback from Veilig Thuis",
+    ]
     last = told.order_by("id").last()
     assert last is not None and "Voorwaarden en vervolg" in last.reason
 

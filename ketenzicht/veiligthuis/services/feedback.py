@@ -1,5 +1,6 @@
-"""In step with the safety-assessment case: what the police case is told (once per change), the
-protocol's alerts, and the refusal to reopen a notification another took over."""
+"""In step with the safety-assessment case: what the police case is told (once per change; once that the
+notification was reopened or forwarded), the protocol's alerts, and the refusal to reopen a notification
+another took over."""
 
 from __future__ import annotations
 
@@ -38,7 +39,12 @@ from .names import (
     FEEDBACK_WORDS,
     NO_FEEDBACK_KIND,
     NO_FEEDBACK_MESSAGE,
+    POLICE_REOPENED_LINE,
+    POLICE_REOPENED_NOTE,
     PROCESS,
+    REOPENED_KIND,
+    REOPENED_MESSAGE,
+    SINCE,
     TOLD,
 )
 
@@ -156,7 +162,90 @@ def sync_notification(sender: Any, case: Case, **kwargs: Any) -> None:
         if acted is not None:
             taken_up(notification, actor_id=acted[1], at=acted[0])
     if new_step and changed:
-        _feed_back(notification, case, before=before, after=now_told, changed=changed, at=now, by=stepped_by)
+        # Fed back when the step was taken; a step taken before the notification had a police case (one that
+        # joined it later: a registration of its pair, a hand-off) is told when it joined (`since`).
+        since = before.get(SINCE)
+        told_at = max(now, datetime.fromisoformat(since)) if since else now
+        _feed_back(
+            notification, case, before=before, after=now_told, changed=changed, at=told_at, by=stepped_by
+        )
+    last = (
+        case.events.order_by("-id").values_list("id", "kind", "at", "actor_id").first()
+        if notification.police_case is not None and case.closed_at is None
+        else None
+    )
+    if last is not None and last[1] == EventKind.REOPENED:
+        # Reopened by a team lead (the reopen's line is the case's last): the police case is told once.
+        police_tell(
+            notification,
+            told=("reopened", last[0]),
+            note=in_installation_language(
+                POLICE_REOPENED_NOTE,
+                organisation=notification.organisation.name,
+                notification=case.reference,
+            ),
+            what=POLICE_REOPENED_LINE,
+            kind=REOPENED_KIND,
+            message=REOPENED_MESSAGE,
+            params={"organisation": notification.organisation.name, "notification": case.reference},
+            by=last[3],
+            at=last[2],
+        )
+
+
+def police_tell(
+    notification: Notification,
+    *,
+    told: tuple[str, Any],
+    note: str,
+    what: str,
+    kind: str,
+    message: str,
+    params: Mapping[str, Any],
+    by: int | None,
+    at: datetime,
+    detail: Mapping[str, Any] | None = None,
+) -> bool:
+    """Tell the notification's police case what happened to the notification itself (reopened, forwarded to
+    another region), as its feedback is told: one line in its history, open or closed, with `note` (in the
+    installation's language) and `what` (its kind of line), by `by`; while it is open an alert `kind` with
+    `message` (and `params`) to its owner, or with none to the role that works its unit's queue, marked for
+    the owner (the chain rules' `protocol.feedback`). Once: `told`, (name, value), is kept in the
+    notification's `told`, and the same is never told again. False when nothing was told (no police case,
+    or told before)."""
+    name, value = told
+    if notification.police_case_id is None or notification.told.get(name) == value:
+        return False
+    notification.told = {**notification.told, name: value}
+    Notification.objects.filter(pk=notification.pk).update(told=notification.told)
+    police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
+        pk=notification.police_case_id
+    )
+    if police_case.closed_at is None and chain_rules().protocol.feedback.alert == "police_case_owner":
+        alert_for_case_owner(
+            police_case,
+            kind=kind,
+            message=message,
+            fallback_role=queue_role(definition_of(police_case.process_version)),
+            params=params,
+            at=at,
+        )
+    case_record(
+        police_case,
+        values={},
+        actor=User.objects.filter(pk=by).first() if by else None,
+        expected_version=None,
+        note=note,
+        detail={
+            "veilig_thuis": notification.organisation.code,
+            "notification": notification.case.reference,
+            **(detail or {}),
+        },
+        at=at,
+        what=what,
+        closed_too=True,
+    )
+    return True
 
 
 def _feed_back(

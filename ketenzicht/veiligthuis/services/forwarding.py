@@ -9,13 +9,25 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.registrations.models import Disclosure
+from ketenzicht.ui.formats import in_installation_language
+from ketenzicht.workprocesses.alerts import alerts_settle_reason_gone
+from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import (
+    ALERTS_SETTLED,
     case_take,
 )
 
 from ..models import Notification, Origin
 from .facts import registration_facts
-from .names import DISCLOSURE_PURPOSE
+from .feedback import police_tell
+from .names import (
+    DISCLOSURE_PURPOSE,
+    FORWARDED_KIND,
+    FORWARDED_MESSAGE,
+    NO_FEEDBACK_KIND,
+    POLICE_FORWARDED_LINE,
+    POLICE_FORWARDED_NOTE,
+)
 from .opening import notification_open, registration_add
 
 
@@ -28,7 +40,8 @@ def notification_forward(
 ) -> Notification:
     """Forward a notification received by the wrong organisation: its case closes as forwarded (with the
     reason), the disclosure to this organisation ends, and `to` receives a notification of the same
-    registration. Logged."""
+    registration. The police case it came from is told where it went, once (`feedback.police_tell`).
+    Logged."""
     if to.kind != OrganisationKind.VEILIG_THUIS or to.pk == notification.organisation_id:
         raise ForwardRefused("organisation")
     if not reason.strip():
@@ -66,6 +79,35 @@ def notification_forward(
         if notification.handovers:  # what the police told goes with it, new to the organisation it reaches
             forwarded.handovers, forwarded.news, forwarded.news_at = notification.handovers, True, at
             forwarded.save(update_fields=["handovers", "news", "news_at"])
+        # The police case that handed it over is told where it went (its feedback comes from there now); its
+        # alert that no feedback came on this one asks nothing any more.
+        if notification.police_case_id is not None:
+            police_case = Case.objects.get(pk=notification.police_case_id)
+            settled = alerts_settle_reason_gone(
+                police_case,
+                kinds=[NO_FEEDBACK_KIND],
+                params={"notification": notification.case.reference},
+                at=at,
+            )
+            words = {
+                "organisation": notification.organisation.name,
+                "notification": notification.case.reference,
+                "to": to.name,
+                "new": forwarded.case.reference,
+            }
+            police_tell(
+                notification,
+                told=("forwarded", forwarded.case.reference),
+                note=in_installation_language(POLICE_FORWARDED_NOTE, **words),
+                what=POLICE_FORWARDED_LINE,
+                kind=FORWARDED_KIND,
+                message=FORWARDED_MESSAGE,
+                params=words,
+                by=actor.pk,
+                at=at,
+                detail={"forwarded_to": to.code, "new": forwarded.case.reference}
+                | ({ALERTS_SETTLED: settled} if settled else {}),
+            )
         access_log_record(
             actor=actor,
             action="forward",

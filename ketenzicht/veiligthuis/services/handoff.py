@@ -31,7 +31,7 @@ from ..handover import handover_text, handover_told
 from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
 from .facts import registration_facts, vt_organisation_for
-from .names import HANDOFF_KIND, HANDOFF_RECEIVED, HANDOFF_TAKEN_UP, JOINED_MESSAGE, TAKES_OVER_NOTE
+from .names import HANDOFF_KIND, HANDOFF_RECEIVED, HANDOFF_TAKEN_UP, JOINED_MESSAGE, SINCE, TAKES_OVER_NOTE
 from .opening import feedback_due, notification_open, pair_notifications, registration_add
 from .takeover import being_worked, take_over
 
@@ -157,12 +157,15 @@ def _join(
     assessors while nobody owns it) is alerted, and a higher urgency of the police counts for the term of an
     assessment still to come. The police case's hand-off names the notification it joined."""
     at = handoff.created_at
+    if existing.police_case is None:
+        # Its first police case: what the assessment found so far is told to it at once (`names.SINCE`).
+        existing.told = {**existing.told, SINCE: at.isoformat()}
     existing.police_case = existing.police_case or police_case
     existing.handoff = existing.handoff or handoff
     existing.feedback_due_at = existing.feedback_due_at or feedback_due(at, rules)
     existing.handovers = [*existing.handovers, told]
     existing.news, existing.news_at = True, at
-    fields = ["police_case", "handoff", "feedback_due_at", "handovers", "news", "news_at"]
+    fields = ["police_case", "handoff", "feedback_due_at", "handovers", "news", "news_at", "told"]
     urgency = str(told.get("urgency") or "")
     raise_urgency = bool(
         urgency and existing.case.state == "received" and rank_of(urgency) < existing.urgency_rank

@@ -32,6 +32,9 @@ FEEDBACK_WORDS = "vt_feedback"
 
 # What the police case is told of a safety assessment: these fields of its case, as a step recorded them.
 TOLD = ("unsafety", "outcome", "safety_conditions")
+# In a notification's `told`: since when it has its police case, when one joined it later (a registration of
+# its pair, a police hand-off), ISO time: what was not told yet is told then, not dated before it.
+SINCE = "since"
 
 # The history lines of a hand-off on the notification's side, and of Veilig Thuis taking it up.
 HANDOFF_RECEIVED = gettext_noop("hand-off from the police received")
@@ -50,6 +53,25 @@ POLICE_TAKEN_OVER_NOTE = gettext_noop(
     "over by the new notification %(notification)s: the feedback comes on that one."
 )
 POLICE_TAKEN_OVER_LINE = gettext_noop("notification of Veilig Thuis taken over")
+# On the police case: its notification reopened, or forwarded to the Veilig Thuis of another region (a line
+# in its history, and an alert while it is open, as the feedback gets).
+POLICE_REOPENED_NOTE = gettext_noop(
+    "%(organisation)s reopened notification %(notification)s: its safety assessment goes on, and what "
+    "changes is fed back."
+)
+POLICE_REOPENED_LINE = gettext_noop("notification of Veilig Thuis reopened")
+REOPENED_KIND = "vt_reopened"
+REOPENED_MESSAGE = gettext_noop("Case %(case)s: %(organisation)s reopened notification %(notification)s.")
+POLICE_FORWARDED_NOTE = gettext_noop(
+    "%(organisation)s forwarded notification %(notification)s to %(to)s (notification %(new)s): the feedback "
+    "comes from there."
+)
+POLICE_FORWARDED_LINE = gettext_noop("notification of Veilig Thuis forwarded")
+FORWARDED_KIND = "vt_forwarded"
+FORWARDED_MESSAGE = gettext_noop(
+    "Case %(case)s: %(organisation)s forwarded notification %(notification)s to %(to)s (notification "
+    "%(new)s)."
+)
 TAKES_OVER_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new hand-off from the police (police case %(police_case)s). It takes "
     "over notification %(old)s, which waited past its term without a safety assessment."

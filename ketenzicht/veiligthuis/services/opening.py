@@ -49,7 +49,7 @@ from .facts import (
     suspect_victim_names,
     vt_organisation_for,
 )
-from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_MESSAGE
+from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_MESSAGE, SINCE
 from .radar import RadarAsked, radars_for
 from .takeover import being_worked, take_over
 
@@ -376,7 +376,12 @@ def _join_registration(
     joined (docs/veiligthuis.md)."""
     changes: dict[str, Any] = {"news": True, "news_at": at}
     if notification.police_case_id is None and police_case is not None:
-        changes.update(police_case=police_case, feedback_due_at=feedback_due(at, rules))
+        # What the assessment found so far is told to it at once, dated then (`names.SINCE`).
+        changes.update(
+            police_case=police_case,
+            feedback_due_at=feedback_due(at, rules),
+            told={**notification.told, SINCE: at.isoformat()},
+        )
     urgency = _urgency_of(police_case)
     raise_urgency = bool(
         urgency and notification.case.state == "received" and rank_of(urgency) < notification.urgency_rank

@@ -20,7 +20,7 @@ from ..alerts import (
 from ..definitions import definition_of
 from ..engine.machine import Refused
 from ..models import Case, EventKind
-from .steps import pending_label, pending_of, step_apply, step_outcome
+from .steps import desk_rules, pending_label, pending_of, step_apply, step_outcome
 from .store import case_locked, event_append, fields_save
 
 
@@ -42,7 +42,8 @@ def _may_answer(case: Case, pending: Mapping[str, Any], actor: User) -> None:
 def case_confirm(
     case: Case, *, actor: User, expected_version: int | None, at: datetime | None = None
 ) -> Case:
-    """A second person confirms the proposed transition: then it is taken (both names in the history). A
+    """A second person confirms the proposed transition: then it is taken (both names in the history), unless
+    a desk's rule refuses it now (`signals.case_stepping`, asked again on the case as it is now). A
     lowering (`confirm_role` in the proposal) is confirmed only by a user of that role in the case's
     organisation, who need not hold a role of the step itself."""
     at = at or timezone.now()
@@ -60,6 +61,9 @@ def case_confirm(
             reason=pending["reason"],
             roles=_step_roles(current, pending) if lowering else None,
         )
+        # The desks' rules as when the step was proposed, on the case as it is now (e.g. it became acute
+        # meanwhile, and an acute case is not closed without action before its risk screening).
+        desk_detail = desk_rules(current, outcome, reason=pending["reason"], actor=actor)
         step_apply(
             current,
             outcome,
@@ -67,6 +71,7 @@ def case_confirm(
             at=at,
             reason=pending["reason"],
             detail={
+                **desk_detail,
                 "proposed_by": pending["by_name"],
                 "confirmed_by": actor.get_username(),
                 **({"lowered": pending["lowered"]} if lowering else {}),

@@ -133,6 +133,24 @@ def step_outcome(
     return outcome
 
 
+def desk_rules(case: Case, outcome: Outcome, *, reason: str, actor: User) -> dict[str, Any]:
+    """A desk's own rules about the step `outcome` takes (signals.case_stepping), asked when it is taken,
+    proposed, or confirmed by a second person (what allowed the proposal may no longer hold: the case became
+    acute meanwhile): a desk refuses (Refused, nothing stored), or says what joins the step's history line."""
+    desk_detail: dict[str, Any] = {}
+    for _receiver, said in case_stepping.send(
+        sender=Case,
+        case=case,
+        transition=outcome.transition.name,
+        values=dict(outcome.values),
+        reason=reason,
+        actor=actor,
+    ):
+        if isinstance(said, dict):
+            desk_detail.update(said)
+    return desk_detail
+
+
 def pending_of(case: Case) -> dict[str, Any]:
     """The step waiting for a second person; Refused when none waits."""
     pending: dict[str, Any] | None = case.pending
@@ -200,18 +218,7 @@ def case_take(
         step = definition_of(current.process_version).transition(transition)
         # A step that needs a second person is checked as if confirmed: the proposal waits for one.
         outcome = step_outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
-        # A desk's own rules about the step (signals.case_stepping): it refuses, or adds to the history line.
-        desk_detail: dict[str, Any] = {}
-        for _receiver, said in case_stepping.send(
-            sender=Case,
-            case=current,
-            transition=transition,
-            values=dict(outcome.values),
-            reason=reason,
-            actor=actor,
-        ):
-            if isinstance(said, dict):
-                desk_detail.update(said)
+        desk_detail = desk_rules(current, outcome, reason=reason, actor=actor)
         lowering = _lowering(outcome)
         if lowering and not anyone_else_with_role(
             current.organisation_id, lowering["confirm_role"], besides=actor
