@@ -16,8 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from ketenzicht.ui.formats import in_installation_language
-
 from .models import ApiToken, Municipality, Organisation, Post, PostKind, UnitMove, User, UserRole
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
@@ -234,7 +232,6 @@ def user_set_active(*, user: User, active: bool, actor: User | None = None, reas
 
 
 # The reason the history of each case a moved user gave back gives: where they went, and why.
-MOVED_REASON = gettext_noop("Moved to %(unit)s: %(reason)s")
 
 
 @dataclass(frozen=True)
@@ -286,8 +283,7 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
             moved_by=actor,
             reason=reason,
         )
-        why = in_installation_language(MOVED_REASON, unit=organisation.name, reason=reason)
-        user_moved.send(sender=User, user=user, previous=previous, at=at, actor=actor, reason=why)
+        user_moved.send(sender=User, user=user, previous=previous, at=at, actor=actor, reason=reason)
     return Moved(move, ended, revoked)
 
 

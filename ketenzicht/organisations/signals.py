@@ -23,7 +23,7 @@ user_deactivated = Signal()
 # Sent inside the transaction that moves a user to another organisation of the same kind (`user_move`), after
 # the user row names the new one and their posts in the old one ended: sender=User, user=the user (now of
 # the new organisation), previous=the organisation they left, at=the move's `recorded_at` (the time of every
-# change made for it), actor=who moved them, reason=why, naming the move (in the installation's language).
+# change made for it), actor=who moved them, reason=why (as the administrator wrote it).
 # What they held in the old organisation (the cases they own, those where they are the victim's contact
 # person) is given back there, as on a deactivation: they no longer see it.
 user_moved = Signal()
