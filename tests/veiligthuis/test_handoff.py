@@ -326,3 +326,54 @@ def test_a_notification_just_past_its_term_is_not_taken_over_within_the_grace(
     old.refresh_from_db()
     assert Notification.objects.count() == 1
     assert old.open and old.taken_over_by is None and old.news and len(old.handovers) == 1
+
+
+def test_an_acute_handoff_asks_feedback_within_the_acute_term_and_misses_it_after(
+    make_user: Callable[..., Any],
+) -> None:
+    """Veilig Thuis acts on acute unsafety at once: the police case of an acute hand-off expects feedback
+    within the chain rules' acute term (not the 5 working days of another), shows it, and past it the
+    feedback is missing and its owner alerted."""
+    from ketenzicht.veiligthuis.selectors import feedback_missing
+    from ketenzicht.veiligthuis.services.opening import feedback_due
+    from ketenzicht.workprocesses.engine.deadlines import deadline_at
+
+    police, screener = _screened(make_user, days_ago=0)
+    before = Notification.objects.get()
+    assert before.urgency_rank != 0  # routed at intake, before the screener judged it acute
+    client = _client(screener)
+    _notify(client, police)
+    notification = Notification.objects.get()
+    handoff = Handoff.objects.get(kind="veilig_thuis")
+    rules = chain_rules()
+    term = rules.protocol.acute_feedback_term
+    assert term is not None and (term.amount, term.unit.value) == (1, "working_days")
+    assert notification.urgency_rank == 0
+    assert notification.feedback_due_at == deadline_at(handoff.created_at, term.amount, term.unit)
+    assert notification.feedback_due_at < feedback_due(handoff.created_at, rules)  # the other term: later
+
+    page = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    assert f"Feedback expected by {deadline_text(notification.feedback_due_at)}." in page
+
+    after = notification.feedback_due_at + timedelta(minutes=1)
+    assert Notification.objects.filter(feedback_missing(after), pk=notification.pk).exists()
+    assert not Notification.objects.filter(
+        feedback_missing(notification.feedback_due_at - timedelta(minutes=1)), pk=notification.pk
+    ).exists()
+    protocol_check(now=after)
+    assert Alert.objects.filter(kind="vt_no_feedback", case=police).exists()
+
+
+def test_an_acute_handoff_that_opens_a_notification_gives_it_the_acute_feedback_term(
+    make_user: Callable[..., Any],
+) -> None:
+    from ketenzicht.veiligthuis.services.opening import feedback_due
+
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.get()
+    _notify(_client(screener), police)
+    new = Notification.objects.exclude(pk=old.pk).get()
+    assert new.feedback_due_at == feedback_due(new.received_at, chain_rules(), acute=True)
+    assert new.feedback_due_at < feedback_due(new.received_at, chain_rules())
+    # A non-acute notification keeps the feedback term.
+    assert old.urgency_rank != 0 and old.feedback_due_at == feedback_due(old.received_at, chain_rules())

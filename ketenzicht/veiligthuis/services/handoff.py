@@ -32,7 +32,7 @@ from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
 from .facts import registration_facts, vt_organisation_for
 from .names import HANDOFF_KIND, HANDOFF_RECEIVED, HANDOFF_TAKEN_UP, JOINED_MESSAGE, TAKES_OVER_NOTE
-from .opening import feedback_due, notification_open, pair_notifications, registration_add
+from .opening import feedback_due_now, notification_open, pair_notifications, registration_add
 from .takeover import being_worked, take_over
 
 
@@ -159,7 +159,6 @@ def _join(
     at = handoff.created_at
     existing.police_case = existing.police_case or police_case
     existing.handoff = existing.handoff or handoff
-    existing.feedback_due_at = existing.feedback_due_at or feedback_due(at, rules)
     existing.handovers = [*existing.handovers, told]
     existing.news, existing.news_at = True, at
     fields = ["police_case", "handoff", "feedback_due_at", "handovers", "news", "news_at"]
@@ -170,6 +169,10 @@ def _join(
     if raise_urgency:
         existing.urgency_rank = rank_of(urgency)
         fields.append("urgency_rank")
+    if existing.feedback_at is None:
+        existing.feedback_due_at = feedback_due_now(
+            existing.feedback_due_at, at, rules, urgency_rank=existing.urgency_rank
+        )
     existing.save(update_fields=fields)
     case = case_record(
         existing.case,
