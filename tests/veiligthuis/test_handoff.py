@@ -377,3 +377,28 @@ def test_an_acute_handoff_that_opens_a_notification_gives_it_the_acute_feedback_
     assert new.feedback_due_at < feedback_due(new.received_at, chain_rules())
     # A non-acute notification keeps the feedback term.
     assert old.urgency_rank != 0 and old.feedback_due_at == feedback_due(old.received_at, chain_rules())
+
+
+def test_the_takeover_names_the_assessment_term_and_the_no_feedback_alert_the_feedback_term(
+    make_user: Callable[..., Any],
+) -> None:
+    """Two terms in one story, named apart in Dutch: the takeover's line on the new notification gives the
+    old one's term for the safety assessment; the police's alert gives the term for the feedback."""
+    from ketenzicht.workprocesses.alerts import alert_text
+
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.select_related("case").get()
+    assert old.case.deadline_at is not None and old.feedback_due_at is not None
+    protocol_check()
+    alert = Alert.objects.get(kind="vt_no_feedback", case=police)
+    with translation.override("nl"):
+        said = alert_text(alert)
+    assert f"binnen de termijn voor de terugkoppeling ({deadline_text(old.feedback_due_at)})" in said
+    _notify(_client(screener), police)
+    new = Notification.objects.exclude(pk=old.pk).get()
+    notes = " ".join(new.case.events.values_list("reason", flat=True))
+    assert f"na haar termijn voor de veiligheidsbeoordeling ({deadline_text(old.case.deadline_at)})" in notes
+    page = (
+        _client(screener, "nl").get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    )
+    assert "termijn voor de veiligheidsbeoordeling" in page  # the police case: the old one was taken over
