@@ -5,6 +5,8 @@ the hand-off counting as taken only when Veilig Thuis takes it up, and the alert
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.rules import chain_rules
 from ketenzicht.veiligthuis.selectors import timeliness
-from ketenzicht.veiligthuis.services import being_worked, notification_forward, protocol_check
+from ketenzicht.veiligthuis.services import being_worked, handoff_target, notification_forward, protocol_check
 from ketenzicht.workprocesses.engine.deadlines import grace_end
 from ketenzicht.workprocesses.models import Alert, Case, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
@@ -402,3 +404,70 @@ def test_the_takeover_names_the_assessment_term_and_the_no_feedback_alert_the_fe
         _client(screener, "nl").get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
     )
     assert "termijn voor de veiligheidsbeoordeling" in page  # the police case: the old one was taken over
+
+
+def _step_note(client: Client, police: Case) -> str:
+    page = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    start = page.index("This hand-off goes to")
+    return re.sub(r"\s+", " ", html.unescape(page[start : page.index("<", start)]))
+
+
+def test_the_police_see_where_the_handoff_goes_and_by_whose_municipality(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=3)
+    client = _client(screener)
+    [first] = police.registrations.all()
+    note = _step_note(client, police)
+    assert note.startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of "
+        f"'s-Hertogenbosch: where the case's latest registration {first.reference} happened (no registration "
+        "of the case names an address of the victim)."
+    ), note
+
+    # A later registration of the pair names the victim's address in Oss: her municipality decides.
+    take_in(
+        "PL0600-HO-2",
+        MARCO,
+        {**LOTTE, "address": {"postcode": "5341 AB", "house_number": "3", "municipality": "GM0828"}},
+        registered_at=(timezone.now() - timedelta(days=2)).isoformat(),
+    )
+    police.refresh_from_db()
+    second = police.registrations.exclude(pk=first.pk).get()
+    target = handoff_target(police)
+    assert target is not None and target.basis == "victim" and target.routed_by is None
+    assert _step_note(client, police).startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of Oss: where "
+        f"the victim lives according to the case's latest registration {second.reference}."
+    )
+
+    # The latest registration of the case names no address of the victim and happened in Tilburg: the
+    # hand-off goes by the victim's most recent address known among the case's registrations, and says so.
+    take_in(
+        "PL0600-HO-3",
+        MARCO,
+        {k: v for k, v in LOTTE.items() if k != "address"},
+        registered_at=(timezone.now() - timedelta(days=1)).isoformat(),
+        municipality="GM0855",
+    )
+    police.refresh_from_db()
+    latest = police.registrations.order_by("-registered_at", "-id").first()
+    assert latest is not None and latest.pk not in (first.pk, second.pk)
+    later = handoff_target(police)
+    assert later is not None and later.organisation.code == VT and later.routed_by == second
+    note = _step_note(client, police)
+    assert note.startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of Oss: the "
+        f"victim's most recent address among the case's registrations (registration {second.reference}). "
+        f"The case's latest registration {latest.reference} names no address of the victim (where it "
+        "happened: Tilburg)."
+    ), note
+    dutch = _client(screener, "nl").get(reverse("workprocesses:case-detail", args=[police.pk]))
+    assert (
+        "Deze overdracht gaat naar Veilig Thuis Brabant Noordoost, de Veilig Thuis-organisatie van Oss: het "
+        "meest recente adres van het slachtoffer in de registraties van de zaak (registratie "
+        f"{second.reference}). De laatste registratie van de zaak, {latest.reference}, noemt geen adres van "
+        "het slachtoffer (waar het gebeurde: Tilburg)."
+    ) in re.sub(r"\s+", " ", html.unescape(dutch.content.decode()))
+    _notify(client, police)
+    assert Notification.objects.filter(handoff__isnull=False).get().organisation.code == VT
