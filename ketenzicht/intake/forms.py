@@ -79,6 +79,10 @@ class RegistrationForm(NldsFormMixin, forms.Form):
             # offered (nor taken).
             field.queryset = served = municipalities.filter(vt_region=unit)
             field.required = True  # it decides which police unit the report goes to
+            field.help_text = _(
+                "Where it happened; required: it decides the police unit the notification goes to."
+            )
+            self.fields["summary"].help_text = _("What happened.")
             field.choices = [("", _("Make a choice"))] + [(m.code, m.name) for m in served]
             # What it sends the police under its right to report is a notification: a report (aangifte) or
             # a complaint (klacht) is the victim's to make, at the police.

@@ -27,7 +27,7 @@ from .labels import RADAR_BADGES, radar_group, radar_label, reason_label
 from .models import Notification
 from .rules import chain_rules
 from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
-from .services import being_worked, feedback_text, handoff_target, takeover_from
+from .services import HandoffTarget, being_worked, feedback_text, handoff_target, takeover_from
 
 
 def feedback_note(detail: Mapping[str, Any]) -> str | None:
@@ -145,7 +145,59 @@ def vt_step_note(case: Case) -> str | None:
     the grace after it, until when) or opens a new one that takes over a notification that waited past its
     term and the grace (`services.being_worked`, as `services.notification_from_handoff` decides)."""
     target = handoff_target(case)
-    if target is None or target.open is None:
+    if target is None:
+        return None
+    where = _where_it_goes(target)
+    joins = _what_it_joins(target)
+    return f"{where} {joins}" if joins else where
+
+
+def _where_it_goes(target: HandoffTarget) -> str:
+    """Which Veilig Thuis organisation the hand-off goes to, and by whose municipality (`handoff_target`)."""
+    params = {
+        "organisation": target.organisation.name,
+        "municipality": target.municipality.name if target.municipality else "",
+        "registration": target.registration.reference if target.registration else "",
+    }
+    if target.routed_by is not None:
+        said = _(
+            "This hand-off goes to %(organisation)s, the Veilig Thuis organisation of %(municipality)s: the "
+            "victim's most recent address among the case's registrations (registration %(by)s). The case's "
+            "latest registration %(registration)s names no address of the victim"
+        ) % {**params, "by": target.routed_by.reference}
+        if target.instead_of is not None:
+            said += _(" (where it happened: %(instead)s)") % {"instead": target.instead_of.name}
+        return f"{said}."
+    if target.basis == "children":
+        return (
+            _(
+                "This hand-off goes to %(organisation)s, the Veilig Thuis organisation of %(municipality)s: "
+                "where the children live according to the case's latest registration %(registration)s."
+            )
+            % params
+        )
+    if target.basis == "victim":
+        return (
+            _(
+                "This hand-off goes to %(organisation)s, the Veilig Thuis organisation of %(municipality)s: "
+                "where the victim lives according to the case's latest registration %(registration)s."
+            )
+            % params
+        )
+    return (
+        _(
+            "This hand-off goes to %(organisation)s, the Veilig Thuis organisation of %(municipality)s: "
+            "where the case's latest registration %(registration)s happened (no registration of the case "
+            "names an address of the victim)."
+        )
+        % params
+    )
+
+
+def _what_it_joins(target: HandoffTarget) -> str | None:
+    """Whether the hand-off joins the open notification of the case's latest registration or opens a new
+    one that takes it over."""
+    if target.open is None:
         return None
     params = {"notification": target.open.case.reference, "organisation": target.organisation.name}
     now = timezone.now()

@@ -60,6 +60,9 @@ class RisingRisk(_Strict):
 
 class Protocol(_Strict):
     feedback_term: Term
+    # The feedback term of a notification the police handed over as acute (the police case's urgency): Veilig
+    # Thuis acts on acute unsafety at once. None: the feedback term holds for it too.
+    acute_feedback_term: Term | None = None
     # Working days after the day a notification's assessment term passed during which a new hand-off of its
     # registration still joins it; after them a new notification takes it over (services.being_worked).
     takeover_grace_working_days: int = Field(ge=0, le=20, strict=True)

@@ -5,6 +5,8 @@ the hand-off counting as taken only when Veilig Thuis takes it up, and the alert
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.rules import chain_rules
 from ketenzicht.veiligthuis.selectors import timeliness
-from ketenzicht.veiligthuis.services import being_worked, notification_forward, protocol_check
+from ketenzicht.veiligthuis.services import being_worked, handoff_target, notification_forward, protocol_check
 from ketenzicht.workprocesses.engine.deadlines import grace_end
 from ketenzicht.workprocesses.models import Alert, Case, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
@@ -326,3 +328,146 @@ def test_a_notification_just_past_its_term_is_not_taken_over_within_the_grace(
     old.refresh_from_db()
     assert Notification.objects.count() == 1
     assert old.open and old.taken_over_by is None and old.news and len(old.handovers) == 1
+
+
+def test_an_acute_handoff_asks_feedback_within_the_acute_term_and_misses_it_after(
+    make_user: Callable[..., Any],
+) -> None:
+    """Veilig Thuis acts on acute unsafety at once: the police case of an acute hand-off expects feedback
+    within the chain rules' acute term (not the 5 working days of another), shows it, and past it the
+    feedback is missing and its owner alerted."""
+    from ketenzicht.veiligthuis.selectors import feedback_missing
+    from ketenzicht.veiligthuis.services.opening import feedback_due
+    from ketenzicht.workprocesses.engine.deadlines import deadline_at
+
+    police, screener = _screened(make_user, days_ago=0)
+    before = Notification.objects.get()
+    assert before.urgency_rank != 0  # routed at intake, before the screener judged it acute
+    client = _client(screener)
+    _notify(client, police)
+    notification = Notification.objects.get()
+    handoff = Handoff.objects.get(kind="veilig_thuis")
+    rules = chain_rules()
+    term = rules.protocol.acute_feedback_term
+    assert term is not None and (term.amount, term.unit.value) == (1, "working_days")
+    assert notification.urgency_rank == 0
+    assert notification.feedback_due_at == deadline_at(handoff.created_at, term.amount, term.unit)
+    assert notification.feedback_due_at < feedback_due(handoff.created_at, rules)  # the other term: later
+
+    page = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    assert f"Feedback expected by {deadline_text(notification.feedback_due_at)}." in page
+
+    after = notification.feedback_due_at + timedelta(minutes=1)
+    assert Notification.objects.filter(feedback_missing(after), pk=notification.pk).exists()
+    assert not Notification.objects.filter(
+        feedback_missing(notification.feedback_due_at - timedelta(minutes=1)), pk=notification.pk
+    ).exists()
+    protocol_check(now=after)
+    assert Alert.objects.filter(kind="vt_no_feedback", case=police).exists()
+
+
+def test_an_acute_handoff_that_opens_a_notification_gives_it_the_acute_feedback_term(
+    make_user: Callable[..., Any],
+) -> None:
+    from ketenzicht.veiligthuis.services.opening import feedback_due
+
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.get()
+    _notify(_client(screener), police)
+    new = Notification.objects.exclude(pk=old.pk).get()
+    assert new.feedback_due_at == feedback_due(new.received_at, chain_rules(), acute=True)
+    assert new.feedback_due_at < feedback_due(new.received_at, chain_rules())
+    # A non-acute notification keeps the feedback term.
+    assert old.urgency_rank != 0 and old.feedback_due_at == feedback_due(old.received_at, chain_rules())
+
+
+def test_the_takeover_names_the_assessment_term_and_the_no_feedback_alert_the_feedback_term(
+    make_user: Callable[..., Any],
+) -> None:
+    """Two terms in one story, named apart in Dutch: the takeover's line on the new notification gives the
+    old one's term for the safety assessment; the police's alert gives the term for the feedback."""
+    from ketenzicht.workprocesses.alerts import alert_text
+
+    police, screener = _screened(make_user, days_ago=30)
+    old = Notification.objects.select_related("case").get()
+    assert old.case.deadline_at is not None and old.feedback_due_at is not None
+    protocol_check()
+    alert = Alert.objects.get(kind="vt_no_feedback", case=police)
+    with translation.override("nl"):
+        said = alert_text(alert)
+    assert f"binnen de termijn voor de terugkoppeling ({deadline_text(old.feedback_due_at)})" in said
+    _notify(_client(screener), police)
+    new = Notification.objects.exclude(pk=old.pk).get()
+    notes = " ".join(new.case.events.values_list("reason", flat=True))
+    assert f"na haar termijn voor de veiligheidsbeoordeling ({deadline_text(old.case.deadline_at)})" in notes
+    page = (
+        _client(screener, "nl").get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    )
+    assert "termijn voor de veiligheidsbeoordeling" in page  # the police case: the old one was taken over
+
+
+def _step_note(client: Client, police: Case) -> str:
+    page = client.get(reverse("workprocesses:case-detail", args=[police.pk])).content.decode()
+    start = page.index("This hand-off goes to")
+    return re.sub(r"\s+", " ", html.unescape(page[start : page.index("<", start)]))
+
+
+def test_the_police_see_where_the_handoff_goes_and_by_whose_municipality(
+    make_user: Callable[..., Any],
+) -> None:
+    police, screener = _screened(make_user, days_ago=3)
+    client = _client(screener)
+    [first] = police.registrations.all()
+    note = _step_note(client, police)
+    assert note.startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of "
+        f"'s-Hertogenbosch: where the case's latest registration {first.reference} happened (no registration "
+        "of the case names an address of the victim)."
+    ), note
+
+    # A later registration of the pair names the victim's address in Oss: her municipality decides.
+    take_in(
+        "PL0600-HO-2",
+        MARCO,
+        {**LOTTE, "address": {"postcode": "5341 AB", "house_number": "3", "municipality": "GM0828"}},
+        registered_at=(timezone.now() - timedelta(days=2)).isoformat(),
+    )
+    police.refresh_from_db()
+    second = police.registrations.exclude(pk=first.pk).get()
+    target = handoff_target(police)
+    assert target is not None and target.basis == "victim" and target.routed_by is None
+    assert _step_note(client, police).startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of Oss: where "
+        f"the victim lives according to the case's latest registration {second.reference}."
+    )
+
+    # The latest registration of the case names no address of the victim and happened in Tilburg: the
+    # hand-off goes by the victim's most recent address known among the case's registrations, and says so.
+    take_in(
+        "PL0600-HO-3",
+        MARCO,
+        {k: v for k, v in LOTTE.items() if k != "address"},
+        registered_at=(timezone.now() - timedelta(days=1)).isoformat(),
+        municipality="GM0855",
+    )
+    police.refresh_from_db()
+    latest = police.registrations.order_by("-registered_at", "-id").first()
+    assert latest is not None and latest.pk not in (first.pk, second.pk)
+    later = handoff_target(police)
+    assert later is not None and later.organisation.code == VT and later.routed_by == second
+    note = _step_note(client, police)
+    assert note.startswith(
+        "This hand-off goes to Veilig Thuis Brabant Noordoost, the Veilig Thuis organisation of Oss: the "
+        f"victim's most recent address among the case's registrations (registration {second.reference}). "
+        f"The case's latest registration {latest.reference} names no address of the victim (where it "
+        "happened: Tilburg)."
+    ), note
+    dutch = _client(screener, "nl").get(reverse("workprocesses:case-detail", args=[police.pk]))
+    assert (
+        "Deze overdracht gaat naar Veilig Thuis Brabant Noordoost, de Veilig Thuis-organisatie van Oss: het "
+        "meest recente adres van het slachtoffer in de registraties van de zaak (registratie "
+        f"{second.reference}). De laatste registratie van de zaak, {latest.reference}, noemt geen adres van "
+        "het slachtoffer (waar het gebeurde: Tilburg)."
+    ) in re.sub(r"\s+", " ", html.unescape(dutch.content.decode()))
+    _notify(client, police)
+    assert Notification.objects.filter(handoff__isnull=False).get().organisation.code == VT

@@ -44,6 +44,13 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
         "Oss",
     ]
     assert "Amsterdam" not in select and 'value="VT21-' in page
+    # The municipality is required (it decides the police unit), and its help says so: not the rule of a
+    # report or complaint, which Veilig Thuis does not make here.
+    label = page[: page.index('name="municipality"')]
+    label = label[label.rindex("<label") :]
+    assert "*" in label or "verplicht" in label.lower()
+    assert "Waar het gebeurde; verplicht: het bepaalt naar welke politie-eenheid de melding gaat." in page
+    assert "verplicht bij een aangifte of een klacht" not in page
     # What Veilig Thuis sends the police is a notification: a report or complaint is the victim's to make.
     kind = page[page.index('name="kind"') :]
     kind = kind[: kind.index("</select>")]

@@ -4,7 +4,7 @@ Thuis organisation. Pure: the caller reads the facts and the rules (rules.py) an
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
@@ -74,10 +74,10 @@ def routing_reasons(
     return found
 
 
-def routing_municipality(facts: RegistrationFacts, route_by: Sequence[str]) -> str:
-    """The municipality whose Veilig Thuis organisation gets the notification: the first of `route_by`
-    that is known (children: the address of a mention a `child` relation points to; victim: the victim's
-    address; registration: where it happened); "" when none is."""
+def routing_basis(facts: RegistrationFacts, route_by: Sequence[str]) -> tuple[str, str]:
+    """Whose municipality decides the Veilig Thuis organisation, and which: the first of `route_by` that is
+    known (children: the address of a mention a `child` relation points to; victim: the victim's address;
+    registration: where it happened); ("", "") when none is."""
     by_id = {m.id: m for m in facts.mentions}
     for basis in route_by:
         if basis == "children":
@@ -90,8 +90,42 @@ def routing_municipality(facts: RegistrationFacts, route_by: Sequence[str]) -> s
             places = [facts.municipality]
         for place in places:
             if place:
-                return place
-    return ""
+                return basis, place
+    return "", ""
+
+
+def routing_municipality(facts: RegistrationFacts, route_by: Sequence[str]) -> str:
+    """The municipality whose Veilig Thuis organisation gets the notification (`routing_basis`); "" when
+    none is known."""
+    return routing_basis(facts, route_by)[1]
+
+
+def victim_municipality_known(
+    latest: RegistrationFacts, others: Sequence[RegistrationFacts]
+) -> tuple[RegistrationFacts, str] | None:
+    """The most recent municipality known for the victim of `latest` among `others` (the registrations of
+    the same police case, the latest registered first): the first of them, `latest` among them, that gives
+    an address of a person `latest` names as its victim; with that registration. None when none does."""
+    victims = {m.person for m in latest.with_role(VICTIM) if m.person is not None}
+    for facts in others:
+        for mention in facts.mentions:
+            if not mention.municipality:
+                continue
+            if (mention.person is not None and mention.person in victims) or (
+                facts.id == latest.id and mention.role == VICTIM
+            ):
+                return facts, mention.municipality
+    return None
+
+
+def with_victim_municipality(facts: RegistrationFacts, municipality: str) -> RegistrationFacts:
+    """These facts with the victim living in `municipality` (what routing by the victim then reads)."""
+    return replace(
+        facts,
+        mentions=tuple(
+            replace(m, municipality=municipality) if m.role == VICTIM else m for m in facts.mentions
+        ),
+    )
 
 
 def notified_persons(facts: RegistrationFacts) -> list[int]:

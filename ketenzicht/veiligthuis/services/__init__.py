@@ -16,7 +16,13 @@ uses."""
 from .facts import registration_facts
 from .feedback import feedback_text, protocol_check, refuse_reopen, sync_notification
 from .forwarding import ForwardRefused, notification_forward
-from .handoff import handoff_target, notification_from_handoff, notification_take_up, on_handoff
+from .handoff import (
+    HandoffTarget,
+    handoff_target,
+    notification_from_handoff,
+    notification_take_up,
+    on_handoff,
+)
 from .names import (
     ACUTE_MESSAGE,
     DISCLOSURE_PURPOSE,
@@ -43,6 +49,7 @@ __all__ = [
     "TOLD",
     "ForwardRefused",
     "HandOverRefused",
+    "HandoffTarget",
     "being_worked",
     "feedback_text",
     "handoff_target",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.registrations.models import Registration
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.ui.formats import in_installation_language
@@ -25,36 +26,62 @@ from ketenzicht.workprocesses.services import (
 
 from ..engine.routing import (
     RegistrationFacts,
+    routing_basis,
+    routing_municipality,
     suspect_victim_pairs,
+    victim_municipality_known,
+    with_victim_municipality,
 )
 from ..handover import handover_text, handover_told
 from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
-from .facts import registration_facts, vt_organisation_for
+from .facts import municipalities_for, registration_facts, vt_organisation_for
 from .names import HANDOFF_KIND, HANDOFF_RECEIVED, HANDOFF_TAKEN_UP, JOINED_MESSAGE, SINCE, TAKES_OVER_NOTE
-from .opening import feedback_due, notification_open, pair_notifications, registration_add
+from .opening import feedback_due_now, notification_open, pair_notifications, registration_add
 from .takeover import being_worked, take_over
 
 
 @dataclass(frozen=True)
 class HandoffTarget:
     """Where a police case's hand-off to Veilig Thuis goes: the registration notified, the organisation
-    and municipality that decided it, and the open notification of it there (None: none is open)."""
+    and municipality that decided it, whose municipality that is (`basis`: children, victim, registration;
+    `routing_basis`), the open notification of it there (None: none is open), and when the victim's
+    municipality came from another registration of the case than the one notified: that registration and
+    the municipality the notified one gives alone (`routed_by`, `instead_of`)."""
 
     facts: RegistrationFacts
     organisation: Organisation
     municipality: Municipality | None
     open: Notification | None
+    basis: str = ""
+    registration: Registration | None = None
+    routed_by: Registration | None = None
+    instead_of: Municipality | None = None
 
 
 def handoff_target(police_case: Case) -> HandoffTarget | None:
     """Where a hand-off of the police case to Veilig Thuis goes now (None: no registration, or none of its
-    municipality has a Veilig Thuis organisation)."""
-    latest = police_case.registrations.order_by("-registered_at", "-id").first()
-    if latest is None:
+    municipality has a Veilig Thuis organisation). The case's latest registration is notified; unless its
+    children decide, the municipality is the victim's most recent one known among the case's registrations
+    (the latest registered first: one that names no address of the victim leaves it to an earlier one that
+    does, not to where it happened), docs/veiligthuis.md."""
+    registrations = list(police_case.registrations.order_by("-registered_at", "-id"))
+    if not registrations:
         return None
-    facts = registration_facts([latest.pk])[latest.pk]
-    organisation, municipality = vt_organisation_for(facts, chain_rules())
+    latest = registrations[0]
+    rules = chain_rules()
+    known = registration_facts([r.pk for r in registrations])
+    facts = known[latest.pk]
+    basis, code = routing_basis(facts, rules.routing.route_by)
+    routing, routed_by, instead_of = facts, None, ""
+    if basis != "children":
+        found = victim_municipality_known(facts, [known[r.pk] for r in registrations])
+        if found is not None and found[1] != code:
+            routing = with_victim_municipality(facts, found[1])
+            routed_by, instead_of = next(r for r in registrations if r.pk == found[0].id), code
+            basis = routing_basis(routing, rules.routing.route_by)[0]
+    municipalities = municipalities_for([routing_municipality(routing, rules.routing.route_by), instead_of])
+    organisation, municipality = vt_organisation_for(routing, rules, municipalities)
     if organisation is None:
         return None
     # The open notification of the registration (notified, or joined later), else of its suspect-victim pair.
@@ -74,7 +101,16 @@ def handoff_target(police_case: Case) -> HandoffTarget | None:
             ),
             None,
         )
-    return HandoffTarget(facts, organisation, municipality, existing)
+    return HandoffTarget(
+        facts,
+        organisation,
+        municipality,
+        existing,
+        basis=basis,
+        registration=latest,
+        routed_by=routed_by,
+        instead_of=municipalities.get(instead_of) if routed_by is not None else None,
+    )
 
 
 def notification_from_handoff(handoff: Handoff, *, actor: User | None) -> Notification | None:
@@ -162,7 +198,6 @@ def _join(
         existing.told = {**existing.told, SINCE: at.isoformat()}
     existing.police_case = existing.police_case or police_case
     existing.handoff = existing.handoff or handoff
-    existing.feedback_due_at = existing.feedback_due_at or feedback_due(at, rules)
     existing.handovers = [*existing.handovers, told]
     existing.news, existing.news_at = True, at
     fields = ["police_case", "handoff", "feedback_due_at", "handovers", "news", "news_at", "told"]
@@ -173,6 +208,10 @@ def _join(
     if raise_urgency:
         existing.urgency_rank = rank_of(urgency)
         fields.append("urgency_rank")
+    if existing.feedback_at is None:
+        existing.feedback_due_at = feedback_due_now(
+            existing.feedback_due_at, at, rules, urgency_rank=existing.urgency_rank
+        )
     existing.save(update_fields=fields)
     case = case_record(
         existing.case,

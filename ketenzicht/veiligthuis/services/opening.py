@@ -65,12 +65,26 @@ def _urgency_of(police_case: Case | None) -> str:
     return case_urgency(police_case.data)[0] if police_case is not None else ""
 
 
-def feedback_due(received: datetime, rules: ChainRules) -> datetime:
-    term = rules.protocol.feedback_term
+ACUTE_RANK = rank_of("acute")
+
+
+def feedback_due(received: datetime, rules: ChainRules, *, acute: bool = False) -> datetime:
+    """When the police case should have Veilig Thuis's feedback on a notification received then: the chain
+    rules' feedback term, or their term for an acute one (the police case's urgency is acute)."""
+    term = (rules.protocol.acute_feedback_term if acute else None) or rules.protocol.feedback_term
     amount, unit = overridden(
         term.amount, term.unit, term.setting, getattr(settings, "VT_PROTOCOL_TERMS", {})
     )
     return deadline_at(received, amount, unit)
+
+
+def feedback_due_now(due: datetime | None, at: datetime, rules: ChainRules, *, urgency_rank: int) -> datetime:
+    """A notification's feedback term once the police handed it over (again) at `at`: the one it had, or
+    from `at` when it had none; an acute one (`urgency_rank`) gets the acute term, or keeps an earlier one."""
+    acute = urgency_rank == ACUTE_RANK
+    if due is None:
+        return feedback_due(at, rules, acute=acute)
+    return min(due, feedback_due(at, rules, acute=True)) if acute else due
 
 
 @dataclass(frozen=True)
@@ -155,7 +169,9 @@ def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User |
             urgency_rank=rank_of(urgency),
             deadline_at=case.deadline_at,
             assessment_due_at=case.deadline_at,
-            feedback_due_at=feedback_due(w.at, rules) if w.police_case is not None else None,
+            feedback_due_at=(
+                feedback_due(w.at, rules, acute=urgency == "acute") if w.police_case is not None else None
+            ),
         )
         for w, case, urgency in zip(wanted, cases, urgencies, strict=True)
     ]
@@ -375,19 +391,23 @@ def _join_registration(
     the term of an assessment still to come. No notification of its own: the figures count the one it
     joined (docs/veiligthuis.md)."""
     changes: dict[str, Any] = {"news": True, "news_at": at}
-    if notification.police_case_id is None and police_case is not None:
-        # What the assessment found so far is told to it at once, dated then (`names.SINCE`).
-        changes.update(
-            police_case=police_case,
-            feedback_due_at=feedback_due(at, rules),
-            told={**notification.told, SINCE: at.isoformat()},
-        )
     urgency = _urgency_of(police_case)
     raise_urgency = bool(
         urgency and notification.case.state == "received" and rank_of(urgency) < notification.urgency_rank
     )
     if raise_urgency:
         changes["urgency_rank"] = rank_of(urgency)
+    if notification.police_case_id is None and police_case is not None:
+        # What the assessment found so far is told to it at once, dated then (`names.SINCE`).
+        changes.update(police_case=police_case, told={**notification.told, SINCE: at.isoformat()})
+    if police_case is not None and notification.feedback_at is None:
+        # The feedback's term: from now for a first police case, shorter once the notification is acute.
+        changes["feedback_due_at"] = feedback_due_now(
+            notification.feedback_due_at,
+            at,
+            rules,
+            urgency_rank=changes.get("urgency_rank", notification.urgency_rank),
+        )
     # Before the case changes: the desk's row kept in step with it reads these.
     Notification.objects.filter(pk=notification.pk).update(**changes)
     for name, value in changes.items():
