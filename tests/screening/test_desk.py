@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
@@ -713,3 +714,28 @@ def test_an_empty_queue_says_so_and_a_filter_that_finds_nothing_says_that(
     none = client.get(reverse("screening:queue"), {"owner": "me"}).content.decode()
     said = none.split('data-testid="queue-empty">', 1)[1].split("</p>", 1)[0]
     assert said == "Geen openstaande screeningszaken die hieraan voldoen."
+
+
+def test_each_question_of_the_screening_form_is_said_once_and_names_its_field(
+    make_user: Callable[..., Any],
+) -> None:
+    """Question 6 (a count) and 9 (a choice) were said twice: as the item's legend and again as a label of
+    its one field (hidden on screen, but read out and copied). Each question is said once: the legend of a
+    yes/no item's radios, the label of a count's or a choice's field."""
+    _pilot()
+    take_in("PL0600-Q6-1", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"])
+    case = ScreeningCase.objects.get().case
+    client = _client(make_user("case_screener"))
+    page = client.get(reverse("screening:screening-new", args=[case.pk]))
+    html = page.content.decode()
+    rows = list(page.context["form"].item_fields())
+    assert {row.item.answer.value for row, _field in rows} == {"yes_no", "count", "choice"}
+    for number, (row, field) in enumerate(rows, 1):
+        item = html.split(f'data-testid="item-{row.item.key}"', 1)[1].split('data-testid="item-', 1)[0]
+        question = escape(row.item.question)
+        assert html.count(question) == 1 and item.count(question) == 1, row.item.key
+        if row.item.answer.value != "yes_no":  # the question is the label of its field
+            label = item.split(
+                f'<label class="utrecht-form-label kz-item__question" for="{field.id_for_label}">'
+            )
+            assert len(label) == 2 and label[1].startswith(f"{number}. "), row.item.key
