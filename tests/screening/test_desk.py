@@ -739,3 +739,18 @@ def test_each_question_of_the_screening_form_is_said_once_and_names_its_field(
                 f'<label class="utrecht-form-label kz-item__question" for="{field.id_for_label}">'
             )
             assert len(label) == 2 and label[1].startswith(f"{number}. "), row.item.key
+
+
+def test_the_queue_names_a_work_process_version_in_its_filter_as_in_its_column(
+    make_user: Callable[..., Any],
+) -> None:
+    """The filter read "Ex-partnerstalking (verbeterde werkwijze) (versie 2)", the column "…, versie 2"."""
+    _pilot()
+    take_in("PL0600-V-1", MARCO, LOTTE, registered_at=_days_ago(3), offences=["285b"])
+    assert ScreeningCase.objects.get().case.process_version.version == 2
+    html = _client(make_user("case_screener")).get(reverse("screening:queue")).content.decode()
+    named = "Ex-partnerstalking (verbeterde werkwijze), versie 2"
+    pv = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    assert f'<option value="{pv.pk}">{named}</option>' in html
+    assert f'<td class="utrecht-table__cell">{named}</td>' in html
+    assert "(versie " not in html
