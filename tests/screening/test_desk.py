@@ -4,9 +4,12 @@ the case over to the next desk."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
@@ -754,3 +757,37 @@ def test_the_queue_names_a_work_process_version_in_its_filter_as_in_its_column(
     assert f'<option value="{pv.pk}">{named}</option>' in html
     assert f'<td class="utrecht-table__cell">{named}</td>' in html
     assert "(versie " not in html
+
+
+def _list_links(page: str, filters: str) -> list[str]:
+    """The addresses a list page leads on to: its filter form's (an empty action: the current address) and
+    its pagination's links, as the page writes them."""
+    form = re.search(rf'<form method="get"([^>]*)data-testid="{filters}"', page)
+    assert form is not None
+    action = re.search(r'action="([^"]*)"', form.group(1))
+    nav = page.split('class="utrecht-pagination"', 1)[1].split("</nav>", 1)[0]
+    links = [unescape(href) for href in re.findall(r'href="([^"]*)"', nav)]
+    assert links  # the page has other pages
+    return [unescape(action.group(1)) if action else "", *links]
+
+
+def test_a_refused_bulk_handover_shows_the_queue_whose_filters_and_pages_lead_to_the_queue(
+    make_user: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused, the queue came back at the hand-over's POST address, and its filter form and page links
+    led there too: a GET there answers 405. They lead to the queue, and the hand-over keeps the page."""
+    monkeypatch.setattr("ketenzicht.screening.views.PAGE_SIZE", 1)
+    cases = _three_cases()
+    colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    client = _client(lead)
+    second = client.get(reverse("screening:queue"), {"page": "2"}).content.decode()
+    shown = reverse("screening:queue-assign") + "?page=2"
+    assert f'action="{escape(shown)}"' in second  # the hand-over is sent with the page it was ticked on
+    lotte = cases["Lotte"].case
+    answer = client.post(shown, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
+    html = answer.content.decode()
+    assert answer.status_code == 422 and f'value="{lotte.pk}" form="bulk-form"' in html  # the same page
+    links = _list_links(html, "queue-filters")
+    assert links == [reverse("screening:queue"), f"{reverse('screening:queue')}?page=1"]
+    for link in links:
+        assert client.get(urljoin(f"http://testserver{shown}", link)).status_code == 200, link
