@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 _CLASSES: list[tuple[type[forms.Widget], str]] = [
@@ -75,9 +76,15 @@ def _labelled(label: str, name: str, error: str) -> str:
     opens = any(said.startswith(article + field) for article in ("", "de ", "het ", "een ", "the ", "a "))
     if field and (opens or (len(field.split()) > 1 and field in said)):
         start = label[: -len(name)].rstrip(", ") if label.endswith(name) else ""
-        sentence = error[:1].upper() + error[1:]
-        return f"{start}: {sentence}" if start else sentence
+        return f"{start}: {sentence(error)}" if start else sentence(error)
     return f"{label}: {error}"
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence of its own, as a field shows its errors (`kz_sentences`) and the error summary
+    a message that names its field: a capital first and a full stop last (a sentence's own end kept)."""
+    said = capfirst(text.strip()) or ""
+    return said if not said or said[-1] in '.!?)”"' else f"{said}."
 
 
 def input_id(field: forms.BoundField) -> str:
