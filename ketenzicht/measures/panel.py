@@ -44,16 +44,16 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
         return None
     user: User = request.user  # type: ignore[assignment]
     today = timezone.localdate()
-    measures = list(
-        measures_of_persons(case.persons.values_list("pk", flat=True), current_only=True, today=today)
-    )
+    own = set(case.persons.values_list("pk", flat=True))
+    measures = list(measures_of_persons(own, current_only=True, today=today))
     may_impose = may_impose_for(user, case)
     if not measures and not may_impose:
         return None
     visible = set(
         measure_list_for_user(user=user).filter(pk__in=[m.pk for m in measures]).values_list("pk", flat=True)
     )
-    rows = measure_rows(measures, user=user, today=today, names_for=visible)
+    # A measure the user may not see names the case's own suspect it binds as the case's lists do.
+    rows = measure_rows(measures, user=user, today=today, names_for=visible, own_persons=own)
     # Read on the case's page: under the case, as the page itself.
     _log(
         request, rows, {**case_purpose_detail(case), "case": case.reference}, case_purpose_log(case.reference)

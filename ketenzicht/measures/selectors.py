@@ -7,7 +7,7 @@ showed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -187,16 +187,24 @@ def municipality_names(measures: Iterable[Measure]) -> dict[str, str]:
 
 
 def measure_rows(
-    measures: Iterable[Measure], *, user: User, today: date, names_for: set[int] | None = None
+    measures: Iterable[Measure],
+    *,
+    user: User,
+    today: date,
+    names_for: set[int] | None = None,
+    own_persons: Collection[int] = (),
 ) -> list[MeasureRow]:
     """Rows to show to `user`. The suspect and protected persons are shown for the measures in `names_for`
     (all when None), each by its list name among the registrations the user may see
-    (`persons.selectors`), else by its number; the others show counts only. Four queries (names,
-    breaches, banned municipalities) at most beyond the measures' own."""
+    (`persons.selectors`), else by its number; the others show counts only, but name a bound person among
+    `own_persons` (a case's own, on the case's panel) as the case's lists do: by list name where a
+    registration the user may see names them, else not at all. Four queries (names, breaches, banned
+    municipalities) at most beyond the measures' own."""
     measures = list(measures)
     terms = measure_terms()
     shown = {m.pk for m in measures} if names_for is None else names_for
-    wanted = {m.suspect_id for m in measures if m.pk in shown} | {
+    own = set(own_persons)
+    wanted = {m.suspect_id for m in measures if m.pk in shown or m.suspect_id in own} | {
         p.pk for m in measures if m.pk in shown for p in m.protected.all()
     }
     names = person_list_names_for_user(user=user, person_ids=wanted)
@@ -211,13 +219,19 @@ def measure_rows(
     rows = []
     for m in measures:
         visible = m.pk in shown
+        # Not shown, but bound is the case's own person the user may see: named as the case's lists name them.
+        own_named = not visible and m.suspect_id in own and m.suspect_id in names
         protected = [p.pk for p in m.protected.all()]
         limit = extension_limit(m.kind, m.starts_on, m.ends_on, terms)
         rows.append(
             MeasureRow(
                 measure=m,
                 kind=str(MeasureKind(m.kind).label),
-                suspect=person_label(m.suspect_id, names) if visible else "",
+                suspect=person_label(m.suspect_id, names)
+                if visible
+                else names[m.suspect_id]
+                if own_named
+                else "",
                 protected=[person_label(p, names) for p in protected] if visible else [],
                 protected_count=len(protected),
                 conditions=[str(Condition(c).label) for c in m.conditions if c in Condition.values],
@@ -228,7 +242,7 @@ def measure_rows(
                 extendable_until=limit if limit and m.ended_at is None and m.ends_on < limit else None,
                 breaches=getattr(m, "breach_count", counts[m.pk]),
                 names_shown=visible,
-                person_ids={m.suspect_id, *protected} if visible else set(),
+                person_ids={m.suspect_id, *protected} if visible else {m.suspect_id} if own_named else set(),
             )
         )
     return rows

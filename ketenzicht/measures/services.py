@@ -60,7 +60,8 @@ PERIOD_MESSAGES = (
     gettext_noop("the end date lies before the start date"),
     gettext_noop("this kind of measure may last until %(limit)s at most"),
     gettext_noop(
-        "the first period of this kind of measure ends on %(limit)s at the latest; extend it after that"
+        "the end date cannot lie after %(limit)s: the first period ends then at the latest; "
+        "extend it after that"
     ),
     gettext_noop("this kind of measure cannot be extended"),
     gettext_noop("an extension must end after the current end date (%(end)s)"),

@@ -8,14 +8,20 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
-from ketenzicht.organisations.services import absence_problems
+from ketenzicht.organisations.services import (
+    ABSENCE_TOO_EARLY,
+    ABSENCE_TOO_LATE,
+    ABSENCE_WINDOW_DAYS,
+    AbsenceProblem,
+    absence_problems,
+)
 from ketenzicht.ui import formats
-from ketenzicht.ui.forms import NldsFormMixin
+from ketenzicht.ui.forms import SENTENCE, NldsFormMixin
 
 from .models import Partner
 from .selectors import DeskFilter
@@ -234,11 +240,45 @@ class AbsenceForm(NldsFormMixin, forms.Form):
         elif start is not None and end is not None and end < start:
             self.add_error("absent_until", gettext_lazy("The absence ends before it starts."))
         for problem in absence_problems(start, end, today=timezone.localdate()):
-            # A date out of its window, said at its field with the bound (the service refuses it too).
+            # A date out of its window, said at its field with the bound (the service refuses it too), as a
+            # sentence naming the day it is about: the error summary says it as the field does.
             if problem.field in self.fields and not self.has_error(problem.field):
                 params = {k: formats.date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
-                self.add_error(problem.field, problem.words() % params)
+                self.add_error(
+                    problem.field, forms.ValidationError(_window_sentence(problem) % params, code=SENTENCE)
+                )
         return data
+
+
+def _window_sentence(problem: AbsenceProblem) -> str:
+    """A date of an absence out of its window, as a sentence naming the day (`absence_problems`'s words
+    follow a field's name); its placeholders still to fill in from `problem.params`."""
+    days = int(problem.params.get("days") or ABSENCE_WINDOW_DAYS)
+    if problem.message == ABSENCE_TOO_EARLY:
+        return ngettext(
+            "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
+            "%(days)s day back.",
+            "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
+            "%(days)s days back.",
+            days,
+        )
+    if problem.message == ABSENCE_TOO_LATE and problem.field == "absent_from":
+        return ngettext(
+            "The first day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
+            "day ahead.",
+            "The first day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
+            "days ahead.",
+            days,
+        )
+    if problem.message == ABSENCE_TOO_LATE:
+        return ngettext(
+            "The last day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
+            "day ahead; leave it empty for an absence until further notice.",
+            "The last day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
+            "days ahead; leave it empty for an absence until further notice.",
+            days,
+        )
+    return problem.words()
 
 
 class OrderForm(ImposeForm):

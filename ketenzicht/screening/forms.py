@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
+from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 from ketenzicht.workprocesses.labels import data_text
 
@@ -45,7 +46,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
         ]
         self.fields["version"].choices = [
             ("", _("All")),
-            *((str(pv.pk), f"{data_text(pv.label)} ({_('version')} {pv.version})") for pv in versions),
+            *((str(pv.pk), versioned(data_text(pv.label), pv.version)) for pv in versions),
         ]
 
     def chosen(self) -> QueueFilter:

@@ -139,6 +139,8 @@ def _queue_page(
             "filters": filters,
             "filtered": filters.chosen() != QueueFilter(),  # an empty queue, or none that match
             "query": query.urlencode(),
+            # The filters and page shown, sent along with a hand-over: refused, the same page comes back.
+            "shown": request.GET.urlencode(),
             "lead": lead,
             "bulk_form": (
                 bulk or BulkAssignForm(colleagues=_unit_colleagues(user), case_ids=[r.case_id for r in rows])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 _CLASSES: list[tuple[type[forms.Widget], str]] = [
@@ -51,20 +52,31 @@ class ErrorItem:
     anchor: str = ""
 
 
+# The code of a field's error worded as a whole sentence that says which input it is about ("De eerste dag
+# van de afwezigheid kan niet voor ... liggen: ..."): the summary says it as the field does, without the
+# field's label before it.
+SENTENCE = "sentence"
+
+
 def error_items(form: forms.BaseForm, prefix: str = "") -> list[ErrorItem]:
     """The errors of `form` in the order of its fields, each as "<prefix>, <field label>: <message>" linking
     to the field's input, which the link focuses; the form's own errors first, and a hidden field's (no input
-    to focus) with them, unlinked."""
+    to focus) with them, unlinked. An error with the code SENTENCE stands alone, as at its field."""
     lead = f"{prefix}: " if prefix else ""
     items = [ErrorItem(f"{lead}{error}") for error in form.non_field_errors()]
+    found = form.errors.as_data()
     for field in form:
         if not field.errors:
             continue
         label = f"{prefix}, {field.label}" if prefix else str(field.label)
-        items += [
-            ErrorItem(_labelled(label, str(field.label), str(error)), input_id(field))
-            for error in field.errors
-        ]
+        for error in found.get(field.name, []):
+            for code, text in ((error.code, message) for message in error.messages):
+                said = (
+                    f"{lead}{sentence(text)}"
+                    if code == SENTENCE
+                    else _labelled(label, str(field.label), text)
+                )
+                items.append(ErrorItem(said, input_id(field)))
     return items
 
 
@@ -75,9 +87,15 @@ def _labelled(label: str, name: str, error: str) -> str:
     opens = any(said.startswith(article + field) for article in ("", "de ", "het ", "een ", "the ", "a "))
     if field and (opens or (len(field.split()) > 1 and field in said)):
         start = label[: -len(name)].rstrip(", ") if label.endswith(name) else ""
-        sentence = error[:1].upper() + error[1:]
-        return f"{start}: {sentence}" if start else sentence
+        return f"{start}: {sentence(error)}" if start else sentence(error)
     return f"{label}: {error}"
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence of its own, as a field shows its errors (`kz_sentences`) and the error summary
+    a message that names its field: a capital first and a full stop last (a sentence's own end kept)."""
+    said = capfirst(text.strip()) or ""
+    return said if not said or said[-1] in '.!?)”"' else f"{said}."
 
 
 def input_id(field: forms.BoundField) -> str:

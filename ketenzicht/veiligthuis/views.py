@@ -113,6 +113,8 @@ def _inbox_page(
             "page": page,
             "filters": filters,
             "query": query.urlencode(),
+            # The filters and page shown, sent along with a hand-over: refused, the same page comes back.
+            "shown": request.GET.urlencode(),
             "workload": inbox_workload(user=user),
             "lead": lead,
             "bulk_form": (

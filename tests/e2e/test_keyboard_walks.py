@@ -59,7 +59,7 @@ def test_the_screener_screens_a_case_from_the_queue_by_keyboard(live_server: Any
     tab_to(page, page.get_by_test_id("screen-case"))
     press(page, "Enter", navigates=True)
     form = page.get_by_test_id("screening-form")
-    for fieldset in form.locator("fieldset.kz-item").all():
+    for fieldset in form.locator(".kz-item").all():
         if fieldset.locator("input[type=radio]").count():
             if not fieldset.locator("input[type=radio]:checked").count():  # what the register cannot answer
                 choose_radio(

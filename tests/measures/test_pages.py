@@ -552,3 +552,30 @@ def test_the_case_panel_points_to_a_measures_page_only_when_it_links_one(
     assert f'href="/maatregelen/{world["measure"].pk}/"' not in page
     assert on_its_page not in page
     assert other.get(f"/maatregelen/{world['measure'].pk}/").status_code == 404
+
+
+def test_the_case_panel_names_the_cases_own_suspect_bound_by_a_measure_the_reader_may_not_open(
+    world: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """Another unit's case about the same pair listed the measure as "Gebonden —", though the case names
+    its suspect: the bound person is named as the case's lists name him (the registrations the reader may
+    see), the protected only counted, and the look-up logged with him."""
+    later = take_in(
+        "PL0900-M-3",
+        MARCO,
+        LOTTE,
+        registered_at=recent(1),
+        unit="zeeland-west-brabant",
+        municipality="GM0855",
+    )
+    other_case = Case.objects.get(registrations=later, organisation__code="zeeland-west-brabant")
+    reader = make_user("case_screener", organisation="zeeland-west-brabant")
+    page = _client(reader).get(f"/zaken/{other_case.pk}/").content.decode()
+    panel = page.split('data-testid="case-measures"', 1)[1].split("</table>", 1)[0]
+    [row] = re.findall(r'data-testid="measure-row">(.*?)</tr>', panel, re.S)
+    cells = re.findall(r'<td class="utrecht-table__cell"[^>]*>(.*?)</td>', row, re.S)
+    assert world["measure"].reference in cells[0] and 'href="/maatregelen/' not in cells[0]
+    assert cells[1] == "Marco Hendriks"  # not "—"
+    assert "Lotte" not in panel and "1 persoon" in cells[2]  # the protected: counted only
+    logged = AccessLogEntry.objects.filter(actor=reader, object_type="measure").latest("pk")
+    assert [p.person_id for p in logged.persons.all()] == [world["marco"].pk]

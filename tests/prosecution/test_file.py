@@ -39,6 +39,7 @@ from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm, vt_assess, vt_assessed
+from tests.summary import summary_links
 
 pytestmark = pytest.mark.django_db
 
@@ -837,3 +838,34 @@ def test_the_zsm_table_says_what_it_has_of_veilig_thuis_in_the_words_of_the_file
     assert other.case.data["vt_information"] == "not_required"
     row = client.get(reverse("prosecution:desk")).content.decode().split(other.case.reference, 1)[1]
     assert row.split('data-testid="zsm-vt">', 1)[1].split("</span>", 1)[0] == "Veilig Thuis: niet nodig"
+
+
+def test_a_behaviour_order_past_its_first_period_is_said_in_one_sentence_in_the_summary_and_at_the_field(
+    make_user: Any, prosecutors: Any
+) -> None:
+    """The summary read "Einddatum: de eerste periode van deze soort maatregel eindigt uiterlijk op …; verleng
+    hem daarna" while the field said it as a sentence: both say the same Dutch sentence."""
+    eva, _pieter, _post = prosecutors
+    file, _police_case = send_to_zsm(make_user)
+    triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
+    file.case.refresh_from_db()
+    client = Client()
+    client.force_login(eva)
+    today = timezone.localdate()
+    answer = client.post(
+        reverse("prosecution:order", args=[file.pk]),
+        {
+            "conditions": "contact_ban",
+            "starts_on": today.isoformat(),
+            "ends_on": (today + timedelta(days=90)).isoformat(),  # 91 days: 90 at a time
+            "version": file.case.lock_version,
+        },
+    )
+    assert answer.status_code == 422 and not Measure.objects.exists()
+    page = answer.content.decode()
+    said = (
+        f"De einddatum kan niet na {today + timedelta(days=89):%d-%m-%Y} liggen: de eerste periode eindigt "
+        "uiterlijk dan; verleng de maatregel daarna."
+    )
+    assert [text for _anchor, text in summary_links(page)] == [said]
+    assert f'data-testid="error-ends_on">{said}<' in page

@@ -20,7 +20,7 @@ from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
 from ketenzicht.prosecution.services import FileRefused, request_add, request_answer
 from tests.patterns.helpers import BART, ILSE
 from tests.prosecution.helpers import send_to_zsm
-from tests.summary import linked_fields, marked_fields
+from tests.summary import linked_fields, marked_fields, summary_links
 
 pytestmark = pytest.mark.django_db
 
@@ -344,6 +344,40 @@ def test_an_absence_is_recorded_on_the_posts_page(make_user: Any, eva: Any) -> N
     )
     post.refresh_from_db()
     assert post.absent_from is None and "afwezigheid is opgeheven" in response.content.decode()
+
+
+def test_an_absence_out_of_its_window_is_said_once_as_a_sentence_at_its_field_and_in_the_summary(
+    eva: Any,
+) -> None:
+    """The summary read "Afwezig vanaf: een afwezigheid wordt vastgelegd vanaf ten hoogste 365 dagen terug:
+    deze datum kan niet voor … liggen" and the field said it again in other words: one sentence, the
+    same at the field and in the summary (which links to the field)."""
+    client = _client(eva)
+    post = eva.posts.get()
+    today = timezone.localdate()
+    for data, field, said in (
+        (
+            {"absent_from": "2020-01-01", "absent_until": ""},
+            "absent_from",
+            f"De eerste dag van de afwezigheid kan niet voor {today - timedelta(days=365):%d-%m-%Y} liggen: "
+            "een afwezigheid wordt ten hoogste 365 dagen terug vastgelegd.",
+        ),
+        (
+            {"absent_from": today.isoformat(), "absent_until": "2999-12-31"},
+            "absent_until",
+            f"De laatste dag van de afwezigheid kan niet na {today + timedelta(days=365):%d-%m-%Y} liggen: "
+            "een afwezigheid wordt ten hoogste 365 dagen vooruit vastgelegd; laat hem leeg voor een "
+            "afwezigheid tot nader order.",
+        ),
+    ):
+        response = client.post(reverse("prosecution:posts"), {"post": post.pk, **data})
+        page = response.content.decode()
+        assert response.status_code == 422
+        assert summary_links(page) == [(f"id_{field}", said)]
+        assert re.findall(rf'data-testid="error-{field}">([^<]*)<', page) == [said]
+        assert page.count(said) == 2  # in the summary, and at its field
+    post.refresh_from_db()
+    assert post.absent_from is None
 
 
 def test_the_behaviour_order_form_shows_every_error_at_once(eva: Any, file: Any) -> None:

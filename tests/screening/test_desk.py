@@ -4,15 +4,19 @@ the case over to the next desk."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from html import unescape
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.organisations.models import Organisation
@@ -713,3 +717,77 @@ def test_an_empty_queue_says_so_and_a_filter_that_finds_nothing_says_that(
     none = client.get(reverse("screening:queue"), {"owner": "me"}).content.decode()
     said = none.split('data-testid="queue-empty">', 1)[1].split("</p>", 1)[0]
     assert said == "Geen openstaande screeningszaken die hieraan voldoen."
+
+
+def test_each_question_of_the_screening_form_is_said_once_and_names_its_field(
+    make_user: Callable[..., Any],
+) -> None:
+    """Question 6 (a count) and 9 (a choice) were said twice: as the item's legend and again as a label of
+    its one field (hidden on screen, but read out and copied). Each question is said once: the legend of a
+    yes/no item's radios, the label of a count's or a choice's field."""
+    _pilot()
+    take_in("PL0600-Q6-1", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"])
+    case = ScreeningCase.objects.get().case
+    client = _client(make_user("case_screener"))
+    page = client.get(reverse("screening:screening-new", args=[case.pk]))
+    html = page.content.decode()
+    rows = list(page.context["form"].item_fields())
+    assert {row.item.answer.value for row, _field in rows} == {"yes_no", "count", "choice"}
+    for number, (row, field) in enumerate(rows, 1):
+        item = html.split(f'data-testid="item-{row.item.key}"', 1)[1].split('data-testid="item-', 1)[0]
+        question = escape(row.item.question)
+        assert html.count(question) == 1 and item.count(question) == 1, row.item.key
+        if row.item.answer.value != "yes_no":  # the question is the label of its field
+            label = item.split(
+                f'<label class="utrecht-form-label kz-item__question" for="{field.id_for_label}">'
+            )
+            assert len(label) == 2 and label[1].startswith(f"{number}. "), row.item.key
+
+
+def test_the_queue_names_a_work_process_version_in_its_filter_as_in_its_column(
+    make_user: Callable[..., Any],
+) -> None:
+    """The filter read "Ex-partnerstalking (verbeterde werkwijze) (versie 2)", the column "…, versie 2"."""
+    _pilot()
+    take_in("PL0600-V-1", MARCO, LOTTE, registered_at=_days_ago(3), offences=["285b"])
+    assert ScreeningCase.objects.get().case.process_version.version == 2
+    html = _client(make_user("case_screener")).get(reverse("screening:queue")).content.decode()
+    named = "Ex-partnerstalking (verbeterde werkwijze), versie 2"
+    pv = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
+    assert f'<option value="{pv.pk}">{named}</option>' in html
+    assert f'<td class="utrecht-table__cell">{named}</td>' in html
+    assert "(versie " not in html
+
+
+def _list_links(page: str, filters: str) -> list[str]:
+    """The addresses a list page leads on to: its filter form's (an empty action: the current address) and
+    its pagination's links, as the page writes them."""
+    form = re.search(rf'<form method="get"([^>]*)data-testid="{filters}"', page)
+    assert form is not None
+    action = re.search(r'action="([^"]*)"', form.group(1))
+    nav = page.split('class="utrecht-pagination"', 1)[1].split("</nav>", 1)[0]
+    links = [unescape(href) for href in re.findall(r'href="([^"]*)"', nav)]
+    assert links  # the page has other pages
+    return [unescape(action.group(1)) if action else "", *links]
+
+
+def test_a_refused_bulk_handover_shows_the_queue_whose_filters_and_pages_lead_to_the_queue(
+    make_user: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused, the queue came back at the hand-over's POST address, and its filter form and page links
+    led there too: a GET there answers 405. They lead to the queue, and the hand-over keeps the page."""
+    monkeypatch.setattr("ketenzicht.screening.views.PAGE_SIZE", 1)
+    cases = _three_cases()
+    colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    client = _client(lead)
+    second = client.get(reverse("screening:queue"), {"page": "2"}).content.decode()
+    shown = reverse("screening:queue-assign") + "?page=2"
+    assert f'action="{escape(shown)}"' in second  # the hand-over is sent with the page it was ticked on
+    lotte = cases["Lotte"].case
+    answer = client.post(shown, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
+    html = answer.content.decode()
+    assert answer.status_code == 422 and f'value="{lotte.pk}" form="bulk-form"' in html  # the same page
+    links = _list_links(html, "queue-filters")
+    assert links == [reverse("screening:queue"), f"{reverse('screening:queue')}?page=1"]
+    for link in links:
+        assert client.get(urljoin(f"http://testserver{shown}", link)).status_code == 200, link

@@ -95,9 +95,9 @@ def test_a_message_that_names_its_field_is_not_led_by_the_label_again() -> None:
     form.add_error("starts_on", "de ingangsdatum kan niet voor 06-09-2026 liggen")
     form.add_error("reason", "Geef de reden voor een ander niveau dan het berekende.")
     texts = [item.text for item in error_items(form)]
-    assert texts[0] == "De ingangsdatum kan niet voor 06-09-2026 liggen"
+    assert texts[0] == "De ingangsdatum kan niet voor 06-09-2026 liggen."  # the sentence the field shows
     assert texts[1] == "Geef de reden voor een ander niveau dan het berekende."
     assert texts[2].startswith("Keuze: ")  # a message that does not name it keeps the label
     assert error_items(form, prefix="Maatregel")[0].text == (
-        "Maatregel: De ingangsdatum kan niet voor 06-09-2026 liggen"
+        "Maatregel: De ingangsdatum kan niet voor 06-09-2026 liggen."
     )

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
@@ -336,3 +337,27 @@ def test_the_feedback_list_costs_the_same_queries_for_more_notifications(
         return len(captured)
 
     assert queries("/veiligthuis/terugkoppeling/") == queries("/veiligthuis/terugkoppeling/?state=missing")
+
+
+def test_a_refused_hand_over_shows_the_inbox_whose_pages_lead_to_the_inbox(
+    make_user: Callable[..., Any], inbox: list[Notification], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused, the inbox came back at the hand-over's POST address, and its page links led there too: a
+    GET there answers 405. They lead to the inbox, and the hand-over keeps the page it was ticked on."""
+    monkeypatch.setattr("ketenzicht.veiligthuis.views.PAGE_SIZE", 2)
+    client = _client(make_user("team_lead", organisation=VT))
+    colleague = make_user("vt_assessor", organisation=VT)
+    second = client.get("/veiligthuis/", {"page": "2"}).content.decode()
+    shown = "/veiligthuis/overdragen/?page=2"
+    assert f'action="{shown}"' in second  # the hand-over is sent with the page it was ticked on
+    [ticked] = re.findall(r'name="notifications" value="(\d+)"', second)
+    answer = client.post(shown, {"notifications": [ticked], "person": colleague.pk, "reason": ""})
+    page = answer.content.decode()
+    assert answer.status_code == 422 and f'value="{ticked}" form="bulk-form"' in page  # the same page
+    form = re.search(r'<form method="get" action="([^"]*)"[^>]*data-testid="inbox-filters"', page)
+    nav = page.split('class="utrecht-pagination"', 1)[1].split("</nav>", 1)[0]
+    links = [form.group(1) if form else "", *re.findall(r'href="([^"]*)"', nav)]
+    assert links == ["/veiligthuis/", "/veiligthuis/?page=1"]
+    for link in links:
+        assert client.get(urljoin(f"http://testserver{shown}", link)).status_code == 200, link
+    assert _owner_events(*inbox) == 0

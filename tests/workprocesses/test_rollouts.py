@@ -434,3 +434,17 @@ def test_the_notes_ketenzicht_writes_on_its_own_rollouts_read_in_the_pages_langu
     english = client.get(reverse("workprocesses:rollouts")).content.decode()
     assert DEFAULT_ROLLOUT_NOTE in english and DEMO_PILOT_NOTE in english
     assert "pilot na overleg met de eenheid" in english
+
+
+def test_the_table_names_a_planned_version_as_it_names_the_current_one(make_user: Callable[..., Any]) -> None:
+    """The planned column read "versie 2 vanaf …" beside "Ex-partnerstalking (…), versie 1"."""
+    day = _later(5)
+    rollout_enable(
+        process_version=_v(1), organisation=_unit("limburg"), valid_from=timezone.localdate(), actor=None
+    )
+    rollout_enable(process_version=_v(2), organisation=_unit("limburg"), valid_from=day, actor=None)
+    page = _client(_admin(make_user)).get(reverse("workprocesses:rollouts")).content.decode()
+    row = re.search(rf'data-testid="rollout-{PROCESS}-limburg">(.*?)</tr>', page, re.S)
+    assert row is not None
+    planned = f"Ex-partnerstalking (verbeterde werkwijze), versie 2 vanaf {day:%d-%m-%Y}"
+    assert f'<td class="utrecht-table__cell">{planned}</td>' in row.group(1)

@@ -220,7 +220,7 @@ def latest_end(kind: str, starts_on: date, terms: Mapping[str, Term]) -> date | 
 
 # A measure that is extended period by period starts with one period (services.PERIOD_MESSAGES translates).
 FIRST_PERIOD_ENDS = (
-    "the first period of this kind of measure ends on %(limit)s at the latest; extend it after that"
+    "the end date cannot lie after %(limit)s: the first period ends then at the latest; extend it after that"
 )
 
 

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst
+
+from ketenzicht.ui.forms import sentence
 
 register = template.Library()
 
@@ -37,8 +38,4 @@ def kz_sentences(errors: Iterable[object] | None) -> str:
     """A field's errors under it, each a sentence: a capital first and a full stop last. The services word
     their problems to follow a field's name ("Einddatum: de einddatum ligt voor de ingangsdatum", as the
     error summary and the API say them); under the field itself they stand alone."""
-    sentences = []
-    for error in errors or ():
-        text = capfirst(str(error).strip())
-        sentences.append(text if not text or text[-1] in '.!?)”"' else f"{text}.")
-    return " ".join(sentences)
+    return " ".join(sentence(str(error)) for error in errors or ())
