@@ -62,6 +62,11 @@ TAKES_OVER_BY_REGISTRATION_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new police registration about the suspect and the victim of "
     "notification %(old)s, which waited past its term without a safety assessment. It takes that one over."
 )
+# The alerts that tell the assessors new information from the police came (a hand-off joined a notification,
+# or a new one took an old one over): settled once someone of the Veilig Thuis takes it up (`taken_up`).
+HANDOFF_JOINED_KIND = "vt_handoff_joined"
+HANDOFF_TAKES_OVER_KIND = "vt_handoff_takes_over"
+HANDOFF_ALERT_KINDS = (HANDOFF_JOINED_KIND, HANDOFF_TAKES_OVER_KIND)
 JOINED_MESSAGE = gettext_noop(
     "Notification %(notification)s: new information from the police (police case %(police_case)s). See what "
     "was handed over on the notification."
