@@ -63,6 +63,18 @@ PROCESS = "zsm_file"
 HANDOFF_KIND = "zsm"
 DISCLOSURE_PURPOSE = "zsm_file"
 
+# The file's alerts whose reason is its open work (nobody has it, it is yours, new information came in, it
+# is complete, a partner is late): settled when the file is finally decided (the kernel's
+# `alerts_settled_on_close_register`, apps.py).
+OPEN_WORK_ALERT_KINDS = (
+    "zsm_unrouted",
+    "zsm_routed",
+    "zsm_stand_in",
+    "zsm_joined",
+    "zsm_answered",
+    "zsm_request_late",
+)
+
 NO_PROSECUTOR_MESSAGE = gettext_noop(
     "ZSM file %(case)s: neither the prosecutor for domestic violence and stalking nor the substitute is "
     "present. Take it on."

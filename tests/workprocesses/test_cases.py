@@ -16,7 +16,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
-from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_raise, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersion
@@ -409,6 +409,28 @@ def test_a_colleague_given_a_case_is_told(make_user: Callable[..., Any]) -> None
     assert "). Reden: verlof van de screener" in text  # the reason named as one, not a loose sentence
     case_assign_contact(case, contact=screener, actor=owner, expected_version=case.lock_version)
     assert [a.kind for a in alert_list_for_user(user=screener)] == ["handed_over"]
+
+
+def test_closing_a_case_settles_the_alerts_of_its_open_work_and_keeps_the_news(
+    make_user: Callable[..., Any],
+) -> None:
+    """A case handed to a colleague and then closed: "given to you" asks nothing of them any more, and is
+    settled in the system's name, counted on the closing line; news about the case (a partner's feedback)
+    stays to be read."""
+    lead, owner = make_user("team_lead"), make_user("case_owner")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=lead, expected_version=case.lock_version, reason="jij")
+    news = alert_raise(
+        kind="vt_feedback", message="news", organisation=case.organisation, case=case, recipient=owner
+    )
+    case = case_take(
+        case, "no_further_action", actor=lead, expected_version=case.lock_version, reason="klaar"
+    )
+    assert case.closed_at is not None
+    handed = Alert.objects.get(case=case, kind="handed_over")
+    assert handed.read_at is not None and handed.read_by is None
+    assert [a.pk for a in alert_list_for_user(user=owner)] == [news.pk]
+    assert case.events.get(kind="transition").detail["alerts_settled"] == 1
 
 
 def test_owner_and_victim_contact_handovers_need_a_reason(make_user: Callable[..., Any]) -> None:

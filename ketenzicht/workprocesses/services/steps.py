@@ -18,6 +18,7 @@ from ..alerts import (
     ESCALATED_KIND,
     alert_second_person_settled,
     alert_second_person_wanted,
+    alerts_settle_case_closed,
     alerts_settle_reason_gone,
 )
 from ..definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
@@ -89,8 +90,12 @@ ALERTS_SETTLED = "alerts_settled"
 
 
 def escalations_settle(case: Case, at: datetime) -> int:
-    """The case's unread escalation alerts settled, when its deadline has not passed (any more)."""
-    if case.closed_at is None and case.deadline_at is not None and case.deadline_at <= at:
+    """The case's unread escalation alerts settled, when its deadline has not passed (any more); a closed
+    case's alerts whose reason was its open work with them (`alerts_settle_case_closed`: handed to someone,
+    reopened, waiting for a second person, and the kinds the desks add, e.g. a ZSM file complete)."""
+    if case.closed_at is not None:
+        return alerts_settle_case_closed(case, at=at)
+    if case.deadline_at is not None and case.deadline_at <= at:
         return 0
     return alerts_settle_reason_gone(case, kinds=[ESCALATED_KIND], at=at)
 
