@@ -126,6 +126,12 @@ REQUEST_LINE = gettext_noop("information requested from a partner")
 COMPLAINT_LINE = gettext_noop("complaint recorded")
 VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")
 UNATTENDED_LINE = gettext_noop("prosecutor absent, nobody present to take the file over")
+# A partner's answer, one line per answer: that it came, not what it says (the file's panel shows the
+# answers to whoever may read them; the history names no more than the partner).
+ANSWER_LINES = {
+    Partner.VICTIM_SUPPORT.value: gettext_noop("answer from victim support received"),
+    Partner.PROBATION.value: gettext_noop("answer from probation received"),
+}
 
 
 PARTNERS: dict[
@@ -884,6 +890,15 @@ def request_answer(
             origin=origin,
             detail={"file": current.file.case.reference, "late": current.late(at)},
             persons=[current.person_id],
+        )
+        case_record(
+            current.file.case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            detail={"request": current.pk, "partner": current.partner, "late": current.late(at)},
+            at=at,
+            what=ANSWER_LINES[current.partner],
         )
         if current.file.open:
             triage_refresh(current.file)
