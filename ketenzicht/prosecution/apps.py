@@ -29,6 +29,7 @@ class ProsecutionConfig(AppConfig):
 
         from ketenzicht.organisations.signals import absence_changed
         from ketenzicht.veiligthuis.signals import notifications_opened
+        from ketenzicht.workprocesses.alerts import alerts_settled_on_close_register
         from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import history_texts_register, recorded_missing_register
         from ketenzicht.workprocesses.panels import (
@@ -58,6 +59,7 @@ class ProsecutionConfig(AppConfig):
         from .selectors import file_case_pairs, leads_zsm_table, may_use_zsm_desk
         from .services import (
             HANDOFF_KIND,
+            OPEN_WORK_ALERT_KINDS,
             ROUTED_PRIMARY,
             ROUTED_SUBSTITUTE,
             on_absence_changed,
@@ -92,3 +94,5 @@ class ProsecutionConfig(AppConfig):
         register_reference_prefix("zsm_file", "ZSM")
         # Why a file went to its prosecutor, on the line that made them its owner: in the reader's language.
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)
+        # A file finally decided: what told its prosecutor it waits for them asks nothing any more.
+        alerts_settled_on_close_register(*OPEN_WORK_ALERT_KINDS)

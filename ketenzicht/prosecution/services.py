@@ -63,6 +63,18 @@ PROCESS = "zsm_file"
 HANDOFF_KIND = "zsm"
 DISCLOSURE_PURPOSE = "zsm_file"
 
+# The file's alerts whose reason is its open work (nobody has it, it is yours, new information came in, it
+# is complete, a partner is late): settled when the file is finally decided (the kernel's
+# `alerts_settled_on_close_register`, apps.py).
+OPEN_WORK_ALERT_KINDS = (
+    "zsm_unrouted",
+    "zsm_routed",
+    "zsm_stand_in",
+    "zsm_joined",
+    "zsm_answered",
+    "zsm_request_late",
+)
+
 NO_PROSECUTOR_MESSAGE = gettext_noop(
     "ZSM file %(case)s: neither the prosecutor for domestic violence and stalking nor the substitute is "
     "present. Take it on."
@@ -114,6 +126,12 @@ REQUEST_LINE = gettext_noop("information requested from a partner")
 COMPLAINT_LINE = gettext_noop("complaint recorded")
 VT_INFORMATION_LINE = gettext_noop("information from Veilig Thuis received")
 UNATTENDED_LINE = gettext_noop("prosecutor absent, nobody present to take the file over")
+# A partner's answer, one line per answer: that it came, not what it says (the file's panel shows the
+# answers to whoever may read them; the history names no more than the partner).
+ANSWER_LINES = {
+    Partner.VICTIM_SUPPORT.value: gettext_noop("answer from victim support received"),
+    Partner.PROBATION.value: gettext_noop("answer from probation received"),
+}
 
 
 PARTNERS: dict[
@@ -872,6 +890,15 @@ def request_answer(
             origin=origin,
             detail={"file": current.file.case.reference, "late": current.late(at)},
             persons=[current.person_id],
+        )
+        case_record(
+            current.file.case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            detail={"request": current.pk, "partner": current.partner, "late": current.late(at)},
+            at=at,
+            what=ANSWER_LINES[current.partner],
         )
         if current.file.open:
             triage_refresh(current.file)

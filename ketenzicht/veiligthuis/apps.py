@@ -16,6 +16,7 @@ class VeiligThuisConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
+        from ketenzicht.workprocesses.alerts import alerts_settled_on_close_register
         from ketenzicht.workprocesses.headings import case_pairs_register
         from ketenzicht.workprocesses.labels import history_note_register
         from ketenzicht.workprocesses.panels import (
@@ -33,7 +34,14 @@ class VeiligThuisConfig(AppConfig):
 
         from .panel import feedback_note, feedback_panel, notification_panel, vt_step_note
         from .selectors import may_use_vt_desk, notification_case_pairs
-        from .services import FEEDBACK_WORDS, HANDOFF_KIND, on_handoff, refuse_reopen, sync_notification
+        from .services import (
+            FEEDBACK_WORDS,
+            HANDOFF_KIND,
+            OPEN_WORK_ALERT_KINDS,
+            on_handoff,
+            refuse_reopen,
+            sync_notification,
+        )
         from .steps import on_stepping
 
         handoff_created.connect(on_handoff, dispatch_uid="veiligthuis-handoff")
@@ -45,6 +53,8 @@ class VeiligThuisConfig(AppConfig):
         case_pairs_register("veiligthuis", notification_case_pairs)
         register_case_panel("veiligthuis_feedback", feedback_panel)
         register_step_note(HANDOFF_KIND, vt_step_note)
+        # A notification closed: what told its assessors of new police information asks nothing any more.
+        alerts_settled_on_close_register(*OPEN_WORK_ALERT_KINDS)
         # The feedback's line in a police case's history, in the reader's language.
         history_note_register(FEEDBACK_WORDS, feedback_note)
         register_case_desk(

@@ -383,6 +383,32 @@ def alert_owner_left(
     return told
 
 
+# The kinds of alert whose reason is the case's open work (it became yours, it waits for your answer or your
+# decision, it came back, something came in to look at before you act): once the case closes they ask
+# nothing of anyone, and are settled in the system's name (`alerts_settle_case_closed`). A desk adds its
+# own such kinds when it starts (`alerts_settled_on_close_register`). What others told about the case (a
+# partner's feedback or decision, a breach, a declined proposal and why) is not among them: news to be read.
+_SETTLED_ON_CLOSE: set[str] = {
+    ESCALATED_KIND,
+    SECOND_PERSON_KIND,
+    SECOND_PERSON_CONFIRMED_KIND,
+    HANDED_OVER_KIND,
+    REOPENED_KIND,
+    OWNER_LEFT_KIND,
+}
+
+
+def alerts_settled_on_close_register(*kinds: str) -> None:
+    """A desk's kinds of alert whose reason is the case's open work: settled when the case closes."""
+    _SETTLED_ON_CLOSE.update(kinds)
+
+
+def alerts_settle_case_closed(case: Case, *, at: datetime | None = None) -> int:
+    """The case closed: its unread alerts whose reason was its open work (`_SETTLED_ON_CLOSE`) are settled
+    for everyone they were meant for, in the caller's transaction. How many."""
+    return alerts_settle_reason_gone(case, kinds=sorted(_SETTLED_ON_CLOSE), at=at)
+
+
 def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 

@@ -25,10 +25,11 @@ class WorkprocessesConfig(AppConfig):
         from ketenzicht.organisations.signals import user_deactivated, user_holdings, user_moved
         from ketenzicht.registrations.purposes import linked_purpose_register
 
+        from .labels import history_texts_register
         from .leaving import on_user_moved
         from .purpose import CASE_PARAM, registration_purpose_of_case
         from .selectors import holdings_of
-        from .services import on_user_deactivated
+        from .services import OWNED_BY_STEP, on_user_deactivated
 
         # A user who leaves (or moves to another unit) gives back the open cases they hold; asked first what
         # those are.
@@ -38,3 +39,6 @@ class WorkprocessesConfig(AppConfig):
 
         # A registration opened from a case page is read under the case.
         linked_purpose_register(CASE_PARAM, registration_purpose_of_case)
+
+        # Why whoever took the first step on a case nobody owned became its owner, in the reader's language.
+        history_texts_register(OWNED_BY_STEP)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import NotVisible, listed, read
@@ -781,9 +781,23 @@ def case_page_refused(request: HttpRequest, case: Case, status: int = 422) -> Ht
     return render(request, "workprocesses/case_detail.html", _detail_context(request, case), status=status)
 
 
-def _step_named(step: str, text: str | Promise) -> str:
-    """A refusal on top of a case page, which holds a form for each step: named by its step, if any."""
-    return _("Step '%(step)s': %(text)s") % {"step": step, "text": text} if step else str(text)
+def _step_named(step: str, text: str | Promise, form: str | Promise = "") -> str:
+    """A refusal on top of a case page, which holds a form for each step and more: named by its step, if
+    any, else by the form it refuses (its button's words: "Eigenaar toewijzen: …")."""
+    if step:
+        return _("Step '%(step)s': %(text)s") % {"step": step, "text": text}
+    return _("%(form)s: %(text)s") % {"form": form, "text": text} if form else str(text)
+
+
+# The forms of a case page other than its steps, by their action: named by their buttons' words when a
+# refusal on top of the page says which form it refuses.
+_FORM_NAMES: dict[str, Promise] = {
+    "owner": gettext_lazy("Assign owner"),
+    "contact": gettext_lazy("Assign contact person"),
+    "registration": gettext_lazy("Add a registration to this case"),
+    "note": gettext_lazy("Add a note"),
+    "reopen": gettext_lazy("Reopen the case"),
+}
 
 
 @require_http_methods(["POST"])
@@ -795,6 +809,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
     definition = definition_of(case.process_version)
     bound: dict[str, Any] = {}
     step = ""  # the step a step's form, or a confirmation's, is about: the banner of a refusal names it
+    named = _FORM_NAMES.get(action, "")  # else the form, by its button's words
     if action in ("confirm", "decline", "withdraw") and case.pending:
         pending = definition.transition(str(case.pending.get("transition", "")))
         step = data_text(pending.label) if pending else ""
@@ -945,7 +960,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
         at_field = [form for form in bound.values() if isinstance(form, (AssignForm, RegistrationAddForm))]
         # An assignment's refusal at its own form's field (the owner's and the contact's forms look alike), a
         # registration's at its reference; the top of the page says only where to look.
-        messages.error(request, _step_named(step, NOTHING_STORED if at_field else said))
+        messages.error(request, _step_named(step, NOTHING_STORED if at_field else said, named))
         # At a date's own field the refusal does not name the field again: its label is there, and the
         # message on top names it.
         beside = refusal.said or refusal_text(
@@ -963,7 +978,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
         )
     # A form with a mistake: the page opens at its top, so say there what was not stored and where.
-    messages.error(request, _step_named(step, NOTHING_STORED))
+    messages.error(request, _step_named(step, NOTHING_STORED, named))
     case.refresh_from_db()
     return render(
         request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422

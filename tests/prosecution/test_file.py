@@ -36,7 +36,7 @@ from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
 from ketenzicht.workprocesses.selectors import case_start
-from ketenzicht.workprocesses.services import case_assign_owner, case_take
+from ketenzicht.workprocesses.services import case_take
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.prosecution.helpers import send_to_zsm, vt_assess, vt_assessed
 from tests.summary import summary_links
@@ -469,9 +469,9 @@ def test_a_behaviour_order_is_a_measure_and_its_breach_alerts_the_prosecutor_and
     make_user: Any, prosecutors: Any
 ) -> None:
     eva, _pieter, _post = prosecutors
-    file, police_case = send_to_zsm(make_user)
     owner = make_user("case_owner", organisation="oost-brabant", username="marco-owner")
-    case_assign_owner(police_case, owner=owner, actor=owner, expected_version=None)
+    file, police_case = send_to_zsm(make_user, owner=owner)  # his steps make him the case's owner
+    assert police_case.owner == owner
     triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
     file.case.refresh_from_db()
     with pytest.raises(MeasureInvalid) as invalid:

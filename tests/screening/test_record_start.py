@@ -97,9 +97,9 @@ def test_a_screening_recorded_on_a_new_case_starts_it_and_the_desk_shows_it_star
     screening = Screening.objects.get()
     case.refresh_from_db()
 
-    # Past the start: "In screening", its deadline counted from the recording moment, the owner as the start
-    # step leaves it (the step takes nobody on: "Oppakken" does).
-    assert case.state == "screening" and case.owner is None
+    # Past the start: "In screening", its deadline counted from the recording moment, and the screener its
+    # owner: the start step, as every first step on a case nobody owns, makes whoever takes it the owner.
+    assert case.state == "screening" and case.owner == screener
     recorded_at = screening.recorded_at
     assert before <= recorded_at <= after
     definition = definition_of(case.process_version)

@@ -167,6 +167,14 @@ def test_a_handoff_joins_the_notification_still_being_worked_and_veilig_thuis_se
     notification.refresh_from_db()
     assert handoff.taken_at is not None and handoff.taken_by == assessor
     assert not notification.news and notification.news_at is None
+    # Its alert asks nothing any more: settled (not left on top of the notification's page), and the line
+    # of the take-up counts it.
+    joined = Alert.objects.get(kind="vt_handoff_joined", recipient=assessor)
+    assert joined.read_at is not None and joined.read_by is None
+    line = notification.case.events.get(detail__what="hand-off from the police taken up")
+    assert line.detail["alerts_settled"] == 1
+    page = _client(assessor).get(reverse("workprocesses:case-detail", args=[notification.case_id]))
+    assert "1 alert settled: its reason no longer holds" in page.content.decode()
 
 
 def test_the_inbox_marks_new_police_information_and_shows_it_first(make_user: Callable[..., Any]) -> None:
@@ -233,6 +241,9 @@ def test_a_handoff_on_a_notification_that_waited_past_its_term_opens_a_new_one_t
     handoff = Handoff.objects.get(kind="veilig_thuis")
     assert handoff.taken_at is not None and handoff.taken_by == assessor
     assert not Notification.objects.get(pk=new.pk).news
+    # ... and settles the alert that announced it.
+    takes_over = Alert.objects.get(kind="vt_handoff_takes_over", case=new.case)
+    assert takes_over.read_at is not None and takes_over.read_by is None
 
 
 def test_a_forwarded_notification_takes_what_the_police_handed_over_along_untaken(

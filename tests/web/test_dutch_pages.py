@@ -592,9 +592,15 @@ def world(db: Any) -> dict[str, int]:
         reason="Geen strafbaar feit",
     )
     # The alert the walk reads as a case owner: one for the owners of a case nobody takes on (the pair's
-    # acute alert follows the screener who takes the pair's case in the walk, as it should).
+    # acute alert follows the screener who takes the pair's case in the walk, as it should; the closed case
+    # is its screener's, who took its step).
     alert = alert_for_case_owner(
-        closed,
+        case_open(
+            process="ex_partner_stalking",
+            organisation=Organisation.objects.get(code="oost-brabant"),
+            title="Nog niet opgepakt",
+            actor=None,
+        ),
         kind="vt_acute",
         message=VT_ACUTE_MESSAGE,
         fallback_role=Role.CASE_OWNER,

@@ -16,7 +16,7 @@ from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.intake.pipeline import intake_registration
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.persons.models import Person
-from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
+from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_list_for_user, alert_raise, alert_text
 from ketenzicht.workprocesses.engine.deadlines import AMSTERDAM
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersion
@@ -150,7 +150,12 @@ def test_transitions_write_history_and_deadlines(make_user: Callable[..., Any]) 
     )
     assert (case.state, case.data["urgency"]) == ("screened", "acute")
     kinds = list(case.events.values_list("kind", "to_state"))
-    assert kinds == [("opened", "new"), ("transition", "screening"), ("transition", "screened")]
+    assert kinds == [
+        ("opened", "new"),
+        ("owner", ""),
+        ("transition", "screening"),
+        ("transition", "screened"),
+    ]
 
 
 def test_registrations_added_to_a_case_are_one_history_line_and_mark_a_screened_case(
@@ -409,6 +414,62 @@ def test_a_colleague_given_a_case_is_told(make_user: Callable[..., Any]) -> None
     assert "). Reden: verlof van de screener" in text  # the reason named as one, not a loose sentence
     case_assign_contact(case, contact=screener, actor=owner, expected_version=case.lock_version)
     assert [a.kind for a in alert_list_for_user(user=screener)] == ["handed_over"]
+
+
+def test_closing_a_case_settles_the_alerts_of_its_open_work_and_keeps_the_news(
+    make_user: Callable[..., Any],
+) -> None:
+    """A case handed to a colleague and then closed: "given to you" asks nothing of them any more, and is
+    settled in the system's name, counted on the closing line; news about the case (a partner's feedback)
+    stays to be read."""
+    lead, owner = make_user("team_lead"), make_user("case_owner")
+    case = _open()
+    case = case_assign_owner(case, owner=owner, actor=lead, expected_version=case.lock_version, reason="jij")
+    news = alert_raise(
+        kind="vt_feedback", message="news", organisation=case.organisation, case=case, recipient=owner
+    )
+    case = case_take(
+        case, "no_further_action", actor=lead, expected_version=case.lock_version, reason="klaar"
+    )
+    assert case.closed_at is not None
+    handed = Alert.objects.get(case=case, kind="handed_over")
+    assert handed.read_at is not None and handed.read_by is None
+    assert [a.pk for a in alert_list_for_user(user=owner)] == [news.pk]
+    assert case.events.get(kind="transition").detail["alerts_settled"] == 1
+
+
+def test_the_first_step_on_a_case_nobody_owns_makes_whoever_may_own_it_its_owner(
+    make_user: Callable[..., Any],
+) -> None:
+    """A police case was worked and closed while its page said "Eigenaar: nog niemand": every case gets one
+    owner, whoever takes its first step (one line in the history, the alerts meant for its owner follow);
+    a user of another unit, who may not own it, does not become it; an owner stays the owner."""
+    screener, other_unit = (
+        make_user("case_screener"),
+        make_user("case_screener", organisation="zeeland-west-brabant"),
+    )
+    case = _open()
+    waiting = alert_for_case_owner(case, kind="vt_no_feedback", message="x", fallback_role="case_screener")
+    case = case_take(case, "start_screening", actor=other_unit, expected_version=case.lock_version)
+    assert case.owner is None
+    case = case_take(
+        case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "low"}
+    )
+    assert case.owner == screener
+    owned, stepped = case.events.order_by("-id")[:2][::-1]
+    assert (owned.kind, owned.actor, owned.detail["to"], owned.detail["by_step"]) == (
+        "owner",
+        screener,
+        screener.username,
+        "screened",
+    )
+    assert stepped.kind == "transition"
+    assert owned.reason == "eigenaar geworden door een stap te zetten op een zaak zonder eigenaar"
+    waiting.refresh_from_db()
+    assert waiting.recipient == screener
+    colleague = make_user("case_owner")
+    case = case_take(case, "stop_talk", actor=colleague, expected_version=case.lock_version)
+    assert case.owner == screener and case.events.filter(kind="owner").count() == 1
 
 
 def test_owner_and_victim_contact_handovers_need_a_reason(make_user: Callable[..., Any]) -> None:

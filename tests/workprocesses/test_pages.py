@@ -179,6 +179,8 @@ def test_an_assignment_without_a_reason_is_marked_at_its_own_forms_reason(
     assert answer.status_code == 422
     page = answer.content.decode()
     assert 'data-testid="error-owner-reason"' in page and 'id="id_owner-reason_error"' in page
+    # The top of the page names the form it refuses, as a step's refusal names its step.
+    assert "Eigenaar toewijzen: Er is niets opgeslagen. Verbeter de gemarkeerde velden hieronder." in page
     assert (
         'data-testid="error-contact-reason"' not in page and 'data-testid="error-contact-person"' not in page
     )
@@ -632,7 +634,7 @@ def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user:
     answer = _reopen(_client(make_user("team_lead")), case, "   ")
     assert answer.status_code == 422
     page = answer.content.decode()
-    assert banners(page) == [nothing_stored()]
+    assert banners(page) == [f"Zaak heropenen: {nothing_stored()}"]  # named by its form
     assert 'data-testid="error-reopen-reason">Zeg waarom u de zaak heropent.<' in page
     case.refresh_from_db()
     assert case.closed_at is not None and not case.events.filter(kind="reopened").exists()

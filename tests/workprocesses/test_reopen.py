@@ -113,6 +113,7 @@ def test_a_team_lead_reopens_a_closed_case_into_the_state_before_the_step_that_c
     # The history keeps the closing step; the reopened case takes steps again.
     assert list(case.events.values_list("kind", flat=True)) == [
         "opened",
+        "owner",  # the first step made its screener the owner
         "transition",
         "transition",
         "reopened",
@@ -398,7 +399,9 @@ def test_a_case_without_an_active_owner_alerts_its_unit_s_screeners_not_nobody(
     queue are told (a role alert); a screener of another unit is not."""
     screener, lead = make_user("case_screener"), make_user("team_lead")
     elsewhere = make_user("case_screener", organisation="zeeland-west-brabant")
-    unowned = _closed_in_screening(screener)
+    # Worked by a screener of another unit, who may not own it: it closed without an owner.
+    unowned = _closed_in_screening(make_user("case_screener", organisation="zeeland-west-brabant"))
+    assert unowned.owner is None
     case_reopen(unowned, actor=lead, reason="Nieuwe informatie.", expected_version=None, at=WEDNESDAY)
     [told] = alert_list_for_user(user=screener).filter(kind="reopened")
     assert told.recipient is None and told.role == "case_screener"

@@ -16,10 +16,11 @@ from ketenzicht.registrations.models import Registration
 from ketenzicht.screening.engine.urgency import rank_of
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.ui.formats import in_installation_language
-from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.alerts import alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.models import Case, Handoff
 from ketenzicht.workprocesses.services import (
+    ALERTS_SETTLED,
     HANDOFF_JOINED,
     case_record,
 )
@@ -36,7 +37,16 @@ from ..handover import handover_text, handover_told
 from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
 from .facts import municipalities_for, registration_facts, vt_organisation_for
-from .names import HANDOFF_KIND, HANDOFF_RECEIVED, HANDOFF_TAKEN_UP, JOINED_MESSAGE, SINCE, TAKES_OVER_NOTE
+from .names import (
+    HANDOFF_ALERT_KINDS,
+    HANDOFF_JOINED_KIND,
+    HANDOFF_KIND,
+    HANDOFF_RECEIVED,
+    HANDOFF_TAKEN_UP,
+    JOINED_MESSAGE,
+    SINCE,
+    TAKES_OVER_NOTE,
+)
 from .opening import feedback_due_now, notification_open, pair_notifications, registration_add
 from .takeover import being_worked, take_over
 
@@ -227,7 +237,7 @@ def _join(
         detail={**handoff.detail, "joined": case.reference, "joined_at": at.isoformat()}
     )
     alert_raise(
-        kind="vt_handoff_joined",
+        kind=HANDOFF_JOINED_KIND,
         message=JOINED_MESSAGE,
         organisation=existing.organisation,
         case=case,
@@ -243,25 +253,42 @@ def _join(
 def notification_take_up(notification: Notification, *, actor: User, at: datetime | None = None) -> int:
     """Veilig Thuis takes up what the police handed over on this notification (an assessor read it, or took
     a step on it or took it on since it came): its hand-offs count as taken, by `actor`, and the inbox no
-    longer marks it. The history says so. How many hand-offs were taken."""
+    longer marks it; the alerts that announced it are settled. The history says so. How many hand-offs
+    were taken."""
     at = at or timezone.now()
     with transaction.atomic():
-        taken = taken_up(notification, actor_id=actor.pk, at=at)
+        taken, settled = _taken_up(notification, actor_id=actor.pk, at=at)
         case_record(
-            notification.case, values={}, actor=actor, expected_version=None, at=at, what=HANDOFF_TAKEN_UP
+            notification.case,
+            values={},
+            actor=actor,
+            expected_version=None,
+            at=at,
+            what=HANDOFF_TAKEN_UP,
+            detail={ALERTS_SETTLED: settled} if settled else None,
         )
     return taken
 
 
 def taken_up(notification: Notification, *, actor_id: int | None, at: datetime) -> int:
+    """The notification's hand-offs taken by `actor_id` at `at`, the inbox's mark cleared, and the alerts
+    that announced new information from the police (joined, or taking an old notification over) settled:
+    someone of this Veilig Thuis took it up. How many hand-offs were taken."""
+    return _taken_up(notification, actor_id=actor_id, at=at)[0]
+
+
+def _taken_up(notification: Notification, *, actor_id: int | None, at: datetime) -> tuple[int, int]:
+    """`taken_up`, and how many alerts it settled."""
+    settled = alerts_settle_reason_gone(notification.case, kinds=HANDOFF_ALERT_KINDS, at=at)
     pending = [int(told["handoff"]) for told in notification.handovers if told.get("handoff")]
     if notification.handoff_id:
         pending.append(notification.handoff_id)
     Notification.objects.filter(pk=notification.pk).update(news=False, news_at=None)
     notification.news, notification.news_at = False, None
-    return Handoff.objects.filter(pk__in=pending, taken_at__isnull=True).update(
+    taken = Handoff.objects.filter(pk__in=pending, taken_at__isnull=True).update(
         taken_at=at, taken_by_id=actor_id
     )
+    return taken, settled
 
 
 def on_handoff(sender: Any, handoff: Handoff, actor: User | None = None, **kwargs: Any) -> None:

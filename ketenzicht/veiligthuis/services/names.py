@@ -84,6 +84,15 @@ TAKES_OVER_BY_REGISTRATION_MESSAGE = gettext_noop(
     "Notification %(notification)s: a new police registration about the suspect and the victim of "
     "notification %(old)s, which waited past its term without a safety assessment. It takes that one over."
 )
+# The alerts that tell the assessors new information from the police came (a hand-off joined a notification,
+# or a new one took an old one over): settled once someone of the Veilig Thuis takes it up (`taken_up`).
+HANDOFF_JOINED_KIND = "vt_handoff_joined"
+HANDOFF_TAKES_OVER_KIND = "vt_handoff_takes_over"
+HANDOFF_ALERT_KINDS = (HANDOFF_JOINED_KIND, HANDOFF_TAKES_OVER_KIND)
+# A new police registration during the involvement (`opening`) is for the assessment still to make: once
+# the notification closes, it and the hand-off's alerts are settled (`alerts_settled_on_close_register`).
+RISING_RISK_KIND = "vt_rising_risk"
+OPEN_WORK_ALERT_KINDS = (*HANDOFF_ALERT_KINDS, RISING_RISK_KIND)
 JOINED_MESSAGE = gettext_noop(
     "Notification %(notification)s: new information from the police (police case %(police_case)s). See what "
     "was handed over on the notification."

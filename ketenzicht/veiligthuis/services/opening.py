@@ -49,7 +49,7 @@ from .facts import (
     suspect_victim_names,
     vt_organisation_for,
 )
-from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_MESSAGE, SINCE
+from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_KIND, RISING_RISK_MESSAGE, SINCE
 from .radar import RadarAsked, radars_for
 from .takeover import being_worked, take_over
 
@@ -499,7 +499,7 @@ def _rising_risk(
             }
             if rule.alert == "vt_assessor":
                 alert_raise(
-                    kind="vt_rising_risk",
+                    kind=RISING_RISK_KIND,
                     message=RISING_RISK_MESSAGE,
                     organisation=notification.organisation,
                     case=notification.case,

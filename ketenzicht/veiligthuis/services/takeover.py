@@ -22,6 +22,7 @@ from ketenzicht.workprocesses.services import (
 from ..models import Notification
 from ..rules import ChainRules, chain_rules
 from .names import (
+    HANDOFF_TAKES_OVER_KIND,
     NO_FEEDBACK_KIND,
     POLICE_TAKEN_OVER_LINE,
     POLICE_TAKEN_OVER_NOTE,
@@ -81,7 +82,7 @@ def take_over(old: Notification, *, by: Notification, police_case: Case | None, 
     else:
         owner = None
     alert_raise(
-        kind="vt_handoff_takes_over",
+        kind=HANDOFF_TAKES_OVER_KIND,
         message=TAKES_OVER_MESSAGE if police_case is not None else TAKES_OVER_BY_REGISTRATION_MESSAGE,
         organisation=by.organisation,
         case=by.case,

@@ -24,7 +24,7 @@ from .opening import CaseToOpen, case_open, cases_open
 from .recording import ENTERED_BY, HANDOFF_JOINED, TAKEN_OVER, case_close_taken_over, case_note, case_record
 from .registrations import case_add_registrations, case_add_registrations_by_user
 from .reopening import case_reopen, case_withdraw
-from .steps import ALERTS_SETTLED, case_take, case_take_where_available
+from .steps import ALERTS_SETTLED, OWNED_BY_STEP, case_take, case_take_where_available
 from .store import ConcurrentEdit, version_label
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "HANDOFF_JOINED",
     "LEFT_REASON",
     "LOWERING_LAPSED",
+    "OWNED_BY_STEP",
     "TAKEN_OVER",
     "CaseToOpen",
     "ConcurrentEdit",

@@ -9,15 +9,19 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import anyone_else_with_role
+from ketenzicht.ui.formats import in_installation_language
 
 from ..alerts import (
     ESCALATED_KIND,
     alert_second_person_settled,
     alert_second_person_wanted,
+    alerts_follow_owner,
+    alerts_settle_case_closed,
     alerts_settle_reason_gone,
 )
 from ..definitions import date_rules, definition_of, lowering_confirmers, ranked_fields
@@ -89,8 +93,12 @@ ALERTS_SETTLED = "alerts_settled"
 
 
 def escalations_settle(case: Case, at: datetime) -> int:
-    """The case's unread escalation alerts settled, when its deadline has not passed (any more)."""
-    if case.closed_at is None and case.deadline_at is not None and case.deadline_at <= at:
+    """The case's unread escalation alerts settled, when its deadline has not passed (any more); a closed
+    case's alerts whose reason was its open work with them (`alerts_settle_case_closed`: handed to someone,
+    reopened, waiting for a second person, and the kinds the desks add, e.g. a ZSM file complete)."""
+    if case.closed_at is not None:
+        return alerts_settle_case_closed(case, at=at)
+    if case.deadline_at is not None and case.deadline_at <= at:
         return 0
     return alerts_settle_reason_gone(case, kinds=[ESCALATED_KIND], at=at)
 
@@ -225,6 +233,7 @@ def case_take(
         ):
             # It would wait for good: refused before anything is stored, the case keeps the higher value.
             raise Refused("no_confirmer", lowering["confirm_role"])
+        _owner_by_step(current, actor, transition=transition, at=at)
         if (step and step.requires.second_person) or lowering:
             current.pending = {
                 "transition": transition,
@@ -267,6 +276,35 @@ def case_take(
             if label:
                 alert_second_person_settled(current, step=label, by=None, at=at)
     return current
+
+
+# The reason on the line that makes whoever takes the first step on a case nobody owns its owner (stored in
+# the installation's language, shown in the reader's: apps.py registers it).
+OWNED_BY_STEP = gettext_noop("became the owner by taking a step on a case that nobody owned")
+
+
+def _owner_by_step(case: Case, actor: User, *, transition: str, at: datetime) -> bool:
+    """Every case gets one owner: a step taken (or proposed) on a case nobody owns, by a user who may own
+    it (of its organisation, in a role that works its process: what `case_assign` asks), makes them its
+    owner, with a line of its own before the step's, and the alerts meant for its owner follow them
+    (`alerts_follow_owner`). A case someone owns keeps its owner: a colleague's is handed over, not taken.
+    True when it did."""
+    if case.owner_id is not None or not actor.is_active or actor.organisation_id != case.organisation_id:
+        return False
+    if not set(actor.role_codes) & definition_of(case.process_version).working_roles():
+        return False
+    case.owner = actor
+    fields_save(case, ["owner"])
+    alerts_follow_owner(case, actor)
+    event_append(
+        case,
+        kind=EventKind.OWNER,
+        actor=actor,
+        at=at,
+        reason=in_installation_language(OWNED_BY_STEP),
+        detail={"from": "", "to": actor.get_username(), "by_step": transition},
+    )
+    return True
 
 
 def case_take_where_available(
