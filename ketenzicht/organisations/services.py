@@ -256,7 +256,7 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
         raise ValueError("reason: say why the user moves")
     with transaction.atomic():
         # The user's row locked and read again: of two moves at once, the second sees the first's unit.
-        current = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+        current = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
         previous = current.organisation
         if previous is None:
             raise ValueError("organisation: the user belongs to no organisation")
