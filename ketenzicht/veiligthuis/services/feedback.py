@@ -221,7 +221,40 @@ def police_tell(
     police_case = Case.objects.select_related("organisation", "owner", "process_version").get(
         pk=notification.police_case_id
     )
-    if police_case.closed_at is None and chain_rules().protocol.feedback.alert == "police_case_owner":
+    _tell(
+        police_case,
+        alert=chain_rules().protocol.feedback.alert == "police_case_owner",
+        kind=kind,
+        message=message,
+        params=params,
+        note=note,
+        what=what,
+        detail={"veilig_thuis": notification.organisation.code, "notification": notification.case.reference}
+        | dict(detail or {}),
+        by=by,
+        at=at,
+    )
+    return True
+
+
+def _tell(
+    police_case: Case,
+    *,
+    alert: bool,
+    kind: str,
+    message: str,
+    params: Mapping[str, Any],
+    note: str,
+    what: str,
+    detail: dict[str, Any],
+    by: int | None,
+    at: datetime,
+) -> None:
+    """What the police case is told of its notification: while it is open and the chain rules `alert`, an
+    alert `kind` with `message` (and `params`) to its owner, or with none to the role that works its unit's
+    queue, marked for the owner; and one line in its history, open or closed, with `note` and `detail`, by
+    `by` (the user who took the step: the police read who told them)."""
+    if police_case.closed_at is None and alert:
         alert_for_case_owner(
             police_case,
             kind=kind,
@@ -236,16 +269,11 @@ def police_tell(
         actor=User.objects.filter(pk=by).first() if by else None,
         expected_version=None,
         note=note,
-        detail={
-            "veilig_thuis": notification.organisation.code,
-            "notification": notification.case.reference,
-            **(detail or {}),
-        },
+        detail=detail,
         at=at,
         what=what,
         closed_too=True,
     )
-    return True
 
 
 def _feed_back(
@@ -296,28 +324,21 @@ def _feed_back(
     note = in_installation_language(lazy(feedback_text, str)(feedback, case.reference, words=str))
     words = in_installation_language(lazy(_feedback_told, str)(feedback, words=str))
     alerted = rules.protocol.acute_unsafety if became_acute else rules.protocol.feedback
-    if police_case.closed_at is None and alerted.alert == "police_case_owner":
-        alert_for_case_owner(
-            police_case,
-            kind="vt_acute" if became_acute else FEEDBACK_KIND,
-            message=ACUTE_MESSAGE if became_acute else FEEDBACK_MESSAGE,
-            fallback_role=queue_role(definition_of(police_case.process_version)),
-            params={
-                "organisation": notification.organisation.name,
-                "notification": case.reference,
-                **({} if became_acute else {"feedback": words}),
-            },
-            at=at,
-        )
-    # One line in the police case's history, also when it is closed: the panel on the case shows the
-    # notification's state as it is now, the history each change as it was told.
-    case_record(
+    # One line in the police case's history, also when it is closed (the panel on the case shows the
+    # notification's state as it is now, the history each change as it was told), by the assessor who took
+    # the step, dated when it was taken.
+    _tell(
         police_case,
-        values={},
-        # The assessor who took the step: the police read who fed back.
-        actor=User.objects.filter(pk=by).first() if by else None,
-        expected_version=None,
+        alert=alerted.alert == "police_case_owner",
+        kind="vt_acute" if became_acute else FEEDBACK_KIND,
+        message=ACUTE_MESSAGE if became_acute else FEEDBACK_MESSAGE,
+        params={
+            "organisation": notification.organisation.name,
+            "notification": case.reference,
+            **({} if became_acute else {"feedback": words}),
+        },
         note=note,
+        what=FEEDBACK_LINE,
         detail={
             "veilig_thuis": notification.organisation.code,
             "notification": case.reference,
@@ -325,9 +346,8 @@ def _feed_back(
             NOTE_WORDS: FEEDBACK_WORDS,
             **({ALERTS_SETTLED: settled} if settled else {}),
         },
-        at=at,  # fed back when the step was taken
-        what=FEEDBACK_LINE,
-        closed_too=True,
+        by=by,
+        at=at,
     )
 
 
