@@ -7,9 +7,11 @@ to the office) nothing, not even "fewer than 5"."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -155,3 +157,34 @@ def test_a_triage_kept_over_the_whole_register_is_shown_and_chosen_over_what_the
         triage_choose(file, route="zvh", actor=eva, reason="", expected_version=None)
     case = triage_choose(file, route=suggested_route, actor=eva, reason="", expected_version=None)
     assert ZsmFile.objects.get(pk=file.pk).route == suggested_route, case.state
+
+
+def test_the_scheduled_check_triages_again_a_file_kept_under_earlier_rules(make_user: Any, eva: Any) -> None:
+    """A triage kept under an earlier version of the rules (counted over the whole register: the
+    Zorg- en Veiligheidshuis for five registrations, four of them Amsterdam's) suggests that route on the
+    desk's list until `manage.py zsm_requests_check` computes it again under the shipped rules, over what
+    the office's prosecutors may see; once per version."""
+    _four_reports_in_amsterdam()
+    file, _police_case = send_to_zsm(make_user)
+    current = dict(file.triage)
+    old = {
+        **current,
+        "route": "zvh",
+        "reasons": ["repeated_reports"],
+        "version": "2026.12.2:0123456789ab",
+        "facts": {**current["facts"], "registrations": 5},
+    }
+    ZsmFile.objects.filter(pk=file.pk).update(triage=old)
+    client = Client()
+    client.force_login(eva)
+    assert "Zorg- en Veiligheidshuis" in client.get(reverse("prosecution:desk")).content.decode()
+    out = StringIO()
+    call_command("zsm_requests_check", stdout=out)
+    assert "1 file(s) triaged again under the shipped triage rules" in out.getvalue()
+    kept = ZsmFile.objects.get(pk=file.pk).triage
+    assert kept["version"] == current["version"] and kept["route"] == current["route"] != "zvh"
+    assert kept["facts"]["registrations"] == 1
+    assert "Zorg- en Veiligheidshuis" not in client.get(reverse("prosecution:desk")).content.decode()
+    out = StringIO()
+    call_command("zsm_requests_check", stdout=out)
+    assert "0 file(s) triaged again" in out.getvalue()

@@ -64,7 +64,7 @@ from .requests import (
     requests_check,
     vt_information_record,
 )
-from .triage import triage_choose, triage_for_reader, triage_refresh
+from .triage import triage_choose, triage_for_reader, triage_refresh, triages_check
 
 __all__ = [
     "ANSWERED_MESSAGE",
@@ -119,5 +119,6 @@ __all__ = [
     "triage_choose",
     "triage_for_reader",
     "triage_refresh",
+    "triages_check",
     "vt_information_record",
 ]

@@ -39,6 +39,24 @@ def triage_refresh(file: ZsmFile) -> dict[str, Any]:
     return dict(file.triage)
 
 
+def triages_check() -> list[ZsmFile]:
+    """Compute again the kept triage of every open file kept under other rules than the shipped ones (their
+    version and content stamp, `TriageRules.fingerprint`): so the desk's list suggests no route that rests
+    on a version's way of counting since replaced (e.g. over the whole register, before 2026.12.3). The
+    files computed again. Safe to repeat. Run by `manage.py zsm_requests_check`."""
+    current = triage_rules().fingerprint
+    found = [
+        file
+        for file in ZsmFile.objects.filter(open=True, case__closed_at__isnull=True)
+        .select_related("case", "police_case", "district_office")
+        .order_by("case_id")
+        if (file.triage or {}).get("version") != current
+    ]
+    for file in found:
+        triage_refresh(file)
+    return found
+
+
 def triage_for_reader(file: ZsmFile, counts: Counts) -> dict[str, Any]:
     """The file's triage as a reader holding `counts` (`facts.counts_for_user`) may be shown it: the kept
     one when its counted facts are the reader's, else decided again by the rules over the kept facts with
