@@ -19,18 +19,16 @@ from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
-from ketenzicht.registrations.models import Registration
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
-from ketenzicht.ui.disclosure import THRESHOLD, published
 from ketenzicht.ui.forms import error_items
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
-from .facts import Counts, counts_for_user, suspect_history
+from .facts import Counts, counts_for_user
 from .forms import ComplaintForm, RequestForm, TriageForm
 from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
@@ -81,34 +79,18 @@ def _own_orders(file: ZsmFile) -> list[dict[str, Any]]:
     ]
 
 
-def _counted(shown: int, whole: int) -> str:
-    """A count of what the user may see, exact, and of what they may not see beside it, published as every
-    such count is (ui/disclosure.py: 1 to 4 suppressed, said as "fewer than 5" in this sentence, others
-    rounded to 5): that there are more, never exactly how many nor which."""
-    hidden = whole - shown
-    if hidden <= 0:
-        return str(shown)
-    published_hidden = published(hidden)
-    if published_hidden.suppressed:  # in words: the sentence is read, not scanned as a table
-        return _("%(shown)s, and fewer than %(n)s you may not see") % {"shown": shown, "n": THRESHOLD}
-    return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published_hidden.text}
-
-
-def _history_rows(file: ZsmFile, user: User, counts: Counts) -> dict[str, Any]:
+def _history_rows(file: ZsmFile, counts: Counts) -> dict[str, Any]:
     """The suspect's protective measures and breaches beside this file (facts.suspect_history), counted
-    over what the user may see (`counts`); of the measures they may not see, the count published beside
-    it. Of the registrations they may not see (the pair's police registrations not disclosed to the office,
-    a breach in one) nothing: a count of another organisation's registrations is as protected as they are
-    (docs/reference/sharing-rules.md)."""
-    whole = suspect_history(file, registrations=Registration.objects.none())
+    over what the user may see (`counts`: the measures of their district office, the registrations the
+    sharing rules show them). Of what they may not see nothing, not even "fewer than 5": a count of another
+    organisation's measures or registrations is as protected as they are (docs/reference/sharing-rules.md,
+    docs/decisions/0013-zsm-triage-over-what-its-readers-see.md)."""
     seen = counts.history_seen
     return {
-        # The police registrations that name both persons, of those the user may see (the others are not
-        # said here, not even as "fewer than 5").
         "pair": str(counts.pair_seen),
         "incident": seen.incident,
-        "earlier": _counted(seen.earlier, whole.earlier),
-        "in_force": _counted(seen.in_force, whole.in_force),
+        "earlier": str(seen.earlier),
+        "in_force": str(seen.in_force),
         "breaches": str(seen.breaches),
     }
 
@@ -183,7 +165,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     open_case = case.closed_at is None
     kept = input_kept(request, file.pk)  # what a refused form held, shown again
     counts = counts_for_user(file, user)
-    history = _history_rows(file, user, counts)
+    history = _history_rows(file, counts)
     # The triage as this reader may hold it: over what they may see or count, never over more.
     triage = triage_for_reader(file, counts)
     vt_state = case.data.get("vt_information", "")

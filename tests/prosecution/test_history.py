@@ -1,8 +1,8 @@
 """The suspect's protective measures and breaches on the ZSM file: "earlier" only for measures that started
 before the file's offences, those in force now said apart, breaches as the measures registry found them and
-as registrations of a breach offence; counted over what the prosecutor may see. Of the measures they may not
-see only the count, published beside it; of the registrations they may not see (the police's, not disclosed
-to the office) nothing, not even "fewer than 5"."""
+as registrations of a breach offence; counted over what the prosecutor may see. Of the measures and the
+registrations they may not see (another office's, the police's not disclosed to the office) nothing, not
+even "fewer than 5"; nor does the triage count them."""
 
 from __future__ import annotations
 
@@ -76,11 +76,10 @@ def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_s
     client.force_login(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     said = page.split('data-testid="zsm-measure-history">', 1)[1].split("</p>", 1)[0]
-    assert (
-        f"vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1, en minder dan 5 die u niet mag inzien."
-        in said
-    )
-    assert "Nu van kracht, naast die van dit dossier: 1." in said
+    # The measure of another district office is not theirs to see, nor to count: not even "fewer than 5".
+    assert f"die u mag inzien, begonnen vóór de feiten van dit dossier ({today:%d-%m-%Y}): 1." in said
+    assert "Nu van kracht en die u mag inzien, naast die van dit dossier: 1." in said
+    assert "niet mag inzien" not in said and "minder dan" not in said
     # The breach in Amsterdam's registration is the police's, not disclosed to the office: not counted here.
     assert "geregistreerd als overtredingsfeit): 1." in said
     # Nor in the count of the pair's registrations: Amsterdam's is not the office's to see, nor to count.
