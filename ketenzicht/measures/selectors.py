@@ -55,15 +55,19 @@ def _district_office(user: User) -> Organisation | None:
 
 
 def _visible(user: User) -> Q | None:
+    return _visible_to(_police_unit(user), _district_office(user))
+
+
+def _visible_to(unit: Organisation | None, office: Organisation | None) -> Q | None:
+    """The measures a police unit's police roles (`unit`) and a district office's prosecutors (`office`)
+    see."""
     condition: Q | None = None
-    unit = _police_unit(user)
     if unit is not None:
         condition = (
             Q(organisation_id=unit.pk)
             | Q(police_case__organisation_id=unit.pk)
             | Q(district_office__police_unit_id=unit.pk)
         )
-    office = _district_office(user)
     if office is not None:
         mine = Q(district_office_id=office.pk)
         condition = mine if condition is None else condition | mine
@@ -86,6 +90,20 @@ def measure_list_for_user(*, user: User) -> QuerySet[Measure]:
         .prefetch_related("protected")
         .annotate(breach_count=Count("breaches", distinct=True))
     )
+
+
+def measure_list_for_readers(*, organisation: Organisation, roles: Collection[str]) -> QuerySet[Measure]:
+    """The measures every user of `organisation` holding one of `roles` sees, as `measure_list_for_user`
+    would show each of them: for what a desk computes once for all its readers and keeps (the triage of a
+    ZSM file, read by the prosecutors of its district office)."""
+    unit = (
+        organisation
+        if organisation.kind == OrganisationKind.POLITIE and set(POLICE_ROLES).intersection(roles)
+        else None
+    )
+    office = organisation if organisation.kind == OrganisationKind.OM and Role.PROSECUTOR in roles else None
+    condition = _visible_to(unit, office)
+    return Measure.objects.none() if condition is None else Measure.objects.filter(condition)
 
 
 def measure_references_visible(*, user: User, references: Iterable[str]) -> set[str]:

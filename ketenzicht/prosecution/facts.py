@@ -11,8 +11,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ketenzicht.measures.models import Breach, Measure
+from ketenzicht.measures.selectors import measure_list_for_readers, measure_list_for_user
+from ketenzicht.organisations.models import User
+from ketenzicht.organisations.roles import Role
 from ketenzicht.patterns.models import Signal
 from ketenzicht.registrations.models import MentionRole, Offence, Registration, Source
+from ketenzicht.registrations.selectors import (
+    Sight,
+    registration_sight_for_readers,
+    registration_sight_for_user,
+)
 from ketenzicht.screening.receivers import case_urgency
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
@@ -20,10 +28,14 @@ from ketenzicht.veiligthuis.services import registration_facts
 from .engine.triage import TriageFacts
 from .models import PartnerRequest, Side, ZsmFile
 
+# Who reads a ZSM file: the prosecutors of its district office (`selectors.may_use_zsm_desk`). The file's
+# triage is computed once for all of them, over what they may see or count.
+READERS = (Role.PROSECUTOR,)
+
 
 def pair_registrations(file: ZsmFile, registrations: QuerySet[Registration] | None = None) -> int:
     """The police registrations that name both persons of the file, over all units; `registrations`: only
-    those (the ones a reader may see)."""
+    those (the ones a reader may see or count)."""
     found = Registration.objects.all() if registrations is None else registrations
     if file.suspect_id is None or file.victim_id is None:
         return found.filter(pk__in=file.case.registrations.values("pk")).count()
@@ -97,16 +109,95 @@ def suspect_history(
         Breach.objects.filter(measure__in=theirs.values("pk")).values_list("registration_id", flat=True)
     )
     breaching |= set(
-        (Registration.objects.all() if registrations is None else registrations)
-        .filter(mentions__role=MentionRole.SUSPECT, mentions__link__person_id=file.suspect_id)
-        .filter(Q(offences__measure_breach=True) | Q(offences__article__in=BREACH_ARTICLES))
+        _breach_offences(
+            Registration.objects.all() if registrations is None else registrations, file.suspect_id
+        )
         .values_list("pk", flat=True)
         .distinct()
     )
     return SuspectHistory(incident, earlier.count(), in_force.count(), len(breaching))
 
 
-def triage_facts(file: ZsmFile) -> TriageFacts:
+def _breach_offences(found: QuerySet[Registration], suspect_id: int) -> QuerySet[Registration]:
+    return found.filter(mentions__role=MentionRole.SUSPECT, mentions__link__person_id=suspect_id).filter(
+        Q(offences__measure_breach=True) | Q(offences__article__in=BREACH_ARTICLES)
+    )
+
+
+def counted_candidates(file: ZsmFile) -> QuerySet[Registration, Any]:
+    """The registrations the counted facts read, over the whole register, as `pk` values: the file's own,
+    the pair's police registrations and the suspect's registrations of a breach offence. A reader's
+    sight (`registrations.selectors`) narrows them to what that reader may see or count."""
+    wanted = Q(pk__in=file.case.registrations.values("pk"))
+    if file.suspect_id is not None:
+        wanted |= Q(pk__in=_breach_offences(Registration.objects.all(), file.suspect_id).values("pk"))
+        if file.victim_id is not None:
+            pair = Registration.objects.filter(
+                source=Source.POLITIE, mentions__link__person_id=file.suspect_id
+            ).filter(mentions__link__person_id=file.victim_id)
+            wanted |= Q(pk__in=pair.values("pk"))
+    return Registration.objects.filter(wanted).values("pk")
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The triage's counted facts of a file (the pair's registrations, the suspect's earlier measures and
+    breaches) as a reader holds them: `*_seen` over what they may see; `*_counted` over that and what the
+    sharing rules let them count of what they may not see (the rules' `counted`: for the prosecution,
+    nothing). What they may neither see nor count is in neither: the triage never rests on it."""
+
+    pair_seen: int
+    history_seen: SuspectHistory
+    pair_counted: int
+    history_counted: SuspectHistory
+
+    def seen(self) -> TriageFacts:
+        """The counted facts over what the reader may see: for the words of a reason (`Rule.label_seen`)."""
+        return TriageFacts(
+            registrations=self.pair_seen,
+            measures=self.history_seen.earlier,
+            breaches=self.history_seen.breaches,
+        )
+
+    def counted(self) -> dict[str, int]:
+        """The counted facts the triage decides on, by their names in `TriageFacts`."""
+        return {
+            "registrations": self.pair_counted,
+            "measures": self.history_counted.earlier,
+            "breaches": self.history_counted.breaches,
+        }
+
+
+def _counts(file: ZsmFile, sight: Sight, measures: QuerySet[Measure]) -> Counts:
+    seen = Registration.objects.filter(pk__in=sight.visible)
+    countable = Registration.objects.filter(pk__in=sight.visible | set(sight.hidden))
+    return Counts(
+        pair_seen=pair_registrations(file, seen),
+        history_seen=suspect_history(file, measures=measures, registrations=seen),
+        pair_counted=pair_registrations(file, countable),
+        history_counted=suspect_history(file, measures=measures, registrations=countable),
+    )
+
+
+def counts_for_user(file: ZsmFile, user: User) -> Counts:
+    """The counted facts as `user` may see or count them (their access selectors)."""
+    sight = registration_sight_for_user(user=user, ids=counted_candidates(file))
+    measures = Measure.objects.filter(pk__in=measure_list_for_user(user=user).values("pk"))
+    return _counts(file, sight, measures)
+
+
+def counts_for_readers(file: ZsmFile) -> Counts:
+    """The counted facts as every reader of the file (the prosecutors of its district office) may see or
+    count them: what the file's triage is computed over and keeps."""
+    office = file.district_office
+    sight = registration_sight_for_readers(organisation=office, roles=READERS, ids=counted_candidates(file))
+    measures = measure_list_for_readers(organisation=office, roles=READERS)
+    return _counts(file, sight, measures)
+
+
+def triage_facts(file: ZsmFile, counts: Counts | None = None) -> TriageFacts:
+    """What the file knows for its triage; its counted facts (`counts`) as its readers may see or count
+    them (`counts_for_readers`), never over what they may not."""
     police = file.police_case
     registrations = list(file.case.registrations.values_list("pk", flat=True))
     facts = registration_facts(registrations)
@@ -128,7 +219,7 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
     )
     answers = _answers(file)
     victim, suspect = answers.get(Side.VICTIM, {}), answers.get(Side.SUSPECT, {})
-    history = suspect_history(file)
+    counted = (counts or counts_for_readers(file)).counted()
     return TriageFacts(
         urgency=case_urgency(police.data)[0],
         screening_level=str(police.data.get("screening_level") or ""),
@@ -136,10 +227,10 @@ def triage_facts(file: ZsmFile) -> TriageFacts:
         offences=articles,
         max_severity=max((rank for rank, _violent in grave), default=0),
         violence=any(violent for _rank, violent in grave),
-        registrations=pair_registrations(file),
+        registrations=counted["registrations"],
         children=any(kind == "child" for f in facts.values() for _a, _b, kind in f.relations),
-        measures=history.earlier,
-        breaches=history.breaches,
+        measures=counted["measures"],
+        breaches=counted["breaches"],
         vt_unsafety=str(vt.get("unsafety") or ""),
         vt_outcome=str(vt.get("outcome") or ""),
         victim_wishes=victim.get("wishes", ""),

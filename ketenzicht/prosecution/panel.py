@@ -15,31 +15,26 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from ketenzicht.measures.models import Measure
-from ketenzicht.measures.selectors import measure_list_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
-from ketenzicht.registrations.models import Registration
-from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
-from ketenzicht.ui.disclosure import THRESHOLD, published
 from ketenzicht.ui.forms import error_items
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
-from .engine.triage import TriageFacts
-from .facts import SuspectHistory, pair_registrations, suspect_history
+from .facts import Counts, counts_for_user
 from .forms import ComplaintForm, RequestForm, TriageForm
 from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
 from .models import Partner, Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
-from .services import QUESTION_ANSWER
+from .services import QUESTION_ANSWER, triage_for_reader
 
 TRIAGE_STATES = ("assembling", "at_zsm")
 
@@ -84,44 +79,20 @@ def _own_orders(file: ZsmFile) -> list[dict[str, Any]]:
     ]
 
 
-def _counted(shown: int, whole: int) -> str:
-    """A count of what the user may see, exact, and of what they may not see beside it, published as every
-    such count is (ui/disclosure.py: 1 to 4 suppressed, said as "fewer than 5" in this sentence, others
-    rounded to 5): that there are more, never exactly how many nor which."""
-    hidden = whole - shown
-    if hidden <= 0:
-        return str(shown)
-    published_hidden = published(hidden)
-    if published_hidden.suppressed:  # in words: the sentence is read, not scanned as a table
-        return _("%(shown)s, and fewer than %(n)s you may not see") % {"shown": shown, "n": THRESHOLD}
-    return _("%(shown)s, and %(hidden)s you may not see") % {"shown": shown, "hidden": published_hidden.text}
-
-
-def _history_rows(file: ZsmFile, user: User) -> tuple[dict[str, Any], TriageFacts]:
+def _history_rows(file: ZsmFile, counts: Counts) -> dict[str, Any]:
     """The suspect's protective measures and breaches beside this file (facts.suspect_history), counted
-    over what the user may see; of the measures they may not see, the count published beside it. Of the
-    registrations they may not see (the pair's police registrations not disclosed to the office, a breach
-    in one) nothing: a count of another organisation's registrations is as protected as they are
-    (docs/reference/sharing-rules.md). And those counts as the triage's counted facts, for its reasons'
-    words (`labels.reason_label`)."""
-    whole = suspect_history(file)
-    visible = Registration.objects.filter(pk__in=registration_list_for_user(user=user).values("pk"))
-    seen: SuspectHistory = suspect_history(
-        file,
-        measures=Measure.objects.filter(pk__in=measure_list_for_user(user=user).values("pk")),
-        registrations=visible,
-    )
-    pair_seen = pair_registrations(file, visible)
-    rows = {
-        # The police registrations that name both persons, of those the user may see (the triage counts
-        # them all; the others are not said here, not even as "fewer than 5").
-        "pair": str(pair_seen),
-        "incident": whole.incident,
-        "earlier": _counted(seen.earlier, whole.earlier),
-        "in_force": _counted(seen.in_force, whole.in_force),
+    over what the user may see (`counts`: the measures of their district office, the registrations the
+    sharing rules show them). Of what they may not see nothing, not even "fewer than 5": a count of another
+    organisation's measures or registrations is as protected as they are (docs/reference/sharing-rules.md,
+    docs/decisions/0013-zsm-triage-over-what-its-readers-see.md)."""
+    seen = counts.history_seen
+    return {
+        "pair": str(counts.pair_seen),
+        "incident": seen.incident,
+        "earlier": str(seen.earlier),
+        "in_force": str(seen.in_force),
         "breaches": str(seen.breaches),
     }
-    return rows, TriageFacts(registrations=pair_seen, measures=seen.earlier, breaches=seen.breaches)
 
 
 def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
@@ -180,7 +151,6 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         if name in police_fields and (value := police.data.get(name))
     ]
     requests = _request_rows(file)
-    triage = file.triage or {}
     signals = (
         sorted(
             set(
@@ -194,7 +164,10 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     )
     open_case = case.closed_at is None
     kept = input_kept(request, file.pk)  # what a refused form held, shown again
-    history, seen = _history_rows(file, user)
+    counts = counts_for_user(file, user)
+    history = _history_rows(file, counts)
+    # The triage as this reader may hold it: over what they may see or count, never over more.
+    triage = triage_for_reader(file, counts)
     vt_state = case.data.get("vt_information", "")
     context: dict[str, Any] = {
         "case": case,
@@ -209,9 +182,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         "answered": sum(1 for r in requests if r["answered"]),
         "triage_route": ROUTE_LABELS.get(triage.get("route", ""), ""),
         "triage_danger": DANGER_LABELS.get(triage.get("danger", ""), ""),
-        # The triage counts over the whole register; a reason on a count the user does not see met is said
+        # A reason on a count the user may count but not see met (the sharing rules' `counted`) is said
         # without its count, beside the counts they may see (the history below).
-        "triage_reasons": [reason_label(code, seen) for code in triage.get("reasons", [])],
+        "triage_reasons": [reason_label(code, counts.seen()) for code in triage.get("reasons", [])],
         # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
         "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),

@@ -10,10 +10,10 @@ from typing import Any
 from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
 
 from ketenzicht.audit.access import refuse
-from ketenzicht.organisations.models import User
+from ketenzicht.organisations.models import Organisation, User
 
 from .models import MentionRelation, PersonMention, Registration, Source
-from .sharing import counted_sources, visibility_filter
+from .sharing import counted_sources, counted_sources_of, readers_visibility_filter, visibility_filter
 
 
 def registration_list_for_user(
@@ -167,15 +167,38 @@ def registration_sight_for_user(
     registration the user may not see whose source the sharing rules do not count for them (`counted`: for
     the police, e.g. Veilig Thuis's own files) is left out altogether: not visible, not hidden, not
     counted. One query."""
+    return _sight(
+        ids,
+        visibility_filter(user, purposed=purposed),
+        visibility_filter(user, purposed=True) if with_purpose and not purposed else None,
+        counted_sources(user),
+    )
+
+
+def registration_sight_for_readers(
+    *, organisation: Organisation, roles: Collection[str], ids: Iterable[int] | QuerySet[Any]
+) -> Sight:
+    """As `registration_sight_for_user`, for every user of `organisation` holding one of `roles`, without a
+    stated purpose: what a desk computes once for all its readers and keeps (the triage of a ZSM file, read
+    by the prosecutors of its district office), so that it rests on nothing those readers may not see or
+    count. One query."""
+    return _sight(
+        ids, readers_visibility_filter(organisation, roles), None, counted_sources_of(organisation.kind)
+    )
+
+
+def _sight(
+    ids: Iterable[int] | QuerySet[Any],
+    condition: Q | None,
+    with_purpose: Q | None,
+    counted: frozenset[str],
+) -> Sight:
     wanted: Any = ids if isinstance(ids, QuerySet) else list(ids)
     found = Registration.objects.filter(pk__in=wanted).annotate(
-        seen=_seen(visibility_filter(user, purposed=purposed)),
-        seen_with_purpose=_seen(visibility_filter(user, purposed=True))
-        if with_purpose and not purposed
-        else Value(False),
+        seen=_seen(condition),
+        seen_with_purpose=_seen(with_purpose) if with_purpose is not None else Value(False),
     )
     sight = Sight()
-    counted = counted_sources(user)
     for pk, may_see, would_see, source, unit_code, unit_name in found.values_list(
         "pk", "seen", "seen_with_purpose", "source", "unit__code", "unit__name"
     ):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
 
@@ -11,7 +12,7 @@ import yaml
 from django.db.models import Exists, OuterRef, Q
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from ketenzicht.organisations.models import Municipality, User
+from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 
 from .models import Disclosure, Source
@@ -43,19 +44,26 @@ class SharingRule(BaseModel):
         return self
 
     def applies_to(self, user: User, *, purposed: bool = False) -> bool:
-        if self.needs_purpose and not purposed:
-            return False
         org = user.organisation
         return (
             user.is_active
             and org is not None
-            and org.kind == self.organisation_kind
-            and user.has_role(*self.roles)
+            and self.applies_to_readers(org.kind, user.role_codes, purposed=purposed)
         )
+
+    def applies_to_readers(self, kind: str, roles: Collection[str], *, purposed: bool = False) -> bool:
+        """Whether the rule grants users of an organisation of `kind` holding one of `roles`."""
+        if self.needs_purpose and not purposed:
+            return False
+        return kind == self.organisation_kind and bool(set(self.roles).intersection(roles))
 
     def q(self, user: User) -> Q:
         org = user.organisation
         assert org is not None
+        return self.q_for(org)
+
+    def q_for(self, org: Organisation) -> Q:
+        """The registrations the rule grants the users of `org` it applies to."""
         sources = Q(source__in=[s.value for s in self.sources])
         if self.scope == "own_unit":
             return sources & Q(unit=org)
@@ -132,16 +140,39 @@ def visibility_filter(user: User, *, purposed: bool = False) -> Q | None:
     return combined
 
 
+def readers_visibility_filter(organisation: Organisation, roles: Collection[str]) -> Q | None:
+    """The registrations every user of `organisation` holding one of `roles` may see without a stated
+    purpose, as one filter (None: none). For what a desk computes once for all its readers (the triage of
+    a ZSM file, read by the prosecutors of its district office); a user's own look-up reads
+    `visibility_filter`."""
+    grants = [
+        rule.q_for(organisation)
+        for rule in sharing_rules().see
+        if rule.applies_to_readers(organisation.kind, roles)
+    ]
+    if not grants:
+        return None
+    combined = grants[0]
+    for grant in grants[1:]:
+        combined |= grant
+    return combined
+
+
 def counted_sources(user: User) -> frozenset[str]:
     """The sources whose registrations `user` may not see are still counted for them (the rules'
     `counted`); a hidden registration of any other source is not mentioned to them, not even as a number."""
     org = user.organisation
     if not user.is_active or org is None:
         return frozenset()
+    return counted_sources_of(org.kind)
+
+
+def counted_sources_of(kind: str) -> frozenset[str]:
+    """The sources counted for the users of an organisation of `kind` (the rules' `counted`)."""
     return frozenset(
         source.value
         for rule in sharing_rules().counted
-        if rule.organisation_kind == org.kind
+        if rule.organisation_kind == kind
         for source in rule.sources
     )
 

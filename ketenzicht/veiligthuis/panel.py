@@ -19,14 +19,20 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label
-from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.models import Case, Handoff
 
 from .forms import ForwardForm
 from .handover import handover_rows
 from .labels import RADAR_BADGES, radar_group, radar_label, reason_label
 from .models import Notification
 from .rules import chain_rules
-from .selectors import feedback_for_police_case, may_use_vt_desk, notification_of, radar_history
+from .selectors import (
+    feedback_for_police_case,
+    may_use_vt_desk,
+    notification_of,
+    police_case_ids_seen,
+    radar_history,
+)
 from .services import HandoffTarget, being_worked, feedback_text, handoff_target, takeover_from
 
 
@@ -65,13 +71,29 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
         for row in history.earlier
     ]
     definition = definition_of(case.process_version)
+    told_all = list(reversed(notification.handovers or []))
+    # A police case is named only where the user may see a registration of it (the one notified to their
+    # organisation, while the disclosure stands), as on the feedback list: not after the notification was
+    # forwarded elsewhere, nor a hand-off's case whose registrations the organisation was not notified of.
+    handed_by = dict(
+        Handoff.objects.filter(
+            pk__in=[told["handoff"] for told in told_all if told.get("handoff")]
+        ).values_list("pk", "case_id")
+    )
+    seen = police_case_ids_seen(
+        user=user,
+        case_ids={
+            *handed_by.values(),
+            *([notification.police_case_id] if notification.police_case_id else []),
+        },
+    )
     handovers = [
         {
             "at": timezone.localtime(datetime.fromisoformat(str(told["at"]))) if told.get("at") else None,
-            "police_case": told.get("police_case", ""),
+            "police_case": told.get("police_case", "") if handed_by.get(told.get("handoff")) in seen else "",
             "rows": handover_rows(told, definition),
         }
-        for told in reversed(notification.handovers or [])
+        for told in told_all
     ]
     context: dict[str, Any] = {
         "handovers": handovers,
@@ -84,6 +106,7 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
             for old in notification.took_over.select_related("case").order_by("case_id")
         ],
         "notification": notification,
+        "police_case_shown": notification.police_case_id in seen,
         "origin": notification.get_origin_display(),
         "reasons": reasons,
         "radar": radar_label(notification.radar_class),

@@ -4,7 +4,7 @@ on the radar, the feedback a police case got, and the timeliness figures (counts
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -639,7 +639,15 @@ def police_cases_seen(*, user: User, notifications: Sequence[Notification]) -> s
     """The police cases of `notifications` whose reference the user may read: those that hold a
     registration the sharing rules let the user see (Veilig Thuis: the one notified to it, while the
     disclosure stands; a notification forwarded away no longer names the police case). One query."""
-    wanted = {n.police_case_id for n in notifications if n.police_case_id is not None}
+    return police_case_ids_seen(
+        user=user, case_ids={n.police_case_id for n in notifications if n.police_case_id is not None}
+    )
+
+
+def police_case_ids_seen(*, user: User, case_ids: Collection[int]) -> set[int]:
+    """Of these police cases, those whose reference the user may read: those that hold a registration the
+    sharing rules let the user see (`police_cases_seen`). One query."""
+    wanted = set(case_ids)
     if not wanted:
         return set()
     visible = registration_list_for_user(user=user).values("pk")

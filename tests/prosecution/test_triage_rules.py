@@ -74,7 +74,7 @@ def test_the_danger_level_takes_the_highest_source() -> None:
             "dataset: zsm_triage\nversion: '1'\ndefault: {code: a, route: zsm, label: {nl: a, en: a}}\n"
             "rules: [{code: b, route: zvh, label: {nl: b, en: b},"
             " when: [{fact: registrations, at_least: 5}]}]",
-            "rules.0: .*rule 'b' counts registrations over the whole register: it needs label_partly_hidden",
+            "rules.0: .*rule 'b' counts registrations: it needs label_partly_hidden",
         ),
         (
             "dataset: zsm_triage\nversion: '1'\ndefault: {code: a, route: zsm, label: {nl: a, en: a}}\n"

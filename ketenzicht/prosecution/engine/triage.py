@@ -16,11 +16,11 @@ from ketenzicht.datafile import DataFileError, read_mapping, validated
 
 Route = Literal["zsm", "regular", "zvh"]
 DANGER_ORDER = ("low", "normal", "high", "acute")
-# Facts counted over the whole register, of which a reader may see only part: the file shows each as the
-# count the reader may see, with what they may not see beside it published as every such count is (1 to 4
-# as "<5", others rounded to 5). A rule on one of them says so in words of its own, without a count, to a
-# reader whose own count does not meet it (`Rule.label_partly_hidden`): "five or more" beside "2, and <5
-# you may not see" would tell that 3 or 4 are hidden.
+# Facts counted in the register: counted over what the file's readers may see and what the sharing rules
+# let them count of what they may not see (the rules' `counted`; for the prosecution nothing), never over
+# more (prosecution/facts.py). The file shows each as the count the reader may see. A rule on one of them
+# says so in words of its own, without a count, to a reader whose own count does not meet it while the
+# counted ones do (`Rule.label_partly_hidden`): "five or more" beside "2" would tell that 3 are hidden.
 COUNTED_FACTS = ("registrations", "measures", "breaches")
 
 
@@ -118,8 +118,8 @@ class Rule(_Strict):
         counted = sorted({c.fact for c in self.when if c.fact in COUNTED_FACTS})
         if counted and self.label_partly_hidden is None:
             raise ValueError(
-                f"rule {self.code!r} counts {', '.join(counted)} over the whole register: it needs "
-                "label_partly_hidden, its words for a reader who may not see them all (without a count)"
+                f"rule {self.code!r} counts {', '.join(counted)}: it needs label_partly_hidden, its words "
+                "for a reader who may count more of them than they may see (without a count)"
             )
         if self.label_partly_hidden is not None:
             for language, text in self.label_partly_hidden:

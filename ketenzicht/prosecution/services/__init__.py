@@ -64,7 +64,7 @@ from .requests import (
     requests_check,
     vt_information_record,
 )
-from .triage import triage_choose, triage_refresh
+from .triage import triage_choose, triage_for_reader, triage_refresh, triages_check
 
 __all__ = [
     "ANSWERED_MESSAGE",
@@ -117,6 +117,8 @@ __all__ = [
     "requests_check",
     "stand_in_for_leaving",
     "triage_choose",
+    "triage_for_reader",
     "triage_refresh",
+    "triages_check",
     "vt_information_record",
 ]
