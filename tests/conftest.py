@@ -104,9 +104,21 @@ def _reference_data_ensure() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
-    """The test database gets the reference data once, committed, so that a test in a transaction finds it
-    there instead of loading it again (about a quarter of a second per test)."""
+def _test_database_template(django_db_modify_db_settings: None) -> Generator[None, None, None]:
+    """The test databases are copies of a migrated template (tests/database_template.py): set up before
+    pytest-django's django_db_setup creates them, after its settings gave each worker its own name."""
+    from django.conf import settings
+
+    from tests.database_template import created_from_template
+
+    with created_from_template(Path(settings.BASE_DIR) / "var"):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_test_database_template: None, django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database, migrated from a template, gets the reference data once, committed, so that a test
+    in a transaction finds it there instead of loading it again (about a quarter of a second per test)."""
     with django_db_blocker.unblock():
         _reference_data_ensure()
 
