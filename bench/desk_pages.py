@@ -62,6 +62,8 @@ from runner import POSTGRES, manage, psql  # noqa: E402
 from screening_queue import _time  # noqa: E402
 from veiligthuis import django_env, log  # noqa: E402
 
+sys.path.insert(0, str(CODE))  # again: the helpers above put this checkout first, a worker measures CODE's
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 PAGES = (
     "screening_case",
