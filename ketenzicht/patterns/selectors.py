@@ -218,10 +218,20 @@ def signal_reasons_for_user(*, user: User, signal: Signal, purposed: bool = Fals
     see the measure (`measure_breaches.measures_visible`); the others are counted in `breaches_not_shown`,
     never named (no reference, no date), as far as the sharing rules count them for the user. Two queries
     when a reason has breaches, none otherwise."""
-    stored = [dict(reason) for reason in signal.reasons or []]
-    notes = [note for reason in stored for note in reason.get("breaches") or []]
+    return signals_reasons_for_user(user=user, signals=[signal], purposed=purposed)[0]
+
+
+def signals_reasons_for_user(
+    *, user: User, signals: Sequence[Signal], purposed: bool = False
+) -> list[list[dict[str, Any]]]:
+    """`signal_reasons_for_user` of each of `signals`, in their order, with the registrations and measures
+    behind all their breaches read at once: as many queries for a pair's signals as for one."""
+    stored = [[dict(reason) for reason in signal.reasons or []] for signal in signals]
+    notes = [note for reasons in stored for reason in reasons for note in reason.get("breaches") or []]
     if not notes:
-        return [{k: v for k, v in reason.items() if k != "breaches"} for reason in stored]
+        return [
+            [{k: v for k, v in reason.items() if k != "breaches"} for reason in reasons] for reasons in stored
+        ]
     sight = registration_sight_for_user(
         user=user, ids={int(note["registration"]) for note in notes}, purposed=purposed
     )
@@ -229,28 +239,34 @@ def signal_reasons_for_user(*, user: User, signal: Signal, purposed: bool = Fals
     measures = measures_visible(
         user, {note.get("measure", "") for note in notes if int(note["registration"]) in references}
     )
-    shown: list[dict[str, Any]] = []
-    for reason in stored:
-        breaches = reason.pop("breaches", None)
-        if breaches is None:
-            shown.append(reason)
+    found: list[list[dict[str, Any]]] = []
+    for reasons in stored:
+        if not any(reason.get("breaches") for reason in reasons):  # as one signal alone would be shown
+            found.append([{k: v for k, v in reason.items() if k != "breaches"} for reason in reasons])
             continue
-        seen = [note for note in breaches if int(note["registration"]) in references]
-        reason["breaches"] = [
-            {
-                "registration": references[int(note["registration"])],
-                "on": note["on"],
-                "measure": note.get("measure", "") if note.get("measure", "") in measures else "",
-                "what": note.get("what", "") if note.get("measure", "") in measures else "",
-            }
-            for note in seen
-        ]
-        # Counted only as far as the sharing rules count them for the user (never another organisation's).
-        reason["breaches_not_shown"] = sum(
-            1 for note in breaches if int(note["registration"]) in sight.hidden
-        )
-        shown.append(reason)
-    return shown
+        shown: list[dict[str, Any]] = []
+        for reason in reasons:
+            breaches = reason.pop("breaches", None)
+            if breaches is None:
+                shown.append(reason)
+                continue
+            seen = [note for note in breaches if int(note["registration"]) in references]
+            reason["breaches"] = [
+                {
+                    "registration": references[int(note["registration"])],
+                    "on": note["on"],
+                    "measure": note.get("measure", "") if note.get("measure", "") in measures else "",
+                    "what": note.get("what", "") if note.get("measure", "") in measures else "",
+                }
+                for note in seen
+            ]
+            # Counted only as far as the sharing rules count them for the user (never another organisation's).
+            reason["breaches_not_shown"] = sum(
+                1 for note in breaches if int(note["registration"]) in sight.hidden
+            )
+            shown.append(reason)
+        found.append(shown)
+    return found
 
 
 def signal_evidence_for_user(*, user: User, signal: Signal) -> SignalEvidence:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.labels import reason_rows, rule_label
-from ketenzicht.patterns.selectors import signal_reasons_for_user
+from ketenzicht.patterns.selectors import signals_reasons_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.models import Case
@@ -161,12 +161,10 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
                 "may_screen": case.closed_at is None and bool(instruments_for(case)),
                 "may_take": case.closed_at is None and (case.owner is None or not case.owner.is_active),
                 "signals": [
-                    {
-                        "signal": s,
-                        "label": rule_label(s.rule),
-                        "reasons": reason_rows(signal_reasons_for_user(user=user, signal=s)),
-                    }
-                    for s in signals
+                    {"signal": s, "label": rule_label(s.rule), "reasons": reason_rows(reasons)}
+                    for s, reasons in zip(
+                        signals, signals_reasons_for_user(user=user, signals=signals), strict=True
+                    )
                 ],
                 "reassess": bool(case.data.get("reassess")),
                 "history": [

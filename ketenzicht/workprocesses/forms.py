@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -248,6 +248,29 @@ class TransitionForm(LockedForm):
         return out
 
 
+if TYPE_CHECKING:
+    _UserChoices = forms.models.ModelChoiceIterator[User]
+else:  # not subscriptable when running
+    _UserChoices = forms.models.ModelChoiceIterator
+
+
+class _ListedColleagues(_UserChoices):
+    """The colleagues as the page read them once (its owner's and contact's forms list the same people, and
+    its absences are theirs): the choices without reading them again for each form."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for user in self.field.listed:  # type: ignore[attr-defined]
+            yield self.choice(user)
+
+    def __len__(self) -> int:
+        return len(self.field.listed) + (self.field.empty_label is not None)  # type: ignore[attr-defined]
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.field.listed)  # type: ignore[attr-defined]
+
+
 class AssignForm(LockedForm):
     person = forms.ModelChoiceField(
         label=_("Colleague"), queryset=User.objects.none(), empty_label=_("Choose a colleague")
@@ -261,12 +284,21 @@ class AssignForm(LockedForm):
     )
 
     def __init__(
-        self, *args: Any, colleagues: Any, absences: Mapping[int, Absence] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        colleagues: Any,
+        absences: Mapping[int, Absence] | None = None,
+        listed: Sequence[User] | None = None,
+        **kwargs: Any,
     ) -> None:
         """`absences`: the colleagues recorded absent today (user id -> their absence), marked in the list
-        with the absence's end, as the kernel refuses a hand-over to them."""
+        with the absence's end, as the kernel refuses a hand-over to them. `listed`: `colleagues` as the page
+        read them already, listed from there (what is posted is checked against `colleagues` itself)."""
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
+        if listed is not None:
+            field.listed = listed
+            field.iterator = _ListedColleagues  # before the queryset, which hands the widget its choices
         field.queryset = colleagues
         away = absences or {}
 

@@ -557,10 +557,11 @@ def _assign_offers(
     """The forms to assign the owner and the victim's contact person (`_assign_offer`), the colleagues'
     absences read once for both."""
     offered = [a for a in ("owner", "contact") if a not in bound and may_hand_over(case, _FIELDS[a], user)]
-    absences = absences_on(colleagues, on=timezone.localdate()) if offered else {}
+    listed = list(colleagues) if offered else []  # read once for both forms and the absences
+    absences = absences_on(listed, on=timezone.localdate()) if offered else {}
     found: dict[str, Any] = {}
     for action in ("owner", "contact"):
-        found |= _assign_offer(case, action, initial, colleagues, bound, absences, action in offered)
+        found |= _assign_offer(case, action, initial, colleagues, bound, absences, action in offered, listed)
     return found
 
 
@@ -575,6 +576,7 @@ def _assign_offer(
     bound: dict[str, Any],
     absences: dict[int, Any],
     offered: bool,
+    listed: list[User] | None = None,
 ) -> dict[str, Any]:
     """The form to assign the owner (`action` "owner") or the victim's contact person ("contact"), only when
     the kernel would take it from this user (`offered`: `may_hand_over`); otherwise who holds it and who may
@@ -588,6 +590,7 @@ def _assign_offer(
             initial={**initial, "person": getattr(case, f"{field}_id")},
             colleagues=colleagues,
             absences=absences,
+            listed=listed,
             prefix=action,
         )
         return {f"{action}_form": form, f"{action}_held": ""}
