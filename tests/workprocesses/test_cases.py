@@ -36,6 +36,7 @@ from ketenzicht.workprocesses.services import (
     cases_open,
     deadlines_check,
 )
+from ketenzicht.workprocesses.signals import case_changed
 from tests.conftest import exchange_registration, in_numbering
 
 pytestmark = pytest.mark.django_db
@@ -651,3 +652,51 @@ def test_a_choice_fields_choices_keep_the_order_they_are_written_in() -> None:
 
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     assert list(definition_of(v2).fields["urgency"].choices) == ["acute", "high", "normal", "low"]
+
+
+def test_a_proposal_that_makes_its_proposer_the_owner_tells_the_desks_the_case_changed(
+    make_user: Callable[..., Any],
+) -> None:
+    """Proposing a step on a case nobody owns makes the proposer its owner (decision 0012); whatever keeps
+    something of the case in step (`case_changed`: the desks' queues and counters, a ZSM file's prosecutor)
+    learns of the new owner as it does when a step is taken, in the proposal's transaction."""
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    rollout_enable(
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 3, 3),
+        actor=admin,
+        today=MONDAY.date(),
+    )
+    case = _open(at=datetime(2026, 3, 3, 9, 0, tzinfo=AMSTERDAM))
+    assert case.process_version == _v(2) and case.owner is None
+    heard: list[tuple[int, int | None, bool]] = []
+
+    def listen(sender: Any, case: Case, **kwargs: Any) -> None:
+        heard.append((case.pk, case.owner_id, bool(case.pending)))
+
+    screener = make_user("case_screener")
+    case_changed.connect(listen, dispatch_uid="test-proposal-owner")
+    try:
+        case = case_take(
+            case,
+            "close_without_action",
+            actor=screener,
+            expected_version=case.lock_version,
+            reason="Geen feit.",
+        )
+        assert case.pending is not None and case.owner == screener
+        assert heard == [(case.pk, screener.pk, True)]
+        # A proposal on a case someone owns changes no owner, and tells nothing new.
+        case = case_decline(case, actor=make_user("team_lead"), expected_version=None, reason="Eerst bellen.")
+        heard.clear()
+        case_take(
+            case,
+            "close_without_action",
+            actor=screener,
+            expected_version=case.lock_version,
+            reason="Geen feit.",
+        )
+        assert heard == []
+    finally:
+        case_changed.disconnect(dispatch_uid="test-proposal-owner")

@@ -233,7 +233,7 @@ def case_take(
         ):
             # It would wait for good: refused before anything is stored, the case keeps the higher value.
             raise Refused("no_confirmer", lowering["confirm_role"])
-        _owner_by_step(current, actor, transition=transition, at=at)
+        owned = _owner_by_step(current, actor, transition=transition, at=at)
         if (step and step.requires.second_person) or lowering:
             current.pending = {
                 "transition": transition,
@@ -263,6 +263,10 @@ def case_take(
                 role=str(lowering.get("confirm_role") or Role.TEAM_LEAD),
                 at=at,
             )
+            if owned:
+                # The proposal changed the case's owner: the desks keep it in step as after a step taken
+                # (a ZSM file's prosecutor follows the owner, a queue's counters count it theirs).
+                case_changed.send(sender=Case, case=current)
         else:
             label = pending_label(current, lapsing) if lapsing else ""
             step_apply(
