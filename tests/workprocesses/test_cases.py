@@ -23,6 +23,7 @@ from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersi
 from ketenzicht.workprocesses.rollouts import rollout_enable, version_for, versions_remembered
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
+    BulkAssignRefused,
     CaseToOpen,
     ConcurrentEdit,
     case_add_registrations,
@@ -33,6 +34,7 @@ from ketenzicht.workprocesses.services import (
     case_open,
     case_record,
     case_take,
+    cases_assign_owner,
     cases_open,
     deadlines_check,
 )
@@ -700,3 +702,34 @@ def test_a_proposal_that_makes_its_proposer_the_owner_tells_the_desks_the_case_c
         assert heard == []
     finally:
         case_changed.disconnect(dispatch_uid="test-proposal-owner")
+
+
+def test_a_bulk_assignment_assigns_all_or_names_every_refused_case_and_assigns_none(
+    make_user: Callable[..., Any],
+) -> None:
+    """The kernel's bulk assignment (the desks' bulk hand-overs): several cases, one colleague, one reason,
+    one transaction. A case it refuses (here one of another unit, which the colleague may not own, and a
+    closed one) is named with why, and none is assigned; without refusals every case is, each with its
+    history line and the reason."""
+    lead, colleague = make_user("team_lead"), make_user("case_owner")
+    ours, theirs, closed = _open(), _open(unit="zeeland-west-brabant"), _open()
+    closed = case_take(closed, "no_further_action", actor=lead, expected_version=None, reason="klaar")
+    lines = CaseEvent.objects.count()
+    with pytest.raises(BulkAssignRefused) as refused:
+        cases_assign_owner([ours, theirs, closed], person=colleague, actor=lead, reason="verlof")
+    assert [(ref, r.code) for ref, r in refused.value.refusals] == [
+        (theirs.reference, "person"),
+        (closed.reference, "closed"),
+    ]
+    ours.refresh_from_db()
+    assert ours.owner is None and CaseEvent.objects.count() == lines
+    with pytest.raises(Refused) as without:
+        cases_assign_owner([ours], person=colleague, actor=lead, reason=" ")
+    assert without.value.code == "reason"
+
+    second = _open()
+    done = cases_assign_owner([ours, second], person=colleague, actor=lead, reason="verlof")
+    assert [c.owner for c in done] == [colleague, colleague]
+    for case in (ours, second):
+        line = case.events.get(kind="owner")
+        assert (line.actor, line.reason, line.detail["to"]) == (lead, "verlof", colleague.username)
