@@ -22,6 +22,7 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import ApiToken, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role, roles_fitting
 from ketenzicht.organisations.services import (
+    ActiveSet,
     Moved,
     api_token_issue,
     api_token_revoke,
@@ -222,10 +223,13 @@ def account_set_roles(*, actor: User, user: User, roles: list[str], origin: str)
     return True
 
 
-def account_set_active(*, actor: User, user: User, active: bool, origin: str, reason: str = "") -> bool:
-    """Deactivate or reactivate a user (never delete: their history keeps them); False when nothing
+def account_set_active(
+    *, actor: User, user: User, active: bool, origin: str, reason: str = ""
+) -> ActiveSet | None:
+    """Deactivate or reactivate a user (never delete: their history keeps them); None when nothing
     changed. An administrator cannot deactivate themselves. A deactivation says why (`reason`, in the log and
-    in the history of every open case the user held: those go back to their unit, in this transaction)."""
+    in the history of every open case the user held: those go back to their unit, in this transaction), and
+    ends their posts (the log entry names them, `posts_ended`)."""
     _check_manager(actor)
     if user.pk == actor.pk and not active:
         raise AccountRefused("active", _("You cannot deactivate yourself."))
@@ -244,7 +248,7 @@ def account_set_active(*, actor: User, user: User, active: bool, origin: str, re
                 detail={
                     "username": user.username,
                     "active": active,
-                    **({} if active else {"reason": reason}),
+                    **({} if active else {"reason": reason, "posts_ended": changed.posts_ended}),
                 },
             )
     return changed

@@ -335,7 +335,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
     active_error = ""
     if request.method == "POST" and form.is_valid():
         try:
-            account_set_active(
+            done = account_set_active(
                 actor=actor, user=subject, active=False, origin=origin, reason=form.cleaned_data["reason"]
             )
         except AccountRefused as error:
@@ -344,13 +344,15 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 _refused_on(form, error)
         else:
-            messages.success(
-                request,
+            said = [
                 _(
                     "The user is deactivated. What they held is back with their unit, whose team leads "
                     "are told."
-                ),
-            )
+                )
+            ]
+            if done is not None and done.posts_ended:
+                said.append(_("Their posts ended."))
+            messages.success(request, " ".join(str(part) for part in said))
             return redirect("accounts:user", pk=subject.pk)
     elif request.method == "GET":
         read(actor=actor, object_type=USER, purpose=USERS_PURPOSE, object_id=subject.pk, origin=origin)

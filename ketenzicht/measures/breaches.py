@@ -156,18 +156,28 @@ def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Cand
     """The measures binding these persons (in force on some of `days` when given), with their protected
     persons: one query (and one per merge hop when a person of them was merged). A measure keeps the persons
     it was imposed on; one merged into another person since is read as the person the merges end in, as the
-    registrations' mentions are (`persons_merged_to`), so that a registration of that person is judged
-    against it (found by a bound person merged into one of `persons` directly)."""
-    measures = Measure.objects.filter(Q(suspect_id__in=persons) | Q(suspect__merged_into_id__in=persons))
+    registrations' mentions are (`persons_merged_to`, which the patterns read measures by too), so that a
+    registration of that person is judged against it, over the whole chain of merges (A into B into C,
+    bounded by `MAX_MERGE_HOPS`). The query finds a bound person merged into one of `persons` directly, and
+    every bound person whose merge was followed by another (few: merges of merges), read forward and kept
+    where the chain ends in one of `persons`; reading the merges backwards first (`persons_merged_from`) would
+    cost every batch a query where nearly none has a merge."""
+    measures = Measure.objects.filter(
+        Q(suspect_id__in=persons)
+        | Q(suspect__merged_into_id__in=persons)
+        | Q(suspect__merged_into__merged_into__isnull=False)
+    )
     if days:
         measures = measures.filter(starts_on__lte=max(days), ends_on__gte=min(days))
     candidates: dict[int, _Candidate] = {}
+    bound: dict[int, set[int]] = {}  # measure -> the person it was imposed on, and the one it was merged into
     merged: set[int] = set()
     for row in measures.order_by().values_list(
         "id", "reference", "suspect_id", "starts_on", "ends_on", "conditions", "areas", "protected__id",
         "suspect__merged_into_id", "protected__merged_into_id",
     ):  # fmt: skip
         pk, reference, suspect, starts_on, ends_on, conditions, areas, protected, moved, protected_moved = row
+        bound[pk] = {suspect} if moved is None else {suspect, moved}
         found = candidates.get(pk)
         if found is None:
             found = candidates[pk] = _Candidate(
@@ -181,7 +191,8 @@ def _candidates(persons: set[int], days: Sequence[date] = ()) -> dict[int, _Cand
         for candidate in candidates.values():
             candidate.suspect_id = now.get(candidate.suspect_id, candidate.suspect_id)
             candidate.protected = {now.get(p, p) for p in candidate.protected}
-    return candidates
+    # A chain of merges that ends in a person not of `persons` binds none of them.
+    return {pk: c for pk, c in candidates.items() if c.suspect_id in persons or bound[pk] & persons}
 
 
 def breaches_detect(

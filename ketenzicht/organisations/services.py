@@ -216,19 +216,45 @@ def api_token_revoke(token: ApiToken) -> bool:
     return True
 
 
-def user_set_active(*, user: User, active: bool, actor: User | None = None, reason: str = "") -> bool:
+@dataclass(frozen=True)
+class ActiveSet:
+    """What deactivating (or reactivating) a user did: the posts that ended (kind codes, in order; none on a
+    reactivation)."""
+
+    posts_ended: list[str]
+
+
+def user_set_active(
+    *, user: User, active: bool, actor: User | None = None, reason: str = ""
+) -> ActiveSet | None:
     """Deactivate (or reactivate) a user; a user is never deleted, their history keeps them. An inactive
     user cannot log in, their sessions end at their next request and their API tokens stop working. A
-    deactivation gives back what they held (`user_deactivated`, in the same transaction: `actor` and
-    `reason` go with it). False when nothing changed."""
+    deactivation ends their posts, as a move does (with any absence recorded on them: nobody stands in for
+    someone who left, and a reactivated user holds no post until one is given again), and gives back what
+    they held (`user_deactivated`), in the same transaction: `actor` and `reason` go with it; the caller's
+    log entry names the posts that ended (`ActiveSet.posts_ended`). None when nothing changed."""
     if user.is_active == active:
-        return False
+        return None
+    ended: list[str] = []
     with transaction.atomic():
         user.is_active = active
         user.save(update_fields=["is_active"])
         if not active:
+            ended = _posts_end(user)
             user_deactivated.send(sender=User, user=user, actor=actor, reason=reason.strip())
-    return True
+    return ActiveSet(ended)
+
+
+def _posts_end(user: User, organisation: Organisation | None = None) -> list[str]:
+    """The user's posts (in `organisation`, default every one) ended; their kinds, in order."""
+    posts = Post.objects.filter(user=user)
+    if organisation is not None:
+        posts = posts.filter(organisation=organisation)
+    posts = posts.order_by("kind", "id")
+    ended = [post.kind for post in posts]
+    posts.delete()
+    user.__dict__.pop("_post_kinds", None)
+    return ended
 
 
 # The reason the history of each case a moved user gave back gives: where they went, and why.
@@ -264,15 +290,12 @@ def user_move(*, user: User, organisation: Organisation, on: date, actor: User |
             raise ValueError("organisation: the user belongs to this organisation already")
         if organisation.kind != previous.kind:
             raise ValueError("organisation: a user moves to an organisation of the same kind")
-        posts = Post.objects.filter(user=user, organisation=previous).order_by("kind", "id")
-        ended = [post.kind for post in posts]
-        posts.delete()
+        ended = _posts_end(user, previous)
         tokens = ApiToken.objects.filter(user=user, revoked=False).order_by("created_at", "id")
         revoked = list(tokens.values_list("prefix", flat=True))
         tokens.update(revoked=True)
         user.organisation = organisation
         user.save(update_fields=["organisation"])
-        user.__dict__.pop("_post_kinds", None)
         at = timezone.now()
         move = UnitMove.objects.create(
             recorded_at=at,

@@ -13,7 +13,8 @@ from django.dispatch import Signal
 # absence covers today.
 absence_changed = Signal()
 
-# Sent inside the transaction that deactivates a user (`user_set_active`), after the user row is saved:
+# Sent inside the transaction that deactivates a user (`user_set_active`), after the user row is saved and
+# their posts ended:
 # sender=User, user=the user (now inactive), actor=who deactivated them (None: the system), reason=why (may be
 # empty). What the user held that others must go on with (the cases they own, those where they are the
 # victim's contact person) is given back here, each change in its own history, so nothing waits on someone

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
-
 from ketenzicht.organisations.models import User
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.services import case_assign
+from ketenzicht.workprocesses.services import case_assign, cases_assign_owner
 
 from .selectors import may_reassign_in_bulk, may_use_screening_desk, queue_for_user
 
@@ -27,7 +25,9 @@ def screening_take(case: Case, *, actor: User, expected_version: int | None) -> 
 
 def screening_reassign(case_ids: Sequence[int], *, person: User, actor: User, reason: str) -> list[Case]:
     """A team lead makes `person` the owner of the chosen open cases of the unit's queue, with one reason
-    for all; all or nothing. Cases not in the lead's queue are refused (the same answer as a missing one)."""
+    for all; all or nothing, through the kernel's bulk assignment (`cases_assign_owner`, as Veilig Thuis's
+    inbox hands notifications over): every case it refuses is named (`BulkAssignRefused`) and none is
+    handed over. Cases not in the lead's queue are refused (the same answer as a missing one)."""
     if not may_reassign_in_bulk(actor):
         raise Refused("role")
     if not reason.strip():
@@ -39,8 +39,4 @@ def screening_reassign(case_ids: Sequence[int], *, person: User, actor: User, re
     }
     if not wanted or len(found) != len(wanted):
         raise Refused("unknown")
-    with transaction.atomic():
-        return [
-            case_assign(found[pk], "owner", person=person, actor=actor, expected_version=None, reason=reason)
-            for pk in wanted
-        ]
+    return cases_assign_owner([found[pk] for pk in wanted], person=person, actor=actor, reason=reason)

@@ -32,7 +32,7 @@ from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
-from ketenzicht.workprocesses.services import ConcurrentEdit
+from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
 from .engine.scoring import ScoringError, score
@@ -105,10 +105,15 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_page(
-    request: HttpRequest, user: User, origin: str, bulk: BulkAssignForm | None = None
+    request: HttpRequest,
+    user: User,
+    origin: str,
+    bulk: BulkAssignForm | None = None,
+    refusals: list[str] | None = None,
 ) -> HttpResponse:
     """The queue (its filters from the query string); `bulk`: a team lead's hand-over that was not stored,
-    shown again with what they chose and typed and its errors at their fields."""
+    shown again with what they chose and typed, its errors at their fields and `refusals` (the kernel's,
+    each naming its case and why)."""
     colleagues = list(_unit_colleagues(user))
     filters = QueueFilterForm(request.GET or None, colleagues=colleagues, versions=queue_versions(user))
     cases = queue_for_user(user=user, chosen=filters.chosen())
@@ -142,6 +147,7 @@ def _queue_page(
             # The filters and page shown, sent along with a hand-over: refused, the same page comes back.
             "shown": request.GET.urlencode(),
             "lead": lead,
+            "refusals": refusals or [],
             "bulk_form": (
                 bulk or BulkAssignForm(colleagues=_unit_colleagues(user), case_ids=[r.case_id for r in rows])
             )
@@ -217,12 +223,25 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():  # the queue again, with what was chosen and typed, each mistake at its field
         messages.error(request, _("Nothing was handed over: check the fields marked in red below."))
         return _queue_page(request, user, request_origin(request, "web"), bulk=form)
+    origin = request_origin(request, "web")
     try:
         done = screening_reassign(
             form.cleaned_data["cases"],
             person=form.cleaned_data["person"],
             actor=user,
             reason=form.cleaned_data["reason"],
+        )
+    except BulkAssignRefused as refused:  # the queue again (422), each refused case named with why
+        messages.error(request, _("Nothing was handed over: the cases below were refused."))
+        return _queue_page(
+            request,
+            user,
+            origin,
+            bulk=form,
+            refusals=[
+                f"{reference}: {refusal_text(refusal.code, refusal.detail, params=refusal.params)}"
+                for reference, refusal in refused.refusals
+            ],
         )
     except Refused as refusal:
         messages.error(
@@ -232,7 +251,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
                 or refusal_text(refusal.code, refusal.detail, params=refusal.params)
             ),
         )
-        return redirect("screening:queue")
+        return _queue_page(request, user, origin, bulk=form)
     person = form.cleaned_data["person"]
     messages.success(
         request,

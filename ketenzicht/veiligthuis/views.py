@@ -25,7 +25,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
 from ketenzicht.workprocesses.selectors import case_get_for_user
-from ketenzicht.workprocesses.services import ConcurrentEdit, case_assign
+from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit, case_assign
 
 from .charts import weekly_bars_svg
 from .forms import BulkHandOverForm, FeedbackFilterForm, ForwardForm, InboxFilterForm
@@ -51,7 +51,6 @@ from .selectors import (
 from .services import (
     TOLD,
     ForwardRefused,
-    HandOverRefused,
     notification_forward,
     notification_take_up,
     notifications_hand_over,
@@ -248,7 +247,7 @@ def inbox_hand_over(request: HttpRequest) -> HttpResponse:
         done = notifications_hand_over(
             form.cleaned_data["notifications"], person=person, actor=user, reason=form.cleaned_data["reason"]
         )
-    except HandOverRefused as refused:
+    except BulkAssignRefused as refused:
         messages.error(request, _("Nothing was handed over: the notifications below were refused."))
         return _inbox_page(
             request,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 # Sent inside the transaction of every change of a case's state, values, registrations or owner (a step
-# taken, values recorded, registrations added, a case taken on or handed over), after the case row is saved:
+# taken, values recorded, registrations added, a case taken on or handed over, a proposal that made its
+# proposer the owner of a case nobody owned), after the case row is saved:
 # sender=Case, case=the case. A desk keeps what it derives from the case (e.g. the screening queue's urgency,
 # the prosecutor a ZSM file names) in step with it here.
 case_changed = Signal()

@@ -390,6 +390,9 @@ def _details(
     lapsed = str(event.detail.get("lapsed") or "")
     if lapsed:  # a desk's step that waited for a second person was overtaken (e.g. by a newer screening)
         parts.append(_("no longer waits for a second person: %(step)s") % {"step": stored_step_text(lapsed)})
+    beside = str(event.detail.get("beside_waiting") or "")
+    if beside:  # a desk's implied step taken while a proposal waited, which waits on
+        parts.append(_("beside the proposal that waits: %(step)s") % {"step": stored_step_text(beside)})
     desk_note = str(event.detail.get("desk_note") or "")
     if desk_note:  # what a desk added to a step's line (signals.case_stepping), a record in its language
         parts.append(desk_note)

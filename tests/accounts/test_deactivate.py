@@ -14,11 +14,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.organisations.models import Organisation, PostKind, User
-from ketenzicht.organisations.services import post_assign
+from ketenzicht.organisations.models import Organisation, Post, PostKind, User
+from ketenzicht.organisations.selectors import prosecutor_on_duty
+from ketenzicht.organisations.services import post_assign, user_set_active
+from ketenzicht.organisations.signals import user_deactivated
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.alerts import alert_list_for_user, alert_text
 from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, EventKind
@@ -176,3 +178,54 @@ def test_an_owner_deactivated_earlier_is_marked_and_the_case_is_the_units_to_tak
     assert _client(screener).post(reverse("screening:take", args=[lotte.pk])).status_code == 302
     lotte.refresh_from_db()
     assert lotte.owner == screener
+
+
+def test_a_deactivated_users_posts_end_with_the_deactivation_in_its_log_entry(
+    make_user: MakeUser, admin: User
+) -> None:
+    """A user who leaves holds no post any more: their posts end in the deactivation's transaction (as on a
+    move), the access-log entry of the deactivation names them, and the office's posts name whoever is left
+    (the substitute is on duty, not the prosecutor who left)."""
+    office = Organisation.objects.get(code="om-oost-brabant")
+    eva = _named(make_user("prosecutor", organisation="om-oost-brabant"), "Eva", "Smit")
+    pieter = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+    post_assign(organisation=office, user=eva, kind=PostKind.ZSM_COORDINATOR)
+    post_assign(organisation=office, user=pieter, kind=PostKind.DV_SUBSTITUTE)
+    url = reverse("accounts:user-deactivate", args=[eva.pk])
+    asked = _client(admin).get(url).content.decode()
+    assert "eindigen de posten van deze gebruiker" in asked and "ZSM-coördinator" in asked
+    done = _client(admin).post(url, {"reason": "Uit dienst per 1 december."}, follow=True)
+    assert done.status_code == 200 and "Hun posten zijn beëindigd." in done.content.decode()
+    eva.refresh_from_db()
+    assert not eva.is_active
+    assert not Post.objects.filter(user=eva).exists()
+    assert list(Post.objects.filter(organisation=office).values_list("user_id", "kind")) == [
+        (pieter.pk, PostKind.DV_SUBSTITUTE)
+    ]
+    entry = AccessLogEntry.objects.get(object_type="user", action="deactivate", object_id=str(eva.pk))
+    assert entry.detail["posts_ended"] == ["dv_prosecutor", "zsm_coordinator"]
+    assert prosecutor_on_duty(office, on=timezone.localdate()).user == pieter
+    # Reactivated, they hold no post until one is given again.
+    user_set_active(user=eva, active=True, actor=admin)
+    assert not Post.objects.filter(user=eva).exists()
+
+
+def test_a_deactivation_that_fails_ends_no_post(make_user: MakeUser, admin: User) -> None:
+    """One transaction: when what the deactivation sets off fails, the user stays active and keeps their
+    posts."""
+    office = Organisation.objects.get(code="om-oost-brabant")
+    eva = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
+
+    def fail(sender: Any, **kwargs: Any) -> None:
+        raise RuntimeError("stopped")
+
+    user_deactivated.connect(fail, dispatch_uid="test-deactivation-fails")
+    try:
+        with pytest.raises(RuntimeError):
+            user_set_active(user=eva, active=False, actor=admin, reason="Vertrokken.")
+    finally:
+        user_deactivated.disconnect(dispatch_uid="test-deactivation-fails")
+    eva.refresh_from_db()
+    assert eva.is_active and Post.objects.filter(user=eva, kind=PostKind.DV_PROSECUTOR).exists()

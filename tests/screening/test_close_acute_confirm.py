@@ -24,7 +24,7 @@ from tests.screening.test_record_start import _instrument
 pytestmark = pytest.mark.django_db
 
 KNIFE = "Hij dreigde haar dood te maken met een mes."
-NOT_NOW = "Zo kan het niet worden bevestigd: wijs het af, of laat wie het voorstelde het intrekken."
+NOT_NOW = "Tot dan kan het niet worden bevestigd: wijs het af, of laat wie het voorstelde het intrekken."
 
 
 def _proposed_then_acute(owner: Any) -> Case:
@@ -55,7 +55,18 @@ def test_confirming_a_close_without_action_after_the_case_became_acute_waits_for
     assert case.state == "new" and case.closed_at is None and case.pending is not None
     assert (case.events.count(), case.lock_version) == (lines, version)
 
-    # Declined (the screening cannot start while a step waits), screened, proposed again and confirmed.
+    # The screener records the risk screening while the close waits (it starts the screening beside the
+    # proposal): the team lead confirms it then, on the screened case.
+    screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
+    case.refresh_from_db()
+    assert case.state == "screening" and case.pending is not None
+    case = case_confirm(case, actor=lead, expected_version=None)
+    assert case.state == "closed" and case.closed_at is not None
+
+
+def test_a_declined_close_is_proposed_again_once_the_case_is_screened(make_user: Callable[..., Any]) -> None:
+    owner, screener, lead = make_user("case_owner"), make_user("case_screener"), make_user("team_lead")
+    case = _proposed_then_acute(owner)
     case = case_decline(case, actor=lead, expected_version=None, reason="Eerst de risicoscreening.")
     screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
     case.refresh_from_db()

@@ -19,9 +19,9 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from ketenzicht.audit.models import AccessLogEntry
-from ketenzicht.organisations.models import Organisation
+from ketenzicht.organisations.models import Organisation, Post
 from ketenzicht.screening.models import Screening, ScreeningCase
-from ketenzicht.workprocesses.models import Handoff, ProcessVersion
+from ketenzicht.workprocesses.models import CaseEvent, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_record, case_take
 from tests.patterns.helpers import LOTTE, MARCO, take_in
@@ -791,3 +791,32 @@ def test_a_refused_bulk_handover_shows_the_queue_whose_filters_and_pages_lead_to
     assert links == [reverse("screening:queue"), f"{reverse('screening:queue')}?page=1"]
     for link in links:
         assert client.get(urljoin(f"http://testserver{shown}", link)).status_code == 200, link
+
+
+def test_a_refused_bulk_handover_names_each_refused_case_and_hands_over_none(
+    make_user: Callable[..., Any],
+) -> None:
+    """The queue's bulk hand-over goes through the kernel's (`cases_assign_owner`), as Veilig Thuis's inbox
+    does: a colleague recorded absent cannot be handed the cases she does not hold yet; each is named with
+    why, the queue answers 422 with what was chosen and typed, and nothing is handed over."""
+    cases = _three_cases()
+    lead, away = make_user("team_lead", "case_screener"), make_user("case_owner")
+    lotte, anna = cases["Lotte"].case, cases["Anna"].case
+    assert _client(away).post(reverse("screening:take", args=[lotte.pk])).status_code == 302
+    Post.objects.create(
+        organisation=away.organisation, user=away, kind="zsm_coordinator", absent_from=timezone.localdate()
+    )
+    lines = CaseEvent.objects.count()
+    answer = _client(lead).post(
+        reverse("screening:queue-assign"),
+        {"cases": [lotte.pk, anna.pk], "person": away.pk, "reason": "herverdeling"},
+    )
+    html = answer.content.decode()
+    assert answer.status_code == 422
+    assert "Er is niets overgedragen: de zaken hieronder zijn geweigerd." in html
+    refusals = re.findall(r'data-testid="bulk-refusal">([^<]*)<', html)
+    assert [r.split(":")[0] for r in refusals] == [anna.reference] and "afwezig" in refusals[0]
+    assert CaseEvent.objects.count() == lines
+    anna.refresh_from_db()
+    assert anna.owner is None
+    assert "herverdeling</textarea>" in html and f'<option value="{away.pk}" selected>' in html

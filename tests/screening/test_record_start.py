@@ -21,7 +21,8 @@ from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused, state_deadline
 from ketenzicht.workprocesses.models import Case, CaseEvent, EventKind, ProcessVersion
-from ketenzicht.workprocesses.services import case_take, deadlines_check
+from ketenzicht.workprocesses.services import case_confirm, case_take, deadlines_check
+from ketenzicht.workprocesses.signals import case_stepping
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.screening.test_desk import HIGH_ANSWERS, _client, _days_ago, _form_data, _pilot
 from tests.screening.test_record import NO
@@ -179,35 +180,85 @@ def test_ex_partner_stalking_v2_starts_too(make_user: Callable[..., Any]) -> Non
     assert case.state == "screening" and case.events.filter(transition=START_SCREENING).count() == 1
 
 
-def test_a_refused_start_refuses_the_screening_naming_why_and_stores_nothing(
+def test_a_screening_is_recorded_while_a_close_without_action_waits_and_the_close_waits_on(
     make_user: Callable[..., Any],
 ) -> None:
-    """Version 2: "Afsluiten zonder actie" proposed on the new case waits for a second person; the start step
-    cannot be taken meanwhile, so the screening is refused in words that say so, and nothing is stored. (Not
-    on an acute case: that one is not closed without action before its screening, test_close_acute.py.)"""
+    """Version 2: "Afsluiten zonder actie" proposed on the new case waits for a team lead. The screener
+    records the risk screening meanwhile (the defect: the waiting proposal refused the start step, so the
+    screening was refused): the start step is taken beside the proposal, which keeps waiting (it may be
+    taken from "In screening" too), and the team lead confirms it on the case as it is then, screened."""
     _pilot()
-    screener, owner = make_user("case_screener"), make_user("case_owner")
+    screener, owner, lead = make_user("case_screener"), make_user("case_owner"), make_user("team_lead")
     case = _new_case(summary="Hij stuurde haar berichten over de kinderen.")
     case = case_take(case, "close_without_action", actor=owner, expected_version=None, reason="Geen feit.")
-    assert case.pending is not None and case.state == "new"
-    lines, version = case.events.count(), case.lock_version
-
-    with pytest.raises(StartRefused) as refused:
-        screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
-    assert isinstance(refused.value, Refused) and refused.value.refusal.code == "pending"
+    assert case.pending is not None and case.state == "new" and case.owner == owner
+    proposal = dict(case.pending)
 
     client = _client(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     page = client.post(url, {**_form_data(client, url), "action": "record"})
+    assert page.status_code == 302
+    screening = Screening.objects.get()
+    case.refresh_from_db()
+    assert case.state == "screening" and case.data["screening_level"] == screening.level
+    assert case.pending == proposal and case.closed_at is None and case.owner == owner
+    *_, start, recorded = _lines(case)
+    assert (start.transition, start.from_state, start.to_state, start.actor) == (
+        START_SCREENING,
+        "new",
+        "screening",
+        screener,
+    )
+    assert start.detail["beside_waiting"] == "Afsluiten zonder actie" and recorded.kind == EventKind.RECORDED
+    # The team leads' alert for the proposal still asks them.
+    assert alert_list_for_user(user=lead).filter(kind="second_person").count() == 1
+
+    # The case page shows the proposal waiting, to confirm; confirmed, it closes the screened case.
+    html = _client(lead).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    waiting = html.split('data-testid="pending"')[1].split("</section>")[0]
+    assert "Afsluiten zonder actie" in waiting and 'data-testid="confirm-form"' in waiting
+    started = next(row for row in html.split('data-testid="history-row"')[1:] if "Screening starten" in row)
+    assert "naast het voorstel dat wacht: Afsluiten zonder actie" in started
+    case = case_confirm(case, actor=lead, expected_version=case.lock_version)
+    closed = case.events.order_by("-id").first()
+    assert case.state == "closed" and case.pending is None
+    assert closed is not None and (closed.from_state, closed.detail["proposed_by"]) == (
+        "screening",
+        owner.username,
+    )
+
+
+def test_a_refused_start_refuses_the_screening_naming_why_and_stores_nothing(
+    make_user: Callable[..., Any],
+) -> None:
+    """Where the start step is refused (here a desk's rule on it, `case_stepping`), the screening is refused
+    in words that name the step and why, and nothing is stored."""
+    screener = make_user("case_screener")
+    case = _new_case(summary="Hij stuurde haar berichten over de kinderen.")
+    lines, version = case.events.count(), case.lock_version
+
+    def refuse_start(sender: Any, transition: str, **kwargs: Any) -> None:
+        if transition == START_SCREENING:
+            raise Refused("desk", "", said="Eerst de aangifte opnemen.")
+
+    case_stepping.connect(refuse_start, dispatch_uid="test-refuse-start")
+    try:
+        with pytest.raises(StartRefused) as refused:
+            screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
+        assert isinstance(refused.value, Refused) and refused.value.refusal.code == "desk"
+
+        client = _client(screener)
+        url = reverse("screening:screening-new", args=[case.pk])
+        page = client.post(url, {**_form_data(client, url), "action": "record"})
+    finally:
+        case_stepping.disconnect(dispatch_uid="test-refuse-start")
     assert page.status_code == 422
     html = page.content.decode()
     assert "De screening is niet opgeslagen: het vastleggen ervan start de screening van de zaak" in html
-    assert "(stap „Screening starten”)" in html
-    assert "Een voorgestelde stap wacht op een tweede persoon" in html
+    assert "(stap „Screening starten”)" in html and "Eerst de aangifte opnemen." in html
     case.refresh_from_db()
     assert not Screening.objects.exists()
     assert (case.state, case.lock_version, case.events.count()) == ("new", version, lines)
-    assert case.pending is not None
 
 
 def test_a_role_outside_the_screening_desk_starts_nothing(make_user: Callable[..., Any]) -> None:

@@ -23,6 +23,7 @@ from ketenzicht.workprocesses.models import Alert, Case, CaseEvent, ProcessVersi
 from ketenzicht.workprocesses.rollouts import rollout_enable, version_for, versions_remembered
 from ketenzicht.workprocesses.selectors import case_get_for_user, case_open_list
 from ketenzicht.workprocesses.services import (
+    BulkAssignRefused,
     CaseToOpen,
     ConcurrentEdit,
     case_add_registrations,
@@ -33,9 +34,11 @@ from ketenzicht.workprocesses.services import (
     case_open,
     case_record,
     case_take,
+    cases_assign_owner,
     cases_open,
     deadlines_check,
 )
+from ketenzicht.workprocesses.signals import case_changed
 from tests.conftest import exchange_registration, in_numbering
 
 pytestmark = pytest.mark.django_db
@@ -651,3 +654,82 @@ def test_a_choice_fields_choices_keep_the_order_they_are_written_in() -> None:
 
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     assert list(definition_of(v2).fields["urgency"].choices) == ["acute", "high", "normal", "low"]
+
+
+def test_a_proposal_that_makes_its_proposer_the_owner_tells_the_desks_the_case_changed(
+    make_user: Callable[..., Any],
+) -> None:
+    """Proposing a step on a case nobody owns makes the proposer its owner (decision 0012); whatever keeps
+    something of the case in step (`case_changed`: the desks' queues and counters, a ZSM file's prosecutor)
+    learns of the new owner as it does when a step is taken, in the proposal's transaction."""
+    admin = make_user("functional_admin", organisation="ketenzicht-beheer")
+    rollout_enable(
+        process_version=_v(2),
+        organisation=_unit("oost-brabant"),
+        valid_from=date(2026, 3, 3),
+        actor=admin,
+        today=MONDAY.date(),
+    )
+    case = _open(at=datetime(2026, 3, 3, 9, 0, tzinfo=AMSTERDAM))
+    assert case.process_version == _v(2) and case.owner is None
+    heard: list[tuple[int, int | None, bool]] = []
+
+    def listen(sender: Any, case: Case, **kwargs: Any) -> None:
+        heard.append((case.pk, case.owner_id, bool(case.pending)))
+
+    screener = make_user("case_screener")
+    case_changed.connect(listen, dispatch_uid="test-proposal-owner")
+    try:
+        case = case_take(
+            case,
+            "close_without_action",
+            actor=screener,
+            expected_version=case.lock_version,
+            reason="Geen feit.",
+        )
+        assert case.pending is not None and case.owner == screener
+        assert heard == [(case.pk, screener.pk, True)]
+        # A proposal on a case someone owns changes no owner, and tells nothing new.
+        case = case_decline(case, actor=make_user("team_lead"), expected_version=None, reason="Eerst bellen.")
+        heard.clear()
+        case_take(
+            case,
+            "close_without_action",
+            actor=screener,
+            expected_version=case.lock_version,
+            reason="Geen feit.",
+        )
+        assert heard == []
+    finally:
+        case_changed.disconnect(dispatch_uid="test-proposal-owner")
+
+
+def test_a_bulk_assignment_assigns_all_or_names_every_refused_case_and_assigns_none(
+    make_user: Callable[..., Any],
+) -> None:
+    """The kernel's bulk assignment (the desks' bulk hand-overs): several cases, one colleague, one reason,
+    one transaction. A case it refuses (here one of another unit, which the colleague may not own, and a
+    closed one) is named with why, and none is assigned; without refusals every case is, each with its
+    history line and the reason."""
+    lead, colleague = make_user("team_lead"), make_user("case_owner")
+    ours, theirs, closed = _open(), _open(unit="zeeland-west-brabant"), _open()
+    closed = case_take(closed, "no_further_action", actor=lead, expected_version=None, reason="klaar")
+    lines = CaseEvent.objects.count()
+    with pytest.raises(BulkAssignRefused) as refused:
+        cases_assign_owner([ours, theirs, closed], person=colleague, actor=lead, reason="verlof")
+    assert [(ref, r.code) for ref, r in refused.value.refusals] == [
+        (theirs.reference, "person"),
+        (closed.reference, "closed"),
+    ]
+    ours.refresh_from_db()
+    assert ours.owner is None and CaseEvent.objects.count() == lines
+    with pytest.raises(Refused) as without:
+        cases_assign_owner([ours], person=colleague, actor=lead, reason=" ")
+    assert without.value.code == "reason"
+
+    second = _open()
+    done = cases_assign_owner([ours, second], person=colleague, actor=lead, reason="verlof")
+    assert [c.owner for c in done] == [colleague, colleague]
+    for case in (ours, second):
+        line = case.events.get(kind="owner")
+        assert (line.actor, line.reason, line.detail["to"]) == (lead, "verlof", colleague.username)

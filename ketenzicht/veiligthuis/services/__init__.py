@@ -36,7 +36,7 @@ from .names import (
 )
 from .opening import notification_open, notifications_rebuild, notifications_route
 from .radar import radar_rebuild
-from .reassign import HandOverRefused, notifications_hand_over
+from .reassign import notifications_hand_over
 from .takeover import being_worked, takeover_from
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "TAKEN_OVER_BY_REGISTRATION_NOTE",
     "TOLD",
     "ForwardRefused",
-    "HandOverRefused",
     "HandoffTarget",
     "being_worked",
     "feedback_text",

@@ -11,10 +11,12 @@ names what the rest of the application uses."""
 from .assigning import (
     ASSIGNMENTS,
     LEFT_REASON,
+    BulkAssignRefused,
     Released,
     case_assign,
     case_assign_contact,
     case_assign_owner,
+    cases_assign_owner,
     cases_release_of,
     on_user_deactivated,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "LOWERING_LAPSED",
     "OWNED_BY_STEP",
     "TAKEN_OVER",
+    "BulkAssignRefused",
     "CaseToOpen",
     "ConcurrentEdit",
     "Released",
@@ -57,6 +60,7 @@ __all__ = [
     "case_take",
     "case_take_where_available",
     "case_withdraw",
+    "cases_assign_owner",
     "cases_open",
     "cases_release_of",
     "deadlines_check",

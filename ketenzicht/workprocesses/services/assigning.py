@@ -4,6 +4,7 @@ leaves."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -98,6 +99,47 @@ def case_assign(
             )
         case_changed.send(sender=Case, case=current)  # a desk that names the owner (a ZSM file) follows
     return current
+
+
+class BulkAssignRefused(Exception):
+    """Some of the cases chosen for a bulk assignment were refused; nothing was assigned. `refusals`: (the
+    case's reference, the kernel's refusal), in the order the cases were given."""
+
+    def __init__(self, refusals: Sequence[tuple[str, Refused]]) -> None:
+        super().__init__(", ".join(reference for reference, _refusal in refusals))
+        self.refusals = list(refusals)
+
+
+def cases_assign_owner(
+    cases: Sequence[Case], *, person: User, actor: User, reason: str, at: datetime | None = None
+) -> list[Case]:
+    """Make `person` the owner of every one of `cases` (a desk's bulk hand-over: the police queue's, Veilig
+    Thuis's inbox), with one reason for all, in one transaction: all or nothing. Each case is assigned as
+    `case_assign` assigns it (its history line with the reason, the new owner's alert, its refusals: a
+    colleague recorded absent, one who may not work the process, a closed case); every case it refuses is
+    named with why (BulkAssignRefused, each in its own savepoint so that all are found at once), and then
+    none is assigned. Refused("reason") without a reason, Refused("unknown") without cases. The desk chooses
+    which cases its user may pick (need-to-know) and who may hand over in bulk."""
+    if not reason.strip():
+        raise Refused("reason")
+    if not cases:
+        raise Refused("unknown")
+    at = at or timezone.now()
+    refused: list[tuple[str, Refused]] = []
+    done: list[Case] = []
+    with transaction.atomic():
+        for case in cases:
+            try:
+                done.append(
+                    case_assign(
+                        case, "owner", person=person, actor=actor, expected_version=None, reason=reason, at=at
+                    )
+                )
+            except Refused as refusal:
+                refused.append((case.reference, refusal))
+        if refused:
+            raise BulkAssignRefused(refused)  # leaves the transaction: what was assigned is undone
+    return done
 
 
 def case_assign_owner(

@@ -37,15 +37,26 @@ from .store import case_locked, deadline_overrides, event_append, fields_save
 
 
 def step_apply(
-    case: Case, outcome: Outcome, *, actor: User, at: datetime, reason: str, detail: dict[str, Any]
+    case: Case,
+    outcome: Outcome,
+    *,
+    actor: User,
+    at: datetime,
+    reason: str,
+    detail: dict[str, Any],
+    keep_waiting: bool = False,
 ) -> None:
+    """The step taken: state, values, deadline, its history line. It ends what waited for a second person
+    (the step was that proposal, or closes over a lowering), except with `keep_waiting`: a desk's implied
+    step taken beside a proposal that may still be taken from where it leads (`case_take_where_available`)."""
     case.state = outcome.target
     case.data = {**case.data, **outcome.values}
     case.deadline_at = outcome.deadline_at
     case.escalate_to = outcome.escalate_to or ""
     case.escalated_at = None
     case.escalate_again_at = None
-    case.pending = None
+    if not keep_waiting:
+        case.pending = None
     if outcome.final:
         case.closed_at = at
     fields_save(
@@ -213,13 +224,39 @@ def case_take(
     team lead), the case keeping its higher value meanwhile. A step that ends the case may be taken while
     such a lowering waits: the lowering then lapses. Raises Refused or ConcurrentEdit; nothing is stored
     then."""
+    return _take(
+        case,
+        transition,
+        actor=actor,
+        expected_version=expected_version,
+        values=values,
+        reason=reason,
+        at=at,
+        beside_waiting=False,
+    )
+
+
+def _take(
+    case: Case,
+    transition: str,
+    *,
+    actor: User,
+    expected_version: int | None,
+    values: Mapping[str, Any] | None,
+    reason: str,
+    at: datetime | None,
+    beside_waiting: bool,
+) -> Case:
+    """`case_take`; with `beside_waiting`, a step that needs no second person is taken while a proposal
+    waits, which keeps waiting (the caller checked it may still be taken from where this step leads)."""
     at = at or timezone.now()
     with transaction.atomic():
         current = case_locked(case, expected_version)
         if current.closed_at is not None:
             raise Refused("closed")
         lapsing: dict[str, Any] = {}
-        if current.pending:
+        waiting = bool(current.pending) and beside_waiting
+        if current.pending and not waiting:
             if not _closes_over_lowering(current, transition):
                 raise Refused("pending", current.pending.get("transition", ""))
             lapsing = current.pending
@@ -228,12 +265,15 @@ def case_take(
         outcome = step_outcome(current, transition, actor=actor, at=at, values=values, reason=reason)
         desk_detail = desk_rules(current, outcome, reason=reason, actor=actor)
         lowering = _lowering(outcome)
+        if waiting and ((step and step.requires.second_person) or lowering):
+            # One proposal waits at a time.
+            raise Refused("pending", str((current.pending or {}).get("transition", "")))
         if lowering and not anyone_else_with_role(
             current.organisation_id, lowering["confirm_role"], besides=actor
         ):
             # It would wait for good: refused before anything is stored, the case keeps the higher value.
             raise Refused("no_confirmer", lowering["confirm_role"])
-        _owner_by_step(current, actor, transition=transition, at=at)
+        owned = _owner_by_step(current, actor, transition=transition, at=at)
         if (step and step.requires.second_person) or lowering:
             current.pending = {
                 "transition": transition,
@@ -263,6 +303,10 @@ def case_take(
                 role=str(lowering.get("confirm_role") or Role.TEAM_LEAD),
                 at=at,
             )
+            if owned:
+                # The proposal changed the case's owner: the desks keep it in step as after a step taken
+                # (a ZSM file's prosecutor follows the owner, a queue's counters count it theirs).
+                case_changed.send(sender=Case, case=current)
         else:
             label = pending_label(current, lapsing) if lapsing else ""
             step_apply(
@@ -271,7 +315,12 @@ def case_take(
                 actor=actor,
                 at=at,
                 reason=reason,
-                detail={**desk_detail, **({"lapsed": label} if label else {})},
+                detail={
+                    **desk_detail,
+                    **({"lapsed": label} if label else {}),
+                    **({"beside_waiting": pending_label(current, current.pending or {})} if waiting else {}),
+                },
+                keep_waiting=waiting,
             )
             if label:
                 alert_second_person_settled(current, step=label, by=None, at=at)
@@ -321,7 +370,12 @@ def case_take_where_available(
     nothing stored, when the case is elsewhere or its process has no such step. Where the step is there it
     is taken as `case_take` takes it, its history line and deadline included, and refused as it refuses
     (Refused, ConcurrentEdit; nothing stored); a step that would wait for a second person is refused
-    (`second_person`): the desk's record cannot wait for one. In the caller's transaction (a savepoint)."""
+    (`second_person`): the desk's record cannot wait for one. A proposal waiting for a second person does
+    not stop it where the proposal may still be taken from the state the step leads to (e.g. a close
+    without action proposed on a new case, which may be taken from "In screening" too): the step is taken
+    beside it and the proposal keeps waiting, to be confirmed or declined on the case as it is then (its
+    history line names the proposal, `beside_waiting`); otherwise it is refused `pending`. In the caller's
+    transaction (a savepoint)."""
     at = at or timezone.now()
     with transaction.atomic():
         current = case_locked(case, expected_version)
@@ -332,9 +386,27 @@ def case_take_where_available(
             return None
         if step.requires.second_person:
             raise Refused("second_person")
-        return case_take(
-            current, transition, actor=actor, expected_version=current.lock_version, reason=reason, at=at
+        waiting = _waiting_after(current, step.to)
+        return _take(
+            current,
+            transition,
+            actor=actor,
+            expected_version=current.lock_version,
+            values=None,
+            reason=reason,
+            at=at,
+            beside_waiting=waiting,
         )
+
+
+def _waiting_after(case: Case, state: str) -> bool:
+    """True when a proposal waits on `case` that may still be taken from `state` (its transition leaves
+    from there); False when none waits, or when it could not be (a step to `state` is refused `pending`)."""
+    pending = case.pending or {}
+    if not pending:
+        return False
+    waiting = definition_of(case.process_version).transition(str(pending.get("transition", "")))
+    return waiting is not None and state in waiting.sources
 
 
 def pending_label(case: Case, pending: Mapping[str, Any]) -> str:
