@@ -27,9 +27,9 @@ class UserFilterForm(NldsFormMixin, forms.Form):
         queryset=Organisation.objects.order_by("kind", "name"),
         required=False,
         to_field_name="code",
-        empty_label="—",
+        empty_label=_("All organisations"),
     )
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", "—"), *Role.choices])
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All roles")), *Role.choices])
 
     def used(self) -> dict[str, str]:
         if not self.is_valid():
@@ -81,7 +81,7 @@ class UserCreateForm(NldsFormMixin, _PasswordPair):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), required=False)
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label="—"
+        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose an organisation")
     )
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
@@ -151,7 +151,7 @@ class MoveForm(NldsFormMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("New unit"),
         queryset=Organisation.objects.all(),
-        empty_label="—",
+        empty_label=_("Choose the new unit"),
         help_text=_("Only units of the same kind as the user's own, where their roles fit."),
         error_messages={"required": _("Choose the unit the user moves to.")},
     )
@@ -179,4 +179,4 @@ class MoveForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["organisation"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.widget.choices = [("", "—"), *((unit.pk, unit.name) for unit in offered)]
+        field.widget.choices = [("", _("Choose the new unit")), *((unit.pk, unit.name) for unit in offered)]

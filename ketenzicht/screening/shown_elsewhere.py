@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ketenzicht.dossiers.selectors import person_ids_merged_into
+from ketenzicht.dossiers.selectors import may_open_dossier, person_ids_merged_into
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
@@ -117,6 +117,9 @@ class CasePerson:
     side: str
     person: Person
     name: str  # the list name for the reader (registrations.names; "" when no registration they see names it)
+    # Whether the reader may open the person's dossier (the police roles that search persons, the audit
+    # readers): to anyone else (Veilig Thuis, the prosecutor) a link would answer the one 404.
+    dossier: bool = False
 
     @property
     def side_label(self) -> str:
@@ -143,7 +146,8 @@ def case_persons(case: Case, *, user: User) -> list[CasePerson]:
             found += [p for p in _persons_from_registrations(case) if p.person.pk not in paired]
     # The case page reads the case's registrations under the case as its purpose: so are its persons named.
     names = person_list_names_for_user(user=user, person_ids={p.person.pk for p in found}, purposed=True)
-    return [CasePerson(p.side, p.person, names.get(p.person.pk, "")) for p in found]
+    dossier = may_open_dossier(user)
+    return [CasePerson(p.side, p.person, names.get(p.person.pk, ""), dossier) for p in found]
 
 
 def _persons_from_registrations(case: Case) -> list[CasePerson]:

@@ -242,3 +242,36 @@ def test_a_case_is_no_purpose_from_the_list_and_shows_as_words_in_the_log() -> N
     with translation.override("en"):
         assert purpose_label("case PL0600-Z-000012") == "A case I work on (PL0600-Z-000012)"
         assert purpose_label("case PL0600-Z-000012: a note") == "A case I work on (PL0600-Z-000012): a note"
+
+
+def test_the_case_page_links_a_dossier_only_to_whom_may_open_it(make_user: Callable[..., Any]) -> None:
+    """Veilig Thuis and the prosecutor do not search the register: their case pages (a notification, a ZSM
+    file) name the persons without a dossier link, which would answer the one 404; every person link that
+    is shown opens."""
+    from ketenzicht.organisations.models import PostKind
+    from ketenzicht.organisations.services import post_assign
+    from ketenzicht.veiligthuis.models import Notification
+    from tests.prosecution.helpers import send_to_zsm
+
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(organisation=prosecutor.organisation, user=prosecutor, kind=PostKind.DV_PROSECUTOR)
+    file, police_case = send_to_zsm(make_user)
+    notification = Notification.objects.get(case__registrations__cases=police_case)
+    assessor = client_for(make_user, "vt_assessor", notification.organisation.code)
+    seen = {
+        "assessor": (assessor, notification.case_id),
+        "prosecutor": (client_for(make_user, "prosecutor", "om-oost-brabant"), file.case_id),
+        "screener": (client_for(make_user, "case_screener"), police_case.pk),
+    }
+    pages = {}
+    for who, (client, case_id) in seen.items():
+        response = client.get(f"/zaken/{case_id}/")
+        assert response.status_code == 200, who
+        pages[who] = response.content.decode()
+        persons = pages[who].split('data-testid="case-persons"', 1)[1].split("</dl>", 1)[0]
+        assert "P" in persons, who  # the persons are named all the same
+        for href in re.findall(r'href="(/personen/[^"]+)"', pages[who]):
+            assert client.get(href.replace("&amp;", "&")).status_code == 200, (who, href)
+    for who in ("assessor", "prosecutor"):
+        assert not re.search(r'data-testid="(suspect|victim)-dossier"', pages[who]), who
+    assert 'data-testid="suspect-dossier"' in pages["screener"]
