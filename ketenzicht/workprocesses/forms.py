@@ -46,7 +46,7 @@ NATIONAL = "landelijk"
 
 class RolloutForm(NldsFormMixin, forms.Form):
     process_version = forms.ModelChoiceField(
-        label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=None
+        label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=_("Choose a version")
     )
     # A choice the administrator must make: with the national default as the preselected first option,
     # forgetting to pick the pilot unit rolled a version out to every organisation.

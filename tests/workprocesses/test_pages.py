@@ -531,6 +531,19 @@ def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
     assert refused.status_code == 422
 
 
+def test_a_rollout_needs_an_explicit_version(make_user: Callable[..., Any]) -> None:
+    # A preselected first version let a hurried roll-out go out on a process nobody chose.
+    client = _client(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    url = reverse("workprocesses:rollouts")
+    page = client.get(url).content.decode()
+    assert '<option value="" selected>Kies een versie</option>' in page
+    before = Rollout.objects.count()
+    later = timezone.localdate() + timedelta(days=40)
+    forgot = client.post(url, {"organisation": "landelijk", "valid_from": later.isoformat()})
+    assert forgot.status_code == 422 and Rollout.objects.count() == before
+    assert 'data-testid="error-process_version">Dit veld is verplicht.<' in forgot.content.decode()
+
+
 def test_closed_cases_are_found_from_the_list(make_user: Callable[..., Any]) -> None:
     screener = make_user("case_screener")
     open_case, closed_case = _case(), _case()
