@@ -22,8 +22,10 @@ transaction:
                    judged in step 5 brings the measure's pair, bound and protected person, also when the
                    registration names the bound person alone
     7. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
-                   region of the victim's (or children's) municipality; alert the assessor of an open
-                   notification when a new police registration shows rising risk
+                   region of the children's municipality, else the victim's latest known among the
+                   registrations of its police case up to it (the hand-off's rule); alert the assessor of
+                   an open notification when a new police registration shows rising risk. Decided one
+                   registration after another in the order registered: the same whatever the batches
     8. measures    (per batch) store the breaches judged in step 5 (`ctx.breaches`); alert the police case
                    owners and the district office's prosecutor (now; for a historic import, when each
                    registration was registered)

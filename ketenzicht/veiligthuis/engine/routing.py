@@ -118,6 +118,40 @@ def victim_municipality_known(
     return None
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where a registration is notified: whose municipality decides (`basis`: children, victim, registration;
+    "" when none is known) and which (`municipality`, a CBS code), the facts as routed (the victim living
+    there), and when the victim's municipality came from another registration than the one notified: that
+    registration and the municipality the notified one gives alone (`routed_by`, `instead_of`)."""
+
+    basis: str
+    municipality: str
+    facts: RegistrationFacts
+    routed_by: RegistrationFacts | None = None
+    instead_of: str = ""
+
+
+def route(latest: RegistrationFacts, known: Sequence[RegistrationFacts], route_by: Sequence[str]) -> Route:
+    """The route of `latest` (`routing_basis`), with one rule for intake and the police's hand-off alike:
+    unless its children decide, the victim's municipality is her most recent one known among `known` (the
+    registrations that count, the latest registered first, `latest` among them: `victim_municipality_known`).
+    A registration that names no address of the victim thus goes by her address in an earlier one, not by
+    where it happened."""
+    basis, code = routing_basis(latest, route_by)
+    if basis == "children":
+        return Route(basis, code, latest)
+    found = victim_municipality_known(latest, known)
+    if found is None or found[1] == code:
+        return Route(basis, code, latest)
+    routing = with_victim_municipality(latest, found[1])
+    routed_basis, routed_code = routing_basis(routing, route_by)
+    if routed_code == code:  # the victim's municipality does not decide (`route_by` puts another first)
+        return Route(basis, code, latest)
+    routed_by = found[0] if found[0].id != latest.id else None
+    return Route(routed_basis, routed_code, routing, routed_by, code if routed_by is not None else "")
+
+
 def with_victim_municipality(facts: RegistrationFacts, municipality: str) -> RegistrationFacts:
     """These facts with the victim living in `municipality` (what routing by the victim then reads)."""
     return replace(

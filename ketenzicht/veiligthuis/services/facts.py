@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
 from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.organisations.roles import OrganisationKind
@@ -14,6 +15,8 @@ from ketenzicht.workprocesses.models import Case
 from ..engine.routing import (
     MentionFact,
     RegistrationFacts,
+    Route,
+    route,
     routing_municipality,
 )
 from ..rules import ChainRules
@@ -85,6 +88,47 @@ def vt_organisation_for(
         municipalities = municipalities_for([code])
     municipality = municipalities.get(code)
     return (municipality.vt_region if municipality else None), municipality
+
+
+def _registered(facts: RegistrationFacts) -> tuple[datetime, int]:
+    assert facts.registered_at is not None  # read from the register, where it is required
+    return facts.registered_at, facts.id
+
+
+def victim_route(
+    latest: RegistrationFacts, registrations: Iterable[RegistrationFacts], rules: ChainRules
+) -> Route:
+    """Where `latest` is notified, by the one rule of intake and the police's hand-off
+    (`engine.routing.route`): unless its children decide, the victim's municipality is her most recent one
+    known among `registrations` registered up to `latest` (the latest registered first; `latest` is among
+    them). Intake passes the registrations of the police case `latest` is on, the hand-off those of the case
+    it hands off (whose latest it notifies): so a case's registration and its hand-off go to the same Veilig
+    Thuis organisation, and what a registration registered later says does not count, however a file was
+    split into batches."""
+    until = _registered(latest)
+    known = {f.id: f for f in registrations if _registered(f) <= until}
+    known[latest.id] = latest
+    return route(latest, sorted(known.values(), key=_registered, reverse=True), rules.routing.route_by)
+
+
+def intake_routes(
+    facts: Mapping[int, RegistrationFacts], police: Mapping[int, Case], rules: ChainRules
+) -> dict[int, Route]:
+    """`victim_route` for each of these registrations (intake), by the registrations of the police case it is
+    on (`police`: `police_cases_of`), or by itself when it is on none: five queries whatever their number."""
+    of_case: dict[int, list[int]] = defaultdict(list)
+    for case_id, registration_id in Case.registrations.through.objects.filter(
+        case_id__in=sorted({case.pk for case in police.values()})
+    ).values_list("case_id", "registration_id"):
+        of_case[case_id].append(registration_id)
+    others = {i for pk in facts if pk in police for i in of_case[police[pk].pk]} - set(facts)
+    known = {**registration_facts(others), **facts}
+    return {
+        pk: victim_route(
+            fact, [known[i] for i in of_case[police[pk].pk] if i in known] if pk in police else [], rules
+        )
+        for pk, fact in facts.items()
+    }
 
 
 def police_cases_of(registration_ids: Iterable[int]) -> dict[int, Case]:

@@ -25,18 +25,11 @@ from ketenzicht.workprocesses.services import (
     case_record,
 )
 
-from ..engine.routing import (
-    RegistrationFacts,
-    routing_basis,
-    routing_municipality,
-    suspect_victim_pairs,
-    victim_municipality_known,
-    with_victim_municipality,
-)
+from ..engine.routing import RegistrationFacts, suspect_victim_pairs
 from ..handover import handover_text, handover_told
 from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
-from .facts import municipalities_for, registration_facts, vt_organisation_for
+from .facts import municipalities_for, registration_facts, victim_route, vt_organisation_for
 from .names import (
     HANDOFF_ALERT_KINDS,
     HANDOFF_JOINED_KIND,
@@ -71,10 +64,10 @@ class HandoffTarget:
 
 def handoff_target(police_case: Case) -> HandoffTarget | None:
     """Where a hand-off of the police case to Veilig Thuis goes now (None: no registration, or none of its
-    municipality has a Veilig Thuis organisation). The case's latest registration is notified; unless its
-    children decide, the municipality is the victim's most recent one known among the case's registrations
-    (the latest registered first: one that names no address of the victim leaves it to an earlier one that
-    does, not to where it happened), docs/veiligthuis.md."""
+    municipality has a Veilig Thuis organisation). The case's latest registration is notified, by intake's
+    rule (`facts.victim_route`): unless its children decide, the municipality is the victim's most recent
+    one known among the case's registrations (one that names no address of the victim leaves it to an
+    earlier one that does, not to where it happened), docs/veiligthuis.md."""
     registrations = list(police_case.registrations.order_by("-registered_at", "-id"))
     if not registrations:
         return None
@@ -82,16 +75,9 @@ def handoff_target(police_case: Case) -> HandoffTarget | None:
     rules = chain_rules()
     known = registration_facts([r.pk for r in registrations])
     facts = known[latest.pk]
-    basis, code = routing_basis(facts, rules.routing.route_by)
-    routing, routed_by, instead_of = facts, None, ""
-    if basis != "children":
-        found = victim_municipality_known(facts, [known[r.pk] for r in registrations])
-        if found is not None and found[1] != code:
-            routing = with_victim_municipality(facts, found[1])
-            routed_by, instead_of = next(r for r in registrations if r.pk == found[0].id), code
-            basis = routing_basis(routing, rules.routing.route_by)[0]
-    municipalities = municipalities_for([routing_municipality(routing, rules.routing.route_by), instead_of])
-    organisation, municipality = vt_organisation_for(routing, rules, municipalities)
+    routed = victim_route(facts, known.values(), rules)
+    municipalities = municipalities_for([routed.municipality, routed.instead_of])
+    organisation, municipality = vt_organisation_for(routed.facts, rules, municipalities)
     if organisation is None:
         return None
     # The open notification of the registration (notified, or joined later), else of its suspect-victim pair.
@@ -116,10 +102,12 @@ def handoff_target(police_case: Case) -> HandoffTarget | None:
         organisation,
         municipality,
         existing,
-        basis=basis,
+        basis=routed.basis,
         registration=latest,
-        routed_by=routed_by,
-        instead_of=municipalities.get(instead_of) if routed_by is not None else None,
+        routed_by=next((r for r in registrations if r.pk == routed.routed_by.id), None)
+        if routed.routed_by is not None
+        else None,
+        instead_of=municipalities.get(routed.instead_of) if routed.routed_by is not None else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +30,13 @@ from ketenzicht.workprocesses.services import (
     case_add_registrations,
     case_record,
     cases_open,
+    opening_deadline,
 )
 
 from ..engine.routing import (
     RegistrationFacts,
+    Route,
     notified_persons,
-    routing_municipality,
     routing_reasons,
     suspect_victim_pairs,
 )
@@ -43,6 +44,7 @@ from ..models import Notification, Origin
 from ..rules import ChainRules, chain_rules
 from ..signals import notifications_opened
 from .facts import (
+    intake_routes,
     municipalities_for,
     police_cases_of,
     registration_facts,
@@ -51,7 +53,7 @@ from .facts import (
 )
 from .names import DISCLOSURE_PURPOSE, PROCESS, RISING_RISK_KIND, RISING_RISK_MESSAGE, SINCE
 from .radar import RadarAsked, radars_for
-from .takeover import being_worked, take_over
+from .takeover import being_worked, take_over, takeover_from
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,28 @@ def _title(suspect: str, victim: str, reference: str) -> str:
     return f"{suspect or '?'} → {victim or '?'}" if (suspect or victim) else reference
 
 
+@dataclass
+class _Open:
+    """An open notification as routing a batch sees it, one registration after another (as if they came one
+    at a time): read from the database (`notification`) or opened in the batch (`index` in the notifications
+    to open, with its assessment term `due`); the persons of the batch it names, as registrations join it."""
+
+    organisation_id: int
+    persons: set[int]
+    received_at: datetime
+    order: tuple[int, int]  # which of two received at once came later: (0, case id), (1, index)
+    notification: Notification | None = None
+    index: int = -1
+    due: datetime | None = None
+    open: bool = True
+
+    def worked(self, at: datetime, rules: ChainRules) -> bool:
+        """`being_worked` at `at`: one opened in the batch still waits for its assessment."""
+        if self.notification is not None:
+            return being_worked(self.notification, at=at, rules=rules)
+        return self.due is None or takeover_from(self.due, rules) > at
+
+
 def notifications_route(
     registration_ids: Sequence[int], *, actor: User | None = None, at: datetime | None = None
 ) -> list[Notification]:
@@ -213,103 +237,166 @@ def notifications_route(
     assessors of open notifications whose persons a new police registration names with rising risk. In the
     caller's transaction.
 
-    One notification per suspect-victim pair while Veilig Thuis works it: a registration naming a pair of an
-    open notification at the organisation it is routed to (`pair_notifications`) joins it while it is being
-    worked (`being_worked`, the hand-off's rule): the registration is added to its case and disclosed, its
-    history says so, and the inbox marks it as having new information from the police (`_join_registration`).
-    One that waited past its term and the grace after it without an assessment is taken over by a new
-    notification of the registration instead (`take_over`). A registration is notified once per
-    organisation while its notification is open (joined or notified)."""
+    Where: the Veilig Thuis organisation of the route by the hand-off's rule (`facts.intake_routes`: unless
+    the children decide, the victim's most recent municipality among the registrations of the registration's
+    police case registered up to it). One notification per suspect-victim pair while Veilig Thuis works it:
+    a registration naming a pair of an open notification at the organisation it is routed to
+    (`pair_notifications`) joins it while it is being worked (`being_worked`, the hand-off's rule): the
+    registration is added to its case and disclosed, its history says so, and the inbox marks it as having
+    new information from the police (`_join_registration`). One that waited past its term and the grace after
+    it without an assessment is taken over by a new notification of the registration instead (`take_over`).
+    A registration is notified once per organisation while its notification is open (joined or notified).
+
+    The same whatever batches the registrations come in: the batch is decided one registration after
+    another in the order they were registered, each seeing the notifications opened, joined and taken over
+    before it in the batch as it would see them in the database had they come one at a time; then the
+    notifications are opened at once (`notifications_open`) and the joins, take-overs and alerts made in
+    that order."""
     rules = chain_rules()
     now = at or timezone.now()
     facts = registration_facts(registration_ids)
     registered = {pk: fact.registered_at or now for pk, fact in facts.items()}
+    order = sorted(facts, key=lambda pk: (registered[pk], pk))
     reasons = {
         pk: routing_reasons(fact, rules.routing.sources, rules.routing.reasons) for pk, fact in facts.items()
     }
-    routed = [pk for pk in sorted(facts, key=lambda pk: (registered[pk], pk)) if reasons[pk]]
+    routed = [pk for pk in order if reasons[pk]]
     police = police_cases_of(facts)
-    # What the loop needs, read once for the batch: the deciding municipalities, the open notifications of
-    # these registrations (notified or joined), those of their pairs.
-    municipalities = municipalities_for(
-        routing_municipality(facts[pk], rules.routing.route_by) for pk in routed
-    )
+    # What the loop needs, read once for the batch: the routes and their municipalities, the open
+    # notifications of these registrations (notified or joined), those naming their persons.
+    routes = intake_routes({pk: facts[pk] for pk in routed}, police, rules)
+    municipalities = municipalities_for(routes[pk].municipality for pk in routed)
     already = set(
         Case.registrations.through.objects.filter(
             registration_id__in=routed, case__vt_notification__open=True
         ).values_list("case__vt_notification__organisation_id", "registration_id")
     )
-    pairs = {pk: suspect_victim_pairs(facts[pk]) for pk in routed}
-    open_of_pairs = pair_notifications({person for pk in routed for pair in pairs[pk] for person in pair})
-    wanted: list[ToNotify] = []
-    wanted_persons: list[frozenset[int]] = []
-    joins: list[
-        tuple[Notification | int, int]
-    ] = []  # (open notification, or index in `wanted`; registration)
-    takes_over: dict[int, Notification] = {}  # index in `wanted`: the open notification it takes over
-    for pk in routed:
-        organisation, municipality = vt_organisation_for(facts[pk], rules, municipalities)
-        if organisation is None or (organisation.pk, pk) in already:
-            continue
+    named_persons = {pk: notified_persons(fact) for pk, fact in facts.items()}
+    live = [
+        _Open(n.organisation_id, set(persons), n.received_at, (0, n.case_id), notification=n)
+        for n, persons in pair_notifications({p for persons in named_persons.values() for p in persons})
+    ]
+    rising = _rising_risk_reasons(facts, police, registered, rules, at=now)
+    batch = _Batch(rules, now, facts, routes, municipalities, reasons, police, registered, already, live)
+    for pk in order:
+        own = batch.route(pk) if reasons[pk] else None
+        if pk in rising:
+            batch.rising(pk, named_persons[pk], own)
+    wanted, actions = batch.wanted, batch.actions
+    opened = notifications_open(wanted, origin=Origin.ROUTING, actor=actor)
+
+    def notification_of(item: _Open) -> Notification:
+        return item.notification if item.notification is not None else opened[item.index]
+
+    for action, item, pk in actions:  # for "take_over": the index of the one taking it over
+        if action == "join":
+            _join_registration(
+                notification_of(item),
+                facts[pk],
+                police_case=police.get(pk),
+                at=min(registered[pk], now),
+                actor=actor,
+                rules=rules,
+            )
+        elif action == "take_over":
+            _routing_takes_over(notification_of(item), by=opened[pk], actor=actor, rules=rules)
+        else:
+            _rising_risk_alert(notification_of(item), registered[pk], rising[pk], rules, at=now)
+    return opened
+
+
+@dataclass
+class _Batch:
+    """`notifications_route` deciding a batch one registration after another: what it reads once, the open
+    notifications as they are after each registration (`live`), the notifications to open (`wanted`), and
+    what to do once they are open, in the order decided (`actions`): ("join", the open notification,
+    registration), ("take_over", the one taken over, the index in `wanted` of the one taking it over),
+    ("rising", the notification, registration)."""
+
+    rules: ChainRules
+    now: datetime
+    facts: Mapping[int, RegistrationFacts]
+    routes: Mapping[int, Route]
+    municipalities: Mapping[str, Municipality]
+    reasons: Mapping[int, Sequence[str]]
+    police: Mapping[int, Case]
+    registered: Mapping[int, datetime]
+    already: set[tuple[int, int]]
+    live: list[_Open]
+    wanted: list[ToNotify] = field(default_factory=list)
+    actions: list[tuple[str, _Open, int]] = field(default_factory=list)
+
+    def route(self, pk: int) -> _Open | None:
+        """Decide a registration a reason names: join the open notification of its pair, take it over, or
+        be notified; the notification it opens (None: none)."""
+        rules = self.rules
+        organisation, municipality = vt_organisation_for(self.routes[pk].facts, rules, self.municipalities)
+        if organisation is None or (organisation.pk, pk) in self.already:
+            return None
+        registered = self.registered[pk]
         # The police notify as they register: a registration of the past (an import of history) was
         # notified then.
-        received = min(registered[pk], now)
+        received = min(registered, self.now)
         # An import of history is notified as it came (`protocol.join_recent_days`).
-        named = pairs[pk] if (now - registered[pk]).days < rules.protocol.join_recent_days else frozenset()
-        pending = next(
+        recent = (self.now - registered).days < rules.protocol.join_recent_days
+        pairs = suspect_victim_pairs(self.facts[pk]) if recent else frozenset()
+        existing = max(
             (
-                i
-                for i in reversed(range(len(wanted)))
-                if wanted[i].organisation.pk == organisation.pk
-                and any(set(pair) <= wanted_persons[i] for pair in named)
+                item
+                for item in self.live
+                if item.open
+                and item.organisation_id == organisation.pk
+                and item.received_at <= received
+                and any(set(pair) <= item.persons for pair in pairs)
             ),
-            None,
+            key=lambda item: (item.received_at, item.order),
+            default=None,
         )
-        if pending is not None:  # notified in this batch: being worked
-            joins.append((pending, pk))
-            continue
-        existing = next(
-            (
-                n
-                for n, persons in open_of_pairs
-                if n.organisation_id == organisation.pk
-                and n.received_at <= received
-                and n.pk not in takes_over.values()
-                and any(set(pair) <= persons for pair in named)
+        persons = notified_persons(self.facts[pk])
+        if existing is not None and existing.worked(received, rules):
+            existing.persons.update(persons)
+            self.actions.append(("join", existing, pk))
+            return None
+        police_case = self.police.get(pk)
+        urgency = _urgency_of(police_case)
+        new = _Open(
+            organisation.pk,
+            set(persons),
+            received,
+            (1, len(self.wanted)),
+            index=len(self.wanted),
+            due=opening_deadline(
+                PROCESS, organisation, received, {"urgency_provisional": urgency} if urgency else {}
             ),
-            None,
         )
-        if existing is not None and being_worked(existing, at=received, rules=rules):
-            joins.append((existing, pk))
-            continue
         if existing is not None:
-            takes_over[len(wanted)] = existing
-        wanted.append(
+            existing.open = False
+            self.actions.append(("take_over", existing, new.index))
+        self.wanted.append(
             ToNotify(
-                facts[pk],
+                self.facts[pk],
                 organisation,
                 municipality,
                 at=received,
-                reasons=reasons[pk],
-                police_case=police.get(pk),
+                reasons=self.reasons[pk],
+                police_case=police_case,
             )
         )
-        wanted_persons.append(frozenset(notified_persons(facts[pk])))
-    opened = notifications_open(wanted, origin=Origin.ROUTING, actor=actor)
-    for index, old in takes_over.items():
-        _routing_takes_over(old, by=opened[index], actor=actor, rules=rules)
-    for target, pk in joins:
-        notification = opened[target] if isinstance(target, int) else target
-        _join_registration(
-            notification,
-            facts[pk],
-            police_case=police.get(pk),
-            at=min(registered[pk], now),
-            actor=actor,
-            rules=rules,
+        self.live.append(new)
+        return new
+
+    def rising(self, pk: int, persons: Iterable[int], own: _Open | None) -> None:
+        """A registration showing rising risk alerts the assessors of every notification open after it that
+        names one of its persons and was received by then, but the one it opened."""
+        named = set(persons)
+        self.actions.extend(
+            ("rising", item, pk)
+            for item in self.live
+            if item.open
+            and item is not own
+            and item.persons & named
+            and item.received_at <= self.registered[pk]
         )
-    _rising_risk(facts, police, registered, rules, at=now, opened={n.case_id for n in opened})
-    return opened
 
 
 def pair_notifications(persons: Iterable[int]) -> list[tuple[Notification, frozenset[int]]]:
@@ -455,22 +542,22 @@ def _routing_takes_over(
     take_over(old, by=by, police_case=None, at=by.received_at)
 
 
-def _rising_risk(
+def _rising_risk_reasons(
     facts: Mapping[int, RegistrationFacts],
     police: Mapping[int, Case],
     registered: Mapping[int, datetime],
     rules: ChainRules,
     *,
     at: datetime,
-    opened: set[int],
-) -> None:
-    """Alert the assessor of every open notification that a new police registration of these shows rising
-    risk for (the rule's urgency, a violent offence, a kind it names). A registration older than the rule's
-    `recent_days` (an import of history) raises none."""
+) -> dict[int, list[str]]:
+    """The new police registrations of these that show rising risk by the rule (its urgency, a violent
+    offence, a kind it names), each with why, for the assessors of every open notification naming one of
+    its persons. A registration older than the rule's `recent_days` (an import of history) raises none."""
     rule = rules.protocol.rising_risk
     if rule.alert == "none":
-        return
+        return {}
     violent = set(Offence.objects.filter(violence=True).values_list("article", flat=True))
+    found: dict[int, list[str]] = {}
     for pk, fact in facts.items():
         if fact.source != OrganisationKind.POLITIE or (at - registered[pk]).days >= rule.recent_days:
             continue
@@ -482,32 +569,32 @@ def _rising_risk(
             why.append("violent offence " + ", ".join(sorted(fact.offences & violent)))
         if fact.kind in rule.kinds:
             why.append(fact.kind)
-        persons = notified_persons(fact)
-        if not why or not persons:
-            continue
-        involved = (
-            Notification.objects.filter(open=True, case__persons__in=persons, received_at__lte=registered[pk])
-            .exclude(case_id__in=opened)
-            .select_related("case", "case__owner", "case__organisation")
-            .distinct()
-        )
-        for notification in involved:
-            params = {
-                "notification": notification.case.reference,
-                "when": f"{timezone.localtime(registered[pk]):%d-%m-%Y}",
-                "why": "; ".join(why),
-            }
-            if rule.alert == "vt_assessor":
-                alert_raise(
-                    kind=RISING_RISK_KIND,
-                    message=RISING_RISK_MESSAGE,
-                    organisation=notification.organisation,
-                    case=notification.case,
-                    recipient=notification.case.owner,
-                    role=Role.VT_ASSESSOR,
-                    params=params,
-                    at=at,
-                )
+        if why and notified_persons(fact):
+            found[pk] = why
+    return found
+
+
+def _rising_risk_alert(
+    notification: Notification, registered: datetime, why: Sequence[str], rules: ChainRules, *, at: datetime
+) -> None:
+    """Alert the assessor of this open notification that a new police registration (registered then) of
+    one of its persons shows rising risk (`why`)."""
+    if rules.protocol.rising_risk.alert != "vt_assessor":
+        return
+    alert_raise(
+        kind=RISING_RISK_KIND,
+        message=RISING_RISK_MESSAGE,
+        organisation=notification.organisation,
+        case=notification.case,
+        recipient=notification.case.owner,
+        role=Role.VT_ASSESSOR,
+        params={
+            "notification": notification.case.reference,
+            "when": f"{timezone.localtime(registered):%d-%m-%Y}",
+            "why": "; ".join(why),
+        },
+        at=at,
+    )
 
 
 def notifications_rebuild(*, at: datetime | None = None) -> int:

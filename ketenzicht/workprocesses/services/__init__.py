@@ -22,7 +22,7 @@ from .assigning import (
 )
 from .confirming import LOWERING_LAPSED, case_confirm, case_decline, case_lowering_lapse
 from .deadlines import ESCALATED_AGAIN_MESSAGE, ESCALATED_MESSAGE, deadlines_check
-from .opening import CaseToOpen, case_open, cases_open
+from .opening import CaseToOpen, case_open, cases_open, opening_deadline
 from .recording import ENTERED_BY, HANDOFF_JOINED, TAKEN_OVER, case_close_taken_over, case_note, case_record
 from .registrations import case_add_registrations, case_add_registrations_by_user
 from .reopening import case_reopen, case_withdraw
@@ -65,5 +65,6 @@ __all__ = [
     "cases_release_of",
     "deadlines_check",
     "on_user_deactivated",
+    "opening_deadline",
     "version_label",
 ]

@@ -66,6 +66,17 @@ class CaseToOpen:
     detail: Mapping[str, Any] | None = None
 
 
+def opening_deadline(
+    process: str, organisation: Organisation, at: datetime, data: Mapping[str, Any] | None = None
+) -> datetime | None:
+    """The deadline a case of `process` opened for `organisation` at `at` gets (as `cases_open` gives it),
+    without opening one: for a desk deciding about a batch's cases before it opens them at once."""
+    with versions_remembered():
+        process_version = version_for(process, organisation, timezone.localdate(at))
+    definition = definition_of(process_version)
+    return state_deadline(definition, definition.initial, at, deadline_overrides(), data)[0]
+
+
 def cases_open(wanted: Sequence[CaseToOpen], *, actor: User | None) -> list[Case]:
     """Open these cases, each as `case_open` opens one, in two round trips whatever their number (intake
     opens a batch's cases at once): one INSERT of the cases, then their references, persons, registrations
