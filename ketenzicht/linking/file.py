@@ -7,10 +7,35 @@ cell is a missing value. UTF-8 with or without a byte-order mark; `,` or `;` bet
 header line); cells may be quoted. The result is `mention_id,person_id`, one line per input row in input
 order, `person_id` being `P` and the number of the person in order of first appearance (`P000001`, ...).
 
+Optional, what a registration says (exchange format v1's registrations flattened, one row per person):
+
+- `registration_id`: the rows with one value stand in one registration (e.g. `politie/PL0300-2021-000001`);
+  empty: the row stands alone. Two mentions of one registration are never one person; mentions of one
+  registration with one home (postcode and house number) are each other's household.
+- `role`: exchange format v1's role (`suspect`, `victim`, `reporter`, `witness`, `involved`).
+- `related_to` and `relation`: the row's relation to other mentions of its registration, `relation` one of
+  exchange format v1's kinds (`partner`, `ex_partner`, `family`, `child`, `acquaintance`, `colleague`,
+  `neighbour`, `stranger`, `unknown`). `related_to` names the other mention by its `mention_id`; several
+  with `|` between them, and then one relation for all or one per mention in the same order
+  (`partner|child`). Without `related_to` the relation is to the registration's suspects (by `role`), or,
+  when it has none, to its one other mention: the victim's row saying "ex_partner" is the police's
+  "relation to the suspect". Codes in any case, `-` or a space for `_` (`Ex-partner`), and the Dutch
+  labels the application shows (`verdachte`, `slachtoffer`, `familielid`, `kind`, ...) are read.
+  Either column needs `registration_id`; a `role` column alone is ignored.
+
+A bad value in these columns is refused with the line and the column, like a repeated `mention_id`, and
+nothing is written: an unknown role or relation, a relation on a row without a registration, a
+`related_to` that names no mention of the file, the row itself or a mention of another registration, a
+`related_to` without a relation, a relation whose other party cannot be told. A relation read wrongly
+would move evidence between people silently; a data owner can fix the file, and an empty cell is allowed.
+
 Linking is the batch linker's (`ketenzicht.linking.batch`): train on the file itself (seeded), predict,
 cluster at a match weight, never joining two different valid BSNs. When the file is too small to train on,
 or training fails (Splink's u sampling and EM need pairs), the shipped model is used and a note says so.
-No Django and no database here: the command passes the shipped model's path in.
+With `registration_id`, as `link_persons --rebuild` links the register: a second pass adds the relation term
+(`engine.context`) between the first pass's persons and clusters again; the term is estimated on the file's
+first pass when the model was trained on the file (as `--rebuild --retrain`), else it is the one given.
+No Django and no database here: the command passes the shipped model's and term's paths in.
 """
 
 from __future__ import annotations
@@ -23,8 +48,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+import numpy as np
 import pandas as pd
 
 from ketenzicht.linking.batch.artefact import DEFAULT_MODEL_PATH, load_model
@@ -32,7 +58,11 @@ from ketenzicht.linking.batch.clustering import DEFAULT_THRESHOLD_MATCH_WEIGHT, 
 from ketenzicht.linking.batch.mentions import MENTION_FIELDS, mentions_to_features
 from ketenzicht.linking.batch.prediction import predict
 from ketenzicht.linking.batch.training import train
+from ketenzicht.linking.engine import context as relation_context
+from ketenzicht.linking.engine.columns import FeatureColumns
+from ketenzicht.linking.engine.context import ContextModel, Home
 from ketenzicht.linking.engine.model import MODEL_FORMAT, LinkModel
+from ketenzicht.registrations.exchange import RelationCode, RoleCode
 
 ID_COLUMN = "mention_id"
 PERSON_COLUMNS = ("given_names", "surname_prefix", "surname", "birth_date", "sex", "bsn", "phone")
@@ -41,6 +71,39 @@ FIELD_COLUMNS = PERSON_COLUMNS + ADDRESS_COLUMNS
 # The columns the engine compares (`batch.mentions.MENTION_FIELDS`); the others are accepted and not kept in
 # memory (`house_number_suffix`: the engine compares the house number's digits only).
 READ_COLUMNS = tuple(c for c in FIELD_COLUMNS if c in MENTION_FIELDS)
+# Optional: which mentions stand in one registration, and how they relate (exchange format v1's `role` and
+# relation `kind`); with them the file is linked in two passes, the second with the relation term.
+REGISTRATION_COLUMN = "registration_id"
+ROLE_COLUMN = "role"
+RELATED_COLUMN = "related_to"
+RELATION_COLUMN = "relation"
+CONTEXT_COLUMNS = (REGISTRATION_COLUMN, ROLE_COLUMN, RELATED_COLUMN, RELATION_COLUMN)
+KNOWN_COLUMNS = (ID_COLUMN, *FIELD_COLUMNS, *CONTEXT_COLUMNS)
+ROLES: tuple[str, ...] = get_args(RoleCode)
+RELATIONS: tuple[str, ...] = get_args(RelationCode)
+# Other spellings a data owner writes (besides the codes in any case, with `-` or a space for `_`): the
+# labels the application shows in Dutch.
+ROLE_SPELLINGS = {
+    "verdachte": "suspect",
+    "slachtoffer": "victim",
+    "melder": "reporter",
+    "getuige": "witness",
+    "betrokkene": "involved",
+}
+RELATION_SPELLINGS = {
+    "expartner": "ex_partner",
+    "familielid": "family",
+    "familie": "family",
+    "kind": "child",
+    "kennis": "acquaintance",
+    "collega": "colleague",
+    "buur": "neighbour",
+    "neighbor": "neighbour",
+    "vreemde": "stranger",
+    "onbekend": "unknown",
+}
+SUSPECT = "suspect"
+SEPARATOR = "|"  # between the mentions of `related_to` (and their relations) when a row names several
 DELIMITERS = (",", ";")
 # Below this many rows the file is not trained on: u by random sampling and m by EM need many pairs, and
 # on a few hundred mentions Splink's EM may fail outright (an m that underflows to 0).
@@ -55,12 +118,39 @@ class LinkFileError(ValueError):
 
 
 @dataclass(frozen=True)
+class Registrations:
+    """What the optional columns say: the registration of each row (its number, -1 for none) and the
+    relations between rows of one registration (row, row, exchange format v1's kind)."""
+
+    of_row: np.ndarray  # int64, one per row
+    relations: list[tuple[int, int, str]]
+
+    def related(self, features: pd.DataFrame) -> relation_context.Related:
+        """Per registration the homes of its mentions (the normalised postcode and house number of
+        `features`, the file's rows in order) and its relations, the mentions named by their unique ids
+        (the row numbers as text), as `engine.context.ties_of` takes them."""
+        ids = [str(uid) for uid in features["unique_id"]]
+        homes: dict[int, dict[str, Home | None]] = {}
+        for row, (registration, postcode, number) in enumerate(
+            zip(self.of_row.tolist(), features["pc6"], features["house_number"], strict=True)
+        ):
+            if registration >= 0:
+                has_home = isinstance(postcode, str) and isinstance(number, str) and postcode and number
+                homes.setdefault(registration, {})[ids[row]] = (postcode, number) if has_home else None
+        kinds: dict[int, list[tuple[str, str, str]]] = {r: [] for r in homes}
+        for left, right, kind in self.relations:
+            kinds[int(self.of_row[left])].append((ids[left], ids[right], kind))
+        return [(homes[r], kinds[r]) for r in homes]
+
+
+@dataclass(frozen=True)
 class Mentions:
     """The rows of an input file: their ids in input order and the compared columns (None = missing)."""
 
     ids: list[str]
     frame: pd.DataFrame  # READ_COLUMNS that the file has, RangeIndex in input order
     delimiter: str
+    registrations: Registrations | None = None  # with a registration_id column
 
 
 @dataclass(frozen=True)
@@ -85,7 +175,7 @@ def _header_names(line: str, delimiter: str) -> list[str]:
 def sniff_delimiter(header: str, sample: str) -> str:
     """`,` or `;`: the one that splits the header line into the most known column names; on a tie (a file
     with one column) Python's sniffer on the first lines decides, else `,`."""
-    known = {ID_COLUMN, *FIELD_COLUMNS}
+    known = set(KNOWN_COLUMNS)
     counts = {d: len(known.intersection(_header_names(header, d))) for d in DELIMITERS}
     best = max(counts.values())
     winners = [d for d in DELIMITERS if counts[d] == best]
@@ -156,7 +246,7 @@ def _read(path: Path) -> Mentions:
         names = [name.strip().lower() for name in header]
         position: dict[str, int] = {}
         for index, name in enumerate(names):
-            if name in (ID_COLUMN, *FIELD_COLUMNS):
+            if name in KNOWN_COLUMNS:
                 if name in position:
                     raise LinkFileError(f"line {header_at}: the column {name} appears twice")
                 position[name] = index
@@ -166,11 +256,18 @@ def _read(path: Path) -> Mentions:
                 f"line {header_at}: no {ID_COLUMN} column (the header has: {shown}; "
                 f"cells separated by {delimiter!r})"
             )
+        _check_context_header(position, header_at)
         id_at = position[ID_COLUMN]
+        context = [(name, position[name]) for name in CONTEXT_COLUMNS if name in position]
+        if REGISTRATION_COLUMN not in position:
+            context = []  # a role column alone says nothing: ignored as before
+        cells_of: dict[str, list[str]] = {name: [] for name, _ in context}
+        lines: list[int] = []
         wanted = [(name, position[name]) for name in READ_COLUMNS if name in position]
         columns: dict[str, list[str | None]] = {name: [] for name, _ in wanted}
         # One string object per distinct value and column: names, dates and places repeat a lot.
         shared: dict[str, dict[str, str]] = {name: {} for name, _ in wanted}
+        shared_context: dict[str, str] = {}
         ids: list[str] = []
         first_line: dict[str, int] = {}
         problems: list[str] = []
@@ -192,16 +289,157 @@ def _read(path: Path) -> Mentions:
             else:
                 first_line[mention_id] = line
             ids.append(mention_id)
+            if context:
+                lines.append(line)
+                for name, index in context:
+                    value = cells[index].strip() if index < len(cells) else ""
+                    cells_of[name].append(shared_context.setdefault(value, value))
             for name, index in wanted:
                 value = cells[index].strip() if index < len(cells) else ""
                 columns[name].append(shared[name].setdefault(value, value) if value else None)
-        del first_line, shared
+        del first_line, shared, shared_context
+    _refuse(problems)
+    registrations = _registrations(ids, lines, cells_of) if context else None
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)), dtype=object)
+    return Mentions(ids=ids, frame=frame, delimiter=delimiter, registrations=registrations)
+
+
+def _refuse(problems: list[str]) -> None:
     if problems:
         more = len(problems) - MAX_PROBLEMS_SHOWN
         listed = problems[:MAX_PROBLEMS_SHOWN] + ([f"... and {more} more"] if more > 0 else [])
         raise LinkFileError("; ".join(listed))
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)), dtype=object)
-    return Mentions(ids=ids, frame=frame, delimiter=delimiter)
+
+
+def _check_context_header(position: dict[str, int], line: int) -> None:
+    """A relation names another mention of the same registration: without registration_id it has none."""
+    named = [name for name in (RELATED_COLUMN, RELATION_COLUMN) if name in position]
+    if named and REGISTRATION_COLUMN not in position:
+        columns = (
+            f"the columns {' and '.join(named)} need" if len(named) > 1 else f"the column {named[0]} needs"
+        )
+        raise LinkFileError(
+            f"line {line}: {columns} a {REGISTRATION_COLUMN} column (which mentions stand in one "
+            "registration)"
+        )
+
+
+def _code(value: str, codes: tuple[str, ...], spellings: dict[str, str]) -> str | None:
+    """The exchange format's code a cell means (any case, `-` or a space for `_`, or a Dutch label), or
+    None."""
+    folded = " ".join(value.lower().split())
+    code = folded.replace("-", "_").replace(" ", "_")
+    if code in codes:
+        return code
+    return spellings.get(folded.replace(" ", "").replace("-", ""))
+
+
+def _registrations(ids: list[str], lines: list[int], cells: dict[str, list[str]]) -> Registrations:
+    """The registrations and relations of the optional columns, checked. Raises `LinkFileError` naming the
+    line and column of: a role or relation that is not one of exchange format v1's, a relation or
+    related_to on a row without registration_id, a related_to that names no mention of the file, the row
+    itself or a mention of another registration, a related_to without a relation (or with another
+    number of them), a relation without related_to whose other party cannot be told (no other suspect
+    in the registration, and not exactly one other mention)."""
+    count = len(ids)
+    empty = [""] * count
+    registration_cells = cells[REGISTRATION_COLUMN]
+    role_cells, related_cells = cells.get(ROLE_COLUMN), cells.get(RELATED_COLUMN, empty)
+    relation_cells = cells.get(RELATION_COLUMN, empty)
+    number: dict[str, int] = {}
+    of_row = np.array(
+        [number.setdefault(cell, len(number)) if cell else -1 for cell in registration_cells], dtype=np.int64
+    )
+    members: dict[int, list[int]] = {}
+    for row, registration in enumerate(of_row.tolist()):
+        if registration >= 0:
+            members.setdefault(registration, []).append(row)
+    row_of: dict[str, int] = {}
+    for row, mention_id in enumerate(ids):
+        row_of.setdefault(mention_id, row)
+        row_of.setdefault(mention_id.strip(), row)
+    problems: list[str] = []
+    roles: list[str | None] = [None] * count
+    if role_cells is not None:
+        for row, cell in enumerate(role_cells):
+            if cell:
+                roles[row] = _code(cell, ROLES, ROLE_SPELLINGS)
+                if roles[row] is None:
+                    problems.append(
+                        f"line {lines[row]}, column {ROLE_COLUMN}: {cell!r} is not a role "
+                        f"({', '.join(ROLES)})"
+                    )
+    relations: list[tuple[int, int, str]] = []
+    for row in range(count):
+        related, relation = related_cells[row], relation_cells[row]
+        if not related and not relation:
+            continue
+        at = f"line {lines[row]}"
+        registration = int(of_row[row])
+        if registration < 0:
+            problems.append(
+                f"{at}, column {REGISTRATION_COLUMN}: empty, but the row names a relation "
+                f"({RELATED_COLUMN} {related!r}, {RELATION_COLUMN} {relation!r})"
+            )
+            continue
+        kinds = [part.strip() for part in relation.split(SEPARATOR)] if relation else []
+        codes = [_code(kind, RELATIONS, RELATION_SPELLINGS) for kind in kinds]
+        bad = [kind for kind, code in zip(kinds, codes, strict=True) if code is None]
+        if bad:
+            problems.append(
+                f"{at}, column {RELATION_COLUMN}: {bad[0]!r} is not a relation ({', '.join(RELATIONS)})"
+            )
+            continue
+        if related:
+            others = [related] if related in row_of else [p.strip() for p in related.split(SEPARATOR)]
+            if not codes:
+                problems.append(
+                    f"{at}, column {RELATION_COLUMN}: empty, but {RELATED_COLUMN} names {related!r} (say how "
+                    "they relate; 'unknown' if it is not known)"
+                )
+                continue
+            if len(codes) not in (1, len(others)):
+                problems.append(
+                    f"{at}, column {RELATION_COLUMN}: {len(codes)} relations for {len(others)} mentions in "
+                    f"{RELATED_COLUMN} (give one for all, or one per mention)"
+                )
+                continue
+            for other, code in zip(others, codes * len(others) if len(codes) == 1 else codes, strict=True):
+                found = row_of.get(other)
+                if found is None:
+                    problems.append(f"{at}, column {RELATED_COLUMN}: no mention {other!r} in the file")
+                elif found == row:
+                    problems.append(f"{at}, column {RELATED_COLUMN}: {other!r} is this row's own mention")
+                elif int(of_row[found]) != registration:
+                    problems.append(
+                        f"{at}, column {RELATED_COLUMN}: {other!r} (line {lines[found]}) stands in another "
+                        f"registration ({registration_cells[found]!r}, this row {registration_cells[row]!r})"
+                    )
+                else:
+                    relations.append((row, found, str(code)))
+            continue
+        # A relation without related_to: to the registration's suspects (`role`), or else to its one
+        # other mention.
+        if len(codes) != 1:
+            problems.append(
+                f"{at}, column {RELATION_COLUMN}: {len(codes)} relations and no {RELATED_COLUMN} (name the "
+                "mentions they are to)"
+            )
+            continue
+        rows = [r for r in members[registration] if r != row]
+        suspects = [r for r in rows if roles[r] == SUSPECT]
+        if suspects:
+            relations += [(row, other, str(codes[0])) for other in suspects]
+        elif len(rows) == 1:
+            relations.append((row, rows[0], str(codes[0])))
+        else:
+            problems.append(
+                f"{at}, column {RELATED_COLUMN}: empty, and registration {registration_cells[row]!r} has "
+                f"no other mention with {ROLE_COLUMN} suspect and not exactly one other mention (name the "
+                "mention the relation is to)"
+            )
+    _refuse(problems)
+    return Registrations(of_row=of_row, relations=relations)
 
 
 def load_link_model(path: str | Path) -> dict[str, Any]:
@@ -218,6 +456,14 @@ def load_link_model(path: str | Path) -> dict[str, Any]:
     except (ValueError, KeyError) as exc:
         raise LinkFileError(f"the model {path} does not fit the comparison spec: {exc}") from None
     return model
+
+
+def load_context(path: str | Path) -> ContextModel:
+    """A relation term's file (`engine.context.ContextModel`, as `context.save` writes it)."""
+    try:
+        return ContextModel.from_file(path)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise LinkFileError(f"cannot read the relation term {path}: {exc}") from None
 
 
 def _model_for(
@@ -264,18 +510,91 @@ def link_features(
     fallback_model: str | Path,
     model: dict[str, Any] | None = None,
     note: Note = lambda text: None,
+    registrations: Registrations | None = None,
+    context: ContextModel | None = None,
+    estimate_context: bool = True,
 ) -> tuple[list[str], str]:
     """One person id per row of `features` (`batch.mentions.mentions_to_features`), and which model linked
-    them: `model` if given, else one trained on the features, else the shipped `fallback_model`."""
+    them: `model` if given, else one trained on the features, else the shipped `fallback_model`.
+
+    With `registrations` (the file's optional columns) linked as the rebuild links the register: two
+    mentions of one registration are never one person, and a second pass adds the relation term between
+    the first pass's persons (`engine.context.second_pass_of`) and clusters again. The term is estimated
+    on the file's first pass (`engine.context.estimate_on_first_pass`, as `link_persons --rebuild
+    --retrain`) when the model was trained on the file and `estimate_context` holds, else `context` is
+    used (the application's term, as a rebuild that does not retrain); with neither there is one pass."""
     used = "the given model"
+    trained = False
     if model is None:
         model, used = _model_for(features, seed, fallback_model, note)
+        trained = used.startswith("trained on the file")
     unique_ids = [str(uid) for uid in features["unique_id"]]
     if len(unique_ids) < 2:  # no pair to score
         return person_ids(unique_ids), used
-    pairs = predict(features, model, threshold_match_weight=threshold, explained=False)
-    roots = cluster_rows(unique_ids, pairs, threshold, *guard_columns(features))
+    estimating = trained and estimate_context
+    terms = None if estimating else context
+    second = registrations is not None and (estimating or terms is not None)
+    if registrations is not None and not second:
+        note("link_file: no relation term (switched off): the relations are not used, one pass")
+    elif second and terms is not None:
+        note(f"link_file: second pass with the given relation term: {_weights(terms)}")
+    # With the term, also the pairs it could lift over the threshold (not estimated yet: the most it can).
+    lift = 0.0
+    if second:
+        lift = relation_context.ESTIMATED_MAX_WEIGHT if terms is None else max(terms.max_weight, 0.0)
+    pairs = predict(features, model, threshold_match_weight=threshold - lift, explained=False)
+    guards = guard_columns(features)
+    if registrations is not None:  # two mentions of one registration are two people
+        of_row = registrations.of_row
+        left = of_row[pairs["unique_id_l"].astype(np.int64).to_numpy()]
+        right = of_row[pairs["unique_id_r"].astype(np.int64).to_numpy()]
+        pairs = pairs[(left < 0) | (left != right)].reset_index(drop=True)
+    roots = cluster_rows(unique_ids, pairs, threshold, *guards)
+    if not second or registrations is None:
+        return person_ids(roots.tolist()), used
+    roots = _second_pass(features, pairs, roots, registrations, model, terms, threshold, guards, note)
     return person_ids(roots.tolist()), used
+
+
+def _weights(terms: ContextModel) -> str:
+    shown = (relation_context.SAME_INTIMATE, relation_context.SAME_FAMILY, relation_context.NO_SHARED)
+    return "; ".join(f"{name} {terms.weight(name):+.2f}" for name in shown)
+
+
+def _second_pass(
+    features: pd.DataFrame,
+    pairs: pd.DataFrame,
+    roots: np.ndarray,
+    registrations: Registrations,
+    model: dict[str, Any],
+    terms: ContextModel | None,
+    threshold: float,
+    guards: tuple[np.ndarray, np.ndarray],
+    note: Note,
+) -> np.ndarray:
+    """The rebuild's second pass on the first pass's persons (`roots`): the term estimated on them when
+    `terms` is None, added to every pair between two of them, and the pairs clustered again."""
+    unique_ids = [str(uid) for uid in features["unique_id"]]
+    cluster_of = dict(zip(unique_ids, [unique_ids[root] for root in roots.tolist()], strict=True))
+    related = registrations.related(features)
+    if terms is None:
+        surname_of = dict(zip(unique_ids, features["surname_first"], strict=True))
+        estimated = relation_context.estimate_on_first_pass(
+            related, cluster_of, surname_of, source=f"link_file of {len(unique_ids)} rows, its first pass"
+        )
+        del surname_of
+        terms = ContextModel(estimated)
+        note(f"link_file: second pass with the relation term estimated on the file: {_weights(terms)}")
+    weighted = zip(
+        pairs["unique_id_l"].astype(str), pairs["unique_id_r"].astype(str), pairs["match_weight"], strict=True
+    )
+    passed = relation_context.second_pass_of(
+        weighted, cluster_of, related, terms, LinkModel(model), FeatureColumns.of_frame(features)
+    )
+    weights = np.fromiter((weight for weight, _ in passed), dtype=np.float64, count=len(pairs))
+    del cluster_of, related
+    lifted = pairs.assign(match_weight=weights)
+    return cluster_rows(unique_ids, lifted, threshold, *guards)
 
 
 def write_links(path: str | Path, mention_ids: list[str], person_ids: list[str]) -> None:
@@ -318,20 +637,33 @@ def link_file(
     threshold: float = DEFAULT_THRESHOLD_MATCH_WEIGHT,
     model_path: str | Path | None = None,
     fallback_model: str | Path = DEFAULT_MODEL_PATH,
+    context_path: str | Path | None = None,
+    estimate_context: bool = True,
     note: Note = lambda text: None,
 ) -> LinkFileSummary:
-    """Read `source`, link its rows, write `out`. Nothing is written when the input has an error."""
+    """Read `source`, link its rows, write `out`. Nothing is written when the input has an error.
+    `context_path`: the relation term used when the file has relations and it is not estimated on the file
+    (`estimate_context` false, or the model not trained on the file); None or "": none."""
     began = time.perf_counter()
     source, out = Path(source), Path(out)
     _check_output(source, out)
     model = load_link_model(model_path) if model_path is not None else None
+    context = load_context(context_path) if context_path else None
     mentions = read_mentions(source)
-    ids = mentions.ids
+    ids, registrations = mentions.ids, mentions.registrations
     # unique_id: the row number; the keys are built in DuckDB (`batch.prediction.predict`)
     features = mentions_to_features(mentions.frame, with_keys=False)
     del mentions  # the file's cells are not needed any more: only the features go on
     persons, used = link_features(
-        features, seed=seed, threshold=threshold, fallback_model=fallback_model, model=model, note=note
+        features,
+        seed=seed,
+        threshold=threshold,
+        fallback_model=fallback_model,
+        model=model,
+        note=note,
+        registrations=registrations,
+        context=context,
+        estimate_context=estimate_context,
     )
     del features
     if model_path is not None:

@@ -32,7 +32,7 @@ from .batch.prediction import predict
 from .batch.training import train
 from .engine import context as relation_context
 from .engine.columns import FeatureColumns
-from .engine.context import ContextModel
+from .engine.context import ContextModel, Related
 from .engine.model import LinkModel, match_weight_to_probability, prob_to_match_weight
 from .engine.resolve import (
     DIFFERENT_DATES,
@@ -41,7 +41,6 @@ from .engine.resolve import (
     ScoredPair,
     carry_ids,
     cluster,
-    names_compatible,
 )
 from .features import (
     MentionColumns,
@@ -279,9 +278,6 @@ def persons_rebuild(
     return summary
 
 
-Related = list[tuple[dict[str, tuple[str, str] | None], list[tuple[str, str, str]]]]
-
-
 def _decisions() -> Decisions:
     return list(PairDecision.objects.values_list("left_id", "right_id", "decision"))
 
@@ -347,18 +343,16 @@ def _registrations_related(mentions: MentionColumns) -> Related:
 
 
 def _context_estimate(related: Related, clustering: Clustering, features: FeatureColumns) -> ContextModel:
-    """The relation term estimated again on this register (`engine.context.estimate`), the first pass's
-    persons taken as its persons, and saved where `KETENZICHT_LINK_CONTEXT` points, beside the retrained
-    model."""
+    """The relation term estimated again on this register (`engine.context.estimate_on_first_pass`), the
+    first pass's persons taken as its persons, and saved where `KETENZICHT_LINK_CONTEXT` points, beside
+    the retrained model."""
     cluster_of = clustering.cluster_of
-    registration_of = {mention: index for index, (homes, _) in enumerate(related) for mention in homes}
     surname_of = dict(zip(features.columns["unique_id"], features.columns["surname_first"], strict=True))
-    register = relation_context.Register(
-        cluster_of, registration_of, surname_of, relation_context.ties_of(related, cluster_of)
-    )
-    same, different = relation_context.level_counts(register)
-    estimated = relation_context.estimate(
-        same, different, source=f"rebuild of {len(cluster_of)} mentions, its first pass's persons"
+    estimated = relation_context.estimate_on_first_pass(
+        related,
+        cluster_of,
+        surname_of,
+        source=f"rebuild of {len(cluster_of)} mentions, its first pass's persons",
     )
     relation_context.save(estimated, settings.KETENZICHT_LINK_CONTEXT)
     return ContextModel(estimated)
@@ -372,21 +366,13 @@ def _with_relation_context(
     features: FeatureColumns,
     terms: ContextModel,
 ) -> tuple[list[ScoredPair], dict[tuple[str, str], str]]:
-    """The pairs with the relation term of `engine.context.second_pass` added (the first clustering's
+    """The pairs with the relation term of `engine.context.second_pass_of` added (the first clustering's
     persons as the related persons), and the level of each pair that got a term."""
-    cluster_of = clustering.cluster_of
-    ties = relation_context.ties_of(related, cluster_of)
-
-    def compatible(left: str, right: str) -> bool:
-        score = model.score(features.of(left), features.of(right))
-        return names_compatible({c.name: c.level for c in score.comparisons})
-
     out: list[ScoredPair] = []
     levels: dict[tuple[str, str], str] = {}
     weighted = ((p.left, p.right, prob_to_match_weight(min(p.probability, 1 - 1e-16))) for p in pairs)
-    for pair, (weight, level) in zip(
-        pairs, relation_context.second_pass(weighted, cluster_of, ties, terms, compatible), strict=True
-    ):
+    passed = relation_context.second_pass_of(weighted, clustering.cluster_of, related, terms, model, features)
+    for pair, (weight, level) in zip(pairs, passed, strict=True):
         if level == relation_context.NULL:
             out.append(pair)
             continue

@@ -189,14 +189,22 @@ class FeatureColumns(Sequence[MentionFeatures]):
         self.columns = {name: columns[name] for name in FEATURE_COLUMNS}
         self._in_order = tuple(self.columns.values())
         self._lists = tuple(i for i, name in enumerate(FEATURE_COLUMNS) if name in _LIST_COLUMNS)
+        # Number columns held as numpy numbers (a frame of `batch.mentions_to_features` without keys:
+        # pandas makes an integer column int64, or float with a gap as NaN): read back as int and None.
+        self._numeric = tuple(
+            i
+            for i, column in enumerate(self._in_order)
+            if isinstance(column, np.ndarray) and column.dtype.kind in "fiu"
+        )
         self._numbers = [int(u) for u in self.columns["unique_id"]]
         if any(a >= b for a, b in pairwise(self._numbers)):
             raise ValueError("the unique ids of FeatureColumns must be ascending integers")
 
     @classmethod
     def of_frame(cls, frame: Any) -> FeatureColumns:
-        """The columns of a frame of the features (`batch.frame.columns_frame`), its own arrays: no second
-        copy of each column beside the frame."""
+        """The columns of a frame of the features (`batch.frame.columns_frame`, or
+        `batch.mentions_to_features` without keys), its own arrays: no second copy of each column beside
+        the frame."""
         return cls({name: frame[name].to_numpy() for name in FEATURE_COLUMNS})
 
     def _values(self, row: Iterable[Any]) -> list[Any]:
@@ -204,6 +212,9 @@ class FeatureColumns(Sequence[MentionFeatures]):
         values = list(row)
         for index in self._lists:
             values[index] = list(values[index])
+        for index in self._numeric:
+            number = values[index]
+            values[index] = None if number != number else int(number)  # NaN is not equal to itself
         return values
 
     def __len__(self) -> int:

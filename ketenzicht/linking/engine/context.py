@@ -24,13 +24,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .model import ComparisonScore, Score, match_weight_to_probability
-from .resolve import HOUSEHOLD, RELATION_GROUPS
+from .columns import FeatureColumns
+from .model import ComparisonScore, LinkModel, Score, match_weight_to_probability
+from .resolve import HOUSEHOLD, RELATION_GROUPS, names_compatible
 
 NAME = "relation"  # the comparison's name in a Score and a review item
 FORMAT = "ketenzicht-relation-context"
@@ -58,6 +59,10 @@ MIN_M = {NO_SHARED: 0.05}
 
 Tie = tuple[Any, str]  # (person of the related mention, relation kind or HOUSEHOLD)
 Home = tuple[str, str]  # (postcode, house number)
+# Per registration: the home of each of its mentions (None without postcode or house number) and its
+# relations (from, to, kind), as `ties_of` takes them (the rebuild reads them from the register,
+# `link_file` from a file's columns).
+Related = Sequence[tuple[Mapping[Any, Home | None], Iterable[tuple[Any, Any, str]]]]
 
 
 def close_to(
@@ -269,6 +274,19 @@ def estimate(
     }
 
 
+def estimate_on_first_pass(
+    related: Related, person_of: Mapping[Any, Any], surname_of: Mapping[Any, str | None], *, source: str
+) -> dict[str, Any]:
+    """The term estimated on a register without truth (`estimate` on `level_counts`), the persons of a
+    first pass (`person_of`: every mention of `related` -> its cluster) taken as the register's persons;
+    `surname_of`: each mention's first surname part. What the rebuild that retrains and `link_file` do
+    between their two passes."""
+    registration_of = {mention: index for index, (homes, _) in enumerate(related) for mention in homes}
+    register = Register(person_of, registration_of, surname_of, ties_of(related, person_of))
+    same, different = level_counts(register)
+    return estimate(same, different, source=source)
+
+
 def save(model: Mapping[str, Any], path: str | Path) -> None:
     Path(path).write_text(json.dumps(model, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
@@ -302,6 +320,25 @@ def second_pass(
             yield weight, NULL
             continue
         yield weight + model.weight(name), name
+
+
+def second_pass_of(
+    pairs: Iterable[tuple[Any, Any, float]],
+    cluster_of: Mapping[Any, Any],
+    related: Related,
+    terms: ContextModel,
+    model: LinkModel,
+    features: FeatureColumns,
+) -> Iterator[tuple[float, str]]:
+    """`second_pass` over the first pass's clusters (`cluster_of`) with the ties of `related`, a pair's
+    names compared by `model` on the `features` (`names_compatible`): per pair (left, right, match
+    weight) the new match weight and the level. The rebuild's second pass and `link_file`'s."""
+
+    def compatible(left: Any, right: Any) -> bool:
+        score = model.score(features.of(left), features.of(right))
+        return names_compatible({c.name: c.level for c in score.comparisons})
+
+    return second_pass(pairs, cluster_of, ties_of(related, cluster_of), terms, compatible)
 
 
 def with_context(score: Score, name: str, model: ContextModel) -> Score:

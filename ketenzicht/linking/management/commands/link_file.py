@@ -19,10 +19,12 @@ from ketenzicht.linking.file import MIN_TRAIN_ROWS, LinkFileError, link_file
 class Command(BaseCommand):
     help = (
         "Link the person mentions of INPUT.csv (columns mention_id, the person fields of exchange format v1 "
-        "and the address fields street, house_number, house_number_suffix, postcode, city; other columns "
-        "are ignored) and write OUT.csv: mention_id,person_id, one line per input row in input order. "
-        f"Trains on the file itself (with fewer than {MIN_TRAIN_ROWS} rows, or when training fails: the "
-        "shipped model). No database needed; the register's persons are not touched."
+        "and the address fields street, house_number, house_number_suffix, postcode, city; optionally "
+        "registration_id, role, related_to and relation, which say which mentions stand in one registration "
+        "and how they relate; other columns are ignored) and write OUT.csv: mention_id,person_id, one line "
+        f"per input row in input order. Trains on the file itself (with fewer than {MIN_TRAIN_ROWS} rows, or "
+        "when training fails: the shipped model); with registration_id, a second pass adds the relation term "
+        "as link_persons --rebuild does. No database needed; the register's persons are not touched."
     )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
@@ -44,6 +46,14 @@ class Command(BaseCommand):
             metavar="PATH",
             help="use this trained model (batch.train's JSON) instead of training on the file",
         )
+        parser.add_argument(
+            "--context",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="with registration_id: use this relation term (engine.context's JSON) instead of estimating "
+            "it on the file (default: estimated when trained on the file, else KETENZICHT_LINK_CONTEXT)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -54,6 +64,8 @@ class Command(BaseCommand):
                 threshold=options["threshold"],
                 model_path=options["model"],
                 fallback_model=settings.KETENZICHT_LINK_MODEL,
+                context_path=options["context"] or settings.KETENZICHT_LINK_CONTEXT,
+                estimate_context=options["context"] is None,
                 note=self.stderr.write,
             )
         except LinkFileError as exc:
