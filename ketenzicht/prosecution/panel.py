@@ -19,7 +19,7 @@ from ketenzicht.measures.selectors import measure_list_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
-from ketenzicht.patterns.models import Signal
+from ketenzicht.patterns.selectors import pair_signal_rules_for_user
 from ketenzicht.registrations.models import Registration
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.screening.engine.instrument import Level
@@ -181,14 +181,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
     ]
     requests = _request_rows(file)
     triage = file.triage or {}
+    # The pair's signals as far as the prosecutor may see what they rest on (the file's disclosures).
     signals = (
-        sorted(
-            set(
-                Signal.objects.filter(
-                    suspect_id=file.suspect_id, victim_id=file.victim_id, active=True
-                ).values_list("rule", flat=True)
-            )
-        )
+        pair_signal_rules_for_user(user=user, suspect=file.suspect_id, victim=file.victim_id)
         if file.suspect_id and file.victim_id
         else []
     )
