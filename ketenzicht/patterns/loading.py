@@ -7,7 +7,10 @@ than once either way, a victim with more than one registration), and reads the r
 
 Both bring the breaches of protective measures (`measure_breaches`): a registration found to breach a
 measure is one of the pair the measure protects, named in it or not; the online update also reads the
-breaches of measures protecting one of its persons that name only the bound person."""
+breaches of measures protecting one of its persons that name only the bound person.
+
+Both read only the registrations the police may see or count (`sight.detection_sight`, from the sharing
+rules): every event is built in `_events_in_sight`, which leaves out any other (Veilig Thuis's own file)."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from .engine.events import Event, MeasureBreach, Party, directed_pairs, home_key
 from .engine.events import Offence as OffenceFact
 from .measure_breaches import breaches_of
 from .models import Signal
+from .sight import detection_sight
 
 Progress = Callable[[str, int, int], None]
 
@@ -86,17 +90,41 @@ def _events(
         ):
             relations_of[registration_id].append((left, right, kind))
         where, params = one_of("r.id", chunk)
-        for pk, source, reference, kind, registered_at, unit_id, unit, summary in query_rows(
-            f"SELECT r.id, r.source, r.reference, r.kind, r.registered_at, r.unit_id, u.code, r.summary "
-            f"FROM {_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id WHERE {where}",
-            params,
-        ):
-            row = (pk, source, reference, kind, registered_at, unit_id, unit, summary)
-            events.append(_event(row, parties, offences_of, relations_of, detector, unit_pks))
+        rows = query_rows(f"SELECT {REGISTRATION_COLUMNS} FROM {_registrations()} WHERE {where}", params)
+        events += _events_in_sight(rows, parties, offences_of, relations_of, detector, unit_pks)
         done += len(chunk)
         if progress is not None:
             progress("read", done, len(registration_ids))
     return events
+
+
+# A registration row as the events are built from it; the unit's kind decides whether it is in sight.
+REGISTRATION_COLUMNS = (
+    "r.id, r.source, r.reference, r.kind, r.registered_at, r.unit_id, u.code, r.summary, u.kind"
+)
+
+
+def _registrations() -> str:
+    return f"{_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id"
+
+
+def _events_in_sight(
+    rows: Iterable[Sequence[Any]],
+    parties: dict[int, list[Party]],
+    offences_of: dict[int, list[OffenceFact]],
+    relations_of: dict[int, list[tuple[int, int, str]]],
+    detector: Detector,
+    unit_pks: dict[str, int] | None,
+) -> list[Event]:
+    """The events of these registration rows (`REGISTRATION_COLUMNS`) that the police may see or count
+    (`sight.detection_sight`): a pattern signal rests on nothing else. The one place both ways in (and the
+    breach registrations read for them) build their events."""
+    sight = detection_sight()
+    return [
+        _event(row[:8], parties, offences_of, relations_of, detector, unit_pks)
+        for row in rows
+        if sight.admits(row[1], row[8])
+    ]
 
 
 def _event(
@@ -159,7 +187,8 @@ def _add_homes(parties: dict[int, list[Party]]) -> None:
 def events_involving(
     persons: Iterable[int], detector: Detector, unit_pks: dict[str, int] | None = None
 ) -> list[Event]:
-    """Every registration into which one of `persons` is linked, as events with all their parties."""
+    """Every registration into which one of `persons` is linked and that the police may see or count
+    (`_events_in_sight`), as events with all their parties."""
     return events_and_signals_involving(persons, detector, unit_pks)[0]
 
 
@@ -247,11 +276,7 @@ def _one_statement() -> str:
                     f"JOIN {link} lt ON lt.mention_id = r.to_mention_id",
                     "r.registration_id",
                 ),
-                agg(
-                    "r.id, r.source, r.reference, r.kind, r.registered_at, r.unit_id, u.code, r.summary",
-                    f"{_t(Registration)} r LEFT JOIN {_t(Organisation)} u ON u.id = r.unit_id",
-                    "r.id",
-                ),
+                agg(REGISTRATION_COLUMNS, _registrations(), "r.id"),
                 f"(SELECT coalesce(json_agg(json_build_array(s.subject, s.id, s.fingerprint)), '[]') "
                 f"FROM {_t(Signal)} s WHERE s.suspect_id = ANY(%s) OR s.victim_id = ANY(%s))",
             ]
@@ -282,16 +307,15 @@ def _events_in_one_statement(
     relations_of: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
     for registration_id, left, right, kind in relation_rows:
         relations_of[registration_id].append((left, right, kind))
-    return [
-        _event(registration, parties, offences_of, relations_of, detector, unit_pks)
-        for registration in sorted(registration_rows, key=lambda r: r[0])
-    ]
+    rows = sorted(registration_rows, key=lambda r: r[0])
+    return _events_in_sight(rows, parties, offences_of, relations_of, detector, unit_pks)
 
 
 def all_events(
     detector: Detector, progress: Progress | None = None, unit_pks: dict[str, int] | None = None
 ) -> tuple[list[Event], int]:
-    """The events that can take part in a pattern, and how many registrations were looked at."""
+    """The events that can take part in a pattern (of the registrations the police may see or count,
+    `_events_in_sight`), and how many registrations were looked at."""
     parties: dict[int, list[Party]] = defaultdict(list)
     everyone = query_rows(_parties_sql("1 = 1", homes=False), stream=True)
     for rows, (registration_id, person, role, ref) in enumerate(everyone, 1):

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import User
-from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.selectors import person_list_names
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.names import full_name
@@ -31,18 +30,13 @@ from .detector import detector
 from .labels import rule_label
 from .measure_breaches import measures_visible
 from .models import SIGNAL_PURPOSE, Severity, Signal, SignalEvent, SignalRegistration, SignalSeen, SignalState
-
-# Who works a unit's signals list: the police case screeners and case owners of that unit.
-SIGNAL_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER)
+from .sight import SIGNAL_KIND, SIGNAL_ROLES
 
 
 def may_see_signals(user: User) -> bool:
     org = getattr(user, "organisation", None)
     return bool(
-        user.is_authenticated
-        and org is not None
-        and org.kind == OrganisationKind.POLITIE
-        and user.has_role(*SIGNAL_ROLES)
+        user.is_authenticated and org is not None and org.kind == SIGNAL_KIND and user.has_role(*SIGNAL_ROLES)
     )
 
 
@@ -190,6 +184,32 @@ def signal_changes_for_user(*, user: User, signals: Sequence[Signal]) -> dict[in
             "registrations_was": sorted(before),
         }
     return result
+
+
+def pair_signal_rules_for_user(*, user: User, suspect: int, victim: int) -> list[str]:
+    """The rules of the pair's signals that hold now (suspect towards victim), for a reader outside the
+    signals' desk (the ZSM table's prosecutor, who may see what was disclosed to the office): only a signal
+    every registration of which the user may see is named. One resting on a registration they may not see
+    would tell of it (that the police know more, or Veilig Thuis has a file), so it is not named, not even
+    counted. Two queries."""
+    rests_on = pair_signals_rest_on(suspect=suspect, victim=victim)
+    if not rests_on:
+        return []
+    ids = {pk for found in rests_on.values() for pk in found}
+    visible = registration_sight_for_user(user=user, ids=ids).visible
+    return sorted(rule for rule, found in rests_on.items() if found <= visible)
+
+
+def pair_signals_rest_on(*, suspect: int, victim: int) -> dict[str, set[int]]:
+    """The rules of the pair's signals that hold now (suspect towards victim), each with the registrations
+    it rests on: for a reader outside the signals' desk, who may be told of a signal only when they may see
+    every one of them (`pair_signal_rules_for_user`; the ZSM triage, `prosecution.facts`). One query."""
+    rests_on: dict[str, set[int]] = defaultdict(set)
+    for rule, registration_id in SignalRegistration.objects.filter(
+        signal__suspect_id=suspect, signal__victim_id=victim, signal__active=True
+    ).values_list("signal__rule", "registration_id"):
+        rests_on[rule].add(registration_id)
+    return dict(rests_on)
 
 
 @dataclass

@@ -14,7 +14,8 @@ from ketenzicht.measures.models import Breach, Measure
 from ketenzicht.measures.selectors import measure_list_for_readers, measure_list_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
-from ketenzicht.patterns.models import Signal
+from ketenzicht.patterns.models import SignalRegistration
+from ketenzicht.patterns.selectors import pair_signals_rest_on
 from ketenzicht.registrations.models import MentionRole, Offence, Registration, Source
 from ketenzicht.registrations.selectors import (
     Sight,
@@ -136,6 +137,13 @@ def counted_candidates(file: ZsmFile) -> QuerySet[Registration, Any]:
                 source=Source.POLITIE, mentions__link__person_id=file.suspect_id
             ).filter(mentions__link__person_id=file.victim_id)
             wanted |= Q(pk__in=pair.values("pk"))
+            # What the pair's signals rest on: a signal counts for the triage only when its readers may see
+            # all of it (`Counts.signals`).
+            wanted |= Q(
+                pk__in=SignalRegistration.objects.filter(
+                    signal__suspect_id=file.suspect_id, signal__victim_id=file.victim_id, signal__active=True
+                ).values("registration_id")
+            )
     return Registration.objects.filter(wanted).values("pk")
 
 
@@ -150,6 +158,9 @@ class Counts:
     history_seen: SuspectHistory
     pair_counted: int
     history_counted: SuspectHistory
+    # The rules of the pair's signals that hold now and rest only on registrations the reader may see: one
+    # resting on anything else would tell of it (that the police know more, or Veilig Thuis has a file).
+    signals: frozenset[str] = frozenset()
 
     def seen(self) -> TriageFacts:
         """The counted facts over what the reader may see: for the words of a reason (`Rule.label_seen`)."""
@@ -171,11 +182,17 @@ class Counts:
 def _counts(file: ZsmFile, sight: Sight, measures: QuerySet[Measure]) -> Counts:
     seen = Registration.objects.filter(pk__in=sight.visible)
     countable = Registration.objects.filter(pk__in=sight.visible | set(sight.hidden))
+    signals = (
+        pair_signals_rest_on(suspect=file.suspect_id, victim=file.victim_id)
+        if file.suspect_id is not None and file.victim_id is not None
+        else {}
+    )
     return Counts(
         pair_seen=pair_registrations(file, seen),
         history_seen=suspect_history(file, measures=measures, registrations=seen),
         pair_counted=pair_registrations(file, countable),
         history_counted=suspect_history(file, measures=measures, registrations=countable),
+        signals=frozenset(rule for rule, found in signals.items() if found <= sight.visible),
     )
 
 
@@ -203,13 +220,6 @@ def triage_facts(file: ZsmFile, counts: Counts | None = None) -> TriageFacts:
     facts = registration_facts(registrations)
     articles = frozenset(a for f in facts.values() for a in f.offences)
     grave = list(Offence.objects.filter(article__in=articles).values_list("severity_rank", "violence"))
-    signals = frozenset(
-        Signal.objects.filter(suspect_id=file.suspect_id, victim_id=file.victim_id, active=True).values_list(
-            "rule", flat=True
-        )
-        if file.suspect_id and file.victim_id
-        else []
-    )
     vt: Any = (
         notifications_about(police.pk, registrations)
         .order_by("-received_at")
@@ -219,11 +229,12 @@ def triage_facts(file: ZsmFile, counts: Counts | None = None) -> TriageFacts:
     )
     answers = _answers(file)
     victim, suspect = answers.get(Side.VICTIM, {}), answers.get(Side.SUSPECT, {})
-    counted = (counts or counts_for_readers(file)).counted()
+    counts = counts or counts_for_readers(file)
+    counted = counts.counted()
     return TriageFacts(
         urgency=case_urgency(police.data)[0],
         screening_level=str(police.data.get("screening_level") or ""),
-        signals=signals,
+        signals=counts.signals,
         offences=articles,
         max_severity=max((rank for rank, _violent in grave), default=0),
         violence=any(violent for _rank, violent in grave),

@@ -18,7 +18,7 @@ from ketenzicht.measures.models import Measure
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
-from ketenzicht.patterns.models import Signal
+from ketenzicht.patterns.selectors import pair_signal_rules_for_user
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
@@ -151,14 +151,9 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         if name in police_fields and (value := police.data.get(name))
     ]
     requests = _request_rows(file)
+    # The pair's signals as far as the prosecutor may see what they rest on (the file's disclosures).
     signals = (
-        sorted(
-            set(
-                Signal.objects.filter(
-                    suspect_id=file.suspect_id, victim_id=file.victim_id, active=True
-                ).values_list("rule", flat=True)
-            )
-        )
+        pair_signal_rules_for_user(user=user, suspect=file.suspect_id, victim=file.victim_id)
         if file.suspect_id and file.victim_id
         else []
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -175,6 +176,47 @@ def counted_sources_of(kind: str) -> frozenset[str]:
         if rule.organisation_kind == kind
         for source in rule.sources
     )
+
+
+@dataclass(frozen=True)
+class KindSight:
+    """Which registrations the users of one organisation kind holding some roles may see or are counted, as
+    far as a registration's source and police unit decide it: the ground an instrument of that kind (the
+    police's pattern signals) may rest on. `anywhere`: every registration of these sources (the rules'
+    `counted`, or a `see` rule of scope national, with or without a purpose); `own_unit`: those of these
+    sources made for a unit of this kind (scope own_unit: some user's own unit, e.g. Veilig Thuis's report
+    to the police). `left_out`: the names of the kind's `see` rules whose scope depends on more than that
+    (a region, a district office, a disclosure); what only they open is left out, never let in."""
+
+    kind: str
+    anywhere: frozenset[str]
+    own_unit: frozenset[str]
+    left_out: tuple[str, ...]
+
+    def admits(self, source: str, unit_kind: str | None) -> bool:
+        """Whether a registration of `source`, made for a unit of `unit_kind` (None: no unit), is in sight."""
+        return source in self.anywhere or (source in self.own_unit and unit_kind == self.kind)
+
+
+def kind_sight(kind: str, roles: Iterable[str]) -> KindSight:
+    """The registrations users of `kind` holding one of `roles` may see (under any rule of `see`, with a
+    purpose too) or are counted (`counted`), per source and unit: see `KindSight`."""
+    wanted = set(roles)
+    rules = sharing_rules()
+    anywhere = {s.value for rule in rules.counted if rule.organisation_kind == kind for s in rule.sources}
+    own_unit: set[str] = set()
+    left_out: list[str] = []
+    for rule in rules.see:
+        if rule.organisation_kind != kind or not wanted & {role.value for role in rule.roles}:
+            continue
+        sources = {source.value for source in rule.sources}
+        if rule.scope == "national":
+            anywhere |= sources
+        elif rule.scope == "own_unit":
+            own_unit |= sources
+        else:
+            left_out.append(rule.name)
+    return KindSight(kind, frozenset(anywhere), frozenset(own_unit - anywhere), tuple(left_out))
 
 
 def may_see_registrations(user: User, *, purposed: bool = False) -> bool:

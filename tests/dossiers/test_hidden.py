@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 PURPOSE = {"purpose_reason": "screening", "purpose_text": "screening of a new report"}
 HIDDEN = ("PL0900-2023-000101", "PL0900-2023-000102", "VT21-2023-000103")
-ZWB = {"unit": "zeeland-west-brabant", "municipality": "GM0855"}
+ZWB: dict[str, Any] = {"unit": "zeeland-west-brabant", "municipality": "GM0855"}
 
 
 def sandra_with_hidden_registrations() -> Any:

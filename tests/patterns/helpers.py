@@ -43,8 +43,12 @@ def take_in(
     kind: str = "aangifte",
     source: str = "politie",
     actor: Any = None,
+    report_to_police: bool = False,
 ) -> Any:
-    """One registration of `suspect` (p1) towards `victim` (p2) through the whole intake pipeline."""
+    """One registration of `suspect` (p1) towards `victim` (p2) through the whole intake pipeline.
+    `report_to_police`: Veilig Thuis's registration is its report to the police, made for `unit` (as its
+    form does), which the police of that unit see; else it is Veilig Thuis's own file, without a unit."""
+    police_unit = unit if source == "politie" or report_to_police else None
     data = exchange_registration(
         source=source,
         reference=in_numbering(
@@ -55,7 +59,7 @@ def take_in(
         relations=[{"from": "p1", "to": "p2", "kind": relation}] if relation else [],
         offences=["285"] if offences is None else offences,
         summary=summary,
-        unit=unit if source == "politie" else None,
+        unit=police_unit,
         municipality=municipality,
         registered_at=registered_at,
         occurred_at=registered_at,

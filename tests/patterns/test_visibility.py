@@ -23,7 +23,8 @@ HIDDEN = ("PL0900-2024-000011", "PL0900-2024-000012", "VT21-2024-000031")
 
 def hidden_first_then_own_unit() -> Signal:
     """Marco and Lotte: two reports in Zeeland-West-Brabant (the signal fires at the second), a Veilig
-    Thuis notification, then a report in Oost-Brabant, which puts the signal in that unit's list."""
+    Thuis notification (its own file: the signal does not rest on it), then a report in Oost-Brabant, which
+    puts the signal in that unit's list."""
     zwb, tilburg = "zeeland-west-brabant", "GM0855"
     take_in(
         HIDDEN[0], MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", unit=zwb, municipality=tilburg
@@ -40,7 +41,12 @@ def hidden_first_then_own_unit() -> Signal:
     signal = Signal.objects.get(rule="possible_stalking")
     assert signal.unit is not None and signal.unit.code == "oost-brabant"
     assert signal.first_fired_registration.reference in HIDDEN[:2]
+    assert HIDDEN[2] not in evidence(signal)
     return signal
+
+
+def evidence(signal: Signal) -> set[str]:
+    return set(signal.registrations.values_list("reference", flat=True))
 
 
 def screener_client(make_user: Callable[..., Any], organisation: str = "oost-brabant") -> Client:
@@ -176,7 +182,8 @@ def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Call
         kind="melding", offences=[],
     )  # fmt: skip
     signal.refresh_from_db()
-    assert signal.last_registration.reference == "VT21-2024-000061"
+    assert signal.last_registration.reference == "PL0600-2024-000041"  # the file is not the signal's
+    assert "VT21-2024-000061" not in evidence(signal)
     assert signal.unit is not None and signal.unit.code == "oost-brabant"
     client = screener_client(make_user)
     body = client.get(f"/api/v1/signals/{signal.pk}").json()
@@ -192,21 +199,24 @@ def test_a_later_registration_the_user_may_not_see_gives_no_date(make_user: Call
 def test_a_veilig_thuis_file_joining_the_signal_is_no_change_to_the_police(
     make_user: Callable[..., Any],
 ) -> None:
-    """The signal changed when Veilig Thuis's own file joined it ("1 more registration"): the police may
-    not know of that file, so to them the list and the page show no such change; a police report of
+    """Veilig Thuis's own file does not join the signal at all (the police may not know of that file):
+    the stored signal does not change, and the list and the page tell of no change; a police report of
     another unit joining it is a change they are told, counted."""
     signal = hidden_first_then_own_unit()
     client = screener_client(make_user)
     assert client.get(f"/signalen/{signal.pk}/").status_code == 200  # seen: a change counts from here
+    before = (signal.fingerprint, signal.change, signal.changed_at, evidence(signal))
+    listed = client.get("/signalen/").content.decode()
     take_in(
         "VT21-2024-000061", MARCO, LOTTE, registered_at="2024-04-15T10:00:00+02:00", source="veilig_thuis",
         kind="melding", offences=[],
     )  # fmt: skip
     signal.refresh_from_db()
-    assert signal.change and signal.change["added"] == 1  # stored: over the whole register
+    assert (signal.fingerprint, signal.change, signal.changed_at, evidence(signal)) == before
+    assert signal.seen.exists()  # still seen: nothing new to the police
     listing = client.get("/signalen/").content.decode()
-    page = client.get(f"/signalen/{signal.pk}/").content.decode()
-    assert f'data-testid="changed-{signal.pk}"' not in listing and 'data-testid="signal-change"' not in page
+    row = listing.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</tr>", 1)[0]
+    assert row == listed.split(f'data-testid="registrations-{signal.pk}">', 1)[1].split("</tr>", 1)[0]
     take_in(
         "PL0900-2024-000071", MARCO, LOTTE, registered_at="2024-04-20T10:00:00+02:00",
         unit="zeeland-west-brabant", municipality="GM0855",

@@ -64,13 +64,14 @@ def triage_for_reader(file: ZsmFile, counts: Counts) -> dict[str, Any]:
     see or count (a reader who sees less than the office, or a count changed since)."""
     kept = file.triage or triage_refresh(file)
     facts = kept.get("facts") or {}
-    if all(facts.get(name) == value for name, value in counts.counted().items()):
+    same_signals = frozenset(facts.get("signals") or ()) == counts.signals
+    if same_signals and all(facts.get(name) == value for name, value in counts.counted().items()):
         return dict(kept)
     known = TriageFacts.__dataclass_fields__
     values = {name: value for name, value in facts.items() if name in known}
     values.update(counts.counted())
-    for name in ("signals", "offences"):
-        values[name] = frozenset(values.get(name) or ())
+    values["offences"] = frozenset(values.get("offences") or ())
+    values["signals"] = counts.signals
     return _kept(triage(TriageFacts(**values), triage_rules()))
 
 
