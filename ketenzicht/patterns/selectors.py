@@ -186,24 +186,12 @@ def signal_changes_for_user(*, user: User, signals: Sequence[Signal]) -> dict[in
     return result
 
 
-def pair_signal_rules_for_user(*, user: User, suspect: int, victim: int) -> list[str]:
-    """The rules of the pair's signals that hold now (suspect towards victim), for a reader outside the
-    signals' desk (the ZSM table's prosecutor, who may see what was disclosed to the office): only a signal
-    every registration of which the user may see is named. One resting on a registration they may not see
-    would tell of it (that the police know more, or Veilig Thuis has a file), so it is not named, not even
-    counted. Two queries."""
-    rests_on = pair_signals_rest_on(suspect=suspect, victim=victim)
-    if not rests_on:
-        return []
-    ids = {pk for found in rests_on.values() for pk in found}
-    visible = registration_sight_for_user(user=user, ids=ids).visible
-    return sorted(rule for rule, found in rests_on.items() if found <= visible)
-
-
 def pair_signals_rest_on(*, suspect: int, victim: int) -> dict[str, set[int]]:
     """The rules of the pair's signals that hold now (suspect towards victim), each with the registrations
     it rests on: for a reader outside the signals' desk, who may be told of a signal only when they may see
-    every one of them (`pair_signal_rules_for_user`; the ZSM triage, `prosecution.facts`). One query."""
+    every one of them (the ZSM file's panel and triage, `prosecution.facts.Counts.signals`): one resting on
+    a registration they may not see would tell of it (that the police know more, or Veilig Thuis has a
+    file), so it is not named, not even counted. One query."""
     rests_on: dict[str, set[int]] = defaultdict(set)
     for rule, registration_id in SignalRegistration.objects.filter(
         signal__suspect_id=suspect, signal__victim_id=victim, signal__active=True

@@ -18,7 +18,6 @@ from ketenzicht.measures.models import Measure
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.patterns.labels import rule_label
-from ketenzicht.patterns.selectors import pair_signal_rules_for_user
 from ketenzicht.screening.engine.instrument import Level
 from ketenzicht.screening.labels import LEVELS
 from ketenzicht.ui import formats
@@ -151,15 +150,12 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         if name in police_fields and (value := police.data.get(name))
     ]
     requests = _request_rows(file)
-    # The pair's signals as far as the prosecutor may see what they rest on (the file's disclosures).
-    signals = (
-        pair_signal_rules_for_user(user=user, suspect=file.suspect_id, victim=file.victim_id)
-        if file.suspect_id and file.victim_id
-        else []
-    )
     open_case = case.closed_at is None
     kept = input_kept(request, file.pk)  # what a refused form held, shown again
     counts = counts_for_user(file, user)
+    # The pair's signals as far as the prosecutor may see what they rest on (the file's disclosures): the
+    # same the triage reads for this reader.
+    signals = sorted(counts.signals)
     history = _history_rows(file, counts)
     # The triage as this reader may hold it: over what they may see or count, never over more.
     triage = triage_for_reader(file, counts)

@@ -28,7 +28,7 @@ from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label, step_label
+from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label, step_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
@@ -238,10 +238,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
             user,
             origin,
             bulk=form,
-            refusals=[
-                f"{reference}: {refusal_text(refusal.code, refusal.detail, params=refusal.params)}"
-                for reference, refusal in refused.refusals
-            ],
+            refusals=refusal_lines(refused.refusals),
         )
     except Refused as refusal:
         messages.error(

@@ -23,7 +23,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
-from ketenzicht.workprocesses.labels import data_text, refusal_text, state_label
+from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label
 from ketenzicht.workprocesses.selectors import case_get_for_user
 from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit, case_assign
 
@@ -254,10 +254,7 @@ def inbox_hand_over(request: HttpRequest) -> HttpResponse:
             user,
             origin,
             bulk=form,
-            refusals=[
-                f"{reference}: {refusal_text(refusal.code, refusal.detail, params=refusal.params)}"
-                for reference, refusal in refused.refusals
-            ],
+            refusals=refusal_lines(refused.refusals),
         )
     except Refused as refusal:
         messages.error(

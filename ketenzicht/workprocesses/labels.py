@@ -3,7 +3,7 @@ words (Dutch in the versioned files) in the user's language (`data_text`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -290,6 +290,15 @@ def _too_far(days: str) -> str:
         "This date cannot lie after %(bound)s: at most %(days)s days from today.",
         int(days),
     )
+
+
+def refusal_lines(refusals: Sequence[tuple[str, Any]]) -> list[str]:
+    """A refused bulk assignment's refusals (`services.BulkAssignRefused.refusals`: the case's reference
+    and the kernel's refusal), one line each: "reference: why"."""
+    return [
+        f"{reference}: {refusal_text(refusal.code, refusal.detail, params=refusal.params)}"
+        for reference, refusal in refusals
+    ]
 
 
 def refusal_text(
