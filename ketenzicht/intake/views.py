@@ -125,7 +125,7 @@ def registration_new(request: HttpRequest) -> HttpResponse:
     if not each_valid:
         return _render(request, form, persons, relations, token=token, status=422)
     data, person_index, relation_index = to_exchange(
-        form, persons, relations, unit=unit, registered_at=timezone.now().isoformat()
+        form, persons, relations, unit=unit, registered_at=timezone.localtime().isoformat()
     )
     if marked:
         # Not stored; the rest checked as storing would check it, so that every mistake shows at once (a

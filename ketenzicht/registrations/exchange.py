@@ -702,12 +702,10 @@ def _check_times(data: dict[str, Any], now: dt.datetime, max_years: int) -> list
                 )
             )
         else:
-            if registered_at is None:
-                registered_day = now.date()
-            elif isinstance(value, dt.datetime):
-                registered_day = registered_at.astimezone(value.tzinfo).date()
-            else:
-                registered_day = registered_at.date()
+            # The day of the registration where it was registered (its own offset), as the incident's day
+            # is the incident's: an incident's summer time (+02:00) moved a registration at 23:30 in winter
+            # (+01:00) to the next day, and the bound named with it.
+            registered_day = now.date() if registered_at is None else registered_at.date()
             early = _too_early(data, incident, registered_day, max_years, unborn)
             if early is not None:
                 errors.append(early)

@@ -282,6 +282,18 @@ def test_the_number_of_years_back_is_the_installation_s() -> None:
     assert parse_registration(data, CODES, occurred_max_years=15)[1] == []
 
 
+def test_the_bound_is_counted_from_the_day_of_the_registration_where_it_was_registered() -> None:
+    """Registered at 23:30 on 7 December (winter time), an incident in summer time: the bound is 7 December
+    ten years back, not the 8th (the registration's moment read in the incident's +02:00)."""
+    data = exchange_registration(
+        registered_at="2025-12-07T23:30:00+01:00", occurred_at="2009-06-01T10:00:00+02:00"
+    )
+    _reg, errors = parse_registration(data, CODES, occurred_max_years=10)
+    assert [(e.field, e.reason) for e in errors] == [
+        ("occurred_at", "cannot lie before 2015-12-07: at most 10 years before its registration")
+    ]
+
+
 def test_an_incident_before_the_birth_of_a_person_named_is_refused_naming_that_person() -> None:
     """The latest born sets the bound; a partly known birth date bounds from its first possible day."""
     data = exchange_registration(occurred_at="1986-06-01T10:00:00+02:00")
