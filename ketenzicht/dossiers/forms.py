@@ -20,7 +20,9 @@ from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make, reas
 
 class PurposeForm(NldsFormMixin, forms.Form):
     purpose_reason = forms.ChoiceField(
-        label=_("Purpose of this look-up"), choices=[("", "—"), *LISTED_REASONS], required=False
+        label=_("Purpose of this look-up"),
+        choices=[("", _("Choose a purpose")), *LISTED_REASONS],
+        required=False,
     )
     purpose_registration = forms.CharField(
         label=_("Registration you work on (reference)"),
@@ -42,7 +44,7 @@ class PurposeForm(NldsFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.purpose: Purpose | None = None
-        self.fields["purpose_reason"].choices = [("", "—"), *reasons_for(user)]
+        self.fields["purpose_reason"].choices = [("", _("Choose a purpose")), *reasons_for(user)]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -111,7 +113,7 @@ class BreakGlassDecisionForm(NldsFormMixin, forms.Form):
     decision = forms.ChoiceField(
         label=_("Judgement"),
         choices=[
-            ("", "—"),
+            ("", _("Choose a judgement")),
             (BreakGlassDecision.PROPER.value, _("Proper")),
             (BreakGlassDecision.IMPROPER.value, _("Improper")),
         ],

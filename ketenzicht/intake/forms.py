@@ -149,7 +149,7 @@ class PersonForm(NldsFormMixin, forms.Form):
         max_length=10,
         help_text=_("DD-MM-YYYY or YYYY-MM-DD; 00 for an unknown day or month, or the year alone"),
     )
-    sex = forms.ChoiceField(label=_("Sex"), choices=[("", "—"), *Sex.choices], required=False)
+    sex = forms.ChoiceField(label=_("Sex"), choices=[("", _("Choose a sex")), *Sex.choices], required=False)
     bsn = forms.CharField(label=_("BSN"), required=False, max_length=20)
     street = forms.CharField(label=_("Street"), required=False, max_length=200)
     house_number = forms.CharField(label=_("House number"), required=False, max_length=20)
@@ -202,7 +202,9 @@ def person_labels(data: Any, count: int) -> list[str]:
 
 class RelationForm(NldsFormMixin, forms.Form):
     from_ref = forms.CharField(label=_("From person"), required=False)
-    kind = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *RelationKind.choices], required=False)
+    kind = forms.ChoiceField(
+        label=_("Relation"), choices=[("", _("Choose a relation")), *RelationKind.choices], required=False
+    )
     to_ref = forms.CharField(label=_("To person"), required=False)
 
     def __init__(
@@ -210,7 +212,7 @@ class RelationForm(NldsFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         names = labels if labels is not None else person_labels({}, person_count)
-        choices = [("", "—")] + [(f"p{i}", label) for i, label in enumerate(names, start=1)]
+        choices = [("", _("Choose a person"))] + [(f"p{i}", label) for i, label in enumerate(names, start=1)]
         for name in ("from_ref", "to_ref"):
             self.fields[name].widget = forms.Select(
                 choices=choices, attrs={"class": "utrecht-select utrecht-select--html-select"}

@@ -1,10 +1,12 @@
 """The charts on a phone (390 x 844): a chart wider than the screen scrolls sideways in its own box, and a
 box that scrolls must be reached with the keyboard (axe-core's scrollable-region-focusable, WCAG 2.1.1).
 The figures, the Veilig Thuis timeliness and a person's timeline, each reached by clicks from the start
-page; axe runs on each at the phone's width (the fixture's own audit runs at the desktop's)."""
+page; axe runs on each at the phone's width (the fixture's own audit runs at the desktop's). A wide table
+with a form in a row (a planned roll-out and its withdrawal) scrolls in its own box too, not the page."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +18,10 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 PASSWORD = "geheim-wachtwoord-e2e"
 PHONE = {"width": 390, "height": 844}
+
+
+# How far the page itself scrolls sideways: [scrollWidth, innerWidth].
+PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
 
 
 def _no_violations(page: Any) -> None:
@@ -60,3 +66,36 @@ def test_a_chart_that_scrolls_on_a_phone_is_reached_with_the_keyboard(
     page.locator("main").get_by_role("link", name="Tijdigheid Veilig Thuis per week en regio").click()
     expect(page.locator("main figure")).to_be_visible()
     _no_violations(page)
+
+
+def test_a_planned_roll_out_is_withdrawn_on_a_phone(
+    live_server: Any, make_user: Callable[..., Any], new_page: Callable[[], Any], login: Callable[..., None]
+) -> None:
+    """The withdrawal form in the planned roll-outs' table: its label's hidden "(verplicht)" escaped the
+    table's scroll box and made the whole page wider than the phone (498 of 390 px), the "Intrekken" button
+    off screen. The page fits; the table scrolls in its box, and the button is reached and works."""
+    make_user("functional_admin", organisation="ketenzicht-beheer", username="beheer-p", password=PASSWORD)
+    page = new_page()
+    page.set_viewport_size(PHONE)
+    login(page, "beheer-p", PASSWORD)
+    page.get_by_role("link", name="Werkprocessen", exact=True).first.click()
+    page.get_by_label("Versie").select_option(label="Ex-partnerstalking (verbeterde werkwijze), versie 2")
+    page.get_by_label("Organisatie").select_option(label="Politie eenheid Oost-Brabant")
+    later = datetime.date.today() + datetime.timedelta(days=30)
+    page.get_by_test_id("rollout-form").get_by_label("Vanaf").fill(later.isoformat())
+    page.get_by_role("button", name="Uitrollen").click()
+    row = page.get_by_test_id("planned-table").locator("tbody tr").first
+    expect(row).to_contain_text("Oost-Brabant")
+    width, screen = page.evaluate(PAGE_WIDTH)
+    assert width <= screen, f"the page scrolls sideways on a phone: {width} px of {screen}"
+    box = page.get_by_test_id("planned-table").locator("xpath=..")
+    expect(box).to_have_attribute("tabindex", "0")
+    _no_violations(page)
+
+    row.get_by_label("Reden van intrekken").fill("Pilot uitgesteld tot na de zomer")
+    button = row.get_by_role("button", name="Intrekken")
+    button.scroll_into_view_if_needed()
+    right = button.evaluate("b => b.getBoundingClientRect().right")
+    assert right <= screen, f"the withdraw button ends at {right} px, off a {screen} px screen"
+    button.click()
+    expect(page.get_by_test_id("planned-none")).to_be_visible()

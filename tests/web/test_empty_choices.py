@@ -56,3 +56,44 @@ def test_the_back_office_lists_say_what_their_empty_choice_means(make_user: Call
     )
     assert refused.status_code == 422
     assert empty_choices(refused.content.decode())["organisation"] == "Kies de nieuwe eenheid"
+
+
+def test_the_registration_form_and_the_purpose_ask_what_to_choose(make_user: Callable[..., Any]) -> None:
+    """The desks' forms too: the registration form's sex, relation and persons of a relation, the purpose of
+    a look-up on the search page and before a dossier opens. A dash there left a new registrar or screener
+    wondering whether the list was empty or the field could be skipped."""
+    from tests.dossiers.helpers import register
+    from tests.people import DENNIS, SANDRA, person_of
+
+    registrar, screener = Client(), Client()
+    registrar.force_login(make_user("police_registrar", organisation="oost-brabant"))
+    screener.force_login(make_user("case_screener", organisation="oost-brabant"))
+    person = person_of(register("R-EMPTY-1", DENNIS, SANDRA))
+    expected = {
+        (registrar, "/registraties/nieuw/"): {
+            "persons-0-sex": "Kies een geslacht",
+            "relations-0-from_ref": "Kies een persoon",
+            "relations-0-kind": "Kies een relatie",
+            "relations-0-to_ref": "Kies een persoon",
+        },
+        (screener, "/personen/"): {"purpose_reason": "Kies een doel"},
+        (screener, f"/personen/{person.pk}/"): {"purpose_reason": "Kies een doel"},
+    }
+    for (client, address), wanted in expected.items():
+        response = client.get(address, follow=True)  # the form gets its own address first
+        assert response.status_code == 200, address
+        found = empty_choices(response.content.decode())
+        assert {name: found.get(name) for name in wanted} == wanted, address
+        assert "—" not in found.values(), (address, found)
+
+
+def test_the_privacy_officer_is_asked_for_a_judgement(make_user: Callable[..., Any]) -> None:
+    """The judgement of a break-the-glass access: a dash there read as if the access was judged already."""
+    from tests.dossiers.test_break_glass import granted
+
+    _, _, access = granted(make_user)
+    privacy = Client()
+    privacy.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    response = privacy.get("/privacy/doorbraken/")
+    assert response.status_code == 200
+    assert empty_choices(response.content.decode())[f"g{access.pk}-decision"] == "Kies een oordeel"
