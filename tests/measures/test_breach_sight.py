@@ -87,3 +87,31 @@ def test_the_district_office_sees_both_breaches_disclosed_to_it(
     html = client.get(f"/maatregelen/{measure.pk}/").content.decode()
     assert len(re.findall(r'data-testid="breach"', html)) == 2
     assert breached["police"].reference in html and breached["own_file"].reference in html
+
+
+def test_a_breach_line_written_before_names_no_registration_the_reader_may_not_see(
+    breached: dict[str, Any], make_user: Callable[..., Any]
+) -> None:
+    """A line written in the police case's history before the breach step left such breaches out (the
+    words as they were written then) is left out for a reader who may not see its registration; the line
+    of the breach in their own unit's report stays."""
+    from django.utils import timezone
+
+    from ketenzicht.measures.breaches import NOTE_BREACH
+    from ketenzicht.measures.history import case_line
+    from ketenzicht.measures.models import BreachKind
+
+    case, measure, own_file = breached["case"], breached["measure"], breached["own_file"]
+    params = {"measure": measure.reference, "registration": own_file.reference}
+    case_line(
+        case,
+        note=NOTE_BREACH[BreachKind.CONTACT],
+        params=params,
+        actor=None,
+        at=timezone.now(),
+        registration=own_file.reference,
+    )
+    html = _client(make_user("case_owner")).get(f"/zaken/{case.pk}/").content.decode()
+    assert own_file.reference not in html
+    history = html.split('data-testid="history"', 1)[1].split("</table>", 1)[0]
+    assert breached["police"].reference in history
