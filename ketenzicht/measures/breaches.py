@@ -24,6 +24,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import SYSTEM_ACTOR, prosecutor_on_duty
 from ketenzicht.persons.selectors import persons_merged_to
 from ketenzicht.registrations.models import Disclosure, Kind, PersonMention, Registration
+from ketenzicht.registrations.selectors import registration_sight_for_readers
 from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.models import Case
 
@@ -36,6 +37,9 @@ from .signals import breaches_stored
 # sharing rule `om-measure-breach`): the evidence its prosecutor is alerted of and must act on. Nothing else
 # of the suspect, the police case or the persons' dossiers comes with it.
 DISCLOSURE_PURPOSE = "measure_breach"
+
+# The police roles that follow measures and act on their breaches (screener, case owner, team lead).
+POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
 
 # Alerts and history lines: English texts shown translated (alerts) or written in the installation's
 # language (a case's history is a record, not a page).
@@ -388,10 +392,32 @@ def _breaches_found(judged: list[BreachOf], *, at: datetime, new: bool) -> list[
             for breach in breaches
         ]
     )
+    police = _PoliceSight()
     for breach in breaches:
         found = judgement[(breach.measure_id, breach.registration_id)]
-        _breach_alerts(breach.measure, breach, found, joined.get(breach.registration_id, []), at=at)
+        _breach_alerts(breach.measure, breach, found, joined.get(breach.registration_id, []), police, at=at)
     return breaches
+
+
+class _PoliceSight:
+    """Whether a police unit's police roles may see or count a registration under the sharing rules
+    (`registration_sight_for_readers`: `see` and `counted`), asked once per unit and registration. A breach
+    in a registration they may neither see nor count (for the police: Veilig Thuis's own file) is not
+    alerted to them nor written in their case's history: that the registration exists is another
+    organisation's information (the measure's district office, to which it is disclosed, is alerted as
+    ever)."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], bool] = {}
+
+    def knows(self, unit: Organisation, registration_id: int) -> bool:
+        key = (unit.pk, registration_id)
+        if key not in self._known:
+            sight = registration_sight_for_readers(
+                organisation=unit, roles=POLICE_ROLES, ids=[registration_id]
+            )
+            self._known[key] = registration_id in sight.visible or registration_id in sight.hidden
+        return self._known[key]
 
 
 def _breaches_store(rows: list[Breach], *, new: bool) -> list[Breach]:
@@ -428,16 +454,26 @@ def _open_police_cases(registration_ids: set[int]) -> dict[int, list[Case]]:
 
 
 def _breach_alerts(
-    measure: Measure, breach: Breach, fact: BreachOf, joined: list[Case], *, at: datetime
+    measure: Measure,
+    breach: Breach,
+    fact: BreachOf,
+    joined: list[Case],
+    police: _PoliceSight,
+    *,
+    at: datetime,
 ) -> None:
     message = BREACH_MESSAGES[BreachKind(breach.kind)]
     params = {"measure": measure.reference, "registration": fact.reference}
+
+    def told(unit: Organisation) -> bool:  # the unit's police may see or count the breach's registration
+        return police.knows(unit, breach.registration_id)
+
     cases: dict[int, Case] = {}
     if measure.police_case is not None and measure.police_case.closed_at is None:
         cases[measure.police_case.pk] = measure.police_case
     for case in joined:
         cases.setdefault(case.pk, case)
-    for case in cases.values():
+    for case in [case for case in cases.values() if told(case.organisation)]:
         alert_for_case_owner(
             case, kind="measure_breach", message=message, fallback_role=Role.CASE_OWNER, params=params, at=at
         )
@@ -446,11 +482,12 @@ def _breach_alerts(
         # unit that registered the breach.
         unit = measure.organisation if measure.organisation.kind == OrganisationKind.POLITIE else None
         unit_id = unit.pk if unit is not None else fact.unit_id
-        if unit_id is not None:
+        unit = unit or (Organisation.objects.get(pk=unit_id) if unit_id is not None else None)
+        if unit is not None and told(unit):
             alert_raise(
                 kind="measure_breach",
                 message=message,
-                organisation=unit or Organisation.objects.get(pk=unit_id),
+                organisation=unit,
                 role=Role.CASE_OWNER,
                 params=params,
                 at=at,
@@ -480,6 +517,8 @@ def _breach_alerts(
         params=prosecutor_params,
         at=at,
     )
+    if measure.police_case is None or not told(measure.police_case.organisation):
+        return
     case_line(
         measure.police_case,
         note=NOTE_BREACH[BreachKind(breach.kind)],

@@ -7,27 +7,27 @@ showed."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from ketenzicht.audit.access import refuse
 from ketenzicht.dossiers.selectors import may_open_dossier
 from ketenzicht.organisations.models import Municipality, Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
-from ketenzicht.registrations.models import MentionRole, PersonMention, Registration, Source
-from ketenzicht.registrations.selectors import registration_sight_for_user
+from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
+from ketenzicht.registrations.selectors import Sight, registration_sight_for_user
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
 
+from .breaches import POLICE_ROLES
 from .engine.periods import days_left, extension_limit
 from .models import Breach, BreachKind, Condition, Measure, MeasureKind
 from .services import measure_terms
-
-POLICE_ROLES = (Role.CASE_SCREENER, Role.CASE_OWNER, Role.TEAM_LEAD)
 
 
 def _police_unit(user: User) -> Organisation | None:
@@ -88,7 +88,6 @@ def measure_list_for_user(*, user: User) -> QuerySet[Measure]:
             "organisation", "district_office", "police_case__organisation", "source_case", "prosecutor"
         )
         .prefetch_related("protected")
-        .annotate(breach_count=Count("breaches", distinct=True))
     )
 
 
@@ -180,8 +179,9 @@ class MeasureRow:
     upcoming: bool
     days_left: int
     extendable_until: date | None
-    breaches: int
+    breaches: int  # those whose registration the user may see (`breach_counts_for_user`)
     names_shown: bool
+    breaches_hidden: int = 0  # those they may not see that the sharing rules count for them
     person_ids: set[int] = field(default_factory=set)
 
 
@@ -216,8 +216,9 @@ def measure_rows(
     (all when None), each by its list name among the registrations the user may see
     (`persons.selectors`), else by its number; the others show counts only, but name a bound person among
     `own_persons` (a case's own, on the case's panel) as the case's lists do: by list name where a
-    registration the user may see names them, else not at all. Four queries (names, breaches, banned
-    municipalities) at most beyond the measures' own."""
+    registration the user may see names them, else not at all. The breaches are counted as the measure's
+    page lists them (`breach_counts_for_user`). Five queries (names, breaches and their registrations,
+    banned municipalities) at most beyond the measures' own."""
     measures = list(measures)
     terms = measure_terms()
     shown = {m.pk for m in measures} if names_for is None else names_for
@@ -226,13 +227,7 @@ def measure_rows(
         p.pk for m in measures if m.pk in shown for p in m.protected.all()
     }
     names = person_list_names_for_user(user=user, person_ids=wanted)
-    counts: dict[int, int] = defaultdict(int)
-    missing = [m.pk for m in measures if not hasattr(m, "breach_count")]
-    if missing:
-        for measure_id, n in (
-            Measure.objects.filter(pk__in=missing).annotate(n=Count("breaches")).values_list("pk", "n")
-        ):
-            counts[measure_id] = n
+    counts = breach_counts_for_user(user, [m.pk for m in measures])
     municipalities = municipality_names(measures)
     rows = []
     for m in measures:
@@ -258,12 +253,54 @@ def measure_rows(
                 upcoming=today < m.starts_on,
                 days_left=days_left(m, today),
                 extendable_until=limit if limit and m.ended_at is None and m.ends_on < limit else None,
-                breaches=getattr(m, "breach_count", counts[m.pk]),
+                breaches=counts[m.pk].seen,
+                breaches_hidden=counts[m.pk].hidden,
                 names_shown=visible,
                 person_ids={m.suspect_id, *protected} if visible else {m.suspect_id} if own_named else set(),
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class BreachCount:
+    """A measure's breaches as `user` may know of them: `seen`, those whose registration they may see (read
+    under the measure as purpose, as its page opens them); `hidden`, those they may not see whose source
+    the sharing rules count for them (`counted`). A breach in any other registration (e.g. a Veilig Thuis
+    own file, for the police) is in neither: its registration is another organisation's, and so is the
+    count."""
+
+    seen: int = 0
+    hidden: int = 0
+
+
+def _breach_sight(user: User, breaches: Iterable[tuple[int, int]]) -> Sight:
+    """Which registrations of these (breach, registration) pairs `user` may see or count, under the measure
+    as purpose (`purpose.MEASURE_PARAM`: a breach's registration opens from its measure). One query."""
+    return registration_sight_for_user(
+        user=user, ids=sorted({registration for _breach, registration in breaches}), purposed=True
+    )
+
+
+def breach_counts_for_user(user: User, measure_ids: Collection[int]) -> dict[int, BreachCount]:
+    """The breaches of these measures, counted as `user` may know of them (`BreachCount`), through the
+    access selectors (`registration_sight_for_user`). Two queries (none without measures)."""
+    counts: dict[int, BreachCount] = defaultdict(BreachCount)
+    if not measure_ids:
+        return counts
+    rows = list(
+        Breach.objects.filter(measure_id__in=list(measure_ids))
+        .order_by()
+        .values_list("measure_id", "registration_id")
+    )
+    sight = _breach_sight(user, rows)
+    for measure_id, registration_id in rows:
+        count = counts[measure_id]
+        if registration_id in sight.visible:
+            counts[measure_id] = BreachCount(count.seen + 1, count.hidden)
+        elif registration_id in sight.hidden:
+            counts[measure_id] = BreachCount(count.seen, count.hidden + 1)
+    return counts
 
 
 def measures_of_persons(
@@ -277,7 +314,6 @@ def measures_of_persons(
     return (
         found.select_related("organisation", "district_office", "police_case")
         .prefetch_related("protected")
-        .annotate(breach_count=Count("breaches", distinct=True))
         .order_by("-ends_on", "-id")
     )
 
@@ -336,29 +372,58 @@ class BreachRow:
     hidden_label: str = ""
 
 
-def breach_rows_for_user(user: User, measure: Measure) -> tuple[list[BreachRow], set[str]]:
-    """The measure's breaches for `user`, and the references of the registrations among them the user may
-    open (history lines name only those). Read as a registration opened from the measure is: under the
-    measure as purpose (`purpose.MEASURE_PARAM`). Two queries."""
+@dataclass
+class BreachRows:
+    """A measure's breaches as its page shows them to a user (`breach_rows_for_user`): the rows; the
+    references of the registrations among them the user may open (history lines name only those); and the
+    breaches listed (a history line of any other is left out, as the breach is)."""
+
+    rows: list[BreachRow]
+    openable: set[str]
+    listed: set[int]
+
+
+def breach_rows_for_user(user: User, measure: Measure) -> BreachRows:
+    """The measure's breaches for `user`. Read as a registration opened from the measure is: under the
+    measure as purpose (`purpose.MEASURE_PARAM`). A breach whose registration the user may not see is
+    listed only where the sharing rules count that registration for them (`counted`), by its kind of
+    organisation and unit (no reference, no date); any other is left out, as `breach_counts_for_user`
+    leaves it out of the count. Two queries."""
     breaches = list(measure.breaches.select_related("registration"))
-    sight = registration_sight_for_user(
-        user=user, ids=[breach.registration_id for breach in breaches], purposed=True
-    )
-    rows: list[BreachRow] = []
-    visible: set[str] = set()
+    sight = _breach_sight(user, [(breach.pk, breach.registration_id) for breach in breaches])
+    found = BreachRows([], set(), set())
     for breach in breaches:
         kinds = [str(BreachKind(kind).label) for kind in breach.kinds or [breach.kind]]
         if breach.registration_id in sight.visible:
-            visible.add(breach.registration.reference)
-            rows.append(BreachRow(kinds, breach.occurred_on, breach.registration))
-        else:
-            # The breach is the measure's own information (its police and prosecutor are alerted of it):
-            # listed even in a registration the rules do not count for the user, by its kind of
-            # organisation only.
+            found.openable.add(breach.registration.reference)
+            found.rows.append(BreachRow(kinds, breach.occurred_on, breach.registration))
+        elif breach.registration_id in sight.hidden:
             group = sight.hidden_groups([breach.registration_id])
-            label = group[0].label if group else str(Source(breach.registration.source).label)
-            rows.append(BreachRow(kinds, None, None, label))
-    return rows, visible
+            found.rows.append(BreachRow(kinds, None, None, group[0].label))
+        else:
+            continue  # another organisation's registration: not even that it exists
+        found.listed.add(breach.pk)
+    return found
+
+
+def breach_lines_for_reader(case: Case, events: Sequence[Any], user: User) -> dict[int, str | None]:
+    """The lines a breach wrote in a police case's history (`history.case_line`: they name the breach's
+    registration) as `user` may read them: left out (None) where they may not see that registration under
+    the case as purpose (the case page's), as the measure's page leaves such a breach out of its history.
+    Registered with the kernel (`labels.history_reader_register`). Two queries when the case has such a
+    line, none otherwise."""
+    lines = [e for e in events if e.detail.get("measure") and e.detail.get("registration")]
+    if not lines:
+        return {}
+    ids: dict[str, set[int]] = defaultdict(set)
+    for reference, pk in Registration.objects.filter(
+        reference__in={str(e.detail["registration"]) for e in lines}
+    ).values_list("reference", "pk"):
+        ids[reference].add(pk)
+    sight = registration_sight_for_user(
+        user=user, ids={pk for found in ids.values() for pk in found}, purposed=True
+    )
+    return {e.pk: None for e in lines if not ids[str(e.detail["registration"])] & sight.visible}
 
 
 # --- breaches found on intake, as their registrar may know them ---------------------------------------------

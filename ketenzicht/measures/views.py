@@ -75,8 +75,13 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
     row = measure_rows([measure], user=user, today=timezone.localdate())[0]
-    breaches, openable = breach_rows_for_user(user, measure)
-    history = list(measure.events.all())
+    breaches = breach_rows_for_user(user, measure)
+    # A breach the page leaves out (its registration neither seen nor counted by the user) has no line.
+    history = [
+        event
+        for event in measure.events.all()
+        if event.kind != MeasureEventKind.BREACH or event.detail.get("breach") in breaches.listed
+    ]
     names = people_names({event.actor_name for event in history})
     events = [
         {
@@ -87,7 +92,7 @@ def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
             "ends_on": event.detail.get("ends_on"),
             # A breach's registration is named only to whoever may open it.
             "registration": reference
-            if (reference := event.detail.get("registration", "")) in openable
+            if (reference := event.detail.get("registration", "")) in breaches.openable
             else "",
         }
         for event in history
@@ -98,7 +103,7 @@ def _detail_context(user: User, measure: Measure) -> dict[str, Any]:
         "measure": measure,
         "imposed_by": ImposedBy(measure.imposed_by).label,
         "events": events,
-        "breaches": breaches,
+        "breaches": breaches.rows,
         "links": measure_links_for_user(user, measure),
         "purpose_param": MEASURE_PARAM,
         "extend_form": ExtendForm(initial={"until": row.extendable_until})

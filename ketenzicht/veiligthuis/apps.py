@@ -18,7 +18,7 @@ class VeiligThuisConfig(AppConfig):
 
         from ketenzicht.workprocesses.alerts import alerts_settled_on_close_register
         from ketenzicht.workprocesses.headings import case_pairs_register
-        from ketenzicht.workprocesses.labels import history_note_register
+        from ketenzicht.workprocesses.labels import history_note_register, history_reader_register
         from ketenzicht.workprocesses.panels import (
             register_case_desk,
             register_case_panel,
@@ -33,7 +33,7 @@ class VeiligThuisConfig(AppConfig):
         )
 
         from .panel import feedback_note, feedback_panel, notification_panel, vt_step_note
-        from .selectors import may_use_vt_desk, notification_case_pairs
+        from .selectors import handover_notes_for_reader, may_use_vt_desk, notification_case_pairs
         from .services import (
             FEEDBACK_WORDS,
             HANDOFF_KIND,
@@ -57,6 +57,8 @@ class VeiligThuisConfig(AppConfig):
         alerts_settled_on_close_register(*OPEN_WORK_ALERT_KINDS)
         # The feedback's line in a police case's history, in the reader's language.
         history_note_register(FEEDBACK_WORDS, feedback_note)
+        # A hand-off's line in a notification's history names its police case only to whoever may be told.
+        history_reader_register(handover_notes_for_reader)
         register_case_desk(
             "vt_safety_assessment", "veiligthuis:inbox", _("Back to the Veilig Thuis inbox"), may_use_vt_desk
         )

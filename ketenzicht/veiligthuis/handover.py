@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.functional import lazy
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from ketenzicht.screening.models import Screening
 from ketenzicht.screening.receivers import case_urgency
@@ -24,6 +24,8 @@ from ketenzicht.workprocesses.models import Case, Handoff
 STALKING_FIELD = "stalking_indication"
 SAFETY_PLAN_FIELD = "safety_agreements"
 LEVEL_FIELD = "screening_level"
+# How a hand-off's history line names its police case (first, then "; " and what it told).
+POLICE_CASE_WORDS = gettext_noop("Police case %(case)s")
 
 
 def _choice_words(definition: Definition, name: str, value: str) -> str:
@@ -117,5 +119,14 @@ def handover_text(told: Mapping[str, Any], vt_definition: Definition) -> str:
 def _handover_words(told: Mapping[str, Any], vt_definition: Definition) -> str:
     """What a hand-off told in one line, in the active language."""
     rows = handover_rows(told, vt_definition)
-    police = gettext("Police case %(case)s") % {"case": told.get("police_case", "")}
+    police = gettext(POLICE_CASE_WORDS) % {"case": told.get("police_case", "")}
     return "; ".join([police, *(f"{label}: {value.strip().rstrip('.')}" for label, value in rows)])
+
+
+def handover_note_unnamed(note: str, police_case: str) -> str:
+    """A hand-off's history line (`handover_text`, as written) without its police case, for a reader who
+    may not be told of it: what the police told stays; "" when the line names the case otherwise than as
+    written here (then nothing of it is shown)."""
+    named = in_installation_language(POLICE_CASE_WORDS, case=police_case)
+    rest = note.replace(f"{named}; ", "", 1) if note.startswith(f"{named}; ") else note.replace(named, "", 1)
+    return "" if police_case in rest else rest.strip()

@@ -19,7 +19,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import data_text, state_label
-from ketenzicht.workprocesses.models import Case, Handoff
+from ketenzicht.workprocesses.models import Case
 
 from .forms import ForwardForm
 from .handover import handover_rows
@@ -28,6 +28,8 @@ from .models import Notification
 from .rules import chain_rules
 from .selectors import (
     feedback_for_police_case,
+    forwarded_from_for_user,
+    handoffs_named_for_user,
     may_use_vt_desk,
     notification_of,
     police_case_ids_seen,
@@ -75,22 +77,14 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
     # A police case is named only where the user may see a registration of it (the one notified to their
     # organisation, while the disclosure stands), as on the feedback list: not after the notification was
     # forwarded elsewhere, nor a hand-off's case whose registrations the organisation was not notified of.
-    handed_by = dict(
-        Handoff.objects.filter(
-            pk__in=[told["handoff"] for told in told_all if told.get("handoff")]
-        ).values_list("pk", "case_id")
-    )
+    named = handoffs_named_for_user(user=user, handoff_ids={told.get("handoff") for told in told_all})
     seen = police_case_ids_seen(
-        user=user,
-        case_ids={
-            *handed_by.values(),
-            *([notification.police_case_id] if notification.police_case_id else []),
-        },
+        user=user, case_ids=[notification.police_case_id] if notification.police_case_id else []
     )
     handovers = [
         {
             "at": timezone.localtime(datetime.fromisoformat(str(told["at"]))) if told.get("at") else None,
-            "police_case": told.get("police_case", "") if handed_by.get(told.get("handoff")) in seen else "",
+            "police_case": told.get("police_case", "") if told.get("handoff") in named else "",
             "rows": handover_rows(told, definition),
         }
         for told in told_all
@@ -107,6 +101,8 @@ def notification_panel(request: HttpRequest, case: Case) -> SafeString | None:
         ],
         "notification": notification,
         "police_case_shown": notification.police_case_id in seen,
+        # The organisation that forwarded it, by name; its own reference only to whoever may open that case.
+        "forwarded_from": forwarded_from_for_user(user=user, notification=notification),
         "origin": notification.get_origin_display(),
         "reasons": reasons,
         "radar": radar_label(notification.radar_class),

@@ -23,7 +23,8 @@ from ketenzicht.ui.disclosure import THRESHOLD, published, share
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.labels import state_label
-from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.models import Case, Handoff
+from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .engine.radar import RadarClass
 from .models import Notification
@@ -217,6 +218,7 @@ def notification_of(case: Case) -> Notification | None:
                 "police_case",
                 "organisation",
                 "forwarded_from__case",
+                "forwarded_from__organisation",
                 "municipality",
                 "taken_over_by__case",
             )
@@ -657,3 +659,53 @@ def police_case_ids_seen(*, user: User, case_ids: Collection[int]) -> set[int]:
         ).values_list("case_id", flat=True)
     )
     return seen
+
+
+def handoffs_named_for_user(*, user: User, handoff_ids: Collection[int]) -> set[int]:
+    """Of these police hand-offs, those whose police case the user may be told of (its reference, on the
+    notification's panel and in its history): the police case holds a registration the sharing rules let
+    the user see (`police_case_ids_seen`). Not at an organisation that forwarded the notification since
+    (its disclosure ended), whatever was handed over to it before. Two queries."""
+    wanted = {pk for pk in handoff_ids if isinstance(pk, int)}
+    if not wanted:
+        return set()
+    cases = dict(Handoff.objects.filter(pk__in=wanted).values_list("pk", "case_id"))
+    seen = police_case_ids_seen(user=user, case_ids=set(cases.values()))
+    return {pk for pk, case_id in cases.items() if case_id in seen}
+
+
+def handover_notes_for_reader(case: Case, events: Sequence[Any], user: User) -> dict[int, str]:
+    """The history lines of a notification's police hand-offs (they name the police case) as `user` may read
+    them: without the police case where they may not be told of it (`handoffs_named_for_user`). Registered
+    with the kernel (`labels.history_reader_register`)."""
+    from .handover import handover_note_unnamed
+    from .services.names import PROCESS
+
+    if case.process_version.process != PROCESS:
+        return {}
+    lines = [e for e in events if e.reason and e.detail.get("handoff") and e.detail.get("police_case")]
+    named = handoffs_named_for_user(user=user, handoff_ids={e.detail["handoff"] for e in lines})
+    return {
+        e.pk: handover_note_unnamed(e.reason, str(e.detail["police_case"]))
+        for e in lines
+        if e.detail["handoff"] not in named
+    }
+
+
+@dataclass(frozen=True)
+class ForwardedFrom:
+    """Where a forwarded notification came from, as a user may be told: the Veilig Thuis organisation that
+    forwarded it, always (the police case is told as much); its own notification's reference only when the
+    user may open that notification (`case_list_for_user`: another organisation's case, never)."""
+
+    organisation: str
+    reference: str
+
+
+def forwarded_from_for_user(*, user: User, notification: Notification) -> ForwardedFrom | None:
+    """Where `notification` was forwarded from, as `user` may be told (`ForwardedFrom`). One query."""
+    sender = notification.forwarded_from
+    if sender is None:
+        return None
+    openable = case_list_for_user(user=user).filter(pk=sender.case_id).exists()
+    return ForwardedFrom(sender.organisation.name, sender.case.reference if openable else "")

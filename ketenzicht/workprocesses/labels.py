@@ -394,6 +394,29 @@ def history_note_register(name: str, words: Callable[[Mapping[str, Any]], str | 
     _NOTES[name] = words
 
 
+# A history line's note that names something not every reader of the case may be told of (e.g. the police
+# case a hand-off to Veilig Thuis came from, named only while the reader's organisation may see a
+# registration of it): the desk that wrote it gives, per reader, what such lines say instead
+# (`history_reader_register`; `notes(case, events, user)` -> event id -> the note to show, "" for none, None
+# to leave the line out: it tells of nothing but what the reader may not be told of), so the kernel imports
+# no desk and every page that shows a case's history asks it.
+ReaderNotes = Callable[[Any, Sequence[Any], Any], Mapping[int, str | None]]
+_READER_NOTES: list[ReaderNotes] = []
+
+
+def history_reader_register(notes: ReaderNotes) -> None:
+    _READER_NOTES.append(notes)
+
+
+def history_notes_for_reader(case: Any, events: Sequence[Any], user: Any) -> dict[int, str | None]:
+    """The notes of `case`'s history lines (`events`) that read otherwise for `user`: event id -> note
+    (None: the line is left out)."""
+    found: dict[int, str | None] = {}
+    for notes in _READER_NOTES:
+        found.update(notes(case, events, user))
+    return found
+
+
 # The fixed notes an app writes (English texts marked with gettext_noop, stored in the installation's
 # language, e.g. why the ZSM table routed a file to its prosecutor), registered by that app when it starts
 # (`history_texts_register`): a page shows such a note in its reader's language, however old the line.

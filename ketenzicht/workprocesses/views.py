@@ -52,6 +52,7 @@ from .headings import case_heading, case_headings
 from .labels import (
     data_text,
     history_note,
+    history_notes_for_reader,
     lowered_rows,
     refusal_text,
     state_label,
@@ -320,11 +321,13 @@ def _details(
     shown: dict[int, str] | None = None,
     counted: Collection[int] = (),
     holder_moved: bool = False,
+    note: str | None = None,
 ) -> list[str]:
     """What an event changed, in parts the page joins with a dot: states, values, people, the reason; for
     registrations added, which (`shown`: those the user may see, pk -> reference; `counted`: those they may
     not see but are told of, counted). `holder_moved`: a line that gave back what its holder held was written
-    when they moved to another unit, not when deactivated."""
+    when they moved to another unit, not when deactivated. `note`: the line's note as it reads for this
+    reader where a desk says so (`labels.history_notes_for_reader`; "" for none)."""
     parts = []
     if event.from_state and (not event.to_state or event.to_state == event.from_state):
         # An escalation, a note, a registration added: the case stayed where it was ("Nieuw", not
@@ -406,7 +409,9 @@ def _details(
             )
             % {"n": settled}
         )
-    if event.reason:
+    if note is not None:
+        parts += [note] if note else []
+    elif event.reason:
         parts.append(history_note(event.reason, event.detail))
     return parts
 
@@ -426,13 +431,16 @@ def _confirm_form(case: Case, data: Any = None) -> ConfirmForm:
 
 
 def _history(
-    case: Case, shown: dict[int, str] | None = None, counted: Collection[int] = ()
+    case: Case, user: User, shown: dict[int, str] | None = None, counted: Collection[int] = ()
 ) -> list[dict[str, Any]]:
-    """The case's history lines; `shown`: the registrations of the case the user may see (pk -> reference),
-    named on the lines that added them; `counted`: those they may not see that the sharing rules count for
-    them, counted on those lines (any other is not mentioned)."""
+    """The case's history lines as `user` may read them; `shown`: the registrations of the case the user may
+    see (pk -> reference), named on the lines that added them; `counted`: those they may not see that the
+    sharing rules count for them, counted on those lines (any other is not mentioned); a note a desk words
+    per reader as it says (`history_notes_for_reader`)."""
     definition = definition_of(case.process_version)
     events = list(case.events.all())
+    notes = history_notes_for_reader(case, events, user)
+    events = [event for event in events if event.pk not in notes or notes[event.pk] is not None]
     people = {e.actor_name for e in events}
     for event in events:
         people |= {str(event.detail.get(k) or "") for k in ("from", "to", "confirmed_by", "proposed_by")}
@@ -462,6 +470,7 @@ def _history(
                     shown,
                     counted,
                     holder_moved=(str(event.detail.get("from") or ""), event.at) in moved,
+                    note=notes.get(event.pk),
                 ),
             }
         )
@@ -540,6 +549,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any] | No
         ],
         "history": _history(
             case,
+            user,
             {r.pk: r.reference for r in listed_registrations["registrations"]},
             listed_registrations["hidden_ids"],
         ),
