@@ -8,6 +8,7 @@ NotVisible is an Http404: a page that lets it through answers Django's 404 page,
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.http import Http404
 from ketenzicht.organisations.models import User
 
 from .models import Action, Result
-from .services import access_log_record
+from .services import access_log_held, access_log_record
 
 NOT_FOUND_BODY = {"detail": "Not found"}  # the API's one answer for missing and forbidden
 
@@ -71,6 +72,7 @@ def read(
         origin=origin,
         detail=detail,
         persons=persons,
+        together=True,
     )
 
 
@@ -84,8 +86,9 @@ def listed(
     persons: Iterable[int | None] = (),
     refused: bool = False,
 ) -> None:
-    """Log that a list of protected objects was shown to `actor` (or refused: the role sees none)."""
-    with transaction.atomic():
+    """Log that a list of protected objects was shown to `actor` (or refused: the role sees none). Within
+    `services.access_log_together()` it is written with the block's other entries, in their transaction."""
+    with nullcontext() if access_log_held() else transaction.atomic():
         access_log_record(
             actor=actor,
             action=Action.LIST,
@@ -95,4 +98,5 @@ def listed(
             origin=origin,
             detail=detail,
             persons=persons,
+            together=True,
         )

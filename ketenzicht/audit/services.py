@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +20,10 @@ from .text import storable
 
 PERSON_OBJECT = "person"
 _LONG_DIGIT_RUN = re.compile(r"\d{8,}")
+# Within `access_log_together()`: the entries recorded so far, each with its persons, not yet written.
+_together: ContextVar[list[tuple[AccessLogEntry, set[int]]] | None] = ContextVar(
+    "access_log_together", default=None
+)
 
 
 def mask_long_numbers(text: str) -> str:
@@ -63,21 +69,56 @@ def access_log_record(
     detail: dict[str, Any] | None = None,
     persons: Iterable[int | None] = (),
     actor_username: str = "",
+    together: bool = False,
 ) -> AccessLogEntry:
     """Append one entry. `actor` is a user (or None for the system). `persons`: the ids of the persons whose
     data the action showed or changed, so that the entry is in each one's access list (an entry about a
     person, object type `person`, is in theirs without). A NUL or lone surrogate in what a caller typed
-    becomes U+FFFD, so the entry is always written (a refusal's entry above all)."""
+    becomes U+FFFD, so the entry is always written (a refusal's entry above all). `together`: inside
+    `access_log_together()` the entry, complete as of now, is written with the block's others at its end."""
     template = _entry(
         actor=actor, action=action, object_type=object_type, result=result, purpose=purpose, origin=origin
     )
     if actor_username:  # who a failed login claimed to be: there is no actor
         template["actor_username"] = storable(mask_long_numbers(actor_username))[:150]
-    entry = AccessLogEntry.objects.create(
-        **template, object_id=storable(str(object_id)), detail=storable(detail or {})
-    )
+    entry = AccessLogEntry(**template, object_id=storable(str(object_id)), detail=storable(detail or {}))
+    pending = _together.get() if together else None
+    if pending is not None:
+        pending.append((entry, _persons_of(entry, persons)))
+        return entry
+    entry.save(force_insert=True)
     _record_persons([(entry, _persons_of(entry, persons))])
     return entry
+
+
+def access_log_held() -> bool:
+    """Whether an `access_log_together()` block is open: its entries are written at its end."""
+    return _together.get() is not None
+
+
+@contextmanager
+def access_log_together() -> Iterator[None]:
+    """Write the entries recorded with `together=True` while the block runs (the reads a page shows, see
+    `access.read` and `access.listed`) at its end, together: one transaction, one insert for the entries,
+    one for their persons, in the order they were recorded. Each entry is as it would have been alone: its
+    time, actor, purpose, detail and persons are taken when it is recorded. They are written also when the
+    block ends in an exception (what was read was read). A refusal is never held back (`access.refuse`).
+    Within an enclosing block, that block writes them."""
+    if _together.get() is not None:
+        yield
+        return
+    pending: list[tuple[AccessLogEntry, set[int]]] = []
+    token = _together.set(pending)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+        if pending:
+            with transaction.atomic():
+                written = AccessLogEntry.objects.bulk_create([entry for entry, _ids in pending])
+                _record_persons(
+                    [(entry, ids) for entry, (_entry_, ids) in zip(written, pending, strict=True)]
+                )
 
 
 def _persons_of(entry: AccessLogEntry, persons: Iterable[int | None]) -> set[int]:

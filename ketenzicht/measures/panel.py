@@ -17,6 +17,7 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.persons.models import Person
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
+from ketenzicht.workprocesses.selectors import case_person_ids
 
 from .selectors import case_parties, may_impose_for, measure_list_for_user, measure_rows, measures_of_persons
 
@@ -44,7 +45,7 @@ def case_measures_panel(request: HttpRequest, case: Case) -> SafeString | None:
         return None
     user: User = request.user  # type: ignore[assignment]
     today = timezone.localdate()
-    own = set(case.persons.values_list("pk", flat=True))
+    own = set(case_person_ids(case))
     measures = list(measures_of_persons(own, current_only=True, today=today))
     may_impose = may_impose_for(user, case)
     if not measures and not may_impose:

@@ -22,7 +22,7 @@ from ketenzicht.persons.selectors import person_label, person_list_names_for_use
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.selectors import Sight, registration_sight_for_user
 from ketenzicht.workprocesses.models import Case
-from ketenzicht.workprocesses.selectors import case_list_for_user
+from ketenzicht.workprocesses.selectors import case_list_for_user, case_person_ids
 
 from .breaches import POLICE_ROLES
 from .engine.periods import days_left, extension_limit
@@ -155,7 +155,7 @@ def case_parties(case: Case) -> tuple[list[int], list[int]]:
     """The case's persons as suspects and as victims in its registrations (a person may be both)."""
     suspects: set[int] = set()
     victims: set[int] = set()
-    persons = set(case.persons.values_list("pk", flat=True))
+    persons = case_person_ids(case)
     for person_id, role in PersonMention.objects.filter(
         registration__cases=case, link__person_id__in=persons
     ).values_list("link__person_id", "role"):

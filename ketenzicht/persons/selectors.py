@@ -11,6 +11,7 @@ from ketenzicht.organisations.models import User
 from ketenzicht.registrations.models import PersonMention, Registration
 from ketenzicht.registrations.names import Spelling, list_names
 from ketenzicht.registrations.selectors import registration_list_for_user
+from ketenzicht.ui.page_reads import once
 
 from .models import Person
 
@@ -87,9 +88,19 @@ def person_list_names_for_user(
     break_glass_person: int | None = None,
 ) -> dict[int, str]:
     """`person_list_names` among the registrations `user` may see (`purposed`, `break_glass_person` as for
-    `registrations.selectors.registration_list_for_user`)."""
-    visible = registration_list_for_user(user=user, purposed=purposed, break_glass_person=break_glass_person)
-    return person_list_names(person_ids=person_ids, registrations=visible)
+    `registrations.selectors.registration_list_for_user`). On a page that reads names from several places
+    (a case page's heading and its persons), each person's name is read once for the page: remembered on
+    the request's user, by how it was read (`ui.page_reads`)."""
+    wanted = {pk for pk in person_ids if pk is not None}
+    known: dict[int, str | None] = once(user, ("person_list_names", purposed, break_glass_person), dict)
+    missing = wanted - known.keys()
+    if missing:
+        visible = registration_list_for_user(
+            user=user, purposed=purposed, break_glass_person=break_glass_person
+        )
+        names = person_list_names(person_ids=missing, registrations=visible)
+        known.update({pk: names.get(pk) for pk in missing})  # None: no registration names them
+    return {pk: name for pk in wanted if (name := known[pk]) is not None}
 
 
 def person_label(person_id: int | None, names: dict[int, str]) -> str:

@@ -21,6 +21,7 @@ from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
+from ketenzicht.workprocesses.selectors import case_registration_ids
 
 from .engine.scoring import Override
 from .forms import URGENCIES, SecondPersonForm
@@ -136,7 +137,7 @@ def screening_panel(request: HttpRequest, case: Case) -> SafeString | None:
             detail={**case_purpose_detail(case), "pair_history": [r.pk for r in history.shown]},
             shown=history.shown,
         )
-    on_case = set(case.registrations.values_list("pk", flat=True))
+    on_case = case_registration_ids(case)
     return SafeString(
         render_to_string(
             "screening/_panel.html",

@@ -28,6 +28,7 @@ from ketenzicht.registrations.selectors import (
     registration_sight_for_user,
 )
 from ketenzicht.ui.formats import versioned
+from ketenzicht.ui.page_reads import once
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.selectors import case_versions_for, rollout_overview
 
@@ -121,7 +122,13 @@ def queue_versions(user: User) -> QuerySet[ProcessVersion]:
 
 
 def screening_case_of(case: Case) -> ScreeningCase | None:
-    return ScreeningCase.objects.select_related("suspect", "victim", "unit").filter(case=case).first()
+    """The case's screening case (None for a case of another desk), read once for a case page (its step
+    note, its screening panel and its persons all ask)."""
+    return once(
+        case,
+        "screening_case",
+        lambda: ScreeningCase.objects.select_related("suspect", "victim", "unit").filter(case=case).first(),
+    )
 
 
 # --- instruments ------------------------------------------------------------------------------------------

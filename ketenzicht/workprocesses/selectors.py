@@ -17,6 +17,7 @@ from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import people_names
 from ketenzicht.organisations.signals import Holding
+from ketenzicht.ui.page_reads import once
 
 from .definitions import definition_of
 from .engine.definition import Definition, Transition
@@ -422,3 +423,15 @@ def holdings_of(sender: Any, user: User, **kwargs: Any) -> list[Holding]:
             )
         )
     return found
+
+
+def case_person_ids(case: Case) -> frozenset[int]:
+    """The ids of the persons the case names (its own, as opened and as its registrations added them): read
+    once for a case page, whose access-log entry, measures panel and parties all ask."""
+    return once(case, "person_ids", lambda: frozenset(case.persons.values_list("pk", flat=True)))
+
+
+def case_registration_ids(case: Case) -> frozenset[int]:
+    """The ids of the registrations the case concerns: read once for a case page (its list of them, the
+    screening panel's marks on the pair's history)."""
+    return once(case, "registration_ids", lambda: frozenset(case.registrations.values_list("pk", flat=True)))

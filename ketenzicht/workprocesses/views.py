@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 from django.views.decorators.http import require_http_methods
 
 from ketenzicht.audit.access import NotVisible, listed, read
-from ketenzicht.audit.services import request_origin
+from ketenzicht.audit.services import access_log_together, request_origin
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import absences_on, moves_at, names_with_role, people_names
@@ -30,6 +30,7 @@ from ketenzicht.registrations.selectors import (
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NOTHING_STORED
+from ketenzicht.ui.page_reads import page_reads
 
 from .alerts import alert_list_for_user, alert_text
 from .definitions import definition_of
@@ -78,6 +79,8 @@ from .selectors import (
     case_colleagues,
     case_get_for_user,
     case_open_list,
+    case_person_ids,
+    case_registration_ids,
     case_view,
     closing_step,
     concurrent_text,
@@ -716,7 +719,7 @@ def _registrations(case: Case, user: User, origin: str = "") -> dict[str, Any]:
     a screener or case owner sees those of other police units too, under the sharing rules' `needs_purpose`),
     logged with it; the others counted, never named, as far as the sharing rules count them for the user
     (`counted`: for the police another unit's police registrations, never another organisation's)."""
-    ids = list(case.registrations.values_list("pk", flat=True))
+    ids = sorted(case_registration_ids(case))
     sight = registration_sight_for_user(user=user, ids=ids, purposed=True)
     visible = list(
         registration_list_for_user(user=user, purposed=True)
@@ -777,16 +780,32 @@ def _get_case(request: HttpRequest, pk: int) -> Case:
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = _get_case(request, pk)
-    read(  # the case page is the case's work: its purpose is the case (from the queue, a list or a link)
-        actor=_user(request),
-        object_type="case",
-        object_id=case.pk,
-        origin=request_origin(request, "web"),
-        purpose=case_purpose_log(case.reference),
-        detail=case_purpose_detail(case),
-        persons=case.persons.values_list("pk", flat=True),  # the persons the case page names
-    )
-    return render(request, "workprocesses/case_detail.html", _detail_context(request, case))
+    # What the page reads from several places (the case's persons, its screening case, the persons' names)
+    # is read once for it; the reads it shows are logged together at the end (each entry as ever).
+    with page_reads(case, _user(request)):
+        with access_log_together():
+            # The case page is the case's work: its purpose is the case (from the queue, a list or a link).
+            read(
+                actor=_user(request),
+                object_type="case",
+                object_id=case.pk,
+                origin=request_origin(request, "web"),
+                purpose=case_purpose_log(case.reference),
+                detail=case_purpose_detail(case),
+                persons=case_person_ids(case),  # the persons the case page names
+            )
+            context = _detail_context(request, case)
+        return render(request, "workprocesses/case_detail.html", context)
+
+
+def _case_page(
+    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The case page as a refused form shows it again, read and logged as `case_detail` reads it."""
+    with page_reads(case, _user(request)):
+        with access_log_together():
+            context = _detail_context(request, case, bound)
+        return render(request, "workprocesses/case_detail.html", context, status=status)
 
 
 def case_page_refused(request: HttpRequest, case: Case, status: int = 422) -> HttpResponse:
@@ -794,7 +813,7 @@ def case_page_refused(request: HttpRequest, case: Case, status: int = 422) -> Ht
     case changed meanwhile): the panel shows what its desk kept of the input, with the errors at their
     fields; nothing was stored."""
     case.refresh_from_db()
-    return render(request, "workprocesses/case_detail.html", _detail_context(request, case), status=status)
+    return _case_page(request, case, status=status)
 
 
 def _step_named(step: str, text: str | Promise, form: str | Promise = "") -> str:
@@ -966,9 +985,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                 data = form.data.copy()
                 data[form.add_prefix("lock_version")] = str(case.lock_version)
                 form.data = data
-        return render(
-            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=409
-        )
+        return _case_page(request, case, bound, status=409)
     except Refused as refusal:
         if refusal.code == "handover":  # named: who may hand it over, the desk's queue lead among them
             refusal.params = {**refusal.params, "lead": queue_lead_label(case)}
@@ -990,12 +1007,8 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
             elif isinstance(form, RegistrationAddForm):  # said at the reference it refuses
                 form.add_error("reference", said)
         case.refresh_from_db()
-        return render(
-            request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
-        )
+        return _case_page(request, case, bound, status=422)
     # A form with a mistake: the page opens at its top, so say there what was not stored and where.
     messages.error(request, _step_named(step, NOTHING_STORED, named))
     case.refresh_from_db()
-    return render(
-        request, "workprocesses/case_detail.html", _detail_context(request, case, bound), status=422
-    )
+    return _case_page(request, case, bound, status=422)

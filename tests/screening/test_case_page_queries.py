@@ -12,8 +12,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from ketenzicht.audit.models import AccessLogEntry
 from ketenzicht.patterns.models import Signal
 from ketenzicht.patterns.selectors import signal_reasons_for_user, signals_reasons_for_user
+from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
 from tests.measures.helpers import couple_with_case, restraining_order
 from tests.screening.test_cases_breach import bound_alone
 
@@ -77,3 +79,68 @@ def test_the_case_page_does_not_read_again_for_each_signal_of_the_pair(
         )
     ]
     assert len(references) == 1  # the breaches' registrations, once for both signals (was once per signal)
+
+
+# The police case page's own reads, each once for the page (bench/README.md, "Desk pages and steps"): the
+# case's persons (were read 3x: the access log's entry, the measures panel twice), its screening case (3x:
+# the step note, the screening panel, the persons), the case's registrations' ids (2x: the page's list, the
+# screening panel), the persons' names under the case as purpose (2x: the heading, the persons); and the
+# four access-log entries written in one transaction (were four).
+CASE_PERSONS = (
+    'SELECT "persons_person"."id" AS "pk" FROM "persons_person" INNER JOIN "workprocesses_case_persons"'
+)
+SCREENING_CASE = 'SELECT "screening_screeningcase"."case_id", "screening_screeningcase"."unit_id"'
+CASE_REGISTRATIONS = (
+    'SELECT "registrations_registration"."id" AS "pk" FROM "registrations_registration" '
+    'INNER JOIN "workprocesses_case_registrations"'
+)
+MERGED_TO = 'SELECT "persons_person"."id" AS "pk", "persons_person"."merged_into_id"'
+ENTRIES = 'INSERT INTO "audit_accesslogentry"'
+# The page's statements for this case (in a test's transaction the access log's transaction is a savepoint,
+# counted on both backends): 71 before the reads above were read once and the entries written together.
+PAGE_STATEMENTS = {"sqlite": 54, "postgresql": 54}
+
+
+def test_the_police_case_page_reads_each_thing_once_and_logs_every_read_with_its_purpose(
+    make_user: Callable[..., Any],
+) -> None:
+    case, _signals = _pair_with_breached_signals()
+    screener = make_user("case_screener")
+    client = Client()
+    client.force_login(screener)
+    client.get(f"/zaken/{case.pk}/")
+    before = AccessLogEntry.objects.order_by("pk").last()
+    with CaptureQueriesContext(connection) as page:
+        response = client.get(f"/zaken/{case.pk}/")
+    assert response.status_code == 200
+    statements = [q["sql"] for q in page.captured_queries]
+
+    def sent(start: str) -> int:
+        return sum(1 for sql in statements if sql.startswith(start))
+
+    assert sent(CASE_PERSONS) == 1  # was 3
+    assert sent(SCREENING_CASE) == 1  # was 3
+    assert sent(CASE_REGISTRATIONS) == 1  # was 2
+    assert sent(MERGED_TO) == 2  # was 3: the names under the case (heading, persons) once, the measures' once
+    assert sent(ENTRIES) == 1  # was 4: one insert for the page's entries
+    assert len(statements) <= PAGE_STATEMENTS[connection.vendor], "\n".join(statements)
+    # What the page shows is as before: the pair named in the heading and the persons, the measure, the
+    # screening panel.
+    html = response.content.decode()
+    assert (
+        html.count("Marco") >= 2 and html.count("Lotte") >= 2 and "overtreding van het contactverbod" in html
+    )
+    # Every read is still logged, each in an entry of its own with the case as purpose, the persons it named.
+    entries = list(AccessLogEntry.objects.filter(pk__gt=before.pk if before else 0).order_by("pk"))
+    purpose = case_purpose_log(case.reference)
+    assert [(e.action, e.object_type, e.result, e.purpose) for e in entries] == [
+        ("view", "case", "shown", purpose),
+        ("list", "registration", "shown", purpose),
+        ("list", "measure", "shown", purpose),
+        ("list", "registration", "shown", purpose),
+    ]
+    persons = set(case.persons.values_list("pk", flat=True))
+    assert all(set(e.persons.values_list("person_id", flat=True)) == persons for e in entries)
+    assert entries[0].object_id == str(case.pk) and entries[0].detail == case_purpose_detail(case)
+    assert [e.at for e in entries] == sorted(e.at for e in entries)  # each at the time it was read
+    assert "pair_history" in entries[3].detail and "registrations" in entries[1].detail

@@ -13,13 +13,19 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from ketenzicht.organisations.models import Organisation
+from ketenzicht.audit.models import AccessLogEntry
+from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.services import post_assign
+from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.purpose import case_purpose_log
 from ketenzicht.workprocesses.services import case_open
+from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
 
 COLLEAGUES = 'SELECT DISTINCT "organisations_user"'
+ENTRIES = 'INSERT INTO "audit_accesslogentry"'
 
 
 def _client(user: Any) -> Client:
@@ -68,3 +74,35 @@ def test_the_case_page_reads_the_colleagues_once_for_both_assignment_forms(
         act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
     )
     assert taken.status_code == 302 and Case.objects.get(pk=case.pk).owner == owner
+
+
+def test_the_notification_s_and_the_zsm_file_s_pages_write_their_entries_together(
+    make_user: Callable[..., Any],
+) -> None:
+    """A Veilig Thuis notification's page and a ZSM file's page log each read as before, each entry with the
+    case as purpose, written with one insert (was one per entry)."""
+    prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
+    post_assign(
+        organisation=Organisation.objects.get(code="om-oost-brabant"),
+        user=prosecutor,
+        kind=PostKind.DV_PROSECUTOR,
+    )
+    file, police_case = send_to_zsm(make_user)
+    notification = Notification.objects.select_related("organisation").get(
+        registration__in=police_case.registrations.all()
+    )
+    assessor = make_user("vt_assessor", organisation=notification.organisation.code)
+    for user, case in ((assessor, notification.case), (prosecutor, file.case)):
+        client = _client(user)
+        path = reverse("workprocesses:case-detail", args=[case.pk])
+        client.get(path)
+        last = AccessLogEntry.objects.order_by("pk").last()
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(path).status_code == 200
+        assert sum(1 for q in page.captured_queries if q["sql"].startswith(ENTRIES)) == 1  # was 2
+        entries = list(AccessLogEntry.objects.filter(pk__gt=last.pk if last else 0).order_by("pk"))
+        assert [(e.action, e.object_type) for e in entries][:1] == [("view", "case")] and len(entries) >= 2
+        assert {e.purpose for e in entries} == {case_purpose_log(case.reference)}
+        assert all(e.actor == user and e.result == "shown" for e in entries)
+        persons = set(case.persons.values_list("pk", flat=True))
+        assert set(entries[0].persons.values_list("person_id", flat=True)) == persons
