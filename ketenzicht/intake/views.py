@@ -271,6 +271,7 @@ def _say_linked(request: HttpRequest, result: IntakeResult) -> None:
     if lines:
         messages.info(request, " ".join([_("Persons linked:"), *lines]))
     reported = result.registration.kind == Kind.OVERTREDING_MAATREGEL
+    said: set[str] = set()  # a breach of two measures the registrar may not see is one sentence, said once
     for notice in breach_notices_for_user(user, result.breaches):  # type: ignore[arg-type]
         if notice.measure is not None and notice.case_owner:
             text = _(
@@ -289,7 +290,10 @@ def _say_linked(request: HttpRequest, result: IntakeResult) -> None:
             )
         else:
             continue
-        messages.warning(request, text % {"measure": notice.measure})
+        text = text % {"measure": notice.measure}
+        if text not in said:
+            said.add(text)
+            messages.warning(request, text)
 
 
 def _attach_errors(

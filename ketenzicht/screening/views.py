@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -257,7 +258,12 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
         )
         % {"count": len(done), "name": person.get_full_name() or person.username},
     )
-    return redirect("screening:queue")
+    # Back to the queue as it was filtered (an absent colleague's cases, the overdue ones), from its first
+    # page: the cases handed over may have been the whole of the page they were ticked on.
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    queue = reverse("screening:queue")
+    return redirect(f"{queue}?{filters.urlencode()}" if filters else queue)
 
 
 def _case(request: HttpRequest, pk: int) -> tuple[Case, ScreeningCase]:

@@ -907,7 +907,15 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                     expected_version=form.cleaned_data["lock_version"],
                     reason=form.cleaned_data["reason"],
                 )
-                messages.success(request, _("Assigned."))
+                person = form.cleaned_data["person"]
+                holds = {"name": person.get_full_name() or person.username, "case": case.reference}
+                if action == "owner":
+                    messages.success(request, _("%(name)s now owns case %(case)s.") % holds)
+                else:
+                    messages.success(
+                        request,
+                        _("%(name)s is now the victim's fixed contact person in case %(case)s.") % holds,
+                    )
                 return redirect("workprocesses:case-detail", pk=case.pk)
         elif action == "confirm":
             form = _confirm_form(case, request.POST)

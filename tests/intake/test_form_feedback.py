@@ -113,3 +113,21 @@ def test_a_breach_names_its_measure_and_who_was_alerted_only_to_whom_may_see_the
         f"Possible breach of protective measure {measure.reference}: the owner of the police case and the "
         "prosecutor have been alerted."
     ) in said
+
+
+def test_a_breach_of_two_measures_is_told_once_to_a_registrar_who_may_not_see_them(
+    make_user: Callable[..., Any], registrar: Any
+) -> None:
+    """A breach of two measures in force at once said the same sentence twice to a registrar who may not see
+    measures; one who may is told each measure by its reference."""
+    marco, lotte, case = couple_with_case("PL0600-FB-7")
+    first = restraining_order(marco, lotte, case)
+    second = restraining_order(marco, lotte, case, conditions=["contact_ban", "reporting_duty"])
+    persons = [_typed("suspect", MARCO), _typed("victim", LOTTE)]
+    said = _messages(_client(registrar), _form("PL0600-FB-8", "overtreding_maatregel", persons))
+    assert said.count("The breach you registered matches a protective measure in force") == 1
+    screener = make_user("police_registrar", "case_screener")
+    said = _messages(_client(screener), _form("PL0600-FB-9", "overtreding_maatregel", persons))
+    assert (
+        f"protective measure {first.reference}:" in said and f"protective measure {second.reference}:" in said
+    )

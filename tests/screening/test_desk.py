@@ -820,3 +820,18 @@ def test_a_refused_bulk_handover_names_each_refused_case_and_hands_over_none(
     anna.refresh_from_db()
     assert anna.owner is None
     assert "herverdeling</textarea>" in html and f'<option value="{away.pk}" selected>' in html
+
+
+def test_a_bulk_handover_comes_back_to_the_queue_as_it_was_filtered(make_user: Callable[..., Any]) -> None:
+    """A team lead who filtered the queue on an absent colleague's cases and handed them over came back to
+    the whole queue, the filter gone: now to the queue as filtered, from its first page."""
+    cases = _three_cases()
+    colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
+    lotte = cases["Lotte"].case
+    shown = reverse("screening:queue-assign") + "?owner=nobody&page=2"
+    answer = _client(lead).post(shown, {"cases": [lotte.pk], "person": colleague.pk, "reason": "verlof"})
+    assert answer.status_code == 302 and answer["Location"] == reverse("screening:queue") + "?owner=nobody"
+    plain = _client(lead).post(
+        reverse("screening:queue-assign"), {"cases": [lotte.pk], "person": lead.pk, "reason": "terug"}
+    )
+    assert plain["Location"] == reverse("screening:queue")

@@ -841,3 +841,21 @@ def test_the_case_page_lists_colleagues_in_the_order_of_the_queues_hand_over(
     owner_select = page.split('name="owner-person"', 1)[1].split("</select>", 1)[0]
     shown = re.findall(r'<option value="(\d+)"', owner_select)
     assert [int(pk) for pk in shown] == [henk.pk, ingrid.pk, marco.pk]
+
+
+def test_a_hand_over_says_who_holds_the_case_or_the_contact_now(make_user: Callable[..., Any]) -> None:
+    """The page said only "Toegewezen." after a hand-over: now it names the colleague and what they hold."""
+    screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
+    owner = _named(make_user("case_owner"), "Marco", "van Dijk")
+    case = _case()
+    client = _client(screener)
+    act = reverse("workprocesses:case-act", args=[case.pk])
+    given = {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
+    page = client.post(act, given, follow=True).content.decode()
+    assert f"Marco van Dijk is nu eigenaar van zaak {case.reference}." in page
+    case.refresh_from_db()
+    contact = {"action": "contact", "contact-lock_version": case.lock_version, "contact-person": owner.pk}
+    page = client.post(act, contact, follow=True).content.decode()
+    assert (
+        f"Marco van Dijk is nu de vaste contactpersoon van het slachtoffer in zaak {case.reference}." in page
+    )
