@@ -20,7 +20,9 @@ transaction:
                    pattern signal about the pair), or add the registration to the pair's open case there
                    (now; for a historic import, when the pair's registrations were registered); a breach
                    judged in step 5 brings the measure's pair, bound and protected person, also when the
-                   registration names the bound person alone
+                   registration names the bound person alone. The case's provisional urgency as of each
+                   registration, in the order registered (`ctx.urgencies`, for step 7): the same whatever
+                   the batches
     7. veiligthuis (per batch) notify Veilig Thuis of every registration its routing rules name, in the
                    region of the children's municipality, else the victim's latest known among the
                    registrations of its police case up to it (the hand-off's rule); alert the assessor of
@@ -93,6 +95,9 @@ class IntakeContext:
     # stored of them.
     judged: list[BreachOf] = field(default_factory=list)
     breaches: list[Breach] = field(default_factory=list)
+    # police case -> its provisional urgency as of this registration, as the `screening` step decided the
+    # batch one registration after another (for the `veiligthuis` step)
+    urgencies: dict[int, str] = field(default_factory=dict)
     # A register taken in afterwards (the demo's): its cases are opened as its registrations came in.
     historic: bool = False
 
@@ -183,15 +188,23 @@ def breaches(batch: list[IntakeContext]) -> None:
 def screening(batch: list[IntakeContext]) -> None:
     # The cases are opened by the system (the registrar did not choose to open one): actor None; now, or
     # for a historic import when the registrations came in.
-    screening_cases_for(
+    summary = screening_cases_for(
         [ctx.registration.pk for ctx in batch],
         at_registered=any(ctx.historic for ctx in batch),
         breaches={ctx.registration.pk: ctx.judged for ctx in batch},
     )
+    by_registration = {ctx.registration.pk: ctx for ctx in batch}
+    for (registration, case), urgency in summary.urgencies.items():
+        if registration in by_registration:
+            by_registration[registration].urgencies[case] = urgency
 
 
 def veiligthuis(batch: list[IntakeContext]) -> None:
-    notifications_route([ctx.registration.pk for ctx in batch])
+    # Each registration's notification as urgent as its police case was as of it, whatever the batch.
+    notifications_route(
+        [ctx.registration.pk for ctx in batch],
+        urgencies={(ctx.registration.pk, case): u for ctx in batch for case, u in ctx.urgencies.items()},
+    )
 
 
 def measures(batch: list[IntakeContext]) -> None:

@@ -21,7 +21,8 @@ Optional, what a registration says (exchange format v1's registrations flattened
   when it has none, to its one other mention: the victim's row saying "ex_partner" is the police's
   "relation to the suspect". Codes in any case, `-` or a space for `_` (`Ex-partner`), and the Dutch
   labels the application shows (`verdachte`, `slachtoffer`, `familielid`, `kind`, ...) are read.
-  Either column needs `registration_id`; a `role` column alone is ignored.
+  Either column needs `registration_id`; a `role` column alone is ignored, and so are the columns when
+  no row has a `registration_id` (their values still checked): the file is linked as one without them.
 
 A bad value in these columns is refused with the line and the column, like a repeated `mention_id`, and
 nothing is written: an unknown role or relation, a relation on a row without a registration, a
@@ -300,6 +301,8 @@ def _read(path: Path) -> Mentions:
         del first_line, shared, shared_context
     _refuse(problems)
     registrations = _registrations(ids, lines, cells_of) if context else None
+    if registrations is not None and not (registrations.of_row >= 0).any():
+        registrations = None  # no row stands in a registration: as a file without the column, one pass
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(ids)), dtype=object)
     return Mentions(ids=ids, frame=frame, delimiter=delimiter, registrations=registrations)
 

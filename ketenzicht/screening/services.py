@@ -91,6 +91,9 @@ class CasesSummary:
     added: int  # registrations added to cases that were open already
     not_rolled_out: int  # pairs left without a case: their process is not rolled out for the unit
     seconds: float = 0.0
+    # (registration, case) -> the case's provisional urgency as of that registration: as the registrations of
+    # its pair up to it (in the order registered) raised it, had they come one at a time (`_as_of`)
+    urgencies: Mapping[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +108,7 @@ class _Pair:
     registrations: list[int]  # in the order they came in
     opened_by: int | None
     batch: list[int] = field(default_factory=list)  # the batch's registrations of the pair (no evidence)
+    brought: dict[int, list[str]] = field(default_factory=dict)  # batch registration -> the reasons it gave
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,8 @@ merged (old, new) AS (
   SELECT p.id, merged.new FROM {person} p JOIN merged ON p.merged_into_id = merged.old),
 people AS (SELECT person_id AS id FROM parties UNION SELECT old FROM merged{also_sql}),
 signals AS (
-  SELECT s.id, s.suspect_id, s.victim_id, s.rule FROM {_t(Signal)} s
+  SELECT s.id, s.suspect_id, s.victim_id, s.rule, s.first_fired_at, s.first_fired_registration_id
+  FROM {_t(Signal)} s
   WHERE s.active AND s.victim_id IS NOT NULL
   AND s.suspect_id IN (SELECT person_id FROM parties WHERE role = '{suspect}')),
 evidence AS (
@@ -225,7 +230,7 @@ open_cases AS (
             "x.registration_id, x.from_mention_id, x.to_mention_id, x.kind",
             f"FROM {_t(MentionRelation)} x WHERE x.registration_id IN (SELECT id FROM regs)",
         ),
-        ("suspect_id, victim_id, rule", "FROM signals"),
+        ("suspect_id, victim_id, rule, first_fired_at, first_fired_registration_id", "FROM signals"),
         ("suspect_id, victim_id, id, unit_id, registered_at, source, reference, summary", "FROM evidence"),
         ("old, new", "FROM merged"),
         (
@@ -290,12 +295,18 @@ def _moment(value: Any) -> datetime:
 
 
 def _read(
-    registration_ids: Sequence[int], rules: CaseRules, judged: Mapping[int, Sequence[BreachOf]]
+    registration_ids: Sequence[int],
+    rules: CaseRules,
+    judged: Mapping[int, Sequence[BreachOf]],
+    *,
+    in_order: bool = True,
 ) -> _Read:
     """The facts of the registrations that may open a case and the state of the cases they may join. A
     registration that breaches a protective measure in force (`judged`: registration id -> the breaches
     `measures.breaches.breaches_judge` judged in it) brings the measure's pairs (bound -> protected
-    person), whether it names the protected person or not."""
+    person), whether it names the protected person or not. `in_order`: a pair's pattern signal is a fact of
+    a registration only when it had fired by it (by it or one registered before: the pattern engine's
+    `first_event`), as had the registrations come one at a time; else every active signal of the pair is."""
     if not registration_ids:
         return _Read([])
     breaches: dict[tuple[int, int, int], list[str]] = defaultdict(list)
@@ -331,9 +342,11 @@ def _read(
             a, b = person_of[left], person_of[right]
             relations[(registration_id, a, b)].add(kind)
             relations[(registration_id, b, a)].add(kind)
-    signals: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for suspect, victim, rule in signal_rows:
-        signals[(suspect, victim)].add(rule)
+    # (suspect, victim) -> rule -> the (registered_at, id) of the registration that made it fire first
+    signals: dict[tuple[int, int], dict[str, tuple[datetime, int]]] = defaultdict(dict)
+    for suspect, victim, rule, fired_at, fired_by in signal_rows:
+        fired = (_moment(fired_at), fired_by)
+        signals[(suspect, victim)][rule] = min(fired, signals[(suspect, victim)].get(rule, fired))
     for pk, source, kind, unit_id, at, reference, summary in regs:
         read.registrations[pk] = (source, reference, summary or "")
         read.registered[pk] = _moment(at)
@@ -347,7 +360,11 @@ def _read(
                 suspect,
                 victim,
                 frozenset(relations.get((pk, suspect, victim), ())),
-                frozenset(signals.get((suspect, victim), ())),
+                frozenset(
+                    rule
+                    for rule, fired in signals.get((suspect, victim), {}).items()
+                    if not in_order or fired <= (read.registered[pk], pk)
+                ),
                 frozenset(breaches.get((pk, suspect, victim), ())),
             )
             for suspect, victim in dict.fromkeys([*named, *breached.get(pk, ())])
@@ -411,13 +428,46 @@ def _provisional(reasons: Sequence[str], words: set[str] | frozenset[str] = froz
     return provisional_urgency(facts, signal="signal" in found, stalking="stalking" in found)
 
 
+def _as_of(
+    read: _Read,
+    rules: CaseRules,
+    pair: _Pair,
+    *,
+    case: int | None = None,
+    reasons: Sequence[str] = (),
+    floor: str = "",
+) -> dict[int, str]:
+    """The provisional urgency of the pair's case as of each of the batch's registrations of the pair, in
+    the order registered: what one at a time would have made it (the reasons and danger words of the
+    registrations up to it, with the signals' evidence once a signal reason is among them), never below the
+    open `case`'s (its `reasons`, its provisional urgency `floor`). The last is the case's after the batch.
+    Worked out from the batch's read, without a query."""
+    signal_reasons = {reason.code for reason in rules.reasons if reason.signals}
+    evidence = [pk for pk in pair.registrations if pk not in pair.batch and (case, pk) not in read.present]
+    found: list[str] = list(reasons)
+    words: set[str] = set()
+    urgency, as_of = floor, {}
+    for pk in pair.batch:
+        found.extend(code for code in pair.brought.get(pk, ()) if code not in found)
+        summaries = [read.registrations[pk][2]]
+        if evidence and signal_reasons & set(pair.brought.get(pk, ())):
+            summaries += [read.registrations[e][2] for e in evidence]
+            evidence = []
+        words |= _danger_words(summaries)
+        suggested = _provisional(found, words)
+        if not urgency or rank_of(suggested) < rank_of(urgency):
+            urgency = suggested
+        as_of[pk] = urgency
+    return as_of
+
+
 def provisional_urgency_of(registration_ids: Sequence[int], suspect: int, victim: int) -> str:
     """The urgency before any screening that these registrations give the pair `suspect` -> `victim` (as
     persons are now, merges included), as intake gives the case it opens for a pair: the reasons the case
     rules find in them for the pair, the danger facts of their summaries. E.g. for a case opened by hand
     once its registrations name a pair."""
     rules = case_rules()
-    read = _read(registration_ids, rules, breaches_judge(registration_ids))
+    read = _read(registration_ids, rules, breaches_judge(registration_ids), in_order=False)
     reasons: list[str] = []
     for (_unit, found_suspect, found_victim), pair in _pairs_of(read, rules).items():
         if (read.merged.get(found_suspect, found_suspect), read.merged.get(found_victim, found_victim)) == (
@@ -480,9 +530,12 @@ def _pairs_of(read: _Read, rules: CaseRules) -> dict[tuple[int, int, int], _Pair
                     [registration_id],
                     registration_id,
                     [registration_id],
+                    {registration_id: list(opening.reasons)},
                 )
                 continue
             pair.reasons.extend(code for code in opening.reasons if code not in pair.reasons)
+            brought = pair.brought.setdefault(registration_id, [])
+            brought.extend(code for code in opening.reasons if code not in brought)
             if registration_id not in pair.registrations:
                 pair.registrations.append(registration_id)
                 pair.batch.append(registration_id)
@@ -512,11 +565,15 @@ def _join(
     actor: Any,
     at: _At,
     changed: list[ScreeningCase],
+    urgencies: dict[tuple[int, int], str],
 ) -> int:
-    """Add the pair's registrations to its open case; the number added."""
+    """Add the pair's registrations to its open case; the number added. Its provisional urgency as of each of
+    them goes into `urgencies`."""
     new_reasons = [code for code in pair.reasons if code not in found.reasons]
     fresh = [pk for pk in pair.registrations if (found.case, pk) not in read.present]
     added = 0
+    as_of = _as_of(read, rules, pair, case=found.case, reasons=found.reasons, floor=found.provisional)
+    urgencies.update(((pk, found.case), urgency) for pk, urgency in as_of.items())
     if fresh:
         joined = at(read, [pk for pk in pair.batch if pk in fresh] or fresh)
         words = _danger_words([read.registrations[pk][2] for pk in fresh])
@@ -586,10 +643,19 @@ def _case_of(read: _Read, rules: CaseRules, pair: _Pair, *, at: datetime) -> tup
     return wanted, row
 
 
-def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, at: _At) -> int:
+def _open_all(
+    read: _Read,
+    rules: CaseRules,
+    pairs: list[_Pair],
+    *,
+    actor: Any,
+    at: _At,
+    urgencies: dict[tuple[int, int], str],
+) -> int:
     """Open the cases of these pairs at once (those whose process is rolled out for their unit, on the day
-    each opens); how many. Raises IntegrityError when another intake opened one of them meanwhile (the
-    savepoint is rolled back then, nothing of these is stored)."""
+    each opens); how many. Their provisional urgency as of each of their registrations goes into
+    `urgencies`. Raises IntegrityError when another intake opened one of them meanwhile (the savepoint is
+    rolled back then, nothing of these is stored)."""
     rolled_out = []
     unnamed = {
         person
@@ -610,21 +676,26 @@ def _open_all(read: _Read, rules: CaseRules, pairs: list[_Pair], *, actor: Any, 
                 version_for(wanted.process, wanted.organisation, timezone.localdate(moment))
             except NoProcessVersion:
                 continue
-            rolled_out.append((wanted, row))
+            rolled_out.append((wanted, row, pair))
         with transaction.atomic():  # a savepoint: two intakes may open a pair's case at once
-            cases = cases_open([wanted for wanted, _ in rolled_out], actor=actor)
+            cases = cases_open([wanted for wanted, _, _ in rolled_out], actor=actor)
             rows = []
-            for case, (_, row) in zip(cases, rolled_out, strict=True):
+            as_of: dict[tuple[int, int], str] = {}
+            for case, (_, row, pair) in zip(cases, rolled_out, strict=True):
                 row.case, row.deadline_at = case, case.deadline_at
                 rows.append(row)
+                as_of.update(((pk, case.pk), urgency) for pk, urgency in _as_of(read, rules, pair).items())
             ScreeningCase.objects.bulk_create(rows)
+    urgencies.update(as_of)
     return len(rows)
 
 
-def _open(read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: _At) -> bool:
+def _open(
+    read: _Read, rules: CaseRules, pair: _Pair, *, actor: Any, at: _At, urgencies: dict[tuple[int, int], str]
+) -> bool:
     """Open the pair's case (False: its process is not rolled out for the unit). Raises IntegrityError
     when another intake opened one for the pair meanwhile (the savepoint is rolled back then)."""
-    return _open_all(read, rules, [pair], actor=actor, at=at) == 1
+    return _open_all(read, rules, [pair], actor=actor, at=at, urgencies=urgencies) == 1
 
 
 def _opened_meanwhile(pair: _Pair) -> _Open | None:
@@ -719,12 +790,14 @@ def screening_cases_for(
             first.added + rest.added,
             first.not_rolled_out + rest.not_rolled_out,
             time.perf_counter() - began,
+            {**first.urgencies, **rest.urgencies},
         )
     if not pairs:
         return CasesSummary(len(read.facts), 0, 0, 0, time.perf_counter() - began)
     open_cases = _open_cases(read, pairs)
     opened, added, missing = 0, 0, 0
     changed: list[ScreeningCase] = []
+    urgencies: dict[tuple[int, int], str] = {}
     with transaction.atomic(savepoint=False):
         new: list[_Pair] = []
         for key, pair in pairs.items():
@@ -732,9 +805,11 @@ def screening_cases_for(
             if found is None:
                 new.append(pair)
             else:
-                added += _join(read, rules, pair, found, actor=actor, at=at_of, changed=changed)
+                added += _join(
+                    read, rules, pair, found, actor=actor, at=at_of, changed=changed, urgencies=urgencies
+                )
         try:
-            opened = _open_all(read, rules, new, actor=actor, at=at_of)
+            opened = _open_all(read, rules, new, actor=actor, at=at_of, urgencies=urgencies)
             missing = len(new) - opened
             new = []
         except IntegrityError as error:
@@ -743,7 +818,7 @@ def screening_cases_for(
         # Another intake opened a case of one of the new pairs meanwhile: one pair at a time.
         for pair in new:
             try:
-                if _open(read, rules, pair, actor=actor, at=at_of):
+                if _open(read, rules, pair, actor=actor, at=at_of, urgencies=urgencies):
                     opened += 1
                 else:
                     missing += 1
@@ -753,7 +828,7 @@ def screening_cases_for(
                     raise
                 found = _opened_meanwhile(pair)
                 if found is None:  # opened and closed again meanwhile: try once more to open it
-                    if not _open(read, rules, pair, actor=actor, at=at_of):
+                    if not _open(read, rules, pair, actor=actor, at=at_of, urgencies=urgencies):
                         missing += 1
                     else:
                         opened += 1
@@ -763,10 +838,12 @@ def screening_cases_for(
                     case_id=found.case, registration_id__in=pair.registrations
                 ).values_list("case_id", "registration_id")
             )
-            added += _join(read, rules, pair, found, actor=actor, at=at_of, changed=changed)
+            added += _join(
+                read, rules, pair, found, actor=actor, at=at_of, changed=changed, urgencies=urgencies
+            )
         if changed:
             ScreeningCase.objects.bulk_update(changed, ["reasons"])
-    return CasesSummary(len(read.facts), opened, added, missing, time.perf_counter() - began)
+    return CasesSummary(len(read.facts), opened, added, missing, time.perf_counter() - began, urgencies)
 
 
 def screening_cases_rebuild(

@@ -168,6 +168,20 @@ def test_without_relations_the_second_pass_changes_no_person(tmp_path: Path, str
     assert with_columns == without
 
 
+def test_an_all_empty_registration_id_column_links_as_a_file_without_it(tmp_path: Path, strong: str) -> None:
+    plain = [{k: v for k, v in r.items() if k not in ("registration_id", "role", "relation")} for r in CASE]
+    without, err_without = link(write(tmp_path, as_csv(plain, PLAIN_COLUMNS)), "--context", strong)
+    # The columns there, every registration_id empty (a role too): no registration, so no second pass.
+    empty = [r | {"registration_id": "", "role": c["role"]} for r, c in zip(plain, CASE, strict=True)]
+    columns = [c for c in COLUMNS if c not in ("related_to", "relation")]
+    path = write(tmp_path, as_csv(empty, columns), "empty.csv")
+    with_column, err = link(path, "--context", strong)
+    assert "second pass" not in err and "relation term" not in err
+    assert with_column == without
+    assert err.splitlines()[:-1] == err_without.splitlines()[:-1]  # the same notes (the last: the time)
+    assert read_mentions(path).registrations is None
+
+
 def test_two_mentions_of_one_registration_are_never_one_person(tmp_path: Path) -> None:
     twice = [row("a", "R1", "suspect", DENNIS), row("b", "R1", "victim", DENNIS)]
     columns = [c for c in COLUMNS if c not in ("related_to", "relation")]

@@ -14,7 +14,7 @@ from ketenzicht.intake.pipeline import intake_registrations
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_take
-from tests.conftest import exchange_registration
+from tests.conftest import exchange_registration, in_numbering
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import person_of
 
@@ -252,3 +252,54 @@ def test_a_weapon_in_the_first_report_opens_the_case_as_acute() -> None:
     )
     [screening] = _cases()
     assert (screening.case.data["urgency_provisional"], screening.urgency) == ("acute", "acute")
+
+
+def _pair_item(n: int, registered_at: str, *, summary: str = "", relation: str = "ex_partner") -> Any:
+    return exchange_registration(
+        reference=in_numbering(f"PL0600-O-{n}", unit="oost-brabant", municipality="GM0796"),
+        persons=[{"ref": "p1", "role": "suspect", **MARCO}, {"ref": "p2", "role": "victim", **LOTTE}],
+        relations=[{"from": "p1", "to": "p2", "kind": relation}],
+        offences=["285"] if relation != "ex_partner" else ["350"],
+        summary=summary,
+        unit="oost-brabant",
+        municipality="GM0796",
+        registered_at=registered_at,
+        occurred_at=registered_at,
+    )
+
+
+def test_in_one_batch_each_registration_gets_the_urgency_its_pair_s_case_had_when_it_came() -> None:
+    """The screening step decides a batch as if its registrations came one at a time: the police case's
+    provisional urgency as of the first is the first's, not the later threat to kill's, and Veilig Thuis's
+    notification of the first is as urgent as that."""
+    from ketenzicht.veiligthuis.models import Notification
+
+    items = [
+        _pair_item(1, "2024-03-06T09:12:00+01:00"),
+        _pair_item(
+            2, "2024-03-20T10:00:00+01:00", summary="V dreigde haar te vermoorden als zij aangifte deed."
+        ),
+    ]
+    outcomes = intake_registrations(actor=None, items=items, channel="import")
+    first, second = (outcome.registration for outcome in outcomes)  # type: ignore[union-attr]
+    [screening] = _cases()
+    assert screening.case.data["urgency_provisional"] == "acute"  # the case knows both
+    assert screening.opened_by == first
+    # An import of history: each registration its own notification, each as urgent as the case was then.
+    urgency = dict(Notification.objects.values_list("registration_id", "urgency_rank"))
+    assert urgency == {first.pk: 2, second.pk: 0}  # normal, acute
+
+
+def test_in_one_batch_a_signal_counts_from_the_registration_that_made_it_fire() -> None:
+    """Three threats between acquaintances in one batch: the pattern signal fires at the third, so the case
+    opens there (with the two before as the signal's evidence), as it does when they come one at a time."""
+    items = [
+        _pair_item(n, f"2024-{month:02d}-06T09:12:00+01:00", relation="acquaintance")
+        for n, month in ((1, 3), (2, 4), (3, 5))
+    ]
+    outcomes = intake_registrations(actor=None, items=items, channel="import")
+    first, second, third = (outcome.registration for outcome in outcomes)  # type: ignore[union-attr]
+    [screening] = _cases()
+    assert screening.reasons == ["stalking_signal", "pattern_signal"]
+    assert screening.opened_by == third
+    assert list(screening.case.registrations.order_by("registered_at")) == [first, second, third]

@@ -1,7 +1,7 @@
 """Routing to Veilig Thuis does not depend on how a file is split into batches: the same generated
 registrations imported one at a time, seven at a time or all at once give the same notifications (the
-organisation and municipality, the persons, the registrations joined, the one taken over, the terms, the
-radar class) and the same rising-risk alerts.
+organisation and municipality, the persons, the registrations joined, the one taken over, the provisional
+urgency and the terms, the radar class) and the same rising-risk alerts.
 
 The generated register spans years; its moments are pressed into the last weeks, so that the pairs it repeats
 join their open notifications (within `join_recent_days`) and take over one that waited past its term, and a
@@ -10,13 +10,10 @@ rising risk. What cannot be the same by nature is left out: database ids and cas
 cases open, the screening desk's and Veilig Thuis's interleaved per batch), and when an alert was raised
 (now). Person ids are replaced by the first mention (registration and reference) of each person. The police
 case is compared by whether there is one: its process follows the facts known when it opened
-(tests/veiligthuis/test_batch_routing.py).
-
-Not the same by the screening step, before routing: a notification's provisional urgency is its police
-case's at routing, and the screening step opens or raises a case from all of the batch's registrations of
-the pair at once, so a notification of an earlier one of them can be more urgent in a larger batch (and then
-have the acute terms). The test holds it to that: a difference of urgency only towards more urgent, with a
-police case, and the terms the same wherever the urgency is."""
+(tests/veiligthuis/test_batch_routing.py). A notification's provisional urgency is its police case's as of
+its registration: the screening step before routing decides the batch one registration after another too
+(a signal counts from the registration that made it fire), so a later registration of the pair in the same
+batch does not make an earlier one's notification more urgent."""
 
 from __future__ import annotations
 
@@ -145,11 +142,6 @@ def _differences(got: dict[str, Any], wanted: dict[str, Any]) -> list[tuple[Any,
         if a is None or b is None:
             differing.append((reference, "notified", a is not None, b is not None))
             continue
-        if a["urgency"] != b["urgency"]:
-            # Only as the screening step's: the batch's police case knew more of the pair at once.
-            if a["urgency"] > b["urgency"] or not a["police_case"]:
-                differing.append((reference, "urgency", a["urgency"], b["urgency"]))
-            a = {**a, "urgency": b["urgency"], "terms": b["terms"]}
         differing.extend((reference, name, a[name], b[name]) for name in b if a[name] != b[name])
     differing.extend(
         (name, got[name], wanted[name]) for name in ("rising", "opened") if got[name] != wanted[name]

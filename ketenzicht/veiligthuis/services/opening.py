@@ -63,8 +63,13 @@ class Notified:
     municipality: Municipality | None
 
 
-def _urgency_of(police_case: Case | None) -> str:
-    return case_urgency(police_case.data)[0] if police_case is not None else ""
+def _urgency_of(police_case: Case | None, provisional: str = "") -> str:
+    """The police case's urgency (`case_urgency`); `provisional`: its provisional urgency as of the
+    registration routed (the screening step's, `notifications_route`), instead of the one it has now."""
+    if police_case is None:
+        return ""
+    data = {**police_case.data, "urgency_provisional": provisional} if provisional else police_case.data
+    return case_urgency(data)[0]
 
 
 ACUTE_RANK = rank_of("acute")
@@ -102,6 +107,7 @@ class ToNotify:
     police_case: Case | None = None
     handoff: Handoff | None = None
     forwarded_from: Notification | None = None
+    urgency: str | None = None  # the police case's urgency as of the registration (None: as it is now)
 
 
 def notification_open(
@@ -137,7 +143,7 @@ def notifications_open(wanted: Sequence[ToNotify], *, origin: str, actor: User |
     )
     names = suspect_victim_names([w.facts for w in wanted])
     persons = [notified_persons(w.facts) for w in wanted]
-    urgencies = [_urgency_of(w.police_case) for w in wanted]
+    urgencies = [_urgency_of(w.police_case) if w.urgency is None else w.urgency for w in wanted]
     cases = cases_open(
         [
             CaseToOpen(
@@ -231,7 +237,11 @@ class _Open:
 
 
 def notifications_route(
-    registration_ids: Sequence[int], *, actor: User | None = None, at: datetime | None = None
+    registration_ids: Sequence[int],
+    *,
+    actor: User | None = None,
+    at: datetime | None = None,
+    urgencies: Mapping[tuple[int, int], str] | None = None,
 ) -> list[Notification]:
     """The intake step: notify Veilig Thuis of every new registration a routing reason names, then alert the
     assessors of open notifications whose persons a new police registration names with rising risk. In the
@@ -251,7 +261,9 @@ def notifications_route(
     another in the order they were registered, each seeing the notifications opened, joined and taken over
     before it in the batch as it would see them in the database had they come one at a time; then the
     notifications are opened at once (`notifications_open`) and the joins, take-overs and alerts made in
-    that order."""
+    that order. The police case's urgency counts as it was as of each registration: `urgencies`
+    ((registration, police case) -> its provisional urgency then, as the intake's screening step decided the
+    batch one registration after another); without it, as it is now."""
     rules = chain_rules()
     now = at or timezone.now()
     facts = registration_facts(registration_ids)
@@ -262,6 +274,8 @@ def notifications_route(
     }
     routed = [pk for pk in order if reasons[pk]]
     police = police_cases_of(facts)
+    as_of = urgencies or {}
+    urgency = {pk: _urgency_of(case, as_of.get((pk, case.pk), "")) for pk, case in police.items()}
     # What the loop needs, read once for the batch: the routes and their municipalities, the open
     # notifications of these registrations (notified or joined), those naming their persons.
     routes = intake_routes({pk: facts[pk] for pk in routed}, police, rules)
@@ -276,8 +290,10 @@ def notifications_route(
         _Open(n.organisation_id, set(persons), n.received_at, (0, n.case_id), notification=n)
         for n, persons in pair_notifications({p for persons in named_persons.values() for p in persons})
     ]
-    rising = _rising_risk_reasons(facts, police, registered, rules, at=now)
-    batch = _Batch(rules, now, facts, routes, municipalities, reasons, police, registered, already, live)
+    rising = _rising_risk_reasons(facts, urgency, registered, rules, at=now)
+    batch = _Batch(
+        rules, now, facts, routes, municipalities, reasons, police, urgency, registered, already, live
+    )
     for pk in order:
         own = batch.route(pk) if reasons[pk] else None
         if pk in rising:
@@ -294,6 +310,7 @@ def notifications_route(
                 notification_of(item),
                 facts[pk],
                 police_case=police.get(pk),
+                urgency=urgency.get(pk, ""),
                 at=min(registered[pk], now),
                 actor=actor,
                 rules=rules,
@@ -320,6 +337,7 @@ class _Batch:
     municipalities: Mapping[str, Municipality]
     reasons: Mapping[int, Sequence[str]]
     police: Mapping[int, Case]
+    urgency: Mapping[int, str]  # of the registration's police case as of it
     registered: Mapping[int, datetime]
     already: set[tuple[int, int]]
     live: list[_Open]
@@ -358,7 +376,7 @@ class _Batch:
             self.actions.append(("join", existing, pk))
             return None
         police_case = self.police.get(pk)
-        urgency = _urgency_of(police_case)
+        urgency = self.urgency.get(pk, "")
         new = _Open(
             organisation.pk,
             set(persons),
@@ -380,6 +398,7 @@ class _Batch:
                 at=received,
                 reasons=self.reasons[pk],
                 police_case=police_case,
+                urgency=urgency,
             )
         )
         self.live.append(new)
@@ -468,6 +487,7 @@ def _join_registration(
     facts: RegistrationFacts,
     *,
     police_case: Case | None,
+    urgency: str,
     at: datetime,
     actor: User | None,
     rules: ChainRules,
@@ -475,10 +495,9 @@ def _join_registration(
     """A later police registration about the notification's suspect-victim pair joins it (routing): added to
     its case (`registration_add`), the inbox marks it as having new information from the police, feedback
     goes to the registration's police case when it had none, and a higher urgency of the police counts for
-    the term of an assessment still to come. No notification of its own: the figures count the one it
-    joined (docs/veiligthuis.md)."""
+    the term of an assessment still to come (`urgency`: the police case's as of the registration). No
+    notification of its own: the figures count the one it joined (docs/veiligthuis.md)."""
     changes: dict[str, Any] = {"news": True, "news_at": at}
-    urgency = _urgency_of(police_case)
     raise_urgency = bool(
         urgency and notification.case.state == "received" and rank_of(urgency) < notification.urgency_rank
     )
@@ -544,7 +563,7 @@ def _routing_takes_over(
 
 def _rising_risk_reasons(
     facts: Mapping[int, RegistrationFacts],
-    police: Mapping[int, Case],
+    urgency_of: Mapping[int, str],
     registered: Mapping[int, datetime],
     rules: ChainRules,
     *,
@@ -552,7 +571,8 @@ def _rising_risk_reasons(
 ) -> dict[int, list[str]]:
     """The new police registrations of these that show rising risk by the rule (its urgency, a violent
     offence, a kind it names), each with why, for the assessors of every open notification naming one of
-    its persons. A registration older than the rule's `recent_days` (an import of history) raises none."""
+    its persons (`urgency_of`: its police case's urgency as of it). A registration older than the rule's
+    `recent_days` (an import of history) raises none."""
     rule = rules.protocol.rising_risk
     if rule.alert == "none":
         return {}
@@ -562,7 +582,7 @@ def _rising_risk_reasons(
         if fact.source != OrganisationKind.POLITIE or (at - registered[pk]).days >= rule.recent_days:
             continue
         why: list[str] = []
-        urgency = _urgency_of(police.get(pk))
+        urgency = urgency_of.get(pk, "")
         if urgency and urgency in rule.urgency:
             why.append(f"urgency {urgency}")
         if rule.violent_offence and fact.offences & violent:
