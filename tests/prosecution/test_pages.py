@@ -115,6 +115,34 @@ def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: A
     assert file.case.state == "at_zsm"
 
 
+def _offered(page: str, name: str) -> list[str]:
+    """The values of the radio buttons named `name` on the page."""
+    return [
+        value
+        for tag in re.findall(r"<input[^>]*>", page)
+        if f'name="{name}"' in tag
+        for value in re.findall(r'value="([^"]*)"', tag)
+    ]
+
+
+def test_once_a_route_is_chosen_only_another_route_is_offered(eva: Any, file: Any) -> None:
+    """Walked as `officier`: at the table, the triage form offered the route the file was on, checked, and
+    choosing it said only that the step could not be taken in the case's state."""
+    client = _client(eva)
+    url = reverse("prosecution:triage", args=[file.pk])
+    client.post(url, {"route": "zsm", "reason": ""})
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert _offered(page, "route") == ["regular", "zvh"] and _checked(page, "route") == []
+    assert "Route wijzigen" in page
+    refused = client.post(url, {"route": "zsm", "reason": ""})
+    assert refused.status_code == 422
+    assert _error(refused.content.decode(), "route").startswith("Het dossier volgt deze route al")
+    assert not [str(m) for m in refused.context["messages"]]
+    client.post(url, {"route": "regular", "reason": "Rapportage van de reclassering nodig."})
+    file.case.refresh_from_db()
+    assert file.case.state == "regular"
+
+
 def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
     victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     probation = _client(make_user("probation", organisation="reclassering-nederland"))
