@@ -143,6 +143,29 @@ def test_once_a_route_is_chosen_only_another_route_is_offered(eva: Any, file: An
     assert file.case.state == "regular"
 
 
+def test_a_place_of_residence_not_known_says_where_to_ask(make_user: Any, eva: Any) -> None:
+    """Walked as `reclassering`: the suspect's place of residence read only "—", where the victim's missing
+    telephone says whom to ask."""
+    file = send_to_zsm(make_user, "PL0600-ZSM-CITY", suspect=BART)[0]
+    probation = _client(make_user("probation", organisation="reclassering-nederland"))
+    page = probation.get(reverse("prosecution:request", args=[file.requests.get(partner="probation").pk]))
+    city = page.content.decode().split('data-testid="request-city">', 1)[1].split("</dd>", 1)[0]
+    assert city == "niet in de politieregistraties: vraag het na bij de politie-eenheid hieronder"
+
+
+def test_an_answered_request_leads_back_to_the_answered_requests(make_user: Any, file: Any) -> None:
+    """Walked as `slachtofferhulp`: from an answered request, *Terug naar de verzoeken* led to the open ones,
+    not to the list it was opened from."""
+    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    url = reverse("prosecution:request", args=[file.requests.get(partner="victim_support").pk])
+    back = 'data-testid="request-back">'
+    page = victim_support.get(url).content.decode()
+    assert f'href="{reverse("prosecution:requests")}" {back}' in page
+    victim_support.post(url, {"contacted": "no"})
+    page = victim_support.get(url).content.decode()
+    assert f'href="{reverse("prosecution:requests")}?toon=beantwoord" {back}' in page
+
+
 def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
     victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     probation = _client(make_user("probation", organisation="reclassering-nederland"))
