@@ -82,6 +82,21 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
 
 
+def test_an_empty_list_of_the_table_says_why(make_user: Any, eva: Any, file: Any) -> None:
+    """Walked as `officier` after handing the file on: *Mijn dossiers* said only "Geen dossiers gevonden."."""
+    colleague = _client(make_user("prosecutor", organisation="om-oost-brabant"))
+    desk = reverse("prosecution:desk")
+
+    def empty(show: str) -> str:
+        page = colleague.get(desk, {"show": show}).content.decode()
+        return page.split('data-testid="zsm-empty">', 1)[1].split("</p>", 1)[0] if "zsm-empty" in page else ""
+
+    assert empty("mine").startswith("U heeft geen open dossiers. Nieuwe dossiers gaan naar de officier")
+    assert empty("closed") == "Op dit parket is nog geen dossier beslist."
+    assert empty("overdue") == "Geen open dossier is over de termijn."
+    assert empty("") == ""  # the office's open file is listed
+
+
 def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> None:
     """ "Slachtofferhulp Nederland" beside "Reclassering" (the organisation is Reclassering Nederland)."""
     page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
