@@ -5,8 +5,9 @@ case, what the ZSM table decided."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.db.models import Count
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -28,7 +29,7 @@ from ketenzicht.workprocesses.labels import data_text, state_label, value_label
 from ketenzicht.workprocesses.models import Case
 
 from .facts import Counts, counts_for_user
-from .forms import ComplaintForm, RequestForm, TriageForm
+from .forms import ROUTES, ComplaintForm, RequestForm, TriageForm
 from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
 from .models import Partner, Side, ZsmFile
@@ -58,6 +59,15 @@ def _vt_rows(file: ZsmFile) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _triage_form(file: ZsmFile, kept: Any, suggested: str | None) -> forms.Form:
+    """The triage form: once a route is chosen, only the other routes are offered (the process has no step
+    from a route to itself), the suggestion checked only when it is one of them."""
+    form = form_again(TriageForm, kept, {"route": suggested if suggested != file.route else None})
+    if file.route:
+        cast(forms.ChoiceField, form.fields["route"]).choices = [c for c in ROUTES if c[0] != file.route]
+    return form
 
 
 def _screening_value(name: str, value: str, process_version: Any) -> str:
@@ -179,7 +189,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         # The rules' version as published ("2026.12.1"), not its content stamp after the colon.
         "triage_version": str(triage.get("version", "")).split(":", 1)[0],
         "chosen_route": ROUTE_LABELS.get(file.route, ""),
-        "triage_form": form_again(TriageForm, kept.get("TriageForm"), {"route": triage.get("route")})
+        "triage_form": _triage_form(file, kept.get("TriageForm"), triage.get("route"))
         if open_case and case.state in TRIAGE_STATES
         else None,
         "complaint_form": form_again(ComplaintForm, kept.get("ComplaintForm"))

@@ -174,6 +174,7 @@ def desk(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "filters": filters,
+            "show": filters.chosen().show,
             "query": query.urlencode(),
             "may_see_portfolio": may_see_portfolio(user),
         },

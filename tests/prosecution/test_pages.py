@@ -82,6 +82,21 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
     assert 'data-testid="zsm-answers">1 / 2' in client.get(reverse("prosecution:desk")).content.decode()
 
 
+def test_an_empty_list_of_the_table_says_why(make_user: Any, eva: Any, file: Any) -> None:
+    """Walked as `officier` after handing the file on: *Mijn dossiers* said only "Geen dossiers gevonden."."""
+    colleague = _client(make_user("prosecutor", organisation="om-oost-brabant"))
+    desk = reverse("prosecution:desk")
+
+    def empty(show: str) -> str:
+        page = colleague.get(desk, {"show": show}).content.decode()
+        return page.split('data-testid="zsm-empty">', 1)[1].split("</p>", 1)[0] if "zsm-empty" in page else ""
+
+    assert empty("mine").startswith("U heeft geen open dossiers. Nieuwe dossiers gaan naar de officier")
+    assert empty("closed") == "Op dit parket is nog geen dossier beslist."
+    assert empty("overdue") == "Geen open dossier is over de termijn."
+    assert empty("") == ""  # the office's open file is listed
+
+
 def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> None:
     """ "Slachtofferhulp Nederland" beside "Reclassering" (the organisation is Reclassering Nederland)."""
     page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
@@ -113,6 +128,57 @@ def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: A
     client.post(url, {"route": "zsm", "reason": ""})
     file.case.refresh_from_db()
     assert file.case.state == "at_zsm"
+
+
+def _offered(page: str, name: str) -> list[str]:
+    """The values of the radio buttons named `name` on the page."""
+    return [
+        value
+        for tag in re.findall(r"<input[^>]*>", page)
+        if f'name="{name}"' in tag
+        for value in re.findall(r'value="([^"]*)"', tag)
+    ]
+
+
+def test_once_a_route_is_chosen_only_another_route_is_offered(eva: Any, file: Any) -> None:
+    """Walked as `officier`: at the table, the triage form offered the route the file was on, checked, and
+    choosing it said only that the step could not be taken in the case's state."""
+    client = _client(eva)
+    url = reverse("prosecution:triage", args=[file.pk])
+    client.post(url, {"route": "zsm", "reason": ""})
+    page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    assert _offered(page, "route") == ["regular", "zvh"] and _checked(page, "route") == []
+    assert "Route wijzigen" in page
+    refused = client.post(url, {"route": "zsm", "reason": ""})
+    assert refused.status_code == 422
+    assert _error(refused.content.decode(), "route").startswith("Het dossier volgt deze route al")
+    assert not [str(m) for m in refused.context["messages"]]
+    client.post(url, {"route": "regular", "reason": "Rapportage van de reclassering nodig."})
+    file.case.refresh_from_db()
+    assert file.case.state == "regular"
+
+
+def test_a_place_of_residence_not_known_says_where_to_ask(make_user: Any, eva: Any) -> None:
+    """Walked as `reclassering`: the suspect's place of residence read only "—", where the victim's missing
+    telephone says whom to ask."""
+    file = send_to_zsm(make_user, "PL0600-ZSM-CITY", suspect=BART)[0]
+    probation = _client(make_user("probation", organisation="reclassering-nederland"))
+    page = probation.get(reverse("prosecution:request", args=[file.requests.get(partner="probation").pk]))
+    city = page.content.decode().split('data-testid="request-city">', 1)[1].split("</dd>", 1)[0]
+    assert city == "niet in de politieregistraties: vraag het na bij de politie-eenheid hieronder"
+
+
+def test_an_answered_request_leads_back_to_the_answered_requests(make_user: Any, file: Any) -> None:
+    """Walked as `slachtofferhulp`: from an answered request, *Terug naar de verzoeken* led to the open ones,
+    not to the list it was opened from."""
+    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    url = reverse("prosecution:request", args=[file.requests.get(partner="victim_support").pk])
+    back = 'data-testid="request-back">'
+    page = victim_support.get(url).content.decode()
+    assert f'href="{reverse("prosecution:requests")}" {back}' in page
+    victim_support.post(url, {"contacted": "no"})
+    page = victim_support.get(url).content.decode()
+    assert f'href="{reverse("prosecution:requests")}?toon=beantwoord" {back}' in page
 
 
 def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:

@@ -81,6 +81,10 @@ def triage_choose(
     """The prosecutor chooses the route; another route than the rules suggest needs a reason."""
     if route not in ("zsm", "regular", "zvh"):
         raise FileRefused("route", gettext_noop("choose a route"))
+    if route == file.route:  # the process has no step from a route to itself: said at the field, not a state
+        raise FileRefused(
+            "route", gettext_noop("the file is on this route already: choose another route, or decide below")
+        )
     suggested = triage_for_reader(file, counts_for_user(file, actor)).get("route")
     if route != suggested and not reason.strip():
         raise FileRefused("reason", gettext_noop("say why you choose another route than the triage suggests"))
