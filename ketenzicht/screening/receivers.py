@@ -235,7 +235,7 @@ def tell_signal_reopened(
         rule = in_installation_language(lazy(rule_label, str)(signal.rule))
         params = {"signal": signal.pk, "rule": rule, "reason": reason}
         if by is not None:
-            params["who"] = by.get_full_name() or by.get_username()
+            params["who"] = by.display_name
         message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE
         case = _pair_case(signal)
         owner = case.owner if case is not None and case.owner is not None and case.owner.is_active else None
