@@ -343,9 +343,7 @@ def _review_case_open(access: BreakGlassAccess, *, now: dt.datetime) -> Case | N
     return case_open(
         process=REVIEW_PROCESS,
         organisation=organisation,
-        title=REVIEW_TITLE_STORED.format(
-            number=access.pk, user=access.user.get_full_name() or access.user.get_username()
-        ),
+        title=REVIEW_TITLE_STORED.format(number=access.pk, user=access.user.display_name),
         actor=access.user,
         at=now,
     )
@@ -540,7 +538,7 @@ def _alert_improper(access: BreakGlassAccess, *, note: str, now: dt.datetime) ->
     if user.organisation is None:
         return
     params: dict[str, Any] = {
-        "user": user.get_full_name() or user.get_username(),
+        "user": user.display_name,
         "person": access.person_id,
         "granted": timezone.localtime(access.granted_at).strftime("%d-%m-%Y %H:%M"),
         "note": note,

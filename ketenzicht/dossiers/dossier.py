@@ -18,7 +18,7 @@ from ketenzicht.linking.models import ReviewItem, ReviewStatus
 from ketenzicht.linking.selectors import review_items_for_user
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
-from ketenzicht.persons.selectors import person_list_names_for_user
+from ketenzicht.persons.selectors import person_list_names_for_user, persons_merged_from
 from ketenzicht.registrations.models import (
     MentionRelation,
     MentionRole,
@@ -37,7 +37,6 @@ from .selectors import (
     break_glass_active,
     may_open_dossier,
     may_search_persons,
-    person_ids_merged_into,
     person_resolve,
 )
 
@@ -211,7 +210,7 @@ def dossier_for_user(
         now=now,
     )
     access = (
-        access_log_named(access_log_for_persons(user=user, person_ids=person_ids_merged_into(person))[:200])
+        access_log_named(access_log_for_persons(user=user, person_ids=persons_merged_from({person.pk}))[:200])
         if may_read_access
         else []
     )

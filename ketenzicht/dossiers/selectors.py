@@ -14,12 +14,12 @@ from ketenzicht.audit.selectors import AUDIT_READER_ROLES
 from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import persons_merged_to
 from ketenzicht.registrations.sharing import may_see_registrations
 from ketenzicht.ui.formats import person_number
 
 from .models import BreakGlassAccess, BreakGlassDecision
 
-MAX_MERGE_HOPS = 20
 PERSON_OBJECT = "person"
 
 
@@ -78,25 +78,12 @@ def break_glass_active(*, user: User, person_id: int) -> BreakGlassAccess | None
     )
 
 
-def person_ids_merged_into(person: Person) -> list[int]:
-    """The person's id and those of every person merged into it (their reads are in its access list)."""
-    ids, frontier = [person.pk], [person.pk]
-    for _hop in range(MAX_MERGE_HOPS):
-        frontier = list(Person.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True))
-        if not frontier:
-            break
-        ids.extend(frontier)
-    return ids
-
-
 def person_resolve(person_id: int) -> Person:
-    """The person under this id, following merges. Raises Person.DoesNotExist."""
+    """The person under this id, following merges (`persons_merged_to`). Raises Person.DoesNotExist."""
     person = Person.objects.get(pk=person_id)
-    hops = 0
-    while person.merged_into_id is not None and hops < MAX_MERGE_HOPS:
-        person = Person.objects.get(pk=person.merged_into_id)
-        hops += 1
-    return person
+    if person.merged_into_id is None:
+        return person
+    return Person.objects.get(pk=persons_merged_to({person.merged_into_id})[person.merged_into_id])
 
 
 def break_glass_log_names(ids: Collection[str]) -> dict[str, str]:

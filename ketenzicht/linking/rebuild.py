@@ -23,6 +23,7 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import chunks, quoted_table, rows_insert
 from ketenzicht.organisations.models import User
 from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import persons_merged_to
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 
 from .batch.artefact import save_model
@@ -288,14 +289,10 @@ def _links_follow_merges() -> int:
     stray = list(MentionLink.objects.filter(person__merged_into__isnull=False).values_list("pk", "person_id"))
     if not stray:
         return 0
-    into = dict(Person.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    ends = persons_merged_to({person for _pk, person in stray})
     moving: defaultdict[int, list[int]] = defaultdict(list)  # the person a chain of merges ends in -> links
     for pk, person in stray:
-        end, seen = person, set()
-        while end in into and end not in seen:
-            seen.add(end)
-            end = into[end]
-        moving[end].append(pk)
+        moving[ends[person]].append(pk)
     for end, links in moving.items():
         MentionLink.objects.filter(pk__in=links).update(person_id=end)
     return len(stray)

@@ -145,7 +145,7 @@ def _at(moment: dt.datetime | None) -> str:
 
 def _who(user: User | None) -> str:
     """A reviewer as colleagues know them: the name, else the login name."""
-    return (user.get_full_name() or user.username) if user is not None else _("the system")
+    return user.display_name if user is not None else _("the system")
 
 
 def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:

@@ -29,7 +29,7 @@ from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_raise
 from ketenzicht.workprocesses.models import Case
 
 from .engine.periods import active_on
-from .history import case_line, person_name
+from .history import case_line
 from .models import Breach, BreachKind, Condition, Measure, MeasureEvent, MeasureEventKind
 from .signals import breaches_stored
 
@@ -500,7 +500,7 @@ def _breach_alerts(
     prosecutor_message, prosecutor_params = message, params
     if duty.stands_in_for is not None:
         prosecutor_message = BREACH_MESSAGES_STAND_IN[BreachKind(breach.kind)]
-        prosecutor_params = {**params, "absent": person_name(duty.stands_in_for)}
+        prosecutor_params = {**params, "absent": duty.stands_in_for.display_name}
     # The prosecution's case the measure was decided in (a ZSM file), so the alert opens it.
     decided_in = (
         Case.objects.filter(pk=measure.source_case_id, organisation_id=measure.district_office_id).first()

@@ -23,10 +23,6 @@ from .models import Measure, MeasureEvent
 MEASURE_LINE = gettext_noop("protective measure")
 
 
-def person_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
-
-
 def value_shown(value: Any) -> Any:
     return value.strftime("%d-%m-%Y") if isinstance(value, date) else value
 

@@ -76,6 +76,11 @@ class User(AbstractUser):
     )
 
     @property
+    def display_name(self) -> str:
+        """The name pages, messages and histories give the user: the full name, else the login name."""
+        return self.get_full_name() or self.get_username()
+
+    @property
     def role_codes(self) -> frozenset[str]:
         cached = getattr(self, "_role_codes", None)
         if cached is None:

@@ -204,14 +204,14 @@ def names_with_role(organisation: Organisation | int, role: str) -> list[str]:
     that role takes)."""
     organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     users = User.objects.filter(organisation_id=organisation_id, is_active=True, roles__role=role).distinct()
-    return sorted(user.get_full_name() or user.username for user in users)
+    return sorted(user.display_name for user in users)
 
 
 def people_names(usernames: set[str]) -> dict[str, str]:
     """Usernames as the people's names for a history: a page names a colleague, not an account; what
     Ketenzicht did itself is "Ketenzicht". A username of an account that is gone stays as it was."""
     found = User.objects.filter(username__in=usernames - {"", SYSTEM_ACTOR})
-    names = {user.username: user.get_full_name() or user.username for user in found}
+    names = {user.username: user.display_name for user in found}
     names[SYSTEM_ACTOR] = gettext("Ketenzicht")
     return {name: names.get(name, name) for name in usernames}
 

@@ -32,7 +32,7 @@ from ketenzicht.audit.access import listed, read
 from ketenzicht.audit.services import access_log_record
 from ketenzicht.db import chunks, one_of, query_rows, quoted_table
 from ketenzicht.organisations.models import User
-from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import persons_merged_to
 
 from .detector import detector
 from .engine.detect import Finding, Reason
@@ -290,7 +290,6 @@ def _note_changes(
     return reopened, after_closing
 
 
-MAX_MERGE_HOPS = 20  # a chain of merges longer than this is not followed (none is expected)
 PAIR_IN_ORDER = "mutual_conflict"  # the rule whose pair is written lower id first (engine/detect.py)
 
 
@@ -312,25 +311,10 @@ def signals_follow_merges(*, persons: Iterable[int] | None) -> int:
     moving = list(about.only("pk", "rule", "subject", "suspect_id", "victim_id"))
     if not moving:
         return 0
-    into: dict[int, int] = {}
-    frontier = {p for s in moving for p in (s.suspect_id, s.victim_id) if p is not None}
-    for _hop in range(MAX_MERGE_HOPS):
-        found = dict(
-            Person.objects.filter(pk__in=frontier - into.keys(), merged_into__isnull=False).values_list(
-                "pk", "merged_into_id"
-            )
-        )
-        if not found:
-            break
-        into.update(found)
-        frontier = set(found.values())
+    ends = persons_merged_to({p for s in moving for p in (s.suspect_id, s.victim_id) if p is not None})
 
     def end(person: int | None) -> int | None:
-        for _hop in range(MAX_MERGE_HOPS):
-            if person not in into:
-                break
-            person = into[person]
-        return person
+        return None if person is None else ends[person]
 
     wanted: dict[int, tuple[int | None, int | None, str]] = {}
     for signal in moving:

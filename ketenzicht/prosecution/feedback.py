@@ -86,7 +86,7 @@ def _feed_back(file: ZsmFile, case: Case, *, actor: User | None, at: Any) -> Non
     """The decision in the history of the police case and of each Veilig Thuis notification of it (while
     open; a closed case keeps its panel), and an alert to each one's owner."""
     decided_by = actor or file.prosecutor
-    prosecutor = (decided_by.get_full_name() or decided_by.get_username()) if decided_by else ""
+    prosecutor = decided_by.display_name if decided_by else ""
     named = {"prosecutor": prosecutor} if prosecutor else {}
     decision = in_installation_language(lazy(decision_text, str)(case))
     note = in_installation_language(

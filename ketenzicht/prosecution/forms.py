@@ -202,7 +202,7 @@ ANSWER_FORMS: dict[str, type[AnswerForm]] = {
 
 
 def _post_label(post: Post) -> str:
-    return f"{post.get_kind_display()}: {post.user.get_full_name() or post.user.username}"
+    return f"{post.get_kind_display()}: {post.user.display_name}"
 
 
 class AbsenceForm(NldsFormMixin, forms.Form):

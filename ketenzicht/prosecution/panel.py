@@ -205,7 +205,7 @@ def file_panel(request: HttpRequest, case: Case) -> SafeString | None:
         else "",
         "version": case.lock_version,
         "order_possible": open_case and case.state in ("at_zsm", "regular", "zvh"),
-        "police_owner": (police.owner.get_full_name() or police.owner.get_username()) if police.owner else "",
+        "police_owner": police.owner.display_name if police.owner else "",
         # The triage changes with the answers still to come; once none is (answered, withdrawn, decided),
         # it no longer does.
         "triage_moves": open_case and any(not (r["answered"] or r["withdrawn"]) for r in requests),
@@ -236,9 +236,7 @@ def decision_panel(request: HttpRequest, case: Case) -> SafeString | None:
             {
                 "office": file.district_office.name,
                 # Whom the police case's owner calls about it: the prosecutor who has the file.
-                "prosecutor": (file.prosecutor.get_full_name() or file.prosecutor.get_username())
-                if file.prosecutor
-                else "",
+                "prosecutor": file.prosecutor.display_name if file.prosecutor else "",
                 "substitute": file.substitute,
                 "reference": file.case.reference,
                 "received": timezone.localtime(file.received_at),
@@ -273,5 +271,5 @@ def zsm_step_note(case: Case) -> str | None:
         "information to it and opens no new file."
     ) % {
         "file": file.case.reference,
-        "prosecutor": file.prosecutor.get_full_name() or file.prosecutor.get_username(),
+        "prosecutor": file.prosecutor.display_name,
     }

@@ -269,8 +269,7 @@ def post_log_names(ids: Collection[str]) -> dict[str, str]:
     numbers = [int(i) for i in ids if i.isdigit()]
     found = Post.objects.filter(pk__in=numbers).select_related("user", "organisation")
     return {
-        str(post.pk): f"{PostKind(post.kind).label}: {post.user.get_full_name() or post.user.username} "
-        f"({post.organisation.name})"
+        str(post.pk): f"{PostKind(post.kind).label}: {post.user.display_name} ({post.organisation.name})"
         for post in found
         if post.kind in PostKind.values
     }

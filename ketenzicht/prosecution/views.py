@@ -161,7 +161,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                 else "",
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),
-                "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
+                "owner": case.owner.display_name if case.owner else "",
                 "acute": file.urgency_rank == 0 or file.triage.get("danger") == "acute",
             }
         )
@@ -302,7 +302,7 @@ def order(request: HttpRequest, pk: int) -> HttpResponse:
                     "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and %(owner)s, the "
                     "owner of police case %(case)s."
                 )
-                % {**said, "owner": police_owner.get_full_name() or police_owner.get_username()}
+                % {**said, "owner": police_owner.display_name}
                 if police_owner is not None
                 else _(
                     "Behaviour order %(ref)s imposed, until %(end)s: a breach alerts you and the owner of "
@@ -388,7 +388,7 @@ def _absence_message(outcome: AbsenceOutcome) -> str:
     nobody was present to take them over."""
     parts = [_("The absence is recorded.")]
     for to, substitute, references in outcome.handed:
-        name = to.get_full_name() or to.get_username()
+        name = to.display_name
         who = _("%(name)s (substitute)") % {"name": name} if substitute else name
         parts.append(
             ngettext(

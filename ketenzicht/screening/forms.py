@@ -42,7 +42,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             ("", _("Everyone")),
             ("me", _("Me")),
             ("nobody", _("Nobody yet")),
-            *((str(user.pk), user.get_full_name() or user.username) for user in colleagues),
+            *((str(user.pk), user.display_name) for user in colleagues),
         ]
         self.fields["version"].choices = [
             ("", _("All")),
@@ -84,7 +84,7 @@ class BulkAssignForm(NldsFormMixin, forms.Form):
         self.fields["cases"].choices = [(pk, str(pk)) for pk in case_ids]
         field = self.fields["person"]
         field.queryset = colleagues
-        field.label_from_instance = lambda user: user.get_full_name() or user.username
+        field.label_from_instance = lambda user: user.display_name
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

@@ -17,7 +17,7 @@ from ketenzicht.measures.breaches import BreachOf
 from ketenzicht.organisations.roles import Role
 from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
-from ketenzicht.persons.models import Person
+from ketenzicht.persons.selectors import persons_merged_from, persons_merged_to
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_raise
@@ -83,18 +83,7 @@ def lapse_waiting_lowerings(sender: Any, case: Case, **kwargs: Any) -> None:
 def _one_with(pk: int) -> set[int]:
     """The person and every person it is one with through merges (merged into it, or it into them): a
     pair's case counts for the person it is now part of, as intake counts it."""
-    root, seen = pk, {pk}
-    while True:
-        above = Person.objects.filter(pk=root).values_list("merged_into_id", flat=True).first()
-        if above is None or above in seen:
-            break
-        root = above
-        seen.add(above)
-    family, reached = {root}, {root}
-    while reached:
-        reached = set(Person.objects.filter(merged_into_id__in=reached).values_list("pk", flat=True)) - family
-        family |= reached
-    return family
+    return persons_merged_from({persons_merged_to({pk})[pk]})
 
 
 def _other_open_case(row: ScreeningCase) -> str | None:
@@ -162,17 +151,6 @@ def _pair_of(case: Case) -> tuple[PersonMention, PersonMention] | None:
     return None
 
 
-def _root(pk: int) -> int:
-    """The person a merged person now is part of (itself when not merged)."""
-    seen = {pk}
-    while True:
-        above = Person.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
-        if above is None or above in seen:
-            return pk
-        pk = above
-        seen.add(above)
-
-
 def join_pair_of_manual_case(
     sender: Any, case: Case, registrations: Any = (), actor: Any = None, **kwargs: Any
 ) -> None:
@@ -189,7 +167,8 @@ def join_pair_of_manual_case(
     if pair is None:
         return
     suspect, victim = pair
-    suspect_id, victim_id = _root(suspect.link.person_id), _root(victim.link.person_id)
+    now = persons_merged_to({suspect.link.person_id, victim.link.person_id})
+    suspect_id, victim_id = now[suspect.link.person_id], now[victim.link.person_id]
     # The urgency its registrations give the pair before any screening, as intake gives a case it opens.
     provisional = provisional_urgency_of(
         list(case.registrations.values_list("pk", flat=True)), suspect_id, victim_id
@@ -256,7 +235,7 @@ def tell_signal_reopened(
         rule = in_installation_language(lazy(rule_label, str)(signal.rule))
         params = {"signal": signal.pk, "rule": rule, "reason": reason}
         if by is not None:
-            params["who"] = by.get_full_name() or by.get_username()
+            params["who"] = by.display_name
         message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE
         case = _pair_case(signal)
         owner = case.owner if case is not None and case.owner is not None and case.owner.is_active else None

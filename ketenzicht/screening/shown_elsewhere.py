@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ketenzicht.dossiers.selectors import may_open_dossier, person_ids_merged_into
+from ketenzicht.dossiers.selectors import may_open_dossier
 from ketenzicht.organisations.models import User
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.models import Person
-from ketenzicht.persons.selectors import person_list_names_for_user
+from ketenzicht.persons.selectors import person_list_names_for_user, persons_merged_from
 from ketenzicht.registrations.models import MentionRole, PersonMention
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.labels import state_label, value_label
@@ -71,7 +71,7 @@ def person_screening_cases_for_user(*, user: User, person: Person | int) -> Pers
     found = PersonCases()
     if not user.is_authenticated:
         return found
-    ids = person_ids_merged_into(Person(pk=person_id))
+    ids = persons_merged_from({person_id})
     screenings = list(
         ScreeningCase.objects.filter(Q(suspect_id__in=ids) | Q(victim_id__in=ids))
         .select_related("unit")

@@ -202,7 +202,7 @@ def _queue_rows(
                 "overdue": bool(deadline and deadline <= now),
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
-                "owner": (owner.get_full_name() or owner.username) if owner else "",
+                "owner": owner.display_name if owner else "",
                 # An owner who left (deactivated): the case is the unit's again, for anyone to take.
                 "owner_gone": owner is not None and not owner.is_active,
                 "version": versioned(data_text(version.label), version.version),
@@ -256,7 +256,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
         ngettext(
             "%(count)s case handed over to %(name)s.", "%(count)s cases handed over to %(name)s.", len(done)
         )
-        % {"count": len(done), "name": person.get_full_name() or person.username},
+        % {"count": len(done), "name": person.display_name},
     )
     # Back to the queue as it was filtered (an absent colleague's cases, the overdue ones), from its first
     # page: the cases handed over may have been the whole of the page they were ticked on.
@@ -452,7 +452,7 @@ def _redo_notice(redo: Screening) -> dict[str, Any]:
     second = redo.second_person
     return {
         "when": redo.recorded_at,
-        "who": (second.get_full_name() or second.get_username()) if second else "",
+        "who": second.display_name if second else "",
         "level": LEVELS.get(redo.level, redo.level),  # type: ignore[call-overload]
         "reason": redo.declined_reason,
     }

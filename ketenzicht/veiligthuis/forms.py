@@ -92,7 +92,7 @@ class BulkHandOverForm(NldsFormMixin, forms.Form):
         field: Any = self.fields["person"]
         field.queryset = colleagues
         field.empty_label = str(gettext_lazy("Choose a colleague"))
-        field.label_from_instance = lambda user: user.get_full_name() or user.username
+        field.label_from_instance = lambda user: user.display_name
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

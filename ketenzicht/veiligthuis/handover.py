@@ -73,7 +73,7 @@ def handover_told(handoff: Handoff, police_case: Case) -> dict[str, Any]:
         told["safety_plan"] = plan
     contact = police_case.owner or handoff.created_by
     if contact is not None:
-        told["contact"] = contact.get_full_name() or contact.get_username()
+        told["contact"] = contact.display_name
         if contact.email:
             told["contact_email"] = contact.email
     reason = str(handoff.detail.get("reason") or "").strip()

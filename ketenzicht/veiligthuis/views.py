@@ -153,7 +153,7 @@ def _inbox_rows(
                 "state": state_label(definition, case.state),
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),
-                "owner": (case.owner.get_full_name() or case.owner.username) if case.owner else "",
+                "owner": case.owner.display_name if case.owner else "",
                 "origin": n.get_origin_display(),
                 "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},
@@ -272,7 +272,7 @@ def inbox_hand_over(request: HttpRequest) -> HttpResponse:
             "%(count)s notifications handed over to %(name)s.",
             len(done),
         )
-        % {"count": len(done), "name": person.get_full_name() or person.username},
+        % {"count": len(done), "name": person.display_name},
     )
     return redirect("veiligthuis:inbox")
 

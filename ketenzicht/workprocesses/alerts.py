@@ -128,7 +128,7 @@ def alert_second_person_wanted(
         organisation=case.organisation,
         case=case,
         role=role,
-        params={"case": case.reference, "who": _name(proposer), "step": step},
+        params={"case": case.reference, "who": proposer.display_name, "step": step},
         at=at,
         not_for=proposer,  # a team lead who proposed it is not asked to answer themselves
     )
@@ -155,7 +155,7 @@ def alert_second_person_answered(
             organisation=case.organisation,
             case=case,
             recipient=proposer,
-            params={"case": case.reference, "who": _name(actor), "step": step},
+            params={"case": case.reference, "who": actor.display_name, "step": step},
             at=at,
         )
     if declined_reason is not None and proposer is not None:
@@ -165,7 +165,12 @@ def alert_second_person_answered(
             organisation=case.organisation,
             case=case,
             recipient=proposer,
-            params={"case": case.reference, "who": _name(actor), "step": step, "reason": declined_reason},
+            params={
+                "case": case.reference,
+                "who": actor.display_name,
+                "step": step,
+                "reason": declined_reason,
+            },
             at=at,
         )
 
@@ -224,7 +229,7 @@ def alert_handed_over(
         organisation=case.organisation,
         case=case,
         recipient=to,
-        params={"case": case.reference, "who": _name(by), "what": what, "reason": reason},
+        params={"case": case.reference, "who": by.display_name, "what": what, "reason": reason},
         at=at,
     )
 
@@ -259,7 +264,7 @@ def alert_reopened(
     owner the alert goes to `queue_role` of the case's organisation. The alerts raised."""
     params = {
         "case": case.reference,
-        "who": _name(by),
+        "who": by.display_name,
         "state": state,
         "reason": reason,
         # Stored as a moment, shown in the reader's language as the case page shows it (`alert_text`).
@@ -370,8 +375,8 @@ def alert_owner_left(
                 case=cases[0] if len({*lost, *alone}) == 1 else None,
                 role=role,
                 params={
-                    "who": _name(user),
-                    "by": _name(by) if by is not None else "Ketenzicht",
+                    "who": user.display_name,
+                    "by": by.display_name if by is not None else "Ketenzicht",
                     "cases": ", ".join(lost),
                     "contact_cases": ", ".join(alone),
                     "reason": reason or "—",
@@ -407,10 +412,6 @@ def alerts_settle_case_closed(case: Case, *, at: datetime | None = None) -> int:
     """The case closed: its unread alerts whose reason was its open work (`_SETTLED_ON_CLOSE`) are settled
     for everyone they were meant for, in the caller's transaction. How many."""
     return alerts_settle_reason_gone(case, kinds=sorted(_SETTLED_ON_CLOSE), at=at)
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 def alert_text(alert: Alert) -> str:

@@ -303,7 +303,7 @@ class AssignForm(LockedForm):
         away = absences or {}
 
         def label(user: User) -> str:
-            name = user.get_full_name() or user.username
+            name = user.display_name
             absence = away.get(user.pk)
             if absence is None:
                 return name

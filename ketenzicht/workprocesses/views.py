@@ -611,7 +611,7 @@ def _assign_offer(
         )
         return {f"{action}_form": form, f"{action}_held": ""}
     holder = getattr(case, field)
-    names = {"name": holder.get_full_name() or holder.get_username(), "lead": queue_lead_label(case)}
+    names = {"name": holder.display_name, "lead": queue_lead_label(case)}
     if field == "owner":
         text = (
             _("%(name)s has this: only they, a team lead or %(lead)s can hand it over.")
@@ -652,7 +652,7 @@ def _withheld(case: Case, steps: list[Transition]) -> list[dict[str, str]]:
         roles = list(step.roles)
         if owner is not None and owner.has_role(*roles):
             others = [role for role in roles if not owner.has_role(role)]
-            name = owner.get_full_name() or owner.get_username()
+            name = owner.display_name
             text = (
                 _("Only the owner of the case can take this step: %(owner)s (or a %(roles)s).")
                 % {"owner": name, "roles": _roles_text(others)}

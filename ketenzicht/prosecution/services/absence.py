@@ -25,7 +25,7 @@ from ketenzicht.workprocesses.services import (
 )
 
 from ..models import ZsmFile
-from .names import HANDED_TO_STAND_IN, OWNER_ABSENT_MESSAGE, STAND_IN_MESSAGE, UNATTENDED_LINE, person_name
+from .names import HANDED_TO_STAND_IN, OWNER_ABSENT_MESSAGE, STAND_IN_MESSAGE, UNATTENDED_LINE
 
 
 def _absent_since(office_id: int, user_id: int, on: date) -> date | None:
@@ -58,7 +58,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
         if since is None:
             return False
         duty = prosecutor_on_duty(office, on=on, prosecutor=owner)
-        params = {"case": file.case.reference, "absent": person_name(owner)}
+        params = {"case": file.case.reference, "absent": owner.display_name}
         if duty.user is not None and duty.user.pk != owner.pk:
             try:
                 case_assign_owner(
@@ -66,7 +66,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
                     owner=duty.user,
                     actor=None,
                     expected_version=None,
-                    reason=in_installation_language(HANDED_TO_STAND_IN, absent=person_name(owner)),
+                    reason=in_installation_language(HANDED_TO_STAND_IN, absent=owner.display_name),
                     at=at,
                 )
             except Refused:
@@ -97,7 +97,7 @@ def _hand_over_from_absent(file_id: int, *, on: date, at: datetime) -> bool:
             values={},
             actor=None,
             expected_version=None,
-            note=person_name(owner),
+            note=owner.display_name,
             detail=told,
             at=at,
             what=UNATTENDED_LINE,

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from ketenzicht.organisations.models import User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 
@@ -95,10 +94,6 @@ PARTNERS: dict[
     Partner.VICTIM_SUPPORT.value: (OrganisationKind.SLACHTOFFERHULP, Side.VICTIM),
     Partner.PROBATION.value: (OrganisationKind.RECLASSERING, Side.SUSPECT),
 }
-
-
-def person_name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 # A complaint dated before the file's start (`complaint_record`), by what the start is known from.

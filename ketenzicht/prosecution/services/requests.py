@@ -34,7 +34,6 @@ from .names import (
     REQUEST_LINE,
     VT_INFORMATION_LINE,
     FileRefused,
-    person_name,
 )
 from .opening import request_open
 from .triage import triage_refresh
@@ -214,7 +213,7 @@ def request_answer(
         current.answer = cleaned
         current.answered_at = at
         current.answered_by = actor
-        current.answered_by_name = actor.get_full_name() or actor.get_username()
+        current.answered_by_name = actor.display_name
         current.save(update_fields=["answer", "answered_at", "answered_by", "answered_by_name"])
         access_log_record(
             actor=actor,
@@ -255,7 +254,7 @@ def _all_answered(file: ZsmFile, *, at: datetime) -> None:
         recipient = duty.user
         if duty.stands_in_for is not None:
             message = ANSWERED_MESSAGE_STAND_IN
-            params["absent"] = person_name(duty.stands_in_for)
+            params["absent"] = duty.stands_in_for.display_name
     alert_raise(
         kind="zsm_answered",
         message=message,
@@ -313,7 +312,7 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
                     organisation=office,
                     case=request.file.case,
                     role=Role.PROSECUTOR,
-                    params={**params, "absent": ", ".join(person_name(u) for u in away)} if away else params,
+                    params={**params, "absent": ", ".join(u.display_name for u in away)} if away else params,
                     at=now,
                 )
             PartnerRequest.objects.filter(pk=request.pk).update(late_alerted_at=now)

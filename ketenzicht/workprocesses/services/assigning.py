@@ -75,7 +75,7 @@ def case_assign(
             if absence is not None:
                 raise Refused(
                     "absent",
-                    person.get_full_name() or person.get_username(),
+                    person.display_name,
                     **absence.params(),
                 )
         setattr(current, field, person)
@@ -169,7 +169,7 @@ LEFT_REASON = gettext_noop("%(who)s no longer works here (deactivated).")
 
 
 def _left_text(user: User) -> str:
-    return in_installation_language(LEFT_REASON, who=user.get_full_name() or user.get_username())
+    return in_installation_language(LEFT_REASON, who=user.display_name)
 
 
 def _let_go(
