@@ -908,7 +908,7 @@ def case_act(request: HttpRequest, pk: int) -> HttpResponse:
                     reason=form.cleaned_data["reason"],
                 )
                 person = form.cleaned_data["person"]
-                holds = {"name": person.get_full_name() or person.username, "case": case.reference}
+                holds = {"name": person.display_name, "case": case.reference}
                 if action == "owner":
                     messages.success(request, _("%(name)s now owns case %(case)s.") % holds)
                 else:
