@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from ketenzicht.registrations.models import PersonMention, Registration
@@ -16,11 +19,31 @@ from ketenzicht.registrations.selectors import registration_list_for_user
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def demo_400(django_db_setup: None, django_db_blocker: Any) -> Iterator[str]:
+    """The demo loaded once with 400 registrations for the tests that read it (each test's changes taken
+    back at its end), in a transaction rolled back after the last of them; its output."""
+    out = io.StringIO()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            call_command("load_demo", "--force", "--registrations", "400", stdout=out)
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield out.getvalue()
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 def test_the_demo_register_holds_the_storylines_for_the_right_users(
-    make_user: Callable[..., Any], capsys: Any
+    demo_400: str, make_user: Callable[..., Any], capsys: Any
 ) -> None:
-    call_command("load_demo", "--force", "--registrations", "400")
-    out = capsys.readouterr().out
+    out = demo_400
     assert (
         "registrar" in out and "ketenzicht-demo" in out and "Demo register: 400 registrations stored" in out
     )
@@ -79,11 +102,10 @@ def test_the_demo_register_holds_the_storylines_for_the_right_users(
 
 
 def test_the_demo_ex_partner_is_one_person_across_spellings_the_undated_one_through_his_ex_partner(
-    capsys: Any,
+    demo_400: str,
 ) -> None:
     from ketenzicht.linking.models import MentionLink, ReviewItem
 
-    call_command("load_demo", "--force", "--registrations", "400")
     dennis = MentionLink.objects.filter(mention__role="suspect", mention__birth_date_raw="1986-03-14")
     spellings = set(dennis.values_list("mention__given_names", "mention__surname_prefix", "mention__surname"))
     assert len(spellings) >= 3 and len(set(dennis.values_list("person_id", flat=True))) == 1

@@ -14,6 +14,7 @@ A named route that returns HTML must have an entry in WALK (or in NOT_HTML, with
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -531,8 +532,32 @@ def test_the_text_checks_catch_what_they_are_for() -> None:
 # -- the walk --------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _world_built(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, int]]:
+    """The world, built once for this file's tests (in a transaction of its own, rolled back after the
+    last of them): each test's changes are taken back at its end (`db`), so each meets the world as built."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            ids = _world_build()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield ids
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
-def world(db: Any) -> dict[str, int]:
+def world(db: Any, _world_built: dict[str, int]) -> dict[str, int]:
+    return _world_built
+
+
+def _world_build() -> dict[str, int]:
     """A stalking pattern (signals), a doubtful pair with a partial birth date (a review item, a doubtful
     link on the dossier), and look-ups with a purpose in the access log."""
     take_in("PL-WALK-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00")
