@@ -25,7 +25,7 @@ REASON_LABELS = {
     "stalking_words": _("Stalking behaviour in the summaries"),
     "danger_words": _("Danger signs in the summaries"),
     "units": _("Police units involved"),
-    "breach": _("Breaches of a protective measure"),
+    "breach": _("Episodes with a breach of a protective measure"),
     "first_violence": _("Violence for the first time (severity rank)"),
     "severity_rise": _("Rise in severity rank"),
     "frequency": _("Latest gaps as a share of the earlier gaps"),
