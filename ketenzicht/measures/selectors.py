@@ -262,7 +262,7 @@ def measure_rows(
     return rows
 
 
-@dataclass(frozen=True)
+@dataclass
 class BreachCount:
     """A measure's breaches as `user` may know of them: `seen`, those whose registration they may see (read
     under the measure as purpose, as its page opens them); `hidden`, those they may not see whose source
@@ -274,12 +274,10 @@ class BreachCount:
     hidden: int = 0
 
 
-def _breach_sight(user: User, breaches: Iterable[tuple[int, int]]) -> Sight:
-    """Which registrations of these (breach, registration) pairs `user` may see or count, under the measure
-    as purpose (`purpose.MEASURE_PARAM`: a breach's registration opens from its measure). One query."""
-    return registration_sight_for_user(
-        user=user, ids=sorted({registration for _breach, registration in breaches}), purposed=True
-    )
+def _breach_sight(user: User, registration_ids: Iterable[int]) -> Sight:
+    """Which of the breaches' registrations `user` may see or count, under the measure as purpose
+    (`purpose.MEASURE_PARAM`: a breach's registration opens from its measure). One query."""
+    return registration_sight_for_user(user=user, ids=sorted(set(registration_ids)), purposed=True)
 
 
 def breach_counts_for_user(user: User, measure_ids: Collection[int]) -> dict[int, BreachCount]:
@@ -293,13 +291,12 @@ def breach_counts_for_user(user: User, measure_ids: Collection[int]) -> dict[int
         .order_by()
         .values_list("measure_id", "registration_id")
     )
-    sight = _breach_sight(user, rows)
+    sight = _breach_sight(user, (registration_id for _measure, registration_id in rows))
     for measure_id, registration_id in rows:
-        count = counts[measure_id]
         if registration_id in sight.visible:
-            counts[measure_id] = BreachCount(count.seen + 1, count.hidden)
+            counts[measure_id].seen += 1
         elif registration_id in sight.hidden:
-            counts[measure_id] = BreachCount(count.seen, count.hidden + 1)
+            counts[measure_id].hidden += 1
     return counts
 
 
@@ -390,7 +387,7 @@ def breach_rows_for_user(user: User, measure: Measure) -> BreachRows:
     organisation and unit (no reference, no date); any other is left out, as `breach_counts_for_user`
     leaves it out of the count. Two queries."""
     breaches = list(measure.breaches.select_related("registration"))
-    sight = _breach_sight(user, [(breach.pk, breach.registration_id) for breach in breaches])
+    sight = _breach_sight(user, (breach.registration_id for breach in breaches))
     found = BreachRows([], set(), set())
     for breach in breaches:
         kinds = [str(BreachKind(kind).label) for kind in breach.kinds or [breach.kind]]

@@ -27,7 +27,9 @@ from ketenzicht.workprocesses.models import Case, Handoff
 from ketenzicht.workprocesses.selectors import case_list_for_user
 
 from .engine.radar import RadarClass
+from .handover import handover_note_unnamed
 from .models import Notification
+from .steps import PROCESS
 
 DESK_ROLES = (Role.VT_ASSESSOR, Role.TEAM_LEAD, Role.CHAIN_CONTACT)
 PAGE_SIZE = 50
@@ -678,9 +680,6 @@ def handover_notes_for_reader(case: Case, events: Sequence[Any], user: User) -> 
     """The history lines of a notification's police hand-offs (they name the police case) as `user` may read
     them: without the police case where they may not be told of it (`handoffs_named_for_user`). Registered
     with the kernel (`labels.history_reader_register`)."""
-    from .handover import handover_note_unnamed
-    from .services.names import PROCESS
-
     if case.process_version.process != PROCESS:
         return {}
     lines = [e for e in events if e.reason and e.detail.get("handoff") and e.detail.get("police_case")]
