@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
@@ -26,7 +25,7 @@ from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui import formats
 from ketenzicht.ui.formats import versioned
-from ketenzicht.ui.forms import error_items
+from ketenzicht.ui.forms import error_items, list_as_filtered
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label, step_label
@@ -258,12 +257,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
         )
         % {"count": len(done), "name": person.display_name},
     )
-    # Back to the queue as it was filtered (an absent colleague's cases, the overdue ones), from its first
-    # page: the cases handed over may have been the whole of the page they were ticked on.
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    queue = reverse("screening:queue")
-    return redirect(f"{queue}?{filters.urlencode()}" if filters else queue)
+    return list_as_filtered(request, "screening:queue")
 
 
 def _case(request: HttpRequest, pk: int) -> tuple[Case, ScreeningCase]:

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -105,3 +108,13 @@ def input_id(field: forms.BoundField) -> str:
         return ""
     own = field.field.widget.attrs.get("id") or field.auto_id
     return str(field.id_for_label or (f"{own}_0" if own else ""))
+
+
+def list_as_filtered(request: HttpRequest, url_name: str) -> HttpResponseRedirect:
+    """Back to the list `url_name` as the request's query string filtered it, from its first page: after a
+    bulk step taken on a filtered list (an absent colleague's cases, the overdue ones), whose items may have
+    been the whole of the page they were ticked on."""
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    url = reverse(url_name)
+    return redirect(f"{url}?{filters.urlencode()}" if filters else url)
