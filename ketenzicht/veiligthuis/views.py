@@ -21,6 +21,7 @@ from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
+from ketenzicht.ui.forms import list_as_filtered
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label
@@ -274,7 +275,7 @@ def inbox_hand_over(request: HttpRequest) -> HttpResponse:
         )
         % {"count": len(done), "name": person.display_name},
     )
-    return redirect("veiligthuis:inbox")
+    return list_as_filtered(request, "veiligthuis:inbox")
 
 
 @require_http_methods(["POST"])

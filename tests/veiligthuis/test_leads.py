@@ -222,6 +222,12 @@ def test_the_team_lead_hands_chosen_notifications_over_with_one_history_line_eac
         follow=True,
     )
     assert "1 melding overgedragen aan" in one.content.decode()
+    # Handed over from a filtered inbox: back to the inbox as filtered, from its first page.
+    filtered = client.post(
+        "/veiligthuis/overdragen/?acute=on&page=2",
+        {"notifications": [third.case_id], "person": lead.pk, "reason": "terug"},
+    )
+    assert filtered.status_code == 302 and filtered["Location"] == "/veiligthuis/?acute=on"
 
 
 def test_a_refused_hand_over_names_each_refused_notification_and_hands_over_none(
