@@ -405,7 +405,8 @@ _READER_NOTES: list[ReaderNotes] = []
 
 
 def history_reader_register(notes: ReaderNotes) -> None:
-    _READER_NOTES.append(notes)
+    if notes not in _READER_NOTES:  # an app's ready() run again registers nothing twice
+        _READER_NOTES.append(notes)
 
 
 def history_notes_for_reader(case: Any, events: Sequence[Any], user: Any) -> dict[int, str | None]:

@@ -779,31 +779,32 @@ def _get_case(request: HttpRequest, pk: int) -> Case:
 
 @require_http_methods(["GET"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = _get_case(request, pk)
-    # What the page reads from several places (the case's persons, its screening case, the persons' names)
-    # is read once for it; the reads it shows are logged together at the end (each entry as ever).
-    with page_reads(case, _user(request)):
-        with access_log_together():
-            # The case page is the case's work: its purpose is the case (from the queue, a list or a link).
-            read(
-                actor=_user(request),
-                object_type="case",
-                object_id=case.pk,
-                origin=request_origin(request, "web"),
-                purpose=case_purpose_log(case.reference),
-                detail=case_purpose_detail(case),
-                persons=case_person_ids(case),  # the persons the case page names
-            )
-            context = _detail_context(request, case)
-        return render(request, "workprocesses/case_detail.html", context)
+    return _case_page(request, _get_case(request, pk), opened=True)
 
 
 def _case_page(
-    request: HttpRequest, case: Case, bound: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    case: Case,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
+    *,
+    opened: bool = False,
 ) -> HttpResponse:
-    """The case page as a refused form shows it again, read and logged as `case_detail` reads it."""
+    """The case page (`opened`: as the user opens it, the case's read logged; else as a refused form shows
+    it again). What the page reads from several places (the case's persons, its screening case, the persons'
+    names) is read once for it; the reads it shows are logged together at the end (each entry as ever)."""
     with page_reads(case, _user(request)):
         with access_log_together():
+            if opened:  # the case page is the case's work: its purpose is the case (queue, list or link)
+                read(
+                    actor=_user(request),
+                    object_type="case",
+                    object_id=case.pk,
+                    origin=request_origin(request, "web"),
+                    purpose=case_purpose_log(case.reference),
+                    detail=case_purpose_detail(case),
+                    persons=case_person_ids(case),  # the persons the case page names
+                )
             context = _detail_context(request, case, bound)
         return render(request, "workprocesses/case_detail.html", context, status=status)
 
