@@ -12,8 +12,6 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from ketenzicht.organisations.models import Organisation, PostKind
-from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import PartnerRequest
 from ketenzicht.prosecution.services import request_answer
 from ketenzicht.workprocesses.engine.machine import Refused
@@ -24,15 +22,6 @@ from tests.prosecution.helpers import at_zsm, decision_post
 pytestmark = pytest.mark.django_db
 
 STALKING = {"required": True, "months": 3, "articles": ["285b"]}
-
-
-@pytest.fixture
-def eva(make_user: Any, reference_data: Any) -> Any:
-    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(
-        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
-    )
-    return user
 
 
 def _dismiss(file: Any, eva: Any, ground: str) -> Any:

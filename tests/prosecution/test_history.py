@@ -16,8 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ketenzicht.organisations.models import Organisation, PostKind
-from ketenzicht.organisations.services import post_assign
+from ketenzicht.organisations.models import Organisation
 from ketenzicht.prosecution.facts import suspect_history
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.prosecution.services import FileRefused, triage_choose
@@ -27,15 +26,6 @@ from tests.people import person_of
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eva(make_user: Any, reference_data: Any) -> Any:
-    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(
-        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
-    )
-    return user
 
 
 def test_earlier_measures_current_ones_and_breaches_of_what_the_prosecutor_may_see(

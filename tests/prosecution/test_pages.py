@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from ketenzicht.organisations.models import Organisation, PostKind
+from ketenzicht.organisations.models import PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
 from ketenzicht.prosecution.services import FileRefused, request_add, request_answer
@@ -38,15 +38,6 @@ def _client(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture
-def eva(make_user: Callable[..., Any]) -> Any:
-    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(
-        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
-    )
-    return user
 
 
 @pytest.fixture

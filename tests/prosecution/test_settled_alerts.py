@@ -9,22 +9,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ketenzicht.organisations.models import Organisation, PostKind
-from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.services import request_answer
 from ketenzicht.workprocesses.models import Alert
 from ketenzicht.workprocesses.services import case_take
 from tests.prosecution.helpers import at_zsm
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eva(reference_data: Any, make_user: Any) -> Any:
-    office = Organisation.objects.get(code="om-oost-brabant")
-    eva = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(organisation=office, user=eva, kind=PostKind.DV_PROSECUTOR)
-    return eva
 
 
 def _answered(make_user: Any, file: Any) -> None:

@@ -10,8 +10,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from ketenzicht.organisations.models import Organisation, PostKind
-from ketenzicht.organisations.services import post_assign
 from ketenzicht.patterns.models import Signal
 from ketenzicht.prosecution.facts import counts_for_user
 from ketenzicht.prosecution.models import ZsmFile
@@ -22,15 +20,6 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.prosecution.helpers import police_case_of, send_to_zsm
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eva(make_user: Any, reference_data: Any) -> Any:
-    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(
-        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
-    )
-    return user
 
 
 def pair_line(prosecutor: Any, file: ZsmFile) -> str:

@@ -11,8 +11,6 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from ketenzicht.organisations.models import Organisation, PostKind
-from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.services import triage_choose
 from ketenzicht.veiligthuis.models import Notification
 from tests.prosecution.helpers import at_zsm, decision_post, send_to_zsm, vt_assessed
@@ -20,15 +18,6 @@ from tests.prosecution.helpers import at_zsm, decision_post, send_to_zsm, vt_ass
 pytestmark = pytest.mark.django_db
 
 FINAL = ("decide_dismissal", "decide_penalty_order", "decide_summons", "decide_conditions")
-
-
-@pytest.fixture
-def eva(make_user: Any, reference_data: Any) -> Any:
-    user = make_user("prosecutor", organisation="om-oost-brabant", username="eva")
-    post_assign(
-        organisation=Organisation.objects.get(code="om-oost-brabant"), user=user, kind=PostKind.DV_PROSECUTOR
-    )
-    return user
 
 
 def _page(user: Any, pk: int) -> str:
