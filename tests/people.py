@@ -19,6 +19,14 @@ DENNIS = {
     "address": {"postcode": "5616 KD", "house_number": "41"},
 }
 SANDRA = {"given_names": "Sandra", "surname": "Verbeek", "birth_date": "1988-09-02", "sex": "F"}
+# Sandra as a mention names her in full, and by her name only (the Sandra Verbeek case of person linking).
+SANDRA_IN_FULL = {
+    "given_names": "Sandra Wilhelmina",
+    "surname": "Verbeek",
+    "birth_date": "1988-09-02",
+    "sex": "F",
+}
+SANDRA_NAME_ONLY = {"given_names": "Sandra", "surname": "Verbeek"}
 
 
 def person_of(registration: Any, ref: str = "p1") -> Person:

@@ -30,15 +30,7 @@ from ketenzicht.persons.models import Person
 from ketenzicht.registrations.models import MentionRelation, PersonMention
 from ketenzicht.ui.formats import decimal
 from tests.conftest import exchange_registration, in_numbering
-from tests.people import DENNIS, person_of, register
-
-SANDRA_IN_FULL = {
-    "given_names": "Sandra Wilhelmina",
-    "surname": "Verbeek",
-    "birth_date": "1988-09-02",
-    "sex": "F",
-}
-SANDRA_NAME_ONLY = {"given_names": "Sandra", "surname": "Verbeek"}
+from tests.people import DENNIS, SANDRA_IN_FULL, SANDRA_NAME_ONLY, person_of, register
 
 
 def context_data(*, intimate_u: float) -> dict[str, Any]:

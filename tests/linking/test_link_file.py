@@ -27,6 +27,7 @@ from ketenzicht.linking.file import (
     LinkFileError,
     read_mentions,
 )
+from tests.linking.generated import true_persons
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -271,11 +272,7 @@ def test_the_command_needs_no_database_and_exits_1_on_a_bad_file(tmp_path: Path)
 def generated_csv(directory: Path, registrations: int, seed: int) -> tuple[Path, dict[str, str]]:
     """The demo generator's mentions as a link_file input, and the true person of each mention."""
     generate(registrations, seed, directory)
-    truth: dict[str, str] = {}
-    for line in (directory / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        if "mention" in entry:
-            truth["/".join(entry["mention"])] = entry["person"]
+    truth = true_persons(directory)
     rows = []
     for line in (directory / "registrations.jsonl").read_text(encoding="utf-8").splitlines():
         registration = json.loads(line)

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 
+from ketenzicht.demo.generator import generate
 from ketenzicht.linking.engine import context
 from ketenzicht.linking.engine.context import NO_SHARED, OTHER_RELATION, SAME_FAMILY, SAME_HOME, SAME_INTIMATE
 from ketenzicht.linking.file import LinkFileError, read_mentions
+from tests.linking.generated import true_persons
+from tests.people import SANDRA_IN_FULL, SANDRA_NAME_ONLY
 
 COLUMNS = [
     "mention_id",
@@ -42,13 +45,6 @@ DENNIS = {
     "postcode": "5616 KD",
     "house_number": "41",
 }
-SANDRA_IN_FULL = {
-    "given_names": "Sandra Wilhelmina",
-    "surname": "Verbeek",
-    "birth_date": "1988-09-02",
-    "sex": "F",
-}
-SANDRA_NAME_ONLY = {"given_names": "Sandra", "surname": "Verbeek"}
 MOHAMMED = {"given_names": "Mohammed", "surname": "El Amrani", "sex": "M"}
 FATIMA = {"given_names": "Fatima", "surname": "Bouzid", "birth_date": "1987-05-05", "sex": "F"}
 SAMIRA = {"given_names": "Samira", "surname": "Haddou", "birth_date": "1994-01-09", "sex": "F"}
@@ -346,14 +342,8 @@ def generated_files(directory: Path, registrations: int, seed: int) -> tuple[Pat
     """The demo generator's register as two link_file inputs, without and with the optional columns (the
     relation on the row of its first person, as bench/linking/link_file_relations.py writes them), and the
     true person of each mention."""
-    from ketenzicht.demo.generator import generate
-
     generate(registrations, seed, directory)
-    truth: dict[str, str] = {}
-    for line in (directory / "truth.jsonl").read_text(encoding="utf-8").splitlines():
-        entry = json.loads(line)
-        if "mention" in entry:
-            truth["/".join(entry["mention"])] = entry["person"]
+    truth = true_persons(directory)
     rows = []
     for line in (directory / "registrations.jsonl").read_text(encoding="utf-8").splitlines():
         registration = json.loads(line)
