@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,16 +130,16 @@ def sharing_rules(path: Path = RULES_PATH) -> SharingRules:
     return rules.model_copy(update={"content_hash": hashlib.sha256(raw).hexdigest()})
 
 
+def _any_of(grants: list[Q]) -> Q | None:
+    """The registrations any of `grants` lets see, as one filter (None: no grant)."""
+    return functools.reduce(operator.or_, grants) if grants else None
+
+
 def visibility_filter(user: User, *, purposed: bool = False) -> Q | None:
     """The registrations `user` may see, as one filter; None when the user may see none. `purposed`: the
     look-up happens under a stated purpose (logged with it), so the rules that need one apply too."""
     grants = [rule.q(user) for rule in sharing_rules().see if rule.applies_to(user, purposed=purposed)]
-    if not grants:
-        return None
-    combined = grants[0]
-    for grant in grants[1:]:
-        combined |= grant
-    return combined
+    return _any_of(grants)
 
 
 def readers_visibility_filter(organisation: Organisation, roles: Collection[str]) -> Q | None:
@@ -151,12 +152,7 @@ def readers_visibility_filter(organisation: Organisation, roles: Collection[str]
         for rule in sharing_rules().see
         if rule.applies_to_readers(organisation.kind, roles)
     ]
-    if not grants:
-        return None
-    combined = grants[0]
-    for grant in grants[1:]:
-        combined |= grant
-    return combined
+    return _any_of(grants)
 
 
 def counted_sources(user: User) -> frozenset[str]:
