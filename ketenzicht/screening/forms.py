@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
@@ -21,6 +22,8 @@ from .selectors import PrefillRow, QueueFilter
 URGENCIES = {"acute": _("acute"), "high": _("high"), "normal": _("normal"), "low": _("low")}
 URGENCY_CHOICES = {"acute": _("Acute"), "high": _("High"), "normal": _("Normal"), "low": _("Low")}
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
+# The levels as choices, capitalised as every other choice is in both languages ("High concern", "Hoog").
+LEVEL_CHOICES = [(level.value, capfirst(label)) for level, label in LEVELS.items()]
 
 
 class QueueFilterForm(NldsFormMixin, forms.Form):
@@ -35,8 +38,8 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
         self.fields["urgency"].choices = [("", _("All")), *URGENCY_CHOICES.items()]
         self.fields["level"].choices = [
             ("", _("All")),
-            ("none_yet", _("not screened yet")),
-            *((level.value, label) for level, label in LEVELS.items()),
+            ("none_yet", capfirst(_("not screened yet"))),
+            *LEVEL_CHOICES,
         ]
         self.fields["owner"].choices = [
             ("", _("Everyone")),
@@ -160,7 +163,7 @@ class ScreeningForm(NldsFormMixin, forms.Form):
         self.fields = {**items, **self.fields}
         self.fields["level"].choices = [
             ("", _("The computed level")),
-            *((level.value, label) for level, label in LEVELS.items()),
+            *LEVEL_CHOICES,
         ]
         for field in self.fields.values():
             classes = nlds_widget_class(field.widget)
