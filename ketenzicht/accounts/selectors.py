@@ -106,7 +106,7 @@ def user_holdings_of(user: User) -> list[Holding]:
 def _person(user: User | None) -> str:
     if user is None:
         return ""
-    return f"{user.get_full_name()} ({user.username})" if user.get_full_name() else user.username
+    return user.name_with_login
 
 
 @dataclass(frozen=True)
@@ -221,10 +221,7 @@ def user_log_names(ids: Collection[str]) -> dict[str, str]:
     username alone for a user without a name. For the access log's readers only."""
     numbers = [int(i) for i in ids if i.isdigit()]
     found = User.objects.filter(pk__in=numbers)
-    return {
-        str(user.pk): f"{user.get_full_name()} ({user.username})" if user.get_full_name() else user.username
-        for user in found
-    }
+    return {str(user.pk): user.name_with_login for user in found}
 
 
 def user_ids_of_log_name(text: str) -> list[str]:

@@ -81,6 +81,13 @@ class User(AbstractUser):
         return self.get_full_name() or self.get_username()
 
     @property
+    def name_with_login(self) -> str:
+        """The name where the login name must be told too (the access log, a break-the-glass review):
+        "Ingrid de Vries (ingrid)", the login name alone for a user without a name."""
+        name = self.get_full_name()
+        return f"{name} ({self.get_username()})" if name else self.get_username()
+
+    @property
     def role_codes(self) -> frozenset[str]:
         cached = getattr(self, "_role_codes", None)
         if cached is None:
