@@ -347,7 +347,7 @@ def test_a_breach_of_a_measure_is_registered_and_the_case_owner_finds_it_by_keyb
     keyboard_login(registrar, live_server.url, "registrar")
     _register_by_keyboard(
         registrar,
-        kind="Overtreding van een beschermende maatregel",
+        kind="Overtreding van een beschermingsmaatregel",
         persons=[  # as the register knows them (tests/patterns/helpers.py): linked to the same persons
             {"given_names": "Marco", "surname": "Hendriks", "birth_date": "1984-05-19"},
             {"given_names": "Lotte", "surname_prefix": "de", "surname": "Wit", "birth_date": "1989-01-30"},

@@ -74,7 +74,7 @@ def test_an_arrest_naming_the_bound_person_alone_counts_for_the_pair_and_names_t
     assert f"overtreding van het contactverbod {measure.reference} op {on}" in page
     # The reason's figure counts episodes with a breach, not the breaches listed under it (one registration
     # may breach two measures): its label says so.
-    assert "Episodes met een overtreding van een beschermende maatregel" in page
+    assert "Episodes met een overtreding van een beschermingsmaatregel" in page
     page = client.get(f"/signalen/{stalking.pk}/").content.decode()
     assert f"overtreding van het contactverbod {measure.reference} op {on}" in page
     # The API gives the reasons as the caller may see them, the same.
