@@ -24,7 +24,7 @@ from ketenzicht.ui import formats
 from ketenzicht.ui.forms import SENTENCE, NldsFormMixin
 
 from .models import Partner
-from .selectors import DeskFilter
+from .selectors import DeskFilter, partner_names
 from .services import QUESTION_ANSWER, answer_refusals
 
 ROUTES = [
@@ -74,6 +74,11 @@ class RequestForm(NldsFormMixin, forms.Form):
     question = forms.CharField(
         label=gettext_lazy("Question"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A partner is an organisation: by its name as registered, in either language.
+        self.fields["partner"].choices = list(partner_names().items())
 
 
 NOT_ASKED = ("not_asked", gettext_lazy("not asked: the victim was not reached"))

@@ -32,7 +32,7 @@ from .facts import Counts, counts_for_user
 from .forms import ROUTES, ComplaintForm, RequestForm, TriageForm
 from .kept import form_again, input_kept
 from .labels import DANGER_LABELS, ROUTE_LABELS, answer_rows, reason_label
-from .models import Partner, Side, ZsmFile
+from .models import Side, ZsmFile
 from .selectors import file_of, file_requests, may_use_zsm_desk
 from .services import QUESTION_ANSWER, triage_for_reader
 
@@ -107,7 +107,6 @@ def _history_rows(file: ZsmFile, counts: Counts) -> dict[str, Any]:
 def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
     """Each request with its state in words (composed here: a file may hold dozens)."""
     now = timezone.now()
-    partners = dict(Partner.choices)
     about = {Side.VICTIM: _("about the victim"), Side.SUSPECT: _("about the suspect")}
     answered_text, late_text = _("answered on %(when)s by %(by)s"), _("no answer, was due by %(due)s")
     waiting_text = _("waiting, due by %(due)s")
@@ -124,7 +123,7 @@ def _request_rows(file: ZsmFile) -> list[dict[str, Any]]:
             state = (late_text if late else waiting_text) % {"due": formats.deadline(r.due_at)}
         rows.append(
             {
-                "partner": partners.get(r.partner, r.partner),
+                "partner": r.organisation.name,  # a proper name: as registered, in either language
                 "about": about.get(Side(r.side), r.side),
                 "question": r.question,
                 "question_answer": str(r.answer.get(QUESTION_ANSWER) or ""),

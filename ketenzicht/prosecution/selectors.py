@@ -70,6 +70,21 @@ def partners_of(user: User) -> list[str]:
     ]
 
 
+def partner_names() -> dict[str, str]:
+    """Each partner by the name its organisation is registered under ("Slachtofferhulp Nederland"), the same
+    in every language, as the page's header names it: the organisation a request to the partner goes to
+    (`services.opening.request_open`); the partner's label while none is registered."""
+    kinds = dict(PARTNER_OF_ROLE.values())
+    named: dict[str, str] = {}
+    for kind, name in (
+        Organisation.objects.filter(kind__in=kinds.values(), active=True)
+        .order_by("-pk")
+        .values_list("kind", "name")
+    ):
+        named[kind] = name  # the first of each kind by pk last
+    return {partner.value: named.get(kind, str(partner.label)) for partner, kind in kinds.items()}
+
+
 def may_answer_requests(user: User) -> bool:
     return bool(partners_of(user))
 

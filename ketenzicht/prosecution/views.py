@@ -53,7 +53,7 @@ from .forms import (
 )
 from .kept import input_keep
 from .labels import ROUTE_LABELS, answer_rows
-from .models import Partner, PartnerRequest, Side, ZsmFile
+from .models import PartnerRequest, Side, ZsmFile
 from .selectors import (
     PAGE_SIZE,
     desk_files,
@@ -246,7 +246,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     def act(file: ZsmFile, user: User, data: dict[str, Any], version: int | None) -> str:
         made = request_add(file, partner=data["partner"], question=data["question"], actor=user)
         return _("Request sent to %(partner)s, answer due by %(due)s.") % {
-            "partner": Partner(made.partner).label,
+            "partner": made.organisation.name,
             "due": formats.deadline(made.due_at),
         }
 

@@ -279,7 +279,7 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             due_at__lte=now,
             file__open=True,
         )
-        .select_related("file", "file__case", "file__district_office")
+        .select_related("file", "file__case", "file__district_office", "organisation")
         .order_by("due_at", "id")
     )
     alerted: list[PartnerRequest] = []
@@ -288,7 +288,7 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             office = request.file.district_office
             params = {
                 "case": request.file.case.reference,
-                "partner": str(Partner(request.partner).label),
+                "partner": request.organisation.name,  # a proper name, the same in either language
                 "due": deadline_text(request.due_at),  # as the case page shows it
                 "due_at": request.due_at.isoformat(),  # shown in the reader's language
             }
