@@ -24,12 +24,16 @@ class MeasuresConfig(AppConfig):
         from .purpose import MEASURE_PARAM, registration_purpose_of_measure
 
         register_case_panel("measures", case_measures_panel)
-        from ketenzicht.workprocesses.labels import history_reader_register
+        from ketenzicht.workprocesses.labels import history_note_register, history_reader_register
 
+        from .history import NOTE_NAME, case_note
         from .selectors import breach_lines_for_reader
 
         # A breach's line in a police case's history names its registration: only to whoever may see it.
         history_reader_register(breach_lines_for_reader)
+        # A measure's lines in a police case's history (registered, extended, ended, breached) in the
+        # reader's language.
+        history_note_register(NOTE_NAME, case_note)
         register_dossier_panel("measures", dossier_measures_panel)
         # A breach registration opened from a measure's page is read under the measure.
         linked_purpose_register(MEASURE_PARAM, registration_purpose_of_measure)

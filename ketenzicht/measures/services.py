@@ -430,7 +430,7 @@ def measure_impose(
             note=NOTE_IMPOSED,
             params={
                 "measure": measure.reference,
-                "kind": MeasureKind(kind).label,  # case_line writes it in the installation's language
+                "kind": MeasureKind(kind),  # by its label, in the installation's and the reader's language
                 "period": _period_text(starts_on, last),
             },
             actor=actor,
