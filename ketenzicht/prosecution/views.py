@@ -614,6 +614,11 @@ def request_page(request: HttpRequest, pk: int) -> HttpResponse:
             "person": brief.get("person") or {},
             "offences": offences,
             "occurred_on": date.fromisoformat(brief["occurred_on"]) if brief.get("occurred_on") else None,
+            # Every incident of the file that names the person, newest first (a brief of before: none).
+            "incidents": [
+                {**incident, "occurred_on": date.fromisoformat(incident["occurred_on"])}
+                for incident in brief.get("incidents") or []
+            ],
             "form": form if found.answered_at is None and found.withdrawn_at is None else None,
             "error_summary": error_items(form)
             if found.answered_at is None and found.withdrawn_at is None

@@ -150,7 +150,39 @@ def _brief(
         "occurred_on": timezone.localdate(latest.occurred_at or latest.registered_at).isoformat(),
         "municipality": file.municipality.name if file.municipality else "",
         "police_unit": file.police_case.organisation.name,
+        "incidents": _incidents(file, registrations, {m.registration_id for m in mentions}),
     }
+
+
+def _incidents(file: ZsmFile, registrations: list[Registration], named: set[int]) -> list[dict[str, str]]:
+    """When and where each incident of the file happened that names the partner's person on their side (the
+    partner is told of those, of no other), newest first: the day, the municipality, the police unit to ask
+    (the file's police unit for a registration of another organisation)."""
+    units = {
+        o.pk: o for o in Organisation.objects.filter(pk__in={r.unit_id for r in registrations if r.unit_id})
+    }
+    places = dict(
+        Municipality.objects.filter(
+            pk__in={r.municipality_id for r in registrations if r.municipality_id}
+        ).values_list("pk", "name")
+    )
+    found = []
+    for r in registrations:
+        if r.pk not in named:
+            continue
+        unit = units.get(r.unit_id) if r.unit_id else None
+        police = (
+            unit
+            if unit is not None and unit.kind == OrganisationKind.POLITIE
+            else file.police_case.organisation
+        )
+        day = timezone.localdate(r.occurred_at or r.registered_at)
+        found.append((day, r.registered_at, r.pk, places.get(r.municipality_id or 0, ""), police.name))
+    found.sort(reverse=True)
+    return [
+        {"occurred_on": day.isoformat(), "municipality": place, "police_unit": unit}
+        for day, _at, _pk, place, unit in found
+    ]
 
 
 def request_open(
