@@ -42,7 +42,7 @@ from ketenzicht.registrations.models import (
     Registration,
 )
 from ketenzicht.registrations.names import Spelling, list_name
-from ketenzicht.ui.formats import in_installation_language
+from ketenzicht.workprocesses.labels import desk_note_words
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.rollouts import NoProcessVersion, version_for, versions_remembered
 from ketenzicht.workprocesses.services import CaseToOpen, case_add_registrations, cases_open
@@ -499,10 +499,10 @@ def _breached(read: _Read, pair: _Pair, registrations: Iterable[int]) -> list[st
 
 def _breach_line(note: str, measures: list[str]) -> dict[str, Any]:
     """What a case's history line says of registrations that are a breach of the pair's measures: their
-    references, and a note in the installation's language (a history is a record, not a page)."""
+    references, and a note written in the installation's language, shown in the reader's."""
     if not measures:
         return {}
-    return {"measures": measures, "desk_note": in_installation_language(note, measures=", ".join(measures))}
+    return {"measures": measures, **desk_note_words(note, measures=", ".join(measures))}
 
 
 def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:

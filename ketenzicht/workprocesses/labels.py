@@ -445,6 +445,33 @@ def history_note(note: str, detail: Mapping[str, Any]) -> str:
     return note if text is None else gettext(text)
 
 
+# What a desk adds to a step's line (its "desk_note", signals.case_stepping) is written in the installation's
+# language; written with `desk_note_words` it keeps its words too (the English text and its values, plain
+# texts: a reference, a day), so the page shows it in its reader's language (`desk_note_shown`).
+DESK_NOTE, DESK_NOTE_TEXT, DESK_NOTE_PARAMS = "desk_note", "desk_note_text", "desk_note_params"
+
+
+def desk_note_words(text: str, **params: str) -> dict[str, Any]:
+    """A line's desk note: `text` (English, marked with gettext_noop) with `params`, written in the
+    installation's language and kept as words to show in the reader's."""
+    return {
+        DESK_NOTE: formats.in_installation_language(text, **params),
+        DESK_NOTE_TEXT: text,
+        DESK_NOTE_PARAMS: dict(params),
+    }
+
+
+def desk_note_shown(detail: Mapping[str, Any]) -> str:
+    """A line's desk note in the reader's language where its words were kept, else as written."""
+    text, params = detail.get(DESK_NOTE_TEXT), detail.get(DESK_NOTE_PARAMS)
+    if isinstance(text, str) and isinstance(params, dict):
+        try:
+            return gettext(text) % {key: str(value) for key, value in params.items()}
+        except (KeyError, TypeError, ValueError):
+            pass
+    return str(detail.get(DESK_NOTE) or "")
+
+
 def state_label(definition: Definition, state: str) -> str:
     """The state's label in the user's language (the code when the version lacks it)."""
     found = definition.states.get(state)

@@ -52,6 +52,7 @@ from .forms import (
 from .headings import case_heading, case_headings
 from .labels import (
     data_text,
+    desk_note_shown,
     history_note,
     history_notes_for_reader,
     lowered_rows,
@@ -399,8 +400,8 @@ def _details(
     beside = str(event.detail.get("beside_waiting") or "")
     if beside:  # a desk's implied step taken while a proposal waited, which waits on
         parts.append(_("beside the proposal that waits: %(step)s") % {"step": stored_step_text(beside)})
-    desk_note = str(event.detail.get("desk_note") or "")
-    if desk_note:  # what a desk added to a step's line (signals.case_stepping), a record in its language
+    desk_note = desk_note_shown(event.detail)
+    if desk_note:  # what a desk added to a step's line (signals.case_stepping), in the reader's language
         parts.append(desk_note)
     settled = event.detail.get(ALERTS_SETTLED)
     if isinstance(settled, int) and settled:  # alerts whose reason the line took away

@@ -24,6 +24,7 @@ from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_raise
 from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.engine.deadlines import deadline_at, overridden
+from ketenzicht.workprocesses.labels import desk_note_words
 from ketenzicht.workprocesses.models import Case, Handoff
 from ketenzicht.workprocesses.services import (
     CaseToOpen,
@@ -458,13 +459,11 @@ def registration_add(
         actor=actor,
         reassess_unless_in=tuple(definition.states),  # a desk of its own: no screening's "reassess"
         at=at,
-        detail={
-            "desk_note": in_installation_language(
-                JOINED_REGISTRATION_NOTE,
-                registration=registration.reference,
-                when=f"{timezone.localtime(registration.registered_at or at):%d-%m-%Y}",
-            )
-        },
+        detail=desk_note_words(
+            JOINED_REGISTRATION_NOTE,
+            registration=registration.reference,
+            when=f"{timezone.localtime(registration.registered_at or at):%d-%m-%Y}",
+        ),
         data=data,
     )
     Disclosure.objects.get_or_create(
