@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from ketenzicht.measures.models import Measure
@@ -74,7 +75,7 @@ def _screening_value(name: str, value: str, process_version: Any) -> str:
     """A value of the police case in words: the screening level by the instrument's words, others as the
     process defines them."""
     if name == "screening_level" and value in Level.__members__.values():
-        return str(LEVELS.get(Level(value), value))
+        return str(capfirst(LEVELS.get(Level(value), value)))  # "High concern", as the police case says
     return value_label(definition_of(process_version), name, value)[1]
 
 
