@@ -433,12 +433,33 @@ def _written_texts() -> dict[str, str]:
     return {formats.in_installation_language(text): text for text in _TEXTS}
 
 
+# A note with values (a reference, a day, a name), written with `note_words`, keeps its words beside it: the
+# English text and its values, plain texts; the page shows it in its reader's language (`history_note`).
+NOTE_TEXT, NOTE_PARAMS = "note_text", "note_params"
+
+
+def note_words(text: str, **params: str) -> tuple[str, dict[str, Any]]:
+    """A history line's note: `text` (English, marked with gettext_noop) with `params`, written in the
+    installation's language, and the words to keep in the line's detail."""
+    return formats.in_installation_language(text, **params), {NOTE_TEXT: text, NOTE_PARAMS: dict(params)}
+
+
+def _kept_words(detail: Mapping[str, Any]) -> str | None:
+    text, params = detail.get(NOTE_TEXT), detail.get(NOTE_PARAMS)
+    if not isinstance(text, str) or not isinstance(params, dict):
+        return None
+    try:
+        return gettext(text) % {key: str(value) for key, value in params.items()}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def history_note(note: str, detail: Mapping[str, Any]) -> str:
     """A history line's note as a page shows it: in the user's language where the desk that wrote it says
-    how, or where it is a fixed text an app registered; otherwise as written (a reason a user typed stays
-    as typed)."""
+    how, where its words were kept (`note_words`), or where it is a fixed text an app registered; otherwise
+    as written (a reason a user typed stays as typed)."""
     words = _NOTES.get(str(detail.get(NOTE_WORDS) or ""))
-    shown = words(detail) if words is not None else None
+    shown = words(detail) if words is not None else _kept_words(detail)
     if shown is not None:
         return shown
     text = _written_texts().get(note)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.organisations.models import User
-from ketenzicht.ui.formats import in_installation_language
+from ketenzicht.workprocesses.labels import note_words
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import (
@@ -42,14 +42,18 @@ def complaint_record(file: ZsmFile, *, on: date, actor: User, expected_version: 
             day=start.day,
         )
     in_time = file.complaint_due is None or on <= file.complaint_due
+    # Late: the note says so, written in the installation's language and shown in the reader's.
+    note, words = (
+        ("", {}) if in_time else note_words(COMPLAINT_LATE_NOTE, due=f"{file.complaint_due:%d-%m-%Y}")
+    )
     with transaction.atomic():
         case = case_record(
             file.case,
             values={"complaint": "on_file"} if in_time else {},
             actor=actor,
             expected_version=expected_version,
-            note="" if in_time else in_installation_language(COMPLAINT_LATE_NOTE, due=file.complaint_due),
-            detail={"complaint_on": on.isoformat(), "in_time": in_time},
+            note=note,
+            detail={"complaint_on": on.isoformat(), "in_time": in_time, **words},
             what=COMPLAINT_LINE,
         )
         ZsmFile.objects.filter(pk=file.pk).update(complaint_on=on)

@@ -26,6 +26,7 @@ from ketenzicht.veiligthuis.engine.routing import RegistrationFacts
 from ketenzicht.veiligthuis.selectors import notifications_about
 from ketenzicht.veiligthuis.services import registration_facts
 from ketenzicht.workprocesses.alerts import TEXT_PARAMS, alert_raise
+from ketenzicht.workprocesses.labels import note_words
 from ketenzicht.workprocesses.models import Case, Handoff
 from ketenzicht.workprocesses.services import (
     HANDOFF_JOINED,
@@ -250,8 +251,11 @@ def _join(
     police case and why it was sent, and an alert to the file's prosecutor (the office's prosecutors while
     nobody has it). The hand-off is settled by the system, not taken by anyone: nobody picked it up."""
     reason = str(handoff.detail.get("reason") or "").strip() if handoff else ""
-    note = in_installation_language(
-        JOINED_NOTE if reason else JOINED_NOTE_BARE, police_case=police_case.reference, reason=reason
+    # Written in the installation's language, shown in the reader's; the reason as it was typed.
+    note, words = (
+        note_words(JOINED_NOTE, police_case=police_case.reference, reason=reason)
+        if reason
+        else note_words(JOINED_NOTE_BARE, police_case=police_case.reference)
     )
     case_record(
         file.case,
@@ -259,7 +263,7 @@ def _join(
         actor=actor,
         expected_version=None,
         note=note,
-        detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference},
+        detail={"handoff": handoff.pk if handoff else None, "police_case": police_case.reference, **words},
         at=at,
         what=HANDOFF_JOINED,
     )
