@@ -9,8 +9,8 @@ from ketenzicht.audit.services import access_log_record
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.registrations.models import Disclosure
-from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alerts_settle_reason_gone
+from ketenzicht.workprocesses.labels import note_words
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
@@ -95,17 +95,18 @@ def notification_forward(
                 "to": to.name,
                 "new": forwarded.case.reference,
             }
+            note, kept = note_words(POLICE_FORWARDED_NOTE, **words)  # shown in the reader's language
             police_tell(
                 notification,
                 told=("forwarded", forwarded.case.reference),
-                note=in_installation_language(POLICE_FORWARDED_NOTE, **words),
+                note=note,
                 what=POLICE_FORWARDED_LINE,
                 kind=FORWARDED_KIND,
                 message=FORWARDED_MESSAGE,
                 params=words,
                 by=actor.pk,
                 at=at,
-                detail={"forwarded_to": to.code, "new": forwarded.case.reference}
+                detail={"forwarded_to": to.code, "new": forwarded.case.reference, **kept}
                 | ({ALERTS_SETTLED: settled} if settled else {}),
             )
         access_log_record(

@@ -11,6 +11,7 @@ from ketenzicht.ui.formats import in_installation_language
 from ketenzicht.workprocesses.alerts import alert_raise, alerts_settle_reason_gone
 from ketenzicht.workprocesses.engine.deadlines import grace_end
 from ketenzicht.workprocesses.engine.machine import Refused
+from ketenzicht.workprocesses.labels import note_words
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import (
     ALERTS_SETTLED,
@@ -104,19 +105,21 @@ def take_over(old: Notification, *, by: Notification, police_case: Case | None, 
     settled = alerts_settle_reason_gone(
         told, kinds=[NO_FEEDBACK_KIND], params={"notification": old.case.reference}, at=at
     )
+    note, kept = note_words(  # shown in the reader's language
+        POLICE_TAKEN_OVER_NOTE,
+        old=old.case.reference,
+        organisation=old.organisation.name,
+        notification=by.case.reference,
+    )
     with contextlib.suppress(Refused):  # a police case closed meanwhile: the panel shows it
         case_record(
             told,
             values={},
             actor=None,
             expected_version=None,
-            note=in_installation_language(
-                POLICE_TAKEN_OVER_NOTE,
-                old=old.case.reference,
-                organisation=old.organisation.name,
-                notification=by.case.reference,
-            ),
+            note=note,
             detail={
+                **kept,
                 "veilig_thuis": old.organisation.code,
                 "notification": by.case.reference,
                 **({ALERTS_SETTLED: settled} if settled else {}),
