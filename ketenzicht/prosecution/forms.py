@@ -43,6 +43,7 @@ class DeskFilterForm(NldsFormMixin, forms.Form):
             ("", gettext_lazy("Open files")),
             ("mine", gettext_lazy("My open files")),
             ("overdue", gettext_lazy("Overdue now")),
+            ("near", gettext_lazy("Due soon")),
             ("closed", gettext_lazy("Decided")),
         ],
     )

@@ -29,6 +29,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     version = forms.ChoiceField(label=_("Work process"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+    near = forms.BooleanField(label=_("Only cases due soon"), required=False)
 
     def __init__(self, *args: Any, colleagues: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -59,6 +60,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             owner=data["owner"],
             version=int(data["version"]) if data["version"] else None,
             overdue=bool(data["overdue"]),
+            near=bool(data["near"]),
         )
 
 

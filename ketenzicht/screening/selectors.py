@@ -30,7 +30,7 @@ from ketenzicht.registrations.selectors import (
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.page_reads import once
 from ketenzicht.workprocesses.models import Case, ProcessVersion
-from ketenzicht.workprocesses.selectors import case_versions_for, rollout_overview
+from ketenzicht.workprocesses.selectors import case_versions_for, deadline_clock, rollout_overview
 
 from .engine.instrument import Instrument, Item
 from .engine.prefill import Prefill, prefill
@@ -73,6 +73,7 @@ class QueueFilter:
     owner: str = ""  # "me", "nobody", a user id, "" all
     version: int | None = None  # a ProcessVersion id
     overdue: bool = False
+    near: bool = False  # the deadline passes before the end of the next working day
 
 
 def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet[ScreeningCase]:
@@ -104,7 +105,9 @@ def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet
     if chosen.version is not None:
         cases = cases.filter(case__process_version_id=chosen.version)
     if chosen.overdue:
-        cases = cases.filter(deadline_at__lte=timezone.now())
+        cases = cases.filter(deadline_clock().overdue())
+    if chosen.near:
+        cases = cases.filter(deadline_clock().near())
     return (
         cases.select_related("case__process_version", "case__owner")
         .defer("case__process_version__document", "case__title", "reasons")

@@ -27,11 +27,12 @@ from ketenzicht.ui import formats
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import error_items, list_as_filtered
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.deadlines import DeadlineStatus
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label, step_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
-from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
+from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text, deadline_clock
 from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
@@ -167,11 +168,12 @@ def _queue_rows(
     """What each row shows, worked out here rather than in the template (50 rows of includes and
     translations took most of the page's time). `names`: the persons' list names for the user
     (`persons.selectors`); `chosen`: the cases ticked in a hand-over that was not stored (ticked again)."""
-    now = timezone.now()
+    clock = deadline_clock()
     found = []
     for row in rows:
         case = row.case
         deadline = timezone.localtime(case.deadline_at) if case.deadline_at else None
+        status = clock.status(deadline)
         owner = case.owner
         version = case.process_version
         found.append(
@@ -198,7 +200,8 @@ def _queue_rows(
                 ),
                 "deadline": formats.deadline(deadline) if deadline else "",
                 "deadline_iso": deadline.isoformat() if deadline else "",
-                "overdue": bool(deadline and deadline <= now),
+                "overdue": status is DeadlineStatus.OVERDUE,
+                "near": status is DeadlineStatus.NEAR,
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": owner.display_name if owner else "",

@@ -33,13 +33,18 @@ class InboxFilterForm(NldsFormMixin, forms.Form):
     )
     acute = forms.BooleanField(label=gettext_lazy("Acute only"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    near = forms.BooleanField(label=gettext_lazy("Due soon only"), required=False)
 
     def chosen(self) -> InboxFilter:
         if not self.is_bound or not self.is_valid():
             return InboxFilter()
         data = self.cleaned_data
         return InboxFilter(
-            radar=data["radar"], owner=data["owner"], overdue=data["overdue"], acute=data["acute"]
+            radar=data["radar"],
+            owner=data["owner"],
+            overdue=data["overdue"],
+            near=data["near"],
+            acute=data["acute"],
         )
 
 

@@ -24,7 +24,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.labels import state_label
 from ketenzicht.workprocesses.models import Case, Handoff
-from ketenzicht.workprocesses.selectors import case_list_for_user
+from ketenzicht.workprocesses.selectors import case_list_for_user, deadline_clock
 
 from .engine.radar import RadarClass
 from .handover import handover_note_unnamed
@@ -58,6 +58,7 @@ class InboxFilter:
     radar: str = ""  # first / re / during, "" all
     owner: str = ""  # "me", "nobody", "" all
     overdue: bool = False
+    near: bool = False  # the term ends before the end of the next working day
     acute: bool = False
 
 
@@ -80,7 +81,9 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     elif chosen.owner == "nobody":
         found = found.filter(case__owner__isnull=True)
     if chosen.overdue:
-        found = found.filter(deadline_at__lte=timezone.now())
+        found = found.filter(deadline_clock().overdue())
+    if chosen.near:
+        found = found.filter(deadline_clock().near())
     if chosen.acute:
         found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"), case__state__in=["received", "acute"])
     # The page needs neither the radar's evidence nor the case's data, nor the process version's document
