@@ -42,6 +42,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             ("", _("Everyone")),
             ("me", _("Me")),
             ("nobody", _("Nobody yet")),
+            ("absent", _("Owner absent")),
             *((str(user.pk), user.display_name) for user in colleagues),
         ]
         self.fields["version"].choices = [

@@ -204,6 +204,8 @@ def _queue_rows(
                 "owner": owner.display_name if owner else "",
                 # An owner who left (deactivated): the case is the unit's again, for anyone to take.
                 "owner_gone": owner is not None and not owner.is_active,
+                # An owner recorded absent today: the team lead hands the case over (the queue's filter).
+                "owner_absent": owner is not None and bool(getattr(row, "owner_absent", False)),
                 "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},
