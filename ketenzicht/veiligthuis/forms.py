@@ -29,6 +29,7 @@ class InboxFilterForm(NldsFormMixin, forms.Form):
             ("", gettext_lazy("All")),
             ("me", gettext_lazy("Mine")),
             ("nobody", gettext_lazy("Nobody yet")),
+            ("absent", gettext_lazy("Owner absent")),
         ],
     )
     acute = forms.BooleanField(label=gettext_lazy("Acute only"), required=False)

@@ -9,12 +9,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import absent_condition
 from ketenzicht.persons.selectors import person_label, person_list_names
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.names import full_name
@@ -56,7 +68,7 @@ def may_see_timeliness(user: User) -> bool:
 @dataclass(frozen=True)
 class InboxFilter:
     radar: str = ""  # first / re / during, "" all
-    owner: str = ""  # "me", "nobody", "" all
+    owner: str = ""  # "me", "nobody", "absent" (an absence covers today), "" all
     overdue: bool = False
     acute: bool = False
 
@@ -72,13 +84,20 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     # `open__in=[True]`, not `open=True`: Django writes the latter as a bare `WHERE open`, which SQLite cannot
     # match to the vt_inbox index's `open` column, so it sorted every notification of the organisation for
     # each page (bench/veiligthuis.py --inbox). `IN (true)` is an equality both SQLite and PostgreSQL use.
-    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
+    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True]).annotate(
+        # The row's mark (an owner an absence covers today: the team lead hands it over), in the one query.
+        owner_absent=ExpressionWrapper(
+            absent_condition("case__owner_id", on=timezone.localdate()), output_field=BooleanField()
+        )
+    )
     if chosen.radar:
         found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])
     if chosen.owner == "me":
         found = found.filter(case__owner=user)
     elif chosen.owner == "nobody":
         found = found.filter(case__owner__isnull=True)
+    elif chosen.owner == "absent":
+        found = found.filter(owner_absent=True)
     if chosen.overdue:
         found = found.filter(deadline_at__lte=timezone.now())
     if chosen.acute:

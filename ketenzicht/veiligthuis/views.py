@@ -155,6 +155,7 @@ def _inbox_rows(
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
                 "overdue": bool(case.deadline_at and case.deadline_at <= now),
                 "owner": case.owner.display_name if case.owner else "",
+                "owner_absent": case.owner is not None and bool(getattr(n, "owner_absent", False)),
                 "origin": n.get_origin_display(),
                 "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},

@@ -302,3 +302,26 @@ def test_the_team_lead_s_home_page_links_the_team_s_absences(make_user: Callable
     assert "Je afwezigheid" in _client(screener).get("/").content.decode()
     prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
     assert 'data-testid="home-absences"' not in _client(prosecutor).get("/").content.decode()
+
+
+def test_the_veilig_thuis_inbox_filters_and_marks_the_notifications_of_an_absent_owner(
+    make_user: Callable[..., Any],
+) -> None:
+    from ketenzicht.veiligthuis.models import Notification
+
+    vt = "vt-brabant-noordoost"  # the Veilig Thuis of GM0796, where take_in's registrations happen
+    assessor, present = make_user("vt_assessor", organisation=vt), make_user("vt_assessor", organisation=vt)
+    lead = make_user("team_lead", organisation=vt)
+    take_in("PL0600-V-1", MARCO, LOTTE, registered_at="2024-03-06T09:12:00+01:00", relation="partner")
+    take_in("PL0600-V-2", KEES, ANNA, registered_at="2024-03-07T09:12:00+01:00", relation="partner")
+    first, second = (n.case for n in Notification.objects.select_related("case").order_by("case_id"))
+    _own(first, assessor)
+    _own(second, present)
+    client = _client(lead)
+    url = reverse("veiligthuis:inbox")
+    assert first.reference not in client.get(url, {"owner": "absent"}).content.decode()
+    member_absence_set(assessor, absent_from=timezone.localdate(), absent_until=None, by=lead)
+    html = client.get(url).content.decode()
+    assert html.count('data-testid="owner-absent"') == 1 and 'href="/afwezigheid/"' in html
+    shown = client.get(url, {"owner": "absent"}).content.decode()
+    assert first.reference in shown and second.reference not in shown
