@@ -297,9 +297,9 @@ def test_the_queue_filters_and_marks_the_cases_of_an_absent_owner(make_user: Cal
 def test_the_team_lead_s_home_page_links_the_team_s_absences(make_user: Callable[..., Any]) -> None:
     lead = make_user("team_lead", "case_screener")
     html = _client(lead).get("/").content.decode()
-    assert 'data-testid="home-absences"' in html and "Afwezigheid van je team" in html
+    assert 'data-testid="home-absences"' in html and "Afwezigheid van uw team" in html
     screener = make_user("case_screener")
-    assert "Je afwezigheid" in _client(screener).get("/").content.decode()
+    assert "Uw afwezigheid" in _client(screener).get("/").content.decode()
     prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
     assert 'data-testid="home-absences"' not in _client(prosecutor).get("/").content.decode()
 
