@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
@@ -184,6 +184,21 @@ def absent_condition(user_field: str, *, on: date) -> Q:
     return Q(Exists(MemberAbsence.objects.filter(covers, user_id=OuterRef(user_field)))) | Q(
         Exists(Post.objects.filter(covers, user_id=OuterRef(user_field)))
     )
+
+
+def with_absence_mark(users: QuerySet[User], *, on: date) -> QuerySet[User]:
+    """The users, each with `absent_now` (an absence covers `on`), in the list's own query: a list of
+    colleagues to hand work to marks whom the kernel would refuse (`absence_marked_name`)."""
+    return users.annotate(
+        absent_now=ExpressionWrapper(absent_condition("pk", on=on), output_field=BooleanField())
+    )
+
+
+def absence_marked_name(user: User) -> str:
+    """The user's name, marked "(absent)" when read through `with_absence_mark` and absent that day."""
+    if getattr(user, "absent_now", False):
+        return gettext("%(name)s (absent)") % {"name": user.display_name}
+    return user.display_name
 
 
 # The organisations whose members record their absences here: their team leads for anyone of their own

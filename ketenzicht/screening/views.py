@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read, refuse
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
@@ -84,14 +85,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _unit_colleagues(user: User) -> Any:
-    return (
+    """The unit's colleagues who work the queue, each marked when absent today (`absence_marked_name`)."""
+    return with_absence_mark(
         User.objects.filter(
             organisation=user.organisation,
             is_active=True,
             roles__role__in=["case_screener", "case_owner", "team_lead"],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.organisations.selectors import absence_marked_name
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .labels import RADAR_GROUPS
@@ -93,7 +94,7 @@ class BulkHandOverForm(NldsFormMixin, forms.Form):
         field: Any = self.fields["person"]
         field.queryset = colleagues
         field.empty_label = str(gettext_lazy("Choose a colleague"))
-        field.label_from_instance = lambda user: user.display_name
+        field.label_from_instance = absence_marked_name  # whom the kernel refuses, marked
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
-from ketenzicht.organisations.selectors import absent_condition
+from ketenzicht.organisations.selectors import absent_condition, with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.names import full_name
@@ -192,16 +192,17 @@ def may_hand_over_in_bulk(user: User) -> bool:
 def hand_over_colleagues(user: User) -> QuerySet[User]:
     """Who a team lead may make the owner of the organisation's notifications: its active users holding a
     role that assesses them (the kernel refuses anyone else, and a colleague recorded absent), by name as
-    the pages write it."""
+    the pages write it, each marked when absent today (`absence_marked_name`)."""
     assert user.organisation_id is not None
-    return (
+    return with_absence_mark(
         User.objects.filter(
             organisation_id=user.organisation_id,
             is_active=True,
             roles__role__in=[Role.VT_ASSESSOR, Role.TEAM_LEAD],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 

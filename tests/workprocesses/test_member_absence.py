@@ -275,6 +275,9 @@ def test_the_queue_filters_and_marks_the_cases_of_an_absent_owner(make_user: Cal
     html = client.get(url).content.decode()
     assert html.count('data-testid="owner-absent"') == 1
     assert 'href="/afwezigheid/"' in html  # the way to the team's absences
+    # The bulk hand-over's list of colleagues marks her: the kernel would refuse her.
+    assert f"{screener.display_name} (afwezig)</option>" in html
+    assert f"{owner.display_name} (afwezig)" not in html
     shown = client.get(url, {"owner": "absent"}).content.decode()
     assert lotte.reference in shown and anna.reference not in shown
     assert "Eigenaar afwezig" in shown
@@ -323,5 +326,6 @@ def test_the_veilig_thuis_inbox_filters_and_marks_the_notifications_of_an_absent
     member_absence_set(assessor, absent_from=timezone.localdate(), absent_until=None, by=lead)
     html = client.get(url).content.decode()
     assert html.count('data-testid="owner-absent"') == 1 and 'href="/afwezigheid/"' in html
+    assert f"{assessor.display_name} (afwezig)</option>" in html
     shown = client.get(url, {"owner": "absent"}).content.decode()
     assert first.reference in shown and second.reference not in shown
