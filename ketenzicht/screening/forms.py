@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import absence_marked_name
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 from ketenzicht.workprocesses.labels import data_text
@@ -43,6 +44,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             ("", _("Everyone")),
             ("me", _("Me")),
             ("nobody", _("Nobody yet")),
+            ("absent", _("Owner absent")),
             *((str(user.pk), user.display_name) for user in colleagues),
         ]
         self.fields["version"].choices = [
@@ -86,7 +88,7 @@ class BulkAssignForm(NldsFormMixin, forms.Form):
         self.fields["cases"].choices = [(pk, str(pk)) for pk in case_ids]
         field = self.fields["person"]
         field.queryset = colleagues
-        field.label_from_instance = lambda user: user.display_name
+        field.label_from_instance = absence_marked_name  # whom the kernel refuses, marked
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

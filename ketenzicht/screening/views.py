@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read, refuse
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
@@ -85,14 +86,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _unit_colleagues(user: User) -> Any:
-    return (
+    """The unit's colleagues who work the queue, each marked when absent today (`absence_marked_name`)."""
+    return with_absence_mark(
         User.objects.filter(
             organisation=user.organisation,
             is_active=True,
             roles__role__in=["case_screener", "case_owner", "team_lead"],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 
@@ -207,6 +210,8 @@ def _queue_rows(
                 "owner": owner.display_name if owner else "",
                 # An owner who left (deactivated): the case is the unit's again, for anyone to take.
                 "owner_gone": owner is not None and not owner.is_active,
+                # An owner recorded absent today: the team lead hands the case over (the queue's filter).
+                "owner_absent": owner is not None and bool(getattr(row, "owner_absent", False)),
                 "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},

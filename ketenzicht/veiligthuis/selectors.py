@@ -9,12 +9,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import absent_condition, with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.names import full_name
@@ -56,7 +68,7 @@ def may_see_timeliness(user: User) -> bool:
 @dataclass(frozen=True)
 class InboxFilter:
     radar: str = ""  # first / re / during, "" all
-    owner: str = ""  # "me", "nobody", "" all
+    owner: str = ""  # "me", "nobody", "absent" (an absence covers today), "" all
     overdue: bool = False
     near: bool = False  # the term ends before the end of the next working day
     acute: bool = False
@@ -73,13 +85,20 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     # `open__in=[True]`, not `open=True`: Django writes the latter as a bare `WHERE open`, which SQLite cannot
     # match to the vt_inbox index's `open` column, so it sorted every notification of the organisation for
     # each page (bench/veiligthuis.py --inbox). `IN (true)` is an equality both SQLite and PostgreSQL use.
-    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
+    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True]).annotate(
+        # The row's mark (an owner an absence covers today: the team lead hands it over), in the one query.
+        owner_absent=ExpressionWrapper(
+            absent_condition("case__owner_id", on=timezone.localdate()), output_field=BooleanField()
+        )
+    )
     if chosen.radar:
         found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])
     if chosen.owner == "me":
         found = found.filter(case__owner=user)
     elif chosen.owner == "nobody":
         found = found.filter(case__owner__isnull=True)
+    elif chosen.owner == "absent":
+        found = found.filter(owner_absent=True)
     if chosen.overdue:
         found = found.filter(deadline_clock().overdue())
     if chosen.near:
@@ -176,16 +195,17 @@ def may_hand_over_in_bulk(user: User) -> bool:
 def hand_over_colleagues(user: User) -> QuerySet[User]:
     """Who a team lead may make the owner of the organisation's notifications: its active users holding a
     role that assesses them (the kernel refuses anyone else, and a colleague recorded absent), by name as
-    the pages write it."""
+    the pages write it, each marked when absent today (`absence_marked_name`)."""
     assert user.organisation_id is not None
-    return (
+    return with_absence_mark(
         User.objects.filter(
             organisation_id=user.organisation_id,
             is_active=True,
             roles__role__in=[Role.VT_ASSESSOR, Role.TEAM_LEAD],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 

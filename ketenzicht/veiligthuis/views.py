@@ -158,6 +158,7 @@ def _inbox_rows(
                 "overdue": status is DeadlineStatus.OVERDUE,
                 "near": status is DeadlineStatus.NEAR,
                 "owner": case.owner.display_name if case.owner else "",
+                "owner_absent": case.owner is not None and bool(getattr(n, "owner_absent", False)),
                 "origin": n.get_origin_display(),
                 "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -22,6 +22,8 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import absences_on
+from ketenzicht.ui import formats
 from ketenzicht.ui.formats import deadline
 
 from .definitions import definition_of
@@ -47,7 +49,7 @@ def alert_raise(
     not shown to `not_for` (whose own act it reports)."""
     if recipient is None and not role:
         raise ValueError("an alert needs a recipient or a role")
-    return Alert.objects.create(
+    alert = Alert.objects.create(
         organisation=organisation,
         case=case,
         recipient=recipient,
@@ -57,6 +59,51 @@ def alert_raise(
         message=message,
         params=dict(params or {}),
         created_at=at or timezone.now(),
+    )
+    if case is not None and recipient is not None and case.owner_id == recipient.pk:
+        _tell_team_leads_owner_absent(alert, owner=recipient)
+    return alert
+
+
+# An alert to a case's owner while an absence covers its day (a post's, or a member's recorded by the team
+# lead or themselves: `absences_on`) reaches the team leads of the alert's organisation too, as a copy of its
+# own (the same kind and words, for the role) that names the absent owner and until when: the owner does not
+# read it meanwhile, and the team lead hands the case over. Without an active team lead there (the district
+# office) nothing more is raised: its desk routes to whoever stands in itself. Decision 0019.
+ABSENT_OWNER = "absent_owner"
+ABSENT_UNTIL = "absent_until"
+ABSENT_OWNER_TEXT = gettext_noop(
+    "This reaches you as team lead: %(owner)s, who owns the case, is absent until and including %(until)s."
+)
+ABSENT_OWNER_OPEN_TEXT = gettext_noop(
+    "This reaches you as team lead: %(owner)s, who owns the case, is absent until further notice."
+)
+
+
+def _tell_team_leads_owner_absent(alert: Alert, *, owner: User) -> Alert | None:
+    """The copy of `alert` (to the case's owner) for the team leads when an absence of the owner covers
+    the alert's day; None when none does or the organisation has no other active team lead."""
+    absence = absences_on([owner], on=timezone.localdate(alert.created_at)).get(owner.pk)
+    if absence is None:
+        return None
+    leads = User.objects.filter(
+        organisation_id=alert.organisation_id, is_active=True, roles__role=Role.TEAM_LEAD
+    )
+    if not leads.exclude(pk=owner.pk).exists():
+        return None
+    return Alert.objects.create(
+        organisation_id=alert.organisation_id,
+        case=alert.case,
+        role=Role.TEAM_LEAD,
+        not_for=owner,  # a team lead who owns the case reads their own alert when back
+        kind=alert.kind,
+        message=alert.message,
+        params={
+            **alert.params,
+            ABSENT_OWNER: owner.display_name,
+            ABSENT_UNTIL: absence.ends.isoformat() if absence.ends else "",
+        },
+        created_at=alert.created_at,
     )
 
 
@@ -435,9 +482,21 @@ def alert_text(alert: Alert) -> str:
             with contextlib.suppress(TypeError, ValueError):
                 params[name] = deadline(datetime.fromisoformat(params[f"{name}_at"]))
     try:
-        return gettext(alert.message) % params
+        text = gettext(alert.message) % params
     except (KeyError, TypeError, ValueError):
-        return gettext(alert.message)
+        text = gettext(alert.message)
+    if isinstance(params.get(ABSENT_OWNER), str):
+        return f"{text} {_absent_owner_text(params[ABSENT_OWNER], params.get(ABSENT_UNTIL))}"
+    return text
+
+
+def _absent_owner_text(owner: str, until: Any) -> str:
+    """That the alert reaches a team lead because its case's owner is absent, until when."""
+    if isinstance(until, str) and until:
+        with contextlib.suppress(ValueError):
+            day = formats.date(date.fromisoformat(until))
+            return gettext(ABSENT_OWNER_TEXT) % {"owner": owner, "until": day}
+    return gettext(ABSENT_OWNER_OPEN_TEXT) % {"owner": owner}
 
 
 def _meant_for(user: User) -> Q | None:

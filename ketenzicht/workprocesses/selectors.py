@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -465,3 +465,18 @@ def case_registration_ids(case: Case) -> frozenset[int]:
     """The ids of the registrations the case concerns: read once for a case page (its list of them, the
     screening panel's marks on the pair's history)."""
     return once(case, "registration_ids", lambda: frozenset(case.registrations.values_list("pk", flat=True)))
+
+
+def open_cases_owned(members: list[User], organisation: Organisation | int) -> dict[int, int]:
+    """How many open cases of the organisation each of these members owns (user id -> count; none: left
+    out), for the team's absences page: what waits on an absent colleague. One query."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    rows = (
+        Case.objects.filter(
+            owner_id__in=[m.pk for m in members], organisation_id=organisation_id, closed_at__isnull=True
+        )
+        .values("owner_id")
+        .annotate(count=Count("id"))
+        .values_list("owner_id", "count")
+    )
+    return dict(rows)

@@ -290,6 +290,10 @@ WALK: dict[str, list[Visit]] = {
     ],
     "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
     "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
+    "workprocesses:absences": [
+        get("/afwezigheid/"),
+        post("/afwezigheid/", {"member": "", "absent_from": "gisteren", "absent_until": "2026-01-01"}),
+    ],
     "prosecution:desk": [get("/zsm/"), get("/zsm/?show=closed"), get("/zsm/?show=near")],
     "prosecution:national": [get("/zsm/landelijk/")],
     "prosecution:posts": [get("/zsm/bezetting/"), post("/zsm/bezetting/", {})],
@@ -951,6 +955,7 @@ SHOWN_TO: dict[str, Role | tuple[Role, str]] = {
     "measures:new": Role.CASE_SCREENER,
     "workprocesses:alerts": Role.CASE_OWNER,
     "workprocesses:alert-read": Role.CASE_OWNER,
+    "workprocesses:absences": Role.TEAM_LEAD,
     "prosecution:desk": Role.PROSECUTOR,
     "prosecution:national": Role.PROSECUTOR,
     "prosecution:posts": Role.PROSECUTOR,
