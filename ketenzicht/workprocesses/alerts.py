@@ -11,9 +11,9 @@ links to names the persons for its reader (`headings`). Decision 0009."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -96,11 +96,12 @@ TEXT_PARAMS = "texts"
 # day in the reader's language, so a label changed since reads anew. An alert stored with the words
 # themselves (before, or a code no choice has) is shown as stored.
 CODE_PARAMS = "codes"
-_CHOICES: dict[str, type[models.TextChoices]] = {}
+_CHOICES: dict[str, type[models.TextChoices] | Callable[[str], str]] = {}
 
 
-def alert_choices_register(name: str, choices: type[models.TextChoices]) -> None:
-    """A desk's set of choices whose codes its alerts store (`CODE_PARAMS`), by name."""
+def alert_choices_register(name: str, choices: type[models.TextChoices] | Callable[[str], str]) -> None:
+    """A desk's set of choices whose codes its alerts store (`CODE_PARAMS`), by name: its TextChoices, or
+    what words a code in the active language (e.g. a pattern rule's label from the rules file)."""
     _CHOICES[name] = choices
 
 
@@ -109,9 +110,12 @@ alert_choices_register("event_kind", EventKind)
 
 def _worded(name: str, code: Any) -> str | None:
     choices = _CHOICES.get(name)
-    if choices is None or not isinstance(code, str) or code not in choices.values:
+    if choices is None or not isinstance(code, str):
         return None
-    return str(choices(code).label)
+    if isinstance(choices, type):
+        coded = cast(type[models.TextChoices], choices)
+        return str(coded(code).label) if code in coded.values else None
+    return str(choices(code))
 
 
 def alerts_follow_owner(case: Case, owner: User) -> int:
