@@ -13,7 +13,8 @@ import functools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -515,17 +516,25 @@ def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
 
 
 def _pairs_of(
-    read: _Read, rules: CaseRules, on_cases: Collection[tuple[int, int, int, int]] = ()
+    read: _Read, rules: CaseRules, on_cases: AbstractSet[tuple[int, int, int, int]] = frozenset()
 ) -> dict[tuple[int, int, int], _Pair]:
     """The pairs the registrations open or join a case of. `on_cases`: (registration, unit, suspect,
     victim) of registrations on a screening case of that pair already (open or closed), left out for it."""
     pairs: dict[tuple[int, int, int], _Pair] = {}
-    merged = read.merged
-    done = {(pk, unit, merged.get(s, s), merged.get(v, v)) for pk, unit, s, v in on_cases}
+    # A case opened on a person merged since counts for the person it is now part of.
+    was: dict[int, list[int]] = defaultdict(list)
+    for old, new in read.merged.items():
+        was[new].append(old)
+
+    def on_a_case(pk: int, unit: int, suspect: int, victim: int) -> bool:
+        return any(
+            (pk, unit, s, v) in on_cases for s in (suspect, *was[suspect]) for v in (victim, *was[victim])
+        )
+
     for registration_id, unit_id, registration_facts in read.facts:
         for opening in decide(rules, registration_facts):
             key = (unit_id, opening.suspect, opening.victim)
-            if done and (registration_id, *key) in done:
+            if on_cases and on_a_case(registration_id, *key):
                 continue
             pair = pairs.get(key)
             if pair is None:
@@ -744,7 +753,7 @@ def screening_cases_for(
     at: datetime | None = None,
     at_registered: bool = False,
     breaches: Mapping[int, Sequence[BreachOf]] | None = None,
-    on_cases: Collection[tuple[int, int, int, int]] = (),
+    on_cases: AbstractSet[tuple[int, int, int, int]] = frozenset(),
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
     caller's transaction; the cases are opened by the system, at `at` (now). A registration that breaches a
