@@ -96,3 +96,9 @@ class ProsecutionConfig(AppConfig):
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)
         # A file finally decided: what told its prosecutor it waits for them asks nothing any more.
         alerts_settled_on_close_register(*OPEN_WORK_ALERT_KINDS)
+        # A late request's alert names the partner by its code, worded when read.
+        from ketenzicht.workprocesses.alerts import alert_choices_register
+
+        from .models import PARTNER_CHOICES, Partner
+
+        alert_choices_register(PARTNER_CHOICES, Partner)

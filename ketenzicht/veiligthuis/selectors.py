@@ -690,13 +690,13 @@ def handoffs_named_for_user(*, user: User, handoff_ids: Collection[int]) -> set[
     """Of these police hand-offs, those whose police case the user may be told of (its reference, on the
     notification's panel and in its history): the police case holds a registration the sharing rules let
     the user see (`police_case_ids_seen`). Not at an organisation that forwarded the notification since
-    (its disclosure ended), whatever was handed over to it before. Two queries."""
+    (its disclosure ended), whatever was handed over to it before. One query."""
     wanted = {pk for pk in handoff_ids if isinstance(pk, int)}
     if not wanted:
         return set()
-    cases = dict(Handoff.objects.filter(pk__in=wanted).values_list("pk", "case_id"))
-    seen = police_case_ids_seen(user=user, case_ids=set(cases.values()))
-    return {pk for pk, case_id in cases.items() if case_id in seen}
+    visible = registration_list_for_user(user=user).values("pk")
+    seen = Case.registrations.through.objects.filter(case_id=OuterRef("case_id"), registration_id__in=visible)
+    return set(Handoff.objects.filter(Exists(seen), pk__in=wanted).order_by().values_list("pk", flat=True))
 
 
 def handover_notes_for_reader(case: Case, events: Sequence[Any], user: User) -> dict[int, str]:

@@ -11,10 +11,11 @@ links to names the persons for its reader (`headings`). Decision 0009."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -28,7 +29,7 @@ from ketenzicht.ui.formats import deadline
 
 from .definitions import definition_of
 from .labels import data_text, stored_step_text
-from .models import Alert, Case
+from .models import Alert, Case, EventKind
 from .selectors import queue_role
 
 
@@ -136,6 +137,32 @@ FOR_OWNER = "for_owner"
 # The params that are texts of their own (English, marked with gettext_noop where they are written), named
 # in the alert's params under this key: translated when the alert is shown, like its message.
 TEXT_PARAMS = "texts"
+
+# The params that are a code of a set of choices (param -> the choices' name, `alert_choices_register`),
+# named in the alert's params under this key: worded when the alert is shown, by the choices' label of that
+# day in the reader's language, so a label changed since reads anew. An alert stored with the words
+# themselves (before, or a code no choice has) is shown as stored.
+CODE_PARAMS = "codes"
+_CHOICES: dict[str, type[models.TextChoices] | Callable[[str], str]] = {}
+
+
+def alert_choices_register(name: str, choices: type[models.TextChoices] | Callable[[str], str]) -> None:
+    """A desk's set of choices whose codes its alerts store (`CODE_PARAMS`), by name: its TextChoices, or
+    what words a code in the active language (e.g. a pattern rule's label from the rules file)."""
+    _CHOICES[name] = choices
+
+
+alert_choices_register("event_kind", EventKind)
+
+
+def _worded(name: str, code: Any) -> str | None:
+    choices = _CHOICES.get(name)
+    if choices is None or not isinstance(code, str):
+        return None
+    if isinstance(choices, type):
+        coded = cast(type[models.TextChoices], choices)
+        return str(coded(code).label) if code in coded.values else None
+    return str(choices(code))
 
 
 def alerts_follow_owner(case: Case, owner: User) -> int:
@@ -270,13 +297,21 @@ HANDED_OVER_MESSAGE_BEFORE = gettext_noop("Case %(case)s was given to you by %(w
 def alert_handed_over(
     case: Case, *, to: User, by: User, what: str, reason: str, at: datetime | None = None
 ) -> Alert:
+    """Tell `to` that `by` gave them the case; `what`: what they became, the history line's kind
+    (`EventKind`, stored as its code and worded when read)."""
     return alert_raise(
         kind=HANDED_OVER_KIND,
         message=HANDED_OVER_MESSAGE if reason.strip() else HANDED_OVER_NO_REASON_MESSAGE,
         organisation=case.organisation,
         case=case,
         recipient=to,
-        params={"case": case.reference, "who": by.display_name, "what": what, "reason": reason},
+        params={
+            "case": case.reference,
+            "who": by.display_name,
+            "what": str(what),
+            "reason": reason,
+            CODE_PARAMS: {"what": "event_kind"},
+        },
         at=at,
     )
 
@@ -462,13 +497,19 @@ def alerts_settle_case_closed(case: Case, *, at: datetime | None = None) -> int:
 
 
 def alert_text(alert: Alert) -> str:
-    """The alert's message in the user's language, its placeholders filled (a role by its name; a state or
-    step stored as the process file names it, in the user's language where the catalogue has it whole; a
-    deadline stored with its moment in the user's words)."""
+    """The alert's message in the user's language, its placeholders filled (a code by its choice's label
+    of today, `CODE_PARAMS`; a role by its name; a state or step stored as the process file names it, in
+    the user's language where the catalogue has it whole; a deadline stored with its moment in the user's
+    words)."""
     params = dict(alert.params)
     for name in params.pop(TEXT_PARAMS, None) or ():
         if isinstance(params.get(name), str):
             params[name] = gettext(params[name])
+    coded = params.pop(CODE_PARAMS, None)
+    for name, choices in coded.items() if isinstance(coded, dict) else ():
+        worded = _worded(str(choices), params.get(name))
+        if worded is not None:
+            params[name] = worded
     if isinstance(params.get("state"), str):
         params["state"] = data_text(params["state"])
     if isinstance(params.get("step"), str):
