@@ -76,6 +76,10 @@ SCREENING_DESK = ((Role.CASE_SCREENER, 200), (Role.CASE_OWNER, 200), (Role.TEAM_
 CASE_DESK = (*SCREENING_DESK, *VT_DESK, (Role.PROSECUTOR, 200))
 ZSM_DESK = ((Role.PROSECUTOR, 200),)
 PARTNERS = ((Role.VICTIM_SUPPORT, 200), (Role.PROBATION, 200))
+ABSENCE_RECORDERS_200 = (
+    *((role, 200) for role in (*POLICE_OWN_UNIT, Role.TEAM_LEAD, Role.NATIONAL_ANALYST)),
+    *VT_DESK,
+)
 
 MATRIX: dict[str, list[Call]] = {
     "home": [Call("GET", "/", 302, 200)],
@@ -289,6 +293,28 @@ MATRIX: dict[str, list[Call]] = {
         Call("GET", "/waarschuwingen/?gelezen=1", 302, 200),
     ],
     "workprocesses:alert-read": [Call("POST", "/waarschuwingen/999999/gelezen/", 302, 404, body={})],
+    # The team's absences: every member of a police unit or Veilig Thuis records their own (a team lead a
+    # colleague's too); nothing chosen is refused at its field. A district office records them on its posts.
+    "workprocesses:absences": [
+        Call("GET", "/afwezigheid/", 302, 403, ABSENCE_RECORDERS_200),
+        Call(
+            "POST",
+            "/afwezigheid/",
+            302,
+            403,
+            tuple((role, 422) for role, _ in ABSENCE_RECORDERS_200),
+            body={},
+        ),
+        # Someone they may not record an absence for (here no one): 404, as a member of another unit.
+        Call(
+            "POST",
+            "/afwezigheid/",
+            302,
+            403,
+            tuple((role, 404) for role, _ in ABSENCE_RECORDERS_200),
+            body={"member": "999999"},
+        ),
+    ],
     # The functional administrator's user management; an unknown user is 404 to them only.
     "accounts:users": [
         Call("GET", "/beheer/gebruikers/", 302, 403, ((Role.FUNCTIONAL_ADMIN, 200),)),

@@ -184,3 +184,24 @@ class UnitMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.from_organisation.code} -> {self.to_organisation.code} {self.on}"
+
+
+class MemberAbsence(models.Model):
+    """An absence of a member of a police unit or a Veilig Thuis organisation who holds no post (a case
+    screener, a case director, an assessor): from `absent_from` until `absent_until` (both inclusive; no end:
+    until further notice). One at a time per person, recorded by a team lead of their organisation or by
+    themselves; clearing it deletes the row (the access log keeps who recorded and cleared what). The kernel
+    reads it beside a post's absence (`selectors.absences_on`). Decision 0019."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="member_absence")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    absent_from = models.DateField()
+    absent_until = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.absent_from}..{self.absent_until or ''}"
+
+    def absent_on(self, day: date) -> bool:
+        return self.absent_from <= day and (self.absent_until is None or day <= self.absent_until)

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.translation import gettext
 
-from .models import ApiToken, Municipality, Organisation, Post, PostKind, UnitMove, User
-from .roles import OrganisationKind
+from .models import ApiToken, MemberAbsence, Municipality, Organisation, Post, PostKind, UnitMove, User
+from .roles import OrganisationKind, Role
 from .services import api_token_hash
 
 
@@ -143,19 +144,96 @@ class Absence:
 
 
 def absences_on(users: Iterable[User | int], *, on: date) -> dict[int, Absence]:
-    """The users (of those given) an absence recorded on a post they hold covers on `on` (an absence is the
-    person's, on whichever of their posts it was recorded), each with that absence: user id -> Absence.
-    One query."""
+    """The users (of those given) an absence covers on `on`, each with that absence: user id -> Absence.
+    An absence is the person's: one recorded on a post they hold (the ZSM's posts), or one recorded for them
+    as a member of their unit (`MemberAbsence`, decision 0019); where both cover the day, the one that
+    started first. One query."""
     ids = {user if isinstance(user, int) else user.pk for user in users}
-    posts = list(Post.objects.filter(user_id__in=ids).order_by("absent_from", "id"))
-    substitutes = {post.user_id for post in posts if post.kind == PostKind.DV_SUBSTITUTE}
+    if not ids:
+        return {}
+    posts = (
+        Post.objects.filter(user_id__in=ids)
+        .order_by()
+        .values_list("user_id", "absent_from", "absent_until", "kind")
+    )
+    members = (
+        MemberAbsence.objects.filter(user_id__in=ids)
+        .order_by()
+        .annotate(kind=Value("", output_field=CharField()))
+        .values_list("user_id", "absent_from", "absent_until", "kind")
+    )
+    rows = list(posts.union(members, all=True))
+    substitutes = {user_id for user_id, _from, _until, kind in rows if kind == PostKind.DV_SUBSTITUTE}
+    covering = [
+        (starts, user_id, ends)
+        for user_id, starts, ends, _kind in rows
+        if starts is not None and starts <= on and (ends is None or on <= ends)
+    ]
     found: dict[int, Absence] = {}
-    for post in posts:
-        if post.absent_on(on) and post.user_id not in found and post.absent_from is not None:
-            found[post.user_id] = Absence(
-                post.absent_from, post.absent_until, substitute=post.user_id in substitutes
-            )
+    for starts, user_id, ends in sorted(covering, key=lambda row: row[0]):
+        if user_id not in found:
+            found[user_id] = Absence(starts, ends, substitute=user_id in substitutes)
     return found
+
+
+def absent_condition(user_field: str, *, on: date) -> Q:
+    """A filter on a model whose `user_field` names a user (e.g. "case__owner"): that user is absent on
+    `on`, by a post's absence or a member's (as `absences_on` reads them), inside the one query of a
+    list."""
+    covers = Q(absent_from__lte=on) & (Q(absent_until__isnull=True) | Q(absent_until__gte=on))
+    return Q(Exists(MemberAbsence.objects.filter(covers, user_id=OuterRef(user_field)))) | Q(
+        Exists(Post.objects.filter(covers, user_id=OuterRef(user_field)))
+    )
+
+
+def with_absence_mark(users: QuerySet[User], *, on: date) -> QuerySet[User]:
+    """The users, each with `absent_now` (an absence covers `on`), in the list's own query: a list of
+    colleagues to hand work to marks whom the kernel would refuse (`absence_marked_name`)."""
+    return users.annotate(
+        absent_now=ExpressionWrapper(absent_condition("pk", on=on), output_field=BooleanField())
+    )
+
+
+def absence_marked_name(user: User) -> str:
+    """The user's name, marked "(absent)" when read through `with_absence_mark` and absent that day."""
+    if getattr(user, "absent_now", False):
+        return gettext("%(name)s (absent)") % {"name": user.display_name}
+    return user.display_name
+
+
+# The organisations whose members record their absences here: their team leads for anyone of their own
+# organisation, everyone for themselves. A district office records absences on its posts instead.
+ABSENCE_KINDS = (OrganisationKind.POLITIE, OrganisationKind.VEILIG_THUIS)
+
+
+def may_record_absences(user: User) -> bool:
+    """Whether the user records absences: their own, and as a team lead their colleagues'."""
+    organisation = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and organisation is not None
+        and organisation.kind in ABSENCE_KINDS
+    )
+
+
+def absence_members_for(user: User) -> list[User]:
+    """The people whose absence the user may record, by name: a team lead the active members of their own
+    organisation, anyone else themselves alone; nobody outside a police unit or Veilig Thuis. One query."""
+    if not may_record_absences(user):
+        return []
+    if not user.has_role(Role.TEAM_LEAD):
+        return [user]
+    return sorted(
+        User.objects.filter(organisation_id=user.organisation_id or 0, is_active=True),
+        key=lambda member: (member.display_name.casefold(), member.pk),
+    )
+
+
+def member_absences(members: Iterable[User]) -> dict[int, MemberAbsence]:
+    """The member absences recorded for these users (current, coming or past): user id -> absence."""
+    ids = [member.pk for member in members]
+    return {absence.user_id: absence for absence in MemberAbsence.objects.filter(user_id__in=ids)}
 
 
 def _post_kinds(user: User) -> frozenset[str]:

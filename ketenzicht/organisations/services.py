@@ -16,7 +16,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from .models import ApiToken, Municipality, Organisation, Post, PostKind, UnitMove, User, UserRole
+from .models import (
+    ApiToken,
+    MemberAbsence,
+    Municipality,
+    Organisation,
+    Post,
+    PostKind,
+    UnitMove,
+    User,
+    UserRole,
+)
 from .refdata import ReferenceDataError, RowError, content_hash, read_csv, record_version
 from .roles import OrganisationKind, Role
 from .signals import absence_changed, user_deactivated, user_moved
@@ -368,6 +378,36 @@ class AbsenceProblem:
             )
         return gettext(self.message)
 
+    def sentence(self) -> str:
+        """The problem as a sentence naming the day it is about (a form says it at its field, and the
+        error summary as the field does); its placeholders still to fill in from `params`."""
+        days = int(self.params.get("days") or ABSENCE_WINDOW_DAYS)
+        if self.message == ABSENCE_TOO_EARLY:
+            return ngettext(
+                "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
+                "%(days)s day back.",
+                "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
+                "%(days)s days back.",
+                days,
+            )
+        if self.message == ABSENCE_TOO_LATE and self.field == "absent_from":
+            return ngettext(
+                "The first day of the absence cannot lie after %(day)s: an absence is recorded at most "
+                "%(days)s day ahead.",
+                "The first day of the absence cannot lie after %(day)s: an absence is recorded at most "
+                "%(days)s days ahead.",
+                days,
+            )
+        if self.message == ABSENCE_TOO_LATE:
+            return ngettext(
+                "The last day of the absence cannot lie after %(day)s: an absence is recorded at most "
+                "%(days)s day ahead; leave it empty for an absence until further notice.",
+                "The last day of the absence cannot lie after %(day)s: an absence is recorded at most "
+                "%(days)s days ahead; leave it empty for an absence until further notice.",
+                days,
+            )
+        return self.words()
+
 
 def absence_problems(
     absent_from: date | None, absent_until: date | None, *, today: date
@@ -411,3 +451,38 @@ def post_absence_set(
         post.save(update_fields=["absent_from", "absent_until"])
         absence_changed.send(sender=Post, post=post)
     return post
+
+
+def member_absence_set(
+    member: User,
+    *,
+    absent_from: date | None,
+    absent_until: date | None,
+    by: User | None,
+    today: date | None = None,
+) -> MemberAbsence | None:
+    """Record (or, with `absent_from` None, clear) the absence of a member of a police unit or a Veilig
+    Thuis organisation, one who holds no post as a rule (decision 0019): the one recorded before is
+    replaced. Who may record it for whom is the caller's to decide (`selectors.absence_members_for`).
+    Raises ValueError ("field: message") for dates out of their window (`absence_problems`, around `today`,
+    default today); stores nothing then. The absence stored, or None when cleared."""
+    if absent_from is None:
+        MemberAbsence.objects.filter(user=member).delete()
+        return None
+    problems = absence_problems(absent_from, absent_until, today=today or timezone.localdate())
+    if problems:
+        first = problems[0]
+        raise ValueError(f"{first.field}: {first.message % first.params if first.params else first.message}")
+    if member.organisation_id is None:
+        raise ValueError("user: an absence is recorded within the member's own organisation")
+    absence, _ = MemberAbsence.objects.update_or_create(
+        user=member,
+        defaults={
+            "organisation_id": member.organisation_id,
+            "absent_from": absent_from,
+            "absent_until": absent_until,
+            "recorded_by": by,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return absence

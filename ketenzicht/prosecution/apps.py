@@ -96,3 +96,11 @@ class ProsecutionConfig(AppConfig):
         history_texts_register(ROUTED_PRIMARY, ROUTED_SUBSTITUTE)
         # A file finally decided: what told its prosecutor it waits for them asks nothing any more.
         alerts_settled_on_close_register(*OPEN_WORK_ALERT_KINDS)
+        # A late request's alert names the partner by its code, worded when read: by its organisation's
+        # name as registered (a proper name, the same in either language).
+        from ketenzicht.workprocesses.alerts import alert_choices_register
+
+        from .models import PARTNER_CHOICES
+        from .selectors import partner_names
+
+        alert_choices_register(PARTNER_CHOICES, lambda code: partner_names().get(code, code))

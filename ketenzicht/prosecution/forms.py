@@ -8,15 +8,12 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
 from ketenzicht.organisations.services import (
-    ABSENCE_TOO_EARLY,
-    ABSENCE_TOO_LATE,
-    ABSENCE_WINDOW_DAYS,
     AbsenceProblem,
     absence_problems,
 )
@@ -43,6 +40,7 @@ class DeskFilterForm(NldsFormMixin, forms.Form):
             ("", gettext_lazy("Open files")),
             ("mine", gettext_lazy("My open files")),
             ("overdue", gettext_lazy("Overdue now")),
+            ("near", gettext_lazy("Due soon")),
             ("closed", gettext_lazy("Decided")),
         ],
     )
@@ -258,32 +256,7 @@ class AbsenceForm(NldsFormMixin, forms.Form):
 def _window_sentence(problem: AbsenceProblem) -> str:
     """A date of an absence out of its window, as a sentence naming the day (`absence_problems`'s words
     follow a field's name); its placeholders still to fill in from `problem.params`."""
-    days = int(problem.params.get("days") or ABSENCE_WINDOW_DAYS)
-    if problem.message == ABSENCE_TOO_EARLY:
-        return ngettext(
-            "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
-            "%(days)s day back.",
-            "The first day of the absence cannot lie before %(day)s: an absence is recorded from at most "
-            "%(days)s days back.",
-            days,
-        )
-    if problem.message == ABSENCE_TOO_LATE and problem.field == "absent_from":
-        return ngettext(
-            "The first day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
-            "day ahead.",
-            "The first day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
-            "days ahead.",
-            days,
-        )
-    if problem.message == ABSENCE_TOO_LATE:
-        return ngettext(
-            "The last day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
-            "day ahead; leave it empty for an absence until further notice.",
-            "The last day of the absence cannot lie after %(day)s: an absence is recorded at most %(days)s "
-            "days ahead; leave it empty for an absence until further notice.",
-            days,
-        )
-    return problem.words()
+    return problem.sentence()
 
 
 class OrderForm(ImposeForm):

@@ -76,6 +76,10 @@ class Partner(models.TextChoices):
     PROBATION = "probation", _("Probation Service Netherlands")
 
 
+# The name the alerts know the partners by (`workprocesses.alerts.CODE_PARAMS`, registered in apps.py).
+PARTNER_CHOICES = "zsm_partner"
+
+
 class Side(models.TextChoices):
     VICTIM = "victim", _("victim")
     SUSPECT = "suspect", _("suspect")

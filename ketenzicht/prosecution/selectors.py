@@ -22,6 +22,7 @@ from ketenzicht.organisations.roles import OrganisationKind, Role
 from ketenzicht.organisations.selectors import holds_post
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.models import Case
+from ketenzicht.workprocesses.selectors import deadline_clock
 
 from .models import Partner, PartnerRequest, ZsmFile
 
@@ -91,7 +92,7 @@ def may_answer_requests(user: User) -> bool:
 
 @dataclass(frozen=True)
 class DeskFilter:
-    show: str = ""  # "", "mine", "overdue", "closed"
+    show: str = ""  # "", "mine", "overdue", "near" (due soon), "closed"
 
 
 def _office_files(user: User) -> QuerySet[ZsmFile]:
@@ -113,7 +114,9 @@ def desk_files(*, user: User, chosen: DeskFilter | None = None) -> QuerySet[ZsmF
     if chosen.show == "mine":
         files = files.filter(case__owner=user)
     if chosen.show == "overdue":
-        files = files.filter(deadline_at__lte=timezone.now())
+        files = files.filter(deadline_clock().overdue())
+    if chosen.show == "near":
+        files = files.filter(deadline_clock().near())
     return files.order_by("urgency_rank", "deadline_at", "case_id")
 
 

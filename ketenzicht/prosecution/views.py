@@ -34,11 +34,12 @@ from ketenzicht.ui import formats
 from ketenzicht.ui.disclosure import median_shown, published
 from ketenzicht.ui.forms import error_items
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.deadlines import DeadlineStatus
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import CONCURRENT, data_text, refusal_text, state_label
 from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
-from ketenzicht.workprocesses.selectors import concurrent_text
+from ketenzicht.workprocesses.selectors import concurrent_text, deadline_clock
 from ketenzicht.workprocesses.services import ConcurrentEdit
 from ketenzicht.workprocesses.views import case_page_refused
 
@@ -132,7 +133,7 @@ def desk(request: HttpRequest) -> HttpResponse:
         origin=origin,
         detail={"count": len(files), "page": page.number},
     )
-    now = timezone.now()
+    clock = deadline_clock()
     names = person_list_names_for_user(
         user=user, person_ids={p for f in files for p in (f.suspect_id, f.victim_id)}
     )
@@ -160,7 +161,8 @@ def desk(request: HttpRequest) -> HttpResponse:
                 if file.decision
                 else "",
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
-                "overdue": bool(case.deadline_at and case.deadline_at <= now),
+                "overdue": clock.status(case.deadline_at) is DeadlineStatus.OVERDUE,
+                "near": clock.status(case.deadline_at) is DeadlineStatus.NEAR,
                 "owner": case.owner.display_name if case.owner else "",
                 "acute": file.urgency_rank == 0 or file.triage.get("danger") == "acute",
             }

@@ -92,7 +92,9 @@ def retention_overview(*, today: date | None = None, now: datetime | None = None
     periods = retention_periods()
     defaults = periods_with()
     soon_day = today + timedelta(days=SOON_DAYS)
-    plan, later = retention_plan(today=today), retention_plan(today=soon_day)
+    # The run SOON_DAYS ahead as it will be then: the access log's floor of that day, not of today's (else
+    # with a period under the floor the log's figure would count nothing that becomes due meanwhile).
+    plan, later = retention_plan(today=today), retention_plan(today=soon_day, ahead=True)
     kinds = {(row.source, row.kind) for row in (*plan.rows, *later.rows)}
     key_of = {pair: periods.category_of(*pair) for pair in kinds}
     total, held, going = _plan_counts(plan, key_of)

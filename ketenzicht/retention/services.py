@@ -143,9 +143,11 @@ def _earliest_kept(length: Length, today: date) -> date:
     return today - timedelta(days=length.amount * _MIN_DAYS[length.unit] - 1)
 
 
-def retention_plan(*, today: date | None = None) -> Plan:
+def retention_plan(*, today: date | None = None, ahead: bool = False) -> Plan:
     """What a purge on `today` (default: today) would delete, what it keeps although due and why, with the
-    counts per source and kind. Reads only."""
+    counts per source and kind. Reads only. `ahead`: `today` is a day to come, and the plan is what a run
+    on that day would do then: the access log's floor counted from that day, as the database will judge
+    it then (else from the real today, as it judges a run now)."""
     today = today or timezone.localdate()
     periods = retention_periods()
     rows: dict[tuple[str, str], Row] = {}
@@ -200,8 +202,10 @@ def retention_plan(*, today: date | None = None) -> Plan:
             held.append(Held(pk, f"{source}:{reference}", kind, registered_on, reasons[pk]))
 
     kept_from = _first_kept_day(periods.access_log, today)
-    # The database refuses a horizon less than FLOOR_DAYS old (counted from the real today, not `today`).
-    floor = _local_midnight(timezone.localdate() - timedelta(days=FLOOR_DAYS + 1))
+    # The database refuses a horizon less than FLOOR_DAYS old (counted from the real today, not `today`,
+    # unless the plan is of a run on a day to come: then from that day).
+    floor_from = max(today, timezone.localdate()) if ahead else timezone.localdate()
+    floor = _local_midnight(floor_from - timedelta(days=FLOOR_DAYS + 1))
     horizon = min(_local_midnight(kept_from), floor)
     log_held = _access_log_held(horizon)
     log_past = AccessLogEntry.objects.filter(at__lt=horizon)

@@ -100,3 +100,10 @@ class ScreeningConfig(AppConfig):
         recorded_value_register("urgency_suggested", _("Urgency suggested by the screening"), URGENCY_CHOICES)
         # Why a step waits for the screening level, in a screener's words (a lowering waiting or declined).
         recorded_missing_register("screening_level", screening_level_missing)
+        # A re-opened signal's alert names its rule by the rules file's name, worded when read.
+        from ketenzicht.patterns.labels import rule_label
+        from ketenzicht.workprocesses.alerts import alert_choices_register
+
+        from .receivers import PATTERN_RULE
+
+        alert_choices_register(PATTERN_RULE, rule_label)

@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import absence_marked_name
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import NldsFormMixin, nlds_widget_class
 from ketenzicht.workprocesses.labels import data_text
@@ -32,6 +33,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
     owner = forms.ChoiceField(label=_("Owner"), required=False)
     version = forms.ChoiceField(label=_("Work process"), required=False)
     overdue = forms.BooleanField(label=_("Only overdue cases"), required=False)
+    near = forms.BooleanField(label=_("Only cases due soon"), required=False)
 
     def __init__(self, *args: Any, colleagues: Any, versions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +47,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             ("", _("Everyone")),
             ("me", _("Me")),
             ("nobody", _("Nobody yet")),
+            ("absent", _("Owner absent")),
             *((str(user.pk), user.display_name) for user in colleagues),
         ]
         self.fields["version"].choices = [
@@ -62,6 +65,7 @@ class QueueFilterForm(NldsFormMixin, forms.Form):
             owner=data["owner"],
             version=int(data["version"]) if data["version"] else None,
             overdue=bool(data["overdue"]),
+            near=bool(data["near"]),
         )
 
 
@@ -87,7 +91,7 @@ class BulkAssignForm(NldsFormMixin, forms.Form):
         self.fields["cases"].choices = [(pk, str(pk)) for pk in case_ids]
         field = self.fields["person"]
         field.queryset = colleagues
-        field.label_from_instance = lambda user: user.display_name
+        field.label_from_instance = absence_marked_name  # whom the kernel refuses, marked
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

@@ -10,17 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils.functional import lazy
 from django.utils.translation import gettext_noop
 
 from ketenzicht.measures.breaches import BreachOf
 from ketenzicht.organisations.roles import Role
-from ketenzicht.patterns.labels import rule_label
 from ketenzicht.patterns.models import Signal
 from ketenzicht.persons.selectors import persons_merged_from, persons_merged_to
 from ketenzicht.registrations.models import MentionRole, PersonMention
-from ketenzicht.ui.formats import in_installation_language
-from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.alerts import CODE_PARAMS, alert_raise
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.selectors import case_list_for_user
@@ -226,14 +223,22 @@ SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE = gettext_noop(
 )
 
 
+# The name the alerts know the pattern rules by (`workprocesses.alerts.CODE_PARAMS`, registered in apps.py).
+PATTERN_RULE = "pattern_rule"
+
+
 def tell_signal_reopened(
     sender: Any, signals: list[int], by: Any = None, reason: str = "", at: Any = None, **kwargs: Any
 ) -> None:
     """`patterns.signals.signals_reopened`: one alert per re-opened signal, inside its transaction."""
     for signal in Signal.objects.filter(pk__in=signals, unit__isnull=False).select_related("unit"):
-        # The rule's name stored in the installation's language, as the alert keeps it.
-        rule = in_installation_language(lazy(rule_label, str)(signal.rule))
-        params = {"signal": signal.pk, "rule": rule, "reason": reason}
+        # The rule by its name in the rules file, worded when the alert is read (`CODE_PARAMS`).
+        params = {
+            "signal": signal.pk,
+            "rule": signal.rule,
+            "reason": reason,
+            CODE_PARAMS: {"rule": PATTERN_RULE},
+        }
         if by is not None:
             params["who"] = by.display_name
         message = SIGNAL_REOPENED_MESSAGE if by is not None else SIGNAL_REOPENED_BY_KETENZICHT_MESSAGE

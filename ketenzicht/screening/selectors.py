@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from ketenzicht.measures.models import Breach
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import absent_condition
 from ketenzicht.organisations.signals import Holding
 from ketenzicht.patterns.detector import detector
 from ketenzicht.patterns.loading import events_involving
@@ -30,7 +31,7 @@ from ketenzicht.registrations.selectors import (
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.page_reads import once
 from ketenzicht.workprocesses.models import Case, ProcessVersion
-from ketenzicht.workprocesses.selectors import case_versions_for, rollout_overview
+from ketenzicht.workprocesses.selectors import case_versions_for, deadline_clock, rollout_overview
 
 from .engine.instrument import Instrument, Item
 from .engine.prefill import Prefill, prefill
@@ -70,9 +71,10 @@ def may_reassign_in_bulk(user: User) -> bool:
 class QueueFilter:
     urgency: str = ""  # acute / high / normal / low, "" all
     level: str = ""  # the screening level, "none_yet" for cases not screened yet
-    owner: str = ""  # "me", "nobody", a user id, "" all
+    owner: str = ""  # "me", "nobody", "absent" (an absence covers today), a user id, "" all
     version: int | None = None  # a ProcessVersion id
     overdue: bool = False
+    near: bool = False  # the deadline passes before the end of the next working day
 
 
 def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet[ScreeningCase]:
@@ -88,6 +90,10 @@ def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet
         unit=user.organisation,
         case__organisation=user.organisation,  # the kernel's rule for seeing a case, as plain filters
         case__process_version_id__in=case_versions_for(user),
+    ).annotate(  # the row's mark, in the page's one query
+        owner_absent=ExpressionWrapper(
+            absent_condition("case__owner_id", on=timezone.localdate()), output_field=BooleanField()
+        )
     )
     if chosen.urgency:
         cases = cases.filter(urgency=chosen.urgency)
@@ -99,12 +105,16 @@ def queue_for_user(*, user: User, chosen: QueueFilter | None = None) -> QuerySet
         cases = cases.filter(case__owner=user)
     elif chosen.owner == "nobody":  # none, or one who left (deactivated): the unit's to take
         cases = cases.filter(Q(case__owner__isnull=True) | Q(case__owner__is_active=False))
+    elif chosen.owner == "absent":  # an owner an absence covers today: for the team lead to hand over
+        cases = cases.filter(owner_absent=True)
     elif chosen.owner.isdigit():
         cases = cases.filter(case__owner_id=int(chosen.owner))
     if chosen.version is not None:
         cases = cases.filter(case__process_version_id=chosen.version)
     if chosen.overdue:
-        cases = cases.filter(deadline_at__lte=timezone.now())
+        cases = cases.filter(deadline_clock().overdue())
+    if chosen.near:
+        cases = cases.filter(deadline_clock().near())
     return (
         cases.select_related("case__process_version", "case__owner")
         .defer("case__process_version__document", "case__title", "reasons")

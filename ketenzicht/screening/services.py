@@ -14,6 +14,7 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -514,11 +515,27 @@ def _title(rules: CaseRules, opening: _Pair, suspect: str, victim: str) -> str:
 # --- the step -------------------------------------------------------------------------------------------
 
 
-def _pairs_of(read: _Read, rules: CaseRules) -> dict[tuple[int, int, int], _Pair]:
+def _pairs_of(
+    read: _Read, rules: CaseRules, on_cases: AbstractSet[tuple[int, int, int, int]] = frozenset()
+) -> dict[tuple[int, int, int], _Pair]:
+    """The pairs the registrations open or join a case of. `on_cases`: (registration, unit, suspect,
+    victim) of registrations on a screening case of that pair already (open or closed), left out for it."""
     pairs: dict[tuple[int, int, int], _Pair] = {}
+    # A case opened on a person merged since counts for the person it is now part of.
+    was: dict[int, list[int]] = defaultdict(list)
+    for old, new in read.merged.items():
+        was[new].append(old)
+
+    def on_a_case(pk: int, unit: int, suspect: int, victim: int) -> bool:
+        return any(
+            (pk, unit, s, v) in on_cases for s in (suspect, *was[suspect]) for v in (victim, *was[victim])
+        )
+
     for registration_id, unit_id, registration_facts in read.facts:
         for opening in decide(rules, registration_facts):
             key = (unit_id, opening.suspect, opening.victim)
+            if on_cases and on_a_case(registration_id, *key):
+                continue
             pair = pairs.get(key)
             if pair is None:
                 pairs[key] = _Pair(
@@ -736,6 +753,7 @@ def screening_cases_for(
     at: datetime | None = None,
     at_registered: bool = False,
     breaches: Mapping[int, Sequence[BreachOf]] | None = None,
+    on_cases: AbstractSet[tuple[int, int, int, int]] = frozenset(),
 ) -> CasesSummary:
     """Open or update the screening cases for these registrations (see the module docstring). Runs in the
     caller's transaction; the cases are opened by the system, at `at` (now). A registration that breaches a
@@ -751,7 +769,8 @@ def screening_cases_for(
     Reads everything in one statement; opens the new pairs' cases at once, adds to the others' per pair.
     Two intakes that open a case for one brand-new pair at once: the database refuses the second
     (`screening_one_open_case`), whose registrations then join the first one's case (the batch's new pairs
-    then taken one at a time)."""
+    then taken one at a time). `on_cases`: (registration, unit, suspect, victim) of registrations that are on
+    a screening case of that pair already (the rebuild's): not taken for that pair again."""
     began = time.perf_counter()
     rules = case_rules()
     now = at or timezone.now()
@@ -759,7 +778,7 @@ def screening_cases_for(
     if breaches is None:
         breaches = breaches_judge(registration_ids)  # judged once: a historic batch's rounds share it
     read = _read(registration_ids, rules, breaches)
-    pairs = _pairs_of(read, rules)
+    pairs = _pairs_of(read, rules, on_cases)
     later = {pk for pair in pairs.values() for pk in pair.batch[1:]} if at_registered else set()
     if at_registered:
         # A pair's case holds what was registered by its moment: the signals' evidence registered later
@@ -776,6 +795,7 @@ def screening_cases_for(
             at=now,
             at_registered=True,
             breaches=breaches,
+            on_cases=on_cases,
         )
         rest = screening_cases_for(
             [pk for pk in registration_ids if pk in later],
@@ -783,6 +803,7 @@ def screening_cases_for(
             at=now,
             at_registered=True,
             breaches=breaches,
+            on_cases=on_cases,
         )
         return CasesSummary(
             first.registrations + rest.registrations,
@@ -850,28 +871,33 @@ def screening_cases_rebuild(
     *, progress: Progress | None = None, chunk: int = CHUNK, at_registered: bool = False
 ) -> CasesSummary:
     """Over the whole register, in the order registrations came in: every registration that may open a
-    case and is on no screening case yet is handled as intake would (`at_registered`: as a historic import
-    would, `screening_cases_for`). Idempotent: a second run adds nothing. One transaction per chunk."""
+    case is handled as intake would (`at_registered`: as a historic import would, `screening_cases_for`)
+    for each pair it concerns that does not have it on a screening case yet (open or closed). So a
+    registration on one pair's case still opens the case of another pair it names (the rules changed since:
+    a pattern signal now opens a case). Idempotent: a second run adds nothing. One transaction per chunk."""
     began = time.perf_counter()
     rules = case_rules()
-    on_a_case = set(
+    on_cases = set(
         Case.registrations.through.objects.filter(case__screening__isnull=False).values_list(
-            "registration_id", flat=True
+            "registration_id",
+            "case__screening__unit_id",
+            "case__screening__suspect_id",
+            "case__screening__victim_id",
         )
     )
-    ids = [
-        pk
-        for pk in Registration.objects.filter(source__in=rules.sources, unit__isnull=False)
+    ids = list(
+        Registration.objects.filter(source__in=rules.sources, unit__isnull=False)
         .order_by("registered_at", "pk")
         .values_list("pk", flat=True)
-        if pk not in on_a_case
-    ]
+    )
     looked, opened, added, missing = 0, 0, 0, 0
     if progress is not None:
         progress("cases", 0, len(ids))
     for start in range(0, len(ids), chunk):
         with transaction.atomic():
-            summary = screening_cases_for(ids[start : start + chunk], at_registered=at_registered)
+            summary = screening_cases_for(
+                ids[start : start + chunk], at_registered=at_registered, on_cases=on_cases
+            )
         looked += summary.registrations
         opened += summary.opened
         added += summary.added

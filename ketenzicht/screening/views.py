@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from ketenzicht.audit.access import listed, read, refuse
 from ketenzicht.audit.services import request_origin
 from ketenzicht.organisations.models import User
+from ketenzicht.organisations.selectors import with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names_for_user
 from ketenzicht.registrations.selectors import registration_list_for_user
 from ketenzicht.registrations.services import registration_list_logged
@@ -27,11 +28,12 @@ from ketenzicht.ui import formats
 from ketenzicht.ui.formats import versioned
 from ketenzicht.ui.forms import error_items, list_as_filtered
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.deadlines import DeadlineStatus
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label, step_label
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_detail, case_purpose_log
-from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text
+from ketenzicht.workprocesses.selectors import case_get_for_user, concurrent_text, deadline_clock
 from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit
 
 from .desk import screening_reassign, screening_take
@@ -84,14 +86,16 @@ def _user(request: HttpRequest) -> User:
 
 
 def _unit_colleagues(user: User) -> Any:
-    return (
+    """The unit's colleagues who work the queue, each marked when absent today (`absence_marked_name`)."""
+    return with_absence_mark(
         User.objects.filter(
             organisation=user.organisation,
             is_active=True,
             roles__role__in=["case_screener", "case_owner", "team_lead"],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 
@@ -167,11 +171,12 @@ def _queue_rows(
     """What each row shows, worked out here rather than in the template (50 rows of includes and
     translations took most of the page's time). `names`: the persons' list names for the user
     (`persons.selectors`); `chosen`: the cases ticked in a hand-over that was not stored (ticked again)."""
-    now = timezone.now()
+    clock = deadline_clock()
     found = []
     for row in rows:
         case = row.case
         deadline = timezone.localtime(case.deadline_at) if case.deadline_at else None
+        status = clock.status(deadline)
         owner = case.owner
         version = case.process_version
         found.append(
@@ -198,12 +203,15 @@ def _queue_rows(
                 ),
                 "deadline": formats.deadline(deadline) if deadline else "",
                 "deadline_iso": deadline.isoformat() if deadline else "",
-                "overdue": bool(deadline and deadline <= now),
+                "overdue": status is DeadlineStatus.OVERDUE,
+                "near": status is DeadlineStatus.NEAR,
                 "escalated": case.escalated_at is not None,
                 "level": str(LEVELS.get(row.level, "")).capitalize() if row.level else "—",
                 "owner": owner.display_name if owner else "",
                 # An owner who left (deactivated): the case is the unit's again, for anyone to take.
                 "owner_gone": owner is not None and not owner.is_active,
+                # An owner recorded absent today: the team lead hands the case over (the queue's filter).
+                "owner_absent": owner is not None and bool(getattr(row, "owner_absent", False)),
                 "version": versioned(data_text(version.label), version.version),
                 "choose_label": _("Choose case %(ref)s") % {"ref": case.reference},
                 "take_label": _("Take case %(ref)s") % {"ref": case.reference},

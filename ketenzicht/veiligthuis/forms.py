@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.organisations.selectors import absence_marked_name
 from ketenzicht.ui.forms import NldsFormMixin
 
 from .labels import RADAR_GROUPS
@@ -29,17 +30,23 @@ class InboxFilterForm(NldsFormMixin, forms.Form):
             ("", gettext_lazy("All")),
             ("me", gettext_lazy("Mine")),
             ("nobody", gettext_lazy("Nobody yet")),
+            ("absent", gettext_lazy("Owner absent")),
         ],
     )
     acute = forms.BooleanField(label=gettext_lazy("Acute only"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    near = forms.BooleanField(label=gettext_lazy("Due soon only"), required=False)
 
     def chosen(self) -> InboxFilter:
         if not self.is_bound or not self.is_valid():
             return InboxFilter()
         data = self.cleaned_data
         return InboxFilter(
-            radar=data["radar"], owner=data["owner"], overdue=data["overdue"], acute=data["acute"]
+            radar=data["radar"],
+            owner=data["owner"],
+            overdue=data["overdue"],
+            near=data["near"],
+            acute=data["acute"],
         )
 
 
@@ -92,7 +99,7 @@ class BulkHandOverForm(NldsFormMixin, forms.Form):
         field: Any = self.fields["person"]
         field.queryset = colleagues
         field.empty_label = str(gettext_lazy("Choose a colleague"))
-        field.label_from_instance = lambda user: user.display_name
+        field.label_from_instance = absence_marked_name  # whom the kernel refuses, marked
         for name in ("person", "reason"):  # rendered below the table, submitted with the form around it
             self.fields[name].widget.attrs["form"] = "bulk-form"
 

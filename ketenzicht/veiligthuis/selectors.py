@@ -9,12 +9,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import OrganisationKind, Role
+from ketenzicht.organisations.selectors import absent_condition, with_absence_mark
 from ketenzicht.persons.selectors import person_label, person_list_names
 from ketenzicht.registrations.models import MentionRole, PersonMention, Registration
 from ketenzicht.registrations.names import full_name
@@ -24,7 +36,7 @@ from ketenzicht.workprocesses.definitions import definition_of
 from ketenzicht.workprocesses.headings import CasePair
 from ketenzicht.workprocesses.labels import state_label
 from ketenzicht.workprocesses.models import Case, Handoff
-from ketenzicht.workprocesses.selectors import case_list_for_user
+from ketenzicht.workprocesses.selectors import case_list_for_user, deadline_clock
 
 from .engine.radar import RadarClass
 from .handover import handover_note_unnamed
@@ -56,8 +68,9 @@ def may_see_timeliness(user: User) -> bool:
 @dataclass(frozen=True)
 class InboxFilter:
     radar: str = ""  # first / re / during, "" all
-    owner: str = ""  # "me", "nobody", "" all
+    owner: str = ""  # "me", "nobody", "absent" (an absence covers today), "" all
     overdue: bool = False
+    near: bool = False  # the term ends before the end of the next working day
     acute: bool = False
 
 
@@ -72,15 +85,24 @@ def inbox_for_user(*, user: User, chosen: InboxFilter | None = None) -> QuerySet
     # `open__in=[True]`, not `open=True`: Django writes the latter as a bare `WHERE open`, which SQLite cannot
     # match to the vt_inbox index's `open` column, so it sorted every notification of the organisation for
     # each page (bench/veiligthuis.py --inbox). `IN (true)` is an equality both SQLite and PostgreSQL use.
-    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True])
+    found = Notification.objects.filter(organisation_id=user.organisation_id, open__in=[True]).annotate(
+        # The row's mark (an owner an absence covers today: the team lead hands it over), in the one query.
+        owner_absent=ExpressionWrapper(
+            absent_condition("case__owner_id", on=timezone.localdate()), output_field=BooleanField()
+        )
+    )
     if chosen.radar:
         found = found.filter(radar_class__in=[c.value for c in RadarClass if c.group == chosen.radar])
     if chosen.owner == "me":
         found = found.filter(case__owner=user)
     elif chosen.owner == "nobody":
         found = found.filter(case__owner__isnull=True)
+    elif chosen.owner == "absent":
+        found = found.filter(owner_absent=True)
     if chosen.overdue:
-        found = found.filter(deadline_at__lte=timezone.now())
+        found = found.filter(deadline_clock().overdue())
+    if chosen.near:
+        found = found.filter(deadline_clock().near())
     if chosen.acute:
         found = found.filter(Q(urgency_rank=0) | Q(unsafety="acute"), case__state__in=["received", "acute"])
     # The page needs neither the radar's evidence nor the case's data, nor the process version's document
@@ -173,16 +195,17 @@ def may_hand_over_in_bulk(user: User) -> bool:
 def hand_over_colleagues(user: User) -> QuerySet[User]:
     """Who a team lead may make the owner of the organisation's notifications: its active users holding a
     role that assesses them (the kernel refuses anyone else, and a colleague recorded absent), by name as
-    the pages write it."""
+    the pages write it, each marked when absent today (`absence_marked_name`)."""
     assert user.organisation_id is not None
-    return (
+    return with_absence_mark(
         User.objects.filter(
             organisation_id=user.organisation_id,
             is_active=True,
             roles__role__in=[Role.VT_ASSESSOR, Role.TEAM_LEAD],
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by("first_name", "last_name", "username"),
+        on=timezone.localdate(),
     )
 
 
@@ -667,13 +690,13 @@ def handoffs_named_for_user(*, user: User, handoff_ids: Collection[int]) -> set[
     """Of these police hand-offs, those whose police case the user may be told of (its reference, on the
     notification's panel and in its history): the police case holds a registration the sharing rules let
     the user see (`police_case_ids_seen`). Not at an organisation that forwarded the notification since
-    (its disclosure ended), whatever was handed over to it before. Two queries."""
+    (its disclosure ended), whatever was handed over to it before. One query."""
     wanted = {pk for pk in handoff_ids if isinstance(pk, int)}
     if not wanted:
         return set()
-    cases = dict(Handoff.objects.filter(pk__in=wanted).values_list("pk", "case_id"))
-    seen = police_case_ids_seen(user=user, case_ids=set(cases.values()))
-    return {pk for pk, case_id in cases.items() if case_id in seen}
+    visible = registration_list_for_user(user=user).values("pk")
+    seen = Case.registrations.through.objects.filter(case_id=OuterRef("case_id"), registration_id__in=visible)
+    return set(Handoff.objects.filter(Exists(seen), pk__in=wanted).order_by().values_list("pk", flat=True))
 
 
 def handover_notes_for_reader(case: Case, events: Sequence[Any], user: User) -> dict[int, str]:

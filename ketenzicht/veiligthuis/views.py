@@ -23,9 +23,10 @@ from ketenzicht.organisations.roles import OrganisationKind
 from ketenzicht.ui import formats
 from ketenzicht.ui.forms import list_as_filtered
 from ketenzicht.workprocesses.definitions import definition_of
+from ketenzicht.workprocesses.engine.deadlines import DeadlineStatus
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import data_text, refusal_lines, refusal_text, state_label
-from ketenzicht.workprocesses.selectors import case_get_for_user
+from ketenzicht.workprocesses.selectors import case_get_for_user, deadline_clock
 from ketenzicht.workprocesses.services import BulkAssignRefused, ConcurrentEdit, case_assign
 
 from .charts import weekly_bars_svg
@@ -134,10 +135,11 @@ def _inbox_rows(
 ) -> list[dict[str, Any]]:
     """What each row of the inbox shows; `pairs`: each notification's suspect and victim for the user;
     `chosen`: the notifications ticked in a hand-over that was not stored (ticked again)."""
-    now = timezone.now()
+    clock = deadline_clock()
     found = []
     for n in rows:
         case = n.case
+        status = clock.status(case.deadline_at)
         definition = definition_of(case.process_version)
         group = radar_group(n.radar_class)
         found.append(
@@ -153,8 +155,10 @@ def _inbox_rows(
                 and (n.urgency_rank == 0 or n.unsafety == "acute"),
                 "state": state_label(definition, case.state),
                 "deadline": formats.deadline(case.deadline_at) if case.deadline_at else "",
-                "overdue": bool(case.deadline_at and case.deadline_at <= now),
+                "overdue": status is DeadlineStatus.OVERDUE,
+                "near": status is DeadlineStatus.NEAR,
                 "owner": case.owner.display_name if case.owner else "",
+                "owner_absent": case.owner is not None and bool(getattr(n, "owner_absent", False)),
                 "origin": n.get_origin_display(),
                 "news": n.news,
                 "take_label": _("Take notification %(ref)s") % {"ref": case.reference},

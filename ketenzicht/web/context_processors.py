@@ -15,7 +15,7 @@ from ketenzicht.dossiers.selectors import (
 from ketenzicht.insights.selectors import may_recount, may_see_insights
 from ketenzicht.linking.selectors import may_review
 from ketenzicht.measures.selectors import may_see_measures
-from ketenzicht.organisations.selectors import post_labels
+from ketenzicht.organisations.selectors import may_record_absences, post_labels
 from ketenzicht.patterns.selectors import may_see_signals
 from ketenzicht.prosecution.selectors import may_answer_requests, may_see_portfolio, may_use_zsm_desk
 from ketenzicht.registrations.sharing import may_register, may_see_registrations
@@ -63,6 +63,7 @@ def current_user(request: HttpRequest) -> dict[str, Any]:
         "kz_may_see_measures": may_see_measures(user),
         "kz_may_see_insights": may_see_insights(user),
         "kz_may_recount_insights": may_recount(user),
+        "kz_may_record_absences": may_record_absences(user),
         "kz_alerts_unread": _Count(lambda: alert_list_for_user(user=user).count()),
         "kz_break_glass_pending": _Count(lambda: break_glass_pending_count(user)),
     }

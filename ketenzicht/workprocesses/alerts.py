@@ -11,10 +11,11 @@ links to names the persons for its reader (`headings`). Decision 0009."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, cast
 
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -22,11 +23,13 @@ from django.utils.translation import gettext, gettext_noop
 from ketenzicht.audit.access import refuse
 from ketenzicht.organisations.models import Organisation, User
 from ketenzicht.organisations.roles import Role
+from ketenzicht.organisations.selectors import absences_on
+from ketenzicht.ui import formats
 from ketenzicht.ui.formats import deadline
 
 from .definitions import definition_of
 from .labels import data_text, stored_step_text
-from .models import Alert, Case
+from .models import Alert, Case, EventKind
 from .selectors import queue_role
 
 
@@ -47,7 +50,7 @@ def alert_raise(
     not shown to `not_for` (whose own act it reports)."""
     if recipient is None and not role:
         raise ValueError("an alert needs a recipient or a role")
-    return Alert.objects.create(
+    alert = Alert.objects.create(
         organisation=organisation,
         case=case,
         recipient=recipient,
@@ -57,6 +60,51 @@ def alert_raise(
         message=message,
         params=dict(params or {}),
         created_at=at or timezone.now(),
+    )
+    if case is not None and recipient is not None and case.owner_id == recipient.pk:
+        _tell_team_leads_owner_absent(alert, owner=recipient)
+    return alert
+
+
+# An alert to a case's owner while an absence covers its day (a post's, or a member's recorded by the team
+# lead or themselves: `absences_on`) reaches the team leads of the alert's organisation too, as a copy of its
+# own (the same kind and words, for the role) that names the absent owner and until when: the owner does not
+# read it meanwhile, and the team lead hands the case over. Without an active team lead there (the district
+# office) nothing more is raised: its desk routes to whoever stands in itself. Decision 0019.
+ABSENT_OWNER = "absent_owner"
+ABSENT_UNTIL = "absent_until"
+ABSENT_OWNER_TEXT = gettext_noop(
+    "This reaches you as team lead: %(owner)s, who owns the case, is absent until and including %(until)s."
+)
+ABSENT_OWNER_OPEN_TEXT = gettext_noop(
+    "This reaches you as team lead: %(owner)s, who owns the case, is absent until further notice."
+)
+
+
+def _tell_team_leads_owner_absent(alert: Alert, *, owner: User) -> Alert | None:
+    """The copy of `alert` (to the case's owner) for the team leads when an absence of the owner covers
+    the alert's day; None when none does or the organisation has no other active team lead."""
+    absence = absences_on([owner], on=timezone.localdate(alert.created_at)).get(owner.pk)
+    if absence is None:
+        return None
+    leads = User.objects.filter(
+        organisation_id=alert.organisation_id, is_active=True, roles__role=Role.TEAM_LEAD
+    )
+    if not leads.exclude(pk=owner.pk).exists():
+        return None
+    return Alert.objects.create(
+        organisation_id=alert.organisation_id,
+        case=alert.case,
+        role=Role.TEAM_LEAD,
+        not_for=owner,  # a team lead who owns the case reads their own alert when back
+        kind=alert.kind,
+        message=alert.message,
+        params={
+            **alert.params,
+            ABSENT_OWNER: owner.display_name,
+            ABSENT_UNTIL: absence.ends.isoformat() if absence.ends else "",
+        },
+        created_at=alert.created_at,
     )
 
 
@@ -89,6 +137,32 @@ FOR_OWNER = "for_owner"
 # The params that are texts of their own (English, marked with gettext_noop where they are written), named
 # in the alert's params under this key: translated when the alert is shown, like its message.
 TEXT_PARAMS = "texts"
+
+# The params that are a code of a set of choices (param -> the choices' name, `alert_choices_register`),
+# named in the alert's params under this key: worded when the alert is shown, by the choices' label of that
+# day in the reader's language, so a label changed since reads anew. An alert stored with the words
+# themselves (before, or a code no choice has) is shown as stored.
+CODE_PARAMS = "codes"
+_CHOICES: dict[str, type[models.TextChoices] | Callable[[str], str]] = {}
+
+
+def alert_choices_register(name: str, choices: type[models.TextChoices] | Callable[[str], str]) -> None:
+    """A desk's set of choices whose codes its alerts store (`CODE_PARAMS`), by name: its TextChoices, or
+    what words a code in the active language (e.g. a pattern rule's label from the rules file)."""
+    _CHOICES[name] = choices
+
+
+alert_choices_register("event_kind", EventKind)
+
+
+def _worded(name: str, code: Any) -> str | None:
+    choices = _CHOICES.get(name)
+    if choices is None or not isinstance(code, str):
+        return None
+    if isinstance(choices, type):
+        coded = cast(type[models.TextChoices], choices)
+        return str(coded(code).label) if code in coded.values else None
+    return str(choices(code))
 
 
 def alerts_follow_owner(case: Case, owner: User) -> int:
@@ -223,13 +297,21 @@ HANDED_OVER_MESSAGE_BEFORE = gettext_noop("Case %(case)s was given to you by %(w
 def alert_handed_over(
     case: Case, *, to: User, by: User, what: str, reason: str, at: datetime | None = None
 ) -> Alert:
+    """Tell `to` that `by` gave them the case; `what`: what they became, the history line's kind
+    (`EventKind`, stored as its code and worded when read)."""
     return alert_raise(
         kind=HANDED_OVER_KIND,
         message=HANDED_OVER_MESSAGE if reason.strip() else HANDED_OVER_NO_REASON_MESSAGE,
         organisation=case.organisation,
         case=case,
         recipient=to,
-        params={"case": case.reference, "who": by.display_name, "what": what, "reason": reason},
+        params={
+            "case": case.reference,
+            "who": by.display_name,
+            "what": str(what),
+            "reason": reason,
+            CODE_PARAMS: {"what": "event_kind"},
+        },
         at=at,
     )
 
@@ -415,13 +497,19 @@ def alerts_settle_case_closed(case: Case, *, at: datetime | None = None) -> int:
 
 
 def alert_text(alert: Alert) -> str:
-    """The alert's message in the user's language, its placeholders filled (a role by its name; a state or
-    step stored as the process file names it, in the user's language where the catalogue has it whole; a
-    deadline stored with its moment in the user's words)."""
+    """The alert's message in the user's language, its placeholders filled (a code by its choice's label
+    of today, `CODE_PARAMS`; a role by its name; a state or step stored as the process file names it, in
+    the user's language where the catalogue has it whole; a deadline stored with its moment in the user's
+    words)."""
     params = dict(alert.params)
     for name in params.pop(TEXT_PARAMS, None) or ():
         if isinstance(params.get(name), str):
             params[name] = gettext(params[name])
+    coded = params.pop(CODE_PARAMS, None)
+    for name, choices in coded.items() if isinstance(coded, dict) else ():
+        worded = _worded(str(choices), params.get(name))
+        if worded is not None:
+            params[name] = worded
     if isinstance(params.get("state"), str):
         params["state"] = data_text(params["state"])
     if isinstance(params.get("step"), str):
@@ -435,9 +523,21 @@ def alert_text(alert: Alert) -> str:
             with contextlib.suppress(TypeError, ValueError):
                 params[name] = deadline(datetime.fromisoformat(params[f"{name}_at"]))
     try:
-        return gettext(alert.message) % params
+        text = gettext(alert.message) % params
     except (KeyError, TypeError, ValueError):
-        return gettext(alert.message)
+        text = gettext(alert.message)
+    if isinstance(params.get(ABSENT_OWNER), str):
+        return f"{text} {_absent_owner_text(params[ABSENT_OWNER], params.get(ABSENT_UNTIL))}"
+    return text
+
+
+def _absent_owner_text(owner: str, until: Any) -> str:
+    """That the alert reaches a team lead because its case's owner is absent, until when."""
+    if isinstance(until, str) and until:
+        with contextlib.suppress(ValueError):
+            day = formats.date(date.fromisoformat(until))
+            return gettext(ABSENT_OWNER_TEXT) % {"owner": owner, "until": day}
+    return gettext(ABSENT_OWNER_OPEN_TEXT) % {"owner": owner}
 
 
 def _meant_for(user: User) -> Q | None:

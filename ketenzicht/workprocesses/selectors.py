@@ -4,10 +4,10 @@ who hold one of its process's roles; anything else is NotVisible (logged once, i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,6 +20,7 @@ from ketenzicht.organisations.signals import Holding
 from ketenzicht.ui.page_reads import once
 
 from .definitions import definition_of
+from .engine.deadlines import DeadlineStatus, deadline_status, near_until
 from .engine.definition import Definition, Transition
 from .engine.machine import CaseStart, may_take
 from .labels import CONCURRENT, state_label
@@ -69,15 +70,41 @@ def case_get_for_user(*, user: User, pk: int, origin: str = "") -> Case:
         raise refuse(actor=user, object_type="case", object_id=pk, origin=origin) from None
 
 
+@dataclass(frozen=True)
+class DeadlineClock:
+    """Now, and up to when a deadline counts as near (the kernel's rule, `engine.deadlines.near_until`):
+    read once for a page, so that its badges, its filter and its counts agree."""
+
+    now: datetime
+    near_until: datetime
+
+    def status(self, deadline: datetime | None) -> DeadlineStatus:
+        return deadline_status(deadline, self.now, self.near_until)
+
+    def near(self, field: str = "deadline_at") -> Q:
+        """The rows whose `field` deadline is near: not passed, and passing by `near_until`."""
+        return Q(**{f"{field}__gt": self.now, f"{field}__lte": self.near_until})
+
+    def overdue(self, field: str = "deadline_at") -> Q:
+        return Q(**{f"{field}__lte": self.now})
+
+
+def deadline_clock(now: datetime | None = None) -> DeadlineClock:
+    now = now or timezone.now()
+    return DeadlineClock(now=now, near_until=near_until(now))
+
+
 def case_closed_list(*, user: User) -> QuerySet[Case]:
     """The organisation's closed cases, the last closed first."""
     return case_list_for_user(user=user).filter(closed_at__isnull=False).order_by("-closed_at", "-id")
 
 
-def case_open_list(*, user: User, overdue_only: bool = False) -> QuerySet[Case]:
+def case_open_list(*, user: User, overdue_only: bool = False, near_only: bool = False) -> QuerySet[Case]:
     cases = case_list_for_user(user=user).filter(closed_at__isnull=True)
     if overdue_only:
-        cases = cases.filter(deadline_at__lte=timezone.now())
+        cases = cases.filter(deadline_clock().overdue())
+    if near_only:
+        cases = cases.filter(deadline_clock().near())
     return cases.order_by("deadline_at", "opened_at", "id")
 
 
@@ -88,6 +115,7 @@ class CaseView:
     state_label: str
     transitions: list[Transition]
     overdue: bool
+    near: bool  # its deadline passes before the end of the next working day
     # The steps of the process from the case's state that other roles take, not the user's (the page says
     # who may take them); a desk's own steps and a hand-off still waiting are not among them.
     withheld: list[Transition] = field(default_factory=list)
@@ -123,12 +151,14 @@ def case_view(case: Case, user: User) -> CaseView:
         ]
     )
     mine = {t.name for t in may_take(definition, case.state, user.role_codes)}
+    status = deadline_clock().status(None if case.closed_at else case.deadline_at)
     return CaseView(
         case=case,
         definition=definition,
         state_label=state_label(definition, case.state),  # in the user's language
         transitions=[t for t in steps if t.name in mine],
-        overdue=bool(case.deadline_at and case.closed_at is None and case.deadline_at <= timezone.now()),
+        overdue=status is DeadlineStatus.OVERDUE,
+        near=status is DeadlineStatus.NEAR,
         withheld=[t for t in steps if t.name not in mine],
     )
 
@@ -435,3 +465,18 @@ def case_registration_ids(case: Case) -> frozenset[int]:
     """The ids of the registrations the case concerns: read once for a case page (its list of them, the
     screening panel's marks on the pair's history)."""
     return once(case, "registration_ids", lambda: frozenset(case.registrations.values_list("pk", flat=True)))
+
+
+def open_cases_owned(members: list[User], organisation: Organisation | int) -> dict[int, int]:
+    """How many open cases of the organisation each of these members owns (user id -> count; none: left
+    out), for the team's absences page: what waits on an absent colleague. One query."""
+    organisation_id = organisation if isinstance(organisation, int) else organisation.pk
+    rows = (
+        Case.objects.filter(
+            owner_id__in=[m.pk for m in members], organisation_id=organisation_id, closed_at__isnull=True
+        )
+        .values("owner_id")
+        .annotate(count=Count("id"))
+        .values_list("owner_id", "count")
+    )
+    return dict(rows)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alert_views, views
+from . import absence_views, alert_views, views
 
 app_name = "workprocesses"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("zaken/<int:pk>/actie/", views.case_act, name="case-act"),
     path("werkprocessen/", views.rollouts, name="rollouts"),
     path("werkprocessen/<int:pk>/intrekken/", views.rollout_withdrawal, name="rollout-withdraw"),
+    path("afwezigheid/", absence_views.absences, name="absences"),
     path("waarschuwingen/", alert_views.alert_list, name="alerts"),
     path("waarschuwingen/<int:pk>/gelezen/", alert_views.alert_mark_read, name="alert-read"),
 ]

@@ -236,8 +236,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
         listed(actor=user, object_type="case", purpose=CASE_LIST_PURPOSE, origin=origin, refused=True)
         raise PermissionDenied
     overdue_only = request.GET.get("te_laat") == "1"
+    near_only = request.GET.get("bijna") == "1" and not overdue_only
     closed = request.GET.get("afgesloten") == "1"
-    found = case_closed_list(user=user) if closed else case_open_list(user=user, overdue_only=overdue_only)
+    found = (
+        case_closed_list(user=user)
+        if closed
+        else case_open_list(user=user, overdue_only=overdue_only, near_only=near_only)
+    )
     cases = list(found[:200])
     listed(
         actor=user,
@@ -256,6 +261,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": [(row, headings[row.case.pk]) for row in rows],
             "overdue_only": overdue_only,
+            "near_only": near_only,
             "closed": closed,
             "may_open": bool(_processes_for(user)),
             "unit_processes": [] if closed else unit_processes(user),

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.prosecution.services import requests_check
+from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.models import Alert
 from tests.prosecution.helpers import send_to_zsm
 
@@ -59,7 +60,10 @@ def test_the_alert_of_a_late_answer_names_the_partner_as_registered(make_user: A
     file, _ = send_to_zsm(make_user)
     with translation.override("en"):  # whatever language the check runs in
         requests_check(now=timezone.now() + timedelta(hours=5))
-    partners = sorted(
-        a.params["partner"] for a in Alert.objects.filter(kind="zsm_request_late", case=file.case)
-    )
-    assert partners and set(partners) <= set(NAMES)
+    alerts = list(Alert.objects.filter(kind="zsm_request_late", case=file.case))
+    assert alerts
+    for language in ("en", "nl"):
+        with translation.override(language):
+            texts = [alert_text(alert) for alert in alerts]
+        assert all(any(name in text for name in NAMES) for text in texts), texts
+        assert not any(label in text for text in texts for label in LABELS), texts

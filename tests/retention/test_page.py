@@ -214,3 +214,29 @@ def test_a_run_older_than_the_setting_or_a_refused_one_is_warned_of(make_user: C
     page = re.sub(r"\s+", " ", client.get("/privacy/bewaartermijnen/").content.decode())
     assert 'data-testid="retention-overdue"' in page and 'data-testid="retention-refused"' in page
     assert "in de laatste 2 dagen" in page
+
+
+def test_the_access_log_s_figure_within_30_days_is_what_a_run_on_that_day_deletes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A period under the database's floor (a year here, the floor 365 days and one): a run in 30 days may
+    delete entries up to 30 days younger than a run today, and the page counts them, as that run will."""
+    exact(monkeypatch)
+    now = timezone.now()
+    for days in (400, 350, 340, 300):  # past the floor now; within 30 days (two); not yet then
+        AccessLogEntry.objects.create(
+            at=now - timedelta(days=days),
+            actor_username="jansen",
+            action="view",
+            object_type="person",
+            object_id="7",
+            result="shown",
+        )
+    with override_settings(RETENTION_ACCESS_LOG={"amount": 1, "unit": "years"}):
+        log = retention_overview().categories[-1]
+        assert (log.source, log.total.value, log.due.value, log.soon.value) == ("access_log", 4, 1, 2)
+        # The same as the run 30 days from now finds due then.
+        later = now + timedelta(days=30)
+        monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+        then = retention_overview().categories[-1]
+    assert (then.due.value, (log.due.value or 0) + (log.soon.value or 0)) == (3, 3)

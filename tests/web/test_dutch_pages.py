@@ -196,7 +196,7 @@ WALK: dict[str, list[Visit]] = {
         post("/signalen/{signal}/actie/", {"action": "reopen", "reason": "Te vroeg gesloten."}),
         post("/signalen/{signal}/actie/", {"action": "reopen", "reason": "Te vroeg gesloten."}),
     ],
-    "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1")],
+    "workprocesses:case-list": [get("/zaken/"), get("/zaken/?afgesloten=1"), get("/zaken/?bijna=1")],
     "workprocesses:case-new": [get("/zaken/nieuw/"), post("/zaken/nieuw/", {})],
     "workprocesses:case-detail": [
         get("/zaken/{case}/"),
@@ -237,7 +237,11 @@ WALK: dict[str, list[Visit]] = {
     ],
     # Without a reason: the page with the error at the planned roll-out's form.
     "workprocesses:rollout-withdraw": [post("/werkprocessen/{planned}/intrekken/", {})],
-    "screening:queue": [get("/screening/"), get("/screening/?urgency=high&owner=nobody&overdue=on")],
+    "screening:queue": [
+        get("/screening/"),
+        get("/screening/?urgency=high&owner=nobody&overdue=on"),
+        get("/screening/?near=on"),
+    ],
     "screening:queue-assign": [post("/screening/overdragen/", {})],
     "screening:take": [post("/zaken/{screening}/nemen/", {})],
     "screening:screening-new": [
@@ -258,6 +262,7 @@ WALK: dict[str, list[Visit]] = {
     "veiligthuis:inbox": [
         get("/veiligthuis/"),
         get("/veiligthuis/?radar=re&owner=nobody&acute=on&overdue=on"),
+        get("/veiligthuis/?near=on"),
     ],
     "veiligthuis:timeliness": [
         get("/veiligthuis/tijdigheid/"),
@@ -285,7 +290,11 @@ WALK: dict[str, list[Visit]] = {
     ],
     "workprocesses:alerts": [get("/waarschuwingen/"), get("/waarschuwingen/?gelezen=1")],
     "workprocesses:alert-read": [post("/waarschuwingen/{alert}/gelezen/")],
-    "prosecution:desk": [get("/zsm/"), get("/zsm/?show=closed")],
+    "workprocesses:absences": [
+        get("/afwezigheid/"),
+        post("/afwezigheid/", {"member": "", "absent_from": "gisteren", "absent_until": "2026-01-01"}),
+    ],
+    "prosecution:desk": [get("/zsm/"), get("/zsm/?show=closed"), get("/zsm/?show=near")],
     "prosecution:national": [get("/zsm/landelijk/")],
     "prosecution:posts": [get("/zsm/bezetting/"), post("/zsm/bezetting/", {})],
     "prosecution:triage": [post("/zsm/{zsm}/triage/", {"route": "regular", "reason": ""})],
@@ -946,6 +955,7 @@ SHOWN_TO: dict[str, Role | tuple[Role, str]] = {
     "measures:new": Role.CASE_SCREENER,
     "workprocesses:alerts": Role.CASE_OWNER,
     "workprocesses:alert-read": Role.CASE_OWNER,
+    "workprocesses:absences": Role.TEAM_LEAD,
     "prosecution:desk": Role.PROSECUTOR,
     "prosecution:national": Role.PROSECUTOR,
     "prosecution:posts": Role.PROSECUTOR,

@@ -17,13 +17,13 @@ from ketenzicht.organisations.roles import Role
 from ketenzicht.organisations.selectors import post_holders_on, prosecutor_on_duty
 from ketenzicht.ui.formats import deadline as deadline_text
 from ketenzicht.veiligthuis.services import registration_facts
-from ketenzicht.workprocesses.alerts import alert_raise
+from ketenzicht.workprocesses.alerts import CODE_PARAMS, alert_raise
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import (
     case_record,
 )
 
-from ..models import Partner, PartnerRequest, ZsmFile
+from ..models import PARTNER_CHOICES, Partner, PartnerRequest, ZsmFile
 from .names import (
     ANSWER_LINES,
     ANSWERED_MESSAGE,
@@ -288,7 +288,8 @@ def requests_check(*, now: datetime | None = None) -> list[PartnerRequest]:
             office = request.file.district_office
             params = {
                 "case": request.file.case.reference,
-                "partner": request.organisation.name,  # a proper name, the same in either language
+                "partner": request.partner,  # worded when read (`CODE_PARAMS`)
+                CODE_PARAMS: {"partner": PARTNER_CHOICES},
                 "due": deadline_text(request.due_at),  # as the case page shows it
                 "due_at": request.due_at.isoformat(),  # shown in the reader's language
             }

@@ -1,10 +1,12 @@
 """When a deadline falls: calendar hours, calendar days, or Dutch working days (weekends and the public
-holidays of the `holidays` package excluded). A day deadline ends at the end of its last day."""
+holidays of the `holidays` package excluded). A day deadline ends at the end of its last day. A deadline
+not passed yet is near when it passes before the end of the next working day (`near_until`)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,3 +71,37 @@ def grace_end(passed: datetime, working_days: int, tz: ZoneInfo = AMSTERDAM) -> 
     if working_days == 0:
         return passed
     return deadline_at(passed - timedelta(microseconds=1), working_days, DeadlineUnit.WORKING_DAYS, tz)
+
+
+# A deadline is near when it passes within the rest of today and the next working day: on a Friday, the
+# weekend and Monday; the day before Christmas, up to the end of the 28th. One rule for every process and
+# unit, whatever the term (a term of 4 hours is near from its start; one of 5 working days on its last two).
+NEAR_WORKING_DAYS = 1
+
+
+class DeadlineStatus(StrEnum):
+    NONE = ""  # no deadline, or not near yet
+    NEAR = "near"
+    OVERDUE = "overdue"
+
+
+def near_until(now: datetime, working_days: int = NEAR_WORKING_DAYS, tz: ZoneInfo = AMSTERDAM) -> datetime:
+    """Up to when a deadline counts as near at `now` (aware): midnight after the `working_days`-th working
+    day after today in `tz`'s calendar. A deadline after `now` and at or before this moment is near."""
+    if working_days < 0:
+        raise ValueError("working_days must not be negative")
+    return deadline_at(now, working_days, DeadlineUnit.WORKING_DAYS, tz)
+
+
+def deadline_status(
+    deadline: datetime | None, now: datetime, until: datetime | None = None
+) -> DeadlineStatus:
+    """Overdue when `deadline` is at or before `now`, near when it passes by `until` (`near_until(now)` by
+    default), else nothing to mark."""
+    if deadline is None:
+        return DeadlineStatus.NONE
+    if deadline <= now:
+        return DeadlineStatus.OVERDUE
+    if deadline <= (until if until is not None else near_until(now)):
+        return DeadlineStatus.NEAR
+    return DeadlineStatus.NONE

@@ -94,9 +94,7 @@ def case_assign(
             },
         )
         if actor is not None and actor.pk != person.pk:
-            alert_handed_over(
-                current, to=person, by=actor, what=event.get_kind_display(), reason=reason.strip(), at=at
-            )
+            alert_handed_over(current, to=person, by=actor, what=event.kind, reason=reason.strip(), at=at)
         case_changed.send(sender=Case, case=current)  # a desk that names the owner (a ZSM file) follows
     return current
 
@@ -244,7 +242,7 @@ def cases_release_of(user: User, *, actor: User | None, reason: str, at: datetim
                             current,
                             to=stand_in,
                             by=actor,
-                            what=str(EventKind.OWNER.label),
+                            what=EventKind.OWNER,
                             reason=why,
                             at=at,
                         )
