@@ -150,15 +150,26 @@ def _reference_data_for_db_tests(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("reference_data")
 
 
+_set_up = pytest.StashKey[bool]()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Notes that the test's fixtures are set up: this runs after the skip marks are read (those run first
+    and skip the test without any set-up) and before the fixtures."""
+    item.stash[_set_up] = True
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     """After a transactional test Django empties every table; the append-only access log refuses that.
-    Around that teardown only, the log's triggers are lifted, then put back on the same test database."""
+    Around that teardown only, the log's triggers are lifted, then put back on the same test database. A
+    transactional test skipped by a mark (`skipif`, PostgreSQL only) set nothing up: nothing was emptied,
+    and the test database may not even exist yet, so nothing is done."""
     marker = item.get_closest_marker("django_db")
     transactional = {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())) or (
         marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
     )
-    if not transactional:
+    if not transactional or not item.stash.get(_set_up, False):
         return (yield)
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key

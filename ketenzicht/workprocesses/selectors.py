@@ -32,11 +32,13 @@ __all__ = ["NotVisible", "case_get_for_user", "case_list_for_user"]
 
 def case_versions_for(user: User) -> list[int]:
     """The process versions whose cases the user's roles may work, once per request (kept on the user
-    object, as its role codes are: the shell and the page both ask)."""
+    object, as its role codes are: the shell and the page both ask). Every page asks (the menu): the stored
+    documents are not read, the definition comes by its content hash."""
     cached: list[int] | None = getattr(user, "_case_versions", None)
     if cached is None:
         held = set(user.role_codes)
-        cached = [pv.pk for pv in ProcessVersion.objects.all() if held & set(definition_of(pv).roles)]
+        versions = ProcessVersion.objects.only("pk", "process", "version", "content_hash")
+        cached = [pv.pk for pv in versions if held & set(definition_of(pv).roles)]
         user._case_versions = cached  # type: ignore[attr-defined]
     return cached
 

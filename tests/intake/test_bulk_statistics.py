@@ -73,12 +73,13 @@ def test_an_import_spaces_the_garbage_collections_and_restores_them_after(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has no visibility map to mark: its statistics refresh is ANALYZE only",
+)
 def test_outside_a_transaction_postgresql_also_marks_the_new_pages_all_visible(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no visibility map to mark: its statistics refresh is ANALYZE only")
     monkeypatch.setattr(bulk, "STATISTICS_MIN", 10)
     monkeypatch.setattr(bulk, "STATISTICS_GROWTH", 1.0)
     path = tmp_path / "registrations.jsonl"
@@ -95,12 +96,13 @@ def test_outside_a_transaction_postgresql_also_marks_the_new_pages_all_visible(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has no synchronous_commit: a bulk batch commits there as any other does",
+)
 def test_a_bulk_batch_commits_without_waiting_for_the_disk_and_other_intake_waits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Skipped inside the test, not by a mark (see tests/screening/test_cases_race.py).
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no synchronous_commit: a bulk batch commits there as any other does")
     seen: list[str] = []
 
     def watch(batch: list[pipeline.IntakeContext]) -> None:

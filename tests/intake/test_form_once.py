@@ -175,11 +175,10 @@ def test_another_users_form_token_is_another_form(registrar: Any, make_user: Any
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason=ONLY_POSTGRESQL)
 def test_a_double_click_stores_once(registrar: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two sends of one form at once (a double click; the second with the reference typed over): the second
     waits for the first at the form's claim and finds its registration."""
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     stored_uncommitted, second_started = threading.Event(), threading.Event()
 
     def hold_the_first(batch: list[pipeline.IntakeContext]) -> None:

@@ -120,12 +120,9 @@ def test_sqlite_records_no_full_keys() -> None:
     assert recorded() == {}
 
 
+@on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_look_ups_recording_the_same_full_keys_at_once_both_finish_with_the_same_answer() -> None:
-    # Skipped inside, not by a mark: a transactional test skipped before its database is set up breaks the
-    # teardown in tests/conftest.py that lifts the append-only triggers.
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     jans(3)
     recorded_uncommitted, second_started = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}

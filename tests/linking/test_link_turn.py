@@ -26,6 +26,7 @@ from tests.people import DENNIS, person_of, register
 # Skipped inside, not by a mark: a transactional test skipped before its database is set up breaks the
 # teardown in tests/conftest.py that lifts the append-only triggers.
 ONLY_POSTGRESQL = "SQLite's transactions take the write lock when they begin, so two never overlap there"
+only_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason=ONLY_POSTGRESQL)
 
 
 def step_after_link(monkeypatch: pytest.MonkeyPatch, step: pipeline.BatchStep) -> None:
@@ -36,9 +37,8 @@ def step_after_link(monkeypatch: pytest.MonkeyPatch, step: pipeline.BatchStep) -
 
 
 @pytest.mark.django_db(transaction=True)
+@only_postgresql
 def test_two_intakes_of_one_new_person_at_once_link_to_one_person(monkeypatch: pytest.MonkeyPatch) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     linked_uncommitted, second_started = threading.Event(), threading.Event()
 
     def hold_the_first(batch: list[pipeline.IntakeContext]) -> None:
@@ -117,9 +117,8 @@ def intake_holding_the_turn(
 
 
 @pytest.mark.django_db(transaction=True)
+@only_postgresql
 def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pytest.MonkeyPatch) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     first, second = register("R1", DENNIS), register("R2", DENNIS)
     assert person_of(first) == person_of(second)
     order: list[str] = []
@@ -131,11 +130,10 @@ def test_a_reviewers_split_waits_for_an_intake_that_is_linking(monkeypatch: pyte
 
 
 @pytest.mark.django_db(transaction=True)
+@only_postgresql
 def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     first = register("R1", DENNIS)
     computed = threading.Event()  # the intake holds on until the rebuild has computed its persons
     order: list[str] = []
@@ -153,13 +151,12 @@ def test_a_rebuild_writes_its_links_only_after_an_intake_that_is_linking(
 
 
 @pytest.mark.django_db(transaction=True)
+@only_postgresql
 def test_a_retention_purge_deletes_only_after_an_intake_that_is_linking(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # A purge batch that committed while a look-up, begun before it, counted its keys could leave a key
     # recorded as over its cap that the batch brought under it (FullKey); now the batch waits its turn.
-    if connection.vendor != "postgresql":
-        pytest.skip(ONLY_POSTGRESQL)
     old = take_in(
         "PL0600-OLD-1", MARCO, LOTTE, registered_at="2019-03-06T09:12:00+01:00", relation="acquaintance"
     )

@@ -94,16 +94,16 @@ def test_the_history_refuses_to_be_rewritten(statement: str) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite lets one connection write at a time, so two closings cannot race there",
+)
 def test_two_screeners_closing_one_signal_at_once_close_it_once(make_user: Callable[..., Any]) -> None:
-    # PostgreSQL only (SQLite lets one writer in at a time); skipped inside the test, as in
-    # tests/screening/test_cases_race.py, so that the transactional teardown runs.
     import threading
     import time
 
     from ketenzicht.patterns.services import StepRefused, signal_close
 
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one connection write at a time, so two closings cannot race there")
     signal = two_reports()
     first = make_user("case_screener", organisation="oost-brabant", username="anna")
     second = make_user("case_screener", organisation="oost-brabant", username="bram")

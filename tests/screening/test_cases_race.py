@@ -18,16 +18,13 @@ from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite lets one connection write at a time, so two intakes cannot race there: PostgreSQL only",
+)
 def test_two_intakes_opening_a_case_for_one_new_pair_at_once_end_with_one_case_holding_both(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # PostgreSQL only (SQLite lets one writer in at a time, so the race cannot happen there). Skipped here,
-    # not by a skipif mark: a transactional test skipped before its database is set up breaks the
-    # teardown in tests/conftest.py that lifts the append-only triggers.
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "SQLite lets one connection write at a time, so two intakes cannot race there: PostgreSQL only"
-        )
     steps = tuple(step for step in pipeline.STEPS_AFTER_STORE if step is not pipeline.screening)
     monkeypatch.setattr(pipeline, "STEPS_AFTER_STORE", steps)  # stored and linked, no case yet
     # Two reports of partner violence (no pattern signal yet, which would put both on the first case).

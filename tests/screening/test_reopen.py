@@ -151,19 +151,19 @@ def _race(
     return old, second, outcome
 
 
-def _postgresql_only() -> None:
-    # Skipped here, not by a skipif mark: a transactional test skipped before its database is set up breaks
-    # the teardown in tests/conftest.py that lifts the append-only triggers.
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one connection write at a time, so there is no race there: PostgreSQL only")
+# Skipped before any set-up on SQLite (no test database emptied and filled again for nothing).
+_postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite lets one connection write at a time, so there is no race there: PostgreSQL only",
+)
 
 
 @pytest.mark.postgres
+@_postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_an_intake_opening_the_pair_s_case_while_the_reopen_decides_makes_the_reopen_refused(
     monkeypatch: pytest.MonkeyPatch, make_user: Callable[..., Any]
 ) -> None:
-    _postgresql_only()
     old, second, outcome = _race(monkeypatch, make_user, reopen_first=False)
     assert "intake_error" not in outcome and "reopen" not in outcome, outcome
     refused = outcome["reopen_error"]
@@ -175,11 +175,11 @@ def test_an_intake_opening_the_pair_s_case_while_the_reopen_decides_makes_the_re
 
 
 @pytest.mark.postgres
+@_postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_a_reopen_while_an_intake_decides_makes_the_intake_join_the_reopened_case(
     monkeypatch: pytest.MonkeyPatch, make_user: Callable[..., Any]
 ) -> None:
-    _postgresql_only()
     old, second, outcome = _race(monkeypatch, make_user, reopen_first=True)
     assert "intake_error" not in outcome and "reopen_error" not in outcome, outcome
     assert (outcome["intake"].opened, outcome["intake"].added) == (0, 1)

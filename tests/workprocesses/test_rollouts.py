@@ -142,13 +142,11 @@ def test_the_database_keeps_one_standing_rollout_per_day_a_withdrawn_one_does_no
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",  # SQLite: one writer at a time (transaction_mode IMMEDIATE)
+    reason="SQLite lets one connection write at a time, so two roll-outs cannot race: PostgreSQL only",
+)
 def test_two_administrators_rolling_out_at_once_store_one(make_user: Callable[..., Any]) -> None:
-    # PostgreSQL only: SQLite lets one writer in at a time (transaction_mode IMMEDIATE), so the two cannot
-    # race there. Skipped here, not by a mark (see tests/screening/test_cases_race.py).
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "SQLite lets one connection write at a time, so two roll-outs cannot race: PostgreSQL only"
-        )
     admin, unit, day = _admin(make_user), _unit("zeeland-west-brabant"), _later(4)
     first_stored, second_started = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
