@@ -207,3 +207,16 @@ def _linked_history(count: int, surname: str) -> int:
                 probability=0.99,
             )
     return suspect.pk
+
+
+def test_the_match_column_says_its_scale_in_dutch(screener: Any) -> None:
+    """The results showed a bare "Overeenkomst 100": the column now names its scale, and a line under the
+    table says what the figure means and where it stops."""
+    register("R1", DENNIS, SANDRA)
+    client = client_for(screener)
+    client.cookies["django_language"] = "nl"
+    page = client.post("/personen/", {"q": "Linden", **PURPOSE}).content.decode()
+    head = page.split('data-testid="search-results"')[1].split("</thead>")[0]
+    assert "Overeenkomst (van 100)" in head
+    explained = page.split('data-testid="match-explained">')[1].split("</p>")[0]
+    assert "van 55 tot 100" in explained and "onder 55 staat er niet" in explained
