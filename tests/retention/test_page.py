@@ -214,3 +214,17 @@ def test_a_run_older_than_the_setting_or_a_refused_one_is_warned_of(make_user: C
     page = re.sub(r"\s+", " ", client.get("/privacy/bewaartermijnen/").content.decode())
     assert 'data-testid="retention-overdue"' in page and 'data-testid="retention-refused"' in page
     assert "in de laatste 2 dagen" in page
+
+
+def test_each_category_says_what_its_counts_count(
+    register: dict[str, Registration], make_user: Callable[..., Any]
+) -> None:
+    """The counts stood without a unit ("Politie 5", "Toegangslogboek 430"): each row now says what it
+    counts, registrations or entries of the access log."""
+    client, _user = _client(make_user, "privacy_officer", "ketenzicht-beheer")
+    page = re.sub(r"\s+", " ", client.get("/privacy/bewaartermijnen/").content.decode())
+    head = page.split('data-testid="retention-categories"')[1].split("</thead>")[0]
+    assert ">Geteld</th>" in head
+    units = _cells(page, "retention-unit")
+    assert units[:-1] == ["registraties"] * (len(units) - 1)
+    assert units[-1] == "regels van het toegangslogboek"
