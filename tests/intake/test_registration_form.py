@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from ketenzicht.intake.forms import person_labels
+from ketenzicht.intake.models import FormSubmission
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 from tests.summary import banners, nothing_stored
 
@@ -583,3 +584,23 @@ def test_a_bsn_failing_the_eleven_check_is_refused_at_its_field_and_a_valid_one_
     assert stored.status_code == 302
     mention = PersonMention.objects.get(registration__reference="PL0600-FORM-1", ref="p1")
     assert (mention.bsn, mention.bsn_valid) == ("123456782", True)
+
+
+def test_a_reference_of_another_registration_is_refused_at_its_field_and_nothing_is_stored(
+    client: Client,
+) -> None:
+    """Typing over the new number a reference that another registration holds showed that registration with
+    "was stored already", and what was typed was gone without a word: the form now says so at the field and
+    keeps what was typed; the same content typed again stays "stored already"."""
+    first = client.post(URL, form_data())
+    assert first.status_code == 302
+    other = form_data(kind="melding", **{"persons-0-surname": "Vries", "persons-0-surname_prefix": "de"})
+    response = client.post(URL, other)
+    assert response.status_code == 422
+    page = response.content.decode()
+    error = page.split('data-testid="error-reference"')[1][:400]
+    assert "PL0600-FORM-1 hoort al bij een andere registratie" in error
+    assert 'value="Vries"' in page
+    assert Registration.objects.count() == 1
+    assert list(Registration.objects.get().mentions.values_list("surname", flat=True)) == ["Berg", "Jansen"]
+    assert FormSubmission.objects.count() == 1
