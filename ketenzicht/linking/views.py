@@ -124,6 +124,22 @@ def _decided_message(item: ReviewItem) -> str:
     return said
 
 
+def _taken_back_message(item: ReviewItem) -> str | None:
+    """On an item open again: who took the last decision on it back, when, and why (their reason)."""
+    event = (
+        item.events.filter(kind=ReviewItemEvent.Kind.REOPENED, by_item=item).select_related("actor").last()
+    )
+    if event is None:
+        return None
+    said = _("An earlier decision on this item was taken back on %(date)s by %(user)s.") % {
+        "date": _at(event.at),
+        "user": _who(event.actor),
+    }
+    if event.note:
+        said += " " + _("Reason: %(note)s") % {"note": event.note}
+    return said
+
+
 def _priority_parts(item: ReviewItem) -> list[tuple[str, int]]:
     """The parts of the item's priority, when computed now they still make up the priority it got (the
     register may have changed since: then the number alone)."""
@@ -280,6 +296,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conflict_bsns": CONFLICT_BSNS,
         "conflict_dates": CONFLICT_DATES,
         "decided": None if is_open else _decided_message(item),
+        "taken_back": _taken_back_message(item) if is_open else None,
         "answered_by": _answered_by(item),
         "may_undo": item.status in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED),
         # The third person both sides are related to, named from the mention's own registration: only to

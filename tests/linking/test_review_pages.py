@@ -162,6 +162,10 @@ def test_a_decision_and_its_taking_back_keep_the_reviewers_reasons(make_user: Ca
         ("decided", why),
         ("reopened", "Andere geboortedatum in BRP."),
     ]
+    reopened = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    told = reopened.split('data-testid="taken-back">')[1].split("</div>")[0]
+    assert "Een eerder besluit over dit item is teruggedraaid op" in told
+    assert "Toelichting: Andere geboortedatum in BRP." in told
 
 
 def test_a_reason_too_long_decides_nothing_and_says_why(
