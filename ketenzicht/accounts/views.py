@@ -122,7 +122,13 @@ def users(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/user_list.html",
-        {"page": page, "rows": rows, "filters": filters, "query": query.urlencode()},
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "query": query.urlencode(),
+            "filtered": bool(filters.used()),
+        },
     )
 
 

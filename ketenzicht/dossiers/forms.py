@@ -17,6 +17,9 @@ from .engine.query import MAX_QUERY_LENGTH, QueryError, parse_query
 from .models import BreakGlassDecision
 from .purpose import LISTED_REASONS, Purpose, PurposeInvalid, purpose_make, reasons_for
 
+# A search box left empty: what to type, not "this field is required".
+QUERY_REQUIRED = _("Type a name, with a date of birth, postcode or BSN if you know it.")
+
 
 class PurposeForm(NldsFormMixin, forms.Form):
     purpose_reason = forms.ChoiceField(
@@ -65,6 +68,7 @@ class SearchForm(PurposeForm):
         label=_("Name, with date of birth, postcode or BSN if known"),
         max_length=MAX_QUERY_LENGTH,
         help_text=_("For example: “J. vd Berg 1985”, “Berg, van der”, “jan vanderberg 5611 NB”."),
+        error_messages={"required": QUERY_REQUIRED},
     )
     field_order = ["q", "purpose_reason", "purpose_registration", "purpose_text"]
 
@@ -146,6 +150,7 @@ class BreakGlassSearchForm(BreakGlassForm):
         label=_("Name, with date of birth, postcode or BSN if known"),
         max_length=MAX_QUERY_LENGTH,
         help_text=_("For example: “J. vd Berg 1985”, “Berg, van der”, “jan vanderberg 5611 NB”."),
+        error_messages={"required": QUERY_REQUIRED},
     )
     field_order = ["q", "reason", "confirm"]
 

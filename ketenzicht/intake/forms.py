@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ketenzicht.organisations.models import Municipality, Organisation
 from ketenzicht.organisations.roles import OrganisationKind
+from ketenzicht.registrations.exchange import Problem, compact_bsn
 from ketenzicht.registrations.forms import OffenceMultipleChoiceField
 from ketenzicht.registrations.models import Kind, MentionRole, Offence, RelationKind, Sex
 from ketenzicht.ui.forms import NldsFormMixin
@@ -169,6 +170,28 @@ class PersonForm(NldsFormMixin, forms.Form):
             return f"{year}-{int(month):02d}-{int(day):02d}"
         if YEAR_ONLY.match(raw):
             return f"{raw}-00-00"
+        return raw
+
+    def clean_bsn(self) -> str:
+        """A BSN of nine digits that fails the 11-check is refused here, at its field: the registrar can
+        correct the digit while the person is in front of them (a file or an API call keeps it, flagged, as
+        the exchange format says). Anything else that is no BSN is left for the format's own check."""
+        raw = str(self.cleaned_data.get("bsn") or "").strip()
+        if not raw:
+            return raw
+        try:
+            compact, passes = compact_bsn(raw)
+        except Problem:
+            return raw
+        if not passes:
+            raise forms.ValidationError(
+                _(
+                    "%(bsn)s fails the 11-check, so a digit is probably mistyped. Check the number, or leave "
+                    "the field empty if you are not sure."
+                ),
+                code="bsn_check",
+                params={"bsn": compact},
+            )
         return raw
 
     def is_blank(self) -> bool:

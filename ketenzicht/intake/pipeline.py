@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ketenzicht.db import commit_unflushed
@@ -63,6 +64,7 @@ from ketenzicht.registrations.services import (
     CreateResult,
     ReferenceCodes,
     RegistrationInvalid,
+    canonical_hash,
     registrations_create,
 )
 from ketenzicht.registrations.sharing import may_register
@@ -325,7 +327,8 @@ def intake_form_registration(*, actor: Any, data: Any, token: str, origin: str =
     (`form_tokens`). The first write of the transaction claims it (`FormSubmission`); a form already stored
     by `actor` gives its registration back (`repeated`) and stores nothing. A second send while the first
     is being stored (a double click) waits for that transaction at the claim, then finds its registration;
-    should the first store nothing (refused), the second goes on. Raises RegistrationInvalid or
+    should the first store nothing (refused), the second goes on. A reference that another registration
+    with other content holds is refused at the field (RegistrationInvalid). Raises RegistrationInvalid or
     IntakeForbidden, and then the claim is gone with the rest."""
     with transaction.atomic():
         try:
@@ -336,5 +339,25 @@ def intake_form_registration(*, actor: Any, data: Any, token: str, origin: str =
             assert stored.registration is not None  # set in the transaction that claimed it
             return IntakeResult(stored.registration, created=False, conflict=False, repeated=True)
         result = intake_registration(actor=actor, data=data, channel="form", origin=origin)
+        if result.conflict and _other_content(data, result.registration):
+            # A reference typed over the new number that another registration holds, with other content:
+            # the form would be dropped without a word (an API call gets `conflict`). Refused at the field,
+            # the claim rolled back with the rest. The same content typed again (a form of its own, its own
+            # moment of registering) stays "stored already".
+            reference = str(result.registration.reference)
+            raise RegistrationInvalid([FieldError.of("reference", REFERENCE_TAKEN, reference=reference)])
         FormSubmission.objects.filter(pk=claim.pk).update(registration=result.registration)
     return result
+
+
+def _other_content(data: Any, registration: Registration) -> bool:
+    """Whether the form's `data` differs from what `registration` was stored from, its moment of
+    registering aside (a form sets it when it is sent)."""
+    moment = timezone.localtime(registration.registered_at).isoformat()
+    return canonical_hash({**data, "registered_at": moment}) != registration.content_hash
+
+
+REFERENCE_TAKEN = gettext_noop(
+    "%(reference)s belongs to another registration already: keep the new number that was filled in, or type "
+    "the reference of this registration"
+)

@@ -164,6 +164,10 @@ class ReviewItemEvent(models.Model):
     # The item decided on: the item itself for "decided" and "joined", the other item for "superseded"; for
     # "reopened" the item whose decision was taken back (the item itself after "joined").
     by_item = models.ForeignKey(ReviewItem, on_delete=models.PROTECT, related_name="+")
+    # The reviewer's reason for a decision or for taking it back, as typed (None: none given). Nullable
+    # rather than an empty default: on SQLite a column with a default is added by rebuilding the table,
+    # which would drop its append-only triggers.
+    note = models.TextField(null=True, blank=True)  # noqa: DJ001 (see above)
 
     class Meta:
         ordering = ["at", "id"]

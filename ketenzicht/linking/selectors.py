@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext, gettext_noop
 
 from ketenzicht.audit.access import refuse
@@ -50,8 +50,13 @@ def review_items_for_user(
 
 
 def review_decisions_for_user(*, user: User) -> QuerySet[ReviewItem]:
-    """The decided items the user may see (as `review_items_for_user`), the latest decision first."""
-    return review_items_for_user(user=user, status=DECIDED).order_by("-decided_at", "-pk")
+    """The decided items the user may see (as `review_items_for_user`), the latest decision first; each
+    with `decision_note`, the reviewer's reason for the decision that stands (None: none given)."""
+    note = ReviewItemEvent.objects.filter(
+        item=OuterRef("pk"), by_item=OuterRef("pk"), kind=ReviewItemEvent.Kind.DECIDED
+    ).order_by("-at", "-pk")
+    items = review_items_for_user(user=user, status=DECIDED)
+    return items.annotate(decision_note=Subquery(note.values("note")[:1])).order_by("-decided_at", "-pk")
 
 
 def review_items_joined(items: Collection[ReviewItem]) -> set[int]:

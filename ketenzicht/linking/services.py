@@ -239,10 +239,13 @@ def mention_split(*, mention: PersonMention, actor: User | None) -> Person:
 
 
 @transaction.atomic
-def review_decide(*, item: ReviewItem, same: bool, actor: User | None, dates_confirmed: bool = False) -> None:
+def review_decide(
+    *, item: ReviewItem, same: bool, actor: User | None, dates_confirmed: bool = False, note: str = ""
+) -> None:
     """A reviewer's answer, effective at once: same person (merge) or different persons (kept apart).
     "Same person" is refused (ReviewRefused) for two persons with different valid BSNs, and for two whose
-    dates of birth contradict unless `dates_confirmed` (the reviewer saw the warning and confirmed)."""
+    dates of birth contradict unless `dates_confirmed` (the reviewer saw the warning and confirmed).
+    `note`: the reviewer's reason, kept with the decision in the item's history."""
     link_turn()  # the persons as the last intake or decision left them (turn.py)
     if item.status != ReviewStatus.OPEN:
         return
@@ -270,6 +273,7 @@ def review_decide(*, item: ReviewItem, same: bool, actor: User | None, dates_con
             )
     now = timezone.now()
     events = [_review_close(item, same=same, actor=actor, at=now, by_item=item)]
+    events[0].note = note.strip() or None
     item.save(update_fields=["status", "decided_by", "decided_at"])
     answered = _review_items_answered(item, same=same)
     events += [_review_close(other, same=same, actor=actor, at=now, by_item=item) for other in answered]
@@ -286,9 +290,10 @@ UNDO_NOT_DECIDED = gettext_noop("this item was not decided on itself")
 
 
 @transaction.atomic
-def review_undo(*, item: ReviewItem, actor: User | None) -> list[ReviewItem]:
+def review_undo(*, item: ReviewItem, actor: User | None, note: str = "") -> list[ReviewItem]:
     """Take a reviewer's decision on `item` back: its merge undone (`merge_undo`), its pair decision gone,
-    the item open again and so every item it answered (superseded); each step in the items' history.
+    the item open again and so every item it answered (superseded); each step in the items' history, the
+    item's own with the reviewer's reason (`note`).
     Refused (ReviewRefused) for an item not decided on itself, and while a later merge of the person that
     took the mentions stands (that one is undone first). Returns the items opened again."""
     link_turn()  # the persons as the last intake or decision left them (turn.py)
@@ -324,6 +329,7 @@ def review_undo(*, item: ReviewItem, actor: User | None) -> list[ReviewItem]:
                 status=ReviewStatus.OPEN,
                 decision="same" if same else "different",  # the decision taken back
                 by_item=item,
+                note=(note.strip() or None) if other.pk == item.pk else None,
             )
         )
     ReviewItem.objects.bulk_update(reopened, ["status", "decided_by", "decided_at"])

@@ -113,11 +113,31 @@ def _decided_message(item: ReviewItem) -> str:
         ) % {"date": _at(item.decided_at)}
     if item.status == ReviewStatus.SUPERSEDED:
         return _("Answered on %(date)s by the decision on another item.") % {"date": _at(item.decided_at)}
-    return _("Decided on %(date)s by %(user)s: %(decision)s.") % {
+    said = _("Decided on %(date)s by %(user)s: %(decision)s.") % {
         "date": _at(item.decided_at),
         "user": _who(item.decided_by),
         "decision": item.get_status_display(),
     }
+    event = item.events.filter(kind=ReviewItemEvent.Kind.DECIDED, by_item=item).last()
+    if event is not None and event.note:
+        said += " " + _("Reason: %(note)s") % {"note": event.note}
+    return said
+
+
+def _taken_back_message(item: ReviewItem) -> str | None:
+    """On an item open again: who took the last decision on it back, when, and why (their reason)."""
+    event = (
+        item.events.filter(kind=ReviewItemEvent.Kind.REOPENED, by_item=item).select_related("actor").last()
+    )
+    if event is None:
+        return None
+    said = _("An earlier decision on this item was taken back on %(date)s by %(user)s.") % {
+        "date": _at(event.at),
+        "user": _who(event.actor),
+    }
+    if event.note:
+        said += " " + _("Reason: %(note)s") % {"note": event.note}
+    return said
 
 
 def _priority_parts(item: ReviewItem) -> list[tuple[str, int]]:
@@ -148,6 +168,22 @@ def _who(user: User | None) -> str:
     return user.display_name if user is not None else _("the system")
 
 
+NOTE_MAX = 500
+
+
+def _note(request: HttpRequest) -> str | None:
+    """The reviewer's reason as typed (may be empty); None, with the message said, when it is too long."""
+    note = request.POST.get("note", "").strip()
+    if len(note) > NOTE_MAX:
+        messages.error(
+            request,
+            _("Reason: at most %(max)d characters (you typed %(n)d); nothing was decided.")
+            % {"max": NOTE_MAX, "n": len(note)},
+        )
+        return None
+    return note
+
+
 def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
     if item.status != ReviewStatus.OPEN:  # decided meanwhile (another tab, a colleague)
         messages.warning(request, _("This item was decided already.") + " " + _decided_message(item))
@@ -156,12 +192,16 @@ def _decide(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
     if decision not in {"same", "different"}:
         messages.error(request, _("Choose: same person or different persons."))
         return redirect("linking:review-detail", pk=item.pk)
+    note = _note(request)
+    if note is None:
+        return redirect("linking:review-detail", pk=item.pk)
     try:
         review_decide(
             item=item,
             same=decision == "same",
             actor=user,
             dates_confirmed=request.POST.get("dates_confirmed") == "yes",
+            note=note,
         )
     except ReviewRefused as refused:
         if refused.reason == CONFLICT_DATES:
@@ -192,8 +232,11 @@ def _undo(request: HttpRequest, item: ReviewItem, user: User) -> HttpResponse:
             text = _("The decision was taken back already: on %(date)s by %(user)s.")
             messages.warning(request, text % {"date": _at(event.at), "user": _who(event.actor)})
             return redirect("linking:review-detail", pk=item.pk)
+    note = _note(request)
+    if note is None:
+        return redirect("linking:review-detail", pk=item.pk)
     try:
-        reopened = review_undo(item=item, actor=user)
+        reopened = review_undo(item=item, actor=user, note=note)
     except ReviewRefused as refused:
         messages.error(request, _("Not taken back: %(reason)s.") % {"reason": _(refused.reason)})
         return redirect("linking:review-detail", pk=item.pk)
@@ -253,6 +296,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "conflict_bsns": CONFLICT_BSNS,
         "conflict_dates": CONFLICT_DATES,
         "decided": None if is_open else _decided_message(item),
+        "taken_back": _taken_back_message(item) if is_open else None,
         "answered_by": _answered_by(item),
         "may_undo": item.status in (ReviewStatus.ACCEPTED, ReviewStatus.REJECTED),
         # The third person both sides are related to, named from the mention's own registration: only to

@@ -41,9 +41,8 @@ def registration_list(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request, "registrations/list.html", {"page": page, "filters": filters, "query": query.urlencode()}
-    )
+    context = {"page": page, "filters": filters, "query": query.urlencode(), "filtered": bool(filters.used())}
+    return render(request, "registrations/list.html", context)
 
 
 @require_GET

@@ -29,7 +29,7 @@ from ketenzicht.registrations.selectors import (
 )
 from ketenzicht.registrations.services import registration_list_logged
 from ketenzicht.ui.formats import versioned
-from ketenzicht.ui.forms import NOTHING_STORED
+from ketenzicht.ui.forms import NOTHING_STORED, ErrorItem, error_items
 from ketenzicht.ui.page_reads import page_reads
 
 from .alerts import alert_list_for_user, alert_text
@@ -128,6 +128,7 @@ def _rollouts_page(
     *,
     withdrawing: tuple[int, WithdrawForm] | None = None,
     status: int = 200,
+    error_summary: list[ErrorItem] | None = None,
 ) -> HttpResponse:
     """The roll-out page: the form, the versions in force, the planned roll-outs each with its withdrawal
     form (`withdrawing`: the one just sent back with its errors)."""
@@ -148,6 +149,7 @@ def _rollouts_page(
             "rows": rollout_overview(),
             "planned": planned,
             "history": rollout_history(),
+            "error_summary": error_summary or [],
         },
         status=status,
     )
@@ -186,9 +188,9 @@ def rollouts(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("workprocesses:rollouts")
-    if request.method == "POST":
-        messages.error(request, NOTHING_STORED)
-    return _rollouts_page(request, form, status=422 if request.method == "POST" else 200)
+    if request.method == "POST":  # each mistake in the summary, a link to its field
+        return _rollouts_page(request, form, status=422, error_summary=error_items(form))
+    return _rollouts_page(request, form)
 
 
 @require_http_methods(["POST"])

@@ -502,3 +502,17 @@ def test_the_password_rules_and_the_note_speak_dutch(client: Client) -> None:
     ).content.decode()
     assert "Dit wachtwoord is te kort: het moet minstens 12 tekens hebben." in html
     assert "Vul het wachtwoord opnieuw in." in html and "too short" not in html
+
+
+def test_a_filter_that_finds_no_user_says_so_and_offers_the_whole_list(
+    client: Client, screener: User
+) -> None:
+    """A search without a match left a bare "0 gebruikers." and no way back but clearing each field."""
+    client.cookies["django_language"] = "nl"
+    empty = client.get("/beheer/gebruikers/", {"q": "zzzz"}).content.decode()
+    said = empty.split('data-testid="filtered-count">')[1].split("</p>")[0]
+    assert "Geen gebruiker past bij dit filter" in said
+    assert 'href="/beheer/gebruikers/" data-testid="clear-filters">Alle gebruikers tonen</a>' in said
+    one = client.get("/beheer/gebruikers/", {"q": "ingr"}).content.decode()
+    assert "1 gebruiker past bij dit filter." in one
+    assert 'data-testid="clear-filters"' not in client.get("/beheer/gebruikers/").content.decode()

@@ -189,3 +189,14 @@ def test_the_user_filter_finds_a_user_by_name_as_well_as_by_username(make_user: 
     assert found("ketenzicht") == [
         ' title="system">Ketenzicht'
     ]  # what Ketenzicht did itself, as the page names it
+
+
+def test_a_filter_that_finds_no_entry_says_so_and_offers_the_whole_log(make_user: Callable[..., Any]) -> None:
+    """A filter without a match said "Geen regels." as if the log were empty, with no way back to it."""
+    officer = Client()
+    officer.force_login(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    officer.cookies["django_language"] = "nl"
+    empty = officer.get("/toegangslog/", {"object_id": "PL0600-GEEN"}).content.decode()
+    said = empty.split('data-testid="no-entries">')[1].split("</td>")[0]
+    assert "Geen regel past bij dit filter." in said
+    assert 'href="/toegangslog/" data-testid="clear-filters">Alle regels tonen</a>' in said

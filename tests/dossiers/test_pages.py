@@ -207,3 +207,26 @@ def _linked_history(count: int, surname: str) -> int:
                 probability=0.99,
             )
     return suspect.pk
+
+
+def test_the_match_column_says_its_scale_in_dutch(screener: Any) -> None:
+    """The results showed a bare "Overeenkomst 100": the column now names its scale, and a line under the
+    table says what the figure means and where it stops."""
+    register("R1", DENNIS, SANDRA)
+    client = client_for(screener)
+    client.cookies["django_language"] = "nl"
+    page = client.post("/personen/", {"q": "Linden", **PURPOSE}).content.decode()
+    head = page.split('data-testid="search-results"')[1].split("</thead>")[0]
+    assert "Overeenkomst (van 100)" in head
+    explained = page.split('data-testid="match-explained">')[1].split("</p>")[0]
+    assert "van 55 tot 100" in explained and "onder 55 staat er niet" in explained
+
+
+def test_an_empty_search_box_says_what_to_type(screener: Any) -> None:
+    """An empty search said only "Dit veld is verplicht.": it now says what the box wants."""
+    client = client_for(screener)
+    client.cookies["django_language"] = "nl"
+    page = client.post("/personen/", {"q": "", **PURPOSE}).content.decode()
+    error = page.split('data-testid="error-q"')[1].split("</div>")[0]
+    assert "Typ een naam, met een geboortedatum, postcode of BSN als u die weet." in error
+    assert "Dit veld is verplicht" not in error

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from ketenzicht.intake.forms import person_labels
+from ketenzicht.intake.models import FormSubmission
 from ketenzicht.registrations.models import MentionRelation, PersonMention, Registration
 from tests.summary import banners, nothing_stored
 
@@ -565,3 +566,41 @@ def test_a_date_of_birth_in_the_future_is_said_at_that_date_not_at_the_incident(
     assert _nl("lies after the date of the incident") not in page
     assert [anchor for anchor, _text in summary_links(page)] == ["id_persons-1-birth_date"]
     assert Registration.objects.count() == 0
+
+
+def test_a_bsn_failing_the_eleven_check_is_refused_at_its_field_and_a_valid_one_is_stored(
+    client: Client,
+) -> None:
+    """A BSN typed with one wrong digit was stored without a word and only flagged on the registration's
+    page afterwards: the form now says so at the field, in Dutch, and stores nothing until it is corrected
+    or left empty."""
+    response = client.post(URL, form_data(**{"persons-0-bsn": "1234 56 780"}))
+    assert response.status_code == 422
+    error = response.content.decode().split('data-testid="error-persons-0-bsn"')[1][:300]
+    assert "123456780 voldoet niet aan de elfproef" in error
+    assert Registration.objects.count() == 0
+    assert PersonMention.objects.count() == 0
+    stored = client.post(URL, form_data(**{"persons-0-bsn": "123456782"}))  # passes the 11-check
+    assert stored.status_code == 302
+    mention = PersonMention.objects.get(registration__reference="PL0600-FORM-1", ref="p1")
+    assert (mention.bsn, mention.bsn_valid) == ("123456782", True)
+
+
+def test_a_reference_of_another_registration_is_refused_at_its_field_and_nothing_is_stored(
+    client: Client,
+) -> None:
+    """Typing over the new number a reference that another registration holds showed that registration with
+    "was stored already", and what was typed was gone without a word: the form now says so at the field and
+    keeps what was typed; the same content typed again stays "stored already"."""
+    first = client.post(URL, form_data())
+    assert first.status_code == 302
+    other = form_data(kind="melding", **{"persons-0-surname": "Vries", "persons-0-surname_prefix": "de"})
+    response = client.post(URL, other)
+    assert response.status_code == 422
+    page = response.content.decode()
+    error = page.split('data-testid="error-reference"')[1][:400]
+    assert "PL0600-FORM-1 hoort al bij een andere registratie" in error
+    assert 'value="Vries"' in page
+    assert Registration.objects.count() == 1
+    assert list(Registration.objects.get().mentions.values_list("surname", flat=True)) == ["Berg", "Jansen"]
+    assert FormSubmission.objects.count() == 1

@@ -138,3 +138,48 @@ def test_the_weights_read_alike_in_chart_and_table_and_the_terms_are_explained(
     assert 'data-testid="review-terms"' in page and "Prior" in page.split('data-testid="review-terms"', 1)[1]
     listing = admin.get("/koppelingen/beoordelen/").content.decode()
     assert "Priority: the higher, the sooner." in listing
+
+
+def test_a_decision_and_its_taking_back_keep_the_reviewers_reasons(make_user: Callable[..., Any]) -> None:
+    """A reviewer could merge or take a merge back without a word of why: both forms now take a reason,
+    the decided item and the list of decisions show it, and the item's history keeps both."""
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    admin.cookies["django_language"] = "nl"
+    item = ReviewItem.objects.get()
+    form = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    assert 'name="note"' in form and "Toelichting (niet verplicht)" in form
+    why = "Zelfde adres en telefoon in het proces-verbaal."
+    admin.post(f"/koppelingen/beoordelen/{item.pk}/", {"decision": "same", "note": f"  {why} "})
+    decided = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    assert f"Toelichting: {why}" in decided.split('data-testid="decided"')[1].split("</div>")[0]
+    listed = admin.get("/koppelingen/beoordelen/besluiten/").content.decode()
+    assert why in listed.split(f'data-testid="decision-note-{item.pk}">')[1].split("</td>")[0]
+    assert 'name="note"' in decided  # the undo form asks why too
+    admin.post(
+        f"/koppelingen/beoordelen/{item.pk}/", {"action": "undo", "note": "Andere geboortedatum in BRP."}
+    )
+    assert [(e.kind, e.note) for e in item.events.all()] == [
+        ("decided", why),
+        ("reopened", "Andere geboortedatum in BRP."),
+    ]
+    reopened = admin.get(f"/koppelingen/beoordelen/{item.pk}/").content.decode()
+    told = reopened.split('data-testid="taken-back">')[1].split("</div>")[0]
+    assert "Een eerder besluit over dit item is teruggedraaid op" in told
+    assert "Toelichting: Andere geboortedatum in BRP." in told
+
+
+def test_a_reason_too_long_decides_nothing_and_says_why(
+    make_user: Callable[..., Any], doubtful_pair: tuple[Any, Any]
+) -> None:
+    first, second = doubtful_pair
+    admin = client_for(make_user, "functional_admin", "ketenzicht-beheer")
+    admin.cookies["django_language"] = "nl"
+    item = ReviewItem.objects.get()
+    page = admin.post(
+        f"/koppelingen/beoordelen/{item.pk}/", {"decision": "same", "note": "x" * 501}, follow=True
+    )
+    assert (
+        "Toelichting: hoogstens 500 tekens (u typte er 501); er is niets besloten." in page.content.decode()
+    )
+    assert ReviewItem.objects.get().status == "open" and person_of(first) != person_of(second)
+    assert not item.events.exists()

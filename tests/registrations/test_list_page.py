@@ -80,3 +80,16 @@ def test_a_period_that_ends_before_it_starts_is_marked_at_its_end(screener_clien
     page = response.content.decode()
     assert 'data-testid="error-registered_to"' in page and 'data-testid="filter-errors"' in page
     assert "Ligt voor de datum bij" in page.split('data-testid="error-registered_to"')[1][:200]
+
+
+def test_a_filter_that_finds_nothing_says_so_and_offers_the_whole_list(screener_client: Client) -> None:
+    """A filter that matched nothing left a bare "0 registraties die u mag inzien." without a way back: the
+    page now says the filter is why, and links to the whole list (a filtered list too)."""
+    screener_client.cookies["django_language"] = "nl"
+    empty = screener_client.get("/registraties/", {"municipality": "GM0193"}).content.decode()
+    said = empty.split('data-testid="filtered-count">')[1].split("</p>")[0]
+    assert "Geen registratie die u mag inzien past bij dit filter" in said
+    assert 'href="/registraties/" data-testid="clear-filters">Alle registraties tonen</a>' in said
+    one = screener_client.get("/registraties/", {"offence": "184a"}).content.decode()
+    assert "1 registratie die u mag inzien past bij dit filter." in one
+    assert 'data-testid="clear-filters"' not in screener_client.get("/registraties/").content.decode()

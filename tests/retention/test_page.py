@@ -240,3 +240,17 @@ def test_the_access_log_s_figure_within_30_days_is_what_a_run_on_that_day_delete
         monkeypatch.setattr("django.utils.timezone.now", lambda: later)
         then = retention_overview().categories[-1]
     assert (then.due.value, (log.due.value or 0) + (log.soon.value or 0)) == (3, 3)
+
+
+def test_each_category_says_what_its_counts_count(
+    register: dict[str, Registration], make_user: Callable[..., Any]
+) -> None:
+    """The counts stood without a unit ("Politie 5", "Toegangslogboek 430"): each row now says what it
+    counts, registrations or entries of the access log."""
+    client, _user = _client(make_user, "privacy_officer", "ketenzicht-beheer")
+    page = re.sub(r"\s+", " ", client.get("/privacy/bewaartermijnen/").content.decode())
+    head = page.split('data-testid="retention-categories"')[1].split("</thead>")[0]
+    assert ">Geteld</th>" in head
+    units = _cells(page, "retention-unit")
+    assert units[:-1] == ["registraties"] * (len(units) - 1)
+    assert units[-1] == "regels van het toegangslogboek"

@@ -446,3 +446,15 @@ def test_the_table_names_a_planned_version_as_it_names_the_current_one(make_user
     assert row is not None
     planned = f"Ex-partnerstalking (verbeterde werkwijze), versie 2 vanaf {day:%d-%m-%Y}"
     assert f'<td class="utrecht-table__cell">{planned}</td>' in row.group(1)
+
+
+def test_a_refused_rollout_lists_each_mistake_linked_to_its_field(make_user: Callable[..., Any]) -> None:
+    """The roll-out form said only "nothing was stored" on top, where the other forms of the administrator
+    list each mistake with a link to its field: it now does the same."""
+    client = _client(_admin(make_user))
+    answer = client.post(reverse("workprocesses:rollouts"), {"valid_from": "2025-01-01"})
+    assert answer.status_code == 422
+    text = answer.content.decode()
+    summary = text.split('data-testid="form-errors-list"')[1].split("</ul>")[0]
+    assert 'href="#id_process_version"' in summary and 'href="#id_organisation"' in summary
+    assert banners(text) == [nothing_stored()]
