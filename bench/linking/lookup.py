@@ -72,7 +72,9 @@ def main() -> None:
         holders = [blocking_keys(features_of(mention)) for mention in mentions]
         number_of = {key: key_number(key) for held in holders for key in held}
         key_of = {value: key for key, value in number_of.items()}
-        statement = _lookup_statement_postgresql(holders, number_of, cap, rule)
+        statement = _lookup_statement_postgresql(
+            [[number_of[k] for k in held] for held in holders], cap, rule
+        )
         kinds: Counter[int] = Counter()
         for _ in range(args.repeat):
             for value in values:

@@ -28,7 +28,7 @@ from ketenzicht.db import (
 from ketenzicht.registrations.models import PersonMention
 
 from .engine.columns import FeatureColumns, normalise_columns, processes_for
-from .engine.keys import blocking_keys, key_number, keys_digest
+from .engine.keys import blocking_keys, keys_digest, keys_numbered
 from .engine.mention_features import MentionFeatures as Features
 from .engine.normalise import normalise_mention
 from .models import (
@@ -181,13 +181,17 @@ def features_write(
     keys_of: Mapping[int, Sequence[str]] | None,
     *,
     also: Sequence[Statement] = (),
+    numbers_of: Mapping[int, Sequence[int]] | None = None,
 ) -> None:
     """Write the features, blocking keys (as their numbers, `engine.keys.key_number`) and key counts of new
     mentions (plain rows: no model instance for each of the tens of keys per mention), and the statements
     `also` after them. A few mentions (an intake) in one round trip on PostgreSQL; a bulk batch's keys by
-    COPY there."""
+    COPY there. `numbers_of`: the numbers of each mention's keys of `keys_of`, in their order (worked out
+    here when not given)."""
     keys_by = {m.pk: list(keys_of[m.pk]) if keys_of else blocking_keys(f) for m, f in pairs}
-    keys = [(mention, key_number(key)) for mention, its_keys in keys_by.items() for key in its_keys]
+    if numbers_of is None or keys_of is None:
+        numbers_of = dict(zip(keys_by, keys_numbered(keys_by.values()), strict=True))
+    keys = [(mention, number) for mention in keys_by for number in numbers_of[mention]]
     rows = list(
         _features_rows(((m.pk, f) for m, f in pairs), {m: keys_digest(k) for m, k in keys_by.items()})
     )

@@ -35,7 +35,7 @@ from .engine.keys import (
     PairRule,
     blocking_keys,
     key_cap,
-    key_number,
+    keys_numbered,
     stored_key_cap_sql,
     stored_weight_sql,
 )
@@ -157,7 +157,10 @@ LOOKUP_WORK_MEM = "64MB"
 
 
 def _stored_lookup(
-    holders: Sequence[Collection[str]], cap: int, rule: PairRule = EVERY_SHARED_KEY
+    holders: Sequence[Sequence[str]],
+    cap: int,
+    rule: PairRule = EVERY_SHARED_KEY,
+    numbers: Sequence[Sequence[int]] | None = None,
 ) -> _Stored:
     """For new mentions whose keys `holders` lists (one collection per new mention): per new mention the
     stored mentions that share enough of its keys held by at most `cap` mentions by `rule`
@@ -165,15 +168,22 @@ def _stored_lookup(
     mentions (up to `cap` + 1: more says only "too common"). A stored mention that shares one key with each
     of two new mentions is a candidate of neither, and is not read. Their persons are read afterwards, for
     the few candidates that score high enough to matter (`_stored_persons`). The register holds the keys'
-    numbers (`engine.keys.key_number`): they are looked up by number, and the counts given by key."""
+    numbers (`engine.keys.key_number`): they are looked up by number, and the counts given by key.
+    `numbers`: each key's number, in the order of `holders` (worked out here when not given; the link step
+    numbers a batch's keys once, for this look-up and for storing them)."""
     found = _Stored({}, [[] for _ in holders], {})
-    number_of = {key: key_number(key) for held in holders for key in held}
-    key_of = {number: key for key, number in number_of.items()}
+    if numbers is None:
+        numbers = keys_numbered(holders)
+    key_of = {
+        number: key
+        for held, its in zip(holders, numbers, strict=True)
+        for key, number in zip(held, its, strict=True)
+    }
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             if connection.in_atomic_block:  # SET LOCAL holds until the transaction ends, not beyond it
                 cursor.execute(f"SET LOCAL work_mem = '{LOOKUP_WORK_MEM}'")
-            cursor.execute(*_lookup_statement_postgresql(holders, number_of, cap, rule))
+            cursor.execute(*_lookup_statement_postgresql(numbers, cap, rule))
             _read_lookup(found, cursor.fetchall(), key_of)
         else:  # the mentions of the keys first, then the features of those that share enough
             per_key: dict[str, list[int]] = defaultdict(list)
@@ -238,27 +248,26 @@ def _features_statement(mention_ids: Sequence[int]) -> tuple[str, list[Any]]:
 
 
 def _lookup_statement_postgresql(
-    holders: Sequence[Collection[str]], number_of: Mapping[str, int], cap: int, rule: PairRule
+    numbers: Sequence[Sequence[int]], cap: int, rule: PairRule
 ) -> tuple[str, list[Any]]:
     """The look-up in one statement, every step an index probe whatever the planner's estimates: per key
-    (of any of `holders`, the keys of each new mention) at most its cap + 1 of its mentions and their
-    number (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with LIMIT runs once per key), so a
-    key with more is known to be over the cap without its count; then, per new mention, the stored mentions
-    that share enough keys under the cap with it by `rule` (rows of kind 3: its number and the mention), and
-    the features of those mentions (a correlated subquery, by primary key). Reading the counts from KeyCount
-    with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole table while it was small
-    enough to look cheap: time that grew with the register. The keys are sent once per new mention that
-    holds them, as stored (`number_of`: `engine.keys.key_number`), with its number: two arrays. The
-    candidates come back as pairs (new mention, stored mention), not as the qualifying mentions of every
-    key they share: 44% fewer rows for a batch of 500 against 300,000 registrations (bench/README.md).
-    A key recorded as over its cap (FullKey) is not read at all: its count is given as its cap + 1; a key
-    the statement finds over its cap is recorded. At a million registrations those keys' mentions were a
-    third of the rows read (bench/README.md)."""
+    (of any new mention; `numbers`: each new mention's keys' numbers) at most its cap + 1 of its mentions
+    and their number (`engine.keys.key_cap`; MentionKey's primary key; a LATERAL with LIMIT runs once per
+    key), so a key with more is known to be over the cap without its count; then, per new mention, the
+    stored mentions that share enough keys under the cap with it by `rule` (rows of kind 3: its number and
+    the mention), and the features of those mentions (a correlated subquery, by primary key). Reading the
+    counts from KeyCount with a list of thousands of keys (a bulk batch) made PostgreSQL scan the whole
+    table while it was small enough to look cheap: time that grew with the register. The keys are sent
+    once per new mention that holds them, as stored (`engine.keys.key_number`), with its number: two
+    arrays. The candidates come back as pairs (new mention, stored mention), not as the qualifying
+    mentions of every key they share: 44% fewer rows for a batch of 500 against 300,000 registrations
+    (bench/README.md). A key recorded as over its cap (FullKey) is not read at all: its count is given as
+    its cap + 1; a key the statement finds over its cap is recorded. At a million registrations those
+    keys' mentions were a third of the rows read (bench/README.md)."""
     mention_keys, features, full = (quoted_table(m) for m in (MentionKey, MentionFeatures, FullKey))
     bigint = "CAST(NULL AS bigint)"
     limit, capped = stored_key_cap_sql('d."key"', int(cap)), stored_key_cap_sql('"key"', int(cap))
     weight = stored_weight_sql(rule, 'u."key"', "u.n + 1")  # n: the stored mentions holding it, + the new
-    pairs = [(number_of[key], number) for number, held in enumerate(holders) for key in held]
     sql = (
         f'WITH o AS (SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS integer[])) AS o("key", holder)), '
         f'q AS MATERIALIZED (SELECT d."key", {limit} AS lim, EXISTS (SELECT 1 FROM {full} x '
@@ -282,8 +291,9 @@ def _lookup_statement_postgresql(
         f"SELECT 2, (SELECT CAST(f.data AS text) FROM {features} f WHERE f.mention_id = d.mention_id), "
         f"{bigint}, d.mention_id FROM (SELECT DISTINCT mention_id FROM e) d"
     )
-    keys, numbers = integer_array(key for key, _ in pairs), integer_array(number for _, number in pairs)
-    return sql, [keys, numbers, rule.minimum]
+    keys = integer_array(number for its in numbers for number in its)
+    holder = integer_array(index for index, its in enumerate(numbers) for _ in its)
+    return sql, [keys, holder, rule.minimum]
 
 
 def _features_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -346,13 +356,14 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     mentions.sort(key=lambda m: (m.registration.registered_at, m.registration_id, m.pk))
     pairs = [(m, model.prepare(features_of(m))) for m in mentions]
     keys_of = {m.pk: blocking_keys(f) for m, f in pairs}
+    numbers_of = dict(zip(keys_of, keys_numbered(keys_of.values()), strict=True))  # for look-up and store
 
     # Candidates already in the register: one indexed look-up for the whole batch. A key shared by very
     # many mentions ("jansen" with initial "j") says little and would make scoring slow: online retrieval
     # skips such keys (the batch rebuild still compares those pairs). Their counts are kept in a table.
     # A candidate shares enough keys under the cap with the mention (two, a BSN key or a rare one: keys.py).
     cap, rule = settings.KETENZICHT_LINK_MAX_CANDIDATES_PER_KEY, pair_rule()
-    lookup = _stored_lookup(list(keys_of.values()), cap, rule)
+    lookup = _stored_lookup(list(keys_of.values()), cap, rule, list(numbers_of.values()))
     counts = lookup.counts
     # Each mention against its stored candidates, scored from the stored rows. A candidate below the lower
     # threshold decides nothing (no link, no review item, no support for a bridge): only the others are
@@ -498,7 +509,12 @@ def mentions_link(*, registrations: Sequence[Registration], actor: User | None =
     linked = [(m, p if isinstance(p, int) else _pk(p), method, prob) for m, p, method, prob in resolved]
     link_rows = [(m.pk, p, method, prob, version, now) for m, p, method, prob in linked]
     # Features, keys, key counts and links: one round trip on PostgreSQL (a bulk batch's keys by COPY).
-    features_write(pairs, keys_of, also=insert_statements(quoted_table(MentionLink), LINK_COLUMNS, link_rows))
+    features_write(
+        pairs,
+        keys_of,
+        also=insert_statements(quoted_table(MentionLink), LINK_COLUMNS, link_rows),
+        numbers_of=numbers_of,
+    )
     persons.store(actor=actor)
     # A question a later merge of this batch answered (both mentions now one person) is not asked.
     doubtful = [

@@ -24,13 +24,16 @@ from ketenzicht.linking.engine.keys import (
     BSN_KEY_PREFIX,
     DEFAULT_PAIR_RULE,
     EVERY_SHARED_KEY,
+    KEY_CLASS_SHIFT,
     KEY_LABELS,
     PairRule,
     blocking_keys,
     key_cap,
     key_cap_sql,
+    key_class,
     key_number,
     key_number_sql,
+    keys_numbered,
     stored_key_cap_sql,
     stored_weight_sql,
 )
@@ -386,6 +389,25 @@ def test_a_key_is_stored_as_one_number_in_python_duckdb_and_postgresql() -> None
                         rule,
                         count,
                     )
+
+
+def test_a_batch_s_keys_numbered_at_once_are_each_key_s_number_of_its_own_class() -> None:
+    """The link step numbers a batch's keys once, for its look-up and for storing them (`keys_numbered`):
+    each key gets its own `key_number`, in order, a key held twice the same, and every key the class its
+    text says, whichever key of its label was numbered first."""
+    holders = [
+        [f"{label}:dennis|linden|5616" for label in KEY_LABELS],
+        ["b:123456782", "n.y:jansen|1980", "f:", "D.n:19800101|jan", "D:19800101"],
+        ["n.y:jansen|1980", "b:123456782"],
+        [],
+    ]
+    numbered = keys_numbered(holders)
+    assert numbered == [[key_number(key) for key in held] for held in holders]
+    assert numbered[1][1] == numbered[2][0] and numbered[1][0] == numbered[2][1]
+    for held, its in zip(holders, numbered, strict=True):
+        for key, number in zip(held, its, strict=True):
+            assert number >> KEY_CLASS_SHIFT == key_class(key), key
+    assert {key_class(key) for held in holders for key in held} == {0, 1, 2}
 
 
 def test_a_bulk_batch_stores_each_mentions_own_keys_as_one_intake_does() -> None:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ketenzicht.linking.engine.mention_features import MentionFeatures
 from ketenzicht.linking.engine.splink_settings import BLOCKING_RULES
@@ -291,11 +290,41 @@ def key_class(key: str) -> int:
     return KEY_CLASS_PERSON if key.startswith(_PERSON_KEY_PREFIXES) else KEY_CLASS_ORDINARY
 
 
-@lru_cache(maxsize=1 << 16)  # a batch's keys are numbered for its look-up and again when stored
+# The class of the keys of each label ("n.y", "i1.n+q"), shifted into place, as `key_class` gives it: every
+# prefix it tests is a label with its colon ("b:", "i1.n+q:") or the start of a label ("D."), so that keys of
+# one label are of one class.
+_LABEL_CLASS: dict[str, int] = {}
+
+
 def key_number(key: str) -> int:
-    """The key as the register stores it: its class above the first 60 bits of the MD5 of its text."""
+    """The key as the register stores it: its class above the first 60 bits of the MD5 of its text. A
+    batch's keys are numbered once (`keys_numbered`), for its look-up and for storing them: no cache here
+    (an LRU cache of 65,536 keys, thrashed by the 20,000 distinct keys of each bulk batch, took twice the
+    time of the hash itself, bench/README.md)."""
+    label, colon, _ = key.partition(":")
+    shifted = _LABEL_CLASS.get(label) if colon else None
+    if shifted is None:
+        shifted = key_class(key) << KEY_CLASS_SHIFT
+        if colon:
+            _LABEL_CLASS[label] = shifted
     first = int.from_bytes(hashlib.md5(key.encode(), usedforsecurity=False).digest()[:8], "big")
-    return (key_class(key) << KEY_CLASS_SHIFT) | first >> (64 - KEY_CLASS_SHIFT)
+    return shifted | first >> (64 - KEY_CLASS_SHIFT)
+
+
+def keys_numbered(holders: Iterable[Iterable[str]]) -> list[list[int]]:
+    """`key_number` of each key of each collection of keys (a batch's mentions' keys), in their order; a
+    key held by several of them numbered once."""
+    known: dict[str, int] = {}
+    numbered: list[list[int]] = []
+    for held in holders:
+        its: list[int] = []
+        for key in held:
+            number = known.get(key)
+            if number is None:
+                number = known[key] = key_number(key)
+            its.append(number)
+        numbered.append(its)
+    return numbered
 
 
 def key_number_sql(key: str, dialect: str = "duckdb") -> str:
