@@ -3,22 +3,16 @@ answers, and an absence of a post holder."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from ketenzicht.measures.forms import ImposeForm
 from ketenzicht.measures.models import Condition, MeasureKind
 from ketenzicht.organisations.models import Post
-from ketenzicht.organisations.services import (
-    AbsenceProblem,
-    absence_problems,
-)
-from ketenzicht.ui import formats
-from ketenzicht.ui.forms import SENTENCE, NldsFormMixin
+from ketenzicht.ui.forms import NldsFormMixin
+from ketenzicht.workprocesses.absence_forms import AbsenceDatesForm
 
 from .models import Partner
 from .selectors import DeskFilter, partner_names
@@ -208,17 +202,16 @@ def _post_label(post: Post) -> str:
     return f"{post.get_kind_display()}: {post.user.display_name}"
 
 
-class AbsenceForm(NldsFormMixin, forms.Form):
+class AbsenceForm(AbsenceDatesForm):
+    """Which post is absent, from when, until when (`AbsenceDatesForm`)."""
+
+    field_order = ["post", "absent_from", "absent_until"]
+    start_missing = gettext_lazy(
+        "Fill in from when the post holder is absent, or leave both dates empty to clear it."
+    )
+
     post = forms.ModelChoiceField(
         label=gettext_lazy("Post"), queryset=Post.objects.none(), empty_label=gettext_lazy("Choose a post")
-    )
-    absent_from = forms.DateField(
-        label=gettext_lazy("Absent from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    absent_until = forms.DateField(
-        label=gettext_lazy("Absent until (inclusive; empty: until further notice)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args: Any, posts: list[Post], **kwargs: Any) -> None:
@@ -227,36 +220,6 @@ class AbsenceForm(NldsFormMixin, forms.Form):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Post.objects.filter(pk__in=[p.pk for p in posts])
         field.label_from_instance = _post_label  # type: ignore[method-assign,assignment]
-
-    def clean(self) -> dict[str, Any]:
-        """An end without a start is no absence (stored, it cleared the absence and said "recorded"); an end
-        before the start is named at its field, with what was typed kept."""
-        data = super().clean() or {}
-        start, end = data.get("absent_from"), data.get("absent_until")
-        if start is None and end is not None:
-            self.add_error(
-                "absent_from",
-                gettext_lazy(
-                    "Fill in from when the post holder is absent, or leave both dates empty to clear it."
-                ),
-            )
-        elif start is not None and end is not None and end < start:
-            self.add_error("absent_until", gettext_lazy("The absence ends before it starts."))
-        for problem in absence_problems(start, end, today=timezone.localdate()):
-            # A date out of its window, said at its field with the bound (the service refuses it too), as a
-            # sentence naming the day it is about: the error summary says it as the field does.
-            if problem.field in self.fields and not self.has_error(problem.field):
-                params = {k: formats.date(v) if isinstance(v, date) else v for k, v in problem.params.items()}
-                self.add_error(
-                    problem.field, forms.ValidationError(_window_sentence(problem) % params, code=SENTENCE)
-                )
-        return data
-
-
-def _window_sentence(problem: AbsenceProblem) -> str:
-    """A date of an absence out of its window, as a sentence naming the day (`absence_problems`'s words
-    follow a field's name); its placeholders still to fill in from `problem.params`."""
-    return problem.sentence()
 
 
 class OrderForm(ImposeForm):
