@@ -26,17 +26,12 @@ from ketenzicht.patterns.models import Signal
 from ketenzicht.ui.formats import person_number
 from ketenzicht.workprocesses.models import ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import DENNIS, register
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _objects(page: Any) -> list[str]:
@@ -48,7 +43,7 @@ def _objects(page: Any) -> list[str]:
 
 @pytest.fixture
 def officer(make_user: Callable[..., Any]) -> Client:
-    return _client(make_user("privacy_officer", organisation="ketenzicht-beheer", username="olga"))
+    return signed_in(make_user("privacy_officer", organisation="ketenzicht-beheer", username="olga"))
 
 
 def test_a_signal_is_named_by_its_kind_and_pair_and_found_by_that_name(
@@ -59,7 +54,7 @@ def test_a_signal_is_named_by_its_kind_and_pair_and_found_by_that_name(
     signal = Signal.objects.get(rule="possible_stalking")
     assert signal.suspect_id is not None and signal.victim_id is not None
     screener = make_user("case_screener", username="ingrid")
-    assert _client(screener).get(f"/signalen/{signal.pk}/").status_code == 200
+    assert signed_in(screener).get(f"/signalen/{signal.pk}/").status_code == 200
     name = f"Mogelijke belaging {person_number(signal.suspect_id)} → {person_number(signal.victim_id)}"
     found = _objects(officer.get("/toegangslog/", {"object_id": name, "action": "view"}))
     assert found == [f"patroonsignaal {name}"]
@@ -85,7 +80,7 @@ def test_a_review_item_is_named_by_its_registrations_and_found_by_that_name(
         second = register("R2", {"given_names": "D.J.", "surname": "Linden", "birth_date": "1986-00-00"})
     item = ReviewItem.objects.select_related("mention__registration", "candidate__registration").get()
     admin = make_user("functional_admin", organisation="ketenzicht-beheer", username="beheer")
-    assert _client(admin).get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 200
+    assert signed_in(admin).get(f"/koppelingen/beoordelen/{item.pk}/").status_code == 200
     mention, candidate = item.mention.registration.reference, item.candidate.registration.reference
     assert {mention, candidate} == {first.reference, second.reference}
     name = f"Beoordeling {mention} ↔ {candidate}"
@@ -113,7 +108,7 @@ def test_a_post_a_partners_request_and_a_user_are_named_and_found_by_their_names
         kind=PostKind.DV_PROSECUTOR,
     )
     soon = timezone.localdate() + timedelta(days=30)
-    answer = _client(prosecutor).post(
+    answer = signed_in(prosecutor).post(
         "/zsm/bezetting/",
         {"post": post.pk, "absent_from": str(soon), "absent_until": str(soon + timedelta(days=1))},
     )
@@ -124,7 +119,7 @@ def test_a_post_a_partners_request_and_a_user_are_named_and_found_by_their_names
     assert AccessLogEntry.objects.get(object_type="post").object_id == str(post.pk)
 
     admin = make_user("functional_admin", organisation="ketenzicht-beheer", username="beheer")
-    assert _client(admin).get(f"/beheer/gebruikers/{prosecutor.pk}/").status_code == 200
+    assert signed_in(admin).get(f"/beheer/gebruikers/{prosecutor.pk}/").status_code == 200
     for typed in ("Eva Smit (eva)", "eva", "eva smit"):
         rows = _objects(officer.get("/toegangslog/", {"object_id": typed, "object_type": "user"}))
         assert rows and set(rows) == {"gebruiker Eva Smit (eva)"}
@@ -155,7 +150,7 @@ def test_only_the_privacy_officer_and_the_functional_administrator_read_the_name
     }
     for role in Role:
         user = make_user(role.value, organisation=organisations.get(role.value, "ketenzicht-beheer"))
-        page = _client(user).get("/toegangslog/", {"object_id": name})
+        page = signed_in(user).get("/toegangslog/", {"object_id": name})
         if role in readers:
             assert _objects(page) == [f"patroonsignaal Mogelijke belaging {name}"], role
         else:
@@ -169,7 +164,7 @@ def test_a_partners_request_a_roll_out_and_a_token_are_named_and_found_by_their_
     file, _police_case = send_to_zsm(make_user)
     request = file.requests.get(partner="victim_support")
     helper = make_user("victim_support", organisation="slachtofferhulp-nederland", username="sam")
-    assert _client(helper).get(f"/verzoeken/{request.pk}/").status_code == 200
+    assert signed_in(helper).get(f"/verzoeken/{request.pk}/").status_code == 200
     entry = AccessLogEntry.objects.get(actor=helper, object_type="zsm_request", action="view")
     # Read as the work on the file's case, as its page is.
     assert entry.purpose == f"case {file.case.reference}"

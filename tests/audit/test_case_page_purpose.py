@@ -17,15 +17,10 @@ from ketenzicht.organisations.models import Organisation, PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
+from tests.clients import signed_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _log_row(officer: Client, reference: str, username: str) -> str:
@@ -58,14 +53,14 @@ def test_each_desks_case_page_is_logged_with_the_case_as_its_purpose(make_user: 
         (prosecutor, file.case),  # the ZSM file's page
     ]
     for user, case in opened:
-        assert _client(user).get(reverse("workprocesses:case-detail", args=[case.pk])).status_code == 200
+        assert signed_in(user).get(reverse("workprocesses:case-detail", args=[case.pk])).status_code == 200
         entry = AccessLogEntry.objects.filter(
             actor=user, action="view", object_type="case", object_id=str(case.pk)
         ).get()
         assert entry.purpose == f"case {case.reference}"
         assert entry.detail["purpose"] == {"reason": "case", "case_id": case.pk}
 
-    officer = _client(make_user("privacy_officer", organisation="ketenzicht-beheer"))
+    officer = signed_in(make_user("privacy_officer", organisation="ketenzicht-beheer"))
     for user, case in opened:
         row = _log_row(officer, case.reference, user.username)
         # The object by its reference, the purpose in words with the same reference.
@@ -93,9 +88,9 @@ def test_the_desks_lists_are_logged_with_their_purpose(make_user: Callable[..., 
     ]
     for user, paths in walks:
         for path in paths:
-            assert _client(user).get(path).status_code == 200, path
+            assert signed_in(user).get(path).status_code == 200, path
     privacy = make_user("privacy_officer", organisation="ketenzicht-beheer")
-    page = _client(privacy).get("/toegangslog/", {"action": "list"}).content.decode()
+    page = signed_in(privacy).get("/toegangslog/", {"action": "list"}).content.decode()
     lists = AccessLogEntry.objects.filter(action="list").exclude(object_type="registration")
     assert {e.object_type for e in lists} >= {
         "screening_case", "case", "alert", "vt_notification", "zsm_file", "zsm_request", "statistics", "user",

@@ -10,19 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from ketenzicht.measures.models import Breach
+from tests.clients import signed_in
 from tests.measures.helpers import couple_with_case, recent, restraining_order
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _section(html: str, testid: str) -> str:
@@ -54,7 +48,7 @@ def test_the_police_count_and_see_no_breach_in_veilig_thuis_s_own_file(
     breached: dict[str, Any], make_user: Callable[..., Any], role: str
 ) -> None:
     measure, own_file = breached["measure"], breached["own_file"]
-    client = _client(make_user(role))
+    client = signed_in(make_user(role))
     pages = {
         "case-measures": client.get(f"/zaken/{breached['case'].pk}/"),
         "measures": client.get("/maatregelen/"),
@@ -82,7 +76,7 @@ def test_the_district_office_sees_both_breaches_disclosed_to_it(
     breached: dict[str, Any], make_user: Callable[..., Any]
 ) -> None:
     measure = breached["measure"]
-    client = _client(make_user("prosecutor", organisation="om-oost-brabant"))
+    client = signed_in(make_user("prosecutor", organisation="om-oost-brabant"))
     assert _counts(client.get("/maatregelen/").content.decode(), "measures") == ["2"]
     html = client.get(f"/maatregelen/{measure.pk}/").content.decode()
     assert len(re.findall(r'data-testid="breach"', html)) == 2
@@ -111,7 +105,7 @@ def test_a_breach_line_written_before_names_no_registration_the_reader_may_not_s
         at=timezone.now(),
         registration=own_file.reference,
     )
-    html = _client(make_user("case_owner")).get(f"/zaken/{case.pk}/").content.decode()
+    html = signed_in(make_user("case_owner")).get(f"/zaken/{case.pk}/").content.decode()
     assert own_file.reference not in html
     history = html.split('data-testid="history"', 1)[1].split("</table>", 1)[0]
     assert breached["police"].reference in history

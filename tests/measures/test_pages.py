@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from ketenzicht.audit.models import AccessLogEntry
@@ -19,17 +19,12 @@ from ketenzicht.measures.services import MeasureInvalid, measure_impose
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Disclosure
 from ketenzicht.workprocesses.models import Case
+from tests.clients import signed_in
 from tests.measures.helpers import LOTTE_MISSPELT, couple_with_case, recent, restraining_order
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.summary import linked_fields, marked_fields
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -49,7 +44,7 @@ def test_the_unit_and_the_district_office_see_it_others_get_the_same_404(
         ("team_lead", "oost-brabant"),
         ("prosecutor", "om-oost-brabant"),
     ):
-        client = _client(make_user(role, organisation=organisation))
+        client = signed_in(make_user(role, organisation=organisation))
         page = client.get(f"/maatregelen/{measure.pk}/")
         assert page.status_code == 200, role
         # Named as the registrations the user may see name her: a team lead sees them only under a stated
@@ -65,7 +60,7 @@ def test_the_unit_and_the_district_office_see_it_others_get_the_same_404(
         ("vt_assessor", "vt-brabant-noordoost"),
         ("police_registrar", "oost-brabant"),
     ):
-        client = _client(make_user(role, organisation=organisation))
+        client = signed_in(make_user(role, organisation=organisation))
         other = client.get(f"/maatregelen/{measure.pk}/")
         missing = client.get("/maatregelen/999999/")
         assert other.status_code == missing.status_code == 404, role
@@ -80,10 +75,10 @@ def test_the_unit_and_the_district_office_see_it_others_get_the_same_404(
 def test_other_units_list_is_empty_and_others_may_not_list(
     make_user: Callable[..., Any], world: dict[str, Any]
 ) -> None:
-    other = _client(make_user("case_owner", organisation="zeeland-west-brabant"))
+    other = signed_in(make_user("case_owner", organisation="zeeland-west-brabant"))
     assert world["measure"].reference not in other.get("/maatregelen/").content.decode()
     assert (
-        _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+        signed_in(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
         .get("/maatregelen/")
         .status_code
         == 403
@@ -94,7 +89,7 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     make_user: Callable[..., Any],
 ) -> None:
     marco, lotte, case = couple_with_case()
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     panel = owner.get(f"/zaken/{case.pk}/").content.decode()
     assert 'data-testid="measures-panel"' in panel and 'data-testid="new-restraining-order"' in panel
     form = owner.get(f"/zaken/{case.pk}/maatregelen/nieuw/?soort=restraining_order")
@@ -158,9 +153,9 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
     assert ended.status_code == 302
     assert list(MeasureEvent.objects.values_list("kind", flat=True)) == ["imposed", "extended", "ended"]
     # A prosecutor sees it but does not change it here; another unit cannot even find it.
-    prosecutor = _client(make_user("prosecutor", organisation="om-oost-brabant"))
+    prosecutor = signed_in(make_user("prosecutor", organisation="om-oost-brabant"))
     assert prosecutor.post(f"/maatregelen/{measure.pk}/beeindigen/", {}).status_code == 403
-    other = _client(make_user("case_owner", organisation="zeeland-west-brabant"))
+    other = signed_in(make_user("case_owner", organisation="zeeland-west-brabant"))
     assert other.post(f"/maatregelen/{measure.pk}/verlengen/", {}).status_code == 404
     assert other.get(f"/zaken/{case.pk}/maatregelen/nieuw/").status_code == 404
 
@@ -168,14 +163,14 @@ def test_the_case_owner_registers_a_restraining_order_from_the_case_then_extends
 def test_the_dossier_shows_measures_binding_and_protecting_the_person(
     world: dict[str, Any], make_user: Callable[..., Any]
 ) -> None:
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     purpose = {"purpose_reason": "case_management", "purpose_text": "casusoverleg over deze persoon"}
     client.post(f"/personen/{world['lotte'].pk}/", purpose)
     page = client.get(f"/personen/{world['lotte'].pk}/").content.decode()
     assert 'data-testid="person-measures"' in page and world["measure"].reference in page
     assert "beschermd" in page or "protected by it" in page
     # Another unit's screener sees that a measure exists, not whom it binds.
-    other = _client(make_user("case_screener", organisation="zeeland-west-brabant"))
+    other = signed_in(make_user("case_screener", organisation="zeeland-west-brabant"))
     other.post(f"/personen/{world['lotte'].pk}/", purpose)
     shown = other.get(f"/personen/{world['lotte'].pk}/").content.decode()
     if 'data-testid="person-measures"' in shown:
@@ -192,7 +187,7 @@ def test_the_list_reads_the_same_number_of_times_for_one_measure_or_many(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = _client(make_user("team_lead"))
+    client = signed_in(make_user("team_lead"))
     client.get("/maatregelen/")  # the session and the user's roles, once
     with CaptureQueriesContext(connection) as one:
         assert client.get("/maatregelen/").status_code == 200
@@ -265,7 +260,7 @@ def test_every_link_on_the_measure_page_opens_for_the_prosecutor(breached: dict[
     assert Disclosure.objects.filter(
         registration=breach, organisation=measure.district_office, purpose="measure_breach"
     ).exists()
-    client = _client(breached["prosecutor"])
+    client = signed_in(breached["prosecutor"])
     page = client.get(f"/maatregelen/{measure.pk}/")
     html = page.content.decode()
     links = _links(html)
@@ -285,7 +280,7 @@ def test_a_breach_says_which_date_is_the_incident_s_and_which_the_registration_s
     breached: dict[str, Any], make_user: Callable[..., Any]
 ) -> None:
     measure, breach = breached["measure"], breached["breach"]
-    html = _client(make_user("team_lead")).get(f"/maatregelen/{measure.pk}/").content.decode()
+    html = signed_in(make_user("team_lead")).get(f"/maatregelen/{measure.pk}/").content.decode()
     line = re.search(r'data-testid="breach">(.*?)</li>', html, re.S)
     assert line is not None and breach.reference in line.group(1)
     with translation.override("nl"):
@@ -302,7 +297,7 @@ def test_every_link_on_the_measure_page_opens_for_the_police(
     breached: dict[str, Any], make_user: Callable[..., Any], role: str
 ) -> None:
     measure = breached["measure"]
-    client = _client(make_user(role))
+    client = signed_in(make_user(role))
     links = _links(client.get(f"/maatregelen/{measure.pk}/").content.decode())
     assert f"/zaken/{breached['case'].pk}/" in links
     assert f"/personen/{measure.suspect_id}/?zaak={breached['case'].pk}" in links  # under the case
@@ -324,7 +319,7 @@ def test_a_breach_the_user_may_not_open_is_no_link_and_names_no_registration(
 
     measure, breach = breached["measure"], breached["breach"]
     Disclosure.objects.filter(purpose="measure_breach").delete()
-    client = _client(breached["prosecutor"])
+    client = signed_in(breached["prosecutor"])
     html = client.get(f"/maatregelen/{measure.pk}/").content.decode()
     assert breach.reference not in html and f"/registraties/{breach.pk}/" not in html
     assert 'data-testid="breach"' not in html and "Geen overtredingen gevonden." in html
@@ -342,12 +337,12 @@ def test_a_made_up_measure_link_carries_no_purpose(
     """`?maatregel=` of a measure the user may not see, or of a registration that is no breach of it, is no
     purpose: a screener of another unit gets the one 404, logged once and without a purpose."""
     measure, breach = breached["measure"], breached["breach"]
-    other = _client(make_user("case_screener", organisation="zeeland-west-brabant"))
+    other = signed_in(make_user("case_screener", organisation="zeeland-west-brabant"))
     assert other.get(f"/registraties/{breach.pk}/?maatregel={measure.pk}").status_code == 404
     refused = AccessLogEntry.objects.get(object_type="registration", result="refused")
     assert refused.purpose == ""
     first = breached["case"].registrations.order_by("pk").first()
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     assert owner.get(f"/registraties/{first.pk}/?maatregel={measure.pk}").status_code == 200  # own unit
     read = AccessLogEntry.objects.filter(object_type="registration", result="shown").latest("id")
     assert read.purpose == ""
@@ -359,7 +354,7 @@ def test_ending_early_is_confirmed_first_and_without_it_nothing_is_stored(
     """Ending a measure early cannot be taken back: the page says so beside a check box, and a submit
     without it is refused naming the box (the other fields keep what was typed), the measure unchanged."""
     measure = world["measure"]
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     page = owner.get(f"/maatregelen/{measure.pk}/").content.decode()
     form = page.split('data-testid="end-form"')[1].split("</form>")[0]
     assert 'name="confirm_end"' in form and "required" in form.split('name="confirm_end"')[1].split(">")[0]
@@ -384,7 +379,7 @@ def test_ending_early_is_confirmed_first_and_without_it_nothing_is_stored(
 def test_an_extension_refused_says_why_in_dutch(world: dict[str, Any], make_user: Callable[..., Any]) -> None:
     """The tester read "this kind of measure may be extended until 03-06-2027 at most" on a Dutch page."""
     measure = world["measure"]
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     limit = measure.ends_on + timedelta(days=5)
     refused = owner.post(
         f"/maatregelen/{measure.pk}/verlengen/",
@@ -406,7 +401,7 @@ def test_a_banned_area_reads_as_municipality_names_not_codes(make_user: Callable
         conditions=["contact_ban", "area_ban"],
         areas={"municipalities": ["GM0772"], "postcodes": [["5611", "5616"]]},
     )
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     for address in (f"/maatregelen/{measure.pk}/", "/maatregelen/"):
         shown = owner.get(address).content.decode()
         assert "Eindhoven, 5611–5616" in shown, address
@@ -418,7 +413,7 @@ def test_only_the_district_office_lifts_its_behaviour_order_the_police_do_not(
 ) -> None:
     # The walk: a police case owner was offered "Vervroegd beëindigen" on the prosecutor's order and ended it.
     measure = breached["measure"]
-    police = _client(make_user("case_owner"))
+    police = signed_in(make_user("case_owner"))
     page = police.get(f"/maatregelen/{measure.pk}/").content.decode()
     assert page and 'data-testid="end-form"' not in page and 'data-testid="extend-form"' not in page
     today = timezone.localdate()
@@ -428,7 +423,7 @@ def test_only_the_district_office_lifts_its_behaviour_order_the_police_do_not(
     assert (
         measure.ended_at is None and not MeasureEvent.objects.filter(measure=measure, kind="ended").exists()
     )
-    prosecutor = _client(breached["prosecutor"])
+    prosecutor = signed_in(breached["prosecutor"])
     assert 'data-testid="end-form"' in prosecutor.get(f"/maatregelen/{measure.pk}/").content.decode()
 
 
@@ -437,7 +432,7 @@ def test_the_measure_forms_have_the_error_summary_leading_to_each_field(
 ) -> None:
     """The extend and the end form share a page, and both have a reason: each leads to its own."""
     measure, case = world["measure"], world["case"]
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     page = owner.post(f"/maatregelen/{measure.pk}/beeindigen/", {"on": ""}).content.decode()
     assert marked_fields(page) == ["on", "reason", "confirm_end"]
     assert linked_fields(page) == marked_fields(page)
@@ -458,7 +453,7 @@ def test_a_restraining_order_from_before_the_case_is_refused_at_its_start_with_t
     the insights page then counted from 1900. The form names the case's first day at the start field."""
     marco, lotte, case = couple_with_case()
     first = timezone.localdate() - timedelta(days=7)  # couple_with_case: registered a week ago
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     data = {
         "kind": "restraining_order",
         "suspect": marco.pk,
@@ -513,7 +508,7 @@ def test_a_case_without_a_suspect_and_a_victim_explains_why_it_offers_no_measure
         title="Op verzoek van de wijkagent",
         actor=None,
     )
-    owner = _client(make_user("case_owner"))
+    owner = signed_in(make_user("case_owner"))
     panel = owner.get(f"/zaken/{case.pk}/").content.decode()
     assert 'data-testid="measure-no-parties"' in panel and 'data-testid="new-restraining-order"' not in panel
     page = owner.get(f"/zaken/{case.pk}/maatregelen/nieuw/?soort=restraining_order")
@@ -533,7 +528,7 @@ def test_the_case_panel_points_to_a_measures_page_only_when_it_links_one(
 ) -> None:
     """Another unit's case about the same pair lists the measure without its names and without a link (its
     page is a 404 there), but said "Extend or end a measure on its page.": a way on that was not there."""
-    own = _client(make_user("case_screener", organisation="oost-brabant"))
+    own = signed_in(make_user("case_screener", organisation="oost-brabant"))
     page = own.get(f"/zaken/{world['case'].pk}/").content.decode()
     assert f'href="/maatregelen/{world["measure"].pk}/"' in page
     on_its_page = "Verleng of beëindig een maatregel op zijn eigen pagina."
@@ -547,7 +542,7 @@ def test_the_case_panel_points_to_a_measures_page_only_when_it_links_one(
         municipality="GM0855",
     )
     other_case = Case.objects.get(registrations=later, organisation__code="zeeland-west-brabant")
-    other = _client(make_user("case_screener", organisation="zeeland-west-brabant"))
+    other = signed_in(make_user("case_screener", organisation="zeeland-west-brabant"))
     page = other.get(f"/zaken/{other_case.pk}/").content.decode()
     assert world["measure"].reference in page  # listed: the pair's measure in force
     assert f'href="/maatregelen/{world["measure"].pk}/"' not in page
@@ -571,7 +566,7 @@ def test_the_case_panel_names_the_cases_own_suspect_bound_by_a_measure_the_reade
     )
     other_case = Case.objects.get(registrations=later, organisation__code="zeeland-west-brabant")
     reader = make_user("case_screener", organisation="zeeland-west-brabant")
-    page = _client(reader).get(f"/zaken/{other_case.pk}/").content.decode()
+    page = signed_in(reader).get(f"/zaken/{other_case.pk}/").content.decode()
     panel = page.split('data-testid="case-measures"', 1)[1].split("</table>", 1)[0]
     [row] = re.findall(r'data-testid="measure-row">(.*?)</tr>', panel, re.S)
     cells = re.findall(r'<td class="utrecht-table__cell"[^>]*>(.*?)</td>', row, re.S)

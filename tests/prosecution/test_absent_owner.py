@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -22,6 +21,7 @@ from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.prosecution.services import UNATTENDED_LINE, absent_owners_check
 from ketenzicht.workprocesses.alerts import alert_text
 from ketenzicht.workprocesses.models import Alert, CaseEvent, EventKind
+from tests.clients import signed_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
@@ -47,12 +47,6 @@ def prosecutors(office: Any, make_user: Any) -> tuple[Any, Any, Post]:
     return eva, pieter, post
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _owner_lines(file: ZsmFile) -> list[tuple[str, str, str]]:
     return [
         (e.detail.get("from", ""), e.detail["to"], e.actor_name)
@@ -72,9 +66,9 @@ def test_an_absence_recorded_on_the_posts_page_hands_the_open_file_to_the_stand_
     file, _ = send_to_zsm(make_user)
     assert _owner(file) == eva
     today = timezone.localdate()
-    page = _client(pieter).get(reverse("prosecution:posts")).content.decode()
+    page = signed_in(pieter).get(reverse("prosecution:posts")).content.decode()
     assert "open ZSM-dossiers" in page  # the page says what an absence does to the files
-    response = _client(pieter).post(
+    response = signed_in(pieter).post(
         reverse("prosecution:posts"),
         {
             "post": post.pk,
@@ -170,21 +164,21 @@ def test_the_stand_in_opens_the_handed_file_and_another_office_still_gets_404(
     file, _ = send_to_zsm(make_user)
     post_absence_set(post, absent_from=timezone.localdate(), absent_until=None)
     assert _owner(file) == pieter
-    page = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk]))
+    page = signed_in(pieter).get(reverse("workprocesses:case-detail", args=[file.pk]))
     assert page.status_code == 200 and 'data-testid="zsm-file"' in page.content.decode()
     assert 'data-testid="zsm-prosecutor">Pieter Bos (' in page.content.decode()
-    mine = _client(pieter).get(reverse("prosecution:desk") + "?show=mine").content.decode()
+    mine = signed_in(pieter).get(reverse("prosecution:desk") + "?show=mine").content.decode()
     assert file.case.reference in mine
     registration = file.registration_id
-    assert _client(pieter).get(f"/api/v1/registrations/{registration}").status_code == 200
+    assert signed_in(pieter).get(f"/api/v1/registrations/{registration}").status_code == 200
     # A prosecutor of another district office: the same 404 as for a file that does not exist.
     other = make_user("prosecutor", organisation="om-rotterdam", username="ruud")
     for url in (
         reverse("workprocesses:case-detail", args=[file.pk]),
         f"/api/v1/registrations/{registration}",
     ):
-        assert _client(other).get(url).status_code == 404
-    assert _client(other).get(reverse("workprocesses:case-detail", args=[999_999])).status_code == 404
+        assert signed_in(other).get(url).status_code == 404
+    assert signed_in(other).get(reverse("workprocesses:case-detail", args=[999_999])).status_code == 404
 
 
 def test_organisations_tells_and_does_not_import_prosecution() -> None:
@@ -221,7 +215,7 @@ def test_a_file_handed_over_by_hand_names_its_new_prosecutor_on_the_panel(
     case_assign_owner(file.case, owner=pieter, actor=eva, expected_version=None, reason="zitting morgen")
     file.refresh_from_db()
     assert (file.prosecutor, file.substitute) == (pieter, True)  # he holds the substitute's post
-    panel = _client(pieter).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    panel = signed_in(pieter).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="zsm-prosecutor">Pieter Bos (vervanger)<' in panel
 
 
@@ -248,7 +242,7 @@ def test_the_absent_prosecutors_alerts_about_the_handed_file_are_settled_and_lea
     assert routed.read_at is not None and routed.read_by is None  # settled by the system
     assert kept.read_at is None
     assert not Alert.objects.filter(recipient=eva, kind="zsm_routed", read_at__isnull=True).exists()
-    page = _client(eva).get(reverse("workprocesses:alerts")).content.decode()
+    page = signed_in(eva).get(reverse("workprocesses:alerts")).content.decode()
     assert 'data-testid="alert-zsm_routed"' not in page
     # Pieter's alerts, now his to act on, stay unread.
     assert Alert.objects.filter(recipient=pieter, kind="zsm_stand_in", read_at__isnull=True).count() == 1
@@ -266,7 +260,7 @@ def test_a_file_handed_over_by_hand_settles_the_previous_prosecutors_alerts(
     assert routed.read_at is not None and routed.read_by is None
     given = Alert.objects.get(kind="handed_over", case=file.case, recipient=pieter)
     assert given.read_at is None
-    page = _client(eva).get(reverse("workprocesses:alerts") + "?gelezen=1").content.decode()
+    page = signed_in(eva).get(reverse("workprocesses:alerts") + "?gelezen=1").content.decode()
     assert 'data-testid="alert-settled"' in page
 
 
@@ -279,7 +273,7 @@ def test_the_police_case_names_the_prosecutor_who_has_its_file(make_user: Any, p
 
     def named() -> str:
         page = (
-            _client(owner).get(reverse("workprocesses:case-detail", args=[police_case.pk])).content.decode()
+            signed_in(owner).get(reverse("workprocesses:case-detail", args=[police_case.pk])).content.decode()
         )
         assert 'data-testid="zsm-decision"' in page
         return page.split('data-testid="zsm-decision-prosecutor">')[1].split("</span>")[0]
@@ -290,7 +284,7 @@ def test_the_police_case_names_the_prosecutor_who_has_its_file(make_user: Any, p
 
 
 def _record_absence(user: Any, post: Post) -> str:
-    client = _client(user)
+    client = signed_in(user)
     client.cookies["django_language"] = "en"
     response = client.post(
         reverse("prosecution:posts"),
@@ -333,7 +327,7 @@ def test_the_posts_page_says_when_nobody_was_present_to_take_the_files_over(
 def test_the_posts_page_reports_the_hand_over_in_dutch(make_user: Any, prosecutors: Any) -> None:
     _eva, pieter, post = prosecutors
     file, _ = send_to_zsm(make_user)
-    response = _client(pieter).post(
+    response = signed_in(pieter).post(
         reverse("prosecution:posts"),
         {"post": post.pk, "absent_from": timezone.localdate().isoformat(), "absent_until": ""},
         follow=True,

@@ -8,23 +8,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.prosecution.models import ZsmFile
 from ketenzicht.workprocesses.models import Case
+from tests.clients import signed_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
 
 NEAR = 'data-testid="deadline-near"'
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _deadline(file: ZsmFile, deadline: Any) -> None:
@@ -34,7 +28,7 @@ def _deadline(file: ZsmFile, deadline: Any) -> None:
 
 def test_the_table_marks_files_due_soon_and_lists_them_apart(make_user: Callable[..., Any], eva: Any) -> None:
     file = send_to_zsm(make_user)[0]
-    client = _client(eva)
+    client = signed_in(eva)
     desk = reverse("prosecution:desk")
     _deadline(file, timezone.now() + timedelta(days=30))
     far = client.get(desk).content.decode()
@@ -46,7 +40,7 @@ def test_the_table_marks_files_due_soon_and_lists_them_apart(make_user: Callable
     near = client.get(desk, {"show": "near"}).content.decode()
     assert file.case.reference in near
     assert '<option value="near" selected>Termijn loopt bijna af</option>' in near
-    other = _client(make_user("prosecutor", organisation="om-zeeland-west-brabant"))
+    other = signed_in(make_user("prosecutor", organisation="om-zeeland-west-brabant"))
     empty = other.get(desk, {"show": "near"}).content.decode()
     assert file.case.reference not in empty
     assert "Van geen open dossier loopt de termijn bijna af." in empty

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from ketenzicht.organisations.models import PostKind
 from ketenzicht.organisations.services import post_assign
 from ketenzicht.prosecution.models import PartnerRequest, ZsmFile
 from ketenzicht.prosecution.services import FileRefused, request_add, request_answer
+from tests.clients import signed_in
 from tests.patterns.helpers import BART, ILSE
 from tests.prosecution.helpers import send_to_zsm
 from tests.summary import linked_fields, marked_fields, summary_links
@@ -34,12 +34,6 @@ def _checked(page: str, name: str) -> list[str]:
     return found
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def file(make_user: Callable[..., Any], eva: Any) -> ZsmFile:
     return send_to_zsm(make_user)[0]
@@ -48,13 +42,13 @@ def file(make_user: Callable[..., Any], eva: Any) -> ZsmFile:
 def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
     make_user: Any, eva: Any, file: Any
 ) -> None:
-    client = _client(eva)
+    client = signed_in(eva)
     desk = client.get(reverse("prosecution:desk")).content.decode()
     assert file.case.reference in desk and "Marco Hendriks → Lotte de Wit" in desk
     assert 'data-testid="zsm-answers">0 / 2' in desk
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     assert 'data-testid="zsm-file"' in page and page.count('data-testid="zsm-request-waiting"') == 2
-    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    victim_support = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     request = file.requests.get(partner="victim_support")
     answered = victim_support.post(
         reverse("prosecution:request", args=[request.pk]),
@@ -75,7 +69,7 @@ def test_the_prosecutor_sees_the_file_fill_as_the_partners_answer(
 
 def test_an_empty_list_of_the_table_says_why(make_user: Any, eva: Any, file: Any) -> None:
     """Walked as `officier` after handing the file on: *Mijn dossiers* said only "Geen dossiers gevonden."."""
-    colleague = _client(make_user("prosecutor", organisation="om-oost-brabant"))
+    colleague = signed_in(make_user("prosecutor", organisation="om-oost-brabant"))
     desk = reverse("prosecution:desk")
 
     def empty(show: str) -> str:
@@ -90,14 +84,14 @@ def test_an_empty_list_of_the_table_says_why(make_user: Any, eva: Any, file: Any
 
 def test_the_file_names_both_partners_as_organisations(eva: Any, file: Any) -> None:
     """ "Slachtofferhulp Nederland" beside "Reclassering" (the organisation is Reclassering Nederland)."""
-    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    page = signed_in(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     partners = re.findall(r"<strong>([^<]*)</strong> \(([^)]*)\)", page)
     assert ("Slachtofferhulp Nederland", "over het slachtoffer") in partners
     assert ("Reclassering Nederland", "over de verdachte") in partners
 
 
 def test_triage_from_the_page_and_another_route_needs_a_reason(eva: Any, file: Any) -> None:
-    client = _client(eva)
+    client = signed_in(eva)
     url = reverse("prosecution:triage", args=[file.pk])
     refused = client.post(url, {"route": "zvh", "reason": ""})
     # The file's page at once, as 422 (it was a redirect to a page that answered 200).
@@ -134,7 +128,7 @@ def _offered(page: str, name: str) -> list[str]:
 def test_once_a_route_is_chosen_only_another_route_is_offered(eva: Any, file: Any) -> None:
     """Walked as `officier`: at the table, the triage form offered the route the file was on, checked, and
     choosing it said only that the step could not be taken in the case's state."""
-    client = _client(eva)
+    client = signed_in(eva)
     url = reverse("prosecution:triage", args=[file.pk])
     client.post(url, {"route": "zsm", "reason": ""})
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
@@ -153,7 +147,7 @@ def test_a_place_of_residence_not_known_says_where_to_ask(make_user: Any, eva: A
     """Walked as `reclassering`: the suspect's place of residence read only "—", where the victim's missing
     telephone says whom to ask."""
     file = send_to_zsm(make_user, "PL0600-ZSM-CITY", suspect=BART)[0]
-    probation = _client(make_user("probation", organisation="reclassering-nederland"))
+    probation = signed_in(make_user("probation", organisation="reclassering-nederland"))
     page = probation.get(reverse("prosecution:request", args=[file.requests.get(partner="probation").pk]))
     city = page.content.decode().split('data-testid="request-city">', 1)[1].split("</dd>", 1)[0]
     assert city == "niet in de politieregistraties: vraag het na bij de politie-eenheid hieronder"
@@ -162,7 +156,7 @@ def test_a_place_of_residence_not_known_says_where_to_ask(make_user: Any, eva: A
 def test_an_answered_request_leads_back_to_the_answered_requests(make_user: Any, file: Any) -> None:
     """Walked as `slachtofferhulp`: from an answered request, *Terug naar de verzoeken* led to the open ones,
     not to the list it was opened from."""
-    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    victim_support = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     url = reverse("prosecution:request", args=[file.requests.get(partner="victim_support").pk])
     back = 'data-testid="request-back">'
     page = victim_support.get(url).content.decode()
@@ -173,8 +167,8 @@ def test_an_answered_request_leads_back_to_the_answered_requests(make_user: Any,
 
 
 def test_each_partner_sees_only_its_own_side(make_user: Any, file: Any) -> None:
-    victim_support = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
-    probation = _client(make_user("probation", organisation="reclassering-nederland"))
+    victim_support = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    probation = signed_in(make_user("probation", organisation="reclassering-nederland"))
     to_victim_support = file.requests.get(partner="victim_support")
     to_probation = file.requests.get(partner="probation")
     inbox = victim_support.get(reverse("prosecution:requests")).content.decode()
@@ -204,7 +198,7 @@ def test_an_answer_only_the_victim_can_give_can_be_left_unasked(make_user: Any, 
     """A wish ticked, then the victim turns out not reached: the radio buttons offer "not asked", so the
     worker can take the tick back instead of being refused with no way on (before: only Back, losing the
     rest of what was typed). The error names that choice (before: "leave this empty", on radio buttons)."""
-    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    client = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     request = file.requests.get(partner="victim_support")
     url = reverse("prosecution:request", args=[request.pk])
     page = client.get(url).content.decode()
@@ -226,7 +220,7 @@ def test_an_answer_only_the_victim_can_give_can_be_left_unasked(make_user: Any, 
 def test_a_reached_victims_fear_and_wish_must_be_recorded(make_user: Any, file: Any) -> None:
     """Reached, the victim's fear stayed on "not asked: the victim was not reached" and was accepted so:
     the prosecutor never learnt she was afraid."""
-    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    client = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     request = file.requests.get(partner="victim_support")
     url = reverse("prosecution:request", args=[request.pk])
     for afraid in ("not_asked", ""):
@@ -245,7 +239,7 @@ def test_a_reached_victims_fear_and_wish_must_be_recorded(make_user: Any, file: 
 
 
 def test_probation_records_supervision_of_a_suspect_it_knows(make_user: Any, file: Any) -> None:
-    client = _client(make_user("probation", organisation="reclassering-nederland"))
+    client = signed_in(make_user("probation", organisation="reclassering-nederland"))
     request = file.requests.get(partner="probation")
     url = reverse("prosecution:request", args=[request.pk])
     assert _checked(client.get(url).content.decode(), "supervised") == []
@@ -281,7 +275,7 @@ def test_every_error_of_an_answer_is_a_sentence(
     make_user: Any, file: Any, partner: str, organisation: str, first: str, required: str
 ) -> None:
     """ "Dit veld is verplicht." at one field, "dit veld is verplicht" at another: one way everywhere."""
-    client = _client(make_user(partner, organisation=organisation))
+    client = signed_in(make_user(partner, organisation=organisation))
     url = reverse("prosecution:request", args=[file.requests.get(partner=partner).pk])
     assert _error(client.post(url, {"note": ""}).content.decode(), required) == "Dit veld is verplicht."
     page = client.post(url, {first: "yes"}).content.decode()
@@ -307,7 +301,7 @@ def test_a_refused_answer_is_a_422_as_every_refused_form(
 ) -> None:
     """An empty answer came back with its errors but as 200, an answer to a request answered already as 200
     too: a refused form answers 422, as everywhere else."""
-    client = _client(make_user(partner, organisation=organisation))
+    client = signed_in(make_user(partner, organisation=organisation))
     request = file.requests.get(partner=partner)
     url = reverse("prosecution:request", args=[request.pk])
     assert client.get(url).status_code == 200
@@ -321,7 +315,7 @@ def test_a_refused_answer_is_a_422_as_every_refused_form(
 
 
 def test_a_refused_question_to_a_partner_is_a_422_with_its_field_named(eva: Any, file: Any) -> None:
-    client = _client(eva)
+    client = signed_in(eva)
     refused = client.post(
         reverse("prosecution:request-new", args=[file.pk]), {"partner": "probation", "question": ""}
     )
@@ -331,7 +325,7 @@ def test_a_refused_question_to_a_partner_is_a_422_with_its_field_named(eva: Any,
 
 
 def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) -> None:
-    other = _client(make_user("prosecutor", organisation="om-limburg"))
+    other = signed_in(make_user("prosecutor", organisation="om-limburg"))
     for url in (
         reverse("workprocesses:case-detail", args=[file.pk]),
         reverse("prosecution:triage", args=[file.pk]),
@@ -345,17 +339,17 @@ def test_another_district_office_gets_the_same_404(make_user: Any, file: Any) ->
 
 
 def test_the_prosecutor_reads_the_disclosed_registration(eva: Any, file: Any) -> None:
-    page = _client(eva).get(reverse("registrations:detail", args=[file.registration_id]))
+    page = signed_in(eva).get(reverse("registrations:detail", args=[file.registration_id]))
     assert page.status_code == 200
 
 
 def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(
     make_user: Any, eva: Any, file: Any
 ) -> None:
-    assert _client(eva).get(reverse("prosecution:national")).status_code == 403
+    assert signed_in(eva).get(reverse("prosecution:national")).status_code == 403
     holder = make_user("prosecutor", organisation="om-rotterdam", username="wendy")
     post_assign(organisation=holder.organisation, user=holder, kind=PostKind.NATIONAL_PORTFOLIO)
-    page = _client(holder).get(reverse("prosecution:national")).content.decode()
+    page = signed_in(holder).get(reverse("prosecution:national")).content.decode()
     assert "Arrondissementsparket Oost-Brabant" in page
     assert "Marco" not in page and "Lotte" not in page and file.case.reference not in page
     # Published as every figure of the chain is: one open file of one office is "fewer than 5", and so is
@@ -369,7 +363,7 @@ def test_the_national_figures_are_for_the_portfolio_holder_and_name_nobody(
 
 
 def test_an_absence_is_recorded_on_the_posts_page(make_user: Any, eva: Any) -> None:
-    client = _client(eva)
+    client = signed_in(eva)
     post = eva.posts.get()
     page = client.get(reverse("prosecution:posts")).content.decode()
     assert "Eva" in page or "eva" in page
@@ -409,7 +403,7 @@ def test_an_absence_out_of_its_window_is_said_once_as_a_sentence_at_its_field_an
     """The summary read "Afwezig vanaf: een afwezigheid wordt vastgelegd vanaf ten hoogste 365 dagen terug:
     deze datum kan niet voor … liggen" and the field said it again in other words: one sentence, the
     same at the field and in the summary (which links to the field)."""
-    client = _client(eva)
+    client = signed_in(eva)
     post = eva.posts.get()
     today = timezone.localdate()
     for data, field, said in (
@@ -446,7 +440,7 @@ def test_the_behaviour_order_form_shows_every_error_at_once(eva: Any, file: Any)
     from ketenzicht.prosecution.services import triage_choose
 
     triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
-    client = _client(eva)
+    client = signed_in(eva)
     url = reverse("prosecution:order", args=[file.pk])
     form = client.get(url).content.decode()
     end_field = re.search(r'<input[^>]*name="ends_on"[^>]*>', form)
@@ -499,7 +493,7 @@ def test_the_behaviour_order_form_shows_every_error_at_once(eva: Any, file: Any)
 def test_an_answer_with_mistakes_has_the_error_summary_leading_to_each_field(
     make_user: Any, file: Any, partner: str, organisation: str, data: dict[str, str]
 ) -> None:
-    client = _client(make_user(partner, organisation=organisation))
+    client = signed_in(make_user(partner, organisation=organisation))
     request = file.requests.get(partner=partner)
     page = client.post(reverse("prosecution:request", args=[request.pk]), data).content.decode()
     marked = marked_fields(page)
@@ -518,7 +512,7 @@ def test_the_order_and_absence_forms_have_the_error_summary_leading_to_each_fiel
     from ketenzicht.prosecution.services import triage_choose
 
     triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
-    client = _client(eva)
+    client = signed_in(eva)
     today = timezone.localdate().isoformat()
     page = client.post(
         reverse("prosecution:order", args=[file.pk]),
@@ -544,7 +538,7 @@ def test_a_behaviour_order_a_century_long_or_from_before_the_file_is_refused_at_
     from ketenzicht.workprocesses.selectors import case_start
 
     triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
-    client = _client(eva)
+    client = signed_in(eva)
     url = reverse("prosecution:order", args=[file.pk])
     today = timezone.localdate()
     first = case_start(file.police_case).day
@@ -578,7 +572,7 @@ def test_a_behaviour_order_a_century_long_or_from_before_the_file_is_refused_at_
 def test_an_absence_until_2999_is_refused_at_its_field_with_the_last_day_allowed(eva: Any) -> None:
     from django.utils import timezone
 
-    client = _client(eva)
+    client = signed_in(eva)
     post = eva.posts.get()
     today = timezone.localdate()
     response = client.post(
@@ -607,7 +601,7 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
     file, police_case = send_to_zsm(make_user, owner=screener)
     case_assign_owner(police_case, owner=screener, actor=screener, expected_version=None)
     triaged = triage_choose(file, route="zsm", actor=eva, reason="", expected_version=None)
-    client = _client(eva)
+    client = signed_in(eva)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     intro = page.split('data-testid="zsm-order-intro">', 1)[1].split("</p>", 1)[0].strip()
     assert intro.startswith("Een gedragsaanwijzing legt")
@@ -632,7 +626,7 @@ def test_imposing_a_behaviour_order_names_the_police_case_owner(make_user: Any, 
 def test_the_file_page_calls_it_a_file_as_the_table_does(make_user: Any, eva: Any, file: Any) -> None:
     """ "Dossier Z…" on the file's title and heading, as the ZSM table's column and the history lines say;
     a police case stays a "Zaak"."""
-    client = _client(eva)
+    client = signed_in(eva)
     desk = client.get(reverse("prosecution:desk")).content.decode()
     assert re.search(r'<th[^>]*scope="col">Dossier</th>', desk)
     page = client.get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
@@ -640,7 +634,9 @@ def test_the_file_page_calls_it_a_file_as_the_table_does(make_user: Any, eva: An
     assert f'data-testid="case-heading">Dossier {file.case.reference}</h1>' in page
     owner = make_user("case_owner", organisation="oost-brabant")
     police = (
-        _client(owner).get(reverse("workprocesses:case-detail", args=[file.police_case.pk])).content.decode()
+        signed_in(owner)
+        .get(reverse("workprocesses:case-detail", args=[file.police_case.pk]))
+        .content.decode()
     )
     assert f'data-testid="case-heading">Zaak {file.police_case.reference}</h1>' in police
 
@@ -658,7 +654,7 @@ def test_a_partner_sees_how_many_requests_wait_and_the_most_urgent_first(make_us
     normal = first.requests.get(partner="victim_support", question="")
     urgent = acute.requests.get(partner="victim_support")
     assert normal.due_at < urgent.due_at  # the nearest deadline alone would list the acute file's second
-    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    client = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     listed = client.get(reverse("prosecution:requests")).context["rows"]
     assert [row["pk"] for row in listed] == [further.pk, urgent.pk, normal.pk]
     assert [row["acute"] for row in listed] == [False, True, False]
@@ -682,7 +678,7 @@ def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
     make_user: Any, eva: Any, file: Any
 ) -> None:
     further = request_add(file, partner="probation", question="Heeft hij een meldplicht elders?", actor=eva)
-    client = _client(make_user("probation", organisation="reclassering-nederland"))
+    client = signed_in(make_user("probation", organisation="reclassering-nederland"))
     url = reverse("prosecution:request", args=[further.pk])
     assert 'name="question_answer"' in client.get(url).content.decode()
     standard = file.requests.get(partner="probation", question="")
@@ -712,7 +708,7 @@ def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
     # Shown to the partner and on the file, next to the question.
     answered = client.get(url).content.decode()
     assert "Ja, wekelijks in Eindhoven." in answered.split('data-testid="request-question-answer">', 1)[1]
-    page = _client(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
+    page = signed_in(eva).get(reverse("workprocesses:case-detail", args=[file.pk])).content.decode()
     asked = page.split("Heeft hij een meldplicht elders?", 1)[1]
     shown = asked.split('data-testid="zsm-question-answer">', 1)[1].split("</p>", 1)[0]
     assert "Ja, wekelijks in Eindhoven." in shown
@@ -726,7 +722,7 @@ def test_probation_answers_the_tables_further_question_in_a_field_of_its_own(
 
 def test_the_start_page_says_no_request_is_open_in_words(make_user: Any) -> None:
     """With nothing to answer the start page read "0 open, to answer within hours": work that is not there."""
-    client = _client(make_user("victim_support", organisation="slachtofferhulp-nederland"))
+    client = signed_in(make_user("victim_support", organisation="slachtofferhulp-nederland"))
     home = client.get(reverse("home")).content.decode()
     link = home.split('data-testid="home-requests">', 1)[1].split("</a>", 1)[0]
     assert link.strip() == "Verzoeken van de ZSM-tafel: geen open verzoeken"

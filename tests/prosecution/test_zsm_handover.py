@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
@@ -20,6 +19,7 @@ from ketenzicht.organisations.services import post_absence_set, post_assign
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.labels import refusal_text
 from ketenzicht.workprocesses.services import case_assign_owner
+from tests.clients import signed_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
@@ -55,21 +55,15 @@ def people(office: Any, make_user: Any) -> dict[str, Any]:
     return made
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _page(user: Any, case: Any) -> str:
-    response = _client(user).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    response = signed_in(user).get(reverse("workprocesses:case-detail", args=[case.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
 def _hand(user: Any, case: Any, person: Any, reason: str = "verdeling ZSM-tafel") -> Any:
     case.refresh_from_db()
-    return _client(user).post(
+    return signed_in(user).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {
             "action": "owner",

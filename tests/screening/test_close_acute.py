@@ -16,8 +16,9 @@ from ketenzicht.screening.recording import screening_record
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_confirm, case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.screening.test_desk import _client, _days_ago, _pilot
+from tests.screening.test_desk import _days_ago, _pilot
 from tests.screening.test_record import NO
 from tests.screening.test_record_start import _instrument
 
@@ -40,7 +41,7 @@ def _case(summary: str = "Hij dreigde haar dood te maken met een mes.") -> Case:
 
 
 def _page(user: Any, case: Case) -> str:
-    return _client(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    return signed_in(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
 
 
 def test_closing_an_acute_case_without_action_waits_for_its_screening(make_user: Callable[..., Any]) -> None:
@@ -104,7 +105,7 @@ def test_the_case_page_shows_closing_an_acute_case_as_waiting_for_its_screening(
 
     # Sent anyway (a page shown before): refused in the desk's words, nothing stored.
     act = reverse("workprocesses:case-act", args=[case.pk])
-    answer = _client(owner).post(
+    answer = signed_in(owner).post(
         act,
         {
             "action": "take",

@@ -15,9 +15,10 @@ from ketenzicht.screening.recording import screening_record
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_confirm, case_decline, case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.screening.test_close_acute import REFUSAL, WAITING
-from tests.screening.test_desk import _client, _days_ago, _pilot
+from tests.screening.test_desk import _days_ago, _pilot
 from tests.screening.test_record import NO
 from tests.screening.test_record_start import _instrument
 
@@ -80,19 +81,19 @@ def test_the_case_page_says_the_pending_close_waits_for_the_screening_and_refuse
 ) -> None:
     owner, lead = make_user("case_owner"), make_user("team_lead")
     case = _proposed_then_acute(owner)
-    page = _client(lead).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(lead).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     pending = page.split('data-testid="pending"')[1].split("</section>")[0]
     assert 'data-testid="pending-waiting">Afsluiten zonder actie: ' + WAITING + ". " + NOT_NOW in pending
     assert 'data-testid="confirm-form"' not in pending  # it would only be refused
     assert 'data-testid="decline-form"' in pending  # it may still be declined
     # The proposer reads the same, and may withdraw it.
-    mine = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    mine = signed_in(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     mine = mine.split('data-testid="pending"')[1].split("</section>")[0]
     assert 'data-testid="pending-waiting">' in mine and 'data-testid="withdraw-form"' in mine
     assert "Een andere collega moet dit bevestigen" not in mine
 
     # Sent anyway (a page shown before the urgency changed): refused in the desk's words, nothing stored.
-    answer = _client(lead).post(
+    answer = signed_in(lead).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {
             "action": "confirm",

@@ -8,23 +8,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case
+from tests.clients import signed_in
 from tests.screening.test_desk import _three_cases
 
 pytestmark = pytest.mark.django_db
 
 NEAR = 'data-testid="deadline-near"'
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _deadline(screening_case: ScreeningCase, deadline: Any) -> None:
@@ -50,7 +44,7 @@ def cases() -> dict[str, ScreeningCase]:
 def test_the_queue_marks_a_near_deadline_in_words_and_filters_on_it(
     make_user: Callable[..., Any], cases: dict[str, ScreeningCase]
 ) -> None:
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     page = client.get(reverse("screening:queue")).content.decode()
     rows = {cases[name].case.reference: name for name in cases}
     marked = [rows[ref] for row in _rows(page) for ref in rows if ref in row and NEAR in row]
@@ -74,7 +68,7 @@ def test_the_queue_marks_a_near_deadline_in_words_and_filters_on_it(
 def test_the_case_page_and_the_case_list_mark_the_near_deadline(
     make_user: Callable[..., Any], cases: dict[str, ScreeningCase]
 ) -> None:
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     anna = client.get(reverse("workprocesses:case-detail", args=[cases["Anna"].case_id])).content.decode()
     assert NEAR in anna and "termijn loopt bijna af" in anna
     lotte = client.get(reverse("workprocesses:case-detail", args=[cases["Lotte"].case_id])).content.decode()
@@ -86,5 +80,5 @@ def test_the_case_page_and_the_case_list_mark_the_near_deadline(
 
 
 def test_the_home_page_leads_to_the_cases_due_soon(make_user: Callable[..., Any]) -> None:
-    page = _client(make_user("case_screener")).get("/").content.decode()
+    page = signed_in(make_user("case_screener")).get("/").content.decode()
     assert 'href="/screening/?near=on" data-testid="home-queue-near"' in page

@@ -24,6 +24,7 @@ from ketenzicht.screening.models import Screening, ScreeningCase
 from ketenzicht.workprocesses.models import CaseEvent, Handoff, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_record, case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.summary import banners, linked_fields, marked_fields, nothing_stored
 
@@ -81,12 +82,6 @@ def _days_ago(days: int) -> str:
     return (timezone.now() - timedelta(days=days)).isoformat(timespec="seconds")
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def _pilot() -> None:
     """Oost-Brabant pilots ex-partner stalking version 2, as in the demo."""
     rollout_enable(
@@ -119,7 +114,7 @@ def test_the_queue_puts_urgent_cases_first_shows_only_the_unit_and_filters(
     cases = _three_cases()
     assert (cases["Lotte"].urgency, cases["Anna"].urgency) == ("normal", "high")
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
     page = client.get(reverse("screening:queue"))
     assert page.status_code == 200
     html = page.content.decode()
@@ -134,16 +129,16 @@ def test_the_queue_puts_urgent_cases_first_shows_only_the_unit_and_filters(
 
 
 def test_a_registrar_and_another_organisation_have_no_queue(make_user: Callable[..., Any]) -> None:
-    assert _client(make_user("police_registrar")).get(reverse("screening:queue")).status_code == 403
+    assert signed_in(make_user("police_registrar")).get(reverse("screening:queue")).status_code == 403
     vt = make_user("vt_assessor", organisation="vt-brabant-noordoost")
-    assert _client(vt).get(reverse("screening:queue")).status_code == 403
+    assert signed_in(vt).get(reverse("screening:queue")).status_code == 403
 
 
 def test_the_queue_costs_the_same_queries_for_three_cases_as_for_twelve(
     make_user: Callable[..., Any],
 ) -> None:
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
 
     def count() -> int:
         """Statements of one load of the queue, counted at the driver (a request clears Django's log)."""
@@ -183,26 +178,26 @@ def test_take_makes_the_screener_owner_and_a_team_lead_hands_cases_over_in_bulk(
     screener, colleague = make_user("case_screener"), make_user("case_owner")
     lead = make_user("team_lead", "case_screener")
     lotte, anna = cases["Lotte"].case, cases["Anna"].case
-    answer = _client(screener).post(reverse("screening:take", args=[lotte.pk]))
+    answer = signed_in(screener).post(reverse("screening:take", args=[lotte.pk]))
     assert answer.status_code == 302
     lotte.refresh_from_db()
     assert lotte.owner == screener
     # Owned: another screener cannot take it; only a handover with a reason moves it.
-    _client(colleague).post(reverse("screening:take", args=[lotte.pk]))
+    signed_in(colleague).post(reverse("screening:take", args=[lotte.pk]))
     lotte.refresh_from_db()
     assert lotte.owner == screener
     # A screener may not hand over in bulk; a team lead may, with a reason, for the unit's cases only.
     bulk = reverse("screening:queue-assign")
     data = {"cases": [lotte.pk, anna.pk], "person": colleague.pk, "reason": "verlof"}
-    assert _client(screener).post(bulk, data).status_code == 403
+    assert signed_in(screener).post(bulk, data).status_code == 403
     other_unit = cases["Noor"].case
-    _client(lead).post(bulk, {**data, "cases": [lotte.pk, other_unit.pk]})
+    signed_in(lead).post(bulk, {**data, "cases": [lotte.pk, other_unit.pk]})
     lotte.refresh_from_db()
     assert lotte.owner == screener  # all or nothing: the other unit's case refused the lot
-    _client(lead).post(bulk, {**data, "reason": ""})
+    signed_in(lead).post(bulk, {**data, "reason": ""})
     lotte.refresh_from_db()
     assert lotte.owner == screener
-    assert _client(lead).post(bulk, data).status_code == 302
+    assert signed_in(lead).post(bulk, data).status_code == 302
     lotte.refresh_from_db()
     anna.refresh_from_db()
     assert (lotte.owner, anna.owner) == (colleague, colleague)
@@ -217,11 +212,11 @@ def test_a_bulk_handover_counts_the_cases_in_words_that_fit_the_number(make_user
     colleague.save(update_fields=["first_name", "last_name"])
     lotte, anna = cases["Lotte"].case, cases["Anna"].case
     bulk = reverse("screening:queue-assign")
-    one = _client(lead).post(
+    one = signed_in(lead).post(
         bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": "verlof"}, follow=True
     )
     assert "1 zaak overgedragen aan Ingrid Jansen." in one.content.decode()
-    two = _client(lead).post(
+    two = signed_in(lead).post(
         bulk, {"cases": [lotte.pk, anna.pk], "person": lead.pk, "reason": "terug"}, follow=True
     )
     assert "2 zaken overgedragen aan" in two.content.decode()
@@ -236,7 +231,7 @@ def test_a_bulk_handover_that_lacks_something_keeps_what_was_typed_and_says_what
     lotte = cases["Lotte"].case
     bulk = reverse("screening:queue-assign")
     # A colleague and a reason, no case ticked: the queue again, the colleague and the reason kept.
-    answer = _client(lead).post(bulk, {"person": colleague.pk, "reason": "Verlof van Ingrid."})
+    answer = signed_in(lead).post(bulk, {"person": colleague.pk, "reason": "Verlof van Ingrid."})
     assert answer.status_code == 422
     html = answer.content.decode()
     assert 'data-testid="error-cases"' in html and 'aria-describedby="bulk_cases_error"' in html
@@ -246,7 +241,7 @@ def test_a_bulk_handover_that_lacks_something_keeps_what_was_typed_and_says_what
         assert answer.context["bulk_form"].errors["cases"] == ["Choose at least one case."]
     assert "Kies minstens één zaak." in html  # at its place, in Dutch
     # A case ticked, no reason: the tick stays, the reason is asked for at its field.
-    answer = _client(lead).post(bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
+    answer = signed_in(lead).post(bulk, {"cases": [lotte.pk], "person": colleague.pk, "reason": ""})
     html = answer.content.decode()
     assert answer.status_code == 422 and 'data-testid="error-reason"' in html
     assert 'data-testid="error-cases"' not in html
@@ -287,7 +282,7 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     case = screening_case.case
     assert case.process_version.version == 2
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     page = client.get(url)
     assert page.status_code == 200
@@ -357,7 +352,7 @@ def test_the_pilot_screening_is_prefilled_raised_with_a_reason_and_suggests_the_
     # With the reason, the lower urgency waits for a team lead of the unit (test_urgency_second.py).
     assert case.state == "screening" and case.pending is not None
     assert case.pending["lowered"] == {"urgency": {"from": "acute", "to": "low"}}
-    _client(lead).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
+    signed_in(lead).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
     case.refresh_from_db()
     assert case.state == "screened" and case.data["urgency"] == "low"
     # Contact with the victim cannot have happened tomorrow.
@@ -392,7 +387,7 @@ def test_vandalism_and_a_threat_pre_answer_their_items_on_the_latest_instrument_
     take_in("PL0600-V-3", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"],
             summary="Hij dreigde haar dood te maken.")  # fmt: skip
     case = ScreeningCase.objects.get().case
-    page = _client(make_user("case_screener")).get(reverse("screening:screening-new", args=[case.pk]))
+    page = signed_in(make_user("case_screener")).get(reverse("screening:screening-new", args=[case.pk]))
     assert page.status_code == 200
     assert [(v.code, v.version) for v in page.context["offered"]] == [("ex_partner_stalking_open", 2)]
     html = page.content.decode()
@@ -420,7 +415,7 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     )
     case = ScreeningCase.objects.get().case
     screener, second = make_user("case_screener"), make_user("case_owner")
-    client = _client(screener)
+    client = signed_in(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     assert page_instrument(client, url) == "marac_criteria"  # DV screening's default instrument
     url += "?instrument=ex_partner_stalking_open"  # MARAC may never be lowered: the open stalking one may
@@ -448,7 +443,7 @@ def test_a_corrected_pre_answer_is_kept_and_a_lowered_level_waits_for_a_second_p
     client.post(second_url, {"decision": "confirm"})
     stored.refresh_from_db()
     assert stored.status == "awaiting_second"
-    _client(second).post(second_url, {"decision": "confirm"})
+    signed_in(second).post(second_url, {"decision": "confirm"})
     stored.refresh_from_db()
     case.refresh_from_db()
     assert stored.status == "recorded" and stored.second_person == second
@@ -501,7 +496,7 @@ def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps
     case, lowered = _lowered_to_medium(
         screener, relation="partner"
     )  # DV screening: completing needs the level
-    client = _english(_client(lead))
+    client = _english(signed_in(lead))
     detail = reverse("workprocesses:case-detail", args=[case.pk])
     page = client.get(detail).content.decode()
     decline = page[page.index('data-testid="screening-decline"') :]
@@ -535,7 +530,7 @@ def test_the_team_lead_declines_a_lowered_level_with_a_reason_and_the_case_keeps
     assert "Het mes is niet gevonden." in declined and lead.username in declined
     assert f"proposed by {screener.username}" in declined
     # The screener is told why; the screening can be completed on the computed level.
-    told = _english(_client(screener)).get(detail).content.decode()
+    told = _english(signed_in(screener)).get(detail).content.decode()
     assert "declined your proposal" in told and "Het mes is niet gevonden." in told
     finished = case_take(case, "screened", actor=screener, expected_version=case.lock_version,
                          values={"urgency": "acute"})  # fmt: skip
@@ -553,7 +548,7 @@ def test_screening_again_after_a_declined_lowering_starts_from_its_instrument_an
     case, lowered = _lowered_to_medium(screener, relation="partner")
     assert case.process_version.process == "dv_screening"  # its default instrument is MARAC
     url = reverse("screening:screening-new", args=[case.pk])
-    client = _english(_client(screener))
+    client = _english(signed_in(screener))
     waiting = client.get(url)
     assert waiting.context["version"].code == "marac_criteria" and waiting.context["redo"] is None
     screening_decline(lowered, actor=lead, reason="Het mes is niet gevonden.")
@@ -590,7 +585,7 @@ def test_a_refused_screening_afronden_says_what_the_screening_waits_for(
     person's confirmation; after a decline that left no level (as declines did before), screening again."""
     screener = make_user("case_screener")
     case, lowered = _lowered_to_medium(screener, relation="partner")  # DV screening requires the level
-    client = _english(_client(screener))
+    client = _english(signed_in(screener))
     act = reverse("workprocesses:case-act", args=[case.pk])
 
     def finish() -> str:
@@ -631,7 +626,7 @@ def test_notify_veilig_thuis_leaves_a_handoff_shown_on_the_case(make_user: Calla
     case = case_take(
         case, "screened", actor=screener, expected_version=case.lock_version, values={"urgency": "normal"}
     )
-    client = _client(screener)
+    client = signed_in(screener)
     act = reverse("workprocesses:case-act", args=[case.pk])
     answer = client.post(
         act, {"action": "take", "transition": "notify_vt", "step-notify_vt-lock_version": case.lock_version}
@@ -654,7 +649,7 @@ def test_a_refused_step_names_what_it_waits_for(make_user: Callable[..., Any]) -
     case = ScreeningCase.objects.get().case
     screener = make_user("case_screener")
     case = case_take(case, "start_screening", actor=screener, expected_version=case.lock_version)
-    answer = _client(screener).post(
+    answer = signed_in(screener).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {
             "action": "take",
@@ -672,7 +667,7 @@ def test_a_screening_stored_from_a_second_tab_is_refused_and_nothing_is_stored(
 ) -> None:
     take_in("PL0600-T-1", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285b"])
     case = ScreeningCase.objects.get().case
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     url = reverse("screening:screening-new", args=[case.pk])
     data = _form_data(client, url)
     page = client.get(url)
@@ -691,7 +686,7 @@ def test_a_screening_sent_with_questions_unanswered_has_the_error_summary_leadin
 ) -> None:
     take_in("PL0600-S-1", MARCO, LOTTE, registered_at=_days_ago(10), relation="partner")
     case = ScreeningCase.objects.get().case
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     url = reverse("screening:screening-new", args=[case.pk])
     data = _form_data(client, url)
     items = [name for name in data if name.startswith("item_")]
@@ -709,7 +704,7 @@ def test_an_empty_queue_says_so_and_a_filter_that_finds_nothing_says_that(
     make_user: Callable[..., Any],
 ) -> None:
     """The last case worked, the queue said "no open screening cases that match this" without any filter."""
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     empty = client.get(reverse("screening:queue")).content.decode()
     said = empty.split('data-testid="queue-empty">', 1)[1].split("</p>", 1)[0]
     assert said == "Geen openstaande screeningszaken: er wacht niets in de wachtrij."
@@ -728,7 +723,7 @@ def test_each_question_of_the_screening_form_is_said_once_and_names_its_field(
     _pilot()
     take_in("PL0600-Q6-1", MARCO, LOTTE, registered_at=_days_ago(10), offences=["285"])
     case = ScreeningCase.objects.get().case
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     page = client.get(reverse("screening:screening-new", args=[case.pk]))
     html = page.content.decode()
     rows = list(page.context["form"].item_fields())
@@ -751,7 +746,7 @@ def test_the_queue_names_a_work_process_version_in_its_filter_as_in_its_column(
     _pilot()
     take_in("PL0600-V-1", MARCO, LOTTE, registered_at=_days_ago(3), offences=["285b"])
     assert ScreeningCase.objects.get().case.process_version.version == 2
-    html = _client(make_user("case_screener")).get(reverse("screening:queue")).content.decode()
+    html = signed_in(make_user("case_screener")).get(reverse("screening:queue")).content.decode()
     named = "Ex-partnerstalking (verbeterde werkwijze), versie 2"
     pv = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     assert f'<option value="{pv.pk}">{named}</option>' in html
@@ -779,7 +774,7 @@ def test_a_refused_bulk_handover_shows_the_queue_whose_filters_and_pages_lead_to
     monkeypatch.setattr("ketenzicht.screening.views.PAGE_SIZE", 1)
     cases = _three_cases()
     colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
-    client = _client(lead)
+    client = signed_in(lead)
     second = client.get(reverse("screening:queue"), {"page": "2"}).content.decode()
     shown = reverse("screening:queue-assign") + "?page=2"
     assert f'action="{escape(shown)}"' in second  # the hand-over is sent with the page it was ticked on
@@ -802,12 +797,12 @@ def test_a_refused_bulk_handover_names_each_refused_case_and_hands_over_none(
     cases = _three_cases()
     lead, away = make_user("team_lead", "case_screener"), make_user("case_owner")
     lotte, anna = cases["Lotte"].case, cases["Anna"].case
-    assert _client(away).post(reverse("screening:take", args=[lotte.pk])).status_code == 302
+    assert signed_in(away).post(reverse("screening:take", args=[lotte.pk])).status_code == 302
     Post.objects.create(
         organisation=away.organisation, user=away, kind="zsm_coordinator", absent_from=timezone.localdate()
     )
     lines = CaseEvent.objects.count()
-    answer = _client(lead).post(
+    answer = signed_in(lead).post(
         reverse("screening:queue-assign"),
         {"cases": [lotte.pk, anna.pk], "person": away.pk, "reason": "herverdeling"},
     )
@@ -829,9 +824,9 @@ def test_a_bulk_handover_comes_back_to_the_queue_as_it_was_filtered(make_user: C
     colleague, lead = make_user("case_owner"), make_user("team_lead", "case_screener")
     lotte = cases["Lotte"].case
     shown = reverse("screening:queue-assign") + "?owner=nobody&page=2"
-    answer = _client(lead).post(shown, {"cases": [lotte.pk], "person": colleague.pk, "reason": "verlof"})
+    answer = signed_in(lead).post(shown, {"cases": [lotte.pk], "person": colleague.pk, "reason": "verlof"})
     assert answer.status_code == 302 and answer["Location"] == reverse("screening:queue") + "?owner=nobody"
-    plain = _client(lead).post(
+    plain = signed_in(lead).post(
         reverse("screening:queue-assign"), {"cases": [lotte.pk], "person": lead.pk, "reason": "terug"}
     )
     assert plain["Location"] == reverse("screening:queue")

@@ -9,23 +9,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.headings import case_heading
+from tests.clients import signed_in
 from tests.measures.helpers import LOTTE_MISSPELT, recent, restraining_order
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.people import person_of
 from tests.screening.test_cases_breach import bound_alone
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _about(html: str) -> list[str]:
@@ -54,7 +48,7 @@ def test_the_heading_follows_the_list_name_after_later_registrations_spell_the_v
     assert case.title.endswith("(Marco Hendriks → Lote de Witt)")  # the record of the opening stays
 
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     [heading] = _about(page)
     assert heading.endswith("(Marco Hendriks → Lotte de Wit)")  # as the queue and the persons name her
@@ -88,7 +82,7 @@ def test_a_reader_who_may_not_see_the_registration_that_named_the_victim_does_no
     assert case.title.endswith("(Marco Hendriks → Lote de Witt)")
 
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
     # The list reads without a purpose: the other unit's registration is not the screener's to see, so
     # the victim is said by her role, Marco by the arrest's spelling.
     listed = client.get(reverse("workprocesses:case-list")).content.decode()
@@ -97,7 +91,7 @@ def test_a_reader_who_may_not_see_the_registration_that_named_the_victim_does_no
     assert "Lote de Witt" not in listed and "Lotte" not in listed
     # A team lead sees registrations only under a purpose: in the list nobody is named.
     lead = make_user("team_lead")
-    [lead_heading] = _about(_client(lead).get(reverse("workprocesses:case-list")).content.decode())
+    [lead_heading] = _about(signed_in(lead).get(reverse("workprocesses:case-list")).content.decode())
     assert lead_heading.endswith("(verdachte → slachtoffer)")
     # The case page reads under the case as purpose (police registrations nationally): named as its
     # persons are named on it.

@@ -20,17 +20,12 @@ from ketenzicht.screening.selectors import queue_for_user
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import case_add_registrations_by_user, case_open
+from tests.clients import signed_in
 from tests.conftest import exchange_registration, in_numbering
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import person_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _by_hand(process: str = "ex_partner_stalking") -> Case:
@@ -65,13 +60,13 @@ def test_a_case_opened_by_hand_joins_the_queue_as_its_pair_s_case_and_the_pair_s
     case = _by_hand()
     assert not queue_for_user(user=screener).exists()
 
-    assert _add(_client(make_user("team_lead")), case, registration.reference).status_code == 302
+    assert _add(signed_in(make_user("team_lead")), case, registration.reference).status_code == 302
     row = ScreeningCase.objects.get(case=case)
     assert (row.suspect, row.victim) == (person_of(registration, "p1"), person_of(registration, "p2"))
     assert (row.suspect_name, row.victim_name) == ("Bart Mertens", "Ilse Coenen")
     assert row.open and row.unit.code == "oost-brabant" and row.deadline_at == case.deadline_at
     assert [s.case_id for s in queue_for_user(user=screener)] == [case.pk]
-    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="suspect-dossier"' in page and 'data-testid="victim-dossier"' in page
 
     # The pair's next report, one the case rules open a case for, joins this case.
@@ -86,7 +81,7 @@ def test_a_pair_with_an_open_case_in_the_unit_is_refused_naming_that_case_and_no
     registration = take_in("PL0600-M-3", MARCO, LOTTE, registered_at="2026-08-09T10:00:00+02:00")
     opened = ScreeningCase.objects.get().case  # intake opened the pair's case
     case = _by_hand()
-    answer = _add(_client(make_user("team_lead")), case, registration.reference)
+    answer = _add(signed_in(make_user("team_lead")), case, registration.reference)
     assert answer.status_code == 422
     assert opened.reference in answer.content.decode()
     case.refresh_from_db()
@@ -131,7 +126,7 @@ def test_the_pair_of_a_case_opened_by_hand_does_not_push_out_the_persons_named_b
         "PL0600-M-6", BART, ILSE, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
     )
     case = _by_hand()
-    client = _client(make_user("team_lead"))
+    client = signed_in(make_user("team_lead"))
     assert _add(client, case, victims.reference).status_code == 302
     assert _add(client, case, pair.reference).status_code == 302
     row = ScreeningCase.objects.get(case=case)
@@ -162,7 +157,7 @@ def test_a_case_opened_by_hand_gets_the_provisional_urgency_its_registrations_gi
     )
     assert not ScreeningCase.objects.exists()
     case = _by_hand()
-    assert _add(_client(make_user("team_lead")), case, registration.reference).status_code == 302
+    assert _add(signed_in(make_user("team_lead")), case, registration.reference).status_code == 302
     row = ScreeningCase.objects.get(case=case)
     assert (row.urgency, row.urgency_rank) == ("acute", 0)
     case.refresh_from_db()
@@ -175,7 +170,7 @@ def test_a_case_opened_by_hand_gets_the_provisional_urgency_its_registrations_gi
         "PL0600-M-8", MARCO, LOTTE, registered_at="2026-08-09T10:00:00+02:00", relation=None, offences=["350"]
     )
     other = _by_hand()
-    assert _add(_client(make_user("team_lead")), other, plain.reference).status_code == 302
+    assert _add(signed_in(make_user("team_lead")), other, plain.reference).status_code == 302
     assert ScreeningCase.objects.get(case=other).urgency == "normal"
 
 
@@ -200,7 +195,7 @@ def test_a_case_opened_by_hand_says_it_is_not_in_the_queue_until_a_registration_
     )
     case = _by_hand()
     lead = make_user("team_lead")
-    client = _client(lead)
+    client = signed_in(lead)
     with translation.override("nl"):
         joins = translation.gettext(
             "The case joins the screening queue once a registration names both a suspect and a victim."

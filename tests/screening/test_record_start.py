@@ -23,8 +23,9 @@ from ketenzicht.workprocesses.engine.machine import Refused, state_deadline
 from ketenzicht.workprocesses.models import Case, CaseEvent, EventKind, ProcessVersion
 from ketenzicht.workprocesses.services import case_confirm, case_take, deadlines_check
 from ketenzicht.workprocesses.signals import case_stepping
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.screening.test_desk import HIGH_ANSWERS, _client, _days_ago, _form_data, _pilot
+from tests.screening.test_desk import HIGH_ANSWERS, _days_ago, _form_data, _pilot
 from tests.screening.test_record import NO
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +89,7 @@ def test_a_screening_recorded_on_a_new_case_starts_it_and_the_desk_shows_it_star
         case.pk
     ]
 
-    client = _client(screener)
+    client = signed_in(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     data = _form_data(client, url)
     before = timezone.now()
@@ -194,7 +195,7 @@ def test_a_screening_is_recorded_while_a_close_without_action_waits_and_the_clos
     assert case.pending is not None and case.state == "new" and case.owner == owner
     proposal = dict(case.pending)
 
-    client = _client(screener)
+    client = signed_in(screener)
     url = reverse("screening:screening-new", args=[case.pk])
     page = client.post(url, {**_form_data(client, url), "action": "record"})
     assert page.status_code == 302
@@ -214,7 +215,7 @@ def test_a_screening_is_recorded_while_a_close_without_action_waits_and_the_clos
     assert alert_list_for_user(user=lead).filter(kind="second_person").count() == 1
 
     # The case page shows the proposal waiting, to confirm; confirmed, it closes the screened case.
-    html = _client(lead).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    html = signed_in(lead).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     waiting = html.split('data-testid="pending"')[1].split("</section>")[0]
     assert "Afsluiten zonder actie" in waiting and 'data-testid="confirm-form"' in waiting
     started = next(row for row in html.split('data-testid="history-row"')[1:] if "Screening starten" in row)
@@ -247,7 +248,7 @@ def test_a_refused_start_refuses_the_screening_naming_why_and_stores_nothing(
             screening_record(case=case, instrument=_instrument(), answers=NO, actor=screener)
         assert isinstance(refused.value, Refused) and refused.value.refusal.code == "desk"
 
-        client = _client(screener)
+        client = signed_in(screener)
         url = reverse("screening:screening-new", args=[case.pk])
         page = client.post(url, {**_form_data(client, url), "action": "record"})
     finally:

@@ -16,6 +16,7 @@ from ketenzicht.workprocesses.alerts import alert_list_for_user
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_take
+from tests.clients import signed_in
 from tests.screening.test_record import NO, _case, _open_instrument
 
 pytestmark = pytest.mark.django_db
@@ -103,11 +104,11 @@ def test_an_answer_from_a_page_shown_before_a_newer_screening_is_told_the_case_c
 ) -> None:
     from django.urls import reverse
 
-    from tests.screening.test_desk import HIGH_ANSWERS, _client, _english, _lowered_to_medium
+    from tests.screening.test_desk import HIGH_ANSWERS, _english, _lowered_to_medium
 
     screener, lead = make_user("case_screener"), make_user("team_lead")
     case, lowered = _lowered_to_medium(screener)
-    client = _english(_client(lead))
+    client = _english(signed_in(lead))
     detail = reverse("workprocesses:case-detail", args=[case.pk])
     page = client.get(detail).content.decode()
     shown = case.lock_version
@@ -135,14 +136,14 @@ def test_an_answer_from_a_page_shown_before_a_newer_screening_is_told_the_case_c
 def test_an_answer_from_a_page_shown_before_the_case_closed_is_refused(make_user: Callable[..., Any]) -> None:
     from django.urls import reverse
 
-    from tests.screening.test_desk import _client, _english, _lowered_to_medium
+    from tests.screening.test_desk import _english, _lowered_to_medium
 
     screener, lead = make_user("case_screener"), make_user("team_lead")
     case, lowered = _lowered_to_medium(screener)
     shown = case.lock_version
     owner = make_user("case_owner")
     case_take(case, "no_further_action", actor=owner, expected_version=None, reason="Geen feit.")
-    client = _english(_client(lead))
+    client = _english(signed_in(lead))
     second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
     changed = client.post(second, {"decision": "confirm", "lock_version": shown}, follow=True)
     assert "changed this case at" in changed.content.decode()
@@ -157,13 +158,13 @@ def test_an_answer_from_a_page_shown_before_the_case_closed_is_refused(make_user
 def test_a_superseded_lowering_is_refused_in_dutch(make_user: Callable[..., Any]) -> None:
     from django.urls import reverse
 
-    from tests.screening.test_desk import HIGH_ANSWERS, _client, _lowered_to_medium
+    from tests.screening.test_desk import HIGH_ANSWERS, _lowered_to_medium
 
     screener, lead = make_user("case_screener"), make_user("team_lead")
     case, lowered = _lowered_to_medium(screener)
     screening_record(case=case, instrument=lowered.instrument, answers=HIGH_ANSWERS, actor=screener)
     second = reverse("screening:screening-second", args=[case.pk, lowered.pk])
-    html = _client(lead).post(second, {"decision": "confirm"}, follow=True).content.decode()
+    html = signed_in(lead).post(second, {"decision": "confirm"}, follow=True).content.decode()
     assert "Er is intussen een nieuwere screening vastgelegd; deze verlaging telt niet meer." in html
     assert "telt niet meer: er is een nieuwere screening vastgelegd" in html
     assert "wacht niet langer op een tweede persoon: Risiconiveau verlaagd naar Verhoogd" in html
@@ -177,7 +178,7 @@ def test_the_history_names_what_the_desk_recorded_in_the_readers_language(
     from django.urls import reverse
 
     from ketenzicht.workprocesses.models import CaseEvent, EventKind
-    from tests.screening.test_desk import _client, _english, _lowered_to_medium
+    from tests.screening.test_desk import _english, _lowered_to_medium
 
     screener, lead = make_user("case_screener"), make_user("team_lead")
     case, lowered = _lowered_to_medium(screener)
@@ -193,8 +194,8 @@ def test_the_history_names_what_the_desk_recorded_in_the_readers_language(
         cells = html.split('data-testid="history-what"')[1:]
         return [cell.split(">", 1)[1].split("<", 1)[0] for cell in cells]
 
-    dutch = what(_client(lead))
+    dutch = what(signed_in(lead))
     assert dutch.count("Screening vastgelegd") == 2  # the lowering, and its confirmation
     assert dutch.count("Vastgelegd vanuit een werkplek") == 1  # the older line
-    english = what(_english(_client(lead)))
+    english = what(_english(signed_in(lead)))
     assert english.count("Screening recorded") == 2 and english.count("Recorded by a desk") == 1

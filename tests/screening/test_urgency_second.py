@@ -29,8 +29,9 @@ from ketenzicht.workprocesses.services import (
     case_take,
     case_withdraw,
 )
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.screening.test_desk import BRAM, HIGH_ANSWERS, NOOR, _client, _days_ago, _english
+from tests.screening.test_desk import BRAM, HIGH_ANSWERS, NOOR, _days_ago, _english
 from tests.screening.test_record import NO
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     assert _queue(lead) == [acute.pk, low.pk]
 
     # The step's form says so before a lower urgency is chosen, not only after.
-    form = _client(screener).get(reverse("workprocesses:case-detail", args=[acute.pk])).content.decode()
+    form = signed_in(screener).get(reverse("workprocesses:case-detail", args=[acute.pk])).content.decode()
     assert (
         "Een lagere keuze dan Acuut vraagt om een reden en wacht op bevestiging door een teamleider" in form
     )
@@ -98,18 +99,18 @@ def test_a_lowered_urgency_waits_for_a_team_lead_and_the_case_keeps_its_place(
     # The case page says the lowering waits, and for whom; only the team lead gets the form to answer it.
     detail = reverse("workprocesses:case-detail", args=[case.pk])
     for user, answers in ((lead, True), (screener, False)):
-        html = _english(_client(user)).get(detail).content.decode()
+        html = _english(signed_in(user)).get(detail).content.decode()
         assert 'data-testid="pending-lowering"' in html
         assert "This lowers urgency from Acute to Low: a team lead of the unit must confirm" in html
         assert ('data-testid="confirm-form"' in html) is answers
-    dutch = _client(lead).get(detail).content.decode()
+    dutch = signed_in(lead).get(detail).content.decode()
     assert "Dit verlaagt urgentie van Acuut naar Laag: een teamleider van de eenheid moet dit" in dutch
     assert "verlaging voorgesteld: Urgentie van Acuut naar Laag" in dutch  # the history's proposed line
     assert "zou gaan: In screening →" in dutch  # not taken yet: what it would do
     assert "Wacht op bevestiging door een teamleider" in dutch  # whom it waits for, not "a second person"
     assert ">Verlaging bevestigen</button>" in dutch
     # The team lead's queue shows which case waits for them.
-    queue = _client(lead).get(reverse("screening:queue")).content.decode()
+    queue = signed_in(lead).get(reverse("screening:queue")).content.decode()
     assert queue.count('data-testid="queue-waiting"') == 1 and "verlaging wacht op bevestiging" in queue
     # The screening panel's urgency (still acute) points to the waiting lowering.
     pointer = r'data-testid="urgency-lowering"><a[^>]*>Een verlaging naar [Ll]aag wacht op bevestiging'
@@ -142,7 +143,7 @@ def test_only_a_team_lead_of_the_unit_other_than_the_proposer_answers_a_lowering
     assert case.pending and "urgency" not in case.data
     # Posted from the page by a colleague who is no team lead: refused in words, nothing taken.
     act = reverse("workprocesses:case-act", args=[case.pk])
-    page = _english(_client(colleague)).post(
+    page = _english(signed_in(colleague)).post(
         act, {"action": "confirm", "confirm-lock_version": case.lock_version}
     )
     assert page.status_code == 422
@@ -160,7 +161,7 @@ def test_a_team_lead_confirms_the_lowering_and_the_queue_follows(make_user: Call
     acute, low = _two_cases(screener)
     case = _lower(acute, screener)
     act = reverse("workprocesses:case-act", args=[case.pk])
-    answer = _english(_client(lead)).post(
+    answer = _english(signed_in(lead)).post(
         act, {"action": "confirm", "confirm-lock_version": case.lock_version}, follow=True
     )
     assert "Step confirmed." in answer.content.decode()
@@ -198,7 +199,7 @@ def test_a_declined_lowering_leaves_the_case_as_it_was_and_tells_the_screener_wh
     assert told.kind == "second_person_declined" and told.case == case
     assert "Het mes is niet gevonden." in alert_text(told)
     # The history's decline says what stays, not "lowered" (the walk read it as if it had been).
-    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert "verlaging afgewezen: Urgentie blijft Acuut, niet Laag" in page
 
 
@@ -237,7 +238,7 @@ def test_an_answer_against_an_older_lock_version_is_refused(make_user: Callable[
     assert alert_list_for_user(user=lead).count() == 1
     # From the page: told the case changed, nothing confirmed.
     act = reverse("workprocesses:case-act", args=[case.pk])
-    page = _english(_client(lead)).post(act, {"action": "confirm", "confirm-lock_version": shown})
+    page = _english(signed_in(lead)).post(act, {"action": "confirm", "confirm-lock_version": shown})
     assert page.status_code == 409
     case.refresh_from_db()
     assert case.pending and "urgency" not in case.data
@@ -259,7 +260,9 @@ def test_a_newer_screening_makes_a_waiting_lowering_count_no_longer(make_user: C
     with pytest.raises(Refused) as refused:
         case_confirm(case, actor=lead, expected_version=None)
     assert refused.value.code == "nothing_pending"
-    html = _english(_client(lead)).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    html = (
+        _english(signed_in(lead)).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    )
     assert "no longer waits for a second person: Complete screening: Urgency Acute → Low" in html
     assert case.events.filter(
         detail__lapsed="Screening afronden: Urgentie Acuut → Laag"
@@ -314,7 +317,7 @@ def test_without_a_screening_the_registrations_urgency_is_the_floor(make_user: C
     case = case_take(case, "start_screening", actor=screener, expected_version=None)
     provisional = case.data["urgency_provisional"]
     assert provisional in ("acute", "high") and "urgency_suggested" not in case.data
-    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert re.search(rf'<option value="{provisional}" selected>', page)  # it starts at the register's
     with pytest.raises(Refused) as refused:
         case_take(case, "screened", actor=screener, expected_version=None, values={"urgency": "low"})
@@ -346,7 +349,7 @@ def test_a_screening_that_suggests_less_urgency_moves_the_case_only_when_confirm
     assert case.data["urgency_suggested"] == "low"
     row = ScreeningCase.objects.get(case=case)
     assert row.urgency == provisional  # not yet lowered: the queue keeps the case where it was
-    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     note = page.split('data-testid="urgency-suggested-lower"')[1].split("</span>")[0]
     assert "stelt laag voor" in note and "bevestig" in note
     case = case_take(

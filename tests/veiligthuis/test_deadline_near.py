@@ -9,23 +9,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 from tests.veiligthuis.test_pages import SANNE
 
 pytestmark = pytest.mark.django_db
 
 NEAR = 'data-testid="deadline-near"'
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _deadline(notification: Notification, deadline: Any) -> None:
@@ -43,7 +37,7 @@ def test_the_inbox_marks_a_term_that_ends_soon_and_filters_on_it(make_user: Call
     soon, later = Notification.objects.order_by("case_id")
     _deadline(soon, timezone.now() + timedelta(hours=3))
     _deadline(later, timezone.now() + timedelta(days=20))
-    lead = _client(make_user("team_lead", organisation="vt-brabant-noordoost"))
+    lead = signed_in(make_user("team_lead", organisation="vt-brabant-noordoost"))
     page = lead.get("/veiligthuis/").content.decode()
     marked = [row for row in _rows(page) if NEAR in row]
     assert len(marked) == 1 and soon.case.reference in marked[0] and "termijn loopt bijna af" in marked[0]
@@ -51,7 +45,7 @@ def test_the_inbox_marks_a_term_that_ends_soon_and_filters_on_it(make_user: Call
     assert len(_rows(near)) == 1 and soon.case.reference in near and later.case.reference not in near
     assert 'name="near"' in near and "Alleen als de termijn bijna afloopt" in near
     # Another Veilig Thuis organisation neither sees nor counts them.
-    other = _client(make_user("team_lead", organisation="vt-amsterdam-amstelland"))
+    other = signed_in(make_user("team_lead", organisation="vt-amsterdam-amstelland"))
     assert 'data-testid="inbox-empty"' in other.get("/veiligthuis/", {"near": "on"}).content.decode()
     # The home page leads to them, beside the notifications over their term.
     home = lead.get("/").content.decode()

@@ -12,7 +12,6 @@ from urllib.parse import urljoin
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.veiligthuis.services import notification_forward, protocol_check
 from ketenzicht.workprocesses.models import CaseEvent, EventKind
 from ketenzicht.workprocesses.services import case_assign_owner, case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.web.test_dutch_pages import recording_untranslated, text_problems
 
@@ -29,12 +29,6 @@ pytestmark = pytest.mark.django_db
 
 SANNE = {"given_names": "Sanne", "surname": "Bakker", "birth_date": "1992-11-11", "sex": "F"}
 VT = "vt-brabant-noordoost"
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _ago(days: int) -> str:
@@ -82,7 +76,7 @@ def test_the_chain_contact_sees_which_feedback_is_sent_due_or_missing(
 ) -> None:
     late, due, sent, away = four["late"], four["due"], four["sent"], four["away"]
     contact = make_user("chain_contact", organisation=VT)
-    response = _client(contact).get("/veiligthuis/terugkoppeling/")
+    response = signed_in(contact).get("/veiligthuis/terugkoppeling/")
     page = response.content.decode()
     assert response.status_code == 200
     assert (_count(page, "missing"), _count(page, "due"), _count(page, "sent"), _count(page, "total")) == (
@@ -113,13 +107,13 @@ def test_the_chain_contact_sees_which_feedback_is_sent_due_or_missing(
     alerted = {n.case.reference for n in protocol_check()}
     assert alerted == {late.case.reference}
     # The filters: the state, the period of receipt.
-    missing = _client(contact).get("/veiligthuis/terugkoppeling/?state=missing").content.decode()
+    missing = signed_in(contact).get("/veiligthuis/terugkoppeling/?state=missing").content.decode()
     assert set(_rows(missing)) == {late.case.reference}
-    assert set(_rows(_client(contact).get("/veiligthuis/terugkoppeling/?state=sent").content.decode())) == {
+    assert set(_rows(signed_in(contact).get("/veiligthuis/terugkoppeling/?state=sent").content.decode())) == {
         sent.case.reference
     }
     since = (timezone.localdate() - timedelta(days=5)).isoformat()
-    recent = _client(contact).get(f"/veiligthuis/terugkoppeling/?since={since}").content.decode()
+    recent = signed_in(contact).get(f"/veiligthuis/terugkoppeling/?since={since}").content.decode()
     assert (_count(recent, "missing"), _count(recent, "total")) == (0, 3)
     assert late.case.reference not in _rows(recent)
     # The page view is logged with its purpose, and what was chosen.
@@ -132,7 +126,7 @@ def test_the_chain_contact_sees_which_feedback_is_sent_due_or_missing(
 def test_a_period_that_is_no_period_is_refused_at_its_field(
     make_user: Callable[..., Any], four: dict[str, Notification]
 ) -> None:
-    contact = _client(make_user("chain_contact", organisation=VT))
+    contact = signed_in(make_user("chain_contact", organisation=VT))
     response = contact.get("/veiligthuis/terugkoppeling/?since=2026-12-01&until=2026-11-01")
     page = response.content.decode()
     assert response.status_code == 422
@@ -153,20 +147,20 @@ def test_only_the_chain_contact_sees_the_feedback_list_and_only_of_their_own_org
         ("national_analyst", "landelijke-eenheid"),
     ):
         user = make_user(role, organisation=organisation)
-        assert _client(user).get("/veiligthuis/terugkoppeling/").status_code == 403, role
+        assert signed_in(user).get("/veiligthuis/terugkoppeling/").status_code == 403, role
         refused = AccessLogEntry.objects.filter(object_type="vt_feedback", actor=user)
         assert [e.result for e in refused] == ["refused"], role  # logged once
     # The home page leads the chain contact there, and nobody else.
     contact = make_user("chain_contact", organisation=VT)
-    assert 'data-testid="home-vt-feedback"' in _client(contact).get("/").content.decode()
+    assert 'data-testid="home-vt-feedback"' in signed_in(contact).get("/").content.decode()
     assert 'data-testid="home-vt-feedback"' not in (
-        _client(make_user("vt_assessor", organisation=VT)).get("/").content.decode()
+        signed_in(make_user("vt_assessor", organisation=VT)).get("/").content.decode()
     )
-    assert "Terugkoppeling aan de politie" in _client(contact).get("/").content.decode()
+    assert "Terugkoppeling aan de politie" in signed_in(contact).get("/").content.decode()
     # Another Veilig Thuis's chain contact sees only the forwarded notification it received, and its
     # police case (the registration is disclosed to it now).
     there = make_user("chain_contact", organisation="vt-amsterdam-amstelland")
-    page = _client(there).get("/veiligthuis/terugkoppeling/").content.decode()
+    page = signed_in(there).get("/veiligthuis/terugkoppeling/").content.decode()
     forwarded = Notification.objects.select_related("case", "police_case").get(
         organisation__code="vt-amsterdam-amstelland"
     )
@@ -196,7 +190,7 @@ def test_the_team_lead_hands_chosen_notifications_over_with_one_history_line_eac
 ) -> None:
     lead = make_user("team_lead", organisation=VT)
     colleague = make_user("vt_assessor", organisation=VT)
-    client = _client(lead)
+    client = signed_in(lead)
     page = client.get("/veiligthuis/").content.decode()
     assert page.count('data-testid="bulk-choose"') == 3 and 'data-testid="bulk-form"' in page
     # The page, not the browser, says what a hand-over lacks (in Dutch, at each field): no browser check.
@@ -242,7 +236,7 @@ def test_a_refused_hand_over_names_each_refused_notification_and_hands_over_none
         organisation=away.organisation, user=away, kind="zsm_coordinator", absent_from=timezone.localdate()
     )
     before = _owner_events(*inbox)
-    response = _client(lead).post(
+    response = signed_in(lead).post(
         "/veiligthuis/overdragen/",
         {"notifications": [n.case_id for n in inbox], "person": away.pk, "reason": "herverdeling"},
     )
@@ -262,7 +256,7 @@ def test_a_refused_hand_over_names_each_refused_notification_and_hands_over_none
 def test_a_hand_over_form_with_mistakes_answers_422_at_its_fields(
     make_user: Callable[..., Any], inbox: list[Notification]
 ) -> None:
-    lead = _client(make_user("team_lead", organisation=VT))
+    lead = signed_in(make_user("team_lead", organisation=VT))
     colleague = make_user("vt_assessor", organisation=VT)
     empty = lead.post("/veiligthuis/overdragen/", {"person": colleague.pk, "reason": "verlof"})
     assert empty.status_code == 422
@@ -295,13 +289,13 @@ def test_only_a_team_lead_of_the_organisation_hands_its_notifications_over(
         ("team_lead", "oost-brabant"),
     ):
         user = make_user(role, organisation=organisation)
-        assert _client(user).post("/veiligthuis/overdragen/", data).status_code == 403, role
-    assessor_page = _client(colleague).get("/veiligthuis/").content.decode()
+        assert signed_in(user).post("/veiligthuis/overdragen/", data).status_code == 403, role
+    assessor_page = signed_in(colleague).get("/veiligthuis/").content.decode()
     assert 'data-testid="bulk-choose"' not in assessor_page and 'data-testid="bulk-form"' not in assessor_page
     # Another Veilig Thuis's team lead: the notification is not in their inbox, the same as a missing one.
     other = make_user("team_lead", organisation="vt-amsterdam-amstelland")
     theirs = make_user("vt_assessor", organisation="vt-amsterdam-amstelland")
-    response = _client(other).post(
+    response = signed_in(other).post(
         "/veiligthuis/overdragen/",
         {"notifications": [inbox[0].case_id], "person": theirs.pk, "reason": "verlof"},
     )
@@ -313,7 +307,7 @@ def test_the_team_leads_inbox_and_a_refused_hand_over_are_dutch(
     make_user: Callable[..., Any], inbox: list[Notification], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The Dutch walk's team lead is the police's: Veilig Thuis's team lead's pages are walked here."""
-    lead = _client(make_user("team_lead", organisation=VT))
+    lead = signed_in(make_user("team_lead", organisation=VT))
     away = make_user("vt_assessor", organisation=VT)
     Post.objects.create(
         organisation=away.organisation, user=away, kind="zsm_coordinator", absent_from=timezone.localdate()
@@ -336,7 +330,7 @@ def test_the_team_leads_inbox_and_a_refused_hand_over_are_dutch(
 def test_the_feedback_list_costs_the_same_queries_for_more_notifications(
     make_user: Callable[..., Any], four: dict[str, Notification]
 ) -> None:
-    contact = _client(make_user("chain_contact", organisation=VT))
+    contact = signed_in(make_user("chain_contact", organisation=VT))
     contact.get("/veiligthuis/terugkoppeling/")  # the definitions' cache, the session
 
     def queries(path: str) -> int:
@@ -353,7 +347,7 @@ def test_a_refused_hand_over_shows_the_inbox_whose_pages_lead_to_the_inbox(
     """Refused, the inbox came back at the hand-over's POST address, and its page links led there too: a
     GET there answers 405. They lead to the inbox, and the hand-over keeps the page it was ticked on."""
     monkeypatch.setattr("ketenzicht.veiligthuis.views.PAGE_SIZE", 2)
-    client = _client(make_user("team_lead", organisation=VT))
+    client = signed_in(make_user("team_lead", organisation=VT))
     colleague = make_user("vt_assessor", organisation=VT)
     second = client.get("/veiligthuis/", {"page": "2"}).content.decode()
     shown = "/veiligthuis/overdragen/?page=2"

@@ -9,13 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from ketenzicht.organisations.models import Organisation
 from ketenzicht.registrations.models import Registration
 from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.services import case_take
+from tests.clients import signed_in
 from tests.intake.test_registration_form import form_data
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
@@ -25,14 +25,8 @@ pytestmark = pytest.mark.django_db
 SANNE = {"given_names": "Sanne", "surname": "Bakker", "birth_date": "1992-11-11", "sex": "F"}
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user: Callable[..., Any]) -> None:
-    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    client = signed_in(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = client.get("/registraties/nieuw/", follow=True).content.decode()
     # Only the municipalities it serves are offered, its own numbering in the reference.
     select = page[page.index('name="municipality"') :]
@@ -76,7 +70,7 @@ def test_veilig_thuis_reports_to_the_police_with_the_registration_form(make_user
     )
     assert registration.mentions.filter(link__isnull=False).count() == 2  # linked like any other
     assert registration.cases.filter(organisation__code="oost-brabant").exists()  # a screening case
-    registrar = _client(make_user("police_registrar", organisation="oost-brabant"))
+    registrar = signed_in(make_user("police_registrar", organisation="oost-brabant"))
     assert registrar.get(f"/registraties/{registration.pk}/").status_code == 200
     refused = client.post("/registraties/nieuw/", form_data(reference="VT21-FORM-2", municipality="GM0363"))
     assert refused.status_code == 422 and not Registration.objects.filter(reference="VT21-FORM-2").exists()
@@ -94,7 +88,7 @@ def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) 
         offences=["285"],
         summary="Hij dreigde haar te vermoorden met een mes.",
     )
-    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    client = signed_in(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = client.get("/veiligthuis/").content.decode()
     assert page.count('data-testid="inbox-row"') == 2
     acute = Notification.objects.order_by("urgency_rank", "deadline_at").first()
@@ -108,7 +102,7 @@ def test_the_inbox_lists_acute_first_and_filters(make_user: Callable[..., Any]) 
     case_page = client.get(f"/zaken/{acute.case.pk}/").content.decode()
     back = case_page.split('data-testid="back-to-desk"')[0].rsplit("<a", 1)[1]
     assert 'href="/veiligthuis/"' in back and "Terug naar het postvak Veilig Thuis" in case_page
-    other = _client(make_user("vt_assessor", organisation="vt-amsterdam-amstelland"))
+    other = signed_in(make_user("vt_assessor", organisation="vt-amsterdam-amstelland"))
     assert 'data-testid="inbox-empty"' in other.get("/veiligthuis/").content.decode()
 
 
@@ -136,7 +130,7 @@ def test_a_closing_step_whose_reason_is_required_says_no_condition_beside_it(
     case_take(
         case, "start_investigation", actor=assessor, expected_version=None, values={"unsafety": "complex"}
     )
-    page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
+    page = signed_in(assessor).get(f"/zaken/{case.pk}/").content.decode()
     ending = _step(page, "end_involvement")
     assert "Reden" in ending and 'name="step-end_involvement-reason"' in ending
     assert 'id="id_step-end_involvement-reason_helptext"' not in ending
@@ -153,7 +147,7 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
     take_in("PL0600-P-3", MARCO, LOTTE, registered_at=timezone.now().isoformat())
     notification = Notification.objects.select_related("case").get()
     case = notification.case
-    client = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    client = signed_in(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     act = f"/zaken/{case.pk}/actie/"
     declared = client.post(
         act,
@@ -165,7 +159,7 @@ def test_recorded_acute_unsafety_is_lowered_only_with_the_explanation_the_form_a
         },
     )
     assert declared.status_code == 302
-    colleague = _client(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
+    colleague = signed_in(make_user("vt_assessor", organisation="vt-brabant-noordoost"))
     page = colleague.get(f"/zaken/{case.pk}/").content.decode()
     conditions = _step(page, "agree_conditions")
     label, helped = _reason_words(conditions, "agree_conditions")
@@ -215,7 +209,7 @@ def test_the_explanation_names_the_suggested_value_it_is_required_below(
         case, "agree_conditions", actor=assessor, expected_version=None,
         values={"unsafety": "structural", "safety_conditions": "Geen contact met het slachtoffer."},
     )  # fmt: skip
-    page = _client(assessor).get(f"/zaken/{case.pk}/").content.decode()
+    page = signed_in(assessor).get(f"/zaken/{case.pk}/").content.decode()
     label, helped = _reason_words(_step(page, "hand_over_local"), "hand_over_local")
     assert label == "Toelichting (verplicht bij een lagere keuze dan voorgesteld: Structurele onveiligheid)"
     assert helped == "Verplicht als u bij Onveiligheid minder kiest dan Structurele onveiligheid."
@@ -225,14 +219,14 @@ def test_the_timeliness_page_counts_without_names(make_user: Callable[..., Any])
     take_in("PL0600-P-3", MARCO, LOTTE, registered_at=(timezone.now() - timedelta(days=20)).isoformat())
     # Veilig Thuis's own working figures (exact); the national analyst reads them, suppressed, on the
     # insight desk instead.
-    lead = _client(make_user("team_lead", organisation="vt-brabant-noordoost"))
+    lead = signed_in(make_user("team_lead", organisation="vt-brabant-noordoost"))
     page = lead.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
     assert 'data-testid="timeliness-chart"' in page and "<title" in page
     assert "Hendriks" not in page and "Wit" not in page.replace("Witte", "")
     rows = page[page.index('data-testid="timeliness-table"') :]
     assert rows.count('data-testid="timeliness-row"') == 4
     assert ">1</td>" in rows  # the one notification, counted in its week (overdue now)
-    analyst = _client(make_user("national_analyst", organisation="landelijke-eenheid"))
+    analyst = signed_in(make_user("national_analyst", organisation="landelijke-eenheid"))
     assert analyst.get("/veiligthuis/tijdigheid/").status_code == 403
 
 
@@ -257,7 +251,7 @@ def test_another_organisations_small_timeliness_counts_are_suppressed(make_user:
         organisation=Organisation.objects.get(code="vt-amsterdam-amstelland")
     )
     week = "{}-W{:02d}".format(*timezone.localtime(own.received_at).isocalendar()[:2])
-    lead = _client(make_user("team_lead", organisation="vt-brabant-noordoost"))
+    lead = signed_in(make_user("team_lead", organisation="vt-brabant-noordoost"))
 
     page = lead.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
     # The page says how to read "<5" and "<6", as text: a "<" written raw opened an HTML tag that ate the
@@ -289,7 +283,7 @@ def test_another_organisations_small_timeliness_counts_are_suppressed(make_user:
     assert _cells(mine, "timeliness-table", week)[:5] == ["1", "0", "0", "1", "0"]
 
     # Amsterdam's own staff see it the other way round.
-    theirs_own = _client(make_user("team_lead", organisation="vt-amsterdam-amstelland"))
+    theirs_own = signed_in(make_user("team_lead", organisation="vt-amsterdam-amstelland"))
     page = theirs_own.get("/veiligthuis/tijdigheid/?regio=alle&weken=4").content.decode()
     assert _cells(page, "timeliness-regions", "Veilig Thuis Amsterdam-Amstelland")[:5] == [
         "1",
@@ -319,7 +313,7 @@ def test_the_team_lead_sees_who_holds_what_and_the_assessor_does_not(make_user: 
     case_assign_owner(old.case, owner=assessor, actor=assessor, expected_version=None)
     lead = make_user("team_lead", organisation="vt-brabant-noordoost")
     assert inbox_workload(user=lead) == [Workload("", 1, 0), Workload("fatma", 1, 1)]  # nobody first
-    page = _client(lead).get("/veiligthuis/").content.decode()
+    page = signed_in(lead).get("/veiligthuis/").content.decode()
     assert 'data-testid="inbox-workload"' in page and "nog niemand" in page
     assert inbox_workload(user=assessor) == []
-    assert 'data-testid="inbox-workload"' not in _client(assessor).get("/veiligthuis/").content.decode()
+    assert 'data-testid="inbox-workload"' not in signed_in(assessor).get("/veiligthuis/").content.decode()

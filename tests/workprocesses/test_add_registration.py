@@ -21,17 +21,12 @@ from ketenzicht.registrations.models import Registration
 from ketenzicht.screening.models import ScreeningCase
 from ketenzicht.workprocesses.models import Case, EventKind
 from ketenzicht.workprocesses.services import case_add_registrations, case_take
+from tests.clients import signed_in
 from tests.conftest import exchange_registration, in_numbering
 from tests.patterns.helpers import BART, ILSE, LOTTE, MARCO, take_in
 from tests.people import person_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _opened_by_hand(client: Client) -> Case:
@@ -46,7 +41,7 @@ def _opened_by_hand(client: Client) -> Case:
 def _opened_by_a_lead(make_user: Callable[..., Any]) -> tuple[Any, Client, Case]:
     """A team lead, logged in, and the case they opened by hand."""
     lead = make_user("team_lead")
-    client = _client(lead)
+    client = signed_in(lead)
     return lead, client, _opened_by_hand(client)
 
 
@@ -174,7 +169,7 @@ def test_the_case_page_says_which_date_of_a_registration_is_the_incident_s(
     Registration.objects.filter(pk=registration.pk).update(
         occurred_at=datetime(2026, 8, 8, 21, 30, tzinfo=UTC)  # 23:30 in Amsterdam
     )
-    client = _client(make_user("team_lead"))
+    client = signed_in(make_user("team_lead"))
     case = _opened_by_hand(client)
     assert _add(client, case, registration.reference).status_code == 302
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
@@ -284,7 +279,7 @@ def test_the_history_says_nothing_of_a_registration_added_of_another_organisatio
     """Veilig Thuis's own registration on a police case: the police may neither see it nor count it (the
     sharing rules' `counted`), so the line that added it names and counts nothing of it."""
     elsewhere = _no_case_for("H-11", source="veilig_thuis")  # the police do not see Veilig Thuis's own
-    client = _client(make_user("team_lead"))
+    client = signed_in(make_user("team_lead"))
     case = _opened_by_hand(client)
     case_add_registrations(case, [elsewhere], actor=None)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
@@ -306,7 +301,7 @@ def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisa
     from ketenzicht.workprocesses.services import case_open
 
     def hint(user: Any, case: Case) -> str:
-        page = _client(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+        page = signed_in(user).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
         form = page.split('data-testid="registration-add-form"', 1)[1].split("</form>", 1)[0]
         return form
 
@@ -316,7 +311,7 @@ def test_the_form_s_example_reference_is_in_the_numbering_of_the_case_s_organisa
     form = hint(make_user("vt_assessor", organisation="vt-brabant-noordoost"), notification)
     assert f"{region.reference_prefix}-{year}-000012" in form and "PL0" not in form
     lead = make_user("team_lead")
-    police = _opened_by_hand(_client(lead))
+    police = _opened_by_hand(signed_in(lead))
     assert f"{police.organisation.reference_prefix}-{year}-000012" in hint(lead, police)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -20,18 +19,13 @@ from ketenzicht.veiligthuis.models import Notification
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.purpose import case_purpose_log
 from ketenzicht.workprocesses.services import case_open
+from tests.clients import signed_in
 from tests.prosecution.helpers import send_to_zsm
 
 pytestmark = pytest.mark.django_db
 
 COLLEAGUES = 'SELECT DISTINCT "organisations_user"'
 ENTRIES = 'INSERT INTO "audit_accesslogentry"'
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _named(user: Any, first: str, last: str) -> Any:
@@ -52,7 +46,7 @@ def test_the_case_page_reads_the_colleagues_once_for_both_assignment_forms(
         title="Ex-partner blijft bellen",
         actor=None,
     )
-    client = _client(screener)
+    client = signed_in(screener)
     path = reverse("workprocesses:case-detail", args=[case.pk])
     client.get(path)
     with CaptureQueriesContext(connection) as page:
@@ -93,7 +87,7 @@ def test_the_notification_s_and_the_zsm_file_s_pages_write_their_entries_togethe
     )
     assessor = make_user("vt_assessor", organisation=notification.organisation.code)
     for user, case in ((assessor, notification.case), (prosecutor, file.case)):
-        client = _client(user)
+        client = signed_in(user)
         path = reverse("workprocesses:case-detail", args=[case.pk])
         client.get(path)
         last = AccessLogEntry.objects.order_by("pk").last()

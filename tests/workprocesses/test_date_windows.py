@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 import yaml
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -24,6 +23,7 @@ from ketenzicht.workprocesses.models import Case, ProcessVersion
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.selectors import case_start
 from ketenzicht.workprocesses.services import case_open, case_record, case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 AT = datetime(2026, 12, 6, 23, 30, tzinfo=AMSTERDAM)  # late in the evening: today is the 6th in Amsterdam
@@ -147,12 +147,6 @@ def _v2_case(at: str = "2026-08-03T21:40:00+02:00") -> Case:
     return Case.objects.get(process_version__process="ex_partner_stalking")
 
 
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytestmark_db
 def test_a_case_starts_on_its_earliest_incident_or_else_the_day_it_opened(
     make_user: Callable[..., Any],
@@ -191,7 +185,7 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
         )  # fmt: skip
     assert refused.value.code == "date_before_start"
     act = reverse("workprocesses:case-act", args=[case.pk])
-    answer = _client(screener).post(
+    answer = signed_in(screener).post(
         act,
         {
             "action": "take",
@@ -215,7 +209,7 @@ def test_a_victim_contact_before_the_case_started_is_refused_at_its_field_and_no
     case.refresh_from_db()
     assert case.state == "screened" and "victim_contact_on" not in case.data
     today = timezone.localdate()
-    _client(screener).post(
+    signed_in(screener).post(
         act,
         {
             "action": "take",
@@ -244,7 +238,7 @@ def test_a_victim_contact_after_today_is_refused_naming_today_as_its_bound(
         values={"urgency": urgency, "stalking_indication": "yes"},
     )  # fmt: skip
     today = timezone.localdate()
-    client = _client(screener)
+    client = signed_in(screener)
     client.cookies["django_language"] = "en"
     answer = client.post(
         reverse("workprocesses:case-act", args=[case.pk]),

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +24,7 @@ from ketenzicht.workprocesses.alerts import alert_for_case_owner, alert_list_for
 from ketenzicht.workprocesses.engine.machine import Refused
 from ketenzicht.workprocesses.models import Alert, Case
 from ketenzicht.workprocesses.services import case_assign_owner
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
 
 pytestmark = pytest.mark.django_db
@@ -32,12 +32,6 @@ pytestmark = pytest.mark.django_db
 ANNA = {"given_names": "Anna", "surname": "de Boer", "birth_date": "1990-02-02"}
 KEES = {"given_names": "Kees", "surname": "Smits", "birth_date": "1970-07-07"}
 ON = date(2026, 12, 1)
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _named(user: Any, first: str, last: str) -> Any:
@@ -111,11 +105,11 @@ def test_a_team_lead_records_a_colleague_s_absence_logged_and_a_hand_over_to_her
 ) -> None:
     screener = _named(make_user("case_screener"), "Sanne", "Visser")
     lead = make_user("team_lead", "case_screener")
-    page = _client(lead).get(reverse("workprocesses:absences"))
+    page = signed_in(lead).get(reverse("workprocesses:absences"))
     assert page.status_code == 200 and "Afwezigheid van het team" in page.content.decode()
     assert "Sanne Visser" in page.content.decode()
     today = timezone.localdate()
-    answer = _client(lead).post(
+    answer = signed_in(lead).post(
         reverse("workprocesses:absences"),
         {"member": screener.pk, "absent_from": str(today), "absent_until": ""},
         follow=True,
@@ -142,19 +136,19 @@ def test_a_member_records_her_own_absence_but_not_a_colleague_s_nor_another_unit
     lead = make_user("team_lead")
     url = reverse("workprocesses:absences")
     soon = str(timezone.localdate() + timedelta(days=7))
-    assert _client(screener).post(url, {"member": screener.pk, "absent_from": soon}).status_code == 302
+    assert signed_in(screener).post(url, {"member": screener.pk, "absent_from": soon}).status_code == 302
     assert MemberAbsence.objects.get().user == screener
     # A colleague's, or another unit's member's (even for a team lead), is refused as missing: 404, once.
     for actor, member in ((screener, colleague), (lead, elsewhere), (lead, 999999)):
         before = AccessLogEntry.objects.filter(result="refused").count()
         pk = member if isinstance(member, int) else member.pk
-        assert _client(actor).post(url, {"member": pk, "absent_from": soon}).status_code == 404
+        assert signed_in(actor).post(url, {"member": pk, "absent_from": soon}).status_code == 404
         assert AccessLogEntry.objects.filter(result="refused").count() == before + 1
     assert list(MemberAbsence.objects.values_list("user_id", flat=True)) == [screener.pk]
     # The member's page names her alone; a prosecutor records absences on the ZSM's posts instead.
-    assert colleague.display_name not in _client(screener).get(url).content.decode()
+    assert colleague.display_name not in signed_in(screener).get(url).content.decode()
     prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
-    assert _client(prosecutor).get(url).status_code == 403
+    assert signed_in(prosecutor).get(url).status_code == 403
 
 
 def test_a_veilig_thuis_team_lead_records_an_assessor_s_absence(make_user: Callable[..., Any]) -> None:
@@ -163,17 +157,17 @@ def test_a_veilig_thuis_team_lead_records_an_assessor_s_absence(make_user: Calla
     police = make_user("case_screener")
     url = reverse("workprocesses:absences")
     today = str(timezone.localdate())
-    assert _client(lead).post(url, {"member": assessor.pk, "absent_from": today}).status_code == 302
-    assert _client(lead).post(url, {"member": police.pk, "absent_from": today}).status_code == 404
+    assert signed_in(lead).post(url, {"member": assessor.pk, "absent_from": today}).status_code == 302
+    assert signed_in(lead).post(url, {"member": police.pk, "absent_from": today}).status_code == 404
     assert MemberAbsence.objects.get().user == assessor
-    assert "?owner=absent" in _client(lead).get(url).content.decode()
+    assert "?owner=absent" in signed_in(lead).get(url).content.decode()
 
 
 def test_dates_out_of_their_window_are_refused_at_their_field_in_dutch(make_user: Callable[..., Any]) -> None:
     screener = make_user("case_screener")
     url = reverse("workprocesses:absences")
     today = timezone.localdate()
-    answer = _client(screener).post(
+    answer = signed_in(screener).post(
         url,
         {
             "member": screener.pk,
@@ -186,15 +180,15 @@ def test_dates_out_of_their_window_are_refused_at_their_field_in_dutch(make_user
     assert 'id="id_absent_from_error"' in html or "id_absent_from" in html
     assert "De eerste dag van de afwezigheid kan niet voor" in html
     assert "De laatste dag van de afwezigheid kan niet na" in html
-    ended = _client(screener).post(
+    ended = signed_in(screener).post(
         url,
         {"member": screener.pk, "absent_from": str(today), "absent_until": str(today - timedelta(days=1))},
     )
     assert ended.status_code == 422 and "De afwezigheid eindigt voordat ze begint." in ended.content.decode()
-    no_start = _client(screener).post(url, {"member": screener.pk, "absent_until": str(today)})
+    no_start = signed_in(screener).post(url, {"member": screener.pk, "absent_until": str(today)})
     assert no_start.status_code == 422
     assert "Vul in vanaf wanneer de collega afwezig is" in no_start.content.decode()
-    assert _client(screener).post(url, {"member": "", "absent_from": str(today)}).status_code == 422
+    assert signed_in(screener).post(url, {"member": "", "absent_from": str(today)}).status_code == 422
     assert not MemberAbsence.objects.exists()
 
 
@@ -267,7 +261,7 @@ def test_the_queue_filters_and_marks_the_cases_of_an_absent_owner(make_user: Cal
     lotte, anna = _two_cases()
     _own(lotte, screener)
     _own(anna, owner)
-    client = _client(lead)
+    client = signed_in(lead)
     url = reverse("screening:queue")
     assert 'data-testid="owner-absent"' not in client.get(url).content.decode()
     assert lotte.reference not in client.get(url, {"owner": "absent"}).content.decode()
@@ -299,12 +293,12 @@ def test_the_queue_filters_and_marks_the_cases_of_an_absent_owner(make_user: Cal
 
 def test_the_team_lead_s_home_page_links_the_team_s_absences(make_user: Callable[..., Any]) -> None:
     lead = make_user("team_lead", "case_screener")
-    html = _client(lead).get("/").content.decode()
+    html = signed_in(lead).get("/").content.decode()
     assert 'data-testid="home-absences"' in html and "Afwezigheid van uw team" in html
     screener = make_user("case_screener")
-    assert "Uw afwezigheid" in _client(screener).get("/").content.decode()
+    assert "Uw afwezigheid" in signed_in(screener).get("/").content.decode()
     prosecutor = make_user("prosecutor", organisation="om-oost-brabant")
-    assert 'data-testid="home-absences"' not in _client(prosecutor).get("/").content.decode()
+    assert 'data-testid="home-absences"' not in signed_in(prosecutor).get("/").content.decode()
 
 
 def test_the_veilig_thuis_inbox_filters_and_marks_the_notifications_of_an_absent_owner(
@@ -320,7 +314,7 @@ def test_the_veilig_thuis_inbox_filters_and_marks_the_notifications_of_an_absent
     first, second = (n.case for n in Notification.objects.select_related("case").order_by("case_id"))
     _own(first, assessor)
     _own(second, present)
-    client = _client(lead)
+    client = signed_in(lead)
     url = reverse("veiligthuis:inbox")
     assert first.reference not in client.get(url, {"owner": "absent"}).content.decode()
     member_absence_set(assessor, absent_from=timezone.localdate(), absent_until=None, by=lead)

@@ -23,16 +23,11 @@ from ketenzicht.workprocesses.labels import data_text
 from ketenzicht.workprocesses.models import Case, ProcessVersion, Rollout
 from ketenzicht.workprocesses.rollouts import rollout_enable
 from ketenzicht.workprocesses.services import case_add_registrations, case_open, case_take, deadlines_check
+from tests.clients import signed_in
 from tests.conftest import exchange_registration
 from tests.summary import banners, nothing_stored
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _neutral(content: bytes, pk: int) -> str:
@@ -54,7 +49,7 @@ def test_the_functional_administrator_rolls_out_v2_for_one_unit_from_today(
     make_user: Callable[..., Any],
 ) -> None:
     admin = make_user("functional_admin", organisation="ketenzicht-beheer")
-    client = _client(admin)
+    client = signed_in(admin)
     page = client.get(reverse("workprocesses:rollouts"))
     assert page.status_code == 200
     # The date picker starts on today, in the ISO form a browser's date input needs.
@@ -76,8 +71,8 @@ def test_the_functional_administrator_rolls_out_v2_for_one_unit_from_today(
 
 def test_only_the_functional_administrator_reaches_the_rollout_page(make_user: Callable[..., Any]) -> None:
     screener = make_user("case_screener")
-    assert _client(screener).get(reverse("workprocesses:rollouts")).status_code == 403
-    answer = _client(screener).post(
+    assert signed_in(screener).get(reverse("workprocesses:rollouts")).status_code == 403
+    answer = signed_in(screener).post(
         reverse("workprocesses:rollouts"),
         {"process_version": 1, "valid_from": date.today().isoformat()},
     )
@@ -88,7 +83,7 @@ def test_only_the_functional_administrator_reaches_the_rollout_page(make_user: C
 def test_a_screener_works_a_case_from_the_list(make_user: Callable[..., Any]) -> None:
     screener = make_user("case_screener")
     case = _case()
-    client = _client(screener)
+    client = signed_in(screener)
     listing = client.get(reverse("workprocesses:case-list")).content.decode()
     assert case.reference in listing and "Nieuw" in listing
     # The process by its name, not only a version number that says nothing on its own.
@@ -115,11 +110,11 @@ def test_the_second_of_two_users_is_told_and_keeps_what_they_typed(make_user: Ca
     first, second = _named(make_user("case_screener"), "Henk", "Claassen"), make_user("case_owner")
     case = _case()
     stale = case.lock_version
-    _client(first).post(
+    signed_in(first).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": stale},
     )
-    answer = _client(second).post(
+    answer = signed_in(second).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {"action": "note", "note-lock_version": stale, "note-text": "Slachtoffer gebeld, wil aangifte doen"},
     )
@@ -141,23 +136,25 @@ def test_a_note_goes_through_whatever_notes_a_colleague_added_meanwhile(
     case = _case()
     act, opened = reverse("workprocesses:case-act", args=[case.pk]), case.lock_version
     note = {"action": "note", "note-lock_version": opened}
-    assert _client(first).post(act, {**note, "note-text": "Melder gebeld"}).status_code == 302
+    assert signed_in(first).post(act, {**note, "note-text": "Melder gebeld"}).status_code == 302
     # Both opened the page before the first note: the second's note goes through all the same.
-    assert _client(second).post(act, {**note, "note-text": "Slachtoffer gebeld"}).status_code == 302
+    assert signed_in(second).post(act, {**note, "note-text": "Slachtoffer gebeld"}).status_code == 302
     assert list(case.events.filter(kind="note").values_list("reason", flat=True)) == [
         "Melder gebeld",
         "Slachtoffer gebeld",
     ]
     # A step still asks to read what was added first, naming the person who wrote last.
     step = {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": opened}
-    refused = _client(first).post(act, step)
+    refused = signed_in(first).post(act, step)
     assert refused.status_code == 409 and "Ingrid Verhoeven heeft" in refused.content.decode()
     assert second.username not in refused.content.decode()
     # After a step, a note written against the case as it was is refused too (it may be about that).
     fresh = Case.objects.get(pk=case.pk).lock_version
     step["step-start_screening-lock_version"] = fresh
-    assert _client(first).post(act, step).status_code == 302
-    stale = _client(second).post(act, {"action": "note", "note-lock_version": fresh, "note-text": "Nog iets"})
+    assert signed_in(first).post(act, step).status_code == 302
+    stale = signed_in(second).post(
+        act, {"action": "note", "note-lock_version": fresh, "note-text": "Nog iets"}
+    )
     assert stale.status_code == 409 and "Henk Claassen heeft" in stale.content.decode()
     assert first.username not in stale.content.decode()
 
@@ -169,11 +166,11 @@ def test_an_assignment_without_a_reason_is_marked_at_its_own_forms_reason(
     colleague = make_user("case_owner")
     case = _case()
     act = reverse("workprocesses:case-act", args=[case.pk])
-    _client(owner).post(
+    signed_in(owner).post(
         act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
     )
     case.refresh_from_db()
-    answer = _client(lead).post(
+    answer = signed_in(lead).post(
         act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": colleague.pk}
     )
     assert answer.status_code == 422
@@ -195,7 +192,7 @@ def test_a_form_sent_twice_by_its_own_user_says_it_was_theirs(make_user: Callabl
     user, believing the note lost, sent it again; it then stood twice in the history."""
     screener = make_user("case_screener")
     case = _case()
-    client, stale = _client(screener), case.lock_version
+    client, stale = signed_in(screener), case.lock_version
     note = {"action": "note", "note-lock_version": stale, "note-text": "Slachtoffer gebeld"}
     client.post(reverse("workprocesses:case-act", args=[case.pk]), note)
     again = client.post(reverse("workprocesses:case-act", args=[case.pk]), note)
@@ -209,7 +206,7 @@ def test_missing_and_forbidden_cases_answer_the_same_404_and_are_logged(
 ) -> None:
     theirs = _case(unit="zeeland-west-brabant")
     screener = make_user("case_screener")
-    client = _client(screener)
+    client = signed_in(screener)
     forbidden = client.get(reverse("workprocesses:case-detail", args=[theirs.pk]))
     missing = client.get(reverse("workprocesses:case-detail", args=[theirs.pk + 1000]))
     assert forbidden.status_code == missing.status_code == 404
@@ -224,7 +221,7 @@ def test_missing_and_forbidden_cases_answer_the_same_404_and_are_logged(
 
 def test_a_registrar_has_no_case_pages(make_user: Callable[..., Any]) -> None:
     registrar = make_user("police_registrar")
-    client = _client(registrar)
+    client = signed_in(registrar)
     assert client.get(reverse("workprocesses:case-list")).status_code == 403
     assert client.get(reverse("workprocesses:case-new")).status_code == 403
     assert "/zaken/" not in client.get("/").content.decode()
@@ -253,7 +250,7 @@ def test_a_case_lists_the_registrations_the_user_may_see_and_says_nothing_of_the
         actor=None,
         registrations=[own, other, elsewhere],
     )
-    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     text = page.content.decode()
     assert own.reference in text and other.reference in text
     assert elsewhere.reference not in text
@@ -275,7 +272,7 @@ def test_the_history_names_colleagues_not_their_accounts(make_user: Callable[...
     screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
     owner = _named(make_user("case_owner"), "Marco", "van Dijk")
     case = _case()
-    client = _client(screener)
+    client = signed_in(screener)
     act = reverse("workprocesses:case-act", args=[case.pk])
     client.post(act, {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk})
     case.refresh_from_db()
@@ -291,7 +288,7 @@ def test_the_history_names_colleagues_not_their_accounts(make_user: Callable[...
     # A colleague reads who owns the case now (the form is not theirs to use); the owner's form shows them
     # chosen, not an empty choice.
     assert 'data-testid="owner-held">Marco van Dijk heeft dit in behandeling:' in page
-    mine = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    mine = signed_in(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert re.search(rf'<option value="{owner.pk}" selected>Marco van Dijk</option>', mine)
 
 
@@ -308,25 +305,25 @@ def test_a_proposal_names_who_proposed_it(make_user: Callable[..., Any]) -> None
         "step-close_without_action-reason": "Aangifte ingetrokken",
     }
     # A step that ends the case is confirmed first: without the tick nothing is proposed.
-    unconfirmed = _client(screener).post(reverse("workprocesses:case-act", args=[case.pk]), step)
+    unconfirmed = signed_in(screener).post(reverse("workprocesses:case-act", args=[case.pk]), step)
     assert "Bevestig dat deze stap de zaak mag afsluiten." in unconfirmed.content.decode()
     assert "zodra een tweede persoon haar bevestigt" in unconfirmed.content.decode()  # a proposal first
     case.refresh_from_db()
     assert not case.pending
-    _client(screener).post(
+    signed_in(screener).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {**step, "step-close_without_action-confirm_final": "on"},
     )
     case.refresh_from_db()
     assert case.pending
-    page = _client(make_user("case_owner")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("case_owner")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     assert "Ingrid Verhoeven stelt voor" in page.content.decode()
     assert screener.username not in page.content.decode()
 
 
 def test_a_form_with_a_mistake_says_so_at_the_top_and_at_the_field(make_user: Callable[..., Any]) -> None:
     case = _case()
-    answer = _client(make_user("case_screener")).post(
+    answer = signed_in(make_user("case_screener")).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {
             "action": "take",
@@ -362,7 +359,7 @@ def test_a_step_refused_as_a_whole_is_named_on_top_of_the_page(make_user: Callab
         for t in definition.transitions
         if case.state not in t.sources and not t.via_desk and not t.requires.fields and not t.requires.reason
     )  # a step its form has nothing to ask for, which the process refuses in this state
-    answer = _client(make_user("case_screener")).post(
+    answer = signed_in(make_user("case_screener")).post(
         reverse("workprocesses:case-act", args=[case.pk]),
         {
             "action": "take",
@@ -383,7 +380,7 @@ def test_a_lower_choice_without_a_reason_is_marked_at_the_explanation_not_only_a
     """The engine names the lowered field (Urgentie), but what is missing is the explanation: the page marks
     that field, so the user does not look for the mistake in the urgency they chose on purpose."""
     case = _case()
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     act = reverse("workprocesses:case-act", args=[case.pk])
     client.post(
         act, {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": 0}
@@ -416,7 +413,7 @@ def test_a_lower_choice_without_a_reason_is_marked_at_the_explanation_not_only_a
 
 def test_the_rollout_form_offers_only_organisations_a_process_runs_in(make_user: Callable[..., Any]) -> None:
     admin = make_user("functional_admin", organisation="ketenzicht-beheer")
-    page = _client(admin).get(reverse("workprocesses:rollouts")).content.decode()
+    page = signed_in(admin).get(reverse("workprocesses:rollouts")).content.decode()
     start = page.index('data-testid="rollout-form"')
     form = page[start : page.index("</form>", start)]
     assert "Politie eenheid Oost-Brabant" in form
@@ -430,7 +427,7 @@ def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable
     case = _case()
     assert case.deadline_at is not None
     deadlines_check(now=case.deadline_at + timedelta(minutes=1))
-    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert "opgeschaald" in cells[2]
@@ -440,7 +437,7 @@ def test_an_escalation_reads_as_the_state_the_case_stayed_in(make_user: Callable
 
 def test_the_case_says_what_its_deadline_asks(make_user: Callable[..., Any]) -> None:
     case = _case()
-    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     text = page.content.decode()
     assert "<title>Zaak " + case.reference in text
     meaning = re.search(r'data-testid="deadline-meaning">(.*?)<', text)
@@ -457,7 +454,7 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
     owner = _named(make_user("case_owner"), "Marco", "van Dijk")
     case = _case()
     act = reverse("workprocesses:case-act", args=[case.pk])
-    _client(screener).post(
+    signed_in(screener).post(
         act,
         {
             "action": "take",
@@ -467,26 +464,26 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
             "step-close_without_action-confirm_final": "on",
         },
     )
-    listing = _client(owner).get(reverse("workprocesses:case-list")).content.decode()
+    listing = signed_in(owner).get(reverse("workprocesses:case-list")).content.decode()
     assert 'data-testid="awaits-second-person">wacht op een tweede persoon<' in listing
     case.refresh_from_db()
     # The confirmation of a step that ends the case asks for the box too, as the proposal did.
-    page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert (
         'name="confirm-confirm_final"' in page.split('data-testid="confirm-form"', 1)[1].split("</form>")[0]
     )
-    refused = _client(owner).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
+    refused = signed_in(owner).post(act, {"action": "confirm", "confirm-lock_version": case.lock_version})
     assert (
         refused.status_code == 422 and 'data-testid="error-confirm-confirm_final"' in refused.content.decode()
     )
     case.refresh_from_db()
     assert case.closed_at is None and case.pending
-    _client(owner).post(
+    signed_in(owner).post(
         act, {"action": "confirm", "confirm-lock_version": case.lock_version, "confirm-confirm_final": "on"}
     )
     case.refresh_from_db()
     assert case.closed_at is not None
-    page = _client(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(owner).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page, re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert cells[1] == "Marco van Dijk"
@@ -495,7 +492,7 @@ def test_a_step_waiting_for_a_second_person_shows_in_the_list_and_the_history_na
 
 def test_a_step_asks_for_a_choice_and_an_optional_explanation(make_user: Callable[..., Any]) -> None:
     case = _case()
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     act = reverse("workprocesses:case-act", args=[case.pk])
     client.post(
         act, {"action": "take", "transition": "start_screening", "step-start_screening-lock_version": 0}
@@ -510,7 +507,7 @@ def test_a_step_asks_for_a_choice_and_an_optional_explanation(make_user: Callabl
 def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
     make_user: Callable[..., Any],
 ) -> None:
-    client = _client(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    client = signed_in(make_user("functional_admin", organisation="ketenzicht-beheer"))
     v2 = ProcessVersion.objects.get(process="ex_partner_stalking", version=2)
     url = reverse("workprocesses:rollouts")
     before = Rollout.objects.count()
@@ -533,7 +530,7 @@ def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
 
 def test_a_rollout_needs_an_explicit_version(make_user: Callable[..., Any]) -> None:
     # A preselected first version let a hurried roll-out go out on a process nobody chose.
-    client = _client(make_user("functional_admin", organisation="ketenzicht-beheer"))
+    client = signed_in(make_user("functional_admin", organisation="ketenzicht-beheer"))
     url = reverse("workprocesses:rollouts")
     page = client.get(url).content.decode()
     assert '<option value="" selected>Kies een versie</option>' in page
@@ -550,7 +547,7 @@ def test_closed_cases_are_found_from_the_list(make_user: Callable[..., Any]) -> 
     case_take(
         closed_case, "no_further_action", actor=screener, expected_version=None, reason="geen strafbaar feit"
     )
-    client = _client(screener)
+    client = signed_in(screener)
     listed = client.get(reverse("workprocesses:case-list")).content.decode()
     assert open_case.reference in listed and closed_case.reference not in listed
     closed = client.get(reverse("workprocesses:case-list"), {"afgesloten": "1"}).content.decode()
@@ -563,7 +560,7 @@ def test_a_registration_added_reads_as_the_state_the_case_stayed_in(make_user: C
         actor=None, data=exchange_registration(), channel="import"
     ).registration
     case_add_registrations(case, [registration], actor=None)
-    page = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     rows = re.findall(r'data-testid="history-row">(.*?)</tr>', page.content.decode(), re.S)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[-1], re.S)
     assert cells[3].startswith("Stand: Nieuw") and "Nieuw → Nieuw" not in cells[3]
@@ -579,7 +576,7 @@ def test_opening_a_case_is_logged_against_the_persons_it_names(make_user: Callab
     assert case is not None  # the police unit's screening case (Veilig Thuis opens its own)
     persons = {person_of(registration).pk, person_of(registration, "p2").pk}
     assert set(case.persons.values_list("pk", flat=True)) == persons
-    response = _client(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    response = signed_in(make_user("case_screener")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     assert response.status_code == 200
     entry = AccessLogEntry.objects.get(object_type="case", action="view", object_id=str(case.pk))
     assert set(AccessLogPerson.objects.filter(entry=entry).values_list("person_id", flat=True)) == persons
@@ -589,7 +586,7 @@ def test_the_overdue_filter_with_nothing_overdue_does_not_say_there_are_no_open_
     make_user: Callable[..., Any],
 ) -> None:
     _case()
-    client = _client(make_user("case_screener"))
+    client = signed_in(make_user("case_screener"))
     page = client.get(reverse("workprocesses:case-list") + "?te_laat=1").content.decode()
     empty = page.split('data-testid="no-cases">', 1)[1].split("</p>", 1)[0]
     assert "termijn" in empty and "Geen open zaken." not in empty
@@ -617,7 +614,7 @@ def test_a_team_lead_reopens_a_closed_case_from_its_page_and_the_history_says_wh
 ) -> None:
     lead = _named(make_user("team_lead"), "Fatima", "El Amrani")
     case = _closed_case(make_user("case_screener"))
-    client = _client(lead)
+    client = signed_in(lead)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     start = page.index('data-testid="reopen"')
     section = page[start : page.index("</section>", start)]
@@ -644,7 +641,7 @@ def test_a_team_lead_reopens_a_closed_case_from_its_page_and_the_history_says_wh
 
 def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user: Callable[..., Any]) -> None:
     case = _closed_case(make_user("case_screener"))
-    answer = _reopen(_client(make_user("team_lead")), case, "   ")
+    answer = _reopen(signed_in(make_user("team_lead")), case, "   ")
     assert answer.status_code == 422
     page = answer.content.decode()
     assert banners(page) == [f"Zaak heropenen: {nothing_stored()}"]  # named by its form
@@ -656,7 +653,7 @@ def test_a_reopen_without_a_reason_names_the_field_and_stores_nothing(make_user:
 def test_a_screener_does_not_see_the_reopen_and_a_post_is_refused(make_user: Callable[..., Any]) -> None:
     screener = make_user("case_screener")
     case = _closed_case(screener)
-    client = _client(screener)
+    client = signed_in(screener)
     page = client.get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     # No form: the page says who can reopen it instead.
     assert 'data-testid="reopen"' not in page and 'data-testid="reopen-form"' not in page
@@ -670,7 +667,7 @@ def test_a_screener_does_not_see_the_reopen_and_a_post_is_refused(make_user: Cal
     assert case.closed_at is not None and not case.events.filter(kind="reopened").exists()
     # Nor does a team lead see it on an open case.
     open_case = _case()
-    shown = _client(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[open_case.pk]))
+    shown = signed_in(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[open_case.pk]))
     assert 'data-testid="reopen"' not in shown.content.decode()
 
 
@@ -680,7 +677,7 @@ def test_a_team_lead_of_another_unit_gets_the_same_404_for_the_page_and_the_reop
     theirs = _closed_case(
         make_user("case_screener", organisation="zeeland-west-brabant"), "zeeland-west-brabant"
     )
-    client = _client(make_user("team_lead"))
+    client = signed_in(make_user("team_lead"))
     forbidden = client.get(reverse("workprocesses:case-detail", args=[theirs.pk]))
     missing = client.get(reverse("workprocesses:case-detail", args=[theirs.pk + 1000]))
     assert forbidden.status_code == missing.status_code == 404
@@ -693,7 +690,7 @@ def test_a_team_lead_of_another_unit_gets_the_same_404_for_the_page_and_the_reop
 def test_a_reopen_from_a_second_tab_is_told_and_stores_nothing(make_user: Callable[..., Any]) -> None:
     case = _closed_case(make_user("case_screener"))
     stale = case.lock_version
-    first, second = _client(make_user("team_lead")), _client(make_user("team_lead"))
+    first, second = signed_in(make_user("team_lead")), signed_in(make_user("team_lead"))
     assert _reopen(first, case, "Nieuwe aangifte.").status_code == 302
     answer = _reopen(second, case, "Melder belde.", lock_version=stale)
     assert answer.status_code == 409
@@ -712,7 +709,7 @@ def test_a_reopen_refused_for_the_pair_s_newer_case_names_it(make_user: Callable
     second = take_in("PL0600-ROP-2", MARCO, LOTTE, registered_at="2024-03-20T09:12:00+01:00")
     new = Case.objects.get(registrations=second, organisation__code="oost-brabant")
     old.refresh_from_db()
-    answer = _reopen(_client(make_user("team_lead")), old, "Nieuwe aangifte.")
+    answer = _reopen(signed_in(make_user("team_lead")), old, "Nieuwe aangifte.")
     assert answer.status_code == 422
     assert (
         f"Deze zaak kan niet worden heropend: zaak {new.reference} is open voor dezelfde personen. "
@@ -755,7 +752,7 @@ def test_the_proposer_withdraws_a_step_waiting_for_a_second_person(make_user: Ca
     screener, colleague, lead = make_user("case_screener"), make_user("case_screener"), make_user("team_lead")
     case = _case()
     act = reverse("workprocesses:case-act", args=[case.pk])
-    _client(screener).post(
+    signed_in(screener).post(
         act,
         {
             "action": "take",
@@ -768,13 +765,15 @@ def test_the_proposer_withdraws_a_step_waiting_for_a_second_person(make_user: Ca
     case.refresh_from_db()
     assert (
         'data-testid="withdraw-form"'
-        not in _client(colleague).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+        not in signed_in(colleague).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     )
-    refused = _client(colleague).post(act, {"action": "withdraw", "withdraw-lock_version": case.lock_version})
+    refused = signed_in(colleague).post(
+        act, {"action": "withdraw", "withdraw-lock_version": case.lock_version}
+    )
     assert refused.status_code == 422 and "Alleen wie deze stap voorstelde" in refused.content.decode()
-    page = _client(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
+    page = signed_in(screener).get(reverse("workprocesses:case-detail", args=[case.pk])).content.decode()
     assert 'data-testid="withdraw-form"' in page
-    answer = _client(screener).post(
+    answer = signed_in(screener).post(
         act, {"action": "withdraw", "withdraw-lock_version": case.lock_version}, follow=True
     )
     case.refresh_from_db()
@@ -790,7 +789,7 @@ def test_the_case_page_s_forms_leave_checking_to_the_server_and_keep_required_fo
     """As every form of the project: `novalidate`, so an empty required field gets the app's Dutch message
     at the field, not the browser's own bubble (in the browser's language); `required` stays on the field."""
     case = _case()
-    page = _client(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[case.pk]))
+    page = signed_in(make_user("team_lead")).get(reverse("workprocesses:case-detail", args=[case.pk]))
     forms = re.findall(r"(<form [^>]*>)(.*?)</form>", page.content.decode(), flags=re.S)
     acting = [(tag, body) for tag, body in forms if reverse("workprocesses:case-act", args=[case.pk]) in tag]
     steps = [tag for tag, _ in acting if 'data-testid="step-' in tag]
@@ -814,7 +813,7 @@ def test_a_team_lead_sees_the_versions_in_force_in_their_unit_and_the_planned_on
     rollout_enable(process_version=v2, organisation=unit, valid_from=today + timedelta(days=30), actor=None)
     other = Organisation.objects.get(code="limburg")
     rollout_enable(process_version=v2, organisation=other, valid_from=today + timedelta(days=7), actor=None)
-    lead = _client(make_user("team_lead", organisation="oost-brabant"))
+    lead = signed_in(make_user("team_lead", organisation="oost-brabant"))
     html = lead.get(reverse("workprocesses:case-list")).content.decode()
     row = html.split('data-testid="unit-process-ex_partner_stalking"', 1)[1].split("</tr>", 1)[0]
     assert today.strftime("%d-%m-%Y") in row and (today + timedelta(days=30)).strftime("%d-%m-%Y") in row
@@ -822,7 +821,7 @@ def test_a_team_lead_sees_the_versions_in_force_in_their_unit_and_the_planned_on
     assert (today + timedelta(days=7)).strftime("%d-%m-%Y") not in row
     assert 'data-testid="rollout-form"' not in html
     assert lead.get(reverse("workprocesses:rollouts")).status_code == 403
-    screener = _client(make_user("case_screener", organisation="oost-brabant"))
+    screener = signed_in(make_user("case_screener", organisation="oost-brabant"))
     assert (
         'data-testid="unit-processes"'
         not in screener.get(reverse("workprocesses:case-list")).content.decode()
@@ -837,7 +836,7 @@ def test_the_case_page_lists_colleagues_in_the_order_of_the_queues_hand_over(
     marco = _named(make_user("case_owner", username="a-marco"), "Marco", "van Dijk")
     ingrid = _named(make_user("case_screener", username="b-ingrid"), "Ingrid", "Verhoeven")
     henk = _named(make_user("team_lead", "case_screener", username="c-henk"), "Henk", "Claassen")
-    page = _client(henk).get(reverse("workprocesses:case-detail", args=[_case().pk])).content.decode()
+    page = signed_in(henk).get(reverse("workprocesses:case-detail", args=[_case().pk])).content.decode()
     owner_select = page.split('name="owner-person"', 1)[1].split("</select>", 1)[0]
     shown = re.findall(r'<option value="(\d+)"', owner_select)
     assert [int(pk) for pk in shown] == [henk.pk, ingrid.pk, marco.pk]
@@ -848,7 +847,7 @@ def test_a_hand_over_says_who_holds_the_case_or_the_contact_now(make_user: Calla
     screener = _named(make_user("case_screener"), "Ingrid", "Verhoeven")
     owner = _named(make_user("case_owner"), "Marco", "van Dijk")
     case = _case()
-    client = _client(screener)
+    client = signed_in(screener)
     act = reverse("workprocesses:case-act", args=[case.pk])
     given = {"action": "owner", "owner-lock_version": case.lock_version, "owner-person": owner.pk}
     page = client.post(act, given, follow=True).content.decode()

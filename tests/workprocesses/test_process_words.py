@@ -27,8 +27,9 @@ from ketenzicht.workprocesses.labels import (
 )
 from ketenzicht.workprocesses.models import Case
 from ketenzicht.workprocesses.services import case_take
+from tests.clients import signed_in
 from tests.patterns.helpers import LOTTE, MARCO, take_in
-from tests.screening.test_desk import _client, _days_ago, _english
+from tests.screening.test_desk import _days_ago, _english
 
 
 def test_every_text_of_every_process_file_has_its_english() -> None:
@@ -116,29 +117,30 @@ def test_the_case_page_and_the_queue_show_the_process_words_in_the_users_languag
     screener = make_user("case_screener")
     case = _case()
     detail = reverse("workprocesses:case-detail", args=[case.pk])
-    english = _english(_client(screener)).get(detail).content.decode()
+    english = _english(signed_in(screener)).get(detail).content.decode()
     assert 'data-testid="case-state">New<' in english
     assert "Start screening" in english and "Screening starten" not in english
     assert "Domestic violence screening" in english  # the process's label
-    dutch = _client(screener).get(detail).content.decode()
+    dutch = signed_in(screener).get(detail).content.decode()
     assert 'data-testid="case-state">Nieuw<' in dutch
     assert "Screening starten" in dutch and "Start screening" not in dutch
 
     queue = reverse("screening:queue")
     assert (
-        '<td class="utrecht-table__cell">New</td>' in _english(_client(screener)).get(queue).content.decode()
+        '<td class="utrecht-table__cell">New</td>'
+        in _english(signed_in(screener)).get(queue).content.decode()
     )
-    assert '<td class="utrecht-table__cell">Nieuw</td>' in _client(screener).get(queue).content.decode()
+    assert '<td class="utrecht-table__cell">Nieuw</td>' in signed_in(screener).get(queue).content.decode()
     assert (
         '<td class="utrecht-table__cell">New</td>'
-        in _english(_client(screener)).get(reverse("workprocesses:case-list")).content.decode()
+        in _english(signed_in(screener)).get(reverse("workprocesses:case-list")).content.decode()
     )
 
     # The history names the states in the user's language; what is stored keeps the installation's words.
     case_take(case, "start_screening", actor=screener, expected_version=None)
-    english = _english(_client(screener)).get(detail).content.decode()
+    english = _english(signed_in(screener)).get(detail).content.decode()
     assert "New → In screening" in english and "Nieuw →" not in english
-    assert "Nieuw → In screening" in _client(screener).get(detail).content.decode()
+    assert "Nieuw → In screening" in signed_in(screener).get(detail).content.decode()
 
 
 @pytest.mark.django_db

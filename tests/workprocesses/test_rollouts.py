@@ -16,7 +16,6 @@ import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -33,6 +32,7 @@ from ketenzicht.workprocesses.rollouts import (
 )
 from ketenzicht.workprocesses.selectors import rollout_overview
 from ketenzicht.workprocesses.services import case_open
+from tests.clients import signed_in
 from tests.summary import banners, nothing_stored
 
 pytestmark = pytest.mark.django_db
@@ -50,12 +50,6 @@ def _unit(code: str) -> Organisation:
 
 def _later(days: int) -> date:
     return timezone.localdate() + timedelta(days=days)
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _admin(make_user: Callable[..., Any]) -> Any:
@@ -240,7 +234,7 @@ def test_a_first_day_before_today_is_refused_and_version_for_stays_as_it_was(
 
 
 def test_the_page_refuses_a_first_day_before_today_at_the_field(make_user: Callable[..., Any]) -> None:
-    client = _client(_admin(make_user))
+    client = signed_in(_admin(make_user))
     amsterdam = _unit("amsterdam")
     page = client.get(reverse("workprocesses:rollouts")).content.decode()
     assert f'min="{timezone.localdate().isoformat()}"' in page  # the date picker offers no earlier day
@@ -260,7 +254,7 @@ def test_the_page_refuses_a_first_day_before_today_at_the_field(make_user: Calla
 
 def test_the_page_refuses_a_second_identical_rollout_from_another_tab(make_user: Callable[..., Any]) -> None:
     admin = _admin(make_user)
-    first_tab, second_tab = _client(admin), _client(admin)
+    first_tab, second_tab = signed_in(admin), signed_in(admin)
     unit, day = _unit("zeeland-west-brabant"), _later(4)
     form = {"process_version": _v(2).pk, "organisation": unit.pk, "valid_from": day.isoformat()}
     for tab in (first_tab, second_tab):
@@ -330,7 +324,7 @@ def test_a_rollout_that_has_begun_cannot_be_withdrawn(make_user: Callable[..., A
 
 def test_the_administrator_withdraws_a_planned_rollout_from_the_page(make_user: Callable[..., Any]) -> None:
     admin = _admin(make_user)
-    client = _client(admin)
+    client = signed_in(admin)
     unit, day = _unit("zeeland-west-brabant"), _later(4)
     planned = rollout_enable(process_version=_v(2), organisation=unit, valid_from=day, actor=admin)
     begun = rollout_enable(
@@ -368,10 +362,10 @@ def test_only_the_functional_administrator_withdraws(make_user: Callable[..., An
     )
     url = reverse("workprocesses:rollout-withdraw", args=[planned.pk])
     screener = make_user("case_screener")
-    assert _client(screener).post(url, {f"withdraw-{planned.pk}-reason": "weg"}).status_code == 403
-    assert _client(screener).get(url).status_code == 405
+    assert signed_in(screener).post(url, {f"withdraw-{planned.pk}-reason": "weg"}).status_code == 403
+    assert signed_in(screener).get(url).status_code == 405
     missing = reverse("workprocesses:rollout-withdraw", args=[999999])
-    assert _client(_admin(make_user)).post(missing, {"withdraw-999999-reason": "weg"}).status_code == 404
+    assert signed_in(_admin(make_user)).post(missing, {"withdraw-999999-reason": "weg"}).status_code == 404
     planned.refresh_from_db()
     assert planned.withdrawn_at is None
 
@@ -423,11 +417,11 @@ def test_the_notes_ketenzicht_writes_on_its_own_rollouts_read_in_the_pages_langu
         process_version=_v(2), organisation=_unit("zeeland-west-brabant"), valid_from=_later(4), actor=admin,
         note="pilot na overleg met de eenheid",
     )  # fmt: skip
-    page = _client(admin).get(reverse("workprocesses:rollouts")).content.decode()
+    page = signed_in(admin).get(reverse("workprocesses:rollouts")).content.decode()
     assert "landelijke standaard (referentiegegevens)" in page
     assert "demo: pilot van de verbeterde werkwijze" in page and DEMO_PILOT_NOTE not in page
     assert "pilot na overleg met de eenheid" in page
-    client = _client(admin)
+    client = signed_in(admin)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     english = client.get(reverse("workprocesses:rollouts")).content.decode()
     assert DEFAULT_ROLLOUT_NOTE in english and DEMO_PILOT_NOTE in english
@@ -441,7 +435,7 @@ def test_the_table_names_a_planned_version_as_it_names_the_current_one(make_user
         process_version=_v(1), organisation=_unit("limburg"), valid_from=timezone.localdate(), actor=None
     )
     rollout_enable(process_version=_v(2), organisation=_unit("limburg"), valid_from=day, actor=None)
-    page = _client(_admin(make_user)).get(reverse("workprocesses:rollouts")).content.decode()
+    page = signed_in(_admin(make_user)).get(reverse("workprocesses:rollouts")).content.decode()
     row = re.search(rf'data-testid="rollout-{PROCESS}-limburg">(.*?)</tr>', page, re.S)
     assert row is not None
     planned = f"Ex-partnerstalking (verbeterde werkwijze), versie 2 vanaf {day:%d-%m-%Y}"
@@ -451,7 +445,7 @@ def test_the_table_names_a_planned_version_as_it_names_the_current_one(make_user
 def test_a_refused_rollout_lists_each_mistake_linked_to_its_field(make_user: Callable[..., Any]) -> None:
     """The roll-out form said only "nothing was stored" on top, where the other forms of the administrator
     list each mistake with a link to its field: it now does the same."""
-    client = _client(_admin(make_user))
+    client = signed_in(_admin(make_user))
     answer = client.post(reverse("workprocesses:rollouts"), {"valid_from": "2025-01-01"})
     assert answer.status_code == 422
     text = answer.content.decode()
