@@ -49,11 +49,13 @@ class _PasswordPair(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 12 characters, not a common password, not only digits, not like the name."),
+        error_messages={"required": _("Fill in a password.")},
     )
     password_again = forms.CharField(
         label=_("Password again"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type the password a second time, to rule out a typing error.")},
     )
 
     def clean(self) -> dict[str, Any]:
@@ -76,12 +78,20 @@ class UserCreateForm(NldsFormMixin, _PasswordPair):
         max_length=150,
         validators=[UnicodeUsernameValidator()],
         help_text=_("Letters, digits and @ . + - _ only."),
+        error_messages={"required": _("Fill in the name the user logs in with.")},
     )
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, error_messages={"required": _("Fill in the first name.")}
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, error_messages={"required": _("Fill in the last name.")}
+    )
     email = forms.EmailField(label=_("E-mail address"), required=False)
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.none(), empty_label=_("Choose an organisation")
+        label=_("Organisation"),
+        queryset=Organisation.objects.none(),
+        empty_label=_("Choose an organisation"),
+        error_messages={"required": _("Choose the organisation the user works for.")},
     )
     roles = forms.MultipleChoiceField(
         label=_("Roles"),
@@ -90,6 +100,7 @@ class UserCreateForm(NldsFormMixin, _PasswordPair):
         help_text=_(
             "Only roles that fit the kind of organisation: a police role in a police unit, and so on."
         ),
+        error_messages={"required": _("Choose at least one role.")},
     )
 
     field_order = ["username", "first_name", "last_name", "email", "organisation", "roles", "password"]
@@ -141,6 +152,7 @@ class TokenForm(NldsFormMixin, forms.Form):
         label=_("What the token is for"),
         max_length=API_TOKEN_NAME_LENGTH,
         help_text=_("For example: feed of Veilig Thuis Brabant-Noordoost."),
+        error_messages={"required": _("Say what the token is for, so it can be recognised later.")},
     )
 
 

@@ -46,12 +46,22 @@ NATIONAL = "landelijk"
 
 class RolloutForm(NldsFormMixin, forms.Form):
     process_version = forms.ModelChoiceField(
-        label=_("Version"), queryset=ProcessVersion.objects.all(), empty_label=_("Choose a version")
+        label=_("Version"),
+        queryset=ProcessVersion.objects.all(),
+        empty_label=_("Choose a version"),
+        error_messages={"required": _("Choose the version to roll out.")},
     )
     # A choice the administrator must make: with the national default as the preselected first option,
     # forgetting to pick the pilot unit rolled a version out to every organisation.
-    organisation = forms.ChoiceField(label=_("Organisation"))
-    valid_from = forms.DateField(label=_("From"), widget=DateInput)
+    organisation = forms.ChoiceField(
+        label=_("Organisation"),
+        error_messages={"required": _("Choose the organisation, or the national default, to roll out to.")},
+    )
+    valid_from = forms.DateField(
+        label=_("From"),
+        widget=DateInput,
+        error_messages={"required": _("Fill in the first day the version applies, today or later.")},
+    )
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -77,12 +87,22 @@ class RolloutForm(NldsFormMixin, forms.Form):
 class WithdrawForm(NldsFormMixin, forms.Form):
     """Withdrawing a planned roll-out; one per roll-out on the page (prefixed with its id)."""
 
-    reason = forms.CharField(label=_("Reason for withdrawing"), max_length=300)
+    reason = forms.CharField(
+        label=_("Reason for withdrawing"),
+        max_length=300,
+        error_messages={"required": _("Say why the planned roll-out is withdrawn.")},
+    )
 
 
 class CaseOpenForm(NldsFormMixin, forms.Form):
-    process = forms.ChoiceField(label=_("Work process"))
-    title = forms.CharField(label=_("What is the case about?"), max_length=300)
+    process = forms.ChoiceField(
+        label=_("Work process"), error_messages={"required": _("Choose the work process of the case.")}
+    )
+    title = forms.CharField(
+        label=_("What is the case about?"),
+        max_length=300,
+        error_messages={"required": _("Say in a few words what the case is about.")},
+    )
 
     def __init__(self, *args: Any, processes: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

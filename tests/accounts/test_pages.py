@@ -183,6 +183,23 @@ def test_an_empty_new_user_form_names_every_required_field(client: Client) -> No
     assert "id_username" in _summary_links(html) and "id_password_again" in _summary_links(html)
 
 
+def test_an_empty_new_user_form_says_at_each_field_what_it_wants(client: Client) -> None:
+    """Each field said only "Dit veld is verplicht.": it now says what to fill in or choose."""
+    html = client.post("/beheer/gebruikers/nieuw/", {}).content.decode()
+    wanted = {
+        "username": "Vul de naam in waarmee de gebruiker inlogt.",
+        "first_name": "Vul de voornaam in.",
+        "last_name": "Vul de achternaam in.",
+        "organisation": "Kies de organisatie waar de gebruiker voor werkt.",
+        "roles": "Kies minstens één rol.",
+        "password": "Vul een wachtwoord in.",
+        "password_again": "Typ het wachtwoord nog een keer, om een tikfout uit te sluiten.",
+    }
+    for field, words in wanted.items():
+        assert f'data-testid="error-{field}">{words}<' in html, field
+    assert "Dit veld is verplicht" not in html
+
+
 def test_the_password_validators_speak_beside_the_forms_own_errors(client: Client) -> None:
     response = client.post(
         "/beheer/gebruikers/nieuw/", _new_user(first_name="", password="kort", password_again="kort")
@@ -379,6 +396,14 @@ def test_an_admin_gives_themselves_no_role_another_admin_does(
     assert User.objects.get(pk=admin.pk).role_codes == {"functional_admin"}
 
 
+def test_a_token_without_a_name_is_refused_saying_what_the_name_is_for(
+    client: Client, screener: User
+) -> None:
+    refused = client.post(f"/beheer/gebruikers/{screener.pk}/", {"action": "token", "name": ""})
+    assert refused.status_code == 422
+    assert "Zeg waar het token voor is, zodat het later te herkennen is." in refused.content.decode()
+
+
 def test_a_token_is_shown_once_then_only_its_prefix_and_can_be_revoked(
     client: Client, screener: User
 ) -> None:
@@ -432,7 +457,7 @@ def test_a_deactivated_user_without_a_token_name_hears_both_at_once(client: Clie
     html = response.content.decode()
     error = html.split('data-testid="error-name">', 1)[1].split("</div>", 1)[0]
     assert response.status_code == 422 and len(_summary_links(html)) == 2
-    assert "gedeactiveerd" in error and "verplicht" in error
+    assert "gedeactiveerd" in error and "Zeg waar het token voor is" in error
     assert not ApiToken.objects.exists()
 
 

@@ -514,7 +514,10 @@ def test_a_rollout_needs_an_explicit_organisation_or_the_national_default(
     later = timezone.localdate() + timedelta(days=40)  # a first day lies not before today
     forgot = client.post(url, {"process_version": v2.pk, "valid_from": later.isoformat()})
     assert forgot.status_code == 422 and Rollout.objects.count() == before
-    assert 'data-testid="error-organisation">Dit veld is verplicht.<' in forgot.content.decode()
+    assert (
+        'data-testid="error-organisation">Kies de organisatie, of de landelijke standaard, waar u naar '
+        "uitrolt.<" in forgot.content.decode()
+    )
     national = client.post(
         url, {"process_version": v2.pk, "organisation": "landelijk", "valid_from": later.isoformat()}
     )
@@ -538,7 +541,7 @@ def test_a_rollout_needs_an_explicit_version(make_user: Callable[..., Any]) -> N
     later = timezone.localdate() + timedelta(days=40)
     forgot = client.post(url, {"organisation": "landelijk", "valid_from": later.isoformat()})
     assert forgot.status_code == 422 and Rollout.objects.count() == before
-    assert 'data-testid="error-process_version">Dit veld is verplicht.<' in forgot.content.decode()
+    assert 'data-testid="error-process_version">Kies de versie die u uitrolt.<' in forgot.content.decode()
 
 
 def test_closed_cases_are_found_from_the_list(make_user: Callable[..., Any]) -> None:

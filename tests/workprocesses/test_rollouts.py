@@ -337,8 +337,8 @@ def test_the_administrator_withdraws_a_planned_rollout_from_the_page(make_user: 
     without = client.post(url, {f"withdraw-{planned.pk}-reason": ""})
     assert without.status_code == 422
     assert (
-        f'data-testid="error-withdraw-{planned.pk}-reason">Dit veld is verplicht.<'
-        in without.content.decode()
+        f'data-testid="error-withdraw-{planned.pk}-reason">Geef aan waarom de geplande uitrol wordt '
+        "ingetrokken.<" in without.content.decode()
     )
     planned.refresh_from_db()
     assert planned.withdrawn_at is None
